@@ -1,0 +1,162 @@
+/**
+ * Domain types shared by the kiosk core and the renderer. Zod schemas are the single
+ * source: the same schema validates data crossing the IPC / web bridge and gives the type.
+ * Runs in the renderer too: no Node, DOM or Electron imports.
+ */
+import { z } from 'zod'
+import { kioskIdSchema } from './relay-protocol'
+
+export const LOCALES = ['zh-CN', 'en'] as const
+export const localeSchema = z.enum(LOCALES)
+export type Locale = z.infer<typeof localeSchema>
+
+const id = z.string().min(1).max(64)
+const text = (max: number) => z.string().trim().min(1).max(max)
+/** Milliseconds since the epoch. */
+const epochMs = z.number().int().nonnegative()
+
+/** Greeting templates; `{name}` and `{number}` are filled in by the kiosk core. */
+export const greetingTextsSchema = z.object({
+  firstVisit: text(200),
+  welcomeBack: text(200),
+  named: text(200),
+})
+export type GreetingTexts = z.infer<typeof greetingTextsSchema>
+
+export const campaignModeSchema = z.enum(['booth', 'desk'])
+export type CampaignMode = z.infer<typeof campaignModeSchema>
+
+export const campaignSchema = z
+  .object({
+    id,
+    name: text(80),
+    /** ISO dates (YYYY-MM-DD), both optional. */
+    startsOn: z.iso.date().nullable(),
+    endsOn: z.iso.date().nullable(),
+    greetings: z.object({ 'zh-CN': greetingTextsSchema, en: greetingTextsSchema }),
+    /** Seconds a code stays on screen before it rotates even without a scan. */
+    rotationSeconds: z.number().int().min(10).max(3600),
+    /** Lifetime asked of WeChat for each temporary code (at most 30 days). */
+    ticketLifetimeSeconds: z.number().int().min(60).max(2_592_000),
+    mode: campaignModeSchema,
+  })
+  .refine((c) => !c.startsOn || !c.endsOn || c.startsOn <= c.endsOn, {
+    message: 'endsOn must not be before startsOn',
+    path: ['endsOn'],
+  })
+export type Campaign = z.infer<typeof campaignSchema>
+
+export const rosterEntrySchema = z.object({
+  id,
+  name: text(100),
+  company: z.string().max(200),
+  phone: z.string().max(40),
+  code: z.string().max(64),
+  openid: z.string().max(128).nullable(),
+  checkedInAt: epochMs.nullable(),
+})
+export type RosterEntry = z.infer<typeof rosterEntrySchema>
+
+/** The code on the kiosk screen. Never carries credentials. */
+export const screenTicketSchema = z.object({
+  id,
+  /** What the QR code encodes (WeChat's `url`); rendered locally. */
+  url: z.string().min(1).max(512),
+  scene: z.string().min(1).max(64),
+  issuedAt: epochMs,
+  expiresAt: epochMs,
+  /** When the screen will move on to the next code if nobody scans. */
+  rotateAt: epochMs,
+  /** Desk mode: the registered visitor this personal code belongs to. */
+  rosterEntry: z.object({ id, name: z.string() }).nullable(),
+})
+export type ScreenTicket = z.infer<typeof screenTicketSchema>
+
+export const relayStateSchema = z.enum(['connected', 'connecting', 'reconnecting', 'disabled'])
+export const apiStateSchema = z.enum(['ok', 'degraded', 'down', 'unknown'])
+
+export const kioskStatusSchema = z.object({
+  relay: z.object({
+    state: relayStateSchema,
+    since: epochMs,
+    retryAt: epochMs.nullable(),
+    lastEventAt: epochMs.nullable(),
+  }),
+  api: z.object({
+    state: apiStateSchema,
+    source: z.enum(['direct', 'proxy']),
+    /** A stable code the UI translates (e.g. 'ip_not_allowed', 'quota', 'unreachable'). */
+    lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+  }),
+  pool: z.object({
+    available: z.number().int().nonnegative(),
+    target: z.number().int().nonnegative(),
+    quotaExhausted: z.boolean(),
+    createdToday: z.number().int().nonnegative(),
+  }),
+})
+export type KioskStatus = z.infer<typeof kioskStatusSchema>
+
+export const greetingKindSchema = z.enum(['named', 'first-visit', 'welcome-back'])
+export const greetingSchema = z.object({
+  eventId: z.string().min(1).max(128),
+  kind: greetingKindSchema,
+  name: z.string().nullable(),
+  checkInNumber: z.number().int().positive(),
+  /** The greeting already filled in, per locale. */
+  texts: z.object({ 'zh-CN': z.string(), en: z.string() }),
+  at: epochMs,
+})
+export type Greeting = z.infer<typeof greetingSchema>
+
+export const attendanceRowSchema = z.object({
+  id: z.number().int().positive(),
+  eventId: z.string(),
+  campaignId: z.string(),
+  kioskId: kioskIdSchema,
+  openid: z.string(),
+  scene: z.string(),
+  kind: z.enum(['subscribe', 'scan']),
+  /** WeChat CreateTime in seconds. */
+  createTime: z.number().int().nonnegative(),
+  receivedAt: epochMs,
+  firstVisit: z.boolean(),
+  checkInNumber: z.number().int().positive(),
+  rosterEntryId: z.string().nullable(),
+  rosterName: z.string().nullable(),
+  greetingShown: z.boolean(),
+  /** The scan used a code this kiosk no longer knows (reinstalled, expired from the pool). */
+  unknownTicket: z.boolean(),
+})
+export type AttendanceRow = z.infer<typeof attendanceRowSchema>
+
+export const statsSchema = z.object({
+  total: z.number().int().nonnegative(),
+  uniqueVisitors: z.number().int().nonnegative(),
+  newFollowers: z.number().int().nonnegative(),
+  returning: z.number().int().nonnegative(),
+  /** Scans per 10 minutes. */
+  buckets: z.array(
+    z.object({
+      start: epochMs,
+      scans: z.number().int().nonnegative(),
+      firstVisits: z.number().int().nonnegative(),
+      repeats: z.number().int().nonnegative(),
+    }),
+  ),
+})
+export type Stats = z.infer<typeof statsSchema>
+
+export const exportProgressSchema = z.object({
+  exportId: id,
+  state: z.enum(['running', 'done', 'failed']),
+  rowsDone: z.number().int().nonnegative(),
+  rowsTotal: z.number().int().nonnegative(),
+  fileName: z.string(),
+  /** Web mode: where the finished file can be downloaded. */
+  downloadUrl: z.string().nullable(),
+  /** Electron: where the file was saved. */
+  savedPath: z.string().nullable(),
+  error: z.string().nullable(),
+})
+export type ExportProgress = z.infer<typeof exportProgressSchema>

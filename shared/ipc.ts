@@ -1,0 +1,268 @@
+/**
+ * The kiosk API contract: every call the renderer may make to the main process, and every
+ * event the main process may send. The Electron preload exposes it as `window.kiosk`; web
+ * mode exposes the very same object over its loopback bridge. Both sides validate with the
+ * schemas below, so a call is checked where it is received, whatever sent it.
+ *
+ * Runs in the renderer too: no Node, DOM or Electron imports.
+ */
+import { z } from 'zod'
+import {
+  attendanceRowSchema,
+  campaignSchema,
+  exportProgressSchema,
+  greetingSchema,
+  kioskStatusSchema,
+  localeSchema,
+  rosterEntrySchema,
+  screenTicketSchema,
+  statsSchema,
+} from './domain'
+import { kioskIdSchema } from './relay-protocol'
+
+const ok = z.object({ ok: z.literal(true) })
+const pin = z.string().regex(/^\d{4,8}$/, 'PIN is 4–8 digits')
+const fieldErrors = z.array(z.object({ field: z.string(), code: z.string(), message: z.string() }))
+
+export const screenStateSchema = z.object({
+  configured: z.boolean(),
+  demo: z.boolean(),
+  locale: localeSchema,
+  campaign: campaignSchema.nullable(),
+  ticket: screenTicketSchema.nullable(),
+  status: kioskStatusSchema,
+})
+export type ScreenState = z.infer<typeof screenStateSchema>
+
+/** Settings as the admin area sees them: secrets only as "is one stored". */
+export const publicSettingsSchema = z.object({
+  kioskId: kioskIdSchema.nullable(),
+  ticketSource: z.enum(['direct', 'proxy']),
+  relayUrl: z.string().nullable(),
+  apiBase: z.string(),
+  appId: z.string().nullable(),
+  hasAppSecret: z.boolean(),
+  hasRelayToken: z.boolean(),
+  activeCampaignId: z.string().nullable(),
+  locale: localeSchema,
+  demo: z.boolean(),
+  startAtLogin: z.boolean().nullable(),
+})
+export type PublicSettings = z.infer<typeof publicSettingsSchema>
+
+export const setupInputSchema = z
+  .object({
+    ticketSource: z.enum(['direct', 'proxy']),
+    relayUrl: z.url({ protocol: /^(https?|wss?)$/ }),
+    kioskId: kioskIdSchema,
+    /** Omitted: keep the stored one. */
+    relayToken: z.string().min(16).max(256).optional(),
+    apiBase: z.url({ protocol: /^https?$/ }).optional(),
+    appId: z
+      .string()
+      .regex(/^wx[0-9a-zA-Z]{16}$/, 'AppID looks like wx followed by 16 letters or digits')
+      .optional(),
+    appSecret: z
+      .string()
+      .regex(/^[0-9a-zA-Z]{32}$/, 'AppSecret is 32 letters or digits')
+      .optional(),
+  })
+  .strict()
+export type SetupInput = z.infer<typeof setupInputSchema>
+
+export const connectionCheckSchema = z.object({
+  ok: z.boolean(),
+  /** Stable code the UI translates, e.g. 'ok', 'unreachable', 'unauthorized', 'ip_not_allowed', 'bad_credentials', 'quota'. */
+  code: z.string(),
+  message: z.string(),
+})
+
+export const diagnosticsSchema = z.object({
+  version: z.string(),
+  kioskId: z.string().nullable(),
+  status: kioskStatusSchema,
+  relay: z.object({
+    epoch: z.string().nullable(),
+    lastAckedSeq: z.number().int(),
+    lagMs: z.number().nullable(),
+  }),
+  lastEvents: z.array(attendanceRowSchema).max(50),
+})
+export type Diagnostics = z.infer<typeof diagnosticsSchema>
+
+export const rosterImportResultSchema = z.object({
+  imported: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  errors: z.array(
+    z.object({
+      row: z.number().int().positive(),
+      column: z.string().nullable(),
+      message: z.string(),
+    }),
+  ),
+})
+export type RosterImportResult = z.infer<typeof rosterImportResultSchema>
+
+/** Each method takes at most one argument (`input`), validated by its schema. */
+interface Method<I extends z.ZodType | null, O extends z.ZodType> {
+  input: I
+  output: O
+  /** Needs the admin area unlocked with the PIN. */
+  admin: boolean
+}
+const method = <I extends z.ZodType | null, O extends z.ZodType>(
+  input: I,
+  output: O,
+  admin: boolean,
+): Method<I, O> => ({ input, output, admin })
+
+export const kioskMethods = {
+  // Kiosk screen: what a passer-by's screen needs, nothing more.
+  getScreenState: method(null, screenStateSchema, false),
+  greetingShown: method(z.object({ eventId: z.string().min(1).max(128) }).strict(), ok, false),
+  setLocale: method(z.object({ locale: localeSchema }).strict(), ok, false),
+
+  // Admin area.
+  unlockAdmin: method(
+    z.object({ pin }).strict(),
+    z.union([
+      ok,
+      z.object({
+        ok: z.literal(false),
+        attemptsLeft: z.number().int(),
+        lockedUntil: z.number().int().nullable(),
+      }),
+    ]),
+    false,
+  ),
+  lockAdmin: method(null, ok, true),
+  setPin: method(z.object({ currentPin: pin, newPin: pin }).strict(), ok, true),
+  getSettings: method(null, publicSettingsSchema, true),
+  saveSetup: method(
+    setupInputSchema,
+    z.union([ok, z.object({ ok: z.literal(false), errors: fieldErrors })]),
+    true,
+  ),
+  testConnection: method(
+    null,
+    z.object({ relay: connectionCheckSchema, api: connectionCheckSchema }),
+    true,
+  ),
+  listCampaigns: method(null, z.array(campaignSchema), true),
+  saveCampaign: method(
+    campaignSchema,
+    z.union([ok, z.object({ ok: z.literal(false), errors: fieldErrors })]),
+    true,
+  ),
+  activateCampaign: method(z.object({ id: z.string().min(1).max(64) }).strict(), ok, true),
+  listAttendance: method(
+    z
+      .object({
+        campaignId: z.string().min(1).max(64),
+        query: z.string().max(100).default(''),
+        from: z.number().int().nonnegative().nullable().default(null),
+        to: z.number().int().nonnegative().nullable().default(null),
+        offset: z.number().int().nonnegative().default(0),
+        limit: z.number().int().min(1).max(500).default(100),
+      })
+      .strict(),
+    z.object({ rows: z.array(attendanceRowSchema), total: z.number().int().nonnegative() }),
+    true,
+  ),
+  getStats: method(z.object({ campaignId: z.string().min(1).max(64) }).strict(), statsSchema, true),
+  startExport: method(
+    z.object({ campaignId: z.string().min(1).max(64), format: z.enum(['csv', 'xlsx']) }).strict(),
+    z.object({ exportId: z.string() }),
+    true,
+  ),
+  importRoster: method(
+    z
+      .object({
+        fileName: z.string().min(1).max(255),
+        format: z.enum(['csv', 'xlsx']),
+        /** File content, base64; at most ~10 MiB decoded. */
+        dataBase64: z.string().max(14_000_000),
+        skipBadRows: z.boolean(),
+      })
+      .strict(),
+    rosterImportResultSchema,
+    true,
+  ),
+  searchRoster: method(
+    z
+      .object({ query: z.string().max(100), limit: z.number().int().min(1).max(200).default(50) })
+      .strict(),
+    z.array(rosterEntrySchema),
+    true,
+  ),
+  showDeskTicket: method(
+    z.object({ rosterEntryId: z.string().min(1).max(64) }).strict(),
+    screenTicketSchema,
+    true,
+  ),
+  getDiagnostics: method(null, diagnosticsSchema, true),
+  setStartAtLogin: method(z.object({ enabled: z.boolean() }).strict(), ok, true),
+} as const
+
+export type KioskMethodName = keyof typeof kioskMethods
+type MethodOf<K extends KioskMethodName> = (typeof kioskMethods)[K]
+export type MethodInput<K extends KioskMethodName> = MethodOf<K>['input'] extends z.ZodType
+  ? z.input<MethodOf<K>['input']>
+  : never
+export type MethodOutput<K extends KioskMethodName> = z.output<MethodOf<K>['output']>
+
+/** Events from the main process to the renderer. */
+export const kioskEvents = {
+  ticket: screenTicketSchema.nullable(),
+  status: kioskStatusSchema,
+  greeting: greetingSchema,
+  campaign: campaignSchema.nullable(),
+  attendance: attendanceRowSchema,
+  exportProgress: exportProgressSchema,
+  locale: localeSchema,
+} as const
+export type KioskEventName = keyof typeof kioskEvents
+export type KioskEventPayload<E extends KioskEventName> = z.output<(typeof kioskEvents)[E]>
+
+/** The shape of `window.kiosk`: one named method per contract entry, plus `on`. */
+export type KioskApi = {
+  [K in KioskMethodName]: MethodOf<K>['input'] extends z.ZodType
+    ? (input: MethodInput<K>) => Promise<MethodOutput<K>>
+    : () => Promise<MethodOutput<K>>
+} & {
+  /** Subscribe to an event; returns the unsubscribe function. */
+  on<E extends KioskEventName>(
+    event: E,
+    listener: (payload: KioskEventPayload<E>) => void,
+  ): () => void
+}
+
+/** Error codes a call can fail with (the message is for logs, the code for the UI). */
+export const KioskErrorCode = {
+  badInput: 'bad_input',
+  locked: 'admin_locked',
+  unknownMethod: 'unknown_method',
+  notFound: 'not_found',
+  unavailable: 'unavailable',
+  internal: 'internal',
+} as const
+export type KioskErrorCode = (typeof KioskErrorCode)[keyof typeof KioskErrorCode]
+
+export const kioskErrorSchema = z.object({ code: z.string(), message: z.string() })
+
+/** Parses a call's input; throws a ZodError naming the field. */
+export function parseMethodInput<K extends KioskMethodName>(
+  name: K,
+  input: unknown,
+): MethodInput<K> | undefined {
+  const schema = kioskMethods[name].input
+  if (schema === null) {
+    if (input !== undefined && input !== null) throw new TypeError(`${name} takes no input`)
+    return undefined
+  }
+  return schema.parse(input) as MethodInput<K>
+}
+
+export function isKioskMethodName(name: unknown): name is KioskMethodName {
+  return typeof name === 'string' && Object.hasOwn(kioskMethods, name)
+}

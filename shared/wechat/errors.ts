@@ -1,0 +1,114 @@
+// Typed errors for the WeChat protocol library. Messages name the rule that failed, never a
+// secret, token, key or openid, so callers may log them as they are.
+
+export class WechatError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+export class WechatSignatureError extends WechatError {
+  constructor(message = 'signature does not match') {
+    super('bad_signature', message)
+  }
+}
+
+/** `bad_message`: the decrypted message is not UTF-8, i.e. tampering the other checks missed. */
+export type WechatCryptoErrorCode =
+  'bad_key' | 'bad_base64' | 'bad_padding' | 'bad_length' | 'appid_mismatch' | 'bad_message'
+
+export class WechatCryptoError extends WechatError {
+  declare readonly code: WechatCryptoErrorCode
+
+  constructor(code: WechatCryptoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+  }
+}
+
+export type WechatXmlErrorCode =
+  'too_large' | 'doctype' | 'malformed' | 'missing_field' | 'bad_field'
+
+export class WechatXmlError extends WechatError {
+  declare readonly code: WechatXmlErrorCode
+
+  constructor(code: WechatXmlErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+  }
+}
+
+/** A QR-code request that WeChat would refuse; `field` and `rule` say which check failed. */
+export class WechatRequestError extends WechatError {
+  readonly field: string
+  readonly rule: string
+
+  constructor(field: string, rule: string) {
+    super('bad_request', `${field}: ${rule}`)
+    this.field = field
+    this.rule = rule
+  }
+}
+
+export type WechatApiErrorKind = 'token' | 'config' | 'ip' | 'quota' | 'busy' | 'other'
+
+/** Which errcodes mean what (WECHAT.md, "Access token"). */
+export function classifyErrcode(errcode: number): WechatApiErrorKind {
+  switch (errcode) {
+    case 40001:
+    case 40014:
+    case 42001:
+      return 'token'
+    case 40013:
+    case 40125:
+      return 'config'
+    case 40164:
+      return 'ip'
+    case 45009:
+      return 'quota'
+    case -1:
+      return 'busy'
+    default:
+      return 'other'
+  }
+}
+
+/** WeChat answered with `{"errcode": non-zero}`. */
+export class WechatApiError extends WechatError {
+  readonly errcode: number
+  readonly errmsg: string
+  readonly kind: WechatApiErrorKind
+
+  constructor(errcode: number, errmsg: string) {
+    const kind = classifyErrcode(errcode)
+    // errmsg comes from WeChat; 40164's names the caller's IP, which is fine, but never a token.
+    super(`api_${kind}`, `WeChat API error ${errcode} (${kind}): ${redact(errmsg)}`)
+    this.errcode = errcode
+    this.errmsg = errmsg
+    this.kind = kind
+  }
+}
+
+export type WechatHttpErrorCode = 'timeout' | 'http' | 'bad_response' | 'network'
+
+/** Transport failures: non-2xx, unparsable or unexpected JSON, timeout, connection errors. */
+export class WechatHttpError extends WechatError {
+  declare readonly code: WechatHttpErrorCode
+  readonly status: number | undefined
+
+  constructor(
+    code: WechatHttpErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.status = options?.status
+  }
+}
+
+/** Masks anything that looks like a token or secret query parameter in text echoed from WeChat. */
+export function redact(text: string): string {
+  return text.slice(0, 200).replace(/(access_token|secret|appsecret|ticket)=[^&\s,;]*/gi, '$1=***')
+}
