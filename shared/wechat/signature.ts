@@ -58,3 +58,16 @@ export function verifyMsgSignature(
     q.msg_signature.toLowerCase(),
   )
 }
+
+/**
+ * Whether a push's `timestamp` (seconds) is within `windowSeconds` of now, either way. A valid
+ * signature alone does not stop a captured push from being replayed later.
+ */
+export function isFreshTimestamp(
+  timestamp: unknown,
+  windowSeconds: number,
+  nowMs: number = Date.now(),
+): boolean {
+  if (typeof timestamp !== 'string' || !/^[0-9]{1,12}$/.test(timestamp)) return false
+  return Math.abs(nowMs / 1000 - Number(timestamp)) <= windowSeconds
+}

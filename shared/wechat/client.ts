@@ -1,0 +1,196 @@
+// WeChat API client: access token (stable_token by default) and QR ticket creation, with the
+// token rules of WECHAT.md: cache with a margin, one refresh at a time, retry once on a bad token.
+import { z } from 'zod'
+import { WechatApiError } from './errors'
+import { parseResponse, requestJson } from './http'
+import { qrCreateResponseSchema, validateQrCreateBody, type QrCreateBody } from './qrcode'
+import { MemoryTokenStore, type TokenStore } from './token-store'
+
+export interface WechatClientOptions {
+  appId: string
+  appSecret: string
+  /** Default https://api.weixin.qq.com; the sandbox stands in here. */
+  apiBase?: string
+  /** `stable` (default) lets several kiosks share an AppID without invalidating each other. */
+  tokenEndpoint?: 'stable' | 'classic'
+  tokenStore?: TokenStore
+  timeoutMs?: number
+  /**
+   * Refresh this long before expiry. Default 120: below the 300 s that stable_token guarantees,
+   * so a token just fetched is never already due.
+   */
+  refreshMarginSeconds?: number
+  /** Retries after errcode -1 (system busy). Default 3. */
+  busyRetries?: number
+  /** First backoff delay after -1; doubles each retry. Default 500 ms. */
+  busyBackoffMs?: number
+  fetch?: typeof fetch
+  now?: () => number
+  sleep?: (ms: number) => Promise<void>
+}
+
+export interface CreatedQrCode {
+  ticket: string
+  /** Seconds; 0 for permanent codes. */
+  expireSeconds: number
+  /** The QR code's content. */
+  url: string
+}
+
+const optionsSchema = z.object({
+  appId: z.string().min(1).max(64),
+  appSecret: z.string().min(1).max(256),
+  apiBase: z.url({ protocol: /^https?$/ }).optional(),
+  tokenEndpoint: z.enum(['stable', 'classic']).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  refreshMarginSeconds: z.number().nonnegative().optional(),
+  busyRetries: z.number().int().min(0).max(10).optional(),
+  busyBackoffMs: z.number().nonnegative().optional(),
+})
+
+// WeChat reserves 512 characters for a token.
+const tokenResponseSchema = z.object({
+  access_token: z.string().min(1).max(512),
+  expires_in: z.number().int().positive(),
+})
+
+export class WechatClient {
+  readonly #appId: string
+  readonly #appSecret: string
+  readonly #apiBase: string
+  readonly #endpoint: 'stable' | 'classic'
+  readonly #store: TokenStore
+  readonly #timeoutMs: number
+  readonly #marginMs: number
+  readonly #busyRetries: number
+  readonly #busyBackoffMs: number
+  readonly #fetch: typeof fetch
+  readonly #now: () => number
+  readonly #sleep: (ms: number) => Promise<void>
+  /** The refresh in progress, shared by every caller that needs a token meanwhile. */
+  #refreshing: Promise<string> | null = null
+
+  constructor(opts: WechatClientOptions) {
+    const o = optionsSchema.safeParse(opts)
+    if (!o.success) {
+      const field = String(o.error.issues[0]?.path[0] ?? 'options')
+      throw new TypeError(`WechatClient: option ${field} is not valid`) // never echo the value
+    }
+    this.#appId = o.data.appId
+    this.#appSecret = o.data.appSecret
+    this.#apiBase = (o.data.apiBase ?? 'https://api.weixin.qq.com').replace(/\/+$/, '')
+    this.#endpoint = o.data.tokenEndpoint ?? 'stable'
+    this.#store = opts.tokenStore ?? new MemoryTokenStore()
+    this.#timeoutMs = o.data.timeoutMs ?? 10_000
+    this.#marginMs = (o.data.refreshMarginSeconds ?? 120) * 1000
+    this.#busyRetries = o.data.busyRetries ?? 3
+    this.#busyBackoffMs = o.data.busyBackoffMs ?? 500
+    this.#fetch = opts.fetch ?? fetch
+    this.#now = opts.now ?? Date.now
+    this.#sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  }
+
+  async getAccessToken(): Promise<string> {
+    const cached = await this.#fresh()
+    if (cached !== null) return cached
+    return this.#refresh(null)
+  }
+
+  async createQrCode(body: QrCreateBody): Promise<CreatedQrCode> {
+    const valid = validateQrCreateBody(body)
+    const json = await this.#withToken((token) =>
+      this.#call({
+        method: 'POST',
+        url: `${this.#apiBase}/cgi-bin/qrcode/create?access_token=${encodeURIComponent(token)}`,
+        label: 'cgi-bin/qrcode/create',
+        body: valid,
+      }),
+    )
+    const res = parseResponse(qrCreateResponseSchema, json, 'cgi-bin/qrcode/create')
+    const requested = 'expire_seconds' in valid ? valid.expire_seconds : 0
+    return { ticket: res.ticket, expireSeconds: res.expire_seconds ?? requested, url: res.url }
+  }
+
+  /** The cached token if it is not within the refresh margin of expiry. */
+  async #fresh(): Promise<string | null> {
+    const cached = await this.#store.get()
+    if (cached === null) return null
+    return cached.expiresAt - this.#marginMs > this.#now() ? cached.token : null
+  }
+
+  /** Single flight: concurrent callers share one token request. */
+  #refresh(failed: string | null): Promise<string> {
+    this.#refreshing ??= this.#fetchToken(failed).finally(() => {
+      this.#refreshing = null
+    })
+    return this.#refreshing
+  }
+
+  async #fetchToken(failed: string | null): Promise<string> {
+    // Another process sharing the store may have refreshed already.
+    const shared = await this.#fresh()
+    if (shared !== null && shared !== failed) return shared
+    let got = await this.#requestToken(false)
+    // stable_token hands back the same token until near its expiry; if WeChat has just rejected
+    // that very token, only a forced refresh (20 a day) gets a new one.
+    if (got.access_token === failed && this.#endpoint === 'stable') {
+      got = await this.#requestToken(true)
+    }
+    await this.#store.set({
+      token: got.access_token,
+      expiresAt: this.#now() + got.expires_in * 1000,
+    })
+    return got.access_token
+  }
+
+  async #requestToken(forceRefresh: boolean): Promise<z.output<typeof tokenResponseSchema>> {
+    const label = this.#endpoint === 'stable' ? 'cgi-bin/stable_token' : 'cgi-bin/token'
+    const json =
+      this.#endpoint === 'stable'
+        ? await this.#call({
+            method: 'POST',
+            url: `${this.#apiBase}/cgi-bin/stable_token`,
+            label,
+            body: {
+              grant_type: 'client_credential',
+              appid: this.#appId,
+              secret: this.#appSecret,
+              force_refresh: forceRefresh,
+            },
+          })
+        : await this.#call({
+            method: 'GET',
+            url:
+              `${this.#apiBase}/cgi-bin/token?grant_type=client_credential` +
+              `&appid=${encodeURIComponent(this.#appId)}&secret=${encodeURIComponent(this.#appSecret)}`,
+            label,
+          })
+    return parseResponse(tokenResponseSchema, json, label)
+  }
+
+  /** Runs `call` with a token; on a token error drops that token (if still cached) and retries once. */
+  async #withToken(call: (token: string) => Promise<unknown>): Promise<unknown> {
+    const token = await this.getAccessToken()
+    try {
+      return await call(token)
+    } catch (err) {
+      if (!(err instanceof WechatApiError) || err.kind !== 'token') throw err
+      await this.#store.clearIf(token)
+      const fresh = (await this.#fresh()) ?? (await this.#refresh(token))
+      return call(fresh === token ? await this.#refresh(token) : fresh)
+    }
+  }
+
+  /** One API request, retried with exponential backoff while WeChat answers -1 (busy). */
+  async #call(req: { method: 'GET' | 'POST'; url: string; label: string; body?: unknown }) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await requestJson({ ...req, timeoutMs: this.#timeoutMs, fetch: this.#fetch })
+      } catch (err) {
+        const busy = err instanceof WechatApiError && err.kind === 'busy'
+        if (!busy || attempt >= this.#busyRetries) throw err
+        await this.#sleep(this.#busyBackoffMs * 2 ** attempt)
+      }
+    }
+  }
+}

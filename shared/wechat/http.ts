@@ -1,0 +1,83 @@
+// JSON over HTTP for the WeChat API: timeouts, status checks, and errcode → typed error.
+import { z } from 'zod'
+import { WechatApiError, WechatHttpError } from './errors'
+
+export interface JsonRequest {
+  method: 'GET' | 'POST'
+  /** May hold secrets (access_token, secret): never put into an error or log line. */
+  url: string
+  /** What to call this request in errors, e.g. 'cgi-bin/stable_token'. */
+  label: string
+  body?: unknown
+  timeoutMs: number
+  fetch: typeof fetch
+}
+
+const apiErrorSchema = z.object({
+  errcode: z.number().int(),
+  errmsg: z.string().optional(),
+})
+
+function causeCode(err: unknown): string {
+  // undici wraps the socket error; its code (ECONNREFUSED…) helps and carries no secret.
+  const cause: unknown = err instanceof Error ? err.cause : undefined
+  if (typeof cause === 'object' && cause !== null && 'code' in cause) {
+    return String(cause.code)
+  }
+  return err instanceof Error ? err.name : 'unknown'
+}
+
+/**
+ * Performs the request and returns its JSON body. Throws WechatHttpError for transport problems
+ * and WechatApiError when the body carries a non-zero errcode.
+ */
+export async function requestJson(req: JsonRequest): Promise<unknown> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), req.timeoutMs)
+  let text: string
+  let status: number
+  try {
+    const init: RequestInit = { method: req.method, signal: controller.signal, redirect: 'error' }
+    if (req.body !== undefined) {
+      init.body = JSON.stringify(req.body)
+      init.headers = { 'content-type': 'application/json' }
+    }
+    const res = await req.fetch(req.url, init)
+    status = res.status
+    text = await res.text() // still under the timer: a stalled body times out too
+  } catch (err) {
+    if (controller.signal.aborted) {
+      throw new WechatHttpError('timeout', `${req.label} timed out after ${req.timeoutMs} ms`)
+    }
+    throw new WechatHttpError('network', `${req.label} failed: ${causeCode(err)}`)
+  } finally {
+    clearTimeout(timer)
+  }
+  if (status < 200 || status > 299) {
+    throw new WechatHttpError('http', `${req.label} answered HTTP ${status}`, { status })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new WechatHttpError('bad_response', `${req.label} answered with invalid JSON`, { status })
+  }
+  const apiError = apiErrorSchema.safeParse(json)
+  if (apiError.success && apiError.data.errcode !== 0) {
+    throw new WechatApiError(apiError.data.errcode, apiError.data.errmsg ?? '')
+  }
+  return json
+}
+
+/** Parses a successful body with `schema`, or fails as an unexpected response. */
+export function parseResponse<T extends z.ZodType>(
+  schema: T,
+  json: unknown,
+  label: string,
+): z.output<T> {
+  const result = schema.safeParse(json)
+  if (!result.success) {
+    throw new WechatHttpError('bad_response', `${label} answered with an unexpected body`)
+  }
+  return result.data
+}

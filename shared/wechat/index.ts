@@ -1,0 +1,11 @@
+// Node-only: the renderer must never import this (see eslint.config.js).
+export * from './errors'
+export * from './signature'
+export * from './crypto'
+export * from './xml-read'
+export * from './push'
+export * from './reply'
+export * from './qrcode'
+export * from './token-store'
+export * from './http'
+export * from './client'
