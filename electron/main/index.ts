@@ -1,21 +1,226 @@
-import { join } from 'node:path'
-import { app, BrowserWindow } from 'electron'
+/**
+ * Electron main process: app lifecycle and wiring. One kiosk per machine; the core (plain Node)
+ * owns everything privileged; this file connects it to the locked-down window, and closes the
+ * SQLite store cleanly on quit.
+ */
+import { join, resolve } from 'node:path'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  powerSaveBlocker,
+  safeStorage,
+  session,
+} from 'electron'
+import { isStartupProblem, startShellCore, willRunDemo, type ShellCore } from './core-adapter'
+import { crashHistoryStore, guardKioskWindow } from './crash-guard'
+import { createCrashPolicy } from './crash-policy'
+import { contentSecurityPolicy } from './csp'
+import { createEventSender, registerKioskIpc } from './ipc'
+import { toKioskError } from './ipc-errors'
+import { createKioskWindow, type KioskWindow } from './kiosk-window'
+import { lockDownSession } from './lockdown'
+import { createFileLogger } from './log'
+import { createStartAtLogin } from './login-item'
+import { findSqliteBinding } from './native-binding'
+import { createDisplayAwake } from './power'
+import { resolveRendererTarget } from './renderer-target'
+import { demoMemoryVault, encryptionProblem, openSafeStorageVault } from './safe-storage-vault'
+import { parseShellArgs, ShellArgsError } from './shell-args'
+import { claimSingleInstance } from './single-instance'
 
-function createWindow(): void {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    show: false,
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
-  })
-  win.once('ready-to-show', () => win.show())
-  void win.loadFile(join(import.meta.dirname, '../renderer/index.html'))
+const SHUTDOWN_TIMEOUT_MS = 5000
+const userData = app.getPath('userData')
+const logDir = join(userData, 'logs')
+const log = createFileLogger({ dir: logDir, echo: !app.isPackaged })
+
+process.on('uncaughtException', (error) =>
+  log.error('uncaught exception in the main process', error),
+)
+process.on('unhandledRejection', (reason) =>
+  log.error('unhandled rejection in the main process', reason),
+)
+
+const state: { core: ShellCore | null; kiosk: KioskWindow | null; quitting: boolean } = {
+  core: null,
+  kiosk: null,
+  quitting: false,
 }
 
-void app.whenReady().then(createWindow)
-app.on('window-all-closed', () => app.quit())
+if (claimSingleInstance(app, focusKiosk)) {
+  app.enableSandbox()
+  Menu.setApplicationMenu(null)
+  // Whatever web contents appear (there should be none but ours): no popups, no webviews.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+    contents.on('will-attach-webview', (event) => event.preventDefault())
+  })
+  app.on('before-quit', onBeforeQuit)
+  app.on('window-all-closed', () => app.quit())
+  app.whenReady().then(start).catch(failToStart)
+}
+
+async function start(): Promise<void> {
+  const args = parseShellArgs(process.argv.slice(1))
+  const envData = process.env['SCANDESK_DATA']
+  const dataDir = args.dataDir ?? (envData ? resolve(envData) : join(userData, 'kiosk'))
+  log.info('ScanDesk starting', { version: app.getVersion(), packaged: app.isPackaged })
+
+  const binding = findSqliteBinding({
+    isPackaged: app.isPackaged,
+    appPath: app.getAppPath(),
+    resourcesPath: process.resourcesPath,
+    platform: process.platform,
+    arch: process.arch,
+    abi: process.versions.modules,
+  })
+  if (binding.file === null)
+    log.warn('no Electron build of better-sqlite3', { skipped: binding.skipped })
+
+  const problem = encryptionProblem(safeStorage, process.platform)
+  if (problem !== null) log.warn('secrets cannot be stored encrypted', { problem })
+  // The demo's throw-away token may live in memory; real secrets are refused (see the vault).
+  const demoVault =
+    problem !== null && willRunDemo(dataDir, args.provisioning) ? demoMemoryVault(problem) : null
+
+  const core = await startShellCore({
+    dataDir,
+    vault: demoVault ?? openSafeStorageVault({ dataDir, safeStorage, platform: process.platform }),
+    provisioning: args.provisioning,
+    nativeBinding: binding.file,
+    startAtLogin: createStartAtLogin({
+      platform: process.platform,
+      isPackaged: app.isPackaged,
+      app,
+      executable: process.env['APPIMAGE'] ?? process.execPath,
+      configHome: process.env['XDG_CONFIG_HOME'] ?? join(app.getPath('home'), '.config'),
+    }),
+    version: app.getVersion(),
+    log,
+    onLine: (line) => {
+      log.info(line)
+      process.stdout.write(`${line}\n`)
+    },
+  })
+  demoVault?.seal()
+  state.core = core
+  if (state.quitting) return
+
+  const target = resolveRendererTarget({
+    isPackaged: app.isPackaged,
+    rendererFile: join(import.meta.dirname, '../renderer/index.html'),
+    devUrl: process.env['ELECTRON_RENDERER_URL'],
+  })
+  lockDownSession(session.defaultSession, { csp: contentSecurityPolicy(target), log })
+
+  const kiosk = createKioskWindow(BrowserWindow, {
+    target,
+    preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
+    lockdown: app.isPackaged || process.argv.includes('--kiosk'),
+    log,
+    holdFocus: () => !core.isAdminUnlocked(),
+    canClose: () => state.quitting || core.isAdminUnlocked(),
+  })
+  state.kiosk = kiosk
+  const win = kiosk.window
+
+  registerKioskIpc({
+    ipcMain,
+    isTrustedSender: (event) => kiosk.isKioskFrame(event.sender, event.senderFrame),
+    isAdminUnlocked: () => core.isAdminUnlocked(),
+    handlers: core.handlers,
+    log,
+  })
+  const sendEvent = createEventSender({
+    send: (channel, payload) => {
+      if (!win.isDestroyed()) win.webContents.send(channel, payload)
+    },
+    log,
+  })
+  core.onEvent(sendEvent)
+
+  const awake = createDisplayAwake(powerSaveBlocker)
+  win.on('show', () => awake.start())
+  win.on('closed', () => awake.stop())
+
+  guardKioskWindow({
+    window: win,
+    policy: createCrashPolicy({
+      now: Date.now,
+      ...crashHistoryStore(join(userData, 'crash-history.json')),
+    }),
+    log,
+    relaunch: () => {
+      app.relaunch()
+      app.quit()
+    },
+    onStop: () => {
+      awake.stop()
+      kiosk.release()
+    },
+    quitting: () => state.quitting,
+  })
+
+  if (core.initialPin !== null) showInitialPin(win, core.initialPin)
+}
+
+function focusKiosk(): void {
+  const win = state.kiosk?.window
+  if (!win || win.isDestroyed()) return
+  if (win.isMinimized()) win.restore()
+  win.show()
+  win.focus()
+}
+
+/** Holds the quit until the core has stopped and SQLite is closed (bounded by a timeout). */
+function onBeforeQuit(event: { preventDefault(): void }): void {
+  state.quitting = true
+  const core = state.core
+  if (core === null) return
+  state.core = null
+  event.preventDefault()
+  const timeout = new Promise<void>((done) => setTimeout(done, SHUTDOWN_TIMEOUT_MS).unref())
+  Promise.race([core.close(), timeout])
+    .catch((error: unknown) => log.error('kiosk core did not stop cleanly', error))
+    .finally(() => {
+      log.info('ScanDesk stopped')
+      app.quit()
+    })
+}
+
+function showInitialPin(win: BrowserWindow, pin: string): void {
+  // Shown once, never logged: it unlocks the admin area.
+  dialog
+    .showMessageBox(win, {
+      type: 'info',
+      title: 'ScanDesk',
+      message: `管理员 PIN / Admin PIN: ${pin}`,
+      detail:
+        '请记下此 PIN，进入管理界面时需要它；可在管理界面中修改。\n' +
+        'Write this PIN down: it unlocks the admin area. You can change it there.',
+    })
+    .catch((error: unknown) => log.error('could not show the admin PIN', error))
+}
+
+function failToStart(error: unknown): void {
+  log.error('ScanDesk could not start', error)
+  const text = error instanceof Error ? error.message : String(error)
+  let message: string
+  if (/NODE_MODULE_VERSION|better_sqlite3\.node/.test(text)) {
+    message =
+      'The SQLite module is not built for Electron. In a source checkout run ' +
+      '`node scripts/electron-native.mjs` (see docs/NATIVE-MODULES.md).'
+  } else if (
+    error instanceof ShellArgsError ||
+    isStartupProblem(error) ||
+    toKioskError(error).expected
+  ) {
+    message = text
+  } else {
+    message = `An unexpected error stopped ScanDesk. Details are in ${logDir}.`
+  }
+  dialog.showErrorBox('ScanDesk cannot start', message)
+  app.quit()
+}

@@ -1,0 +1,107 @@
+/**
+ * The admin PIN: salted scrypt hash, lockout after repeated wrong PINs for a growing period
+ * (persisted, so restarting the kiosk does not reset it), and an admin session that ends
+ * after a quiet spell so a kiosk left unlocked locks itself.
+ */
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+
+export interface PinHash {
+  salt: string
+  hash: string
+}
+
+export interface LockoutState {
+  failures: number
+  lockedUntil: number | null
+}
+
+export interface AdminAuthOptions {
+  now: () => number
+  getPinHash(): PinHash | null
+  setPinHash(hash: PinHash): void
+  loadLockout(): LockoutState
+  saveLockout(state: LockoutState): void
+  /** Admin session ends after this long without an admin call. */
+  idleMs?: number
+  maxAttempts?: number
+  /** First lockout; each further wrong PIN doubles it, up to `maxLockMs`. */
+  lockBaseMs?: number
+  maxLockMs?: number
+}
+
+export type UnlockResult =
+  { ok: true } | { ok: false; attemptsLeft: number; lockedUntil: number | null }
+
+export function hashPin(pin: string, salt = randomBytes(16).toString('base64url')): PinHash {
+  return { salt, hash: scryptSync(pin, salt, 32).toString('base64url') }
+}
+
+export function pinMatches(pin: string, stored: PinHash): boolean {
+  const candidate = Buffer.from(hashPin(pin, stored.salt).hash, 'base64url')
+  const expected = Buffer.from(stored.hash, 'base64url')
+  return candidate.length === expected.length && timingSafeEqual(candidate, expected)
+}
+
+export function randomPin(digits = 6): string {
+  let pin = ''
+  for (const b of randomBytes(digits)) pin += String(b % 10)
+  return pin
+}
+
+export class AdminAuth {
+  private unlockedUntil = 0
+  private readonly idleMs: number
+  private readonly maxAttempts: number
+  private readonly lockBaseMs: number
+  private readonly maxLockMs: number
+
+  constructor(private readonly o: AdminAuthOptions) {
+    this.idleMs = o.idleMs ?? 5 * 60_000
+    this.maxAttempts = o.maxAttempts ?? 5
+    this.lockBaseMs = o.lockBaseMs ?? 60_000
+    this.maxLockMs = o.maxLockMs ?? 60 * 60_000
+  }
+
+  /** True while a session is open; each admin call extends it. */
+  checkAndTouch(): boolean {
+    const now = this.o.now()
+    if (now >= this.unlockedUntil) return false
+    this.unlockedUntil = now + this.idleMs
+    return true
+  }
+
+  unlock(pin: string): UnlockResult {
+    const now = this.o.now()
+    const state = this.o.loadLockout()
+    // While locked out even the right PIN is refused, or guessing would just continue.
+    if (state.lockedUntil !== null && now < state.lockedUntil) {
+      return { ok: false, attemptsLeft: 0, lockedUntil: state.lockedUntil }
+    }
+    const stored = this.o.getPinHash()
+    if (stored !== null && pinMatches(pin, stored)) {
+      this.o.saveLockout({ failures: 0, lockedUntil: null })
+      this.unlockedUntil = now + this.idleMs
+      return { ok: true }
+    }
+    const failures = state.failures + 1
+    let lockedUntil: number | null = null
+    if (failures >= this.maxAttempts) {
+      const period = Math.min(this.maxLockMs, this.lockBaseMs * 2 ** (failures - this.maxAttempts))
+      lockedUntil = now + period
+    }
+    this.o.saveLockout({ failures, lockedUntil })
+    return { ok: false, attemptsLeft: Math.max(0, this.maxAttempts - failures), lockedUntil }
+  }
+
+  lock(): void {
+    this.unlockedUntil = 0
+  }
+
+  /** Needs an open session (the caller checked) and the current PIN again. */
+  setPin(currentPin: string, newPin: string): boolean {
+    const stored = this.o.getPinHash()
+    if (stored === null || !pinMatches(currentPin, stored)) return false
+    this.o.setPinHash(hashPin(newPin))
+    return true
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Demo mode: no configuration, so start the WeChat sandbox and a relay in this process on
+ * loopback, register kiosk `demo`, point the sandbox's pushes at the relay and create a demo
+ * campaign. Every start gets a new sandbox, so the settings get a new connection id and codes
+ * from an earlier sandbox are never shown.
+ */
+import type { Campaign } from '../../shared/domain'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { startSandbox, type Sandbox } from '../../sandbox/server'
+import { openCampaignStore } from './campaign-store'
+import { defaultSettings, newConnectionId, saveSettings, type Settings } from './settings'
+import type { SecretVault } from './vault'
+
+export const DEMO_KIOSK_ID = 'demo'
+export const DEMO_CAMPAIGN_ID = 'demo'
+
+export interface DemoServices {
+  sandbox: Sandbox
+  relay: RelayHandle
+  close(): Promise<void>
+}
+
+export function demoCampaign(): Campaign {
+  return {
+    id: DEMO_CAMPAIGN_ID,
+    name: 'ScanDesk 演示 Demo',
+    startsOn: null,
+    endsOn: null,
+    greetings: {
+      'zh-CN': {
+        firstVisit: '欢迎！您是第 {number} 位来宾',
+        welcomeBack: '欢迎回来！您的签到号是 {number}',
+        named: '{name}，欢迎您！',
+      },
+      en: {
+        firstVisit: 'Welcome! You are visitor no. {number}',
+        welcomeBack: 'Welcome back! Your check-in number is {number}',
+        named: 'Welcome, {name}!',
+      },
+    },
+    rotationSeconds: 30,
+    ticketLifetimeSeconds: 600,
+    mode: 'booth',
+  }
+}
+
+/** Starts the sandbox and relay and writes demo settings, secrets and campaign. */
+export async function startDemo(
+  dataDir: string,
+  vault: SecretVault,
+  existing: Settings | null,
+): Promise<DemoServices> {
+  const sandbox = await startSandbox({ port: 0, host: '127.0.0.1' })
+  let relay: RelayHandle
+  try {
+    relay = await startRelay({
+      port: 0,
+      host: '127.0.0.1',
+      // The demo relay lives as long as this process; its queue needs no disk.
+      data: ':memory:',
+      wechat: {
+        apiBase: sandbox.url,
+        appId: sandbox.options.appId,
+        appSecret: sandbox.options.appSecret,
+        token: sandbox.options.token,
+        encodingAESKey: sandbox.options.encodingAESKey,
+        mode: sandbox.options.mode,
+      },
+    })
+  } catch (err) {
+    await sandbox.close()
+    throw err
+  }
+  const close = async () => {
+    await relay.close()
+    await sandbox.close()
+  }
+  try {
+    const token = await relay.addKiosk(DEMO_KIOSK_ID)
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    vault.set('relayToken', token)
+    vault.delete('appSecret')
+    const campaigns = openCampaignStore(dataDir)
+    if (!campaigns.get(DEMO_CAMPAIGN_ID)) campaigns.save(demoCampaign())
+    const base = existing ?? defaultSettings()
+    const settings: Settings = {
+      ...base,
+      demo: true,
+      kioskId: DEMO_KIOSK_ID,
+      ticketSource: 'proxy',
+      relayUrl: relay.url,
+      apiBase: sandbox.url,
+      appId: sandbox.options.appId,
+      connectionId: newConnectionId(),
+      activeCampaignId: base.activeCampaignId ?? DEMO_CAMPAIGN_ID,
+    }
+    saveSettings(dataDir, settings)
+  } catch (err) {
+    await close()
+    throw err
+  }
+  return { sandbox, relay, close }
+}

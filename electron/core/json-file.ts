@@ -1,0 +1,73 @@
+/**
+ * Validated JSON files in the data directory. A file that does not parse or fails its
+ * schema is reported with the field at fault and left untouched: the kiosk refuses to start
+ * rather than overwrite a configuration someone may still want to repair.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs'
+import { basename } from 'node:path'
+import type { z } from 'zod'
+
+export class ConfigFileError extends Error {
+  constructor(
+    readonly file: string,
+    /** Dotted path of the field at fault, or null when the file is not JSON at all. */
+    readonly field: string | null,
+    detail: string,
+  ) {
+    super(`${basename(file)} is invalid${field === null ? '' : ` at "${field}"`}: ${detail}`)
+    this.name = 'ConfigFileError'
+  }
+}
+
+/** `a.b[2].c` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`
+    else out += out === '' ? String(p) : `.${String(p)}`
+  }
+  return out === '' ? '(root)' : out
+}
+
+/** Reads and validates `file`; null when it does not exist. */
+export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> | null {
+  if (!existsSync(file)) return null
+  const text = readFileSync(file, 'utf8')
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigFileError(file, null, `not valid JSON (${(err as Error).message})`)
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ConfigFileError(
+      file,
+      issue ? formatPath(issue.path) : '(root)',
+      issue?.message ?? 'invalid',
+    )
+  }
+  return parsed.data
+}
+
+/** Writes through a temporary file and a rename, so a crash never leaves half a file. */
+export function writeJsonFile(file: string, value: unknown, mode = 0o600): void {
+  const tmp = `${file}.${process.pid}.tmp`
+  const fd = openSync(tmp, 'w', mode)
+  try {
+    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, file)
+}

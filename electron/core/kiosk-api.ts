@@ -1,0 +1,86 @@
+/**
+ * The kiosk API dispatcher for bridges that are not Electron IPC (web mode, tests):
+ * input checked with the method's schema, admin methods gated by the PIN session, output
+ * checked against the contract. The Electron shell does the same with its own IPC wrapper
+ * around the same `KioskHandlers`.
+ */
+import { ZodError } from 'zod'
+import {
+  isKioskMethodName,
+  KioskErrorCode,
+  kioskMethods,
+  parseMethodInput,
+  type KioskMethodName,
+  type MethodOutput,
+} from '../../shared/ipc'
+import { formatPath } from './json-file'
+import { KioskError } from './kiosk-error'
+
+/** A method's input after its schema's defaults are applied (undefined for no-input methods). */
+export type ParsedInput<K extends KioskMethodName> = (typeof kioskMethods)[K]['input'] extends {
+  parse(value: unknown): infer T
+}
+  ? T
+  : undefined
+
+export type KioskHandler<K extends KioskMethodName> = (
+  input: ParsedInput<K>,
+) => Promise<MethodOutput<K>> | MethodOutput<K>
+
+export type KioskHandlers = { [K in KioskMethodName]: KioskHandler<K> }
+
+export interface DispatcherOptions {
+  handlers: KioskHandlers
+  isAdminUnlocked: () => boolean
+  log?: (msg: string) => void
+}
+
+export type KioskCall = (name: string, input: unknown) => Promise<unknown>
+
+const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(KioskErrorCode))
+
+export function createDispatcher(o: DispatcherOptions): KioskCall {
+  return async (name, input) => {
+    if (!isKioskMethodName(name)) throw new KioskError('unknown_method', 'no such method')
+    const method = kioskMethods[name]
+    let parsed: unknown
+    try {
+      parsed = parseMethodInput(name, input ?? undefined)
+    } catch (err) {
+      throw new KioskError('bad_input', describeInputError(err))
+    }
+    if (method.admin && !o.isAdminUnlocked()) {
+      throw new KioskError('admin_locked', 'Unlock the admin area first.')
+    }
+    let result: unknown
+    try {
+      result = await (o.handlers[name] as (input: unknown) => unknown)(parsed)
+    } catch (err) {
+      throw toPublicError(err, name, o.log)
+    }
+    const output = method.output.safeParse(result)
+    if (!output.success) {
+      o.log?.(`result of ${name} does not match the contract: ${describeInputError(output.error)}`)
+      throw new KioskError('internal', 'Internal error; details are in the log.')
+    }
+    return output.data
+  }
+}
+
+export function describeInputError(err: unknown): string {
+  if (err instanceof ZodError) {
+    return err.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length ? formatPath(i.path) : 'input'}: ${i.message}`)
+      .join('; ')
+  }
+  return err instanceof Error ? err.message : 'invalid input'
+}
+
+/** Deliberate errors keep their message; anything else (SQL, paths) becomes a generic one. */
+function toPublicError(err: unknown, method: string, log?: (msg: string) => void): KioskError {
+  if (err instanceof KioskError && PUBLIC_CODES.has(err.code)) return err
+  if (err instanceof ZodError) return new KioskError('bad_input', describeInputError(err))
+  log?.(`${method} failed: ${err instanceof Error ? err.message : String(err)}`)
+  return new KioskError('internal', 'Internal error; details are in the log.')
+}

@@ -1,0 +1,277 @@
+/**
+ * The kiosk core: settings, vault, SQLite, ticket pool, relay link, attendance, exports,
+ * wired together behind the contract's handlers and events. Plain Node; the Electron shell
+ * and the web bridge are thin layers over this.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Campaign, KioskStatus } from '../../shared/domain'
+import type { KioskEventName, KioskEventPayload, ScreenState } from '../../shared/ipc'
+import { AdminAuth, hashPin, randomPin } from './admin-auth'
+import { AttendanceStore } from './attendance-store'
+import { openCampaignStore, type CampaignStore } from './campaign-store'
+import { makeTicketSource, relayTarget } from './connection'
+import { openKioskDb, type KioskDb } from './db'
+import { loadCursor, loadLockout, saveCursor, saveLockout } from './meta-state'
+import { takeScan } from './scan-intake'
+import { ExportJobs } from './export-jobs'
+import { createDispatcher, type KioskCall, type KioskHandlers } from './kiosk-api'
+import { KioskEvents } from './kiosk-events'
+import { createHandlers, type StartAtLogin } from './kiosk-handlers'
+import { RelayLink, type RelayLinkOptions } from './relay-link'
+import { RosterStore } from './roster-store'
+import { defaultSettings, loadSettings, saveSettings, type Settings } from './settings'
+import type { TicketSource } from './ticket-source'
+import { TicketPool } from './ticket-pool'
+import type { SecretVault } from './vault'
+
+export interface KioskCoreOptions {
+  dataDir: string
+  vault: SecretVault
+  now?: () => number
+  version?: string
+  nativeBinding?: string
+  /** Milliseconds between housekeeping ticks; 0 = no timer (tests call `tick()`). */
+  tickMs?: number
+  /** Web mode: download link of a finished export. */
+  exportDownloadUrl?: (exportId: string) => string
+  /** The shell's start-at-login switch; absent where there is none (web mode). */
+  startAtLogin?: StartAtLogin
+  /** PIN set when none is stored yet; otherwise a random one (see `initialPin`). */
+  initialPin?: string
+  adminIdleMs?: number
+  relayLink?: Pick<
+    RelayLinkOptions,
+    'heartbeatMs' | 'welcomeTimeoutMs' | 'backoffBaseMs' | 'backoffMaxMs'
+  >
+  /** Replayed (not live) scans older than this get no greeting: the visitor has gone. */
+  greetWindowMs?: number
+  log?: (msg: string) => void
+}
+
+const UNASSIGNED_CAMPAIGN = 'unassigned'
+
+export class KioskCore {
+  readonly db: KioskDb
+  readonly events = new KioskEvents()
+  readonly pool: TicketPool
+  readonly handlers: KioskHandlers
+  readonly call: KioskCall
+  /** The PIN generated on this start because none was stored; show it to the operator once. */
+  readonly initialPin: string | null = null
+  readonly campaigns: CampaignStore
+  readonly attendance: AttendanceStore
+  readonly roster: RosterStore
+  readonly exports: ExportJobs
+  readonly auth: AdminAuth
+  readonly now: () => number
+  private current: Settings
+  private link: RelayLink | null = null
+  private source: TicketSource | null = null
+  private timer: NodeJS.Timeout | null = null
+  private lastStatusJson = ''
+  private running = false
+  private readonly noRelaySince: number
+
+  constructor(readonly o: KioskCoreOptions) {
+    this.now = o.now ?? Date.now
+    mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
+    // Both files are validated first: a broken one stops us before anything is written.
+    const loaded = loadSettings(o.dataDir)
+    this.campaigns = openCampaignStore(o.dataDir)
+    this.current = loaded ?? defaultSettings()
+    this.db = openKioskDb(
+      join(o.dataDir, 'kiosk.db'),
+      o.nativeBinding ? { nativeBinding: o.nativeBinding } : {},
+    )
+    if (this.current.adminPin === null) {
+      const pin = o.initialPin ?? randomPin()
+      this.current = { ...this.current, adminPin: hashPin(pin) }
+      this.initialPin = pin
+    }
+    if (loaded === null || this.initialPin !== null) saveSettings(o.dataDir, this.current)
+    this.noRelaySince = this.now()
+    this.attendance = new AttendanceStore(this.db)
+    this.roster = new RosterStore(this.db)
+    this.auth = new AdminAuth({
+      now: this.now,
+      idleMs: o.adminIdleMs,
+      getPinHash: () => this.current.adminPin,
+      setPinHash: (adminPin) => this.updateSettings({ adminPin }),
+      loadLockout: () => loadLockout(this.db),
+      saveLockout: (s) => saveLockout(this.db, s),
+    })
+    this.pool = new TicketPool({
+      db: this.db,
+      now: this.now,
+      settings: () => this.current.pool,
+      campaign: () => this.activeCampaign(),
+      onTicket: (t) => this.events.emit('ticket', t),
+      onStatus: () => this.emitStatus(),
+    })
+    this.exports = new ExportJobs({
+      db: this.db,
+      dir: join(o.dataDir, 'exports'),
+      now: this.now,
+      locale: () => this.current.locale,
+      onProgress: (p) => this.events.emit('exportProgress', p),
+      downloadUrl: o.exportDownloadUrl,
+    })
+    this.handlers = createHandlers(this)
+    this.call = createDispatcher({
+      handlers: this.handlers,
+      isAdminUnlocked: () => this.isAdminUnlocked(),
+      log: o.log,
+    })
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.reconfigure()
+    const tickMs = this.o.tickMs ?? 1000
+    if (tickMs > 0) {
+      this.timer = setInterval(() => this.tick(), tickMs)
+      this.timer.unref()
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    this.pool.stop()
+    await this.link?.stop()
+    this.link = null
+    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle()])
+    this.db.close()
+  }
+
+  tick(): void {
+    if (!this.running) return
+    try {
+      this.pool.tick()
+      this.emitStatus()
+    } catch (err) {
+      // A timer callback that throws would end the process; the next tick tries again.
+      this.o.log?.(`tick failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+
+  /** For the Electron shell's IPC gate: is the admin area unlocked (and still active)? */
+  isAdminUnlocked(): boolean {
+    return this.auth.checkAndTouch()
+  }
+
+  on<E extends KioskEventName>(event: E, listener: (p: KioskEventPayload<E>) => void): () => void {
+    return this.events.on(event, listener)
+  }
+
+  settings(): Settings {
+    return this.current
+  }
+
+  updateSettings(patch: Partial<Settings>): Settings {
+    const next = { ...this.current, ...patch }
+    saveSettings(this.o.dataDir, next) // validates first: an invalid patch changes nothing
+    this.current = next
+    return next
+  }
+
+  activeCampaign(): Campaign | null {
+    const id = this.current.activeCampaignId
+    return id === null ? null : this.campaigns.get(id)
+  }
+
+  isConfigured(): boolean {
+    return relayTarget(this.current, this.o.vault) !== null && this.source !== null
+  }
+
+  /** (Re)builds the ticket source and relay link from settings + vault. */
+  reconfigure(): void {
+    const s = this.current
+    this.source = makeTicketSource(s, this.o.vault)
+    this.pool.setSource(this.source, s.connectionId)
+    const target = relayTarget(s, this.o.vault)
+    const old = this.link
+    this.link = null
+    if (old) void old.stop()
+    if (target) {
+      this.link = new RelayLink({
+        ...target,
+        ...this.o.relayLink,
+        now: this.now,
+        loadCursor: () => loadCursor(this.db, s.connectionId),
+        resetCursor: (epoch) => saveCursor(this.db, s.connectionId, epoch, 0),
+        onScan: (frame, live) =>
+          takeScan(
+            {
+              db: this.db,
+              attendance: this.attendance,
+              campaigns: this.campaigns,
+              events: this.events,
+              pool: this.pool,
+              now: this.now,
+              connectionId: s.connectionId,
+              kioskId: target.kioskId,
+              fallbackCampaignId: this.current.activeCampaignId ?? UNASSIGNED_CAMPAIGN,
+              greetWindowMs: this.o.greetWindowMs ?? 60_000,
+            },
+            frame,
+            live,
+          ),
+        onState: () => this.emitStatus(),
+        log: this.o.log,
+      })
+      this.link.start()
+    }
+    this.emitStatus()
+  }
+
+  status(): KioskStatus {
+    return {
+      relay: this.link?.status() ?? {
+        state: 'disabled',
+        since: this.noRelaySince,
+        retryAt: null,
+        lastEventAt: null,
+      },
+      api: this.pool.api(),
+      pool: this.pool.status(),
+    }
+  }
+
+  relayDiagnostics(): ReturnType<RelayLink['diagnostics']> | null {
+    return this.link?.diagnostics() ?? null
+  }
+
+  screenState(): ScreenState {
+    return {
+      configured: this.isConfigured(),
+      demo: this.current.demo,
+      locale: this.current.locale,
+      campaign: this.activeCampaign(),
+      ticket: this.pool.current(),
+      status: this.status(),
+    }
+  }
+
+  /** Test hook and shutdown helper: waits for ticket requests and exports in flight. */
+  async whenIdle(): Promise<void> {
+    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle()])
+  }
+
+  emitStatus(): void {
+    if (!this.running) return
+    const status = this.status()
+    const json = JSON.stringify(status)
+    if (json === this.lastStatusJson) return
+    this.lastStatusJson = json
+    this.events.emit('status', status)
+  }
+}
+
+export function createKioskCore(o: KioskCoreOptions): KioskCore {
+  return new KioskCore(o)
+}

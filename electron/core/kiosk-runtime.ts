@@ -1,0 +1,114 @@
+/**
+ * Starting the kiosk the way `npm start` / `kiosk:web` / the Electron shell do: headless
+ * provisioning when flags are given, demo mode when nothing is configured, then the core.
+ */
+import { z } from 'zod'
+import { setupInputSchema } from '../../shared/ipc'
+import { describeInputError } from './kiosk-api'
+import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-core'
+import { startDemo, type DemoServices } from './demo'
+import { planSetup, storeSecrets } from './setup'
+import { defaultSettings, loadSettings, saveSettings } from './settings'
+import type { SecretVault } from './vault'
+
+/** `--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`. */
+export interface Provisioning {
+  relayUrl: string
+  kioskId: string
+  ticketSource: 'proxy' | 'direct'
+  apiBase?: string
+  appId?: string
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError'
+}
+
+export interface RuntimeOptions {
+  dataDir: string
+  vault: SecretVault
+  provisioning?: Provisioning | null
+  env?: Record<string, string | undefined>
+  core?: Omit<KioskCoreOptions, 'dataDir' | 'vault'>
+  /** `sandbox: <url>` / `relay: <url>` as each demo service listens. */
+  onLine?: (line: string) => void
+}
+
+export interface KioskRuntime {
+  core: KioskCore
+  demo: DemoServices | null
+  close(): Promise<void>
+}
+
+const pinSchema = z.string().regex(/^\d{4,8}$/)
+
+export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime> {
+  const env = o.env ?? process.env
+  const existing = loadSettings(o.dataDir)
+  let demo: DemoServices | null = null
+  if (o.provisioning) provision(o, env)
+  else if (existing === null || existing.demo) {
+    demo = await startDemo(o.dataDir, o.vault, existing)
+    o.onLine?.(`sandbox: ${demo.sandbox.url}`)
+    o.onLine?.(`relay: ${demo.relay.url}`)
+  }
+  const initialPin = env.SCANDESK_ADMIN_PIN
+  if (initialPin !== undefined && !pinSchema.safeParse(initialPin).success) {
+    await demo?.close()
+    throw new StartupError('SCANDESK_ADMIN_PIN must be 4–8 digits')
+  }
+  let core: KioskCore
+  try {
+    core = createKioskCore({
+      ...o.core,
+      dataDir: o.dataDir,
+      vault: o.vault,
+      ...(initialPin ? { initialPin } : {}),
+    })
+    core.start()
+  } catch (err) {
+    await demo?.close()
+    throw err
+  }
+  return {
+    core,
+    demo,
+    close: async () => {
+      await core.stop()
+      await demo?.close()
+    },
+  }
+}
+
+/** Applies the flags and the secrets from the environment (stored in the vault on first use). */
+function provision(o: RuntimeOptions, env: Record<string, string | undefined>): void {
+  const p = o.provisioning
+  if (!p) return
+  const settings = loadSettings(o.dataDir) ?? defaultSettings()
+  const input = setupInputSchema.safeParse({
+    ticketSource: p.ticketSource,
+    relayUrl: p.relayUrl,
+    kioskId: p.kioskId,
+    ...(p.apiBase !== undefined ? { apiBase: p.apiBase } : {}),
+    ...(p.appId !== undefined ? { appId: p.appId } : {}),
+    ...(env.SCANDESK_KIOSK_TOKEN ? { relayToken: env.SCANDESK_KIOSK_TOKEN } : {}),
+    ...(env.SCANDESK_APP_SECRET ? { appSecret: env.SCANDESK_APP_SECRET } : {}),
+  })
+  if (!input.success)
+    throw new StartupError(
+      `provisioning: ${describeInputError(input.error).replace('relayToken', 'SCANDESK_KIOSK_TOKEN').replace('appSecret', 'SCANDESK_APP_SECRET')}`,
+    )
+  const plan = planSetup(settings, o.vault, input.data)
+  if (!plan.ok) {
+    const names: Record<string, string> = {
+      relayToken: 'SCANDESK_KIOSK_TOKEN',
+      appSecret: 'SCANDESK_APP_SECRET',
+      appId: '--appid',
+    }
+    throw new StartupError(
+      `provisioning: ${plan.errors.map((e) => `${names[e.field] ?? e.field} is required (${e.message})`).join('; ')}`,
+    )
+  }
+  storeSecrets(o.vault, plan.secrets, settings.demo)
+  saveSettings(o.dataDir, plan.settings)
+}

@@ -1,0 +1,27 @@
+/** `importRoster`: decode, parse, and write the rows unless the file has errors. */
+import type { RosterImportResult } from '../../shared/ipc'
+import type { KioskCore } from './kiosk-core'
+import { KioskError } from './kiosk-error'
+import { parseRosterFile } from './roster-import'
+
+const MAX_BYTES = 10 * 1024 * 1024
+
+export async function importRoster(
+  core: KioskCore,
+  campaignId: string,
+  input: { fileName: string; format: 'csv' | 'xlsx'; dataBase64: string; skipBadRows: boolean },
+): Promise<RosterImportResult> {
+  // Buffer.from silently skips junk; insist on real base64 so a truncated upload is noticed.
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.dataBase64)) {
+    throw new KioskError('bad_input', 'dataBase64: not base64')
+  }
+  const data = Buffer.from(input.dataBase64, 'base64')
+  if (data.length > MAX_BYTES)
+    throw new KioskError('bad_input', 'dataBase64: file larger than 10 MiB')
+  const parsed = await parseRosterFile(input.format, data)
+  if (parsed.fatal || (parsed.errors.length > 0 && !input.skipBadRows)) {
+    return { imported: 0, skipped: 0, errors: parsed.errors }
+  }
+  const imported = core.roster.upsertMany(campaignId, parsed.rows, core.now())
+  return { imported, skipped: parsed.badRows, errors: parsed.errors }
+}

@@ -1,0 +1,186 @@
+/**
+ * Roster files (CSV or XLSX) into roster rows, with a row-level error report. Headers are
+ * recognised in Chinese and English; unknown columns are ignored. Excel in China saves CSV as
+ * GB18030, so CSV that is not valid UTF-8 is read as GB18030.
+ */
+import { parse } from 'csv-parse/sync'
+import type { RosterImportResult } from '../../shared/ipc'
+import type { RosterInput } from './roster-store'
+import { rosterMatchKey } from './roster-store'
+import { Workbook } from './xlsx'
+
+type Field = keyof RosterInput
+type ImportError = RosterImportResult['errors'][number]
+
+export interface ParsedRoster {
+  rows: RosterInput[]
+  errors: ImportError[]
+  /** Rows with at least one error. */
+  badRows: number
+  /** An error in the file itself (no header, unreadable): nothing can be imported. */
+  fatal: boolean
+}
+
+const MAX_ROWS = 100_000
+
+/** Header aliases, compared lower-cased with spaces, underscores and dashes removed. */
+const ALIASES: Record<Field, string[]> = {
+  name: ['name', 'fullname', 'attendee', 'visitor', '姓名', '名字', '参会人', '嘉宾姓名'],
+  company: [
+    'company',
+    'organization',
+    'organisation',
+    'org',
+    'employer',
+    '公司',
+    '单位',
+    '公司名称',
+    '工作单位',
+    '机构',
+  ],
+  phone: [
+    'phone',
+    'mobile',
+    'tel',
+    'telephone',
+    'cell',
+    'phonenumber',
+    '电话',
+    '手机',
+    '手机号',
+    '手机号码',
+    '联系电话',
+  ],
+  code: [
+    'code',
+    'registrationcode',
+    'regcode',
+    'ticket',
+    'ticketcode',
+    'id',
+    '编号',
+    '报名码',
+    '签到码',
+    '票号',
+    '注册码',
+    '代码',
+  ],
+}
+const LIMITS: Record<Field, number> = { name: 100, company: 200, phone: 40, code: 64 }
+const PHONE = /^\+?[\d\s()-]{3,40}$/
+
+const normalize = (h: string): string =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '')
+
+export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Promise<ParsedRoster> {
+  let table: string[][]
+  try {
+    table = format === 'csv' ? readCsv(data) : await readXlsx(data)
+  } catch (err) {
+    return fatal(`the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`)
+  }
+  return validateTable(table)
+}
+
+/** `table[0]` is the header row; row numbers in errors are 1-based file rows. */
+export function validateTable(table: string[][]): ParsedRoster {
+  const header = table[0]
+  if (!header || header.every((h) => h.trim() === '')) return fatal('the file is empty')
+  if (table.length - 1 > MAX_ROWS) return fatal(`more than ${MAX_ROWS} rows`)
+  const columns = new Map<Field, number>()
+  header.forEach((h, i) => {
+    const key = normalize(h)
+    for (const field of Object.keys(ALIASES) as Field[]) {
+      if (!columns.has(field) && ALIASES[field].includes(key)) columns.set(field, i)
+    }
+  })
+  if (!columns.has('name')) return fatal('no name column (e.g. "name" or "姓名") in the first row')
+
+  const rows: RosterInput[] = []
+  const errors: ImportError[] = []
+  const seen = new Map<string, number>()
+  let badRows = 0
+  for (let i = 1; i < table.length; i++) {
+    const cells = table[i] ?? []
+    if (cells.every((c) => c.trim() === '')) continue
+    const rowNumber = i + 1
+    const value = (f: Field): string => {
+      const col = columns.get(f)
+      return col === undefined ? '' : (cells[col] ?? '').trim()
+    }
+    const entry: RosterInput = {
+      name: value('name'),
+      company: value('company'),
+      phone: value('phone'),
+      code: value('code'),
+    }
+    const rowErrors: ImportError[] = []
+    if (entry.name === '')
+      rowErrors.push({ row: rowNumber, column: 'name', message: 'name is empty' })
+    for (const f of Object.keys(LIMITS) as Field[]) {
+      if (entry[f].length > LIMITS[f]) {
+        rowErrors.push({
+          row: rowNumber,
+          column: f,
+          message: `${f} is longer than ${LIMITS[f]} characters`,
+        })
+      }
+    }
+    if (entry.phone !== '' && !PHONE.test(entry.phone)) {
+      rowErrors.push({
+        row: rowNumber,
+        column: 'phone',
+        message: 'phone has characters a phone number cannot have',
+      })
+    }
+    const key = rosterMatchKey(entry)
+    const earlier = seen.get(key)
+    if (rowErrors.length === 0 && earlier !== undefined) {
+      const column = entry.code !== '' ? 'code' : 'name'
+      rowErrors.push({ row: rowNumber, column, message: `duplicate of row ${earlier}` })
+    }
+    if (rowErrors.length > 0) {
+      badRows++
+      errors.push(...rowErrors)
+      continue
+    }
+    seen.set(key, rowNumber)
+    rows.push(entry)
+  }
+  return { rows, errors, badRows, fatal: false }
+}
+
+function fatal(message: string): ParsedRoster {
+  return { rows: [], errors: [{ row: 1, column: null, message }], badRows: 0, fatal: true }
+}
+
+function decodeText(data: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data)
+  } catch {
+    return new TextDecoder('gb18030').decode(data)
+  }
+}
+
+function readCsv(data: Buffer): string[][] {
+  return parse(decodeText(data), { bom: true, relax_column_count: true, skip_empty_lines: false })
+}
+
+async function readXlsx(data: Buffer): Promise<string[][]> {
+  const wb = new Workbook()
+  await wb.xlsx.load(data as unknown as ArrayBuffer)
+  const ws = wb.worksheets[0]
+  if (!ws) return []
+  const table: string[][] = []
+  ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
+    const cells: string[] = []
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      cells[col - 1] = cell.text ?? ''
+    })
+    table[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
+  })
+  return Array.from(table, (r) => r ?? [])
+}

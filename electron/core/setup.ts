@@ -1,0 +1,96 @@
+/**
+ * Connecting the kiosk to a relay and an account: from the admin area (`saveSetup`) or
+ * headless from flags + environment. Both go through `planSetup`, so they check the same things.
+ */
+import type { SetupInput } from '../../shared/ipc'
+import type { KioskCore } from './kiosk-core'
+import { DEFAULT_API_BASE, newConnectionId, type Settings } from './settings'
+import type { SecretName, SecretVault } from './vault'
+
+type FieldError = { field: string; code: string; message: string }
+export type SetupPlan =
+  | { ok: false; errors: FieldError[] }
+  | {
+      ok: true
+      settings: Settings
+      secrets: Partial<Record<SecretName, string>>
+      connectionChanged: boolean
+    }
+
+export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): SetupPlan {
+  const errors: FieldError[] = []
+  // Leaving demo mode: the demo's secrets and sandbox address belong to the demo only.
+  const fromDemo = s.demo
+  const storedToken = fromDemo ? null : vault.get('relayToken')
+  const storedSecret = fromDemo ? null : vault.get('appSecret')
+  if (input.relayToken === undefined && storedToken === null) {
+    errors.push({
+      field: 'relayToken',
+      code: 'required',
+      message: 'the kiosk token from `relay kiosk add` is required',
+    })
+  }
+  const appId = input.appId ?? (fromDemo ? null : s.appId)
+  if (input.ticketSource === 'direct') {
+    if (appId === null)
+      errors.push({
+        field: 'appId',
+        code: 'required',
+        message: 'AppID is required to create codes directly',
+      })
+    if (input.appSecret === undefined && storedSecret === null) {
+      errors.push({
+        field: 'appSecret',
+        code: 'required',
+        message: 'AppSecret is required to create codes directly',
+      })
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors }
+
+  const apiBase = input.apiBase ?? (fromDemo ? DEFAULT_API_BASE : s.apiBase)
+  const connectionChanged =
+    fromDemo ||
+    s.kioskId !== input.kioskId ||
+    s.relayUrl !== input.relayUrl ||
+    s.ticketSource !== input.ticketSource ||
+    s.appId !== appId ||
+    s.apiBase !== apiBase
+  const settings: Settings = {
+    ...s,
+    kioskId: input.kioskId,
+    relayUrl: input.relayUrl,
+    ticketSource: input.ticketSource,
+    apiBase,
+    appId,
+    demo: false,
+    connectionId: connectionChanged ? newConnectionId() : s.connectionId,
+  }
+  const secrets: Partial<Record<SecretName, string>> = {}
+  if (input.relayToken !== undefined) secrets.relayToken = input.relayToken
+  if (input.appSecret !== undefined) secrets.appSecret = input.appSecret
+  return { ok: true, settings, secrets, connectionChanged }
+}
+
+export function storeSecrets(
+  vault: SecretVault,
+  secrets: Partial<Record<SecretName, string>>,
+  dropOthers: boolean,
+): void {
+  for (const name of ['relayToken', 'appSecret'] as const) {
+    const value = secrets[name]
+    if (value !== undefined) {
+      if (vault.get(name) !== value) vault.set(name, value)
+    } else if (dropOthers) vault.delete(name)
+  }
+}
+
+export function applySetup(core: KioskCore, input: SetupInput) {
+  const wasDemo = core.settings().demo
+  const plan = planSetup(core.settings(), core.o.vault, input)
+  if (!plan.ok) return plan
+  storeSecrets(core.o.vault, plan.secrets, wasDemo)
+  core.updateSettings(plan.settings)
+  core.reconfigure()
+  return { ok: true as const }
+}

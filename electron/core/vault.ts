@@ -1,0 +1,146 @@
+/**
+ * Secrets at rest (AppSecret, relay token). One interface; the Electron shell plugs in a
+ * safeStorage cipher, web mode uses AES-256-GCM with a key file beside the data. Values are
+ * never logged and never leave the main process.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { readJsonFile, writeJsonFile } from './json-file'
+
+export type SecretName = 'appSecret' | 'relayToken'
+
+export interface SecretVault {
+  get(name: SecretName): string | null
+  set(name: SecretName, value: string): void
+  delete(name: SecretName): void
+}
+
+/** Turns a secret into an opaque string and back; `name` is bound in, so entries can't be swapped. */
+export interface VaultCipher {
+  encrypt(name: string, plaintext: string): string
+  decrypt(name: string, ciphertext: string): string
+}
+
+export class VaultError extends Error {
+  override name = 'VaultError'
+}
+
+const vaultFileSchema = z
+  .object({ version: z.literal(1), entries: z.record(z.string(), z.string().max(4096)) })
+  .strict()
+
+/** A vault file of ciphertexts, written atomically with mode 0600. */
+export class FileVault implements SecretVault {
+  private readonly entries: Record<string, string>
+
+  constructor(
+    private readonly file: string,
+    private readonly cipher: VaultCipher,
+  ) {
+    this.entries = readJsonFile(file, vaultFileSchema)?.entries ?? {}
+  }
+
+  get(name: SecretName): string | null {
+    const sealed = this.entries[name]
+    if (sealed === undefined) return null
+    try {
+      return this.cipher.decrypt(name, sealed)
+    } catch (err) {
+      throw new VaultError(
+        `the stored ${name} cannot be decrypted (was the key replaced?); enter it again`,
+        { cause: err },
+      )
+    }
+  }
+
+  set(name: SecretName, value: string): void {
+    this.entries[name] = this.cipher.encrypt(name, value)
+    this.flush()
+  }
+
+  delete(name: SecretName): void {
+    if (!(name in this.entries)) return
+    delete this.entries[name]
+    this.flush()
+  }
+
+  private flush(): void {
+    writeJsonFile(this.file, { version: 1, entries: this.entries }, 0o600)
+  }
+}
+
+const KEY_BYTES = 32
+const IV_BYTES = 12
+
+/** AES-256-GCM; the output is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+export function aesGcmCipher(key: Buffer): VaultCipher {
+  if (key.length !== KEY_BYTES) throw new VaultError('vault key must be 32 bytes')
+  return {
+    encrypt(name, plaintext) {
+      const iv = randomBytes(IV_BYTES)
+      const c = createCipheriv('aes-256-gcm', key, iv)
+      c.setAAD(Buffer.from(name, 'utf8'))
+      const data = Buffer.concat([c.update(plaintext, 'utf8'), c.final()])
+      return ['v1', iv, c.getAuthTag(), data]
+        .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+        .join('.')
+    },
+    decrypt(name, sealed) {
+      const [v, iv, tag, data] = sealed.split('.')
+      if (v !== 'v1' || !iv || !tag || data === undefined) throw new VaultError('bad vault entry')
+      const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
+      d.setAAD(Buffer.from(name, 'utf8'))
+      d.setAuthTag(Buffer.from(tag, 'base64url'))
+      return Buffer.concat([d.update(Buffer.from(data, 'base64url')), d.final()]).toString('utf8')
+    },
+  }
+}
+
+export const VAULT_KEY_FILE = 'vault.key'
+export const VAULT_FILE = 'vault.json'
+
+/** Reads `vault.key` (creating it, mode 0600, when absent) and tightens loose permissions. */
+export function loadOrCreateVaultKey(dataDir: string): Buffer {
+  const file = join(dataDir, VAULT_KEY_FILE)
+  if (!existsSync(file)) {
+    if (existsSync(join(dataDir, VAULT_FILE))) {
+      throw new VaultError(
+        `${VAULT_KEY_FILE} is missing but ${VAULT_FILE} exists: the stored secrets cannot be read. ` +
+          `Restore ${VAULT_KEY_FILE}, or delete ${VAULT_FILE} and enter the secrets again.`,
+      )
+    }
+    // 'wx': never clobber a key another process just wrote.
+    writeFileSync(file, `${randomBytes(KEY_BYTES).toString('base64')}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    })
+  } else if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
+    chmodSync(file, 0o600)
+  }
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
+  if (key.length !== KEY_BYTES)
+    throw new VaultError(`${VAULT_KEY_FILE} does not hold a 32-byte key`)
+  return key
+}
+
+/** Web mode's vault: `vault.json` sealed with the key in `vault.key`. */
+export function openFileKeyVault(dataDir: string): SecretVault {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  return new FileVault(join(dataDir, VAULT_FILE), aesGcmCipher(loadOrCreateVaultKey(dataDir)))
+}
+
+/** For tests and the demo's throw-away secrets. */
+export class MemoryVault implements SecretVault {
+  private readonly map = new Map<SecretName, string>()
+  get(name: SecretName): string | null {
+    return this.map.get(name) ?? null
+  }
+  set(name: SecretName, value: string): void {
+    this.map.set(name, value)
+  }
+  delete(name: SecretName): void {
+    this.map.delete(name)
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The one place the shell meets the kiosk core (electron/core, plain Node). If the core's API
+ * moves, this file is what changes: the rest of the shell sees only `ShellCore`.
+ */
+import type { KioskEventName } from '../../shared/ipc'
+import { ConfigFileError } from '../core/json-file'
+import { startKioskRuntime, StartupError, type Provisioning } from '../core/kiosk-runtime'
+import { loadSettings } from '../core/settings'
+import { VaultError, type SecretVault } from '../core/vault'
+import type { KioskHandlers } from './ipc'
+import type { Logger } from './log'
+import type { StartAtLogin } from './login-item'
+
+export type { Provisioning }
+
+export interface ShellCore {
+  /** The contract's handlers; inputs arrive parsed (ipc.ts validates). */
+  readonly handlers: KioskHandlers
+  /** The PIN generated on this first start, to show the operator once; else null. */
+  readonly initialPin: string | null
+  /** Whether the admin area is unlocked (also extends the admin session, as any admin use does). */
+  isAdminUnlocked(): boolean
+  onEvent(listener: (name: KioskEventName, payload: unknown) => void): () => void
+  /** Stops the relay link and ticket pool, then closes the SQLite store (and the demo services). */
+  close(): Promise<void>
+}
+
+export interface ShellCoreOptions {
+  dataDir: string
+  vault: SecretVault
+  provisioning: Provisioning | null
+  nativeBinding: string | null
+  startAtLogin: StartAtLogin
+  version: string
+  log: Logger
+  /** `sandbox: <url>` / `relay: <url>` lines of demo mode. */
+  onLine: (line: string) => void
+}
+
+export async function startShellCore(options: ShellCoreOptions): Promise<ShellCore> {
+  const { log } = options
+  const runtime = await startKioskRuntime({
+    dataDir: options.dataDir,
+    vault: options.vault,
+    provisioning: options.provisioning,
+    onLine: options.onLine,
+    core: {
+      version: options.version,
+      startAtLogin: options.startAtLogin,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      log: (message) => log.info(`core: ${message}`),
+    },
+  })
+  const { core } = runtime
+  return {
+    handlers: core.handlers,
+    initialPin: core.initialPin,
+    isAdminUnlocked: () => core.auth.checkAndTouch(),
+    onEvent: (listener) => core.events.onAny(listener),
+    close: () => runtime.close(),
+  }
+}
+
+/** Whether this start will run the demo (nothing configured and no provisioning flags). */
+export function willRunDemo(dataDir: string, provisioning: Provisioning | null): boolean {
+  if (provisioning) return false
+  try {
+    const settings = loadSettings(dataDir)
+    return settings === null || settings.demo
+  } catch {
+    // A broken settings file: the core reports it when it starts.
+    return false
+  }
+}
+
+/** Problems the user can fix (a broken settings file, a bad flag): shown as they are. */
+export function isStartupProblem(error: unknown): error is Error {
+  return (
+    error instanceof StartupError || error instanceof ConfigFileError || error instanceof VaultError
+  )
+}

@@ -1,0 +1,102 @@
+/**
+ * Connects crash-policy.ts to the kiosk window: a renderer that dies or hangs is reloaded,
+ * repeated crashes relaunch the app, and a crash loop ends on a plain error screen.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import type { BrowserWindow } from 'electron'
+import type { CrashAction, CrashPolicy } from './crash-policy'
+import type { Logger } from './log'
+
+export interface CrashGuardOptions {
+  window: BrowserWindow
+  policy: CrashPolicy
+  log: Logger
+  /** Relaunch the app (app.relaunch + a clean app.quit, so the store is closed). */
+  relaunch: () => void
+  /** Called once when the policy gives up, before the error screen is shown. */
+  onStop: () => void
+  /** True while the app is quitting: renderers going away then are not crashes. */
+  quitting: () => boolean
+}
+
+export function guardKioskWindow(options: CrashGuardOptions): void {
+  const { window: win, policy, log } = options
+  const contents = win.webContents
+  // Set while we kill a hung renderer ourselves, so its exit is not counted a second time.
+  let killingHungRenderer = false
+
+  const act = (action: CrashAction): void => {
+    if (win.isDestroyed()) return
+    if (action === 'reload') {
+      contents.reload()
+    } else if (action === 'relaunch') {
+      log.error('kiosk screen keeps crashing; relaunching the app')
+      options.relaunch()
+    } else {
+      log.error('kiosk screen is in a crash loop; stopping on the error screen')
+      options.onStop()
+      win.loadURL(errorPageUrl()).catch((error: unknown) => {
+        log.error('error screen failed to load', error)
+      })
+    }
+  }
+
+  contents.on('render-process-gone', (_event, details) => {
+    if (killingHungRenderer) {
+      killingHungRenderer = false
+      return
+    }
+    if (options.quitting() || details.reason === 'clean-exit') return
+    log.error('kiosk renderer gone', { reason: details.reason, exitCode: details.exitCode })
+    if (policy.stopped) return
+    act(policy.onCrash())
+  })
+
+  win.on('unresponsive', () => {
+    if (options.quitting() || policy.stopped) return
+    log.error('kiosk renderer unresponsive')
+    const action = policy.onCrash()
+    // A hung renderer may not obey a reload or a new page: kill it first (not on relaunch,
+    // which replaces every process anyway).
+    if (action !== 'relaunch') {
+      killingHungRenderer = true
+      contents.forcefullyCrashRenderer()
+    }
+    act(action)
+  })
+}
+
+/** Relaunch times, kept in a small file so the policy sees through its own relaunches. */
+export function crashHistoryStore(file: string): { load(): number[]; save(v: number[]): void } {
+  return {
+    load() {
+      try {
+        const value: unknown = JSON.parse(readFileSync(file, 'utf8'))
+        return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : []
+      } catch {
+        return []
+      }
+    },
+    save(values) {
+      try {
+        writeFileSync(file, JSON.stringify(values), { mode: 0o600 })
+      } catch {
+        // Losing the history only means one more relaunch before the error screen.
+      }
+    },
+  }
+}
+
+const ERROR_PAGE = `<!doctype html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>ScanDesk</title>
+<style>body{margin:0;height:100vh;display:flex;align-items:center;justify-content:center;
+background:#111;color:#eee;font:24px/1.6 system-ui,sans-serif;text-align:center}
+p{max-width:40em;margin:0 2em 1em}</style></head><body><div>
+<p>签到屏多次意外退出，已停止运行。请联系工作人员重新启动 ScanDesk。</p>
+<p>The kiosk screen stopped after crashing repeatedly. Please ask staff to restart ScanDesk.</p>
+</div></body></html>`
+
+export function errorPageUrl(): string {
+  return `data:text/html;charset=utf-8,${encodeURIComponent(ERROR_PAGE)}`
+}

@@ -1,0 +1,141 @@
+/**
+ * The kiosk window: full screen, no menu, always on top, and it takes fullscreen and focus back
+ * if it loses either. Closing it (Alt+F4) works only with the admin area unlocked by PIN, or when
+ * the app itself is quitting. Security options are fixed here whatever the mode; only the
+ * lockdown (kiosk mode, always-on-top, refocus, close guard) is off for development runs.
+ */
+import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron'
+import { lockDownContents } from './lockdown'
+import type { Logger } from './log'
+import { isOwnUrl, rendererUrl, type RendererTarget } from './renderer-target'
+
+export interface KioskWindowOptions {
+  target: RendererTarget
+  preloadPath: string
+  /** Kiosk mode, always-on-top, refocus and the close guard. */
+  lockdown: boolean
+  log: Logger
+  /** False while the admin area is unlocked: staff may be using a file picker. */
+  holdFocus: () => boolean
+  /** Whether the window may close now (admin unlocked, or the app is quitting). */
+  canClose: () => boolean
+  refocusDelayMs?: number
+  schedule?: (fn: () => void, ms: number) => void
+}
+
+export interface KioskWindow {
+  readonly window: BrowserWindow
+  /** Leaves the lockdown (e.g. for the crash screen, so staff can close the app). */
+  release(): void
+  /** True if this IPC sender is our window's main frame showing our page. */
+  isKioskFrame(sender: unknown, frame: { url: string } | null | undefined): boolean
+}
+
+export function kioskWindowOptions(options: {
+  preloadPath: string
+  lockdown: boolean
+  devTools: boolean
+}): BrowserWindowConstructorOptions {
+  return {
+    show: false,
+    fullscreen: true,
+    kiosk: options.lockdown,
+    alwaysOnTop: options.lockdown,
+    autoHideMenuBar: true,
+    backgroundColor: '#000000',
+    title: 'ScanDesk',
+    webPreferences: {
+      preload: options.preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+      devTools: options.devTools,
+    },
+  }
+}
+
+export function createKioskWindow(
+  BrowserWindowClass: new (options: BrowserWindowConstructorOptions) => BrowserWindow,
+  options: KioskWindowOptions,
+): KioskWindow {
+  const { target, log } = options
+  const schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms))
+  const refocusDelayMs = options.refocusDelayMs ?? 1500
+  let locked = options.lockdown
+
+  const win = new BrowserWindowClass(
+    kioskWindowOptions({
+      preloadPath: options.preloadPath,
+      lockdown: options.lockdown,
+      devTools: target.kind === 'dev',
+    }),
+  )
+  const contents = win.webContents
+  win.removeMenu()
+  if (locked) win.setAlwaysOnTop(true, 'screen-saver')
+  lockDownContents(contents, { isOwnUrl: (url) => isOwnUrl(target, url), log })
+
+  const backToFullScreen = (): void => {
+    if (!locked || win.isDestroyed()) return
+    log.warn('kiosk window left fullscreen; restoring')
+    if (win.isMinimized()) win.restore()
+    win.setKiosk(true)
+    win.setFullScreen(true)
+  }
+  win.on('leave-full-screen', backToFullScreen)
+  win.on('minimize', backToFullScreen)
+
+  // Delayed, so a brief system dialog or a notification does not fight with us for focus.
+  win.on('blur', () => {
+    if (!locked || !options.holdFocus()) return
+    schedule(() => {
+      if (!locked || win.isDestroyed() || win.isFocused() || !options.holdFocus()) return
+      log.info('kiosk window lost focus; taking it back')
+      win.show()
+      win.moveTop()
+      win.focus()
+    }, refocusDelayMs)
+  })
+
+  win.on('close', (event) => {
+    if (!locked || options.canClose()) return
+    event.preventDefault()
+    log.warn('window close refused: admin area is locked')
+  })
+
+  win.once('ready-to-show', () => {
+    win.show()
+    win.focus()
+  })
+  contents.on('did-finish-load', () => {
+    // No pinch-zoom on touch screens: the kiosk layout is fixed.
+    contents.setVisualZoomLevelLimits(1, 1).catch(() => undefined)
+  })
+
+  win.loadURL(rendererUrl(target)).catch((error: unknown) => {
+    log.error('kiosk page failed to load', error)
+  })
+
+  return {
+    window: win,
+    release() {
+      locked = false
+      if (win.isDestroyed()) return
+      win.setAlwaysOnTop(false)
+      win.setKiosk(false)
+    },
+    isKioskFrame(sender, frame) {
+      if (win.isDestroyed() || sender !== contents) return false
+      // Only the top frame of our page: not an iframe, not a page we navigated away to.
+      return frame != null && frame === contents.mainFrame && isOwnUrl(target, frame.url)
+    },
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `npm run relay -- [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--<field> V]`
+ * serves the relay; `kiosk add <id> [--rotate] [--no-ticket-proxy] [--scenes 100-199]`,
+ * `kiosk list` and `kiosk revoke <id>` manage kiosks in the same store. Logs are JSON lines.
+ */
+import { CONFIG_FLAGS, loadRelayConfig, RelayConfigError, type RelayConfig } from './config'
+import { parseArgs, UsageError, type ParsedArgs } from './cli-args'
+import { addKiosk, KioskAdminError, parseSceneRanges } from './kiosk-admin'
+import { errorMessage, jsonLogger } from './log'
+import { startRelay } from './server'
+import { openStore } from './store/open-store'
+import type { RelayStore } from './store/types'
+
+const USAGE = `usage:
+  relay [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--host H] [--wechat-token T] ...
+  relay kiosk add <kioskId> [--rotate] [--no-ticket-proxy] [--scenes LO-HI,...]
+  relay kiosk list
+  relay kiosk revoke <kioskId>
+Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>.`
+
+const VALUED = new Set([...CONFIG_FLAGS, 'scenes'])
+const SWITCHES = new Set(['rotate', 'no-ticket-proxy', 'help'])
+
+const out = (line: string): void => void process.stdout.write(line + '\n')
+
+async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<T>): Promise<T> {
+  const store = await openStore(config)
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
+  const [, sub, kioskId] = args.positionals
+  if (sub === 'add' && kioskId !== undefined) {
+    const token = await withStore(config, (store) =>
+      addKiosk(
+        store,
+        kioskId,
+        {
+          rotate: args.switches.has('rotate'),
+          ticketProxy: !args.switches.has('no-ticket-proxy'),
+          sceneRanges: parseSceneRanges(args.flags.scenes ?? ''),
+        },
+        Date.now(),
+      ),
+    )
+    out(`kiosk ${kioskId} ready. Its token is shown once, on the next line; only a hash is kept.`)
+    out(token)
+  } else if (sub === 'list') {
+    const kiosks = await withStore(config, (store) => store.listKiosks())
+    if (kiosks.length === 0) out('no kiosks')
+    for (const k of kiosks) {
+      const status = k.revokedAt === null ? 'active' : 'revoked'
+      const ranges = k.sceneRanges.map((r) => `${r.lo}-${r.hi}`).join(',') || '-'
+      out(
+        `${k.kioskId}\t${status}\thead=${k.headSeq}\tacked=${k.ackedSeq}\t` +
+          `tickets=${k.ticketProxy ? 'yes' : 'no'}\tscenes=${ranges}`,
+      )
+    }
+  } else if (sub === 'revoke' && kioskId !== undefined) {
+    const found = await withStore(config, (store) => store.revokeKiosk(kioskId, Date.now()))
+    if (!found) throw new KioskAdminError(`no kiosk ${kioskId}`)
+    out(`kiosk ${kioskId} revoked`)
+  } else {
+    throw new UsageError('expected: kiosk add <kioskId> | kiosk list | kiosk revoke <kioskId>')
+  }
+}
+
+async function serve(config: RelayConfig): Promise<void> {
+  const log = jsonLogger((line) => process.stdout.write(line))
+  const relay = await startRelay(config, { log })
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    log.info('shutting down', { signal })
+    relay.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { error: errorMessage(err) })
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv, VALUED, SWITCHES)
+  if (args.switches.has('help')) {
+    out(USAGE)
+    return
+  }
+  const config = loadRelayConfig({ flags: args.flags, env: process.env })
+  if (args.positionals[0] === 'kiosk') return kioskCommand(args, config)
+  if (args.positionals.length > 0) throw new UsageError(`unknown command ${args.positionals[0]}`)
+  return serve(config)
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const known =
+    err instanceof UsageError || err instanceof RelayConfigError || err instanceof KioskAdminError
+  process.stderr.write(`relay: ${errorMessage(err)}\n`)
+  if (err instanceof UsageError) process.stderr.write(USAGE + '\n')
+  process.exit(known ? 2 : 1)
+})

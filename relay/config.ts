@@ -1,0 +1,212 @@
+/**
+ * Relay configuration (contract v1): a JSON file, then `SCANDESK_RELAY_<FIELD>` environment
+ * variables, then command-line flags, each overriding the one before. Every error names the
+ * field and where its value came from.
+ */
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
+export type WechatMode = z.infer<typeof wechatModeSchema>
+
+const wechatSchema = z
+  .object({
+    apiBase: z.url({ protocol: /^https?$/ }).default('https://api.weixin.qq.com'),
+    appId: z.string().max(64).default(''),
+    appSecret: z.string().max(128).default(''),
+    token: z.string().max(128).default(''),
+    encodingAESKey: z.string().default(''),
+    mode: wechatModeSchema.default('plain'),
+  })
+  .strict()
+
+const replySchema = z
+  .object({
+    subscribe: z.string().max(2048).default(''),
+    scan: z.string().max(2048).default(''),
+  })
+  .strict()
+
+export const relayConfigSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(8787),
+    /** Loopback by default: a public relay normally sits behind an HTTPS reverse proxy. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Directory of the SQLite store, or `:memory:` for a throw-away store. */
+    data: z.string().min(1).default('./relay-data'),
+    /** Redis URL (or unix socket path); when set, Redis is the store instead of SQLite. */
+    redis: z.string().min(1).nullable().default(null),
+    timestampWindowSeconds: z.number().int().min(1).max(86_400).default(300),
+    ackedRetentionDays: z.number().min(0).max(365).default(7),
+    /** Unacknowledged events are kept until acknowledged, but never longer than 30 days. */
+    unackedRetentionDays: z.number().min(1).max(30).default(30),
+    wechat: wechatSchema.prefault({}),
+    reply: replySchema.prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.wechat.mode === 'plain') return
+    if (c.wechat.encodingAESKey.length !== 43) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wechat', 'encodingAESKey'],
+        message: `must be 43 characters in ${c.wechat.mode} mode`,
+      })
+    }
+    if (c.wechat.appId === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wechat', 'appId'],
+        message: `is required in ${c.wechat.mode} mode`,
+      })
+    }
+  })
+
+export type RelayConfig = z.infer<typeof relayConfigSchema>
+export type RelayConfigInput = z.input<typeof relayConfigSchema>
+
+export class RelayConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`relay config: ${field} ${message}`)
+    this.name = 'RelayConfigError'
+  }
+}
+
+type FieldKind = 'int' | 'number' | 'string' | 'nullable'
+/** Every settable leaf field and how a string from env or argv becomes its value. */
+const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
+  ['port', 'int'],
+  ['host', 'string'],
+  ['data', 'string'],
+  ['redis', 'nullable'],
+  ['timestampWindowSeconds', 'int'],
+  ['ackedRetentionDays', 'number'],
+  ['unackedRetentionDays', 'number'],
+  ['wechat.apiBase', 'string'],
+  ['wechat.appId', 'string'],
+  ['wechat.appSecret', 'string'],
+  ['wechat.token', 'string'],
+  ['wechat.encodingAESKey', 'string'],
+  ['wechat.mode', 'string'],
+  ['reply.subscribe', 'string'],
+  ['reply.scan', 'string'],
+]
+
+function words(path: string): string[] {
+  return path
+    .split('.')
+    .flatMap((part) =>
+      part
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+        .split(' '),
+    )
+    .map((w) => w.toLowerCase())
+}
+
+/** `wechat.encodingAESKey` → `SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY`. */
+export function envNameOf(path: string): string {
+  return `SCANDESK_RELAY_${words(path).join('_').toUpperCase()}`
+}
+
+/** `wechat.encodingAESKey` → `wechat-encoding-aes-key` (used as `--wechat-encoding-aes-key`). */
+export function flagNameOf(path: string): string {
+  return words(path).join('-')
+}
+
+/** Flag names that set config fields, plus `config` itself. */
+export const CONFIG_FLAGS: ReadonlySet<string> = new Set([
+  'config',
+  ...FIELDS.map(([p]) => flagNameOf(p)),
+])
+
+function coerce(path: string, kind: FieldKind, raw: string, source: string): unknown {
+  if (kind === 'nullable') return raw === '' || raw === 'null' ? null : raw
+  if (kind === 'string') return raw
+  const n = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(n)) {
+    throw new RelayConfigError(path, `must be a number (got ${JSON.stringify(raw)} from ${source})`)
+  }
+  return n
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.')
+  let node = target
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part]
+    if (typeof next === 'object' && next !== null && !Array.isArray(next)) {
+      node = next as Record<string, unknown>
+    } else {
+      const created: Record<string, unknown> = {}
+      node[part] = created
+      node = created
+    }
+  }
+  node[parts[parts.length - 1] ?? path] = value
+}
+
+/** Parses a complete or partial config object; errors name the first bad field. */
+export function parseRelayConfig(
+  input: unknown,
+  sources: ReadonlyMap<string, string> = new Map(),
+): RelayConfig {
+  const result = relayConfigSchema.safeParse(input ?? {})
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const keys = issue && issue.code === 'unrecognized_keys' ? issue.keys : []
+  const path = [...(issue?.path ?? []), ...keys.slice(0, 1)].map(String).join('.') || '(root)'
+  const source = sources.get(path)
+  const message = keys.length > 0 ? 'is not a known field' : (issue?.message ?? 'is invalid')
+  throw new RelayConfigError(path, source ? `${message} (from ${source})` : message)
+}
+
+export interface LoadConfigOptions {
+  /** Parsed flags without the leading dashes, e.g. `{ port: '0', 'wechat-token': 't' }`. */
+  flags?: Readonly<Record<string, string>>
+  env?: Readonly<Record<string, string | undefined>>
+  readFile?: (path: string) => string
+}
+
+/** Config file (from `--config` or `SCANDESK_RELAY_CONFIG`), then env, then flags. */
+export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
+  const flags = opts.flags ?? {}
+  const env = opts.env ?? {}
+  const read = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
+  const sources = new Map<string, string>()
+  let merged: Record<string, unknown> = {}
+
+  const file = flags.config ?? env.SCANDESK_RELAY_CONFIG
+  if (file !== undefined) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(read(file))
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err)
+      throw new RelayConfigError('config', `cannot read ${file}: ${why}`)
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new RelayConfigError('config', `${file} must hold a JSON object`)
+    }
+    merged = parsed as Record<string, unknown>
+    for (const [path] of FIELDS) sources.set(path, file)
+  }
+  for (const [path, kind] of FIELDS) {
+    const name = envNameOf(path)
+    const raw = env[name]
+    if (raw === undefined) continue
+    setPath(merged, path, coerce(path, kind, raw, name))
+    sources.set(path, name)
+  }
+  for (const [path, kind] of FIELDS) {
+    const name = flagNameOf(path)
+    const raw = flags[name]
+    if (raw === undefined) continue
+    setPath(merged, path, coerce(path, kind, raw, `--${name}`))
+    sources.set(path, `--${name}`)
+  }
+  return parseRelayConfig(merged, sources)
+}

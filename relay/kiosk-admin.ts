@@ -1,0 +1,60 @@
+/** Kiosk provisioning shared by the CLI and `RelayHandle.addKiosk`. */
+import { kioskIdSchema } from '../shared/relay-protocol'
+import { issueKioskToken } from './kiosk-tokens'
+import type { RelayStore, SceneRange } from './store/types'
+
+export interface AddKioskOptions {
+  /** May the kiosk create tickets through the relay (default true). */
+  ticketProxy?: boolean
+  /** Integer scenes this kiosk owns. */
+  sceneRanges?: SceneRange[]
+  /** Replace the token of an existing, unrevoked kiosk (its live sockets close with 4410). */
+  rotate?: boolean
+}
+
+export class KioskAdminError extends Error {
+  override name = 'KioskAdminError'
+}
+
+/** Creates the kiosk (or re-issues its token) and returns the token; only its hash is kept. */
+export async function addKiosk(
+  store: RelayStore,
+  kioskId: string,
+  opts: AddKioskOptions,
+  now: number,
+): Promise<string> {
+  const id = kioskIdSchema.safeParse(kioskId)
+  if (!id.success)
+    throw new KioskAdminError(`kiosk id ${JSON.stringify(kioskId)}: must match [a-z0-9-]{1,24}`)
+  const existing = await store.getKiosk(id.data)
+  if (existing !== null && existing.revokedAt === null && opts.rotate !== true) {
+    throw new KioskAdminError(`kiosk ${id.data} already exists; use --rotate for a new token`)
+  }
+  const { token, tokenHash } = issueKioskToken(id.data)
+  await store.putKiosk({
+    kioskId: id.data,
+    tokenHash,
+    ticketProxy: opts.ticketProxy ?? true,
+    sceneRanges: opts.sceneRanges ?? [],
+    now,
+  })
+  return token
+}
+
+/** `100-199,500` → ranges; throws naming the bad part. */
+export function parseSceneRanges(text: string): SceneRange[] {
+  return text
+    .split(',')
+    .filter((p) => p.trim() !== '')
+    .map((part) => {
+      const m = /^\s*([0-9]{1,10})(?:\s*-\s*([0-9]{1,10}))?\s*$/.exec(part)
+      const lo = Number(m?.[1])
+      const hi = Number(m?.[2] ?? m?.[1])
+      if (!m || lo < 1 || hi < lo || hi > 4_294_967_295) {
+        throw new KioskAdminError(
+          `scene range ${JSON.stringify(part)}: expected LO-HI, 1 ≤ LO ≤ HI`,
+        )
+      }
+      return { lo, hi }
+    })
+}

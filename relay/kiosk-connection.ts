@@ -1,0 +1,258 @@
+/**
+ * One kiosk's websocket session: hello → welcome → replay and live delivery → cumulative
+ * acks. Events are read from the store on demand, so memory per kiosk is bounded by the
+ * in-flight window whatever the backlog, and a slow socket (bufferedAmount above the high
+ * water mark) stops reads until it drains.
+ */
+import { randomUUID } from 'node:crypto'
+import {
+  RelayCloseCode,
+  kioskFrameSchema,
+  type AckFrame,
+  type HelloFrame,
+  type RelayFrame,
+} from '../shared/relay-protocol'
+import { errorMessage, type Logger } from './log'
+import type { RelayMetrics } from './metrics'
+import type { RelayStore } from './store/types'
+
+/** The part of a `ws` WebSocket a session needs (a fake one in unit tests). */
+export interface FrameSocket {
+  readonly bufferedAmount: number
+  send(data: string, cb: (err?: Error) => void): void
+  close(code: number, reason: string): void
+}
+
+export interface DeliveryLimits {
+  /** Most events sent and not yet acknowledged. */
+  window: number
+  /** Stop reading from the store while this many bytes wait in the socket. */
+  highWaterBytes: number
+  /** Events read from the store at once. */
+  batch: number
+}
+
+export interface SessionContext {
+  store: RelayStore
+  log: Logger
+  metrics: RelayMetrics
+  now: () => number
+  limits: DeliveryLimits
+  /** Called once the hello is accepted; the welcome waits for it. */
+  onHello(session: KioskSession): Promise<void>
+  /** Called when the session ends, however it ends. */
+  onClosed(session: KioskSession): void
+}
+
+type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
+
+const STORE_RETRY_MS = 1000
+
+export class KioskSession {
+  readonly id = randomUUID()
+  /** Set at hello: a session with a lower generation than another of its kiosk must yield. */
+  generation: number | null = null
+  private phase: Phase = 'awaiting-hello'
+  private sentSeq = 0
+  private ackedSeq = 0
+  /** seq → receivedAt of events sent and not yet acknowledged (at most `window`). */
+  private readonly inFlight = new Map<number, number>()
+  private pumping = false
+  private dirty = false
+  private waitingDrain = false
+  private retryTimer: NodeJS.Timeout | null = null
+
+  constructor(
+    private readonly socket: FrameSocket,
+    readonly kioskId: string,
+    readonly tokenHash: string,
+    private readonly ctx: SessionContext,
+  ) {}
+
+  get isLive(): boolean {
+    return this.phase === 'live'
+  }
+
+  get awaitingHello(): boolean {
+    return this.phase === 'awaiting-hello'
+  }
+
+  get unackedInFlight(): number {
+    return this.inFlight.size
+  }
+
+  close(code: number, reason: string): void {
+    if (this.phase === 'closed') return
+    this.phase = 'closed'
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.socket.close(code, reason)
+    this.ctx.onClosed(this)
+  }
+
+  /** The socket closed under us (network, kiosk, terminate). */
+  closed(): void {
+    if (this.phase === 'closed') return
+    this.phase = 'closed'
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.ctx.onClosed(this)
+  }
+
+  onMessage(data: string | null): void {
+    if (this.phase === 'closed') return
+    let json: unknown
+    try {
+      json = data === null ? undefined : JSON.parse(data)
+    } catch {
+      json = undefined
+    }
+    const frame = kioskFrameSchema.safeParse(json)
+    if (!frame.success) {
+      this.ctx.log.info('kiosk sent a bad frame', { kioskId: this.kioskId })
+      this.close(RelayCloseCode.badFrame, 'bad frame')
+      return
+    }
+    if (frame.data.type === 'hello') void this.onHello(frame.data)
+    else this.onAck(frame.data)
+  }
+
+  private async onHello(hello: HelloFrame): Promise<void> {
+    if (this.phase !== 'awaiting-hello') {
+      this.close(RelayCloseCode.protocolError, 'second hello')
+      return
+    }
+    if (hello.kioskId !== this.kioskId) {
+      this.close(RelayCloseCode.forbidden, 'token is for another kiosk')
+      return
+    }
+    this.phase = 'welcoming'
+    try {
+      await this.ctx.onHello(this)
+      if (this.phase !== 'welcoming') return
+      const state = await this.ctx.store.queueState(this.kioskId)
+      if (this.phase !== 'welcoming') return
+      if (state === null) {
+        this.close(RelayCloseCode.revoked, 'kiosk removed')
+        return
+      }
+      let { epoch } = state
+      let start = 0
+      if (hello.epoch === epoch && hello.lastSeq !== undefined) {
+        if (hello.lastSeq <= state.headSeq) {
+          start = hello.lastSeq
+          // The kiosk has committed everything up to lastSeq: that is an acknowledgement.
+          await this.ctx.store.ack(this.kioskId, start, this.ctx.now())
+        } else {
+          // The kiosk has seen seqs this store never issued (restored from an old backup):
+          // those numbers will be reused, so the kiosk's position must be voided.
+          epoch = await this.ctx.store.rotateEpoch(this.kioskId)
+          this.ctx.log.warn('kiosk is ahead of the store; new epoch', { kioskId: this.kioskId })
+        }
+      }
+      if (this.phase !== 'welcoming') return
+      this.sentSeq = start
+      this.ackedSeq = start
+      this.send({ type: 'welcome', epoch, headSeq: state.headSeq })
+      this.phase = 'live'
+      this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
+      void this.pump()
+    } catch (err) {
+      this.ctx.log.error('hello failed', { kioskId: this.kioskId, error: errorMessage(err) })
+      this.close(1011, 'store unavailable')
+    }
+  }
+
+  private onAck(ack: AckFrame): void {
+    if (this.phase !== 'live') {
+      this.close(RelayCloseCode.protocolError, 'ack before welcome')
+      return
+    }
+    if (ack.seq > this.sentSeq) {
+      this.close(RelayCloseCode.protocolError, 'ack beyond what was sent')
+      return
+    }
+    if (ack.seq <= this.ackedSeq) return
+    this.ackedSeq = ack.seq
+    const now = this.ctx.now()
+    for (const [seq, receivedAt] of this.inFlight) {
+      if (seq > ack.seq) continue
+      this.ctx.metrics.observeDeliveryLag((now - receivedAt) / 1000)
+      this.inFlight.delete(seq)
+    }
+    this.ctx.store.ack(this.kioskId, ack.seq, now).catch((err: unknown) => {
+      this.ctx.log.error('storing ack failed', { kioskId: this.kioskId, error: errorMessage(err) })
+    })
+    void this.pump()
+  }
+
+  /** A new event may be stored for this kiosk. */
+  notify(): void {
+    void this.pump()
+  }
+
+  private send(frame: RelayFrame): void {
+    this.socket.send(JSON.stringify(frame), (err) => {
+      if (err !== undefined) return
+      const low = this.ctx.limits.highWaterBytes / 2
+      if (this.waitingDrain && this.socket.bufferedAmount <= low) {
+        this.waitingDrain = false
+        void this.pump()
+      }
+    })
+  }
+
+  /** Sends stored events after `sentSeq` while the window and the socket have room. */
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.dirty = true
+      return
+    }
+    this.pumping = true
+    const { window, highWaterBytes, batch } = this.ctx.limits
+    try {
+      // Bounded: each round either sends events (at most `window` before an ack is needed)
+      // or ends; a notification during a read earns one more round.
+      for (let round = 0; round <= window + 1; round++) {
+        this.dirty = false
+        if (this.phase !== 'live') return
+        const room = window - this.inFlight.size
+        if (room <= 0) return
+        if (this.socket.bufferedAmount > highWaterBytes) {
+          this.waitingDrain = true
+          return
+        }
+        const events = await this.ctx.store.readEvents(
+          this.kioskId,
+          this.sentSeq,
+          Math.min(room, batch),
+        )
+        if (this.phase !== 'live') return
+        for (const e of events) {
+          this.send({ type: 'scan', ...e })
+          this.sentSeq = e.seq
+          this.inFlight.set(e.seq, e.receivedAt)
+        }
+        if (events.length === 0 && !this.dirty) return
+      }
+      this.dirty = true
+    } catch (err) {
+      this.ctx.log.error('reading events failed', {
+        kioskId: this.kioskId,
+        error: errorMessage(err),
+      })
+      this.scheduleRetry()
+    } finally {
+      this.pumping = false
+      // A notification that arrived during the last read may not have been seen yet.
+      if (this.dirty) void this.pump()
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null || this.phase !== 'live') return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      void this.pump()
+    }, STORE_RETRY_MS)
+    this.retryTimer.unref()
+  }
+}

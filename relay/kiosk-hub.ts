@@ -1,0 +1,209 @@
+/**
+ * The `/kiosk` websocket endpoint. The bearer token is checked before the upgrade completes
+ * (so an unauthenticated client never becomes a WebSocket), then each socket gets a
+ * KioskSession. One live session per kiosk across all relay instances: a newer hello
+ * replaces the older session (4409); a revoked or rotated token ends it (4410).
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
+import { KioskSession, type DeliveryLimits } from './kiosk-connection'
+import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
+import { errorMessage, type Logger } from './log'
+import type { RelayMetrics } from './metrics'
+import type { RelayStore, StoreChange } from './store/types'
+
+export interface KioskHubOptions {
+  store: RelayStore
+  log: Logger
+  metrics: RelayMetrics
+  now: () => number
+  pingIntervalMs?: number
+  helloTimeoutMs?: number
+  limits?: Partial<DeliveryLimits>
+}
+
+const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024, batch: 50 }
+
+interface Peer {
+  ws: WebSocket
+  session: KioskSession
+  alive: boolean
+}
+
+export class KioskHub {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  })
+  private readonly peers = new Set<Peer>()
+  /** The session that said hello last on this instance, per kiosk. */
+  private readonly live = new Map<string, KioskSession>()
+  /** The highest connection generation seen for each kiosk, from any instance. */
+  private readonly newestGeneration = new Map<string, number>()
+  private readonly limits: DeliveryLimits
+  private readonly pingTimer: NodeJS.Timeout
+  private readonly unsubscribe: () => void
+  private accepting = true
+
+  constructor(private readonly opts: KioskHubOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
+    this.pingTimer = setInterval(() => this.heartbeat(), opts.pingIntervalMs ?? 30_000)
+    this.pingTimer.unref()
+    this.unsubscribe = opts.store.subscribe((c) => this.onStoreChange(c))
+  }
+
+  get connectedKiosks(): number {
+    return [...this.live.values()].filter((s) => s.isLive).length
+  }
+
+  /** For `server.on('upgrade')` on the `/kiosk` path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy())
+    if (!this.accepting) {
+      refuseUpgrade(socket, 503, 'Service Unavailable')
+      return
+    }
+    verifyKioskToken(this.opts.store, bearerToken(req.headers.authorization)).then(
+      (cred) => {
+        if (cred === null) {
+          this.opts.log.info('kiosk socket refused: bad token')
+          refuseUpgrade(socket, 401, 'Unauthorized')
+          return
+        }
+        if (!this.accepting || socket.destroyed) {
+          refuseUpgrade(socket, 503, 'Service Unavailable')
+          return
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, cred))
+      },
+      (err: unknown) => {
+        this.opts.log.error('kiosk auth failed', { error: errorMessage(err) })
+        refuseUpgrade(socket, 503, 'Service Unavailable')
+      },
+    )
+  }
+
+  private accept(ws: WebSocket, cred: KioskCredential): void {
+    const session = new KioskSession(ws, cred.kioskId, cred.tokenHash, {
+      store: this.opts.store,
+      log: this.opts.log,
+      metrics: this.opts.metrics,
+      now: this.opts.now,
+      limits: this.limits,
+      onHello: (s) => this.onHello(s),
+      onClosed: (s) => {
+        if (this.live.get(s.kioskId) === s) this.live.delete(s.kioskId)
+      },
+    })
+    const peer: Peer = { ws, session, alive: true }
+    this.peers.add(peer)
+    const helloTimer = setTimeout(() => {
+      if (session.awaitingHello) session.close(RelayCloseCode.helloTimeout, 'no hello')
+    }, this.opts.helloTimeoutMs ?? 10_000)
+    helloTimer.unref()
+
+    ws.on('message', (data, isBinary) => {
+      peer.alive = true
+      session.onMessage(isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : null)
+    })
+    ws.on('pong', () => (peer.alive = true))
+    ws.on('error', () => ws.terminate())
+    ws.on('close', () => {
+      clearTimeout(helloTimer)
+      this.peers.delete(peer)
+      session.closed()
+    })
+  }
+
+  private async onHello(session: KioskSession): Promise<void> {
+    const previous = this.live.get(session.kioskId)
+    this.live.set(session.kioskId, session)
+    previous?.close(RelayCloseCode.replaced, 'replaced by a newer connection')
+    const generation = await this.opts.store.nextConnectionGeneration(session.kioskId)
+    session.generation = generation
+    this.noteGeneration(session.kioskId, generation)
+    const change: StoreChange = {
+      type: 'connected',
+      kioskId: session.kioskId,
+      connectionId: session.id,
+      generation,
+    }
+    this.opts.store.announce(change).catch((err: unknown) => {
+      this.opts.log.warn('announcing connection failed', { error: errorMessage(err) })
+    })
+  }
+
+  /** Closes this instance's sessions of `kioskId` that a later hello (anywhere) superseded. */
+  private noteGeneration(kioskId: string, generation: number): void {
+    const newest = Math.max(this.newestGeneration.get(kioskId) ?? 0, generation)
+    this.newestGeneration.set(kioskId, newest)
+    for (const { session } of this.peers) {
+      if (session.kioskId !== kioskId || session.generation === null) continue
+      if (session.generation < newest) {
+        session.close(RelayCloseCode.replaced, 'replaced by a newer connection')
+      }
+    }
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    if (change.type === 'event') this.live.get(change.kioskId)?.notify()
+    else if (change.type === 'connected') this.noteGeneration(change.kioskId, change.generation)
+    else void this.recheckCredentials(change.kioskId)
+  }
+
+  /** A token was revoked or replaced: sessions holding the old one end at once. */
+  private async recheckCredentials(kioskId: string): Promise<void> {
+    const sessions = [...this.peers].map((p) => p.session).filter((s) => s.kioskId === kioskId)
+    if (sessions.length === 0) return
+    try {
+      const kiosk = await this.opts.store.getKiosk(kioskId)
+      for (const s of sessions) {
+        if (kiosk === null || kiosk.revokedAt !== null || kiosk.tokenHash !== s.tokenHash) {
+          this.opts.log.info('kiosk token no longer valid; closing', { kioskId })
+          s.close(RelayCloseCode.revoked, 'token revoked')
+        }
+      }
+    } catch (err) {
+      this.opts.log.error('checking kiosk token failed', { kioskId, error: errorMessage(err) })
+    }
+  }
+
+  /** ws README: ping every interval, terminate sockets that missed the previous pong. */
+  private heartbeat(): void {
+    for (const peer of this.peers) {
+      if (!peer.alive) {
+        peer.ws.terminate()
+        continue
+      }
+      peer.alive = false
+      peer.ws.ping()
+      // Also a safety net for a missed change notification (e.g. a Redis reconnect).
+      peer.session.notify()
+    }
+  }
+
+  /** Stops accepting, closes every socket with `code`, waits (bounded) for them to go. */
+  async close(code: number = RelayCloseCode.goingAway, waitMs = 2000): Promise<void> {
+    this.accepting = false
+    clearInterval(this.pingTimer)
+    this.unsubscribe()
+    const gone = [...this.peers].map(
+      (p) => new Promise<void>((resolve) => p.ws.once('close', () => resolve())),
+    )
+    for (const p of this.peers) p.session.close(code, 'relay shutting down')
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())
+    await Promise.race([Promise.all(gone), timer])
+    for (const p of this.peers) p.ws.terminate()
+    this.wss.close()
+  }
+}
+
+/** Answers an upgrade request with a plain HTTP error; the socket never becomes a WebSocket. */
+export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  if (socket.destroyed) return
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}

@@ -1,0 +1,99 @@
+/**
+ * Prometheus text exposition (format 0.0.4) for the relay. Counters live here; gauges that
+ * the store knows (unacked per kiosk) are read at scrape time and passed to `render`.
+ */
+
+export type PushOutcome =
+  | 'stored'
+  | 'duplicate'
+  | 'unrouted'
+  | 'ignored'
+  | 'bad_signature'
+  | 'stale'
+  | 'malformed'
+  | 'too_large'
+  | 'store_error'
+
+/** Delivery lag buckets, seconds: from a push being stored to the kiosk acknowledging it. */
+const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
+
+export interface ScrapeState {
+  connectedKiosks: number
+  unacked: ReadonlyArray<readonly [kioskId: string, count: number]>
+  unrouted: number
+}
+
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+}
+
+export class RelayMetrics {
+  private readonly pushes = new Map<PushOutcome, number>()
+  private readonly lagCounts = LAG_BUCKETS.map(() => 0)
+  private lagSum = 0
+  private lagCount = 0
+  private ticketsIssued = 0
+  private ticketErrors = 0
+
+  countPush(outcome: PushOutcome): void {
+    this.pushes.set(outcome, (this.pushes.get(outcome) ?? 0) + 1)
+  }
+
+  pushCount(outcome: PushOutcome): number {
+    return this.pushes.get(outcome) ?? 0
+  }
+
+  observeDeliveryLag(seconds: number): void {
+    const s = Math.max(0, seconds)
+    this.lagSum += s
+    this.lagCount++
+    LAG_BUCKETS.forEach((b, i) => {
+      if (s <= b) this.lagCounts[i] = (this.lagCounts[i] ?? 0) + 1
+    })
+  }
+
+  countTickets(issued: number, failed: boolean): void {
+    this.ticketsIssued += issued
+    if (failed) this.ticketErrors++
+  }
+
+  render(state: ScrapeState): string {
+    const lines = [
+      ...family('pushes_total', 'counter', 'WeChat pushes received, by outcome.', [
+        ...[...this.pushes].sort().map(([o, n]): Sample => [`{outcome="${o}"}`, n]),
+      ]),
+      ...family('delivery_lag_seconds', 'histogram', 'From storing a push to its kiosk ack.', [
+        ...LAG_BUCKETS.map((b, i): Sample => [`_bucket{le="${b}"}`, this.lagCounts[i] ?? 0]),
+        ['_bucket{le="+Inf"}', this.lagCount],
+        ['_sum', this.lagSum],
+        ['_count', this.lagCount],
+      ]),
+      ...family('unacked_events', 'gauge', 'Stored events a kiosk has not acknowledged.', [
+        ...state.unacked.map(([k, n]): Sample => [`{kiosk="${label(k)}"}`, n]),
+      ]),
+      ...family('connected_kiosks', 'gauge', 'Kiosks with a live websocket here.', [
+        ['', state.connectedKiosks],
+      ]),
+      ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [['', state.unrouted]]),
+      ...family('tickets_issued_total', 'counter', 'Tickets created through the proxy.', [
+        ['', this.ticketsIssued],
+      ]),
+      ...family('ticket_errors_total', 'counter', 'Ticket proxy requests that failed.', [
+        ['', this.ticketErrors],
+      ]),
+    ]
+    return lines.join('\n') + '\n'
+  }
+}
+
+/** A name suffix and/or labels, and the value. */
+type Sample = [suffix: string, value: number]
+
+function family(name: string, type: string, help: string, samples: Sample[]): string[] {
+  const full = `scandesk_relay_${name}`
+  return [
+    `# HELP ${full} ${help}`,
+    `# TYPE ${full} ${type}`,
+    ...samples.map(([suffix, value]) => `${full}${suffix} ${value}`),
+  ]
+}

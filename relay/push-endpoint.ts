@@ -1,0 +1,214 @@
+/**
+ * `/wechat`: the URL check (GET) and WeChat's pushes (POST). A push is answered 200 only
+ * after it is durably stored (or is a retry of one that is), so WeChat's own retries cover
+ * every failure before that point: store trouble answers 503 and WeChat tries again.
+ */
+import { randomInt } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { scanFrameSchema } from '../shared/relay-protocol'
+import {
+  MAX_PUSH_BYTES,
+  WechatCipher,
+  WechatCryptoError,
+  WechatXmlError,
+  buildEncryptedReply,
+  buildTextReply,
+  dedupKey,
+  parseEnvelope,
+  parsePushXml,
+  verifyMsgSignature,
+  verifyPlainSignature,
+  type PushEvent,
+} from '../shared/wechat'
+import type { RelayConfig } from './config'
+import { BodyTooLargeError, closeAfterResponse, readBody, sendText } from './http-util'
+import { errorMessage, type Logger } from './log'
+import type { PushOutcome, RelayMetrics } from './metrics'
+import { ReplayGuard } from './replay-guard'
+import { routeScene } from './scene-router'
+import { eventIdOf } from './store/store-util'
+import type { NewEvent, RelayStore } from './store/types'
+
+export interface PushEndpointOptions {
+  config: RelayConfig
+  store: RelayStore
+  log: Logger
+  metrics: RelayMetrics
+  now: () => number
+}
+
+/** An answer to WeChat: status, body and the outcome counted in metrics. */
+interface Answer {
+  status: number
+  body: string
+  outcome?: PushOutcome
+  contentType?: string
+}
+
+const SUCCESS = 'success'
+const reject = (status: number, outcome: PushOutcome, body: string): Answer => ({
+  status,
+  outcome,
+  body,
+})
+
+type Query = Record<string, string | undefined>
+
+export function createPushEndpoint(opts: PushEndpointOptions) {
+  const { config, store, log, metrics, now } = opts
+  const { token, mode } = config.wechat
+  const cipher =
+    mode === 'plain'
+      ? null
+      : new WechatCipher({
+          encodingAESKey: config.wechat.encodingAESKey,
+          appId: config.wechat.appId,
+        })
+  const windowMs = config.timestampWindowSeconds * 1000
+  const replays = new ReplayGuard(windowMs)
+
+  function fresh(q: Query): boolean {
+    const ts = q.timestamp
+    if (ts === undefined || !/^[0-9]{1,12}$/.test(ts)) return false
+    return Math.abs(now() - Number(ts) * 1000) <= windowMs
+  }
+
+  function urlCheck(q: Query): Answer {
+    const echostr = q.echostr
+    if (echostr === undefined || echostr.length === 0 || echostr.length > 1024) {
+      return reject(400, 'malformed', 'echostr missing')
+    }
+    // Safe-mode URL checks in the WXBizMsgCrypt style carry an encrypted echostr.
+    if (cipher !== null && q.msg_signature !== undefined) {
+      if (!verifyMsgSignature(token, q, echostr) || !fresh(q)) {
+        return reject(401, 'bad_signature', 'bad signature')
+      }
+      try {
+        return { status: 200, body: cipher.decrypt(echostr) }
+      } catch {
+        return reject(400, 'malformed', 'bad echostr')
+      }
+    }
+    if (!verifyPlainSignature(token, q) || !fresh(q)) {
+      return reject(401, 'bad_signature', 'bad signature')
+    }
+    return { status: 200, body: echostr }
+  }
+
+  /** Verifies the signatures and returns the push's plaintext XML, or the refusal. */
+  function authenticate(q: Query, body: Buffer): { xml: string | Buffer } | Answer {
+    const encrypted = q.encrypt_type === 'aes'
+    if (q.signature !== undefined && !verifyPlainSignature(token, q)) {
+      return reject(401, 'bad_signature', 'bad signature')
+    }
+    if (!encrypted) {
+      if (mode === 'safe' || q.signature === undefined) {
+        return reject(401, 'bad_signature', 'signature required')
+      }
+      if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
+      const signed = `${q.timestamp}/${q.nonce}/${q.signature}`
+      if (!replays.check(signed, body, now())) return reject(401, 'bad_signature', 'replayed')
+      return { xml: body }
+    }
+    if (cipher === null)
+      return reject(400, 'malformed', 'encrypted push but relay is in plain mode')
+    const { encrypt } = parseEnvelope(body)
+    if (encrypt === undefined) return reject(400, 'malformed', 'Encrypt missing')
+    if (!verifyMsgSignature(token, q, encrypt)) return reject(401, 'bad_signature', 'bad signature')
+    if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
+    // In compat mode the plaintext fields beside <Encrypt> are not covered by msg_signature:
+    // only the decrypted copy is trusted.
+    return { xml: cipher.decrypt(encrypt) }
+  }
+
+  function replyFor(e: PushEvent, q: Query, kind: 'subscribe' | 'scan'): Answer {
+    const content = config.reply[kind]
+    if (content === '') return { status: 200, body: SUCCESS }
+    const createTime = Math.floor(now() / 1000)
+    const replyXml = buildTextReply({ toUser: e.openid, fromUser: e.toUser, content, createTime })
+    if (q.encrypt_type !== 'aes' || cipher === null) {
+      return { status: 200, body: replyXml, contentType: 'application/xml; charset=utf-8' }
+    }
+    const nonce = String(randomInt(100_000_000, 2_147_483_647))
+    const body = buildEncryptedReply({ cipher, token, replyXml, timestamp: createTime, nonce })
+    return { status: 200, body, contentType: 'application/xml; charset=utf-8' }
+  }
+
+  async function push(q: Query, body: Buffer): Promise<Answer> {
+    const auth = authenticate(q, body)
+    if (!('xml' in auth)) return auth
+    const e = parsePushXml(auth.xml)
+    if (e.kind !== 'scan' && e.kind !== 'subscribe-scene') {
+      // Plain follows, unfollows and messages: nothing for a kiosk.
+      return { status: 200, body: SUCCESS, outcome: 'ignored' }
+    }
+    const kind = e.kind === 'scan' ? 'scan' : 'subscribe'
+    const event: NewEvent = {
+      id: eventIdOf(dedupKey(e)),
+      event: kind,
+      openid: e.openid,
+      scene: e.scene,
+      ticket: e.ticket,
+      createTime: e.createTime,
+      receivedAt: now(),
+    }
+    let outcome: PushOutcome
+    const route = await routeScene(store, e.scene)
+    const fits = scanFrameSchema.safeParse({ type: 'scan', seq: 1, ...event }).success
+    if (route.kioskId !== null && fits) {
+      const r = await store.appendEvent(route.kioskId, event)
+      outcome = r.status === 'stored' ? 'stored' : 'duplicate'
+      log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: kind })
+    } else {
+      const reason = route.kioskId === null ? route.reason : 'unrepresentable'
+      const r = await store.appendUnrouted({ ...event, reason })
+      outcome = r === 'stored' ? 'unrouted' : 'duplicate'
+      log.info('push kept as unrouted', { reason, outcome })
+    }
+    return { ...replyFor(e, q, kind), outcome }
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse, q: Query): Promise<Answer> {
+    if (req.method === 'GET') return urlCheck(q)
+    if (req.method !== 'POST') return { status: 405, body: 'method not allowed' }
+    let body: Buffer
+    try {
+      body = await readBody(req, MAX_PUSH_BYTES)
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err
+      closeAfterResponse(res)
+      return reject(413, 'too_large', 'body too large')
+    }
+    try {
+      return await push(q, body)
+    } catch (err) {
+      if (err instanceof WechatXmlError) {
+        return err.code === 'too_large'
+          ? reject(413, 'too_large', 'body too large')
+          : reject(400, 'malformed', `malformed push: ${err.code}`)
+      }
+      if (err instanceof WechatCryptoError)
+        return reject(400, 'malformed', `bad Encrypt: ${err.code}`)
+      log.error('storing push failed', { error: errorMessage(err) })
+      return reject(503, 'store_error', 'store unavailable')
+    }
+  }
+
+  return async function handlePush(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<void> {
+    const q: Query = Object.fromEntries(url.searchParams)
+    let a: Answer
+    try {
+      a = await answer(req, res, q)
+    } catch (err) {
+      log.error('push failed', { error: errorMessage(err) })
+      a = { status: 400, body: 'bad request', outcome: 'malformed' }
+    }
+    if (req.method === 'POST' && a.outcome !== undefined) metrics.countPush(a.outcome)
+    if (a.status >= 400) log.info('push refused', { status: a.status, outcome: a.outcome })
+    sendText(res, a.status, a.body, a.contentType)
+  }
+}

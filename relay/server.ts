@@ -1,0 +1,191 @@
+/**
+ * The relay as a library: `startRelay(config)` opens the store, serves `/wechat`, `/kiosk`,
+ * `/api/tickets`, `/healthz` and `/metrics`, and prints nothing (pass `log` to see logs).
+ * The kiosk core uses it in-process for demo mode; the CLI wraps it for deployments.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { parseRelayConfig, RelayConfigError, type RelayConfigInput } from './config'
+import { sendApiError, sendJson, sendText } from './http-util'
+import type { DeliveryLimits } from './kiosk-connection'
+import { KioskHub, refuseUpgrade } from './kiosk-hub'
+import { addKiosk, type AddKioskOptions } from './kiosk-admin'
+import { errorMessage, silentLogger, type Logger } from './log'
+import { RelayMetrics } from './metrics'
+import { createPushEndpoint } from './push-endpoint'
+import { openStore } from './store/open-store'
+import type { RelayStore } from './store/types'
+import { createTicketProxy } from './ticket-proxy'
+
+export type { AddKioskOptions } from './kiosk-admin'
+export type { RelayConfig, RelayConfigInput } from './config'
+export { jsonLogger, type Logger } from './log'
+
+const DAY_MS = 86_400_000
+
+export interface StartRelayOptions {
+  log?: Logger
+  /** Clock for timestamp windows, receivedAt and retention (ms since the epoch). */
+  now?: () => number
+  pingIntervalMs?: number
+  helloTimeoutMs?: number
+  limits?: Partial<DeliveryLimits>
+  /** Redis key prefix (several relays or tests sharing one Redis). */
+  redisPrefix?: string
+  /** How often retention runs; default hourly. */
+  pruneIntervalMs?: number
+  /** How often the SQLite store looks for CLI changes such as `kiosk revoke`. */
+  storePollMs?: number
+  /** How long `close()` waits for in-flight pushes and sockets. */
+  shutdownGraceMs?: number
+}
+
+export interface RelayHandle {
+  url: string
+  port: number
+  store: RelayStore
+  metrics: RelayMetrics
+  /** Creates the kiosk, or gives an existing one a new token, and returns the token. */
+  addKiosk(kioskId: string, opts?: AddKioskOptions): Promise<string>
+  revokeKiosk(kioskId: string): Promise<boolean>
+  /** Stops accepting, finishes in-flight pushes, closes kiosk sockets with 1001. */
+  close(): Promise<void>
+}
+
+export async function startRelay(
+  input: RelayConfigInput,
+  opts: StartRelayOptions = {},
+): Promise<RelayHandle> {
+  const config = parseRelayConfig(input)
+  if (config.wechat.token === '') {
+    throw new RelayConfigError('wechat.token', 'is required to verify WeChat pushes')
+  }
+  const log = opts.log ?? silentLogger
+  const now = opts.now ?? Date.now
+  const metrics = new RelayMetrics()
+  const store = await openStore(config, { prefix: opts.redisPrefix, pollMs: opts.storePollMs })
+  const hub = new KioskHub({
+    store,
+    log,
+    metrics,
+    now,
+    pingIntervalMs: opts.pingIntervalMs,
+    helloTimeoutMs: opts.helloTimeoutMs,
+    limits: opts.limits,
+  })
+  const deps = { config, store, log, metrics, now }
+  const handlePush = createPushEndpoint(deps)
+  const handleTickets = createTicketProxy(deps)
+  const inFlight = new Set<Promise<void>>()
+
+  async function health(res: ServerResponse): Promise<void> {
+    try {
+      const unrouted = await store.countUnrouted()
+      sendJson(res, 200, {
+        status: 'ok',
+        store: store.kind,
+        connectedKiosks: hub.connectedKiosks,
+        unrouted,
+      })
+    } catch (err) {
+      sendJson(res, 503, { status: 'unavailable', store: store.kind, error: errorMessage(err) })
+    }
+  }
+
+  async function scrape(res: ServerResponse): Promise<void> {
+    const kiosks = await store.listKiosks()
+    const body = metrics.render({
+      connectedKiosks: hub.connectedKiosks,
+      unacked: kiosks.map((k) => [k.kioskId, k.headSeq - k.ackedSeq] as const),
+      unrouted: await store.countUnrouted(),
+    })
+    sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    if (url.pathname === '/wechat') return handlePush(req, res, url)
+    if (url.pathname === '/api/tickets') return handleTickets(req, res)
+    if (req.method === 'GET' && url.pathname === '/healthz') return health(res)
+    if (req.method === 'GET' && url.pathname === '/metrics') return scrape(res)
+    sendApiError(res, 404, 'not_found', 'no such endpoint')
+    return Promise.resolve()
+  }
+
+  const server = createServer((req, res) => {
+    const work = route(req, res)
+      .catch((err: unknown) => {
+        log.error('request failed', { path: req.url?.split('?')[0], error: errorMessage(err) })
+        sendApiError(res, 500, 'internal', 'internal error')
+      })
+      .finally(() => inFlight.delete(work))
+    inFlight.add(work)
+  })
+  server.headersTimeout = 10_000
+  server.requestTimeout = 15_000
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname
+    if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
+    else refuseUpgrade(socket, 404, 'Not Found')
+  })
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (err) {
+    await hub.close(1001, 0)
+    await store.close()
+    throw err
+  }
+  const port = (server.address() as AddressInfo).port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${host}:${port}`
+
+  const prune = async (): Promise<void> => {
+    try {
+      const deleted = await store.prune({
+        now: now(),
+        ackedRetentionMs: config.ackedRetentionDays * DAY_MS,
+        unackedRetentionMs: config.unackedRetentionDays * DAY_MS,
+      })
+      if (deleted > 0) log.info('retention pruned events', { deleted })
+    } catch (err) {
+      log.error('retention failed', { error: errorMessage(err) })
+    }
+  }
+  void prune()
+  const pruneTimer = setInterval(() => void prune(), opts.pruneIntervalMs ?? 3_600_000)
+  pruneTimer.unref()
+  log.info('relay listening', { url, store: store.kind, mode: config.wechat.mode })
+
+  let closing: Promise<void> | null = null
+  async function close(): Promise<void> {
+    const grace = opts.shutdownGraceMs ?? 5000
+    clearInterval(pruneTimer)
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+    const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
+    // WeChat is waiting on these: answer them (stored or 503) before the store goes.
+    await Promise.race([Promise.allSettled([...inFlight]), deadline(grace)])
+    await hub.close(1001, Math.min(grace, 2000))
+    server.closeAllConnections()
+    await Promise.race([serverClosed, deadline(1000)])
+    await store.close()
+    log.info('relay stopped')
+  }
+
+  return {
+    url,
+    port,
+    store,
+    metrics,
+    addKiosk: (kioskId, kioskOpts = {}) =>
+      addKiosk(store, kioskId, { rotate: true, ...kioskOpts }, now()),
+    revokeKiosk: (kioskId) => store.revokeKiosk(kioskId, now()),
+    close: () => (closing ??= close()),
+  }
+}

@@ -1,0 +1,61 @@
+/** How relay records are laid out in Redis hashes, streams and pub/sub messages. */
+import { z } from 'zod'
+import type { NewEvent } from './types'
+
+export const storeChangeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), kioskId: z.string(), seq: z.number() }),
+  z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
+  z.object({
+    type: z.literal('connected'),
+    kioskId: z.string(),
+    connectionId: z.string(),
+    generation: z.number(),
+  }),
+])
+export const kioskHashSchema = z.object({
+  tokenHash: z.string(),
+  epoch: z.string(),
+  headSeq: z.coerce.number().int(),
+  ackedSeq: z.coerce.number().int(),
+  ticketProxy: z.enum(['0', '1']),
+  createdAt: z.coerce.number(),
+  revokedAt: z.string().optional(),
+  ranges: z.string().default('[]'),
+})
+export const rangesSchema = z.array(z.object({ lo: z.number().int(), hi: z.number().int() }))
+export const streamEntrySchema = z.tuple([z.string(), z.array(z.string())])
+export const eventFieldsSchema = z.object({
+  id: z.string(),
+  event: z.enum(['subscribe', 'scan']),
+  openid: z.string(),
+  scene: z.string(),
+  ticket: z.string(),
+  createTime: z.coerce.number().int(),
+  receivedAt: z.coerce.number().int(),
+})
+export const appendReplySchema = z.tuple([z.number(), z.string()])
+
+export function fieldsToObject(fields: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i] ?? ''] = fields[i + 1] ?? ''
+  return out
+}
+
+export function eventFields(e: NewEvent): string[] {
+  return [
+    'id',
+    e.id,
+    'event',
+    e.event,
+    'openid',
+    e.openid,
+    'scene',
+    e.scene,
+    'ticket',
+    e.ticket,
+    'createTime',
+    String(e.createTime),
+    'receivedAt',
+    String(e.receivedAt),
+  ]
+}

@@ -1,0 +1,266 @@
+/**
+ * Scale-out relay store on Redis: one Stream per kiosk (entry id `<seq>-0`, so a replay is an
+ * XRANGE), epoch, head and acked seq in a hash per kiosk, SET NX de-duplication, and a pub/sub
+ * channel that carries changes to every relay instance. Durability is Redis's: run it with
+ * `appendonly yes` for the "stored before answered" promise to survive a Redis crash.
+ */
+import { Redis } from 'ioredis'
+import type { TokenStore } from '../../shared/wechat'
+import {
+  appendReplySchema,
+  eventFields,
+  fieldsToObject,
+  eventFieldsSchema,
+  kioskHashSchema,
+  rangesSchema,
+  storeChangeSchema,
+  streamEntrySchema,
+} from './redis-codec'
+import { pruneKioskQueue } from './redis-retention'
+import { ACK, APPEND_EVENT, APPEND_UNROUTED } from './redis-scripts'
+import { RedisTokenStore } from './redis-token-store'
+import { ChangeFeed, newEpoch } from './store-util'
+import {
+  DEDUP_TTL_SECONDS,
+  type AppendResult,
+  type KioskRecord,
+  type NewEvent,
+  type PutKioskInput,
+  type QueueState,
+  type RelayStore,
+  type RetentionPolicy,
+  type StoreChange,
+  type StoredEvent,
+  type UnroutedEvent,
+} from './types'
+
+export interface RedisStoreOptions {
+  url: string
+  /** Key prefix, so several relays (or tests) can share one Redis. */
+  prefix?: string
+}
+
+/** Connects both clients and subscribes to the change channel before returning. */
+export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStore> {
+  const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 })
+  const sub = redis.duplicate()
+  // Failures surface as rejected commands (and so as 503s to WeChat); without a listener
+  // ioredis would also print every reconnect error to the console.
+  redis.on('error', () => {})
+  sub.on('error', () => {})
+  try {
+    await Promise.all([redis.connect(), sub.connect()])
+  } catch (err) {
+    redis.disconnect()
+    sub.disconnect()
+    throw err
+  }
+  const store = new RedisStore(redis, sub, opts.prefix ?? 'scandesk:')
+  await store.start()
+  return store
+}
+
+class RedisStore implements RelayStore {
+  readonly kind = 'redis'
+  private readonly feed = new ChangeFeed()
+  private readonly channel: string
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly sub: Redis,
+    private readonly p: string,
+  ) {
+    this.channel = `${p}changes`
+  }
+
+  async start(): Promise<void> {
+    this.sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(message)
+      } catch {
+        return
+      }
+      const change = storeChangeSchema.safeParse(parsed)
+      if (change.success) this.feed.emit(change.data)
+    })
+    await this.sub.subscribe(this.channel)
+  }
+
+  private kioskKey = (id: string): string => `${this.p}kiosk:${id}`
+  private streamKey = (id: string): string => `${this.p}stream:${id}`
+  private acksKey = (id: string): string => `${this.p}acks:${id}`
+
+  private async kioskOf(kioskId: string): Promise<KioskRecord | null> {
+    const raw = await this.redis.hgetall(this.kioskKey(kioskId))
+    if (Object.keys(raw).length === 0) return null
+    const h = kioskHashSchema.parse(raw)
+    return {
+      kioskId,
+      tokenHash: h.tokenHash,
+      epoch: h.epoch,
+      headSeq: h.headSeq,
+      ackedSeq: h.ackedSeq,
+      ticketProxy: h.ticketProxy === '1',
+      sceneRanges: rangesSchema.parse(JSON.parse(h.ranges)),
+      createdAt: h.createdAt,
+      revokedAt: h.revokedAt ? Number(h.revokedAt) : null,
+    }
+  }
+
+  async putKiosk(input: PutKioskInput): Promise<KioskRecord> {
+    const rangesKey = `${this.p}ranges`
+    for (const r of input.sceneRanges) {
+      const below = await this.redis.zrevrangebyscore(rangesKey, r.hi, '-inf', 'LIMIT', 0, 1)
+      const [owner, , hi] = (below[0] ?? '').split(':')
+      if (below[0] && owner !== input.kioskId && Number(hi) >= r.lo) {
+        throw new RangeError(`scene range ${r.lo}-${r.hi} overlaps`)
+      }
+    }
+    const key = this.kioskKey(input.kioskId)
+    const old = await this.kioskOf(input.kioskId)
+    const tx = this.redis.multi()
+    for (const r of old?.sceneRanges ?? []) tx.zrem(rangesKey, `${input.kioskId}:${r.lo}:${r.hi}`)
+    for (const r of input.sceneRanges) tx.zadd(rangesKey, r.lo, `${input.kioskId}:${r.lo}:${r.hi}`)
+    tx.hset(key, {
+      tokenHash: input.tokenHash,
+      ticketProxy: input.ticketProxy ? '1' : '0',
+      ranges: JSON.stringify(input.sceneRanges),
+    })
+    tx.hsetnx(key, 'epoch', newEpoch())
+    tx.hsetnx(key, 'headSeq', '0')
+    tx.hsetnx(key, 'ackedSeq', '0')
+    tx.hsetnx(key, 'createdAt', String(input.now))
+    tx.hdel(key, 'revokedAt')
+    tx.sadd(`${this.p}kiosks`, input.kioskId)
+    await tx.exec()
+    await this.announce({ type: 'kiosk', kioskId: input.kioskId })
+    const rec = await this.kioskOf(input.kioskId)
+    if (rec === null) throw new Error('kiosk vanished')
+    return rec
+  }
+
+  getKiosk(kioskId: string): Promise<KioskRecord | null> {
+    return this.kioskOf(kioskId)
+  }
+
+  async listKiosks(): Promise<KioskRecord[]> {
+    const ids = (await this.redis.smembers(`${this.p}kiosks`)).sort()
+    const all = await Promise.all(ids.map((id) => this.kioskOf(id)))
+    return all.filter((k): k is KioskRecord => k !== null)
+  }
+
+  async revokeKiosk(kioskId: string, now: number): Promise<boolean> {
+    const key = this.kioskKey(kioskId)
+    if ((await this.redis.exists(key)) === 0) return false
+    if ((await this.redis.hsetnx(key, 'revokedAt', String(now))) === 1) {
+      await this.announce({ type: 'kiosk', kioskId })
+    }
+    return true
+  }
+
+  async kioskOfIntegerScene(scene: number): Promise<string | null> {
+    const below = await this.redis.zrevrangebyscore(`${this.p}ranges`, scene, '-inf', 'LIMIT', 0, 1)
+    const [owner, , hi] = (below[0] ?? '').split(':')
+    return owner && Number(hi) >= scene ? owner : null
+  }
+
+  async appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
+    const reply = await this.redis.eval(
+      APPEND_EVENT,
+      3,
+      `${this.p}dedup:${e.id}`,
+      this.kioskKey(kioskId),
+      this.streamKey(kioskId),
+      String(DEDUP_TTL_SECONDS),
+      kioskId,
+      this.channel,
+      ...eventFields(e),
+    )
+    const [code, value] = appendReplySchema.parse(reply)
+    if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
+    if (code === -1) throw new Error(`unknown kiosk ${kioskId}`)
+    const [owner = '', seq = '0'] = value.split(' ')
+    return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
+  }
+
+  async appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
+    const stored = await this.redis.eval(
+      APPEND_UNROUTED,
+      2,
+      `${this.p}dedup-unrouted:${e.id}`,
+      `${this.p}unrouted`,
+      String(DEDUP_TTL_SECONDS),
+      'reason',
+      e.reason,
+      ...eventFields(e),
+    )
+    return stored === 1 ? 'stored' : 'duplicate'
+  }
+
+  async readEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const raw = await this.redis.xrange(
+      this.streamKey(kioskId),
+      `${afterSeq + 1}-0`,
+      '+',
+      'COUNT',
+      limit,
+    )
+    return raw.map((entry) => {
+      const [id, fields] = streamEntrySchema.parse(entry)
+      const f = eventFieldsSchema.parse(fieldsToObject(fields))
+      return { seq: Number(id.split('-')[0]), ...f }
+    })
+  }
+
+  async queueState(kioskId: string): Promise<QueueState | null> {
+    const k = await this.kioskOf(kioskId)
+    return k && { epoch: k.epoch, headSeq: k.headSeq, ackedSeq: k.ackedSeq }
+  }
+
+  async ack(kioskId: string, seq: number, now: number): Promise<void> {
+    await this.redis.eval(ACK, 2, this.kioskKey(kioskId), this.acksKey(kioskId), seq, now)
+  }
+
+  async rotateEpoch(kioskId: string): Promise<string> {
+    const epoch = newEpoch()
+    await this.redis.hset(this.kioskKey(kioskId), 'epoch', epoch)
+    return epoch
+  }
+
+  countUnrouted(): Promise<number> {
+    return this.redis.xlen(`${this.p}unrouted`)
+  }
+
+  async prune(p: RetentionPolicy): Promise<number> {
+    let deleted = 0
+    for (const kioskId of await this.redis.smembers(`${this.p}kiosks`)) {
+      const keys = { stream: this.streamKey(kioskId), acks: this.acksKey(kioskId) }
+      deleted += await pruneKioskQueue(this.redis, keys, p)
+    }
+    await this.redis.xtrim(`${this.p}unrouted`, 'MINID', String(p.now - p.unackedRetentionMs))
+    return deleted
+  }
+
+  nextConnectionGeneration(kioskId: string): Promise<number> {
+    return this.redis.incr(`${this.p}connection-generation:${kioskId}`)
+  }
+
+  accessTokenStore(appId: string): TokenStore {
+    return new RedisTokenStore(this.redis, `${this.p}wechat-token:${appId}`)
+  }
+
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    return this.feed.on(listener)
+  }
+
+  async announce(change: StoreChange): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(change))
+  }
+
+  async close(): Promise<void> {
+    this.feed.clear()
+    await Promise.allSettled([this.sub.quit(), this.redis.quit()])
+  }
+}

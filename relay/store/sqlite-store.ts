@@ -1,0 +1,251 @@
+/**
+ * Embedded relay store: one SQLite file (WAL, synchronous=FULL so an answered push survives a
+ * crash) under the data directory. One relay process owns it; the CLI may write to it at the
+ * same time (kiosk add/revoke), which the change-feed poll picks up.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { z } from 'zod'
+import { MemoryTokenStore, type TokenStore } from '../../shared/wechat'
+import { SqliteChangePoller } from './sqlite-change-poller'
+import { MIGRATIONS } from './sqlite-migrations'
+import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './sqlite-kiosks'
+import { countRow, headSeqRow, seqOwnerRow, toStoredEvent } from './sqlite-rows'
+import { ChangeFeed, newEpoch } from './store-util'
+import type {
+  AppendResult,
+  KioskRecord,
+  NewEvent,
+  PutKioskInput,
+  QueueState,
+  RelayStore,
+  RetentionPolicy,
+  StoreChange,
+  StoredEvent,
+  UnroutedEvent,
+} from './types'
+
+export interface SqliteStoreOptions {
+  /** Directory for `relay.sqlite`, or `:memory:`. */
+  data: string
+  /** How often to look for changes made by other processes (e.g. `kiosk revoke`). */
+  pollMs?: number
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
+  let file = ':memory:'
+  if (opts.data !== ':memory:') {
+    mkdirSync(opts.data, { recursive: true })
+    file = join(opts.data, 'relay.sqlite')
+  }
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.pragma('busy_timeout = 5000')
+  db.pragma('foreign_keys = ON')
+  migrate(db)
+  return new SqliteStore(db, opts.pollMs ?? 1000)
+}
+
+function migrate(db: Database.Database): void {
+  const current = z.number().parse(db.pragma('user_version', { simple: true }))
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.pragma(`user_version = ${m.version}`)
+    }).immediate()
+  }
+}
+
+/** better-sqlite3 is synchronous: turn its throws into rejections, as the interface promises. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn())
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
+class SqliteStore implements RelayStore {
+  readonly kind = 'sqlite'
+  private readonly feed = new ChangeFeed()
+  private readonly poller: SqliteChangePoller
+  private closed = false
+  private connectionGeneration = 0
+
+  constructor(
+    private readonly db: Database.Database,
+    pollMs: number,
+  ) {
+    this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
+  }
+
+  putKiosk(input: PutKioskInput): Promise<KioskRecord> {
+    return attempt(() => {
+      writeKiosk(this.db, input)
+      this.feed.emit({ type: 'kiosk', kioskId: input.kioskId })
+      const rec = readKiosk(this.db, input.kioskId)
+      if (rec === null) throw new Error('kiosk vanished')
+      return rec
+    })
+  }
+
+  getKiosk(kioskId: string): Promise<KioskRecord | null> {
+    return attempt(() => readKiosk(this.db, kioskId))
+  }
+
+  listKiosks(): Promise<KioskRecord[]> {
+    return attempt(() => readKiosks(this.db))
+  }
+
+  revokeKiosk(kioskId: string, now: number): Promise<boolean> {
+    return attempt(() => {
+      if (!markRevoked(this.db, kioskId, now)) return readKiosk(this.db, kioskId) !== null
+      this.feed.emit({ type: 'kiosk', kioskId })
+      return true
+    })
+  }
+
+  kioskOfIntegerScene(scene: number): Promise<string | null> {
+    return attempt(() => integerSceneOwner(this.db, scene))
+  }
+
+  appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
+    return attempt(() => this.appendEventSync(kioskId, e))
+  }
+
+  private appendEventSync(kioskId: string, e: NewEvent): AppendResult {
+    const append = this.db.transaction((): AppendResult => {
+      const dup = this.db.prepare('SELECT kiosk_id, seq FROM events WHERE id = ?').get(e.id)
+      if (dup !== undefined) {
+        const d = seqOwnerRow.parse(dup)
+        return { status: 'duplicate', kioskId: d.kiosk_id, seq: d.seq }
+      }
+      const bumped = this.db
+        .prepare('UPDATE kiosks SET head_seq = head_seq + 1 WHERE kiosk_id = ? RETURNING head_seq')
+        .get(kioskId)
+      if (bumped === undefined) throw new Error(`unknown kiosk ${kioskId}`)
+      const seq = headSeqRow.parse(bumped).head_seq
+      this.db
+        .prepare(
+          `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
+             received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(kioskId, seq, e.id, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+      return { status: 'stored', kioskId, seq }
+    })
+    const result = append.immediate()
+    if (result.status === 'stored') this.feed.emit({ type: 'event', kioskId, seq: result.seq })
+    return result
+  }
+
+  appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
+    return attempt(() => {
+      const res = this.db
+        .prepare(
+          `INSERT INTO unrouted (id, reason, event, openid, scene, ticket, create_time, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(e.id, e.reason, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+      return res.changes > 0 ? 'stored' : 'duplicate'
+    })
+  }
+
+  readEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return attempt(() =>
+      this.db
+        .prepare(
+          `SELECT seq, id, event, openid, scene, ticket, create_time, received_at FROM events
+           WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+        )
+        .all(kioskId, afterSeq, limit)
+        .map(toStoredEvent),
+    )
+  }
+
+  queueState(kioskId: string): Promise<QueueState | null> {
+    return attempt(() => {
+      const k = readKiosk(this.db, kioskId)
+      return k && { epoch: k.epoch, headSeq: k.headSeq, ackedSeq: k.ackedSeq }
+    })
+  }
+
+  ack(kioskId: string, seq: number, now: number): Promise<void> {
+    return attempt(() => this.ackSync(kioskId, seq, now))
+  }
+
+  private ackSync(kioskId: string, seq: number, now: number): void {
+    this.db.transaction(() => {
+      const res = this.db
+        .prepare(
+          `UPDATE kiosks SET acked_seq = MIN(?, head_seq) WHERE kiosk_id = ? AND acked_seq < ?`,
+        )
+        .run(seq, kioskId, seq)
+      if (res.changes === 0) return
+      this.db
+        .prepare(
+          'UPDATE events SET acked_at = ? WHERE kiosk_id = ? AND seq <= ? AND acked_at IS NULL',
+        )
+        .run(now, kioskId, seq)
+    })()
+  }
+
+  rotateEpoch(kioskId: string): Promise<string> {
+    return attempt(() => {
+      const epoch = newEpoch()
+      this.db.prepare('UPDATE kiosks SET epoch = ? WHERE kiosk_id = ?').run(epoch, kioskId)
+      return epoch
+    })
+  }
+
+  countUnrouted(): Promise<number> {
+    return attempt(
+      () => countRow.parse(this.db.prepare('SELECT COUNT(*) AS n FROM unrouted').get()).n,
+    )
+  }
+
+  prune(p: RetentionPolicy): Promise<number> {
+    const ackedBefore = p.now - p.ackedRetentionMs
+    const receivedBefore = p.now - p.unackedRetentionMs
+    return attempt(() =>
+      this.db.transaction(() => {
+        const events = this.db
+          .prepare('DELETE FROM events WHERE acked_at < ? OR received_at < ?')
+          .run(ackedBefore, receivedBefore)
+        this.db.prepare('DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
+        return events.changes
+      })(),
+    )
+  }
+
+  /** One process owns the SQLite store, so a counter in memory orders its connections. */
+  nextConnectionGeneration(_kioskId: string): Promise<number> {
+    return Promise.resolve(++this.connectionGeneration)
+  }
+
+  /** One process owns the SQLite store, so the token cache can live in its memory. */
+  accessTokenStore(_appId: string): TokenStore {
+    return new MemoryTokenStore()
+  }
+
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    const off = this.feed.on(listener)
+    if (!this.closed) this.poller.start()
+    return off
+  }
+
+  announce(change: StoreChange): Promise<void> {
+    this.feed.emit(change)
+    return Promise.resolve()
+  }
+
+  close(): Promise<void> {
+    this.closed = true
+    this.poller.stop()
+    this.feed.clear()
+    if (this.db.open) this.db.close()
+    return Promise.resolve()
+  }
+}

@@ -1,0 +1,39 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { StoreChange } from './types'
+
+/** A fresh random epoch: a kiosk holding any other epoch must forget its lastSeq. */
+export function newEpoch(): string {
+  return randomBytes(12).toString('base64url')
+}
+
+/**
+ * The stable event id the kiosk de-duplicates by: a hash of WeChat's retry key, so every
+ * retry of one push (and every relay instance that receives it) names the same event.
+ */
+export function eventIdOf(dedupKey: string): string {
+  return 'ev_' + createHash('sha256').update(dedupKey).digest('hex').slice(0, 32)
+}
+
+/** Synchronous fan-out of store changes; a throwing listener does not stop the others. */
+export class ChangeFeed {
+  private readonly listeners = new Set<(change: StoreChange) => void>()
+
+  on(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  emit(change: StoreChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(change)
+      } catch {
+        // A listener's failure is its own; the store has already committed.
+      }
+    }
+  }
+
+  clear(): void {
+    this.listeners.clear()
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The one interface both relay stores (SQLite, Redis) implement. The store is the queue:
+ * the hub never holds events in memory beyond one connection's bounded in-flight window.
+ */
+import type { ScanFrame } from '../../shared/relay-protocol'
+import type { TokenStore } from '../../shared/wechat'
+
+/** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
+export interface SceneRange {
+  lo: number
+  hi: number
+}
+
+export interface KioskRecord {
+  kioskId: string
+  /** SHA-256 (hex) of the kiosk's bearer token; the token itself is never stored. */
+  tokenHash: string
+  epoch: string
+  headSeq: number
+  ackedSeq: number
+  ticketProxy: boolean
+  sceneRanges: SceneRange[]
+  createdAt: number
+  revokedAt: number | null
+}
+
+export interface PutKioskInput {
+  kioskId: string
+  tokenHash: string
+  ticketProxy: boolean
+  sceneRanges: SceneRange[]
+  now: number
+}
+
+/** What the push endpoint hands the store; `id` is derived from WeChat's de-dup key. */
+export interface NewEvent {
+  id: string
+  event: ScanFrame['event']
+  openid: string
+  scene: string
+  ticket: string
+  createTime: number
+  receivedAt: number
+}
+
+/** A stored event, exactly the fields of a `scan` frame except `type`. */
+export type StoredEvent = Omit<ScanFrame, 'type'>
+
+export type AppendResult =
+  | { status: 'stored'; kioskId: string; seq: number }
+  | { status: 'duplicate'; kioskId: string; seq: number }
+
+export type UnroutedReason = 'unknown-kiosk' | 'foreign-scene' | 'unrepresentable'
+export interface UnroutedEvent extends NewEvent {
+  reason: UnroutedReason
+}
+
+export interface QueueState {
+  epoch: string
+  headSeq: number
+  ackedSeq: number
+}
+
+export interface RetentionPolicy {
+  now: number
+  ackedRetentionMs: number
+  unackedRetentionMs: number
+}
+
+/** Changes other parts of the relay (possibly on other instances) must react to. */
+export type StoreChange =
+  | { type: 'event'; kioskId: string; seq: number }
+  /** Token rotated or revoked: live sockets must re-check their credential. */
+  | { type: 'kiosk'; kioskId: string }
+  /** A kiosk said hello on some instance: connections with a lower generation must yield. */
+  | { type: 'connected'; kioskId: string; connectionId: string; generation: number }
+
+export interface RelayStore {
+  readonly kind: 'sqlite' | 'redis'
+
+  /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
+  putKiosk(input: PutKioskInput): Promise<KioskRecord>
+  getKiosk(kioskId: string): Promise<KioskRecord | null>
+  listKiosks(): Promise<KioskRecord[]>
+  /** Returns false when there is no such kiosk. */
+  revokeKiosk(kioskId: string, now: number): Promise<boolean>
+  /** The kiosk owning an integer scene, by the ranges kiosks registered. */
+  kioskOfIntegerScene(scene: number): Promise<string | null>
+
+  /** Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably. */
+  appendEvent(kioskId: string, event: NewEvent): Promise<AppendResult>
+  /** Keeps an event no kiosk can receive; de-duplicated by `event.id` too. */
+  appendUnrouted(event: UnroutedEvent): Promise<'stored' | 'duplicate'>
+  /** Up to `limit` events with seq > afterSeq, in seq order. */
+  readEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>
+  queueState(kioskId: string): Promise<QueueState | null>
+  /** Cumulative: never moves the acknowledged seq backwards. */
+  ack(kioskId: string, seq: number, now: number): Promise<void>
+  /** A new epoch: every kiosk-held lastSeq for this kiosk becomes void. */
+  rotateEpoch(kioskId: string): Promise<string>
+  countUnrouted(): Promise<number>
+  /** Deletes what the retention policy no longer keeps; returns how many events went. */
+  prune(policy: RetentionPolicy): Promise<number>
+
+  /** Orders connections of one kiosk across instances: each hello takes the next number. */
+  nextConnectionGeneration(kioskId: string): Promise<number>
+
+  /** Where the WeChat access token of `appId` is cached (shared between instances on Redis). */
+  accessTokenStore(appId: string): TokenStore
+
+  /** Change feed (across instances where the store is shared). Returns an unsubscribe. */
+  subscribe(listener: (change: StoreChange) => void): () => void
+  announce(change: StoreChange): Promise<void>
+  close(): Promise<void>
+}
+
+/** WeChat retries within about 15 s; remember de-dup keys far longer than that. */
+export const DEDUP_TTL_SECONDS = 24 * 60 * 60

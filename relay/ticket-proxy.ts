@@ -1,0 +1,110 @@
+/**
+ * `POST /api/tickets`: creates temporary QR_STR_SCENE tickets with the relay's credentials for
+ * kiosks that cannot be on the account's IP allow-list (errcode 40164). The scene is always
+ * `<caller's kioskId>:<random nonce>`: the request has no scene field, so a kiosk can never
+ * obtain a code whose scans would be routed to another kiosk.
+ */
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { makeScene, ticketProxyRequestSchema, type ProxiedTicket } from '../shared/relay-protocol'
+import { WechatApiError, WechatClient, WechatHttpError, buildQrCreateBody } from '../shared/wechat'
+import type { RelayConfig } from './config'
+import {
+  BodyTooLargeError,
+  closeAfterResponse,
+  readBody,
+  sendApiError,
+  sendJson,
+} from './http-util'
+import { bearerToken, verifyKioskToken } from './kiosk-tokens'
+import { errorMessage, type Logger } from './log'
+import type { RelayMetrics } from './metrics'
+import type { RelayStore } from './store/types'
+
+const MAX_REQUEST_BYTES = 4096
+
+export interface TicketProxyOptions {
+  config: RelayConfig
+  store: RelayStore
+  log: Logger
+  metrics: RelayMetrics
+  now: () => number
+}
+
+export function createTicketProxy(opts: TicketProxyOptions) {
+  const { config, store, log, metrics, now } = opts
+  const { appId, appSecret, apiBase } = config.wechat
+  const client =
+    appId !== '' && appSecret !== ''
+      ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
+      : null
+
+  function fail(res: ServerResponse, err: unknown): void {
+    metrics.countTickets(0, true)
+    if (err instanceof WechatApiError) {
+      log.warn('ticket proxy: WeChat refused', { errcode: err.errcode, kind: err.kind })
+      sendApiError(res, 502, `wechat_${err.kind}`, err.message, err.errcode)
+    } else if (err instanceof WechatHttpError) {
+      log.warn('ticket proxy: WeChat unreachable', { code: err.code })
+      sendApiError(res, err.code === 'timeout' ? 504 : 502, `wechat_${err.code}`, err.message)
+    } else {
+      log.error('ticket proxy failed', { error: errorMessage(err) })
+      sendApiError(res, 500, 'internal', 'ticket creation failed')
+    }
+  }
+
+  return async function handleTickets(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return sendApiError(res, 405, 'method_not_allowed', 'use POST')
+    const cred = await verifyKioskToken(store, bearerToken(req.headers.authorization))
+    if (cred === null) return sendApiError(res, 401, 'unauthorized', 'bad or missing kiosk token')
+    if (!cred.ticketProxy) {
+      return sendApiError(res, 403, 'forbidden', 'this kiosk may not use the ticket proxy')
+    }
+    if (client === null) {
+      return sendApiError(res, 503, 'ticket_proxy_disabled', 'relay has no WeChat credentials')
+    }
+    let json: unknown
+    try {
+      json = JSON.parse((await readBody(req, MAX_REQUEST_BYTES)).toString('utf8'))
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        closeAfterResponse(res)
+        return sendApiError(res, 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
+      }
+      return sendApiError(res, 400, 'bad_request', 'body must be JSON')
+    }
+    const parsed = ticketProxyRequestSchema.safeParse(json)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const field = issue?.path.join('.') || 'body'
+      return sendApiError(res, 400, 'bad_request', `${field}: ${issue?.message ?? 'invalid'}`)
+    }
+    const tickets: ProxiedTicket[] = []
+    try {
+      // One at a time: gentle on the daily quota, and a failure stops the batch early.
+      for (let i = 0; i < parsed.data.count; i++) {
+        const scene = makeScene(cred.kioskId, randomBytes(12).toString('base64url'))
+        const body = buildQrCreateBody({
+          action: 'QR_STR_SCENE',
+          sceneStr: scene,
+          expireSeconds: parsed.data.expireSeconds,
+        })
+        const created = await client.createQrCode(body)
+        tickets.push({
+          ticket: created.ticket,
+          url: created.url,
+          scene,
+          expireSeconds: created.expireSeconds,
+          createdAt: now(),
+        })
+      }
+    } catch (err) {
+      // Tickets already created cost quota: hand them over rather than waste them.
+      if (tickets.length === 0) return fail(res, err)
+      log.warn('ticket proxy: partial batch', { kioskId: cred.kioskId, error: errorMessage(err) })
+    }
+    metrics.countTickets(tickets.length, false)
+    log.info('tickets issued', { kioskId: cred.kioskId, count: tickets.length })
+    sendJson(res, 200, { tickets })
+  }
+}

@@ -1,0 +1,42 @@
+import type { Campaign } from '../../../shared/domain'
+
+/** A fresh campaign with sensible defaults and the usual greetings in both languages. */
+export function newCampaign(now: Date = new Date()): Campaign {
+  const random = Math.random().toString(36).slice(2, 8)
+  return {
+    id: `c-${now.getTime().toString(36)}-${random}`,
+    name: '',
+    startsOn: null,
+    endsOn: null,
+    greetings: {
+      'zh-CN': {
+        firstVisit: '欢迎！您是第 {number} 位来宾',
+        welcomeBack: '欢迎回来！第 {number} 位签到',
+        named: '{name}，欢迎您！',
+      },
+      en: {
+        firstVisit: 'Welcome! You are visitor no. {number}',
+        welcomeBack: 'Welcome back! Check-in no. {number}',
+        named: 'Welcome, {name}!',
+      },
+    },
+    rotationSeconds: 60,
+    ticketLifetimeSeconds: 600,
+    mode: 'booth',
+  }
+}
+
+/**
+ * A deep copy the form can edit without touching the listed campaign. Through JSON because
+ * the listed one is usually a reactive proxy, which structuredClone refuses.
+ */
+export function cloneCampaign(c: Campaign): Campaign {
+  return JSON.parse(JSON.stringify(c)) as Campaign
+}
+
+/** Which translated message explains a problem at this field path. */
+export function campaignErrorKey(field: string): string {
+  if (field.startsWith('greetings.')) return 'campaign.errors.greeting'
+  const known = ['name', 'endsOn', 'rotationSeconds', 'ticketLifetimeSeconds']
+  return known.includes(field) ? `campaign.errors.${field}` : 'codes.invalid'
+}

@@ -1,0 +1,112 @@
+/**
+ * `window.kiosk` for a browser: the same KioskApi over web mode's loopback bridge. Calls are
+ * `POST /api/call/<method>` with the per-start secret; events arrive by Server-Sent Events.
+ * Results and event payloads are checked against the contract, as the preload does.
+ */
+import {
+  kioskErrorSchema,
+  kioskEvents,
+  kioskMethods,
+  type KioskApi,
+  type KioskEventName,
+  type KioskEventPayload,
+} from '../../../shared/ipc'
+
+/** A failed call: `code` is the contract's error code (see `KioskErrorCode`). */
+export class KioskCallError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'KioskCallError'
+  }
+}
+
+interface MessageEventLike {
+  data: string
+}
+/** The part of the browser's EventSource used here (kept structural so Node tests can fake it). */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (event: MessageEventLike) => void): void
+  removeEventListener(type: string, listener: (event: MessageEventLike) => void): void
+  close(): void
+}
+export type EventSourceFactory = (url: string) => EventSourceLike
+
+export interface WebClientDeps {
+  fetch?: typeof fetch
+  eventSource?: EventSourceFactory
+}
+
+function browserEventSource(url: string): EventSourceLike {
+  const Ctor = (globalThis as { EventSource?: new (url: string) => EventSourceLike }).EventSource
+  if (!Ctor) throw new Error('EventSource is not available in this environment')
+  return new Ctor(url)
+}
+
+export function createWebKioskApi(
+  baseUrl: string,
+  secret: string,
+  deps: WebClientDeps = {},
+): KioskApi {
+  const base = baseUrl.replace(/\/+$/, '')
+  const doFetch = deps.fetch ?? ((input, init) => fetch(input, init))
+  const openEvents = deps.eventSource ?? browserEventSource
+  let source: EventSourceLike | null = null
+
+  async function call(name: keyof typeof kioskMethods, input: unknown): Promise<unknown> {
+    let res: Response
+    try {
+      res = await doFetch(`${base}/api/call/${name}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify(input === undefined ? {} : { input }),
+      })
+    } catch {
+      throw new KioskCallError('unavailable', 'The kiosk service cannot be reached.')
+    }
+    const body: unknown = await res.json().catch(() => null)
+    if (!res.ok) {
+      const err = kioskErrorSchema.safeParse((body as { error?: unknown } | null)?.error)
+      if (err.success) throw new KioskCallError(err.data.code, err.data.message)
+      throw new KioskCallError(
+        res.status === 401 ? 'unauthorized' : 'internal',
+        `HTTP ${res.status}`,
+      )
+    }
+    const result = kioskMethods[name].output.safeParse(
+      (body as { result?: unknown } | null)?.result,
+    )
+    if (!result.success)
+      throw new KioskCallError('internal', `${name} returned an unexpected result`)
+    return result.data
+  }
+
+  function on<E extends KioskEventName>(
+    event: E,
+    listener: (payload: KioskEventPayload<E>) => void,
+  ): () => void {
+    source ??= openEvents(`${base}/api/events?key=${encodeURIComponent(secret)}`)
+    const es = source
+    const handler = (e: MessageEventLike) => {
+      let data: unknown
+      try {
+        data = JSON.parse(e.data)
+      } catch {
+        return
+      }
+      const parsed = kioskEvents[event].safeParse(data)
+      if (parsed.success) listener(parsed.data as KioskEventPayload<E>)
+    }
+    es.addEventListener(event, handler)
+    return () => es.removeEventListener(event, handler)
+  }
+
+  const api: Record<string, unknown> = { on }
+  for (const name of Object.keys(kioskMethods) as (keyof typeof kioskMethods)[]) {
+    api[name] = (input?: unknown) => call(name, input)
+  }
+  // Built from the same table the type is derived from: one function per contract method.
+  return Object.freeze(api) as unknown as KioskApi
+}

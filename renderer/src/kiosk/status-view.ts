@@ -1,0 +1,55 @@
+import type { KioskStatus } from '../../../shared/domain'
+
+export type Level = 'ok' | 'warn' | 'bad' | 'off'
+
+/** A pool this far below its target is worth a warning before it runs dry. */
+const LOW_POOL_SHARE = 0.25
+/** A first connection taking longer than this counts as offline for the banner. */
+const SLOW_CONNECT_MS = 10_000
+
+export function relayLevel(status: KioskStatus): Level {
+  switch (status.relay.state) {
+    case 'connected':
+      return 'ok'
+    case 'connecting':
+      return 'warn'
+    case 'reconnecting':
+      return 'bad'
+    case 'disabled':
+      return 'off'
+  }
+}
+
+export function apiLevel(status: KioskStatus): Level {
+  switch (status.api.state) {
+    case 'ok':
+      return 'ok'
+    case 'degraded':
+      return 'warn'
+    case 'down':
+      return 'bad'
+    case 'unknown':
+      return 'off'
+  }
+}
+
+export function poolLevel(status: KioskStatus): Level {
+  const { available, target, quotaExhausted } = status.pool
+  if (quotaExhausted || available === 0) return 'bad'
+  if (available < target * LOW_POOL_SHARE) return 'warn'
+  return 'ok'
+}
+
+/** Seconds until the next reconnect attempt, when one is scheduled. */
+export function retryInSeconds(status: KioskStatus, now: number): number | null {
+  const { state, retryAt } = status.relay
+  if (state !== 'reconnecting' || retryAt === null) return null
+  return Math.max(0, Math.ceil((retryAt - now) / 1000))
+}
+
+/** Scans are queued at the relay while the kiosk cannot reach it: tell staff so. */
+export function isOffline(status: KioskStatus, now: number): boolean {
+  const { state, since } = status.relay
+  if (state === 'reconnecting') return true
+  return state === 'connecting' && now - since > SLOW_CONNECT_MS
+}

@@ -1,0 +1,101 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { Greeting } from '../../../shared/domain'
+import { useKioskApi } from '../bridge/api-key'
+
+/** How long one greeting stays up when nobody else is waiting. */
+export const GREETING_MS = 4_000
+/** Shorter when others wait (a burst, or a backlog replayed after reconnecting). */
+export const GREETING_BUSY_MS = 2_500
+/** Event ids remembered to ignore a greeting sent twice (event stream resumed, resync). */
+const SEEN_LIMIT = 1_000
+
+/**
+ * The greeting queue: every greeting is shown, one after another, in arrival order; after
+ * each one the core hears `greetingShown`. Paused while the kiosk screen is not on show
+ * (admin open), so nobody's greeting plays to an empty room.
+ */
+export const useGreetingStore = defineStore('greetings', () => {
+  const api = useKioskApi()
+
+  const waiting = ref<Greeting[]>([])
+  const current = ref<Greeting | null>(null)
+  const active = ref(false)
+  const seen = new Set<string>()
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let shownAt = 0
+  let shownFor = 0
+
+  const pending = computed(() => waiting.value.length)
+
+  function remember(eventId: string): boolean {
+    if (seen.has(eventId)) return false
+    seen.add(eventId)
+    if (seen.size > SEEN_LIMIT) {
+      const oldest = seen.values().next()
+      if (!oldest.done) seen.delete(oldest.value)
+    }
+    return true
+  }
+
+  function enqueue(greeting: Greeting): void {
+    if (!remember(greeting.eventId)) return
+    waiting.value.push(greeting)
+    if (!current.value) showNext()
+    else hurry()
+  }
+
+  /** Someone else is waiting now: cut the greeting on show down to the busy length. */
+  function hurry(): void {
+    if (!timer || shownFor <= GREETING_BUSY_MS) return
+    clearTimeout(timer)
+    shownFor = GREETING_BUSY_MS
+    timer = setTimeout(dismiss, Math.max(0, shownAt + GREETING_BUSY_MS - Date.now()))
+  }
+
+  function showNext(): void {
+    if (!active.value || current.value) return
+    const next = waiting.value.shift()
+    if (!next) return
+    current.value = next
+    shownAt = Date.now()
+    shownFor = waiting.value.length > 0 ? GREETING_BUSY_MS : GREETING_MS
+    timer = setTimeout(dismiss, shownFor)
+  }
+
+  /** Ends the greeting on show (timer or tap) and moves on to the next one. */
+  function dismiss(): void {
+    if (timer) clearTimeout(timer)
+    timer = null
+    const shown = current.value
+    current.value = null
+    if (shown) {
+      // Best effort: if the core is unreachable right now it re-offers the greeting later
+      // and the seen-set keeps it from showing twice.
+      api.greetingShown({ eventId: shown.eventId }).catch(() => undefined)
+    }
+    showNext()
+  }
+
+  /** The kiosk screen is on show: start (or resume) showing greetings. */
+  function resume(): void {
+    active.value = true
+    showNext()
+  }
+
+  /** The kiosk screen is hidden: the greeting on show goes back to the front of the queue. */
+  function pause(): void {
+    active.value = false
+    if (timer) clearTimeout(timer)
+    timer = null
+    if (current.value) waiting.value.unshift(current.value)
+    current.value = null
+  }
+
+  /** Subscribes to greetings; returns the unsubscribe function. */
+  function listen(): () => void {
+    return api.on('greeting', enqueue)
+  }
+
+  return { waiting, current, active, pending, enqueue, dismiss, resume, pause, listen }
+})

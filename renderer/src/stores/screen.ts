@@ -1,0 +1,141 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { Campaign, KioskStatus, ScreenTicket } from '../../../shared/domain'
+import type { ScreenState } from '../../../shared/ipc'
+import { useKioskApi } from '../bridge/api-key'
+import { errorMessage } from '../bridge/errors'
+import { isOffline } from '../kiosk/status-view'
+import { useLocaleStore } from './locale'
+
+/**
+ * A code is taken off the screen this long before WeChat's expiry: a visitor needs a moment
+ * between seeing a code and scanning it, and a scan of an expired code is silently dropped
+ * by WeChat (no push), which would leave the visitor waiting for a greeting that never comes.
+ */
+export const EXPIRY_MARGIN_MS = 5_000
+const TICK_MS = 250
+/** Safety net for missed events (a dropped event stream): re-read the whole screen state. */
+const RESYNC_MS = 30_000
+
+/** What the kiosk screen shows: ticket, campaign, status, and a ticking clock for them. */
+export const useScreenStore = defineStore('screen', () => {
+  const api = useKioskApi()
+  const locale = useLocaleStore()
+
+  const loaded = ref(false)
+  const loadError = ref<string | null>(null)
+  const configured = ref(false)
+  const demo = ref(false)
+  const campaign = ref<Campaign | null>(null)
+  const ticket = ref<ScreenTicket | null>(null)
+  /** When this screen started showing the current ticket: the ring counts from here. */
+  const ticketShownAt = ref(0)
+  const status = ref<KioskStatus | null>(null)
+  const now = ref(Date.now())
+  /**
+   * When the relay link was lost. Cleared only once it is connected again, so the offline
+   * banner does not blink off for every reconnect attempt (state 'connecting') in between.
+   */
+  const linkLostAt = ref<number | null>(null)
+
+  const visibleTicket = computed(() => {
+    const t = ticket.value
+    if (!t || now.value >= t.expiresAt - EXPIRY_MARGIN_MS) return null
+    return t
+  })
+
+  /** Seconds until the code rotates (rounded up), or null with no code on screen. */
+  const secondsToRotate = computed(() => {
+    const t = visibleTicket.value
+    return t ? Math.max(0, Math.ceil((t.rotateAt - now.value) / 1000)) : null
+  })
+
+  /** 1 when the code has just appeared, 0 when it is about to rotate. */
+  const rotationRemaining = computed(() => {
+    const t = visibleTicket.value
+    if (!t) return 0
+    const start = Math.min(Math.max(ticketShownAt.value, t.issuedAt), t.rotateAt)
+    const span = t.rotateAt - start
+    if (span <= 0) return 0
+    return Math.min(1, Math.max(0, (t.rotateAt - now.value) / span))
+  })
+
+  /** Scans are still collected at the relay while this is true: the banner says so. */
+  const offline = computed(() => {
+    if (!status.value) return false
+    return linkLostAt.value !== null || isOffline(status.value, now.value)
+  })
+
+  function setStatus(next: KioskStatus): void {
+    const state = next.relay.state
+    if (state === 'connected' || state === 'disabled') linkLostAt.value = null
+    else if (state === 'reconnecting') linkLostAt.value ??= Date.now()
+    status.value = next
+  }
+
+  function setTicket(next: ScreenTicket | null): void {
+    if (next?.id !== ticket.value?.id) ticketShownAt.value = Date.now()
+    ticket.value = next
+  }
+
+  function apply(state: ScreenState): void {
+    configured.value = state.configured
+    demo.value = state.demo
+    campaign.value = state.campaign
+    setStatus(state.status)
+    setTicket(state.ticket)
+    locale.apply(state.locale)
+    loaded.value = true
+    loadError.value = null
+  }
+
+  async function load(): Promise<void> {
+    try {
+      apply(await api.getScreenState())
+    } catch (error) {
+      loadError.value = errorMessage(error)
+    }
+  }
+
+  function tick(): void {
+    now.value = Date.now()
+  }
+
+  /** Subscribes to the core's events and starts the clock; returns the stop function. */
+  function start(): () => void {
+    const stops = [
+      api.on('ticket', setTicket),
+      api.on('status', setStatus),
+      api.on('campaign', (c) => (campaign.value = c)),
+      api.on('locale', (l) => locale.apply(l)),
+    ]
+    const clock = setInterval(tick, TICK_MS)
+    const resync = setInterval(() => void load(), RESYNC_MS)
+    void load()
+    return () => {
+      stops.forEach((stop) => stop())
+      clearInterval(clock)
+      clearInterval(resync)
+    }
+  }
+
+  return {
+    loaded,
+    loadError,
+    configured,
+    demo,
+    campaign,
+    ticket,
+    ticketShownAt,
+    status,
+    now,
+    visibleTicket,
+    secondsToRotate,
+    rotationRemaining,
+    offline,
+    setTicket,
+    load,
+    tick,
+    start,
+  }
+})

@@ -1,0 +1,74 @@
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { PublicSettings, SetupInput } from '../../../shared/ipc'
+import type { MethodOutput } from '../../../shared/ipc'
+import { useKioskApi } from '../bridge/api-key'
+import { useAdminSessionStore } from './admin-session'
+
+export interface FieldError {
+  field: string
+  code: string
+  message: string
+}
+type ConnectionCheck = MethodOutput<'testConnection'>
+
+/** Connection settings (never secrets: only whether one is stored) and the connection test. */
+export const useSettingsStore = defineStore('settings', () => {
+  const api = useKioskApi()
+  const session = useAdminSessionStore()
+
+  const settings = ref<PublicSettings | null>(null)
+  const fieldErrors = ref<FieldError[]>([])
+  const check = ref<ConnectionCheck | null>(null)
+  const saving = ref(false)
+  const testing = ref(false)
+
+  async function load(): Promise<void> {
+    settings.value = await session.run(() => api.getSettings())
+  }
+
+  /** Saves; returns true when the core accepted every field. */
+  async function save(input: SetupInput): Promise<boolean> {
+    saving.value = true
+    try {
+      const result = await session.run(() => api.saveSetup(input))
+      fieldErrors.value = result.ok ? [] : result.errors
+      if (result.ok) await load()
+      return result.ok
+    } finally {
+      saving.value = false
+    }
+  }
+
+  async function testConnection(): Promise<void> {
+    testing.value = true
+    check.value = null
+    try {
+      check.value = await session.run(() => api.testConnection())
+    } finally {
+      testing.value = false
+    }
+  }
+
+  async function setPin(currentPin: string, newPin: string): Promise<void> {
+    await session.run(() => api.setPin({ currentPin, newPin }))
+  }
+
+  async function setStartAtLogin(enabled: boolean): Promise<void> {
+    await session.run(() => api.setStartAtLogin({ enabled }))
+    await load()
+  }
+
+  return {
+    settings,
+    fieldErrors,
+    check,
+    saving,
+    testing,
+    load,
+    save,
+    testConnection,
+    setPin,
+    setStartAtLogin,
+  }
+})

@@ -1,0 +1,212 @@
+// `npm run sandbox -- [--port 8788] [--push-url URL] [--token T] [--aes-key KEY] [--appid ID]
+//   [--secret S] [--mode plain|compat|safe] [--host H] [--credentials FILE]`
+// `npm run sandbox -- scan <url> --openid <id> [--sandbox URL] [--json]`
+// `npm run sandbox -- unsubscribe --openid <id> [--sandbox URL] [--json]`
+//
+// Secrets are never printed: the banner names the appid and the file (mode 0600, removed on
+// exit) that holds AppSecret, Token and EncodingAESKey, shaped like the relay config's
+// "wechat" block so it can be pasted there.
+import { chmodSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+import { startSandbox, type Sandbox } from './server'
+
+export const DEFAULT_PORT = 8788
+const DEFAULT_SANDBOX = `http://127.0.0.1:${DEFAULT_PORT}`
+
+export type CliCommand =
+  | {
+      kind: 'serve'
+      port: number
+      host: string
+      pushUrl?: string
+      token?: string
+      aesKey?: string
+      appId?: string
+      secret?: string
+      mode?: 'plain' | 'compat' | 'safe'
+      credentials?: string
+    }
+  | { kind: 'scan'; url: string; openid: string; sandbox: string; json: boolean }
+  | { kind: 'unsubscribe'; openid: string; sandbox: string; json: boolean }
+
+const modeSchema = z.enum(['plain', 'compat', 'safe'])
+const portSchema = z.coerce.number().int().min(0).max(65535)
+
+function parseFlag<T>(schema: z.ZodType<T>, value: unknown, flag: string, expected: string): T {
+  const r = schema.safeParse(value)
+  if (!r.success) throw new Error(`--${flag} must be ${expected}`)
+  return r.data
+}
+
+/** Parses argv (without node and the script). Throws with a usage hint on bad input. */
+export function parseCli(argv: string[]): CliCommand {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'push-url': { type: 'string' },
+      token: { type: 'string' },
+      'aes-key': { type: 'string' },
+      appid: { type: 'string' },
+      secret: { type: 'string' },
+      mode: { type: 'string' },
+      credentials: { type: 'string' },
+      openid: { type: 'string' },
+      sandbox: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  })
+  const [verb, ...rest] = positionals
+  if (verb === 'scan' || verb === 'unsubscribe') {
+    if (values.openid === undefined) throw new Error(`${verb} needs --openid <id>`)
+    const sandbox = values.sandbox ?? DEFAULT_SANDBOX
+    const json = values.json ?? false
+    if (verb === 'unsubscribe') return { kind: 'unsubscribe', openid: values.openid, sandbox, json }
+    const url = rest[0]
+    if (url === undefined) throw new Error('scan needs the QR url: scan <url> --openid <id>')
+    return { kind: 'scan', url, openid: values.openid, sandbox, json }
+  }
+  if (verb !== undefined) throw new Error(`unknown command "${verb}" (scan, unsubscribe)`)
+  const cmd: CliCommand = {
+    kind: 'serve',
+    port: parseFlag(portSchema, values.port ?? DEFAULT_PORT, 'port', 'a port number (0–65535)'),
+    host: values.host ?? '127.0.0.1',
+  }
+  if (values.mode !== undefined) {
+    cmd.mode = parseFlag(modeSchema, values.mode, 'mode', 'plain, compat or safe')
+  }
+  if (values['push-url'] !== undefined) cmd.pushUrl = values['push-url']
+  if (values.token !== undefined) cmd.token = values.token
+  if (values['aes-key'] !== undefined) cmd.aesKey = values['aes-key']
+  if (values.appid !== undefined) cmd.appId = values.appid
+  if (values.secret !== undefined) cmd.secret = values.secret
+  if (values.credentials !== undefined) cmd.credentials = values.credentials
+  return cmd
+}
+
+async function serve(cmd: Extract<CliCommand, { kind: 'serve' }>): Promise<void> {
+  const sandbox = await startSandbox({
+    port: cmd.port,
+    host: cmd.host,
+    ...(cmd.pushUrl !== undefined && { pushUrl: cmd.pushUrl }),
+    ...(cmd.token !== undefined && { token: cmd.token }),
+    ...(cmd.aesKey !== undefined && { encodingAESKey: cmd.aesKey }),
+    ...(cmd.appId !== undefined && { appId: cmd.appId }),
+    ...(cmd.secret !== undefined && { appSecret: cmd.secret }),
+    ...(cmd.mode !== undefined && { mode: cmd.mode }),
+  })
+  const credentials = cmd.credentials ?? join(tmpdir(), `scandesk-sandbox-${sandbox.port}.json`)
+  writeCredentials(credentials, sandbox)
+  const o = sandbox.options
+  console.log(`sandbox: ${sandbox.url}`)
+  console.log(`  appid: ${o.appId}  mode: ${o.mode}`)
+  console.log(`  push url: ${o.pushUrl ?? 'none (pass --push-url to deliver scans)'}`)
+  console.log(`  credentials (AppSecret, Token, EncodingAESKey): ${credentials}`)
+  console.log(`  phone page: ${sandbox.url}/`)
+
+  const stop = () => {
+    rmSync(credentials, { force: true })
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+function writeCredentials(path: string, sandbox: Sandbox): void {
+  const o = sandbox.options
+  const body = {
+    apiBase: sandbox.url,
+    appId: o.appId,
+    appSecret: o.appSecret,
+    token: o.token,
+    encodingAESKey: o.encodingAESKey,
+    mode: o.mode,
+  }
+  writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 })
+  chmodSync(path, 0o600) // an existing file keeps its old mode otherwise
+}
+
+const outcomeSchema = z.object({
+  event: z.string(),
+  attempts: z.array(
+    z.object({ status: z.number().nullable(), ms: z.number(), error: z.string().optional() }),
+  ),
+  reply: z.object({
+    kind: z.enum(['text', 'none', 'error']),
+    visitorSees: z.string().nullable(),
+    detail: z.string().optional(),
+  }),
+})
+
+async function callSandbox(cmd: Exclude<CliCommand, { kind: 'serve' }>): Promise<number> {
+  const path = cmd.kind === 'scan' ? '/sandbox/scan' : '/sandbox/unsubscribe'
+  const body = cmd.kind === 'scan' ? { url: cmd.url, openid: cmd.openid } : { openid: cmd.openid }
+  const res = await fetch(new URL(path, cmd.sandbox), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  const data: unknown = await res.json()
+  if (cmd.json) console.log(JSON.stringify(data, null, 2))
+  if (res.status !== 200) {
+    const error = z.object({ error: z.string() }).safeParse(data)
+    console.error(`${cmd.kind}: ${error.success ? error.data.error : `HTTP ${res.status}`}`)
+    return 1
+  }
+  if (cmd.json) return 0
+  const out = outcomeSchema.parse(data)
+  const tries = out.attempts.map((a) => `${a.status ?? a.error ?? 'no answer'} in ${a.ms} ms`)
+  console.log(`${out.event}: ${tries.length > 0 ? tries.join(', ') : 'not pushed (no push url)'}`)
+  const sees = out.reply.visitorSees ?? '(nothing)'
+  console.log(`visitor sees: ${sees}${out.reply.detail ? ` [${out.reply.detail}]` : ''}`)
+  return 0
+}
+
+/** fetch() hides the reason (ECONNREFUSED, …) in `cause`. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const cause: unknown = err.cause
+  return cause instanceof Error ? `${err.message} (${cause.message})` : err.message
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let cmd: CliCommand
+  try {
+    cmd = parseCli(argv)
+  } catch (err) {
+    console.error(`sandbox: ${err instanceof Error ? err.message : String(err)}`)
+    return 2
+  }
+  if (cmd.kind === 'serve') {
+    await serve(cmd)
+    return 0
+  }
+  try {
+    return await callSandbox(cmd)
+  } catch (err) {
+    console.error(`sandbox ${cmd.kind}: cannot reach ${cmd.sandbox}: ${describe(err)}`)
+    return 1
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0) process.exit(code)
+    },
+    (err: unknown) => {
+      console.error(`sandbox: ${err instanceof Error ? err.message : String(err)}`)
+      process.exit(1)
+    },
+  )
+}

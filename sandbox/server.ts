@@ -1,0 +1,107 @@
+// The WeChat sandbox: WeChat's API endpoints, a scan simulator that pushes to the developer's
+// server, and a phone page, on one node:http server.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WechatCipher } from '../shared/wechat/crypto'
+import { handleApi } from './api-routes'
+import type { FaultsPatch } from './faults'
+import { faultsPatchSchema } from './faults'
+import { sendJson } from './http-io'
+import {
+  pushUrlSchema,
+  resolveOptions,
+  type ResolvedSandboxOptions,
+  type SandboxOptions,
+} from './options'
+import { handleSandbox } from './sandbox-routes'
+import {
+  ScanSimulator,
+  type FollowResult,
+  type ScanResult,
+  type UnsubscribeResult,
+} from './scan-simulator'
+import { SandboxState } from './state'
+
+export type { SandboxOptions, ResolvedSandboxOptions } from './options'
+export type { FollowResult, ScanResult, UnsubscribeResult, PushRecord } from './scan-simulator'
+export { AlreadyFollowingError, NotFollowingError, UnknownQrCodeError } from './scan-simulator'
+export type { VisitorView } from './visitor-view'
+export { SERVICE_UNAVAILABLE } from './visitor-view'
+export type { PushAttempt } from './push-sender'
+
+export interface Sandbox {
+  /** Base URL of both the API and the sandbox endpoints, without a trailing slash. */
+  url: string
+  port: number
+  /** The resolved options, secrets included, so demo mode can configure the relay and kiosk. */
+  options: ResolvedSandboxOptions
+  /** Throws UnknownQrCodeError for an unknown or expired url (nothing is pushed). */
+  scan(url: string, openid: string): Promise<ScanResult>
+  /** A follow without a QR code; throws AlreadyFollowingError for a follower. */
+  follow(openid: string): Promise<FollowResult>
+  /** Throws NotFollowingError when the openid does not follow. */
+  unsubscribe(openid: string): Promise<UnsubscribeResult>
+  setFaults(f: FaultsPatch): void
+  setPushUrl(url: string | null): void
+  close(): Promise<void>
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const options = resolveOptions(opts)
+  const cipher = new WechatCipher({ encodingAESKey: options.encodingAESKey, appId: options.appId })
+  const state = new SandboxState(options)
+  const simulator = new ScanSimulator(options, state.tickets, cipher)
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
+    const apiDeps = { opts: options, state }
+    handleApi(req, res, url, apiDeps)
+      .then((done) => done || handleSandbox(req, res, url, { state, simulator }))
+      .then((done) => {
+        if (!done) sendJson(res, 404, { error: 'not found' })
+      })
+      .catch((err: unknown) => {
+        // Never echo the error: it could carry request data. The message is safe to log.
+        console.error('sandbox: request failed:', err instanceof Error ? err.message : err)
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
+        else res.destroy()
+      })
+  })
+  // A scan waits for up to three push tries; keep the default timeouts well above that.
+  server.requestTimeout = Math.max(120_000, options.pushTimeoutMs * 4)
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  options.port = port
+  // A wildcard bind is reached through loopback from this machine.
+  const reachable = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host
+  const hostForUrl = reachable.includes(':') ? `[${reachable}]` : reachable
+  const url = options.publicBase ?? `http://${hostForUrl}:${port}`
+
+  return {
+    url,
+    port,
+    options,
+    scan: (qrUrl, openid) => simulator.scan(qrUrl, openid),
+    follow: (openid) => simulator.follow(openid),
+    unsubscribe: (openid) => simulator.unsubscribe(openid),
+    setFaults: (f) => {
+      state.setFaults(faultsPatchSchema.parse(f))
+    },
+    setPushUrl: (pushUrl) => {
+      options.pushUrl = pushUrl === null ? null : pushUrlSchema.parse(pushUrl)
+    },
+    close: async () => {
+      simulator.close()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
+    },
+  }
+}

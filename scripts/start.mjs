@@ -1,0 +1,64 @@
+// `npm start`: the Electron kiosk when Electron's binary is installed; otherwise (offline
+// installs, ELECTRON_SKIP_BINARY_DOWNLOAD) one line saying so, then the same kiosk served to a
+// browser exactly as `npm run kiosk:web` does. Arguments after `--` are passed on.
+//
+// Electron's own `require('electron')` would try to download a missing binary, so the binary
+// is located here from node_modules/electron/path.txt without running that code.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import process from 'node:process'
+
+const root = resolve(import.meta.dirname, '..')
+const require = createRequire(join(root, 'package.json'))
+const args = process.argv.slice(2)
+
+function electronBinary() {
+  try {
+    const pkgDir = dirname(require.resolve('electron/package.json'))
+    const pathFile = join(pkgDir, 'path.txt')
+    if (!existsSync(pathFile)) return null
+    const rel = readFileSync(pathFile, 'utf8').trim()
+    const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(pkgDir, 'dist')
+    const bin = join(dist, rel)
+    return rel !== '' && existsSync(bin) ? bin : null
+  } catch {
+    return null
+  }
+}
+
+function binScript(pkg, rel) {
+  return join(dirname(require.resolve(`${pkg}/package.json`)), rel)
+}
+
+function run(command, commandArgs) {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, commandArgs, { cwd: root, stdio: 'inherit' })
+    const forward = (signal) => child.kill(signal)
+    process.on('SIGINT', forward)
+    process.on('SIGTERM', forward)
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward)
+      process.off('SIGTERM', forward)
+      resolveRun(code ?? (signal ? 1 : 0))
+    })
+  })
+}
+
+const electron = electronBinary()
+if (!electron) {
+  process.stdout.write(
+    "Electron's binary is missing (not downloaded with this install), so the kiosk is served to a browser instead: open the kiosk: address printed below.\n",
+  )
+}
+const electronVite = binScript('electron-vite', 'bin/electron-vite.js')
+const build = await run(process.execPath, [electronVite, 'build'])
+if (build !== 0) process.exit(build)
+
+if (electron) {
+  process.exit(await run(electron, ['.', ...args]))
+} else {
+  const tsx = binScript('tsx', 'dist/cli.mjs')
+  process.exit(await run(process.execPath, [tsx, 'electron/core/cli.ts', 'web', ...args]))
+}

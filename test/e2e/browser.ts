@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import jsQR from 'jsqr'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { PNG } from 'pngjs'
+import { z } from 'zod'
+
+export const SCREENSHOTS = resolve(import.meta.dirname, '../../test-artifacts/screenshots')
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // A kiosk plays its chime without anyone clicking first.
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  })
+}
+
+export async function screenshot(page: Page, name: string): Promise<Buffer> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  return page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) })
+}
+
+/** Reads the QR code in a PNG as a phone camera would (jsQR on the pixels). */
+export function decodeQr(png: Buffer): string | null {
+  const image = PNG.sync.read(png)
+  const pixels = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length)
+  return jsQR(pixels, image.width, image.height)?.data ?? null
+}
+
+/**
+ * In-page code is passed as source text: this file is type-checked for Node (no DOM types),
+ * and the browser runs it, not Node.
+ */
+const STEADY_CODE = `document.querySelectorAll('[data-testid="qr-card"]').length === 1 &&
+  !document.querySelector('.qr-fade-enter-active, .qr-fade-leave-active') &&
+  !document.querySelector('[data-testid="greeting"]')`
+
+/** Waits until exactly one code is on screen, no cross-fade is running and no greeting is up. */
+export async function waitForSteadyCode(page: Page, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(STEADY_CODE, undefined, { timeout })
+}
+
+/** Moves to another view of the single-page app (`#/admin/export`, …). */
+export async function goHash(page: Page, hash: string): Promise<void> {
+  await page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`)
+}
+
+/** Screenshot of the steady kiosk screen and the url its QR code carries. */
+export async function readScreenCode(page: Page, name: string): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await waitForSteadyCode(page)
+    const url = decodeQr(await screenshot(page, name))
+    if (url) return url
+    await page.waitForTimeout(300)
+  }
+  throw new Error(`no QR code could be read from the ${name} screenshot`)
+}
+
+const RECORD_GREETINGS = `(() => {
+  const seen = []
+  window.__greetings = seen
+  const note = () => {
+    const el = document.querySelector('[data-testid="greeting"]')
+    const eventId = el && el.dataset.eventId
+    if (!eventId || seen.some((g) => g.eventId === eventId)) return
+    const text = el.querySelector('[data-testid="greeting-text"]')
+    seen.push({ eventId, kind: el.dataset.kind || '', text: text ? text.textContent : '' })
+  }
+  new MutationObserver(note).observe(document, { childList: true, subtree: true })
+})()`
+
+const greetingsSchema = z.array(
+  z.object({ eventId: z.string(), kind: z.string(), text: z.string() }),
+)
+export type SeenGreeting = z.infer<typeof greetingsSchema>[number]
+
+/**
+ * Records every greeting the page puts up (event id and kind), so a test can check that a
+ * burst was shown one after another with none dropped, however fast they came and went.
+ */
+export async function recordGreetings(page: Page): Promise<void> {
+  await page.addInitScript({ content: RECORD_GREETINGS })
+}
+
+export async function greetingsSeen(page: Page): Promise<SeenGreeting[]> {
+  return greetingsSchema.parse(await page.evaluate('window.__greetings'))
+}

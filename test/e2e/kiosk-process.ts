@@ -1,0 +1,88 @@
+/**
+ * Runs `tsx electron/core/cli.ts web` as a child process, the way staff run
+ * `npm run kiosk:web`, and reads the addresses it prints.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const TSX = resolve(ROOT, 'node_modules/tsx/dist/cli.mjs')
+const STARTUP_MS = 60_000
+const STOP_MS = 10_000
+
+export interface KioskProcess {
+  kioskUrl: string
+  relayUrl: string | null
+  sandboxUrl: string | null
+  adminPin: string | null
+  /** Everything printed so far (for failure messages). */
+  output(): string
+  stop(): Promise<void>
+}
+
+export function assertRendererBuilt(): void {
+  if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) {
+    throw new Error('out/renderer is missing: run `npx electron-vite build` first (npm test does)')
+  }
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true)
+  return new Promise((done) => {
+    const timer = setTimeout(() => done(false), ms)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      done(true)
+    })
+  })
+}
+
+export async function startKioskProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<KioskProcess> {
+  const child = spawn(process.execPath, [TSX, 'electron/core/cli.ts', 'web', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk))
+  const line = (label: string) => out.match(new RegExp(`^${label}: (\\S+)`, 'm'))?.[1] ?? null
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    if (!(await waitForExit(child, STOP_MS))) {
+      child.kill('SIGKILL')
+      await waitForExit(child, STOP_MS)
+    }
+  }
+
+  const deadline = Date.now() + STARTUP_MS
+  while (line('kiosk') === null) {
+    if (child.exitCode !== null)
+      throw new Error(`kiosk web exited (${child.exitCode}):\n${out}\n${err}`)
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`kiosk web did not print its url in time:\n${out}\n${err}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  // The PIN line follows the kiosk line at once on a first start.
+  for (let i = 0; i < 20 && !/^admin PIN:/m.test(out); i++) {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+
+  return {
+    kioskUrl: line('kiosk') ?? '',
+    relayUrl: line('relay'),
+    sandboxUrl: line('sandbox'),
+    adminPin: out.match(/^admin PIN: (\d+)/m)?.[1] ?? null,
+    output: () => `${out}\n${err}`,
+    stop,
+  }
+}

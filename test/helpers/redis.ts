@@ -1,0 +1,66 @@
+/**
+ * Starts a throw-away redis-server for a test file: no TCP port (unix socket in a temp dir),
+ * no persistence. A missing binary is a failure, not a skip: CI installs it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createConnection } from 'node:net'
+
+export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server'
+
+export interface TestRedis {
+  /** What the relay's `redis` setting takes: the unix socket path. */
+  url: string
+  stop(): Promise<void>
+}
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection(path)
+    sock.once('connect', () => {
+      sock.destroy()
+      resolve(true)
+    })
+    sock.once('error', () => resolve(false))
+  })
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  if (!existsSync(REDIS_SERVER_BIN)) {
+    throw new Error(
+      `${REDIS_SERVER_BIN} not found: the Redis store tests need a real redis-server ` +
+        '(Debian: apt-get install redis-server, or set REDIS_SERVER_BIN)',
+    )
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'scandesk-redis-'))
+  const socket = join(dir, 'redis.sock')
+  const child: ChildProcess = spawn(
+    REDIS_SERVER_BIN,
+    ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+
+  // Bounded wait: 200 × 25 ms.
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break
+    if (existsSync(socket) && (await canConnect(socket))) {
+      return {
+        url: socket,
+        async stop() {
+          if (child.exitCode === null) child.kill('SIGTERM')
+          await exited
+          rmSync(dir, { recursive: true, force: true })
+        },
+      }
+    }
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  child.kill('SIGKILL')
+  rmSync(dir, { recursive: true, force: true })
+  throw new Error(`redis-server did not start: ${stderr.trim() || 'no output'}`)
+}

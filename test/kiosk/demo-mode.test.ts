@@ -1,0 +1,236 @@
+// Demo mode and the web command: no configuration gives a working kiosk on loopback, and a
+// restart never shows a code from the previous (now gone) sandbox.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Greeting } from '../../shared/domain'
+import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
+import { openFileKeyVault, MemoryVault } from '../../electron/core/vault'
+import { loadSettings } from '../../electron/core/settings'
+import { cleanup, fastLink, onCleanup, tempDir, waitFor } from './helpers'
+
+afterEach(cleanup)
+
+const root = join(import.meta.dirname, '..', '..')
+
+describe('demo mode', () => {
+  it('starts sandbox + relay, shows a working code; a restart shows only new codes', async () => {
+    const dataDir = tempDir()
+    const lines: string[] = []
+    const start = () =>
+      startKioskRuntime({
+        dataDir,
+        vault: openFileKeyVault(dataDir),
+        env: {},
+        core: { tickMs: 50, relayLink: fastLink },
+        onLine: (l) => lines.push(l),
+      })
+    const first = await start()
+    onCleanup(() => first.close())
+    expect(
+      lines.filter((l) => /^(sandbox|relay): http:\/\/127\.0\.0\.1:\d+$/.test(l)),
+    ).toHaveLength(2)
+    const state = first.core.screenState()
+    expect(state).toMatchObject({
+      demo: true,
+      configured: true,
+      campaign: { id: 'demo', mode: 'booth' },
+    })
+    const shown = await waitFor(() => first.core.pool.current() ?? undefined, 'demo code')
+    expect(shown.scene.startsWith('demo:')).toBe(true)
+    await waitFor(() => first.core.status().relay.state === 'connected', 'link')
+    const greetings: Greeting[] = []
+    first.core.on('greeting', (g) => greetings.push(g))
+    await first.demo?.sandbox.scan(shown.url, 'o_demo')
+    await waitFor(() => greetings[0], 'greeting')
+    const oldUrls = new Set(
+      (first.core.db.prepare('SELECT url FROM tickets').all() as Array<{ url: string }>).map(
+        (r) => r.url,
+      ),
+    )
+    await first.close()
+
+    const second = await start()
+    onCleanup(() => second.close())
+    expect(second.core.initialPin).toBeNull() // the PIN from the first start is kept
+    const again = await waitFor(() => second.core.pool.current() ?? undefined, 'new demo code')
+    expect(oldUrls.has(again.url)).toBe(false)
+    // It is a code of the sandbox running now: scanning it works.
+    await waitFor(() => second.core.status().relay.state === 'connected', 'link')
+    const scan = await second.demo?.sandbox.scan(again.url, 'o_demo_2')
+    expect(scan?.attempts.at(-1)?.status).toBe(200)
+    expect(loadSettings(dataDir)?.demo).toBe(true)
+  })
+
+  it('headless provisioning without the token in the environment says which variable', async () => {
+    const err = await startKioskRuntime({
+      dataDir: tempDir(),
+      vault: new MemoryVault(),
+      env: {},
+      provisioning: { relayUrl: 'http://127.0.0.1:9', kioskId: 'k1', ticketSource: 'proxy' },
+    }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StartupError)
+    expect((err as Error).message).toContain('SCANDESK_KIOSK_TOKEN')
+  })
+})
+
+describe('kiosk web command', () => {
+  it('prints kiosk:, relay: and sandbox: lines and serves the API at the kiosk url', async () => {
+    const dataDir = tempDir()
+    const child = spawn(
+      process.execPath,
+      [
+        join('node_modules', 'tsx', 'dist', 'cli.mjs'),
+        'electron/core/cli.ts',
+        'web',
+        '--port',
+        '0',
+        '--data',
+        dataDir,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, SCANDESK_ADMIN_PIN: '4321' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    )
+    onCleanup(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+    })
+    const lines: string[] = []
+    createInterface({ input: child.stdout }).on('line', (l) => lines.push(l))
+    const kioskLine = await waitFor(
+      () => lines.find((l) => l.startsWith('kiosk: ')),
+      'kiosk line',
+      20_000,
+    )
+    expect(lines.filter((l) => l.startsWith('relay: '))).toHaveLength(1)
+    expect(lines.filter((l) => l.startsWith('sandbox: '))).toHaveLength(1)
+    const kioskUrl = new URL(kioskLine.slice('kiosk: '.length))
+    expect(kioskUrl.hostname).toBe('127.0.0.1')
+    const key = kioskUrl.searchParams.get('key')
+    expect(key).toBeTruthy()
+    const res = await fetch(`${kioskUrl.origin}/api/call/getScreenState`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    const body = (await res.json()) as { result: { demo: boolean } }
+    expect(body.result.demo).toBe(true)
+    const unlock = await fetch(`${kioskUrl.origin}/api/call/unlockAdmin`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { pin: '4321' } }),
+    })
+    expect(await unlock.json()).toEqual({ result: { ok: true } })
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+})
+
+describe('provisioning flags', () => {
+  it('parse for kiosk web and for a command line with other arguments', async () => {
+    const { parseWebArgs } = await import('../../electron/core/cli-web')
+    const { parseProvisioningArgs } = await import('../../electron/core/provisioning-args')
+    expect(parseWebArgs(['--port', '0']).provisioning).toBeNull()
+    expect(parseWebArgs([]).port).toBe(5170)
+    const flags = [
+      '--relay',
+      'https://relay.example',
+      '--kiosk-id',
+      'hall-a',
+      '--ticket-source',
+      'direct',
+    ]
+    expect(parseWebArgs([...flags, '--appid', 'wx0123456789abcdef']).provisioning).toEqual({
+      relayUrl: 'https://relay.example',
+      kioskId: 'hall-a',
+      ticketSource: 'direct',
+      appId: 'wx0123456789abcdef',
+    })
+    expect(() => parseWebArgs(['--relay', 'https://relay.example'])).toThrow(/--kiosk-id/)
+    expect(() => parseWebArgs([...flags.slice(0, 4), '--ticket-source', 'magic'])).toThrow()
+    expect(parseProvisioningArgs(['.', '--no-sandbox', ...flags])).toMatchObject({
+      kioskId: 'hall-a',
+    })
+    expect(parseProvisioningArgs(['.', '--enable-logging'])).toBeNull()
+  })
+})
+
+describe('setup from the admin area', () => {
+  it('leaves demo mode for a real relay; secrets stay in the vault only', async () => {
+    const { startPlatform } = await import('./helpers')
+    const dataDir = tempDir()
+    const vault = openFileKeyVault(dataDir)
+    const runtime = await startKioskRuntime({
+      dataDir,
+      vault,
+      env: { SCANDESK_ADMIN_PIN: '2580' },
+      core: { tickMs: 50, relayLink: fastLink },
+    })
+    onCleanup(() => runtime.close())
+    const { core } = runtime
+    await core.call('unlockAdmin', { pin: '2580' })
+    const real = await startPlatform()
+    const token = await real.relay.addKiosk('hall-b')
+
+    // Direct codes need an AppID and AppSecret; the demo's do not count.
+    const missing = await core.call('saveSetup', {
+      ticketSource: 'direct',
+      relayUrl: real.relay.url,
+      kioskId: 'hall-b',
+      relayToken: token,
+    })
+    expect(missing).toMatchObject({ ok: false })
+    expect(
+      (missing as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort(),
+    ).toEqual(['appId', 'appSecret'])
+    expect(core.settings().demo).toBe(true)
+    await expect(
+      core.call('saveSetup', {
+        ticketSource: 'proxy',
+        relayUrl: real.relay.url,
+        kioskId: 'hall-b',
+      }),
+    ).resolves.toMatchObject({ ok: false, errors: [{ field: 'relayToken' }] })
+
+    const saved = await core.call('saveSetup', {
+      ticketSource: 'proxy',
+      relayUrl: real.relay.url,
+      kioskId: 'hall-b',
+      relayToken: token,
+    })
+    expect(saved).toEqual({ ok: true })
+    const settings = (await core.call('getSettings', undefined)) as Record<string, unknown>
+    expect(settings).toMatchObject({
+      demo: false,
+      kioskId: 'hall-b',
+      hasRelayToken: true,
+      hasAppSecret: false,
+    })
+    expect(JSON.stringify(settings)).not.toContain(token)
+    expect(readFileSync(join(dataDir, 'settings.json'), 'utf8')).not.toContain(token)
+    expect(readFileSync(join(dataDir, 'vault.json'), 'utf8')).not.toContain(token)
+
+    const shown = await waitFor(
+      () =>
+        core.pool.current()?.scene.startsWith('hall-b:')
+          ? (core.pool.current() ?? undefined)
+          : undefined,
+      'a code from the real relay',
+    )
+    await waitFor(() => core.status().relay.state === 'connected', 'link to the real relay')
+    await real.sandbox.scan(shown.url, 'o_real')
+    await waitFor(
+      () => core.attendance.latest(1)[0]?.openid === 'o_real',
+      'scan via the real relay',
+    )
+    expect(loadSettings(dataDir)?.demo).toBe(false)
+  })
+})

@@ -1,0 +1,230 @@
+// Exports read back and checked row by row: CSV (BOM, formula escaping) of 100,000 rows,
+// XLSX, the admin-area export job with progress, and the export CLI.
+import { execFile } from 'node:child_process'
+import { createWriteStream, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { parse } from 'csv-parse/sync'
+import { afterEach, describe, expect, it } from 'vitest'
+import { exportProgressSchema, type ExportProgress } from '../../shared/domain'
+import { openKioskDb, type KioskDb } from '../../electron/core/db'
+import { EXPORT_COLUMNS, exportAttendance } from '../../electron/core/export'
+import { Workbook } from '../../electron/core/xlsx'
+import { MemoryVault } from '../../electron/core/vault'
+import { openCampaignStore } from '../../electron/core/campaign-store'
+import { defaultSettings, saveSettings } from '../../electron/core/settings'
+import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
+
+afterEach(cleanup)
+
+const T = Date.UTC(2025, 4, 20, 1, 0, 0)
+const tricky = [
+  '=1+1',
+  '+SUM(A1)',
+  '-2+3',
+  '@cmd',
+  '\tTAB',
+  '\rCR',
+  '王小明',
+  'Ada "the" Count, Esq.',
+  'line\nbreak',
+]
+
+interface Expected {
+  openid: string
+  checkInNumber: number
+  name: string
+  firstVisit: boolean
+  kind: 'subscribe' | 'scan'
+  createTime: number
+}
+
+/** Fills `n` attendance rows straight into SQLite; returns what each row must export as. */
+function seed(db: KioskDb, n: number, campaignId = 'expo'): Expected[] {
+  const expected: Expected[] = []
+  const insertRoster = db.prepare(
+    `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
+     VALUES (?, ?, ?, '', '', '', ?, 0)`,
+  )
+  const insert = db.prepare(
+    `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind, create_time,
+       received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+     VALUES (?, ?, 'k1', ?, 'k1:abc', 'T', ?, ?, ?, ?, ?, ?, 0)`,
+  )
+  db.transaction(() => {
+    tricky.forEach((name, i) => insertRoster.run(`${campaignId}-r${i}`, campaignId, name, `m${i}`))
+    for (let i = 0; i < n; i++) {
+      const visitor = i % 70_000
+      const firstVisit = i < 70_000
+      const rosterIndex = i % 1000 < tricky.length ? i % 1000 : null
+      const kind = firstVisit && i % 3 === 0 ? 'subscribe' : 'scan'
+      const createTime = Math.floor(T / 1000) + i
+      insert.run(
+        `e${i}`,
+        campaignId,
+        `o_${visitor}`,
+        kind,
+        createTime,
+        T + i * 1000 + 250,
+        firstVisit ? 1 : 0,
+        visitor + 1,
+        rosterIndex === null ? null : `${campaignId}-r${rosterIndex}`,
+      )
+      expected.push({
+        openid: `o_${visitor}`,
+        checkInNumber: visitor + 1,
+        name: rosterIndex === null ? '' : (tricky[rosterIndex] ?? ''),
+        firstVisit,
+        kind,
+        createTime,
+      })
+    }
+  })()
+  return expected
+}
+
+const col = (key: string) => EXPORT_COLUMNS.findIndex((c) => c.key === key)
+const parseLocal = (s: string) => new Date(s.replace(' ', 'T')).getTime()
+
+describe('attendance export', () => {
+  it('CSV of 100,000 rows: BOM, escaped formulas, every row as stored', async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    const expected = seed(db, 100_000)
+    const file = join(dir, 'out.csv')
+    const progress: number[] = []
+    const { rows } = await exportAttendance({
+      db,
+      campaignId: 'expo',
+      format: 'csv',
+      out: createWriteStream(file),
+      locale: 'en',
+      onProgress: (done) => progress.push(done),
+    })
+    expect(rows).toBe(100_000)
+    expect(progress.length).toBeGreaterThan(10)
+    expect(progress.at(-1)).toBe(100_000)
+
+    const raw = readFileSync(file)
+    expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    const table = parse(raw.subarray(3).toString('utf8'))
+    expect(table[0]).toEqual(EXPORT_COLUMNS.map((c) => c.label.en))
+    expect(table).toHaveLength(100_001)
+    const [cNum, cName, cOpenid, cFirst, cKind, cScanned] = [
+      col('checkInNumber'),
+      col('name'),
+      col('openid'),
+      col('firstVisit'),
+      col('kind'),
+      col('scannedAt'),
+    ]
+    for (let i = 0; i < expected.length; i++) {
+      const row = table[i + 1] ?? []
+      const e = expected[i] as Expected
+      const name = /^[=+\-@\t\r]/.test(e.name) ? `'${e.name}` : e.name
+      if (
+        row[cOpenid] !== e.openid ||
+        row[cNum] !== String(e.checkInNumber) ||
+        row[cName] !== name ||
+        row[cFirst] !== (e.firstVisit ? 'yes' : 'no') ||
+        row[cKind] !== (e.kind === 'subscribe' ? 'new follower' : 'scan') ||
+        parseLocal(row[cScanned] ?? '') !== e.createTime * 1000
+      ) {
+        expect({ row: i, got: row }).toEqual({ row: i, expected: e })
+      }
+    }
+    // No cell a spreadsheet would run as a formula.
+    const dangerous = table.flat().filter((cell) => /^[=+\-@\t\r]/.test(cell))
+    expect(dangerous).toEqual([])
+  }, 60_000)
+
+  it('XLSX read back row by row', async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    const expected = seed(db, 3000)
+    const file = join(dir, 'out.xlsx')
+    await exportAttendance({
+      db,
+      campaignId: 'expo',
+      format: 'xlsx',
+      out: createWriteStream(file),
+      locale: 'zh-CN',
+    })
+    const wb = new Workbook()
+    await wb.xlsx.readFile(file)
+    const ws = wb.worksheets[0]
+    if (!ws) throw new Error('no sheet')
+    expect(ws.rowCount).toBe(3001)
+    expect(ws.getRow(1).getCell(col('name') + 1).text).toBe('姓名')
+    for (let i = 0; i < expected.length; i++) {
+      const r = ws.getRow(i + 2)
+      const e = expected[i] as Expected
+      expect(r.getCell(col('checkInNumber') + 1).value).toBe(e.checkInNumber)
+      expect(r.getCell(col('openid') + 1).text).toBe(e.openid)
+      // XML turns a lone CR into LF; everything else comes back exactly (and unescaped: XLSX
+      // cells are typed as text, so a leading = is not a formula there).
+      expect(r.getCell(col('name') + 1).text).toBe(e.name.replace(/\r/g, '\n'))
+      expect(r.getCell(col('firstVisit') + 1).text).toBe(e.firstVisit ? '是' : '否')
+    }
+  })
+
+  it('export job from the admin area: progress events, then the file', async () => {
+    const dir = tempDir()
+    openCampaignStore(dir).save(testCampaign())
+    saveSettings(dir, { ...defaultSettings(), activeCampaignId: 'expo', locale: 'en' })
+    const core = startCore(dir, new MemoryVault(), { tickMs: 0 })
+    seed(core.db, 5000)
+    const events: ExportProgress[] = []
+    core.on('exportProgress', (p) => events.push(p))
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const { exportId } = (await core.call('startExport', {
+      campaignId: 'expo',
+      format: 'csv',
+    })) as { exportId: string }
+    const done = await waitFor(() => events.find((e) => e.state === 'done'), 'export done')
+    for (const e of events) expect(exportProgressSchema.safeParse(e).success).toBe(true)
+    expect(events.some((e) => e.state === 'running' && e.rowsDone > 0 && e.rowsDone < 5000)).toBe(
+      true,
+    )
+    expect(done).toMatchObject({ exportId, rowsDone: 5000, rowsTotal: 5000, downloadUrl: null })
+    const file = core.exports.file(exportId)
+    expect(file?.path).toBe(done.savedPath)
+    const lines = readFileSync(file?.path ?? '', 'utf8')
+      .trim()
+      .split('\r\n')
+    expect(lines).toHaveLength(5001)
+  })
+
+  it('the export CLI writes CSV to stdout', async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    seed(db, 50, 'other')
+    seed(db, 0)
+    db.close()
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join('node_modules', 'tsx', 'dist', 'cli.mjs'),
+        'electron/core/cli.ts',
+        'export',
+        '--data',
+        dir,
+        '--campaign',
+        'other',
+      ],
+      { cwd: join(import.meta.dirname, '..', '..'), maxBuffer: 10_000_000 },
+    )
+    expect(stdout.charCodeAt(0)).toBe(0xfeff)
+    const table = parse(stdout.slice(1))
+    expect(table).toHaveLength(51)
+    expect(table.slice(1).map((r) => r[col('openid')])).toEqual(
+      Array.from({ length: 50 }, (_, i) => `o_${i}`),
+    )
+  })
+})

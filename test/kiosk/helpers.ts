@@ -1,0 +1,252 @@
+// Kiosk test plumbing: a sandbox + relay on loopback, kiosk cores on temporary data dirs, a
+// TCP proxy that can cut the kiosk's network, and bounded waiting.
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server'
+import type { Campaign } from '../../shared/domain'
+import {
+  createKioskCore,
+  type KioskCore,
+  type KioskCoreOptions,
+} from '../../electron/core/kiosk-core'
+import { defaultSettings, saveSettings, type Settings } from '../../electron/core/settings'
+import { openCampaignStore } from '../../electron/core/campaign-store'
+import { MemoryVault, type SecretVault } from '../../electron/core/vault'
+
+const cleanups: Array<() => Promise<void> | void> = []
+
+export function onCleanup(fn: () => Promise<void> | void): void {
+  cleanups.push(fn)
+}
+
+/** Runs cleanups newest first; call from afterEach. */
+export async function cleanup(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) await fn()
+}
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scandesk-kiosk-'))
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Polls until `check` returns a value other than undefined/false; bounded. */
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await check()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+export interface Platform {
+  sandbox: Sandbox
+  relay: RelayHandle
+}
+
+/** A sandbox whose pushes go to a relay (SQLite in `relayData`, or in memory). */
+export async function startPlatform(
+  sandboxOpts: SandboxOptions = {},
+  relayData = ':memory:',
+): Promise<Platform> {
+  const sandbox = await startSandbox({ port: 0, ...sandboxOpts })
+  onCleanup(() => sandbox.close())
+  const relay = await startRelay(
+    {
+      port: 0,
+      data: relayData,
+      wechat: {
+        apiBase: sandbox.url,
+        appId: sandbox.options.appId,
+        appSecret: sandbox.options.appSecret,
+        token: sandbox.options.token,
+        encodingAESKey: sandbox.options.encodingAESKey,
+        mode: sandbox.options.mode,
+      },
+    },
+    { shutdownGraceMs: 500 },
+  )
+  onCleanup(() => relay.close())
+  sandbox.setPushUrl(`${relay.url}/wechat`)
+  return { sandbox, relay }
+}
+
+export function testCampaign(overrides: Partial<Campaign> = {}): Campaign {
+  return {
+    id: 'expo',
+    name: 'Expo',
+    startsOn: null,
+    endsOn: null,
+    greetings: {
+      'zh-CN': {
+        firstVisit: '欢迎 第{number}位',
+        welcomeBack: '欢迎回来 {number}',
+        named: '{name} 您好',
+      },
+      en: {
+        firstVisit: 'Welcome no. {number}',
+        welcomeBack: 'Welcome back no. {number}',
+        named: 'Hello {name}',
+      },
+    },
+    rotationSeconds: 60,
+    ticketLifetimeSeconds: 600,
+    mode: 'booth',
+    ...overrides,
+  }
+}
+
+export const TEST_PIN = '2468'
+
+/** Writes settings + campaign for a kiosk on `relayUrl` (proxy tickets) into `dataDir`. */
+export function provisionDir(
+  dataDir: string,
+  vault: SecretVault,
+  o: {
+    relayUrl: string
+    kioskId: string
+    token: string
+    campaign?: Campaign
+    settings?: Partial<Settings>
+  },
+): void {
+  const campaign = o.campaign ?? testCampaign()
+  openCampaignStore(dataDir).save(campaign)
+  vault.set('relayToken', o.token)
+  saveSettings(dataDir, {
+    ...defaultSettings(),
+    kioskId: o.kioskId,
+    relayUrl: o.relayUrl,
+    ticketSource: 'proxy',
+    activeCampaignId: campaign.id,
+    ...o.settings,
+  })
+}
+
+export const fastLink = {
+  heartbeatMs: 300,
+  welcomeTimeoutMs: 2000,
+  backoffBaseMs: 40,
+  backoffMaxMs: 250,
+}
+
+export function startCore(
+  dataDir: string,
+  vault: SecretVault,
+  extra: Partial<KioskCoreOptions> = {},
+): KioskCore {
+  const core = createKioskCore({
+    dataDir,
+    vault,
+    tickMs: 50,
+    initialPin: TEST_PIN,
+    relayLink: fastLink,
+    ...extra,
+  })
+  core.start()
+  onCleanup(() => core.stop())
+  return core
+}
+
+/** A provisioned kiosk against `platform` (via `relayUrl`, default the relay itself). */
+export async function kioskOn(
+  p: Platform,
+  o: {
+    kioskId?: string
+    relayUrl?: string
+    campaign?: Campaign
+    dataDir?: string
+    vault?: SecretVault
+  } = {},
+): Promise<{ core: KioskCore; dataDir: string; vault: SecretVault; token: string }> {
+  const kioskId = o.kioskId ?? 'booth-1'
+  const dataDir = o.dataDir ?? tempDir()
+  const vault = o.vault ?? new MemoryVault()
+  const token = await p.relay.addKiosk(kioskId)
+  provisionDir(dataDir, vault, {
+    relayUrl: o.relayUrl ?? p.relay.url,
+    kioskId,
+    token,
+    campaign: o.campaign,
+  })
+  const core = startCore(dataDir, vault)
+  return { core, dataDir, vault, token }
+}
+
+/** A TCP proxy in front of the relay: `cut()` drops every connection and refuses new ones. */
+export async function startCutProxy(target: string): Promise<{
+  url: string
+  cut(): void
+  restore(): void
+  /** Keeps connections open but silently drops all bytes (a dead Wi-Fi link). */
+  blackhole(on: boolean): void
+  close(): Promise<void>
+}> {
+  const { hostname, port } = new URL(target)
+  let down = false
+  let hole = false
+  const pairs = new Set<[net.Socket, net.Socket]>()
+  const server = net.createServer((client) => {
+    if (down) return client.destroy()
+    const upstream = net.connect(Number(port), hostname)
+    const pair: [net.Socket, net.Socket] = [client, upstream]
+    pairs.add(pair)
+    client.on('data', (d) => !hole && upstream.write(d))
+    upstream.on('data', (d) => !hole && client.write(d))
+    const end = () => {
+      client.destroy()
+      upstream.destroy()
+      pairs.delete(pair)
+    }
+    client.on('close', end).on('error', end)
+    upstream.on('close', end).on('error', end)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port: proxyPort } = server.address() as net.AddressInfo
+  const closeAllPairs = () => {
+    for (const [a, b] of pairs) {
+      a.destroy()
+      b.destroy()
+    }
+    pairs.clear()
+  }
+  const proxy = {
+    url: `http://127.0.0.1:${proxyPort}`,
+    cut: () => {
+      down = true
+      closeAllPairs()
+    },
+    restore: () => {
+      down = false
+      hole = false
+    },
+    blackhole: (on: boolean) => {
+      hole = on
+    },
+    close: async () => {
+      closeAllPairs()
+      await new Promise<void>((r) => server.close(() => r()))
+    },
+  }
+  onCleanup(() => proxy.close())
+  return proxy
+}
+
+export function attendanceRows(
+  core: KioskCore,
+): Array<{ event_id: string; openid: string; scene: string }> {
+  return core.db
+    .prepare<[], { event_id: string; openid: string; scene: string }>(
+      'SELECT event_id, openid, scene FROM attendance ORDER BY id',
+    )
+    .all()
+}

@@ -1,0 +1,152 @@
+// Venue Wi-Fi: the kiosk loses the relay while visitors keep scanning; nothing may be lost or
+// recorded twice, and a restart of the kiosk in the middle of the replay changes nothing.
+import { afterEach, describe, expect, it } from 'vitest'
+import { writeMeta } from '../../electron/core/db'
+import {
+  attendanceRows,
+  cleanup,
+  kioskOn,
+  startCore,
+  startCutProxy,
+  startPlatform,
+  waitFor,
+} from './helpers'
+
+afterEach(cleanup)
+
+function expectEachOnce(
+  rows: Array<{ event_id: string; openid: string }>,
+  openids: string[],
+): void {
+  expect(rows.map((r) => r.openid).sort()).toEqual([...openids].sort())
+  expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length)
+}
+
+describe('relay link through outages', () => {
+  it('relay unreachable while scans happen, then back: every scan recorded once', async () => {
+    const p = await startPlatform()
+    const proxy = await startCutProxy(p.relay.url)
+    const { core } = await kioskOn(p, { relayUrl: proxy.url })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await p.sandbox.scan(shown.url, 'o_before')
+    await waitFor(() => attendanceRows(core).length === 1, 'first scan')
+
+    proxy.cut()
+    await waitFor(() => core.status().relay.state === 'reconnecting', 'link noticed the cut')
+    // The screen keeps a code up from the pool although the ticket proxy is unreachable.
+    const offline = await waitFor(() => core.pool.current() ?? undefined, 'code while offline')
+    const during = Array.from({ length: 12 }, (_, i) => `o_during_${i}`)
+    for (const openid of during) await p.sandbox.scan(offline.url, openid)
+    expect(attendanceRows(core)).toHaveLength(1)
+    expect(core.status().relay.retryAt).toEqual(expect.any(Number))
+
+    proxy.restore()
+    await waitFor(() => attendanceRows(core).length === 13, 'replayed scans')
+    await waitFor(() => core.status().relay.state === 'connected', 'link back')
+    await p.sandbox.scan((core.pool.current() ?? offline).url, 'o_after')
+    await waitFor(() => attendanceRows(core).length === 14, 'live scan after')
+    expectEachOnce(attendanceRows(core), ['o_before', ...during, 'o_after'])
+    const kiosk = await p.relay.store.getKiosk('booth-1')
+    expect(kiosk?.ackedSeq).toBe(14)
+  })
+
+  it('notices a dead connection by heartbeat and reconnects', async () => {
+    const p = await startPlatform()
+    const proxy = await startCutProxy(p.relay.url)
+    const { core } = await kioskOn(p, { relayUrl: proxy.url })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await waitFor(() => core.pool.status().available === core.settings().pool.target, 'pool')
+    await core.whenIdle()
+    const since = core.status().relay.since
+    proxy.blackhole(true) // TCP stays up, nothing gets through
+    await waitFor(() => core.status().relay.state !== 'connected', 'dead link noticed', 5000)
+    proxy.restore()
+    await waitFor(
+      () => core.status().relay.state === 'connected' && core.status().relay.since > since,
+      'reconnected',
+    )
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await p.sandbox.scan(shown.url, 'o_x')
+    await waitFor(() => attendanceRows(core).length === 1, 'scan after reconnect')
+  })
+
+  it('acknowledges only after the commit: a scan that could not be stored is replayed', async () => {
+    const p = await startPlatform()
+    const { core } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await p.sandbox.scan(shown.url, 'o_ok')
+    await waitFor(() => attendanceRows(core).length === 1, 'first row')
+    // The disk "fails" for one visitor's row (a temp trigger lives on the core's connection).
+    core.db
+      .exec(`CREATE TEMP TRIGGER fail_one BEFORE INSERT ON attendance WHEN NEW.openid = 'o_fail'
+      BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`)
+    await p.sandbox.scan(shown.url, 'o_fail')
+    const relayKiosk = () => p.relay.store.getKiosk('booth-1')
+    await waitFor(async () => (await relayKiosk())?.headSeq === 2, 'relay stored the scan')
+    // Give the kiosk time to receive it (and fail) a few times.
+    await new Promise((r) => setTimeout(r, 400))
+    expect((await relayKiosk())?.ackedSeq).toBe(1)
+    expect(attendanceRows(core)).toHaveLength(1)
+
+    core.db.exec('DROP TRIGGER fail_one')
+    await waitFor(() => attendanceRows(core).length === 2, 'stored on replay')
+    await waitFor(async () => (await relayKiosk())?.ackedSeq === 2, 'acked after commit')
+    expectEachOnce(attendanceRows(core), ['o_ok', 'o_fail'])
+  })
+
+  it('kiosk restarted mid-replay: nothing lost or doubled', async () => {
+    const p = await startPlatform()
+    const first = await kioskOn(p)
+    await waitFor(() => first.core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => first.core.pool.current() ?? undefined, 'code')
+    await first.core.stop()
+
+    const openids = Array.from({ length: 40 }, (_, i) => `o_q_${i}`)
+    for (const openid of openids) await p.sandbox.scan(shown.url, openid)
+
+    // Second run: stop as soon as part of the backlog is in, while the replay is under way.
+    const second = startCore(first.dataDir, first.vault)
+    let seen = 0
+    const stopped = new Promise<void>((resolve) => {
+      second.on('attendance', () => {
+        if (++seen === 7) void second.stop().then(resolve)
+      })
+    })
+    await stopped
+    const partial = (await p.relay.store.getKiosk('booth-1'))?.ackedSeq ?? 0
+    expect(partial).toBeGreaterThan(0)
+    expect(partial).toBeLessThan(40)
+
+    const third = startCore(first.dataDir, first.vault)
+    await waitFor(() => attendanceRows(third).length === 40, 'the whole backlog')
+    await waitFor(
+      async () => (await p.relay.store.getKiosk('booth-1'))?.ackedSeq === 40,
+      'all acked',
+    )
+    expectEachOnce(attendanceRows(third), openids)
+  })
+
+  it('a cursor restored from an old backup replays events already stored: inserted once', async () => {
+    const p = await startPlatform()
+    const { core, dataDir, vault } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    for (const openid of ['o_1', 'o_2', 'o_3']) await p.sandbox.scan(shown.url, openid)
+    await waitFor(() => attendanceRows(core).length === 3, 'scans')
+    const cid = core.settings().connectionId
+    await core.stop()
+
+    // Forget the cursor (but keep the rows): the relay replays everything it still has.
+    const { openKioskDb } = await import('../../electron/core/db')
+    const db = openKioskDb(`${dataDir}/kiosk.db`)
+    writeMeta(db, `relay.cursor:${cid}`, null)
+    db.close()
+    const again = startCore(dataDir, vault)
+    await waitFor(() => again.status().relay.state === 'connected', 'link again')
+    await p.sandbox.scan((again.pool.current() ?? shown).url, 'o_4')
+    await waitFor(() => attendanceRows(again).length === 4, 'new scan')
+    expectEachOnce(attendanceRows(again), ['o_1', 'o_2', 'o_3', 'o_4'])
+  })
+})

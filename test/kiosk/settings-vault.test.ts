@@ -1,0 +1,189 @@
+// Configuration files that refuse to be misread, secrets that are not stored in the clear,
+// and an admin PIN that cannot be guessed by trying.
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConfigFileError } from '../../electron/core/json-file'
+import { createKioskCore } from '../../electron/core/kiosk-core'
+import { KioskError } from '../../electron/core/kiosk-error'
+import { openFileKeyVault, VaultError } from '../../electron/core/vault'
+import { defaultSettings, saveSettings } from '../../electron/core/settings'
+import { openCampaignStore } from '../../electron/core/campaign-store'
+import { MemoryVault } from '../../electron/core/vault'
+import { cleanup, onCleanup, tempDir, testCampaign } from './helpers'
+
+afterEach(cleanup)
+
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected an error')
+}
+
+describe('settings files', () => {
+  it('a settings file with a bad field names the field and is left untouched', () => {
+    const dir = tempDir()
+    saveSettings(dir, defaultSettings())
+    const file = join(dir, 'settings.json')
+    const broken = JSON.parse(readFileSync(file, 'utf8')) as { pool: { target: unknown } }
+    broken.pool.target = 'lots'
+    const text = JSON.stringify(broken)
+    writeFileSync(file, text)
+    const err = errorOf(() =>
+      createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),
+    )
+    expect(err).toBeInstanceOf(ConfigFileError)
+    expect((err as ConfigFileError).field).toBe('pool.target')
+    expect((err as Error).message).toContain('settings.json')
+    expect(readFileSync(file, 'utf8')).toBe(text)
+  })
+
+  it('a settings file that is not JSON, or has an unknown key, is refused', () => {
+    const dir = tempDir()
+    const file = join(dir, 'settings.json')
+    writeFileSync(file, '{"version": 1, "kioskId": ')
+    const notJson = errorOf(() =>
+      createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),
+    )
+    expect(notJson).toBeInstanceOf(ConfigFileError)
+    expect((notJson as Error).message).toMatch(/not valid JSON/)
+    expect(readFileSync(file, 'utf8')).toBe('{"version": 1, "kioskId": ')
+
+    writeFileSync(file, JSON.stringify({ ...defaultSettings(), relayURL: 'http://x' }))
+    const unknown = errorOf(() =>
+      createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),
+    )
+    expect((unknown as Error).message).toContain('relayURL')
+  })
+
+  it('a broken campaigns file names the campaign field', () => {
+    const dir = tempDir()
+    openCampaignStore(dir).save(testCampaign())
+    const file = join(dir, 'campaigns.json')
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('"rotationSeconds": 60', '"rotationSeconds": 1'),
+    )
+    const err = errorOf(() =>
+      createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),
+    )
+    expect((err as ConfigFileError).field).toBe('campaigns[0].rotationSeconds')
+  })
+})
+
+describe('file vault', () => {
+  it('stores ciphertext only, with a 0600 key file, and detects tampering', () => {
+    const dir = tempDir()
+    const secret = 'abcdef0123456789abcdef0123456789'
+    const vault = openFileKeyVault(dir)
+    vault.set('appSecret', secret)
+    vault.set('relayToken', 'relay-token-value-1234567890')
+    const onDisk = readFileSync(join(dir, 'vault.json'), 'utf8')
+    expect(onDisk).not.toContain(secret)
+    expect(onDisk).not.toContain(Buffer.from(secret).toString('base64'))
+    expect(onDisk).not.toContain('relay-token-value')
+    if (process.platform !== 'win32') {
+      expect(statSync(join(dir, 'vault.key')).mode & 0o777).toBe(0o600)
+      expect(statSync(join(dir, 'vault.json')).mode & 0o777).toBe(0o600)
+    }
+    expect(openFileKeyVault(dir).get('appSecret')).toBe(secret)
+
+    // Swapping the two entries must not pass one secret off as the other.
+    const file = JSON.parse(onDisk) as { entries: Record<string, string> }
+    const { appSecret, relayToken } = file.entries
+    writeFileSync(
+      join(dir, 'vault.json'),
+      JSON.stringify({ version: 1, entries: { appSecret: relayToken, relayToken: appSecret } }),
+    )
+    expect(() => openFileKeyVault(dir).get('appSecret')).toThrow(VaultError)
+  })
+
+  it('refuses to start over when the key file is lost', () => {
+    const dir = tempDir()
+    openFileKeyVault(dir).set('relayToken', 'x'.repeat(32))
+    writeFileSync(join(dir, 'vault.key'), '')
+    expect(() => openFileKeyVault(dir)).toThrow(VaultError)
+  })
+})
+
+describe('admin PIN', () => {
+  function core(dir: string, now: () => number) {
+    const c = createKioskCore({
+      dataDir: dir,
+      vault: new MemoryVault(),
+      tickMs: 0,
+      initialPin: '1357',
+      now,
+      adminIdleMs: 60_000,
+    })
+    c.start()
+    onCleanup(() => c.stop())
+    return c
+  }
+
+  it('locks out after 5 wrong PINs for a growing period, across restarts', async () => {
+    let t = 1_000_000
+    const dir = tempDir()
+    const c = core(dir, () => t)
+    for (let i = 4; i >= 1; i--) {
+      expect(await c.call('unlockAdmin', { pin: '0000' })).toEqual({
+        ok: false,
+        attemptsLeft: i,
+        lockedUntil: null,
+      })
+    }
+    const fifth = (await c.call('unlockAdmin', { pin: '0000' })) as { lockedUntil: number }
+    expect(fifth.lockedUntil).toBeGreaterThan(t)
+    const firstLock = fifth.lockedUntil - t
+    // Even the right PIN is refused while locked.
+    expect(await c.call('unlockAdmin', { pin: '1357' })).toMatchObject({
+      ok: false,
+      attemptsLeft: 0,
+    })
+    await c.stop()
+
+    const again = core(dir, () => t)
+    expect(await again.call('unlockAdmin', { pin: '1357' })).toMatchObject({ ok: false })
+    t = fifth.lockedUntil + 1
+    const sixth = (await again.call('unlockAdmin', { pin: '9999' })) as { lockedUntil: number }
+    expect(sixth.lockedUntil - t).toBeGreaterThan(firstLock)
+    t = sixth.lockedUntil + 1
+    expect(await again.call('unlockAdmin', { pin: '1357' })).toEqual({ ok: true })
+    // A good PIN clears the count.
+    expect(await again.call('unlockAdmin', { pin: '0000' })).toMatchObject({
+      attemptsLeft: 4,
+      lockedUntil: null,
+    })
+  })
+
+  it('admin calls need an unlocked session, which idles out', async () => {
+    let t = 5_000_000
+    const c = core(tempDir(), () => t)
+    const locked = await c.call('getSettings', undefined).catch((e: unknown) => e)
+    expect(locked).toBeInstanceOf(KioskError)
+    expect((locked as KioskError).code).toBe('admin_locked')
+    await c.call('unlockAdmin', { pin: '1357' })
+    const s = (await c.call('getSettings', undefined)) as Record<string, unknown>
+    expect(s).not.toHaveProperty('adminPin')
+    t += 59_000
+    await c.call('listCampaigns', undefined) // activity keeps it open
+    t += 59_000
+    await expect(c.call('listCampaigns', undefined)).resolves.toEqual([])
+    t += 60_001
+    await expect(c.call('listCampaigns', undefined)).rejects.toMatchObject({ code: 'admin_locked' })
+    await c.call('unlockAdmin', { pin: '1357' })
+    await c.call('setPin', { currentPin: '1357', newPin: '86420' })
+    await c.call('lockAdmin', undefined)
+    expect(await c.call('unlockAdmin', { pin: '1357' })).toMatchObject({ ok: false })
+    expect(await c.call('unlockAdmin', { pin: '86420' })).toEqual({ ok: true })
+  })
+
+  it('never stores the PIN in the clear', () => {
+    const dir = tempDir()
+    core(dir, Date.now)
+    expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('1357')
+  })
+})

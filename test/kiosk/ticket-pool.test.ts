@@ -1,0 +1,263 @@
+// The ticket pool's rules with an injected clock and a scripted ticket source.
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Campaign, ScreenTicket } from '../../shared/domain'
+import { openKioskDb, type KioskDb } from '../../electron/core/db'
+import { TicketPool } from '../../electron/core/ticket-pool'
+import {
+  TicketSourceError,
+  type CreatedTicket,
+  type TicketSource,
+} from '../../electron/core/ticket-source'
+import { cleanup, onCleanup, tempDir, testCampaign } from './helpers'
+import { join } from 'node:path'
+
+afterEach(cleanup)
+
+/** Beijing 10:00 on a fixed day. */
+const T0 = Date.UTC(2025, 5, 1, 2, 0, 0)
+
+class ScriptedSource implements TicketSource {
+  readonly kind = 'proxy' as const
+  calls = 0
+  concurrent = 0
+  maxConcurrent = 0
+  fail: TicketSourceError | null = null
+  private n = 0
+  private waiting: Array<() => void> = []
+  hold = false
+
+  constructor(readonly maxBatch = 1) {}
+
+  async create(count: number, expireSeconds: number): Promise<CreatedTicket[]> {
+    this.calls++
+    this.concurrent++
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent)
+    try {
+      if (this.hold) await new Promise<void>((r) => this.waiting.push(r))
+      else await Promise.resolve()
+      if (this.fail) throw this.fail
+      return Array.from({ length: count }, () => {
+        const i = ++this.n
+        return {
+          ticket: `T${i}`,
+          url: `http://weixin.qq.com/q/${i}`,
+          scene: `k1:n${i}`,
+          expireSeconds,
+        }
+      })
+    } finally {
+      this.concurrent--
+    }
+  }
+
+  release(): void {
+    for (const r of this.waiting.splice(0)) r()
+  }
+}
+
+function setup(
+  opts: {
+    campaign?: Campaign
+    target?: number
+    maxInFlight?: number
+    db?: KioskDb
+    source?: ScriptedSource
+  } = {},
+) {
+  let t = T0
+  const clock = { now: () => t, advance: (ms: number) => (t += ms) }
+  const db = opts.db ?? openKioskDb(join(tempDir(), 'kiosk.db'))
+  if (!opts.db)
+    onCleanup(() => {
+      db.close()
+    })
+  const source = opts.source ?? new ScriptedSource()
+  let campaign: Campaign | null =
+    opts.campaign ?? testCampaign({ rotationSeconds: 60, ticketLifetimeSeconds: 600 })
+  const shown: Array<ScreenTicket | null> = []
+  const pool = new TicketPool({
+    db,
+    now: clock.now,
+    random: () => 0.5,
+    settings: () => ({
+      target: opts.target ?? 3,
+      marginSeconds: 30,
+      maxInFlight: opts.maxInFlight ?? 2,
+    }),
+    campaign: () => campaign,
+    onTicket: (x) => shown.push(x),
+    onStatus: () => {},
+  })
+  return {
+    pool,
+    db,
+    clock,
+    source,
+    shown,
+    setCampaign: (c: Campaign | null) => (campaign = c),
+  }
+}
+
+async function settle(pool: TicketPool, rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    pool.tick()
+    await pool.whenIdle()
+  }
+}
+
+describe('ticket pool', () => {
+  it('fills to the target with bounded concurrency and stores tickets in SQLite', async () => {
+    const s = setup({ target: 5, maxInFlight: 2 })
+    s.source.hold = true
+    s.pool.setSource(s.source, 'c1')
+    s.pool.tick()
+    s.pool.tick()
+    expect(s.source.concurrent).toBe(2)
+    s.source.hold = false
+    s.source.release()
+    await settle(s.pool)
+    expect(s.source.maxConcurrent).toBe(2)
+    // 5 ready plus the one on screen.
+    expect(s.pool.status().available).toBe(5)
+    expect(s.source.calls).toBe(6)
+    const rows = s.db.prepare('SELECT count(*) AS n FROM tickets').get() as { n: number }
+    expect(rows.n).toBe(6)
+    expect(s.pool.status().createdToday).toBe(6)
+    expect(s.pool.api().state).toBe('ok')
+  })
+
+  it('asks the proxy for several tickets per request', async () => {
+    const s = setup({ target: 5, source: new ScriptedSource(20) })
+    s.pool.setSource(s.source, 'c1')
+    await settle(s.pool)
+    expect(s.pool.status().available).toBe(5)
+    expect(s.source.calls).toBeLessThanOrEqual(2)
+  })
+
+  it('rotates on the timer and on a scan of the code on screen, not of another code', async () => {
+    const s = setup()
+    s.pool.setSource(s.source, 'c1')
+    await settle(s.pool)
+    const a = s.pool.current()
+    if (!a) throw new Error('no code')
+    s.pool.scanned('k1:some-other-scene')
+    expect(s.pool.current()?.id).toBe(a.id)
+    s.pool.scanned(a.scene)
+    const b = s.pool.current()
+    expect(b?.id).not.toBe(a.id)
+    s.clock.advance(59_000)
+    s.pool.tick()
+    expect(s.pool.current()?.id).toBe(b?.id)
+    s.clock.advance(1_000)
+    s.pool.tick()
+    const c = s.pool.current()
+    expect(c?.id).not.toBe(b?.id)
+    expect(new Set([a.id, b?.id, c?.id]).size).toBe(3)
+  })
+
+  it('never shows a code within the margin of its expiry', async () => {
+    const s = setup({
+      campaign: testCampaign({ rotationSeconds: 600, ticketLifetimeSeconds: 300 }),
+    })
+    s.pool.setSource(s.source, 'c1')
+    await settle(s.pool)
+    s.source.fail = new TicketSourceError('unreachable', 'down') // no fresh codes from now on
+    const margin = 30_000
+    for (let i = 0; i < 40; i++) {
+      s.clock.advance(10_000)
+      s.pool.tick()
+      await s.pool.whenIdle()
+      const t = s.pool.current()
+      if (t) {
+        expect(t.expiresAt - s.clock.now()).toBeGreaterThan(margin)
+        expect(t.rotateAt).toBeLessThanOrEqual(t.expiresAt - margin)
+      }
+    }
+    // Every code has run out by now: the screen is empty rather than showing a dead code.
+    expect(s.pool.current()).toBeNull()
+  })
+
+  it('on 45009 stops asking, warns, and lives on what it has until the quota day turns', async () => {
+    const s = setup({ target: 3 })
+    s.pool.setSource(s.source, 'c1')
+    await settle(s.pool)
+    const callsBefore = s.source.calls
+    s.source.fail = new TicketSourceError('quota', 'WeChat daily quota reached (45009)')
+    // Visitors use up the pool.
+    for (let i = 0; i < 3; i++) {
+      const t = s.pool.current()
+      if (t) s.pool.scanned(t.scene)
+      await s.pool.whenIdle()
+    }
+    expect(s.pool.status().quotaExhausted).toBe(true)
+    expect(s.pool.api().lastError?.code).toBe('quota')
+    const callsAtQuota = s.source.calls
+    expect(callsAtQuota).toBe(callsBefore + 1)
+    for (let i = 0; i < 20; i++) {
+      s.clock.advance(20_000)
+      const t = s.pool.current()
+      if (t) s.pool.scanned(t.scene)
+      s.pool.tick()
+      await s.pool.whenIdle()
+      // Keeps a code up (re-using one) rather than going blank, while any lives.
+      expect(s.pool.current()).not.toBeNull()
+    }
+    expect(s.source.calls).toBe(callsAtQuota)
+    expect(s.pool.api().state).toBe('degraded')
+
+    // Midnight in Beijing: the quota is back.
+    s.source.fail = null
+    s.clock.advance(Date.UTC(2025, 5, 1, 16, 0, 1) - s.clock.now())
+    await settle(s.pool)
+    expect(s.pool.status().quotaExhausted).toBe(false)
+    expect(s.source.calls).toBeGreaterThan(callsAtQuota)
+    expect(s.pool.api().state).toBe('ok')
+  })
+
+  it('backs off during an outage and keeps serving from stock', async () => {
+    const s = setup({ target: 3 })
+    s.pool.setSource(s.source, 'c1')
+    await settle(s.pool)
+    s.source.fail = new TicketSourceError('unreachable', 'relay unreachable')
+    const t = s.pool.current()
+    if (t) s.pool.scanned(t.scene)
+    await s.pool.whenIdle()
+    const afterFirstFailure = s.source.calls
+    // Ticking every 100 ms for 2 s must not hammer the source.
+    for (let i = 0; i < 20; i++) {
+      s.clock.advance(100)
+      s.pool.tick()
+      await s.pool.whenIdle()
+    }
+    expect(s.source.calls - afterFirstFailure).toBeLessThanOrEqual(2)
+    expect(s.pool.current()).not.toBeNull()
+    expect(s.pool.api()).toMatchObject({ state: 'degraded', lastError: { code: 'unreachable' } })
+    s.source.fail = null
+    s.clock.advance(120_000)
+    await settle(s.pool)
+    expect(s.pool.api().state).toBe('ok')
+    expect(s.pool.status().available).toBe(3)
+  })
+
+  it('survives a restart with its stock, and ignores codes of another connection', async () => {
+    const first = setup({ target: 3 })
+    first.pool.setSource(first.source, 'c1')
+    await settle(first.pool)
+    const onScreen = first.pool.current()
+    first.pool.stop()
+
+    const dead = new ScriptedSource()
+    dead.fail = new TicketSourceError('unreachable', 'offline')
+    const second = setup({ db: first.db, source: dead })
+    second.clock.advance(1000)
+    second.pool.setSource(dead, 'c1')
+    const t = second.pool.current()
+    expect(t).not.toBeNull()
+    expect(t?.id).not.toBe(onScreen?.id) // a code once shown is not shown again
+
+    const third = setup({ db: first.db, source: dead })
+    third.pool.setSource(dead, 'c2')
+    expect(third.pool.current()).toBeNull()
+    expect(third.pool.status().available).toBe(0)
+  })
+})

@@ -1,0 +1,217 @@
+// Web mode's loopback bridge: only our own page, holding this start's secret, may call the
+// kiosk; and the browser client built on it behaves like window.kiosk.
+import { request } from 'node:http'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createWebKioskApi,
+  KioskCallError,
+  type EventSourceFactory,
+  type EventSourceLike,
+} from '../../renderer/src/bridge/web-client'
+import { kioskMethods, type KioskApi } from '../../shared/ipc'
+import type { KioskStatus } from '../../shared/domain'
+import { startWebServer, newWebSecret } from '../../electron/core/web-server'
+import { MemoryVault } from '../../electron/core/vault'
+import { openCampaignStore } from '../../electron/core/campaign-store'
+import { defaultSettings, saveSettings } from '../../electron/core/settings'
+import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
+
+afterEach(cleanup)
+
+async function bridge() {
+  const dir = tempDir()
+  openCampaignStore(dir).save(testCampaign())
+  saveSettings(dir, { ...defaultSettings(), activeCampaignId: 'expo' })
+  const secret = newWebSecret()
+  const core = startCore(dir, new MemoryVault(), {
+    exportDownloadUrl: (id) => `/api/exports/${id}?key=${secret}`,
+  })
+  const staticDir = join(dir, 'renderer')
+  mkdirSync(join(staticDir, 'assets'), { recursive: true })
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>kiosk</title>')
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)')
+  writeFileSync(join(dir, 'secret.txt'), 'outside the web root')
+  const web = await startWebServer({ target: core, secret, staticDir, port: 0 })
+  onCleanup(() => web.close())
+  return { core, web, secret, dir }
+}
+
+/** Raw HTTP, so tests can send the Host and Origin headers a browser or attacker would. */
+function raw(
+  url: string,
+  o: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: o.method ?? 'GET', headers: o.headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end(o.body)
+  })
+}
+
+/** A small EventSource over fetch (Node has none); enough for `text/event-stream`. */
+const fetchEventSource: EventSourceFactory = (url) => {
+  const controller = new AbortController()
+  const listeners = new Map<string, Set<(e: { data: string }) => void>>()
+  void (async () => {
+    const res = await fetch(url, { signal: controller.signal })
+    if (!res.body) return
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true })
+      let end: number
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const name = /^event: (.*)$/m.exec(block)?.[1]
+        const data = /^data: (.*)$/m.exec(block)?.[1]
+        if (name && data !== undefined) for (const l of listeners.get(name) ?? []) l({ data })
+      }
+    }
+  })().catch(() => {})
+  const es: EventSourceLike = {
+    addEventListener: (type, l) => {
+      if (!listeners.has(type)) listeners.set(type, new Set())
+      listeners.get(type)?.add(l)
+    },
+    removeEventListener: (type, l) => listeners.get(type)?.delete(l),
+    close: () => controller.abort(),
+  }
+  onCleanup(() => es.close())
+  return es
+}
+
+describe('web bridge security', () => {
+  it('refuses calls without the secret, with a wrong one, or from another origin', async () => {
+    const { web, secret } = await bridge()
+    const call = `${web.url}/api/call/getScreenState`
+    const json = { 'content-type': 'application/json' }
+    expect((await raw(call, { method: 'POST', headers: json, body: '{}' })).status).toBe(401)
+    expect(
+      (
+        await raw(call, {
+          method: 'POST',
+          headers: { ...json, authorization: `Bearer ${secret}x` },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(401)
+    const good = { ...json, authorization: `Bearer ${secret}` }
+    const ok = await raw(call, { method: 'POST', headers: good, body: '{}' })
+    expect(ok.status).toBe(200)
+    expect(JSON.parse(ok.body)).toHaveProperty('result.campaign.id', 'expo')
+
+    // Even with the secret, a page from another origin is refused.
+    const foreign = await raw(call, {
+      method: 'POST',
+      headers: { ...good, origin: 'http://evil.example' },
+      body: '{}',
+    })
+    expect(foreign.status).toBe(403)
+    const sameHostOtherPort = await raw(call, {
+      method: 'POST',
+      headers: { ...good, origin: `http://127.0.0.1:${web.port + 1}` },
+      body: '{}',
+    })
+    expect(sameHostOtherPort.status).toBe(403)
+    expect(
+      (await raw(call, { method: 'POST', headers: { ...good, origin: web.url }, body: '{}' }))
+        .status,
+    ).toBe(200)
+
+    // DNS rebinding: evil.example resolving to 127.0.0.1 still sends its own Host.
+    expect(
+      (await raw(call, { method: 'POST', headers: { ...good, host: 'evil.example' }, body: '{}' }))
+        .status,
+    ).toBe(421)
+    expect(
+      (await raw(`${web.url}/`, { headers: { host: `evil.example:${web.port}` } })).status,
+    ).toBe(421)
+
+    // Form posts (no JSON content type) never reach a method.
+    expect(
+      (
+        await raw(call, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'text/plain' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(415)
+  })
+
+  it('events and downloads need the key too; static files stay inside the web root', async () => {
+    const { web, secret } = await bridge()
+    expect((await raw(`${web.url}/api/events`)).status).toBe(401)
+    expect((await raw(`${web.url}/api/events?key=nope`)).status).toBe(401)
+    expect((await raw(`${web.url}/api/exports/x_1?key=${secret}`)).status).toBe(404)
+    expect((await raw(`${web.url}/api/exports/x_1`)).status).toBe(401)
+    expect((await raw(`${web.url}/`)).body).toContain('<title>kiosk</title>')
+    expect((await raw(`${web.url}/admin`)).body).toContain('<title>kiosk</title>')
+    expect((await raw(`${web.url}/assets/app.js`)).status).toBe(200)
+    expect((await raw(`${web.url}/assets/missing.js`)).status).toBe(404)
+    const traversal = await raw(`${web.url}/..%2Fsecret.txt`)
+    expect(traversal.body).not.toContain('outside the web root')
+    expect(web.kioskUrl).toBe(`${web.url}/?key=${secret}`)
+  })
+
+  it('maps call errors to codes and statuses', async () => {
+    const { web, secret } = await bridge()
+    const post = (name: string, body: unknown) =>
+      raw(`${web.url}/api/call/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        body: JSON.stringify(body),
+      })
+    const locked = await post('getSettings', {})
+    expect(locked.status).toBe(403)
+    expect(JSON.parse(locked.body) as unknown).toMatchObject({ error: { code: 'admin_locked' } })
+    const bad = await post('unlockAdmin', { input: { pin: '12' } })
+    expect(bad.status).toBe(400)
+    expect((JSON.parse(bad.body) as { error: { message: string } }).error.message).toContain('pin')
+    expect((await post('noSuchMethod', {})).status).toBe(404)
+    expect((await post('constructor', {})).status).toBe(404)
+  })
+})
+
+describe('web client (window.kiosk in a browser)', () => {
+  it('has every contract method, calls through the bridge, and throws coded errors', async () => {
+    const { web, secret, core } = await bridge()
+    const api: KioskApi = createWebKioskApi(web.url, secret, { eventSource: fetchEventSource })
+    for (const name of Object.keys(kioskMethods))
+      expect(typeof (api as Record<string, unknown>)[name]).toBe('function')
+    const state = await api.getScreenState()
+    expect(state.campaign?.id).toBe('expo')
+
+    const err = await api.getSettings().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(KioskCallError)
+    expect((err as KioskCallError).code).toBe('admin_locked')
+    expect(await api.unlockAdmin({ pin: TEST_PIN })).toEqual({ ok: true })
+    expect((await api.getSettings()).activeCampaignId).toBe('expo')
+
+    const statuses: KioskStatus[] = []
+    const locales: string[] = []
+    const off = api.on('status', (s) => statuses.push(s))
+    api.on('locale', (l) => locales.push(l))
+    await new Promise((r) => setTimeout(r, 100)) // let the event stream open
+    await api.setLocale({ locale: 'en' })
+    await waitFor(() => locales.length === 1, 'locale event')
+    expect(locales).toEqual(['en'])
+    // Events that fail their schema are dropped, not passed on.
+    core.events.emit('locale', 'fr' as 'en')
+    await api.setLocale({ locale: 'zh-CN' })
+    await waitFor(() => locales.length === 2, 'second locale event')
+    expect(locales).toEqual(['en', 'zh-CN'])
+    off()
+
+    const wrong = createWebKioskApi(web.url, 'not-the-secret')
+    await expect(wrong.getScreenState()).rejects.toMatchObject({ code: 'unauthorized' })
+  })
+})

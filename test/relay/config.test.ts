@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { parseArgs, UsageError } from '../../relay/cli-args'
+import {
+  CONFIG_FLAGS,
+  RelayConfigError,
+  envNameOf,
+  flagNameOf,
+  loadRelayConfig,
+} from '../../relay/config'
+import { parseSceneRanges } from '../../relay/kiosk-admin'
+
+const files = (content: Record<string, string>) => (path: string) => {
+  const text = content[path]
+  if (text === undefined) throw new Error('ENOENT')
+  return text
+}
+
+describe('relay config', () => {
+  it('has the contract defaults', () => {
+    expect(loadRelayConfig()).toEqual({
+      port: 8787,
+      host: '127.0.0.1',
+      data: './relay-data',
+      redis: null,
+      timestampWindowSeconds: 300,
+      ackedRetentionDays: 7,
+      unackedRetentionDays: 30,
+      wechat: {
+        apiBase: 'https://api.weixin.qq.com',
+        appId: '',
+        appSecret: '',
+        token: '',
+        encodingAESKey: '',
+        mode: 'plain',
+      },
+      reply: { subscribe: '', scan: '' },
+    })
+  })
+
+  it('names env vars and flags after the fields', () => {
+    expect(envNameOf('port')).toBe('SCANDESK_RELAY_PORT')
+    expect(envNameOf('wechat.token')).toBe('SCANDESK_RELAY_WECHAT_TOKEN')
+    expect(envNameOf('wechat.encodingAESKey')).toBe('SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY')
+    expect(envNameOf('timestampWindowSeconds')).toBe('SCANDESK_RELAY_TIMESTAMP_WINDOW_SECONDS')
+    expect(flagNameOf('wechat.appId')).toBe('wechat-app-id')
+    expect(CONFIG_FLAGS.has('redis')).toBe(true)
+  })
+
+  it('layers file, then env, then flags', () => {
+    const readFile = files({
+      'relay.json': JSON.stringify({
+        port: 9000,
+        data: '/srv/relay',
+        wechat: { token: 'from-file', appId: 'wxfile' },
+        reply: { subscribe: 'hi' },
+      }),
+    })
+    const config = loadRelayConfig({
+      readFile,
+      env: {
+        SCANDESK_RELAY_CONFIG: 'relay.json',
+        SCANDESK_RELAY_PORT: '9100',
+        SCANDESK_RELAY_WECHAT_TOKEN: 'from-env',
+        SCANDESK_RELAY_REDIS: 'redis://127.0.0.1:6379',
+      },
+      flags: { port: '0', 'reply-scan': 'again' },
+    })
+    expect(config).toMatchObject({
+      port: 0,
+      data: '/srv/relay',
+      redis: 'redis://127.0.0.1:6379',
+      wechat: { token: 'from-env', appId: 'wxfile', mode: 'plain' },
+      reply: { subscribe: 'hi', scan: 'again' },
+    })
+  })
+
+  it('names the field and the source of a bad value', () => {
+    const bad = (opts: Parameters<typeof loadRelayConfig>[0]) => {
+      try {
+        loadRelayConfig(opts)
+      } catch (err) {
+        expect(err).toBeInstanceOf(RelayConfigError)
+        return (err as RelayConfigError).message
+      }
+      throw new Error('expected a RelayConfigError')
+    }
+    expect(bad({ env: { SCANDESK_RELAY_PORT: 'eighty' } })).toMatch(/port .*SCANDESK_RELAY_PORT/)
+    expect(bad({ flags: { port: '70000' } })).toMatch(/port .*--port/)
+    expect(bad({ flags: { 'wechat-mode': 'secure' } })).toMatch(/wechat\.mode/)
+    expect(bad({ flags: { 'wechat-mode': 'safe', 'wechat-app-id': 'wx1' } })).toMatch(
+      /wechat\.encodingAESKey must be 43 characters/,
+    )
+    const readFile = files({ 'c.json': '{"wechat":{"tokn":"x"}}', 'broken.json': '{' })
+    expect(bad({ readFile, flags: { config: 'c.json' } })).toMatch(/wechat\.tokn is not a known/)
+    expect(bad({ readFile, flags: { config: 'broken.json' } })).toMatch(/config cannot read/)
+    expect(bad({ readFile, flags: { config: 'missing.json' } })).toMatch(/config cannot read/)
+  })
+
+  it('accepts null or an empty string for "no redis"', () => {
+    expect(loadRelayConfig({ env: { SCANDESK_RELAY_REDIS: '' } }).redis).toBeNull()
+    expect(loadRelayConfig({ flags: { redis: 'null' } }).redis).toBeNull()
+  })
+})
+
+describe('relay CLI arguments', () => {
+  const valued = new Set(['port', 'data', 'scenes'])
+  const switches = new Set(['rotate'])
+
+  it('parses values, switches and positionals', () => {
+    const a = parseArgs(
+      ['kiosk', 'add', 'k1', '--data=/d', '--rotate', '--scenes', '1-2'],
+      valued,
+      switches,
+    )
+    expect(a.positionals).toEqual(['kiosk', 'add', 'k1'])
+    expect(a.flags).toEqual({ data: '/d', scenes: '1-2' })
+    expect([...a.switches]).toEqual(['rotate'])
+  })
+
+  it('refuses unknown options and missing values', () => {
+    expect(() => parseArgs(['--nope'], valued, switches)).toThrow(UsageError)
+    expect(() => parseArgs(['--port'], valued, switches)).toThrow(/--port needs a value/)
+  })
+
+  it('parses scene ranges', () => {
+    expect(parseSceneRanges('100-199, 500')).toEqual([
+      { lo: 100, hi: 199 },
+      { lo: 500, hi: 500 },
+    ])
+    expect(parseSceneRanges('')).toEqual([])
+    expect(() => parseSceneRanges('9-1')).toThrow(/scene range/)
+    expect(() => parseSceneRanges('0-5')).toThrow(/scene range/)
+    expect(() => parseSceneRanges('a-b')).toThrow(/scene range/)
+  })
+})

@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { relayFrameSchema, type RelayFrame } from '../../shared/relay-protocol'
+import { KioskSession, type FrameSocket } from '../../relay/kiosk-connection'
+import { silentLogger } from '../../relay/log'
+import { RelayMetrics } from '../../relay/metrics'
+import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { eventIdOf } from '../../relay/store/store-util'
+import type { RelayStore } from '../../relay/store/types'
+
+/** A socket whose send buffer only drains when the test says so. */
+class SlowSocket implements FrameSocket {
+  bufferedAmount = 0
+  readonly sent: RelayFrame[] = []
+  private pending: Array<{ size: number; cb: (err?: Error) => void }> = []
+  closedWith: number | null = null
+
+  send(data: string, cb: (err?: Error) => void): void {
+    this.sent.push(relayFrameSchema.parse(JSON.parse(data)))
+    this.bufferedAmount += data.length
+    this.pending.push({ size: data.length, cb })
+  }
+
+  close(code: number): void {
+    this.closedWith = code
+  }
+
+  /** The kernel took everything: run the write callbacks as ws would. */
+  drain(): void {
+    const pending = this.pending
+    this.pending = []
+    for (const p of pending) {
+      this.bufferedAmount -= p.size
+      p.cb()
+    }
+  }
+
+  get scanSeqs(): number[] {
+    return this.sent.flatMap((f) => (f.type === 'scan' ? [f.seq] : []))
+  }
+}
+
+const ticks = () => new Promise((r) => setTimeout(r, 30))
+
+describe('KioskSession backpressure', () => {
+  let store: RelayStore
+  beforeEach(async () => {
+    store = openSqliteStore({ data: ':memory:' })
+    await store.putKiosk({
+      kioskId: 'k1',
+      tokenHash: 'h',
+      ticketProxy: true,
+      sceneRanges: [],
+      now: 0,
+    })
+    for (let i = 0; i < 10; i++) {
+      await store.appendEvent('k1', {
+        id: eventIdOf(`e${i}`),
+        event: 'scan',
+        openid: `o${i}`,
+        scene: `k1:${i}`,
+        ticket: 't',
+        createTime: i,
+        receivedAt: i,
+      })
+    }
+  })
+  afterEach(() => store.close())
+
+  function session(socket: SlowSocket, limits = { window: 100, highWaterBytes: 400, batch: 2 }) {
+    return new KioskSession(socket, 'k1', 'h', {
+      store,
+      log: silentLogger,
+      metrics: new RelayMetrics(),
+      now: () => 0,
+      limits,
+      onHello: () => Promise.resolve(),
+      onClosed: () => {},
+    })
+  }
+
+  it('stops reading while the socket buffer is above the high-water mark, resumes on drain', async () => {
+    const socket = new SlowSocket()
+    const s = session(socket)
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBeGreaterThan(0))
+    await ticks()
+    const firstBurst = socket.scanSeqs.length
+    // Each scan frame is ~200 bytes: the 400-byte mark stops the reads after a batch or two.
+    expect(firstBurst).toBeLessThan(10)
+    expect(socket.bufferedAmount).toBeGreaterThan(400)
+
+    for (let i = 0; i < 20 && socket.scanSeqs.length < 10; i++) {
+      const before = socket.scanSeqs.length
+      socket.drain()
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBeGreaterThan(before))
+    }
+    expect(socket.scanSeqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(socket.closedWith).toBeNull()
+  })
+
+  it('does not grow the buffer without bound when the kiosk never reads', async () => {
+    const socket = new SlowSocket()
+    // The welcome (~60 bytes) fits under the mark; one scan frame (~200 bytes) does not.
+    const s = session(socket, { window: 100, highWaterBytes: 100, batch: 1 })
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1]))
+    s.notify()
+    s.notify()
+    await ticks()
+    expect(socket.scanSeqs).toEqual([1])
+    socket.drain()
+    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2]))
+  })
+})

@@ -1,0 +1,301 @@
+import { rmSync } from 'node:fs'
+import { request } from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { WechatCipher, parseTextReply, openEncryptedReply } from '../../shared/wechat'
+import type { RelayHandle } from '../../relay/server'
+import {
+  ACCOUNT,
+  TOKEN,
+  eventXml,
+  postPush,
+  scanXml,
+  sha1Sorted,
+  settle,
+  signedQuery,
+  startTestRelay,
+  tempDir,
+} from './harness'
+
+const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C'
+const APP_ID = 'wx5823bf96d3bd56c7'
+let relay: RelayHandle | null = null
+let clock = Date.now()
+
+afterEach(async () => {
+  await relay?.close()
+  relay = null
+})
+
+async function start(config: Parameters<typeof startTestRelay>[2] = {}): Promise<RelayHandle> {
+  clock = Date.now()
+  relay = await startTestRelay('sqlite', null, config, { now: () => clock })
+  return relay
+}
+
+async function queue(r: RelayHandle, kioskId: string) {
+  return r.store.readEvents(kioskId, 0, 1000)
+}
+
+describe('GET /wechat URL check', () => {
+  it('echoes echostr for a valid signature and refuses anything else with 401', async () => {
+    const r = await start()
+    const q = signedQuery(TOKEN, clock)
+    q.set('echostr', '4375120948345356249')
+    const ok = await fetch(`${r.url}/wechat?${q.toString()}`)
+    expect(ok.status).toBe(200)
+    expect(await ok.text()).toBe('4375120948345356249')
+
+    q.set('signature', sha1Sorted(['wrong-token', q.get('timestamp') ?? '', q.get('nonce') ?? '']))
+    const bad = await fetch(`${r.url}/wechat?${q.toString()}`)
+    expect(bad.status).toBe(401)
+    expect(await bad.text()).not.toContain('4375120948345356249')
+  })
+})
+
+describe('POST /wechat', () => {
+  it('refuses a bad signature and a missing one with 401 and stores nothing', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    const q = signedQuery('not-the-token', clock)
+    expect((await postPush(r.url, scanXml('o1', 'k1:n1'), q)).status).toBe(401)
+    expect((await postPush(r.url, scanXml('o1', 'k1:n1'), new URLSearchParams())).status).toBe(401)
+    expect(await queue(r, 'k1')).toEqual([])
+  })
+
+  it('refuses a correctly signed push whose timestamp is outside the window', async () => {
+    const r = await start({ timestampWindowSeconds: 300 })
+    await r.addKiosk('k1')
+    const stale = signedQuery(TOKEN, clock - 301_000)
+    expect((await postPush(r.url, scanXml('o1', 'k1:n1'), stale)).status).toBe(401)
+    const future = signedQuery(TOKEN, clock + 301_000)
+    expect((await postPush(r.url, scanXml('o1', 'k1:n1'), future)).status).toBe(401)
+    const edge = signedQuery(TOKEN, clock - 299_000)
+    expect((await postPush(r.url, scanXml('o1', 'k1:n1'), edge)).status).toBe(200)
+    expect(await queue(r, 'k1')).toHaveLength(1)
+  })
+
+  it('refuses a DTD / external entity with 400 without resolving it', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>' +
+      '<xml><ToUserName>a</ToUserName><FromUserName>&x;</FromUserName><CreateTime>1</CreateTime>' +
+      '<MsgType>event</MsgType><Event>SCAN</Event><EventKey>k1:n</EventKey><Ticket>t</Ticket></xml>'
+    const res = await postPush(r.url, xxe, signedQuery(TOKEN, clock))
+    expect(res.status).toBe(400)
+    expect(res.body).not.toContain('root:')
+    expect(await queue(r, 'k1')).toEqual([])
+  })
+
+  it('refuses garbage with 400 and a body over 64 KiB with 413', async () => {
+    const r = await start()
+    expect((await postPush(r.url, 'not xml at all <', signedQuery(TOKEN, clock))).status).toBe(400)
+    const big = scanXml('o1', 'k1:n1').replace('</xml>', `<Pad>${'a'.repeat(70_000)}</Pad></xml>`)
+    expect((await postPush(r.url, big, signedQuery(TOKEN, clock))).status).toBe(413)
+    expect(r.metrics.pushCount('too_large')).toBe(1)
+    expect(r.metrics.pushCount('malformed')).toBe(1)
+  })
+
+  it('does not let a signed query be reused with another body', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    const q = signedQuery(TOKEN, clock)
+    expect((await postPush(r.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    // The very same try again (a retry) is fine; a forged body under the same query is not.
+    expect((await postPush(r.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    expect((await postPush(r.url, scanXml('evil', 'k1:b'), q)).status).toBe(401)
+    expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
+  })
+
+  it('stores a retried push once, including retries that race, and answers each 200', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    const xml = scanXml('visitor', 'k1:n1', 1_700_000_123)
+    const first = await postPush(r.url, xml, signedQuery(TOKEN, clock))
+    expect(first).toEqual({ status: 200, body: 'success' })
+    const racing = await Promise.all(
+      Array.from({ length: 6 }, () => postPush(r.url, xml, signedQuery(TOKEN, clock))),
+    )
+    expect(racing.map((x) => x.status)).toEqual([200, 200, 200, 200, 200, 200])
+    // A second visitor in the same second is a different event.
+    await postPush(r.url, scanXml('visitor-2', 'k1:n1', 1_700_000_123), signedQuery(TOKEN, clock))
+    const events = await queue(r, 'k1')
+    expect(events.map((e) => [e.seq, e.openid])).toEqual([
+      [1, 'visitor'],
+      [2, 'visitor-2'],
+    ])
+    expect(r.metrics.pushCount('stored')).toBe(2)
+    expect(r.metrics.pushCount('duplicate')).toBe(6)
+  })
+
+  it('routes subscribe scenes without the qrscene_ prefix and keeps unknown kiosks unrouted', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    const sub = eventXml({
+      openid: 'new',
+      createTime: 10,
+      event: 'subscribe',
+      eventKey: 'qrscene_k1:abc',
+      ticket: 'T1',
+    })
+    expect((await postPush(r.url, sub, signedQuery(TOKEN, clock))).status).toBe(200)
+    expect(await queue(r, 'k1')).toMatchObject([
+      { seq: 1, event: 'subscribe', openid: 'new', scene: 'k1:abc', ticket: 'T1', createTime: 10 },
+    ])
+    expect((await queue(r, 'k1'))[0]?.receivedAt).toBe(clock)
+
+    const unknown = await postPush(r.url, scanXml('o', 'ghost:n'), signedQuery(TOKEN, clock))
+    expect(unknown).toEqual({ status: 200, body: 'success' })
+    const foreign = await postPush(r.url, scanXml('o', 'campaign42'), signedQuery(TOKEN, clock))
+    expect(foreign.status).toBe(200)
+    expect(await r.store.countUnrouted()).toBe(2)
+    expect(r.metrics.pushCount('unrouted')).toBe(2)
+  })
+
+  it('routes integer scenes by registered ranges', async () => {
+    const r = await start()
+    await r.addKiosk('k1', { sceneRanges: [{ lo: 500, hi: 599 }] })
+    await postPush(r.url, scanXml('o', '512'), signedQuery(TOKEN, clock))
+    await postPush(r.url, scanXml('o', '600'), signedQuery(TOKEN, clock))
+    expect((await queue(r, 'k1')).map((e) => e.scene)).toEqual(['512'])
+    expect(await r.store.countUnrouted()).toBe(1)
+  })
+
+  it('answers plain follows and unfollows with success and forwards nothing', async () => {
+    const r = await start({ reply: { subscribe: 'hello' } })
+    await r.addKiosk('k1')
+    const follow = eventXml({ openid: 'o', createTime: 1, event: 'subscribe' })
+    expect(await postPush(r.url, follow, signedQuery(TOKEN, clock))).toEqual({
+      status: 200,
+      body: 'success',
+    })
+    const unfollow = eventXml({ openid: 'o', createTime: 2, event: 'unsubscribe' })
+    expect((await postPush(r.url, unfollow, signedQuery(TOKEN, clock))).body).toBe('success')
+    expect(await queue(r, 'k1')).toEqual([])
+    expect(await r.store.countUnrouted()).toBe(0)
+    expect(r.metrics.pushCount('ignored')).toBe(2)
+  })
+
+  it('sends the configured passive reply per event kind', async () => {
+    const r = await start({ reply: { subscribe: '欢迎关注', scan: 'welcome back' } })
+    await r.addKiosk('k1')
+    const sub = eventXml({
+      openid: 'v1',
+      createTime: 5,
+      event: 'subscribe',
+      eventKey: 'qrscene_k1:x',
+      ticket: 'T',
+    })
+    const res = await postPush(r.url, sub, signedQuery(TOKEN, clock))
+    expect(res.status).toBe(200)
+    expect(parseTextReply(res.body)).toEqual({
+      toUser: 'v1',
+      fromUser: ACCOUNT,
+      content: '欢迎关注',
+      createTime: Math.floor(clock / 1000),
+    })
+    const scan = await postPush(r.url, scanXml('v1', 'k1:y'), signedQuery(TOKEN, clock))
+    expect(parseTextReply(scan.body).content).toBe('welcome back')
+  })
+
+  it('answers 503, never 200, when the store fails', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    await r.store.close()
+    const res = await postPush(r.url, scanXml('o', 'k1:n'), signedQuery(TOKEN, clock))
+    expect(res.status).toBe(503)
+    expect(r.metrics.pushCount('store_error')).toBe(1)
+  })
+})
+
+describe('graceful shutdown', () => {
+  it('answers (and stores) a push already in flight, then accepts nothing new', async () => {
+    const data = tempDir()
+    const r = await start({ data })
+    await r.addKiosk('k1')
+    const body = Buffer.from(scanXml('late-visitor', 'k1:z'))
+    const target = new URL(`${r.url}/wechat?${signedQuery(TOKEN, clock).toString()}`)
+    const req = request(target, { method: 'POST', headers: { 'content-length': body.length } })
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = ''
+        res.on('data', (d: Buffer) => (text += d.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+      })
+      req.on('error', reject)
+    })
+    req.write(body.subarray(0, 20))
+    await settle() // the relay now holds a half-received push
+    const closing = r.close()
+    req.end(body.subarray(20))
+    expect(await answered).toEqual({ status: 200, body: 'success' })
+    await closing
+    await expect(fetch(`${r.url}/healthz`)).rejects.toThrow()
+    const store = openSqliteStore({ data })
+    expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['late-visitor'])
+    await store.close()
+    rmSync(data, { recursive: true, force: true })
+  })
+})
+
+describe('POST /wechat in safe mode', () => {
+  const cipher = new WechatCipher({ encodingAESKey: AES_KEY, appId: APP_ID })
+
+  function safeQuery(encrypt: string, nowMs: number): URLSearchParams {
+    const q = signedQuery(TOKEN, nowMs)
+    const ts = q.get('timestamp') ?? ''
+    const nonce = q.get('nonce') ?? ''
+    q.set('encrypt_type', 'aes')
+    q.set('msg_signature', sha1Sorted([TOKEN, ts, nonce, encrypt]))
+    return q
+  }
+  const envelope = (encrypt: string) =>
+    `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`
+
+  it('decrypts, stores and answers an encrypted, signed reply', async () => {
+    const r = await start({
+      wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID },
+      reply: { scan: 'hi again' },
+    })
+    await r.addKiosk('k1')
+    const encrypt = cipher.encrypt(scanXml('secret-visitor', 'k1:s1'))
+    const res = await postPush(r.url, envelope(encrypt), safeQuery(encrypt, clock))
+    expect(res.status).toBe(200)
+    const inner = openEncryptedReply(res.body, { cipher, token: TOKEN })
+    expect(parseTextReply(inner)).toMatchObject({ toUser: 'secret-visitor', content: 'hi again' })
+    expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['secret-visitor'])
+  })
+
+  it('refuses a bad msg_signature, a plaintext push and a foreign appid', async () => {
+    const r = await start({ wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    const encrypt = cipher.encrypt(scanXml('o', 'k1:s1'))
+    const q = safeQuery(encrypt, clock)
+    q.set('msg_signature', sha1Sorted([TOKEN, 'x', 'y', encrypt]))
+    expect((await postPush(r.url, envelope(encrypt), q)).status).toBe(401)
+    // Plain-signed plaintext is not enough in safe mode.
+    expect((await postPush(r.url, scanXml('o', 'k1:s2'), signedQuery(TOKEN, clock))).status).toBe(
+      401,
+    )
+    const other = new WechatCipher({ encodingAESKey: AES_KEY, appId: 'wxotherapp' })
+    const foreign = other.encrypt(scanXml('o', 'k1:s3'))
+    expect((await postPush(r.url, envelope(foreign), safeQuery(foreign, clock))).status).toBe(400)
+    expect(await queue(r, 'k1')).toEqual([])
+  })
+
+  it('in compat mode trusts the encrypted copy, not the plaintext fields beside it', async () => {
+    const r = await start({ wechat: { mode: 'compat', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    await r.addKiosk('k2')
+    const encrypt = cipher.encrypt(scanXml('real', 'k1:c1'))
+    // An attacker edits the unauthenticated plaintext to steer the event to k2.
+    const body = scanXml('forged', 'k2:c1').replace(
+      '</xml>',
+      `<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
+    )
+    expect((await postPush(r.url, body, safeQuery(encrypt, clock))).status).toBe(200)
+    expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['real'])
+    expect(await queue(r, 'k2')).toEqual([])
+  })
+})

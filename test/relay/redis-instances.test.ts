@@ -1,0 +1,131 @@
+/** Two relay instances sharing one Redis: WeChat may push to either, kiosks connect to either. */
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { RelayCloseCode } from '../../shared/relay-protocol'
+import { RedisTokenStore } from '../../relay/store/redis-token-store'
+import type { RelayHandle } from '../../relay/server'
+import { startSandbox } from '../../sandbox/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { KioskClient, TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis?.stop()
+})
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function pair(config = {}): Promise<[RelayHandle, RelayHandle, string]> {
+  const prefix = `pair-${randomUUID()}:`
+  const a = await startTestRelay('redis', redis.url, config, { redisPrefix: prefix })
+  const b = await startTestRelay('redis', redis.url, config, { redisPrefix: prefix })
+  cleanups.push(
+    () => a.close(),
+    () => b.close(),
+  )
+  return [a, b, prefix]
+}
+
+async function hello(r: RelayHandle, token: string, kioskId: string) {
+  const c = await KioskClient.hello(r.url, token, { kioskId })
+  cleanups.push(() => c.close())
+  return c
+}
+
+describe('two relay instances on one Redis', () => {
+  it('delivers a push received by A to the kiosk connected to B, in order, once', async () => {
+    const [a, b] = await pair()
+    const token = await a.addKiosk('k1')
+    const kiosk = await hello(b, token, 'k1')
+    expect((await postPush(a.url, scanXml('va', 'k1:1', 1))).status).toBe(200)
+    expect((await postPush(b.url, scanXml('vb', 'k1:2', 2))).status).toBe(200)
+    // WeChat's retry may land on the other instance while the first try is still running.
+    const retry = scanXml('vc', 'k1:3', 3)
+    const answers = await Promise.all([
+      postPush(a.url, retry, signedQuery(TOKEN)),
+      postPush(b.url, retry, signedQuery(TOKEN)),
+      postPush(a.url, retry, signedQuery(TOKEN)),
+    ])
+    expect(answers.map((x) => x.status)).toEqual([200, 200, 200])
+    await kiosk.waitForScans(3)
+    expect(kiosk.scans.map((s) => [s.seq, s.openid])).toEqual([
+      [1, 'va'],
+      [2, 'vb'],
+      [3, 'vc'],
+    ])
+    kiosk.ack(3)
+    await kiosk.close()
+    expect((await postPush(a.url, scanXml('vd', 'k1:4', 4))).status).toBe(200)
+    const resumed = await KioskClient.hello(a.url, token, {
+      kioskId: 'k1',
+      epoch: kiosk.welcome.epoch,
+      lastSeq: 3,
+    })
+    cleanups.push(() => resumed.close())
+    await resumed.waitForScans(1)
+    expect(resumed.scans.map((s) => [s.seq, s.openid])).toEqual([[4, 'vd']])
+  })
+
+  it('keeps one live connection per kiosk across instances, and revocation reaches both', async () => {
+    const [a, b] = await pair()
+    const token = await a.addKiosk('k1')
+    const onA = await hello(a, token, 'k1')
+    const onB = await hello(b, token, 'k1')
+    expect((await onA.closed).code).toBe(RelayCloseCode.replaced)
+    expect(onB.ws.readyState).toBe(onB.ws.OPEN)
+    await a.revokeKiosk('k1')
+    expect((await onB.closed).code).toBe(RelayCloseCode.revoked)
+    await expect(KioskClient.connect(b.url, token)).rejects.toThrow('HTTP 401')
+  })
+
+  it('shares one WeChat access token between instances', async () => {
+    const sandbox = await startSandbox({})
+    cleanups.push(() => sandbox.close())
+    const o = sandbox.options
+    const [a, b, prefix] = await pair({
+      wechat: { appId: o.appId, appSecret: o.appSecret, token: TOKEN, apiBase: sandbox.url },
+    })
+    const token = await a.addKiosk('k1')
+    const ticket = (r: RelayHandle) =>
+      fetch(`${r.url}/api/tickets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ count: 1, expireSeconds: 600 }),
+      })
+    expect((await ticket(a)).status).toBe(200)
+    const client = new Redis(redis.url)
+    cleanups.push(() => client.quit())
+    const key = `${prefix}wechat-token:${o.appId}`
+    const cached = await client.get(key)
+    expect(cached).not.toBeNull()
+    expect((await ticket(b)).status).toBe(200)
+    // B used the cached token instead of fetching (and storing) its own.
+    expect(await client.get(key)).toBe(cached)
+  })
+})
+
+describe('RedisTokenStore', () => {
+  it('expires with the token and only clears the token it was asked to', async () => {
+    const client = new Redis(redis.url)
+    cleanups.push(() => client.quit())
+    const now = Date.now()
+    const store = new RedisTokenStore(client, `ts-${randomUUID()}`, () => now)
+    expect(await store.get()).toBeNull()
+    await store.set({ token: 'T1', expiresAt: now + 60_000 })
+    expect(await store.get()).toEqual({ token: 'T1', expiresAt: now + 60_000 })
+    await store.clearIf('T0')
+    expect((await store.get())?.token).toBe('T1')
+    await store.clearIf('T1')
+    expect(await store.get()).toBeNull()
+    await store.set({ token: 'T2', expiresAt: now + 30 })
+    await new Promise((r) => setTimeout(r, 80))
+    expect(await store.get()).toBeNull()
+  })
+})

@@ -1,0 +1,260 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { openRedisStore } from '../../relay/store/redis-store'
+import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { eventIdOf } from '../../relay/store/store-util'
+import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
+import { startRedis, type TestRedis } from '../helpers/redis'
+
+const DAY = 86_400_000
+let redis: TestRedis
+let tmp: string
+let prefixN = 0
+
+beforeAll(async () => {
+  redis = await startRedis()
+  tmp = mkdtempSync(join(tmpdir(), 'relay-store-'))
+})
+afterAll(async () => {
+  await redis?.stop()
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+interface Backend {
+  name: string
+  /** Opens a store; `another` returns a second handle onto the same data (another instance). */
+  open: () => Promise<{ store: RelayStore; another: () => Promise<RelayStore> }>
+}
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    open: () => {
+      const dir = mkdtempSync(join(tmp, 'db-'))
+      return Promise.resolve({
+        store: openSqliteStore({ data: dir, pollMs: 20 }),
+        another: () => Promise.resolve(openSqliteStore({ data: dir, pollMs: 20 })),
+      })
+    },
+  },
+  {
+    name: 'redis',
+    open: async () => {
+      const prefix = `t${++prefixN}:`
+      return {
+        store: await openRedisStore({ url: redis.url, prefix }),
+        another: () => openRedisStore({ url: redis.url, prefix }),
+      }
+    },
+  },
+]
+
+function ev(openid: string, createTime: number, receivedAt = 1_000): NewEvent {
+  const scene = `k1:${openid}`
+  return {
+    id: eventIdOf(`${openid}/${createTime}`),
+    event: 'scan',
+    openid,
+    scene,
+    ticket: `t-${openid}`,
+    createTime,
+    receivedAt,
+  }
+}
+
+async function addKiosk(
+  store: RelayStore,
+  kioskId: string,
+  ranges = [] as { lo: number; hi: number }[],
+) {
+  return store.putKiosk({
+    kioskId,
+    tokenHash: `hash-${kioskId}`,
+    ticketProxy: true,
+    sceneRanges: ranges,
+    now: 5,
+  })
+}
+
+describe.each(backends)('relay store: $name', (backend) => {
+  let store: RelayStore
+  let another: () => Promise<RelayStore>
+  const extra: RelayStore[] = []
+
+  beforeEach(async () => {
+    ;({ store, another } = await backend.open())
+  })
+  afterEach(async () => {
+    await Promise.all([store, ...extra.splice(0)].map((s) => s.close()))
+  })
+
+  it('creates kiosks with an epoch, and a new token keeps epoch and queue but un-revokes', async () => {
+    const k = await addKiosk(store, 'k1')
+    expect(k).toMatchObject({ kioskId: 'k1', headSeq: 0, ackedSeq: 0, revokedAt: null })
+    expect(k.epoch.length).toBeGreaterThan(8)
+    await store.appendEvent('k1', ev('o1', 1))
+    expect(await store.revokeKiosk('k1', 9)).toBe(true)
+    expect((await store.getKiosk('k1'))?.revokedAt).toBe(9)
+    expect(await store.revokeKiosk('nope', 9)).toBe(false)
+
+    const again = await store.putKiosk({
+      kioskId: 'k1',
+      tokenHash: 'h2',
+      ticketProxy: false,
+      sceneRanges: [],
+      now: 10,
+    })
+    expect(again).toMatchObject({
+      tokenHash: 'h2',
+      ticketProxy: false,
+      revokedAt: null,
+      headSeq: 1,
+      epoch: k.epoch,
+    })
+    expect((await store.listKiosks()).map((x) => x.kioskId)).toEqual(['k1'])
+  })
+
+  it('numbers events per kiosk from 1 and reads them back in order', async () => {
+    await addKiosk(store, 'k1')
+    await addKiosk(store, 'k2')
+    const seqs: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const r = await store.appendEvent(i % 2 ? 'k2' : 'k1', ev(`o${i}`, 100 + i))
+      expect(r.status).toBe('stored')
+      seqs.push(r.seq)
+    }
+    expect(seqs).toEqual([1, 1, 2, 2, 3])
+    const k1 = await store.readEvents('k1', 0, 10)
+    expect(k1.map((e) => [e.seq, e.openid])).toEqual([
+      [1, 'o0'],
+      [2, 'o2'],
+      [3, 'o4'],
+    ])
+    expect(k1[0]).toEqual({ seq: 1, ...ev('o0', 100) })
+    expect((await store.readEvents('k1', 1, 1)).map((e) => e.seq)).toEqual([2])
+    expect(await store.readEvents('k2', 2, 10)).toEqual([])
+    expect(await store.queueState('k1')).toMatchObject({ headSeq: 3, ackedSeq: 0 })
+    await expect(store.appendEvent('ghost', ev('o9', 9))).rejects.toThrow()
+  })
+
+  it('stores a retried push once, even when the retries race', async () => {
+    await addKiosk(store, 'k1')
+    const first = await store.appendEvent('k1', ev('a', 1))
+    const again = await store.appendEvent('k1', ev('a', 1))
+    expect(again).toEqual({ status: 'duplicate', kioskId: 'k1', seq: first.seq })
+
+    const other = await another()
+    extra.push(other)
+    const racing = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).appendEvent('k1', ev('b', 2))),
+    )
+    expect(racing.filter((r) => r.status === 'stored')).toHaveLength(1)
+    expect(new Set(racing.map((r) => r.seq))).toEqual(new Set([2]))
+    expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['a', 'b'])
+  })
+
+  it('acknowledges cumulatively, never backwards and never past the head', async () => {
+    await addKiosk(store, 'k1')
+    for (let i = 0; i < 4; i++) await store.appendEvent('k1', ev(`o${i}`, i))
+    await store.ack('k1', 3, 50)
+    await store.ack('k1', 1, 60)
+    expect((await store.queueState('k1'))?.ackedSeq).toBe(3)
+    await store.ack('k1', 99, 70)
+    expect((await store.queueState('k1'))?.ackedSeq).toBe(4)
+  })
+
+  it('routes integer scenes by registered ranges and refuses overlaps', async () => {
+    await addKiosk(store, 'k1', [{ lo: 100, hi: 199 }])
+    await addKiosk(store, 'k2', [
+      { lo: 200, hi: 299 },
+      { lo: 1000, hi: 1000 },
+    ])
+    expect(await store.kioskOfIntegerScene(100)).toBe('k1')
+    expect(await store.kioskOfIntegerScene(199)).toBe('k1')
+    expect(await store.kioskOfIntegerScene(250)).toBe('k2')
+    expect(await store.kioskOfIntegerScene(1000)).toBe('k2')
+    expect(await store.kioskOfIntegerScene(300)).toBeNull()
+    expect(await store.kioskOfIntegerScene(99)).toBeNull()
+    await expect(addKiosk(store, 'k3', [{ lo: 150, hi: 160 }])).rejects.toThrow(/overlaps/)
+    await expect(addKiosk(store, 'k3', [{ lo: 50, hi: 100 }])).rejects.toThrow(/overlaps/)
+    // A kiosk may re-register its own ranges.
+    await addKiosk(store, 'k1', [{ lo: 100, hi: 150 }])
+    expect(await store.kioskOfIntegerScene(160)).toBeNull()
+  })
+
+  it('keeps unrouted events once each', async () => {
+    const e = { ...ev('u', 1), reason: 'unknown-kiosk' as const }
+    expect(await store.appendUnrouted(e)).toBe('stored')
+    expect(await store.appendUnrouted(e)).toBe('duplicate')
+    expect(await store.appendUnrouted({ ...ev('u', 2), reason: 'foreign-scene' })).toBe('stored')
+    expect(await store.countUnrouted()).toBe(2)
+  })
+
+  it('prunes acked events after their retention and unacked ones after 30 days only', async () => {
+    await addKiosk(store, 'k1')
+    const t0 = 1_700_000_000_000
+    for (let i = 1; i <= 6; i++) await store.appendEvent('k1', ev(`o${i}`, i, t0 + i))
+    await store.ack('k1', 2, t0 + DAY) // 1..2 acked on day 1
+    await store.ack('k1', 4, t0 + 5 * DAY) // 3..4 acked on day 5
+    const policy = (now: number) => ({
+      now,
+      ackedRetentionMs: 7 * DAY,
+      unackedRetentionMs: 30 * DAY,
+    })
+
+    expect(await store.prune(policy(t0 + 7 * DAY))).toBe(0)
+    expect(await store.prune(policy(t0 + 9 * DAY))).toBe(2)
+    expect((await store.readEvents('k1', 0, 10)).map((e) => e.seq)).toEqual([3, 4, 5, 6])
+    expect(await store.prune(policy(t0 + 13 * DAY))).toBe(2)
+    // Unacknowledged events stay until 30 days after they arrived.
+    expect(await store.prune(policy(t0 + 29 * DAY))).toBe(0)
+    expect((await store.readEvents('k1', 0, 10)).map((e) => e.seq)).toEqual([5, 6])
+    expect(await store.prune(policy(t0 + 31 * DAY))).toBe(2)
+    expect(await store.readEvents('k1', 0, 10)).toEqual([])
+    // Seq keeps counting after a prune.
+    expect((await store.appendEvent('k1', ev('o7', 7, t0 + 31 * DAY))).seq).toBe(7)
+  })
+
+  it('rotates the epoch on request', async () => {
+    const k = await addKiosk(store, 'k1')
+    const epoch = await store.rotateEpoch('k1')
+    expect(epoch).not.toBe(k.epoch)
+    expect((await store.queueState('k1'))?.epoch).toBe(epoch)
+  })
+
+  it('tells other instances about new events and kiosk changes', async () => {
+    await addKiosk(store, 'k1')
+    const other = await another()
+    extra.push(other)
+    const seen: StoreChange[] = []
+    const got = new Promise<void>((resolve) => {
+      other.subscribe((c) => {
+        seen.push(c)
+        if (seen.some((x) => x.type === 'kiosk') && seen.some((x) => x.type === 'event')) resolve()
+      })
+    })
+    await store.appendEvent('k1', ev('x', 1))
+    await store.revokeKiosk('k1', 1)
+    await got
+    expect(seen).toContainEqual({ type: 'event', kioskId: 'k1', seq: 1 })
+    expect(seen).toContainEqual({ type: 'kiosk', kioskId: 'k1' })
+  })
+})
+
+describe('sqlite store persistence', () => {
+  it('keeps kiosks, events and acks across reopen', async () => {
+    const dir = mkdtempSync(join(tmp, 'persist-'))
+    const a = openSqliteStore({ data: dir })
+    const k = await addKiosk(a, 'k1')
+    await a.appendEvent('k1', ev('p', 1))
+    await a.appendEvent('k1', ev('q', 2))
+    await a.ack('k1', 1, 3)
+    await a.close()
+    const b = openSqliteStore({ data: dir })
+    expect(await b.queueState('k1')).toEqual({ epoch: k.epoch, headSeq: 2, ackedSeq: 1 })
+    expect((await b.appendEvent('k1', ev('p', 1))).status).toBe('duplicate')
+    await b.close()
+  })
+})

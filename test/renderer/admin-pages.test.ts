@@ -1,0 +1,196 @@
+// @vitest-environment happy-dom
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
+import ExportPage from '../../renderer/src/admin/pages/ExportPage.vue'
+import RosterPage from '../../renderer/src/admin/pages/RosterPage.vue'
+import SetupPage from '../../renderer/src/admin/pages/SetupPage.vue'
+import { useScreenStore } from '../../renderer/src/stores/screen'
+import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
+import { mountWith } from './setup-app'
+
+enableAutoUnmount(afterEach)
+
+describe('setup page', () => {
+  it('explains bad fields in words a non-developer understands, before asking the core', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.getSettings.mockResolvedValue({
+      ...(await fake.api.getSettings()),
+      hasRelayToken: false,
+      relayUrl: null,
+      kioskId: null,
+    })
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    await wrapper.get('#relayUrl').setValue('relay.example.com')
+    await wrapper.get('#kioskId').setValue('Booth 1')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="relayUrl"]').text()).toContain('https://')
+    expect(wrapper.get('[data-error-for="kioskId"]').text()).toContain('小写字母')
+    expect(wrapper.get('[data-error-for="relayToken"]').text()).toBe('此项必填')
+    expect(fake.api.saveSetup).not.toHaveBeenCalled()
+  })
+
+  it('sends a valid form without secrets left empty, and shows the core’s field errors', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.saveSetup.mockResolvedValue({
+      ok: false,
+      errors: [{ field: 'relayUrl', code: 'unreachable', message: 'ECONNREFUSED' }],
+    })
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveSetup).toHaveBeenCalledWith({
+      ticketSource: 'proxy',
+      relayUrl: 'https://relay.example.com',
+      kioskId: 'booth-1',
+    })
+    expect(wrapper.get('[data-error-for="relayUrl"]').text()).toBe(
+      '无法连接 — 请检查网络和地址是否正确',
+    )
+  })
+
+  it('translates connection-test codes such as ip_not_allowed', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.testConnection.mockResolvedValue({
+      relay: { ok: true, code: 'ok', message: 'ok' },
+      api: { ok: false, code: 'ip_not_allowed', message: 'errcode 40164' },
+    })
+    const { wrapper, i18n } = mountWith(SetupPage, fake.api)
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    await wrapper.get('[data-testid="test-connection"]').trigger('click')
+    await flushPromises()
+    const text = wrapper.get('[data-testid="connection-check"]').text()
+    expect(text).toContain("IP not on the account's allow-list — use the relay proxy")
+    expect(text).toContain('Relay: OK')
+  })
+})
+
+describe('roster page', () => {
+  it('shows the row errors and offers to import again skipping the bad rows', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.importRoster
+      .mockResolvedValueOnce({
+        imported: 0,
+        skipped: 0,
+        errors: [{ row: 3, column: 'name', message: 'name is empty' }],
+      })
+      .mockResolvedValueOnce({
+        imported: 41,
+        skipped: 1,
+        errors: [{ row: 3, column: 'name', message: 'name is empty' }],
+      })
+    const { wrapper } = mountWith(RosterPage, fake.api)
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File(['name,phone\n张三,123\n'], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    // FileReader completes on its own schedule.
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await flushPromises()
+
+    const [first] = fake.api.importRoster.mock.calls[0] as unknown as [
+      { fileName: string; format: string; dataBase64: string; skipBadRows: boolean },
+    ]
+    expect(first.fileName).toBe('guests.csv')
+    expect(first.format).toBe('csv')
+    expect(first.skipBadRows).toBe(false)
+    expect(
+      new TextDecoder().decode(Uint8Array.from(atob(first.dataBase64), (c) => c.charCodeAt(0))),
+    ).toBe('name,phone\n张三,123\n')
+    expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain('name is empty')
+
+    const skip = wrapper.findAll('button').find((b) => b.text().includes('跳过'))
+    await skip?.trigger('click')
+    await flushPromises()
+    expect(fake.api.importRoster).toHaveBeenLastCalledWith(
+      expect.objectContaining({ skipBadRows: true }),
+    )
+    expect(wrapper.get('[data-testid="roster-result"]').text()).toBe('已导入 41 行，跳过 1 行')
+  })
+})
+
+describe('export page', () => {
+  it('follows progress events to a download link', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    await wrapper.get('[data-testid="export-csv"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.startExport).toHaveBeenCalledWith({ campaignId: 'spring-expo', format: 'csv' })
+
+    const base = { exportId: 'x-1', fileName: 'spring.csv', savedPath: null, error: null }
+    fake.emit('exportProgress', {
+      ...base,
+      state: 'running',
+      rowsDone: 250,
+      rowsTotal: 1000,
+      downloadUrl: null,
+    })
+    await flushPromises()
+    expect(wrapper.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('25')
+    fake.emit('exportProgress', {
+      ...base,
+      exportId: 'someone-else',
+      state: 'done',
+      rowsDone: 1,
+      rowsTotal: 1,
+      downloadUrl: '/x',
+    })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="export-download"]').exists()).toBe(false)
+
+    fake.emit('exportProgress', {
+      ...base,
+      state: 'done',
+      rowsDone: 1000,
+      rowsTotal: 1000,
+      downloadUrl: '/api/export/x-1',
+    })
+    await flushPromises()
+    const link = wrapper.get('[data-testid="export-download"]')
+    expect(link.attributes('href')).toBe('/api/export/x-1')
+    expect(link.attributes('download')).toBe('spring.csv')
+  })
+})
+
+describe('campaign page', () => {
+  it('opens the active campaign in the editor and saves the edits', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    const name = wrapper.get<HTMLInputElement>('#c-name')
+    expect(name.element.value).toBe('春季博览会')
+    await name.setValue('春季博览会 第二天')
+    await wrapper.get('#g-en-named').setValue('Hello {name}!')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveCampaign).toHaveBeenCalledTimes(1)
+    const saved = fake.api.saveCampaign.mock.calls[0] as unknown as [
+      ReturnType<typeof makeCampaign>,
+    ]
+    expect(saved[0].name).toBe('春季博览会 第二天')
+    expect(saved[0].greetings.en.named).toBe('Hello {name}!')
+    expect(saved[0].id).toBe('spring-expo')
+    expect(wrapper.text()).toContain('活动已保存')
+  })
+
+  it('refuses out-of-range numbers and an end before the start, with a reason per field', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    await flushPromises()
+    await wrapper.get('#c-rotation').setValue('5')
+    await wrapper.get('#c-start').setValue('2025-05-02')
+    await wrapper.get('#c-end').setValue('2025-05-01')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveCampaign).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-error-for="c-rotation"]').text()).toContain('10 到 3600')
+    expect(wrapper.get('[data-error-for="c-end"]').text()).toBe('结束日期不能早于开始日期')
+  })
+})

@@ -1,0 +1,165 @@
+import { vi } from 'vitest'
+import type { Campaign, Greeting, KioskStatus, ScreenTicket } from '../../shared/domain'
+import type { KioskApi, KioskEventName, KioskEventPayload, ScreenState } from '../../shared/ipc'
+
+export function makeStatus(
+  overrides: Partial<{ [K in keyof KioskStatus]: Partial<KioskStatus[K]> }> = {},
+): KioskStatus {
+  return {
+    relay: { state: 'connected', since: 0, retryAt: null, lastEventAt: null, ...overrides.relay },
+    api: { state: 'ok', source: 'proxy', lastError: null, ...overrides.api },
+    pool: { available: 20, target: 20, quotaExhausted: false, createdToday: 3, ...overrides.pool },
+  }
+}
+
+export function makeCampaign(overrides: Partial<Campaign> = {}): Campaign {
+  return {
+    id: 'spring-expo',
+    name: '春季博览会',
+    startsOn: null,
+    endsOn: null,
+    greetings: {
+      'zh-CN': {
+        firstVisit: '欢迎 {number}',
+        welcomeBack: '欢迎回来 {number}',
+        named: '{name} 你好',
+      },
+      en: {
+        firstVisit: 'Welcome {number}',
+        welcomeBack: 'Welcome back {number}',
+        named: 'Hi {name}',
+      },
+    },
+    rotationSeconds: 60,
+    ticketLifetimeSeconds: 600,
+    mode: 'booth',
+    ...overrides,
+  }
+}
+
+export function makeTicket(now: number, overrides: Partial<ScreenTicket> = {}): ScreenTicket {
+  return {
+    id: 't-1',
+    url: 'http://weixin.qq.com/q/02abcDEF123ghiJKL456',
+    scene: 'booth-1:n0001',
+    issuedAt: now,
+    expiresAt: now + 600_000,
+    rotateAt: now + 60_000,
+    rosterEntry: null,
+    ...overrides,
+  }
+}
+
+export function makeGreeting(n: number, overrides: Partial<Greeting> = {}): Greeting {
+  return {
+    eventId: `ev-${n}`,
+    kind: 'first-visit',
+    name: null,
+    checkInNumber: n,
+    texts: { 'zh-CN': `欢迎第 ${n} 位来宾`, en: `Welcome, visitor ${n}` },
+    at: 1_700_000_000_000 + n,
+    ...overrides,
+  }
+}
+
+export function makeScreenState(now: number, overrides: Partial<ScreenState> = {}): ScreenState {
+  return {
+    configured: true,
+    demo: false,
+    locale: 'zh-CN',
+    campaign: makeCampaign(),
+    ticket: makeTicket(now),
+    status: makeStatus(),
+    ...overrides,
+  }
+}
+
+type Listener = (payload: unknown) => void
+
+/** A KioskApi whose methods are spies with harmless defaults, plus a way to fire events. */
+export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.now())) {
+  const listeners = new Map<KioskEventName, Set<Listener>>()
+  const ok = { ok: true as const }
+
+  const api = {
+    getScreenState: vi.fn(() => Promise.resolve(screen)),
+    greetingShown: vi.fn((_input: { eventId: string }) => Promise.resolve(ok)),
+    setLocale: vi.fn((_input: { locale: 'zh-CN' | 'en' }) => Promise.resolve(ok)),
+    unlockAdmin: vi.fn((_input: { pin: string }): ReturnType<KioskApi['unlockAdmin']> =>
+      Promise.resolve(ok),
+    ),
+    lockAdmin: vi.fn(() => Promise.resolve(ok)),
+    setPin: vi.fn(() => Promise.resolve(ok)),
+    getSettings: vi.fn((): ReturnType<KioskApi['getSettings']> =>
+      Promise.resolve({
+        kioskId: 'booth-1',
+        ticketSource: 'proxy' as const,
+        relayUrl: 'https://relay.example.com',
+        apiBase: 'https://api.weixin.qq.com',
+        appId: null,
+        hasAppSecret: false,
+        hasRelayToken: true,
+        activeCampaignId: 'spring-expo',
+        locale: 'zh-CN' as const,
+        demo: false,
+        startAtLogin: null,
+      }),
+    ),
+    saveSetup: vi.fn((): ReturnType<KioskApi['saveSetup']> => Promise.resolve(ok)),
+    testConnection: vi.fn((): ReturnType<KioskApi['testConnection']> =>
+      Promise.resolve({
+        relay: { ok: true, code: 'ok', message: 'ok' },
+        api: { ok: true, code: 'ok', message: 'ok' },
+      }),
+    ),
+    listCampaigns: vi.fn((): ReturnType<KioskApi['listCampaigns']> =>
+      Promise.resolve([makeCampaign()]),
+    ),
+    saveCampaign: vi.fn((): ReturnType<KioskApi['saveCampaign']> => Promise.resolve(ok)),
+    activateCampaign: vi.fn(() => Promise.resolve(ok)),
+    listAttendance: vi.fn(
+      (_input: Parameters<KioskApi['listAttendance']>[0]): ReturnType<KioskApi['listAttendance']> =>
+        Promise.resolve({ rows: [], total: 0 }),
+    ),
+    getStats: vi.fn((): ReturnType<KioskApi['getStats']> =>
+      Promise.resolve({ total: 0, uniqueVisitors: 0, newFollowers: 0, returning: 0, buckets: [] }),
+    ),
+    startExport: vi.fn(() => Promise.resolve({ exportId: 'x-1' })),
+    importRoster: vi.fn(
+      (_input: Parameters<KioskApi['importRoster']>[0]): ReturnType<KioskApi['importRoster']> =>
+        Promise.resolve({ imported: 0, skipped: 0, errors: [] }),
+    ),
+    searchRoster: vi.fn((): ReturnType<KioskApi['searchRoster']> => Promise.resolve([])),
+    showDeskTicket: vi.fn(() => Promise.resolve(makeTicket(Date.now()))),
+    getDiagnostics: vi.fn((): ReturnType<KioskApi['getDiagnostics']> =>
+      Promise.resolve({
+        version: '0.1.0',
+        kioskId: 'booth-1',
+        status: makeStatus(),
+        relay: { epoch: 'e1', lastAckedSeq: 0, lagMs: null },
+        lastEvents: [],
+      }),
+    ),
+    setStartAtLogin: vi.fn(() => Promise.resolve(ok)),
+    on<E extends KioskEventName>(event: E, listener: (payload: KioskEventPayload<E>) => void) {
+      const set = listeners.get(event) ?? new Set<Listener>()
+      listeners.set(event, set)
+      set.add(listener as Listener)
+      return () => {
+        set.delete(listener as Listener)
+      }
+    },
+  } satisfies KioskApi
+
+  function emit<E extends KioskEventName>(event: E, payload: KioskEventPayload<E>): void {
+    for (const listener of listeners.get(event) ?? []) listener(payload)
+  }
+
+  function listenerCount(event: KioskEventName): number {
+    return listeners.get(event)?.size ?? 0
+  }
+
+  return { api, emit, listenerCount }
+}
+
+export type FakeKioskApi = ReturnType<typeof createFakeKioskApi>

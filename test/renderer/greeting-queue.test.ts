@@ -1,0 +1,112 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  GREETING_BUSY_MS,
+  GREETING_MS,
+  useGreetingStore,
+} from '../../renderer/src/stores/greetings'
+import { createFakeKioskApi, makeGreeting, type FakeKioskApi } from './fake-kiosk-api'
+import { setupStores } from './setup-app'
+
+describe('greeting queue', () => {
+  let fake: FakeKioskApi
+
+  beforeEach(() => {
+    vi.useFakeTimers()
+    fake = createFakeKioskApi()
+    setupStores(fake.api)
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  /** Lets each greeting run its course in 100 ms steps, recording every one put on show. */
+  function drain(store: ReturnType<typeof useGreetingStore>, maxSteps = 2_000): string[] {
+    const shown: string[] = []
+    for (let step = 0; step < maxSteps && store.current; step++) {
+      if (shown[shown.length - 1] !== store.current.eventId) shown.push(store.current.eventId)
+      vi.advanceTimersByTime(100)
+    }
+    return shown
+  }
+
+  it('shows greetings that arrive together one after another, in order, none dropped', () => {
+    const store = useGreetingStore()
+    store.listen()
+    store.resume()
+    for (let n = 1; n <= 7; n++) fake.emit('greeting', makeGreeting(n))
+
+    expect(store.current?.eventId).toBe('ev-1')
+    expect(store.pending).toBe(6)
+    const shown = drain(store)
+    expect(shown).toEqual(['ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-5', 'ev-6', 'ev-7'])
+    expect(store.current).toBeNull()
+    expect(fake.api.greetingShown.mock.calls.map(([i]) => i.eventId)).toEqual(shown)
+  })
+
+  it('keeps each greeting up for a while and reports it shown only afterwards', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    vi.advanceTimersByTime(GREETING_MS - 100)
+    expect(store.current?.eventId).toBe('ev-1')
+    expect(fake.api.greetingShown).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(100)
+    expect(store.current).toBeNull()
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+  })
+
+  it('moves faster through a backlog but still shows every one', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    store.enqueue(makeGreeting(2))
+    vi.advanceTimersByTime(GREETING_BUSY_MS)
+    expect(store.current?.eventId).toBe('ev-2')
+  })
+
+  it('ignores the same event delivered twice', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    store.enqueue(makeGreeting(2))
+    store.enqueue(makeGreeting(1))
+    expect(drain(store)).toEqual(['ev-1', 'ev-2'])
+    expect(fake.api.greetingShown).toHaveBeenCalledTimes(2)
+  })
+
+  it('holds greetings while the kiosk screen is hidden and shows them all afterwards', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    store.pause()
+    store.enqueue(makeGreeting(2))
+    vi.advanceTimersByTime(60_000)
+    expect(store.current).toBeNull()
+    expect(fake.api.greetingShown).not.toHaveBeenCalled()
+
+    store.resume()
+    expect(drain(store)).toEqual(['ev-1', 'ev-2'])
+  })
+
+  it('a greeting tapped away early is still reported and the next one follows', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    store.enqueue(makeGreeting(2))
+    store.dismiss()
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+    expect(store.current?.eventId).toBe('ev-2')
+  })
+
+  it('keeps going when the core cannot be told a greeting was shown', async () => {
+    fake.api.greetingShown.mockRejectedValue(new Error('offline'))
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    store.enqueue(makeGreeting(2))
+    vi.advanceTimersByTime(GREETING_BUSY_MS)
+    await Promise.resolve()
+    expect(store.current?.eventId).toBe('ev-2')
+  })
+})

@@ -1,0 +1,178 @@
+// @vitest-environment happy-dom
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { playChime } from '../../renderer/src/audio/chimes'
+import App from '../../renderer/src/App.vue'
+import { EXPIRY_MARGIN_MS, useScreenStore } from '../../renderer/src/stores/screen'
+import {
+  createFakeKioskApi,
+  makeGreeting,
+  makeScreenState,
+  makeStatus,
+  makeTicket,
+} from './fake-kiosk-api'
+import { mountWith } from './setup-app'
+
+vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn() }))
+
+enableAutoUnmount(afterEach)
+
+const T0 = new Date('2025-05-01T09:00:00Z').getTime()
+
+async function mountScreen(state = makeScreenState(T0)) {
+  const fake = createFakeKioskApi(state)
+  window.location.hash = '#/'
+  // The whole app, as main.ts mounts it: it subscribes to the core's events itself.
+  const { wrapper, i18n } = mountWith(App, fake.api)
+  await flushPromises()
+  return { fake, wrapper, i18n, screen: useScreenStore() }
+}
+
+describe('kiosk screen', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 })
+    vi.mocked(playChime).mockClear()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('shows the ticket, title and instruction in Chinese first', async () => {
+    const { wrapper } = await mountScreen()
+    expect(wrapper.get('[data-testid="kiosk-title"]').text()).toBe('春季博览会')
+    expect(wrapper.get('[data-testid="instruction"]').text()).toContain('微信扫一扫 签到')
+    expect(wrapper.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('t-1')
+  })
+
+  it('never shows a ticket at or past its expiry, and says a new code is coming', async () => {
+    const ticket = makeTicket(T0, { expiresAt: T0 + 20_000, rotateAt: T0 + 60_000 })
+    const { wrapper, screen } = await mountScreen(makeScreenState(T0, { ticket }))
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(true)
+
+    vi.advanceTimersByTime(20_000 - EXPIRY_MARGIN_MS)
+    await flushPromises()
+    expect(screen.visibleTicket).toBeNull()
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="qr-preparing"]').text()).toContain('正在准备新的二维码')
+
+    vi.advanceTimersByTime(60_000)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+  })
+
+  it('does not show a ticket that arrives already expired', async () => {
+    const { wrapper, fake } = await mountScreen(makeScreenState(T0, { ticket: null }))
+    fake.emit('ticket', makeTicket(T0 - 700_000, { id: 'stale' }))
+    await flushPromises()
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+    fake.emit('ticket', makeTicket(T0, { id: 'fresh' }))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('fresh')
+  })
+
+  it('counts the ring down to the rotation time', async () => {
+    const { wrapper } = await mountScreen()
+    expect(wrapper.get('.ring .seconds').text()).toBe('60')
+    vi.advanceTimersByTime(15_000)
+    await flushPromises()
+    expect(wrapper.get('.ring .seconds').text()).toBe('45')
+  })
+
+  it('names the guest a desk-mode code belongs to', async () => {
+    const ticket = makeTicket(T0, { rosterEntry: { id: 'r1', name: '王小明' } })
+    const { wrapper } = await mountScreen(makeScreenState(T0, { ticket }))
+    expect(wrapper.get('[data-testid="instruction"]').text()).toContain('王小明，请扫码签到')
+  })
+
+  it('shows greetings one after another, with the chime of each kind', async () => {
+    const { wrapper, fake } = await mountScreen()
+    fake.emit(
+      'greeting',
+      makeGreeting(1, {
+        kind: 'named',
+        name: '李雷',
+        texts: { 'zh-CN': '李雷，欢迎！', en: 'Welcome, Li Lei!' },
+      }),
+    )
+    fake.emit('greeting', makeGreeting(2, { kind: 'welcome-back' }))
+    await flushPromises()
+    const first = wrapper.get('[data-testid="greeting"]')
+    expect(first.attributes('data-kind')).toBe('named')
+    expect(first.get('[data-testid="greeting-text"]').text()).toBe('李雷，欢迎！')
+    expect(first.get('[data-testid="greeting-number"]').text()).toContain('1')
+    expect(playChime).toHaveBeenLastCalledWith('named')
+
+    vi.advanceTimersByTime(4_000)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="greeting"]').attributes('data-kind')).toBe('welcome-back')
+    expect(playChime).toHaveBeenLastCalledWith('welcome-back')
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+  })
+
+  it('switches to English when the core says so, greeting included', async () => {
+    const { wrapper, fake } = await mountScreen()
+    fake.emit('locale', 'en')
+    fake.emit('greeting', makeGreeting(3))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="instruction"]').text()).toContain(
+      'Scan with WeChat to check in',
+    )
+    expect(wrapper.get('[data-testid="greeting-text"]').text()).toBe('Welcome, visitor 3')
+    expect(wrapper.get('[data-testid="greeting-number"]').text()).toBe('Check-in no. 3')
+    expect(document.documentElement.lang).toBe('en')
+  })
+
+  it('tells staff that scans are still collected while the relay is away', async () => {
+    const { wrapper, fake } = await mountScreen()
+    expect(wrapper.find('[data-testid="offline-banner"]').exists()).toBe(false)
+    fake.emit(
+      'status',
+      makeStatus({ relay: { state: 'reconnecting', since: T0, retryAt: T0 + 8_000 } }),
+    )
+    await flushPromises()
+    expect(wrapper.get('[data-testid="offline-banner"]').text()).toContain('扫码仍在后台收集')
+    expect(wrapper.get('[data-testid="status-relay"]').text()).toContain('8 秒后重试')
+    // A reconnect attempt in progress is still offline: the banner must not blink.
+    fake.emit('status', makeStatus({ relay: { state: 'connecting', since: T0 + 8_000 } }))
+    await flushPromises()
+    expect(wrapper.find('[data-testid="offline-banner"]').exists()).toBe(true)
+    fake.emit('status', makeStatus())
+    await flushPromises()
+    vi.advanceTimersByTime(1_000)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="offline-banner"]').exists()).toBe(false)
+  })
+
+  it('says when the kiosk is not set up instead of showing a code', async () => {
+    const { wrapper } = await mountScreen(makeScreenState(T0, { configured: false, ticket: null }))
+    expect(wrapper.find('[data-testid="not-configured"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+  })
+
+  it('opens the PIN pad on Ctrl+Shift+A or a 3-second press on the title, not a tap', async () => {
+    const { wrapper } = await mountScreen()
+    window.location.hash = '#/'
+    const title = wrapper.get('[data-testid="kiosk-title"]')
+    await title.trigger('pointerdown')
+    vi.advanceTimersByTime(1_000)
+    await title.trigger('pointerup')
+    vi.advanceTimersByTime(5_000)
+    expect(window.location.hash).toBe('#/')
+
+    await title.trigger('pointerdown')
+    vi.advanceTimersByTime(3_000)
+    expect(window.location.hash).toBe('#/admin')
+
+    window.location.hash = '#/'
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'A', ctrlKey: true, shiftKey: true }))
+    expect(window.location.hash).toBe('#/admin')
+    window.location.hash = '#/'
+  })
+
+  it('has no admin controls on the kiosk screen', async () => {
+    const { wrapper } = await mountScreen()
+    expect(wrapper.findAll('button')).toHaveLength(0)
+    expect(wrapper.findAll('a')).toHaveLength(0)
+    expect(wrapper.findAll('input')).toHaveLength(0)
+  })
+})

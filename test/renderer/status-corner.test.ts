@@ -1,0 +1,91 @@
+// @vitest-environment happy-dom
+import { enableAutoUnmount } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import StatusCorner from '../../renderer/src/kiosk/StatusCorner.vue'
+import { isOffline } from '../../renderer/src/kiosk/status-view'
+import type { KioskStatus } from '../../shared/domain'
+import { createFakeKioskApi, makeStatus } from './fake-kiosk-api'
+import { mountWith } from './setup-app'
+
+enableAutoUnmount(afterEach)
+
+const NOW = 1_750_000_000_000
+
+function render(status: KioskStatus, demo = false, locale: 'zh-CN' | 'en' = 'en') {
+  const { wrapper, i18n } = mountWith(StatusCorner, createFakeKioskApi().api, {
+    props: { status, now: NOW, demo },
+  })
+  i18n.global.locale.value = locale
+  return wrapper
+}
+
+const text = (w: ReturnType<typeof render>, id: string) => w.get(`[data-testid="${id}"]`).text()
+const level = (w: ReturnType<typeof render>, id: string) =>
+  w.get(`[data-testid="${id}"]`).attributes('data-level')
+
+describe('status corner', () => {
+  it('all well: relay connected, proxy reachable, codes in the pool, no warning', async () => {
+    const w = render(makeStatus({ pool: { available: 17, target: 20 } }))
+    await w.vm.$nextTick()
+    expect(text(w, 'status-relay')).toBe('Relay connected')
+    expect(level(w, 'status-relay')).toBe('ok')
+    expect(text(w, 'status-api')).toBe('Relay proxy reachable')
+    expect(text(w, 'status-pool')).toBe('17 codes left')
+    expect(w.find('[data-testid="status-quota"]').exists()).toBe(false)
+    expect(w.find('[data-testid="demo-badge"]').exists()).toBe(false)
+  })
+
+  it('reconnecting: counts down to the next attempt', async () => {
+    const w = render(makeStatus({ relay: { state: 'reconnecting', retryAt: NOW + 4_200 } }))
+    await w.vm.$nextTick()
+    expect(text(w, 'status-relay')).toBe('Relay reconnecting (retry in 5 s)')
+    expect(level(w, 'status-relay')).toBe('bad')
+    await w.setProps({ now: NOW + 3_500 })
+    expect(text(w, 'status-relay')).toBe('Relay reconnecting (retry in 1 s)')
+  })
+
+  it('direct WeChat API down is named as such', async () => {
+    const w = render(makeStatus({ api: { state: 'down', source: 'direct' } }))
+    await w.vm.$nextTick()
+    expect(text(w, 'status-api')).toBe('WeChat API unreachable')
+    expect(level(w, 'status-api')).toBe('bad')
+  })
+
+  it('warns when the daily quota is used up', async () => {
+    const w = render(
+      makeStatus({ pool: { available: 3, target: 20, quotaExhausted: true } }),
+      false,
+      'zh-CN',
+    )
+    await w.vm.$nextTick()
+    expect(text(w, 'status-quota')).toBe('今日二维码额度已用完')
+    expect(level(w, 'status-pool')).toBe('bad')
+  })
+
+  it('warns before the pool runs dry', async () => {
+    const w = render(makeStatus({ pool: { available: 2, target: 20 } }))
+    await w.vm.$nextTick()
+    expect(text(w, 'status-quota')).toBe('Running out of codes')
+    expect(level(w, 'status-pool')).toBe('warn')
+  })
+
+  it('shows the demo badge in demo mode', async () => {
+    const w = render(makeStatus(), true)
+    await w.vm.$nextTick()
+    expect(text(w, 'demo-badge')).toBe('Demo mode')
+  })
+})
+
+describe('offline rule', () => {
+  it('reconnecting is offline at once; a first connection only after a while', () => {
+    expect(isOffline(makeStatus({ relay: { state: 'reconnecting', since: NOW } }), NOW)).toBe(true)
+    expect(isOffline(makeStatus({ relay: { state: 'connecting', since: NOW } }), NOW + 1_000)).toBe(
+      false,
+    )
+    expect(
+      isOffline(makeStatus({ relay: { state: 'connecting', since: NOW } }), NOW + 30_000),
+    ).toBe(true)
+    expect(isOffline(makeStatus(), NOW)).toBe(false)
+    expect(isOffline(makeStatus({ relay: { state: 'disabled' } }), NOW)).toBe(false)
+  })
+})

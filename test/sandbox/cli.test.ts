@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { main, parseCli } from '../../sandbox/cli'
+import { closeAll, receiver, sandbox, tempCode } from './helpers'
+
+afterEach(async () => {
+  vi.restoreAllMocks()
+  await closeAll()
+})
+
+describe('sandbox CLI arguments', () => {
+  it('parses the serve flags of the contract', () => {
+    expect(parseCli([])).toEqual({ kind: 'serve', port: 8788, host: '127.0.0.1' })
+    expect(
+      parseCli([
+        '--port',
+        '9000',
+        '--push-url',
+        'http://127.0.0.1:8787/wechat',
+        '--token',
+        'Tok123',
+        '--aes-key',
+        'k'.repeat(43),
+        '--appid',
+        'wxabc',
+        '--secret',
+        's3',
+        '--mode',
+        'safe',
+      ]),
+    ).toEqual({
+      kind: 'serve',
+      port: 9000,
+      host: '127.0.0.1',
+      pushUrl: 'http://127.0.0.1:8787/wechat',
+      token: 'Tok123',
+      aesKey: 'k'.repeat(43),
+      appId: 'wxabc',
+      secret: 's3',
+      mode: 'safe',
+    })
+    expect(() => parseCli(['--mode', 'loud'])).toThrow()
+    expect(() => parseCli(['--port', 'x'])).toThrow()
+    expect(() => parseCli(['--bogus'])).toThrow()
+  })
+
+  it('parses scan and unsubscribe', () => {
+    expect(parseCli(['scan', 'http://weixin.qq.com/q/abc', '--openid', 'o1'])).toEqual({
+      kind: 'scan',
+      url: 'http://weixin.qq.com/q/abc',
+      openid: 'o1',
+      sandbox: 'http://127.0.0.1:8788',
+      json: false,
+    })
+    expect(parseCli(['unsubscribe', '--openid', 'o1', '--sandbox', 'http://h:1'])).toMatchObject({
+      kind: 'unsubscribe',
+      sandbox: 'http://h:1',
+    })
+    expect(() => parseCli(['scan', '--openid', 'o1'])).toThrow(/url/)
+    expect(() => parseCli(['scan', 'http://weixin.qq.com/q/abc'])).toThrow(/openid/)
+  })
+})
+
+describe('sandbox CLI commands', () => {
+  it('scan calls a running sandbox and prints what the visitor sees', async () => {
+    const r = await receiver(() => ({}))
+    const sb = await sandbox({ pushUrl: r.url })
+    const code = await tempCode(sb, 'k:cli')
+    const out: string[] = []
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
+    expect(await main(['scan', code.url, '--openid', 'oCli', '--sandbox', sb.url])).toBe(0)
+    expect(out.join('\n')).toMatch(/^subscribe: 200 in \d+ ms/m)
+    expect(out.join('\n')).toContain('visitor sees: (nothing)')
+    expect(r.received).toHaveLength(1)
+    expect(await main(['scan', `${code.url}x`, '--openid', 'oCli', '--sandbox', sb.url])).toBe(1)
+    expect(out.at(-1)).toMatch(/unknown or expired/)
+  })
+
+  it('serve prints the url and keeps secrets in a 0600 file it removes on exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbx-cli-'))
+    const creds = join(dir, 'creds.json')
+    const secret = 'cli-test-secret-4242'
+    let child: ChildProcess | undefined
+    try {
+      child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'sandbox/cli.ts',
+          '--port',
+          '0',
+          '--secret',
+          secret,
+          '--mode',
+          'compat',
+          '--credentials',
+          creds,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], cwd: new URL('../..', import.meta.url) },
+      )
+      const banner = await new Promise<string>((resolve, reject) => {
+        let text = ''
+        const timer = setTimeout(() => reject(new Error(`no banner: ${text}`)), 20_000)
+        child?.stdout?.on('data', (d: Buffer) => {
+          text += d.toString()
+          if (text.includes('phone page:')) {
+            clearTimeout(timer)
+            resolve(text)
+          }
+        })
+        child?.once('exit', () => reject(new Error(`exited: ${text}`)))
+      })
+      const url = /^sandbox: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(banner)?.[1]
+      expect(url).toBeDefined()
+      expect(banner).not.toContain(secret)
+      expect(statSync(creds).mode & 0o777).toBe(0o600)
+      const saved = JSON.parse(readFileSync(creds, 'utf8')) as Record<string, unknown>
+      expect(saved).toMatchObject({ apiBase: url, appSecret: secret, mode: 'compat' })
+      expect(banner).not.toContain(String(saved.token))
+      expect(banner).not.toContain(String(saved.encodingAESKey))
+      const token = await fetch(
+        `${url}/cgi-bin/token?grant_type=client_credential&appid=${String(saved.appId)}&secret=${secret}`,
+      )
+      expect(((await token.json()) as { expires_in: number }).expires_in).toBe(7200)
+
+      const exited = new Promise((resolve) => child?.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+      expect(existsSync(creds)).toBe(false)
+    } finally {
+      if (child && child.exitCode === null) child.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,0 +1,140 @@
+// WeChat's delivery rules (timeout, three tries, same CreateTime) and what the visitor sees.
+import { afterEach, describe, expect, it } from 'vitest'
+import { WechatCipher } from '../../shared/wechat/crypto'
+import { parsePushXml } from '../../shared/wechat/push'
+import { buildEncryptedReply, buildTextReply } from '../../shared/wechat/reply'
+import { SERVICE_UNAVAILABLE, type Sandbox } from '../../sandbox/server'
+import type { PushMode } from '../../sandbox/options'
+import { closeAll, getJson, receiver, sandbox, tempCode, type ReceiverAnswer } from './helpers'
+
+afterEach(closeAll)
+
+/** Short so tests don't wait WeChat's real 5 s. */
+const TIMEOUT_MS = 400
+
+async function setup(answer: (i: number) => ReceiverAnswer, mode: PushMode = 'plain') {
+  const r = await receiver((_p, i) => answer(i))
+  const sb = await sandbox({ pushUrl: r.url, pushTimeoutMs: TIMEOUT_MS, mode })
+  const code = await tempCode(sb, 'desk:1')
+  return { r, sb, code }
+}
+
+function textReply(sb: Sandbox, content: string, openid = 'oV', from = sb.options.originalId) {
+  return buildTextReply({ toUser: openid, fromUser: from, content, createTime: 1_700_000_000 })
+}
+
+describe('delivery', () => {
+  it('tries three times in all when nobody answers in time, with the same CreateTime', async () => {
+    const { r, sb, code } = await setup(() => ({ delayMs: TIMEOUT_MS * 10 }))
+    const result = await sb.scan(code.url, 'oV')
+    expect(result.attempts).toHaveLength(3)
+    for (const a of result.attempts) {
+      expect(a.status).toBeNull()
+      expect(a.error).toMatch(/no answer/)
+    }
+    expect(r.received).toHaveLength(3)
+    const times = new Set(r.received.map((p) => parsePushXml(p.body).createTime))
+    expect([...times]).toEqual([result.createTime])
+    expect(new Set(r.received.map((p) => p.body)).size).toBe(1)
+    expect(result.reply).toMatchObject({ kind: 'error', visitorSees: SERVICE_UNAVAILABLE })
+  })
+
+  it('stops at the first answer after a timeout', async () => {
+    const { r, sb, code } = await setup((i) => (i === 0 ? { delayMs: TIMEOUT_MS * 10 } : {}))
+    const result = await sb.scan(code.url, 'oV')
+    expect(result.attempts.map((a) => a.status)).toEqual([null, 200])
+    expect(r.received).toHaveLength(2)
+    expect(result.reply).toEqual({ kind: 'none', visitorSees: null })
+  })
+
+  it('retries error statuses, and gives up after three', async () => {
+    const { r, sb, code } = await setup(() => ({ status: 503, body: 'down' }))
+    const result = await sb.scan(code.url, 'oV')
+    expect(result.attempts.map((a) => a.status)).toEqual([503, 503, 503])
+    expect(r.received).toHaveLength(3)
+    expect(result.reply.kind).toBe('error')
+  })
+
+  it('gives up when the server cannot be reached', async () => {
+    const r = await receiver(() => ({}))
+    const deadUrl = r.url
+    await r.close()
+    const sb = await sandbox({ pushUrl: deadUrl, pushTimeoutMs: TIMEOUT_MS })
+    const code = await tempCode(sb, 'k:dead')
+    const result = await sb.scan(code.url, 'oV')
+    expect(result.attempts).toHaveLength(3)
+    expect(result.attempts.every((a) => a.status === null && a.error !== undefined)).toBe(true)
+    expect(result.reply.kind).toBe('error')
+  })
+
+  it('records every try in GET /sandbox/pushes', async () => {
+    const { sb, code } = await setup((i) => (i === 0 ? { status: 500 } : {}))
+    await sb.scan(code.url, 'oV')
+    await sb.scan(code.url, 'oV')
+    const { json } = await getJson(`${sb.url}/sandbox/pushes`)
+    const pushes = json.pushes as Array<{ event: string; openid: string; attempts: unknown[] }>
+    expect(pushes.map((p) => [p.event, p.openid, p.attempts.length])).toEqual([
+      ['subscribe', 'oV', 2],
+      ['SCAN', 'oV', 1],
+    ])
+  })
+})
+
+describe('what the visitor sees', () => {
+  it('nothing for success or an empty body', async () => {
+    for (const body of ['success', '', '  success\n']) {
+      const { sb, code } = await setup(() => ({ body }))
+      expect((await sb.scan(code.url, 'oV')).reply).toEqual({ kind: 'none', visitorSees: null })
+    }
+  })
+
+  it('the text of a valid passive reply', async () => {
+    const { sb, code } = await setup(() => ({ body: textReply(sb, '欢迎光临 #12') }))
+    const result = await sb.scan(code.url, 'oV')
+    expect(result.attempts).toHaveLength(1)
+    expect(result.reply).toEqual({ kind: 'text', visitorSees: '欢迎光临 #12' })
+  })
+
+  it('"cannot provide service" for garbage, without retrying', async () => {
+    const { r, sb, code } = await setup(() => ({ body: 'OK thanks' }))
+    const result = await sb.scan(code.url, 'oV')
+    expect(r.received).toHaveLength(1)
+    expect(result.attempts[0]?.body).toBe('OK thanks')
+    expect(result.reply).toMatchObject({ kind: 'error', visitorSees: SERVICE_UNAVAILABLE })
+  })
+
+  it('"cannot provide service" for a reply addressed to someone else', async () => {
+    const { sb, code } = await setup(() => ({ body: textReply(sb, 'hi', 'oSomeoneElse') }))
+    expect((await sb.scan(code.url, 'oV')).reply.kind).toBe('error')
+  })
+
+  it('safe mode: a signed, encrypted reply shows its text; plaintext or a bad signature does not', async () => {
+    let variant: 'good' | 'bad-signature' | 'plaintext' | 'other-appid' = 'good'
+    const { code, sb } = await setup(() => {
+      const cipher = new WechatCipher({
+        encodingAESKey: sb.options.encodingAESKey,
+        appId: variant === 'other-appid' ? 'wxsomeoneelse' : sb.options.appId,
+      })
+      const inner = textReply(sb, '你好')
+      if (variant === 'plaintext') return { body: inner }
+      const token = variant === 'bad-signature' ? 'WrongToken' : sb.options.token
+      return {
+        body: buildEncryptedReply({ cipher, token, replyXml: inner, timestamp: 1, nonce: '7' }),
+      }
+    }, 'safe')
+    expect((await sb.scan(code.url, 'oV')).reply).toEqual({ kind: 'text', visitorSees: '你好' })
+    for (const v of ['bad-signature', 'plaintext', 'other-appid'] as const) {
+      variant = v
+      const result = await sb.scan(code.url, 'oV')
+      expect(result.reply, v).toMatchObject({ kind: 'error', visitorSees: SERVICE_UNAVAILABLE })
+    }
+  })
+
+  it('compat mode takes a plaintext reply', async () => {
+    const { sb, code } = await setup(() => ({ body: textReply(sb, 'plain is fine') }), 'compat')
+    expect((await sb.scan(code.url, 'oV')).reply).toEqual({
+      kind: 'text',
+      visitorSees: 'plain is fine',
+    })
+  })
+})

@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createFileLogger } from '../../electron/main/log'
+import { redactText, redactValue } from '../../electron/main/redact'
+
+const APP_SECRET = '0123456789abcdef0123456789abcdef'
+const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o'
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
+const RELAY_TOKEN = 'rt_Zk3lQ9x-2mPq'
+
+describe('redaction', () => {
+  it('scrubs secrets and openids out of free text', () => {
+    const lines = [
+      `GET /cgi-bin/token?grant_type=client_credential&appid=wx1&secret=${APP_SECRET}`,
+      `POST /cgi-bin/qrcode/create?access_token=${RELAY_TOKEN}x`,
+      `Authorization: Bearer ${RELAY_TOKEN}`,
+      `{"appSecret":"${APP_SECRET}"}`,
+      `scan from ${OPENID} accepted`,
+      `encodingAESKey=${AES_KEY}`,
+      `pin: 123456`,
+    ]
+    const out = lines.map(redactText).join('\n')
+    for (const secret of [APP_SECRET, RELAY_TOKEN, OPENID, AES_KEY, '123456']) {
+      expect(out).not.toContain(secret)
+    }
+    // What is not secret stays readable.
+    expect(out).toContain('/cgi-bin/token')
+    expect(out).toContain('accepted')
+  })
+
+  it('replaces secret-named fields in structured details, at any depth', () => {
+    const out = JSON.stringify(
+      redactValue({
+        kioskId: 'booth-1',
+        settings: { appSecret: 'short', relayToken: 'also-short', newPin: '4321' },
+        scans: [{ openid: 'o-short', scene: 'booth-1:ab' }],
+        error: new Error(`bad secret=${APP_SECRET}`),
+      }),
+    )
+    for (const secret of ['short', 'also-short', '4321', 'o-short', APP_SECRET]) {
+      expect(out).not.toContain(`"${secret}"`)
+      expect(out).not.toContain(APP_SECRET)
+    }
+    expect(out).toContain('booth-1:ab')
+    expect(out).toContain('"kioskId":"booth-1"')
+  })
+})
+
+describe('file logger', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'scandesk-log-'))
+  })
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('writes redacted lines', () => {
+    const log = createFileLogger({ dir, now: () => Date.UTC(2025, 0, 2, 3, 4, 5) })
+    log.info(`token refresh with secret=${APP_SECRET}`, { relayToken: RELAY_TOKEN, seq: 7 })
+    log.debug('not at info level')
+    const text = readFileSync(join(dir, 'main.log'), 'utf8')
+    expect(text).toContain('2025-01-02T03:04:05.000Z INFO  token refresh')
+    expect(text).toContain('"seq":7')
+    expect(text).not.toContain(APP_SECRET)
+    expect(text).not.toContain(RELAY_TOKEN)
+    expect(text).not.toContain('not at info level')
+  })
+
+  it('rotates by size and keeps a bounded number of files', () => {
+    const log = createFileLogger({ dir, maxBytes: 400, maxFiles: 2 })
+    for (let i = 0; i < 60; i++) log.info(`line ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`)
+    const files = readdirSync(dir).sort()
+    expect(files).toEqual(['main.log', 'main.log.1', 'main.log.2'])
+    for (const file of files) {
+      expect(readFileSync(join(dir, file)).length).toBeLessThanOrEqual(400)
+    }
+    // Newest in main.log, the one before in .1; the oldest lines are gone.
+    expect(readFileSync(join(dir, 'main.log'), 'utf8')).toContain('line 059')
+    const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('')
+    expect(all).not.toContain('line 000')
+    expect(existsSync(join(dir, 'main.log.3'))).toBe(false)
+  })
+
+  it('continues an existing file after a restart', () => {
+    createFileLogger({ dir }).info('first run')
+    createFileLogger({ dir }).info('second run')
+    const text = readFileSync(join(dir, 'main.log'), 'utf8')
+    expect(text).toMatch(/first run[\s\S]*second run/)
+  })
+})

@@ -1,0 +1,338 @@
+/**
+ * electron/main/index.ts end to end, with `electron` mocked by the fakes and the kiosk core
+ * replaced through the adapter module (the one seam between shell and core).
+ */
+import { EventEmitter } from 'node:events'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ShellCore } from '../../electron/main/core-adapter'
+import type { KioskEventName } from '../../shared/ipc'
+import { kioskMethods } from '../../shared/ipc'
+import { FakeBrowserWindow, FakeEvent, FakeIpcMain, FakeSession, FakeWebContents } from './fakes'
+
+class FakeApp extends EventEmitter {
+  isPackaged = true
+  gotLock = true
+  sandboxed = false
+  quitRequests = 0
+  quitted = false
+  relaunched = 0
+  constructor(private readonly dir: string) {
+    super()
+  }
+  requestSingleInstanceLock() {
+    return this.gotLock
+  }
+  enableSandbox() {
+    this.sandboxed = true
+  }
+  whenReady() {
+    return Promise.resolve()
+  }
+  getPath(name: string) {
+    return name === 'userData' ? this.dir : join(this.dir, name)
+  }
+  getAppPath() {
+    return this.dir
+  }
+  getVersion() {
+    return '0.1.0'
+  }
+  relaunch() {
+    this.relaunched++
+  }
+  getLoginItemSettings() {
+    return { openAtLogin: false }
+  }
+  setLoginItemSettings() {}
+  /** Like Electron: 'before-quit' first, and a listener may hold the quit. */
+  quit() {
+    this.quitRequests++
+    const event = new FakeEvent()
+    this.emit('before-quit', event)
+    if (!event.defaultPrevented) this.quitted = true
+  }
+}
+
+interface Harness {
+  app: FakeApp
+  ipcMain: FakeIpcMain
+  session: FakeSession
+  menu: { setApplicationMenu: ReturnType<typeof vi.fn> }
+  dialog: { showMessageBox: ReturnType<typeof vi.fn>; showErrorBox: ReturnType<typeof vi.fn> }
+  blockers: Set<number>
+  core: ShellCore & {
+    adminUnlocked: boolean
+    closed: boolean
+    emit?: (n: KioskEventName, p: unknown) => void
+  }
+  startShellCore: () => Promise<ShellCore>
+}
+
+const h = vi.hoisted(() => ({ current: null as unknown as Harness }))
+
+vi.mock('electron', () => ({
+  get app() {
+    return h.current.app
+  },
+  get BrowserWindow() {
+    return FakeBrowserWindow
+  },
+  get ipcMain() {
+    return h.current.ipcMain
+  },
+  get session() {
+    return { defaultSession: h.current.session }
+  },
+  get Menu() {
+    return h.current.menu
+  },
+  get dialog() {
+    return h.current.dialog
+  },
+  get powerSaveBlocker() {
+    let next = 1
+    const blockers = h.current.blockers
+    return {
+      start: () => {
+        blockers.add(next)
+        return next++
+      },
+      stop: (id: number) => blockers.delete(id),
+      isStarted: (id: number) => blockers.has(id),
+    }
+  },
+  get safeStorage() {
+    return {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+      encryptString: (s: string) => Buffer.from(s).reverse(),
+      decryptString: (b: Buffer) => Buffer.from(b).reverse().toString(),
+    }
+  },
+}))
+
+vi.mock('../../electron/main/core-adapter', () => ({
+  startShellCore: () => h.current.startShellCore(),
+  willRunDemo: () => false,
+  isStartupProblem: (e: unknown) => e instanceof Error && e.name === 'ConfigFileError',
+}))
+
+let dir: string
+let processHandlers: Map<string, (arg: unknown) => void>
+
+function fakeCore(): Harness['core'] {
+  const core: Harness['core'] = {
+    adminUnlocked: false,
+    closed: false,
+    initialPin: '246810',
+    handlers: {
+      setLocale: () => ({ ok: true }),
+    } as unknown as ShellCore['handlers'],
+    isAdminUnlocked: () => core.adminUnlocked,
+    onEvent: (listener) => {
+      core.emit = listener
+      return () => undefined
+    },
+    close: () => {
+      core.closed = true
+      return Promise.resolve()
+    },
+  }
+  return core
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'scandesk-main-'))
+  const core = fakeCore()
+  h.current = {
+    app: new FakeApp(dir),
+    ipcMain: new FakeIpcMain(),
+    session: new FakeSession(),
+    menu: { setApplicationMenu: vi.fn() },
+    dialog: {
+      showMessageBox: vi.fn(() => Promise.resolve({ response: 0 })),
+      showErrorBox: vi.fn(),
+    },
+    blockers: new Set(),
+    core,
+    startShellCore: () => Promise.resolve(core),
+  }
+  FakeBrowserWindow.instances = []
+  // Electron sets this; plain Node does not.
+  Object.defineProperty(process, 'resourcesPath', { value: dir, configurable: true })
+  processHandlers = new Map()
+  // index.ts installs process-wide handlers: capture them instead of touching the test worker.
+  const realOn = process.on.bind(process)
+  vi.spyOn(process, 'on').mockImplementation(((event: string, listener: (arg: unknown) => void) => {
+    if (event === 'uncaughtException' || event === 'unhandledRejection') {
+      processHandlers.set(event, listener)
+      return process
+    }
+    return realOn(event, listener)
+  }) as typeof process.on)
+  vi.resetModules()
+})
+
+afterEach(() => {
+  vi.restoreAllMocks()
+  Reflect.deleteProperty(process, 'resourcesPath')
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function launch(): Promise<void> {
+  await import('../../electron/main/index')
+}
+
+async function launched(): Promise<FakeBrowserWindow> {
+  await launch()
+  await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1))
+  return FakeBrowserWindow.instances[0] as FakeBrowserWindow
+}
+
+const mainLog = () => readFileSync(join(dir, 'logs', 'main.log'), 'utf8')
+
+describe('single instance', () => {
+  it('a second launch quits without opening anything', async () => {
+    h.current.app.gotLock = false
+    await launch()
+    expect(h.current.app.quitted).toBe(true)
+    expect(FakeBrowserWindow.instances).toHaveLength(0)
+    expect(h.current.ipcMain.handlers.size).toBe(0)
+  })
+
+  it('the running kiosk is brought forward by a second launch', async () => {
+    const win = await launched()
+    win.calls.length = 0
+    win.minimized = true
+    h.current.app.emit('second-instance')
+    expect(win.calls).toEqual(expect.arrayContaining(['restore', 'show', 'focus']))
+  })
+})
+
+describe('startup wiring', () => {
+  it('opens one locked-down kiosk window with sandboxing everywhere and no menu', async () => {
+    const win = await launched()
+    expect(h.current.app.sandboxed).toBe(true)
+    expect(h.current.menu.setApplicationMenu).toHaveBeenCalledWith(null)
+    expect(win.options).toMatchObject({ kiosk: true, fullscreen: true, alwaysOnTop: true })
+    expect(win.options['webPreferences']).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    })
+    expect(win.loadedUrls[0]).toMatch(/^file:\/\/.*\/renderer\/index\.html$/)
+    expect(h.current.session.permissionRequestHandler).not.toBeNull()
+    expect(h.current.session.headersListener).not.toBeNull()
+  })
+
+  it('serves IPC to the kiosk window only', async () => {
+    const win = await launched()
+    const { ipcMain } = h.current
+    expect(ipcMain.handlers.size).toBe(Object.keys(kioskMethods).length)
+    const ours = { sender: win.webContents, senderFrame: win.webContents.mainFrame }
+    await expect(ipcMain.invoke('kiosk:setLocale', ours, { locale: 'en' })).resolves.toEqual({
+      ok: true,
+      value: { ok: true },
+    })
+    const stranger = new FakeWebContents(win.webContents.mainFrame.url)
+    await expect(
+      ipcMain.invoke(
+        'kiosk:setLocale',
+        { sender: stranger, senderFrame: stranger.mainFrame },
+        { locale: 'en' },
+      ),
+    ).rejects.toThrow(/Refused/)
+    // Admin methods stay locked until the core says the PIN was entered.
+    expect(await ipcMain.invoke('kiosk:getSettings', ours)).toMatchObject({
+      ok: false,
+      error: { code: 'admin_locked' },
+    })
+  })
+
+  it('forwards core events to the window after checking them', async () => {
+    const win = await launched()
+    h.current.core.emit?.('locale', 'zh-CN')
+    h.current.core.emit?.('locale', 'klingon')
+    expect(win.webContents.sent).toEqual([{ channel: 'kiosk-event:locale', args: ['zh-CN'] }])
+  })
+
+  it('shows a newly generated admin PIN once, and never logs it', async () => {
+    await launched()
+    await vi.waitFor(() => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1))
+    expect(JSON.stringify(h.current.dialog.showMessageBox.mock.calls[0])).toContain('246810')
+    expect(mainLog()).not.toContain('246810')
+  })
+
+  it('keeps the display awake while the kiosk screen is shown', async () => {
+    const win = await launched()
+    expect(h.current.blockers.size).toBe(0)
+    win.emit('show')
+    expect(h.current.blockers.size).toBe(1)
+    win.emit('closed')
+    expect(h.current.blockers.size).toBe(0)
+  })
+
+  it('explains a startup problem and quits', async () => {
+    h.current.startShellCore = () =>
+      Promise.reject(
+        Object.assign(new Error('settings.json is invalid at "relayUrl": bad url'), {
+          name: 'ConfigFileError',
+        }),
+      )
+    await launch()
+    await vi.waitFor(() => expect(h.current.dialog.showErrorBox).toHaveBeenCalledTimes(1))
+    expect(h.current.dialog.showErrorBox.mock.calls[0]?.[1]).toContain('settings.json is invalid')
+    expect(h.current.app.quitted).toBe(true)
+    expect(FakeBrowserWindow.instances).toHaveLength(0)
+  })
+
+  it('does not show an unexpected error’s text, only where the log is', async () => {
+    h.current.startShellCore = () => Promise.reject(new Error('EACCES /secret/path'))
+    await launch()
+    await vi.waitFor(() => expect(h.current.dialog.showErrorBox).toHaveBeenCalledTimes(1))
+    const shown = String(h.current.dialog.showErrorBox.mock.calls[0]?.[1])
+    expect(shown).not.toContain('/secret/path')
+    expect(shown).toContain(join(dir, 'logs'))
+  })
+})
+
+describe('quitting', () => {
+  it('the window refuses to close until the admin area is unlocked', async () => {
+    const win = await launched()
+    expect(win.tryClose()).toBe(false)
+    h.current.core.adminUnlocked = true
+    expect(win.tryClose()).toBe(true)
+  })
+
+  it('closes the core (and SQLite) before the app exits', async () => {
+    const win = await launched()
+    const { app, core } = h.current
+    app.quit()
+    // The first quit is held while the core stops…
+    expect(app.quitted).toBe(false)
+    await vi.waitFor(() => expect(app.quitted).toBe(true))
+    expect(core.closed).toBe(true)
+    expect(app.quitRequests).toBe(2)
+    // …and from then on the window may close without the PIN.
+    expect(win.tryClose()).toBe(true)
+    expect(mainLog()).toContain('ScanDesk stopped')
+  })
+})
+
+describe('main-process errors', () => {
+  it('are logged, with secrets scrubbed', async () => {
+    await launched()
+    processHandlers.get('uncaughtException')?.(
+      new Error('boom while calling /cgi-bin/token?secret=0123456789abcdef0123456789abcdef'),
+    )
+    processHandlers.get('unhandledRejection')?.(new Error('rejected for real'))
+    const text = mainLog()
+    expect(text).toContain('uncaught exception in the main process')
+    expect(text).toContain('boom while calling')
+    expect(text).toContain('rejected for real')
+    expect(text).not.toContain('0123456789abcdef0123456789abcdef')
+  })
+})

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Session } from 'electron'
+import { describe, expect, it } from 'vitest'
+import { contentSecurityPolicy, parsePolicy } from '../../electron/main/csp'
+import { lockDownSession } from '../../electron/main/lockdown'
+import { FakeEvent, FakeSession, memoryLogger } from './fakes'
+
+const policy = contentSecurityPolicy({ kind: 'file', file: '/app/out/renderer/index.html' })
+
+function lockedSession() {
+  const session = new FakeSession()
+  lockDownSession(session as unknown as Session, { csp: policy, log: memoryLogger() })
+  return session
+}
+
+describe('permissions', () => {
+  it.each([
+    'media',
+    'geolocation',
+    'notifications',
+    'openExternal',
+    'clipboard-read',
+    'fullscreen',
+  ])('denies a %s request', (permission) => {
+    const session = lockedSession()
+    const answers: boolean[] = []
+    session.permissionRequestHandler?.({}, permission, (granted) => answers.push(granted))
+    expect(answers).toEqual([false])
+  })
+
+  it('answers permission checks and device requests with no', () => {
+    const session = lockedSession()
+    expect(session.permissionCheckHandler?.({}, 'media', 'file://')).toBe(false)
+    expect(session.devicePermissionHandler?.({ deviceType: 'usb' })).toBe(false)
+  })
+
+  it('refuses downloads (a save dialog is a way out of the kiosk)', () => {
+    const session = lockedSession()
+    const event = new FakeEvent()
+    session.emit('will-download', event, {}, {})
+    expect(event.defaultPrevented).toBe(true)
+  })
+})
+
+describe('Content-Security-Policy header', () => {
+  it('is added to every response, replacing any policy header', () => {
+    const session = lockedSession()
+    let headers: Record<string, string[]> | undefined
+    session.headersListener?.(
+      {
+        responseHeaders: {
+          'content-security-policy': ["default-src *; script-src * 'unsafe-eval'"],
+          'Content-Type': ['text/html'],
+        },
+      },
+      (response) => (headers = response.responseHeaders),
+    )
+    expect(headers?.['Content-Type']).toEqual(['text/html'])
+    const policies = Object.entries(headers ?? {}).filter(
+      ([name]) => name.toLowerCase() === 'content-security-policy',
+    )
+    expect(policies).toEqual([['Content-Security-Policy', [policy]]])
+  })
+
+  it('allows no more than renderer/index.html’s own policy, directive by directive', () => {
+    const html = readFileSync(resolve('renderer/index.html'), 'utf8')
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
+    expect(meta).toBeDefined()
+    const page = parsePolicy(meta ?? '')
+    const header = parsePolicy(policy)
+    const effective = (p: Map<string, string[]>, name: string) =>
+      p.get(name) ?? p.get('default-src') ?? ['*']
+    for (const name of new Set([...page.keys(), ...header.keys()])) {
+      const allowedByHeader = effective(header, name)
+      const allowedByPage = effective(page, name)
+      if (allowedByHeader.includes("'none'")) continue
+      for (const source of allowedByHeader) expect(allowedByPage, name).toContain(source)
+    }
+    // And it is strict where a meta tag cannot be: no plugins, no framing, no <base>.
+    expect(header.get('object-src')).toEqual(["'none'"])
+    expect(header.get('frame-ancestors')).toEqual(["'none'"])
+    expect(header.get('base-uri')).toEqual(["'none'"])
+    expect(header.get('script-src')).toEqual(["'self'"])
+  })
+
+  it('lets the dev server’s hot-reload socket through in development only', () => {
+    const dev = parsePolicy(contentSecurityPolicy({ kind: 'dev', url: 'http://localhost:5173/' }))
+    expect(dev.get('connect-src')).toEqual(["'self'", 'ws://localhost:5173'])
+    expect(parsePolicy(policy).get('connect-src')).toEqual(["'self'"])
+  })
+})
