@@ -46,10 +46,26 @@ function run(command, commandArgs) {
   })
 }
 
-const electron = electronBinary()
+// Electron 45 fetches its binary on first use rather than at install: try once, quietly,
+// unless the user asked to skip it. Offline this fails within a second.
+function fetchElectronBinary() {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return Promise.resolve(1)
+  return new Promise((resolveFetch) => {
+    const child = spawn(process.execPath, [binScript('electron', 'install.js')], {
+      cwd: root,
+      stdio: 'ignore',
+      timeout: 300_000,
+    })
+    child.on('error', () => resolveFetch(1))
+    child.on('exit', (code) => resolveFetch(code ?? 1))
+  })
+}
+
+let electron = electronBinary()
+if (!electron && (await fetchElectronBinary()) === 0) electron = electronBinary()
 if (!electron) {
   process.stdout.write(
-    "Electron's binary is missing (not downloaded with this install), so the kiosk is served to a browser instead: open the kiosk: address printed below.\n",
+    "Electron's binary is missing and could not be downloaded, so the kiosk is served to a browser instead: open the kiosk: address printed below.\n",
   )
 }
 const electronVite = binScript('electron-vite', 'bin/electron-vite.js')
