@@ -210,6 +210,16 @@ export type MethodInput<K extends KioskMethodName> = MethodOf<K>['input'] extend
   ? z.input<MethodOf<K>['input']>
   : never
 export type MethodOutput<K extends KioskMethodName> = z.output<MethodOf<K>['output']>
+/** A method's input after its schema's defaults are applied (undefined for no-input methods). */
+export type ParsedInput<K extends KioskMethodName> = MethodOf<K>['input'] extends z.ZodType
+  ? z.output<MethodOf<K>['input']>
+  : undefined
+
+/** What the main process implements for one method; inputs arrive parsed and checked. */
+export type KioskHandler<K extends KioskMethodName> = (
+  input: ParsedInput<K>,
+) => Promise<MethodOutput<K>> | MethodOutput<K>
+export type KioskHandlers = { [K in KioskMethodName]: KioskHandler<K> }
 
 /** Events from the main process to the renderer. */
 export const kioskEvents = {

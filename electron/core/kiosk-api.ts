@@ -1,8 +1,7 @@
 /**
- * The kiosk API dispatcher for bridges that are not Electron IPC (web mode, tests):
- * input checked with the method's schema, admin methods gated by the PIN session, output
- * checked against the contract. The Electron shell does the same with its own IPC wrapper
- * around the same `KioskHandlers`.
+ * The kiosk API dispatcher behind every bridge (Electron IPC, web mode, tests): input checked
+ * with the method's schema, admin methods gated by the PIN session, output checked against the
+ * contract. Bridges add only their own transport checks (sender, origin, secret).
  */
 import { ZodError } from 'zod'
 import {
@@ -10,24 +9,14 @@ import {
   KioskErrorCode,
   kioskMethods,
   parseMethodInput,
-  type KioskMethodName,
-  type MethodOutput,
+  type KioskHandler,
+  type KioskHandlers,
+  type ParsedInput,
 } from '../../shared/ipc'
 import { formatPath } from './json-file'
 import { KioskError } from './kiosk-error'
 
-/** A method's input after its schema's defaults are applied (undefined for no-input methods). */
-export type ParsedInput<K extends KioskMethodName> = (typeof kioskMethods)[K]['input'] extends {
-  parse(value: unknown): infer T
-}
-  ? T
-  : undefined
-
-export type KioskHandler<K extends KioskMethodName> = (
-  input: ParsedInput<K>,
-) => Promise<MethodOutput<K>> | MethodOutput<K>
-
-export type KioskHandlers = { [K in KioskMethodName]: KioskHandler<K> }
+export type { KioskHandler, KioskHandlers, ParsedInput }
 
 export interface DispatcherOptions {
   handlers: KioskHandlers

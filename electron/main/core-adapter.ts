@@ -4,18 +4,18 @@
  */
 import type { KioskEventName } from '../../shared/ipc'
 import { ConfigFileError } from '../core/json-file'
+import type { KioskCall } from '../core/kiosk-api'
 import { startKioskRuntime, StartupError, type Provisioning } from '../core/kiosk-runtime'
 import { loadSettings } from '../core/settings'
 import { VaultError, type SecretVault } from '../core/vault'
-import type { KioskHandlers } from './ipc'
 import type { Logger } from './log'
 import type { StartAtLogin } from './login-item'
 
 export type { Provisioning }
 
 export interface ShellCore {
-  /** The contract's handlers; inputs arrive parsed (ipc.ts validates). */
-  readonly handlers: KioskHandlers
+  /** The core's dispatcher: checks input, admin lock and output for every contract method. */
+  readonly call: KioskCall
   /** The PIN generated on this first start, to show the operator once; else null. */
   readonly initialPin: string | null
   /** Whether the admin area is unlocked (also extends the admin session, as any admin use does). */
@@ -53,7 +53,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
   })
   const { core } = runtime
   return {
-    handlers: core.handlers,
+    call: core.call,
     initialPin: core.initialPin,
     isAdminUnlocked: () => core.auth.checkAndTouch(),
     onEvent: (listener) => core.events.onAny(listener),

@@ -129,8 +129,7 @@ async function start(): Promise<void> {
   registerKioskIpc({
     ipcMain,
     isTrustedSender: (event) => kiosk.isKioskFrame(event.sender, event.senderFrame),
-    isAdminUnlocked: () => core.isAdminUnlocked(),
-    handlers: core.handlers,
+    call: core.call,
     log,
   })
   const sendEvent = createEventSender({

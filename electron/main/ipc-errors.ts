@@ -45,6 +45,7 @@ function isPublicError(error: unknown): error is { code: KioskErrorCode; message
 }
 
 function errorMessage(error: unknown): string {
+  if (typeof error === 'string') return error
   return error instanceof Error ? error.message : 'invalid input'
 }
 

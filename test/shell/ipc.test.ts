@@ -1,7 +1,9 @@
 import type { IpcMainInvokeEvent } from 'electron'
 import { describe, expect, it, vi } from 'vitest'
 import { KioskError } from '../../electron/core/kiosk-error'
-import { createEventSender, registerKioskIpc, type KioskHandlers } from '../../electron/main/ipc'
+import { createDispatcher } from '../../electron/core/kiosk-api'
+import { createEventSender, registerKioskIpc } from '../../electron/main/ipc'
+import type { KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
 import { FakeIpcMain, FakeWebContents, memoryLogger } from './fakes'
 
@@ -46,8 +48,11 @@ function setup(overrides: Partial<KioskHandlers> = {}) {
     isTrustedSender: (event: IpcMainInvokeEvent) =>
       (event.sender as unknown) === kioskContents &&
       (event.senderFrame as unknown) === kioskContents.mainFrame,
-    isAdminUnlocked: () => state.adminUnlocked,
-    handlers,
+    call: createDispatcher({
+      handlers,
+      isAdminUnlocked: () => state.adminUnlocked,
+      log: (message) => log.error(message),
+    }),
     log,
   })
   const invoke = (event: unknown, name: string, ...args: unknown[]) =>

@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createDispatcher } from '../../electron/core/kiosk-api'
 import type { ShellCore } from '../../electron/main/core-adapter'
-import type { KioskEventName } from '../../shared/ipc'
+import type { KioskEventName, KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
 import { FakeBrowserWindow, FakeEvent, FakeIpcMain, FakeSession, FakeWebContents } from './fakes'
 
@@ -128,9 +129,10 @@ function fakeCore(): Harness['core'] {
     adminUnlocked: false,
     closed: false,
     initialPin: '246810',
-    handlers: {
-      setLocale: () => ({ ok: true }),
-    } as unknown as ShellCore['handlers'],
+    call: createDispatcher({
+      handlers: { setLocale: () => ({ ok: true }) } as unknown as KioskHandlers,
+      isAdminUnlocked: () => core.adminUnlocked,
+    }),
     isAdminUnlocked: () => core.adminUnlocked,
     onEvent: (listener) => {
       core.emit = listener
