@@ -73,6 +73,10 @@ const build = await run(process.execPath, [electronVite, 'build'])
 if (build !== 0) process.exit(build)
 
 if (electron) {
+  // The Electron app loads its own build of better-sqlite3 (docs/NATIVE-MODULES.md); make it
+  // once per Electron version (a no-op when it is already there).
+  const native = await run(process.execPath, [join(root, 'scripts/electron-native.mjs')])
+  if (native !== 0) process.exit(native)
   process.exit(await run(electron, ['.', ...args]))
 } else {
   const tsx = binScript('tsx', 'dist/cli.mjs')
