@@ -1,12 +1,10 @@
 // The phone page in a real Chromium: pick a code, scan, see the passive reply as a chat bubble.
 // Needs Debian's chromium (CI installs it); a missing browser fails the test, it does not skip.
-import { chromium } from 'playwright-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parsePushXml } from '../../shared/wechat/push'
 import { buildTextReply } from '../../shared/wechat/reply'
+import { launchChromium } from '../e2e/browser'
 import { closeAll, receiver, sandbox, tempCode } from './helpers'
-
-const CHROMIUM = '/usr/bin/chromium'
 
 afterEach(closeAll)
 
@@ -22,17 +20,7 @@ describe('phone page in Chromium', () => {
     })
     const sb = await sandbox({ pushUrl: r.url })
     const code = await tempCode(sb, 'booth:7')
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
+    const browser = await launchChromium()
     try {
       const page = await browser.newPage()
       const errors: string[] = []
