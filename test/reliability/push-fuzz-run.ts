@@ -81,7 +81,8 @@ export async function runPushFuzz(
     heapSamplesMb: [],
   }
   const fail = (c: FuzzCase, why: string) => {
-    if (report.failures.length < 20) report.failures.push(`${c.kind} ${c.path.slice(0, 80)}: ${why}`)
+    if (report.failures.length < 20)
+      report.failures.push(`${c.kind} ${c.path.slice(0, 80)}: ${why}`)
   }
   // Batches of `concurrency`; the stored count is compared around each batch, so a refusal
   // in a batch with no 200 must leave the count where it was.

@@ -1,0 +1,98 @@
+/**
+ * The relay in its own process for the storm and memory benches, so the relay's heap and CPU
+ * are not mixed with the hundreds of bench clients. Driven over IPC (see storm.ts).
+ */
+import { runInNewContext } from 'node:vm'
+import { setFlagsFromString } from 'node:v8'
+import { z } from 'zod'
+import { Redis } from 'ioredis'
+import { startBenchRelay, type BenchRelay } from './env'
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+const msgSchema = z.discriminatedUnion('cmd', [
+  z.object({ cmd: z.literal('start'), backend: z.enum(['sqlite', 'redis']) }),
+  z.object({ cmd: z.literal('kiosks'), from: z.number(), n: z.number(), events: z.number() }),
+  z.object({ cmd: z.literal('mem') }),
+  z.object({ cmd: z.literal('acked'), n: z.number() }),
+  z.object({ cmd: z.literal('stop') }),
+])
+
+let env: BenchRelay | null = null
+let redis: Redis | null = null
+
+function need(): BenchRelay {
+  if (env === null) throw new Error('not started')
+  return env
+}
+
+async function redisUsed(): Promise<number | null> {
+  if (redis === null) return null
+  const info = await redis.info('memory')
+  const m = /used_memory:(\d+)/.exec(info)
+  return m?.[1] ? Number(m[1]) : null
+}
+
+async function handle(raw: unknown): Promise<unknown> {
+  const m = msgSchema.parse(raw)
+  switch (m.cmd) {
+    case 'start': {
+      env = await startBenchRelay(m.backend)
+      if (env.redisUrl !== null) redis = new Redis({ path: env.redisUrl })
+      return { url: env.relay.url }
+    }
+    case 'kiosks': {
+      const { relay } = need()
+      const tokens: string[] = []
+      for (let k = m.from; k < m.from + m.n; k++) {
+        const id = `s${k}`
+        tokens.push(await relay.addKiosk(id))
+        // One kiosk's events in one go: the SQLite store group-commits them.
+        const appends: Array<Promise<unknown>> = []
+        for (let e = 0; e < m.events; e++) {
+          appends.push(
+            relay.store.appendEvent(id, {
+              id: `ev-${id}-${e}`,
+              event: 'scan',
+              openid: `o-${e}`,
+              scene: `${id}:${e}`,
+              ticket: `tk-${e}`,
+              createTime: Math.floor(Date.now() / 1000),
+              receivedAt: Date.now(),
+            }),
+          )
+        }
+        await Promise.all(appends)
+      }
+      return { tokens }
+    }
+    case 'mem': {
+      for (let i = 0; i < 3; i++) gc()
+      const u = process.memoryUsage()
+      return { heap: u.heapUsed + u.external, rss: u.rss, redis: await redisUsed() }
+    }
+    case 'acked': {
+      const { relay } = need()
+      let pending = 0
+      for (let k = 0; k < m.n; k++) {
+        const q = await relay.store.queueState(`s${k}`)
+        if (q === null || q.ackedSeq < q.headSeq) pending++
+      }
+      return { pending }
+    }
+    case 'stop': {
+      redis?.disconnect()
+      await env?.close()
+      setImmediate(() => process.exit(0))
+      return {}
+    }
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  handle(raw).then(
+    (r) => process.send?.({ ok: true, r }),
+    (err: unknown) => process.send?.({ ok: false, error: String(err) }),
+  )
+})

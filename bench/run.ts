@@ -1,0 +1,58 @@
+/**
+ * `npm run bench [-- --quick] [-- --only push,e2e,...]`: measures, prints a table and writes
+ * bench/results/latest.json. Never pass/fail: a missed goal is reported, not thrown.
+ */
+import { cpus } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { benchPushCost } from './push-cost'
+import { benchEndToEnd } from './e2e'
+import { benchStorm } from './storm'
+import { benchKiosk } from './kiosk'
+import { benchChromium } from './chromium'
+import { printTable, type Results } from './result'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const onlyArg = args[args.indexOf('--only') + 1]
+const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null
+
+const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
+  ['push', benchPushCost],
+  ['e2e', benchEndToEnd],
+  ['storm', benchStorm],
+  ['kiosk', benchKiosk],
+  ['web', benchChromium],
+]
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  const results: Results = {}
+  for (const [name, run] of suites) {
+    if (only && !only.has(name)) continue
+    const t0 = Date.now()
+    try {
+      Object.assign(results, await run(quick))
+    } catch (err) {
+      results[`${name}.error`] = { value: null, unit: '', note: String(err) }
+      console.error(`[bench] ${name} failed:`, err)
+    }
+    console.error(`[bench] ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  }
+  printTable(results)
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    mode: quick ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    seconds: Math.round((Date.now() - started) / 1000),
+  }
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, JSON.stringify({ machine, metrics: results }, null, 2) + '\n')
+  console.log(`\n${machine.cpu} ×${machine.nproc}, node ${machine.node}, ${machine.mode}: ${file}`)
+}
+
+await main()

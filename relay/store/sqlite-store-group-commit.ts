@@ -1,0 +1,86 @@
+/**
+ * Group commit for the SQLite store. With synchronous=FULL every commit is an fsync, so one
+ * transaction per push (and per ack) caps a relay at roughly one write per fsync. Writes that
+ * arrive in the same event-loop turn go in one transaction instead: one fsync covers them all.
+ * Each caller's promise settles only after the transaction holding its write has committed, so
+ * a push is still answered 200 only once it is durable. Each write runs in its own savepoint:
+ * one that throws (an unknown kiosk) fails only its own caller.
+ */
+import type Database from 'better-sqlite3'
+
+interface Pending {
+  /** Runs the write and keeps its result for `done`. */
+  run: () => void
+  done: () => void
+  fail: (err: Error) => void
+}
+
+type Outcome = { ok: true } | { ok: false; err: Error }
+
+const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)))
+
+export class GroupCommit {
+  private queue: Pending[] = []
+  private scheduled = false
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly maxBatch = 256,
+    /** Size of each committed batch (tests, metrics). */
+    private readonly onBatch?: (size: number) => void,
+  ) {}
+
+  /** Runs `write` in the next batch; resolves with its result once that batch has committed. */
+  submit<R>(write: () => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let result: { value: R } | null = null
+      this.queue.push({
+        run: () => {
+          result = { value: write() }
+        },
+        done: () =>
+          result === null ? reject(new Error('write did not run')) : resolve(result.value),
+        fail: reject,
+      })
+      if (this.scheduled) return
+      this.scheduled = true
+      // setImmediate, not a microtask: requests read in the same poll phase join one batch.
+      setImmediate(() => this.flush())
+    })
+  }
+
+  /** Writes everything queued now; also called before the store closes. */
+  flush(): void {
+    this.scheduled = false
+    // Bounded: each round takes at least one entry off the queue.
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch)
+      let outcomes: Outcome[]
+      try {
+        // IMMEDIATE: take the write lock up front, as a lone write did (CLI writers wait).
+        outcomes = this.db.transaction(() => batch.map((p) => this.runOne(p))).immediate()
+      } catch (err) {
+        // Nothing of this batch was committed: every caller hears so (the push gets 503).
+        for (const p of batch) p.fail(toError(err))
+        continue
+      }
+      this.onBatch?.(batch.length)
+      batch.forEach((p, i) => {
+        const o = outcomes[i]
+        if (o === undefined) p.fail(new Error('group commit lost an outcome'))
+        else if (!o.ok) p.fail(o.err)
+        else p.done()
+      })
+    }
+  }
+
+  private runOne(p: Pending): Outcome {
+    try {
+      // A nested better-sqlite3 transaction is a savepoint: a throw undoes only this write.
+      this.db.transaction(p.run)()
+      return { ok: true }
+    } catch (err) {
+      return { ok: false, err: toError(err) }
+    }
+  }
+}
