@@ -1,4 +1,4 @@
-/** The relay child process (relay-child.ts) and its request/reply channel. */
+/** A bench child process (relay-child.ts, or kiosk-sink-child.ts) and its request/reply channel. */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
@@ -17,8 +17,8 @@ export const memSchema = z.object({
 export class Child {
   private readonly proc: ChildProcess
   private queue: Promise<unknown> = Promise.resolve()
-  constructor() {
-    const file = fileURLToPath(new URL('./relay-child.ts', import.meta.url))
+  constructor(script: 'relay-child.ts' | 'kiosk-sink-child.ts' = 'relay-child.ts') {
+    const file = fileURLToPath(new URL(`./${script}`, import.meta.url))
     const prof = process.env.BENCH_RELAY_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_RELAY_PROF}`]
       : []

@@ -1,5 +1,5 @@
 /**
- * Metric 5 in a real Chromium: `kiosk web` (demo mode, built renderer) from process start to
+ * Metric 5 in a real Chromium: `kiosk web` (demo mode, built renderer) from process spawn to
  * the first QR code painted, and a phone scan (sandbox → relay → kiosk) to the greeting painted.
  * Paint time is the page's next animation frame after the element appears, in wall-clock ms.
  */
@@ -92,7 +92,7 @@ export async function benchChromium(quick: boolean): Promise<Results> {
           unit: 'ms',
           goal: '< 1500 ms',
           met: startMs < 1500,
-          note: 'spawn of tsx electron/core/cli.ts web (demo) to first QR painted; build excluded',
+          note: 'spawn of `node --import tsx electron/core/cli.ts web` (demo) to first QR painted; build excluded',
         },
         'kiosk.web.scan-to-greeting.p50': { value: round(percentile(s, 50), 1), unit: 'ms' },
         'kiosk.web.scan-to-greeting.p99': {

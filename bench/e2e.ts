@@ -3,13 +3,9 @@
  * fixed open-loop rates, per store; and the floor in the same run: a bare HTTP POST whose body
  * a bare server forwards as one ws message, on the same loopback, the same load generator.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { rmSync } from 'node:fs'
-import { WebSocketServer, WebSocket } from 'ws'
-import { openLoop, waitFor } from './load'
+import { openLoop } from './load'
 import { z } from 'zod'
-import { postPush, postRaw, scanXml, startKioskSink, tempDir, type Backend } from './env'
+import { postRaw, scanXml, signedPushUrl, type Backend } from './env'
 import { Child } from './child'
 import { percentile, ratio, round, type Metric, type Results } from './result'
 
@@ -40,36 +36,78 @@ function summarize(lat: number[], count: number, statuses: number[], answer: num
   }
 }
 
-async function floor(rate: number, count: number): Promise<Lat> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-  await new Promise((r) => wss.once('listening', r))
-  const received = new Map<number, number>()
-  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
-  client.on('message', (d: Buffer) => received.set(Number(d.toString()), performance.now()))
-  const serverSide = await new Promise<WebSocket>((r) => wss.once('connection', r))
-  await new Promise((r) =>
-    client.readyState === WebSocket.OPEN ? r(null) : client.once('open', r),
-  )
-  const http = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      serverSide.send(Buffer.concat(chunks).toString())
-      res.end('success')
-    })
-  })
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`
-  const { sentAt, answeredAt, statuses } = await openLoop(rate, count, (i) =>
-    postRaw(url, String(i)),
-  )
-  await waitFor(() => received.size >= count, 5000)
-  const lat = [...received].map(([i, t]) => t - (sentAt[i] ?? t))
-  client.close()
-  wss.close()
-  http.closeAllConnections()
-  await new Promise((r) => http.close(r))
-  return summarize(lat, count, statuses, answerTimes(sentAt, answeredAt))
+const CpuReply = z.object({ ms: z.number() })
+const Collected = z.object({
+  times: z.array(z.tuple([z.number(), z.number()])),
+  duplicates: z.number(),
+})
+
+interface Run extends Lat {
+  /** CPU per push, µs: the relay (or bare server), the kiosk (or bare client), the load generator. */
+  relayCpu: number
+  kioskCpu: number
+  loadCpu: number
+  /** The rate the load generator actually sent at (it must keep up with the offered rate). */
+  sentRate: number
+  duplicates: number
+}
+
+async function cpuMs(child: Child): Promise<number> {
+  return CpuReply.parse(await child.call({ cmd: 'cpu' })).ms
+}
+
+/**
+ * One open-loop run: `fire(i)` POSTs push i; the kiosk child (already connected) reports when
+ * each was committed. Both sides and the load generator time on `monoMs()`.
+ */
+async function measure(
+  server: Child,
+  kiosk: Child,
+  rate: number,
+  count: number,
+  fire: (i: number) => Promise<number>,
+): Promise<Run> {
+  const [relay0, kiosk0] = [await cpuMs(server), await cpuMs(kiosk)]
+  const load0 = process.cpuUsage()
+  const { sentAt, answeredAt, statuses } = await openLoop(rate, count, fire)
+  const load = process.cpuUsage(load0)
+  const got = Collected.parse(await kiosk.call({ cmd: 'collect', count, timeoutMs: 15_000 }))
+  const [relay1, kiosk1] = [await cpuMs(server), await cpuMs(kiosk)]
+  const lat = got.times.map(([i, t]) => t - (sentAt[i] ?? t))
+  const span = (sentAt[count - 1] ?? 0) - (sentAt[0] ?? 0)
+  return {
+    ...summarize(lat, count, statuses, answerTimes(sentAt, answeredAt)),
+    relayCpu: round(((relay1 - relay0) * 1000) / count, 0),
+    kioskCpu: round(((kiosk1 - kiosk0) * 1000) / count, 0),
+    loadCpu: round((load.user + load.system) / count, 0),
+    sentRate: span > 0 ? round(((count - 1) * 1000) / span, 0) : rate,
+    duplicates: got.duplicates,
+  }
+}
+
+/** A warm-up run first: a relay runs for days, so JIT compilation is not what we measure. */
+const WARM_UP = { rate: 500, count: 500 }
+
+async function floor(rates: number[], seconds: number): Promise<Map<number, Run>> {
+  // The same processes as ours: the bare server where the relay runs, the bare client where
+  // the kiosk runs, the load generator here.
+  const server = new Child()
+  const kiosk = new Child('kiosk-sink-child.ts')
+  const out = new Map<number, Run>()
+  try {
+    const { url, wsUrl } = z
+      .object({ url: z.string(), wsUrl: z.string() })
+      .parse(await server.call({ cmd: 'floor' }))
+    const run = async (rate: number, count: number): Promise<Run> => {
+      await kiosk.call({ cmd: 'start', mode: 'bare', url: wsUrl, kioskId: 'floor', token: '' })
+      return measure(server, kiosk, rate, count, (i) => postRaw(`${url}/`, String(i)))
+    }
+    await run(WARM_UP.rate, WARM_UP.count)
+    for (const rate of rates) out.set(rate, await run(rate, Math.round(rate * seconds)))
+  } finally {
+    await Promise.all([server.stop(), kiosk.stop()])
+  }
+  return out
 }
 
 function answerTimes(sentAt: Float64Array, answeredAt: Float64Array): number[] {
@@ -80,60 +118,69 @@ async function endToEnd(
   backend: Backend,
   rates: number[],
   seconds: number,
-): Promise<Map<number, Lat>> {
-  // The relay runs in its own process, as it would on its own host: the load generator and
-  // the kiosk (this process) do not take its CPU turns.
-  const child = new Child()
-  const dir = tempDir('bench-kiosk-')
-  const out = new Map<number, Lat>()
+): Promise<Map<number, Run>> {
+  // The relay and the kiosk each in their own process, as on their own hosts: neither takes
+  // the load generator's turns (nor each other's).
+  const relay = new Child()
+  const kiosk = new Child('kiosk-sink-child.ts')
+  const out = new Map<number, Run>()
   try {
-    const { url } = z.object({ url: z.string() }).parse(await child.call({ cmd: 'start', backend }))
-    for (const rate of rates) {
-      const kioskId = `s${rate}`
+    const { url } = z.object({ url: z.string() }).parse(await relay.call({ cmd: 'start', backend }))
+    const run = async (kioskNo: number, rate: number, count: number): Promise<Run> => {
+      const kioskId = `s${kioskNo}`
       const { tokens } = z
         .object({ tokens: z.array(z.string()) })
-        .parse(await child.call({ cmd: 'kiosks', from: rate, n: 1, events: 0 }))
-      const sink = startKioskSink(url, kioskId, tokens[0] ?? '', dir)
-      await waitFor(() => sink.link.status().state === 'connected', 5000)
-      const count = Math.round(rate * seconds)
-      const scene = (i: number) => `${kioskId}:${i}`
-      const { sentAt, answeredAt, statuses } = await openLoop(rate, count, (i) =>
-        postPush(url, scanXml(`o-${i % 500}`, scene(i))),
+        .parse(await relay.call({ cmd: 'kiosks', from: kioskNo, n: 1, events: 0 }))
+      await kiosk.call({ cmd: 'start', mode: 'core', url, kioskId, token: tokens[0] ?? '' })
+      // Signed ahead, so the load generator only sends (WeChat signs on its own machines).
+      const pushes = Array.from({ length: count }, (_, i) => ({
+        url: signedPushUrl(url),
+        body: scanXml(`o-${i % 500}`, `${kioskId}:${i}`),
+      }))
+      return measure(relay, kiosk, rate, count, (i) =>
+        pushes[i] === undefined ? Promise.resolve(0) : postRaw(pushes[i].url, pushes[i].body),
       )
-      await waitFor(() => sink.committed.size >= count, 15_000)
-      const lat: number[] = []
-      for (let i = 0; i < count; i++) {
-        const t = sink.committed.get(scene(i))
-        if (t !== undefined) lat.push(t - (sentAt[i] ?? t))
-      }
-      out.set(rate, summarize(lat, count, statuses, answerTimes(sentAt, answeredAt)))
-      await sink.close()
     }
+    await run(1, WARM_UP.rate, WARM_UP.count)
+    for (const rate of rates) out.set(rate, await run(rate, rate, Math.round(rate * seconds)))
   } finally {
-    await child.stop()
-    rmSync(dir, { recursive: true, force: true })
+    await Promise.all([relay.stop(), kiosk.stop()])
   }
   return out
+}
+
+/** CPU per push of each process, and whether the load generator kept to the offered rate. */
+function cpuMetrics(base: string, rate: number, r: Run): Results {
+  const perPush = 'µs/push (user+sys)'
+  return {
+    [`${base}.relay-cpu`]: { value: r.relayCpu, unit: perPush },
+    [`${base}.kiosk-cpu`]: { value: r.kioskCpu, unit: perPush },
+    [`${base}.load-cpu`]: {
+      value: r.loadCpu,
+      unit: perPush,
+      note: `load generator sent at ${r.sentRate}/s of ${rate}/s offered`,
+    },
+  }
 }
 
 export async function benchEndToEnd(quick: boolean): Promise<Results> {
   const rates = quick ? [100, 1000] : [100, 1000, 5000]
   const seconds = quick ? 1 : 3
   const results: Results = {}
-  const floors = new Map<number, Lat>()
-  for (const rate of rates) floors.set(rate, await floor(rate, Math.round(rate * seconds)))
+  const floors = await floor(rates, seconds)
   for (const [rate, f] of floors) {
     for (const k of ['p50', 'p99', 'max'] as const) {
       results[`e2e.floor.${rate}/s.${k}`] = { value: f[k], unit: 'ms' }
     }
     results[`e2e.floor.${rate}/s.post-200.p50`] = { value: f.answer50, unit: 'ms' }
+    Object.assign(results, cpuMetrics(`e2e.floor.${rate}/s`, rate, f))
   }
   for (const backend of ['sqlite', 'redis'] as const) {
     const lats = await endToEnd(backend, rates, seconds)
     for (const [rate, l] of lats) {
       const f = floors.get(rate)
       const base = `e2e.${backend}.${rate}/s`
-      const note = `${l.done}/${l.count} committed, ${l.non200} non-200`
+      const note = `${l.done}/${l.count} committed, ${l.duplicates} duplicated, ${l.non200} non-200`
       const p50: Metric = {
         value: l.p50,
         unit: 'ms',
@@ -161,6 +208,7 @@ export async function benchEndToEnd(quick: boolean): Promise<Results> {
       }
       results[`${base}.post-200.p99`] = { value: l.answer99, unit: 'ms' }
       results[`${base}.committed`] = { value: l.done, unit: `of ${l.count}`, note }
+      Object.assign(results, cpuMetrics(base, rate, l))
     }
   }
   return results

@@ -1,7 +1,6 @@
 /**
- * What the end-to-end benches share: a relay on loopback (SQLite or Redis store), WeChat-signed
- * plain pushes, and a kiosk side that commits each scan the way the kiosk core does (the core's
- * RelayLink and AttendanceStore on a kiosk database with synchronous=FULL).
+ * What the end-to-end benches share: a relay on loopback (SQLite or Redis store) and
+ * WeChat-signed plain pushes. The kiosk side is in kiosk-sink-child.ts.
  */
 import { randomUUID } from 'node:crypto'
 import { Agent, request } from 'node:http'
@@ -9,11 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { plainSignature } from '../shared/wechat'
-import type { ScanFrame } from '../shared/relay-protocol'
 import { startRelay, type RelayHandle } from '../relay/server'
-import { AttendanceStore } from '../electron/core/attendance-store'
-import { openKioskDb, type KioskDb } from '../electron/core/db'
-import { RelayLink, type RelayCursor } from '../electron/core/relay-link'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 
 export const TOKEN = 'benchToken123'
@@ -60,8 +55,8 @@ export function scanXml(openid: string, scene: string): string {
 let nonce = 0
 export const agent = new Agent({ keepAlive: true, maxSockets: 128 })
 
-/** POSTs one signed push; resolves with the HTTP status (0 on a network error). */
-export function postPush(url: string, body: string): Promise<number> {
+/** The URL of one signed push to `relayUrl` (a fresh nonce each time, as WeChat sends). */
+export function signedPushUrl(relayUrl: string): string {
   const ts = String(Math.floor(Date.now() / 1000))
   const n = String(++nonce)
   const q = new URLSearchParams({
@@ -69,7 +64,12 @@ export function postPush(url: string, body: string): Promise<number> {
     timestamp: ts,
     nonce: n,
   })
-  return postRaw(`${url}/wechat?${q.toString()}`, body)
+  return `${relayUrl}/wechat?${q.toString()}`
+}
+
+/** POSTs one signed push; resolves with the HTTP status (0 on a network error). */
+export function postPush(url: string, body: string): Promise<number> {
+  return postRaw(signedPushUrl(url), body)
 }
 
 export function postRaw(url: string, body: string): Promise<number> {
@@ -85,71 +85,6 @@ export function postRaw(url: string, body: string): Promise<number> {
     req.on('error', () => resolve(0))
     req.end(body)
   })
-}
-
-export interface KioskSink {
-  db: KioskDb
-  link: RelayLink
-  /** Scene → commit time (performance.now()) for every scan committed, first time only. */
-  committed: Map<string, number>
-  duplicates: number
-  close(): Promise<void>
-}
-
-/** A kiosk that commits every scan in the kiosk core's attendance table before acking it. */
-export function startKioskSink(
-  relayUrl: string,
-  kioskId: string,
-  token: string,
-  dir: string,
-): KioskSink {
-  const db = openKioskDb(join(dir, `${kioskId}.sqlite`))
-  const attendance = new AttendanceStore(db)
-  let cursor: RelayCursor = { epoch: null, lastSeq: 0 }
-  const committed = new Map<string, number>()
-  const sink = { duplicates: 0 }
-  const link = new RelayLink({
-    relayUrl,
-    kioskId,
-    token,
-    loadCursor: () => cursor,
-    resetCursor: (epoch) => (cursor = { epoch, lastSeq: 0 }),
-    onScan: (frame: ScanFrame) => {
-      const r = attendance.record(
-        {
-          eventId: frame.id,
-          kioskId,
-          openid: frame.openid,
-          scene: frame.scene,
-          ticket: frame.ticket,
-          kind: frame.event,
-          createTime: frame.createTime,
-          receivedAt: frame.receivedAt,
-          fallbackCampaignId: 'bench',
-        },
-        Date.now(),
-      )
-      cursor = { epoch: cursor.epoch, lastSeq: frame.seq }
-      if (!r.inserted || committed.has(frame.scene)) sink.duplicates++
-      else committed.set(frame.scene, performance.now())
-    },
-    onState: () => {},
-    backoffBaseMs: 50,
-    backoffMaxMs: 500,
-  })
-  link.start()
-  return {
-    db,
-    link,
-    committed,
-    get duplicates() {
-      return sink.duplicates
-    },
-    close: async () => {
-      await link.stop()
-      db.close()
-    },
-  }
 }
 
 export function tempDir(prefix: string): string {

@@ -1,4 +1,16 @@
-/** Open-loop load: fires `count` calls at `rate`/s on schedule, whether or not earlier ones returned. */
+/**
+ * Milliseconds on CLOCK_MONOTONIC, which every process on the machine shares (performance.now()
+ * starts at each process's own origin): a push sent here and committed in the kiosk child are
+ * timed on one clock.
+ */
+export function monoMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6
+}
+
+/**
+ * Open-loop load: fires `count` calls at `rate`/s on schedule, whether or not earlier ones
+ * returned. `sentAt`/`answeredAt` are `monoMs()`.
+ */
 export async function openLoop(
   rate: number,
   count: number,
@@ -15,10 +27,10 @@ export async function openLoop(
       const due = Math.min(count, Math.floor(((performance.now() - start) * rate) / 1000) + 1)
       while (sent < due) {
         const i = sent++
-        sentAt[i] = performance.now()
+        sentAt[i] = monoMs()
         pending.push(
           fire(i).then((s) => {
-            answeredAt[i] = performance.now()
+            answeredAt[i] = monoMs()
             statuses.push(typeof s === 'number' ? s : 0)
           }),
         )

@@ -1,9 +1,14 @@
 /**
- * The relay in its own process for the storm and memory benches, so the relay's heap and CPU
- * are not mixed with the hundreds of bench clients. Driven over IPC (see storm.ts).
+ * The relay in its own process for the end-to-end, storm and memory benches, so the relay's
+ * heap and CPU are not mixed with the load generator or the hundreds of bench clients. Or, for
+ * the floor, a bare `http` server that forwards each body as one `ws` message, in the same
+ * place. Driven over IPC (see e2e.ts, storm.ts).
  */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
+import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { Redis } from 'ioredis'
 import { startBenchRelay, type BenchRelay } from './env'
@@ -13,14 +18,37 @@ const gc = runInNewContext('gc') as () => void
 
 const msgSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('start'), backend: z.enum(['sqlite', 'redis']) }),
+  z.object({ cmd: z.literal('floor') }),
   z.object({ cmd: z.literal('kiosks'), from: z.number(), n: z.number(), events: z.number() }),
   z.object({ cmd: z.literal('mem') }),
+  z.object({ cmd: z.literal('cpu') }),
   z.object({ cmd: z.literal('acked'), n: z.number() }),
   z.object({ cmd: z.literal('stop') }),
 ])
 
 let env: BenchRelay | null = null
 let redis: Redis | null = null
+let floor: { http: Server; wss: WebSocketServer } | null = null
+
+/** The floor: the least a relay must do, a POST's body sent on as one ws message. */
+async function startFloor(): Promise<{ url: string; wsUrl: string }> {
+  let client: WebSocket | null = null
+  const http = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      client?.send(Buffer.concat(chunks).toString())
+      res.end('success')
+    })
+  })
+  // On the HTTP server's port, as the relay's /kiosk socket is.
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false })
+  wss.on('connection', (ws) => (client = ws))
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
+  floor = { http, wss }
+  const { port } = http.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` }
+}
 
 function need(): BenchRelay {
   if (env === null) throw new Error('not started')
@@ -42,6 +70,8 @@ async function handle(raw: unknown): Promise<unknown> {
       if (env.redisUrl !== null) redis = new Redis({ path: env.redisUrl })
       return { url: env.relay.url }
     }
+    case 'floor':
+      return startFloor()
     case 'kiosks': {
       const { relay } = need()
       const tokens: string[] = []
@@ -72,6 +102,11 @@ async function handle(raw: unknown): Promise<unknown> {
       const u = process.memoryUsage()
       return { heap: u.heapUsed + u.external, rss: u.rss, redis: await redisUsed() }
     }
+    case 'cpu': {
+      // user + system CPU of this process so far, ms: robust to other work on the machine.
+      const c = process.cpuUsage()
+      return { ms: (c.user + c.system) / 1000 }
+    }
     case 'acked': {
       const { relay } = need()
       let pending = 0
@@ -84,6 +119,11 @@ async function handle(raw: unknown): Promise<unknown> {
     case 'stop': {
       redis?.disconnect()
       await env?.close()
+      if (floor !== null) {
+        floor.wss.close()
+        floor.http.closeAllConnections()
+        floor.http.close()
+      }
       setImmediate(() => process.exit(0))
       return {}
     }

@@ -14,7 +14,7 @@ import {
 } from '../shared/relay-protocol'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
-import type { RelayStore } from './store/types'
+import type { RelayStore, StoredEvent } from './store/types'
 
 /** The part of a `ws` WebSocket a session needs (a fake one in unit tests). */
 export interface FrameSocket {
@@ -61,6 +61,9 @@ export class KioskSession {
   private dirty = false
   private waitingDrain = false
   private retryTimer: NodeJS.Timeout | null = null
+  /** An ack write is with the store; later acks wait in `ackToStore` (the highest only). */
+  private ackWriting = false
+  private ackToStore: { seq: number; at: number } | null = null
 
   constructor(
     private readonly socket: FrameSocket,
@@ -178,15 +181,62 @@ export class KioskSession {
       this.ctx.metrics.observeDeliveryLag((now - receivedAt) / 1000)
       this.inFlight.delete(seq)
     }
-    this.ctx.store.ack(this.kioskId, ack.seq, now).catch((err: unknown) => {
-      this.ctx.log.error('storing ack failed', { kioskId: this.kioskId, error: errorMessage(err) })
-    })
+    this.storeAck(ack.seq, now)
     void this.pump()
   }
 
-  /** A new event may be stored for this kiosk. */
-  notify(): void {
+  /**
+   * One ack write per kiosk at a time; acks that arrive meanwhile collapse into the highest
+   * (acks are cumulative). A kiosk acks every event, so this turns a thousand ack writes a
+   * second into a few. Continues after the socket closes, so the last ack is stored too; an
+   * ack lost to a crash only means the kiosk is sent those events again (it de-duplicates).
+   */
+  private storeAck(seq: number, at: number): void {
+    if (this.ackWriting) {
+      this.ackToStore = { seq, at }
+      return
+    }
+    this.ackWriting = true
+    this.ctx.store
+      .ack(this.kioskId, seq, at)
+      .catch((err: unknown) => {
+        this.ctx.log.error('storing ack failed', {
+          kioskId: this.kioskId,
+          error: errorMessage(err),
+        })
+      })
+      .finally(() => {
+        this.ackWriting = false
+        const next = this.ackToStore
+        this.ackToStore = null
+        if (next !== null) this.storeAck(next.seq, next.at)
+      })
+  }
+
+  /**
+   * A new event may be stored for this kiosk. When the store says which, and it is the very
+   * next one and there is room, it goes out at once; anything else (a gap, a read under way,
+   * a full window) falls back to reading the store, which keeps delivery in order.
+   */
+  notify(stored?: StoredEvent): void {
+    if (
+      stored !== undefined &&
+      this.phase === 'live' &&
+      !this.pumping &&
+      stored.seq === this.sentSeq + 1 &&
+      this.inFlight.size < this.ctx.limits.window &&
+      this.socket.bufferedAmount <= this.ctx.limits.highWaterBytes
+    ) {
+      this.deliver(stored)
+      return
+    }
     void this.pump()
+  }
+
+  private deliver(e: StoredEvent): void {
+    this.send({ type: 'scan', ...e })
+    this.sentSeq = e.seq
+    this.inFlight.set(e.seq, e.receivedAt)
   }
 
   private send(frame: RelayFrame): void {
@@ -226,11 +276,7 @@ export class KioskSession {
           Math.min(room, batch),
         )
         if (this.phase !== 'live') return
-        for (const e of events) {
-          this.send({ type: 'scan', ...e })
-          this.sentSeq = e.seq
-          this.inFlight.set(e.seq, e.receivedAt)
-        }
+        for (const e of events) this.deliver(e)
         if (events.length === 0 && !this.dirty) return
       }
       this.dirty = true

@@ -150,7 +150,7 @@ export class KioskHub {
   }
 
   private onStoreChange(change: StoreChange): void {
-    if (change.type === 'event') this.live.get(change.kioskId)?.notify()
+    if (change.type === 'event') this.live.get(change.kioskId)?.notify(change.event)
     else if (change.type === 'connected') this.noteGeneration(change.kioskId, change.generation)
     else void this.recheckCredentials(change.kioskId)
   }

@@ -4,7 +4,7 @@
  * stale. This remembers each signed query for the timestamp window and accepts it again only
  * with the same body (a genuine retry of the same try), never with another one.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 export class ReplayGuard {
   private readonly seen = new Map<string, { bodyHash: string; expiresAt: number }>()
@@ -17,7 +17,7 @@ export class ReplayGuard {
   /** False when this signed query was already used with a different body. */
   check(signedQuery: string, body: Buffer, now: number): boolean {
     this.evict(now)
-    const bodyHash = createHash('sha256').update(body).digest('hex')
+    const bodyHash = hash('sha256', body, 'hex')
     const prev = this.seen.get(signedQuery)
     if (prev !== undefined) return prev.bodyHash === bodyHash
     // Memory stays bounded: past the cap the oldest entry goes first (Map keeps insertion order).

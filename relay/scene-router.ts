@@ -17,6 +17,5 @@ export async function routeScene(store: RelayStore, scene: string): Promise<Rout
   }
   const kioskId = kioskIdOfScene(scene)
   if (kioskId === null) return { kioskId: null, reason: 'foreign-scene' }
-  const kiosk = await store.getKiosk(kioskId)
-  return kiosk === null ? { kioskId: null, reason: 'unknown-kiosk' } : { kioskId }
+  return (await store.hasKiosk(kioskId)) ? { kioskId } : { kioskId: null, reason: 'unknown-kiosk' }
 }

@@ -161,6 +161,7 @@ console.log(
     minutes,
     kiosks: kioskCount,
     heapMb: [first?.heapMb, last?.heapMb],
+    rssMb: [first?.rssMb, last?.rssMb],
     handles: [first?.handles, last?.handles],
     kioskDbKb: [first?.kioskDbKb, last?.kioskDbKb],
     kioskStats,

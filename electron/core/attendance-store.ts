@@ -4,9 +4,8 @@
  * from the pool): such rows are flagged `unknown_ticket`, never dropped.
  */
 import type { AttendanceRow } from '../../shared/domain'
+import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from './db'
-import { RosterStore } from './roster-store'
-import { TicketRepo } from './ticket-repo'
 
 export interface ScanInput {
   eventId: string
@@ -58,84 +57,174 @@ export function toRow(r: RawRow): AttendanceRow {
   }
 }
 
+interface Statements {
+  seen: Statement<[string], unknown>
+  ticketByScene: Statement<[string], { campaignId: string | null; rosterEntryId: string | null }>
+  markScanned: Statement<[string]>
+  deskEntry: Statement<[string], { id: string; campaignId: string }>
+  unbindOthers: Statement<[string, string, string]>
+  bind: Statement<[string, number, string]>
+  entryByOpenid: Statement<[string, string], { id: string; name: string }>
+  markCheckedIn: Statement<[number, string]>
+  visitor: Statement<[string, string], { n: number }>
+  lastNumber: Statement<[string], { n: number | null }>
+  addVisitor: Statement<[string, string, number, number]>
+  insert: Statement<
+    [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      number,
+      number,
+      number,
+      number,
+      string | null,
+      number,
+    ]
+  >
+  byRowId: Statement<[number], RawRow>
+  byEventId: Statement<[string], RawRow>
+  greetingShown: Statement<[string]>
+  latest: Statement<[number], RawRow>
+}
+
 export class AttendanceStore {
-  private readonly roster: RosterStore
-  private readonly tickets: TicketRepo
+  /**
+   * Prepared once: better-sqlite3 compiles the SQL on every `prepare`, which cost more than
+   * the insert itself when it was done per scan.
+   */
+  private readonly q: Statements
+  private readonly recordTx: (s: ScanInput, now: number) => RecordResult
 
   constructor(private readonly db: KioskDb) {
-    this.roster = new RosterStore(db)
-    this.tickets = new TicketRepo(db)
+    this.q = {
+      seen: db.prepare('SELECT 1 FROM attendance WHERE event_id = ?'),
+      ticketByScene: db.prepare(
+        'SELECT campaign_id AS campaignId, roster_entry_id AS rosterEntryId FROM tickets WHERE scene = ?',
+      ),
+      markScanned: db.prepare(`UPDATE tickets SET state = 'scanned' WHERE scene = ?`),
+      deskEntry: db.prepare(
+        'SELECT id, campaign_id AS campaignId FROM roster_entries WHERE id = ?',
+      ),
+      unbindOthers: db.prepare(
+        'UPDATE roster_entries SET openid = NULL WHERE campaign_id = ? AND openid = ? AND id <> ?',
+      ),
+      bind: db.prepare(
+        'UPDATE roster_entries SET openid = ?, checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+      ),
+      entryByOpenid: db.prepare(
+        'SELECT id, name FROM roster_entries WHERE campaign_id = ? AND openid = ?',
+      ),
+      markCheckedIn: db.prepare(
+        'UPDATE roster_entries SET checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+      ),
+      visitor: db.prepare(
+        'SELECT check_in_number AS n FROM visitors WHERE campaign_id = ? AND openid = ?',
+      ),
+      lastNumber: db.prepare(
+        'SELECT max(check_in_number) AS n FROM visitors WHERE campaign_id = ?',
+      ),
+      addVisitor: db.prepare(
+        'INSERT INTO visitors (campaign_id, openid, check_in_number, first_seen) VALUES (?, ?, ?, ?)',
+      ),
+      insert: db.prepare(
+        `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+           create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      byRowId: db.prepare(`${ROW_SELECT} WHERE a.id = ?`),
+      byEventId: db.prepare(`${ROW_SELECT} WHERE a.event_id = ?`),
+      greetingShown: db.prepare('UPDATE attendance SET greeting_shown = 1 WHERE event_id = ?'),
+      latest: db.prepare(`${ROW_SELECT} ORDER BY a.id DESC LIMIT ?`),
+    }
+    this.recordTx = db.transaction((s: ScanInput, now: number) => this.insert(s, now))
   }
 
   /** Records one event; nested in the caller's transaction when there is one. */
   record(s: ScanInput, now: number): RecordResult {
-    return this.db.transaction((): RecordResult => {
-      if (this.db.prepare('SELECT 1 FROM attendance WHERE event_id = ?').get(s.eventId)) {
-        return { inserted: false }
-      }
-      const ticket = this.tickets.byScene(s.scene)
-      if (ticket) this.tickets.markScanned(s.scene)
-      const campaignId = ticket?.campaignId ?? s.fallbackCampaignId
-      const visitor = this.visitor(campaignId, s.openid, s.receivedAt)
+    return this.recordTx(s, now)
+  }
 
-      // Desk mode: the personal code binds whoever scanned it to that registration.
-      const deskEntry = ticket?.rosterEntryId ? this.roster.byId(ticket.rosterEntryId) : null
-      if (deskEntry && deskEntry.campaignId === campaignId) {
-        this.roster.bind(campaignId, deskEntry.id, s.openid, now)
-      }
-      const entry = this.roster.byOpenid(campaignId, s.openid)
-      if (entry) this.roster.markCheckedIn(entry.id, now)
+  /** The body of `record`; the caller holds the transaction. */
+  private insert(s: ScanInput, now: number): RecordResult {
+    const q = this.q
+    if (q.seen.get(s.eventId) !== undefined) return { inserted: false }
+    const ticket = q.ticketByScene.get(s.scene)
+    if (ticket) q.markScanned.run(s.scene)
+    const campaignId = ticket?.campaignId ?? s.fallbackCampaignId
+    const visitor = this.visitor(campaignId, s.openid, s.receivedAt)
 
-      const { lastInsertRowid } = this.db
-        .prepare(
-          `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
-             create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          s.eventId,
-          campaignId,
-          s.kioskId,
-          s.openid,
-          s.scene,
-          s.ticket,
-          s.kind,
-          s.createTime,
-          s.receivedAt,
-          visitor.firstVisit ? 1 : 0,
-          visitor.checkInNumber,
-          entry?.id ?? null,
-          ticket ? 0 : 1,
-        )
-      const row = this.byRowId(Number(lastInsertRowid))
-      if (!row) throw new Error('inserted attendance row not found')
-      return { inserted: true, row }
-    })()
+    // Desk mode: the personal code binds whoever scanned it to that registration.
+    const deskEntry = ticket?.rosterEntryId ? q.deskEntry.get(ticket.rosterEntryId) : undefined
+    if (deskEntry && deskEntry.campaignId === campaignId) {
+      // The desk's choice is the latest truth: this openid now belongs to this entry only.
+      q.unbindOthers.run(campaignId, s.openid, deskEntry.id)
+      q.bind.run(s.openid, now, deskEntry.id)
+    }
+    const entry = q.entryByOpenid.get(campaignId, s.openid)
+    if (entry) q.markCheckedIn.run(now, entry.id)
+
+    const rosterEntryId = entry?.id ?? null
+    const unknownTicket = ticket === undefined
+    const { lastInsertRowid } = q.insert.run(
+      s.eventId,
+      campaignId,
+      s.kioskId,
+      s.openid,
+      s.scene,
+      s.ticket,
+      s.kind,
+      s.createTime,
+      s.receivedAt,
+      visitor.firstVisit ? 1 : 0,
+      visitor.checkInNumber,
+      rosterEntryId,
+      unknownTicket ? 1 : 0,
+    )
+    // Everything the row holds is known here: no need to read it back.
+    return {
+      inserted: true,
+      row: {
+        id: Number(lastInsertRowid),
+        eventId: s.eventId,
+        campaignId,
+        kioskId: s.kioskId,
+        openid: s.openid,
+        scene: s.scene,
+        kind: s.kind,
+        createTime: s.createTime,
+        receivedAt: s.receivedAt,
+        firstVisit: visitor.firstVisit,
+        checkInNumber: visitor.checkInNumber,
+        rosterEntryId,
+        rosterName: entry?.name ?? null,
+        greetingShown: false,
+        unknownTicket,
+      },
+    }
   }
 
   byRowId(id: number): AttendanceRow | null {
-    const r = this.db.prepare<[number], RawRow>(`${ROW_SELECT} WHERE a.id = ?`).get(id)
+    const r = this.q.byRowId.get(id)
     return r ? toRow(r) : null
   }
 
   byEventId(eventId: string): AttendanceRow | null {
-    const r = this.db.prepare<[string], RawRow>(`${ROW_SELECT} WHERE a.event_id = ?`).get(eventId)
+    const r = this.q.byEventId.get(eventId)
     return r ? toRow(r) : null
   }
 
   markGreetingShown(eventId: string): boolean {
-    return (
-      this.db.prepare('UPDATE attendance SET greeting_shown = 1 WHERE event_id = ?').run(eventId)
-        .changes > 0
-    )
+    return this.q.greetingShown.run(eventId).changes > 0
   }
 
   /** Most recent events of any campaign (diagnostics). */
   latest(limit: number): AttendanceRow[] {
-    return this.db
-      .prepare<[number], RawRow>(`${ROW_SELECT} ORDER BY a.id DESC LIMIT ?`)
-      .all(limit)
-      .map(toRow)
+    return this.q.latest.all(limit).map(toRow)
   }
 
   /** The visitor's check-in number: given on their first scan in the campaign, kept after. */
@@ -144,23 +233,10 @@ export class AttendanceStore {
     openid: string,
     at: number,
   ): { firstVisit: boolean; checkInNumber: number } {
-    const known = this.db
-      .prepare<[string, string], { n: number }>(
-        'SELECT check_in_number AS n FROM visitors WHERE campaign_id = ? AND openid = ?',
-      )
-      .get(campaignId, openid)
+    const known = this.q.visitor.get(campaignId, openid)
     if (known) return { firstVisit: false, checkInNumber: known.n }
-    const next =
-      (this.db
-        .prepare<[string], { n: number | null }>(
-          'SELECT max(check_in_number) AS n FROM visitors WHERE campaign_id = ?',
-        )
-        .get(campaignId)?.n ?? 0) + 1
-    this.db
-      .prepare(
-        'INSERT INTO visitors (campaign_id, openid, check_in_number, first_seen) VALUES (?, ?, ?, ?)',
-      )
-      .run(campaignId, openid, next, at)
+    const next = (this.q.lastNumber.get(campaignId)?.n ?? 0) + 1
+    this.q.addVisitor.run(campaignId, openid, next, at)
     return { firstVisit: true, checkInNumber: next }
   }
 }

@@ -13,7 +13,7 @@ import { openCampaignStore, type CampaignStore } from './campaign-store'
 import { makeTicketSource, relayTarget } from './connection'
 import { openKioskDb, type KioskDb } from './db'
 import { loadCursor, loadLockout, saveCursor, saveLockout } from './meta-state'
-import { takeScan } from './scan-intake'
+import { takeScans } from './scan-intake'
 import { ExportJobs } from './export-jobs'
 import { createDispatcher, type KioskCall, type KioskHandlers } from './kiosk-api'
 import { KioskEvents } from './kiosk-events'
@@ -204,8 +204,8 @@ export class KioskCore {
         now: this.now,
         loadCursor: () => loadCursor(this.db, s.connectionId),
         resetCursor: (epoch) => saveCursor(this.db, s.connectionId, epoch, 0),
-        onScan: (frame, live) =>
-          takeScan(
+        onScans: (batch) =>
+          takeScans(
             {
               db: this.db,
               attendance: this.attendance,
@@ -218,8 +218,7 @@ export class KioskCore {
               fallbackCampaignId: this.current.activeCampaignId ?? UNASSIGNED_CAMPAIGN,
               greetWindowMs: this.o.greetWindowMs ?? 60_000,
             },
-            frame,
-            live,
+            batch,
           ),
         onState: () => this.emitStatus(),
         log: this.o.log,

@@ -110,5 +110,6 @@ function provision(o: RuntimeOptions, env: Record<string, string | undefined>): 
     )
   }
   storeSecrets(o.vault, plan.secrets, settings.demo)
+  for (const name of plan.drop) o.vault.delete(name)
   saveSettings(o.dataDir, plan.settings)
 }

@@ -2,7 +2,6 @@
 import type { RosterImportResult } from '../../shared/ipc'
 import type { KioskCore } from './kiosk-core'
 import { KioskError } from './kiosk-error'
-import { parseRosterFile } from './roster-import'
 
 const MAX_BYTES = 10 * 1024 * 1024
 
@@ -18,6 +17,9 @@ export async function importRoster(
   const data = Buffer.from(input.dataBase64, 'base64')
   if (data.length > MAX_BYTES)
     throw new KioskError('bad_input', 'dataBase64: file larger than 10 MiB')
+  // Loaded on first use: the parsers (exceljs above all) take longer to load than the kiosk
+  // takes to start, and most starts never import a roster.
+  const { parseRosterFile } = await import('./roster-import')
   const parsed = await parseRosterFile(input.format, data)
   if (parsed.fatal || (parsed.errors.length > 0 && !input.skipBadRows)) {
     return { imported: 0, skipped: 0, errors: parsed.errors }

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync'
 import type { RosterImportResult } from '../../shared/ipc'
 import type { RosterInput } from './roster-store'
 import { rosterMatchKey } from './roster-store'
-import { Workbook } from './xlsx'
+import { Workbook, XlsxRefusedError, checkXlsxSize } from './xlsx'
 
 type Field = keyof RosterInput
 type ImportError = RosterImportResult['errors'][number]
@@ -80,6 +80,7 @@ export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Pro
   try {
     table = format === 'csv' ? readCsv(data) : await readXlsx(data)
   } catch (err) {
+    if (err instanceof XlsxRefusedError) return fatal(err.message)
     return fatal(`the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`)
   }
   return validateTable(table)
@@ -170,6 +171,8 @@ function readCsv(data: Buffer): string[][] {
 }
 
 async function readXlsx(data: Buffer): Promise<string[][]> {
+  // Before exceljs, which inflates the whole workbook in memory: refuse a zip bomb.
+  await checkXlsxSize(data)
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)
   const ws = wb.worksheets[0]

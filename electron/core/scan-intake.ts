@@ -1,7 +1,9 @@
 /**
- * A scan frame from the relay: stored with the relay cursor in one transaction (the link acks
- * only after this returns), then the attendance and greeting events, then the screen moves on.
+ * Scan frames from the relay: a batch is stored with the relay cursor in one transaction (the
+ * link acks only after this returns), then, per scan and in order, the attendance and greeting
+ * events, and the screen moves on.
  */
+import type { AttendanceRow } from '../../shared/domain'
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { AttendanceStore } from './attendance-store'
 import type { CampaignStore } from './campaign-store'
@@ -9,6 +11,7 @@ import type { KioskDb } from './db'
 import { makeGreeting } from './greeter'
 import type { KioskEvents } from './kiosk-events'
 import { loadCursor, saveCursor } from './meta-state'
+import type { AfterCommit, ScanDelivery } from './relay-link'
 import type { TicketPool } from './ticket-pool'
 
 export interface ScanIntakeDeps {
@@ -26,31 +29,46 @@ export interface ScanIntakeDeps {
   greetWindowMs: number
 }
 
-export function takeScan(d: ScanIntakeDeps, frame: ScanFrame, live: boolean): void {
+/**
+ * Stores every scan of the batch and the cursor (its highest seq) in one transaction, and
+ * returns what announces the new ones: run it once the ack is on its way. Scans already stored
+ * (a replay after a lost ack) are skipped, and get no second greeting.
+ */
+export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): AfterCommit {
   const now = d.now()
-  const result = d.db.transaction(() => {
-    const r = d.attendance.record(
-      {
-        eventId: frame.id,
-        kioskId: d.kioskId,
-        openid: frame.openid,
-        scene: frame.scene,
-        ticket: frame.ticket,
-        kind: frame.event,
-        createTime: frame.createTime,
-        receivedAt: frame.receivedAt,
-        fallbackCampaignId: d.fallbackCampaignId,
-      },
-      now,
-    )
-    saveCursor(d.db, d.connectionId, loadCursor(d.db, d.connectionId).epoch ?? '', frame.seq)
-    return r
+  const last = batch.at(-1)
+  const fresh = d.db.transaction(() => {
+    const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean }> = []
+    for (const { frame, live } of batch) {
+      const r = d.attendance.record(
+        {
+          eventId: frame.id,
+          kioskId: d.kioskId,
+          openid: frame.openid,
+          scene: frame.scene,
+          ticket: frame.ticket,
+          kind: frame.event,
+          createTime: frame.createTime,
+          receivedAt: frame.receivedAt,
+          fallbackCampaignId: d.fallbackCampaignId,
+        },
+        now,
+      )
+      if (r.inserted) rows.push({ row: r.row, frame, live })
+    }
+    if (last) {
+      const epoch = loadCursor(d.db, d.connectionId).epoch ?? ''
+      saveCursor(d.db, d.connectionId, epoch, last.frame.seq)
+    }
+    return rows
   })()
-  if (!result.inserted) return
-  const row = result.row
-  d.events.emit('attendance', row)
-  const campaign = d.campaigns.get(row.campaignId)
-  const recent = now - frame.receivedAt <= d.greetWindowMs
-  if (campaign && (live || recent)) d.events.emit('greeting', makeGreeting(row, campaign, now))
-  d.pool.scanned(frame.scene)
+  return () => {
+    for (const { row, frame, live } of fresh) {
+      d.events.emit('attendance', row)
+      const campaign = d.campaigns.get(row.campaignId)
+      const recent = now - frame.receivedAt <= d.greetWindowMs
+      if (campaign && (live || recent)) d.events.emit('greeting', makeGreeting(row, campaign, now))
+      d.pool.scanned(frame.scene)
+    }
+  }
 }

@@ -14,6 +14,8 @@ export type SetupPlan =
       ok: true
       settings: Settings
       secrets: Partial<Record<SecretName, string>>
+      /** Stored secrets whose address changed and that were not entered again. */
+      drop: SecretName[]
       connectionChanged: boolean
     }
 
@@ -21,16 +23,30 @@ export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): S
   const errors: FieldError[] = []
   // Leaving demo mode: the demo's secrets and sandbox address belong to the demo only.
   const fromDemo = s.demo
-  const storedToken = fromDemo ? null : vault.get('relayToken')
-  const storedSecret = fromDemo ? null : vault.get('appSecret')
-  if (input.relayToken === undefined && storedToken === null) {
-    errors.push({
-      field: 'relayToken',
-      code: 'required',
-      message: 'the kiosk token from `relay kiosk add` is required',
-    })
-  }
   const appId = input.appId ?? (fromDemo ? null : s.appId)
+  const apiBase = input.apiBase ?? (fromDemo ? DEFAULT_API_BASE : s.apiBase)
+  // A stored secret is only ever sent where it was entered for: change the relay address (or
+  // the account and its API address) and it must be typed again, so that someone with the PIN
+  // cannot point the kiosk at their own server and collect it.
+  const tokenMoved = s.relayUrl !== input.relayUrl
+  const secretMoved = s.apiBase !== apiBase || s.appId !== appId
+  const storedToken = fromDemo || tokenMoved ? null : vault.get('relayToken')
+  const storedSecret = fromDemo || secretMoved ? null : vault.get('appSecret')
+  if (input.relayToken === undefined && storedToken === null) {
+    errors.push(
+      tokenMoved && !fromDemo && vault.get('relayToken') !== null
+        ? {
+            field: 'relayToken',
+            code: 'reenter',
+            message: 'the relay address changed: enter the kiosk token again',
+          }
+        : {
+            field: 'relayToken',
+            code: 'required',
+            message: 'the kiosk token from `relay kiosk add` is required',
+          },
+    )
+  }
   if (input.ticketSource === 'direct') {
     if (appId === null)
       errors.push({
@@ -39,16 +55,23 @@ export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): S
         message: 'AppID is required to create codes directly',
       })
     if (input.appSecret === undefined && storedSecret === null) {
-      errors.push({
-        field: 'appSecret',
-        code: 'required',
-        message: 'AppSecret is required to create codes directly',
-      })
+      errors.push(
+        secretMoved && !fromDemo && vault.get('appSecret') !== null
+          ? {
+              field: 'appSecret',
+              code: 'reenter',
+              message: 'the AppID or API address changed: enter the AppSecret again',
+            }
+          : {
+              field: 'appSecret',
+              code: 'required',
+              message: 'AppSecret is required to create codes directly',
+            },
+      )
     }
   }
   if (errors.length > 0) return { ok: false, errors }
 
-  const apiBase = input.apiBase ?? (fromDemo ? DEFAULT_API_BASE : s.apiBase)
   const connectionChanged =
     fromDemo ||
     s.kioskId !== input.kioskId ||
@@ -69,7 +92,10 @@ export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): S
   const secrets: Partial<Record<SecretName, string>> = {}
   if (input.relayToken !== undefined) secrets.relayToken = input.relayToken
   if (input.appSecret !== undefined) secrets.appSecret = input.appSecret
-  return { ok: true, settings, secrets, connectionChanged }
+  const drop: SecretName[] = []
+  if (tokenMoved && secrets.relayToken === undefined) drop.push('relayToken')
+  if (secretMoved && secrets.appSecret === undefined) drop.push('appSecret')
+  return { ok: true, settings, secrets, drop, connectionChanged }
 }
 
 export function storeSecrets(
@@ -90,6 +116,7 @@ export function applySetup(core: KioskCore, input: SetupInput) {
   const plan = planSetup(core.settings(), core.o.vault, input)
   if (!plan.ok) return plan
   storeSecrets(core.o.vault, plan.secrets, wasDemo)
+  for (const name of plan.drop) core.o.vault.delete(name)
   core.updateSettings(plan.settings)
   core.reconfigure()
   return { ok: true as const }

@@ -240,6 +240,16 @@ export class TicketPool {
     const w = this.window(campaign)
     const ready = this.repo.countReady(this.connectionId, now + w.marginMs + w.minDisplayMs)
     const need = target - ready - this.supply.inFlightTickets
-    if (need > 0) this.supply.request(need, campaign.ticketLifetimeSeconds, maxInFlight)
+    if (need <= 0) return
+    // A blank screen with nothing coming (first start, a drained pool): a request for one code
+    // alone comes back soonest, so the screen does not wait for the whole batch.
+    if (
+      !this.shown &&
+      ready === 0 &&
+      this.supply.inFlightTickets === 0 &&
+      campaign.mode === 'booth'
+    )
+      this.supply.request(1, campaign.ticketLifetimeSeconds, maxInFlight)
+    this.supply.request(need, campaign.ticketLifetimeSeconds, maxInFlight)
   }
 }

@@ -89,7 +89,11 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     }
     const origin = req.headers.origin
     const fetchSite = req.headers['sec-fetch-site']
-    if ((origin !== undefined && !allowedOrigins().has(origin)) || fetchSite === 'cross-site') {
+    // Only our own page (same-origin) or a request no browser page made (header absent, or
+    // 'none' for a typed address). 'same-site' matters: another port on 127.0.0.1 is the same
+    // site to the browser, and its no-cors GETs carry no Origin header.
+    const pageOk = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none'
+    if ((origin !== undefined && !allowedOrigins().has(origin)) || !pageOk) {
       return sendJson(res, 403, { error: { code: 'forbidden', message: 'foreign origin' } })
     }
     res.setHeader('cache-control', 'no-store')

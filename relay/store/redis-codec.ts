@@ -1,9 +1,15 @@
 /** How relay records are laid out in Redis hashes, streams and pub/sub messages. */
 import { z } from 'zod'
+import { scanFrameSchema } from '../../shared/relay-protocol'
 import type { NewEvent } from './types'
 
 export const storeChangeSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('event'), kioskId: z.string(), seq: z.number() }),
+  z.object({
+    type: z.literal('event'),
+    kioskId: z.string(),
+    seq: z.number(),
+    event: scanFrameSchema.omit({ type: true }).optional(),
+  }),
   z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
   z.object({
     type: z.literal('connected'),
@@ -34,6 +40,24 @@ export const eventFieldsSchema = z.object({
   receivedAt: z.coerce.number().int(),
 })
 export const appendReplySchema = z.tuple([z.number(), z.string()])
+
+/**
+ * The change message APPEND_EVENT publishes, in the three pieces around the seq the script
+ * assigns (twice): `{"type":"event","kioskId":…,"seq":<seq>,"event":{"seq":<seq>,"id":…,…}}`.
+ */
+export function eventChangePieces(kioskId: string, e: NewEvent): [string, string, string] {
+  const fields = JSON.stringify({
+    id: e.id,
+    event: e.event,
+    openid: e.openid,
+    scene: e.scene,
+    ticket: e.ticket,
+    createTime: e.createTime,
+    receivedAt: e.receivedAt,
+  })
+  const head = JSON.stringify({ type: 'event', kioskId }).slice(0, -1)
+  return [`${head},"seq":`, ',"event":{"seq":', `,${fields.slice(1)}}`]
+}
 
 export function fieldsToObject(fields: string[]): Record<string, string> {
   const out: Record<string, string> = {}

@@ -6,7 +6,9 @@
 
 /**
  * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream.
- * ARGV: 1 de-dup TTL seconds, 2 kioskId, 3 change channel, 4.. stream field/value pairs.
+ * ARGV: 1 de-dup TTL seconds, 2 kioskId, 3 change channel, 4 to 6 the change message in the
+ * pieces around its seq (it carries the event, so live sessions need not read it back),
+ * 7.. stream field/value pairs.
  * Returns {1, seq} when stored, {0, "kioskId seq"} for a retry, {-1, ""} for an unknown kiosk.
  */
 export const APPEND_EVENT = `
@@ -15,10 +17,10 @@ if prev then return {0, prev} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
 local seq = redis.call('HINCRBY', KEYS[2], 'headSeq', 1)
 local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[3], seq .. '-0', unpack(fields))
 redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. seq, 'EX', ARGV[1])
-redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'event', kioskId = ARGV[2], seq = seq}))
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. seq .. ARGV[5] .. seq .. ARGV[6])
 return {1, tostring(seq)}
 `
 

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis'
 import type { TokenStore } from '../../shared/wechat'
 import {
   appendReplySchema,
+  eventChangePieces,
   eventFields,
   fieldsToObject,
   eventFieldsSchema,
@@ -145,6 +146,10 @@ class RedisStore implements RelayStore {
     return this.kioskOf(kioskId)
   }
 
+  async hasKiosk(kioskId: string): Promise<boolean> {
+    return (await this.redis.exists(this.kioskKey(kioskId))) === 1
+  }
+
   async listKiosks(): Promise<KioskRecord[]> {
     const ids = (await this.redis.smembers(`${this.p}kiosks`)).sort()
     const all = await Promise.all(ids.map((id) => this.kioskOf(id)))
@@ -176,6 +181,7 @@ class RedisStore implements RelayStore {
       String(DEDUP_TTL_SECONDS),
       kioskId,
       this.channel,
+      ...eventChangePieces(kioskId, e),
       ...eventFields(e),
     )
     const [code, value] = appendReplySchema.parse(reply)

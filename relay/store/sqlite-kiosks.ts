@@ -1,14 +1,14 @@
 /** The kiosk half of the SQLite store: records, token hashes, integer scene ranges. */
 import type Database from 'better-sqlite3'
 import { kioskRow, rangeRow } from './sqlite-rows'
+import { statement } from './sqlite-statements'
 import { newEpoch } from './store-util'
 import type { KioskRecord, PutKioskInput } from './types'
 
 type Db = Database.Database
 
 function rangesOf(db: Db, kioskId: string): KioskRecord['sceneRanges'] {
-  return db
-    .prepare('SELECT lo, hi, kiosk_id FROM scene_ranges WHERE kiosk_id = ? ORDER BY lo')
+  return statement(db, 'SELECT lo, hi, kiosk_id FROM scene_ranges WHERE kiosk_id = ? ORDER BY lo')
     .all(kioskId)
     .map((r) => {
       const { lo, hi } = rangeRow.parse(r)
@@ -32,13 +32,12 @@ function toRecord(db: Db, raw: unknown): KioskRecord {
 }
 
 export function readKiosk(db: Db, kioskId: string): KioskRecord | null {
-  const row = db.prepare('SELECT * FROM kiosks WHERE kiosk_id = ?').get(kioskId)
+  const row = statement(db, 'SELECT * FROM kiosks WHERE kiosk_id = ?').get(kioskId)
   return row === undefined ? null : toRecord(db, row)
 }
 
 export function readKiosks(db: Db): KioskRecord[] {
-  return db
-    .prepare('SELECT * FROM kiosks ORDER BY kiosk_id')
+  return statement(db, 'SELECT * FROM kiosks ORDER BY kiosk_id')
     .all()
     .map((r) => toRecord(db, r))
 }
@@ -47,12 +46,14 @@ export function readKiosks(db: Db): KioskRecord[] {
 export function writeKiosk(db: Db, input: PutKioskInput): void {
   db.transaction(() => {
     for (const r of input.sceneRanges) {
-      const clash = db
-        .prepare('SELECT kiosk_id FROM scene_ranges WHERE lo <= ? AND hi >= ? AND kiosk_id != ?')
-        .get(r.hi, r.lo, input.kioskId)
+      const clash = statement(
+        db,
+        'SELECT kiosk_id FROM scene_ranges WHERE lo <= ? AND hi >= ? AND kiosk_id != ?',
+      ).get(r.hi, r.lo, input.kioskId)
       if (clash !== undefined) throw new RangeError(`scene range ${r.lo}-${r.hi} overlaps`)
     }
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO kiosks (kiosk_id, token_hash, epoch, ticket_proxy, created_at)
        VALUES (@kioskId, @tokenHash, @epoch, @ticketProxy, @now)
        ON CONFLICT (kiosk_id) DO UPDATE SET token_hash = excluded.token_hash,
@@ -64,8 +65,8 @@ export function writeKiosk(db: Db, input: PutKioskInput): void {
       epoch: newEpoch(),
       ticketProxy: input.ticketProxy ? 1 : 0,
     })
-    db.prepare('DELETE FROM scene_ranges WHERE kiosk_id = ?').run(input.kioskId)
-    const insert = db.prepare('INSERT INTO scene_ranges (lo, hi, kiosk_id) VALUES (?, ?, ?)')
+    statement(db, 'DELETE FROM scene_ranges WHERE kiosk_id = ?').run(input.kioskId)
+    const insert = statement(db, 'INSERT INTO scene_ranges (lo, hi, kiosk_id) VALUES (?, ?, ?)')
     for (const r of input.sceneRanges) insert.run(r.lo, r.hi, input.kioskId)
   }).immediate()
 }
@@ -73,16 +74,18 @@ export function writeKiosk(db: Db, input: PutKioskInput): void {
 /** True when this call revoked it (false if unknown or already revoked). */
 export function markRevoked(db: Db, kioskId: string, now: number): boolean {
   return (
-    db
-      .prepare('UPDATE kiosks SET revoked_at = ? WHERE kiosk_id = ? AND revoked_at IS NULL')
-      .run(now, kioskId).changes > 0
+    statement(db, 'UPDATE kiosks SET revoked_at = ? WHERE kiosk_id = ? AND revoked_at IS NULL').run(
+      now,
+      kioskId,
+    ).changes > 0
   )
 }
 
 export function integerSceneOwner(db: Db, scene: number): string | null {
-  const row = db
-    .prepare('SELECT lo, hi, kiosk_id FROM scene_ranges WHERE lo <= ? ORDER BY lo DESC LIMIT 1')
-    .get(scene)
+  const row = statement(
+    db,
+    'SELECT lo, hi, kiosk_id FROM scene_ranges WHERE lo <= ? ORDER BY lo DESC LIMIT 1',
+  ).get(scene)
   const r = row === undefined ? null : rangeRow.parse(row)
   return r !== null && r.hi >= scene ? r.kiosk_id : null
 }

@@ -22,13 +22,20 @@ const toError = (err: unknown): Error => (err instanceof Error ? err : new Error
 export class GroupCommit {
   private queue: Pending[] = []
   private scheduled = false
+  /** Built once: better-sqlite3 compiles BEGIN/COMMIT/SAVEPOINT statements per wrapper. */
+  private readonly commitBatch: Database.Transaction<(batch: Pending[]) => Outcome[]>
+  /** Nested in `commitBatch`, a better-sqlite3 transaction is a savepoint. */
+  private readonly inSavepoint: Database.Transaction<(p: Pending) => void>
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly maxBatch = 256,
     /** Size of each committed batch (tests, metrics). */
     private readonly onBatch?: (size: number) => void,
-  ) {}
+  ) {
+    this.commitBatch = db.transaction((batch: Pending[]) => batch.map((p) => this.runOne(p)))
+    this.inSavepoint = db.transaction((p: Pending) => p.run())
+  }
 
   /** Runs `write` in the next batch; resolves with its result once that batch has committed. */
   submit<R>(write: () => R): Promise<R> {
@@ -58,7 +65,7 @@ export class GroupCommit {
       let outcomes: Outcome[]
       try {
         // IMMEDIATE: take the write lock up front, as a lone write did (CLI writers wait).
-        outcomes = this.db.transaction(() => batch.map((p) => this.runOne(p))).immediate()
+        outcomes = this.commitBatch.immediate(batch)
       } catch (err) {
         // Nothing of this batch was committed: every caller hears so (the push gets 503).
         for (const p of batch) p.fail(toError(err))
@@ -76,8 +83,8 @@ export class GroupCommit {
 
   private runOne(p: Pending): Outcome {
     try {
-      // A nested better-sqlite3 transaction is a savepoint: a throw undoes only this write.
-      this.db.transaction(p.run)()
+      // A savepoint: a throw undoes only this write.
+      this.inSavepoint(p)
       return { ok: true }
     } catch (err) {
       return { ok: false, err: toError(err) }

@@ -11,9 +11,10 @@ import { MemoryTokenStore, type TokenStore } from '../../shared/wechat'
 import { SqliteChangePoller } from './sqlite-change-poller'
 import { MIGRATIONS } from './sqlite-migrations'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './sqlite-kiosks'
-import { countRow, headSeqRow, seqOwnerRow, toStoredEvent } from './sqlite-rows'
-import { ChangeFeed, newEpoch } from './store-util'
+import { ackRow, countRow, headSeqRow, queueRow, seqOwnerRow, toStoredEvent } from './sqlite-rows'
+import { ChangeFeed, newEpoch, storedEvent } from './store-util'
 import { GroupCommit } from './sqlite-store-group-commit'
+import { statement } from './sqlite-statements'
 import type {
   AppendResult,
   KioskRecord,
@@ -102,6 +103,13 @@ class SqliteStore implements RelayStore {
     return attempt(() => readKiosk(this.db, kioskId))
   }
 
+  hasKiosk(kioskId: string): Promise<boolean> {
+    return attempt(
+      () =>
+        statement(this.db, 'SELECT 1 FROM kiosks WHERE kiosk_id = ?').get(kioskId) !== undefined,
+    )
+  }
+
   listKiosks(): Promise<KioskRecord[]> {
     return attempt(() => readKiosks(this.db))
   }
@@ -122,50 +130,52 @@ class SqliteStore implements RelayStore {
   appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('store closed'))
     const stored = this.writes.submit((): AppendResult => {
-      const dup = this.db.prepare('SELECT kiosk_id, seq FROM events WHERE id = ?').get(e.id)
+      const dup = statement(this.db, 'SELECT kiosk_id, seq FROM events WHERE id = ?').get(e.id)
       if (dup !== undefined) {
         const d = seqOwnerRow.parse(dup)
         return { status: 'duplicate', kioskId: d.kiosk_id, seq: d.seq }
       }
-      const bumped = this.db
-        .prepare('UPDATE kiosks SET head_seq = head_seq + 1 WHERE kiosk_id = ? RETURNING head_seq')
-        .get(kioskId)
+      const bumped = statement(
+        this.db,
+        'UPDATE kiosks SET head_seq = head_seq + 1 WHERE kiosk_id = ? RETURNING head_seq',
+      ).get(kioskId)
       if (bumped === undefined) throw new Error(`unknown kiosk ${kioskId}`)
       const seq = headSeqRow.parse(bumped).head_seq
-      this.db
-        .prepare(
-          `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
+      statement(
+        this.db,
+        `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
              received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(kioskId, seq, e.id, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+      ).run(kioskId, seq, e.id, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.
     return stored.then((r) => {
-      if (r.status === 'stored') this.feed.emit({ type: 'event', kioskId, seq: r.seq })
+      if (r.status === 'stored') {
+        this.feed.emit({ type: 'event', kioskId, seq: r.seq, event: storedEvent(r.seq, e) })
+      }
       return r
     })
   }
 
   appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
-    return attempt(() => {
-      const res = this.db
-        .prepare(
-          `INSERT INTO unrouted (id, reason, event, openid, scene, ticket, create_time, received_at)
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    return this.writes.submit(() => {
+      const res = statement(
+        this.db,
+        `INSERT INTO unrouted (id, reason, event, openid, scene, ticket, create_time, received_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-        )
-        .run(e.id, e.reason, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+      ).run(e.id, e.reason, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
       return res.changes > 0 ? 'stored' : 'duplicate'
     })
   }
 
   readEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
     return attempt(() =>
-      this.db
-        .prepare(
-          `SELECT seq, id, event, openid, scene, ticket, create_time, received_at FROM events
+      statement(
+        this.db,
+        `SELECT seq, id, event, openid, scene, ticket, create_time, received_at FROM events
            WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-        )
+      )
         .all(kioskId, afterSeq, limit)
         .map(toStoredEvent),
     )
@@ -173,8 +183,13 @@ class SqliteStore implements RelayStore {
 
   queueState(kioskId: string): Promise<QueueState | null> {
     return attempt(() => {
-      const k = readKiosk(this.db, kioskId)
-      return k && { epoch: k.epoch, headSeq: k.headSeq, ackedSeq: k.ackedSeq }
+      const row = statement(
+        this.db,
+        'SELECT epoch, head_seq, acked_seq FROM kiosks WHERE kiosk_id = ?',
+      ).get(kioskId)
+      if (row === undefined) return null
+      const q = queueRow.parse(row)
+      return { epoch: q.epoch, headSeq: q.head_seq, ackedSeq: q.acked_seq }
     })
   }
 
@@ -184,33 +199,36 @@ class SqliteStore implements RelayStore {
     return this.writes.submit(() => this.ackSync(kioskId, seq, now))
   }
 
+  /** Runs inside the group commit's transaction (its own savepoint). */
   private ackSync(kioskId: string, seq: number, now: number): void {
-    this.db.transaction(() => {
-      const res = this.db
-        .prepare(
-          `UPDATE kiosks SET acked_seq = MIN(?, head_seq) WHERE kiosk_id = ? AND acked_seq < ?`,
-        )
-        .run(seq, kioskId, seq)
-      if (res.changes === 0) return
-      this.db
-        .prepare(
-          'UPDATE events SET acked_at = ? WHERE kiosk_id = ? AND seq <= ? AND acked_at IS NULL',
-        )
-        .run(now, kioskId, seq)
-    })()
+    const row = statement(this.db, 'SELECT head_seq, acked_seq FROM kiosks WHERE kiosk_id = ?').get(
+      kioskId,
+    )
+    if (row === undefined) return
+    const q = ackRow.parse(row)
+    const to = Math.min(seq, q.head_seq)
+    if (to <= q.acked_seq) return
+    statement(this.db, 'UPDATE kiosks SET acked_seq = ? WHERE kiosk_id = ?').run(to, kioskId)
+    // Only the newly acknowledged range: the earlier ones were stamped by earlier acks, and
+    // a `seq <= ?` scan grew with the queue (a kiosk acks every event: quadratic).
+    statement(
+      this.db,
+      `UPDATE events SET acked_at = ? WHERE kiosk_id = ? AND seq > ? AND seq <= ?
+         AND acked_at IS NULL`,
+    ).run(now, kioskId, q.acked_seq, to)
   }
 
   rotateEpoch(kioskId: string): Promise<string> {
     return attempt(() => {
       const epoch = newEpoch()
-      this.db.prepare('UPDATE kiosks SET epoch = ? WHERE kiosk_id = ?').run(epoch, kioskId)
+      statement(this.db, 'UPDATE kiosks SET epoch = ? WHERE kiosk_id = ?').run(epoch, kioskId)
       return epoch
     })
   }
 
   countUnrouted(): Promise<number> {
     return attempt(
-      () => countRow.parse(this.db.prepare('SELECT COUNT(*) AS n FROM unrouted').get()).n,
+      () => countRow.parse(statement(this.db, 'SELECT COUNT(*) AS n FROM unrouted').get()).n,
     )
   }
 
@@ -219,10 +237,11 @@ class SqliteStore implements RelayStore {
     const receivedBefore = p.now - p.unackedRetentionMs
     return attempt(() =>
       this.db.transaction(() => {
-        const events = this.db
-          .prepare('DELETE FROM events WHERE acked_at < ? OR received_at < ?')
-          .run(ackedBefore, receivedBefore)
-        this.db.prepare('DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
+        const events = statement(
+          this.db,
+          'DELETE FROM events WHERE acked_at < ? OR received_at < ?',
+        ).run(ackedBefore, receivedBefore)
+        statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
         return events.changes
       })(),
     )

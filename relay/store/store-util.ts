@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
-import type { StoreChange } from './types'
+import { hash, randomBytes } from 'node:crypto'
+import type { NewEvent, StoreChange, StoredEvent } from './types'
 
 /** A fresh random epoch: a kiosk holding any other epoch must forget its lastSeq. */
 export function newEpoch(): string {
@@ -11,7 +11,21 @@ export function newEpoch(): string {
  * retry of one push (and every relay instance that receives it) names the same event.
  */
 export function eventIdOf(dedupKey: string): string {
-  return 'ev_' + createHash('sha256').update(dedupKey).digest('hex').slice(0, 32)
+  return 'ev_' + hash('sha256', dedupKey, 'hex').slice(0, 32)
+}
+
+/** The event as stored under `seq`, field for field what `readEvents` returns. */
+export function storedEvent(seq: number, e: NewEvent): StoredEvent {
+  return {
+    seq,
+    id: e.id,
+    event: e.event,
+    openid: e.openid,
+    scene: e.scene,
+    ticket: e.ticket,
+    createTime: e.createTime,
+    receivedAt: e.receivedAt,
+  }
 }
 
 /** Synchronous fan-out of store changes; a throwing listener does not stop the others. */

@@ -69,7 +69,11 @@ export interface RetentionPolicy {
 
 /** Changes other parts of the relay (possibly on other instances) must react to. */
 export type StoreChange =
-  | { type: 'event'; kioskId: string; seq: number }
+  /**
+   * An event was stored. `event` is the stored event itself when the store has it at hand
+   * (absent from polled changes), so a live session can send it without reading it back.
+   */
+  | { type: 'event'; kioskId: string; seq: number; event?: StoredEvent }
   /** Token rotated or revoked: live sockets must re-check their credential. */
   | { type: 'kiosk'; kioskId: string }
   /** A kiosk said hello on some instance: connections with a lower generation must yield. */
@@ -81,6 +85,8 @@ export interface RelayStore {
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>
   getKiosk(kioskId: string): Promise<KioskRecord | null>
+  /** Whether the kiosk exists (revoked or not): the per-push routing check, kept cheap. */
+  hasKiosk(kioskId: string): Promise<boolean>
   listKiosks(): Promise<KioskRecord[]>
   /** Returns false when there is no such kiosk. */
   revokeKiosk(kioskId: string, now: number): Promise<boolean>

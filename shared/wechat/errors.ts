@@ -108,7 +108,13 @@ export class WechatHttpError extends WechatError {
   }
 }
 
-/** Masks anything that looks like a token or secret query parameter in text echoed from WeChat. */
+/**
+ * Masks anything that looks like a token or secret in text echoed from WeChat, as a query
+ * parameter (`secret=…`) or a JSON field (`"secret":"…"`, what stable_token is sent), before
+ * shortening (a cut must not leave half a secret showing).
+ */
 export function redact(text: string): string {
-  return text.slice(0, 200).replace(/(access_token|secret|appsecret|ticket)=[^&\s,;]*/gi, '$1=***')
+  return text
+    .replace(/(access_token|secret|appsecret|ticket)(\s*=\s*|"?\s*:\s*"?)[^&\s,;"'}]*/gi, '$1$2***')
+    .slice(0, 200)
 }

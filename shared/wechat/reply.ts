@@ -70,8 +70,9 @@ export function buildEncryptedReply(input: EncryptedReplyInput): string {
   const signature = msgSignature(input.token, timestamp, nonce, encrypt)
   return (
     '<xml>' +
-    `<Encrypt>${cdata(encrypt)}</Encrypt>` +
-    `<MsgSignature>${cdata(signature)}</MsgSignature>` +
+    // Base64 and hex: nothing to check or split, unlike the caller-supplied nonce.
+    `<Encrypt><![CDATA[${encrypt}]]></Encrypt>` +
+    `<MsgSignature><![CDATA[${signature}]]></MsgSignature>` +
     `<TimeStamp>${timestamp}</TimeStamp>` +
     `<Nonce>${cdata(nonce, 'nonce')}</Nonce>` +
     '</xml>'

@@ -1,11 +1,11 @@
 // Push signatures (WECHAT.md, "Receiving pushes"): sha1 over the sorted, concatenated parts.
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 
+/** `parts` is sorted in place: callers pass a fresh array. */
 function sha1OfSorted(parts: string[]): string {
   // Plain code-unit sort, as WeChat's samples do (sort() / Arrays.sort / sorted()).
-  return createHash('sha1')
-    .update([...parts].sort().join(''), 'utf8')
-    .digest('hex')
+  // One-shot hash(): a Hash object per push costs more than the digest itself.
+  return hash('sha1', parts.sort().join(''), 'hex')
 }
 
 /** The `signature` query parameter: sha1(sort([token, timestamp, nonce]).join('')). */
@@ -31,6 +31,24 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ab, bb)
 }
 
+const SHA1_HEX = /^[0-9a-fA-F]{40}$/
+/** Scratch space for comparing two hex digests without allocating per push. */
+const digestPair = Buffer.alloc(80)
+const expectedBytes = digestPair.subarray(0, 40)
+const receivedBytes = digestPair.subarray(40, 80)
+
+/**
+ * Compares our lower-case hex sha1 with the one received, in constant time. WeChat sends
+ * lower case; upper case is the same digest. Anything that is not 40 hex digits cannot match
+ * and is refused before the comparison (its shape is no secret).
+ */
+function digestMatches(expected: string, received: string): boolean {
+  if (!SHA1_HEX.test(received)) return false
+  expectedBytes.write(expected, 'latin1')
+  receivedBytes.write(received.toLowerCase(), 'latin1')
+  return timingSafeEqual(expectedBytes, receivedBytes)
+}
+
 function isPresent(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0
 }
@@ -42,8 +60,7 @@ export function verifyPlainSignature(
   // An empty token would make every signature forgeable from the query alone.
   if (token.length === 0) return false
   if (!isPresent(q.signature) || !isPresent(q.timestamp) || !isPresent(q.nonce)) return false
-  // WeChat sends lower-case hex; accept upper case too since it is the same digest.
-  return safeEqual(plainSignature(token, q.timestamp, q.nonce), q.signature.toLowerCase())
+  return digestMatches(plainSignature(token, q.timestamp, q.nonce), q.signature)
 }
 
 export function verifyMsgSignature(
@@ -53,10 +70,7 @@ export function verifyMsgSignature(
 ): boolean {
   if (token.length === 0 || encrypt.length === 0) return false
   if (!isPresent(q.msg_signature) || !isPresent(q.timestamp) || !isPresent(q.nonce)) return false
-  return safeEqual(
-    msgSignature(token, q.timestamp, q.nonce, encrypt),
-    q.msg_signature.toLowerCase(),
-  )
+  return digestMatches(msgSignature(token, q.timestamp, q.nonce, encrypt), q.msg_signature)
 }
 
 /**

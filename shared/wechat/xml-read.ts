@@ -101,6 +101,55 @@ export function readXmlFields(xml: string | Buffer): XmlFields {
   if (DECLARATION.test(text)) {
     throw new WechatXmlError('doctype', 'DOCTYPE and ENTITY declarations are not accepted')
   }
+  return readFlatFields(text) ?? readAnyFields(text)
+}
+
+function skipSpace(text: string, i: number): number {
+  for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;) {
+    c = text.charCodeAt(++i)
+  }
+  return i
+}
+
+/**
+ * One leaf field at `lastIndex`, after optional whitespace: `<Name>` then either one CDATA
+ * section (group 2) or plain text with no `<`, `&` or `]]>` (group 3), then `</Name>`. Names
+ * are ASCII and start with a capital, as all of WeChat's do, which also leaves every
+ * Object.prototype name (`__proto__`, `constructor`…) to the parser, which refuses or renames
+ * them. Each character inside matches exactly one branch, so a failed match stays linear.
+ */
+const LEAF_FIELD =
+  /[ \t\n]*<([A-Z][A-Za-z0-9_.-]*)>(?:<!\[CDATA\[((?:[^\]]|\](?!\]>))*)\]\]>|((?:[^<&\]]|\](?!\]>))*))<\/\1>/y
+
+/**
+ * The documents WeChat actually sends — `<xml>` holding leaf fields of text or one CDATA
+ * section each, no declaration, comment, attribute, reference or nesting — read with one regex
+ * match per field. Returns null for anything else, which then goes through the validator and
+ * the full parser: this never accepts a document they would refuse, and gives the same fields
+ * for every document it does accept.
+ */
+function readFlatFields(text: string): XmlFields | null {
+  // The parser turns CR LF into LF everywhere, CDATA included (XML's end-of-line handling).
+  if (text.includes('\r')) return null
+  const start = skipSpace(text, 0)
+  if (!text.startsWith('<xml>', start)) return null
+  const fields: XmlFields = new Map()
+  let end = start + 5
+  LEAF_FIELD.lastIndex = end
+  for (let m = LEAF_FIELD.exec(text); m !== null; m = LEAF_FIELD.exec(text)) {
+    const name = m[1] ?? ''
+    const size = fields.size
+    fields.set(name, m[2] ?? m[3] ?? '')
+    // A repeated field is ambiguous: which FromUserName would we believe?
+    if (fields.size === size) fields.set(name, null)
+    end = LEAF_FIELD.lastIndex
+  }
+  end = skipSpace(text, end)
+  return text.startsWith('</xml>', end) && skipSpace(text, end + 6) === text.length ? fields : null
+}
+
+/** Any well-formed document, through fast-xml-parser's validator and parser. */
+function readAnyFields(text: string): XmlFields {
   if (XMLValidator.validate(text) !== true) {
     throw new WechatXmlError('malformed', 'XML is not well-formed')
   }

@@ -1,13 +1,17 @@
 /**
- * Runs `tsx electron/core/cli.ts web` as a child process, the way staff run
+ * Runs `electron/core/cli.ts web` through tsx as a child process, the way staff run
  * `npm run kiosk:web`, and reads the addresses it prints.
+ *
+ * `node --import tsx` keeps the kiosk in the child itself: the tsx CLI
+ * (`node tsx/dist/cli.mjs`) runs the script in a grandchild, which a SIGKILL to the child
+ * would orphan. The kiosk starts no processes of its own, so signalling the child is enough.
+ * (Not `detached`: Ctrl-C on a test run still reaches it through the terminal.)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const TSX = resolve(ROOT, 'node_modules/tsx/dist/cli.mjs')
 const STARTUP_MS = 60_000
 const STOP_MS = 10_000
 
@@ -18,7 +22,12 @@ export interface KioskProcess {
   adminPin: string | null
   /** Everything printed so far (for failure messages). */
   output(): string
+  /** The kiosk's own pid. */
+  pid: number
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s. */
   stop(): Promise<void>
+  /** SIGKILL at once (a crash, not a shutdown). */
+  kill(): Promise<void>
 }
 
 export function assertRendererBuilt(): void {
@@ -42,24 +51,33 @@ export async function startKioskProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<KioskProcess> {
-  const child = spawn(process.execPath, [TSX, 'electron/core/cli.ts', 'web', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'electron/core/cli.ts', 'web', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const pid = child.pid
+  if (pid === undefined) throw new Error('kiosk web could not be started')
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk))
   const line = (label: string) => out.match(new RegExp(`^${label}: (\\S+)`, 'm'))?.[1] ?? null
 
+  const exited = () => child.exitCode !== null || child.signalCode !== null
+  const kill = async (): Promise<void> => {
+    if (exited()) return
+    child.kill('SIGKILL')
+    await waitForExit(child, STOP_MS)
+  }
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return
+    if (exited()) return
     child.kill('SIGTERM')
-    if (!(await waitForExit(child, STOP_MS))) {
-      child.kill('SIGKILL')
-      await waitForExit(child, STOP_MS)
-    }
+    if (!(await waitForExit(child, STOP_MS))) await kill()
   }
 
   const deadline = Date.now() + STARTUP_MS
@@ -83,6 +101,8 @@ export async function startKioskProcess(
     sandboxUrl: line('sandbox'),
     adminPin: out.match(/^admin PIN: (\d+)/m)?.[1] ?? null,
     output: () => `${out}\n${err}`,
+    pid,
     stop,
+    kill,
   }
 }

@@ -19,6 +19,8 @@ const T0 = Date.UTC(2025, 5, 1, 2, 0, 0)
 class ScriptedSource implements TicketSource {
   readonly kind = 'proxy' as const
   calls = 0
+  /** How many tickets each call asked for. */
+  counts: number[] = []
   concurrent = 0
   maxConcurrent = 0
   fail: TicketSourceError | null = null
@@ -30,6 +32,7 @@ class ScriptedSource implements TicketSource {
 
   async create(count: number, expireSeconds: number): Promise<CreatedTicket[]> {
     this.calls++
+    this.counts.push(count)
     this.concurrent++
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent)
     try {
@@ -132,6 +135,20 @@ describe('ticket pool', () => {
     await settle(s.pool)
     expect(s.pool.status().available).toBe(5)
     expect(s.source.calls).toBeLessThanOrEqual(2)
+  })
+
+  it('a blank screen asks for its code alone first, then for the pool', async () => {
+    const s = setup({ target: 5, source: new ScriptedSource(20) })
+    s.source.hold = true
+    s.pool.setSource(s.source, 'c1')
+    expect(s.source.counts).toEqual([1, 5])
+    s.source.hold = false
+    s.source.release()
+    await settle(s.pool)
+    expect(s.pool.current()).not.toBeNull()
+    expect(s.pool.status().available).toBe(5)
+    // Nothing more once the pool is full; a rotation later asks for batches again.
+    expect(s.source.counts).toEqual([1, 5])
   })
 
   it('rotates on the timer and on a scan of the code on screen, not of another code', async () => {

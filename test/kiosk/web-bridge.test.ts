@@ -121,6 +121,23 @@ describe('web bridge security', () => {
       body: '{}',
     })
     expect(sameHostOtherPort.status).toBe(403)
+    // Another port on 127.0.0.1 is the same *site*: its no-cors GETs carry no Origin, only
+    // Sec-Fetch-Site. Only same-origin (our page) and none (a typed address) get through.
+    for (const site of ['same-site', 'cross-site']) {
+      const sneaky = await raw(`${web.url}/api/events?key=${secret}`, {
+        headers: { 'sec-fetch-site': site },
+      })
+      expect(sneaky.status, site).toBe(403)
+    }
+    expect(
+      (
+        await raw(call, {
+          method: 'POST',
+          headers: { ...good, 'sec-fetch-site': 'same-origin' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(200)
     expect(
       (await raw(call, { method: 'POST', headers: { ...good, origin: web.url }, body: '{}' }))
         .status,

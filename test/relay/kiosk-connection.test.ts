@@ -111,4 +111,75 @@ describe('KioskSession backpressure', () => {
     socket.drain()
     await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2]))
   })
+
+  it('sends a notified event at once only when it is the next one; a gap is read from the store', async () => {
+    const socket = new SlowSocket()
+    const s = session(socket, { window: 100, highWaterBytes: 1_000_000, batch: 100 })
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(10))
+    const stored = async (i: number) => {
+      const r = await store.appendEvent('k1', {
+        id: eventIdOf(`n${i}`),
+        event: 'scan',
+        openid: `n${i}`,
+        scene: `k1:n${i}`,
+        ticket: 't',
+        createTime: i,
+        receivedAt: i,
+      })
+      return (await store.readEvents('k1', r.seq - 1, 1))[0]
+    }
+    const e11 = await stored(11)
+    const e12 = await stored(12)
+    const e13 = await stored(13)
+    if (!e11 || !e12 || !e13) throw new Error('not stored')
+    // Out of order: 13 before 11 and 12 must not jump the queue.
+    s.notify(e13)
+    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(13))
+    s.notify(e11)
+    s.notify(e12)
+    s.notify(e13)
+    await ticks()
+    expect(socket.scanSeqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+
+    // The next one is sent as notified, without waiting for a read.
+    const e14 = await stored(14)
+    if (!e14) throw new Error('not stored')
+    s.notify(e14)
+    expect(socket.scanSeqs.at(-1)).toBe(14)
+    const frame = socket.sent.at(-1)
+    expect(frame).toEqual({ type: 'scan', ...e14 })
+  })
+
+  it('stores every ack in order, collapsing acks that arrive during a write, the last one too', async () => {
+    const socket = new SlowSocket()
+    const written: number[] = []
+    let release: () => void = () => {}
+    const slow: RelayStore = Object.create(store) as RelayStore
+    slow.ack = async (kioskId, seq, now) => {
+      written.push(seq)
+      await new Promise<void>((r) => (release = r))
+      return store.ack(kioskId, seq, now)
+    }
+    const s = new KioskSession(socket, 'k1', 'h', {
+      store: slow,
+      log: silentLogger,
+      metrics: new RelayMetrics(),
+      now: () => 0,
+      limits: { window: 100, highWaterBytes: 1_000_000, batch: 100 },
+      onHello: () => Promise.resolve(),
+      onClosed: () => {},
+    })
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(10))
+    for (let seq = 1; seq <= 7; seq++) s.onMessage(JSON.stringify({ type: 'ack', seq }))
+    // One write under way (1); 2..7 collapsed into the highest.
+    expect(written).toEqual([1])
+    s.closed()
+    release()
+    await vi.waitFor(() => expect(written).toEqual([1, 7]))
+    release()
+    await vi.waitFor(async () => expect((await store.queueState('k1'))?.ackedSeq).toBe(7))
+    expect(s.unackedInFlight).toBe(3)
+  })
 })

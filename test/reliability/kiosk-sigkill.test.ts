@@ -9,7 +9,9 @@ import { cleanup, onCleanup, provisionDir, startPlatform, tempDir, waitFor } fro
 
 afterEach(cleanup)
 
-const BACKLOG = 100
+// Over three times the relay's in-flight window (100): the kiosk commits a burst in one
+// transaction, so a smaller backlog could be replayed whole before the SIGKILL lands.
+const BACKLOG = 300
 const ROOT = resolve(import.meta.dirname, '../..')
 
 /** `killAfterRows`: SIGKILL from the stdout handler itself, so the replay can't finish first. */

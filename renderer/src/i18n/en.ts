@@ -131,6 +131,7 @@ export const en: MessageSchema = {
     invalid: 'Invalid format',
     too_small: 'Too short or too small',
     too_big: 'Too long or too large',
+    reenter: 'The address changed: enter it again (a saved secret is never sent to a new address)',
     required: 'Required',
     duplicate: 'Duplicate',
     unknown: 'Unknown error',

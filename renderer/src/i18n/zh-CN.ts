@@ -131,6 +131,7 @@ export const zhCN = {
     invalid: '格式不正确',
     too_small: '太短或太小',
     too_big: '太长或太大',
+    reenter: '地址已更改，请重新输入（已保存的密钥不会发往新地址）',
     required: '此项必填',
     duplicate: '重复',
     unknown: '未知错误',

@@ -1,0 +1,136 @@
+// The CSV writer is hand-rolled for speed: its output must stay byte for byte what
+// csv-stringify (which it replaced) wrote for the same cells, with formula escaping, and local
+// times must read as before.
+import { createWriteStream, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { stringify } from 'csv-stringify/sync'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openKioskDb } from '../../electron/core/db'
+import {
+  csvRecord,
+  EXPORT_COLUMNS,
+  exportAttendance,
+  formatLocalTime,
+  type ExportRecord,
+} from '../../electron/core/export'
+import { cleanup, onCleanup, tempDir } from './helpers'
+
+afterEach(cleanup)
+
+const reference = (cells: Array<string | number>) =>
+  stringify([cells], { record_delimiter: 'windows' })
+const dangerous = /^[=+\-@\t\r]/
+const referenceEscape = (c: string | number) =>
+  typeof c === 'string' && dangerous.test(c) ? `'${c}` : c
+
+/** Deterministic pseudo-random strings over the characters CSV cares about. */
+function strings(count: number): string[] {
+  const alphabet = [
+    'a',
+    'Z',
+    '0',
+    ' ',
+    ',',
+    '"',
+    '\r',
+    '\n',
+    '\t',
+    '=',
+    '+',
+    '-',
+    '@',
+    "'",
+    '王',
+    ';',
+  ]
+  let seed = 42
+  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31)
+  return Array.from({ length: count }, () =>
+    Array.from({ length: next() % 7 }, () => alphabet[next() % alphabet.length]).join(''),
+  )
+}
+
+describe('CSV format', () => {
+  it('fields and records match csv-stringify, escaped or not', () => {
+    const all = strings(3000)
+    for (let i = 0; i < all.length; i += 6) {
+      const cells: Array<string | number> = [...all.slice(i, i + 6), i, -i, 0]
+      expect(csvRecord(cells, false)).toBe(reference(cells))
+      expect(csvRecord(cells, true)).toBe(reference(cells.map(referenceEscape)))
+    }
+  })
+
+  it('a whole export is what csv-stringify made of the same records', async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    const names = strings(400)
+    db.prepare(
+      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
+       VALUES ('r1', 'c1', ?, ?, ?, ?, 'm1', 0)`,
+    ).run(names[1], names[2], names[3], names[4])
+    const insert = db.prepare(
+      `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+         create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+       VALUES (?, 'c1', 'k1', ?, ?, 't', ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const t = Date.UTC(2025, 0, 1)
+    for (let i = 0; i < 250; i++) {
+      insert.run(
+        `e${i}${names[i] ?? ''}`,
+        `o${names[i + 100] ?? ''}`,
+        `k1:${names[i + 50] ?? ''}`,
+        i % 4 === 0 ? 'subscribe' : 'scan',
+        Math.floor(t / 1000) + i * 3607,
+        t + i * 86_400_123,
+        i % 2,
+        i + 1,
+        i % 3 === 0 ? 'r1' : null,
+        i % 5 === 0 ? 1 : 0,
+      )
+    }
+    for (const locale of ['en', 'zh-CN'] as const) {
+      const file = join(dir, `${locale}.csv`)
+      await exportAttendance({
+        db,
+        campaignId: null,
+        format: 'csv',
+        out: createWriteStream(file),
+        locale,
+        pageSize: 64,
+      })
+      const records = db
+        .prepare<[], ExportRecord>(
+          `SELECT a.id, a.campaign_id AS campaignId, a.check_in_number AS checkInNumber, r.name,
+             r.company, r.phone, r.code, a.first_visit AS firstVisit, a.kind,
+             a.create_time AS createTime, a.received_at AS receivedAt, a.openid, a.scene,
+             a.unknown_ticket AS unknownTicket, a.event_id AS eventId
+           FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id ORDER BY a.id`,
+        )
+        .all()
+      const expected =
+        '\uFEFF' +
+        reference(EXPORT_COLUMNS.map((c) => c.label[locale])) +
+        stringify(
+          records.map((r) => EXPORT_COLUMNS.map((c) => referenceEscape(c.value(r, locale)))),
+          { record_delimiter: 'windows' },
+        )
+      expect(readFileSync(file, 'utf8')).toBe(expected)
+    }
+  })
+
+  it('local times as YYYY-MM-DD HH:mm:ss', () => {
+    const pad = (v: number) => String(v).padStart(2, '0')
+    for (
+      let ms = Date.UTC(1999, 11, 31, 20);
+      ms < Date.UTC(2031, 0, 1);
+      ms += 86_400_000 * 37 + 3_723_456
+    ) {
+      const d = new Date(ms)
+      const want = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+      expect(formatLocalTime(ms)).toBe(want)
+    }
+  })
+})
