@@ -46,4 +46,10 @@ describe('kiosk start-up imports', () => {
     expect(files).not.toContain(resolve(ROOT, 'electron/core/xlsx.ts'))
     expect(files).not.toContain(resolve(ROOT, 'electron/core/roster-import.ts'))
   })
+
+  it('the demo relay does not load ioredis unless a Redis store is asked for', () => {
+    const { files, packages } = staticGraph(resolve(ROOT, 'electron/core/cli.ts'))
+    expect(files).toContain(resolve(ROOT, 'relay/server.ts'))
+    expect(packages).not.toContain('ioredis')
+  })
 })
