@@ -90,7 +90,8 @@ export const en: MessageSchema = {
     apiBase: 'WeChat API address',
     appId: 'AppID',
     appSecret: 'AppSecret',
-    appSecretStored: 'An AppSecret is stored; leave empty to keep it (same AppID and API address only)',
+    appSecretStored:
+      'An AppSecret is stored; leave empty to keep it (same AppID and API address only)',
     save: 'Save settings',
     test: 'Test connection',
     testing: 'Testing…',
