@@ -123,16 +123,7 @@ async function serve(cmd: Extract<CliCommand, { kind: 'serve' }>): Promise<void>
 }
 
 function writeCredentials(path: string, sandbox: Sandbox): void {
-  const o = sandbox.options
-  const body = {
-    apiBase: sandbox.url,
-    appId: o.appId,
-    appSecret: o.appSecret,
-    token: o.token,
-    encodingAESKey: o.encodingAESKey,
-    mode: o.mode,
-  }
-  writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 })
+  writeFileSync(path, `${JSON.stringify(sandbox.credentials(), null, 2)}\n`, { mode: 0o600 })
   chmodSync(path, 0o600) // an existing file keeps its old mode otherwise
 }
 

@@ -43,7 +43,18 @@ export interface Sandbox {
   unsubscribe(openid: string): Promise<UnsubscribeResult>
   setFaults(f: FaultsPatch): void
   setPushUrl(url: string | null): void
+  /** The account as a relay or kiosk is configured with it (the relay's `wechat` section). */
+  credentials(): SandboxCredentials
   close(): Promise<void>
+}
+
+export interface SandboxCredentials {
+  apiBase: string
+  appId: string
+  appSecret: string
+  token: string
+  encodingAESKey: string
+  mode: ResolvedSandboxOptions['mode']
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -94,6 +105,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     setFaults: (f) => {
       state.setFaults(faultsPatchSchema.parse(f))
     },
+    credentials: () => ({
+      apiBase: url,
+      appId: options.appId,
+      appSecret: options.appSecret,
+      token: options.token,
+      encodingAESKey: options.encodingAESKey,
+      mode: options.mode,
+    }),
     setPushUrl: (pushUrl) => {
       options.pushUrl = pushUrl === null ? null : pushUrlSchema.parse(pushUrl)
     },

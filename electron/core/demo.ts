@@ -58,14 +58,7 @@ export async function startDemo(
       host: '127.0.0.1',
       // The demo relay lives as long as this process; its queue needs no disk.
       data: ':memory:',
-      wechat: {
-        apiBase: sandbox.url,
-        appId: sandbox.options.appId,
-        appSecret: sandbox.options.appSecret,
-        token: sandbox.options.token,
-        encodingAESKey: sandbox.options.encodingAESKey,
-        mode: sandbox.options.mode,
-      },
+      wechat: sandbox.credentials(),
     })
   } catch (err) {
     await sandbox.close()

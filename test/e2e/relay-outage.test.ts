@@ -41,19 +41,11 @@ describe('kiosk through a relay outage (Chromium)', () => {
     assertRendererBuilt()
     dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-outage-'))
     sandbox = await startSandbox({ port: 0, host: '127.0.0.1' })
-    const o = sandbox.options
     relay = await startRelay({
       port: 0,
       host: '127.0.0.1',
       data: join(dir, 'relay'),
-      wechat: {
-        apiBase: sandbox.url,
-        appId: o.appId,
-        appSecret: o.appSecret,
-        token: o.token,
-        encodingAESKey: o.encodingAESKey,
-        mode: o.mode,
-      },
+      wechat: sandbox.credentials(),
     })
     const token = await relay.addKiosk(KIOSK_ID)
     sandbox.setPushUrl(`${relay.url}/wechat`)

@@ -121,14 +121,7 @@ describe('the kiosk page cannot reach Node or the secrets (Chromium, web mode)',
       port: 0,
       host: '127.0.0.1',
       data: join(dir, 'relay'),
-      wechat: {
-        apiBase: sandbox.url,
-        appId: o.appId,
-        appSecret: o.appSecret,
-        token: o.token,
-        encodingAESKey: o.encodingAESKey,
-        mode: o.mode,
-      },
+      wechat: sandbox.credentials(),
     })
     const token = await relay.addKiosk(KIOSK_ID)
     echo = await startEchoApi()

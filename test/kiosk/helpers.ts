@@ -64,14 +64,7 @@ export async function startPlatform(
     {
       port: 0,
       data: relayData,
-      wechat: {
-        apiBase: sandbox.url,
-        appId: sandbox.options.appId,
-        appSecret: sandbox.options.appSecret,
-        token: sandbox.options.token,
-        encodingAESKey: sandbox.options.encodingAESKey,
-        mode: sandbox.options.mode,
-      },
+      wechat: sandbox.credentials(),
     },
     { shutdownGraceMs: 500 },
   )
