@@ -14,6 +14,16 @@ export const memSchema = z.object({
   redis: z.number().nullable(),
 })
 
+/** The child's side of `Child.call`: answers each message with `handle`'s result or error. */
+export function answerParent(handle: (raw: unknown) => Promise<unknown>): void {
+  process.on('message', (raw: unknown) => {
+    handle(raw).then(
+      (r) => process.send?.({ ok: true, r }),
+      (err: unknown) => process.send?.({ ok: false, error: String(err) }),
+    )
+  })
+}
+
 export class Child {
   private readonly proc: ChildProcess
   private queue: Promise<unknown> = Promise.resolve()

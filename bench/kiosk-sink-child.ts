@@ -16,6 +16,7 @@ import { AttendanceStore } from '../electron/core/attendance-store'
 import { openKioskDb } from '../electron/core/db'
 import { RelayLink, type RelayCursor, type ScanDelivery } from '../electron/core/relay-link'
 import { tempDir } from './env'
+import { answerParent } from './child'
 import { monoMs, waitFor } from './load'
 
 const msgSchema = z.discriminatedUnion('cmd', [
@@ -148,9 +149,4 @@ async function handle(raw: unknown): Promise<unknown> {
   }
 }
 
-process.on('message', (raw: unknown) => {
-  handle(raw).then(
-    (r) => process.send?.({ ok: true, r }),
-    (err: unknown) => process.send?.({ ok: false, error: String(err) }),
-  )
-})
+answerParent(handle)

@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { Redis } from 'ioredis'
 import { startBenchRelay, type BenchRelay } from './env'
+import { answerParent } from './child'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -130,9 +131,4 @@ async function handle(raw: unknown): Promise<unknown> {
   }
 }
 
-process.on('message', (raw: unknown) => {
-  handle(raw).then(
-    (r) => process.send?.({ ok: true, r }),
-    (err: unknown) => process.send?.({ ok: false, error: String(err) }),
-  )
-})
+answerParent(handle)
