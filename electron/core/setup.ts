@@ -30,11 +30,13 @@ export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): S
   // cannot point the kiosk at their own server and collect it.
   const tokenMoved = s.relayUrl !== input.relayUrl
   const secretMoved = s.apiBase !== apiBase || s.appId !== appId
-  const storedToken = fromDemo || tokenMoved ? null : vault.get('relayToken')
-  const storedSecret = fromDemo || secretMoved ? null : vault.get('appSecret')
+  const savedToken = fromDemo ? null : vault.get('relayToken')
+  const savedSecret = fromDemo ? null : vault.get('appSecret')
+  const storedToken = tokenMoved ? null : savedToken
+  const storedSecret = secretMoved ? null : savedSecret
   if (input.relayToken === undefined && storedToken === null) {
     errors.push(
-      tokenMoved && !fromDemo && vault.get('relayToken') !== null
+      savedToken !== null
         ? {
             field: 'relayToken',
             code: 'reenter',
@@ -56,7 +58,7 @@ export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): S
       })
     if (input.appSecret === undefined && storedSecret === null) {
       errors.push(
-        secretMoved && !fromDemo && vault.get('appSecret') !== null
+        savedSecret !== null
           ? {
               field: 'appSecret',
               code: 'reenter',
