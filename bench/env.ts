@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Agent, request } from 'node:http'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { plainSignature } from '../shared/wechat'
@@ -85,6 +85,21 @@ export function postRaw(url: string, body: string): Promise<number> {
     req.on('error', () => resolve(0))
     req.end(body)
   })
+}
+
+/**
+ * A durable append-only log for the durable floor: each record is written and fdatasync'ed
+ * before the call returns, padded to one 4 KiB page as a WAL frame is.
+ */
+export function appendLog(dir: string): (record: Buffer) => void {
+  const fd = openSync(join(dir, 'floor.log'), 'a')
+  const page = Buffer.alloc(4096)
+  return (record) => {
+    page.fill(0)
+    record.copy(page, 0, 0, Math.min(record.length, page.length))
+    writeSync(fd, page)
+    fdatasyncSync(fd)
+  }
 }
 
 export function tempDir(prefix: string): string {

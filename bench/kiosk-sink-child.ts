@@ -5,7 +5,8 @@
  * - `core`: the kiosk core's RelayLink and AttendanceStore on a kiosk database with
  *   synchronous=FULL, a burst of frames committed in one transaction, then acked (what a
  *   kiosk does);
- * - `bare`: a bare `ws` client that notes each message (the floor's receiving end).
+ * - `bare`: a bare `ws` client that notes each message (the floor's receiving end);
+ *   `bare-durable` writes and fdatasyncs each message first (the durable floor's).
  * Times are `monoMs()`, the clock the load generator uses.
  */
 import { join } from 'node:path'
@@ -15,14 +16,14 @@ import { z } from 'zod'
 import { AttendanceStore } from '../electron/core/attendance-store'
 import { openKioskDb } from '../electron/core/db'
 import { RelayLink, type RelayCursor, type ScanDelivery } from '../electron/core/relay-link'
-import { tempDir } from './env'
+import { appendLog, tempDir } from './env'
 import { answerParent } from './child'
 import { monoMs, waitFor } from './load'
 
 const msgSchema = z.discriminatedUnion('cmd', [
   z.object({
     cmd: z.literal('start'),
-    mode: z.enum(['core', 'bare']),
+    mode: z.enum(['core', 'bare', 'bare-durable']),
     url: z.string(),
     kioskId: z.string(),
     token: z.string(),
@@ -101,8 +102,9 @@ async function startCore(url: string, kioskId: string, token: string): Promise<S
   return s
 }
 
-async function startBare(url: string): Promise<Sink> {
+async function startBare(url: string, durable: boolean): Promise<Sink> {
   const ws = new WebSocket(url)
+  const log = durable ? appendLog(dir) : null
   const s: Sink = {
     committed: new Map(),
     duplicates: 0,
@@ -112,7 +114,10 @@ async function startBare(url: string): Promise<Sink> {
         ws.close()
       }),
   }
-  ws.on('message', (d: Buffer) => s.committed.set(Number(d.toString()), monoMs()))
+  ws.on('message', (d: Buffer) => {
+    log?.(d)
+    s.committed.set(Number(d.toString()), monoMs())
+  })
   await new Promise((resolve, reject) => {
     ws.once('open', resolve)
     ws.once('error', reject)
@@ -125,7 +130,10 @@ async function handle(raw: unknown): Promise<unknown> {
   switch (m.cmd) {
     case 'start': {
       await sink?.close()
-      sink = m.mode === 'core' ? await startCore(m.url, m.kioskId, m.token) : await startBare(m.url)
+      sink =
+        m.mode === 'core'
+          ? await startCore(m.url, m.kioskId, m.token)
+          : await startBare(m.url, m.mode === 'bare-durable')
       return {}
     }
     case 'collect': {

@@ -4,6 +4,7 @@
  * the floor, a bare `http` server that forwards each body as one `ws` message, in the same
  * place. Driven over IPC (see e2e.ts, storm.ts).
  */
+import { rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { runInNewContext } from 'node:vm'
@@ -11,7 +12,7 @@ import { setFlagsFromString } from 'node:v8'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { Redis } from 'ioredis'
-import { startBenchRelay, type BenchRelay } from './env'
+import { appendLog, startBenchRelay, tempDir, type BenchRelay } from './env'
 import { answerParent } from './child'
 
 setFlagsFromString('--expose-gc')
@@ -19,7 +20,7 @@ const gc = runInNewContext('gc') as () => void
 
 const msgSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('start'), backend: z.enum(['sqlite', 'redis']) }),
-  z.object({ cmd: z.literal('floor') }),
+  z.object({ cmd: z.literal('floor'), durable: z.boolean() }),
   z.object({ cmd: z.literal('kiosks'), from: z.number(), n: z.number(), events: z.number() }),
   z.object({ cmd: z.literal('mem') }),
   z.object({ cmd: z.literal('cpu') }),
@@ -29,16 +30,24 @@ const msgSchema = z.discriminatedUnion('cmd', [
 
 let env: BenchRelay | null = null
 let redis: Redis | null = null
-let floor: { http: Server; wss: WebSocketServer } | null = null
+let floor: { http: Server; wss: WebSocketServer; dir: string | null } | null = null
 
-/** The floor: the least a relay must do, a POST's body sent on as one ws message. */
-async function startFloor(): Promise<{ url: string; wsUrl: string }> {
+/**
+ * The floor: the least a relay must do, a POST's body sent on as one ws message. `durable`:
+ * the least a relay that keeps what it answers must do, the same plus one write and fdatasync
+ * of the body before sending it on and answering (what a commit of one event costs the disk).
+ */
+async function startFloor(durable: boolean): Promise<{ url: string; wsUrl: string }> {
   let client: WebSocket | null = null
+  const dir = durable ? tempDir('bench-floor-') : null
+  const log = dir === null ? null : appendLog(dir)
   const http = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      client?.send(Buffer.concat(chunks).toString())
+      const body = Buffer.concat(chunks)
+      log?.(body)
+      client?.send(body.toString())
       res.end('success')
     })
   })
@@ -46,7 +55,7 @@ async function startFloor(): Promise<{ url: string; wsUrl: string }> {
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false })
   wss.on('connection', (ws) => (client = ws))
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
-  floor = { http, wss }
+  floor = { http, wss, dir }
   const { port } = http.address() as AddressInfo
   return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` }
 }
@@ -72,7 +81,7 @@ async function handle(raw: unknown): Promise<unknown> {
       return { url: env.relay.url }
     }
     case 'floor':
-      return startFloor()
+      return startFloor(m.durable)
     case 'kiosks': {
       const { relay } = need()
       const tokens: string[] = []
@@ -124,6 +133,7 @@ async function handle(raw: unknown): Promise<unknown> {
         floor.wss.close()
         floor.http.closeAllConnections()
         floor.http.close()
+        if (floor.dir !== null) rmSync(floor.dir, { recursive: true, force: true })
       }
       setImmediate(() => process.exit(0))
       return {}

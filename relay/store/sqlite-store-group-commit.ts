@@ -5,10 +5,17 @@
  * Each caller's promise settles only after the transaction holding its write has committed, so
  * a push is still answered 200 only once it is durable. Each write runs in its own savepoint:
  * one that throws (an unknown kiosk) fails only its own caller.
+ *
+ * A write may say it need not survive a power cut (`durable: false`: an ack, whose loss only
+ * means a redelivery the kiosk de-duplicates). A batch of only such writes commits with
+ * synchronous=NORMAL: in WAL mode that skips the fsync, the database stays consistent, and the
+ * next durable commit's fsync of the WAL covers these frames too. Any durable write in a batch
+ * makes the whole batch durable.
  */
 import type Database from 'better-sqlite3'
 
 interface Pending {
+  durable: boolean
   /** Runs the write and keeps its result for `done`. */
   run: () => void
   done: () => void
@@ -24,24 +31,32 @@ export class GroupCommit {
   private scheduled = false
   /** Built once: better-sqlite3 compiles BEGIN/COMMIT/SAVEPOINT statements per wrapper. */
   private readonly commitBatch: Database.Transaction<(batch: Pending[]) => Outcome[]>
+  /** The connection's own synchronous level, restored after a non-durable batch. */
+  private readonly synchronous: number
   /** Nested in `commitBatch`, a better-sqlite3 transaction is a savepoint. */
   private readonly inSavepoint: Database.Transaction<(p: Pending) => void>
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly maxBatch = 256,
     /** Size of each committed batch (tests, metrics). */
     private readonly onBatch?: (size: number) => void,
   ) {
+    this.synchronous = Number(db.pragma('synchronous', { simple: true }))
     this.commitBatch = db.transaction((batch: Pending[]) => batch.map((p) => this.runOne(p)))
     this.inSavepoint = db.transaction((p: Pending) => p.run())
   }
 
-  /** Runs `write` in the next batch; resolves with its result once that batch has committed. */
-  submit<R>(write: () => R): Promise<R> {
+  /**
+   * Runs `write` in the next batch; resolves with its result once that batch has committed
+   * (and, unless `durable` is false, reached the disk as far as the connection's own
+   * synchronous setting takes it: FULL in the relay).
+   */
+  submit<R>(write: () => R, { durable = true }: { durable?: boolean } = {}): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let result: { value: R } | null = null
       this.queue.push({
+        durable,
         run: () => {
           result = { value: write() }
         },
@@ -64,8 +79,7 @@ export class GroupCommit {
       const batch = this.queue.splice(0, this.maxBatch)
       let outcomes: Outcome[]
       try {
-        // IMMEDIATE: take the write lock up front, as a lone write did (CLI writers wait).
-        outcomes = this.commitBatch.immediate(batch)
+        outcomes = this.commit(batch)
       } catch (err) {
         // Nothing of this batch was committed: every caller hears so (the push gets 503).
         for (const p of batch) p.fail(toError(err))
@@ -78,6 +92,20 @@ export class GroupCommit {
         else if (!o.ok) p.fail(o.err)
         else p.done()
       })
+    }
+  }
+
+  private commit(batch: Pending[]): Outcome[] {
+    // IMMEDIATE: take the write lock up front, as a lone write did (CLI writers wait).
+    if (this.synchronous <= 1 || batch.some((p) => p.durable)) {
+      return this.commitBatch.immediate(batch)
+    }
+    // Not a prepared statement: SQLite applies this pragma when it compiles it, not when run.
+    this.db.exec('PRAGMA synchronous = NORMAL')
+    try {
+      return this.commitBatch.immediate(batch)
+    } finally {
+      this.db.exec(`PRAGMA synchronous = ${this.synchronous}`)
     }
   }
 

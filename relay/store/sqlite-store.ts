@@ -194,9 +194,11 @@ class SqliteStore implements RelayStore {
   }
 
   ack(kioskId: string, seq: number, now: number): Promise<void> {
-    // Group-committed too: one fsync per ack frame was most of a busy relay's disk time.
+    // Group-committed too: one fsync per ack frame was most of a busy relay's disk time. And
+    // not durable on its own: an ack lost to a power cut only means the kiosk is sent those
+    // events again and skips them (it de-duplicates by event id), so it waits for no fsync.
     if (this.closed) return Promise.reject(new Error('store closed'))
-    return this.writes.submit(() => this.ackSync(kioskId, seq, now))
+    return this.writes.submit(() => this.ackSync(kioskId, seq, now), { durable: false })
   }
 
   /** Runs inside the group commit's transaction (its own savepoint). */

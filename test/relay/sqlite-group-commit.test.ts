@@ -72,6 +72,38 @@ describe('GroupCommit', () => {
     expect(committed).toEqual([1, 2])
   })
 
+  it('commits a batch of only non-durable writes without fsync, and any durable write with it', async () => {
+    writer.pragma('synchronous = FULL')
+    const gc = new GroupCommit(writer)
+    // What the connection's setting is while each write runs, i.e. for the commit of its batch.
+    const level = () => writer.pragma('synchronous', { simple: true })
+    const lazyOnly = await Promise.all([
+      gc.submit(level, { durable: false }),
+      gc.submit(level, { durable: false }),
+    ])
+    expect(lazyOnly).toEqual([1, 1])
+    expect(level()).toBe(2)
+    const mixed = await Promise.all([gc.submit(level, { durable: false }), gc.submit(level)])
+    expect(mixed).toEqual([2, 2])
+    // Restored even when the batch cannot begin (another connection holds the write lock).
+    const other = new Database(join(dir, 'g.sqlite'), { timeout: 0 })
+    writer.pragma('busy_timeout = 0')
+    other.exec('BEGIN IMMEDIATE')
+    await expect(gc.submit(level, { durable: false })).rejects.toThrow(/locked|busy/i)
+    other.exec('ROLLBACK')
+    other.close()
+    expect(level()).toBe(2)
+    await expect(gc.submit(level, { durable: false })).resolves.toBe(1)
+  })
+
+  it('leaves a connection that is not synchronous=FULL at its own level', async () => {
+    writer.pragma('synchronous = OFF')
+    const gc = new GroupCommit(writer)
+    const level = () => writer.pragma('synchronous', { simple: true })
+    await expect(gc.submit(level, { durable: false })).resolves.toBe(0)
+    expect(level()).toBe(0)
+  })
+
   it('writes what is queued when flushed before close', async () => {
     const gc = new GroupCommit(writer)
     const p = gc.submit(() => writer.prepare('INSERT INTO t (v) VALUES (?)').run(7).changes)
