@@ -59,6 +59,11 @@ export class KioskSession {
   private readonly inFlight = new Map<number, number>()
   private pumping = false
   private dirty = false
+  /**
+   * The last read found nothing after what was sent, and every event stored since came by
+   * `notify` and went out: an ack then has nothing to release, so it reads nothing.
+   */
+  private caughtUp = false
   private waitingDrain = false
   private retryTimer: NodeJS.Timeout | null = null
   /** An ack write is with the store; later acks wait in `ackToStore` (the highest only). */
@@ -182,7 +187,7 @@ export class KioskSession {
       this.inFlight.delete(seq)
     }
     this.storeAck(ack.seq, now)
-    void this.pump()
+    if (!this.caughtUp) void this.pump()
   }
 
   /**
@@ -257,6 +262,7 @@ export class KioskSession {
       return
     }
     this.pumping = true
+    this.caughtUp = false
     const { window, highWaterBytes, batch } = this.ctx.limits
     try {
       // Bounded: each round either sends events (at most `window` before an ack is needed)
@@ -270,14 +276,15 @@ export class KioskSession {
           this.waitingDrain = true
           return
         }
-        const events = await this.ctx.store.readEvents(
-          this.kioskId,
-          this.sentSeq,
-          Math.min(room, batch),
-        )
+        const asked = Math.min(room, batch)
+        const events = await this.ctx.store.readEvents(this.kioskId, this.sentSeq, asked)
         if (this.phase !== 'live') return
         for (const e of events) this.deliver(e)
-        if (events.length === 0 && !this.dirty) return
+        // Fewer than asked: that was all there is; a later one comes with a notification.
+        if (events.length < asked && !this.dirty) {
+          this.caughtUp = true
+          return
+        }
       }
       this.dirty = true
     } catch (err) {

@@ -182,4 +182,54 @@ describe('KioskSession backpressure', () => {
     await vi.waitFor(async () => expect((await store.queueState('k1'))?.ackedSeq).toBe(7))
     expect(s.unackedInFlight).toBe(3)
   })
+
+  it('reads the store on an ack only when something may be left to send', async () => {
+    const socket = new SlowSocket()
+    let reads = 0
+    const counting: RelayStore = Object.create(store) as RelayStore
+    counting.readEvents = (kioskId, after, limit) => {
+      reads++
+      return store.readEvents(kioskId, after, limit)
+    }
+    const s = new KioskSession(socket, 'k1', 'h', {
+      store: counting,
+      log: silentLogger,
+      metrics: new RelayMetrics(),
+      now: () => 0,
+      limits: { window: 4, highWaterBytes: 1_000_000, batch: 100 },
+      onHello: () => Promise.resolve(),
+      onClosed: () => {},
+    })
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    // Window of 4: the first read stops there; each ack must release the next ones.
+    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2, 3, 4]))
+    for (const seq of [4, 8, 10]) {
+      s.onMessage(JSON.stringify({ type: 'ack', seq }))
+      await ticks()
+    }
+    expect(socket.scanSeqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    // All sent and acked, and the last read came back short: acks now cost no read.
+    const before = reads
+    s.onMessage(JSON.stringify({ type: 'ack', seq: 10 }))
+    const r = await store.appendEvent('k1', {
+      id: eventIdOf('late'),
+      event: 'scan',
+      openid: 'late',
+      scene: 'k1:late',
+      ticket: 't',
+      createTime: 11,
+      receivedAt: 11,
+    })
+    const e11 = (await store.readEvents('k1', r.seq - 1, 1))[0]
+    if (!e11) throw new Error('not stored')
+    s.notify(e11)
+    s.onMessage(JSON.stringify({ type: 'ack', seq: 11 }))
+    await ticks()
+    expect(socket.scanSeqs.at(-1)).toBe(11)
+    expect(reads).toBe(before)
+    // A notification without the event (a poll, the heartbeat) still reads.
+    s.notify()
+    await ticks()
+    expect(reads).toBe(before + 1)
+  })
 })
