@@ -79,6 +79,9 @@ if (electron) {
   if (native !== 0) process.exit(native)
   process.exit(await run(electron, ['.', ...args]))
 } else {
-  const tsx = binScript('tsx', 'dist/cli.mjs')
-  process.exit(await run(process.execPath, [tsx, 'electron/core/cli.ts', 'web', ...args]))
+  const cli = await run(process.execPath, [join(root, 'scripts/build-cli.mjs')])
+  if (cli !== 0) process.exit(cli)
+  process.exit(
+    await run(process.execPath, ['--enable-source-maps', 'out/cli/cli.mjs', 'web', ...args]),
+  )
 }

@@ -1,5 +1,6 @@
 /** `kiosk web`: the kiosk core plus the loopback web bridge; prints where to open it. */
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigFileError } from './json-file'
 import { dataDirFrom } from './cli-args'
@@ -8,7 +9,18 @@ import { startKioskRuntime, StartupError, type Provisioning } from './kiosk-runt
 import { newWebSecret, startWebServer } from './web-server'
 import { openFileKeyVault, VaultError } from './vault'
 
-const STATIC_DIR = resolve(import.meta.dirname, '../../out/renderer')
+/**
+ * The checkout this runs from: the nearest folder up with a package.json. This module runs as
+ * electron/core/cli-web.ts (tsx, tests) or inside the bundle out/cli/cli.mjs (scripts/build-cli.mjs).
+ */
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
+  }
+}
+
+const STATIC_DIR = join(projectRoot(import.meta.dirname), 'out/renderer')
 
 export function parseWebArgs(args: string[]): {
   port: number

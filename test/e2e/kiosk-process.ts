@@ -1,15 +1,16 @@
 /**
- * Runs `electron/core/cli.ts web` through tsx as a child process, the way staff run
- * `npm run kiosk:web`, and reads the addresses it prints.
+ * Runs the built kiosk CLI (`node out/cli/cli.mjs web`, scripts/build-cli.mjs) as a child
+ * process, the way staff run `npm run kiosk:web`, and reads the addresses it prints.
  *
- * `node --import tsx` keeps the kiosk in the child itself: the tsx CLI
- * (`node tsx/dist/cli.mjs`) runs the script in a grandchild, which a SIGKILL to the child
- * would orphan. The kiosk starts no processes of its own, so signalling the child is enough.
+ * Plain `node` keeps the kiosk in the child itself (the tsx CLI, `node tsx/dist/cli.mjs`, ran
+ * scripts in a grandchild, which a SIGKILL to the child would orphan). The kiosk starts no
+ * processes of its own, so signalling the child is enough.
  * (Not `detached`: Ctrl-C on a test run still reaches it through the terminal.)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { z } from 'zod'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const STARTUP_MS = 60_000
@@ -36,6 +37,29 @@ export function assertRendererBuilt(): void {
   }
 }
 
+const CLI = 'out/cli/cli.mjs'
+const metaSchema = z.object({ inputs: z.record(z.string(), z.unknown()) })
+
+let cliChecked = false
+
+/** out/cli exists and is newer than every source file bundled into it (checked once). */
+export function assertCliBuilt(): void {
+  if (cliChecked) return
+  const rebuild = 'run `npm run build:cli` (npm test and npm run kiosk:web do)'
+  const meta = resolve(ROOT, 'out/cli/meta.json')
+  if (!existsSync(resolve(ROOT, CLI)) || !existsSync(meta)) {
+    throw new Error(`out/cli is missing: ${rebuild}`)
+  }
+  const builtAt = statSync(resolve(ROOT, CLI)).mtimeMs
+  const inputs = Object.keys(metaSchema.parse(JSON.parse(readFileSync(meta, 'utf8'))).inputs)
+  const newer = inputs.find((f) => {
+    const file = resolve(ROOT, f)
+    return !f.includes('node_modules/') && (!existsSync(file) || statSync(file).mtimeMs > builtAt)
+  })
+  if (newer !== undefined) throw new Error(`out/cli is older than ${newer}: ${rebuild}`)
+  cliChecked = true
+}
+
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true)
   return new Promise((done) => {
@@ -51,15 +75,12 @@ export async function startKioskProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<KioskProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'electron/core/cli.ts', 'web', ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+  assertCliBuilt()
+  const child = spawn(process.execPath, ['--enable-source-maps', CLI, 'web', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const pid = child.pid
   if (pid === undefined) throw new Error('kiosk web could not be started')
   let out = ''
