@@ -66,9 +66,13 @@ describe('KioskSession backpressure', () => {
   })
   afterEach(() => store.close())
 
-  function session(socket: SlowSocket, limits = { window: 100, highWaterBytes: 400, batch: 2 }) {
+  function session(
+    socket: SlowSocket,
+    limits = { window: 100, highWaterBytes: 400, batch: 2 },
+    through: RelayStore = store,
+  ) {
     return new KioskSession(socket, 'k1', 'h', {
-      store,
+      store: through,
       log: silentLogger,
       metrics: new RelayMetrics(),
       now: () => 0,
@@ -161,15 +165,7 @@ describe('KioskSession backpressure', () => {
       await new Promise<void>((r) => (release = r))
       return store.ack(kioskId, seq, now)
     }
-    const s = new KioskSession(socket, 'k1', 'h', {
-      store: slow,
-      log: silentLogger,
-      metrics: new RelayMetrics(),
-      now: () => 0,
-      limits: { window: 100, highWaterBytes: 1_000_000, batch: 100 },
-      onHello: () => Promise.resolve(),
-      onClosed: () => {},
-    })
+    const s = session(socket, { window: 100, highWaterBytes: 1_000_000, batch: 100 }, slow)
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
     await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(10))
     for (let seq = 1; seq <= 7; seq++) s.onMessage(JSON.stringify({ type: 'ack', seq }))
@@ -191,15 +187,7 @@ describe('KioskSession backpressure', () => {
       reads++
       return store.readEvents(kioskId, after, limit)
     }
-    const s = new KioskSession(socket, 'k1', 'h', {
-      store: counting,
-      log: silentLogger,
-      metrics: new RelayMetrics(),
-      now: () => 0,
-      limits: { window: 4, highWaterBytes: 1_000_000, batch: 100 },
-      onHello: () => Promise.resolve(),
-      onClosed: () => {},
-    })
+    const s = session(socket, { window: 4, highWaterBytes: 1_000_000, batch: 100 }, counting)
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
     // Window of 4: the first read stops there; each ack must release the next ones.
     await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2, 3, 4]))
