@@ -152,7 +152,21 @@ export class KioskHub {
   private onStoreChange(change: StoreChange): void {
     if (change.type === 'event') this.live.get(change.kioskId)?.notify(change.event)
     else if (change.type === 'connected') this.noteGeneration(change.kioskId, change.generation)
+    else if (change.type === 'resync') this.resync()
     else void this.recheckCredentials(change.kioskId)
+  }
+
+  /**
+   * The store's feed may have missed changes: every session reads what it has not sent, and
+   * every kiosk's credential is checked again (a revocation must not wait for the next one).
+   */
+  private resync(): void {
+    const kiosks = new Set<string>()
+    for (const { session } of this.peers) {
+      kiosks.add(session.kioskId)
+      session.notify()
+    }
+    for (const kioskId of kiosks) void this.recheckCredentials(kioskId)
   }
 
   /** A token was revoked or replaced: sessions holding the old one end at once. */

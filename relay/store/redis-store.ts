@@ -87,6 +87,16 @@ class RedisStore implements RelayStore {
       if (change.success) this.feed.emit(change.data)
     })
     await this.sub.subscribe(this.channel)
+    // A reconnected subscriber heard nothing while it was away: an event stored, a token
+    // revoked on another instance. ioredis re-subscribes on its own on 'ready'; our own
+    // SUBSCRIBE queues behind its, so once it is answered nothing more is missed, and
+    // listeners are told to re-read what they may have missed.
+    this.sub.on('ready', () => {
+      this.sub.subscribe(this.channel).then(
+        () => this.feed.emit({ type: 'resync' }),
+        () => {}, // not back after all: the next 'ready' tries again
+      )
+    })
   }
 
   private kioskKey = (id: string): string => `${this.p}kiosk:${id}`

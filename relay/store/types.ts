@@ -78,6 +78,11 @@ export type StoreChange =
   | { type: 'kiosk'; kioskId: string }
   /** A kiosk said hello on some instance: connections with a lower generation must yield. */
   | { type: 'connected'; kioskId: string; connectionId: string; generation: number }
+  /**
+   * Changes may have been missed (the store's subscriber lost its connection and is back):
+   * whoever listens must re-read what it relies on. Local to one instance, never published.
+   */
+  | { type: 'resync' }
 
 export interface RelayStore {
   readonly kind: 'sqlite' | 'redis'

@@ -85,6 +85,25 @@ describe('two relay instances on one Redis', () => {
     await expect(KioskClient.connect(b.url, token)).rejects.toThrow('HTTP 401')
   })
 
+  it('catches up on what B missed while its subscriber was away: a scan, a revocation', async () => {
+    const [a, b] = await pair()
+    const token = await a.addKiosk('k1')
+    const other = await a.addKiosk('k2')
+    const k1 = await hello(b, token, 'k1')
+    const k2 = await hello(b, other, 'k2')
+    const admin = new Redis(redis.url)
+    cleanups.push(() => admin.quit())
+    // Both instances' subscribers drop (ioredis reconnects after ~50 ms); what A publishes
+    // meanwhile never reaches B. Without a resync, B's kiosks would wait for the heartbeat
+    // (30 s) for the scan and keep a revoked token's socket open until then.
+    await admin.client('KILL', 'TYPE', 'pubsub')
+    expect((await postPush(a.url, scanXml('va', 'k1:1', 1))).status).toBe(200)
+    await a.revokeKiosk('k2')
+    await k1.waitForScans(1, 3000)
+    expect(k1.scans.map((s) => [s.seq, s.openid])).toEqual([[1, 'va']])
+    expect((await k2.closed).code).toBe(RelayCloseCode.revoked)
+  })
+
   it('shares one WeChat access token between instances', async () => {
     const sandbox = await startSandbox({})
     cleanups.push(() => sandbox.close())

@@ -6,6 +6,7 @@ import { openRedisStore } from '../../relay/store/redis-store'
 import { openSqliteStore } from '../../relay/store/sqlite-store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
+import { Redis } from 'ioredis'
 import { startRedis, type TestRedis } from '../helpers/redis'
 
 const DAY = 86_400_000
@@ -285,5 +286,28 @@ describe('sqlite store persistence', () => {
     expect(await b.queueState('k1')).toEqual({ epoch: k.epoch, headSeq: 2, ackedSeq: 1 })
     expect((await b.appendEvent('k1', ev('p', 1))).status).toBe('duplicate')
     await b.close()
+  })
+})
+
+describe('redis store: a subscriber that lost its connection', () => {
+  it('tells listeners to re-read once it is subscribed again, then hears changes as before', async () => {
+    const prefix = `t${++prefixN}:`
+    const store = await openRedisStore({ url: redis.url, prefix })
+    const other = await openRedisStore({ url: redis.url, prefix })
+    const admin = new Redis(redis.url)
+    try {
+      const changes: StoreChange[] = []
+      store.subscribe((c) => changes.push(c))
+      await admin.client('KILL', 'TYPE', 'pubsub')
+      await vi.waitFor(() => expect(changes).toContainEqual({ type: 'resync' }), {
+        timeout: 3000,
+      })
+      await addKiosk(other, 'k1')
+      await vi.waitFor(() => expect(changes).toContainEqual({ type: 'kiosk', kioskId: 'k1' }))
+      expect(changes.filter((c) => c.type === 'resync')).toHaveLength(1)
+    } finally {
+      admin.disconnect()
+      await Promise.all([store.close(), other.close()])
+    }
   })
 })
