@@ -44,8 +44,6 @@ async function persistentRedis(dir: string): Promise<ChildProcess> {
   throw new Error('redis-server did not start')
 }
 
-let failedTries = 0
-
 /** WeChat: three tries, each answered or not; returns whether one got 200. */
 async function wechatPush(relay: RelayHandle, openid: string, n: number): Promise<boolean> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -56,7 +54,6 @@ async function wechatPush(relay: RelayHandle, openid: string, n: number): Promis
     } catch {
       // connection trouble counts as a failed try
     }
-    failedTries++
     await new Promise((r) => setTimeout(r, 400))
   }
   return false
@@ -64,7 +61,6 @@ async function wechatPush(relay: RelayHandle, openid: string, n: number): Promis
 
 describe('Redis restarted under load', () => {
   it('every push answered 200 reaches the kiosk exactly once', async () => {
-    failedTries = 0
     const dir = mkdtempSync(join(tmpdir(), 'scandesk-redis-aof-'))
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
     let redis = await persistentRedis(dir)
@@ -86,12 +82,17 @@ describe('Redis restarted under load', () => {
     }
     const load = Promise.all([worker(), worker(), worker()])
     await new Promise((r) => setTimeout(r, 300))
+    const startedBeforeKill = next
     redis.kill('SIGKILL')
     await new Promise<void>((r) => redis.once('exit', () => r()))
     await new Promise((r) => setTimeout(r, 300))
     redis = await persistentRedis(dir)
     await load
-    expect(failedTries).toBeGreaterThan(0) // the restart did hit pushes in flight
+    // The restart fell in the middle of the load. Whether a try failed depends on timing:
+    // ioredis queues commands while it reconnects, so under a loaded machine a restart can
+    // pass with every try answered 200, late; the outcome must be the same either way.
+    expect(startedBeforeKill).toBeGreaterThan(0)
+    expect(startedBeforeKill).toBeLessThan(pushes.length)
     expect(answered.length).toBeGreaterThan(60)
 
     const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
