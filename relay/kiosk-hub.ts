@@ -158,7 +158,8 @@ export class KioskHub {
 
   /**
    * The store's feed may have missed changes: every session reads what it has not sent, and
-   * every kiosk's credential is checked again (a revocation must not wait for the next one).
+   * every kiosk's credential and newest connection are checked again (a revocation, or a
+   * hello on another instance, must not wait for the next change).
    */
   private resync(): void {
     const kiosks = new Set<string>()
@@ -166,7 +167,18 @@ export class KioskHub {
       kiosks.add(session.kioskId)
       session.notify()
     }
-    for (const kioskId of kiosks) void this.recheckCredentials(kioskId)
+    for (const kioskId of kiosks) {
+      void this.recheckCredentials(kioskId)
+      this.opts.store.connectionGeneration(kioskId).then(
+        (generation) => this.noteGeneration(kioskId, generation),
+        (err: unknown) => {
+          this.opts.log.error('reading connection generation failed', {
+            kioskId,
+            error: errorMessage(err),
+          })
+        },
+      )
+    }
   }
 
   /** A token was revoked or replaced: sessions holding the old one end at once. */

@@ -5,6 +5,7 @@
  * `appendonly yes` for the "stored before answered" promise to survive a Redis crash.
  */
 import { Redis } from 'ioredis'
+import { z } from 'zod'
 import type { TokenStore } from '../../shared/wechat'
 import {
   appendReplySchema,
@@ -100,6 +101,7 @@ class RedisStore implements RelayStore {
   }
 
   private kioskKey = (id: string): string => `${this.p}kiosk:${id}`
+  private generationKey = (id: string): string => `${this.p}connection-generation:${id}`
   private streamKey = (id: string): string => `${this.p}stream:${id}`
   private acksKey = (id: string): string => `${this.p}acks:${id}`
 
@@ -260,7 +262,15 @@ class RedisStore implements RelayStore {
   }
 
   nextConnectionGeneration(kioskId: string): Promise<number> {
-    return this.redis.incr(`${this.p}connection-generation:${kioskId}`)
+    return this.redis.incr(this.generationKey(kioskId))
+  }
+
+  async connectionGeneration(kioskId: string): Promise<number> {
+    return z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .parse((await this.redis.get(this.generationKey(kioskId))) ?? 0)
   }
 
   accessTokenStore(appId: string): TokenStore {

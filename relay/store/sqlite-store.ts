@@ -78,7 +78,7 @@ class SqliteStore implements RelayStore {
   private readonly feed = new ChangeFeed()
   private readonly poller: SqliteChangePoller
   private closed = false
-  private connectionGeneration = 0
+  private generationCounter = 0
   private readonly writes: GroupCommit
 
   constructor(
@@ -251,7 +251,11 @@ class SqliteStore implements RelayStore {
 
   /** One process owns the SQLite store, so a counter in memory orders its connections. */
   nextConnectionGeneration(_kioskId: string): Promise<number> {
-    return Promise.resolve(++this.connectionGeneration)
+    return Promise.resolve(++this.generationCounter)
+  }
+
+  connectionGeneration(_kioskId: string): Promise<number> {
+    return Promise.resolve(this.generationCounter)
   }
 
   /** One process owns the SQLite store, so the token cache can live in its memory. */

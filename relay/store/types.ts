@@ -115,6 +115,8 @@ export interface RelayStore {
 
   /** Orders connections of one kiosk across instances: each hello takes the next number. */
   nextConnectionGeneration(kioskId: string): Promise<number>
+  /** The latest generation handed out for `kioskId` (0 if none): who should hold the kiosk now. */
+  connectionGeneration(kioskId: string): Promise<number>
 
   /** Where the WeChat access token of `appId` is cached (shared between instances on Redis). */
   accessTokenStore(appId: string): TokenStore

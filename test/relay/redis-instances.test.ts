@@ -102,6 +102,12 @@ describe('two relay instances on one Redis', () => {
     await k1.waitForScans(1, 3000)
     expect(k1.scans.map((s) => [s.seq, s.openid])).toEqual([[1, 'va']])
     expect((await k2.closed).code).toBe(RelayCloseCode.revoked)
+
+    // A newer connection of k1 on A during the next gap: B's session yields once B is back.
+    await admin.client('KILL', 'TYPE', 'pubsub')
+    const newer = await hello(a, token, 'k1')
+    expect((await k1.closed).code).toBe(RelayCloseCode.replaced)
+    expect(newer.ws.readyState).toBe(newer.ws.OPEN)
   })
 
   it('shares one WeChat access token between instances', async () => {

@@ -91,6 +91,14 @@ describe.each(backends)('relay store: $name', (backend) => {
     await Promise.all([store, ...extra.splice(0)].map((s) => s.close()))
   })
 
+  it('hands out increasing connection generations and tells the latest', async () => {
+    expect(await store.connectionGeneration('k1')).toBe(0)
+    const first = await store.nextConnectionGeneration('k1')
+    const second = await store.nextConnectionGeneration('k1')
+    expect(second).toBeGreaterThan(first)
+    expect(await store.connectionGeneration('k1')).toBe(second)
+  })
+
   it('creates kiosks with an epoch, and a new token keeps epoch and queue but un-revokes', async () => {
     const k = await addKiosk(store, 'k1')
     expect(k).toMatchObject({ kioskId: 'k1', headSeq: 0, ackedSeq: 0, revokedAt: null })
