@@ -79,6 +79,8 @@ class SqliteStore implements RelayStore {
   private readonly poller: SqliteChangePoller
   private closed = false
   private generationCounter = 0
+  /** Per kiosk, the generation its latest hello took. */
+  private readonly latestGeneration = new Map<string, number>()
   private readonly writes: GroupCommit
 
   constructor(
@@ -250,12 +252,14 @@ class SqliteStore implements RelayStore {
   }
 
   /** One process owns the SQLite store, so a counter in memory orders its connections. */
-  nextConnectionGeneration(_kioskId: string): Promise<number> {
-    return Promise.resolve(++this.generationCounter)
+  nextConnectionGeneration(kioskId: string): Promise<number> {
+    const generation = ++this.generationCounter
+    this.latestGeneration.set(kioskId, generation)
+    return Promise.resolve(generation)
   }
 
-  connectionGeneration(_kioskId: string): Promise<number> {
-    return Promise.resolve(this.generationCounter)
+  connectionGeneration(kioskId: string): Promise<number> {
+    return Promise.resolve(this.latestGeneration.get(kioskId) ?? 0)
   }
 
   /** One process owns the SQLite store, so the token cache can live in its memory. */

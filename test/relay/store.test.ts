@@ -97,6 +97,10 @@ describe.each(backends)('relay store: $name', (backend) => {
     const second = await store.nextConnectionGeneration('k1')
     expect(second).toBeGreaterThan(first)
     expect(await store.connectionGeneration('k1')).toBe(second)
+    // Another kiosk's hello is not a newer connection of this one.
+    await store.nextConnectionGeneration('k2')
+    expect(await store.connectionGeneration('k1')).toBe(second)
+    expect(await store.connectionGeneration('k3')).toBe(0)
   })
 
   it('creates kiosks with an epoch, and a new token keeps epoch and queue but un-revokes', async () => {
