@@ -43,9 +43,22 @@ const STEADY_CODE = `document.querySelectorAll('[data-testid="qr-card"]').length
   !document.querySelector('.qr-fade-enter-active, .qr-fade-leave-active') &&
   !document.querySelector('[data-testid="greeting"]')`
 
+/**
+ * Polls an in-page expression until it is true. Not `page.waitForFunction`: that re-runs a
+ * string with the page's `eval` on every poll, which the kiosk's CSP (`script-src 'self'`)
+ * refuses whenever the first check is false. `page.evaluate` goes through DevTools instead.
+ */
+export async function waitForPage(page: Page, expression: string, timeout = 20_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  while ((await page.evaluate(expression)) !== true) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeout} ms: ${expression}`)
+    await page.waitForTimeout(50)
+  }
+}
+
 /** Waits until exactly one code is on screen, no cross-fade is running and no greeting is up. */
-export async function waitForSteadyCode(page: Page, timeout = 20_000): Promise<void> {
-  await page.waitForFunction(STEADY_CODE, undefined, { timeout })
+export function waitForSteadyCode(page: Page, timeout = 20_000): Promise<void> {
+  return waitForPage(page, STEADY_CODE, timeout)
 }
 
 /** Moves to another view of the single-page app (`#/admin/export`, …). */

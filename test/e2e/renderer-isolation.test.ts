@@ -20,7 +20,7 @@ import { startRelay, type RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
 import { kioskMethods, type KioskMethodName } from '../../shared/ipc'
 import { testCampaign } from '../kiosk/helpers'
-import { launchChromium } from './browser'
+import { launchChromium, waitForPage } from './browser'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
 
 const KIOSK_ID = 'e2e-isolation'
@@ -157,7 +157,7 @@ describe('the kiosk page cannot reach Node or the secrets (Chromium, web mode)',
       )
     })
     await page.goto(kiosk.kioskUrl)
-    await page.waitForFunction(`${SESSION_KEY} !== null && document.querySelector('#app *')`)
+    await waitForPage(page, `${SESSION_KEY} !== null && document.querySelector('#app *') !== null`)
     // Record the event stream the page can open, from the start.
     await page.evaluate(`(() => {
       window.__events = []
