@@ -2,6 +2,8 @@
 // and a relay-side cap on ticket lifetimes; every refusal counted in /metrics by reason.
 import { afterEach, describe, expect, it } from 'vitest'
 import { ticketProxyResponseSchema } from '../../shared/relay-protocol'
+import { TicketSourceError } from '../../electron/core/ticket-source'
+import { createProxyTicketSource } from '../../electron/core/ticket-source-proxy'
 import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle } from '../../relay/server'
 import { FakeWechat } from '../wechat/fake-wechat'
@@ -160,5 +162,33 @@ describe('ticket proxy limits per kiosk', () => {
     expect(text).toContain('scandesk_relay_ticket_refusals_total{reason="unauthorized"} 1')
     expect(text).toContain('scandesk_relay_ticket_refusals_total{reason="forbidden"} 1')
     expect(text).toContain('scandesk_relay_ticket_refusals_total{reason="bad_request"} 1')
+  })
+})
+
+describe("the kiosk's proxy source against the relay", () => {
+  it('reads the relay 429 as a wait, not an error', async () => {
+    const { fake } = await wechat()
+    const relay = await relayWith(fake, { ticketBurst: 2, ticketRatePerMinute: 1 })
+    const token = await relay.addKiosk('k1')
+    const source = createProxyTicketSource({ relayUrl: relay.url, kioskId: 'k1', token })
+    expect(await source.create(5, 600)).toHaveLength(2)
+    const err = await source.create(1, 600).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TicketSourceError)
+    expect(err).toMatchObject({ code: 'rate_limited' })
+    const wait = (err as TicketSourceError).retryAfterMs ?? 0
+    expect(wait).toBeGreaterThanOrEqual(1000)
+    expect(wait).toBeLessThanOrEqual(60_000)
+  })
+
+  it("a 45009 from the relay's token endpoint reaches the kiosk as busy, not as the quota", async () => {
+    const { fake } = await wechat()
+    fake.handler = () => ({ body: { errcode: 45009, errmsg: 'reach max api daily quota limit' } })
+    const relay = await relayWith(fake, {})
+    const token = await relay.addKiosk('k1')
+    const res = await tickets(relay, token)
+    expect(res.status).toBe(502)
+    expect(res.json).toMatchObject({ error: { code: 'wechat_token_limit', errcode: 45009 } })
+    const source = createProxyTicketSource({ relayUrl: relay.url, kioskId: 'k1', token })
+    expect(await source.create(1, 600).catch((e: unknown) => e)).toMatchObject({ code: 'busy' })
   })
 })
