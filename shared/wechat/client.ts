@@ -151,7 +151,7 @@ export class WechatClient {
     }
     // stable_token hands back the same token until near its expiry; if WeChat has just rejected
     // that very token, only a forced refresh (20 a day) gets a new one. Within 30 s of the last
-    // one a forced refresh "does not refresh" (WECHAT.md): asking again would only spend one.
+    // one a forced refresh "does not refresh" (WeChat's doc): asking again would only spend one.
     if (got.access_token === failed && this.#endpoint === 'stable' && !this.#forcedRecently()) {
       this.#lastForcedAt = this.#now()
       try {
