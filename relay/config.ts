@@ -40,6 +40,15 @@ export const relayConfigSchema = z
     ackedRetentionDays: z.number().min(0).max(365).default(7),
     /** Unacknowledged events are kept until acknowledged, but never longer than 30 days. */
     unackedRetentionDays: z.number().min(1).max(30).default(30),
+    /**
+     * Ticket proxy limits per kiosk (relay/README.md, "Ticket proxy limits"): sustained tickets a
+     * minute, the burst a kiosk may take at once, and requests in flight at once.
+     */
+    ticketRatePerMinute: z.number().min(1).max(6000).default(30),
+    ticketBurst: z.number().int().min(1).max(10_000).default(40),
+    ticketConcurrency: z.number().int().min(1).max(64).default(4),
+    /** Longest lifetime the proxy asks of WeChat; kiosks asking for more get this. */
+    maxTicketExpireSeconds: z.number().int().min(60).max(2_592_000).default(14_400),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
   })
@@ -85,6 +94,10 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['timestampWindowSeconds', 'int'],
   ['ackedRetentionDays', 'number'],
   ['unackedRetentionDays', 'number'],
+  ['ticketRatePerMinute', 'number'],
+  ['ticketBurst', 'int'],
+  ['ticketConcurrency', 'int'],
+  ['maxTicketExpireSeconds', 'int'],
   ['wechat.apiBase', 'string'],
   ['wechat.appId', 'string'],
   ['wechat.appSecret', 'string'],

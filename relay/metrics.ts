@@ -14,6 +14,10 @@ export type PushOutcome =
   | 'too_large'
   | 'store_error'
 
+/** Why `POST /api/tickets` was refused before any WeChat call. */
+export type TicketRefusal =
+  'unauthorized' | 'forbidden' | 'disabled' | 'bad_request' | 'too_large' | 'rate' | 'concurrency'
+
 /** Delivery lag buckets, seconds: from a push being stored to the kiosk acknowledging it. */
 const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
 
@@ -34,6 +38,8 @@ export class RelayMetrics {
   private lagCount = 0
   private ticketsIssued = 0
   private ticketErrors = 0
+  private readonly ticketRefusals = new Map<TicketRefusal, number>()
+  private expireClamped = 0
 
   countPush(outcome: PushOutcome): void {
     this.pushes.set(outcome, (this.pushes.get(outcome) ?? 0) + 1)
@@ -55,6 +61,18 @@ export class RelayMetrics {
   countTickets(issued: number, failed: boolean): void {
     this.ticketsIssued += issued
     if (failed) this.ticketErrors++
+  }
+
+  countTicketRefusal(reason: TicketRefusal): void {
+    this.ticketRefusals.set(reason, (this.ticketRefusals.get(reason) ?? 0) + 1)
+  }
+
+  ticketRefusalCount(reason: TicketRefusal): number {
+    return this.ticketRefusals.get(reason) ?? 0
+  }
+
+  countExpireClamped(): void {
+    this.expireClamped++
   }
 
   render(state: ScrapeState): string {
@@ -81,6 +99,15 @@ export class RelayMetrics {
       ...family('ticket_errors_total', 'counter', 'Ticket proxy requests that failed.', [
         ['', this.ticketErrors],
       ]),
+      ...family('ticket_refusals_total', 'counter', 'Ticket proxy requests refused, by reason.', [
+        ...[...this.ticketRefusals].sort().map(([r, n]): Sample => [`{reason="${r}"}`, n]),
+      ]),
+      ...family(
+        'ticket_expire_clamped_total',
+        'counter',
+        'Ticket requests whose expireSeconds was cut to maxTicketExpireSeconds.',
+        [['', this.expireClamped]],
+      ),
     ]
     return lines.join('\n') + '\n'
   }

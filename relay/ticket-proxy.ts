@@ -2,7 +2,9 @@
  * `POST /api/tickets`: creates temporary QR_STR_SCENE tickets with the relay's credentials for
  * kiosks that cannot be on the account's IP allow-list (errcode 40164). The scene is always
  * `<caller's kioskId>:<random nonce>`: the request has no scene field, so a kiosk can never
- * obtain a code whose scans would be routed to another kiosk.
+ * obtain a code whose scans would be routed to another kiosk. Each kiosk is held to a ticket
+ * rate and a number of requests in flight (429 with Retry-After beyond them), and lifetimes are
+ * capped at `maxTicketExpireSeconds`, so one kiosk cannot spend the account's daily quota.
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -18,10 +20,13 @@ import {
 } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
 import { errorMessage, type Logger } from './log'
-import type { RelayMetrics } from './metrics'
+import type { RelayMetrics, TicketRefusal } from './metrics'
+import { TicketLimiter, type RefusalReason } from './rate-limit'
 import type { RelayStore } from './store/types'
 
 const MAX_REQUEST_BYTES = 4096
+/** A kiosk hammering the proxy is logged at most this often. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000
 
 export interface TicketProxyOptions {
   config: RelayConfig
@@ -38,6 +43,45 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     appId !== '' && appSecret !== ''
       ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
       : null
+  const limiter = new TicketLimiter(
+    {
+      ratePerMinute: config.ticketRatePerMinute,
+      burst: config.ticketBurst,
+      concurrency: config.ticketConcurrency,
+    },
+    now,
+  )
+  const lastRefusalLog = new Map<string, number>()
+
+  function refuse(
+    res: ServerResponse,
+    reason: TicketRefusal,
+    status: number,
+    code: string,
+    message: string,
+  ): void {
+    metrics.countTicketRefusal(reason)
+    sendApiError(res, status, code, message)
+  }
+
+  function limited(
+    res: ServerResponse,
+    kioskId: string,
+    reason: RefusalReason,
+    retryAfterSeconds: number,
+  ): void {
+    const at = now()
+    if (at - (lastRefusalLog.get(kioskId) ?? -Infinity) >= REFUSAL_LOG_INTERVAL_MS) {
+      lastRefusalLog.set(kioskId, at)
+      log.warn('ticket proxy: kiosk over its limit', { kioskId, reason, retryAfterSeconds })
+    }
+    res.setHeader('Retry-After', String(retryAfterSeconds))
+    const message =
+      reason === 'rate'
+        ? `ticket rate limit for this kiosk; retry in ${retryAfterSeconds} s`
+        : `too many ticket requests in flight for this kiosk; retry in ${retryAfterSeconds} s`
+    refuse(res, reason, 429, reason === 'rate' ? 'rate_limited' : 'too_many_in_flight', message)
+  }
 
   function fail(res: ServerResponse, err: unknown): void {
     metrics.countTickets(0, true)
@@ -56,12 +100,15 @@ export function createTicketProxy(opts: TicketProxyOptions) {
   return async function handleTickets(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return sendApiError(res, 405, 'method_not_allowed', 'use POST')
     const cred = await verifyKioskToken(store, bearerToken(req.headers.authorization))
-    if (cred === null) return sendApiError(res, 401, 'unauthorized', 'bad or missing kiosk token')
+    if (cred === null) {
+      return refuse(res, 'unauthorized', 401, 'unauthorized', 'bad or missing kiosk token')
+    }
     if (!cred.ticketProxy) {
-      return sendApiError(res, 403, 'forbidden', 'this kiosk may not use the ticket proxy')
+      return refuse(res, 'forbidden', 403, 'forbidden', 'this kiosk may not use the ticket proxy')
     }
     if (client === null) {
-      return sendApiError(res, 503, 'ticket_proxy_disabled', 'relay has no WeChat credentials')
+      const message = 'relay has no WeChat credentials'
+      return refuse(res, 'disabled', 503, 'ticket_proxy_disabled', message)
     }
     let json: unknown
     try {
@@ -69,26 +116,31 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         closeAfterResponse(res)
-        return sendApiError(res, 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
+        return refuse(res, 'too_large', 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
       }
-      return sendApiError(res, 400, 'bad_request', 'body must be JSON')
+      return refuse(res, 'bad_request', 400, 'bad_request', 'body must be JSON')
     }
     const parsed = ticketProxyRequestSchema.safeParse(json)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const field = issue?.path.join('.') || 'body'
-      return sendApiError(res, 400, 'bad_request', `${field}: ${issue?.message ?? 'invalid'}`)
+      const message = `${field}: ${issue?.message ?? 'invalid'}`
+      return refuse(res, 'bad_request', 400, 'bad_request', message)
     }
+    // Fewer tickets than asked when the bucket holds fewer: the kiosk asks again for the rest.
+    const admission = limiter.admit(cred.kioskId, parsed.data.count)
+    if (!admission.granted) {
+      return limited(res, cred.kioskId, admission.reason, admission.retryAfterSeconds)
+    }
+    // Clamped rather than refused: the kiosk keeps each ticket for the lifetime in the answer.
+    const expireSeconds = Math.min(parsed.data.expireSeconds, config.maxTicketExpireSeconds)
+    if (expireSeconds < parsed.data.expireSeconds) metrics.countExpireClamped()
     const tickets: ProxiedTicket[] = []
     try {
       // One at a time: gentle on the daily quota, and a failure stops the batch early.
-      for (let i = 0; i < parsed.data.count; i++) {
+      for (let i = 0; i < admission.count; i++) {
         const scene = makeScene(cred.kioskId, randomBytes(12).toString('base64url'))
-        const body = buildQrCreateBody({
-          action: 'QR_STR_SCENE',
-          sceneStr: scene,
-          expireSeconds: parsed.data.expireSeconds,
-        })
+        const body = buildQrCreateBody({ action: 'QR_STR_SCENE', sceneStr: scene, expireSeconds })
         const created = await client.createQrCode(body)
         tickets.push({
           ticket: created.ticket,
@@ -102,6 +154,8 @@ export function createTicketProxy(opts: TicketProxyOptions) {
       // Tickets already created cost quota: hand them over rather than waste them.
       if (tickets.length === 0) return fail(res, err)
       log.warn('ticket proxy: partial batch', { kioskId: cred.kioskId, error: errorMessage(err) })
+    } finally {
+      admission.release()
     }
     metrics.countTickets(tickets.length, false)
     log.info('tickets issued', { kioskId: cred.kioskId, count: tickets.length })

@@ -108,6 +108,7 @@ export class KioskCore {
       campaign: () => this.activeCampaign(),
       onTicket: (t) => this.events.emit('ticket', t),
       onStatus: () => this.emitStatus(),
+      log: o.log,
     })
     this.exports = new ExportJobs({
       db: this.db,

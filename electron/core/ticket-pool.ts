@@ -28,6 +28,7 @@ export interface TicketPoolOptions {
   onStatus: () => void
   /** Longest pause between failed attempts. */
   maxBackoffMs?: number
+  log?: (msg: string) => void
 }
 
 interface Shown {
@@ -59,6 +60,7 @@ export class TicketPool {
       maxBackoffMs: o.maxBackoffMs,
       onCreated: () => this.tick(),
       onStatus: o.onStatus,
+      log: o.log,
     })
   }
 

@@ -11,7 +11,12 @@ import {
   WechatHttpError,
   WechatRequestError,
 } from '../../shared/wechat'
-import { TicketSourceError, type CreatedTicket, type TicketSource } from './ticket-source'
+import {
+  sourceCodeOfKind,
+  TicketSourceError,
+  type CreatedTicket,
+  type TicketSource,
+} from './ticket-source'
 
 export interface DirectTicketSourceOptions {
   appId: string
@@ -57,17 +62,7 @@ export function createDirectTicketSource(o: DirectTicketSourceOptions): TicketSo
 
 export function toSourceError(err: unknown): TicketSourceError {
   if (err instanceof WechatApiError) {
-    const code =
-      err.kind === 'quota'
-        ? 'quota'
-        : err.kind === 'ip'
-          ? 'ip_not_allowed'
-          : err.kind === 'config'
-            ? 'bad_credentials'
-            : err.kind === 'busy'
-              ? 'busy'
-              : 'other'
-    return new TicketSourceError(code, err.message, { cause: err })
+    return new TicketSourceError(sourceCodeOfKind(err.kind), err.message, { cause: err })
   }
   if (err instanceof WechatHttpError) {
     const code = err.code === 'bad_response' ? 'bad_response' : 'unreachable'

@@ -5,7 +5,14 @@ import {
   relayApiErrorSchema,
   ticketProxyResponseSchema,
 } from '../../shared/relay-protocol'
-import { TicketSourceError, type CreatedTicket, type TicketSource } from './ticket-source'
+import { isWechatApiErrorKind, type WechatApiErrorKind } from '../../shared/wechat/errors'
+import {
+  sourceCodeOfKind,
+  TicketSourceError,
+  type CreatedTicket,
+  type TicketSource,
+  type TicketSourceErrorCode,
+} from './ticket-source'
 import { relayHttpUrl } from './relay-url'
 
 export interface ProxyTicketSourceOptions {
@@ -33,7 +40,7 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
         throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
       }
       const body: unknown = await res.json().catch(() => null)
-      if (!res.ok) throw errorFromRelay(res.status, body)
+      if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))
       const parsed = ticketProxyResponseSchema.safeParse(body)
       if (!parsed.success)
         throw new TicketSourceError('bad_response', 'relay sent an unexpected ticket response')
@@ -55,30 +62,58 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
   }
 }
 
-function errorFromRelay(status: number, body: unknown): TicketSourceError {
+/** Without a usable Retry-After, wait this long after a 429. */
+const DEFAULT_RETRY_AFTER_MS = 5_000
+/** A relay asking for more than this is wrong or hostile: never stall the pool for longer. */
+const MAX_RETRY_AFTER_MS = 3_600_000
+
+/** `Retry-After` as delay-seconds (what the relay sends) or an HTTP date, clamped. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  let ms = Number.NaN
+  if (header !== null && /^\s*\d+\s*$/.test(header)) ms = Number(header) * 1000
+  else if (header !== null) ms = Date.parse(header) - now
+  if (!Number.isFinite(ms)) return DEFAULT_RETRY_AFTER_MS
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, ms))
+}
+
+/** The WeChat error kind in a relay error code (`wechat_<kind>`, as the relay classified it). */
+function wechatKind(code: string): WechatApiErrorKind | null {
+  const kind = code.startsWith('wechat_') ? code.slice('wechat_'.length) : ''
+  return isWechatApiErrorKind(kind) ? kind : null
+}
+
+const MESSAGES: Partial<Record<TicketSourceErrorCode, string>> = {
+  quota: 'WeChat daily quota reached (45009)',
+  ip_not_allowed: "the relay's IP is not on the account's allow-list",
+  bad_credentials: 'the relay has a wrong AppID or AppSecret',
+  busy: 'WeChat is busy',
+}
+
+function errorFromRelay(
+  status: number,
+  body: unknown,
+  retryAfter: string | null,
+): TicketSourceError {
   const parsed = relayApiErrorSchema.safeParse(body)
   const code = parsed.success ? parsed.data.error.code : ''
-  const errcode = parsed.success ? parsed.data.error.errcode : undefined
   if (status === 401 || status === 403) {
     return new TicketSourceError(
       'unauthorized',
       'relay refused the kiosk token for ticket creation',
     )
   }
-  if (errcode === 45009 || code === 'wechat_quota') {
-    return new TicketSourceError('quota', 'WeChat daily quota reached (45009)')
+  if (status === 429) {
+    const wait = retryAfterMs(retryAfter)
+    return new TicketSourceError('rate_limited', `relay rate limit (${code || 'HTTP 429'})`, {
+      retryAfterMs: wait,
+    })
   }
-  if (errcode === 40164 || code === 'wechat_ip') {
-    return new TicketSourceError(
-      'ip_not_allowed',
-      "the relay's IP is not on the account's allow-list",
-    )
-  }
-  if (code === 'wechat_config') {
-    return new TicketSourceError('bad_credentials', 'the relay has a wrong AppID or AppSecret')
-  }
-  if (errcode === -1 || code === 'wechat_busy' || status === 429) {
-    return new TicketSourceError('busy', 'WeChat is busy')
+  // Classified by the relay, by the endpoint that answered (a bare 45009 may be a token limit).
+  const kind = wechatKind(code)
+  if (kind !== null) {
+    const sourceCode = sourceCodeOfKind(kind)
+    const message = MESSAGES[sourceCode] ?? `relay ticket request failed (HTTP ${status}, ${code})`
+    return new TicketSourceError(sourceCode, message)
   }
   if (/^wechat_(timeout|network|http)$/.test(code)) {
     return new TicketSourceError('unreachable', 'the relay cannot reach WeChat')

@@ -2,6 +2,7 @@
  * Where temporary QR tickets come from: WeChat directly (this machine holds the AppSecret
  * and is on the IP allow-list) or the relay's ticket proxy. The pool only sees this interface.
  */
+import type { WechatApiErrorKind } from '../../shared/wechat/errors'
 
 export interface CreatedTicket {
   ticket: string
@@ -26,16 +27,44 @@ export type TicketSourceErrorCode =
   | 'unauthorized'
   | 'unreachable'
   | 'busy'
+  /** The relay's per-kiosk limit (429): wait `retryAfterMs`, then ask again. Not a fault. */
+  | 'rate_limited'
   | 'bad_response'
   | 'other'
 
 export class TicketSourceError extends Error {
   override name = 'TicketSourceError'
+  /** How long the source asked us to wait before the next request (`rate_limited`). */
+  readonly retryAfterMs: number | undefined
+
   constructor(
     readonly code: TicketSourceErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
-    super(message, options)
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.retryAfterMs = options?.retryAfterMs
+  }
+}
+
+/**
+ * The one mapping from WeChat's error kinds (classified by the endpoint that answered, in
+ * shared/wechat/errors.ts) to what the kiosk does: only `quota` stops creation for the day; a
+ * token endpoint's limit is retried like a busy platform.
+ */
+export function sourceCodeOfKind(kind: WechatApiErrorKind): TicketSourceErrorCode {
+  switch (kind) {
+    case 'quota':
+      return 'quota'
+    case 'ip':
+      return 'ip_not_allowed'
+    case 'config':
+      return 'bad_credentials'
+    case 'busy':
+    case 'token_limit':
+      return 'busy'
+    case 'token':
+    case 'other':
+      return 'other'
   }
 }

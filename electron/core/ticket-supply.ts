@@ -1,7 +1,8 @@
 /**
  * Getting new tickets from the ticket source: bounded concurrency, backoff with jitter after
- * errors, the daily quota (45009 stops all requests until WeChat's quota day turns), and the
- * outcome the status corner shows. The pool decides how many it needs.
+ * errors, the daily quota (45009 stops all requests until WeChat's quota day turns), the
+ * relay's rate limit (429: wait as told, quietly), and the outcome the status corner shows.
+ * The pool decides how many it needs.
  */
 import { readMeta, writeMeta, type KioskDb } from './db'
 import { quotaDay, TicketRepo } from './ticket-repo'
@@ -21,6 +22,7 @@ export interface TicketSupplyOptions {
   /** New tickets are in (the pool may put one on screen). */
   onCreated: () => void
   onStatus: () => void
+  log?: (msg: string) => void
 }
 
 const QUOTA_META = 'pool.quotaExhaustedDay'
@@ -32,9 +34,11 @@ export class TicketSupply {
   private inFlightRequests = 0
   /** Tickets asked for and not answered yet: the pool counts them as coming. */
   inFlightTickets = 0
-  private readonly pending = new Set<Promise<void>>()
+  private readonly pending = new Set<Promise<unknown>>()
   private failures = 0
   private nextAttemptAt = 0
+  /** Set by the relay's 429: kept apart from the backoff, which a success elsewhere clears. */
+  private rateLimitedUntil = 0
   outcome: 'none' | 'ok' | 'error' = 'none'
   lastError: { code: TicketSourceErrorCode; message: string } | null = null
   private stopped = false
@@ -52,6 +56,7 @@ export class TicketSupply {
     this.connectionId = connectionId
     this.failures = 0
     this.nextAttemptAt = 0
+    this.rateLimitedUntil = 0
     this.outcome = 'none'
     this.lastError = null
   }
@@ -67,7 +72,8 @@ export class TicketSupply {
   /** Asks for up to `need` tickets, unless backing off, out of quota or at the concurrency cap. */
   request(need: number, lifetimeSeconds: number, maxInFlight: number): void {
     const now = this.o.now()
-    if (!this.source || this.stopped || this.quotaExhausted(now) || now < this.nextAttemptAt) return
+    if (!this.source || this.stopped || this.quotaExhausted(now)) return
+    if (now < this.nextAttemptAt || now < this.rateLimitedUntil) return
     while (need > 0 && this.inFlightRequests < maxInFlight) {
       const batch = Math.min(need, this.source.maxBatch)
       need -= batch
@@ -78,10 +84,10 @@ export class TicketSupply {
   /** One ticket now, whatever the backoff (the admin's "test connection"). */
   async probe(lifetimeSeconds: number): Promise<{ ok: boolean; code: string; message: string }> {
     if (!this.source) return { ok: false, code: 'not_configured', message: 'no ticket source' }
-    await this.launch(1, lifetimeSeconds)
-    return this.outcome === 'ok'
+    const err = await this.launch(1, lifetimeSeconds)
+    return err === null
       ? { ok: true, code: 'ok', message: 'ticket created' }
-      : { ok: false, code: this.lastError?.code ?? 'other', message: this.lastError?.message ?? '' }
+      : { ok: false, code: err.code, message: err.message }
   }
 
   async whenIdle(): Promise<void> {
@@ -92,9 +98,10 @@ export class TicketSupply {
     this.stopped = true
   }
 
-  private launch(count: number, lifetimeSeconds: number): Promise<void> {
+  /** Resolves with the request's error, or null when tickets came. */
+  private launch(count: number, lifetimeSeconds: number): Promise<TicketSourceError | null> {
     const source = this.source
-    if (!source) return Promise.resolve()
+    if (!source) return Promise.resolve(null)
     const connectionId = this.connectionId
     // WeChat starts the clock after our request leaves: counting from here is conservative.
     const requestedAt = this.o.now()
@@ -123,7 +130,11 @@ export class TicketSupply {
     return p
   }
 
-  private created(connectionId: string, tickets: CreatedTicket[], at: number): void {
+  private created(
+    connectionId: string,
+    tickets: CreatedTicket[],
+    at: number,
+  ): TicketSourceError | null {
     // An empty success would otherwise loop straight back into another request.
     if (tickets.length === 0) {
       return this.failed(connectionId, new TicketSourceError('bad_response', 'no tickets returned'))
@@ -132,20 +143,29 @@ export class TicketSupply {
       for (const t of tickets) this.repo.insert(connectionId, t, at)
       this.repo.addCreated(quotaDay(at), tickets.length)
     })()
-    if (connectionId !== this.connectionId || this.stopped) return
+    if (connectionId !== this.connectionId || this.stopped) return null
     this.failures = 0
     this.nextAttemptAt = 0
     this.outcome = 'ok'
     this.lastError = null
+    return null
   }
 
-  private failed(connectionId: string, err: unknown): void {
-    if (connectionId !== this.connectionId || this.stopped) return
+  private failed(connectionId: string, err: unknown): TicketSourceError {
     const e =
       err instanceof TicketSourceError
         ? err
         : new TicketSourceError('other', err instanceof Error ? err.message : 'failed')
+    if (connectionId !== this.connectionId || this.stopped) return e
     const now = this.o.now()
+    if (e.code === 'rate_limited') {
+      // Our own relay pacing this kiosk: nothing is broken, so the status stays as it was and
+      // the pool serves what it has until the wait is over.
+      const waitMs = e.retryAfterMs ?? 5_000
+      this.rateLimitedUntil = Math.max(this.rateLimitedUntil, now + waitMs)
+      this.o.log?.(`ticket source rate-limited by the relay; next request in ${waitMs / 1000} s`)
+      return e
+    }
     this.outcome = 'error'
     this.lastError = { code: e.code, message: e.message }
     // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
@@ -153,5 +173,6 @@ export class TicketSupply {
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, 1000 * 2 ** (this.failures - 1))
     this.nextAttemptAt = now + base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    return e
   }
 }

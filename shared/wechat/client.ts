@@ -53,6 +53,14 @@ const tokenResponseSchema = z.object({
   access_token: z.string().min(1).max(512),
   expires_in: z.number().int().positive(),
 })
+type TokenResponse = z.output<typeof tokenResponseSchema>
+
+/** stable_token's forced refreshes must be at least this far apart, or they do not refresh. */
+const FORCE_REFRESH_GAP_MS = 30_000
+
+function isTokenLimit(err: unknown): boolean {
+  return err instanceof WechatApiError && err.kind === 'token_limit'
+}
 
 export class WechatClient {
   readonly #appId: string
@@ -69,6 +77,8 @@ export class WechatClient {
   readonly #sleep: (ms: number) => Promise<void>
   /** The refresh in progress, shared by every caller that needs a token meanwhile. */
   #refreshing: Promise<string> | null = null
+  /** When this client last asked stable_token for a forced refresh. */
+  #lastForcedAt: number | null = null
 
   constructor(opts: WechatClientOptions) {
     const o = optionsSchema.safeParse(opts)
@@ -130,11 +140,26 @@ export class WechatClient {
     // Another process sharing the store may have refreshed already.
     const shared = await this.#fresh()
     if (shared !== null && shared !== failed) return shared
-    let got = await this.#requestToken(false)
+    let got: TokenResponse
+    try {
+      got = await this.#requestToken(false)
+    } catch (err) {
+      // The token endpoint's own limit: a cached token that has not expired still works.
+      const cached = isTokenLimit(err) ? await this.#store.get() : null
+      if (cached === null || cached.token === failed || cached.expiresAt <= this.#now()) throw err
+      return cached.token
+    }
     // stable_token hands back the same token until near its expiry; if WeChat has just rejected
-    // that very token, only a forced refresh (20 a day) gets a new one.
-    if (got.access_token === failed && this.#endpoint === 'stable') {
-      got = await this.#requestToken(true)
+    // that very token, only a forced refresh (20 a day) gets a new one. Within 30 s of the last
+    // one a forced refresh "does not refresh" (WeChat's doc): asking again would only spend one.
+    if (got.access_token === failed && this.#endpoint === 'stable' && !this.#forcedRecently()) {
+      this.#lastForcedAt = this.#now()
+      try {
+        got = await this.#requestToken(true)
+      } catch (err) {
+        // The forced refreshes are spent: keep the token stable_token calls current.
+        if (!isTokenLimit(err)) throw err
+      }
     }
     await this.#store.set({
       token: got.access_token,
@@ -143,7 +168,11 @@ export class WechatClient {
     return got.access_token
   }
 
-  async #requestToken(forceRefresh: boolean): Promise<z.output<typeof tokenResponseSchema>> {
+  #forcedRecently(): boolean {
+    return this.#lastForcedAt !== null && this.#now() - this.#lastForcedAt < FORCE_REFRESH_GAP_MS
+  }
+
+  async #requestToken(forceRefresh: boolean): Promise<TokenResponse> {
     const label = this.#endpoint === 'stable' ? 'cgi-bin/stable_token' : 'cgi-bin/token'
     const json =
       this.#endpoint === 'stable'
@@ -168,7 +197,10 @@ export class WechatClient {
     return parseResponse(tokenResponseSchema, json, label)
   }
 
-  /** Runs `call` with a token; on a token error drops that token (if still cached) and retries once. */
+  /**
+   * Runs `call` with a token; on a token error drops that token (if still cached) and retries
+   * once, with at most one token refresh (one normal and, for stable_token, one forced call).
+   */
   async #withToken(call: (token: string) => Promise<unknown>): Promise<unknown> {
     const token = await this.getAccessToken()
     try {
@@ -176,8 +208,10 @@ export class WechatClient {
     } catch (err) {
       if (!(err instanceof WechatApiError) || err.kind !== 'token') throw err
       await this.#store.clearIf(token)
-      const fresh = (await this.#fresh()) ?? (await this.#refresh(token))
-      return call(fresh === token ? await this.#refresh(token) : fresh)
+      const shared = await this.#fresh()
+      // A refresh that hands back the same token (a forced refresh within 30 s of the last, or
+      // one over its daily limit) is retried as it is: refreshing again would get it again.
+      return call(shared !== null && shared !== token ? shared : await this.#refresh(token))
     }
   }
 

@@ -52,10 +52,33 @@ export class WechatRequestError extends WechatError {
   }
 }
 
-export type WechatApiErrorKind = 'token' | 'config' | 'ip' | 'quota' | 'busy' | 'other'
+export const WECHAT_API_ERROR_KINDS = [
+  'token',
+  'config',
+  'ip',
+  'quota',
+  'token_limit',
+  'busy',
+  'other',
+] as const
+/**
+ * `quota` is only qrcode/create's daily quota; `token_limit` is a call limit of a token
+ * endpoint (stable_token's 20 forced refreshes a day, its 10,000 a minute), which leaves QR
+ * creation working with the current token.
+ */
+export type WechatApiErrorKind = (typeof WECHAT_API_ERROR_KINDS)[number]
 
-/** Which errcodes mean what (WECHAT.md, "Access token"). */
-export function classifyErrcode(errcode: number): WechatApiErrorKind {
+export function isWechatApiErrorKind(value: string): value is WechatApiErrorKind {
+  return (WECHAT_API_ERROR_KINDS as readonly string[]).includes(value)
+}
+
+const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(['cgi-bin/token', 'cgi-bin/stable_token'])
+
+/**
+ * What an errcode means, given the endpoint that answered it (WECHAT.md, "Access token"):
+ * 45009 ("api freq out of limit") is each endpoint's own limit.
+ */
+export function classifyErrcode(errcode: number, endpoint: string): WechatApiErrorKind {
   switch (errcode) {
     case 40001:
     case 40014:
@@ -67,7 +90,8 @@ export function classifyErrcode(errcode: number): WechatApiErrorKind {
     case 40164:
       return 'ip'
     case 45009:
-      return 'quota'
+      if (endpoint === 'cgi-bin/qrcode/create') return 'quota'
+      return TOKEN_ENDPOINTS.has(endpoint) ? 'token_limit' : 'other'
     case -1:
       return 'busy'
     default:
@@ -75,18 +99,23 @@ export function classifyErrcode(errcode: number): WechatApiErrorKind {
   }
 }
 
-/** WeChat answered with `{"errcode": non-zero}`. */
+/** WeChat answered with `{"errcode": non-zero}`; `endpoint` is the API path that did, e.g. `cgi-bin/stable_token`. */
 export class WechatApiError extends WechatError {
   readonly errcode: number
   readonly errmsg: string
+  readonly endpoint: string
   readonly kind: WechatApiErrorKind
 
-  constructor(errcode: number, errmsg: string) {
-    const kind = classifyErrcode(errcode)
+  constructor(errcode: number, errmsg: string, endpoint: string) {
+    const kind = classifyErrcode(errcode, endpoint)
     // errmsg comes from WeChat; 40164's names the caller's IP, which is fine, but never a token.
-    super(`api_${kind}`, `WeChat API error ${errcode} (${kind}): ${redact(errmsg)}`)
+    super(
+      `api_${kind}`,
+      `WeChat API error ${errcode} (${kind}) from ${endpoint}: ${redact(errmsg)}`,
+    )
     this.errcode = errcode
     this.errmsg = errmsg
+    this.endpoint = endpoint
     this.kind = kind
   }
 }

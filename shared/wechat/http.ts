@@ -64,7 +64,7 @@ export async function requestJson(req: JsonRequest): Promise<unknown> {
   }
   const apiError = apiErrorSchema.safeParse(json)
   if (apiError.success && apiError.data.errcode !== 0) {
-    throw new WechatApiError(apiError.data.errcode, apiError.data.errmsg ?? '')
+    throw new WechatApiError(apiError.data.errcode, apiError.data.errmsg ?? '', req.label)
   }
   return json
 }

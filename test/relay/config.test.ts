@@ -25,6 +25,10 @@ describe('relay config', () => {
       timestampWindowSeconds: 300,
       ackedRetentionDays: 7,
       unackedRetentionDays: 30,
+      ticketRatePerMinute: 30,
+      ticketBurst: 40,
+      ticketConcurrency: 4,
+      maxTicketExpireSeconds: 14_400,
       wechat: {
         apiBase: 'https://api.weixin.qq.com',
         appId: '',
@@ -44,6 +48,25 @@ describe('relay config', () => {
     expect(envNameOf('timestampWindowSeconds')).toBe('SCANDESK_RELAY_TIMESTAMP_WINDOW_SECONDS')
     expect(flagNameOf('wechat.appId')).toBe('wechat-app-id')
     expect(CONFIG_FLAGS.has('redis')).toBe(true)
+  })
+
+  it('sets the ticket proxy limits from env and flags, within bounds', () => {
+    const c = loadRelayConfig({
+      env: { SCANDESK_RELAY_TICKET_RATE_PER_MINUTE: '12', SCANDESK_RELAY_TICKET_BURST: '25' },
+      flags: { 'ticket-concurrency': '2', 'max-ticket-expire-seconds': '3600' },
+    })
+    expect(c).toMatchObject({
+      ticketRatePerMinute: 12,
+      ticketBurst: 25,
+      ticketConcurrency: 2,
+      maxTicketExpireSeconds: 3600,
+    })
+    expect(() => loadRelayConfig({ flags: { 'max-ticket-expire-seconds': '2592001' } })).toThrow(
+      /maxTicketExpireSeconds.*--max-ticket-expire-seconds/,
+    )
+    expect(() => loadRelayConfig({ env: { SCANDESK_RELAY_TICKET_CONCURRENCY: '0' } })).toThrow(
+      /ticketConcurrency/,
+    )
   })
 
   it('layers file, then env, then flags', () => {

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WechatClient, type WechatClientOptions } from '../../shared/wechat/client'
-import { WechatApiError, WechatHttpError, WechatRequestError } from '../../shared/wechat/errors'
+import {
+  classifyErrcode,
+  WechatApiError,
+  WechatHttpError,
+  WechatRequestError,
+} from '../../shared/wechat/errors'
 import { buildQrCreateBody, type QrCreateBody } from '../../shared/wechat/qrcode'
 import { MemoryTokenStore } from '../../shared/wechat/token-store'
 import { FakeWechat, type Recorded } from './fake-wechat'
@@ -27,6 +32,8 @@ class Platform {
   current: string | null = null
   valid = new Set<string>()
   qrAnswer: ((token: string) => { errcode: number; errmsg: string } | null) | null = null
+  /** What a forced stable_token refresh does: a new token, the current one again, or 45009. */
+  forced: 'refresh' | 'same' | 'limit' = 'refresh'
 
   issue(): string {
     this.current = `tok-${++this.issued}`
@@ -37,6 +44,12 @@ class Platform {
   handle = (r: Recorded) => {
     if (r.path === '/cgi-bin/stable_token') {
       const force = (r.body as { force_refresh?: boolean }).force_refresh === true
+      if (force && this.forced === 'limit') {
+        return { body: { errcode: 45009, errmsg: 'reach max api daily quota limit' } }
+      }
+      if (force && this.forced === 'same' && this.current !== null) {
+        return { body: { access_token: this.current, expires_in: 7200 } }
+      }
       const token = force || this.current === null ? this.issue() : this.current
       return { body: { access_token: token, expires_in: 7200 } }
     }
@@ -251,6 +264,92 @@ describe('token errors: retry once', () => {
       .filter((r) => r.path === '/cgi-bin/stable_token')
       .map((r) => (r.body as { force_refresh: boolean }).force_refresh)
     expect(forces).toEqual([false, false, true])
+  })
+})
+
+describe('forced refreshes (20 a day, 30 s apart)', () => {
+  function forces(): boolean[] {
+    return fake.requests
+      .filter((r) => r.path === '/cgi-bin/stable_token')
+      .map((r) => (r.body as { force_refresh: boolean }).force_refresh)
+  }
+
+  /** The platform's current stable token, cached by us, and rejected by qrcode/create. */
+  async function rejectedCurrentToken(): Promise<string> {
+    const token = platform.issue()
+    platform.valid.delete(token)
+    await store.set({ token, expiresAt: Date.now() + 3_600_000 })
+    return token
+  }
+
+  it('a forced refresh that hands back the same token is tried as it is: one normal, one forced', async () => {
+    await rejectedCurrentToken()
+    platform.forced = 'same' // within 30 s of the last forced refresh
+    const err = await rejection(client().createQrCode(qrBody))
+    expect(err).toMatchObject({ errcode: 40001, kind: 'token' })
+    expect(forces()).toEqual([false, true])
+    expect(fake.count('/cgi-bin/qrcode/create')).toBe(2)
+  })
+
+  it('does not force again within 30 s of its last forced refresh', async () => {
+    let now = Date.now()
+    await rejectedCurrentToken()
+    platform.forced = 'same'
+    const c = client({ now: () => now })
+    await rejection(c.createQrCode(qrBody))
+    now += 29_999
+    await rejection(c.createQrCode(qrBody))
+    expect(forces()).toEqual([false, true, false])
+    now += 1
+    await rejection(c.createQrCode(qrBody))
+    expect(forces()).toEqual([false, true, false, false, true])
+  })
+
+  it('45009 from a forced refresh is its own limit, not the QR quota, and keeps the token', async () => {
+    const token = await rejectedCurrentToken()
+    platform.forced = 'limit'
+    const err = await rejection(client().createQrCode(qrBody))
+    // The request fails with the token error it had; nothing says the QR quota is spent.
+    expect(err).toMatchObject({ errcode: 40001, kind: 'token' })
+    expect(forces()).toEqual([false, true])
+    expect(await store.get()).toMatchObject({ token })
+    // The token works again (WeChat's rejection was passing): QR creation goes on with it.
+    platform.valid.add(token)
+    expect((await client().createQrCode(qrBody)).ticket).toBe(`ticket-for-${token}`)
+  })
+
+  it('45009 from the normal stable_token call keeps using a cached token that has not expired', async () => {
+    let now = 1_000_000
+    const c = client({ now: () => now })
+    const token = await c.getAccessToken()
+    now += (7200 - 60) * 1000 // inside the refresh margin, not expired
+    fake.handler = (r) =>
+      r.path === '/cgi-bin/stable_token'
+        ? { body: { errcode: 45009, errmsg: 'api freq out of limit' } }
+        : platform.handle(r)
+    expect((await c.createQrCode(qrBody)).ticket).toBe(`ticket-for-${token}`)
+    now += 60_000 // expired: nothing left to use
+    const err = await rejection(c.getAccessToken())
+    expect(err).toMatchObject({ errcode: 45009, kind: 'token_limit' })
+  })
+})
+
+describe('errcode classification by endpoint', () => {
+  it.each([
+    ['cgi-bin/qrcode/create', 'quota'],
+    ['cgi-bin/stable_token', 'token_limit'],
+    ['cgi-bin/token', 'token_limit'],
+    ['cgi-bin/something-else', 'other'],
+  ] as const)('45009 from %s is %s', (endpoint, kind) => {
+    expect(classifyErrcode(45009, endpoint)).toBe(kind)
+    expect(new WechatApiError(45009, 'limit', endpoint)).toMatchObject({ kind, endpoint })
+  })
+
+  it('45009 from stable_token reaches the caller as token_limit', async () => {
+    fake.handler = () => ({ body: { errcode: 45009, errmsg: 'reach max api daily quota limit' } })
+    const err = await rejection(client().createQrCode(qrBody))
+    expect(err).toMatchObject({ errcode: 45009, kind: 'token_limit' })
+    expect(err.message).toContain('cgi-bin/stable_token')
   })
 })
 

@@ -117,6 +117,7 @@ export const en: MessageSchema = {
     bad_credentials: 'AppID or AppSecret is wrong',
     quota: "Today's QR code quota is used up; it resets tomorrow",
     busy: 'WeChat API busy; retrying automatically',
+    rate_limited: 'The relay is pacing this kiosk; it asks again shortly',
     bad_response: 'The WeChat API gave an answer that was not understood',
     other: 'WeChat API error; see Diagnostics',
     unhealthy: 'The relay server is unwell; contact the relay admin',

@@ -116,6 +116,7 @@ export const zhCN = {
     bad_credentials: 'AppID 或 AppSecret 不正确',
     quota: '今日二维码额度已用完，明天会自动恢复',
     busy: '微信接口繁忙，稍后会自动重试',
+    rate_limited: '中继正在限制本签到台的请求频率，稍后会自动重试',
     bad_response: '微信接口返回了无法识别的内容',
     other: '微信接口出错，请查看诊断页',
     unhealthy: '中继服务器运行异常，请联系中继管理员',

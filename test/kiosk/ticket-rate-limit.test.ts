@@ -1,0 +1,231 @@
+// The kiosk against a scripted relay ticket proxy: a 429 is waited out quietly (no error for
+// visitors or on the status corner), and WeChat errors are classified by the endpoint that
+// answered, so a token endpoint's 45009 never stops ticket creation for the day.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openKioskDb } from '../../electron/core/db'
+import { TicketPool } from '../../electron/core/ticket-pool'
+import { TicketSourceError } from '../../electron/core/ticket-source'
+import { toSourceError } from '../../electron/core/ticket-source-direct'
+import { createProxyTicketSource, retryAfterMs } from '../../electron/core/ticket-source-proxy'
+import { WechatApiError } from '../../shared/wechat/errors'
+import { cleanup, onCleanup, tempDir, testCampaign, waitFor } from './helpers'
+
+afterEach(cleanup)
+
+/** Beijing 10:00 on a fixed day. */
+const T0 = Date.UTC(2025, 5, 1, 2, 0, 0)
+
+interface Answer {
+  status: number
+  headers?: Record<string, string>
+  body: unknown
+}
+
+/** A relay's `/api/tickets` whose answers the test scripts; counts the requests. */
+async function fakeRelay() {
+  let n = 0
+  const success = (count: number): Answer => ({
+    status: 200,
+    body: {
+      tickets: Array.from({ length: count }, () => {
+        const i = ++n
+        return {
+          ticket: `T${i}`,
+          url: `http://weixin.qq.com/q/${i}`,
+          scene: `k1:n${i}`,
+          expireSeconds: 600,
+          createdAt: T0,
+        }
+      }),
+    },
+  })
+  const relay = {
+    requests: 0,
+    answer: success as (count: number) => Answer | Promise<Answer>,
+    url: '',
+  }
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      relay.requests++
+      const { count } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { count: number }
+      void Promise.resolve(relay.answer(count)).then((a) => {
+        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers })
+        res.end(JSON.stringify(a.body))
+      })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  relay.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { relay, success }
+}
+
+function rateLimited(seconds: string): Answer {
+  return {
+    status: 429,
+    headers: { 'retry-after': seconds },
+    body: { error: { code: 'rate_limited', message: 'too many tickets for this kiosk' } },
+  }
+}
+
+async function setup() {
+  const { relay, success } = await fakeRelay()
+  let t = T0
+  const clock = { now: () => t, advance: (ms: number) => (t += ms) }
+  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
+  onCleanup(() => {
+    db.close()
+  })
+  const logs: string[] = []
+  const pool = new TicketPool({
+    db,
+    now: clock.now,
+    random: () => 0.5,
+    settings: () => ({ target: 3, marginSeconds: 30, maxInFlight: 2 }),
+    campaign: () => testCampaign({ rotationSeconds: 60, ticketLifetimeSeconds: 600 }),
+    onTicket: () => {},
+    onStatus: () => {},
+    log: (m) => logs.push(m),
+  })
+  onCleanup(() => pool.stop())
+  const source = createProxyTicketSource({ relayUrl: relay.url, kioskId: 'k1', token: 'k1.t' })
+  pool.setSource(source, 'c1')
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) {
+      pool.tick()
+      await pool.whenIdle()
+    }
+  }
+  await settle()
+  return { relay, success, clock, pool, logs, settle }
+}
+
+describe('kiosk and the relay rate limit (429)', () => {
+  it('waits Retry-After, shows no error, serves from stock, then asks again', async () => {
+    const s = await setup()
+    expect(s.pool.status().available).toBe(3)
+    expect(s.pool.api().state).toBe('ok')
+
+    s.relay.answer = () => rateLimited('30')
+    const before = s.relay.requests
+    const first = s.pool.current()
+    if (!first) throw new Error('no code on screen')
+    s.pool.scanned(first.scene) // a visitor: the pool hands out the next code and refills
+    await s.pool.whenIdle()
+    expect(s.relay.requests).toBe(before + 1)
+    expect(s.pool.current()?.id).not.toBe(first.id)
+    // Nothing for visitors or staff to act on: the status corner stays green.
+    expect(s.pool.api()).toMatchObject({ state: 'ok', lastError: null })
+    expect(s.logs.some((l) => /rate-limited.*30 s/.test(l))).toBe(true)
+
+    // The kiosk's timer ticks every second: no request until the 30 s are over.
+    for (let i = 0; i < 29; i++) {
+      s.clock.advance(1000)
+      s.pool.tick()
+      await s.pool.whenIdle()
+    }
+    expect(s.relay.requests).toBe(before + 1)
+    s.relay.answer = s.success
+    s.clock.advance(1000)
+    await s.settle()
+    expect(s.relay.requests).toBeGreaterThan(before + 1)
+    expect(s.pool.status().available).toBe(3)
+    expect(s.pool.api().state).toBe('ok')
+  })
+
+  it('a success on a parallel request does not cut the wait short', async () => {
+    const s = await setup()
+    // Two requests in flight; the relay refuses the first and then serves the second.
+    const gates: Array<(a: Answer) => void> = []
+    s.relay.answer = () => new Promise<Answer>((resolve) => gates.push(resolve))
+    for (const _ of [1, 2]) {
+      const t = s.pool.current()
+      if (t) s.pool.scanned(t.scene)
+    }
+    await waitFor(() => gates.length === 2, 'two requests at the relay')
+    gates[0]?.(rateLimited('20'))
+    await waitFor(() => s.logs.some((l) => l.includes('rate-limited')), 'the 429 taken in')
+    gates[1]?.(s.success(1))
+    await s.pool.whenIdle()
+    s.relay.answer = () => rateLimited('20')
+    const after = s.relay.requests
+    for (let i = 0; i < 19; i++) {
+      s.clock.advance(1000)
+      s.pool.tick()
+      await s.pool.whenIdle()
+    }
+    expect(s.relay.requests).toBe(after)
+    s.clock.advance(1000)
+    s.pool.tick()
+    await s.pool.whenIdle()
+    expect(s.relay.requests).toBe(after + 1)
+  })
+
+  it("the admin's connection test reports the rate limit instead of success", async () => {
+    const s = await setup()
+    s.relay.answer = () => rateLimited('5')
+    expect(await s.pool.probe()).toMatchObject({ ok: false, code: 'rate_limited' })
+  })
+
+  it('reads Retry-After as seconds or a date, within bounds', () => {
+    const now = Date.UTC(2025, 5, 1)
+    expect(retryAfterMs('7', now)).toBe(7000)
+    expect(retryAfterMs(new Date(now + 12_000).toUTCString(), now)).toBe(12_000)
+    expect(retryAfterMs('0', now)).toBe(1000)
+    expect(retryAfterMs('999999', now)).toBe(3_600_000)
+    expect(retryAfterMs(null, now)).toBe(5000)
+    expect(retryAfterMs('soon', now)).toBe(5000)
+  })
+})
+
+describe('WeChat errors are classified by the endpoint that answered', () => {
+  it("the relay's token-endpoint 45009 does not stop ticket creation for the day", async () => {
+    const s = await setup()
+    s.relay.answer = () => ({
+      status: 502,
+      body: {
+        error: {
+          code: 'wechat_token_limit',
+          message: 'WeChat API error 45009 (token_limit) from cgi-bin/stable_token',
+          errcode: 45009,
+        },
+      },
+    })
+    const t = s.pool.current()
+    if (t) s.pool.scanned(t.scene)
+    await s.pool.whenIdle()
+    expect(s.pool.status().quotaExhausted).toBe(false)
+    expect(s.pool.api().lastError?.code).toBe('busy')
+    // Backs off, then creates tickets again the same day.
+    s.relay.answer = s.success
+    s.clock.advance(5_000)
+    await s.settle()
+    expect(s.pool.api().state).toBe('ok')
+    expect(s.pool.status().available).toBe(3)
+  })
+
+  it("the relay's qrcode/create 45009 is the daily quota", async () => {
+    const s = await setup()
+    s.relay.answer = () => ({
+      status: 502,
+      body: { error: { code: 'wechat_quota', message: 'quota', errcode: 45009 } },
+    })
+    const t = s.pool.current()
+    if (t) s.pool.scanned(t.scene)
+    await s.pool.whenIdle()
+    expect(s.pool.status().quotaExhausted).toBe(true)
+  })
+
+  it('direct: 45009 from stable_token is retried later, from qrcode/create it is the quota', () => {
+    const limit = (endpoint: string) => new WechatApiError(45009, 'freq limit', endpoint)
+    expect(toSourceError(limit('cgi-bin/stable_token')).code).toBe('busy')
+    expect(toSourceError(limit('cgi-bin/token')).code).toBe('busy')
+    expect(toSourceError(limit('cgi-bin/qrcode/create')).code).toBe('quota')
+    expect(new TicketSourceError('rate_limited', 'x', { retryAfterMs: 5 }).retryAfterMs).toBe(5)
+  })
+})
