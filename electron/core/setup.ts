@@ -89,6 +89,8 @@ export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): S
     apiBase,
     appId,
     demo: false,
+    // The demo campaign is deleted on the way out; the organizer picks or creates a real one.
+    activeCampaignId: fromDemo ? null : s.activeCampaignId,
     connectionId: connectionChanged ? newConnectionId() : s.connectionId,
   }
   const secrets: Partial<Record<SecretName, string>> = {}
@@ -113,13 +115,22 @@ export function storeSecrets(
   }
 }
 
-export function applySetup(core: KioskCore, input: SetupInput) {
+export async function applySetup(core: KioskCore, input: SetupInput) {
   const wasDemo = core.settings().demo
   const plan = planSetup(core.settings(), core.o.vault, input)
   if (!plan.ok) return plan
+  if (wasDemo) {
+    try {
+      await core.retireDemoLink()
+    } catch (err) {
+      core.reconfigure() // back on the demo relay: nothing of the real setup was applied
+      throw err
+    }
+  }
   storeSecrets(core.o.vault, plan.secrets, wasDemo)
   for (const name of plan.drop) core.o.vault.delete(name)
   core.updateSettings(plan.settings)
   core.reconfigure()
+  if (wasDemo) await core.stopDemoServices()
   return { ok: true as const }
 }

@@ -23,7 +23,7 @@ export interface TicketSupplyOptions {
   onStatus: () => void
 }
 
-const QUOTA_META = 'pool.quotaExhaustedDay'
+export const QUOTA_META = 'pool.quotaExhaustedDay'
 
 export class TicketSupply {
   private readonly repo: TicketRepo
