@@ -44,6 +44,9 @@ describe('leaving demo mode in the renderer', () => {
     expect(wrapper.find('[data-testid="instruction"]').exists()).toBe(false)
     expect(wrapper.get('[data-testid="no-campaign"]').text()).toContain('尚未设置活动')
     expect(wrapper.get('[data-testid="kiosk-title"]').text()).toBe('欢迎签到')
+    // No codes are needed without a campaign: an empty pool is no alarm.
+    expect(wrapper.find('[data-testid="status-pool"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="status-quota"]').exists()).toBe(false)
 
     // A real campaign made active: its code comes back.
     fake.emit('campaign', makeCampaign())
@@ -98,6 +101,17 @@ describe('leaving demo mode in the renderer', () => {
     expect(wrapper.find('[data-testid="admin-demo"]').exists()).toBe(false)
     expect(wrapper.find('.demo-note').exists()).toBe(false)
     expect(wrapper.get('[data-testid="no-active-campaign"]').text()).toContain('没有当前活动')
+  })
+
+  it('the admin area opens on the campaign page while none is active, and stays there', async () => {
+    const fake = createFakeKioskApi(leftState())
+    window.location.hash = '#/admin'
+    mountWith(AdminView, fake.api, { props: { page: null } })
+    const stop = useScreenStore().start()
+    onTestFinished(stop)
+    useAdminSessionStore().unlocked = true
+    await settle()
+    expect(window.location.hash).toBe('#/admin/campaign')
   })
 
   it('the campaign page makes the first campaign saved with none active the active one', async () => {
