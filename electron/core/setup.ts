@@ -119,16 +119,20 @@ export async function applySetup(core: KioskCore, input: SetupInput) {
   const wasDemo = core.settings().demo
   const plan = planSetup(core.settings(), core.o.vault, input)
   if (!plan.ok) return plan
+  const demoToken = wasDemo ? core.o.vault.get('relayToken') : null
+  // First: a vault that refuses the secrets (no OS encryption) stops here, before any change.
+  storeSecrets(core.o.vault, plan.secrets, wasDemo)
+  for (const name of plan.drop) core.o.vault.delete(name)
   if (wasDemo) {
     try {
       await core.retireDemoLink()
     } catch (err) {
-      core.reconfigure() // back on the demo relay: nothing of the real setup was applied
+      // Back on the demo relay with its token: nothing of the real setup is applied.
+      if (demoToken !== null) core.o.vault.set('relayToken', demoToken)
+      core.reconfigure()
       throw err
     }
   }
-  storeSecrets(core.o.vault, plan.secrets, wasDemo)
-  for (const name of plan.drop) core.o.vault.delete(name)
   core.updateSettings(plan.settings)
   core.reconfigure()
   if (wasDemo) await core.stopDemoServices()

@@ -5,7 +5,8 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ScreenState } from '../../shared/ipc'
 import { startKioskRuntime, type KioskRuntime } from '../../electron/core/kiosk-runtime'
-import { openFileKeyVault } from '../../electron/core/vault'
+import { KioskError } from '../../electron/core/kiosk-error'
+import { openFileKeyVault, type SecretVault } from '../../electron/core/vault'
 import { loadSettings } from '../../electron/core/settings'
 import {
   cleanup,
@@ -131,6 +132,44 @@ describe('leaving demo mode', () => {
     )
     expect(row).toMatchObject({ campaignId: 'expo', kioskId: 'hall-b', checkInNumber: 1 })
     expect(count(runtime, 'demo')).toBe(0)
+  })
+
+  it('a vault that refuses the real token leaves the demo as it was', async () => {
+    const dataDir = tempDir()
+    const files = openFileKeyVault(dataDir)
+    let sealed = false
+    // Like the Electron shell's demo vault where the OS cannot encrypt: sealed once running.
+    const vault: SecretVault = {
+      get: (name) => files.get(name),
+      delete: (name) => files.delete(name),
+      set: (name, value) => {
+        if (sealed) throw new KioskError('unavailable', 'this system cannot encrypt secrets')
+        files.set(name, value)
+      },
+    }
+    const runtime = await startKioskRuntime({
+      dataDir,
+      vault,
+      env: { SCANDESK_ADMIN_PIN: PIN },
+      core: { tickMs: 50, relayLink: fastLink },
+    })
+    onCleanup(() => runtime.close())
+    sealed = true
+    await demoScan(runtime, 'o_demo_1', 'demo')
+    const { core } = runtime
+    await core.call('unlockAdmin', { pin: PIN })
+    const real = await startPlatform()
+    const saved = core.call('saveSetup', {
+      ticketSource: 'proxy',
+      relayUrl: real.relay.url,
+      kioskId: 'hall-b',
+      relayToken: await real.relay.addKiosk('hall-b'),
+    })
+    await expect(saved).rejects.toMatchObject({ code: 'unavailable' })
+    expect(core.screenState()).toMatchObject({ demo: true, campaign: { id: 'demo' } })
+    expect(count(runtime, 'demo')).toBe(1)
+    expect(await refused(runtime.demo?.relay.url ?? '')).toBe(false)
+    await demoScan(runtime, 'o_demo_2', 'demo') // the demo still works
   })
 
   it('through provisioning flags on a kiosk that ran the demo', async () => {
