@@ -230,6 +230,8 @@ export const kioskEvents = {
   attendance: attendanceRowSchema,
   exportProgress: exportProgressSchema,
   locale: localeSchema,
+  /** The whole screen state, sent when the setup changes (demo mode left, relay configured). */
+  screen: screenStateSchema,
 } as const
 export type KioskEventName = keyof typeof kioskEvents
 export type KioskEventPayload<E extends KioskEventName> = z.output<(typeof kioskEvents)[E]>

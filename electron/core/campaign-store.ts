@@ -12,6 +12,8 @@ export interface CampaignStore {
   list(): Campaign[]
   get(id: string): Campaign | null
   save(campaign: Campaign): void
+  /** false when there was no such campaign. */
+  remove(id: string): boolean
 }
 
 export function openCampaignStore(dataDir: string): CampaignStore {
@@ -30,6 +32,14 @@ export function openCampaignStore(dataDir: string): CampaignStore {
       if (i === -1) campaigns.push(valid)
       else campaigns[i] = valid
       writeJsonFile(file, { version: 1, campaigns })
+    },
+    remove(id) {
+      const i = campaigns.findIndex((x) => x.id === id)
+      if (i === -1) return false
+      const rest = campaigns.filter((x) => x.id !== id)
+      writeJsonFile(file, { version: 1, campaigns: rest }) // written first: a failure changes nothing
+      campaigns.splice(i, 1)
+      return true
     },
   }
 }

@@ -64,10 +64,13 @@ export async function startDemo(
     await sandbox.close()
     throw err
   }
-  const close = async () => {
-    await relay.close()
-    await sandbox.close()
-  }
+  let closing: Promise<void> | null = null
+  // Called when setup leaves demo mode and again when the process stops: once is enough.
+  const close = () =>
+    (closing ??= (async () => {
+      await relay.close()
+      await sandbox.close()
+    })())
   try {
     const token = await relay.addKiosk(DEMO_KIOSK_ID)
     sandbox.setPushUrl(`${relay.url}/wechat`)

@@ -12,6 +12,7 @@ import { AttendanceStore } from './attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaign-store'
 import { makeTicketSource, relayTarget } from './connection'
 import { openKioskDb, type KioskDb } from './db'
+import { forgetDemoData } from './demo-exit'
 import { loadCursor, loadLockout, saveCursor, saveLockout } from './meta-state'
 import { takeScans } from './scan-intake'
 import { ExportJobs } from './export-jobs'
@@ -44,6 +45,8 @@ export interface KioskCoreOptions {
     RelayLinkOptions,
     'heartbeatMs' | 'welcomeTimeoutMs' | 'backoffBaseMs' | 'backoffMaxMs'
   >
+  /** Demo mode's sandbox and relay (electron/core/demo.ts), stopped when setup leaves demo mode. */
+  demoServices?: { close(): Promise<void> } | null
   /** Replayed (not live) scans older than this get no greeting: the visitor has gone. */
   greetWindowMs?: number
   log?: (msg: string) => void
@@ -189,6 +192,29 @@ export class KioskCore {
     return relayTarget(this.current, this.o.vault) !== null && this.source !== null
   }
 
+  /**
+   * Leaving demo mode, before the real settings are applied: the link to the demo relay is
+   * stopped first, so no demo scan can be stored once the demo's data is gone, and nothing
+   * from the real relay can be stored before it is.
+   */
+  async retireDemoLink(): Promise<void> {
+    const old = this.link
+    this.link = null
+    this.emitStatus()
+    await old?.stop()
+    const gone = forgetDemoData(this.db, this.campaigns)
+    this.o.log?.(`left demo mode: deleted ${gone.attendance} demo scans, ${gone.tickets} codes`)
+  }
+
+  /** Stops the demo's sandbox and relay; the real setup is saved whatever happens here. */
+  async stopDemoServices(): Promise<void> {
+    try {
+      await this.o.demoServices?.close()
+    } catch (err) {
+      this.o.log?.(`stopping the demo failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+
   /** (Re)builds the ticket source and relay link from settings + vault. */
   reconfigure(): void {
     const s = this.current
@@ -227,6 +253,8 @@ export class KioskCore {
       this.link.start()
     }
     this.emitStatus()
+    // Configured and demo are part of the screen state only: the screens learn them here.
+    if (this.running) this.events.emit('screen', this.screenState())
   }
 
   status(): KioskStatus {

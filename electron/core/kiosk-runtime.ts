@@ -7,6 +7,7 @@ import { setupInputSchema } from '../../shared/ipc'
 import { describeInputError } from './kiosk-api'
 import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-core'
 import { startDemo, type DemoServices } from './demo'
+import { forgetDemoData } from './demo-exit'
 import { planSetup, storeSecrets } from './setup'
 import { defaultSettings, loadSettings, saveSettings } from './settings'
 import type { SecretVault } from './vault'
@@ -46,6 +47,8 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
   const env = o.env ?? process.env
   const existing = loadSettings(o.dataDir)
   let demo: DemoServices | null = null
+  // Provisioning a kiosk that ran the demo leaves demo mode as the setup page does.
+  const leavesDemo = Boolean(o.provisioning) && existing?.demo === true
   if (o.provisioning) provision(o, env)
   else if (existing === null || existing.demo) {
     demo = await startDemo(o.dataDir, o.vault, existing)
@@ -63,8 +66,10 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
       ...o.core,
       dataDir: o.dataDir,
       vault: o.vault,
+      demoServices: demo,
       ...(initialPin ? { initialPin } : {}),
     })
+    if (leavesDemo) forgetDemoData(core.db, core.campaigns)
     core.start()
   } catch (err) {
     await demo?.close()

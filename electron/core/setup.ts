@@ -89,6 +89,8 @@ export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): S
     apiBase,
     appId,
     demo: false,
+    // The demo campaign is deleted on the way out; the organizer picks or creates a real one.
+    activeCampaignId: fromDemo ? null : s.activeCampaignId,
     connectionId: connectionChanged ? newConnectionId() : s.connectionId,
   }
   const secrets: Partial<Record<SecretName, string>> = {}
@@ -113,13 +115,26 @@ export function storeSecrets(
   }
 }
 
-export function applySetup(core: KioskCore, input: SetupInput) {
+export async function applySetup(core: KioskCore, input: SetupInput) {
   const wasDemo = core.settings().demo
   const plan = planSetup(core.settings(), core.o.vault, input)
   if (!plan.ok) return plan
+  const demoToken = wasDemo ? core.o.vault.get('relayToken') : null
+  // First: a vault that refuses the secrets (no OS encryption) stops here, before any change.
   storeSecrets(core.o.vault, plan.secrets, wasDemo)
   for (const name of plan.drop) core.o.vault.delete(name)
+  if (wasDemo) {
+    try {
+      await core.retireDemoLink()
+    } catch (err) {
+      // Back on the demo relay with its token: nothing of the real setup is applied.
+      if (demoToken !== null) core.o.vault.set('relayToken', demoToken)
+      core.reconfigure()
+      throw err
+    }
+  }
   core.updateSettings(plan.settings)
   core.reconfigure()
+  if (wasDemo) await core.stopDemoServices()
   return { ok: true as const }
 }

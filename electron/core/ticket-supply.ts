@@ -25,7 +25,7 @@ export interface TicketSupplyOptions {
   log?: (msg: string) => void
 }
 
-const QUOTA_META = 'pool.quotaExhaustedDay'
+export const QUOTA_META = 'pool.quotaExhaustedDay'
 
 export class TicketSupply {
   private readonly repo: TicketRepo

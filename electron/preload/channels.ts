@@ -36,6 +36,7 @@ export const kioskEventNames = [
   'attendance',
   'exportProgress',
   'locale',
+  'screen',
 ] as const satisfies readonly KioskEventName[]
 
 // A contract entry missing from the lists above is a compile error here.

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRelay, type RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
 import {
-  goHash,
   greetingsSeen,
   launchChromium,
   readScreenCode,
@@ -78,18 +77,17 @@ describe('kiosk through a relay outage (Chromium)', () => {
     await page.locator('[data-testid="pin-pad"]').waitFor()
     await page.keyboard.type(PIN)
     await page.keyboard.press('Enter')
-    await page.locator('[data-testid="admin-page-attendance"]').waitFor()
+    // No campaign is active yet: the admin area opens on the campaign page.
+    await page.locator('[data-testid="admin-page-campaign"]').waitFor()
 
-    await goHash(page, '#/admin/campaign')
     await page.getByRole('button', { name: '+ 新建活动' }).click()
     await page.locator('#c-name').fill('断网演练')
     await page
       .locator('[data-testid="campaign-editor"]')
       .getByRole('button', { name: '保存' })
       .click()
-    await page.getByText('活动已保存').waitFor()
-    await page.getByRole('button', { name: '设为当前活动' }).click()
-    await page.getByText('已设为当前活动').waitFor()
+    // The first campaign saved while none is active becomes the active one.
+    await page.getByText('活动已保存并设为当前活动').waitFor()
     await screenshot(page, 'admin-campaign-created')
 
     await page.locator('[data-testid="admin-lock"]').click()

@@ -165,7 +165,7 @@ describe('provisioning flags', () => {
 
 describe('setup from the admin area', () => {
   it('leaves demo mode for a real relay; secrets stay in the vault only', async () => {
-    const { startPlatform } = await import('./helpers')
+    const { startPlatform, testCampaign } = await import('./helpers')
     const dataDir = tempDir()
     const vault = openFileKeyVault(dataDir)
     const runtime = await startKioskRuntime({
@@ -218,6 +218,9 @@ describe('setup from the admin area', () => {
     expect(readFileSync(join(dataDir, 'settings.json'), 'utf8')).not.toContain(token)
     expect(readFileSync(join(dataDir, 'vault.json'), 'utf8')).not.toContain(token)
 
+    // No code until a real campaign is active (leave-demo.test.ts has the rest).
+    await core.call('saveCampaign', testCampaign())
+    await core.call('activateCampaign', { id: 'expo' })
     const shown = await waitFor(
       () =>
         core.pool.current()?.scene.startsWith('hall-b:')

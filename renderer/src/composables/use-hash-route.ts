@@ -28,6 +28,11 @@ export function goTo(path: string): void {
   window.location.hash = path
 }
 
+/** Like `goTo`, replacing the current history entry instead of adding one. */
+export function replaceRoute(path: string): void {
+  window.location.replace(`#${path}`)
+}
+
 /** Hash routing without a router package: two views and a handful of admin pages. */
 export function useHashRoute() {
   const hash = ref(window.location.hash)

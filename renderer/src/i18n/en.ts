@@ -9,6 +9,9 @@ export const en: MessageSchema = {
     connecting: 'Connecting to the check-in service…',
     notConfigured: 'This kiosk is not set up yet',
     notConfiguredHint: 'Staff: open the admin area to finish setup',
+    noCampaign: 'No campaign yet',
+    noCampaignHint:
+      'Staff: create or pick a campaign in the admin area; the check-in code appears here then',
     secondsLeft: '{n} s',
     ringLabel: 'New code in {n} seconds',
     demo: 'Demo mode',
@@ -160,6 +163,9 @@ export const en: MessageSchema = {
     en: 'English',
     saved: 'Campaign saved',
     activated: 'Campaign is now active',
+    savedAndActivated: 'Campaign saved and made active: the kiosk now shows a code',
+    noneActive:
+      'No campaign is active, so the kiosk shows no code. Create one below (it becomes active when saved) or make an existing one active.',
     errors: {
       name: 'Enter a name (up to 80 characters)',
       endsOn: 'The end date cannot be before the start date',

@@ -11,6 +11,8 @@ export const zhCN = {
     connecting: '正在连接签到服务…',
     notConfigured: '签到台尚未设置',
     notConfiguredHint: '请工作人员进入管理界面完成设置',
+    noCampaign: '尚未设置活动',
+    noCampaignHint: '请工作人员在管理界面创建或选择活动，随后这里会显示签到二维码',
     secondsLeft: '{n} 秒',
     ringLabel: '二维码 {n} 秒后更新',
     demo: '演示模式',
@@ -159,6 +161,9 @@ export const zhCN = {
     en: '英文',
     saved: '活动已保存',
     activated: '已设为当前活动',
+    savedAndActivated: '活动已保存并设为当前活动，签到台现在显示二维码',
+    noneActive:
+      '目前没有当前活动，签到台不显示二维码。请在下方新建活动（保存后即成为当前活动），或将已有活动设为当前活动。',
     errors: {
       name: '请填写活动名称（最多 80 字）',
       endsOn: '结束日期不能早于开始日期',

@@ -108,6 +108,8 @@ export const useScreenStore = defineStore('screen', () => {
       api.on('status', setStatus),
       api.on('campaign', (c) => (campaign.value = c)),
       api.on('locale', (l) => locale.apply(l)),
+      // Setup changed (e.g. demo mode left): demo badge, banner and campaign follow at once.
+      api.on('screen', apply),
     ]
     const clock = setInterval(tick, TICK_MS)
     const resync = setInterval(() => void load(), RESYNC_MS)
