@@ -12,6 +12,8 @@ import { AttendanceStore } from './attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaign-store'
 import { makeTicketSource, relayTarget } from './connection'
 import { openKioskDb, type KioskDb } from './db'
+import { FallbackCodes } from './fallback-code'
+import { makeFallbackSource } from './fallback-source'
 import { loadCursor, loadLockout, saveCursor, saveLockout } from './meta-state'
 import { takeScans } from './scan-intake'
 import { ExportJobs } from './export-jobs'
@@ -55,6 +57,8 @@ export class KioskCore {
   readonly db: KioskDb
   readonly events = new KioskEvents()
   readonly pool: TicketPool
+  /** The booth's permanent code, for when the pool has nothing fresh to show. */
+  readonly fallback: FallbackCodes
   readonly handlers: KioskHandlers
   readonly call: KioskCall
   /** The PIN generated on this start because none was stored; show it to the operator once. */
@@ -101,6 +105,11 @@ export class KioskCore {
       loadLockout: () => loadLockout(this.db),
       saveLockout: (s) => saveLockout(this.db, s),
     })
+    this.fallback = new FallbackCodes({
+      db: this.db,
+      now: this.now,
+      onReady: () => this.tick(),
+    })
     this.pool = new TicketPool({
       db: this.db,
       now: this.now,
@@ -108,6 +117,8 @@ export class KioskCore {
       campaign: () => this.activeCampaign(),
       onTicket: (t) => this.events.emit('ticket', t),
       onStatus: () => this.emitStatus(),
+      fallback: () => this.fallback.code(),
+      onFallbackShown: (onScreen) => this.fallback.shown(onScreen),
     })
     this.exports = new ExportJobs({
       db: this.db,
@@ -142,15 +153,17 @@ export class KioskCore {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     this.pool.stop()
+    this.fallback.stop()
     await this.link?.stop()
     this.link = null
-    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle()])
+    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle(), this.fallback.whenIdle()])
     this.db.close()
   }
 
   tick(): void {
     if (!this.running) return
     try {
+      this.fallback.ensure()
       this.pool.tick()
       this.emitStatus()
     } catch (err) {
@@ -192,6 +205,8 @@ export class KioskCore {
   reconfigure(): void {
     const s = this.current
     this.source = makeTicketSource(s, this.o.vault)
+    // Setup or pairing fetches the fallback code (once per connection; kept in the database).
+    this.fallback.setSource(makeFallbackSource(s, this.o.vault), s.connectionId)
     this.pool.setSource(this.source, s.connectionId)
     const target = relayTarget(s, this.o.vault)
     const old = this.link
@@ -258,7 +273,7 @@ export class KioskCore {
 
   /** Test hook and shutdown helper: waits for ticket requests and exports in flight. */
   async whenIdle(): Promise<void> {
-    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle()])
+    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle(), this.fallback.whenIdle()])
   }
 
   emitStatus(): void {
