@@ -275,7 +275,7 @@ describe('keeping the fallback code', () => {
 })
 
 /** A kiosk whose clock the test can move forward (so the pool's codes expire at once). */
-async function kioskWithClock(relayUrl: string, token: string, kioskId: string) {
+function kioskWithClock(relayUrl: string, token: string, kioskId: string) {
   let offset = 0
   const dataDir = tempDir()
   const vault = new MemoryVault()
@@ -299,7 +299,7 @@ describe('a kiosk showing its fallback code', () => {
     const p = await startPlatform()
     const proxy = await startCutProxy(p.relay.url)
     const token = await p.relay.addKiosk('booth-f')
-    const k = await kioskWithClock(proxy.url, token, 'booth-f')
+    const k = kioskWithClock(proxy.url, token, 'booth-f')
     const code = await waitFor(() => k.core.fallback.code() ?? undefined, 'the fallback code')
     expect(await p.relay.store.fallbackCode('booth-f')).toMatchObject({ url: code.url })
     await waitFor(() => k.core.pool.current() ?? undefined, 'a fresh code')
@@ -330,9 +330,9 @@ describe('a kiosk showing its fallback code', () => {
     expect(k.greetings).toEqual([])
 
     await k.core.call('unlockAdmin', { pin: TEST_PIN })
-    const d = kioskMethods.getDiagnostics.output.parse(
+    const d: Diagnostics = kioskMethods.getDiagnostics.output.parse(
       await k.core.call('getDiagnostics', undefined),
-    ) as Diagnostics
+    )
     expect(d.fallbackCode).toMatchObject({ state: 'ready', url: code.url, onScreen: false })
     expect(d.fallbackCode.lastShownAt).not.toBeNull()
     expect(d.lastEvents.filter((e) => e.fallback)).toHaveLength(3)
@@ -341,7 +341,7 @@ describe('a kiosk showing its fallback code', () => {
   it('goes up when the quota is spent; its scans count, flagged, in stats and both exports', async () => {
     const p = await startPlatform()
     const token = await p.relay.addKiosk('booth-q')
-    const k = await kioskWithClock(p.relay.url, token, 'booth-q')
+    const k = kioskWithClock(p.relay.url, token, 'booth-q')
     const code = await waitFor(() => k.core.fallback.code() ?? undefined, 'the fallback code')
     await waitFor(() => k.core.status().relay.state === 'connected', 'relay link')
     const fresh = await waitFor(() => k.core.pool.current() ?? undefined, 'a fresh code')
@@ -380,9 +380,10 @@ describe('a kiosk showing its fallback code', () => {
         out: createWriteStream(file),
         locale,
       })
-      const rows = parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), {
-        columns: true,
-      }) as Array<Record<string, string>>
+      const rows = parse<Record<string, string>>(
+        readFileSync(file, 'utf8').replace(/^\uFEFF/, ''),
+        { columns: true },
+      )
       const column = locale === 'en' ? 'Fallback code' : '备用码'
       const yes = locale === 'en' ? 'yes' : '是'
       const no = locale === 'en' ? 'no' : '否'
@@ -411,7 +412,7 @@ describe('a kiosk showing its fallback code', () => {
     const proxy = await startCutProxy(p.relay.url)
     const token = await p.relay.addKiosk('booth-l')
     proxy.cut()
-    const k = await kioskWithClock(proxy.url, token, 'booth-l')
+    const k = kioskWithClock(proxy.url, token, 'booth-l')
     await waitFor(
       () => k.core.fallback.status().lastError?.code === 'unreachable',
       'a failed first try',
