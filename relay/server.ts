@@ -1,6 +1,6 @@
 /**
  * The relay as a library: `startRelay(config)` opens the store, serves `/wechat`, `/kiosk`,
- * `/api/tickets`, `/healthz` and `/metrics`, and prints nothing (pass `log` to see logs).
+ * `/api/tickets`, `/api/fallback-code`, `/healthz` and `/metrics`, and prints nothing (pass `log` to see logs).
  * The kiosk core uses it in-process for demo mode; the CLI wraps it for deployments.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -12,6 +12,7 @@ import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
+import { createFallbackCodeEndpoint } from './fallback-code'
 import { createPushEndpoint } from './push-endpoint'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
@@ -76,6 +77,7 @@ export async function startRelay(
   const deps = { config, store, log, metrics, now }
   const handlePush = createPushEndpoint(deps)
   const handleTickets = createTicketProxy(deps)
+  const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const inFlight = new Set<Promise<void>>()
 
   async function health(res: ServerResponse): Promise<void> {
@@ -106,6 +108,7 @@ export async function startRelay(
     const url = new URL(req.url ?? '/', 'http://relay.invalid')
     if (url.pathname === '/wechat') return handlePush(req, res, url)
     if (url.pathname === '/api/tickets') return handleTickets(req, res)
+    if (url.pathname === '/api/fallback-code') return handleFallbackCode(req, res)
     if (req.method === 'GET' && url.pathname === '/healthz') return health(res)
     if (req.method === 'GET' && url.pathname === '/metrics') return scrape(res)
     sendApiError(res, 404, 'not_found', 'no such endpoint')

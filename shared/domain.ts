@@ -69,6 +69,11 @@ export const screenTicketSchema = z.object({
   rotateAt: epochMs,
   /** Desk mode: the registered visitor this personal code belongs to. */
   rosterEntry: z.object({ id, name: z.string() }).nullable(),
+  /**
+   * The booth's permanent fallback code, up while the pool has no fresh code: it never expires
+   * (expiresAt and rotateAt are Number.MAX_SAFE_INTEGER) and every visitor scans the same one.
+   */
+  fallback: z.boolean().optional(),
 })
 export type ScreenTicket = z.infer<typeof screenTicketSchema>
 
@@ -127,6 +132,8 @@ export const attendanceRowSchema = z.object({
   greetingShown: z.boolean(),
   /** The scan used a code this kiosk no longer knows (reinstalled, expired from the pool). */
   unknownTicket: z.boolean(),
+  /** Scanned from the booth's permanent fallback code (the pool had no fresh code then). */
+  fallback: z.boolean(),
 })
 export type AttendanceRow = z.infer<typeof attendanceRowSchema>
 
@@ -135,6 +142,8 @@ export const statsSchema = z.object({
   uniqueVisitors: z.number().int().nonnegative(),
   newFollowers: z.number().int().nonnegative(),
   returning: z.number().int().nonnegative(),
+  /** Scans of the booth's fallback code (counted in `total` too). */
+  fallbackScans: z.number().int().nonnegative(),
   /** Scans per 10 minutes. */
   buckets: z.array(
     z.object({

@@ -77,6 +77,20 @@ export const connectionCheckSchema = z.object({
   message: z.string(),
 })
 
+/** The booth's permanent fallback code, as diagnostics show it. */
+export const fallbackCodeStatusSchema = z.object({
+  /** ready: stored; pending: not created yet (retried); off: no ticket source configured. */
+  state: z.enum(['ready', 'pending', 'off']),
+  scene: z.string().nullable(),
+  url: z.string().nullable(),
+  createdAt: z.number().int().nonnegative().nullable(),
+  /** When it last went on or came off the screen; null if it never was on screen. */
+  lastShownAt: z.number().int().nonnegative().nullable(),
+  onScreen: z.boolean(),
+  lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+})
+export type FallbackCodeStatus = z.infer<typeof fallbackCodeStatusSchema>
+
 export const diagnosticsSchema = z.object({
   version: z.string(),
   kioskId: z.string().nullable(),
@@ -87,6 +101,7 @@ export const diagnosticsSchema = z.object({
     lagMs: z.number().nullable(),
   }),
   lastEvents: z.array(attendanceRowSchema).max(50),
+  fallbackCode: fallbackCodeStatusSchema,
 })
 export type Diagnostics = z.infer<typeof diagnosticsSchema>
 

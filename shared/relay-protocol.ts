@@ -134,3 +134,24 @@ export const relayApiErrorSchema = z.object({
   }),
 })
 export type RelayApiError = z.infer<typeof relayApiErrorSchema>
+
+/**
+ * The nonce of each kiosk's one permanent fallback code (`QR_LIMIT_STR_SCENE`, scene
+ * `<kioskId>:fallback`), shown when its pool holds no fresh per-visitor code. Temporary codes
+ * use random nonces of 12 or more characters, so they never collide with it.
+ */
+export const FALLBACK_NONCE = 'fallback'
+
+export function fallbackScene(kioskId: string): string {
+  return makeScene(kioskId, FALLBACK_NONCE)
+}
+
+/** `POST /api/fallback-code`: the kiosk's permanent code, the same on every call. */
+export const fallbackCodeResponseSchema = z
+  .object({
+    ticket: z.string().min(1).max(512),
+    url: z.string().min(1).max(512),
+    scene: z.string().min(1).max(MAX_SCENE_LENGTH),
+  })
+  .strict()
+export type FallbackCodeResponse = z.infer<typeof fallbackCodeResponseSchema>

@@ -62,12 +62,12 @@ export function listAttendance(
 
 export function attendanceStats(db: KioskDb, campaignId: string): Stats {
   const totals = db
-    .prepare<[string], { total: number; unique: number; followers: number }>(
+    .prepare<[string], { total: number; unique: number; followers: number; fallback: number }>(
       `SELECT count(*) AS total, count(DISTINCT openid) AS "unique",
-         coalesce(sum(kind = 'subscribe'), 0) AS followers
+         coalesce(sum(kind = 'subscribe'), 0) AS followers, coalesce(sum(fallback), 0) AS fallback
        FROM attendance WHERE campaign_id = ?`,
     )
-    .get(campaignId) ?? { total: 0, unique: 0, followers: 0 }
+    .get(campaignId) ?? { total: 0, unique: 0, followers: 0, fallback: 0 }
   const returning =
     db
       .prepare<[string], { n: number }>(
@@ -88,6 +88,7 @@ export function attendanceStats(db: KioskDb, campaignId: string): Stats {
     uniqueVisitors: totals.unique,
     newFollowers: totals.followers,
     returning,
+    fallbackScans: totals.fallback,
     buckets,
   }
 }

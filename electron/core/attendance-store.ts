@@ -1,9 +1,11 @@
 /**
  * Attendance: one row per relay event, inserted idempotently by event id. A scan the relay
  * routed to us always counts, even for a code we no longer know (reinstall, backup, expired
- * from the pool): such rows are flagged `unknown_ticket`, never dropped.
+ * from the pool): such rows are flagged `unknown_ticket`, never dropped. Scans of the booth's
+ * permanent fallback code are flagged `fallback`: many visitors share that one code.
  */
 import type { AttendanceRow } from '../../shared/domain'
+import { FALLBACK_NONCE } from '../../shared/relay-protocol'
 import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from './db'
 
@@ -39,13 +41,14 @@ interface RawRow {
   rosterName: string | null
   greetingShown: number
   unknownTicket: number
+  fallback: number
 }
 
 export const ROW_SELECT = `SELECT a.id, a.event_id AS eventId, a.campaign_id AS campaignId,
   a.kiosk_id AS kioskId, a.openid, a.scene, a.kind, a.create_time AS createTime,
   a.received_at AS receivedAt, a.first_visit AS firstVisit, a.check_in_number AS checkInNumber,
   a.roster_entry_id AS rosterEntryId, r.name AS rosterName, a.greeting_shown AS greetingShown,
-  a.unknown_ticket AS unknownTicket
+  a.unknown_ticket AS unknownTicket, a.fallback
   FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id`
 
 export function toRow(r: RawRow): AttendanceRow {
@@ -54,6 +57,7 @@ export function toRow(r: RawRow): AttendanceRow {
     firstVisit: r.firstVisit === 1,
     greetingShown: r.greetingShown === 1,
     unknownTicket: r.unknownTicket === 1,
+    fallback: r.fallback === 1,
   }
 }
 
@@ -83,6 +87,7 @@ interface Statements {
       number,
       number,
       string | null,
+      number,
       number,
     ]
   >
@@ -133,8 +138,9 @@ export class AttendanceStore {
       ),
       insert: db.prepare(
         `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
-           create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket,
+           fallback)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       byRowId: db.prepare(`${ROW_SELECT} WHERE a.id = ?`),
       byEventId: db.prepare(`${ROW_SELECT} WHERE a.event_id = ?`),
@@ -169,7 +175,9 @@ export class AttendanceStore {
     if (entry) q.markCheckedIn.run(now, entry.id)
 
     const rosterEntryId = entry?.id ?? null
-    const unknownTicket = ticket === undefined
+    // The relay routes only this kiosk's scenes here, so its own fallback scene is the one.
+    const fallback = s.scene === `${s.kioskId}:${FALLBACK_NONCE}`
+    const unknownTicket = ticket === undefined && !fallback
     const { lastInsertRowid } = q.insert.run(
       s.eventId,
       campaignId,
@@ -184,6 +192,7 @@ export class AttendanceStore {
       visitor.checkInNumber,
       rosterEntryId,
       unknownTicket ? 1 : 0,
+      fallback ? 1 : 0,
     )
     // Everything the row holds is known here: no need to read it back.
     return {
@@ -204,6 +213,7 @@ export class AttendanceStore {
         rosterName: entry?.name ?? null,
         greetingShown: false,
         unknownTicket,
+        fallback,
       },
     }
   }

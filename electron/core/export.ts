@@ -26,6 +26,7 @@ export interface ExportRecord {
   scene: string
   unknownTicket: number
   eventId: string
+  fallback: number
 }
 
 type Cell = string | number
@@ -82,6 +83,11 @@ export const EXPORT_COLUMNS: readonly Column[] = [
     key: 'unknownTicket',
     label: { 'zh-CN': '未知二维码', en: 'Unknown code' },
     value: (r, l) => yesNo(r.unknownTicket === 1, l),
+  },
+  {
+    key: 'fallback',
+    label: { 'zh-CN': '备用码', en: 'Fallback code' },
+    value: (r, l) => yesNo(r.fallback === 1, l),
   },
   { key: 'campaignId', label: { 'zh-CN': '活动', en: 'Campaign' }, value: (r) => r.campaignId },
   { key: 'eventId', label: { 'zh-CN': '事件ID', en: 'Event ID' }, value: (r) => r.eventId },
@@ -165,11 +171,12 @@ type ExportTuple = [
   scene: string,
   unknownTicket: number,
   eventId: string,
+  fallback: number,
 ]
 
 const EXPORT_SELECT = `SELECT a.id, a.campaign_id, a.check_in_number, r.name, r.company, r.phone,
     r.code, a.first_visit, a.kind, a.create_time, a.received_at, a.openid, a.scene,
-    a.unknown_ticket, a.event_id
+    a.unknown_ticket, a.event_id, a.fallback
   FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id
   WHERE (? IS NULL OR a.campaign_id = ?) AND a.id > ? ORDER BY a.id LIMIT ?`
 
@@ -190,6 +197,7 @@ function toRecord(t: ExportTuple): ExportRecord {
     scene: t[12],
     unknownTicket: t[13],
     eventId: t[14],
+    fallback: t[15],
   }
 }
 

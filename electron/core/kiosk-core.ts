@@ -13,6 +13,8 @@ import { openCampaignStore, type CampaignStore } from './campaign-store'
 import { makeTicketSource, relayTarget } from './connection'
 import { openKioskDb, type KioskDb } from './db'
 import { forgetDemoData } from './demo-exit'
+import { FallbackCodes } from './fallback-code'
+import { makeFallbackSource } from './fallback-source'
 import { loadCursor, loadLockout, saveCursor, saveLockout } from './meta-state'
 import { takeScans } from './scan-intake'
 import { ExportJobs } from './export-jobs'
@@ -58,6 +60,8 @@ export class KioskCore {
   readonly db: KioskDb
   readonly events = new KioskEvents()
   readonly pool: TicketPool
+  /** The booth's permanent code, for when the pool has nothing fresh to show. */
+  readonly fallback: FallbackCodes
   readonly handlers: KioskHandlers
   readonly call: KioskCall
   /** The PIN generated on this start because none was stored; show it to the operator once. */
@@ -104,6 +108,11 @@ export class KioskCore {
       loadLockout: () => loadLockout(this.db),
       saveLockout: (s) => saveLockout(this.db, s),
     })
+    this.fallback = new FallbackCodes({
+      db: this.db,
+      now: this.now,
+      onReady: () => this.tick(),
+    })
     this.pool = new TicketPool({
       db: this.db,
       now: this.now,
@@ -112,6 +121,8 @@ export class KioskCore {
       onTicket: (t) => this.events.emit('ticket', t),
       onStatus: () => this.emitStatus(),
       log: o.log,
+      fallback: () => this.fallback.code(),
+      onFallbackShown: (onScreen) => this.fallback.shown(onScreen),
     })
     this.exports = new ExportJobs({
       db: this.db,
@@ -146,15 +157,17 @@ export class KioskCore {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     this.pool.stop()
+    this.fallback.stop()
     await this.link?.stop()
     this.link = null
-    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle()])
+    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle(), this.fallback.whenIdle()])
     this.db.close()
   }
 
   tick(): void {
     if (!this.running) return
     try {
+      this.fallback.ensure()
       this.pool.tick()
       this.emitStatus()
     } catch (err) {
@@ -219,6 +232,8 @@ export class KioskCore {
   reconfigure(): void {
     const s = this.current
     this.source = makeTicketSource(s, this.o.vault)
+    // Setup or pairing fetches the fallback code (once per connection; kept in the database).
+    this.fallback.setSource(makeFallbackSource(s, this.o.vault), s.connectionId)
     this.pool.setSource(this.source, s.connectionId)
     const target = relayTarget(s, this.o.vault)
     const old = this.link
@@ -287,7 +302,7 @@ export class KioskCore {
 
   /** Test hook and shutdown helper: waits for ticket requests and exports in flight. */
   async whenIdle(): Promise<void> {
-    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle()])
+    await Promise.all([this.pool.whenIdle(), this.exports.whenIdle(), this.fallback.whenIdle()])
   }
 
   emitStatus(): void {

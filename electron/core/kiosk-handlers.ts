@@ -119,6 +119,7 @@ export function createHandlers(core: KioskCore): KioskHandlers {
           lagMs: d?.lagMs ?? null,
         },
         lastEvents: core.attendance.latest(50),
+        fallbackCode: core.fallback.status(),
       }
     },
     setStartAtLogin: ({ enabled }) => {

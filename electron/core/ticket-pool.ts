@@ -1,12 +1,14 @@
 /**
  * The ticket pool: temporary QR_STR_SCENE tickets created ahead of need and kept in SQLite, so
  * a fresh code is on screen the moment the previous one is scanned, and the screen keeps
- * working through API outages and a spent daily quota. This module decides what is on screen
+ * working through API outages and a spent daily quota. When even that runs out, the booth's
+ * permanent fallback code goes up instead of a spinner. This module decides what is on screen
  * and how many tickets are needed; `TicketSupply` gets them. Time comes from `now`; `tick()`
  * is driven by the core's timer (or by tests).
  */
 import type { Campaign, KioskStatus, ScreenTicket } from '../../shared/domain'
 import type { KioskDb } from './db'
+import type { FallbackCodeRow } from './fallback-code'
 import { KioskError } from './kiosk-error'
 import { TicketRepo, type TicketRow } from './ticket-repo'
 import type { TicketSource } from './ticket-source'
@@ -29,6 +31,10 @@ export interface TicketPoolOptions {
   /** Longest pause between failed attempts. */
   maxBackoffMs?: number
   log?: (msg: string) => void
+  /** The booth's permanent code, shown in booth mode when no temporary code can be. */
+  fallback?: () => FallbackCodeRow | null
+  /** The fallback code went on screen (true) or came off it (false). */
+  onFallbackShown?: (onScreen: boolean) => void
 }
 
 interface Shown {
@@ -41,6 +47,11 @@ type ApiStatus = KioskStatus['api']
 type PoolStatus = KioskStatus['pool']
 
 const WEEK_MS = 7 * 86_400_000
+/**
+ * Before any request has failed, a fresh code is likely moments away (first start, a burst of
+ * scans): wait this long before the fallback code goes up instead.
+ */
+export const FALLBACK_GRACE_MS = 3000
 
 export class TicketPool {
   private readonly repo: TicketRepo
@@ -48,6 +59,10 @@ export class TicketPool {
   private hasSource = false
   private connectionId = ''
   private shown: Shown | null = null
+  /** The fallback code is on screen (only ever while `shown` is null). */
+  private fallbackOn: FallbackCodeRow | null = null
+  /** Since when booth mode has had nothing to show (for FALLBACK_GRACE_MS). */
+  private blankSince: number | null = null
   private lastPurge = 0
   private stopped = false
 
@@ -69,13 +84,29 @@ export class TicketPool {
     this.supply.setSource(source, connectionId)
     this.hasSource = source !== null
     this.connectionId = connectionId
+    this.blankSince = null
     this.show(null)
     this.tick()
   }
 
   current(): ScreenTicket | null {
     const s = this.shown
-    if (!s) return null
+    const f = this.fallbackOn
+    if (!s) {
+      // Permanent: it never expires and never rotates; fresh codes replace it as they come.
+      return f
+        ? {
+            id: `fallback-${f.createdAt}`,
+            url: f.url,
+            scene: f.scene,
+            issuedAt: f.createdAt,
+            expiresAt: Number.MAX_SAFE_INTEGER,
+            rotateAt: Number.MAX_SAFE_INTEGER,
+            rosterEntry: null,
+            fallback: true,
+          }
+        : null
+    }
     return {
       id: String(s.row.id),
       url: s.row.url,
@@ -161,7 +192,7 @@ export class TicketPool {
     if (this.supply.outcome === 'ok' && !this.supply.quotaExhausted(this.o.now())) {
       return { state: 'ok', source, lastError: null }
     }
-    const serving = this.status().available > 0 || this.shown !== null
+    const serving = this.status().available > 0 || this.shown !== null || this.fallbackOn !== null
     return { state: serving ? 'degraded' : 'down', source, lastError }
   }
 
@@ -212,7 +243,17 @@ export class TicketPool {
         ? this.shown.row
         : this.repo.longestLivedUsed(this.connectionId, minExpiresAt)
     if (keep) this.present(keep, campaign, null)
-    else this.show(null)
+    else this.show(null, this.fallbackDue(now))
+  }
+
+  /** The fallback code, once the pool cannot be expected to put up a fresh one soon. */
+  private fallbackDue(now: number): FallbackCodeRow | null {
+    const code = this.o.fallback?.() ?? null
+    if (!code || this.fallbackOn) return code
+    this.blankSince ??= now
+    // Until an attempt fails (or the quota is spent), fresh codes are on their way.
+    const coming = this.supply.outcome !== 'error' && !this.supply.quotaExhausted(now)
+    return !coming || now - this.blankSince >= FALLBACK_GRACE_MS ? code : null
   }
 
   private present(row: TicketRow, campaign: Campaign, rosterEntry: Shown['rosterEntry']): void {
@@ -226,14 +267,19 @@ export class TicketPool {
     })
   }
 
-  private show(next: Shown | null): void {
+  /** `fallback` is what goes up when `next` is null (booth mode with nothing else to show). */
+  private show(next: Shown | null, fallback: FallbackCodeRow | null = null): void {
     const before = this.current()
+    const wasFallback = this.fallbackOn !== null
     this.shown = next
+    this.fallbackOn = next === null ? fallback : null
+    if (next !== null) this.blankSince = null
     const after = this.current()
     if (before?.id !== after?.id || before?.rotateAt !== after?.rotateAt) {
       this.o.onTicket(after)
       this.o.onStatus()
     }
+    if (wasFallback !== (this.fallbackOn !== null)) this.o.onFallbackShown?.(!wasFallback)
   }
 
   private refill(campaign: Campaign): void {

@@ -18,6 +18,7 @@ import {
   storeChangeSchema,
   streamEntrySchema,
 } from './redis-codec'
+import { RedisFallbackCodes } from './redis-fallback-codes'
 import { pruneKioskQueue } from './redis-retention'
 import { ACK, APPEND_EVENT, APPEND_UNROUTED } from './redis-scripts'
 import { RedisTokenStore } from './redis-token-store'
@@ -25,11 +26,13 @@ import { ChangeFeed, newEpoch } from './store-util'
 import {
   DEDUP_TTL_SECONDS,
   type AppendResult,
+  type FallbackCodeRecord,
   type KioskRecord,
   type NewEvent,
   type PutKioskInput,
   type QueueState,
   type RelayStore,
+  type ReleaseLease,
   type RetentionPolicy,
   type StoreChange,
   type StoredEvent,
@@ -66,6 +69,7 @@ class RedisStore implements RelayStore {
   readonly kind = 'redis'
   private readonly feed = new ChangeFeed()
   private readonly channel: string
+  private readonly fallback: RedisFallbackCodes
 
   constructor(
     private readonly redis: Redis,
@@ -73,6 +77,7 @@ class RedisStore implements RelayStore {
     private readonly p: string,
   ) {
     this.channel = `${p}changes`
+    this.fallback = new RedisFallbackCodes(redis, p)
   }
 
   async start(): Promise<void> {
@@ -271,6 +276,18 @@ class RedisStore implements RelayStore {
       .int()
       .nonnegative()
       .parse((await this.redis.get(this.generationKey(kioskId))) ?? 0)
+  }
+
+  fallbackCode(kioskId: string): Promise<FallbackCodeRecord | null> {
+    return this.fallback.get(kioskId)
+  }
+
+  saveFallbackCode(kioskId: string, code: FallbackCodeRecord): Promise<FallbackCodeRecord> {
+    return this.fallback.save(kioskId, code)
+  }
+
+  leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null> {
+    return this.fallback.lease(kioskId, ttlMs)
   }
 
   accessTokenStore(appId: string): TokenStore {

@@ -57,4 +57,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX unrouted_received ON unrouted (received_at);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- One permanent fallback code per kiosk, created once by the ticket proxy.
+      CREATE TABLE fallback_codes (
+        kiosk_id TEXT PRIMARY KEY,
+        ticket TEXT NOT NULL,
+        url TEXT NOT NULL,
+        scene TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ]

@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { MemoryTokenStore, type TokenStore } from '../../shared/wechat'
 import { SqliteChangePoller } from './sqlite-change-poller'
 import { MIGRATIONS } from './sqlite-migrations'
+import { LocalLeases, readFallbackCode, writeFallbackCode } from './sqlite-fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './sqlite-kiosks'
 import { ackRow, countRow, headSeqRow, queueRow, seqOwnerRow, toStoredEvent } from './sqlite-rows'
 import { ChangeFeed, newEpoch, storedEvent } from './store-util'
@@ -17,11 +18,13 @@ import { GroupCommit } from './sqlite-store-group-commit'
 import { statement } from './sqlite-statements'
 import type {
   AppendResult,
+  FallbackCodeRecord,
   KioskRecord,
   NewEvent,
   PutKioskInput,
   QueueState,
   RelayStore,
+  ReleaseLease,
   RetentionPolicy,
   StoreChange,
   StoredEvent,
@@ -82,6 +85,7 @@ class SqliteStore implements RelayStore {
   /** Per kiosk, the generation its latest hello took. */
   private readonly latestGeneration = new Map<string, number>()
   private readonly writes: GroupCommit
+  private readonly leases = new LocalLeases()
 
   constructor(
     private readonly db: Database.Database,
@@ -260,6 +264,18 @@ class SqliteStore implements RelayStore {
 
   connectionGeneration(kioskId: string): Promise<number> {
     return Promise.resolve(this.latestGeneration.get(kioskId) ?? 0)
+  }
+
+  fallbackCode(kioskId: string): Promise<FallbackCodeRecord | null> {
+    return attempt(() => readFallbackCode(this.db, kioskId))
+  }
+
+  saveFallbackCode(kioskId: string, code: FallbackCodeRecord): Promise<FallbackCodeRecord> {
+    return attempt(() => writeFallbackCode(this.db, kioskId, code))
+  }
+
+  leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null> {
+    return Promise.resolve(this.leases.take(kioskId, ttlMs))
   }
 
   /** One process owns the SQLite store, so the token cache can live in its memory. */

@@ -55,6 +55,17 @@ export interface UnroutedEvent extends NewEvent {
   reason: UnroutedReason
 }
 
+/** A kiosk's permanent fallback code, created once through the proxy and kept for good. */
+export interface FallbackCodeRecord {
+  ticket: string
+  url: string
+  scene: string
+  createdAt: number
+}
+
+/** Ends a creation lease early (it also lapses by itself). */
+export type ReleaseLease = () => Promise<void>
+
 export interface QueueState {
   epoch: string
   headSeq: number
@@ -117,6 +128,16 @@ export interface RelayStore {
   nextConnectionGeneration(kioskId: string): Promise<number>
   /** The latest generation handed out for `kioskId` (0 if none): who should hold the kiosk now. */
   connectionGeneration(kioskId: string): Promise<number>
+
+  /** The kiosk's permanent fallback code, or null before it was created. */
+  fallbackCode(kioskId: string): Promise<FallbackCodeRecord | null>
+  /** Keeps `code` unless the kiosk has one already; returns the one kept (the first wins). */
+  saveFallbackCode(kioskId: string, code: FallbackCodeRecord): Promise<FallbackCodeRecord>
+  /**
+   * A lease that lets one caller (on any instance) create the kiosk's fallback code; null while
+   * another holds it. Lapses after `ttlMs` should its holder die.
+   */
+  leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null>
 
   /** Where the WeChat access token of `appId` is cached (shared between instances on Redis). */
   accessTokenStore(appId: string): TokenStore

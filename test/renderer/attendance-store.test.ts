@@ -26,6 +26,7 @@ function row(index: number, campaignId = 'spring-expo'): AttendanceRow {
     rosterName: null,
     greetingShown: true,
     unknownTicket: false,
+    fallback: false,
   }
 }
 

@@ -122,7 +122,14 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
         Promise.resolve({ rows: [], total: 0 }),
     ),
     getStats: vi.fn((): ReturnType<KioskApi['getStats']> =>
-      Promise.resolve({ total: 0, uniqueVisitors: 0, newFollowers: 0, returning: 0, buckets: [] }),
+      Promise.resolve({
+        total: 0,
+        uniqueVisitors: 0,
+        newFollowers: 0,
+        returning: 0,
+        fallbackScans: 0,
+        buckets: [],
+      }),
     ),
     startExport: vi.fn(() => Promise.resolve({ exportId: 'x-1' })),
     importRoster: vi.fn(
@@ -138,6 +145,15 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
         status: makeStatus(),
         relay: { epoch: 'e1', lastAckedSeq: 0, lagMs: null },
         lastEvents: [],
+        fallbackCode: {
+          state: 'ready',
+          scene: 'booth-1:fallback',
+          url: 'http://weixin.qq.com/q/fallback',
+          createdAt: 1_700_000_000_000,
+          lastShownAt: null,
+          onScreen: false,
+          lastError: null,
+        },
       }),
     ),
     setStartAtLogin: vi.fn(() => Promise.resolve(ok)),

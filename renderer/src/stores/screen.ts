@@ -44,10 +44,10 @@ export const useScreenStore = defineStore('screen', () => {
     return t
   })
 
-  /** Seconds until the code rotates (rounded up), or null with no code on screen. */
+  /** Seconds until the code rotates (rounded up), or null with no code (or the fallback) up. */
   const secondsToRotate = computed(() => {
     const t = visibleTicket.value
-    return t ? Math.max(0, Math.ceil((t.rotateAt - now.value) / 1000)) : null
+    return t && !t.fallback ? Math.max(0, Math.ceil((t.rotateAt - now.value) / 1000)) : null
   })
 
   /** 1 when the code has just appeared, 0 when it is about to rotate. */

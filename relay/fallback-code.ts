@@ -1,0 +1,155 @@
+/**
+ * `POST /api/fallback-code`: each kiosk's one permanent code (`QR_LIMIT_STR_SCENE`, scene
+ * `<caller's kioskId>:fallback`), which it shows when it has no fresh temporary code. Created
+ * with the relay's credentials on the first call and stored; every later call returns the
+ * stored code. Permanent codes are capped at 100,000 per account and never expire, so this is
+ * the only permanent code the proxy ever makes: one per kiosk, named by the caller's token,
+ * with no scene or action taken from the request.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { z } from 'zod'
+import { fallbackScene, type FallbackCodeResponse } from '../shared/relay-protocol'
+import { WechatApiError, WechatClient, WechatHttpError, buildQrCreateBody } from '../shared/wechat'
+import type { RelayConfig } from './config'
+import {
+  BodyTooLargeError,
+  closeAfterResponse,
+  readBody,
+  sendApiError,
+  sendJson,
+} from './http-util'
+import { bearerToken, verifyKioskToken } from './kiosk-tokens'
+import { errorMessage, type Logger } from './log'
+import type { FallbackCodeRecord, RelayStore } from './store/types'
+
+const MAX_REQUEST_BYTES = 256
+/** Longer than one WeChat call with its retries: a live holder never loses the lease. */
+const LEASE_MS = 60_000
+/** How long a caller waits for another instance's creation before asking it to retry. */
+const WAIT_POLLS = 100
+const POLL_MS = 200
+
+/** The body is optional; when given it must be `{}`: nothing in it may steer the code. */
+const requestSchema = z.object({}).strict()
+
+export interface FallbackCodeOptions {
+  config: RelayConfig
+  store: RelayStore
+  log: Logger
+  now: () => number
+  sleep?: (ms: number) => Promise<void>
+}
+
+export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
+  const { config, store, log, now } = opts
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  const { appId, appSecret, apiBase } = config.wechat
+  const client =
+    appId !== '' && appSecret !== ''
+      ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
+      : null
+  /** Concurrent first calls on this instance share one creation. */
+  const creating = new Map<string, Promise<FallbackCodeRecord | null>>()
+
+  async function create(wechat: WechatClient, kioskId: string): Promise<FallbackCodeRecord | null> {
+    for (let poll = 0; ; poll++) {
+      const stored = await store.fallbackCode(kioskId)
+      if (stored !== null) return stored
+      // The lease makes concurrent first calls on other instances wait for this one.
+      const release = await store.leaseFallbackCreation(kioskId, LEASE_MS)
+      if (release !== null) {
+        try {
+          const raced = await store.fallbackCode(kioskId)
+          if (raced !== null) return raced
+          const scene = fallbackScene(kioskId)
+          const body = buildQrCreateBody({ action: 'QR_LIMIT_STR_SCENE', sceneStr: scene })
+          const created = await wechat.createQrCode(body)
+          log.info('fallback code created', { kioskId })
+          return await store.saveFallbackCode(kioskId, {
+            ticket: created.ticket,
+            url: created.url,
+            scene,
+            createdAt: now(),
+          })
+        } finally {
+          await release().catch(() => {})
+        }
+      }
+      if (poll >= WAIT_POLLS) return null
+      await sleep(POLL_MS)
+    }
+  }
+
+  function obtain(wechat: WechatClient, kioskId: string): Promise<FallbackCodeRecord | null> {
+    let p = creating.get(kioskId)
+    if (p === undefined) {
+      p = create(wechat, kioskId).finally(() => creating.delete(kioskId))
+      creating.set(kioskId, p)
+    }
+    return p
+  }
+
+  function fail(res: ServerResponse, err: unknown): void {
+    if (err instanceof WechatApiError) {
+      log.warn('fallback code: WeChat refused', { errcode: err.errcode, kind: err.kind })
+      sendApiError(res, 502, `wechat_${err.kind}`, err.message, err.errcode)
+    } else if (err instanceof WechatHttpError) {
+      log.warn('fallback code: WeChat unreachable', { code: err.code })
+      sendApiError(res, err.code === 'timeout' ? 504 : 502, `wechat_${err.code}`, err.message)
+    } else {
+      log.error('fallback code failed', { error: errorMessage(err) })
+      sendApiError(res, 500, 'internal', 'fallback code creation failed')
+    }
+  }
+
+  return async function handleFallbackCode(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (req.method !== 'POST') return sendApiError(res, 405, 'method_not_allowed', 'use POST')
+    const cred = await verifyKioskToken(store, bearerToken(req.headers.authorization))
+    if (cred === null) return sendApiError(res, 401, 'unauthorized', 'bad or missing kiosk token')
+    if (!cred.ticketProxy) {
+      return sendApiError(res, 403, 'forbidden', 'this kiosk may not use the ticket proxy')
+    }
+    let text: string
+    try {
+      text = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8').trim()
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        closeAfterResponse(res)
+        return sendApiError(res, 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
+      }
+      throw err
+    }
+    if (text !== '') {
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return sendApiError(res, 400, 'bad_request', 'body must be JSON')
+      }
+      if (!requestSchema.safeParse(json).success) {
+        return sendApiError(res, 400, 'bad_request', 'body: takes no fields')
+      }
+    }
+    let code: FallbackCodeRecord | null
+    try {
+      code = await store.fallbackCode(cred.kioskId)
+      if (code === null) {
+        if (client === null) {
+          return sendApiError(res, 503, 'ticket_proxy_disabled', 'relay has no WeChat credentials')
+        }
+        code = await obtain(client, cred.kioskId)
+      }
+    } catch (err) {
+      return fail(res, err)
+    }
+    if (code === null) {
+      res.setHeader('Retry-After', '5')
+      return sendApiError(res, 503, 'fallback_busy', 'another relay instance is creating it')
+    }
+    const body: FallbackCodeResponse = { ticket: code.ticket, url: code.url, scene: code.scene }
+    sendJson(res, 200, body)
+  }
+}
