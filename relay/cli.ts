@@ -77,6 +77,11 @@ async function serve(config: RelayConfig): Promise<void> {
     if (stopping) return
     stopping = true
     log.info('shutting down', { signal })
+    // The bound holds even if something hangs: WeChat retries what was not answered 200.
+    setTimeout(() => {
+      log.error('shutdown timed out; exiting', { timeoutMs: config.shutdownTimeoutMs })
+      process.exit(1)
+    }, config.shutdownTimeoutMs).unref()
     relay.close().then(
       () => process.exit(0),
       (err: unknown) => {

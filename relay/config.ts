@@ -40,6 +40,8 @@ export const relayConfigSchema = z
     ackedRetentionDays: z.number().min(0).max(365).default(7),
     /** Unacknowledged events are kept until acknowledged, but never longer than 30 days. */
     unackedRetentionDays: z.number().min(1).max(30).default(30),
+    /** On SIGTERM: how long pushes in flight may take before the process exits regardless. */
+    shutdownTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
   })
@@ -85,6 +87,7 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['timestampWindowSeconds', 'int'],
   ['ackedRetentionDays', 'number'],
   ['unackedRetentionDays', 'number'],
+  ['shutdownTimeoutMs', 'int'],
   ['wechat.apiBase', 'string'],
   ['wechat.appId', 'string'],
   ['wechat.appSecret', 'string'],
@@ -121,6 +124,12 @@ export function flagNameOf(path: string): string {
 export const CONFIG_FLAGS: ReadonlySet<string> = new Set([
   'config',
   ...FIELDS.map(([p]) => flagNameOf(p)),
+])
+
+/** Env var names that set config fields, plus `SCANDESK_RELAY_CONFIG` (deploy files are checked against it). */
+export const CONFIG_ENV_NAMES: ReadonlySet<string> = new Set([
+  'SCANDESK_RELAY_CONFIG',
+  ...FIELDS.map(([p]) => envNameOf(p)),
 ])
 
 function coerce(path: string, kind: FieldKind, raw: string, source: string): unknown {
