@@ -10,14 +10,18 @@ import { z } from 'zod'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
-/** Builds the relay bundle; `entry` is its relay.mjs. */
-export function buildRelayBundle(): { dir: string; entry: string; remove: () => void } {
+/**
+ * Builds the relay bundle into `<dir>/<sub>` (`sub` = `out/relay` lays `dir` out like the
+ * image's /app); `entry` is its relay.mjs. Packages resolve from the repo's node_modules above.
+ */
+export function buildRelayBundle(sub = ''): { dir: string; entry: string; remove: () => void } {
   mkdirSync(join(ROOT, 'out'), { recursive: true })
   const dir = mkdtempSync(join(ROOT, 'out', 'relay-test-'))
-  execFileSync(process.execPath, ['scripts/build-relay.mjs', '--outdir', dir], { cwd: ROOT })
+  const outdir = join(dir, sub)
+  execFileSync(process.execPath, ['scripts/build-relay.mjs', '--outdir', outdir], { cwd: ROOT })
   return {
     dir,
-    entry: join(dir, 'relay.mjs'),
+    entry: join(outdir, 'relay.mjs'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
 }
