@@ -256,13 +256,14 @@ describe('deploy/scandesk-relay.service', () => {
     db.close()
   })
 
-  const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p))
-  it.skipIf(analyze === undefined)('passes systemd-analyze verify without a warning', async () => {
-    const { stdout, stderr } = await run(analyze ?? '', [
-      'verify',
-      join(ROOT, 'deploy/scandesk-relay.service'),
-    ])
+  it('passes systemd-analyze verify without a warning', async () => {
+    // A failure, not a skip, when missing: CI installs it (Debian: apt-get install systemd).
+    const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p))
+    expect(analyze, 'systemd-analyze (apt-get install systemd)').toBeDefined()
+    // verify checks that ExecStart's program exists: this machine's node may live elsewhere.
+    const copy = join(scratch('relay-unit-verify-'), 'scandesk-relay.service')
+    writeFileSync(copy, text.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `))
+    const { stdout, stderr } = await run(analyze ?? '', ['verify', copy])
     expect(stdout + stderr).toBe('')
-    expect(text).toContain('[Install]')
   })
 })
