@@ -139,6 +139,22 @@ const composeSchema = z.looseObject({
   }),
 })
 
+const routeSchema = z.looseObject({
+  match: z.array(z.unknown()).optional(),
+  handle: z.array(
+    z.looseObject({ routes: z.array(z.looseObject({ handle: z.unknown() })).optional() }),
+  ),
+})
+const caddyJsonSchema = z.object({
+  apps: z.object({
+    http: z.object({
+      servers: z.object({
+        srv0: z.looseObject({ listen: z.array(z.string()), routes: z.array(routeSchema) }),
+      }),
+    }),
+  }),
+})
+
 describe('compose.yaml', () => {
   const compose = composeSchema.parse(load(read('compose.yaml')))
   const { relay, redis, caddy } = compose.services
@@ -178,10 +194,33 @@ describe('compose.yaml', () => {
     const mount = caddy.volumes?.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro')) ?? ''
     const caddyfile = readFileSync(join(ROOT, mount.split(':')[0] ?? ''), 'utf8')
     expect(caddyfile).toContain('{$SCANDESK_DOMAIN} {')
-    expect(caddyfile).toContain(`reverse_proxy relay:${image.env.SCANDESK_RELAY_PORT}`)
     expect(caddy.environment.SCANDESK_DOMAIN).toMatch(/^\$\{SCANDESK_DOMAIN:\?/)
     // The relay is reached through Caddy only.
     expect(relay).not.toHaveProperty('ports')
+  })
+
+  it('Caddy reads the Caddyfile as HTTPS for the domain, proxying to the relay but not /metrics', async () => {
+    // A failure, not a skip, when missing: CI installs it (Debian: apt-get install caddy).
+    const bin = ['/usr/bin/caddy', '/usr/local/bin/caddy'].find((p) => existsSync(p))
+    expect(bin, 'caddy (apt-get install caddy)').toBeDefined()
+    const { stdout } = await run(
+      bin ?? '',
+      ['adapt', '--adapter', 'caddyfile', '--config', join(ROOT, 'deploy/Caddyfile')],
+      { env: { PATH: process.env.PATH, SCANDESK_DOMAIN: FILLED.SCANDESK_DOMAIN } },
+    )
+    const server = caddyJsonSchema.parse(JSON.parse(stdout)).apps.http.servers.srv0
+    // Listening on 443 only: Caddy's automatic HTTPS (certificates, and 80 → 443 redirects).
+    expect(server.listen).toEqual([':443'])
+    const site = server.routes[0]
+    expect(site?.match).toEqual([{ host: [FILLED.SCANDESK_DOMAIN] }])
+    const inner = site?.handle[0]?.routes ?? []
+    expect(inner[0]).toEqual({
+      match: [{ path: ['/metrics'] }],
+      handle: [{ handler: 'static_response', status_code: 404 }],
+    })
+    expect(inner[1]?.handle).toEqual([
+      { handler: 'reverse_proxy', upstreams: [{ dial: `relay:${image.env.SCANDESK_RELAY_PORT}` }] },
+    ])
   })
 })
 
