@@ -21,6 +21,11 @@ import { ROOT, buildRelayBundle, relayCli, spawnRelay, type RelayProcess } from 
 const run = promisify(execFile)
 const ADDON = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'
 
+/** This process's env without what `npm test` passes its scripts (npm_config_prefix, …). */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)))
+}
+
 let app: string
 let redis: TestRedis
 const running: RelayProcess[] = []
@@ -31,7 +36,7 @@ beforeAll(async () => {
   await run(
     'npm',
     ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'],
-    { cwd: app, env: { ...process.env, npm_config_loglevel: 'error' } },
+    { cwd: app, env: { ...cleanEnv(), npm_config_loglevel: 'error' } },
   )
   mkdirSync(join(app, 'node_modules/better-sqlite3/build/Release'), { recursive: true })
   copyFileSync(join(ROOT, ADDON), join(app, ADDON))
