@@ -11,6 +11,7 @@ import { benchEndToEnd } from './e2e'
 import { benchStorm } from './storm'
 import { benchKiosk } from './kiosk'
 import { benchChromium } from './chromium'
+import { benchRelayStart } from './relay-start'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -24,6 +25,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['storm', benchStorm],
   ['kiosk', benchKiosk],
   ['web', benchChromium],
+  ['relay-start', benchRelayStart],
 ]
 
 async function main(): Promise<void> {

@@ -1,10 +1,12 @@
 /**
  * `npm run relay -- [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--<field> V]`
  * serves the relay; `kiosk add <id> [--rotate] [--no-ticket-proxy] [--scenes 100-199]`,
- * `kiosk list` and `kiosk revoke <id>` manage kiosks in the same store. Logs are JSON lines.
+ * `kiosk list` and `kiosk revoke <id>` manage kiosks in the same store; `healthcheck` asks a
+ * running relay for /healthz (exit 0 when healthy, 1 otherwise). Logs are JSON lines.
  */
 import { CONFIG_FLAGS, loadRelayConfig, RelayConfigError, type RelayConfig } from './config'
 import { parseArgs, UsageError, type ParsedArgs } from './cli-args'
+import { checkHealth } from './healthcheck'
 import { addKiosk, KioskAdminError, parseSceneRanges } from './kiosk-admin'
 import { errorMessage, jsonLogger } from './log'
 import { startRelay } from './server'
@@ -16,6 +18,7 @@ const USAGE = `usage:
   relay kiosk add <kioskId> [--rotate] [--no-ticket-proxy] [--scenes LO-HI,...]
   relay kiosk list
   relay kiosk revoke <kioskId>
+  relay healthcheck          (GET /healthz on this host's relay; exit 0 when healthy)
 Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>.`
 
 const VALUED = new Set([...CONFIG_FLAGS, 'scenes'])
@@ -77,6 +80,11 @@ async function serve(config: RelayConfig): Promise<void> {
     if (stopping) return
     stopping = true
     log.info('shutting down', { signal })
+    // The bound holds even if something hangs: WeChat retries what was not answered 200.
+    setTimeout(() => {
+      log.error('shutdown timed out; exiting', { timeoutMs: config.shutdownTimeoutMs })
+      process.exit(1)
+    }, config.shutdownTimeoutMs).unref()
     relay.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -97,6 +105,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const config = loadRelayConfig({ flags: args.flags, env: process.env })
   if (args.positionals[0] === 'kiosk') return kioskCommand(args, config)
+  // Exit 1 when unhealthy (an unknown error below): Docker reserves exit code 2.
+  if (args.positionals[0] === 'healthcheck' && args.positionals.length === 1) {
+    return out(await checkHealth(config))
+  }
   if (args.positionals.length > 0) throw new UsageError(`unknown command ${args.positionals[0]}`)
   return serve(config)
 }

@@ -49,6 +49,8 @@ export const relayConfigSchema = z
     ticketConcurrency: z.number().int().min(1).max(64).default(4),
     /** Longest lifetime the proxy asks of WeChat; kiosks asking for more get this. */
     maxTicketExpireSeconds: z.number().int().min(60).max(2_592_000).default(14_400),
+    /** On SIGTERM: how long pushes in flight may take before the process exits regardless. */
+    shutdownTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
   })
@@ -98,6 +100,7 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['ticketBurst', 'int'],
   ['ticketConcurrency', 'int'],
   ['maxTicketExpireSeconds', 'int'],
+  ['shutdownTimeoutMs', 'int'],
   ['wechat.apiBase', 'string'],
   ['wechat.appId', 'string'],
   ['wechat.appSecret', 'string'],
@@ -134,6 +137,12 @@ export function flagNameOf(path: string): string {
 export const CONFIG_FLAGS: ReadonlySet<string> = new Set([
   'config',
   ...FIELDS.map(([p]) => flagNameOf(p)),
+])
+
+/** Env var names that set config fields, plus `SCANDESK_RELAY_CONFIG` (deploy files are checked against it). */
+export const CONFIG_ENV_NAMES: ReadonlySet<string> = new Set([
+  'SCANDESK_RELAY_CONFIG',
+  ...FIELDS.map(([p]) => envNameOf(p)),
 ])
 
 function coerce(path: string, kind: FieldKind, raw: string, source: string): unknown {

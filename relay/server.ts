@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { RelayCloseCode } from '../shared/relay-protocol'
 import { parseRelayConfig, RelayConfigError, type RelayConfigInput } from './config'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-connection'
@@ -37,7 +38,7 @@ export interface StartRelayOptions {
   pruneIntervalMs?: number
   /** How often the SQLite store looks for CLI changes such as `kiosk revoke`. */
   storePollMs?: number
-  /** How long `close()` waits for in-flight pushes and sockets. */
+  /** How long `close()` may take in all (default: the config's `shutdownTimeoutMs`). */
   shutdownGraceMs?: number
 }
 
@@ -49,7 +50,10 @@ export interface RelayHandle {
   /** Creates the kiosk, or gives an existing one a new token, and returns the token. */
   addKiosk(kioskId: string, opts?: AddKioskOptions): Promise<string>
   revokeKiosk(kioskId: string): Promise<boolean>
-  /** Stops accepting, finishes in-flight pushes, closes kiosk sockets with 1001. */
+  /**
+   * Drains: answers new requests 503, closes kiosk sockets with 1012 (reconnect elsewhere),
+   * answers the pushes in flight once stored, flushes the store, all within the grace period.
+   */
   close(): Promise<void>
 }
 
@@ -115,13 +119,25 @@ export async function startRelay(
     return Promise.resolve()
   }
 
+  let draining = false
   const server = createServer((req, res) => {
+    if (draining) {
+      // A request on a kept-alive connection after SIGTERM: WeChat retries a 5xx (and, with
+      // the connection closed, may reach another instance); the body is never read.
+      res.setHeader('Connection', 'close')
+      sendApiError(res, 503, 'shutting_down', 'relay shutting down')
+      return
+    }
     const work = route(req, res)
       .catch((err: unknown) => {
         log.error('request failed', { path: req.url?.split('?')[0], error: errorMessage(err) })
         sendApiError(res, 500, 'internal', 'internal error')
       })
-      .finally(() => inFlight.delete(work))
+      .finally(() => {
+        inFlight.delete(work)
+        // Draining: a kept-alive connection closes as soon as its last answer is out.
+        if (draining) server.closeIdleConnections()
+      })
     inFlight.add(work)
   })
   server.headersTimeout = 10_000
@@ -141,7 +157,7 @@ export async function startRelay(
       })
     })
   } catch (err) {
-    await hub.close(1001, 0)
+    await hub.close(RelayCloseCode.goingAway, 0)
     await store.close()
     throw err
   }
@@ -168,17 +184,32 @@ export async function startRelay(
 
   let closing: Promise<void> | null = null
   async function close(): Promise<void> {
-    const grace = opts.shutdownGraceMs ?? 5000
+    const started = performance.now()
+    const grace = opts.shutdownGraceMs ?? config.shutdownTimeoutMs
+    // Pushes get the grace period less a reserve for closing connections and the store.
+    const reserve = Math.min(2000, grace / 4)
+    const left = (until: number): number => Math.max(0, until - (performance.now() - started))
+    const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
+    draining = true
     clearInterval(pruneTimer)
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
-    const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
-    // WeChat is waiting on these: answer them (stored or 503) before the store goes.
-    await Promise.race([Promise.allSettled([...inFlight]), deadline(grace)])
-    await hub.close(1001, Math.min(grace, 2000))
-    server.closeAllConnections()
-    await Promise.race([serverClosed, deadline(1000)])
+    server.closeIdleConnections()
+    log.info('relay draining', { inFlight: inFlight.size, kiosks: hub.connectedKiosks })
+    // Kiosks go first, to reconnect (elsewhere, or here once restarted) while the pushes finish:
+    // what is stored meanwhile reaches them from the store.
+    const kiosksClosed = hub.close(
+      RelayCloseCode.serviceRestart,
+      Math.min(2000, left(grace - reserve)),
+    )
+    // WeChat is waiting on these: each is answered once stored (or 503) before the store goes.
+    await Promise.race([Promise.allSettled([...inFlight]), deadline(left(grace - reserve))])
+    await kiosksClosed
+    const unanswered = inFlight.size
+    // The store's last group commit: writes already queued are committed, their pushes answered.
     await store.close()
-    log.info('relay stopped')
+    server.closeAllConnections()
+    await Promise.race([serverClosed, deadline(left(grace))])
+    log.info('relay stopped', { unanswered })
   }
 
   return {

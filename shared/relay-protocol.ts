@@ -66,6 +66,11 @@ export type RelayFrame = z.infer<typeof relayFrameSchema>
 export const RelayCloseCode = {
   /** Relay shutting down; reconnect elsewhere or later. */
   goingAway: 1001,
+  /**
+   * Relay draining for a restart or upgrade (SIGTERM; RFC 6455's "service restart"): every push
+   * it accepted is stored, so reconnect at once, with a short jittered delay, to it or another.
+   */
+  serviceRestart: 1012,
   /** A frame that is not valid JSON or fails its schema. */
   badFrame: 4400,
   /** hello names a kiosk the token does not belong to. */

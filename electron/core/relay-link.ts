@@ -201,7 +201,10 @@ export class RelayLink {
         this.dropPending()
       }
       this.clearTimers()
-      if (!this.stopped) this.scheduleReconnect()
+      if (this.stopped) return
+      // A relay draining for a restart: nothing is wrong, come back soon (jittered, so a
+      // venue's kiosks do not all arrive in the same millisecond); later tries back off as usual.
+      this.scheduleReconnect(code === RelayCloseCode.serviceRestart)
     })
   }
 
@@ -321,11 +324,15 @@ export class RelayLink {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame))
   }
 
-  private scheduleReconnect(): void {
+  /** Capped exponential backoff; `restart` (1012) starts over with a shorter first wait. */
+  private scheduleReconnect(restart = false): void {
+    if (restart) this.attempt = 0
     const cap = this.o.backoffMaxMs ?? 30_000
     const base = Math.min(cap, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt)
+    const random = (this.o.random ?? Math.random)()
     // Equal jitter: kiosks that lost the venue Wi-Fi together don't all come back in the same ms.
-    const delay = base / 2 + ((this.o.random ?? Math.random)() * base) / 2
+    // A restart waits 10–50 % of the base: soon, and still spread out.
+    const delay = restart ? base * (0.1 + 0.4 * random) : base / 2 + (random * base) / 2
     this.attempt = Math.min(this.attempt + 1, 30)
     this.setState(
       this.everConnected ? 'reconnecting' : 'connecting',

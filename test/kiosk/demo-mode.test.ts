@@ -82,7 +82,10 @@ describe('kiosk web command', () => {
     const child = spawn(
       process.execPath,
       [
-        join('node_modules', 'tsx', 'dist', 'cli.mjs'),
+        // `--import tsx`, not tsx's CLI: the CLI SIGKILLs a child that takes over 30 ms to
+        // report a relayed SIGTERM (exit 143 on a busy machine; docs/RELIABILITY.md).
+        '--import',
+        'tsx',
         'electron/core/cli.ts',
         'web',
         '--port',

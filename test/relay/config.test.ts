@@ -29,6 +29,7 @@ describe('relay config', () => {
       ticketBurst: 40,
       ticketConcurrency: 4,
       maxTicketExpireSeconds: 14_400,
+      shutdownTimeoutMs: 10_000,
       wechat: {
         apiBase: 'https://api.weixin.qq.com',
         appId: '',
@@ -39,6 +40,17 @@ describe('relay config', () => {
       },
       reply: { subscribe: '', scan: '' },
     })
+  })
+
+  it('takes the shutdown bound from env or flag, and refuses a bad one', () => {
+    const env = { SCANDESK_RELAY_SHUTDOWN_TIMEOUT_MS: '2500' }
+    expect(loadRelayConfig({ env }).shutdownTimeoutMs).toBe(2500)
+    expect(
+      loadRelayConfig({ env, flags: { 'shutdown-timeout-ms': '700' } }).shutdownTimeoutMs,
+    ).toBe(700)
+    expect(() => loadRelayConfig({ env: { SCANDESK_RELAY_SHUTDOWN_TIMEOUT_MS: '0' } })).toThrow(
+      /shutdownTimeoutMs/,
+    )
   })
 
   it('names env vars and flags after the fields', () => {

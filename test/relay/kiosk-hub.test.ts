@@ -241,12 +241,12 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     expect(healthy.ws.readyState).toBe(healthy.ws.OPEN)
   })
 
-  it('closes kiosk sockets with 1001 on shutdown', async () => {
+  it('closes kiosk sockets with 1012 (service restart: reconnect elsewhere) on shutdown', async () => {
     const r = await start()
     const token = await r.addKiosk('k1')
     const c = await hello(r, token, 'k1')
     await r.close()
-    expect((await c.closed).code).toBe(RelayCloseCode.goingAway)
+    expect((await c.closed).code).toBe(RelayCloseCode.serviceRestart)
   })
 
   it('reports connections and unacked events in /metrics and /healthz', async () => {

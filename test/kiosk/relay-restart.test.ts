@@ -1,0 +1,75 @@
+// A relay draining for a restart closes kiosk sockets with 1012 (service restart): the link
+// comes back after a short jittered wait, not the usual backoff, and says hello again.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { RelayCloseCode } from '../../shared/relay-protocol'
+import { RelayLink } from '../../electron/core/relay-link'
+import { cleanup, onCleanup, waitFor } from './helpers'
+
+afterEach(cleanup)
+
+/** A bare relay stand-in: welcomes every hello and keeps the sockets for the test to close. */
+async function fakeRelay(): Promise<{ url: string; sockets: WebSocket[] }> {
+  const server: Server = createServer()
+  const wss = new WebSocketServer({ noServer: true })
+  const sockets: WebSocket[] = []
+  server.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('message', () => {
+        ws.send(JSON.stringify({ type: 'welcome', epoch: 'ep1', headSeq: 0 }))
+        sockets.push(ws)
+      })
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  onCleanup(async () => {
+    for (const c of wss.clients) c.terminate()
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets }
+}
+
+/** Connects, has the relay close with `code`, and returns the wait the link then chose. */
+async function waitAfterClose(code: number): Promise<{ delayMs: number; link: RelayLink }> {
+  const relay = await fakeRelay()
+  const link = new RelayLink({
+    relayUrl: relay.url,
+    kioskId: 'k1',
+    token: 'tok',
+    loadCursor: () => ({ epoch: null, lastSeq: 0 }),
+    resetCursor: () => {},
+    onScans: () => {},
+    onState: () => {},
+    backoffBaseMs: 1000,
+    // The longest wait the jitter allows.
+    random: () => 1,
+  })
+  onCleanup(() => link.stop())
+  link.start()
+  await waitFor(() => link.status().state === 'connected', 'welcome')
+  relay.sockets[0]?.close(code, 'test')
+  const s = await waitFor(() => {
+    const st = link.status()
+    return st.retryAt !== null && st
+  }, 'a reconnect scheduled')
+  if (code === RelayCloseCode.serviceRestart) {
+    await waitFor(() => relay.sockets.length === 2, 'hello again after the restart')
+  }
+  return { delayMs: (s.retryAt ?? 0) - s.since, link }
+}
+
+describe('relay link and a restarting relay', () => {
+  it('reconnects within half the backoff base after 1012, and says hello again', async () => {
+    const { delayMs, link } = await waitAfterClose(RelayCloseCode.serviceRestart)
+    expect(delayMs).toBeLessThanOrEqual(500)
+    expect(delayMs).toBeGreaterThanOrEqual(100)
+    await waitFor(() => link.status().state === 'connected', 'connected again')
+  })
+
+  it('keeps the usual backoff for other closes', async () => {
+    const { delayMs } = await waitAfterClose(1011)
+    expect(delayMs).toBe(1000)
+  })
+})

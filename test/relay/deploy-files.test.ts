@@ -1,0 +1,308 @@
+/**
+ * The deployment files, as far as this machine can run them (no Docker daemon, Compose or
+ * systemd here): the image's CMD and HEALTHCHECK with its ENV, started on the bundle exactly as
+ * the image lays it out; compose.yaml's relay environment against the relay's config schema;
+ * the systemd unit's ExecStart with its Environment, EnvironmentFile and StateDirectory.
+ */
+import Database from 'better-sqlite3'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { promisify } from 'node:util'
+import { load } from 'js-yaml'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CONFIG_ENV_NAMES, loadRelayConfig } from '../../relay/config'
+import { KioskClient, TOKEN, postPush, scanXml, signedQuery, tempDir } from './harness'
+import {
+  expandSpecifiers,
+  interpolate,
+  parseDockerfile,
+  parseEnvFile,
+  parseUnit,
+  unitValues,
+  unitWords,
+} from './deploy-parse'
+import { ROOT, buildRelayBundle, relayCli, spawnRelay, type RelayProcess } from './relay-process'
+
+const run = promisify(execFile)
+const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8')
+const image = parseDockerfile(read('Dockerfile'))
+const envExample = parseEnvFile(read('deploy/env.example'))
+/** What an organizer fills in where deploy/env.example leaves a required value empty. */
+const FILLED = {
+  ...envExample,
+  SCANDESK_DOMAIN: 'relay.example.com',
+  SCANDESK_RELAY_WECHAT_TOKEN: TOKEN,
+}
+
+let bundle: ReturnType<typeof buildRelayBundle>
+const dirs: string[] = []
+const running: RelayProcess[] = []
+beforeAll(() => {
+  // Laid out like the image's WORKDIR: out/relay/relay.mjs, packages found from there.
+  bundle = buildRelayBundle('out/relay')
+})
+afterAll(() => {
+  for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL')
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  bundle.remove()
+})
+
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix)
+  dirs.push(dir)
+  return dir
+}
+
+/** `node` in a deploy file's command is the Node running the tests. */
+function localCommand(argv: readonly string[]): [string, string[]] {
+  const [cmd = '', ...args] = argv
+  expect(basename(cmd)).toBe('node')
+  return [process.execPath, args]
+}
+
+/** Serves: /healthz answers, a kiosk added by the CLI gets a signed push. */
+async function servesPushes(relay: RelayProcess, cli: (args: string[]) => string[]): Promise<void> {
+  const health = await fetch(`${relay.url}/healthz`)
+  expect(health.status).toBe(200)
+  const token = cli(['kiosk', 'add', 'k1']).at(-1) ?? ''
+  const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+  const push = await postPush(relay.url, scanXml('o_deploy', 'k1:n1'), signedQuery(TOKEN))
+  expect(push.status).toBe(200)
+  await kiosk.waitForScans(1)
+  expect(kiosk.scans[0]?.openid).toBe('o_deploy')
+  await kiosk.close()
+}
+
+describe('Dockerfile', () => {
+  it('runs as a non-root user with data in a volume, listening on every interface', () => {
+    expect(image.user).toBe('node')
+    expect(image.env.SCANDESK_RELAY_HOST).toBe('0.0.0.0')
+    expect(image.volumes).toEqual([image.env.SCANDESK_RELAY_DATA])
+    expect(image.expose).toEqual([image.env.SCANDESK_RELAY_PORT])
+    expect(image.stopSignal).toBe('SIGTERM')
+    expect(image.cmd.join(' ')).toMatch(/out\/relay\/relay\.mjs$/)
+    for (const name of Object.keys(image.env)) {
+      if (name.startsWith('SCANDESK_')) expect(CONFIG_ENV_NAMES.has(name), name).toBe(true)
+    }
+  })
+
+  it('its CMD with its ENV serves pushes; its HEALTHCHECK passes, then fails once it stops', async () => {
+    const data = scratch('relay-image-data-')
+    // What `docker run -v …:/data -p …:8787` changes: the data folder and the port, and here
+    // loopback instead of every interface. The rest is the image's ENV as it stands.
+    const env = {
+      PATH: process.env.PATH,
+      ...image.env,
+      SCANDESK_RELAY_DATA: data,
+      SCANDESK_RELAY_PORT: '0',
+      SCANDESK_RELAY_HOST: '127.0.0.1',
+      SCANDESK_RELAY_WECHAT_TOKEN: TOKEN,
+    }
+    const cwd = bundle.dir // the image's WORKDIR
+    const [cmd, args] = localCommand(image.cmd)
+    const relay = await spawnRelay(cmd, args, { cwd, env })
+    running.push(relay)
+    // `docker compose exec relay node out/relay/relay.mjs kiosk add …`
+    await servesPushes(relay, (a) => relayCli('out/relay/relay.mjs', a, { cwd, env }))
+
+    const [hcCmd, hcArgs] = localCommand(image.healthcheck)
+    const hcEnv = { ...env, SCANDESK_RELAY_PORT: new URL(relay.url).port }
+    const healthy = await run(hcCmd, hcArgs, { cwd, env: hcEnv })
+    expect(JSON.parse(healthy.stdout)).toMatchObject({ status: 'ok', store: 'sqlite' })
+
+    relay.child.kill('SIGTERM')
+    expect((await relay.exited).code).toBe(0)
+    const down = await run(hcCmd, hcArgs, { cwd, env: hcEnv }).then(
+      () => 0,
+      (err: { code?: number }) => err.code,
+    )
+    // 1, not 2: Docker reserves a HEALTHCHECK's exit code 2.
+    expect(down).toBe(1)
+  })
+})
+
+const serviceSchema = z.looseObject({
+  environment: z.record(z.string(), z.string()),
+  volumes: z.array(z.string()).optional(),
+  command: z.array(z.string()).optional(),
+  stop_grace_period: z.string().optional(),
+  build: z.string().optional(),
+  image: z.string().optional(),
+})
+const composeSchema = z.looseObject({
+  services: z.object({
+    relay: serviceSchema,
+    redis: serviceSchema.extend({ environment: z.record(z.string(), z.string()).optional() }),
+    caddy: serviceSchema.extend({ ports: z.array(z.string()) }),
+  }),
+})
+
+const routeSchema = z.looseObject({
+  match: z.array(z.unknown()).optional(),
+  handle: z.array(
+    z.looseObject({ routes: z.array(z.looseObject({ handle: z.unknown() })).optional() }),
+  ),
+})
+const caddyJsonSchema = z.object({
+  apps: z.object({
+    http: z.object({
+      servers: z.object({
+        srv0: z.looseObject({ listen: z.array(z.string()), routes: z.array(routeSchema) }),
+      }),
+    }),
+  }),
+})
+
+describe('compose.yaml', () => {
+  const compose = composeSchema.parse(load(read('compose.yaml')))
+  const { relay, redis, caddy } = compose.services
+  const relayEnv = (vars: Record<string, string>): Record<string, string> =>
+    Object.fromEntries(Object.entries(relay.environment).map(([k, v]) => [k, interpolate(v, vars)]))
+
+  it('sets only known relay settings, and with deploy/env.example filled in they parse', () => {
+    for (const name of Object.keys(relay.environment)) {
+      expect(CONFIG_ENV_NAMES.has(name), name).toBe(true)
+    }
+    // The image's ENV, then compose's environment on top, as the container sees them.
+    const config = loadRelayConfig({ env: { ...image.env, ...relayEnv(FILLED) } })
+    expect(config.redis).toBe('redis://redis:6379')
+    expect(config.host).toBe('0.0.0.0')
+    expect(config.wechat.token).toBe(TOKEN)
+    // `docker compose stop` waits longer than the relay's own shutdown bound.
+    const grace = /^(\d+)s$/.exec(relay.stop_grace_period ?? '')
+    expect(Number(grace?.[1]) * 1000).toBeGreaterThan(config.shutdownTimeoutMs)
+  })
+
+  it('stops with a message when a required value is missing, and env.example names every variable', () => {
+    expect(() => relayEnv({ ...FILLED, SCANDESK_RELAY_WECHAT_TOKEN: '' })).toThrow(
+      /SCANDESK_RELAY_WECHAT_TOKEN/,
+    )
+    const used = new Set(
+      [...read('compose.yaml').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]),
+    )
+    expect([...used].sort()).toEqual(Object.keys(envExample).sort())
+    for (const name of Object.keys(envExample)) {
+      if (name.startsWith('SCANDESK_RELAY_')) expect(CONFIG_ENV_NAMES.has(name), name).toBe(true)
+    }
+  })
+
+  it('runs Redis with an append-only file, and Caddy in front of the relay port', () => {
+    expect(redis.command?.join(' ')).toMatch(/--appendonly yes/)
+    expect(caddy.ports).toEqual(expect.arrayContaining(['80:80', '443:443']))
+    const mount = caddy.volumes?.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro')) ?? ''
+    const caddyfile = readFileSync(join(ROOT, mount.split(':')[0] ?? ''), 'utf8')
+    expect(caddyfile).toContain('{$SCANDESK_DOMAIN} {')
+    expect(caddy.environment.SCANDESK_DOMAIN).toMatch(/^\$\{SCANDESK_DOMAIN:\?/)
+    // The relay is reached through Caddy only.
+    expect(relay).not.toHaveProperty('ports')
+  })
+
+  it('Caddy reads the Caddyfile as HTTPS for the domain, proxying to the relay but not /metrics', async () => {
+    // A failure, not a skip, when missing: CI installs it (Debian: apt-get install caddy).
+    const bin = ['/usr/bin/caddy', '/usr/local/bin/caddy'].find((p) => existsSync(p))
+    expect(bin, 'caddy (apt-get install caddy)').toBeDefined()
+    const { stdout } = await run(
+      bin ?? '',
+      ['adapt', '--adapter', 'caddyfile', '--config', join(ROOT, 'deploy/Caddyfile')],
+      { env: { PATH: process.env.PATH, SCANDESK_DOMAIN: FILLED.SCANDESK_DOMAIN } },
+    )
+    const server = caddyJsonSchema.parse(JSON.parse(stdout)).apps.http.servers.srv0
+    // Listening on 443 only: Caddy's automatic HTTPS (certificates, and 80 → 443 redirects).
+    expect(server.listen).toEqual([':443'])
+    const site = server.routes[0]
+    expect(site?.match).toEqual([{ host: [FILLED.SCANDESK_DOMAIN] }])
+    const inner = site?.handle[0]?.routes ?? []
+    expect(inner[0]).toEqual({
+      match: [{ path: ['/metrics'] }],
+      handle: [{ handler: 'static_response', status_code: 404 }],
+    })
+    expect(inner[1]?.handle).toEqual([
+      { handler: 'reverse_proxy', upstreams: [{ dial: `relay:${image.env.SCANDESK_RELAY_PORT}` }] },
+    ])
+  })
+})
+
+describe('deploy/scandesk-relay.service', () => {
+  const text = read('deploy/scandesk-relay.service')
+  const unit = parseUnit(text)
+  const one = (key: string): string => {
+    const values = unitValues(unit, 'Service', key)
+    expect(values, key).toHaveLength(1)
+    return values[0] ?? ''
+  }
+
+  it('restarts on failure, is hardened and stops after the relay has drained', () => {
+    expect(one('Restart')).toBe('on-failure')
+    for (const [key, value] of [
+      ['NoNewPrivileges', 'yes'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'yes'],
+      ['PrivateTmp', 'yes'],
+      ['StateDirectory', 'scandesk-relay'],
+    ]) {
+      expect(one(key ?? ''), key).toBe(value)
+    }
+    expect(one('User')).not.toBe('root')
+    expect(Number(one('TimeoutStopSec')) * 1000).toBeGreaterThan(
+      loadRelayConfig().shutdownTimeoutMs,
+    )
+  })
+
+  it('its ExecStart with its environment serves pushes into the StateDirectory', async () => {
+    const state = scratch('relay-unit-state-')
+    const envFile = join(scratch('relay-unit-etc-'), 'relay.env')
+    // deploy/env.example filled in and installed where EnvironmentFile= says.
+    writeFileSync(
+      envFile,
+      Object.entries(FILLED)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    )
+    const specifiers = { S: state }
+    const env: Record<string, string | undefined> = { PATH: process.env.PATH }
+    for (const value of unitValues(unit, 'Service', 'Environment')) {
+      for (const word of unitWords(value)) {
+        const eq = word.indexOf('=')
+        env[word.slice(0, eq)] = expandSpecifiers(word.slice(eq + 1), specifiers)
+      }
+    }
+    expect(one('EnvironmentFile')).toBe('/etc/scandesk-relay/relay.env')
+    Object.assign(env, parseEnvFile(readFileSync(envFile, 'utf8')))
+    // systemd creates the StateDirectory under %S before starting the service.
+    const dataDir = join(state, one('StateDirectory'))
+    expect(env.SCANDESK_RELAY_DATA).toBe(dataDir)
+    mkdirSync(dataDir, { mode: 0o700 })
+    expect(env.SCANDESK_RELAY_HOST).toBe('127.0.0.1')
+    env.SCANDESK_RELAY_PORT = '0' // 8787 may be taken on a test machine
+    for (const name of Object.keys(env)) {
+      if (name.startsWith('SCANDESK_RELAY_')) expect(CONFIG_ENV_NAMES.has(name), name).toBe(true)
+    }
+
+    // WorkingDirectory (/opt/scandesk, a checkout) holds out/relay/relay.mjs, like the image's.
+    expect(one('WorkingDirectory')).toBe('/opt/scandesk')
+    const cwd = bundle.dir
+    const [cmd, args] = localCommand(unitWords(one('ExecStart')))
+    const relay = await spawnRelay(cmd, args, { cwd, env })
+    running.push(relay)
+    await servesPushes(relay, (a) => relayCli('out/relay/relay.mjs', a, { cwd, env }))
+    expect(one('KillSignal')).toBe('SIGTERM')
+    relay.child.kill('SIGTERM')
+    expect((await relay.exited).code).toBe(0)
+    const db = new Database(join(dataDir, 'relay.sqlite'), { readonly: true, fileMustExist: true })
+    expect(db.prepare('SELECT openid FROM events').all()).toEqual([{ openid: 'o_deploy' }])
+    db.close()
+  })
+
+  it('passes systemd-analyze verify without a warning', async () => {
+    // A failure, not a skip, when missing: CI installs it (Debian: apt-get install systemd).
+    const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p))
+    expect(analyze, 'systemd-analyze (apt-get install systemd)').toBeDefined()
+    // verify checks that ExecStart's program exists: this machine's node may live elsewhere.
+    const copy = join(scratch('relay-unit-verify-'), 'scandesk-relay.service')
+    writeFileSync(copy, text.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `))
+    const { stdout, stderr } = await run(analyze ?? '', ['verify', copy])
+    expect(stdout + stderr).toBe('')
+  })
+})
