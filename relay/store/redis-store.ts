@@ -19,7 +19,7 @@ import {
   streamEntrySchema,
 } from './redis-codec'
 import { pruneKioskQueue } from './redis-retention'
-import { ACK, APPEND_EVENT, APPEND_UNROUTED } from './redis-scripts'
+import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './redis-scripts'
 import { RedisTokenStore } from './redis-token-store'
 import { ChangeFeed, newEpoch } from './store-util'
 import {
@@ -201,6 +201,22 @@ class RedisStore implements RelayStore {
     if (code === -1) throw new Error(`unknown kiosk ${kioskId}`)
     const [owner = '', seq = '0'] = value.split(' ')
     return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
+  }
+
+  async claimSignedQuery(
+    key: string,
+    bodyHash: string,
+    _now: number,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const claimed = await this.redis.eval(
+      CLAIM_SIGNED_QUERY,
+      1,
+      `${this.p}signed-query:${key}`,
+      bodyHash,
+      String(Math.max(1, Math.ceil(ttlMs))),
+    )
+    return claimed === 1
   }
 
   async appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {

@@ -11,7 +11,15 @@ import { MemoryTokenStore, type TokenStore } from '../../shared/wechat'
 import { SqliteChangePoller } from './sqlite-change-poller'
 import { MIGRATIONS } from './sqlite-migrations'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './sqlite-kiosks'
-import { ackRow, countRow, headSeqRow, queueRow, seqOwnerRow, toStoredEvent } from './sqlite-rows'
+import {
+  ackRow,
+  bodyHashRow,
+  countRow,
+  headSeqRow,
+  queueRow,
+  seqOwnerRow,
+  toStoredEvent,
+} from './sqlite-rows'
 import { ChangeFeed, newEpoch, storedEvent } from './store-util'
 import { GroupCommit } from './sqlite-store-group-commit'
 import { statement } from './sqlite-statements'
@@ -64,6 +72,9 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/** How many signed-query claims between purges of the expired ones. */
+const PURGE_EVERY_CLAIMS = 1024
+
 /** better-sqlite3 is synchronous: turn its throws into rejections, as the interface promises. */
 function attempt<T>(fn: () => T): Promise<T> {
   try {
@@ -82,6 +93,9 @@ class SqliteStore implements RelayStore {
   /** Per kiosk, the generation its latest hello took. */
   private readonly latestGeneration = new Map<string, number>()
   private readonly writes: GroupCommit
+  /** Signed queries claimed but not yet committed: a SELECT cannot see them yet. */
+  private readonly pendingClaims = new Map<string, string>()
+  private claimsSincePurge = 0
 
   constructor(
     private readonly db: Database.Database,
@@ -157,6 +171,44 @@ class SqliteStore implements RelayStore {
       }
       return r
     })
+  }
+
+  /**
+   * An indexed SELECT on a prepared statement (microseconds), and the row written in the same
+   * group commit as the push's own event, so it costs no fsync of its own.
+   */
+  claimSignedQuery(key: string, bodyHash: string, now: number, ttlMs: number): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    return attempt(() => {
+      const pending = this.pendingClaims.get(key)
+      if (pending !== undefined) return pending === bodyHash
+      const row = statement(
+        this.db,
+        'SELECT body_hash FROM signed_queries WHERE key = ? AND expires_at > ?',
+      ).get(key, now)
+      if (row !== undefined) return bodyHashRow.parse(row).body_hash === bodyHash
+      this.pendingClaims.set(key, bodyHash)
+      this.writes
+        .submit(() =>
+          statement(
+            this.db,
+            'INSERT OR REPLACE INTO signed_queries (key, body_hash, expires_at) VALUES (?, ?, ?)',
+          ).run(key, bodyHash, now + ttlMs),
+        )
+        // A failed batch fails the push's own write beside it, which answers 503.
+        .catch(() => {})
+        .finally(() => this.pendingClaims.delete(key))
+      // Expired rows go in small steps as claims arrive (and in `prune`).
+      if (++this.claimsSincePurge >= PURGE_EVERY_CLAIMS) {
+        this.claimsSincePurge = 0
+        this.writes.submit(() => this.purgeSignedQueries(now), { durable: false }).catch(() => {})
+      }
+      return true
+    })
+  }
+
+  private purgeSignedQueries(now: number): void {
+    statement(this.db, 'DELETE FROM signed_queries WHERE expires_at <= ?').run(now)
   }
 
   appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
@@ -246,6 +298,7 @@ class SqliteStore implements RelayStore {
           'DELETE FROM events WHERE acked_at < ? OR received_at < ?',
         ).run(ackedBefore, receivedBefore)
         statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
+        this.purgeSignedQueries(p.now)
         return events.changes
       })(),
     )

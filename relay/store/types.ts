@@ -100,6 +100,13 @@ export interface RelayStore {
 
   /** Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably. */
   appendEvent(kioskId: string, event: NewEvent): Promise<AppendResult>
+  /**
+   * Remembers a verified signed push query (`key`: timestamp/nonce/signature) with the hash
+   * of the body it came with, for `ttlMs`. True when the query is new or came with this same
+   * body before (WeChat's retry), false when it came with another body (a forgery under a
+   * seen address). Shared by every instance on the store, and kept across restarts.
+   */
+  claimSignedQuery(key: string, bodyHash: string, now: number, ttlMs: number): Promise<boolean>
   /** Keeps an event no kiosk can receive; de-duplicated by `event.id` too. */
   appendUnrouted(event: UnroutedEvent): Promise<'stored' | 'duplicate'>
   /** Up to `limit` events with seq > afterSeq, in seq order. */

@@ -108,6 +108,22 @@ describe('POST /wechat', () => {
     expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
   })
 
+  it('refuses another body under a seen signed query after a restart too', async () => {
+    const data = tempDir()
+    const first = await start({ data })
+    await first.addKiosk('k1')
+    const q = signedQuery(TOKEN, clock)
+    expect((await postPush(first.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    await first.close()
+    const again = await start({ data })
+    expect((await postPush(again.url, scanXml('evil', 'k1:b'), q)).status).toBe(401)
+    expect((await postPush(again.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    expect((await queue(again, 'k1')).map((e) => e.openid)).toEqual(['o1'])
+    await again.close()
+    relay = null
+    rmSync(data, { recursive: true, force: true })
+  })
+
   it('stores a retried push once, including retries that race, and answers each 200', async () => {
     const r = await start()
     await r.addKiosk('k1')
@@ -281,6 +297,25 @@ describe('POST /wechat in safe mode', () => {
     const other = new WechatCipher({ encodingAESKey: AES_KEY, appId: 'wxotherapp' })
     const foreign = other.encrypt(scanXml('o', 'k1:s3'))
     expect((await postPush(r.url, envelope(foreign), safeQuery(foreign, clock))).status).toBe(400)
+    expect(await queue(r, 'k1')).toEqual([])
+  })
+
+  it('does not let an encrypted push’s signed query carry another body', async () => {
+    const r = await start({ wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    const encrypt = cipher.encrypt(scanXml('o', 'k1:s1'))
+    const q = safeQuery(encrypt, clock)
+    expect((await postPush(r.url, envelope(encrypt), q)).status).toBe(200)
+    expect((await postPush(r.url, envelope(encrypt), q)).status).toBe(200)
+    const other = envelope(encrypt).replace(ACCOUNT, 'gh_other')
+    expect((await postPush(r.url, other, q)).status).toBe(401)
+  })
+
+  it('in compat mode refuses a plaintext push, as WeChat always encrypts there', async () => {
+    const r = await start({ wechat: { mode: 'compat', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    const res = await postPush(r.url, scanXml('o', 'k1:p1'), signedQuery(TOKEN, clock))
+    expect(res.status).toBe(401)
     expect(await queue(r, 'k1')).toEqual([])
   })
 
