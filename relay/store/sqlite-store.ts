@@ -75,6 +75,12 @@ function migrate(db: Database.Database): void {
 /** How many signed-query claims between purges of the expired ones. */
 const PURGE_EVERY_CLAIMS = 1024
 
+interface ClaimRow {
+  key: string
+  bodyHash: string
+  expiresAt: number
+}
+
 /** better-sqlite3 is synchronous: turn its throws into rejections, as the interface promises. */
 function attempt<T>(fn: () => T): Promise<T> {
   try {
@@ -95,6 +101,7 @@ class SqliteStore implements RelayStore {
   private readonly writes: GroupCommit
   /** Signed queries claimed but not yet committed: a SELECT cannot see them yet. */
   private readonly pendingClaims = new Map<string, string>()
+  private unwrittenClaims: ClaimRow[] = []
   private claimsSincePurge = 0
 
   constructor(
@@ -174,8 +181,9 @@ class SqliteStore implements RelayStore {
   }
 
   /**
-   * An indexed SELECT on a prepared statement (microseconds), and the row written in the same
-   * group commit as the push's own event, so it costs no fsync of its own.
+   * An indexed SELECT on a prepared statement, and the new rows written by one entry of the
+   * group commit (one savepoint per batch, not per push), in the same transaction as the
+   * pushes' own events: no fsync of its own, and a batch's slots stay for events.
    */
   claimSignedQuery(key: string, bodyHash: string, now: number, ttlMs: number): Promise<boolean> {
     if (this.closed) return Promise.reject(new Error('store closed'))
@@ -188,23 +196,38 @@ class SqliteStore implements RelayStore {
       ).get(key, now)
       if (row !== undefined) return bodyHashRow.parse(row).body_hash === bodyHash
       this.pendingClaims.set(key, bodyHash)
-      this.writes
-        .submit(() =>
-          statement(
-            this.db,
-            'INSERT OR REPLACE INTO signed_queries (key, body_hash, expires_at) VALUES (?, ?, ?)',
-          ).run(key, bodyHash, now + ttlMs),
-        )
-        // A failed batch fails the push's own write beside it, which answers 503.
-        .catch(() => {})
-        .finally(() => this.pendingClaims.delete(key))
-      // Expired rows go in small steps as claims arrive (and in `prune`).
-      if (++this.claimsSincePurge >= PURGE_EVERY_CLAIMS) {
-        this.claimsSincePurge = 0
-        this.writes.submit(() => this.purgeSignedQueries(now), { durable: false }).catch(() => {})
-      }
+      this.unwrittenClaims.push({ key, bodyHash, expiresAt: now + ttlMs })
+      if (this.unwrittenClaims.length === 1) this.writeClaims(now)
       return true
     })
+  }
+
+  /** Queues one group-commit entry that writes every claim made until it runs. */
+  private writeClaims(now: number): void {
+    let rows: ClaimRow[] = []
+    const written = this.writes.submit(() => {
+      rows = this.unwrittenClaims
+      this.unwrittenClaims = []
+      const insert = statement(
+        this.db,
+        'INSERT OR REPLACE INTO signed_queries (key, body_hash, expires_at) VALUES (?, ?, ?)',
+      )
+      for (const r of rows) insert.run(r.key, r.bodyHash, r.expiresAt)
+      // Expired rows go in small steps as claims arrive (and in `prune`).
+      this.claimsSincePurge += rows.length
+      if (this.claimsSincePurge >= PURGE_EVERY_CLAIMS) {
+        this.claimsSincePurge = 0
+        this.purgeSignedQueries(now)
+      }
+    })
+    // A failed batch fails the pushes' own writes beside it, which answer 503.
+    written
+      .catch(() => {})
+      .finally(() => {
+        for (const r of rows) {
+          if (this.pendingClaims.get(r.key) === r.bodyHash) this.pendingClaims.delete(r.key)
+        }
+      })
   }
 
   private purgeSignedQueries(now: number): void {
