@@ -3,6 +3,8 @@
  * the store knows (unacked per kiosk) are read at scrape time and passed to `render`.
  */
 
+import type { UnroutedReason } from './store/types'
+
 export type PushOutcome =
   | 'stored'
   | 'duplicate'
@@ -29,6 +31,7 @@ function label(value: string): string {
 
 export class RelayMetrics {
   private readonly pushes = new Map<PushOutcome, number>()
+  private readonly unroutedByReason = new Map<UnroutedReason, number>()
   private readonly lagCounts = LAG_BUCKETS.map(() => 0)
   private lagSum = 0
   private lagCount = 0
@@ -41,6 +44,11 @@ export class RelayMetrics {
 
   pushCount(outcome: PushOutcome): number {
     return this.pushes.get(outcome) ?? 0
+  }
+
+  /** A push kept as unrouted (the first time: WeChat's retries of it are duplicates). */
+  countUnrouted(reason: UnroutedReason): void {
+    this.unroutedByReason.set(reason, (this.unroutedByReason.get(reason) ?? 0) + 1)
   }
 
   observeDeliveryLag(seconds: number): void {
@@ -75,6 +83,9 @@ export class RelayMetrics {
         ['', state.connectedKiosks],
       ]),
       ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [['', state.unrouted]]),
+      ...family('unrouted_total', 'counter', 'Pushes kept as unrouted here, by reason.', [
+        ...[...this.unroutedByReason].sort().map(([r, n]): Sample => [`{reason="${r}"}`, n]),
+      ]),
       ...family('tickets_issued_total', 'counter', 'Tickets created through the proxy.', [
         ['', this.ticketsIssued],
       ]),

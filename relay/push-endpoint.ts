@@ -25,9 +25,10 @@ import { BodyTooLargeError, closeAfterResponse, readBody, sendText } from './htt
 import { errorMessage, type Logger } from './log'
 import type { PushOutcome, RelayMetrics } from './metrics'
 import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
+import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
 import { eventIdOf } from './store/store-util'
-import type { NewEvent, RelayStore } from './store/types'
+import type { NewEvent, RelayStore, UnroutedEvent } from './store/types'
 
 export interface PushEndpointOptions {
   config: RelayConfig
@@ -218,6 +219,15 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   const { store, log, metrics } = opts
   const { urlCheck, authenticate, kioskPush, replyFor, claimTtl } = createPushPipeline(opts)
 
+  /** `detail` names what was wrong (a field's name, never its value: it may be an openid). */
+  async function keepUnrouted(e: UnroutedEvent, detail?: string): Promise<PushOutcome> {
+    const r = await store.appendUnrouted(e)
+    if (r === 'stored') metrics.countUnrouted(e.reason)
+    const outcome = r === 'stored' ? 'unrouted' : 'duplicate'
+    log.info('push kept as unrouted', { reason: e.reason, outcome, detail })
+    return outcome
+  }
+
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
@@ -225,7 +235,16 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (!(await store.claimSignedQuery(key, bodyHash, opts.now(), claimTtl))) {
       return reject(401, 'bad_signature', 'replayed')
     }
-    const p = kioskPush(auth.xml)
+    let p: KioskPush | null
+    try {
+      p = kioskPush(auth.xml)
+    } catch (err) {
+      // Authentic but incomplete: kept, and answered as a success so WeChat does not retry.
+      if (!isIncomplete(err)) throw err
+      const kept = incompletePush(auth.xml, err, opts.now())
+      const outcome = await keepUnrouted(kept, err.message)
+      return { status: 200, body: SUCCESS, outcome }
+    }
     if (p === null) return { status: 200, body: SUCCESS, outcome: 'ignored' }
     const { e, event, fits } = p
     let outcome: PushOutcome
@@ -236,9 +255,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })
     } else {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
-      const r = await store.appendUnrouted({ ...event, reason })
-      outcome = r === 'stored' ? 'unrouted' : 'duplicate'
-      log.info('push kept as unrouted', { reason, outcome })
+      outcome = await keepUnrouted({ ...event, reason })
     }
     const reply = replyFor(e, q, event.event)
     reply.outcome = outcome

@@ -50,8 +50,16 @@ export type AppendResult =
   | { status: 'stored'; kioskId: string; seq: number }
   | { status: 'duplicate'; kioskId: string; seq: number }
 
-export type UnroutedReason = 'unknown-kiosk' | 'foreign-scene' | 'unrepresentable'
-export interface UnroutedEvent extends NewEvent {
+/**
+ * Why no kiosk got an event: its scene names no kiosk here, or is not a kiosk scene, or does
+ * not fit a kiosk frame, or the authentic push lacks a field (`missing-field`) or has one
+ * that is not valid (`bad-field`), e.g. a SCAN without Ticket.
+ */
+export type UnroutedReason =
+  'unknown-kiosk' | 'foreign-scene' | 'unrepresentable' | 'missing-field' | 'bad-field'
+export interface UnroutedEvent extends Omit<NewEvent, 'event'> {
+  /** `scan` or `subscribe`; for an incomplete push, WeChat's own Event or MsgType. */
+  event: string
   reason: UnroutedReason
 }
 

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { jsonLogger } from '../../relay/log'
 import { WechatCipher, parseTextReply, openEncryptedReply } from '../../shared/wechat'
 import type { RelayHandle } from '../../relay/server'
 import {
@@ -215,6 +216,54 @@ describe('POST /wechat', () => {
     expect(parseTextReply(scan.body).content).toBe('welcome back')
   })
 
+  it('answers an authentic push it cannot route with success and keeps it as unrouted', async () => {
+    const lines: string[] = []
+    clock = Date.now()
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    relay = r
+    await r.addKiosk('k1')
+    const noTicket = eventXml({
+      openid: 'o-secret',
+      createTime: 7,
+      event: 'SCAN',
+      eventKey: 'k1:a',
+    })
+    const bareScene = eventXml({
+      openid: 'o2',
+      createTime: 8,
+      event: 'subscribe',
+      eventKey: 'qrscene_',
+      ticket: 'T',
+    })
+    const badTime = scanXml('o3', 'k1:b').replace('<CreateTime>1700000000', '<CreateTime>soon')
+    for (const xml of [noTicket, bareScene, badTime, noTicket]) {
+      expect(await postPush(r.url, xml, signedQuery(TOKEN, clock))).toEqual({
+        status: 200,
+        body: 'success',
+      })
+    }
+    expect(await queue(r, 'k1')).toEqual([])
+    // WeChat's retry of the first one is not kept twice.
+    expect(await r.store.countUnrouted()).toBe(3)
+    const metrics = await (await fetch(`${r.url}/metrics`)).text()
+    expect(metrics).toContain('scandesk_relay_unrouted_total{reason="missing-field"} 1')
+    expect(metrics).toContain('scandesk_relay_unrouted_total{reason="bad-field"} 2')
+    const kept = lines.filter((l) => l.includes('push kept as unrouted'))
+    expect(kept).toHaveLength(4)
+    expect(kept[0]).toContain('Ticket')
+    expect(lines.join('')).not.toContain('o-secret')
+
+    // Unauthenticated or not a push at all: still refused.
+    expect((await postPush(r.url, noTicket, signedQuery('not-the-token', clock))).status).toBe(401)
+    expect((await postPush(r.url, 'no xml here', signedQuery(TOKEN, clock))).status).toBe(400)
+    expect(await r.store.countUnrouted()).toBe(3)
+  })
+
   it('answers 503, never 200, when the store fails', async () => {
     const r = await start()
     await r.addKiosk('k1')
@@ -317,6 +366,18 @@ describe('POST /wechat in safe mode', () => {
     const res = await postPush(r.url, scanXml('o', 'k1:p1'), signedQuery(TOKEN, clock))
     expect(res.status).toBe(401)
     expect(await queue(r, 'k1')).toEqual([])
+  })
+
+  it('keeps an incomplete encrypted push, and refuses one that does not decrypt', async () => {
+    const r = await start({ wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    const encrypt = cipher.encrypt(eventXml({ openid: 'o', createTime: 3, event: 'SCAN' }))
+    const res = await postPush(r.url, envelope(encrypt), safeQuery(encrypt, clock))
+    expect(res).toEqual({ status: 200, body: 'success' })
+    expect(await r.store.countUnrouted()).toBe(1)
+    const garbled = encrypt.slice(0, -8) + 'AAAAAAA='
+    expect((await postPush(r.url, envelope(garbled), safeQuery(garbled, clock))).status).toBe(400)
+    expect(await r.store.countUnrouted()).toBe(1)
   })
 
   it('in compat mode trusts the encrypted copy, not the plaintext fields beside it', async () => {
