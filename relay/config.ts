@@ -40,11 +40,31 @@ export const relayConfigSchema = z
     ackedRetentionDays: z.number().min(0).max(365).default(7),
     /** Unacknowledged events are kept until acknowledged, but never longer than 30 days. */
     unackedRetentionDays: z.number().min(1).max(30).default(30),
+    /**
+     * HTTP connections (relay/README.md "Connections"): a request's headers must arrive
+     * within headersTimeoutMs of connecting (an idle or slowloris socket is closed then),
+     * the whole request within requestTimeoutMs; a kept-alive connection closes after
+     * keepAliveTimeoutMs without a request, any HTTP connection after idleTimeoutMs without
+     * a byte either way. Kiosk websockets are exempt: their ping/pong decides.
+     */
+    headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+    keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
+    idleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    /** Open connections (kiosk websockets included); lowered to fit the open-file limit. */
+    maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.headersTimeoutMs > c.requestTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headersTimeoutMs'],
+        message: 'must not exceed requestTimeoutMs',
+      })
+    }
     if (c.wechat.mode === 'plain') return
     if (c.wechat.encodingAESKey.length !== 43) {
       ctx.addIssue({
@@ -85,6 +105,11 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['timestampWindowSeconds', 'int'],
   ['ackedRetentionDays', 'number'],
   ['unackedRetentionDays', 'number'],
+  ['headersTimeoutMs', 'int'],
+  ['requestTimeoutMs', 'int'],
+  ['keepAliveTimeoutMs', 'int'],
+  ['idleTimeoutMs', 'int'],
+  ['maxConnections', 'int'],
   ['wechat.apiBase', 'string'],
   ['wechat.appId', 'string'],
   ['wechat.appSecret', 'string'],

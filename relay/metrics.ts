@@ -35,6 +35,7 @@ export class RelayMetrics {
   private readonly lagCounts = LAG_BUCKETS.map(() => 0)
   private lagSum = 0
   private lagCount = 0
+  private refusedConnections = 0
   private ticketsIssued = 0
   private ticketErrors = 0
 
@@ -58,6 +59,11 @@ export class RelayMetrics {
     LAG_BUCKETS.forEach((b, i) => {
       if (s <= b) this.lagCounts[i] = (this.lagCounts[i] ?? 0) + 1
     })
+  }
+
+  /** A connection closed at once because the relay was at its connection cap. */
+  countRefusedConnection(): void {
+    this.refusedConnections++
   }
 
   countTickets(issued: number, failed: boolean): void {
@@ -85,6 +91,9 @@ export class RelayMetrics {
       ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [['', state.unrouted]]),
       ...family('unrouted_total', 'counter', 'Pushes kept as unrouted here, by reason.', [
         ...[...this.unroutedByReason].sort().map(([r, n]): Sample => [`{reason="${r}"}`, n]),
+      ]),
+      ...family('connections_refused_total', 'counter', 'Connections refused at the cap.', [
+        ['', this.refusedConnections],
       ]),
       ...family('tickets_issued_total', 'counter', 'Tickets created through the proxy.', [
         ['', this.ticketsIssued],

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseRelayConfig, RelayConfigError, type RelayConfigInput } from './config'
+import { exemptFromIdleTimeout, httpServerOptions, limitConnections } from './connection-limits'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-connection'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
@@ -112,7 +113,7 @@ export async function startRelay(
     return Promise.resolve()
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions(config), (req, res) => {
     const work = route(req, res)
       .catch((err: unknown) => {
         log.error('request failed', { path: req.url?.split('?')[0], error: errorMessage(err) })
@@ -121,9 +122,9 @@ export async function startRelay(
       .finally(() => inFlight.delete(work))
     inFlight.add(work)
   })
-  server.headersTimeout = 10_000
-  server.requestTimeout = 15_000
+  limitConnections(server, config, { log, metrics })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    exemptFromIdleTimeout(socket)
     const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname
     if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
     else refuseUpgrade(socket, 404, 'Not Found')
