@@ -36,6 +36,9 @@ export class RelayMetrics {
   private lagSum = 0
   private lagCount = 0
   private refusedConnections = 0
+  private storeErrors = 0
+  /** From the latest `/healthz` check; 1 until one says otherwise. */
+  private storeHealthy = true
   private ticketsIssued = 0
   private ticketErrors = 0
 
@@ -59,6 +62,15 @@ export class RelayMetrics {
     LAG_BUCKETS.forEach((b, i) => {
       if (s <= b) this.lagCounts[i] = (this.lagCounts[i] ?? 0) + 1
     })
+  }
+
+  /** A store write failed: a push's (answered 503) or a health probe's. */
+  countStoreError(): void {
+    this.storeErrors++
+  }
+
+  setStoreHealthy(healthy: boolean): void {
+    this.storeHealthy = healthy
   }
 
   /** A connection closed at once because the relay was at its connection cap. */
@@ -91,6 +103,12 @@ export class RelayMetrics {
       ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [['', state.unrouted]]),
       ...family('unrouted_total', 'counter', 'Pushes kept as unrouted here, by reason.', [
         ...[...this.unroutedByReason].sort().map(([r, n]): Sample => [`{reason="${r}"}`, n]),
+      ]),
+      ...family('store_errors_total', 'counter', 'Failed store writes: pushes, probes.', [
+        ['', this.storeErrors],
+      ]),
+      ...family('store_healthy', 'gauge', 'Whether the last /healthz found the store writable.', [
+        ['', this.storeHealthy ? 1 : 0],
       ]),
       ...family('connections_refused_total', 'counter', 'Connections refused at the cap.', [
         ['', this.refusedConnections],

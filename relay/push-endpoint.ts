@@ -27,6 +27,7 @@ import type { PushOutcome, RelayMetrics } from './metrics'
 import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
 import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
+import type { StoreHealth } from './store-health'
 import { eventIdOf } from './store/store-util'
 import type { NewEvent, RelayStore, UnroutedEvent } from './store/types'
 
@@ -36,6 +37,8 @@ export interface PushEndpointOptions {
   log: Logger
   metrics: RelayMetrics
   now: () => number
+  /** Told of each push's store write, so `/healthz` knows when pushes cannot be stored. */
+  health?: StoreHealth
 }
 
 /** An answer to WeChat: status, body and the outcome counted in metrics. */
@@ -222,6 +225,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   /** `detail` names what was wrong (a field's name, never its value: it may be an openid). */
   async function keepUnrouted(e: UnroutedEvent, detail?: string): Promise<PushOutcome> {
     const r = await store.appendUnrouted(e)
+    opts.health?.writeSucceeded()
     if (r === 'stored') metrics.countUnrouted(e.reason)
     const outcome = r === 'stored' ? 'unrouted' : 'duplicate'
     log.info('push kept as unrouted', { reason: e.reason, outcome, detail })
@@ -251,6 +255,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     const route = await routeScene(store, e.scene)
     if (route.kioskId !== null && fits) {
       const r = await store.appendEvent(route.kioskId, event)
+      opts.health?.writeSucceeded()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })
     } else {
@@ -284,6 +289,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       if (err instanceof WechatCryptoError)
         return reject(400, 'malformed', `bad Encrypt: ${err.code}`)
       log.error('storing push failed', { error: errorMessage(err) })
+      opts.health?.writeFailed(err)
       return reject(503, 'store_error', 'store unavailable')
     }
   }

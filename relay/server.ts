@@ -14,6 +14,7 @@ import { addKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
 import { createPushEndpoint } from './push-endpoint'
+import { StoreHealth } from './store-health'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 import { createTicketProxy } from './ticket-proxy'
@@ -75,11 +76,19 @@ export async function startRelay(
     limits: opts.limits,
   })
   const deps = { config, store, log, metrics, now }
-  const handlePush = createPushEndpoint(deps)
+  const storeHealth = new StoreHealth(store, metrics, now)
+  const handlePush = createPushEndpoint({ ...deps, health: storeHealth })
   const handleTickets = createTicketProxy(deps)
   const inFlight = new Set<Promise<void>>()
 
+  /** 200 only while the store takes writes; 503 with the reason when it cannot. */
   async function health(res: ServerResponse): Promise<void> {
+    const report = await storeHealth.check()
+    if (!report.ok) {
+      const { reason, error, ageMs } = report
+      sendJson(res, 503, { status: 'unavailable', store: store.kind, reason, error, ageMs })
+      return
+    }
     try {
       const unrouted = await store.countUnrouted()
       sendJson(res, 200, {

@@ -267,6 +267,10 @@ class RedisStore implements RelayStore {
     return this.redis.xlen(`${this.p}unrouted`)
   }
 
+  async probeWrite(now: number): Promise<void> {
+    await this.redis.set(`${this.p}health-probe`, String(now), 'PX', 60_000)
+  }
+
   async prune(p: RetentionPolicy): Promise<number> {
     let deleted = 0
     for (const kioskId of await this.redis.smembers(`${this.p}kiosks`)) {

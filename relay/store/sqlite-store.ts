@@ -311,6 +311,16 @@ class SqliteStore implements RelayStore {
     )
   }
 
+  probeWrite(now: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    return this.writes.submit(() => {
+      statement(
+        this.db,
+        'INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = ?',
+      ).run(now, now)
+    })
+  }
+
   prune(p: RetentionPolicy): Promise<number> {
     const ackedBefore = p.now - p.ackedRetentionMs
     const receivedBefore = p.now - p.unackedRetentionMs

@@ -125,6 +125,11 @@ export interface RelayStore {
   /** A new epoch: every kiosk-held lastSeq for this kiosk becomes void. */
   rotateEpoch(kioskId: string): Promise<string>
   countUnrouted(): Promise<number>
+  /**
+   * A small real write, as a push's would be (SQLite: through the group commit, to the disk;
+   * Redis: a SET), for `/healthz`: rejects when the store cannot take writes now.
+   */
+  probeWrite(now: number): Promise<void>
   /** Deletes what the retention policy no longer keeps; returns how many events went. */
   prune(policy: RetentionPolicy): Promise<number>
 
