@@ -5,8 +5,9 @@
  * Ours is the relay's own per-push code (`createPushPipeline` in relay/push-endpoint.ts:
  * signatures, freshness, the replay claim's body hash, decryption, parsing, the event id and
  * frame check, the reply) plus the replay claim and de-duplication by event id against
- * in-memory maps, where the relay asks its store. The peers run their own server/middleware code (bench/push-peers.ts). Contestants
- * take turns in short slices so that load from other processes falls on all of them alike.
+ * in-memory maps, where the relay asks its store. The peers run their own server/middleware
+ * code (bench/push-peers.ts). Contestants take turns in short slices so that load from other
+ * processes falls on all of them alike.
  */
 import { randomBytes } from 'node:crypto'
 import { WechatCipher, msgSignature, plainSignature } from '../shared/wechat'
