@@ -22,7 +22,8 @@ const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
 export interface ScrapeState {
   connectedKiosks: number
   unacked: ReadonlyArray<readonly [kioskId: string, count: number]>
-  unrouted: number
+  /** null when the store could not be read. */
+  unrouted: number | null
 }
 
 function label(value: string): string {
@@ -100,7 +101,9 @@ export class RelayMetrics {
       ...family('connected_kiosks', 'gauge', 'Kiosks with a live websocket here.', [
         ['', state.connectedKiosks],
       ]),
-      ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [['', state.unrouted]]),
+      ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [
+        ...(state.unrouted === null ? [] : [['', state.unrouted] satisfies Sample]),
+      ]),
       ...family('unrouted_total', 'counter', 'Pushes kept as unrouted here, by reason.', [
         ...[...this.unroutedByReason].sort().map(([r, n]): Sample => [`{reason="${r}"}`, n]),
       ]),

@@ -98,16 +98,23 @@ export async function startRelay(
         unrouted,
       })
     } catch (err) {
+      storeHealth.readFailed()
       sendJson(res, 503, { status: 'unavailable', store: store.kind, error: errorMessage(err) })
     }
   }
 
   async function scrape(res: ServerResponse): Promise<void> {
-    const kiosks = await store.listKiosks()
+    // The counters are most wanted when the store is down: the gauges it holds are left out.
+    const read = await Promise.all([store.listKiosks(), store.countUnrouted()]).catch(
+      (err: unknown) => {
+        log.warn('metrics without store gauges', { error: errorMessage(err) })
+        return null
+      },
+    )
     const body = metrics.render({
       connectedKiosks: hub.connectedKiosks,
-      unacked: kiosks.map((k) => [k.kioskId, k.headSeq - k.ackedSeq] as const),
-      unrouted: await store.countUnrouted(),
+      unacked: read?.[0].map((k) => [k.kioskId, k.headSeq - k.ackedSeq] as const) ?? [],
+      unrouted: read?.[1] ?? null,
     })
     sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
   }

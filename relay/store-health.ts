@@ -66,6 +66,12 @@ export class StoreHealth {
     this.metrics.countStoreError()
   }
 
+  /** The health check's own read failed after the probe passed (the store just went). */
+  readFailed(): void {
+    this.metrics.countStoreError()
+    this.metrics.setStoreHealthy(false)
+  }
+
   /** A push's store write succeeded: the store takes writes again. */
   writeSucceeded(): void {
     this.lastWriteFailure = null

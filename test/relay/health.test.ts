@@ -74,5 +74,9 @@ describe('/healthz', () => {
     const down = await health(r)
     expect(down.status).toBe(503)
     expect(down.body).toMatchObject({ status: 'unavailable', store: 'redis' })
+    // /metrics keeps the counters while the store is away.
+    const metrics = await fetch(`${r.url}/metrics`)
+    expect(metrics.status).toBe(200)
+    expect(await metrics.text()).toContain('scandesk_relay_store_healthy 0')
   })
 })
