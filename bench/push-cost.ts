@@ -3,10 +3,11 @@
  * pushes, one thread (so pushes/s here is pushes/s per core), no HTTP and no storage.
  *
  * Ours is the relay's own per-push code (`createPushPipeline` in relay/push-endpoint.ts:
- * signatures, freshness, replay guard, decryption, parsing, the event id and frame check, the
- * reply) plus de-duplication by event id against an in-memory set, where the relay asks its
- * store. The peers run their own server/middleware code (bench/push-peers.ts). Contestants
- * take turns in short slices so that load from other processes falls on all of them alike.
+ * signatures, freshness, the replay claim's body hash, decryption, parsing, the event id and
+ * frame check, the reply) plus the replay claim and de-duplication by event id against
+ * in-memory maps, where the relay asks its store. The peers run their own server/middleware
+ * code (bench/push-peers.ts). Contestants take turns in short slices so that load from other
+ * processes falls on all of them alike.
  */
 import { randomBytes } from 'node:crypto'
 import { WechatCipher, msgSignature, plainSignature } from '../shared/wechat'
@@ -82,12 +83,17 @@ function ours(mode: Mode): Contestant {
     now: Date.now,
   })
   const stored = new Set<string>()
+  const claims = new Map<string, string>()
   return (p) => {
     // The endpoint's own query parsing; relay/server.ts's routing (`new URL`) is left out,
     // as the peers get their request already routed (and `wechat` its query parsed).
     const q = queryOf(p.url.slice(p.url.indexOf('?')))
     const auth = pipeline.authenticate(q, p.body)
     if (!('xml' in auth)) throw new Error(`refused: ${auth.status} ${auth.body}`)
+    // The store's replay claim: a signed query is accepted again only with the same body.
+    const seen = claims.get(auth.claim.key)
+    if (seen === undefined) claims.set(auth.claim.key, auth.claim.bodyHash)
+    else if (seen !== auth.claim.bodyHash) throw new Error('replayed')
     const push = pipeline.kioskPush(auth.xml)
     if (push === null || !push.fits) throw new Error('not a kiosk scan')
     // The store's de-duplication: a retry is answered again but stored once.

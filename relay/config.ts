@@ -51,11 +51,31 @@ export const relayConfigSchema = z
     maxTicketExpireSeconds: z.number().int().min(60).max(2_592_000).default(14_400),
     /** On SIGTERM: how long pushes in flight may take before the process exits regardless. */
     shutdownTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+    /**
+     * HTTP connections (relay/README.md "Connections"): a request's headers must arrive
+     * within headersTimeoutMs of connecting (an idle or slowloris socket is closed then),
+     * the whole request within requestTimeoutMs; a kept-alive connection closes after
+     * keepAliveTimeoutMs without a request, any HTTP connection after idleTimeoutMs without
+     * a byte either way. Kiosk websockets are exempt: their ping/pong decides.
+     */
+    headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+    keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
+    idleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    /** Open connections (kiosk websockets included); lowered to fit the open-file limit. */
+    maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.headersTimeoutMs > c.requestTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headersTimeoutMs'],
+        message: 'must not exceed requestTimeoutMs',
+      })
+    }
     if (c.wechat.mode === 'plain') return
     if (c.wechat.encodingAESKey.length !== 43) {
       ctx.addIssue({
@@ -101,6 +121,11 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['ticketConcurrency', 'int'],
   ['maxTicketExpireSeconds', 'int'],
   ['shutdownTimeoutMs', 'int'],
+  ['headersTimeoutMs', 'int'],
+  ['requestTimeoutMs', 'int'],
+  ['keepAliveTimeoutMs', 'int'],
+  ['idleTimeoutMs', 'int'],
+  ['maxConnections', 'int'],
   ['wechat.apiBase', 'string'],
   ['wechat.appId', 'string'],
   ['wechat.appSecret', 'string'],

@@ -3,6 +3,8 @@
  * the store knows (unacked per kiosk) are read at scrape time and passed to `render`.
  */
 
+import type { UnroutedReason } from './store/types'
+
 export type PushOutcome =
   | 'stored'
   | 'duplicate'
@@ -24,7 +26,8 @@ const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
 export interface ScrapeState {
   connectedKiosks: number
   unacked: ReadonlyArray<readonly [kioskId: string, count: number]>
-  unrouted: number
+  /** null when the store could not be read. */
+  unrouted: number | null
 }
 
 function label(value: string): string {
@@ -33,9 +36,14 @@ function label(value: string): string {
 
 export class RelayMetrics {
   private readonly pushes = new Map<PushOutcome, number>()
+  private readonly unroutedByReason = new Map<UnroutedReason, number>()
   private readonly lagCounts = LAG_BUCKETS.map(() => 0)
   private lagSum = 0
   private lagCount = 0
+  private refusedConnections = 0
+  private storeErrors = 0
+  /** From the latest `/healthz` check; 1 until one says otherwise. */
+  private storeHealthy = true
   private ticketsIssued = 0
   private ticketErrors = 0
   private readonly ticketRefusals = new Map<TicketRefusal, number>()
@@ -49,6 +57,11 @@ export class RelayMetrics {
     return this.pushes.get(outcome) ?? 0
   }
 
+  /** A push kept as unrouted (the first time: WeChat's retries of it are duplicates). */
+  countUnrouted(reason: UnroutedReason): void {
+    this.unroutedByReason.set(reason, (this.unroutedByReason.get(reason) ?? 0) + 1)
+  }
+
   observeDeliveryLag(seconds: number): void {
     const s = Math.max(0, seconds)
     this.lagSum += s
@@ -56,6 +69,20 @@ export class RelayMetrics {
     LAG_BUCKETS.forEach((b, i) => {
       if (s <= b) this.lagCounts[i] = (this.lagCounts[i] ?? 0) + 1
     })
+  }
+
+  /** A store write failed: a push's (answered 503) or a health probe's. */
+  countStoreError(): void {
+    this.storeErrors++
+  }
+
+  setStoreHealthy(healthy: boolean): void {
+    this.storeHealthy = healthy
+  }
+
+  /** A connection closed at once because the relay was at its connection cap. */
+  countRefusedConnection(): void {
+    this.refusedConnections++
   }
 
   countTickets(issued: number, failed: boolean): void {
@@ -92,7 +119,21 @@ export class RelayMetrics {
       ...family('connected_kiosks', 'gauge', 'Kiosks with a live websocket here.', [
         ['', state.connectedKiosks],
       ]),
-      ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [['', state.unrouted]]),
+      ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [
+        ...(state.unrouted === null ? [] : [['', state.unrouted] satisfies Sample]),
+      ]),
+      ...family('unrouted_total', 'counter', 'Pushes kept as unrouted here, by reason.', [
+        ...[...this.unroutedByReason].sort().map(([r, n]): Sample => [`{reason="${r}"}`, n]),
+      ]),
+      ...family('store_errors_total', 'counter', 'Failed store writes: pushes, probes.', [
+        ['', this.storeErrors],
+      ]),
+      ...family('store_healthy', 'gauge', 'Whether the last /healthz found the store writable.', [
+        ['', this.storeHealthy ? 1 : 0],
+      ]),
+      ...family('connections_refused_total', 'counter', 'Connections refused at the cap.', [
+        ['', this.refusedConnections],
+      ]),
       ...family('tickets_issued_total', 'counter', 'Tickets created through the proxy.', [
         ['', this.ticketsIssued],
       ]),

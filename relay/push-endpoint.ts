@@ -24,10 +24,12 @@ import type { RelayConfig } from './config'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendText } from './http-util'
 import { errorMessage, type Logger } from './log'
 import type { PushOutcome, RelayMetrics } from './metrics'
-import { ReplayGuard } from './replay-guard'
+import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
+import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
+import type { StoreHealth } from './store-health'
 import { eventIdOf } from './store/store-util'
-import type { NewEvent, RelayStore } from './store/types'
+import type { NewEvent, RelayStore, UnroutedEvent } from './store/types'
 
 export interface PushEndpointOptions {
   config: RelayConfig
@@ -35,6 +37,8 @@ export interface PushEndpointOptions {
   log: Logger
   metrics: RelayMetrics
   now: () => number
+  /** Told of each push's store write, so `/healthz` knows when pushes cannot be stored. */
+  health?: StoreHealth
 }
 
 /** An answer to WeChat: status, body and the outcome counted in metrics. */
@@ -91,9 +95,16 @@ export interface KioskPush {
   fits: boolean
 }
 
+/** An authentic push: its plaintext XML and the signed query to claim in the store. */
+export interface Authentic {
+  xml: string | Buffer
+  claim: SignedQueryClaim
+}
+
 /**
- * The per-push work that needs no store: signatures, replay guard, decryption, parsing, the
- * event id and the reply. The endpoint below adds HTTP and storage; the bench drives this.
+ * The per-push work that needs no store: signatures, the replay claim's key and body hash,
+ * decryption, parsing, the event id and the reply. The endpoint below adds HTTP and storage
+ * (where the claim is checked); the bench drives this.
  */
 export function createPushPipeline(opts: PushPipelineOptions) {
   const { config, now } = opts
@@ -106,7 +117,6 @@ export function createPushPipeline(opts: PushPipelineOptions) {
           appId: config.wechat.appId,
         })
   const windowMs = config.timestampWindowSeconds * 1000
-  const replays = new ReplayGuard(windowMs)
 
   function fresh(q: Query): boolean {
     const ts = q.timestamp
@@ -137,19 +147,19 @@ export function createPushPipeline(opts: PushPipelineOptions) {
   }
 
   /** Verifies the signatures and returns the push's plaintext XML, or the refusal. */
-  function authenticate(q: Query, body: Buffer): { xml: string | Buffer } | Answer {
+  function authenticate(q: Query, body: Buffer): Authentic | Answer {
     const encrypted = q.encrypt_type === 'aes'
     if (q.signature !== undefined && !verifyPlainSignature(token, q)) {
       return reject(401, 'bad_signature', 'bad signature')
     }
     if (!encrypted) {
-      if (mode === 'safe' || q.signature === undefined) {
+      // WeChat encrypts every push in compat mode as in safe mode: a plaintext push there is
+      // not WeChat's.
+      if (mode !== 'plain' || q.signature === undefined) {
         return reject(401, 'bad_signature', 'signature required')
       }
       if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
-      const signed = `${q.timestamp}/${q.nonce}/${q.signature}`
-      if (!replays.check(signed, body, now())) return reject(401, 'bad_signature', 'replayed')
-      return { xml: body }
+      return { xml: body, claim: signedQueryClaim(q, body, false) }
     }
     if (cipher === null)
       return reject(400, 'malformed', 'encrypted push but relay is in plain mode')
@@ -159,7 +169,7 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
     // In compat mode the plaintext fields beside <Encrypt> are not covered by msg_signature:
     // only the decrypted copy is trusted.
-    return { xml: cipher.decrypt(encrypt) }
+    return { xml: cipher.decrypt(encrypt), claim: signedQueryClaim(q, body, true) }
   }
 
   /** The kiosk event in an authenticated push, or null for pushes a kiosk has no use for. */
@@ -205,30 +215,52 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     return { status: 200, body, contentType: 'application/xml; charset=utf-8' }
   }
 
-  return { urlCheck, authenticate, kioskPush, replyFor }
+  return { urlCheck, authenticate, kioskPush, replyFor, claimTtl: claimTtlMs(windowMs) }
 }
 
 export function createPushEndpoint(opts: PushEndpointOptions) {
   const { store, log, metrics } = opts
-  const { urlCheck, authenticate, kioskPush, replyFor } = createPushPipeline(opts)
+  const { urlCheck, authenticate, kioskPush, replyFor, claimTtl } = createPushPipeline(opts)
+
+  /** `detail` names what was wrong (a field's name, never its value: it may be an openid). */
+  async function keepUnrouted(e: UnroutedEvent, detail?: string): Promise<PushOutcome> {
+    const r = await store.appendUnrouted(e)
+    opts.health?.writeSucceeded()
+    if (r === 'stored') metrics.countUnrouted(e.reason)
+    const outcome = r === 'stored' ? 'unrouted' : 'duplicate'
+    log.info('push kept as unrouted', { reason: e.reason, outcome, detail })
+    return outcome
+  }
 
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
-    const p = kioskPush(auth.xml)
+    const { key, bodyHash } = auth.claim
+    if (!(await store.claimSignedQuery(key, bodyHash, opts.now(), claimTtl))) {
+      return reject(401, 'bad_signature', 'replayed')
+    }
+    let p: KioskPush | null
+    try {
+      p = kioskPush(auth.xml)
+    } catch (err) {
+      // Authentic but incomplete: kept, and answered as a success so WeChat does not retry.
+      if (!isIncomplete(err)) throw err
+      const kept = incompletePush(auth.xml, err, opts.now())
+      const outcome = await keepUnrouted(kept, err.message)
+      return { status: 200, body: SUCCESS, outcome }
+    }
     if (p === null) return { status: 200, body: SUCCESS, outcome: 'ignored' }
     const { e, event, fits } = p
     let outcome: PushOutcome
     const route = await routeScene(store, e.scene)
     if (route.kioskId !== null && fits) {
       const r = await store.appendEvent(route.kioskId, event)
+      opts.health?.writeSucceeded()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })
     } else {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
-      const r = await store.appendUnrouted({ ...event, reason })
-      outcome = r === 'stored' ? 'unrouted' : 'duplicate'
-      log.info('push kept as unrouted', { reason, outcome })
+      outcome = await keepUnrouted({ ...event, reason })
     }
     const reply = replyFor(e, q, event.event)
     reply.outcome = outcome
@@ -257,6 +289,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       if (err instanceof WechatCryptoError)
         return reject(400, 'malformed', `bad Encrypt: ${err.code}`)
       log.error('storing push failed', { error: errorMessage(err) })
+      opts.health?.writeFailed(err)
       return reject(503, 'store_error', 'store unavailable')
     }
   }

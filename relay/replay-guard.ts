@@ -1,38 +1,30 @@
 /**
- * Plain-mode `signature` covers only token, timestamp and nonce, never the body: anyone who
- * sees one signed push URL could send a different body under it until the timestamp goes
- * stale. This remembers each signed query for the timestamp window and accepts it again only
- * with the same body (a genuine retry of the same try), never with another one.
+ * A push's signature covers the token, timestamp and nonce (and in safe and compat mode the
+ * `<Encrypt>` value), never the whole body: anyone who sees one signed push URL could send
+ * another body under it until the timestamp goes stale. Every verified signed query is
+ * therefore claimed in the store with a hash of its body (`RelayStore.claimSignedQuery`): it
+ * is accepted again only with the same body (a genuine retry of the same try), on every
+ * instance and after a restart, never with another one.
  */
 import { hash } from 'node:crypto'
 
-export class ReplayGuard {
-  private readonly seen = new Map<string, { bodyHash: string; expiresAt: number }>()
+export interface SignedQueryClaim {
+  /** `timestamp/nonce/signature`, with msg_signature for an encrypted push. */
+  key: string
+  /** SHA-256 (hex) of the raw body. */
+  bodyHash: string
+}
 
-  constructor(
-    private readonly windowMs: number,
-    private readonly maxEntries = 100_000,
-  ) {}
+export function signedQueryClaim(
+  q: Readonly<Record<string, string | undefined>>,
+  body: Buffer,
+  encrypted: boolean,
+): SignedQueryClaim {
+  const signature = encrypted ? `m:${q.msg_signature}` : `s:${q.signature}`
+  return { key: `${q.timestamp}/${q.nonce}/${signature}`, bodyHash: hash('sha256', body, 'hex') }
+}
 
-  /** False when this signed query was already used with a different body. */
-  check(signedQuery: string, body: Buffer, now: number): boolean {
-    this.evict(now)
-    const bodyHash = hash('sha256', body, 'hex')
-    const prev = this.seen.get(signedQuery)
-    if (prev !== undefined) return prev.bodyHash === bodyHash
-    // Memory stays bounded: past the cap the oldest entry goes first (Map keeps insertion order).
-    if (this.seen.size >= this.maxEntries) {
-      const oldest = this.seen.keys().next()
-      if (!oldest.done) this.seen.delete(oldest.value)
-    }
-    this.seen.set(signedQuery, { bodyHash, expiresAt: now + 2 * this.windowMs })
-    return true
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.seen) {
-      if (entry.expiresAt > now) break
-      this.seen.delete(key)
-    }
-  }
+/** How long a claim is kept: a timestamp stays fresh for a window either side of now. */
+export function claimTtlMs(windowMs: number): number {
+  return 2 * windowMs
 }

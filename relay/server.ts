@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { RelayCloseCode } from '../shared/relay-protocol'
 import { parseRelayConfig, RelayConfigError, type RelayConfigInput } from './config'
+import { exemptFromIdleTimeout, httpServerOptions, limitConnections } from './connection-limits'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-connection'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
@@ -15,6 +16,7 @@ import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
 import { createFallbackCodeEndpoint } from './fallback-code'
 import { createPushEndpoint } from './push-endpoint'
+import { StoreHealth } from './store-health'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 import { createTicketProxy } from './ticket-proxy'
@@ -79,12 +81,20 @@ export async function startRelay(
     limits: opts.limits,
   })
   const deps = { config, store, log, metrics, now }
-  const handlePush = createPushEndpoint(deps)
+  const storeHealth = new StoreHealth(store, metrics, now)
+  const handlePush = createPushEndpoint({ ...deps, health: storeHealth })
   const handleTickets = createTicketProxy(deps)
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const inFlight = new Set<Promise<void>>()
 
+  /** 200 only while the store takes writes; 503 with the reason when it cannot. */
   async function health(res: ServerResponse): Promise<void> {
+    const report = await storeHealth.check()
+    if (!report.ok) {
+      const { reason, error, ageMs } = report
+      sendJson(res, 503, { status: 'unavailable', store: store.kind, reason, error, ageMs })
+      return
+    }
     try {
       const unrouted = await store.countUnrouted()
       sendJson(res, 200, {
@@ -94,16 +104,23 @@ export async function startRelay(
         unrouted,
       })
     } catch (err) {
+      storeHealth.readFailed()
       sendJson(res, 503, { status: 'unavailable', store: store.kind, error: errorMessage(err) })
     }
   }
 
   async function scrape(res: ServerResponse): Promise<void> {
-    const kiosks = await store.listKiosks()
+    // The counters are most wanted when the store is down: the gauges it holds are left out.
+    const read = await Promise.all([store.listKiosks(), store.countUnrouted()]).catch(
+      (err: unknown) => {
+        log.warn('metrics without store gauges', { error: errorMessage(err) })
+        return null
+      },
+    )
     const body = metrics.render({
       connectedKiosks: hub.connectedKiosks,
-      unacked: kiosks.map((k) => [k.kioskId, k.headSeq - k.ackedSeq] as const),
-      unrouted: await store.countUnrouted(),
+      unacked: read?.[0].map((k) => [k.kioskId, k.headSeq - k.ackedSeq] as const) ?? [],
+      unrouted: read?.[1] ?? null,
     })
     sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
   }
@@ -120,7 +137,7 @@ export async function startRelay(
   }
 
   let draining = false
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions(config), (req, res) => {
     if (draining) {
       // A request on a kept-alive connection after SIGTERM: WeChat retries a 5xx (and, with
       // the connection closed, may reach another instance); the body is never read.
@@ -140,9 +157,9 @@ export async function startRelay(
       })
     inFlight.add(work)
   })
-  server.headersTimeout = 10_000
-  server.requestTimeout = 15_000
+  limitConnections(server, config, { log, metrics })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    exemptFromIdleTimeout(socket)
     const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname
     if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
     else refuseUpgrade(socket, 404, 'Not Found')

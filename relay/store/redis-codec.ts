@@ -65,7 +65,7 @@ export function fieldsToObject(fields: string[]): Record<string, string> {
   return out
 }
 
-export function eventFields(e: NewEvent): string[] {
+export function eventFields(e: Omit<NewEvent, 'event'> & { event: string }): string[] {
   return [
     'id',
     e.id,

@@ -37,6 +37,17 @@ return 1
 `
 
 /**
+ * KEYS: 1 signed-query key. ARGV: 1 body hash, 2 TTL ms.
+ * Returns 1 when the query is new (now remembered) or was seen with this body, 0 otherwise.
+ * A script, not `SET NX GET`: that combination needs Redis 7.
+ */
+export const CLAIM_SIGNED_QUERY = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+`
+
+/**
  * Cumulative ack: moves ackedSeq forward only, never past headSeq, and records when, so
  * retention can keep acknowledged events for a fixed time after their ack.
  * KEYS: 1 kiosk hash, 2 ack-history sorted set. ARGV: 1 seq, 2 now (ms).

@@ -20,7 +20,7 @@ import {
 } from './redis-codec'
 import { RedisFallbackCodes } from './redis-fallback-codes'
 import { pruneKioskQueue } from './redis-retention'
-import { ACK, APPEND_EVENT, APPEND_UNROUTED } from './redis-scripts'
+import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './redis-scripts'
 import { RedisTokenStore } from './redis-token-store'
 import { ChangeFeed, newEpoch } from './store-util'
 import {
@@ -208,6 +208,22 @@ class RedisStore implements RelayStore {
     return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
   }
 
+  async claimSignedQuery(
+    key: string,
+    bodyHash: string,
+    _now: number,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const claimed = await this.redis.eval(
+      CLAIM_SIGNED_QUERY,
+      1,
+      `${this.p}signed-query:${key}`,
+      bodyHash,
+      String(Math.max(1, Math.ceil(ttlMs))),
+    )
+    return claimed === 1
+  }
+
   async appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
     const stored = await this.redis.eval(
       APPEND_UNROUTED,
@@ -254,6 +270,10 @@ class RedisStore implements RelayStore {
 
   countUnrouted(): Promise<number> {
     return this.redis.xlen(`${this.p}unrouted`)
+  }
+
+  async probeWrite(now: number): Promise<void> {
+    await this.redis.set(`${this.p}health-probe`, String(now), 'PX', 60_000)
   }
 
   async prune(p: RetentionPolicy): Promise<number> {

@@ -19,6 +19,7 @@ export const countRow = z.object({ n: z.number() })
 export const seqOwnerRow = z.object({ kiosk_id: z.string(), seq: z.number() })
 export const headSeqRow = z.object({ head_seq: z.number() })
 export const ackRow = z.object({ head_seq: z.number(), acked_seq: z.number() })
+export const bodyHashRow = z.object({ body_hash: z.string() })
 export const queueRow = kioskRow.pick({ epoch: true, head_seq: true, acked_seq: true })
 
 const eventRow = z.object({

@@ -12,7 +12,15 @@ import { SqliteChangePoller } from './sqlite-change-poller'
 import { MIGRATIONS } from './sqlite-migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './sqlite-fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './sqlite-kiosks'
-import { ackRow, countRow, headSeqRow, queueRow, seqOwnerRow, toStoredEvent } from './sqlite-rows'
+import {
+  ackRow,
+  bodyHashRow,
+  countRow,
+  headSeqRow,
+  queueRow,
+  seqOwnerRow,
+  toStoredEvent,
+} from './sqlite-rows'
 import { ChangeFeed, newEpoch, storedEvent } from './store-util'
 import { GroupCommit } from './sqlite-store-group-commit'
 import { statement } from './sqlite-statements'
@@ -67,6 +75,15 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/** How many signed-query claims between purges of the expired ones. */
+const PURGE_EVERY_CLAIMS = 1024
+
+interface ClaimRow {
+  key: string
+  bodyHash: string
+  expiresAt: number
+}
+
 /** better-sqlite3 is synchronous: turn its throws into rejections, as the interface promises. */
 function attempt<T>(fn: () => T): Promise<T> {
   try {
@@ -86,6 +103,10 @@ class SqliteStore implements RelayStore {
   private readonly latestGeneration = new Map<string, number>()
   private readonly writes: GroupCommit
   private readonly leases = new LocalLeases()
+  /** Signed queries claimed but not yet committed: a SELECT cannot see them yet. */
+  private readonly pendingClaims = new Map<string, string>()
+  private unwrittenClaims: ClaimRow[] = []
+  private claimsSincePurge = 0
 
   constructor(
     private readonly db: Database.Database,
@@ -161,6 +182,60 @@ class SqliteStore implements RelayStore {
       }
       return r
     })
+  }
+
+  /**
+   * An indexed SELECT on a prepared statement, and the new rows written by one entry of the
+   * group commit (one savepoint per batch, not per push), in the same transaction as the
+   * pushes' own events: no fsync of its own, and a batch's slots stay for events.
+   */
+  claimSignedQuery(key: string, bodyHash: string, now: number, ttlMs: number): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    return attempt(() => {
+      const pending = this.pendingClaims.get(key)
+      if (pending !== undefined) return pending === bodyHash
+      const row = statement(
+        this.db,
+        'SELECT body_hash FROM signed_queries WHERE key = ? AND expires_at > ?',
+      ).get(key, now)
+      if (row !== undefined) return bodyHashRow.parse(row).body_hash === bodyHash
+      this.pendingClaims.set(key, bodyHash)
+      this.unwrittenClaims.push({ key, bodyHash, expiresAt: now + ttlMs })
+      if (this.unwrittenClaims.length === 1) this.writeClaims(now)
+      return true
+    })
+  }
+
+  /** Queues one group-commit entry that writes every claim made until it runs. */
+  private writeClaims(now: number): void {
+    let rows: ClaimRow[] = []
+    const written = this.writes.submit(() => {
+      rows = this.unwrittenClaims
+      this.unwrittenClaims = []
+      const insert = statement(
+        this.db,
+        'INSERT OR REPLACE INTO signed_queries (key, body_hash, expires_at) VALUES (?, ?, ?)',
+      )
+      for (const r of rows) insert.run(r.key, r.bodyHash, r.expiresAt)
+      // Expired rows go in small steps as claims arrive (and in `prune`).
+      this.claimsSincePurge += rows.length
+      if (this.claimsSincePurge >= PURGE_EVERY_CLAIMS) {
+        this.claimsSincePurge = 0
+        this.purgeSignedQueries(now)
+      }
+    })
+    // A failed batch fails the pushes' own writes beside it, which answer 503.
+    written
+      .catch(() => {})
+      .finally(() => {
+        for (const r of rows) {
+          if (this.pendingClaims.get(r.key) === r.bodyHash) this.pendingClaims.delete(r.key)
+        }
+      })
+  }
+
+  private purgeSignedQueries(now: number): void {
+    statement(this.db, 'DELETE FROM signed_queries WHERE expires_at <= ?').run(now)
   }
 
   appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
@@ -240,6 +315,16 @@ class SqliteStore implements RelayStore {
     )
   }
 
+  probeWrite(now: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    return this.writes.submit(() => {
+      statement(
+        this.db,
+        'INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = ?',
+      ).run(now, now)
+    })
+  }
+
   prune(p: RetentionPolicy): Promise<number> {
     const ackedBefore = p.now - p.ackedRetentionMs
     const receivedBefore = p.now - p.unackedRetentionMs
@@ -250,6 +335,7 @@ class SqliteStore implements RelayStore {
           'DELETE FROM events WHERE acked_at < ? OR received_at < ?',
         ).run(ackedBefore, receivedBefore)
         statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
+        this.purgeSignedQueries(p.now)
         return events.changes
       })(),
     )

@@ -50,8 +50,16 @@ export type AppendResult =
   | { status: 'stored'; kioskId: string; seq: number }
   | { status: 'duplicate'; kioskId: string; seq: number }
 
-export type UnroutedReason = 'unknown-kiosk' | 'foreign-scene' | 'unrepresentable'
-export interface UnroutedEvent extends NewEvent {
+/**
+ * Why no kiosk got an event: its scene names no kiosk here, or is not a kiosk scene, or does
+ * not fit a kiosk frame, or the authentic push lacks a field (`missing-field`) or has one
+ * that is not valid (`bad-field`), e.g. a SCAN without Ticket.
+ */
+export type UnroutedReason =
+  'unknown-kiosk' | 'foreign-scene' | 'unrepresentable' | 'missing-field' | 'bad-field'
+export interface UnroutedEvent extends Omit<NewEvent, 'event'> {
+  /** `scan` or `subscribe`; for an incomplete push, WeChat's own Event or MsgType. */
+  event: string
   reason: UnroutedReason
 }
 
@@ -111,6 +119,13 @@ export interface RelayStore {
 
   /** Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably. */
   appendEvent(kioskId: string, event: NewEvent): Promise<AppendResult>
+  /**
+   * Remembers a verified signed push query (`key`: timestamp/nonce/signature) with the hash
+   * of the body it came with, for `ttlMs`. True when the query is new or came with this same
+   * body before (WeChat's retry), false when it came with another body (a forgery under a
+   * seen address). Shared by every instance on the store, and kept across restarts.
+   */
+  claimSignedQuery(key: string, bodyHash: string, now: number, ttlMs: number): Promise<boolean>
   /** Keeps an event no kiosk can receive; de-duplicated by `event.id` too. */
   appendUnrouted(event: UnroutedEvent): Promise<'stored' | 'duplicate'>
   /** Up to `limit` events with seq > afterSeq, in seq order. */
@@ -121,6 +136,11 @@ export interface RelayStore {
   /** A new epoch: every kiosk-held lastSeq for this kiosk becomes void. */
   rotateEpoch(kioskId: string): Promise<string>
   countUnrouted(): Promise<number>
+  /**
+   * A small real write, as a push's would be (SQLite: through the group commit, to the disk;
+   * Redis: a SET), for `/healthz`: rejects when the store cannot take writes now.
+   */
+  probeWrite(now: number): Promise<void>
   /** Deletes what the retention policy no longer keeps; returns how many events went. */
   prune(policy: RetentionPolicy): Promise<number>
 

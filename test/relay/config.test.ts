@@ -30,6 +30,11 @@ describe('relay config', () => {
       ticketConcurrency: 4,
       maxTicketExpireSeconds: 14_400,
       shutdownTimeoutMs: 10_000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 15_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 30_000,
+      maxConnections: 10_000,
       wechat: {
         apiBase: 'https://api.weixin.qq.com',
         appId: '',
@@ -51,6 +56,23 @@ describe('relay config', () => {
     expect(() => loadRelayConfig({ env: { SCANDESK_RELAY_SHUTDOWN_TIMEOUT_MS: '0' } })).toThrow(
       /shutdownTimeoutMs/,
     )
+  })
+
+  it('takes connection limits from env and flags, and refuses headers outlasting the request', () => {
+    const c = loadRelayConfig({
+      env: { SCANDESK_RELAY_MAX_CONNECTIONS: '500', SCANDESK_RELAY_IDLE_TIMEOUT_MS: '2000' },
+      flags: { 'headers-timeout-ms': '3000', 'keep-alive-timeout-ms': '1000' },
+    })
+    expect(c).toMatchObject({
+      maxConnections: 500,
+      idleTimeoutMs: 2000,
+      headersTimeoutMs: 3000,
+      keepAliveTimeoutMs: 1000,
+    })
+    expect(() => loadRelayConfig({ flags: { 'headers-timeout-ms': '20000' } })).toThrow(
+      /headersTimeoutMs must not exceed requestTimeoutMs/,
+    )
+    expect(() => loadRelayConfig({ flags: { 'max-connections': '0' } })).toThrow(/maxConnections/)
   })
 
   it('names env vars and flags after the fields', () => {

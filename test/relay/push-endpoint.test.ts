@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { jsonLogger } from '../../relay/log'
 import { WechatCipher, parseTextReply, openEncryptedReply } from '../../shared/wechat'
 import type { RelayHandle } from '../../relay/server'
 import {
@@ -108,6 +109,22 @@ describe('POST /wechat', () => {
     expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
   })
 
+  it('refuses another body under a seen signed query after a restart too', async () => {
+    const data = tempDir()
+    const first = await start({ data })
+    await first.addKiosk('k1')
+    const q = signedQuery(TOKEN, clock)
+    expect((await postPush(first.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    await first.close()
+    const again = await start({ data })
+    expect((await postPush(again.url, scanXml('evil', 'k1:b'), q)).status).toBe(401)
+    expect((await postPush(again.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    expect((await queue(again, 'k1')).map((e) => e.openid)).toEqual(['o1'])
+    await again.close()
+    relay = null
+    rmSync(data, { recursive: true, force: true })
+  })
+
   it('stores a retried push once, including retries that race, and answers each 200', async () => {
     const r = await start()
     await r.addKiosk('k1')
@@ -199,6 +216,54 @@ describe('POST /wechat', () => {
     expect(parseTextReply(scan.body).content).toBe('welcome back')
   })
 
+  it('answers an authentic push it cannot route with success and keeps it as unrouted', async () => {
+    const lines: string[] = []
+    clock = Date.now()
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    relay = r
+    await r.addKiosk('k1')
+    const noTicket = eventXml({
+      openid: 'o-secret',
+      createTime: 7,
+      event: 'SCAN',
+      eventKey: 'k1:a',
+    })
+    const bareScene = eventXml({
+      openid: 'o2',
+      createTime: 8,
+      event: 'subscribe',
+      eventKey: 'qrscene_',
+      ticket: 'T',
+    })
+    const badTime = scanXml('o3', 'k1:b').replace('<CreateTime>1700000000', '<CreateTime>soon')
+    for (const xml of [noTicket, bareScene, badTime, noTicket]) {
+      expect(await postPush(r.url, xml, signedQuery(TOKEN, clock))).toEqual({
+        status: 200,
+        body: 'success',
+      })
+    }
+    expect(await queue(r, 'k1')).toEqual([])
+    // WeChat's retry of the first one is not kept twice.
+    expect(await r.store.countUnrouted()).toBe(3)
+    const metrics = await (await fetch(`${r.url}/metrics`)).text()
+    expect(metrics).toContain('scandesk_relay_unrouted_total{reason="missing-field"} 1')
+    expect(metrics).toContain('scandesk_relay_unrouted_total{reason="bad-field"} 2')
+    const kept = lines.filter((l) => l.includes('push kept as unrouted'))
+    expect(kept).toHaveLength(4)
+    expect(kept[0]).toContain('Ticket')
+    expect(lines.join('')).not.toContain('o-secret')
+
+    // Unauthenticated or not a push at all: still refused.
+    expect((await postPush(r.url, noTicket, signedQuery('not-the-token', clock))).status).toBe(401)
+    expect((await postPush(r.url, 'no xml here', signedQuery(TOKEN, clock))).status).toBe(400)
+    expect(await r.store.countUnrouted()).toBe(3)
+  })
+
   it('answers 503, never 200, when the store fails', async () => {
     const r = await start()
     await r.addKiosk('k1')
@@ -282,6 +347,37 @@ describe('POST /wechat in safe mode', () => {
     const foreign = other.encrypt(scanXml('o', 'k1:s3'))
     expect((await postPush(r.url, envelope(foreign), safeQuery(foreign, clock))).status).toBe(400)
     expect(await queue(r, 'k1')).toEqual([])
+  })
+
+  it('does not let an encrypted push’s signed query carry another body', async () => {
+    const r = await start({ wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    const encrypt = cipher.encrypt(scanXml('o', 'k1:s1'))
+    const q = safeQuery(encrypt, clock)
+    expect((await postPush(r.url, envelope(encrypt), q)).status).toBe(200)
+    expect((await postPush(r.url, envelope(encrypt), q)).status).toBe(200)
+    const other = envelope(encrypt).replace(ACCOUNT, 'gh_other')
+    expect((await postPush(r.url, other, q)).status).toBe(401)
+  })
+
+  it('in compat mode refuses a plaintext push, as WeChat always encrypts there', async () => {
+    const r = await start({ wechat: { mode: 'compat', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    const res = await postPush(r.url, scanXml('o', 'k1:p1'), signedQuery(TOKEN, clock))
+    expect(res.status).toBe(401)
+    expect(await queue(r, 'k1')).toEqual([])
+  })
+
+  it('keeps an incomplete encrypted push, and refuses one that does not decrypt', async () => {
+    const r = await start({ wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    const encrypt = cipher.encrypt(eventXml({ openid: 'o', createTime: 3, event: 'SCAN' }))
+    const res = await postPush(r.url, envelope(encrypt), safeQuery(encrypt, clock))
+    expect(res).toEqual({ status: 200, body: 'success' })
+    expect(await r.store.countUnrouted()).toBe(1)
+    const garbled = encrypt.slice(0, -8) + 'AAAAAAA='
+    expect((await postPush(r.url, envelope(garbled), safeQuery(garbled, clock))).status).toBe(400)
+    expect(await r.store.countUnrouted()).toBe(1)
   })
 
   it('in compat mode trusts the encrypted copy, not the plaintext fields beside it', async () => {

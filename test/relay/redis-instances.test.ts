@@ -73,6 +73,17 @@ describe('two relay instances on one Redis', () => {
     expect(resumed.scans.map((s) => [s.seq, s.openid])).toEqual([[4, 'vd']])
   })
 
+  it('refuses at B a signed query A has seen, when it carries another body', async () => {
+    const [a, b] = await pair()
+    await a.addKiosk('k1')
+    const q = signedQuery(TOKEN)
+    expect((await postPush(a.url, scanXml('real', 'k1:1', 1), q)).status).toBe(200)
+    expect((await postPush(b.url, scanXml('forged', 'k1:2', 2), q)).status).toBe(401)
+    // WeChat's retry of the same try may land on B: the same body is fine.
+    expect((await postPush(b.url, scanXml('real', 'k1:1', 1), q)).status).toBe(200)
+    expect((await a.store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['real'])
+  })
+
   it('keeps one live connection per kiosk across instances, and revocation reaches both', async () => {
     const [a, b] = await pair()
     const token = await a.addKiosk('k1')

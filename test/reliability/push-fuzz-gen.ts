@@ -157,6 +157,18 @@ export class PushFuzzer {
     )
   }
 
+  /** Compat mode, as WeChat sends it: the plaintext fields, their encrypted copy beside. */
+  private compat(plain: Buffer): [path: string, body: Buffer] {
+    const enc = this.cipher.encrypt(plain.toString('utf8'))
+    const tag = Buffer.from(`<Encrypt><![CDATA[${enc}]]></Encrypt>`)
+    const at = plain.toString('latin1').lastIndexOf('</xml>')
+    const body =
+      at < 0
+        ? Buffer.concat([plain, tag])
+        : Buffer.concat([plain.subarray(0, at), tag, plain.subarray(at)])
+    return [this.encode(this.safe(enc)), body]
+  }
+
   private flipBase64(encrypt: string): string {
     const raw = Buffer.from(encrypt, 'base64')
     const flips = 1 + this.int(3)
@@ -185,13 +197,13 @@ export class PushFuzzer {
       mayStore,
     })
     const xml = Buffer.from(this.validXml())
-    switch (this.int(12)) {
+    switch (this.int(13)) {
       case 0:
-        return post('valid', this.encode(this.query()), xml, true)
+        return post('valid', ...this.compat(xml), true)
       case 1:
       case 2:
       case 3:
-        return post('mutated-xml', this.encode(this.query()), this.mutate(xml), true)
+        return post('mutated-xml', ...this.compat(this.mutate(xml)), true)
       case 4: {
         const q = this.query()
         const good = q.signature ?? ''
@@ -220,6 +232,9 @@ export class PushFuzzer {
         const enc = this.cipher.encrypt(this.mutate(xml).toString('utf8'))
         return post('encrypted-garbage', this.encode(this.safe(enc)), this.envelope(enc), true)
       }
+      case 11:
+        // The relay runs in compat mode, where WeChat never sends a plaintext-only push.
+        return post('plain-in-compat', this.encode(this.query()), xml, false)
       default: {
         const q = this.query()
         delete q[this.pick(['signature', 'timestamp', 'nonce'])]

@@ -1,0 +1,124 @@
+/**
+ * Whether the relay can store a push right now, for `/healthz`. Two signs, either enough to
+ * answer 503: a store write on the push path failed recently with nothing stored since (a full
+ * disk may still take a tiny write, but not the push WeChat is retrying), or a probe write
+ * fails now. Probes are shared and at most one a second (one in five after a failure), so
+ * polling `/healthz` cannot turn into a stream of fsyncs or of lock waits. A push stored again
+ * ends both signs at once. Durations use a monotonic clock, not the relay's `now`.
+ */
+import { performance } from 'node:perf_hooks'
+import { errorMessage } from './log'
+import type { RelayMetrics } from './metrics'
+import type { RelayStore } from './store/types'
+
+export interface StoreHealthReport {
+  ok: boolean
+  /** Why not ok: a recent push could not be stored, or the probe write failed now. */
+  reason?: 'store_write_failed' | 'probe_failed'
+  error?: string
+  /** How long ago the failure was seen. */
+  ageMs?: number
+}
+
+export interface StoreHealthOptions {
+  /** How long a failed push write keeps health at 503 unless a write succeeds. */
+  holdMs?: number
+  /** A successful probe's result is reused for this long. */
+  probeEveryMs?: number
+  /**
+   * A failed one's for this long: under a lock each SQLite probe blocks the event loop for
+   * the busy timeout, so health checks must not repeat it back to back.
+   */
+  failedProbeEveryMs?: number
+  /** A probe that takes longer than this counts as failed (Redis away, a lock held). */
+  probeTimeoutMs?: number
+}
+
+interface Failure {
+  at: number
+  error: string
+}
+
+export class StoreHealth {
+  private lastWriteFailure: Failure | null = null
+  private lastProbe: { at: number; failure: Failure | null } | null = null
+  private probing: Promise<void> | null = null
+  private readonly holdMs: number
+  private readonly probeEveryMs: number
+  private readonly failedProbeEveryMs: number
+  private readonly probeTimeoutMs: number
+
+  constructor(
+    private readonly store: RelayStore,
+    private readonly metrics: RelayMetrics,
+    private readonly now: () => number,
+    opts: StoreHealthOptions = {},
+  ) {
+    this.holdMs = opts.holdMs ?? 30_000
+    this.probeEveryMs = opts.probeEveryMs ?? 1000
+    this.failedProbeEveryMs = opts.failedProbeEveryMs ?? 5000
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? 2000
+  }
+
+  /** A push's store write failed (the push was answered 503). */
+  writeFailed(err: unknown): void {
+    this.lastWriteFailure = { at: performance.now(), error: errorMessage(err) }
+    this.metrics.countStoreError()
+  }
+
+  /** The health check's own read failed after the probe passed (the store just went). */
+  readFailed(): void {
+    this.metrics.countStoreError()
+    this.metrics.setStoreHealthy(false)
+  }
+
+  /** A push's store write succeeded: the store takes writes again. */
+  writeSucceeded(): void {
+    this.lastWriteFailure = null
+    if (this.lastProbe?.failure) this.lastProbe = null
+  }
+
+  async check(): Promise<StoreHealthReport> {
+    await this.probe()
+    const t = performance.now()
+    const probe = this.lastProbe?.failure ?? null
+    let report: StoreHealthReport = { ok: true }
+    if (probe !== null) {
+      report = { ok: false, reason: 'probe_failed', error: probe.error, ageMs: t - probe.at }
+    } else if (this.lastWriteFailure !== null && t - this.lastWriteFailure.at < this.holdMs) {
+      const f = this.lastWriteFailure
+      report = { ok: false, reason: 'store_write_failed', error: f.error, ageMs: t - f.at }
+    }
+    if (report.ageMs !== undefined) report.ageMs = Math.round(report.ageMs)
+    this.metrics.setStoreHealthy(report.ok)
+    return report
+  }
+
+  private probe(): Promise<void> {
+    const last = this.lastProbe
+    const reuseMs = last?.failure ? this.failedProbeEveryMs : this.probeEveryMs
+    if (last !== null && performance.now() - last.at < reuseMs) return Promise.resolve()
+    this.probing ??= this.runProbe().finally(() => (this.probing = null))
+    return this.probing
+  }
+
+  private async runProbe(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`store did not answer within ${this.probeTimeoutMs} ms`)),
+        this.probeTimeoutMs,
+      )
+    })
+    let failure: Failure | null = null
+    try {
+      await Promise.race([this.store.probeWrite(this.now()), timeout])
+    } catch (err) {
+      failure = { at: performance.now(), error: errorMessage(err) }
+      this.metrics.countStoreError()
+    } finally {
+      clearTimeout(timer)
+    }
+    this.lastProbe = { at: performance.now(), failure }
+  }
+}

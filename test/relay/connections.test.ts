@@ -1,0 +1,144 @@
+/**
+ * Idle and slow connections, and the connection cap, over real sockets: a socket that sends
+ * nothing or trickles its headers is closed near the configured deadline (not Node's 30 s
+ * check), the cap refuses new connections without touching the kiosk sockets already open.
+ */
+import { connect, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { connectionCap, openFileLimit, RESERVED_FDS } from '../../relay/connection-limits'
+import type { RelayConfigInput } from '../../relay/config'
+import type { RelayHandle, StartRelayOptions } from '../../relay/server'
+import { KioskClient, postPush, scanXml, startTestRelay } from './harness'
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function start(config: RelayConfigInput, opts: StartRelayOptions = {}) {
+  const r = await startTestRelay('sqlite', null, config, opts)
+  cleanups.push(() => r.close())
+  return r
+}
+
+/** A deadline for a wait, far below Node's 30 s default check: a hang fails, not a slow box. */
+const BOUND_MS = 8000
+
+interface Raw {
+  socket: Socket
+  /** Everything the relay sent. */
+  received: () => string
+  closed: Promise<void>
+}
+
+function rawSocket(r: RelayHandle): Promise<Raw> {
+  const socket = connect(r.port, '127.0.0.1')
+  socket.on('error', () => {})
+  let text = ''
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  cleanups.push(() => void socket.destroy())
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve({ socket, received: () => text, closed }))
+    socket.once('error', reject)
+  })
+}
+
+async function closedWithin(raw: Raw, ms = BOUND_MS): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  const result = await Promise.race([raw.closed.then(() => true as const), timedOut])
+  clearTimeout(timer)
+  return result
+}
+
+const SHORT = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 }
+
+describe('idle and slow connections', () => {
+  it('closes a connection that sends nothing near headersTimeoutMs', async () => {
+    const r = await start(SHORT)
+    const raw = await rawSocket(r)
+    expect(await closedWithin(raw)).toBe(true)
+  })
+
+  it('closes a slowloris request whose headers never end', async () => {
+    const r = await start(SHORT)
+    const raw = await rawSocket(r)
+    raw.socket.write('POST /wechat HTTP/1.1\r\nHost: relay\r\n')
+    const trickle = setInterval(() => raw.socket.write('X-Slow: 1\r\n'), 50)
+    cleanups.push(() => clearInterval(trickle))
+    expect(await closedWithin(raw)).toBe(true)
+    clearInterval(trickle)
+    expect(raw.received()).toMatch(/^HTTP\/1\.1 408/)
+  })
+
+  it('closes a kept-alive connection after keepAliveTimeoutMs without a request', async () => {
+    const r = await start({ ...SHORT, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    const raw = await rawSocket(r)
+    raw.socket.write('GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n')
+    expect(await closedWithin(raw)).toBe(true)
+    expect(raw.received()).toMatch(/^HTTP\/1\.1 200/)
+  })
+
+  it('leaves an idle kiosk websocket open: its ping/pong decides, not the HTTP timeouts', async () => {
+    const r = await start({ ...SHORT, idleTimeoutMs: 300 }, { pingIntervalMs: 60_000 })
+    const token = await r.addKiosk('k1')
+    const kiosk = await KioskClient.hello(r.url, token, { kioskId: 'k1' })
+    cleanups.push(() => kiosk.close())
+    // Two idle sockets in a row closed by the relay: the kiosk has been idle longer than
+    // every HTTP deadline.
+    for (let i = 0; i < 2; i++) expect(await closedWithin(await rawSocket(r))).toBe(true)
+    expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
+    expect((await postPush(r.url, scanXml('v', 'k1:1'))).status).toBe(200)
+    await kiosk.waitForScans(1)
+  })
+})
+
+describe('connection cap', () => {
+  it('refuses connections past maxConnections; the kiosk keeps working, a push gets in once one frees', async () => {
+    const long = { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 }
+    const r = await start({ ...long, maxConnections: 4 })
+    const token = await r.addKiosk('k1')
+    const kiosk = await KioskClient.hello(r.url, token, { kioskId: 'k1' })
+    cleanups.push(() => kiosk.close())
+    const idle = [await rawSocket(r), await rawSocket(r), await rawSocket(r)]
+
+    const refused = await rawSocket(r)
+    expect(await closedWithin(refused)).toBe(true)
+    expect(refused.received()).toBe('')
+    const pong = new Promise<void>((resolve) => kiosk.ws.once('pong', () => resolve()))
+    kiosk.ws.ping()
+    await pong
+
+    idle[0]?.socket.destroy()
+    let status = 0
+    for (let tries = 0; status !== 200 && tries < 100; tries++) {
+      status = await postPush(r.url, scanXml('v', 'k1:1')).then(
+        (res) => res.status,
+        () => 0,
+      )
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(status).toBe(200)
+    await kiosk.waitForScans(1)
+    expect(r.metrics.render({ connectedKiosks: 0, unacked: [], unrouted: 0 })).toMatch(
+      /scandesk_relay_connections_refused_total [1-9]/,
+    )
+  })
+
+  it('keeps answering /healthz with many idle sockets open within the cap', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    await Promise.all(Array.from({ length: 200 }, () => rawSocket(r)))
+    const res = await fetch(`${r.url}/healthz`)
+    expect(res.status).toBe(200)
+  })
+
+  it('is lowered to leave the store its descriptors under a low open-file limit', () => {
+    expect(connectionCap(10_000, 400)).toBe(400 - RESERVED_FDS)
+    expect(connectionCap(10_000, 1_048_576)).toBe(10_000)
+    expect(connectionCap(10_000, null)).toBe(10_000)
+    const limits = 'Limit  Soft Limit  Hard Limit  Units\nMax open files  400  4096  files\n'
+    expect(openFileLimit(() => limits)).toBe(400)
+    expect(openFileLimit(() => 'nothing')).toBeNull()
+  })
+})

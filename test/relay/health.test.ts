@@ -1,0 +1,82 @@
+/**
+ * `/healthz` tells whether the relay can store a push now: 503 with the reason while the
+ * store refuses writes (a lock held elsewhere, a full disk, Redis gone), 200 once it takes
+ * them again. `/metrics` keeps the counts.
+ */
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis } from '../helpers/redis'
+import { TOKEN, postPush, scanXml, signedQuery, startTestRelay, tempDir } from './harness'
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  vi.restoreAllMocks()
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function health(r: RelayHandle): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${r.url}/healthz`)
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
+
+describe('/healthz', () => {
+  it('answers 503 while the SQLite store cannot commit (locked elsewhere), 200 after', async () => {
+    const data = tempDir()
+    const r = await startTestRelay('sqlite', null, { data })
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    expect((await health(r)).status).toBe(200)
+
+    const locker = new Database(`${data}/relay.sqlite`)
+    locker.pragma('busy_timeout = 0')
+    locker.exec('BEGIN EXCLUSIVE')
+    const body = scanXml('o_locked', 'k1:a')
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(503)
+    const down = await health(r)
+    expect(down.status).toBe(503)
+    expect(down.body).toMatchObject({ status: 'unavailable', store: 'sqlite' })
+    expect(String(down.body.error)).toMatch(/locked|busy/i)
+
+    locker.exec('ROLLBACK')
+    locker.close()
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(200)
+    expect(await health(r)).toMatchObject({ status: 200, body: { status: 'ok' } })
+    const metrics = await (await fetch(`${r.url}/metrics`)).text()
+    expect(metrics).toMatch(/scandesk_relay_store_errors_total [1-9]/)
+    expect(metrics).toContain('scandesk_relay_store_healthy 1')
+  })
+
+  it('answers 503 after a push could not be stored (disk full), even if a tiny write works', async () => {
+    const r = await startTestRelay('sqlite', null)
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+    vi.spyOn(r.store, 'appendEvent').mockRejectedValueOnce(full)
+    const body = scanXml('o_full', 'k1:b')
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(503)
+    const down = await health(r)
+    expect(down).toMatchObject({
+      status: 503,
+      body: { reason: 'store_write_failed', error: 'database or disk is full' },
+    })
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(200)
+    expect((await health(r)).status).toBe(200)
+  })
+
+  it('answers 503 when Redis is gone', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const r = await startTestRelay('redis', redis.url)
+    cleanups.push(() => r.close())
+    expect((await health(r)).status).toBe(200)
+    await redis.stop()
+    const down = await health(r)
+    expect(down.status).toBe(503)
+    expect(down.body).toMatchObject({ status: 'unavailable', store: 'redis' })
+    // /metrics keeps the counters while the store is away.
+    const metrics = await fetch(`${r.url}/metrics`)
+    expect(metrics.status).toBe(200)
+    expect(await metrics.text()).toContain('scandesk_relay_store_healthy 0')
+  })
+})
