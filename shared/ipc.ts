@@ -98,6 +98,9 @@ export const rosterImportResultSchema = z.object({
       row: z.number().int().positive(),
       column: z.string().nullable(),
       message: z.string(),
+      /** Problems with the file as a whole: a stable code the admin area translates. */
+      code: z.string().optional(),
+      params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     }),
   ),
 })

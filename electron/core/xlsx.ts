@@ -10,18 +10,37 @@ export const WorkbookWriter = ExcelJS.stream.xlsx.WorkbookWriter
 /**
  * A roster of 100,000 rows unpacks to a few tens of MiB; exceljs inflates every entry whole, in
  * memory, before parsing, so the upload cap (which bounds the compressed size) does not bound
- * the memory an import takes.
+ * the memory an import takes. Rows are counted too: exceljs builds an object per row and cell,
+ * so a million short rows (5 MB zipped, well under 100 MiB unpacked) took 1.6 GB.
  */
-export const XLSX_LIMITS = { maxUnpackedBytes: 100 * 1024 * 1024, maxEntries: 10_000 }
+export const XLSX_LIMITS = {
+  maxUnpackedBytes: 100 * 1024 * 1024,
+  maxEntries: 10_000,
+  /** Per worksheet; exceljs loads every worksheet, not only the one a roster reads. */
+  maxSheetRows: Number.POSITIVE_INFINITY,
+}
+export type XlsxLimits = typeof XLSX_LIMITS
+
+export type XlsxRefusal =
+  'xlsx_too_large' | 'xlsx_too_many_parts' | 'xlsx_damaged' | 'too_many_rows'
 
 /** The workbook would unpack to more than the limits allow, or lies about its sizes. */
 export class XlsxRefusedError extends Error {
   override name = 'XlsxRefusedError'
+  constructor(
+    readonly code: XlsxRefusal,
+    readonly params: Record<string, number>,
+    message: string,
+  ) {
+    super(message)
+  }
 }
 
 const MIB = 1024 * 1024
 const tooLarge = (limit: number) =>
   new XlsxRefusedError(
+    'xlsx_too_large',
+    { mib: Math.round(limit / MIB) },
     `the XLSX file unpacks to more than ${Math.round(limit / MIB)} MiB (a zip bomb or not a roster); nothing was imported`,
   )
 
@@ -33,17 +52,66 @@ function declaredSize(entry: JSZip.JSZipObject): number {
   return typeof size === 'number' && Number.isFinite(size) && size > 0 ? size : 0
 }
 
-/** Inflates one entry chunk by chunk, stopping as soon as the running total passes `budget`. */
-function inflatedSize(entry: JSZip.JSZipObject, budget: number): Promise<number> {
+/** The parts exceljs reads as worksheets (its own pattern, unanchored as it uses it). */
+const WORKSHEET = /xl\/worksheets\/sheet\d+[.]xml/
+/** A row element as exceljs's parser recognises it: unprefixed `<row` then a space, `/` or `>`. */
+const ROW_TAG = /<row[\s/>]/g
+const ROW_TAG_LENGTH = 5
+
+/**
+ * Counts row elements in XML that arrives in chunks. The last few characters of each chunk are
+ * scanned again with the next one, so a tag split across chunks is counted once.
+ */
+class RowCounter {
+  rows = 0
+  private tail = ''
+
+  add(chunk: Buffer | string): void {
+    // latin1 maps bytes 1:1, and the tag is ASCII: no decoding cost, no split characters.
+    const text = this.tail + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'))
+    const settled = text.length - ROW_TAG_LENGTH
+    ROW_TAG.lastIndex = 0
+    for (let m = ROW_TAG.exec(text); m !== null && m.index < settled; m = ROW_TAG.exec(text)) {
+      this.rows++
+    }
+    this.tail = text.slice(Math.max(0, settled))
+  }
+
+  end(): void {
+    this.rows += (this.tail.match(ROW_TAG) ?? []).length
+    this.tail = ''
+  }
+}
+
+const tooManyRows = (limit: number) =>
+  new XlsxRefusedError(
+    'too_many_rows',
+    { max: limit },
+    `a worksheet has more than ${limit} rows; nothing was imported`,
+  )
+
+/**
+ * Inflates one entry chunk by chunk, stopping as soon as the running total passes `budget`
+ * (or a worksheet passes `maxRows` rows, which throws).
+ */
+function inflatedSize(entry: JSZip.JSZipObject, budget: number, maxRows: number): Promise<number> {
+  const rows = WORKSHEET.test(entry.name) ? new RowCounter() : null
   return new Promise((resolve, reject) => {
     const stream = entry.nodeStream('nodebuffer')
     let size = 0
+    const stop = () => {
+      // Stop inflating: the paused stream stops pulling from JSZip and is dropped.
+      stream.pause()
+      stream.removeListener('data', onData)
+    }
     const onData = (chunk: Buffer | string) => {
       size += chunk.length
-      if (size > budget) {
-        // Stop inflating: the paused stream stops pulling from JSZip and is dropped.
-        stream.pause()
-        stream.removeListener('data', onData)
+      rows?.add(chunk)
+      if (rows && rows.rows > maxRows) {
+        stop()
+        reject(tooManyRows(maxRows))
+      } else if (size > budget) {
+        stop()
         resolve(size)
       }
     }
@@ -53,27 +121,36 @@ function inflatedSize(entry: JSZip.JSZipObject, budget: number): Promise<number>
       reject(
         size !== declaredSize(entry)
           ? new XlsxRefusedError(
+              'xlsx_damaged',
+              {},
               'the XLSX file is damaged: a part unpacks to another size than its header says; nothing was imported',
             )
           : err,
       )
     })
-    stream.on('end', () => resolve(size))
+    stream.on('end', () => {
+      rows?.end()
+      if (rows && rows.rows > maxRows) reject(tooManyRows(maxRows))
+      else resolve(size)
+    })
   })
 }
 
 /**
  * Throws `XlsxRefusedError` if the workbook's entries declare, or actually inflate to, more
- * than `limits.maxUnpackedBytes` in total (or there are more than `limits.maxEntries` entries).
+ * than `limits.maxUnpackedBytes` in total (or there are more than `limits.maxEntries` entries,
+ * or a worksheet has more than `limits.maxSheetRows` rows).
  * Declared sizes are checked first (no inflating); the entries are then inflated as a stream
  * and counted, since a zip can lie about its sizes. Memory stays at a chunk at a time.
  * Other damage (not a zip) throws JSZip's own error.
  */
-export async function checkXlsxSize(data: Buffer, limits = XLSX_LIMITS): Promise<void> {
+export async function checkXlsxSize(data: Buffer, limits: XlsxLimits = XLSX_LIMITS): Promise<void> {
   const zip = await JSZip.loadAsync(data)
   const entries = Object.values(zip.files).filter((e) => !e.dir)
   if (entries.length > limits.maxEntries) {
     throw new XlsxRefusedError(
+      'xlsx_too_many_parts',
+      { max: limits.maxEntries },
       `the XLSX file has more than ${limits.maxEntries} parts; nothing was imported`,
     )
   }
@@ -81,7 +158,7 @@ export async function checkXlsxSize(data: Buffer, limits = XLSX_LIMITS): Promise
   if (declared > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   let total = 0
   for (const entry of entries) {
-    total += await inflatedSize(entry, limits.maxUnpackedBytes - total)
+    total += await inflatedSize(entry, limits.maxUnpackedBytes - total, limits.maxSheetRows)
     if (total > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   }
 }

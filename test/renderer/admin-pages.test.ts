@@ -113,6 +113,38 @@ describe('roster page', () => {
   })
 })
 
+describe('roster page: problems with the whole file', () => {
+  it('names the problem in the chosen language, from its code', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.importRoster.mockResolvedValue({
+      imported: 0,
+      skipped: 0,
+      errors: [
+        {
+          row: 1,
+          column: null,
+          code: 'encoding_big5',
+          params: { encoding: 'Big5' },
+          message: 'the file looks like Big5',
+        },
+      ],
+    })
+    const { wrapper, i18n } = mountWith(RosterPage, fake.api)
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File([new Uint8Array([0xb3, 0xaf])], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain('Big5（繁体中文）')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain(
+      'looks like Big5 (traditional Chinese), which is not supported',
+    )
+  })
+})
+
 describe('export page', () => {
   it('follows progress events to a download link', async () => {
     const fake = createFakeKioskApi()
