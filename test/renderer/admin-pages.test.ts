@@ -32,6 +32,29 @@ describe('setup page', () => {
     expect(fake.api.saveSetup).not.toHaveBeenCalled()
   })
 
+  it('refuses plain http:// to another host, in words, but allows it for this computer', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    await wrapper.get('#relayUrl').setValue('http://relay.example.com')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="relayUrl"]').text()).toContain('只有本机地址')
+    i18n.global.locale.value = 'en'
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="relayUrl"]').text()).toContain(
+      'Plain http:// is only for this computer',
+    )
+    expect(fake.api.saveSetup).not.toHaveBeenCalled()
+    await wrapper.get('#relayUrl').setValue('http://127.0.0.1:8787')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveSetup).toHaveBeenCalledWith(
+      expect.objectContaining({ relayUrl: 'http://127.0.0.1:8787' }),
+    )
+  })
+
   it('sends a valid form without secrets left empty, and shows the core’s field errors', async () => {
     const fake = createFakeKioskApi()
     fake.api.saveSetup.mockResolvedValue({

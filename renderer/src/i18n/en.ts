@@ -106,6 +106,8 @@ export const en: MessageSchema = {
       appId: 'The AppID is wx followed by 16 letters or digits',
       appSecret: 'The AppSecret is 32 letters or digits',
       required: 'Required',
+      insecureHttp:
+        'Plain http:// is only for this computer (localhost, 127.0.0.1, ::1): enter the https:// (or wss://) address',
     },
   },
   codes: {

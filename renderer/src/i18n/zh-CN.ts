@@ -105,6 +105,8 @@ export const zhCN = {
       appId: 'AppID 以 wx 开头，后跟 16 位字母或数字',
       appSecret: 'AppSecret 是 32 位字母或数字',
       required: '此项必填',
+      insecureHttp:
+        '只有本机地址（localhost、127.0.0.1、::1）可以使用 http://，请填写 https://（或 wss://）地址',
     },
   },
   codes: {
