@@ -24,6 +24,11 @@ export interface ParsedRoster {
 }
 
 const MAX_ROWS = 100_000
+/**
+ * XLSX only: exceljs holds ~240 bytes per cell, empty ones too, so 1,000,000 cells (ten columns
+ * of 100,000 rows) stay near 250 MB; the 100 MiB unpacked limit alone would allow ~8 million.
+ */
+const MAX_XLSX_CELLS = 1_000_000
 
 /** Header aliases, compared lower-cased with spaces, underscores and dashes removed. */
 const ALIASES: Record<Field, string[]> = {
@@ -225,8 +230,12 @@ function delimiterOf(text: string): string {
 
 async function readXlsx(data: Buffer): Promise<string[][]> {
   // Before exceljs, which inflates the whole workbook in memory: refuse a zip bomb, and a
-  // worksheet with more rows than a roster may have (counted while inflating, chunk by chunk).
-  await checkXlsxSize(data, { ...XLSX_LIMITS, maxSheetRows: MAX_ROWS + 1 })
+  // worksheet with more rows or cells than a roster may have (counted while inflating).
+  await checkXlsxSize(data, {
+    ...XLSX_LIMITS,
+    maxSheetRows: MAX_ROWS + 1,
+    maxSheetCells: MAX_XLSX_CELLS,
+  })
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)
   const ws = wb.worksheets[0]

@@ -18,11 +18,13 @@ export const XLSX_LIMITS = {
   maxEntries: 10_000,
   /** Per worksheet; exceljs loads every worksheet, not only the one a roster reads. */
   maxSheetRows: Number.POSITIVE_INFINITY,
+  /** Per worksheet: an empty cell `<c r="A1"/>` is 12 bytes zipped-out and ~240 bytes in exceljs. */
+  maxSheetCells: Number.POSITIVE_INFINITY,
 }
 export type XlsxLimits = typeof XLSX_LIMITS
 
 export type XlsxRefusal =
-  'xlsx_too_large' | 'xlsx_too_many_parts' | 'xlsx_damaged' | 'too_many_rows'
+  'xlsx_too_large' | 'xlsx_too_many_parts' | 'xlsx_damaged' | 'too_many_rows' | 'too_many_cells'
 
 /** The workbook would unpack to more than the limits allow, or lies about its sizes. */
 export class XlsxRefusedError extends Error {
@@ -54,48 +56,64 @@ function declaredSize(entry: JSZip.JSZipObject): number {
 
 /** The parts exceljs reads as worksheets (its own pattern, unanchored as it uses it). */
 const WORKSHEET = /xl\/worksheets\/sheet\d+[.]xml/
-/** A row element as exceljs's parser recognises it: unprefixed `<row` then a space, `/` or `>`. */
-const ROW_TAG = /<row[\s/>]/g
-const ROW_TAG_LENGTH = 5
+/** Row and cell elements as exceljs's parser recognises them: unprefixed, then a space, `/` or `>`. */
+const TAG = /<(row|c)[\s/>]/g
+const LONGEST_TAG = 5
 
 /**
- * Counts row elements in XML that arrives in chunks. The last few characters of each chunk are
- * scanned again with the next one, so a tag split across chunks is counted once.
+ * Counts row and cell elements in XML that arrives in chunks. The last few characters of each
+ * chunk are scanned again with the next one, so a tag split across chunks is counted once.
  */
-class RowCounter {
+class TagCounter {
   rows = 0
+  cells = 0
   private tail = ''
 
   add(chunk: Buffer | string): void {
-    // latin1 maps bytes 1:1, and the tag is ASCII: no decoding cost, no split characters.
+    // latin1 maps bytes 1:1, and the tags are ASCII: no decoding cost, no split characters.
     const text = this.tail + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'))
-    const settled = text.length - ROW_TAG_LENGTH
-    ROW_TAG.lastIndex = 0
-    for (let m = ROW_TAG.exec(text); m !== null && m.index < settled; m = ROW_TAG.exec(text)) {
-      this.rows++
-    }
+    const settled = text.length - LONGEST_TAG
+    TAG.lastIndex = 0
+    for (let m = TAG.exec(text); m !== null && m.index < settled; m = TAG.exec(text)) this.count(m)
     this.tail = text.slice(Math.max(0, settled))
   }
 
   end(): void {
-    this.rows += (this.tail.match(ROW_TAG) ?? []).length
+    for (const m of this.tail.matchAll(TAG)) this.count(m)
     this.tail = ''
+  }
+
+  private count(m: RegExpExecArray | RegExpMatchArray): void {
+    if (m[1] === 'row') this.rows++
+    else this.cells++
   }
 }
 
-const tooManyRows = (limit: number) =>
+const tooMany = (what: 'rows' | 'cells', limit: number) =>
   new XlsxRefusedError(
-    'too_many_rows',
+    what === 'rows' ? 'too_many_rows' : 'too_many_cells',
     { max: limit },
-    `a worksheet has more than ${limit} rows; nothing was imported`,
+    `a worksheet has more than ${limit} ${what}; nothing was imported`,
   )
 
 /**
  * Inflates one entry chunk by chunk, stopping as soon as the running total passes `budget`
- * (or a worksheet passes `maxRows` rows, which throws).
+ * (or a worksheet passes the row or cell limit, which throws).
  */
-function inflatedSize(entry: JSZip.JSZipObject, budget: number, maxRows: number): Promise<number> {
-  const rows = WORKSHEET.test(entry.name) ? new RowCounter() : null
+function inflatedSize(
+  entry: JSZip.JSZipObject,
+  budget: number,
+  limits: XlsxLimits,
+): Promise<number> {
+  const tags = WORKSHEET.test(entry.name) ? new TagCounter() : null
+  const overLimit = () =>
+    tags === null
+      ? null
+      : tags.rows > limits.maxSheetRows
+        ? tooMany('rows', limits.maxSheetRows)
+        : tags.cells > limits.maxSheetCells
+          ? tooMany('cells', limits.maxSheetCells)
+          : null
   return new Promise((resolve, reject) => {
     const stream = entry.nodeStream('nodebuffer')
     let size = 0
@@ -106,10 +124,11 @@ function inflatedSize(entry: JSZip.JSZipObject, budget: number, maxRows: number)
     }
     const onData = (chunk: Buffer | string) => {
       size += chunk.length
-      rows?.add(chunk)
-      if (rows && rows.rows > maxRows) {
+      tags?.add(chunk)
+      const over = overLimit()
+      if (over) {
         stop()
-        reject(tooManyRows(maxRows))
+        reject(over)
       } else if (size > budget) {
         stop()
         resolve(size)
@@ -129,8 +148,9 @@ function inflatedSize(entry: JSZip.JSZipObject, budget: number, maxRows: number)
       )
     })
     stream.on('end', () => {
-      rows?.end()
-      if (rows && rows.rows > maxRows) reject(tooManyRows(maxRows))
+      tags?.end()
+      const over = overLimit()
+      if (over) reject(over)
       else resolve(size)
     })
   })
@@ -139,7 +159,7 @@ function inflatedSize(entry: JSZip.JSZipObject, budget: number, maxRows: number)
 /**
  * Throws `XlsxRefusedError` if the workbook's entries declare, or actually inflate to, more
  * than `limits.maxUnpackedBytes` in total (or there are more than `limits.maxEntries` entries,
- * or a worksheet has more than `limits.maxSheetRows` rows).
+ * or a worksheet has more than `limits.maxSheetRows` rows or `limits.maxSheetCells` cells).
  * Declared sizes are checked first (no inflating); the entries are then inflated as a stream
  * and counted, since a zip can lie about its sizes. Memory stays at a chunk at a time.
  * Other damage (not a zip) throws JSZip's own error.
@@ -158,7 +178,7 @@ export async function checkXlsxSize(data: Buffer, limits: XlsxLimits = XLSX_LIMI
   if (declared > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   let total = 0
   for (const entry of entries) {
-    total += await inflatedSize(entry, limits.maxUnpackedBytes - total, limits.maxSheetRows)
+    total += await inflatedSize(entry, limits.maxUnpackedBytes - total, limits)
     if (total > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   }
 }

@@ -49,8 +49,12 @@ export function bombEntry(name: string, size: number, byte = 0x20): Promise<ZipE
  * Gzip is deflate with a 10-byte header and a trailer holding the CRC-32 and the size, so zlib
  * computes both natively.
  */
-export async function streamedEntry(name: string, chunks: Iterable<Buffer>): Promise<ZipEntry> {
-  const gzip = createGzip({ level: 9 })
+export async function streamedEntry(
+  name: string,
+  chunks: Iterable<Buffer>,
+  level = 9,
+): Promise<ZipEntry> {
+  const gzip = createGzip({ level })
   const out: Buffer[] = []
   gzip.on('data', (b: Buffer) => out.push(b))
   const done = new Promise<void>((resolve, reject) => {

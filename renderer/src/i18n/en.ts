@@ -226,6 +226,8 @@ export const en: MessageSchema = {
     problems: {
       file_empty: 'The file is empty',
       too_many_rows: 'More than {max} rows: split the file and import the parts one by one',
+      too_many_cells:
+        'The worksheet has more than {max} cells (empty formatted cells count): delete unused columns or split the file',
       no_name_column: 'No name column in the first row (e.g. "name" or "姓名")',
       unreadable: 'The file cannot be read as {format}',
       encoding_big5:

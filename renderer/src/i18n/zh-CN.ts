@@ -224,6 +224,7 @@ export const zhCN = {
     problems: {
       file_empty: '文件是空的',
       too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
+      too_many_cells: '工作表超过 {max} 个单元格（含带格式的空单元格）：请删除不用的列或拆分文件',
       no_name_column: '第一行没有姓名列（如“姓名”或“name”）',
       unreadable: '无法按 {format} 格式读取该文件',
       encoding_big5:
