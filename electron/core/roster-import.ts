@@ -29,6 +29,8 @@ const MAX_ROWS = 100_000
  * of 100,000 rows) stay near 250 MB; the 100 MiB unpacked limit alone would allow ~8 million.
  */
 const MAX_XLSX_CELLS = 1_000_000
+/** XLSX only: the columns read from each row; the roster's columns must be among them. */
+const MAX_COLUMNS = 256
 
 /** Header aliases, compared lower-cased with spaces, underscores and dashes removed. */
 const ALIASES: Record<Field, string[]> = {
@@ -244,11 +246,13 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
   ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
     // A row numbered past the limit (rows can skip numbers) would make the table that long.
     if (rowNumber > MAX_ROWS + 1) throw tooManyRows()
-    const cells: string[] = []
-    row.eachCell({ includeEmpty: true }, (cell, col) => {
-      cells[col - 1] = cell.text ?? ''
-    })
-    table[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
+    // Only the cells that exist, and only the first MAX_COLUMNS: exceljs's own iteration with
+    // empty cells makes a cell object for every column up to the last one, so a single cell
+    // at column XFD per row cost 16,384 objects a row (20,000 such rows hung the kiosk).
+    const width = Math.min(row.cellCount, MAX_COLUMNS)
+    const cells = new Array<string>(width)
+    for (let c = 1; c <= width; c++) cells[c - 1] = row.findCell(c)?.text ?? ''
+    table[rowNumber - 1] = cells
   })
   return Array.from(table, (r) => r ?? BLANK)
 }

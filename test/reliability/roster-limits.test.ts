@@ -166,6 +166,27 @@ describe('roster row limit', () => {
     SLOW,
   )
 
+  it('a cell at the last column (XFD) does not make every row 16,384 cells wide', async () => {
+    function* sheet() {
+      yield Buffer.from(
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+          '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>',
+      )
+      let xml = ''
+      for (let r = 2; r <= 5001; r++) {
+        xml += `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>n${r}</t></is></c>`
+        xml += `<c r="XFD${r}" t="inlineStr"><is><t>x</t></is></c></row>`
+      }
+      yield Buffer.from(`${xml}</sheetData></worksheet>`)
+    }
+    const entry = await streamedEntry('xl/worksheets/sheet1.xml', sheet(), FAST)
+    const data = writeZip([...parts.filter((p) => p.name !== entry.name), entry])
+    const r = await parseRosterFile('xlsx', data)
+    expect(r.errors).toEqual([])
+    expect(r.rows).toHaveLength(5000)
+    expect(r.rows[4999]?.name).toBe('n5001')
+  })
+
   it('a row numbered past the limit is refused without building the rows in between', async () => {
     const sheet = Buffer.from(
       '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
