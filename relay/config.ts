@@ -5,13 +5,18 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
 
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
 export type WechatMode = z.infer<typeof wechatModeSchema>
 
 const wechatSchema = z
   .object({
-    apiBase: z.url({ protocol: /^https?$/ }).default('https://api.weixin.qq.com'),
+    // The AppSecret and access tokens go there: plain http only to this machine (a stand-in).
+    apiBase: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => !isInsecureRemoteUrl(u), INSECURE_HTTP_MESSAGE)
+      .default('https://api.weixin.qq.com'),
     appId: z.string().max(64).default(''),
     appSecret: z.string().max(128).default(''),
     token: z.string().max(128).default(''),

@@ -19,6 +19,7 @@ import {
   statsSchema,
 } from './domain'
 import { kioskIdSchema } from './relay-protocol'
+import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from './url-rule'
 
 const ok = z.object({ ok: z.literal(true) })
 const pin = z.string().regex(/^\d{4,8}$/, 'PIN is 4–8 digits')
@@ -50,14 +51,21 @@ export const publicSettingsSchema = z.object({
 })
 export type PublicSettings = z.infer<typeof publicSettingsSchema>
 
+const secureOrLoopback = (url: string) => !isInsecureRemoteUrl(url)
+/** The field's code is `insecure_http` (in `params`): the setup page has a message for it. */
+const insecureHttp = { message: INSECURE_HTTP_MESSAGE, params: { code: 'insecure_http' } }
+
 export const setupInputSchema = z
   .object({
     ticketSource: z.enum(['direct', 'proxy']),
-    relayUrl: z.url({ protocol: /^(https?|wss?)$/ }),
+    relayUrl: z.url({ protocol: /^(https?|wss?)$/ }).refine(secureOrLoopback, insecureHttp),
     kioskId: kioskIdSchema,
     /** Omitted: keep the stored one. */
     relayToken: z.string().min(16).max(256).optional(),
-    apiBase: z.url({ protocol: /^https?$/ }).optional(),
+    apiBase: z
+      .url({ protocol: /^https?$/ })
+      .refine(secureOrLoopback, insecureHttp)
+      .optional(),
     appId: z
       .string()
       .regex(/^wx[0-9a-zA-Z]{16}$/, 'AppID looks like wx followed by 16 letters or digits')
@@ -113,6 +121,9 @@ export const rosterImportResultSchema = z.object({
       row: z.number().int().positive(),
       column: z.string().nullable(),
       message: z.string(),
+      /** Problems with the file as a whole: a stable code the admin area translates. */
+      code: z.string().optional(),
+      params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     }),
   ),
 })

@@ -1,8 +1,9 @@
 /** `kiosk export`: attendance to CSV/XLSX without a UI (stdout when no --out). */
-import { createWriteStream, existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { PassThrough, type Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
+import { removeStalePartials, writeAtomically } from './atomic-file'
 import { dataDirFrom } from './cli-args'
 import { openKioskDb } from './db'
 import { exportAttendance } from './export'
@@ -34,30 +35,30 @@ export async function runExportCommand(args: string[]): Promise<number> {
   // No --campaign: the active one; none active: every campaign.
   const campaignId = values.campaign ?? settings?.activeCampaignId ?? null
   const db = openKioskDb(dbFile, { mustExist: true })
-  let out: Writable
-  let piped: Promise<void> | null = null
-  if (values.out !== undefined) {
-    out = createWriteStream(values.out, { mode: 0o600 })
-  } else {
-    // Export into a pass-through so finishing the export never ends the process's stdout.
-    const pass = new PassThrough()
-    pass.pipe(process.stdout, { end: false })
-    piped = new Promise((resolve) => pass.on('end', resolve))
-    out = pass
-  }
-  try {
-    const { rows } = await exportAttendance({
+  const run = (out: Writable) =>
+    exportAttendance({
       db,
       campaignId,
       format,
       out,
       locale: settings?.locale ?? 'zh-CN',
     })
-    await piped
+  try {
     if (values.out !== undefined) {
+      // --out FILE appears only when complete; a run killed earlier left a temporary beside it.
+      const file = resolve(values.out)
+      removeStalePartials(dirname(file), basename(file))
+      const { rows } = await writeAtomically(file, run)
       process.stderr.write(
         `exported ${rows} rows${campaignId ? ` of campaign ${campaignId}` : ''} to ${values.out}\n`,
       )
+    } else {
+      // Export into a pass-through so finishing the export never ends the process's stdout.
+      const pass = new PassThrough()
+      pass.pipe(process.stdout, { end: false })
+      const piped = new Promise((resolve) => pass.on('end', resolve))
+      await run(pass)
+      await piped
     }
     return 0
   } finally {

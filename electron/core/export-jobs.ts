@@ -1,8 +1,12 @@
-/** Exports started from the admin area: written to `<data>/exports`, progress as events. */
+/**
+ * Exports started from the admin area: written to `<data>/exports`, progress as events. A file
+ * appears under its name only when complete (see atomic-file.ts).
+ */
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ExportProgress, Locale } from '../../shared/domain'
+import { removeStalePartials, writeAtomically } from './atomic-file'
 import type { KioskDb } from './db'
 import { exportAttendance } from './export'
 
@@ -26,7 +30,10 @@ export class ExportJobs {
   private readonly jobs = new Map<string, Job>()
   private readonly running = new Set<Promise<void>>()
 
-  constructor(private readonly o: ExportJobsOptions) {}
+  constructor(private readonly o: ExportJobsOptions) {
+    // What an export killed with the kiosk left behind: no job will ever finish it.
+    removeStalePartials(o.dir)
+  }
 
   start(campaignId: string, format: 'csv' | 'xlsx'): string {
     const exportId = `x_${randomBytes(9).toString('base64url')}`
@@ -60,20 +67,21 @@ export class ExportJobs {
       })
     }
     let last = { done: 0, total: 0 }
-    const run = exportAttendance({
-      db: this.o.db,
-      campaignId,
-      format,
-      out: createWriteStream(path, { mode: 0o600 }),
-      locale: this.o.locale(),
-      onProgress: (done, total) => {
-        last = { done, total }
-        progress('running', done, total, null)
-      },
-    })
+    const run = writeAtomically(path, (out) =>
+      exportAttendance({
+        db: this.o.db,
+        campaignId,
+        format,
+        out,
+        locale: this.o.locale(),
+        onProgress: (done, total) => {
+          last = { done, total }
+          progress('running', done, total, null)
+        },
+      }),
+    )
       .then(({ rows }) => progress('done', rows, rows, null))
       .catch((err: unknown) => {
-        rmSync(path, { force: true })
         progress(
           'failed',
           last.done,

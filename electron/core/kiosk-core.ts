@@ -64,7 +64,10 @@ export class KioskCore {
   readonly fallback: FallbackCodes
   readonly handlers: KioskHandlers
   readonly call: KioskCall
-  /** The PIN generated on this start because none was stored; show it to the operator once. */
+  /**
+   * The PIN generated on this start because none was stored (and none was given); show it to
+   * the operator once.
+   */
   readonly initialPin: string | null = null
   readonly campaigns: CampaignStore
   readonly attendance: AttendanceStore
@@ -91,12 +94,15 @@ export class KioskCore {
       join(o.dataDir, 'kiosk.db'),
       o.nativeBinding ? { nativeBinding: o.nativeBinding } : {},
     )
-    if (this.current.adminPin === null) {
+    const pinMissing = this.current.adminPin === null
+    if (pinMissing) {
       const pin = o.initialPin ?? randomPin()
       this.current = { ...this.current, adminPin: hashPin(pin) }
-      this.initialPin = pin
+      // Shown only when generated: one the operator chose (SCANDESK_ADMIN_PIN) is known to
+      // them, and printing it would copy it into terminals and logs.
+      if (o.initialPin === undefined) this.initialPin = pin
     }
-    if (loaded === null || this.initialPin !== null) saveSettings(o.dataDir, this.current)
+    if (loaded === null || pinMissing) saveSettings(o.dataDir, this.current)
     this.noRelaySince = this.now()
     this.attendance = new AttendanceStore(this.db)
     this.roster = new RosterStore(this.db)

@@ -4,6 +4,7 @@
  * Secrets never come from flags: SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET.
  */
 import { parseArgs } from 'node:util'
+import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../shared/url-rule'
 import type { Provisioning } from './kiosk-runtime'
 
 export class UsageError extends Error {
@@ -35,6 +36,13 @@ export function provisioningFromValues(v: ProvisioningValues): Provisioning | nu
     throw new UsageError(
       'provisioning needs --relay URL --kiosk-id ID --ticket-source proxy|direct',
     )
+  }
+  for (const [flag, url] of [
+    ['--relay', v.relay],
+    ['--api-base', v['api-base']],
+  ] as const) {
+    if (url !== undefined && isInsecureRemoteUrl(url))
+      throw new UsageError(`${flag} ${url}: ${INSECURE_HTTP_MESSAGE}`)
   }
   return {
     relayUrl: v.relay,

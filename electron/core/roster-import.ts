@@ -1,13 +1,15 @@
 /**
  * Roster files (CSV or XLSX) into roster rows, with a row-level error report. Headers are
- * recognised in Chinese and English; unknown columns are ignored. Excel in China saves CSV as
- * GB18030, so CSV that is not valid UTF-8 is read as GB18030.
+ * recognised in Chinese and English; unknown columns are ignored. CSV may be UTF-8, UTF-16 with
+ * a BOM or GB18030/GBK (Excel in China); other encodings are refused (see roster-encoding.ts).
+ * Rows are counted while the file is read, so an oversized file is refused before it is held.
  */
 import { parse } from 'csv-parse/sync'
 import type { RosterImportResult } from '../../shared/ipc'
 import type { RosterInput } from './roster-store'
 import { rosterMatchKey } from './roster-store'
-import { Workbook, XlsxRefusedError, checkXlsxSize } from './xlsx'
+import { decodeRoster, EncodingError } from './roster-encoding'
+import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize } from './xlsx'
 
 type Field = keyof RosterInput
 type ImportError = RosterImportResult['errors'][number]
@@ -22,6 +24,13 @@ export interface ParsedRoster {
 }
 
 const MAX_ROWS = 100_000
+/**
+ * XLSX only: exceljs holds ~240 bytes per cell, empty ones too, so 1,000,000 cells (ten columns
+ * of 100,000 rows) stay near 250 MB; the 100 MiB unpacked limit alone would allow ~8 million.
+ */
+const MAX_XLSX_CELLS = 1_000_000
+/** XLSX only: the columns read from each row; the roster's columns must be among them. */
+const MAX_COLUMNS = 256
 
 /** Header aliases, compared lower-cased with spaces, underscores and dashes removed. */
 const ALIASES: Record<Field, string[]> = {
@@ -75,13 +84,31 @@ const normalize = (h: string): string =>
     .toLowerCase()
     .replace(/[\s_-]+/g, '')
 
+/** A problem with the file as a whole: nothing in it can be imported. */
+class RosterFileError extends Error {
+  override name = 'RosterFileError'
+  constructor(
+    readonly code: string,
+    readonly params: Record<string, string | number>,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const tooManyRows = () =>
+  new RosterFileError('too_many_rows', { max: MAX_ROWS }, `more than ${MAX_ROWS} rows`)
+
 export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Promise<ParsedRoster> {
   let table: string[][]
   try {
     table = format === 'csv' ? readCsv(data) : await readXlsx(data)
   } catch (err) {
-    if (err instanceof XlsxRefusedError) return fatal(err.message)
-    return fatal(`the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`)
+    if (err instanceof XlsxRefusedError && err.code === 'too_many_rows') return fatal(tooManyRows())
+    if (err instanceof RosterFileError || err instanceof XlsxRefusedError) return fatal(err)
+    if (err instanceof EncodingError) return fatal(err)
+    const message = `the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`
+    return fatal(new RosterFileError('unreadable', { format: format.toUpperCase() }, message))
   }
   return validateTable(table)
 }
@@ -89,8 +116,9 @@ export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Pro
 /** `table[0]` is the header row; row numbers in errors are 1-based file rows. */
 export function validateTable(table: string[][]): ParsedRoster {
   const header = table[0]
-  if (!header || header.every((h) => h.trim() === '')) return fatal('the file is empty')
-  if (table.length - 1 > MAX_ROWS) return fatal(`more than ${MAX_ROWS} rows`)
+  if (!header || header.every((h) => h.trim() === ''))
+    return fatal(new RosterFileError('file_empty', {}, 'the file is empty'))
+  if (table.length - 1 > MAX_ROWS) return fatal(tooManyRows())
   const columns = new Map<Field, number>()
   header.forEach((h, i) => {
     const key = normalize(h)
@@ -98,7 +126,15 @@ export function validateTable(table: string[][]): ParsedRoster {
       if (!columns.has(field) && ALIASES[field].includes(key)) columns.set(field, i)
     }
   })
-  if (!columns.has('name')) return fatal('no name column (e.g. "name" or "姓名") in the first row')
+  if (!columns.has('name')) {
+    return fatal(
+      new RosterFileError(
+        'no_name_column',
+        {},
+        'no name column (e.g. "name" or "姓名") in the first row',
+      ),
+    )
+  }
 
   const rows: RosterInput[] = []
   const errors: ImportError[] = []
@@ -154,36 +190,69 @@ export function validateTable(table: string[][]): ParsedRoster {
   return { rows, errors, badRows, fatal: false }
 }
 
-function fatal(message: string): ParsedRoster {
-  return { rows: [], errors: [{ row: 1, column: null, message }], badRows: 0, fatal: true }
+function fatal(err: {
+  code: string
+  params: Record<string, string | number>
+  message: string
+}): ParsedRoster {
+  const error: ImportError = {
+    row: 1,
+    column: null,
+    message: err.message,
+    code: err.code,
+    params: err.params,
+  }
+  return { rows: [], errors: [error], badRows: 0, fatal: true }
 }
 
-function decodeText(data: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data)
-  } catch {
-    return new TextDecoder('gb18030').decode(data)
-  }
-}
+/** Shared by every blank row: blank rows count toward the limit but hold no memory of their own. */
+const BLANK: string[] = []
 
 function readCsv(data: Buffer): string[][] {
-  return parse(decodeText(data), { bom: true, relax_column_count: true, skip_empty_lines: false })
+  const text = decodeRoster(data).text
+  let records = 0
+  return parse(text, {
+    // Excel's "Unicode Text" is tab-separated: a header with tabs and no comma says so.
+    delimiter: delimiterOf(text),
+    relax_column_count: true,
+    skip_empty_lines: false,
+    // Counted as they are parsed: the header plus MAX_ROWS, then stop.
+    on_record: (record: string[]) => {
+      if (++records > MAX_ROWS + 1) throw tooManyRows()
+      return record.every((c) => c.trim() === '') ? BLANK : record
+    },
+  })
+}
+
+function delimiterOf(text: string): string {
+  const end = text.indexOf('\n')
+  const header = end === -1 ? text : text.slice(0, end)
+  return header.includes('\t') && !header.includes(',') ? '\t' : ','
 }
 
 async function readXlsx(data: Buffer): Promise<string[][]> {
-  // Before exceljs, which inflates the whole workbook in memory: refuse a zip bomb.
-  await checkXlsxSize(data)
+  // Before exceljs, which inflates the whole workbook in memory: refuse a zip bomb, and a
+  // worksheet with more rows or cells than a roster may have (counted while inflating).
+  await checkXlsxSize(data, {
+    ...XLSX_LIMITS,
+    maxSheetRows: MAX_ROWS + 1,
+    maxSheetCells: MAX_XLSX_CELLS,
+  })
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)
   const ws = wb.worksheets[0]
   if (!ws) return []
   const table: string[][] = []
   ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
-    const cells: string[] = []
-    row.eachCell({ includeEmpty: true }, (cell, col) => {
-      cells[col - 1] = cell.text ?? ''
-    })
-    table[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
+    // A row numbered past the limit (rows can skip numbers) would make the table that long.
+    if (rowNumber > MAX_ROWS + 1) throw tooManyRows()
+    // Only the cells that exist, and only the first MAX_COLUMNS: exceljs's own iteration with
+    // empty cells makes a cell object for every column up to the last one, so a single cell
+    // at column XFD per row cost 16,384 objects a row (20,000 such rows hung the kiosk).
+    const width = Math.min(row.cellCount, MAX_COLUMNS)
+    const cells = new Array<string>(width)
+    for (let c = 1; c <= width; c++) cells[c - 1] = row.findCell(c)?.text ?? ''
+    table[rowNumber - 1] = cells
   })
-  return Array.from(table, (r) => r ?? [])
+  return Array.from(table, (r) => r ?? BLANK)
 }

@@ -10,18 +10,39 @@ export const WorkbookWriter = ExcelJS.stream.xlsx.WorkbookWriter
 /**
  * A roster of 100,000 rows unpacks to a few tens of MiB; exceljs inflates every entry whole, in
  * memory, before parsing, so the upload cap (which bounds the compressed size) does not bound
- * the memory an import takes.
+ * the memory an import takes. Rows are counted too: exceljs builds an object per row and cell,
+ * so a million short rows (5 MB zipped, well under 100 MiB unpacked) took 1.6 GB.
  */
-export const XLSX_LIMITS = { maxUnpackedBytes: 100 * 1024 * 1024, maxEntries: 10_000 }
+export const XLSX_LIMITS = {
+  maxUnpackedBytes: 100 * 1024 * 1024,
+  maxEntries: 10_000,
+  /** Per worksheet; exceljs loads every worksheet, not only the one a roster reads. */
+  maxSheetRows: Number.POSITIVE_INFINITY,
+  /** Per worksheet: an empty cell `<c r="A1"/>` is 12 bytes zipped-out and ~240 bytes in exceljs. */
+  maxSheetCells: Number.POSITIVE_INFINITY,
+}
+export type XlsxLimits = typeof XLSX_LIMITS
+
+export type XlsxRefusal =
+  'xlsx_too_large' | 'xlsx_too_many_parts' | 'xlsx_damaged' | 'too_many_rows' | 'too_many_cells'
 
 /** The workbook would unpack to more than the limits allow, or lies about its sizes. */
 export class XlsxRefusedError extends Error {
   override name = 'XlsxRefusedError'
+  constructor(
+    readonly code: XlsxRefusal,
+    readonly params: Record<string, number>,
+    message: string,
+  ) {
+    super(message)
+  }
 }
 
 const MIB = 1024 * 1024
 const tooLarge = (limit: number) =>
   new XlsxRefusedError(
+    'xlsx_too_large',
+    { mib: Math.round(limit / MIB) },
     `the XLSX file unpacks to more than ${Math.round(limit / MIB)} MiB (a zip bomb or not a roster); nothing was imported`,
   )
 
@@ -33,17 +54,83 @@ function declaredSize(entry: JSZip.JSZipObject): number {
   return typeof size === 'number' && Number.isFinite(size) && size > 0 ? size : 0
 }
 
-/** Inflates one entry chunk by chunk, stopping as soon as the running total passes `budget`. */
-function inflatedSize(entry: JSZip.JSZipObject, budget: number): Promise<number> {
+/** The parts exceljs reads as worksheets (its own pattern, unanchored as it uses it). */
+const WORKSHEET = /xl\/worksheets\/sheet\d+[.]xml/
+/** Row and cell elements as exceljs's parser recognises them: unprefixed, then a space, `/` or `>`. */
+const TAG = /<(row|c)[\s/>]/g
+const LONGEST_TAG = 5
+
+/**
+ * Counts row and cell elements in XML that arrives in chunks. The last few characters of each
+ * chunk are scanned again with the next one, so a tag split across chunks is counted once.
+ */
+class TagCounter {
+  rows = 0
+  cells = 0
+  private tail = ''
+
+  add(chunk: Buffer | string): void {
+    // latin1 maps bytes 1:1, and the tags are ASCII: no decoding cost, no split characters.
+    const text = this.tail + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'))
+    const settled = text.length - LONGEST_TAG
+    TAG.lastIndex = 0
+    for (let m = TAG.exec(text); m !== null && m.index < settled; m = TAG.exec(text)) this.count(m)
+    this.tail = text.slice(Math.max(0, settled))
+  }
+
+  end(): void {
+    for (const m of this.tail.matchAll(TAG)) this.count(m)
+    this.tail = ''
+  }
+
+  private count(m: RegExpExecArray | RegExpMatchArray): void {
+    if (m[1] === 'row') this.rows++
+    else this.cells++
+  }
+}
+
+const tooMany = (what: 'rows' | 'cells', limit: number) =>
+  new XlsxRefusedError(
+    what === 'rows' ? 'too_many_rows' : 'too_many_cells',
+    { max: limit },
+    `a worksheet has more than ${limit} ${what}; nothing was imported`,
+  )
+
+/**
+ * Inflates one entry chunk by chunk, stopping as soon as the running total passes `budget`
+ * (or a worksheet passes the row or cell limit, which throws).
+ */
+function inflatedSize(
+  entry: JSZip.JSZipObject,
+  budget: number,
+  limits: XlsxLimits,
+): Promise<number> {
+  const tags = WORKSHEET.test(entry.name) ? new TagCounter() : null
+  const overLimit = () =>
+    tags === null
+      ? null
+      : tags.rows > limits.maxSheetRows
+        ? tooMany('rows', limits.maxSheetRows)
+        : tags.cells > limits.maxSheetCells
+          ? tooMany('cells', limits.maxSheetCells)
+          : null
   return new Promise((resolve, reject) => {
     const stream = entry.nodeStream('nodebuffer')
     let size = 0
+    const stop = () => {
+      // Stop inflating: the paused stream stops pulling from JSZip and is dropped.
+      stream.pause()
+      stream.removeListener('data', onData)
+    }
     const onData = (chunk: Buffer | string) => {
       size += chunk.length
-      if (size > budget) {
-        // Stop inflating: the paused stream stops pulling from JSZip and is dropped.
-        stream.pause()
-        stream.removeListener('data', onData)
+      tags?.add(chunk)
+      const over = overLimit()
+      if (over) {
+        stop()
+        reject(over)
+      } else if (size > budget) {
+        stop()
         resolve(size)
       }
     }
@@ -53,27 +140,37 @@ function inflatedSize(entry: JSZip.JSZipObject, budget: number): Promise<number>
       reject(
         size !== declaredSize(entry)
           ? new XlsxRefusedError(
+              'xlsx_damaged',
+              {},
               'the XLSX file is damaged: a part unpacks to another size than its header says; nothing was imported',
             )
           : err,
       )
     })
-    stream.on('end', () => resolve(size))
+    stream.on('end', () => {
+      tags?.end()
+      const over = overLimit()
+      if (over) reject(over)
+      else resolve(size)
+    })
   })
 }
 
 /**
  * Throws `XlsxRefusedError` if the workbook's entries declare, or actually inflate to, more
- * than `limits.maxUnpackedBytes` in total (or there are more than `limits.maxEntries` entries).
+ * than `limits.maxUnpackedBytes` in total (or there are more than `limits.maxEntries` entries,
+ * or a worksheet has more than `limits.maxSheetRows` rows or `limits.maxSheetCells` cells).
  * Declared sizes are checked first (no inflating); the entries are then inflated as a stream
  * and counted, since a zip can lie about its sizes. Memory stays at a chunk at a time.
  * Other damage (not a zip) throws JSZip's own error.
  */
-export async function checkXlsxSize(data: Buffer, limits = XLSX_LIMITS): Promise<void> {
+export async function checkXlsxSize(data: Buffer, limits: XlsxLimits = XLSX_LIMITS): Promise<void> {
   const zip = await JSZip.loadAsync(data)
   const entries = Object.values(zip.files).filter((e) => !e.dir)
   if (entries.length > limits.maxEntries) {
     throw new XlsxRefusedError(
+      'xlsx_too_many_parts',
+      { max: limits.maxEntries },
       `the XLSX file has more than ${limits.maxEntries} parts; nothing was imported`,
     )
   }
@@ -81,7 +178,7 @@ export async function checkXlsxSize(data: Buffer, limits = XLSX_LIMITS): Promise
   if (declared > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   let total = 0
   for (const entry of entries) {
-    total += await inflatedSize(entry, limits.maxUnpackedBytes - total)
+    total += await inflatedSize(entry, limits.maxUnpackedBytes - total, limits)
     if (total > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   }
 }

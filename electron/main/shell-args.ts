@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../shared/url-rule'
 import type { Provisioning } from './core-adapter'
 
 export interface ShellArgs {
@@ -46,6 +47,13 @@ export function parseShellArgs(argv: readonly string[]): ShellArgs {
       throw new ShellArgsError(
         'provisioning needs --relay URL --kiosk-id ID --ticket-source proxy|direct',
       )
+    }
+    for (const [flag, url] of [
+      ['--relay', relay],
+      ['--api-base', apiBase],
+    ] as const) {
+      if (url !== undefined && isInsecureRemoteUrl(url))
+        throw new ShellArgsError(`${flag} ${url}: ${INSECURE_HTTP_MESSAGE}`)
     }
     provisioning = {
       relayUrl: relay,

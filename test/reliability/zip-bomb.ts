@@ -33,20 +33,37 @@ export function deflatedEntry(name: string, data: Buffer): ZipEntry {
 }
 
 /**
- * `size` bytes of `byte`, deflated a MiB at a time (never held inflated). Gzip is deflate with
- * a 10-byte header and a trailer holding the CRC-32, so zlib computes the CRC natively.
+ * `size` bytes of `byte`, deflated a MiB at a time (never held inflated).
  */
-export async function bombEntry(name: string, size: number, byte = 0x20): Promise<ZipEntry> {
+export function bombEntry(name: string, size: number, byte = 0x20): Promise<ZipEntry> {
   const chunk = Buffer.alloc(1024 * 1024, byte)
-  const gzip = createGzip({ level: 9 })
+  function* chunks() {
+    for (let left = size; left > 0; left -= chunk.length)
+      yield left >= chunk.length ? chunk : chunk.subarray(0, left)
+  }
+  return streamedEntry(name, chunks())
+}
+
+/**
+ * An entry whose content is the concatenated `chunks`, deflated as they come (never held whole).
+ * Gzip is deflate with a 10-byte header and a trailer holding the CRC-32 and the size, so zlib
+ * computes both natively.
+ */
+export async function streamedEntry(
+  name: string,
+  chunks: Iterable<Buffer>,
+  level = 9,
+): Promise<ZipEntry> {
+  const gzip = createGzip({ level })
   const out: Buffer[] = []
   gzip.on('data', (b: Buffer) => out.push(b))
   const done = new Promise<void>((resolve, reject) => {
     gzip.on('end', resolve)
     gzip.on('error', reject)
   })
-  for (let left = size; left > 0; left -= chunk.length) {
-    const part = left >= chunk.length ? chunk : chunk.subarray(0, left)
+  let size = 0
+  for (const part of chunks) {
+    size += part.length
     if (!gzip.write(part)) await new Promise((r) => gzip.once('drain', r))
   }
   gzip.end()

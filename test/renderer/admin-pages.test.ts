@@ -32,6 +32,29 @@ describe('setup page', () => {
     expect(fake.api.saveSetup).not.toHaveBeenCalled()
   })
 
+  it('refuses plain http:// to another host, in words, but allows it for this computer', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    await wrapper.get('#relayUrl').setValue('http://relay.example.com')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="relayUrl"]').text()).toContain('只有本机地址')
+    i18n.global.locale.value = 'en'
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="relayUrl"]').text()).toContain(
+      'Plain http:// is only for this computer',
+    )
+    expect(fake.api.saveSetup).not.toHaveBeenCalled()
+    await wrapper.get('#relayUrl').setValue('http://127.0.0.1:8787')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveSetup).toHaveBeenCalledWith(
+      expect.objectContaining({ relayUrl: 'http://127.0.0.1:8787' }),
+    )
+  })
+
   it('sends a valid form without secrets left empty, and shows the core’s field errors', async () => {
     const fake = createFakeKioskApi()
     fake.api.saveSetup.mockResolvedValue({
@@ -110,6 +133,38 @@ describe('roster page', () => {
       expect.objectContaining({ skipBadRows: true }),
     )
     expect(wrapper.get('[data-testid="roster-result"]').text()).toBe('已导入 41 行，跳过 1 行')
+  })
+})
+
+describe('roster page: problems with the whole file', () => {
+  it('names the problem in the chosen language, from its code', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.importRoster.mockResolvedValue({
+      imported: 0,
+      skipped: 0,
+      errors: [
+        {
+          row: 1,
+          column: null,
+          code: 'encoding_big5',
+          params: { encoding: 'Big5' },
+          message: 'the file looks like Big5',
+        },
+      ],
+    })
+    const { wrapper, i18n } = mountWith(RosterPage, fake.api)
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File([new Uint8Array([0xb3, 0xaf])], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain('Big5（繁体中文）')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain(
+      'looks like Big5 (traditional Chinese), which is not supported',
+    )
   })
 })
 

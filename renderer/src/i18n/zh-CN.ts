@@ -109,6 +109,8 @@ export const zhCN = {
       appId: 'AppID 以 wx 开头，后跟 16 位字母或数字',
       appSecret: 'AppSecret 是 32 位字母或数字',
       required: '此项必填',
+      insecureHttp:
+        '只有本机地址（localhost、127.0.0.1、::1）可以使用 http://，请填写 https://（或 wss://）地址',
     },
   },
   codes: {
@@ -229,6 +231,24 @@ export const zhCN = {
     skipBad: '跳过有问题的行，导入其余行',
     badFormat: '只支持 .csv 或 .xlsx 文件',
     tooLarge: '文件过大（最大 10 MB）',
+    problems: {
+      file_empty: '文件是空的',
+      too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
+      too_many_cells: '工作表超过 {max} 个单元格（含带格式的空单元格）：请删除不用的列或拆分文件',
+      no_name_column: '第一行没有姓名列（如“姓名”或“name”）',
+      unreadable: '无法按 {format} 格式读取该文件',
+      encoding_big5:
+        '文件看起来是 Big5（繁体中文）编码，暂不支持。请在 Excel 中另存为“CSV UTF-8”后重新导入。',
+      encoding_utf16_no_bom:
+        '文件看起来是不带字节序标记（BOM）的 UTF-16，无法可靠读取。请另存为“CSV UTF-8”后重新导入。',
+      encoding_invalid:
+        '文件声明为 {encoding} 编码，但内容不是有效的 {encoding}。请另存为“CSV UTF-8”后重新导入。',
+      encoding_unsupported:
+        '不支持该文件的文字编码（支持 UTF-8、带 BOM 的 UTF-16 和 GBK/GB18030）。请另存为“CSV UTF-8”后重新导入。',
+      xlsx_too_large: 'XLSX 文件解压后超过 {mib} MiB，不是名单文件',
+      xlsx_too_many_parts: 'XLSX 文件包含超过 {max} 个部件，不是名单文件',
+      xlsx_damaged: 'XLSX 文件已损坏',
+    },
   },
   desk: {
     search: '搜索来宾姓名、电话或编号',

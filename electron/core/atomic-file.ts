@@ -1,0 +1,84 @@
+/**
+ * Files that appear under their final name only when complete: written under a hidden
+ * temporary name in the same folder (so the rename stays on one file system), flushed, then
+ * renamed. A process killed mid-write leaves only a temporary, removed on the next start.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  closeSync,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
+import { once } from 'node:events'
+import { basename, dirname, join } from 'node:path'
+import type { Writable } from 'node:stream'
+
+const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/
+
+function partialPath(finalPath: string): string {
+  return join(
+    dirname(finalPath),
+    `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.partial`,
+  )
+}
+
+/**
+ * Runs `write` on a stream to a temporary file (mode 0600); when it resolves and the stream
+ * has finished, flushes and renames the file to `finalPath`. On failure the temporary is
+ * removed and `finalPath` is untouched.
+ */
+export async function writeAtomically<T>(
+  finalPath: string,
+  write: (out: Writable) => Promise<T>,
+): Promise<T> {
+  const tmp = partialPath(finalPath)
+  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 })
+  try {
+    const result = await write(out)
+    if (!out.closed) await once(out, 'close')
+    // fsync flushes the file whatever descriptor asks: the data is on disk before the name is.
+    const fd = openSync(tmp, 'r+')
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, finalPath)
+    return result
+  } catch (err) {
+    // Let a write in flight settle and the descriptor close before removing the file.
+    out.on('error', () => undefined)
+    if (!out.closed) {
+      const closed = once(out, 'close')
+      out.destroy()
+      await closed
+    }
+    rmSync(tmp, { force: true })
+    throw err
+  }
+}
+
+/**
+ * Removes the temporaries a killed writer left in `dir` (only those for `finalName` when
+ * given: a folder the user chose may hold other files). Returns how many were removed.
+ */
+export function removeStalePartials(dir: string, finalName?: string): number {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return 0
+  }
+  let removed = 0
+  for (const name of names) {
+    const m = PARTIAL.exec(name)
+    if (!m || (finalName !== undefined && m[1] !== finalName)) continue
+    rmSync(join(dir, name), { force: true })
+    removed++
+  }
+  return removed
+}

@@ -1,0 +1,202 @@
+// Roster files over the 100,000-row limit are refused while they are read, before they cost
+// memory: a million-row XLSX is 5 MB zipped and took the kiosk to 1.66 GB when parsed whole;
+// 10 MiB of blank CSV lines took 1.28 GB. Each is parsed in a child with a bounded heap.
+import { execFile } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { parseRosterFile } from '../../electron/core/roster-import'
+import { Workbook, XLSX_LIMITS, checkXlsxSize } from '../../electron/core/xlsx'
+import { cleanup, tempDir } from '../kiosk/helpers'
+import { entriesOf, streamedEntry, writeZip, type ZipEntry } from './zip-bomb'
+
+afterEach(cleanup)
+
+const ROOT = resolve(import.meta.dirname, '../..')
+/** Far below what parsing these files whole takes; far above what counting takes. */
+const HEAP_MB = 384
+/** Deflate level for generated sheets: 1 is 8× faster than 9 and hardly larger on these. */
+const FAST = 1
+/** The generated files and the child processes take seconds on a loaded machine. */
+const SLOW = 90_000
+
+let parts: ZipEntry[] // an ordinary one-sheet workbook
+
+beforeAll(async () => {
+  const wb = new Workbook()
+  wb.addWorksheet('r').addRow(['name'])
+  parts = await entriesOf(Buffer.from(await wb.xlsx.writeBuffer()))
+})
+
+/** A workbook whose only sheet is a header and `rows` rows, written 10,000 rows at a time. */
+async function workbookOfRows(rows: number): Promise<Buffer> {
+  function* sheet() {
+    yield Buffer.from(
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>',
+    )
+    for (let start = 2; start <= rows + 1; start += 10_000) {
+      let xml = ''
+      for (let r = start; r < Math.min(start + 10_000, rows + 2); r++) {
+        xml += `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>n${r}</t></is></c></row>`
+      }
+      yield Buffer.from(xml)
+    }
+    yield Buffer.from('</sheetData></worksheet>')
+  }
+  const sheetEntry = await streamedEntry('xl/worksheets/sheet1.xml', sheet(), FAST)
+  return writeZip([...parts.filter((p) => p.name !== sheetEntry.name), sheetEntry])
+}
+
+interface ChildResult {
+  fatal: boolean
+  rows: number
+  code: string | null
+  message: string
+  peakGrowthMb: number
+}
+
+async function parseInChild(file: string, format: 'csv' | 'xlsx'): Promise<ChildResult> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      `--max-old-space-size=${HEAP_MB}`,
+      '--import',
+      'tsx',
+      'test/reliability/roster-limit-child.ts',
+      file,
+      format,
+    ],
+    { cwd: ROOT, timeout: 60_000 },
+  )
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildResult
+}
+
+describe('roster row limit', () => {
+  it(
+    'a million-row XLSX (a few MB zipped) is refused while inflating, with memory bounded',
+    async () => {
+      const file = join(tempDir(), 'million.xlsx')
+      const data = await workbookOfRows(1_000_000)
+      expect(data.length).toBeLessThan(10 * 1024 * 1024) // fits the upload cap
+      writeFileSync(file, data)
+      const r = await parseInChild(file, 'xlsx')
+      expect(r).toMatchObject({ fatal: true, rows: 0, code: 'too_many_rows' })
+      expect(r.message).toBe('more than 100000 rows')
+      expect(r.peakGrowthMb).toBeLessThan(100)
+    },
+    SLOW,
+  )
+
+  it(
+    '10 MiB of blank CSV lines is refused after the limit, with memory bounded',
+    async () => {
+      const file = join(tempDir(), 'blank.csv')
+      writeFileSync(
+        file,
+        Buffer.concat([Buffer.from('name\n'), Buffer.alloc(10 * 1024 * 1024 - 5, 0x0a)]),
+      )
+      const r = await parseInChild(file, 'csv')
+      expect(r).toMatchObject({ fatal: true, rows: 0, code: 'too_many_rows' })
+      expect(r.peakGrowthMb).toBeLessThan(100)
+    },
+    SLOW,
+  )
+
+  it(
+    'exactly 100,000 rows still import, blank lines among them count, one more is refused',
+    async () => {
+      const body = Array.from({ length: 99_998 }, (_, i) => `n${i}`)
+      const ok = await parseRosterFile('csv', Buffer.from(['name', ...body, '', 'last'].join('\n')))
+      expect(ok.fatal).toBe(false)
+      expect(ok.rows).toHaveLength(99_999)
+      const over = await parseRosterFile(
+        'csv',
+        Buffer.from(['name', ...body, '', '', 'last'].join('\n')),
+      )
+      expect(over.fatal).toBe(true)
+      expect(over.errors[0]).toMatchObject({ code: 'too_many_rows', params: { max: 100_000 } })
+    },
+    SLOW,
+  )
+
+  it('XLSX rows and cells are counted exactly, across the inflated chunks', async () => {
+    // 20,000 rows inflate to ~1.4 MB, many chunks: a tag split between two is counted once.
+    const data = await workbookOfRows(19_999)
+    await expect(
+      checkXlsxSize(data, { ...XLSX_LIMITS, maxSheetRows: 20_000 }),
+    ).resolves.toBeUndefined()
+    await expect(checkXlsxSize(data, { ...XLSX_LIMITS, maxSheetRows: 19_999 })).rejects.toThrow(
+      /more than 19999 rows/,
+    )
+    // One cell per row, the header's included.
+    await expect(
+      checkXlsxSize(data, { ...XLSX_LIMITS, maxSheetCells: 20_000 }),
+    ).resolves.toBeUndefined()
+    await expect(checkXlsxSize(data, { ...XLSX_LIMITS, maxSheetCells: 19_999 })).rejects.toThrow(
+      /more than 19999 cells/,
+    )
+  })
+
+  it(
+    'an XLSX of more than 1,000,000 cells (empty ones count) is refused while inflating',
+    async () => {
+      // 100,000 rows of 11 empty cells: 36 MB unpacked, well under 100 MiB; exceljs would hold
+      // ~240 bytes per cell.
+      const cells = 'ABCDEFGHIJK'.split('')
+      function* sheet() {
+        yield Buffer.from(
+          '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>',
+        )
+        for (let start = 1; start <= 100_000; start += 10_000) {
+          let xml = ''
+          for (let r = start; r < start + 10_000; r++)
+            xml += `<row r="${r}">${cells.map((c) => `<c r="${c}${r}" s="1"/>`).join('')}</row>`
+          yield Buffer.from(xml)
+        }
+        yield Buffer.from('</sheetData></worksheet>')
+      }
+      const entry = await streamedEntry('xl/worksheets/sheet1.xml', sheet(), FAST)
+      const data = writeZip([...parts.filter((p) => p.name !== entry.name), entry])
+      const r = await parseRosterFile('xlsx', data)
+      expect(r.fatal).toBe(true)
+      expect(r.errors[0]).toMatchObject({ code: 'too_many_cells', params: { max: 1_000_000 } })
+    },
+    SLOW,
+  )
+
+  it('a cell at the last column (XFD) does not make every row 16,384 cells wide', async () => {
+    function* sheet() {
+      yield Buffer.from(
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+          '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>',
+      )
+      let xml = ''
+      for (let r = 2; r <= 5001; r++) {
+        xml += `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>n${r}</t></is></c>`
+        xml += `<c r="XFD${r}" t="inlineStr"><is><t>x</t></is></c></row>`
+      }
+      yield Buffer.from(`${xml}</sheetData></worksheet>`)
+    }
+    const entry = await streamedEntry('xl/worksheets/sheet1.xml', sheet(), FAST)
+    const data = writeZip([...parts.filter((p) => p.name !== entry.name), entry])
+    const r = await parseRosterFile('xlsx', data)
+    expect(r.errors).toEqual([])
+    expect(r.rows).toHaveLength(5000)
+    expect(r.rows[4999]?.name).toBe('n5001')
+  })
+
+  it('a row numbered past the limit is refused without building the rows in between', async () => {
+    const sheet = Buffer.from(
+      '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>' +
+        '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>' +
+        '</sheetData></worksheet>',
+    )
+    const entry = await streamedEntry('xl/worksheets/sheet1.xml', [sheet])
+    const data = writeZip([...parts.filter((p) => p.name !== entry.name), entry])
+    const r = await parseRosterFile('xlsx', data)
+    expect(r.errors[0]).toMatchObject({ code: 'too_many_rows' })
+  })
+})
