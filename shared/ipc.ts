@@ -18,11 +18,15 @@ import {
   screenTicketSchema,
   statsSchema,
 } from './domain'
+import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
+
+export type { KioskErrorCode } from './errors'
 
 const ok = z.object({ ok: z.literal(true) })
 const pin = z.string().regex(/^\d{4,8}$/, 'PIN is 4–8 digits')
-const fieldErrors = z.array(z.object({ field: z.string(), code: z.string(), message: z.string() }))
+/** A field's problem as a code from shared/errors.ts (`required`, `reenter`…); the UI words it. */
+const fieldErrors = z.array(z.object({ field: z.string(), code: z.string() }))
 
 export const screenStateSchema = z.object({
   configured: z.boolean(),
@@ -70,12 +74,9 @@ export const setupInputSchema = z
   .strict()
 export type SetupInput = z.infer<typeof setupInputSchema>
 
-export const connectionCheckSchema = z.object({
-  ok: z.boolean(),
-  /** Stable code the UI translates, e.g. 'ok', 'unreachable', 'unauthorized', 'ip_not_allowed', 'bad_credentials', 'quota'. */
-  code: z.string(),
-  message: z.string(),
-})
+/** A connection check's outcome: a status code from shared/errors.ts and its params. */
+export const connectionCheckSchema = errorBodySchema.extend({ ok: z.boolean() })
+export type ConnectionCheck = z.infer<typeof connectionCheckSchema>
 
 export const diagnosticsSchema = z.object({
   version: z.string(),
@@ -247,18 +248,8 @@ export type KioskApi = {
   ): () => void
 }
 
-/** Error codes a call can fail with (the message is for logs, the code for the UI). */
-export const KioskErrorCode = {
-  badInput: 'bad_input',
-  locked: 'admin_locked',
-  unknownMethod: 'unknown_method',
-  notFound: 'not_found',
-  unavailable: 'unavailable',
-  internal: 'internal',
-} as const
-export type KioskErrorCode = (typeof KioskErrorCode)[keyof typeof KioskErrorCode]
-
-export const kioskErrorSchema = z.object({ code: z.string(), message: z.string() })
+/** A failed call on the wire: `{code, params}` (codes and their params: shared/errors.ts). */
+export const kioskErrorSchema = errorBodySchema
 
 /** Parses a call's input; throws a ZodError naming the field. */
 export function parseMethodInput<K extends KioskMethodName>(

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ExportProgress, Locale } from '../../shared/domain'
+import { errorBody } from '../../shared/errors'
 import type { KioskDb } from './db'
 import { exportAttendance } from './export'
 
@@ -14,6 +15,8 @@ export interface ExportJobsOptions {
   onProgress: (p: ExportProgress) => void
   /** Web mode: where the browser downloads a finished file. Without it, `savedPath` is set. */
   downloadUrl?: (exportId: string) => string
+  /** Where a failed export's detail goes (the UI gets only the code). */
+  log?: (msg: string) => void
 }
 
 interface Job {
@@ -44,7 +47,7 @@ export class ExportJobs {
       state: ExportProgress['state'],
       rowsDone: number,
       rowsTotal: number,
-      error: string | null,
+      error: ExportProgress['error'],
     ) => {
       job.state = state
       const finished = state === 'done'
@@ -74,12 +77,10 @@ export class ExportJobs {
       .then(({ rows }) => progress('done', rows, rows, null))
       .catch((err: unknown) => {
         rmSync(path, { force: true })
-        progress(
-          'failed',
-          last.done,
-          last.total,
-          err instanceof Error ? err.message : 'export failed',
+        this.o.log?.(
+          `export ${exportId} failed: ${err instanceof Error ? err.message : String(err)}`,
         )
+        progress('failed', last.done, last.total, errorBody('export_failed'))
       })
       .finally(() => this.running.delete(run))
     this.running.add(run)

@@ -108,6 +108,7 @@ export class KioskCore {
       campaign: () => this.activeCampaign(),
       onTicket: (t) => this.events.emit('ticket', t),
       onStatus: () => this.emitStatus(),
+      log: o.log,
     })
     this.exports = new ExportJobs({
       db: this.db,
@@ -116,6 +117,7 @@ export class KioskCore {
       locale: () => this.current.locale,
       onProgress: (p) => this.events.emit('exportProgress', p),
       downloadUrl: o.exportDownloadUrl,
+      log: o.log,
     })
     this.handlers = createHandlers(this)
     this.call = createDispatcher({

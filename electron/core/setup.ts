@@ -7,7 +7,8 @@ import type { KioskCore } from './kiosk-core'
 import { DEFAULT_API_BASE, newConnectionId, type Settings } from './settings'
 import type { SecretName, SecretVault } from './vault'
 
-type FieldError = { field: string; code: string; message: string }
+/** `code` is for the admin area (shared/errors.ts); `message` is English for the headless CLI. */
+type FieldError = { field: string; code: 'required' | 'reenter'; message: string }
 export type SetupPlan =
   | { ok: false; errors: FieldError[] }
   | {
@@ -116,7 +117,9 @@ export function storeSecrets(
 export function applySetup(core: KioskCore, input: SetupInput) {
   const wasDemo = core.settings().demo
   const plan = planSetup(core.settings(), core.o.vault, input)
-  if (!plan.ok) return plan
+  // Codes only across the bridge: the admin area words them in its own language.
+  if (!plan.ok)
+    return { ok: false as const, errors: plan.errors.map(({ field, code }) => ({ field, code })) }
   storeSecrets(core.o.vault, plan.secrets, wasDemo)
   for (const name of plan.drop) core.o.vault.delete(name)
   core.updateSettings(plan.settings)

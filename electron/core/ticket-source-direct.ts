@@ -67,7 +67,7 @@ export function toSourceError(err: unknown): TicketSourceError {
             : err.kind === 'busy'
               ? 'busy'
               : 'other'
-    return new TicketSourceError(code, err.message, { cause: err })
+    return new TicketSourceError(code, err.message, { cause: err, errcode: err.errcode })
   }
   if (err instanceof WechatHttpError) {
     const code = err.code === 'bad_response' ? 'bad_response' : 'unreachable'

@@ -66,19 +66,20 @@ function errorFromRelay(status: number, body: unknown): TicketSourceError {
     )
   }
   if (errcode === 45009 || code === 'wechat_quota') {
-    return new TicketSourceError('quota', 'WeChat daily quota reached (45009)')
+    return new TicketSourceError('quota', 'WeChat daily quota reached (45009)', { errcode })
   }
   if (errcode === 40164 || code === 'wechat_ip') {
     return new TicketSourceError(
       'ip_not_allowed',
       "the relay's IP is not on the account's allow-list",
+      { errcode },
     )
   }
   if (code === 'wechat_config') {
     return new TicketSourceError('bad_credentials', 'the relay has a wrong AppID or AppSecret')
   }
   if (errcode === -1 || code === 'wechat_busy' || status === 429) {
-    return new TicketSourceError('busy', 'WeChat is busy')
+    return new TicketSourceError('busy', 'WeChat is busy', { errcode })
   }
   if (/^wechat_(timeout|network|http)$/.test(code)) {
     return new TicketSourceError('unreachable', 'the relay cannot reach WeChat')
@@ -86,5 +87,6 @@ function errorFromRelay(status: number, body: unknown): TicketSourceError {
   return new TicketSourceError(
     'other',
     `relay ticket request failed (HTTP ${status}${code ? `, ${code}` : ''})`,
+    { errcode },
   )
 }

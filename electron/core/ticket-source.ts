@@ -34,8 +34,11 @@ export class TicketSourceError extends Error {
   constructor(
     readonly code: TicketSourceErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; errcode?: number },
   ) {
     super(message, options)
+    this.errcode = options?.errcode
   }
+  /** WeChat's errcode, when WeChat (or the relay, passing it on) gave one. */
+  readonly errcode: number | undefined
 }

@@ -3,6 +3,7 @@
  * errors, the daily quota (45009 stops all requests until WeChat's quota day turns), and the
  * outcome the status corner shows. The pool decides how many it needs.
  */
+import type { ConnectionCheck } from '../../shared/ipc'
 import { readMeta, writeMeta, type KioskDb } from './db'
 import { quotaDay, TicketRepo } from './ticket-repo'
 import {
@@ -21,6 +22,8 @@ export interface TicketSupplyOptions {
   /** New tickets are in (the pool may put one on screen). */
   onCreated: () => void
   onStatus: () => void
+  /** Where a failure's English detail goes (once per change of code; the UI gets the code). */
+  log?: (msg: string) => void
 }
 
 const QUOTA_META = 'pool.quotaExhaustedDay'
@@ -36,7 +39,8 @@ export class TicketSupply {
   private failures = 0
   private nextAttemptAt = 0
   outcome: 'none' | 'ok' | 'error' = 'none'
-  lastError: { code: TicketSourceErrorCode; message: string } | null = null
+  /** The last failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
+  lastError: { code: TicketSourceErrorCode; params: { errcode?: number } } | null = null
   private stopped = false
 
   constructor(private readonly o: TicketSupplyOptions) {
@@ -76,12 +80,15 @@ export class TicketSupply {
   }
 
   /** One ticket now, whatever the backoff (the admin's "test connection"). */
-  async probe(lifetimeSeconds: number): Promise<{ ok: boolean; code: string; message: string }> {
-    if (!this.source) return { ok: false, code: 'not_configured', message: 'no ticket source' }
+  async probe(lifetimeSeconds: number): Promise<ConnectionCheck> {
+    if (!this.source) return { ok: false, code: 'not_configured', params: {} }
     await this.launch(1, lifetimeSeconds)
-    return this.outcome === 'ok'
-      ? { ok: true, code: 'ok', message: 'ticket created' }
-      : { ok: false, code: this.lastError?.code ?? 'other', message: this.lastError?.message ?? '' }
+    if (this.outcome === 'ok') return { ok: true, code: 'ok', params: {} }
+    return {
+      ok: false,
+      code: this.lastError?.code ?? 'other',
+      params: this.lastError?.params ?? {},
+    }
   }
 
   async whenIdle(): Promise<void> {
@@ -147,7 +154,8 @@ export class TicketSupply {
         : new TicketSourceError('other', err instanceof Error ? err.message : 'failed')
     const now = this.o.now()
     this.outcome = 'error'
-    this.lastError = { code: e.code, message: e.message }
+    if (this.lastError?.code !== e.code) this.o.log?.(`ticket source: ${e.code}: ${e.message}`)
+    this.lastError = { code: e.code, params: e.errcode === undefined ? {} : { errcode: e.errcode } }
     // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
     if (e.code === 'quota') writeMeta(this.o.db, QUOTA_META, quotaDay(now))
     this.failures++

@@ -36,7 +36,7 @@ describe('setup page', () => {
     const fake = createFakeKioskApi()
     fake.api.saveSetup.mockResolvedValue({
       ok: false,
-      errors: [{ field: 'relayUrl', code: 'unreachable', message: 'ECONNREFUSED' }],
+      errors: [{ field: 'relayUrl', code: 'unreachable' }],
     })
     const { wrapper } = mountWith(SetupPage, fake.api)
     await flushPromises()
@@ -55,8 +55,8 @@ describe('setup page', () => {
   it('translates connection-test codes such as ip_not_allowed', async () => {
     const fake = createFakeKioskApi()
     fake.api.testConnection.mockResolvedValue({
-      relay: { ok: true, code: 'ok', message: 'ok' },
-      api: { ok: false, code: 'ip_not_allowed', message: 'errcode 40164' },
+      relay: { ok: true, code: 'ok', params: {} },
+      api: { ok: false, code: 'ip_not_allowed', params: { errcode: 40164 } },
     })
     const { wrapper, i18n } = mountWith(SetupPage, fake.api)
     i18n.global.locale.value = 'en'
