@@ -154,8 +154,8 @@ export const en: MessageSchema = {
     duplicate: 'Duplicate',
   },
   failure: {
-    generic: 'Something went wrong; try again',
-    unknownCode: 'Something went wrong (error code: {code})',
+    generic: 'An unexpected problem; try again',
+    unknownCode: 'Unknown error (error code: {code})',
   },
   fields: {
     input: 'input',

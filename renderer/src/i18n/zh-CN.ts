@@ -153,8 +153,8 @@ export const zhCN = {
   },
   /** When a failure has no words of its own (shared/errors.ts has no such code, or no code). */
   failure: {
-    generic: '操作失败，请重试',
-    unknownCode: '操作失败（错误代码：{code}）',
+    generic: '出现意外问题，请重试',
+    unknownCode: '未知错误（错误代码：{code}）',
   },
   /** Field names in `bad_input`: the contract's field paths. */
   fields: {
