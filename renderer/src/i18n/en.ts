@@ -172,6 +172,7 @@ export const en: MessageSchema = {
     startsOn: 'Start date',
     endsOn: 'End date',
   },
+  date: { year: 'Year', month: 'Month', day: 'Day', hour: 'Hour', minute: 'Minute' },
   campaign: {
     list: 'Campaigns',
     new: 'New campaign',
@@ -197,6 +198,7 @@ export const en: MessageSchema = {
     errors: {
       name: 'Enter a name (up to 80 characters)',
       endsOn: 'The end date cannot be before the start date',
+      date: 'Enter a whole, real date (year, month and day)',
       rotationSeconds: 'Enter a whole number from 10 to 3600',
       ticketLifetimeSeconds: 'Enter a whole number from 60 to 2592000 (30 days)',
       greeting: 'Enter a greeting (up to 200 characters)',

@@ -172,6 +172,8 @@ export const zhCN = {
     startsOn: '开始日期',
     endsOn: '结束日期',
   },
+  /** DateInput.vue's parts (the order and the words between come from the locale's format). */
+  date: { year: '年', month: '月', day: '日', hour: '时', minute: '分' },
   campaign: {
     list: '活动列表',
     new: '新建活动',
@@ -197,6 +199,7 @@ export const zhCN = {
     errors: {
       name: '请填写活动名称（最多 80 字）',
       endsOn: '结束日期不能早于开始日期',
+      date: '请填写完整、有效的日期（年、月、日）',
       rotationSeconds: '请填写 10 到 3600 之间的整数',
       ticketLifetimeSeconds: '请填写 60 到 2592000（30 天）之间的整数',
       greeting: '请填写欢迎语（最多 200 字）',
