@@ -4,6 +4,7 @@
  * Runs in the renderer too: no Node, DOM or Electron imports.
  */
 import { z } from 'zod'
+import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 
 export const LOCALES = ['zh-CN', 'en'] as const
@@ -90,8 +91,8 @@ export const kioskStatusSchema = z.object({
   api: z.object({
     state: apiStateSchema,
     source: z.enum(['direct', 'proxy']),
-    /** A stable code the UI translates (e.g. 'ip_not_allowed', 'quota', 'unreachable'). */
-    lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    /** A status code from shared/errors.ts the UI words (e.g. 'ip_not_allowed', 'quota'). */
+    lastError: errorBodySchema.nullable(),
   }),
   pool: z.object({
     available: z.number().int().nonnegative(),
@@ -166,6 +167,7 @@ export const exportProgressSchema = z.object({
   downloadUrl: z.string().nullable(),
   /** Electron: where the file was saved. */
   savedPath: z.string().nullable(),
-  error: z.string().nullable(),
+  /** Why it failed, as a code (shared/errors.ts); the detail is in the kiosk's log. */
+  error: errorBodySchema.nullable(),
 })
 export type ExportProgress = z.infer<typeof exportProgressSchema>

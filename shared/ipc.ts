@@ -18,12 +18,16 @@ import {
   screenTicketSchema,
   statsSchema,
 } from './domain'
+import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from './url-rule'
 
+export type { KioskErrorCode } from './errors'
+
 const ok = z.object({ ok: z.literal(true) })
 const pin = z.string().regex(/^\d{4,8}$/, 'PIN is 4–8 digits')
-const fieldErrors = z.array(z.object({ field: z.string(), code: z.string(), message: z.string() }))
+/** A field's problem as a code from shared/errors.ts (`required`, `reenter`…); the UI words it. */
+const fieldErrors = z.array(z.object({ field: z.string(), code: z.string() }))
 
 export const screenStateSchema = z.object({
   configured: z.boolean(),
@@ -78,12 +82,9 @@ export const setupInputSchema = z
   .strict()
 export type SetupInput = z.infer<typeof setupInputSchema>
 
-export const connectionCheckSchema = z.object({
-  ok: z.boolean(),
-  /** Stable code the UI translates, e.g. 'ok', 'unreachable', 'unauthorized', 'ip_not_allowed', 'bad_credentials', 'quota'. */
-  code: z.string(),
-  message: z.string(),
-})
+/** A connection check's outcome: a status code from shared/errors.ts and its params. */
+export const connectionCheckSchema = errorBodySchema.extend({ ok: z.boolean() })
+export type ConnectionCheck = z.infer<typeof connectionCheckSchema>
 
 /** The booth's permanent fallback code, as diagnostics show it. */
 export const fallbackCodeStatusSchema = z.object({
@@ -95,7 +96,7 @@ export const fallbackCodeStatusSchema = z.object({
   /** When it last went on or came off the screen; null if it never was on screen. */
   lastShownAt: z.number().int().nonnegative().nullable(),
   onScreen: z.boolean(),
-  lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+  lastError: errorBodySchema.nullable(),
 })
 export type FallbackCodeStatus = z.infer<typeof fallbackCodeStatusSchema>
 
@@ -275,18 +276,8 @@ export type KioskApi = {
   ): () => void
 }
 
-/** Error codes a call can fail with (the message is for logs, the code for the UI). */
-export const KioskErrorCode = {
-  badInput: 'bad_input',
-  locked: 'admin_locked',
-  unknownMethod: 'unknown_method',
-  notFound: 'not_found',
-  unavailable: 'unavailable',
-  internal: 'internal',
-} as const
-export type KioskErrorCode = (typeof KioskErrorCode)[keyof typeof KioskErrorCode]
-
-export const kioskErrorSchema = z.object({ code: z.string(), message: z.string() })
+/** A failed call on the wire: `{code, params}` (codes and their params: shared/errors.ts). */
+export const kioskErrorSchema = errorBodySchema
 
 /** Parses a call's input; throws a ZodError naming the field. */
 export function parseMethodInput<K extends KioskMethodName>(

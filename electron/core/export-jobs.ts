@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ExportProgress, Locale } from '../../shared/domain'
 import { removeStalePartials, writeAtomically } from './atomic-file'
+import { errorBody } from '../../shared/errors'
 import type { KioskDb } from './db'
 import { exportAttendance } from './export'
 
@@ -18,6 +19,8 @@ export interface ExportJobsOptions {
   onProgress: (p: ExportProgress) => void
   /** Web mode: where the browser downloads a finished file. Without it, `savedPath` is set. */
   downloadUrl?: (exportId: string) => string
+  /** Where a failed export's detail goes (the UI gets only the code). */
+  log?: (msg: string) => void
 }
 
 interface Job {
@@ -51,7 +54,7 @@ export class ExportJobs {
       state: ExportProgress['state'],
       rowsDone: number,
       rowsTotal: number,
-      error: string | null,
+      error: ExportProgress['error'],
     ) => {
       job.state = state
       const finished = state === 'done'
@@ -82,12 +85,10 @@ export class ExportJobs {
     )
       .then(({ rows }) => progress('done', rows, rows, null))
       .catch((err: unknown) => {
-        progress(
-          'failed',
-          last.done,
-          last.total,
-          err instanceof Error ? err.message : 'export failed',
+        this.o.log?.(
+          `export ${exportId} failed: ${err instanceof Error ? err.message : String(err)}`,
         )
+        progress('failed', last.done, last.total, errorBody('export_failed'))
       })
       .finally(() => this.running.delete(run))
     this.running.add(run)

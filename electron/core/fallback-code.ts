@@ -7,6 +7,7 @@ import type { FallbackCodeStatus } from '../../shared/ipc'
 import type { KioskDb } from './db'
 import type { FallbackSource } from './fallback-source'
 import { TicketSourceError } from './ticket-source'
+import type { ErrorBody } from '../../shared/errors'
 
 export interface FallbackCodeRow {
   scene: string
@@ -37,7 +38,7 @@ export class FallbackCodes {
   private pending: Promise<void> | null = null
   private failures = 0
   private nextAttemptAt = 0
-  private lastError: { code: string; message: string } | null = null
+  private lastError: ErrorBody | null = null
   private stopped = false
 
   constructor(private readonly o: FallbackCodesOptions) {}
@@ -140,8 +141,8 @@ export class FallbackCodes {
     if (this.stopped || connectionId !== this.connectionId) return
     this.lastError =
       err instanceof TicketSourceError
-        ? { code: err.code, message: err.message }
-        : { code: 'other', message: err instanceof Error ? err.message : 'failed' }
+        ? { code: err.code, params: err.errcode === undefined ? {} : { errcode: err.errcode } }
+        : { code: 'other', params: {} }
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, BASE_BACKOFF_MS * 2 ** (this.failures - 1))
     this.nextAttemptAt = this.o.now() + base * (0.5 + 0.5 * (this.o.random ?? Math.random)())

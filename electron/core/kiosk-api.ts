@@ -4,9 +4,9 @@
  * contract. Bridges add only their own transport checks (sender, origin, secret).
  */
 import { ZodError } from 'zod'
+import { isKioskErrorCode } from '../../shared/errors'
 import {
   isKioskMethodName,
-  KioskErrorCode,
   kioskMethods,
   parseMethodInput,
   type KioskHandler,
@@ -26,8 +26,6 @@ export interface DispatcherOptions {
 
 export type KioskCall = (name: string, input: unknown) => Promise<unknown>
 
-const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(KioskErrorCode))
-
 export function createDispatcher(o: DispatcherOptions): KioskCall {
   return async (name, input) => {
     if (!isKioskMethodName(name)) throw new KioskError('unknown_method', 'no such method')
@@ -36,7 +34,7 @@ export function createDispatcher(o: DispatcherOptions): KioskCall {
     try {
       parsed = parseMethodInput(name, input ?? undefined)
     } catch (err) {
-      throw new KioskError('bad_input', describeInputError(err))
+      throw badInputError(err)
     }
     if (method.admin && !o.isAdminUnlocked()) {
       throw new KioskError('admin_locked', 'Unlock the admin area first.')
@@ -56,6 +54,13 @@ export function createDispatcher(o: DispatcherOptions): KioskCall {
   }
 }
 
+/** A refused input as data: the first offending field's path; the full detail goes to the log. */
+export function badInputError(err: unknown): KioskError<'bad_input'> {
+  const path = err instanceof ZodError ? err.issues[0]?.path : undefined
+  const field = path && path.length > 0 ? formatPath(path).slice(0, 100) : 'input'
+  return new KioskError('bad_input', describeInputError(err), { field })
+}
+
 export function describeInputError(err: unknown): string {
   if (err instanceof ZodError) {
     return err.issues
@@ -66,10 +71,13 @@ export function describeInputError(err: unknown): string {
   return err instanceof Error ? err.message : 'invalid input'
 }
 
-/** Deliberate errors keep their message; anything else (SQL, paths) becomes a generic one. */
+/** Deliberate errors pass on as they are; anything else (SQL, paths) becomes a generic one. */
 function toPublicError(err: unknown, method: string, log?: (msg: string) => void): KioskError {
-  if (err instanceof KioskError && PUBLIC_CODES.has(err.code)) return err
-  if (err instanceof ZodError) return new KioskError('bad_input', describeInputError(err))
+  if (err instanceof KioskError && isKioskErrorCode(err.code)) {
+    log?.(`${method} refused (${err.code}): ${err.message}`)
+    return err as KioskError
+  }
+  if (err instanceof ZodError) return badInputError(err)
   log?.(`${method} failed: ${err instanceof Error ? err.message : String(err)}`)
   return new KioskError('internal', 'Internal error; details are in the log.')
 }

@@ -137,6 +137,7 @@ export class KioskCore {
       locale: () => this.current.locale,
       onProgress: (p) => this.events.emit('exportProgress', p),
       downloadUrl: o.exportDownloadUrl,
+      log: o.log,
     })
     this.handlers = createHandlers(this)
     this.call = createDispatcher({

@@ -1,12 +1,19 @@
-import type { KioskErrorCode } from '../../shared/ipc'
+import { errorBody, type ErrorBody, type KioskErrorCode, type ParamsArg } from '../../shared/errors'
 
-/** A call failure the bridge passes on as `{ code, message }`; messages never hold secrets. */
-export class KioskError extends Error {
+/**
+ * A call failure the bridge passes on as `{ code, params }` (shared/errors.ts); the renderer
+ * words it. `detail` (the Error's message) is English for the log only and never leaves the
+ * core, so it must not be written for the screen.
+ */
+export class KioskError<C extends KioskErrorCode = KioskErrorCode> extends Error {
   override name = 'KioskError'
+  readonly body: ErrorBody
   constructor(
-    readonly code: KioskErrorCode,
-    message: string,
+    readonly code: C,
+    detail: string,
+    ...params: ParamsArg<C>
   ) {
-    super(message)
+    super(detail)
+    this.body = errorBody(code, ...params)
   }
 }

@@ -1,6 +1,7 @@
 /** The contract's methods, implemented over the core's parts. Inputs arrive already parsed. */
 import { campaignSchema } from '../../shared/domain'
-import type { PublicSettings } from '../../shared/ipc'
+import { errorBody } from '../../shared/errors'
+import type { ConnectionCheck, PublicSettings } from '../../shared/ipc'
 import { listAttendance, attendanceStats } from './attendance-queries'
 import type { KioskCore } from './kiosk-core'
 import type { KioskHandlers } from './kiosk-api'
@@ -19,12 +20,12 @@ export function createHandlers(core: KioskCore): KioskHandlers {
   const ok = { ok: true as const }
   const requireCampaign = (id: string) => {
     const c = core.campaigns.get(id)
-    if (!c) throw new KioskError('not_found', 'no such campaign')
+    if (!c) throw new KioskError('campaign_not_found', 'no such campaign')
     return c
   }
   const activeCampaignId = () => {
     const id = core.settings().activeCampaignId
-    if (id === null) throw new KioskError('unavailable', 'activate a campaign first')
+    if (id === null) throw new KioskError('no_active_campaign', 'activate a campaign first')
     return id
   }
 
@@ -32,7 +33,7 @@ export function createHandlers(core: KioskCore): KioskHandlers {
     getScreenState: () => core.screenState(),
     greetingShown: ({ eventId }) => {
       if (!core.attendance.markGreetingShown(eventId))
-        throw new KioskError('not_found', 'no such event')
+        throw new KioskError('event_not_found', 'no such event')
       return ok
     },
     setLocale: ({ locale }) => {
@@ -48,7 +49,7 @@ export function createHandlers(core: KioskCore): KioskHandlers {
     },
     setPin: ({ currentPin, newPin }) => {
       if (!core.auth.setPin(currentPin, newPin))
-        throw new KioskError('bad_input', 'currentPin: the current PIN is wrong')
+        throw new KioskError('wrong_pin', 'currentPin: the current PIN is wrong')
       return ok
     },
     getSettings: (): PublicSettings => {
@@ -103,7 +104,10 @@ export function createHandlers(core: KioskCore): KioskHandlers {
     showDeskTicket: ({ rosterEntryId }) => {
       const entry = core.roster.byId(rosterEntryId)
       if (!entry || entry.campaignId !== core.settings().activeCampaignId) {
-        throw new KioskError('not_found', 'no such registration in the active campaign')
+        throw new KioskError(
+          'registration_not_found',
+          'no such registration in the active campaign',
+        )
       }
       return core.pool.showDesk({ id: entry.id, name: entry.name })
     },
@@ -125,7 +129,7 @@ export function createHandlers(core: KioskCore): KioskHandlers {
     setStartAtLogin: ({ enabled }) => {
       const sal = core.o.startAtLogin
       if (!sal)
-        throw new KioskError('unavailable', 'Start at login is only available in the desktop app.')
+        throw new KioskError('desktop_only', 'Start at login is only available in the desktop app.')
       sal.set(enabled)
       core.updateSettings({ startAtLogin: enabled })
       return ok
@@ -133,30 +137,23 @@ export function createHandlers(core: KioskCore): KioskHandlers {
   }
 }
 
-async function checkRelay(
-  core: KioskCore,
-): Promise<{ ok: boolean; code: string; message: string }> {
+/** The relay half of "test connection", as a code the admin area words. */
+async function checkRelay(core: KioskCore): Promise<ConnectionCheck> {
   const s = core.settings()
   if (s.relayUrl === null || s.kioskId === null)
-    return { ok: false, code: 'not_configured', message: 'no relay set up' }
-  if (core.status().relay.state === 'connected')
-    return { ok: true, code: 'ok', message: 'connected' }
+    return { ok: false, ...errorBody('not_configured') }
+  if (core.status().relay.state === 'connected') return { ok: true, ...errorBody('ok') }
   const linkError = core.relayDiagnostics()?.lastError ?? null
   try {
     const res = await fetch(relayHttpUrl(s.relayUrl, '/healthz'), {
       signal: AbortSignal.timeout(5000),
     })
-    if (!res.ok)
-      return { ok: false, code: 'unhealthy', message: `relay answered HTTP ${res.status}` }
+    if (!res.ok) return { ok: false, ...errorBody('unhealthy', { status: res.status }) }
   } catch {
-    return { ok: false, code: 'unreachable', message: 'the relay cannot be reached' }
+    return { ok: false, ...errorBody('unreachable') }
   }
   if (linkError === 'unauthorized' || linkError === 'forbidden' || linkError === 'revoked') {
-    return { ok: false, code: 'unauthorized', message: 'the relay refused this kiosk’s token' }
+    return { ok: false, ...errorBody('unauthorized') }
   }
-  return {
-    ok: false,
-    code: 'connecting',
-    message: 'the relay is reachable; the link is still connecting',
-  }
+  return { ok: false, ...errorBody('connecting') }
 }

@@ -7,7 +7,8 @@ import type { KioskCore } from './kiosk-core'
 import { DEFAULT_API_BASE, newConnectionId, type Settings } from './settings'
 import type { SecretName, SecretVault } from './vault'
 
-type FieldError = { field: string; code: string; message: string }
+/** `code` is for the admin area (shared/errors.ts); `message` is English for the headless CLI. */
+type FieldError = { field: string; code: 'required' | 'reenter'; message: string }
 export type SetupPlan =
   | { ok: false; errors: FieldError[] }
   | {
@@ -118,7 +119,9 @@ export function storeSecrets(
 export async function applySetup(core: KioskCore, input: SetupInput) {
   const wasDemo = core.settings().demo
   const plan = planSetup(core.settings(), core.o.vault, input)
-  if (!plan.ok) return plan
+  // Codes only across the bridge: the admin area words them in its own language.
+  if (!plan.ok)
+    return { ok: false as const, errors: plan.errors.map(({ field, code }) => ({ field, code })) }
   const demoToken = wasDemo ? core.o.vault.get('relayToken') : null
   // First: a vault that refuses the secrets (no OS encryption) stops here, before any change.
   storeSecrets(core.o.vault, plan.secrets, wasDemo)

@@ -7,6 +7,7 @@
  * is driven by the core's timer (or by tests).
  */
 import type { Campaign, KioskStatus, ScreenTicket } from '../../shared/domain'
+import type { ConnectionCheck } from '../../shared/ipc'
 import type { KioskDb } from './db'
 import type { FallbackCodeRow } from './fallback-code'
 import { KioskError } from './kiosk-error'
@@ -157,12 +158,12 @@ export class TicketPool {
   showDesk(entry: { id: string; name: string }): ScreenTicket {
     const campaign = this.o.campaign()
     if (!campaign || !this.hasSource)
-      throw new KioskError('unavailable', 'no active campaign or ticket source')
+      throw new KioskError('no_ticket_source', 'no active campaign or ticket source')
     const w = this.window(campaign)
     const row = this.repo.nextReady(this.connectionId, this.o.now() + w.marginMs + w.minDisplayMs)
     if (!row) {
       this.tick()
-      throw new KioskError('unavailable', 'no fresh code available yet; try again in a moment')
+      throw new KioskError('no_fresh_code', 'no fresh code available yet; try again in a moment')
     }
     this.present(row, campaign, entry)
     this.tick()
@@ -197,7 +198,7 @@ export class TicketPool {
   }
 
   /** Creates one ticket now (it joins the pool) and reports how that went. */
-  probe(): Promise<{ ok: boolean; code: string; message: string }> {
+  probe(): Promise<ConnectionCheck> {
     return this.supply.probe(this.o.campaign()?.ticketLifetimeSeconds ?? 600)
   }
 

@@ -62,7 +62,10 @@ export function createDirectTicketSource(o: DirectTicketSourceOptions): TicketSo
 
 export function toSourceError(err: unknown): TicketSourceError {
   if (err instanceof WechatApiError) {
-    return new TicketSourceError(sourceCodeOfKind(err.kind), err.message, { cause: err })
+    return new TicketSourceError(sourceCodeOfKind(err.kind), err.message, {
+      cause: err,
+      errcode: err.errcode,
+    })
   }
   if (err instanceof WechatHttpError) {
     const code = err.code === 'bad_response' ? 'bad_response' : 'unreachable'

@@ -96,6 +96,7 @@ function errorFromRelay(
 ): TicketSourceError {
   const parsed = relayApiErrorSchema.safeParse(body)
   const code = parsed.success ? parsed.data.error.code : ''
+  const errcode = parsed.success ? parsed.data.error.errcode : undefined
   if (status === 401 || status === 403) {
     return new TicketSourceError(
       'unauthorized',
@@ -113,7 +114,7 @@ function errorFromRelay(
   if (kind !== null) {
     const sourceCode = sourceCodeOfKind(kind)
     const message = MESSAGES[sourceCode] ?? `relay ticket request failed (HTTP ${status}, ${code})`
-    return new TicketSourceError(sourceCode, message)
+    return new TicketSourceError(sourceCode, message, { errcode })
   }
   if (/^wechat_(timeout|network|http)$/.test(code)) {
     return new TicketSourceError('unreachable', 'the relay cannot reach WeChat')
@@ -121,5 +122,6 @@ function errorFromRelay(
   return new TicketSourceError(
     'other',
     `relay ticket request failed (HTTP ${status}${code ? `, ${code}` : ''})`,
+    { errcode },
   )
 }

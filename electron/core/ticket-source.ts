@@ -40,11 +40,14 @@ export class TicketSourceError extends Error {
   constructor(
     readonly code: TicketSourceErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; errcode?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.retryAfterMs = options?.retryAfterMs
+    this.errcode = options?.errcode
   }
+  /** WeChat's errcode, when WeChat (or the relay, passing it on) gave one. */
+  readonly errcode: number | undefined
 }
 
 /**

@@ -4,6 +4,7 @@
  * relay's rate limit (429: wait as told, quietly), and the outcome the status corner shows.
  * The pool decides how many it needs.
  */
+import type { ConnectionCheck } from '../../shared/ipc'
 import { readMeta, writeMeta, type KioskDb } from './db'
 import { quotaDay, TicketRepo } from './ticket-repo'
 import {
@@ -22,6 +23,7 @@ export interface TicketSupplyOptions {
   /** New tickets are in (the pool may put one on screen). */
   onCreated: () => void
   onStatus: () => void
+  /** Where a failure's English detail goes (once per change of code; the UI gets the code). */
   log?: (msg: string) => void
 }
 
@@ -40,7 +42,8 @@ export class TicketSupply {
   /** Set by the relay's 429: kept apart from the backoff, which a success elsewhere clears. */
   private rateLimitedUntil = 0
   outcome: 'none' | 'ok' | 'error' = 'none'
-  lastError: { code: TicketSourceErrorCode; message: string } | null = null
+  /** The last failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
+  lastError: { code: TicketSourceErrorCode; params: { errcode?: number } } | null = null
   private stopped = false
 
   constructor(private readonly o: TicketSupplyOptions) {
@@ -82,12 +85,15 @@ export class TicketSupply {
   }
 
   /** One ticket now, whatever the backoff (the admin's "test connection"). */
-  async probe(lifetimeSeconds: number): Promise<{ ok: boolean; code: string; message: string }> {
-    if (!this.source) return { ok: false, code: 'not_configured', message: 'no ticket source' }
+  async probe(lifetimeSeconds: number): Promise<ConnectionCheck> {
+    if (!this.source) return { ok: false, code: 'not_configured', params: {} }
     const err = await this.launch(1, lifetimeSeconds)
-    return err === null
-      ? { ok: true, code: 'ok', message: 'ticket created' }
-      : { ok: false, code: err.code, message: err.message }
+    if (err === null) return { ok: true, code: 'ok', params: {} }
+    return {
+      ok: false,
+      code: err.code,
+      params: err.errcode === undefined ? {} : { errcode: err.errcode },
+    }
   }
 
   async whenIdle(): Promise<void> {
@@ -167,7 +173,8 @@ export class TicketSupply {
       return e
     }
     this.outcome = 'error'
-    this.lastError = { code: e.code, message: e.message }
+    if (this.lastError?.code !== e.code) this.o.log?.(`ticket source: ${e.code}: ${e.message}`)
+    this.lastError = { code: e.code, params: e.errcode === undefined ? {} : { errcode: e.errcode } }
     // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
     if (e.code === 'quota') writeMeta(this.o.db, QUOTA_META, quotaDay(now))
     this.failures++

@@ -8,7 +8,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { KioskErrorCode } from '../../shared/ipc'
+import {
+  errorBody,
+  kioskErrorCodes,
+  type KioskErrorCode,
+  type ParamsArg,
+} from '../../shared/errors'
 import type { KioskCall } from './kiosk-api'
 import { KioskError } from './kiosk-error'
 import type { KioskEvents } from './kiosk-events'
@@ -39,14 +44,6 @@ export interface WebServer {
 }
 
 const MAX_BODY = 16 * 1024 * 1024
-const STATUS: Record<KioskErrorCode, number> = {
-  bad_input: 400,
-  admin_locked: 403,
-  unknown_method: 404,
-  not_found: 404,
-  unavailable: 503,
-  internal: 500,
-}
 
 export function newWebSecret(): string {
   return randomBytes(24).toString('base64url')
@@ -72,8 +69,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     res.setHeader('x-frame-options', 'DENY')
     handle(req, res).catch((err: unknown) => {
       o.log?.(`web bridge: ${err instanceof Error ? err.message : String(err)}`)
-      if (!res.headersSent)
-        sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } })
+      if (!res.headersSent) sendError(res, 'internal')
       else res.destroy()
     })
   })
@@ -94,30 +90,26 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     // site to the browser, and its no-cors GETs carry no Origin header.
     const pageOk = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none'
     if ((origin !== undefined && !allowedOrigins().has(origin)) || !pageOk) {
-      return sendJson(res, 403, { error: { code: 'forbidden', message: 'foreign origin' } })
+      return sendError(res, 'foreign_origin')
     }
     res.setHeader('cache-control', 'no-store')
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     if (!keyMatches(bearer ?? url.searchParams.get('key'))) {
-      return sendJson(res, 401, {
-        error: { code: 'unauthorized', message: 'missing or wrong key' },
-      })
+      return sendError(res, 'web_key_rejected')
     }
     const call = /^\/api\/call\/([A-Za-z]{1,64})$/.exec(url.pathname)
     if (call?.[1] !== undefined) {
       if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end()
       // JSON only: a cross-site form post cannot send it without a (refused) preflight.
       if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-        return sendJson(res, 415, {
-          error: { code: 'bad_input', message: 'send application/json' },
-        })
+        return sendError(res, 'bad_input', { field: 'content-type' }, 415)
       }
       return callMethod(call[1], req, res)
     }
     if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res)
     const dl = /^\/api\/exports\/([\w-]{1,64})$/.exec(url.pathname)
     if (dl?.[1] !== undefined && req.method === 'GET') return download(dl[1], res)
-    sendJson(res, 404, { error: { code: 'not_found', message: 'no such endpoint' } })
+    sendError(res, 'not_found')
   }
 
   async function callMethod(
@@ -130,24 +122,21 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       body = JSON.parse(await readBody(req))
     } catch (err) {
       const tooBig = err instanceof Error && err.message === 'too large'
-      return sendJson(res, tooBig ? 413 : 400, {
-        error: { code: 'bad_input', message: tooBig ? 'body too large' : 'body is not JSON' },
-      })
+      return tooBig
+        ? sendError(res, 'body_too_large')
+        : sendError(res, 'bad_input', { field: 'body' })
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return sendJson(res, 400, {
-        error: { code: 'bad_input', message: 'body must be {"input": ...}' },
-      })
+      return sendError(res, 'bad_input', { field: 'body' })
     }
     try {
       const result = await o.target.call(name, (body as { input?: unknown }).input)
       sendJson(res, 200, { result })
     } catch (err) {
-      const e =
-        err instanceof KioskError
-          ? err
-          : new KioskError('internal', 'Internal error; details are in the log.')
-      sendJson(res, STATUS[e.code], { error: { code: e.code, message: e.message } })
+      // Code and params only: the English detail stays in the core's log.
+      const e: KioskError =
+        err instanceof KioskError ? (err as KioskError) : new KioskError('internal', 'call failed')
+      sendJson(res, kioskErrorCodes[e.code].status, { error: e.body })
     }
   }
 
@@ -172,8 +161,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
 
   function download(exportId: string, res: ServerResponse): void {
     const file = o.target.exports.file(exportId)
-    if (!file)
-      return sendJson(res, 404, { error: { code: 'not_found', message: 'no such export' } })
+    if (!file) return sendError(res, 'not_found')
     const type = file.fileName.endsWith('.xlsx')
       ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
       : 'text/csv; charset=utf-8'
@@ -206,6 +194,16 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       await closed
     },
   }
+}
+
+/** A refusal as `{error: {code, params}}` (shared/errors.ts), with the code's HTTP status. */
+function sendError<C extends KioskErrorCode>(
+  res: ServerResponse,
+  code: C,
+  params?: ParamsArg<C>[0],
+  status: number = kioskErrorCodes[code].status,
+): void {
+  sendJson(res, status, { error: errorBody(code, ...([params] as ParamsArg<C>)) })
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,19 +1,17 @@
 /**
- * Turns whatever a call threw into the `{code, message}` the renderer sees. Only deliberate
- * errors (those carrying a contract error code) keep their message; anything else, say a
- * SQLite or filesystem error whose text names paths and SQL, becomes a generic 'internal'.
+ * Turns whatever a call threw into the `{code, params}` the renderer sees (shared/errors.ts).
+ * Only deliberate errors (those carrying a contract error code) keep their code and params;
+ * anything else, say a SQLite or filesystem error whose text names paths and SQL, becomes a
+ * generic 'internal'. No sentence crosses: the renderer words the code in the UI's language,
+ * and the English detail stays in the log.
  */
 import { ZodError } from 'zod'
-import { KioskErrorCode } from '../../shared/ipc'
+import { errorBodySchema, isKioskErrorCode, type ErrorBody } from '../../shared/errors'
 import { redactText } from './redact'
 
-export interface KioskErrorBody {
-  code: KioskErrorCode
-  message: string
-}
+export type KioskErrorBody = ErrorBody
 
-const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(KioskErrorCode))
-const MAX_MESSAGE = 300
+const MAX_DETAIL = 300
 
 export function describeZodError(error: ZodError): string {
   return error.issues
@@ -23,33 +21,39 @@ export function describeZodError(error: ZodError): string {
 }
 
 export function badInput(error: unknown): KioskErrorBody {
-  const message = error instanceof ZodError ? describeZodError(error) : errorMessage(error)
-  return { code: KioskErrorCode.badInput, message: clean(message) }
+  const path = error instanceof ZodError ? error.issues[0]?.path : undefined
+  const field = path && path.length > 0 ? path.map(String).join('.').slice(0, 100) : 'input'
+  return { code: 'bad_input', params: { field } }
 }
 
-export function toKioskError(error: unknown): { body: KioskErrorBody; expected: boolean } {
-  if (error instanceof ZodError) return { body: badInput(error), expected: true }
-  if (isPublicError(error)) {
-    return { body: { code: error.code, message: clean(error.message) }, expected: true }
+export function toKioskError(error: unknown): {
+  body: KioskErrorBody
+  expected: boolean
+  /** English, for the log only. */
+  detail: string
+} {
+  if (error instanceof ZodError) {
+    return { body: badInput(error), expected: true, detail: clean(describeZodError(error)) }
   }
-  return {
-    body: { code: KioskErrorCode.internal, message: 'Internal error; details are in the log.' },
-    expected: false,
-  }
+  const body = publicBody(error)
+  if (body) return { body, expected: true, detail: clean(errorDetail(error)) }
+  return { body: { code: 'internal', params: {} }, expected: false, detail: '' }
 }
 
-function isPublicError(error: unknown): error is { code: KioskErrorCode; message: string } {
-  if (typeof error !== 'object' || error === null) return false
-  const { code, message } = error as { code?: unknown; message?: unknown }
-  return typeof code === 'string' && PUBLIC_CODES.has(code) && typeof message === 'string'
+/** A deliberate error: a contract code, and params that pass the wire schema (or none). */
+function publicBody(error: unknown): KioskErrorBody | null {
+  if (typeof error !== 'object' || error === null) return null
+  const { code, body } = error as { code?: unknown; body?: unknown }
+  if (!isKioskErrorCode(code)) return null
+  const parsed = errorBodySchema.safeParse(body)
+  return parsed.success && parsed.data.code === code ? parsed.data : { code, params: {} }
 }
 
-function errorMessage(error: unknown): string {
-  if (typeof error === 'string') return error
-  return error instanceof Error ? error.message : 'invalid input'
+function errorDetail(error: unknown): string {
+  return error instanceof Error ? error.message : ''
 }
 
 function clean(message: string): string {
   const text = redactText(message)
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text
 }

@@ -47,8 +47,8 @@ export function registerKioskIpc(options: KioskIpcOptions): () => void {
       try {
         return { ok: true, value: await options.call(name, args[0]) }
       } catch (error) {
-        const { body, expected } = toKioskError(error)
-        if (expected) log.info('IPC call failed', { method: name, code: body.code })
+        const { body, expected, detail } = toKioskError(error)
+        if (expected) log.info('IPC call failed', { method: name, code: body.code, detail })
         else log.error('IPC call crashed', { method: name, error })
         return { ok: false, error: body }
       }

@@ -39,7 +39,7 @@ export function createStartAtLogin(options: StartAtLoginOptions): StartAtLogin {
     },
     set(enabled) {
       if (!supported) {
-        throw new KioskError('unavailable', 'Start at login works only in the installed app.')
+        throw new KioskError('desktop_only', 'Start at login works only in the installed app.')
       }
       if (platform !== 'linux') {
         app.setLoginItemSettings({ openAtLogin: enabled })

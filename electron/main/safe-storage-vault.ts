@@ -46,7 +46,7 @@ export function encryptionProblem(safeStorage: SafeStorageLike, platform: string
 export function safeStorageCipher(safeStorage: SafeStorageLike, platform: string): VaultCipher {
   const check = (): void => {
     const problem = encryptionProblem(safeStorage, platform)
-    if (problem !== null) throw new KioskError('unavailable', problem)
+    if (problem !== null) throw new KioskError('secure_storage_unavailable', problem)
   }
   return {
     encrypt(name, plaintext) {
@@ -91,7 +91,7 @@ export function demoMemoryVault(problem: string): SecretVault & { seal(): void }
     get: (name) => memory.get(name),
     delete: (name) => memory.delete(name),
     set(name, value) {
-      if (sealed) throw new KioskError('unavailable', problem)
+      if (sealed) throw new KioskError('secure_storage_unavailable', problem)
       memory.set(name, value)
     },
     seal() {

@@ -51,4 +51,5 @@ export const eventChannel = (name: KioskEventName): string => `kiosk-event:${nam
 
 /** What a method channel answers: never a thrown error, so the code survives the bridge. */
 export type IpcReply =
-  { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }
+  | { ok: true; value: unknown }
+  | { ok: false; error: { code: string; params: Record<string, string | number> } }

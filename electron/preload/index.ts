@@ -19,10 +19,10 @@ const eventNames: ReadonlySet<string> = new Set(kioskEventNames)
 async function call(name: KioskMethodName, input: unknown): Promise<unknown> {
   const reply = (await ipcRenderer.invoke(methodChannel(name), input)) as IpcReply
   if (reply.ok) return reply.value
-  // A plain {code, message} object (kioskErrorSchema), not an Error: contextBridge rebuilds
-  // Errors from their message alone, and the UI needs the code.
+  // A plain {code, params} object (shared/errors.ts), not an Error: contextBridge rebuilds
+  // Errors from their message alone, and the UI needs the code and params to word it.
   // eslint-disable-next-line @typescript-eslint/only-throw-error
-  throw { code: reply.error.code, message: reply.error.message }
+  throw { code: reply.error.code, params: reply.error.params }
 }
 
 function on(event: string, listener: (payload: unknown) => void): () => void {

@@ -199,7 +199,9 @@ describe('ticket pool', () => {
     s.pool.setSource(s.source, 'c1')
     await settle(s.pool)
     const callsBefore = s.source.calls
-    s.source.fail = new TicketSourceError('quota', 'WeChat daily quota reached (45009)')
+    s.source.fail = new TicketSourceError('quota', 'WeChat daily quota reached (45009)', {
+      errcode: 45009,
+    })
     // Visitors use up the pool.
     for (let i = 0; i < 3; i++) {
       const t = s.pool.current()
@@ -207,7 +209,8 @@ describe('ticket pool', () => {
       await s.pool.whenIdle()
     }
     expect(s.pool.status().quotaExhausted).toBe(true)
-    expect(s.pool.api().lastError?.code).toBe('quota')
+    // As data for the status corner to word: the code and WeChat's errcode, no English.
+    expect(s.pool.api().lastError).toEqual({ code: 'quota', params: { errcode: 45009 } })
     const callsAtQuota = s.source.calls
     expect(callsAtQuota).toBe(callsBefore + 1)
     for (let i = 0; i < 20; i++) {

@@ -192,7 +192,10 @@ describe('web bridge security', () => {
     expect(JSON.parse(locked.body) as unknown).toMatchObject({ error: { code: 'admin_locked' } })
     const bad = await post('unlockAdmin', { input: { pin: '12' } })
     expect(bad.status).toBe(400)
-    expect((JSON.parse(bad.body) as { error: { message: string } }).error.message).toContain('pin')
+    // Code and params only, no sentence: the page words it in its own language.
+    expect(JSON.parse(bad.body) as unknown).toEqual({
+      error: { code: 'bad_input', params: { field: 'pin' } },
+    })
     expect((await post('noSuchMethod', {})).status).toBe(404)
     expect((await post('constructor', {})).status).toBe(404)
   })
@@ -229,6 +232,6 @@ describe('web client (window.kiosk in a browser)', () => {
     off()
 
     const wrong = createWebKioskApi(web.url, 'not-the-secret')
-    await expect(wrong.getScreenState()).rejects.toMatchObject({ code: 'unauthorized' })
+    await expect(wrong.getScreenState()).rejects.toMatchObject({ code: 'web_key_rejected' })
   })
 })

@@ -59,7 +59,7 @@ describe('setup page', () => {
     const fake = createFakeKioskApi()
     fake.api.saveSetup.mockResolvedValue({
       ok: false,
-      errors: [{ field: 'relayUrl', code: 'unreachable', message: 'ECONNREFUSED' }],
+      errors: [{ field: 'relayUrl', code: 'unreachable' }],
     })
     const { wrapper } = mountWith(SetupPage, fake.api)
     await flushPromises()
@@ -78,8 +78,8 @@ describe('setup page', () => {
   it('translates connection-test codes such as ip_not_allowed', async () => {
     const fake = createFakeKioskApi()
     fake.api.testConnection.mockResolvedValue({
-      relay: { ok: true, code: 'ok', message: 'ok' },
-      api: { ok: false, code: 'ip_not_allowed', message: 'errcode 40164' },
+      relay: { ok: true, code: 'ok', params: {} },
+      api: { ok: false, code: 'ip_not_allowed', params: { errcode: 40164 } },
     })
     const { wrapper, i18n } = mountWith(SetupPage, fake.api)
     i18n.global.locale.value = 'en'
@@ -240,8 +240,13 @@ describe('campaign page', () => {
     const { wrapper } = mountWith(CampaignPage, fake.api)
     await flushPromises()
     await wrapper.get('#c-rotation').setValue('5')
-    await wrapper.get('#c-start').setValue('2025-05-02')
-    await wrapper.get('#c-end').setValue('2025-05-01')
+    // The dates' own control: year, month, day in the UI's order (zh-CN: 年 月 日).
+    await wrapper.get('#c-start').setValue('2025')
+    await wrapper.get('#c-start-month').setValue('5')
+    await wrapper.get('#c-start-day').setValue('2')
+    await wrapper.get('#c-end').setValue('2025')
+    await wrapper.get('#c-end-month').setValue('5')
+    await wrapper.get('#c-end-day').setValue('1')
     await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
     await flushPromises()
     expect(fake.api.saveCampaign).not.toHaveBeenCalled()

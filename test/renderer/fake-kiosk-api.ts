@@ -108,8 +108,8 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
     saveSetup: vi.fn((): ReturnType<KioskApi['saveSetup']> => Promise.resolve(ok)),
     testConnection: vi.fn((): ReturnType<KioskApi['testConnection']> =>
       Promise.resolve({
-        relay: { ok: true, code: 'ok', message: 'ok' },
-        api: { ok: true, code: 'ok', message: 'ok' },
+        relay: { ok: true, code: 'ok', params: {} },
+        api: { ok: true, code: 'ok', params: {} },
       }),
     ),
     listCampaigns: vi.fn((): ReturnType<KioskApi['listCampaigns']> =>

@@ -93,7 +93,7 @@ describe('diagnostics page', () => {
         scene: null,
         url: null,
         createdAt: null,
-        lastError: { code: 'unreachable', message: 'relay unreachable' },
+        lastError: { code: 'unreachable', params: {} },
       },
     })
     await wrapper.get('button').trigger('click')

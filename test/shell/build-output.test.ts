@@ -118,17 +118,14 @@ describe('preload bundle', () => {
   it('each method invokes its own channel with its single input and unwraps the reply', async () => {
     const loaded = loadPreload((channel) =>
       channel === 'kiosk:getSettings'
-        ? { ok: false, error: { code: 'admin_locked', message: 'Unlock the admin area first.' } }
+        ? { ok: false, error: { code: 'admin_locked', params: {} } }
         : { ok: true, value: { ok: true } },
     )
     const kiosk = api(loaded)
     await expect(kiosk['setLocale']?.({ locale: 'en' })).resolves.toEqual({ ok: true })
     expect(loaded.invoked).toEqual([['kiosk:setLocale', [{ locale: 'en' }]]])
-    // Errors arrive as a plain {code, message}: Error objects lose `code` over contextBridge.
-    await expect(kiosk['getSettings']?.()).rejects.toEqual({
-      code: 'admin_locked',
-      message: 'Unlock the admin area first.',
-    })
+    // Errors arrive as a plain {code, params}: Error objects lose `code` over contextBridge.
+    await expect(kiosk['getSettings']?.()).rejects.toEqual({ code: 'admin_locked', params: {} })
   })
 
   it('on() accepts only contract events and passes the payload alone', () => {

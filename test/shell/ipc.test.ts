@@ -194,16 +194,17 @@ describe('results and errors', () => {
     expect(log.entries.some((e) => e.level === 'error')).toBe(true)
   })
 
-  it('passes a deliberate error’s code and message on', async () => {
-    const { invoke } = setup({
+  it('passes a deliberate error’s code and params on, and keeps its English detail in the log', async () => {
+    const { invoke, log } = setup({
       setLocale: () => {
-        throw new KioskError('unavailable', 'No keyring on this computer.')
+        throw new KioskError('bad_input', 'No keyring on this computer.', { field: 'locale' })
       },
     })
     expect(await invoke(ours, 'setLocale', { locale: 'en' })).toEqual({
       ok: false,
-      error: { code: 'unavailable', message: 'No keyring on this computer.' },
+      error: { code: 'bad_input', params: { field: 'locale' } },
     })
+    expect(JSON.stringify(log.entries)).toContain('No keyring on this computer.')
   })
 
   it('hides an unexpected error’s details from the page but logs them', async () => {
@@ -215,10 +216,9 @@ describe('results and errors', () => {
       },
     })
     const reply = (await invoke(ours, 'setLocale', { locale: 'en' })) as {
-      error: { code: string; message: string }
+      error: { code: string; params: unknown }
     }
-    expect(reply.error.code).toBe('internal')
-    expect(reply.error.message).not.toMatch(/SQLITE|home|kiosk\.db/)
+    expect(reply.error).toEqual({ code: 'internal', params: {} })
     expect(JSON.stringify(log.entries)).toContain('SQLITE_CORRUPT')
   })
 })

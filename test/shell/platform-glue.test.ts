@@ -151,7 +151,7 @@ describe('start at login', () => {
       configHome,
     })
     expect(login.get()).toBeNull()
-    expect(() => login.set(true)).toThrow(expect.objectContaining({ code: 'unavailable' }))
+    expect(() => login.set(true)).toThrow(expect.objectContaining({ code: 'desktop_only' }))
   })
 })
 

@@ -85,7 +85,7 @@ describe('without encryption', () => {
     } catch (e) {
       error = e
     }
-    expect(error).toMatchObject({ code: 'unavailable' })
+    expect(error).toMatchObject({ code: 'secure_storage_unavailable' })
     expect((error as Error).message).toMatch(/not keep secrets in plain text/)
     // Nothing was written, encrypted or otherwise.
     expect(() => statSync(join(dataDir, SAFE_STORAGE_VAULT_FILE))).toThrow()

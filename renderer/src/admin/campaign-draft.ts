@@ -34,9 +34,12 @@ export function cloneCampaign(c: Campaign): Campaign {
   return JSON.parse(JSON.stringify(c)) as Campaign
 }
 
-/** Which translated message explains a problem at this field path. */
-export function campaignErrorKey(field: string): string {
+/** Which translated message explains a problem (a zod issue code) at this field path. */
+export function campaignErrorKey(field: string, code = 'custom'): string {
   if (field.startsWith('greetings.')) return 'campaign.errors.greeting'
+  // A date not filled in whole (DateInput) versus an end before the start (the refine).
+  if ((field === 'startsOn' || field === 'endsOn') && code !== 'custom')
+    return 'campaign.errors.date'
   const known = ['name', 'endsOn', 'rotationSeconds', 'ticketLifetimeSeconds']
   return known.includes(field) ? `campaign.errors.${field}` : 'codes.invalid'
 }

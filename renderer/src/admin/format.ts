@@ -21,7 +21,7 @@ export function formatTime(ms: number, locale: Locale): string {
   }).format(ms)
 }
 
-/** `<input type="datetime-local">` value → epoch ms (local time), or null when empty. */
+/** DateInput's value ('YYYY-MM-DDTHH:mm') → epoch ms (local time); null when empty or invalid. */
 export function parseLocalDateTime(value: string): number | null {
   if (!value) return null
   const ms = new Date(value).getTime()
@@ -31,4 +31,21 @@ export function parseLocalDateTime(value: string): number | null {
 /** Shows an openid without spelling all of it out on a screen others can see. */
 export function maskOpenid(openid: string): string {
   return openid.length <= 10 ? openid : `${openid.slice(0, 6)}…${openid.slice(-4)}`
+}
+
+/** An ISO date ('2026-12-01') as the UI's language writes it: 2026年12月1日, December 1, 2026. */
+export function formatDate(isoDate: string, locale: Locale): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate)
+  if (!m) return isoDate
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    timeZone: 'UTC',
+  }).format(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+}
+
+/** A count as the UI's language writes it (grouping), not as the browser's would. */
+export function formatNumber(n: number, locale: Locale): string {
+  return new Intl.NumberFormat(locale).format(n)
 }

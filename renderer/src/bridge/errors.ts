@@ -1,3 +1,5 @@
+import { errorBodySchema, type ErrorBody } from '../../../shared/errors'
+
 /** The stable code of a failed kiosk call (the bridge attaches `code`), or null. */
 export function errorCode(error: unknown): string | null {
   if (typeof error === 'object' && error !== null && 'code' in error) {
@@ -6,7 +8,16 @@ export function errorCode(error: unknown): string | null {
   return null
 }
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message
-  return String(error)
+/**
+ * A failed call as data (`{code, params}`, shared/errors.ts), whatever shape it arrived in:
+ * the web client's KioskCallError, the preload's plain object, or anything else thrown in the
+ * page (which has no code: 'failed'). Never the thrown message: that is English for logs, and
+ * the UI words the code itself (renderer/src/i18n/error-text.ts).
+ */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (typeof error === 'string') return { code: error, params: {} }
+  const parsed = errorBodySchema.safeParse(error)
+  if (parsed.success) return parsed.data
+  const code = errorCode(error)
+  return { code: code !== null && code.length <= 64 ? code : 'failed', params: {} }
 }

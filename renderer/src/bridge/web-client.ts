@@ -3,6 +3,7 @@
  * `POST /api/call/<method>` with the per-start secret; events arrive by Server-Sent Events.
  * Results and event payloads are checked against the contract, as the preload does.
  */
+import type { ErrorBody } from '../../../shared/errors'
 import {
   kioskErrorSchema,
   kioskEvents,
@@ -12,13 +13,16 @@ import {
   type KioskEventPayload,
 } from '../../../shared/ipc'
 
-/** A failed call: `code` is the contract's error code (see `KioskErrorCode`). */
+/**
+ * A failed call: `code` and `params` as in shared/errors.ts. The Error's message is for the
+ * developer console only; the UI words the code (renderer/src/i18n/error-text.ts).
+ */
 export class KioskCallError extends Error {
   constructor(
     readonly code: string,
-    message: string,
+    readonly params: ErrorBody['params'] = {},
   ) {
-    super(message)
+    super(`kiosk call failed: ${code}`)
     this.name = 'KioskCallError'
   }
 }
@@ -64,22 +68,18 @@ export function createWebKioskApi(
         body: JSON.stringify(input === undefined ? {} : { input }),
       })
     } catch {
-      throw new KioskCallError('unavailable', 'The kiosk service cannot be reached.')
+      throw new KioskCallError('service_unreachable')
     }
     const body: unknown = await res.json().catch(() => null)
     if (!res.ok) {
       const err = kioskErrorSchema.safeParse((body as { error?: unknown } | null)?.error)
-      if (err.success) throw new KioskCallError(err.data.code, err.data.message)
-      throw new KioskCallError(
-        res.status === 401 ? 'unauthorized' : 'internal',
-        `HTTP ${res.status}`,
-      )
+      if (err.success) throw new KioskCallError(err.data.code, err.data.params)
+      throw new KioskCallError(res.status === 401 ? 'web_key_rejected' : 'internal')
     }
     const result = kioskMethods[name].output.safeParse(
       (body as { result?: unknown } | null)?.result,
     )
-    if (!result.success)
-      throw new KioskCallError('internal', `${name} returned an unexpected result`)
+    if (!result.success) throw new KioskCallError('internal')
     return result.data
   }
 

@@ -2,7 +2,8 @@ import { defineStore } from 'pinia'
 import { reactive, ref, shallowReactive } from 'vue'
 import type { AttendanceRow } from '../../../shared/domain'
 import { useKioskApi } from '../bridge/api-key'
-import { errorMessage } from '../bridge/errors'
+import type { ErrorBody } from '../../../shared/errors'
+import { toErrorBody } from '../bridge/errors'
 import { useAdminSessionStore } from './admin-session'
 
 /** Rows fetched per call (the contract allows up to 500). */
@@ -29,7 +30,7 @@ export const useAttendanceStore = defineStore('attendance', () => {
   const filter = reactive<AttendanceFilter>({ query: '', from: null, to: null })
   const total = ref(0)
   const loadedOnce = ref(false)
-  const error = ref<string | null>(null)
+  const error = ref<ErrorBody | null>(null)
   const pages = shallowReactive(new Map<number, AttendanceRow[]>())
   const inFlight = new Set<number>()
   /** Bumped on every reset so answers to an older query are thrown away. */
@@ -59,7 +60,7 @@ export const useAttendanceStore = defineStore('attendance', () => {
       loadedOnce.value = true
       error.value = null
     } catch (e) {
-      if (mine === generation) error.value = errorMessage(e)
+      if (mine === generation) error.value = toErrorBody(e)
     } finally {
       if (mine === generation) inFlight.delete(page)
     }

@@ -3,7 +3,8 @@ import { computed, ref } from 'vue'
 import type { Campaign, KioskStatus, ScreenTicket } from '../../../shared/domain'
 import type { ScreenState } from '../../../shared/ipc'
 import { useKioskApi } from '../bridge/api-key'
-import { errorMessage } from '../bridge/errors'
+import type { ErrorBody } from '../../../shared/errors'
+import { toErrorBody } from '../bridge/errors'
 import { isOffline } from '../kiosk/status-view'
 import { useLocaleStore } from './locale'
 
@@ -23,7 +24,7 @@ export const useScreenStore = defineStore('screen', () => {
   const locale = useLocaleStore()
 
   const loaded = ref(false)
-  const loadError = ref<string | null>(null)
+  const loadError = ref<ErrorBody | null>(null)
   const configured = ref(false)
   const demo = ref(false)
   const campaign = ref<Campaign | null>(null)
@@ -93,7 +94,7 @@ export const useScreenStore = defineStore('screen', () => {
     try {
       apply(await api.getScreenState())
     } catch (error) {
-      loadError.value = errorMessage(error)
+      loadError.value = toErrorBody(error)
     }
   }
 

@@ -5,10 +5,10 @@ import type { MethodOutput } from '../../../shared/ipc'
 import { useKioskApi } from '../bridge/api-key'
 import { useAdminSessionStore } from './admin-session'
 
+/** A field's problem as a code (shared/errors.ts); the page words it. */
 export interface FieldError {
   field: string
   code: string
-  message: string
 }
 type ConnectionCheck = MethodOutput<'testConnection'>
 

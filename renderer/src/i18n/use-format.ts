@@ -1,0 +1,14 @@
+import { useI18n } from 'vue-i18n'
+import type { Locale } from '../../../shared/domain'
+import { formatDate, formatDateTime, formatNumber } from '../admin/format'
+
+/** Dates and numbers in the UI's language (the i18n locale), never the browser's. */
+export function useFormat() {
+  const { locale } = useI18n()
+  const current = () => locale.value as Locale
+  return {
+    number: (n: number) => formatNumber(n, current()),
+    date: (isoDate: string) => formatDate(isoDate, current()),
+    dateTime: (ms: number) => formatDateTime(ms, current()),
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Every failure that can reach a person, as data: a stable code and its parameters, never a
+ * sentence. The core and the bridges produce these; the renderer turns them into words in
+ * the UI's language (renderer/src/i18n, `codes.<code>`), and a test checks that both locales
+ * have a message for every code here, using only the parameters the code declares.
+ *
+ * Runs in the renderer too: no Node, DOM or Electron imports.
+ */
+import { z } from 'zod'
+
+const none = z.object({}).strict()
+const errcode = z.object({ errcode: z.number().int().optional() }).strict()
+
+/**
+ * Codes a kiosk call can fail with, the HTTP status web mode answers with, and each code's
+ * parameters. To add one: an entry here plus `codes.<code>` in zh-CN.ts and en.ts.
+ */
+export const kioskErrorCodes = {
+  /** Input the contract refused; `field` is the first offending field's path (UI: 'input'). */
+  bad_input: { status: 400, params: z.object({ field: z.string().max(100).optional() }).strict() },
+  admin_locked: { status: 403, params: none },
+  unknown_method: { status: 404, params: none },
+  not_found: { status: 404, params: none },
+  unavailable: { status: 503, params: none },
+  internal: { status: 500, params: none },
+  wrong_pin: { status: 400, params: none },
+  campaign_not_found: { status: 404, params: none },
+  event_not_found: { status: 404, params: none },
+  registration_not_found: { status: 404, params: none },
+  no_active_campaign: { status: 503, params: none },
+  no_ticket_source: { status: 503, params: none },
+  no_fresh_code: { status: 503, params: none },
+  desktop_only: { status: 503, params: none },
+  secure_storage_unavailable: { status: 503, params: none },
+  /** Web mode: the page's key is not this run's (the kiosk restarted). */
+  web_key_rejected: { status: 401, params: none },
+  /** Web mode: a request from another page or site. */
+  foreign_origin: { status: 403, params: none },
+  body_too_large: { status: 413, params: none },
+  /** Web mode: the kiosk process cannot be reached at all (seen only by the page). */
+  service_unreachable: { status: 503, params: none },
+} as const satisfies Record<string, { status: number; params: z.ZodObject }>
+
+/**
+ * Codes that are not call failures: connection checks, the ticket source's last error (as
+ * the status corner and diagnostics show it), setup field problems, export failures.
+ */
+export const statusCodes = {
+  ok: none,
+  not_configured: none,
+  connecting: none,
+  unreachable: none,
+  timeout: none,
+  /** The relay answered its health check with this HTTP status. */
+  unhealthy: z.object({ status: z.number().int() }).strict(),
+  unauthorized: none,
+  forbidden: none,
+  revoked: none,
+  ip_not_allowed: errcode,
+  bad_credentials: errcode,
+  quota: errcode,
+  busy: errcode,
+  /** The relay is pacing this kiosk's ticket requests (429); the kiosk waits and asks again. */
+  rate_limited: none,
+  bad_response: none,
+  other: errcode,
+  required: none,
+  reenter: none,
+  invalid: none,
+  too_small: none,
+  too_big: none,
+  duplicate: none,
+  export_failed: none,
+} as const satisfies Record<string, z.ZodObject>
+
+export type KioskErrorCode = keyof typeof kioskErrorCodes
+export type StatusCode = keyof typeof statusCodes
+export type MessageCode = KioskErrorCode | StatusCode
+
+type ParamsSchema<C extends MessageCode> = C extends KioskErrorCode
+  ? (typeof kioskErrorCodes)[C]['params']
+  : C extends StatusCode
+    ? (typeof statusCodes)[C]
+    : never
+export type ErrorParams<C extends MessageCode> = z.infer<ParamsSchema<C>>
+/** The params argument: optional when the code declares none that are required. */
+export type ParamsArg<C extends MessageCode> =
+  Record<string, never> extends ErrorParams<C>
+    ? [params?: ErrorParams<C>]
+    : [params: ErrorParams<C>]
+
+/** Every code with its params schema, for the renderer's locale check. */
+export const messageCodes: ReadonlyMap<MessageCode, z.ZodObject> = new Map<
+  MessageCode,
+  z.ZodObject
+>([
+  ...(Object.entries(statusCodes) as [StatusCode, z.ZodObject][]),
+  ...(Object.entries(kioskErrorCodes) as [KioskErrorCode, { params: z.ZodObject }][]).map(
+    ([code, c]): [MessageCode, z.ZodObject] => [code, c.params],
+  ),
+])
+
+const paramValue = z.union([z.string().max(200), z.number()])
+/**
+ * A failure on the wire: codes the renderer does not know still pass (it shows them with a
+ * generic sentence), so an older UI never hides a newer core's failure.
+ */
+export const errorBodySchema = z.object({
+  code: z.string().min(1).max(64),
+  params: z.record(z.string().max(32), paramValue).default({}),
+})
+export type ErrorBody = z.infer<typeof errorBodySchema>
+
+export function isKioskErrorCode(code: unknown): code is KioskErrorCode {
+  return typeof code === 'string' && Object.hasOwn(kioskErrorCodes, code)
+}
+
+/** Builds a typed `{code, params}` (params checked at compile time against the contract). */
+export function errorBody<C extends MessageCode>(code: C, ...params: ParamsArg<C>): ErrorBody {
+  return { code, params: { ...params[0] } }
+}

@@ -1,0 +1,196 @@
+/**
+ * Every word in the UI's language, not the browser's: Chromium set to en-US, the kiosk's UI in
+ * zh-CN. A wrong PIN, a call refused because the admin session ended, a failed connection test
+ * and the campaign's dates read in Chinese; switched to English, the same read in English.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goHash, launchChromium, screenshot, waitForSteadyCode } from './browser'
+import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+
+/** A loopback port nothing listens on: the relay that is down. */
+async function deadPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+describe('the UI speaks its own language in an en-US Chromium', () => {
+  let dataDir: string
+  let kiosk: KioskProcess
+  let browser: Browser
+  let page: Page
+  let wrongPin: string
+  const pageErrors: string[] = []
+
+  /** Calls the kiosk API as the page does (the key is in the address it printed). */
+  async function call(name: string, input?: unknown): Promise<number> {
+    const url = new URL(kiosk.kioskUrl)
+    const res = await fetch(`${url.origin}/api/call/${name}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${url.searchParams.get('key') ?? ''}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(input === undefined ? {} : { input }),
+    })
+    return res.status
+  }
+
+  async function enterPin(pin: string): Promise<void> {
+    await page.locator('[data-testid="pin-pad"]').waitFor()
+    await page.keyboard.type(pin)
+    await page.keyboard.press('Enter')
+  }
+
+  const text = (selector: string) => page.locator(selector).first().textContent()
+
+  beforeAll(async () => {
+    assertRendererBuilt()
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-i18n-'))
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
+    wrongPin = kiosk.adminPin === '000000' ? '111111' : '000000'
+    browser = await launchChromium()
+    const context = await browser.newContext({
+      // Tall enough that each admin page, with its messages, fits one screenshot.
+      viewport: { width: 1280, height: 1400 },
+      locale: 'en-US',
+      timezoneId: 'America/New_York',
+    })
+    page = await context.newPage()
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    await page.goto(kiosk.kioskUrl)
+    await waitForSteadyCode(page)
+    expect(await page.evaluate('navigator.language')).toBe('en-US')
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await kiosk?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }, 30_000)
+
+  it('a wrong admin PIN reads in Chinese', async () => {
+    await page.keyboard.press('Control+Shift+A')
+    await enterPin(wrongPin)
+    await expect(text('[data-testid="pin-wrong"]')).resolves.toMatch(
+      /^PIN 码错误，还可尝试 \d+ 次$/,
+    )
+    await screenshot(page, 'i18n-zh-pin-wrong')
+    await enterPin(kiosk.adminPin ?? '')
+    await page.locator('[data-testid="admin-page-attendance"]').waitFor()
+  }, 30_000)
+
+  it('the campaign dates are typed and read in Chinese', async () => {
+    await goHash(page, '#/admin/campaign')
+    await page.locator('[data-testid="campaign-editor"]').waitFor()
+    // Our own control, in the page's order: 年, 月, 日 (a native one would be mm/dd/yyyy here).
+    await page.locator('#c-start').fill('2026')
+    await page.locator('#c-start-month').selectOption('12')
+    await page.locator('#c-start-day').fill('1')
+    await page.locator('#c-end').fill('2026')
+    await page.locator('#c-end-month').selectOption('12')
+    await page.locator('#c-end-day').fill('3')
+    await expect(text('[data-testid="date-c-start"]')).resolves.toContain('年')
+    await expect(page.locator('#c-start-month option:checked').textContent()).resolves.toBe('12月')
+    await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
+    const dates = page.locator('[data-testid="campaign-dates"]')
+    await expect.poll(() => dates.textContent()).toContain('2026年12月1日 – 2026年12月3日')
+    await page.locator('[data-testid="admin-page-campaign"] h2').scrollIntoViewIfNeeded()
+    await screenshot(page, 'i18n-zh-campaign-dates')
+  }, 30_000)
+
+  it('a call refused because the admin session ended reads in Chinese', async () => {
+    expect(await call('lockAdmin')).toBe(200)
+    await goHash(page, '#/admin/diagnostics')
+    const note = page.locator('[data-testid="pin-pad"] .note')
+    await note.waitFor({ timeout: 10_000 })
+    await expect(note.textContent()).resolves.toBe('管理会话已锁定，请重新输入 PIN 码')
+    await screenshot(page, 'i18n-zh-admin-locked')
+    await enterPin(kiosk.adminPin ?? '')
+    await page.locator('[data-testid="admin-page-diagnostics"]').waitFor()
+  }, 30_000)
+
+  it('a failed connection test (relay down) reads in Chinese', async () => {
+    const port = await deadPort()
+    await goHash(page, '#/admin/setup')
+    // The form fills itself from the stored settings first; type over them only after that.
+    await expect.poll(() => page.locator('#kioskId').inputValue()).toBe('demo')
+    await page.locator('#relayUrl').fill(`http://127.0.0.1:${port}`)
+    await page.locator('#kioskId').fill('booth-dead')
+    await page.locator('#relayToken').fill('t'.repeat(32))
+    await page.locator('input[name="source"][value="proxy"]').check()
+    await page.locator('[data-testid="admin-page-setup"] button[type="submit"]').click()
+    await expect
+      .poll(() => page.locator('[data-testid="admin-page-setup"] .ok-text').textContent(), {
+        timeout: 10_000,
+      })
+      .toBe('已保存')
+    await page.locator('[data-testid="test-connection"]').click()
+    const check = page.locator('[data-testid="connection-check"]')
+    await check.waitFor({ timeout: 20_000 })
+    await expect(check.textContent()).resolves.toContain(
+      '中继：无法连接 — 请检查网络和地址是否正确',
+    )
+    await expect(check.textContent()).resolves.toContain('微信接口：')
+    await expect(check.textContent()).resolves.not.toMatch(/relay|cannot|HTTP/i)
+    await screenshot(page, 'i18n-zh-connection-test')
+  }, 60_000)
+
+  it('a call the core refuses (wrong current PIN) reads in Chinese', async () => {
+    await goHash(page, '#/admin/settings')
+    await page.locator('#pin-current').fill(wrongPin)
+    await page.locator('#pin-new').fill('24682468')
+    await page.locator('#pin-new').press('Enter')
+    const error = page.locator('[data-error-for="pin-new"]')
+    await error.waitFor({ timeout: 10_000 })
+    await expect(error.textContent()).resolves.toBe('操作失败：当前 PIN 码不正确')
+    await screenshot(page, 'i18n-zh-wrong-current-pin')
+  }, 30_000)
+
+  it('switched to English, the same read in English', async () => {
+    await goHash(page, '#/admin/setup')
+    expect(await call('setLocale', { locale: 'en' })).toBe(200)
+    await expect
+      .poll(() => page.locator('[data-testid="test-connection"]').textContent())
+      .toBe('Test connection')
+    await page.locator('[data-testid="test-connection"]').click()
+    await expect
+      .poll(() => page.locator('[data-testid="connection-check"]').textContent(), {
+        timeout: 20_000,
+      })
+      .toContain('Relay: Cannot connect — check the network and the address')
+    await screenshot(page, 'i18n-en-connection-test')
+
+    await goHash(page, '#/admin/campaign')
+    await expect
+      .poll(() => page.locator('[data-testid="campaign-dates"]').textContent())
+      .toContain('December 1, 2026 – December 3, 2026')
+    await expect(page.locator('#c-start option:checked').textContent()).resolves.toBe('December')
+    await page.locator('[data-testid="admin-page-campaign"] h2').scrollIntoViewIfNeeded()
+    await screenshot(page, 'i18n-en-campaign-dates')
+
+    expect(await call('lockAdmin')).toBe(200)
+    await goHash(page, '#/admin/diagnostics')
+    const note = page.locator('[data-testid="pin-pad"] .note')
+    await note.waitFor({ timeout: 10_000 })
+    await expect(note.textContent()).resolves.toBe(
+      'The admin session is locked. Please enter the PIN again.',
+    )
+    await enterPin(wrongPin)
+    await expect(text('[data-testid="pin-wrong"]')).resolves.toMatch(
+      /^Wrong PIN, \d+ attempts left$/,
+    )
+  }, 60_000)
+
+  it('raised no script errors along the way', () => {
+    expect(pageErrors).toEqual([])
+  })
+})

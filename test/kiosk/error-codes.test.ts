@@ -1,0 +1,75 @@
+/**
+ * Failures leave the core as codes and params (shared/errors.ts), never as sentences; the
+ * English detail goes to the log.
+ */
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createDispatcher, type KioskHandlers } from '../../electron/core/kiosk-api'
+import { KioskError } from '../../electron/core/kiosk-error'
+import { toSourceError } from '../../electron/core/ticket-source-direct'
+import { WechatApiError } from '../../shared/wechat/errors'
+
+function dispatcher(handlers: Partial<KioskHandlers>, unlocked = true) {
+  const logged: string[] = []
+  const call = createDispatcher({
+    handlers: handlers as KioskHandlers,
+    isAdminUnlocked: () => unlocked,
+    log: (m) => logged.push(m),
+  })
+  const failure = (name: string, input?: unknown) =>
+    call(name, input).then(
+      () => null,
+      (e: unknown) => (e as KioskError).body,
+    )
+  return { failure, logged }
+}
+
+describe('call failures as data', () => {
+  it('a refused input names the field, not the schema’s English', async () => {
+    const { failure } = dispatcher({})
+    await expect(failure('unlockAdmin', { pin: '12' })).resolves.toEqual({
+      code: 'bad_input',
+      params: { field: 'pin' },
+    })
+  })
+
+  it('a locked admin area and an unknown method are codes', async () => {
+    const { failure } = dispatcher({}, false)
+    await expect(failure('getSettings')).resolves.toEqual({ code: 'admin_locked', params: {} })
+    await expect(failure('nope')).resolves.toEqual({ code: 'unknown_method', params: {} })
+  })
+
+  it('a deliberate failure keeps its code and params; its English goes to the log only', async () => {
+    const { failure, logged } = dispatcher({
+      setPin: () => {
+        throw new KioskError('wrong_pin', 'currentPin: the current PIN is wrong')
+      },
+      setLocale: () => {
+        z.object({ locale: z.literal('fr') }).parse({ locale: 'en' })
+        return { ok: true }
+      },
+      lockAdmin: () => {
+        throw new Error('SQLITE_BUSY at /home/staff/kiosk.db')
+      },
+    })
+    await expect(failure('setPin', { currentPin: '1234', newPin: '5678' })).resolves.toEqual({
+      code: 'wrong_pin',
+      params: {},
+    })
+    expect(logged.join('\n')).toContain('the current PIN is wrong')
+    await expect(failure('setLocale', { locale: 'en' })).resolves.toEqual({
+      code: 'bad_input',
+      params: { field: 'locale' },
+    })
+    await expect(failure('lockAdmin')).resolves.toEqual({ code: 'internal', params: {} })
+    expect(logged.join('\n')).toContain('SQLITE_BUSY')
+  })
+
+  it('a WeChat failure carries its errcode as a param', () => {
+    const e = toSourceError(
+      new WechatApiError(40164, 'invalid ip 1.2.3.4, not in whitelist', 'cgi-bin/qrcode/create'),
+    )
+    expect(e.code).toBe('ip_not_allowed')
+    expect(e.errcode).toBe(40164)
+  })
+})
