@@ -88,16 +88,30 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
     await page.locator('[data-testid="admin-page-attendance"]').waitFor()
   }, 30_000)
 
+  /**
+   * Types 2026-12-01 to 2026-12-03 into the campaign editor's own date controls. The parts
+   * follow the UI's order (年 月 日, or Month Day, Year); the first part carries the plain id.
+   */
+  async function fillCampaignDates(): Promise<void> {
+    const part = async (id: string, name: string) => {
+      const own = page.locator(`#${id}-${name}`)
+      return (await own.count()) > 0 ? own : page.locator(`#${id}`)
+    }
+    for (const [id, day] of [
+      ['c-start', '1'],
+      ['c-end', '3'],
+    ] as const) {
+      await (await part(id, 'year')).fill('2026')
+      await (await part(id, 'month')).selectOption('12')
+      await (await part(id, 'day')).fill(day)
+    }
+  }
+
   it('the campaign dates are typed and read in Chinese', async () => {
     await goHash(page, '#/admin/campaign')
     await page.locator('[data-testid="campaign-editor"]').waitFor()
     // Our own control, in the page's order: 年, 月, 日 (a native one would be mm/dd/yyyy here).
-    await page.locator('#c-start').fill('2026')
-    await page.locator('#c-start-month').selectOption('12')
-    await page.locator('#c-start-day').fill('1')
-    await page.locator('#c-end').fill('2026')
-    await page.locator('#c-end-month').selectOption('12')
-    await page.locator('#c-end-day').fill('3')
+    await fillCampaignDates()
     await expect(text('[data-testid="date-c-start"]')).resolves.toContain('年')
     await expect(page.locator('#c-start-month option:checked').textContent()).resolves.toBe('12月')
     await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
@@ -121,18 +135,22 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
   it('a failed connection test (relay down) reads in Chinese', async () => {
     const port = await deadPort()
     await goHash(page, '#/admin/setup')
-    // The form fills itself from the stored settings first; type over them only after that.
-    await expect.poll(() => page.locator('#kioskId').inputValue()).toBe('demo')
-    await page.locator('#relayUrl').fill(`http://127.0.0.1:${port}`)
+    // A demo kiosk's form starts empty (the demo's loopback relay is no starting point).
+    await page.locator('#relayUrl').waitFor()
+    await expect.poll(() => page.locator('#kioskId').inputValue()).toBe('')
+    const relayUrl = `http://127.0.0.1:${port}`
+    await page.locator('#relayUrl').fill(relayUrl)
     await page.locator('#kioskId').fill('booth-dead')
     await page.locator('#relayToken').fill('t'.repeat(32))
     await page.locator('input[name="source"][value="proxy"]').check()
     await page.locator('[data-testid="admin-page-setup"] button[type="submit"]').click()
+    // Saving a real relay leaves demo mode with no campaign active: the admin area goes on to
+    // the campaign page. Back on the setup page the form shows what was stored.
     await expect
-      .poll(() => page.locator('[data-testid="admin-page-setup"] .ok-text').textContent(), {
-        timeout: 10_000,
-      })
-      .toBe('已保存')
+      .poll(() => page.evaluate<string>('window.location.hash'), { timeout: 10_000 })
+      .toBe('#/admin/campaign')
+    await goHash(page, '#/admin/setup')
+    await expect.poll(() => page.locator('#relayUrl').inputValue()).toBe(relayUrl)
     await page.locator('[data-testid="test-connection"]').click()
     const check = page.locator('[data-testid="connection-check"]')
     await check.waitFor({ timeout: 20_000 })
@@ -169,7 +187,12 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
       .toContain('Relay: Cannot connect — check the network and the address')
     await screenshot(page, 'i18n-en-connection-test')
 
+    // Leaving the demo took the demo campaign (edited above) with it: create a real one.
     await goHash(page, '#/admin/campaign')
+    await page.locator('[data-testid="campaign-editor"]').waitFor()
+    await page.locator('#c-name').fill('Expo')
+    await fillCampaignDates()
+    await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
     await expect
       .poll(() => page.locator('[data-testid="campaign-dates"]').textContent())
       .toContain('December 1, 2026 – December 3, 2026')
