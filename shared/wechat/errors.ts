@@ -54,7 +54,7 @@ export class WechatRequestError extends WechatError {
 
 export type WechatApiErrorKind = 'token' | 'config' | 'ip' | 'quota' | 'busy' | 'other'
 
-/** Which errcodes mean what (WECHAT.md, "Access token"). */
+/** Which errcodes mean what (docs/WECHAT.md "Access token"). */
 export function classifyErrcode(errcode: number): WechatApiErrorKind {
   switch (errcode) {
     case 40001:

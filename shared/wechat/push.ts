@@ -1,4 +1,4 @@
-// Push XML → typed event (WECHAT.md, "Scan events" and "Receiving pushes").
+// Push XML → typed event (docs/WECHAT.md "Scan events" and "Receiving pushes").
 import type { z } from 'zod'
 import { WechatXmlError } from './errors'
 import { readXmlFields, type XmlFields } from './xml-read'
