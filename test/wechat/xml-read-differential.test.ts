@@ -165,7 +165,7 @@ function field(r: Rand, name: string): string {
 /**
  * WeChat's own shape, the fast path's: leaf fields of text or one CDATA section. Now and then
  * with what it must leave to the parser: CR line ends (as a proxy might leave), an entity, an
- * odd field name.
+ * odd field name, a repeated field.
  */
 function wechatLike(r: Rand): string {
   const crs = r.chance(0.2) ? ['\r\n', '\r'] : []
@@ -176,6 +176,7 @@ function wechatLike(r: Rand): string {
   const names = WECHAT_NAMES.filter(() => r.chance(0.7)).map((n) =>
     r.chance(0.05) ? r.pick(ODD_NAMES) : n,
   )
+  if (r.chance(0.1)) names.push(r.pick(WECHAT_NAMES)) // maybe a repeat
   const fields = names.map((n) =>
     r.chance(0.6)
       ? `<${n}><![CDATA[${r.join(r.int(4), () => r.pick(cdata))}]]></${n}>`
