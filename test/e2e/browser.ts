@@ -120,6 +120,15 @@ export function waitForGreetingIn(page: Page): Promise<void> {
   )
 }
 
+/** Opens the admin area from the kiosk screen with Ctrl+Shift+A and the PIN. */
+export async function unlockAdmin(page: Page, pin: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+A')
+  await page.locator('[data-testid="pin-pad"]').waitFor()
+  await page.keyboard.type(pin)
+  await page.keyboard.press('Enter')
+  await page.locator('[data-testid="admin-page-attendance"]').waitFor()
+}
+
 /** Moves to another view of the single-page app (`#/admin/export`, …). */
 export async function goHash(page: Page, hash: string): Promise<void> {
   await page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`)

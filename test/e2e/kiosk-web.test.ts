@@ -19,6 +19,7 @@ import {
   readScreenCode,
   recordGreetings,
   screenshot,
+  unlockAdmin as openAdmin,
   waitForPage,
   waitForSteadyCode,
   waitForGreetingIn,
@@ -92,13 +93,7 @@ describe('kiosk web mode in Chromium (demo)', () => {
     expect(pageErrors).toEqual([])
   })
 
-  async function unlockAdmin(): Promise<void> {
-    await page.keyboard.press('Control+Shift+A')
-    await page.locator('[data-testid="pin-pad"]').waitFor()
-    await page.keyboard.type(kiosk.adminPin ?? '')
-    await page.keyboard.press('Enter')
-    await page.locator('[data-testid="admin-page-attendance"]').waitFor()
-  }
+  const unlockAdmin = () => openAdmin(page, kiosk.adminPin ?? '')
 
   /** A first visit and the greeting that answers it, gone again. */
   async function scanAndGreet(openid: string): Promise<string> {

@@ -19,6 +19,7 @@ import {
   readScreenCode,
   recordGreetings,
   screenshot,
+  unlockAdmin as openAdmin,
 } from './browser'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
 import { phoneScan } from './phone'
@@ -74,14 +75,7 @@ describe('kiosk through a relay outage (Chromium)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   }, 30_000)
 
-  /** Unlocks the admin area with the PIN (the kiosk keeps it locked between tests). */
-  async function unlockAdmin(): Promise<void> {
-    await page.keyboard.press('Control+Shift+A')
-    await page.locator('[data-testid="pin-pad"]').waitFor()
-    await page.keyboard.type(PIN)
-    await page.keyboard.press('Enter')
-    await page.locator('[data-testid="admin-page-attendance"]').waitFor()
-  }
+  const unlockAdmin = () => openAdmin(page, PIN)
 
   /** Creates the outage drill campaign and makes it current, from the admin area. */
   async function createCampaign(): Promise<void> {
