@@ -1,5 +1,5 @@
-// The XML WeChat pushes for follow and scan events (WECHAT.md "Scan events", seed 004), and the
-// safe/compat envelopes around it (WECHAT.md "Receiving pushes").
+// The XML WeChat pushes for follow and scan events (docs/WECHAT.md "Scan events"), and the
+// safe/compat envelopes around it (docs/WECHAT.md "Receiving pushes").
 
 export type PushEvent = 'subscribe' | 'SCAN' | 'unsubscribe'
 

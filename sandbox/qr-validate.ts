@@ -1,6 +1,6 @@
 // qrcode/create request validation, answering with WeChat's errcodes (not shared/wechat's
 // client-side validator: the sandbox must refuse exactly what WeChat refuses, the way it does).
-// Rules (WECHAT.md, seeds 000–004):
+// Rules (docs/WECHAT.md "Creating a QR code ticket" and "Where the sources disagree"):
 // - QR_SCENE: scene_id is a 32-bit non-zero integer. The SCAN event doc calls EventKey "a 32-bit
 //   unsigned integer", so the range is 1..4294967295.
 // - QR_LIMIT_SCENE: scene_id 1..100000.
@@ -19,8 +19,8 @@ export type ActionName = (typeof ACTION_NAMES)[number]
 
 export const MAX_EXPIRE_SECONDS = 2_592_000
 /**
- * Default lifetime when expire_seconds is left out: 60 s per seed 004 and the current official
- * doc. Seeds 000–002 (older copies of the same doc) say 30 s; clients should always send it.
+ * Default lifetime when expire_seconds is left out: 60 s as the current official doc says; older
+ * copies say 30 s (docs/WECHAT.md "Where the sources disagree"). Clients should always send it.
  */
 export const DEFAULT_EXPIRE_SECONDS = 60
 export const MAX_TEMP_SCENE_ID = 0xffff_ffff

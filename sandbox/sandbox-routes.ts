@@ -1,4 +1,4 @@
-// The sandbox's own endpoints beside WeChat's (DESIGN.md "Sandbox HTTP"): the scan simulator,
+// The sandbox's own endpoints beside WeChat's (docs/DESIGN.md "Sandbox HTTP"): the scan simulator,
 // follow/unfollow, the push log, recent codes for the phone page, and the fault switches.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'

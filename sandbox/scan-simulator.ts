@@ -1,6 +1,6 @@
 // What WeChat does when a phone scans a code or a visitor unfollows: decide the event from the
 // follower list, push it to the developer's server, and record every try and what the visitor
-// saw (WECHAT.md "Scan events"; DESIGN.md "Sandbox HTTP").
+// saw (docs/WECHAT.md "Scan events"; docs/DESIGN.md "Sandbox HTTP").
 import type { WechatCipher } from '../shared/wechat/crypto'
 import type { ResolvedSandboxOptions } from './options'
 import {

@@ -1,4 +1,4 @@
-// Access tokens with WeChat's lifetimes (WECHAT.md, "Access token"):
+// Access tokens with WeChat's lifetimes (docs/WECHAT.md "Access token"):
 // - cgi-bin/token issues a new 7200 s token on every call; the previous one keeps working for
 //   5 more minutes, then answers 40001 ("not latest").
 // - stable_token is a separate token line: normal mode returns the current token until it is

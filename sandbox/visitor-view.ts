@@ -1,5 +1,5 @@
 // What the visitor's phone shows after a push, judged from the developer server's answer the
-// way WeChat judges it (WECHAT.md, "Receiving pushes"): `success` or an empty body shows
+// way WeChat judges it (docs/WECHAT.md "Receiving pushes"): `success` or an empty body shows
 // nothing, a valid passive text reply shows its text, and anything else, or no answer after
 // three tries, shows "this account cannot provide service right now".
 import type { WechatCipher } from '../shared/wechat/crypto'

@@ -1,6 +1,6 @@
 /**
- * Relay wire protocol, contract v1 (see DESIGN.md). One schema per frame; the same
- * schema is the type. Used by the relay, the kiosk core and the tests.
+ * Relay wire protocol, contract v1 (docs/DESIGN.md "Relay websocket"). One schema per frame;
+ * the same schema is the type. Used by the relay, the kiosk core and the tests.
  */
 import { z } from 'zod'
 

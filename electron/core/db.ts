@@ -10,7 +10,7 @@ export type KioskDb = Database.Database
 export interface OpenDbOptions {
   /** Refuse to create a database that does not exist yet (the export CLI). */
   mustExist?: boolean
-  /** Electron main passes its own build of better-sqlite3 (see DESIGN.md, "Native modules"). */
+  /** Electron main passes its own build of better-sqlite3 (docs/DESIGN.md "Native modules"). */
   nativeBinding?: string
 }
 

@@ -1,5 +1,6 @@
 // WeChat API client: access token (stable_token by default) and QR ticket creation, with the
-// token rules of WECHAT.md: cache with a margin, one refresh at a time, retry once on a bad token.
+// token rules of docs/WECHAT.md "Access token": cache with a margin, one refresh at a time,
+// retry once on a bad token.
 import { z } from 'zod'
 import { WechatApiError } from './errors'
 import { parseResponse, requestJson } from './http'

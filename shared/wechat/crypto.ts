@@ -1,4 +1,4 @@
-// Safe-mode message encryption (WXBizMsgCrypt, WECHAT.md "Receiving pushes"):
+// Safe-mode message encryption (WXBizMsgCrypt, docs/WECHAT.md "Safe mode"):
 // AES-256-CBC, key = base64(EncodingAESKey + '='), IV = key[0..16), PKCS#7 padded to 32 bytes,
 // plaintext = 16 random bytes | message length (big-endian u32) | message | appid.
 import {

@@ -75,7 +75,7 @@ export function isWechatApiErrorKind(value: string): value is WechatApiErrorKind
 const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(['cgi-bin/token', 'cgi-bin/stable_token'])
 
 /**
- * What an errcode means, given the endpoint that answered it (WECHAT.md, "Access token"):
+ * What an errcode means, given the endpoint that answered it (docs/WECHAT.md "Access token"):
  * 45009 ("api freq out of limit") is each endpoint's own limit.
  */
 export function classifyErrcode(errcode: number, endpoint: string): WechatApiErrorKind {

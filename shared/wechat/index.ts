@@ -2,7 +2,8 @@
 export * from './errors'
 export * from './signature'
 export * from './crypto'
-export * from './xml-read'
+// The fast and full readers stay internal: tests import them from ./xml-read directly.
+export { MAX_PUSH_BYTES, readXmlFields, type XmlFields } from './xml-read'
 export * from './push'
 export * from './reply'
 export * from './qrcode'

@@ -1,4 +1,4 @@
-// Push XML → typed event (WECHAT.md, "Scan events" and "Receiving pushes").
+// Push XML → typed event (docs/WECHAT.md "Scan events" and "Receiving pushes").
 import type { z } from 'zod'
 import { WechatXmlError } from './errors'
 import { readXmlFields, type XmlFields } from './xml-read'
@@ -29,8 +29,8 @@ export type PushEvent =
       msgId?: string
     })
 
-/** What one leaf field must hold: a length in UTF-16 code units, or a pattern. */
-interface FieldRule {
+/** What one leaf field must hold: a length in code points (as zod counts), or a pattern. */
+export interface FieldRule {
   optional?: boolean
   min?: number
   max?: number
@@ -44,9 +44,10 @@ type FieldsOf<R> = { [K in keyof R as R[K] extends { optional: true } ? never : 
 /**
  * Checks the fields against `rules` in their order; the first failure is a typed error naming
  * the field (missing_field when absent, bad_field otherwise), as `validateFields` reports it.
- * A plain loop rather than a zod schema: this runs on every push.
+ * A plain loop rather than a zod schema: this runs on every push
+ * (test/wechat/push-fields-differential.test.ts holds it to the zod schema of the same rules).
  */
-function fieldReader<R extends Record<string, FieldRule>>(rules: R) {
+export function fieldReader<R extends Record<string, FieldRule>>(rules: R) {
   const entries = Object.entries(rules)
   return (fields: XmlFields): FieldsOf<R> => {
     const out: Record<string, string> = {}
@@ -59,8 +60,8 @@ function fieldReader<R extends Record<string, FieldRule>>(rules: R) {
       // null: the field was repeated or had children.
       if (
         value === null ||
-        value.length < (rule.min ?? 0) ||
-        value.length > (rule.max ?? Infinity) ||
+        tooShort(value, rule.min ?? 0) ||
+        tooLong(value, rule.max ?? Infinity) ||
         (rule.pattern !== undefined && !rule.pattern.test(value))
       ) {
         // Field values are never echoed: they may be openids.
@@ -72,7 +73,7 @@ function fieldReader<R extends Record<string, FieldRule>>(rules: R) {
   }
 }
 
-const readPushFields = fieldReader({
+export const PUSH_FIELD_RULES = {
   ToUserName: { min: 1, max: 128 },
   FromUserName: { min: 1, max: 128 },
   // Digits only, short enough to be an exact JS number.
@@ -83,12 +84,32 @@ const readPushFields = fieldReader({
   Ticket: { optional: true, max: 512 },
   // 64-bit ids: kept as strings, never numbers.
   MsgId: { optional: true, pattern: /^[0-9]{1,20}$/ },
-} as const)
+} as const satisfies Record<string, FieldRule>
 
-const readEnvelopeFields = fieldReader({
+export const ENVELOPE_FIELD_RULES = {
   Encrypt: { optional: true, max: 65536 },
   ToUserName: { optional: true, max: 128 },
-} as const)
+} as const satisfies Record<string, FieldRule>
+
+/** Code points, as zod counts them: a surrogate pair is one, a lone surrogate one too. */
+function codePoints(s: string): number {
+  let n = s.length
+  for (let i = 0; i < s.length - 1; i++) {
+    if ((s.charCodeAt(i) & 0xfc00) === 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n--
+      i++
+    }
+  }
+  return n
+}
+
+// UTF-16 units first: a code point is one or two units, so only the range in between is counted.
+const tooShort = (v: string, min: number) =>
+  v.length < min || (v.length < 2 * min && codePoints(v) < min)
+const tooLong = (v: string, max: number) => v.length > max && codePoints(v) > max
+
+const readPushFields = fieldReader(PUSH_FIELD_RULES)
+const readEnvelopeFields = fieldReader(ENVELOPE_FIELD_RULES)
 
 /** Validates the fields with `schema`, turning the first issue into a typed error. */
 export function validateFields<T extends z.ZodType>(fields: XmlFields, schema: T): z.output<T> {

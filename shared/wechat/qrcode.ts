@@ -1,4 +1,4 @@
-// Parametric QR code requests (WECHAT.md, "Creating a QR code ticket"), checked here so a bad
+// Parametric QR code requests (docs/WECHAT.md "Creating a QR code ticket"), checked here so a bad
 // request fails with the field and the rule instead of an errcode from WeChat.
 import { z } from 'zod'
 import { WechatRequestError } from './errors'

@@ -1,4 +1,4 @@
-// Passive replies (WECHAT.md, "Receiving pushes"): a text message back to the visitor, and the
+// Passive replies (docs/WECHAT.md "Passive replies"): a text message back to the visitor, and the
 // encrypted, signed envelope that carries it in safe mode.
 import { z } from 'zod'
 import type { WechatCipher } from './crypto'

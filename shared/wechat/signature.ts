@@ -1,4 +1,4 @@
-// Push signatures (WECHAT.md, "Receiving pushes"): sha1 over the sorted, concatenated parts.
+// Push signatures (docs/WECHAT.md "Signatures"): sha1 over the sorted, concatenated parts.
 import { hash, timingSafeEqual } from 'node:crypto'
 
 /** `parts` is sorted in place: callers pass a fresh array. */

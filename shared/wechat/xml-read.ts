@@ -126,9 +126,10 @@ const LEAF_FIELD =
  * section each, no declaration, comment, attribute, reference or nesting — read with one regex
  * match per field. Returns null for anything else, which then goes through the validator and
  * the full parser: this never accepts a document they would refuse, and gives the same fields
- * for every document it does accept.
+ * for every document it does accept (test/wechat/xml-read-differential.test.ts holds it to
+ * that). Takes the text after `toText`, with declarations already refused.
  */
-function readFlatFields(text: string): XmlFields | null {
+export function readFlatFields(text: string): XmlFields | null {
   // The parser turns CR LF into LF everywhere, CDATA included (XML's end-of-line handling).
   if (text.includes('\r')) return null
   const start = skipSpace(text, 0)
@@ -149,7 +150,7 @@ function readFlatFields(text: string): XmlFields | null {
 }
 
 /** Any well-formed document, through fast-xml-parser's validator and parser. */
-function readAnyFields(text: string): XmlFields {
+export function readAnyFields(text: string): XmlFields {
   if (XMLValidator.validate(text) !== true) {
     throw new WechatXmlError('malformed', 'XML is not well-formed')
   }

@@ -61,6 +61,74 @@ export function waitForSteadyCode(page: Page, timeout = 20_000): Promise<void> {
   return waitForPage(page, STEADY_CODE, timeout)
 }
 
+/**
+ * In-page source: a fingerprint of what may still be moving — finite CSS animations and
+ * transitions still running (the spinner's infinite one never ends and is left out), and the
+ * pixels of every canvas (charts draw after their data arrives).
+ */
+const MOTION = `(() => {
+  const running = document.getAnimations().filter((a) => {
+    const t = a.effect && a.effect.getComputedTiming()
+    return a.playState === 'running' && t && t.iterations !== Infinity
+  }).length
+  const canvases = [...document.querySelectorAll('canvas')].map((c) => c.toDataURL().length + ':' + c.toDataURL().slice(-64))
+  return running + '|' + canvases.join(',')
+})()`
+
+/**
+ * Waits until the page stands still: no finite animation running and the canvases unchanged
+ * between two looks. For screenshots that show the settled screen, not a frame mid-fade.
+ */
+export async function waitForStill(page: Page, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  let last = ''
+  for (;;) {
+    const now = String(await page.evaluate(MOTION))
+    if (now === last && now.startsWith('0|')) return
+    if (Date.now() > deadline) throw new Error(`page still moving after ${timeout} ms: ${now}`)
+    last = now
+    await page.waitForTimeout(50)
+  }
+}
+
+/** In-page source: POST one kiosk API call as the web client does; `key` null sends none. */
+export const CALL = `async (name, input, key) => {
+  const headers = { 'content-type': 'application/json' }
+  if (key !== null) headers.authorization = 'Bearer ' + key
+  const r = await fetch('/api/call/' + name, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(input === undefined ? {} : { input }),
+  })
+  return { status: r.status, body: await r.text() }
+}`
+export const SESSION_KEY = `sessionStorage.getItem('scandesk.key')`
+
+/** One kiosk API call from the page, with the page's own secret; the HTTP status. */
+export async function callKiosk(page: Page, name: string, input?: unknown): Promise<number> {
+  const arg = input === undefined ? 'undefined' : JSON.stringify(input)
+  const answer = await page.evaluate(`(${CALL})(${JSON.stringify(name)}, ${arg}, ${SESSION_KEY})`)
+  return z.object({ status: z.number() }).parse(answer).status
+}
+
+/** Waits until the greeting has finished coming in (Vue drops its enter classes at the end). */
+export function waitForGreetingIn(page: Page): Promise<void> {
+  return waitForPage(
+    page,
+    `!!document.querySelector('[data-testid="greeting"]') &&
+      !document.querySelector('.greeting-enter-active, .greeting-enter-from')`,
+  )
+}
+
+/** Opens the admin area from the kiosk screen with Ctrl+Shift+A and the PIN. */
+export async function unlockAdmin(page: Page, pin: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+A')
+  await page.locator('[data-testid="pin-pad"]').waitFor()
+  await page.keyboard.type(pin)
+  await page.keyboard.press('Enter')
+  await page.locator('[data-testid="admin-page-attendance"]').waitFor()
+}
+
 /** Moves to another view of the single-page app (`#/admin/export`, …). */
 export async function goHash(page: Page, hash: string): Promise<void> {
   await page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`)

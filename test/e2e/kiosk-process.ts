@@ -85,8 +85,30 @@ export async function startKioskProcess(
   if (pid === undefined) throw new Error('kiosk web could not be started')
   let out = ''
   let err = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+  /** Called on every chunk of output and on exit, so waits below react at once. */
+  let onOutput = (): void => {}
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk
+    onOutput()
+  })
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk))
+  child.once('exit', () => onOutput())
+  /** Resolves true once `ready()` holds after some output, false at the deadline. */
+  const outputUntil = (ready: () => boolean, ms: number): Promise<boolean> =>
+    new Promise((done) => {
+      const check = () => {
+        if (!ready() && child.exitCode === null && child.signalCode === null) return
+        clearTimeout(timer)
+        onOutput = () => {}
+        done(ready())
+      }
+      const timer = setTimeout(() => {
+        onOutput = () => {}
+        done(ready())
+      }, ms)
+      onOutput = check
+      check()
+    })
   const line = (label: string) => out.match(new RegExp(`^${label}: (\\S+)`, 'm'))?.[1] ?? null
 
   const exited = () => child.exitCode !== null || child.signalCode !== null
@@ -101,20 +123,14 @@ export async function startKioskProcess(
     if (!(await waitForExit(child, STOP_MS))) await kill()
   }
 
-  const deadline = Date.now() + STARTUP_MS
-  while (line('kiosk') === null) {
+  if (!(await outputUntil(() => line('kiosk') !== null, STARTUP_MS))) {
     if (child.exitCode !== null)
       throw new Error(`kiosk web exited (${child.exitCode}):\n${out}\n${err}`)
-    if (Date.now() > deadline) {
-      await stop()
-      throw new Error(`kiosk web did not print its url in time:\n${out}\n${err}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
+    await stop()
+    throw new Error(`kiosk web did not print its url in time:\n${out}\n${err}`)
   }
-  // The PIN line follows the kiosk line at once on a first start.
-  for (let i = 0; i < 20 && !/^admin PIN:/m.test(out); i++) {
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  // The PIN line follows the kiosk line at once on a first start (none when it was set).
+  await outputUntil(() => /^admin PIN:/m.test(out), 2_000)
 
   return {
     kioskUrl: line('kiosk') ?? '',

@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  SESSION_KEY,
+  callKiosk,
   decodeQr,
   goHash,
   greetingsSeen,
@@ -17,15 +19,27 @@ import {
   readScreenCode,
   recordGreetings,
   screenshot,
+  unlockAdmin as openAdmin,
+  waitForPage,
   waitForSteadyCode,
+  waitForGreetingIn,
+  waitForStill,
 } from './browser'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
 import { phoneScan } from './phone'
 
-const VISITOR = 'oE2E_visitor_0001'
-const DESK_GUEST = 'oE2E_guest_wang'
 const GREETING_TIMEOUT = 15_000
 
+let visitors = 0
+/** An openid no other test uses, so each test's visitors are first-timers whatever ran before. */
+const newVisitor = (tag: string) => `oE2E_${tag}_${++visitors}`
+
+/**
+ * Every test opens its own page (own context: own session storage) on a kiosk that is locked
+ * and in Chinese, so no test relies on what another left behind; the demo kiosk process, its
+ * sandbox and relay are shared. The PIN lock-out, which would outlast a test, has a kiosk of
+ * its own below.
+ */
 describe('kiosk web mode in Chromium (demo)', () => {
   let dataDir: string
   let kiosk: KioskProcess
@@ -33,7 +47,7 @@ describe('kiosk web mode in Chromium (demo)', () => {
   let context: BrowserContext
   let page: Page
   let sandbox: string
-  const pageErrors: string[] = []
+  let pageErrors: string[] = []
 
   beforeAll(async () => {
     assertRendererBuilt()
@@ -44,17 +58,6 @@ describe('kiosk web mode in Chromium (demo)', () => {
     }
     sandbox = kiosk.sandboxUrl
     browser = await launchChromium()
-    context = await browser.newContext({
-      viewport: { width: 1280, height: 720 },
-      acceptDownloads: true,
-    })
-    page = await context.newPage()
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text())
-    })
-    await recordGreetings(page)
-    await page.goto(kiosk.kioskUrl)
   }, 120_000)
 
   afterAll(async () => {
@@ -62,6 +65,54 @@ describe('kiosk web mode in Chromium (demo)', () => {
     await kiosk?.stop()
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   }, 30_000)
+
+  beforeEach(async () => {
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 720 },
+      acceptDownloads: true,
+    })
+    page = await context.newPage()
+    pageErrors = []
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text())
+    })
+    await recordGreetings(page)
+    await page.goto(kiosk.kioskUrl)
+    await waitForPage(page, `${SESSION_KEY} !== null && document.querySelector('#app *') !== null`)
+    // A locked admin area and Chinese, whatever the previous test did (locking a locked one
+    // is refused: fine).
+    await callKiosk(page, 'lockAdmin')
+    expect(await callKiosk(page, 'setLocale', { locale: 'zh-CN' })).toBe(200)
+    pageErrors = [] // the refused lock of a locked area logs a 403; the test starts here
+  }, 60_000)
+
+  afterEach(async () => {
+    await context?.close()
+    // No script error on any page along the way.
+    expect(pageErrors).toEqual([])
+  })
+
+  const unlockAdmin = () => openAdmin(page, kiosk.adminPin ?? '')
+
+  /** A first visit and the greeting that answers it, gone again. */
+  async function scanAndGreet(openid: string): Promise<string> {
+    const code = await readScreenCode(page, 'kiosk-before-scan')
+    const answer = await phoneScan(sandbox, code, openid)
+    const greeting = page.locator('[data-testid="greeting"]')
+    await greeting.waitFor({ state: 'visible', timeout: GREETING_TIMEOUT })
+    await greeting.waitFor({ state: 'detached', timeout: GREETING_TIMEOUT })
+    return answer.event
+  }
+
+  async function importRoster(csv: string): Promise<void> {
+    await goHash(page, '#/admin/roster')
+    await page.locator('[data-testid="roster-file"]').setInputFiles({
+      name: 'guests.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv, 'utf8'),
+    })
+  }
 
   it('shows a scannable code and keeps the secret out of the address bar', async () => {
     const url = await readScreenCode(page, 'kiosk-landscape')
@@ -75,16 +126,16 @@ describe('kiosk web mode in Chromium (demo)', () => {
 
   it('greets a first-time visitor, records the scan and moves on to a new code', async () => {
     const before = await readScreenCode(page, 'kiosk-before-scan')
-    const answer = await phoneScan(sandbox, before, VISITOR)
+    const answer = await phoneScan(sandbox, before, newVisitor('first'))
     expect(answer.event).toBe('subscribe')
 
     const greeting = page.locator('[data-testid="greeting"]')
     await greeting.waitFor({ state: 'visible', timeout: GREETING_TIMEOUT })
     await expect(greeting.getAttribute('data-kind')).resolves.toBe('first-visit')
-    await expect(page.locator('[data-testid="greeting-number"]').textContent()).resolves.toContain(
-      '1',
+    await expect(page.locator('[data-testid="greeting-number"]').textContent()).resolves.toMatch(
+      /\d/,
     )
-    await page.waitForTimeout(600)
+    await waitForGreetingIn(page)
     await screenshot(page, 'greeting-first-visit')
 
     await greeting.waitFor({ state: 'detached', timeout: GREETING_TIMEOUT })
@@ -92,20 +143,22 @@ describe('kiosk web mode in Chromium (demo)', () => {
     expect(after).not.toBe(before)
   }, 60_000)
 
-  it('welcomes the same visitor back', async () => {
+  it('welcomes a visitor back', async () => {
+    const visitor = newVisitor('returning')
+    expect(await scanAndGreet(visitor)).toBe('subscribe')
     const code = await readScreenCode(page, 'kiosk-before-return')
-    expect((await phoneScan(sandbox, code, VISITOR)).event).toBe('SCAN')
+    expect((await phoneScan(sandbox, code, visitor)).event).toBe('SCAN')
     const greeting = page.locator('[data-testid="greeting"]')
     await greeting.waitFor({ state: 'visible', timeout: GREETING_TIMEOUT })
     await expect(greeting.getAttribute('data-kind')).resolves.toBe('welcome-back')
-    await page.waitForTimeout(600)
+    await waitForGreetingIn(page)
     await screenshot(page, 'greeting-welcome-back')
     await greeting.waitFor({ state: 'detached', timeout: GREETING_TIMEOUT })
   }, 60_000)
 
   it('shows a burst of scans one after another, none dropped', async () => {
     const code = await readScreenCode(page, 'kiosk-before-burst')
-    const openids = ['oE2E_burst_a', 'oE2E_burst_b', 'oE2E_burst_c']
+    const openids = [newVisitor('burst'), newVisitor('burst'), newVisitor('burst')]
     const before = (await greetingsSeen(page)).length
     await Promise.all(openids.map((id) => phoneScan(sandbox, code, id)))
     await expect
@@ -122,13 +175,10 @@ describe('kiosk web mode in Chromium (demo)', () => {
   }, 60_000)
 
   it('fits a portrait screen and a 4K one, with the code still readable', async () => {
-    const portrait = await context.newPage()
-    await portrait.setViewportSize({ width: 720, height: 1280 })
-    await portrait.goto(kiosk.kioskUrl)
-    expect(await readScreenCode(portrait, 'kiosk-portrait')).toMatch(/^https?:\/\//)
-    await portrait.setViewportSize({ width: 3840, height: 2160 })
-    expect(await readScreenCode(portrait, 'kiosk-4k')).toMatch(/^https?:\/\//)
-    await portrait.close()
+    await page.setViewportSize({ width: 720, height: 1280 })
+    expect(await readScreenCode(page, 'kiosk-portrait')).toMatch(/^https?:\/\//)
+    await page.setViewportSize({ width: 3840, height: 2160 })
+    expect(await readScreenCode(page, 'kiosk-4k')).toMatch(/^https?:\/\//)
   }, 60_000)
 
   it('opens the PIN pad on Ctrl+Shift+A and shows how many tries are left', async () => {
@@ -148,26 +198,28 @@ describe('kiosk web mode in Chromium (demo)', () => {
   }, 30_000)
 
   it('lists the scans in the attendance table', async () => {
+    const visitor = newVisitor('listed')
+    await scanAndGreet(visitor)
+    await scanAndGreet(visitor)
+    await unlockAdmin()
     const rows = page.locator('[data-testid="attendance-row"]')
-    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5)
-    await expect(page.locator('[data-testid="attendance-total"]').textContent()).resolves.toContain(
-      '5',
-    )
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2)
     await expect(rows.first().textContent()).resolves.toMatch(/oE2E_/)
     await screenshot(page, 'admin-attendance')
 
-    await page.locator('[data-testid="attendance-search"]').fill('visitor_0001')
-    await expect
-      .poll(() => page.locator('[data-testid="attendance-total"]').textContent())
-      .toContain('2')
+    await page.locator('[data-testid="attendance-search"]').fill(visitor.slice(5))
+    const total = page.locator('[data-testid="attendance-total"]')
+    await expect.poll(() => total.textContent()).toContain('2')
+    await expect.poll(() => rows.count()).toBe(2)
     await screenshot(page, 'admin-attendance-search')
-  }, 30_000)
+  }, 60_000)
 
   it('has a screenshot of every admin page', async () => {
+    await unlockAdmin()
     for (const p of ['stats', 'campaign', 'setup', 'roster', 'desk', 'diagnostics', 'settings']) {
       await goHash(page, `#/admin/${p}`)
       await page.locator(`[data-testid="admin-page-${p}"]`).waitFor()
-      await page.waitForTimeout(p === 'stats' || p === 'diagnostics' ? 800 : 300)
+      await waitForStill(page)
       await screenshot(page, `admin-${p}`)
     }
     await goHash(page, '#/admin/diagnostics')
@@ -175,14 +227,10 @@ describe('kiosk web mode in Chromium (demo)', () => {
   }, 60_000)
 
   it('imports a roster, reports the bad row, and imports the rest when asked', async () => {
-    await goHash(page, '#/admin/roster')
-    const csv =
-      '姓名,单位,电话,编号\n王小明,示例科技,13800000000,A001\n,无名公司,13900000000,A002\n'
-    await page.locator('[data-testid="roster-file"]').setInputFiles({
-      name: 'guests.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from(csv, 'utf8'),
-    })
+    await unlockAdmin()
+    await importRoster(
+      '姓名,单位,电话,编号\n王小明,示例科技,13800000000,A001\n,无名公司,13900000000,A002\n',
+    )
     const errors = page.locator('[data-testid="roster-errors"]')
     await errors.waitFor({ timeout: 10_000 })
     await expect(errors.locator('tbody tr').first().textContent()).resolves.toContain('3')
@@ -193,10 +241,15 @@ describe('kiosk web mode in Chromium (demo)', () => {
       .toMatch(/已导入 1 行/)
   }, 30_000)
 
-  it('desk mode: finds the guest, shows their personal code, sees them check in', async () => {
+  it('desk mode: shows a guest their code, sees them check in, greets them by name', async () => {
+    await unlockAdmin()
+    await importRoster('姓名,单位,电话,编号\n李小红,示例科技,13700000000,B001\n')
+    await expect
+      .poll(() => page.locator('[data-testid="roster-result"]').textContent())
+      .toMatch(/已导入 1 行/)
     await goHash(page, '#/admin/desk')
-    await page.locator('[data-testid="desk-search"]').fill('王小明')
-    const result = page.locator('[data-testid="desk-result"]').filter({ hasText: '王小明' })
+    await page.locator('[data-testid="desk-search"]').fill('李小红')
+    const result = page.locator('[data-testid="desk-result"]').filter({ hasText: '李小红' })
     await result.waitFor({ timeout: 10_000 })
     await result.getByRole('button').click()
     const ticket = page.locator('[data-testid="desk-ticket"]')
@@ -204,22 +257,46 @@ describe('kiosk web mode in Chromium (demo)', () => {
     const url = decodeQr(await ticket.screenshot())
     await screenshot(page, 'admin-desk-ticket')
     expect(url).toMatch(/^https?:\/\//)
-    await phoneScan(sandbox, url ?? '', DESK_GUEST)
-    await expect.poll(() => ticket.textContent(), { timeout: 15_000 }).toContain('王小明已签到')
+    await phoneScan(sandbox, url ?? '', newVisitor('guest'))
+    await expect.poll(() => ticket.textContent(), { timeout: 15_000 }).toContain('李小红已签到')
     await expect(result.textContent()).resolves.toContain('已签到')
     await screenshot(page, 'admin-desk-checked-in')
-  }, 30_000)
+
+    // The greeting waited for the kiosk screen.
+    await page.locator('[data-testid="admin-lock"]').click()
+    const greeting = page.locator('[data-testid="greeting"][data-kind="named"]')
+    await greeting.waitFor({ timeout: GREETING_TIMEOUT })
+    await expect(greeting.textContent()).resolves.toContain('李小红')
+    await waitForGreetingIn(page)
+    await screenshot(page, 'greeting-named')
+    await greeting.waitFor({ state: 'detached', timeout: GREETING_TIMEOUT })
+  }, 60_000)
 
   it('switches the whole kiosk to English from the admin area', async () => {
+    await unlockAdmin()
     await goHash(page, '#/admin/settings')
     await page.locator('[data-testid="admin-page-settings"] [data-locale="en"]').click()
     await expect
       .poll(() => page.locator('.nav a[data-page="attendance"]').textContent())
       .toBe('Attendance')
     await screenshot(page, 'admin-settings-en')
+    await page.locator('[data-testid="admin-lock"]').click()
+    await expect
+      .poll(() => page.locator('[data-testid="instruction"]').textContent())
+      .toContain('Scan with WeChat to check in')
+    await readScreenCode(page, 'kiosk-landscape-en')
   }, 30_000)
 
   it('exports the attendance as CSV that Excel reads, with every scan in it', async () => {
+    const [twice, once] = [newVisitor('export'), newVisitor('export')]
+    await scanAndGreet(twice)
+    await scanAndGreet(twice)
+    await scanAndGreet(once)
+    await unlockAdmin()
+    const totalText = await page.locator('[data-testid="attendance-total"]').textContent()
+    const total = Number(/\d+/.exec(totalText ?? '')?.[0])
+    expect(total).toBeGreaterThanOrEqual(3)
+
     await goHash(page, '#/admin/export')
     await page.locator('[data-testid="export-csv"]').click()
     const link = page.locator('[data-testid="export-download"]')
@@ -233,45 +310,52 @@ describe('kiosk web mode in Chromium (demo)', () => {
       columns: true,
     })
     const cells = rows.map((r) => Object.values(r).join(' '))
-    expect(rows).toHaveLength(6)
-    expect(cells.some((c) => c.includes(DESK_GUEST) && c.includes('王小明'))).toBe(true)
-    expect(cells.filter((c) => c.includes(VISITOR))).toHaveLength(2)
-    for (const id of ['oE2E_burst_a', 'oE2E_burst_b', 'oE2E_burst_c']) {
-      expect(cells.some((c) => c.includes(id))).toBe(true)
-    }
-  }, 60_000)
+    // Every scan the attendance page counted, and this test's visitors as often as they came.
+    expect(rows).toHaveLength(total)
+    expect(cells.filter((c) => c.includes(twice))).toHaveLength(2)
+    expect(cells.filter((c) => c.includes(once))).toHaveLength(1)
+  }, 90_000)
+})
 
-  it('greets the desk guest by name once the kiosk screen is back', async () => {
-    await page.locator('[data-testid="admin-lock"]').click()
-    const greeting = page.locator('[data-testid="greeting"][data-kind="named"]')
-    await greeting.waitFor({ timeout: GREETING_TIMEOUT })
-    await expect(greeting.textContent()).resolves.toContain('王小明')
-    await page.waitForTimeout(600)
-    await screenshot(page, 'greeting-named-en')
-    await greeting.waitFor({ state: 'detached', timeout: GREETING_TIMEOUT })
-    await expect(page.locator('[data-testid="instruction"]').textContent()).resolves.toContain(
-      'Scan with WeChat to check in',
-    )
-    await readScreenCode(page, 'kiosk-landscape-en')
+describe('PIN lock-out (Chromium, a kiosk of its own)', () => {
+  let dataDir: string
+  let kiosk: KioskProcess
+  let browser: Browser
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-pin-'))
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await kiosk?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   }, 30_000)
 
   it('locks the admin area after repeated wrong PINs and says until when', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } })
+    await page.goto(kiosk.kioskUrl)
     await waitForSteadyCode(page)
     await page.keyboard.press('Control+Shift+A')
     await page.locator('[data-testid="pin-pad"]').waitFor()
     const wrong = kiosk.adminPin === '000000' ? '111111' : '000000'
     const locked = page.locator('[data-testid="pin-locked"]')
+    const tries = page.locator('[data-testid="pin-wrong"]')
     for (let i = 0; i < 10 && !(await locked.isVisible()); i++) {
+      const before = (await tries.isVisible()) ? await tries.textContent() : null
       await page.keyboard.type(wrong)
       await page.keyboard.press('Enter')
-      await page.waitForTimeout(150)
+      // The kiosk's answer: one try fewer, or locked.
+      await waitForPage(
+        page,
+        `!!document.querySelector('[data-testid="pin-locked"]') ||
+          (document.querySelector('[data-testid="pin-wrong"]')?.textContent ?? null) !== ${JSON.stringify(before)}`,
+      )
     }
-    await expect(locked.textContent()).resolves.toMatch(/Locked — try again in \d+:\d\d/)
+    await expect(locked.textContent()).resolves.toMatch(/已锁定。请在 \d+:\d\d 后再试/)
     await expect(page.locator('[data-key="5"]').isDisabled()).resolves.toBe(true)
     await screenshot(page, 'admin-pin-locked')
-  }, 30_000)
-
-  it('raised no script errors along the way', () => {
-    expect(pageErrors).toEqual([])
-  })
+  }, 60_000)
 })

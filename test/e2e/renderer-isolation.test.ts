@@ -20,7 +20,7 @@ import { startRelay, type RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
 import { kioskMethods, type KioskMethodName } from '../../shared/ipc'
 import { testCampaign } from '../kiosk/helpers'
-import { launchChromium, waitForPage } from './browser'
+import { CALL, SESSION_KEY, launchChromium, waitForPage } from './browser'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
 
 const KIOSK_ID = 'e2e-isolation'
@@ -30,17 +30,6 @@ const answerSchema = z.object({ status: z.number(), body: z.string() })
 type Answer = z.infer<typeof answerSchema>
 const probeSchema = z.union([answerSchema, z.object({ error: z.string() })])
 
-/** In-page source: POST one kiosk API call the way the web client does; `key` null = none. */
-const CALL = `async (name, input, key) => {
-  const headers = { 'content-type': 'application/json' }
-  if (key !== null) headers.authorization = 'Bearer ' + key
-  const r = await fetch('/api/call/' + name, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(input === undefined ? {} : { input }),
-  })
-  return { status: r.status, body: await r.text() }
-}`
 /** In-page source: fetch a URL, reporting the answer or the error instead of throwing. */
 const PROBE = `async (url, init) => {
   try {
@@ -50,7 +39,6 @@ const PROBE = `async (url, init) => {
     return { error: String(e) }
   }
 }`
-const SESSION_KEY = `sessionStorage.getItem('scandesk.key')`
 
 async function call(page: Page, name: string, input?: unknown, key = 'session'): Promise<Answer> {
   const k = key === 'session' ? SESSION_KEY : JSON.stringify(key === 'none' ? null : key)

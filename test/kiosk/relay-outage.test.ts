@@ -82,15 +82,18 @@ describe('relay link through outages', () => {
     const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
     await p.sandbox.scan(shown.url, 'o_ok')
     await waitFor(() => attendanceRows(core).length === 1, 'first row')
-    // The disk "fails" for one visitor's row (a temp trigger lives on the core's connection).
-    core.db
-      .exec(`CREATE TEMP TRIGGER fail_one BEFORE INSERT ON attendance WHEN NEW.openid = 'o_fail'
+    // The disk "fails" for one visitor's row (a temp trigger lives on the core's connection);
+    // the trigger counts its refusals in JS, which the abort cannot roll back.
+    let refusals = 0
+    core.db.function('count_refusal', () => ++refusals)
+    core.db.exec(`CREATE TEMP TRIGGER fail_one BEFORE INSERT ON attendance
+      WHEN NEW.openid = 'o_fail' AND count_refusal() > 0
       BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`)
     await p.sandbox.scan(shown.url, 'o_fail')
     const relayKiosk = () => p.relay.store.getKiosk('booth-1')
     await waitFor(async () => (await relayKiosk())?.headSeq === 2, 'relay stored the scan')
-    // Give the kiosk time to receive it (and fail) a few times.
-    await new Promise((r) => setTimeout(r, 400))
+    // The kiosk received it and failed to store it, more than once.
+    await waitFor(() => refusals >= 2, 'two refused inserts')
     expect((await relayKiosk())?.ackedSeq).toBe(1)
     expect(attendanceRows(core)).toHaveLength(1)
 

@@ -56,11 +56,14 @@ function raw(
 }
 
 /** A small EventSource over fetch (Node has none); enough for `text/event-stream`. */
+/** Event streams whose response has arrived: the bridge is sending to them from then on. */
+let streamsOpen = 0
 const fetchEventSource: EventSourceFactory = (url) => {
   const controller = new AbortController()
   const listeners = new Map<string, Set<(e: { data: string }) => void>>()
   void (async () => {
     const res = await fetch(url, { signal: controller.signal })
+    streamsOpen++
     if (!res.body) return
     const decoder = new TextDecoder()
     let buffer = ''
@@ -218,9 +221,10 @@ describe('web client (window.kiosk in a browser)', () => {
 
     const statuses: KioskStatus[] = []
     const locales: string[] = []
+    const opened = streamsOpen
     const off = api.on('status', (s) => statuses.push(s))
     api.on('locale', (l) => locales.push(l))
-    await new Promise((r) => setTimeout(r, 100)) // let the event stream open
+    await waitFor(() => streamsOpen > opened, 'the event stream open')
     await api.setLocale({ locale: 'en' })
     await waitFor(() => locales.length === 1, 'locale event')
     expect(locales).toEqual(['en'])

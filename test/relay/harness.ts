@@ -1,6 +1,7 @@
 /**
  * Test helpers for the relay: WeChat-signed pushes built independently of the relay's code
- * (sha1 over the sorted parts, straight from WECHAT.md), and a kiosk websocket client.
+ * (sha1 over the sorted parts, straight from docs/WECHAT.md "Signatures"), and a kiosk
+ * websocket client.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'

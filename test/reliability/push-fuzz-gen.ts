@@ -2,7 +2,7 @@
  * Seeded generator of requests to the relay's push endpoint, shared by the bounded fuzz test
  * and `npm run fuzz`. Each case says whether it may legitimately be stored (a mutation can
  * land on a harmless byte), so the oracle can demand 4xx for the rest. Signatures are built
- * from WECHAT.md (sha1 over the sorted parts), not with the relay's code.
+ * from docs/WECHAT.md "Signatures" (sha1 over the sorted parts), not with the relay's code.
  */
 import { createHash } from 'node:crypto'
 import { WechatCipher } from '../../shared/wechat'

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { REDIS_SERVER_BIN } from '../helpers/redis'
 import type { RelayHandle } from '../../relay/server'
 import { KioskClient, postPush, scanXml, startTestRelay } from '../relay/harness'
@@ -81,7 +81,11 @@ describe('Redis restarted under load', () => {
       }
     }
     const load = Promise.all([worker(), worker(), worker()])
-    await new Promise((r) => setTimeout(r, 300))
+    // Kill once the load is under way: some pushes stored, most still to come.
+    await vi.waitFor(() => expect(answered.length).toBeGreaterThanOrEqual(10), {
+      timeout: 30_000,
+      interval: 5,
+    })
     const startedBeforeKill = next
     redis.kill('SIGKILL')
     await new Promise<void>((r) => redis.once('exit', () => r()))

@@ -1,6 +1,5 @@
 // Pushes in plain, compat and safe mode, checked with shared/wechat (signatures, decryption,
 // push parsing) and against WeChat's official vectors.
-import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WechatCipher } from '../../shared/wechat/crypto'
 import { parseEnvelope, parsePushXml } from '../../shared/wechat/push'
@@ -17,27 +16,9 @@ import {
   tempCode,
   type ReceivedPush,
 } from './helpers'
+import { vectors } from '../wechat/vectors'
 
 afterEach(closeAll)
-
-interface Vectors {
-  plain_signature: Array<{ token: string; timestamp: string; nonce: string; signature: string }>
-  safe_mode: {
-    token: string
-    encodingAESKey: string
-    appid: string
-    message: {
-      msg_signature: string
-      timestamp: string
-      nonce: string
-      encrypt: string
-      plaintext: string
-    }
-  }
-}
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/wechat-vectors.json', import.meta.url), 'utf8'),
-) as Vectors
 
 function checkPlainSignature(push: ReceivedPush, token: string): void {
   const q = push.query

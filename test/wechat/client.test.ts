@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { WechatClient, type WechatClientOptions } from '../../shared/wechat/client'
 import {
   classifyErrcode,
@@ -178,7 +178,8 @@ describe('access token', () => {
     }
     const c = client()
     const all = Promise.all(Array.from({ length: 100 }, () => c.getAccessToken()))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // The one refresh is in flight, held at the gate, while the callers wait on it.
+    await vi.waitFor(() => expect(fake.count('/cgi-bin/stable_token')).toBe(1))
     release()
     const tokens = await all
     expect(new Set(tokens)).toEqual(new Set(['tok-1']))

@@ -9,7 +9,7 @@ import {
 } from '../../shared/wechat/push'
 import { vectors } from './vectors'
 
-/** A push as WeChat formats it (WECHAT.md, "Scan events"). */
+/** A push as WeChat formats it (docs/WECHAT.md "Scan events"). */
 function push(fields: Record<string, string | undefined>): string {
   const f: Record<string, string | undefined> = {
     ToUserName: 'gh_account',
@@ -296,7 +296,8 @@ describe('dedupKey', () => {
 
   it('is the same for a retried push', () => {
     expect(dedupKey(scan({}))).toBe(dedupKey(scan({})))
-    // The ticket is not part of the key (WECHAT.md): same event, same key.
+    // The ticket is not part of the key (docs/WECHAT.md "Retries and de-duplication"): same
+    // event, same key.
     expect(dedupKey(scan({ Ticket: 'T2' }))).toBe(dedupKey(scan({})))
   })
 

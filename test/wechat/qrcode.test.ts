@@ -24,7 +24,7 @@ describe('buildQrCreateBody', () => {
       sceneStr: 'test',
       expireSeconds: 604800,
     })
-    // Same JSON as the example in WECHAT.md.
+    // Same JSON as the example in docs/WECHAT.md "Creating a QR code ticket".
     expect(JSON.parse(JSON.stringify(body))).toEqual(
       JSON.parse(
         '{"expire_seconds": 604800, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": "test"}}}',

@@ -1,4 +1,6 @@
-// The official vectors, read at run time from ../shared beside the checkout (never copied here).
+// WeChat's official test vectors (docs/WECHAT.md "Public test vectors"), kept in the repo as a
+// fixture so a clone with nothing beside it runs the same checks. The one loader and the one type
+// every test uses; the schema refuses a fixture that lost a field.
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 
@@ -35,8 +37,10 @@ const vectorsSchema = z.object({
   }),
 })
 
-export const vectors = vectorsSchema.parse(
+export type WechatVectors = z.infer<typeof vectorsSchema>
+
+export const vectors: WechatVectors = vectorsSchema.parse(
   JSON.parse(
-    readFileSync(new URL('../../../shared/wechat-vectors.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../fixtures/wechat-vectors.json', import.meta.url), 'utf8'),
   ) as unknown,
 )
