@@ -15,7 +15,8 @@ async function adminCore() {
   const dir = tempDir()
   openCampaignStore(dir).save(testCampaign())
   saveSettings(dir, { ...defaultSettings(), activeCampaignId: 'expo' })
-  const core = startCore(dir, new MemoryVault(), { tickMs: 0 })
+  const log: string[] = []
+  const core = startCore(dir, new MemoryVault(), { tickMs: 0, log: (m) => log.push(m) })
   await core.call('unlockAdmin', { pin: TEST_PIN })
   const importFile = async (format: 'csv' | 'xlsx', data: Buffer, skipBadRows: boolean) => {
     const result = await core.call('importRoster', {
@@ -30,7 +31,7 @@ async function adminCore() {
     ((await core.call('searchRoster', { query: '', limit: 200 })) as Array<{ name: string }>)
       .map((r) => r.name)
       .sort()
-  return { core, importFile, names }
+  return { core, importFile, names, log }
 }
 
 const withErrors = [
@@ -110,6 +111,23 @@ describe('roster import', () => {
     const lenient = await importFile('xlsx', data, true)
     expect(lenient).toMatchObject({ imported: 2, skipped: 2 })
     expect(await names()).toEqual(['Grace Hopper', 'Linus'])
+  })
+
+  it('sends a parser failure as a code; its English detail only to the log', async () => {
+    const { core, log } = await adminCore()
+    const result = await core.call('importRoster', {
+      fileName: 'r.csv',
+      format: 'csv',
+      dataBase64: Buffer.from('name,company\nAda,"never closed\n').toString('base64'),
+      skipBadRows: true,
+    })
+    expect(result).toEqual({
+      imported: 0,
+      skipped: 0,
+      errors: [{ row: 1, column: null, code: 'unreadable', params: { format: 'CSV' } }],
+    })
+    expect(JSON.stringify(result)).not.toMatch(/Quote/)
+    expect(log.join('\n')).toMatch(/roster import refused \(csv\): .*Quote Not Closed/)
   })
 
   it('reports a file that is not XLSX at all', async () => {
