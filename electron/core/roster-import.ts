@@ -123,7 +123,7 @@ export const normalizePhone = (p: string): string =>
   p.normalize('NFKC').replace(DASHES, '-').replace(/\s+/g, ' ').trim()
 
 /** A problem with the file as a whole: nothing in it can be imported. */
-export class RosterFileError extends Error {
+class RosterFileError extends Error {
   override name = 'RosterFileError'
   constructor(
     readonly code: string,
