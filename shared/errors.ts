@@ -73,6 +73,38 @@ export const statusCodes = {
   export_failed: none,
 } as const satisfies Record<string, z.ZodObject>
 
+/**
+ * Roster import problems (words: `roster.problems.<code>`). Row problems go with the row as
+ * the person sees it in their spreadsheet (1-based, the header is row 1) and the column;
+ * file problems (nothing imported) with row 1 and no column. The English detail, a parser's
+ * own message above all, goes only to the log.
+ */
+export const rosterProblemCodes = {
+  name_empty: none,
+  /** The cell has more than `limit` characters. */
+  too_long: z.object({ limit: z.number().int() }).strict(),
+  phone_invalid: none,
+  /** Same guest (code, else name and phone) as the earlier row `duplicateOf`. */
+  duplicate_row: z.object({ duplicateOf: z.number().int() }).strict(),
+  file_empty: none,
+  too_many_rows: z.object({ max: z.number().int() }).strict(),
+  too_many_cells: z.object({ max: z.number().int() }).strict(),
+  no_name_column: none,
+  /** `format`: CSV or XLSX. */
+  unreadable: z.object({ format: z.string() }).strict(),
+  encoding_big5: z.object({ encoding: z.string().optional() }).strict(),
+  encoding_utf16_no_bom: none,
+  encoding_invalid: z.object({ encoding: z.string() }).strict(),
+  encoding_unsupported: z.object({ encoding: z.string().optional() }).strict(),
+  xlsx_too_large: z.object({ mib: z.number().int() }).strict(),
+  xlsx_too_many_parts: z.object({ max: z.number().int() }).strict(),
+  xlsx_damaged: none,
+} as const satisfies Record<string, z.ZodObject>
+export type RosterProblemCode = keyof typeof rosterProblemCodes
+/** The spreadsheet columns a row problem can point at. */
+export const rosterColumns = ['name', 'company', 'phone', 'code'] as const
+export type RosterColumn = (typeof rosterColumns)[number]
+
 export type KioskErrorCode = keyof typeof kioskErrorCodes
 export type StatusCode = keyof typeof statusCodes
 export type MessageCode = KioskErrorCode | StatusCode

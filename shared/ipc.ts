@@ -18,7 +18,7 @@ import {
   screenTicketSchema,
   statsSchema,
 } from './domain'
-import { errorBodySchema } from './errors'
+import { errorBodySchema, rosterColumns } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from './url-rule'
 
@@ -117,14 +117,14 @@ export type Diagnostics = z.infer<typeof diagnosticsSchema>
 export const rosterImportResultSchema = z.object({
   imported: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),
+  /** Codes from `rosterProblemCodes` (shared/errors.ts), never sentences. */
   errors: z.array(
     z.object({
+      /** As the spreadsheet numbers it: 1-based, the header row is 1. */
       row: z.number().int().positive(),
-      column: z.string().nullable(),
-      message: z.string(),
-      /** Problems with the file as a whole: a stable code the admin area translates. */
-      code: z.string().optional(),
-      params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      column: z.enum(rosterColumns).nullable(),
+      code: z.string().min(1).max(64),
+      params: z.record(z.string().max(32), z.union([z.string().max(200), z.number()])),
     }),
   ),
 })

@@ -21,9 +21,19 @@ export async function importRoster(
   // takes to start, and most starts never import a roster.
   const { parseRosterFile } = await import('./roster-import')
   const parsed = await parseRosterFile(input.format, data)
-  if (parsed.fatal || (parsed.errors.length > 0 && !input.skipBadRows)) {
-    return { imported: 0, skipped: 0, errors: parsed.errors }
+  // Codes and params go to the admin area, which words them; the English detail (a parser's
+  // own message with its positions) only to the log.
+  const errors = parsed.errors.map(({ row, column, code, params }) => ({
+    row,
+    column,
+    code,
+    params,
+  }))
+  if (parsed.fatal) {
+    core.o.log?.(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
+    return { imported: 0, skipped: 0, errors }
   }
+  if (errors.length > 0 && !input.skipBadRows) return { imported: 0, skipped: 0, errors }
   const imported = core.roster.upsertMany(campaignId, parsed.rows, core.now())
-  return { imported, skipped: parsed.badRows, errors: parsed.errors }
+  return { imported, skipped: parsed.badRows, errors }
 }

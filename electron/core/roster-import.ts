@@ -1,7 +1,11 @@
 /**
- * Roster files (CSV or XLSX) into roster rows, with a row-level error report. Headers are
- * recognised in Chinese and English; unknown columns are ignored. CSV may be UTF-8, UTF-16 with
- * a BOM or GB18030/GBK (Excel in China); other encodings are refused (see roster-encoding.ts).
+ * Roster files (CSV or XLSX) into roster rows, with a row-level problem report: codes and
+ * params (shared/errors.ts `rosterProblemCodes`), worded by the admin area; the English
+ * `message` of each problem is for the log only. Forgiving about what spreadsheet users
+ * produce: headers in Chinese or English (case, spaces and full-width forms ignored; unknown
+ * columns ignored), comma, semicolon or tab delimiters, stray quotes inside unquoted fields,
+ * full-width digits and dashes in phone numbers. CSV may be UTF-8, UTF-16 with a BOM or
+ * GB18030/GBK (Excel in China); other encodings are refused (see roster-encoding.ts).
  * Rows are counted while the file is read, so an oversized file is refused before it is held.
  */
 import { parse } from 'csv-parse/sync'
@@ -12,7 +16,8 @@ import { decodeRoster, EncodingError } from './roster-encoding'
 import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize } from './xlsx'
 
 type Field = keyof RosterInput
-type ImportError = RosterImportResult['errors'][number]
+/** A problem as the admin area gets it, plus its English detail for the log. */
+export type ImportError = RosterImportResult['errors'][number] & { message: string }
 
 export interface ParsedRoster {
   rows: RosterInput[]
@@ -32,9 +37,22 @@ const MAX_XLSX_CELLS = 1_000_000
 /** XLSX only: the columns read from each row; the roster's columns must be among them. */
 const MAX_COLUMNS = 256
 
-/** Header aliases, compared lower-cased with spaces, underscores and dashes removed. */
+/** Header aliases, compared as `normalizeHeader` leaves them. */
 const ALIASES: Record<Field, string[]> = {
-  name: ['name', 'fullname', 'attendee', 'visitor', '姓名', '名字', '参会人', '嘉宾姓名'],
+  name: [
+    'name',
+    'fullname',
+    'attendee',
+    'visitor',
+    'guest',
+    'guestname',
+    '姓名',
+    '名字',
+    '参会人',
+    '嘉宾姓名',
+    '来宾姓名',
+    '参会人姓名',
+  ],
   company: [
     'company',
     'organization',
@@ -45,7 +63,9 @@ const ALIASES: Record<Field, string[]> = {
     '单位',
     '公司名称',
     '工作单位',
+    '单位名称',
     '机构',
+    'companyname',
   ],
   phone: [
     'phone',
@@ -54,11 +74,16 @@ const ALIASES: Record<Field, string[]> = {
     'telephone',
     'cell',
     'phonenumber',
+    'mobilephone',
+    'cellphone',
+    'phoneno',
     '电话',
+    '电话号码',
     '手机',
     '手机号',
     '手机号码',
     '联系电话',
+    '移动电话',
   ],
   code: [
     'code',
@@ -78,11 +103,24 @@ const ALIASES: Record<Field, string[]> = {
 const LIMITS: Record<Field, number> = { name: 100, company: 200, phone: 40, code: 64 }
 const PHONE = /^\+?[\d\s()-]{3,40}$/
 
-const normalize = (h: string): string =>
+/**
+ * "  Phone No. ", "ＰＨＯＮＥ", "手机号(必填)", "姓名*" → "phoneno", "phone", "手机号", "姓名":
+ * full-width forms folded (NFKC), case, spaces, punctuation and a trailing note ignored.
+ */
+export const normalizeHeader = (h: string): string =>
   h
-    .trim()
+    .normalize('NFKC')
     .toLowerCase()
-    .replace(/[\s_-]+/g, '')
+    .trim()
+    .replace(/\([^()]*\)$/, '')
+    .replace(/[\s_.*:#-]+/g, '')
+
+/** Dashes people type in phone numbers (hyphen, en and em dash, minus, small forms). */
+const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g
+
+/** Full-width digits, ＋, brackets and spaces (a Chinese input method's) and dashes, as ASCII. */
+export const normalizePhone = (p: string): string =>
+  p.normalize('NFKC').replace(DASHES, '-').replace(/\s+/g, ' ').trim()
 
 /** A problem with the file as a whole: nothing in it can be imported. */
 class RosterFileError extends Error {
@@ -107,13 +145,17 @@ export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Pro
     if (err instanceof XlsxRefusedError && err.code === 'too_many_rows') return fatal(tooManyRows())
     if (err instanceof RosterFileError || err instanceof XlsxRefusedError) return fatal(err)
     if (err instanceof EncodingError) return fatal(err)
+    // The parser's own words (English, with positions) are for the log, not the person.
     const message = `the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`
     return fatal(new RosterFileError('unreadable', { format: format.toUpperCase() }, message))
   }
   return validateTable(table)
 }
 
-/** `table[0]` is the header row; row numbers in errors are 1-based file rows. */
+/**
+ * `table[0]` is the header row; `table[i]` is spreadsheet row i + 1 (blank rows keep their
+ * place), so a problem's row is the number the person sees beside it in their spreadsheet.
+ */
 export function validateTable(table: string[][]): ParsedRoster {
   const header = table[0]
   if (!header || header.every((h) => h.trim() === ''))
@@ -121,7 +163,7 @@ export function validateTable(table: string[][]): ParsedRoster {
   if (table.length - 1 > MAX_ROWS) return fatal(tooManyRows())
   const columns = new Map<Field, number>()
   header.forEach((h, i) => {
-    const key = normalize(h)
+    const key = normalizeHeader(h)
     for (const field of Object.keys(ALIASES) as Field[]) {
       if (!columns.has(field) && ALIASES[field].includes(key)) columns.set(field, i)
     }
@@ -143,7 +185,7 @@ export function validateTable(table: string[][]): ParsedRoster {
   for (let i = 1; i < table.length; i++) {
     const cells = table[i] ?? []
     if (cells.every((c) => c.trim() === '')) continue
-    const rowNumber = i + 1
+    const row = i + 1
     const value = (f: Field): string => {
       const col = columns.get(f)
       return col === undefined ? '' : (cells[col] ?? '').trim()
@@ -151,40 +193,55 @@ export function validateTable(table: string[][]): ParsedRoster {
     const entry: RosterInput = {
       name: value('name'),
       company: value('company'),
-      phone: value('phone'),
+      phone: normalizePhone(value('phone')),
       code: value('code'),
     }
     const rowErrors: ImportError[] = []
     if (entry.name === '')
-      rowErrors.push({ row: rowNumber, column: 'name', message: 'name is empty' })
+      rowErrors.push({
+        row,
+        column: 'name',
+        code: 'name_empty',
+        params: {},
+        message: 'name is empty',
+      })
     for (const f of Object.keys(LIMITS) as Field[]) {
       if (entry[f].length > LIMITS[f]) {
         rowErrors.push({
-          row: rowNumber,
+          row,
           column: f,
+          code: 'too_long',
+          params: { limit: LIMITS[f] },
           message: `${f} is longer than ${LIMITS[f]} characters`,
         })
       }
     }
     if (entry.phone !== '' && !PHONE.test(entry.phone)) {
       rowErrors.push({
-        row: rowNumber,
+        row,
         column: 'phone',
+        code: 'phone_invalid',
+        params: {},
         message: 'phone has characters a phone number cannot have',
       })
     }
     const key = rosterMatchKey(entry)
     const earlier = seen.get(key)
     if (rowErrors.length === 0 && earlier !== undefined) {
-      const column = entry.code !== '' ? 'code' : 'name'
-      rowErrors.push({ row: rowNumber, column, message: `duplicate of row ${earlier}` })
+      rowErrors.push({
+        row,
+        column: entry.code !== '' ? 'code' : 'name',
+        code: 'duplicate_row',
+        params: { duplicateOf: earlier },
+        message: `duplicate of row ${earlier}`,
+      })
     }
     if (rowErrors.length > 0) {
       badRows++
       errors.push(...rowErrors)
       continue
     }
-    seen.set(key, rowNumber)
+    seen.set(key, row)
     rows.push(entry)
   }
   return { rows, errors, badRows, fatal: false }
@@ -212,8 +269,9 @@ function readCsv(data: Buffer): string[][] {
   const text = decodeRoster(data).text
   let records = 0
   return parse(text, {
-    // Excel's "Unicode Text" is tab-separated: a header with tabs and no comma says so.
     delimiter: delimiterOf(text),
+    // A quote inside an unquoted field (王"小"明, 5" screen) is text, as Excel reads it.
+    relax_quotes: true,
     relax_column_count: true,
     skip_empty_lines: false,
     // Counted as they are parsed: the header plus MAX_ROWS, then stop.
@@ -224,10 +282,17 @@ function readCsv(data: Buffer): string[][] {
   })
 }
 
-function delimiterOf(text: string): string {
+/**
+ * The header line's most frequent separator outside quotes: Excel writes ';' where the decimal
+ * separator is a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma.
+ */
+export function delimiterOf(text: string): string {
   const end = text.indexOf('\n')
-  const header = end === -1 ? text : text.slice(0, end)
-  return header.includes('\t') && !header.includes(',') ? '\t' : ','
+  const header = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*"/g, '')
+  const count = (d: string) => header.split(d).length - 1
+  let best = ','
+  for (const d of [';', '\t']) if (count(d) > count(best)) best = d
+  return best
 }
 
 async function readXlsx(data: Buffer): Promise<string[][]> {

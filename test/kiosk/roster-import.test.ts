@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { RosterImportResult } from '../../shared/ipc'
 import { rosterImportResultSchema } from '../../shared/ipc'
 import { Workbook } from '../../electron/core/xlsx'
+import { parseRosterFile, type ParsedRoster } from '../../electron/core/roster-import'
 import { MemoryVault } from '../../electron/core/vault'
 import { openCampaignStore } from '../../electron/core/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/settings'
@@ -14,7 +15,8 @@ async function adminCore() {
   const dir = tempDir()
   openCampaignStore(dir).save(testCampaign())
   saveSettings(dir, { ...defaultSettings(), activeCampaignId: 'expo' })
-  const core = startCore(dir, new MemoryVault(), { tickMs: 0 })
+  const log: string[] = []
+  const core = startCore(dir, new MemoryVault(), { tickMs: 0, log: (m) => log.push(m) })
   await core.call('unlockAdmin', { pin: TEST_PIN })
   const importFile = async (format: 'csv' | 'xlsx', data: Buffer, skipBadRows: boolean) => {
     const result = await core.call('importRoster', {
@@ -29,7 +31,7 @@ async function adminCore() {
     ((await core.call('searchRoster', { query: '', limit: 200 })) as Array<{ name: string }>)
       .map((r) => r.name)
       .sort()
-  return { core, importFile, names }
+  return { core, importFile, names, log }
 }
 
 const withErrors = [
@@ -51,7 +53,12 @@ describe('roster import', () => {
       [4, 'phone'],
       [5, 'code'],
     ])
-    expect(r.errors[2]?.message).toContain('row 2')
+    // Codes and params, never sentences: the admin area words them in its language.
+    expect(r.errors).toEqual([
+      { row: 3, column: 'name', code: 'name_empty', params: {} },
+      { row: 4, column: 'phone', code: 'phone_invalid', params: {} },
+      { row: 5, column: 'code', code: 'duplicate_row', params: { duplicateOf: 2 } },
+    ])
     expect(await names()).toEqual([])
   })
 
@@ -106,11 +113,169 @@ describe('roster import', () => {
     expect(await names()).toEqual(['Grace Hopper', 'Linus'])
   })
 
+  it('sends a parser failure as a code; its English detail only to the log', async () => {
+    const { core, log } = await adminCore()
+    const result = await core.call('importRoster', {
+      fileName: 'r.csv',
+      format: 'csv',
+      dataBase64: Buffer.from('name,company\nAda,"never closed\n').toString('base64'),
+      skipBadRows: true,
+    })
+    expect(result).toEqual({
+      imported: 0,
+      skipped: 0,
+      errors: [{ row: 1, column: null, code: 'unreadable', params: { format: 'CSV' } }],
+    })
+    expect(JSON.stringify(result)).not.toMatch(/Quote/)
+    expect(log.join('\n')).toMatch(/roster import refused \(csv\): .*Quote Not Closed/)
+  })
+
   it('reports a file that is not XLSX at all', async () => {
     const { importFile } = await adminCore()
     const r = await importFile('xlsx', Buffer.from('name\nnot a zip'), true)
     expect(r.imported).toBe(0)
-    expect(r.errors[0]?.message).toMatch(/cannot be read as XLSX/)
+    expect(r.errors).toEqual([
+      { row: 1, column: null, code: 'unreadable', params: { format: 'XLSX' } },
+    ])
+  })
+})
+
+const csv = (...lines: string[]): Promise<ParsedRoster> =>
+  parseRosterFile('csv', Buffer.from(lines.join('\r\n')))
+const problems = (r: ParsedRoster) =>
+  r.errors.map(({ row, column, code, params }) => ({ row, column, code, params }))
+
+describe('row problems as codes, at the row the spreadsheet shows', () => {
+  it('an empty name', async () => {
+    const r = await csv('name,company', 'Ada,Engines', ',Nobody Inc')
+    expect(problems(r)).toEqual([{ row: 3, column: 'name', code: 'name_empty', params: {} }])
+    expect(r.errors[0]?.message).toBe('name is empty') // English, for the log only
+  })
+
+  it('a cell longer than its column allows, with the limit', async () => {
+    const r = await csv(
+      'name,company,phone,code',
+      `${'n'.repeat(101)},x,,`,
+      `Ada,${'c'.repeat(201)},,`,
+      `Bob,,,${'k'.repeat(65)}`,
+      `${'n'.repeat(100)},${'c'.repeat(200)},,${'k'.repeat(64)}`,
+    )
+    expect(problems(r)).toEqual([
+      { row: 2, column: 'name', code: 'too_long', params: { limit: 100 } },
+      { row: 3, column: 'company', code: 'too_long', params: { limit: 200 } },
+      { row: 4, column: 'code', code: 'too_long', params: { limit: 64 } },
+    ])
+    expect(r.rows).toHaveLength(1)
+  })
+
+  it('a phone with characters a phone number cannot have', async () => {
+    const r = await csv('name,phone', 'Ada,call me', 'Bob,13800138000')
+    expect(problems(r)).toEqual([{ row: 2, column: 'phone', code: 'phone_invalid', params: {} }])
+  })
+
+  it('a duplicate, naming the earlier row: by code, else by name and phone', async () => {
+    const r = await csv(
+      'name,phone,code',
+      'Ada,1380000,A1',
+      'Bob,1390000,',
+      'Ada Again,1380000,A1',
+      'Bob,1390000,',
+    )
+    expect(problems(r)).toEqual([
+      { row: 4, column: 'code', code: 'duplicate_row', params: { duplicateOf: 2 } },
+      { row: 5, column: 'name', code: 'duplicate_row', params: { duplicateOf: 3 } },
+    ])
+  })
+
+  it('counts blank rows and a quoted cell over two lines as the spreadsheet does', async () => {
+    // Row 2 is blank, row 3 holds a two-line company, row 4 has no name.
+    const r = await csv('name,company', '', 'Ada,"Line one', 'line two"', ',x')
+    expect(problems(r)).toEqual([{ row: 4, column: 'name', code: 'name_empty', params: {} }])
+    expect(r.rows).toEqual([{ name: 'Ada', company: 'Line one\r\nline two', phone: '', code: '' }])
+  })
+
+  it('a file the parser cannot read: a code, with the parser detail kept for the log', async () => {
+    const r = await csv('name,company', 'Ada,"never closed')
+    expect(problems(r)).toEqual([
+      { row: 1, column: null, code: 'unreadable', params: { format: 'CSV' } },
+    ])
+    expect(r.errors[0]?.message).toMatch(/Quote Not Closed/)
+    expect(r.fatal).toBe(true)
+  })
+})
+
+describe('forgiving imports', () => {
+  it('keeps a stray quote inside an unquoted field as text (Notepad, Excel)', async () => {
+    const r = await csv('姓名,单位', '王"小"明,示例科技', 'Ada,"Engines" Ltd', 'Bob,5" screens')
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => [e.name, e.company])).toEqual([
+      ['王"小"明', '示例科技'],
+      ['Ada', '"Engines" Ltd'],
+      ['Bob', '5" screens'],
+    ])
+  })
+
+  it('reads semicolon- and tab-separated files, detected from the header line', async () => {
+    const semi = await csv('姓名;单位;电话', '"Smith, John";ACME, Inc.;13800138000')
+    expect(semi.rows).toEqual([
+      { name: 'Smith, John', company: 'ACME, Inc.', phone: '13800138000', code: '' },
+    ])
+    const tab = await csv('name\tcompany\tphone', 'Ada\tEngines, Ltd\t+44 20')
+    expect(tab.rows).toEqual([{ name: 'Ada', company: 'Engines, Ltd', phone: '+44 20', code: '' }])
+    // Separators inside a quoted header cell do not count.
+    const comma = await csv('"Dept; team; unit",name', 'R&D,Ada')
+    expect(comma.rows.map((e) => e.name)).toEqual(['Ada'])
+  })
+
+  it('ignores a trailing empty column', async () => {
+    const r = await csv('姓名,单位,', '张三,华为,', '李四,腾讯,,')
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => e.name)).toEqual(['张三', '李四'])
+  })
+
+  it('normalizes full-width digits, plus, spaces, brackets and dashes in phone numbers', async () => {
+    const r = await csv(
+      'name,phone',
+      'A,１３８００１３８０００',
+      'B,＋８６　１３８－００１３－８０００',
+      'C,（０１０）１２３４ ５６７８',
+      'D,138—0013–8000',
+      'E,+86\u00a0138\u2010 0013',
+    )
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => e.phone)).toEqual([
+      '13800138000',
+      '+86 138-0013-8000',
+      '(010)1234 5678',
+      '138-0013-8000',
+      '+86 138- 0013',
+    ])
+  })
+
+  it('recognizes headers in either language, any case, spacing or width', async () => {
+    const headers: Array<[string, string, string, string]> = [
+      ['姓名', '单位', '电话', '编号'],
+      ['name', '公司', '手机', 'ID'],
+      [' NAME ', 'Company Name', 'Mobile Phone', 'id'],
+      ['姓名*', '工作单位', '手机号码（必填）', '签到码'],
+      ['Ｎａｍｅ', 'ＣＯＭＰＡＮＹ', 'Phone No.', 'Registration_Code'],
+      ['Full Name', 'organization', 'TEL', 'Ticket-Code'],
+    ]
+    for (const header of headers) {
+      const r = await csv(header.join(','), '张三,华为,13800138000,C1')
+      expect({ header, errors: r.errors, rows: r.rows }).toEqual({
+        header,
+        errors: [],
+        rows: [{ name: '张三', company: '华为', phone: '13800138000', code: 'C1' }],
+      })
+    }
+  })
+
+  it('reports bad rows and keeps the good ones for import', async () => {
+    const r = await csv('姓名,电话', '张三,138', ',139', '李四,bad!')
+    expect(r.rows.map((e) => e.name)).toEqual(['张三'])
+    expect(r.badRows).toBe(2)
+    expect(r.fatal).toBe(false)
   })
 })
 

@@ -99,12 +99,12 @@ describe('roster page', () => {
       .mockResolvedValueOnce({
         imported: 0,
         skipped: 0,
-        errors: [{ row: 3, column: 'name', message: 'name is empty' }],
+        errors: [{ row: 3, column: 'name', code: 'name_empty', params: {} }],
       })
       .mockResolvedValueOnce({
         imported: 41,
         skipped: 1,
-        errors: [{ row: 3, column: 'name', message: 'name is empty' }],
+        errors: [{ row: 3, column: 'name', code: 'name_empty', params: {} }],
       })
     const { wrapper } = mountWith(RosterPage, fake.api)
     const input = wrapper.get('[data-testid="roster-file"]')
@@ -124,7 +124,8 @@ describe('roster page', () => {
     expect(
       new TextDecoder().decode(Uint8Array.from(atob(first.dataBase64), (c) => c.charCodeAt(0))),
     ).toBe('name,phone\n张三,123\n')
-    expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain('name is empty')
+    const rows = wrapper.get('[data-testid="roster-errors"]').findAll('tbody td')
+    expect(rows.map((td) => td.text())).toEqual(['3', '姓名', '姓名为空'])
 
     const skip = wrapper.findAll('button').find((b) => b.text().includes('跳过'))
     await skip?.trigger('click')
@@ -148,7 +149,6 @@ describe('roster page: problems with the whole file', () => {
           column: null,
           code: 'encoding_big5',
           params: { encoding: 'Big5' },
-          message: 'the file looks like Big5',
         },
       ],
     })
@@ -165,6 +165,52 @@ describe('roster page: problems with the whole file', () => {
     expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain(
       'looks like Big5 (traditional Chinese), which is not supported',
     )
+  })
+})
+
+describe('roster page: row problems in the chosen language', () => {
+  it('words each code with its params, and a code it does not know', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.importRoster.mockResolvedValue({
+      imported: 0,
+      skipped: 0,
+      errors: [
+        { row: 4, column: 'phone', code: 'phone_invalid', params: {} },
+        { row: 5, column: 'company', code: 'too_long', params: { limit: 200 } },
+        { row: 6, column: 'code', code: 'duplicate_row', params: { duplicateOf: 2 } },
+        { row: 7, column: 'name', code: 'from_a_newer_core', params: {} },
+      ],
+    })
+    const { wrapper, i18n } = mountWith(RosterPage, fake.api)
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File(['name\n'], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await flushPromises()
+    const table = () =>
+      wrapper
+        .get('[data-testid="roster-errors"]')
+        .findAll('tbody tr')
+        .map((tr) => tr.findAll('td').map((td) => td.text()))
+    expect(table()).toEqual([
+      ['4', '电话', '电话号码含有无效字符（只能有数字、空格、+、-、括号）'],
+      ['5', '单位', '超过 200 个字符'],
+      ['6', '编号', '与第 2 行重复'],
+      ['7', '姓名', '未知错误（错误代码：from_a_newer_core）'],
+    ])
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(table()).toEqual([
+      [
+        '4',
+        'Phone',
+        'The phone number has characters a phone number cannot have (only digits, spaces, +, - and brackets)',
+      ],
+      ['5', 'Company', 'Longer than 200 characters'],
+      ['6', 'Code', 'Same guest as row 2'],
+      ['7', 'Name', 'Unknown error (error code: from_a_newer_core)'],
+    ])
   })
 })
 

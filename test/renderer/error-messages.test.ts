@@ -6,7 +6,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { kioskErrorCodes, messageCodes, statusCodes } from '../../shared/errors'
+import {
+  kioskErrorCodes,
+  messageCodes,
+  rosterColumns,
+  rosterProblemCodes,
+  statusCodes,
+} from '../../shared/errors'
 import { errorText } from '../../renderer/src/i18n/error-text'
 import { en } from '../../renderer/src/i18n/en'
 import { createKioskI18n } from '../../renderer/src/i18n/index'
@@ -48,6 +54,26 @@ describe('the error contract and the locales', () => {
     it(`${locale} has no message for a code the contract does not have`, () => {
       const stale = Object.keys(messages.codes).filter((c) => !messageCodes.has(c as never))
       expect(stale).toEqual([])
+    })
+
+    it(`${locale} words every roster problem, using only its params, and every column`, () => {
+      const words = messages.roster.problems as Record<string, unknown>
+      const problems: string[] = []
+      for (const [code, params] of Object.entries(rosterProblemCodes)) {
+        const text = words[code]
+        if (typeof text !== 'string' || text.trim() === '') {
+          problems.push(`${code}: no message`)
+          continue
+        }
+        const declared = new Set(Object.keys(params.shape))
+        for (const name of placeholders(text)) {
+          if (!declared.has(name))
+            problems.push(`${code}: uses {${name}}, not a param of this code`)
+        }
+      }
+      const stale = Object.keys(words).filter((c) => !Object.hasOwn(rosterProblemCodes, c))
+      expect({ problems, stale }).toEqual({ problems: [], stale: [] })
+      expect(Object.keys(messages.roster.fields).sort()).toEqual([...rosterColumns].sort())
     })
 
     it(`${locale} words a code it does not know, and a failure with no code at all`, () => {
@@ -94,11 +120,6 @@ describe('errorText', () => {
 
 describe('no component shows a raw error message', () => {
   const root = join(__dirname, '../../renderer/src')
-  /**
-   * `.message` reads allowed for now, by file: the roster's row problems are still
-   * sentences from the core (issue 15 item 3 turns them into codes; then drop this entry).
-   */
-  const allowed: Record<string, number> = { 'admin/pages/RosterPage.vue': 1 }
 
   function files(dir: string): string[] {
     return readdirSync(dir).flatMap((name) => {
@@ -125,6 +146,6 @@ describe('no component shows a raw error message', () => {
       const hits = (text.match(/\.message\b|\berrorMessage\s*\(/g) ?? []).length
       if (hits > 0) found[relative(root, path).split('\\').join('/')] = hits
     }
-    expect(found).toEqual(allowed)
+    expect(found).toEqual({})
   })
 })

@@ -271,7 +271,13 @@ export const en: MessageSchema = {
     skipBad: 'Skip the bad rows and import the rest',
     badFormat: 'Only .csv or .xlsx files',
     tooLarge: 'File too large (10 MB at most)',
+    fields: { name: 'Name', company: 'Company', phone: 'Phone', code: 'Code' },
     problems: {
+      name_empty: 'The name is empty',
+      too_long: 'Longer than {limit} characters',
+      phone_invalid:
+        'The phone number has characters a phone number cannot have (only digits, spaces, +, - and brackets)',
+      duplicate_row: 'Same guest as row {duplicateOf}',
       file_empty: 'The file is empty',
       too_many_rows: 'More than {max} rows: split the file and import the parts one by one',
       too_many_cells:

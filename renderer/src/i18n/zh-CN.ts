@@ -270,7 +270,12 @@ export const zhCN = {
     skipBad: '跳过有问题的行，导入其余行',
     badFormat: '只支持 .csv 或 .xlsx 文件',
     tooLarge: '文件过大（最大 10 MB）',
+    fields: { name: '姓名', company: '单位', phone: '电话', code: '编号' },
     problems: {
+      name_empty: '姓名为空',
+      too_long: '超过 {limit} 个字符',
+      phone_invalid: '电话号码含有无效字符（只能有数字、空格、+、-、括号）',
+      duplicate_row: '与第 {duplicateOf} 行重复',
       file_empty: '文件是空的',
       too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
       too_many_cells: '工作表超过 {max} 个单元格（含带格式的空单元格）：请删除不用的列或拆分文件',
