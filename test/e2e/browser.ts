@@ -120,13 +120,18 @@ export function waitForGreetingIn(page: Page): Promise<void> {
   )
 }
 
-/** Opens the admin area from the kiosk screen with Ctrl+Shift+A and the PIN. */
+/**
+ * Opens the admin area from the kiosk screen with Ctrl+Shift+A and the PIN. It opens on
+ * attendance, or on the campaign page while no campaign is active.
+ */
 export async function unlockAdmin(page: Page, pin: string): Promise<void> {
   await page.keyboard.press('Control+Shift+A')
   await page.locator('[data-testid="pin-pad"]').waitFor()
   await page.keyboard.type(pin)
   await page.keyboard.press('Enter')
-  await page.locator('[data-testid="admin-page-attendance"]').waitFor()
+  await page
+    .locator('[data-testid="admin-page-attendance"], [data-testid="admin-page-campaign"]')
+    .waitFor()
 }
 
 /** Moves to another view of the single-page app (`#/admin/export`, …). */
