@@ -121,7 +121,7 @@ export class RelayLink {
     await new Promise<void>((resolve) => {
       ws.once('close', () => resolve())
       if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
-      else ws.close(1000, 'kiosk stopping')
+      else ws.close(RelayCloseCode.normal, 'kiosk stopping')
       setTimeout(() => {
         ws.terminate()
         resolve()
