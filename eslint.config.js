@@ -2,18 +2,42 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
 import vueParser from 'vue-eslint-parser'
+import { builtinModules } from 'node:module'
 
-const nodeBuiltins = [
-  'node:*',
-  'fs',
-  'path',
-  'crypto',
-  'http',
-  'https',
-  'net',
-  'os',
-  'child_process',
-]
+/**
+ * Node's built-in modules, bare (`fs`) and with a subpath or the `node:` prefix (`fs/promises`,
+ * `node:fs`): exact names, so a local `./path.ts` is not mistaken for one.
+ */
+function noNodeBuiltins(message) {
+  const bare = builtinModules.filter((m) => !m.startsWith('_'))
+  return {
+    paths: bare.map((name) => ({ name, message })),
+    patterns: [
+      { group: ['node:*', ...bare.filter((m) => !m.includes('/')).map((m) => `${m}/*`)], message },
+    ],
+  }
+}
+
+/** One `no-restricted-imports` setting from several parts (a later block replaces, not adds). */
+function restrictImports(...parts) {
+  return [
+    'error',
+    {
+      paths: parts.flatMap((p) => p.paths ?? []),
+      patterns: parts.flatMap((p) => p.patterns ?? []),
+    },
+  ]
+}
+
+function noElectron(message) {
+  return { paths: [{ name: 'electron', message }], patterns: [{ group: ['electron/*'], message }] }
+}
+
+/** The raw IPC objects; only the shell's IPC wiring and the preload may hold them. */
+const IPC_OBJECTS = ['ipcMain', 'ipcRenderer', 'contextBridge']
+const IPC_FILES = ['electron/main/index.ts', 'electron/main/ipc.ts', 'electron/preload/**']
+const ipcMessage =
+  'Raw IPC stays in electron/main/ipc.ts (wired up in electron/main/index.ts) and electron/preload.'
 
 export default tseslint.config(
   {
@@ -67,20 +91,31 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // Everywhere else (the rest of the shell, tests, benches, scripts): no raw IPC. Blocks below
+    // forbid Electron as a whole where it has no business at all.
+    files: ['**/*.ts', '**/*.vue', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: IPC_FILES,
+    rules: {
+      'no-restricted-imports': restrictImports({
+        paths: [{ name: 'electron', importNames: IPC_OBJECTS, message: ipcMessage }],
+      }),
+      'no-restricted-syntax': [
+        'error',
+        {
+          // A default import would reach them as `electron.ipcMain`, unseen by the rule above.
+          selector: "ImportDeclaration[source.value='electron'] > ImportDefaultSpecifier",
+          message: `Import Electron's members by name. ${ipcMessage}`,
+        },
+      ],
+    },
+  },
+  {
     // Only the thin shell may import Electron; the kiosk core is plain Node.
     files: ['electron/core/**/*.ts', 'relay/**/*.ts', 'sandbox/**/*.ts', 'shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['electron', 'electron/*'],
-              message: 'Only electron/main and electron/preload import Electron.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': restrictImports(
+        noElectron('Only electron/main and electron/preload import Electron.'),
+      ),
     },
   },
   {
@@ -88,35 +123,30 @@ export default tseslint.config(
     // reaches Node, Electron or the privileged WeChat code.
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     rules: {
-      'no-restricted-imports': [
-        'error',
+      'no-restricted-imports': restrictImports(
+        noNodeBuiltins('The renderer has no Node access.'),
+        noElectron('Use window.kiosk.'),
         {
           patterns: [
-            { group: nodeBuiltins, message: 'The renderer has no Node access.' },
-            { group: ['electron', 'electron/*'], message: 'Use window.kiosk.' },
             {
               group: ['**/shared/wechat/**', '**/electron/**', '**/relay/**', '**/sandbox/**'],
               message: 'Privileged code stays in the main process.',
             },
           ],
         },
-      ],
+      ),
     },
   },
   {
-    // Top-level shared/ modules are imported by the renderer too: no Node, DOM or Electron.
+    // Top-level shared/ modules are what the renderer imports (domain, errors, ipc, url-rule and
+    // relay-protocol through them): no Node, DOM or Electron.
     files: ['shared/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: nodeBuiltins, message: 'shared/*.ts runs in the renderer too.' },
-            { group: ['electron', 'electron/*'], message: 'shared/*.ts runs in the renderer too.' },
-            { group: ['./wechat/**'], message: 'shared/wechat is Node-only.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': restrictImports(
+        noNodeBuiltins('shared/*.ts runs in the renderer too.'),
+        noElectron('shared/*.ts runs in the renderer too.'),
+        { patterns: [{ group: ['./wechat/**'], message: 'shared/wechat is Node-only.' }] },
+      ),
     },
   },
 )

@@ -62,10 +62,14 @@ export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>
 export type ScanFrame = z.infer<typeof scanFrameSchema>
 export type RelayFrame = z.infer<typeof relayFrameSchema>
 
-/** Close codes the relay uses on `/kiosk` (4xxx are application codes). */
+/** Close codes on `/kiosk`, sent by the relay or the kiosk (4xxx are application codes). */
 export const RelayCloseCode = {
+  /** The kiosk is stopping its link on purpose (RFC 6455's "normal closure"). */
+  normal: 1000,
   /** Relay shutting down; reconnect elsewhere or later. */
   goingAway: 1001,
+  /** The relay's store failed while serving this kiosk (RFC 6455's "internal error"); reconnect later. */
+  internalError: 1011,
   /**
    * Relay draining for a restart or upgrade (SIGTERM; RFC 6455's "service restart"): every push
    * it accepted is stored, so reconnect at once, with a short jittered delay, to it or another.

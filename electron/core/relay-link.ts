@@ -41,19 +41,9 @@ interface BatchScanHandler {
    * returned function does (announcing the scans) happens after the ack is sent.
    */
   onScans(batch: readonly ScanDelivery[]): AfterCommit | void
-  onScan?: never
 }
 
-interface SingleScanHandler {
-  /**
-   * Commits the scan and the cursor (epoch, seq) before returning; throwing means "not
-   * stored", so no ack is sent and the relay will replay it. `live` is false for replayed events.
-   */
-  onScan(frame: ScanFrame, live: boolean): void
-  onScans?: never
-}
-
-export type RelayLinkOptions = RelayLinkBaseOptions & (BatchScanHandler | SingleScanHandler)
+export type RelayLinkOptions = RelayLinkBaseOptions & BatchScanHandler
 
 export interface RelayLinkBaseOptions {
   relayUrl: string
@@ -121,7 +111,7 @@ export class RelayLink {
     await new Promise<void>((resolve) => {
       ws.once('close', () => resolve())
       if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
-      else ws.close(1000, 'kiosk stopping')
+      else ws.close(RelayCloseCode.normal, 'kiosk stopping')
       setTimeout(() => {
         ws.terminate()
         resolve()
@@ -295,12 +285,10 @@ export class RelayLink {
     const after: AfterCommit[] = []
     const o = this.o
     const attempt = (batch: ScanDelivery[]): void => {
-      if (o.onScans) {
-        const fn = o.onScans(batch)
-        if (fn) after.push(fn)
-      } else for (const d of batch) o.onScan(d.frame, d.live)
+      const fn = o.onScans(batch)
+      if (fn) after.push(fn)
     }
-    if (o.onScans && items.length > 1) {
+    if (items.length > 1) {
       try {
         attempt(items)
         return { stored: items.at(-1) ?? null, after, error: null }

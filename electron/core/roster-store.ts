@@ -34,39 +34,6 @@ export class RosterStore {
     )
   }
 
-  byOpenid(campaignId: string, openid: string): RosterEntry | null {
-    return (
-      this.db
-        .prepare<[string, string], RosterEntry>(
-          `SELECT ${COLUMNS} FROM roster_entries WHERE campaign_id = ? AND openid = ?`,
-        )
-        .get(campaignId, openid) ?? null
-    )
-  }
-
-  /**
-   * The desk's choice is the latest truth: this openid now belongs to `entryId`, and to no
-   * other entry of the campaign.
-   */
-  bind(campaignId: string, entryId: string, openid: string, now: number): void {
-    this.db
-      .prepare(
-        `UPDATE roster_entries SET openid = NULL WHERE campaign_id = ? AND openid = ? AND id <> ?`,
-      )
-      .run(campaignId, openid, entryId)
-    this.db
-      .prepare(
-        `UPDATE roster_entries SET openid = ?, checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?`,
-      )
-      .run(openid, now, entryId)
-  }
-
-  markCheckedIn(entryId: string, now: number): void {
-    this.db
-      .prepare(`UPDATE roster_entries SET checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?`)
-      .run(now, entryId)
-  }
-
   search(campaignId: string, query: string, limit: number): RosterEntry[] {
     const q = `%${escapeLike(query.trim())}%`
     return this.db

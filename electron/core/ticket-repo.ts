@@ -73,18 +73,6 @@ export class TicketRepo {
       .run(now, campaignId, rosterEntryId, id)
   }
 
-  byScene(scene: string): TicketRow | null {
-    return (
-      this.db
-        .prepare<[string], TicketRow>(`SELECT ${COLUMNS} FROM tickets WHERE scene = ?`)
-        .get(scene) ?? null
-    )
-  }
-
-  markScanned(scene: string): void {
-    this.db.prepare(`UPDATE tickets SET state = 'scanned' WHERE scene = ?`).run(scene)
-  }
-
   purgeExpiredBefore(t: number): void {
     this.db.prepare('DELETE FROM tickets WHERE expires_at < ?').run(t)
   }

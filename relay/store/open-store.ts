@@ -1,5 +1,5 @@
 import type { RelayConfig } from '../config'
-import { openSqliteStore } from './sqlite-store'
+import { openSqliteStore } from './sqlite/store'
 import type { RelayStore } from './types'
 
 /**
@@ -11,7 +11,7 @@ export async function openStore(
   opts: { prefix?: string | undefined; pollMs?: number | undefined } = {},
 ): Promise<RelayStore> {
   if (config.redis !== null) {
-    const { openRedisStore } = await import('./redis-store')
+    const { openRedisStore } = await import('./redis/store')
     return openRedisStore({ url: config.redis, ...(opts.prefix && { prefix: opts.prefix }) })
   }
   return openSqliteStore({

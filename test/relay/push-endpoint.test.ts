@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { jsonLogger } from '../../relay/log'
 import { WechatCipher, parseTextReply, openEncryptedReply } from '../../shared/wechat'
 import type { RelayHandle } from '../../relay/server'

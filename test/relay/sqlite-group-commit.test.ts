@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { GroupCommit } from '../../relay/store/sqlite-store-group-commit'
-import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { GroupCommit } from '../../relay/store/sqlite/group-commit'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { NewEvent } from '../../relay/store/types'
 
 let dir: string

@@ -1,7 +1,9 @@
 /**
  * `window.kiosk` for a browser: the same KioskApi over web mode's loopback bridge. Calls are
  * `POST /api/call/<method>` with the per-start secret; events arrive by Server-Sent Events.
- * Results and event payloads are checked against the contract, as the preload does.
+ * Results and event payloads are checked against the contract here, on arrival. (In Electron
+ * the main process checks them before sending: the dispatcher the outputs, electron/main/ipc.ts
+ * the events; the preload passes them on unchecked.)
  */
 import type { ErrorBody } from '../../../shared/errors'
 import {

@@ -70,8 +70,8 @@ export const useGreetingStore = defineStore('greetings', () => {
     const shown = current.value
     current.value = null
     if (shown) {
-      // Best effort: if the core is unreachable right now it re-offers the greeting later
-      // and the seen-set keeps it from showing twice.
+      // Best effort: the core only records it (the attendance row's greeting_shown). If the
+      // call fails the row stays unmarked; nothing offers the greeting again.
       api.greetingShown({ eventId: shown.eventId }).catch(() => undefined)
     }
     showNext()

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
-import type { FallbackCodeRecord, ReleaseLease } from './types'
+import type { FallbackCodeRecord, ReleaseLease } from '../types'
 
 const recordSchema = z.object({
   ticket: z.string().min(1),

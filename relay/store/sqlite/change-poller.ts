@@ -5,8 +5,8 @@
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import { kioskRow } from './sqlite-rows'
-import type { StoreChange } from './types'
+import { kioskRow } from './rows'
+import type { StoreChange } from '../types'
 
 const snapshotRow = kioskRow.pick({
   kiosk_id: true,

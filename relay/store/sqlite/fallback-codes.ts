@@ -1,8 +1,8 @@
 /** The fallback-code half of the SQLite store: one permanent code per kiosk, first write wins. */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import { statement } from './sqlite-statements'
-import type { FallbackCodeRecord, ReleaseLease } from './types'
+import { statement } from './statements'
+import type { FallbackCodeRecord, ReleaseLease } from '../types'
 
 type Db = Database.Database
 

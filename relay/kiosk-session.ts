@@ -165,7 +165,7 @@ export class KioskSession {
       void this.pump()
     } catch (err) {
       this.ctx.log.error('hello failed', { kioskId: this.kioskId, error: errorMessage(err) })
-      this.close(1011, 'store unavailable')
+      this.close(RelayCloseCode.internalError, 'store unavailable')
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
-import type { CachedToken, TokenStore } from '../../shared/wechat'
+import type { CachedToken, TokenStore } from '../../../shared/wechat'
 
 const cachedTokenSchema = z.object({ token: z.string().min(1), expiresAt: z.number() })
 

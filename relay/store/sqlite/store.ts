@@ -7,11 +7,11 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
-import { MemoryTokenStore, type TokenStore } from '../../shared/wechat'
-import { SqliteChangePoller } from './sqlite-change-poller'
-import { MIGRATIONS } from './sqlite-migrations'
-import { LocalLeases, readFallbackCode, writeFallbackCode } from './sqlite-fallback-codes'
-import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './sqlite-kiosks'
+import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
+import { SqliteChangePoller } from './change-poller'
+import { MIGRATIONS } from './migrations'
+import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
+import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
 import {
   ackRow,
   bodyHashRow,
@@ -20,10 +20,10 @@ import {
   queueRow,
   seqOwnerRow,
   toStoredEvent,
-} from './sqlite-rows'
-import { ChangeFeed, newEpoch, storedEvent } from './store-util'
-import { GroupCommit } from './sqlite-store-group-commit'
-import { statement } from './sqlite-statements'
+} from './rows'
+import { ChangeFeed, newEpoch, storedEvent } from '../store-util'
+import { GroupCommit } from './group-commit'
+import { statement } from './statements'
 import type {
   AppendResult,
   FallbackCodeRecord,
@@ -37,7 +37,7 @@ import type {
   StoreChange,
   StoredEvent,
   UnroutedEvent,
-} from './types'
+} from '../types'
 
 export interface SqliteStoreOptions {
   /** Directory for `relay.sqlite`, or `:memory:`. */

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { relayFrameSchema, type RelayFrame } from '../../shared/relay-protocol'
-import { KioskSession, type FrameSocket } from '../../relay/kiosk-connection'
+import { KioskSession, type FrameSocket } from '../../relay/kiosk-session'
 import { silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
-import { openSqliteStore } from '../../relay/store/sqlite-store'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { RelayStore } from '../../relay/store/types'
 

@@ -1,6 +1,6 @@
 /** Row shapes of the SQLite store, checked as they are read (the schema gives the type). */
 import { z } from 'zod'
-import type { StoredEvent } from './types'
+import type { StoredEvent } from '../types'
 
 export const kioskRow = z.object({
   kiosk_id: z.string(),

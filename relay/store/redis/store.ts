@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis'
 import { z } from 'zod'
-import type { TokenStore } from '../../shared/wechat'
+import type { TokenStore } from '../../../shared/wechat'
 import {
   appendReplySchema,
   eventChangePieces,
@@ -17,12 +17,12 @@ import {
   rangesSchema,
   storeChangeSchema,
   streamEntrySchema,
-} from './redis-codec'
-import { RedisFallbackCodes } from './redis-fallback-codes'
-import { pruneKioskQueue } from './redis-retention'
-import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './redis-scripts'
-import { RedisTokenStore } from './redis-token-store'
-import { ChangeFeed, newEpoch } from './store-util'
+} from './codec'
+import { RedisFallbackCodes } from './fallback-codes'
+import { pruneKioskQueue } from './retention'
+import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './scripts'
+import { RedisTokenStore } from './token-store'
+import { ChangeFeed, newEpoch } from '../store-util'
 import {
   DEDUP_TTL_SECONDS,
   type AppendResult,
@@ -37,7 +37,7 @@ import {
   type StoreChange,
   type StoredEvent,
   type UnroutedEvent,
-} from './types'
+} from '../types'
 
 export interface RedisStoreOptions {
   url: string

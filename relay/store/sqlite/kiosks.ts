@@ -1,9 +1,9 @@
 /** The kiosk half of the SQLite store: records, token hashes, integer scene ranges. */
 import type Database from 'better-sqlite3'
-import { kioskRow, rangeRow } from './sqlite-rows'
-import { statement } from './sqlite-statements'
-import { newEpoch } from './store-util'
-import type { KioskRecord, PutKioskInput } from './types'
+import { kioskRow, rangeRow } from './rows'
+import { statement } from './statements'
+import { newEpoch } from '../store-util'
+import type { KioskRecord, PutKioskInput } from '../types'
 
 type Db = Database.Database
 

@@ -1,7 +1,7 @@
 /** How relay records are laid out in Redis hashes, streams and pub/sub messages. */
 import { z } from 'zod'
-import { scanFrameSchema } from '../../shared/relay-protocol'
-import type { NewEvent } from './types'
+import { scanFrameSchema } from '../../../shared/relay-protocol'
+import type { NewEvent } from '../types'
 
 export const storeChangeSchema = z.discriminatedUnion('type', [
   z.object({

@@ -4,8 +4,8 @@
  * become an XTRIM MINID at the first seq that must stay.
  */
 import type { Redis } from 'ioredis'
-import { streamEntrySchema } from './redis-codec'
-import type { RetentionPolicy } from './types'
+import { streamEntrySchema } from './codec'
+import type { RetentionPolicy } from '../types'
 
 const entriesSchema = streamEntrySchema.array()
 const BATCH = 100
