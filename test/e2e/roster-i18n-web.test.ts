@@ -103,6 +103,10 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
     await expect(page.locator('[data-testid="roster-errors"]').textContent()).resolves.not.toMatch(
       /[A-Za-z]{3,}/,
     )
+    // Nothing is imported until the organizer chooses to skip the bad rows; the page says so.
+    await expect(page.locator('[data-testid="roster-result"]').textContent()).resolves.toBe(
+      '尚未导入：3 行有问题。请修改文件后重新选择，或跳过这些行导入其余行',
+    )
     await screenshot(page, 'roster-zh-problems')
     await page.getByRole('button', { name: '跳过有问题的行，导入其余行' }).click()
     await expect
@@ -126,7 +130,11 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
     await expect.poll(result).toBe('Imported 2 rows, skipped 3')
     await importRoster()
     // The file's own report (nothing imported yet), not the earlier one re-worded.
-    await expect.poll(result).toBe('Imported 0 rows, skipped 0')
+    await expect
+      .poll(result)
+      .toBe(
+        'Nothing imported yet: 3 rows have problems. Fix the file and choose it again, or skip those rows and import the rest',
+      )
     expect(await problemTable()).toEqual([
       ['3', 'Name', 'The name is empty'],
       [

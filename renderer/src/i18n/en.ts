@@ -263,6 +263,8 @@ export const en: MessageSchema = {
     columns: 'First row: column names — name (required), company, phone, code.',
     choose: 'Choose file',
     importing: 'Importing…',
+    heldBack:
+      'Nothing imported yet: {count} rows have problems. Fix the file and choose it again, or skip those rows and import the rest',
     result: 'Imported {imported} rows, skipped {skipped}',
     errorsTitle: 'Rows with problems',
     row: 'Row',

@@ -262,6 +262,7 @@ export const zhCN = {
     columns: '第一行为列名：姓名（必填）、单位、电话、编号。',
     choose: '选择文件',
     importing: '正在导入…',
+    heldBack: '尚未导入：{count} 行有问题。请修改文件后重新选择，或跳过这些行导入其余行',
     result: '已导入 {imported} 行，跳过 {skipped} 行',
     errorsTitle: '有问题的行',
     row: '行',
