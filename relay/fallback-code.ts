@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { fallbackScene, type FallbackCodeResponse } from '../shared/relay-protocol'
-import { WechatApiError, WechatClient, WechatHttpError, buildQrCreateBody } from '../shared/wechat'
+import { WechatClient, buildQrCreateBody } from '../shared/wechat'
 import type { RelayConfig } from './config'
 import {
   BodyTooLargeError,
@@ -19,7 +19,8 @@ import {
   sendJson,
 } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
-import { errorMessage, type Logger } from './log'
+import type { Logger } from './log'
+import { sendWechatFailure } from './wechat-failure'
 import type { FallbackCodeRecord, RelayStore } from './store/types'
 
 const MAX_REQUEST_BYTES = 256
@@ -90,16 +91,10 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
   }
 
   function fail(res: ServerResponse, err: unknown): void {
-    if (err instanceof WechatApiError) {
-      log.warn('fallback code: WeChat refused', { errcode: err.errcode, kind: err.kind })
-      sendApiError(res, 502, `wechat_${err.kind}`, err.message, err.errcode)
-    } else if (err instanceof WechatHttpError) {
-      log.warn('fallback code: WeChat unreachable', { code: err.code })
-      sendApiError(res, err.code === 'timeout' ? 504 : 502, `wechat_${err.code}`, err.message)
-    } else {
-      log.error('fallback code failed', { error: errorMessage(err) })
-      sendApiError(res, 500, 'internal', 'fallback code creation failed')
-    }
+    sendWechatFailure(res, err, log, {
+      name: 'fallback code',
+      internalMessage: 'fallback code creation failed',
+    })
   }
 
   return async function handleFallbackCode(

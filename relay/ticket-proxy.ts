@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { makeScene, ticketProxyRequestSchema, type ProxiedTicket } from '../shared/relay-protocol'
-import { WechatApiError, WechatClient, WechatHttpError, buildQrCreateBody } from '../shared/wechat'
+import { WechatClient, buildQrCreateBody } from '../shared/wechat'
 import type { RelayConfig } from './config'
 import {
   BodyTooLargeError,
@@ -23,6 +23,7 @@ import { errorMessage, type Logger } from './log'
 import type { RelayMetrics, TicketRefusal } from './metrics'
 import { TicketLimiter, type RefusalReason } from './rate-limit'
 import type { RelayStore } from './store/types'
+import { sendWechatFailure } from './wechat-failure'
 
 const MAX_REQUEST_BYTES = 4096
 /** A kiosk hammering the proxy is logged at most this often. */
@@ -85,16 +86,10 @@ export function createTicketProxy(opts: TicketProxyOptions) {
 
   function fail(res: ServerResponse, err: unknown): void {
     metrics.countTickets(0, true)
-    if (err instanceof WechatApiError) {
-      log.warn('ticket proxy: WeChat refused', { errcode: err.errcode, kind: err.kind })
-      sendApiError(res, 502, `wechat_${err.kind}`, err.message, err.errcode)
-    } else if (err instanceof WechatHttpError) {
-      log.warn('ticket proxy: WeChat unreachable', { code: err.code })
-      sendApiError(res, err.code === 'timeout' ? 504 : 502, `wechat_${err.code}`, err.message)
-    } else {
-      log.error('ticket proxy failed', { error: errorMessage(err) })
-      sendApiError(res, 500, 'internal', 'ticket creation failed')
-    }
+    sendWechatFailure(res, err, log, {
+      name: 'ticket proxy',
+      internalMessage: 'ticket creation failed',
+    })
   }
 
   return async function handleTickets(req: IncomingMessage, res: ServerResponse): Promise<void> {

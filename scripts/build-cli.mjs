@@ -9,47 +9,11 @@
 // loads by dynamic import on first use; `splitting` keeps those imports (and the modules making
 // them) in chunks not loaded at start (test/kiosk/cli-bundle.test.ts). Everything else (zod, ws,
 // qrcode, …) is bundled: measured, that starts ~0.1 s sooner than `packages: 'external'`.
-import { build } from 'esbuild'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { isAbsolute, join, relative, resolve } from 'node:path'
-import process from 'node:process'
-import { parseArgs } from 'node:util'
+import { bundleNodeProgram } from './bundle-node.mjs'
 
-const root = resolve(import.meta.dirname, '..')
-const { values } = parseArgs({ options: { outdir: { type: 'string' } } })
-const outdir = resolve(root, values.outdir ?? 'out/cli')
-const inOut = relative(join(root, 'out'), outdir)
-if (inOut === '' || inOut.startsWith('..') || isAbsolute(inOut)) {
-  // It is emptied first; and bare imports (better-sqlite3) resolve from node_modules above it.
-  process.stderr.write(`--outdir must be a folder inside ${join(root, 'out')}\n`)
-  process.exit(2)
-}
-
-rmSync(outdir, { recursive: true, force: true })
-mkdirSync(outdir, { recursive: true })
-try {
-  const { metafile } = await build({
-    absWorkingDir: root,
-    entryPoints: { cli: 'electron/core/cli.ts' },
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    sourcesContent: false,
-    metafile: true,
-    external: ['better-sqlite3', 'exceljs', 'csv-parse', 'ioredis'],
-    // Bundled CommonJS packages (ws, qrcode) require() Node's own modules.
-    banner: {
-      js: "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  })
-  writeFileSync(join(outdir, 'meta.json'), JSON.stringify(metafile))
-} catch {
-  process.exit(1) // esbuild has printed the errors
-}
+await bundleNodeProgram({
+  name: 'cli',
+  entry: 'electron/core/cli.ts',
+  defaultOutdir: 'out/cli',
+  external: ['better-sqlite3', 'exceljs', 'csv-parse', 'ioredis'],
+})
