@@ -1,4 +1,4 @@
-// `node scripts/build-cli.mjs [--outdir out/DIR]`: bundles the kiosk CLI (electron/core/cli.ts)
+// `node scripts/build-cli.mjs [--outdir out/DIR]`: bundles the kiosk CLI (electron/core/cli/cli.ts)
 // so `kiosk:web`, `kiosk export`, `npm start`'s browser fallback and the e2e tests run it on
 // plain `node`, without tsx's loader (about half of the kiosk's start-up). Output: out/cli/cli.mjs,
 // lazy chunks in out/cli/chunks/, source maps (`node --enable-source-maps` gives .ts stack
@@ -30,7 +30,7 @@ mkdirSync(outdir, { recursive: true })
 try {
   const { metafile } = await build({
     absWorkingDir: root,
-    entryPoints: { cli: 'electron/core/cli.ts' },
+    entryPoints: { cli: 'electron/core/cli/cli.ts' },
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
