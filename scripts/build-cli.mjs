@@ -1,4 +1,4 @@
-// `node scripts/build-cli.mjs [--outdir out/DIR]`: bundles the kiosk CLI (electron/core/cli.ts)
+// `node scripts/build-cli.mjs [--outdir out/DIR]`: bundles the kiosk CLI (electron/core/cli/cli.ts)
 // so `kiosk:web`, `kiosk export`, `npm start`'s browser fallback and the e2e tests run it on
 // plain `node`, without tsx's loader (about half of the kiosk's start-up). Output: out/cli/cli.mjs,
 // lazy chunks in out/cli/chunks/, source maps (`node --enable-source-maps` gives .ts stack
@@ -13,7 +13,7 @@ import { bundleNodeProgram } from './bundle-node.mjs'
 
 await bundleNodeProgram({
   name: 'cli',
-  entry: 'electron/core/cli.ts',
+  entry: 'electron/core/cli/cli.ts',
   defaultOutdir: 'out/cli',
   external: ['better-sqlite3', 'exceljs', 'csv-parse', 'ioredis'],
 })

@@ -3,10 +3,10 @@
  * sandbox's made-up openids, so keeping them (even marked) would let demo check-ins reach a
  * real export, a real check-in count or a real roster's "checked in" column.
  */
-import type { CampaignStore } from './campaign-store'
-import type { KioskDb } from './db'
+import type { CampaignStore } from './campaigns/campaign-store'
+import type { KioskDb } from './db/db'
 import { DEMO_CAMPAIGN_ID, DEMO_KIOSK_ID } from './demo'
-import { QUOTA_META } from './ticket-supply'
+import { QUOTA_META } from './tickets/ticket-supply'
 
 export interface DemoForgotten {
   attendance: number

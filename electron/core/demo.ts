@@ -7,9 +7,9 @@
 import type { Campaign } from '../../shared/domain'
 import { startRelay, type RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
-import { openCampaignStore } from './campaign-store'
-import { defaultSettings, newConnectionId, saveSettings, type Settings } from './settings'
-import type { SecretVault } from './vault'
+import { openCampaignStore } from './campaigns/campaign-store'
+import { defaultSettings, newConnectionId, saveSettings, type Settings } from './config/settings'
+import type { SecretVault } from './config/vault'
 
 export const DEMO_KIOSK_ID = 'demo'
 export const DEMO_CAMPAIGN_ID = 'demo'

@@ -4,13 +4,13 @@
  */
 import { z } from 'zod'
 import { setupInputSchema } from '../../shared/ipc'
-import { describeInputError } from './kiosk-api'
+import { describeInputError } from './api/kiosk-api'
 import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-core'
 import { startDemo, type DemoServices } from './demo'
 import { forgetDemoData } from './demo-exit'
-import { planSetup, storeSecrets } from './setup'
-import { defaultSettings, loadSettings, saveSettings } from './settings'
-import type { SecretVault } from './vault'
+import { planSetup, storeSecrets } from './config/setup'
+import { defaultSettings, loadSettings, saveSettings } from './config/settings'
+import type { SecretVault } from './config/vault'
 
 /** `--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`. */
 export interface Provisioning {

@@ -3,11 +3,11 @@
  * moves, this file is what changes: the rest of the shell sees only `ShellCore`.
  */
 import type { KioskEventName } from '../../shared/ipc'
-import { ConfigFileError } from '../core/json-file'
-import type { KioskCall } from '../core/kiosk-api'
+import { ConfigFileError } from '../core/config/json-file'
+import type { KioskCall } from '../core/api/kiosk-api'
 import { startKioskRuntime, StartupError, type Provisioning } from '../core/kiosk-runtime'
-import { loadSettings } from '../core/settings'
-import { VaultError, type SecretVault } from '../core/vault'
+import { loadSettings } from '../core/config/settings'
+import { VaultError, type SecretVault } from '../core/config/vault'
 import type { Logger } from './log'
 import type { StartAtLogin } from './login-item'
 

@@ -7,7 +7,7 @@
  */
 import type { IpcMainInvokeEvent } from 'electron'
 import { kioskEvents, type KioskEventName } from '../../shared/ipc'
-import type { KioskCall } from '../core/kiosk-api'
+import type { KioskCall } from '../core/api/kiosk-api'
 import { eventChannel, kioskMethodNames, methodChannel, type IpcReply } from '../preload/channels'
 import { badInput, toKioskError } from './ipc-errors'
 import type { Logger } from './log'

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { App } from 'electron'
-import { KioskError } from '../core/kiosk-error'
+import { KioskError } from '../core/api/kiosk-error'
 
 export interface StartAtLogin {
   /** null where it is not available (a development run: there is no installed app to start). */

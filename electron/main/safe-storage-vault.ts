@@ -8,8 +8,8 @@
  * so an AppSecret stored that way would be readable by anyone with the file.
  */
 import { join } from 'node:path'
-import { FileVault, MemoryVault, type SecretVault, type VaultCipher } from '../core/vault'
-import { KioskError } from '../core/kiosk-error'
+import { FileVault, MemoryVault, type SecretVault, type VaultCipher } from '../core/config/vault'
+import { KioskError } from '../core/api/kiosk-error'
 
 /** The slice of Electron's safeStorage used here (a fake in tests). */
 export interface SafeStorageLike {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createKioskCore } from '../../electron/core/kiosk-core'
-import { MemoryVault } from '../../electron/core/vault'
+import { MemoryVault } from '../../electron/core/config/vault'
 import { cleanup, onCleanup, tempDir, waitFor } from './helpers'
 
 afterEach(cleanup)
@@ -18,7 +18,7 @@ function kioskWeb(env: Record<string, string>) {
     process.execPath,
     [
       join('node_modules', 'tsx', 'dist', 'cli.mjs'),
-      'electron/core/cli.ts',
+      'electron/core/cli/cli.ts',
       'web',
       '--port',
       '0',

@@ -2,8 +2,8 @@
 // lives on its stock, scans keep being recorded, and the status corner says what is wrong.
 import { afterEach, describe, expect, it } from 'vitest'
 import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
-import { MemoryVault } from '../../electron/core/vault'
-import { openCampaignStore } from '../../electron/core/campaign-store'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import {
   attendanceRows,
   cleanup,

@@ -3,8 +3,8 @@
 // prepares no SQL (statements are compiled once, which is what made inserts fast).
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AttendanceStore, type ScanInput } from '../../electron/core/attendance-store'
-import { openKioskDb, type KioskDb } from '../../electron/core/db'
+import { AttendanceStore, type ScanInput } from '../../electron/core/scans/attendance-store'
+import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
 import { cleanup, onCleanup, tempDir } from './helpers'
 
 afterEach(cleanup)

@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Greeting } from '../../shared/domain'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
-import { openFileKeyVault, MemoryVault } from '../../electron/core/vault'
-import { loadSettings } from '../../electron/core/settings'
+import { openFileKeyVault, MemoryVault } from '../../electron/core/config/vault'
+import { loadSettings } from '../../electron/core/config/settings'
 import { cleanup, fastLink, onCleanup, tempDir, waitFor } from './helpers'
 
 afterEach(cleanup)
@@ -86,7 +86,7 @@ describe('kiosk web command', () => {
         // report a relayed SIGTERM (exit 143 on a busy machine; docs/RELIABILITY.md).
         '--import',
         'tsx',
-        'electron/core/cli.ts',
+        'electron/core/cli/cli.ts',
         'web',
         '--port',
         '0',
@@ -139,8 +139,8 @@ describe('kiosk web command', () => {
 
 describe('provisioning flags', () => {
   it('parse for kiosk web and for a command line with other arguments', async () => {
-    const { parseWebArgs } = await import('../../electron/core/cli-web')
-    const { parseProvisioningArgs } = await import('../../electron/core/provisioning-args')
+    const { parseWebArgs } = await import('../../electron/core/cli/cli-web')
+    const { parseProvisioningArgs } = await import('../../electron/core/config/provisioning-args')
     expect(parseWebArgs(['--port', '0']).provisioning).toBeNull()
     expect(parseWebArgs([]).port).toBe(5170)
     const flags = [

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createDispatcher, type KioskHandlers } from '../../electron/core/kiosk-api'
-import { KioskError } from '../../electron/core/kiosk-error'
-import { toSourceError } from '../../electron/core/ticket-source-direct'
+import { createDispatcher, type KioskHandlers } from '../../electron/core/api/kiosk-api'
+import { KioskError } from '../../electron/core/api/kiosk-error'
+import { toSourceError } from '../../electron/core/tickets/ticket-source-direct'
 import { WechatApiError } from '../../shared/wechat/errors'
 
 function dispatcher(handlers: Partial<KioskHandlers>, unlocked = true) {

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { removeStalePartials, writeAtomically } from '../../electron/core/atomic-file'
-import { openKioskDb } from '../../electron/core/db'
-import { MemoryVault } from '../../electron/core/vault'
+import { removeStalePartials, writeAtomically } from '../../electron/core/export/atomic-file'
+import { openKioskDb } from '../../electron/core/db/db'
+import { MemoryVault } from '../../electron/core/config/vault'
 import { cleanup, onCleanup, startCore, tempDir, waitFor } from './helpers'
 
 afterEach(cleanup)
@@ -36,7 +36,7 @@ function exportCli(dataDir: string, out: string) {
     process.execPath,
     [
       join('node_modules', 'tsx', 'dist', 'cli.mjs'),
-      'electron/core/cli.ts',
+      'electron/core/cli/cli.ts',
       'export',
       '--data',
       dataDir,

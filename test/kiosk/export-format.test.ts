@@ -5,14 +5,14 @@ import { createWriteStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'csv-stringify/sync'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openKioskDb } from '../../electron/core/db'
+import { openKioskDb } from '../../electron/core/db/db'
 import {
   csvRecord,
   EXPORT_COLUMNS,
   exportAttendance,
   formatLocalTime,
   type ExportRecord,
-} from '../../electron/core/export'
+} from '../../electron/core/export/export'
 import { cleanup, onCleanup, tempDir } from './helpers'
 
 afterEach(cleanup)

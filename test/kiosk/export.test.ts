@@ -7,12 +7,12 @@ import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import { exportProgressSchema, type ExportProgress } from '../../shared/domain'
-import { openKioskDb, type KioskDb } from '../../electron/core/db'
-import { EXPORT_COLUMNS, exportAttendance } from '../../electron/core/export'
-import { Workbook } from '../../electron/core/xlsx'
-import { MemoryVault } from '../../electron/core/vault'
-import { openCampaignStore } from '../../electron/core/campaign-store'
-import { defaultSettings, saveSettings } from '../../electron/core/settings'
+import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
+import { EXPORT_COLUMNS, exportAttendance } from '../../electron/core/export/export'
+import { Workbook } from '../../electron/core/roster/xlsx'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
+import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
 
 afterEach(cleanup)
@@ -211,7 +211,7 @@ describe('attendance export', () => {
       process.execPath,
       [
         join('node_modules', 'tsx', 'dist', 'cli.mjs'),
-        'electron/core/cli.ts',
+        'electron/core/cli/cli.ts',
         'export',
         '--data',
         dir,

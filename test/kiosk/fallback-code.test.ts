@@ -8,19 +8,22 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Greeting, ScreenTicket, Stats } from '../../shared/domain'
 import type { Diagnostics } from '../../shared/ipc'
 import { kioskEvents, kioskMethods } from '../../shared/ipc'
-import { openKioskDb } from '../../electron/core/db'
-import { exportAttendance } from '../../electron/core/export'
-import { FallbackCodes, type FallbackCodeRow } from '../../electron/core/fallback-code'
-import { makeFallbackSource, type FallbackSource } from '../../electron/core/fallback-source'
-import { defaultSettings } from '../../electron/core/settings'
-import { FALLBACK_GRACE_MS, TicketPool } from '../../electron/core/ticket-pool'
+import { openKioskDb } from '../../electron/core/db/db'
+import { exportAttendance } from '../../electron/core/export/export'
+import { FallbackCodes, type FallbackCodeRow } from '../../electron/core/tickets/fallback-code'
+import {
+  makeFallbackSource,
+  type FallbackSource,
+} from '../../electron/core/tickets/fallback-source'
+import { defaultSettings } from '../../electron/core/config/settings'
+import { FALLBACK_GRACE_MS, TicketPool } from '../../electron/core/tickets/ticket-pool'
 import {
   TicketSourceError,
   type CreatedTicket,
   type TicketSource,
-} from '../../electron/core/ticket-source'
-import { MemoryVault } from '../../electron/core/vault'
-import { Workbook } from '../../electron/core/xlsx'
+} from '../../electron/core/tickets/ticket-source'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { Workbook } from '../../electron/core/roster/xlsx'
 import {
   cleanup,
   onCleanup,

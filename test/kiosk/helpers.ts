@@ -12,9 +12,9 @@ import {
   type KioskCore,
   type KioskCoreOptions,
 } from '../../electron/core/kiosk-core'
-import { defaultSettings, saveSettings, type Settings } from '../../electron/core/settings'
-import { openCampaignStore } from '../../electron/core/campaign-store'
-import { MemoryVault, type SecretVault } from '../../electron/core/vault'
+import { defaultSettings, saveSettings, type Settings } from '../../electron/core/config/settings'
+import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
+import { MemoryVault, type SecretVault } from '../../electron/core/config/vault'
 
 const cleanups: Array<() => Promise<void> | void> = []
 

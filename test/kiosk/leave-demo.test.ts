@@ -5,9 +5,9 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ScreenState } from '../../shared/ipc'
 import { startKioskRuntime, type KioskRuntime } from '../../electron/core/kiosk-runtime'
-import { KioskError } from '../../electron/core/kiosk-error'
-import { openFileKeyVault, type SecretVault } from '../../electron/core/vault'
-import { loadSettings } from '../../electron/core/settings'
+import { KioskError } from '../../electron/core/api/kiosk-error'
+import { openFileKeyVault, type SecretVault } from '../../electron/core/config/vault'
+import { loadSettings } from '../../electron/core/config/settings'
 import {
   cleanup,
   fastLink,

@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import type { ScanFrame } from '../../shared/relay-protocol'
-import { RelayLink, type RelayCursor, type ScanDelivery } from '../../electron/core/relay-link'
+import {
+  RelayLink,
+  type RelayCursor,
+  type ScanDelivery,
+} from '../../electron/core/scans/relay-link'
 import {
   attendanceRows,
   cleanup,

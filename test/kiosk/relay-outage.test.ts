@@ -1,7 +1,7 @@
 // Venue Wi-Fi: the kiosk loses the relay while visitors keep scanning; nothing may be lost or
 // recorded twice, and a restart of the kiosk in the middle of the replay changes nothing.
 import { afterEach, describe, expect, it } from 'vitest'
-import { writeMeta } from '../../electron/core/db'
+import { writeMeta } from '../../electron/core/db/db'
 import {
   attendanceRows,
   cleanup,
@@ -151,7 +151,7 @@ describe('relay link through outages', () => {
     await core.stop()
 
     // Forget the cursor (but keep the rows): the relay replays everything it still has.
-    const { openKioskDb } = await import('../../electron/core/db')
+    const { openKioskDb } = await import('../../electron/core/db/db')
     const db = openKioskDb(`${dataDir}/kiosk.db`)
     writeMeta(db, `relay.cursor:${cid}`, null)
     db.close()

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { RelayCloseCode } from '../../shared/relay-protocol'
-import { RelayLink } from '../../electron/core/relay-link'
+import { RelayLink } from '../../electron/core/scans/relay-link'
 import { cleanup, onCleanup, waitFor } from './helpers'
 
 afterEach(cleanup)

@@ -2,11 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RosterImportResult } from '../../shared/ipc'
 import { rosterImportResultSchema } from '../../shared/ipc'
-import { Workbook } from '../../electron/core/xlsx'
-import { parseRosterFile, type ParsedRoster } from '../../electron/core/roster-import'
-import { MemoryVault } from '../../electron/core/vault'
-import { openCampaignStore } from '../../electron/core/campaign-store'
-import { defaultSettings, saveSettings } from '../../electron/core/settings'
+import { Workbook } from '../../electron/core/roster/xlsx'
+import { parseRosterFile, type ParsedRoster } from '../../electron/core/roster/roster-import'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
+import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { cleanup, startCore, tempDir, testCampaign, TEST_PIN } from './helpers'
 
 afterEach(cleanup)

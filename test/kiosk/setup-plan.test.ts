@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { planSetup, type SetupPlan } from '../../electron/core/setup'
-import { defaultSettings, type Settings } from '../../electron/core/settings'
-import { MemoryVault } from '../../electron/core/vault'
+import { planSetup, type SetupPlan } from '../../electron/core/config/setup'
+import { defaultSettings, type Settings } from '../../electron/core/config/settings'
+import { MemoryVault } from '../../electron/core/config/vault'
 
 const TOKEN = 'stored-kiosk-token-0123456789'
 const SECRET = '0123456789abcdef0123456789abcdef'

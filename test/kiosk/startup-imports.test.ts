@@ -37,18 +37,18 @@ function staticGraph(entry: string): { files: Set<string>; packages: Set<string>
 
 describe('kiosk start-up imports', () => {
   it('the CLI loads neither exceljs nor the roster parsers until they are used', () => {
-    const { files, packages } = staticGraph(resolve(ROOT, 'electron/core/cli.ts'))
+    const { files, packages } = staticGraph(resolve(ROOT, 'electron/core/cli/cli.ts'))
     expect(files).toContain(resolve(ROOT, 'electron/core/kiosk-core.ts'))
-    expect(files).toContain(resolve(ROOT, 'electron/core/export.ts'))
+    expect(files).toContain(resolve(ROOT, 'electron/core/export/export.ts'))
     expect(packages).toContain('better-sqlite3')
     expect(packages).not.toContain('exceljs')
     expect(packages).not.toContain('csv-parse')
-    expect(files).not.toContain(resolve(ROOT, 'electron/core/xlsx.ts'))
-    expect(files).not.toContain(resolve(ROOT, 'electron/core/roster-import.ts'))
+    expect(files).not.toContain(resolve(ROOT, 'electron/core/roster/xlsx.ts'))
+    expect(files).not.toContain(resolve(ROOT, 'electron/core/roster/roster-import.ts'))
   })
 
   it('the demo relay does not load ioredis unless a Redis store is asked for', () => {
-    const { files, packages } = staticGraph(resolve(ROOT, 'electron/core/cli.ts'))
+    const { files, packages } = staticGraph(resolve(ROOT, 'electron/core/cli/cli.ts'))
     expect(files).toContain(resolve(ROOT, 'relay/server.ts'))
     expect(packages).not.toContain('ioredis')
   })

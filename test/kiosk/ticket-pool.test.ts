@@ -1,13 +1,13 @@
 // The ticket pool's rules with an injected clock and a scripted ticket source.
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Campaign, ScreenTicket } from '../../shared/domain'
-import { openKioskDb, type KioskDb } from '../../electron/core/db'
-import { TicketPool } from '../../electron/core/ticket-pool'
+import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
+import { TicketPool } from '../../electron/core/tickets/ticket-pool'
 import {
   TicketSourceError,
   type CreatedTicket,
   type TicketSource,
-} from '../../electron/core/ticket-source'
+} from '../../electron/core/tickets/ticket-source'
 import { cleanup, onCleanup, tempDir, testCampaign } from './helpers'
 import { join } from 'node:path'
 

@@ -5,11 +5,14 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openKioskDb } from '../../electron/core/db'
-import { TicketPool } from '../../electron/core/ticket-pool'
-import { TicketSourceError } from '../../electron/core/ticket-source'
-import { toSourceError } from '../../electron/core/ticket-source-direct'
-import { createProxyTicketSource, retryAfterMs } from '../../electron/core/ticket-source-proxy'
+import { openKioskDb } from '../../electron/core/db/db'
+import { TicketPool } from '../../electron/core/tickets/ticket-pool'
+import { TicketSourceError } from '../../electron/core/tickets/ticket-source'
+import { toSourceError } from '../../electron/core/tickets/ticket-source-direct'
+import {
+  createProxyTicketSource,
+  retryAfterMs,
+} from '../../electron/core/tickets/ticket-source-proxy'
 import { WechatApiError } from '../../shared/wechat/errors'
 import { cleanup, onCleanup, tempDir, testCampaign, waitFor } from './helpers'
 

@@ -12,10 +12,10 @@ import {
 } from '../../renderer/src/bridge/web-client'
 import { kioskMethods, type KioskApi } from '../../shared/ipc'
 import type { KioskStatus } from '../../shared/domain'
-import { startWebServer, newWebSecret } from '../../electron/core/web-server'
-import { MemoryVault } from '../../electron/core/vault'
-import { openCampaignStore } from '../../electron/core/campaign-store'
-import { defaultSettings, saveSettings } from '../../electron/core/settings'
+import { startWebServer, newWebSecret } from '../../electron/core/web/web-server'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
+import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
 
 afterEach(cleanup)

@@ -2,8 +2,8 @@
 // and a relay-side cap on ticket lifetimes; every refusal counted in /metrics by reason.
 import { afterEach, describe, expect, it } from 'vitest'
 import { ticketProxyResponseSchema } from '../../shared/relay-protocol'
-import { TicketSourceError } from '../../electron/core/ticket-source'
-import { createProxyTicketSource } from '../../electron/core/ticket-source-proxy'
+import { TicketSourceError } from '../../electron/core/tickets/ticket-source'
+import { createProxyTicketSource } from '../../electron/core/tickets/ticket-source-proxy'
 import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle } from '../../relay/server'
 import { FakeWechat } from '../wechat/fake-wechat'

@@ -3,7 +3,7 @@
  * with the relay token in SCANDESK_KIOSK_TOKEN. Prints `row <n>` after each attendance commit.
  */
 import { createKioskCore } from '../../electron/core/kiosk-core'
-import { MemoryVault } from '../../electron/core/vault'
+import { MemoryVault } from '../../electron/core/config/vault'
 
 const dataDir = process.argv[2]
 const token = process.env.SCANDESK_KIOSK_TOKEN

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MemoryVault } from '../../electron/core/vault'
+import { MemoryVault } from '../../electron/core/config/vault'
 import { cleanup, onCleanup, provisionDir, startPlatform, tempDir, waitFor } from '../kiosk/helpers'
 
 afterEach(cleanup)

@@ -1,7 +1,7 @@
 // The kiosk↔relay link cut every few hundred milliseconds, and stalled without closing, while
 // visitors keep scanning: every push the relay answered 200 ends up in attendance exactly once.
 import { afterEach, describe, expect, it } from 'vitest'
-import { MemoryVault } from '../../electron/core/vault'
+import { MemoryVault } from '../../electron/core/config/vault'
 import {
   attendanceRows,
   cleanup,

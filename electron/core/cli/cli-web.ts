@@ -1,0 +1,116 @@
+/** `kiosk web`: the kiosk core plus the loopback web bridge; prints where to open it. */
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ConfigFileError } from '../config/json-file'
+import { dataDirFrom } from './cli-args'
+import {
+  PROVISIONING_OPTIONS,
+  provisioningFromValues,
+  UsageError,
+} from '../config/provisioning-args'
+import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
+import { newWebSecret, startWebServer } from '../web/web-server'
+import { openFileKeyVault, VaultError } from '../config/vault'
+
+/**
+ * The checkout this runs from: the nearest folder up with a package.json. This module runs as
+ * electron/core/cli/cli-web.ts (tsx, tests) or inside the bundle out/cli/cli.mjs (scripts/build-cli.mjs).
+ */
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
+  }
+}
+
+const STATIC_DIR = join(projectRoot(import.meta.dirname), 'out/renderer')
+
+export function parseWebArgs(args: string[]): {
+  port: number
+  dataDir: string
+  provisioning: Provisioning | null
+} {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '5170' },
+      data: { type: 'string' },
+      ...PROVISIONING_OPTIONS,
+    },
+    strict: true,
+  })
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError('--port must be 0–65535')
+  return { port, dataDir: dataDirFrom(values.data), provisioning: provisioningFromValues(values) }
+}
+
+/** Resolves -1: the process keeps running until a signal. */
+export async function runWebCommand(args: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseWebArgs(args)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`)
+    return 2
+  }
+  const secret = newWebSecret()
+  const log = (msg: string) => process.stderr.write(`[scandesk] ${msg}\n`)
+  let runtime
+  try {
+    runtime = await startKioskRuntime({
+      dataDir: parsed.dataDir,
+      vault: openFileKeyVault(parsed.dataDir),
+      provisioning: parsed.provisioning,
+      core: {
+        version: process.env.npm_package_version ?? '0.1.0',
+        exportDownloadUrl: (id) => `/api/exports/${id}?key=${encodeURIComponent(secret)}`,
+        log,
+      },
+      onLine: (line) => process.stdout.write(`${line}\n`),
+    })
+  } catch (err) {
+    if (
+      err instanceof ConfigFileError ||
+      err instanceof StartupError ||
+      err instanceof VaultError
+    ) {
+      process.stderr.write(`error: ${err.message}\n`)
+      return 1
+    }
+    throw err
+  }
+  let web
+  try {
+    web = await startWebServer({
+      target: runtime.core,
+      secret,
+      staticDir: STATIC_DIR,
+      port: parsed.port,
+      log,
+    })
+  } catch (err) {
+    await runtime.close()
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+    process.stderr.write(
+      `error: ${inUse ? `port ${parsed.port} is in use; pick another with --port` : (err as Error).message}\n`,
+    )
+    return 1
+  }
+  process.stdout.write(`kiosk: ${web.kioskUrl}\n`)
+  if (runtime.core.initialPin !== null) {
+    process.stdout.write(
+      `admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`,
+    )
+  }
+  let closing = false
+  const shutdown = () => {
+    if (closing) return
+    closing = true
+    void Promise.allSettled([web.close(), runtime.close()]).then(() => process.exit(0))
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+  return -1
+}

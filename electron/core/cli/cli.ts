@@ -1,0 +1,43 @@
+// Folder cli/: the `kiosk` command line. cli.ts (here) picks the command; cli-web.ts runs web mode,
+// cli-export.ts exports attendance, cli-args.ts holds the shared flags.
+/**
+ * `npm run kiosk -- <command>`:
+ *   web     [--port 5170] [--data DIR] [--relay URL --kiosk-id ID --ticket-source proxy|direct
+ *           [--api-base URL --appid ID]]   the kiosk served to a browser (kiosk:web, npm start)
+ *   export  --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
+ */
+import { runExportCommand } from './cli-export'
+import { runWebCommand } from './cli-web'
+
+const USAGE = `usage:
+  kiosk web [--port 5170] [--data DIR] [--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]]
+  kiosk export --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
+secrets for provisioning come from SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'web':
+      return runWebCommand(rest)
+    case 'export':
+      return runExportCommand(rest)
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`)
+      return command === undefined ? 2 : 0
+    default:
+      process.stderr.write(`unknown command ${JSON.stringify(command)}\n${USAGE}\n`)
+      return 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code
+  },
+  (err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,83 @@
+// Folder config/: how this kiosk is set up. settings.ts (here) is settings.json; vault.ts keeps the
+// secrets; setup.ts connects it to a relay and an account; admin-auth.ts guards the admin area with
+// the PIN; json-file.ts reads and writes validated JSON files; provisioning-args.ts parses the
+// provisioning flags; relay-url.ts derives the relay's endpoints from its base url.
+/**
+ * settings.json: how this kiosk is connected and who may administer it. Secrets are not
+ * here (they live in the vault); the PIN only as a salted scrypt hash.
+ */
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { localeSchema } from '../../../shared/domain'
+import { kioskIdSchema } from '../../../shared/relay-protocol'
+import { readJsonFile, writeJsonFile } from './json-file'
+
+export const DEFAULT_API_BASE = 'https://api.weixin.qq.com'
+
+export const poolSettingsSchema = z
+  .object({
+    /** Tickets kept ready ahead of need. */
+    target: z.number().int().min(1).max(50).default(5),
+    /** A ticket is never put on screen this close to its expiry. */
+    marginSeconds: z.number().int().min(5).max(600).default(30),
+    /** Ticket requests in flight at once. */
+    maxInFlight: z.number().int().min(1).max(8).default(2),
+  })
+  .strict()
+
+export const settingsSchema = z
+  .object({
+    version: z.literal(1),
+    kioskId: kioskIdSchema.nullable(),
+    ticketSource: z.enum(['direct', 'proxy']),
+    relayUrl: z.url({ protocol: /^(https?|wss?)$/ }).nullable(),
+    apiBase: z.url({ protocol: /^https?$/ }),
+    appId: z.string().min(1).max(64).nullable(),
+    activeCampaignId: z.string().min(1).max(64).nullable(),
+    locale: localeSchema,
+    demo: z.boolean(),
+    startAtLogin: z.boolean(),
+    /** Changes whenever the account or relay changes; tickets of other connections are not shown. */
+    connectionId: z.string().min(1).max(64),
+    adminPin: z
+      .object({ salt: z.string().min(16).max(64), hash: z.string().min(32).max(256) })
+      .strict()
+      .nullable(),
+    pool: poolSettingsSchema.default({ target: 5, marginSeconds: 30, maxInFlight: 2 }),
+  })
+  .strict()
+export type Settings = z.output<typeof settingsSchema>
+
+export const settingsFile = (dataDir: string): string => join(dataDir, 'settings.json')
+
+export function newConnectionId(): string {
+  return randomBytes(9).toString('base64url')
+}
+
+export function defaultSettings(): Settings {
+  return {
+    version: 1,
+    kioskId: null,
+    ticketSource: 'proxy',
+    relayUrl: null,
+    apiBase: DEFAULT_API_BASE,
+    appId: null,
+    activeCampaignId: null,
+    locale: 'zh-CN',
+    demo: false,
+    startAtLogin: false,
+    connectionId: newConnectionId(),
+    adminPin: null,
+    pool: { target: 5, marginSeconds: 30, maxInFlight: 2 },
+  }
+}
+
+/** null when there is no settings file yet (first start: demo or provisioning decides). */
+export function loadSettings(dataDir: string): Settings | null {
+  return readJsonFile(settingsFile(dataDir), settingsSchema)
+}
+
+export function saveSettings(dataDir: string, settings: Settings): void {
+  writeJsonFile(settingsFile(dataDir), settingsSchema.parse(settings))
+}

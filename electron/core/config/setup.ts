@@ -1,0 +1,143 @@
+/**
+ * Connecting the kiosk to a relay and an account: from the admin area (`saveSetup`) or
+ * headless from flags + environment. Both go through `planSetup`, so they check the same things.
+ */
+import type { SetupInput } from '../../../shared/ipc'
+import type { KioskCore } from '../kiosk-core'
+import { DEFAULT_API_BASE, newConnectionId, type Settings } from './settings'
+import type { SecretName, SecretVault } from './vault'
+
+/** `code` is for the admin area (shared/errors.ts); `message` is English for the headless CLI. */
+type FieldError = { field: string; code: 'required' | 'reenter'; message: string }
+export type SetupPlan =
+  | { ok: false; errors: FieldError[] }
+  | {
+      ok: true
+      settings: Settings
+      secrets: Partial<Record<SecretName, string>>
+      /** Stored secrets whose address changed and that were not entered again. */
+      drop: SecretName[]
+      connectionChanged: boolean
+    }
+
+export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): SetupPlan {
+  const errors: FieldError[] = []
+  // Leaving demo mode: the demo's secrets and sandbox address belong to the demo only.
+  const fromDemo = s.demo
+  const appId = input.appId ?? (fromDemo ? null : s.appId)
+  const apiBase = input.apiBase ?? (fromDemo ? DEFAULT_API_BASE : s.apiBase)
+  // A stored secret is only ever sent where it was entered for: change the relay address (or
+  // the account and its API address) and it must be typed again, so that someone with the PIN
+  // cannot point the kiosk at their own server and collect it.
+  const tokenMoved = s.relayUrl !== input.relayUrl
+  const secretMoved = s.apiBase !== apiBase || s.appId !== appId
+  const savedToken = fromDemo ? null : vault.get('relayToken')
+  const savedSecret = fromDemo ? null : vault.get('appSecret')
+  const storedToken = tokenMoved ? null : savedToken
+  const storedSecret = secretMoved ? null : savedSecret
+  if (input.relayToken === undefined && storedToken === null) {
+    errors.push(
+      savedToken !== null
+        ? {
+            field: 'relayToken',
+            code: 'reenter',
+            message: 'the relay address changed: enter the kiosk token again',
+          }
+        : {
+            field: 'relayToken',
+            code: 'required',
+            message: 'the kiosk token from `relay kiosk add` is required',
+          },
+    )
+  }
+  if (input.ticketSource === 'direct') {
+    if (appId === null)
+      errors.push({
+        field: 'appId',
+        code: 'required',
+        message: 'AppID is required to create codes directly',
+      })
+    if (input.appSecret === undefined && storedSecret === null) {
+      errors.push(
+        savedSecret !== null
+          ? {
+              field: 'appSecret',
+              code: 'reenter',
+              message: 'the AppID or API address changed: enter the AppSecret again',
+            }
+          : {
+              field: 'appSecret',
+              code: 'required',
+              message: 'AppSecret is required to create codes directly',
+            },
+      )
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors }
+
+  const connectionChanged =
+    fromDemo ||
+    s.kioskId !== input.kioskId ||
+    s.relayUrl !== input.relayUrl ||
+    s.ticketSource !== input.ticketSource ||
+    s.appId !== appId ||
+    s.apiBase !== apiBase
+  const settings: Settings = {
+    ...s,
+    kioskId: input.kioskId,
+    relayUrl: input.relayUrl,
+    ticketSource: input.ticketSource,
+    apiBase,
+    appId,
+    demo: false,
+    // The demo campaign is deleted on the way out; the organizer picks or creates a real one.
+    activeCampaignId: fromDemo ? null : s.activeCampaignId,
+    connectionId: connectionChanged ? newConnectionId() : s.connectionId,
+  }
+  const secrets: Partial<Record<SecretName, string>> = {}
+  if (input.relayToken !== undefined) secrets.relayToken = input.relayToken
+  if (input.appSecret !== undefined) secrets.appSecret = input.appSecret
+  const drop: SecretName[] = []
+  if (tokenMoved && secrets.relayToken === undefined) drop.push('relayToken')
+  if (secretMoved && secrets.appSecret === undefined) drop.push('appSecret')
+  return { ok: true, settings, secrets, drop, connectionChanged }
+}
+
+export function storeSecrets(
+  vault: SecretVault,
+  secrets: Partial<Record<SecretName, string>>,
+  dropOthers: boolean,
+): void {
+  for (const name of ['relayToken', 'appSecret'] as const) {
+    const value = secrets[name]
+    if (value !== undefined) {
+      if (vault.get(name) !== value) vault.set(name, value)
+    } else if (dropOthers) vault.delete(name)
+  }
+}
+
+export async function applySetup(core: KioskCore, input: SetupInput) {
+  const wasDemo = core.settings().demo
+  const plan = planSetup(core.settings(), core.o.vault, input)
+  // Codes only across the bridge: the admin area words them in its own language.
+  if (!plan.ok)
+    return { ok: false as const, errors: plan.errors.map(({ field, code }) => ({ field, code })) }
+  const demoToken = wasDemo ? core.o.vault.get('relayToken') : null
+  // First: a vault that refuses the secrets (no OS encryption) stops here, before any change.
+  storeSecrets(core.o.vault, plan.secrets, wasDemo)
+  for (const name of plan.drop) core.o.vault.delete(name)
+  if (wasDemo) {
+    try {
+      await core.retireDemoLink()
+    } catch (err) {
+      // Back on the demo relay with its token: nothing of the real setup is applied.
+      if (demoToken !== null) core.o.vault.set('relayToken', demoToken)
+      core.reconfigure()
+      throw err
+    }
+  }
+  core.updateSettings(plan.settings)
+  core.reconfigure()
+  if (wasDemo) await core.stopDemoServices()
+  return { ok: true as const }
+}

@@ -1,0 +1,107 @@
+/**
+ * Exports started from the admin area: written to `<data>/exports`, progress as events. A file
+ * appears under its name only when complete (see atomic-file.ts).
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ExportProgress, Locale } from '../../../shared/domain'
+import { removeStalePartials, writeAtomically } from './atomic-file'
+import { errorBody } from '../../../shared/errors'
+import type { KioskDb } from '../db/db'
+import { exportAttendance } from './export'
+
+export interface ExportJobsOptions {
+  db: KioskDb
+  dir: string
+  now: () => number
+  locale: () => Locale
+  onProgress: (p: ExportProgress) => void
+  /** Web mode: where the browser downloads a finished file. Without it, `savedPath` is set. */
+  downloadUrl?: (exportId: string) => string
+  /** Where a failed export's detail goes (the UI gets only the code). */
+  log?: (msg: string) => void
+}
+
+interface Job {
+  path: string
+  fileName: string
+  state: ExportProgress['state']
+}
+
+export class ExportJobs {
+  private readonly jobs = new Map<string, Job>()
+  private readonly running = new Set<Promise<void>>()
+
+  constructor(private readonly o: ExportJobsOptions) {
+    // What an export killed with the kiosk left behind: no job will ever finish it.
+    removeStalePartials(o.dir)
+  }
+
+  start(campaignId: string, format: 'csv' | 'xlsx'): string {
+    const exportId = `x_${randomBytes(9).toString('base64url')}`
+    const stamp = new Date(this.o.now())
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace('T', '-')
+      .slice(0, 15)
+    const fileName = `attendance-${campaignId.replace(/[^\w-]/g, '_')}-${stamp}.${format}`
+    mkdirSync(this.o.dir, { recursive: true })
+    const path = join(this.o.dir, `${exportId}-${fileName}`)
+    const job: Job = { path, fileName, state: 'running' }
+    this.jobs.set(exportId, job)
+    const progress = (
+      state: ExportProgress['state'],
+      rowsDone: number,
+      rowsTotal: number,
+      error: ExportProgress['error'],
+    ) => {
+      job.state = state
+      const finished = state === 'done'
+      this.o.onProgress({
+        exportId,
+        state,
+        rowsDone,
+        rowsTotal,
+        fileName,
+        downloadUrl: finished && this.o.downloadUrl ? this.o.downloadUrl(exportId) : null,
+        savedPath: finished && !this.o.downloadUrl ? path : null,
+        error,
+      })
+    }
+    let last = { done: 0, total: 0 }
+    const run = writeAtomically(path, (out) =>
+      exportAttendance({
+        db: this.o.db,
+        campaignId,
+        format,
+        out,
+        locale: this.o.locale(),
+        onProgress: (done, total) => {
+          last = { done, total }
+          progress('running', done, total, null)
+        },
+      }),
+    )
+      .then(({ rows }) => progress('done', rows, rows, null))
+      .catch((err: unknown) => {
+        this.o.log?.(
+          `export ${exportId} failed: ${err instanceof Error ? err.message : String(err)}`,
+        )
+        progress('failed', last.done, last.total, errorBody('export_failed'))
+      })
+      .finally(() => this.running.delete(run))
+    this.running.add(run)
+    return exportId
+  }
+
+  /** A finished export's file, for the web bridge's download route. */
+  file(exportId: string): { path: string; fileName: string } | null {
+    const job = this.jobs.get(exportId)
+    return job && job.state === 'done' ? { path: job.path, fileName: job.fileName } : null
+  }
+
+  async whenIdle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running])
+  }
+}

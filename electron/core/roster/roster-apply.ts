@@ -1,0 +1,39 @@
+/** `importRoster`: decode, parse, and write the rows unless the file has errors. */
+import type { RosterImportResult } from '../../../shared/ipc'
+import type { KioskCore } from '../kiosk-core'
+import { KioskError } from '../api/kiosk-error'
+
+const MAX_BYTES = 10 * 1024 * 1024
+
+export async function importRoster(
+  core: KioskCore,
+  campaignId: string,
+  input: { fileName: string; format: 'csv' | 'xlsx'; dataBase64: string; skipBadRows: boolean },
+): Promise<RosterImportResult> {
+  // Buffer.from silently skips junk; insist on real base64 so a truncated upload is noticed.
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.dataBase64)) {
+    throw new KioskError('bad_input', 'dataBase64: not base64')
+  }
+  const data = Buffer.from(input.dataBase64, 'base64')
+  if (data.length > MAX_BYTES)
+    throw new KioskError('bad_input', 'dataBase64: file larger than 10 MiB')
+  // Loaded on first use: the parsers (exceljs above all) take longer to load than the kiosk
+  // takes to start, and most starts never import a roster.
+  const { parseRosterFile } = await import('./roster-import')
+  const parsed = await parseRosterFile(input.format, data)
+  // Codes and params go to the admin area, which words them; the English detail (a parser's
+  // own message with its positions) only to the log.
+  const errors = parsed.errors.map(({ row, column, code, params }) => ({
+    row,
+    column,
+    code,
+    params,
+  }))
+  if (parsed.fatal) {
+    core.o.log?.(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
+    return { imported: 0, skipped: 0, errors }
+  }
+  if (errors.length > 0 && !input.skipBadRows) return { imported: 0, skipped: 0, errors }
+  const imported = core.roster.upsertMany(campaignId, parsed.rows, core.now())
+  return { imported, skipped: parsed.badRows, errors }
+}

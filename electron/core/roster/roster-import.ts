@@ -1,0 +1,326 @@
+// Folder roster/: registered visitors (desk mode). roster-import.ts (here) parses CSV/XLSX files,
+// roster-encoding.ts decodes CSV bytes, xlsx.ts wraps exceljs (also used by the XLSX export),
+// roster-apply.ts is the importRoster method, roster-store.ts the roster table.
+/**
+ * Roster files (CSV or XLSX) into roster rows, with a row-level problem report: codes and
+ * params (shared/errors.ts `rosterProblemCodes`), worded by the admin area; the English
+ * `message` of each problem is for the log only. Forgiving about what spreadsheet users
+ * produce: headers in Chinese or English (case, spaces and full-width forms ignored; unknown
+ * columns ignored), comma, semicolon or tab delimiters, stray quotes inside unquoted fields,
+ * full-width digits and dashes in phone numbers. CSV may be UTF-8, UTF-16 with a BOM or
+ * GB18030/GBK (Excel in China); other encodings are refused (see roster-encoding.ts).
+ * Rows are counted while the file is read, so an oversized file is refused before it is held.
+ */
+import { parse } from 'csv-parse/sync'
+import type { RosterImportResult } from '../../../shared/ipc'
+import type { RosterInput } from './roster-store'
+import { rosterMatchKey } from './roster-store'
+import { decodeRoster, EncodingError } from './roster-encoding'
+import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize } from './xlsx'
+
+type Field = keyof RosterInput
+/** A problem as the admin area gets it, plus its English detail for the log. */
+export type ImportError = RosterImportResult['errors'][number] & { message: string }
+
+export interface ParsedRoster {
+  rows: RosterInput[]
+  errors: ImportError[]
+  /** Rows with at least one error. */
+  badRows: number
+  /** An error in the file itself (no header, unreadable): nothing can be imported. */
+  fatal: boolean
+}
+
+const MAX_ROWS = 100_000
+/**
+ * XLSX only: exceljs holds ~240 bytes per cell, empty ones too, so 1,000,000 cells (ten columns
+ * of 100,000 rows) stay near 250 MB; the 100 MiB unpacked limit alone would allow ~8 million.
+ */
+const MAX_XLSX_CELLS = 1_000_000
+/** XLSX only: the columns read from each row; the roster's columns must be among them. */
+const MAX_COLUMNS = 256
+
+/** Header aliases, compared as `normalizeHeader` leaves them. */
+const ALIASES: Record<Field, string[]> = {
+  name: [
+    'name',
+    'fullname',
+    'attendee',
+    'visitor',
+    'guest',
+    'guestname',
+    '姓名',
+    '名字',
+    '参会人',
+    '嘉宾姓名',
+    '来宾姓名',
+    '参会人姓名',
+  ],
+  company: [
+    'company',
+    'organization',
+    'organisation',
+    'org',
+    'employer',
+    '公司',
+    '单位',
+    '公司名称',
+    '工作单位',
+    '单位名称',
+    '机构',
+    'companyname',
+  ],
+  phone: [
+    'phone',
+    'mobile',
+    'tel',
+    'telephone',
+    'cell',
+    'phonenumber',
+    'mobilephone',
+    'cellphone',
+    'phoneno',
+    '电话',
+    '电话号码',
+    '手机',
+    '手机号',
+    '手机号码',
+    '联系电话',
+    '移动电话',
+  ],
+  code: [
+    'code',
+    'registrationcode',
+    'regcode',
+    'ticket',
+    'ticketcode',
+    'id',
+    '编号',
+    '报名码',
+    '签到码',
+    '票号',
+    '注册码',
+    '代码',
+  ],
+}
+const LIMITS: Record<Field, number> = { name: 100, company: 200, phone: 40, code: 64 }
+const PHONE = /^\+?[\d\s()-]{3,40}$/
+
+/**
+ * "  Phone No. ", "ＰＨＯＮＥ", "手机号(必填)", "姓名*" → "phoneno", "phone", "手机号", "姓名":
+ * full-width forms folded (NFKC), case, spaces, punctuation and a trailing note ignored.
+ */
+export const normalizeHeader = (h: string): string =>
+  h
+    .normalize('NFKC')
+    .toLowerCase()
+    .trim()
+    .replace(/\([^()]*\)$/, '')
+    .replace(/[\s_.*:#-]+/g, '')
+
+/** Dashes people type in phone numbers (hyphen, en and em dash, minus, small forms). */
+const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g
+
+/** Full-width digits, ＋, brackets and spaces (a Chinese input method's) and dashes, as ASCII. */
+export const normalizePhone = (p: string): string =>
+  p.normalize('NFKC').replace(DASHES, '-').replace(/\s+/g, ' ').trim()
+
+/** A problem with the file as a whole: nothing in it can be imported. */
+class RosterFileError extends Error {
+  override name = 'RosterFileError'
+  constructor(
+    readonly code: string,
+    readonly params: Record<string, string | number>,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const tooManyRows = () =>
+  new RosterFileError('too_many_rows', { max: MAX_ROWS }, `more than ${MAX_ROWS} rows`)
+
+export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Promise<ParsedRoster> {
+  let table: string[][]
+  try {
+    table = format === 'csv' ? readCsv(data) : await readXlsx(data)
+  } catch (err) {
+    if (err instanceof XlsxRefusedError && err.code === 'too_many_rows') return fatal(tooManyRows())
+    if (err instanceof RosterFileError || err instanceof XlsxRefusedError) return fatal(err)
+    if (err instanceof EncodingError) return fatal(err)
+    // The parser's own words (English, with positions) are for the log, not the person.
+    const message = `the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`
+    return fatal(new RosterFileError('unreadable', { format: format.toUpperCase() }, message))
+  }
+  return validateTable(table)
+}
+
+/**
+ * `table[0]` is the header row; `table[i]` is spreadsheet row i + 1 (blank rows keep their
+ * place), so a problem's row is the number the person sees beside it in their spreadsheet.
+ */
+export function validateTable(table: string[][]): ParsedRoster {
+  const header = table[0]
+  if (!header || header.every((h) => h.trim() === ''))
+    return fatal(new RosterFileError('file_empty', {}, 'the file is empty'))
+  if (table.length - 1 > MAX_ROWS) return fatal(tooManyRows())
+  const columns = new Map<Field, number>()
+  header.forEach((h, i) => {
+    const key = normalizeHeader(h)
+    for (const field of Object.keys(ALIASES) as Field[]) {
+      if (!columns.has(field) && ALIASES[field].includes(key)) columns.set(field, i)
+    }
+  })
+  if (!columns.has('name')) {
+    return fatal(
+      new RosterFileError(
+        'no_name_column',
+        {},
+        'no name column (e.g. "name" or "姓名") in the first row',
+      ),
+    )
+  }
+
+  const rows: RosterInput[] = []
+  const errors: ImportError[] = []
+  const seen = new Map<string, number>()
+  let badRows = 0
+  for (let i = 1; i < table.length; i++) {
+    const cells = table[i] ?? []
+    if (cells.every((c) => c.trim() === '')) continue
+    const row = i + 1
+    const value = (f: Field): string => {
+      const col = columns.get(f)
+      return col === undefined ? '' : (cells[col] ?? '').trim()
+    }
+    const entry: RosterInput = {
+      name: value('name'),
+      company: value('company'),
+      phone: normalizePhone(value('phone')),
+      code: value('code'),
+    }
+    const rowErrors: ImportError[] = []
+    if (entry.name === '')
+      rowErrors.push({
+        row,
+        column: 'name',
+        code: 'name_empty',
+        params: {},
+        message: 'name is empty',
+      })
+    for (const f of Object.keys(LIMITS) as Field[]) {
+      if (entry[f].length > LIMITS[f]) {
+        rowErrors.push({
+          row,
+          column: f,
+          code: 'too_long',
+          params: { limit: LIMITS[f] },
+          message: `${f} is longer than ${LIMITS[f]} characters`,
+        })
+      }
+    }
+    if (entry.phone !== '' && !PHONE.test(entry.phone)) {
+      rowErrors.push({
+        row,
+        column: 'phone',
+        code: 'phone_invalid',
+        params: {},
+        message: 'phone has characters a phone number cannot have',
+      })
+    }
+    const key = rosterMatchKey(entry)
+    const earlier = seen.get(key)
+    if (rowErrors.length === 0 && earlier !== undefined) {
+      rowErrors.push({
+        row,
+        column: entry.code !== '' ? 'code' : 'name',
+        code: 'duplicate_row',
+        params: { duplicateOf: earlier },
+        message: `duplicate of row ${earlier}`,
+      })
+    }
+    if (rowErrors.length > 0) {
+      badRows++
+      errors.push(...rowErrors)
+      continue
+    }
+    seen.set(key, row)
+    rows.push(entry)
+  }
+  return { rows, errors, badRows, fatal: false }
+}
+
+function fatal(err: {
+  code: string
+  params: Record<string, string | number>
+  message: string
+}): ParsedRoster {
+  const error: ImportError = {
+    row: 1,
+    column: null,
+    message: err.message,
+    code: err.code,
+    params: err.params,
+  }
+  return { rows: [], errors: [error], badRows: 0, fatal: true }
+}
+
+/** Shared by every blank row: blank rows count toward the limit but hold no memory of their own. */
+const BLANK: string[] = []
+
+function readCsv(data: Buffer): string[][] {
+  const text = decodeRoster(data).text
+  let records = 0
+  return parse(text, {
+    delimiter: delimiterOf(text),
+    // A quote inside an unquoted field (王"小"明, 5" screen) is text, as Excel reads it.
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    // Counted as they are parsed: the header plus MAX_ROWS, then stop.
+    on_record: (record: string[]) => {
+      if (++records > MAX_ROWS + 1) throw tooManyRows()
+      return record.every((c) => c.trim() === '') ? BLANK : record
+    },
+  })
+}
+
+/**
+ * The header line's most frequent separator outside quotes: Excel writes ';' where the decimal
+ * separator is a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma.
+ */
+export function delimiterOf(text: string): string {
+  const end = text.indexOf('\n')
+  const header = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*"/g, '')
+  const count = (d: string) => header.split(d).length - 1
+  let best = ','
+  for (const d of [';', '\t']) if (count(d) > count(best)) best = d
+  return best
+}
+
+async function readXlsx(data: Buffer): Promise<string[][]> {
+  // Before exceljs, which inflates the whole workbook in memory: refuse a zip bomb, and a
+  // worksheet with more rows or cells than a roster may have (counted while inflating).
+  await checkXlsxSize(data, {
+    ...XLSX_LIMITS,
+    maxSheetRows: MAX_ROWS + 1,
+    maxSheetCells: MAX_XLSX_CELLS,
+  })
+  const wb = new Workbook()
+  await wb.xlsx.load(data as unknown as ArrayBuffer)
+  const ws = wb.worksheets[0]
+  if (!ws) return []
+  const table: string[][] = []
+  ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
+    // A row numbered past the limit (rows can skip numbers) would make the table that long.
+    if (rowNumber > MAX_ROWS + 1) throw tooManyRows()
+    // Only the cells that exist, and only the first MAX_COLUMNS: exceljs's own iteration with
+    // empty cells makes a cell object for every column up to the last one, so a single cell
+    // at column XFD per row cost 16,384 objects a row (20,000 such rows hung the kiosk).
+    const width = Math.min(row.cellCount, MAX_COLUMNS)
+    const cells = new Array<string>(width)
+    for (let c = 1; c <= width; c++) cells[c - 1] = row.findCell(c)?.text ?? ''
+    table[rowNumber - 1] = cells
+  })
+  return Array.from(table, (r) => r ?? BLANK)
+}

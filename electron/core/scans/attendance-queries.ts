@@ -1,0 +1,106 @@
+/** Read side of attendance: the admin list (paged, searchable) and the stats panel. */
+import type { AttendanceRow, Stats } from '../../../shared/domain'
+import type { KioskDb } from '../db/db'
+import { ROW_SELECT, toRow } from './attendance-store'
+import { escapeLike } from '../roster/roster-store'
+
+export interface ListQuery {
+  campaignId: string
+  query: string
+  from: number | null
+  to: number | null
+  offset: number
+  limit: number
+}
+
+const BUCKET_MS = 10 * 60_000
+
+export function listAttendance(
+  db: KioskDb,
+  q: ListQuery,
+): { rows: AttendanceRow[]; total: number } {
+  const where: string[] = ['a.campaign_id = @campaignId']
+  const params: Record<string, string | number> = { campaignId: q.campaignId }
+  if (q.from !== null) {
+    where.push('a.received_at >= @from')
+    params.from = q.from
+  }
+  if (q.to !== null) {
+    where.push('a.received_at < @to')
+    params.to = q.to
+  }
+  const text = q.query.trim()
+  if (text !== '') {
+    params.like = `%${escapeLike(text)}%`
+    const alternatives = [
+      `r.name LIKE @like ESCAPE '\\'`,
+      `r.company LIKE @like ESCAPE '\\'`,
+      `a.openid LIKE @like ESCAPE '\\'`,
+      `a.scene LIKE @like ESCAPE '\\'`,
+    ]
+    if (/^\d{1,9}$/.test(text)) {
+      alternatives.push('a.check_in_number = @number')
+      params.number = Number(text)
+    }
+    where.push(`(${alternatives.join(' OR ')})`)
+  }
+  const clause = where.join(' AND ')
+  const total =
+    db
+      .prepare<[Record<string, string | number>], { n: number }>(
+        `SELECT count(*) AS n FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id WHERE ${clause}`,
+      )
+      .get(params)?.n ?? 0
+  const rows = db
+    .prepare<[Record<string, string | number>], Parameters<typeof toRow>[0]>(
+      `${ROW_SELECT} WHERE ${clause} ORDER BY a.id DESC LIMIT @limit OFFSET @offset`,
+    )
+    .all({ ...params, limit: q.limit, offset: q.offset })
+    .map(toRow)
+  return { rows, total }
+}
+
+export function attendanceStats(db: KioskDb, campaignId: string): Stats {
+  const totals = db
+    .prepare<[string], { total: number; unique: number; followers: number; fallback: number }>(
+      `SELECT count(*) AS total, count(DISTINCT openid) AS "unique",
+         coalesce(sum(kind = 'subscribe'), 0) AS followers, coalesce(sum(fallback), 0) AS fallback
+       FROM attendance WHERE campaign_id = ?`,
+    )
+    .get(campaignId) ?? { total: 0, unique: 0, followers: 0, fallback: 0 }
+  const returning =
+    db
+      .prepare<[string], { n: number }>(
+        `SELECT count(*) AS n FROM (SELECT openid FROM attendance WHERE campaign_id = ?
+           GROUP BY openid HAVING count(*) > 1)`,
+      )
+      .get(campaignId)?.n ?? 0
+  const buckets = db
+    .prepare<[number, string], Stats['buckets'][number]>(
+      // % works on integers whatever the bound parameter's type, so this floors to the bucket.
+      `SELECT received_at - (received_at % ?) AS start, count(*) AS scans,
+         sum(first_visit) AS firstVisits, sum(1 - first_visit) AS repeats
+       FROM attendance WHERE campaign_id = ? GROUP BY start ORDER BY start`,
+    )
+    .all(BUCKET_MS, campaignId)
+  return {
+    total: totals.total,
+    uniqueVisitors: totals.unique,
+    newFollowers: totals.followers,
+    returning,
+    fallbackScans: totals.fallback,
+    buckets,
+  }
+}
+
+export function countAttendance(db: KioskDb, campaignId: string | null): number {
+  const row =
+    campaignId === null
+      ? db.prepare<[], { n: number }>('SELECT count(*) AS n FROM attendance').get()
+      : db
+          .prepare<[string], { n: number }>(
+            'SELECT count(*) AS n FROM attendance WHERE campaign_id = ?',
+          )
+          .get(campaignId)
+  return row?.n ?? 0
+}

@@ -1,0 +1,252 @@
+/**
+ * Attendance: one row per relay event, inserted idempotently by event id. A scan the relay
+ * routed to us always counts, even for a code we no longer know (reinstall, backup, expired
+ * from the pool): such rows are flagged `unknown_ticket`, never dropped. Scans of the booth's
+ * permanent fallback code are flagged `fallback`: many visitors share that one code.
+ */
+import type { AttendanceRow } from '../../../shared/domain'
+import { FALLBACK_NONCE } from '../../../shared/relay-protocol'
+import type { Statement } from 'better-sqlite3'
+import type { KioskDb } from '../db/db'
+
+export interface ScanInput {
+  eventId: string
+  kioskId: string
+  openid: string
+  scene: string
+  ticket: string
+  kind: 'subscribe' | 'scan'
+  /** WeChat CreateTime, seconds. */
+  createTime: number
+  receivedAt: number
+  /** Used when the scene's ticket is unknown (or was shown before any campaign). */
+  fallbackCampaignId: string
+}
+
+export type RecordResult = { inserted: false } | { inserted: true; row: AttendanceRow }
+
+interface RawRow {
+  id: number
+  eventId: string
+  campaignId: string
+  kioskId: string
+  openid: string
+  scene: string
+  kind: 'subscribe' | 'scan'
+  createTime: number
+  receivedAt: number
+  firstVisit: number
+  checkInNumber: number
+  rosterEntryId: string | null
+  rosterName: string | null
+  greetingShown: number
+  unknownTicket: number
+  fallback: number
+}
+
+export const ROW_SELECT = `SELECT a.id, a.event_id AS eventId, a.campaign_id AS campaignId,
+  a.kiosk_id AS kioskId, a.openid, a.scene, a.kind, a.create_time AS createTime,
+  a.received_at AS receivedAt, a.first_visit AS firstVisit, a.check_in_number AS checkInNumber,
+  a.roster_entry_id AS rosterEntryId, r.name AS rosterName, a.greeting_shown AS greetingShown,
+  a.unknown_ticket AS unknownTicket, a.fallback
+  FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id`
+
+export function toRow(r: RawRow): AttendanceRow {
+  return {
+    ...r,
+    firstVisit: r.firstVisit === 1,
+    greetingShown: r.greetingShown === 1,
+    unknownTicket: r.unknownTicket === 1,
+    fallback: r.fallback === 1,
+  }
+}
+
+interface Statements {
+  seen: Statement<[string], unknown>
+  ticketByScene: Statement<[string], { campaignId: string | null; rosterEntryId: string | null }>
+  markScanned: Statement<[string]>
+  deskEntry: Statement<[string], { id: string; campaignId: string }>
+  unbindOthers: Statement<[string, string, string]>
+  bind: Statement<[string, number, string]>
+  entryByOpenid: Statement<[string, string], { id: string; name: string }>
+  markCheckedIn: Statement<[number, string]>
+  visitor: Statement<[string, string], { n: number }>
+  lastNumber: Statement<[string], { n: number | null }>
+  addVisitor: Statement<[string, string, number, number]>
+  insert: Statement<
+    [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      number,
+      number,
+      number,
+      number,
+      string | null,
+      number,
+      number,
+    ]
+  >
+  byRowId: Statement<[number], RawRow>
+  byEventId: Statement<[string], RawRow>
+  greetingShown: Statement<[string]>
+  latest: Statement<[number], RawRow>
+}
+
+export class AttendanceStore {
+  /**
+   * Prepared once: better-sqlite3 compiles the SQL on every `prepare`, which cost more than
+   * the insert itself when it was done per scan.
+   */
+  private readonly q: Statements
+  private readonly recordTx: (s: ScanInput, now: number) => RecordResult
+
+  constructor(private readonly db: KioskDb) {
+    this.q = {
+      seen: db.prepare('SELECT 1 FROM attendance WHERE event_id = ?'),
+      ticketByScene: db.prepare(
+        'SELECT campaign_id AS campaignId, roster_entry_id AS rosterEntryId FROM tickets WHERE scene = ?',
+      ),
+      markScanned: db.prepare(`UPDATE tickets SET state = 'scanned' WHERE scene = ?`),
+      deskEntry: db.prepare(
+        'SELECT id, campaign_id AS campaignId FROM roster_entries WHERE id = ?',
+      ),
+      unbindOthers: db.prepare(
+        'UPDATE roster_entries SET openid = NULL WHERE campaign_id = ? AND openid = ? AND id <> ?',
+      ),
+      bind: db.prepare(
+        'UPDATE roster_entries SET openid = ?, checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+      ),
+      entryByOpenid: db.prepare(
+        'SELECT id, name FROM roster_entries WHERE campaign_id = ? AND openid = ?',
+      ),
+      markCheckedIn: db.prepare(
+        'UPDATE roster_entries SET checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+      ),
+      visitor: db.prepare(
+        'SELECT check_in_number AS n FROM visitors WHERE campaign_id = ? AND openid = ?',
+      ),
+      lastNumber: db.prepare(
+        'SELECT max(check_in_number) AS n FROM visitors WHERE campaign_id = ?',
+      ),
+      addVisitor: db.prepare(
+        'INSERT INTO visitors (campaign_id, openid, check_in_number, first_seen) VALUES (?, ?, ?, ?)',
+      ),
+      insert: db.prepare(
+        `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+           create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket,
+           fallback)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      byRowId: db.prepare(`${ROW_SELECT} WHERE a.id = ?`),
+      byEventId: db.prepare(`${ROW_SELECT} WHERE a.event_id = ?`),
+      greetingShown: db.prepare('UPDATE attendance SET greeting_shown = 1 WHERE event_id = ?'),
+      latest: db.prepare(`${ROW_SELECT} ORDER BY a.id DESC LIMIT ?`),
+    }
+    this.recordTx = db.transaction((s: ScanInput, now: number) => this.insert(s, now))
+  }
+
+  /** Records one event; nested in the caller's transaction when there is one. */
+  record(s: ScanInput, now: number): RecordResult {
+    return this.recordTx(s, now)
+  }
+
+  /** The body of `record`; the caller holds the transaction. */
+  private insert(s: ScanInput, now: number): RecordResult {
+    const q = this.q
+    if (q.seen.get(s.eventId) !== undefined) return { inserted: false }
+    const ticket = q.ticketByScene.get(s.scene)
+    if (ticket) q.markScanned.run(s.scene)
+    const campaignId = ticket?.campaignId ?? s.fallbackCampaignId
+    const visitor = this.visitor(campaignId, s.openid, s.receivedAt)
+
+    // Desk mode: the personal code binds whoever scanned it to that registration.
+    const deskEntry = ticket?.rosterEntryId ? q.deskEntry.get(ticket.rosterEntryId) : undefined
+    if (deskEntry && deskEntry.campaignId === campaignId) {
+      // The desk's choice is the latest truth: this openid now belongs to this entry only.
+      q.unbindOthers.run(campaignId, s.openid, deskEntry.id)
+      q.bind.run(s.openid, now, deskEntry.id)
+    }
+    const entry = q.entryByOpenid.get(campaignId, s.openid)
+    if (entry) q.markCheckedIn.run(now, entry.id)
+
+    const rosterEntryId = entry?.id ?? null
+    // The relay routes only this kiosk's scenes here, so its own fallback scene is the one.
+    const fallback = s.scene === `${s.kioskId}:${FALLBACK_NONCE}`
+    const unknownTicket = ticket === undefined && !fallback
+    const { lastInsertRowid } = q.insert.run(
+      s.eventId,
+      campaignId,
+      s.kioskId,
+      s.openid,
+      s.scene,
+      s.ticket,
+      s.kind,
+      s.createTime,
+      s.receivedAt,
+      visitor.firstVisit ? 1 : 0,
+      visitor.checkInNumber,
+      rosterEntryId,
+      unknownTicket ? 1 : 0,
+      fallback ? 1 : 0,
+    )
+    // Everything the row holds is known here: no need to read it back.
+    return {
+      inserted: true,
+      row: {
+        id: Number(lastInsertRowid),
+        eventId: s.eventId,
+        campaignId,
+        kioskId: s.kioskId,
+        openid: s.openid,
+        scene: s.scene,
+        kind: s.kind,
+        createTime: s.createTime,
+        receivedAt: s.receivedAt,
+        firstVisit: visitor.firstVisit,
+        checkInNumber: visitor.checkInNumber,
+        rosterEntryId,
+        rosterName: entry?.name ?? null,
+        greetingShown: false,
+        unknownTicket,
+        fallback,
+      },
+    }
+  }
+
+  byRowId(id: number): AttendanceRow | null {
+    const r = this.q.byRowId.get(id)
+    return r ? toRow(r) : null
+  }
+
+  byEventId(eventId: string): AttendanceRow | null {
+    const r = this.q.byEventId.get(eventId)
+    return r ? toRow(r) : null
+  }
+
+  markGreetingShown(eventId: string): boolean {
+    return this.q.greetingShown.run(eventId).changes > 0
+  }
+
+  /** Most recent events of any campaign (diagnostics). */
+  latest(limit: number): AttendanceRow[] {
+    return this.q.latest.all(limit).map(toRow)
+  }
+
+  /** The visitor's check-in number: given on their first scan in the campaign, kept after. */
+  private visitor(
+    campaignId: string,
+    openid: string,
+    at: number,
+  ): { firstVisit: boolean; checkInNumber: number } {
+    const known = this.q.visitor.get(campaignId, openid)
+    if (known) return { firstVisit: false, checkInNumber: known.n }
+    const next = (this.q.lastNumber.get(campaignId)?.n ?? 0) + 1
+    this.q.addVisitor.run(campaignId, openid, next, at)
+    return { firstVisit: true, checkInNumber: next }
+  }
+}

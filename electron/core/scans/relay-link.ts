@@ -1,0 +1,346 @@
+/**
+ * The websocket link to the relay (contract v1): hello with epoch + lastSeq, replay then live
+ * scans, a cumulative ack sent only after the scan is committed, reconnect with capped
+ * exponential backoff and jitter, and a heartbeat that notices a dead connection (venue Wi-Fi
+ * often drops without a FIN).
+ *
+ * Scan frames that arrive together (one socket read, or several in the same event-loop turn)
+ * are stored together: one `onScans` call, one transaction and one fsync for the lot, then
+ * one ack for the highest seq. At 1,000 scans/s a commit per frame was the kiosk's bottleneck.
+ */
+import WebSocket from 'ws'
+import {
+  MAX_FRAME_BYTES,
+  RelayCloseCode,
+  relayFrameSchema,
+  type HelloFrame,
+  type KioskFrame,
+  type ScanFrame,
+} from '../../../shared/relay-protocol'
+import type { KioskStatus } from '../../../shared/domain'
+import { relayWsUrl } from '../config/relay-url'
+
+export interface RelayCursor {
+  epoch: string | null
+  lastSeq: number
+}
+
+/** A scan frame and whether it is live (sent after the welcome) or replayed. */
+export interface ScanDelivery {
+  frame: ScanFrame
+  live: boolean
+}
+
+/** Runs once the batch is committed and acknowledged: greetings, screen updates. */
+export type AfterCommit = () => void
+
+interface BatchScanHandler {
+  /**
+   * Commits every scan of the batch (in order) and the cursor (epoch, highest seq) in one
+   * transaction before returning; throwing means "none stored", so no ack is sent. What the
+   * returned function does (announcing the scans) happens after the ack is sent.
+   */
+  onScans(batch: readonly ScanDelivery[]): AfterCommit | void
+}
+
+export type RelayLinkOptions = RelayLinkBaseOptions & BatchScanHandler
+
+export interface RelayLinkBaseOptions {
+  relayUrl: string
+  kioskId: string
+  token: string
+  loadCursor(): RelayCursor
+  /** The relay's epoch changed: our lastSeq means nothing there any more. */
+  resetCursor(epoch: string): void
+  onState(): void
+  now?: () => number
+  random?: () => number
+  heartbeatMs?: number
+  welcomeTimeoutMs?: number
+  backoffBaseMs?: number
+  backoffMaxMs?: number
+  log?: (msg: string) => void
+}
+
+type LinkState = KioskStatus['relay']
+
+interface PendingBatch {
+  ws: WebSocket
+  items: ScanDelivery[]
+  timer: NodeJS.Immediate
+}
+
+export class RelayLink {
+  private ws: WebSocket | null = null
+  private state: LinkState
+  private attempt = 0
+  private everConnected = false
+  private stopped = true
+  private retryTimer: NodeJS.Timeout | null = null
+  private heartbeat: NodeJS.Timeout | null = null
+  private welcomeTimer: NodeJS.Timeout | null = null
+  private alive = false
+  private welcomed = false
+  private headSeq = 0
+  private cursor: RelayCursor = { epoch: null, lastSeq: 0 }
+  private lagMs: number | null = null
+  private lastErrorCode: string | null = null
+  /** Scans received and not yet stored; stored on the next turn of the event loop. */
+  private pending: PendingBatch | null = null
+  private readonly now: () => number
+
+  constructor(private readonly o: RelayLinkOptions) {
+    this.now = o.now ?? Date.now
+    this.state = { state: 'connecting', since: this.now(), retryAt: null, lastEventAt: null }
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.connect()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    // Not stored, so not acked: the relay sends them again next time.
+    this.dropPending()
+    this.clearTimers()
+    const ws = this.ws
+    this.ws = null
+    if (!ws || ws.readyState === WebSocket.CLOSED) return
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve())
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
+      else ws.close(RelayCloseCode.normal, 'kiosk stopping')
+      setTimeout(() => {
+        ws.terminate()
+        resolve()
+      }, 2000).unref()
+    })
+  }
+
+  status(): LinkState {
+    return { ...this.state }
+  }
+
+  diagnostics(): {
+    epoch: string | null
+    lastAckedSeq: number
+    lagMs: number | null
+    lastError: string | null
+  } {
+    return {
+      epoch: this.cursor.epoch,
+      lastAckedSeq: this.cursor.lastSeq,
+      lagMs: this.lagMs,
+      lastError: this.lastErrorCode,
+    }
+  }
+
+  private setState(state: LinkState['state'], retryAt: number | null = null): void {
+    if (this.state.state === state && this.state.retryAt === retryAt) return
+    this.state = { ...this.state, state, since: this.now(), retryAt }
+    this.o.onState()
+  }
+
+  private connect(): void {
+    this.setState(this.everConnected ? 'reconnecting' : 'connecting')
+    this.dropPending()
+    this.cursor = this.o.loadCursor()
+    this.welcomed = false
+    const ws = new WebSocket(relayWsUrl(this.o.relayUrl), {
+      headers: { authorization: `Bearer ${this.o.token}` },
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: this.o.welcomeTimeoutMs ?? 10_000,
+    })
+    this.ws = ws
+    ws.on('open', () => {
+      this.alive = true
+      const hello: HelloFrame = { type: 'hello', kioskId: this.o.kioskId }
+      if (this.cursor.epoch !== null) {
+        hello.epoch = this.cursor.epoch
+        hello.lastSeq = this.cursor.lastSeq
+      }
+      this.send(ws, hello)
+      this.welcomeTimer = setTimeout(() => ws.terminate(), this.o.welcomeTimeoutMs ?? 10_000)
+      this.heartbeat = setInterval(() => {
+        // No pong (or anything) since the last ping: the connection is dead even if TCP hasn't noticed.
+        if (!this.alive) return ws.terminate()
+        this.alive = false
+        ws.ping()
+      }, this.o.heartbeatMs ?? 15_000)
+    })
+    ws.on('pong', () => (this.alive = true))
+    ws.on('ping', () => (this.alive = true))
+    ws.on('message', (data, isBinary) => {
+      this.alive = true
+      if (isBinary) return ws.close(RelayCloseCode.badFrame, 'binary frame')
+      this.onFrame(ws, rawText(data))
+    })
+    ws.on('error', (err) => {
+      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
+      this.lastErrorCode =
+        status === '401' ? 'unauthorized' : status ? `http_${status}` : 'unreachable'
+      this.o.log?.(`relay link error: ${err.message}`)
+    })
+    ws.on('close', (code) => {
+      if (code === RelayCloseCode.forbidden) this.lastErrorCode = 'forbidden'
+      else if (code === RelayCloseCode.revoked) this.lastErrorCode = 'revoked'
+      if (this.ws === ws) {
+        this.ws = null
+        this.dropPending()
+      }
+      this.clearTimers()
+      if (this.stopped) return
+      // A relay draining for a restart: nothing is wrong, come back soon (jittered, so a
+      // venue's kiosks do not all arrive in the same millisecond); later tries back off as usual.
+      this.scheduleReconnect(code === RelayCloseCode.serviceRestart)
+    })
+  }
+
+  private onFrame(ws: WebSocket, text: string): void {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return ws.close(RelayCloseCode.badFrame, 'not JSON')
+    }
+    const parsed = relayFrameSchema.safeParse(json)
+    if (!parsed.success) return ws.close(RelayCloseCode.badFrame, 'unexpected frame')
+    const frame = parsed.data
+    if (frame.type === 'welcome') {
+      if (this.welcomed) return ws.close(RelayCloseCode.protocolError, 'second welcome')
+      this.welcomed = true
+      if (this.welcomeTimer) clearTimeout(this.welcomeTimer)
+      if (frame.epoch !== this.cursor.epoch) {
+        // A new relay store: its seqs start over, and it replays from its oldest kept event.
+        this.o.resetCursor(frame.epoch)
+        this.cursor = { epoch: frame.epoch, lastSeq: 0 }
+      }
+      this.headSeq = frame.headSeq
+      // A store that keeps failing must not turn into a fast reconnect loop.
+      if (this.lastErrorCode !== 'store_failed') {
+        this.attempt = 0
+        this.lastErrorCode = null
+      }
+      this.everConnected = true
+      this.setState('connected')
+      return
+    }
+    if (!this.welcomed) return ws.close(RelayCloseCode.protocolError, 'scan before welcome')
+    const queued = this.pending?.ws === ws ? this.pending.items : null
+    const lastSeq = queued?.at(-1)?.frame.seq ?? this.cursor.lastSeq
+    if (frame.seq <= lastSeq) return // already stored (and acked), or already queued
+    const delivery = { frame, live: frame.seq > this.headSeq }
+    if (queued) queued.push(delivery)
+    else this.pending = { ws, items: [delivery], timer: setImmediate(() => this.flush(ws)) }
+  }
+
+  private dropPending(): void {
+    if (this.pending) clearImmediate(this.pending.timer)
+    this.pending = null
+  }
+
+  /** Stores the scans received on `ws` since the last flush, acks the highest, announces them. */
+  private flush(ws: WebSocket): void {
+    const batch = this.pending
+    if (batch?.ws !== ws) return
+    this.pending = null
+    if (this.stopped || this.ws !== ws) return
+    const { stored, after, error } = this.store(batch.items)
+    if (stored !== null) {
+      this.cursor = { epoch: this.cursor.epoch, lastSeq: stored.frame.seq }
+      const now = this.now()
+      if (stored.live) this.lagMs = Math.max(0, now - stored.frame.receivedAt)
+      this.state = { ...this.state, lastEventAt: now }
+      this.send(ws, { type: 'ack', seq: stored.frame.seq })
+    }
+    for (const fn of after) {
+      try {
+        fn()
+      } catch (err) {
+        this.o.log?.(`after storing scans: ${(err as Error).message}`)
+      }
+    }
+    if (error !== null) {
+      // Not stored, so not acked: drop the connection and let the relay replay it.
+      this.o.log?.(`storing scan ${error.seq} failed: ${error.message}`)
+      this.lastErrorCode = 'store_failed'
+      ws.terminate()
+    } else if (this.lastErrorCode === 'store_failed') {
+      this.lastErrorCode = null
+      this.attempt = 0
+    }
+  }
+
+  /**
+   * The whole batch in one transaction; if that fails, one scan at a time, so the scans before
+   * a failing one are still stored and acked (as they were before batching).
+   */
+  private store(items: ScanDelivery[]): {
+    stored: ScanDelivery | null
+    after: AfterCommit[]
+    error: { seq: number; message: string } | null
+  } {
+    const after: AfterCommit[] = []
+    const o = this.o
+    const attempt = (batch: ScanDelivery[]): void => {
+      const fn = o.onScans(batch)
+      if (fn) after.push(fn)
+    }
+    if (items.length > 1) {
+      try {
+        attempt(items)
+        return { stored: items.at(-1) ?? null, after, error: null }
+      } catch {
+        // Rolled back as a whole: find the failing scan below.
+      }
+    }
+    let stored: ScanDelivery | null = null
+    for (const d of items) {
+      try {
+        attempt([d])
+        stored = d
+      } catch (err) {
+        return { stored, after, error: { seq: d.frame.seq, message: (err as Error).message } }
+      }
+    }
+    return { stored, after, error: null }
+  }
+
+  private send(ws: WebSocket, frame: KioskFrame): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame))
+  }
+
+  /** Capped exponential backoff; `restart` (1012) starts over with a shorter first wait. */
+  private scheduleReconnect(restart = false): void {
+    if (restart) this.attempt = 0
+    const cap = this.o.backoffMaxMs ?? 30_000
+    const base = Math.min(cap, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt)
+    const random = (this.o.random ?? Math.random)()
+    // Equal jitter: kiosks that lost the venue Wi-Fi together don't all come back in the same ms.
+    // A restart waits 10–50 % of the base: soon, and still spread out.
+    const delay = restart ? base * (0.1 + 0.4 * random) : base / 2 + (random * base) / 2
+    this.attempt = Math.min(this.attempt + 1, 30)
+    this.setState(
+      this.everConnected ? 'reconnecting' : 'connecting',
+      this.now() + Math.round(delay),
+    )
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      if (!this.stopped) this.connect()
+    }, delay)
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.retryTimer, this.welcomeTimer]) if (t) clearTimeout(t)
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.retryTimer = this.welcomeTimer = this.heartbeat = null
+  }
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  return data.toString('utf8')
+}

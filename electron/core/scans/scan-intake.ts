@@ -1,0 +1,78 @@
+// Folder scans/: a visitor's scan from the relay to the screen. relay-link.ts holds the websocket
+// to the relay and acks batches; scan-intake.ts (here) stores each batch and emits the events;
+// attendance-store.ts writes the attendance rows, attendance-queries.ts reads them (admin list,
+// stats); greeter.ts words the greeting.
+/**
+ * Scan frames from the relay: a batch is stored with the relay cursor in one transaction (the
+ * link acks only after this returns), then, per scan and in order, the attendance and greeting
+ * events, and the screen moves on.
+ */
+import type { AttendanceRow } from '../../../shared/domain'
+import type { ScanFrame } from '../../../shared/relay-protocol'
+import type { AttendanceStore } from './attendance-store'
+import type { CampaignStore } from '../campaigns/campaign-store'
+import type { KioskDb } from '../db/db'
+import { makeGreeting } from './greeter'
+import type { KioskEvents } from '../api/kiosk-events'
+import { loadCursor, saveCursor } from '../db/meta-state'
+import type { AfterCommit, ScanDelivery } from './relay-link'
+import type { TicketPool } from '../tickets/ticket-pool'
+
+export interface ScanIntakeDeps {
+  db: KioskDb
+  attendance: AttendanceStore
+  campaigns: CampaignStore
+  events: KioskEvents
+  pool: TicketPool
+  now: () => number
+  connectionId: string
+  kioskId: string
+  /** Where scans of codes we have no record of are counted. */
+  fallbackCampaignId: string
+  /** Replayed scans older than this get no greeting: the visitor has long walked on. */
+  greetWindowMs: number
+}
+
+/**
+ * Stores every scan of the batch and the cursor (its highest seq) in one transaction, and
+ * returns what announces the new ones: run it once the ack is on its way. Scans already stored
+ * (a replay after a lost ack) are skipped, and get no second greeting.
+ */
+export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): AfterCommit {
+  const now = d.now()
+  const last = batch.at(-1)
+  const fresh = d.db.transaction(() => {
+    const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean }> = []
+    for (const { frame, live } of batch) {
+      const r = d.attendance.record(
+        {
+          eventId: frame.id,
+          kioskId: d.kioskId,
+          openid: frame.openid,
+          scene: frame.scene,
+          ticket: frame.ticket,
+          kind: frame.event,
+          createTime: frame.createTime,
+          receivedAt: frame.receivedAt,
+          fallbackCampaignId: d.fallbackCampaignId,
+        },
+        now,
+      )
+      if (r.inserted) rows.push({ row: r.row, frame, live })
+    }
+    if (last) {
+      const epoch = loadCursor(d.db, d.connectionId).epoch ?? ''
+      saveCursor(d.db, d.connectionId, epoch, last.frame.seq)
+    }
+    return rows
+  })()
+  return () => {
+    for (const { row, frame, live } of fresh) {
+      d.events.emit('attendance', row)
+      const campaign = d.campaigns.get(row.campaignId)
+      const recent = now - frame.receivedAt <= d.greetWindowMs
+      if (campaign && (live || recent)) d.events.emit('greeting', makeGreeting(row, campaign, now))
+      d.pool.scanned(frame.scene)
+    }
+  }
+}

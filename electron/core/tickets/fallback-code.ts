@@ -1,0 +1,150 @@
+/**
+ * The booth's permanent fallback code in the kiosk database: fetched once per connection (at
+ * setup, or on the first start without one, retried with backoff while the relay or WeChat
+ * cannot be reached), then kept. Its QR is drawn locally, so showing it needs no network.
+ */
+import type { FallbackCodeStatus } from '../../../shared/ipc'
+import type { KioskDb } from '../db/db'
+import type { FallbackSource } from './fallback-source'
+import { TicketSourceError } from './ticket-source'
+import type { ErrorBody } from '../../../shared/errors'
+
+export interface FallbackCodeRow {
+  scene: string
+  ticket: string
+  url: string
+  createdAt: number
+  lastShownAt: number | null
+}
+
+export interface FallbackCodesOptions {
+  db: KioskDb
+  now: () => number
+  random?: () => number
+  /** Longest pause between failed attempts. */
+  maxBackoffMs?: number
+  /** The code has just been stored (the pool may put it on screen). */
+  onReady: () => void
+}
+
+const BASE_BACKOFF_MS = 1000
+
+export class FallbackCodes {
+  private source: FallbackSource | null = null
+  private connectionId = ''
+  /** This connection's stored code; read once per connection, then kept in step here. */
+  private row: FallbackCodeRow | null = null
+  private onScreen = false
+  private pending: Promise<void> | null = null
+  private failures = 0
+  private nextAttemptAt = 0
+  private lastError: ErrorBody | null = null
+  private stopped = false
+
+  constructor(private readonly o: FallbackCodesOptions) {}
+
+  setSource(source: FallbackSource | null, connectionId: string): void {
+    this.source = source
+    this.connectionId = connectionId
+    this.row = this.read(connectionId)
+    this.onScreen = false
+    this.failures = 0
+    this.nextAttemptAt = 0
+    this.lastError = null
+    this.ensure()
+  }
+
+  /** The code to show when the pool is empty, or null while there is none yet. */
+  code(): FallbackCodeRow | null {
+    return this.source === null ? null : this.row
+  }
+
+  /** Asks for the code when this connection has none, unless a request is out or backing off. */
+  ensure(): void {
+    const source = this.source
+    if (this.stopped || source === null || this.row !== null || this.pending !== null) return
+    if (this.o.now() < this.nextAttemptAt) return
+    const connectionId = this.connectionId
+    this.pending = source
+      .create()
+      .then(
+        (code) => this.stored(connectionId, code),
+        (err: unknown) => this.failed(connectionId, err),
+      )
+      .catch((err: unknown) => this.failed(connectionId, err))
+      .finally(() => {
+        this.pending = null
+      })
+  }
+
+  /** The pool put the code on screen (true) or took it off (false). */
+  shown(onScreen: boolean): void {
+    if (this.row === null || onScreen === this.onScreen) return
+    this.onScreen = onScreen
+    // Stamped when it goes up and again when it comes down: "last shown" covers the whole spell.
+    const at = this.o.now()
+    this.o.db
+      .prepare('UPDATE fallback_codes SET last_shown_at = ? WHERE connection_id = ?')
+      .run(at, this.connectionId)
+    this.row = { ...this.row, lastShownAt: at }
+  }
+
+  status(): FallbackCodeStatus {
+    const r = this.code()
+    return {
+      state: r !== null ? 'ready' : this.source === null ? 'off' : 'pending',
+      scene: r?.scene ?? null,
+      url: r?.url ?? null,
+      createdAt: r?.createdAt ?? null,
+      lastShownAt: r?.lastShownAt ?? null,
+      onScreen: r !== null && this.onScreen,
+      lastError: r === null ? this.lastError : null,
+    }
+  }
+
+  async whenIdle(): Promise<void> {
+    await this.pending
+  }
+
+  stop(): void {
+    this.stopped = true
+  }
+
+  private read(connectionId: string): FallbackCodeRow | null {
+    return (
+      this.o.db
+        .prepare<[string], FallbackCodeRow>(
+          `SELECT scene, ticket, url, created_at AS createdAt, last_shown_at AS lastShownAt
+           FROM fallback_codes WHERE connection_id = ?`,
+        )
+        .get(connectionId) ?? null
+    )
+  }
+
+  private stored(connectionId: string, code: { scene: string; ticket: string; url: string }): void {
+    if (this.stopped) return
+    const at = this.o.now()
+    this.o.db
+      .prepare(
+        `INSERT INTO fallback_codes (connection_id, scene, ticket, url, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (connection_id) DO NOTHING`,
+      )
+      .run(connectionId, code.scene, code.ticket, code.url, at)
+    if (connectionId !== this.connectionId) return
+    this.row = this.read(connectionId)
+    this.failures = 0
+    this.lastError = null
+    this.o.onReady()
+  }
+
+  private failed(connectionId: string, err: unknown): void {
+    if (this.stopped || connectionId !== this.connectionId) return
+    this.lastError =
+      err instanceof TicketSourceError
+        ? { code: err.code, params: err.errcode === undefined ? {} : { errcode: err.errcode } }
+        : { code: 'other', params: {} }
+    this.failures++
+    const base = Math.min(this.o.maxBackoffMs ?? 60_000, BASE_BACKOFF_MS * 2 ** (this.failures - 1))
+    this.nextAttemptAt = this.o.now() + base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Where the booth's permanent fallback code comes from: the relay (`POST /api/fallback-code`,
+ * which creates it once per kiosk) or WeChat directly with this machine's AppSecret. Either way
+ * the scene is `<kioskId>:fallback`, so its scans are routed to this kiosk like any other.
+ */
+import {
+  fallbackCodeResponseSchema,
+  fallbackScene,
+  relayApiErrorSchema,
+  type FallbackCodeResponse,
+} from '../../../shared/relay-protocol'
+import { buildQrCreateBody, WechatClient } from '../../../shared/wechat'
+import { relayTarget, type RelayTarget } from './ticket-sources'
+import { relayHttpUrl } from '../config/relay-url'
+import type { Settings } from '../config/settings'
+import { TicketSourceError } from './ticket-source'
+import { toSourceError } from './ticket-source-direct'
+import type { SecretVault } from '../config/vault'
+
+export interface FallbackSource {
+  readonly kind: 'direct' | 'proxy'
+  /** The kiosk's permanent code; asking again gives the same code. */
+  create(): Promise<FallbackCodeResponse>
+}
+
+export function makeFallbackSource(s: Settings, vault: SecretVault): FallbackSource | null {
+  if (s.kioskId === null) return null
+  if (s.ticketSource === 'proxy') {
+    const relay = relayTarget(s, vault)
+    return relay ? proxyFallbackSource(relay) : null
+  }
+  const appSecret = vault.get('appSecret')
+  if (s.appId === null || appSecret === null) return null
+  const client = new WechatClient({
+    appId: s.appId,
+    appSecret,
+    apiBase: s.apiBase,
+    timeoutMs: 10_000,
+    busyRetries: 1,
+  })
+  const scene = fallbackScene(s.kioskId)
+  return {
+    kind: 'direct',
+    async create() {
+      try {
+        const body = buildQrCreateBody({ action: 'QR_LIMIT_STR_SCENE', sceneStr: scene })
+        const t = await client.createQrCode(body)
+        return { ticket: t.ticket, url: t.url, scene }
+      } catch (err) {
+        throw toSourceError(err)
+      }
+    },
+  }
+}
+
+function proxyFallbackSource(o: RelayTarget, timeoutMs = 15_000): FallbackSource {
+  const endpoint = relayHttpUrl(o.relayUrl, '/api/fallback-code')
+  const scene = fallbackScene(o.kioskId)
+  return {
+    kind: 'proxy',
+    async create() {
+      let res: Response
+      try {
+        res = await fetch(endpoint, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.token}` },
+          signal: AbortSignal.timeout(timeoutMs),
+        })
+      } catch (err) {
+        throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
+      }
+      const body: unknown = await res.json().catch(() => null)
+      if (!res.ok) {
+        const parsed = relayApiErrorSchema.safeParse(body)
+        const code = parsed.success ? parsed.data.error.code : `HTTP ${res.status}`
+        if (res.status === 401 || res.status === 403) {
+          throw new TicketSourceError('unauthorized', 'relay refused the kiosk token')
+        }
+        throw new TicketSourceError('other', `relay fallback code request failed (${code})`)
+      }
+      const parsed = fallbackCodeResponseSchema.safeParse(body)
+      // A code whose scans the relay would route elsewhere must never reach our screen.
+      if (!parsed.success || parsed.data.scene !== scene) {
+        throw new TicketSourceError('bad_response', 'relay sent an unexpected fallback code')
+      }
+      return parsed.data
+    },
+  }
+}

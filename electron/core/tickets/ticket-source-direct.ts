@@ -1,0 +1,80 @@
+/**
+ * Ticket source on this machine: AppID/AppSecret from the vault, stable_token, and
+ * `qrcode/create` for QR_STR_SCENE codes whose scene is `<kioskId>:<nonce>`.
+ */
+import { randomBytes } from 'node:crypto'
+import { makeScene } from '../../../shared/relay-protocol'
+import {
+  buildQrCreateBody,
+  WechatApiError,
+  WechatClient,
+  WechatHttpError,
+  WechatRequestError,
+} from '../../../shared/wechat'
+import {
+  sourceCodeOfKind,
+  TicketSourceError,
+  type CreatedTicket,
+  type TicketSource,
+} from './ticket-source'
+
+export interface DirectTicketSourceOptions {
+  appId: string
+  appSecret: string
+  apiBase: string
+  kioskId: string
+  timeoutMs?: number
+}
+
+/** 12 base64url characters: 72 random bits, so nobody can guess another visitor's scene. */
+export function newNonce(): string {
+  return randomBytes(9).toString('base64url')
+}
+
+export function createDirectTicketSource(o: DirectTicketSourceOptions): TicketSource {
+  const client = new WechatClient({
+    appId: o.appId,
+    appSecret: o.appSecret,
+    apiBase: o.apiBase,
+    timeoutMs: o.timeoutMs ?? 10_000,
+    // The pool has its own backoff; one quick retry on -1 is enough here.
+    busyRetries: 1,
+  })
+  return {
+    kind: 'direct',
+    maxBatch: 1,
+    async create(count, expireSeconds) {
+      const out: CreatedTicket[] = []
+      for (let i = 0; i < count; i++) {
+        const scene = makeScene(o.kioskId, newNonce())
+        try {
+          const body = buildQrCreateBody({ action: 'QR_STR_SCENE', sceneStr: scene, expireSeconds })
+          const t = await client.createQrCode(body)
+          out.push({ ticket: t.ticket, url: t.url, scene, expireSeconds: t.expireSeconds })
+        } catch (err) {
+          throw toSourceError(err)
+        }
+      }
+      return out
+    },
+  }
+}
+
+export function toSourceError(err: unknown): TicketSourceError {
+  if (err instanceof WechatApiError) {
+    return new TicketSourceError(sourceCodeOfKind(err.kind), err.message, {
+      cause: err,
+      errcode: err.errcode,
+    })
+  }
+  if (err instanceof WechatHttpError) {
+    const code = err.code === 'bad_response' ? 'bad_response' : 'unreachable'
+    return new TicketSourceError(code, err.message, { cause: err })
+  }
+  if (err instanceof WechatRequestError)
+    return new TicketSourceError('other', err.message, { cause: err })
+  return new TicketSourceError(
+    'other',
+    err instanceof Error ? err.message : 'ticket request failed',
+  )
+}

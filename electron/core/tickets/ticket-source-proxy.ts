@@ -1,0 +1,127 @@
+/** Ticket source through the relay: `POST /api/tickets` with this kiosk's bearer token. */
+import {
+  kioskIdOfScene,
+  MAX_TICKETS_PER_REQUEST,
+  relayApiErrorSchema,
+  ticketProxyResponseSchema,
+} from '../../../shared/relay-protocol'
+import { isWechatApiErrorKind, type WechatApiErrorKind } from '../../../shared/wechat/errors'
+import {
+  sourceCodeOfKind,
+  TicketSourceError,
+  type CreatedTicket,
+  type TicketSource,
+  type TicketSourceErrorCode,
+} from './ticket-source'
+import { relayHttpUrl } from '../config/relay-url'
+
+export interface ProxyTicketSourceOptions {
+  relayUrl: string
+  kioskId: string
+  token: string
+  timeoutMs?: number
+}
+
+export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSource {
+  const endpoint = relayHttpUrl(o.relayUrl, '/api/tickets')
+  return {
+    kind: 'proxy',
+    maxBatch: MAX_TICKETS_PER_REQUEST,
+    async create(count, expireSeconds) {
+      let res: Response
+      try {
+        res = await fetch(endpoint, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ count, expireSeconds }),
+          signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+        })
+      } catch (err) {
+        throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
+      }
+      const body: unknown = await res.json().catch(() => null)
+      if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))
+      const parsed = ticketProxyResponseSchema.safeParse(body)
+      if (!parsed.success)
+        throw new TicketSourceError('bad_response', 'relay sent an unexpected ticket response')
+      const tickets: CreatedTicket[] = []
+      for (const t of parsed.data.tickets) {
+        // A code whose scans the relay would route elsewhere must never reach our screen.
+        if (kioskIdOfScene(t.scene) !== o.kioskId) {
+          throw new TicketSourceError('bad_response', 'relay returned a ticket for another kiosk')
+        }
+        tickets.push({
+          ticket: t.ticket,
+          url: t.url,
+          scene: t.scene,
+          expireSeconds: t.expireSeconds,
+        })
+      }
+      return tickets
+    },
+  }
+}
+
+/** Without a usable Retry-After, wait this long after a 429. */
+const DEFAULT_RETRY_AFTER_MS = 5_000
+/** A relay asking for more than this is wrong or hostile: never stall the pool for longer. */
+const MAX_RETRY_AFTER_MS = 3_600_000
+
+/** `Retry-After` as delay-seconds (what the relay sends) or an HTTP date, clamped. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  let ms = Number.NaN
+  if (header !== null && /^\s*\d+\s*$/.test(header)) ms = Number(header) * 1000
+  else if (header !== null) ms = Date.parse(header) - now
+  if (!Number.isFinite(ms)) return DEFAULT_RETRY_AFTER_MS
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, ms))
+}
+
+/** The WeChat error kind in a relay error code (`wechat_<kind>`, as the relay classified it). */
+function wechatKind(code: string): WechatApiErrorKind | null {
+  const kind = code.startsWith('wechat_') ? code.slice('wechat_'.length) : ''
+  return isWechatApiErrorKind(kind) ? kind : null
+}
+
+const MESSAGES: Partial<Record<TicketSourceErrorCode, string>> = {
+  quota: 'WeChat daily quota reached (45009)',
+  ip_not_allowed: "the relay's IP is not on the account's allow-list",
+  bad_credentials: 'the relay has a wrong AppID or AppSecret',
+  busy: 'WeChat is busy',
+}
+
+function errorFromRelay(
+  status: number,
+  body: unknown,
+  retryAfter: string | null,
+): TicketSourceError {
+  const parsed = relayApiErrorSchema.safeParse(body)
+  const code = parsed.success ? parsed.data.error.code : ''
+  const errcode = parsed.success ? parsed.data.error.errcode : undefined
+  if (status === 401 || status === 403) {
+    return new TicketSourceError(
+      'unauthorized',
+      'relay refused the kiosk token for ticket creation',
+    )
+  }
+  if (status === 429) {
+    const wait = retryAfterMs(retryAfter)
+    return new TicketSourceError('rate_limited', `relay rate limit (${code || 'HTTP 429'})`, {
+      retryAfterMs: wait,
+    })
+  }
+  // Classified by the relay, by the endpoint that answered (a bare 45009 may be a token limit).
+  const kind = wechatKind(code)
+  if (kind !== null) {
+    const sourceCode = sourceCodeOfKind(kind)
+    const message = MESSAGES[sourceCode] ?? `relay ticket request failed (HTTP ${status}, ${code})`
+    return new TicketSourceError(sourceCode, message, { errcode })
+  }
+  if (/^wechat_(timeout|network|http)$/.test(code)) {
+    return new TicketSourceError('unreachable', 'the relay cannot reach WeChat')
+  }
+  return new TicketSourceError(
+    'other',
+    `relay ticket request failed (HTTP ${status}${code ? `, ${code}` : ''})`,
+    { errcode },
+  )
+}

@@ -1,0 +1,73 @@
+/**
+ * Where temporary QR tickets come from: WeChat directly (this machine holds the AppSecret
+ * and is on the IP allow-list) or the relay's ticket proxy. The pool only sees this interface.
+ */
+import type { WechatApiErrorKind } from '../../../shared/wechat/errors'
+
+export interface CreatedTicket {
+  ticket: string
+  /** What the QR code encodes. */
+  url: string
+  scene: string
+  expireSeconds: number
+}
+
+export interface TicketSource {
+  readonly kind: 'direct' | 'proxy'
+  /** Most tickets one `create` call may ask for. */
+  readonly maxBatch: number
+  create(count: number, expireSeconds: number): Promise<CreatedTicket[]>
+}
+
+/** Stable codes the status corner translates. */
+export type TicketSourceErrorCode =
+  | 'quota'
+  | 'ip_not_allowed'
+  | 'bad_credentials'
+  | 'unauthorized'
+  | 'unreachable'
+  | 'busy'
+  /** The relay's per-kiosk limit (429): wait `retryAfterMs`, then ask again. Not a fault. */
+  | 'rate_limited'
+  | 'bad_response'
+  | 'other'
+
+export class TicketSourceError extends Error {
+  override name = 'TicketSourceError'
+  /** How long the source asked us to wait before the next request (`rate_limited`). */
+  readonly retryAfterMs: number | undefined
+
+  constructor(
+    readonly code: TicketSourceErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterMs?: number; errcode?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.retryAfterMs = options?.retryAfterMs
+    this.errcode = options?.errcode
+  }
+  /** WeChat's errcode, when WeChat (or the relay, passing it on) gave one. */
+  readonly errcode: number | undefined
+}
+
+/**
+ * The one mapping from WeChat's error kinds (classified by the endpoint that answered, in
+ * shared/wechat/errors.ts) to what the kiosk does: only `quota` stops creation for the day; a
+ * token endpoint's limit is retried like a busy platform.
+ */
+export function sourceCodeOfKind(kind: WechatApiErrorKind): TicketSourceErrorCode {
+  switch (kind) {
+    case 'quota':
+      return 'quota'
+    case 'ip':
+      return 'ip_not_allowed'
+    case 'config':
+      return 'bad_credentials'
+    case 'busy':
+    case 'token_limit':
+      return 'busy'
+    case 'token':
+    case 'other':
+      return 'other'
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Getting new tickets from the ticket source: bounded concurrency, backoff with jitter after
+ * errors, the daily quota (45009 stops all requests until WeChat's quota day turns), the
+ * relay's rate limit (429: wait as told, quietly), and the outcome the status corner shows.
+ * The pool decides how many it needs.
+ */
+import type { ConnectionCheck } from '../../../shared/ipc'
+import { readMeta, writeMeta, type KioskDb } from '../db/db'
+import { quotaDay, TicketRepo } from './ticket-repo'
+import {
+  TicketSourceError,
+  type CreatedTicket,
+  type TicketSource,
+  type TicketSourceErrorCode,
+} from './ticket-source'
+
+export interface TicketSupplyOptions {
+  db: KioskDb
+  now: () => number
+  random?: () => number
+  /** Longest pause between failed attempts. */
+  maxBackoffMs?: number
+  /** New tickets are in (the pool may put one on screen). */
+  onCreated: () => void
+  onStatus: () => void
+  /** Where a failure's English detail goes (once per change of code; the UI gets the code). */
+  log?: (msg: string) => void
+}
+
+export const QUOTA_META = 'pool.quotaExhaustedDay'
+
+export class TicketSupply {
+  private readonly repo: TicketRepo
+  private source: TicketSource | null = null
+  private connectionId = ''
+  private inFlightRequests = 0
+  /** Tickets asked for and not answered yet: the pool counts them as coming. */
+  inFlightTickets = 0
+  private readonly pending = new Set<Promise<unknown>>()
+  private failures = 0
+  private nextAttemptAt = 0
+  /** Set by the relay's 429: kept apart from the backoff, which a success elsewhere clears. */
+  private rateLimitedUntil = 0
+  outcome: 'none' | 'ok' | 'error' = 'none'
+  /** The last failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
+  lastError: { code: TicketSourceErrorCode; params: { errcode?: number } } | null = null
+  private stopped = false
+
+  constructor(private readonly o: TicketSupplyOptions) {
+    this.repo = new TicketRepo(o.db)
+  }
+
+  get kind(): 'direct' | 'proxy' | null {
+    return this.source?.kind ?? null
+  }
+
+  setSource(source: TicketSource | null, connectionId: string): void {
+    this.source = source
+    this.connectionId = connectionId
+    this.failures = 0
+    this.nextAttemptAt = 0
+    this.rateLimitedUntil = 0
+    this.outcome = 'none'
+    this.lastError = null
+  }
+
+  quotaExhausted(now: number): boolean {
+    return readMeta(this.o.db, QUOTA_META) === quotaDay(now)
+  }
+
+  createdToday(now: number): number {
+    return this.repo.createdOn(quotaDay(now))
+  }
+
+  /** Asks for up to `need` tickets, unless backing off, out of quota or at the concurrency cap. */
+  request(need: number, lifetimeSeconds: number, maxInFlight: number): void {
+    const now = this.o.now()
+    if (!this.source || this.stopped || this.quotaExhausted(now)) return
+    if (now < this.nextAttemptAt || now < this.rateLimitedUntil) return
+    while (need > 0 && this.inFlightRequests < maxInFlight) {
+      const batch = Math.min(need, this.source.maxBatch)
+      need -= batch
+      void this.launch(batch, lifetimeSeconds)
+    }
+  }
+
+  /** One ticket now, whatever the backoff (the admin's "test connection"). */
+  async probe(lifetimeSeconds: number): Promise<ConnectionCheck> {
+    if (!this.source) return { ok: false, code: 'not_configured', params: {} }
+    const err = await this.launch(1, lifetimeSeconds)
+    if (err === null) return { ok: true, code: 'ok', params: {} }
+    return {
+      ok: false,
+      code: err.code,
+      params: err.errcode === undefined ? {} : { errcode: err.errcode },
+    }
+  }
+
+  async whenIdle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+  }
+
+  stop(): void {
+    this.stopped = true
+  }
+
+  /** Resolves with the request's error, or null when tickets came. */
+  private launch(count: number, lifetimeSeconds: number): Promise<TicketSourceError | null> {
+    const source = this.source
+    if (!source) return Promise.resolve(null)
+    const connectionId = this.connectionId
+    // WeChat starts the clock after our request leaves: counting from here is conservative.
+    const requestedAt = this.o.now()
+    this.inFlightRequests++
+    this.inFlightTickets += count
+    const p = source
+      .create(count, lifetimeSeconds)
+      .then(
+        (tickets) => this.created(connectionId, tickets, requestedAt),
+        (err: unknown) => this.failed(connectionId, err),
+      )
+      // Storing can fail too (disk full): that is one more failed attempt, never an unhandled rejection.
+      .catch((err: unknown) => this.failed(connectionId, err))
+      .finally(() => {
+        this.inFlightRequests--
+        this.inFlightTickets -= count
+        this.pending.delete(p)
+        try {
+          this.o.onStatus()
+          if (this.outcome === 'ok' && !this.stopped) this.o.onCreated()
+        } catch {
+          // The next tick tries again.
+        }
+      })
+    this.pending.add(p)
+    return p
+  }
+
+  private created(
+    connectionId: string,
+    tickets: CreatedTicket[],
+    at: number,
+  ): TicketSourceError | null {
+    // An empty success would otherwise loop straight back into another request.
+    if (tickets.length === 0) {
+      return this.failed(connectionId, new TicketSourceError('bad_response', 'no tickets returned'))
+    }
+    this.o.db.transaction(() => {
+      for (const t of tickets) this.repo.insert(connectionId, t, at)
+      this.repo.addCreated(quotaDay(at), tickets.length)
+    })()
+    if (connectionId !== this.connectionId || this.stopped) return null
+    this.failures = 0
+    this.nextAttemptAt = 0
+    this.outcome = 'ok'
+    this.lastError = null
+    return null
+  }
+
+  private failed(connectionId: string, err: unknown): TicketSourceError {
+    const e =
+      err instanceof TicketSourceError
+        ? err
+        : new TicketSourceError('other', err instanceof Error ? err.message : 'failed')
+    if (connectionId !== this.connectionId || this.stopped) return e
+    const now = this.o.now()
+    if (e.code === 'rate_limited') {
+      // Our own relay pacing this kiosk: nothing is broken, so the status stays as it was and
+      // the pool serves what it has until the wait is over.
+      const waitMs = e.retryAfterMs ?? 5_000
+      this.rateLimitedUntil = Math.max(this.rateLimitedUntil, now + waitMs)
+      this.o.log?.(`ticket source rate-limited by the relay; next request in ${waitMs / 1000} s`)
+      return e
+    }
+    this.outcome = 'error'
+    if (this.lastError?.code !== e.code) this.o.log?.(`ticket source: ${e.code}: ${e.message}`)
+    this.lastError = { code: e.code, params: e.errcode === undefined ? {} : { errcode: e.errcode } }
+    // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
+    if (e.code === 'quota') writeMeta(this.o.db, QUOTA_META, quotaDay(now))
+    this.failures++
+    const base = Math.min(this.o.maxBackoffMs ?? 60_000, 1000 * 2 ** (this.failures - 1))
+    this.nextAttemptAt = now + base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    return e
+  }
+}

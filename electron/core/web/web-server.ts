@@ -1,0 +1,236 @@
+// Folder web/: web mode, the kiosk in a browser on loopback. web-server.ts (here) is the bridge,
+// static-files.ts serves the built renderer.
+/**
+ * Web mode's bridge: the built renderer plus the kiosk API on loopback only. Every API
+ * request needs the per-start secret; requests whose Host is not our loopback address (DNS
+ * rebinding) or whose Origin is another site are refused before anything else, so other pages
+ * in the same browser cannot drive the kiosk.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  errorBody,
+  kioskErrorCodes,
+  type KioskErrorCode,
+  type ParamsArg,
+} from '../../../shared/errors'
+import type { KioskCall } from '../api/kiosk-api'
+import { KioskError } from '../api/kiosk-error'
+import type { KioskEvents } from '../api/kiosk-events'
+import { serveStatic } from './static-files'
+
+export interface WebBridgeTarget {
+  call: KioskCall
+  events: KioskEvents
+  exports: { file(exportId: string): { path: string; fileName: string } | null }
+}
+
+export interface WebServerOptions {
+  target: WebBridgeTarget
+  secret: string
+  staticDir: string
+  port?: number
+  log?: (msg: string) => void
+  /** SSE keep-alive comment interval. */
+  keepAliveMs?: number
+}
+
+export interface WebServer {
+  url: string
+  /** The address to open: includes the secret. */
+  kioskUrl: string
+  port: number
+  close(): Promise<void>
+}
+
+const MAX_BODY = 16 * 1024 * 1024
+
+export function newWebSecret(): string {
+  return randomBytes(24).toString('base64url')
+}
+
+export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
+  const secret = Buffer.from(o.secret, 'utf8')
+  const sockets = new Set<ServerResponse>()
+  let port = 0
+
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`])
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`])
+  const keyMatches = (candidate: string | null | undefined): boolean => {
+    if (!candidate) return false
+    const c = Buffer.from(candidate, 'utf8')
+    return c.length === secret.length && timingSafeEqual(c, secret)
+  }
+
+  const server = createServer((req, res) => {
+    res.setHeader('x-content-type-options', 'nosniff')
+    // The secret rides in the page URL: never send it on as a Referer.
+    res.setHeader('referrer-policy', 'no-referrer')
+    res.setHeader('x-frame-options', 'DENY')
+    handle(req, res).catch((err: unknown) => {
+      o.log?.(`web bridge: ${err instanceof Error ? err.message : String(err)}`)
+      if (!res.headersSent) sendError(res, 'internal')
+      else res.destroy()
+    })
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHosts().has(req.headers.host ?? '')) {
+      return void res.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host')
+    }
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+    if (!url.pathname.startsWith('/api/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end()
+      return serveStatic(o.staticDir, url.pathname, res, req.method === 'HEAD')
+    }
+    const origin = req.headers.origin
+    const fetchSite = req.headers['sec-fetch-site']
+    // Only our own page (same-origin) or a request no browser page made (header absent, or
+    // 'none' for a typed address). 'same-site' matters: another port on 127.0.0.1 is the same
+    // site to the browser, and its no-cors GETs carry no Origin header.
+    const pageOk = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none'
+    if ((origin !== undefined && !allowedOrigins().has(origin)) || !pageOk) {
+      return sendError(res, 'foreign_origin')
+    }
+    res.setHeader('cache-control', 'no-store')
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+    if (!keyMatches(bearer ?? url.searchParams.get('key'))) {
+      return sendError(res, 'web_key_rejected')
+    }
+    const call = /^\/api\/call\/([A-Za-z]{1,64})$/.exec(url.pathname)
+    if (call?.[1] !== undefined) {
+      if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end()
+      // JSON only: a cross-site form post cannot send it without a (refused) preflight.
+      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+        return sendError(res, 'bad_input', { field: 'content-type' }, 415)
+      }
+      return callMethod(call[1], req, res)
+    }
+    if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res)
+    const dl = /^\/api\/exports\/([\w-]{1,64})$/.exec(url.pathname)
+    if (dl?.[1] !== undefined && req.method === 'GET') return download(dl[1], res)
+    sendError(res, 'not_found')
+  }
+
+  async function callMethod(
+    name: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    let body: unknown
+    try {
+      body = JSON.parse(await readBody(req))
+    } catch (err) {
+      const tooBig = err instanceof Error && err.message === 'too large'
+      return tooBig
+        ? sendError(res, 'body_too_large')
+        : sendError(res, 'bad_input', { field: 'body' })
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return sendError(res, 'bad_input', { field: 'body' })
+    }
+    try {
+      const result = await o.target.call(name, (body as { input?: unknown }).input)
+      sendJson(res, 200, { result })
+    } catch (err) {
+      // Code and params only: the English detail stays in the core's log.
+      const e: KioskError =
+        err instanceof KioskError ? (err as KioskError) : new KioskError('internal', 'call failed')
+      sendJson(res, kioskErrorCodes[e.code].status, { error: e.body })
+    }
+  }
+
+  function streamEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    })
+    res.write('retry: 2000\n\n')
+    sockets.add(res)
+    const off = o.target.events.onAny((name, payload) => {
+      res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
+    })
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), o.keepAliveMs ?? 15_000)
+    req.on('close', () => {
+      off()
+      clearInterval(keepAlive)
+      sockets.delete(res)
+    })
+  }
+
+  function download(exportId: string, res: ServerResponse): void {
+    const file = o.target.exports.file(exportId)
+    if (!file) return sendError(res, 'not_found')
+    const type = file.fileName.endsWith('.xlsx')
+      ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+      : 'text/csv; charset=utf-8'
+    res.writeHead(200, {
+      'content-type': type,
+      'content-length': statSync(file.path).size,
+      'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
+    })
+    createReadStream(file.path).pipe(res)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    // Loopback only: web mode is for this machine's browser, never the venue network.
+    server.listen(o.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  const url = `http://127.0.0.1:${port}`
+  return {
+    url,
+    port,
+    kioskUrl: `${url}/?key=${encodeURIComponent(o.secret)}`,
+    close: async () => {
+      for (const r of sockets) r.end()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
+    },
+  }
+}
+
+/** A refusal as `{error: {code, params}}` (shared/errors.ts), with the code's HTTP status. */
+function sendError<C extends KioskErrorCode>(
+  res: ServerResponse,
+  code: C,
+  params?: ParamsArg<C>[0],
+  status: number = kioskErrorCodes[code].status,
+): void {
+  sendJson(res, status, { error: errorBody(code, ...([params] as ParamsArg<C>)) })
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
+  res.end(text)
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      // Keep reading (and dropping) so the 413 answer can still be sent on this socket.
+      if (size <= MAX_BODY) chunks.push(c)
+    })
+    req.on('end', () =>
+      size > MAX_BODY
+        ? reject(new Error('too large'))
+        : resolve(Buffer.concat(chunks).toString('utf8')),
+    )
+    req.on('error', reject)
+  })
+}
