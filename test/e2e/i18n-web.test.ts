@@ -49,6 +49,18 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
     await page.keyboard.press('Enter')
   }
 
+  /** Opens an admin page, entering the PIN first when the admin area is locked. */
+  async function openAdminPage(hash: string): Promise<void> {
+    await goHash(page, hash)
+    const target = page.locator(`[data-testid="admin-page-${hash.split('/').pop() ?? ''}"]`)
+    const pad = page.locator('[data-testid="pin-pad"]')
+    await target.or(pad).first().waitFor()
+    if (await pad.isVisible()) {
+      await enterPin(kiosk.adminPin ?? '')
+      await target.waitFor()
+    }
+  }
+
   const text = (selector: string) => page.locator(selector).first().textContent()
 
   beforeAll(async () => {
@@ -78,6 +90,11 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
   }, 30_000)
 
   it('a wrong admin PIN reads in Chinese', async () => {
+    await call('setLocale', { locale: 'zh-CN' })
+    // From the kiosk screen with the admin area locked, whatever an earlier test left
+    // (locking a locked admin area is itself refused as locked: 403).
+    expect([200, 403]).toContain(await call('lockAdmin'))
+    await goHash(page, '#/')
     await page.keyboard.press('Control+Shift+A')
     await enterPin(wrongPin)
     await expect(text('[data-testid="pin-wrong"]')).resolves.toMatch(
@@ -108,22 +125,29 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
   }
 
   it('the campaign dates are typed and read in Chinese', async () => {
-    await goHash(page, '#/admin/campaign')
+    await call('setLocale', { locale: 'zh-CN' })
+    await openAdminPage('#/admin/campaign')
     await page.locator('[data-testid="campaign-editor"]').waitFor()
+    // The demo campaign, or (once the demo is left) a new one that needs a name.
+    if ((await page.locator('#c-name').inputValue()) === '') {
+      await page.locator('#c-name').fill('展会')
+    }
     // Our own control, in the page's order: 年, 月, 日 (a native one would be mm/dd/yyyy here).
     await fillCampaignDates()
     await expect(text('[data-testid="date-c-start"]')).resolves.toContain('年')
     await expect(page.locator('#c-start-month option:checked').textContent()).resolves.toBe('12月')
     await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
-    const dates = page.locator('[data-testid="campaign-dates"]')
+    // Every campaign in the list has these dates (whichever this test edited).
+    const dates = page.locator('[data-testid="campaign-dates"]').first()
     await expect.poll(() => dates.textContent()).toContain('2026年12月1日 – 2026年12月3日')
     await page.locator('[data-testid="admin-page-campaign"] h2').scrollIntoViewIfNeeded()
     await screenshot(page, 'i18n-zh-campaign-dates')
   }, 30_000)
 
   it('a call refused because the admin session ended reads in Chinese', async () => {
+    await call('setLocale', { locale: 'zh-CN' })
+    await openAdminPage('#/admin/diagnostics')
     expect(await call('lockAdmin')).toBe(200)
-    await goHash(page, '#/admin/diagnostics')
     const note = page.locator('[data-testid="pin-pad"] .note')
     await note.waitFor({ timeout: 10_000 })
     await expect(note.textContent()).resolves.toBe('管理会话已锁定，请重新输入 PIN 码')
@@ -132,25 +156,38 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
     await page.locator('[data-testid="admin-page-diagnostics"]').waitFor()
   }, 30_000)
 
+  let deadRelayUrl: string | null = null
+  /**
+   * Saves a relay address where nothing listens (once), which also leaves demo mode; then the
+   * setup page shows it. Any test that needs a failing connection check calls this.
+   */
+  async function pointAtDeadRelay(): Promise<void> {
+    if (deadRelayUrl === null) {
+      const port = await deadPort()
+      await openAdminPage('#/admin/setup')
+      // A demo kiosk's form starts empty (the demo's loopback relay is no starting point).
+      await page.locator('#relayUrl').waitFor()
+      await expect.poll(() => page.locator('#kioskId').inputValue()).toBe('')
+      const relayUrl = `http://127.0.0.1:${port}`
+      await page.locator('#relayUrl').fill(relayUrl)
+      await page.locator('#kioskId').fill('booth-dead')
+      await page.locator('#relayToken').fill('t'.repeat(32))
+      await page.locator('input[name="source"][value="proxy"]').check()
+      await page.locator('[data-testid="admin-page-setup"] button[type="submit"]').click()
+      // Saving a real relay leaves demo mode with no campaign active: the admin area goes on
+      // to the campaign page.
+      await expect
+        .poll(() => page.evaluate<string>('window.location.hash'), { timeout: 10_000 })
+        .toBe('#/admin/campaign')
+      deadRelayUrl = relayUrl
+    }
+    await openAdminPage('#/admin/setup')
+    await expect.poll(() => page.locator('#relayUrl').inputValue()).toBe(deadRelayUrl)
+  }
+
   it('a failed connection test (relay down) reads in Chinese', async () => {
-    const port = await deadPort()
-    await goHash(page, '#/admin/setup')
-    // A demo kiosk's form starts empty (the demo's loopback relay is no starting point).
-    await page.locator('#relayUrl').waitFor()
-    await expect.poll(() => page.locator('#kioskId').inputValue()).toBe('')
-    const relayUrl = `http://127.0.0.1:${port}`
-    await page.locator('#relayUrl').fill(relayUrl)
-    await page.locator('#kioskId').fill('booth-dead')
-    await page.locator('#relayToken').fill('t'.repeat(32))
-    await page.locator('input[name="source"][value="proxy"]').check()
-    await page.locator('[data-testid="admin-page-setup"] button[type="submit"]').click()
-    // Saving a real relay leaves demo mode with no campaign active: the admin area goes on to
-    // the campaign page. Back on the setup page the form shows what was stored.
-    await expect
-      .poll(() => page.evaluate<string>('window.location.hash'), { timeout: 10_000 })
-      .toBe('#/admin/campaign')
-    await goHash(page, '#/admin/setup')
-    await expect.poll(() => page.locator('#relayUrl').inputValue()).toBe(relayUrl)
+    await call('setLocale', { locale: 'zh-CN' })
+    await pointAtDeadRelay()
     await page.locator('[data-testid="test-connection"]').click()
     const check = page.locator('[data-testid="connection-check"]')
     await check.waitFor({ timeout: 20_000 })
@@ -163,7 +200,8 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
   }, 60_000)
 
   it('a call the core refuses (wrong current PIN) reads in Chinese', async () => {
-    await goHash(page, '#/admin/settings')
+    await call('setLocale', { locale: 'zh-CN' })
+    await openAdminPage('#/admin/settings')
     await page.locator('#pin-current').fill(wrongPin)
     await page.locator('#pin-new').fill('24682468')
     await page.locator('#pin-new').press('Enter')
@@ -174,7 +212,7 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
   }, 30_000)
 
   it('switched to English, the same read in English', async () => {
-    await goHash(page, '#/admin/setup')
+    await pointAtDeadRelay()
     expect(await call('setLocale', { locale: 'en' })).toBe(200)
     await expect
       .poll(() => page.locator('[data-testid="test-connection"]').textContent())
@@ -187,14 +225,20 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
       .toContain('Relay: Cannot connect — check the network and the address')
     await screenshot(page, 'i18n-en-connection-test')
 
-    // Leaving the demo took the demo campaign (edited above) with it: create a real one.
-    await goHash(page, '#/admin/campaign')
-    await page.locator('[data-testid="campaign-editor"]').waitFor()
+    // Leaving the demo took the demo campaign with it: create a real one.
+    await openAdminPage('#/admin/campaign')
+    await page.getByRole('button', { name: '+ New campaign' }).click()
     await page.locator('#c-name').fill('Expo')
     await fillCampaignDates()
     await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
     await expect
-      .poll(() => page.locator('[data-testid="campaign-dates"]').textContent())
+      .poll(() =>
+        page
+          .getByRole('listitem')
+          .filter({ hasText: 'Expo' })
+          .getByTestId('campaign-dates')
+          .textContent(),
+      )
       .toContain('December 1, 2026 – December 3, 2026')
     await expect(page.locator('#c-start option:checked').textContent()).resolves.toBe('December')
     await page.locator('[data-testid="admin-page-campaign"] h2').scrollIntoViewIfNeeded()
