@@ -10,7 +10,12 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goHash, launchChromium, screenshot, waitForSteadyCode } from './browser'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import {
+  assertRendererBuilt,
+  callKiosk,
+  startKioskProcess,
+  type KioskProcess,
+} from './kiosk-process'
 
 /** A loopback port nothing listens on: the relay that is down. */
 async function deadPort(): Promise<number> {
@@ -29,19 +34,9 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
   let wrongPin: string
   const pageErrors: string[] = []
 
-  /** Calls the kiosk API as the page does (the key is in the address it printed). */
-  async function call(name: string, input?: unknown): Promise<number> {
-    const url = new URL(kiosk.kioskUrl)
-    const res = await fetch(`${url.origin}/api/call/${name}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${url.searchParams.get('key') ?? ''}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(input === undefined ? {} : { input }),
-    })
-    return res.status
-  }
+  /** Calls the kiosk API as the page does; the answer's status. */
+  const call = async (name: string, input?: unknown): Promise<number> =>
+    (await callKiosk(kiosk, name, input)).status
 
   async function enterPin(pin: string): Promise<void> {
     await page.locator('[data-testid="pin-pad"]').waitFor()

@@ -143,3 +143,24 @@ export async function startKioskProcess(
     kill,
   }
 }
+
+/**
+ * Calls the kiosk's web API as its page does (the key is in the address the kiosk printed), and
+ * returns the answer's status and parsed JSON body.
+ */
+export async function callKiosk(
+  kiosk: KioskProcess,
+  name: string,
+  input?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const url = new URL(kiosk.kioskUrl)
+  const res = await fetch(`${url.origin}/api/call/${name}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${url.searchParams.get('key') ?? ''}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(input === undefined ? {} : { input }),
+  })
+  return { status: res.status, body: await res.json() }
+}

@@ -11,7 +11,12 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { goHash, launchChromium, screenshot, waitForSteadyCode } from './browser'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import {
+  assertRendererBuilt,
+  callKiosk,
+  startKioskProcess,
+  type KioskProcess,
+} from './kiosk-process'
 
 const ROSTER = [
   '姓名,单位,电话,编号', // row 1
@@ -29,19 +34,11 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
   let page: Page
   const pageErrors: string[] = []
 
-  /** Calls the kiosk API as the page does (the key is in the address it printed). */
+  /** Calls the kiosk API as the page does; the call must succeed, and its result is returned. */
   async function call(name: string, input?: unknown): Promise<unknown> {
-    const url = new URL(kiosk.kioskUrl)
-    const res = await fetch(`${url.origin}/api/call/${name}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${url.searchParams.get('key') ?? ''}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(input === undefined ? {} : { input }),
-    })
-    expect(res.status).toBe(200)
-    return z.object({ result: z.unknown() }).parse(await res.json()).result
+    const { status, body } = await callKiosk(kiosk, name, input)
+    expect(status).toBe(200)
+    return z.object({ result: z.unknown() }).parse(body).result
   }
 
   function importRoster(): Promise<void> {
