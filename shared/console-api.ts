@@ -1,0 +1,154 @@
+/**
+ * The organizer's console API and kiosk pairing, contract v2 (docs/DESIGN.md "Contract v2").
+ * One zod schema per request and answer; the schema is the type. Used by the relay (to validate
+ * what it receives and shape what it sends), the console app and the kiosk core (pairing).
+ */
+import { z } from 'zod'
+import { kioskIdSchema } from './relay-protocol'
+
+/** Organizer names: what `organizer add <name>` accepts. */
+export const ORGANIZER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/
+export const organizerNameSchema = z
+  .string()
+  .regex(
+    ORGANIZER_NAME_PATTERN,
+    'name must be 1–32 of a-z 0-9 . _ - (starting with a letter or digit)',
+  )
+
+/** Pairing codes: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B). */
+export const PAIRING_ALPHABET = '34679ACDEFGHJKMNPQRTUVWXY'
+export const PAIRING_CODE_LENGTH = 8
+/** How long a pairing code can be used. */
+export const PAIRING_CODE_TTL_MS = 15 * 60_000
+export const pairingCodeSchema = z
+  .string()
+  .length(PAIRING_CODE_LENGTH)
+  .regex(new RegExp(`^[${PAIRING_ALPHABET}]+$`), 'not a pairing code')
+
+/**
+ * What a typed or scanned code becomes before validation: upper case, spaces and dashes
+ * dropped, and a `<relay>/pair/<code>` link reduced to its code.
+ */
+export function normalizePairingCode(input: string): string {
+  const trimmed = input.trim()
+  const fromLink = /\/pair\/([^/?#\s]+)\/?(?:[?#].*)?$/.exec(trimmed)
+  return (fromLink?.[1] ?? trimmed).replace(/[\s-]/g, '').toUpperCase()
+}
+
+/** `POST /api/pair` (no credential: the code is the credential). */
+export const pairRequestSchema = z.object({ code: z.string().min(1).max(64) }).strict()
+export type PairRequest = z.infer<typeof pairRequestSchema>
+export const pairResponseSchema = z
+  .object({ kioskId: kioskIdSchema, token: z.string().min(16) })
+  .strict()
+export type PairResponse = z.infer<typeof pairResponseSchema>
+
+/** `POST /console/api/login`. */
+export const loginRequestSchema = z
+  .object({ name: z.string().min(1).max(64), password: z.string().min(1).max(256) })
+  .strict()
+export type LoginRequest = z.infer<typeof loginRequestSchema>
+export const sessionInfoSchema = z.object({
+  name: organizerNameSchema,
+  expiresAt: z.number().int(),
+})
+export type SessionInfo = z.infer<typeof sessionInfoSchema>
+
+/** One booth in `GET /console/api/kiosks`. Never carries a token or its hash. */
+export const consoleKioskSchema = z.object({
+  id: kioskIdSchema,
+  online: z.boolean(),
+  /** When the relay last heard from the kiosk (ms since the epoch), null if never. */
+  lastSeenAt: z.number().int().nullable(),
+  /** Events stored for the kiosk and not yet acknowledged by it. */
+  queued: z.number().int().nonnegative(),
+  /** Scans routed to the kiosk since local midnight at the relay. */
+  scansToday: z.number().int().nonnegative(),
+  campaignId: z.string().nullable(),
+  /** The kiosk's version, as it said in its hello (optional in v1 hellos). */
+  version: z.string().nullable().optional(),
+  /** A pairing code not used yet: the booth was added and waits for its kiosk. */
+  pairingPending: z.boolean().optional(),
+  revoked: z.boolean().optional(),
+})
+export type ConsoleKiosk = z.infer<typeof consoleKioskSchema>
+export const consoleKioskListSchema = z.array(consoleKioskSchema)
+
+/** `POST /console/api/kiosks`. */
+export const addKioskRequestSchema = z.object({ id: kioskIdSchema }).strict()
+export const addKioskResponseSchema = z.object({
+  id: kioskIdSchema,
+  pairingCode: pairingCodeSchema,
+  expiresAt: z.number().int(),
+})
+export type AddKioskResponse = z.infer<typeof addKioskResponseSchema>
+
+/** `PUT /console/api/kiosks/<id>`. */
+export const updateKioskRequestSchema = z
+  .object({ campaignId: z.string().min(1).max(64).nullable() })
+  .strict()
+
+/** `GET /console/api/stats[?campaign=<id>]`. */
+export const consoleStatsSchema = z.object({
+  scans: z.number().int().nonnegative(),
+  visitors: z.number().int().nonnegative(),
+  newFollowers: z.number().int().nonnegative(),
+  returning: z.number().int().nonnegative(),
+  perKiosk: z.array(
+    z.object({
+      id: kioskIdSchema,
+      scans: z.number().int().nonnegative(),
+      visitors: z.number().int().nonnegative(),
+    }),
+  ),
+  /** Scans per 10 minutes of the relay's current day: `[{ at: slot start ms, scans }]`. */
+  timeline: z
+    .array(z.object({ at: z.number().int(), scans: z.number().int().nonnegative() }))
+    .optional(),
+})
+export type ConsoleStats = z.infer<typeof consoleStatsSchema>
+
+/** One row of `GET /console/api/attendance` as JSON (the console's table; CSV/XLSX have the same columns). */
+export const consoleAttendanceRowSchema = z.object({
+  kioskId: kioskIdSchema,
+  eventId: z.string(),
+  openid: z.string(),
+  event: z.enum(['subscribe', 'scan']),
+  scene: z.string(),
+  ticket: z.string(),
+  fallback: z.boolean(),
+  /** WeChat's CreateTime in ms. */
+  scannedAt: z.number().int(),
+  receivedAt: z.number().int(),
+})
+export type ConsoleAttendanceRow = z.infer<typeof consoleAttendanceRowSchema>
+export const consoleAttendancePageSchema = z.object({
+  total: z.number().int().nonnegative(),
+  rows: z.array(consoleAttendanceRowSchema),
+})
+export type ConsoleAttendancePage = z.infer<typeof consoleAttendancePageSchema>
+
+/**
+ * Server-sent events on `GET /console/api/events`: `stats` whenever a scan is stored (at most
+ * a few per second, coalesced), `kiosks` when a booth connects, disconnects, pairs or is revoked.
+ */
+export const consoleEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stats'), at: z.number().int() }),
+  z.object({ type: z.literal('kiosks'), at: z.number().int() }),
+])
+export type ConsoleEvent = z.infer<typeof consoleEventSchema>
+
+/** Errors: the v1 `{ error: { code, message } }` shape; codes the console can translate. */
+export const consoleErrorCodes = [
+  'unauthorized',
+  'forbidden',
+  'locked_out',
+  'bad_request',
+  'not_found',
+  'conflict',
+  'gone',
+  'rate_limited',
+  'too_large',
+  'internal',
+] as const
+export type ConsoleErrorCode = (typeof consoleErrorCodes)[number]
