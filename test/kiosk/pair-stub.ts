@@ -40,7 +40,7 @@ export async function startPairStub(): Promise<PairStub> {
       if (stub.override?.(req, res) === true) return
       const json = (status: number, value: unknown) =>
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
-      let code = ''
+      let code: string
       try {
         code = String((JSON.parse(body) as { code?: unknown }).code)
       } catch {

@@ -3,6 +3,7 @@
 // and the kiosk id, the relay link reconnects with the new token; every failure is a code the
 // admin area words, and changes nothing (not even spends the code when the setup would fail).
 import { existsSync, readFileSync } from 'node:fs'
+import type { ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { pairWithRelay, requestPairing } from '../../electron/core/config/pairing'
@@ -10,7 +11,7 @@ import { KioskError } from '../../electron/core/api/kiosk-error'
 import type { KioskCore } from '../../electron/core/kiosk-core'
 import { openFileKeyVault, type SecretVault } from '../../electron/core/config/vault'
 import { cleanup, provisionDir, startCore, tempDir, TEST_PIN, waitFor } from './helpers'
-import { PAIR_TOKEN, startPairStub, type PairStub } from './pair-stub'
+import { PAIR_TOKEN, startPairStub } from './pair-stub'
 
 afterEach(cleanup)
 
@@ -143,7 +144,7 @@ describe('pairWithCode: the contract answers', () => {
 })
 
 describe('pairWithCode: answers that are not the contract', () => {
-  const garbage: Array<[string, (res: import('node:http').ServerResponse) => void]> = [
+  const garbage: Array<[string, (res: ServerResponse) => void]> = [
     ['not JSON', (res) => res.writeHead(200).end('<html>captive portal</html>')],
     [
       'a kiosk id the relay protocol refuses',

@@ -125,7 +125,7 @@ function parseAnswer(text: string): PairResponse {
 /** The body as text, refusing more than `max` bytes (a hostile relay could send gigabytes). */
 async function readCapped(res: Response, max: number): Promise<string> {
   if (!res.body) return ''
-  const reader = res.body.getReader()
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
@@ -287,8 +287,10 @@ export async function pairAtStart(
     o.log?.(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
     return { paired: true, kioskId: paired.kioskId, relayUrl: setup.relayUrl, token: paired.token }
   } catch (err) {
-    if (err instanceof KioskError)
-      throw new PairingStartError(`pairing with ${setup.relayUrl}: ${err.message}`, err.code)
+    if (err instanceof KioskError) {
+      const { code } = err as KioskError
+      throw new PairingStartError(`pairing with ${setup.relayUrl}: ${err.message}`, code)
+    }
     throw err
   }
 }
