@@ -89,7 +89,7 @@ export const setupInputSchema = z
 export type SetupInput = z.infer<typeof setupInputSchema>
 
 /**
- * Pairing with a code from the organizer's console (docs/DESIGN.md "Contract v2"): the setup
+ * Pairing with a code from the organizer's console (docs/DESIGN.md, contract v2): the setup
  * without kiosk id and token, which the relay hands out for the code. `code` as typed or
  * pasted (grouped, lower case, or a `<relay>/pair/<code>` link); the core normalizes it.
  */

@@ -1,5 +1,5 @@
 /**
- * Pairing with a code from the organizer's console (docs/DESIGN.md "Contract v2"): the relay
+ * Pairing with a code from the organizer's console (docs/DESIGN.md, contract v2): the relay
  * exchanges a one-time code for this kiosk's id and token (`POST /api/pair`), and the kiosk
  * stores them exactly as a typed token (setup.ts). From the admin area (`pairWithRelay`) or
  * headless at start (`pairAtStart`, for `--relay URL --pairing-code CODE`).
