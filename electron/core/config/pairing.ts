@@ -262,19 +262,19 @@ export async function pairAtStart(
 ): Promise<PairAtStartResult> {
   const { pairingCode, ...setup } = input
   const settings = loadSettings(dataDir) ?? defaultSettings()
-  if (
-    !settings.demo &&
-    settings.kioskId !== null &&
-    settings.relayUrl !== null &&
-    sameRelay(settings.relayUrl, setup.relayUrl) &&
-    vault.get('relayToken') !== null
-  ) {
-    o.log?.(
-      `already paired with ${settings.relayUrl} as ${settings.kioskId}; pairing code not used`,
-    )
-    return { paired: false, kioskId: settings.kioskId, relayUrl: settings.relayUrl }
-  }
   try {
+    if (
+      !settings.demo &&
+      settings.kioskId !== null &&
+      settings.relayUrl !== null &&
+      sameRelay(settings.relayUrl, setup.relayUrl) &&
+      vault.get('relayToken') !== null
+    ) {
+      o.log?.(
+        `already paired with ${settings.relayUrl} as ${settings.kioskId}; pairing code not used`,
+      )
+      return { paired: false, kioskId: settings.kioskId, relayUrl: settings.relayUrl }
+    }
     const problems = checkBeforePairing(settings, vault, setup)
     if (problems.length > 0) {
       const names: Record<string, string> = { appSecret: 'SCANDESK_APP_SECRET', appId: '--appid' }
