@@ -81,7 +81,7 @@ export const en: MessageSchema = {
   },
   setup: {
     intro:
-      'Connect the WeChat Official Account and the relay server. Fill in the form, press Save, then Test connection.',
+      'Connect the WeChat Official Account and the relay server: pair with a code from the organizer’s console (or enter a kiosk token), then press Test connection.',
     ticketSource: 'Where QR codes come from',
     sourceDirect: 'WeChat API directly (AppID / AppSecret stored on this kiosk)',
     sourceProxy: "Through the relay proxy (recommended: only the relay's IP needs allow-listing)",

@@ -80,7 +80,8 @@ export const zhCN = {
     error: '操作失败：{message}',
   },
   setup: {
-    intro: '连接微信公众号与中继服务器。填写后点“保存”，再点“测试连接”确认一切正常。',
+    intro:
+      '连接微信公众号与中继服务器：输入组织者控制台给出的配对码点“配对”（或填写签到台令牌后点“保存”），再点“测试连接”确认一切正常。',
     ticketSource: '二维码来源',
     sourceDirect: '直连微信接口（本机保存 AppID / AppSecret）',
     sourceProxy: '通过中继代理（推荐：公众号只需把中继服务器 IP 加入白名单）',
