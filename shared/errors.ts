@@ -39,6 +39,21 @@ export const kioskErrorCodes = {
   body_too_large: { status: 413, params: none },
   /** Web mode: the kiosk process cannot be reached at all (seen only by the page). */
   service_unreachable: { status: 503, params: none },
+  /** Pairing: the relay does not know the code, or it expired (its 404). */
+  pairing_code_invalid: { status: 404, params: none },
+  /** Pairing: the code was already exchanged for a token (the relay's 410). */
+  pairing_code_used: { status: 410, params: none },
+  /** Pairing: the relay refuses more attempts from this address for now (`seconds`: its Retry-After). */
+  pairing_rate_limited: {
+    status: 429,
+    params: z.object({ seconds: z.number().int().optional() }).strict(),
+  },
+  /** Pairing: the relay could not be reached (DNS, refused, TLS). */
+  relay_unreachable: { status: 502, params: none },
+  /** Pairing: no answer in time; the code may or may not have been used. */
+  relay_timeout: { status: 504, params: none },
+  /** Pairing: an answer that is not the contract's (wrong status, redirect, garbage). */
+  relay_bad_answer: { status: 502, params: none },
 } as const satisfies Record<string, { status: number; params: z.ZodObject }>
 
 /**

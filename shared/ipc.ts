@@ -18,6 +18,12 @@ import {
   screenTicketSchema,
   statsSchema,
 } from './domain'
+import {
+  normalizePairingCode,
+  PAIRING_ALPHABET,
+  PAIRING_CODE_LENGTH,
+  pairingCodeSchema,
+} from './console-api'
 import { errorBodySchema, rosterColumns } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from './url-rule'
@@ -81,6 +87,24 @@ export const setupInputSchema = z
   })
   .strict()
 export type SetupInput = z.infer<typeof setupInputSchema>
+
+/**
+ * Pairing with a code from the organizer's console (docs/DESIGN.md, contract v2): the setup
+ * without kiosk id and token, which the relay hands out for the code. `code` as typed or
+ * pasted (grouped, lower case, or a `<relay>/pair/<code>` link); the core normalizes it.
+ */
+export const pairInputSchema = setupInputSchema
+  .omit({ kioskId: true, relayToken: true })
+  .extend({
+    code: z
+      .string()
+      .max(300)
+      .refine((c) => pairingCodeSchema.safeParse(normalizePairingCode(c)).success, {
+        message: `a pairing code is ${PAIRING_CODE_LENGTH} characters of ${PAIRING_ALPHABET}`,
+      }),
+  })
+  .strict()
+export type PairInput = z.infer<typeof pairInputSchema>
 
 /** A connection check's outcome: a status code from shared/errors.ts and its params. */
 export const connectionCheckSchema = errorBodySchema.extend({ ok: z.boolean() })
@@ -168,6 +192,14 @@ export const kioskMethods = {
   saveSetup: method(
     setupInputSchema,
     z.union([ok, z.object({ ok: z.literal(false), errors: fieldErrors })]),
+    true,
+  ),
+  pairWithCode: method(
+    pairInputSchema,
+    z.union([
+      z.object({ ok: z.literal(true), kioskId: kioskIdSchema }),
+      z.object({ ok: z.literal(false), errors: fieldErrors }),
+    ]),
     true,
   ),
   testConnection: method(

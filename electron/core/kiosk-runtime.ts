@@ -9,17 +9,20 @@ import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-
 import { startDemo, type DemoServices } from './demo'
 import { forgetDemoData } from './demo-exit'
 import { planSetup, storeSecrets } from './config/setup'
+import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
 import type { SecretVault } from './config/vault'
 
-/** `--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`. */
-export interface Provisioning {
+/**
+ * `--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`, or
+ * `--relay URL --pairing-code CODE [...]`: the relay assigns the id and token (pairing.ts).
+ */
+export type Provisioning = {
   relayUrl: string
-  kioskId: string
   ticketSource: 'proxy' | 'direct'
   apiBase?: string
   appId?: string
-}
+} & ({ kioskId: string; pairingCode?: undefined } | { pairingCode: string; kioskId?: undefined })
 
 export class StartupError extends Error {
   override name = 'StartupError'
@@ -49,7 +52,8 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
   let demo: DemoServices | null = null
   // Provisioning a kiosk that ran the demo leaves demo mode as the setup page does.
   const leavesDemo = Boolean(o.provisioning) && existing?.demo === true
-  if (o.provisioning) provision(o, env)
+  if (o.provisioning?.pairingCode !== undefined) await provisionByPairing(o, env)
+  else if (o.provisioning) provision(o, env)
   else if (existing === null || existing.demo) {
     demo = await startDemo(o.dataDir, o.vault, existing)
     o.onLine?.(`sandbox: ${demo.sandbox.url}`)
@@ -83,6 +87,28 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
       await demo?.close()
     },
   }
+}
+
+/** Pairs (unless already paired with that relay), then provisions as v1 with what it gave. */
+async function provisionByPairing(
+  o: RuntimeOptions,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const p = o.provisioning
+  if (p?.pairingCode === undefined) return
+  const { pairingCode, ...rest } = p
+  let result
+  try {
+    result = await pairAtStart(o.dataDir, o.vault, { ...rest, pairingCode }, { log: o.core?.log })
+  } catch (err) {
+    if (err instanceof PairingStartError) throw new StartupError(err.message)
+    throw err
+  }
+  // The relay's token takes the place of SCANDESK_KIOSK_TOKEN; none when already paired.
+  provision(
+    { ...o, provisioning: { ...rest, relayUrl: result.relayUrl, kioskId: result.kioskId } },
+    { ...env, SCANDESK_KIOSK_TOKEN: result.paired ? result.token : undefined },
+  )
 }
 
 /** Applies the flags and the secrets from the environment (stored in the vault on first use). */

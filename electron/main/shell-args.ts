@@ -1,12 +1,14 @@
 /**
  * Command-line flags of the desktop app: `--data DIR` and headless provisioning
- * (`--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`,
- * secrets only from the environment). Lenient about everything else: Chromium and Electron
- * switches (`--password-store=…`, `--no-sandbox`) share the same argv.
+ * (`--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`, or
+ * `--relay URL --pairing-code CODE`; secrets and SCANDESK_PAIRING_CODE only from the
+ * environment), parsed by the core's provisioning-args.ts like `kiosk web`'s. Lenient about
+ * everything else: Chromium and Electron switches (`--password-store=…`, `--no-sandbox`)
+ * share the same argv.
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../shared/url-rule'
+import { parseProvisioningArgs, UsageError } from '../core/config/provisioning-args'
 import type { Provisioning } from './core-adapter'
 
 export interface ShellArgs {
@@ -18,50 +20,23 @@ export class ShellArgsError extends Error {
   override name = 'ShellArgsError'
 }
 
-export function parseShellArgs(argv: readonly string[]): ShellArgs {
+export function parseShellArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): ShellArgs {
   const { values } = parseArgs({
     args: [...argv],
-    options: {
-      data: { type: 'string' },
-      relay: { type: 'string' },
-      'kiosk-id': { type: 'string' },
-      'ticket-source': { type: 'string' },
-      'api-base': { type: 'string' },
-      appid: { type: 'string' },
-    },
+    options: { data: { type: 'string' } },
     strict: false,
     allowPositionals: true,
   })
-  const text = (value: unknown): string | undefined =>
-    typeof value === 'string' ? value : undefined
-  const relay = text(values.relay)
-  const kioskId = text(values['kiosk-id'])
-  const source = text(values['ticket-source'])
-  const apiBase = text(values['api-base'])
-  const appId = text(values.appid)
-  const data = text(values.data)
-
-  let provisioning: Provisioning | null = null
-  if ([relay, kioskId, source, apiBase, appId].some((v) => v !== undefined)) {
-    if (!relay || !kioskId || (source !== 'proxy' && source !== 'direct')) {
-      throw new ShellArgsError(
-        'provisioning needs --relay URL --kiosk-id ID --ticket-source proxy|direct',
-      )
-    }
-    for (const [flag, url] of [
-      ['--relay', relay],
-      ['--api-base', apiBase],
-    ] as const) {
-      if (url !== undefined && isInsecureRemoteUrl(url))
-        throw new ShellArgsError(`${flag} ${url}: ${INSECURE_HTTP_MESSAGE}`)
-    }
-    provisioning = {
-      relayUrl: relay,
-      kioskId,
-      ticketSource: source,
-      ...(apiBase !== undefined ? { apiBase } : {}),
-      ...(appId !== undefined ? { appId } : {}),
-    }
+  const data = typeof values.data === 'string' ? values.data : undefined
+  let provisioning: Provisioning | null
+  try {
+    provisioning = parseProvisioningArgs([...argv], env)
+  } catch (err) {
+    if (err instanceof UsageError) throw new ShellArgsError(err.message)
+    throw err
   }
   return { dataDir: data ? resolve(data) : null, provisioning }
 }

@@ -14,6 +14,7 @@ export const kioskMethodNames = [
   'setPin',
   'getSettings',
   'saveSetup',
+  'pairWithCode',
   'testConnection',
   'listCampaigns',
   'saveCampaign',

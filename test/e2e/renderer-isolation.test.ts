@@ -239,6 +239,8 @@ describe('the kiosk page cannot reach Node or the secrets (Chromium, web mode)',
       setPin: { currentPin: PIN, newPin: PIN },
       getSettings: undefined,
       saveSetup: setup,
+      // A code the relay does not know: refused (404), nothing changes.
+      pairWithCode: { ...setup, kioskId: undefined, code: 'ACDE-FGHJ' },
       testConnection: undefined,
       listCampaigns: undefined,
       saveCampaign: campaign,
@@ -306,6 +308,7 @@ describe('the kiosk page cannot reach Node or the secrets (Chromium, web mode)',
     expect(byName.get('testConnection')?.status).toBe(200)
     expect(byName.get('testConnection echo')?.body).toMatch(/"ok":false/)
     expect(byName.get('saveSetup moved')?.body).toMatch(/"field":"appSecret","code":"reenter"/)
+    expect(byName.get('pairWithCode')?.body).toMatch(/"code":"pairing_code_invalid"/)
     expect(byName.get('saveSetup echo')?.body).toBe('{"result":{"ok":true}}')
     expect(byName.get('saveSetup back')?.body).toBe('{"result":{"ok":true}}')
     expect(byName.get('lockAdmin')?.status).toBe(200)

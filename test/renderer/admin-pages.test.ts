@@ -22,6 +22,8 @@ describe('setup page', () => {
     })
     const { wrapper } = mountWith(SetupPage, fake.api)
     await flushPromises()
+    // A kiosk with no token opens on pairing; the token form is one choice away.
+    await wrapper.get('input[name="mode"][value="token"]').setValue(true)
     await wrapper.get('#relayUrl').setValue('relay.example.com')
     await wrapper.get('#kioskId').setValue('Booth 1')
     await wrapper.get('form').trigger('submit')

@@ -106,6 +106,9 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
       }),
     ),
     saveSetup: vi.fn((): ReturnType<KioskApi['saveSetup']> => Promise.resolve(ok)),
+    pairWithCode: vi.fn((): ReturnType<KioskApi['pairWithCode']> =>
+      Promise.resolve({ ok: true as const, kioskId: 'booth-7' }),
+    ),
     testConnection: vi.fn((): ReturnType<KioskApi['testConnection']> =>
       Promise.resolve({
         relay: { ok: true, code: 'ok', params: {} },

@@ -8,6 +8,7 @@ import type { KioskHandlers } from './kiosk-api'
 import { KioskError } from './kiosk-error'
 import { relayHttpUrl } from '../config/relay-url'
 import { applySetup } from '../config/setup'
+import { pairWithRelay } from '../config/pairing'
 import { importRoster } from '../roster/roster-apply'
 
 /** The shell's start-at-login switch (same shape as electron/main/login-item.ts). */
@@ -69,6 +70,7 @@ export function createHandlers(core: KioskCore): KioskHandlers {
       }
     },
     saveSetup: (input) => applySetup(core, input),
+    pairWithCode: (input) => pairWithRelay(core, input),
     testConnection: async () => {
       const [relay, api] = await Promise.all([checkRelay(core), core.pool.probe()])
       return { relay, api }

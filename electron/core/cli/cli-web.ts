@@ -26,7 +26,10 @@ function projectRoot(from: string): string {
 
 const STATIC_DIR = join(projectRoot(import.meta.dirname), 'out/renderer')
 
-export function parseWebArgs(args: string[]): {
+export function parseWebArgs(
+  args: string[],
+  env: Record<string, string | undefined> = process.env,
+): {
   port: number
   dataDir: string
   provisioning: Provisioning | null
@@ -43,7 +46,11 @@ export function parseWebArgs(args: string[]): {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError('--port must be 0–65535')
-  return { port, dataDir: dataDirFrom(values.data), provisioning: provisioningFromValues(values) }
+  return {
+    port,
+    dataDir: dataDirFrom(values.data),
+    provisioning: provisioningFromValues(values, env),
+  }
 }
 
 /** Resolves -1: the process keeps running until a signal. */

@@ -3,7 +3,8 @@
 /**
  * `npm run kiosk -- <command>`:
  *   web     [--port 5170] [--data DIR] [--relay URL --kiosk-id ID --ticket-source proxy|direct
- *           [--api-base URL --appid ID]]   the kiosk served to a browser (kiosk:web, npm start)
+ *           [--api-base URL --appid ID]] [--relay URL --pairing-code CODE]
+ *           the kiosk served to a browser (kiosk:web, npm start)
  *   export  --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
  */
 import { runExportCommand } from './cli-export'
@@ -11,8 +12,10 @@ import { runWebCommand } from './cli-web'
 
 const USAGE = `usage:
   kiosk web [--port 5170] [--data DIR] [--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]]
+  kiosk web [--port 5170] [--data DIR] --relay URL --pairing-code CODE [--ticket-source proxy|direct ...]
   kiosk export --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
-secrets for provisioning come from SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET`
+secrets for provisioning come from SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET;
+the pairing code (from the organizer's console) may come from SCANDESK_PAIRING_CODE instead`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

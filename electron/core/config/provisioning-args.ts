@@ -1,6 +1,7 @@
 /**
  * Headless provisioning flags, shared by `kiosk web` and the Electron shell (`npm start --
- * --relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`).
+ * --relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`, or
+ * `--relay URL --pairing-code CODE` in place of the id and token: see config/pairing.ts).
  * Secrets never come from flags: SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET.
  */
 import { parseArgs } from 'node:util'
@@ -17,6 +18,7 @@ export const PROVISIONING_OPTIONS = {
   'ticket-source': { type: 'string' },
   'api-base': { type: 'string' },
   appid: { type: 'string' },
+  'pairing-code': { type: 'string' },
 } as const
 
 export interface ProvisioningValues {
@@ -25,16 +27,41 @@ export interface ProvisioningValues {
   'ticket-source'?: string
   'api-base'?: string
   appid?: string
+  'pairing-code'?: string
+}
+
+/** The pairing code: the flag, or SCANDESK_PAIRING_CODE with --relay and no --kiosk-id. */
+function pairingCodeFrom(
+  v: ProvisioningValues,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  if (v['pairing-code'] !== undefined) {
+    if (v['kiosk-id'] !== undefined)
+      throw new UsageError(
+        '--pairing-code and --kiosk-id exclude each other: the relay assigns the id',
+      )
+    return v['pairing-code']
+  }
+  // An environment variable left in a service file must not override an explicit --kiosk-id.
+  if (v.relay === undefined || v['kiosk-id'] !== undefined) return undefined
+  return env.SCANDESK_PAIRING_CODE || undefined
 }
 
 /** null when no provisioning flag is given; throws UsageError when they are incomplete. */
-export function provisioningFromValues(v: ProvisioningValues): Provisioning | null {
+export function provisioningFromValues(
+  v: ProvisioningValues,
+  env: Record<string, string | undefined> = {},
+): Provisioning | null {
   const given = [v.relay, v['kiosk-id'], v['ticket-source'], v['api-base'], v.appid]
-  if (given.every((x) => x === undefined)) return null
-  const source = v['ticket-source']
-  if (!v.relay || !v['kiosk-id'] || (source !== 'proxy' && source !== 'direct')) {
+  if ([...given, v['pairing-code']].every((x) => x === undefined)) return null
+  const pairingCode = pairingCodeFrom(v, env)
+  // A paired booth gets its codes through the relay unless told otherwise.
+  const source = v['ticket-source'] ?? (pairingCode !== undefined ? 'proxy' : undefined)
+  const who =
+    pairingCode !== undefined ? { pairingCode } : v['kiosk-id'] ? { kioskId: v['kiosk-id'] } : null
+  if (!v.relay || who === null || (source !== 'proxy' && source !== 'direct')) {
     throw new UsageError(
-      'provisioning needs --relay URL --kiosk-id ID --ticket-source proxy|direct',
+      'provisioning needs --relay URL --kiosk-id ID --ticket-source proxy|direct (or --relay URL --pairing-code CODE)',
     )
   }
   for (const [flag, url] of [
@@ -46,7 +73,7 @@ export function provisioningFromValues(v: ProvisioningValues): Provisioning | nu
   }
   return {
     relayUrl: v.relay,
-    kioskId: v['kiosk-id'],
+    ...who,
     ticketSource: source,
     ...(v['api-base'] !== undefined ? { apiBase: v['api-base'] } : {}),
     ...(v.appid !== undefined ? { appId: v.appid } : {}),
@@ -54,7 +81,10 @@ export function provisioningFromValues(v: ProvisioningValues): Provisioning | nu
 }
 
 /** For a command line that carries other arguments too (Electron, Chromium switches). */
-export function parseProvisioningArgs(argv: string[]): Provisioning | null {
+export function parseProvisioningArgs(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Provisioning | null {
   const { values } = parseArgs({
     args: argv,
     options: PROVISIONING_OPTIONS,
@@ -63,11 +93,15 @@ export function parseProvisioningArgs(argv: string[]): Provisioning | null {
   })
   const pick = (k: keyof ProvisioningValues) =>
     typeof values[k] === 'string' ? values[k] : undefined
-  return provisioningFromValues({
-    relay: pick('relay'),
-    'kiosk-id': pick('kiosk-id'),
-    'ticket-source': pick('ticket-source'),
-    'api-base': pick('api-base'),
-    appid: pick('appid'),
-  })
+  return provisioningFromValues(
+    {
+      relay: pick('relay'),
+      'kiosk-id': pick('kiosk-id'),
+      'ticket-source': pick('ticket-source'),
+      'api-base': pick('api-base'),
+      appid: pick('appid'),
+      'pairing-code': pick('pairing-code'),
+    },
+    env,
+  )
 }

@@ -15,6 +15,11 @@ export interface SecretVault {
   get(name: SecretName): string | null
   set(name: SecretName, value: string): void
   delete(name: SecretName): void
+  /**
+   * Throws what `set` would throw if nothing can be stored right now (no OS encryption), and
+   * stores nothing. Pairing asks before it spends a one-time code on a token it could not keep.
+   */
+  checkWritable?(): void
 }
 
 /** Turns a secret into an opaque string and back; `name` is bound in, so entries can't be swapped. */
@@ -58,6 +63,10 @@ export class FileVault implements SecretVault {
   set(name: SecretName, value: string): void {
     this.entries[name] = this.cipher.encrypt(name, value)
     this.flush()
+  }
+
+  checkWritable(): void {
+    this.cipher.encrypt('writable-check', 'x')
   }
 
   delete(name: SecretName): void {

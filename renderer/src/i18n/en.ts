@@ -81,12 +81,21 @@ export const en: MessageSchema = {
   },
   setup: {
     intro:
-      'Connect the WeChat Official Account and the relay server. Fill in the form, press Save, then Test connection.',
+      'Connect the WeChat Official Account and the relay server: pair with a code from the organizer’s console (or enter a kiosk token), then press Test connection.',
     ticketSource: 'Where QR codes come from',
     sourceDirect: 'WeChat API directly (AppID / AppSecret stored on this kiosk)',
     sourceProxy: "Through the relay proxy (recommended: only the relay's IP needs allow-listing)",
     relayUrl: 'Relay server address',
     relayUrlHint: 'e.g. https://relay.example.com',
+    mode: 'How this kiosk joins the relay',
+    modePair: 'Pair with a code (from the organizer’s console)',
+    modeToken: 'Use a token instead (from “kiosk add”, for scripts)',
+    pairingCode: 'Pairing code',
+    pairingCodeHint:
+      'The 8 characters the console shows under Booths → Add booth; pasting the pairing link fills in the relay address too',
+    pair: 'Pair',
+    pairing: 'Pairing…',
+    paired: 'Paired: this kiosk is {kioskId}',
     kioskId: 'Kiosk ID',
     kioskIdHint: 'Lower-case letters, digits and dashes, up to 24, e.g. booth-1',
     relayToken: 'Kiosk token',
@@ -110,6 +119,7 @@ export const en: MessageSchema = {
       apiBase: 'Enter the full address, starting with https://',
       appId: 'The AppID is wx followed by 16 letters or digits',
       appSecret: 'The AppSecret is 32 letters or digits',
+      code: 'The code is 8 letters and digits, as the console shows it (there is no 0, O, 1, I, L, 2, Z, 5, S, 8 or B)',
       required: 'Required',
       insecureHttp:
         'Plain http:// is only for this computer (localhost, 127.0.0.1, ::1): enter the https:// (or wss://) address',
@@ -153,6 +163,16 @@ export const en: MessageSchema = {
     foreign_origin: 'Refused: the request came from another page',
     body_too_large: 'Too much data in one request',
     service_unreachable: 'The kiosk service cannot be reached; check that it is running',
+    pairing_code_invalid:
+      'The relay does not know this pairing code, or it has expired (codes last 15 minutes) — ask the organizer for a new one',
+    pairing_code_used: 'This pairing code was already used — ask the organizer for a new one',
+    pairing_rate_limited:
+      'Too many pairing attempts from this network; wait a few minutes and try again',
+    relay_unreachable: 'Cannot reach the relay — check the address and the network',
+    relay_timeout:
+      'The relay did not answer in time. Try again; if the code is then reported as used, ask for a new one',
+    relay_bad_answer:
+      'That address answered, but not as a ScanDesk relay that can pair kiosks — check the address',
     export_failed: 'the file could not be written; details are in the log',
     invalid: 'Invalid format',
     too_small: 'Too short or too small',
@@ -176,6 +196,7 @@ export const en: MessageSchema = {
     apiBase: 'WeChat API address',
     appId: 'AppID',
     appSecret: 'AppSecret',
+    code: 'Pairing code',
     name: 'Name',
     startsOn: 'Start date',
     endsOn: 'End date',

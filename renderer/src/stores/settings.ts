@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { PublicSettings, SetupInput } from '../../../shared/ipc'
+import type { PairInput, PublicSettings, SetupInput } from '../../../shared/ipc'
 import type { MethodOutput } from '../../../shared/ipc'
 import { useKioskApi } from '../bridge/api-key'
 import { useAdminSessionStore } from './admin-session'
@@ -40,6 +40,19 @@ export const useSettingsStore = defineStore('settings', () => {
     }
   }
 
+  /** Pairs with a code from the console; the kiosk id the relay assigned, or null on field errors. */
+  async function pair(input: PairInput): Promise<string | null> {
+    saving.value = true
+    try {
+      const result = await session.run(() => api.pairWithCode(input))
+      fieldErrors.value = result.ok ? [] : result.errors
+      if (result.ok) await load()
+      return result.ok ? result.kioskId : null
+    } finally {
+      saving.value = false
+    }
+  }
+
   async function testConnection(): Promise<void> {
     testing.value = true
     check.value = null
@@ -67,6 +80,7 @@ export const useSettingsStore = defineStore('settings', () => {
     testing,
     load,
     save,
+    pair,
     testConnection,
     setPin,
     setStartAtLogin,

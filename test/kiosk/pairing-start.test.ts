@@ -1,0 +1,186 @@
+// Headless pairing: `--relay URL --pairing-code CODE` (or SCANDESK_PAIRING_CODE) for `kiosk web`
+// and the Electron shell. Pairs at start unless already paired with that relay (then the used
+// code is no error: the kiosk keeps its token); a failure is one clear line and exit 1.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterEach, describe, expect, it } from 'vitest'
+import { parseWebArgs } from '../../electron/core/cli/cli-web'
+import { UsageError } from '../../electron/core/config/provisioning-args'
+import { loadSettings } from '../../electron/core/config/settings'
+import { openFileKeyVault } from '../../electron/core/config/vault'
+import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
+import { parseShellArgs, ShellArgsError } from '../../electron/main/shell-args'
+import { cleanup, fastLink, onCleanup, tempDir, waitFor } from './helpers'
+import { PAIR_TOKEN, startPairStub } from './pair-stub'
+
+afterEach(cleanup)
+
+const root = join(import.meta.dirname, '..', '..')
+const RELAY = 'https://relay.example'
+
+describe('pairing flags', () => {
+  it('--relay with --pairing-code (or SCANDESK_PAIRING_CODE) pairs, through the relay by default', () => {
+    const paired = { relayUrl: RELAY, pairingCode: 'ACDE-FGHJ', ticketSource: 'proxy' }
+    expect(
+      parseWebArgs(['--relay', RELAY, '--pairing-code', 'ACDE-FGHJ'], {}).provisioning,
+    ).toEqual(paired)
+    expect(
+      parseWebArgs(['--relay', RELAY], { SCANDESK_PAIRING_CODE: 'ACDE-FGHJ' }).provisioning,
+    ).toEqual(paired)
+    expect(
+      parseWebArgs(
+        ['--relay', RELAY, '--pairing-code', 'X', '--ticket-source', 'direct', '--appid', 'wx1'],
+        {},
+      ).provisioning,
+    ).toEqual({ relayUrl: RELAY, pairingCode: 'X', ticketSource: 'direct', appId: 'wx1' })
+    // The Electron shell reads the same flags among Chromium's switches, and the same variable.
+    expect(
+      parseShellArgs(['.', '--no-sandbox', '--relay', RELAY, '--pairing-code', 'ACDE-FGHJ'], {})
+        .provisioning,
+    ).toEqual(paired)
+    expect(
+      parseShellArgs(['.', '--relay', RELAY], { SCANDESK_PAIRING_CODE: 'ACDE-FGHJ' }).provisioning,
+    ).toEqual(paired)
+  })
+
+  it('the variable alone, or beside an explicit --kiosk-id, is not pairing', () => {
+    const env = { SCANDESK_PAIRING_CODE: 'ACDE-FGHJ' }
+    expect(parseWebArgs([], env).provisioning).toBeNull()
+    expect(parseShellArgs(['.'], env).provisioning).toBeNull()
+    const v1 = ['--relay', RELAY, '--kiosk-id', 'booth-1', '--ticket-source', 'proxy']
+    expect(parseWebArgs(v1, env).provisioning).toEqual({
+      relayUrl: RELAY,
+      kioskId: 'booth-1',
+      ticketSource: 'proxy',
+    })
+  })
+
+  it('refuses what cannot work, in one line', () => {
+    expect(() => parseWebArgs(['--pairing-code', 'ACDE-FGHJ'], {})).toThrow(/--relay/)
+    expect(() =>
+      parseWebArgs(['--relay', RELAY, '--pairing-code', 'A', '--kiosk-id', 'booth-1'], {}),
+    ).toThrow(/--pairing-code and --kiosk-id/)
+    expect(() =>
+      parseWebArgs(['--relay', RELAY, '--pairing-code', 'A', '--ticket-source', 'magic'], {}),
+    ).toThrow(UsageError)
+    expect(() =>
+      parseWebArgs(['--relay', 'http://relay.example', '--pairing-code', 'ACDE-FGHJ'], {}),
+    ).toThrow(/https/)
+    expect(() =>
+      parseShellArgs(['.', '--relay', RELAY, '--pairing-code', 'A', '--kiosk-id', 'b'], {}),
+    ).toThrow(ShellArgsError)
+  })
+})
+
+describe('pairing at start', () => {
+  it('pairs once; restarted with the same (now used) code it keeps its token and asks nothing', async () => {
+    const stub = await startPairStub()
+    const dataDir = tempDir()
+    const start = () =>
+      startKioskRuntime({
+        dataDir,
+        vault: openFileKeyVault(dataDir),
+        provisioning: { relayUrl: stub.url, pairingCode: 'acde fghj', ticketSource: 'proxy' },
+        env: {},
+        core: { tickMs: 0, relayLink: fastLink },
+      })
+    const first = await start()
+    expect(stub.pairRequests).toEqual(['{"code":"ACDEFGHJ"}'])
+    expect(first.demo).toBeNull()
+    expect(loadSettings(dataDir)).toMatchObject({
+      relayUrl: stub.url,
+      kioskId: 'booth-7',
+      ticketSource: 'proxy',
+      demo: false,
+    })
+    expect(openFileKeyVault(dataDir).get('relayToken')).toBe(PAIR_TOKEN)
+    await waitFor(() => stub.upgrades.includes(`Bearer ${PAIR_TOKEN}`), 'the relay link')
+    await first.close()
+
+    // The relay would answer 410 now; the kiosk does not even ask.
+    const second = await start()
+    onCleanup(() => second.close())
+    expect(stub.pairRequests).toHaveLength(1)
+    expect(second.core.settings()).toMatchObject({ relayUrl: stub.url, kioskId: 'booth-7' })
+    expect(openFileKeyVault(dataDir).get('relayToken')).toBe(PAIR_TOKEN)
+  })
+
+  it('a code the relay refuses stops the start with a clear message and writes nothing', async () => {
+    const stub = await startPairStub()
+    stub.codes.set('KMNPQRTU', { kioskId: 'booth-8', token: PAIR_TOKEN, used: true })
+    for (const [code, words] of [
+      ['ACDEFGHK', /does not know this pairing code.*ask the organizer for a new one/],
+      ['KMNPQRTU', /already used: ask the organizer for a new one/],
+      ['NOT-A-CODE', /not a pairing code/],
+    ] as const) {
+      const dataDir = tempDir()
+      const err = await startKioskRuntime({
+        dataDir,
+        vault: openFileKeyVault(dataDir),
+        provisioning: { relayUrl: stub.url, pairingCode: code, ticketSource: 'proxy' },
+        env: {},
+        core: { tickMs: 0 },
+      }).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(err, code).toBeInstanceOf(StartupError)
+      expect((err as Error).message).toMatch(words)
+      expect((err as Error).message).toContain(stub.url)
+      expect(existsSync(join(dataDir, 'settings.json'))).toBe(false)
+      expect(existsSync(join(dataDir, 'vault.json'))).toBe(false)
+    }
+  })
+})
+
+describe('kiosk web --pairing-code', () => {
+  function runWeb(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'electron/core/cli/cli.ts', 'web', '--port', '0', ...args],
+      {
+        cwd: root,
+        env: { ...process.env, SCANDESK_ADMIN_PIN: '4321', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+    onCleanup(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+    })
+    const out: string[] = []
+    let err = ''
+    createInterface({ input: child.stdout }).on('line', (l) => out.push(l))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
+    return { exited, out, stderr: () => err }
+  }
+
+  it('exits 1 with one line saying why when the relay refuses the code', async () => {
+    const stub = await startPairStub()
+    const dataDir = tempDir()
+    const run = runWeb(['--data', dataDir, '--relay', stub.url, '--pairing-code', 'KMNP-QRTU'])
+    expect(await run.exited).toBe(1)
+    expect(run.stderr()).toMatch(
+      /^error: pairing with http:\/\/127\.0\.0\.1:\d+: the relay does not know this pairing code/m,
+    )
+    expect(run.out.some((l) => l.startsWith('kiosk: '))).toBe(false)
+    expect(existsSync(join(dataDir, 'settings.json'))).toBe(false)
+  }, 60_000)
+
+  it('pairs with SCANDESK_PAIRING_CODE and serves the paired kiosk', async () => {
+    const stub = await startPairStub()
+    const dataDir = tempDir()
+    const run = runWeb(['--data', dataDir, '--relay', stub.url], {
+      SCANDESK_PAIRING_CODE: 'ACDE-FGHJ',
+    })
+    await waitFor(() => run.out.find((l) => l.startsWith('kiosk: ')), 'kiosk line', 40_000)
+    expect(stub.pairRequests).toEqual(['{"code":"ACDEFGHJ"}'])
+    const settings = JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as unknown
+    expect(settings).toMatchObject({ kioskId: 'booth-7', relayUrl: stub.url })
+    // The token never reaches the terminal.
+    expect(run.out.join('\n') + run.stderr()).not.toContain(PAIR_TOKEN)
+  }, 60_000)
+})

@@ -1,0 +1,162 @@
+// @vitest-environment happy-dom
+// The setup page's "Pair with a code": a fresh kiosk offers it first; the code is shown grouped
+// as typed; a pasted pairing link fills in the relay; bad codes are explained before asking the
+// core; the relay's refusals are worded; "Use a token instead" keeps the v1 path.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import SetupPage from '../../renderer/src/admin/pages/SetupPage.vue'
+import { KioskCallError } from '../../renderer/src/bridge/web-client'
+import { groupPairingCode, relayOfPairingLink } from '../../renderer/src/admin/pairing-code'
+import { createFakeKioskApi } from './fake-kiosk-api'
+import { mountWith } from './setup-app'
+
+enableAutoUnmount(afterEach)
+
+/** A kiosk with no relay token yet (first setup). */
+async function freshKiosk() {
+  const fake = createFakeKioskApi()
+  fake.api.getSettings.mockResolvedValue({
+    ...(await fake.api.getSettings()),
+    hasRelayToken: false,
+    relayUrl: null,
+    kioskId: null,
+    activeCampaignId: 'spring-expo',
+  })
+  const mounted = mountWith(SetupPage, fake.api)
+  await flushPromises()
+  return { fake, ...mounted }
+}
+
+describe('setup page: pairing with a code', () => {
+  it('a pasted pairing link fills in relay and code, and pairs with them', async () => {
+    const { fake, wrapper } = await freshKiosk()
+    expect(wrapper.find('#kioskId').exists()).toBe(false)
+    expect(wrapper.find('#relayToken').exists()).toBe(false)
+    await wrapper.get('#pairingCode').setValue('https://relay.example.org/pair/acde-fghj')
+    expect((wrapper.get('#pairingCode').element as HTMLInputElement).value).toBe('ACDE-FGHJ')
+    expect((wrapper.get('#relayUrl').element as HTMLInputElement).value).toBe(
+      'https://relay.example.org',
+    )
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.pairWithCode).toHaveBeenCalledWith({
+      ticketSource: 'proxy',
+      relayUrl: 'https://relay.example.org',
+      code: 'ACDE-FGHJ',
+    })
+    expect(fake.api.saveSetup).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="paired"]').text()).toBe('配对成功：本签到台编号为 booth-7')
+    expect((wrapper.get('#pairingCode').element as HTMLInputElement).value).toBe('')
+  })
+
+  it('groups the code as it is typed, and explains a code that cannot be one', async () => {
+    const { fake, wrapper, i18n } = await freshKiosk()
+    await wrapper.get('#relayUrl').setValue('https://relay.example.org')
+    await wrapper.get('#pairingCode').setValue('acde fghj')
+    expect((wrapper.get('#pairingCode').element as HTMLInputElement).value).toBe('ACDE-FGHJ')
+    // 0 and O look alike, so neither is in a code: the person is told, the core is not asked.
+    await wrapper.get('#pairingCode').setValue('ACDE-FGH0')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="pairingCode"]').text()).toContain('8 位字母和数字')
+    i18n.global.locale.value = 'en'
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="pairingCode"]').text()).toContain(
+      'The code is 8 letters and digits',
+    )
+    await wrapper.get('#relayUrl').setValue('http://relay.example.org')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="relayUrl"]').text()).toContain(
+      'Plain http:// is only for this computer',
+    )
+    expect(fake.api.pairWithCode).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    ['pairing_code_used', '这个配对码已经用过了', 'This pairing code was already used'],
+    ['pairing_code_invalid', '配对码已过期', 'has expired (codes last 15 minutes)'],
+    ['relay_timeout', '中继没有及时响应', 'The relay did not answer in time'],
+  ])('words the relay’s refusal %s in both languages', async (code, zh, en) => {
+    const { fake, wrapper, i18n } = await freshKiosk()
+    fake.api.pairWithCode.mockRejectedValue(new KioskCallError(code))
+    await wrapper.get('#relayUrl').setValue('https://relay.example.org')
+    await wrapper.get('#pairingCode').setValue('ACDEFGHJ')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.text()).toContain(zh)
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.text()).toContain(en)
+    expect(wrapper.find('[data-testid="paired"]').exists()).toBe(false)
+  })
+
+  it('shows the core’s field errors (the stored AppSecret is not for this account)', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.getSettings.mockResolvedValue({
+      ...(await fake.api.getSettings()),
+      hasRelayToken: false,
+      hasAppSecret: true,
+    })
+    fake.api.pairWithCode.mockResolvedValue({
+      ok: false,
+      errors: [{ field: 'appSecret', code: 'reenter' }],
+    })
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    await wrapper.get('input[name="source"][value="direct"]').setValue(true)
+    await wrapper.get('#appId').setValue('wx0123456789abcdef')
+    await wrapper.get('#pairingCode').setValue('ACDEFGHJ')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.pairWithCode).toHaveBeenCalledWith({
+      ticketSource: 'direct',
+      relayUrl: 'https://relay.example.com',
+      apiBase: 'https://api.weixin.qq.com',
+      appId: 'wx0123456789abcdef',
+      code: 'ACDE-FGHJ',
+    })
+    expect(wrapper.get('[data-error-for="appSecret"]').text()).toContain('地址已更改')
+    expect(wrapper.find('[data-testid="paired"]').exists()).toBe(false)
+  })
+
+  it('"Use a token instead" keeps the kiosk id + token path', async () => {
+    const { fake, wrapper } = await freshKiosk()
+    await wrapper.get('input[name="mode"][value="token"]').setValue(true)
+    await wrapper.get('#relayUrl').setValue('https://relay.example.org')
+    await wrapper.get('#kioskId').setValue('booth-1')
+    await wrapper.get('#relayToken').setValue('booth-1.a-token-from-kiosk-add-0123')
+    expect(wrapper.find('#pairingCode').exists()).toBe(false)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveSetup).toHaveBeenCalledWith({
+      ticketSource: 'proxy',
+      relayUrl: 'https://relay.example.org',
+      kioskId: 'booth-1',
+      relayToken: 'booth-1.a-token-from-kiosk-add-0123',
+    })
+    expect(fake.api.pairWithCode).not.toHaveBeenCalled()
+  })
+
+  it('a kiosk already set up with a token opens on the token form', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    expect((wrapper.get('#kioskId').element as HTMLInputElement).value).toBe('booth-1')
+    expect(wrapper.find('#pairingCode').exists()).toBe(false)
+  })
+})
+
+describe('pairing-code helpers', () => {
+  it('reads the relay out of a pairing link, and nothing else', () => {
+    expect(relayOfPairingLink('https://r.example/pair/ACDE-FGHJ')).toBe('https://r.example')
+    expect(relayOfPairingLink(' https://r.example:8443/scandesk/pair/ACDEFGHJ/ ')).toBe(
+      'https://r.example:8443/scandesk',
+    )
+    expect(relayOfPairingLink('ACDE-FGHJ')).toBeNull()
+    expect(relayOfPairingLink('javascript:alert(1)//pair/ACDEFGHJ')).toBeNull()
+    expect(groupPairingCode('acdefghj')).toBe('ACDE-FGHJ')
+    expect(groupPairingCode('acd')).toBe('ACD')
+  })
+})
