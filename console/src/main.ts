@@ -1,4 +1,5 @@
 /** The organizer's console: API client, i18n and Pinia, then the app. */
+import './zod-config'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import { I18nInjectionKey } from 'vue-i18n'
