@@ -166,6 +166,13 @@ describe('the organizer console in Chromium', () => {
     await page.click('[data-nav="booths"]')
     await page.locator('[data-testid="page-booths"]').waitFor()
     await shot('booths-en')
+    // A tablet held upright: the same pages, narrower.
+    await page.setViewportSize({ width: 820, height: 1180 })
+    await shot('booths-tablet')
+    await page.click('[data-nav="stats"]')
+    await page.locator('[data-stat="scans"]').waitFor()
+    await shot('stats-tablet')
+    await page.setViewportSize({ width: 1440, height: 900 })
     await page.click('[data-testid="sign-out"]')
     await page.locator('[data-testid="sign-in"]').waitFor()
     expect(await text('[data-testid="sign-in-submit"]')).toBe('Sign in')
