@@ -5,6 +5,7 @@
 // bundles reuse the one console build `npm test`'s pretest made.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import process from 'node:process'
 import { pathToFileURL } from 'node:url'
 
 const root = resolve(import.meta.dirname, '..')

@@ -22,7 +22,8 @@ async function failure(promise: Promise<unknown>): Promise<ConsoleApiError> {
     () => null,
     (e: unknown) => e,
   )
-  if (!(error instanceof ConsoleApiError)) throw new Error(`expected a ConsoleApiError, got ${String(error)}`)
+  if (!(error instanceof ConsoleApiError))
+    throw new Error(`expected a ConsoleApiError, got ${String(error)}`)
   return error
 }
 
@@ -49,7 +50,7 @@ describe('console API client', () => {
   it('sends the search, offset and limit of an attendance page as query parameters', async () => {
     const fetch = answer(200, { total: 0, rows: [] })
     await createConsoleApi({ fetch }).attendance({ q: 'a&b=c', offset: 400, limit: 200 })
-    const url = new URL(String(fetch.mock.calls[0]?.[0]), 'http://relay')
+    const url = new URL(fetch.mock.calls[0]?.[0] as string, 'http://relay')
     expect(url.pathname).toBe('/console/api/attendance')
     expect(Object.fromEntries(url.searchParams)).toEqual({
       format: 'json',
@@ -80,7 +81,9 @@ describe('console API client', () => {
   it('an unknown error code or a non-JSON error falls back on the status', async () => {
     const api = createConsoleApi({ fetch: answer(409, { error: { code: 'weird' } }) })
     expect((await failure(api.addKiosk('hall-a'))).code).toBe('conflict')
-    const html = vi.fn<typeof fetch>(() => Promise.resolve(new Response('<h1>bad gateway</h1>', { status: 502 })))
+    const html = vi.fn<typeof fetch>(() =>
+      Promise.resolve(new Response('<h1>bad gateway</h1>', { status: 502 })),
+    )
     expect((await failure(createConsoleApi({ fetch: html }).stats())).code).toBe('internal')
     const down = vi.fn<typeof fetch>(() => Promise.reject(new TypeError('Failed to fetch')))
     expect((await failure(createConsoleApi({ fetch: down }).stats())).code).toBe('network')

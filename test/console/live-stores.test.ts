@@ -51,7 +51,10 @@ describe('live stats', () => {
     setupConsoleStores(fake.api)
     useLiveStore().start()
     await flushPromises()
-    const before = { stats: fake.api.stats.mock.calls.length, kiosks: fake.api.kiosks.mock.calls.length }
+    const before = {
+      stats: fake.api.stats.mock.calls.length,
+      kiosks: fake.api.kiosks.mock.calls.length,
+    }
     fake.emit({ type: 'kiosks', at: 1 })
     await flushPromises()
     expect(fake.api.kiosks.mock.calls.length).toBe(before.kiosks + 1)
@@ -99,7 +102,10 @@ describe('attendance pages', () => {
     await flushPromises()
     expect(store.rowAt(50_010)?.eventId).toBe('e50010')
     expect(store.pages.size).toBe(2)
-    expect(fake.api.attendance.mock.calls.map((c) => c[0].offset)).toEqual([0, 50_000 - (50_000 % PAGE_SIZE)])
+    expect(fake.api.attendance.mock.calls.map((c) => c[0].offset)).toEqual([
+      0,
+      50_000 - (50_000 % PAGE_SIZE),
+    ])
 
     const slow = deferred<{ total: number; rows: ReturnType<typeof makeRow>[] }>()
     fake.api.attendance.mockReturnValueOnce(slow.promise)

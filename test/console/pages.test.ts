@@ -45,7 +45,9 @@ describe('sign-in', () => {
     fake.api.login.mockRejectedValueOnce(new ConsoleApiError('locked_out', 429, 3))
     const { wrapper } = mountConsole(SignInPage, fake.api)
     await signIn(wrapper)
-    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('失败次数过多，请在 3 秒后再试')
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe(
+      '失败次数过多，请在 3 秒后再试',
+    )
     expect(wrapper.get('[data-testid="sign-in-submit"]').attributes('disabled')).toBeDefined()
     vi.advanceTimersByTime(1000)
     await flushPromises()

@@ -40,7 +40,8 @@ describe('the organizer console in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true })
     return page.screenshot({ path: resolve(ARTIFACTS, `console-${name}.png`) })
   }
-  const text = async (selector: string) => (await page.locator(selector).first().textContent()) ?? ''
+  const text = async (selector: string) =>
+    (await page.locator(selector).first().textContent()) ?? ''
 
   beforeAll(async () => {
     assertConsoleBuilt()
@@ -55,7 +56,8 @@ describe('the organizer console in Chromium', () => {
     await page.addInitScript({ content: WATCH_CSP })
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[19]/.test(m.text())) problems.push(`console: ${m.text()}`)
+      if (m.type() === 'error' && !/status of 40[19]/.test(m.text()))
+        problems.push(`console: ${m.text()}`)
     })
   })
 
@@ -85,7 +87,9 @@ describe('the organizer console in Chromium', () => {
     await page.locator('[data-testid="page-booths"]').waitFor()
     expect(await text('[data-testid="organizer-name"]')).toContain('alice')
     await waitForPage(page, `document.querySelectorAll('[data-testid="booth-row"]').length === 3`)
-    expect(await text('[data-kiosk="gate-east"] [data-testid="booth-status"]')).toMatch(/^离线，自 \d\d:\d\d$/)
+    expect(await text('[data-kiosk="gate-east"] [data-testid="booth-status"]')).toMatch(
+      /^离线，自 \d\d:\d\d$/,
+    )
   })
 
   it('adds a booth: the code in large type and a QR that reads as <relay>/pair/<code>', async () => {
@@ -97,7 +101,11 @@ describe('the organizer console in Chromium', () => {
     expect(shown.trim()).toMatch(/^[34679ACDEFGHJKMNPQRTUVWXY]{4} [34679ACDEFGHJKMNPQRTUVWXY]{4}$/)
     const code = shown.replace(/\s/g, '')
     const fontSize = Number.parseFloat(
-      String(await page.evaluate(`getComputedStyle(document.querySelector('[data-testid="pairing-code"]')).fontSize`)),
+      String(
+        await page.evaluate(
+          `getComputedStyle(document.querySelector('[data-testid="pairing-code"]')).fontSize`,
+        ),
+      ),
     )
     expect(fontSize).toBeGreaterThanOrEqual(40)
     expect(await text('[data-testid="pairing-expiry"]')).toMatch(/^1[45]:\d\d 后失效$/)
@@ -138,16 +146,26 @@ describe('the organizer console in Chromium', () => {
     )
     await waitForPage(page, `!!document.querySelector('[data-index="${target}"] .openid')`)
     expect(await text(`[data-index="${target}"] .openid`)).toBe(attendanceRow(target).openid)
-    const rendered = Number(await page.evaluate(`document.querySelectorAll('[data-testid="attendance-row"]').length`))
+    const rendered = Number(
+      await page.evaluate(`document.querySelectorAll('[data-testid="attendance-row"]').length`),
+    )
     expect(rendered).toBeLessThan(80)
-    const pages = relay.requests.filter((r) => r.startsWith('GET /console/api/attendance?format=json'))
+    const pages = relay.requests.filter((r) =>
+      r.startsWith('GET /console/api/attendance?format=json'),
+    )
     expect(pages.length).toBeLessThan(10)
 
     await page.fill('[data-testid="attendance-search"]', 'gate-east')
-    await waitForPage(page, `document.querySelector('[data-testid="attendance-total"]').textContent.includes('33,333')`)
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="attendance-total"]').textContent.includes('33,333')`,
+    )
     expect(await text('[data-index="0"] .strong')).toBe('gate-east')
     await page.fill('[data-testid="attendance-search"]', '')
-    await waitForPage(page, `document.querySelector('[data-testid="attendance-total"]').textContent.includes('100,000')`)
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="attendance-total"]').textContent.includes('100,000')`,
+    )
   })
 
   it('the CSV button downloads the sheet the relay streams', async () => {

@@ -76,9 +76,33 @@ export async function startFakeConsoleRelay(
   let failures = 0
   const now = Date.now()
   const kiosks: ConsoleKiosk[] = [
-    { id: 'hall-a', online: true, lastSeenAt: now, queued: 0, scansToday: 412, campaignId: 'expo-2026', version: '0.1.0' },
-    { id: 'hall-b', online: true, lastSeenAt: now, queued: 0, scansToday: 268, campaignId: 'expo-2026', version: '0.1.0' },
-    { id: 'gate-east', online: false, lastSeenAt: now - 42 * 60_000, queued: 17, scansToday: 95, campaignId: 'expo-2026', version: '0.0.9' },
+    {
+      id: 'hall-a',
+      online: true,
+      lastSeenAt: now,
+      queued: 0,
+      scansToday: 412,
+      campaignId: 'expo-2026',
+      version: '0.1.0',
+    },
+    {
+      id: 'hall-b',
+      online: true,
+      lastSeenAt: now,
+      queued: 0,
+      scansToday: 268,
+      campaignId: 'expo-2026',
+      version: '0.1.0',
+    },
+    {
+      id: 'gate-east',
+      online: false,
+      lastSeenAt: now - 42 * 60_000,
+      queued: 17,
+      scansToday: 95,
+      campaignId: 'expo-2026',
+      version: '0.0.9',
+    },
   ]
   const slot = 10 * 60_000
   const dayStart = new Date(now).setHours(0, 0, 0, 0)
@@ -98,12 +122,25 @@ export async function startFakeConsoleRelay(
   const requests: string[] = []
   let scans = 0
 
-  function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers })
+  function json(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...headers,
+    })
     res.end(body === undefined ? undefined : JSON.stringify(body))
   }
-  const fail = (res: ServerResponse, status: number, code: string, headers: Record<string, string> = {}) =>
-    json(res, status, { error: { code, message: code } }, headers)
+  const fail = (
+    res: ServerResponse,
+    status: number,
+    code: string,
+    headers: Record<string, string> = {},
+  ) => json(res, status, { error: { code, message: code } }, headers)
 
   async function readJson(req: IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = []
@@ -138,7 +175,8 @@ export async function startFakeConsoleRelay(
     const rel = path.replace(/^\/console\/?/, '')
     const file = resolve(CONSOLE_DIR, rel || 'index.html')
     const inside = file.startsWith(CONSOLE_DIR + sep)
-    const target = inside && existsSync(file) && extname(file) ? file : resolve(CONSOLE_DIR, 'index.html')
+    const target =
+      inside && existsSync(file) && extname(file) ? file : resolve(CONSOLE_DIR, 'index.html')
     res.writeHead(200, {
       'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
       'content-security-policy': CONSOLE_CSP,
@@ -165,13 +203,19 @@ export async function startFakeConsoleRelay(
       failures = 0
       const sid = randomBytes(32).toString('hex')
       sessions.add(sid)
-      return json(res, 200, { name: ORGANIZER.name, expiresAt: Date.now() + 12 * 3600_000 }, {
-        'set-cookie': `sd_session=${sid}; Path=/console; HttpOnly; SameSite=Strict`,
-      })
+      return json(
+        res,
+        200,
+        { name: ORGANIZER.name, expiresAt: Date.now() + 12 * 3600_000 },
+        {
+          'set-cookie': `sd_session=${sid}; Path=/console; HttpOnly; SameSite=Strict`,
+        },
+      )
     }
     const sid = sessionOf(req)
     if (!sid) return fail(res, 401, 'unauthorized')
-    if (route === 'GET /session') return json(res, 200, { name: ORGANIZER.name, expiresAt: Date.now() + 3600_000 })
+    if (route === 'GET /session')
+      return json(res, 200, { name: ORGANIZER.name, expiresAt: Date.now() + 3600_000 })
     if (route === 'POST /logout') {
       sessions.delete(sid)
       return json(res, 200, {})
@@ -181,10 +225,26 @@ export async function startFakeConsoleRelay(
       const body = addKioskRequestSchema.safeParse(await readJson(req))
       if (!body.success) return fail(res, 400, 'bad_request')
       if (kiosks.some((k) => k.id === body.data.id)) return fail(res, 409, 'conflict')
-      const code = Array.from(randomBytes(8), (b) => PAIRING_ALPHABET[b % PAIRING_ALPHABET.length]).join('')
-      kiosks.push({ id: body.data.id, online: false, lastSeenAt: null, queued: 0, scansToday: 0, campaignId: null, version: null, pairingPending: true })
+      const code = Array.from(
+        randomBytes(8),
+        (b) => PAIRING_ALPHABET[b % PAIRING_ALPHABET.length],
+      ).join('')
+      kiosks.push({
+        id: body.data.id,
+        online: false,
+        lastSeenAt: null,
+        queued: 0,
+        scansToday: 0,
+        campaignId: null,
+        version: null,
+        pairingPending: true,
+      })
       broadcast(`event: kiosks\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`)
-      return json(res, 201, { id: body.data.id, pairingCode: code, expiresAt: Date.now() + PAIRING_CODE_TTL_MS })
+      return json(res, 201, {
+        id: body.data.id,
+        pairingCode: code,
+        expiresAt: Date.now() + PAIRING_CODE_TTL_MS,
+      })
     }
     const revoke = /^DELETE \/kiosks\/([a-z0-9-]{1,24})$/.exec(route)
     if (revoke) {
@@ -225,7 +285,8 @@ export async function startFakeConsoleRelay(
       const indices = q ? Array.from({ length: rowCount }, (_, i) => i).filter(match) : null
       const total = indices ? indices.length : rowCount
       const rows: ConsoleAttendanceRow[] = []
-      for (let n = offset; n < Math.min(total, offset + limit); n++) rows.push(attendanceRow(indices ? (indices[n] ?? 0) : n))
+      for (let n = offset; n < Math.min(total, offset + limit); n++)
+        rows.push(attendanceRow(indices ? (indices[n] ?? 0) : n))
       return json(res, 200, { total, rows })
     }
     if (route === 'GET /events') {

@@ -23,6 +23,11 @@ import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
 
 export const API_BASE = '/console/api'
 
+/** The relay's address as the organizer's browser reaches it: what a pairing link starts with. */
+export function pageOrigin(): string {
+  return window.location.origin
+}
+
 export interface AttendanceQuery {
   q: string
   offset: number
@@ -85,7 +90,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     }
     const parsed = schema.safeParse(data)
     if (!parsed.success) throw new ConsoleApiError('bad_response', res.status)
-    return parsed.data as z.infer<S>
+    return parsed.data
   }
 
   return {
