@@ -28,6 +28,7 @@ describe('live stats', () => {
     setupConsoleStores(fake.api)
     const live = useLiveStore()
     const stats = useStatsStore()
+    stats.follow()
     const first = deferred<ConsoleStats>()
     fake.api.stats.mockReturnValueOnce(first.promise)
     live.start()
@@ -49,6 +50,8 @@ describe('live stats', () => {
   it('a kiosks event refreshes the booths, not the stats', async () => {
     const fake = createFakeConsoleApi()
     setupConsoleStores(fake.api)
+    useStatsStore().follow()
+    useKiosksStore().follow()
     useLiveStore().start()
     await flushPromises()
     const before = {
@@ -60,6 +63,29 @@ describe('live stats', () => {
     expect(fake.api.kiosks.mock.calls.length).toBe(before.kiosks + 1)
     expect(fake.api.stats.mock.calls.length).toBe(before.stats)
     expect(useKiosksStore().loaded).toBe(true)
+  })
+
+  it('refreshes only what a page on screen follows', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const unfollow = useKiosksStore().follow()
+    useLiveStore().start()
+    await flushPromises()
+    fake.emit({ type: 'stats', at: 1 })
+    await flushPromises()
+    expect(fake.api.stats).not.toHaveBeenCalled()
+    expect(fake.api.kiosks).toHaveBeenCalledTimes(2)
+    unfollow()
+    unfollow()
+    fake.emit({ type: 'stats', at: 2 })
+    fake.emit({ type: 'kiosks', at: 3 })
+    await flushPromises()
+    expect(fake.api.kiosks).toHaveBeenCalledTimes(2)
+    const stopStats = useStatsStore().follow()
+    fake.emit({ type: 'stats', at: 4 })
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledTimes(1)
+    stopStats()
   })
 
   it('reopens the stream after the relay closed it if still signed in; not after the session ended', async () => {

@@ -5,12 +5,14 @@ import type { AddKioskResponse, ConsoleKiosk } from '../../../shared/console-api
 import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import { coalesce } from './coalesce'
+import { followers } from './follow'
 
 export const useKiosksStore = defineStore('console-kiosks', () => {
   const api = useConsoleApi()
   const list = ref<ConsoleKiosk[]>([])
   const loaded = ref(false)
   const error = ref<ConsoleApiError | null>(null)
+  const { followed, follow } = followers()
   /** The pairing code just created, shown until the organizer closes it. */
   const pairing = ref<AddKioskResponse | null>(null)
 
@@ -35,5 +37,5 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     await refresh()
   }
 
-  return { list, loaded, error, pairing, refresh, add, revoke }
+  return { followed, follow, list, loaded, error, pairing, refresh, add, revoke }
 })

@@ -1,6 +1,7 @@
 /**
  * The one event stream of a signed-in console (`GET /console/api/events`): `stats` refreshes
- * the stats and the booths (scans today, queued), `kiosks` the booths. When the relay closes
+ * the stats and the booths (scans today, queued), `kiosks` the booths — each only while a
+ * page on screen follows it (stores/follow.ts). When the relay closes
  * the stream for good, the session is checked (a 401 means sign in again) and the stream is
  * opened again after a pause.
  */
@@ -23,10 +24,11 @@ export const useLiveStore = defineStore('console-live', () => {
   let close: (() => void) | null = null
   let reopen: ReturnType<typeof setTimeout> | null = null
 
+  /** What the pages on screen show: `stats` moves both the stats and the booths' counts. */
   function onEvent(event: ConsoleEvent): void {
     connected.value = true
-    if (event.type === 'stats') void stats.refresh()
-    void kiosks.refresh()
+    if (event.type === 'stats' && stats.followed) void stats.refresh()
+    if (kiosks.followed) void kiosks.refresh()
   }
 
   function onClosed(): void {
@@ -43,8 +45,8 @@ export const useLiveStore = defineStore('console-live', () => {
     close = api.events(onEvent, onClosed)
     connected.value = true
     // Whatever happened while the stream was down is fetched now.
-    void stats.refresh()
-    void kiosks.refresh()
+    if (stats.followed) void stats.refresh()
+    if (kiosks.followed) void kiosks.refresh()
   }
 
   function stop(): void {

@@ -5,12 +5,14 @@ import type { ConsoleStats } from '../../../shared/console-api'
 import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import { coalesce } from './coalesce'
+import { followers } from './follow'
 
 export const useStatsStore = defineStore('console-stats', () => {
   const api = useConsoleApi()
   const stats = ref<ConsoleStats | null>(null)
   const updatedAt = ref<number | null>(null)
   const error = ref<ConsoleApiError | null>(null)
+  const { followed, follow } = followers()
 
   const refresh = coalesce(async () => {
     try {
@@ -22,5 +24,5 @@ export const useStatsStore = defineStore('console-stats', () => {
     }
   })
 
-  return { stats, updatedAt, error, refresh }
+  return { followed, follow, stats, updatedAt, error, refresh }
 })
