@@ -10,7 +10,7 @@ export function followers() {
   return {
     followed: computed(() => count.value > 0),
     /** Follows until the returned function is called. */
-    follow(): () => void {
+    follow: (): (() => void) => {
       count.value++
       let done = false
       return () => {
