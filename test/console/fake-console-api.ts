@@ -6,7 +6,7 @@ import type {
   ConsoleKiosk,
   ConsoleStats,
 } from '../../shared/console-api'
-import type { ConsoleApi } from '../../console/src/api/client'
+import type { ConsoleApi, StreamListener } from '../../console/src/api/client'
 
 export function makeKiosk(over: Partial<ConsoleKiosk> = {}): ConsoleKiosk {
   return {
@@ -40,7 +40,7 @@ export function makeRow(i: number): ConsoleAttendanceRow {
 }
 
 export function createFakeConsoleApi() {
-  const listeners = new Set<{ onEvent: (e: ConsoleEvent) => void; onClosed: () => void }>()
+  const listeners = new Set<{ onEvent: (e: ConsoleEvent) => void; onState: StreamListener }>()
   const api = {
     session: vi.fn<ConsoleApi['session']>(() => Promise.resolve({ name: 'alice', expiresAt: 0 })),
     login: vi.fn<ConsoleApi['login']>((name) => Promise.resolve({ name, expiresAt: 0 })),
@@ -53,8 +53,8 @@ export function createFakeConsoleApi() {
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),
     exportUrl: (format: 'csv' | 'xlsx') => `/console/api/attendance?format=${format}`,
-    events: vi.fn<ConsoleApi['events']>((onEvent, onClosed) => {
-      const entry = { onEvent, onClosed }
+    events: vi.fn<ConsoleApi['events']>((onEvent, onState) => {
+      const entry = { onEvent, onState }
       listeners.add(entry)
       return () => listeners.delete(entry)
     }),
@@ -62,7 +62,10 @@ export function createFakeConsoleApi() {
   return {
     api,
     emit: (event: ConsoleEvent) => listeners.forEach((l) => l.onEvent(event)),
-    closeStream: () => [...listeners].forEach((l) => l.onClosed()),
+    closeStream: () => [...listeners].forEach((l) => l.onState('closed')),
+    /** The connection dropped and EventSource is retrying; then it opens again. */
+    dropStream: () => [...listeners].forEach((l) => l.onState('reconnecting')),
+    reopenStream: () => [...listeners].forEach((l) => l.onState('open')),
     streams: () => listeners.size,
   }
 }

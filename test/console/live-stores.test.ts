@@ -88,6 +88,28 @@ describe('live stats', () => {
     stopStats()
   })
 
+  it('after EventSource reconnects by itself, fetches what it may have missed', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const live = useLiveStore()
+    useStatsStore().follow()
+    live.start()
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledTimes(1)
+    fake.dropStream()
+    expect(live.connected).toBe(false)
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 9 }))
+    fake.reopenStream()
+    await flushPromises()
+    expect(live.connected).toBe(true)
+    expect(fake.api.stats).toHaveBeenCalledTimes(2)
+    expect(useStatsStore().stats?.scans).toBe(9)
+    // An open that follows an open (no drop between) fetches nothing more.
+    fake.reopenStream()
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledTimes(2)
+  })
+
   it('reopens the stream after the relay closed it if still signed in; not after the session ended', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const fake = createFakeConsoleApi()

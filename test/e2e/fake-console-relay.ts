@@ -65,6 +65,10 @@ export interface FakeConsoleRelay {
   /** When each `stats` event went out, by scan number (1-based), for latency figures. */
   sentAt: Map<number, number>
   requests: string[]
+  /** Ends every open event stream (a relay restart, a proxy timeout): browsers reconnect. */
+  dropEvents(): void
+  /** Event streams open now. */
+  eventStreams(): number
   close(): Promise<void>
 }
 
@@ -332,6 +336,11 @@ export async function startFakeConsoleRelay(
       // Unnamed messages carry the type in their data; the kiosks event above is named.
       broadcast(`data: ${JSON.stringify({ type: 'stats', at: Date.now() })}\n\n`)
     },
+    dropEvents() {
+      for (const res of events) res.end()
+      events.clear()
+    },
+    eventStreams: () => events.size,
     async close() {
       for (const res of events) res.end()
       server.closeAllConnections()

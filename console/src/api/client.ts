@@ -48,10 +48,14 @@ export interface ConsoleApi {
   exportUrl(format: 'csv' | 'xlsx'): string
   /**
    * Follows `GET /console/api/events` (server-sent events): each valid event to `onEvent`;
-   * `onClosed` when the relay refused or dropped the stream for good. Returns the unsubscribe.
+   * the stream's state to `listener` (`open` again after a reconnect: events may have been
+   * missed; `closed` when the relay refused or dropped it for good). Returns the unsubscribe.
    */
-  events(onEvent: (event: ConsoleEvent) => void, onClosed: () => void): () => void
+  events(onEvent: (event: ConsoleEvent) => void, listener: StreamListener): () => void
 }
+
+export type StreamState = 'open' | 'reconnecting' | 'closed'
+export type StreamListener = (state: StreamState) => void
 
 export interface ConsoleApiOptions {
   fetch?: typeof fetch
@@ -123,7 +127,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       return call('GET', `/attendance?${query.toString()}`, consoleAttendancePageSchema)
     },
     exportUrl: (format) => `${API_BASE}/attendance?format=${format}`,
-    events: (onEvent, onClosed) => openEvents(`${API_BASE}/events`, onEvent, onClosed),
+    events: (onEvent, listener) => openEvents(`${API_BASE}/events`, onEvent, listener),
   }
 }
 
@@ -135,7 +139,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
 function openEvents(
   url: string,
   onEvent: (event: ConsoleEvent) => void,
-  onClosed: () => void,
+  listener: StreamListener,
 ): () => void {
   const source = new EventSource(url, { withCredentials: true })
   const handle = (message: MessageEvent<unknown>): void => {
@@ -153,8 +157,9 @@ function openEvents(
   source.addEventListener('message', handle)
   source.addEventListener('stats', handle)
   source.addEventListener('kiosks', handle)
+  source.addEventListener('open', () => listener('open'))
   source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) onClosed()
+    listener(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting')
   })
   return () => source.close()
 }
