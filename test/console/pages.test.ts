@@ -5,12 +5,13 @@ import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import App from '../../console/src/App.vue'
 import { ConsoleApiError } from '../../console/src/api/errors'
+import AttendancePage from '../../console/src/pages/AttendancePage.vue'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
 import SignInPage from '../../console/src/pages/SignInPage.vue'
 import { useLocaleStore } from '../../console/src/stores/locale'
 import { useSessionStore } from '../../console/src/stores/session'
 import { normalizePairingCode } from '../../shared/console-api'
-import { createFakeConsoleApi, makeKiosk } from './fake-console-api'
+import { createFakeConsoleApi, makeKiosk, makeRow } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -166,5 +167,45 @@ describe('booths', () => {
     await wrapper.get('[data-testid="confirm-revoke"]').trigger('click')
     await flushPromises()
     expect(fake.api.revokeKiosk).toHaveBeenCalledWith('hall-a')
+  })
+})
+
+describe('attendance', () => {
+  it('says when the list cannot reach every row (browsers cap its height), and links the full downloads', async () => {
+    for (const [total, capped] of [
+      [100_000, false],
+      [1_000_000, true],
+    ] as const) {
+      const fake = createFakeConsoleApi()
+      fake.api.attendance.mockResolvedValue({ total, rows: [makeRow(0)] })
+      const { wrapper } = mountConsole(AttendancePage, fake.api)
+      await flushPromises()
+      expect(wrapper.get('[data-testid="attendance-total"]').text()).toContain(
+        total.toLocaleString('en-US'),
+      )
+      expect(wrapper.find('[data-testid="attendance-capped"]').exists()).toBe(capped)
+      expect(wrapper.get('[data-testid="download-csv"]').attributes('href')).toBe(
+        '/console/api/attendance?format=csv',
+      )
+      expect(wrapper.get('[data-testid="download-xlsx"]').attributes('href')).toBe(
+        '/console/api/attendance?format=xlsx',
+      )
+      wrapper.unmount()
+    }
+  })
+
+  it('a search waits for typing to pause, then asks the relay once, from the first row', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    fake.api.attendance.mockClear()
+    const input = wrapper.get('[data-testid="attendance-search"]')
+    for (const q of ['h', 'ha', 'hal', 'hall-b']) await input.setValue(q)
+    vi.advanceTimersByTime(299)
+    expect(fake.api.attendance).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(1)
+    await flushPromises()
+    expect(fake.api.attendance.mock.calls).toEqual([[{ q: 'hall-b', offset: 0, limit: 200 }]])
   })
 })

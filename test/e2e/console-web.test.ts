@@ -156,6 +156,12 @@ describe('the organizer console in Chromium', () => {
       await page.evaluate(`document.querySelectorAll('[data-testid="attendance-row"]').length`),
     )
     expect(rendered).toBeLessThan(80)
+    // And the very last row.
+    await page.evaluate(
+      `(() => { const s = document.querySelector('[data-testid="attendance-scroller"]'); s.scrollTop = s.scrollHeight })()`,
+    )
+    await waitForPage(page, `!!document.querySelector('[data-index="99999"] .openid')`)
+    expect(await text('[data-index="99999"] .openid')).toBe(attendanceRow(99_999).openid)
     const pages = relay.requests.filter((r) =>
       r.startsWith('GET /console/api/attendance?format=json'),
     )

@@ -87,6 +87,8 @@ export const en: MessageSchema = {
     },
     event: { subscribe: 'Follow', scan: 'Scan' },
     fallback: 'Fallback',
+    capped:
+      'The list shows the first {n} rows: search to narrow it. The CSV and Excel downloads have every row.',
   },
   language: { label: 'Language' },
   errors: {

@@ -87,6 +87,7 @@ export const zhCN = {
     },
     event: { subscribe: '关注', scan: '扫码' },
     fallback: '备用码',
+    capped: '列表只显示前 {n} 条：请用搜索缩小范围。下载的 CSV 和 Excel 包含全部记录。',
   },
   language: { label: '语言' },
   errors: {
