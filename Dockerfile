@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The ScanDesk relay as a container (docs/DEPLOY.md; compose.yaml runs it with Redis and Caddy).
 #   docker build -t scandesk-relay .
-# build:   every dependency, bundles relay/ with esbuild into out/relay (npm run build:relay).
+# build:   every dependency, bundles relay/ with esbuild into out/relay and the organizer's
+#          console (console/) with vite into out/console (npm run build:relay does both).
 # deps:    production dependencies only (npm ci --omit=dev); compiles better-sqlite3 if no
 #          prebuilt binary can be fetched, hence the compilers, which stay in this stage.
 # runtime: node, the bundle and those dependencies; no tsx, TypeScript or compilers.
@@ -13,10 +14,11 @@ WORKDIR /app
 ENV ELECTRON_SKIP_BINARY_DOWNLOAD=1
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.base.json tsconfig.json tsconfig.node.json ./
-COPY scripts/build-relay.mjs scripts/
+COPY tsconfig.base.json tsconfig.json tsconfig.node.json tsconfig.web.json ./
+COPY scripts/build-relay.mjs scripts/bundle-node.mjs scripts/build-console.mjs scripts/
 COPY shared shared
 COPY relay relay
+COPY console console
 RUN node scripts/build-relay.mjs
 
 FROM node:20-bookworm-slim AS deps
@@ -37,6 +39,7 @@ ENV NODE_ENV=production \
     SCANDESK_RELAY_DATA=/data
 COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/out/relay out/relay
+COPY --from=build /app/out/console out/console
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -138,7 +138,33 @@ export default tseslint.config(
     },
   },
   {
-    // Top-level shared/ modules are what the renderer imports (domain, errors, ipc, url-rule and
+    // The organizer's console is a browser page served by the relay: it reaches the relay only
+    // through its HTTP API (console/src/api), never Node, Electron, the kiosk's renderer or
+    // the relay's code.
+    files: ['console/src/**/*.ts', 'console/src/**/*.vue'],
+    rules: {
+      'no-restricted-imports': restrictImports(
+        noNodeBuiltins('The console runs in a browser.'),
+        noElectron('The console runs in a browser.'),
+        {
+          patterns: [
+            {
+              group: [
+                '**/shared/wechat/**',
+                '**/electron/**',
+                '**/relay/**',
+                '**/sandbox/**',
+                '**/renderer/**',
+              ],
+              message: 'The console shares code with the kiosk only through shared/*.ts.',
+            },
+          ],
+        },
+      ),
+    },
+  },
+  {
+    // Top-level shared/ modules are what the renderer and the console import (domain, errors, ipc, url-rule and
     // relay-protocol through them): no Node, DOM or Electron.
     files: ['shared/*.ts'],
     rules: {

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { AttendanceStore } from '../electron/core/scans/attendance-store'
 import { openKioskDb, type KioskDb } from '../electron/core/db/db'
 import { exportAttendance } from '../electron/core/export/export'
-import { drawQr } from '../renderer/src/qr/qr-path'
+import { drawQr } from '../shared/qr-path'
 import { tempDir } from './env'
 import { ratio, round, type Results } from './result'
 

@@ -13,6 +13,7 @@ import { benchKiosk } from './kiosk'
 import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
 import { benchPairing } from './pairing'
+import { benchConsoleUi } from './console-ui'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -28,6 +29,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['web', benchChromium],
   ['relay-start', benchRelayStart],
   ['pairing', benchPairing],
+  ['console', benchConsoleUi],
 ]
 
 async function main(): Promise<void> {

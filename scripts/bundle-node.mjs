@@ -12,6 +12,7 @@ const root = resolve(import.meta.dirname, '..')
 /**
  * Bundles `entry` into `out/<name>.mjs` under `--outdir` (default `defaultOutdir`), leaving the
  * packages in `external` to node_modules. Exits the process on bad arguments or build errors.
+ * Returns the output folder (absolute).
  */
 export async function bundleNodeProgram({ name, entry, defaultOutdir, external }) {
   const { values } = parseArgs({ options: { outdir: { type: 'string' } } })
@@ -50,4 +51,5 @@ export async function bundleNodeProgram({ name, entry, defaultOutdir, external }
   } catch {
     process.exit(1) // esbuild has printed the errors
   }
+  return outdir
 }

@@ -4,7 +4,7 @@ import jsQR from 'jsqr'
 import QRCode from 'qrcode'
 import { describe, expect, it } from 'vitest'
 import QrCode from '../../renderer/src/kiosk/QrCode.vue'
-import { QUIET_ZONE } from '../../renderer/src/qr/qr-path'
+import { QUIET_ZONE } from '../../shared/qr-path'
 
 /** Rebuilds the module matrix from the rendered path (each subpath is one horizontal run). */
 function matrixFromPath(d: string, size: number): boolean[][] {

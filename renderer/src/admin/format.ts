@@ -1,25 +1,7 @@
 import type { Locale } from '../../../shared/domain'
 
-/** Date and time as staff expect them in their language (24-hour, local time zone). */
-export function formatDateTime(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(ms)
-}
-
-export function formatTime(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale, {
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(ms)
-}
+// Shared with the organizer's console.
+export { formatDateTime, formatNumber, formatTime } from '../../../shared/format'
 
 /** DateInput's value ('YYYY-MM-DDTHH:mm') → epoch ms (local time); null when empty or invalid. */
 export function parseLocalDateTime(value: string): number | null {
@@ -43,9 +25,4 @@ export function formatDate(isoDate: string, locale: Locale): string {
     day: 'numeric',
     timeZone: 'UTC',
   }).format(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
-}
-
-/** A count as the UI's language writes it (grouping), not as the browser's would. */
-export function formatNumber(n: number, locale: Locale): string {
-  return new Intl.NumberFormat(locale).format(n)
 }

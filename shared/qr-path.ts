@@ -1,3 +1,7 @@
+/**
+ * A QR symbol as one SVG path, drawn locally with the qrcode package: the kiosk's code and the
+ * console's pairing QR. Plain TS (no DOM, no Node).
+ */
 import QRCode from 'qrcode'
 
 /** Light border around the symbol, in modules: the QR spec's minimum for reliable scanning. */

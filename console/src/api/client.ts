@@ -1,0 +1,169 @@
+/**
+ * The console's only way to the relay: `fetch` on /console/api with the session cookie, every
+ * answer validated with its schema from shared/console-api.ts before a page sees it. A 401 on
+ * any call but the login itself means the session ended: `onUnauthorized` sends the app back
+ * to sign-in.
+ */
+import { z } from 'zod'
+import {
+  addKioskResponseSchema,
+  consoleAttendancePageSchema,
+  consoleEventSchema,
+  consoleKioskListSchema,
+  consoleStatsSchema,
+  sessionInfoSchema,
+  type AddKioskResponse,
+  type ConsoleAttendancePage,
+  type ConsoleEvent,
+  type ConsoleKiosk,
+  type ConsoleStats,
+  type SessionInfo,
+} from '../../../shared/console-api'
+import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
+
+export const API_BASE = '/console/api'
+
+/** The relay's address as the organizer's browser reaches it: what a pairing link starts with. */
+export function pageOrigin(): string {
+  return window.location.origin
+}
+
+export interface AttendanceQuery {
+  q: string
+  offset: number
+  limit: number
+}
+
+export interface ConsoleApi {
+  /** Who is signed in; null when nobody is (401). */
+  session(): Promise<SessionInfo | null>
+  login(name: string, password: string): Promise<SessionInfo>
+  logout(): Promise<void>
+  kiosks(): Promise<ConsoleKiosk[]>
+  addKiosk(id: string): Promise<AddKioskResponse>
+  revokeKiosk(id: string): Promise<void>
+  stats(): Promise<ConsoleStats>
+  attendance(query: AttendanceQuery): Promise<ConsoleAttendancePage>
+  /** Plain links: the browser streams the download itself. */
+  exportUrl(format: 'csv' | 'xlsx'): string
+  /**
+   * Follows `GET /console/api/events` (server-sent events): each valid event to `onEvent`;
+   * the stream's state to `listener` (`open` again after a reconnect: events may have been
+   * missed; `closed` when the relay refused or dropped it for good). Returns the unsubscribe.
+   */
+  events(onEvent: (event: ConsoleEvent) => void, listener: StreamListener): () => void
+}
+
+export type StreamState = 'open' | 'reconnecting' | 'closed'
+export type StreamListener = (state: StreamState) => void
+
+export interface ConsoleApiOptions {
+  fetch?: typeof fetch
+  onUnauthorized?: () => void
+}
+
+export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+
+  async function call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+    { signIn = false } = {},
+  ): Promise<z.infer<S>> {
+    let res: Response
+    try {
+      res = await doFetch(`${API_BASE}${path}`, {
+        method,
+        credentials: 'same-origin',
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    } catch {
+      throw new ConsoleApiError('network', 0)
+    }
+    const data: unknown = await res.json().catch(() => undefined)
+    if (!res.ok) {
+      const code = errorCodeOf(res.status, data)
+      if (res.status === 401 && !signIn) options.onUnauthorized?.()
+      throw new ConsoleApiError(code, res.status, parseRetryAfter(res.headers.get('retry-after')))
+    }
+    const parsed = schema.safeParse(data)
+    if (!parsed.success) throw new ConsoleApiError('bad_response', res.status)
+    return parsed.data
+  }
+
+  return {
+    async session() {
+      try {
+        return await call('GET', '/session', sessionInfoSchema, undefined, { signIn: true })
+      } catch (e) {
+        if (e instanceof ConsoleApiError && e.status === 401) return null
+        throw e
+      }
+    },
+    login: (name, password) =>
+      call('POST', '/login', sessionInfoSchema, { name, password }, { signIn: true }),
+    logout: async () => {
+      await call('POST', '/logout', z.unknown(), {}, { signIn: true })
+    },
+    kiosks: () => call('GET', '/kiosks', consoleKioskListSchema),
+    addKiosk: (id) => call('POST', '/kiosks', addKioskResponseSchema, { id }),
+    revokeKiosk: async (id) => {
+      await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
+    },
+    stats: () => call('GET', '/stats', consoleStatsSchema),
+    attendance: ({ q, offset, limit }) => {
+      const query = new URLSearchParams({
+        format: 'json',
+        q,
+        offset: String(offset),
+        limit: String(limit),
+      })
+      return call('GET', `/attendance?${query.toString()}`, consoleAttendancePageSchema)
+    },
+    exportUrl: (format) => `${API_BASE}/attendance?format=${format}`,
+    events: (onEvent, listener) => openEvents(`${API_BASE}/events`, onEvent, listener),
+  }
+}
+
+/**
+ * EventSource reconnects by itself after a dropped connection; it gives up (CLOSED) only when
+ * the relay answered with something other than a stream (401 after the session ended). The
+ * relay may name its events (`event: stats`) or not: both arrive here, each validated.
+ */
+function openEvents(
+  url: string,
+  onEvent: (event: ConsoleEvent) => void,
+  listener: StreamListener,
+): () => void {
+  const source = new EventSource(url, { withCredentials: true })
+  const handle = (message: MessageEvent<unknown>): void => {
+    if (typeof message.data !== 'string') return
+    let data: unknown
+    try {
+      data = JSON.parse(message.data)
+    } catch {
+      return
+    }
+    const named = message.type === 'message' ? data : { type: message.type, ...asObject(data) }
+    const parsed = consoleEventSchema.safeParse(named)
+    if (parsed.success) onEvent(parsed.data)
+  }
+  source.addEventListener('message', handle)
+  source.addEventListener('stats', handle)
+  source.addEventListener('kiosks', handle)
+  source.addEventListener('open', () => listener('open'))
+  source.addEventListener('error', () => {
+    listener(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting')
+  })
+  return () => source.close()
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+}

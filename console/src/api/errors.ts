@@ -1,0 +1,52 @@
+/**
+ * The console API's failures as data the pages translate: the relay's error code (contract
+ * v2, shared/console-api.ts), the HTTP status and, for a lockout, how long to wait.
+ */
+import { z } from 'zod'
+import { consoleErrorCodes, type ConsoleErrorCode } from '../../../shared/console-api'
+
+/** The relay's codes plus two the client itself detects. */
+export type ConsoleFailureCode = ConsoleErrorCode | 'network' | 'bad_response'
+
+export class ConsoleApiError extends Error {
+  constructor(
+    readonly code: ConsoleFailureCode,
+    readonly status: number,
+    /** From Retry-After on 429 (locked_out, rate_limited); null otherwise. */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(`console API: ${code} (${status})`)
+    this.name = 'ConsoleApiError'
+  }
+}
+
+const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string().optional() }),
+})
+
+/** The code in an error answer; a code this client does not know falls back on the status. */
+export function errorCodeOf(status: number, body: unknown): ConsoleErrorCode {
+  const parsed = errorBodySchema.safeParse(body)
+  const code = parsed.success ? parsed.data.error.code : null
+  const known = consoleErrorCodes.find((c) => c === code)
+  if (known) return known
+  if (status === 401) return 'unauthorized'
+  if (status === 403) return 'forbidden'
+  if (status === 404) return 'not_found'
+  if (status === 409) return 'conflict'
+  if (status === 410) return 'gone'
+  if (status === 413) return 'too_large'
+  if (status === 429) return 'rate_limited'
+  if (status >= 400 && status < 500) return 'bad_request'
+  return 'internal'
+}
+
+/** Retry-After as whole seconds (delta form only; the relay never sends a date), else null. */
+export function parseRetryAfter(header: string | null): number | null {
+  if (header === null || !/^\d{1,7}$/.test(header.trim())) return null
+  return Number(header.trim())
+}
+
+export function toConsoleError(error: unknown): ConsoleApiError {
+  return error instanceof ConsoleApiError ? error : new ConsoleApiError('network', 0)
+}

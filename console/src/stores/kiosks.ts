@@ -1,0 +1,41 @@
+/** The booth list (`GET /console/api/kiosks`), refreshed live, and adding and revoking booths. */
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { AddKioskResponse, ConsoleKiosk } from '../../../shared/console-api'
+import { useConsoleApi } from '../api/api-key'
+import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { coalesce } from './coalesce'
+import { followers } from './follow'
+
+export const useKiosksStore = defineStore('console-kiosks', () => {
+  const api = useConsoleApi()
+  const list = ref<ConsoleKiosk[]>([])
+  const loaded = ref(false)
+  const error = ref<ConsoleApiError | null>(null)
+  const { followed, follow } = followers()
+  /** The pairing code just created, shown until the organizer closes it. */
+  const pairing = ref<AddKioskResponse | null>(null)
+
+  const refresh = coalesce(async () => {
+    try {
+      list.value = await api.kiosks()
+      loaded.value = true
+      error.value = null
+    } catch (e) {
+      error.value = toConsoleError(e)
+    }
+  })
+
+  /** Throws the API's error (the add form shows it); on success the code is in `pairing`. */
+  async function add(id: string): Promise<void> {
+    pairing.value = await api.addKiosk(id)
+    void refresh()
+  }
+
+  async function revoke(id: string): Promise<void> {
+    await api.revokeKiosk(id)
+    await refresh()
+  }
+
+  return { followed, follow, list, loaded, error, pairing, refresh, add, revoke }
+})

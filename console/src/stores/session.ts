@@ -1,0 +1,80 @@
+/**
+ * Who is signed in. `unknown` until the first `GET /session` answers; any 401 from another call
+ * (the session expired or was ended on the relay) lands here through `expire()` and the app
+ * shows sign-in. A lockout (429 locked_out) keeps its end time so the page can count down.
+ */
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { SessionInfo } from '../../../shared/console-api'
+import { useConsoleApi } from '../api/api-key'
+import { ConsoleApiError, toConsoleError } from '../api/errors'
+
+export type SessionState = 'unknown' | 'signed-out' | 'signed-in'
+
+export const useSessionStore = defineStore('console-session', () => {
+  const api = useConsoleApi()
+  const state = ref<SessionState>('unknown')
+  const info = ref<SessionInfo | null>(null)
+  const error = ref<ConsoleApiError | null>(null)
+  /** Epoch ms when the lockout ends; null when not locked out (or the wait is unknown). */
+  const lockedUntil = ref<number | null>(null)
+  const busy = ref(false)
+  /** The last sign-out was the relay's doing (session expired), not the organizer's. */
+  const expired = ref(false)
+
+  async function check(): Promise<void> {
+    try {
+      const who = await api.session()
+      info.value = who
+      state.value = who ? 'signed-in' : 'signed-out'
+    } catch (e) {
+      error.value = toConsoleError(e)
+      state.value = 'signed-out'
+    }
+  }
+
+  async function login(name: string, password: string): Promise<boolean> {
+    busy.value = true
+    error.value = null
+    expired.value = false
+    try {
+      info.value = await api.login(name, password)
+      state.value = 'signed-in'
+      lockedUntil.value = null
+      return true
+    } catch (e) {
+      const failure = toConsoleError(e)
+      error.value = failure
+      lockedUntil.value =
+        failure.code === 'locked_out' && failure.retryAfterSeconds !== null
+          ? Date.now() + failure.retryAfterSeconds * 1000
+          : null
+      return false
+    } finally {
+      busy.value = false
+    }
+  }
+
+  async function logout(): Promise<void> {
+    try {
+      await api.logout()
+    } catch {
+      // Signed out here whatever the relay said: the cookie dies with its session anyway.
+    }
+    expire()
+    error.value = null
+    expired.value = false
+  }
+
+  /** The relay no longer knows this session (a 401 on some call). */
+  function expire(): void {
+    if (state.value === 'signed-in') {
+      error.value = new ConsoleApiError('unauthorized', 401)
+      expired.value = true
+    }
+    info.value = null
+    state.value = 'signed-out'
+  }
+
+  return { state, info, error, lockedUntil, busy, expired, check, login, logout, expire }
+})

@@ -1,0 +1,28 @@
+/** Live stats (`GET /console/api/stats`): fetched on every `stats` event, coalesced. */
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { ConsoleStats } from '../../../shared/console-api'
+import { useConsoleApi } from '../api/api-key'
+import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { coalesce } from './coalesce'
+import { followers } from './follow'
+
+export const useStatsStore = defineStore('console-stats', () => {
+  const api = useConsoleApi()
+  const stats = ref<ConsoleStats | null>(null)
+  const updatedAt = ref<number | null>(null)
+  const error = ref<ConsoleApiError | null>(null)
+  const { followed, follow } = followers()
+
+  const refresh = coalesce(async () => {
+    try {
+      stats.value = await api.stats()
+      updatedAt.value = Date.now()
+      error.value = null
+    } catch (e) {
+      error.value = toConsoleError(e)
+    }
+  })
+
+  return { followed, follow, stats, updatedAt, error, refresh }
+})

@@ -1,0 +1,26 @@
+// The organizer's console (console/): a Vue 3 + Pinia app the relay serves at /console/ from
+// out/console. `vite build --config console/vite.config.ts`; scripts/build-relay.mjs builds it
+// beside the relay bundle. The relay's CSP allows no inline script or style: index.html has none,
+// and assets are never inlined as data: URLs into scripts.
+import { fileURLToPath } from 'node:url'
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'vite'
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+
+export default defineConfig({
+  root: here('.'),
+  base: '/console/',
+  plugins: [vue()],
+  // No public/ folder: everything the page loads is in the build's assets.
+  publicDir: false,
+  build: {
+    outDir: here('../out/console'),
+    emptyOutDir: true,
+    // The CSP's img-src allows data:, but fonts and scripts must come from 'self'.
+    assetsInlineLimit: 0,
+    // The modulepreload polyfill is a script in the entry chunk, never inline.
+    modulePreload: { polyfill: false },
+    chunkSizeWarningLimit: 1024,
+  },
+})

@@ -1,0 +1,98 @@
+// The console's API client: every answer validated against shared/console-api.ts, failures as
+// typed errors (the code, the status, a lockout's wait), a 401 on any call but sign-in ends the
+// session in the app.
+import { describe, expect, it, vi } from 'vitest'
+import { createConsoleApi } from '../../console/src/api/client'
+import { ConsoleApiError } from '../../console/src/api/errors'
+import { makeKiosk } from './fake-console-api'
+
+function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return vi.fn<typeof fetch>(() =>
+    Promise.resolve(
+      new Response(body === undefined ? null : JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json', ...headers },
+      }),
+    ),
+  )
+}
+
+async function failure(promise: Promise<unknown>): Promise<ConsoleApiError> {
+  const error: unknown = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  if (!(error instanceof ConsoleApiError))
+    throw new Error(`expected a ConsoleApiError, got ${String(error)}`)
+  return error
+}
+
+describe('console API client', () => {
+  it('returns answers that match the contract, sent same-origin with the cookie', async () => {
+    const fetch = answer(200, [makeKiosk({ id: 'hall-a' })])
+    const api = createConsoleApi({ fetch })
+    expect((await api.kiosks())[0]?.id).toBe('hall-a')
+    const [url, init] = fetch.mock.calls[0] ?? []
+    expect(url).toBe('/console/api/kiosks')
+    expect(init?.credentials).toBe('same-origin')
+  })
+
+  it('refuses an answer that does not match its schema (never shows half-understood data)', async () => {
+    const api = createConsoleApi({ fetch: answer(200, [{ id: 'hall-a', online: 'yes' }]) })
+    expect((await failure(api.kiosks())).code).toBe('bad_response')
+    // A token leaking into a booth would still parse (extra keys are dropped by zod), never shown.
+    const leaky = createConsoleApi({
+      fetch: answer(200, [{ ...makeKiosk(), token: 'secret-token-value' }]),
+    })
+    expect(JSON.stringify(await leaky.kiosks())).not.toContain('secret-token-value')
+  })
+
+  it('sends the search, offset and limit of an attendance page as query parameters', async () => {
+    const fetch = answer(200, { total: 0, rows: [] })
+    await createConsoleApi({ fetch }).attendance({ q: 'a&b=c', offset: 400, limit: 200 })
+    const url = new URL(fetch.mock.calls[0]?.[0] as string, 'http://relay')
+    expect(url.pathname).toBe('/console/api/attendance')
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      format: 'json',
+      q: 'a&b=c',
+      offset: '400',
+      limit: '200',
+    })
+  })
+
+  it('a 401 on a call ends the session; a 401 on sign-in is a wrong password, not an expiry', async () => {
+    const onUnauthorized = vi.fn()
+    const body = { error: { code: 'unauthorized', message: 'no session' } }
+    const api = createConsoleApi({ fetch: answer(401, body), onUnauthorized })
+    expect((await failure(api.stats())).code).toBe('unauthorized')
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+    expect((await failure(api.login('alice', 'nope'))).status).toBe(401)
+    expect(await api.session()).toBeNull()
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+  })
+
+  it('a lockout carries its wait from Retry-After', async () => {
+    const body = { error: { code: 'locked_out', message: 'wait' } }
+    const api = createConsoleApi({ fetch: answer(429, body, { 'retry-after': '42' }) })
+    const error = await failure(api.login('alice', 'x'))
+    expect(error).toMatchObject({ code: 'locked_out', status: 429, retryAfterSeconds: 42 })
+  })
+
+  it('an unknown error code or a non-JSON error falls back on the status', async () => {
+    const api = createConsoleApi({ fetch: answer(409, { error: { code: 'weird' } }) })
+    expect((await failure(api.addKiosk('hall-a'))).code).toBe('conflict')
+    const html = vi.fn<typeof fetch>(() =>
+      Promise.resolve(new Response('<h1>bad gateway</h1>', { status: 502 })),
+    )
+    expect((await failure(createConsoleApi({ fetch: html }).stats())).code).toBe('internal')
+    const down = vi.fn<typeof fetch>(() => Promise.reject(new TypeError('Failed to fetch')))
+    expect((await failure(createConsoleApi({ fetch: down }).stats())).code).toBe('network')
+  })
+
+  it('revokes by id with the id escaped into the path', async () => {
+    const fetch = answer(204, undefined)
+    await createConsoleApi({ fetch }).revokeKiosk('hall-a')
+    expect(fetch.mock.calls[0]?.[0]).toBe('/console/api/kiosks/hall-a')
+    expect(fetch.mock.calls[0]?.[1]?.method).toBe('DELETE')
+  })
+})

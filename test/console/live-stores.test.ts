@@ -1,0 +1,202 @@
+// @vitest-environment happy-dom
+// Live data: `stats` events refetch the stats (a burst coalesced into one more fetch that sees
+// every scan), the stream reopens after the relay drops it while the session lives, and the
+// attendance table's pages drop answers to an older search.
+import { flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { PAGE_SIZE, useAttendanceStore } from '../../console/src/stores/attendance'
+import { useKiosksStore } from '../../console/src/stores/kiosks'
+import { useLiveStore } from '../../console/src/stores/live'
+import { useSessionStore } from '../../console/src/stores/session'
+import { useStatsStore } from '../../console/src/stores/stats'
+import { boothBars, fillTimeline, SLOT_MS } from '../../console/src/stats-view'
+import type { ConsoleStats } from '../../shared/console-api'
+import { createFakeConsoleApi, makeRow, makeStats } from './fake-console-api'
+import { setupConsoleStores } from './setup-console'
+
+afterEach(() => vi.useRealTimers())
+
+function deferred<T>() {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+describe('live stats', () => {
+  it('a burst of stats events costs one fetch in flight plus one after it, and ends on the last numbers', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const live = useLiveStore()
+    const stats = useStatsStore()
+    stats.follow()
+    const first = deferred<ConsoleStats>()
+    fake.api.stats.mockReturnValueOnce(first.promise)
+    live.start()
+    expect(fake.api.stats).toHaveBeenCalledTimes(1)
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 50 }))
+    for (let i = 0; i < 20; i++) fake.emit({ type: 'stats', at: i })
+    expect(fake.api.stats).toHaveBeenCalledTimes(1)
+    first.resolve(makeStats({ scans: 10 }))
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledTimes(2)
+    expect(stats.stats?.scans).toBe(50)
+    // A later event after things went quiet fetches again at once.
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 51 }))
+    fake.emit({ type: 'stats', at: 99 })
+    await flushPromises()
+    expect(stats.stats?.scans).toBe(51)
+  })
+
+  it('a kiosks event refreshes the booths, not the stats', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    useStatsStore().follow()
+    useKiosksStore().follow()
+    useLiveStore().start()
+    await flushPromises()
+    const before = {
+      stats: fake.api.stats.mock.calls.length,
+      kiosks: fake.api.kiosks.mock.calls.length,
+    }
+    fake.emit({ type: 'kiosks', at: 1 })
+    await flushPromises()
+    expect(fake.api.kiosks.mock.calls.length).toBe(before.kiosks + 1)
+    expect(fake.api.stats.mock.calls.length).toBe(before.stats)
+    expect(useKiosksStore().loaded).toBe(true)
+  })
+
+  it('refreshes only what a page on screen follows', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const unfollow = useKiosksStore().follow()
+    useLiveStore().start()
+    await flushPromises()
+    fake.emit({ type: 'stats', at: 1 })
+    await flushPromises()
+    expect(fake.api.stats).not.toHaveBeenCalled()
+    expect(fake.api.kiosks).toHaveBeenCalledTimes(2)
+    unfollow()
+    unfollow()
+    fake.emit({ type: 'stats', at: 2 })
+    fake.emit({ type: 'kiosks', at: 3 })
+    await flushPromises()
+    expect(fake.api.kiosks).toHaveBeenCalledTimes(2)
+    const stopStats = useStatsStore().follow()
+    fake.emit({ type: 'stats', at: 4 })
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledTimes(1)
+    stopStats()
+  })
+
+  it('after EventSource reconnects by itself, fetches what it may have missed', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const live = useLiveStore()
+    useStatsStore().follow()
+    live.start()
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledTimes(1)
+    fake.dropStream()
+    expect(live.connected).toBe(false)
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 9 }))
+    fake.reopenStream()
+    await flushPromises()
+    expect(live.connected).toBe(true)
+    expect(fake.api.stats).toHaveBeenCalledTimes(2)
+    expect(useStatsStore().stats?.scans).toBe(9)
+    // An open that follows an open (no drop between) fetches nothing more.
+    fake.reopenStream()
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledTimes(2)
+  })
+
+  it('reopens the stream after the relay closed it if still signed in; not after the session ended', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const session = useSessionStore()
+    await session.check()
+    const live = useLiveStore()
+    live.start()
+    fake.closeStream()
+    await flushPromises()
+    expect(live.connected).toBe(false)
+    expect(fake.streams()).toBe(0)
+    vi.advanceTimersByTime(5000)
+    expect(fake.streams()).toBe(1)
+    fake.api.session.mockResolvedValue(null)
+    fake.closeStream()
+    await flushPromises()
+    vi.advanceTimersByTime(60_000)
+    expect(fake.streams()).toBe(0)
+    expect(session.state).toBe('signed-out')
+  })
+})
+
+describe('attendance pages', () => {
+  it('fetches only the pages the list shows, and keeps none from an older search', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const store = useAttendanceStore()
+    const total = 100_000
+    fake.api.attendance.mockImplementation(({ offset, limit }) =>
+      Promise.resolve({
+        total,
+        rows: Array.from({ length: limit }, (_, i) => makeRow(offset + i)),
+      }),
+    )
+    await store.reset('')
+    store.ensureRange(50_000, 50_030)
+    await flushPromises()
+    expect(store.rowAt(50_010)?.eventId).toBe('e50010')
+    expect(store.pages.size).toBe(2)
+    expect(fake.api.attendance.mock.calls.map((c) => c[0].offset)).toEqual([
+      0,
+      50_000 - (50_000 % PAGE_SIZE),
+    ])
+
+    const slow = deferred<{ total: number; rows: ReturnType<typeof makeRow>[] }>()
+    fake.api.attendance.mockReturnValueOnce(slow.promise)
+    const old = store.reset('old')
+    fake.api.attendance.mockResolvedValueOnce({ total: 1, rows: [makeRow(7)] })
+    await store.reset('new')
+    slow.resolve({ total: 5, rows: [makeRow(1)] })
+    await old
+    expect(store.total).toBe(1)
+    expect(store.rowAt(0)?.eventId).toBe('e7')
+    expect(fake.api.attendance.mock.calls.at(-1)?.[0].q).toBe('new')
+  })
+})
+
+describe('stats view', () => {
+  it('fills quiet 10-minute slots with zeros up to now', () => {
+    const start = Date.UTC(2026, 11, 2, 1, 0)
+    const slots = fillTimeline(
+      [
+        { at: start + 3 * SLOT_MS, scans: 4 },
+        { at: start, scans: 2 },
+      ],
+      start + 5 * SLOT_MS + 30_000,
+    )
+    expect(slots.map((s) => s.scans)).toEqual([2, 0, 0, 4, 0, 0])
+    expect(slots[5]?.at).toBe(start + 5 * SLOT_MS)
+    expect(fillTimeline([], start)).toEqual([])
+  })
+
+  it('orders booths by scans with bars relative to the busiest', () => {
+    const bars = boothBars(
+      makeStats({
+        perKiosk: [
+          { id: 'b', scans: 5, visitors: 4 },
+          { id: 'a', scans: 20, visitors: 9 },
+          { id: 'c', scans: 0, visitors: 0 },
+        ],
+      }),
+    )
+    expect(bars.map((b) => [b.id, b.percent])).toEqual([
+      ['a', 100],
+      ['b', 25],
+      ['c', 0],
+    ])
+  })
+})

@@ -1,0 +1,211 @@
+// @vitest-environment happy-dom
+// The console's pages against a fake API: sign-in with its translated errors and lockout wait,
+// the booth list's states, adding a booth (code and QR), revoking only after a confirm.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import App from '../../console/src/App.vue'
+import { ConsoleApiError } from '../../console/src/api/errors'
+import AttendancePage from '../../console/src/pages/AttendancePage.vue'
+import BoothsPage from '../../console/src/pages/BoothsPage.vue'
+import SignInPage from '../../console/src/pages/SignInPage.vue'
+import { useLocaleStore } from '../../console/src/stores/locale'
+import { useSessionStore } from '../../console/src/stores/session'
+import { normalizePairingCode } from '../../shared/console-api'
+import { createFakeConsoleApi, makeKiosk, makeRow } from './fake-console-api'
+import { mountConsole } from './setup-console'
+
+enableAutoUnmount(afterEach)
+afterEach(() => {
+  vi.useRealTimers()
+  localStorage.clear()
+})
+
+async function signIn(wrapper: ReturnType<typeof mountConsole>['wrapper'], name = 'alice') {
+  await wrapper.get('#sign-in-name').setValue(name)
+  await wrapper.get('#sign-in-password').setValue('pw')
+  await wrapper.get('form').trigger('submit')
+  await flushPromises()
+}
+
+describe('sign-in', () => {
+  it('says a wrong name or password in Chinese first, then English', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.login.mockRejectedValue(new ConsoleApiError('unauthorized', 401))
+    const { wrapper } = mountConsole(SignInPage, fake.api)
+    await signIn(wrapper)
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('账号或密码不正确')
+    useLocaleStore().change('en')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('Wrong name or password')
+    expect(document.documentElement.lang).toBe('en')
+  })
+
+  it('shows the lockout wait counting down, and keeps the button off until it is over', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+    const fake = createFakeConsoleApi()
+    fake.api.login.mockRejectedValueOnce(new ConsoleApiError('locked_out', 429, 3))
+    const { wrapper } = mountConsole(SignInPage, fake.api)
+    await signIn(wrapper)
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe(
+      '失败次数过多，请在 3 秒后再试',
+    )
+    expect(wrapper.get('[data-testid="sign-in-submit"]').attributes('disabled')).toBeDefined()
+    vi.advanceTimersByTime(1000)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toContain('2 秒')
+    vi.advanceTimersByTime(2500)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="sign-in-error"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="sign-in-submit"]').attributes('disabled')).toBeUndefined()
+  })
+
+  it('a lockout without Retry-After says "later", never a made-up number', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.login.mockRejectedValue(new ConsoleApiError('locked_out', 429, null))
+    const { wrapper } = mountConsole(SignInPage, fake.api)
+    await signIn(wrapper)
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('失败次数过多，请稍后再试')
+  })
+})
+
+describe('the app shell', () => {
+  it('signs in, shows the organizer, and goes back to sign-in when a call gets a 401', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.session.mockResolvedValue(null)
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    expect(fake.streams()).toBe(0)
+    await signIn(wrapper, 'bob')
+    expect(wrapper.get('[data-testid="organizer-name"]').text()).toContain('bob')
+    expect(fake.streams()).toBe(1)
+    // The session ended on the relay: the next call's 401 lands on the session store.
+    useSessionStore().expire()
+    await flushPromises()
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('登录已失效，请重新登录')
+    expect(fake.streams()).toBe(0)
+  })
+
+  it('signing out tells the relay and closes the event stream', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="sign-out"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.logout).toHaveBeenCalledTimes(1)
+    expect(fake.streams()).toBe(0)
+    expect(wrapper.find('[data-testid="sign-in-error"]').exists()).toBe(false)
+  })
+})
+
+describe('booths', () => {
+  it('shows each booth’s state: online, offline since when, waiting to pair, never connected', async () => {
+    const fake = createFakeConsoleApi()
+    const lastSeen = new Date()
+    lastSeen.setHours(9, 5, 0, 0)
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true, scansToday: 1234, queued: 0 }),
+      makeKiosk({ id: 'hall-b', online: false, lastSeenAt: lastSeen.getTime(), queued: 7 }),
+      makeKiosk({ id: 'hall-c', online: false, lastSeenAt: null, pairingPending: true }),
+      makeKiosk({ id: 'hall-d', online: false, lastSeenAt: null, version: null }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const rows = wrapper.findAll('[data-testid="booth-row"]')
+    const status = rows.map((r) => r.get('[data-testid="booth-status"]').text())
+    expect(status).toEqual(['在线', '离线，自 09:05', '等待配对', '从未连接'])
+    expect(rows[0]?.get('[data-testid="booth-scans"]').text()).toBe('1,234')
+    expect(rows[1]?.text()).toContain('7')
+  })
+
+  it('adds a booth: the code large in two groups of four and a QR of <origin>/pair/<code>', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="add-booth"]').trigger('click')
+    await wrapper.get('[data-testid="booth-id"]').setValue('hall-e')
+    await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
+    await flushPromises()
+    expect(fake.api.addKiosk).toHaveBeenCalledWith('hall-e')
+    expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('ACDE 4679')
+    const qr = wrapper.get('[data-testid="pairing-qr"] svg')
+    const text = qr.attributes('data-qr-text') ?? ''
+    expect(text).toBe(`${window.location.origin}/pair/ACDE4679`)
+    // What the kiosk's setup page makes of the scanned link: the code itself.
+    expect(normalizePairingCode(text)).toBe('ACDE4679')
+    expect(qr.get('path').attributes('d')).toMatch(/^M\d/)
+    expect(wrapper.get('[data-testid="pairing-expiry"]').text()).toMatch(/1[45]:\d\d 后失效/)
+    expect(wrapper.find('[style]').exists()).toBe(false)
+  })
+
+  it('refuses a bad booth id without asking the relay, and translates a conflict', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await wrapper.get('[data-testid="add-booth"]').trigger('click')
+    await wrapper.get('[data-testid="booth-id"]').setValue('Hall A')
+    await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
+    await flushPromises()
+    expect(fake.api.addKiosk).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="add-error"]').text()).toContain('小写字母')
+    fake.api.addKiosk.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
+    await wrapper.get('[data-testid="booth-id"]').setValue('hall-a')
+    await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="add-error"]').text()).toBe('该签到台编号已存在')
+    expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
+  })
+
+  it('revokes only after the confirm', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="revoke"]').trigger('click')
+    expect(fake.api.revokeKiosk).not.toHaveBeenCalled()
+    expect(wrapper.text()).toContain('停用“hall-a”？')
+    await wrapper.get('[data-testid="confirm-revoke"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.revokeKiosk).toHaveBeenCalledWith('hall-a')
+  })
+})
+
+describe('attendance', () => {
+  it('says when the list cannot reach every row (browsers cap its height), and links the full downloads', async () => {
+    for (const [total, capped] of [
+      [100_000, false],
+      [1_000_000, true],
+    ] as const) {
+      const fake = createFakeConsoleApi()
+      fake.api.attendance.mockResolvedValue({ total, rows: [makeRow(0)] })
+      const { wrapper } = mountConsole(AttendancePage, fake.api)
+      await flushPromises()
+      expect(wrapper.get('[data-testid="attendance-total"]').text()).toContain(
+        total.toLocaleString('en-US'),
+      )
+      expect(wrapper.find('[data-testid="attendance-capped"]').exists()).toBe(capped)
+      expect(wrapper.get('[data-testid="download-csv"]').attributes('href')).toBe(
+        '/console/api/attendance?format=csv',
+      )
+      expect(wrapper.get('[data-testid="download-xlsx"]').attributes('href')).toBe(
+        '/console/api/attendance?format=xlsx',
+      )
+      wrapper.unmount()
+    }
+  })
+
+  it('a search waits for typing to pause, then asks the relay once, from the first row', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    fake.api.attendance.mockClear()
+    const input = wrapper.get('[data-testid="attendance-search"]')
+    for (const q of ['h', 'ha', 'hal', 'hall-b']) await input.setValue(q)
+    vi.advanceTimersByTime(299)
+    expect(fake.api.attendance).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(1)
+    await flushPromises()
+    expect(fake.api.attendance.mock.calls).toEqual([[{ q: 'hall-b', offset: 0, limit: 200 }]])
+  })
+})

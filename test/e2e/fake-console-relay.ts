@@ -1,0 +1,350 @@
+/**
+ * A stand-in for the relay's console side, for browser tests of the BUILT console (out/console):
+ * the files with the relay's CSP and headers, and the console API's contract shapes
+ * (shared/console-api.ts) from memory — one organizer, a few booths, a 100,000-row attendance
+ * table made up on demand, and a server-sent event stream the test drives with `scan()`.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { extname, resolve, sep } from 'node:path'
+import { z } from 'zod'
+import {
+  addKioskRequestSchema,
+  loginRequestSchema,
+  PAIRING_ALPHABET,
+  PAIRING_CODE_TTL_MS,
+  type ConsoleAttendanceRow,
+  type ConsoleKiosk,
+  type ConsoleStats,
+} from '../../shared/console-api'
+
+export const CONSOLE_DIR = resolve(import.meta.dirname, '../../out/console')
+/** What the relay sends with every console page (org18's relay/console static handler). */
+export const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+export const ORGANIZER = { name: 'alice', password: 'correct horse battery' }
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+}
+
+export function assertConsoleBuilt(): void {
+  if (!existsSync(resolve(CONSOLE_DIR, 'index.html'))) {
+    throw new Error(
+      'out/console is missing: run `npx vite build --config console/vite.config.ts` (npm test does)',
+    )
+  }
+}
+
+/** Row `i` of the made-up attendance: three booths, a subscribe every seventh scan. */
+export function attendanceRow(i: number): ConsoleAttendanceRow {
+  const kioskId = ['hall-a', 'hall-b', 'gate-east'][i % 3] ?? 'hall-a'
+  const at = Date.UTC(2026, 11, 2, 1, 0) + i * 1500
+  return {
+    kioskId,
+    eventId: `evt-${i}`,
+    openid: `oUpF8uMuAJO_M2pxb1Q9zNjW${String(i).padStart(6, '0')}`,
+    event: i % 7 === 0 ? 'subscribe' : 'scan',
+    scene: `${kioskId}:${(i * 7919).toString(36)}`,
+    ticket: `gQH47joAAAAAAAAAASxodHRwOi8v${i}`,
+    fallback: i % 97 === 0,
+    scannedAt: at,
+    receivedAt: at + 40,
+  }
+}
+
+export interface FakeConsoleRelay {
+  origin: string
+  /** One scan stored at `kioskId`: counters move and every event stream hears `stats`. */
+  scan(kioskId: string): void
+  /** When each `stats` event went out, by scan number (1-based), for latency figures. */
+  sentAt: Map<number, number>
+  requests: string[]
+  /** Ends every open event stream (a relay restart, a proxy timeout): browsers reconnect. */
+  dropEvents(): void
+  /** Event streams open now. */
+  eventStreams(): number
+  close(): Promise<void>
+}
+
+export async function startFakeConsoleRelay(
+  options: { attendanceRows?: number } = {},
+): Promise<FakeConsoleRelay> {
+  const rowCount = options.attendanceRows ?? 100_000
+  const sessions = new Set<string>()
+  let failures = 0
+  const now = Date.now()
+  const kiosks: ConsoleKiosk[] = [
+    {
+      id: 'hall-a',
+      online: true,
+      lastSeenAt: now,
+      queued: 0,
+      scansToday: 412,
+      campaignId: 'expo-2026',
+      version: '0.1.0',
+    },
+    {
+      id: 'hall-b',
+      online: true,
+      lastSeenAt: now,
+      queued: 0,
+      scansToday: 268,
+      campaignId: 'expo-2026',
+      version: '0.1.0',
+    },
+    {
+      id: 'gate-east',
+      online: false,
+      lastSeenAt: now - 42 * 60_000,
+      queued: 17,
+      scansToday: 95,
+      campaignId: 'expo-2026',
+      version: '0.0.9',
+    },
+  ]
+  const slot = 10 * 60_000
+  const dayStart = new Date(now).setHours(0, 0, 0, 0)
+  const firstSlot = Math.max(dayStart, Math.floor((now - 4 * 3600_000) / slot) * slot)
+  const timeline = new Map<number, number>()
+  for (let at = firstSlot, i = 0; at <= now; at += slot, i++) {
+    timeline.set(at, Math.round(18 + 14 * Math.sin(i / 3) + (i % 5) * 3))
+  }
+  const stats: Omit<ConsoleStats, 'perKiosk' | 'timeline'> = {
+    scans: 775,
+    visitors: 604,
+    newFollowers: 231,
+    returning: 88,
+  }
+  const events = new Set<ServerResponse>()
+  const sentAt = new Map<number, number>()
+  const requests: string[] = []
+  let scans = 0
+
+  function json(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...headers,
+    })
+    res.end(body === undefined ? undefined : JSON.stringify(body))
+  }
+  const fail = (
+    res: ServerResponse,
+    status: number,
+    code: string,
+    headers: Record<string, string> = {},
+  ) => json(res, status, { error: { code, message: code } }, headers)
+
+  async function readJson(req: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    } catch {
+      return undefined
+    }
+  }
+
+  function sessionOf(req: IncomingMessage): string | null {
+    const sid = /(?:^|;\s*)sd_session=([a-f0-9]{64})/.exec(req.headers.cookie ?? '')?.[1]
+    return sid && sessions.has(sid) ? sid : null
+  }
+
+  function broadcast(text: string): void {
+    for (const res of events) res.write(text)
+  }
+
+  function statsBody(): ConsoleStats {
+    return {
+      ...stats,
+      perKiosk: kiosks
+        .filter((k) => !k.revoked)
+        .map((k) => ({ id: k.id, scans: k.scansToday, visitors: Math.round(k.scansToday * 0.78) })),
+      timeline: [...timeline].map(([at, n]) => ({ at, scans: n })),
+    }
+  }
+
+  function serveFile(res: ServerResponse, path: string): void {
+    const rel = path.replace(/^\/console\/?/, '')
+    const file = resolve(CONSOLE_DIR, rel || 'index.html')
+    const inside = file.startsWith(CONSOLE_DIR + sep)
+    const target =
+      inside && existsSync(file) && extname(file) ? file : resolve(CONSOLE_DIR, 'index.html')
+    res.writeHead(200, {
+      'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+      'content-security-policy': CONSOLE_CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    })
+    res.end(readFileSync(target))
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const route = `${req.method ?? 'GET'} ${url.pathname.replace('/console/api', '')}`
+    // Same-origin rule for state-changing calls, as the relay has it.
+    if (req.method !== 'GET' && req.headers.origin !== `http://${req.headers.host}`) {
+      return fail(res, 403, 'forbidden')
+    }
+    if (route === 'POST /login') {
+      const body = loginRequestSchema.safeParse(await readJson(req))
+      if (!body.success) return fail(res, 400, 'bad_request')
+      if (failures >= 2) return fail(res, 429, 'locked_out', { 'retry-after': '1' })
+      if (body.data.name !== ORGANIZER.name || body.data.password !== ORGANIZER.password) {
+        failures++
+        return fail(res, 401, 'unauthorized')
+      }
+      failures = 0
+      const sid = randomBytes(32).toString('hex')
+      sessions.add(sid)
+      return json(
+        res,
+        200,
+        { name: ORGANIZER.name, expiresAt: Date.now() + 12 * 3600_000 },
+        {
+          'set-cookie': `sd_session=${sid}; Path=/console; HttpOnly; SameSite=Strict`,
+        },
+      )
+    }
+    const sid = sessionOf(req)
+    if (!sid) return fail(res, 401, 'unauthorized')
+    if (route === 'GET /session')
+      return json(res, 200, { name: ORGANIZER.name, expiresAt: Date.now() + 3600_000 })
+    if (route === 'POST /logout') {
+      sessions.delete(sid)
+      return json(res, 200, {})
+    }
+    if (route === 'GET /kiosks') return json(res, 200, kiosks)
+    if (route === 'POST /kiosks') {
+      const body = addKioskRequestSchema.safeParse(await readJson(req))
+      if (!body.success) return fail(res, 400, 'bad_request')
+      if (kiosks.some((k) => k.id === body.data.id)) return fail(res, 409, 'conflict')
+      const code = Array.from(
+        randomBytes(8),
+        (b) => PAIRING_ALPHABET[b % PAIRING_ALPHABET.length],
+      ).join('')
+      kiosks.push({
+        id: body.data.id,
+        online: false,
+        lastSeenAt: null,
+        queued: 0,
+        scansToday: 0,
+        campaignId: null,
+        version: null,
+        pairingPending: true,
+      })
+      broadcast(`event: kiosks\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`)
+      return json(res, 201, {
+        id: body.data.id,
+        pairingCode: code,
+        expiresAt: Date.now() + PAIRING_CODE_TTL_MS,
+      })
+    }
+    const revoke = /^DELETE \/kiosks\/([a-z0-9-]{1,24})$/.exec(route)
+    if (revoke) {
+      const kiosk = kiosks.find((k) => k.id === revoke[1])
+      if (!kiosk) return fail(res, 404, 'not_found')
+      Object.assign(kiosk, { revoked: true, online: false })
+      return json(res, 204, undefined)
+    }
+    if (route === 'GET /stats') return json(res, 200, statsBody())
+    if (route === 'GET /attendance') {
+      const query = z
+        .object({
+          format: z.enum(['json', 'csv', 'xlsx']),
+          q: z.string().max(64).default(''),
+          offset: z.coerce.number().int().nonnegative().default(0),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        })
+        .safeParse(Object.fromEntries(url.searchParams))
+      if (!query.success) return fail(res, 400, 'bad_request')
+      const { format, q, offset, limit } = query.data
+      if (format === 'csv') {
+        res.writeHead(200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': 'attachment; filename="attendance.csv"',
+        })
+        res.write('\uFEFFkioskId,openid,event,scene\n')
+        for (let i = 0; i < 50; i++) {
+          const r = attendanceRow(i)
+          res.write(`${r.kioskId},${r.openid},${r.event},${r.scene}\n`)
+        }
+        return void res.end()
+      }
+      if (format === 'xlsx') return fail(res, 400, 'bad_request')
+      const match = (i: number) => {
+        const r = attendanceRow(i)
+        return r.openid.includes(q) || r.kioskId === q || r.scene.includes(q)
+      }
+      const indices = q ? Array.from({ length: rowCount }, (_, i) => i).filter(match) : null
+      const total = indices ? indices.length : rowCount
+      const rows: ConsoleAttendanceRow[] = []
+      for (let n = offset; n < Math.min(total, offset + limit); n++)
+        rows.push(attendanceRow(indices ? (indices[n] ?? 0) : n))
+      return json(res, 200, { total, rows })
+    }
+    if (route === 'GET /events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      })
+      res.write('retry: 1000\n: hello\n\n')
+      events.add(res)
+      req.on('close', () => events.delete(res))
+      return
+    }
+    return fail(res, 404, 'not_found')
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake')
+    requests.push(`${req.method ?? 'GET'} ${url.pathname}${url.search}`)
+    if (url.pathname.startsWith('/console/api/')) {
+      api(req, res, url).catch(() => fail(res, 500, 'internal'))
+    } else if (url.pathname === '/console' || url.pathname.startsWith('/console/')) {
+      serveFile(res, url.pathname)
+    } else {
+      res.writeHead(404).end()
+    }
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const { port } = server.address() as { port: number }
+
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    sentAt,
+    requests,
+    scan(kioskId) {
+      const kiosk = kiosks.find((k) => k.id === kioskId)
+      if (kiosk) kiosk.scansToday++
+      stats.scans++
+      const at = Math.floor(Date.now() / slot) * slot
+      timeline.set(at, (timeline.get(at) ?? 0) + 1)
+      scans++
+      sentAt.set(scans, Date.now())
+      // Unnamed messages carry the type in their data; the kiosks event above is named.
+      broadcast(`data: ${JSON.stringify({ type: 'stats', at: Date.now() })}\n\n`)
+    },
+    dropEvents() {
+      for (const res of events) res.end()
+      events.clear()
+    },
+    eventStreams: () => events.size,
+    async close() {
+      for (const res of events) res.end()
+      server.closeAllConnections()
+      await new Promise<void>((done) => server.close(() => done()))
+    },
+  }
+}
