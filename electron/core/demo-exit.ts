@@ -6,7 +6,7 @@
 import type { CampaignStore } from './campaigns/campaign-store'
 import type { KioskDb } from './db/db'
 import { DEMO_CAMPAIGN_ID, DEMO_KIOSK_ID } from './demo'
-import { QUOTA_META } from './tickets/ticket-supply'
+import { QUOTA_META } from './tickets/ticket-repo'
 
 export interface DemoForgotten {
   attendance: number

@@ -13,6 +13,13 @@ import { localeSchema } from '../../../shared/domain'
 import { kioskIdSchema } from '../../../shared/relay-protocol'
 import { readJsonFile, writeJsonFile } from './json-file'
 
+/** The settings as the running core holds them: read, and change (saved before it applies). */
+export interface SettingsAccess {
+  get(): Settings
+  /** Validated and saved first: an invalid patch changes nothing. */
+  update(patch: Partial<Settings>): Settings
+}
+
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com'
 
 export const poolSettingsSchema = z
