@@ -12,7 +12,7 @@ import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
 import { makeTicketSource, relayTarget } from './tickets/ticket-sources'
 import { openKioskDb, type KioskDb } from './db/db'
-import { forgetDemoData } from './demo-exit'
+import { forgetDemoData, type DemoForgotten } from './demo-exit'
 import { FallbackCodes } from './tickets/fallback-code'
 import { makeFallbackSource } from './tickets/fallback-source'
 import { loadLockout, saveLockout } from './config/admin-lockout'
@@ -264,8 +264,19 @@ export class KioskCore {
     this.link = null
     this.emitStatus()
     await old?.stop()
-    const gone = forgetDemoData(this.db, this.campaigns)
+    const gone = this.forgetDemoData()
     this.o.log?.(`left demo mode: deleted ${gone.attendance} demo scans, ${gone.tickets} codes`)
+  }
+
+  /** Deletes what demo mode recorded (demo-exit.ts): scans, codes, roster check-ins. */
+  forgetDemoData(): DemoForgotten {
+    return forgetDemoData({
+      db: this.db,
+      attendance: this.attendance,
+      roster: this.roster,
+      tickets: this.tickets,
+      campaigns: this.campaigns,
+    })
   }
 
   /** Stops the demo's sandbox and relay; the real setup is saved whatever happens here. */

@@ -37,7 +37,7 @@ export class RosterStore {
   }
   private readonly upsertTx: (campaignId: string, rows: RosterInput[], now: number) => void
 
-  constructor(db: KioskDb) {
+  constructor(private readonly db: KioskDb) {
     this.q = {
       byId: db.prepare(
         `SELECT ${COLUMNS}, campaign_id AS campaignId FROM roster_entries WHERE id = ?`,
@@ -112,6 +112,20 @@ export class RosterStore {
   bind(entry: { id: string; campaignId: string }, openid: string, now: number): void {
     this.q.unbindOthers.run(entry.campaignId, openid, entry.id)
     this.q.bind.run(openid, now, entry.id)
+  }
+
+  /** Leaving demo mode: bindings and check-ins that scans through `kioskId` gave are undone. */
+  forgetScansOf(kioskId: string): void {
+    this.db
+      .prepare(
+        `UPDATE roster_entries SET openid = NULL, checked_in_at = NULL
+         WHERE (campaign_id, openid) IN (SELECT campaign_id, openid FROM attendance WHERE kiosk_id = ?)`,
+      )
+      .run(kioskId)
+  }
+
+  deleteCampaign(campaignId: string): void {
+    this.db.prepare('DELETE FROM roster_entries WHERE campaign_id = ?').run(campaignId)
   }
 
   /** The first check-in is kept; later scans do not move it. */

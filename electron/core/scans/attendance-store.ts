@@ -107,7 +107,7 @@ export class AttendanceStore {
   private readonly recordTx: (s: Scan, where: ScanContext, now: number) => RecordResult
 
   constructor(
-    db: KioskDb,
+    private readonly db: KioskDb,
     private readonly owners: AttendanceOwners,
   ) {
     this.q = {
@@ -214,6 +214,25 @@ export class AttendanceStore {
 
   markGreetingShown(eventId: string): boolean {
     return this.q.greetingShown.run(eventId).changes > 0
+  }
+
+  /**
+   * Leaving demo mode: every scan through `kioskId` and every scan of `campaignId`, with the
+   * check-in numbers they gave. Returns how many scans went. Run once, so prepared here.
+   */
+  forget(kioskId: string, campaignId: string): number {
+    const p = { kiosk: kioskId, campaign: campaignId }
+    this.db
+      .prepare(
+        `DELETE FROM visitors WHERE (campaign_id, openid) IN
+           (SELECT campaign_id, openid FROM attendance WHERE kiosk_id = @kiosk)`,
+      )
+      .run(p)
+    const { changes } = this.db
+      .prepare('DELETE FROM attendance WHERE kiosk_id = @kiosk OR campaign_id = @campaign')
+      .run(p)
+    this.db.prepare('DELETE FROM visitors WHERE campaign_id = @campaign').run(p)
+    return changes
   }
 
   /** Most recent events of any campaign (diagnostics). */

@@ -128,6 +128,20 @@ export class TicketRepo {
     this.q.purge.run(t)
   }
 
+  /**
+   * Leaving demo mode: the demo's codes (its campaign's, and any scene of the demo kiosk) and
+   * the quota count (sandbox codes do not spend the real account's quota). Returns how many
+   * codes went. Run once, so prepared here.
+   */
+  forgetDemo(campaignId: string, kioskId: string): number {
+    const { changes } = this.db
+      .prepare(`DELETE FROM tickets WHERE campaign_id = ? OR substr(scene, 1, length(?)) = ?`)
+      .run(campaignId, `${kioskId}:`, `${kioskId}:`)
+    this.db.prepare('DELETE FROM quota_usage').run()
+    this.meta.set(QUOTA_META, null)
+    return changes
+  }
+
   createdOn(day: string): number {
     return this.q.createdOn.get(day)?.created ?? 0
   }
