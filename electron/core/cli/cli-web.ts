@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigFileError } from '../config/json-file'
-import { dataDirFrom } from './cli-args'
 import {
+  dataDirFrom,
   PROVISIONING_OPTIONS,
   provisioningFromValues,
   UsageError,
@@ -43,7 +43,11 @@ export function parseWebArgs(args: string[]): {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError('--port must be 0–65535')
-  return { port, dataDir: dataDirFrom(values.data), provisioning: provisioningFromValues(values) }
+  return {
+    port,
+    dataDir: dataDirFrom(values.data, 'kiosk-data'),
+    provisioning: provisioningFromValues(values),
+  }
 }
 
 /** Resolves -1: the process keeps running until a signal. */
