@@ -1,7 +1,9 @@
 // Folder scans/: a visitor's scan from the relay to the screen. relay-link.ts holds the websocket
-// to the relay and acks batches; scan-intake.ts (here) stores each batch and emits the events;
-// attendance-store.ts writes the attendance rows, attendance-queries.ts reads them (admin list,
-// stats); greeter.ts words the greeting.
+// to the relay and acks batches; relay-cursor.ts owns where the kiosk is in the relay's stream;
+// scan-intake.ts (here) stores each batch with the cursor and emits the events; attendance-store.ts
+// writes the attendance rows, attendance-queries.ts reads them (admin list, stats); greeter.ts
+// words the greeting. The scan is the relay's `scan` frame (shared/relay-protocol.ts) all the way
+// to the row.
 /**
  * Scan frames from the relay: a batch is stored with the relay cursor in one transaction (the
  * link acks only after this returns), then, per scan and in order, the attendance and greeting
