@@ -90,7 +90,7 @@ export class KioskCore {
   private running = false
   private readonly noRelaySince: number
 
-  constructor(readonly o: KioskCoreOptions) {
+  constructor(private readonly o: KioskCoreOptions) {
     this.now = o.now ?? Date.now
     mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
     // Both files are validated first: a broken one stops us before anything is written.
