@@ -15,7 +15,11 @@ import WebSocket from 'ws'
 import { z } from 'zod'
 import { AttendanceStore } from '../electron/core/scans/attendance-store'
 import { openKioskDb } from '../electron/core/db/db'
-import { RelayLink, type RelayCursor, type ScanDelivery } from '../electron/core/scans/relay-link'
+import { MetaTable } from '../electron/core/db/meta-table'
+import { RosterStore } from '../electron/core/roster/roster-store'
+import { RelayCursorStore } from '../electron/core/scans/relay-cursor'
+import { RelayLink, type ScanDelivery } from '../electron/core/scans/relay-link'
+import { TicketRepo } from '../electron/core/tickets/ticket-repo'
 import { appendLog, tempDir } from './env'
 import { answerParent } from './child'
 import { monoMs, waitFor } from './load'
@@ -51,37 +55,25 @@ function indexOf(scene: string): number {
 
 async function startCore(url: string, kioskId: string, token: string): Promise<Sink> {
   const db = openKioskDb(join(dir, `${kioskId}.sqlite`))
-  const attendance = new AttendanceStore(db)
-  let cursor: RelayCursor = { epoch: null, lastSeq: 0 }
+  const meta = new MetaTable(db)
+  const attendance = new AttendanceStore(db, {
+    tickets: new TicketRepo(db, meta),
+    roster: new RosterStore(db),
+  })
+  const cursor = new RelayCursorStore(db, meta, 'bench')
+  const where = { kioskId, fallbackCampaignId: 'bench' }
   const s: Sink = { committed: new Map(), duplicates: 0, close: async () => {} }
   const link = new RelayLink({
     relayUrl: url,
     kioskId,
     token,
-    loadCursor: () => cursor,
-    resetCursor: (epoch) => (cursor = { epoch, lastSeq: 0 }),
+    cursor,
     // As the kiosk core does: a burst of frames is one transaction (one fsync) and one ack.
     onScans: (batch: readonly ScanDelivery[]) => {
-      const inserted = db.transaction(() =>
-        batch.map(({ frame }) => {
-          const r = attendance.record(
-            {
-              eventId: frame.id,
-              kioskId,
-              openid: frame.openid,
-              scene: frame.scene,
-              ticket: frame.ticket,
-              kind: frame.event,
-              createTime: frame.createTime,
-              receivedAt: frame.receivedAt,
-              fallbackCampaignId: 'bench',
-            },
-            Date.now(),
-          )
-          cursor = { epoch: cursor.epoch, lastSeq: frame.seq }
-          return r.inserted
-        }),
-      )()
+      const now = Date.now()
+      const inserted = cursor.commit(batch.at(-1)?.frame.seq ?? 0, () =>
+        batch.map(({ frame }) => attendance.record(frame, where, now).inserted),
+      )
       const at = monoMs()
       batch.forEach(({ frame }, k) => {
         const i = indexOf(frame.scene)

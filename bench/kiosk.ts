@@ -8,6 +8,9 @@ import { join } from 'node:path'
 import { once } from 'node:events'
 import { AttendanceStore } from '../electron/core/scans/attendance-store'
 import { openKioskDb, type KioskDb } from '../electron/core/db/db'
+import { MetaTable } from '../electron/core/db/meta-table'
+import { RosterStore } from '../electron/core/roster/roster-store'
+import { TicketRepo } from '../electron/core/tickets/ticket-repo'
 import { exportAttendance } from '../electron/core/export/export'
 import { drawQr } from '../shared/qr-path'
 import { tempDir } from './env'
@@ -46,22 +49,25 @@ function timed(budgetMs: number, max: number, fn: (i: number) => void): number {
 function insertRates(dir: string, budgetMs: number): { ours: number; bare: number } {
   const ours = openKioskDb(join(dir, 'ours.sqlite'))
   const bare = openKioskDb(join(dir, 'bare.sqlite'))
-  const store = new AttendanceStore(ours)
+  const store = new AttendanceStore(ours, {
+    tickets: new TicketRepo(ours, new MetaTable(ours)),
+    roster: new RosterStore(ours),
+  })
+  const where = { kioskId: 'k1', fallbackCampaignId: 'c1' }
   const stmt = bare.prepare(INSERT)
   const oursRate = timed(budgetMs, 1_000_000, (i) => {
     const r = row(i)
     store.record(
       {
-        eventId: String(r[0]),
-        kioskId: 'k1',
+        id: String(r[0]),
+        event: 'scan',
         openid: String(r[3]),
         scene: String(r[4]),
         ticket: String(r[5]),
-        kind: 'scan',
         createTime: Number(r[7]),
         receivedAt: Number(r[8]),
-        fallbackCampaignId: 'c1',
       },
+      where,
       Date.now(),
     )
   })

@@ -54,7 +54,7 @@ export async function benchPairing(quick: boolean): Promise<Results> {
   try {
     const input = { ticketSource: 'proxy' as const, relayUrl, code: 'ACDE-FGHJ' }
     const setup = { ticketSource: 'proxy' as const, relayUrl, kioskId: 'booth-7' }
-    const pairOnce = () => pairWithRelay(core, input)
+    const pairOnce = () => pairWithRelay(core.setup, input)
     const fetchOnce = async () => {
       const res = await fetch(`${relayUrl}/api/pair`, {
         method: 'POST',
@@ -63,7 +63,7 @@ export async function benchPairing(quick: boolean): Promise<Results> {
       })
       await res.text()
     }
-    const typeOnce = () => applySetup(core, { ...setup, relayToken: TOKEN })
+    const typeOnce = () => applySetup(core.setup, { ...setup, relayToken: TOKEN })
     await pairOnce() // warm-up: connections, JIT
     await fetchOnce()
     await typeOnce()

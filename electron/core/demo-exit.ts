@@ -6,11 +6,22 @@
 import type { CampaignStore } from './campaigns/campaign-store'
 import type { KioskDb } from './db/db'
 import { DEMO_CAMPAIGN_ID, DEMO_KIOSK_ID } from './demo'
-import { QUOTA_META } from './tickets/ticket-supply'
+import type { RosterStore } from './roster/roster-store'
+import type { AttendanceStore } from './scans/attendance-store'
+import type { TicketRepo } from './tickets/ticket-repo'
 
 export interface DemoForgotten {
   attendance: number
   tickets: number
+}
+
+/** The tables' owners, and the database only for the one transaction around them. */
+export interface DemoDataOwners {
+  db: Pick<KioskDb, 'transaction'>
+  attendance: Pick<AttendanceStore, 'forget'>
+  roster: Pick<RosterStore, 'forgetScansOf' | 'deleteCampaign'>
+  tickets: Pick<TicketRepo, 'forgetDemo'>
+  campaigns: Pick<CampaignStore, 'remove'>
 }
 
 /**
@@ -21,31 +32,16 @@ export interface DemoForgotten {
  * can never lead a later scan back to the demo campaign, and so is the quota count (sandbox
  * codes do not spend the real account's quota).
  */
-export function forgetDemoData(db: KioskDb, campaigns: CampaignStore): DemoForgotten {
-  const demoScans = `SELECT campaign_id, openid FROM attendance WHERE kiosk_id = @kiosk`
-  const result = db.transaction(() => {
-    const p = { kiosk: DEMO_KIOSK_ID, campaign: DEMO_CAMPAIGN_ID, scenes: `${DEMO_KIOSK_ID}:` }
-    db.prepare(
-      `UPDATE roster_entries SET openid = NULL, checked_in_at = NULL
-       WHERE (campaign_id, openid) IN (${demoScans})`,
-    ).run(p)
-    db.prepare(`DELETE FROM visitors WHERE (campaign_id, openid) IN (${demoScans})`).run(p)
-    const attendance = db
-      .prepare('DELETE FROM attendance WHERE kiosk_id = @kiosk OR campaign_id = @campaign')
-      .run(p).changes
-    db.prepare('DELETE FROM visitors WHERE campaign_id = @campaign').run(p)
-    db.prepare('DELETE FROM roster_entries WHERE campaign_id = @campaign').run(p)
-    const tickets = db
-      .prepare(
-        `DELETE FROM tickets WHERE campaign_id = @campaign
-         OR substr(scene, 1, length(@scenes)) = @scenes`,
-      )
-      .run(p).changes
-    db.prepare('DELETE FROM quota_usage').run()
-    db.prepare('DELETE FROM meta WHERE key = ?').run(QUOTA_META)
+export function forgetDemoData(o: DemoDataOwners): DemoForgotten {
+  const result = o.db.transaction(() => {
+    // Roster first: which entries to undo is read from the demo's scans, deleted next.
+    o.roster.forgetScansOf(DEMO_KIOSK_ID)
+    const attendance = o.attendance.forget(DEMO_KIOSK_ID, DEMO_CAMPAIGN_ID)
+    o.roster.deleteCampaign(DEMO_CAMPAIGN_ID)
+    const tickets = o.tickets.forgetDemo(DEMO_CAMPAIGN_ID, DEMO_KIOSK_ID)
     return { attendance, tickets }
   })()
   // After the database: were this to fail, only an empty, inactive demo campaign is left.
-  campaigns.remove(DEMO_CAMPAIGN_ID)
+  o.campaigns.remove(DEMO_CAMPAIGN_ID)
   return result
 }

@@ -12,10 +12,13 @@ import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
 import { makeTicketSource, relayTarget } from './tickets/ticket-sources'
 import { openKioskDb, type KioskDb } from './db/db'
-import { forgetDemoData } from './demo-exit'
+import { forgetDemoData, type DemoForgotten } from './demo-exit'
 import { FallbackCodes } from './tickets/fallback-code'
 import { makeFallbackSource } from './tickets/fallback-source'
-import { loadCursor, loadLockout, saveCursor, saveLockout } from './db/meta-state'
+import { loadLockout, saveLockout } from './config/admin-lockout'
+import { MetaTable } from './db/meta-table'
+import { AttendanceQueries } from './scans/attendance-queries'
+import { RelayCursorStore } from './scans/relay-cursor'
 import { takeScans } from './scans/scan-intake'
 import { ExportJobs } from './export/export-jobs'
 import { createDispatcher, type KioskCall, type KioskHandlers } from './api/kiosk-api'
@@ -24,8 +27,10 @@ import { createHandlers, type StartAtLogin } from './api/kiosk-handlers'
 import { RelayLink, type RelayLinkOptions } from './scans/relay-link'
 import { RosterStore } from './roster/roster-store'
 import { defaultSettings, loadSettings, saveSettings, type Settings } from './config/settings'
+import type { SetupDeps } from './config/setup'
 import type { TicketSource } from './tickets/ticket-source'
 import { TicketPool } from './tickets/ticket-pool'
+import { TicketRepo } from './tickets/ticket-repo'
 import type { SecretVault } from './config/vault'
 
 export interface KioskCoreOptions {
@@ -72,10 +77,13 @@ export class KioskCore {
   readonly campaigns: CampaignStore
   readonly attendance: AttendanceStore
   readonly roster: RosterStore
+  /** The `tickets` table's one owner, shared by the pool, its supply and the attendance store. */
+  readonly tickets: TicketRepo
   readonly exports: ExportJobs
   readonly auth: AdminAuth
   readonly now: () => number
   private current: Settings
+  private readonly meta: MetaTable
   private link: RelayLink | null = null
   private source: TicketSource | null = null
   private timer: NodeJS.Timeout | null = null
@@ -83,7 +91,10 @@ export class KioskCore {
   private running = false
   private readonly noRelaySince: number
 
-  constructor(readonly o: KioskCoreOptions) {
+  /** What setting the kiosk up takes (typed token or pairing code): its settings, vault, links. */
+  readonly setup: SetupDeps
+
+  constructor(private readonly o: KioskCoreOptions) {
     this.now = o.now ?? Date.now
     mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
     // Both files are validated first: a broken one stops us before anything is written.
@@ -104,15 +115,17 @@ export class KioskCore {
     }
     if (loaded === null || pinMissing) saveSettings(o.dataDir, this.current)
     this.noRelaySince = this.now()
-    this.attendance = new AttendanceStore(this.db)
+    this.meta = new MetaTable(this.db)
+    this.tickets = new TicketRepo(this.db, this.meta)
     this.roster = new RosterStore(this.db)
+    this.attendance = new AttendanceStore(this.db, { tickets: this.tickets, roster: this.roster })
     this.auth = new AdminAuth({
       now: this.now,
       idleMs: o.adminIdleMs,
       getPinHash: () => this.current.adminPin,
       setPinHash: (adminPin) => this.updateSettings({ adminPin }),
-      loadLockout: () => loadLockout(this.db),
-      saveLockout: (s) => saveLockout(this.db, s),
+      loadLockout: () => loadLockout(this.meta),
+      saveLockout: (s) => saveLockout(this.meta, s),
     })
     this.fallback = new FallbackCodes({
       db: this.db,
@@ -120,7 +133,7 @@ export class KioskCore {
       onReady: () => this.tick(),
     })
     this.pool = new TicketPool({
-      db: this.db,
+      tickets: this.tickets,
       now: this.now,
       settings: () => this.current.pool,
       campaign: () => this.activeCampaign(),
@@ -139,7 +152,42 @@ export class KioskCore {
       downloadUrl: o.exportDownloadUrl,
       log: o.log,
     })
-    this.handlers = createHandlers(this)
+    const settings = {
+      get: () => this.current,
+      update: (patch: Partial<Settings>) => this.updateSettings(patch),
+    }
+    this.setup = {
+      settings,
+      vault: o.vault,
+      retireDemoLink: () => this.retireDemoLink(),
+      reconfigure: () => this.reconfigure(),
+      stopDemoServices: () => this.stopDemoServices(),
+      log: o.log,
+    }
+    this.handlers = createHandlers({
+      settings,
+      vault: o.vault,
+      startAtLogin: o.startAtLogin ?? null,
+      version: o.version ?? '0.0.0',
+      now: this.now,
+      log: o.log,
+      view: {
+        screenState: () => this.screenState(),
+        status: () => this.status(),
+        activeCampaign: () => this.activeCampaign(),
+        relayDiagnostics: () => this.relayDiagnostics(),
+      },
+      events: this.events,
+      auth: this.auth,
+      campaigns: this.campaigns,
+      attendance: this.attendance,
+      queries: new AttendanceQueries(this.db),
+      roster: this.roster,
+      pool: this.pool,
+      exports: this.exports,
+      fallback: this.fallback,
+      setup: this.setup,
+    })
     this.call = createDispatcher({
       handlers: this.handlers,
       isAdminUnlocked: () => this.isAdminUnlocked(),
@@ -222,8 +270,19 @@ export class KioskCore {
     this.link = null
     this.emitStatus()
     await old?.stop()
-    const gone = forgetDemoData(this.db, this.campaigns)
+    const gone = this.forgetDemoData()
     this.o.log?.(`left demo mode: deleted ${gone.attendance} demo scans, ${gone.tickets} codes`)
+  }
+
+  /** Deletes what demo mode recorded (demo-exit.ts): scans, codes, roster check-ins. */
+  forgetDemoData(): DemoForgotten {
+    return forgetDemoData({
+      db: this.db,
+      attendance: this.attendance,
+      roster: this.roster,
+      tickets: this.tickets,
+      campaigns: this.campaigns,
+    })
   }
 
   /** Stops the demo's sandbox and relay; the real setup is saved whatever happens here. */
@@ -247,24 +306,25 @@ export class KioskCore {
     this.link = null
     if (old) void old.stop()
     if (target) {
+      const cursor = new RelayCursorStore(this.db, this.meta, s.connectionId)
       this.link = new RelayLink({
         ...target,
         ...this.o.relayLink,
         now: this.now,
-        loadCursor: () => loadCursor(this.db, s.connectionId),
-        resetCursor: (epoch) => saveCursor(this.db, s.connectionId, epoch, 0),
+        cursor,
         onScans: (batch) =>
           takeScans(
             {
-              db: this.db,
               attendance: this.attendance,
+              cursor,
               campaigns: this.campaigns,
               events: this.events,
               pool: this.pool,
               now: this.now,
-              connectionId: s.connectionId,
-              kioskId: target.kioskId,
-              fallbackCampaignId: this.current.activeCampaignId ?? UNASSIGNED_CAMPAIGN,
+              context: {
+                kioskId: target.kioskId,
+                fallbackCampaignId: this.current.activeCampaignId ?? UNASSIGNED_CAMPAIGN,
+              },
               greetWindowMs: this.o.greetWindowMs ?? 60_000,
             },
             batch,

@@ -7,7 +7,6 @@ import { setupInputSchema } from '../../shared/ipc'
 import { describeInputError } from './api/kiosk-api'
 import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-core'
 import { startDemo, type DemoServices } from './demo'
-import { forgetDemoData } from './demo-exit'
 import { planSetup, storeSecrets } from './config/setup'
 import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
@@ -73,7 +72,7 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
       demoServices: demo,
       ...(initialPin ? { initialPin } : {}),
     })
-    if (leavesDemo) forgetDemoData(core.db, core.campaigns)
+    if (leavesDemo) core.forgetDemoData()
     core.start()
   } catch (err) {
     await demo?.close()

@@ -4,6 +4,7 @@
  */
 import type { KioskEventName } from '../../shared/ipc'
 import { ConfigFileError } from '../core/config/json-file'
+import { UsageError } from '../core/config/provisioning-args'
 import type { KioskCall } from '../core/api/kiosk-api'
 import { startKioskRuntime, StartupError, type Provisioning } from '../core/kiosk-runtime'
 import { loadSettings } from '../core/config/settings'
@@ -12,6 +13,8 @@ import type { Logger } from './log'
 import type { StartAtLogin } from './login-item'
 
 export type { Provisioning }
+// The command line is parsed as `kiosk web` parses it (one parser for both).
+export { dataDirFrom, parseLaunchArgs } from '../core/config/provisioning-args'
 
 export interface ShellCore {
   /** The core's dispatcher: checks input, admin lock and output for every contract method. */
@@ -76,6 +79,9 @@ export function willRunDemo(dataDir: string, provisioning: Provisioning | null):
 /** Problems the user can fix (a broken settings file, a bad flag): shown as they are. */
 export function isStartupProblem(error: unknown): error is Error {
   return (
-    error instanceof StartupError || error instanceof ConfigFileError || error instanceof VaultError
+    error instanceof StartupError ||
+    error instanceof ConfigFileError ||
+    error instanceof VaultError ||
+    error instanceof UsageError
   )
 }

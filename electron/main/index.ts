@@ -3,7 +3,7 @@
  * owns everything privileged; this file connects it to the locked-down window, and closes the
  * SQLite store cleanly on quit.
  */
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import {
   app,
   BrowserWindow,
@@ -14,7 +14,14 @@ import {
   safeStorage,
   session,
 } from 'electron'
-import { isStartupProblem, startShellCore, willRunDemo, type ShellCore } from './core-adapter'
+import {
+  dataDirFrom,
+  isStartupProblem,
+  parseLaunchArgs,
+  startShellCore,
+  willRunDemo,
+  type ShellCore,
+} from './core-adapter'
 import { crashHistoryStore, guardKioskWindow } from './crash-guard'
 import { createCrashPolicy } from './crash-policy'
 import { contentSecurityPolicy } from './csp'
@@ -28,7 +35,6 @@ import { findSqliteBinding } from './native-binding'
 import { createDisplayAwake } from './power'
 import { resolveRendererTarget } from './renderer-target'
 import { demoMemoryVault, encryptionProblem, openSafeStorageVault } from './safe-storage-vault'
-import { parseShellArgs, ShellArgsError } from './shell-args'
 import { claimSingleInstance } from './single-instance'
 
 const SHUTDOWN_TIMEOUT_MS = 5000
@@ -63,9 +69,8 @@ if (claimSingleInstance(app, focusKiosk)) {
 }
 
 async function start(): Promise<void> {
-  const args = parseShellArgs(process.argv.slice(1))
-  const envData = process.env['SCANDESK_DATA']
-  const dataDir = args.dataDir ?? (envData ? resolve(envData) : join(userData, 'kiosk'))
+  const args = parseLaunchArgs(process.argv.slice(1), process.env)
+  const dataDir = dataDirFrom(args.dataDir, join(userData, 'kiosk'))
   log.info('ScanDesk starting', { version: app.getVersion(), packaged: app.isPackaged })
 
   const binding = findSqliteBinding({
@@ -211,11 +216,7 @@ function failToStart(error: unknown): void {
     message =
       'The SQLite module is not built for Electron. In a source checkout run ' +
       '`node scripts/electron-native.mjs` (see docs/NATIVE-MODULES.md).'
-  } else if (
-    error instanceof ShellArgsError ||
-    isStartupProblem(error) ||
-    toKioskError(error).expected
-  ) {
+  } else if (isStartupProblem(error) || toKioskError(error).expected) {
     message = text
   } else {
     message = `An unexpected error stopped ScanDesk. Details are in ${logDir}.`

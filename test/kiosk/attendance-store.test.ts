@@ -1,10 +1,19 @@
 // AttendanceStore.record: idempotent by event id, first visit / repeat numbering, desk-mode
 // binding, unknown codes; the row it returns is exactly what is stored, and the per-scan path
-// prepares no SQL (statements are compiled once, which is what made inserts fast).
+// prepares no SQL (statements are compiled once, which is what made inserts fast). The scan is
+// the relay's frame as it arrived; the ticket's and the roster's side go through their owners.
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AttendanceStore, type ScanInput } from '../../electron/core/scans/attendance-store'
+import {
+  AttendanceStore,
+  type AttendanceOwners,
+  type Scan,
+  type ScanContext,
+} from '../../electron/core/scans/attendance-store'
 import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
+import { MetaTable } from '../../electron/core/db/meta-table'
+import { RosterStore } from '../../electron/core/roster/roster-store'
+import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
 import { cleanup, onCleanup, tempDir } from './helpers'
 
 afterEach(cleanup)
@@ -17,19 +26,26 @@ function openDb(): KioskDb {
   return db
 }
 
+const WHERE: ScanContext = { kioskId: 'k1', fallbackCampaignId: 'fallback' }
+
+function storeOn(db: KioskDb): AttendanceStore {
+  return new AttendanceStore(db, {
+    tickets: new TicketRepo(db, new MetaTable(db)),
+    roster: new RosterStore(db),
+  })
+}
+
 let n = 0
-function scanOf(openid: string, scene: string, extra: Partial<ScanInput> = {}): ScanInput {
+function scanOf(openid: string, scene: string, extra: Partial<Scan> = {}): Scan {
   n++
   return {
-    eventId: `ev-${n}`,
-    kioskId: 'k1',
+    id: `ev-${n}`,
+    event: 'scan',
     openid,
     scene,
     ticket: `tk-${n}`,
-    kind: 'scan',
     createTime: 1_700_000_000 + n,
     receivedAt: 1_700_000_000_000 + n,
-    fallbackCampaignId: 'fallback',
     ...extra,
   }
 }
@@ -51,15 +67,15 @@ function addRoster(db: KioskDb, id: string, campaignId: string, name: string, op
 describe('AttendanceStore.record', () => {
   it('returns exactly the stored row: first visit, repeat, roster name, unknown code', () => {
     const db = openDb()
-    const store = new AttendanceStore(db)
+    const store = storeOn(db)
     addTicket(db, 'k1:a', 'expo', null)
     addRoster(db, 'r1', 'expo', '王小明', 'o_named')
     const results = [
-      store.record(scanOf('o_1', 'k1:a'), 10),
-      store.record(scanOf('o_2', 'k1:a', { kind: 'subscribe' }), 11),
-      store.record(scanOf('o_1', 'k1:a'), 12),
-      store.record(scanOf('o_named', 'k1:a'), 13),
-      store.record(scanOf('o_1', 'k1:unknown'), 14),
+      store.record(scanOf('o_1', 'k1:a'), WHERE, 10),
+      store.record(scanOf('o_2', 'k1:a', { event: 'subscribe' }), WHERE, 11),
+      store.record(scanOf('o_1', 'k1:a'), WHERE, 12),
+      store.record(scanOf('o_named', 'k1:a'), WHERE, 13),
+      store.record(scanOf('o_1', 'k1:unknown'), WHERE, 14),
     ]
     const rows = results.map((r) => (r.inserted ? r.row : null))
     for (const row of rows) {
@@ -84,21 +100,21 @@ describe('AttendanceStore.record', () => {
 
   it('the same event id twice is stored once', () => {
     const db = openDb()
-    const store = new AttendanceStore(db)
+    const store = storeOn(db)
     const s = scanOf('o_1', 'k1:x')
-    expect(store.record(s, 1).inserted).toBe(true)
-    expect(store.record({ ...s, openid: 'o_other' }, 2)).toEqual({ inserted: false })
+    expect(store.record(s, WHERE, 1).inserted).toBe(true)
+    expect(store.record({ ...s, openid: 'o_other' }, WHERE, 2)).toEqual({ inserted: false })
     expect(db.prepare('SELECT count(*) AS n FROM attendance').get()).toEqual({ n: 1 })
     expect(db.prepare('SELECT count(*) AS n FROM visitors').get()).toEqual({ n: 1 })
   })
 
   it('desk mode: the personal code binds the scanner, moving the openid off any other entry', () => {
     const db = openDb()
-    const store = new AttendanceStore(db)
+    const store = storeOn(db)
     addRoster(db, 'r_old', 'expo', 'Old', 'o_desk')
     addRoster(db, 'r_new', 'expo', 'New')
     addTicket(db, 'k1:desk', 'expo', 'r_new')
-    const r = store.record(scanOf('o_desk', 'k1:desk'), 50)
+    const r = store.record(scanOf('o_desk', 'k1:desk'), WHERE, 50)
     expect(r.inserted && r.row).toMatchObject({ rosterEntryId: 'r_new', rosterName: 'New' })
     const entries = db
       .prepare('SELECT id, openid, checked_in_at AS t FROM roster_entries ORDER BY id')
@@ -112,11 +128,86 @@ describe('AttendanceStore.record', () => {
 
   it('prepares its SQL once, not per scan', () => {
     const db = openDb()
-    const store = new AttendanceStore(db)
+    const store = storeOn(db)
     const prepare = vi.spyOn(db, 'prepare')
-    for (let i = 0; i < 20; i++) store.record(scanOf(`o_${i % 3}`, 'k1:p'), i)
+    for (let i = 0; i < 20; i++) store.record(scanOf(`o_${i % 3}`, 'k1:p'), WHERE, i)
     store.byEventId('ev-1')
     store.markGreetingShown('ev-1')
+    expect(prepare).not.toHaveBeenCalled()
+  })
+
+  it('the ticket and the roster entry of a scan are written by their owners', () => {
+    const db = openDb()
+    const calls: string[] = []
+    const owners: AttendanceOwners = {
+      tickets: {
+        byScene: (scene) => (
+          calls.push(`byScene ${scene}`),
+          { campaignId: 'expo', rosterEntryId: 'r1' }
+        ),
+        markScanned: (scene) => void calls.push(`markScanned ${scene}`),
+      },
+      roster: {
+        byId: (id) => (
+          calls.push(`byId ${id}`),
+          {
+            id,
+            campaignId: 'expo',
+            name: 'A',
+            company: '',
+            phone: '',
+            code: '',
+            openid: null,
+            checkedInAt: null,
+          }
+        ),
+        bind: (entry, openid, now) => void calls.push(`bind ${entry.id} ${openid} ${now}`),
+        byOpenid: (campaignId, openid) => (
+          calls.push(`byOpenid ${campaignId} ${openid}`),
+          { id: 'r1', name: 'A' }
+        ),
+        markCheckedIn: (id, now) => void calls.push(`markCheckedIn ${id} ${now}`),
+      },
+    }
+    const prepare = vi.spyOn(db, 'prepare')
+    const store = new AttendanceStore(db, owners)
+    const sql = prepare.mock.calls.map(([text]) => text).join('\n')
+    // Its own tables only: tickets and roster_entries are read in the row's join, never written.
+    expect(sql).not.toMatch(/(UPDATE|INSERT INTO|DELETE FROM)\s+(tickets|roster_entries)/i)
+    const r = store.record(scanOf('o_1', 'k1:desk'), WHERE, 7)
+    expect(calls).toEqual([
+      'byScene k1:desk',
+      'markScanned k1:desk',
+      'byId r1',
+      'bind r1 o_1 7',
+      'byOpenid expo o_1',
+      'markCheckedIn r1 7',
+    ])
+    expect(r.inserted && r.row).toMatchObject({ campaignId: 'expo', rosterEntryId: 'r1' })
+  })
+})
+
+describe('TicketRepo and RosterStore', () => {
+  it('prepare their SQL once, not per call', () => {
+    const db = openDb()
+    const tickets = new TicketRepo(db, new MetaTable(db))
+    const roster = new RosterStore(db)
+    const prepare = vi.spyOn(db, 'prepare')
+    const created = { scene: 'k1:n1', ticket: 't', url: 'u', expireSeconds: 600 }
+    tickets.storeCreated('c', [created], 1000)
+    const row = tickets.nextReady('c', 0)
+    if (row) tickets.markShown(row.id, 2000, 'expo', null)
+    tickets.countReady('c', 0)
+    tickets.longestLivedUsed('c', 0)
+    tickets.byScene('k1:n1')
+    tickets.markScanned('k1:n1')
+    tickets.createdOn('2026-01-01')
+    tickets.markQuotaExhausted('2026-01-01')
+    tickets.quotaExhaustedOn('2026-01-01')
+    tickets.purgeExpiredBefore(0)
+    roster.upsertMany('expo', [{ name: 'A', company: '', phone: '1', code: '' }], 1)
+    roster.search('expo', 'A', 10)
+    roster.byOpenid('expo', 'o_1')
     expect(prepare).not.toHaveBeenCalled()
   })
 })

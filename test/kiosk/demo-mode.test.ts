@@ -140,7 +140,7 @@ describe('kiosk web command', () => {
 describe('provisioning flags', () => {
   it('parse for kiosk web and for a command line with other arguments', async () => {
     const { parseWebArgs } = await import('../../electron/core/cli/cli-web')
-    const { parseProvisioningArgs } = await import('../../electron/core/config/provisioning-args')
+    const { parseLaunchArgs } = await import('../../electron/core/config/provisioning-args')
     expect(parseWebArgs(['--port', '0']).provisioning).toBeNull()
     expect(parseWebArgs([]).port).toBe(5170)
     const flags = [
@@ -159,10 +159,10 @@ describe('provisioning flags', () => {
     })
     expect(() => parseWebArgs(['--relay', 'https://relay.example'])).toThrow(/--kiosk-id/)
     expect(() => parseWebArgs([...flags.slice(0, 4), '--ticket-source', 'magic'])).toThrow()
-    expect(parseProvisioningArgs(['.', '--no-sandbox', ...flags])).toMatchObject({
+    expect(parseLaunchArgs(['.', '--no-sandbox', ...flags]).provisioning).toMatchObject({
       kioskId: 'hall-a',
     })
-    expect(parseProvisioningArgs(['.', '--enable-logging'])).toBeNull()
+    expect(parseLaunchArgs(['.', '--enable-logging']).provisioning).toBeNull()
   })
 })
 

@@ -36,6 +36,8 @@ import {
   TEST_PIN,
   waitFor,
 } from './helpers'
+import { MetaTable } from '../../electron/core/db/meta-table'
+import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
 
 afterEach(cleanup)
 
@@ -88,7 +90,7 @@ function poolSetup(fallback: FallbackCodeRow | null = FALLBACK) {
   const shown: Array<ScreenTicket | null> = []
   const fallbackShown: boolean[] = []
   const pool = new TicketPool({
-    db,
+    tickets: new TicketRepo(db, new MetaTable(db)),
     now: clock.now,
     random: () => 0.5,
     settings: () => ({ target: 2, marginSeconds: 30, maxInFlight: 1 }),
@@ -180,7 +182,7 @@ describe('ticket pool with a fallback code', () => {
     const source = new Source()
     source.fail = new TicketSourceError('unreachable', 'down')
     const pool = new TicketPool({
-      db,
+      tickets: new TicketRepo(db, new MetaTable(db)),
       now: () => (t += 1000),
       settings: () => ({ target: 2, marginSeconds: 30, maxInFlight: 1 }),
       campaign: () => testCampaign({ mode: 'desk' }),

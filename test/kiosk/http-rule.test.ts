@@ -5,10 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { setupInputSchema } from '../../shared/ipc'
 import { isInsecureRemoteUrl } from '../../shared/url-rule'
 import { parseWebArgs } from '../../electron/core/cli/cli-web'
-import { UsageError } from '../../electron/core/config/provisioning-args'
+import { parseLaunchArgs, UsageError } from '../../electron/core/config/provisioning-args'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
 import { MemoryVault } from '../../electron/core/config/vault'
-import { parseShellArgs, ShellArgsError } from '../../electron/main/shell-args'
 import { loadRelayConfig, RelayConfigError } from '../../relay/config'
 import { cleanup, startCore, tempDir, TEST_PIN } from './helpers'
 
@@ -102,13 +101,11 @@ describe('plain http only to loopback', () => {
     expect(parseWebArgs(flags('http://127.0.0.1:8787')).provisioning).toMatchObject({
       relayUrl: 'http://127.0.0.1:8787',
     })
-    expect(() => parseShellArgs(['.', ...flags('http://relay.example.com')])).toThrow(
-      ShellArgsError,
-    )
-    expect(() => parseShellArgs(['.', ...flags('https://r.example', 'http://a.example')])).toThrow(
+    expect(() => parseLaunchArgs(['.', ...flags('http://relay.example.com')])).toThrow(UsageError)
+    expect(() => parseLaunchArgs(['.', ...flags('https://r.example', 'http://a.example')])).toThrow(
       /--api-base/,
     )
-    expect(parseShellArgs(['.', ...flags('http://localhost:8787')]).provisioning).toMatchObject({
+    expect(parseLaunchArgs(['.', ...flags('http://localhost:8787')]).provisioning).toMatchObject({
       relayUrl: 'http://localhost:8787',
     })
     // The runtime checks with the setup schema too (a caller that skipped the flag parser).

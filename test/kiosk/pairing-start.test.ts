@@ -11,7 +11,7 @@ import { UsageError } from '../../electron/core/config/provisioning-args'
 import { loadSettings } from '../../electron/core/config/settings'
 import { openFileKeyVault } from '../../electron/core/config/vault'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
-import { parseShellArgs, ShellArgsError } from '../../electron/main/shell-args'
+import { parseLaunchArgs } from '../../electron/main/core-adapter'
 import { cleanup, fastLink, onCleanup, tempDir, waitFor } from './helpers'
 import { PAIR_TOKEN, startPairStub } from './pair-stub'
 
@@ -37,18 +37,18 @@ describe('pairing flags', () => {
     ).toEqual({ relayUrl: RELAY, pairingCode: 'X', ticketSource: 'direct', appId: 'wx1' })
     // The Electron shell reads the same flags among Chromium's switches, and the same variable.
     expect(
-      parseShellArgs(['.', '--no-sandbox', '--relay', RELAY, '--pairing-code', 'ACDE-FGHJ'], {})
+      parseLaunchArgs(['.', '--no-sandbox', '--relay', RELAY, '--pairing-code', 'ACDE-FGHJ'], {})
         .provisioning,
     ).toEqual(paired)
     expect(
-      parseShellArgs(['.', '--relay', RELAY], { SCANDESK_PAIRING_CODE: 'ACDE-FGHJ' }).provisioning,
+      parseLaunchArgs(['.', '--relay', RELAY], { SCANDESK_PAIRING_CODE: 'ACDE-FGHJ' }).provisioning,
     ).toEqual(paired)
   })
 
   it('the variable alone, or beside an explicit --kiosk-id, is not pairing', () => {
     const env = { SCANDESK_PAIRING_CODE: 'ACDE-FGHJ' }
     expect(parseWebArgs([], env).provisioning).toBeNull()
-    expect(parseShellArgs(['.'], env).provisioning).toBeNull()
+    expect(parseLaunchArgs(['.'], env).provisioning).toBeNull()
     const v1 = ['--relay', RELAY, '--kiosk-id', 'booth-1', '--ticket-source', 'proxy']
     expect(parseWebArgs(v1, env).provisioning).toEqual({
       relayUrl: RELAY,
@@ -69,8 +69,8 @@ describe('pairing flags', () => {
       parseWebArgs(['--relay', 'http://relay.example', '--pairing-code', 'ACDE-FGHJ'], {}),
     ).toThrow(/https/)
     expect(() =>
-      parseShellArgs(['.', '--relay', RELAY, '--pairing-code', 'A', '--kiosk-id', 'b'], {}),
-    ).toThrow(ShellArgsError)
+      parseLaunchArgs(['.', '--relay', RELAY, '--pairing-code', 'A', '--kiosk-id', 'b'], {}),
+    ).toThrow(UsageError)
   })
 })
 

@@ -214,7 +214,7 @@ describe('pairWithCode: answers that are not the contract', () => {
     const before = snapshot(dataDir, vault)
     const err = await failure(
       pairWithRelay(
-        core,
+        core.setup,
         { ticketSource: 'proxy', relayUrl: stub.url, code: 'ACDEFGHJ' },
         { timeoutMs: 300 },
       ),
@@ -277,8 +277,8 @@ describe('pairWithCode: refused before any request (the one-time code is not spe
 
   it('a vault that cannot store now (no OS encryption) spends no code', async () => {
     const stub = await startPairStub()
-    const { core } = await configuredKiosk()
-    core.o.vault.checkWritable = () => {
+    const { core, vault } = await configuredKiosk()
+    vault.checkWritable = () => {
       throw new KioskError('secure_storage_unavailable', 'no keyring')
     }
     expect(

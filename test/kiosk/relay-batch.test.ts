@@ -7,11 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import type { ScanFrame } from '../../shared/relay-protocol'
-import {
-  RelayLink,
-  type RelayCursor,
-  type ScanDelivery,
-} from '../../electron/core/scans/relay-link'
+import { RelayLink, type ScanDelivery } from '../../electron/core/scans/relay-link'
+import type { RelayCursor } from '../../electron/core/scans/relay-cursor'
 import {
   attendanceRows,
   cleanup,
@@ -95,8 +92,8 @@ function link(
     relayUrl,
     kioskId: 'k1',
     token: 'tok',
-    loadCursor: () => cursor,
-    resetCursor: (epoch) => (cursor = { epoch, lastSeq: 0 }),
+    cursor: { current: () => cursor, reset: (epoch) => (cursor = { epoch, lastSeq: 0 }) },
+    // As RelayCursorStore.commit does: the cursor moves only once the batch is stored.
     onScans: (batch) => {
       const after = onScans(batch)
       const last = batch.at(-1)

@@ -1,7 +1,7 @@
 // Venue Wi-Fi: the kiosk loses the relay while visitors keep scanning; nothing may be lost or
 // recorded twice, and a restart of the kiosk in the middle of the replay changes nothing.
 import { afterEach, describe, expect, it } from 'vitest'
-import { writeMeta } from '../../electron/core/db/db'
+import { MetaTable } from '../../electron/core/db/meta-table'
 import {
   attendanceRows,
   cleanup,
@@ -153,7 +153,7 @@ describe('relay link through outages', () => {
     // Forget the cursor (but keep the rows): the relay replays everything it still has.
     const { openKioskDb } = await import('../../electron/core/db/db')
     const db = openKioskDb(`${dataDir}/kiosk.db`)
-    writeMeta(db, `relay.cursor:${cid}`, null)
+    new MetaTable(db).set(`relay.cursor:${cid}`, null)
     db.close()
     const again = startCore(dataDir, vault)
     await waitFor(() => again.status().relay.state === 'connected', 'link again')

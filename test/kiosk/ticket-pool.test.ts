@@ -10,6 +10,8 @@ import {
 } from '../../electron/core/tickets/ticket-source'
 import { cleanup, onCleanup, tempDir, testCampaign } from './helpers'
 import { join } from 'node:path'
+import { MetaTable } from '../../electron/core/db/meta-table'
+import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
 
 afterEach(cleanup)
 
@@ -79,7 +81,7 @@ function setup(
     opts.campaign ?? testCampaign({ rotationSeconds: 60, ticketLifetimeSeconds: 600 })
   const shown: Array<ScreenTicket | null> = []
   const pool = new TicketPool({
-    db,
+    tickets: new TicketRepo(db, new MetaTable(db)),
     now: clock.now,
     random: () => 0.5,
     settings: () => ({

@@ -15,6 +15,8 @@ import {
 } from '../../electron/core/tickets/ticket-source-proxy'
 import { WechatApiError } from '../../shared/wechat/errors'
 import { cleanup, onCleanup, tempDir, testCampaign, waitFor } from './helpers'
+import { MetaTable } from '../../electron/core/db/meta-table'
+import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
 
 afterEach(cleanup)
 
@@ -86,7 +88,7 @@ async function setup() {
   })
   const logs: string[] = []
   const pool = new TicketPool({
-    db,
+    tickets: new TicketRepo(db, new MetaTable(db)),
     now: clock.now,
     random: () => 0.5,
     settings: () => ({ target: 3, marginSeconds: 30, maxInFlight: 2 }),

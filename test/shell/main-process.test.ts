@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createDispatcher } from '../../electron/core/api/kiosk-api'
+import type * as LaunchArgs from '../../electron/core/config/provisioning-args'
 import type { ShellCore } from '../../electron/main/core-adapter'
 import type { KioskEventName, KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
@@ -115,11 +116,21 @@ vi.mock('electron', () => ({
   },
 }))
 
-vi.mock('../../electron/main/core-adapter', () => ({
-  startShellCore: () => h.current.startShellCore(),
-  willRunDemo: () => false,
-  isStartupProblem: (e: unknown) => e instanceof Error && e.name === 'ConfigFileError',
-}))
+type LaunchArgsModule = typeof LaunchArgs
+
+vi.mock('../../electron/main/core-adapter', async () => {
+  // The command line is the core's own parser, as in the app.
+  const args: LaunchArgsModule = await vi.importActual(
+    '../../electron/core/config/provisioning-args',
+  )
+  return {
+    parseLaunchArgs: args.parseLaunchArgs,
+    dataDirFrom: args.dataDirFrom,
+    startShellCore: () => h.current.startShellCore(),
+    willRunDemo: () => false,
+    isStartupProblem: (e: unknown) => e instanceof Error && e.name === 'ConfigFileError',
+  }
+})
 
 let dir: string
 let processHandlers: Map<string, (arg: unknown) => void>

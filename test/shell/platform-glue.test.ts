@@ -10,7 +10,8 @@ import {
 } from '../../electron/main/login-item'
 import { findSqliteBinding } from '../../electron/main/native-binding'
 import { createDisplayAwake } from '../../electron/main/power'
-import { parseShellArgs } from '../../electron/main/shell-args'
+import { parseWebArgs } from '../../electron/core/cli/cli-web'
+import { dataDirFrom, parseLaunchArgs } from '../../electron/main/core-adapter'
 import { claimSingleInstance } from '../../electron/main/single-instance'
 
 describe('single instance', () => {
@@ -216,7 +217,7 @@ describe('better-sqlite3 Electron binding lookup', () => {
 
 describe('command line', () => {
   it('reads provisioning flags among Chromium switches', () => {
-    const args = parseShellArgs([
+    const args = parseLaunchArgs([
       '.',
       '--password-store=gnome-libsecret',
       '--no-sandbox',
@@ -238,10 +239,23 @@ describe('command line', () => {
   })
 
   it('needs all three provisioning flags once one is given', () => {
-    expect(() => parseShellArgs(['--relay', 'https://relay.example'])).toThrow(/--kiosk-id/)
+    expect(() => parseLaunchArgs(['--relay', 'https://relay.example'])).toThrow(/--kiosk-id/)
     expect(() =>
-      parseShellArgs(['--relay', 'https://r', '--kiosk-id', 'k', '--ticket-source', 'magic']),
+      parseLaunchArgs(['--relay', 'https://r', '--kiosk-id', 'k', '--ticket-source', 'magic']),
     ).toThrow(/proxy\|direct/)
-    expect(parseShellArgs(['--no-sandbox'])).toEqual({ dataDir: null, provisioning: null })
+    expect(parseLaunchArgs(['--no-sandbox'])).toEqual({ dataDir: null, provisioning: null })
+  })
+
+  it('is the parser `kiosk web` uses: the same flags mean the same, and so does SCANDESK_DATA', () => {
+    const flags = ['--relay', 'https://r.example', '--kiosk-id', 'k1', '--ticket-source', 'direct']
+    for (const extra of [[], ['--api-base', 'https://api.example'], ['--appid', 'wx1']]) {
+      expect(parseLaunchArgs(['.', '--no-sandbox', ...flags, ...extra]).provisioning).toEqual(
+        parseWebArgs([...flags, ...extra]).provisioning,
+      )
+    }
+    const env = { SCANDESK_DATA: '/srv/kiosk' }
+    expect(dataDirFrom(null, '/home/u/.config/ScanDesk/kiosk', env)).toBe('/srv/kiosk')
+    expect(dataDirFrom('/data/here', '/fallback', env)).toBe('/data/here')
+    expect(dataDirFrom(undefined, '/fallback', {})).toBe('/fallback')
   })
 })

@@ -1,13 +1,27 @@
-/** The contract's methods, implemented over the core's parts. Inputs arrive already parsed. */
+/**
+ * The contract's methods, implemented over the core's parts. Inputs arrive already parsed.
+ * Each method gets only the stores and services it uses (`HandlerDeps`), never the core.
+ */
+import type { Campaign, KioskStatus } from '../../../shared/domain'
 import { campaignSchema } from '../../../shared/domain'
 import { errorBody } from '../../../shared/errors'
-import type { ConnectionCheck, PublicSettings } from '../../../shared/ipc'
-import { listAttendance, attendanceStats } from '../scans/attendance-queries'
-import type { KioskCore } from '../kiosk-core'
+import type { ConnectionCheck, PublicSettings, ScreenState, SetupInput } from '../../../shared/ipc'
+import type { AdminAuth } from '../config/admin-auth'
+import type { CampaignStore } from '../campaigns/campaign-store'
+import type { SettingsAccess } from '../config/settings'
+import type { SecretVault } from '../config/vault'
+import type { ExportJobs } from '../export/export-jobs'
+import type { RosterStore } from '../roster/roster-store'
+import type { AttendanceQueries } from '../scans/attendance-queries'
+import type { AttendanceStore } from '../scans/attendance-store'
+import type { RelayLink } from '../scans/relay-link'
+import type { FallbackCodes } from '../tickets/fallback-code'
+import type { TicketPool } from '../tickets/ticket-pool'
 import type { KioskHandlers } from './kiosk-api'
 import { KioskError } from './kiosk-error'
+import type { KioskEvents } from './kiosk-events'
 import { relayHttpUrl } from '../config/relay-url'
-import { applySetup } from '../config/setup'
+import { applySetup, type SetupDeps } from '../config/setup'
 import { pairWithRelay } from '../config/pairing'
 import { importRoster } from '../roster/roster-apply'
 
@@ -17,135 +31,165 @@ export interface StartAtLogin {
   set(enabled: boolean): void
 }
 
-export function createHandlers(core: KioskCore): KioskHandlers {
+/** What only the composition knows: the states it assembles from several parts. */
+export interface KioskView {
+  screenState(): ScreenState
+  status(): KioskStatus
+  activeCampaign(): Campaign | null
+  relayDiagnostics(): ReturnType<RelayLink['diagnostics']> | null
+}
+
+export interface HandlerDeps {
+  settings: SettingsAccess
+  /** Read for "is a secret stored"; setup writes it through `setup`. */
+  vault: Pick<SecretVault, 'get'>
+  /** Absent where there is none (web mode). */
+  startAtLogin: StartAtLogin | null
+  version: string
+  now: () => number
+  log?: (msg: string) => void
+  view: KioskView
+  events: Pick<KioskEvents, 'emit'>
+  auth: Pick<AdminAuth, 'unlock' | 'lock' | 'setPin'>
+  campaigns: Pick<CampaignStore, 'get' | 'list' | 'save'>
+  attendance: Pick<AttendanceStore, 'markGreetingShown' | 'latest'>
+  queries: Pick<AttendanceQueries, 'list' | 'stats'>
+  roster: Pick<RosterStore, 'byId' | 'search' | 'upsertMany'>
+  pool: Pick<TicketPool, 'probe' | 'campaignChanged' | 'showDesk'>
+  exports: Pick<ExportJobs, 'start'>
+  fallback: Pick<FallbackCodes, 'status'>
+  setup: SetupDeps
+}
+
+export function createHandlers(d: HandlerDeps): KioskHandlers {
   const ok = { ok: true as const }
   const requireCampaign = (id: string) => {
-    const c = core.campaigns.get(id)
+    const c = d.campaigns.get(id)
     if (!c) throw new KioskError('campaign_not_found', 'no such campaign')
     return c
   }
   const activeCampaignId = () => {
-    const id = core.settings().activeCampaignId
+    const id = d.settings.get().activeCampaignId
     if (id === null) throw new KioskError('no_active_campaign', 'activate a campaign first')
     return id
   }
 
   return {
-    getScreenState: () => core.screenState(),
+    getScreenState: () => d.view.screenState(),
     greetingShown: ({ eventId }) => {
-      if (!core.attendance.markGreetingShown(eventId))
+      if (!d.attendance.markGreetingShown(eventId))
         throw new KioskError('event_not_found', 'no such event')
       return ok
     },
     setLocale: ({ locale }) => {
-      core.updateSettings({ locale })
-      core.events.emit('locale', locale)
+      d.settings.update({ locale })
+      d.events.emit('locale', locale)
       return ok
     },
 
-    unlockAdmin: ({ pin }) => core.auth.unlock(pin),
+    unlockAdmin: ({ pin }) => d.auth.unlock(pin),
     lockAdmin: () => {
-      core.auth.lock()
+      d.auth.lock()
       return ok
     },
     setPin: ({ currentPin, newPin }) => {
-      if (!core.auth.setPin(currentPin, newPin))
+      if (!d.auth.setPin(currentPin, newPin))
         throw new KioskError('wrong_pin', 'currentPin: the current PIN is wrong')
       return ok
     },
     getSettings: (): PublicSettings => {
-      const s = core.settings()
+      const s = d.settings.get()
       return {
         kioskId: s.kioskId,
         ticketSource: s.ticketSource,
         relayUrl: s.relayUrl,
         apiBase: s.apiBase,
         appId: s.appId,
-        hasAppSecret: core.o.vault.get('appSecret') !== null,
-        hasRelayToken: core.o.vault.get('relayToken') !== null,
+        hasAppSecret: d.vault.get('appSecret') !== null,
+        hasRelayToken: d.vault.get('relayToken') !== null,
         activeCampaignId: s.activeCampaignId,
         locale: s.locale,
         demo: s.demo,
-        startAtLogin: core.o.startAtLogin ? core.o.startAtLogin.get() : null,
+        startAtLogin: d.startAtLogin ? d.startAtLogin.get() : null,
       }
     },
-    saveSetup: (input) => applySetup(core, input),
-    pairWithCode: (input) => pairWithRelay(core, input),
+    saveSetup: (input: SetupInput) => applySetup(d.setup, input),
+    pairWithCode: (input) => pairWithRelay(d.setup, input),
     testConnection: async () => {
-      const [relay, api] = await Promise.all([checkRelay(core), core.pool.probe()])
+      const [relay, api] = await Promise.all([checkRelay(d), d.pool.probe()])
       return { relay, api }
     },
 
-    listCampaigns: () => core.campaigns.list(),
+    listCampaigns: () => d.campaigns.list(),
     saveCampaign: (campaign) => {
-      core.campaigns.save(campaignSchema.parse(campaign))
-      if (core.settings().activeCampaignId === campaign.id) {
-        core.events.emit('campaign', core.activeCampaign())
-        core.pool.campaignChanged()
+      d.campaigns.save(campaignSchema.parse(campaign))
+      if (d.settings.get().activeCampaignId === campaign.id) {
+        d.events.emit('campaign', d.view.activeCampaign())
+        d.pool.campaignChanged()
       }
       return ok
     },
     activateCampaign: ({ id }) => {
       requireCampaign(id)
-      core.updateSettings({ activeCampaignId: id })
-      core.events.emit('campaign', core.activeCampaign())
-      core.pool.campaignChanged()
+      d.settings.update({ activeCampaignId: id })
+      d.events.emit('campaign', d.view.activeCampaign())
+      d.pool.campaignChanged()
       return ok
     },
-    listAttendance: (q) => listAttendance(core.db, q),
-    getStats: ({ campaignId }) => attendanceStats(core.db, campaignId),
+    listAttendance: (q) => d.queries.list(q),
+    getStats: ({ campaignId }) => d.queries.stats(campaignId),
     startExport: ({ campaignId, format }) => {
       requireCampaign(campaignId)
-      return { exportId: core.exports.start(campaignId, format) }
+      return { exportId: d.exports.start(campaignId, format) }
     },
-    importRoster: (input) => importRoster(core, activeCampaignId(), input),
+    importRoster: (input) => importRoster(d, activeCampaignId(), input),
     searchRoster: ({ query, limit }) => {
-      const id = core.settings().activeCampaignId
-      return id === null ? [] : core.roster.search(id, query, limit)
+      const id = d.settings.get().activeCampaignId
+      return id === null ? [] : d.roster.search(id, query, limit)
     },
     showDeskTicket: ({ rosterEntryId }) => {
-      const entry = core.roster.byId(rosterEntryId)
-      if (!entry || entry.campaignId !== core.settings().activeCampaignId) {
+      const entry = d.roster.byId(rosterEntryId)
+      if (!entry || entry.campaignId !== d.settings.get().activeCampaignId) {
         throw new KioskError(
           'registration_not_found',
           'no such registration in the active campaign',
         )
       }
-      return core.pool.showDesk({ id: entry.id, name: entry.name })
+      return d.pool.showDesk({ id: entry.id, name: entry.name })
     },
     getDiagnostics: () => {
-      const d = core.relayDiagnostics()
+      const link = d.view.relayDiagnostics()
       return {
-        version: core.o.version ?? '0.0.0',
-        kioskId: core.settings().kioskId,
-        status: core.status(),
+        version: d.version,
+        kioskId: d.settings.get().kioskId,
+        status: d.view.status(),
         relay: {
-          epoch: d?.epoch ?? null,
-          lastAckedSeq: d?.lastAckedSeq ?? 0,
-          lagMs: d?.lagMs ?? null,
+          epoch: link?.epoch ?? null,
+          lastAckedSeq: link?.lastAckedSeq ?? 0,
+          lagMs: link?.lagMs ?? null,
         },
-        lastEvents: core.attendance.latest(50),
-        fallbackCode: core.fallback.status(),
+        lastEvents: d.attendance.latest(50),
+        fallbackCode: d.fallback.status(),
       }
     },
     setStartAtLogin: ({ enabled }) => {
-      const sal = core.o.startAtLogin
+      const sal = d.startAtLogin
       if (!sal)
         throw new KioskError('desktop_only', 'Start at login is only available in the desktop app.')
       sal.set(enabled)
-      core.updateSettings({ startAtLogin: enabled })
+      d.settings.update({ startAtLogin: enabled })
       return ok
     },
   }
 }
 
 /** The relay half of "test connection", as a code the admin area words. */
-async function checkRelay(core: KioskCore): Promise<ConnectionCheck> {
-  const s = core.settings()
+async function checkRelay(d: Pick<HandlerDeps, 'settings' | 'view'>): Promise<ConnectionCheck> {
+  const s = d.settings.get()
   if (s.relayUrl === null || s.kioskId === null)
     return { ok: false, ...errorBody('not_configured') }
-  if (core.status().relay.state === 'connected') return { ok: true, ...errorBody('ok') }
-  const linkError = core.relayDiagnostics()?.lastError ?? null
+  if (d.view.status().relay.state === 'connected') return { ok: true, ...errorBody('ok') }
+  const linkError = d.view.relayDiagnostics()?.lastError ?? null
   try {
     const res = await fetch(relayHttpUrl(s.relayUrl, '/healthz'), {
       signal: AbortSignal.timeout(5000),

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { PassThrough, type Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { removeStalePartials, writeAtomically } from '../export/atomic-file'
-import { dataDirFrom } from './cli-args'
+import { dataDirFrom } from '../config/provisioning-args'
 import { openKioskDb } from '../db/db'
 import { exportAttendance } from '../export/export'
 import { loadSettings } from '../config/settings'
@@ -25,7 +25,7 @@ export async function runExportCommand(args: string[]): Promise<number> {
     process.stderr.write('--format must be csv or xlsx\n')
     return 2
   }
-  const dataDir = dataDirFrom(values.data)
+  const dataDir = dataDirFrom(values.data, 'kiosk-data')
   const dbFile = join(dataDir, 'kiosk.db')
   if (!existsSync(dbFile)) {
     process.stderr.write(`error: no kiosk data in ${dataDir} (kiosk.db not found)\n`)

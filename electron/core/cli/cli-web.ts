@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigFileError } from '../config/json-file'
-import { dataDirFrom } from './cli-args'
 import {
+  dataDirFrom,
   PROVISIONING_OPTIONS,
   provisioningFromValues,
   UsageError,
@@ -48,7 +48,7 @@ export function parseWebArgs(
     throw new UsageError('--port must be 0–65535')
   return {
     port,
-    dataDir: dataDirFrom(values.data),
+    dataDir: dataDirFrom(values.data, 'kiosk-data'),
     provisioning: provisioningFromValues(values, env),
   }
 }

@@ -1,5 +1,6 @@
 // Folder cli/: the `kiosk` command line. cli.ts (here) picks the command; cli-web.ts runs web mode,
-// cli-export.ts exports attendance, cli-args.ts holds the shared flags.
+// cli-export.ts exports attendance. The flags they share with the Electron shell (--data, the
+// provisioning flags) are parsed by config/provisioning-args.ts.
 /**
  * `npm run kiosk -- <command>`:
  *   web     [--port 5170] [--data DIR] [--relay URL --kiosk-id ID --ticket-source proxy|direct

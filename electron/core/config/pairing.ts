@@ -16,10 +16,9 @@ import type { KioskErrorCode } from '../../../shared/errors'
 import type { PairInput, SetupInput } from '../../../shared/ipc'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../../shared/url-rule'
 import { KioskError } from '../api/kiosk-error'
-import type { KioskCore } from '../kiosk-core'
 import { relayHttpUrl } from './relay-url'
 import { defaultSettings, loadSettings, type Settings } from './settings'
-import { applySetup, planSetup } from './setup'
+import { applySetup, planSetup, type SetupDeps } from './setup'
 import type { SecretVault } from './vault'
 
 /** As long as a ticket request through the relay may take (ticket-source-proxy.ts). */
@@ -194,11 +193,11 @@ function checkBeforePairing(
   return []
 }
 
-const pairing = new WeakSet<KioskCore>()
+const pairing = new WeakSet<SetupDeps>()
 
 /** The admin area's "Pair with a code": on success the kiosk is set up as with a typed token. */
 export async function pairWithRelay(
-  core: KioskCore,
+  core: SetupDeps,
   input: PairInput,
   o: Omit<PairRequestOptions, 'relayUrl' | 'code'> = {},
 ): Promise<{ ok: true; kioskId: string } | { ok: false; errors: FieldError[] }> {
@@ -206,13 +205,13 @@ export async function pairWithRelay(
   pairing.add(core)
   try {
     const { code, ...setup } = input
-    const problems = checkBeforePairing(core.settings(), core.o.vault, setup)
+    const problems = checkBeforePairing(core.settings.get(), core.vault, setup)
     if (problems.length > 0)
       return { ok: false, errors: problems.map(({ field, code: c }) => ({ field, code: c })) }
     const paired = await requestPairing({ ...o, relayUrl: setup.relayUrl, code })
     const result = await applySetup(core, setupInputFor(setup, paired))
     if (!result.ok) return result
-    core.o.log?.(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
+    core.log?.(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
     return { ok: true, kioskId: paired.kioskId }
   } finally {
     pairing.delete(core)

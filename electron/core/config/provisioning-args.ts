@@ -1,9 +1,12 @@
 /**
- * Headless provisioning flags, shared by `kiosk web` and the Electron shell (`npm start --
- * --relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`, or
- * `--relay URL --pairing-code CODE` in place of the id and token: see config/pairing.ts).
- * Secrets never come from flags: SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET.
+ * The flags the kiosk starts with, one parser for `kiosk web` / `kiosk export` and the Electron
+ * shell: `--data DIR` (else SCANDESK_DATA) and headless provisioning (`--relay URL --kiosk-id ID
+ * --ticket-source proxy|direct [--api-base URL --appid ID]`, or `--relay URL --pairing-code CODE`
+ * in place of the id and token: see config/pairing.ts). Secrets never come from flags:
+ * SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET; the pairing code may come from
+ * SCANDESK_PAIRING_CODE.
  */
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../../shared/url-rule'
 import type { Provisioning } from '../kiosk-runtime'
@@ -80,28 +83,51 @@ export function provisioningFromValues(
   }
 }
 
-/** For a command line that carries other arguments too (Electron, Chromium switches). */
-export function parseProvisioningArgs(
-  argv: string[],
+/** `--data DIR`, else SCANDESK_DATA, else where this kind of start keeps its data. */
+export function dataDirFrom(
+  flag: string | null | undefined,
+  fallback: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  return resolve(flag || env.SCANDESK_DATA || fallback)
+}
+
+export interface LaunchArgs {
+  /** `--data DIR`, resolved; null when not given. */
+  dataDir: string | null
+  provisioning: Provisioning | null
+}
+
+/**
+ * The Electron shell's command line: lenient about everything else, since Chromium and
+ * Electron switches (`--password-store=…`, `--no-sandbox`) and the app path share the argv.
+ */
+export function parseLaunchArgs(
+  argv: readonly string[],
   env: Record<string, string | undefined> = {},
-): Provisioning | null {
+): LaunchArgs {
   const { values } = parseArgs({
-    args: argv,
-    options: PROVISIONING_OPTIONS,
+    args: [...argv],
+    options: { data: { type: 'string' }, ...PROVISIONING_OPTIONS },
     strict: false,
     allowPositionals: true,
   })
-  const pick = (k: keyof ProvisioningValues) =>
+  // Lenient parsing types every value as string | boolean: a flag given without its value.
+  const pick = (k: keyof ProvisioningValues | 'data') =>
     typeof values[k] === 'string' ? values[k] : undefined
-  return provisioningFromValues(
-    {
-      relay: pick('relay'),
-      'kiosk-id': pick('kiosk-id'),
-      'ticket-source': pick('ticket-source'),
-      'api-base': pick('api-base'),
-      appid: pick('appid'),
-      'pairing-code': pick('pairing-code'),
-    },
-    env,
-  )
+  const data = pick('data')
+  return {
+    dataDir: data ? resolve(data) : null,
+    provisioning: provisioningFromValues(
+      {
+        relay: pick('relay'),
+        'kiosk-id': pick('kiosk-id'),
+        'ticket-source': pick('ticket-source'),
+        'api-base': pick('api-base'),
+        appid: pick('appid'),
+        'pairing-code': pick('pairing-code'),
+      },
+      env,
+    ),
+  }
 }

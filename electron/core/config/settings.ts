@@ -1,7 +1,8 @@
 // Folder config/: how this kiosk is set up. settings.ts (here) is settings.json; vault.ts keeps the
 // secrets; setup.ts connects it to a relay and an account; admin-auth.ts guards the admin area with
-// the PIN; json-file.ts reads and writes validated JSON files; provisioning-args.ts parses the
-// provisioning flags; relay-url.ts derives the relay's endpoints from its base url.
+// the PIN (admin-lockout.ts keeps its lockout); json-file.ts reads and writes validated JSON files;
+// provisioning-args.ts parses the flags the kiosk starts with (CLI and Electron shell alike);
+// relay-url.ts derives the relay's endpoints from its base url.
 /**
  * settings.json: how this kiosk is connected and who may administer it. Secrets are not
  * here (they live in the vault); the PIN only as a salted scrypt hash.
@@ -12,6 +13,13 @@ import { z } from 'zod'
 import { localeSchema } from '../../../shared/domain'
 import { kioskIdSchema } from '../../../shared/relay-protocol'
 import { readJsonFile, writeJsonFile } from './json-file'
+
+/** The settings as the running core holds them: read, and change (saved before it applies). */
+export interface SettingsAccess {
+  get(): Settings
+  /** Validated and saved first: an invalid patch changes nothing. */
+  update(patch: Partial<Settings>): Settings
+}
 
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com'
 

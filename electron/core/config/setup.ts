@@ -3,8 +3,7 @@
  * headless from flags + environment. Both go through `planSetup`, so they check the same things.
  */
 import type { SetupInput } from '../../../shared/ipc'
-import type { KioskCore } from '../kiosk-core'
-import { DEFAULT_API_BASE, newConnectionId, type Settings } from './settings'
+import { DEFAULT_API_BASE, newConnectionId, type Settings, type SettingsAccess } from './settings'
 import type { SecretName, SecretVault } from './vault'
 
 /** `code` is for the admin area (shared/errors.ts); `message` is English for the headless CLI. */
@@ -116,28 +115,41 @@ export function storeSecrets(
   }
 }
 
-export async function applySetup(core: KioskCore, input: SetupInput) {
-  const wasDemo = core.settings().demo
-  const plan = planSetup(core.settings(), core.o.vault, input)
+/** What saving a setup touches: settings, secrets, and the core's links (rebuilt from them). */
+export interface SetupDeps {
+  settings: SettingsAccess
+  vault: SecretVault
+  /** Leaving demo mode: stops the demo relay's link and deletes what the demo recorded. */
+  retireDemoLink(): Promise<void>
+  /** Rebuilds the ticket source and relay link from settings and vault. */
+  reconfigure(): void
+  stopDemoServices(): Promise<void>
+  log?: (msg: string) => void
+}
+
+export async function applySetup(d: SetupDeps, input: SetupInput) {
+  const { vault } = d
+  const wasDemo = d.settings.get().demo
+  const plan = planSetup(d.settings.get(), vault, input)
   // Codes only across the bridge: the admin area words them in its own language.
   if (!plan.ok)
     return { ok: false as const, errors: plan.errors.map(({ field, code }) => ({ field, code })) }
-  const demoToken = wasDemo ? core.o.vault.get('relayToken') : null
+  const demoToken = wasDemo ? vault.get('relayToken') : null
   // First: a vault that refuses the secrets (no OS encryption) stops here, before any change.
-  storeSecrets(core.o.vault, plan.secrets, wasDemo)
-  for (const name of plan.drop) core.o.vault.delete(name)
+  storeSecrets(vault, plan.secrets, wasDemo)
+  for (const name of plan.drop) vault.delete(name)
   if (wasDemo) {
     try {
-      await core.retireDemoLink()
+      await d.retireDemoLink()
     } catch (err) {
       // Back on the demo relay with its token: nothing of the real setup is applied.
-      if (demoToken !== null) core.o.vault.set('relayToken', demoToken)
-      core.reconfigure()
+      if (demoToken !== null) vault.set('relayToken', demoToken)
+      d.reconfigure()
       throw err
     }
   }
-  core.updateSettings(plan.settings)
-  core.reconfigure()
-  if (wasDemo) await core.stopDemoServices()
+  d.settings.update(plan.settings)
+  d.reconfigure()
+  if (wasDemo) await d.stopDemoServices()
   return { ok: true as const }
 }

@@ -1,8 +1,9 @@
 // Folder db/: the kiosk's SQLite database. db.ts (here) opens it and migrates it (migrations/,
-// numbered); meta-state.ts encodes what is kept in the `meta` table (the PIN lockout and the relay
-// cursor, side by side for now).
+// numbered); meta-table.ts reads and writes the `meta` table's keys for their owners (the PIN
+// lockout, the relay cursor, the spent quota). Every other table has one owner in its folder:
+// tickets/ticket-repo.ts, roster/roster-store.ts, scans/attendance-store.ts, tickets/fallback-code.ts.
 /**
- * The kiosk's SQLite database: WAL, numbered migrations, small key/value helpers.
+ * The kiosk's SQLite database: WAL, numbered migrations.
  * better-sqlite3 is synchronous on purpose: a scan is committed before its ack is sent.
  */
 import Database from 'better-sqlite3'
@@ -47,19 +48,4 @@ export function migrate(db: KioskDb): void {
       db.pragma(`user_version = ${m.version}`)
     })()
   }
-}
-
-const getMeta = (db: KioskDb) =>
-  db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
-
-export function readMeta(db: KioskDb, key: string): string | null {
-  return getMeta(db).get(key)?.value ?? null
-}
-
-export function writeMeta(db: KioskDb, key: string, value: string | null): void {
-  if (value === null) db.prepare('DELETE FROM meta WHERE key = ?').run(key)
-  else
-    db.prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-    ).run(key, value)
 }

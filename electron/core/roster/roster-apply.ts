@@ -1,12 +1,18 @@
 /** `importRoster`: decode, parse, and write the rows unless the file has errors. */
 import type { RosterImportResult } from '../../../shared/ipc'
-import type { KioskCore } from '../kiosk-core'
 import { KioskError } from '../api/kiosk-error'
+import type { RosterStore } from './roster-store'
 
 const MAX_BYTES = 10 * 1024 * 1024
 
+export interface RosterImportDeps {
+  roster: Pick<RosterStore, 'upsertMany'>
+  now: () => number
+  log?: (msg: string) => void
+}
+
 export async function importRoster(
-  core: KioskCore,
+  d: RosterImportDeps,
   campaignId: string,
   input: { fileName: string; format: 'csv' | 'xlsx'; dataBase64: string; skipBadRows: boolean },
 ): Promise<RosterImportResult> {
@@ -30,10 +36,10 @@ export async function importRoster(
     params,
   }))
   if (parsed.fatal) {
-    core.o.log?.(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
+    d.log?.(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
     return { imported: 0, skipped: 0, errors }
   }
   if (errors.length > 0 && !input.skipBadRows) return { imported: 0, skipped: 0, errors }
-  const imported = core.roster.upsertMany(campaignId, parsed.rows, core.now())
+  const imported = d.roster.upsertMany(campaignId, parsed.rows, d.now())
   return { imported, skipped: parsed.badRows, errors }
 }

@@ -1,6 +1,7 @@
 /** Registered visitors per campaign (desk mode), and which WeChat openid each one is. */
 import { randomBytes } from 'node:crypto'
 import type { RosterEntry } from '../../../shared/domain'
+import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from '../db/db'
 
 export interface RosterInput {
@@ -21,47 +22,114 @@ export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
+type EntryWithCampaign = RosterEntry & { campaignId: string }
+
 export class RosterStore {
-  constructor(private readonly db: KioskDb) {}
-
-  byId(id: string): (RosterEntry & { campaignId: string }) | null {
-    return (
-      this.db
-        .prepare<[string], RosterEntry & { campaignId: string }>(
-          `SELECT ${COLUMNS}, campaign_id AS campaignId FROM roster_entries WHERE id = ?`,
-        )
-        .get(id) ?? null
-    )
+  /** Prepared once: better-sqlite3 compiles the SQL on every `prepare`. */
+  private readonly q: {
+    byId: Statement<[string], EntryWithCampaign>
+    byOpenid: Statement<[string, string], { id: string; name: string }>
+    search: Statement<[string, string, string, string, string, number], RosterEntry>
+    upsert: Statement<[string, string, string, string, string, string, string, number]>
+    unbindOthers: Statement<[string, string, string]>
+    bind: Statement<[string, number, string]>
+    markCheckedIn: Statement<[number, string]>
   }
+  private readonly upsertTx: (campaignId: string, rows: RosterInput[], now: number) => void
 
-  search(campaignId: string, query: string, limit: number): RosterEntry[] {
-    const q = `%${escapeLike(query.trim())}%`
-    return this.db
-      .prepare<[string, string, string, string, string, number], RosterEntry>(
+  constructor(private readonly db: KioskDb) {
+    this.q = {
+      byId: db.prepare(
+        `SELECT ${COLUMNS}, campaign_id AS campaignId FROM roster_entries WHERE id = ?`,
+      ),
+      byOpenid: db.prepare(
+        'SELECT id, name FROM roster_entries WHERE campaign_id = ? AND openid = ?',
+      ),
+      search: db.prepare(
         `SELECT ${COLUMNS} FROM roster_entries WHERE campaign_id = ?
          AND (name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\'
               OR code LIKE ? ESCAPE '\\')
          ORDER BY name, id LIMIT ?`,
-      )
-      .all(campaignId, q, q, q, q, limit)
+      ),
+      upsert: db.prepare(
+        `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (campaign_id, match_key) DO UPDATE SET
+           name = excluded.name, company = excluded.company, phone = excluded.phone,
+           code = excluded.code, imported_at = excluded.imported_at`,
+      ),
+      unbindOthers: db.prepare(
+        'UPDATE roster_entries SET openid = NULL WHERE campaign_id = ? AND openid = ? AND id <> ?',
+      ),
+      bind: db.prepare(
+        'UPDATE roster_entries SET openid = ?, checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+      ),
+      markCheckedIn: db.prepare(
+        'UPDATE roster_entries SET checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+      ),
+    }
+    this.upsertTx = db.transaction((campaignId: string, rows: RosterInput[], now: number) => {
+      for (const r of rows) {
+        const id = `r_${randomBytes(9).toString('base64url')}`
+        this.q.upsert.run(
+          id,
+          campaignId,
+          r.name,
+          r.company,
+          r.phone,
+          r.code,
+          rosterMatchKey(r),
+          now,
+        )
+      }
+    })
+  }
+
+  byId(id: string): EntryWithCampaign | null {
+    return this.q.byId.get(id) ?? null
+  }
+
+  /** The entry this openid is bound to in the campaign, if any. */
+  byOpenid(campaignId: string, openid: string): { id: string; name: string } | null {
+    return this.q.byOpenid.get(campaignId, openid) ?? null
+  }
+
+  search(campaignId: string, query: string, limit: number): RosterEntry[] {
+    const q = `%${escapeLike(query.trim())}%`
+    return this.q.search.all(campaignId, q, q, q, q, limit)
   }
 
   /** Inserts or updates (keeping any openid binding); returns how many rows were written. */
   upsertMany(campaignId: string, rows: RosterInput[], now: number): number {
-    const stmt = this.db.prepare(
-      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (campaign_id, match_key) DO UPDATE SET
-         name = excluded.name, company = excluded.company, phone = excluded.phone,
-         code = excluded.code, imported_at = excluded.imported_at`,
-    )
-    const run = this.db.transaction(() => {
-      for (const r of rows) {
-        const id = `r_${randomBytes(9).toString('base64url')}`
-        stmt.run(id, campaignId, r.name, r.company, r.phone, r.code, rosterMatchKey(r), now)
-      }
-    })
-    run()
+    this.upsertTx(campaignId, rows, now)
     return rows.length
+  }
+
+  /**
+   * Desk mode: whoever scanned the entry's personal code is that entry, checked in. The desk's
+   * choice is the latest truth: the openid is taken off any other entry of the campaign.
+   */
+  bind(entry: { id: string; campaignId: string }, openid: string, now: number): void {
+    this.q.unbindOthers.run(entry.campaignId, openid, entry.id)
+    this.q.bind.run(openid, now, entry.id)
+  }
+
+  /** Leaving demo mode: bindings and check-ins that scans through `kioskId` gave are undone. */
+  forgetScansOf(kioskId: string): void {
+    this.db
+      .prepare(
+        `UPDATE roster_entries SET openid = NULL, checked_in_at = NULL
+         WHERE (campaign_id, openid) IN (SELECT campaign_id, openid FROM attendance WHERE kiosk_id = ?)`,
+      )
+      .run(kioskId)
+  }
+
+  deleteCampaign(campaignId: string): void {
+    this.db.prepare('DELETE FROM roster_entries WHERE campaign_id = ?').run(campaignId)
+  }
+
+  /** The first check-in is kept; later scans do not move it. */
+  markCheckedIn(entryId: string, now: number): void {
+    this.q.markCheckedIn.run(now, entryId)
   }
 }

@@ -1,4 +1,8 @@
-/** Read side of attendance: the admin list (paged, searchable) and the stats panel. */
+/**
+ * Read side of attendance: the admin list (paged, searchable) and the stats panel. The list's
+ * SQL depends on which filters are given, so it is prepared per call; the stats' once.
+ */
+import type { Statement } from 'better-sqlite3'
 import type { AttendanceRow, Stats } from '../../../shared/domain'
 import type { KioskDb } from '../db/db'
 import { ROW_SELECT, toRow } from './attendance-store'
@@ -15,10 +19,49 @@ export interface ListQuery {
 
 const BUCKET_MS = 10 * 60_000
 
-export function listAttendance(
-  db: KioskDb,
-  q: ListQuery,
-): { rows: AttendanceRow[]; total: number } {
+type Totals = { total: number; unique: number; followers: number; fallback: number }
+
+export class AttendanceQueries {
+  private readonly totals: Statement<[string], Totals>
+  private readonly returning: Statement<[string], { n: number }>
+  private readonly buckets: Statement<[number, string], Stats['buckets'][number]>
+
+  constructor(private readonly db: KioskDb) {
+    this.totals = db.prepare(
+      `SELECT count(*) AS total, count(DISTINCT openid) AS "unique",
+         coalesce(sum(kind = 'subscribe'), 0) AS followers, coalesce(sum(fallback), 0) AS fallback
+       FROM attendance WHERE campaign_id = ?`,
+    )
+    this.returning = db.prepare(
+      `SELECT count(*) AS n FROM (SELECT openid FROM attendance WHERE campaign_id = ?
+         GROUP BY openid HAVING count(*) > 1)`,
+    )
+    this.buckets = db.prepare(
+      // % works on integers whatever the bound parameter's type, so this floors to the bucket.
+      `SELECT received_at - (received_at % ?) AS start, count(*) AS scans,
+         sum(first_visit) AS firstVisits, sum(1 - first_visit) AS repeats
+       FROM attendance WHERE campaign_id = ? GROUP BY start ORDER BY start`,
+    )
+  }
+
+  list(q: ListQuery): { rows: AttendanceRow[]; total: number } {
+    return listAttendance(this.db, q)
+  }
+
+  stats(campaignId: string): Stats {
+    const totals = this.totals.get(campaignId) ?? { total: 0, unique: 0, followers: 0, fallback: 0 }
+    return {
+      total: totals.total,
+      uniqueVisitors: totals.unique,
+      newFollowers: totals.followers,
+      returning: this.returning.get(campaignId)?.n ?? 0,
+      fallbackScans: totals.fallback,
+      buckets: this.buckets.all(BUCKET_MS, campaignId),
+    }
+  }
+}
+
+function listAttendance(db: KioskDb, q: ListQuery): { rows: AttendanceRow[]; total: number } {
   const where: string[] = ['a.campaign_id = @campaignId']
   const params: Record<string, string | number> = { campaignId: q.campaignId }
   if (q.from !== null) {
@@ -58,39 +101,6 @@ export function listAttendance(
     .all({ ...params, limit: q.limit, offset: q.offset })
     .map(toRow)
   return { rows, total }
-}
-
-export function attendanceStats(db: KioskDb, campaignId: string): Stats {
-  const totals = db
-    .prepare<[string], { total: number; unique: number; followers: number; fallback: number }>(
-      `SELECT count(*) AS total, count(DISTINCT openid) AS "unique",
-         coalesce(sum(kind = 'subscribe'), 0) AS followers, coalesce(sum(fallback), 0) AS fallback
-       FROM attendance WHERE campaign_id = ?`,
-    )
-    .get(campaignId) ?? { total: 0, unique: 0, followers: 0, fallback: 0 }
-  const returning =
-    db
-      .prepare<[string], { n: number }>(
-        `SELECT count(*) AS n FROM (SELECT openid FROM attendance WHERE campaign_id = ?
-           GROUP BY openid HAVING count(*) > 1)`,
-      )
-      .get(campaignId)?.n ?? 0
-  const buckets = db
-    .prepare<[number, string], Stats['buckets'][number]>(
-      // % works on integers whatever the bound parameter's type, so this floors to the bucket.
-      `SELECT received_at - (received_at % ?) AS start, count(*) AS scans,
-         sum(first_visit) AS firstVisits, sum(1 - first_visit) AS repeats
-       FROM attendance WHERE campaign_id = ? GROUP BY start ORDER BY start`,
-    )
-    .all(BUCKET_MS, campaignId)
-  return {
-    total: totals.total,
-    uniqueVisitors: totals.unique,
-    newFollowers: totals.followers,
-    returning,
-    fallbackScans: totals.fallback,
-    buckets,
-  }
 }
 
 export function countAttendance(db: KioskDb, campaignId: string | null): number {

@@ -3,24 +3,32 @@
  * routed to us always counts, even for a code we no longer know (reinstall, backup, expired
  * from the pool): such rows are flagged `unknown_ticket`, never dropped. Scans of the booth's
  * permanent fallback code are flagged `fallback`: many visitors share that one code.
+ * Owns the `attendance` and `visitors` tables; the ticket's and the roster entry's side of a
+ * scan go through their owners (TicketRepo, RosterStore), in the same transaction.
  */
 import type { AttendanceRow } from '../../../shared/domain'
-import { FALLBACK_NONCE } from '../../../shared/relay-protocol'
+import { FALLBACK_NONCE, type ScanFrame } from '../../../shared/relay-protocol'
 import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from '../db/db'
+import type { RosterStore } from '../roster/roster-store'
+import type { TicketRepo } from '../tickets/ticket-repo'
 
-export interface ScanInput {
-  eventId: string
+/** The scan as the relay sent it: `id` is the event id, `event` its kind. */
+export type Scan = Pick<
+  ScanFrame,
+  'id' | 'event' | 'openid' | 'scene' | 'ticket' | 'createTime' | 'receivedAt'
+>
+
+/** Where a scan lands: the link's kiosk, and the campaign for codes we have no record of. */
+export interface ScanContext {
   kioskId: string
-  openid: string
-  scene: string
-  ticket: string
-  kind: 'subscribe' | 'scan'
-  /** WeChat CreateTime, seconds. */
-  createTime: number
-  receivedAt: number
   /** Used when the scene's ticket is unknown (or was shown before any campaign). */
   fallbackCampaignId: string
+}
+
+export interface AttendanceOwners {
+  tickets: Pick<TicketRepo, 'byScene' | 'markScanned'>
+  roster: Pick<RosterStore, 'byId' | 'byOpenid' | 'bind' | 'markCheckedIn'>
 }
 
 export type RecordResult = { inserted: false } | { inserted: true; row: AttendanceRow }
@@ -63,13 +71,6 @@ export function toRow(r: RawRow): AttendanceRow {
 
 interface Statements {
   seen: Statement<[string], unknown>
-  ticketByScene: Statement<[string], { campaignId: string | null; rosterEntryId: string | null }>
-  markScanned: Statement<[string]>
-  deskEntry: Statement<[string], { id: string; campaignId: string }>
-  unbindOthers: Statement<[string, string, string]>
-  bind: Statement<[string, number, string]>
-  entryByOpenid: Statement<[string, string], { id: string; name: string }>
-  markCheckedIn: Statement<[number, string]>
   visitor: Statement<[string, string], { n: number }>
   lastNumber: Statement<[string], { n: number | null }>
   addVisitor: Statement<[string, string, number, number]>
@@ -103,30 +104,14 @@ export class AttendanceStore {
    * the insert itself when it was done per scan.
    */
   private readonly q: Statements
-  private readonly recordTx: (s: ScanInput, now: number) => RecordResult
+  private readonly recordTx: (s: Scan, where: ScanContext, now: number) => RecordResult
 
-  constructor(private readonly db: KioskDb) {
+  constructor(
+    private readonly db: KioskDb,
+    private readonly owners: AttendanceOwners,
+  ) {
     this.q = {
       seen: db.prepare('SELECT 1 FROM attendance WHERE event_id = ?'),
-      ticketByScene: db.prepare(
-        'SELECT campaign_id AS campaignId, roster_entry_id AS rosterEntryId FROM tickets WHERE scene = ?',
-      ),
-      markScanned: db.prepare(`UPDATE tickets SET state = 'scanned' WHERE scene = ?`),
-      deskEntry: db.prepare(
-        'SELECT id, campaign_id AS campaignId FROM roster_entries WHERE id = ?',
-      ),
-      unbindOthers: db.prepare(
-        'UPDATE roster_entries SET openid = NULL WHERE campaign_id = ? AND openid = ? AND id <> ?',
-      ),
-      bind: db.prepare(
-        'UPDATE roster_entries SET openid = ?, checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
-      ),
-      entryByOpenid: db.prepare(
-        'SELECT id, name FROM roster_entries WHERE campaign_id = ? AND openid = ?',
-      ),
-      markCheckedIn: db.prepare(
-        'UPDATE roster_entries SET checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
-      ),
       visitor: db.prepare(
         'SELECT check_in_number AS n FROM visitors WHERE campaign_id = ? AND openid = ?',
       ),
@@ -147,45 +132,44 @@ export class AttendanceStore {
       greetingShown: db.prepare('UPDATE attendance SET greeting_shown = 1 WHERE event_id = ?'),
       latest: db.prepare(`${ROW_SELECT} ORDER BY a.id DESC LIMIT ?`),
     }
-    this.recordTx = db.transaction((s: ScanInput, now: number) => this.insert(s, now))
+    this.recordTx = db.transaction((s: Scan, where: ScanContext, now: number) =>
+      this.insert(s, where, now),
+    )
   }
 
   /** Records one event; nested in the caller's transaction when there is one. */
-  record(s: ScanInput, now: number): RecordResult {
-    return this.recordTx(s, now)
+  record(s: Scan, where: ScanContext, now: number): RecordResult {
+    return this.recordTx(s, where, now)
   }
 
   /** The body of `record`; the caller holds the transaction. */
-  private insert(s: ScanInput, now: number): RecordResult {
-    const q = this.q
-    if (q.seen.get(s.eventId) !== undefined) return { inserted: false }
-    const ticket = q.ticketByScene.get(s.scene)
-    if (ticket) q.markScanned.run(s.scene)
-    const campaignId = ticket?.campaignId ?? s.fallbackCampaignId
+  private insert(s: Scan, where: ScanContext, now: number): RecordResult {
+    const { tickets, roster } = this.owners
+    if (this.q.seen.get(s.id) !== undefined) return { inserted: false }
+    const ticket = tickets.byScene(s.scene)
+    if (ticket) tickets.markScanned(s.scene)
+    const campaignId = ticket?.campaignId ?? where.fallbackCampaignId
     const visitor = this.visitor(campaignId, s.openid, s.receivedAt)
 
     // Desk mode: the personal code binds whoever scanned it to that registration.
-    const deskEntry = ticket?.rosterEntryId ? q.deskEntry.get(ticket.rosterEntryId) : undefined
-    if (deskEntry && deskEntry.campaignId === campaignId) {
-      // The desk's choice is the latest truth: this openid now belongs to this entry only.
-      q.unbindOthers.run(campaignId, s.openid, deskEntry.id)
-      q.bind.run(s.openid, now, deskEntry.id)
-    }
-    const entry = q.entryByOpenid.get(campaignId, s.openid)
-    if (entry) q.markCheckedIn.run(now, entry.id)
+    const deskEntry = ticket?.rosterEntryId ? roster.byId(ticket.rosterEntryId) : null
+    if (deskEntry && deskEntry.campaignId === campaignId) roster.bind(deskEntry, s.openid, now)
+    const entry = roster.byOpenid(campaignId, s.openid)
+    if (entry) roster.markCheckedIn(entry.id, now)
 
     const rosterEntryId = entry?.id ?? null
     // The relay routes only this kiosk's scenes here, so its own fallback scene is the one.
-    const fallback = s.scene === `${s.kioskId}:${FALLBACK_NONCE}`
-    const unknownTicket = ticket === undefined && !fallback
-    const { lastInsertRowid } = q.insert.run(
-      s.eventId,
+    const fallback = s.scene === `${where.kioskId}:${FALLBACK_NONCE}`
+    const unknownTicket = ticket === null && !fallback
+    // The row mapping: the frame's `id` is the row's event id, its `event` the row's kind.
+    const { lastInsertRowid } = this.q.insert.run(
+      s.id,
       campaignId,
-      s.kioskId,
+      where.kioskId,
       s.openid,
       s.scene,
       s.ticket,
-      s.kind,
+      s.event,
       s.createTime,
       s.receivedAt,
       visitor.firstVisit ? 1 : 0,
@@ -199,12 +183,12 @@ export class AttendanceStore {
       inserted: true,
       row: {
         id: Number(lastInsertRowid),
-        eventId: s.eventId,
+        eventId: s.id,
         campaignId,
-        kioskId: s.kioskId,
+        kioskId: where.kioskId,
         openid: s.openid,
         scene: s.scene,
-        kind: s.kind,
+        kind: s.event,
         createTime: s.createTime,
         receivedAt: s.receivedAt,
         firstVisit: visitor.firstVisit,
@@ -230,6 +214,25 @@ export class AttendanceStore {
 
   markGreetingShown(eventId: string): boolean {
     return this.q.greetingShown.run(eventId).changes > 0
+  }
+
+  /**
+   * Leaving demo mode: every scan through `kioskId` and every scan of `campaignId`, with the
+   * check-in numbers they gave. Returns how many scans went. Run once, so prepared here.
+   */
+  forget(kioskId: string, campaignId: string): number {
+    const p = { kiosk: kioskId, campaign: campaignId }
+    this.db
+      .prepare(
+        `DELETE FROM visitors WHERE (campaign_id, openid) IN
+           (SELECT campaign_id, openid FROM attendance WHERE kiosk_id = @kiosk)`,
+      )
+      .run(p)
+    const { changes } = this.db
+      .prepare('DELETE FROM attendance WHERE kiosk_id = @kiosk OR campaign_id = @campaign')
+      .run(p)
+    this.db.prepare('DELETE FROM visitors WHERE campaign_id = @campaign').run(p)
+    return changes
   }
 
   /** Most recent events of any campaign (diagnostics). */

@@ -19,11 +19,7 @@ import {
 } from '../../../shared/relay-protocol'
 import type { KioskStatus } from '../../../shared/domain'
 import { relayWsUrl } from '../config/relay-url'
-
-export interface RelayCursor {
-  epoch: string | null
-  lastSeq: number
-}
+import type { RelayCursorView } from './relay-cursor'
 
 /** A scan frame and whether it is live (sent after the welcome) or replayed. */
 export interface ScanDelivery {
@@ -36,9 +32,9 @@ export type AfterCommit = () => void
 
 interface BatchScanHandler {
   /**
-   * Commits every scan of the batch (in order) and the cursor (epoch, highest seq) in one
-   * transaction before returning; throwing means "none stored", so no ack is sent. What the
-   * returned function does (announcing the scans) happens after the ack is sent.
+   * Commits every scan of the batch (in order) and the cursor (its highest seq) in one
+   * transaction before returning (RelayCursorStore.commit); throwing means "none stored", so no
+   * ack is sent. What the returned function does (announcing the scans) happens after the ack.
    */
   onScans(batch: readonly ScanDelivery[]): AfterCommit | void
 }
@@ -49,9 +45,8 @@ export interface RelayLinkBaseOptions {
   relayUrl: string
   kioskId: string
   token: string
-  loadCursor(): RelayCursor
-  /** The relay's epoch changed: our lastSeq means nothing there any more. */
-  resetCursor(epoch: string): void
+  /** Where the link is in the relay's stream; `onScans` moves it, the link only reads it. */
+  cursor: RelayCursorView
   onState(): void
   now?: () => number
   random?: () => number
@@ -82,7 +77,6 @@ export class RelayLink {
   private alive = false
   private welcomed = false
   private headSeq = 0
-  private cursor: RelayCursor = { epoch: null, lastSeq: 0 }
   private lagMs: number | null = null
   private lastErrorCode: string | null = null
   /** Scans received and not yet stored; stored on the next turn of the event loop. */
@@ -129,9 +123,10 @@ export class RelayLink {
     lagMs: number | null
     lastError: string | null
   } {
+    const cursor = this.o.cursor.current()
     return {
-      epoch: this.cursor.epoch,
-      lastAckedSeq: this.cursor.lastSeq,
+      epoch: cursor.epoch,
+      lastAckedSeq: cursor.lastSeq,
       lagMs: this.lagMs,
       lastError: this.lastErrorCode,
     }
@@ -146,7 +141,7 @@ export class RelayLink {
   private connect(): void {
     this.setState(this.everConnected ? 'reconnecting' : 'connecting')
     this.dropPending()
-    this.cursor = this.o.loadCursor()
+    const cursor = this.o.cursor.current()
     this.welcomed = false
     const ws = new WebSocket(relayWsUrl(this.o.relayUrl), {
       headers: { authorization: `Bearer ${this.o.token}` },
@@ -157,9 +152,9 @@ export class RelayLink {
     ws.on('open', () => {
       this.alive = true
       const hello: HelloFrame = { type: 'hello', kioskId: this.o.kioskId }
-      if (this.cursor.epoch !== null) {
-        hello.epoch = this.cursor.epoch
-        hello.lastSeq = this.cursor.lastSeq
+      if (cursor.epoch !== null) {
+        hello.epoch = cursor.epoch
+        hello.lastSeq = cursor.lastSeq
       }
       this.send(ws, hello)
       this.welcomeTimer = setTimeout(() => ws.terminate(), this.o.welcomeTimeoutMs ?? 10_000)
@@ -212,10 +207,9 @@ export class RelayLink {
       if (this.welcomed) return ws.close(RelayCloseCode.protocolError, 'second welcome')
       this.welcomed = true
       if (this.welcomeTimer) clearTimeout(this.welcomeTimer)
-      if (frame.epoch !== this.cursor.epoch) {
+      if (frame.epoch !== this.o.cursor.current().epoch) {
         // A new relay store: its seqs start over, and it replays from its oldest kept event.
-        this.o.resetCursor(frame.epoch)
-        this.cursor = { epoch: frame.epoch, lastSeq: 0 }
+        this.o.cursor.reset(frame.epoch)
       }
       this.headSeq = frame.headSeq
       // A store that keeps failing must not turn into a fast reconnect loop.
@@ -229,7 +223,7 @@ export class RelayLink {
     }
     if (!this.welcomed) return ws.close(RelayCloseCode.protocolError, 'scan before welcome')
     const queued = this.pending?.ws === ws ? this.pending.items : null
-    const lastSeq = queued?.at(-1)?.frame.seq ?? this.cursor.lastSeq
+    const lastSeq = queued?.at(-1)?.frame.seq ?? this.o.cursor.current().lastSeq
     if (frame.seq <= lastSeq) return // already stored (and acked), or already queued
     const delivery = { frame, live: frame.seq > this.headSeq }
     if (queued) queued.push(delivery)
@@ -249,7 +243,6 @@ export class RelayLink {
     if (this.stopped || this.ws !== ws) return
     const { stored, after, error } = this.store(batch.items)
     if (stored !== null) {
-      this.cursor = { epoch: this.cursor.epoch, lastSeq: stored.frame.seq }
       const now = this.now()
       if (stored.live) this.lagMs = Math.max(0, now - stored.frame.receivedAt)
       this.state = { ...this.state, lastEventAt: now }

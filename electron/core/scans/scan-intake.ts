@@ -1,7 +1,9 @@
 // Folder scans/: a visitor's scan from the relay to the screen. relay-link.ts holds the websocket
-// to the relay and acks batches; scan-intake.ts (here) stores each batch and emits the events;
-// attendance-store.ts writes the attendance rows, attendance-queries.ts reads them (admin list,
-// stats); greeter.ts words the greeting.
+// to the relay and acks batches; relay-cursor.ts owns where the kiosk is in the relay's stream;
+// scan-intake.ts (here) stores each batch with the cursor and emits the events; attendance-store.ts
+// writes the attendance rows, attendance-queries.ts reads them (admin list, stats); greeter.ts
+// words the greeting. The scan is the relay's `scan` frame (shared/relay-protocol.ts) all the way
+// to the row.
 /**
  * Scan frames from the relay: a batch is stored with the relay cursor in one transaction (the
  * link acks only after this returns), then, per scan and in order, the attendance and greeting
@@ -9,26 +11,23 @@
  */
 import type { AttendanceRow } from '../../../shared/domain'
 import type { ScanFrame } from '../../../shared/relay-protocol'
-import type { AttendanceStore } from './attendance-store'
+import type { AttendanceStore, ScanContext } from './attendance-store'
 import type { CampaignStore } from '../campaigns/campaign-store'
-import type { KioskDb } from '../db/db'
 import { makeGreeting } from './greeter'
 import type { KioskEvents } from '../api/kiosk-events'
-import { loadCursor, saveCursor } from '../db/meta-state'
+import type { RelayCursorStore } from './relay-cursor'
 import type { AfterCommit, ScanDelivery } from './relay-link'
 import type { TicketPool } from '../tickets/ticket-pool'
 
 export interface ScanIntakeDeps {
-  db: KioskDb
-  attendance: AttendanceStore
-  campaigns: CampaignStore
+  attendance: Pick<AttendanceStore, 'record'>
+  cursor: Pick<RelayCursorStore, 'commit'>
+  campaigns: Pick<CampaignStore, 'get'>
   events: KioskEvents
-  pool: TicketPool
+  pool: Pick<TicketPool, 'scanned'>
   now: () => number
-  connectionId: string
-  kioskId: string
-  /** Where scans of codes we have no record of are counted. */
-  fallbackCampaignId: string
+  /** This link's kiosk, and where scans of codes we have no record of are counted. */
+  context: ScanContext
   /** Replayed scans older than this get no greeting: the visitor has long walked on. */
   greetWindowMs: number
 }
@@ -41,31 +40,15 @@ export interface ScanIntakeDeps {
 export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): AfterCommit {
   const now = d.now()
   const last = batch.at(-1)
-  const fresh = d.db.transaction(() => {
+  if (!last) return () => {}
+  const fresh = d.cursor.commit(last.frame.seq, () => {
     const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean }> = []
     for (const { frame, live } of batch) {
-      const r = d.attendance.record(
-        {
-          eventId: frame.id,
-          kioskId: d.kioskId,
-          openid: frame.openid,
-          scene: frame.scene,
-          ticket: frame.ticket,
-          kind: frame.event,
-          createTime: frame.createTime,
-          receivedAt: frame.receivedAt,
-          fallbackCampaignId: d.fallbackCampaignId,
-        },
-        now,
-      )
+      const r = d.attendance.record(frame, d.context, now)
       if (r.inserted) rows.push({ row: r.row, frame, live })
     }
-    if (last) {
-      const epoch = loadCursor(d.db, d.connectionId).epoch ?? ''
-      saveCursor(d.db, d.connectionId, epoch, last.frame.seq)
-    }
     return rows
-  })()
+  })
   return () => {
     for (const { row, frame, live } of fresh) {
       d.events.emit('attendance', row)

@@ -2,7 +2,9 @@
  * The booth's permanent fallback code in the kiosk database: fetched once per connection (at
  * setup, or on the first start without one, retried with backoff while the relay or WeChat
  * cannot be reached), then kept. Its QR is drawn locally, so showing it needs no network.
+ * The `fallback_codes` table's one owner, statements prepared once.
  */
+import type { Statement } from 'better-sqlite3'
 import type { FallbackCodeStatus } from '../../../shared/ipc'
 import type { KioskDb } from '../db/db'
 import type { FallbackSource } from './fallback-source'
@@ -40,8 +42,25 @@ export class FallbackCodes {
   private nextAttemptAt = 0
   private lastError: ErrorBody | null = null
   private stopped = false
+  private readonly q: {
+    read: Statement<[string], FallbackCodeRow>
+    insert: Statement<[string, string, string, string, number]>
+    shown: Statement<[number, string]>
+  }
 
-  constructor(private readonly o: FallbackCodesOptions) {}
+  constructor(private readonly o: FallbackCodesOptions) {
+    this.q = {
+      read: o.db.prepare(
+        `SELECT scene, ticket, url, created_at AS createdAt, last_shown_at AS lastShownAt
+         FROM fallback_codes WHERE connection_id = ?`,
+      ),
+      insert: o.db.prepare(
+        `INSERT INTO fallback_codes (connection_id, scene, ticket, url, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (connection_id) DO NOTHING`,
+      ),
+      shown: o.db.prepare('UPDATE fallback_codes SET last_shown_at = ? WHERE connection_id = ?'),
+    }
+  }
 
   setSource(source: FallbackSource | null, connectionId: string): void {
     this.source = source
@@ -83,9 +102,7 @@ export class FallbackCodes {
     this.onScreen = onScreen
     // Stamped when it goes up and again when it comes down: "last shown" covers the whole spell.
     const at = this.o.now()
-    this.o.db
-      .prepare('UPDATE fallback_codes SET last_shown_at = ? WHERE connection_id = ?')
-      .run(at, this.connectionId)
+    this.q.shown.run(at, this.connectionId)
     this.row = { ...this.row, lastShownAt: at }
   }
 
@@ -111,25 +128,13 @@ export class FallbackCodes {
   }
 
   private read(connectionId: string): FallbackCodeRow | null {
-    return (
-      this.o.db
-        .prepare<[string], FallbackCodeRow>(
-          `SELECT scene, ticket, url, created_at AS createdAt, last_shown_at AS lastShownAt
-           FROM fallback_codes WHERE connection_id = ?`,
-        )
-        .get(connectionId) ?? null
-    )
+    return this.q.read.get(connectionId) ?? null
   }
 
   private stored(connectionId: string, code: { scene: string; ticket: string; url: string }): void {
     if (this.stopped) return
     const at = this.o.now()
-    this.o.db
-      .prepare(
-        `INSERT INTO fallback_codes (connection_id, scene, ticket, url, created_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (connection_id) DO NOTHING`,
-      )
-      .run(connectionId, code.scene, code.ticket, code.url, at)
+    this.q.insert.run(connectionId, code.scene, code.ticket, code.url, at)
     if (connectionId !== this.connectionId) return
     this.row = this.read(connectionId)
     this.failures = 0

@@ -13,10 +13,9 @@
  */
 import type { Campaign, KioskStatus, ScreenTicket } from '../../../shared/domain'
 import type { ConnectionCheck } from '../../../shared/ipc'
-import type { KioskDb } from '../db/db'
 import type { FallbackCodeRow } from './fallback-code'
 import { KioskError } from '../api/kiosk-error'
-import { TicketRepo, type TicketRow } from './ticket-repo'
+import type { TicketRepo, TicketRow } from './ticket-repo'
 import type { TicketSource } from './ticket-source'
 import { TicketSupply } from './ticket-supply'
 
@@ -27,7 +26,8 @@ export interface PoolSettings {
 }
 
 export interface TicketPoolOptions {
-  db: KioskDb
+  /** The tickets' table, shared with the attendance store (one owner, built by the core). */
+  tickets: TicketRepo
   now: () => number
   random?: () => number
   settings: () => PoolSettings
@@ -73,9 +73,9 @@ export class TicketPool {
   private stopped = false
 
   constructor(private readonly o: TicketPoolOptions) {
-    this.repo = new TicketRepo(o.db)
+    this.repo = o.tickets
     this.supply = new TicketSupply({
-      db: o.db,
+      tickets: o.tickets,
       now: o.now,
       random: o.random,
       maxBackoffMs: o.maxBackoffMs,

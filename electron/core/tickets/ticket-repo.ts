@@ -1,5 +1,11 @@
-/** SQL for the ticket pool and the daily quota counter. */
+/**
+ * The `tickets` and `quota_usage` tables and the spent-quota day in `meta`: their one owner,
+ * statements prepared once (better-sqlite3 compiles SQL on every `prepare`). Built once by the
+ * core and shared by the pool, the supply and the attendance store.
+ */
+import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from '../db/db'
+import type { MetaTable } from '../db/meta-table'
 import type { CreatedTicket } from './ticket-source'
 
 export interface TicketRow {
@@ -15,83 +21,137 @@ export interface TicketRow {
   rosterEntryId: string | null
 }
 
+/** What a scan needs of the code it came from. */
+export interface ScannedTicket {
+  campaignId: string | null
+  rosterEntryId: string | null
+}
+
+/** The WeChat quota day (see `quotaDay`) on which 45009 said no more codes. */
+export const QUOTA_META = 'pool.quotaExhaustedDay'
+
 const COLUMNS = `id, connection_id AS connectionId, scene, ticket, url, created_at AS createdAt,
   expires_at AS expiresAt, state, campaign_id AS campaignId, roster_entry_id AS rosterEntryId`
 
 export class TicketRepo {
-  constructor(private readonly db: KioskDb) {}
+  private readonly q: {
+    insert: Statement<[string, string, string, string, number, number]>
+    countReady: Statement<[string, number], { n: number }>
+    nextReady: Statement<[string, number], TicketRow>
+    longestLivedUsed: Statement<[string, number], TicketRow>
+    markShown: Statement<[number, string, string | null, number]>
+    byScene: Statement<[string], ScannedTicket>
+    markScanned: Statement<[string]>
+    purge: Statement<[number]>
+    addCreated: Statement<[string, number]>
+    createdOn: Statement<[string], { created: number }>
+  }
+  private readonly storeTx: (connectionId: string, tickets: CreatedTicket[], at: number) => void
 
-  insert(connectionId: string, t: CreatedTicket, createdAt: number): void {
-    this.db
-      .prepare(
+  constructor(
+    private readonly db: KioskDb,
+    private readonly meta: MetaTable,
+  ) {
+    this.q = {
+      insert: db.prepare(
         `INSERT OR IGNORE INTO tickets (connection_id, scene, ticket, url, created_at, expires_at, state)
          VALUES (?, ?, ?, ?, ?, ?, 'ready')`,
-      )
-      .run(connectionId, t.scene, t.ticket, t.url, createdAt, createdAt + t.expireSeconds * 1000)
+      ),
+      countReady: db.prepare(
+        `SELECT count(*) AS n FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?`,
+      ),
+      nextReady: db.prepare(
+        `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?
+         ORDER BY expires_at, id LIMIT 1`,
+      ),
+      longestLivedUsed: db.prepare(
+        `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state <> 'ready'
+         AND roster_entry_id IS NULL AND expires_at >= ? ORDER BY expires_at DESC LIMIT 1`,
+      ),
+      markShown: db.prepare(
+        `UPDATE tickets SET state = CASE state WHEN 'ready' THEN 'shown' ELSE state END,
+         shown_at = ?, campaign_id = ?, roster_entry_id = ? WHERE id = ?`,
+      ),
+      byScene: db.prepare(
+        'SELECT campaign_id AS campaignId, roster_entry_id AS rosterEntryId FROM tickets WHERE scene = ?',
+      ),
+      markScanned: db.prepare(`UPDATE tickets SET state = 'scanned' WHERE scene = ?`),
+      purge: db.prepare('DELETE FROM tickets WHERE expires_at < ?'),
+      addCreated: db.prepare(
+        `INSERT INTO quota_usage (day, created) VALUES (?, ?)
+         ON CONFLICT(day) DO UPDATE SET created = created + excluded.created`,
+      ),
+      createdOn: db.prepare('SELECT created FROM quota_usage WHERE day = ?'),
+    }
+    this.storeTx = db.transaction((connectionId: string, tickets: CreatedTicket[], at: number) => {
+      for (const t of tickets) {
+        this.q.insert.run(connectionId, t.scene, t.ticket, t.url, at, at + t.expireSeconds * 1000)
+      }
+      this.q.addCreated.run(quotaDay(at), tickets.length)
+    })
+  }
+
+  /** New tickets from the source, and what they add to the day's count, in one transaction. */
+  storeCreated(connectionId: string, tickets: CreatedTicket[], createdAt: number): void {
+    this.storeTx(connectionId, tickets, createdAt)
   }
 
   /** Ready tickets that still live at least until `minExpiresAt`. */
   countReady(connectionId: string, minExpiresAt: number): number {
-    const row = this.db
-      .prepare<[string, number], { n: number }>(
-        `SELECT count(*) AS n FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?`,
-      )
-      .get(connectionId, minExpiresAt)
-    return row?.n ?? 0
+    return this.q.countReady.get(connectionId, minExpiresAt)?.n ?? 0
   }
 
   /** The ready ticket closest to expiry that still lives until `minExpiresAt` (use them in order). */
   nextReady(connectionId: string, minExpiresAt: number): TicketRow | null {
-    return (
-      this.db
-        .prepare<[string, number], TicketRow>(
-          `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?
-           ORDER BY expires_at, id LIMIT 1`,
-        )
-        .get(connectionId, minExpiresAt) ?? null
-    )
+    return this.q.nextReady.get(connectionId, minExpiresAt) ?? null
   }
 
   /** Out of fresh tickets: an anonymous one already shown that lives longest. */
   longestLivedUsed(connectionId: string, minExpiresAt: number): TicketRow | null {
-    return (
-      this.db
-        .prepare<[string, number], TicketRow>(
-          `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state <> 'ready'
-           AND roster_entry_id IS NULL AND expires_at >= ? ORDER BY expires_at DESC LIMIT 1`,
-        )
-        .get(connectionId, minExpiresAt) ?? null
-    )
+    return this.q.longestLivedUsed.get(connectionId, minExpiresAt) ?? null
   }
 
   markShown(id: number, now: number, campaignId: string, rosterEntryId: string | null): void {
-    this.db
-      .prepare(
-        `UPDATE tickets SET state = CASE state WHEN 'ready' THEN 'shown' ELSE state END,
-         shown_at = ?, campaign_id = ?, roster_entry_id = ? WHERE id = ?`,
-      )
-      .run(now, campaignId, rosterEntryId, id)
+    this.q.markShown.run(now, campaignId, rosterEntryId, id)
+  }
+
+  /** The ticket a scan came from, or null for a code we have no record of. */
+  byScene(scene: string): ScannedTicket | null {
+    return this.q.byScene.get(scene) ?? null
+  }
+
+  markScanned(scene: string): void {
+    this.q.markScanned.run(scene)
   }
 
   purgeExpiredBefore(t: number): void {
-    this.db.prepare('DELETE FROM tickets WHERE expires_at < ?').run(t)
+    this.q.purge.run(t)
   }
 
-  addCreated(day: string, n: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO quota_usage (day, created) VALUES (?, ?)
-         ON CONFLICT(day) DO UPDATE SET created = created + excluded.created`,
-      )
-      .run(day, n)
+  /**
+   * Leaving demo mode: the demo's codes (its campaign's, and any scene of the demo kiosk) and
+   * the quota count (sandbox codes do not spend the real account's quota). Returns how many
+   * codes went. Run once, so prepared here.
+   */
+  forgetDemo(campaignId: string, kioskId: string): number {
+    const { changes } = this.db
+      .prepare(`DELETE FROM tickets WHERE campaign_id = ? OR substr(scene, 1, length(?)) = ?`)
+      .run(campaignId, `${kioskId}:`, `${kioskId}:`)
+    this.db.prepare('DELETE FROM quota_usage').run()
+    this.meta.set(QUOTA_META, null)
+    return changes
   }
 
   createdOn(day: string): number {
-    return (
-      this.db
-        .prepare<[string], { created: number }>('SELECT created FROM quota_usage WHERE day = ?')
-        .get(day)?.created ?? 0
-    )
+    return this.q.createdOn.get(day)?.created ?? 0
+  }
+
+  quotaExhaustedOn(day: string): boolean {
+    return this.meta.get(QUOTA_META) === day
+  }
+
+  markQuotaExhausted(day: string): void {
+    this.meta.set(QUOTA_META, day)
   }
 }
 

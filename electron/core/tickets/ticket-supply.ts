@@ -5,8 +5,7 @@
  * The pool decides how many it needs.
  */
 import type { ConnectionCheck } from '../../../shared/ipc'
-import { readMeta, writeMeta, type KioskDb } from '../db/db'
-import { quotaDay, TicketRepo } from './ticket-repo'
+import { quotaDay, type TicketRepo } from './ticket-repo'
 import {
   TicketSourceError,
   type CreatedTicket,
@@ -15,7 +14,7 @@ import {
 } from './ticket-source'
 
 export interface TicketSupplyOptions {
-  db: KioskDb
+  tickets: TicketRepo
   now: () => number
   random?: () => number
   /** Longest pause between failed attempts. */
@@ -27,10 +26,7 @@ export interface TicketSupplyOptions {
   log?: (msg: string) => void
 }
 
-export const QUOTA_META = 'pool.quotaExhaustedDay'
-
 export class TicketSupply {
-  private readonly repo: TicketRepo
   private source: TicketSource | null = null
   private connectionId = ''
   private inFlightRequests = 0
@@ -46,9 +42,7 @@ export class TicketSupply {
   lastError: { code: TicketSourceErrorCode; params: { errcode?: number } } | null = null
   private stopped = false
 
-  constructor(private readonly o: TicketSupplyOptions) {
-    this.repo = new TicketRepo(o.db)
-  }
+  constructor(private readonly o: TicketSupplyOptions) {}
 
   get kind(): 'direct' | 'proxy' | null {
     return this.source?.kind ?? null
@@ -65,11 +59,11 @@ export class TicketSupply {
   }
 
   quotaExhausted(now: number): boolean {
-    return readMeta(this.o.db, QUOTA_META) === quotaDay(now)
+    return this.o.tickets.quotaExhaustedOn(quotaDay(now))
   }
 
   createdToday(now: number): number {
-    return this.repo.createdOn(quotaDay(now))
+    return this.o.tickets.createdOn(quotaDay(now))
   }
 
   /** Asks for up to `need` tickets, unless backing off, out of quota or at the concurrency cap. */
@@ -145,10 +139,7 @@ export class TicketSupply {
     if (tickets.length === 0) {
       return this.failed(connectionId, new TicketSourceError('bad_response', 'no tickets returned'))
     }
-    this.o.db.transaction(() => {
-      for (const t of tickets) this.repo.insert(connectionId, t, at)
-      this.repo.addCreated(quotaDay(at), tickets.length)
-    })()
+    this.o.tickets.storeCreated(connectionId, tickets, at)
     if (connectionId !== this.connectionId || this.stopped) return null
     this.failures = 0
     this.nextAttemptAt = 0
@@ -176,7 +167,7 @@ export class TicketSupply {
     if (this.lastError?.code !== e.code) this.o.log?.(`ticket source: ${e.code}: ${e.message}`)
     this.lastError = { code: e.code, params: e.errcode === undefined ? {} : { errcode: e.errcode } }
     // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
-    if (e.code === 'quota') writeMeta(this.o.db, QUOTA_META, quotaDay(now))
+    if (e.code === 'quota') this.o.tickets.markQuotaExhausted(quotaDay(now))
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, 1000 * 2 ** (this.failures - 1))
     this.nextAttemptAt = now + base * (0.5 + 0.5 * (this.o.random ?? Math.random)())

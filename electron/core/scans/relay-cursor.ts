@@ -1,0 +1,63 @@
+/**
+ * The relay cursor (the relay's epoch and the last seq stored here), its one owner: it reads
+ * and writes the `meta` row and holds the committed value the link says hello with. Kept per
+ * connection: another relay, or another kiosk id on it, has its own seq space.
+ */
+import type { KioskDb } from '../db/db'
+import type { MetaTable } from '../db/meta-table'
+
+export interface RelayCursor {
+  epoch: string | null
+  lastSeq: number
+}
+
+/** What the relay link needs of the cursor: read it, and start over on a new epoch. */
+export interface RelayCursorView {
+  current(): RelayCursor
+  /** The relay's epoch changed: our lastSeq means nothing there any more. */
+  reset(epoch: string): void
+}
+
+export class RelayCursorStore implements RelayCursorView {
+  private readonly key: string
+  private cursor: RelayCursor
+
+  constructor(
+    private readonly db: KioskDb,
+    private readonly meta: MetaTable,
+    connectionId: string,
+  ) {
+    this.key = `relay.cursor:${connectionId}`
+    const raw = meta.get(this.key)
+    const [epoch = '', seq = '0'] = raw?.split('\n') ?? []
+    this.cursor = raw === null ? { epoch: null, lastSeq: 0 } : { epoch, lastSeq: Number(seq) }
+  }
+
+  current(): RelayCursor {
+    return this.cursor
+  }
+
+  reset(epoch: string): void {
+    this.write({ epoch, lastSeq: 0 })
+  }
+
+  /**
+   * Runs `store` and moves the cursor to `seq` in one transaction: the scans and the cursor
+   * are committed together or not at all, and the value in memory moves only once committed.
+   */
+  commit<T>(seq: number, store: () => T): T {
+    const next = { epoch: this.cursor.epoch ?? '', lastSeq: seq }
+    const result = this.db.transaction(() => {
+      const r = store()
+      this.meta.set(this.key, `${next.epoch}\n${next.lastSeq}`)
+      return r
+    })()
+    this.cursor = next
+    return result
+  }
+
+  private write(next: RelayCursor): void {
+    this.meta.set(this.key, `${next.epoch ?? ''}\n${next.lastSeq}`)
+    this.cursor = next
+  }
+}
