@@ -1,0 +1,243 @@
+/**
+ * Starts a throw-away Redis Cluster for a test file from Debian's redis-server: `masters`
+ * nodes holding the 16,384 slots in equal ranges, `replicas` replicas of each, all on
+ * loopback ports the system handed out, in a temp dir. Nodes start in parallel and are joined
+ * by hand (CLUSTER ADDSLOTSRANGE, MEET, REPLICATE: redis-cli --cluster create sleeps a second
+ * per step); the cluster is handed over once every node says `cluster_state:ok` and every
+ * replica's link is up. A missing binary is a failure, not a skip: CI installs it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { REDIS_SERVER_BIN } from './redis'
+
+const SLOTS = 16_384
+const HOST = '127.0.0.1'
+
+export interface ClusterNode {
+  port: number
+  /** This node's connection for admin commands (CLUSTER …, INFO, CONFIG). */
+  admin: Redis
+}
+
+export interface TestRedisCluster {
+  /** What the relay's `redis` setting takes: `redis-cluster://127.0.0.1:p1,…`. */
+  url: string
+  nodes: ClusterNode[]
+  /** The node serving `key`'s slot as master now, and its replicas. */
+  ownerOf(key: string): Promise<{ master: ClusterNode; replicas: ClusterNode[] }>
+  /** Promotes `replica` with CLUSTER FAILOVER [FORCE]; resolves once the cluster is ok again. */
+  failover(replica: ClusterNode, mode?: 'FORCE'): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface ClusterOptions {
+  masters?: number
+  /** Replicas per master. */
+  replicas?: number
+  /** `no`, or the appendfsync policy with appendonly yes. */
+  appendfsync?: 'no' | 'everysec' | 'always'
+}
+
+/** Free loopback ports: all held open at once, so the system hands out distinct ones. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer()
+          s.once('error', reject)
+          s.listen(0, HOST, () => resolve(s))
+        }),
+    ),
+  )
+  const ports = servers.map((s) => (s.address() as AddressInfo).port)
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+  return ports
+}
+
+/** Polls `check` every 25 ms until it holds; throws with `what` after `ms`. */
+async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    try {
+      if (await check()) return
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`redis cluster: ${what} within ${ms} ms`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+interface NodeLine {
+  id: string
+  port: number
+  master: boolean
+  masterId: string
+  slots: Array<[number, number]>
+}
+
+function parseNodes(text: string): NodeLine[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [id = '', addr = '', flags = '', masterId = '', , , , , ...slots] = line.split(' ')
+      return {
+        id,
+        port: Number(addr.split('@')[0]?.split(':')[1]),
+        master: flags.split(',').includes('master'),
+        masterId,
+        slots: slots
+          .filter((s) => !s.startsWith('['))
+          .map((s) => {
+            const [lo = '0', hi = lo] = s.split('-')
+            return [Number(lo), Number(hi)] as [number, number]
+          }),
+      }
+    })
+}
+
+async function clusterOk(node: ClusterNode): Promise<boolean> {
+  return String(await node.admin.cluster('INFO')).includes('cluster_state:ok')
+}
+
+export async function startRedisCluster(opts: ClusterOptions = {}): Promise<TestRedisCluster> {
+  const masters = opts.masters ?? 3
+  const perMaster = opts.replicas ?? 0
+  const fsync = opts.appendfsync ?? 'no'
+  if (!existsSync(REDIS_SERVER_BIN)) {
+    throw new Error(
+      `${REDIS_SERVER_BIN} not found: the Redis Cluster tests need a real redis-server ` +
+        '(Debian: apt-get install redis-server, or set REDIS_SERVER_BIN)',
+    )
+  }
+  const count = masters * (1 + perMaster)
+  const dir = mkdtempSync(join(tmpdir(), 'scandesk-redis-cluster-'))
+  const ports = await freePorts(count * 2)
+  const children: ChildProcess[] = []
+  const exits: Array<Promise<void>> = []
+  const nodes: ClusterNode[] = []
+  const stop = async (): Promise<void> => {
+    for (const n of nodes) n.admin.disconnect()
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+    await Promise.all(exits)
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    let stderr = ''
+    for (let i = 0; i < count; i++) {
+      const port = ports[2 * i] as number
+      const busPort = ports[2 * i + 1] as number
+      const nodeDir = join(dir, String(port))
+      mkdirSync(nodeDir)
+      // The cluster bus port is given (not port + 10,000), so it too is one the system handed out.
+      const child = spawn(
+        REDIS_SERVER_BIN,
+        [
+          ...['--port', String(port), '--bind', HOST, '--cluster-port', String(busPort)],
+          ...['--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf')],
+          ...['--cluster-node-timeout', '2000', '--dir', nodeDir, '--save', ''],
+          // A replica's first sync starts at once, not after the default 5 s wait for others.
+          ...['--repl-diskless-sync-delay', '0'],
+          ...['--appendonly', fsync === 'no' ? 'no' : 'yes'],
+          ...(fsync === 'no' ? [] : ['--appendfsync', fsync]),
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      )
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+      children.push(child)
+      exits.push(new Promise((resolve) => child.once('exit', () => resolve())))
+      const admin = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => 50 })
+      admin.on('error', () => {})
+      nodes.push({ port, admin })
+    }
+    await Promise.all(
+      nodes.map((n, i) =>
+        until(`node ${n.port} up (${stderr.trim() || 'no output'})`, 10_000, async () => {
+          if (children[i]?.exitCode !== null) throw new Error(stderr)
+          if (n.admin.status === 'wait') await n.admin.connect()
+          return (await n.admin.ping()) === 'PONG'
+        }),
+      ),
+    )
+    // Slots and distinct config epochs first, then the handshake.
+    await Promise.all(
+      nodes.slice(0, masters).map(async (n, i) => {
+        const lo = Math.floor((i * SLOTS) / masters)
+        const hi = Math.floor(((i + 1) * SLOTS) / masters) - 1
+        await n.admin.call('CLUSTER', 'ADDSLOTSRANGE', lo, hi)
+      }),
+    )
+    await Promise.all(nodes.map((n, i) => n.admin.cluster('SET-CONFIG-EPOCH', i + 1)))
+    const first = nodes[0] as ClusterNode
+    await Promise.all(
+      nodes
+        .slice(1)
+        .map((_, i) =>
+          first.admin.call('CLUSTER', 'MEET', HOST, ports[2 * i + 2] ?? 0, ports[2 * i + 3] ?? 0),
+        ),
+    )
+    await Promise.all(
+      nodes.map((n) =>
+        until('every node meets every other', 15_000, async () => {
+          const known = parseNodes(String(await n.admin.cluster('NODES')))
+          return known.length === count && known.every((k) => k.id !== '' && k.port > 0)
+        }),
+      ),
+    )
+    const ids = await Promise.all(nodes.map(async (n) => String(await n.admin.cluster('MYID'))))
+    await Promise.all(
+      nodes.slice(masters).map((n, i) => n.admin.cluster('REPLICATE', ids[i % masters] as string)),
+    )
+    await Promise.all(
+      nodes.map((n, i) =>
+        until('cluster_state:ok and replicas linked', 20_000, async () => {
+          if (!(await clusterOk(n))) return false
+          if (i < masters) return true
+          return (await n.admin.info('replication')).includes('master_link_status:up')
+        }),
+      ),
+    )
+  } catch (err) {
+    await stop()
+    throw err
+  }
+
+  const byPort = (port: number): ClusterNode => {
+    const n = nodes.find((x) => x.port === port)
+    if (n === undefined) throw new Error(`no node on port ${port}`)
+    return n
+  }
+
+  return {
+    url: `redis-cluster://${nodes.map((n) => `${HOST}:${n.port}`).join(',')}`,
+    nodes,
+    async ownerOf(key) {
+      const slot = Number(await (nodes[0] as ClusterNode).admin.cluster('KEYSLOT', key))
+      const all = parseNodes(String(await (nodes[0] as ClusterNode).admin.cluster('NODES')))
+      const master = all.find(
+        (n) => n.master && n.slots.some(([lo, hi]) => lo <= slot && slot <= hi),
+      )
+      if (master === undefined) throw new Error(`no master serves slot ${slot}`)
+      const replicas = all.filter((n) => n.masterId === master.id).map((n) => byPort(n.port))
+      return { master: byPort(master.port), replicas }
+    },
+    async failover(replica, mode) {
+      await (mode ? replica.admin.cluster('FAILOVER', mode) : replica.admin.cluster('FAILOVER'))
+      await until('the replica promoted', 15_000, async () => {
+        const [role] = (await replica.admin.call('ROLE')) as [string]
+        return role === 'master'
+      })
+      await Promise.all(
+        nodes.map((n) => until('cluster_state:ok again', 15_000, () => clusterOk(n))),
+      )
+    },
+    stop,
+  }
+}
