@@ -19,6 +19,8 @@ const HOST = '127.0.0.1'
 
 export interface ClusterNode {
   port: number
+  /** The redis-server process (a test may SIGSTOP it to play a dead or partitioned node). */
+  pid: number
   /** This node's connection for admin commands (CLUSTER …, INFO, CONFIG). */
   admin: Redis
 }
@@ -29,8 +31,13 @@ export interface TestRedisCluster {
   nodes: ClusterNode[]
   /** The node serving `key`'s slot as master now, and its replicas. */
   ownerOf(key: string): Promise<{ master: ClusterNode; replicas: ClusterNode[] }>
-  /** Promotes `replica` with CLUSTER FAILOVER [FORCE]; resolves once the cluster is ok again. */
-  failover(replica: ClusterNode, mode?: 'FORCE'): Promise<void>
+  /**
+   * Promotes `replica` with CLUSTER FAILOVER (with its master's agreement, losing nothing),
+   * FORCE (without it) or TAKEOVER (without the cluster's either); resolves once it is master.
+   */
+  failover(replica: ClusterNode, mode?: 'FORCE' | 'TAKEOVER'): Promise<void>
+  /** Resolves once every node says `cluster_state:ok` and every replica's link is up. */
+  settled(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -107,6 +114,25 @@ async function clusterOk(node: ClusterNode): Promise<boolean> {
   return String(await node.admin.cluster('INFO')).includes('cluster_state:ok')
 }
 
+/** Every node ok, every replica linked, and every node seeing `masters` masters and the rest replicas. */
+async function settled(nodes: ClusterNode[], masters: number): Promise<void> {
+  await Promise.all(
+    nodes.map((n) =>
+      until('cluster_state:ok and replicas linked', 20_000, async () => {
+        if (!(await clusterOk(n))) return false
+        const info = await n.admin.info('replication')
+        if (!info.includes('role:master') && !info.includes('master_link_status:up')) return false
+        const view = parseNodes(String(await n.admin.cluster('NODES')))
+        return (
+          view.length === nodes.length &&
+          view.filter((v) => v.master).length === masters &&
+          view.every((v) => v.master || v.masterId !== '-')
+        )
+      }),
+    ),
+  )
+}
+
 export async function startRedisCluster(opts: ClusterOptions = {}): Promise<TestRedisCluster> {
   const masters = opts.masters ?? 3
   const perMaster = opts.replicas ?? 0
@@ -155,7 +181,7 @@ export async function startRedisCluster(opts: ClusterOptions = {}): Promise<Test
       exits.push(new Promise((resolve) => child.once('exit', () => resolve())))
       const admin = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => 50 })
       admin.on('error', () => {})
-      nodes.push({ port, admin })
+      nodes.push({ port, pid: child.pid ?? 0, admin })
     }
     await Promise.all(
       nodes.map((n, i) =>
@@ -195,15 +221,7 @@ export async function startRedisCluster(opts: ClusterOptions = {}): Promise<Test
     await Promise.all(
       nodes.slice(masters).map((n, i) => n.admin.cluster('REPLICATE', ids[i % masters] as string)),
     )
-    await Promise.all(
-      nodes.map((n, i) =>
-        until('cluster_state:ok and replicas linked', 20_000, async () => {
-          if (!(await clusterOk(n))) return false
-          if (i < masters) return true
-          return (await n.admin.info('replication')).includes('master_link_status:up')
-        }),
-      ),
-    )
+    await settled(nodes, masters)
   } catch (err) {
     await stop()
     throw err
@@ -229,15 +247,13 @@ export async function startRedisCluster(opts: ClusterOptions = {}): Promise<Test
       return { master: byPort(master.port), replicas }
     },
     async failover(replica, mode) {
-      await (mode ? replica.admin.cluster('FAILOVER', mode) : replica.admin.cluster('FAILOVER'))
+      await replica.admin.call('CLUSTER', 'FAILOVER', ...(mode ? [mode] : []))
       await until('the replica promoted', 15_000, async () => {
         const [role] = (await replica.admin.call('ROLE')) as [string]
         return role === 'master'
       })
-      await Promise.all(
-        nodes.map((n) => until('cluster_state:ok again', 15_000, () => clusterOk(n))),
-      )
     },
+    settled: () => settled(nodes, masters),
     stop,
   }
 }
