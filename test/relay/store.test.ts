@@ -411,3 +411,29 @@ describe('redis store: data written before the Cluster key layout', () => {
     }
   })
 })
+
+describe('redis store: waiting for replicas', () => {
+  it('refuses a push whose write no replica took in time, and stores its retry once', async () => {
+    const prefix = `w${++prefixN}:`
+    // This Redis has no replica: WAIT 1 can only time out.
+    const store = await openRedisStore({
+      url: redis.url,
+      prefix,
+      waitReplicas: 1,
+      waitTimeoutMs: 30,
+    })
+    try {
+      await addKiosk(store, 'k1')
+      await expect(store.appendEvent('k1', ev('a', 1))).rejects.toThrow(/reached 0 of 1 replicas/)
+      await expect(
+        store.appendUnrouted({ ...ev('u', 1), reason: 'unknown-kiosk' }),
+      ).rejects.toThrow(/replicas/)
+      // The write itself happened; WeChat's retry finds it (and is refused again until a
+      // replica has it).
+      await expect(store.appendEvent('k1', ev('a', 1))).rejects.toThrow(/replicas/)
+      expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['a'])
+    } finally {
+      await store.close()
+    }
+  })
+})
