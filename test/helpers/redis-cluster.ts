@@ -67,13 +67,17 @@ async function freePorts(n: number): Promise<number[]> {
   return ports
 }
 
+/** A node's process ended while the cluster was being set up: no point waiting on. */
+class NodeExited extends Error {}
+
 /** Polls `check` every 25 ms until it holds; throws with `what` after `ms`. */
 async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ms
   for (;;) {
     try {
       if (await check()) return
-    } catch {
+    } catch (err) {
+      if (err instanceof NodeExited) throw err
       // not up yet
     }
     if (Date.now() > deadline) throw new Error(`redis cluster: ${what} within ${ms} ms`)
@@ -134,6 +138,17 @@ async function settled(nodes: ClusterNode[], masters: number): Promise<void> {
 }
 
 export async function startRedisCluster(opts: ClusterOptions = {}): Promise<TestRedisCluster> {
+  // A port handed out here may be taken by another process before redis-server binds it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts)
+    } catch (err) {
+      if (attempt === 3 || !/Address already in use/i.test(String(err))) throw err
+    }
+  }
+}
+
+async function startOnce(opts: ClusterOptions): Promise<TestRedisCluster> {
   const masters = opts.masters ?? 3
   const perMaster = opts.replicas ?? 0
   const fsync = opts.appendfsync ?? 'no'
@@ -156,7 +171,7 @@ export async function startRedisCluster(opts: ClusterOptions = {}): Promise<Test
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    let stderr = ''
+    let output = ''
     for (let i = 0; i < count; i++) {
       const port = ports[2 * i] as number
       const busPort = ports[2 * i + 1] as number
@@ -174,9 +189,14 @@ export async function startRedisCluster(opts: ClusterOptions = {}): Promise<Test
           ...['--appendonly', fsync === 'no' ? 'no' : 'yes'],
           ...(fsync === 'no' ? [] : ['--appendfsync', fsync]),
         ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        { stdio: ['ignore', 'pipe', 'pipe'] },
       )
-      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+      // Its log (stdout) says why it did not start, e.g. "Address already in use".
+      for (const stream of [child.stdout, child.stderr]) {
+        stream?.on('data', (d: Buffer) => {
+          if (output.length < 8192) output += d.toString()
+        })
+      }
       children.push(child)
       exits.push(new Promise((resolve) => child.once('exit', () => resolve())))
       const admin = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => 50 })
@@ -185,8 +205,8 @@ export async function startRedisCluster(opts: ClusterOptions = {}): Promise<Test
     }
     await Promise.all(
       nodes.map((n, i) =>
-        until(`node ${n.port} up (${stderr.trim() || 'no output'})`, 10_000, async () => {
-          if (children[i]?.exitCode !== null) throw new Error(stderr)
+        until(`node ${n.port} up`, 10_000, async () => {
+          if (children[i]?.exitCode !== null) throw new NodeExited(`redis-server exited: ${output}`)
           if (n.admin.status === 'wait') await n.admin.connect()
           return (await n.admin.ping()) === 'PONG'
         }),
