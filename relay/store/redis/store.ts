@@ -3,8 +3,8 @@
  * so a replay is an XRANGE), epoch, head and acked seq in a hash per kiosk, SET NX
  * de-duplication, and a pub/sub channel that carries changes to every relay instance. Every
  * script's keys share one hash slot (keys.ts). Durability is Redis's: run it with `appendonly
- * yes` for the "stored before answered" promise to survive a Redis crash, and with `wait` so
- * that it survives a failover to a replica.
+ * yes` for the "stored before answered" promise to survive a Redis crash, and wait for a
+ * replica (`waitReplicas`) for it to survive a failover.
  */
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
