@@ -14,6 +14,7 @@ import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
 import { benchPairing } from './pairing'
 import { benchConsoleUi } from './console-ui'
+import { benchCluster } from './cluster'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -30,6 +31,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['relay-start', benchRelayStart],
   ['pairing', benchPairing],
   ['console', benchConsoleUi],
+  ['cluster', benchCluster],
 ]
 
 async function main(): Promise<void> {

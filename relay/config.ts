@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
+import { isRedisClusterUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
 
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
 export type WechatMode = z.infer<typeof wechatModeSchema>
@@ -39,8 +40,17 @@ export const relayConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** Directory of the SQLite store, or `:memory:` for a throw-away store. */
     data: z.string().min(1).default('./relay-data'),
-    /** Redis URL (or unix socket path); when set, Redis is the store instead of SQLite. */
+    /**
+     * Redis URL (or unix socket path), or a Redis Cluster's seed nodes
+     * (`redis-cluster://host:port,host:port`); when set, Redis is the store instead of SQLite.
+     */
     redis: z.string().min(1).nullable().default(null),
+    /**
+     * Replicas a push's write must reach (Redis `WAIT`) before WeChat gets its 200, and how long
+     * to wait for them (relay/README.md "Running on a Redis Cluster"). 0: do not wait.
+     */
+    redisWaitReplicas: z.number().int().min(0).max(16).default(0),
+    redisWaitTimeoutMs: z.number().int().min(1).max(4000).default(1000),
     timestampWindowSeconds: z.number().int().min(1).max(86_400).default(300),
     ackedRetentionDays: z.number().min(0).max(365).default(7),
     /** Unacknowledged events are kept until acknowledged, but never longer than 30 days. */
@@ -74,6 +84,20 @@ export const relayConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.redis !== null && isRedisClusterUrl(c.redis)) {
+      try {
+        parseRedisClusterUrl(c.redis)
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['redis'], message: (err as Error).message })
+      }
+    }
+    if (c.redisWaitReplicas > 0 && c.redis === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redisWaitReplicas'],
+        message: 'needs a Redis store (redis)',
+      })
+    }
     if (c.headersTimeoutMs > c.requestTimeoutMs) {
       ctx.addIssue({
         code: 'custom',
@@ -118,6 +142,8 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['host', 'string'],
   ['data', 'string'],
   ['redis', 'nullable'],
+  ['redisWaitReplicas', 'int'],
+  ['redisWaitTimeoutMs', 'int'],
   ['timestampWindowSeconds', 'int'],
   ['ackedRetentionDays', 'number'],
   ['unackedRetentionDays', 'number'],

@@ -7,12 +7,18 @@ import type { RelayStore } from './types'
  * loaded only when asked for: the kiosk's demo relay starts without it (~0.2 s less).
  */
 export async function openStore(
-  config: Pick<RelayConfig, 'redis' | 'data'>,
+  config: Pick<RelayConfig, 'redis' | 'data'> &
+    Partial<Pick<RelayConfig, 'redisWaitReplicas' | 'redisWaitTimeoutMs'>>,
   opts: { prefix?: string | undefined; pollMs?: number | undefined } = {},
 ): Promise<RelayStore> {
   if (config.redis !== null) {
     const { openRedisStore } = await import('./redis/store')
-    return openRedisStore({ url: config.redis, ...(opts.prefix && { prefix: opts.prefix }) })
+    return openRedisStore({
+      url: config.redis,
+      ...(opts.prefix && { prefix: opts.prefix }),
+      ...(config.redisWaitReplicas !== undefined && { waitReplicas: config.redisWaitReplicas }),
+      ...(config.redisWaitTimeoutMs !== undefined && { waitTimeoutMs: config.redisWaitTimeoutMs }),
+    })
   }
   return openSqliteStore({
     data: config.data,

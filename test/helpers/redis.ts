@@ -1,17 +1,17 @@
 /**
- * Starts a throw-away redis-server for a test file: no TCP port (unix socket in a temp dir),
- * no persistence. A missing binary is a failure, not a skip: CI installs it.
+ * Starts a throw-away redis-server for a test file: no TCP port (unix socket in a temp dir;
+ * with `tcp`, also a loopback port, as a Cluster's nodes have), no persistence. A missing binary is a failure, not a skip: CI installs it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createConnection } from 'node:net'
+import { createConnection, createServer, type AddressInfo } from 'node:net'
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server'
 
 export interface TestRedis {
-  /** What the relay's `redis` setting takes: the unix socket path. */
+  /** What the relay's `redis` setting takes: the unix socket path (`tcp`: `redis://…`). */
   url: string
   stop(): Promise<void>
 }
@@ -27,7 +27,19 @@ function canConnect(path: string): Promise<boolean> {
   })
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** A loopback port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startRedis(opts: { tcp?: boolean } = {}): Promise<TestRedis> {
   if (!existsSync(REDIS_SERVER_BIN)) {
     throw new Error(
       `${REDIS_SERVER_BIN} not found: the Redis store tests need a real redis-server ` +
@@ -36,9 +48,13 @@ export async function startRedis(): Promise<TestRedis> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'scandesk-redis-'))
   const socket = join(dir, 'redis.sock')
+  const port = opts.tcp ? await freePort() : 0
   const child: ChildProcess = spawn(
     REDIS_SERVER_BIN,
-    ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir],
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--unixsocket', socket],
+      ...['--save', '', '--appendonly', 'no', '--dir', dir],
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   let stderr = ''
@@ -50,7 +66,7 @@ export async function startRedis(): Promise<TestRedis> {
     if (child.exitCode !== null) break
     if (existsSync(socket) && (await canConnect(socket))) {
       return {
-        url: socket,
+        url: opts.tcp ? `redis://127.0.0.1:${port}` : socket,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM')
           await exited

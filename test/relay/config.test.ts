@@ -8,6 +8,7 @@ import {
   loadRelayConfig,
 } from '../../relay/config'
 import { parseSceneRanges } from '../../relay/kiosk-admin'
+import { parseRedisClusterUrl } from '../../relay/store/redis/cluster-url'
 
 const files = (content: Record<string, string>) => (path: string) => {
   const text = content[path]
@@ -22,6 +23,8 @@ describe('relay config', () => {
       host: '127.0.0.1',
       data: './relay-data',
       redis: null,
+      redisWaitReplicas: 0,
+      redisWaitTimeoutMs: 1000,
       timestampWindowSeconds: 300,
       ackedRetentionDays: 7,
       unackedRetentionDays: 30,
@@ -151,6 +154,48 @@ describe('relay config', () => {
     expect(bad({ readFile, flags: { config: 'c.json' } })).toMatch(/wechat\.tokn is not a known/)
     expect(bad({ readFile, flags: { config: 'broken.json' } })).toMatch(/config cannot read/)
     expect(bad({ readFile, flags: { config: 'missing.json' } })).toMatch(/config cannot read/)
+  })
+
+  it('takes a Redis Cluster as seed nodes, and refuses a list it cannot use', () => {
+    const url = 'redis-cluster://user:p%40ss@10.0.0.1:7000,redis-b:7001,[::1]:7002'
+    expect(loadRelayConfig({ env: { SCANDESK_RELAY_REDIS: url } }).redis).toBe(url)
+    expect(parseRedisClusterUrl(url)).toEqual({
+      seeds: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      username: 'user',
+      password: 'p@ss',
+    })
+    for (const bad of [
+      'redis-cluster://',
+      'redis-cluster://h1',
+      'redis-cluster://h1:7000,',
+      'redis-cluster://h1:0',
+      'redis-cluster://h1:70000',
+      'redis-cluster://h 1:7000',
+      'redis-cluster://h1:7000,h2:port',
+    ]) {
+      expect(() => loadRelayConfig({ flags: { redis: bad } }), bad).toThrow(
+        /relay config: redis .*\(from --redis\)/,
+      )
+    }
+  })
+
+  it('waits for replicas only when asked, and only with a Redis store', () => {
+    const env = { SCANDESK_RELAY_REDIS: 'redis-cluster://h1:7000' }
+    const c = loadRelayConfig({ env, flags: { 'redis-wait-replicas': '1' } })
+    expect([c.redisWaitReplicas, c.redisWaitTimeoutMs]).toEqual([1, 1000])
+    expect(() => loadRelayConfig({ flags: { 'redis-wait-replicas': '1' } })).toThrow(
+      /redisWaitReplicas needs a Redis store/,
+    )
+    expect(() => loadRelayConfig({ env, flags: { 'redis-wait-timeout-ms': '5000' } })).toThrow(
+      /redisWaitTimeoutMs/,
+    )
+    expect(() => loadRelayConfig({ env, flags: { 'redis-wait-replicas': '-1' } })).toThrow(
+      /redisWaitReplicas/,
+    )
   })
 
   it('accepts null or an empty string for "no redis"', () => {

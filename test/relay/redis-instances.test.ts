@@ -1,31 +1,70 @@
-/** Two relay instances sharing one Redis: WeChat may push to either, kiosks connect to either. */
+/**
+ * Two relay instances sharing one Redis, or one Redis Cluster: WeChat may push to either,
+ * kiosks connect to either.
+ */
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { RedisTokenStore } from '../../relay/store/redis/token-store'
 import type { RelayHandle } from '../../relay/server'
 import { startSandbox } from '../../sandbox/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { KioskClient, TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
 
 let redis: TestRedis
+let cluster: TestRedisCluster
 beforeAll(async () => {
-  redis = await startRedis()
-})
+  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
+}, 60_000)
 afterAll(async () => {
-  await redis?.stop()
+  await Promise.all([redis?.stop(), cluster?.stop()])
 })
+
+/** What a test needs of the Redis both instances share, a single one or a cluster. */
+interface Shared {
+  url: string
+  /** A client of its own (closed after the test). */
+  client(): Redis | Cluster
+  /** Drops every pub/sub connection (ioredis reconnects after ~50 ms). */
+  killSubscribers(): Promise<void>
+}
+
+const targets: Array<[string, () => Shared]> = [
+  [
+    'one Redis',
+    () => ({
+      url: redis.url,
+      client: () => new Redis(redis.url),
+      async killSubscribers() {
+        const admin = new Redis(redis.url)
+        await admin.client('KILL', 'TYPE', 'pubsub')
+        admin.disconnect()
+      },
+    }),
+  ],
+  [
+    'a Redis Cluster of 3 masters',
+    () => ({
+      url: cluster.url,
+      client: () => new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port }))),
+      async killSubscribers() {
+        await Promise.all(cluster.nodes.map((n) => n.admin.client('KILL', 'TYPE', 'pubsub')))
+      },
+    }),
+  ],
+]
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function pair(config = {}): Promise<[RelayHandle, RelayHandle, string]> {
+async function pair(shared: Shared, config = {}): Promise<[RelayHandle, RelayHandle, string]> {
   const prefix = `pair-${randomUUID()}:`
-  const a = await startTestRelay('redis', redis.url, config, { redisPrefix: prefix })
-  const b = await startTestRelay('redis', redis.url, config, { redisPrefix: prefix })
+  const a = await startTestRelay('redis', shared.url, config, { redisPrefix: prefix })
+  const b = await startTestRelay('redis', shared.url, config, { redisPrefix: prefix })
   cleanups.push(
     () => a.close(),
     () => b.close(),
@@ -39,9 +78,14 @@ async function hello(r: RelayHandle, token: string, kioskId: string) {
   return c
 }
 
-describe('two relay instances on one Redis', () => {
+describe.each(targets)('two relay instances on %s', (_, target) => {
+  let shared: Shared
+  beforeAll(() => {
+    shared = target()
+  })
+
   it('delivers a push received by A to the kiosk connected to B, in order, once', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await pair(shared)
     const token = await a.addKiosk('k1')
     const kiosk = await hello(b, token, 'k1')
     expect((await postPush(a.url, scanXml('va', 'k1:1', 1))).status).toBe(200)
@@ -74,7 +118,7 @@ describe('two relay instances on one Redis', () => {
   })
 
   it('refuses at B a signed query A has seen, when it carries another body', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await pair(shared)
     await a.addKiosk('k1')
     const q = signedQuery(TOKEN)
     expect((await postPush(a.url, scanXml('real', 'k1:1', 1), q)).status).toBe(200)
@@ -85,7 +129,7 @@ describe('two relay instances on one Redis', () => {
   })
 
   it('keeps one live connection per kiosk across instances, and revocation reaches both', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await pair(shared)
     const token = await a.addKiosk('k1')
     const onA = await hello(a, token, 'k1')
     const onB = await hello(b, token, 'k1')
@@ -97,17 +141,15 @@ describe('two relay instances on one Redis', () => {
   })
 
   it('catches up on what B missed while its subscriber was away: a scan, a revocation', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await pair(shared)
     const token = await a.addKiosk('k1')
     const other = await a.addKiosk('k2')
     const k1 = await hello(b, token, 'k1')
     const k2 = await hello(b, other, 'k2')
-    const admin = new Redis(redis.url)
-    cleanups.push(() => admin.quit())
     // Both instances' subscribers drop (ioredis reconnects after ~50 ms); what A publishes
     // meanwhile never reaches B. Without a resync, B's kiosks would wait for the heartbeat
     // (30 s) for the scan and keep a revoked token's socket open until then.
-    await admin.client('KILL', 'TYPE', 'pubsub')
+    await shared.killSubscribers()
     expect((await postPush(a.url, scanXml('va', 'k1:1', 1))).status).toBe(200)
     await a.revokeKiosk('k2')
     await k1.waitForScans(1, 3000)
@@ -115,7 +157,7 @@ describe('two relay instances on one Redis', () => {
     expect((await k2.closed).code).toBe(RelayCloseCode.revoked)
 
     // A newer connection of k1 on A during the next gap: B's session yields once B is back.
-    await admin.client('KILL', 'TYPE', 'pubsub')
+    await shared.killSubscribers()
     const newer = await hello(a, token, 'k1')
     expect((await k1.closed).code).toBe(RelayCloseCode.replaced)
     expect(newer.ws.readyState).toBe(newer.ws.OPEN)
@@ -125,7 +167,7 @@ describe('two relay instances on one Redis', () => {
     const sandbox = await startSandbox({})
     cleanups.push(() => sandbox.close())
     const o = sandbox.options
-    const [a, b, prefix] = await pair({
+    const [a, b, prefix] = await pair(shared, {
       wechat: { appId: o.appId, appSecret: o.appSecret, token: TOKEN, apiBase: sandbox.url },
     })
     const token = await a.addKiosk('k1')
@@ -136,7 +178,7 @@ describe('two relay instances on one Redis', () => {
         body: JSON.stringify({ count: 1, expireSeconds: 600 }),
       })
     expect((await ticket(a)).status).toBe(200)
-    const client = new Redis(redis.url)
+    const client = shared.client()
     cleanups.push(() => client.quit())
     const key = `${prefix}wechat-token:${o.appId}`
     const cached = await client.get(key)

@@ -8,18 +8,20 @@ import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
 import { Redis } from 'ioredis'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 
 const DAY = 86_400_000
 let redis: TestRedis
+let cluster: TestRedisCluster
 let tmp: string
 let prefixN = 0
 
 beforeAll(async () => {
-  redis = await startRedis()
+  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
   tmp = mkdtempSync(join(tmpdir(), 'relay-store-'))
-})
+}, 60_000)
 afterAll(async () => {
-  await redis?.stop()
+  await Promise.all([redis?.stop(), cluster?.stop()])
   rmSync(tmp, { recursive: true, force: true })
 })
 
@@ -47,6 +49,17 @@ const backends: Backend[] = [
       return {
         store: await openRedisStore({ url: redis.url, prefix }),
         another: () => openRedisStore({ url: redis.url, prefix }),
+      }
+    },
+  },
+  {
+    // Three masters: a script whose keys are not in one slot fails here (CROSSSLOT).
+    name: 'redis-cluster',
+    open: async () => {
+      const prefix = `t${++prefixN}:`
+      return {
+        store: await openRedisStore({ url: cluster.url, prefix }),
+        another: () => openRedisStore({ url: cluster.url, prefix }),
       }
     },
   },
@@ -303,25 +316,124 @@ describe('sqlite store persistence', () => {
   })
 })
 
-describe('redis store: a subscriber that lost its connection', () => {
-  it('tells listeners to re-read once it is subscribed again, then hears changes as before', async () => {
-    const prefix = `t${++prefixN}:`
-    const store = await openRedisStore({ url: redis.url, prefix })
-    const other = await openRedisStore({ url: redis.url, prefix })
+describe.each(['redis', 'redis-cluster'])(
+  '%s store: a subscriber that lost its connection',
+  (kind) => {
+    it('tells listeners to re-read once it is subscribed again, then hears changes as before', async () => {
+      const prefix = `t${++prefixN}:`
+      const url = kind === 'redis' ? redis.url : cluster.url
+      const store = await openRedisStore({ url, prefix })
+      const other = await openRedisStore({ url, prefix })
+      const admins = kind === 'redis' ? [new Redis(redis.url)] : cluster.nodes.map((n) => n.admin)
+      try {
+        const changes: StoreChange[] = []
+        store.subscribe((c) => changes.push(c))
+        await Promise.all(admins.map((a) => a.client('KILL', 'TYPE', 'pubsub')))
+        await vi.waitFor(() => expect(changes).toContainEqual({ type: 'resync' }), {
+          timeout: 3000,
+        })
+        await addKiosk(other, 'k1')
+        await vi.waitFor(() => expect(changes).toContainEqual({ type: 'kiosk', kioskId: 'k1' }))
+        expect(changes.filter((c) => c.type === 'resync')).toHaveLength(1)
+      } finally {
+        if (kind === 'redis') for (const a of admins) a.disconnect()
+        await Promise.all([store.close(), other.close()])
+      }
+    })
+  },
+)
+
+describe('redis store: data written before the Cluster key layout', () => {
+  it('moves kiosks, queues, acks, codes and live de-dup keys to the new keys on open', async () => {
+    const p = `old${++prefixN}:`
     const admin = new Redis(redis.url)
+    const stored = ev('o2', 2)
+    const unrouted = ev('u1', 3)
+    const eventFields = (e: NewEvent) => Object.entries(e).flat().map(String)
     try {
-      const changes: StoreChange[] = []
-      store.subscribe((c) => changes.push(c))
-      await admin.client('KILL', 'TYPE', 'pubsub')
-      await vi.waitFor(() => expect(changes).toContainEqual({ type: 'resync' }), {
-        timeout: 3000,
-      })
-      await addKiosk(other, 'k1')
-      await vi.waitFor(() => expect(changes).toContainEqual({ type: 'kiosk', kioskId: 'k1' }))
-      expect(changes.filter((c) => c.type === 'resync')).toHaveLength(1)
+      await admin
+        .multi()
+        .hset(`${p}kiosk:k1`, {
+          tokenHash: 'h1',
+          epoch: 'old-epoch',
+          headSeq: '2',
+          ackedSeq: '1',
+          ticketProxy: '1',
+          createdAt: '5',
+          ranges: '[{"lo":100,"hi":199}]',
+        })
+        .sadd(`${p}kiosks`, 'k1')
+        .zadd(`${p}ranges`, 100, 'k1:100:199')
+        .xadd(`${p}stream:k1`, '1-0', ...eventFields(ev('o1', 1)))
+        .xadd(`${p}stream:k1`, '2-0', ...eventFields(stored))
+        .zadd(`${p}acks:k1`, 50, 1)
+        .set(`${p}connection-generation:k1`, 4)
+        .set(`${p}fallback-code:k1`, '{"ticket":"T","url":"U","scene":"k1:fallback","createdAt":1}')
+        .set(`${p}dedup:${stored.id}`, 'k1 2', 'EX', 86_400)
+        .xadd(`${p}unrouted`, '*', 'reason', 'unknown-kiosk', ...eventFields(unrouted))
+        .set(`${p}dedup-unrouted:${unrouted.id}`, 'unrouted', 'EX', 86_400)
+        .exec()
+
+      const store = await openRedisStore({ url: redis.url, prefix: p })
+      try {
+        expect(await store.listKiosks()).toEqual([
+          expect.objectContaining({ kioskId: 'k1', epoch: 'old-epoch', headSeq: 2, ackedSeq: 1 }),
+        ])
+        expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['o1', 'o2'])
+        // WeChat's retry of a push stored before the upgrade is still a duplicate.
+        expect(await store.appendEvent('k1', stored)).toEqual({
+          status: 'duplicate',
+          kioskId: 'k1',
+          seq: 2,
+        })
+        expect(await store.appendUnrouted({ ...unrouted, reason: 'unknown-kiosk' })).toBe(
+          'duplicate',
+        )
+        expect(await store.countUnrouted()).toBe(1)
+        expect(await store.kioskOfIntegerScene(150)).toBe('k1')
+        expect(await store.connectionGeneration('k1')).toBe(4)
+        expect((await store.fallbackCode('k1'))?.ticket).toBe('T')
+        expect((await store.appendEvent('k1', ev('o3', 3))).seq).toBe(3)
+        // Nothing is left under the old names, and the de-dup keys kept their expiry.
+        expect(await admin.keys(`${p}*`)).toEqual([])
+        const moved = await admin.keys(`{${p}k:k1}:dedup:*`)
+        expect(moved).toHaveLength(2)
+        for (const key of moved) expect(await admin.ttl(key)).toBeGreaterThan(86_000)
+      } finally {
+        await store.close()
+      }
+      // A second open (or a second relay upgrading at once) changes nothing.
+      const again = await openRedisStore({ url: redis.url, prefix: p })
+      expect((await again.queueState('k1'))?.headSeq).toBe(3)
+      await again.close()
     } finally {
       admin.disconnect()
-      await Promise.all([store.close(), other.close()])
+    }
+  })
+})
+
+describe('redis store: waiting for replicas', () => {
+  it('refuses a push whose write no replica took in time, and stores its retry once', async () => {
+    const prefix = `w${++prefixN}:`
+    // This Redis has no replica: WAIT 1 can only time out.
+    const store = await openRedisStore({
+      url: redis.url,
+      prefix,
+      waitReplicas: 1,
+      waitTimeoutMs: 30,
+    })
+    try {
+      await addKiosk(store, 'k1')
+      await expect(store.appendEvent('k1', ev('a', 1))).rejects.toThrow(/reached 0 of 1 replicas/)
+      await expect(
+        store.appendUnrouted({ ...ev('u', 1), reason: 'unknown-kiosk' }),
+      ).rejects.toThrow(/replicas/)
+      // The write itself happened; WeChat's retry finds it (and is refused again until a
+      // replica has it).
+      await expect(store.appendEvent('k1', ev('a', 1))).rejects.toThrow(/replicas/)
+      expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['a'])
+    } finally {
+      await store.close()
     }
   })
 })

@@ -4,8 +4,9 @@
  * instance can take with SET NX PX, released only by its holder.
  */
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
 import { z } from 'zod'
+import type { RedisClient } from './connect'
+import type { RedisKeys } from './keys'
 import type { FallbackCodeRecord, ReleaseLease } from '../types'
 
 const recordSchema = z.object({
@@ -23,12 +24,12 @@ return 0
 
 export class RedisFallbackCodes {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
   ) {}
 
-  private codeKey = (kioskId: string): string => `${this.prefix}fallback-code:${kioskId}`
-  private leaseKey = (kioskId: string): string => `${this.prefix}fallback-lease:${kioskId}`
+  private codeKey = (kioskId: string): string => this.keys.fallbackCode(kioskId)
+  private leaseKey = (kioskId: string): string => this.keys.fallbackLease(kioskId)
 
   async get(kioskId: string): Promise<FallbackCodeRecord | null> {
     const raw = await this.redis.get(this.codeKey(kioskId))

@@ -3,7 +3,7 @@
  * unacknowledged ones 30 days after they arrived. Stream ids are `<seq>-0`, so both rules
  * become an XTRIM MINID at the first seq that must stay.
  */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connect'
 import { streamEntrySchema } from './codec'
 import type { RetentionPolicy } from '../types'
 
@@ -18,7 +18,7 @@ export interface QueueKeys {
 }
 
 export async function pruneKioskQueue(
-  redis: Redis,
+  redis: RedisClient,
   keys: QueueKeys,
   p: RetentionPolicy,
 ): Promise<number> {
@@ -37,7 +37,11 @@ export async function pruneKioskQueue(
 }
 
 /** The first seq received at or after `cutoff`; walks from the oldest entry, bounded. */
-async function firstReceivedSince(redis: Redis, stream: string, cutoff: number): Promise<number> {
+async function firstReceivedSince(
+  redis: RedisClient,
+  stream: string,
+  cutoff: number,
+): Promise<number> {
   let after = 0
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const entries = entriesSchema.parse(

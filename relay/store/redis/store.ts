@@ -1,10 +1,12 @@
 /**
- * Scale-out relay store on Redis: one Stream per kiosk (entry id `<seq>-0`, so a replay is an
- * XRANGE), epoch, head and acked seq in a hash per kiosk, SET NX de-duplication, and a pub/sub
- * channel that carries changes to every relay instance. Durability is Redis's: run it with
- * `appendonly yes` for the "stored before answered" promise to survive a Redis crash.
+ * Scale-out relay store on Redis or a Redis Cluster: one Stream per kiosk (entry id `<seq>-0`,
+ * so a replay is an XRANGE), epoch, head and acked seq in a hash per kiosk, SET NX
+ * de-duplication, and a pub/sub channel that carries changes to every relay instance. Every
+ * script's keys share one hash slot (keys.ts). Durability is Redis's: run it with `appendonly
+ * yes` for the "stored before answered" promise to survive a Redis crash, and wait for a
+ * replica (`waitReplicas`) for it to survive a failover.
  */
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { TokenStore } from '../../../shared/wechat'
 import {
@@ -18,7 +20,11 @@ import {
   storeChangeSchema,
   streamEntrySchema,
 } from './codec'
+import { connectRedis, type RedisClient } from './connect'
 import { RedisFallbackCodes } from './fallback-codes'
+import { redisKeys, type RedisKeys } from './keys'
+import { migrateLayout } from './migrate-layout'
+import { evalReplicated, type WaitPolicy } from './replicated-eval'
 import { pruneKioskQueue } from './retention'
 import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './scripts'
 import { RedisTokenStore } from './token-store'
@@ -40,29 +46,38 @@ import {
 } from '../types'
 
 export interface RedisStoreOptions {
+  /** `redis://…`, a unix socket path, or `redis-cluster://host:port,host:port` (cluster-url.ts). */
   url: string
   /** Key prefix, so several relays (or tests) can share one Redis. */
   prefix?: string
+  /**
+   * Replicas a push's write must reach (`WAIT`) before it is answered; 0: do not wait (a
+   * failover may then lose the last writes the master acknowledged).
+   */
+  waitReplicas?: number
+  waitTimeoutMs?: number
 }
 
 /** Connects both clients and subscribes to the change channel before returning. */
 export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStore> {
-  const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 })
-  const sub = redis.duplicate()
-  // Failures surface as rejected commands (and so as 503s to WeChat); without a listener
-  // ioredis would also print every reconnect error to the console.
-  redis.on('error', () => {})
-  sub.on('error', () => {})
+  const prefix = opts.prefix ?? 'scandesk:'
+  const keys = redisKeys(prefix)
+  const { client, sub, cluster } = await connectRedis(opts.url)
+  const wait =
+    (opts.waitReplicas ?? 0) > 0
+      ? { replicas: opts.waitReplicas ?? 0, timeoutMs: opts.waitTimeoutMs ?? 1000 }
+      : null
   try {
-    await Promise.all([redis.connect(), sub.connect()])
+    // A Cluster deployment is new: only a single Redis can hold the layout before it.
+    if (!cluster) await migrateLayout(client as Redis, prefix, keys)
+    const store = new RedisStore(client, sub, keys, wait)
+    await store.start()
+    return store
   } catch (err) {
-    redis.disconnect()
+    client.disconnect()
     sub.disconnect()
     throw err
   }
-  const store = new RedisStore(redis, sub, opts.prefix ?? 'scandesk:')
-  await store.start()
-  return store
 }
 
 class RedisStore implements RelayStore {
@@ -72,12 +87,19 @@ class RedisStore implements RelayStore {
   private readonly fallback: RedisFallbackCodes
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly sub: Redis,
-    private readonly p: string,
+    private readonly keys: RedisKeys,
+    private readonly wait: WaitPolicy | null,
   ) {
-    this.channel = `${p}changes`
-    this.fallback = new RedisFallbackCodes(redis, p)
+    this.channel = keys.channel
+    this.fallback = new RedisFallbackCodes(redis, keys)
+  }
+
+  /** A push's write: with a wait policy, answered only once on enough replicas. */
+  private write(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+    if (this.wait === null) return this.redis.eval(script, keys.length, ...keys, ...args)
+    return evalReplicated(this.redis, this.wait, script, keys, args)
   }
 
   async start(): Promise<void> {
@@ -105,10 +127,10 @@ class RedisStore implements RelayStore {
     })
   }
 
-  private kioskKey = (id: string): string => `${this.p}kiosk:${id}`
-  private generationKey = (id: string): string => `${this.p}connection-generation:${id}`
-  private streamKey = (id: string): string => `${this.p}stream:${id}`
-  private acksKey = (id: string): string => `${this.p}acks:${id}`
+  private kioskKey = (id: string): string => this.keys.kiosk(id)
+  private generationKey = (id: string): string => this.keys.connectionGeneration(id)
+  private streamKey = (id: string): string => this.keys.stream(id)
+  private acksKey = (id: string): string => this.keys.acks(id)
 
   private async kioskOf(kioskId: string): Promise<KioskRecord | null> {
     const raw = await this.redis.hgetall(this.kioskKey(kioskId))
@@ -127,8 +149,14 @@ class RedisStore implements RelayStore {
     }
   }
 
+  /**
+   * Two transactions, one per slot: the index (ranges and the id set) first, then the kiosk's
+   * hash. Until the second, a new kiosk is in the index without a hash: listKiosks skips it,
+   * a push with its string scene is unrouted as before it was added, and one with its integer
+   * scene is answered 503 (WeChat retries).
+   */
   async putKiosk(input: PutKioskInput): Promise<KioskRecord> {
-    const rangesKey = `${this.p}ranges`
+    const rangesKey = this.keys.ranges
     for (const r of input.sceneRanges) {
       const below = await this.redis.zrevrangebyscore(rangesKey, r.hi, '-inf', 'LIMIT', 0, 1)
       const [owner, , hi] = (below[0] ?? '').split(':')
@@ -138,9 +166,16 @@ class RedisStore implements RelayStore {
     }
     const key = this.kioskKey(input.kioskId)
     const old = await this.kioskOf(input.kioskId)
+    const index = this.redis.multi()
+    for (const r of old?.sceneRanges ?? []) {
+      index.zrem(rangesKey, `${input.kioskId}:${r.lo}:${r.hi}`)
+    }
+    for (const r of input.sceneRanges) {
+      index.zadd(rangesKey, r.lo, `${input.kioskId}:${r.lo}:${r.hi}`)
+    }
+    index.sadd(this.keys.kiosks, input.kioskId)
+    await index.exec()
     const tx = this.redis.multi()
-    for (const r of old?.sceneRanges ?? []) tx.zrem(rangesKey, `${input.kioskId}:${r.lo}:${r.hi}`)
-    for (const r of input.sceneRanges) tx.zadd(rangesKey, r.lo, `${input.kioskId}:${r.lo}:${r.hi}`)
     tx.hset(key, {
       tokenHash: input.tokenHash,
       ticketProxy: input.ticketProxy ? '1' : '0',
@@ -151,7 +186,6 @@ class RedisStore implements RelayStore {
     tx.hsetnx(key, 'ackedSeq', '0')
     tx.hsetnx(key, 'createdAt', String(input.now))
     tx.hdel(key, 'revokedAt')
-    tx.sadd(`${this.p}kiosks`, input.kioskId)
     await tx.exec()
     await this.announce({ type: 'kiosk', kioskId: input.kioskId })
     const rec = await this.kioskOf(input.kioskId)
@@ -168,7 +202,7 @@ class RedisStore implements RelayStore {
   }
 
   async listKiosks(): Promise<KioskRecord[]> {
-    const ids = (await this.redis.smembers(`${this.p}kiosks`)).sort()
+    const ids = (await this.redis.smembers(this.keys.kiosks)).sort()
     const all = await Promise.all(ids.map((id) => this.kioskOf(id)))
     return all.filter((k): k is KioskRecord => k !== null)
   }
@@ -183,23 +217,22 @@ class RedisStore implements RelayStore {
   }
 
   async kioskOfIntegerScene(scene: number): Promise<string | null> {
-    const below = await this.redis.zrevrangebyscore(`${this.p}ranges`, scene, '-inf', 'LIMIT', 0, 1)
+    const below = await this.redis.zrevrangebyscore(this.keys.ranges, scene, '-inf', 'LIMIT', 0, 1)
     const [owner, , hi] = (below[0] ?? '').split(':')
     return owner && Number(hi) >= scene ? owner : null
   }
 
   async appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
-    const reply = await this.redis.eval(
+    const reply = await this.write(
       APPEND_EVENT,
-      3,
-      `${this.p}dedup:${e.id}`,
-      this.kioskKey(kioskId),
-      this.streamKey(kioskId),
-      String(DEDUP_TTL_SECONDS),
-      kioskId,
-      this.channel,
-      ...eventChangePieces(kioskId, e),
-      ...eventFields(e),
+      [this.keys.dedup(kioskId, e.id), this.kioskKey(kioskId), this.streamKey(kioskId)],
+      [
+        String(DEDUP_TTL_SECONDS),
+        kioskId,
+        this.channel,
+        ...eventChangePieces(kioskId, e),
+        ...eventFields(e),
+      ],
     )
     const [code, value] = appendReplySchema.parse(reply)
     if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
@@ -217,7 +250,7 @@ class RedisStore implements RelayStore {
     const claimed = await this.redis.eval(
       CLAIM_SIGNED_QUERY,
       1,
-      `${this.p}signed-query:${key}`,
+      this.keys.signedQuery(key),
       bodyHash,
       String(Math.max(1, Math.ceil(ttlMs))),
     )
@@ -225,15 +258,10 @@ class RedisStore implements RelayStore {
   }
 
   async appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
-    const stored = await this.redis.eval(
+    const stored = await this.write(
       APPEND_UNROUTED,
-      2,
-      `${this.p}dedup-unrouted:${e.id}`,
-      `${this.p}unrouted`,
-      String(DEDUP_TTL_SECONDS),
-      'reason',
-      e.reason,
-      ...eventFields(e),
+      [this.keys.unroutedDedup(e.id), this.keys.unrouted],
+      [String(DEDUP_TTL_SECONDS), 'reason', e.reason, ...eventFields(e)],
     )
     return stored === 1 ? 'stored' : 'duplicate'
   }
@@ -269,20 +297,20 @@ class RedisStore implements RelayStore {
   }
 
   countUnrouted(): Promise<number> {
-    return this.redis.xlen(`${this.p}unrouted`)
+    return this.redis.xlen(this.keys.unrouted)
   }
 
   async probeWrite(now: number): Promise<void> {
-    await this.redis.set(`${this.p}health-probe`, String(now), 'PX', 60_000)
+    await this.redis.set(this.keys.healthProbe, String(now), 'PX', 60_000)
   }
 
   async prune(p: RetentionPolicy): Promise<number> {
     let deleted = 0
-    for (const kioskId of await this.redis.smembers(`${this.p}kiosks`)) {
+    for (const kioskId of await this.redis.smembers(this.keys.kiosks)) {
       const keys = { stream: this.streamKey(kioskId), acks: this.acksKey(kioskId) }
       deleted += await pruneKioskQueue(this.redis, keys, p)
     }
-    await this.redis.xtrim(`${this.p}unrouted`, 'MINID', String(p.now - p.unackedRetentionMs))
+    await this.redis.xtrim(this.keys.unrouted, 'MINID', String(p.now - p.unackedRetentionMs))
     return deleted
   }
 
@@ -311,7 +339,7 @@ class RedisStore implements RelayStore {
   }
 
   accessTokenStore(appId: string): TokenStore {
-    return new RedisTokenStore(this.redis, `${this.p}wechat-token:${appId}`)
+    return new RedisTokenStore(this.redis, this.keys.wechatToken(appId))
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {

@@ -2,7 +2,7 @@
  * The WeChat access token shared by every relay instance of one AppID, so instances do not
  * each fetch (and, with cgi-bin/token, invalidate) their own. Expires with the token.
  */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connect'
 import { z } from 'zod'
 import type { CachedToken, TokenStore } from '../../../shared/wechat'
 
@@ -17,7 +17,7 @@ return 0
 
 export class RedisTokenStore implements TokenStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,0 +1,59 @@
+/**
+ * The `redis` setting's Cluster form, `redis-cluster://[user:password@]host:port,host:port`:
+ * the seed nodes the client asks for the cluster's layout (one reachable seed is enough; list
+ * a few). Parsed here without ioredis, so the config check needs no Redis client.
+ */
+import { z } from 'zod'
+
+export const REDIS_CLUSTER_SCHEME = 'redis-cluster://'
+
+export interface ClusterSeed {
+  host: string
+  port: number
+}
+
+export interface RedisClusterUrl {
+  seeds: ClusterSeed[]
+  username?: string
+  password?: string
+}
+
+const hostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/, 'is not a host name or address')
+const portSchema = z.coerce.number().int().min(1).max(65535)
+
+export function isRedisClusterUrl(url: string): boolean {
+  return url.toLowerCase().startsWith(REDIS_CLUSTER_SCHEME)
+}
+
+/** Throws a RangeError saying what is wrong (the config check shows its message). */
+export function parseRedisClusterUrl(url: string): RedisClusterUrl {
+  if (!isRedisClusterUrl(url)) throw new RangeError(`must start with ${REDIS_CLUSTER_SCHEME}`)
+  let rest = url.slice(REDIS_CLUSTER_SCHEME.length).replace(/\/$/, '')
+  const out: RedisClusterUrl = { seeds: [] }
+  const at = rest.lastIndexOf('@')
+  if (at >= 0) {
+    const auth = rest.slice(0, at)
+    rest = rest.slice(at + 1)
+    const colon = auth.indexOf(':')
+    const user = decodeURIComponent(colon < 0 ? '' : auth.slice(0, colon))
+    const password = decodeURIComponent(colon < 0 ? auth : auth.slice(colon + 1))
+    if (user !== '') out.username = user
+    if (password !== '') out.password = password
+  }
+  if (rest === '') throw new RangeError('names no node (redis-cluster://host:port,host:port)')
+  for (const node of rest.split(',')) {
+    const m = /^(.*):([^:\]]+)$/.exec(node)
+    const host = hostSchema.safeParse(m?.[1])
+    const port = portSchema.safeParse(m?.[2])
+    if (!m || !host.success || !port.success) {
+      throw new RangeError(`node ${JSON.stringify(node)} is not host:port`)
+    }
+    out.seeds.push({ host: host.data.replace(/^\[(.*)\]$/, '$1'), port: port.data })
+  }
+  if (out.seeds.length > 64) throw new RangeError('names more than 64 seed nodes')
+  return out
+}

@@ -1,0 +1,70 @@
+/**
+ * Opens the Redis store's two connections, for a single Redis (`redis://…` or a socket path)
+ * or a Redis Cluster (`redis-cluster://host:port,…`, ioredis's Cluster client): the command
+ * client, and the subscriber of the change channel. The rest of the store does not know which.
+ */
+import { Cluster, Redis } from 'ioredis'
+import { isRedisClusterUrl, parseRedisClusterUrl, type ClusterSeed } from './cluster-url'
+
+/** What the store sends commands through: both clients take the same commands. */
+export type RedisClient = Redis | Cluster
+
+export interface RedisConnections {
+  client: RedisClient
+  /** One plain connection, subscribed to the change channel (never the Cluster client). */
+  sub: Redis
+  cluster: boolean
+}
+
+/** Quietly: failures surface as rejected commands (so as 503s to WeChat). */
+function quiet<T extends Redis | Cluster>(c: T): T {
+  c.on('error', () => {})
+  return c
+}
+
+export async function connectRedis(url: string): Promise<RedisConnections> {
+  if (!isRedisClusterUrl(url)) {
+    const client = quiet(new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 }))
+    const sub = quiet(client.duplicate())
+    await connectAll(client, sub)
+    return { client, sub, cluster: false }
+  }
+  const { seeds, username, password } = parseRedisClusterUrl(url)
+  const auth = { ...(username && { username }), ...(password && { password }) }
+  const client = quiet(
+    new Cluster(seeds, {
+      lazyConnect: true,
+      redisOptions: { ...auth, maxRetriesPerRequest: 3 },
+      // Writes and the reads that follow them (a kiosk's replay) go to the slot's master.
+      scaleReads: 'master',
+    }),
+  )
+  const first = seeds[0] as ClusterSeed
+  const sub = quiet(new Redis({ ...first, ...auth, lazyConnect: true }))
+  // A node's PUBLISH reaches every node of the cluster, so the subscriber may listen on any
+  // one. Should that node go, each reconnect tries the next node the command client knows
+  // (else the next seed); the store's 'ready' handler then re-subscribes and resyncs.
+  let turn = 0
+  sub.options.retryStrategy = (times) => {
+    const known = client.nodes('all').map((n) => ({ host: n.options.host, port: n.options.port }))
+    const nodes = known.length > 0 ? known : seeds
+    const next = nodes[turn++ % nodes.length]
+    if (next?.host !== undefined && next.port !== undefined) {
+      sub.options.host = next.host
+      sub.options.port = next.port
+    }
+    return Math.min(times * 50, 1000)
+  }
+  await connectAll(client, sub)
+  return { client, sub, cluster: true }
+}
+
+async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
+  try {
+    await Promise.all([client.connect(), sub.connect()])
+  } catch (err) {
+    client.disconnect()
+    sub.disconnect()
+    throw err
+  }
+}

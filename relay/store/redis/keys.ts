@@ -1,0 +1,73 @@
+/**
+ * Every Redis key the relay uses, built in this one place so that each script's keys share a
+ * Redis Cluster hash slot. Redis hashes only the text between the first `{` and the next `}`:
+ *
+ * - per kiosk, `{<prefix>k:<kioskId>}:…` — its hash, stream, ack history, connection
+ *   generation, fallback code and lease, and the de-dup keys of its events. An event id is a
+ *   hash of WeChat's retry key, which includes the scene (shared/wechat/push.ts `dedupKey`),
+ *   and a scene names one kiosk, so de-duplicating inside the kiosk's slot sees every retry;
+ * - per campaign, `{<prefix>c:<campaignId>}:…` (for keys a campaign's scripts touch together);
+ * - the kiosk index (the id set and the scene-range sorted set) `{<prefix>g}:…`, one slot;
+ * - unrouted pushes and their de-dup keys `{<prefix>u}:…`, one slot;
+ * - single-key values that no script combines (replay-guard claims, WeChat access tokens, the
+ *   health probe) carry no tag, so they spread over the whole cluster.
+ *
+ * On a single Redis the braces change nothing. Ids must not contain braces (kiosk ids are
+ * `[a-z0-9-]`; the prefix and campaign ids are checked here).
+ */
+
+/** `{`/`}` would move the hash tag and put a kiosk's keys in different slots. */
+function tagSafe(what: string, s: string): string {
+  if (/[{}]/.test(s)) throw new RangeError(`${what} must not contain { or }: ${JSON.stringify(s)}`)
+  return s
+}
+
+export interface RedisKeys {
+  /** Hash: tokenHash, epoch, headSeq, ackedSeq, ticketProxy, ranges, createdAt, revokedAt. */
+  kiosk(kioskId: string): string
+  /** Stream of the kiosk's events, entry ids `<seq>-0`. */
+  stream(kioskId: string): string
+  /** Sorted set: member = acked seq, score = when that ack arrived. */
+  acks(kioskId: string): string
+  connectionGeneration(kioskId: string): string
+  /** De-dup of one event stored for this kiosk; value `<kioskId> <seq>`. */
+  dedup(kioskId: string, eventId: string): string
+  fallbackCode(kioskId: string): string
+  fallbackLease(kioskId: string): string
+  /** `{<prefix>c:<id>}`: prefix for every key of one campaign (`${campaignTag(id)}:name`). */
+  campaignTag(campaignId: string): string
+  /** Set of every kiosk id. */
+  kiosks: string
+  /** Sorted set of integer scene ranges: member `<kioskId>:<lo>:<hi>`, score lo. */
+  ranges: string
+  unrouted: string
+  unroutedDedup(eventId: string): string
+  signedQuery(key: string): string
+  wechatToken(appId: string): string
+  healthProbe: string
+  /** The pub/sub channel of store changes (a channel, not a key: no slot). */
+  channel: string
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  const p = tagSafe('Redis key prefix', prefix)
+  const k = (id: string): string => `{${p}k:${tagSafe('kiosk id', id)}}`
+  return {
+    kiosk: (id) => `${k(id)}:kiosk`,
+    stream: (id) => `${k(id)}:stream`,
+    acks: (id) => `${k(id)}:acks`,
+    connectionGeneration: (id) => `${k(id)}:connection-generation`,
+    dedup: (id, eventId) => `${k(id)}:dedup:${eventId}`,
+    fallbackCode: (id) => `${k(id)}:fallback-code`,
+    fallbackLease: (id) => `${k(id)}:fallback-lease`,
+    campaignTag: (id) => `{${p}c:${tagSafe('campaign id', id)}}`,
+    kiosks: `{${p}g}:kiosks`,
+    ranges: `{${p}g}:ranges`,
+    unrouted: `{${p}u}:unrouted`,
+    unroutedDedup: (eventId) => `{${p}u}:dedup:${eventId}`,
+    signedQuery: (key) => `${p}signed-query:${key}`,
+    wechatToken: (appId) => `${p}wechat-token:${appId}`,
+    healthProbe: `${p}health-probe`,
+    channel: `${p}changes`,
+  }
+}
