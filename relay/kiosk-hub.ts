@@ -60,6 +60,19 @@ export class KioskHub {
     return [...this.live.values()].filter((s) => s.isLive).length
   }
 
+  /** Whether the kiosk holds a live session on this instance. */
+  isOnline(kioskId: string): boolean {
+    return this.live.get(kioskId)?.isLive ?? false
+  }
+
+  /** For the console: when the kiosk was last heard from, and whether it is connected. */
+  private noteSeen(kioskId: string, connected: boolean, version?: string | null): void {
+    const state = version === undefined ? { connected } : { connected, version }
+    this.opts.store.console.noteKioskSeen(kioskId, this.opts.now(), state).catch((err: unknown) => {
+      this.opts.log.warn('recording kiosk last seen failed', { kioskId, error: errorMessage(err) })
+    })
+  }
+
   /** For `server.on('upgrade')` on the `/kiosk` path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy())
@@ -96,7 +109,11 @@ export class KioskHub {
       limits: this.limits,
       onHello: (s) => this.onHello(s),
       onClosed: (s) => {
-        if (this.live.get(s.kioskId) === s) this.live.delete(s.kioskId)
+        if (this.live.get(s.kioskId) !== s) return
+        this.live.delete(s.kioskId)
+        // A session a newer hello replaced (here or elsewhere) leaves the state to that one.
+        const newest = this.newestGeneration.get(s.kioskId) ?? 0
+        if (s.generation !== null && s.generation >= newest) this.noteSeen(s.kioskId, false)
       },
     })
     const peer: Peer = { ws, session, alive: true }
@@ -126,6 +143,7 @@ export class KioskHub {
     const generation = await this.opts.store.nextConnectionGeneration(session.kioskId)
     session.generation = generation
     this.noteGeneration(session.kioskId, generation)
+    this.noteSeen(session.kioskId, true, session.version)
     const change: StoreChange = {
       type: 'connected',
       kioskId: session.kioskId,
@@ -207,6 +225,7 @@ export class KioskHub {
       }
       peer.alive = false
       peer.ws.ping()
+      if (peer.session.isLive) this.noteSeen(peer.session.kioskId, true)
       // Also a safety net for a missed change notification (e.g. a Redis reconnect).
       peer.session.notify()
     }

@@ -18,6 +18,7 @@ import {
   storeChangeSchema,
   streamEntrySchema,
 } from './codec'
+import { RedisConsoleStore } from './console'
 import { RedisFallbackCodes } from './fallback-codes'
 import { pruneKioskQueue } from './retention'
 import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './scripts'
@@ -67,6 +68,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
 
 class RedisStore implements RelayStore {
   readonly kind = 'redis'
+  readonly console: RedisConsoleStore
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
@@ -78,6 +80,9 @@ class RedisStore implements RelayStore {
   ) {
     this.channel = `${p}changes`
     this.fallback = new RedisFallbackCodes(redis, p)
+    this.console = new RedisConsoleStore(redis, p, (kioskId) =>
+      this.announce({ type: 'kiosk', kioskId }),
+    )
   }
 
   async start(): Promise<void> {
