@@ -230,9 +230,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     const relay = await relayOn(place(backend), clock)
     await organizer(relay, 'alice', clock.t)
     const c = new ConsoleClient(relay.url)
-    const answers = await Promise.all(
-      Array.from({ length: 15 }, () => c.login('alice', 'guess')),
-    )
+    const answers = await Promise.all(Array.from({ length: 15 }, () => c.login('alice', 'guess')))
     const statuses = answers.map((a) => a.status).sort()
     // 5 free and the 6th (which earns the first delay) are checked; the rest wait.
     expect(statuses.filter((s) => s === 401)).toHaveLength(6)
