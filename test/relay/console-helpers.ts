@@ -98,7 +98,7 @@ export class ConsoleClient {
       const value = /^scandesk_session=([^;]*)/.exec(setCookie)?.[1] ?? ''
       this.cookie = value === '' ? null : `scandesk_session=${value}`
     }
-    let json: unknown = null
+    let json: unknown
     try {
       json = JSON.parse(text)
     } catch {

@@ -84,7 +84,7 @@ async function pair(relay: RelayHandle, code: string) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code }),
   })
-  return { status: res.status, json: (await res.json()) as unknown }
+  return { status: res.status, json: await res.json() }
 }
 
 describe.each(['sqlite', 'redis'] as const)('console kiosks (%s store)', (backend) => {

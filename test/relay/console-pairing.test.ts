@@ -77,7 +77,7 @@ async function pair(relay: RelayHandle, body: unknown, headers: Record<string, s
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
   const text = await res.text()
-  let json: unknown = null
+  let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
