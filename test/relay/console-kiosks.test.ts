@@ -201,3 +201,26 @@ describe.each(['sqlite', 'redis'] as const)('console kiosks (%s store)', (backen
     expect((await c.call('PUT', '/console/api/kiosks/zz', { campaignId: 'a' })).status).toBe(404)
   })
 })
+
+describe('console kiosks across instances (redis store)', () => {
+  it('a kiosk connected to one instance shows online on another, and offline once it leaves', async () => {
+    const p = newPlace('redis', redis.url)
+    cleanups.push(() => p.remove())
+    const a = await startOn(p)
+    const b = await startOn(p)
+    const c = new ConsoleClient(b.url)
+    cleanups.push(async () => {
+      await collectSecrets(b, c)
+      await a.close()
+      await b.close()
+    })
+    const token = await a.addKiosk('k1')
+    secrets.add(token)
+    expect((await c.login('alice', await organizer(b, 'alice'))).status).toBe(200)
+    const kiosk = await KioskClient.hello(a.url, token, { kioskId: 'k1', version: '2.0.0' })
+    await waitFor(async () => (await kiosks(c))[0]?.online === true, 'k1 online on b')
+    expect((await kiosks(c))[0]).toMatchObject({ version: '2.0.0' })
+    await kiosk.close()
+    await waitFor(async () => (await kiosks(c))[0]?.online === false, 'k1 offline on b')
+  })
+})
