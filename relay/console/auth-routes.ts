@@ -9,7 +9,7 @@ import { sendJson } from '../http-util'
 import type { LoginAttempt } from '../store/console-types'
 import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
 import { ADDRESS_LOCKOUT, NAME_LOCKOUT } from './lockout'
-import { verifyPassword } from './passwords'
+import { KdfGate, verifyPassword } from './passwords'
 import { cameOverHttps, clientAddress } from './request-origin'
 import {
   clearedSessionCookie,
@@ -22,6 +22,7 @@ import {
 export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log, config } = deps
   const organizers = store.console
+  const kdf = new KdfGate()
 
   return [
     {
@@ -43,7 +44,14 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
         const name = organizerNameSchema.safeParse(body.name)
         const organizer = name.success ? await organizers.getOrganizer(name.data) : null
-        const ok = await verifyPassword(body.password, organizer?.passwordHash ?? null)
+        const ok = await kdf.run(() =>
+          verifyPassword(body.password, organizer?.passwordHash ?? null),
+        )
+        if (ok === null) {
+          ctx.res.setHeader('Retry-After', '1')
+          sendConsoleError(ctx.res, 429, 'rate_limited', 'too many sign-ins at once; retry')
+          return
+        }
         if (!ok || organizer === null) {
           log.info('console sign-in failed', { address: addressKey.slice(5) })
           sendConsoleError(ctx.res, 401, 'unauthorized', 'wrong name or password')

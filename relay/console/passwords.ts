@@ -81,3 +81,35 @@ export async function verifyPassword(password: string, encoded: string | null): 
     encoded !== null && known && expected.length === key.length && timingSafeEqual(expected, key)
   )
 }
+
+/**
+ * Bounds the scrypt checks running at once (each holds one of libuv's 4 threads, which DNS
+ * lookups and file reads share) and those waiting: a flood of sign-ins from many addresses
+ * gets "busy" answers instead of a queue that grows without end or starves the rest.
+ */
+export class KdfGate {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(
+    private readonly concurrency = 2,
+    private readonly maxWaiting = 64,
+  ) {}
+
+  /** `fn`'s result, or null at once when too many are already waiting. */
+  async run<T>(fn: () => Promise<T>): Promise<T | null> {
+    if (this.active >= this.concurrency) {
+      if (this.waiting.length >= this.maxWaiting) return null
+      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    } else {
+      this.active++
+    }
+    try {
+      return await fn()
+    } finally {
+      const next = this.waiting.shift()
+      if (next !== undefined) next()
+      else this.active--
+    }
+  }
+}

@@ -69,7 +69,11 @@ export interface ConsoleStore {
   addOrganizer(record: OrganizerRecord): Promise<boolean>
   getOrganizer(name: string): Promise<OrganizerRecord | null>
   listOrganizers(): Promise<OrganizerRecord[]>
-  /** Removes the organizer and ends its sessions; false when there was none. */
+  /**
+   * Removes the organizer; false when there was none. Its sessions end with it: a session is
+   * valid only while its organizer exists and is not newer (relay/console/sessions.ts); the
+   * SQLite store also deletes their rows, Redis lets them expire.
+   */
   removeOrganizer(name: string): Promise<boolean>
 
   putSession(session: SessionRecord): Promise<void>
