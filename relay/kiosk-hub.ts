@@ -25,6 +25,12 @@ export interface KioskHubOptions {
 }
 
 const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024, batch: 50 }
+/**
+ * A connected kiosk's "last seen" is written at most this often (the console counts another
+ * instance's kiosk as online for 90 s after): one small write per kiosk per 30 s, whatever
+ * the ping interval.
+ */
+const SEEN_WRITE_EVERY_MS = 30_000
 
 interface Peer {
   ws: WebSocket
@@ -48,6 +54,8 @@ export class KioskHub {
   private readonly pingTimer: NodeJS.Timeout
   private readonly unsubscribe: () => void
   private accepting = true
+  /** When each connected kiosk's last-seen time was last written. */
+  private readonly seenWritten = new Map<string, number>()
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
@@ -67,6 +75,8 @@ export class KioskHub {
 
   /** For the console: when the kiosk was last heard from, and whether it is connected. */
   private noteSeen(kioskId: string, connected: boolean, version?: string | null): void {
+    if (connected) this.seenWritten.set(kioskId, this.opts.now())
+    else this.seenWritten.delete(kioskId)
     const state = version === undefined ? { connected } : { connected, version }
     this.opts.store.console.noteKioskSeen(kioskId, this.opts.now(), state).catch((err: unknown) => {
       this.opts.log.warn('recording kiosk last seen failed', { kioskId, error: errorMessage(err) })
@@ -225,7 +235,11 @@ export class KioskHub {
       }
       peer.alive = false
       peer.ws.ping()
-      if (peer.session.isLive) this.noteSeen(peer.session.kioskId, true)
+      const { kioskId } = peer.session
+      const written = this.seenWritten.get(kioskId) ?? -Infinity
+      if (peer.session.isLive && this.opts.now() - written >= SEEN_WRITE_EVERY_MS) {
+        this.noteSeen(kioskId, true)
+      }
       // Also a safety net for a missed change notification (e.g. a Redis reconnect).
       peer.session.notify()
     }
