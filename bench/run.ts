@@ -15,6 +15,7 @@ import { benchRelayStart } from './relay-start'
 import { benchPairing } from './pairing'
 import { benchConsoleUi } from './console-ui'
 import { benchCluster } from './cluster'
+import { benchConsole } from './console'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -32,6 +33,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['pairing', benchPairing],
   ['console', benchConsoleUi],
   ['cluster', benchCluster],
+  ['console-auth', benchConsole],
 ]
 
 async function main(): Promise<void> {

@@ -1,13 +1,16 @@
 /**
  * `npm run relay -- [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--<field> V]`
  * serves the relay; `kiosk add <id> [--rotate] [--no-ticket-proxy] [--scenes 100-199]`,
- * `kiosk list` and `kiosk revoke <id>` manage kiosks in the same store; `healthcheck` asks a
+ * `kiosk list` and `kiosk revoke <id>` manage kiosks in the same store; `organizer add <name>`
+ * (prints the password once), `organizer list`, `organizer remove <name>` manage the console's
+ * organizers; `healthcheck` asks a
  * running relay for /healthz (exit 0 when healthy, 1 otherwise). Logs are JSON lines.
  */
 import { CONFIG_FLAGS, loadRelayConfig, RelayConfigError, type RelayConfig } from './config'
 import { parseArgs, UsageError, type ParsedArgs } from './cli-args'
 import { checkHealth } from './healthcheck'
 import { addKiosk, KioskAdminError, parseSceneRanges } from './kiosk-admin'
+import { addOrganizer, OrganizerAdminError, removeOrganizer } from './console/organizer-admin'
 import { errorMessage, jsonLogger } from './log'
 import { startRelay } from './server'
 import { openStore } from './store/open-store'
@@ -18,6 +21,9 @@ const USAGE = `usage:
   relay kiosk add <kioskId> [--rotate] [--no-ticket-proxy] [--scenes LO-HI,...]
   relay kiosk list
   relay kiosk revoke <kioskId>
+  relay organizer add <name>      (prints a generated password once, last line)
+  relay organizer list
+  relay organizer remove <name>   (also ends the organizer's console sessions)
   relay healthcheck          (GET /healthz on this host's relay; exit 0 when healthy)
 Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>.`
 
@@ -64,11 +70,36 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
       )
     }
   } else if (sub === 'revoke' && kioskId !== undefined) {
-    const found = await withStore(config, (store) => store.revokeKiosk(kioskId, Date.now()))
+    const found = await withStore(config, async (store) => {
+      await store.console.dropPairingCode(kioskId)
+      return store.revokeKiosk(kioskId, Date.now())
+    })
     if (!found) throw new KioskAdminError(`no kiosk ${kioskId}`)
     out(`kiosk ${kioskId} revoked`)
   } else {
     throw new UsageError('expected: kiosk add <kioskId> | kiosk list | kiosk revoke <kioskId>')
+  }
+}
+
+async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
+  const [, sub, name] = args.positionals
+  if (sub === 'add' && name !== undefined && args.positionals.length === 3) {
+    const password = await withStore(config, (store) => addOrganizer(store, name, Date.now()))
+    out(
+      `organizer ${name} added. The password is shown once, on the next line; only a hash is kept.`,
+    )
+    out(password)
+  } else if (sub === 'list' && args.positionals.length === 2) {
+    const organizers = await withStore(config, (store) => store.console.listOrganizers())
+    if (organizers.length === 0) out('no organizers')
+    for (const o of organizers) out(`${o.name}\tadded ${new Date(o.createdAt).toISOString()}`)
+  } else if (sub === 'remove' && name !== undefined && args.positionals.length === 3) {
+    await withStore(config, (store) => removeOrganizer(store, name))
+    out(`organizer ${name} removed; their console sessions have ended`)
+  } else {
+    throw new UsageError(
+      'expected: organizer add <name> | organizer list | organizer remove <name>',
+    )
   }
 }
 
@@ -105,6 +136,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const config = loadRelayConfig({ flags: args.flags, env: process.env })
   if (args.positionals[0] === 'kiosk') return kioskCommand(args, config)
+  if (args.positionals[0] === 'organizer') return organizerCommand(args, config)
   // Exit 1 when unhealthy (an unknown error below): Docker reserves exit code 2.
   if (args.positionals[0] === 'healthcheck' && args.positionals.length === 1) {
     return out(await checkHealth(config))
@@ -115,7 +147,10 @@ async function main(argv: readonly string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const known =
-    err instanceof UsageError || err instanceof RelayConfigError || err instanceof KioskAdminError
+    err instanceof UsageError ||
+    err instanceof RelayConfigError ||
+    err instanceof KioskAdminError ||
+    err instanceof OrganizerAdminError
   process.stderr.write(`relay: ${errorMessage(err)}\n`)
   if (err instanceof UsageError) process.stderr.write(USAGE + '\n')
   process.exit(known ? 2 : 1)

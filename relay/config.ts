@@ -79,6 +79,14 @@ export const relayConfigSchema = z
     idleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
     /** Open connections (kiosk websockets included); lowered to fit the open-file limit. */
     maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * Reverse proxies in front of the relay whose X-Forwarded-For / X-Forwarded-Proto to
+     * believe (relay/README.md "Console"): 0 trusts none (the socket's address, plain http);
+     * 1 for Caddy in compose.yaml. Decides the lockout's client address and Secure cookies.
+     */
+    trustProxyHops: z.number().int().min(0).max(10).default(0),
+    /** The built console app (`out/console`); null: beside the relay (relay/console/static-console.ts). */
+    consoleDir: z.string().min(1).nullable().default(null),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
   })
@@ -157,6 +165,8 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['keepAliveTimeoutMs', 'int'],
   ['idleTimeoutMs', 'int'],
   ['maxConnections', 'int'],
+  ['trustProxyHops', 'int'],
+  ['consoleDir', 'nullable'],
   ['wechat.apiBase', 'string'],
   ['wechat.appId', 'string'],
   ['wechat.appSecret', 'string'],

@@ -25,6 +25,12 @@ export interface KioskHubOptions {
 }
 
 const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024, batch: 50 }
+/**
+ * A connected kiosk's "last seen" is written at most this often (the console counts another
+ * instance's kiosk as online for 90 s after): one small write per kiosk per 30 s, whatever
+ * the ping interval.
+ */
+const SEEN_WRITE_EVERY_MS = 30_000
 
 interface Peer {
   ws: WebSocket
@@ -48,6 +54,8 @@ export class KioskHub {
   private readonly pingTimer: NodeJS.Timeout
   private readonly unsubscribe: () => void
   private accepting = true
+  /** When each connected kiosk's last-seen time was last written. */
+  private readonly seenWritten = new Map<string, number>()
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
@@ -58,6 +66,21 @@ export class KioskHub {
 
   get connectedKiosks(): number {
     return [...this.live.values()].filter((s) => s.isLive).length
+  }
+
+  /** Whether the kiosk holds a live session on this instance. */
+  isOnline(kioskId: string): boolean {
+    return this.live.get(kioskId)?.isLive ?? false
+  }
+
+  /** For the console: when the kiosk was last heard from, and whether it is connected. */
+  private noteSeen(kioskId: string, connected: boolean, version?: string | null): void {
+    if (connected) this.seenWritten.set(kioskId, this.opts.now())
+    else this.seenWritten.delete(kioskId)
+    const state = version === undefined ? { connected } : { connected, version }
+    this.opts.store.console.noteKioskSeen(kioskId, this.opts.now(), state).catch((err: unknown) => {
+      this.opts.log.warn('recording kiosk last seen failed', { kioskId, error: errorMessage(err) })
+    })
   }
 
   /** For `server.on('upgrade')` on the `/kiosk` path. */
@@ -96,7 +119,11 @@ export class KioskHub {
       limits: this.limits,
       onHello: (s) => this.onHello(s),
       onClosed: (s) => {
-        if (this.live.get(s.kioskId) === s) this.live.delete(s.kioskId)
+        if (this.live.get(s.kioskId) !== s) return
+        this.live.delete(s.kioskId)
+        // A session a newer hello replaced (here or elsewhere) leaves the state to that one.
+        const newest = this.newestGeneration.get(s.kioskId) ?? 0
+        if (s.generation !== null && s.generation >= newest) this.noteSeen(s.kioskId, false)
       },
     })
     const peer: Peer = { ws, session, alive: true }
@@ -126,6 +153,7 @@ export class KioskHub {
     const generation = await this.opts.store.nextConnectionGeneration(session.kioskId)
     session.generation = generation
     this.noteGeneration(session.kioskId, generation)
+    this.noteSeen(session.kioskId, true, session.version)
     const change: StoreChange = {
       type: 'connected',
       kioskId: session.kioskId,
@@ -207,6 +235,11 @@ export class KioskHub {
       }
       peer.alive = false
       peer.ws.ping()
+      const { kioskId } = peer.session
+      const written = this.seenWritten.get(kioskId) ?? -Infinity
+      if (peer.session.isLive && this.opts.now() - written >= SEEN_WRITE_EVERY_MS) {
+        this.noteSeen(kioskId, true)
+      }
       // Also a safety net for a missed change notification (e.g. a Redis reconnect).
       peer.session.notify()
     }

@@ -52,6 +52,8 @@ export class KioskSession {
   readonly id = randomUUID()
   /** Set at hello: a session with a lower generation than another of its kiosk must yield. */
   generation: number | null = null
+  /** What the kiosk's hello said it runs, if anything. */
+  version: string | null = null
   private phase: Phase = 'awaiting-hello'
   private sentSeq = 0
   private ackedSeq = 0
@@ -133,6 +135,7 @@ export class KioskSession {
       return
     }
     this.phase = 'welcoming'
+    this.version = hello.version ?? null
     try {
       await this.ctx.onHello(this)
       if (this.phase !== 'welcoming') return

@@ -70,6 +70,22 @@ export class TicketLimiter {
     }
   }
 
+  /**
+   * Forgets buckets that are full again and have nothing in flight: they hold no state a
+   * fresh bucket would not. For limiters keyed by something unbounded (client addresses).
+   */
+  sweep(): void {
+    const now = this.now()
+    for (const [key, b] of this.buckets) {
+      const refilled = b.tokens + Math.max(0, now - b.updatedAt) * this.perMs
+      if (b.inFlight === 0 && refilled >= this.limits.burst) this.buckets.delete(key)
+    }
+  }
+
+  get size(): number {
+    return this.buckets.size
+  }
+
   private bucket(kioskId: string): Bucket {
     const now = this.now()
     let b = this.buckets.get(kioskId)

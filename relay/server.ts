@@ -1,6 +1,7 @@
 /**
  * The relay as a library: `startRelay(config)` opens the store, serves `/wechat`, `/kiosk`,
- * `/api/tickets`, `/api/fallback-code`, `/healthz` and `/metrics`, and prints nothing (pass `log` to see logs).
+ * `/api/tickets`, `/api/fallback-code`, `/api/pair`, `/healthz`, `/metrics` and the
+ * organizer's console (`/console/`, `/console/api/*`), and prints nothing (pass `log` to see logs).
  * The kiosk core uses it in-process for demo mode; the CLI wraps it for deployments.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -14,7 +15,11 @@ import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
+import { createConsoleApi, noScansToday } from './console/console-api'
+import type { ConsoleDeps, ConsoleRoute, ScansToday } from './console/console-router'
+import { createConsoleStatic, defaultConsoleDir } from './console/static-console'
 import { createFallbackCodeEndpoint } from './fallback-code'
+import { createPairEndpoint } from './pairing'
 import { createPushEndpoint } from './push-endpoint'
 import { StoreHealth } from './store-health'
 import { openStore } from './store/open-store'
@@ -23,6 +28,7 @@ import { createTicketProxy } from './ticket-proxy'
 
 export type { AddKioskOptions } from './kiosk-admin'
 export type { RelayConfig, RelayConfigInput } from './config'
+export type { ConsoleRoute, ScansToday } from './console/console-router'
 export { jsonLogger, type Logger } from './log'
 
 const DAY_MS = 86_400_000
@@ -42,6 +48,14 @@ export interface StartRelayOptions {
   storePollMs?: number
   /** How long `close()` may take in all (default: the config's `shutdownTimeoutMs`). */
   shutdownGraceMs?: number
+  /**
+   * What other parts add to the organizer's console, given the console's own dependencies:
+   * scans today per kiosk, and more routes behind the same session guard.
+   */
+  console?: (deps: Omit<ConsoleDeps, 'scansToday'>) => {
+    scansToday?: ScansToday
+    routes?: ConsoleRoute[]
+  }
 }
 
 export interface RelayHandle {
@@ -52,6 +66,8 @@ export interface RelayHandle {
   /** Creates the kiosk, or gives an existing one a new token, and returns the token. */
   addKiosk(kioskId: string, opts?: AddKioskOptions): Promise<string>
   revokeKiosk(kioskId: string): Promise<boolean>
+  /** Every `/console/api` route (path below `/console/api`), for the guard's tests. */
+  consoleRoutes: ReadonlyArray<Pick<ConsoleRoute, 'method' | 'path' | 'public'>>
   /**
    * Drains: answers new requests 503, closes kiosk sockets with 1012 (reconnect elsewhere),
    * answers the pushes in flight once stored, flushes the store, all within the grace period.
@@ -85,6 +101,14 @@ export async function startRelay(
   const handlePush = createPushEndpoint({ ...deps, health: storeHealth })
   const handleTickets = createTicketProxy(deps)
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
+  const handlePair = createPairEndpoint(deps)
+  const consoleBase = { config, store, log, now, hub }
+  const consoleExtras = opts.console?.(consoleBase) ?? {}
+  const consoleApi = createConsoleApi(
+    { ...consoleBase, scansToday: consoleExtras.scansToday ?? noScansToday },
+    consoleExtras.routes,
+  )
+  const serveConsole = createConsoleStatic(config.consoleDir ?? defaultConsoleDir())
   const inFlight = new Set<Promise<void>>()
 
   /** 200 only while the store takes writes; 503 with the reason when it cannot. */
@@ -130,6 +154,13 @@ export async function startRelay(
     if (url.pathname === '/wechat') return handlePush(req, res, url)
     if (url.pathname === '/api/tickets') return handleTickets(req, res)
     if (url.pathname === '/api/fallback-code') return handleFallbackCode(req, res)
+    if (url.pathname === '/api/pair') return handlePair(req, res)
+    if (url.pathname === '/console/api' || url.pathname.startsWith('/console/api/')) {
+      return consoleApi.handle(req, res, url)
+    }
+    if (url.pathname === '/console' || url.pathname.startsWith('/console/')) {
+      return serveConsole(req, res, url)
+    }
     if (req.method === 'GET' && url.pathname === '/healthz') return health(res)
     if (req.method === 'GET' && url.pathname === '/metrics') return scrape(res)
     sendApiError(res, 404, 'not_found', 'no such endpoint')
@@ -237,6 +268,11 @@ export async function startRelay(
     addKiosk: (kioskId, kioskOpts = {}) =>
       addKiosk(store, kioskId, { rotate: true, ...kioskOpts }, now()),
     revokeKiosk: (kioskId) => store.revokeKiosk(kioskId, now()),
+    consoleRoutes: consoleApi.routes.map(({ method, path, public: open }) => ({
+      method,
+      path,
+      public: open,
+    })),
     close: () => (closing ??= close()),
   }
 }

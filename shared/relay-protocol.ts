@@ -25,6 +25,8 @@ export const helloFrameSchema = z
     kioskId: kioskIdSchema,
     epoch: epoch.optional(),
     lastSeq: seq.optional(),
+    /** The kiosk's version, shown in the organizer's console (contract v2; optional). */
+    version: z.string().min(1).max(64).optional(),
   })
   .strict()
 

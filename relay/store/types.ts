@@ -4,6 +4,7 @@
  */
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { TokenStore } from '../../shared/wechat'
+import type { ConsoleStore } from './console-types'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
 export interface SceneRange {
@@ -105,6 +106,8 @@ export type StoreChange =
 
 export interface RelayStore {
   readonly kind: 'sqlite' | 'redis'
+  /** Organizers, sessions, lockout, pairing codes, kiosk meta (contract v2's console). */
+  readonly console: ConsoleStore
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>

@@ -38,6 +38,8 @@ describe('relay config', () => {
       keepAliveTimeoutMs: 5_000,
       idleTimeoutMs: 30_000,
       maxConnections: 10_000,
+      trustProxyHops: 0,
+      consoleDir: null,
       wechat: {
         apiBase: 'https://api.weixin.qq.com',
         appId: '',

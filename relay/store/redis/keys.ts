@@ -10,7 +10,7 @@
  * - the kiosk index (the id set and the scene-range sorted set) `{<prefix>g}:…`, one slot;
  * - unrouted pushes and their de-dup keys `{<prefix>u}:…`, one slot;
  * - single-key values that no script combines (replay-guard claims, WeChat access tokens, the
- *   health probe) carry no tag, so they spread over the whole cluster.
+ *   health probe, organizers, console sessions, login attempts, the pairing-code index) carry no tag, so they spread over the whole cluster.
  *
  * On a single Redis the braces change nothing. Ids must not contain braces (kiosk ids are
  * `[a-z0-9-]`; the prefix and campaign ids are checked here).
@@ -34,6 +34,17 @@ export interface RedisKeys {
   dedup(kioskId: string, eventId: string): string
   fallbackCode(kioskId: string): string
   fallbackLease(kioskId: string): string
+  /** The console's per-kiosk state: last seen, connected since, campaign, version. */
+  kioskMeta(kioskId: string): string
+  /** The kiosk's current pairing code (hash, expiry, used); redeemed with the kiosk hash. */
+  pairingCode(kioskId: string): string
+  /** Pairing code hash → kiosk id (one key each: looked up before the kiosk is known). */
+  pairingIndex(codeHash: string): string
+  organizer(name: string): string
+  /** Set of every organizer name. */
+  organizers: string
+  consoleSession(idHash: string): string
+  loginAttempts(key: string): string
   /** `{<prefix>c:<id>}`: prefix for every key of one campaign (`${campaignTag(id)}:name`). */
   campaignTag(campaignId: string): string
   /** Set of every kiosk id. */
@@ -60,6 +71,13 @@ export function redisKeys(prefix: string): RedisKeys {
     dedup: (id, eventId) => `${k(id)}:dedup:${eventId}`,
     fallbackCode: (id) => `${k(id)}:fallback-code`,
     fallbackLease: (id) => `${k(id)}:fallback-lease`,
+    kioskMeta: (id) => `${k(id)}:meta`,
+    pairingCode: (id) => `${k(id)}:pairing-code`,
+    pairingIndex: (hash) => `${p}pairing:${hash}`,
+    organizer: (name) => `${p}organizer:${name}`,
+    organizers: `${p}organizers`,
+    consoleSession: (idHash) => `${p}console-session:${idHash}`,
+    loginAttempts: (key) => `${p}login-attempts:${key}`,
     campaignTag: (id) => `{${p}c:${tagSafe('campaign id', id)}}`,
     kiosks: `{${p}g}:kiosks`,
     ranges: `{${p}g}:ranges`,

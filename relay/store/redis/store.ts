@@ -21,6 +21,7 @@ import {
   streamEntrySchema,
 } from './codec'
 import { connectRedis, type RedisClient } from './connect'
+import { RedisConsoleStore } from './console'
 import { RedisFallbackCodes } from './fallback-codes'
 import { redisKeys, type RedisKeys } from './keys'
 import { migrateLayout } from './migrate-layout'
@@ -82,6 +83,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
 
 class RedisStore implements RelayStore {
   readonly kind = 'redis'
+  readonly console: RedisConsoleStore
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
@@ -94,6 +96,9 @@ class RedisStore implements RelayStore {
   ) {
     this.channel = keys.channel
     this.fallback = new RedisFallbackCodes(redis, keys)
+    this.console = new RedisConsoleStore(redis, keys, (kioskId) =>
+      this.announce({ type: 'kiosk', kioskId }),
+    )
   }
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */

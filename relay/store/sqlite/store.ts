@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
 import { SqliteChangePoller } from './change-poller'
+import { SqliteConsoleStore } from './console'
 import { MIGRATIONS } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
@@ -95,6 +96,7 @@ function attempt<T>(fn: () => T): Promise<T> {
 
 class SqliteStore implements RelayStore {
   readonly kind = 'sqlite'
+  readonly console: SqliteConsoleStore
   private readonly feed = new ChangeFeed()
   private readonly poller: SqliteChangePoller
   private closed = false
@@ -114,6 +116,9 @@ class SqliteStore implements RelayStore {
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
+    this.console = new SqliteConsoleStore(db, (kioskId) =>
+      this.feed.emit({ type: 'kiosk', kioskId }),
+    )
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {

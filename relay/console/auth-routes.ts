@@ -1,0 +1,97 @@
+/**
+ * Sign-in, sign-out and "who am I" for the console: `POST /console/api/login`,
+ * `POST /console/api/logout`, `GET /console/api/session`. Each login attempt is counted against
+ * the client address and the name before the password is checked (relay/console/lockout.ts);
+ * an unknown name costs the same scrypt as a known one.
+ */
+import { loginRequestSchema, organizerNameSchema, type SessionInfo } from '../../shared/console-api'
+import { sendJson } from '../http-util'
+import type { LoginAttempt } from '../store/console-types'
+import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+import { ADDRESS_LOCKOUT, NAME_LOCKOUT } from './lockout'
+import { KdfGate, verifyPassword } from './passwords'
+import { cameOverHttps, clientAddress } from './request-origin'
+import {
+  clearedSessionCookie,
+  hashSessionId,
+  sessionCookie,
+  sessionIdOf,
+  startSession,
+} from './sessions'
+
+export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
+  const { store, log, config } = deps
+  const organizers = store.console
+  const kdf = new KdfGate()
+
+  return [
+    {
+      method: 'POST',
+      path: '/login',
+      public: true,
+      async handler(ctx) {
+        const body = await readJson(ctx, loginRequestSchema)
+        if (body === null) return
+        const addressKey = `addr:${clientAddress(ctx.req, config.trustProxyHops)}`
+        const nameKey = `name:${body.name}`
+        const refused = (a: LoginAttempt): boolean => {
+          if (a.allowed) return false
+          ctx.res.setHeader('Retry-After', String(Math.max(1, Math.ceil(a.retryAfterMs / 1000))))
+          sendConsoleError(ctx.res, 429, 'locked_out', 'too many failed sign-ins; wait and retry')
+          return true
+        }
+        if (refused(await organizers.takeLoginAttempt(addressKey, ctx.now, ADDRESS_LOCKOUT))) return
+        if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
+        const name = organizerNameSchema.safeParse(body.name)
+        const organizer = name.success ? await organizers.getOrganizer(name.data) : null
+        const ok = await kdf.run(() =>
+          verifyPassword(body.password, organizer?.passwordHash ?? null),
+        )
+        if (ok === null) {
+          ctx.res.setHeader('Retry-After', '1')
+          sendConsoleError(ctx.res, 429, 'rate_limited', 'too many sign-ins at once; retry')
+          return
+        }
+        if (!ok || organizer === null) {
+          log.info('console sign-in failed', { address: addressKey.slice(5) })
+          sendConsoleError(ctx.res, 401, 'unauthorized', 'wrong name or password')
+          return
+        }
+        await organizers.settleLoginAttempt(nameKey, true)
+        await organizers.settleLoginAttempt(addressKey, false)
+        const { id, session } = await startSession(organizers, organizer.name, ctx.now)
+        log.info('organizer signed in', { name: organizer.name })
+        ctx.res.setHeader(
+          'Set-Cookie',
+          sessionCookie(id, cameOverHttps(ctx.req, config.trustProxyHops)),
+        )
+        const info: SessionInfo = { name: session.name, expiresAt: session.expiresAt }
+        sendJson(ctx.res, 200, info)
+      },
+    },
+    {
+      method: 'POST',
+      path: '/logout',
+      async handler(ctx) {
+        const id = sessionIdOf(ctx.req)
+        if (id !== null) await organizers.deleteSession(hashSessionId(id))
+        ctx.res.setHeader(
+          'Set-Cookie',
+          clearedSessionCookie(cameOverHttps(ctx.req, config.trustProxyHops)),
+        )
+        ctx.res.writeHead(204, { 'Cache-Control': 'no-store' }).end()
+      },
+    },
+    {
+      method: 'GET',
+      path: '/session',
+      handler(ctx) {
+        const s = ctx.session
+        if (s === null) throw new Error('guarded route without a session')
+        const info: SessionInfo = { name: s.name, expiresAt: s.expiresAt }
+        sendJson(ctx.res, 200, info)
+        return Promise.resolve()
+      },
+    },
+  ]
+}

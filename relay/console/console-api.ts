@@ -1,0 +1,20 @@
+/**
+ * The console API as mounted by the relay: sign-in and kiosk routes, plus whatever other parts
+ * add (attendance, stats, events), all behind the router's one guard.
+ */
+import { authRoutes } from './auth-routes'
+import {
+  createConsoleRouter,
+  type ConsoleApi,
+  type ConsoleDeps,
+  type ConsoleRoute,
+} from './console-router'
+import { kioskRoutes } from './kiosk-routes'
+
+export function createConsoleApi(deps: ConsoleDeps, extraRoutes: ConsoleRoute[] = []): ConsoleApi {
+  return createConsoleRouter(deps, [...authRoutes(deps), ...kioskRoutes(deps), ...extraRoutes])
+}
+
+/** Until the attendance table answers it: no scans counted. */
+export const noScansToday: ConsoleDeps['scansToday'] = (ids) =>
+  Promise.resolve(new Map(ids.map((id) => [id, 0])))

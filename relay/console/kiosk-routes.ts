@@ -1,0 +1,145 @@
+/**
+ * The booths in the console: `GET /console/api/kiosks` (live state, never a token or its hash),
+ * `POST /console/api/kiosks {"id"}` (a new kiosk, no usable token yet, and its pairing code),
+ * `POST /console/api/kiosks/<id>/pairing` (a new code for an existing kiosk: re-pairing is this
+ * explicit call, never a side effect of adding), `DELETE /console/api/kiosks/<id>` (revokes:
+ * its live socket closes with 4410, its unused code stops working) and
+ * `PUT /console/api/kiosks/<id> {"campaignId"}`.
+ */
+import {
+  addKioskRequestSchema,
+  updateKioskRequestSchema,
+  type AddKioskResponse,
+  type ConsoleKiosk,
+} from '../../shared/console-api'
+import { kioskIdSchema } from '../../shared/relay-protocol'
+import { sendJson } from '../http-util'
+import { addKiosk } from '../kiosk-admin'
+import { issuePairingCode } from '../pairing-codes'
+import type { KioskRecord } from '../store/types'
+import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+
+/**
+ * A kiosk another instance holds counts as online while its heartbeat (every 30 s) is this
+ * recent: an instance that died without saying so stops vouching for it after this long.
+ */
+export const ONLINE_STALE_MS = 90_000
+
+export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
+  const { store, hub, log } = deps
+
+  async function describe(kiosks: KioskRecord[], now: number): Promise<ConsoleKiosk[]> {
+    const ids = kiosks.map((k) => k.kioskId)
+    const [meta, scans] = await Promise.all([
+      store.console.kioskMeta(ids, now),
+      deps.scansToday(ids, now),
+    ])
+    return kiosks.map((k) => {
+      const m = meta.get(k.kioskId)
+      const revoked = k.revokedAt !== null
+      const vouched =
+        m?.connectedAt != null && m.lastSeenAt !== null && now - m.lastSeenAt < ONLINE_STALE_MS
+      return {
+        id: k.kioskId,
+        online: !revoked && (hub.isOnline(k.kioskId) || vouched),
+        lastSeenAt: m?.lastSeenAt ?? null,
+        queued: Math.max(0, k.headSeq - k.ackedSeq),
+        scansToday: scans.get(k.kioskId) ?? 0,
+        campaignId: m?.campaignId ?? null,
+        version: m?.version ?? null,
+        pairingPending: m?.pairingExpiresAt != null,
+        revoked,
+      }
+    })
+  }
+
+  /** The kiosk named by `:id`, or null once 404 is sent. */
+  async function existing(
+    id: string | undefined,
+    res: Parameters<ConsoleRoute['handler']>[0]['res'],
+  ): Promise<KioskRecord | null> {
+    const parsed = kioskIdSchema.safeParse(id)
+    const kiosk = parsed.success ? await store.getKiosk(parsed.data) : null
+    if (kiosk === null) sendConsoleError(res, 404, 'not_found', 'no such kiosk')
+    return kiosk
+  }
+
+  async function sendCode(
+    res: Parameters<ConsoleRoute['handler']>[0]['res'],
+    kioskId: string,
+    now: number,
+  ): Promise<void> {
+    const { code, expiresAt } = await issuePairingCode(store.console, kioskId, now)
+    const answer: AddKioskResponse = { id: kioskId, pairingCode: code, expiresAt }
+    sendJson(res, 201, answer)
+  }
+
+  return [
+    {
+      method: 'GET',
+      path: '/kiosks',
+      async handler(ctx) {
+        sendJson(ctx.res, 200, await describe(await store.listKiosks(), ctx.now))
+      },
+    },
+    {
+      method: 'POST',
+      path: '/kiosks',
+      async handler(ctx) {
+        const body = await readJson(ctx, addKioskRequestSchema)
+        if (body === null) return
+        if ((await store.getKiosk(body.id)) !== null) {
+          sendConsoleError(
+            ctx.res,
+            409,
+            'conflict',
+            `kiosk ${body.id} exists; POST /console/api/kiosks/${body.id}/pairing re-pairs it`,
+          )
+          return
+        }
+        // A token nobody is told: the kiosk can only get in by redeeming its pairing code.
+        await addKiosk(store, body.id, {}, ctx.now)
+        log.info('kiosk added from the console', { kioskId: body.id, by: ctx.session?.name })
+        await sendCode(ctx.res, body.id, ctx.now)
+      },
+    },
+    {
+      method: 'POST',
+      path: '/kiosks/:id/pairing',
+      async handler(ctx) {
+        const kiosk = await existing(ctx.params.id, ctx.res)
+        if (kiosk === null) return
+        log.info('kiosk pairing code issued', { kioskId: kiosk.kioskId, by: ctx.session?.name })
+        await sendCode(ctx.res, kiosk.kioskId, ctx.now)
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/kiosks/:id',
+      async handler(ctx) {
+        const kiosk = await existing(ctx.params.id, ctx.res)
+        if (kiosk === null) return
+        const body = await readJson(ctx, updateKioskRequestSchema)
+        if (body === null) return
+        await store.console.setKioskCampaign(kiosk.kioskId, body.campaignId)
+        const [described] = await describe([kiosk], ctx.now)
+        sendJson(ctx.res, 200, described)
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/kiosks/:id',
+      async handler(ctx) {
+        const kiosk = await existing(ctx.params.id, ctx.res)
+        if (kiosk === null) return
+        await store.console.dropPairingCode(kiosk.kioskId)
+        await store.revokeKiosk(kiosk.kioskId, ctx.now)
+        log.info('kiosk revoked from the console', {
+          kioskId: kiosk.kioskId,
+          by: ctx.session?.name,
+        })
+        ctx.res.writeHead(204, { 'Cache-Control': 'no-store' }).end()
+      },
+    },
+  ]
+}

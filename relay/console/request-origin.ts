@@ -1,0 +1,67 @@
+/**
+ * Where a console request came from: the client's address (the lockout's key), whether it
+ * reached us over https (the Secure cookie), and whether a state-changing request comes from
+ * a page of this same origin. Forwarded headers count only with `trustProxyHops` > 0: the
+ * address a proxy appended (the n-th from the right), never one the client wrote itself.
+ */
+import type { IncomingMessage } from 'node:http'
+import { isIP } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+
+function forwarded(req: IncomingMessage, header: string, hops: number): string | null {
+  if (hops <= 0) return null
+  const raw = req.headers[header]
+  const all = (Array.isArray(raw) ? raw.join(',') : (raw ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  if (all.length === 0) return null
+  return all[Math.max(0, all.length - hops)] ?? null
+}
+
+const unmapped = (address: string): string => address.replace(/^::ffff:(?=\d+\.)/, '')
+
+export function clientAddress(req: IncomingMessage, trustProxyHops: number): string {
+  const socketAddress = unmapped(req.socket.remoteAddress ?? 'unknown')
+  const given = forwarded(req, 'x-forwarded-for', trustProxyHops)
+  return given !== null && isIP(unmapped(given)) !== 0 ? unmapped(given) : socketAddress
+}
+
+export function cameOverHttps(req: IncomingMessage, trustProxyHops: number): boolean {
+  if ((req.socket as Partial<TLSSocket>).encrypted === true) return true
+  return forwarded(req, 'x-forwarded-proto', trustProxyHops)?.toLowerCase() === 'https'
+}
+
+/** `host[:port]` as a URL of `protocol` would write it (default ports dropped), or null. */
+function authority(protocol: string, host: string): string | null {
+  try {
+    return new URL(`${protocol}//${host}`).host.toLowerCase()
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Null when the request may change state: Sec-Fetch-Site (if sent) is same-origin, and the
+ * Origin (else the Referer) names the host the request came to. Otherwise why not. A request
+ * with neither header is refused: every browser sends Origin with a POST, PUT or DELETE.
+ */
+export function crossOriginReason(req: IncomingMessage): string | null {
+  const site = req.headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return `Sec-Fetch-Site is ${site}`
+  }
+  const host = req.headers.host
+  if (host === undefined || host === '') return 'no Host header'
+  const source = req.headers.origin ?? req.headers.referer
+  if (source === undefined || source === '') return 'no Origin or Referer'
+  let url: URL
+  try {
+    url = new URL(source)
+  } catch {
+    return 'Origin is not a URL'
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'Origin is not http(s)'
+  const expected = authority(url.protocol, host)
+  return expected !== null && expected === url.host.toLowerCase() ? null : 'another origin'
+}

@@ -1,0 +1,109 @@
+/**
+ * `POST /api/pair {"code"}` → `{"kioskId","token"}`: a kiosk trades a pairing code for its
+ * credentials, once (then 410 `gone`); an unknown or expired code is 404. The kiosk gets a
+ * fresh token (as `kiosk add --rotate` would give it: a live socket on the old one closes),
+ * written atomically with marking the code used. No credential: the code is the credential,
+ * so each client address may try 10 codes a minute (burst 10, per relay process); guessing
+ * one of the 25^8 codes within its 15 minutes is then hopeless.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  normalizePairingCode,
+  pairingCodeSchema,
+  pairRequestSchema,
+  type PairResponse,
+} from '../shared/console-api'
+import type { RelayConfig } from './config'
+import { clientAddress } from './console/request-origin'
+import {
+  BodyTooLargeError,
+  closeAfterResponse,
+  readBody,
+  sendApiError,
+  sendJson,
+} from './http-util'
+import { issueKioskToken } from './kiosk-tokens'
+import type { Logger } from './log'
+import { hashPairingCode } from './pairing-codes'
+import { TicketLimiter } from './rate-limit'
+import type { RelayStore } from './store/types'
+
+const MAX_REQUEST_BYTES = 1024
+export const PAIR_RATE_PER_MINUTE = 10
+export const PAIR_BURST = 10
+/** Idle address buckets are swept once the map holds this many. */
+const SWEEP_AT = 10_000
+
+export interface PairEndpointOptions {
+  config: Pick<RelayConfig, 'trustProxyHops'>
+  store: RelayStore
+  log: Logger
+  now: () => number
+}
+
+export function createPairEndpoint(opts: PairEndpointOptions) {
+  const { store, log, now } = opts
+  const limiter = new TicketLimiter(
+    { ratePerMinute: PAIR_RATE_PER_MINUTE, burst: PAIR_BURST, concurrency: 4 },
+    now,
+  )
+
+  return async function handlePair(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST')
+      sendApiError(res, 405, 'method_not_allowed', 'use POST')
+      return
+    }
+    const address = clientAddress(req, opts.config.trustProxyHops)
+    if (limiter.size >= SWEEP_AT) limiter.sweep()
+    const admission = limiter.admit(address, 1)
+    if (!admission.granted) {
+      closeAfterResponse(res)
+      res.setHeader('Retry-After', String(admission.retryAfterSeconds))
+      sendApiError(res, 429, 'rate_limited', 'too many pairing attempts; wait and try again')
+      return
+    }
+    try {
+      let body: unknown
+      try {
+        body = JSON.parse((await readBody(req, MAX_REQUEST_BYTES)).toString('utf8'))
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          closeAfterResponse(res)
+          sendApiError(res, 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
+        } else {
+          sendApiError(res, 400, 'bad_request', 'body must be JSON {"code"}')
+        }
+        return
+      }
+      const request = pairRequestSchema.safeParse(body)
+      if (!request.success) {
+        sendApiError(res, 400, 'bad_request', 'body must be JSON {"code"}')
+        return
+      }
+      const code = pairingCodeSchema.safeParse(normalizePairingCode(request.data.code))
+      // Not a code at all is answered like an unknown one: nothing to learn from the difference.
+      const codeHash = code.success ? hashPairingCode(code.data) : null
+      const kioskId = codeHash === null ? null : await store.console.pairingCodeKiosk(codeHash)
+      if (codeHash === null || kioskId === null) {
+        sendApiError(res, 404, 'not_found', 'no such pairing code, or it has expired')
+        return
+      }
+      const { token, tokenHash } = issueKioskToken(kioskId)
+      const result = await store.console.redeemPairingCode(codeHash, kioskId, tokenHash, now())
+      if (result.status === 'used') {
+        sendApiError(res, 410, 'gone', 'this pairing code was used already')
+        return
+      }
+      if (result.status === 'unknown') {
+        sendApiError(res, 404, 'not_found', 'no such pairing code, or it has expired')
+        return
+      }
+      log.info('kiosk paired', { kioskId })
+      const answer: PairResponse = { kioskId, token }
+      sendJson(res, 200, answer)
+    } finally {
+      admission.release()
+    }
+  }
+}

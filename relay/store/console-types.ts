@@ -1,0 +1,118 @@
+/**
+ * The console half of the relay store (contract v2): organizers, their sessions, login
+ * lockout counters, kiosk pairing codes and what the console shows per kiosk. Both stores
+ * implement it (`RelayStore.console`); every record is shared by all instances on the store
+ * and survives a restart. Secrets are never stored: passwords as scrypt hashes, session ids
+ * and pairing codes as SHA-256.
+ */
+
+export interface OrganizerRecord {
+  name: string
+  /** `scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>` (relay/console/passwords.ts). */
+  passwordHash: string
+  createdAt: number
+}
+
+export interface SessionRecord {
+  /** SHA-256 (hex) of the session id the cookie carries. */
+  idHash: string
+  name: string
+  createdAt: number
+  /** Last request seen: the idle expiry counts from here. */
+  lastSeenAt: number
+  /** The absolute end, whatever the activity. */
+  expiresAt: number
+}
+
+/** Growing delays after repeated login failures (relay/console/lockout.ts). */
+export interface LockoutPolicy {
+  /** Attempts counted before any delay. */
+  free: number
+  /** Delay after the first attempt past `free`, doubled each attempt after. */
+  baseDelayMs: number
+  maxDelayMs: number
+  /** A counter with no attempt for this long starts again from zero. */
+  forgetAfterMs: number
+}
+
+export type LoginAttempt = { allowed: true } | { allowed: false; retryAfterMs: number }
+
+export interface PairingCodeRecord {
+  kioskId: string
+  /** SHA-256 (hex) of the code. */
+  codeHash: string
+  createdAt: number
+  expiresAt: number
+}
+
+export type RedeemResult =
+  | { status: 'paired'; kioskId: string }
+  /** Used already: 410. */
+  | { status: 'used' }
+  /** Unknown, expired, superseded by a newer code, or its kiosk is gone: 404. */
+  | { status: 'unknown' }
+
+/** What the console shows of a kiosk beyond its queue. */
+export interface KioskMeta {
+  /** Set at hello, cleared at disconnect: a live connection (on some instance) since then. */
+  connectedAt: number | null
+  /** Hello, disconnect, and every heartbeat while connected. */
+  lastSeenAt: number | null
+  campaignId: string | null
+  version: string | null
+  /** The pending pairing code's expiry, when one is waiting to be used. */
+  pairingExpiresAt: number | null
+}
+
+export interface ConsoleStore {
+  /** False when the name is taken (nothing changes). */
+  addOrganizer(record: OrganizerRecord): Promise<boolean>
+  getOrganizer(name: string): Promise<OrganizerRecord | null>
+  listOrganizers(): Promise<OrganizerRecord[]>
+  /**
+   * Removes the organizer; false when there was none. Its sessions end with it: a session is
+   * valid only while its organizer exists and is not newer (relay/console/sessions.ts); the
+   * SQLite store also deletes their rows, Redis lets them expire.
+   */
+  removeOrganizer(name: string): Promise<boolean>
+
+  putSession(session: SessionRecord): Promise<void>
+  getSession(idHash: string): Promise<SessionRecord | null>
+  /** Slides the idle expiry. */
+  touchSession(idHash: string, lastSeenAt: number): Promise<void>
+  deleteSession(idHash: string): Promise<void>
+
+  /**
+   * Atomically, for one counter (`name:<n>` or `addr:<ip>`): refuses while a delay runs
+   * (counting nothing), else counts the attempt and starts the delay it earns.
+   */
+  takeLoginAttempt(key: string, now: number, policy: LockoutPolicy): Promise<LoginAttempt>
+  /** After a successful login: `reset` clears the counter, else the attempt is uncounted. */
+  settleLoginAttempt(key: string, reset: boolean): Promise<void>
+
+  /** Keeps the code for its kiosk; any earlier unused code of that kiosk stops working. */
+  putPairingCode(record: PairingCodeRecord): Promise<void>
+  /** The kiosk a code was made for (used, expired or not), or null: where its token goes. */
+  pairingCodeKiosk(codeHash: string): Promise<string | null>
+  /**
+   * Atomically: marks the code used and gives its kiosk `tokenHash` (un-revoking it), or
+   * says why not. Of two concurrent redeems of one code exactly one is `paired`.
+   */
+  redeemPairingCode(
+    codeHash: string,
+    kioskId: string,
+    tokenHash: string,
+    now: number,
+  ): Promise<RedeemResult>
+  /** Drops the kiosk's unused code (revocation). */
+  dropPairingCode(kioskId: string): Promise<void>
+
+  kioskMeta(kioskIds: readonly string[], now: number): Promise<Map<string, KioskMeta>>
+  /** Hello (with the kiosk's version when it said one), heartbeat, or disconnect. */
+  noteKioskSeen(
+    kioskId: string,
+    now: number,
+    state: { connected: boolean; version?: string | null },
+  ): Promise<void>
+  setKioskCampaign(kioskId: string, campaignId: string | null): Promise<void>
+}

@@ -1,0 +1,295 @@
+/**
+ * The console half of the Redis store (relay/store/console-types.ts). Every record is one key
+ * (a hash per organizer, session, lockout counter, pending pairing code and kiosk meta), and
+ * every step that must be atomic is a script over the keys of one kiosk or one counter, so
+ * hash-tagging the per-kiosk keys is all Redis Cluster would need. Sessions, counters and
+ * codes expire by themselves; an organizer's removal ends its sessions because a session is
+ * only valid while its organizer exists and is not newer than it (relay/console/sessions.ts).
+ */
+import type { RedisClient } from './connect'
+import type { RedisKeys } from './keys'
+import { z } from 'zod'
+import type {
+  ConsoleStore,
+  KioskMeta,
+  LockoutPolicy,
+  LoginAttempt,
+  OrganizerRecord,
+  PairingCodeRecord,
+  RedeemResult,
+  SessionRecord,
+} from '../console-types'
+
+/** Used codes are remembered this long past their expiry, to answer 410 rather than 404. */
+const USED_CODE_MEMORY_MS = 86_400_000
+
+/** KEYS: 1 organizer hash. ARGV: 1 password hash, 2 created at. 1 when added, 0 if taken. */
+const ADD_ORGANIZER = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1], 'createdAt', ARGV[2])
+return 1
+`
+
+/** KEYS: 1 session hash. ARGV: 1 last seen. Never re-creates an expired session. */
+const TOUCH_SESSION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local last = tonumber(redis.call('HGET', KEYS[1], 'lastSeenAt') or '0')
+if tonumber(ARGV[1]) > last then redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1]) end
+return 1
+`
+
+/**
+ * relay/console/lockout.ts `lockoutStep`, in one script. KEYS: 1 counter hash.
+ * ARGV: 1 now, 2 free, 3 base delay, 4 max delay, 5 forget after (ms).
+ * Returns -1 when the attempt is counted, else the ms left to wait.
+ */
+const TAKE_ATTEMPT = `
+local now = tonumber(ARGV[1])
+local free = tonumber(ARGV[2])
+local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+local locked = tonumber(redis.call('HGET', KEYS[1], 'lockedUntil') or '0')
+local updated = tonumber(redis.call('HGET', KEYS[1], 'updatedAt') or '0')
+if now - updated >= tonumber(ARGV[5]) then count = 0; locked = 0 end
+if locked > now then return locked - now end
+count = count + 1
+local delay = 0
+if count > free then
+  delay = math.min(tonumber(ARGV[3]) * 2 ^ math.min(count - free - 1, 40), tonumber(ARGV[4]))
+end
+redis.call('HSET', KEYS[1], 'count', count, 'lockedUntil', now + delay, 'updatedAt', now)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return -1
+`
+
+/** KEYS: 1 counter hash. Uncounts one attempt (a login that succeeded). */
+const UNCOUNT_ATTEMPT = `
+local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+if count > 0 then redis.call('HSET', KEYS[1], 'count', count - 1) end
+return 0
+`
+
+/**
+ * KEYS: 1 the kiosk's pairing-code hash, 2 the kiosk hash. ARGV: 1 code hash, 2 new token
+ * hash, 3 now. Returns 1 paired, 0 used, -1 unknown (expired, superseded, no kiosk).
+ */
+const REDEEM = `
+if redis.call('HGET', KEYS[1], 'codeHash') ~= ARGV[1] then return -1 end
+if redis.call('HEXISTS', KEYS[1], 'usedAt') == 1 then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) <= tonumber(ARGV[3]) then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+redis.call('HSET', KEYS[2], 'tokenHash', ARGV[2])
+redis.call('HDEL', KEYS[2], 'revokedAt')
+redis.call('HSET', KEYS[1], 'usedAt', ARGV[3])
+return 1
+`
+
+/** KEYS: 1 the kiosk's pairing-code hash. Drops it unless it was used. */
+const DROP_UNUSED_CODE = `
+if redis.call('HEXISTS', KEYS[1], 'usedAt') == 0 then redis.call('DEL', KEYS[1]) end
+return 0
+`
+
+const organizerHash = z.object({ passwordHash: z.string(), createdAt: z.coerce.number() })
+const sessionHash = z.object({
+  name: z.string(),
+  createdAt: z.coerce.number(),
+  lastSeenAt: z.coerce.number(),
+  expiresAt: z.coerce.number(),
+})
+const metaHash = z.object({
+  connectedAt: z.coerce.number().optional(),
+  lastSeenAt: z.coerce.number().optional(),
+  campaignId: z.string().optional(),
+  version: z.string().optional(),
+})
+const codeHash = z.object({ expiresAt: z.coerce.number(), usedAt: z.string().optional() })
+
+export class RedisConsoleStore implements ConsoleStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    /** Tells every instance a kiosk's token changed (a redeem). */
+    private readonly kioskChanged: (kioskId: string) => Promise<void>,
+  ) {}
+
+  private organizerKey = (name: string): string => this.keys.organizer(name)
+  private sessionKey = (idHash: string): string => this.keys.consoleSession(idHash)
+  private attemptKey = (key: string): string => this.keys.loginAttempts(key)
+  private codeIndexKey = (hash: string): string => this.keys.pairingIndex(hash)
+  private kioskCodeKey = (kioskId: string): string => this.keys.pairingCode(kioskId)
+  private kioskKey = (kioskId: string): string => this.keys.kiosk(kioskId)
+  private metaKey = (kioskId: string): string => this.keys.kioskMeta(kioskId)
+
+  async addOrganizer(o: OrganizerRecord): Promise<boolean> {
+    const added = await this.redis.eval(
+      ADD_ORGANIZER,
+      1,
+      this.organizerKey(o.name),
+      o.passwordHash,
+      String(o.createdAt),
+    )
+    if (added !== 1) return false
+    await this.redis.sadd(this.keys.organizers, o.name)
+    return true
+  }
+
+  async getOrganizer(name: string): Promise<OrganizerRecord | null> {
+    const raw = await this.redis.hgetall(this.organizerKey(name))
+    if (Object.keys(raw).length === 0) return null
+    const h = organizerHash.parse(raw)
+    return { name, passwordHash: h.passwordHash, createdAt: h.createdAt }
+  }
+
+  async listOrganizers(): Promise<OrganizerRecord[]> {
+    const names = (await this.redis.smembers(this.keys.organizers)).sort()
+    const all = await Promise.all(names.map((n) => this.getOrganizer(n)))
+    return all.filter((o): o is OrganizerRecord => o !== null)
+  }
+
+  async removeOrganizer(name: string): Promise<boolean> {
+    const removed = await this.redis.del(this.organizerKey(name))
+    await this.redis.srem(this.keys.organizers, name)
+    return removed > 0
+  }
+
+  async putSession(s: SessionRecord): Promise<void> {
+    const key = this.sessionKey(s.idHash)
+    await this.redis
+      .multi()
+      .hset(key, {
+        name: s.name,
+        createdAt: String(s.createdAt),
+        lastSeenAt: String(s.lastSeenAt),
+        expiresAt: String(s.expiresAt),
+      })
+      .pexpire(key, Math.max(1, s.expiresAt - s.createdAt))
+      .exec()
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | null> {
+    const raw = await this.redis.hgetall(this.sessionKey(idHash))
+    if (Object.keys(raw).length === 0) return null
+    return { idHash, ...sessionHash.parse(raw) }
+  }
+
+  async touchSession(idHash: string, lastSeenAt: number): Promise<void> {
+    await this.redis.eval(TOUCH_SESSION, 1, this.sessionKey(idHash), String(lastSeenAt))
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.redis.del(this.sessionKey(idHash))
+  }
+
+  async takeLoginAttempt(key: string, now: number, policy: LockoutPolicy): Promise<LoginAttempt> {
+    const reply = await this.redis.eval(
+      TAKE_ATTEMPT,
+      1,
+      this.attemptKey(key),
+      String(now),
+      String(policy.free),
+      String(policy.baseDelayMs),
+      String(policy.maxDelayMs),
+      String(policy.forgetAfterMs),
+    )
+    const wait = z.number().parse(reply)
+    return wait < 0 ? { allowed: true } : { allowed: false, retryAfterMs: wait }
+  }
+
+  async settleLoginAttempt(key: string, reset: boolean): Promise<void> {
+    if (reset) await this.redis.del(this.attemptKey(key))
+    else await this.redis.eval(UNCOUNT_ATTEMPT, 1, this.attemptKey(key))
+  }
+
+  async putPairingCode(c: PairingCodeRecord): Promise<void> {
+    const ttl = Math.max(1, c.expiresAt + USED_CODE_MEMORY_MS - c.createdAt)
+    const kioskCode = this.kioskCodeKey(c.kioskId)
+    // The index first: a code whose per-kiosk record is not written yet is simply unknown.
+    await this.redis.set(this.codeIndexKey(c.codeHash), c.kioskId, 'PX', ttl)
+    await this.redis
+      .multi()
+      .del(kioskCode)
+      .hset(kioskCode, { codeHash: c.codeHash, expiresAt: String(c.expiresAt) })
+      .pexpire(kioskCode, ttl)
+      .exec()
+  }
+
+  pairingCodeKiosk(hash: string): Promise<string | null> {
+    return this.redis.get(this.codeIndexKey(hash))
+  }
+
+  async redeemPairingCode(
+    hash: string,
+    kioskId: string,
+    tokenHash: string,
+    now: number,
+  ): Promise<RedeemResult> {
+    const reply = await this.redis.eval(
+      REDEEM,
+      2,
+      this.kioskCodeKey(kioskId),
+      this.kioskKey(kioskId),
+      hash,
+      tokenHash,
+      String(now),
+    )
+    if (reply === 0) return { status: 'used' }
+    if (reply !== 1) return { status: 'unknown' }
+    await this.kioskChanged(kioskId)
+    return { status: 'paired', kioskId }
+  }
+
+  async dropPairingCode(kioskId: string): Promise<void> {
+    await this.redis.eval(DROP_UNUSED_CODE, 1, this.kioskCodeKey(kioskId))
+  }
+
+  async kioskMeta(kioskIds: readonly string[], now: number): Promise<Map<string, KioskMeta>> {
+    // Per kiosk: its two keys share a slot; kiosks spread over a cluster's nodes.
+    const replies = await Promise.all(
+      kioskIds.map((id) =>
+        Promise.all([
+          this.redis.hgetall(this.metaKey(id)),
+          this.redis.hgetall(this.kioskCodeKey(id)),
+        ]),
+      ),
+    )
+    const out = new Map<string, KioskMeta>()
+    kioskIds.forEach((id, i) => {
+      const [metaRaw, codeRaw] = replies[i] ?? [{}, {}]
+      const m = metaHash.parse(metaRaw)
+      const code = codeHash.safeParse(codeRaw)
+      const pending =
+        code.success && code.data.usedAt === undefined && code.data.expiresAt > now
+          ? code.data.expiresAt
+          : null
+      out.set(id, {
+        connectedAt: m.connectedAt ?? null,
+        lastSeenAt: m.lastSeenAt ?? null,
+        campaignId: m.campaignId ?? null,
+        version: m.version ?? null,
+        pairingExpiresAt: pending,
+      })
+    })
+    return out
+  }
+
+  async noteKioskSeen(
+    kioskId: string,
+    now: number,
+    state: { connected: boolean; version?: string | null },
+  ): Promise<void> {
+    const key = this.metaKey(kioskId)
+    const tx = this.redis.multi()
+    if (state.connected) tx.hsetnx(key, 'connectedAt', String(now))
+    else tx.hdel(key, 'connectedAt')
+    tx.hset(key, 'lastSeenAt', String(now))
+    if (typeof state.version === 'string') tx.hset(key, 'version', state.version)
+    else if (state.version === null) tx.hdel(key, 'version')
+    await tx.exec()
+  }
+
+  async setKioskCampaign(kioskId: string, campaignId: string | null): Promise<void> {
+    const key = this.metaKey(kioskId)
+    if (campaignId === null) await this.redis.hdel(key, 'campaignId')
+    else await this.redis.hset(key, 'campaignId', campaignId)
+  }
+}

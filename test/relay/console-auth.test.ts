@@ -1,0 +1,259 @@
+// Organizer sign-in on both stores: the session cookie's attributes, sessions shared by
+// instances and kept across restarts, idle and absolute expiry on an injected clock, logout
+// everywhere, removal ending sessions, and the lockout (per name, per address, persisted,
+// not bypassed by parallel guesses or a forged X-Forwarded-For).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { sessionInfoSchema } from '../../shared/console-api'
+import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../relay/console/sessions'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import {
+  Clock,
+  ConsoleClient,
+  collectSecrets,
+  errorCode,
+  leakedSecrets,
+  newPlace,
+  organizer,
+  startOn,
+  type Place,
+} from './console-helpers'
+import type { Backend } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+  expect(leakedSecrets()).toEqual([])
+})
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function place(backend: Backend): Place {
+  const p = newPlace(backend, redis.url)
+  cleanups.push(() => p.remove())
+  return p
+}
+
+/** A relay on `p` whose close (at the end of the test, or earlier by hand) runs once. */
+async function relayOn(
+  p: Place,
+  clock: Clock,
+  config: Parameters<typeof startOn>[2] = {},
+): Promise<RelayHandle> {
+  const relay = await startOn(p, { now: clock.now }, config)
+  let closed: Promise<void> | null = null
+  const close = () => (closed ??= relay.close())
+  cleanups.push(async () => {
+    await collectSecrets(relay).catch(() => {})
+    await close()
+  })
+  return { ...relay, close }
+}
+
+describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backend) => {
+  it('signs in with the printed password: an HttpOnly, SameSite=Strict cookie on /console; who am I', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    expect(password.replace(/-/g, '')).toMatch(/^[a-z2-9]{26}$/)
+    const c = new ConsoleClient(relay.url)
+
+    const ok = await c.login('alice', password)
+    expect(ok.status).toBe(200)
+    expect(sessionInfoSchema.parse(ok.json)).toEqual({
+      name: 'alice',
+      expiresAt: clock.t + SESSION_MAX_MS,
+    })
+    const cookie = ok.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^scandesk_session=[A-Za-z0-9_-]{43};/)
+    expect(cookie).toContain('HttpOnly')
+    expect(cookie).toContain('SameSite=Strict')
+    expect(cookie).toContain('Path=/console')
+    // Plain http with no trusted proxy: a Secure cookie would never come back.
+    expect(cookie).not.toContain('Secure')
+
+    const who = await c.call('GET', '/console/api/session')
+    expect(who.status).toBe(200)
+    expect(sessionInfoSchema.parse(who.json).name).toBe('alice')
+  })
+
+  it('a wrong password and an unknown name both get the same 401', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    const c = new ConsoleClient(relay.url)
+    const wrong = await c.login('alice', password + 'x')
+    const unknown = await c.login('mallory', password)
+    expect([wrong.status, unknown.status]).toEqual([401, 401])
+    expect(wrong.json).toEqual(unknown.json)
+    expect(wrong.headers.get('set-cookie')).toBeNull()
+    expect((await c.call('GET', '/console/api/session')).status).toBe(401)
+  })
+
+  it('Secure cookie only when a trusted proxy says https', async () => {
+    const clock = new Clock()
+    const p = place(backend)
+    const trusting = await relayOn(p, clock, { trustProxyHops: 1 })
+    const password = await organizer(trusting, 'alice', clock.t)
+    const viaCaddy = new ConsoleClient(trusting.url)
+    const a = await viaCaddy.login('alice', password)
+    expect(a.headers.get('set-cookie')).not.toContain('Secure')
+    const b = await viaCaddy.call(
+      'POST',
+      '/console/api/login',
+      { name: 'alice', password },
+      { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' },
+    )
+    expect(b.headers.get('set-cookie')).toContain('; Secure')
+    await trusting.close()
+
+    const direct = await relayOn(p, clock)
+    const c = await new ConsoleClient(direct.url).call(
+      'POST',
+      '/console/api/login',
+      { name: 'alice', password },
+      { 'x-forwarded-proto': 'https' },
+    )
+    expect(c.status).toBe(200)
+    expect(c.headers.get('set-cookie')).not.toContain('Secure')
+  })
+
+  it('the idle expiry slides with use; the absolute one ends the session regardless', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    const c = new ConsoleClient(relay.url)
+    await c.login('alice', password)
+    // Used every 25 minutes: never idle for 30, so it lives on...
+    for (let i = 0; i < 5; i++) {
+      clock.advance(25 * 60_000)
+      expect((await c.call('GET', '/console/api/session')).status).toBe(200)
+    }
+    // ...until 30 minutes pass without a request.
+    clock.advance(SESSION_IDLE_MS)
+    expect((await c.call('GET', '/console/api/session')).status).toBe(401)
+
+    await c.login('alice', password)
+    const started = clock.t
+    while (clock.t + 20 * 60_000 < started + SESSION_MAX_MS) {
+      clock.advance(20 * 60_000)
+      expect((await c.call('GET', '/console/api/kiosks')).status).toBe(200)
+    }
+    clock.t = started + SESSION_MAX_MS
+    expect((await c.call('GET', '/console/api/kiosks')).status).toBe(401)
+  })
+
+  it('a session survives a restart; logout ends it on every instance', async () => {
+    const clock = new Clock()
+    const p = place(backend)
+    const first = await relayOn(p, clock)
+    const password = await organizer(first, 'alice', clock.t)
+    const a = new ConsoleClient(first.url)
+    await a.login('alice', password)
+    await first.close()
+
+    const second = await relayOn(p, clock)
+    const b = new ConsoleClient(second.url)
+    b.cookie = a.cookie
+    expect((await b.call('GET', '/console/api/session')).status).toBe(200)
+    if (backend === 'redis') {
+      // Two instances on one Redis: signed in on one, out on the other.
+      const third = await relayOn(p, clock)
+      const c = new ConsoleClient(third.url)
+      c.cookie = a.cookie
+      expect((await c.call('GET', '/console/api/session')).status).toBe(200)
+      expect((await c.call('POST', '/console/api/logout')).status).toBe(204)
+      expect(c.cookie).toBeNull()
+    } else {
+      expect((await b.call('POST', '/console/api/logout')).status).toBe(204)
+    }
+    b.cookie = a.cookie
+    expect((await b.call('GET', '/console/api/session')).status).toBe(401)
+  })
+
+  it('removing the organizer ends its sessions, also when the name is added again', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    const c = new ConsoleClient(relay.url)
+    await c.login('alice', password)
+    const old = c.cookie
+    expect(await relay.store.console.removeOrganizer('alice')).toBe(true)
+    expect((await c.call('GET', '/console/api/session')).status).toBe(401)
+    clock.advance(1)
+    const again = await organizer(relay, 'alice', clock.t)
+    c.cookie = old
+    expect((await c.call('GET', '/console/api/session')).status).toBe(401)
+    expect((await c.login('alice', password)).status).toBe(401)
+    expect((await c.login('alice', again)).status).toBe(200)
+  })
+
+  it('locks a name out with growing delays after 5 failures, and a restart keeps the lock', async () => {
+    const clock = new Clock()
+    const p = place(backend)
+    const first = await relayOn(p, clock)
+    const password = await organizer(first, 'alice', clock.t)
+    const c = new ConsoleClient(first.url)
+    for (let i = 0; i < 6; i++) expect((await c.login('alice', 'guess')).status).toBe(401)
+    // The 6th failure earned 1 s: the right password is refused too, without being checked.
+    const locked = await c.login('alice', password)
+    expect(locked.status).toBe(429)
+    expect(errorCode(locked)).toBe('locked_out')
+    expect(locked.headers.get('retry-after')).toBe('1')
+    clock.advance(1000)
+    expect((await c.login('alice', 'guess')).status).toBe(401)
+    const longer = await c.login('alice', 'guess')
+    expect(longer.status).toBe(429)
+    expect(longer.headers.get('retry-after')).toBe('2')
+
+    await first.close()
+    const second = await relayOn(p, clock)
+    const d = new ConsoleClient(second.url)
+    const still = await d.login('alice', password)
+    expect(still.status).toBe(429)
+    expect(still.headers.get('retry-after')).toBe('2')
+    clock.advance(2000)
+    expect((await d.login('alice', password)).status).toBe(200)
+    // A success clears the name's count: the next typo is one of five free ones again.
+    expect((await d.login('alice', 'typo')).status).toBe(401)
+    expect((await d.login('alice', password)).status).toBe(200)
+  })
+
+  it('parallel guesses cannot slip past the count', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    await organizer(relay, 'alice', clock.t)
+    const c = new ConsoleClient(relay.url)
+    const answers = await Promise.all(Array.from({ length: 15 }, () => c.login('alice', 'guess')))
+    const statuses = answers.map((a) => a.status).sort()
+    // 5 free and the 6th (which earns the first delay) are checked; the rest wait.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(6)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9)
+  })
+
+  it('locks an address spraying many names; a forged X-Forwarded-For does not help', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    const c = new ConsoleClient(relay.url)
+    // 21 names, one guess each: no name is over its 5, the address is over its 20.
+    for (let i = 0; i < 21; i++) {
+      const forged = { 'x-forwarded-for': `198.51.100.${i}` }
+      const a = await c.call('POST', '/console/api/login', { name: `n${i}`, password }, forged)
+      expect(a.status).toBe(401)
+    }
+    const next = await c.call(
+      'POST',
+      '/console/api/login',
+      { name: 'alice', password },
+      { 'x-forwarded-for': '198.51.100.200' },
+    )
+    expect(next.status).toBe(429)
+  })
+})

@@ -1,0 +1,104 @@
+// `relay organizer add|list|remove` on the bundled CLI, both stores: the password printed once on
+// the last line signs in, the list never shows it or its hash, remove ends live sessions
+// (from another process, while the relay runs), bad names and duplicates are refused.
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { ConsoleClient, newPlace, startOn, type Place } from './console-helpers'
+import { TOKEN, type Backend } from './harness'
+import { buildRelayBundle } from './relay-process'
+
+const run = promisify(execFile)
+const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+
+let redis: TestRedis
+/** The bundle, as deployed (and it starts in a fraction of tsx's time). */
+let bundle: ReturnType<typeof buildRelayBundle>
+beforeAll(async () => {
+  redis = await startRedis()
+  bundle = buildRelayBundle()
+}, 120_000)
+afterAll(async () => {
+  await redis.stop()
+  bundle.remove()
+})
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** The CLI's store flags for `place` (the CLI's Redis prefix is the default `scandesk:`). */
+function storeFlags(place: Place): string[] {
+  return place.backend === 'redis' ? ['--redis', redis.url] : ['--data', place.dir]
+}
+
+async function cli(place: Place, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [bundle.entry, ...args, ...storeFlags(place)],
+      {
+        env,
+      },
+    )
+    return { code: 0, lines: stdout.trimEnd().split('\n'), stderr }
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string }
+    return {
+      code: e.code ?? -1,
+      lines: (e.stdout ?? '').trimEnd().split('\n'),
+      stderr: e.stderr ?? '',
+    }
+  }
+}
+
+describe.each(['sqlite', 'redis'] as const)(
+  'relay organizer CLI (%s store)',
+  (backend: Backend) => {
+    it(
+      'add prints a password once that signs in; list hides it; remove ends the session',
+      { timeout: 120_000 },
+      async () => {
+        const place = newPlace(backend, redis.url)
+        place.prefix = 'scandesk:'
+        cleanups.push(() => place.remove())
+
+        const added = await cli(place, 'organizer', 'add', 'alice')
+        expect(added.code).toBe(0)
+        const password = added.lines.at(-1) ?? ''
+        // 26 characters of a 31-letter alphabet (≥ 128 bits), in groups of five.
+        expect(password).toMatch(/^[a-z2-9]{5}(-[a-z2-9]{5}){4}-[a-z2-9]$/)
+        expect(added.lines.slice(0, -1).join('\n')).not.toContain(password)
+
+        const dup = await cli(place, 'organizer', 'add', 'alice')
+        expect(dup.code).toBe(2)
+        expect(dup.stderr).toContain('exists')
+        for (const bad of ['Alice', '-x', 'a'.repeat(33), 'a b']) {
+          const r = await cli(place, 'organizer', 'add', bad)
+          expect(r.code, bad).toBe(2)
+        }
+        await cli(place, 'organizer', 'add', 'bob')
+        const listed = await cli(place, 'organizer', 'list')
+        expect(listed.lines.map((l) => l.split('\t')[0])).toEqual(['alice', 'bob'])
+        expect(listed.lines.join('\n')).not.toContain(password)
+        expect(listed.lines.join('\n')).not.toContain('scrypt')
+
+        const relay = await startOn(place)
+        cleanups.push(() => relay.close())
+        const c = new ConsoleClient(relay.url)
+        expect((await c.login('alice', password)).status).toBe(200)
+        expect((await c.call('GET', '/console/api/session')).status).toBe(200)
+
+        const removed = await cli(place, 'organizer', 'remove', 'alice')
+        expect(removed.code).toBe(0)
+        expect((await c.call('GET', '/console/api/session')).status).toBe(401)
+        expect((await c.login('alice', password)).status).toBe(401)
+        expect((await cli(place, 'organizer', 'remove', 'alice')).code).toBe(2)
+        expect((await cli(place, 'organizer', 'list')).lines).toEqual([
+          expect.stringMatching(/^bob\t/),
+        ])
+      },
+    )
+  },
+)

@@ -1,0 +1,206 @@
+// The console API's guard, on both stores: every route of the table (read from the relay, so a
+// route added later is covered) answers 401 without a session; a kiosk token is not a session
+// and a session cookie is not a kiosk credential; state changes from another origin get 403.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { sendJson } from '../../relay/http-util'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import {
+  Clock,
+  ConsoleClient,
+  collectSecrets,
+  errorCode,
+  leakedSecrets,
+  newPlace,
+  organizer,
+  secrets,
+  startOn,
+} from './console-helpers'
+import { KioskClient, type Backend } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+  expect(leakedSecrets()).toEqual([])
+})
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** A relay with one extra route, as attendance and stats will add theirs. */
+async function relay(backend: Backend): Promise<{ relay: RelayHandle; password: string }> {
+  const p = newPlace(backend, redis.url)
+  const clock = new Clock()
+  const r = await startOn(
+    p,
+    {
+      now: clock.now,
+      console: () => ({
+        routes: [
+          {
+            method: 'GET',
+            path: '/extra/:thing',
+            handler: (ctx) => {
+              sendJson(ctx.res, 200, { thing: ctx.params.thing })
+              return Promise.resolve()
+            },
+          },
+        ],
+      }),
+    },
+    { wechat: { appId: 'wx5823bf96d3bd56c7', appSecret: 'the-app-secret-0123456789' } },
+  )
+  secrets.add('the-app-secret-0123456789')
+  cleanups.push(() => p.remove())
+  cleanups.push(async () => {
+    await collectSecrets(r)
+    await r.close()
+  })
+  return { relay: r, password: await organizer(r, 'alice', clock.t) }
+}
+
+const concrete = (path: string): string => `/console/api${path.replace(/:[a-z]+/gi, 'k1')}`
+
+describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (backend) => {
+  it('every route but login answers 401 without a valid session, whatever else is sent', async () => {
+    const { relay: r } = await relay(backend)
+    const token = await r.addKiosk('k1')
+    secrets.add(token)
+    const guarded = r.consoleRoutes.filter((route) => route.public !== true)
+    // The table as the relay serves it: kiosk routes, session routes, and the added one.
+    expect(guarded.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining([
+        'GET /kiosks',
+        'POST /kiosks',
+        'PUT /kiosks/:id',
+        'DELETE /kiosks/:id',
+        'POST /kiosks/:id/pairing',
+        'GET /session',
+        'POST /logout',
+        'GET /extra/:thing',
+      ]),
+    )
+    expect(r.consoleRoutes.filter((route) => route.public === true)).toEqual([
+      { method: 'POST', path: '/login', public: true },
+    ])
+    const c = new ConsoleClient(r.url)
+    const attempts: Array<[string, Record<string, string>]> = [
+      ['no credential', {}],
+      ['a kiosk bearer token', { authorization: `Bearer ${token}` }],
+      ['a made-up session', { cookie: `scandesk_session=${'A'.repeat(43)}` }],
+      ['the kiosk token as the cookie', { cookie: `scandesk_session=${token}` }],
+    ]
+    for (const route of [...guarded, { method: 'GET', path: '/no-such-route' }]) {
+      for (const [what, headers] of attempts) {
+        const body = route.method === 'GET' ? undefined : { id: 'k9', campaignId: null }
+        const a = await c.call(route.method, concrete(route.path), body, headers)
+        expect(a.status, `${route.method} ${route.path} with ${what}`).toBe(401)
+        expect(errorCode(a)).toBe('unauthorized')
+      }
+    }
+    // Nothing happened: no kiosk was added, k1 is not revoked.
+    expect((await r.store.listKiosks()).map((k) => [k.kioskId, k.revokedAt])).toEqual([
+      ['k1', null],
+    ])
+  })
+
+  it('with a session, the added route is served; unknown paths are 404 only then', async () => {
+    const { relay: r, password } = await relay(backend)
+    const c = new ConsoleClient(r.url)
+    expect((await c.login('alice', password)).status).toBe(200)
+    expect((await c.call('GET', '/console/api/extra/x%20y')).json).toEqual({ thing: 'x y' })
+    expect((await c.call('GET', '/console/api/no-such-route')).status).toBe(404)
+    await collectSecrets(r, c)
+  })
+
+  it('a session cookie is not a kiosk credential (/api/tickets, /api/fallback-code, /kiosk)', async () => {
+    const { relay: r, password } = await relay(backend)
+    await r.addKiosk('k1')
+    const c = new ConsoleClient(r.url)
+    await c.login('alice', password)
+    const cookie = c.cookie ?? ''
+    const sessionId = cookie.split('=')[1] ?? ''
+    for (const path of ['/api/tickets', '/api/fallback-code']) {
+      const tries: Array<Record<string, string>> = [
+        { cookie },
+        { cookie, authorization: `Bearer ${sessionId}` },
+        { authorization: `Bearer k1.${sessionId}` },
+      ]
+      for (const headers of tries) {
+        const res = await fetch(`${r.url}${path}`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', origin: r.url },
+          body: JSON.stringify({ count: 1, expireSeconds: 600 }),
+        })
+        expect(res.status, `${path} ${JSON.stringify(Object.keys(headers))}`).toBe(401)
+        await res.text()
+      }
+    }
+    await expect(KioskClient.connect(r.url, null, { headers: { cookie } })).rejects.toThrow(
+      'HTTP 401',
+    )
+    await expect(KioskClient.connect(r.url, `k1.${sessionId}`)).rejects.toThrow('HTTP 401')
+    await collectSecrets(r, c)
+  })
+
+  it('state changes from another origin are refused 403 before anything happens', async () => {
+    const { relay: r, password } = await relay(backend)
+    const c = new ConsoleClient(r.url)
+    await c.login('alice', password)
+    await r.addKiosk('k1')
+    const refused: Array<[string, Record<string, string>, string | null]> = [
+      ['another Origin', {}, 'https://evil.example'],
+      ['another port', {}, r.url.replace(/:\d+$/, ':1')],
+      ['Origin null', {}, 'null'],
+      ['no Origin or Referer', {}, null],
+      ['a cross-site Referer', { referer: 'https://evil.example/page' }, null],
+      ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, r.url],
+      ['Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }, r.url],
+    ]
+    for (const [what, headers, origin] of refused) {
+      c.origin = origin
+      const add = await c.call('POST', '/console/api/kiosks', { id: 'k2' }, headers)
+      expect(add.status, what).toBe(403)
+      expect(errorCode(add)).toBe('forbidden')
+      const del = await c.call('DELETE', '/console/api/kiosks/k1', undefined, headers)
+      expect(del.status, what).toBe(403)
+      const put = await c.call('PUT', '/console/api/kiosks/k1', { campaignId: 'c' }, headers)
+      expect(put.status, what).toBe(403)
+      const login = await c.call('POST', '/console/api/login', { name: 'alice', password }, headers)
+      expect(login.status, what).toBe(403)
+      expect(login.headers.get('set-cookie')).toBeNull()
+      const out = await c.call('POST', '/console/api/logout', undefined, headers)
+      expect(out.status, what).toBe(403)
+    }
+    expect((await r.store.listKiosks()).map((k) => [k.kioskId, k.revokedAt])).toEqual([
+      ['k1', null],
+    ])
+    // The session still works; a same-origin Referer (no Origin) is accepted, and so is a read
+    // from anywhere (the SameSite cookie keeps other sites' reads unauthenticated).
+    c.origin = null
+    const viaReferer = await c.call(
+      'POST',
+      '/console/api/kiosks',
+      { id: 'k2' },
+      { referer: `${r.url}/console/kiosks` },
+    )
+    expect(viaReferer.status).toBe(201)
+    c.origin = 'https://evil.example'
+    expect((await c.call('GET', '/console/api/kiosks')).status).toBe(200)
+    // A body that is not declared JSON (what a plain HTML form sends) is not read.
+    c.origin = r.url
+    const form = await fetch(`${r.url}/console/api/kiosks`, {
+      method: 'POST',
+      headers: { cookie: c.cookie ?? '', origin: r.url, 'content-type': 'text/plain' },
+      body: JSON.stringify({ id: 'k3' }),
+    })
+    expect(form.status).toBe(400)
+    expect(await r.store.getKiosk('k3')).toBeNull()
+    await collectSecrets(r, c)
+  })
+})

@@ -1,0 +1,148 @@
+/**
+ * Test helpers for the organizer's console: a browser-like client that keeps the session
+ * cookie and sends this origin's Origin header, a settable clock, and a record of every body
+ * the console answered, so a test can check that none of them carries a secret.
+ */
+import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import type { RelayConfigInput } from '../../relay/config'
+import { addOrganizer } from '../../relay/console/organizer-admin'
+import { hashSessionId } from '../../relay/console/sessions'
+import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
+import { TOKEN, tempDir, type Backend } from './harness'
+
+/** Where a relay keeps its state: restarting on the same place keeps it, as in production. */
+export interface Place {
+  backend: Backend
+  redisUrl: string | null
+  dir: string
+  prefix: string
+  remove(): void
+}
+
+export function newPlace(backend: Backend, redisUrl: string | null): Place {
+  const dir = tempDir('relay-console-')
+  return {
+    backend,
+    redisUrl,
+    dir,
+    prefix: `t-${randomUUID()}:`,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  }
+}
+
+/** A relay on port 0 on `place` (a second one on a Redis place is a second instance). */
+export function startOn(
+  place: Place,
+  opts: StartRelayOptions = {},
+  config: RelayConfigInput = {},
+): Promise<RelayHandle> {
+  return startRelay(
+    {
+      port: 0,
+      data: place.dir,
+      redis: place.backend === 'redis' ? place.redisUrl : null,
+      ...config,
+      wechat: { token: TOKEN, ...config.wechat },
+    },
+    { redisPrefix: place.prefix, storePollMs: 50, ...opts },
+  )
+}
+
+/** Every console response body seen in this test file. */
+export const seenBodies: Array<{ what: string; body: string }> = []
+
+export class Clock {
+  constructor(public t = Date.parse('2026-05-01T10:00:00Z')) {}
+  readonly now = (): number => this.t
+  advance(ms: number): void {
+    this.t += ms
+  }
+}
+
+export interface Answer {
+  status: number
+  headers: Headers
+  text: string
+  json: unknown
+}
+
+export class ConsoleClient {
+  cookie: string | null = null
+
+  constructor(
+    readonly relayUrl: string,
+    /** Sent as Origin on every request (null: none). */
+    public origin: string | null = relayUrl,
+  ) {}
+
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
+    const h: Record<string, string> = { ...headers }
+    if (this.origin !== null) h.origin = this.origin
+    if (this.cookie !== null) h.cookie = this.cookie
+    if (body !== undefined) h['content-type'] = 'application/json'
+    const res = await fetch(`${this.relayUrl}${path}`, {
+      method,
+      headers: h,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    })
+    const text = await res.text()
+    seenBodies.push({ what: `${method} ${path} → ${res.status}`, body: text })
+    const setCookie = res.headers.get('set-cookie')
+    if (setCookie !== null) {
+      const value = /^scandesk_session=([^;]*)/.exec(setCookie)?.[1] ?? ''
+      this.cookie = value === '' ? null : `scandesk_session=${value}`
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = null
+    }
+    return { status: res.status, headers: res.headers, text, json }
+  }
+
+  login(name: string, password: string): Promise<Answer> {
+    return this.call('POST', '/console/api/login', { name, password })
+  }
+}
+
+/** An organizer added as the CLI would; returns the password. */
+export function organizer(relay: RelayHandle, name: string, now = Date.now()): Promise<string> {
+  return addOrganizer(relay.store, name, now)
+}
+
+/** The error code of a `{ error: { code } }` answer. */
+export function errorCode(a: Answer): string | undefined {
+  const j = a.json as { error?: { code?: string } } | null
+  return j?.error?.code
+}
+
+/** Secrets no console answer may ever contain: tokens, hashes, the AppSecret, passwords. */
+export const secrets = new Set<string>()
+
+/** Remembers what `relay`'s store holds that must stay secret (call before closing it). */
+export async function collectSecrets(relay: RelayHandle, client?: ConsoleClient): Promise<void> {
+  for (const k of await relay.store.listKiosks()) secrets.add(k.tokenHash)
+  for (const o of await relay.store.console.listOrganizers()) {
+    secrets.add(o.passwordHash)
+    // The hash's salt and key parts alone are secrets too.
+    for (const part of o.passwordHash.split('$').slice(4)) secrets.add(part)
+  }
+  const id = client?.cookie?.split('=')[1]
+  if (id !== undefined) secrets.add(hashSessionId(id))
+}
+
+/** Fails naming the answer that leaked one of `secrets`. */
+export function leakedSecrets(): string[] {
+  const leaks: string[] = []
+  for (const { what, body } of seenBodies) {
+    for (const s of secrets) if (s.length >= 8 && body.includes(s)) leaks.push(what)
+  }
+  return leaks
+}

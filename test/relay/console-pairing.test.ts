@@ -1,0 +1,233 @@
+// `POST /api/pair` on both stores: once only (then 410), expiry (404), normalized input,
+// concurrent redeems of one code (exactly one wins), the per-address rate limit, the
+// look-alike-free alphabet, and that the store keeps only hashes of codes and session ids.
+import Database from 'better-sqlite3'
+import { Redis } from 'ioredis'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  addKioskResponseSchema,
+  PAIRING_ALPHABET,
+  PAIRING_CODE_TTL_MS,
+  pairResponseSchema,
+  type AddKioskResponse,
+} from '../../shared/console-api'
+import { RelayCloseCode } from '../../shared/relay-protocol'
+import { generatePairingCode } from '../../relay/pairing-codes'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import {
+  Clock,
+  ConsoleClient,
+  collectSecrets,
+  leakedSecrets,
+  newPlace,
+  organizer,
+  secrets,
+  startOn,
+  type Place,
+} from './console-helpers'
+import { KioskClient, type Backend } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+  expect(leakedSecrets()).toEqual([])
+})
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+interface Setup {
+  place: Place
+  relay: RelayHandle
+  c: ConsoleClient
+  clock: Clock
+}
+
+async function signedIn(backend: Backend, config = {}): Promise<Setup> {
+  const place = newPlace(backend, redis.url)
+  const clock = new Clock(Date.now())
+  const relay = await startOn(place, { now: clock.now }, config)
+  const c = new ConsoleClient(relay.url)
+  cleanups.push(() => place.remove())
+  cleanups.push(async () => {
+    await collectSecrets(relay, c)
+    await relay.close()
+  })
+  expect((await c.login('alice', await organizer(relay, 'alice', clock.t))).status).toBe(200)
+  return { place, relay, c, clock }
+}
+
+async function addBooth(c: ConsoleClient, id: string): Promise<AddKioskResponse> {
+  const a = await c.call('POST', '/console/api/kiosks', { id })
+  expect(a.status).toBe(201)
+  return addKioskResponseSchema.parse(a.json)
+}
+
+async function pair(relay: RelayHandle, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${relay.url}/api/pair`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = null
+  }
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), json, text }
+}
+
+/** Every string the store holds (SQLite: every text cell; Redis: every key and value). */
+async function storeText(place: Place): Promise<string> {
+  if (place.backend === 'sqlite') {
+    const db = new Database(join(place.dir, 'relay.sqlite'), { readonly: true })
+    try {
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .pluck()
+        .all() as string[]
+      return tables.map((t) => JSON.stringify(db.prepare(`SELECT * FROM "${t}"`).all())).join('\n')
+    } finally {
+      db.close()
+    }
+  }
+  const r = new Redis(redis.url)
+  try {
+    const keys = await r.keys(`${place.prefix}*`)
+    const parts: string[] = [...keys]
+    for (const k of keys) {
+      const type = await r.type(k)
+      if (type === 'string') parts.push((await r.get(k)) ?? '')
+      else if (type === 'hash') parts.push(JSON.stringify(await r.hgetall(k)))
+      else if (type === 'set') parts.push(JSON.stringify(await r.smembers(k)))
+      else if (type === 'stream') parts.push(JSON.stringify(await r.xrange(k, '-', '+')))
+    }
+    return parts.join('\n')
+  } finally {
+    r.disconnect()
+  }
+}
+
+describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backend) => {
+  it('pairs once: the token opens /kiosk; the same code again is 410; only hashes are stored', async () => {
+    const { place, relay, c } = await signedIn(backend)
+    const booth = await addBooth(c, 'booth-1')
+    const first = await pair(relay, { code: booth.pairingCode })
+    expect(first.status).toBe(200)
+    const creds = pairResponseSchema.parse(first.json)
+    secrets.add(creds.token)
+    expect(creds.kioskId).toBe('booth-1')
+    expect(creds.token).toMatch(/^booth-1\.[A-Za-z0-9_-]{43}$/)
+    const kiosk = await KioskClient.hello(relay.url, creds.token, { kioskId: 'booth-1' })
+
+    const again = await pair(relay, { code: booth.pairingCode })
+    expect(again.status).toBe(410)
+    expect(again.text).not.toContain(creds.token)
+    expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
+
+    const stored = await storeText(place)
+    expect(stored).not.toContain(booth.pairingCode)
+    expect(stored).not.toContain(creds.token)
+    expect(stored).not.toContain((c.cookie ?? '=').split('=')[1])
+    await kiosk.close()
+  })
+
+  it('takes the code as typed or scanned: lower case, dashes, spaces, a /pair/ link', async () => {
+    const { relay, c } = await signedIn(backend)
+    for (const [id, shape] of [
+      ['b1', (s: string) => s.toLowerCase()],
+      ['b2', (s: string) => ` ${s.slice(0, 4)}-${s.slice(4)} `],
+      ['b3', (s: string) => `https://relay.example/pair/${s}`],
+    ] as const) {
+      const code = (await addBooth(c, id)).pairingCode
+      const a = await pair(relay, { code: shape(code) })
+      expect(a.status, id).toBe(200)
+      secrets.add(pairResponseSchema.parse(a.json).token)
+    }
+  })
+
+  it('an expired, unknown or malformed code is 404; a body that is not {"code"} is 400', async () => {
+    const { relay, c, clock } = await signedIn(backend)
+    const booth = await addBooth(c, 'booth-1')
+    const before = (await relay.store.getKiosk('booth-1'))?.tokenHash
+    clock.advance(PAIRING_CODE_TTL_MS)
+    expect((await pair(relay, { code: booth.pairingCode })).status).toBe(404)
+    expect((await pair(relay, { code: generatePairingCode() })).status).toBe(404)
+    expect((await pair(relay, { code: 'O0O0O0O0' })).status).toBe(404)
+    expect((await pair(relay, { code: '../../etc' })).status).toBe(404)
+    expect((await pair(relay, 'not json')).status).toBe(400)
+    expect((await pair(relay, { code: booth.pairingCode, kioskId: 'x' })).status).toBe(400)
+    expect((await pair(relay, { token: 'x' })).status).toBe(400)
+    expect((await fetch(`${relay.url}/api/pair`)).status).toBe(405)
+    // The kiosk's token never changed: nobody got one.
+    expect((await relay.store.getKiosk('booth-1'))?.tokenHash).toBe(before)
+  })
+
+  it('of concurrent redeems of one code exactly one wins; the live socket of a re-paired kiosk closes', async () => {
+    const { relay, c } = await signedIn(backend, { trustProxyHops: 1 })
+    const oldToken = await relay.addKiosk('booth-1')
+    secrets.add(oldToken)
+    const live = await KioskClient.hello(relay.url, oldToken, { kioskId: 'booth-1' })
+    const code = addKioskResponseSchema.parse(
+      (await c.call('POST', '/console/api/kiosks/booth-1/pairing')).json,
+    ).pairingCode
+    // From ten addresses (the limit is per address), all at once.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        pair(relay, { code }, { 'x-forwarded-for': `203.0.113.${i}` }),
+      ),
+    )
+    const won = answers.filter((a) => a.status === 200)
+    expect(won).toHaveLength(1)
+    expect(answers.filter((a) => a.status === 410)).toHaveLength(9)
+    const creds = pairResponseSchema.parse(won[0]?.json)
+    secrets.add(creds.token)
+    expect((await live.closed).code).toBe(RelayCloseCode.revoked)
+    const k = await KioskClient.hello(relay.url, creds.token, { kioskId: 'booth-1' })
+    await expect(KioskClient.connect(relay.url, oldToken)).rejects.toThrow('HTTP 401')
+    await k.close()
+  })
+
+  it('limits each address to 10 tries a minute (429 with Retry-After), per address', async () => {
+    const { relay, c, clock } = await signedIn(backend, { trustProxyHops: 1 })
+    const booth = await addBooth(c, 'booth-1')
+    const from = (ip: string) => ({ 'x-forwarded-for': ip })
+    for (let i = 0; i < 10; i++) {
+      expect((await pair(relay, { code: generatePairingCode() }, from('203.0.113.5'))).status).toBe(
+        404,
+      )
+    }
+    const limited = await pair(relay, { code: booth.pairingCode }, from('203.0.113.5'))
+    expect(limited.status).toBe(429)
+    expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1)
+    // Refused before the code was looked at: it is still good, from elsewhere or later.
+    clock.advance(6_000)
+    expect((await pair(relay, { code: 'AAAAAAAA' }, from('203.0.113.5'))).status).toBe(404)
+    expect((await pair(relay, { code: 'AAAAAAAA' }, from('203.0.113.5'))).status).toBe(429)
+    const elsewhere = await pair(relay, { code: booth.pairingCode }, from('198.51.100.7'))
+    expect(elsewhere.status).toBe(200)
+    secrets.add(pairResponseSchema.parse(elsewhere.json).token)
+  })
+})
+
+describe('pairing codes', () => {
+  it('are 8 characters of the look-alike-free alphabet, all of it used', () => {
+    expect(PAIRING_ALPHABET).not.toMatch(/[0O1IL2Z5S8B]/)
+    const seen = new Set<string>()
+    for (let i = 0; i < 5000; i++) {
+      const code = generatePairingCode()
+      expect(code).toMatch(/^[34679ACDEFGHJKMNPQRTUVWXY]{8}$/)
+      for (const ch of code) seen.add(ch)
+    }
+    expect([...seen].sort().join('')).toBe([...PAIRING_ALPHABET].sort().join(''))
+  })
+})
