@@ -27,6 +27,7 @@ import { defaultSettings, loadSettings, saveSettings, type Settings } from './co
 import type { TicketSource } from './tickets/ticket-source'
 import { TicketPool } from './tickets/ticket-pool'
 import type { SecretVault } from './config/vault'
+import type { Logger } from '../../shared/server/log'
 
 export interface KioskCoreOptions {
   dataDir: string
@@ -51,7 +52,7 @@ export interface KioskCoreOptions {
   demoServices?: { close(): Promise<void> } | null
   /** Replayed (not live) scans older than this get no greeting: the visitor has gone. */
   greetWindowMs?: number
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 const UNASSIGNED_CAMPAIGN = 'unassigned'
@@ -179,7 +180,7 @@ export class KioskCore {
       this.emitStatus()
     } catch (err) {
       // A timer callback that throws would end the process; the next tick tries again.
-      this.o.log?.(`tick failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.o.log?.error(`tick failed: ${err instanceof Error ? err.message : String(err)}`)
     }
   }
 
@@ -223,7 +224,7 @@ export class KioskCore {
     this.emitStatus()
     await old?.stop()
     const gone = forgetDemoData(this.db, this.campaigns)
-    this.o.log?.(`left demo mode: deleted ${gone.attendance} demo scans, ${gone.tickets} codes`)
+    this.o.log?.info(`left demo mode: deleted ${gone.attendance} demo scans, ${gone.tickets} codes`)
   }
 
   /** Stops the demo's sandbox and relay; the real setup is saved whatever happens here. */
@@ -231,7 +232,9 @@ export class KioskCore {
     try {
       await this.o.demoServices?.close()
     } catch (err) {
-      this.o.log?.(`stopping the demo failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.o.log?.error(
+        `stopping the demo failed: ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
   }
 

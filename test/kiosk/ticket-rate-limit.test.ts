@@ -15,6 +15,7 @@ import {
 } from '../../electron/core/tickets/ticket-source-proxy'
 import { WechatApiError } from '../../shared/wechat/errors'
 import { cleanup, onCleanup, tempDir, testCampaign, waitFor } from './helpers'
+import { lineLogger } from '../../shared/server/log'
 
 afterEach(cleanup)
 
@@ -93,7 +94,7 @@ async function setup() {
     campaign: () => testCampaign({ rotationSeconds: 60, ticketLifetimeSeconds: 600 }),
     onTicket: () => {},
     onStatus: () => {},
-    log: (m) => logs.push(m),
+    log: lineLogger((line) => logs.push(line)),
   })
   onCleanup(() => pool.stop())
   const source = createProxyTicketSource({ relayUrl: relay.url, kioskId: 'k1', token: 'k1.t' })

@@ -30,7 +30,7 @@ export async function importRoster(
     params,
   }))
   if (parsed.fatal) {
-    core.o.log?.(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
+    core.o.log?.info(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
     return { imported: 0, skipped: 0, errors }
   }
   if (errors.length > 0 && !input.skipBadRows) return { imported: 0, skipped: 0, errors }

@@ -1,12 +1,9 @@
-import type Database from 'better-sqlite3'
+// The kiosk's SQLite schema, one numbered file per step, run by shared/server/migrate.ts.
+import type { Migration } from '../../../../shared/server/migrate'
 import { m001Initial } from './001-initial'
 import { m002FallbackCode } from './002-fallback-code'
 
-export interface Migration {
-  version: number
-  name: string
-  up(db: Database.Database): void
-}
+export type { Migration }
 
 /** In order; a migration is never edited once released, only followed by a new one. */
 export const migrations: readonly Migration[] = [m001Initial, m002FallbackCode]

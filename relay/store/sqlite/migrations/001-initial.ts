@@ -1,16 +1,10 @@
-/**
- * Numbered, append-only schema migrations for the relay's SQLite store. `PRAGMA user_version`
- * records the last one applied; never edit a shipped migration, add the next number.
- */
-export interface Migration {
-  version: number
-  sql: string
-}
+// Relay store migration 1: kiosks, their scene ranges, the event queues and unrouted pushes.
+import type { Migration } from '../../../../shared/server/migrate'
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    sql: `
+export const m001Initial: Migration = {
+  version: 1,
+  name: 'initial',
+  up: `
       CREATE TABLE kiosks (
         kiosk_id TEXT PRIMARY KEY,
         token_hash TEXT NOT NULL,
@@ -55,36 +49,5 @@ export const MIGRATIONS: readonly Migration[] = [
         received_at INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX unrouted_received ON unrouted (received_at);
-    `,
-  },
-  {
-    version: 2,
-    sql: `
-      -- One permanent fallback code per kiosk, created once by the ticket proxy.
-      CREATE TABLE fallback_codes (
-        kiosk_id TEXT PRIMARY KEY,
-        ticket TEXT NOT NULL,
-        url TEXT NOT NULL,
-        scene TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-      ) STRICT;
-    `,
-  },
-  {
-    version: 3,
-    sql: `
-      CREATE TABLE signed_queries (
-        key TEXT PRIMARY KEY,
-        body_hash TEXT NOT NULL,
-        expires_at INTEGER NOT NULL
-      ) STRICT, WITHOUT ROWID;
-      CREATE INDEX signed_queries_expiry ON signed_queries (expires_at);
-
-      -- One row the health probe rewrites: a cheap write through the group commit.
-      CREATE TABLE health_probe (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        at INTEGER NOT NULL
-      ) STRICT;
-    `,
-  },
-]
+  `,
+}
