@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only push,e2e,...]`: measures, prints a table and writes
+ * `npm run bench [-- --quick] [-- --only push,e2e,kit,...]`: measures, prints a table and writes
  * bench/results/latest.json. Never pass/fail: a missed goal is reported, not thrown.
  */
 import { cpus } from 'node:os'
@@ -12,6 +12,7 @@ import { benchStorm } from './storm'
 import { benchKiosk } from './kiosk'
 import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
+import { benchServerKit } from './server-kit'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -26,6 +27,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['kiosk', benchKiosk],
   ['web', benchChromium],
   ['relay-start', benchRelayStart],
+  ['kit', benchServerKit],
 ]
 
 async function main(): Promise<void> {
