@@ -27,8 +27,12 @@ export interface RouterOptions {
   methodNotAllowed(r: RouteRequest, allow: readonly string[]): void | Promise<void>
 }
 
+const NO_PARAMS: RouteParams = Object.freeze({})
+
 interface ParamRoute {
-  segments: readonly (string | { name: string; rule: RegExp | undefined })[]
+  /** The whole pattern as one RegExp, a group per param (faster than splitting the path). */
+  regex: RegExp
+  params: readonly { name: string; rule: RegExp | undefined }[]
   methods: Map<string, RouteHandler>
 }
 
@@ -52,12 +56,18 @@ export class Router {
       table = this.literal.get(pattern) ?? new Map<string, RouteHandler>()
       this.literal.set(pattern, table)
     } else {
-      const segments = pattern
+      const params: ParamRoute['params'][number][] = []
+      const source = pattern
         .slice(1)
         .split('/')
-        .map((s) => (s.startsWith(':') ? { name: s.slice(1), rule: rules[s.slice(1)] } : s))
+        .map((seg) => {
+          if (!seg.startsWith(':')) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          params.push({ name: seg.slice(1), rule: rules[seg.slice(1)] })
+          return '([^/]+)'
+        })
+        .join('/')
       table = new Map<string, RouteHandler>()
-      this.patterns.push({ segments, methods: table })
+      this.patterns.push({ regex: new RegExp(`^/${source}$`), params, methods: table })
     }
     for (const m of methods) {
       if (table.has(m)) throw new Error(`route ${m} ${pattern} added twice`)
@@ -68,12 +78,17 @@ export class Router {
 
   /** Answers the request: its handler, or the app's 404 or 405. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void> {
-    const found = this.find(url.pathname)
-    const r: RouteRequest = { req, res, url, params: found?.params ?? {} }
-    if (found === null) return this.options.notFound(r)
     const method = req.method ?? 'GET'
-    const handler = found.methods.get(method) ?? found.methods.get('*')
-    if (handler !== undefined) return handler(r)
+    // The literal paths first, without building a match: the push endpoint's hot path.
+    const exact = this.literal.get(url.pathname)
+    const handler = exact?.get(method) ?? exact?.get('*')
+    if (handler !== undefined) return handler({ req, res, url, params: NO_PARAMS })
+    const found =
+      exact !== undefined ? { methods: exact, params: NO_PARAMS } : this.find(url.pathname)
+    const r: RouteRequest = { req, res, url, params: found?.params ?? NO_PARAMS }
+    if (found === null) return this.options.notFound(r)
+    const routed = found.methods.get(method) ?? found.methods.get('*')
+    if (routed !== undefined) return routed(r)
     const allow = [...found.methods.keys()]
     res.setHeader('Allow', allow.join(', '))
     return this.options.methodNotAllowed(r, allow)
@@ -88,31 +103,23 @@ export class Router {
     pathname: string,
   ): { methods: Map<string, RouteHandler>; params: RouteParams } | null {
     const exact = this.literal.get(pathname)
-    if (exact !== undefined) return { methods: exact, params: {} }
-    if (this.patterns.length === 0) return null
-    const parts = pathname.slice(1).split('/')
+    if (exact !== undefined) return { methods: exact, params: NO_PARAMS }
     for (const route of this.patterns) {
-      const params = matchSegments(route.segments, parts)
+      const params = matchRoute(route, pathname)
       if (params !== null) return { methods: route.methods, params }
     }
     return null
   }
 }
 
-function matchSegments(
-  segments: ParamRoute['segments'],
-  parts: readonly string[],
-): Record<string, string> | null {
-  if (segments.length !== parts.length) return null
+function matchRoute(route: ParamRoute, pathname: string): Record<string, string> | null {
+  const m = route.regex.exec(pathname)
+  if (m === null) return null
   const params: Record<string, string> = {}
-  for (const [i, seg] of segments.entries()) {
-    const part = parts[i] ?? ''
-    if (typeof seg === 'string') {
-      if (seg !== part) return null
-    } else {
-      if (part === '' || (seg.rule !== undefined && !seg.rule.test(part))) return null
-      params[seg.name] = part
-    }
+  for (const [i, p] of route.params.entries()) {
+    const value = m[i + 1] ?? ''
+    if (p.rule !== undefined && !p.rule.test(value)) return null
+    params[p.name] = value
   }
   return params
 }

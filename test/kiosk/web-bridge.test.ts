@@ -215,7 +215,7 @@ describe('web bridge security', () => {
         `Authorization: Bearer ${secret}\r\nContent-Type: application/json\r\n` +
         'Content-Length: 1000000000\r\n\r\n{"input":',
     )
-    onCleanup(() => socket.destroy())
+    onCleanup(() => void socket.destroy())
     expect(await head).toMatch(/^HTTP\/1\.1 413 .*\r\n[\s\S]*connection: close/i)
   })
 
@@ -225,7 +225,9 @@ describe('web bridge security', () => {
     const good = { 'content-type': 'application/json', authorization: `Bearer ${secret}` }
     const bad = await raw(call, { method: 'POST', headers: good, body: '{"input":' })
     expect(bad.status).toBe(400)
-    expect(JSON.parse(bad.body)).toEqual({ error: { code: 'bad_input', params: { field: 'body' } } })
+    expect(JSON.parse(bad.body)).toEqual({
+      error: { code: 'bad_input', params: { field: 'body' } },
+    })
     const get = await rawWithHeaders(call, { headers: { authorization: `Bearer ${secret}` } })
     expect(get.status).toBe(405)
     expect(get.headers.allow).toBe('POST')
