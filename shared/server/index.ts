@@ -4,3 +4,5 @@
 export * from './body'
 export * from './respond'
 export * from './routes'
+export * from './log'
+export * from './migrate'
