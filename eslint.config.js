@@ -129,7 +129,13 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/shared/wechat/**', '**/electron/**', '**/relay/**', '**/sandbox/**'],
+              group: [
+                '**/shared/wechat/**',
+                '**/shared/server/**',
+                '**/electron/**',
+                '**/relay/**',
+                '**/sandbox/**',
+              ],
               message: 'Privileged code stays in the main process.',
             },
           ],
@@ -171,7 +177,12 @@ export default tseslint.config(
       'no-restricted-imports': restrictImports(
         noNodeBuiltins('shared/*.ts runs in the renderer too.'),
         noElectron('shared/*.ts runs in the renderer too.'),
-        { patterns: [{ group: ['./wechat/**'], message: 'shared/wechat is Node-only.' }] },
+        {
+          patterns: [
+            { group: ['./wechat/**'], message: 'shared/wechat is Node-only.' },
+            { group: ['./server/**'], message: 'shared/server is Node-only.' },
+          ],
+        },
       ),
     },
   },

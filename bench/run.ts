@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only push,e2e,...]`: measures, prints a table and writes
+ * `npm run bench [-- --quick] [-- --only push,e2e,kit,...]`: measures, prints a table and writes
  * bench/results/latest.json. Never pass/fail: a missed goal is reported, not thrown.
  */
 import { cpus } from 'node:os'
@@ -16,6 +16,7 @@ import { benchPairing } from './pairing'
 import { benchConsoleUi } from './console-ui'
 import { benchCluster } from './cluster'
 import { benchConsole } from './console'
+import { benchServerKit } from './server-kit'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -34,6 +35,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['console', benchConsoleUi],
   ['cluster', benchCluster],
   ['console-auth', benchConsole],
+  ['kit', benchServerKit],
 ]
 
 async function main(): Promise<void> {

@@ -11,13 +11,7 @@ import { z } from 'zod'
 import { fallbackScene, type FallbackCodeResponse } from '../shared/relay-protocol'
 import { WechatClient, buildQrCreateBody } from '../shared/wechat'
 import type { RelayConfig } from './config'
-import {
-  BodyTooLargeError,
-  closeAfterResponse,
-  readBody,
-  sendApiError,
-  sendJson,
-} from './http-util'
+import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
 import type { Logger } from './log'
 import { sendWechatFailure } from './wechat-failure'
@@ -101,32 +95,20 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
-    if (req.method !== 'POST') return sendApiError(res, 405, 'method_not_allowed', 'use POST')
     const cred = await verifyKioskToken(store, bearerToken(req.headers.authorization))
     if (cred === null) return sendApiError(res, 401, 'unauthorized', 'bad or missing kiosk token')
     if (!cred.ticketProxy) {
       return sendApiError(res, 403, 'forbidden', 'this kiosk may not use the ticket proxy')
     }
-    let text: string
+    let json: unknown
     try {
-      text = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8').trim()
+      json = await readJson(req, MAX_REQUEST_BYTES, { optional: true })
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        closeAfterResponse(res)
-        return sendApiError(res, 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
-      }
-      throw err
+      if (!(err instanceof BodyError)) throw err
+      return sendBodyError(res, err)
     }
-    if (text !== '') {
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        return sendApiError(res, 400, 'bad_request', 'body must be JSON')
-      }
-      if (!requestSchema.safeParse(json).success) {
-        return sendApiError(res, 400, 'bad_request', 'body: takes no fields')
-      }
+    if (json !== undefined && !requestSchema.safeParse(json).success) {
+      return sendApiError(res, 400, 'bad_request', 'body: takes no fields')
     }
     let code: FallbackCodeRecord | null
     try {

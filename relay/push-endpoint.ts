@@ -268,8 +268,8 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   }
 
   async function answer(req: IncomingMessage, res: ServerResponse, q: Query): Promise<Answer> {
+    // The route table lets only GET and POST through.
     if (req.method === 'GET') return urlCheck(q)
-    if (req.method !== 'POST') return { status: 405, body: 'method not allowed' }
     let body: Buffer
     try {
       body = await readBody(req, MAX_PUSH_BYTES)

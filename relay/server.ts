@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { RelayCloseCode } from '../shared/relay-protocol'
 import { parseRelayConfig, RelayConfigError, type RelayConfigInput } from './config'
 import { exemptFromIdleTimeout, httpServerOptions, limitConnections } from './connection-limits'
+import { Router } from '../shared/server/routes'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
@@ -149,22 +150,28 @@ export async function startRelay(
     sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
   }
 
-  function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const routes = new Router({
+    notFound: ({ res }) => sendApiError(res, 404, 'not_found', 'no such endpoint'),
+    methodNotAllowed: ({ res }, allow) =>
+      sendApiError(res, 405, 'method_not_allowed', `use ${allow.join(' or ')}`),
+  })
+    .add(['GET', 'POST'], '/wechat', ({ req, res, url }) => handlePush(req, res, url))
+    .add('POST', '/api/tickets', ({ req, res }) => handleTickets(req, res))
+    .add('POST', '/api/fallback-code', ({ req, res }) => handleFallbackCode(req, res))
+    .add('POST', '/api/pair', ({ req, res }) => handlePair(req, res))
+    .add('GET', '/healthz', ({ res }) => health(res))
+    .add('GET', '/metrics', ({ res }) => scrape(res))
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://relay.invalid')
-    if (url.pathname === '/wechat') return handlePush(req, res, url)
-    if (url.pathname === '/api/tickets') return handleTickets(req, res)
-    if (url.pathname === '/api/fallback-code') return handleFallbackCode(req, res)
-    if (url.pathname === '/api/pair') return handlePair(req, res)
+    // The console has its own route table behind its session guard, and its static app.
     if (url.pathname === '/console/api' || url.pathname.startsWith('/console/api/')) {
       return consoleApi.handle(req, res, url)
     }
     if (url.pathname === '/console' || url.pathname.startsWith('/console/')) {
       return serveConsole(req, res, url)
     }
-    if (req.method === 'GET' && url.pathname === '/healthz') return health(res)
-    if (req.method === 'GET' && url.pathname === '/metrics') return scrape(res)
-    sendApiError(res, 404, 'not_found', 'no such endpoint')
-    return Promise.resolve()
+    await routes.handle(req, res, url)
   }
 
   let draining = false

@@ -11,13 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { makeScene, ticketProxyRequestSchema, type ProxiedTicket } from '../shared/relay-protocol'
 import { WechatClient, buildQrCreateBody } from '../shared/wechat'
 import type { RelayConfig } from './config'
-import {
-  BodyTooLargeError,
-  closeAfterResponse,
-  readBody,
-  sendApiError,
-  sendJson,
-} from './http-util'
+import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics, TicketRefusal } from './metrics'
@@ -93,7 +87,6 @@ export function createTicketProxy(opts: TicketProxyOptions) {
   }
 
   return async function handleTickets(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return sendApiError(res, 405, 'method_not_allowed', 'use POST')
     const cred = await verifyKioskToken(store, bearerToken(req.headers.authorization))
     if (cred === null) {
       return refuse(res, 'unauthorized', 401, 'unauthorized', 'bad or missing kiosk token')
@@ -107,13 +100,12 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     }
     let json: unknown
     try {
-      json = JSON.parse((await readBody(req, MAX_REQUEST_BYTES)).toString('utf8'))
+      json = await readJson(req, MAX_REQUEST_BYTES)
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        closeAfterResponse(res)
-        return refuse(res, 'too_large', 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
-      }
-      return refuse(res, 'bad_request', 400, 'bad_request', 'body must be JSON')
+      if (!(err instanceof BodyError)) throw err
+      if (err.status !== 0)
+        metrics.countTicketRefusal(err.status === 413 ? 'too_large' : 'bad_request')
+      return sendBodyError(res, err)
     }
     const parsed = ticketProxyRequestSchema.safeParse(json)
     if (!parsed.success) {

@@ -1,11 +1,16 @@
 /**
  * How the relay answers a kiosk when a WeChat call it made on the kiosk's behalf failed (the
- * ticket proxy, the fallback code): WeChat's refusal as `wechat_<kind>` (502, with its errcode;
- * the kind as shared/wechat/errors.ts classified it for the endpoint that answered), WeChat out
- * of reach as 502/504, anything else 500. The kiosk reads the kind, never the errcode alone.
+ * ticket proxy, the fallback code): as shared/wechat/failure.ts classifies it, `wechat_<kind>`
+ * (502, or 504 for a timeout; WeChat's errcode when it gave one), anything else 500. The kiosk
+ * reads the kind back with the same module, never the errcode alone.
  */
 import type { ServerResponse } from 'node:http'
-import { WechatApiError, WechatHttpError } from '../shared/wechat'
+import {
+  isTransportFailure,
+  wechatFailureCode,
+  wechatFailureOf,
+  wechatFailureStatus,
+} from '../shared/wechat'
 import { sendApiError } from './http-util'
 import { errorMessage, type Logger } from './log'
 
@@ -15,14 +20,14 @@ export function sendWechatFailure(
   log: Logger,
   what: { name: string; internalMessage: string },
 ): void {
-  if (err instanceof WechatApiError) {
-    log.warn(`${what.name}: WeChat refused`, { errcode: err.errcode, kind: err.kind })
-    sendApiError(res, 502, `wechat_${err.kind}`, err.message, err.errcode)
-  } else if (err instanceof WechatHttpError) {
-    log.warn(`${what.name}: WeChat unreachable`, { code: err.code })
-    sendApiError(res, err.code === 'timeout' ? 504 : 502, `wechat_${err.code}`, err.message)
-  } else {
+  const failure = wechatFailureOf(err)
+  if (failure === null) {
     log.error(`${what.name} failed`, { error: errorMessage(err) })
     sendApiError(res, 500, 'internal', what.internalMessage)
+    return
   }
+  const { kind, errcode, message } = failure
+  if (isTransportFailure(kind)) log.warn(`${what.name}: WeChat unreachable`, { code: kind })
+  else log.warn(`${what.name}: WeChat refused`, { errcode, kind })
+  sendApiError(res, wechatFailureStatus(kind), wechatFailureCode(kind), message, errcode)
 }

@@ -5,14 +5,17 @@ import { z } from 'zod'
 import { safeEqual } from '../shared/wechat/signature'
 import { apiError, ipNotAllowedError, type ApiErrorBody } from './api-errors'
 import {
-  BodyTooLargeError,
-  parseJson,
+  answerBodyError,
+  BadJsonError,
+  BodyError,
+  parseJsonBody,
   readBody,
-  remoteIp,
   sendJson,
   sendText,
-  sleep,
-} from './http-io'
+  type RouteRequest,
+  type Router,
+} from '../shared/server'
+import { remoteIp, sleep } from './http-io'
 import type { ResolvedSandboxOptions } from './options'
 import { renderQrJpeg } from './qr-image'
 import { validateQrRequest } from './qr-validate'
@@ -35,31 +38,40 @@ type Handler = (
   deps: ApiDeps,
 ) => void | Promise<void>
 
-const routes: Record<string, Handler> = {
-  '/cgi-bin/token': handleToken,
-  '/cgi-bin/stable_token': handleStableToken,
-  '/cgi-bin/qrcode/create': handleQrCreate,
-  '/cgi-bin/showqrcode': handleShowQr,
+/**
+ * WeChat's four endpoints, any method (each answers a wrong one as WeChat does, with an
+ * errcode), behind the latency and HTTP 5xx faults.
+ */
+export function addApiRoutes(router: Router, deps: ApiDeps): Router {
+  const routes: Record<string, Handler> = {
+    '/cgi-bin/token': handleToken,
+    '/cgi-bin/stable_token': handleStableToken,
+    '/cgi-bin/qrcode/create': handleQrCreate,
+    '/cgi-bin/showqrcode': handleShowQr,
+  }
+  for (const [path, handler] of Object.entries(routes)) {
+    router.add('*', path, ({ req, res, url }: RouteRequest) =>
+      withFaults(req, res, url, deps, handler),
+    )
+  }
+  return router
 }
 
-/** Answers a /cgi-bin request; returns false when the path is not one of WeChat's. */
-export async function handleApi(
+async function withFaults(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   deps: ApiDeps,
-): Promise<boolean> {
-  const handler = routes[url.pathname]
-  if (!handler) return false
+  handler: Handler,
+): Promise<void> {
   const faults = deps.state.faults
   if (faults.latencyMs > 0) await sleep(faults.latencyMs)
   if (faults.http5xx !== null) {
     const status = faults.http5xx
     sendText(res, status, `<html><body><h1>${status}</h1></body></html>`, 'text/html')
-    return true
+    return
   }
   await handler(req, res, url, deps)
-  return true
 }
 
 const json = (res: ServerResponse, body: ApiErrorBody | object) => sendJson(res, 200, body)
@@ -106,17 +118,21 @@ async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<
   try {
     body = await readBody(req, MAX_API_BODY)
   } catch (err) {
-    if (err instanceof BodyTooLargeError) sendText(res, 413, 'request body too large')
-    else res.destroy()
+    if (!(err instanceof BodyError)) throw err
+    answerBodyError(res, err, (status) => sendText(res, status, 'request body too large'))
     return undefined
   }
   if (body.length === 0) {
     json(res, apiError('emptyPostData'))
     return undefined
   }
-  const parsed = parseJson(body)
-  if (parsed === undefined) json(res, apiError('dataFormat'))
-  return parsed
+  try {
+    return parseJsonBody(body)
+  } catch (err) {
+    if (!(err instanceof BadJsonError)) throw err
+    json(res, apiError('dataFormat'))
+    return undefined
+  }
 }
 
 async function handleStableToken(

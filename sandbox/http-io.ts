@@ -1,46 +1,6 @@
-// Small node:http helpers: bounded body reads and typed responses.
-import type { IncomingMessage, ServerResponse } from 'node:http'
-
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`request body over ${limit} bytes`)
-  }
-}
-
-/** Reads the whole body, refusing (and draining no further than) `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN)
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
-    size += buf.length
-    if (size > limit) throw new BodyTooLargeError(limit)
-    chunks.push(buf)
-  }
-  return Buffer.concat(chunks)
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  })
-  res.end(text)
-}
-
-export function sendText(
-  res: ServerResponse,
-  status: number,
-  text: string,
-  contentType = 'text/plain; charset=utf-8',
-): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) })
-  res.end(text)
-}
+// What the sandbox needs beside the server kit (shared/server): the caller's address as WeChat
+// sees it, and a sleep for the latency fault.
+import type { IncomingMessage } from 'node:http'
 
 /** The caller's address as WeChat sees it: the socket's, with IPv4-mapped IPv6 unwrapped. */
 export function remoteIp(req: IncomingMessage): string {
@@ -50,13 +10,4 @@ export function remoteIp(req: IncomingMessage): string {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Parses JSON without throwing; `undefined` means "not JSON". */
-export function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8')) as unknown
-  } catch {
-    return undefined
-  }
 }

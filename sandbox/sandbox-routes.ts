@@ -1,9 +1,17 @@
 // The sandbox's own endpoints beside WeChat's (docs/DESIGN.md "Sandbox HTTP"): the scan simulator,
 // follow/unfollow, the push log, recent codes for the phone page, and the fault switches.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { faultsPatchSchema } from './faults'
-import { BodyTooLargeError, parseJson, readBody, sendJson, sendText } from './http-io'
+import {
+  answerBodyError,
+  BodyError,
+  readJson,
+  sendJson,
+  sendText,
+  type RouteRequest,
+  type Router,
+} from '../shared/server'
 import { renderPhonePage } from './phone-page'
 import {
   AlreadyFollowingError,
@@ -30,74 +38,55 @@ export interface SandboxDeps {
 
 const notFound = (res: ServerResponse, error = 'not found') => sendJson(res, 404, { error })
 
-/** Answers / and /sandbox/*; returns false for any other path. */
-export async function handleSandbox(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  deps: SandboxDeps,
-): Promise<boolean> {
-  const route = `${req.method ?? ''} ${url.pathname}`
-  switch (route) {
-    case 'GET /':
-      sendPage(res)
-      return true
-    case 'GET /favicon.ico':
-      res.writeHead(204).end()
-      return true
-    case 'GET /sandbox/pushes':
-      sendJson(res, 200, { pushes: deps.simulator.pushes() })
-      return true
-    case 'GET /sandbox/tickets':
-      sendJson(res, 200, { tickets: deps.state.tickets.recent().map(publicTicket) })
-      return true
-    case 'GET /sandbox/followers':
-      sendJson(res, 200, { followers: deps.simulator.followers() })
-      return true
-    case 'GET /sandbox/faults':
-      sendJson(res, 200, { faults: deps.state.faults })
-      return true
-    case 'POST /sandbox/faults':
-      await withBody(req, res, faultsPatchSchema, (patch) => {
-        sendJson(res, 200, { faults: deps.state.setFaults(patch) })
-      })
-      return true
-    case 'POST /sandbox/scan':
-      await withBody(req, res, scanBodySchema, async (b) => {
+/** The phone page at / and the sandbox's own endpoints under /sandbox/. */
+export function addSandboxRoutes(router: Router, deps: SandboxDeps): Router {
+  const { state, simulator } = deps
+  return router
+    .add('GET', '/', ({ res }) => sendPage(res))
+    .add('GET', '/favicon.ico', ({ res }) => void res.writeHead(204).end())
+    .add('GET', '/sandbox/pushes', ({ res }) => sendJson(res, 200, { pushes: simulator.pushes() }))
+    .add('GET', '/sandbox/tickets', ({ res }) =>
+      sendJson(res, 200, { tickets: state.tickets.recent().map(publicTicket) }),
+    )
+    .add('GET', '/sandbox/followers', ({ res }) =>
+      sendJson(res, 200, { followers: simulator.followers() }),
+    )
+    .add('GET', '/sandbox/faults', ({ res }) => sendJson(res, 200, { faults: state.faults }))
+    .add('POST', '/sandbox/faults', (r) =>
+      withBody(r, faultsPatchSchema, (patch) => {
+        sendJson(r.res, 200, { faults: state.setFaults(patch) })
+      }),
+    )
+    .add('POST', '/sandbox/scan', (r) =>
+      withBody(r, scanBodySchema, async (b) => {
         try {
-          sendJson(res, 200, await deps.simulator.scan(b.url, b.openid))
+          sendJson(r.res, 200, await simulator.scan(b.url, b.openid))
         } catch (err) {
           if (!(err instanceof UnknownQrCodeError)) throw err
-          notFound(res, err.message)
+          notFound(r.res, err.message)
         }
-      })
-      return true
-    case 'POST /sandbox/follow':
-      await withBody(req, res, openidBodySchema, async (b) => {
+      }),
+    )
+    .add('POST', '/sandbox/follow', (r) =>
+      withBody(r, openidBodySchema, async (b) => {
         try {
-          sendJson(res, 200, await deps.simulator.follow(b.openid))
+          sendJson(r.res, 200, await simulator.follow(b.openid))
         } catch (err) {
           if (!(err instanceof AlreadyFollowingError)) throw err
-          sendJson(res, 409, { error: err.message })
+          sendJson(r.res, 409, { error: err.message })
         }
-      })
-      return true
-    case 'POST /sandbox/unsubscribe':
-      await withBody(req, res, openidBodySchema, async (b) => {
+      }),
+    )
+    .add('POST', '/sandbox/unsubscribe', (r) =>
+      withBody(r, openidBodySchema, async (b) => {
         try {
-          sendJson(res, 200, await deps.simulator.unsubscribe(b.openid))
+          sendJson(r.res, 200, await simulator.unsubscribe(b.openid))
         } catch (err) {
           if (!(err instanceof NotFollowingError)) throw err
-          notFound(res, err.message)
+          notFound(r.res, err.message)
         }
-      })
-      return true
-  }
-  if (url.pathname === '/' || url.pathname.startsWith('/sandbox/')) {
-    notFound(res)
-    return true
-  }
-  return false
+      }),
+    )
 }
 
 function publicTicket(r: TicketRecord) {
@@ -116,8 +105,7 @@ function publicTicket(r: TicketRecord) {
  * cannot trigger scans with a simple cross-origin form post.
  */
 async function withBody<T>(
-  req: IncomingMessage,
-  res: ServerResponse,
+  { req, res }: RouteRequest,
   schema: z.ZodType<T>,
   then: (body: T) => void | Promise<void>,
 ): Promise<void> {
@@ -125,14 +113,14 @@ async function withBody<T>(
   if (!/^application\/json\b/i.test(type)) {
     return sendJson(res, 415, { error: 'send Content-Type: application/json' })
   }
-  let raw: Buffer
+  let raw: unknown
   try {
-    raw = await readBody(req, MAX_SANDBOX_BODY)
+    raw = await readJson(req, MAX_SANDBOX_BODY)
   } catch (err) {
-    if (err instanceof BodyTooLargeError) return sendJson(res, 413, { error: err.message })
-    throw err
+    if (!(err instanceof BodyError)) throw err
+    return answerBodyError(res, err, (status, message) => sendJson(res, status, { error: message }))
   }
-  const parsed = schema.safeParse(parseJson(raw))
+  const parsed = schema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue?.path.join('.') ?? ''

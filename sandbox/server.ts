@@ -3,17 +3,18 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WechatCipher } from '../shared/wechat/crypto'
-import { handleApi } from './api-routes'
+import { Router, sendJson } from '../shared/server'
+import { lineLogger, type Logger } from '../shared/server/log'
+import { addApiRoutes } from './api-routes'
 import type { FaultsPatch } from './faults'
 import { faultsPatchSchema } from './faults'
-import { sendJson } from './http-io'
 import {
   pushUrlSchema,
   resolveOptions,
   type ResolvedSandboxOptions,
   type SandboxOptions,
 } from './options'
-import { handleSandbox } from './sandbox-routes'
+import { addSandboxRoutes } from './sandbox-routes'
 import {
   ScanSimulator,
   type FollowResult,
@@ -57,23 +58,31 @@ export interface SandboxCredentials {
   mode: ResolvedSandboxOptions['mode']
 }
 
-export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+/** `log` gets failed requests (readable lines on stderr unless given). */
+export async function startSandbox(
+  opts: SandboxOptions = {},
+  log: Logger = lineLogger((line) => process.stderr.write(`sandbox: ${line}`)),
+): Promise<Sandbox> {
   const options = resolveOptions(opts)
   const cipher = new WechatCipher({ encodingAESKey: options.encodingAESKey, appId: options.appId })
   const state = new SandboxState(options)
   const simulator = new ScanSimulator(options, state.tickets, cipher)
 
+  const router = new Router({
+    notFound: ({ res }) => sendJson(res, 404, { error: 'not found' }),
+    methodNotAllowed: ({ res }, allow) =>
+      sendJson(res, 405, { error: `method not allowed; use ${allow.join(' or ')}` }),
+  })
+  addApiRoutes(router, { opts: options, state })
+  addSandboxRoutes(router, { state, simulator })
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
-    const apiDeps = { opts: options, state }
-    handleApi(req, res, url, apiDeps)
-      .then((done) => done || handleSandbox(req, res, url, { state, simulator }))
-      .then((done) => {
-        if (!done) sendJson(res, 404, { error: 'not found' })
-      })
+    Promise.resolve()
+      .then(() => router.handle(req, res, url))
       .catch((err: unknown) => {
         // Never echo the error: it could carry request data. The message is safe to log.
-        console.error('sandbox: request failed:', err instanceof Error ? err.message : err)
+        log.error('request failed', { error: err instanceof Error ? err.message : String(err) })
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
         else res.destroy()
       })

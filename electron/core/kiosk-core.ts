@@ -32,6 +32,7 @@ import type { TicketSource } from './tickets/ticket-source'
 import { TicketPool } from './tickets/ticket-pool'
 import { TicketRepo } from './tickets/ticket-repo'
 import type { SecretVault } from './config/vault'
+import type { Logger } from '../../shared/server/log'
 
 export interface KioskCoreOptions {
   dataDir: string
@@ -56,7 +57,7 @@ export interface KioskCoreOptions {
   demoServices?: { close(): Promise<void> } | null
   /** Replayed (not live) scans older than this get no greeting: the visitor has gone. */
   greetWindowMs?: number
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 const UNASSIGNED_CAMPAIGN = 'unassigned'
@@ -227,7 +228,7 @@ export class KioskCore {
       this.emitStatus()
     } catch (err) {
       // A timer callback that throws would end the process; the next tick tries again.
-      this.o.log?.(`tick failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.o.log?.error(`tick failed: ${err instanceof Error ? err.message : String(err)}`)
     }
   }
 
@@ -271,7 +272,7 @@ export class KioskCore {
     this.emitStatus()
     await old?.stop()
     const gone = this.forgetDemoData()
-    this.o.log?.(`left demo mode: deleted ${gone.attendance} demo scans, ${gone.tickets} codes`)
+    this.o.log?.info(`left demo mode: deleted ${gone.attendance} demo scans, ${gone.tickets} codes`)
   }
 
   /** Deletes what demo mode recorded (demo-exit.ts): scans, codes, roster check-ins. */
@@ -290,7 +291,9 @@ export class KioskCore {
     try {
       await this.o.demoServices?.close()
     } catch (err) {
-      this.o.log?.(`stopping the demo failed: ${err instanceof Error ? err.message : String(err)}`)
+      this.o.log?.error(
+        `stopping the demo failed: ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
   }
 

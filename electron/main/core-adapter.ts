@@ -9,6 +9,7 @@ import type { KioskCall } from '../core/api/kiosk-api'
 import { startKioskRuntime, StartupError, type Provisioning } from '../core/kiosk-runtime'
 import { loadSettings } from '../core/config/settings'
 import { VaultError, type SecretVault } from '../core/config/vault'
+import { prefixed } from '../../shared/server/log'
 import type { Logger } from './log'
 import type { StartAtLogin } from './login-item'
 
@@ -51,7 +52,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
       version: options.version,
       startAtLogin: options.startAtLogin,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-      log: (message) => log.info(`core: ${message}`),
+      log: prefixed(log, 'core: '),
     },
   })
   const { core } = runtime

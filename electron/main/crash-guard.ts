@@ -36,7 +36,7 @@ export function guardKioskWindow(options: CrashGuardOptions): void {
       log.error('kiosk screen is in a crash loop; stopping on the error screen')
       options.onStop()
       win.loadURL(errorPageUrl()).catch((error: unknown) => {
-        log.error('error screen failed to load', error)
+        log.error('error screen failed to load', { error })
       })
     }
   }

@@ -43,10 +43,10 @@ const logDir = join(userData, 'logs')
 const log = createFileLogger({ dir: logDir, echo: !app.isPackaged })
 
 process.on('uncaughtException', (error) =>
-  log.error('uncaught exception in the main process', error),
+  log.error('uncaught exception in the main process', { error }),
 )
 process.on('unhandledRejection', (reason) =>
-  log.error('unhandled rejection in the main process', reason),
+  log.error('unhandled rejection in the main process', { reason }),
 )
 
 const state: { core: ShellCore | null; kiosk: KioskWindow | null; quitting: boolean } = {
@@ -187,7 +187,7 @@ function onBeforeQuit(event: { preventDefault(): void }): void {
   event.preventDefault()
   const timeout = new Promise<void>((done) => setTimeout(done, SHUTDOWN_TIMEOUT_MS).unref())
   Promise.race([core.close(), timeout])
-    .catch((error: unknown) => log.error('kiosk core did not stop cleanly', error))
+    .catch((error: unknown) => log.error('kiosk core did not stop cleanly', { error }))
     .finally(() => {
       log.info('ScanDesk stopped')
       app.quit()
@@ -205,11 +205,11 @@ function showInitialPin(win: BrowserWindow, pin: string): void {
         '请记下此 PIN，进入管理界面时需要它；可在管理界面中修改。\n' +
         'Write this PIN down: it unlocks the admin area. You can change it there.',
     })
-    .catch((error: unknown) => log.error('could not show the admin PIN', error))
+    .catch((error: unknown) => log.error('could not show the admin PIN', { error }))
 }
 
 function failToStart(error: unknown): void {
-  log.error('ScanDesk could not start', error)
+  log.error('ScanDesk could not start', { error })
   const text = error instanceof Error ? error.message : String(error)
   let message: string
   if (/NODE_MODULE_VERSION|better_sqlite3\.node/.test(text)) {

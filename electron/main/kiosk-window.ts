@@ -121,7 +121,7 @@ export function createKioskWindow(
   })
 
   win.loadURL(rendererUrl(target)).catch((error: unknown) => {
-    log.error('kiosk page failed to load', error)
+    log.error('kiosk page failed to load', { error })
   })
 
   return {

@@ -1,21 +1,21 @@
 /**
- * Main-process log: one line per entry in <userData>/logs/main.log, rotated by size
- * (main.log → main.log.1 → … → main.log.<maxFiles>), so a kiosk left running for weeks never
- * fills the disk. Everything written goes through redact.ts first.
+ * Main-process log: the kiosk's readable lines (shared/server/log.ts, the one logger interface)
+ * in <userData>/logs/main.log, rotated by size (main.log → main.log.1 → … → main.log.<maxFiles>),
+ * so a kiosk left running for weeks never fills the disk. Everything written goes through
+ * redact.ts first.
  */
 import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import {
+  createLogger,
+  readableLine,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+} from '../../shared/server/log'
 import { redactText, redactValue } from './redact'
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
-
-export interface Logger {
-  debug(message: string, details?: unknown): void
-  info(message: string, details?: unknown): void
-  warn(message: string, details?: unknown): void
-  error(message: string, details?: unknown): void
-}
+export type { Logger, LogLevel }
 
 export interface FileLoggerOptions {
   dir: string
@@ -34,8 +34,6 @@ export function createFileLogger(options: FileLoggerOptions): Logger {
   const file = join(options.dir, options.fileName ?? 'main.log')
   const maxBytes = options.maxBytes ?? 1024 * 1024
   const maxFiles = Math.max(1, options.maxFiles ?? 5)
-  const minLevel = LEVELS[options.level ?? 'info']
-  const now = options.now ?? Date.now
   mkdirSync(options.dir, { recursive: true, mode: 0o700 })
   let size = currentSize(file)
 
@@ -46,9 +44,7 @@ export function createFileLogger(options: FileLoggerOptions): Logger {
     size = 0
   }
 
-  function write(level: LogLevel, message: string, details: unknown): void {
-    if (LEVELS[level] < minLevel) return
-    const line = formatLine(now(), level, message, details)
+  function write(line: string): void {
     const bytes = Buffer.byteLength(line)
     try {
       if (size > 0 && size + bytes > maxBytes) rotate()
@@ -61,18 +57,18 @@ export function createFileLogger(options: FileLoggerOptions): Logger {
     if (options.echo) process.stderr.write(line)
   }
 
-  return {
-    debug: (m, d) => write('debug', m, d),
-    info: (m, d) => write('info', m, d),
-    warn: (m, d) => write('warn', m, d),
-    error: (m, d) => write('error', m, d),
-  }
+  return createLogger(write, formatLine, { minLevel: options.level, now: options.now })
 }
 
-export function formatLine(at: number, level: LogLevel, message: string, details: unknown): string {
-  const head = `${new Date(at).toISOString()} ${level.toUpperCase().padEnd(5)} ${redactText(message)}`
-  if (details === undefined) return `${head}\n`
-  return `${head} ${JSON.stringify(redactValue(details))}\n`
+/** A readable line with secrets and openids scrubbed, message and fields alike. */
+export function formatLine(
+  at: number,
+  level: LogLevel,
+  message: string,
+  fields: LogFields | undefined,
+): string {
+  const details = fields === undefined ? undefined : (redactValue(fields) as LogFields)
+  return readableLine(at, level, redactText(message), details)
 }
 
 function currentSize(file: string): number {

@@ -68,10 +68,6 @@ export const WECHAT_API_ERROR_KINDS = [
  */
 export type WechatApiErrorKind = (typeof WECHAT_API_ERROR_KINDS)[number]
 
-export function isWechatApiErrorKind(value: string): value is WechatApiErrorKind {
-  return (WECHAT_API_ERROR_KINDS as readonly string[]).includes(value)
-}
-
 const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(['cgi-bin/token', 'cgi-bin/stable_token'])
 
 /**

@@ -1,5 +1,6 @@
 // Node-only: the renderer must never import this (see eslint.config.js).
 export * from './errors'
+export * from './failure'
 export * from './signature'
 export * from './crypto'
 // The fast and full readers stay internal: tests import them from ./xml-read directly.

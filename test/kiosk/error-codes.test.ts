@@ -8,13 +8,14 @@ import { createDispatcher, type KioskHandlers } from '../../electron/core/api/ki
 import { KioskError } from '../../electron/core/api/kiosk-error'
 import { toSourceError } from '../../electron/core/tickets/ticket-source-direct'
 import { WechatApiError } from '../../shared/wechat/errors'
+import { lineLogger } from '../../shared/server/log'
 
 function dispatcher(handlers: Partial<KioskHandlers>, unlocked = true) {
   const logged: string[] = []
   const call = createDispatcher({
     handlers: handlers as KioskHandlers,
     isAdminUnlocked: () => unlocked,
-    log: (m) => logged.push(m),
+    log: lineLogger((line) => logged.push(line)),
   })
   const failure = (name: string, input?: unknown) =>
     call(name, input).then(

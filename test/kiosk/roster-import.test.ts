@@ -8,6 +8,7 @@ import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { cleanup, startCore, tempDir, testCampaign, TEST_PIN } from './helpers'
+import { lineLogger } from '../../shared/server/log'
 
 afterEach(cleanup)
 
@@ -16,7 +17,10 @@ async function adminCore() {
   openCampaignStore(dir).save(testCampaign())
   saveSettings(dir, { ...defaultSettings(), activeCampaignId: 'expo' })
   const log: string[] = []
-  const core = startCore(dir, new MemoryVault(), { tickMs: 0, log: (m) => log.push(m) })
+  const core = startCore(dir, new MemoryVault(), {
+    tickMs: 0,
+    log: lineLogger((line) => log.push(line)),
+  })
   await core.call('unlockAdmin', { pin: TEST_PIN })
   const importFile = async (format: 'csv' | 'xlsx', data: Buffer, skipBadRows: boolean) => {
     const result = await core.call('importRoster', {

@@ -17,6 +17,7 @@ import { WechatApiError } from '../../shared/wechat/errors'
 import { cleanup, onCleanup, tempDir, testCampaign, waitFor } from './helpers'
 import { MetaTable } from '../../electron/core/db/meta-table'
 import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
+import { lineLogger } from '../../shared/server/log'
 
 afterEach(cleanup)
 
@@ -95,7 +96,7 @@ async function setup() {
     campaign: () => testCampaign({ rotationSeconds: 60, ticketLifetimeSeconds: 600 }),
     onTicket: () => {},
     onStatus: () => {},
-    log: (m) => logs.push(m),
+    log: lineLogger((line) => logs.push(line)),
   })
   onCleanup(() => pool.stop())
   const source = createProxyTicketSource({ relayUrl: relay.url, kioskId: 'k1', token: 'k1.t' })

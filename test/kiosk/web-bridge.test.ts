@@ -1,6 +1,7 @@
 // Web mode's loopback bridge: only our own page, holding this start's secret, may call the
 // kiosk; and the browser client built on it behaves like window.kiosk.
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -52,6 +53,21 @@ function raw(
     })
     req.on('error', reject)
     req.end(o.body)
+  })
+}
+
+/** `raw` with the answer's headers. */
+function rawWithHeaders(
+  url: string,
+  o: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: o.method ?? 'GET', headers: o.headers }, (res) => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }))
+    })
+    req.on('error', reject)
+    req.end()
   })
 }
 
@@ -180,6 +196,44 @@ describe('web bridge security', () => {
     const traversal = await raw(`${web.url}/..%2Fsecret.txt`)
     expect(traversal.body).not.toContain('outside the web root')
     expect(web.kioskUrl).toBe(`${web.url}/?key=${secret}`)
+  })
+
+  it('answers an oversized body 413 from its declared length, before it is sent', async () => {
+    const { web, secret } = await bridge()
+    // A page (or anything on this machine) announcing a gigabyte, sending a few bytes, and
+    // keeping the socket open: refused at once, never read or waited for.
+    const socket = connect(web.port, '127.0.0.1')
+    const head = new Promise<string>((resolve) => {
+      let text = ''
+      socket.on('data', (c: Buffer) => {
+        text += c.toString('utf8')
+        if (text.includes('\r\n\r\n')) resolve(text)
+      })
+    })
+    socket.write(
+      `POST /api/call/getScreenState HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\n` +
+        `Authorization: Bearer ${secret}\r\nContent-Type: application/json\r\n` +
+        'Content-Length: 1000000000\r\n\r\n{"input":',
+    )
+    onCleanup(() => void socket.destroy())
+    expect(await head).toMatch(/^HTTP\/1\.1 413 .*\r\n[\s\S]*connection: close/i)
+  })
+
+  it('answers bad JSON 400 (field body), and a wrong method 405 with Allow', async () => {
+    const { web, secret } = await bridge()
+    const call = `${web.url}/api/call/getScreenState`
+    const good = { 'content-type': 'application/json', authorization: `Bearer ${secret}` }
+    const bad = await raw(call, { method: 'POST', headers: good, body: '{"input":' })
+    expect(bad.status).toBe(400)
+    expect(JSON.parse(bad.body)).toEqual({
+      error: { code: 'bad_input', params: { field: 'body' } },
+    })
+    const get = await rawWithHeaders(call, { headers: { authorization: `Bearer ${secret}` } })
+    expect(get.status).toBe(405)
+    expect(get.headers.allow).toBe('POST')
+    const events = await rawWithHeaders(`${web.url}/api/events?key=${secret}`, { method: 'POST' })
+    expect(events.status).toBe(405)
+    expect(events.headers.allow).toBe('GET')
   })
 
   it('maps call errors to codes and statuses', async () => {

@@ -50,3 +50,28 @@ describe('startRelay as a library', () => {
     await expect(r.addKiosk('x'.repeat(25))).rejects.toThrow(/\[a-z0-9-\]/)
   })
 })
+
+describe('the route table', () => {
+  it('answers an unknown path 404 and a known one with another method 405 with Allow, in the v1 shape', async () => {
+    const r = await startRelay({ port: 0, data: ':memory:', wechat: { token: TOKEN } })
+    relays.push(r)
+    const missing = await fetch(`${r.url}/api/nope`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } })
+    for (const [method, path, allow] of [
+      ['PUT', '/wechat', 'GET, POST'],
+      ['DELETE', '/wechat', 'GET, POST'],
+      ['GET', '/api/tickets', 'POST'],
+      ['GET', '/api/fallback-code', 'POST'],
+      ['POST', '/healthz', 'GET'],
+      ['POST', '/metrics', 'GET'],
+    ] as const) {
+      const res = await fetch(`${r.url}${path}`, { method })
+      expect(res.status, `${method} ${path}`).toBe(405)
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow)
+      expect(await res.json()).toMatchObject({ error: { code: 'method_not_allowed' } })
+    }
+    // A wrong method is refused before anything else: no push counted, nothing stored.
+    expect(r.metrics.pushCount('malformed')).toBe(0)
+  })
+})

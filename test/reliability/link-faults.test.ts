@@ -14,6 +14,7 @@ import {
   waitFor,
   type Platform,
 } from '../kiosk/helpers'
+import { lineLogger } from '../../shared/server/log'
 
 afterEach(cleanup)
 
@@ -106,7 +107,7 @@ describe('kiosk link faults', () => {
     const vault = new MemoryVault()
     provisionDir(dataDir, vault, { relayUrl: proxy.url, kioskId: 'booth-1', token })
     const lines: string[] = []
-    const core = startCore(dataDir, vault, { log: (m) => lines.push(m) })
+    const core = startCore(dataDir, vault, { log: lineLogger((line) => lines.push(line)) })
     await waitFor(() => core.status().relay.state === 'connected', 'link')
     const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
     const openid = 'oPrivateVisitor_Zq81'

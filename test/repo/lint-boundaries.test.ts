@@ -100,6 +100,15 @@ describe('what the renderer runs has no Node and no Electron', () => {
     expect(await boundaryErrors('shared/wechat/probe.ts', code)).toEqual([])
   })
 
+  it('keeps the server kit out of what the renderer runs', async () => {
+    const code = "import { readBody } from '../../shared/server/body'\nvoid readBody\n"
+    expect(await boundaryErrors('renderer/src/stores/probe.ts', code)).not.toEqual([])
+    const fromShared = "import { readBody } from './server/body'\nvoid readBody\n"
+    expect(await boundaryErrors('shared/probe.ts', fromShared)).not.toEqual([])
+    const node = "import { createServer } from 'node:http'\nvoid createServer\n"
+    expect(await boundaryErrors('shared/server/probe.ts', node)).toEqual([])
+  })
+
   // The rule covers shared/*.ts; a deeper shared/ file the renderer reached would escape it.
   it('covers every shared/ file the renderer imports, directly or not', () => {
     const reached = sharedFilesReachedFromRenderer()

@@ -124,6 +124,18 @@ describe('scan simulator', () => {
   })
 })
 
+describe('the sandbox routes', () => {
+  it('answers a wrong method 405 with Allow, an unknown path 404, and bad JSON with why', async () => {
+    const sb = await sandbox()
+    const get = await fetch(`${sb.url}/sandbox/scan`)
+    expect(get.status).toBe(405)
+    expect(get.headers.get('allow')).toBe('POST')
+    expect((await fetch(`${sb.url}/sandbox/nope`)).status).toBe(404)
+    const bad = await postJson(`${sb.url}/sandbox/scan`, '{"url":', true)
+    expect(bad).toEqual({ status: 400, json: { error: 'body must be JSON' } })
+  })
+})
+
 describe('phone page support', () => {
   it('lists recent live codes, newest first', async () => {
     const clock = fakeClock()

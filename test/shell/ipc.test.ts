@@ -51,7 +51,7 @@ function setup(overrides: Partial<KioskHandlers> = {}) {
     call: createDispatcher({
       handlers,
       isAdminUnlocked: () => state.adminUnlocked,
-      log: (message) => log.error(message),
+      log,
     }),
     log,
   })

@@ -18,13 +18,14 @@ import {
 } from '../../../shared/ipc'
 import { formatPath } from '../config/json-file'
 import { KioskError } from './kiosk-error'
+import type { Logger } from '../../../shared/server/log'
 
 export type { KioskHandler, KioskHandlers, ParsedInput }
 
 export interface DispatcherOptions {
   handlers: KioskHandlers
   isAdminUnlocked: () => boolean
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 export type KioskCall = (name: string, input: unknown) => Promise<unknown>
@@ -50,7 +51,9 @@ export function createDispatcher(o: DispatcherOptions): KioskCall {
     }
     const output = method.output.safeParse(result)
     if (!output.success) {
-      o.log?.(`result of ${name} does not match the contract: ${describeInputError(output.error)}`)
+      o.log?.error(
+        `result of ${name} does not match the contract: ${describeInputError(output.error)}`,
+      )
       throw new KioskError('internal', 'Internal error; details are in the log.')
     }
     return output.data
@@ -75,12 +78,12 @@ export function describeInputError(err: unknown): string {
 }
 
 /** Deliberate errors pass on as they are; anything else (SQL, paths) becomes a generic one. */
-function toPublicError(err: unknown, method: string, log?: (msg: string) => void): KioskError {
+function toPublicError(err: unknown, method: string, log?: Logger): KioskError {
   if (err instanceof KioskError && isKioskErrorCode(err.code)) {
-    log?.(`${method} refused (${err.code}): ${err.message}`)
+    log?.info(`${method} refused (${err.code}): ${err.message}`)
     return err as KioskError
   }
   if (err instanceof ZodError) return badInputError(err)
-  log?.(`${method} failed: ${err instanceof Error ? err.message : String(err)}`)
+  log?.error(`${method} failed: ${err instanceof Error ? err.message : String(err)}`)
   return new KioskError('internal', 'Internal error; details are in the log.')
 }

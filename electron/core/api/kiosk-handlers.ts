@@ -2,6 +2,7 @@
  * The contract's methods, implemented over the core's parts. Inputs arrive already parsed.
  * Each method gets only the stores and services it uses (`HandlerDeps`), never the core.
  */
+import type { Logger } from '../../../shared/server/log'
 import type { Campaign, KioskStatus } from '../../../shared/domain'
 import { campaignSchema } from '../../../shared/domain'
 import { errorBody } from '../../../shared/errors'
@@ -47,7 +48,7 @@ export interface HandlerDeps {
   startAtLogin: StartAtLogin | null
   version: string
   now: () => number
-  log?: (msg: string) => void
+  log?: Logger
   view: KioskView
   events: Pick<KioskEvents, 'emit'>
   auth: Pick<AdminAuth, 'unlock' | 'lock' | 'setPin'>

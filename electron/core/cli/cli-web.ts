@@ -12,6 +12,7 @@ import {
 import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
 import { newWebSecret, startWebServer } from '../web/web-server'
 import { openFileKeyVault, VaultError } from '../config/vault'
+import { lineLogger } from '../../../shared/server/log'
 
 /**
  * The checkout this runs from: the nearest folder up with a package.json. This module runs as
@@ -63,7 +64,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
     return 2
   }
   const secret = newWebSecret()
-  const log = (msg: string) => process.stderr.write(`[scandesk] ${msg}\n`)
+  const log = lineLogger((line) => process.stderr.write(`[scandesk] ${line}`))
   let runtime
   try {
     runtime = await startKioskRuntime({

@@ -4,6 +4,7 @@
  * stores them exactly as a typed token (setup.ts). From the admin area (`pairWithRelay`) or
  * headless at start (`pairAtStart`, for `--relay URL --pairing-code CODE`).
  */
+import type { Logger } from '../../../shared/server/log'
 import {
   normalizePairingCode,
   PAIRING_ALPHABET,
@@ -211,7 +212,7 @@ export async function pairWithRelay(
     const paired = await requestPairing({ ...o, relayUrl: setup.relayUrl, code })
     const result = await applySetup(core, setupInputFor(setup, paired))
     if (!result.ok) return result
-    core.log?.(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
+    core.log?.info(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
     return { ok: true, kioskId: paired.kioskId }
   } finally {
     pairing.delete(core)
@@ -257,7 +258,7 @@ export async function pairAtStart(
   dataDir: string,
   vault: SecretVault,
   input: PairAtStartInput,
-  o: Omit<PairRequestOptions, 'relayUrl' | 'code'> & { log?: (msg: string) => void } = {},
+  o: Omit<PairRequestOptions, 'relayUrl' | 'code'> & { log?: Logger } = {},
 ): Promise<PairAtStartResult> {
   const { pairingCode, ...setup } = input
   const settings = loadSettings(dataDir) ?? defaultSettings()
@@ -269,7 +270,7 @@ export async function pairAtStart(
       sameRelay(settings.relayUrl, setup.relayUrl) &&
       vault.get('relayToken') !== null
     ) {
-      o.log?.(
+      o.log?.info(
         `already paired with ${settings.relayUrl} as ${settings.kioskId}; pairing code not used`,
       )
       return { paired: false, kioskId: settings.kioskId, relayUrl: settings.relayUrl }
@@ -283,7 +284,7 @@ export async function pairAtStart(
       )
     }
     const paired = await requestPairing({ ...o, relayUrl: setup.relayUrl, code: pairingCode })
-    o.log?.(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
+    o.log?.info(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
     return { paired: true, kioskId: paired.kioskId, relayUrl: setup.relayUrl, token: paired.token }
   } catch (err) {
     if (err instanceof KioskError) {

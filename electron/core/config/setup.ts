@@ -2,6 +2,7 @@
  * Connecting the kiosk to a relay and an account: from the admin area (`saveSetup`) or
  * headless from flags + environment. Both go through `planSetup`, so they check the same things.
  */
+import type { Logger } from '../../../shared/server/log'
 import type { SetupInput } from '../../../shared/ipc'
 import { DEFAULT_API_BASE, newConnectionId, type Settings, type SettingsAccess } from './settings'
 import type { SecretName, SecretVault } from './vault'
@@ -124,7 +125,7 @@ export interface SetupDeps {
   /** Rebuilds the ticket source and relay link from settings and vault. */
   reconfigure(): void
   stopDemoServices(): Promise<void>
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 export async function applySetup(d: SetupDeps, input: SetupInput) {

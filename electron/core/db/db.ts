@@ -7,6 +7,7 @@
  * better-sqlite3 is synchronous on purpose: a scan is committed before its ack is sent.
  */
 import Database from 'better-sqlite3'
+import { migrate as migrateDb } from '../../../shared/server/migrate'
 import { migrations } from './migrations'
 
 export type KioskDb = Database.Database
@@ -32,20 +33,7 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
   return db
 }
 
-/** Applies every migration newer than `user_version`, each in its own transaction. */
+/** Applies every migration newer than `user_version`; refuses a database from a newer ScanDesk. */
 export function migrate(db: KioskDb): void {
-  const current = Number(db.pragma('user_version', { simple: true }))
-  const latest = migrations.at(-1)?.version ?? 0
-  if (current > latest) {
-    throw new Error(
-      `kiosk database is version ${current}, newer than this program (${latest}); update ScanDesk`,
-    )
-  }
-  for (const m of migrations) {
-    if (m.version <= current) continue
-    db.transaction(() => {
-      m.up(db)
-      db.pragma(`user_version = ${m.version}`)
-    })()
-  }
+  migrateDb(db, migrations, 'kiosk database')
 }

@@ -10,6 +10,7 @@ import { removeStalePartials, writeAtomically } from './atomic-file'
 import { errorBody } from '../../../shared/errors'
 import type { KioskDb } from '../db/db'
 import { exportAttendance } from './export'
+import type { Logger } from '../../../shared/server/log'
 
 export interface ExportJobsOptions {
   db: KioskDb
@@ -20,7 +21,7 @@ export interface ExportJobsOptions {
   /** Web mode: where the browser downloads a finished file. Without it, `savedPath` is set. */
   downloadUrl?: (exportId: string) => string
   /** Where a failed export's detail goes (the UI gets only the code). */
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 interface Job {
@@ -85,7 +86,7 @@ export class ExportJobs {
     )
       .then(({ rows }) => progress('done', rows, rows, null))
       .catch((err: unknown) => {
-        this.o.log?.(
+        this.o.log?.error(
           `export ${exportId} failed: ${err instanceof Error ? err.message : String(err)}`,
         )
         progress('failed', last.done, last.total, errorBody('export_failed'))

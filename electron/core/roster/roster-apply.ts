@@ -1,4 +1,5 @@
 /** `importRoster`: decode, parse, and write the rows unless the file has errors. */
+import type { Logger } from '../../../shared/server/log'
 import type { RosterImportResult } from '../../../shared/ipc'
 import { KioskError } from '../api/kiosk-error'
 import type { RosterStore } from './roster-store'
@@ -8,7 +9,7 @@ const MAX_BYTES = 10 * 1024 * 1024
 export interface RosterImportDeps {
   roster: Pick<RosterStore, 'upsertMany'>
   now: () => number
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 export async function importRoster(
@@ -36,7 +37,7 @@ export async function importRoster(
     params,
   }))
   if (parsed.fatal) {
-    d.log?.(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
+    d.log?.info(`roster import refused (${input.format}): ${parsed.errors[0]?.message ?? ''}`)
     return { imported: 0, skipped: 0, errors }
   }
   if (errors.length > 0 && !input.skipBadRows) return { imported: 0, skipped: 0, errors }

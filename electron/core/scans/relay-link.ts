@@ -20,6 +20,7 @@ import {
 import type { KioskStatus } from '../../../shared/domain'
 import { relayWsUrl } from '../config/relay-url'
 import type { RelayCursorView } from './relay-cursor'
+import type { Logger } from '../../../shared/server/log'
 
 /** A scan frame and whether it is live (sent after the welcome) or replayed. */
 export interface ScanDelivery {
@@ -54,7 +55,7 @@ export interface RelayLinkBaseOptions {
   welcomeTimeoutMs?: number
   backoffBaseMs?: number
   backoffMaxMs?: number
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 type LinkState = KioskStatus['relay']
@@ -176,7 +177,7 @@ export class RelayLink {
       const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
       this.lastErrorCode =
         status === '401' ? 'unauthorized' : status ? `http_${status}` : 'unreachable'
-      this.o.log?.(`relay link error: ${err.message}`)
+      this.o.log?.warn(`relay link error: ${err.message}`)
     })
     ws.on('close', (code) => {
       if (code === RelayCloseCode.forbidden) this.lastErrorCode = 'forbidden'
@@ -252,12 +253,12 @@ export class RelayLink {
       try {
         fn()
       } catch (err) {
-        this.o.log?.(`after storing scans: ${(err as Error).message}`)
+        this.o.log?.error(`after storing scans: ${(err as Error).message}`)
       }
     }
     if (error !== null) {
       // Not stored, so not acked: drop the connection and let the relay replay it.
-      this.o.log?.(`storing scan ${error.seq} failed: ${error.message}`)
+      this.o.log?.error(`storing scan ${error.seq} failed: ${error.message}`)
       this.lastErrorCode = 'store_failed'
       ws.terminate()
     } else if (this.lastErrorCode === 'store_failed') {

@@ -6,7 +6,6 @@
 import {
   fallbackCodeResponseSchema,
   fallbackScene,
-  relayApiErrorSchema,
   type FallbackCodeResponse,
 } from '../../../shared/relay-protocol'
 import { buildQrCreateBody, WechatClient } from '../../../shared/wechat'
@@ -15,6 +14,7 @@ import { relayHttpUrl } from '../config/relay-url'
 import type { Settings } from '../config/settings'
 import { TicketSourceError } from './ticket-source'
 import { toSourceError } from './ticket-source-direct'
+import { errorFromRelay } from './ticket-source-proxy'
 import type { SecretVault } from '../config/vault'
 
 export interface FallbackSource {
@@ -70,14 +70,7 @@ function proxyFallbackSource(o: RelayTarget, timeoutMs = 15_000): FallbackSource
         throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
       }
       const body: unknown = await res.json().catch(() => null)
-      if (!res.ok) {
-        const parsed = relayApiErrorSchema.safeParse(body)
-        const code = parsed.success ? parsed.data.error.code : `HTTP ${res.status}`
-        if (res.status === 401 || res.status === 403) {
-          throw new TicketSourceError('unauthorized', 'relay refused the kiosk token')
-        }
-        throw new TicketSourceError('other', `relay fallback code request failed (${code})`)
-      }
+      if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))
       const parsed = fallbackCodeResponseSchema.safeParse(body)
       // A code whose scans the relay would route elsewhere must never reach our screen.
       if (!parsed.success || parsed.data.scene !== scene) {

@@ -18,6 +18,7 @@ import { KioskError } from '../api/kiosk-error'
 import type { TicketRepo, TicketRow } from './ticket-repo'
 import type { TicketSource } from './ticket-source'
 import { TicketSupply } from './ticket-supply'
+import type { Logger } from '../../../shared/server/log'
 
 export interface PoolSettings {
   target: number
@@ -36,7 +37,7 @@ export interface TicketPoolOptions {
   onStatus: () => void
   /** Longest pause between failed attempts. */
   maxBackoffMs?: number
-  log?: (msg: string) => void
+  log?: Logger
   /** The booth's permanent code, shown in booth mode when no temporary code can be. */
   fallback?: () => FallbackCodeRow | null
   /** The fallback code went on screen (true) or came off it (false). */

@@ -4,15 +4,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { makeScene } from '../../../shared/relay-protocol'
+import { buildQrCreateBody, WechatClient, wechatFailureOf } from '../../../shared/wechat'
 import {
-  buildQrCreateBody,
-  WechatApiError,
-  WechatClient,
-  WechatHttpError,
-  WechatRequestError,
-} from '../../../shared/wechat'
-import {
-  sourceCodeOfKind,
+  sourceCodeOfFailure,
   TicketSourceError,
   type CreatedTicket,
   type TicketSource,
@@ -60,21 +54,15 @@ export function createDirectTicketSource(o: DirectTicketSourceOptions): TicketSo
   }
 }
 
+/** A failed WeChat call as the kiosk sees it; anything else (a refused request, a bug) is `other`. */
 export function toSourceError(err: unknown): TicketSourceError {
-  if (err instanceof WechatApiError) {
-    return new TicketSourceError(sourceCodeOfKind(err.kind), err.message, {
+  const failure = wechatFailureOf(err)
+  if (failure !== null) {
+    return new TicketSourceError(sourceCodeOfFailure(failure.kind), failure.message, {
       cause: err,
-      errcode: err.errcode,
+      errcode: failure.errcode,
     })
   }
-  if (err instanceof WechatHttpError) {
-    const code = err.code === 'bad_response' ? 'bad_response' : 'unreachable'
-    return new TicketSourceError(code, err.message, { cause: err })
-  }
-  if (err instanceof WechatRequestError)
-    return new TicketSourceError('other', err.message, { cause: err })
-  return new TicketSourceError(
-    'other',
-    err instanceof Error ? err.message : 'ticket request failed',
-  )
+  const message = err instanceof Error ? err.message : 'ticket request failed'
+  return new TicketSourceError('other', message, err instanceof Error ? { cause: err } : undefined)
 }

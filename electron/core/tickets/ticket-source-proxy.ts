@@ -5,9 +5,9 @@ import {
   relayApiErrorSchema,
   ticketProxyResponseSchema,
 } from '../../../shared/relay-protocol'
-import { isWechatApiErrorKind, type WechatApiErrorKind } from '../../../shared/wechat/errors'
+import { wechatFailureKindOfCode } from '../../../shared/wechat/failure'
 import {
-  sourceCodeOfKind,
+  sourceCodeOfFailure,
   TicketSourceError,
   type CreatedTicket,
   type TicketSource,
@@ -76,20 +76,16 @@ export function retryAfterMs(header: string | null, now = Date.now()): number {
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, ms))
 }
 
-/** The WeChat error kind in a relay error code (`wechat_<kind>`, as the relay classified it). */
-function wechatKind(code: string): WechatApiErrorKind | null {
-  const kind = code.startsWith('wechat_') ? code.slice('wechat_'.length) : ''
-  return isWechatApiErrorKind(kind) ? kind : null
-}
-
 const MESSAGES: Partial<Record<TicketSourceErrorCode, string>> = {
   quota: 'WeChat daily quota reached (45009)',
   ip_not_allowed: "the relay's IP is not on the account's allow-list",
   bad_credentials: 'the relay has a wrong AppID or AppSecret',
   busy: 'WeChat is busy',
+  unreachable: 'the relay cannot reach WeChat',
 }
 
-function errorFromRelay(
+/** A relay API refusal (ticket proxy or fallback code) as the kiosk's ticket source error. */
+export function errorFromRelay(
   status: number,
   body: unknown,
   retryAfter: string | null,
@@ -98,10 +94,7 @@ function errorFromRelay(
   const code = parsed.success ? parsed.data.error.code : ''
   const errcode = parsed.success ? parsed.data.error.errcode : undefined
   if (status === 401 || status === 403) {
-    return new TicketSourceError(
-      'unauthorized',
-      'relay refused the kiosk token for ticket creation',
-    )
+    return new TicketSourceError('unauthorized', 'relay refused the kiosk token')
   }
   if (status === 429) {
     const wait = retryAfterMs(retryAfter)
@@ -110,18 +103,9 @@ function errorFromRelay(
     })
   }
   // Classified by the relay, by the endpoint that answered (a bare 45009 may be a token limit).
-  const kind = wechatKind(code)
-  if (kind !== null) {
-    const sourceCode = sourceCodeOfKind(kind)
-    const message = MESSAGES[sourceCode] ?? `relay ticket request failed (HTTP ${status}, ${code})`
-    return new TicketSourceError(sourceCode, message, { errcode })
-  }
-  if (/^wechat_(timeout|network|http)$/.test(code)) {
-    return new TicketSourceError('unreachable', 'the relay cannot reach WeChat')
-  }
-  return new TicketSourceError(
-    'other',
-    `relay ticket request failed (HTTP ${status}${code ? `, ${code}` : ''})`,
-    { errcode },
-  )
+  const kind = wechatFailureKindOfCode(code)
+  const sourceCode = kind === null ? 'other' : sourceCodeOfFailure(kind)
+  const message =
+    MESSAGES[sourceCode] ?? `relay request failed (HTTP ${status}${code ? `, ${code}` : ''})`
+  return new TicketSourceError(sourceCode, message, { errcode })
 }

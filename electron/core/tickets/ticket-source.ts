@@ -2,7 +2,7 @@
  * Where temporary QR tickets come from: WeChat directly (this machine holds the AppSecret
  * and is on the IP allow-list) or the relay's ticket proxy. The pool only sees this interface.
  */
-import type { WechatApiErrorKind } from '../../../shared/wechat/errors'
+import type { WechatFailureKind } from '../../../shared/wechat/failure'
 
 export interface CreatedTicket {
   ticket: string
@@ -51,11 +51,11 @@ export class TicketSourceError extends Error {
 }
 
 /**
- * The one mapping from WeChat's error kinds (classified by the endpoint that answered, in
- * shared/wechat/errors.ts) to what the kiosk does: only `quota` stops creation for the day; a
- * token endpoint's limit is retried like a busy platform.
+ * The one mapping from a WeChat failure (classified once, in shared/wechat/failure.ts, whether
+ * this kiosk called WeChat or the relay did and passed the kind on) to what the kiosk does: only
+ * `quota` stops creation for the day; a token endpoint's limit is retried like a busy platform.
  */
-export function sourceCodeOfKind(kind: WechatApiErrorKind): TicketSourceErrorCode {
+export function sourceCodeOfFailure(kind: WechatFailureKind): TicketSourceErrorCode {
   switch (kind) {
     case 'quota':
       return 'quota'
@@ -66,6 +66,12 @@ export function sourceCodeOfKind(kind: WechatApiErrorKind): TicketSourceErrorCod
     case 'busy':
     case 'token_limit':
       return 'busy'
+    case 'timeout':
+    case 'network':
+    case 'http':
+      return 'unreachable'
+    case 'bad_response':
+      return 'bad_response'
     case 'token':
     case 'other':
       return 'other'

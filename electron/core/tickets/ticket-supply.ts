@@ -12,6 +12,7 @@ import {
   type TicketSource,
   type TicketSourceErrorCode,
 } from './ticket-source'
+import type { Logger } from '../../../shared/server/log'
 
 export interface TicketSupplyOptions {
   tickets: TicketRepo
@@ -23,7 +24,7 @@ export interface TicketSupplyOptions {
   onCreated: () => void
   onStatus: () => void
   /** Where a failure's English detail goes (once per change of code; the UI gets the code). */
-  log?: (msg: string) => void
+  log?: Logger
 }
 
 export class TicketSupply {
@@ -160,11 +161,13 @@ export class TicketSupply {
       // the pool serves what it has until the wait is over.
       const waitMs = e.retryAfterMs ?? 5_000
       this.rateLimitedUntil = Math.max(this.rateLimitedUntil, now + waitMs)
-      this.o.log?.(`ticket source rate-limited by the relay; next request in ${waitMs / 1000} s`)
+      this.o.log?.warn(
+        `ticket source rate-limited by the relay; next request in ${waitMs / 1000} s`,
+      )
       return e
     }
     this.outcome = 'error'
-    if (this.lastError?.code !== e.code) this.o.log?.(`ticket source: ${e.code}: ${e.message}`)
+    if (this.lastError?.code !== e.code) this.o.log?.warn(`ticket source: ${e.code}: ${e.message}`)
     this.lastError = { code: e.code, params: e.errcode === undefined ? {} : { errcode: e.errcode } }
     // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
     if (e.code === 'quota') this.o.tickets.markQuotaExhausted(quotaDay(now))

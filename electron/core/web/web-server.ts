@@ -16,6 +16,15 @@ import {
   type KioskErrorCode,
   type ParamsArg,
 } from '../../../shared/errors'
+import {
+  answerBodyError,
+  BodyError,
+  readJson,
+  Router,
+  sendJson,
+  type RouteRequest,
+} from '../../../shared/server'
+import type { Logger } from '../../../shared/server/log'
 import type { KioskCall } from '../api/kiosk-api'
 import { KioskError } from '../api/kiosk-error'
 import type { KioskEvents } from '../api/kiosk-events'
@@ -32,7 +41,7 @@ export interface WebServerOptions {
   secret: string
   staticDir: string
   port?: number
-  log?: (msg: string) => void
+  log?: Logger
   /** SSE keep-alive comment interval. */
   keepAliveMs?: number
 }
@@ -70,7 +79,9 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     res.setHeader('referrer-policy', 'no-referrer')
     res.setHeader('x-frame-options', 'DENY')
     handle(req, res).catch((err: unknown) => {
-      o.log?.(`web bridge: ${err instanceof Error ? err.message : String(err)}`)
+      o.log?.error('web bridge: request failed', {
+        error: err instanceof Error ? err.message : String(err),
+      })
       if (!res.headersSent) sendError(res, 'internal')
       else res.destroy()
     })
@@ -99,40 +110,40 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     if (!keyMatches(bearer ?? url.searchParams.get('key'))) {
       return sendError(res, 'web_key_rejected')
     }
-    const call = /^\/api\/call\/([A-Za-z]{1,64})$/.exec(url.pathname)
-    if (call?.[1] !== undefined) {
-      if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end()
-      // JSON only: a cross-site form post cannot send it without a (refused) preflight.
-      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-        return sendError(res, 'bad_input', { field: 'content-type' }, 415)
-      }
-      return callMethod(call[1], req, res)
-    }
-    if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res)
-    const dl = /^\/api\/exports\/([\w-]{1,64})$/.exec(url.pathname)
-    if (dl?.[1] !== undefined && req.method === 'GET') return download(dl[1], res)
-    sendError(res, 'not_found')
+    return api.handle(req, res, url)
   }
 
-  async function callMethod(
-    name: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
+  const api = new Router({
+    notFound: ({ res }) => sendError(res, 'not_found'),
+    methodNotAllowed: ({ res }) => void res.writeHead(405).end(),
+  })
+    .add('POST', '/api/call/:name', callMethod, { name: /^[A-Za-z]{1,64}$/ })
+    .add('GET', '/api/events', ({ req, res }) => streamEvents(req, res))
+    .add('GET', '/api/exports/:id', ({ res, params }) => download(params.id ?? '', res), {
+      id: /^[\w-]{1,64}$/,
+    })
+
+  async function callMethod({ req, res, params }: RouteRequest): Promise<void> {
+    // JSON only: a cross-site form post cannot send it without a (refused) preflight.
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+      return sendError(res, 'bad_input', { field: 'content-type' }, 415)
+    }
     let body: unknown
     try {
-      body = JSON.parse(await readBody(req))
+      body = await readJson(req, MAX_BODY)
     } catch (err) {
-      const tooBig = err instanceof Error && err.message === 'too large'
-      return tooBig
-        ? sendError(res, 'body_too_large')
-        : sendError(res, 'bad_input', { field: 'body' })
+      if (!(err instanceof BodyError)) throw err
+      return answerBodyError(res, err, (status) =>
+        status === 413
+          ? sendError(res, 'body_too_large')
+          : sendError(res, 'bad_input', { field: 'body' }),
+      )
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return sendError(res, 'bad_input', { field: 'body' })
     }
     try {
-      const result = await o.target.call(name, (body as { input?: unknown }).input)
+      const result = await o.target.call(params.name ?? '', (body as { input?: unknown }).input)
       sendJson(res, 200, { result })
     } catch (err) {
       // Code and params only: the English detail stays in the core's log.
@@ -206,31 +217,4 @@ function sendError<C extends KioskErrorCode>(
   status: number = kioskErrorCodes[code].status,
 ): void {
   sendJson(res, status, { error: errorBody(code, ...([params] as ParamsArg<C>)) })
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  })
-  res.end(text)
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      // Keep reading (and dropping) so the 413 answer can still be sent on this socket.
-      if (size <= MAX_BODY) chunks.push(c)
-    })
-    req.on('end', () =>
-      size > MAX_BODY
-        ? reject(new Error('too large'))
-        : resolve(Buffer.concat(chunks).toString('utf8')),
-    )
-    req.on('error', reject)
-  })
 }

@@ -6,11 +6,11 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { z } from 'zod'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
 import { SqliteChangePoller } from './change-poller'
+import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
-import { MIGRATIONS } from './migrations'
+import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
 import {
@@ -61,19 +61,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   // past it the push gets 503 and WeChat retries (docs/RELIABILITY.md).
   db.pragma('busy_timeout = 1000')
   db.pragma('foreign_keys = ON')
-  migrate(db)
+  migrate(db, migrations, 'relay database')
   return new SqliteStore(db, opts.pollMs ?? 1000)
-}
-
-function migrate(db: Database.Database): void {
-  const current = z.number().parse(db.pragma('user_version', { simple: true }))
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue
-    db.transaction(() => {
-      db.exec(m.sql)
-      db.pragma(`user_version = ${m.version}`)
-    }).immediate()
-  }
 }
 
 /** How many signed-query claims between purges of the expired ones. */

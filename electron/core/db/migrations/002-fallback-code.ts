@@ -1,4 +1,4 @@
-import type { Migration } from './migration'
+import type { Migration } from '../../../../shared/server/migrate'
 
 export const m002FallbackCode: Migration = {
   version: 2,

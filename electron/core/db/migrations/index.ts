@@ -1,6 +1,7 @@
+// The kiosk's SQLite schema, one numbered file per step, run by shared/server/migrate.ts.
+import type { Migration } from '../../../../shared/server/migrate'
 import { m001Initial } from './001-initial'
 import { m002FallbackCode } from './002-fallback-code'
-import type { Migration } from './migration'
 
 export type { Migration }
 

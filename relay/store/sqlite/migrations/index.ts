@@ -1,0 +1,16 @@
+/**
+ * The relay's SQLite schema, one numbered file per step, run by shared/server/migrate.ts.
+ * In order; a migration is never edited once released, only followed by a new one.
+ */
+import type { Migration } from '../../../../shared/server/migrate'
+import { m001Initial } from './001-initial'
+import { m002FallbackCodes } from './002-fallback-codes'
+import { m003SignedQueries } from './003-signed-queries'
+import { m004Console } from './004-console'
+
+export const migrations: readonly Migration[] = [
+  m001Initial,
+  m002FallbackCodes,
+  m003SignedQueries,
+  m004Console,
+]

@@ -1,0 +1,104 @@
+/**
+ * One logger interface for every process: the relay writes structured JSON lines (one object
+ * per line, for a log collector), the kiosk readable lines (for a person reading a file or a
+ * terminal). Our own few lines rather than pino, which is not installed: the kiosk and relay
+ * log a few lines a minute, where pino's speed buys nothing. Callers keep secrets out of
+ * `fields`, and openids to `debug` only.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+export type LogFields = Readonly<Record<string, unknown>>
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void
+  info(msg: string, fields?: LogFields): void
+  warn(msg: string, fields?: LogFields): void
+  error(msg: string, fields?: LogFields): void
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+}
+
+export interface LoggerOptions {
+  minLevel?: LogLevel
+  now?: () => number
+}
+
+/** A logger from one formatter; `write` gets whole lines, newline included. */
+export function createLogger(
+  write: (line: string) => void,
+  format: (at: number, level: LogLevel, msg: string, fields: LogFields | undefined) => string,
+  options: LoggerOptions = {},
+): Logger {
+  const min = RANK[options.minLevel ?? 'info']
+  const now = options.now ?? Date.now
+  const emit =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      if (RANK[level] >= min) write(format(now(), level, msg, fields))
+    }
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
+}
+
+/** `{"time":…,"level":…,"msg":…,…fields}`; an Error field becomes its message. */
+export function jsonLine(
+  at: number,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+): string {
+  const entry: Record<string, unknown> = { time: new Date(at).toISOString(), level, msg }
+  if (fields !== undefined) {
+    for (const [k, v] of Object.entries(fields)) entry[k] = v instanceof Error ? v.message : v
+  }
+  return JSON.stringify(entry) + '\n'
+}
+
+/** `2026-01-02T03:04:05.678Z WARN  message {"field":…}`: for a person. */
+export function readableLine(
+  at: number,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+): string {
+  const head = `${new Date(at).toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}`
+  if (fields === undefined || Object.keys(fields).length === 0) return `${head}\n`
+  return `${head} ${JSON.stringify(fields, errorsAsMessages)}\n`
+}
+
+function errorsAsMessages(_key: string, value: unknown): unknown {
+  return value instanceof Error ? { name: value.name, message: value.message } : value
+}
+
+/** Structured JSON lines: the relay's log. */
+export function jsonLogger(
+  write: (line: string) => void,
+  minLevel: LogLevel = 'info',
+  now: () => number = Date.now,
+): Logger {
+  return createLogger(write, jsonLine, { minLevel, now })
+}
+
+/** Readable lines: the kiosk's (and the sandbox's) log. */
+export function lineLogger(write: (line: string) => void, options: LoggerOptions = {}): Logger {
+  return createLogger(write, readableLine, options)
+}
+
+/** The same log with every message prefixed: one part's lines in a shared log. */
+export function prefixed(log: Logger, prefix: string): Logger {
+  return {
+    debug: (msg, fields) => log.debug(prefix + msg, fields),
+    info: (msg, fields) => log.info(prefix + msg, fields),
+    warn: (msg, fields) => log.warn(prefix + msg, fields),
+    error: (msg, fields) => log.error(prefix + msg, fields),
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

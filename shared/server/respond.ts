@@ -1,0 +1,71 @@
+/**
+ * Answers: text and JSON with their length and `no-store`, and the relay API's error shape
+ * (contract v1: `{error: {code, message, errcode?}}`, shared/relay-protocol.ts).
+ */
+import type { ServerResponse } from 'node:http'
+import type { RelayApiError } from '../relay-protocol'
+import type { BodyError } from './body'
+
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
+  if (res.headersSent) return
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  })
+  res.end(body)
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8')
+}
+
+/** The v1 error answer every relay API endpoint gives (not `/wechat`, which answers WeChat). */
+export function sendApiError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  errcode?: number,
+): void {
+  const body: RelayApiError = { error: { code, message } }
+  if (errcode !== undefined) body.error.errcode = errcode
+  sendJson(res, status, body)
+}
+
+/** Answers early (e.g. 413) without reading the rest of the body: the connection must close. */
+export function closeAfterResponse(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('Connection', 'close')
+}
+
+/**
+ * Answers a body error in the caller's own shape (`send`), closing the connection after a 413;
+ * a client that went away gets nothing (the socket is already gone).
+ */
+export function answerBodyError(
+  res: ServerResponse,
+  err: BodyError,
+  send: (status: number, message: string) => void,
+): void {
+  if (err.status === 0) {
+    res.destroy()
+    return
+  }
+  if (err.status === 413) closeAfterResponse(res)
+  send(err.status, err.message)
+}
+
+/**
+ * A body error as the v1 answer: 413 `too_large` (the connection closes after it), 400
+ * `bad_request`; nothing for a client that went away.
+ */
+export function sendBodyError(res: ServerResponse, err: BodyError): void {
+  answerBodyError(res, err, (status, message) =>
+    sendApiError(res, status, status === 413 ? 'too_large' : 'bad_request', message),
+  )
+}

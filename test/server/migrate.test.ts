@@ -1,0 +1,120 @@
+// The one migration runner (shared/server/migrate.ts) on both databases: a database written by
+// a newer program is refused and left as it was, every table is STRICT, and a migration that
+// breaks the rules changes nothing.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openKioskDb } from '../../electron/core/db/db'
+import { migrations as kioskMigrations } from '../../electron/core/db/migrations'
+import { migrations as relayMigrations } from '../../relay/store/sqlite/migrations'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { DatabaseTooNewError, migrate, type Migration } from '../../shared/server/migrate'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'scandesk-migrate-'))
+  dirs.push(d)
+  return d
+}
+
+/** A database file a newer program left: its schema version past ours, one table of its own. */
+function newerDatabase(file: string, version: number): void {
+  const db = new Database(file)
+  db.exec('CREATE TABLE from_the_future (x INTEGER) STRICT')
+  db.pragma(`user_version = ${version}`)
+  db.close()
+}
+
+function schemaOf(file: string): { version: number; tables: string[] } {
+  const db = new Database(file, { readonly: true })
+  const version = Number(db.pragma('user_version', { simple: true }))
+  const tables = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    .all()
+    .map((r) => r.name)
+  db.close()
+  return { version, tables }
+}
+
+describe('a database from a newer program', () => {
+  it('the relay refuses it and changes nothing', () => {
+    const dir = tempDir()
+    const file = join(dir, 'relay.sqlite')
+    newerDatabase(file, relayMigrations.length + 1)
+    expect(() => openSqliteStore({ data: dir })).toThrow(DatabaseTooNewError)
+    expect(schemaOf(file)).toEqual({
+      version: relayMigrations.length + 1,
+      tables: ['from_the_future'],
+    })
+  })
+
+  it('the kiosk refuses it and changes nothing', () => {
+    const file = join(tempDir(), 'kiosk.sqlite')
+    newerDatabase(file, kioskMigrations.length + 1)
+    expect(() => openKioskDb(file)).toThrow(/newer than this program/)
+    expect(schemaOf(file).tables).toEqual(['from_the_future'])
+  })
+})
+
+describe('both schemas', () => {
+  it.each([
+    ['kiosk', kioskMigrations],
+    ['relay', relayMigrations],
+  ] as const)('%s: numbered 1..n, every table STRICT', (_name, list) => {
+    expect(list.map((m) => m.version)).toEqual(list.map((_m, i) => i + 1))
+    const db = new Database(':memory:')
+    migrate(db, list, 'test database')
+    const loose = db
+      .prepare<[], { name: string }>(
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND strict = 0 AND name NOT LIKE 'sqlite_%'",
+      )
+      .all()
+    expect(loose).toEqual([])
+    expect(Number(db.pragma('user_version', { simple: true }))).toBe(list.length)
+    // Running again is a no-op.
+    migrate(db, list, 'test database')
+    db.close()
+  })
+})
+
+describe('the runner', () => {
+  const good: Migration = { version: 1, name: 'a', up: 'CREATE TABLE a (x INTEGER) STRICT' }
+
+  it('refuses a migration that leaves a table not STRICT, and rolls it back', () => {
+    const db = new Database(':memory:')
+    const loose: Migration = { version: 2, name: 'loose', up: 'CREATE TABLE b (y INTEGER)' }
+    expect(() => migrate(db, [good, loose], 'test database')).toThrow(/not STRICT: b/)
+    expect(Number(db.pragma('user_version', { simple: true }))).toBe(1)
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'b'").get()).toBeUndefined()
+    db.close()
+  })
+
+  it('refuses a list with a gap or out of order, before touching the database', () => {
+    const db = new Database(':memory:')
+    const third: Migration = { version: 3, name: 'c', up: 'CREATE TABLE c (x INTEGER) STRICT' }
+    expect(() => migrate(db, [good, third], 'test database')).toThrow(/numbered 3, expected 2/)
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'a'").get()).toBeUndefined()
+    db.close()
+  })
+
+  it('a failing step keeps the steps before it and leaves its own undone', () => {
+    const db = new Database(':memory:')
+    const broken: Migration = {
+      version: 2,
+      name: 'broken',
+      up: (d) => {
+        d.exec('CREATE TABLE half (x INTEGER) STRICT')
+        throw new Error('disk on fire')
+      },
+    }
+    expect(() => migrate(db, [good, broken], 'test database')).toThrow('disk on fire')
+    expect(Number(db.pragma('user_version', { simple: true }))).toBe(1)
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'half'").get()).toBeUndefined()
+    db.close()
+  })
+})
