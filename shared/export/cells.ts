@@ -12,6 +12,19 @@ export type Cell = string | number
 export const yesNo = (b: boolean, locale: Locale): string =>
   locale === 'zh-CN' ? (b ? '是' : '否') : b ? 'yes' : 'no'
 
+/** Column headings both attendance sheets (a kiosk's, the relay's consolidated one) use. */
+export const SHEET_LABELS = {
+  kioskId: { 'zh-CN': '展位', en: 'Booth' },
+  kind: { 'zh-CN': '类型', en: 'Kind' },
+  scannedAt: { 'zh-CN': '扫码时间', en: 'Scanned at' },
+  receivedAt: { 'zh-CN': '接收时间', en: 'Received at' },
+  openid: { 'zh-CN': 'OpenID', en: 'OpenID' },
+  scene: { 'zh-CN': '场景值', en: 'Scene' },
+  ticket: { 'zh-CN': '二维码', en: 'Ticket' },
+  fallback: { 'zh-CN': '备用码', en: 'Fallback code' },
+  eventId: { 'zh-CN': '事件ID', en: 'Event ID' },
+} as const satisfies Record<string, Record<Locale, string>>
+
 /** The event's kind as organizers read it: a new follower, or a scan by a follower. */
 export const kindLabel = (kind: 'subscribe' | 'scan', locale: Locale): string =>
   kind === 'subscribe'

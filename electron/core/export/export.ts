@@ -8,7 +8,13 @@
  */
 import type { Writable } from 'node:stream'
 import type { Locale } from '../../../shared/domain'
-import { formatLocalTime, kindLabel, yesNo, type Cell } from '../../../shared/export/cells'
+import {
+  formatLocalTime,
+  kindLabel,
+  SHEET_LABELS,
+  yesNo,
+  type Cell,
+} from '../../../shared/export/cells'
 import { csvSink, xlsxSink } from '../../../shared/export/sinks'
 import type { KioskDb } from '../db/db'
 import { countAttendance } from '../scans/attendance-queries'
@@ -57,21 +63,21 @@ export const EXPORT_COLUMNS: readonly Column[] = [
   },
   {
     key: 'kind',
-    label: { 'zh-CN': '类型', en: 'Kind' },
+    label: SHEET_LABELS.kind,
     value: (r, l) => kindLabel(r.kind, l),
   },
   {
     key: 'scannedAt',
-    label: { 'zh-CN': '扫码时间', en: 'Scanned at' },
+    label: SHEET_LABELS.scannedAt,
     value: (r) => formatLocalTime(r.createTime * 1000),
   },
   {
     key: 'receivedAt',
-    label: { 'zh-CN': '接收时间', en: 'Received at' },
+    label: SHEET_LABELS.receivedAt,
     value: (r) => formatLocalTime(r.receivedAt),
   },
-  { key: 'openid', label: { 'zh-CN': 'OpenID', en: 'OpenID' }, value: (r) => r.openid },
-  { key: 'scene', label: { 'zh-CN': '场景值', en: 'Scene' }, value: (r) => r.scene },
+  { key: 'openid', label: SHEET_LABELS.openid, value: (r) => r.openid },
+  { key: 'scene', label: SHEET_LABELS.scene, value: (r) => r.scene },
   {
     key: 'unknownTicket',
     label: { 'zh-CN': '未知二维码', en: 'Unknown code' },
@@ -79,11 +85,11 @@ export const EXPORT_COLUMNS: readonly Column[] = [
   },
   {
     key: 'fallback',
-    label: { 'zh-CN': '备用码', en: 'Fallback code' },
+    label: SHEET_LABELS.fallback,
     value: (r, l) => yesNo(r.fallback === 1, l),
   },
   { key: 'campaignId', label: { 'zh-CN': '活动', en: 'Campaign' }, value: (r) => r.campaignId },
-  { key: 'eventId', label: { 'zh-CN': '事件ID', en: 'Event ID' }, value: (r) => r.eventId },
+  { key: 'eventId', label: SHEET_LABELS.eventId, value: (r) => r.eventId },
 ]
 
 export interface ExportOptions {

@@ -18,6 +18,7 @@ import {
   storeChangeSchema,
   streamEntrySchema,
 } from './codec'
+import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
 import { pruneKioskQueue } from './retention'
 import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './scripts'
@@ -70,6 +71,7 @@ class RedisStore implements RelayStore {
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
+  readonly attendance: RedisAttendance
 
   constructor(
     private readonly redis: Redis,
@@ -78,6 +80,14 @@ class RedisStore implements RelayStore {
   ) {
     this.channel = `${p}changes`
     this.fallback = new RedisFallbackCodes(redis, p)
+    this.attendance = new RedisAttendance(
+      redis,
+      this.attendanceKeys,
+      // One slot for both (hash tag): ATTEND_VISITORS writes them together.
+      { people: `${p}{attendance}:people`, totals: `${p}{attendance}:totals` },
+      () => this.redis.smembers(`${this.p}kiosks`),
+      this.kioskKey,
+    )
   }
 
   async start(): Promise<void> {
@@ -109,6 +119,15 @@ class RedisStore implements RelayStore {
   private generationKey = (id: string): string => `${this.p}connection-generation:${id}`
   private streamKey = (id: string): string => `${this.p}stream:${id}`
   private acksKey = (id: string): string => `${this.p}acks:${id}`
+  private fallbackCodeKey = (id: string): string => `${this.p}fallback-code:${id}`
+  /** Written by the push's script with the kiosk's queue: keep them in the kiosk's slot. */
+  private attendanceKeys = (id: string): KioskAttendanceKeys => ({
+    rows: `${this.p}attendance:${id}`,
+    stats: `${this.p}attendance-stats:${id}`,
+    visitors: `${this.p}attendance-visitors:${id}`,
+    openids: `${this.p}attendance-openids:${id}`,
+    scenes: `${this.p}attendance-scenes:${id}`,
+  })
 
   private async kioskOf(kioskId: string): Promise<KioskRecord | null> {
     const raw = await this.redis.hgetall(this.kioskKey(kioskId))
@@ -189,21 +208,34 @@ class RedisStore implements RelayStore {
   }
 
   async appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
+    const a = this.attendanceKeys(kioskId)
     const reply = await this.redis.eval(
       APPEND_EVENT,
-      3,
+      9,
       `${this.p}dedup:${e.id}`,
       this.kioskKey(kioskId),
       this.streamKey(kioskId),
+      this.fallbackCodeKey(kioskId),
+      a.rows,
+      a.stats,
+      a.visitors,
+      a.openids,
+      a.scenes,
       String(DEDUP_TTL_SECONDS),
       kioskId,
       this.channel,
       ...eventChangePieces(kioskId, e),
+      slotField(e.receivedAt),
+      e.openid,
+      e.scene,
+      e.event,
       ...eventFields(e),
     )
     const [code, value] = appendReplySchema.parse(reply)
-    if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
     if (code === -1) throw new Error(`unknown kiosk ${kioskId}`)
+    // Stored or a retry (whose first try may have died before this step): answered only after.
+    await this.attendance.countVisitor(e.openid, e.id)
+    if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
     const [owner = '', seq = '0'] = value.split(' ')
     return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
+import { attendanceOwner, SqliteAttendance, writeAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { MIGRATIONS } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
@@ -107,6 +108,7 @@ class SqliteStore implements RelayStore {
   private readonly pendingClaims = new Map<string, string>()
   private unwrittenClaims: ClaimRow[] = []
   private claimsSincePurge = 0
+  readonly attendance: SqliteAttendance
 
   constructor(
     private readonly db: Database.Database,
@@ -114,6 +116,7 @@ class SqliteStore implements RelayStore {
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
+    this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {
@@ -162,6 +165,9 @@ class SqliteStore implements RelayStore {
         const d = seqOwnerRow.parse(dup)
         return { status: 'duplicate', kioskId: d.kiosk_id, seq: d.seq }
       }
+      // The queue forgets pruned events; attendance keeps every event id for good.
+      const kept = attendanceOwner(this.db, e.id)
+      if (kept !== null) return { status: 'duplicate', ...kept }
       const bumped = statement(
         this.db,
         'UPDATE kiosks SET head_seq = head_seq + 1 WHERE kiosk_id = ? RETURNING head_seq',
@@ -173,6 +179,7 @@ class SqliteStore implements RelayStore {
         `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
              received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(kioskId, seq, e.id, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+      writeAttendance(this.db, kioskId, seq, e)
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.
