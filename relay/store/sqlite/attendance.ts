@@ -132,9 +132,9 @@ function writeRow(db: Database.Database, r: AttendanceRow): void {
     // A first scan makes a visitor; the second makes them returning.
     statement(
       db,
-      `INSERT INTO attendance_totals (id, visitors, returning) VALUES (1, ?, ?)
+      `INSERT INTO attendance_totals (id, visitors, returning_visitors) VALUES (1, ?, ?)
          ON CONFLICT DO UPDATE SET visitors = visitors + excluded.visitors,
-         returning = returning + excluded.returning`,
+         returning_visitors = returning_visitors + excluded.returning_visitors`,
     ).run(overall === 1 ? 1 : 0, overall === 2 ? 1 : 0)
   }
   statement(
@@ -171,10 +171,13 @@ export class SqliteAttendance implements AttendanceReader {
       // The scope holds every kiosk with a scan: the overall counters answer.
       const whole = scope.kioskIds === null || perKiosk.length === all.length
       const totals = whole
-        ? statement(this.db, 'SELECT visitors, returning FROM attendance_totals').get()
+        ? statement(
+            this.db,
+            'SELECT visitors, returning_visitors AS "returning" FROM attendance_totals',
+          ).get()
         : statement(
             this.db,
-            `SELECT COUNT(*) AS visitors, SUM(n >= 2) AS returning FROM (
+            `SELECT COUNT(*) AS visitors, SUM(n >= 2) AS "returning" FROM (
                  SELECT SUM(scans) AS n FROM attendance_kiosk_visitors WHERE ${inScope}
                  GROUP BY openid)`,
           ).get(JSON.stringify(scope.kioskIds))
@@ -298,6 +301,14 @@ export class SqliteAttendance implements AttendanceReader {
   seed(rows: readonly AttendanceRow[]): Promise<void> {
     return this.write(() => {
       for (const r of rows) writeRow(this.db, r)
+      // A later push takes the seq after the seeded ones.
+      const bump = statement(
+        this.db,
+        'UPDATE kiosks SET head_seq = max(head_seq, ?) WHERE kiosk_id = ?',
+      )
+      const top = new Map<string, number>()
+      for (const r of rows) top.set(r.kioskId, Math.max(top.get(r.kioskId) ?? 0, r.seq))
+      for (const [kioskId, seq] of top) bump.run(seq, kioskId)
     })
   }
 }

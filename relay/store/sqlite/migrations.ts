@@ -129,7 +129,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE attendance_totals (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         visitors INTEGER NOT NULL,
-        returning INTEGER NOT NULL
+        returning_visitors INTEGER NOT NULL
       ) STRICT;
       -- Scans per 10-minute slot (by receive time) and kiosk: today's timeline is a range.
       CREATE TABLE attendance_slots (
