@@ -44,14 +44,22 @@ export interface AttendanceRoutes {
 export const MAX_PAGE_ROWS = 500
 
 const campaignParam = z.string().min(1).max(64).optional()
+/** Digits only: `1e3`, `0x10` or ` 5` are not a row number. */
+const intParam = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/, 'expected a whole number')
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .pipe(z.number().int().min(min).max(max))
 const statsQuerySchema = z.object({ campaign: campaignParam }).strict()
 const attendanceQuerySchema = z
   .object({
     format: z.enum(['json', 'csv', 'xlsx']).default('json'),
     campaign: campaignParam,
     q: z.string().max(64).default(''),
-    offset: z.coerce.number().int().min(0).max(100_000_000).default(0),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_ROWS).default(100),
+    offset: intParam(0, 100_000_000, 0),
+    limit: intParam(1, MAX_PAGE_ROWS, 100),
     locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
   })
   .strict()
