@@ -12,6 +12,7 @@ import { benchStorm } from './storm'
 import { benchKiosk } from './kiosk'
 import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
+import { benchAttendance } from './attendance'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -26,6 +27,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['kiosk', benchKiosk],
   ['web', benchChromium],
   ['relay-start', benchRelayStart],
+  ['attendance', benchAttendance],
 ]
 
 async function main(): Promise<void> {

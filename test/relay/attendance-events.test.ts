@@ -1,7 +1,13 @@
 // `/console/api/events`: a push stored on the relay (either store) reaches an open event stream
 // as `stats`, a kiosk's hello as `kiosks`; bursts are coalesced; streams are bounded, kept
 // alive and ended on shutdown.
-import { createServer, get, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer,
+  get,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { consoleEventSchema, consoleStatsSchema, type ConsoleEvent } from '../../shared/console-api'
@@ -35,9 +41,7 @@ afterEach(async () => {
 })
 
 /** A server for one handler: `GET /events` → `handle`. */
-async function serveEvents(
-  handle: (req: IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>,
-) {
+async function serveEvents(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
   const server: Server = createServer((req, res) => void handle(req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   cleanups.push(async () => {

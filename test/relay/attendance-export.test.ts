@@ -3,7 +3,7 @@
 // (BOM, formula escaping, XLSX), streams with backpressure instead of buffering, and the query
 // string is validated like any other outside input.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, get, type Server } from 'node:http'
+import { createServer, get, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -334,7 +334,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       }
       const s = await serve({ attendance: counting, subscribe: (l) => store.subscribe(l) })
       try {
-        const res = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+        const res = await new Promise<IncomingMessage>((resolve) =>
           get(`${s.url}/console/api/attendance?format=csv`, resolve),
         )
         res.pause()

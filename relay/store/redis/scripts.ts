@@ -32,12 +32,17 @@ end
  * Returns {1, seq} when stored, {0, "kioskId seq"} for a retry, {-1, ""} for an unknown kiosk.
  * Every write comes after the checks: a script that fails halfway is not rolled back.
  */
-export const APPEND_EVENT = `${ATTEND}
+export const APPEND_EVENT = appendEventScript(true)
+/** APPEND_EVENT without the attendance (the benchmark's "without" side only). */
+export const APPEND_EVENT_WITHOUT_ATTENDANCE = appendEventScript(false)
+
+function appendEventScript(attendance: boolean): string {
+  return `${ATTEND}
 local prev = redis.call('GET', KEYS[1])
 if prev then return {0, prev} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
 local fallback = '0'
-local code = redis.call('GET', KEYS[4])
+local code = ${attendance ? "redis.call('GET', KEYS[4])" : 'false'}
 if code then
   local ok, c = pcall(cjson.decode, code)
   if ok and type(c) == 'table' and c.scene == ARGV[9] then fallback = '1' end
@@ -48,11 +53,12 @@ for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[3], seq .. '-0', unpack(fields))
 fields[#fields + 1] = 'fallback'
 fields[#fields + 1] = fallback
-attend(5, seq, ARGV[7], ARGV[8], ARGV[9], ARGV[10], fields)
+${attendance ? 'attend(5, seq, ARGV[7], ARGV[8], ARGV[9], ARGV[10], fields)' : ''}
 redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. seq, 'EX', ARGV[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. seq .. ARGV[5] .. seq .. ARGV[6])
 return {1, tostring(seq)}
 `
+}
 
 /**
  * Rows written directly (the benchmark's seed), one kiosk per call.

@@ -21,7 +21,13 @@ import {
 import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
 import { pruneKioskQueue } from './retention'
-import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './scripts'
+import {
+  ACK,
+  APPEND_EVENT,
+  APPEND_EVENT_WITHOUT_ATTENDANCE,
+  APPEND_UNROUTED,
+  CLAIM_SIGNED_QUERY,
+} from './scripts'
 import { RedisTokenStore } from './token-store'
 import { ChangeFeed, newEpoch } from '../store-util'
 import {
@@ -44,6 +50,8 @@ export interface RedisStoreOptions {
   url: string
   /** Key prefix, so several relays (or tests) can share one Redis. */
   prefix?: string
+  /** false: no attendance written (only for the benchmark's with/without comparison). */
+  attendance?: boolean
 }
 
 /** Connects both clients and subscribes to the change channel before returning. */
@@ -61,7 +69,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     sub.disconnect()
     throw err
   }
-  const store = new RedisStore(redis, sub, opts.prefix ?? 'scandesk:')
+  const store = new RedisStore(redis, sub, opts.prefix ?? 'scandesk:', opts.attendance ?? true)
   await store.start()
   return store
 }
@@ -77,6 +85,7 @@ class RedisStore implements RelayStore {
     private readonly redis: Redis,
     private readonly sub: Redis,
     private readonly p: string,
+    private readonly keepAttendance: boolean,
   ) {
     this.channel = `${p}changes`
     this.fallback = new RedisFallbackCodes(redis, p)
@@ -210,7 +219,7 @@ class RedisStore implements RelayStore {
   async appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
     const a = this.attendanceKeys(kioskId)
     const reply = await this.redis.eval(
-      APPEND_EVENT,
+      this.keepAttendance ? APPEND_EVENT : APPEND_EVENT_WITHOUT_ATTENDANCE,
       9,
       `${this.p}dedup:${e.id}`,
       this.kioskKey(kioskId),
@@ -234,7 +243,7 @@ class RedisStore implements RelayStore {
     const [code, value] = appendReplySchema.parse(reply)
     if (code === -1) throw new Error(`unknown kiosk ${kioskId}`)
     // Stored or a retry (whose first try may have died before this step): answered only after.
-    await this.attendance.countVisitor(e.openid, e.id)
+    if (this.keepAttendance) await this.attendance.countVisitor(e.openid, e.id)
     if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
     const [owner = '', seq = '0'] = value.split(' ')
     return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
