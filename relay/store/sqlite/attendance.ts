@@ -31,9 +31,48 @@ const totalsRow = z.object({ visitors: z.number(), returning: z.number().nullabl
 const slotRow = z.object({ slot_at: z.number(), scans: z.number() })
 const kioskScansRow = z.object({ kiosk_id: z.string(), scans: z.number() })
 const countRow = z.object({ n: z.number() })
+const sceneRow = z.object({ scene: z.string() })
 
-const ROW_COLUMNS = `kiosk_id, seq, event_id, event, openid, scene, ticket, fallback, create_time,
-  received_at`
+const ROW_NAMES = [
+  'kiosk_id',
+  'seq',
+  'event_id',
+  'event',
+  'openid',
+  'scene',
+  'ticket',
+  'fallback',
+  'create_time',
+  'received_at',
+] as const
+const ROW_COLUMNS = ROW_NAMES.join(', ')
+type RowTuple = [
+  kioskId: string,
+  seq: number,
+  eventId: string,
+  event: 'subscribe' | 'scan',
+  openid: string,
+  scene: string,
+  ticket: string,
+  fallback: number,
+  createTime: number,
+  receivedAt: number,
+]
+
+function fromTuple(t: RowTuple): AttendanceRow {
+  return {
+    kioskId: t[0],
+    seq: t[1],
+    id: t[2],
+    event: t[3],
+    openid: t[4],
+    scene: t[5],
+    ticket: t[6],
+    fallback: t[7] === 1,
+    createTime: t[8],
+    receivedAt: t[9],
+  }
+}
 const attendanceRow = z.object({
   kiosk_id: z.string(),
   seq: z.number(),
@@ -75,27 +114,16 @@ export function attendanceOwner(
 }
 
 /**
- * The attendance row of a stored event and its counters. Runs in the caller's transaction
- * (the push's savepoint): the row, the queue entry and the counters commit together or not.
+ * The attendance row of a stored event and its counters, in the caller's transaction (the
+ * push's savepoint): the row, the queue entry and the counters commit together or not at all.
+ * False, writing nothing, when the event id has a row already (a replay after the queue was
+ * pruned).
  */
-export function writeAttendance(
-  db: Database.Database,
-  kioskId: string,
-  seq: number,
-  e: NewEvent,
-): void {
-  const fallback =
-    statement(db, 'SELECT 1 FROM fallback_codes WHERE kiosk_id = ? AND scene = ?').get(
-      kioskId,
-      e.scene,
-    ) !== undefined
-  writeRow(db, { ...e, kioskId, seq, fallback })
-}
-
-function writeRow(db: Database.Database, r: AttendanceRow): void {
-  statement(
+function writeRow(db: Database.Database, r: AttendanceRow): boolean {
+  const inserted = statement(
     db,
-    `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event_id) DO NOTHING`,
   ).run(
     r.kioskId,
     r.seq,
@@ -108,6 +136,7 @@ function writeRow(db: Database.Database, r: AttendanceRow): void {
     r.createTime,
     r.receivedAt,
   )
+  if (inserted.changes === 0) return false
   const atKiosk = scansRow.parse(
     statement(
       db,
@@ -142,16 +171,43 @@ function writeRow(db: Database.Database, r: AttendanceRow): void {
     `INSERT INTO attendance_slots (slot_at, kiosk_id, scans) VALUES (?, ?, 1)
        ON CONFLICT DO UPDATE SET scans = scans + 1`,
   ).run(slotOf(r.receivedAt), r.kioskId)
+  return true
 }
 
 const inScope = 'kiosk_id IN (SELECT value FROM json_each(?))'
 
 export class SqliteAttendance implements AttendanceReader {
+  /**
+   * Kiosks' fallback scenes: a code, once saved, is kept for good, so a known one needs no
+   * query per push (one process owns the store and saves them through it).
+   */
+  private readonly fallbackScenes = new Map<string, string>()
+  private exportPage: Database.Statement<[string, number, number], RowTuple> | undefined
+
   constructor(
     private readonly db: Database.Database,
     /** Runs a write with the store's other writes (its group commit). */
-    private readonly write: (fn: () => void) => Promise<void>,
+    private readonly commit: (fn: () => void) => Promise<void>,
   ) {}
+
+  /** Writes a stored event's row and counters (see writeRow); false for a known event id. */
+  write(kioskId: string, seq: number, e: NewEvent): boolean {
+    let scene = this.fallbackScenes.get(kioskId)
+    if (scene === undefined) {
+      const row = statement(this.db, 'SELECT scene FROM fallback_codes WHERE kiosk_id = ?').get(
+        kioskId,
+      )
+      if (row !== undefined) {
+        scene = sceneRow.parse(row).scene
+        this.fallbackScenes.set(kioskId, scene)
+      }
+    }
+    return writeRow(this.db, { ...e, kioskId, seq, fallback: scene === e.scene })
+  }
+
+  fallbackSaved(kioskId: string, scene: string): void {
+    this.fallbackScenes.set(kioskId, scene)
+  }
 
   private kioskStats(scope: AttendanceScope): z.infer<typeof kioskStatsRow>[] {
     const sql = 'SELECT kiosk_id, scans, visitors, new_followers FROM attendance_kiosk_stats'
@@ -279,18 +335,24 @@ export class SqliteAttendance implements AttendanceReader {
   }
 
   async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]> {
-    const page = statement(
-      this.db,
-      `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-    )
+    // Arrays, not objects, from the driver; each page's first row checked against the schema:
+    // building and parsing an object per row was most of a large export's time.
+    this.exportPage ??= this.db
+      .prepare<[string, number, number], RowTuple>(
+        `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .raw(true)
+    const page = this.exportPage
     for (const k of this.kioskStats(scope)) {
       let after = 0
       for (;;) {
         // Keyset paging: each page is a fresh index range, no read transaction held open.
-        const rows = page.all(k.kiosk_id, after, pageSize).map(toRow)
-        const last = rows[rows.length - 1]
-        if (last === undefined) break
-        after = last.seq
+        const tuples = page.all(k.kiosk_id, after, pageSize)
+        const first = tuples[0]
+        if (first === undefined) break
+        toRow(Object.fromEntries(ROW_NAMES.map((name, i) => [name, first[i]])))
+        const rows = tuples.map(fromTuple)
+        after = (rows[rows.length - 1] as AttendanceRow).seq
         yield rows
         // The reads are synchronous: let pushes and their commits run between pages.
         await new Promise((resolve) => setImmediate(resolve))
@@ -299,8 +361,8 @@ export class SqliteAttendance implements AttendanceReader {
   }
 
   seed(rows: readonly AttendanceRow[]): Promise<void> {
-    return this.write(() => {
-      for (const r of rows) writeRow(this.db, r)
+    return this.commit(() => {
+      for (const r of rows) if (!writeRow(this.db, r)) throw new Error(`row ${r.id} exists`)
       // A later push takes the seq after the seeded ones.
       const bump = statement(
         this.db,
