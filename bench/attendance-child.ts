@@ -12,13 +12,16 @@ import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
 import { z } from 'zod'
 import { createAttendanceRoutes, localDay, type AttendanceRoutes } from '../relay/attendance/routes'
+import { parseRelayConfig } from '../relay/config'
+import { RelayMetrics } from '../relay/metrics'
+import { createPushEndpoint } from '../relay/push-endpoint'
 import type { AttendanceRow } from '../relay/store/attendance'
 import { openRedisStore } from '../relay/store/redis/store'
 import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { answerParent } from './child'
-import { tempDir } from './env'
+import { tempDir, TOKEN } from './env'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -92,16 +95,29 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     await s.attendance.seed(rows)
   }
   const seedMs = performance.now() - t0
+  const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
   routes = createAttendanceRoutes({
     store: s,
     now: Date.now,
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    log: silent,
     campaignKiosks: (id) =>
       Promise.resolve(id === 'c20' ? Array.from({ length: 20 }, (_, i) => kioskId(i)) : null),
   })
   const r = routes
+  // The relay's own push endpoint on this store: the push throughput with and without.
+  const handlePush = createPushEndpoint({
+    config: parseRelayConfig({ port: 0, data: dir ?? '.', wechat: { token: TOKEN } }),
+    store: s,
+    log: silent,
+    metrics: new RelayMetrics(),
+    now: Date.now,
+  })
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    if (url.pathname === '/wechat') {
+      void handlePush(req, res, url)
+      return
+    }
     const route = r.routes.find((x) => x.path === url.pathname)
     if (route === undefined) res.writeHead(404).end()
     else void route.handler(req, res, url)
