@@ -102,28 +102,15 @@ function toRow(raw: unknown): AttendanceRow {
   }
 }
 
-/** The event id is kept by attendance for good: a replay after the queue was pruned is a duplicate. */
-export function attendanceOwner(
-  db: Database.Database,
-  eventId: string,
-): { kioskId: string; seq: number } | null {
-  const row = statement(db, 'SELECT kiosk_id, seq FROM attendance WHERE event_id = ?').get(eventId)
-  if (row === undefined) return null
-  const r = z.object({ kiosk_id: z.string(), seq: z.number() }).parse(row)
-  return { kioskId: r.kiosk_id, seq: r.seq }
-}
-
 /**
  * The attendance row of a stored event and its counters, in the caller's transaction (the
  * push's savepoint): the row, the queue entry and the counters commit together or not at all.
- * False, writing nothing, when the event id has a row already (a replay after the queue was
- * pruned).
+ * The caller has de-duplicated the event (by the queue's event ids).
  */
-function writeRow(db: Database.Database, r: AttendanceRow): boolean {
-  const inserted = statement(
+function writeRow(db: Database.Database, r: AttendanceRow): void {
+  statement(
     db,
-    `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (event_id) DO NOTHING`,
+    `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     r.kioskId,
     r.seq,
@@ -136,7 +123,6 @@ function writeRow(db: Database.Database, r: AttendanceRow): boolean {
     r.createTime,
     r.receivedAt,
   )
-  if (inserted.changes === 0) return false
   const atKiosk = scansRow.parse(
     statement(
       db,
@@ -171,7 +157,6 @@ function writeRow(db: Database.Database, r: AttendanceRow): boolean {
     `INSERT INTO attendance_slots (slot_at, kiosk_id, scans) VALUES (?, ?, 1)
        ON CONFLICT DO UPDATE SET scans = scans + 1`,
   ).run(slotOf(r.receivedAt), r.kioskId)
-  return true
 }
 
 const inScope = 'kiosk_id IN (SELECT value FROM json_each(?))'
@@ -190,8 +175,8 @@ export class SqliteAttendance implements AttendanceReader {
     private readonly commit: (fn: () => void) => Promise<void>,
   ) {}
 
-  /** Writes a stored event's row and counters (see writeRow); false for a known event id. */
-  write(kioskId: string, seq: number, e: NewEvent): boolean {
+  /** Writes a stored event's row and counters (see writeRow). */
+  write(kioskId: string, seq: number, e: NewEvent): void {
     let scene = this.fallbackScenes.get(kioskId)
     if (scene === undefined) {
       const row = statement(this.db, 'SELECT scene FROM fallback_codes WHERE kiosk_id = ?').get(
@@ -202,7 +187,7 @@ export class SqliteAttendance implements AttendanceReader {
         this.fallbackScenes.set(kioskId, scene)
       }
     }
-    return writeRow(this.db, { ...e, kioskId, seq, fallback: scene === e.scene })
+    writeRow(this.db, { ...e, kioskId, seq, fallback: scene === e.scene })
   }
 
   fallbackSaved(kioskId: string, scene: string): void {
@@ -362,7 +347,7 @@ export class SqliteAttendance implements AttendanceReader {
 
   seed(rows: readonly AttendanceRow[]): Promise<void> {
     return this.commit(() => {
-      for (const r of rows) if (!writeRow(this.db, r)) throw new Error(`row ${r.id} exists`)
+      for (const r of rows) writeRow(this.db, r)
       // A later push takes the seq after the seeded ones.
       const bump = statement(
         this.db,

@@ -92,11 +92,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- Consolidated attendance (docs/DESIGN.md "Consolidated attendance"): one row per routed
       -- scan, written with the queue append, never pruned. (kiosk_id, seq) orders the export
-      -- and the console's table; openid and scene serve its prefix search.
+      -- and the console's table; openid and scene serve its prefix search. No index on
+      -- event_id: the queue's de-duplicates (a random-key index costs every push a page write).
       CREATE TABLE attendance (
         kiosk_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
-        event_id TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL,
         event TEXT NOT NULL CHECK (event IN ('subscribe', 'scan')),
         openid TEXT NOT NULL,
         scene TEXT NOT NULL,

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
-import { attendanceOwner, SqliteAttendance } from './attendance'
+import { SqliteAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { MIGRATIONS } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
@@ -174,20 +174,12 @@ class SqliteStore implements RelayStore {
       ).get(kioskId)
       if (bumped === undefined) throw new Error(`unknown kiosk ${kioskId}`)
       const seq = headSeqRow.parse(bumped).head_seq
-      if (this.keepAttendance && !this.attendance.write(kioskId, seq, e)) {
-        // The queue forgets pruned events; attendance keeps every event id for good.
-        statement(this.db, 'UPDATE kiosks SET head_seq = head_seq - 1 WHERE kiosk_id = ?').run(
-          kioskId,
-        )
-        const kept = attendanceOwner(this.db, e.id)
-        if (kept === null) throw new Error('attendance row vanished')
-        return { status: 'duplicate', ...kept }
-      }
       statement(
         this.db,
         `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
              received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(kioskId, seq, e.id, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+      if (this.keepAttendance) this.attendance.write(kioskId, seq, e)
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.
