@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { rmSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
 import { z } from 'zod'
@@ -95,6 +97,22 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     await s.attendance.seed(rows)
   }
   const seedMs = performance.now() - t0
+  // What the rows take: the SQLite file and its WAL, or Redis's used memory.
+  let bytes = 0
+  if (dir !== null) {
+    for (const f of ['relay.sqlite', 'relay.sqlite-wal']) {
+      try {
+        bytes += statSync(join(dir, f)).size
+      } catch {
+        // no WAL file right now
+      }
+    }
+  } else if (redis !== null) {
+    const c = new Redis(redis.url)
+    const info = await c.info('memory')
+    await c.quit()
+    bytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
+  }
   const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
   routes = createAttendanceRoutes({
     store: s,
@@ -124,7 +142,7 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  return { url: `http://127.0.0.1:${port}`, seedMs }
+  return { url: `http://127.0.0.1:${port}`, seedMs, bytes }
 }
 
 /** `n` appends, `concurrency` in flight, to kiosks in turn: appends per second (wall). */
