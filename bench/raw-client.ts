@@ -47,7 +47,10 @@ export interface OpenLoopRun {
   latency: number[]
   /** Non-200 answers plus requests lost to a socket error or close. */
   errors: number
-  /** Answered requests per second, from the first scheduled send to the last answer. */
+  /**
+   * Answers per second, from the first answer to the last: a server that keeps up answers at
+   * the offered rate; one that falls behind answers the last ones late.
+   */
   achievedRate: number
   /** How late the schedule's last request was written, ms (the client falling behind). */
   sendLagMs: number
@@ -89,6 +92,7 @@ export async function rawOpenLoop(
   let errors = 0
   let settled = 0
   let lastAnswer = 0
+  let firstAnswer = 0
   let sendLagMs = 0
   const idle: Conn[] = [...conns]
   let alive = conns.length
@@ -103,6 +107,7 @@ export async function rawOpenLoop(
     const t = monoMs()
     if (ok) latency.push(t - due(i))
     else errors++
+    if (firstAnswer === 0) firstAnswer = t
     lastAnswer = t
     if (++settled === count) done()
   }
@@ -158,11 +163,11 @@ export async function rawOpenLoop(
   tick()
   await finished
   for (const c of conns) c.socket.destroy()
-  const span = lastAnswer - start
+  const span = lastAnswer - firstAnswer
   return {
     latency,
     errors,
-    achievedRate: span > 0 ? ((count - errors) * 1000) / span : 0,
+    achievedRate: span > 0 ? ((count - errors - 1) * 1000) / span : 0,
     sendLagMs,
   }
 }

@@ -116,7 +116,7 @@ export async function saturate(
   quick: boolean,
   targets: readonly Target[] = TARGETS,
 ): Promise<Map<Target, Step[]>> {
-  const seconds = quick ? 0.5 : 2
+  const seconds = quick ? 1 : 3
   const servers = new Map<Target, Server>()
   const steps = new Map<Target, Step[]>()
   try {
@@ -124,8 +124,9 @@ export async function saturate(
       const s = await startServer(t)
       servers.set(t, s)
       steps.set(t, [])
-      // Warm-up (JIT), not recorded.
-      await step(s, t, 1000, 1)
+      // Warm-up, not recorded: JIT compilation (on its own threads, counted in the process's
+      // CPU) is not what a relay that runs for days spends.
+      await step(s, t, 1000, 3)
     }
     const standing = new Set(targets)
     let turn = 0
@@ -207,4 +208,18 @@ export async function benchSaturation(quick: boolean): Promise<Results> {
     }
   }
   return results
+}
+
+/**
+ * One target at one fixed rate, after the warm-up: for before/after comparisons of a change
+ * (run against two checkouts in turn; docs/BENCHMARKS.md "Saturation").
+ */
+export async function fixedRate(target: Target, rate: number, seconds: number): Promise<Step> {
+  const s = await startServer(target)
+  try {
+    await step(s, target, 1000, 3)
+    return await step(s, target, rate, seconds)
+  } finally {
+    await s.child.stop()
+  }
 }
