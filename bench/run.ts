@@ -18,6 +18,7 @@ import { benchCluster } from './cluster'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
 import { benchAttendance } from './attendance'
+import { benchSaturation } from './saturation'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -38,6 +39,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['console-auth', benchConsole],
   ['kit', benchServerKit],
   ['attendance', benchAttendance],
+  ['saturation', benchSaturation],
 ]
 
 async function main(): Promise<void> {
