@@ -103,7 +103,13 @@ export class RelayRosterSync {
         return { ack: this.ackOf(s), swapped: false }
       }
       this.q.clearStaging.run()
-      s = { campaignId: f.campaignId, version: f.rosterVersion, received: 0, total: f.total, complete: 0 }
+      s = {
+        campaignId: f.campaignId,
+        version: f.rosterVersion,
+        received: 0,
+        total: f.total,
+        complete: 0,
+      }
     }
     const state: SyncRow = s ?? {
       campaignId: f.campaignId,
@@ -113,7 +119,14 @@ export class RelayRosterSync {
       complete: 0,
     }
     if (state.complete === 1 || f.offset !== state.received) {
-      this.q.putSync.run(connectionId, state.campaignId, state.version, state.received, state.total, state.complete)
+      this.q.putSync.run(
+        connectionId,
+        state.campaignId,
+        state.version,
+        state.received,
+        state.total,
+        state.complete,
+      )
       return { ack: this.ackOf(state), swapped: false }
     }
     let position = f.offset
@@ -128,12 +141,24 @@ export class RelayRosterSync {
       state.complete = 1
       swapped = true
     }
-    this.q.putSync.run(connectionId, state.campaignId, state.version, state.received, state.total, state.complete)
+    this.q.putSync.run(
+      connectionId,
+      state.campaignId,
+      state.version,
+      state.received,
+      state.total,
+      state.complete,
+    )
     return { ack: this.ackOf(state), swapped }
   }
 
   private ackOf(s: SyncRow): RosterAckFrame {
-    return { type: 'roster-ack', campaignId: s.campaignId, rosterVersion: s.version, offset: s.received }
+    return {
+      type: 'roster-ack',
+      campaignId: s.campaignId,
+      rosterVersion: s.version,
+      offset: s.received,
+    }
   }
 
   /** A desk here bound `openid` to a registration: kept until the relay acknowledges it. */

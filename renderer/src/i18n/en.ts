@@ -150,6 +150,7 @@ export const en: MessageSchema = {
     internal: 'Internal error; details are in the log',
     wrong_pin: 'The current PIN is wrong',
     campaign_not_found: 'No such campaign (it may have been removed)',
+    campaign_managed: 'This kiosk’s campaign is managed by the relay console; edit it there',
     event_not_found: 'No such check-in',
     registration_not_found: 'No such guest in the active campaign',
     no_active_campaign: 'Activate a campaign first (Campaign page)',

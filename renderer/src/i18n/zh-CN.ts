@@ -148,6 +148,7 @@ export const zhCN = {
     internal: '内部错误，详情见日志',
     wrong_pin: '当前 PIN 码不正确',
     campaign_not_found: '活动不存在（可能已被删除）',
+    campaign_managed: '本机活动由中继控制台管理，请在控制台中修改',
     event_not_found: '找不到这条签到记录',
     registration_not_found: '当前活动中没有这位来宾',
     no_active_campaign: '请先在“活动”页面设置当前活动',
