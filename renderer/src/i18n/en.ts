@@ -226,6 +226,9 @@ export const en: MessageSchema = {
     saved: 'Campaign saved',
     activated: 'Campaign is now active',
     savedAndActivated: 'Campaign saved and made active: the kiosk now shows a code',
+    managed:
+      'This kiosk’s campaign is managed by the relay console: organizers edit it there, and this kiosk follows within seconds. Shown here read-only.',
+    managedBadge: 'Relay console',
     noneActive:
       'No campaign is active, so the kiosk shows no code. Create one below (it becomes active when saved) or make an existing one active.',
     errors: {

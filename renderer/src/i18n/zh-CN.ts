@@ -223,6 +223,8 @@ export const zhCN = {
     saved: '活动已保存',
     activated: '已设为当前活动',
     savedAndActivated: '活动已保存并设为当前活动，签到台现在显示二维码',
+    managed: '本机活动由中继控制台管理：主办方在控制台中修改，本机数秒内同步。此处仅供查看。',
+    managedBadge: '中继控制台',
     noneActive:
       '目前没有当前活动，签到台不显示二维码。请在下方新建活动（保存后即成为当前活动），或将已有活动设为当前活动。',
     errors: {
