@@ -60,7 +60,7 @@ describe('campaign frame', () => {
     const campaigns: Array<string | null> = []
     core.on('campaign', (c) => campaigns.push(c?.name ?? null))
     const active = await waitFor(
-      () => core.activeCampaign()?.managedBy === 'relay' && core.activeCampaign(),
+      () => (core.activeCampaign()?.managedBy === 'relay' && core.activeCampaign()) || undefined,
       'relay campaign',
     )
     expect(active).toMatchObject({
@@ -73,10 +73,16 @@ describe('campaign frame', () => {
     expect(campaigns).toEqual(['Expo 2026'])
     expect(core.screenState().campaign?.id).toBe('expo-2026')
     // Read-only here: listed, but not editable, and no other campaign can be activated over it.
-    expect(core.handlers.listCampaigns(null)[0]?.managedBy).toBe('relay')
-    expect(() => core.handlers.saveCampaign({ ...active, name: 'Mine' })).toThrow(/relay console/)
-    expect(() => core.handlers.activateCampaign({ id: 'test' })).toThrow(/relay console/)
-    expect((await core.handlers.getSettings(null)).activeCampaignId).toBe('expo-2026')
+    const h = core.handlers
+    const later = <T>(fn: () => T) => Promise.resolve().then(fn)
+    expect((await later(() => h.listCampaigns(undefined as never)))[0]?.managedBy).toBe('relay')
+    await expect(later(() => h.saveCampaign({ ...active, name: 'Mine' }))).rejects.toThrow(
+      /relay console/,
+    )
+    await expect(later(() => h.activateCampaign({ id: 'expo' }))).rejects.toThrow(/relay console/)
+    expect((await later(() => h.getSettings(undefined as never))).activeCampaignId).toBe(
+      'expo-2026',
+    )
 
     const conn = relay.current() as FakeConn
     const edited = relayCampaign({ name: 'Expo 2026 (day 2)', mode: 'desk' })
@@ -292,9 +298,10 @@ describe('roster sync', () => {
     expect(rows.find((r) => r.id === 'reg-00007')?.openid).toBe('o_seven')
     expect(core.relayRoster.stagedCount()).toBe(0)
     // Desk mode can pick any registered visitor.
-    expect(core.handlers.searchRoster({ query: '访客 49999', limit: 5 }).map((r) => r.id)).toEqual([
-      'reg-49999',
-    ])
+    const found = await Promise.resolve(
+      core.handlers.searchRoster({ query: '访客 49999', limit: 5 }),
+    )
+    expect(found.map((r) => r.id)).toEqual(['reg-49999'])
   }, 180_000)
 })
 
