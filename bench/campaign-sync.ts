@@ -102,7 +102,7 @@ async function linkBench(frames: number): Promise<Results> {
   }
 }
 
-async function applyBench(): Promise<Results> {
+function applyBench(): Results {
   const dir = tempDir()
   const db = openKioskDb(`${dir}/apply.sqlite`)
   const sync = new RelayRosterSync(db, new RosterStore(db))
@@ -138,6 +138,6 @@ async function applyBench(): Promise<Results> {
 
 export async function benchCampaignSync(quick: boolean): Promise<Results> {
   const results = await linkBench(quick ? 50 : 300)
-  Object.assign(results, await applyBench())
+  Object.assign(results, applyBench())
   return results
 }
