@@ -305,6 +305,30 @@ describe('roster sync', () => {
   }, 180_000)
 })
 
+describe('roster sync across a kiosk restart', () => {
+  it('resumes from what the kiosk stored before it stopped', async () => {
+    const relay = await fakeV2Relay()
+    const all = entries(2_000, 1)
+    const sync = serveRoster(relay, { campaignId: 'expo-2026', version: 1, all, cutAt: [600] })
+    const dataDir = tempDir()
+    const vault = new MemoryVault()
+    const first = kiosk(relay, dataDir, vault)
+    const conn = first.core.settings().connectionId
+    await waitFor(
+      () => sync.starts.length >= 1 && (first.core.relayRoster.held(conn)?.offset ?? 0) >= 600,
+      'part of it',
+    )
+    await first.core.stop()
+    const again = startCore(dataDir, vault)
+    await waitFor(() => again.relayRoster.held(conn)?.offset === 2_000, 'roster complete')
+    // Every hello after the first resumed past what was stored; none started over.
+    expect(sync.starts[0]).toBe(0)
+    for (const start of sync.starts.slice(1)) expect(start).toBeGreaterThanOrEqual(600)
+    expect(sync.sentEntries()).toBeLessThanOrEqual(2_000 + 2 * 200)
+    expect(rosterRows(again, 'expo-2026')).toHaveLength(2_000)
+  })
+})
+
 describe('desk bindings', () => {
   it('a binding made at another booth names the visitor here', async () => {
     const relay = await fakeV2Relay()
