@@ -301,7 +301,7 @@ export class KioskCore {
   }
 
   /** Contract v2 frames, stored through their owners (electron/core/campaigns/). */
-  private syncHandler(): RelaySyncHandler {
+  private syncHandler(cursor: RelayCursorStore): RelaySyncHandler {
     const conn = this.current.connectionId
     return {
       hello: () => ({
@@ -310,7 +310,9 @@ export class KioskCore {
       }),
       onCampaign: (frame) => {
         const before = this.activeCampaign()
-        if (!this.relayCampaigns.apply(conn, frame, this.now())) return
+        // The cursor holds the welcome's epoch by now (frames come after the welcome).
+        const epoch = cursor.current().epoch
+        if (!this.relayCampaigns.apply(conn, frame, epoch, this.now())) return
         this.o.log?.info(
           `relay campaign ${frame.campaign?.id ?? 'none'} (version ${frame.version})`,
         )
@@ -413,7 +415,7 @@ export class KioskCore {
         },
         onState: () => this.emitStatus(),
         log: this.o.log,
-        sync: this.syncHandler(),
+        sync: this.syncHandler(cursor),
       })
       this.link.start()
     }

@@ -103,6 +103,23 @@ describe('campaign frame', () => {
     expect(core.activeCampaign()?.managedBy).toBeUndefined()
   })
 
+  it('counts versions per relay store: a replaced store (new epoch) starts over', async () => {
+    const relay = await fakeV2Relay()
+    let n = 0
+    relay.onHello((c) => {
+      n++
+      if (n === 1) c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 9 })
+      else {
+        const fresh = relayCampaign({ name: 'Fresh store' })
+        c.send({ ...welcome, epoch: 'e2' }, { type: 'campaign', campaign: fresh, version: 1 })
+      }
+    })
+    const { core } = kiosk(relay)
+    await waitFor(() => core.activeCampaign()?.name === 'Expo 2026', 'first store')
+    relay.current()?.cut()
+    await waitFor(() => core.activeCampaign()?.name === 'Fresh store', 'the new store’s campaign')
+  })
+
   it('survives a restart with the relay unreachable, and hello says which version it holds', async () => {
     const relay = await fakeV2Relay()
     const proxy = await startCutProxy(relay.url)

@@ -12,6 +12,7 @@ import type { CampaignFrame } from '../../../shared/relay-protocol'
 import type { KioskDb } from '../db/db'
 
 interface Row {
+  epoch: string | null
   version: number
   campaign: string | null
 }
@@ -39,18 +40,20 @@ export function toKioskCampaign(c: RelayCampaign): Campaign {
 export class RelayCampaignStore {
   private readonly q: {
     get: Statement<[string], Row>
-    put: Statement<[string, number, string | null, number]>
+    put: Statement<[string, string | null, number, string | null, number]>
   }
   /** Per connection, read once: the screen asks for the active campaign often. */
   private cache = new Map<string, { version: number; campaign: Campaign | null } | null>()
 
   constructor(db: KioskDb) {
     this.q = {
-      get: db.prepare('SELECT version, campaign FROM relay_campaigns WHERE connection_id = ?'),
+      get: db.prepare(
+        'SELECT epoch, version, campaign FROM relay_campaigns WHERE connection_id = ?',
+      ),
       put: db.prepare(
-        `INSERT INTO relay_campaigns (connection_id, version, campaign, received_at)
-         VALUES (?, ?, ?, ?)
-         ON CONFLICT (connection_id) DO UPDATE SET version = excluded.version,
+        `INSERT INTO relay_campaigns (connection_id, epoch, version, campaign, received_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (connection_id) DO UPDATE SET epoch = excluded.epoch, version = excluded.version,
            campaign = excluded.campaign, received_at = excluded.received_at`,
       ),
     }
@@ -80,14 +83,19 @@ export class RelayCampaignStore {
     return this.held(connectionId)?.campaign ?? null
   }
 
-  /** Stores the frame unless it is older than what is held; true when it changed anything. */
-  apply(connectionId: string, frame: CampaignFrame, now: number): boolean {
-    const held = this.held(connectionId)
-    if (held && frame.version < held.version) return false
-    const json = frame.campaign === null ? null : JSON.stringify(frame.campaign)
+  /**
+   * Stores the frame unless it is older than what is held from the same relay store (`epoch`,
+   * from the welcome: a relay whose store was replaced counts its versions from scratch); true
+   * when it changed anything.
+   */
+  apply(connectionId: string, frame: CampaignFrame, epoch: string | null, now: number): boolean {
     const before = this.q.get.get(connectionId)
-    if (before && before.version === frame.version && before.campaign === json) return false
-    this.q.put.run(connectionId, frame.version, json, now)
+    if (before && before.epoch === epoch && frame.version < before.version) return false
+    const json = frame.campaign === null ? null : JSON.stringify(frame.campaign)
+    if (before?.epoch === epoch && before.version === frame.version && before.campaign === json) {
+      return false
+    }
+    this.q.put.run(connectionId, epoch, frame.version, json, now)
     this.cache.delete(connectionId)
     return true
   }

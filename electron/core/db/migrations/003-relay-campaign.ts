@@ -6,9 +6,11 @@ export const m003RelayCampaign: Migration = {
   up(db) {
     db.exec(`
       -- The campaign the relay runs this kiosk in (contract v2), per connection like tickets:
-      -- another relay has its own versions. campaign NULL: the relay said "none".
+      -- another relay has its own versions, and so does another store of the same relay (epoch).
+      -- campaign NULL: the relay said "none".
       CREATE TABLE relay_campaigns (
         connection_id TEXT PRIMARY KEY,
+        epoch TEXT,
         version INTEGER NOT NULL,
         campaign TEXT,
         received_at INTEGER NOT NULL
