@@ -19,6 +19,7 @@ import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
 import { benchAttendance } from './attendance'
 import { benchSaturation } from './saturation'
+import { benchCampaignSync } from './campaign-sync'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -40,6 +41,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['kit', benchServerKit],
   ['attendance', benchAttendance],
   ['saturation', benchSaturation],
+  ['campaign-sync', benchCampaignSync],
 ]
 
 async function main(): Promise<void> {
