@@ -8,13 +8,14 @@
  * - newFollowers: `subscribe` events; timeline: scans per 10 minutes by the relay's receive time.
  */
 import type { ConsoleStats } from '../../shared/console-api'
-import type { StoredEvent } from './types'
+import type { ScanFrame } from '../../shared/relay-protocol'
 
 /** Timeline slots are 10 minutes, by `receivedAt` (the relay's clock). */
 export const SLOT_MS = 10 * 60_000
 export const slotOf = (receivedAt: number): number => Math.floor(receivedAt / SLOT_MS) * SLOT_MS
 
-export interface AttendanceRow extends Omit<StoredEvent, 'seq'> {
+/** A stored event (`StoredEvent` in types.ts: a scan frame without its type) without its seq. */
+export interface AttendanceRow extends Omit<ScanFrame, 'type' | 'seq'> {
   kioskId: string
   seq: number
   /** The scene is the kiosk's permanent fallback code's. */
