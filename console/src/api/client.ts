@@ -10,6 +10,7 @@ import {
   consoleAttendancePageSchema,
   consoleEventSchema,
   consoleKioskListSchema,
+  consoleKioskSchema,
   consoleStatsSchema,
   sessionInfoSchema,
   type AddKioskResponse,
@@ -19,6 +20,19 @@ import {
   type ConsoleStats,
   type SessionInfo,
 } from '../../../shared/console-api'
+import {
+  consoleCampaignListSchema,
+  consoleCampaignSchema,
+  consoleRosterPageSchema,
+  ROSTER_CONTENT_TYPES,
+  rosterUploadResultSchema,
+  screenKeyResponseSchema,
+  type CampaignInput,
+  type ConsoleCampaign,
+  type ConsoleRosterPage,
+  type RosterFormat,
+  type RosterUploadResult,
+} from './campaign-contract'
 import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
 
 export const API_BASE = '/console/api'
@@ -34,6 +48,9 @@ export interface AttendanceQuery {
   limit: number
 }
 
+/** The big screens a campaign's key opens (read-only, no session). */
+export type ScreenKind = 'wall' | 'draw'
+
 export interface ConsoleApi {
   /** Who is signed in; null when nobody is (401). */
   session(): Promise<SessionInfo | null>
@@ -42,6 +59,19 @@ export interface ConsoleApi {
   kiosks(): Promise<ConsoleKiosk[]>
   addKiosk(id: string): Promise<AddKioskResponse>
   revokeKiosk(id: string): Promise<void>
+  /** Gives the booth a campaign (null: none); answers the booth as listed. */
+  assignKiosk(kioskId: string, campaignId: string | null): Promise<ConsoleKiosk>
+  campaigns(): Promise<ConsoleCampaign[]>
+  campaign(id: string): Promise<ConsoleCampaign>
+  createCampaign(input: CampaignInput): Promise<ConsoleCampaign>
+  updateCampaign(id: string, input: CampaignInput): Promise<ConsoleCampaign>
+  /** A new key for the wall and draw screens; the old one stops working. */
+  rotateScreenKey(id: string): Promise<string>
+  /** The file's bytes as the body, with the format's content type (the relay sniffs nothing). */
+  uploadRoster(id: string, file: Blob, format: RosterFormat): Promise<RosterUploadResult>
+  roster(id: string, page: { offset: number; limit: number }): Promise<ConsoleRosterPage>
+  /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
+  screenUrl(kind: ScreenKind, screenKey: string): string
   stats(): Promise<ConsoleStats>
   attendance(query: AttendanceQuery): Promise<ConsoleAttendancePage>
   /** Plain links: the browser streams the download itself. */
@@ -70,18 +100,20 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     path: string,
     schema: S,
     body?: unknown,
-    { signIn = false } = {},
+    { signIn = false, contentType = 'application/json' } = {},
   ): Promise<z.infer<S>> {
     let res: Response
+    // A Blob (a roster file) goes as it is; anything else as JSON.
+    const raw = body instanceof Blob
     try {
       res = await doFetch(`${API_BASE}${path}`, {
         method,
         credentials: 'same-origin',
         headers: {
           accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined ? {} : { 'content-type': contentType }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       })
     } catch {
       throw new ConsoleApiError('network', 0)
@@ -116,6 +148,27 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     revokeKiosk: async (id) => {
       await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
     },
+    assignKiosk: (kioskId, campaignId) =>
+      call('PUT', `/kiosks/${encodeURIComponent(kioskId)}`, consoleKioskSchema, { campaignId }),
+    campaigns: () => call('GET', '/campaigns', consoleCampaignListSchema),
+    campaign: (id) => call('GET', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema),
+    createCampaign: (input) => call('POST', '/campaigns', consoleCampaignSchema, input),
+    updateCampaign: (id, input) =>
+      call('PUT', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema, input),
+    rotateScreenKey: async (id) => {
+      const path = `/campaigns/${encodeURIComponent(id)}/screen-key`
+      return (await call('POST', path, screenKeyResponseSchema, {})).screenKey
+    },
+    uploadRoster: (id, file, format) =>
+      call('POST', `/campaigns/${encodeURIComponent(id)}/roster`, rosterUploadResultSchema, file, {
+        contentType: ROSTER_CONTENT_TYPES[format],
+      }),
+    roster: (id, { offset, limit }) => {
+      const query = new URLSearchParams({ offset: String(offset), limit: String(limit) })
+      const path = `/campaigns/${encodeURIComponent(id)}/roster?${query.toString()}`
+      return call('GET', path, consoleRosterPageSchema)
+    },
+    screenUrl: (kind, screenKey) => `${pageOrigin()}/${kind}/${encodeURIComponent(screenKey)}`,
     stats: () => call('GET', '/stats', consoleStatsSchema),
     attendance: ({ q, offset, limit }) => {
       const query = new URLSearchParams({
