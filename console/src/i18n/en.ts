@@ -156,7 +156,6 @@ export const en: MessageSchema = {
     preview: {
       title: 'Greeting screen preview',
       hint: 'As the booth’s screen shows it, updated as you type',
-      sampleName: 'Alex Chen',
       language: 'Preview language',
       kind: 'Preview kind',
     },

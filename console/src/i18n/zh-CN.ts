@@ -143,7 +143,6 @@ export const zhCN = {
     preview: {
       title: '欢迎屏预览',
       hint: '与签到台屏幕显示一致，随输入实时更新',
-      sampleName: '张伟',
       language: '预览语言',
       kind: '预览类型',
     },

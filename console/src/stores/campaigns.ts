@@ -16,6 +16,8 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
   const list = ref<ConsoleCampaign[]>([])
   const loaded = ref(false)
   const error = ref<ConsoleApiError | null>(null)
+  /** The campaign just created, for its editor to say it was saved. */
+  const justCreated = ref<string | null>(null)
 
   const byId = computed(() => new Map(list.value.map((c) => [c.id, c])))
 
@@ -98,6 +100,7 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
     list,
     loaded,
     error,
+    justCreated,
     byId,
     refresh,
     create,
