@@ -265,7 +265,7 @@ describe('the organizer console in Chromium', () => {
     })
     expect(await text('[data-testid="roster-error"]')).toBe('只支持 .csv 或 .xlsx 文件')
     expect(relay.rosterUploads).toHaveLength(1)
-    await page.evaluate('window.scrollTo(0, 0)')
+    await page.locator('[data-testid="roster-panel"]').scrollIntoViewIfNeeded()
     await shot('campaign-roster')
   })
 
