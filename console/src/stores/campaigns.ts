@@ -50,10 +50,12 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
     return saved
   }
 
-  async function rotateKey(id: string): Promise<void> {
+  /** The new key (the list's copy follows, when the list has the campaign). */
+  async function rotateKey(id: string): Promise<string> {
     const screenKey = await api.rotateScreenKey(id)
     const current = byId.value.get(id)
     if (current) put({ ...current, screenKey })
+    return screenKey
   }
 
   /** The booths running campaign `id` now. */
