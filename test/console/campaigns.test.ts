@@ -10,6 +10,7 @@ import { ConsoleApiError } from '../../console/src/api/errors'
 import { ROSTER_CONTENT_TYPES } from '../../console/src/api/campaign-contract'
 import { checkDraft, draftOf, newDraft } from '../../console/src/campaigns/campaign-form'
 import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
+import RosterPanel from '../../console/src/components/RosterPanel.vue'
 import { createConsoleI18n } from '../../console/src/i18n/index'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
 import { useCampaignsStore } from '../../console/src/stores/campaigns'
@@ -85,7 +86,7 @@ describe('the campaign form', () => {
   it('round-trips a stored campaign through the form unchanged', () => {
     const stored = makeCampaign({ tag: 'vip', followUp: 'Thanks', stamps: ['hall-a'] })
     const checked = checkDraft(draftOf(stored))
-    const { id: _id, screenKey: _key, version: _v, ...fields } = stored
+    const { id: _id, screenKey: _key, ...fields } = stored
     expect(checked.ok && checked.input).toEqual(fields)
   })
 })
@@ -257,21 +258,25 @@ describe('the roster', () => {
     expect(rosterFormatOf('xlsx')).toBeNull()
   })
 
-  it('uploads the file’s bytes with the format’s content type, and reads the report', async () => {
+  it('uploads the file’s bytes with the format’s content type, and reads the outcome', async () => {
     const fetch = vi.fn<typeof globalThis.fetch>(() =>
       Promise.resolve(
-        new Response(JSON.stringify({ imported: 2, skipped: 1, errors: [] }), { status: 200 }),
+        new Response(JSON.stringify({ version: 3, total: 2, skipped: 1, errors: [] }), {
+          status: 200,
+        }),
       ),
     )
     const api = createConsoleApi({ fetch })
     const file = new Blob([new Uint8Array([0x50, 0x4b, 3, 4])])
-    expect(await api.uploadRoster('c/1', file, 'xlsx')).toEqual({
-      imported: 2,
+    expect(await api.uploadRoster('c/1', file, 'xlsx', { skipBadRows: true })).toEqual({
+      stored: true,
+      version: 3,
+      total: 2,
       skipped: 1,
       errors: [],
     })
     const [url, init] = fetch.mock.calls[0] ?? []
-    expect(url).toBe('/console/api/campaigns/c%2F1/roster')
+    expect(url).toBe('/console/api/campaigns/c%2F1/roster?skipBadRows=1')
     expect(init?.method).toBe('POST')
     expect(init?.body).toBe(file)
     expect((init?.headers as Record<string, string>)['content-type']).toBe(
@@ -279,13 +284,31 @@ describe('the roster', () => {
     )
   })
 
-  it('refuses a report or a campaign that does not match the contract', async () => {
+  it('a file refused for its rows is an answer (the rows to fix), other 400s are errors', async () => {
+    const reply = (status: number, body: unknown) =>
+      createConsoleApi({
+        fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status })),
+      })
+    const problem = { row: 3, column: 'name', code: 'name_empty', params: {} }
+    const error = { code: 'bad_request', message: 'rows have problems' }
+    expect(
+      await reply(400, { error, errors: [problem] }).uploadRoster('c', new Blob([]), 'csv'),
+    ).toEqual({ stored: false, errors: [problem] })
+    await expect(
+      reply(400, { error, errors: [] }).uploadRoster('c', new Blob([]), 'csv'),
+    ).rejects.toMatchObject({ code: 'bad_request' })
+    await expect(
+      reply(413, { error: { code: 'too_large' } }).uploadRoster('c', new Blob([]), 'csv'),
+    ).rejects.toMatchObject({ code: 'too_large' })
+  })
+
+  it('refuses an outcome or a campaign that does not match the contract', async () => {
     const bad = (body: unknown) =>
       createConsoleApi({
         fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status: 200 })),
       })
     await expect(
-      bad({ imported: -1, skipped: 0, errors: [] }).uploadRoster('c', new Blob([]), 'csv'),
+      bad({ version: 1, total: -1, skipped: 0, errors: [] }).uploadRoster('c', new Blob([]), 'csv'),
     ).rejects.toMatchObject({ code: 'bad_response' })
     await expect(
       bad({ ...makeCampaign(), screenKey: 'short' }).campaign('c'),
@@ -294,20 +317,73 @@ describe('the roster', () => {
 
   it('shows the page asked for last, whatever order the answers come in', async () => {
     const fake = createFakeConsoleApi()
-    const answers: ((v: { total: number; rows: [] }) => void)[] = []
+    type Page = Awaited<ReturnType<typeof fake.api.roster>>
+    const answers: ((v: Page) => void)[] = []
     fake.api.roster.mockImplementation(() => new Promise((resolve) => answers.push(resolve)))
     setupConsoleStores(fake.api)
     const roster = useRosterStore()
     void roster.open('c1')
     void roster.page(50)
     void roster.page(100)
-    answers[2]?.({ total: 300, rows: [] })
+    const page = (total: number, offset: number): Page => ({
+      version: 1,
+      total,
+      offset,
+      entries: [],
+    })
+    answers[2]?.(page(300, 100))
     await flushPromises()
-    answers[1]?.({ total: 999, rows: [] })
-    answers[0]?.({ total: 999, rows: [] })
+    answers[1]?.(page(999, 50))
+    answers[0]?.(page(999, 0))
     await flushPromises()
     expect(roster.offset).toBe(100)
     expect(roster.total).toBe(300)
     expect(roster.loading).toBe(false)
+  })
+})
+
+describe('the roster panel', () => {
+  it('shows a refused file’s rows, and sends it again leaving them out only when asked', async () => {
+    const fake = createFakeConsoleApi()
+    const problem = { row: 4, column: 'phone' as const, code: 'phone_invalid', params: {} }
+    fake.api.uploadRoster
+      .mockResolvedValueOnce({ stored: false, errors: [problem] })
+      .mockResolvedValueOnce({ stored: true, version: 2, total: 9, skipped: 1, errors: [problem] })
+    const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File(['姓名\n张三'], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await flushPromises()
+    expect(fake.api.uploadRoster).toHaveBeenCalledWith('c1', file, 'csv', { skipBadRows: false })
+    expect(wrapper.get('[data-testid="roster-result"]').text()).toContain('名单未导入')
+    expect(wrapper.get('[data-testid="roster-problem"]').text()).toContain('电话号码含有无效字符')
+    await wrapper.get('[data-testid="roster-skip-bad"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.uploadRoster).toHaveBeenLastCalledWith('c1', file, 'csv', { skipBadRows: true })
+    expect(wrapper.get('[data-testid="roster-result"] .summary').text()).toBe(
+      '名单已更新：共 9 人，跳过 1 行有问题的行',
+    )
+    expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
+  })
+
+  it('refuses a file that is not CSV or XLSX, or is too large, before any upload', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const pick = async (file: File) => {
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+      await flushPromises()
+    }
+    await pick(new File(['x'], 'guests.xls'))
+    expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('只支持 .csv 或 .xlsx 文件')
+    const big = new File(['x'], 'guests.csv')
+    Object.defineProperty(big, 'size', { value: 10 * 1024 * 1024 + 1 })
+    await pick(big)
+    expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('文件过大（最大 10 MB）')
+    expect(fake.api.uploadRoster).not.toHaveBeenCalled()
   })
 })

@@ -49,7 +49,7 @@ export function makeCampaignInput(over: Partial<CampaignInput> = {}): CampaignIn
 }
 
 export function makeCampaign(over: Partial<ConsoleCampaign> = {}): ConsoleCampaign {
-  return { ...makeCampaignInput(), id: 'c-expo', screenKey: 'k'.repeat(32), version: 1, ...over }
+  return { ...makeCampaignInput(), id: 'c-expo', screenKey: 'k'.repeat(32), ...over }
 }
 
 export function createFakeConsoleApi() {
@@ -69,16 +69,20 @@ export function createFakeConsoleApi() {
     campaigns: vi.fn<ConsoleApi['campaigns']>(() => Promise.resolve([])),
     campaign: vi.fn<ConsoleApi['campaign']>((id) => Promise.resolve(makeCampaign({ id }))),
     createCampaign: vi.fn<ConsoleApi['createCampaign']>((input) =>
-      Promise.resolve({ ...input, id: 'c-new', screenKey: 'n'.repeat(32), version: 1 }),
+      Promise.resolve({ ...input, id: 'c-new', screenKey: 'n'.repeat(32) }),
     ),
     updateCampaign: vi.fn<ConsoleApi['updateCampaign']>((id, input) =>
-      Promise.resolve({ ...input, id, screenKey: 'k'.repeat(32), version: 2 }),
+      Promise.resolve({ ...input, id, screenKey: 'k'.repeat(32) }),
     ),
-    rotateScreenKey: vi.fn<ConsoleApi['rotateScreenKey']>(() => Promise.resolve('r'.repeat(32))),
+    rotateScreenKey: vi.fn<ConsoleApi['rotateScreenKey']>((id) =>
+      Promise.resolve(makeCampaign({ id, screenKey: 'r'.repeat(32) })),
+    ),
     uploadRoster: vi.fn<ConsoleApi['uploadRoster']>(() =>
-      Promise.resolve({ imported: 0, skipped: 0, errors: [] }),
+      Promise.resolve({ stored: true, version: 1, total: 0, skipped: 0, errors: [] }),
     ),
-    roster: vi.fn<ConsoleApi['roster']>(() => Promise.resolve({ total: 0, rows: [] })),
+    roster: vi.fn<ConsoleApi['roster']>(() =>
+      Promise.resolve({ version: 0, total: 0, offset: 0, entries: [] }),
+    ),
     screenUrl: (kind: 'wall' | 'draw', key: string) => `http://relay.test/${kind}/${key}`,
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),

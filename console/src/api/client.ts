@@ -21,17 +21,16 @@ import {
   type SessionInfo,
 } from '../../../shared/console-api'
 import {
-  consoleCampaignListSchema,
   consoleCampaignSchema,
   consoleRosterPageSchema,
+  consoleRosterUploadSchema,
   ROSTER_CONTENT_TYPES,
-  rosterUploadResultSchema,
-  screenKeyResponseSchema,
+  rosterRefusalSchema,
   type CampaignInput,
   type ConsoleCampaign,
   type ConsoleRosterPage,
   type RosterFormat,
-  type RosterUploadResult,
+  type RosterUploadOutcome,
 } from './campaign-contract'
 import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
 
@@ -65,10 +64,19 @@ export interface ConsoleApi {
   campaign(id: string): Promise<ConsoleCampaign>
   createCampaign(input: CampaignInput): Promise<ConsoleCampaign>
   updateCampaign(id: string, input: CampaignInput): Promise<ConsoleCampaign>
-  /** A new key for the wall and draw screens; the old one stops working. */
-  rotateScreenKey(id: string): Promise<string>
-  /** The file's bytes as the body, with the format's content type (the relay sniffs nothing). */
-  uploadRoster(id: string, file: Blob, format: RosterFormat): Promise<RosterUploadResult>
+  /** A new key for the wall and draw screens (the old one stops working): the campaign now. */
+  rotateScreenKey(id: string): Promise<ConsoleCampaign>
+  /**
+   * The file's bytes as the body, with the format's content type (the relay sniffs nothing).
+   * A file with problem rows is refused whole (`stored: false`, nothing changed) unless
+   * `skipBadRows` asks for the good rows alone.
+   */
+  uploadRoster(
+    id: string,
+    file: Blob,
+    format: RosterFormat,
+    options?: { skipBadRows?: boolean },
+  ): Promise<RosterUploadOutcome>
   roster(id: string, page: { offset: number; limit: number }): Promise<ConsoleRosterPage>
   /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
   screenUrl(kind: ScreenKind, screenKey: string): string
@@ -100,7 +108,16 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     path: string,
     schema: S,
     body?: unknown,
-    { signIn = false, contentType = 'application/json' } = {},
+    {
+      signIn = false,
+      contentType = 'application/json',
+      refusal,
+    }: {
+      signIn?: boolean
+      contentType?: string
+      /** An error answer with a body this call understands (a refused roster) is its answer. */
+      refusal?: (status: number, data: unknown) => z.infer<S> | undefined
+    } = {},
   ): Promise<z.infer<S>> {
     let res: Response
     // A Blob (a roster file) goes as it is; anything else as JSON.
@@ -120,6 +137,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     }
     const data: unknown = await res.json().catch(() => undefined)
     if (!res.ok) {
+      const refused = refusal?.(res.status, data)
+      if (refused !== undefined) return refused
       const code = errorCodeOf(res.status, data)
       if (res.status === 401 && !signIn) options.onUnauthorized?.()
       throw new ConsoleApiError(code, res.status, parseRetryAfter(res.headers.get('retry-after')))
@@ -150,19 +169,27 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     },
     assignKiosk: (kioskId, campaignId) =>
       call('PUT', `/kiosks/${encodeURIComponent(kioskId)}`, consoleKioskSchema, { campaignId }),
-    campaigns: () => call('GET', '/campaigns', consoleCampaignListSchema),
+    campaigns: () => call('GET', '/campaigns', z.array(consoleCampaignSchema)),
     campaign: (id) => call('GET', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema),
     createCampaign: (input) => call('POST', '/campaigns', consoleCampaignSchema, input),
     updateCampaign: (id, input) =>
       call('PUT', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema, input),
-    rotateScreenKey: async (id) => {
-      const path = `/campaigns/${encodeURIComponent(id)}/screen-key`
-      return (await call('POST', path, screenKeyResponseSchema, {})).screenKey
-    },
-    uploadRoster: (id, file, format) =>
-      call('POST', `/campaigns/${encodeURIComponent(id)}/roster`, rosterUploadResultSchema, file, {
+    rotateScreenKey: (id) =>
+      call('POST', `/campaigns/${encodeURIComponent(id)}/screen-key`, consoleCampaignSchema, {}),
+    uploadRoster: async (id, file, format, { skipBadRows = false } = {}) => {
+      const path = `/campaigns/${encodeURIComponent(id)}/roster${skipBadRows ? '?skipBadRows=1' : ''}`
+      const stored = consoleRosterUploadSchema.transform((r): RosterUploadOutcome => ({
+        stored: true,
+        ...r,
+      }))
+      return call('POST', path, stored, file, {
         contentType: ROSTER_CONTENT_TYPES[format],
-      }),
+        refusal: (status, data): RosterUploadOutcome | undefined => {
+          const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
+          return refused?.success ? { stored: false, errors: refused.data.errors } : undefined
+        },
+      })
+    },
     roster: (id, { offset, limit }) => {
       const query = new URLSearchParams({ offset: String(offset), limit: String(limit) })
       const path = `/campaigns/${encodeURIComponent(id)}/roster?${query.toString()}`

@@ -196,7 +196,10 @@ export const en: MessageSchema = {
       uploading: 'Uploading…',
       badFormat: 'Only .csv or .xlsx files',
       tooLarge: 'File too large (10 MB at most)',
-      result: '{imported} rows imported, {skipped} skipped',
+      stored: 'Roster updated: {total} guests, {skipped} rows with problems left out',
+      refused:
+        'Roster not imported: the rows below have problems, and the roster is unchanged. Fix them and upload again, or leave them out.',
+      skipBad: 'Leave out the rows with problems and import the rest',
       problemsTitle: 'Rows with problems',
       row: 'Row',
       column: 'Column',

@@ -50,12 +50,11 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
     return saved
   }
 
-  /** The new key (the list's copy follows, when the list has the campaign). */
-  async function rotateKey(id: string): Promise<string> {
-    const screenKey = await api.rotateScreenKey(id)
-    const current = byId.value.get(id)
-    if (current) put({ ...current, screenKey })
-    return screenKey
+  /** A new big-screen key: the campaign with it. */
+  async function rotateKey(id: string): Promise<ConsoleCampaign> {
+    const saved = await api.rotateScreenKey(id)
+    put(saved)
+    return saved
   }
 
   /** The booths running campaign `id` now. */

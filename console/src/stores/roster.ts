@@ -1,11 +1,12 @@
 /**
  * One campaign's roster: uploading a CSV/XLSX file (the relay parses it as the kiosk import
- * does and answers rows in and problems) and reading it back a page at a time.
+ * does: a file with problem rows is refused whole, listing them, unless the organizer asks to
+ * leave those rows out) and reading it back a page at a time.
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
-import type { ConsoleRosterEntry, RosterFormat, RosterUploadResult } from '../api/campaign-contract'
+import type { ConsoleRosterEntry, RosterFormat, RosterUploadOutcome } from '../api/campaign-contract'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 
 export const ROSTER_PAGE_SIZE = 50
@@ -27,12 +28,17 @@ export const useRosterStore = defineStore('console-roster', () => {
   const loading = ref(false)
   const error = ref<ConsoleApiError | null>(null)
   const uploading = ref(false)
-  const result = ref<RosterUploadResult | null>(null)
+  const result = ref<RosterUploadOutcome | null>(null)
+  /** The file last refused for its problem rows: what "leave them out" sends again. */
+  const refused = ref<{ file: Blob; format: RosterFormat } | null>(null)
   let asked = 0
 
   /** Shows `id`'s roster from its first page (a different campaign forgets the last report). */
   async function open(id: string): Promise<void> {
-    if (campaignId.value !== id) result.value = null
+    if (campaignId.value !== id) {
+      result.value = null
+      refused.value = null
+    }
     campaignId.value = id
     await page(0)
   }
@@ -46,7 +52,7 @@ export const useRosterStore = defineStore('console-roster', () => {
       const answer = await api.roster(id, { offset: at, limit: ROSTER_PAGE_SIZE })
       // A slower answer to an earlier click never replaces the page asked for last.
       if (ask !== asked) return
-      rows.value = answer.rows
+      rows.value = answer.entries
       total.value = answer.total
       offset.value = at
       error.value = null
@@ -57,19 +63,43 @@ export const useRosterStore = defineStore('console-roster', () => {
     }
   }
 
-  /** Throws the API's error (the panel shows it); the report is in `result`. */
-  async function upload(file: Blob, format: RosterFormat): Promise<void> {
+  /** Throws the API's error (the panel shows it); the outcome is in `result`. */
+  async function upload(file: Blob, format: RosterFormat, skipBadRows = false): Promise<void> {
     const id = campaignId.value
     if (id === null) return
     uploading.value = true
     result.value = null
+    refused.value = null
     try {
-      result.value = await api.uploadRoster(id, file, format)
+      const outcome = await api.uploadRoster(id, file, format, { skipBadRows })
+      result.value = outcome
+      // Refused after a skip too means the file itself is the problem: no second offer.
+      if (!outcome.stored && !skipBadRows) refused.value = { file, format }
     } finally {
       uploading.value = false
     }
-    await page(0)
+    if (result.value?.stored) await page(0)
   }
 
-  return { campaignId, rows, total, offset, loading, error, uploading, result, open, page, upload }
+  /** The refused file again, its problem rows left out. */
+  async function uploadSkippingBadRows(): Promise<void> {
+    const again = refused.value
+    if (again) await upload(again.file, again.format, true)
+  }
+
+  return {
+    campaignId,
+    rows,
+    total,
+    offset,
+    loading,
+    error,
+    uploading,
+    result,
+    refused,
+    open,
+    page,
+    upload,
+    uploadSkippingBadRows,
+  }
 })
