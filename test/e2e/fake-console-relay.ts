@@ -16,7 +16,7 @@ import {
   ROSTER_CONTENT_TYPES,
   type ConsoleCampaign,
   type ConsoleRosterEntry,
-  type RosterUploadResult,
+  type ConsoleRosterUpload,
 } from '../../console/src/api/campaign-contract'
 import { parseRosterFile } from '../../electron/core/roster/roster-import'
 import {
@@ -95,13 +95,14 @@ export const EXPO: ConsoleCampaign = {
   followUp: null,
   stamps: [],
   screenKey: 'wK3pZ8sQ1vR5tY7uI9oP2aS4dF6gH8jK',
-  version: 1,
 }
 
 export interface FakeConsoleRelay {
   origin: string
   /** The campaigns as stored (what the console sent, checked). */
   campaigns: Map<string, ConsoleCampaign>
+  /** How many times each campaign was saved (created counts as 1). */
+  versions: Map<string, number>
   /** Booth id → campaign id, as stored. */
   kioskCampaign(id: string): string | null
   /** Content types the roster uploads came with. */
@@ -172,6 +173,8 @@ export async function startFakeConsoleRelay(
   const rosters = new Map<string, ConsoleRosterEntry[]>()
   const rosterUploads: string[] = []
   let campaignCount = 0
+  let rosterVersion = 0
+  const versions = new Map<string, number>([[EXPO.id, 1]])
   const screenKey = () => randomBytes(24).toString('base64url')
   const sentAt = new Map<number, number>()
   const requests: string[] = []
@@ -333,9 +336,9 @@ export async function startFakeConsoleRelay(
         ...body.data,
         id: `c${++campaignCount}`,
         screenKey: screenKey(),
-        version: 1,
       }
       campaigns.set(campaign.id, campaign)
+      versions.set(campaign.id, 1)
       return json(res, 201, campaign)
     }
     const one = /^(GET|PUT) \/campaigns\/([A-Za-z0-9_-]{1,64})$/.exec(route)
@@ -345,8 +348,9 @@ export async function startFakeConsoleRelay(
       if (one[1] === 'GET') return json(res, 200, stored)
       const body = campaignInputSchema.safeParse(await readJson(req))
       if (!body.success) return fail(res, 400, 'bad_request')
-      const saved = { ...stored, ...body.data, version: (stored.version ?? 0) + 1 }
+      const saved = { ...stored, ...body.data }
       campaigns.set(saved.id, saved)
+      versions.set(saved.id, (versions.get(saved.id) ?? 0) + 1)
       return json(res, 200, saved)
     }
     const key = /^POST \/campaigns\/([A-Za-z0-9_-]{1,64})\/screen-key$/.exec(route)
@@ -354,7 +358,7 @@ export async function startFakeConsoleRelay(
       const stored = campaigns.get(key[1] ?? '')
       if (!stored) return fail(res, 404, 'not_found')
       stored.screenKey = screenKey()
-      return json(res, 200, { screenKey: stored.screenKey })
+      return json(res, 200, stored)
     }
     const rosterRoute = /^(GET|POST) \/campaigns\/([A-Za-z0-9_-]{1,64})\/roster$/.exec(route)
     if (rosterRoute) {
@@ -370,7 +374,12 @@ export async function startFakeConsoleRelay(
         if (!page.success) return fail(res, 400, 'bad_request')
         const all = rosters.get(id) ?? []
         const { offset, limit } = page.data
-        return json(res, 200, { total: all.length, rows: all.slice(offset, offset + limit) })
+        return json(res, 200, {
+          version: rosterVersion,
+          total: all.length,
+          offset,
+          entries: all.slice(offset, offset + limit),
+        })
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
       rosterUploads.push(type)
@@ -382,25 +391,29 @@ export async function startFakeConsoleRelay(
             : null
       if (!format) return fail(res, 415, 'bad_request')
       const parsed = await parseRosterFile(format, await readBytes(req))
-      const report: RosterUploadResult = {
-        imported: parsed.fatal ? 0 : parsed.rows.length,
-        skipped: parsed.badRows,
-        errors: parsed.errors.map(({ row, column, code, params }) => ({
-          row,
-          column,
-          code,
-          params,
-        })),
+      const errors = parsed.errors.map(({ row, column, code, params }) => ({
+        row,
+        column,
+        code,
+        params,
+      }))
+      // As the relay: a file with problems is refused whole unless the bad rows may be left out.
+      if (parsed.fatal || (errors.length > 0 && url.searchParams.get('skipBadRows') !== '1')) {
+        return json(res, 400, { error: { code: 'bad_request', message: 'rows' }, errors })
       }
-      if (!parsed.fatal) {
-        rosters.set(
-          id,
-          parsed.rows.map((r, i) => ({
-            id: `r${i + 1}`,
-            ...r,
-            openid: i % 4 === 0 ? `o${i}` : null,
-          })),
-        )
+      rosters.set(
+        id,
+        parsed.rows.map((r, i) => ({
+          id: `r${i + 1}`,
+          ...r,
+          openid: i % 4 === 0 ? `o${i}` : null,
+        })),
+      )
+      const report: ConsoleRosterUpload = {
+        version: ++rosterVersion,
+        total: parsed.rows.length,
+        skipped: parsed.badRows,
+        errors,
       }
       return json(res, 200, report)
     }
@@ -471,6 +484,7 @@ export async function startFakeConsoleRelay(
   return {
     origin: `http://127.0.0.1:${port}`,
     campaigns,
+    versions,
     kioskCampaign: (id) => kiosks.find((k) => k.id === id)?.campaignId ?? null,
     rosterUploads,
     sentAt,

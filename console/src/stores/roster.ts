@@ -6,7 +6,11 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
-import type { ConsoleRosterEntry, RosterFormat, RosterUploadOutcome } from '../api/campaign-contract'
+import type {
+  ConsoleRosterEntry,
+  RosterFormat,
+  RosterUploadOutcome,
+} from '../api/campaign-contract'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 
 export const ROSTER_PAGE_SIZE = 50
