@@ -18,6 +18,7 @@ import { benchCluster } from './cluster'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
 import { benchCampaignSync } from './campaign-sync'
+import { benchAttendance } from './attendance'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -38,6 +39,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['console-auth', benchConsole],
   ['kit', benchServerKit],
   ['campaign-sync', benchCampaignSync],
+  ['attendance', benchAttendance],
 ]
 
 async function main(): Promise<void> {

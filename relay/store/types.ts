@@ -5,6 +5,7 @@
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { TokenStore } from '../../shared/wechat'
 import type { ConsoleStore } from './console-types'
+import type { AttendanceReader } from './attendance'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
 export interface SceneRange {
@@ -108,6 +109,8 @@ export interface RelayStore {
   readonly kind: 'sqlite' | 'redis'
   /** Organizers, sessions, lockout, pairing codes, kiosk meta (contract v2's console). */
   readonly console: ConsoleStore
+  /** The consolidated attendance `appendEvent` fills; never pruned (relay/store/attendance.ts). */
+  readonly attendance: AttendanceReader
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>
@@ -120,7 +123,10 @@ export interface RelayStore {
   /** The kiosk owning an integer scene, by the ranges kiosks registered. */
   kioskOfIntegerScene(scene: number): Promise<string | null>
 
-  /** Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably. */
+  /**
+   * Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably, and
+   * write the event's attendance row and counters in the same step.
+   */
   appendEvent(kioskId: string, event: NewEvent): Promise<AppendResult>
   /**
    * Remembers a verified signed push query (`key`: timestamp/nonce/signature) with the hash

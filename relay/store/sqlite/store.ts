@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
+import { SqliteAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
@@ -45,6 +46,8 @@ export interface SqliteStoreOptions {
   data: string
   /** How often to look for changes made by other processes (e.g. `kiosk revoke`). */
   pollMs?: number
+  /** false: no attendance written (only for the benchmark's with/without comparison). */
+  attendance?: boolean
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
@@ -62,7 +65,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   db.pragma('busy_timeout = 1000')
   db.pragma('foreign_keys = ON')
   migrate(db, migrations, 'relay database')
-  return new SqliteStore(db, opts.pollMs ?? 1000)
+  return new SqliteStore(db, opts.pollMs ?? 1000, opts.attendance ?? true)
 }
 
 /** How many signed-query claims between purges of the expired ones. */
@@ -98,16 +101,19 @@ class SqliteStore implements RelayStore {
   private readonly pendingClaims = new Map<string, string>()
   private unwrittenClaims: ClaimRow[] = []
   private claimsSincePurge = 0
+  readonly attendance: SqliteAttendance
 
   constructor(
     private readonly db: Database.Database,
     pollMs: number,
+    private readonly keepAttendance: boolean,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
     this.console = new SqliteConsoleStore(db, (kioskId) =>
       this.feed.emit({ type: 'kiosk', kioskId }),
     )
+    this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {
@@ -167,6 +173,7 @@ class SqliteStore implements RelayStore {
         `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
              received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(kioskId, seq, e.id, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+      if (this.keepAttendance) this.attendance.write(kioskId, seq, e)
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.
@@ -351,7 +358,11 @@ class SqliteStore implements RelayStore {
   }
 
   saveFallbackCode(kioskId: string, code: FallbackCodeRecord): Promise<FallbackCodeRecord> {
-    return attempt(() => writeFallbackCode(this.db, kioskId, code))
+    return attempt(() => {
+      const kept = writeFallbackCode(this.db, kioskId, code)
+      this.attendance.fallbackSaved(kioskId, kept.scene)
+      return kept
+    })
   }
 
   leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null> {
