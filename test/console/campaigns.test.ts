@@ -11,6 +11,7 @@ import { ROSTER_CONTENT_TYPES } from '../../console/src/api/campaign-contract'
 import { checkDraft, draftOf, newDraft } from '../../console/src/campaigns/campaign-form'
 import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
 import RosterPanel from '../../console/src/components/RosterPanel.vue'
+import { parsePage, parseSub } from '../../console/src/composables/use-route'
 import { createConsoleI18n } from '../../console/src/i18n/index'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
 import { useCampaignsStore } from '../../console/src/stores/campaigns'
@@ -385,5 +386,36 @@ describe('the roster panel', () => {
     await pick(big)
     expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('文件过大（最大 10 MB）')
     expect(fake.api.uploadRoster).not.toHaveBeenCalled()
+  })
+})
+
+describe('hostile input', () => {
+  it('shows a greeting with markup as text in the preview, never as markup', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    await wrapper
+      .get('[data-testid="greeting-zh-CN-first"]')
+      .setValue('<img src=x onerror=alert(1)>')
+    const preview = wrapper.get('[data-testid="preview-text"]')
+    expect(preview.text()).toBe('<img src=x onerror=alert(1)>')
+    expect(preview.find('img').exists()).toBe(false)
+  })
+
+  it('reads a campaign address from the hash without throwing on a broken escape', () => {
+    expect(parseSub('#/campaigns/c-1')).toBe('c-1')
+    expect(parseSub('#/campaigns/%E0%A4%A')).toBe('')
+    expect(parseSub('#/campaigns')).toBe('')
+    expect(parsePage('#/campaigns/new')).toBe('campaigns')
+  })
+
+  it('puts a campaign id and a screen key into paths escaped', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(() =>
+      Promise.resolve(new Response(JSON.stringify(makeCampaign()), { status: 200 })),
+    )
+    const api = createConsoleApi({ fetch })
+    await api.campaign('../kiosks')
+    expect(fetch.mock.calls[0]?.[0]).toBe('/console/api/campaigns/..%2Fkiosks')
+    expect(api.screenUrl('wall', 'a/b?c')).toMatch(/\/wall\/a%2Fb%3Fc$/)
   })
 })
