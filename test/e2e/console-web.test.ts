@@ -413,6 +413,13 @@ describe('the organizer console in Chromium', () => {
     await page.click('[data-nav="booths"]')
     await page.locator('[data-testid="page-booths"]').waitFor()
     await shot('booths-en')
+    await page.click('[data-nav="campaigns"]')
+    await page.click('[data-campaign="c1"] [data-testid="edit-campaign"]')
+    await page.locator('[data-testid="screen-key"]').waitFor()
+    expect(await text('[data-testid="save-campaign"]')).toBe('Save')
+    await shot('campaign-en')
+    await page.click('[data-nav="booths"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
     // A tablet held upright: the same pages, narrower.
     await page.setViewportSize({ width: 820, height: 1180 })
     await shot('booths-tablet')
