@@ -7,6 +7,8 @@ import type {
   ConsoleStats,
 } from '../../shared/console-api'
 import type { ConsoleApi, StreamListener } from '../../console/src/api/client'
+import type { CampaignInput, ConsoleCampaign } from '../../console/src/api/campaign-contract'
+import { newDraft, checkDraft } from '../../console/src/campaigns/campaign-form'
 
 export function makeKiosk(over: Partial<ConsoleKiosk> = {}): ConsoleKiosk {
   return {
@@ -39,6 +41,17 @@ export function makeRow(i: number): ConsoleAttendanceRow {
   }
 }
 
+/** A valid campaign input: the form's defaults with a name. */
+export function makeCampaignInput(over: Partial<CampaignInput> = {}): CampaignInput {
+  const checked = checkDraft({ ...newDraft(), name: 'Expo 2026' })
+  if (!checked.ok) throw new Error('the default draft does not pass its own schema')
+  return { ...checked.input, ...over }
+}
+
+export function makeCampaign(over: Partial<ConsoleCampaign> = {}): ConsoleCampaign {
+  return { ...makeCampaignInput(), id: 'c-expo', screenKey: 'k'.repeat(32), ...over }
+}
+
 export function createFakeConsoleApi() {
   const listeners = new Set<{ onEvent: (e: ConsoleEvent) => void; onState: StreamListener }>()
   const api = {
@@ -50,6 +63,28 @@ export function createFakeConsoleApi() {
       Promise.resolve({ id, pairingCode: 'ACDE4679', expiresAt: Date.now() + 15 * 60_000 }),
     ),
     revokeKiosk: vi.fn<ConsoleApi['revokeKiosk']>(() => Promise.resolve()),
+    assignKiosk: vi.fn<ConsoleApi['assignKiosk']>((id, campaignId) =>
+      Promise.resolve(makeKiosk({ id, campaignId })),
+    ),
+    campaigns: vi.fn<ConsoleApi['campaigns']>(() => Promise.resolve([])),
+    campaign: vi.fn<ConsoleApi['campaign']>((id) => Promise.resolve(makeCampaign({ id }))),
+    createCampaign: vi.fn<ConsoleApi['createCampaign']>((input) =>
+      Promise.resolve({ ...input, id: 'c-new', screenKey: 'n'.repeat(32) }),
+    ),
+    updateCampaign: vi.fn<ConsoleApi['updateCampaign']>((id, input) =>
+      Promise.resolve({ ...input, id, screenKey: 'k'.repeat(32) }),
+    ),
+    rotateScreenKey: vi.fn<ConsoleApi['rotateScreenKey']>((id) =>
+      Promise.resolve(makeCampaign({ id, screenKey: 'r'.repeat(32) })),
+    ),
+    uploadRoster: vi.fn<ConsoleApi['uploadRoster']>(() =>
+      Promise.resolve({ stored: true, version: 1, total: 0, skipped: 0, errors: [] }),
+    ),
+    roster: vi.fn<ConsoleApi['roster']>(() =>
+      Promise.resolve({ version: 0, total: 0, offset: 0, entries: [] }),
+    ),
+    screenUrl: (kind: 'wall' | 'draw', campaignId: string, key: string) =>
+      `http://relay.test/screen/${campaignId}/${kind}?key=${key}`,
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),
     exportUrl: (format: 'csv' | 'xlsx') => `/console/api/attendance?format=${format}`,

@@ -2,7 +2,9 @@
  * The BUILT console (out/console) in real Chromium, served with the relay's strict CSP by a fake
  * relay that speaks the console API's contract: sign in (a wrong password first), booths, add a
  * booth (the code and a QR a phone can read), live stats moving on an SSE `stats` without a
- * reload, attendance scrolled to row 90,000 of 100,000 and the CSV download. Any CSP violation
+ * reload, attendance scrolled to row 90,000 of 100,000 and the CSV download; campaigns (issue
+ * 19): create one with the greeting preview following the typing in both languages, edit one,
+ * pick booths, rotate the screen key, upload a roster and page through it. Any CSP violation
  * (an inline script or style the build needs) fails it. Screenshots: test-artifacts/console-*.png.
  */
 import { mkdirSync } from 'node:fs'
@@ -14,11 +16,21 @@ import {
   assertConsoleBuilt,
   attendanceRow,
   CONSOLE_DIR,
+  EXPO,
   ORGANIZER,
   startFakeConsoleRelay,
   type FakeConsoleRelay,
 } from './fake-console-relay'
 import { readFileSync } from 'node:fs'
+
+/** Waits for something on the relay's side (the page's requests land there). */
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting on the relay')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
 
@@ -56,7 +68,8 @@ describe('the organizer console in Chromium', () => {
     await page.addInitScript({ content: WATCH_CSP })
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[19]/.test(m.text()))
+      // 401 (sign-in), 409 (a taken booth id) and 400 (a roster refused for its rows) are answers.
+      if (m.type() === 'error' && !/status of 40[019]/.test(m.text()))
         problems.push(`console: ${m.text()}`)
     })
   })
@@ -115,6 +128,210 @@ describe('the organizer console in Chromium', () => {
     await waitForPage(page, `!!document.querySelector('[data-kiosk="stage-left"]')`)
     expect(await text('[data-kiosk="stage-left"] [data-testid="booth-status"]')).toBe('等待配对')
     await shot('booths')
+  })
+
+  it('campaigns: a new one is checked as typed, previewed as the booth shows it, and saved', async () => {
+    await page.click('[data-nav="campaigns"]')
+    await page.locator(`[data-campaign="${EXPO.id}"]`).waitFor()
+    expect(await text(`[data-campaign="${EXPO.id}"] [data-testid="campaign-name"]`)).toBe(EXPO.name)
+    await page.click('[data-testid="new-campaign"]')
+    await page.locator('[data-testid="campaign-form"]').waitFor()
+
+    // Saving an empty name is refused here, in Chinese, and nothing reaches the relay.
+    await page.click('[data-testid="save-campaign"]')
+    await page.locator('[data-error="name"]').waitFor()
+    expect(await text('[data-error="name"]')).toBe('请填写活动名称（最多 80 字）')
+    expect(await text('[data-testid="save-error"]')).toBe('请先修正标出的内容')
+    expect(relay.requests).not.toContain('POST /console/api/campaigns')
+    await page.fill('[data-testid="field-rotationSeconds"]', '5')
+    expect(await text('[data-error="rotationSeconds"]')).toBe('请填写 10 到 3600 之间的整数')
+    await page.fill('[data-testid="field-rotationSeconds"]', '45')
+    expect(await page.locator('[data-error="rotationSeconds"]').count()).toBe(0)
+    await page.fill('[data-testid="field-name"]', '秋季新品发布会')
+    expect(await page.locator('[data-error="name"]').count()).toBe(0)
+
+    // The preview follows each keystroke, for the greeting being typed, in its language.
+    const preview = '[data-testid="preview-text"]'
+    const field = page.locator('[data-testid="greeting-zh-CN-first"]')
+    await field.fill('')
+    await field.pressSequentially('欢迎光临')
+    await waitForPage(
+      page,
+      `document.querySelector('${preview}').textContent.trim() === '欢迎光临'`,
+    )
+    await field.pressSequentially('，第 {number} 位贵宾')
+    await waitForPage(
+      page,
+      `document.querySelector('${preview}').textContent.trim() === '欢迎光临，第 1 位贵宾'`,
+    )
+    expect(await text('[data-testid="preview-kind"]')).toBe('首次到访')
+    expect(await text('[data-testid="preview-number"]')).toBe('第 1 位签到')
+    await shot('campaign-new')
+    const named = page.locator('[data-testid="greeting-en-named"]')
+    await named.fill('')
+    await named.pressSequentially('Hello {name}, you are no. {number}')
+    await waitForPage(
+      page,
+      `document.querySelector('${preview}').textContent.trim() === 'Hello Alex Chen, you are no. 12'`,
+    )
+    expect(await text('[data-testid="preview-kind"]')).toBe('Checked in')
+    expect(await page.getAttribute('[data-testid="greeting-preview"]', 'class')).toContain('named')
+    // The other kinds and languages, from the toggles, as the kiosk words them.
+    await page.click('[data-preview-kind="returning"]')
+    expect(await text(preview)).toBe('Welcome back! Check-in no. 12')
+    await page.click('[data-preview-locale="zh-CN"]')
+    expect(await text(preview)).toBe('欢迎回来！第 12 位签到')
+    expect(await text('[data-testid="preview-kind"]')).toBe('欢迎回来')
+
+    // The next issues' fields, and the booths that run it (gate-east moves over from expo).
+    await page.fill('[data-testid="field-tag"]', '秋季到访')
+    await page.fill('[data-testid="field-followUp"]', '感谢到访，展位图请见菜单')
+    await page.check('[data-stamp="hall-a"]')
+    await page.check('[data-stamp="hall-b"]')
+    await page.check('[data-booth="gate-east"]')
+    await page.click('[data-testid="save-campaign"]')
+    await page.locator('[data-testid="saved"]').waitFor()
+    await waitForPage(page, `location.hash === '#/campaigns/c1'`)
+    const saved = relay.campaigns.get('c1')
+    expect(saved).toMatchObject({
+      name: '秋季新品发布会',
+      rotationSeconds: 45,
+      tag: '秋季到访',
+      followUp: '感谢到访，展位图请见菜单',
+      stamps: ['hall-a', 'hall-b'],
+      startsAt: null,
+    })
+    expect(saved?.greetings['zh-CN'].first).toBe('欢迎光临，第 {number} 位贵宾')
+    expect(saved?.greetings.en.named).toBe('Hello {name}, you are no. {number}')
+    expect(relay.kioskCampaign('gate-east')).toBe('c1')
+    expect(relay.kioskCampaign('hall-a')).toBe(EXPO.id)
+  })
+
+  it('campaigns: the screen key and its links, a new key, and a roster uploaded and paged', async () => {
+    const before = relay.campaigns.get('c1')?.screenKey ?? ''
+    expect(await text('[data-testid="screen-key-value"]')).toBe(before)
+    expect(await page.getAttribute('[data-testid="screen-link-wall"]', 'href')).toBe(
+      `${relay.origin}/screen/c1/wall?key=${before}`,
+    )
+    expect(await page.getAttribute('[data-testid="screen-link-draw"]', 'href')).toBe(
+      `${relay.origin}/screen/c1/draw?key=${before}`,
+    )
+    await page.click('[data-testid="rotate-key"]')
+    await page.click('[data-testid="confirm-rotate"]')
+    const after = () => relay.campaigns.get('c1')?.screenKey ?? ''
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="screen-key-value"]').textContent.trim() !== '${before}'`,
+    )
+    expect(after()).not.toBe(before)
+    expect(await text('[data-testid="screen-key-value"]')).toBe(after())
+    expect(await page.getAttribute('[data-testid="screen-link-wall"]', 'href')).toBe(
+      `${relay.origin}/screen/c1/wall?key=${after()}`,
+    )
+
+    // 120 guests, a row without a name and a repeat of row 2: the kiosk import's report.
+    const lines = ['姓名,单位,电话,编号']
+    for (let i = 1; i <= 120; i++)
+      lines.push(`来宾${i},公司${i % 7},1380000${String(i).padStart(4, '0')},G${i}`)
+    lines.push(',无名公司,13900000000,X1')
+    lines.push('来宾1,公司1,13800000001,G1')
+    await page.setInputFiles('[data-testid="roster-file"]', {
+      name: '名单.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('\uFEFF' + lines.join('\r\n'), 'utf8'),
+    })
+    await page.locator('[data-testid="roster-result"]').waitFor()
+    expect(relay.rosterUploads).toEqual(['text/csv'])
+    // Refused whole for its two bad rows (nothing stored), then sent again leaving them out.
+    expect(await text('[data-testid="roster-result"] .summary')).toContain('名单未导入')
+    const problems = await page.locator('[data-testid="roster-problem"]').allTextContents()
+    expect(problems).toHaveLength(2)
+    expect(problems[0]).toContain('姓名为空')
+    expect(problems[1]).toContain('与第 2 行重复')
+    await page.click('[data-testid="roster-skip-bad"]')
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="roster-result"] .summary').textContent.includes('名单已更新')`,
+    )
+    expect(await text('[data-testid="roster-result"] .summary')).toBe(
+      '名单已更新：共 120 人，跳过 2 行有问题的行',
+    )
+    expect(relay.requests).toContain('POST /console/api/campaigns/c1/roster?skipBadRows=1')
+    await waitForPage(page, `document.querySelectorAll('[data-testid="roster-row"]').length === 50`)
+    expect(await text('[data-testid="roster-range"]')).toBe('第 1–50 条，共 120 条')
+    await page.click('[data-testid="roster-next"]')
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="roster-range"]').textContent.trim() === '第 51–100 条，共 120 条'`,
+    )
+    expect(await text('[data-testid="roster-row"] .name')).toBe('来宾51')
+    await page.click('[data-testid="roster-next"]')
+    await waitForPage(page, `document.querySelectorAll('[data-testid="roster-row"]').length === 20`)
+    expect(await page.isDisabled('[data-testid="roster-next"]')).toBe(true)
+    // A file that is not a roster is refused before any upload.
+    await page.setInputFiles('[data-testid="roster-file"]', {
+      name: 'photo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('not a roster'),
+    })
+    expect(await text('[data-testid="roster-error"]')).toBe('只支持 .csv 或 .xlsx 文件')
+    expect(relay.rosterUploads).toHaveLength(2)
+    await page.locator('[data-testid="roster-panel"]').scrollIntoViewIfNeeded()
+    await shot('campaign-roster')
+  })
+
+  it('campaigns: an existing one edited, and booths picking their campaign by name', async () => {
+    await page.click('[data-nav="campaigns"]')
+    await page.locator('[data-campaign="c1"]').waitFor()
+    expect(await text('[data-campaign="c1"] [data-testid="campaign-booths"]')).toContain(
+      'gate-east',
+    )
+    await page.click(`[data-campaign="${EXPO.id}"] [data-testid="edit-campaign"]`)
+    await page.locator('[data-testid="editor-title"]').waitFor()
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="editor-title"]').textContent.trim() === '${EXPO.name}'`,
+    )
+    expect(await page.inputValue('[data-testid="field-name"]')).toBe(EXPO.name)
+    expect(await page.isChecked('[data-booth="hall-a"]')).toBe(true)
+    expect(await page.isChecked('[data-booth="gate-east"]')).toBe(false)
+    const returning = page.locator('[data-testid="greeting-en-returning"]')
+    await returning.fill('')
+    await returning.pressSequentially('Good to see you again! No. {number}')
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="preview-text"]').textContent.trim() === 'Good to see you again! No. 12'`,
+    )
+    // An end before the start is refused, then fixed.
+    await page.fill('[data-testid="field-endsAt"]', '2026-11-30')
+    await page.click('[data-testid="save-campaign"]')
+    expect(await text('[data-error="endsAt"]')).toBe('结束日期不能早于开始日期')
+    await page.fill('[data-testid="field-endsAt"]', '2026-12-04')
+    await page.click('[data-testid="save-campaign"]')
+    await page.locator('[data-testid="saved"]').waitFor()
+    expect(relay.campaigns.get(EXPO.id)).toMatchObject({ endsAt: '2026-12-04' })
+    expect(relay.versions.get(EXPO.id)).toBe(2)
+    expect(relay.campaigns.get(EXPO.id)?.greetings.en.returning).toBe(
+      'Good to see you again! No. {number}',
+    )
+    await shot('campaign-edit')
+
+    await page.click('[data-nav="booths"]')
+    const cell = '[data-kiosk="gate-east"] [data-testid="booth-campaign-select"]'
+    await page.locator(cell).waitFor()
+    await waitForPage(
+      page,
+      `document.querySelector('${cell}').selectedOptions[0].textContent.trim() === '秋季新品发布会'`,
+    )
+    await page.selectOption('[data-kiosk="hall-b"] [data-testid="booth-campaign-select"]', 'c1')
+    await until(() => relay.kioskCampaign('hall-b') === 'c1')
+    await page.selectOption('[data-kiosk="hall-a"] [data-testid="booth-campaign-select"]', '')
+    await until(() => relay.kioskCampaign('hall-a') === null)
+    await waitForPage(
+      page,
+      `document.querySelector('[data-kiosk="hall-a"] [data-testid="booth-campaign-select"]').value === ''`,
+    )
+    await shot('booths-campaigns')
   })
 
   it('live stats move on a stats event without a reload', async () => {
@@ -196,6 +413,13 @@ describe('the organizer console in Chromium', () => {
     await page.click('[data-nav="booths"]')
     await page.locator('[data-testid="page-booths"]').waitFor()
     await shot('booths-en')
+    await page.click('[data-nav="campaigns"]')
+    await page.click('[data-campaign="c1"] [data-testid="edit-campaign"]')
+    await page.locator('[data-testid="screen-key"]').waitFor()
+    expect(await text('[data-testid="save-campaign"]')).toBe('Save')
+    await shot('campaign-en')
+    await page.click('[data-nav="booths"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
     // A tablet held upright: the same pages, narrower.
     await page.setViewportSize({ width: 820, height: 1180 })
     await shot('booths-tablet')

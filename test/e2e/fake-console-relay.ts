@@ -3,6 +3,8 @@
  * the files with the relay's CSP and headers, and the console API's contract shapes
  * (shared/console-api.ts) from memory — one organizer, a few booths, a 100,000-row attendance
  * table made up on demand, and a server-sent event stream the test drives with `scan()`.
+ * Campaigns (issue 19): one to start with, created and saved through the contract's schema,
+ * booths assigned with `PUT /kiosks/<id>`, and rosters parsed by the kiosk's own importer.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -10,8 +12,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, resolve, sep } from 'node:path'
 import { z } from 'zod'
 import {
+  campaignInputSchema,
+  ROSTER_CONTENT_TYPES,
+  type ConsoleCampaign,
+  type ConsoleRosterEntry,
+  type ConsoleRosterUpload,
+} from '../../console/src/api/campaign-contract'
+import { parseRosterFile } from '../../electron/core/roster/roster-import'
+import {
   addKioskRequestSchema,
   loginRequestSchema,
+  updateKioskRequestSchema,
   PAIRING_ALPHABET,
   PAIRING_CODE_TTL_MS,
   type ConsoleAttendanceRow,
@@ -58,8 +69,44 @@ export function attendanceRow(i: number): ConsoleAttendanceRow {
   }
 }
 
+/** The campaign the booths start on. */
+export const EXPO: ConsoleCampaign = {
+  id: 'expo-2026',
+  name: '2026 春季博览会',
+  startsAt: '2026-12-01',
+  endsAt: '2026-12-03',
+  rotationSeconds: 60,
+  ticketTtlSeconds: 600,
+  mode: 'booth',
+  greetings: {
+    'zh-CN': {
+      first: '欢迎！您是第 {number} 位来宾',
+      returning: '欢迎回来！第 {number} 位签到',
+      named: '{name}，欢迎您！',
+    },
+    en: {
+      first: 'Welcome! You are visitor no. {number}',
+      returning: 'Welcome back! Check-in no. {number}',
+      named: 'Welcome, {name}!',
+    },
+  },
+  reply: { subscribe: '感谢关注！', scan: '签到成功' },
+  tag: null,
+  followUp: null,
+  stamps: [],
+  screenKey: 'wK3pZ8sQ1vR5tY7uI9oP2aS4dF6gH8jK',
+}
+
 export interface FakeConsoleRelay {
   origin: string
+  /** The campaigns as stored (what the console sent, checked). */
+  campaigns: Map<string, ConsoleCampaign>
+  /** How many times each campaign was saved (created counts as 1). */
+  versions: Map<string, number>
+  /** Booth id → campaign id, as stored. */
+  kioskCampaign(id: string): string | null
+  /** Content types the roster uploads came with. */
+  rosterUploads: string[]
   /** One scan stored at `kioskId`: counters move and every event stream hears `stats`. */
   scan(kioskId: string): void
   /** When each `stats` event went out, by scan number (1-based), for latency figures. */
@@ -122,6 +169,13 @@ export async function startFakeConsoleRelay(
     returning: 88,
   }
   const events = new Set<ServerResponse>()
+  const campaigns = new Map<string, ConsoleCampaign>([[EXPO.id, structuredClone(EXPO)]])
+  const rosters = new Map<string, ConsoleRosterEntry[]>()
+  const rosterUploads: string[] = []
+  let campaignCount = 0
+  let rosterVersion = 0
+  const versions = new Map<string, number>([[EXPO.id, 1]])
+  const screenKey = () => randomBytes(24).toString('base64url')
   const sentAt = new Map<number, number>()
   const requests: string[] = []
   let scans = 0
@@ -146,11 +200,16 @@ export async function startFakeConsoleRelay(
     headers: Record<string, string> = {},
   ) => json(res, status, { error: { code, message: code } }, headers)
 
-  async function readJson(req: IncomingMessage): Promise<unknown> {
+  async function readBytes(req: IncomingMessage): Promise<Buffer> {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks)
+  }
+
+  async function readJson(req: IncomingMessage): Promise<unknown> {
+    const data = await readBytes(req)
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+      return JSON.parse(data.toString('utf8')) as unknown
     } catch {
       return undefined
     }
@@ -257,6 +316,107 @@ export async function startFakeConsoleRelay(
       Object.assign(kiosk, { revoked: true, online: false })
       return json(res, 204, undefined)
     }
+    const kioskPut = /^PUT \/kiosks\/([a-z0-9-]{1,24})$/.exec(route)
+    if (kioskPut) {
+      const kiosk = kiosks.find((k) => k.id === kioskPut[1])
+      if (!kiosk) return fail(res, 404, 'not_found')
+      const body = updateKioskRequestSchema.safeParse(await readJson(req))
+      if (!body.success) return fail(res, 400, 'bad_request')
+      if (body.data.campaignId !== null && !campaigns.has(body.data.campaignId))
+        return fail(res, 404, 'not_found')
+      kiosk.campaignId = body.data.campaignId
+      broadcast(`event: kiosks\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`)
+      return json(res, 200, kiosk)
+    }
+    if (route === 'GET /campaigns') return json(res, 200, [...campaigns.values()])
+    if (route === 'POST /campaigns') {
+      const body = campaignInputSchema.safeParse(await readJson(req))
+      if (!body.success) return fail(res, 400, 'bad_request')
+      const campaign = {
+        ...body.data,
+        id: `c${++campaignCount}`,
+        screenKey: screenKey(),
+      }
+      campaigns.set(campaign.id, campaign)
+      versions.set(campaign.id, 1)
+      return json(res, 201, campaign)
+    }
+    const one = /^(GET|PUT) \/campaigns\/([A-Za-z0-9_-]{1,64})$/.exec(route)
+    if (one) {
+      const stored = campaigns.get(one[2] ?? '')
+      if (!stored) return fail(res, 404, 'not_found')
+      if (one[1] === 'GET') return json(res, 200, stored)
+      const body = campaignInputSchema.safeParse(await readJson(req))
+      if (!body.success) return fail(res, 400, 'bad_request')
+      const saved = { ...stored, ...body.data }
+      campaigns.set(saved.id, saved)
+      versions.set(saved.id, (versions.get(saved.id) ?? 0) + 1)
+      return json(res, 200, saved)
+    }
+    const key = /^POST \/campaigns\/([A-Za-z0-9_-]{1,64})\/screen-key$/.exec(route)
+    if (key) {
+      const stored = campaigns.get(key[1] ?? '')
+      if (!stored) return fail(res, 404, 'not_found')
+      stored.screenKey = screenKey()
+      return json(res, 200, stored)
+    }
+    const rosterRoute = /^(GET|POST) \/campaigns\/([A-Za-z0-9_-]{1,64})\/roster$/.exec(route)
+    if (rosterRoute) {
+      const id = rosterRoute[2] ?? ''
+      if (!campaigns.has(id)) return fail(res, 404, 'not_found')
+      if (rosterRoute[1] === 'GET') {
+        const page = z
+          .object({
+            offset: z.coerce.number().int().nonnegative().default(0),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+          })
+          .safeParse(Object.fromEntries(url.searchParams))
+        if (!page.success) return fail(res, 400, 'bad_request')
+        const all = rosters.get(id) ?? []
+        const { offset, limit } = page.data
+        return json(res, 200, {
+          version: rosterVersion,
+          total: all.length,
+          offset,
+          entries: all.slice(offset, offset + limit),
+        })
+      }
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
+      rosterUploads.push(type)
+      const format =
+        type === ROSTER_CONTENT_TYPES.csv
+          ? 'csv'
+          : type === ROSTER_CONTENT_TYPES.xlsx
+            ? 'xlsx'
+            : null
+      if (!format) return fail(res, 415, 'bad_request')
+      const parsed = await parseRosterFile(format, await readBytes(req))
+      const errors = parsed.errors.map(({ row, column, code, params }) => ({
+        row,
+        column,
+        code,
+        params,
+      }))
+      // As the relay: a file with problems is refused whole unless the bad rows may be left out.
+      if (parsed.fatal || (errors.length > 0 && url.searchParams.get('skipBadRows') !== '1')) {
+        return json(res, 400, { error: { code: 'bad_request', message: 'rows' }, errors })
+      }
+      rosters.set(
+        id,
+        parsed.rows.map((r, i) => ({
+          id: `r${i + 1}`,
+          ...r,
+          openid: i % 4 === 0 ? `o${i}` : null,
+        })),
+      )
+      const report: ConsoleRosterUpload = {
+        version: ++rosterVersion,
+        total: parsed.rows.length,
+        skipped: parsed.badRows,
+        errors,
+      }
+      return json(res, 200, report)
+    }
     if (route === 'GET /stats') return json(res, 200, statsBody())
     if (route === 'GET /attendance') {
       const query = z
@@ -323,6 +483,10 @@ export async function startFakeConsoleRelay(
 
   return {
     origin: `http://127.0.0.1:${port}`,
+    campaigns,
+    versions,
+    kioskCampaign: (id) => kiosks.find((k) => k.id === id)?.campaignId ?? null,
+    rosterUploads,
     sentAt,
     requests,
     scan(kioskId) {

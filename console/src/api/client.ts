@@ -10,6 +10,7 @@ import {
   consoleAttendancePageSchema,
   consoleEventSchema,
   consoleKioskListSchema,
+  consoleKioskSchema,
   consoleStatsSchema,
   sessionInfoSchema,
   type AddKioskResponse,
@@ -19,6 +20,18 @@ import {
   type ConsoleStats,
   type SessionInfo,
 } from '../../../shared/console-api'
+import {
+  consoleCampaignSchema,
+  consoleRosterPageSchema,
+  consoleRosterUploadSchema,
+  ROSTER_CONTENT_TYPES,
+  rosterRefusalSchema,
+  type CampaignInput,
+  type ConsoleCampaign,
+  type ConsoleRosterPage,
+  type RosterFormat,
+  type RosterUploadOutcome,
+} from './campaign-contract'
 import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
 
 export const API_BASE = '/console/api'
@@ -34,6 +47,9 @@ export interface AttendanceQuery {
   limit: number
 }
 
+/** The big screens a campaign's key opens (read-only, no session). */
+export type ScreenKind = 'wall' | 'draw'
+
 export interface ConsoleApi {
   /** Who is signed in; null when nobody is (401). */
   session(): Promise<SessionInfo | null>
@@ -42,6 +58,29 @@ export interface ConsoleApi {
   kiosks(): Promise<ConsoleKiosk[]>
   addKiosk(id: string): Promise<AddKioskResponse>
   revokeKiosk(id: string): Promise<void>
+  /** Gives the booth a campaign (null: none); answers the booth as listed. */
+  assignKiosk(kioskId: string, campaignId: string | null): Promise<ConsoleKiosk>
+  campaigns(): Promise<ConsoleCampaign[]>
+  campaign(id: string): Promise<ConsoleCampaign>
+  createCampaign(input: CampaignInput): Promise<ConsoleCampaign>
+  updateCampaign(id: string, input: CampaignInput): Promise<ConsoleCampaign>
+  /** A new key for the wall and draw screens (the old one stops working): the campaign now. */
+  rotateScreenKey(id: string): Promise<ConsoleCampaign>
+  /**
+   * The file's bytes as the body, with the format's content type (the relay sniffs nothing).
+   * A file with problem rows is refused whole (`stored: false`, nothing changed) unless
+   * `skipBadRows` asks for the good rows alone.
+   */
+  uploadRoster(
+    id: string,
+    file: Blob,
+    format: RosterFormat,
+    options?: { skipBadRows?: boolean },
+  ): Promise<RosterUploadOutcome>
+  roster(id: string, page: { offset: number; limit: number }): Promise<ConsoleRosterPage>
+  /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
+  /** Contract v2: `/screen/<campaignId>/<wall|draw>?key=<screenKey>`. */
+  screenUrl(kind: ScreenKind, campaignId: string, screenKey: string): string
   stats(): Promise<ConsoleStats>
   attendance(query: AttendanceQuery): Promise<ConsoleAttendancePage>
   /** Plain links: the browser streams the download itself. */
@@ -70,24 +109,37 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     path: string,
     schema: S,
     body?: unknown,
-    { signIn = false } = {},
+    {
+      signIn = false,
+      contentType = 'application/json',
+      refusal,
+    }: {
+      signIn?: boolean
+      contentType?: string
+      /** An error answer with a body this call understands (a refused roster) is its answer. */
+      refusal?: (status: number, data: unknown) => z.infer<S> | undefined
+    } = {},
   ): Promise<z.infer<S>> {
     let res: Response
+    // A Blob (a roster file) goes as it is; anything else as JSON.
+    const raw = body instanceof Blob
     try {
       res = await doFetch(`${API_BASE}${path}`, {
         method,
         credentials: 'same-origin',
         headers: {
           accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined ? {} : { 'content-type': contentType }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       })
     } catch {
       throw new ConsoleApiError('network', 0)
     }
     const data: unknown = await res.json().catch(() => undefined)
     if (!res.ok) {
+      const refused = refusal?.(res.status, data)
+      if (refused !== undefined) return refused
       const code = errorCodeOf(res.status, data)
       if (res.status === 401 && !signIn) options.onUnauthorized?.()
       throw new ConsoleApiError(code, res.status, parseRetryAfter(res.headers.get('retry-after')))
@@ -116,6 +168,36 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     revokeKiosk: async (id) => {
       await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
     },
+    assignKiosk: (kioskId, campaignId) =>
+      call('PUT', `/kiosks/${encodeURIComponent(kioskId)}`, consoleKioskSchema, { campaignId }),
+    campaigns: () => call('GET', '/campaigns', z.array(consoleCampaignSchema)),
+    campaign: (id) => call('GET', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema),
+    createCampaign: (input) => call('POST', '/campaigns', consoleCampaignSchema, input),
+    updateCampaign: (id, input) =>
+      call('PUT', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema, input),
+    rotateScreenKey: (id) =>
+      call('POST', `/campaigns/${encodeURIComponent(id)}/screen-key`, consoleCampaignSchema, {}),
+    uploadRoster: async (id, file, format, { skipBadRows = false } = {}) => {
+      const path = `/campaigns/${encodeURIComponent(id)}/roster${skipBadRows ? '?skipBadRows=1' : ''}`
+      const stored = consoleRosterUploadSchema.transform((r): RosterUploadOutcome => ({
+        stored: true,
+        ...r,
+      }))
+      return call('POST', path, stored, file, {
+        contentType: ROSTER_CONTENT_TYPES[format],
+        refusal: (status, data): RosterUploadOutcome | undefined => {
+          const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
+          return refused?.success ? { stored: false, errors: refused.data.errors } : undefined
+        },
+      })
+    },
+    roster: (id, { offset, limit }) => {
+      const query = new URLSearchParams({ offset: String(offset), limit: String(limit) })
+      const path = `/campaigns/${encodeURIComponent(id)}/roster?${query.toString()}`
+      return call('GET', path, consoleRosterPageSchema)
+    },
+    screenUrl: (kind, campaignId, screenKey) =>
+      `${pageOrigin()}/screen/${encodeURIComponent(campaignId)}/${kind}?key=${encodeURIComponent(screenKey)}`,
     stats: () => call('GET', '/stats', consoleStatsSchema),
     attendance: ({ q, offset, limit }) => {
       const query = new URLSearchParams({

@@ -1,12 +1,25 @@
-/** Hash routing without a router package: `#/booths`, `#/stats`, `#/attendance`. */
+/**
+ * Hash routing without a router package: `#/booths`, `#/campaigns`, `#/campaigns/<id>`
+ * (`#/campaigns/new`), `#/stats`, `#/attendance`.
+ */
 import { computed, onMounted, onUnmounted, ref } from 'vue'
 
-export const PAGES = ['booths', 'stats', 'attendance'] as const
+export const PAGES = ['booths', 'campaigns', 'stats', 'attendance'] as const
 export type Page = (typeof PAGES)[number]
 
 export function parsePage(hash: string): Page {
   const first = hash.replace(/^#\/?/, '').split(/[/?]/)[0]
   return PAGES.find((p) => p === first) ?? 'booths'
+}
+
+/** What follows the page in the hash (`#/campaigns/abc` → `abc`), decoded; '' when nothing. */
+export function parseSub(hash: string): string {
+  const rest = hash.replace(/^#\/?/, '').split('?')[0]?.split('/')[1] ?? ''
+  try {
+    return decodeURIComponent(rest)
+  } catch {
+    return ''
+  }
 }
 
 export function useRoute() {
@@ -16,5 +29,12 @@ export function useRoute() {
   }
   onMounted(() => window.addEventListener('hashchange', onChange))
   onUnmounted(() => window.removeEventListener('hashchange', onChange))
-  return { page: computed(() => parsePage(hash.value)) }
+  return {
+    page: computed(() => parsePage(hash.value)),
+    sub: computed(() => parseSub(hash.value)),
+  }
+}
+
+export function navigate(hash: string): void {
+  window.location.hash = hash
 }

@@ -1,0 +1,129 @@
+/**
+ * The campaign form's data: a draft the inputs edit (text where the organizer types, so a
+ * half-typed number or an emptied date is kept as typed), what the draft becomes for the relay,
+ * and each problem as the key of a message both languages have.
+ */
+import type { Locale } from '../../../shared/domain'
+import {
+  campaignInputSchema,
+  type CampaignInput,
+  type ConsoleCampaign,
+  type GreetingTexts,
+} from '../api/campaign-contract'
+
+export interface CampaignDraft {
+  name: string
+  startsAt: string
+  endsAt: string
+  rotationSeconds: string
+  ticketTtlSeconds: string
+  mode: 'booth' | 'desk'
+  greetings: Record<Locale, GreetingTexts>
+  reply: { subscribe: string; scan: string }
+  tag: string
+  followUp: string
+  stamps: string[]
+}
+
+/** A new campaign: the kiosk's usual defaults and greetings in both languages. */
+export function newDraft(): CampaignDraft {
+  return {
+    name: '',
+    startsAt: '',
+    endsAt: '',
+    rotationSeconds: '60',
+    ticketTtlSeconds: '600',
+    mode: 'booth',
+    greetings: {
+      'zh-CN': {
+        first: '欢迎！您是第 {number} 位来宾',
+        returning: '欢迎回来！第 {number} 位签到',
+        named: '{name}，欢迎您！',
+      },
+      en: {
+        first: 'Welcome! You are visitor no. {number}',
+        returning: 'Welcome back! Check-in no. {number}',
+        named: 'Welcome, {name}!',
+      },
+    },
+    reply: { subscribe: '感谢关注！签到成功。', scan: '签到成功，欢迎光临！' },
+    tag: '',
+    followUp: '',
+    stamps: [],
+  }
+}
+
+export function draftOf(c: ConsoleCampaign): CampaignDraft {
+  return {
+    name: c.name,
+    startsAt: c.startsAt ?? '',
+    endsAt: c.endsAt ?? '',
+    rotationSeconds: String(c.rotationSeconds),
+    ticketTtlSeconds: String(c.ticketTtlSeconds),
+    mode: c.mode,
+    greetings: {
+      'zh-CN': { ...c.greetings['zh-CN'] },
+      en: { ...c.greetings.en },
+    },
+    reply: { ...c.reply },
+    tag: c.tag ?? '',
+    followUp: c.followUp ?? '',
+    stamps: [...c.stamps],
+  }
+}
+
+/** Whole numbers only: `1e3`, `60.5` or ` ` are not a number of seconds. */
+function seconds(text: string): number {
+  return /^\s*\d{1,9}\s*$/.test(text) ? Number(text) : Number.NaN
+}
+const orNull = (text: string): string | null => (text.trim() === '' ? null : text.trim())
+
+/** What the relay gets: trimmed text, empty optional fields as null. */
+export function candidateOf(d: CampaignDraft): unknown {
+  const trimAll = (g: GreetingTexts): GreetingTexts => ({
+    first: g.first.trim(),
+    returning: g.returning.trim(),
+    named: g.named.trim(),
+  })
+  return {
+    name: d.name.trim(),
+    startsAt: orNull(d.startsAt),
+    endsAt: orNull(d.endsAt),
+    rotationSeconds: seconds(d.rotationSeconds),
+    ticketTtlSeconds: seconds(d.ticketTtlSeconds),
+    mode: d.mode,
+    greetings: { 'zh-CN': trimAll(d.greetings['zh-CN']), en: trimAll(d.greetings.en) },
+    reply: { subscribe: d.reply.subscribe.trim(), scan: d.reply.scan.trim() },
+    tag: orNull(d.tag),
+    followUp: orNull(d.followUp),
+    stamps: [...d.stamps],
+  }
+}
+
+/** A field's path as the form names it: `name`, `greetings.en.first`, `reply.scan`. */
+export type FieldErrors = Record<string, string>
+
+/** The message key for a problem at `path` (i18n `campaigns.errors.*`). */
+function messageKey(path: string, code: string): string {
+  if (path.startsWith('greetings.')) return 'campaigns.errors.greeting'
+  if (path.startsWith('reply.')) return 'campaigns.errors.reply'
+  if (path.startsWith('stamps')) return 'campaigns.errors.stamps'
+  if (path === 'endsAt' && code === 'custom') return 'campaigns.errors.endsBeforeStart'
+  if (path === 'startsAt' || path === 'endsAt') return 'campaigns.errors.date'
+  const known = ['name', 'rotationSeconds', 'ticketTtlSeconds', 'tag', 'followUp']
+  return known.includes(path) ? `campaigns.errors.${path}` : 'campaigns.errors.invalid'
+}
+
+export type Checked = { ok: true; input: CampaignInput } | { ok: false; errors: FieldErrors }
+
+/** The draft checked against the same schema the relay holds its body to. */
+export function checkDraft(d: CampaignDraft): Checked {
+  const parsed = campaignInputSchema.safeParse(candidateOf(d))
+  if (parsed.success) return { ok: true, input: parsed.data }
+  const errors: FieldErrors = {}
+  for (const issue of parsed.error.issues) {
+    const path = issue.path.join('.')
+    errors[path] ??= messageKey(path, issue.code)
+  }
+  return { ok: false, errors }
+}

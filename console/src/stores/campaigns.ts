@@ -1,0 +1,114 @@
+/**
+ * Campaigns (`/console/api/campaigns`): the list, creating and saving one, its screen key, and
+ * which booths run it (`PUT /console/api/kiosks/<id> {"campaignId"}`: a booth runs one
+ * campaign, so the booth list is the truth about who runs what).
+ */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { useConsoleApi } from '../api/api-key'
+import type { CampaignInput, ConsoleCampaign } from '../api/campaign-contract'
+import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { useKiosksStore } from './kiosks'
+
+export const useCampaignsStore = defineStore('console-campaigns', () => {
+  const api = useConsoleApi()
+  const kiosks = useKiosksStore()
+  const list = ref<ConsoleCampaign[]>([])
+  const loaded = ref(false)
+  const error = ref<ConsoleApiError | null>(null)
+  /** The campaign just created, for its editor to say it was saved. */
+  const justCreated = ref<string | null>(null)
+
+  const byId = computed(() => new Map(list.value.map((c) => [c.id, c])))
+
+  async function refresh(): Promise<void> {
+    try {
+      list.value = await api.campaigns()
+      loaded.value = true
+      error.value = null
+    } catch (e) {
+      error.value = toConsoleError(e)
+    }
+  }
+
+  function put(campaign: ConsoleCampaign): void {
+    const at = list.value.findIndex((c) => c.id === campaign.id)
+    if (at === -1) list.value = [...list.value, campaign]
+    else list.value = list.value.map((c, i) => (i === at ? campaign : c))
+  }
+
+  /** Throws the API's error (the form shows it). */
+  async function create(input: CampaignInput): Promise<ConsoleCampaign> {
+    const saved = await api.createCampaign(input)
+    put(saved)
+    return saved
+  }
+
+  async function save(id: string, input: CampaignInput): Promise<ConsoleCampaign> {
+    const saved = await api.updateCampaign(id, input)
+    put(saved)
+    return saved
+  }
+
+  /** A new big-screen key: the campaign with it. */
+  async function rotateKey(id: string): Promise<ConsoleCampaign> {
+    const saved = await api.rotateScreenKey(id)
+    put(saved)
+    return saved
+  }
+
+  /** The booths running campaign `id` now. */
+  function boothsOf(id: string): string[] {
+    return kiosks.list.filter((k) => k.campaignId === id && !k.revoked).map((k) => k.id)
+  }
+
+  /**
+   * Makes `wanted` exactly the booths running `id`: booths added get it, booths dropped get
+   * none. One PUT per booth that changes; every one is tried, the first failure is thrown.
+   */
+  async function assignBooths(id: string, wanted: readonly string[]): Promise<void> {
+    const current = new Set(boothsOf(id))
+    const want = new Set(wanted)
+    const changes: [string, string | null][] = [
+      ...[...want].filter((k) => !current.has(k)).map((k): [string, string] => [k, id]),
+      ...[...current].filter((k) => !want.has(k)).map((k): [string, null] => [k, null]),
+    ]
+    await assign(changes)
+  }
+
+  /** One booth to a campaign (or none). */
+  async function assignBooth(kioskId: string, campaignId: string | null): Promise<void> {
+    await assign([[kioskId, campaignId]])
+  }
+
+  async function assign(changes: [string, string | null][]): Promise<void> {
+    const results = await Promise.allSettled(
+      changes.map(([kioskId, campaignId]) => api.assignKiosk(kioskId, campaignId)),
+    )
+    for (const r of results) {
+      if (r.status === 'fulfilled') {
+        kiosks.list = kiosks.list.map((k) => (k.id === r.value.id ? r.value : k))
+      }
+    }
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) {
+      void kiosks.refresh()
+      throw failed.reason
+    }
+  }
+
+  return {
+    list,
+    loaded,
+    error,
+    justCreated,
+    byId,
+    refresh,
+    create,
+    save,
+    rotateKey,
+    boothsOf,
+    assignBooths,
+    assignBooth,
+  }
+})

@@ -1,0 +1,29 @@
+/**
+ * A greeting template filled in: `{name}` and `{number}` as the kiosk fills them (the kiosk
+ * core's greeter), for screens that show a greeting before any scan (the console's preview).
+ * Runs in browsers: no Node imports.
+ */
+export function fillGreeting(template: string, values: { name: string; number: number }): string {
+  return template.replace(/\{(name|number)\}/g, (_, key: string) =>
+    key === 'name' ? values.name : String(values.number),
+  )
+}
+
+/** What the kiosk's greeting screen calls each kind of greeting (shared/domain greetingKind). */
+export type GreetingKind = 'first-visit' | 'welcome-back' | 'named'
+
+/**
+ * The words around the greeting on the kiosk's screen, in both languages: the same as the
+ * kiosk's renderer/src/i18n `greeting.*` (a test holds them equal), so a preview shows a
+ * greeting in the language it previews, whatever language the page around it is in.
+ */
+export const KIOSK_GREETING_WORDS = {
+  'zh-CN': {
+    number: '第 {n} 位签到',
+    kind: { named: '签到成功', 'first-visit': '首次到访', 'welcome-back': '欢迎回来' },
+  },
+  en: {
+    number: 'Check-in no. {n}',
+    kind: { named: 'Checked in', 'first-visit': 'First visit', 'welcome-back': 'Welcome back' },
+  },
+} as const satisfies Record<'zh-CN' | 'en', { number: string; kind: Record<GreetingKind, string> }>

@@ -1,0 +1,421 @@
+// @vitest-environment happy-dom
+// Campaigns in the console (issue 19): the form checked against the contract with a message in
+// both languages for every problem, the greeting preview filled as the kiosk fills it, the
+// client's campaign and roster calls (the roster goes as its bytes with its type), booths
+// assigned with one PUT per change, a stale roster page never shown over a newer one.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createConsoleApi } from '../../console/src/api/client'
+import { ConsoleApiError } from '../../console/src/api/errors'
+import { ROSTER_CONTENT_TYPES } from '../../console/src/api/campaign-contract'
+import { checkDraft, draftOf, newDraft } from '../../console/src/campaigns/campaign-form'
+import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
+import RosterPanel from '../../console/src/components/RosterPanel.vue'
+import { parsePage, parseSub } from '../../console/src/composables/use-route'
+import { createConsoleI18n } from '../../console/src/i18n/index'
+import BoothsPage from '../../console/src/pages/BoothsPage.vue'
+import { useCampaignsStore } from '../../console/src/stores/campaigns'
+import { useKiosksStore } from '../../console/src/stores/kiosks'
+import { rosterFormatOf, useRosterStore } from '../../console/src/stores/roster'
+import { en as kioskEn } from '../../renderer/src/i18n/en'
+import { zhCN as kioskZh } from '../../renderer/src/i18n/zh-CN'
+import { fillGreeting, KIOSK_GREETING_WORDS } from '../../shared/greeting-template'
+import { createFakeConsoleApi, makeCampaign, makeKiosk } from './fake-console-api'
+import { mountConsole, setupConsoleStores } from './setup-console'
+
+enableAutoUnmount(afterEach)
+
+const named = () => ({ ...newDraft(), name: 'Expo' })
+
+describe('the campaign form', () => {
+  it('accepts the defaults with a name, trimmed, empty optional fields as null', () => {
+    const checked = checkDraft({ ...named(), name: '  Expo  ', tag: '   ', followUp: '' })
+    expect(checked.ok && checked.input).toMatchObject({
+      name: 'Expo',
+      tag: null,
+      followUp: null,
+      startsAt: null,
+      rotationSeconds: 60,
+      stamps: [],
+    })
+  })
+
+  it.each([
+    ['name', { name: '' }, 'campaigns.errors.name'],
+    ['name', { name: 'x'.repeat(81) }, 'campaigns.errors.name'],
+    ['rotationSeconds', { rotationSeconds: '9' }, 'campaigns.errors.rotationSeconds'],
+    ['rotationSeconds', { rotationSeconds: '1e3' }, 'campaigns.errors.rotationSeconds'],
+    ['rotationSeconds', { rotationSeconds: '60.5' }, 'campaigns.errors.rotationSeconds'],
+    ['ticketTtlSeconds', { ticketTtlSeconds: '2592001' }, 'campaigns.errors.ticketTtlSeconds'],
+    [
+      'endsAt',
+      { startsAt: '2026-12-02', endsAt: '2026-12-01' },
+      'campaigns.errors.endsBeforeStart',
+    ],
+    ['startsAt', { startsAt: '2026-02-30' }, 'campaigns.errors.date'],
+    ['tag', { tag: 'x'.repeat(31) }, 'campaigns.errors.tag'],
+    ['followUp', { followUp: 'x'.repeat(601) }, 'campaigns.errors.followUp'],
+    ['stamps', { stamps: ['hall-a', 'hall-a'] }, 'campaigns.errors.stamps'],
+    ['stamps.0', { stamps: ['Not A Booth'] }, 'campaigns.errors.stamps'],
+  ])('%s: %j is refused with its message', (path, over, key) => {
+    const checked = checkDraft({ ...named(), ...over })
+    expect(checked.ok).toBe(false)
+    if (!checked.ok) expect(checked.errors[path]).toBe(key)
+  })
+
+  it('refuses an empty greeting or reply in either language', () => {
+    const d = named()
+    d.greetings.en.returning = '  '
+    d.reply.scan = ''
+    const checked = checkDraft(d)
+    expect(!checked.ok && checked.errors).toEqual({
+      'greetings.en.returning': 'campaigns.errors.greeting',
+      'reply.scan': 'campaigns.errors.reply',
+    })
+  })
+
+  it('has every message it can give in both languages', () => {
+    const i18n = createConsoleI18n()
+    const keys = [
+      ...['name', 'date', 'endsBeforeStart', 'rotationSeconds', 'ticketTtlSeconds'],
+      ...['greeting', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
+    ].map((k) => `campaigns.errors.${k}`)
+    for (const locale of ['zh-CN', 'en'] as const)
+      for (const key of keys) expect(i18n.global.te(key, locale), `${locale} ${key}`).toBe(true)
+  })
+
+  it('round-trips a stored campaign through the form unchanged', () => {
+    const stored = makeCampaign({ tag: 'vip', followUp: 'Thanks', stamps: ['hall-a'] })
+    const checked = checkDraft(draftOf(stored))
+    const { id: _id, screenKey: _key, ...fields } = stored
+    expect(checked.ok && checked.input).toEqual(fields)
+  })
+})
+
+describe('the greeting preview', () => {
+  it('fills {name} and {number} as the kiosk does, and leaves other braces alone', () => {
+    expect(fillGreeting('{name}，第 {number} 位 {x}', { name: '张伟', number: 7 })).toBe(
+      '张伟，第 7 位 {x}',
+    )
+  })
+
+  it('uses the kiosk screen’s own words', () => {
+    expect(KIOSK_GREETING_WORDS['zh-CN']).toEqual(kioskZh.greeting)
+    expect(KIOSK_GREETING_WORDS.en).toEqual(kioskEn.greeting)
+  })
+
+  it('follows the typing, in the language and kind of the field being typed', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    const text = () => wrapper.get('[data-testid="preview-text"]').text()
+    const zh = wrapper.get('[data-testid="greeting-zh-CN-first"]')
+    await zh.setValue('欢迎 {number} 号')
+    expect(text()).toBe('欢迎 1 号')
+    expect(wrapper.get('[data-testid="preview-kind"]').text()).toBe('首次到访')
+    const en = wrapper.get('[data-testid="greeting-en-named"]')
+    await en.trigger('focus')
+    await en.setValue('Hi {name}!')
+    expect(text()).toBe('Hi Alex Chen!')
+    expect(wrapper.get('[data-testid="preview-number"]').text()).toBe('Check-in no. 12')
+    expect(wrapper.get('[data-testid="greeting-preview"]').classes()).toContain('named')
+  })
+})
+
+describe('the campaign editor', () => {
+  it('sends nothing while a field is wrong, and shows why in Chinese', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.createCampaign).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-error="name"]').text()).toBe('请填写活动名称（最多 80 字）')
+  })
+
+  it('creates the campaign, then gives it the booths picked (and only those)', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a' }),
+      makeKiosk({ id: 'hall-b', campaignId: 'other' }),
+      makeKiosk({ id: 'old', revoked: true }),
+    ])
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await useKiosksStore().refresh()
+    await flushPromises()
+    expect(wrapper.find('[data-booth="old"]').exists()).toBe(false)
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo')
+    await wrapper.get('[data-booth="hall-b"]').setValue(true)
+    await wrapper.get('[data-stamp="hall-a"]').setValue(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.createCampaign).toHaveBeenCalledTimes(1)
+    expect(fake.api.createCampaign.mock.calls[0]?.[0]).toMatchObject({
+      name: 'Expo',
+      stamps: ['hall-a'],
+    })
+    expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-new']])
+  })
+
+  it('says a 409 on save is someone else’s change, not a booth id clash', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.updateCampaign.mockRejectedValue(new ConsoleApiError('conflict', 409))
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    expect((wrapper.get('[data-testid="field-name"]').element as HTMLInputElement).value).toBe(
+      'Expo 2026',
+    )
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="save-error"]').text()).toBe(
+      '活动已被其他人修改：请刷新页面后再改',
+    )
+  })
+
+  it('rotates the screen key only after a confirm, and shows the new links', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="rotate-key"]').trigger('click')
+    expect(fake.api.rotateScreenKey).not.toHaveBeenCalled()
+    await wrapper.get('[data-testid="confirm-rotate"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.rotateScreenKey).toHaveBeenCalledWith('c-expo')
+    expect(wrapper.get('[data-testid="screen-key-value"]').text()).toBe('r'.repeat(32))
+    expect(wrapper.get('[data-testid="screen-link-draw"]').attributes('href')).toBe(
+      `http://relay.test/screen/c-expo/draw?key=${'r'.repeat(32)}`,
+    )
+  })
+})
+
+describe('booth assignment', () => {
+  it('changes only the booths that move: added ones get the campaign, dropped ones none', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'a', campaignId: 'c1' }),
+      makeKiosk({ id: 'b', campaignId: 'c1' }),
+      makeKiosk({ id: 'c', campaignId: null }),
+    ])
+    setupConsoleStores(fake.api)
+    await useKiosksStore().refresh()
+    await useCampaignsStore().assignBooths('c1', ['b', 'c'])
+    expect(fake.api.assignKiosk.mock.calls.sort()).toEqual([
+      ['a', null],
+      ['c', 'c1'],
+    ])
+    expect(useCampaignsStore().boothsOf('c1')).toEqual(['b', 'c'])
+  })
+
+  it('tries every PUT, throws the one that failed, and fetches the booths again', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'a' }), makeKiosk({ id: 'b' })])
+    fake.api.assignKiosk.mockImplementation((id, campaignId) =>
+      id === 'b'
+        ? Promise.reject(new ConsoleApiError('not_found', 404))
+        : Promise.resolve(makeKiosk({ id, campaignId })),
+    )
+    setupConsoleStores(fake.api)
+    await useKiosksStore().refresh()
+    await expect(useCampaignsStore().assignBooths('c1', ['a', 'b'])).rejects.toMatchObject({
+      code: 'not_found',
+    })
+    expect(fake.api.assignKiosk).toHaveBeenCalledWith('a', 'c1')
+    // After a partial failure the relay's list is the truth, not a guess here.
+    expect(fake.api.kiosks).toHaveBeenCalledTimes(2)
+  })
+
+  it('the booths page names each booth’s campaign and assigns from its list', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-expo' }),
+      makeKiosk({ id: 'hall-b', campaignId: 'gone' }),
+    ])
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-expo', name: '春季展' }),
+      makeCampaign({ id: 'c-2', name: '秋季展' }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const select = (id: string) =>
+      wrapper.get(`[data-kiosk="${id}"] [data-testid="booth-campaign-select"]`)
+    const chosen = (id: string) =>
+      (select(id).element as HTMLSelectElement).selectedOptions[0]?.textContent?.trim()
+    expect(chosen('hall-a')).toBe('春季展')
+    expect(chosen('hall-b')).toBe('未知活动（gone）')
+    await select('hall-a').setValue('c-2')
+    await flushPromises()
+    expect(fake.api.assignKiosk).toHaveBeenCalledWith('hall-a', 'c-2')
+    await select('hall-a').setValue('')
+    await flushPromises()
+    expect(fake.api.assignKiosk).toHaveBeenLastCalledWith('hall-a', null)
+  })
+})
+
+describe('the roster', () => {
+  it('knows a roster file by its name', () => {
+    expect(rosterFormatOf('名单.CSV')).toBe('csv')
+    expect(rosterFormatOf('guests.xlsx')).toBe('xlsx')
+    expect(rosterFormatOf('guests.xls')).toBeNull()
+    expect(rosterFormatOf('xlsx')).toBeNull()
+  })
+
+  it('uploads the file’s bytes with the format’s content type, and reads the outcome', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(() =>
+      Promise.resolve(
+        new Response(JSON.stringify({ version: 3, total: 2, skipped: 1, errors: [] }), {
+          status: 200,
+        }),
+      ),
+    )
+    const api = createConsoleApi({ fetch })
+    const file = new Blob([new Uint8Array([0x50, 0x4b, 3, 4])])
+    expect(await api.uploadRoster('c/1', file, 'xlsx', { skipBadRows: true })).toEqual({
+      stored: true,
+      version: 3,
+      total: 2,
+      skipped: 1,
+      errors: [],
+    })
+    const [url, init] = fetch.mock.calls[0] ?? []
+    expect(url).toBe('/console/api/campaigns/c%2F1/roster?skipBadRows=1')
+    expect(init?.method).toBe('POST')
+    expect(init?.body).toBe(file)
+    expect((init?.headers as Record<string, string>)['content-type']).toBe(
+      ROSTER_CONTENT_TYPES.xlsx,
+    )
+  })
+
+  it('a file refused for its rows is an answer (the rows to fix), other 400s are errors', async () => {
+    const reply = (status: number, body: unknown) =>
+      createConsoleApi({
+        fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status })),
+      })
+    const problem = { row: 3, column: 'name', code: 'name_empty', params: {} }
+    const error = { code: 'bad_request', message: 'rows have problems' }
+    expect(
+      await reply(400, { error, errors: [problem] }).uploadRoster('c', new Blob([]), 'csv'),
+    ).toEqual({ stored: false, errors: [problem] })
+    await expect(
+      reply(400, { error, errors: [] }).uploadRoster('c', new Blob([]), 'csv'),
+    ).rejects.toMatchObject({ code: 'bad_request' })
+    await expect(
+      reply(413, { error: { code: 'too_large' } }).uploadRoster('c', new Blob([]), 'csv'),
+    ).rejects.toMatchObject({ code: 'too_large' })
+  })
+
+  it('refuses an outcome or a campaign that does not match the contract', async () => {
+    const bad = (body: unknown) =>
+      createConsoleApi({
+        fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status: 200 })),
+      })
+    await expect(
+      bad({ version: 1, total: -1, skipped: 0, errors: [] }).uploadRoster('c', new Blob([]), 'csv'),
+    ).rejects.toMatchObject({ code: 'bad_response' })
+    await expect(
+      bad({ ...makeCampaign(), screenKey: 'short' }).campaign('c'),
+    ).rejects.toMatchObject({ code: 'bad_response' })
+  })
+
+  it('shows the page asked for last, whatever order the answers come in', async () => {
+    const fake = createFakeConsoleApi()
+    type Page = Awaited<ReturnType<typeof fake.api.roster>>
+    const answers: ((v: Page) => void)[] = []
+    fake.api.roster.mockImplementation(() => new Promise((resolve) => answers.push(resolve)))
+    setupConsoleStores(fake.api)
+    const roster = useRosterStore()
+    void roster.open('c1')
+    void roster.page(50)
+    void roster.page(100)
+    const page = (total: number, offset: number): Page => ({
+      version: 1,
+      total,
+      offset,
+      entries: [],
+    })
+    answers[2]?.(page(300, 100))
+    await flushPromises()
+    answers[1]?.(page(999, 50))
+    answers[0]?.(page(999, 0))
+    await flushPromises()
+    expect(roster.offset).toBe(100)
+    expect(roster.total).toBe(300)
+    expect(roster.loading).toBe(false)
+  })
+})
+
+describe('the roster panel', () => {
+  it('shows a refused file’s rows, and sends it again leaving them out only when asked', async () => {
+    const fake = createFakeConsoleApi()
+    const problem = { row: 4, column: 'phone' as const, code: 'phone_invalid', params: {} }
+    fake.api.uploadRoster
+      .mockResolvedValueOnce({ stored: false, errors: [problem] })
+      .mockResolvedValueOnce({ stored: true, version: 2, total: 9, skipped: 1, errors: [problem] })
+    const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File(['姓名\n张三'], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await flushPromises()
+    expect(fake.api.uploadRoster).toHaveBeenCalledWith('c1', file, 'csv', { skipBadRows: false })
+    expect(wrapper.get('[data-testid="roster-result"]').text()).toContain('名单未导入')
+    expect(wrapper.get('[data-testid="roster-problem"]').text()).toContain('电话号码含有无效字符')
+    await wrapper.get('[data-testid="roster-skip-bad"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.uploadRoster).toHaveBeenLastCalledWith('c1', file, 'csv', { skipBadRows: true })
+    expect(wrapper.get('[data-testid="roster-result"] .summary').text()).toBe(
+      '名单已更新：共 9 人，跳过 1 行有问题的行',
+    )
+    expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
+  })
+
+  it('refuses a file that is not CSV or XLSX, or is too large, before any upload', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const pick = async (file: File) => {
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+      await flushPromises()
+    }
+    await pick(new File(['x'], 'guests.xls'))
+    expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('只支持 .csv 或 .xlsx 文件')
+    const big = new File(['x'], 'guests.csv')
+    Object.defineProperty(big, 'size', { value: 10 * 1024 * 1024 + 1 })
+    await pick(big)
+    expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('文件过大（最大 10 MB）')
+    expect(fake.api.uploadRoster).not.toHaveBeenCalled()
+  })
+})
+
+describe('hostile input', () => {
+  it('shows a greeting with markup as text in the preview, never as markup', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    await wrapper
+      .get('[data-testid="greeting-zh-CN-first"]')
+      .setValue('<img src=x onerror=alert(1)>')
+    const preview = wrapper.get('[data-testid="preview-text"]')
+    expect(preview.text()).toBe('<img src=x onerror=alert(1)>')
+    expect(preview.find('img').exists()).toBe(false)
+  })
+
+  it('reads a campaign address from the hash without throwing on a broken escape', () => {
+    expect(parseSub('#/campaigns/c-1')).toBe('c-1')
+    expect(parseSub('#/campaigns/%E0%A4%A')).toBe('')
+    expect(parseSub('#/campaigns')).toBe('')
+    expect(parsePage('#/campaigns/new')).toBe('campaigns')
+  })
+
+  it('puts a campaign id and a screen key into paths escaped', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>(() =>
+      Promise.resolve(new Response(JSON.stringify(makeCampaign()), { status: 200 })),
+    )
+    const api = createConsoleApi({ fetch })
+    await api.campaign('../kiosks')
+    expect(fetch.mock.calls[0]?.[0]).toBe('/console/api/campaigns/..%2Fkiosks')
+    expect(api.screenUrl('wall', 'c1', 'a/b?c')).toMatch(/\/screen\/c1\/wall\?key=a%2Fb%3Fc$/)
+  })
+})
