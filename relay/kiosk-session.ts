@@ -12,6 +12,7 @@ import {
   type HelloFrame,
   type RelayFrame,
 } from '../shared/relay-protocol'
+import type { RelayCampaign } from '../shared/campaign'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore, StoredEvent } from './store/types'
@@ -42,6 +43,8 @@ export interface SessionContext {
   onHello(session: KioskSession): Promise<void>
   /** Called when the session ends, however it ends. */
   onClosed(session: KioskSession): void
+  /** The kiosk's current campaign (contract v2), or null when it has none. */
+  campaignOf(kioskId: string): Promise<RelayCampaign | null>
 }
 
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
@@ -71,6 +74,10 @@ export class KioskSession {
   /** An ack write is with the store; later acks wait in `ackToStore` (the highest only). */
   private ackWriting = false
   private ackToStore: { seq: number; at: number } | null = null
+  /** The campaign last sent (id and version), so an older read never overtakes a newer one. */
+  private sentCampaign: { id: string | null; version: number } | null = null
+  /** A campaign change arrived before the session went live: read again once it is. */
+  private campaignStale = false
 
   constructor(
     private readonly socket: FrameSocket,
@@ -160,16 +167,58 @@ export class KioskSession {
         }
       }
       if (this.phase !== 'welcoming') return
+      // Read before the welcome so nothing comes between it and the campaign frame: a kiosk
+      // back after hours has its current campaign before any replayed scan is greeted.
+      const campaign = await this.ctx.campaignOf(this.kioskId)
+      if (this.phase !== 'welcoming') return
       this.sentSeq = start
       this.ackedSeq = start
       this.send({ type: 'welcome', epoch, headSeq: state.headSeq })
+      // A kiosk in no campaign hears nothing at hello (a v1 kiosk knows no campaign frame).
+      if (campaign !== null) this.sendCampaign(campaign)
       this.phase = 'live'
+      if (this.campaignStale) void this.refreshCampaign()
       this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
       void this.pump()
     } catch (err) {
       this.ctx.log.error('hello failed', { kioskId: this.kioskId, error: errorMessage(err) })
       this.close(RelayCloseCode.internalError, 'store unavailable')
     }
+  }
+
+  /**
+   * The kiosk's campaign or its assignment may have changed: read it (through the relay's
+   * cache) and send it unless the kiosk has it already.
+   */
+  async refreshCampaign(): Promise<void> {
+    if (this.phase !== 'live') {
+      if (this.phase !== 'closed') this.campaignStale = true
+      return
+    }
+    this.campaignStale = false
+    try {
+      const campaign = await this.ctx.campaignOf(this.kioskId)
+      if (this.phase !== 'live') return
+      const sent = this.sentCampaign
+      if (campaign === null) {
+        // Only a kiosk that was told of a campaign needs to hear it has none now.
+        if (sent !== null && sent.id !== null) this.sendCampaign(null)
+        return
+      }
+      if (sent?.id === campaign.id && sent.version >= campaign.version) return
+      this.sendCampaign(campaign)
+    } catch (err) {
+      this.ctx.log.error('reading campaign failed', {
+        kioskId: this.kioskId,
+        error: errorMessage(err),
+      })
+    }
+  }
+
+  private sendCampaign(campaign: RelayCampaign | null): void {
+    this.sentCampaign =
+      campaign === null ? { id: null, version: 0 } : { id: campaign.id, version: campaign.version }
+    this.send({ type: 'campaign', campaign })
   }
 
   private onAck(ack: AckFrame): void {

@@ -3,6 +3,7 @@
  * the same schema is the type. Used by the relay, the kiosk core and the tests.
  */
 import { z } from 'zod'
+import { relayCampaignSchema } from './campaign'
 
 /** `kioskId` is `[a-z0-9-]{1,24}`; it is also the prefix of every scene the kiosk owns. */
 export const KIOSK_ID_PATTERN = /^[a-z0-9-]{1,24}$/
@@ -56,10 +57,24 @@ export const scanFrameSchema = z
     createTime: z.number().int().nonnegative(),
     /** When the relay stored the push, milliseconds since the epoch. */
     receivedAt: z.number().int().nonnegative(),
+    /** The visitor's check-in number in the kiosk's campaign (contract v2; absent outside one). */
+    number: z.number().int().positive().optional(),
+    /** True only for the scan that took `number`: the visitor's first at any of its kiosks. */
+    firstInCampaign: z.boolean().optional(),
   })
   .strict()
 
-export const relayFrameSchema = z.discriminatedUnion('type', [welcomeFrameSchema, scanFrameSchema])
+/** The kiosk's campaign (contract v2), after `welcome` and on every change; null: none now. */
+export const campaignFrameSchema = z
+  .object({ type: z.literal('campaign'), campaign: relayCampaignSchema.nullable() })
+  .strict()
+
+export const relayFrameSchema = z.discriminatedUnion('type', [
+  welcomeFrameSchema,
+  scanFrameSchema,
+  campaignFrameSchema,
+])
+export type CampaignFrame = z.infer<typeof campaignFrameSchema>
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>
 export type ScanFrame = z.infer<typeof scanFrameSchema>
 export type RelayFrame = z.infer<typeof relayFrameSchema>

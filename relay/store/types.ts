@@ -4,6 +4,7 @@
  */
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { TokenStore } from '../../shared/wechat'
+import type { CampaignStore } from './campaign-types'
 import type { ConsoleStore } from './console-types'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
@@ -99,6 +100,11 @@ export type StoreChange =
   /** A kiosk said hello on some instance: connections with a lower generation must yield. */
   | { type: 'connected'; kioskId: string; connectionId: string; generation: number }
   /**
+   * A campaign changed (`campaignId`), or, with `kioskId`, that kiosk was assigned to
+   * `campaignId` (null: to none): caches drop it and the kiosks concerned get a campaign frame.
+   */
+  | { type: 'campaign'; campaignId: string | null; kioskId?: string }
+  /**
    * Changes may have been missed (the store's subscriber lost its connection and is back):
    * whoever listens must re-read what it relies on. Local to one instance, never published.
    */
@@ -108,6 +114,8 @@ export interface RelayStore {
   readonly kind: 'sqlite' | 'redis'
   /** Organizers, sessions, lockout, pairing codes, kiosk meta (contract v2's console). */
   readonly console: ConsoleStore
+  /** Campaigns (contract v2); numbers are assigned by `appendEvent`. */
+  readonly campaigns: CampaignStore
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>
@@ -120,8 +128,13 @@ export interface RelayStore {
   /** The kiosk owning an integer scene, by the ranges kiosks registered. */
   kioskOfIntegerScene(scene: number): Promise<string | null>
 
-  /** Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably. */
-  appendEvent(kioskId: string, event: NewEvent): Promise<AppendResult>
+  /**
+   * Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably. With
+   * `campaignId` (the kiosk's campaign), the visitor's check-in number in it is taken too (the
+   * next one on their first push, else theirs) and stored with the event, with
+   * `firstInCampaign` true only for the push (same id: its retries) that took the number.
+   */
+  appendEvent(kioskId: string, event: NewEvent, campaignId?: string | null): Promise<AppendResult>
   /**
    * Remembers a verified signed push query (`key`: timestamp/nonce/signature) with the hash
    * of the body it came with, for `ttlMs`. True when the query is new or came with this same

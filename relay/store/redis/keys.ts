@@ -47,6 +47,14 @@ export interface RedisKeys {
   loginAttempts(key: string): string
   /** `{<prefix>c:<id>}`: prefix for every key of one campaign (`${campaignTag(id)}:name`). */
   campaignTag(campaignId: string): string
+  /** Hash: fields (JSON), version, screenKey, updatedAt, lastNumber. */
+  campaign(campaignId: string): string
+  /** Hash: openid → the visitor's check-in number in the campaign. */
+  campaignVisitors(campaignId: string): string
+  /** Hash: openid → id of the push that took the visitor's number. */
+  campaignFirsts(campaignId: string): string
+  /** Set of every campaign id (no script combines it with a campaign's keys). */
+  campaigns: string
   /** Set of every kiosk id. */
   kiosks: string
   /** Sorted set of integer scene ranges: member `<kioskId>:<lo>:<hi>`, score lo. */
@@ -79,6 +87,10 @@ export function redisKeys(prefix: string): RedisKeys {
     consoleSession: (idHash) => `${p}console-session:${idHash}`,
     loginAttempts: (key) => `${p}login-attempts:${key}`,
     campaignTag: (id) => `{${p}c:${tagSafe('campaign id', id)}}`,
+    campaign: (id) => `{${p}c:${tagSafe('campaign id', id)}}:campaign`,
+    campaignVisitors: (id) => `{${p}c:${tagSafe('campaign id', id)}}:visitors`,
+    campaignFirsts: (id) => `{${p}c:${tagSafe('campaign id', id)}}:firsts`,
+    campaigns: `${p}campaigns`,
     kiosks: `{${p}g}:kiosks`,
     ranges: `{${p}g}:ranges`,
     unrouted: `{${p}u}:unrouted`,

@@ -21,6 +21,7 @@ import {
   streamEntrySchema,
 } from './codec'
 import { connectRedis, type RedisClient } from './connect'
+import { RedisCampaignStore } from './campaigns'
 import { RedisConsoleStore } from './console'
 import { RedisFallbackCodes } from './fallback-codes'
 import { redisKeys, type RedisKeys } from './keys'
@@ -84,6 +85,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
 class RedisStore implements RelayStore {
   readonly kind = 'redis'
   readonly console: RedisConsoleStore
+  readonly campaigns: RedisCampaignStore
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
@@ -99,6 +101,7 @@ class RedisStore implements RelayStore {
     this.console = new RedisConsoleStore(redis, keys, (kioskId) =>
       this.announce({ type: 'kiosk', kioskId }),
     )
+    this.campaigns = new RedisCampaignStore(redis, keys, (change) => this.announce(change))
   }
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */
@@ -227,7 +230,17 @@ class RedisStore implements RelayStore {
     return owner && Number(hi) >= scene ? owner : null
   }
 
-  async appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
+  /**
+   * Two scripts, one per slot: the campaign's number first (idempotent per openid, and the
+   * same answer for the same event id), then the kiosk's append carrying it. A crash between
+   * them leaves a number taken by a push not yet stored; WeChat's retry of that push gets it.
+   */
+  async appendEvent(
+    kioskId: string,
+    e: NewEvent,
+    campaignId?: string | null,
+  ): Promise<AppendResult> {
+    const n = campaignId == null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
     const reply = await this.write(
       APPEND_EVENT,
       [this.keys.dedup(kioskId, e.id), this.kioskKey(kioskId), this.streamKey(kioskId)],
@@ -235,8 +248,8 @@ class RedisStore implements RelayStore {
         String(DEDUP_TTL_SECONDS),
         kioskId,
         this.channel,
-        ...eventChangePieces(kioskId, e),
-        ...eventFields(e),
+        ...eventChangePieces(kioskId, e, n),
+        ...eventFields(e, n),
       ],
     )
     const [code, value] = appendReplySchema.parse(reply)

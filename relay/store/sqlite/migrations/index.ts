@@ -7,10 +7,12 @@ import { m001Initial } from './001-initial'
 import { m002FallbackCodes } from './002-fallback-codes'
 import { m003SignedQueries } from './003-signed-queries'
 import { m004Console } from './004-console'
+import { m005Campaigns } from './005-campaigns'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
   m002FallbackCodes,
   m003SignedQueries,
   m004Console,
+  m005Campaigns,
 ]
