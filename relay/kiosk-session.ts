@@ -129,7 +129,8 @@ export class KioskSession {
       return
     }
     if (frame.data.type === 'hello') void this.onHello(frame.data)
-    else this.onAck(frame.data)
+    else if (frame.data.type === 'ack') this.onAck(frame.data)
+    // roster-ack and bind (contract v2) are the campaign sync's, handled by the relay's side of it.
   }
 
   private async onHello(hello: HelloFrame): Promise<void> {

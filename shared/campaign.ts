@@ -1,71 +1,104 @@
 /**
- * A campaign as the relay keeps it (contract v2, docs/DESIGN.md "Contract v2"): what the
- * console edits, what the `campaign` frame carries to kiosks, and the screen key only the
- * console sees. Runs in the renderer and the console too: zod only.
+ * A campaign run from the relay, contract v2 (docs/DESIGN.md "Campaign and roster frames"): the
+ * one schema the relay stores, the console edits and the kiosk receives in its `campaign`
+ * frame (without `screenKey`). Also the roster entry as the relay sends it, and how a roster is
+ * cut into frames. Runs in browsers too: no Node imports.
  */
 import { z } from 'zod'
+import { kioskIdSchema } from './kiosk-id'
 
-/** Campaign ids are made by the relay: URL- and Redis-hash-tag-safe. */
-export const CAMPAIGN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
-export const campaignIdSchema = z.string().regex(CAMPAIGN_ID_PATTERN, 'campaign id must match [A-Za-z0-9_-]{1,64}')
+export const campaignIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'campaign id must be 1–64 of A-Z a-z 0-9 _ -')
 
 const text = (max: number) => z.string().trim().min(1).max(max)
-/** Milliseconds since the epoch. */
-const epochMs = z.number().int().nonnegative()
 
-/** Greeting templates; `{name}` and `{number}` are filled in by the kiosk. */
-export const campaignGreetingSchema = z
+/** `{name}` and `{number}` are filled in by the kiosk. */
+export const relayGreetingTextsSchema = z
   .object({ first: text(200), returning: text(200), named: text(200) })
   .strict()
+export type RelayGreetingTexts = z.infer<typeof relayGreetingTextsSchema>
 
-/** Everything an organizer edits (the body of POST and PUT). */
+/** WeChat tag names are at most 30 characters. */
+export const MAX_TAG_LENGTH = 30
+/** Passive replies and customer-service texts; WeChat allows 2048 bytes, 600 characters fit. */
+export const MAX_REPLY_LENGTH = 600
+export const MAX_STAMP_KIOSKS = 50
+
+/**
+ * The fields an organizer edits. Dates are ISO dates (`YYYY-MM-DD`, the venue's local day, as
+ * the kiosk's own campaigns have them), both optional: a campaign runs for days, not hours.
+ */
 export const campaignFieldsSchema = z
   .object({
     name: text(80),
-    startsAt: epochMs.nullable(),
-    endsAt: epochMs.nullable(),
+    startsAt: z.iso.date().nullable(),
+    endsAt: z.iso.date().nullable(),
     /** Seconds a code stays on screen before it rotates even without a scan. */
     rotationSeconds: z.number().int().min(10).max(3600),
     /** Lifetime asked of WeChat for each temporary code (at most 30 days). */
     ticketTtlSeconds: z.number().int().min(60).max(2_592_000),
     mode: z.enum(['booth', 'desk']),
     greetings: z
-      .object({ 'zh-CN': campaignGreetingSchema, en: campaignGreetingSchema })
+      .object({ 'zh-CN': relayGreetingTextsSchema, en: relayGreetingTextsSchema })
       .strict(),
-    /** Passive reply texts; empty means "answer `success`, send nothing". */
-    reply: z.object({ subscribe: z.string().max(600), scan: z.string().max(600) }).strict(),
-    /** WeChat tag name (at most 30 characters on the platform), or null. */
-    tag: text(30).nullable(),
-    followUp: text(600).nullable(),
-    /** Kiosk ids of a stamp rally, or empty. */
-    stamps: z.array(z.string().regex(/^[a-z0-9-]{1,24}$/)).max(100),
+    /** The relay's passive reply texts for this campaign's scans. */
+    reply: z.object({ subscribe: text(MAX_REPLY_LENGTH), scan: text(MAX_REPLY_LENGTH) }).strict(),
+    tag: text(MAX_TAG_LENGTH).nullable(),
+    followUp: text(MAX_REPLY_LENGTH).nullable(),
+    /** Kiosk ids of a stamp rally (empty: none). */
+    stamps: z
+      .array(kioskIdSchema)
+      .max(MAX_STAMP_KIOSKS)
+      .refine((ids) => new Set(ids).size === ids.length, 'stamps must not repeat a kiosk'),
   })
   .strict()
-  .refine((c) => c.startsAt === null || c.endsAt === null || c.startsAt <= c.endsAt, {
-    message: 'endsAt must not be before startsAt',
-    path: ['endsAt'],
-  })
 export type CampaignFields = z.infer<typeof campaignFieldsSchema>
 
-/** What a kiosk receives: the fields, the id and a version bumped on every change. */
-export const relayCampaignSchema = z
-  .object({
-    id: campaignIdSchema,
-    version: z.number().int().positive(),
-    updatedAt: epochMs,
-    fields: campaignFieldsSchema,
-  })
+function datesInOrder(c: { startsAt: string | null; endsAt: string | null }): boolean {
+  return !c.startsAt || !c.endsAt || c.startsAt <= c.endsAt
+}
+const datesMessage = { message: 'endsAt must not be before startsAt', path: ['endsAt'] }
+
+/** `POST` / `PUT /console/api/campaigns[/<id>]` body. */
+export const campaignInputSchema = campaignFieldsSchema.refine(datesInOrder, datesMessage)
+export type CampaignInput = z.infer<typeof campaignInputSchema>
+
+/** What a kiosk receives (never the screen key). */
+export const relayCampaignSchema = campaignFieldsSchema
+  .extend({ id: campaignIdSchema })
   .strict()
+  .refine(datesInOrder, datesMessage)
 export type RelayCampaign = z.infer<typeof relayCampaignSchema>
 
-/** What the console sees: the kiosk's view plus the big screens' key. */
-export const consoleCampaignSchema = z
+/** What the relay stores and the console shows: the kiosk's view plus the big screens' key. */
+export const consoleCampaignSchema = campaignFieldsSchema
+  .extend({ id: campaignIdSchema, screenKey: z.string().min(16).max(128) })
+  .strict()
+  .refine(datesInOrder, datesMessage)
+export type ConsoleCampaign = z.infer<typeof consoleCampaignSchema>
+
+/** The kiosk's view of a stored campaign: the same object without `screenKey`. */
+export function toRelayCampaign(c: ConsoleCampaign): RelayCampaign {
+  const { screenKey: _key, ...rest } = c
+  return rest
+}
+
+/**
+ * One registered visitor as the relay sends it. `id` is the relay's registration id (stable
+ * across re-uploads of the same person), `openid` the WeChat user bound to it, if any.
+ */
+export const relayRosterEntrySchema = z
   .object({
-    id: campaignIdSchema,
-    version: z.number().int().positive(),
-    updatedAt: epochMs,
-    fields: campaignFieldsSchema,
-    screenKey: z.string().min(16).max(128),
+    id: z.string().min(1).max(64),
+    name: text(100),
+    company: z.string().max(200),
+    phone: z.string().max(40),
+    code: z.string().max(64),
+    openid: z.string().min(1).max(128).nullable(),
   })
   .strict()
-export type ConsoleCampaign = z.infer<typeof consoleCampaignSchema>
+export type RelayRosterEntry = z.infer<typeof relayRosterEntrySchema>
+
+/** At most this many entries in one roster frame. */
+export const MAX_ROSTER_ENTRIES_PER_FRAME = 200

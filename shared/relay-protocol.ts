@@ -1,24 +1,41 @@
 /**
- * Relay wire protocol, contract v1 (docs/DESIGN.md "Relay websocket"). One schema per frame;
- * the same schema is the type. Used by the relay, the kiosk core and the tests.
+ * Relay wire protocol, contract v1 (docs/DESIGN.md "Relay websocket") and the v2 additions
+ * (docs/DESIGN.md "Campaign and roster frames"). One schema per frame; the same schema is the
+ * type. Used by the relay, the kiosk core and the tests.
  */
 import { z } from 'zod'
-import { relayCampaignSchema } from './campaign'
 
-/** `kioskId` is `[a-z0-9-]{1,24}`; it is also the prefix of every scene the kiosk owns. */
-export const KIOSK_ID_PATTERN = /^[a-z0-9-]{1,24}$/
-export const kioskIdSchema = z
-  .string()
-  .regex(KIOSK_ID_PATTERN, 'kioskId must match [a-z0-9-]{1,24}')
-export type KioskId = z.infer<typeof kioskIdSchema>
+import { KIOSK_ID_PATTERN, kioskIdSchema } from './kiosk-id'
+import {
+  MAX_ROSTER_ENTRIES_PER_FRAME,
+  campaignIdSchema,
+  relayCampaignSchema,
+  relayRosterEntrySchema,
+  type RelayRosterEntry,
+} from './campaign'
+
+export { KIOSK_ID_PATTERN, kioskIdSchema, type KioskId } from './kiosk-id'
 
 /** WeChat allows string scenes of 1–64 characters. */
 export const MAX_SCENE_LENGTH = 64
-/** Largest websocket frame either side accepts. Scan frames are well under 2 KiB. */
+/** Largest websocket frame the relay accepts from a kiosk. Scan frames are well under 2 KiB. */
 export const MAX_FRAME_BYTES = 16 * 1024
+/**
+ * Largest frame a kiosk accepts from the relay (v2). A campaign frame is at most ~27 KB (every
+ * text at its longest, each character escaped to 6 bytes); roster frames are packed to it by
+ * `rosterChunkEnd`.
+ */
+export const MAX_RELAY_FRAME_BYTES = 64 * 1024
 
 const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const epoch = z.string().min(1).max(64)
+/** v2 versions (campaign, roster) only grow. */
+const version = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+const count = z.number().int().nonnegative().max(1_000_000)
+const openid = z.string().min(1).max(128)
+const registrationId = z.string().min(1).max(64)
+/** Milliseconds since the epoch. */
+const epochMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 
 export const helloFrameSchema = z
   .object({
@@ -28,15 +45,55 @@ export const helloFrameSchema = z
     lastSeq: seq.optional(),
     /** The kiosk's version, shown in the organizer's console (contract v2; optional). */
     version: z.string().min(1).max(64).optional(),
+    /** v2: the `version` of the last campaign frame the kiosk stored (absent: none yet). */
+    campaignVersion: version.optional(),
+    /**
+     * v2: the roster the kiosk holds or is receiving: `offset` entries of `version` stored (equal
+     * to its total when complete). The relay resumes there, and starts at 0 only for a roster
+     * version or campaign the kiosk does not hold.
+     */
+    roster: z.object({ campaignId: campaignIdSchema, version, offset: count }).strict().optional(),
   })
   .strict()
 
 /** Cumulative: acknowledges every event up to and including `seq`. */
 export const ackFrameSchema = z.object({ type: z.literal('ack'), seq }).strict()
 
-export const kioskFrameSchema = z.discriminatedUnion('type', [helloFrameSchema, ackFrameSchema])
+/** v2: the kiosk stored roster entries `[0, offset)` of this version (the resume point). */
+export const rosterAckFrameSchema = z
+  .object({
+    type: z.literal('roster-ack'),
+    campaignId: campaignIdSchema,
+    rosterVersion: version,
+    offset: count,
+  })
+  .strict()
+
+/**
+ * v2: a desk at this kiosk bound a WeChat user to a registration. Queued while offline, sent
+ * (again) until the relay answers `bind-ack`; idempotent: the same four fields twice are one
+ * binding. The latest `at` wins for a registration and for an openid.
+ */
+export const bindFrameSchema = z
+  .object({
+    type: z.literal('bind'),
+    campaignId: campaignIdSchema,
+    registrationId: registrationId,
+    openid,
+    at: epochMs,
+  })
+  .strict()
+
+export const kioskFrameSchema = z.discriminatedUnion('type', [
+  helloFrameSchema,
+  ackFrameSchema,
+  rosterAckFrameSchema,
+  bindFrameSchema,
+])
 export type HelloFrame = z.infer<typeof helloFrameSchema>
 export type AckFrame = z.infer<typeof ackFrameSchema>
+export type RosterAckFrame = z.infer<typeof rosterAckFrameSchema>
+export type BindFrame = z.infer<typeof bindFrameSchema>
 export type KioskFrame = z.infer<typeof kioskFrameSchema>
 
 export const welcomeFrameSchema = z
@@ -57,27 +114,100 @@ export const scanFrameSchema = z
     createTime: z.number().int().nonnegative(),
     /** When the relay stored the push, milliseconds since the epoch. */
     receivedAt: z.number().int().nonnegative(),
-    /** The visitor's check-in number in the kiosk's campaign (contract v2; absent outside one). */
-    number: z.number().int().positive().optional(),
-    /** True only for the scan that took `number`: the visitor's first at any of its kiosks. */
+    /** v2: the visitor's check-in number in the kiosk's relay campaign, the same at every booth. */
+    number: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** v2: this is the visitor's first scan at any kiosk of the campaign. */
     firstInCampaign: z.boolean().optional(),
   })
   .strict()
 
-/** The kiosk's campaign (contract v2), after `welcome` and on every change; null: none now. */
+/**
+ * v2: the kiosk's relay campaign, sent right after `welcome` (before any scan) and on every
+ * change; `null`: this kiosk has no relay campaign (it runs its own). `version` grows with every
+ * change to what this kiosk gets; the kiosk ignores a version older than the one it holds.
+ */
 export const campaignFrameSchema = z
-  .object({ type: z.literal('campaign'), campaign: relayCampaignSchema.nullable() })
+  .object({
+    type: z.literal('campaign'),
+    campaign: relayCampaignSchema.nullable(),
+    version,
+  })
+  .strict()
+
+/**
+ * v2: a slice of the campaign's roster: entries `[offset, offset + entries.length)` of `total`.
+ * The kiosk stages them and swaps the whole roster in when `final` (the slice ending at
+ * `total`) arrives, acking each slice with `roster-ack`.
+ */
+export const rosterFrameSchema = z
+  .object({
+    type: z.literal('roster'),
+    campaignId: campaignIdSchema,
+    rosterVersion: version,
+    offset: count,
+    total: count,
+    entries: z.array(relayRosterEntrySchema).max(MAX_ROSTER_ENTRIES_PER_FRAME),
+    final: z.boolean(),
+  })
+  .strict()
+  .refine((f) => f.offset + f.entries.length <= f.total, 'entries run past total')
+  .refine((f) => f.final === (f.offset + f.entries.length === f.total), 'final iff the last slice')
+
+/** v2: a desk at another booth (or this one, echoed) bound a WeChat user to a registration. */
+export const bindingFrameSchema = z
+  .object({
+    type: z.literal('binding'),
+    campaignId: campaignIdSchema,
+    registrationId: registrationId,
+    openid,
+    at: epochMs,
+  })
+  .strict()
+
+/** v2: the relay stored this kiosk's `bind` (the kiosk drops it from its outbox). */
+export const bindAckFrameSchema = z
+  .object({
+    type: z.literal('bind-ack'),
+    campaignId: campaignIdSchema,
+    registrationId: registrationId,
+    openid,
+    at: epochMs,
+  })
   .strict()
 
 export const relayFrameSchema = z.discriminatedUnion('type', [
   welcomeFrameSchema,
   scanFrameSchema,
   campaignFrameSchema,
+  rosterFrameSchema,
+  bindingFrameSchema,
+  bindAckFrameSchema,
 ])
-export type CampaignFrame = z.infer<typeof campaignFrameSchema>
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>
 export type ScanFrame = z.infer<typeof scanFrameSchema>
+export type CampaignFrame = z.infer<typeof campaignFrameSchema>
+export type RosterFrame = z.infer<typeof rosterFrameSchema>
+export type BindingFrame = z.infer<typeof bindingFrameSchema>
+export type BindAckFrame = z.infer<typeof bindAckFrameSchema>
 export type RelayFrame = z.infer<typeof relayFrameSchema>
+
+/**
+ * Where the roster frame starting at `start` ends: at most MAX_ROSTER_ENTRIES_PER_FRAME entries
+ * and MAX_RELAY_FRAME_BYTES serialized (always at least one entry: the longest possible entry,
+ * every character escaped, is ~3.7 KB). The relay cuts with it; `entries.slice(start, end)`.
+ */
+export function rosterChunkEnd(entries: readonly RelayRosterEntry[], start: number): number {
+  // Room for the frame's own fields (type, ids, numbers, final), generously.
+  let bytes = 512
+  let end = start
+  while (end < entries.length && end - start < MAX_ROSTER_ENTRIES_PER_FRAME) {
+    const size = Buffer.byteLength(JSON.stringify(entries[end]), 'utf8') + 1
+    if (end > start && bytes + size > MAX_RELAY_FRAME_BYTES) break
+    bytes += size
+    end++
+  }
+  return end
+}
 
 /** Close codes on `/kiosk`, sent by the relay or the kiosk (4xxx are application codes). */
 export const RelayCloseCode = {

@@ -223,8 +223,7 @@ export class RelayLink {
       return
     }
     if (!this.welcomed) return ws.close(RelayCloseCode.protocolError, 'scan before welcome')
-    // Contract v2's campaign frame: stored by the kiosk's campaign sync, not by this queue.
-    if (frame.type === 'campaign') return
+    if (frame.type !== 'scan') return
     const queued = this.pending?.ws === ws ? this.pending.items : null
     const lastSeq = queued?.at(-1)?.frame.seq ?? this.o.cursor.current().lastSeq
     if (frame.seq <= lastSeq) return // already stored (and acked), or already queued
