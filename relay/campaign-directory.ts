@@ -4,12 +4,12 @@
  * the store's change feed: a campaign edited or a kiosk assigned on any instance reaches every
  * instance's cache; a `resync` (the feed may have missed changes) drops everything.
  */
-import type { RelayCampaign } from '../shared/campaign'
+import { toRelayCampaign, type RelayCampaign } from '../shared/campaign'
 import type { CampaignRecord } from './store/campaign-types'
 import type { RelayStore, StoreChange } from './store/types'
 
 export class CampaignDirectory {
-  private readonly kioskCampaign = new Map<string, Promise<string | null>>()
+  private readonly kioskCampaign = new Map<string, Promise<Assignment>>()
   private readonly campaigns = new Map<string, Promise<CampaignRecord | null>>()
   private readonly unsubscribe: () => void
 
@@ -31,13 +31,14 @@ export class CampaignDirectory {
     }
   }
 
-  /** The id of the campaign `kioskId` is assigned to, or null. */
-  campaignIdOf(kioskId: string): Promise<string | null> {
+  /** The campaign `kioskId` is assigned to (or null), and that assignment's version. */
+  assignmentOf(kioskId: string): Promise<Assignment> {
     let p = this.kioskCampaign.get(kioskId)
     if (p === undefined) {
-      p = this.store.console
-        .kioskMeta([kioskId], this.now())
-        .then((m) => m.get(kioskId)?.campaignId ?? null)
+      p = Promise.all([
+        this.store.console.kioskMeta([kioskId], this.now()),
+        this.store.campaigns.assignmentVersion(kioskId),
+      ]).then(([m, version]) => ({ campaignId: m.get(kioskId)?.campaignId ?? null, version }))
       this.kioskCampaign.set(kioskId, p)
       // A failed read is not cached: the next caller tries again.
       p.catch(() => this.kioskCampaign.delete(kioskId))
@@ -55,10 +56,18 @@ export class CampaignDirectory {
     return p
   }
 
-  /** The kiosk's campaign as the kiosk sees it (no screen key), or null. */
+  /** The kiosk's campaign, or null (the push path: numbers and the passive reply). */
   async campaignOf(kioskId: string): Promise<CampaignRecord | null> {
-    const id = await this.campaignIdOf(kioskId)
-    return id === null ? null : this.campaign(id)
+    const { campaignId } = await this.assignmentOf(kioskId)
+    return campaignId === null ? null : this.campaign(campaignId)
+  }
+
+  /** What the kiosk's campaign frame carries: its campaign (no screen key) and version. */
+  async viewOf(kioskId: string): Promise<KioskCampaignView> {
+    const a = await this.assignmentOf(kioskId)
+    const c = a.campaignId === null ? null : await this.campaign(a.campaignId)
+    if (c === null) return { campaign: null, version: a.version }
+    return { campaign: toRelayCampaign(c.campaign), version: Math.max(a.version, c.version) }
   }
 
   close(): void {
@@ -66,7 +75,13 @@ export class CampaignDirectory {
   }
 }
 
-/** The campaign frame's view: everything but the screen key. */
-export function forKiosk(c: CampaignRecord): RelayCampaign {
-  return { id: c.id, version: c.version, updatedAt: c.updatedAt, fields: c.fields }
+interface Assignment {
+  campaignId: string | null
+  version: number
+}
+
+/** A kiosk's campaign as its campaign frame carries it (relay/store/campaign-types.ts). */
+export interface KioskCampaignView {
+  campaign: RelayCampaign | null
+  version: number
 }

@@ -12,7 +12,7 @@ import { KioskSession, type DeliveryLimits } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
-import { forKiosk, type CampaignDirectory } from './campaign-directory'
+import type { CampaignDirectory } from './campaign-directory'
 import type { RelayStore, StoreChange } from './store/types'
 
 export interface KioskHubOptions {
@@ -121,10 +121,7 @@ export class KioskHub {
       now: this.opts.now,
       limits: this.limits,
       onHello: (s) => this.onHello(s),
-      campaignOf: async (kioskId) => {
-        const c = await this.opts.campaigns.campaignOf(kioskId)
-        return c === null ? null : forKiosk(c)
-      },
+      campaignOf: (kioskId) => this.opts.campaigns.viewOf(kioskId),
       onClosed: (s) => {
         if (this.live.get(s.kioskId) !== s) return
         this.live.delete(s.kioskId)

@@ -12,7 +12,7 @@ import {
   type HelloFrame,
   type RelayFrame,
 } from '../shared/relay-protocol'
-import type { RelayCampaign } from '../shared/campaign'
+import type { KioskCampaignView } from './campaign-directory'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore, StoredEvent } from './store/types'
@@ -43,8 +43,8 @@ export interface SessionContext {
   onHello(session: KioskSession): Promise<void>
   /** Called when the session ends, however it ends. */
   onClosed(session: KioskSession): void
-  /** The kiosk's current campaign (contract v2), or null when it has none. */
-  campaignOf(kioskId: string): Promise<RelayCampaign | null>
+  /** The kiosk's current campaign (contract v2) and its version. */
+  campaignOf(kioskId: string): Promise<KioskCampaignView>
 }
 
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
@@ -74,8 +74,8 @@ export class KioskSession {
   /** An ack write is with the store; later acks wait in `ackToStore` (the highest only). */
   private ackWriting = false
   private ackToStore: { seq: number; at: number } | null = null
-  /** The campaign last sent (id and version), so an older read never overtakes a newer one. */
-  private sentCampaign: { id: string | null; version: number } | null = null
+  /** The version of the campaign view the kiosk holds: an older read is never sent. */
+  private campaignVersion = 0
   /** A campaign change arrived before the session went live: read again once it is. */
   private campaignStale = false
 
@@ -170,13 +170,18 @@ export class KioskSession {
       if (this.phase !== 'welcoming') return
       // Read before the welcome so nothing comes between it and the campaign frame: a kiosk
       // back after hours has its current campaign before any replayed scan is greeted.
-      const campaign = await this.ctx.campaignOf(this.kioskId)
+      const view = await this.ctx.campaignOf(this.kioskId)
       if (this.phase !== 'welcoming') return
       this.sentSeq = start
       this.ackedSeq = start
       this.send({ type: 'welcome', epoch, headSeq: state.headSeq })
-      // A kiosk in no campaign hears nothing at hello (a v1 kiosk knows no campaign frame).
-      if (campaign !== null) this.sendCampaign(campaign)
+      // A kiosk in no campaign hears nothing (a v1 kiosk knows no campaign frame), unless it
+      // holds an older view: then it learns it has none now.
+      const held = hello.campaignVersion
+      if (view.campaign !== null || (held !== undefined && held < view.version)) {
+        this.sendCampaign(view)
+      }
+      this.campaignVersion = view.version
       this.phase = 'live'
       if (this.campaignStale) void this.refreshCampaign()
       this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
@@ -198,16 +203,9 @@ export class KioskSession {
     }
     this.campaignStale = false
     try {
-      const campaign = await this.ctx.campaignOf(this.kioskId)
-      if (this.phase !== 'live') return
-      const sent = this.sentCampaign
-      if (campaign === null) {
-        // Only a kiosk that was told of a campaign needs to hear it has none now.
-        if (sent !== null && sent.id !== null) this.sendCampaign(null)
-        return
-      }
-      if (sent?.id === campaign.id && sent.version >= campaign.version) return
-      this.sendCampaign(campaign)
+      const view = await this.ctx.campaignOf(this.kioskId)
+      if (this.phase !== 'live' || view.version <= this.campaignVersion) return
+      this.sendCampaign(view)
     } catch (err) {
       this.ctx.log.error('reading campaign failed', {
         kioskId: this.kioskId,
@@ -216,10 +214,9 @@ export class KioskSession {
     }
   }
 
-  private sendCampaign(campaign: RelayCampaign | null): void {
-    this.sentCampaign =
-      campaign === null ? { id: null, version: 0 } : { id: campaign.id, version: campaign.version }
-    this.send({ type: 'campaign', campaign })
+  private sendCampaign(view: KioskCampaignView): void {
+    this.campaignVersion = view.version
+    this.send({ type: 'campaign', campaign: view.campaign, version: view.version })
   }
 
   private onAck(ack: AckFrame): void {

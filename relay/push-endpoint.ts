@@ -265,8 +265,8 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     let reply: { subscribe: string; scan: string } | undefined
     if (route.kioskId !== null && fits) {
       const campaign = (await opts.campaigns?.campaignOf(route.kioskId)) ?? null
-      reply = campaign?.fields.reply
-      const r = await store.appendEvent(route.kioskId, event, campaign?.id ?? null)
+      reply = campaign?.campaign.reply
+      const r = await store.appendEvent(route.kioskId, event, campaign?.campaign.id ?? null)
       opts.health?.writeSucceeded()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })

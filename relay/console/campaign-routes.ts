@@ -6,7 +6,7 @@
  * stops working). Only the console ever sees a screen key.
  */
 import { randomBytes } from 'node:crypto'
-import { campaignFieldsSchema, campaignIdSchema, type ConsoleCampaign } from '../../shared/campaign'
+import { campaignIdSchema, campaignInputSchema, type ConsoleCampaign } from '../../shared/campaign'
 import { sendJson } from '../http-util'
 import type { CampaignRecord } from '../store/campaign-types'
 import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
@@ -18,7 +18,7 @@ export const newCampaignId = (): string => 'c-' + randomBytes(12).toString('base
 /** 256 random bits: the key is the only thing guarding a big screen's link. */
 export const newScreenKey = (): string => randomBytes(32).toString('base64url')
 
-const shown = (c: CampaignRecord): ConsoleCampaign => c
+const shown = (c: CampaignRecord): ConsoleCampaign => c.campaign
 
 export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log } = deps
@@ -42,20 +42,15 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'POST',
       path: '/campaigns',
       async handler(ctx) {
-        const fields = await readJson(ctx, campaignFieldsSchema)
+        const fields = await readJson(ctx, campaignInputSchema)
         if (fields === null) return
-        const record: CampaignRecord = {
-          id: newCampaignId(),
-          version: 1,
-          updatedAt: ctx.now,
-          fields,
-          screenKey: newScreenKey(),
-        }
-        if (!(await store.campaigns.createCampaign(record))) {
+        const campaign = { ...fields, id: newCampaignId(), screenKey: newScreenKey() }
+        const record = await store.campaigns.createCampaign(campaign, ctx.now)
+        if (record === null) {
           sendConsoleError(ctx.res, 409, 'conflict', 'campaign id taken; try again')
           return
         }
-        log.info('campaign created', { campaignId: record.id, by: ctx.session?.name })
+        log.info('campaign created', { campaignId: campaign.id, by: ctx.session?.name })
         sendJson(ctx.res, 201, shown(record))
       },
     },
@@ -73,15 +68,15 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
-        const fields = await readJson(ctx, campaignFieldsSchema)
+        const fields = await readJson(ctx, campaignInputSchema)
         if (fields === null) return
-        const updated = await store.campaigns.updateCampaign(c.id, fields, ctx.now)
+        const updated = await store.campaigns.updateCampaign(c.campaign.id, fields, ctx.now)
         if (updated === null) {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
         log.info('campaign changed', {
-          campaignId: c.id,
+          campaignId: c.campaign.id,
           version: updated.version,
           by: ctx.session?.name,
         })
@@ -94,12 +89,15 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
-        const updated = await store.campaigns.setScreenKey(c.id, newScreenKey(), ctx.now)
+        const updated = await store.campaigns.setScreenKey(c.campaign.id, newScreenKey(), ctx.now)
         if (updated === null) {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
-        log.info('campaign screen key rotated', { campaignId: c.id, by: ctx.session?.name })
+        log.info('campaign screen key rotated', {
+          campaignId: c.campaign.id,
+          by: ctx.session?.name,
+        })
         sendJson(ctx.res, 200, shown(updated))
       },
     },

@@ -127,6 +127,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           return
         }
         await store.console.setKioskCampaign(kiosk.kioskId, campaignId)
+        await store.campaigns.noteAssignment(kiosk.kioskId)
         // Every instance's cache drops the kiosk's entry and its live socket gets the frame.
         await store.announce({ type: 'campaign', campaignId, kioskId: kiosk.kioskId })
         const [described] = await describe([kiosk], ctx.now)

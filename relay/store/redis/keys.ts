@@ -47,7 +47,7 @@ export interface RedisKeys {
   loginAttempts(key: string): string
   /** `{<prefix>c:<id>}`: prefix for every key of one campaign (`${campaignTag(id)}:name`). */
   campaignTag(campaignId: string): string
-  /** Hash: fields (JSON), version, screenKey, updatedAt, lastNumber. */
+  /** Hash: campaign (JSON with its screen key), version, updatedAt, lastNumber. */
   campaign(campaignId: string): string
   /** Hash: openid → the visitor's check-in number in the campaign. */
   campaignVisitors(campaignId: string): string
@@ -55,6 +55,8 @@ export interface RedisKeys {
   campaignFirsts(campaignId: string): string
   /** Set of every campaign id (no script combines it with a campaign's keys). */
   campaigns: string
+  /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
+  campaignClock: string
   /** Set of every kiosk id. */
   kiosks: string
   /** Sorted set of integer scene ranges: member `<kioskId>:<lo>:<hi>`, score lo. */
@@ -91,6 +93,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignVisitors: (id) => `{${p}c:${tagSafe('campaign id', id)}}:visitors`,
     campaignFirsts: (id) => `{${p}c:${tagSafe('campaign id', id)}}:firsts`,
     campaigns: `${p}campaigns`,
+    campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,
     ranges: `{${p}g}:ranges`,
     unrouted: `{${p}u}:unrouted`,

@@ -81,10 +81,3 @@ redis.call('HSET', KEYS[2], ARGV[1], next)
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 return {next, 1}
 `
-
-/** KEYS: 1 campaign hash. ARGV: 1 field, 2 value, 3 now. Bumps the version; 0 when none. */
-export const BUMP_CAMPAIGN = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'updatedAt', ARGV[3])
-return redis.call('HINCRBY', KEYS[1], 'version', 1)
-`

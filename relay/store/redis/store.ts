@@ -240,7 +240,8 @@ class RedisStore implements RelayStore {
     e: NewEvent,
     campaignId?: string | null,
   ): Promise<AppendResult> {
-    const n = campaignId == null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
+    const n =
+      campaignId == null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
     const reply = await this.write(
       APPEND_EVENT,
       [this.keys.dedup(kioskId, e.id), this.kioskKey(kioskId), this.streamKey(kioskId)],

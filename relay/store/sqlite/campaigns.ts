@@ -4,29 +4,31 @@
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import { campaignFieldsSchema, type CampaignFields } from '../../../shared/campaign'
+import {
+  consoleCampaignSchema,
+  type CampaignInput,
+  type ConsoleCampaign,
+} from '../../../shared/campaign'
 import type { CampaignRecord, CampaignStore } from '../campaign-types'
 import type { StoreChange } from '../types'
 import { statement } from './statements'
 
 const campaignRow = z.object({
-  id: z.string(),
-  fields: z.string(),
+  campaign: z.string(),
   version: z.number(),
-  screen_key: z.string(),
   updated_at: z.number(),
 })
 const visitorRow = z.object({ number: z.number(), first_event_id: z.string() })
 const lastNumberRow = z.object({ last_number: z.number() })
+const valueRow = z.object({ value: z.number() })
+const versionRow = z.object({ version: z.number() })
 
 function toRecord(raw: unknown): CampaignRecord {
   const r = campaignRow.parse(raw)
   return {
-    id: r.id,
+    campaign: consoleCampaignSchema.parse(JSON.parse(r.campaign)),
     version: r.version,
     updatedAt: r.updated_at,
-    fields: campaignFieldsSchema.parse(JSON.parse(r.fields)),
-    screenKey: r.screen_key,
   }
 }
 
@@ -49,16 +51,27 @@ export class SqliteCampaignStore implements CampaignStore {
     return row === undefined ? null : toRecord(row)
   }
 
-  createCampaign(c: CampaignRecord): Promise<boolean> {
+  private tick(): number {
+    const row = statement(
+      this.db,
+      'UPDATE campaign_clock SET value = value + 1 WHERE id = 1 RETURNING value',
+    ).get()
+    return valueRow.parse(row).value
+  }
+
+  createCampaign(c: ConsoleCampaign, now: number): Promise<CampaignRecord | null> {
     return attempt(() => {
-      const res = statement(
-        this.db,
-        `INSERT INTO campaigns (id, fields, version, screen_key, updated_at)
-           VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      ).run(c.id, JSON.stringify(c.fields), c.version, c.screenKey, c.updatedAt)
-      if (res.changes === 0) return false
+      const created = this.db.transaction(() => {
+        if (this.read(c.id) !== null) return false
+        statement(
+          this.db,
+          'INSERT INTO campaigns (id, campaign, version, updated_at) VALUES (?, ?, ?, ?)',
+        ).run(c.id, JSON.stringify(c), this.tick(), now)
+        return true
+      })()
+      if (!created) return null
       this.emit({ type: 'campaign', campaignId: c.id })
-      return true
+      return this.read(c.id)
     })
   }
 
@@ -68,25 +81,64 @@ export class SqliteCampaignStore implements CampaignStore {
 
   listCampaigns(): Promise<CampaignRecord[]> {
     return attempt(() =>
-      statement(this.db, 'SELECT * FROM campaigns ORDER BY updated_at DESC, id').all().map(toRecord),
+      statement(this.db, 'SELECT * FROM campaigns ORDER BY updated_at DESC, id')
+        .all()
+        .map(toRecord),
     )
   }
 
-  private bump(id: string, set: string, value: string, now: number): CampaignRecord | null {
-    const res = this.db
-      .prepare(`UPDATE campaigns SET ${set} = ?, version = version + 1, updated_at = ? WHERE id = ?`)
-      .run(value, now, id)
-    if (res.changes === 0) return null
+  private change(
+    id: string,
+    edit: (c: ConsoleCampaign) => ConsoleCampaign,
+    now: number,
+  ): CampaignRecord | null {
+    const changed = this.db.transaction(() => {
+      const old = this.read(id)
+      if (old === null) return false
+      const next = consoleCampaignSchema.parse(edit(old.campaign))
+      statement(
+        this.db,
+        'UPDATE campaigns SET campaign = ?, version = ?, updated_at = ? WHERE id = ?',
+      ).run(JSON.stringify(next), this.tick(), now, id)
+      return true
+    })()
+    if (!changed) return null
     this.emit({ type: 'campaign', campaignId: id })
     return this.read(id)
   }
 
-  updateCampaign(id: string, fields: CampaignFields, now: number): Promise<CampaignRecord | null> {
-    return attempt(() => this.bump(id, 'fields', JSON.stringify(fields), now))
+  updateCampaign(id: string, fields: CampaignInput, now: number): Promise<CampaignRecord | null> {
+    return attempt(() =>
+      this.change(id, (c) => ({ ...fields, id: c.id, screenKey: c.screenKey }), now),
+    )
   }
 
   setScreenKey(id: string, screenKey: string, now: number): Promise<CampaignRecord | null> {
-    return attempt(() => this.bump(id, 'screen_key', screenKey, now))
+    return attempt(() => this.change(id, (c) => ({ ...c, screenKey }), now))
+  }
+
+  noteAssignment(kioskId: string): Promise<number> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const version = this.tick()
+        statement(
+          this.db,
+          `INSERT INTO kiosk_campaign_versions (kiosk_id, version) VALUES (?, ?)
+             ON CONFLICT (kiosk_id) DO UPDATE SET version = excluded.version`,
+        ).run(kioskId, version)
+        return version
+      })(),
+    )
+  }
+
+  assignmentVersion(kioskId: string): Promise<number> {
+    return attempt(() => {
+      const row = statement(
+        this.db,
+        'SELECT version FROM kiosk_campaign_versions WHERE kiosk_id = ?',
+      ).get(kioskId)
+      return row === undefined ? 0 : versionRow.parse(row).version
+    })
   }
 }
 
