@@ -267,7 +267,7 @@ function csvSink(out: Writable, header: string[], locale: Locale): Sink {
 }
 
 async function xlsxSink(out: Writable, header: string[], locale: Locale): Promise<Sink> {
-  const { WorkbookWriter } = await import('../roster/xlsx')
+  const { WorkbookWriter } = await import('../../../shared/roster/xlsx')
   // Inline strings, no formulas: a cell reading "=1+1" stays text in XLSX, so it needs no escaping.
   const wb = new WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false })
   const ws = wb.addWorksheet('Attendance')
