@@ -186,7 +186,22 @@ export class KioskHub {
     else if (change.type === 'connected') this.noteGeneration(change.kioskId, change.generation)
     else if (change.type === 'resync') this.resync()
     else if (change.type === 'campaign') this.campaignChanged(change)
-    else void this.recheckCredentials(change.kioskId)
+    else if (change.type === 'roster') this.rosterChanged(change.campaignId)
+    else if (change.type === 'binding') {
+      const { campaignId, registrationId, openid, at } = change
+      for (const { session } of this.peers) {
+        if (session.isLive) session.roster.onBinding(campaignId, { registrationId, openid, at })
+      }
+    } else void this.recheckCredentials(change.kioskId)
+  }
+
+  /** A roster replaced: the campaign's kiosks start the new version's transfer. */
+  private rosterChanged(campaignId: string): void {
+    for (const { session } of this.peers) {
+      if (session.isLive && session.roster.campaign === campaignId) {
+        void session.roster.start(campaignId)
+      }
+    }
   }
 
   /** A campaign edited or a kiosk (re)assigned: the kiosks concerned get the campaign frame. */

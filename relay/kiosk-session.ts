@@ -9,10 +9,12 @@ import {
   RelayCloseCode,
   kioskFrameSchema,
   type AckFrame,
+  type BindFrame,
   type HelloFrame,
   type RelayFrame,
 } from '../shared/relay-protocol'
 import type { KioskCampaignView } from './campaign-directory'
+import { RosterSync } from './roster-sync'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore, StoredEvent } from './store/types'
@@ -78,13 +80,24 @@ export class KioskSession {
   private campaignVersion = 0
   /** A campaign change arrived before the session went live: read again once it is. */
   private campaignStale = false
+  /** The roster of the kiosk's campaign, in frames the kiosk acks (contract v2). */
+  readonly roster: RosterSync
 
   constructor(
     private readonly socket: FrameSocket,
     readonly kioskId: string,
     readonly tokenHash: string,
     private readonly ctx: SessionContext,
-  ) {}
+  ) {
+    this.roster = new RosterSync({
+      campaigns: ctx.store.campaigns,
+      send: (frame) => this.send(frame),
+      open: () =>
+        this.phase === 'live' && this.socket.bufferedAmount <= this.ctx.limits.highWaterBytes,
+      log: ctx.log,
+      kioskId,
+    })
+  }
 
   get isLive(): boolean {
     return this.phase === 'live'
@@ -128,9 +141,41 @@ export class KioskSession {
       this.close(RelayCloseCode.badFrame, 'bad frame')
       return
     }
-    if (frame.data.type === 'hello') void this.onHello(frame.data)
-    else if (frame.data.type === 'ack') this.onAck(frame.data)
-    // roster-ack and bind (contract v2) are the campaign sync's, handled by the relay's side of it.
+    const f = frame.data
+    if (f.type === 'hello') void this.onHello(f)
+    else if (this.phase !== 'live')
+      this.close(RelayCloseCode.protocolError, `${f.type} before welcome`)
+    else if (f.type === 'ack') this.onAck(f)
+    else if (f.type === 'roster-ack') this.roster.onAck(f)
+    else void this.onBind(f)
+  }
+
+  /**
+   * A desk at this kiosk bound a visitor: stored if the kiosk is in that campaign, then
+   * acknowledged. A bind for a campaign the kiosk has left is acknowledged and dropped (it
+   * would be sent again forever otherwise); a store failure is not acknowledged (the kiosk
+   * sends it again).
+   */
+  private async onBind(bind: BindFrame): Promise<void> {
+    const { campaignId, registrationId, openid, at } = bind
+    try {
+      const view = await this.ctx.campaignOf(this.kioskId)
+      if (view.campaign?.id === campaignId) {
+        await this.ctx.store.campaigns.putBinding(campaignId, { registrationId, openid, at })
+      } else {
+        this.ctx.log.warn('bind for another campaign dropped', {
+          kioskId: this.kioskId,
+          campaignId,
+        })
+      }
+      if (this.phase === 'live')
+        this.send({ type: 'bind-ack', campaignId, registrationId, openid, at })
+    } catch (err) {
+      this.ctx.log.error('storing binding failed', {
+        kioskId: this.kioskId,
+        error: errorMessage(err),
+      })
+    }
   }
 
   private async onHello(hello: HelloFrame): Promise<void> {
@@ -183,6 +228,7 @@ export class KioskSession {
       }
       this.campaignVersion = view.version
       this.phase = 'live'
+      void this.roster.start(view.campaign?.id ?? null, hello.roster)
       if (this.campaignStale) void this.refreshCampaign()
       this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
       void this.pump()
@@ -206,6 +252,8 @@ export class KioskSession {
       const view = await this.ctx.campaignOf(this.kioskId)
       if (this.phase !== 'live' || view.version <= this.campaignVersion) return
       this.sendCampaign(view)
+      const id = view.campaign?.id ?? null
+      if (id !== this.roster.campaign) void this.roster.start(id)
     } catch (err) {
       this.ctx.log.error('reading campaign failed', {
         kioskId: this.kioskId,
@@ -220,10 +268,6 @@ export class KioskSession {
   }
 
   private onAck(ack: AckFrame): void {
-    if (this.phase !== 'live') {
-      this.close(RelayCloseCode.protocolError, 'ack before welcome')
-      return
-    }
     if (ack.seq > this.sentSeq) {
       this.close(RelayCloseCode.protocolError, 'ack beyond what was sent')
       return

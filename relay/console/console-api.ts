@@ -11,12 +11,14 @@ import {
 } from './console-router'
 import { campaignRoutes } from './campaign-routes'
 import { kioskRoutes } from './kiosk-routes'
+import { rosterRoutes } from './roster-routes'
 
 export function createConsoleApi(deps: ConsoleDeps, extraRoutes: ConsoleRoute[] = []): ConsoleApi {
   return createConsoleRouter(deps, [
     ...authRoutes(deps),
     ...kioskRoutes(deps),
     ...campaignRoutes(deps),
+    ...rosterRoutes(deps),
     ...extraRoutes,
   ])
 }

@@ -10,7 +10,28 @@
  * when it moves to another campaign too. What a kiosk gets is versioned
  * max(its campaign's version, its assignment's version).
  */
-import type { CampaignInput, ConsoleCampaign } from '../../shared/campaign'
+import type { CampaignInput, ConsoleCampaign, RelayRosterEntry } from '../../shared/campaign'
+
+/** A roster entry as stored: its binding to a WeChat user is kept apart (`bindings`). */
+export type StoredRosterEntry = Omit<RelayRosterEntry, 'openid'>
+
+export interface RosterState {
+  /** From the relay-wide clock; 0: no roster yet. */
+  version: number
+  total: number
+}
+
+export interface RosterSlice extends RosterState {
+  /** Entries `[offset, offset + entries.length)` of this version. */
+  entries: StoredRosterEntry[]
+}
+
+/** A desk bound a WeChat user to a registration; the latest `at` wins for each of the two. */
+export interface Binding {
+  registrationId: string
+  openid: string
+  at: number
+}
 
 export interface CampaignRecord {
   campaign: ConsoleCampaign
@@ -32,4 +53,21 @@ export interface CampaignStore {
   noteAssignment(kioskId: string): Promise<number>
   /** The version of the kiosk's latest assignment, 0 when it never had one. */
   assignmentVersion(kioskId: string): Promise<number>
+
+  /**
+   * Replaces the campaign's roster whole, at the clock's next version (announced as a
+   * `roster` change); null when there is no such campaign. Bindings stay: registration ids
+   * are stable across uploads of the same person.
+   */
+  replaceRoster(campaignId: string, entries: StoredRosterEntry[]): Promise<RosterState | null>
+  /** One consistent slice of the current roster (version 0, total 0: none). */
+  readRoster(campaignId: string, offset: number, limit: number): Promise<RosterSlice>
+  /**
+   * Keeps the binding unless a later one holds its registration or its openid (idempotent);
+   * an earlier binding of the same openid to another registration goes. True when it changed
+   * anything.
+   */
+  putBinding(campaignId: string, binding: Binding): Promise<boolean>
+  /** Every binding of the campaign. */
+  bindings(campaignId: string): Promise<Binding[]>
 }

@@ -104,6 +104,16 @@ export type StoreChange =
    * `campaignId` (null: to none): caches drop it and the kiosks concerned get a campaign frame.
    */
   | { type: 'campaign'; campaignId: string | null; kioskId?: string }
+  /** The campaign's roster was replaced: its kiosks start the new version's transfer. */
+  | { type: 'roster'; campaignId: string }
+  /** A binding was stored: every kiosk of the campaign hears of it. */
+  | {
+      type: 'binding'
+      campaignId: string
+      registrationId: string
+      openid: string
+      at: number
+    }
   /**
    * Changes may have been missed (the store's subscriber lost its connection and is back):
    * whoever listens must re-read what it relies on. Local to one instance, never published.

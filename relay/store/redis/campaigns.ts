@@ -9,7 +9,15 @@ import {
   type CampaignInput,
   type ConsoleCampaign,
 } from '../../../shared/campaign'
-import type { CampaignRecord, CampaignStore } from '../campaign-types'
+import { randomBytes } from 'node:crypto'
+import type {
+  Binding,
+  CampaignRecord,
+  CampaignStore,
+  RosterSlice,
+  RosterState,
+  StoredRosterEntry,
+} from '../campaign-types'
 import type { StoreChange } from '../types'
 import type { CampaignNumber } from './codec'
 import type { RedisClient } from './connect'
@@ -43,6 +51,56 @@ if cur ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'campaign', ARGV[2], 'version', ARGV[3], 'updatedAt', ARGV[4])
 return 1
 `
+
+/**
+ * KEYS: 1 campaign hash, 2 the uploaded list, 3 the roster list. ARGV: 1 version, 2 total.
+ * Swaps the new roster in whole; 1 done, 0 no such campaign (the upload is dropped).
+ */
+const SWAP_ROSTER = `
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) return 0 end
+if tonumber(ARGV[2]) == 0 then redis.call('DEL', KEYS[3]) else redis.call('RENAME', KEYS[2], KEYS[3]) end
+redis.call('HSET', KEYS[1], 'rosterVersion', ARGV[1], 'rosterTotal', ARGV[2])
+return 1
+`
+
+/** KEYS: 1 campaign hash, 2 roster list. ARGV: 1 start, 2 stop. {version, total, entries}. */
+const READ_ROSTER = `
+local v = redis.call('HMGET', KEYS[1], 'rosterVersion', 'rosterTotal')
+return {v[1] or '0', v[2] or '0', redis.call('LRANGE', KEYS[2], ARGV[1], ARGV[2])}
+`
+
+/**
+ * KEYS: 1 bindings (registration → JSON), 2 openids (openid → registration).
+ * ARGV: 1 registration, 2 openid, 3 at, 4 the binding's JSON. 1 changed, 0 not (idempotent, or
+ * a later binding holds the registration or the openid).
+ */
+const PUT_BINDING = `
+local at = tonumber(ARGV[3])
+local mine = redis.call('HGET', KEYS[1], ARGV[1])
+if mine and tonumber(cjson.decode(mine).at) >= at then return 0 end
+local otherReg = redis.call('HGET', KEYS[2], ARGV[2])
+if otherReg and otherReg ~= ARGV[1] then
+  local other = redis.call('HGET', KEYS[1], otherReg)
+  if other and tonumber(cjson.decode(other).at) > at then return 0 end
+  redis.call('HDEL', KEYS[1], otherReg)
+end
+if mine then redis.call('HDEL', KEYS[2], cjson.decode(mine).openid) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+return 1
+`
+
+const rosterEntry = z.object({
+  id: z.string(),
+  name: z.string(),
+  company: z.string(),
+  phone: z.string(),
+  code: z.string(),
+})
+const rosterReply = z.tuple([z.coerce.number(), z.coerce.number(), z.array(z.string())])
+const storedBinding = z.object({ openid: z.string(), at: z.number() })
+/** Entries pushed per RPUSH while a roster uploads. */
+const UPLOAD_BATCH = 1000
 
 export class RedisCampaignStore implements CampaignStore {
   constructor(
@@ -134,6 +192,73 @@ export class RedisCampaignStore implements CampaignStore {
       .int()
       .nonnegative()
       .parse(v ?? 0)
+  }
+
+  async replaceRoster(
+    campaignId: string,
+    entries: StoredRosterEntry[],
+  ): Promise<RosterState | null> {
+    const next = this.keys.campaignRosterNext(campaignId, randomBytes(8).toString('hex'))
+    try {
+      for (let i = 0; i < entries.length; i += UPLOAD_BATCH) {
+        const batch = entries.slice(i, i + UPLOAD_BATCH).map((e) => JSON.stringify(e))
+        await this.redis.rpush(next, ...batch)
+      }
+      const version = await this.tick()
+      const swapped = await this.redis.eval(
+        SWAP_ROSTER,
+        3,
+        this.keys.campaign(campaignId),
+        next,
+        this.keys.campaignRoster(campaignId),
+        version,
+        entries.length,
+      )
+      if (swapped !== 1) return null
+      await this.announce({ type: 'roster', campaignId })
+      return { version, total: entries.length }
+    } finally {
+      // Only left behind by a failure part-way: the swap renamed it away.
+      await this.redis.del(next).catch(() => {})
+    }
+  }
+
+  async readRoster(campaignId: string, offset: number, limit: number): Promise<RosterSlice> {
+    const reply = await this.redis.eval(
+      READ_ROSTER,
+      2,
+      this.keys.campaign(campaignId),
+      this.keys.campaignRoster(campaignId),
+      offset,
+      offset + limit - 1,
+    )
+    const [version, total, raw] = rosterReply.parse(reply)
+    const entries = limit <= 0 ? [] : raw.map((r) => rosterEntry.parse(JSON.parse(r)))
+    return { version, total, entries }
+  }
+
+  async putBinding(campaignId: string, b: Binding): Promise<boolean> {
+    const changed = await this.redis.eval(
+      PUT_BINDING,
+      2,
+      this.keys.campaignBindings(campaignId),
+      this.keys.campaignBindingOpenids(campaignId),
+      b.registrationId,
+      b.openid,
+      b.at,
+      JSON.stringify({ openid: b.openid, at: b.at }),
+    )
+    if (changed !== 1) return false
+    await this.announce({ type: 'binding', campaignId, ...b })
+    return true
+  }
+
+  async bindings(campaignId: string): Promise<Binding[]> {
+    const all = await this.redis.hgetall(this.keys.campaignBindings(campaignId))
+    return Object.entries(all).map(([registrationId, json]) => ({
+      registrationId,
+      ...storedBinding.parse(JSON.parse(json)),
+    }))
   }
 
   /** The visitor's number (ASSIGN_NUMBER), or null when the campaign is gone. */

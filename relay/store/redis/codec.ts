@@ -11,6 +11,14 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
     event: scanFrameSchema.omit({ type: true }).optional(),
   }),
   z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
+  z.object({ type: z.literal('roster'), campaignId: z.string() }),
+  z.object({
+    type: z.literal('binding'),
+    campaignId: z.string(),
+    registrationId: z.string(),
+    openid: z.string(),
+    at: z.number(),
+  }),
   z.object({
     type: z.literal('campaign'),
     campaignId: z.string().nullable(),

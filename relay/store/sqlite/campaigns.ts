@@ -9,7 +9,14 @@ import {
   type CampaignInput,
   type ConsoleCampaign,
 } from '../../../shared/campaign'
-import type { CampaignRecord, CampaignStore } from '../campaign-types'
+import type {
+  Binding,
+  CampaignRecord,
+  CampaignStore,
+  RosterSlice,
+  RosterState,
+  StoredRosterEntry,
+} from '../campaign-types'
 import type { StoreChange } from '../types'
 import { statement } from './statements'
 
@@ -22,6 +29,19 @@ const visitorRow = z.object({ number: z.number(), first_event_id: z.string() })
 const lastNumberRow = z.object({ last_number: z.number() })
 const valueRow = z.object({ value: z.number() })
 const versionRow = z.object({ version: z.number() })
+const rosterStateRow = z.object({ roster_version: z.number(), roster_total: z.number() })
+const rosterEntryRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  company: z.string(),
+  phone: z.string(),
+  code: z.string(),
+})
+const bindingRow = z.object({ registration_id: z.string(), openid: z.string(), at: z.number() })
+const toBinding = (raw: unknown): Binding => {
+  const r = bindingRow.parse(raw)
+  return { registrationId: r.registration_id, openid: r.openid, at: r.at }
+}
 
 function toRecord(raw: unknown): CampaignRecord {
   const r = campaignRow.parse(raw)
@@ -139,6 +159,95 @@ export class SqliteCampaignStore implements CampaignStore {
       ).get(kioskId)
       return row === undefined ? 0 : versionRow.parse(row).version
     })
+  }
+
+  replaceRoster(campaignId: string, entries: StoredRosterEntry[]): Promise<RosterState | null> {
+    return attempt(() => {
+      const state = this.db.transaction(() => {
+        if (this.read(campaignId) === null) return null
+        statement(this.db, 'DELETE FROM campaign_roster WHERE campaign_id = ?').run(campaignId)
+        const insert = statement(
+          this.db,
+          `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        entries.forEach((e, idx) =>
+          insert.run(campaignId, idx, e.id, e.name, e.company, e.phone, e.code),
+        )
+        const version = this.tick()
+        statement(
+          this.db,
+          'UPDATE campaigns SET roster_version = ?, roster_total = ? WHERE id = ?',
+        ).run(version, entries.length, campaignId)
+        return { version, total: entries.length }
+      })()
+      if (state !== null) this.emit({ type: 'roster', campaignId })
+      return state
+    })
+  }
+
+  readRoster(campaignId: string, offset: number, limit: number): Promise<RosterSlice> {
+    return attempt(() => {
+      const row = statement(
+        this.db,
+        'SELECT roster_version, roster_total FROM campaigns WHERE id = ?',
+      ).get(campaignId)
+      if (row === undefined) return { version: 0, total: 0, entries: [] }
+      const st = rosterStateRow.parse(row)
+      const entries = statement(
+        this.db,
+        `SELECT id, name, company, phone, code FROM campaign_roster
+           WHERE campaign_id = ? AND idx >= ? ORDER BY idx LIMIT ?`,
+      )
+        .all(campaignId, offset, limit)
+        .map((r) => rosterEntryRow.parse(r))
+      return { version: st.roster_version, total: st.roster_total, entries }
+    })
+  }
+
+  putBinding(campaignId: string, b: Binding): Promise<boolean> {
+    return attempt(() => {
+      const changed = this.db.transaction(() => {
+        const byReg = statement(
+          this.db,
+          `SELECT registration_id, openid, at FROM campaign_bindings
+             WHERE campaign_id = ? AND registration_id = ?`,
+        ).get(campaignId, b.registrationId)
+        if (byReg !== undefined && toBinding(byReg).at >= b.at) return false
+        const byOpenid = statement(
+          this.db,
+          `SELECT registration_id, openid, at FROM campaign_bindings
+             WHERE campaign_id = ? AND openid = ?`,
+        )
+          .all(campaignId, b.openid)
+          .map(toBinding)
+        if (byOpenid.some((x) => x.at > b.at)) return false
+        statement(
+          this.db,
+          'DELETE FROM campaign_bindings WHERE campaign_id = ? AND openid = ?',
+        ).run(campaignId, b.openid)
+        statement(
+          this.db,
+          `INSERT INTO campaign_bindings (campaign_id, registration_id, openid, at)
+             VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id, registration_id)
+             DO UPDATE SET openid = excluded.openid, at = excluded.at`,
+        ).run(campaignId, b.registrationId, b.openid, b.at)
+        return true
+      })()
+      if (changed) this.emit({ type: 'binding', campaignId, ...b })
+      return changed
+    })
+  }
+
+  bindings(campaignId: string): Promise<Binding[]> {
+    return attempt(() =>
+      statement(
+        this.db,
+        'SELECT registration_id, openid, at FROM campaign_bindings WHERE campaign_id = ?',
+      )
+        .all(campaignId)
+        .map(toBinding),
+    )
   }
 }
 

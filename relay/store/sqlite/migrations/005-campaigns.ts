@@ -12,8 +12,32 @@ export const m005Campaigns: Migration = {
         campaign TEXT NOT NULL,
         version INTEGER NOT NULL,
         last_number INTEGER NOT NULL DEFAULT 0,
-        updated_at INTEGER NOT NULL
+        updated_at INTEGER NOT NULL,
+        roster_version INTEGER NOT NULL DEFAULT 0,
+        roster_total INTEGER NOT NULL DEFAULT 0
       ) STRICT;
+
+      -- The current roster of each campaign, in upload order (idx from 0).
+      CREATE TABLE campaign_roster (
+        campaign_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        company TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        code TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, idx)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Registration ↔ WeChat user, made at a desk; the latest at wins.
+      CREATE TABLE campaign_bindings (
+        campaign_id TEXT NOT NULL,
+        registration_id TEXT NOT NULL,
+        openid TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (campaign_id, registration_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX campaign_bindings_openid ON campaign_bindings (campaign_id, openid);
 
       -- One relay-wide version clock for campaign edits and kiosk assignments.
       CREATE TABLE campaign_clock (
