@@ -91,11 +91,14 @@ export class RosterSync {
 
   onAck(ack: RosterAckFrame): void {
     if (ack.campaignId !== this.campaignId || ack.rosterVersion !== this.version) return
+    if (this.staleAcks > 0) {
+      // For a frame sent before the rewind: the frames in flight now come after it.
+      this.staleAcks--
+      return
+    }
     const end = this.inFlight.shift()
     if (end === undefined) return
-    if (this.staleAcks > 0) {
-      this.staleAcks--
-    } else if (ack.offset < end) {
+    if (ack.offset < end) {
       // The kiosk did not take that frame; the ones after it will not fit either.
       this.staleAcks = this.inFlight.length
       this.inFlight = []
