@@ -7,7 +7,7 @@ import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto'
 
 /**
  * N = 2^15, r = 8, p = 1: 32 MiB and about 0.17 s per check on this project's 2-core test
- * machine (docs/BENCHMARKS.md "7. Console"); a login is rare, a stolen hash costs that per guess.
+ * machine (docs/BENCHMARKS.md "10. Console sign-in, pairing, revoke"); a login is rare, a stolen hash costs that per guess.
  */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const
 const KEY_LENGTH = 32
