@@ -17,6 +17,7 @@ import { benchConsoleUi } from './console-ui'
 import { benchCluster } from './cluster'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
+import { benchCampaign } from './campaign'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -36,6 +37,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['cluster', benchCluster],
   ['console-auth', benchConsole],
   ['kit', benchServerKit],
+  ['campaign', benchCampaign],
 ]
 
 async function main(): Promise<void> {

@@ -87,6 +87,10 @@ export class SqliteCampaignStore implements CampaignStore {
           this.db,
           'INSERT INTO campaigns (id, campaign, version, updated_at) VALUES (?, ?, ?, ?)',
         ).run(c.id, JSON.stringify(c), this.tick(), now)
+        statement(
+          this.db,
+          'INSERT INTO campaign_counters (campaign_id, last_number) VALUES (?, 0)',
+        ).run(c.id)
         return true
       })()
       if (!created) return null
@@ -272,7 +276,8 @@ export function assignNumber(
   }
   const bumped = statement(
     db,
-    'UPDATE campaigns SET last_number = last_number + 1 WHERE id = ? RETURNING last_number',
+    `UPDATE campaign_counters SET last_number = last_number + 1 WHERE campaign_id = ?
+       RETURNING last_number`,
   ).get(campaignId)
   // A campaign deleted under a stale cache: the scan is stored without a number.
   if (bumped === undefined) return null

@@ -6,12 +6,11 @@ export const m005Campaigns: Migration = {
   name: 'campaigns',
   up: `
       -- The campaign as validated JSON (shared/campaign.ts, with its screen key), its version
-      -- (from the clock below), and the last check-in number handed out.
+      -- (from the clock below), its roster's version and size.
       CREATE TABLE campaigns (
         id TEXT PRIMARY KEY,
         campaign TEXT NOT NULL,
         version INTEGER NOT NULL,
-        last_number INTEGER NOT NULL DEFAULT 0,
         updated_at INTEGER NOT NULL,
         roster_version INTEGER NOT NULL DEFAULT 0,
         roster_total INTEGER NOT NULL DEFAULT 0
@@ -49,6 +48,13 @@ export const m005Campaigns: Migration = {
       CREATE TABLE kiosk_campaign_versions (
         kiosk_id TEXT PRIMARY KEY,
         version INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- The last check-in number handed out: a row of its own, so a push's UPDATE rewrites a
+      -- few bytes, not the campaign's JSON.
+      CREATE TABLE campaign_counters (
+        campaign_id TEXT PRIMARY KEY,
+        last_number INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
 
       -- One number per visitor per campaign; first_event_id is the push that took it, so a
