@@ -48,7 +48,7 @@ async function upload(c: ConsoleClient, campaignId: string, body: string, query 
     headers: { 'content-type': 'text/csv', origin: c.relayUrl, cookie: c.cookie ?? '' },
     body,
   })
-  return { status: res.status, json: (await res.json()) as unknown }
+  return { status: res.status, json: await res.json() }
 }
 
 /**
