@@ -18,6 +18,7 @@ import { benchCluster } from './cluster'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
 import { benchCampaign } from './campaign'
+import { benchCampaignSync } from './campaign-sync'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -38,6 +39,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['console-auth', benchConsole],
   ['kit', benchServerKit],
   ['campaign', benchCampaign],
+  ['campaign-sync', benchCampaignSync],
 ]
 
 async function main(): Promise<void> {

@@ -40,6 +40,8 @@ export const campaignSchema = z
     /** Lifetime asked of WeChat for each temporary code (at most 30 days). */
     ticketLifetimeSeconds: z.number().int().min(60).max(2_592_000),
     mode: campaignModeSchema,
+    /** Set on the campaign a relay runs this kiosk in (contract v2): read-only in the admin area. */
+    managedBy: z.literal('relay').optional(),
   })
   .refine((c) => !c.startsOn || !c.endsOn || c.startsOn <= c.endsOn, {
     message: 'endsOn must not be before startsOn',

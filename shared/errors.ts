@@ -25,6 +25,8 @@ export const kioskErrorCodes = {
   internal: { status: 500, params: none },
   wrong_pin: { status: 400, params: none },
   campaign_not_found: { status: 404, params: none },
+  /** The campaign is run from the relay's console (contract v2): read-only on the kiosk. */
+  campaign_managed: { status: 409, params: none },
   event_not_found: { status: 404, params: none },
   registration_not_found: { status: 404, params: none },
   no_active_campaign: { status: 503, params: none },

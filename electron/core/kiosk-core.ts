@@ -10,6 +10,9 @@ import type { KioskEventName, KioskEventPayload, ScreenState } from '../../share
 import { AdminAuth, hashPin, randomPin } from './config/admin-auth'
 import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
+import { campaignView } from './campaigns/campaign-view'
+import { RelayCampaignStore } from './campaigns/relay-campaign'
+import { RelayRosterSync } from './campaigns/relay-roster'
 import { makeTicketSource, relayTarget } from './tickets/ticket-sources'
 import { openKioskDb, type KioskDb } from './db/db'
 import { forgetDemoData, type DemoForgotten } from './demo-exit'
@@ -24,7 +27,7 @@ import { ExportJobs } from './export/export-jobs'
 import { createDispatcher, type KioskCall, type KioskHandlers } from './api/kiosk-api'
 import { KioskEvents } from './api/kiosk-events'
 import { createHandlers, type StartAtLogin } from './api/kiosk-handlers'
-import { RelayLink, type RelayLinkOptions } from './scans/relay-link'
+import { RelayLink, type RelayLinkOptions, type RelaySyncHandler } from './scans/relay-link'
 import { RosterStore } from './roster/roster-store'
 import { defaultSettings, loadSettings, saveSettings, type Settings } from './config/settings'
 import type { SetupDeps } from './config/setup'
@@ -75,7 +78,12 @@ export class KioskCore {
    * the operator once.
    */
   readonly initialPin: string | null = null
+  /** The organizer's own campaigns (campaigns.json). */
   readonly campaigns: CampaignStore
+  /** Those and the relay's campaign (contract v2), read-only, as the admin area sees them. */
+  readonly allCampaigns: CampaignStore
+  readonly relayCampaigns: RelayCampaignStore
+  readonly relayRoster: RelayRosterSync
   readonly attendance: AttendanceStore
   readonly roster: RosterStore
   /** The `tickets` table's one owner, shared by the pool, its supply and the attendance store. */
@@ -119,7 +127,26 @@ export class KioskCore {
     this.meta = new MetaTable(this.db)
     this.tickets = new TicketRepo(this.db, this.meta)
     this.roster = new RosterStore(this.db)
-    this.attendance = new AttendanceStore(this.db, { tickets: this.tickets, roster: this.roster })
+    this.relayCampaigns = new RelayCampaignStore(this.db)
+    this.relayRoster = new RelayRosterSync(this.db, this.roster)
+    this.allCampaigns = campaignView(this.campaigns, () => this.relayCampaign())
+    const roster = this.roster
+    this.attendance = new AttendanceStore(this.db, {
+      tickets: this.tickets,
+      roster: {
+        byId: (id) => roster.byId(id),
+        byOpenid: (c, openid) => roster.byOpenid(c, openid),
+        markCheckedIn: (id, now) => roster.markCheckedIn(id, now),
+        // A desk binding in the relay's campaign goes to the relay too (in the same transaction).
+        bind: (entry, openid, now) => {
+          roster.bind(entry, openid, now)
+          if (this.relayCampaign()?.id === entry.campaignId) {
+            const b = { campaignId: entry.campaignId, registrationId: entry.id, openid, at: now }
+            this.relayRoster.queueBind(this.current.connectionId, b)
+          }
+        },
+      },
+    })
     this.auth = new AdminAuth({
       now: this.now,
       idleMs: o.adminIdleMs,
@@ -157,6 +184,14 @@ export class KioskCore {
       get: () => this.current,
       update: (patch: Partial<Settings>) => this.updateSettings(patch),
     }
+    // The handlers see the relay's campaign as the active one while the relay runs one.
+    const handlerSettings = {
+      get: () => ({
+        ...this.current,
+        activeCampaignId: this.relayCampaign()?.id ?? this.current.activeCampaignId,
+      }),
+      update: settings.update,
+    }
     this.setup = {
       settings,
       vault: o.vault,
@@ -166,7 +201,7 @@ export class KioskCore {
       log: o.log,
     }
     this.handlers = createHandlers({
-      settings,
+      settings: handlerSettings,
       vault: o.vault,
       startAtLogin: o.startAtLogin ?? null,
       version: o.version ?? '0.0.0',
@@ -180,7 +215,7 @@ export class KioskCore {
       },
       events: this.events,
       auth: this.auth,
-      campaigns: this.campaigns,
+      campaigns: this.allCampaigns,
       attendance: this.attendance,
       queries: new AttendanceQueries(this.db),
       roster: this.roster,
@@ -252,9 +287,47 @@ export class KioskCore {
     return next
   }
 
+  /** The relay's campaign wins over the local choice while the relay runs this kiosk in one. */
   activeCampaign(): Campaign | null {
+    const relay = this.relayCampaign()
+    if (relay) return relay
     const id = this.current.activeCampaignId
     return id === null ? null : this.campaigns.get(id)
+  }
+
+  /** The campaign the relay last sent for this connection (kept offline), if any. */
+  relayCampaign(): Campaign | null {
+    return this.relayCampaigns.campaign(this.current.connectionId)
+  }
+
+  /** Contract v2 frames, stored through their owners (electron/core/campaigns/). */
+  private syncHandler(): RelaySyncHandler {
+    const conn = this.current.connectionId
+    return {
+      hello: () => ({
+        campaignVersion: this.relayCampaigns.held(conn)?.version,
+        roster: this.relayRoster.held(conn),
+      }),
+      onCampaign: (frame) => {
+        const before = this.activeCampaign()
+        if (!this.relayCampaigns.apply(conn, frame, this.now())) return
+        this.o.log?.info(
+          `relay campaign ${frame.campaign?.id ?? 'none'} (version ${frame.version})`,
+        )
+        // Greetings follow at once (they read the campaign per scan); the screen moves to a code
+        // of the new campaign when what a code depends on changed.
+        const after = this.activeCampaign()
+        this.events.emit('campaign', after)
+        if (codeChanged(before, after)) this.pool.campaignChanged()
+        if (this.running) this.events.emit('screen', this.screenState())
+      },
+      onRoster: (frame) => this.relayRoster.applySlice(conn, frame, this.now()).ack,
+      onBinding: (frame) => {
+        this.relayRoster.applyBinding(frame)
+      },
+      onBindAck: (frame) => this.relayRoster.bindAcked(conn, frame),
+      pendingBinds: () => this.relayRoster.pendingBinds(conn),
+    }
   }
 
   isConfigured(): boolean {
@@ -315,25 +388,32 @@ export class KioskCore {
         ...this.o.relayLink,
         now: this.now,
         cursor,
-        onScans: (batch) =>
-          takeScans(
+        onScans: (batch) => {
+          const announce = takeScans(
             {
               attendance: this.attendance,
               cursor,
-              campaigns: this.campaigns,
+              campaigns: this.allCampaigns,
               events: this.events,
               pool: this.pool,
               now: this.now,
               context: {
                 kioskId: target.kioskId,
-                fallbackCampaignId: this.current.activeCampaignId ?? UNASSIGNED_CAMPAIGN,
+                fallbackCampaignId: this.activeCampaign()?.id ?? UNASSIGNED_CAMPAIGN,
               },
               greetWindowMs: this.o.greetWindowMs ?? 60_000,
             },
             batch,
-          ),
+          )
+          return () => {
+            announce()
+            // Desk bindings these scans made, for the relay (kept until it acks them).
+            this.link?.sendBinds()
+          }
+        },
         onState: () => this.emitStatus(),
         log: this.o.log,
+        sync: this.syncHandler(),
       })
       this.link.start()
     }
@@ -383,6 +463,16 @@ export class KioskCore {
     this.lastStatusJson = json
     this.events.emit('status', status)
   }
+}
+
+/** Whether the code on screen must change: another campaign, mode, rotation or lifetime. */
+function codeChanged(a: Campaign | null, b: Campaign | null): boolean {
+  return (
+    a?.id !== b?.id ||
+    a?.mode !== b?.mode ||
+    a?.rotationSeconds !== b?.rotationSeconds ||
+    a?.ticketLifetimeSeconds !== b?.ticketLifetimeSeconds
+  )
 }
 
 export function createKioskCore(o: KioskCoreOptions): KioskCore {

@@ -69,6 +69,12 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
     if (!c) throw new KioskError('campaign_not_found', 'no such campaign')
     return c
   }
+  /** A campaign the relay runs this kiosk in is edited in the relay's console, not here. */
+  const refuseWhenManaged = () => {
+    if (d.view.activeCampaign()?.managedBy === 'relay') {
+      throw new KioskError('campaign_managed', 'the relay console manages this kiosk’s campaign')
+    }
+  }
   const activeCampaignId = () => {
     const id = d.settings.get().activeCampaignId
     if (id === null) throw new KioskError('no_active_campaign', 'activate a campaign first')
@@ -131,6 +137,7 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
       return ok
     },
     activateCampaign: ({ id }) => {
+      refuseWhenManaged()
       requireCampaign(id)
       d.settings.update({ activeCampaignId: id })
       d.events.emit('campaign', d.view.activeCampaign())
@@ -143,7 +150,10 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
       requireCampaign(campaignId)
       return { exportId: d.exports.start(campaignId, format) }
     },
-    importRoster: (input) => importRoster(d, activeCampaignId(), input),
+    importRoster: (input) => {
+      refuseWhenManaged()
+      return importRoster(d, activeCampaignId(), input)
+    },
     searchRoster: ({ query, limit }) => {
       const id = d.settings.get().activeCampaignId
       return id === null ? [] : d.roster.search(id, query, limit)

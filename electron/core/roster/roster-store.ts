@@ -116,6 +116,44 @@ export class RosterStore {
       .run(kioskId)
   }
 
+  /**
+   * A relay roster (contract v2) that finished arriving in `roster_staging` (owned by
+   * campaigns/relay-roster.ts) becomes the campaign's roster, in the caller's transaction:
+   * entries are the relay's registrations by id (check-ins made here are kept), the relay's
+   * openid binding wins, else one made here stays; entries the relay no longer lists go.
+   */
+  replaceFromStaging(campaignId: string, now: number): void {
+    const p = { campaign: campaignId, now }
+    this.db
+      .prepare(
+        `DELETE FROM roster_entries WHERE campaign_id = @campaign
+           AND id NOT IN (SELECT id FROM roster_staging)`,
+      )
+      .run(p)
+    // The relay's bindings are the latest truth: free those openids before they are given.
+    this.db
+      .prepare(
+        `UPDATE roster_entries SET openid = NULL WHERE campaign_id = @campaign
+           AND openid IN (SELECT openid FROM roster_staging WHERE openid IS NOT NULL)`,
+      )
+      .run(p)
+    this.db
+      .prepare(
+        `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, openid,
+           imported_at)
+         SELECT s.id, @campaign, s.name, s.company, s.phone, s.code, 'relay:' || s.id,
+           CASE WHEN s.position = (SELECT min(position) FROM roster_staging o WHERE o.openid = s.openid)
+             THEN s.openid END,
+           @now
+         FROM roster_staging s WHERE true ORDER BY s.position
+         ON CONFLICT (id) DO UPDATE SET campaign_id = excluded.campaign_id, name = excluded.name,
+           company = excluded.company, phone = excluded.phone, code = excluded.code,
+           match_key = excluded.match_key, openid = COALESCE(excluded.openid, openid),
+           imported_at = excluded.imported_at`,
+      )
+      .run(p)
+  }
+
   deleteCampaign(campaignId: string): void {
     this.db.prepare('DELETE FROM roster_entries WHERE campaign_id = ?').run(campaignId)
   }

@@ -13,10 +13,21 @@ import type { KioskDb } from '../db/db'
 import type { RosterStore } from '../roster/roster-store'
 import type { TicketRepo } from '../tickets/ticket-repo'
 
-/** The scan as the relay sent it: `id` is the event id, `event` its kind. */
+/**
+ * The scan as the relay sent it: `id` is the event id, `event` its kind; `number` and
+ * `firstInCampaign` (contract v2) are the relay's campaign-wide count, used when present.
+ */
 export type Scan = Pick<
   ScanFrame,
-  'id' | 'event' | 'openid' | 'scene' | 'ticket' | 'createTime' | 'receivedAt'
+  | 'id'
+  | 'event'
+  | 'openid'
+  | 'scene'
+  | 'ticket'
+  | 'createTime'
+  | 'receivedAt'
+  | 'number'
+  | 'firstInCampaign'
 >
 
 /** Where a scan lands: the link's kiosk, and the campaign for codes we have no record of. */
@@ -74,6 +85,8 @@ interface Statements {
   visitor: Statement<[string, string], { n: number }>
   lastNumber: Statement<[string], { n: number | null }>
   addVisitor: Statement<[string, string, number, number]>
+  addRelayVisitor: Statement<[string, string, number, number]>
+  renumber: Statement<[number, string, string]>
   insert: Statement<
     [
       string,
@@ -121,6 +134,15 @@ export class AttendanceStore {
       addVisitor: db.prepare(
         'INSERT INTO visitors (campaign_id, openid, check_in_number, first_seen) VALUES (?, ?, ?, ?)',
       ),
+      // The relay's number wins; one clashing with a number given here offline is left out
+      // (the relay's number is still the one greeted and recorded in attendance).
+      addRelayVisitor: db.prepare(
+        `INSERT INTO visitors (campaign_id, openid, check_in_number, first_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+      ),
+      renumber: db.prepare(
+        'UPDATE OR IGNORE visitors SET check_in_number = ? WHERE campaign_id = ? AND openid = ?',
+      ),
       insert: db.prepare(
         `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
            create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket,
@@ -149,7 +171,7 @@ export class AttendanceStore {
     const ticket = tickets.byScene(s.scene)
     if (ticket) tickets.markScanned(s.scene)
     const campaignId = ticket?.campaignId ?? where.fallbackCampaignId
-    const visitor = this.visitor(campaignId, s.openid, s.receivedAt)
+    const visitor = this.visitor(campaignId, s)
 
     // Desk mode: the personal code binds whoever scanned it to that registration.
     const deskEntry = ticket?.rosterEntryId ? roster.byId(ticket.rosterEntryId) : null
@@ -240,13 +262,18 @@ export class AttendanceStore {
     return this.q.latest.all(limit).map(toRow)
   }
 
-  /** The visitor's check-in number: given on their first scan in the campaign, kept after. */
-  private visitor(
-    campaignId: string,
-    openid: string,
-    at: number,
-  ): { firstVisit: boolean; checkInNumber: number } {
+  /**
+   * The visitor's check-in number: the relay's when the frame carries one (the same at every
+   * booth), else given here on their first scan in the campaign, kept after.
+   */
+  private visitor(campaignId: string, s: Scan): { firstVisit: boolean; checkInNumber: number } {
+    const { openid, receivedAt: at } = s
     const known = this.q.visitor.get(campaignId, openid)
+    if (s.number !== undefined) {
+      if (!known) this.q.addRelayVisitor.run(campaignId, openid, s.number, at)
+      else if (known.n !== s.number) this.q.renumber.run(s.number, campaignId, openid)
+      return { firstVisit: s.firstInCampaign ?? !known, checkInNumber: s.number }
+    }
     if (known) return { firstVisit: false, checkInNumber: known.n }
     const next = (this.q.lastNumber.get(campaignId)?.n ?? 0) + 1
     this.q.addVisitor.run(campaignId, openid, next, at)

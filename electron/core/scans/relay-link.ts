@@ -10,11 +10,17 @@
  */
 import WebSocket from 'ws'
 import {
-  MAX_FRAME_BYTES,
+  MAX_RELAY_FRAME_BYTES,
   RelayCloseCode,
   relayFrameSchema,
+  type BindAckFrame,
+  type BindFrame,
+  type BindingFrame,
+  type CampaignFrame,
   type HelloFrame,
   type KioskFrame,
+  type RosterAckFrame,
+  type RosterFrame,
   type ScanFrame,
 } from '../../../shared/relay-protocol'
 import type { KioskStatus } from '../../../shared/domain'
@@ -42,6 +48,26 @@ interface BatchScanHandler {
 
 export type RelayLinkOptions = RelayLinkBaseOptions & BatchScanHandler
 
+/**
+ * Contract v2: the campaign, its roster and desk bindings (electron/core/campaigns/). Each
+ * handler stores what it gets before returning; throwing drops the connection (the relay sends
+ * the campaign again after the next welcome, and resumes the roster where the kiosk is).
+ */
+export interface RelaySyncHandler {
+  /** What the kiosk holds, told in `hello`. */
+  hello(): Pick<HelloFrame, 'campaignVersion' | 'roster'>
+  onCampaign(frame: CampaignFrame): void
+  /** Returns the ack to send (the kiosk's resume point). */
+  onRoster(frame: RosterFrame): RosterAckFrame
+  onBinding(frame: BindingFrame): void
+  onBindAck(frame: BindAckFrame): void
+  /** Bindings made here and not yet acknowledged: sent after each welcome. */
+  pendingBinds(): BindFrame[]
+}
+
+/** Frame types this kiosk reads; any other type from a newer relay is ignored. */
+const KNOWN_FRAMES = new Set(['welcome', 'scan', 'campaign', 'roster', 'binding', 'bind-ack'])
+
 export interface RelayLinkBaseOptions {
   relayUrl: string
   kioskId: string
@@ -56,6 +82,8 @@ export interface RelayLinkBaseOptions {
   backoffBaseMs?: number
   backoffMaxMs?: number
   log?: Logger
+  /** Contract v2 frames; without it they are ignored. */
+  sync?: RelaySyncHandler
 }
 
 type LinkState = KioskStatus['relay']
@@ -146,7 +174,7 @@ export class RelayLink {
     this.welcomed = false
     const ws = new WebSocket(relayWsUrl(this.o.relayUrl), {
       headers: { authorization: `Bearer ${this.o.token}` },
-      maxPayload: MAX_FRAME_BYTES,
+      maxPayload: MAX_RELAY_FRAME_BYTES,
       handshakeTimeout: this.o.welcomeTimeoutMs ?? 10_000,
     })
     this.ws = ws
@@ -157,6 +185,7 @@ export class RelayLink {
         hello.epoch = cursor.epoch
         hello.lastSeq = cursor.lastSeq
       }
+      if (this.o.sync) Object.assign(hello, this.o.sync.hello())
       this.send(ws, hello)
       this.welcomeTimer = setTimeout(() => ws.terminate(), this.o.welcomeTimeoutMs ?? 10_000)
       this.heartbeat = setInterval(() => {
@@ -201,6 +230,9 @@ export class RelayLink {
     } catch {
       return ws.close(RelayCloseCode.badFrame, 'not JSON')
     }
+    if (typeof json === 'object' && json !== null && 'type' in json) {
+      if (typeof json.type === 'string' && !KNOWN_FRAMES.has(json.type)) return
+    }
     const parsed = relayFrameSchema.safeParse(json)
     if (!parsed.success) return ws.close(RelayCloseCode.badFrame, 'unexpected frame')
     const frame = parsed.data
@@ -220,16 +252,53 @@ export class RelayLink {
       }
       this.everConnected = true
       this.setState('connected')
+      this.sendBinds()
       return
     }
     if (!this.welcomed) return ws.close(RelayCloseCode.protocolError, 'scan before welcome')
-    if (frame.type !== 'scan') return
+    if (frame.type !== 'scan') return this.onSyncFrame(ws, frame)
     const queued = this.pending?.ws === ws ? this.pending.items : null
     const lastSeq = queued?.at(-1)?.frame.seq ?? this.o.cursor.current().lastSeq
     if (frame.seq <= lastSeq) return // already stored (and acked), or already queued
     const delivery = { frame, live: frame.seq > this.headSeq }
     if (queued) queued.push(delivery)
     else this.pending = { ws, items: [delivery], timer: setImmediate(() => this.flush(ws)) }
+  }
+
+  /**
+   * Campaign, roster and binding frames, in order with the scans: scans received before one
+   * are stored (and greeted) first, so a campaign frame applies to the scans after it only.
+   */
+  private onSyncFrame(
+    ws: WebSocket,
+    frame: CampaignFrame | RosterFrame | BindingFrame | BindAckFrame,
+  ): void {
+    if (this.pending?.ws === ws) {
+      clearImmediate(this.pending.timer)
+      this.flush(ws)
+      if (this.ws !== ws) return
+    }
+    const sync = this.o.sync
+    if (!sync) return
+    try {
+      if (frame.type === 'campaign') sync.onCampaign(frame)
+      else if (frame.type === 'roster') this.send(ws, sync.onRoster(frame))
+      else if (frame.type === 'binding') sync.onBinding(frame)
+      else sync.onBindAck(frame)
+    } catch (err) {
+      // Not stored: drop the link; the relay sends it again (campaign after welcome, roster
+      // from the kiosk's resume point, bindings until acked).
+      this.o.log?.error(`storing a ${frame.type} frame failed: ${(err as Error).message}`)
+      this.lastErrorCode = 'store_failed'
+      ws.terminate()
+    }
+  }
+
+  /** Sends the desk bindings not yet acknowledged (after welcome, and when one is made). */
+  sendBinds(): void {
+    const ws = this.ws
+    if (!ws || !this.welcomed || !this.o.sync) return
+    for (const b of this.o.sync.pendingBinds()) this.send(ws, b)
   }
 
   private dropPending(): void {

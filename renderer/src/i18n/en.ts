@@ -150,6 +150,7 @@ export const en: MessageSchema = {
     internal: 'Internal error; details are in the log',
     wrong_pin: 'The current PIN is wrong',
     campaign_not_found: 'No such campaign (it may have been removed)',
+    campaign_managed: 'This kiosk’s campaign is managed by the relay console; edit it there',
     event_not_found: 'No such check-in',
     registration_not_found: 'No such guest in the active campaign',
     no_active_campaign: 'Activate a campaign first (Campaign page)',
@@ -225,6 +226,9 @@ export const en: MessageSchema = {
     saved: 'Campaign saved',
     activated: 'Campaign is now active',
     savedAndActivated: 'Campaign saved and made active: the kiosk now shows a code',
+    managed:
+      'This kiosk’s campaign is managed by the relay console: organizers edit it there, and this kiosk follows within seconds. Shown here read-only.',
+    managedBadge: 'Relay console',
     noneActive:
       'No campaign is active, so the kiosk shows no code. Create one below (it becomes active when saved) or make an existing one active.',
     errors: {

@@ -148,6 +148,7 @@ export const zhCN = {
     internal: '内部错误，详情见日志',
     wrong_pin: '当前 PIN 码不正确',
     campaign_not_found: '活动不存在（可能已被删除）',
+    campaign_managed: '本机活动由中继控制台管理，请在控制台中修改',
     event_not_found: '找不到这条签到记录',
     registration_not_found: '当前活动中没有这位来宾',
     no_active_campaign: '请先在“活动”页面设置当前活动',
@@ -222,6 +223,8 @@ export const zhCN = {
     saved: '活动已保存',
     activated: '已设为当前活动',
     savedAndActivated: '活动已保存并设为当前活动，签到台现在显示二维码',
+    managed: '本机活动由中继控制台管理：主办方在控制台中修改，本机数秒内同步。此处仅供查看。',
+    managedBadge: '中继控制台',
     noneActive:
       '目前没有当前活动，签到台不显示二维码。请在下方新建活动（保存后即成为当前活动），或将已有活动设为当前活动。',
     errors: {

@@ -2,8 +2,9 @@
 import type { Migration } from '../../../../shared/server/migrate'
 import { m001Initial } from './001-initial'
 import { m002FallbackCode } from './002-fallback-code'
+import { m003RelayCampaign } from './003-relay-campaign'
 
 export type { Migration }
 
 /** In order; a migration is never edited once released, only followed by a new one. */
-export const migrations: readonly Migration[] = [m001Initial, m002FallbackCode]
+export const migrations: readonly Migration[] = [m001Initial, m002FallbackCode, m003RelayCampaign]

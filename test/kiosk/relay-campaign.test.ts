@@ -1,0 +1,381 @@
+// Contract v2 on the kiosk: the relay's campaign frame (stored, applied, kept offline, older
+// versions ignored, applied before the scans replayed after it), greetings with the relay's
+// campaign-wide number, a 50,000-row roster over a link cut twice, and desk bindings both ways.
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Greeting } from '../../shared/domain'
+import type { RelayRosterEntry } from '../../shared/campaign'
+import { rosterChunkEnd, type RosterFrame, type ScanFrame } from '../../shared/relay-protocol'
+import { MemoryVault } from '../../electron/core/config/vault'
+import type { KioskCore } from '../../electron/core/kiosk-core'
+import { cleanup, provisionDir, startCore, startCutProxy, tempDir, waitFor } from './helpers'
+import { fakeV2Relay, relayCampaign, type FakeConn, type FakeV2Relay } from './fake-v2-relay'
+
+afterEach(cleanup)
+
+const welcome = { type: 'welcome', epoch: 'e1', headSeq: 0 } as const
+
+function scan(seq: number, o: Partial<ScanFrame> = {}): ScanFrame {
+  return {
+    type: 'scan',
+    seq,
+    id: `ev-${seq}`,
+    event: 'scan',
+    openid: `o_${seq}`,
+    scene: `booth-1:unknown${seq}`,
+    ticket: 't',
+    createTime: 1_700_000_000,
+    receivedAt: Date.now(),
+    ...o,
+  }
+}
+
+function kiosk(relay: FakeV2Relay, dataDir = tempDir(), vault = new MemoryVault()) {
+  provisionDir(dataDir, vault, {
+    relayUrl: relay.url,
+    kioskId: 'booth-1',
+    token: 'tok-booth-1-xyz0123',
+  })
+  const core = startCore(dataDir, vault)
+  const greetings: Greeting[] = []
+  core.on('greeting', (g) => greetings.push(g))
+  return { core, dataDir, vault, greetings }
+}
+
+function rosterRows(
+  core: KioskCore,
+  campaignId: string,
+): Array<{ id: string; openid: string | null }> {
+  return core.db
+    .prepare('SELECT id, openid FROM roster_entries WHERE campaign_id = ? ORDER BY id')
+    .all(campaignId) as Array<{ id: string; openid: string | null }>
+}
+
+describe('campaign frame', () => {
+  it('is stored and applied: active, read-only, greetings follow; an older version is ignored', async () => {
+    const relay = await fakeV2Relay()
+    relay.onHello((c) =>
+      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 3 }),
+    )
+    const { core } = kiosk(relay)
+    const campaigns: Array<string | null> = []
+    core.on('campaign', (c) => campaigns.push(c?.name ?? null))
+    const active = await waitFor(
+      () => (core.activeCampaign()?.managedBy === 'relay' && core.activeCampaign()) || undefined,
+      'relay campaign',
+    )
+    expect(active).toMatchObject({
+      id: 'expo-2026',
+      name: 'Expo 2026',
+      rotationSeconds: 60,
+      ticketLifetimeSeconds: 600,
+      mode: 'booth',
+    })
+    expect(campaigns).toEqual(['Expo 2026'])
+    expect(core.screenState().campaign?.id).toBe('expo-2026')
+    // Read-only here: listed, but not editable, and no other campaign can be activated over it.
+    const h = core.handlers
+    const later = <T>(fn: () => T) => Promise.resolve().then(fn)
+    expect((await later(() => h.listCampaigns(undefined as never)))[0]?.managedBy).toBe('relay')
+    await expect(later(() => h.saveCampaign({ ...active, name: 'Mine' }))).rejects.toThrow(
+      /relay console/,
+    )
+    await expect(later(() => h.activateCampaign({ id: 'expo' }))).rejects.toThrow(/relay console/)
+    expect((await later(() => h.getSettings(undefined as never))).activeCampaignId).toBe(
+      'expo-2026',
+    )
+
+    const conn = relay.current() as FakeConn
+    const edited = relayCampaign({ name: 'Expo 2026 (day 2)', mode: 'desk' })
+    conn.send({ type: 'campaign', campaign: edited, version: 4 })
+    await waitFor(() => core.activeCampaign()?.name === 'Expo 2026 (day 2)', 'edit applied')
+    expect(core.activeCampaign()?.mode).toBe('desk')
+    conn.send({ type: 'campaign', campaign: relayCampaign({ name: 'stale' }), version: 2 })
+    conn.send(scan(1)) // a frame after it, so we know the stale one was handled
+    await waitFor(
+      () => core.attendance.byEventId('ev-1') ?? undefined,
+      'scan after the stale frame',
+    )
+    expect(core.activeCampaign()?.name).toBe('Expo 2026 (day 2)')
+
+    // null: back to the kiosk's own campaign.
+    conn.send({ type: 'campaign', campaign: null, version: 5 })
+    await waitFor(() => core.activeCampaign()?.id === 'expo', 'local campaign again')
+    expect(core.activeCampaign()?.managedBy).toBeUndefined()
+  })
+
+  it('survives a restart with the relay unreachable, and hello says which version it holds', async () => {
+    const relay = await fakeV2Relay()
+    const proxy = await startCutProxy(relay.url)
+    relay.onHello((c) =>
+      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 7 }),
+    )
+    const dataDir = tempDir()
+    const vault = new MemoryVault()
+    provisionDir(dataDir, vault, {
+      relayUrl: proxy.url,
+      kioskId: 'booth-1',
+      token: 'tok-booth-1-xyz0123',
+    })
+    const first = startCore(dataDir, vault)
+    await waitFor(() => first.activeCampaign()?.id === 'expo-2026', 'campaign')
+    expect(relay.hellos[0]?.campaignVersion).toBeUndefined()
+    await first.stop()
+    proxy.cut()
+
+    const again = startCore(dataDir, vault)
+    await waitFor(() => typeof again.status().relay.retryAt === 'number', 'offline')
+    expect(again.activeCampaign()).toMatchObject({ id: 'expo-2026', managedBy: 'relay' })
+    expect(again.screenState().campaign?.name).toBe('Expo 2026')
+    proxy.restore()
+    await waitFor(() => relay.hellos.length === 2, 'hello after the relay is back')
+    expect(relay.hellos[1]?.campaignVersion).toBe(7)
+    expect(again.activeCampaign()?.id).toBe('expo-2026')
+  })
+
+  it('is applied before the scans replayed after it are greeted, in one socket read', async () => {
+    const relay = await fakeV2Relay()
+    const old = relayCampaign({ greetings: relayCampaign().greetings })
+    const greetings = {
+      'zh-CN': { first: '新 {number}', returning: '回 {number}', named: '{name} {number}' },
+      en: {
+        first: 'new {number}',
+        returning: 'back again, no. {number}',
+        named: '{name} {number}',
+      },
+    }
+    let connections = 0
+    relay.onHello((c) => {
+      connections++
+      if (connections === 1) c.send(welcome, { type: 'campaign', campaign: old, version: 1 })
+      // Reconnect after the organizer edited the greeting: campaign first, then the replay.
+      else
+        c.send(
+          { ...welcome, headSeq: 3 },
+          { type: 'campaign', campaign: relayCampaign({ greetings }), version: 2 },
+          scan(1, { number: 12, firstInCampaign: false }),
+          scan(2, { number: 40, firstInCampaign: true }),
+          scan(3),
+        )
+    })
+    const { core, greetings: seen } = kiosk(relay)
+    await waitFor(() => core.activeCampaign()?.id === 'expo-2026', 'first campaign')
+    relay.current()?.cut()
+    await waitFor(() => seen.length === 3, 'replayed scans greeted')
+    // A scan without the relay's number is numbered here, after the relay's numbers it has seen.
+    expect(seen.map((g) => g.texts.en)).toEqual(['back again, no. 12', 'new 40', 'new 41'])
+    expect(seen.map((g) => g.kind)).toEqual(['welcome-back', 'first-visit', 'first-visit'])
+    // The relay's number is the one recorded, too.
+    expect(core.attendance.byEventId('ev-1')).toMatchObject({
+      checkInNumber: 12,
+      firstVisit: false,
+    })
+    expect(core.attendance.byEventId('ev-2')).toMatchObject({ checkInNumber: 40, firstVisit: true })
+  })
+
+  it('scans received before a campaign frame are greeted with the campaign they came under', async () => {
+    const relay = await fakeV2Relay()
+    const en = { first: 'NEW {number}', returning: 'AGAIN {number}', named: '{name}' }
+    relay.onHello((c) =>
+      c.send(
+        { ...welcome, headSeq: 0 },
+        { type: 'campaign', campaign: relayCampaign(), version: 1 },
+        scan(1, { number: 5, firstInCampaign: true }),
+        {
+          type: 'campaign',
+          campaign: relayCampaign({ greetings: { 'zh-CN': en, en } }),
+          version: 2,
+        },
+        scan(2, { number: 5, firstInCampaign: false, openid: 'o_1' }),
+      ),
+    )
+    const { greetings: seen } = kiosk(relay)
+    await waitFor(() => seen.length === 2, 'greetings')
+    expect(seen.map((g) => g.texts.en)).toEqual(['en first #5', 'AGAIN 5'])
+  })
+
+  it('ignores frame types it does not know, and keeps the link', async () => {
+    const relay = await fakeV2Relay()
+    relay.onHello((c) => {
+      c.send(welcome)
+      ;(c as unknown as { send(f: unknown): void }).send({ type: 'stats', anything: 1 })
+      c.send(scan(1))
+    })
+    const { core } = kiosk(relay)
+    await waitFor(
+      () => core.attendance.byEventId('ev-1') ?? undefined,
+      'scan after the unknown frame',
+    )
+    expect(relay.hellos).toHaveLength(1)
+  })
+})
+
+function entries(n: number, version: number): RelayRosterEntry[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `reg-${String(i).padStart(5, '0')}`,
+    name: `访客 ${i} v${version}`,
+    company: `公司 ${i % 97}`,
+    phone: `138${String(i).padStart(8, '0')}`,
+    code: `C${i}`,
+    openid: i === 7 ? 'o_seven' : null,
+  }))
+}
+
+/** The relay's side of roster sync: resume where hello says, one slice per ack. */
+function serveRoster(
+  relay: FakeV2Relay,
+  o: { campaignId: string; version: number; all: RelayRosterEntry[]; cutAt: number[] },
+): { starts: number[]; sentEntries: () => number } {
+  const starts: number[] = []
+  let sent = 0
+  const sendFrom = (c: FakeConn, offset: number) => {
+    const end = rosterChunkEnd(o.all, offset)
+    const frame: RosterFrame = {
+      type: 'roster',
+      campaignId: o.campaignId,
+      rosterVersion: o.version,
+      offset,
+      total: o.all.length,
+      entries: o.all.slice(offset, end),
+      final: end === o.all.length,
+    }
+    sent += end - offset
+    c.send(frame)
+  }
+  relay.onHello((c) => {
+    const held = c.hello.roster
+    const start =
+      held && held.campaignId === o.campaignId && held.version === o.version ? held.offset : 0
+    starts.push(start)
+    c.send(welcome, { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 })
+    if (start < o.all.length) sendFrom(c, start)
+  })
+  relay.onFrame((c, f) => {
+    if (f.type !== 'roster-ack' || f.offset >= o.all.length) return
+    const next = o.cutAt[0]
+    if (next !== undefined && f.offset >= next) {
+      o.cutAt.shift()
+      return c.cut()
+    }
+    sendFrom(c, f.offset)
+  })
+  return { starts, sentEntries: () => sent }
+}
+
+describe('roster sync', () => {
+  it('50,000 rows over a link cut twice: resumed, never restarted, complete and once', async () => {
+    const relay = await fakeV2Relay()
+    const all = entries(50_000, 2)
+    const sync = serveRoster(relay, {
+      campaignId: 'expo-2026',
+      version: 2,
+      all,
+      cutAt: [15_000, 35_000],
+    })
+    const { core } = kiosk(relay)
+    // The roster the kiosk had before (an older version) stays whole until the new one is in.
+    core.db
+      .prepare(
+        `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
+         VALUES ('reg-old', 'expo-2026', 'Old', '', '', '', 'relay:reg-old', 0)`,
+      )
+      .run()
+    await waitFor(() => sync.starts.length === 2, 'first cut', 60_000)
+    expect(rosterRows(core, 'expo-2026').map((r) => r.id)).toEqual(['reg-old'])
+    await waitFor(
+      () => core.relayRoster.held(core.settings().connectionId)?.offset === 50_000,
+      'roster complete',
+      120_000,
+    )
+    expect(sync.starts).toHaveLength(3)
+    expect(sync.starts[0]).toBe(0)
+    expect(sync.starts[1]).toBeGreaterThanOrEqual(15_000)
+    expect(sync.starts[2]).toBeGreaterThanOrEqual(35_000)
+    // Each entry crossed the link once (a slice cut mid-flight may be sent twice; never from 0).
+    expect(sync.sentEntries()).toBeLessThan(50_000 + 2 * 200 + 1)
+    const rows = rosterRows(core, 'expo-2026')
+    expect(rows).toHaveLength(50_000)
+    expect(new Set(rows.map((r) => r.id)).size).toBe(50_000)
+    expect(rows.find((r) => r.id === 'reg-00007')?.openid).toBe('o_seven')
+    expect(core.relayRoster.stagedCount()).toBe(0)
+    // Desk mode can pick any registered visitor.
+    const found = await Promise.resolve(
+      core.handlers.searchRoster({ query: '访客 49999', limit: 5 }),
+    )
+    expect(found.map((r) => r.id)).toEqual(['reg-49999'])
+  }, 180_000)
+})
+
+describe('desk bindings', () => {
+  it('a binding made at another booth names the visitor here', async () => {
+    const relay = await fakeV2Relay()
+    const all = entries(3, 1)
+    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all, cutAt: [] })
+    const { core, greetings } = kiosk(relay)
+    await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
+    relay.current()?.send(
+      {
+        type: 'binding',
+        campaignId: 'expo-2026',
+        registrationId: 'reg-00002',
+        openid: 'o_desk',
+        at: Date.now(),
+      },
+      scan(1, { openid: 'o_desk', number: 3, firstInCampaign: false }),
+    )
+    await waitFor(() => greetings.length === 1, 'greeting')
+    expect(greetings[0]).toMatchObject({ kind: 'named', name: '访客 2 v1', checkInNumber: 3 })
+  })
+
+  it('a binding made here reaches the relay, queued while offline, until it is acknowledged', async () => {
+    const relay = await fakeV2Relay()
+    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
+    const { core } = kiosk(relay)
+    await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
+    const shown = await waitFor(async () => {
+      try {
+        return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
+      } catch {
+        return undefined
+      }
+    }, 'desk code')
+    // The link drops before the scan's bind reaches the relay: the scan is replayed on reconnect.
+    let n = 0
+    relay.onHello((c) => {
+      n++
+      c.send(
+        welcome,
+        { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
+        scan(1, { openid: 'o_here', scene: shown.scene }),
+      )
+    })
+    relay.onFrame((c, f) => {
+      // The first bind is "lost" (the link is cut before the relay stores it); later ones are acked.
+      if (f.type !== 'bind') return
+      if (n === 1) return c.cut()
+      c.send({
+        type: 'bind-ack',
+        campaignId: f.campaignId,
+        registrationId: f.registrationId,
+        openid: f.openid,
+        at: f.at,
+      })
+    })
+    relay.current()?.cut()
+    const conn = core.settings().connectionId
+    await waitFor(
+      () => n >= 2 && core.relayRoster.pendingBinds(conn).length === 0,
+      'bind acknowledged',
+    )
+    const binds = relay.received.filter((f) => f.type === 'bind')
+    expect(binds.length).toBeGreaterThanOrEqual(2)
+    for (const b of binds)
+      expect(b).toMatchObject({
+        campaignId: 'expo-2026',
+        registrationId: 'reg-00001',
+        openid: 'o_here',
+      })
+    // The same binding every time: one binding, however often it is sent.
+    expect(new Set(binds.map((b) => JSON.stringify(b))).size).toBe(1)
+    expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBe('o_here')
+  })
+})
