@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { newPlace, startOn, type Place } from './console-helpers'
 import { assign, createCampaign, signIn } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
@@ -84,6 +85,20 @@ describe('200 concurrent first scans across 4 kiosks', () => {
     const place = placeFor('redis')
     await concurrentFirstScans([await relayOn(place), await relayOn(place)])
   })
+})
+
+describe('on a Redis Cluster', () => {
+  let cluster: TestRedisCluster
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 })
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  it('two instances: numbers 1..200, no gap, no repeat (campaign and kiosk slots apart)', async () => {
+    const place = newPlace('redis', cluster.url)
+    cleanups.push(() => place.remove())
+    await concurrentFirstScans([await relayOn(place), await relayOn(place)])
+  }, 60_000)
 })
 
 describe.each<Backend>(['sqlite', 'redis'])('one number per visitor (%s)', (backend) => {
