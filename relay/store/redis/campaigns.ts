@@ -107,6 +107,12 @@ export class RedisCampaignStore implements CampaignStore {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly announce: (change: StoreChange) => Promise<void>,
+    /** A push's write (with the store's wait for replicas, when it has one). */
+    private readonly write: (
+      script: string,
+      keys: string[],
+      args: Array<string | number>,
+    ) => Promise<unknown>,
   ) {}
 
   private tick(): Promise<number> {
@@ -267,14 +273,14 @@ export class RedisCampaignStore implements CampaignStore {
     openid: string,
     eventId: string,
   ): Promise<CampaignNumber | null> {
-    const reply = await this.redis.eval(
+    const reply = await this.write(
       ASSIGN_NUMBER,
-      3,
-      this.keys.campaign(campaignId),
-      this.keys.campaignVisitors(campaignId),
-      this.keys.campaignFirsts(campaignId),
-      openid,
-      eventId,
+      [
+        this.keys.campaign(campaignId),
+        this.keys.campaignVisitors(campaignId),
+        this.keys.campaignFirsts(campaignId),
+      ],
+      [openid, eventId],
     )
     const [number, first] = numberReply.parse(reply)
     return number === 0 ? null : { number, firstInCampaign: first === 1 }

@@ -101,7 +101,12 @@ class RedisStore implements RelayStore {
     this.console = new RedisConsoleStore(redis, keys, (kioskId) =>
       this.announce({ type: 'kiosk', kioskId }),
     )
-    this.campaigns = new RedisCampaignStore(redis, keys, (change) => this.announce(change))
+    this.campaigns = new RedisCampaignStore(
+      redis,
+      keys,
+      (change) => this.announce(change),
+      (script, k, args) => this.write(script, k, args),
+    )
   }
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */
