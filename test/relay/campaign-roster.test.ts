@@ -176,6 +176,13 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
       body: csv(1),
     })
     expect(anon.status).toBe(401)
+    // Over the kiosk import's 10 MiB: 413, and bad paging: 400; nothing changes.
+    const huge = await upload(c, made.id, 'name\n' + 'x'.repeat(10 * 1024 * 1024))
+    expect(huge.status).toBe(413)
+    for (const q of ['offset=-1', 'limit=1001', 'offset=1e3', 'limit=abc']) {
+      const page = await c.call('GET', `/console/api/campaigns/${made.id}/roster?${q}`)
+      expect(page.status, q).toBe(400)
+    }
     expect((await relay.store.campaigns.readRoster(made.id, 0, 0)).total).toBe(2)
   })
 
