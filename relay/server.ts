@@ -106,7 +106,7 @@ export async function startRelay(
   const handleTickets = createTicketProxy(deps)
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const handlePair = createPairEndpoint(deps)
-  const consoleBase = { config, store, log, now, hub }
+  const consoleBase = { config, store, log, now, hub, campaignCache: campaigns }
   const consoleExtras = opts.console?.(consoleBase) ?? {}
   const consoleApi = createConsoleApi(
     { ...consoleBase, scansToday: consoleExtras.scansToday ?? noScansToday },

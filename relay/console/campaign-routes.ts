@@ -75,6 +75,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
+        deps.campaignCache?.forget({ type: 'campaign', campaignId: c.campaign.id })
         log.info('campaign changed', {
           campaignId: c.campaign.id,
           version: updated.version,
@@ -94,6 +95,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
+        deps.campaignCache?.forget({ type: 'campaign', campaignId: c.campaign.id })
         log.info('campaign screen key rotated', {
           campaignId: c.campaign.id,
           by: ctx.session?.name,

@@ -12,7 +12,7 @@ import type { RelayConfig } from '../config'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendApiError } from '../http-util'
 import { errorMessage, type Logger } from '../log'
 import type { SessionRecord } from '../store/console-types'
-import type { RelayStore } from '../store/types'
+import type { RelayStore, StoreChange } from '../store/types'
 import { crossOriginReason } from './request-origin'
 import { resumeSession, sessionIdOf } from './sessions'
 
@@ -55,6 +55,11 @@ export type ScansToday = (
 export interface ConsoleDeps {
   config: Pick<RelayConfig, 'trustProxyHops'>
   store: RelayStore
+  /**
+   * This instance's campaign cache: a change made here is dropped from it at once (other
+   * instances hear of it through the store's feed, as this one does too, a moment later).
+   */
+  campaignCache?: { forget(change: StoreChange): void }
   log: Logger
   now: () => number
   hub: HubView

@@ -128,6 +128,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         }
         await store.console.setKioskCampaign(kiosk.kioskId, campaignId)
         await store.campaigns.noteAssignment(kiosk.kioskId)
+        deps.campaignCache?.forget({ type: 'campaign', campaignId, kioskId: kiosk.kioskId })
         // Every instance's cache drops the kiosk's entry and its live socket gets the frame.
         await store.announce({ type: 'campaign', campaignId, kioskId: kiosk.kioskId })
         const [described] = await describe([kiosk], ctx.now)
