@@ -27,7 +27,9 @@ export function answerParent(handle: (raw: unknown) => Promise<unknown>): void {
 export class Child {
   private readonly proc: ChildProcess
   private queue: Promise<unknown> = Promise.resolve()
-  constructor(script: 'relay-child.ts' | 'kiosk-sink-child.ts' = 'relay-child.ts') {
+  constructor(
+    script: 'relay-child.ts' | 'kiosk-sink-child.ts' | 'attendance-child.ts' = 'relay-child.ts',
+  ) {
     const file = fileURLToPath(new URL(`./${script}`, import.meta.url))
     const prof = process.env.BENCH_RELAY_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_RELAY_PROF}`]

@@ -19,6 +19,7 @@ import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
 import { benchCampaign } from './campaign'
 import { benchCampaignSync } from './campaign-sync'
+import { benchAttendance } from './attendance'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -40,6 +41,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['kit', benchServerKit],
   ['campaign', benchCampaign],
   ['campaign-sync', benchCampaignSync],
+  ['attendance', benchAttendance],
 ]
 
 async function main(): Promise<void> {

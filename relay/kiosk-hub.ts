@@ -56,6 +56,7 @@ export class KioskHub {
   private readonly limits: DeliveryLimits
   private readonly pingTimer: NodeJS.Timeout
   private readonly unsubscribe: () => void
+  private readonly presenceListeners = new Set<(kioskId: string) => void>()
   private accepting = true
   /** When each connected kiosk's last-seen time was last written. */
   private readonly seenWritten = new Map<string, number>()
@@ -65,6 +66,19 @@ export class KioskHub {
     this.pingTimer = setInterval(() => this.heartbeat(), opts.pingIntervalMs ?? 30_000)
     this.pingTimer.unref()
     this.unsubscribe = opts.store.subscribe((c) => this.onStoreChange(c))
+  }
+
+  /**
+   * Told when a kiosk's session on this instance says hello or closes (the console's live
+   * booth list; hellos on other instances arrive through the store's 'connected' change).
+   */
+  onPresence(listener: (kioskId: string) => void): () => void {
+    this.presenceListeners.add(listener)
+    return () => this.presenceListeners.delete(listener)
+  }
+
+  private presenceChanged(kioskId: string): void {
+    for (const l of this.presenceListeners) l(kioskId)
   }
 
   get connectedKiosks(): number {
@@ -128,6 +142,7 @@ export class KioskHub {
         // A session a newer hello replaced (here or elsewhere) leaves the state to that one.
         const newest = this.newestGeneration.get(s.kioskId) ?? 0
         if (s.generation !== null && s.generation >= newest) this.noteSeen(s.kioskId, false)
+        this.presenceChanged(s.kioskId)
       },
     })
     const peer: Peer = { ws, session, alive: true }
@@ -154,6 +169,7 @@ export class KioskHub {
     const previous = this.live.get(session.kioskId)
     this.live.set(session.kioskId, session)
     previous?.close(RelayCloseCode.replaced, 'replaced by a newer connection')
+    this.presenceChanged(session.kioskId)
     const generation = await this.opts.store.nextConnectionGeneration(session.kioskId)
     session.generation = generation
     this.noteGeneration(session.kioskId, generation)

@@ -17,7 +17,9 @@ import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
-import { createConsoleApi, noScansToday } from './console/console-api'
+import { createAttendanceRoutes, localDay } from './attendance/routes'
+import { createConsoleApi } from './console/console-api'
+import { CONSOLE_API_PREFIX } from './console/console-router'
 import type { ConsoleDeps, ConsoleRoute, ScansToday } from './console/console-router'
 import { createConsoleStatic, defaultConsoleDir } from './console/static-console'
 import { createFallbackCodeEndpoint } from './fallback-code'
@@ -108,9 +110,26 @@ export async function startRelay(
   const handlePair = createPairEndpoint(deps)
   const consoleBase = { config, store, log, now, hub, campaignCache: campaigns }
   const consoleExtras = opts.console?.(consoleBase) ?? {}
+  // Stats, the attendance table and export, live events: behind the console's guard.
+  const attendanceApi = createAttendanceRoutes({
+    store,
+    now,
+    log,
+    campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaignId, now()),
+  })
+  hub.onPresence(() => attendanceApi.events.kiosksChanged())
+  const attendanceRoutes: ConsoleRoute[] = attendanceApi.routes.map((r) => ({
+    method: r.method,
+    path: r.path.slice(CONSOLE_API_PREFIX.length),
+    handler: ({ req, res, url }) => r.handler(req, res, url),
+  }))
   const consoleApi = createConsoleApi(
-    { ...consoleBase, scansToday: consoleExtras.scansToday ?? noScansToday },
-    consoleExtras.routes,
+    {
+      ...consoleBase,
+      scansToday:
+        consoleExtras.scansToday ?? ((ids, at) => store.attendance.scansToday(ids, localDay(at))),
+    },
+    [...attendanceRoutes, ...(consoleExtras.routes ?? [])],
   )
   const serveConsole = createConsoleStatic(config.consoleDir ?? defaultConsoleDir())
   const inFlight = new Set<Promise<void>>()
@@ -250,6 +269,7 @@ export async function startRelay(
     const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
     draining = true
     clearInterval(pruneTimer)
+    attendanceApi.close()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
     log.info('relay draining', { inFlight: inFlight.size, kiosks: hub.connectedKiosks })
@@ -285,4 +305,15 @@ export async function startRelay(
     })),
     close: () => (closing ??= close()),
   }
+}
+
+/** The kiosks an organizer assigned to a campaign (the console's `?campaign=` scope). */
+async function kioskIdsOfCampaign(
+  store: RelayStore,
+  campaignId: string,
+  now: number,
+): Promise<string[]> {
+  const ids = (await store.listKiosks()).map((k) => k.kioskId)
+  const meta = await store.console.kioskMeta(ids, now)
+  return ids.filter((id) => meta.get(id)?.campaignId === campaignId)
 }

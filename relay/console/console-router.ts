@@ -10,6 +10,7 @@ import type { z } from 'zod'
 import type { ConsoleErrorCode } from '../../shared/console-api'
 import type { RelayConfig } from '../config'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendApiError } from '../http-util'
+import { Router, type RouteParams, type RouteRequest } from '../../shared/server/routes'
 import { errorMessage, type Logger } from '../log'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
@@ -107,24 +108,17 @@ export async function readJson<S extends z.ZodType>(
   return parsed.data
 }
 
-function match(route: ConsoleRoute, path: string): Record<string, string> | null {
-  const want = route.path.split('/')
-  const got = path.split('/')
-  if (want.length !== got.length) return null
-  const params: Record<string, string> = {}
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i] ?? ''
-    const g = got[i] ?? ''
-    if (w.startsWith(':')) {
-      if (g === '') return null
-      try {
-        params[w.slice(1)] = decodeURIComponent(g)
-      } catch {
-        return null
-      }
-    } else if (w !== g) return null
+/** Params arrive as sent; the console's handlers get them decoded (null: not decodable). */
+function decodeParams(params: RouteParams): Record<string, string> | null {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(params)) {
+    try {
+      out[name] = decodeURIComponent(value)
+    } catch {
+      return null
+    }
   }
-  return params
+  return out
 }
 
 export interface ConsoleApi {
@@ -134,11 +128,60 @@ export interface ConsoleApi {
 }
 
 export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): ConsoleApi {
+  /**
+   * The guard, for every outcome of the route table (404 and 405 too, so that nobody without a
+   * session learns which paths exist): a live session unless the route is public.
+   */
+  async function guarded(
+    r: RouteRequest,
+    route: ConsoleRoute | null,
+    then: (session: SessionRecord | null, now: number) => Promise<void> | void,
+  ): Promise<void> {
+    const now = deps.now()
+    let session: SessionRecord | null = null
+    if (route?.public !== true) {
+      try {
+        session = await resumeSession(deps.store.console, sessionIdOf(r.req), now)
+      } catch (err) {
+        deps.log.error('reading console session failed', { error: errorMessage(err) })
+        r.res.removeHeader('Allow')
+        sendConsoleError(r.res, 503, 'internal', 'store unavailable')
+        return
+      }
+      if (session === null) {
+        r.res.removeHeader('Allow')
+        sendConsoleError(r.res, 401, 'unauthorized', 'sign in first')
+        return
+      }
+    }
+    await then(session, now)
+  }
+
+  const table = new Router({
+    notFound: (r) =>
+      guarded(r, null, () => sendConsoleError(r.res, 404, 'not_found', 'no such console endpoint')),
+    methodNotAllowed: (r) =>
+      guarded(r, null, () =>
+        sendConsoleError(r.res, 405, 'bad_request', `${r.req.method ?? ''} not allowed here`),
+      ),
+  })
+  for (const route of routes) {
+    table.add(route.method, CONSOLE_API_PREFIX + route.path, (r) =>
+      guarded(r, route, (session, now) => {
+        const params = decodeParams(r.params)
+        if (params === null) {
+          sendConsoleError(r.res, 404, 'not_found', 'no such console endpoint')
+          return
+        }
+        return route.handler({ req: r.req, res: r.res, url: r.url, params, session, now })
+      }),
+    )
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
-    const method = req.method ?? 'GET'
-    if (STATE_CHANGING.has(method)) {
+    if (STATE_CHANGING.has(req.method ?? 'GET')) {
       const why = crossOriginReason(req)
       if (why !== null) {
         deps.log.info('console request refused: not same-origin', { reason: why })
@@ -146,39 +189,7 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
         return
       }
     }
-    const path = url.pathname.slice(CONSOLE_API_PREFIX.length) || '/'
-    let found: { route: ConsoleRoute; params: Record<string, string> } | null = null
-    let pathKnown = false
-    for (const route of routes) {
-      const params = match(route, path)
-      if (params === null) continue
-      pathKnown = true
-      if (route.method === method) {
-        found = { route, params }
-        break
-      }
-    }
-    const now = deps.now()
-    let session: SessionRecord | null = null
-    if (found?.route.public !== true) {
-      try {
-        session = await resumeSession(deps.store.console, sessionIdOf(req), now)
-      } catch (err) {
-        deps.log.error('reading console session failed', { error: errorMessage(err) })
-        sendConsoleError(res, 503, 'internal', 'store unavailable')
-        return
-      }
-      if (session === null) {
-        sendConsoleError(res, 401, 'unauthorized', 'sign in first')
-        return
-      }
-    }
-    if (found === null) {
-      if (pathKnown) sendConsoleError(res, 405, 'bad_request', `${method} not allowed here`)
-      else sendConsoleError(res, 404, 'not_found', 'no such console endpoint')
-      return
-    }
-    await found.route.handler({ req, res, url, params: found.params, session, now })
+    await table.handle(req, res, url)
   }
   return { routes, handle }
 }

@@ -6,6 +6,7 @@ import type { ScanFrame } from '../../shared/relay-protocol'
 import type { TokenStore } from '../../shared/wechat'
 import type { CampaignStore } from './campaign-types'
 import type { ConsoleStore } from './console-types'
+import type { AttendanceReader } from './attendance'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
 export interface SceneRange {
@@ -126,6 +127,8 @@ export interface RelayStore {
   readonly console: ConsoleStore
   /** Campaigns (contract v2); numbers are assigned by `appendEvent`. */
   readonly campaigns: CampaignStore
+  /** The consolidated attendance `appendEvent` fills; never pruned (relay/store/attendance.ts). */
+  readonly attendance: AttendanceReader
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>
@@ -139,10 +142,11 @@ export interface RelayStore {
   kioskOfIntegerScene(scene: number): Promise<string | null>
 
   /**
-   * Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably. With
-   * `campaignId` (the kiosk's campaign), the visitor's check-in number in it is taken too (the
-   * next one on their first push, else theirs) and stored with the event, with
-   * `firstInCampaign` true only for the push (same id: its retries) that took the number.
+   * Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably, and
+   * write the event's attendance row and counters in the same step. With `campaignId` (the
+   * kiosk's campaign), the visitor's check-in number in it is taken too (the next one on
+   * their first push, else theirs) and stored with the event, with `firstInCampaign` true
+   * only for the push (same id: its retries) that took the number.
    */
   appendEvent(kioskId: string, event: NewEvent, campaignId?: string | null): Promise<AppendResult>
   /**

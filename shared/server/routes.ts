@@ -66,8 +66,14 @@ export class Router {
           return '([^/]+)'
         })
         .join('/')
-      table = new Map<string, RouteHandler>()
-      this.patterns.push({ regex: new RegExp(`^/${source}$`), params, methods: table })
+      // One entry per pattern: the same path with another method shares its methods.
+      const regex = new RegExp(`^/${source}$`)
+      const same = this.patterns.find((r) => r.regex.source === regex.source)
+      if (same !== undefined) table = same.methods
+      else {
+        table = new Map<string, RouteHandler>()
+        this.patterns.push({ regex, params, methods: table })
+      }
     }
     for (const m of methods) {
       if (table.has(m)) throw new Error(`route ${m} ${pattern} added twice`)

@@ -1,6 +1,12 @@
 // The server kit (shared/server) on a real socket, as a hostile client would use it: bodies over
 // the limit (declared or not), bodies cut off, bad JSON, odd paths and methods.
-import { createServer, request, type Server } from 'node:http'
+import {
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -164,6 +170,22 @@ describe('the route table', () => {
     ]) {
       expect((await call(port, 'GET', path)).status, path).toBe(404)
     }
+  })
+
+  it('routes one param pattern added for two methods separately to each (not 405)', async () => {
+    const seen: string[] = []
+    const r = new Router({
+      notFound: () => void seen.push('404'),
+      methodNotAllowed: () => void seen.push('405'),
+    })
+    r.add('PUT', '/kiosks/:id', ({ params }) => void seen.push(`put ${params.id}`))
+    r.add('DELETE', '/kiosks/:id', ({ params }) => void seen.push(`delete ${params.id}`))
+    const res = { setHeader: () => undefined } as unknown as ServerResponse
+    for (const method of ['PUT', 'DELETE', 'GET']) {
+      const req = { method } as IncomingMessage
+      await r.handle(req, res, new URL('http://x.invalid/kiosks/k1'))
+    }
+    expect(seen).toEqual(['put k1', 'delete k1', '405'])
   })
 
   it('refuses a route added twice or a pattern without a leading slash', () => {

@@ -3,14 +3,23 @@
 /**
  * Attendance export, streamed page by page from SQLite: CSV (UTF-8 with BOM so Excel opens
  * Chinese correctly, formula-injection escaped) or XLSX (exceljs streaming writer, loaded only
- * when an XLSX export is asked for).
+ * when an XLSX export is asked for). The cells and writers are shared/export's, which the
+ * relay's consolidated export uses too.
  */
-import { once } from 'node:events'
-import { finished } from 'node:stream/promises'
 import type { Writable } from 'node:stream'
 import type { Locale } from '../../../shared/domain'
+import {
+  formatLocalTime,
+  kindLabel,
+  SHEET_LABELS,
+  yesNo,
+  type Cell,
+} from '../../../shared/export/cells'
+import { csvSink, xlsxSink } from '../../../shared/export/sinks'
 import type { KioskDb } from '../db/db'
 import { countAttendance } from '../scans/attendance-queries'
+
+export { csvField, csvRecord, escapeFormula, formatLocalTime } from '../../../shared/export/cells'
 
 export interface ExportRecord {
   id: number
@@ -31,16 +40,11 @@ export interface ExportRecord {
   fallback: number
 }
 
-type Cell = string | number
-
 interface Column {
   key: string
   label: Record<Locale, string>
   value: (r: ExportRecord, locale: Locale) => Cell
 }
-
-const yesNo = (b: boolean, locale: Locale): string =>
-  locale === 'zh-CN' ? (b ? '是' : '否') : b ? 'yes' : 'no'
 
 export const EXPORT_COLUMNS: readonly Column[] = [
   {
@@ -59,28 +63,21 @@ export const EXPORT_COLUMNS: readonly Column[] = [
   },
   {
     key: 'kind',
-    label: { 'zh-CN': '类型', en: 'Kind' },
-    value: (r, l) =>
-      r.kind === 'subscribe'
-        ? l === 'zh-CN'
-          ? '新关注'
-          : 'new follower'
-        : l === 'zh-CN'
-          ? '扫码'
-          : 'scan',
+    label: SHEET_LABELS.kind,
+    value: (r, l) => kindLabel(r.kind, l),
   },
   {
     key: 'scannedAt',
-    label: { 'zh-CN': '扫码时间', en: 'Scanned at' },
+    label: SHEET_LABELS.scannedAt,
     value: (r) => formatLocalTime(r.createTime * 1000),
   },
   {
     key: 'receivedAt',
-    label: { 'zh-CN': '接收时间', en: 'Received at' },
+    label: SHEET_LABELS.receivedAt,
     value: (r) => formatLocalTime(r.receivedAt),
   },
-  { key: 'openid', label: { 'zh-CN': 'OpenID', en: 'OpenID' }, value: (r) => r.openid },
-  { key: 'scene', label: { 'zh-CN': '场景值', en: 'Scene' }, value: (r) => r.scene },
+  { key: 'openid', label: SHEET_LABELS.openid, value: (r) => r.openid },
+  { key: 'scene', label: SHEET_LABELS.scene, value: (r) => r.scene },
   {
     key: 'unknownTicket',
     label: { 'zh-CN': '未知二维码', en: 'Unknown code' },
@@ -88,62 +85,12 @@ export const EXPORT_COLUMNS: readonly Column[] = [
   },
   {
     key: 'fallback',
-    label: { 'zh-CN': '备用码', en: 'Fallback code' },
+    label: SHEET_LABELS.fallback,
     value: (r, l) => yesNo(r.fallback === 1, l),
   },
   { key: 'campaignId', label: { 'zh-CN': '活动', en: 'Campaign' }, value: (r) => r.campaignId },
-  { key: 'eventId', label: { 'zh-CN': '事件ID', en: 'Event ID' }, value: (r) => r.eventId },
+  { key: 'eventId', label: SHEET_LABELS.eventId, value: (r) => r.eventId },
 ]
-
-/** Two digits; at module level, as a closure per call showed up in the 100k-row profile. */
-const p = (n: number): string => (n < 10 ? `0${n}` : String(n))
-
-/** Local wall-clock time, `YYYY-MM-DD HH:mm:ss`: what organizers expect to read in Excel. */
-export function formatLocalTime(ms: number): string {
-  const d = new Date(ms)
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
-}
-
-/**
- * A cell a spreadsheet would run as a formula (`= + - @`, or tab / CR which some programs
- * strip first) gets a leading apostrophe, as OWASP recommends for CSV.
- */
-export function escapeFormula(cell: Cell): Cell {
-  if (typeof cell !== 'string') return cell
-  switch (cell.charCodeAt(0)) {
-    case 0x3d: // =
-    case 0x2b: // +
-    case 0x2d: // -
-    case 0x40: // @
-    case 0x09: // tab
-    case 0x0d: // CR
-      return `'${cell}`
-    default:
-      return cell
-  }
-}
-
-const NEEDS_QUOTES = /[",\r\n]/
-
-/**
- * One CSV field as RFC 4180 (and csv-stringify, which this replaced) writes it: quoted only
- * when it holds a quote, comma, CR or LF, with quotes doubled.
- */
-export function csvField(cell: Cell): string {
-  if (typeof cell === 'number') return String(cell)
-  return NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell
-}
-
-/** One CSV record with its CRLF; `escape` applies formula escaping to every cell. */
-export function csvRecord(cells: readonly Cell[], escape: boolean): string {
-  let line = ''
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i] as Cell
-    if (i > 0) line += ','
-    line += csvField(escape ? escapeFormula(cell) : cell)
-  }
-  return `${line}\r\n`
-}
 
 export interface ExportOptions {
   db: KioskDb
@@ -212,8 +159,12 @@ export async function exportAttendance(o: ExportOptions): Promise<{ rows: number
     .prepare<[string | null, string | null, number, number], ExportTuple>(EXPORT_SELECT)
     .raw(true)
   const header = EXPORT_COLUMNS.map((c) => c.label[o.locale])
+  const columns = EXPORT_COLUMNS.map((c) => c.value)
+  const toCells = (r: ExportRecord, cells: Cell[]): void => {
+    for (let i = 0; i < columns.length; i++) cells[i] = (columns[i] as Column['value'])(r, o.locale)
+  }
   const sink =
-    o.format === 'csv' ? csvSink(o.out, header, o.locale) : await xlsxSink(o.out, header, o.locale)
+    o.format === 'csv' ? csvSink(o.out, header, toCells) : await xlsxSink(o.out, header, toCells)
   let done = 0
   let lastId = 0
   o.onProgress?.(0, total)
@@ -228,69 +179,4 @@ export async function exportAttendance(o: ExportOptions): Promise<{ rows: number
   }
   await sink.end()
   return { rows: done }
-}
-
-interface Sink {
-  write(records: ExportRecord[]): Promise<void>
-  end(): Promise<void>
-}
-
-async function writeWithBackpressure(out: Writable, chunk: string | Buffer): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain')
-}
-
-function csvSink(out: Writable, header: string[], locale: Locale): Sink {
-  let started = false
-  const start = async () => {
-    started = true
-    await writeWithBackpressure(out, `\uFEFF${csvRecord(header, false)}`)
-  }
-  const columns = EXPORT_COLUMNS.map((c) => c.value)
-  const cells: Cell[] = new Array<Cell>(columns.length)
-  return {
-    async write(records) {
-      if (!started) await start()
-      // One string per page: a write per row (or per cell) is where the time went.
-      let text = ''
-      for (const r of records) {
-        for (let i = 0; i < columns.length; i++)
-          cells[i] = (columns[i] as Column['value'])(r, locale)
-        text += csvRecord(cells, true)
-      }
-      await writeWithBackpressure(out, text)
-    },
-    async end() {
-      if (!started) await start()
-      await endStream(out)
-    },
-  }
-}
-
-async function xlsxSink(out: Writable, header: string[], locale: Locale): Promise<Sink> {
-  const { WorkbookWriter } = await import('../../../shared/roster/xlsx')
-  // Inline strings, no formulas: a cell reading "=1+1" stays text in XLSX, so it needs no escaping.
-  const wb = new WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false })
-  const ws = wb.addWorksheet('Attendance')
-  ws.addRow(header).commit()
-  return {
-    async write(records) {
-      for (const r of records) ws.addRow(EXPORT_COLUMNS.map((c) => c.value(r, locale))).commit()
-      // Let the zip stream flush between pages instead of buffering the whole export.
-      await new Promise((resolve) => setImmediate(resolve))
-    },
-    async end() {
-      ws.commit()
-      const flushed = finished(out)
-      await wb.commit()
-      await flushed
-    },
-  }
-}
-
-/** Ends and flushes the destination (callers pass a PassThrough for stdout, never stdout itself). */
-async function endStream(out: Writable): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    out.once('error', reject)
-    out.end(() => resolve())
-  })
 }

@@ -45,6 +45,16 @@ export interface RedisKeys {
   organizers: string
   consoleSession(idHash: string): string
   loginAttempts(key: string): string
+  /** The kiosk's consolidated attendance (rows stream, counters, search indexes), its slot. */
+  attendance(kioskId: string): {
+    rows: string
+    stats: string
+    visitors: string
+    openids: string
+    scenes: string
+  }
+  /** Visitors across kiosks, one slot (`{<prefix>attendance}`): ATTEND_VISITORS writes both. */
+  attendanceVisitors: { people: string; totals: string }
   /** `{<prefix>c:<id>}`: prefix for every key of one campaign (`${campaignTag(id)}:name`). */
   campaignTag(campaignId: string): string
   /** Hash: campaign (JSON with its screen key), version, updatedAt, lastNumber. */
@@ -96,6 +106,17 @@ export function redisKeys(prefix: string): RedisKeys {
     organizers: `${p}organizers`,
     consoleSession: (idHash) => `${p}console-session:${idHash}`,
     loginAttempts: (key) => `${p}login-attempts:${key}`,
+    attendance: (id) => ({
+      rows: `${k(id)}:attendance`,
+      stats: `${k(id)}:attendance-stats`,
+      visitors: `${k(id)}:attendance-visitors`,
+      openids: `${k(id)}:attendance-openids`,
+      scenes: `${k(id)}:attendance-scenes`,
+    }),
+    attendanceVisitors: {
+      people: `{${p}attendance}:people`,
+      totals: `{${p}attendance}:totals`,
+    },
     campaignTag: (id) => `{${p}c:${tagSafe('campaign id', id)}}`,
     campaign: (id) => `{${p}c:${tagSafe('campaign id', id)}}:campaign`,
     campaignVisitors: (id) => `{${p}c:${tagSafe('campaign id', id)}}:visitors`,

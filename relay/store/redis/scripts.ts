@@ -5,23 +5,103 @@
  */
 
 /**
- * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream.
+ * The attendance half of a stored event (relay/store/redis/attendance.ts), as a Lua function
+ * both APPEND_EVENT and SEED_ATTENDANCE define. `k` is the KEYS index of the kiosk's attendance
+ * keys: rows stream, stats hash, visitors hash, openid and scene search sets, in that order.
+ */
+const ATTEND = `
+local function attend(k, seq, slot, openid, scene, kind, fields)
+  redis.call('XADD', KEYS[k], seq .. '-0', unpack(fields))
+  if redis.call('HINCRBY', KEYS[k + 2], openid, 1) == 1 then
+    redis.call('HINCRBY', KEYS[k + 1], 'visitors', 1)
+  end
+  redis.call('HINCRBY', KEYS[k + 1], 'scans', 1)
+  if kind == 'subscribe' then redis.call('HINCRBY', KEYS[k + 1], 'newFollowers', 1) end
+  redis.call('HINCRBY', KEYS[k + 1], slot, 1)
+  redis.call('ZADD', KEYS[k + 3], 0, openid .. '\\0' .. seq)
+  redis.call('ZADD', KEYS[k + 4], 0, scene .. '\\0' .. seq)
+end
+`
+
+/**
+ * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream, 4 the kiosk's fallback code, 5 to 9 its
+ * attendance keys (see ATTEND). All but the de-dup key are the kiosk's own.
  * ARGV: 1 de-dup TTL seconds, 2 kioskId, 3 change channel, 4 to 6 the change message in the
  * pieces around its seq (it carries the event, so live sessions need not read it back),
- * 7.. stream field/value pairs.
+ * 7 the stats slot field, 8 openid, 9 scene, 10 event kind, 11.. stream field/value pairs.
  * Returns {1, seq} when stored, {0, "kioskId seq"} for a retry, {-1, ""} for an unknown kiosk.
+ * Every write comes after the checks: a script that fails halfway is not rolled back.
  */
-export const APPEND_EVENT = `
+export const APPEND_EVENT = appendEventScript(true)
+/** APPEND_EVENT without the attendance (the benchmark's "without" side only). */
+export const APPEND_EVENT_WITHOUT_ATTENDANCE = appendEventScript(false)
+
+function appendEventScript(attendance: boolean): string {
+  return `${ATTEND}
 local prev = redis.call('GET', KEYS[1])
 if prev then return {0, prev} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
+local fallback = '0'
+local code = ${attendance ? "redis.call('GET', KEYS[4])" : 'false'}
+if code then
+  local ok, c = pcall(cjson.decode, code)
+  if ok and type(c) == 'table' and c.scene == ARGV[9] then fallback = '1' end
+end
 local seq = redis.call('HINCRBY', KEYS[2], 'headSeq', 1)
 local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[3], seq .. '-0', unpack(fields))
+fields[#fields + 1] = 'fallback'
+fields[#fields + 1] = fallback
+${attendance ? 'attend(5, seq, ARGV[7], ARGV[8], ARGV[9], ARGV[10], fields)' : ''}
 redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. seq, 'EX', ARGV[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. seq .. ARGV[5] .. seq .. ARGV[6])
 return {1, tostring(seq)}
+`
+}
+
+/**
+ * Rows written directly (the benchmark's seed), one kiosk per call.
+ * KEYS: 1 to 5 the kiosk's attendance keys, 6 its hash (headSeq moves past the rows).
+ * ARGV: per row seq, slot field, openid, scene, kind, n, then n stream field/value strings.
+ */
+export const SEED_ATTENDANCE = `${ATTEND}
+local i = 1
+local top = 0
+while i <= #ARGV do
+  local n = tonumber(ARGV[i + 5])
+  local fields = {}
+  for j = 1, n do fields[j] = ARGV[i + 5 + j] end
+  local seq = tonumber(ARGV[i])
+  attend(1, seq, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], fields)
+  if seq > top then top = seq end
+  i = i + 6 + n
+end
+if redis.call('EXISTS', KEYS[6]) == 1 then
+  local head = tonumber(redis.call('HGET', KEYS[6], 'headSeq') or '0')
+  if top > head then redis.call('HSET', KEYS[6], 'headSeq', top) end
+end
+return 1
+`
+
+/**
+ * Distinct visitors across kiosks, idempotent so a retried push may run it again.
+ * KEYS: 1 people hash (openid → first event id, or '+' once returning), 2 totals hash.
+ * ARGV: openid, event id pairs.
+ */
+export const ATTEND_VISITORS = `
+for i = 1, #ARGV, 2 do
+  local openid, id = ARGV[i], ARGV[i + 1]
+  local first = redis.call('HGET', KEYS[1], openid)
+  if not first then
+    redis.call('HSET', KEYS[1], openid, id)
+    redis.call('HINCRBY', KEYS[2], 'visitors', 1)
+  elseif first ~= id and first ~= '+' then
+    redis.call('HSET', KEYS[1], openid, '+')
+    redis.call('HINCRBY', KEYS[2], 'returning', 1)
+  end
+end
+return 1
 `
 
 /**

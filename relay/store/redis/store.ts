@@ -23,12 +23,19 @@ import {
 import { connectRedis, type RedisClient } from './connect'
 import { RedisCampaignStore } from './campaigns'
 import { RedisConsoleStore } from './console'
+import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
 import { redisKeys, type RedisKeys } from './keys'
 import { migrateLayout } from './migrate-layout'
 import { evalReplicated, type WaitPolicy } from './replicated-eval'
 import { pruneKioskQueue } from './retention'
-import { ACK, APPEND_EVENT, APPEND_UNROUTED, CLAIM_SIGNED_QUERY } from './scripts'
+import {
+  ACK,
+  APPEND_EVENT,
+  APPEND_EVENT_WITHOUT_ATTENDANCE,
+  APPEND_UNROUTED,
+  CLAIM_SIGNED_QUERY,
+} from './scripts'
 import { RedisTokenStore } from './token-store'
 import { ChangeFeed, newEpoch } from '../store-util'
 import {
@@ -58,6 +65,8 @@ export interface RedisStoreOptions {
    */
   waitReplicas?: number
   waitTimeoutMs?: number
+  /** false: no attendance written (only for the benchmark's with/without comparison). */
+  attendance?: boolean
 }
 
 /** Connects both clients and subscribes to the change channel before returning. */
@@ -72,7 +81,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
   try {
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
     if (!cluster) await migrateLayout(client as Redis, prefix, keys)
-    const store = new RedisStore(client, sub, keys, wait)
+    const store = new RedisStore(client, sub, keys, wait, opts.attendance ?? true)
     await store.start()
     return store
   } catch (err) {
@@ -89,12 +98,14 @@ class RedisStore implements RelayStore {
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
+  readonly attendance: RedisAttendance
 
   constructor(
     private readonly redis: RedisClient,
     private readonly sub: Redis,
     private readonly keys: RedisKeys,
     private readonly wait: WaitPolicy | null,
+    private readonly keepAttendance: boolean,
   ) {
     this.channel = keys.channel
     this.fallback = new RedisFallbackCodes(redis, keys)
@@ -106,6 +117,14 @@ class RedisStore implements RelayStore {
       keys,
       (change) => this.announce(change),
       (script, k, args) => this.write(script, k, args),
+    )
+    this.attendance = new RedisAttendance(
+      redis,
+      this.attendanceKeys,
+      // One slot for both (hash tag): ATTEND_VISITORS writes them together.
+      keys.attendanceVisitors,
+      () => this.redis.smembers(this.keys.kiosks),
+      this.kioskKey,
     )
   }
 
@@ -144,6 +163,9 @@ class RedisStore implements RelayStore {
   private generationKey = (id: string): string => this.keys.connectionGeneration(id)
   private streamKey = (id: string): string => this.keys.stream(id)
   private acksKey = (id: string): string => this.keys.acks(id)
+  private fallbackCodeKey = (id: string): string => this.keys.fallbackCode(id)
+  /** Written by the push's script with the kiosk's queue: in the kiosk's slot (keys.ts). */
+  private attendanceKeys = (id: string): KioskAttendanceKeys => this.keys.attendance(id)
 
   private async kioskOf(kioskId: string): Promise<KioskRecord | null> {
     const raw = await this.redis.hgetall(this.kioskKey(kioskId))
@@ -247,20 +269,37 @@ class RedisStore implements RelayStore {
   ): Promise<AppendResult> {
     const n =
       campaignId == null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
+    const a = this.attendanceKeys(kioskId)
     const reply = await this.write(
-      APPEND_EVENT,
-      [this.keys.dedup(kioskId, e.id), this.kioskKey(kioskId), this.streamKey(kioskId)],
+      this.keepAttendance ? APPEND_EVENT : APPEND_EVENT_WITHOUT_ATTENDANCE,
+      [
+        this.keys.dedup(kioskId, e.id),
+        this.kioskKey(kioskId),
+        this.streamKey(kioskId),
+        this.fallbackCodeKey(kioskId),
+        a.rows,
+        a.stats,
+        a.visitors,
+        a.openids,
+        a.scenes,
+      ],
       [
         String(DEDUP_TTL_SECONDS),
         kioskId,
         this.channel,
         ...eventChangePieces(kioskId, e, n),
+        slotField(e.receivedAt),
+        e.openid,
+        e.scene,
+        e.event,
         ...eventFields(e, n),
       ],
     )
     const [code, value] = appendReplySchema.parse(reply)
-    if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
     if (code === -1) throw new Error(`unknown kiosk ${kioskId}`)
+    // Stored or a retry (whose first try may have died before this step): answered only after.
+    if (this.keepAttendance) await this.attendance.countVisitor(e.openid, e.id)
+    if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
     const [owner = '', seq = '0'] = value.split(' ')
     return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
   }

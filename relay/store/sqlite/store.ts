@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
+import { SqliteAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
@@ -46,6 +47,8 @@ export interface SqliteStoreOptions {
   data: string
   /** How often to look for changes made by other processes (e.g. `kiosk revoke`). */
   pollMs?: number
+  /** false: no attendance written (only for the benchmark's with/without comparison). */
+  attendance?: boolean
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
@@ -63,7 +66,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   db.pragma('busy_timeout = 1000')
   db.pragma('foreign_keys = ON')
   migrate(db, migrations, 'relay database')
-  return new SqliteStore(db, opts.pollMs ?? 1000)
+  return new SqliteStore(db, opts.pollMs ?? 1000, opts.attendance ?? true)
 }
 
 /** How many signed-query claims between purges of the expired ones. */
@@ -100,10 +103,12 @@ class SqliteStore implements RelayStore {
   private readonly pendingClaims = new Map<string, string>()
   private unwrittenClaims: ClaimRow[] = []
   private claimsSincePurge = 0
+  readonly attendance: SqliteAttendance
 
   constructor(
     private readonly db: Database.Database,
     pollMs: number,
+    private readonly keepAttendance: boolean,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
@@ -111,6 +116,7 @@ class SqliteStore implements RelayStore {
       this.feed.emit({ type: 'kiosk', kioskId }),
     )
     this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
+    this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {
@@ -186,6 +192,7 @@ class SqliteStore implements RelayStore {
         n?.number ?? null,
         n === null ? null : n.firstInCampaign ? 1 : 0,
       )
+      if (this.keepAttendance) this.attendance.write(kioskId, seq, e)
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.
@@ -371,7 +378,11 @@ class SqliteStore implements RelayStore {
   }
 
   saveFallbackCode(kioskId: string, code: FallbackCodeRecord): Promise<FallbackCodeRecord> {
-    return attempt(() => writeFallbackCode(this.db, kioskId, code))
+    return attempt(() => {
+      const kept = writeFallbackCode(this.db, kioskId, code)
+      this.attendance.fallbackSaved(kioskId, kept.scene)
+      return kept
+    })
   }
 
   leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null> {

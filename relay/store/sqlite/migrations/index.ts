@@ -7,12 +7,14 @@ import { m001Initial } from './001-initial'
 import { m002FallbackCodes } from './002-fallback-codes'
 import { m003SignedQueries } from './003-signed-queries'
 import { m004Console } from './004-console'
-import { m005Campaigns } from './005-campaigns'
+import { m005Attendance } from './005-attendance'
+import { m006Campaigns } from './006-campaigns'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
   m002FallbackCodes,
   m003SignedQueries,
   m004Console,
-  m005Campaigns,
+  m005Attendance,
+  m006Campaigns,
 ]

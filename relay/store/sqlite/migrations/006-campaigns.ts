@@ -1,8 +1,8 @@
-// Relay store migration 5: campaigns (contract v2) and campaign-wide check-in numbers.
+// Relay store migration 6: campaigns (contract v2) and campaign-wide check-in numbers.
 import type { Migration } from '../../../../shared/server/migrate'
 
-export const m005Campaigns: Migration = {
-  version: 5,
+export const m006Campaigns: Migration = {
+  version: 6,
   name: 'campaigns',
   up: `
       -- The campaign as validated JSON (shared/campaign.ts, with its screen key), its version

@@ -1,0 +1,212 @@
+/**
+ * A relay store with the console's attendance routes in its own process, for the attendance
+ * bench (attendance.ts): seeds rows directly, serves `/console/api/stats` and
+ * `/console/api/attendance` over HTTP, samples its own RSS during an export, and times raw
+ * appends with and without the attendance written. Driven over IPC.
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { runInNewContext } from 'node:vm'
+import { setFlagsFromString } from 'node:v8'
+import { z } from 'zod'
+import { createAttendanceRoutes, localDay, type AttendanceRoutes } from '../relay/attendance/routes'
+import { parseRelayConfig } from '../relay/config'
+import { RelayMetrics } from '../relay/metrics'
+import { createPushEndpoint } from '../relay/push-endpoint'
+import type { AttendanceRow } from '../relay/store/attendance'
+import { openRedisStore } from '../relay/store/redis/store'
+import { openSqliteStore } from '../relay/store/sqlite/store'
+import type { NewEvent, RelayStore } from '../relay/store/types'
+import { startRedis, type TestRedis } from '../test/helpers/redis'
+import { answerParent } from './child'
+import { tempDir, TOKEN } from './env'
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+const msgSchema = z.discriminatedUnion('cmd', [
+  z.object({
+    cmd: z.literal('start'),
+    backend: z.enum(['sqlite', 'redis']),
+    kiosks: z.number(),
+    rows: z.number(),
+    attendance: z.boolean(),
+  }),
+  z.object({ cmd: z.literal('append'), n: z.number(), concurrency: z.number() }),
+  z.object({ cmd: z.literal('watch') }),
+  z.object({ cmd: z.literal('peak') }),
+  z.object({ cmd: z.literal('stop') }),
+])
+
+let store: RelayStore | null = null
+let redis: TestRedis | null = null
+let dir: string | null = null
+let server: Server | null = null
+let routes: AttendanceRoutes | null = null
+let watch: { baseline: number; peakNow: number; timer: NodeJS.Timeout } | null = null
+let appended = 0
+
+const kioskId = (i: number) => `booth-${String(i).padStart(3, '0')}`
+/** A visitor pool of 400,000 for 1,000,000 scans: most come once, many come back. */
+const openidOf = (r: number) => `o${String(Math.floor(r * 400_000)).padStart(27, '0')}`
+
+async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
+  if (m.backend === 'redis') {
+    redis = await startRedis()
+    store = await openRedisStore({ url: redis.url, prefix: 'b:', attendance: m.attendance })
+  } else {
+    dir = tempDir('bench-attendance-')
+    store = openSqliteStore({ data: dir, attendance: m.attendance })
+  }
+  const s = store
+  for (let i = 0; i < m.kiosks; i++) {
+    await s.putKiosk({
+      kioskId: kioskId(i),
+      tokenHash: 'h',
+      ticketProxy: true,
+      sceneRanges: [],
+      now: 1,
+    })
+  }
+  const t0 = performance.now()
+  const today = localDay(Date.now())
+  const seqs = new Array<number>(m.kiosks).fill(0)
+  const BATCH = 5000
+  for (let from = 0; from < m.rows; from += BATCH) {
+    const rows: AttendanceRow[] = []
+    for (let i = from; i < Math.min(m.rows, from + BATCH); i++) {
+      const k = i % m.kiosks
+      const receivedAt = today.start + Math.floor(Math.random() * (Date.now() - today.start))
+      rows.push({
+        kioskId: kioskId(k),
+        seq: ++seqs[k]!,
+        id: `ev_${randomBytes(16).toString('hex')}`,
+        event: Math.random() < 0.15 ? 'subscribe' : 'scan',
+        openid: openidOf(Math.random()),
+        scene: `${kioskId(k)}:${randomBytes(6).toString('base64url')}`,
+        ticket: `gQ${randomBytes(48).toString('base64url')}`,
+        fallback: false,
+        createTime: Math.floor(receivedAt / 1000),
+        receivedAt,
+      })
+    }
+    await s.attendance.seed(rows)
+  }
+  const seedMs = performance.now() - t0
+  // What the rows take: the SQLite file and its WAL, or Redis's used memory.
+  let bytes = 0
+  if (dir !== null) {
+    for (const f of ['relay.sqlite', 'relay.sqlite-wal']) {
+      try {
+        bytes += statSync(join(dir, f)).size
+      } catch {
+        // no WAL file right now
+      }
+    }
+  } else if (redis !== null) {
+    const c = new Redis(redis.url)
+    const info = await c.info('memory')
+    await c.quit()
+    bytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
+  }
+  const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+  routes = createAttendanceRoutes({
+    store: s,
+    now: Date.now,
+    log: silent,
+    campaignKiosks: (id) =>
+      Promise.resolve(id === 'c20' ? Array.from({ length: 20 }, (_, i) => kioskId(i)) : null),
+  })
+  const r = routes
+  // The relay's own push endpoint on this store: the push throughput with and without.
+  const handlePush = createPushEndpoint({
+    config: parseRelayConfig({ port: 0, data: dir ?? '.', wechat: { token: TOKEN } }),
+    store: s,
+    log: silent,
+    metrics: new RelayMetrics(),
+    now: Date.now,
+  })
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    if (url.pathname === '/wechat') {
+      void handlePush(req, res, url)
+      return
+    }
+    const route = r.routes.find((x) => x.path === url.pathname)
+    if (route === undefined) res.writeHead(404).end()
+    else void route.handler(req, res, url)
+  })
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return { url: `http://127.0.0.1:${port}`, seedMs, bytes }
+}
+
+/** `n` appends, `concurrency` in flight, to kiosks in turn: appends per second (wall). */
+async function append(n: number, concurrency: number, kiosks = 200) {
+  const s = store
+  if (s === null) throw new Error('not started')
+  let next = 0
+  const t0 = performance.now()
+  const worker = async () => {
+    while (next < n) {
+      const i = next++
+      const receivedAt = Date.now()
+      const e: NewEvent = {
+        id: `ev_a${++appended}_${i}`,
+        event: 'scan',
+        openid: openidOf(Math.random()),
+        scene: `${kioskId(i % kiosks)}:${i}`,
+        ticket: `gQ${i}`,
+        createTime: Math.floor(receivedAt / 1000),
+        receivedAt,
+      }
+      await s.appendEvent(kioskId(i % kiosks), e)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return { perSecond: n / ((performance.now() - t0) / 1000) }
+}
+
+answerParent(async (raw) => {
+  const m = msgSchema.parse(raw)
+  switch (m.cmd) {
+    case 'start':
+      return start(m)
+    case 'append':
+      return append(m.n, m.concurrency)
+    case 'watch': {
+      gc()
+      const baseline = process.memoryUsage.rss()
+      const w = { baseline, peak: baseline }
+      const timer = setInterval(() => (w.peak = Math.max(w.peak, process.memoryUsage.rss())), 20)
+      watch = {
+        ...w,
+        timer,
+        get peakNow() {
+          return w.peak
+        },
+      }
+      return { baseline }
+    }
+    case 'peak': {
+      if (watch === null) throw new Error('not watching')
+      clearInterval(watch.timer)
+      const out = { baseline: watch.baseline, peak: watch.peakNow }
+      watch = null
+      return out
+    }
+    case 'stop':
+      routes?.close()
+      server?.closeAllConnections()
+      server?.close()
+      await store?.close()
+      await redis?.stop()
+      if (dir !== null) rmSync(dir, { recursive: true, force: true })
+      setImmediate(() => process.exit(0))
+      return null
+  }
+})

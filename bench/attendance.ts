@@ -1,0 +1,198 @@
+/**
+ * The consolidated attendance (issue 18), on both stores, against a store in a child process
+ * (attendance-child.ts) seeded directly with 1,000,000 scans over 200 kiosks (100,000 with
+ * --quick): the stats query, the console's table pages, the CSV and XLSX exports over HTTP
+ * (time, and the serving process's RSS growth while it streams), and appends per second with
+ * the attendance written against the same store without it.
+ */
+import { get } from 'node:http'
+import { z } from 'zod'
+import { Child } from './child'
+import { postPush, scanXml, type Backend } from './env'
+import { percentile, ratio, round, type Results } from './result'
+
+const KIOSKS = 200
+/** Pushes in flight: enough that the store's capacity, not one commit's latency, sets the rate. */
+const IN_FLIGHT = 256
+const startedSchema = z.object({ url: z.string(), seedMs: z.number(), bytes: z.number() })
+const peakSchema = z.object({ baseline: z.number(), peak: z.number() })
+const rateSchema = z.object({ perSecond: z.number() })
+
+/** GETs `url`, reading and discarding the body; ms, bytes and CRLF-ended lines. */
+function download(
+  url: string,
+): Promise<{ ms: number; bytes: number; lines: number; status: number }> {
+  const t0 = performance.now()
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let bytes = 0
+      let lines = 0
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++
+      })
+      res.on('end', () =>
+        resolve({ ms: performance.now() - t0, bytes, lines, status: res.statusCode ?? 0 }),
+      )
+      res.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
+/** p50 and p99 of `runs` timed GETs after 3 warm-ups. */
+async function timeGets(url: string, runs: number): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 3; i++) await download(url)
+  const ms: number[] = []
+  for (let i = 0; i < runs; i++) ms.push((await download(url)).ms)
+  ms.sort((a, b) => a - b)
+  return { p50: round(percentile(ms, 50), 1), p99: round(percentile(ms, 99), 1) }
+}
+
+async function queries(backend: Backend, rows: number, results: Results): Promise<void> {
+  const child = new Child('attendance-child.ts')
+  try {
+    const s = startedSchema.parse(
+      await child.call({ cmd: 'start', backend, kiosks: KIOSKS, rows, attendance: true }),
+    )
+    const at = `${backend}.attendance`
+    results[`${at}.seed`] = {
+      value: round(rows / (s.seedMs / 1000), 0),
+      unit: 'rows/s',
+      note: `${rows} rows over ${KIOSKS} kiosks, direct batch writes (row + counters)`,
+    }
+    results[`${at}.size-per-row`] = {
+      value: round(s.bytes / rows, 0),
+      unit: 'bytes',
+      note:
+        backend === 'sqlite'
+          ? 'file + WAL after seeding, over rows'
+          : 'Redis used_memory after seeding, over rows',
+    }
+    const stats = await timeGets(`${s.url}/console/api/stats`, 20)
+    results[`${at}.stats.p99`] = {
+      value: stats.p99,
+      unit: 'ms',
+      goal: '< 50 ms over 1,000,000 scans',
+      met: stats.p99 < 50,
+      note: `p50 ${stats.p50} ms, ${rows} scans, all kiosks`,
+    }
+    const c20 = await timeGets(`${s.url}/console/api/stats?campaign=c20`, 10)
+    results[`${at}.stats.campaign20.p50`] = {
+      value: c20.p50,
+      unit: 'ms',
+      note: '20 of 200 kiosks: distinct visitors merged at query time',
+    }
+    const page = await timeGets(
+      `${s.url}/console/api/attendance?offset=${Math.floor(rows * 0.9)}&limit=100`,
+      10,
+    )
+    results[`${at}.page.deep.p50`] = {
+      value: page.p50,
+      unit: 'ms',
+      note: '100 rows at offset 90 %',
+    }
+    const search = await timeGets(`${s.url}/console/api/attendance?q=o00000123&limit=100`, 10)
+    results[`${at}.page.search.p50`] = {
+      value: search.p50,
+      unit: 'ms',
+      note: 'openid prefix search',
+    }
+
+    for (const format of ['csv', 'xlsx'] as const) {
+      await child.call({ cmd: 'watch' })
+      const d = await download(`${s.url}/console/api/attendance?format=${format}`)
+      const mem = peakSchema.parse(await child.call({ cmd: 'peak' }))
+      const growthMb = round((mem.peak - mem.baseline) / 1024 / 1024, 1)
+      const goalS = format === 'csv' ? 3 : 30
+      results[`${at}.export.${format}`] = {
+        value: round(d.ms / 1000, 2),
+        unit: 's',
+        goal: `< ${goalS} s for 1,000,000 rows`,
+        met: d.ms / 1000 < goalS && rows >= 1_000_000,
+        note: `${rows} rows, ${round(d.bytes / 1024 / 1024, 1)} MB${format === 'csv' ? `, ${d.lines - 1} data lines` : ''}, status ${d.status}`,
+      }
+      results[`${at}.export.${format}.rss-growth`] = {
+        value: growthMb,
+        unit: 'MB',
+        goal: '< 100 MB',
+        met: growthMb < 100,
+        note: 'peak RSS of the serving process during the export less its RSS after GC before',
+      }
+    }
+  } finally {
+    await child.stop()
+  }
+}
+
+/** Signed pushes over HTTP, `concurrency` in flight, to the 200 kiosks in turn: pushes/s. */
+async function pushRate(url: string, n: number, concurrency: number): Promise<number> {
+  let next = 0
+  let failed = 0
+  const t0 = performance.now()
+  const worker = async () => {
+    while (next < n) {
+      const i = next++
+      const kiosk = `booth-${String(i % KIOSKS).padStart(3, '0')}`
+      const status = await postPush(url, scanXml(`o-bench-${i % 5000}`, `${kiosk}:p${i}`))
+      if (status !== 200) failed++
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  if (failed > 0) throw new Error(`${failed} pushes failed`)
+  return n / ((performance.now() - t0) / 1000)
+}
+
+/**
+ * Push throughput (the relay's push endpoint over HTTP) and raw store appends, with the
+ * attendance written and without, in alternating fresh processes; the best of each.
+ */
+async function throughput(backend: Backend, n: number, results: Results): Promise<void> {
+  const rates = { with: [] as number[], without: [] as number[] }
+  const appends = { with: [] as number[], without: [] as number[] }
+  for (let round_ = 0; round_ < 2; round_++) {
+    for (const attendance of [true, false]) {
+      const side = attendance ? 'with' : 'without'
+      const child = new Child('attendance-child.ts')
+      try {
+        const s = startedSchema.parse(
+          await child.call({ cmd: 'start', backend, kiosks: KIOSKS, rows: 0, attendance }),
+        )
+        await pushRate(`${s.url}`, Math.floor(n / 5), IN_FLIGHT) // warm-up
+        rates[side].push(await pushRate(`${s.url}`, n, IN_FLIGHT))
+        const a = rateSchema.parse(await child.call({ cmd: 'append', n, concurrency: 256 }))
+        appends[side].push(a.perSecond)
+      } finally {
+        await child.stop()
+      }
+    }
+  }
+  const best = (xs: number[]) => Math.max(...xs)
+  const r = ratio(best(rates.with), best(rates.without))
+  results[`${backend}.attendance.push-throughput`] = {
+    value: round(best(rates.with), 0),
+    unit: 'pushes/s',
+    compare: {
+      against: `the same relay without attendance (${round(best(rates.without), 0)}/s)`,
+      ratio: r,
+    },
+    goal: '>= 0.9x without',
+    met: r !== null && r >= 0.9,
+    note: `signed plain pushes over HTTP to the push endpoint, ${IN_FLIGHT} in flight, ${n} per run, best of 2 alternating runs`,
+  }
+  const ra = ratio(best(appends.with), best(appends.without))
+  results[`${backend}.attendance.append-throughput`] = {
+    value: round(best(appends.with), 0),
+    unit: 'appends/s',
+    compare: { against: `without attendance (${round(best(appends.without), 0)}/s)`, ratio: ra },
+    note: `store appendEvent alone (no HTTP, no crypto), 256 in flight, ${n} appends: the store's own cost`,
+  }
+}
+
+export async function benchAttendance(quick: boolean): Promise<Results> {
+  const results: Results = {}
+  for (const backend of ['sqlite', 'redis'] as const) {
+    await queries(backend, quick ? 100_000 : 1_000_000, results)
+    await throughput(backend, quick ? 5_000 : 20_000, results)
+  }
+  return results
+}

@@ -1,0 +1,143 @@
+/**
+ * `GET /console/api/events`: server-sent events for the console (consoleEventSchema). A stored
+ * scan (on any instance: the store's change feed) becomes a `stats` message within a second,
+ * coalesced to at most one per `minIntervalMs` per client; a kiosk connecting, disconnecting,
+ * pairing or being revoked becomes a `kiosks` message. Messages only say "read again": a client
+ * that misses one loses nothing, so a client whose socket is full simply gets the next.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ConsoleEvent } from '../../shared/console-api'
+import { exemptFromIdleTimeout } from '../connection-limits'
+import { sendApiError } from '../http-util'
+import type { RelayStore, StoreChange } from '../store/types'
+
+export interface LiveEventsOptions {
+  store: Pick<RelayStore, 'subscribe'>
+  now: () => number
+  /** Open event streams at most (each holds a socket); more get 503. */
+  maxClients?: number
+  heartbeatMs?: number
+  /** Least time between two messages of one type to one client (5 per second). */
+  minIntervalMs?: number
+}
+
+type Kind = ConsoleEvent['type']
+
+interface Client {
+  res: ServerResponse
+  last: Record<Kind, number>
+  timers: Partial<Record<Kind, NodeJS.Timeout>>
+  /** Kinds owed to a client whose socket buffer was full: sent on 'drain'. */
+  owed: Set<Kind>
+}
+
+export const DEFAULT_MAX_EVENT_CLIENTS = 100
+
+export class LiveEvents {
+  private readonly clients = new Set<Client>()
+  private readonly unsubscribe: () => void
+  private readonly heartbeat: NodeJS.Timeout
+  private readonly maxClients: number
+  private readonly minIntervalMs: number
+  private closed = false
+
+  constructor(private readonly opts: LiveEventsOptions) {
+    this.maxClients = opts.maxClients ?? DEFAULT_MAX_EVENT_CLIENTS
+    this.minIntervalMs = opts.minIntervalMs ?? 200
+    this.unsubscribe = opts.store.subscribe((c) => this.onChange(c))
+    // A comment line keeps proxies and the browser from timing the stream out.
+    this.heartbeat = setInterval(() => {
+      for (const c of this.clients) if (!c.res.writableNeedDrain) c.res.write(': hb\n\n')
+    }, opts.heartbeatMs ?? 15_000)
+    this.heartbeat.unref()
+  }
+
+  get clientCount(): number {
+    return this.clients.size
+  }
+
+  private onChange(change: StoreChange): void {
+    if (change.type === 'event') this.publish('stats')
+    else if (change.type === 'resync') {
+      this.publish('stats')
+      this.publish('kiosks')
+    } else this.publish('kiosks')
+  }
+
+  /** A kiosk connected or went away on this instance (the hub calls this). */
+  kiosksChanged(): void {
+    this.publish('kiosks')
+  }
+
+  publish(kind: Kind): void {
+    for (const c of this.clients) this.schedule(c, kind)
+  }
+
+  private schedule(c: Client, kind: Kind): void {
+    if (c.timers[kind] !== undefined) return // already due: this change rides along
+    const wait = c.last[kind] + this.minIntervalMs - this.opts.now()
+    if (wait <= 0) {
+      this.send(c, kind)
+      return
+    }
+    c.timers[kind] = setTimeout(() => {
+      delete c.timers[kind]
+      this.send(c, kind)
+    }, wait)
+  }
+
+  private send(c: Client, kind: Kind): void {
+    if (c.res.writableNeedDrain) {
+      c.owed.add(kind)
+      return
+    }
+    const at = this.opts.now()
+    c.last[kind] = at
+    const event: ConsoleEvent = { type: kind, at }
+    c.res.write(`data: ${JSON.stringify(event)}\n\n`)
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.closed || this.clients.size >= this.maxClients) {
+      res.setHeader('Retry-After', '5')
+      sendApiError(res, 503, 'unavailable', 'too many event streams')
+      return Promise.resolve()
+    }
+    exemptFromIdleTimeout(req.socket)
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    res.flushHeaders()
+    const c: Client = { res, last: { stats: 0, kiosks: 0 }, timers: {}, owed: new Set() }
+    this.clients.add(c)
+    // The browser's EventSource reconnects after this long should the stream drop.
+    res.write('retry: 3000\n\n')
+    res.on('drain', () => {
+      const owed = [...c.owed]
+      c.owed.clear()
+      for (const kind of owed) this.schedule(c, kind)
+    })
+    res.once('close', () => this.drop(c))
+    // Answered now: the stream lives on without holding up the relay's in-flight requests.
+    return Promise.resolve()
+  }
+
+  private drop(c: Client): void {
+    for (const t of Object.values(c.timers)) clearTimeout(t)
+    this.clients.delete(c)
+  }
+
+  /** Ends every stream (relay shutdown); later requests get 503. */
+  close(): void {
+    this.closed = true
+    clearInterval(this.heartbeat)
+    this.unsubscribe()
+    for (const c of [...this.clients]) {
+      this.drop(c)
+      c.res.end()
+    }
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The consolidated-attendance half of `/console/api`: stats, the attendance table and its
+ * export, and the live event stream. Plain handler factories with no authentication of their
+ * own: the console router mounts them behind its session guard.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { z } from 'zod'
+import {
+  consoleAttendancePageSchema,
+  consoleStatsSchema,
+  type ConsoleAttendanceRow,
+} from '../../shared/console-api'
+import { sendApiError, sendJson } from '../http-util'
+import { errorMessage, type Logger } from '../log'
+import type { AttendanceRow, AttendanceScope, DayWindow } from '../store/attendance'
+import type { RelayStore } from '../store/types'
+import { LiveEvents } from './live-events'
+import { streamSheet } from './sheet'
+
+export interface ConsoleRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  path: string
+  handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
+}
+
+export interface AttendanceRoutesDeps {
+  store: Pick<RelayStore, 'attendance' | 'subscribe'>
+  now: () => number
+  log: Logger
+  /** The kiosks of a campaign (null: no such campaign). Absent: `campaign` is refused. */
+  campaignKiosks?: (campaignId: string) => Promise<string[] | null>
+  maxEventClients?: number
+}
+
+export interface AttendanceRoutes {
+  routes: ConsoleRoute[]
+  /** The live stream, for the hub to report kiosks coming and going on this instance. */
+  events: LiveEvents
+  /** Ends the event streams (relay shutdown). */
+  close(): void
+}
+
+/** The console's table asks for one screenful or so at a time. */
+export const MAX_PAGE_ROWS = 500
+
+const campaignParam = z.string().min(1).max(64).optional()
+/** Digits only: `1e3`, `0x10` or ` 5` are not a row number. */
+const intParam = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/, 'expected a whole number')
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .pipe(z.number().int().min(min).max(max))
+const statsQuerySchema = z.object({ campaign: campaignParam }).strict()
+const attendanceQuerySchema = z
+  .object({
+    format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+    campaign: campaignParam,
+    q: z.string().max(64).default(''),
+    offset: intParam(0, 100_000_000, 0),
+    limit: intParam(1, MAX_PAGE_ROWS, 100),
+    locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  })
+  .strict()
+
+/** The relay's local day around `now`. */
+export function localDay(now: number): DayWindow {
+  const start = new Date(now)
+  start.setHours(0, 0, 0, 0)
+  const end = new Date(start)
+  end.setDate(end.getDate() + 1)
+  return { start: start.getTime(), end: end.getTime() }
+}
+
+/** Repeated or unknown parameters are an error, not silently the first or last. */
+function queryOf(url: URL): Record<string, string> | null {
+  const out: Record<string, string> = {}
+  for (const [k, v] of url.searchParams) {
+    if (k in out) return null
+    out[k] = v
+  }
+  return out
+}
+
+export function toConsoleRow(r: AttendanceRow): ConsoleAttendanceRow {
+  return {
+    kioskId: r.kioskId,
+    eventId: r.id,
+    openid: r.openid,
+    event: r.event,
+    scene: r.scene,
+    ticket: r.ticket,
+    fallback: r.fallback,
+    scannedAt: r.createTime * 1000,
+    receivedAt: r.receivedAt,
+  }
+}
+
+export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRoutes {
+  const events = new LiveEvents({
+    store: deps.store,
+    now: deps.now,
+    ...(deps.maxEventClients !== undefined && { maxClients: deps.maxEventClients }),
+  })
+
+  /** The scope of `campaign`, or null after answering 400/404. */
+  async function scopeOf(
+    res: ServerResponse,
+    campaign: string | undefined,
+  ): Promise<AttendanceScope | null> {
+    if (campaign === undefined) return { kioskIds: null }
+    if (deps.campaignKiosks === undefined) {
+      sendApiError(res, 400, 'bad_request', 'campaigns are not available on this relay')
+      return null
+    }
+    const kioskIds = await deps.campaignKiosks(campaign)
+    if (kioskIds === null) {
+      sendApiError(res, 404, 'not_found', 'no such campaign')
+      return null
+    }
+    return { kioskIds }
+  }
+
+  function parse<T>(res: ServerResponse, schema: z.ZodType<T>, url: URL): T | null {
+    const raw = queryOf(url)
+    const parsed = raw === null ? null : schema.safeParse(raw)
+    if (parsed?.success) return parsed.data
+    const why = parsed?.error.issues[0]
+    const message = why ? `${why.path.join('.') || 'query'}: ${why.message}` : 'repeated parameter'
+    sendApiError(res, 400, 'bad_request', message)
+    return null
+  }
+
+  async function stats(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const q = parse(res, statsQuerySchema, url)
+    if (q === null) return
+    const scope = await scopeOf(res, q.campaign)
+    if (scope === null) return
+    const body = await deps.store.attendance.stats(scope, localDay(deps.now()))
+    sendJson(res, 200, consoleStatsSchema.parse(body))
+  }
+
+  async function attendance(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const q = parse(res, attendanceQuerySchema, url)
+    if (q === null) return
+    const scope = await scopeOf(res, q.campaign)
+    if (scope === null) return
+    if (q.format === 'json') {
+      const page = await deps.store.attendance.page({
+        ...scope,
+        search: q.q.trim(),
+        offset: q.offset,
+        limit: q.limit,
+      })
+      const body = { total: page.total, rows: page.rows.map(toConsoleRow) }
+      sendJson(res, 200, consoleAttendancePageSchema.parse(body))
+      return
+    }
+    const started = performance.now()
+    const rows = await streamSheet(deps.store.attendance, res, {
+      format: q.format,
+      locale: q.locale,
+      scope,
+      now: deps.now(),
+    }).catch((err: unknown) => {
+      deps.log.error('attendance export failed', { error: errorMessage(err) })
+      return null
+    })
+    if (rows !== null) {
+      const ms = Math.round(performance.now() - started)
+      deps.log.info('attendance exported', { format: q.format, rows, ms })
+    }
+  }
+
+  return {
+    routes: [
+      { method: 'GET', path: '/console/api/stats', handler: stats },
+      { method: 'GET', path: '/console/api/attendance', handler: attendance },
+      {
+        method: 'GET',
+        path: '/console/api/events',
+        handler: (req, res) => events.handle(req, res),
+      },
+    ],
+    events,
+    close: () => events.close(),
+  }
+}

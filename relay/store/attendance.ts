@@ -1,0 +1,80 @@
+/**
+ * The consolidated attendance both stores keep beside their delivery queues: one row per routed
+ * scan, written in the same atomic step as the queue append (so never missing, never doubled)
+ * and never pruned; plus counters kept on that same write, so stats need no scan of the rows.
+ * Definitions (docs/DESIGN.md "Consolidated attendance"):
+ * - visitors: distinct openids; returning: visitors with two or more scans (at any booth in
+ *   scope, on any day: a scan on an earlier day and one today are two scans).
+ * - newFollowers: `subscribe` events; timeline: scans per 10 minutes by the relay's receive time.
+ */
+import type { ConsoleStats } from '../../shared/console-api'
+import type { StoredEvent } from './types'
+
+/** Timeline slots are 10 minutes, by `receivedAt` (the relay's clock). */
+export const SLOT_MS = 10 * 60_000
+export const slotOf = (receivedAt: number): number => Math.floor(receivedAt / SLOT_MS) * SLOT_MS
+
+export interface AttendanceRow extends Omit<StoredEvent, 'seq'> {
+  kioskId: string
+  seq: number
+  /** The scene is the kiosk's permanent fallback code's. */
+  fallback: boolean
+}
+
+/** A day (or any window) `[start, end)` in ms: the relay's local day for "today". */
+export interface DayWindow {
+  start: number
+  end: number
+}
+
+/** `kioskIds` null: every kiosk. */
+export interface AttendanceScope {
+  kioskIds: readonly string[] | null
+}
+
+export interface AttendanceQuery extends AttendanceScope {
+  /** Matches a kiosk id exactly, or the start of an openid or a scene; empty: every row. */
+  search: string
+  offset: number
+  limit: number
+}
+
+export interface AttendancePage {
+  total: number
+  rows: AttendanceRow[]
+}
+
+export interface AttendanceReader {
+  stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats>
+  /** Scans per kiosk in `today`, for each of `kioskIds` (0 when none). */
+  scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>>
+  /** Rows ordered by kiosk id then seq (the order of the export). */
+  page(q: AttendanceQuery): Promise<AttendancePage>
+  /** Every row in scope, in pages of about `pageSize`, in kiosk id then seq order. */
+  rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]>
+  /**
+   * Writes rows as if each had been pushed (row and counters), for the benchmark's 1,000,000
+   * rows; no queue, no change feed. Rows of one kiosk must come in increasing seq.
+   */
+  seed(rows: readonly AttendanceRow[]): Promise<void>
+}
+
+/** Timeline of `today` from per-slot sums, every slot present (zeros included). */
+export function dayTimeline(
+  today: DayWindow,
+  scansBySlot: ReadonlyMap<number, number>,
+): NonNullable<ConsoleStats['timeline']> {
+  const out: NonNullable<ConsoleStats['timeline']> = []
+  for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) {
+    out.push({ at, scans: scansBySlot.get(at) ?? 0 })
+  }
+  return out
+}
+
+/**
+ * A search's upper bound for an index range scan over UTF-8 text compared bytewise: every
+ * string that starts with `prefix` sorts below it (U+10FFFF encodes as the largest sequence).
+ */
+export function prefixEnd(prefix: string): string {
+  return prefix + '\u{10ffff}'
+}

@@ -1,0 +1,349 @@
+/**
+ * The Redis store's consolidated attendance. Per kiosk, in the kiosk's own keys (one cluster
+ * slot with its queue, written by the push's APPEND_EVENT script): a Stream of rows (entry id
+ * `<seq>-0`, never trimmed), a hash of counters and 10-minute slots, a hash openid → scans, and
+ * two lexicographic sorted sets (`openid\0seq`, `scene\0seq`) for the console's prefix search.
+ * Across kiosks, distinct visitors need one place every push reaches: a second, idempotent
+ * script on two keys of one slot (`{attendance}`), run before the push is answered (so a
+ * WeChat retry re-runs it should the relay die between the two).
+ */
+import type { Redis } from 'ioredis'
+import type { RedisClient } from './connect'
+import { z } from 'zod'
+import type { ConsoleStats } from '../../../shared/console-api'
+import {
+  dayTimeline,
+  SLOT_MS,
+  slotOf,
+  type AttendancePage,
+  type AttendanceQuery,
+  type AttendanceReader,
+  type AttendanceRow,
+  type AttendanceScope,
+  type DayWindow,
+} from '../attendance'
+import { eventFields, streamEntrySchema } from './codec'
+import { ATTEND_VISITORS, SEED_ATTENDANCE } from './scripts'
+
+/** A kiosk's attendance keys: all in the kiosk's slot (they are written by its push script). */
+export interface KioskAttendanceKeys {
+  rows: string
+  stats: string
+  visitors: string
+  openids: string
+  scenes: string
+}
+
+/** Cross-kiosk visitor keys: one slot (hash tag), written by ATTEND_VISITORS. */
+export interface AttendanceVisitorKeys {
+  people: string
+  totals: string
+}
+
+const entriesSchema = streamEntrySchema.array()
+const countsSchema = z.array(z.string().nullable())
+
+/** The stream fields of an attendance row: the queue's fields and the fallback flag. */
+export function attendanceFields(r: Omit<AttendanceRow, 'kioskId' | 'seq'>): string[] {
+  return [...eventFields(r), 'fallback', r.fallback ? '1' : '0']
+}
+
+/** Slot field of the stats hash. */
+export const slotField = (receivedAt: number): string => `s:${slotOf(receivedAt)}`
+
+/**
+ * A stream entry as a row. Decoded by hand (a large export reads a million): the same checks
+ * the schema would make, without an object and a parse per field.
+ */
+function toRow(kioskId: string, entry: unknown): AttendanceRow {
+  if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) {
+    throw new Error('attendance entry malformed')
+  }
+  const f = entry[1] as unknown[]
+  const get = (name: string): string => {
+    for (let i = 0; i + 1 < f.length; i += 2) {
+      if (f[i] === name) {
+        const v = f[i + 1]
+        if (typeof v === 'string') return v
+      }
+    }
+    throw new Error(`attendance entry without ${name}`)
+  }
+  const int = (name: string): number => {
+    const v = Number(get(name))
+    if (!Number.isSafeInteger(v)) throw new Error(`attendance entry: bad ${name}`)
+    return v
+  }
+  const event = get('event')
+  if (event !== 'scan' && event !== 'subscribe') throw new Error('attendance entry: bad event')
+  return {
+    kioskId,
+    seq: Number(entry[0].split('-')[0]),
+    id: get('id'),
+    event,
+    openid: get('openid'),
+    scene: get('scene'),
+    ticket: get('ticket'),
+    fallback: get('fallback') === '1',
+    createTime: int('createTime'),
+    receivedAt: int('receivedAt'),
+  }
+}
+
+const num = (v: string | null | undefined): number => (v ? Number(v) : 0)
+
+/** Up to this many rows of a search are listed per kiosk and kind before paging. */
+const SEARCH_BATCH = 10_000
+
+export class RedisAttendance implements AttendanceReader {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keysOf: (kioskId: string) => KioskAttendanceKeys,
+    private readonly visitorKeys: AttendanceVisitorKeys,
+    /** Every kiosk id the store knows (attendance rows only exist for those). */
+    private readonly kioskIds: () => Promise<string[]>,
+    /** The kiosk hash, whose headSeq `seed` moves past the seeded rows. */
+    private readonly kioskKey: (kioskId: string) => string,
+  ) {}
+
+  /** The second step of a push: distinct visitors and returning ones, across kiosks. */
+  async countVisitor(openid: string, eventId: string): Promise<void> {
+    const k = this.visitorKeys
+    await this.redis.eval(ATTEND_VISITORS, 2, k.people, k.totals, openid, eventId)
+  }
+
+  private async scopeIds(scope: AttendanceScope): Promise<string[]> {
+    const ids = scope.kioskIds === null ? await this.kioskIds() : [...new Set(scope.kioskIds)]
+    return ids.sort()
+  }
+
+  async stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats> {
+    const all = await this.kioskIds()
+    const ids = await this.scopeIds(scope)
+    const slots: string[] = []
+    for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
+    const pipe = this.redis.pipeline()
+    for (const id of ids)
+      pipe.hmget(this.keysOf(id).stats, 'scans', 'visitors', 'newFollowers', ...slots)
+    const outside = all.filter((id) => !ids.includes(id))
+    for (const id of outside) pipe.hget(this.keysOf(id).stats, 'scans')
+    pipe.hmget(this.visitorKeys.totals, 'visitors', 'returning')
+    const replies = await execPipeline(pipe)
+    const perKiosk: ConsoleStats['perKiosk'] = []
+    const bySlot = new Map<number, number>()
+    let newFollowers = 0
+    ids.forEach((id, i) => {
+      const v = countsSchema.parse(replies[i])
+      perKiosk.push({ id, scans: num(v[0]), visitors: num(v[1]) })
+      newFollowers += num(v[2])
+      slots.forEach((s, j) => {
+        const n = num(v[3 + j])
+        if (n > 0) bySlot.set(Number(s.slice(2)), (bySlot.get(Number(s.slice(2))) ?? 0) + n)
+      })
+    })
+    const elsewhere = outside.some(
+      (_, i) =>
+        num(
+          z
+            .string()
+            .nullable()
+            .parse(replies[ids.length + i]),
+        ) > 0,
+    )
+    let visitors: number
+    let returning: number
+    if (!elsewhere) {
+      const t = countsSchema.parse(replies[replies.length - 1])
+      visitors = num(t[0])
+      returning = num(t[1])
+    } else {
+      ;({ visitors, returning } = await this.unionVisitors(ids))
+    }
+    return {
+      scans: perKiosk.reduce((n, k) => n + k.scans, 0),
+      visitors,
+      newFollowers,
+      returning,
+      perKiosk,
+      timeline: dayTimeline(today, bySlot),
+    }
+  }
+
+  /** Some kiosks only: their visitor hashes merged (cost grows with the scope's visitors). */
+  private async unionVisitors(ids: string[]): Promise<{ visitors: number; returning: number }> {
+    const scans = new Map<string, number>()
+    for (const id of ids) {
+      let cursor = '0'
+      do {
+        const [next, flat] = await this.redis.hscan(this.keysOf(id).visitors, cursor, 'COUNT', 5000)
+        cursor = next
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const openid = flat[i] as string
+          scans.set(openid, (scans.get(openid) ?? 0) + Number(flat[i + 1]))
+        }
+      } while (cursor !== '0')
+    }
+    let returning = 0
+    for (const n of scans.values()) if (n >= 2) returning++
+    return { visitors: scans.size, returning }
+  }
+
+  async scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>> {
+    const slots: string[] = []
+    for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
+    const pipe = this.redis.pipeline()
+    for (const id of kioskIds) pipe.hmget(this.keysOf(id).stats, ...slots)
+    const replies = await execPipeline(pipe)
+    const out = new Map<string, number>()
+    kioskIds.forEach((id, i) => {
+      out.set(
+        id,
+        countsSchema.parse(replies[i]).reduce<number>((n, v) => n + num(v), 0),
+      )
+    })
+    return out
+  }
+
+  async page(q: AttendanceQuery): Promise<AttendancePage> {
+    const ids = await this.scopeIds(q)
+    return q.search === '' ? this.plainPage(ids, q) : this.searchPage(ids, q)
+  }
+
+  private async plainPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
+    const pipe = this.redis.pipeline()
+    for (const id of ids) pipe.xlen(this.keysOf(id).rows)
+    const lens = (await execPipeline(pipe)).map((n) => z.number().parse(n))
+    const total = lens.reduce((a, b) => a + b, 0)
+    const rows: AttendanceRow[] = []
+    let skip = q.offset
+    for (let i = 0; i < ids.length && rows.length < q.limit; i++) {
+      const len = lens[i] ?? 0
+      if (skip >= len) {
+        skip -= len
+        continue
+      }
+      const id = ids[i] as string
+      rows.push(...(await this.rowsAt(id, skip, q.limit - rows.length)))
+      skip = 0
+    }
+    return { total, rows }
+  }
+
+  /**
+   * `count` rows of the kiosk from position `skip`. Seqs are consecutive (each stored event
+   * takes the next), so the position is an entry id; checked, with a scan as the fallback.
+   */
+  private async rowsAt(kioskId: string, skip: number, count: number): Promise<AttendanceRow[]> {
+    const key = this.keysOf(kioskId).rows
+    const first = entriesSchema.parse(await this.redis.xrange(key, '-', '+', 'COUNT', 1))[0]
+    if (first === undefined) return []
+    const at = Number(first[0].split('-')[0]) + skip
+    const got = entriesSchema.parse(await this.redis.xrange(key, `${at}-0`, '+', 'COUNT', count))
+    if (got[0]?.[0] === `${at}-0`) return got.map((e) => toRow(kioskId, e))
+    const scanned = entriesSchema.parse(
+      await this.redis.xrange(key, '-', '+', 'COUNT', skip + count),
+    )
+    return scanned.slice(skip).map((e) => toRow(kioskId, e))
+  }
+
+  /** Seqs matching the search in each kiosk, from its openid and scene indexes. */
+  private async searchPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
+    const lo = Buffer.from(`[${q.search}`)
+    const hi = Buffer.concat([Buffer.from(`[${q.search}`), Buffer.from([0xff])])
+    const pipe = this.redis.pipeline()
+    for (const id of ids) {
+      const k = this.keysOf(id)
+      pipe.xlen(k.rows)
+      pipe.zrangebylex(k.openids, lo, hi, 'LIMIT', 0, SEARCH_BATCH)
+      pipe.zrangebylex(k.scenes, lo, hi, 'LIMIT', 0, SEARCH_BATCH)
+    }
+    const replies = await execPipeline(pipe)
+    const matches: { id: string; seqs: number[] | null; n: number }[] = []
+    ids.forEach((id, i) => {
+      if (id === q.search) {
+        const n = z.number().parse(replies[3 * i])
+        matches.push({ id, seqs: null, n })
+        return
+      }
+      const seqs = new Set<number>()
+      for (const j of [1, 2]) {
+        for (const m of z.array(z.string()).parse(replies[3 * i + j])) {
+          seqs.add(Number(m.slice(m.lastIndexOf('\0') + 1)))
+        }
+      }
+      if (seqs.size > 0) matches.push({ id, seqs: [...seqs].sort((a, b) => a - b), n: seqs.size })
+    })
+    const total = matches.reduce((n, m) => n + m.n, 0)
+    const rows: AttendanceRow[] = []
+    let skip = q.offset
+    for (const m of matches) {
+      if (rows.length >= q.limit) break
+      if (skip >= m.n) {
+        skip -= m.n
+        continue
+      }
+      const want = q.limit - rows.length
+      if (m.seqs === null) {
+        rows.push(...(await this.rowsAt(m.id, skip, want)))
+      } else {
+        const key = this.keysOf(m.id).rows
+        const p = this.redis.pipeline()
+        for (const seq of m.seqs.slice(skip, skip + want)) p.xrange(key, `${seq}-0`, `${seq}-0`)
+        for (const r of await execPipeline(p)) {
+          const e = entriesSchema.parse(r)[0]
+          if (e !== undefined) rows.push(toRow(m.id, e))
+        }
+      }
+      skip = 0
+    }
+    return { total, rows }
+  }
+
+  async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]> {
+    for (const id of await this.scopeIds(scope)) {
+      const key = this.keysOf(id).rows
+      let start = '-'
+      for (;;) {
+        const got: unknown[] = await this.redis.xrange(key, start, '+', 'COUNT', pageSize)
+        if (got.length === 0) break
+        const rows = got.map((e) => toRow(id, e))
+        start = `(${(rows[rows.length - 1] as AttendanceRow).seq}-0`
+        yield rows
+      }
+    }
+  }
+
+  async seed(rows: readonly AttendanceRow[]): Promise<void> {
+    const byKiosk = new Map<string, AttendanceRow[]>()
+    for (const r of rows) {
+      let list = byKiosk.get(r.kioskId)
+      if (list === undefined) byKiosk.set(r.kioskId, (list = []))
+      list.push(r)
+    }
+    const pipe = this.redis.pipeline()
+    for (const [kioskId, list] of byKiosk) {
+      const k = this.keysOf(kioskId)
+      const args: string[] = []
+      for (const r of list) {
+        const fields = attendanceFields(r)
+        args.push(String(r.seq), slotField(r.receivedAt), r.openid, r.scene, r.event)
+        args.push(String(fields.length), ...fields)
+      }
+      const keys = [k.rows, k.stats, k.visitors, k.openids, k.scenes, this.kioskKey(kioskId)]
+      pipe.eval(SEED_ATTENDANCE, keys.length, ...keys, ...args)
+    }
+    const v = this.visitorKeys
+    const pairs = rows.flatMap((r) => [r.openid, r.id])
+    pipe.eval(ATTEND_VISITORS, 2, v.people, v.totals, ...pairs)
+    await execPipeline(pipe)
+  }
+}
+
+/** A pipeline's replies, failing on the first command that failed. */
+async function execPipeline(pipe: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const results = (await pipe.exec()) ?? []
+  return results.map(([err, value]) => {
+    if (err) throw err
+    return value
+  })
+}

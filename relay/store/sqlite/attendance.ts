@@ -1,0 +1,370 @@
+/**
+ * The SQLite store's consolidated attendance: the row and its counters are written inside the
+ * push's own group-commit savepoint (`writeAttendance`), and `SqliteAttendance` answers the
+ * console's stats, table and export from them.
+ */
+import type Database from 'better-sqlite3'
+import { z } from 'zod'
+import type { ConsoleStats } from '../../../shared/console-api'
+import {
+  dayTimeline,
+  prefixEnd,
+  slotOf,
+  type AttendancePage,
+  type AttendanceQuery,
+  type AttendanceReader,
+  type AttendanceRow,
+  type AttendanceScope,
+  type DayWindow,
+} from '../attendance'
+import type { NewEvent } from '../types'
+import { statement } from './statements'
+
+const scansRow = z.object({ scans: z.number() })
+const kioskStatsRow = z.object({
+  kiosk_id: z.string(),
+  scans: z.number(),
+  visitors: z.number(),
+  new_followers: z.number(),
+})
+const totalsRow = z.object({ visitors: z.number(), returning: z.number().nullable() })
+const slotRow = z.object({ slot_at: z.number(), scans: z.number() })
+const kioskScansRow = z.object({ kiosk_id: z.string(), scans: z.number() })
+const countRow = z.object({ n: z.number() })
+const sceneRow = z.object({ scene: z.string() })
+
+const ROW_NAMES = [
+  'kiosk_id',
+  'seq',
+  'event_id',
+  'event',
+  'openid',
+  'scene',
+  'ticket',
+  'fallback',
+  'create_time',
+  'received_at',
+] as const
+const ROW_COLUMNS = ROW_NAMES.join(', ')
+type RowTuple = [
+  kioskId: string,
+  seq: number,
+  eventId: string,
+  event: 'subscribe' | 'scan',
+  openid: string,
+  scene: string,
+  ticket: string,
+  fallback: number,
+  createTime: number,
+  receivedAt: number,
+]
+
+function fromTuple(t: RowTuple): AttendanceRow {
+  return {
+    kioskId: t[0],
+    seq: t[1],
+    id: t[2],
+    event: t[3],
+    openid: t[4],
+    scene: t[5],
+    ticket: t[6],
+    fallback: t[7] === 1,
+    createTime: t[8],
+    receivedAt: t[9],
+  }
+}
+const attendanceRow = z.object({
+  kiosk_id: z.string(),
+  seq: z.number(),
+  event_id: z.string(),
+  event: z.enum(['subscribe', 'scan']),
+  openid: z.string(),
+  scene: z.string(),
+  ticket: z.string(),
+  fallback: z.number(),
+  create_time: z.number(),
+  received_at: z.number(),
+})
+
+function toRow(raw: unknown): AttendanceRow {
+  const r = attendanceRow.parse(raw)
+  return {
+    kioskId: r.kiosk_id,
+    seq: r.seq,
+    id: r.event_id,
+    event: r.event,
+    openid: r.openid,
+    scene: r.scene,
+    ticket: r.ticket,
+    fallback: r.fallback === 1,
+    createTime: r.create_time,
+    receivedAt: r.received_at,
+  }
+}
+
+/**
+ * The attendance row of a stored event and its counters, in the caller's transaction (the
+ * push's savepoint): the row, the queue entry and the counters commit together or not at all.
+ * The caller has de-duplicated the event (by the queue's event ids).
+ */
+function writeRow(db: Database.Database, r: AttendanceRow): void {
+  statement(
+    db,
+    `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    r.kioskId,
+    r.seq,
+    r.id,
+    r.event,
+    r.openid,
+    r.scene,
+    r.ticket,
+    r.fallback ? 1 : 0,
+    r.createTime,
+    r.receivedAt,
+  )
+  const atKiosk = scansRow.parse(
+    statement(
+      db,
+      `INSERT INTO attendance_kiosk_visitors (kiosk_id, openid, scans) VALUES (?, ?, 1)
+         ON CONFLICT DO UPDATE SET scans = scans + 1 RETURNING scans`,
+    ).get(r.kioskId, r.openid),
+  ).scans
+  const overall = scansRow.parse(
+    statement(
+      db,
+      `INSERT INTO attendance_visitors (openid, scans) VALUES (?, 1)
+         ON CONFLICT DO UPDATE SET scans = scans + 1 RETURNING scans`,
+    ).get(r.openid),
+  ).scans
+  statement(
+    db,
+    `INSERT INTO attendance_kiosk_stats (kiosk_id, scans, visitors, new_followers)
+       VALUES (?, 1, ?, ?) ON CONFLICT DO UPDATE SET scans = scans + 1,
+       visitors = visitors + excluded.visitors, new_followers = new_followers + excluded.new_followers`,
+  ).run(r.kioskId, atKiosk === 1 ? 1 : 0, r.event === 'subscribe' ? 1 : 0)
+  if (overall <= 2) {
+    // A first scan makes a visitor; the second makes them returning.
+    statement(
+      db,
+      `INSERT INTO attendance_totals (id, visitors, returning_visitors) VALUES (1, ?, ?)
+         ON CONFLICT DO UPDATE SET visitors = visitors + excluded.visitors,
+         returning_visitors = returning_visitors + excluded.returning_visitors`,
+    ).run(overall === 1 ? 1 : 0, overall === 2 ? 1 : 0)
+  }
+  statement(
+    db,
+    `INSERT INTO attendance_slots (slot_at, kiosk_id, scans) VALUES (?, ?, 1)
+       ON CONFLICT DO UPDATE SET scans = scans + 1`,
+  ).run(slotOf(r.receivedAt), r.kioskId)
+}
+
+const inScope = 'kiosk_id IN (SELECT value FROM json_each(?))'
+
+export class SqliteAttendance implements AttendanceReader {
+  /**
+   * Kiosks' fallback scenes: a code, once saved, is kept for good, so a known one needs no
+   * query per push (one process owns the store and saves them through it).
+   */
+  private readonly fallbackScenes = new Map<string, string>()
+  private exportPage: Database.Statement<[string, number, number], RowTuple> | undefined
+
+  constructor(
+    private readonly db: Database.Database,
+    /** Runs a write with the store's other writes (its group commit). */
+    private readonly commit: (fn: () => void) => Promise<void>,
+  ) {}
+
+  /** Writes a stored event's row and counters (see writeRow). */
+  write(kioskId: string, seq: number, e: NewEvent): void {
+    let scene = this.fallbackScenes.get(kioskId)
+    if (scene === undefined) {
+      const row = statement(this.db, 'SELECT scene FROM fallback_codes WHERE kiosk_id = ?').get(
+        kioskId,
+      )
+      if (row !== undefined) {
+        scene = sceneRow.parse(row).scene
+        this.fallbackScenes.set(kioskId, scene)
+      }
+    }
+    writeRow(this.db, { ...e, kioskId, seq, fallback: scene === e.scene })
+  }
+
+  fallbackSaved(kioskId: string, scene: string): void {
+    this.fallbackScenes.set(kioskId, scene)
+  }
+
+  private kioskStats(scope: AttendanceScope): z.infer<typeof kioskStatsRow>[] {
+    const sql = 'SELECT kiosk_id, scans, visitors, new_followers FROM attendance_kiosk_stats'
+    const rows =
+      scope.kioskIds === null
+        ? statement(this.db, `${sql} ORDER BY kiosk_id`).all()
+        : statement(this.db, `${sql} WHERE ${inScope} ORDER BY kiosk_id`).all(
+            JSON.stringify(scope.kioskIds),
+          )
+    return rows.map((r) => kioskStatsRow.parse(r))
+  }
+
+  stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats> {
+    return attempt(() => {
+      const perKiosk = this.kioskStats(scope)
+      const all = this.kioskStats({ kioskIds: null })
+      // The scope holds every kiosk with a scan: the overall counters answer.
+      const whole = scope.kioskIds === null || perKiosk.length === all.length
+      const totals = whole
+        ? statement(
+            this.db,
+            'SELECT visitors, returning_visitors AS "returning" FROM attendance_totals',
+          ).get()
+        : statement(
+            this.db,
+            `SELECT COUNT(*) AS visitors, SUM(n >= 2) AS "returning" FROM (
+                 SELECT SUM(scans) AS n FROM attendance_kiosk_visitors WHERE ${inScope}
+                 GROUP BY openid)`,
+          ).get(JSON.stringify(scope.kioskIds))
+      const t = totals === undefined ? { visitors: 0, returning: 0 } : totalsRow.parse(totals)
+      const slots = this.slots(scope, today)
+      const named = new Set(perKiosk.map((k) => k.kiosk_id))
+      const zeros = (scope.kioskIds ?? []).filter((id) => !named.has(id))
+      return {
+        scans: perKiosk.reduce((n, k) => n + k.scans, 0),
+        visitors: t.visitors,
+        newFollowers: perKiosk.reduce((n, k) => n + k.new_followers, 0),
+        returning: t.returning ?? 0,
+        perKiosk: [
+          ...perKiosk.map((k) => ({ id: k.kiosk_id, scans: k.scans, visitors: k.visitors })),
+          ...zeros.map((id) => ({ id, scans: 0, visitors: 0 })),
+        ].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+        timeline: dayTimeline(today, slots),
+      }
+    })
+  }
+
+  private slots(scope: AttendanceScope, today: DayWindow): Map<number, number> {
+    const sql = `SELECT slot_at, SUM(scans) AS scans FROM attendance_slots
+      WHERE slot_at >= ? AND slot_at < ?`
+    const rows =
+      scope.kioskIds === null
+        ? statement(this.db, `${sql} GROUP BY slot_at`).all(today.start, today.end)
+        : statement(this.db, `${sql} AND ${inScope} GROUP BY slot_at`).all(
+            today.start,
+            today.end,
+            JSON.stringify(scope.kioskIds),
+          )
+    return new Map(rows.map((r) => slotRow.parse(r)).map((r) => [r.slot_at, r.scans]))
+  }
+
+  scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>> {
+    return attempt(() => {
+      const out = new Map<string, number>(kioskIds.map((id) => [id, 0]))
+      const rows = statement(
+        this.db,
+        `SELECT kiosk_id, SUM(scans) AS scans FROM attendance_slots
+           WHERE slot_at >= ? AND slot_at < ? AND ${inScope} GROUP BY kiosk_id`,
+      ).all(today.start, today.end, JSON.stringify(kioskIds))
+      for (const r of rows.map((x) => kioskScansRow.parse(x))) out.set(r.kiosk_id, r.scans)
+      return out
+    })
+  }
+
+  page(q: AttendanceQuery): Promise<AttendancePage> {
+    return attempt(() => (q.search === '' ? this.plainPage(q) : this.searchPage(q)))
+  }
+
+  /** No search: the counters give the total and where the offset falls, kiosk by kiosk. */
+  private plainPage(q: AttendanceQuery): AttendancePage {
+    const kiosks = this.kioskStats(q)
+    const total = kiosks.reduce((n, k) => n + k.scans, 0)
+    const rows: AttendanceRow[] = []
+    let skip = q.offset
+    for (const k of kiosks) {
+      if (rows.length >= q.limit) break
+      if (skip >= k.scans) {
+        skip -= k.scans
+        continue
+      }
+      const got = statement(
+        this.db,
+        `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? ORDER BY seq LIMIT ? OFFSET ?`,
+      ).all(k.kiosk_id, q.limit - rows.length, skip)
+      for (const r of got) rows.push(toRow(r))
+      skip = 0
+    }
+    return { total, rows }
+  }
+
+  /** Three index ranges (openid prefix, scene prefix, kiosk id), OR-ed by SQLite. */
+  private searchPage(q: AttendanceQuery): AttendancePage {
+    const match = `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
+      OR kiosk_id = @q)`
+    const scoped = q.kioskIds === null ? '' : ' AND kiosk_id IN (SELECT value FROM json_each(@ids))'
+    const params = {
+      lo: q.search,
+      hi: prefixEnd(q.search),
+      q: q.search,
+      ...(q.kioskIds !== null && { ids: JSON.stringify(q.kioskIds) }),
+    }
+    const total = countRow.parse(
+      statement(this.db, `SELECT COUNT(*) AS n FROM attendance WHERE ${match}${scoped}`).get(
+        params,
+      ),
+    ).n
+    const rows = statement(
+      this.db,
+      `SELECT ${ROW_COLUMNS} FROM attendance WHERE ${match}${scoped}
+         ORDER BY kiosk_id, seq LIMIT @limit OFFSET @offset`,
+    )
+      .all({ ...params, limit: q.limit, offset: q.offset })
+      .map(toRow)
+    return { total, rows }
+  }
+
+  async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]> {
+    // Arrays, not objects, from the driver; each page's first row checked against the schema:
+    // building and parsing an object per row was most of a large export's time.
+    this.exportPage ??= this.db
+      .prepare<[string, number, number], RowTuple>(
+        `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .raw(true)
+    const page = this.exportPage
+    for (const k of this.kioskStats(scope)) {
+      let after = 0
+      for (;;) {
+        // Keyset paging: each page is a fresh index range, no read transaction held open.
+        const tuples = page.all(k.kiosk_id, after, pageSize)
+        const first = tuples[0]
+        if (first === undefined) break
+        toRow(Object.fromEntries(ROW_NAMES.map((name, i) => [name, first[i]])))
+        const rows = tuples.map(fromTuple)
+        after = (rows[rows.length - 1] as AttendanceRow).seq
+        yield rows
+        // The reads are synchronous: let pushes and their commits run between pages.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+  }
+
+  seed(rows: readonly AttendanceRow[]): Promise<void> {
+    return this.commit(() => {
+      for (const r of rows) writeRow(this.db, r)
+      // A later push takes the seq after the seeded ones.
+      const bump = statement(
+        this.db,
+        'UPDATE kiosks SET head_seq = max(head_seq, ?) WHERE kiosk_id = ?',
+      )
+      const top = new Map<string, number>()
+      for (const r of rows) top.set(r.kioskId, Math.max(top.get(r.kioskId) ?? 0, r.seq))
+      for (const [kioskId, seq] of top) bump.run(seq, kioskId)
+    })
+  }
+}
+
+/** better-sqlite3 is synchronous: turn its throws into rejections, as the interface promises. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn())
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  }
+}

@@ -1,0 +1,86 @@
+// Folder shared/export/: spreadsheet output shared by the kiosk's export (electron/core/export)
+// and the relay's consolidated one (relay/console). cells.ts (here) turns values into cells and
+// CSV text; sinks.ts streams rows to a CSV or XLSX file.
+/**
+ * Cell formatting for attendance sheets: local times, yes/no, formula-injection escaping and
+ * RFC 4180 CSV records. Plain TS (no Node), so any process can format a sheet the same way.
+ */
+import type { Locale } from '../domain'
+
+export type Cell = string | number
+
+export const yesNo = (b: boolean, locale: Locale): string =>
+  locale === 'zh-CN' ? (b ? '是' : '否') : b ? 'yes' : 'no'
+
+/** Column headings both attendance sheets (a kiosk's, the relay's consolidated one) use. */
+export const SHEET_LABELS = {
+  kioskId: { 'zh-CN': '展位', en: 'Booth' },
+  kind: { 'zh-CN': '类型', en: 'Kind' },
+  scannedAt: { 'zh-CN': '扫码时间', en: 'Scanned at' },
+  receivedAt: { 'zh-CN': '接收时间', en: 'Received at' },
+  openid: { 'zh-CN': 'OpenID', en: 'OpenID' },
+  scene: { 'zh-CN': '场景值', en: 'Scene' },
+  ticket: { 'zh-CN': '二维码', en: 'Ticket' },
+  fallback: { 'zh-CN': '备用码', en: 'Fallback code' },
+  eventId: { 'zh-CN': '事件ID', en: 'Event ID' },
+} as const satisfies Record<string, Record<Locale, string>>
+
+/** The event's kind as organizers read it: a new follower, or a scan by a follower. */
+export const kindLabel = (kind: 'subscribe' | 'scan', locale: Locale): string =>
+  kind === 'subscribe'
+    ? locale === 'zh-CN'
+      ? '新关注'
+      : 'new follower'
+    : locale === 'zh-CN'
+      ? '扫码'
+      : 'scan'
+
+/** Two digits; at module level, as a closure per call showed up in the 100k-row profile. */
+const p = (n: number): string => (n < 10 ? `0${n}` : String(n))
+
+/** Local wall-clock time, `YYYY-MM-DD HH:mm:ss`: what organizers expect to read in Excel. */
+export function formatLocalTime(ms: number): string {
+  const d = new Date(ms)
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+}
+
+/**
+ * A cell a spreadsheet would run as a formula (`= + - @`, or tab / CR which some programs
+ * strip first) gets a leading apostrophe, as OWASP recommends for CSV.
+ */
+export function escapeFormula(cell: Cell): Cell {
+  if (typeof cell !== 'string') return cell
+  switch (cell.charCodeAt(0)) {
+    case 0x3d: // =
+    case 0x2b: // +
+    case 0x2d: // -
+    case 0x40: // @
+    case 0x09: // tab
+    case 0x0d: // CR
+      return `'${cell}`
+    default:
+      return cell
+  }
+}
+
+const NEEDS_QUOTES = /[",\r\n]/
+
+/**
+ * One CSV field as RFC 4180 (and csv-stringify, which this replaced) writes it: quoted only
+ * when it holds a quote, comma, CR or LF, with quotes doubled.
+ */
+export function csvField(cell: Cell): string {
+  if (typeof cell === 'number') return String(cell)
+  return NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell
+}
+
+/** One CSV record with its CRLF; `escape` applies formula escaping to every cell. */
+export function csvRecord(cells: readonly Cell[], escape: boolean): string {
+  let line = ''
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i] as Cell
+    if (i > 0) line += ','
+    line += csvField(escape ? escapeFormula(cell) : cell)
+  }
+  return `${line}\r\n`
+}

@@ -1,0 +1,93 @@
+/**
+ * Streaming sheet writers: CSV (UTF-8 with BOM so Excel opens Chinese correctly, formula
+ * escaped) or XLSX (exceljs's streaming writer, loaded only when an XLSX is asked for). Rows go
+ * out page by page and each page waits for the destination to drain, so memory stays flat
+ * whatever the row count.
+ */
+import { once } from 'node:events'
+import { finished } from 'node:stream/promises'
+import type { Writable } from 'node:stream'
+import { csvRecord, type Cell } from './cells'
+
+export interface SheetSink<R> {
+  write(records: readonly R[]): Promise<void>
+  end(): Promise<void>
+}
+
+export async function writeWithBackpressure(out: Writable, chunk: string | Buffer): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain')
+}
+
+/** `toCells` fills the row's cells into the array it is given (reused: no array per row). */
+export function csvSink<R>(
+  out: Writable,
+  header: readonly string[],
+  toCells: (r: R, cells: Cell[]) => void,
+): SheetSink<R> {
+  let started = false
+  const start = async () => {
+    started = true
+    await writeWithBackpressure(out, `\uFEFF${csvRecord(header, false)}`)
+  }
+  const cells: Cell[] = new Array<Cell>(header.length)
+  return {
+    async write(records) {
+      if (!started) await start()
+      // One string per page: a write per row (or per cell) is where the time went.
+      let text = ''
+      for (const r of records) {
+        toCells(r, cells)
+        text += csvRecord(cells, true)
+      }
+      await writeWithBackpressure(out, text)
+    },
+    async end() {
+      if (!started) await start()
+      await endStream(out)
+    },
+  }
+}
+
+export async function xlsxSink<R>(
+  out: Writable,
+  header: readonly string[],
+  toCells: (r: R, cells: Cell[]) => void,
+  sheetName = 'Attendance',
+): Promise<SheetSink<R>> {
+  // exceljs is CommonJS: Node's ESM loader only offers its exports as the default import.
+  const { default: ExcelJS } = await import('exceljs')
+  // Inline strings, no formulas: a cell reading "=1+1" stays text in XLSX, so it needs no escaping.
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: false,
+    useSharedStrings: false,
+  })
+  const ws = wb.addWorksheet(sheetName)
+  ws.addRow([...header]).commit()
+  return {
+    async write(records) {
+      for (const r of records) {
+        const cells: Cell[] = new Array<Cell>(header.length)
+        toCells(r, cells)
+        ws.addRow(cells).commit()
+      }
+      // Let the zip stream flush between pages; and wait while the reader is behind.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (out.writableNeedDrain) await once(out, 'drain')
+    },
+    async end() {
+      ws.commit()
+      const flushed = finished(out)
+      await wb.commit()
+      await flushed
+    },
+  }
+}
+
+/** Ends and flushes the destination (callers pass a PassThrough for stdout, never stdout itself). */
+export async function endStream(out: Writable): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    out.once('error', reject)
+    out.end(() => resolve())
+  })
+}

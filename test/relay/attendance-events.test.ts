@@ -1,0 +1,183 @@
+// `/console/api/events`: a push stored on the relay (either store) reaches an open event stream
+// as `stats`, a kiosk's hello as `kiosks`; bursts are coalesced; streams are bounded, kept
+// alive and ended on shutdown.
+import {
+  createServer,
+  get,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { consoleEventSchema, consoleStatsSchema, type ConsoleEvent } from '../../shared/console-api'
+import { LiveEvents } from '../../relay/attendance/live-events'
+import { createAttendanceRoutes } from '../../relay/attendance/routes'
+import { silentLogger } from '../../relay/log'
+import type { RelayHandle } from '../../relay/server'
+import { ChangeFeed } from '../../relay/store/store-util'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import {
+  KioskClient,
+  postPush,
+  scanXml,
+  signedQuery,
+  startTestRelay,
+  TOKEN,
+  type Backend,
+} from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis?.stop()
+})
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** A server for one handler: `GET /events` → `handle`. */
+async function serveEvents(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+  const server: Server = createServer((req, res) => void handle(req, res))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** An open event stream: its messages (validated), comments, and whether it ended. */
+class Stream {
+  readonly events: ConsoleEvent[] = []
+  comments = 0
+  ended = false
+  private buf = ''
+  private wakers: (() => void)[] = []
+  constructor(readonly res: IncomingMessage) {
+    res.setEncoding('utf8')
+    res.on('data', (chunk: string) => {
+      this.buf += chunk
+      let at: number
+      while ((at = this.buf.indexOf('\n\n')) >= 0) {
+        const block = this.buf.slice(0, at)
+        this.buf = this.buf.slice(at + 2)
+        for (const line of block.split('\n')) {
+          if (line.startsWith('data: '))
+            this.events.push(consoleEventSchema.parse(JSON.parse(line.slice(6))))
+          else if (line.startsWith(':')) this.comments++
+        }
+      }
+      this.wake()
+    })
+    res.on('end', () => {
+      this.ended = true
+      this.wake()
+    })
+  }
+  private wake() {
+    for (const w of this.wakers.splice(0)) w()
+  }
+  static open(url: string): Promise<Stream> {
+    return new Promise((resolve, reject) => {
+      const req = get(url, (res) => resolve(new Stream(res)))
+      req.once('error', reject)
+      cleanups.push(() => void req.destroy())
+    })
+  }
+  async until(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!pred()) {
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`timed out; events ${JSON.stringify(this.events)}`)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left)
+        this.wakers.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+  }
+  count(type: ConsoleEvent['type']): number {
+    return this.events.filter((e) => e.type === type).length
+  }
+}
+
+describe.each<Backend>(['sqlite', 'redis'])('console events on %s', (backend) => {
+  it('a stored push brings `stats`, a kiosk hello brings `kiosks`', async () => {
+    const relay: RelayHandle = await startTestRelay(backend, redis.url)
+    cleanups.push(() => relay.close())
+    const routes = createAttendanceRoutes({ store: relay.store, now: Date.now, log: silentLogger })
+    cleanups.push(() => routes.close())
+    const route = (path: string) => routes.routes.find((r) => r.path === path)!
+    const url = await serveEvents((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x')
+      return route(u.pathname).handler(req, res, u)
+    })
+    const token = await relay.addKiosk('k1')
+    const stream = await Stream.open(`${url}/console/api/events`)
+    const res = await postPush(relay.url, scanXml('oVisitor', 'k1:abc'), signedQuery(TOKEN))
+    expect(res.status).toBe(200)
+    await stream.until(() => stream.count('stats') >= 1)
+    const stats = consoleStatsSchema.parse(await (await fetch(`${url}/console/api/stats`)).json())
+    expect(stats).toMatchObject({ scans: 1, visitors: 1 })
+
+    const before = stream.count('kiosks')
+    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+    cleanups.push(() => void kiosk.close())
+    await stream.until(() => stream.count('kiosks') > before)
+  })
+})
+
+describe('LiveEvents', () => {
+  function setup(opts: { maxClients?: number; heartbeatMs?: number } = {}) {
+    const feed = new ChangeFeed()
+    const live = new LiveEvents({
+      store: { subscribe: (l) => feed.on(l) },
+      now: Date.now,
+      minIntervalMs: 300,
+      ...opts,
+    })
+    cleanups.push(() => live.close())
+    return { feed, live }
+  }
+
+  it('coalesces a burst of stored scans into one message now and one after the interval', async () => {
+    const { feed, live } = setup()
+    const url = await serveEvents((req, res) => live.handle(req, res))
+    const stream = await Stream.open(url)
+    await stream.until(() => live.clientCount === 1)
+    for (let seq = 1; seq <= 100; seq++) feed.emit({ type: 'event', kioskId: 'k1', seq })
+    await stream.until(() => stream.count('stats') === 2)
+    // Nothing else is owed: a further change brings exactly one more.
+    feed.emit({ type: 'event', kioskId: 'k1', seq: 101 })
+    await stream.until(() => stream.count('stats') === 3)
+    expect(stream.count('kiosks')).toBe(0)
+    live.kiosksChanged()
+    feed.emit({ type: 'kiosk', kioskId: 'k1' })
+    await stream.until(() => stream.count('kiosks') >= 1)
+  })
+
+  it('refuses streams past the bound, sends heartbeats, and ends every stream on close', async () => {
+    const { live } = setup({ maxClients: 2, heartbeatMs: 50 })
+    const url = await serveEvents((req, res) => live.handle(req, res))
+    const a = await Stream.open(url)
+    const b = await Stream.open(url)
+    await a.until(() => live.clientCount === 2)
+    const third = await fetch(url)
+    expect(third.status).toBe(503)
+    expect(third.headers.get('retry-after')).toBe('5')
+    await a.until(() => a.comments >= 2)
+    expect(a.res.headers['content-type']).toBe('text/event-stream; charset=utf-8')
+    live.close()
+    await a.until(() => a.ended)
+    await b.until(() => b.ended)
+    expect(live.clientCount).toBe(0)
+    expect((await fetch(url)).status).toBe(503)
+  })
+})

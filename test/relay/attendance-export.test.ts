@@ -1,0 +1,368 @@
+// `/console/api/attendance` and `/console/api/stats` as the console router will mount them
+// (tested here without its session guard): the export parses back to exactly the stored rows
+// (BOM, formula escaping, XLSX), streams with backpressure instead of buffering, and the query
+// string is validated like any other outside input.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, get, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'csv-parse/sync'
+import ExcelJS from 'exceljs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { consoleAttendancePageSchema, consoleStatsSchema } from '../../shared/console-api'
+import { formatLocalTime } from '../../shared/export/cells'
+import { createAttendanceRoutes, type AttendanceRoutes } from '../../relay/attendance/routes'
+import { silentLogger } from '../../relay/log'
+import type { AttendanceReader, AttendanceRow } from '../../relay/store/attendance'
+import { openRedisStore } from '../../relay/store/redis/store'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { eventIdOf } from '../../relay/store/store-util'
+import type { NewEvent, RelayStore } from '../../relay/store/types'
+import { startRedis, type TestRedis } from '../helpers/redis'
+
+let redis: TestRedis
+let tmp: string
+let prefixN = 0
+
+beforeAll(async () => {
+  redis = await startRedis()
+  tmp = mkdtempSync(join(tmpdir(), 'relay-att-export-'))
+})
+afterAll(async () => {
+  await redis?.stop()
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+const backends: { name: string; open: () => Promise<RelayStore> }[] = [
+  {
+    name: 'sqlite',
+    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
+  },
+  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `ax${++prefixN}:` }) },
+]
+
+interface Served {
+  url: string
+  routes: AttendanceRoutes
+  close(): Promise<void>
+}
+
+/** The routes on a bare server, as the console router will mount them (no guard here). */
+async function serve(
+  store: Pick<RelayStore, 'attendance' | 'subscribe'>,
+  campaigns: Record<string, string[]> = {},
+): Promise<Served> {
+  const routes = createAttendanceRoutes({
+    store,
+    now: Date.now,
+    log: silentLogger,
+    campaignKiosks: (id) => Promise.resolve(campaigns[id] ?? null),
+  })
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
+    if (route === undefined) {
+      res.writeHead(404).end()
+      return
+    }
+    void route.handler(req, res, url)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    routes,
+    close: async () => {
+      routes.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+let n = 0
+function ev(kioskId: string, openid: string, over: Partial<NewEvent> = {}): NewEvent {
+  n++
+  return {
+    id: eventIdOf(`x/${kioskId}/${openid}/${n}`),
+    event: 'scan',
+    openid,
+    scene: `${kioskId}:n${n}`,
+    ticket: `tk${n}`,
+    createTime: 1_700_000_000 + n,
+    receivedAt: 1_700_000_000_000 + n * 1000,
+    ...over,
+  }
+}
+
+async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
+  await store.putKiosk({
+    kioskId,
+    tokenHash: `h-${kioskId}`,
+    ticketProxy: true,
+    sceneRanges: [],
+    now: 1,
+  })
+}
+
+/** Two booths, with cells a spreadsheet would run or a CSV would split. */
+async function fill(store: RelayStore): Promise<{ kioskId: string; e: NewEvent }[]> {
+  await addKiosk(store, 'booth-b')
+  await addKiosk(store, 'booth-a')
+  const pushed = [
+    { kioskId: 'booth-b', e: ev('booth-b', '=HYPERLINK("x")', { event: 'subscribe' }) },
+    { kioskId: 'booth-a', e: ev('booth-a', 'oA,"quoted"', { scene: '展位甲:1' }) },
+    { kioskId: 'booth-a', e: ev('booth-a', '+oB\nline', { scene: '@scene' }) },
+    { kioskId: 'booth-b', e: ev('booth-b', '-oC') },
+  ]
+  for (const p of pushed) await store.appendEvent(p.kioskId, p.e)
+  return pushed
+}
+
+/** The rows in export order (kiosk id, then seq), as cells of the sheet. */
+function expectedCells(pushed: { kioskId: string; e: NewEvent }[], escape: boolean): string[][] {
+  const esc = (s: string) => (escape && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s)
+  return [...pushed]
+    .sort((a, b) => (a.kioskId < b.kioskId ? -1 : a.kioskId > b.kioskId ? 1 : 0))
+    .map(({ kioskId, e }) => [
+      kioskId,
+      e.event === 'subscribe' ? '新关注' : '扫码',
+      formatLocalTime(e.createTime * 1000),
+      formatLocalTime(e.receivedAt),
+      esc(e.openid),
+      esc(e.scene),
+      e.ticket,
+      '否',
+      e.id,
+    ])
+}
+
+const HEADER = [
+  '展位',
+  '类型',
+  '扫码时间',
+  '接收时间',
+  'OpenID',
+  '场景值',
+  '二维码',
+  '备用码',
+  '事件ID',
+]
+
+describe.each(backends)('attendance API ($name store)', ({ open }) => {
+  it('CSV: BOM, header, every row once in kiosk order, formulas escaped, a filename', async () => {
+    const store = await open()
+    const s = await serve(store)
+    try {
+      const pushed = await fill(store)
+      await store.appendEvent('booth-a', pushed[1]!.e) // a retry: still once
+      const res = await fetch(`${s.url}/console/api/attendance?format=csv`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+      expect(res.headers.get('content-disposition')).toMatch(
+        /^attachment; filename="scandesk-attendance-\d{8}-\d{4}\.csv"$/,
+      )
+      const bytes = Buffer.from(await res.arrayBuffer())
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+      const records: string[][] = parse(bytes.subarray(3).toString('utf8'))
+      expect(records[0]).toEqual(HEADER)
+      expect(records.slice(1)).toEqual(expectedCells(pushed, true))
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
+  it('XLSX reads back with exceljs: the same rows, text kept as text', async () => {
+    const store = await open()
+    const s = await serve(store)
+    try {
+      const pushed = await fill(store)
+      const res = await fetch(`${s.url}/console/api/attendance?format=xlsx&locale=en`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-disposition')).toMatch(/\.xlsx"$/)
+      const wb = new ExcelJS.Workbook()
+      await wb.xlsx.load(await res.arrayBuffer())
+      const rows: string[][] = []
+      wb.worksheets[0]!.eachRow((row) => {
+        rows.push((row.values as unknown[]).slice(1).map((v) => String(v)))
+      })
+      expect(rows[0]).toEqual([
+        'Booth',
+        'Kind',
+        'Scanned at',
+        'Received at',
+        'OpenID',
+        'Scene',
+        'Ticket',
+        'Fallback code',
+        'Event ID',
+      ])
+      const want = expectedCells(pushed, false).map((r) => [
+        r[0]!,
+        r[1] === '新关注' ? 'new follower' : 'scan',
+        ...r.slice(2, 7),
+        'no',
+        r[8]!,
+      ])
+      expect(rows.slice(1)).toEqual(want)
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
+  it('JSON pages and stats follow the schemas; a campaign narrows both', async () => {
+    const store = await open()
+    const s = await serve(store, { spring: ['booth-a'] })
+    try {
+      const pushed = await fill(store)
+      const page = consoleAttendancePageSchema.parse(
+        await (await fetch(`${s.url}/console/api/attendance?q=booth-b&limit=1&offset=1`)).json(),
+      )
+      expect(page.total).toBe(2)
+      expect(page.rows).toEqual([
+        {
+          kioskId: 'booth-b',
+          eventId: pushed[3]!.e.id,
+          openid: '-oC',
+          event: 'scan',
+          scene: pushed[3]!.e.scene,
+          ticket: pushed[3]!.e.ticket,
+          fallback: false,
+          scannedAt: pushed[3]!.e.createTime * 1000,
+          receivedAt: pushed[3]!.e.receivedAt,
+        },
+      ])
+      const scoped = consoleAttendancePageSchema.parse(
+        await (await fetch(`${s.url}/console/api/attendance?campaign=spring`)).json(),
+      )
+      expect(scoped.rows.map((r) => r.kioskId)).toEqual(['booth-a', 'booth-a'])
+      const stats = consoleStatsSchema.parse(
+        await (await fetch(`${s.url}/console/api/stats?campaign=spring`)).json(),
+      )
+      expect(stats).toMatchObject({ scans: 2, visitors: 2, newFollowers: 0 })
+      expect(stats.perKiosk).toEqual([{ id: 'booth-a', scans: 2, visitors: 2 }])
+      const csv = await (
+        await fetch(`${s.url}/console/api/attendance?format=csv&campaign=spring`)
+      ).text()
+      expect(csv.split('\r\n').filter(Boolean)).toHaveLength(3)
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
+  it('refuses bad query strings with 400 (or 404 for an unknown campaign), changing nothing', async () => {
+    const store = await open()
+    const s = await serve(store)
+    try {
+      await fill(store)
+      for (const q of [
+        'format=pdf',
+        'limit=0',
+        'limit=501',
+        'offset=-1',
+        'offset=1e3',
+        'format=csv&format=xlsx',
+        'q=' + 'x'.repeat(65),
+        'locale=fr',
+        'sort=openid',
+        'campaign=',
+      ]) {
+        const res = await fetch(`${s.url}/console/api/attendance?${q}`)
+        expect(res.status, q).toBe(400)
+        expect(await res.json()).toMatchObject({ error: { code: 'bad_request' } })
+      }
+      expect((await fetch(`${s.url}/console/api/stats?kiosk=booth-a`)).status).toBe(400)
+      expect((await fetch(`${s.url}/console/api/stats?campaign=nope`)).status).toBe(404)
+      expect((await fetch(`${s.url}/console/api/attendance?campaign=nope&format=csv`)).status).toBe(
+        404,
+      )
+      const stats = consoleStatsSchema.parse(
+        await (await fetch(`${s.url}/console/api/stats`)).json(),
+      )
+      expect(stats.scans).toBe(4)
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
+  it('streams a large export: a reader that stops reading stops the store reads', async () => {
+    const store = await open()
+    const total = 20_000
+    try {
+      await addKiosk(store, 'k1')
+      await addKiosk(store, 'k2')
+      // Long rows (~2 KB each, 40 MB in all): far more than socket buffers hold.
+      const ticket = 't'.repeat(2000)
+      for (let from = 0; from < total; from += 2000) {
+        const rows: AttendanceRow[] = []
+        for (let i = from; i < from + 2000; i++) {
+          const kioskId = i < total / 2 ? 'k1' : 'k2'
+          rows.push({
+            kioskId,
+            seq: (i % (total / 2)) + 1,
+            id: `ev_${i}`,
+            event: 'scan',
+            openid: `o${i}`,
+            scene: `${kioskId}:${i}`,
+            ticket,
+            fallback: false,
+            createTime: 1_700_000_000,
+            receivedAt: 1_700_000_000_000,
+          })
+        }
+        await store.attendance.seed(rows)
+      }
+      // Counts the rows the export has taken from the store.
+      let handedOut = 0
+      const a = store.attendance
+      const counting: AttendanceReader = {
+        stats: (...args) => a.stats(...args),
+        scansToday: (...args) => a.scansToday(...args),
+        page: (...args) => a.page(...args),
+        seed: (...args) => a.seed(...args),
+        async *rows(scope, pageSize) {
+          for await (const page of a.rows(scope, pageSize)) {
+            handedOut += page.length
+            yield page
+          }
+        },
+      }
+      const s = await serve({ attendance: counting, subscribe: (l) => store.subscribe(l) })
+      try {
+        const res = await new Promise<IncomingMessage>((resolve) =>
+          get(`${s.url}/console/api/attendance?format=csv`, resolve),
+        )
+        res.pause()
+        // Wait until the export stalls on the paused reader (no more rows taken for a while).
+        let seen = -1
+        for (let i = 0; i < 200 && handedOut !== seen; i++) {
+          seen = handedOut
+          await new Promise((r) => setTimeout(r, 150))
+        }
+        expect(handedOut).toBeGreaterThan(0)
+        expect(handedOut).toBeLessThan(total / 2)
+        let lines = 0
+        let tail = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          const parts = (tail + chunk).split('\r\n')
+          tail = parts.pop() ?? ''
+          lines += parts.length
+        })
+        res.resume()
+        await new Promise((r) => res.once('end', r))
+        expect(lines).toBe(total + 1)
+        expect(handedOut).toBe(total)
+      } finally {
+        await s.close()
+      }
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
+})

@@ -1,0 +1,280 @@
+// The consolidated attendance both relay stores keep: one row per stored push (never doubled,
+// never pruned with the queues), and stats, pages and searches that agree with a brute-force
+// count over the rows themselves.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { localDay } from '../../relay/attendance/routes'
+import type { AttendanceRow } from '../../relay/store/attendance'
+import { openRedisStore } from '../../relay/store/redis/store'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { eventIdOf } from '../../relay/store/store-util'
+import type { NewEvent, RelayStore } from '../../relay/store/types'
+import { startRedis, type TestRedis } from '../helpers/redis'
+
+let redis: TestRedis
+let tmp: string
+let prefixN = 0
+
+beforeAll(async () => {
+  redis = await startRedis()
+  tmp = mkdtempSync(join(tmpdir(), 'relay-attendance-'))
+})
+afterAll(async () => {
+  await redis?.stop()
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+const backends: { name: string; open: () => Promise<RelayStore> }[] = [
+  {
+    name: 'sqlite',
+    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
+  },
+  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `att${++prefixN}:` }) },
+]
+
+/** A small deterministic PRNG (mulberry32): random data, same every run. */
+function prng(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+let n = 0
+function ev(kioskId: string, openid: string, over: Partial<NewEvent> = {}): NewEvent {
+  n++
+  return {
+    id: eventIdOf(`${kioskId}/${openid}/${n}`),
+    event: 'scan',
+    openid,
+    scene: `${kioskId}:s${n}`,
+    ticket: `tk${n}`,
+    createTime: 1_700_000_000 + n,
+    receivedAt: Date.now(),
+    ...over,
+  }
+}
+
+async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
+  await store.putKiosk({
+    kioskId,
+    tokenHash: `h-${kioskId}`,
+    ticketProxy: true,
+    sceneRanges: [],
+    now: 1,
+  })
+}
+
+async function allRows(store: RelayStore): Promise<AttendanceRow[]> {
+  const out: AttendanceRow[] = []
+  for await (const page of store.attendance.rows({ kioskIds: null }, 7)) out.push(...page)
+  return out
+}
+
+const byKioskSeq = (a: AttendanceRow, b: AttendanceRow) =>
+  a.kioskId < b.kioskId ? -1 : a.kioskId > b.kioskId ? 1 : a.seq - b.seq
+
+describe.each(backends)('attendance ($name store)', ({ open }) => {
+  it('a stored push becomes one row with its fields; a retry or replay adds none', async () => {
+    const store = await open()
+    try {
+      await addKiosk(store, 'k1')
+      await store.saveFallbackCode('k1', {
+        ticket: 'fb',
+        url: 'u',
+        scene: 'k1:fallback',
+        createdAt: 1,
+      })
+      const e = ev('k1', 'oA', { event: 'subscribe' })
+      const first = await store.appendEvent('k1', e)
+      expect(first.status).toBe('stored')
+      expect((await store.appendEvent('k1', e)).status).toBe('duplicate')
+      expect(
+        (await store.appendEvent('k1', { ...e, receivedAt: e.receivedAt + 5000 })).status,
+      ).toBe('duplicate')
+      const fb = ev('k1', 'oB', { scene: 'k1:fallback' })
+      await store.appendEvent('k1', fb)
+      const rows = await allRows(store)
+      expect(rows).toEqual([
+        { kioskId: 'k1', seq: 1, ...e, fallback: false },
+        { kioskId: 'k1', seq: 2, ...fb, fallback: true },
+      ])
+      const stats = await store.attendance.stats({ kioskIds: null }, localDay(Date.now()))
+      expect(stats).toMatchObject({ scans: 2, visitors: 2, newFollowers: 1, returning: 0 })
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('an unrouted push writes no row', async () => {
+    const store = await open()
+    try {
+      await addKiosk(store, 'k1')
+      const e = ev('k1', 'oA')
+      await store.appendUnrouted({ ...e, reason: 'unknown-kiosk' })
+      await expect(store.appendEvent('nope', ev('nope', 'oB'))).rejects.toThrow(/unknown kiosk/)
+      expect(await allRows(store)).toEqual([])
+      const stats = await store.attendance.stats({ kioskIds: null }, localDay(Date.now()))
+      expect(stats).toMatchObject({ scans: 0, visitors: 0, returning: 0 })
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('pruning the delivery queues keeps every attendance row', async () => {
+    const store = await open()
+    try {
+      await addKiosk(store, 'k1')
+      for (let i = 0; i < 5; i++)
+        await store.appendEvent('k1', ev('k1', `o${i}`, { receivedAt: 1000 }))
+      await store.ack('k1', 5, 2000)
+      const pruned = await store.prune({
+        now: 10_000_000,
+        ackedRetentionMs: 1,
+        unackedRetentionMs: 1,
+      })
+      expect(pruned).toBe(5)
+      expect(await store.readEvents('k1', 0, 10)).toEqual([])
+      expect((await allRows(store)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5])
+      // Later pushes still take the next seq, beside the kept rows.
+      expect(await store.appendEvent('k1', ev('k1', 'oNew'))).toMatchObject({ seq: 6 })
+      expect(await allRows(store)).toHaveLength(6)
+      expect((await store.attendance.stats({ kioskIds: null }, localDay(0))).scans).toBe(6)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('stats, pages and searches agree with a brute-force count over random pushes', async () => {
+    const store = await open()
+    try {
+      const kiosks = ['ka', 'kb', 'kc', 'kd']
+      for (const k of kiosks) await addKiosk(store, k)
+      const rand = prng(18)
+      const today = localDay(Date.now())
+      const pushed: { kioskId: string; e: NewEvent }[] = []
+      for (let i = 0; i < 300; i++) {
+        const kioskId = kiosks[Math.floor(rand() * kiosks.length)] as string
+        const openid = `o${Math.floor(rand() * 80)}`
+        // Yesterday and today, so the timeline must keep to today.
+        const receivedAt = today.start - 86_400_000 + Math.floor(rand() * 2 * 86_400_000)
+        const e = ev(kioskId, openid, { event: rand() < 0.3 ? 'subscribe' : 'scan', receivedAt })
+        await store.appendEvent(kioskId, e)
+        if (rand() < 0.2) await store.appendEvent(kioskId, e) // a WeChat retry
+        pushed.push({ kioskId, e })
+      }
+      const brute = (scope: string[] | null) => {
+        const rows = pushed.filter((p) => scope === null || scope.includes(p.kioskId))
+        const perOpenid = new Map<string, number>()
+        for (const p of rows) perOpenid.set(p.e.openid, (perOpenid.get(p.e.openid) ?? 0) + 1)
+        const slots = new Map<number, number>()
+        for (const p of rows) {
+          if (p.e.receivedAt < today.start || p.e.receivedAt >= today.end) continue
+          const at = Math.floor(p.e.receivedAt / 600_000) * 600_000
+          slots.set(at, (slots.get(at) ?? 0) + 1)
+        }
+        const ids = scope ?? kiosks
+        return {
+          scans: rows.length,
+          visitors: perOpenid.size,
+          newFollowers: rows.filter((p) => p.e.event === 'subscribe').length,
+          returning: [...perOpenid.values()].filter((c) => c >= 2).length,
+          perKiosk: [...ids].sort().map((id) => ({
+            id,
+            scans: rows.filter((p) => p.kioskId === id).length,
+            visitors: new Set(rows.filter((p) => p.kioskId === id).map((p) => p.e.openid)).size,
+          })),
+          slots,
+        }
+      }
+      for (const scope of [null, ['kb'], ['ka', 'kc'], ['kd', 'kc', 'kb', 'ka']]) {
+        const got = await store.attendance.stats({ kioskIds: scope }, today)
+        const want = brute(scope)
+        expect({ ...got, timeline: undefined }).toEqual({
+          ...want,
+          slots: undefined,
+          timeline: undefined,
+        })
+        const timeline = new Map(
+          got.timeline?.filter((s) => s.scans > 0).map((s) => [s.at, s.scans]),
+        )
+        expect(timeline).toEqual(want.slots)
+        expect(got.timeline?.length).toBe(144)
+      }
+      const todayCounts = await store.attendance.scansToday(['ka', 'kb', 'zz'], today)
+      for (const id of ['ka', 'kb', 'zz']) {
+        const want = pushed.filter(
+          (p) => p.kioskId === id && p.e.receivedAt >= today.start && p.e.receivedAt < today.end,
+        ).length
+        expect(todayCounts.get(id)).toBe(want)
+      }
+
+      // Pages: kiosk then seq order, offsets across kiosk boundaries, searches.
+      const all = (await allRows(store)).sort(byKioskSeq)
+      expect(all).toHaveLength(300)
+      for (const [offset, limit] of [
+        [0, 10],
+        [70, 50],
+        [295, 20],
+        [400, 5],
+      ] as const) {
+        const page = await store.attendance.page({ kioskIds: null, search: '', offset, limit })
+        expect(page.total).toBe(300)
+        expect(page.rows).toEqual(all.slice(offset, offset + limit))
+      }
+      for (const search of ['o7', 'kc', 'kb:s1', 'o79', 'nothing']) {
+        const want = all.filter(
+          (r) => r.openid.startsWith(search) || r.scene.startsWith(search) || r.kioskId === search,
+        )
+        const page = await store.attendance.page({ kioskIds: null, search, offset: 3, limit: 40 })
+        expect(page.total).toBe(want.length)
+        expect(page.rows).toEqual(want.slice(3, 43))
+      }
+      const scoped = await store.attendance.page({
+        kioskIds: ['kb'],
+        search: 'o1',
+        offset: 0,
+        limit: 500,
+      })
+      expect(scoped.rows).toEqual(
+        all.filter((r) => r.kioskId === 'kb' && r.openid.startsWith('o1')),
+      )
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('seeded rows count as pushed ones, and later pushes take the next seq', async () => {
+    const store = await open()
+    try {
+      await addKiosk(store, 'k1')
+      const base = {
+        event: 'scan' as const,
+        ticket: 't',
+        createTime: 1,
+        receivedAt: 5,
+        fallback: false,
+      }
+      const seeded: AttendanceRow[] = [1, 2, 3].map((seq) => ({
+        ...base,
+        kioskId: 'k1',
+        seq,
+        id: `ev_seed${seq}`,
+        openid: seq === 3 ? 'o1' : `o${seq}`,
+        scene: `k1:${seq}`,
+      }))
+      await store.attendance.seed(seeded)
+      const r = await store.appendEvent('k1', ev('k1', 'o2'))
+      expect(r).toMatchObject({ status: 'stored', seq: 4 })
+      const stats = await store.attendance.stats({ kioskIds: null }, localDay(0))
+      expect(stats).toMatchObject({ scans: 4, visitors: 2, returning: 2 })
+    } finally {
+      await store.close()
+    }
+  })
+})
