@@ -9,7 +9,6 @@ export { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-
 
 const COLUMNS = `id, name, company, phone, code, openid, checked_in_at AS checkedInAt`
 
-
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
