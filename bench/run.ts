@@ -20,6 +20,7 @@ import { benchServerKit } from './server-kit'
 import { benchAttendance } from './attendance'
 import { benchSaturation } from './saturation'
 import { benchCampaignSync } from './campaign-sync'
+import { benchCampaign } from './campaign'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -42,6 +43,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['attendance', benchAttendance],
   ['saturation', benchSaturation],
   ['campaign-sync', benchCampaignSync],
+  ['campaign', benchCampaign],
 ]
 
 async function main(): Promise<void> {

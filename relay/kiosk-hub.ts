@@ -12,6 +12,7 @@ import { KioskSession, type DeliveryLimits } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
+import type { CampaignDirectory } from './campaign-directory'
 import type { RelayStore, StoreChange } from './store/types'
 
 export interface KioskHubOptions {
@@ -22,6 +23,8 @@ export interface KioskHubOptions {
   pingIntervalMs?: number
   helloTimeoutMs?: number
   limits?: Partial<DeliveryLimits>
+  /** The kiosks' campaigns (cached), for the campaign frame. */
+  campaigns: CampaignDirectory
 }
 
 const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024, batch: 50 }
@@ -132,6 +135,7 @@ export class KioskHub {
       now: this.opts.now,
       limits: this.limits,
       onHello: (s) => this.onHello(s),
+      campaignOf: (kioskId) => this.opts.campaigns.viewOf(kioskId),
       onClosed: (s) => {
         if (this.live.get(s.kioskId) !== s) return
         this.live.delete(s.kioskId)
@@ -197,7 +201,34 @@ export class KioskHub {
     if (change.type === 'event') this.live.get(change.kioskId)?.notify(change.event)
     else if (change.type === 'connected') this.noteGeneration(change.kioskId, change.generation)
     else if (change.type === 'resync') this.resync()
-    else void this.recheckCredentials(change.kioskId)
+    else if (change.type === 'campaign') this.campaignChanged(change)
+    else if (change.type === 'roster') this.rosterChanged(change.campaignId)
+    else if (change.type === 'binding') {
+      const { campaignId, registrationId, openid, at } = change
+      for (const { session } of this.peers) {
+        if (session.isLive) session.roster.onBinding(campaignId, { registrationId, openid, at })
+      }
+    } else void this.recheckCredentials(change.kioskId)
+  }
+
+  /** A roster replaced: the campaign's kiosks start the new version's transfer. */
+  private rosterChanged(campaignId: string): void {
+    for (const { session } of this.peers) {
+      if (session.isLive && session.roster.campaign === campaignId) {
+        void session.roster.start(campaignId)
+      }
+    }
+  }
+
+  /** A campaign edited or a kiosk (re)assigned: the kiosks concerned get the campaign frame. */
+  private campaignChanged(change: Extract<StoreChange, { type: 'campaign' }>): void {
+    this.opts.campaigns.forget(change)
+    for (const { session } of this.peers) {
+      // An edit may concern any kiosk; each reads through the cache and sends only what is new.
+      if (change.kioskId === undefined || session.kioskId === change.kioskId) {
+        void session.refreshCampaign()
+      }
+    }
   }
 
   /**
@@ -207,9 +238,11 @@ export class KioskHub {
    */
   private resync(): void {
     const kiosks = new Set<string>()
+    this.opts.campaigns.forget({ type: 'resync' })
     for (const { session } of this.peers) {
       kiosks.add(session.kioskId)
       session.notify()
+      void session.refreshCampaign()
     }
     for (const kioskId of kiosks) {
       void this.recheckCredentials(kioskId)

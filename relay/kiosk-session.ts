@@ -9,9 +9,12 @@ import {
   RelayCloseCode,
   kioskFrameSchema,
   type AckFrame,
+  type BindFrame,
   type HelloFrame,
   type RelayFrame,
 } from '../shared/relay-protocol'
+import type { KioskCampaignView } from './campaign-directory'
+import { RosterSync } from './roster-sync'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore, StoredEvent } from './store/types'
@@ -42,6 +45,8 @@ export interface SessionContext {
   onHello(session: KioskSession): Promise<void>
   /** Called when the session ends, however it ends. */
   onClosed(session: KioskSession): void
+  /** The kiosk's current campaign (contract v2) and its version. */
+  campaignOf(kioskId: string): Promise<KioskCampaignView>
 }
 
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
@@ -71,13 +76,28 @@ export class KioskSession {
   /** An ack write is with the store; later acks wait in `ackToStore` (the highest only). */
   private ackWriting = false
   private ackToStore: { seq: number; at: number } | null = null
+  /** The version of the campaign view the kiosk holds: an older read is never sent. */
+  private campaignVersion = 0
+  /** A campaign change arrived before the session went live: read again once it is. */
+  private campaignStale = false
+  /** The roster of the kiosk's campaign, in frames the kiosk acks (contract v2). */
+  readonly roster: RosterSync
 
   constructor(
     private readonly socket: FrameSocket,
     readonly kioskId: string,
     readonly tokenHash: string,
     private readonly ctx: SessionContext,
-  ) {}
+  ) {
+    this.roster = new RosterSync({
+      campaigns: ctx.store.campaigns,
+      send: (frame) => this.send(frame),
+      open: () =>
+        this.phase === 'live' && this.socket.bufferedAmount <= this.ctx.limits.highWaterBytes,
+      log: ctx.log,
+      kioskId,
+    })
+  }
 
   get isLive(): boolean {
     return this.phase === 'live'
@@ -121,9 +141,41 @@ export class KioskSession {
       this.close(RelayCloseCode.badFrame, 'bad frame')
       return
     }
-    if (frame.data.type === 'hello') void this.onHello(frame.data)
-    else if (frame.data.type === 'ack') this.onAck(frame.data)
-    // roster-ack and bind (contract v2) are the campaign sync's, handled by the relay's side of it.
+    const f = frame.data
+    if (f.type === 'hello') void this.onHello(f)
+    else if (this.phase !== 'live')
+      this.close(RelayCloseCode.protocolError, `${f.type} before welcome`)
+    else if (f.type === 'ack') this.onAck(f)
+    else if (f.type === 'roster-ack') this.roster.onAck(f)
+    else void this.onBind(f)
+  }
+
+  /**
+   * A desk at this kiosk bound a visitor: stored if the kiosk is in that campaign, then
+   * acknowledged. A bind for a campaign the kiosk has left is acknowledged and dropped (it
+   * would be sent again forever otherwise); a store failure is not acknowledged (the kiosk
+   * sends it again).
+   */
+  private async onBind(bind: BindFrame): Promise<void> {
+    const { campaignId, registrationId, openid, at } = bind
+    try {
+      const view = await this.ctx.campaignOf(this.kioskId)
+      if (view.campaign?.id === campaignId) {
+        await this.ctx.store.campaigns.putBinding(campaignId, { registrationId, openid, at })
+      } else {
+        this.ctx.log.warn('bind for another campaign dropped', {
+          kioskId: this.kioskId,
+          campaignId,
+        })
+      }
+      if (this.phase === 'live')
+        this.send({ type: 'bind-ack', campaignId, registrationId, openid, at })
+    } catch (err) {
+      this.ctx.log.error('storing binding failed', {
+        kioskId: this.kioskId,
+        error: errorMessage(err),
+      })
+    }
   }
 
   private async onHello(hello: HelloFrame): Promise<void> {
@@ -161,10 +213,23 @@ export class KioskSession {
         }
       }
       if (this.phase !== 'welcoming') return
+      // Read before the welcome so nothing comes between it and the campaign frame: a kiosk
+      // back after hours has its current campaign before any replayed scan is greeted.
+      const view = await this.ctx.campaignOf(this.kioskId)
+      if (this.phase !== 'welcoming') return
       this.sentSeq = start
       this.ackedSeq = start
       this.send({ type: 'welcome', epoch, headSeq: state.headSeq })
+      // A kiosk in no campaign hears nothing (a v1 kiosk knows no campaign frame), unless it
+      // holds an older view: then it learns it has none now.
+      const held = hello.campaignVersion
+      if (view.campaign !== null || (held !== undefined && held < view.version)) {
+        this.sendCampaign(view)
+      }
+      this.campaignVersion = view.version
       this.phase = 'live'
+      void this.roster.start(view.campaign?.id ?? null, hello.roster)
+      if (this.campaignStale) void this.refreshCampaign()
       this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
       void this.pump()
     } catch (err) {
@@ -173,11 +238,36 @@ export class KioskSession {
     }
   }
 
-  private onAck(ack: AckFrame): void {
+  /**
+   * The kiosk's campaign or its assignment may have changed: read it (through the relay's
+   * cache) and send it unless the kiosk has it already.
+   */
+  async refreshCampaign(): Promise<void> {
     if (this.phase !== 'live') {
-      this.close(RelayCloseCode.protocolError, 'ack before welcome')
+      if (this.phase !== 'closed') this.campaignStale = true
       return
     }
+    this.campaignStale = false
+    try {
+      const view = await this.ctx.campaignOf(this.kioskId)
+      if (this.phase !== 'live' || view.version <= this.campaignVersion) return
+      this.sendCampaign(view)
+      const id = view.campaign?.id ?? null
+      if (id !== this.roster.campaign) void this.roster.start(id)
+    } catch (err) {
+      this.ctx.log.error('reading campaign failed', {
+        kioskId: this.kioskId,
+        error: errorMessage(err),
+      })
+    }
+  }
+
+  private sendCampaign(view: KioskCampaignView): void {
+    this.campaignVersion = view.version
+    this.send({ type: 'campaign', campaign: view.campaign, version: view.version })
+  }
+
+  private onAck(ack: AckFrame): void {
     if (ack.seq > this.sentSeq) {
       this.close(RelayCloseCode.protocolError, 'ack beyond what was sent')
       return

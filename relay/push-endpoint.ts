@@ -20,6 +20,7 @@ import {
   verifyPlainSignature,
   type PushEvent,
 } from '../shared/wechat'
+import type { CampaignDirectory } from './campaign-directory'
 import type { RelayConfig } from './config'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendText } from './http-util'
 import { errorMessage, type Logger } from './log'
@@ -39,6 +40,8 @@ export interface PushEndpointOptions {
   now: () => number
   /** Told of each push's store write, so `/healthz` knows when pushes cannot be stored. */
   health?: StoreHealth
+  /** The kiosks' campaigns (cached): their numbers and passive replies. */
+  campaigns?: CampaignDirectory
 }
 
 /** An answer to WeChat: status, body and the outcome counted in metrics. */
@@ -202,8 +205,14 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     return { e, event, fits }
   }
 
-  function replyFor(e: PushEvent, q: Query, kind: 'subscribe' | 'scan'): Answer {
-    const content = config.reply[kind]
+  /** `reply`: the texts of the campaign of the kiosk the scan went to, else the config's. */
+  function replyFor(
+    e: PushEvent,
+    q: Query,
+    kind: 'subscribe' | 'scan',
+    reply: { subscribe: string; scan: string } = config.reply,
+  ): Answer {
+    const content = reply[kind]
     if (content === '') return { status: 200, body: SUCCESS }
     const createTime = Math.floor(now() / 1000)
     const replyXml = buildTextReply({ toUser: e.openid, fromUser: e.toUser, content, createTime })
@@ -253,8 +262,11 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     const { e, event, fits } = p
     let outcome: PushOutcome
     const route = await routeScene(store, e.scene)
+    let reply: { subscribe: string; scan: string } | undefined
     if (route.kioskId !== null && fits) {
-      const r = await store.appendEvent(route.kioskId, event)
+      const campaign = (await opts.campaigns?.campaignOf(route.kioskId)) ?? null
+      reply = campaign?.campaign.reply
+      const r = await store.appendEvent(route.kioskId, event, campaign?.campaign.id ?? null)
       opts.health?.writeSucceeded()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })
@@ -262,9 +274,9 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
       outcome = await keepUnrouted({ ...event, reason })
     }
-    const reply = replyFor(e, q, event.event)
-    reply.outcome = outcome
-    return reply
+    const answer = replyFor(e, q, event.event, reply)
+    answer.outcome = outcome
+    return answer
   }
 
   async function answer(req: IncomingMessage, res: ServerResponse, q: Query): Promise<Answer> {

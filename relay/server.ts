@@ -12,6 +12,7 @@ import { exemptFromIdleTimeout, httpServerOptions, limitConnections } from './co
 import { Router } from '../shared/server/routes'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
+import { CampaignDirectory } from './campaign-directory'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
@@ -90,7 +91,9 @@ export async function startRelay(
   const now = opts.now ?? Date.now
   const metrics = new RelayMetrics()
   const store = await openStore(config, { prefix: opts.redisPrefix, pollMs: opts.storePollMs })
+  const campaigns = new CampaignDirectory(store, now)
   const hub = new KioskHub({
+    campaigns,
     store,
     log,
     metrics,
@@ -101,11 +104,11 @@ export async function startRelay(
   })
   const deps = { config, store, log, metrics, now }
   const storeHealth = new StoreHealth(store, metrics, now)
-  const handlePush = createPushEndpoint({ ...deps, health: storeHealth })
+  const handlePush = createPushEndpoint({ ...deps, health: storeHealth, campaigns })
   const handleTickets = createTicketProxy(deps)
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const handlePair = createPairEndpoint(deps)
-  const consoleBase = { config, store, log, now, hub }
+  const consoleBase = { config, store, log, now, hub, campaignCache: campaigns }
   const consoleExtras = opts.console?.(consoleBase) ?? {}
   // Stats, the attendance table and export, live events: behind the console's guard.
   const attendanceApi = createAttendanceRoutes({

@@ -4,6 +4,8 @@
  * what it receives and shape what it sends), the console app and the kiosk core (pairing).
  */
 import { z } from 'zod'
+import { relayRosterEntrySchema } from './campaign'
+import { rosterColumns } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 
 /** Organizer names: what `organizer add <name>` accepts. */
@@ -152,3 +154,33 @@ export const consoleErrorCodes = [
   'internal',
 ] as const
 export type ConsoleErrorCode = (typeof consoleErrorCodes)[number]
+
+/**
+ * `POST /console/api/campaigns/<id>/roster[?skipBadRows=1]` (a CSV or XLSX body, the kiosk
+ * import's columns, encodings and limits) → the roster now held; a file with problems is
+ * refused whole (400, `errors` beside `error`) unless `skipBadRows` asks for the good rows.
+ */
+export const consoleRosterUploadSchema = z.object({
+  version: z.number().int().positive(),
+  total: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  /** As the kiosk's import reports them (shared/ipc.ts `rosterImportResultSchema`). */
+  errors: z.array(
+    z.object({
+      row: z.number().int().positive(),
+      column: z.enum(rosterColumns).nullable(),
+      code: z.string().min(1).max(64),
+      params: z.record(z.string().max(32), z.union([z.string().max(200), z.number()])),
+    }),
+  ),
+})
+export type ConsoleRosterUpload = z.infer<typeof consoleRosterUploadSchema>
+
+/** `GET /console/api/campaigns/<id>/roster?offset=&limit=` (limit at most 1000). */
+export const consoleRosterPageSchema = z.object({
+  version: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+  entries: z.array(relayRosterEntrySchema),
+})
+export type ConsoleRosterPage = z.infer<typeof consoleRosterPageSchema>

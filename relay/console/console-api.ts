@@ -1,5 +1,5 @@
 /**
- * The console API as mounted by the relay: sign-in and kiosk routes, plus whatever other parts
+ * The console API as mounted by the relay: sign-in, kiosk and campaign routes, plus whatever other parts
  * add (attendance, stats, events), all behind the router's one guard.
  */
 import { authRoutes } from './auth-routes'
@@ -9,10 +9,18 @@ import {
   type ConsoleDeps,
   type ConsoleRoute,
 } from './console-router'
+import { campaignRoutes } from './campaign-routes'
 import { kioskRoutes } from './kiosk-routes'
+import { rosterRoutes } from './roster-routes'
 
 export function createConsoleApi(deps: ConsoleDeps, extraRoutes: ConsoleRoute[] = []): ConsoleApi {
-  return createConsoleRouter(deps, [...authRoutes(deps), ...kioskRoutes(deps), ...extraRoutes])
+  return createConsoleRouter(deps, [
+    ...authRoutes(deps),
+    ...kioskRoutes(deps),
+    ...campaignRoutes(deps),
+    ...rosterRoutes(deps),
+    ...extraRoutes,
+  ])
 }
 
 /** Until the attendance table answers it: no scans counted. */

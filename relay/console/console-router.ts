@@ -13,7 +13,7 @@ import { BodyTooLargeError, closeAfterResponse, readBody, sendApiError } from '.
 import { Router, type RouteParams, type RouteRequest } from '../../shared/server/routes'
 import { errorMessage, type Logger } from '../log'
 import type { SessionRecord } from '../store/console-types'
-import type { RelayStore } from '../store/types'
+import type { RelayStore, StoreChange } from '../store/types'
 import { crossOriginReason } from './request-origin'
 import { resumeSession, sessionIdOf } from './sessions'
 
@@ -56,6 +56,11 @@ export type ScansToday = (
 export interface ConsoleDeps {
   config: Pick<RelayConfig, 'trustProxyHops'>
   store: RelayStore
+  /**
+   * This instance's campaign cache: a change made here is dropped from it at once (other
+   * instances hear of it through the store's feed, as this one does too, a moment later).
+   */
+  campaignCache?: { forget(change: StoreChange): void }
   log: Logger
   now: () => number
   hub: HubView

@@ -121,7 +121,16 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         if (kiosk === null) return
         const body = await readJson(ctx, updateKioskRequestSchema)
         if (body === null) return
-        await store.console.setKioskCampaign(kiosk.kioskId, body.campaignId)
+        const { campaignId } = body
+        if (campaignId !== null && (await store.campaigns.getCampaign(campaignId)) === null) {
+          sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+          return
+        }
+        await store.console.setKioskCampaign(kiosk.kioskId, campaignId)
+        await store.campaigns.noteAssignment(kiosk.kioskId)
+        deps.campaignCache?.forget({ type: 'campaign', campaignId, kioskId: kiosk.kioskId })
+        // Every instance's cache drops the kiosk's entry and its live socket gets the frame.
+        await store.announce({ type: 'campaign', campaignId, kioskId: kiosk.kioskId })
         const [described] = await describe([kiosk], ctx.now)
         sendJson(ctx.res, 200, described)
       },

@@ -15,8 +15,12 @@ export function eventIdOf(dedupKey: string): string {
 }
 
 /** The event as stored under `seq`, field for field what `readEvents` returns. */
-export function storedEvent(seq: number, e: NewEvent): StoredEvent {
-  return {
+export function storedEvent(
+  seq: number,
+  e: NewEvent,
+  n?: { number: number; firstInCampaign: boolean } | null,
+): StoredEvent {
+  const stored: StoredEvent = {
     seq,
     id: e.id,
     event: e.event,
@@ -26,6 +30,11 @@ export function storedEvent(seq: number, e: NewEvent): StoredEvent {
     createTime: e.createTime,
     receivedAt: e.receivedAt,
   }
+  if (n != null) {
+    stored.number = n.number
+    stored.firstInCampaign = n.firstInCampaign
+  }
+  return stored
 }
 
 /** Synchronous fan-out of store changes; a throwing listener does not stop the others. */

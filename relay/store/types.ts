@@ -4,6 +4,7 @@
  */
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { TokenStore } from '../../shared/wechat'
+import type { CampaignStore } from './campaign-types'
 import type { ConsoleStore } from './console-types'
 import type { AttendanceReader } from './attendance'
 
@@ -100,6 +101,21 @@ export type StoreChange =
   /** A kiosk said hello on some instance: connections with a lower generation must yield. */
   | { type: 'connected'; kioskId: string; connectionId: string; generation: number }
   /**
+   * A campaign changed (`campaignId`), or, with `kioskId`, that kiosk was assigned to
+   * `campaignId` (null: to none): caches drop it and the kiosks concerned get a campaign frame.
+   */
+  | { type: 'campaign'; campaignId: string | null; kioskId?: string }
+  /** The campaign's roster was replaced: its kiosks start the new version's transfer. */
+  | { type: 'roster'; campaignId: string }
+  /** A binding was stored: every kiosk of the campaign hears of it. */
+  | {
+      type: 'binding'
+      campaignId: string
+      registrationId: string
+      openid: string
+      at: number
+    }
+  /**
    * Changes may have been missed (the store's subscriber lost its connection and is back):
    * whoever listens must re-read what it relies on. Local to one instance, never published.
    */
@@ -109,6 +125,8 @@ export interface RelayStore {
   readonly kind: 'sqlite' | 'redis'
   /** Organizers, sessions, lockout, pairing codes, kiosk meta (contract v2's console). */
   readonly console: ConsoleStore
+  /** Campaigns (contract v2); numbers are assigned by `appendEvent`. */
+  readonly campaigns: CampaignStore
   /** The consolidated attendance `appendEvent` fills; never pruned (relay/store/attendance.ts). */
   readonly attendance: AttendanceReader
 
@@ -125,9 +143,12 @@ export interface RelayStore {
 
   /**
    * Atomically: de-duplicate by `event.id`, take the kiosk's next seq, store durably, and
-   * write the event's attendance row and counters in the same step.
+   * write the event's attendance row and counters in the same step. With `campaignId` (the
+   * kiosk's campaign), the visitor's check-in number in it is taken too (the next one on
+   * their first push, else theirs) and stored with the event, with `firstInCampaign` true
+   * only for the push (same id: its retries) that took the number.
    */
-  appendEvent(kioskId: string, event: NewEvent): Promise<AppendResult>
+  appendEvent(kioskId: string, event: NewEvent, campaignId?: string | null): Promise<AppendResult>
   /**
    * Remembers a verified signed push query (`key`: timestamp/nonce/signature) with the hash
    * of the body it came with, for `ttlMs`. True when the query is new or came with this same

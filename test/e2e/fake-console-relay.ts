@@ -18,7 +18,7 @@ import {
   type ConsoleRosterEntry,
   type ConsoleRosterUpload,
 } from '../../console/src/api/campaign-contract'
-import { parseRosterFile } from '../../electron/core/roster/roster-import'
+import { parseRosterFile } from '../../shared/roster/roster-import'
 import {
   addKioskRequestSchema,
   loginRequestSchema,

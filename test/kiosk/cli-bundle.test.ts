@@ -64,8 +64,8 @@ describe('the bundled kiosk CLI', () => {
     expect(inputs).toContain('relay/server.ts')
     expect(packages).toEqual(new Set(['better-sqlite3']))
     for (const f of inputs) expect(f).not.toMatch(/node_modules\/(exceljs|csv-parse|ioredis)\//)
-    expect(inputs).not.toContain('electron/core/roster/xlsx.ts')
-    expect(inputs).not.toContain('electron/core/roster/roster-import.ts')
+    expect(inputs).not.toContain('shared/roster/xlsx.ts')
+    expect(inputs).not.toContain('shared/roster/roster-import.ts')
     expect(inputs).not.toContain('relay/store/redis/store.ts')
     // …and they are still there, in the chunks loaded on first use.
     const lazy = Object.values(meta.outputs).flatMap((o) => o.imports.map((i) => i.path))

@@ -23,7 +23,7 @@ import {
   type TicketSource,
 } from '../../electron/core/tickets/ticket-source'
 import { MemoryVault } from '../../electron/core/config/vault'
-import { Workbook } from '../../electron/core/roster/xlsx'
+import { Workbook } from '../../shared/roster/xlsx'
 import {
   cleanup,
   onCleanup,

@@ -2,8 +2,8 @@
 // are read; Big5 (which decodes as "valid" GBK garbage), BOM-less UTF-16 and anything else are
 // refused with a code the admin area translates, and nothing is imported.
 import { describe, expect, it } from 'vitest'
-import { parseRosterFile } from '../../electron/core/roster/roster-import'
-import { decodeRoster } from '../../electron/core/roster/roster-encoding'
+import { parseRosterFile } from '../../shared/roster/roster-import'
+import { decodeRoster } from '../../shared/roster/roster-encoding'
 
 const ROSTER = '姓名,公司,手机号\n张三,华为,13800138000\nAda,Engines,+44 20 7946 0000\n'
 

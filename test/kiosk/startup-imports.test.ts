@@ -43,8 +43,8 @@ describe('kiosk start-up imports', () => {
     expect(packages).toContain('better-sqlite3')
     expect(packages).not.toContain('exceljs')
     expect(packages).not.toContain('csv-parse')
-    expect(files).not.toContain(resolve(ROOT, 'electron/core/roster/xlsx.ts'))
-    expect(files).not.toContain(resolve(ROOT, 'electron/core/roster/roster-import.ts'))
+    expect(files).not.toContain(resolve(ROOT, 'shared/roster/xlsx.ts'))
+    expect(files).not.toContain(resolve(ROOT, 'shared/roster/roster-import.ts'))
   })
 
   it('the demo relay does not load ioredis unless a Redis store is asked for', () => {

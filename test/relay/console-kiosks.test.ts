@@ -23,6 +23,7 @@ import {
   secrets,
   startOn,
 } from './console-helpers'
+import { campaignBody } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, type Backend } from './harness'
 import { waitFor } from '../kiosk/helpers'
 
@@ -188,6 +189,15 @@ describe.each(['sqlite', 'redis'] as const)('console kiosks (%s store)', (backen
   it('PUT sets and clears the campaign; bad bodies change nothing', async () => {
     const { relay, c } = await signedIn(backend)
     secrets.add(await relay.addKiosk('k1'))
+    // Only a campaign that exists can be assigned (issue 19).
+    const unknown = await c.call('PUT', '/console/api/kiosks/k1', { campaignId: 'spring-fair' })
+    expect(unknown.status).toBe(404)
+    expect((await kiosks(c))[0]?.campaignId).toBeNull()
+    const screenKey = 'k'.repeat(43)
+    await relay.store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'spring-fair', screenKey },
+      0,
+    )
     const set = await c.call('PUT', '/console/api/kiosks/k1', { campaignId: 'spring-fair' })
     expect(set.status).toBe(200)
     expect(consoleKioskSchema.parse(set.json).campaignId).toBe('spring-fair')

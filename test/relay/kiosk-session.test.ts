@@ -78,6 +78,7 @@ describe('KioskSession backpressure', () => {
       now: () => 0,
       limits,
       onHello: () => Promise.resolve(),
+      campaignOf: () => Promise.resolve({ campaign: null, version: 0 }),
       onClosed: () => {},
     })
   }

@@ -1,8 +1,8 @@
 // Roster files that are broken, hostile or huge: the import reports, never throws or hangs,
 // and formula payloads stay inert text.
 import { describe, expect, it } from 'vitest'
-import { parseRosterFile } from '../../electron/core/roster/roster-import'
-import { Workbook } from '../../electron/core/roster/xlsx'
+import { parseRosterFile } from '../../shared/roster/roster-import'
+import { Workbook } from '../../shared/roster/xlsx'
 import { escapeFormula } from '../../electron/core/export/export'
 import { prng } from './push-fuzz-gen'
 

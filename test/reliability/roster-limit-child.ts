@@ -4,8 +4,8 @@
  * the process's peak RSS.
  */
 import { readFileSync } from 'node:fs'
-import { parseRosterFile } from '../../electron/core/roster/roster-import'
-import { Workbook } from '../../electron/core/roster/xlsx'
+import { parseRosterFile } from '../../shared/roster/roster-import'
+import { Workbook } from '../../shared/roster/xlsx'
 
 const [file, format] = process.argv.slice(2)
 if (file === undefined || (format !== 'csv' && format !== 'xlsx')) {

@@ -4,8 +4,8 @@
  * the parent cannot get from inside the vitest worker).
  */
 import { readFileSync } from 'node:fs'
-import { parseRosterFile } from '../../electron/core/roster/roster-import'
-import { Workbook } from '../../electron/core/roster/xlsx'
+import { parseRosterFile } from '../../shared/roster/roster-import'
+import { Workbook } from '../../shared/roster/xlsx'
 
 const file = process.argv[2]
 if (file === undefined) {

@@ -2,9 +2,10 @@
 import type { Logger } from '../../../shared/server/log'
 import type { RosterImportResult } from '../../../shared/ipc'
 import { KioskError } from '../api/kiosk-error'
+import { MAX_ROSTER_FILE_BYTES } from '../../../shared/roster/roster-input'
 import type { RosterStore } from './roster-store'
 
-const MAX_BYTES = 10 * 1024 * 1024
+const MAX_BYTES = MAX_ROSTER_FILE_BYTES
 
 export interface RosterImportDeps {
   roster: Pick<RosterStore, 'upsertMany'>
@@ -26,7 +27,7 @@ export async function importRoster(
     throw new KioskError('bad_input', 'dataBase64: file larger than 10 MiB')
   // Loaded on first use: the parsers (exceljs above all) take longer to load than the kiosk
   // takes to start, and most starts never import a roster.
-  const { parseRosterFile } = await import('./roster-import')
+  const { parseRosterFile } = await import('../../../shared/roster/roster-import')
   const parsed = await parseRosterFile(input.format, data)
   // Codes and params go to the admin area, which words them; the English detail (a parser's
   // own message with its positions) only to the log.

@@ -3,20 +3,11 @@ import { randomBytes } from 'node:crypto'
 import type { RosterEntry } from '../../../shared/domain'
 import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from '../db/db'
+import { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-input'
 
-export interface RosterInput {
-  name: string
-  company: string
-  phone: string
-  code: string
-}
+export { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-input'
 
 const COLUMNS = `id, name, company, phone, code, openid, checked_in_at AS checkedInAt`
-
-/** Re-importing the same list updates entries instead of doubling them: by code, else name + phone. */
-export function rosterMatchKey(r: RosterInput): string {
-  return r.code !== '' ? `code:${r.code}` : `name:${r.name}\u0000${r.phone}`
-}
 
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`)

@@ -11,6 +11,19 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
     event: scanFrameSchema.omit({ type: true }).optional(),
   }),
   z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
+  z.object({ type: z.literal('roster'), campaignId: z.string() }),
+  z.object({
+    type: z.literal('binding'),
+    campaignId: z.string(),
+    registrationId: z.string(),
+    openid: z.string(),
+    at: z.number(),
+  }),
+  z.object({
+    type: z.literal('campaign'),
+    campaignId: z.string().nullable(),
+    kioskId: z.string().optional(),
+  }),
   z.object({
     type: z.literal('connected'),
     kioskId: z.string(),
@@ -38,6 +51,11 @@ export const eventFieldsSchema = z.object({
   ticket: z.string(),
   createTime: z.coerce.number().int(),
   receivedAt: z.coerce.number().int(),
+  number: z.coerce.number().int().positive().optional(),
+  firstInCampaign: z
+    .enum(['0', '1'])
+    .transform((v) => v === '1')
+    .optional(),
 })
 export const appendReplySchema = z.tuple([z.number(), z.string()])
 
@@ -45,7 +63,11 @@ export const appendReplySchema = z.tuple([z.number(), z.string()])
  * The change message APPEND_EVENT publishes, in the three pieces around the seq the script
  * assigns (twice): `{"type":"event","kioskId":…,"seq":<seq>,"event":{"seq":<seq>,"id":…,…}}`.
  */
-export function eventChangePieces(kioskId: string, e: NewEvent): [string, string, string] {
+export function eventChangePieces(
+  kioskId: string,
+  e: NewEvent,
+  n: CampaignNumber | null = null,
+): [string, string, string] {
   const fields = JSON.stringify({
     id: e.id,
     event: e.event,
@@ -54,6 +76,7 @@ export function eventChangePieces(kioskId: string, e: NewEvent): [string, string
     ticket: e.ticket,
     createTime: e.createTime,
     receivedAt: e.receivedAt,
+    ...(n === null ? {} : { number: n.number, firstInCampaign: n.firstInCampaign }),
   })
   const head = JSON.stringify({ type: 'event', kioskId }).slice(0, -1)
   return [`${head},"seq":`, ',"event":{"seq":', `,${fields.slice(1)}}`]
@@ -65,8 +88,17 @@ export function fieldsToObject(fields: string[]): Record<string, string> {
   return out
 }
 
-export function eventFields(e: Omit<NewEvent, 'event'> & { event: string }): string[] {
-  return [
+/** A visitor's check-in number in a campaign, and whether this push took it. */
+export interface CampaignNumber {
+  number: number
+  firstInCampaign: boolean
+}
+
+export function eventFields(
+  e: Omit<NewEvent, 'event'> & { event: string },
+  n: CampaignNumber | null = null,
+): string[] {
+  const fields = [
     'id',
     e.id,
     'event',
@@ -82,4 +114,8 @@ export function eventFields(e: Omit<NewEvent, 'event'> & { event: string }): str
     'receivedAt',
     String(e.receivedAt),
   ]
+  if (n !== null) {
+    fields.push('number', String(n.number), 'firstInCampaign', n.firstInCampaign ? '1' : '0')
+  }
+  return fields
 }

@@ -57,6 +57,24 @@ export interface RedisKeys {
   attendanceVisitors: { people: string; totals: string }
   /** `{<prefix>c:<id>}`: prefix for every key of one campaign (`${campaignTag(id)}:name`). */
   campaignTag(campaignId: string): string
+  /** Hash: campaign (JSON with its screen key), version, updatedAt, lastNumber. */
+  campaign(campaignId: string): string
+  /** Hash: openid → the visitor's check-in number in the campaign. */
+  campaignVisitors(campaignId: string): string
+  /** Hash: openid → id of the push that took the visitor's number. */
+  campaignFirsts(campaignId: string): string
+  /** List of the roster's entries (JSON), in upload order; rosterVersion/Total in the hash. */
+  campaignRoster(campaignId: string): string
+  /** A roster being uploaded, renamed over `campaignRoster` when whole (`tmp`: random). */
+  campaignRosterNext(campaignId: string, tmp: string): string
+  /** Hash: registration id → `{"openid","at"}`. */
+  campaignBindings(campaignId: string): string
+  /** Hash: openid → registration id (the other side of `campaignBindings`). */
+  campaignBindingOpenids(campaignId: string): string
+  /** Set of every campaign id (no script combines it with a campaign's keys). */
+  campaigns: string
+  /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
+  campaignClock: string
   /** Set of every kiosk id. */
   kiosks: string
   /** Sorted set of integer scene ranges: member `<kioskId>:<lo>:<hi>`, score lo. */
@@ -100,6 +118,15 @@ export function redisKeys(prefix: string): RedisKeys {
       totals: `{${p}attendance}:totals`,
     },
     campaignTag: (id) => `{${p}c:${tagSafe('campaign id', id)}}`,
+    campaign: (id) => `{${p}c:${tagSafe('campaign id', id)}}:campaign`,
+    campaignVisitors: (id) => `{${p}c:${tagSafe('campaign id', id)}}:visitors`,
+    campaignFirsts: (id) => `{${p}c:${tagSafe('campaign id', id)}}:firsts`,
+    campaignRoster: (id) => `{${p}c:${tagSafe('campaign id', id)}}:roster`,
+    campaignRosterNext: (id, tmp) => `{${p}c:${tagSafe('campaign id', id)}}:roster-next:${tmp}`,
+    campaignBindings: (id) => `{${p}c:${tagSafe('campaign id', id)}}:bindings`,
+    campaignBindingOpenids: (id) => `{${p}c:${tagSafe('campaign id', id)}}:binding-openids`,
+    campaigns: `${p}campaigns`,
+    campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,
     ranges: `{${p}g}:ranges`,
     unrouted: `{${p}u}:unrouted`,

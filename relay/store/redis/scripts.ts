@@ -142,3 +142,22 @@ redis.call('HSET', KEYS[1], 'ackedSeq', seq)
 redis.call('ZADD', KEYS[2], ARGV[2], seq)
 return 1
 `
+
+/**
+ * A visitor's check-in number in one campaign (every key in the campaign's slot).
+ * KEYS: 1 campaign hash, 2 visitors hash (openid → number), 3 firsts hash (openid → event id).
+ * ARGV: 1 openid, 2 event id. Returns {number, 1 when this event took it else 0}, or {0, 0}
+ * when the campaign is gone. Idempotent per openid: a retry (same event id) answers the same.
+ */
+export const ASSIGN_NUMBER = `
+local n = redis.call('HGET', KEYS[2], ARGV[1])
+if n then
+  if redis.call('HGET', KEYS[3], ARGV[1]) == ARGV[2] then return {tonumber(n), 1} end
+  return {tonumber(n), 0}
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local next = redis.call('HINCRBY', KEYS[1], 'lastNumber', 1)
+redis.call('HSET', KEYS[2], ARGV[1], next)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return {next, 1}
+`

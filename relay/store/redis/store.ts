@@ -21,6 +21,7 @@ import {
   streamEntrySchema,
 } from './codec'
 import { connectRedis, type RedisClient } from './connect'
+import { RedisCampaignStore } from './campaigns'
 import { RedisConsoleStore } from './console'
 import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
@@ -93,6 +94,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
 class RedisStore implements RelayStore {
   readonly kind = 'redis'
   readonly console: RedisConsoleStore
+  readonly campaigns: RedisCampaignStore
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
@@ -109,6 +111,12 @@ class RedisStore implements RelayStore {
     this.fallback = new RedisFallbackCodes(redis, keys)
     this.console = new RedisConsoleStore(redis, keys, (kioskId) =>
       this.announce({ type: 'kiosk', kioskId }),
+    )
+    this.campaigns = new RedisCampaignStore(
+      redis,
+      keys,
+      (change) => this.announce(change),
+      (script, k, args) => this.write(script, k, args),
     )
     this.attendance = new RedisAttendance(
       redis,
@@ -249,7 +257,18 @@ class RedisStore implements RelayStore {
     return owner && Number(hi) >= scene ? owner : null
   }
 
-  async appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
+  /**
+   * Two scripts, one per slot: the campaign's number first (idempotent per openid, and the
+   * same answer for the same event id), then the kiosk's append carrying it. A crash between
+   * them leaves a number taken by a push not yet stored; WeChat's retry of that push gets it.
+   */
+  async appendEvent(
+    kioskId: string,
+    e: NewEvent,
+    campaignId?: string | null,
+  ): Promise<AppendResult> {
+    const n =
+      campaignId == null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
     const a = this.attendanceKeys(kioskId)
     const reply = await this.write(
       this.keepAttendance ? APPEND_EVENT : APPEND_EVENT_WITHOUT_ATTENDANCE,
@@ -268,12 +287,12 @@ class RedisStore implements RelayStore {
         String(DEDUP_TTL_SECONDS),
         kioskId,
         this.channel,
-        ...eventChangePieces(kioskId, e),
+        ...eventChangePieces(kioskId, e, n),
         slotField(e.receivedAt),
         e.openid,
         e.scene,
         e.event,
-        ...eventFields(e),
+        ...eventFields(e, n),
       ],
     )
     const [code, value] = appendReplySchema.parse(reply)

@@ -31,11 +31,13 @@ const eventRow = z.object({
   ticket: z.string(),
   create_time: z.number(),
   received_at: z.number(),
+  number: z.number().nullable().optional(),
+  first_in_campaign: z.number().nullable().optional(),
 })
 
 export function toStoredEvent(raw: unknown): StoredEvent {
   const r = eventRow.parse(raw)
-  return {
+  const stored: StoredEvent = {
     seq: r.seq,
     id: r.id,
     event: r.event,
@@ -45,4 +47,9 @@ export function toStoredEvent(raw: unknown): StoredEvent {
     createTime: r.create_time,
     receivedAt: r.received_at,
   }
+  if (r.number != null) {
+    stored.number = r.number
+    stored.firstInCampaign = r.first_in_campaign === 1
+  }
+  return stored
 }

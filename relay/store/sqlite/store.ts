@@ -11,6 +11,7 @@ import { SqliteAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
+import { SqliteCampaignStore, assignNumber } from './campaigns'
 import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
@@ -89,6 +90,7 @@ function attempt<T>(fn: () => T): Promise<T> {
 class SqliteStore implements RelayStore {
   readonly kind = 'sqlite'
   readonly console: SqliteConsoleStore
+  readonly campaigns: SqliteCampaignStore
   private readonly feed = new ChangeFeed()
   private readonly poller: SqliteChangePoller
   private closed = false
@@ -113,6 +115,7 @@ class SqliteStore implements RelayStore {
     this.console = new SqliteConsoleStore(db, (kioskId) =>
       this.feed.emit({ type: 'kiosk', kioskId }),
     )
+    this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
     this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
   }
 
@@ -154,9 +157,11 @@ class SqliteStore implements RelayStore {
   }
 
   /** Group-committed with the other writes of this event-loop turn (one fsync for all). */
-  appendEvent(kioskId: string, e: NewEvent): Promise<AppendResult> {
+  appendEvent(kioskId: string, e: NewEvent, campaignId?: string | null): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('store closed'))
+    let n: { number: number; firstInCampaign: boolean } | null = null
     const stored = this.writes.submit((): AppendResult => {
+      n = null
       const dup = statement(this.db, 'SELECT kiosk_id, seq FROM events WHERE id = ?').get(e.id)
       if (dup !== undefined) {
         const d = seqOwnerRow.parse(dup)
@@ -168,18 +173,32 @@ class SqliteStore implements RelayStore {
       ).get(kioskId)
       if (bumped === undefined) throw new Error(`unknown kiosk ${kioskId}`)
       const seq = headSeqRow.parse(bumped).head_seq
+      // In the push's savepoint: a push that fails takes no number.
+      n = campaignId == null ? null : assignNumber(this.db, campaignId, e.openid, e.id)
       statement(
         this.db,
         `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
-             received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(kioskId, seq, e.id, e.event, e.openid, e.scene, e.ticket, e.createTime, e.receivedAt)
+             received_at, number, first_in_campaign) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        kioskId,
+        seq,
+        e.id,
+        e.event,
+        e.openid,
+        e.scene,
+        e.ticket,
+        e.createTime,
+        e.receivedAt,
+        n?.number ?? null,
+        n === null ? null : n.firstInCampaign ? 1 : 0,
+      )
       if (this.keepAttendance) this.attendance.write(kioskId, seq, e)
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.
     return stored.then((r) => {
       if (r.status === 'stored') {
-        this.feed.emit({ type: 'event', kioskId, seq: r.seq, event: storedEvent(r.seq, e) })
+        this.feed.emit({ type: 'event', kioskId, seq: r.seq, event: storedEvent(r.seq, e, n) })
       }
       return r
     })
@@ -255,7 +274,8 @@ class SqliteStore implements RelayStore {
     return attempt(() =>
       statement(
         this.db,
-        `SELECT seq, id, event, openid, scene, ticket, create_time, received_at FROM events
+        `SELECT seq, id, event, openid, scene, ticket, create_time, received_at, number,
+             first_in_campaign FROM events
            WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
         .all(kioskId, afterSeq, limit)

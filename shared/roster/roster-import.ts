@@ -1,6 +1,6 @@
-// Folder roster/: registered visitors (desk mode). roster-import.ts (here) parses CSV/XLSX files,
-// roster-encoding.ts decodes CSV bytes, xlsx.ts wraps exceljs (also used by the XLSX export),
-// roster-apply.ts is the importRoster method, roster-store.ts the roster table.
+// Folder shared/roster/ (Node only): roster files for the kiosk's import and the relay's upload.
+// roster-import.ts (here) parses CSV/XLSX files, roster-encoding.ts decodes CSV bytes, xlsx.ts
+// wraps exceljs (also used by the kiosk's XLSX export), roster-input.ts the row and its key.
 /**
  * Roster files (CSV or XLSX) into roster rows, with a row-level problem report: codes and
  * params (shared/errors.ts `rosterProblemCodes`), worded by the admin area; the English
@@ -12,9 +12,8 @@
  * Rows are counted while the file is read, so an oversized file is refused before it is held.
  */
 import { parse } from 'csv-parse/sync'
-import type { RosterImportResult } from '../../../shared/ipc'
-import type { RosterInput } from './roster-store'
-import { rosterMatchKey } from './roster-store'
+import type { RosterImportResult } from '../ipc'
+import { rosterMatchKey, type RosterInput } from './roster-input'
 import { decodeRoster, EncodingError } from './roster-encoding'
 import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize } from './xlsx'
 

@@ -1,0 +1,87 @@
+/**
+ * Which campaign each kiosk runs, and the campaigns themselves, cached in memory for the push
+ * path (one lookup per push would cost a store round trip) and for the kiosk link. Dropped by
+ * the store's change feed: a campaign edited or a kiosk assigned on any instance reaches every
+ * instance's cache; a `resync` (the feed may have missed changes) drops everything.
+ */
+import { toRelayCampaign, type RelayCampaign } from '../shared/campaign'
+import type { CampaignRecord } from './store/campaign-types'
+import type { RelayStore, StoreChange } from './store/types'
+
+export class CampaignDirectory {
+  private readonly kioskCampaign = new Map<string, Promise<Assignment>>()
+  private readonly campaigns = new Map<string, Promise<CampaignRecord | null>>()
+  private readonly unsubscribe: () => void
+
+  constructor(
+    private readonly store: RelayStore,
+    private readonly now: () => number,
+  ) {
+    this.unsubscribe = store.subscribe((c) => this.forget(c))
+  }
+
+  /** Drops what `change` makes stale (idempotent: the hub calls it too, before it re-reads). */
+  forget(change: StoreChange): void {
+    if (change.type === 'resync') {
+      this.kioskCampaign.clear()
+      this.campaigns.clear()
+    } else if (change.type === 'campaign') {
+      if (change.kioskId !== undefined) this.kioskCampaign.delete(change.kioskId)
+      else if (change.campaignId !== null) this.campaigns.delete(change.campaignId)
+    }
+  }
+
+  /** The campaign `kioskId` is assigned to (or null), and that assignment's version. */
+  assignmentOf(kioskId: string): Promise<Assignment> {
+    let p = this.kioskCampaign.get(kioskId)
+    if (p === undefined) {
+      p = Promise.all([
+        this.store.console.kioskMeta([kioskId], this.now()),
+        this.store.campaigns.assignmentVersion(kioskId),
+      ]).then(([m, version]) => ({ campaignId: m.get(kioskId)?.campaignId ?? null, version }))
+      this.kioskCampaign.set(kioskId, p)
+      // A failed read is not cached: the next caller tries again.
+      p.catch(() => this.kioskCampaign.delete(kioskId))
+    }
+    return p
+  }
+
+  campaign(id: string): Promise<CampaignRecord | null> {
+    let p = this.campaigns.get(id)
+    if (p === undefined) {
+      p = this.store.campaigns.getCampaign(id)
+      this.campaigns.set(id, p)
+      p.catch(() => this.campaigns.delete(id))
+    }
+    return p
+  }
+
+  /** The kiosk's campaign, or null (the push path: numbers and the passive reply). */
+  async campaignOf(kioskId: string): Promise<CampaignRecord | null> {
+    const { campaignId } = await this.assignmentOf(kioskId)
+    return campaignId === null ? null : this.campaign(campaignId)
+  }
+
+  /** What the kiosk's campaign frame carries: its campaign (no screen key) and version. */
+  async viewOf(kioskId: string): Promise<KioskCampaignView> {
+    const a = await this.assignmentOf(kioskId)
+    const c = a.campaignId === null ? null : await this.campaign(a.campaignId)
+    if (c === null) return { campaign: null, version: a.version }
+    return { campaign: toRelayCampaign(c.campaign), version: Math.max(a.version, c.version) }
+  }
+
+  close(): void {
+    this.unsubscribe()
+  }
+}
+
+interface Assignment {
+  campaignId: string | null
+  version: number
+}
+
+/** A kiosk's campaign as its campaign frame carries it (relay/store/campaign-types.ts). */
+export interface KioskCampaignView {
+  campaign: RelayCampaign | null
+  version: number
+}

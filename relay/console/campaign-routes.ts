@@ -1,0 +1,107 @@
+/**
+ * Campaigns in the console (contract v2): `GET|POST /console/api/campaigns`,
+ * `GET|PUT /console/api/campaigns/<id>` (every field checked by shared/campaign.ts; each
+ * change bumps `version` and reaches the campaign's kiosks as a campaign frame) and
+ * `POST /console/api/campaigns/<id>/screen-key` (a new key for the big screens; the old one
+ * stops working). Only the console ever sees a screen key.
+ */
+import { randomBytes } from 'node:crypto'
+import { campaignIdSchema, campaignInputSchema, type ConsoleCampaign } from '../../shared/campaign'
+import { sendJson } from '../http-util'
+import type { CampaignRecord } from '../store/campaign-types'
+import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+
+type Res = Parameters<ConsoleRoute['handler']>[0]['res']
+
+/** 128 random bits each: ids are not secrets but need not be guessable either. */
+export const newCampaignId = (): string => 'c-' + randomBytes(12).toString('base64url')
+/** 256 random bits: the key is the only thing guarding a big screen's link. */
+export const newScreenKey = (): string => randomBytes(32).toString('base64url')
+
+const shown = (c: CampaignRecord): ConsoleCampaign => c.campaign
+
+export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
+  const { store, log } = deps
+
+  async function existing(id: string | undefined, res: Res): Promise<CampaignRecord | null> {
+    const parsed = campaignIdSchema.safeParse(id)
+    const c = parsed.success ? await store.campaigns.getCampaign(parsed.data) : null
+    if (c === null) sendConsoleError(res, 404, 'not_found', 'no such campaign')
+    return c
+  }
+
+  return [
+    {
+      method: 'GET',
+      path: '/campaigns',
+      async handler(ctx) {
+        sendJson(ctx.res, 200, (await store.campaigns.listCampaigns()).map(shown))
+      },
+    },
+    {
+      method: 'POST',
+      path: '/campaigns',
+      async handler(ctx) {
+        const fields = await readJson(ctx, campaignInputSchema)
+        if (fields === null) return
+        const campaign = { ...fields, id: newCampaignId(), screenKey: newScreenKey() }
+        const record = await store.campaigns.createCampaign(campaign, ctx.now)
+        if (record === null) {
+          sendConsoleError(ctx.res, 409, 'conflict', 'campaign id taken; try again')
+          return
+        }
+        log.info('campaign created', { campaignId: campaign.id, by: ctx.session?.name })
+        sendJson(ctx.res, 201, shown(record))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/campaigns/:id',
+      async handler(ctx) {
+        const c = await existing(ctx.params.id, ctx.res)
+        if (c !== null) sendJson(ctx.res, 200, shown(c))
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/campaigns/:id',
+      async handler(ctx) {
+        const c = await existing(ctx.params.id, ctx.res)
+        if (c === null) return
+        const fields = await readJson(ctx, campaignInputSchema)
+        if (fields === null) return
+        const updated = await store.campaigns.updateCampaign(c.campaign.id, fields, ctx.now)
+        if (updated === null) {
+          sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+          return
+        }
+        deps.campaignCache?.forget({ type: 'campaign', campaignId: c.campaign.id })
+        log.info('campaign changed', {
+          campaignId: c.campaign.id,
+          version: updated.version,
+          by: ctx.session?.name,
+        })
+        sendJson(ctx.res, 200, shown(updated))
+      },
+    },
+    {
+      method: 'POST',
+      path: '/campaigns/:id/screen-key',
+      async handler(ctx) {
+        const c = await existing(ctx.params.id, ctx.res)
+        if (c === null) return
+        const updated = await store.campaigns.setScreenKey(c.campaign.id, newScreenKey(), ctx.now)
+        if (updated === null) {
+          sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+          return
+        }
+        deps.campaignCache?.forget({ type: 'campaign', campaignId: c.campaign.id })
+        log.info('campaign screen key rotated', {
+          campaignId: c.campaign.id,
+          by: ctx.session?.name,
+        })
+        sendJson(ctx.res, 200, shown(updated))
+      },
+    },
+  ]
+}

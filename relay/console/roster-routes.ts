@@ -1,0 +1,141 @@
+/**
+ * A campaign's roster in the console (contract v2): `POST /console/api/campaigns/<id>/roster`
+ * takes a CSV or XLSX file (by Content-Type) and replaces the roster whole, parsed by the
+ * kiosk's own parser (shared/roster/: the same columns, encodings and limits); the campaign's
+ * kiosks then get it in roster frames. `GET` the same path pages through it as JSON.
+ * Registration ids are a hash of the row's match key, so uploading the same person again keeps
+ * their id and any binding to a WeChat user.
+ */
+import { hash } from 'node:crypto'
+import { campaignIdSchema } from '../../shared/campaign'
+import type { ConsoleRosterPage, ConsoleRosterUpload } from '../../shared/console-api'
+import { MAX_ROSTER_FILE_BYTES, rosterMatchKey } from '../../shared/roster/roster-input'
+import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
+import type { StoredRosterEntry } from '../store/campaign-types'
+import { sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+/** Most entries one GET returns. */
+export const MAX_ROSTER_PAGE = 1000
+/** Problems listed in a refusal (the file may have 100,000 bad rows). */
+const MAX_LISTED_ERRORS = 200
+
+function formatOf(contentType: string | undefined): 'csv' | 'xlsx' | null {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type === 'text/csv') return 'csv'
+  if (type === XLSX_TYPE) return 'xlsx'
+  return null
+}
+
+export const registrationIdOf = (key: string): string =>
+  'r-' + hash('sha256', key, 'hex').slice(0, 24)
+
+function intParam(v: string | null, fallback: number, max: number): number | null {
+  if (v === null) return fallback
+  if (!/^[0-9]{1,9}$/.test(v)) return null
+  const n = Number(v)
+  return n > max ? null : n
+}
+
+export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
+  const { store, log } = deps
+  return [
+    {
+      method: 'POST',
+      path: '/campaigns/:id/roster',
+      async handler(ctx) {
+        const id = campaignIdSchema.safeParse(ctx.params.id)
+        const campaign = id.success ? await store.campaigns.getCampaign(id.data) : null
+        if (campaign === null) {
+          sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+          return
+        }
+        const format = formatOf(ctx.req.headers['content-type'])
+        if (format === null) {
+          sendConsoleError(
+            ctx.res,
+            400,
+            'bad_request',
+            `send Content-Type: text/csv or ${XLSX_TYPE}`,
+          )
+          return
+        }
+        let data: Buffer
+        try {
+          data = await readBody(ctx.req, MAX_ROSTER_FILE_BYTES)
+        } catch (err) {
+          if (!(err instanceof BodyTooLargeError)) throw err
+          closeAfterResponse(ctx.res)
+          sendConsoleError(ctx.res, 413, 'too_large', 'file larger than 10 MiB')
+          return
+        }
+        // Loaded on first use: exceljs takes longer to load than the relay takes to start.
+        const { parseRosterFile } = await import('../../shared/roster/roster-import')
+        const parsed = await parseRosterFile(format, data)
+        const errors = parsed.errors
+          .slice(0, MAX_LISTED_ERRORS)
+          .map(({ row, column, code, params }) => ({ row, column, code, params }))
+        const skip = ctx.url.searchParams.get('skipBadRows') === '1'
+        if (parsed.fatal || (errors.length > 0 && !skip)) {
+          const message = parsed.fatal
+            ? 'the file cannot be imported'
+            : `${parsed.badRows} rows have problems; fix them or upload with ?skipBadRows=1`
+          sendJson(ctx.res, 400, { error: { code: 'bad_request', message }, errors })
+          return
+        }
+        // The same person twice in one file is one registration (the last row wins).
+        const byId = new Map<string, StoredRosterEntry>()
+        for (const r of parsed.rows) {
+          const regId = registrationIdOf(rosterMatchKey(r))
+          byId.delete(regId)
+          byId.set(regId, { id: regId, ...r })
+        }
+        const state = await store.campaigns.replaceRoster(campaign.campaign.id, [...byId.values()])
+        if (state === null) {
+          sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+          return
+        }
+        log.info('campaign roster replaced', {
+          campaignId: campaign.campaign.id,
+          version: state.version,
+          total: state.total,
+          by: ctx.session?.name,
+        })
+        const answer: ConsoleRosterUpload = { ...state, skipped: parsed.badRows, errors }
+        sendJson(ctx.res, 200, answer)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/campaigns/:id/roster',
+      async handler(ctx) {
+        const id = campaignIdSchema.safeParse(ctx.params.id)
+        const campaign = id.success ? await store.campaigns.getCampaign(id.data) : null
+        if (campaign === null) {
+          sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+          return
+        }
+        const q = ctx.url.searchParams
+        const offset = intParam(q.get('offset'), 0, 1_000_000)
+        const limit = intParam(q.get('limit'), 100, MAX_ROSTER_PAGE)
+        if (offset === null || limit === null) {
+          sendConsoleError(ctx.res, 400, 'bad_request', `offset ≥ 0, limit 0–${MAX_ROSTER_PAGE}`)
+          return
+        }
+        const cid = campaign.campaign.id
+        const [slice, bindings] = await Promise.all([
+          store.campaigns.readRoster(cid, offset, limit),
+          store.campaigns.bindings(cid),
+        ])
+        const openids = new Map(bindings.map((b) => [b.registrationId, b.openid]))
+        const page: ConsoleRosterPage = {
+          version: slice.version,
+          total: slice.total,
+          offset,
+          entries: slice.entries.map((e) => ({ ...e, openid: openids.get(e.id) ?? null })),
+        }
+        sendJson(ctx.res, 200, page)
+      },
+    },
+  ]
+}

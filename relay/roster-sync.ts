@@ -1,0 +1,203 @@
+/**
+ * One kiosk's roster transfer (contract v2): the campaign's roster in `roster` frames cut by
+ * `rosterChunkEnd`, a few frames ahead of the kiosk's `roster-ack`s, resumed where the hello
+ * says the kiosk is (its offset in that roster version); then every stored binding, so a kiosk
+ * that was away when a desk bound a visitor still learns it. The kiosk acks every roster frame
+ * in order, with its real position: an ack short of the frame's end means it did not take it
+ * (it holds less than this side thought), and the transfer rewinds there.
+ */
+import { MAX_ROSTER_ENTRIES_PER_FRAME, type RelayRosterEntry } from '../shared/campaign'
+import {
+  rosterChunkEnd,
+  type HelloFrame,
+  type RelayFrame,
+  type RosterAckFrame,
+} from '../shared/relay-protocol'
+import { errorMessage, type Logger } from './log'
+import type { Binding, CampaignStore } from './store/campaign-types'
+
+/** Roster frames sent ahead of the kiosk's acks (each at most 64 KiB). */
+export const ROSTER_WINDOW = 4
+
+export interface RosterSyncContext {
+  campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>
+  send(frame: RelayFrame): void
+  /** Whether the socket can take more now. */
+  open(): boolean
+  log: Logger
+  kioskId: string
+}
+
+export class RosterSync {
+  private campaignId: string | null = null
+  private version = 0
+  private total = 0
+  /** Next offset to send. */
+  private sent = 0
+  /** End offsets of the frames sent and not yet acked, oldest first. */
+  private inFlight: number[] = []
+  /** Acks still due for frames sent before a rewind: they move nothing. */
+  private staleAcks = 0
+  private openids = new Map<string, string>()
+  /** The bindings went out after the whole roster (once per transfer). */
+  private complete = false
+  /** An empty roster is one empty final frame, sent once. */
+  private emptySent = false
+  private pumping = false
+  private dirty = false
+  /** Bumped on every (re)start: an older pump's reads are dropped. */
+  private run = 0
+
+  constructor(private readonly ctx: RosterSyncContext) {}
+
+  get campaign(): string | null {
+    return this.campaignId
+  }
+
+  /** Starts (or restarts) the transfer of `campaignId`'s roster; null: the kiosk has none. */
+  async start(campaignId: string | null, resume?: HelloFrame['roster']): Promise<void> {
+    const run = ++this.run
+    this.campaignId = campaignId
+    this.inFlight = []
+    this.staleAcks = 0
+    this.complete = false
+    this.emptySent = false
+    if (campaignId === null) return
+    try {
+      const [head, bindings] = await Promise.all([
+        this.ctx.campaigns.readRoster(campaignId, 0, 0),
+        this.ctx.campaigns.bindings(campaignId),
+      ])
+      if (run !== this.run) return
+      this.openids = new Map(bindings.map((b) => [b.registrationId, b.openid]))
+      this.version = head.version
+      this.total = head.total
+      const same = resume?.campaignId === campaignId && resume.version === head.version
+      this.sent = same ? Math.min(resume.offset, head.total) : 0
+      // No roster uploaded yet: nothing to send, bindings included (they name registrations).
+      if (head.version === 0) return
+      if (same && this.sent === head.total) {
+        this.finish(bindings)
+        return
+      }
+      void this.pump()
+    } catch (err) {
+      this.ctx.log.error('reading roster failed', {
+        kioskId: this.ctx.kioskId,
+        error: errorMessage(err),
+      })
+    }
+  }
+
+  onAck(ack: RosterAckFrame): void {
+    if (ack.campaignId !== this.campaignId || ack.rosterVersion !== this.version) return
+    if (this.staleAcks > 0) {
+      // For a frame sent before the rewind: the frames in flight now come after it.
+      this.staleAcks--
+      return
+    }
+    const end = this.inFlight.shift()
+    if (end === undefined) return
+    if (ack.offset < end) {
+      // The kiosk did not take that frame; the ones after it will not fit either.
+      this.staleAcks = this.inFlight.length
+      this.inFlight = []
+      this.sent = ack.offset
+    }
+    if (ack.offset === this.total && this.inFlight.length === 0 && this.sent === this.total) {
+      void this.sendBindings()
+      return
+    }
+    void this.pump()
+  }
+
+  /** A desk bound a visitor somewhere: later frames carry it, and the kiosk hears it now. */
+  onBinding(campaignId: string, b: Binding): void {
+    if (campaignId !== this.campaignId) return
+    this.openids.set(b.registrationId, b.openid)
+    this.ctx.send({ type: 'binding', campaignId, ...b })
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.dirty = true
+      return
+    }
+    this.pumping = true
+    const run = this.run
+    try {
+      do {
+        this.dirty = false
+        while (
+          run === this.run &&
+          this.campaignId !== null &&
+          this.ctx.open() &&
+          this.inFlight.length < ROSTER_WINDOW &&
+          (this.sent < this.total || (this.total === 0 && !this.emptySent))
+        ) {
+          const campaignId = this.campaignId
+          const offset = this.sent
+          const slice = await this.ctx.campaigns.readRoster(
+            campaignId,
+            offset,
+            MAX_ROSTER_ENTRIES_PER_FRAME,
+          )
+          if (run !== this.run) return
+          if (slice.version !== this.version) {
+            // Replaced meanwhile: the roster change restarts the transfer.
+            return
+          }
+          const entries: RelayRosterEntry[] = slice.entries.map((e) => ({
+            ...e,
+            openid: this.openids.get(e.id) ?? null,
+          }))
+          const n = rosterChunkEnd(entries, 0)
+          const end = offset + n
+          this.ctx.send({
+            type: 'roster',
+            campaignId,
+            rosterVersion: this.version,
+            offset,
+            total: this.total,
+            entries: entries.slice(0, n),
+            final: end === this.total,
+          })
+          this.sent = end
+          this.inFlight.push(end)
+          if (this.total === 0) this.emptySent = true
+        }
+      } while (this.dirty && run === this.run)
+    } catch (err) {
+      this.ctx.log.error('sending roster failed', {
+        kioskId: this.ctx.kioskId,
+        error: errorMessage(err),
+      })
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private async sendBindings(): Promise<void> {
+    const campaignId = this.campaignId
+    if (campaignId === null || this.complete) return
+    this.complete = true
+    const run = this.run
+    try {
+      const bindings = await this.ctx.campaigns.bindings(campaignId)
+      if (run === this.run) this.finish(bindings)
+    } catch (err) {
+      this.complete = false
+      this.ctx.log.error('reading bindings failed', {
+        kioskId: this.ctx.kioskId,
+        error: errorMessage(err),
+      })
+    }
+  }
+
+  private finish(bindings: Binding[]): void {
+    const campaignId = this.campaignId
+    if (campaignId === null) return
+    this.complete = true
+    for (const b of bindings) this.ctx.send({ type: 'binding', campaignId, ...b })
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The campaign half of the SQLite store (relay/store/campaign-types.ts), and the check-in
+ * number step the store's appendEvent runs inside the push's own transaction.
+ */
+import type Database from 'better-sqlite3'
+import { z } from 'zod'
+import {
+  consoleCampaignSchema,
+  type CampaignInput,
+  type ConsoleCampaign,
+} from '../../../shared/campaign'
+import type {
+  Binding,
+  CampaignRecord,
+  CampaignStore,
+  RosterSlice,
+  RosterState,
+  StoredRosterEntry,
+} from '../campaign-types'
+import type { StoreChange } from '../types'
+import { statement } from './statements'
+
+const campaignRow = z.object({
+  campaign: z.string(),
+  version: z.number(),
+  updated_at: z.number(),
+})
+const visitorRow = z.object({ number: z.number(), first_event_id: z.string() })
+const lastNumberRow = z.object({ last_number: z.number() })
+const valueRow = z.object({ value: z.number() })
+const versionRow = z.object({ version: z.number() })
+const rosterStateRow = z.object({ roster_version: z.number(), roster_total: z.number() })
+const rosterEntryRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  company: z.string(),
+  phone: z.string(),
+  code: z.string(),
+})
+const bindingRow = z.object({ registration_id: z.string(), openid: z.string(), at: z.number() })
+const toBinding = (raw: unknown): Binding => {
+  const r = bindingRow.parse(raw)
+  return { registrationId: r.registration_id, openid: r.openid, at: r.at }
+}
+
+function toRecord(raw: unknown): CampaignRecord {
+  const r = campaignRow.parse(raw)
+  return {
+    campaign: consoleCampaignSchema.parse(JSON.parse(r.campaign)),
+    version: r.version,
+    updatedAt: r.updated_at,
+  }
+}
+
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn())
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
+export class SqliteCampaignStore implements CampaignStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly emit: (change: StoreChange) => void,
+  ) {}
+
+  private read(id: string): CampaignRecord | null {
+    const row = statement(this.db, 'SELECT * FROM campaigns WHERE id = ?').get(id)
+    return row === undefined ? null : toRecord(row)
+  }
+
+  private tick(): number {
+    const row = statement(
+      this.db,
+      'UPDATE campaign_clock SET value = value + 1 WHERE id = 1 RETURNING value',
+    ).get()
+    return valueRow.parse(row).value
+  }
+
+  createCampaign(c: ConsoleCampaign, now: number): Promise<CampaignRecord | null> {
+    return attempt(() => {
+      const created = this.db.transaction(() => {
+        if (this.read(c.id) !== null) return false
+        statement(
+          this.db,
+          'INSERT INTO campaigns (id, campaign, version, updated_at) VALUES (?, ?, ?, ?)',
+        ).run(c.id, JSON.stringify(c), this.tick(), now)
+        statement(
+          this.db,
+          'INSERT INTO campaign_counters (campaign_id, last_number) VALUES (?, 0)',
+        ).run(c.id)
+        return true
+      })()
+      if (!created) return null
+      this.emit({ type: 'campaign', campaignId: c.id })
+      return this.read(c.id)
+    })
+  }
+
+  getCampaign(id: string): Promise<CampaignRecord | null> {
+    return attempt(() => this.read(id))
+  }
+
+  listCampaigns(): Promise<CampaignRecord[]> {
+    return attempt(() =>
+      statement(this.db, 'SELECT * FROM campaigns ORDER BY updated_at DESC, id')
+        .all()
+        .map(toRecord),
+    )
+  }
+
+  private change(
+    id: string,
+    edit: (c: ConsoleCampaign) => ConsoleCampaign,
+    now: number,
+  ): CampaignRecord | null {
+    const changed = this.db.transaction(() => {
+      const old = this.read(id)
+      if (old === null) return false
+      const next = consoleCampaignSchema.parse(edit(old.campaign))
+      statement(
+        this.db,
+        'UPDATE campaigns SET campaign = ?, version = ?, updated_at = ? WHERE id = ?',
+      ).run(JSON.stringify(next), this.tick(), now, id)
+      return true
+    })()
+    if (!changed) return null
+    this.emit({ type: 'campaign', campaignId: id })
+    return this.read(id)
+  }
+
+  updateCampaign(id: string, fields: CampaignInput, now: number): Promise<CampaignRecord | null> {
+    return attempt(() =>
+      this.change(id, (c) => ({ ...fields, id: c.id, screenKey: c.screenKey }), now),
+    )
+  }
+
+  setScreenKey(id: string, screenKey: string, now: number): Promise<CampaignRecord | null> {
+    return attempt(() => this.change(id, (c) => ({ ...c, screenKey }), now))
+  }
+
+  noteAssignment(kioskId: string): Promise<number> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const version = this.tick()
+        statement(
+          this.db,
+          `INSERT INTO kiosk_campaign_versions (kiosk_id, version) VALUES (?, ?)
+             ON CONFLICT (kiosk_id) DO UPDATE SET version = excluded.version`,
+        ).run(kioskId, version)
+        return version
+      })(),
+    )
+  }
+
+  assignmentVersion(kioskId: string): Promise<number> {
+    return attempt(() => {
+      const row = statement(
+        this.db,
+        'SELECT version FROM kiosk_campaign_versions WHERE kiosk_id = ?',
+      ).get(kioskId)
+      return row === undefined ? 0 : versionRow.parse(row).version
+    })
+  }
+
+  replaceRoster(campaignId: string, entries: StoredRosterEntry[]): Promise<RosterState | null> {
+    return attempt(() => {
+      const state = this.db.transaction(() => {
+        if (this.read(campaignId) === null) return null
+        statement(this.db, 'DELETE FROM campaign_roster WHERE campaign_id = ?').run(campaignId)
+        const insert = statement(
+          this.db,
+          `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        entries.forEach((e, idx) =>
+          insert.run(campaignId, idx, e.id, e.name, e.company, e.phone, e.code),
+        )
+        const version = this.tick()
+        statement(
+          this.db,
+          'UPDATE campaigns SET roster_version = ?, roster_total = ? WHERE id = ?',
+        ).run(version, entries.length, campaignId)
+        return { version, total: entries.length }
+      })()
+      if (state !== null) this.emit({ type: 'roster', campaignId })
+      return state
+    })
+  }
+
+  readRoster(campaignId: string, offset: number, limit: number): Promise<RosterSlice> {
+    return attempt(() => {
+      const row = statement(
+        this.db,
+        'SELECT roster_version, roster_total FROM campaigns WHERE id = ?',
+      ).get(campaignId)
+      if (row === undefined) return { version: 0, total: 0, entries: [] }
+      const st = rosterStateRow.parse(row)
+      const entries = statement(
+        this.db,
+        `SELECT id, name, company, phone, code FROM campaign_roster
+           WHERE campaign_id = ? AND idx >= ? ORDER BY idx LIMIT ?`,
+      )
+        .all(campaignId, offset, limit)
+        .map((r) => rosterEntryRow.parse(r))
+      return { version: st.roster_version, total: st.roster_total, entries }
+    })
+  }
+
+  putBinding(campaignId: string, b: Binding): Promise<boolean> {
+    return attempt(() => {
+      const changed = this.db.transaction(() => {
+        const byReg = statement(
+          this.db,
+          `SELECT registration_id, openid, at FROM campaign_bindings
+             WHERE campaign_id = ? AND registration_id = ?`,
+        ).get(campaignId, b.registrationId)
+        if (byReg !== undefined && toBinding(byReg).at >= b.at) return false
+        const byOpenid = statement(
+          this.db,
+          `SELECT registration_id, openid, at FROM campaign_bindings
+             WHERE campaign_id = ? AND openid = ?`,
+        )
+          .all(campaignId, b.openid)
+          .map(toBinding)
+        if (byOpenid.some((x) => x.at > b.at)) return false
+        statement(
+          this.db,
+          'DELETE FROM campaign_bindings WHERE campaign_id = ? AND openid = ?',
+        ).run(campaignId, b.openid)
+        statement(
+          this.db,
+          `INSERT INTO campaign_bindings (campaign_id, registration_id, openid, at)
+             VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id, registration_id)
+             DO UPDATE SET openid = excluded.openid, at = excluded.at`,
+        ).run(campaignId, b.registrationId, b.openid, b.at)
+        return true
+      })()
+      if (changed) this.emit({ type: 'binding', campaignId, ...b })
+      return changed
+    })
+  }
+
+  bindings(campaignId: string): Promise<Binding[]> {
+    return attempt(() =>
+      statement(
+        this.db,
+        'SELECT registration_id, openid, at FROM campaign_bindings WHERE campaign_id = ?',
+      )
+        .all(campaignId)
+        .map(toBinding),
+    )
+  }
+}
+
+/**
+ * The visitor's number in the campaign, taking the next one on a first scan. Runs inside the
+ * push's transaction (the group commit's savepoint), so a failed push takes no number, and
+ * only the push that took it (`eventId`, stable across WeChat's retries) is the first.
+ */
+export function assignNumber(
+  db: Database.Database,
+  campaignId: string,
+  openid: string,
+  eventId: string,
+): { number: number; firstInCampaign: boolean } | null {
+  const seen = statement(
+    db,
+    'SELECT number, first_event_id FROM campaign_visitors WHERE campaign_id = ? AND openid = ?',
+  ).get(campaignId, openid)
+  if (seen !== undefined) {
+    const v = visitorRow.parse(seen)
+    return { number: v.number, firstInCampaign: v.first_event_id === eventId }
+  }
+  const bumped = statement(
+    db,
+    `UPDATE campaign_counters SET last_number = last_number + 1 WHERE campaign_id = ?
+       RETURNING last_number`,
+  ).get(campaignId)
+  // A campaign deleted under a stale cache: the scan is stored without a number.
+  if (bumped === undefined) return null
+  const number = lastNumberRow.parse(bumped).last_number
+  statement(
+    db,
+    `INSERT INTO campaign_visitors (campaign_id, openid, number, first_event_id)
+       VALUES (?, ?, ?, ?)`,
+  ).run(campaignId, openid, number, eventId)
+  return { number, firstInCampaign: true }
+}

@@ -1,0 +1,156 @@
+// Campaigns in the console API, on both stores: create, list, read, edit (every field checked,
+// the version the kiosks see bumped), the screen key (console only, rotated), assigning a
+// kiosk only to a campaign that exists, and the guard (401 without a session, 403 cross-origin).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { consoleCampaignSchema } from '../../shared/campaign'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { ConsoleClient, errorCode, newPlace, startOn } from './console-helpers'
+import { campaignBody, createCampaign, signIn } from './campaign-helpers'
+import type { Backend } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(() => redis.stop())
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function relayOn(backend: Backend) {
+  const p = newPlace(backend, redis.url)
+  const relay = await startOn(p)
+  cleanups.push(() => p.remove())
+  cleanups.push(() => relay.close())
+  return { relay, place: p }
+}
+
+describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (backend) => {
+  it('creates, lists, reads and edits a campaign; each change bumps the version', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    expect(made.id).toMatch(/^c-[A-Za-z0-9_-]{16}$/)
+    expect(made.screenKey.length).toBeGreaterThanOrEqual(32)
+    expect(made.name).toBe('春季展')
+    const v1 = (await relay.store.campaigns.getCampaign(made.id))?.version ?? 0
+
+    const list = await c.call('GET', '/console/api/campaigns')
+    expect(list.status).toBe(200)
+    expect(
+      consoleCampaignSchema
+        .array()
+        .parse(list.json)
+        .map((x) => x.id),
+    ).toEqual([made.id])
+
+    const edited = await c.call('PUT', `/console/api/campaigns/${made.id}`, {
+      ...campaignBody(),
+      name: 'Spring fair',
+      mode: 'desk',
+    })
+    expect(edited.status, edited.text).toBe(200)
+    const e = consoleCampaignSchema.parse(edited.json)
+    expect(e).toMatchObject({ id: made.id, name: 'Spring fair', mode: 'desk' })
+    // An edit keeps the id and the screen key.
+    expect(e.screenKey).toBe(made.screenKey)
+    const v2 = (await relay.store.campaigns.getCampaign(made.id))?.version ?? 0
+    expect(v2).toBeGreaterThan(v1)
+
+    const read = await c.call('GET', `/console/api/campaigns/${made.id}`)
+    expect(consoleCampaignSchema.parse(read.json).name).toBe('Spring fair')
+  })
+
+  it('rotates the screen key: a new one, the old one gone, the version bumped', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const before = (await relay.store.campaigns.getCampaign(made.id))?.version ?? 0
+    const a = await c.call('POST', `/console/api/campaigns/${made.id}/screen-key`)
+    expect(a.status).toBe(200)
+    const rotated = consoleCampaignSchema.parse(a.json)
+    expect(rotated.screenKey).not.toBe(made.screenKey)
+    const stored = await relay.store.campaigns.getCampaign(made.id)
+    expect(stored?.campaign.screenKey).toBe(rotated.screenKey)
+    expect(stored?.version).toBeGreaterThan(before)
+  })
+
+  it('refuses a bad field with 400 and changes nothing', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const bad: Array<[string, unknown]> = [
+      ['rotation too short', { ...campaignBody(), rotationSeconds: 1 }],
+      [
+        'ends before it starts',
+        { ...campaignBody(), startsAt: '2026-05-03', endsAt: '2026-05-01' },
+      ],
+      ['unknown mode', { ...campaignBody(), mode: 'party' }],
+      ['extra field', { ...campaignBody(), screenKey: 'x'.repeat(40) }],
+      ['missing greeting', { ...campaignBody(), greetings: { en: campaignBody().greetings.en } }],
+      ['tag too long', { ...campaignBody(), tag: 't'.repeat(31) }],
+      ['stamp not a kiosk id', { ...campaignBody(), stamps: ['K 1'] }],
+      ['not an object', [1, 2]],
+    ]
+    for (const [why, body] of bad) {
+      const created = await c.call('POST', '/console/api/campaigns', body)
+      expect(created.status, why).toBe(400)
+      const put = await c.call('PUT', `/console/api/campaigns/${made.id}`, body)
+      expect(put.status, why).toBe(400)
+    }
+    expect((await relay.store.campaigns.listCampaigns()).length).toBe(1)
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+  })
+
+  it('answers 404 for an unknown campaign, and to a kiosk assigned to one', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    await relay.addKiosk('k1')
+    for (const id of ['c-nope', '..', 'a{b}']) {
+      const a = await c.call('GET', `/console/api/campaigns/${encodeURIComponent(id)}`)
+      expect(a.status).toBe(404)
+      expect(errorCode(a)).toBe('not_found')
+    }
+    expect((await c.call('PUT', '/console/api/campaigns/c-nope', campaignBody())).status).toBe(404)
+    const assign = await c.call('PUT', '/console/api/kiosks/k1', { campaignId: 'c-nope' })
+    expect(assign.status).toBe(404)
+    const meta = await relay.store.console.kioskMeta(['k1'], Date.now())
+    expect(meta.get('k1')?.campaignId).toBeNull()
+    const made = await createCampaign(c)
+    expect((await c.call('PUT', '/console/api/kiosks/k1', { campaignId: made.id })).status).toBe(
+      200,
+    )
+  })
+
+  it('is behind the console guard: 401 without a session, 403 from another origin', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const anon = new ConsoleClient(relay.url)
+    const paths: Array<[string, string, unknown?]> = [
+      ['GET', '/console/api/campaigns'],
+      ['POST', '/console/api/campaigns', campaignBody()],
+      ['GET', `/console/api/campaigns/${made.id}`],
+      ['PUT', `/console/api/campaigns/${made.id}`, campaignBody({ name: 'x' })],
+      ['POST', `/console/api/campaigns/${made.id}/screen-key`],
+    ]
+    for (const [method, path, body] of paths) {
+      expect((await anon.call(method, path, body)).status, `${method} ${path}`).toBe(401)
+    }
+    const evil = new ConsoleClient(relay.url, 'https://evil.example')
+    evil.cookie = c.cookie
+    for (const [method, path, body] of paths.filter(([m]) => m !== 'GET')) {
+      const a = await evil.call(method, path, body)
+      expect(a.status, `${method} ${path}`).toBe(403)
+    }
+    // Nothing changed: one campaign, its name and key as made.
+    const all = await relay.store.campaigns.listCampaigns()
+    expect(all.map((x) => x.campaign)).toEqual([made])
+    // The screen key is never in a kiosk-facing answer: only the console lists it.
+    expect(
+      relay.consoleRoutes.filter((r) => r.path.startsWith('/campaigns')).every((r) => !r.public),
+    ).toBe(true)
+  })
+})

@@ -1,0 +1,165 @@
+// Campaign-wide check-in numbers, assigned by the relay when it stores a push: 200 concurrent
+// first scans of distinct visitors across 4 kiosks get 1..200 with no gap or repeat (SQLite on
+// one instance; Redis with two instances on one Redis); a visitor seen at booth A keeps A's
+// number at booth B; WeChat's retries of a push never take a second number and keep
+// firstInCampaign true only for the push that took it.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { ScanFrame } from '../../shared/relay-protocol'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
+import { newPlace, startOn, type Place } from './console-helpers'
+import { assign, createCampaign, signIn } from './campaign-helpers'
+import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(() => redis.stop())
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function placeFor(backend: Backend): Place {
+  const p = newPlace(backend, redis.url)
+  cleanups.push(() => p.remove())
+  return p
+}
+
+async function relayOn(place: Place): Promise<RelayHandle> {
+  const relay = await startOn(place)
+  cleanups.push(() => relay.close())
+  return relay
+}
+
+const KIOSKS = ['k1', 'k2', 'k3', 'k4']
+
+/** Every scan the kiosks received, once each kiosk has `perKiosk` of them. */
+async function scansOf(clients: KioskClient[], perKiosk: number): Promise<ScanFrame[]> {
+  await Promise.all(clients.map((k) => k.waitForScans(perKiosk, 30_000)))
+  return clients.flatMap((k) => k.scans)
+}
+
+async function concurrentFirstScans(relays: RelayHandle[]): Promise<void> {
+  const [main] = relays
+  if (main === undefined) throw new Error('no relay')
+  const tokens = new Map<string, string>()
+  for (const id of KIOSKS) tokens.set(id, await main.addKiosk(id))
+  const c = await signIn(main)
+  const made = await createCampaign(c)
+  for (const id of KIOSKS) await assign(c, id, made.id)
+  const clients = await Promise.all(
+    KIOSKS.map(async (id, i) => {
+      const relay = relays[i % relays.length] ?? main
+      const k = await KioskClient.hello(relay.url, tokens.get(id) ?? '', { kioskId: id })
+      cleanups.push(() => k.close())
+      return k
+    }),
+  )
+  const answers = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => {
+      const kioskId = KIOSKS[i % KIOSKS.length] ?? 'k1'
+      const relay = relays[i % relays.length] ?? main
+      return postPush(relay.url, scanXml(`visitor-${i}`, `${kioskId}:n${i}`))
+    }),
+  )
+  expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200))
+  const scans = await scansOf(clients, 50)
+  expect(scans).toHaveLength(200)
+  const numbers = scans.map((s) => s.number ?? 0).sort((a, b) => a - b)
+  expect(numbers).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+  expect(scans.every((s) => s.firstInCampaign === true)).toBe(true)
+  // One number per visitor.
+  expect(new Set(scans.map((s) => `${s.openid}=${s.number}`)).size).toBe(200)
+}
+
+describe('200 concurrent first scans across 4 kiosks', () => {
+  it('sqlite, one instance: numbers 1..200, no gap, no repeat', async () => {
+    await concurrentFirstScans([await relayOn(placeFor('sqlite'))])
+  })
+
+  it('redis, two instances: numbers 1..200, no gap, no repeat', async () => {
+    const place = placeFor('redis')
+    await concurrentFirstScans([await relayOn(place), await relayOn(place)])
+  })
+})
+
+describe('on a Redis Cluster', () => {
+  let cluster: TestRedisCluster
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 })
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  it('two instances: numbers 1..200, no gap, no repeat (campaign and kiosk slots apart)', async () => {
+    const place = newPlace('redis', cluster.url)
+    cleanups.push(() => place.remove())
+    await concurrentFirstScans([await relayOn(place), await relayOn(place)])
+  }, 60_000)
+})
+
+describe.each<Backend>(['sqlite', 'redis'])('one number per visitor (%s)', (backend) => {
+  it('a visitor first seen at booth A is returning at booth B, with A’s number', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const ta = await relay.addKiosk('ka')
+    const tb = await relay.addKiosk('kb')
+    await relay.addKiosk('kx')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const other = await createCampaign(c, { name: 'Elsewhere' })
+    await assign(c, 'ka', made.id)
+    await assign(c, 'kb', made.id)
+    await assign(c, 'kx', other.id)
+    await postPush(relay.url, scanXml('someone', 'ka:n0'))
+    await postPush(relay.url, scanXml('alice', 'ka:n1', 1_700_000_001))
+    await postPush(relay.url, scanXml('alice', 'kb:n2', 1_700_000_002))
+    await postPush(relay.url, scanXml('alice', 'kx:n3', 1_700_000_003))
+    const a = await KioskClient.hello(relay.url, ta, { kioskId: 'ka' })
+    const b = await KioskClient.hello(relay.url, tb, { kioskId: 'kb' })
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    )
+    await a.waitForScans(2)
+    await b.waitForScans(1)
+    expect(a.scans.map((s) => [s.openid, s.number, s.firstInCampaign])).toEqual([
+      ['someone', 1, true],
+      ['alice', 2, true],
+    ])
+    expect(b.scans.map((s) => [s.openid, s.number, s.firstInCampaign])).toEqual([
+      ['alice', 2, false],
+    ])
+    // Another campaign counts on its own.
+    const x = await relay.store.readEvents('kx', 0, 10)
+    expect(x.map((s) => [s.number, s.firstInCampaign])).toEqual([[1, true]])
+  })
+
+  it('WeChat’s retries of a push get the same number and the same firstInCampaign', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    const xml = scanXml('bob', 'k1:n1')
+    const q = signedQuery(TOKEN)
+    // The same push sent three times at once (a retry while the first is stored) and again
+    // later under a fresh signature: one event, one number.
+    const first = await Promise.all([0, 1, 2].map(() => postPush(relay.url, xml, q)))
+    expect(first.map((a) => a.status)).toEqual([200, 200, 200])
+    expect((await postPush(relay.url, xml, signedQuery(TOKEN))).status).toBe(200)
+    // A later scan by bob is returning; a new visitor takes the next number.
+    await postPush(relay.url, scanXml('bob', 'k1:n2', 1_700_000_100))
+    await postPush(relay.url, scanXml('carol', 'k1:n3', 1_700_000_200))
+    const k = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+    cleanups.push(() => k.close())
+    await k.waitForScans(3)
+    expect(k.scans.map((s) => [s.openid, s.number, s.firstInCampaign])).toEqual([
+      ['bob', 1, true],
+      ['bob', 1, false],
+      ['carol', 2, true],
+    ])
+  })
+})

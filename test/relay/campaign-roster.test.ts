@@ -1,0 +1,287 @@
+// Campaign rosters at the relay, on both stores: an upload through the kiosk's parser (refused
+// whole when rows have problems, nothing changed), the paged GET, a 50,000-row roster reaching
+// a kiosk whose link is cut twice mid-transfer (resumed from its offset: complete, each entry
+// once), a kiosk that rejects a frame rewound to where it is, and bindings made at one booth
+// reaching the campaign's other booths, live and after a reconnect.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { consoleRosterPageSchema, consoleRosterUploadSchema } from '../../shared/console-api'
+import type { HelloFrame, RelayFrame, RosterFrame } from '../../shared/relay-protocol'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { newPlace, startOn, type ConsoleClient, type Place } from './console-helpers'
+import { assign, createCampaign, signIn } from './campaign-helpers'
+import { KioskClient, type Backend } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(() => redis.stop())
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function placeFor(backend: Backend): Place {
+  const p = newPlace(backend, redis.url)
+  cleanups.push(() => p.remove())
+  return p
+}
+
+async function relayOn(place: Place): Promise<RelayHandle> {
+  const relay = await startOn(place)
+  cleanups.push(() => relay.close())
+  return relay
+}
+
+function csv(rows: number): string {
+  const lines = ['姓名,公司,手机,编号']
+  for (let i = 0; i < rows; i++)
+    lines.push(`来宾${i},公司${i % 97},1380000${String(i).padStart(4, '0')},R${i}`)
+  return lines.join('\n')
+}
+
+async function upload(c: ConsoleClient, campaignId: string, body: string, query = '') {
+  const res = await fetch(`${c.relayUrl}/console/api/campaigns/${campaignId}/roster${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv', origin: c.relayUrl, cookie: c.cookie ?? '' },
+    body,
+  })
+  return { status: res.status, json: await res.json() }
+}
+
+/**
+ * A kiosk's side of the roster transfer as contract v2 has it: stores a frame only at the
+ * offset it holds, acks every frame with its real position, and says where it is at hello.
+ */
+class RosterKiosk {
+  received = 0
+  version = 0
+  /** How many times each registration id was stored. */
+  readonly stored = new Map<string, number>()
+  readonly bindings = new Map<string, string>()
+  client: KioskClient | null = null
+  /** Frames after which the link is cut (counted over the whole transfer). */
+  cutAfter: number[] = []
+  framesSeen = 0
+  /** Said at hello instead of `received` (a kiosk confused about where it is). */
+  claimOffset: number | null = null
+
+  constructor(
+    readonly relayUrl: string,
+    readonly token: string,
+    readonly kioskId: string,
+    readonly campaignId: string,
+  ) {}
+
+  async connect(): Promise<KioskClient> {
+    const hello: Omit<HelloFrame, 'type'> = { kioskId: this.kioskId }
+    if (this.version > 0) {
+      const offset = this.claimOffset ?? this.received
+      hello.roster = { campaignId: this.campaignId, version: this.version, offset }
+    }
+    const k = await KioskClient.connect(this.relayUrl, this.token)
+    this.client = k
+    cleanups.push(() => k.close())
+    k.ws.on('message', (data: Buffer) =>
+      this.onFrame(k, JSON.parse(data.toString('utf8')) as RelayFrame),
+    )
+    k.send({ type: 'hello', ...hello })
+    return k
+  }
+
+  private onFrame(k: KioskClient, f: RelayFrame): void {
+    if (f.type === 'binding') this.bindings.set(f.registrationId, f.openid)
+    if (f.type !== 'roster') return
+    this.take(f)
+    this.framesSeen++
+    k.send({
+      type: 'roster-ack',
+      campaignId: f.campaignId,
+      rosterVersion: this.version,
+      offset: this.received,
+    })
+    if (this.cutAfter[0] === this.framesSeen) {
+      this.cutAfter.shift()
+      k.ws.terminate()
+    }
+  }
+
+  private take(f: RosterFrame): void {
+    if (f.rosterVersion !== this.version) {
+      if (f.rosterVersion < this.version) return
+      this.version = f.rosterVersion
+      this.received = 0
+      this.stored.clear()
+    }
+    if (f.offset !== this.received) return
+    for (const e of f.entries) {
+      this.stored.set(e.id, (this.stored.get(e.id) ?? 0) + 1)
+      if (e.openid !== null) this.bindings.set(e.id, e.openid)
+    }
+    this.received += f.entries.length
+  }
+}
+
+async function until(pred: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) => {
+  it('uploads through the kiosk’s parser; a file with problems changes nothing', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const ok = await upload(c, made.id, csv(3))
+    expect(ok.status).toBe(200)
+    const up = consoleRosterUploadSchema.parse(ok.json)
+    expect(up).toMatchObject({ total: 3, skipped: 0, errors: [] })
+
+    const bad = `${csv(2)}\n,公司,138,R9\n`
+    const refused = await upload(c, made.id, bad)
+    expect(refused.status).toBe(400)
+    expect(JSON.stringify(refused.json)).toContain('"row":4')
+    const page = consoleRosterPageSchema.parse(
+      (await c.call('GET', `/console/api/campaigns/${made.id}/roster?offset=1&limit=5`)).json,
+    )
+    expect(page).toMatchObject({ version: up.version, total: 3, offset: 1 })
+    expect(page.entries.map((e) => e.name)).toEqual(['来宾1', '来宾2'])
+
+    // Asked for, the good rows replace the roster; the same person keeps their id.
+    const skipped = consoleRosterUploadSchema.parse(
+      (await upload(c, made.id, bad, '?skipBadRows=1')).json,
+    )
+    expect(skipped).toMatchObject({ total: 2, skipped: 1 })
+    expect(skipped.version).toBeGreaterThan(up.version)
+    const again = consoleRosterPageSchema.parse(
+      (await c.call('GET', `/console/api/campaigns/${made.id}/roster`)).json,
+    )
+    // 来宾1 was row 2 of the first upload and is row 2 again: the same registration id.
+    expect(again.entries.find((e) => e.name === '来宾1')?.id).toBe(
+      page.entries.find((e) => e.name === '来宾1')?.id,
+    )
+
+    // Not CSV or XLSX, unknown campaign, no session: refused.
+    const typeless = await c.call('POST', `/console/api/campaigns/${made.id}/roster`, { rows: [] })
+    expect(typeless.status).toBe(400)
+    expect((await upload(c, 'c-nope', csv(1))).status).toBe(404)
+    const anon = await fetch(`${relay.url}/console/api/campaigns/${made.id}/roster`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', origin: relay.url },
+      body: csv(1),
+    })
+    expect(anon.status).toBe(401)
+    // Over the kiosk import's 10 MiB: 413, and bad paging: 400; nothing changes.
+    const huge = await upload(c, made.id, 'name\n' + 'x'.repeat(10 * 1024 * 1024))
+    expect(huge.status).toBe(413)
+    for (const q of ['offset=-1', 'limit=1001', 'offset=1e3', 'limit=abc']) {
+      const page = await c.call('GET', `/console/api/campaigns/${made.id}/roster?${q}`)
+      expect(page.status, q).toBe(400)
+    }
+    expect((await relay.store.campaigns.readRoster(made.id, 0, 0)).total).toBe(2)
+  })
+
+  it('sends 50,000 rows to a kiosk whose link is cut twice: complete, each entry once', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    const up = await upload(c, made.id, csv(50_000))
+    expect(up.status).toBe(200)
+
+    const kiosk = new RosterKiosk(relay.url, token, 'k1', made.id)
+    kiosk.cutAfter = [20, 120]
+    await kiosk.connect()
+    await until(() => kiosk.framesSeen >= 20 && kiosk.client?.ws.readyState === 3, 'first cut')
+    const afterFirst = kiosk.received
+    expect(afterFirst).toBeGreaterThan(0)
+    expect(afterFirst).toBeLessThan(50_000)
+    await kiosk.connect()
+    await until(() => kiosk.framesSeen >= 120 && kiosk.client?.ws.readyState === 3, 'second cut')
+    expect(kiosk.received).toBeGreaterThan(afterFirst)
+    await kiosk.connect()
+    await until(() => kiosk.received === 50_000, 'whole roster')
+    expect(kiosk.stored.size).toBe(50_000)
+    expect([...kiosk.stored.values()].every((n) => n === 1)).toBe(true)
+    // Resumed, not restarted: far fewer frames than three whole transfers.
+    expect(kiosk.framesSeen).toBeLessThan(2 * (50_000 / 200))
+  }, 120_000)
+
+  it('rewinds a kiosk that did not take a frame to where it is', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    await upload(c, made.id, csv(2000))
+    const kiosk = new RosterKiosk(relay.url, token, 'k1', made.id)
+    // Claims a position it does not hold: the relay resumes at 1000 and the kiosk rejects it.
+    kiosk.version = (await relay.store.campaigns.readRoster(made.id, 0, 0)).version
+    kiosk.claimOffset = 1000
+    await kiosk.connect()
+    await until(() => kiosk.received === 2000, 'whole roster')
+    expect(kiosk.stored.size).toBe(2000)
+    expect([...kiosk.stored.values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('a binding made at one booth reaches the others, live and after a reconnect', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const t1 = await relay.addKiosk('k1')
+    const t2 = await relay.addKiosk('k2')
+    const t3 = await relay.addKiosk('k3')
+    const tx = await relay.addKiosk('kx')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const other = await createCampaign(c, { name: 'Other' })
+    for (const k of ['k1', 'k2', 'k3']) await assign(c, k, made.id)
+    await assign(c, 'kx', other.id)
+    await upload(c, made.id, csv(10))
+    const regId = (await relay.store.campaigns.readRoster(made.id, 3, 1)).entries[0]?.id ?? ''
+    const a = new RosterKiosk(relay.url, t1, 'k1', made.id)
+    const b = new RosterKiosk(relay.url, t2, 'k2', made.id)
+    const x = new RosterKiosk(relay.url, tx, 'kx', other.id)
+    const ka = await a.connect()
+    await b.connect()
+    await x.connect()
+    await until(() => a.received === 10 && b.received === 10, 'rosters')
+
+    const bind = {
+      type: 'bind',
+      campaignId: made.id,
+      registrationId: regId,
+      openid: 'o-alice',
+      at: 1000,
+    }
+    ka.send(bind)
+    await ka.waitFor((f) => f.type === 'bind-ack')
+    await until(() => b.bindings.get(regId) === 'o-alice', 'live binding at k2')
+    // Sent again (the kiosk had no ack yet): one binding, acknowledged again.
+    ka.send(bind)
+    await ka.waitFor((f) => f.type === 'bind-ack', 2)
+    expect(await relay.store.campaigns.bindings(made.id)).toEqual([
+      { registrationId: regId, openid: 'o-alice', at: 1000 },
+    ])
+    // A kiosk of another campaign cannot bind into this one, and hears nothing of it.
+    const kx = x.client
+    kx?.send({ ...bind, openid: 'o-mallory', at: 2000 })
+    await kx?.waitFor((f) => f.type === 'bind-ack')
+    expect((await relay.store.campaigns.bindings(made.id))[0]?.openid).toBe('o-alice')
+    expect(x.bindings.size).toBe(0)
+
+    // k3 was offline: it gets the binding with its roster.
+    const late = new RosterKiosk(relay.url, t3, 'k3', made.id)
+    await late.connect()
+    await until(() => late.received === 10 && late.bindings.get(regId) === 'o-alice', 'k3')
+    // The console's roster page shows it.
+    const page = consoleRosterPageSchema.parse(
+      (await c.call('GET', `/console/api/campaigns/${made.id}/roster?offset=3&limit=1`)).json,
+    )
+    expect(page.entries[0]?.openid).toBe('o-alice')
+  })
+})
