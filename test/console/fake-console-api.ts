@@ -49,6 +49,9 @@ export function createFakeConsoleApi() {
     addKiosk: vi.fn<ConsoleApi['addKiosk']>((id) =>
       Promise.resolve({ id, pairingCode: 'ACDE4679', expiresAt: Date.now() + 15 * 60_000 }),
     ),
+    pairKiosk: vi.fn<ConsoleApi['pairKiosk']>((id) =>
+      Promise.resolve({ id, pairingCode: 'FGHJ3467', expiresAt: Date.now() + 15 * 60_000 }),
+    ),
     revokeKiosk: vi.fn<ConsoleApi['revokeKiosk']>(() => Promise.resolve()),
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),

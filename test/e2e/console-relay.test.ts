@@ -167,6 +167,10 @@ describe('the console against the real relay (Chromium)', () => {
       `document.querySelector('[data-kiosk="hall-a"] [data-testid="booth-status"]')?.textContent.trim() === '在线'`,
       60_000,
     )
+    // The kiosk said its version in its hello.
+    expect(await text('[data-kiosk="hall-a"] [data-testid="booth-version"]')).toMatch(
+      /^\d+\.\d+\.\d+/,
+    )
     // The code was used up: the relay refuses it a second time.
     const again = await fetch(`${relay.url}/api/pair`, {
       method: 'POST',
@@ -230,6 +234,20 @@ describe('the console against the real relay (Chromium)', () => {
     const want = [...scanned].map(([openid, booth]) => `${booth}|${openid}`).sort()
     expect(seen).toEqual(want)
     expect(new Set(body.map((r) => r[boothCol]))).toEqual(new Set(['hall-a', 'hall-b']))
+  })
+
+  it('gives a paired booth a new code on request (re-pairing is explicit)', async () => {
+    await page.click('[data-nav="booths"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+    await page.click('[data-kiosk="hall-a"] [data-testid="new-code"]')
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="pairing"]')?.textContent.includes('hall-a')`,
+    )
+    const code = (await text('[data-testid="pairing-code"]')).replace(/\s/g, '')
+    expect(code).toMatch(/^[34679ACDEFGHJKMNPQRTUVWXY]{8}$/)
+    // Until the new code is used, the booth keeps its token and stays online.
+    expect(await text('[data-kiosk="hall-a"] [data-testid="booth-status"]')).toBe('在线')
   })
 
   it('the page logged no error', () => {

@@ -41,6 +41,8 @@ export interface ConsoleApi {
   logout(): Promise<void>
   kiosks(): Promise<ConsoleKiosk[]>
   addKiosk(id: string): Promise<AddKioskResponse>
+  /** A new pairing code for an existing booth (a replaced laptop, or an expired code). */
+  pairKiosk(id: string): Promise<AddKioskResponse>
   revokeKiosk(id: string): Promise<void>
   stats(): Promise<ConsoleStats>
   attendance(query: AttendanceQuery): Promise<ConsoleAttendancePage>
@@ -113,6 +115,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     },
     kiosks: () => call('GET', '/kiosks', consoleKioskListSchema),
     addKiosk: (id) => call('POST', '/kiosks', addKioskResponseSchema, { id }),
+    pairKiosk: (id) =>
+      call('POST', `/kiosks/${encodeURIComponent(id)}/pairing`, addKioskResponseSchema),
     revokeKiosk: async (id) => {
       await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
     },
