@@ -250,6 +250,32 @@ describe('the console against the real relay (Chromium)', () => {
     expect(await text('[data-kiosk="hall-a"] [data-testid="booth-status"]')).toBe('在线')
   })
 
+  it('a guessed name is locked out: 429 with Retry-After, and the page says how long', async () => {
+    const guesser = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    stops.push(() => guesser.close())
+    const other = await guesser.newPage()
+    await other.goto(`${relay.url}/console/`)
+    await other.locator('[data-testid="sign-in"]').waitFor()
+    await other.fill('#sign-in-name', 'mallory')
+    await other.fill('#sign-in-password', 'guess')
+    let locked: { retryAfter: string | null } | null = null
+    // Five free tries, then growing delays: a 429 comes within a few more.
+    for (let attempt = 0; attempt < 12 && locked === null; attempt++) {
+      await other.locator('[data-testid="sign-in-submit"]:not([disabled])').waitFor()
+      const [res] = await Promise.all([
+        other.waitForResponse((r) => r.url().endsWith('/console/api/login')),
+        other.click('[data-testid="sign-in-submit"]'),
+      ])
+      if (res.status() === 429) locked = { retryAfter: await res.headerValue('retry-after') }
+      else expect(res.status()).toBe(401)
+    }
+    expect(locked?.retryAfter).toMatch(/^[1-9]\d*$/)
+    await waitForPage(
+      other,
+      `/请在 \\d+ 秒后再试/.test(document.querySelector('[data-testid="sign-in-error"]')?.textContent ?? '')`,
+    )
+  }, 120_000)
+
   it('the page logged no error', () => {
     expect(problems).toEqual([])
   })
