@@ -55,9 +55,10 @@ export async function benchConsoleRelayUi(quick: boolean): Promise<Results> {
     }
     const statuses = await Promise.all(pending)
     const refused = statuses.filter((s) => s !== 200).length
+    // A push not answered 200 (the machine too busy) may or may not have been stored.
     await waitForPage(
       page,
-      `(window.__counter.at(-1) || [0, 0])[0] === ${total} && window.__counter.at(-1)[1] > 0`,
+      `(window.__counter.at(-1) || [0, 0])[0] >= ${total - refused} && window.__counter.at(-1)[1] > 0`,
       60_000,
     )
     const painted = counterSchema.parse(await page.evaluate('window.__counter'))
