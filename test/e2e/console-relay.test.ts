@@ -3,7 +3,8 @@
  * the WeChat sandbox, in real Chromium: an organizer signs in, adds a booth, a kiosk process
  * pairs with the code read off the page, the booth shows online, a phone scan of the kiosk's
  * code is counted on the live stats page without a reload, a second booth is paired and
- * scanned, and the CSV the console downloads holds each scan exactly once.
+ * scanned, and the CSV the console downloads holds each scan exactly once (and the XLSX
+ * link gives a workbook). Also against the real relay: re-pairing and the sign-in lockout.
  * Screenshots: test-artifacts/console-real-*.png (1440×900).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -234,6 +235,17 @@ describe('the console against the real relay (Chromium)', () => {
     const want = [...scanned].map(([openid, booth]) => `${booth}|${openid}`).sort()
     expect(seen).toEqual(want)
     expect(new Set(body.map((r) => r[boothCol]))).toEqual(new Set(['hall-a', 'hall-b']))
+    // The Excel link streams a workbook (a zip) of the same sheet.
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid="download-xlsx"]'),
+    ])
+    expect(xlsx.suggestedFilename()).toMatch(/^scandesk-attendance-\d{8}-\d{4}\.xlsx$/)
+    expect(
+      readFileSync(await xlsx.path())
+        .subarray(0, 2)
+        .toString('latin1'),
+    ).toBe('PK')
   })
 
   it('gives a paired booth a new code on request (re-pairing is explicit)', async () => {
