@@ -28,7 +28,11 @@ export class Child {
   private readonly proc: ChildProcess
   private queue: Promise<unknown> = Promise.resolve()
   constructor(
-    script: 'relay-child.ts' | 'kiosk-sink-child.ts' | 'attendance-child.ts' = 'relay-child.ts',
+    script:
+      | 'relay-child.ts'
+      | 'kiosk-sink-child.ts'
+      | 'attendance-child.ts'
+      | 'console-relay-child.ts' = 'relay-child.ts',
   ) {
     const file = fileURLToPath(new URL(`./${script}`, import.meta.url))
     const prof = process.env.BENCH_RELAY_PROF

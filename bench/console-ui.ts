@@ -22,9 +22,9 @@ import {
 } from '../test/e2e/fake-console-relay'
 import { percentile, round, type Results } from './result'
 
-const SCANS = '[data-stat="scans"] [data-testid="stat-value"]'
+export const SCANS = '[data-stat="scans"] [data-testid="stat-value"]'
 /** In-page: when each value of the scans counter was painted (wall clock, ms). */
-const WATCH_COUNTER = `(() => {
+export const WATCH_COUNTER = `(() => {
   window.__counter = []
   const read = () => {
     const el = document.querySelector('${SCANS}')
@@ -38,7 +38,7 @@ const WATCH_COUNTER = `(() => {
   }
   new MutationObserver(read).observe(document, { childList: true, subtree: true, characterData: true })
 })()`
-const counterSchema = z.array(z.tuple([z.number(), z.number()]))
+export const counterSchema = z.array(z.tuple([z.number(), z.number()]))
 
 const JUMP = `new Promise((resolve) => {
   const t0 = performance.now()

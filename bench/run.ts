@@ -14,6 +14,7 @@ import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
 import { benchPairing } from './pairing'
 import { benchConsoleUi } from './console-ui'
+import { benchConsoleRelayUi } from './console-relay-ui'
 import { benchCluster } from './cluster'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
@@ -37,6 +38,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['relay-start', benchRelayStart],
   ['pairing', benchPairing],
   ['console', benchConsoleUi],
+  ['console-relay', benchConsoleRelayUi],
   ['cluster', benchCluster],
   ['console-auth', benchConsole],
   ['kit', benchServerKit],

@@ -388,6 +388,7 @@ export class KioskCore {
       this.link = new RelayLink({
         ...target,
         ...this.o.relayLink,
+        version: this.o.version,
         now: this.now,
         cursor,
         onScans: (batch) => {

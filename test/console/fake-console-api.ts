@@ -62,6 +62,9 @@ export function createFakeConsoleApi() {
     addKiosk: vi.fn<ConsoleApi['addKiosk']>((id) =>
       Promise.resolve({ id, pairingCode: 'ACDE4679', expiresAt: Date.now() + 15 * 60_000 }),
     ),
+    pairKiosk: vi.fn<ConsoleApi['pairKiosk']>((id) =>
+      Promise.resolve({ id, pairingCode: 'FGHJ3467', expiresAt: Date.now() + 15 * 60_000 }),
+    ),
     revokeKiosk: vi.fn<ConsoleApi['revokeKiosk']>(() => Promise.resolve()),
     assignKiosk: vi.fn<ConsoleApi['assignKiosk']>((id, campaignId) =>
       Promise.resolve(makeKiosk({ id, campaignId })),

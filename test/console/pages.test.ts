@@ -156,6 +156,22 @@ describe('booths', () => {
     expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
   })
 
+  it('gives an existing booth a new pairing code (a replaced laptop), not a revoked one', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true }),
+      makeKiosk({ id: 'hall-b', revoked: true }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    expect(wrapper.find('[data-kiosk="hall-b"] [data-testid="new-code"]').exists()).toBe(false)
+    await wrapper.get('[data-kiosk="hall-a"] [data-testid="new-code"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.pairKiosk).toHaveBeenCalledWith('hall-a')
+    expect(fake.api.addKiosk).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
+  })
+
   it('revokes only after the confirm', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])

@@ -402,7 +402,7 @@ describe('the organizer console in Chromium', () => {
       page.waitForEvent('download'),
       page.click('[data-testid="download-csv"]'),
     ])
-    expect(download.suggestedFilename()).toBe('attendance.csv')
+    expect(download.suggestedFilename()).toMatch(/^scandesk-attendance-\d{8}-\d{4}\.csv$/)
     const path = await download.path()
     expect(readFileSync(path, 'utf8')).toContain(attendanceRow(1).openid)
   })

@@ -53,6 +53,11 @@ export function assertConsoleBuilt(): void {
 }
 
 /** Row `i` of the made-up attendance: three booths, a subscribe every seventh scan. */
+/** A pairing code as the relay makes them (no look-alike characters). */
+function newCode(): string {
+  return Array.from(randomBytes(8), (b) => PAIRING_ALPHABET[b % PAIRING_ALPHABET.length]).join('')
+}
+
 export function attendanceRow(i: number): ConsoleAttendanceRow {
   const kioskId = ['hall-a', 'hall-b', 'gate-east'][i % 3] ?? 'hall-a'
   const at = Date.UTC(2026, 11, 2, 1, 0) + i * 1500
@@ -281,17 +286,14 @@ export async function startFakeConsoleRelay(
       return json(res, 200, { name: ORGANIZER.name, expiresAt: Date.now() + 3600_000 })
     if (route === 'POST /logout') {
       sessions.delete(sid)
-      return json(res, 200, {})
+      return json(res, 204, undefined)
     }
     if (route === 'GET /kiosks') return json(res, 200, kiosks)
     if (route === 'POST /kiosks') {
       const body = addKioskRequestSchema.safeParse(await readJson(req))
       if (!body.success) return fail(res, 400, 'bad_request')
       if (kiosks.some((k) => k.id === body.data.id)) return fail(res, 409, 'conflict')
-      const code = Array.from(
-        randomBytes(8),
-        (b) => PAIRING_ALPHABET[b % PAIRING_ALPHABET.length],
-      ).join('')
+      const code = newCode()
       kiosks.push({
         id: body.data.id,
         online: false,
@@ -302,10 +304,22 @@ export async function startFakeConsoleRelay(
         version: null,
         pairingPending: true,
       })
-      broadcast(`event: kiosks\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`)
+      // Unnamed events with their type inside, as relay/attendance/live-events.ts sends them.
+      broadcast(`data: ${JSON.stringify({ type: 'kiosks', at: Date.now() })}\n\n`)
       return json(res, 201, {
         id: body.data.id,
         pairingCode: code,
+        expiresAt: Date.now() + PAIRING_CODE_TTL_MS,
+      })
+    }
+    const repair = /^POST \/kiosks\/([a-z0-9-]{1,24})\/pairing$/.exec(route)
+    if (repair) {
+      const kiosk = kiosks.find((k) => k.id === repair[1])
+      if (!kiosk) return fail(res, 404, 'not_found')
+      kiosk.pairingPending = true
+      return json(res, 201, {
+        id: kiosk.id,
+        pairingCode: newCode(),
         expiresAt: Date.now() + PAIRING_CODE_TTL_MS,
       })
     }
@@ -432,7 +446,8 @@ export async function startFakeConsoleRelay(
       if (format === 'csv') {
         res.writeHead(200, {
           'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': 'attachment; filename="attendance.csv"',
+          // The relay's name for it (relay/attendance/sheet.ts sheetFileName).
+          'content-disposition': 'attachment; filename="scandesk-attendance-20260501-1430.csv"',
         })
         res.write('\uFEFFkioskId,openid,event,scene\n')
         for (let i = 0; i < 50; i++) {

@@ -57,6 +57,8 @@ export interface ConsoleApi {
   logout(): Promise<void>
   kiosks(): Promise<ConsoleKiosk[]>
   addKiosk(id: string): Promise<AddKioskResponse>
+  /** A new pairing code for an existing booth (a replaced laptop, or an expired code). */
+  pairKiosk(id: string): Promise<AddKioskResponse>
   revokeKiosk(id: string): Promise<void>
   /** Gives the booth a campaign (null: none); answers the booth as listed. */
   assignKiosk(kioskId: string, campaignId: string | null): Promise<ConsoleKiosk>
@@ -165,6 +167,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     },
     kiosks: () => call('GET', '/kiosks', consoleKioskListSchema),
     addKiosk: (id) => call('POST', '/kiosks', addKioskResponseSchema, { id }),
+    pairKiosk: (id) =>
+      call('POST', `/kiosks/${encodeURIComponent(id)}/pairing`, addKioskResponseSchema),
     revokeKiosk: async (id) => {
       await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
     },

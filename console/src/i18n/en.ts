@@ -42,6 +42,7 @@ export const en: MessageSchema = {
     revoked: 'Revoked',
     none: '—',
     revoke: 'Revoke',
+    newCode: 'New code',
     confirmRevoke: 'Revoke “{id}”? It disconnects at once and must be paired again.',
     confirm: 'Revoke',
     cancel: 'Cancel',

@@ -38,6 +38,7 @@ export const zhCN = {
     revoked: '已停用',
     none: '—',
     revoke: '停用',
+    newCode: '新配对码',
     confirmRevoke: '停用“{id}”？该设备将立即断开，需重新配对才能使用。',
     confirm: '确认停用',
     cancel: '取消',

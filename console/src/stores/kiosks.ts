@@ -1,4 +1,7 @@
-/** The booth list (`GET /console/api/kiosks`), refreshed live, and adding and revoking booths. */
+/**
+ * The booth list (`GET /console/api/kiosks`), refreshed live, and adding, re-pairing and
+ * revoking booths.
+ */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { AddKioskResponse, ConsoleKiosk } from '../../../shared/console-api'
@@ -32,10 +35,16 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     void refresh()
   }
 
+  /** A new code for a booth that exists; shown like a new booth's. */
+  async function repair(id: string): Promise<void> {
+    pairing.value = await api.pairKiosk(id)
+    void refresh()
+  }
+
   async function revoke(id: string): Promise<void> {
     await api.revokeKiosk(id)
     await refresh()
   }
 
-  return { followed, follow, list, loaded, error, pairing, refresh, add, revoke }
+  return { followed, follow, list, loaded, error, pairing, refresh, add, repair, revoke }
 })

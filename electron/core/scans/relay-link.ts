@@ -74,6 +74,8 @@ export interface RelayLinkBaseOptions {
   token: string
   /** Where the link is in the relay's stream; `onScans` moves it, the link only reads it. */
   cursor: RelayCursorView
+  /** The kiosk's version, said in the hello so the organizer's console shows it (contract v2). */
+  version?: string
   onState(): void
   now?: () => number
   random?: () => number
@@ -181,6 +183,11 @@ export class RelayLink {
     ws.on('open', () => {
       this.alive = true
       const hello: HelloFrame = { type: 'hello', kioskId: this.o.kioskId }
+      // Only a version the relay's hello schema takes: a bad one would refuse the hello.
+      const version = this.o.version
+      if (version !== undefined && version.length >= 1 && version.length <= 64) {
+        hello.version = version
+      }
       if (cursor.epoch !== null) {
         hello.epoch = cursor.epoch
         hello.lastSeq = cursor.lastSeq
