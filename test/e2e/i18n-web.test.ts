@@ -162,6 +162,8 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
       await openAdminPage('#/admin/setup')
       // A demo kiosk's form starts empty (the demo's loopback relay is no starting point).
       await page.locator('#relayUrl').waitFor()
+      // A kiosk without a token opens on pairing: this one is set up with a typed token.
+      await page.locator('input[name="mode"][value="token"]').check()
       await expect.poll(() => page.locator('#kioskId').inputValue()).toBe('')
       const relayUrl = `http://127.0.0.1:${port}`
       await page.locator('#relayUrl').fill(relayUrl)

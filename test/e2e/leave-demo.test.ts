@@ -99,6 +99,8 @@ describe('leaving demo mode (Chromium)', () => {
     await expect(page.locator('[data-testid="admin-demo"]').isVisible()).resolves.toBe(true)
     await expect(page.locator('.demo-note').isVisible()).resolves.toBe(true)
 
+    // A kiosk without a token opens on pairing: this one is set up with a typed token.
+    await page.locator('input[name="mode"][value="token"]').check()
     await page.locator('#relayUrl').fill(relay.url)
     await page.locator('#kioskId').fill(KIOSK_ID)
     await page.locator('#relayToken').fill(token)

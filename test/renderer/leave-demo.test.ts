@@ -88,6 +88,8 @@ describe('leaving demo mode in the renderer', () => {
     // The demo's loopback relay is not offered as the real one.
     expect(wrapper.get<HTMLInputElement>('#relayUrl').element.value).toBe('')
 
+    // A kiosk without a token opens on pairing; this one is set up with a typed token.
+    await wrapper.get('input[name="mode"][value="token"]').setValue(true)
     await wrapper.get('#relayUrl').setValue('https://relay.example.com')
     await wrapper.get('#kioskId').setValue('hall-b')
     await wrapper.get('#relayToken').setValue('a-real-kiosk-token-0123456789')
