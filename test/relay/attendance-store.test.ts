@@ -12,17 +12,19 @@ import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 
 let redis: TestRedis
+let cluster: TestRedisCluster
 let tmp: string
 let prefixN = 0
 
 beforeAll(async () => {
-  redis = await startRedis()
+  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
   tmp = mkdtempSync(join(tmpdir(), 'relay-attendance-'))
 })
 afterAll(async () => {
-  await redis?.stop()
+  await Promise.all([redis?.stop(), cluster?.stop()])
   rmSync(tmp, { recursive: true, force: true })
 })
 
@@ -32,6 +34,11 @@ const backends: { name: string; open: () => Promise<RelayStore> }[] = [
     open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
   },
   { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `att${++prefixN}:` }) },
+  // Kiosks' keys spread over three masters: every multi-kiosk read must be cluster-safe.
+  {
+    name: 'redis-cluster',
+    open: () => openRedisStore({ url: cluster.url, prefix: `att${++prefixN}:` }),
+  },
 ]
 
 /** A small deterministic PRNG (mulberry32): random data, same every run. */
