@@ -114,6 +114,7 @@ class SqliteStore implements RelayStore {
       this.feed.emit({ type: 'kiosk', kioskId }),
     )
     this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
+    this.writes.beforeCommit.push(() => this.attendance.flushCounters())
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {

@@ -8,6 +8,7 @@ import { m002FallbackCodes } from './002-fallback-codes'
 import { m003SignedQueries } from './003-signed-queries'
 import { m004Console } from './004-console'
 import { m005Attendance } from './005-attendance'
+import { m006AttendanceVisitors } from './006-attendance-visitors'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   m003SignedQueries,
   m004Console,
   m005Attendance,
+  m006AttendanceVisitors,
 ]
