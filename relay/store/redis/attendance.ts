@@ -7,7 +7,7 @@
  * script on two keys of one slot (`{attendance}`), run before the push is answered (so a
  * WeChat retry re-runs it should the relay die between the two).
  */
-import type { Redis } from 'ioredis'
+import { Cluster, type Redis } from 'ioredis'
 import type { RedisClient } from './connect'
 import { z } from 'zod'
 import type { ConsoleStats } from '../../../shared/console-api'
@@ -123,16 +123,23 @@ export class RedisAttendance implements AttendanceReader {
     const slots: string[] = []
     for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
     const outside = all.filter((id) => !ids.includes(id))
-    // Single commands, not one pipeline: kiosks' keys sit in different cluster slots.
-    const [counts, outsideScans, totals] = await Promise.all([
-      Promise.all(
-        ids.map((id) =>
-          this.redis.hmget(this.keysOf(id).stats, 'scans', 'visitors', 'newFollowers', ...slots),
-        ),
-      ),
-      Promise.all(outside.map((id) => this.redis.hget(this.keysOf(id).stats, 'scans'))),
-      this.redis.hmget(this.visitorKeys.totals, 'visitors', 'returning'),
+    const replies = await perKioskReads(this.redis, [
+      ...ids.map((id): Command => [
+        'hmget',
+        this.keysOf(id).stats,
+        'scans',
+        'visitors',
+        'newFollowers',
+        ...slots,
+      ]),
+      ...outside.map((id): Command => ['hget', this.keysOf(id).stats, 'scans']),
+      ['hmget', this.visitorKeys.totals, 'visitors', 'returning'],
     ])
+    const counts = replies.slice(0, ids.length)
+    const outsideScans = replies
+      .slice(ids.length, ids.length + outside.length)
+      .map((v) => z.string().nullable().parse(v))
+    const totals = replies[replies.length - 1]
     const perKiosk: ConsoleStats['perKiosk'] = []
     const bySlot = new Map<number, number>()
     let newFollowers = 0
@@ -187,8 +194,9 @@ export class RedisAttendance implements AttendanceReader {
   async scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>> {
     const slots: string[] = []
     for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
-    const replies = await Promise.all(
-      kioskIds.map((id) => this.redis.hmget(this.keysOf(id).stats, ...slots)),
+    const replies = await perKioskReads(
+      this.redis,
+      kioskIds.map((id): Command => ['hmget', this.keysOf(id).stats, ...slots]),
     )
     const out = new Map<string, number>()
     kioskIds.forEach((id, i) => {
@@ -206,7 +214,12 @@ export class RedisAttendance implements AttendanceReader {
   }
 
   private async plainPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
-    const lens = await Promise.all(ids.map((id) => this.redis.xlen(this.keysOf(id).rows)))
+    const lens = (
+      await perKioskReads(
+        this.redis,
+        ids.map((id): Command => ['xlen', this.keysOf(id).rows]),
+      )
+    ).map((n) => z.number().parse(n))
     const total = lens.reduce((a, b) => a + b, 0)
     const rows: AttendanceRow[] = []
     let skip = q.offset
@@ -244,21 +257,17 @@ export class RedisAttendance implements AttendanceReader {
   private async searchPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
     const lo = Buffer.from(`[${q.search}`)
     const hi = Buffer.concat([Buffer.from(`[${q.search}`), Buffer.from([0xff])])
-    // One pipeline per kiosk (its keys share a slot), not one across kiosks (cluster-safe).
-    const replies = (
-      await Promise.all(
-        ids.map((id) => {
-          const k = this.keysOf(id)
-          return execPipeline(
-            this.redis
-              .pipeline()
-              .xlen(k.rows)
-              .zrangebylex(k.openids, lo, hi, 'LIMIT', 0, SEARCH_BATCH)
-              .zrangebylex(k.scenes, lo, hi, 'LIMIT', 0, SEARCH_BATCH),
-          )
-        }),
-      )
-    ).flat()
+    const replies = await perKioskReads(
+      this.redis,
+      ids.flatMap((id): Command[] => {
+        const k = this.keysOf(id)
+        return [
+          ['xlen', k.rows],
+          ['zrangebylex', k.openids, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
+          ['zrangebylex', k.scenes, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
+        ]
+      }),
+    )
     const matches: { id: string; seqs: number[] | null; n: number }[] = []
     ids.forEach((id, i) => {
       if (id === q.search) {
@@ -340,6 +349,20 @@ export class RedisAttendance implements AttendanceReader {
     writes.push(this.redis.eval(ATTEND_VISITORS, 2, v.people, v.totals, ...pairs))
     await Promise.all(writes)
   }
+}
+
+type Command = [name: string, ...args: (string | Buffer)[]]
+
+/**
+ * Reads over many kiosks' keys. A single Redis: one pipeline (one write, one round trip). A
+ * Cluster refuses a pipeline spanning slots served by different nodes, and kiosks' keys are
+ * spread over them: the commands go side by side, each to its slot's node.
+ */
+async function perKioskReads(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
+  if (redis instanceof Cluster) {
+    return Promise.all(commands.map(([name, ...args]) => redis.call(name, ...args)))
+  }
+  return execPipeline(redis.pipeline(commands))
 }
 
 /** A pipeline's replies, failing on the first command that failed. */
