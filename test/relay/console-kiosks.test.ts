@@ -51,6 +51,7 @@ interface Setup {
 
 /** `redis-cluster`: the Redis store on a 3-master cluster (kiosks' keys on different nodes). */
 type Kind = Backend | 'redis-cluster'
+const kinds = ['sqlite', 'redis', 'redis-cluster'] as const
 
 async function signedIn(kind: Kind): Promise<Setup> {
   const p = kind === 'redis-cluster' ? newPlace('redis', cluster.url) : newPlace(kind, redis.url)
@@ -92,123 +93,120 @@ async function pair(relay: RelayHandle, code: string) {
   return { status: res.status, json: await res.json() }
 }
 
-describe.each(['sqlite', 'redis', 'redis-cluster'] as const)(
-  'console kiosks (%s store)',
-  (backend) => {
-    it('lists each kiosk: online, last seen, queued, scans today, version, campaign', async () => {
-      const { relay, c, clock, asked } = await signedIn(backend)
-      secrets.add(await relay.addKiosk('k1'))
-      secrets.add(await relay.addKiosk('k2'))
-      expect(await kiosks(c)).toEqual([
-        expect.objectContaining({ id: 'k1', online: false, lastSeenAt: null, queued: 0 }),
-        expect.objectContaining({ id: 'k2', online: false, lastSeenAt: null, queued: 0 }),
-      ])
+describe.each(kinds)('console kiosks (%s store)', (backend) => {
+  it('lists each kiosk: online, last seen, queued, scans today, version, campaign', async () => {
+    const { relay, c, clock, asked } = await signedIn(backend)
+    secrets.add(await relay.addKiosk('k1'))
+    secrets.add(await relay.addKiosk('k2'))
+    expect(await kiosks(c)).toEqual([
+      expect.objectContaining({ id: 'k1', online: false, lastSeenAt: null, queued: 0 }),
+      expect.objectContaining({ id: 'k2', online: false, lastSeenAt: null, queued: 0 }),
+    ])
 
-      const token = await relay.addKiosk('k1', { rotate: true })
-      secrets.add(token)
-      const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1', version: '1.4.2' })
-      const helloAt = clock.t
-      for (const n of [1, 2, 3])
-        expect((await postPush(relay.url, scanXml(`o${n}`, `k1:n${n}`))).status).toBe(200)
-      await kiosk.waitForScans(3)
-      kiosk.ack(1)
-      await waitFor(async () => (await kiosks(c))[0]?.queued === 2, 'the ack stored')
-      expect(await kiosks(c)).toEqual([
-        {
-          id: 'k1',
-          online: true,
-          lastSeenAt: helloAt,
-          queued: 2,
-          scansToday: 10,
-          campaignId: null,
-          version: '1.4.2',
-          pairingPending: false,
-          revoked: false,
-        },
-        expect.objectContaining({ id: 'k2', online: false, scansToday: 20, version: null }),
-      ])
-      expect(asked.at(-1)).toEqual(['k1', 'k2'])
+    const token = await relay.addKiosk('k1', { rotate: true })
+    secrets.add(token)
+    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1', version: '1.4.2' })
+    const helloAt = clock.t
+    for (const n of [1, 2, 3])
+      expect((await postPush(relay.url, scanXml(`o${n}`, `k1:n${n}`))).status).toBe(200)
+    await kiosk.waitForScans(3)
+    kiosk.ack(1)
+    await waitFor(async () => (await kiosks(c))[0]?.queued === 2, 'the ack stored')
+    expect(await kiosks(c)).toEqual([
+      {
+        id: 'k1',
+        online: true,
+        lastSeenAt: helloAt,
+        queued: 2,
+        scansToday: 10,
+        campaignId: null,
+        version: '1.4.2',
+        pairingPending: false,
+        revoked: false,
+      },
+      expect.objectContaining({ id: 'k2', online: false, scansToday: 20, version: null }),
+    ])
+    expect(asked.at(-1)).toEqual(['k1', 'k2'])
 
-      clock.advance(5000)
-      await kiosk.close()
-      await waitFor(async () => (await kiosks(c))[0]?.online === false, 'k1 offline')
-      expect((await kiosks(c))[0]).toMatchObject({ lastSeenAt: clock.t, version: '1.4.2' })
-    })
+    clock.advance(5000)
+    await kiosk.close()
+    await waitFor(async () => (await kiosks(c))[0]?.online === false, 'k1 offline')
+    expect((await kiosks(c))[0]).toMatchObject({ lastSeenAt: clock.t, version: '1.4.2' })
+  })
 
-    it('adds a booth with a one-time pairing code; an existing id is 409; re-pairing is explicit', async () => {
-      const { relay, c, clock } = await signedIn(backend)
-      const added = await c.call('POST', '/console/api/kiosks', { id: 'booth-7' })
-      expect(added.status).toBe(201)
-      const first = addKioskResponseSchema.parse(added.json)
-      expect(first).toMatchObject({ id: 'booth-7', expiresAt: clock.t + PAIRING_CODE_TTL_MS })
-      expect(await kiosks(c)).toEqual([
-        expect.objectContaining({ id: 'booth-7', online: false, pairingPending: true }),
-      ])
+  it('adds a booth with a one-time pairing code; an existing id is 409; re-pairing is explicit', async () => {
+    const { relay, c, clock } = await signedIn(backend)
+    const added = await c.call('POST', '/console/api/kiosks', { id: 'booth-7' })
+    expect(added.status).toBe(201)
+    const first = addKioskResponseSchema.parse(added.json)
+    expect(first).toMatchObject({ id: 'booth-7', expiresAt: clock.t + PAIRING_CODE_TTL_MS })
+    expect(await kiosks(c)).toEqual([
+      expect.objectContaining({ id: 'booth-7', online: false, pairingPending: true }),
+    ])
 
-      const again = await c.call('POST', '/console/api/kiosks', { id: 'booth-7' })
-      expect(again.status).toBe(409)
-      expect(errorCode(again)).toBe('conflict')
-      expect((await c.call('POST', '/console/api/kiosks', { id: 'Bad Id' })).status).toBe(400)
-      expect((await c.call('POST', '/console/api/kiosks/nope/pairing')).status).toBe(404)
+    const again = await c.call('POST', '/console/api/kiosks', { id: 'booth-7' })
+    expect(again.status).toBe(409)
+    expect(errorCode(again)).toBe('conflict')
+    expect((await c.call('POST', '/console/api/kiosks', { id: 'Bad Id' })).status).toBe(400)
+    expect((await c.call('POST', '/console/api/kiosks/nope/pairing')).status).toBe(404)
 
-      // A new code for the same booth: the first stops working.
-      const repair = await c.call('POST', '/console/api/kiosks/booth-7/pairing')
-      expect(repair.status).toBe(201)
-      const second = addKioskResponseSchema.parse(repair.json)
-      expect(second.pairingCode).not.toBe(first.pairingCode)
-      expect((await pair(relay, first.pairingCode)).status).toBe(404)
-      const paired = await pair(relay, second.pairingCode)
-      expect(paired.status).toBe(200)
-      const creds = pairResponseSchema.parse(paired.json)
-      secrets.add(creds.token)
-      expect(creds.kioskId).toBe('booth-7')
-      const kiosk = await KioskClient.hello(relay.url, creds.token, { kioskId: 'booth-7' })
-      await waitFor(async () => (await kiosks(c))[0]?.online === true, 'booth-7 online')
-      expect((await kiosks(c))[0]?.pairingPending).toBe(false)
+    // A new code for the same booth: the first stops working.
+    const repair = await c.call('POST', '/console/api/kiosks/booth-7/pairing')
+    expect(repair.status).toBe(201)
+    const second = addKioskResponseSchema.parse(repair.json)
+    expect(second.pairingCode).not.toBe(first.pairingCode)
+    expect((await pair(relay, first.pairingCode)).status).toBe(404)
+    const paired = await pair(relay, second.pairingCode)
+    expect(paired.status).toBe(200)
+    const creds = pairResponseSchema.parse(paired.json)
+    secrets.add(creds.token)
+    expect(creds.kioskId).toBe('booth-7')
+    const kiosk = await KioskClient.hello(relay.url, creds.token, { kioskId: 'booth-7' })
+    await waitFor(async () => (await kiosks(c))[0]?.online === true, 'booth-7 online')
+    expect((await kiosks(c))[0]?.pairingPending).toBe(false)
 
-      // Re-pairing a live booth: its socket lives on until the new code is used.
-      const third = addKioskResponseSchema.parse(
-        (await c.call('POST', '/console/api/kiosks/booth-7/pairing')).json,
-      )
-      const replaced = pairResponseSchema.parse((await pair(relay, third.pairingCode)).json)
-      secrets.add(replaced.token)
-      expect((await kiosk.closed).code).toBe(RelayCloseCode.revoked)
-    })
+    // Re-pairing a live booth: its socket lives on until the new code is used.
+    const third = addKioskResponseSchema.parse(
+      (await c.call('POST', '/console/api/kiosks/booth-7/pairing')).json,
+    )
+    const replaced = pairResponseSchema.parse((await pair(relay, third.pairingCode)).json)
+    secrets.add(replaced.token)
+    expect((await kiosk.closed).code).toBe(RelayCloseCode.revoked)
+  })
 
-    it('DELETE revokes: the live socket closes with 4410; its unused code dies', async () => {
-      const { relay, c } = await signedIn(backend)
-      const token = await relay.addKiosk('k1')
-      secrets.add(token)
-      const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
-      const pending = addKioskResponseSchema.parse(
-        (await c.call('POST', '/console/api/kiosks/k1/pairing')).json,
-      )
-      expect((await c.call('DELETE', '/console/api/kiosks/k1')).status).toBe(204)
-      // The hub re-checks on the store's change, no polling: `npm run bench` measures how soon.
-      expect((await kiosk.closed).code).toBe(RelayCloseCode.revoked)
-      expect((await kiosks(c))[0]).toMatchObject({ id: 'k1', online: false, revoked: true })
-      expect((await pair(relay, pending.pairingCode)).status).toBe(404)
-      await expect(KioskClient.connect(relay.url, token)).rejects.toThrow('HTTP 401')
-      expect((await c.call('DELETE', '/console/api/kiosks/nope')).status).toBe(404)
-    })
+  it('DELETE revokes: the live socket closes with 4410; its unused code dies', async () => {
+    const { relay, c } = await signedIn(backend)
+    const token = await relay.addKiosk('k1')
+    secrets.add(token)
+    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+    const pending = addKioskResponseSchema.parse(
+      (await c.call('POST', '/console/api/kiosks/k1/pairing')).json,
+    )
+    expect((await c.call('DELETE', '/console/api/kiosks/k1')).status).toBe(204)
+    // The hub re-checks on the store's change, no polling: `npm run bench` measures how soon.
+    expect((await kiosk.closed).code).toBe(RelayCloseCode.revoked)
+    expect((await kiosks(c))[0]).toMatchObject({ id: 'k1', online: false, revoked: true })
+    expect((await pair(relay, pending.pairingCode)).status).toBe(404)
+    await expect(KioskClient.connect(relay.url, token)).rejects.toThrow('HTTP 401')
+    expect((await c.call('DELETE', '/console/api/kiosks/nope')).status).toBe(404)
+  })
 
-    it('PUT sets and clears the campaign; bad bodies change nothing', async () => {
-      const { relay, c } = await signedIn(backend)
-      secrets.add(await relay.addKiosk('k1'))
-      const set = await c.call('PUT', '/console/api/kiosks/k1', { campaignId: 'spring-fair' })
-      expect(set.status).toBe(200)
-      expect(consoleKioskSchema.parse(set.json).campaignId).toBe('spring-fair')
-      expect((await kiosks(c))[0]?.campaignId).toBe('spring-fair')
-      for (const bad of [{}, { campaignId: '' }, { campaignId: 7 }, { campaignId: 'x', more: 1 }]) {
-        expect((await c.call('PUT', '/console/api/kiosks/k1', bad)).status).toBe(400)
-      }
-      expect((await kiosks(c))[0]?.campaignId).toBe('spring-fair')
-      expect((await c.call('PUT', '/console/api/kiosks/k1', { campaignId: null })).status).toBe(200)
-      expect((await kiosks(c))[0]?.campaignId).toBeNull()
-      expect((await c.call('PUT', '/console/api/kiosks/zz', { campaignId: 'a' })).status).toBe(404)
-    })
-  },
-)
+  it('PUT sets and clears the campaign; bad bodies change nothing', async () => {
+    const { relay, c } = await signedIn(backend)
+    secrets.add(await relay.addKiosk('k1'))
+    const set = await c.call('PUT', '/console/api/kiosks/k1', { campaignId: 'spring-fair' })
+    expect(set.status).toBe(200)
+    expect(consoleKioskSchema.parse(set.json).campaignId).toBe('spring-fair')
+    expect((await kiosks(c))[0]?.campaignId).toBe('spring-fair')
+    for (const bad of [{}, { campaignId: '' }, { campaignId: 7 }, { campaignId: 'x', more: 1 }]) {
+      expect((await c.call('PUT', '/console/api/kiosks/k1', bad)).status).toBe(400)
+    }
+    expect((await kiosks(c))[0]?.campaignId).toBe('spring-fair')
+    expect((await c.call('PUT', '/console/api/kiosks/k1', { campaignId: null })).status).toBe(200)
+    expect((await kiosks(c))[0]?.campaignId).toBeNull()
+    expect((await c.call('PUT', '/console/api/kiosks/zz', { campaignId: 'a' })).status).toBe(404)
+  })
+})
 
 describe('console kiosks across instances (redis store)', () => {
   it('a kiosk connected to one instance shows online on another, and offline once it leaves', async () => {
