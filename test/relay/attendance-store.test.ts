@@ -12,17 +12,19 @@ import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 
 let redis: TestRedis
+let cluster: TestRedisCluster
 let tmp: string
 let prefixN = 0
 
 beforeAll(async () => {
-  redis = await startRedis()
+  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
   tmp = mkdtempSync(join(tmpdir(), 'relay-attendance-'))
 })
 afterAll(async () => {
-  await redis?.stop()
+  await Promise.all([redis?.stop(), cluster?.stop()])
   rmSync(tmp, { recursive: true, force: true })
 })
 
@@ -32,6 +34,11 @@ const backends: { name: string; open: () => Promise<RelayStore> }[] = [
     open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
   },
   { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `att${++prefixN}:` }) },
+  // Kiosks' keys spread over three masters: every multi-kiosk read must be cluster-safe.
+  {
+    name: 'redis-cluster',
+    open: () => openRedisStore({ url: cluster.url, prefix: `att${++prefixN}:` }),
+  },
 ]
 
 /** A small deterministic PRNG (mulberry32): random data, same every run. */
@@ -121,6 +128,63 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
       expect(await allRows(store)).toEqual([])
       const stats = await store.attendance.stats({ kioskIds: null }, localDay(Date.now()))
       expect(stats).toMatchObject({ scans: 0, visitors: 0, returning: 0 })
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('pushes sharing a commit, one failing, count each stored row once', async () => {
+    // SQLite sums a batch's counters in memory and writes them once before its commit: a
+    // repeat visitor inside the batch, a failed push beside it, and two batches in a row.
+    const store = await open()
+    try {
+      await addKiosk(store, 'k1')
+      await addKiosk(store, 'k2')
+      const today = localDay(Date.now())
+      const batch = [
+        store.appendEvent('k1', ev('k1', 'oA', { event: 'subscribe' })),
+        store.appendEvent('k1', ev('k1', 'oA')),
+        store.appendEvent('nope', ev('nope', 'oZ')),
+        store.appendEvent('k2', ev('k2', 'oA')),
+        store.appendEvent('k2', ev('k2', 'oB')),
+      ]
+      const settled = await Promise.allSettled(batch)
+      expect(settled.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ])
+      expect(await store.attendance.stats({ kioskIds: null }, today)).toMatchObject({
+        scans: 4,
+        visitors: 2,
+        newFollowers: 1,
+        returning: 1,
+        perKiosk: [
+          { id: 'k1', scans: 2, visitors: 1 },
+          { id: 'k2', scans: 2, visitors: 2 },
+        ],
+      })
+      await Promise.all([
+        store.appendEvent('k2', ev('k2', 'oB')),
+        store.appendEvent('k1', ev('k1', 'oC')),
+      ])
+      const all = await store.attendance.stats({ kioskIds: null }, today)
+      expect(all).toMatchObject({ scans: 6, visitors: 3, returning: 2 })
+      expect((all.timeline ?? []).reduce((n, s) => n + s.scans, 0)).toBe(6)
+      expect(await store.attendance.stats({ kioskIds: ['k2'] }, today)).toMatchObject({
+        scans: 3,
+        visitors: 2,
+        returning: 1,
+        perKiosk: [{ id: 'k2', scans: 3, visitors: 2 }],
+      })
+      expect(await store.attendance.scansToday(['k1', 'k2'], today)).toEqual(
+        new Map([
+          ['k1', 3],
+          ['k2', 3],
+        ]),
+      )
     } finally {
       await store.close()
     }

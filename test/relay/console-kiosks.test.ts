@@ -12,6 +12,7 @@ import {
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import {
   Clock,
   ConsoleClient,
@@ -28,11 +29,12 @@ import { KioskClient, postPush, scanXml, type Backend } from './harness'
 import { waitFor } from '../kiosk/helpers'
 
 let redis: TestRedis
+let cluster: TestRedisCluster
 beforeAll(async () => {
-  redis = await startRedis()
+  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
 })
 afterAll(async () => {
-  await redis.stop()
+  await Promise.all([redis.stop(), cluster.stop()])
   expect(leakedSecrets()).toEqual([])
 })
 
@@ -48,8 +50,12 @@ interface Setup {
   asked: string[][]
 }
 
-async function signedIn(backend: Backend): Promise<Setup> {
-  const p = newPlace(backend, redis.url)
+/** `redis-cluster`: the Redis store on a 3-master cluster (kiosks' keys on different nodes). */
+type Kind = Backend | 'redis-cluster'
+const kinds = ['sqlite', 'redis', 'redis-cluster'] as const
+
+async function signedIn(kind: Kind): Promise<Setup> {
+  const p = kind === 'redis-cluster' ? newPlace('redis', cluster.url) : newPlace(kind, redis.url)
   const clock = new Clock(Date.now())
   const asked: string[][] = []
   const relay = await startOn(p, {
@@ -88,7 +94,7 @@ async function pair(relay: RelayHandle, code: string) {
   return { status: res.status, json: await res.json() }
 }
 
-describe.each(['sqlite', 'redis'] as const)('console kiosks (%s store)', (backend) => {
+describe.each(kinds)('console kiosks (%s store)', (backend) => {
   it('lists each kiosk: online, last seen, queued, scans today, version, campaign', async () => {
     const { relay, c, clock, asked } = await signedIn(backend)
     secrets.add(await relay.addKiosk('k1'))

@@ -7,7 +7,7 @@
  * script on two keys of one slot (`{attendance}`), run before the push is answered (so a
  * WeChat retry re-runs it should the relay die between the two).
  */
-import type { Redis } from 'ioredis'
+import { Cluster, type Redis } from 'ioredis'
 import type { RedisClient } from './connect'
 import { z } from 'zod'
 import type { ConsoleStats } from '../../../shared/console-api'
@@ -122,18 +122,29 @@ export class RedisAttendance implements AttendanceReader {
     const ids = await this.scopeIds(scope)
     const slots: string[] = []
     for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
-    const pipe = this.redis.pipeline()
-    for (const id of ids)
-      pipe.hmget(this.keysOf(id).stats, 'scans', 'visitors', 'newFollowers', ...slots)
     const outside = all.filter((id) => !ids.includes(id))
-    for (const id of outside) pipe.hget(this.keysOf(id).stats, 'scans')
-    pipe.hmget(this.visitorKeys.totals, 'visitors', 'returning')
-    const replies = await execPipeline(pipe)
+    const replies = await perKioskReads(this.redis, [
+      ...ids.map((id): Command => [
+        'hmget',
+        this.keysOf(id).stats,
+        'scans',
+        'visitors',
+        'newFollowers',
+        ...slots,
+      ]),
+      ...outside.map((id): Command => ['hget', this.keysOf(id).stats, 'scans']),
+      ['hmget', this.visitorKeys.totals, 'visitors', 'returning'],
+    ])
+    const counts = replies.slice(0, ids.length)
+    const outsideScans = replies
+      .slice(ids.length, ids.length + outside.length)
+      .map((v) => z.string().nullable().parse(v))
+    const totals = replies[replies.length - 1]
     const perKiosk: ConsoleStats['perKiosk'] = []
     const bySlot = new Map<number, number>()
     let newFollowers = 0
     ids.forEach((id, i) => {
-      const v = countsSchema.parse(replies[i])
+      const v = countsSchema.parse(counts[i])
       perKiosk.push({ id, scans: num(v[0]), visitors: num(v[1]) })
       newFollowers += num(v[2])
       slots.forEach((s, j) => {
@@ -141,19 +152,11 @@ export class RedisAttendance implements AttendanceReader {
         if (n > 0) bySlot.set(Number(s.slice(2)), (bySlot.get(Number(s.slice(2))) ?? 0) + n)
       })
     })
-    const elsewhere = outside.some(
-      (_, i) =>
-        num(
-          z
-            .string()
-            .nullable()
-            .parse(replies[ids.length + i]),
-        ) > 0,
-    )
+    const elsewhere = outsideScans.some((v) => num(v) > 0)
     let visitors: number
     let returning: number
     if (!elsewhere) {
-      const t = countsSchema.parse(replies[replies.length - 1])
+      const t = countsSchema.parse(totals)
       visitors = num(t[0])
       returning = num(t[1])
     } else {
@@ -191,9 +194,10 @@ export class RedisAttendance implements AttendanceReader {
   async scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>> {
     const slots: string[] = []
     for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
-    const pipe = this.redis.pipeline()
-    for (const id of kioskIds) pipe.hmget(this.keysOf(id).stats, ...slots)
-    const replies = await execPipeline(pipe)
+    const replies = await perKioskReads(
+      this.redis,
+      kioskIds.map((id): Command => ['hmget', this.keysOf(id).stats, ...slots]),
+    )
     const out = new Map<string, number>()
     kioskIds.forEach((id, i) => {
       out.set(
@@ -210,9 +214,12 @@ export class RedisAttendance implements AttendanceReader {
   }
 
   private async plainPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
-    const pipe = this.redis.pipeline()
-    for (const id of ids) pipe.xlen(this.keysOf(id).rows)
-    const lens = (await execPipeline(pipe)).map((n) => z.number().parse(n))
+    const lens = (
+      await perKioskReads(
+        this.redis,
+        ids.map((id): Command => ['xlen', this.keysOf(id).rows]),
+      )
+    ).map((n) => z.number().parse(n))
     const total = lens.reduce((a, b) => a + b, 0)
     const rows: AttendanceRow[] = []
     let skip = q.offset
@@ -250,14 +257,17 @@ export class RedisAttendance implements AttendanceReader {
   private async searchPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
     const lo = Buffer.from(`[${q.search}`)
     const hi = Buffer.concat([Buffer.from(`[${q.search}`), Buffer.from([0xff])])
-    const pipe = this.redis.pipeline()
-    for (const id of ids) {
-      const k = this.keysOf(id)
-      pipe.xlen(k.rows)
-      pipe.zrangebylex(k.openids, lo, hi, 'LIMIT', 0, SEARCH_BATCH)
-      pipe.zrangebylex(k.scenes, lo, hi, 'LIMIT', 0, SEARCH_BATCH)
-    }
-    const replies = await execPipeline(pipe)
+    const replies = await perKioskReads(
+      this.redis,
+      ids.flatMap((id): Command[] => {
+        const k = this.keysOf(id)
+        return [
+          ['xlen', k.rows],
+          ['zrangebylex', k.openids, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
+          ['zrangebylex', k.scenes, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
+        ]
+      }),
+    )
     const matches: { id: string; seqs: number[] | null; n: number }[] = []
     ids.forEach((id, i) => {
       if (id === q.search) {
@@ -320,7 +330,9 @@ export class RedisAttendance implements AttendanceReader {
       if (list === undefined) byKiosk.set(r.kioskId, (list = []))
       list.push(r)
     }
-    const pipe = this.redis.pipeline()
+    // One script per kiosk (its keys share a slot) and one for the visitors' slot, run
+    // side by side rather than in one pipeline, which a cluster refuses across slots.
+    const writes: Promise<unknown>[] = []
     for (const [kioskId, list] of byKiosk) {
       const k = this.keysOf(kioskId)
       const args: string[] = []
@@ -330,13 +342,27 @@ export class RedisAttendance implements AttendanceReader {
         args.push(String(fields.length), ...fields)
       }
       const keys = [k.rows, k.stats, k.visitors, k.openids, k.scenes, this.kioskKey(kioskId)]
-      pipe.eval(SEED_ATTENDANCE, keys.length, ...keys, ...args)
+      writes.push(this.redis.eval(SEED_ATTENDANCE, keys.length, ...keys, ...args))
     }
     const v = this.visitorKeys
     const pairs = rows.flatMap((r) => [r.openid, r.id])
-    pipe.eval(ATTEND_VISITORS, 2, v.people, v.totals, ...pairs)
-    await execPipeline(pipe)
+    writes.push(this.redis.eval(ATTEND_VISITORS, 2, v.people, v.totals, ...pairs))
+    await Promise.all(writes)
   }
+}
+
+type Command = [name: string, ...args: (string | Buffer)[]]
+
+/**
+ * Reads over many kiosks' keys. A single Redis: one pipeline (one write, one round trip). A
+ * Cluster refuses a pipeline spanning slots served by different nodes, and kiosks' keys are
+ * spread over them: the commands go side by side, each to its slot's node.
+ */
+async function perKioskReads(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
+  if (redis instanceof Cluster) {
+    return Promise.all(commands.map(([name, ...args]) => redis.call(name, ...args)))
+  }
+  return execPipeline(redis.pipeline(commands))
 }
 
 /** A pipeline's replies, failing on the first command that failed. */

@@ -20,7 +20,6 @@ import {
 import type { NewEvent } from '../types'
 import { statement } from './statements'
 
-const scansRow = z.object({ scans: z.number() })
 const kioskStatsRow = z.object({
   kiosk_id: z.string(),
   scans: z.number(),
@@ -103,11 +102,75 @@ function toRow(raw: unknown): AttendanceRow {
 }
 
 /**
- * The attendance row of a stored event and its counters, in the caller's transaction (the
- * push's savepoint): the row, the queue entry and the counters commit together or not at all.
- * The caller has de-duplicated the event (by the queue's event ids).
+ * Counter increments of the rows written in the current group-commit batch, summed in memory
+ * and written once per commit (`flush`, inside the batch's transaction, after its savepoints):
+ * a hot counter row is then one statement per commit, not one per push.
  */
-function writeRow(db: Database.Database, r: AttendanceRow): void {
+class CounterBatch {
+  private kiosks = new Map<string, { scans: number; visitors: number; newFollowers: number }>()
+  private slots = new Map<string, { slotAt: number; kioskId: string; scans: number }>()
+  private visitors = 0
+  private returning = 0
+
+  add(r: AttendanceRow, newHere: boolean, overall: number): void {
+    let k = this.kiosks.get(r.kioskId)
+    if (k === undefined)
+      this.kiosks.set(r.kioskId, (k = { scans: 0, visitors: 0, newFollowers: 0 }))
+    k.scans++
+    if (newHere) k.visitors++
+    if (r.event === 'subscribe') k.newFollowers++
+    // A first scan makes a visitor; the second makes them returning.
+    if (overall === 1) this.visitors++
+    else if (overall === 2) this.returning++
+    const slotAt = slotOf(r.receivedAt)
+    const key = `${slotAt}\0${r.kioskId}`
+    const s = this.slots.get(key)
+    if (s === undefined) this.slots.set(key, { slotAt, kioskId: r.kioskId, scans: 1 })
+    else s.scans++
+  }
+
+  flush(db: Database.Database): void {
+    const kioskStat = statement(
+      db,
+      `INSERT INTO attendance_kiosk_stats (kiosk_id, scans, visitors, new_followers)
+         VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET scans = scans + excluded.scans,
+         visitors = visitors + excluded.visitors,
+         new_followers = new_followers + excluded.new_followers`,
+    )
+    for (const [id, k] of this.kiosks) kioskStat.run(id, k.scans, k.visitors, k.newFollowers)
+    const slot = statement(
+      db,
+      `INSERT INTO attendance_slots (slot_at, kiosk_id, scans) VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET scans = scans + excluded.scans`,
+    )
+    for (const s of this.slots.values()) slot.run(s.slotAt, s.kioskId, s.scans)
+    if (this.visitors > 0 || this.returning > 0) {
+      statement(
+        db,
+        `INSERT INTO attendance_totals (id, visitors, returning_visitors) VALUES (1, ?, ?)
+           ON CONFLICT DO UPDATE SET visitors = visitors + excluded.visitors,
+           returning_visitors = returning_visitors + excluded.returning_visitors`,
+      ).run(this.visitors, this.returning)
+    }
+    this.clear()
+  }
+
+  clear(): void {
+    this.kiosks = new Map()
+    this.slots = new Map()
+    this.visitors = 0
+    this.returning = 0
+  }
+}
+
+/**
+ * The attendance row of a stored event, in the caller's transaction (the push's savepoint),
+ * its counters into `counters` (written before that transaction commits): the row, the queue
+ * entry and the counters commit together or not at all. Called last in the savepoint, so a
+ * row whose increments were counted is never rolled back alone. The caller has de-duplicated
+ * the event (by the queue's event ids).
+ */
+function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatch): void {
   statement(
     db,
     `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -123,40 +186,23 @@ function writeRow(db: Database.Database, r: AttendanceRow): void {
     r.createTime,
     r.receivedAt,
   )
-  const atKiosk = scansRow.parse(
+  // After the insert: the openid's index entries (this one included), at most two or three
+  // read, on the page the insert just wrote. 1 here → a new visitor of the kiosk; 1 or 2
+  // overall → a new visitor, or one just turned returning.
+  const atKiosk = countRow.parse(
     statement(
       db,
-      `INSERT INTO attendance_kiosk_visitors (kiosk_id, openid, scans) VALUES (?, ?, 1)
-         ON CONFLICT DO UPDATE SET scans = scans + 1 RETURNING scans`,
-    ).get(r.kioskId, r.openid),
-  ).scans
-  const overall = scansRow.parse(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance WHERE openid = ? AND kiosk_id = ?
+         LIMIT 2)`,
+    ).get(r.openid, r.kioskId),
+  ).n
+  const overall = countRow.parse(
     statement(
       db,
-      `INSERT INTO attendance_visitors (openid, scans) VALUES (?, 1)
-         ON CONFLICT DO UPDATE SET scans = scans + 1 RETURNING scans`,
+      'SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance WHERE openid = ? LIMIT 3)',
     ).get(r.openid),
-  ).scans
-  statement(
-    db,
-    `INSERT INTO attendance_kiosk_stats (kiosk_id, scans, visitors, new_followers)
-       VALUES (?, 1, ?, ?) ON CONFLICT DO UPDATE SET scans = scans + 1,
-       visitors = visitors + excluded.visitors, new_followers = new_followers + excluded.new_followers`,
-  ).run(r.kioskId, atKiosk === 1 ? 1 : 0, r.event === 'subscribe' ? 1 : 0)
-  if (overall <= 2) {
-    // A first scan makes a visitor; the second makes them returning.
-    statement(
-      db,
-      `INSERT INTO attendance_totals (id, visitors, returning_visitors) VALUES (1, ?, ?)
-         ON CONFLICT DO UPDATE SET visitors = visitors + excluded.visitors,
-         returning_visitors = returning_visitors + excluded.returning_visitors`,
-    ).run(overall === 1 ? 1 : 0, overall === 2 ? 1 : 0)
-  }
-  statement(
-    db,
-    `INSERT INTO attendance_slots (slot_at, kiosk_id, scans) VALUES (?, ?, 1)
-       ON CONFLICT DO UPDATE SET scans = scans + 1`,
-  ).run(slotOf(r.receivedAt), r.kioskId)
+  ).n
+  counters.add(r, atKiosk === 1, overall)
 }
 
 const inScope = 'kiosk_id IN (SELECT value FROM json_each(?))'
@@ -168,12 +214,24 @@ export class SqliteAttendance implements AttendanceReader {
    */
   private readonly fallbackScenes = new Map<string, string>()
   private exportPage: Database.Statement<[string, number, number], RowTuple> | undefined
+  private readonly counters = new CounterBatch()
 
   constructor(
     private readonly db: Database.Database,
     /** Runs a write with the store's other writes (its group commit). */
     private readonly commit: (fn: () => void) => Promise<void>,
   ) {}
+
+  /** Writes the counters the batch's rows gathered: the group commit's before-commit hook. */
+  flushCounters(): void {
+    try {
+      this.counters.flush(this.db)
+    } catch (err) {
+      // The batch rolls back: so must its increments.
+      this.counters.clear()
+      throw err
+    }
+  }
 
   /** Writes a stored event's row and counters (see writeRow). */
   write(kioskId: string, seq: number, e: NewEvent): void {
@@ -187,7 +245,7 @@ export class SqliteAttendance implements AttendanceReader {
         this.fallbackScenes.set(kioskId, scene)
       }
     }
-    writeRow(this.db, { ...e, kioskId, seq, fallback: scene === e.scene })
+    writeRow(this.db, { ...e, kioskId, seq, fallback: scene === e.scene }, this.counters)
   }
 
   fallbackSaved(kioskId: string, scene: string): void {
@@ -219,8 +277,7 @@ export class SqliteAttendance implements AttendanceReader {
         : statement(
             this.db,
             `SELECT COUNT(*) AS visitors, SUM(n >= 2) AS "returning" FROM (
-                 SELECT SUM(scans) AS n FROM attendance_kiosk_visitors WHERE ${inScope}
-                 GROUP BY openid)`,
+                 SELECT COUNT(*) AS n FROM attendance WHERE ${inScope} GROUP BY openid)`,
           ).get(JSON.stringify(scope.kioskIds))
       const t = totals === undefined ? { visitors: 0, returning: 0 } : totalsRow.parse(totals)
       const slots = this.slots(scope, today)
@@ -347,7 +404,7 @@ export class SqliteAttendance implements AttendanceReader {
 
   seed(rows: readonly AttendanceRow[]): Promise<void> {
     return this.commit(() => {
-      for (const r of rows) writeRow(this.db, r)
+      for (const r of rows) writeRow(this.db, r, this.counters)
       // A later push takes the seq after the seeded ones.
       const bump = statement(
         this.db,

@@ -117,6 +117,7 @@ class SqliteStore implements RelayStore {
     )
     this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
     this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
+    this.writes.beforeCommit.push(() => this.attendance.flushCounters())
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {

@@ -9,6 +9,7 @@ import { m003SignedQueries } from './003-signed-queries'
 import { m004Console } from './004-console'
 import { m005Attendance } from './005-attendance'
 import { m006Campaigns } from './006-campaigns'
+import { m007AttendanceVisitors } from './007-attendance-visitors'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   m004Console,
   m005Attendance,
   m006Campaigns,
+  m007AttendanceVisitors,
 ]
