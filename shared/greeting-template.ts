@@ -1,16 +1,18 @@
 /**
- * A greeting template filled in: `{name}` and `{number}` as the kiosk fills them (the kiosk
- * core's greeter), for screens that show a greeting before any scan (the console's preview).
+ * A greeting template filled in: `{name}` and `{number}`, by the kiosk core's greeter and by
+ * screens that show a greeting before any scan (the console's preview).
  * Runs in browsers: no Node imports.
  */
+import type { Greeting } from './domain'
+
 export function fillGreeting(template: string, values: { name: string; number: number }): string {
   return template.replace(/\{(name|number)\}/g, (_, key: string) =>
     key === 'name' ? values.name : String(values.number),
   )
 }
 
-/** What the kiosk's greeting screen calls each kind of greeting (shared/domain greetingKind). */
-export type GreetingKind = 'first-visit' | 'welcome-back' | 'named'
+/** What the kiosk's greeting screen calls each kind of greeting. */
+export type GreetingKind = Greeting['kind']
 
 /**
  * The words around the greeting on the kiosk's screen, in both languages: the same as the

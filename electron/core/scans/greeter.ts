@@ -1,12 +1,7 @@
 /** Turns a recorded scan into the greeting the screen shows, in both UI languages. */
 import type { AttendanceRow, Campaign, Greeting } from '../../../shared/domain'
 import { LOCALES } from '../../../shared/domain'
-
-export function fillTemplate(template: string, values: { name: string; number: number }): string {
-  return template.replace(/\{(name|number)\}/g, (_, key: string) =>
-    key === 'name' ? values.name : String(values.number),
-  )
-}
+import { fillGreeting } from '../../../shared/greeting-template'
 
 export function makeGreeting(row: AttendanceRow, campaign: Campaign, at: number): Greeting {
   const kind = row.rosterName !== null ? 'named' : row.firstVisit ? 'first-visit' : 'welcome-back'
@@ -14,7 +9,7 @@ export function makeGreeting(row: AttendanceRow, campaign: Campaign, at: number)
   const values = { name: row.rosterName ?? '', number: row.checkInNumber }
   const texts = { 'zh-CN': '', en: '' }
   for (const locale of LOCALES)
-    texts[locale] = fillTemplate(campaign.greetings[locale][key], values)
+    texts[locale] = fillGreeting(campaign.greetings[locale][key], values)
   return {
     eventId: row.eventId,
     kind,
