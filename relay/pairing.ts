@@ -16,9 +16,10 @@ import {
 import type { RelayConfig } from './config'
 import { clientAddress } from './console/request-origin'
 import {
-  BodyTooLargeError,
+  answerBodyError,
+  BodyError,
   closeAfterResponse,
-  readBody,
+  readJson,
   sendApiError,
   sendJson,
 } from './http-util'
@@ -66,14 +67,14 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
     try {
       let body: unknown
       try {
-        body = JSON.parse((await readBody(req, MAX_REQUEST_BYTES)).toString('utf8'))
+        body = await readJson(req, MAX_REQUEST_BYTES)
       } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          closeAfterResponse(res)
-          sendApiError(res, 413, 'too_large', `body over ${MAX_REQUEST_BYTES} bytes`)
-        } else {
-          sendApiError(res, 400, 'bad_request', 'body must be JSON {"code"}')
-        }
+        if (!(err instanceof BodyError)) throw err
+        answerBodyError(res, err, (status, message) =>
+          status === 413
+            ? sendApiError(res, 413, 'too_large', message)
+            : sendApiError(res, 400, 'bad_request', 'body must be JSON {"code"}'),
+        )
         return
       }
       const request = pairRequestSchema.safeParse(body)

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { z } from 'zod'
 import type { ConsoleErrorCode } from '../../shared/console-api'
 import type { RelayConfig } from '../config'
-import { BodyTooLargeError, closeAfterResponse, readBody, sendApiError } from '../http-util'
+import { BodyError, readJson as readJsonBody, sendApiError, sendBodyError } from '../http-util'
 import { Router, type RouteParams, type RouteRequest } from '../../shared/server/routes'
 import { errorMessage, type Logger } from '../log'
 import type { SessionRecord } from '../store/console-types'
@@ -88,14 +88,10 @@ export async function readJson<S extends z.ZodType>(
   }
   let raw: unknown
   try {
-    raw = JSON.parse((await readBody(ctx.req, MAX_JSON_BYTES)).toString('utf8'))
+    raw = await readJsonBody(ctx.req, MAX_JSON_BYTES)
   } catch (err) {
-    if (err instanceof BodyTooLargeError) {
-      closeAfterResponse(ctx.res)
-      sendConsoleError(ctx.res, 413, 'too_large', `body over ${MAX_JSON_BYTES} bytes`)
-    } else {
-      sendConsoleError(ctx.res, 400, 'bad_request', 'body is not JSON')
-    }
+    if (!(err instanceof BodyError)) throw err
+    sendBodyError(ctx.res, err)
     return null
   }
   const parsed = schema.safeParse(raw)
