@@ -1,30 +1,17 @@
 // Campaigns in the console API, on both stores: create, list, read, edit (every field checked,
 // the version the kiosks see bumped), the screen key (console only, rotated), assigning a
 // kiosk only to a campaign that exists, and the guard (401 without a session, 403 cross-origin).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { consoleCampaignSchema } from '../../shared/campaign'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { ConsoleClient, errorCode, newPlace, startOn } from './console-helpers'
-import { campaignBody, createCampaign, signIn } from './campaign-helpers'
+import { ConsoleClient, errorCode } from './console-helpers'
+import { campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import type { Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(() => redis.stop())
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const bed = relayTestBed()
 
 async function relayOn(backend: Backend) {
-  const p = newPlace(backend, redis.url)
-  const relay = await startOn(p)
-  cleanups.push(() => p.remove())
-  cleanups.push(() => relay.close())
-  return { relay, place: p }
+  const place = bed.placeFor(backend)
+  return { relay: await bed.relayOn(place), place }
 }
 
 describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (backend) => {

@@ -1,12 +1,50 @@
 /**
- * Test helpers for relay campaigns: a valid campaign body, a signed-in console on a relay of
- * either store, and assigning a kiosk to a campaign through the console API.
+ * Test helpers for relay campaigns: one Redis per test file and relays cleaned up after each
+ * test, a valid campaign body, a signed-in console on a relay of either store, and assigning a
+ * kiosk to a campaign through the console API.
  */
 import type { CampaignInput } from '../../shared/campaign'
 import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
-import { expect } from 'vitest'
-import type { RelayHandle } from '../../relay/server'
-import { ConsoleClient, organizer } from './console-helpers'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import type { RelayConfigInput, RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { ConsoleClient, newPlace, organizer, startOn, type Place } from './console-helpers'
+import type { Backend } from './harness'
+
+export interface RelayTestBed {
+  /** Run (last first) after each test: relays, places, clients. */
+  cleanups: Array<() => Promise<unknown> | void>
+  /** A fresh store of that kind (SQLite in a temp dir, or a key prefix on the file's Redis). */
+  placeFor: (backend: Backend) => Place
+  /** A relay on that store, closed after the test. */
+  relayOn: (place: Place, config?: RelayConfigInput) => Promise<RelayHandle>
+}
+
+/** Call at a test file's top level: starts one Redis for the file and cleans up after each test. */
+export function relayTestBed(): RelayTestBed {
+  let redis: TestRedis
+  beforeAll(async () => {
+    redis = await startRedis()
+  })
+  afterAll(() => redis.stop())
+  const cleanups: RelayTestBed['cleanups'] = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+  })
+  return {
+    cleanups,
+    placeFor: (backend) => {
+      const p = newPlace(backend, redis.url)
+      cleanups.push(() => p.remove())
+      return p
+    },
+    relayOn: async (place, config = {}) => {
+      const relay = await startOn(place, {}, config)
+      cleanups.push(() => relay.close())
+      return relay
+    },
+  }
+}
 
 export function campaignBody(over: Partial<CampaignInput> = {}): CampaignInput {
   const g = { first: '欢迎 {number}', returning: '欢迎回来 {number}', named: '你好 {name}' }

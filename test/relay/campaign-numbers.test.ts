@@ -3,37 +3,15 @@
 // one instance; Redis with two instances on one Redis); a visitor seen at booth A keeps A's
 // number at booth B; WeChat's retries of a push never take a second number and keep
 // firstInCampaign true only for the push that took it.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
-import { newPlace, startOn, type Place } from './console-helpers'
-import { assign, createCampaign, signIn } from './campaign-helpers'
+import { newPlace } from './console-helpers'
+import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(() => redis.stop())
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-function placeFor(backend: Backend): Place {
-  const p = newPlace(backend, redis.url)
-  cleanups.push(() => p.remove())
-  return p
-}
-
-async function relayOn(place: Place): Promise<RelayHandle> {
-  const relay = await startOn(place)
-  cleanups.push(() => relay.close())
-  return relay
-}
+const { cleanups, placeFor, relayOn } = relayTestBed()
 
 const KIOSKS = ['k1', 'k2', 'k3', 'k4']
 

@@ -3,37 +3,14 @@
 // a kiosk whose link is cut twice mid-transfer (resumed from its offset: complete, each entry
 // once), a kiosk that rejects a frame rewound to where it is, and bindings made at one booth
 // reaching the campaign's other booths, live and after a reconnect.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { consoleRosterPageSchema, consoleRosterUploadSchema } from '../../shared/console-api'
 import type { HelloFrame, RelayFrame, RosterFrame } from '../../shared/relay-protocol'
-import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { newPlace, startOn, type ConsoleClient, type Place } from './console-helpers'
-import { assign, createCampaign, signIn } from './campaign-helpers'
+import { type ConsoleClient } from './console-helpers'
+import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, type Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(() => redis.stop())
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-function placeFor(backend: Backend): Place {
-  const p = newPlace(backend, redis.url)
-  cleanups.push(() => p.remove())
-  return p
-}
-
-async function relayOn(place: Place): Promise<RelayHandle> {
-  const relay = await startOn(place)
-  cleanups.push(() => relay.close())
-  return relay
-}
+const { cleanups, placeFor, relayOn } = relayTestBed()
 
 function csv(rows: number): string {
   const lines = ['姓名,公司,手机,编号']

@@ -1,35 +1,12 @@
 // The campaign frame on both stores: right after welcome and before any replayed scan; on an
 // edit or an assignment while connected (also made on a second relay instance on one Redis);
 // never to a kiosk in no campaign; and the passive reply from the kiosk's campaign.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RelayFrame } from '../../shared/relay-protocol'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { newPlace, startOn, type Place } from './console-helpers'
-import { assign, campaignBody, createCampaign, signIn } from './campaign-helpers'
+import { assign, campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(() => redis.stop())
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-async function relayOn(place: Place, config = {}) {
-  const relay = await startOn(place, {}, config)
-  cleanups.push(() => relay.close())
-  return relay
-}
-
-function placeFor(backend: Backend): Place {
-  const p = newPlace(backend, redis.url)
-  cleanups.push(() => p.remove())
-  return p
-}
+const { cleanups, placeFor, relayOn } = relayTestBed()
 
 async function kiosk(url: string, token: string, hello: object = {}): Promise<KioskClient> {
   const k = await KioskClient.hello(url, token, { kioskId: 'k1', ...hello })
