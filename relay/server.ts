@@ -115,7 +115,7 @@ export async function startRelay(
     store,
     now,
     log,
-    campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaignId, now()),
+    campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaigns, campaignId, now()),
   })
   hub.onPresence(() => attendanceApi.events.kiosksChanged())
   const attendanceRoutes: ConsoleRoute[] = attendanceApi.routes.map((r) => ({
@@ -307,12 +307,17 @@ export async function startRelay(
   }
 }
 
-/** The kiosks an organizer assigned to a campaign (the console's `?campaign=` scope). */
+/**
+ * The kiosks an organizer assigned to a campaign (the console's `?campaign=` scope); null when
+ * there is no such campaign (404).
+ */
 async function kioskIdsOfCampaign(
   store: RelayStore,
+  campaigns: CampaignDirectory,
   campaignId: string,
   now: number,
-): Promise<string[]> {
+): Promise<string[] | null> {
+  if ((await campaigns.campaign(campaignId)) === null) return null
   const ids = (await store.listKiosks()).map((k) => k.kioskId)
   const meta = await store.console.kioskMeta(ids, now)
   return ids.filter((id) => meta.get(id)?.campaignId === campaignId)

@@ -3,8 +3,9 @@
 // kiosk only to a campaign that exists, and the guard (401 without a session, 403 cross-origin).
 import { describe, expect, it } from 'vitest'
 import { consoleCampaignSchema } from '../../shared/campaign'
+import { consoleStatsSchema } from '../../shared/console-api'
 import { ConsoleClient, errorCode } from './console-helpers'
-import { campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
+import { assign, campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import type { Backend } from './harness'
 
 const bed = relayTestBed()
@@ -109,6 +110,24 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     expect((await c.call('PUT', '/console/api/kiosks/k1', { campaignId: made.id })).status).toBe(
       200,
     )
+  })
+
+  it('scopes stats and the attendance sheet to a campaign; an unknown one is 404', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    await relay.addKiosk('k1')
+    await relay.addKiosk('k2')
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    const stats = await c.call('GET', `/console/api/stats?campaign=${made.id}`)
+    expect(stats.status, stats.text).toBe(200)
+    expect(consoleStatsSchema.parse(stats.json).perKiosk.map((k) => k.id)).toEqual(['k1'])
+    for (const path of ['/console/api/stats', '/console/api/attendance?format=csv&']) {
+      const sep = path.endsWith('&') ? '' : '?'
+      const unknown = await c.call('GET', `${path}${sep}campaign=c-nope`)
+      expect(unknown.status, path).toBe(404)
+      expect(errorCode(unknown)).toBe('not_found')
+    }
   })
 
   it('is behind the console guard: 401 without a session, 403 from another origin', async () => {
