@@ -1,0 +1,116 @@
+/**
+ * Big screens and lucky draws, contract v2 (docs/DESIGN.md "Contract v2"): what the read-only
+ * screen pages (`/screen/<campaignId>/wall|draw?key=…`) receive, and the console's draw API.
+ * One zod schema per message; the schema is the type. Nothing a screen receives carries an
+ * openid, a token or a secret: a screen shows a visitor as a roster name or "来宾 #<number>".
+ */
+import { z } from 'zod'
+
+/** Winners per draw at most, and the prize name's length. */
+export const MAX_DRAW_WINNERS = 100
+export const MAX_PRIZE_LENGTH = 60
+
+/** One visitor as a screen shows them: never an openid. */
+export const screenVisitorSchema = z.object({
+  /** The visitor's check-in number in the campaign. */
+  number: z.number().int().positive(),
+  /** The roster name bound to the visitor, or null (the screen then says "来宾 #<number>"). */
+  name: z.string().max(200).nullable(),
+})
+export type ScreenVisitor = z.infer<typeof screenVisitorSchema>
+
+/** A check-in on the wall: a visitor's first scan in the campaign. */
+export const screenCheckinSchema = screenVisitorSchema.extend({
+  /** When the relay stored the scan (epoch ms). */
+  at: z.number().int().nonnegative(),
+})
+export type ScreenCheckin = z.infer<typeof screenCheckinSchema>
+
+/** What the wall shows of the campaign (no screen key, no kiosk ids, no follow-up texts). */
+export const screenCampaignSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+})
+export type ScreenCampaign = z.infer<typeof screenCampaignSchema>
+
+/** A draw as screens and the console's list show it. */
+export const screenDrawSchema = z.object({
+  id: z.string(),
+  prize: z.string().max(MAX_PRIZE_LENGTH),
+  /** When the relay drew (epoch ms); the result was stored before any screen heard of it. */
+  at: z.number().int().nonnegative(),
+  /** How many visitors were eligible (the animation rolls over this many). */
+  eligibleCount: z.number().int().nonnegative(),
+  winners: z.array(screenVisitorSchema).max(MAX_DRAW_WINNERS),
+})
+export type ScreenDraw = z.infer<typeof screenDrawSchema>
+
+/** `GET /screen/api/<campaignId>/wall?key=K`: the wall's state when a screen (re)connects. */
+export const wallSnapshotSchema = z.object({
+  campaign: screenCampaignSchema,
+  /** Visitors checked in so far (each counted once). */
+  count: z.number().int().nonnegative(),
+  /** The newest check-ins, newest first. */
+  recent: z.array(screenCheckinSchema),
+})
+export type WallSnapshot = z.infer<typeof wallSnapshotSchema>
+
+/** Server-sent events on `GET /screen/api/<campaignId>/events?key=K`. */
+export const screenEventSchema = z.discriminatedUnion('type', [
+  /** New check-ins, oldest first, batched; `count` is the total after them. */
+  z.object({
+    type: z.literal('checkins'),
+    count: z.number().int().nonnegative(),
+    checkins: z.array(screenCheckinSchema),
+  }),
+  /** The campaign's name changed (or the screen should re-read its snapshot). */
+  z.object({ type: z.literal('campaign'), campaign: screenCampaignSchema }),
+  /** A draw was made or redrawn: the draw screen plays it. */
+  z.object({ type: z.literal('draw'), draw: screenDrawSchema }),
+])
+export type ScreenEvent = z.infer<typeof screenEventSchema>
+
+/** `POST /console/api/campaigns/<id>/draws`. */
+export const drawRequestSchema = z
+  .object({
+    count: z.number().int().min(1).max(MAX_DRAW_WINNERS),
+    prize: z.string().trim().min(1).max(MAX_PRIZE_LENGTH),
+    excludeWinners: z.boolean().default(true),
+    /** Only visitors bound to a roster registration, or everyone checked in. */
+    rosterOnly: z.boolean().default(false),
+  })
+  .strict()
+export type DrawRequest = z.infer<typeof drawRequestSchema>
+
+/** A winner as the console sees it (the console may see openids; screens never do). */
+export const drawWinnerSchema = screenVisitorSchema.extend({
+  openid: z.string(),
+  /** Set when this winner was replaced by a redraw (absent at the draw). */
+  replacedAt: z.number().int().nonnegative().nullable().default(null),
+})
+export type DrawWinner = z.infer<typeof drawWinnerSchema>
+
+/**
+ * A stored draw as the console lists it: the result and what it takes to re-check it
+ * (docs/DESIGN.md "Draws"): the eligible list's size and SHA-256, and the RNG output used.
+ */
+export const drawRecordSchema = z.object({
+  id: z.string(),
+  campaignId: z.string(),
+  prize: z.string(),
+  at: z.number().int().nonnegative(),
+  organizer: z.string(),
+  excludeWinners: z.boolean(),
+  rosterOnly: z.boolean(),
+  eligibleCount: z.number().int().nonnegative(),
+  /** Hex SHA-256 of the eligible list, in the order the draw indexed it. */
+  eligibleHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Hex of the random bytes drawn (what maps to the chosen indexes). */
+  rng: z.string().regex(/^[0-9a-f]*$/),
+  winners: z.array(drawWinnerSchema),
+})
+export type DrawRecord = z.infer<typeof drawRecordSchema>
+
+/** `POST /console/api/campaigns/<id>/draws/<drawId>/redraw`. */
+export const redrawRequestSchema = z.object({ openid: z.string().min(1).max(128) }).strict()
+export type RedrawRequest = z.infer<typeof redrawRequestSchema>
