@@ -15,14 +15,32 @@ import { phoneScan } from '../test/e2e/phone'
 import { percentile, round, type Results } from './result'
 
 // In-page source text (this file is type-checked for Node, the browser runs it).
+// Besides the paint, it notes when each greeting's server-sent event reached the page (and the
+// kiosk's own time in it: when the core emitted it, after its commit) and when the greeting's
+// element entered the DOM, so the bench can split the path (issue 22 item 4).
 const WATCH_GREETINGS = `(() => {
+  const now = () => performance.timeOrigin + performance.now()
   window.__greetPaint = {}
+  window.__greetTrace = {}
+  const Source = window.EventSource
+  window.EventSource = class extends Source {
+    constructor(url, init) {
+      super(url, init)
+      this.addEventListener('greeting', (e) => {
+        try {
+          const p = JSON.parse(e.data)
+          window.__greetTrace[p.eventId] = { sse: now(), emitted: p.at, dom: 0 }
+        } catch {}
+      })
+    }
+  }
   const note = () => {
     const el = document.querySelector('[data-testid="greeting"]')
     const id = el && el.dataset.eventId
     if (!id || window.__greetPaint[id] !== undefined) return
     window.__greetPaint[id] = 0
-    requestAnimationFrame(() => { window.__greetPaint[id] = performance.timeOrigin + performance.now() })
+    if (window.__greetTrace[id]) window.__greetTrace[id].dom = now()
+    requestAnimationFrame(() => { window.__greetPaint[id] = now() })
   }
   new MutationObserver(note).observe(document, { childList: true, subtree: true })
 })()`
@@ -37,19 +55,25 @@ const QR_PAINTED = `new Promise((resolve) => {
 })`
 
 const paintsSchema = z.record(z.string(), z.number())
+const tracesSchema = z.record(
+  z.string(),
+  z.object({ sse: z.number(), emitted: z.number(), dom: z.number() }),
+)
+type Trace = z.infer<typeof tracesSchema>[string]
 
 async function greetingPaint(
   page: Page,
   known: Set<string>,
   timeoutMs: number,
-): Promise<number | null> {
+): Promise<{ painted: number; trace: Trace | null } | null> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const paints = paintsSchema.parse(await page.evaluate('window.__greetPaint'))
     for (const [id, t] of Object.entries(paints)) {
       if (!known.has(id) && t > 0) {
         known.add(id)
-        return t
+        const traces = tracesSchema.parse(await page.evaluate('window.__greetTrace'))
+        return { painted: t, trace: traces[id] ?? null }
       }
     }
     await page.waitForTimeout(10)
@@ -79,6 +103,15 @@ export async function benchChromium(quick: boolean): Promise<Results> {
       // part of scan → greeting spent before the kiosk's side (relay → kiosk → paint).
       const answered: number[] = []
       const known = new Set<string>()
+      // The path split per scan: sent → the kiosk core emitted the greeting (sandbox, relay,
+      // frame, kiosk commit), → its event reached the page, → its element in the DOM (Vue),
+      // → painted (the next animation frame).
+      const split: Record<'toEmitted' | 'toSse' | 'toDom' | 'toPaint', number[]> = {
+        toEmitted: [],
+        toSse: [],
+        toDom: [],
+        toPaint: [],
+      }
       const scans = quick ? 5 : 20
       for (let i = 0; i < scans; i++) {
         const url = await readScreenCode(page, 'bench-scan')
@@ -89,7 +122,15 @@ export async function benchChromium(quick: boolean): Promise<Results> {
         )
         const t = await greetingPaint(page, known, 15_000)
         await scan
-        if (t !== null) lat.push(t - sent)
+        if (t !== null) {
+          lat.push(t.painted - sent)
+          if (t.trace && t.trace.dom > 0) {
+            split.toEmitted.push(t.trace.emitted - sent)
+            split.toSse.push(t.trace.sse - t.trace.emitted)
+            split.toDom.push(t.trace.dom - t.trace.sse)
+            split.toPaint.push(t.painted - t.trace.dom)
+          }
+        }
         answered.push(answeredAt - sent)
         await waitForSteadyCode(page, 30_000)
       }
@@ -118,6 +159,7 @@ export async function benchChromium(quick: boolean): Promise<Results> {
           note: 'phone scan POSTed to the sandbox → its answer (after the relay answered the push 200)',
         },
         'kiosk.web.scan-to-push-200.p99': { value: round(percentile(a, 99), 1), unit: 'ms' },
+        ...splitMetrics(split),
       }
     } finally {
       await kiosk.stop()
@@ -126,4 +168,27 @@ export async function benchChromium(quick: boolean): Promise<Results> {
     await browser.close()
     rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+const SPLIT_NOTES = {
+  toEmitted:
+    'scan sent → the kiosk core emitted the greeting (sandbox, relay + its commit, frame, kiosk commit)',
+  toSse: 'the core emitted it → its server-sent event reached the page',
+  toDom: 'the event reached the page → the greeting element in the DOM (the store, Vue)',
+  toPaint: 'the element in the DOM → the next animation frame (paint)',
+} as const
+
+/** `kiosk.web.split.<part>.p50|p99`: where scan → greeting painted goes, part by part. */
+function splitMetrics(split: Record<keyof typeof SPLIT_NOTES, number[]>): Results {
+  const out: Results = {}
+  for (const part of Object.keys(SPLIT_NOTES) as (keyof typeof SPLIT_NOTES)[]) {
+    const s = [...split[part]].sort((x, y) => x - y)
+    out[`kiosk.web.split.${part}.p50`] = {
+      value: round(percentile(s, 50), 1),
+      unit: 'ms',
+      note: SPLIT_NOTES[part],
+    }
+    out[`kiosk.web.split.${part}.p99`] = { value: round(percentile(s, 99), 1), unit: 'ms' }
+  }
+  return out
 }

@@ -1,5 +1,6 @@
 // Web mode's loopback bridge: only our own page, holding this start's secret, may call the
 // kiosk; and the browser client built on it behaves like window.kiosk.
+import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -181,6 +182,38 @@ describe('web bridge security', () => {
         })
       ).status,
     ).toBe(415)
+  })
+
+  it('sends an event as it is emitted, not after the synchronous work that follows it', async () => {
+    const { core, web, secret } = await bridge()
+    // The listener is another process, so it reads while this one is busy: it prints
+    // "open" once the stream is up, then the time each `locale` event arrives.
+    const client = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:http').get(process.argv[1], (res) => {
+          console.log('open')
+          res.setEncoding('utf8')
+          res.on('data', (c) => { if (c.includes('event: locale')) console.log('at ' + Date.now()) })
+        })`,
+        `${web.url}/api/events?key=${secret}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    onCleanup(() => void client.kill())
+    let out = ''
+    client.stdout.setEncoding('utf8')
+    client.stdout.on('data', (c: string) => (out += c))
+    await waitFor(() => out.includes('open'), 10_000)
+    // The core emits, then goes on with synchronous work (as a greeting is followed by the
+    // pool's rotation and a SQLite commit): here, a second of it.
+    core.events.emit('locale', 'en')
+    const busyUntil = Date.now() + 1000
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
+    await waitFor(() => /at \d+/.test(out), 10_000)
+    const arrived = Number(/at (\d+)/.exec(out)?.[1])
+    expect(arrived).toBeLessThan(busyUntil)
   })
 
   it('events and downloads need the key too; static files stay inside the web root', async () => {

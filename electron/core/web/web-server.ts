@@ -163,6 +163,10 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     sockets.add(res)
     const off = o.target.events.onAny((name, payload) => {
       res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
+      // Node corks a response's socket until the next tick, and the core goes on with
+      // synchronous work after an event (a greeting is followed by the pool's rotation, a
+      // SQLite commit): without this the greeting waits for that fsync before leaving.
+      res.socket?.uncork()
     })
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), o.keepAliveMs ?? 15_000)
     req.on('close', () => {
