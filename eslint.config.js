@@ -162,7 +162,8 @@ export default tseslint.config(
                 '**/sandbox/**',
                 '**/renderer/**',
               ],
-              message: 'The console shares code with the kiosk only through shared/*.ts.',
+              message:
+                'The console shares code with the kiosk only through shared/*.ts and shared/ui.',
             },
           ],
         },
@@ -181,6 +182,30 @@ export default tseslint.config(
           patterns: [
             { group: ['./wechat/**'], message: 'shared/wechat is Node-only.' },
             { group: ['./server/**'], message: 'shared/server is Node-only.' },
+          ],
+        },
+      ),
+    },
+  },
+  {
+    // Vue controls both browser apps use (the kiosk's admin area, the organizer's console):
+    // browser code, which reaches only the other shared/*.ts modules.
+    files: ['shared/ui/**/*.ts', 'shared/ui/**/*.vue'],
+    rules: {
+      'no-restricted-imports': restrictImports(
+        noNodeBuiltins('shared/ui runs in a browser.'),
+        noElectron('shared/ui runs in a browser.'),
+        {
+          patterns: [
+            {
+              group: [
+                '**/shared/wechat/**',
+                '**/shared/server/**',
+                '**/renderer/**',
+                '**/console/**',
+              ],
+              message: 'shared/ui imports only shared/*.ts.',
+            },
           ],
         },
       ),

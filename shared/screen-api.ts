@@ -92,7 +92,7 @@ export type DrawWinner = z.infer<typeof drawWinnerSchema>
 
 /**
  * A stored draw as the console lists it: the result and what it takes to re-check it
- * (docs/DESIGN.md "Draws"): the eligible list's size and SHA-256, and the RNG output used.
+ * (docs/DESIGN.md "Contract v2"): the eligible list's size and SHA-256, and the RNG output used.
  */
 export const drawRecordSchema = z.object({
   id: z.string(),

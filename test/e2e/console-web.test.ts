@@ -303,10 +303,19 @@ describe('the organizer console in Chromium', () => {
       `document.querySelector('[data-testid="preview-text"]').textContent.trim() === 'Good to see you again! No. 12'`,
     )
     // An end before the start is refused, then fixed.
-    await page.fill('[data-testid="field-endsAt"]', '2026-11-30')
+    // The dates are typed in the page's language and order (year 年 month 月 day 日), not
+    // the browser's mm/dd/yyyy.
+    expect(await text('[data-testid="date-c-ends"]')).toContain('年')
+    const endsOn = async (year: string, month: string, day: string) => {
+      const field = page.locator('[data-testid="date-c-ends"]')
+      await field.locator('input.year').fill(year)
+      await field.locator('select.month').selectOption(month)
+      await field.locator('input.day').fill(day)
+    }
+    await endsOn('2026', '11', '30')
     await page.click('[data-testid="save-campaign"]')
     expect(await text('[data-error="endsAt"]')).toBe('结束日期不能早于开始日期')
-    await page.fill('[data-testid="field-endsAt"]', '2026-12-04')
+    await endsOn('2026', '12', '4')
     await page.click('[data-testid="save-campaign"]')
     await page.locator('[data-testid="saved"]').waitFor()
     expect(relay.campaigns.get(EXPO.id)).toMatchObject({ endsAt: '2026-12-04' })

@@ -205,13 +205,13 @@ describe('web bridge security', () => {
     let out = ''
     client.stdout.setEncoding('utf8')
     client.stdout.on('data', (c: string) => (out += c))
-    await waitFor(() => out.includes('open'), 10_000)
+    await waitFor(() => out.includes('open'), 'the event stream open')
     // The core emits, then goes on with synchronous work (as a greeting is followed by the
     // pool's rotation and a SQLite commit): here, a second of it.
     core.events.emit('locale', 'en')
     const busyUntil = Date.now() + 1000
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
-    await waitFor(() => /at \d+/.test(out), 10_000)
+    await waitFor(() => /at \d+/.test(out), 'the locale event')
     const arrived = Number(/at (\d+)/.exec(out)?.[1])
     expect(arrived).toBeLessThan(busyUntil)
   })

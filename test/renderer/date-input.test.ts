@@ -5,7 +5,7 @@
  */
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import DateInput from '../../renderer/src/admin/DateInput.vue'
+import DateInput from '../../shared/ui/DateInput.vue'
 import {
   cleanPart,
   dateLayout,
@@ -13,7 +13,7 @@ import {
   partsOf,
   stepPart,
   valueOf,
-} from '../../renderer/src/admin/date-parts'
+} from '../../shared/ui/date-parts'
 import { formatDate, formatNumber } from '../../renderer/src/admin/format'
 import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'

@@ -78,11 +78,18 @@ const NODE_AND_ELECTRON = [
 ]
 
 describe('what the renderer runs has no Node and no Electron', () => {
-  it.each(NODE_AND_ELECTRON)('%s is refused in renderer/ and top-level shared/', async (line) => {
-    for (const file of ['renderer/src/stores/probe.ts', 'shared/probe.ts']) {
-      expect(await boundaryErrors(file, `${line}\nvoid 0\n`), file).not.toEqual([])
-    }
-  })
+  it.each(NODE_AND_ELECTRON)(
+    '%s is refused in renderer/, top-level shared/ and shared/ui',
+    async (line) => {
+      for (const file of [
+        'renderer/src/stores/probe.ts',
+        'shared/probe.ts',
+        'shared/ui/probe.ts',
+      ]) {
+        expect(await boundaryErrors(file, `${line}\nvoid 0\n`), file).not.toEqual([])
+      }
+    },
+  )
 
   it('is refused in a .vue component too', async () => {
     const sfc =
@@ -109,11 +116,12 @@ describe('what the renderer runs has no Node and no Electron', () => {
     expect(await boundaryErrors('shared/server/probe.ts', node)).toEqual([])
   })
 
-  // The rule covers shared/*.ts; a deeper shared/ file the renderer reached would escape it.
+  // The rules cover shared/*.ts and shared/ui; a deeper shared/ file the renderer reached would
+  // escape them.
   it('covers every shared/ file the renderer imports, directly or not', () => {
     const reached = sharedFilesReachedFromRenderer()
     expect(reached).toContain('shared/ipc.ts')
-    for (const file of reached) expect(file).toMatch(/^shared\/[^/]+\.ts$/)
+    for (const file of reached) expect(file).toMatch(/^shared\/(ui\/)?[^/]+\.ts$/)
   })
 })
 

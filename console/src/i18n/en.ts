@@ -1,4 +1,5 @@
 /** The console in English; same keys as zh-CN.ts (checked by the type). */
+import { dateMessages } from '../../../shared/ui/date-messages'
 import type { MessageSchema } from './zh-CN'
 
 export const en: MessageSchema = {
@@ -239,6 +240,7 @@ export const en: MessageSchema = {
       },
     },
   },
+  date: dateMessages['en'],
   language: { label: 'Language' },
   errors: {
     unauthorized: 'Your session ended; sign in again',

@@ -2,6 +2,7 @@
  * The console in Chinese (simplified), its first language. en.ts mirrors these keys and is
  * type-checked against them. Avoid `|` and `@` in messages (vue-i18n syntax).
  */
+import { dateMessages } from '../../../shared/ui/date-messages'
 export const zhCN = {
   app: { name: 'ScanDesk', title: '活动控制台' },
   nav: { booths: '签到台', campaigns: '活动', stats: '实时统计', attendance: '签到记录' },
@@ -223,6 +224,7 @@ export const zhCN = {
       },
     },
   },
+  date: dateMessages['zh-CN'],
   language: { label: '语言' },
   errors: {
     unauthorized: '登录已失效，请重新登录',

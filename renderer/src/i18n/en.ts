@@ -1,3 +1,4 @@
+import { dateMessages } from '../../../shared/ui/date-messages'
 import type { MessageSchema } from './zh-CN'
 
 export const en: MessageSchema = {
@@ -202,7 +203,7 @@ export const en: MessageSchema = {
     startsOn: 'Start date',
     endsOn: 'End date',
   },
-  date: { year: 'Year', month: 'Month', day: 'Day', hour: 'Hour', minute: 'Minute' },
+  date: dateMessages['en'],
   campaign: {
     list: 'Campaigns',
     new: 'New campaign',

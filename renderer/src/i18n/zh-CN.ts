@@ -2,6 +2,7 @@
  * Chinese (simplified): the first language of the kiosk. The English file mirrors these keys;
  * its type is checked against this one. Avoid `|` and `@` in messages (vue-i18n syntax).
  */
+import { dateMessages } from '../../../shared/ui/date-messages'
 export const zhCN = {
   app: { name: 'ScanDesk 扫码签到' },
   kiosk: {
@@ -199,7 +200,7 @@ export const zhCN = {
     endsOn: '结束日期',
   },
   /** DateInput.vue's parts (the order and the words between come from the locale's format). */
-  date: { year: '年', month: '月', day: '日', hour: '时', minute: '分' },
+  date: dateMessages['zh-CN'],
   campaign: {
     list: '活动列表',
     new: '新建活动',

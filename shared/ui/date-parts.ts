@@ -2,7 +2,7 @@
  * The logic behind DateInput.vue: a date (and maybe a time) as separate parts, typed in the
  * UI's language. Native date inputs follow the browser's locale, not the page's.
  */
-import type { Locale } from '../../../shared/domain'
+import type { Locale } from '../domain'
 
 export interface DateParts {
   year: string
