@@ -136,7 +136,9 @@ describe.each<Backend>(['sqlite', 'redis'])('two kiosk cores on one campaign (%s
     await waitFor(
       () =>
         b.core.db
-          .prepare<[string], { openid: string | null }>('SELECT openid FROM roster_entries WHERE id = ?')
+          .prepare<[string], { openid: string | null }>(
+            'SELECT openid FROM roster_entries WHERE id = ?',
+          )
           .get(entry.id)?.openid === 'o-registered',
       'the binding at B',
       30_000,
