@@ -35,11 +35,12 @@ function eventStream(kioskUrl: string): {
   const url = new URL(kioskUrl)
   const events: Array<{ name: string; data: string }> = []
   const abort = new AbortController()
+  const response = fetch(`${url.origin}/api/events`, {
+    headers: { authorization: `Bearer ${url.searchParams.get('key') ?? ''}` },
+    signal: abort.signal,
+  })
   void (async () => {
-    const res = await fetch(`${url.origin}/api/events`, {
-      headers: { authorization: `Bearer ${url.searchParams.get('key') ?? ''}` },
-      signal: abort.signal,
-    })
+    const res = await response
     const reader = res.body?.pipeThrough(new TextDecoderStream()).getReader()
     let buffer = ''
     for (;;) {
@@ -56,7 +57,10 @@ function eventStream(kioskUrl: string): {
       }
     }
   })().catch(() => {})
-  return { events, stop: () => abort.abort() }
+  const opened = response.then((res) => {
+    if (!res.ok) throw new Error(`the kiosk's event stream answered ${res.status}`)
+  })
+  return { events, opened, stop: () => abort.abort() }
 }
 
 describe('a relay campaign on two kiosk screens (Chromium)', () => {
@@ -191,20 +195,22 @@ describe('a relay campaign on two kiosk screens (Chromium)', () => {
     expect(await pageB.evaluate(TITLE)).toBe(CAMPAIGN.name)
     expect(await pageB.evaluate(OFFLINE)).toBe(true)
 
+    // A visitor scans B's code while B is cut off: the relay keeps the scan for B.
+    await scanAt(pageB, 'campaign-offline-scan-hall-b')
+
     const stream = eventStream(booth.kiosk.kioskUrl)
     try {
-      await waitForPage(pageB, OFFLINE) // the stream is open before the link returns
+      await stream.opened
+      expect(await pageB.evaluate(OFFLINE)).toBe(true)
       await link.restore()
-      await waitForPage(pageB, `${TITLE} === ${JSON.stringify(renamed)}`, 60_000)
-      await waitForPage(pageB, `!${OFFLINE}`, 30_000)
-      // A scan after the link is back: the edit's greeting, on B's screen.
-      await scanAt(pageB, 'campaign-online-hall-b')
+      // The replayed scan is greeted with the edit: the campaign came before it.
       const template = await inPageLanguage(pageB, first)
-      // The third visitor of the campaign (two scanned in the test before).
-      const want = template.replace('{number}', '3')
-      await waitForPage(pageB, `${GREETING} === ${JSON.stringify(want)}`, 30_000)
-      // The scan's greeting came after any replayed frame on that link: the edit was applied
-      // once, however many times the relay may have offered it.
+      const want = template.replace('{number}', '3') // two visitors scanned in the test before
+      await waitForPage(pageB, `${GREETING} === ${JSON.stringify(want)}`, 60_000)
+      expect(await pageB.evaluate(TITLE)).toBe(renamed)
+      await waitForPage(pageB, `!${OFFLINE}`, 30_000)
+      // That greeting came after any campaign frame on the new link: the edit was applied once,
+      // however many times it may have been offered.
       const campaigns = stream.events
         .filter((e) => e.name === 'campaign')
         .map((e) => (JSON.parse(e.data) as { name?: string } | null)?.name ?? null)
