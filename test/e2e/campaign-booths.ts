@@ -117,6 +117,11 @@ export class ConsoleApi {
     return api
   }
 
+  /** The session cookie, for a request this class does not make (a CSV upload). */
+  sessionCookie(): string {
+    return this.cookie
+  }
+
   async send(method: string, path: string, body?: unknown): Promise<Response> {
     const res = await fetch(`${this.relayUrl}${path}`, {
       method,

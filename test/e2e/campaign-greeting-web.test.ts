@@ -30,6 +30,8 @@ const OFFLINE = `!!document.querySelector('[data-testid="offline-banner"]')`
 /** The kiosk's event stream (what its screen is sent), read from Node. */
 function eventStream(kioskUrl: string): {
   events: Array<{ name: string; data: string }>
+  /** Resolves once the kiosk answered (its events from then on are in `events`). */
+  opened: Promise<void>
   stop: () => void
 } {
   const url = new URL(kioskUrl)
