@@ -5,7 +5,9 @@
  */
 import { randomInt } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RelayCampaign } from '../shared/campaign'
 import { scanFrameSchema } from '../shared/relay-protocol'
+import { stampLine, stampReply } from '../shared/stamp-reply'
 import {
   MAX_PUSH_BYTES,
   WechatCipher,
@@ -233,6 +235,28 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     return outcome
   }
 
+  /**
+   * A rally booth's scan: the stamp, then the reply with the progress. Also for a `duplicate`
+   * (WeChat's retry, or a replay): the stamp is idempotent, so the retry adds nothing and gets
+   * the same progress, and a stamp a crash lost after the append is made good.
+   */
+  async function stampedReply(
+    campaign: RelayCampaign,
+    kioskId: string,
+    event: NewEvent,
+    reply: { subscribe: string; scan: string },
+  ): Promise<{ subscribe: string; scan: string }> {
+    const stamped = await store.stamps.stamp(
+      campaign.id,
+      event.openid,
+      kioskId,
+      campaign.stamps,
+      event.receivedAt,
+    )
+    const line = stampLine(campaign, { stamped })
+    return { subscribe: stampReply(reply.subscribe, line), scan: stampReply(reply.scan, line) }
+  }
+
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
@@ -262,6 +286,9 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       opts.health?.writeSucceeded()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })
+      if (campaign !== null && campaign.campaign.stamps.includes(r.kioskId)) {
+        reply = await stampedReply(campaign.campaign, r.kioskId, event, campaign.campaign.reply)
+      }
     } else {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
       outcome = await keepUnrouted({ ...event, reason })
