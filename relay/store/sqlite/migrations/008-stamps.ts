@@ -12,12 +12,12 @@ export const m008Stamps: Migration = {
         kiosk_id TEXT NOT NULL,
         stamped_at INTEGER NOT NULL,
         PRIMARY KEY (campaign_id, openid, kiosk_id)
-      ) WITHOUT ROWID;
+      ) STRICT, WITHOUT ROWID;
       CREATE TABLE stamp_completions (
         campaign_id TEXT NOT NULL,
         openid TEXT NOT NULL,
         completed_at INTEGER NOT NULL,
         PRIMARY KEY (campaign_id, openid)
-      ) WITHOUT ROWID;
+      ) STRICT, WITHOUT ROWID;
     `,
 }
