@@ -29,7 +29,10 @@ export function stampName(c: Pick<CampaignFields, 'stampNames'>, kioskId: string
 }
 
 /** Whether `stamped` covers every booth of the rally (an empty rally is never complete). */
-export function rallyComplete(c: Pick<CampaignFields, 'stamps'>, stamped: readonly string[]): boolean {
+export function rallyComplete(
+  c: Pick<CampaignFields, 'stamps'>,
+  stamped: readonly string[],
+): boolean {
   const have = new Set(stamped)
   return c.stamps.length > 0 && c.stamps.every((k) => have.has(k))
 }

@@ -11,8 +11,11 @@ import type { RelayStore } from '../store/types'
 export type RallyCompletion = (r: Pick<AttendanceRow, 'kioskId' | 'openid'>) => boolean | null
 
 export interface RallyLookup {
-  /** Visitors who completed the rally: of `campaignId`, or of every campaign (undefined). */
-  completed(campaignId: string | undefined): Promise<number>
+  /**
+   * Visitors who completed the rally: of `campaignId`, or of every campaign (undefined); null
+   * when no campaign in scope has a rally (the console then shows no such figure).
+   */
+  completed(campaignId: string | undefined): Promise<number | null>
   /** The export's column; null when no booth in scope runs a campaign with a rally. */
   completion(campaignId: string | undefined): Promise<RallyCompletion | null>
 }
@@ -22,14 +25,15 @@ export function createRallyLookup(
   campaigns: Pick<CampaignDirectory, 'campaign'>,
   now: () => number,
 ): RallyLookup {
-  async function campaignIds(campaignId: string | undefined): Promise<string[]> {
-    if (campaignId !== undefined) return [campaignId]
-    return (await store.campaigns.listCampaigns()).map((r) => r.campaign.id)
-  }
-
   return {
     async completed(campaignId) {
-      return store.stamps.completedCount(await campaignIds(campaignId))
+      const records =
+        campaignId === undefined
+          ? await store.campaigns.listCampaigns()
+          : [await campaigns.campaign(campaignId)]
+      const rallies = records.filter((r) => r !== null && r.campaign.stamps.length > 0)
+      if (rallies.length === 0) return null
+      return store.stamps.completedCount(rallies.map((r) => r?.campaign.id ?? ''))
     },
 
     async completion(campaignId) {

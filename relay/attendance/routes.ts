@@ -141,7 +141,8 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     const scope = await scopeOf(res, q.campaign)
     if (scope === null) return
     const body = await deps.store.attendance.stats(scope, localDay(deps.now()))
-    if (deps.rally !== undefined) body.stampsCompleted = await deps.rally.completed(q.campaign)
+    const completed = (await deps.rally?.completed(q.campaign)) ?? null
+    if (completed !== null) body.stampsCompleted = completed
     sendJson(res, 200, consoleStatsSchema.parse(body))
   }
 

@@ -48,7 +48,9 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     const relay = await relayOn(placeFor(backend))
     const { c, campaignId } = await rallyOn(relay)
     const scanA = scanXml('alice', 'ka:s1', 1_700_000_001)
-    expect(replyText(await postPush(relay.url, scanA))).toBe('欢迎光临\n已集 1/3 章，还差：B 区、C 区')
+    expect(replyText(await postPush(relay.url, scanA))).toBe(
+      '欢迎光临\n已集 1/3 章，还差：B 区、C 区',
+    )
     // WeChat's retry (same XML, a fresh signed query) and a replay of that very request:
     // the same answer, no second stamp.
     const retryQuery = signedQuery(TOKEN)
@@ -82,7 +84,7 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     expect((await stats(c, campaignId)).stampsCompleted).toBe(1)
     expect((await stats(c)).stampsCompleted).toBe(1)
     const other = await createCampaign(c, { name: 'No rally' })
-    expect((await stats(c, other.id)).stampsCompleted).toBe(0)
+    expect((await stats(c, other.id)).stampsCompleted).toBeUndefined()
 
     // The export: one column, yes for alice's rows, no for bob's.
     const csv = await c.call('GET', `/console/api/attendance?format=csv&campaign=${campaignId}`)

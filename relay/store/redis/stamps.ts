@@ -41,7 +41,10 @@ export class RedisStamps implements StampStore {
   ): Promise<string[]> {
     const reply = await this.write(
       STAMP,
-      [this.keys.campaignStamps(campaignId, openid), this.keys.campaignStampCompletions(campaignId)],
+      [
+        this.keys.campaignStamps(campaignId, openid),
+        this.keys.campaignStampCompletions(campaignId),
+      ],
       [kioskId, openid, String(now), ...rally],
     )
     return stampedReply.parse(reply).sort()

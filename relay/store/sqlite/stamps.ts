@@ -54,9 +54,7 @@ export class SqliteStamps implements StampStore {
       this.db,
       'SELECT COUNT(*) AS n FROM stamp_completions WHERE campaign_id = ?',
     )
-    return attempt(() =>
-      campaignIds.reduce((sum, id) => sum + countRow.parse(count.get(id)).n, 0),
-    )
+    return attempt(() => campaignIds.reduce((sum, id) => sum + countRow.parse(count.get(id)).n, 0))
   }
 
   completedVisitors(campaignId: string): Promise<Set<string>> {
