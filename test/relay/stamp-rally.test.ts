@@ -136,6 +136,35 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
   })
 })
 
+describe('what an organizer types cannot break the reply or the store', () => {
+  it('a booth name closing the CDATA is sent as text; bad booth keys and names are refused', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    for (const id of ['ka', 'kb']) await relay.addKiosk(id)
+    const c = await signIn(relay)
+    const evil = ']]></Content><x>'
+    const made = await createCampaign(c, { stamps: ['ka', 'kb'], stampNames: { kb: evil } })
+    for (const id of ['ka', 'kb']) await assign(c, id, made.id)
+    expect(replyText(await postPush(relay.url, scanXml('dave', 'ka:s1', 1)))).toBe(
+      `欢迎光临\n已集 1/2 章，还差：${evil}`,
+    )
+    const { id: _id, screenKey: _key, ...fields } = made
+    // A key that is no kiosk id, or a name over 20 characters: refused, nothing changed.
+    for (const stampNames of [{ 'Not A Kiosk': 'x' }, { kb: 'x'.repeat(21) }]) {
+      const a = await c.call('PUT', `/console/api/campaigns/${made.id}`, { ...fields, stampNames })
+      expect(a.status, a.text).toBe(400)
+    }
+    // `__proto__` as a key: dropped by the schema, never set on any prototype.
+    const proto = JSON.parse(
+      JSON.stringify(fields).replace('"stampNames":{', '"stampNames":{"__proto__":"x",'),
+    ) as unknown
+    const a = await c.call('PUT', `/console/api/campaigns/${made.id}`, proto)
+    expect(a.status, a.text).toBe(200)
+    const kept = await relay.store.campaigns.getCampaign(made.id)
+    expect(kept?.campaign.stampNames).toEqual({ kb: evil })
+    expect(Object.getPrototypeOf(kept?.campaign.stampNames)).toBe(Object.prototype)
+  })
+})
+
 describe('two Redis instances', () => {
   it('one visitor at three booths at once on two instances: all three stamps, one completion', async () => {
     const place = placeFor('redis')
