@@ -29,7 +29,8 @@ const RALLY = ['r1', 'r2', 'r3']
 const PLAIN = ['p1', 'p2', 'p3']
 
 async function latencies(backend: Backend, pushes: number, concurrency: number): Promise<Results> {
-  const { relay, close } = await startBenchRelay(backend)
+  const bench = await startBenchRelay(backend)
+  const { relay } = bench
   try {
     const now = Date.now()
     for (const id of [...RALLY, ...PLAIN]) await relay.addKiosk(id)
@@ -84,7 +85,7 @@ async function latencies(backend: Backend, pushes: number, concurrency: number):
     }
     return out
   } finally {
-    await close()
+    await bench.close()
   }
 }
 
