@@ -2,7 +2,7 @@
  * The stamp rally (集章) half of the relay store: per campaign, each visitor's set of stamped
  * booths and who completed the rally. Both stores implement it (`RelayStore.stamps`), each
  * step atomic, so two relay instances stamping one visitor at two booths at once both count.
- * The push endpoint calls `stamp` after `appendEvent`, only for campaigns with a rally.
+ * The push endpoint calls `stamp` beside `appendEvent` (same turn), only at a rally's booths.
  */
 
 export interface StampStore {
