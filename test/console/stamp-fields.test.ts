@@ -1,8 +1,11 @@
+// @vitest-environment happy-dom
 // The stamp rally's optional campaign fields in the console form (issue 20): booth names only
 // for picked booths, empty texts left out (the relay's defaults apply), each problem with a
 // message in both languages; and the rally line the relay builds from them (shared/stamp-reply),
 // kept within WeChat's 2048-byte passive reply.
-import { describe, expect, it } from 'vitest'
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
 import { checkDraft, draftOf, newDraft } from '../../console/src/campaigns/campaign-form'
 import { createConsoleI18n } from '../../console/src/i18n/index'
 import {
@@ -11,7 +14,10 @@ import {
   stampLine,
   stampReply,
 } from '../../shared/stamp-reply'
-import { makeCampaign } from './fake-console-api'
+import { createFakeConsoleApi, makeCampaign, makeStats } from './fake-console-api'
+import { mountConsole } from './setup-console'
+
+enableAutoUnmount(afterEach)
 
 const named = () => ({ ...newDraft(), name: 'Expo' })
 
@@ -62,6 +68,21 @@ describe('the campaign form’s stamp fields', () => {
     for (const locale of ['en', 'zh-CN'] as const) {
       expect(i18n.global.te(key, locale), `${key} in ${locale}`).toBe(true)
     }
+  })
+})
+
+describe('the campaign editor with a rally', () => {
+  it('shows how many completed it, asks for booth names and shows the default texts', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaign.mockResolvedValue(makeCampaign({ stamps: ['hall-a', 'hall-b'] }))
+    fake.api.stats.mockResolvedValue(makeStats({ stampsCompleted: 7 }))
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledWith('c-expo')
+    expect(wrapper.get('[data-testid="rally-completed"]').text()).toBe('已完成集章：7 人')
+    expect(wrapper.find('[data-testid="stamp-name-hall-b"]').exists()).toBe(true)
+    const progress = wrapper.get('[data-testid="field-stampProgress"]')
+    expect(progress.attributes('placeholder')).toBe('已集 {count}/{total} 章，还差：{missing}')
   })
 })
 
