@@ -2,17 +2,19 @@
 // "1/3", "2/3", then the completion reply; WeChat's retry of a push gets the same answer and
 // stamps nothing twice; a booth of the campaign outside the rally does not stamp; completions
 // are a figure in stats and a column of the export; two Redis instances stamping one visitor at
-// once both count, and exactly one of the visitor's scans is told the rally is complete. Then
+// once both count (on one Redis and on a Cluster), and exactly one of the visitor’s scans is told
+// the rally is complete. Then
 // the sandbox's phone view shows the three replies as the visitor reads them.
 import { parse } from 'csv-parse/sync'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleStatsSchema } from '../../shared/console-api'
 import { ticketProxyResponseSchema } from '../../shared/relay-protocol'
 import { parseTextReply } from '../../shared/wechat/reply'
 import type { RelayHandle } from '../../relay/server'
 import { startSandbox } from '../../sandbox/server'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
-import type { ConsoleClient } from './console-helpers'
+import { newPlace, type ConsoleClient, type Place } from './console-helpers'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
 const { cleanups, placeFor, relayOn } = relayTestBed()
@@ -165,36 +167,54 @@ describe('what an organizer types cannot break the reply or the store', () => {
   })
 })
 
+/** 20 visitors, each at the three rally booths at once, spread over two instances. */
+async function concurrentRally(place: Place): Promise<void> {
+  const relays = [await relayOn(place), await relayOn(place)]
+  const [r1, r2] = relays as [RelayHandle, RelayHandle]
+  const { c, campaignId } = await rallyOn(r1)
+  const visitors = Array.from({ length: 20 }, (_, i) => `v${i}`)
+  const answers = await Promise.all(
+    visitors.flatMap((v, i) =>
+      RALLY.map(async (k, j) => {
+        const relay = (i + j) % 2 === 0 ? r1 : r2
+        const a = await postPush(relay.url, scanXml(v, `${k}:${v}`, 1_700_000_000 + j))
+        return { v, text: replyText(a) }
+      }),
+    ),
+  )
+  for (const v of visitors) {
+    const texts = answers
+      .filter((a) => a.v === v)
+      .map((a) => a.text.split('\n')[1])
+      .sort()
+    // Whatever the order the stamps landed in: one 1/3, one 2/3, one completion.
+    expect(texts.map((t) => (t === DONE ? 'done' : t?.slice(0, 8)))).toEqual([
+      '已集 1/3 章',
+      '已集 2/3 章',
+      'done',
+    ])
+  }
+  expect(await r2.store.stamps.completedCount([campaignId])).toBe(20)
+  expect((await stats(c, campaignId)).stampsCompleted).toBe(20)
+}
+
 describe('two Redis instances', () => {
   it('one visitor at three booths at once on two instances: all three stamps, one completion', async () => {
-    const place = placeFor('redis')
-    const relays = [await relayOn(place), await relayOn(place)]
-    const [r1, r2] = relays as [RelayHandle, RelayHandle]
-    const { c, campaignId } = await rallyOn(r1)
-    const visitors = Array.from({ length: 20 }, (_, i) => `v${i}`)
-    const answers = await Promise.all(
-      visitors.flatMap((v, i) =>
-        RALLY.map(async (k, j) => {
-          const relay = (i + j) % 2 === 0 ? r1 : r2
-          const a = await postPush(relay.url, scanXml(v, `${k}:${v}`, 1_700_000_000 + j))
-          return { v, text: replyText(a) }
-        }),
-      ),
-    )
-    for (const v of visitors) {
-      const texts = answers
-        .filter((a) => a.v === v)
-        .map((a) => a.text.split('\n')[1])
-        .sort()
-      // Whatever the order the stamps landed in: one 1/3, one 2/3, one completion.
-      expect(texts.map((t) => (t === DONE ? 'done' : t?.slice(0, 8)))).toEqual([
-        '已集 1/3 章',
-        '已集 2/3 章',
-        'done',
-      ])
-    }
-    expect(await r2.store.stamps.completedCount([campaignId])).toBe(20)
-    expect((await stats(c, campaignId)).stampsCompleted).toBe(20)
+    await concurrentRally(placeFor('redis'))
+  }, 60_000)
+})
+
+describe('on a Redis Cluster', () => {
+  let cluster: TestRedisCluster
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 })
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  it('the same on two instances, the campaign’s and the kiosks’ slots apart', async () => {
+    const place = newPlace('redis', cluster.url)
+    cleanups.push(() => place.remove())
+    await concurrentRally(place)
   }, 60_000)
 })
 
