@@ -3,8 +3,8 @@
 // stamps nothing twice; a booth of the campaign outside the rally does not stamp; completions
 // are a figure in stats and a column of the export; two Redis instances stamping one visitor at
 // once both count (on one Redis and on a Cluster), and exactly one of the visitor’s scans is told
-// the rally is complete. Then
-// the sandbox's phone view shows the three replies as the visitor reads them.
+// the rally is complete; what an organizer types cannot break the reply. Then the sandbox's
+// phone view shows the three replies as the visitor reads them.
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleStatsSchema } from '../../shared/console-api'
