@@ -6,6 +6,7 @@
 // the rally is complete; what an organizer types cannot break the reply. Then the sandbox's
 // phone view shows the three replies as the visitor reads them.
 import { parse } from 'csv-parse/sync'
+import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleStatsSchema } from '../../shared/console-api'
 import { ticketProxyResponseSchema } from '../../shared/relay-protocol'
@@ -105,6 +106,22 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
         ['alice', new Set(['是'])],
         ['bob', new Set(['否'])],
       ]),
+    )
+    // XLSX, in English: the same column.
+    const res = await fetch(
+      `${relay.url}/console/api/attendance?format=xlsx&locale=en&campaign=${campaignId}`,
+      { headers: { cookie: c.cookie ?? '' } },
+    )
+    expect(res.status).toBe(200)
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(await res.arrayBuffer())
+    const sheet: string[][] = []
+    wb.worksheets[0]?.eachRow((row) => {
+      sheet.push((row.values as unknown[]).slice(1).map((v) => String(v)))
+    })
+    expect(sheet[0]?.at(-1)).toBe('Stamps complete')
+    expect(new Set(sheet.slice(1).map((r) => `${r[4]}=${r.at(-1)}`))).toEqual(
+      new Set(['alice=yes', 'bob=no']),
     )
   })
 
