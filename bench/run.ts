@@ -23,6 +23,7 @@ import { benchSaturation } from './saturation'
 import { benchCampaignSync } from './campaign-sync'
 import { benchCampaign } from './campaign'
 import { benchCampaignBooths } from './campaign-booths'
+import { benchStamps } from './stamps'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -48,6 +49,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['campaign-sync', benchCampaignSync],
   ['campaign', benchCampaign],
   ['campaign-booths', benchCampaignBooths],
+  ['stamps', benchStamps],
 ]
 
 async function main(): Promise<void> {

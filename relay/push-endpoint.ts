@@ -5,7 +5,9 @@
  */
 import { randomInt } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RelayCampaign } from '../shared/campaign'
 import { scanFrameSchema } from '../shared/relay-protocol'
+import { stampLine, stampReply } from '../shared/stamp-reply'
 import {
   MAX_PUSH_BYTES,
   WechatCipher,
@@ -233,6 +235,28 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     return outcome
   }
 
+  /**
+   * A rally booth's scan: the visitor's stamp, a store step of its own beside the append
+   * (docs/DESIGN.md "Stamp rally"). Sent in the same event-loop turn as the append, so on
+   * SQLite both ride one group commit (one fsync, not two in a row) and on Redis the two
+   * scripts go out together. That is safe because a stamp is a set add: a `duplicate` append
+   * (WeChat's retry, a replay) stamps nothing new and reads the same progress, and a push
+   * whose append fails is answered 503, so WeChat's retry makes the two agree.
+   */
+  function stampOf(campaign: RelayCampaign, kioskId: string, event: NewEvent): Promise<string[]> {
+    return store.stamps.stamp(campaign.id, event.openid, kioskId, campaign.stamps, event.receivedAt)
+  }
+
+  /** The campaign's reply with the rally's progress (or completion) on a line of its own. */
+  function withProgress(
+    campaign: RelayCampaign,
+    stamped: readonly string[],
+  ): { subscribe: string; scan: string } {
+    const line = stampLine(campaign, { stamped })
+    const { subscribe, scan } = campaign.reply
+    return { subscribe: stampReply(subscribe, line), scan: stampReply(scan, line) }
+  }
+
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
@@ -258,10 +282,15 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (route.kioskId !== null && fits) {
       const campaign = (await opts.campaigns?.campaignOf(route.kioskId)) ?? null
       reply = campaign?.campaign.reply
-      const r = await store.appendEvent(route.kioskId, event, campaign?.campaign.id ?? null)
+      const appended = store.appendEvent(route.kioskId, event, campaign?.campaign.id ?? null)
+      const rally = campaign !== null && campaign.campaign.stamps.includes(route.kioskId)
+      const stamped = rally ? stampOf(campaign.campaign, route.kioskId, event) : null
+      // Both settle before either is trusted: a failed stamp fails the push (503) too.
+      const [r, stamps] = await Promise.all([appended, stamped])
       opts.health?.writeSucceeded()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })
+      if (campaign !== null && stamps !== null) reply = withProgress(campaign.campaign, stamps)
     } else {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
       outcome = await keepUnrouted({ ...event, reason })

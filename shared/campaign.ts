@@ -24,6 +24,8 @@ export const MAX_TAG_LENGTH = 30
 /** Passive replies and customer-service texts; WeChat allows 2048 bytes, 600 characters fit. */
 export const MAX_REPLY_LENGTH = 600
 export const MAX_STAMP_KIOSKS = 50
+/** A stamp booth's label in the progress reply ("B 区"): short, it is listed up to 49 times. */
+export const MAX_STAMP_NAME_LENGTH = 20
 
 /**
  * The fields an organizer edits. Dates are ISO dates (`YYYY-MM-DD`, the venue's local day, as
@@ -51,6 +53,13 @@ export const campaignFieldsSchema = z
       .array(kioskIdSchema)
       .max(MAX_STAMP_KIOSKS)
       .refine((ids) => new Set(ids).size === ids.length, 'stamps must not repeat a kiosk'),
+    /**
+     * Optional (shared/stamp-reply.ts has the defaults): a label per stamp booth for the
+     * progress reply (else its kiosk id), and the progress and completion reply texts.
+     */
+    stampNames: z.record(kioskIdSchema, text(MAX_STAMP_NAME_LENGTH)).optional(),
+    stampProgress: text(MAX_REPLY_LENGTH).optional(),
+    stampComplete: text(MAX_REPLY_LENGTH).optional(),
   })
   .strict()
 export type CampaignFields = z.infer<typeof campaignFieldsSchema>

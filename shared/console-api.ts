@@ -103,6 +103,8 @@ export const consoleStatsSchema = z.object({
       visitors: z.number().int().nonnegative(),
     }),
   ),
+  /** Visitors who completed a stamp rally in scope; absent when no campaign in scope has one. */
+  stampsCompleted: z.number().int().nonnegative().optional(),
   /** Scans per 10 minutes of the relay's current day: `[{ at: slot start ms, scans }]`. */
   timeline: z
     .array(z.object({ at: z.number().int(), scans: z.number().int().nonnegative() }))

@@ -15,6 +15,7 @@ import { errorMessage, type Logger } from '../log'
 import type { AttendanceRow, AttendanceScope, DayWindow } from '../store/attendance'
 import type { RelayStore } from '../store/types'
 import { LiveEvents } from './live-events'
+import type { RallyLookup } from './rally'
 import { streamSheet } from './sheet'
 
 export interface ConsoleRoute {
@@ -30,6 +31,8 @@ export interface AttendanceRoutesDeps {
   /** The kiosks of a campaign (null: no such campaign). Absent: `campaign` is refused. */
   campaignKiosks?: (campaignId: string) => Promise<string[] | null>
   maxEventClients?: number
+  /** The stamp rally's completions (stats, export column). Absent: neither is given. */
+  rally?: RallyLookup
 }
 
 export interface AttendanceRoutes {
@@ -138,6 +141,8 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     const scope = await scopeOf(res, q.campaign)
     if (scope === null) return
     const body = await deps.store.attendance.stats(scope, localDay(deps.now()))
+    const completed = (await deps.rally?.completed(q.campaign)) ?? null
+    if (completed !== null) body.stampsCompleted = completed
     sendJson(res, 200, consoleStatsSchema.parse(body))
   }
 
@@ -158,11 +163,13 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       return
     }
     const started = performance.now()
+    const completion = (await deps.rally?.completion(q.campaign)) ?? null
     const rows = await streamSheet(deps.store.attendance, res, {
       format: q.format,
       locale: q.locale,
       scope,
       now: deps.now(),
+      ...(completion !== null && { stampsComplete: completion }),
     }).catch((err: unknown) => {
       deps.log.error('attendance export failed', { error: errorMessage(err) })
       return null

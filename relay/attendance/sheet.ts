@@ -17,9 +17,14 @@ import {
 import { csvSink, xlsxSink } from '../../shared/export/sinks'
 import type { AttendanceReader, AttendanceRow, AttendanceScope } from '../store/attendance'
 
+/** A row as the sheet writes it: with the stamp rally's completion when one is in scope. */
+type SheetRow = AttendanceRow & { stampsComplete?: boolean | null }
+
 const COLUMNS: readonly {
   label: Record<Locale, string>
-  value: (r: AttendanceRow, l: Locale) => Cell
+  value: (r: SheetRow, l: Locale) => Cell
+  /** Only in a sheet whose scope has a stamp rally. */
+  rallyOnly?: true
 }[] = [
   { label: SHEET_LABELS.kioskId, value: (r) => r.kioskId },
   { label: SHEET_LABELS.kind, value: (r, l) => kindLabel(r.event, l) },
@@ -30,6 +35,11 @@ const COLUMNS: readonly {
   { label: SHEET_LABELS.ticket, value: (r) => r.ticket },
   { label: SHEET_LABELS.fallback, value: (r, l) => yesNo(r.fallback, l) },
   { label: SHEET_LABELS.eventId, value: (r) => r.id },
+  {
+    label: { 'zh-CN': '集章完成', en: 'Stamps complete' },
+    value: (r, l) => (r.stampsComplete == null ? '' : yesNo(r.stampsComplete, l)),
+    rallyOnly: true,
+  },
 ]
 
 /** Rows read from the store per page: one page is all the export holds at a time. */
@@ -40,6 +50,8 @@ export interface SheetRequest {
   locale: Locale
   scope: AttendanceScope
   now: number
+  /** Whether each row's visitor completed the rally of its booth's campaign (null: none). */
+  stampsComplete?: (r: AttendanceRow) => boolean | null
 }
 
 const CONTENT_TYPES = {
@@ -69,10 +81,12 @@ export async function streamSheet(
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   })
-  const header = COLUMNS.map((c) => c.label[q.locale])
-  const toCells = (r: AttendanceRow, cells: Cell[]): void => {
-    for (let i = 0; i < COLUMNS.length; i++)
-      cells[i] = (COLUMNS[i] as (typeof COLUMNS)[0]).value(r, q.locale)
+  const rally = q.stampsComplete
+  const columns = COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)
+  const header = columns.map((c) => c.label[q.locale])
+  const toCells = (r: SheetRow, cells: Cell[]): void => {
+    for (let i = 0; i < columns.length; i++)
+      cells[i] = (columns[i] as (typeof columns)[0]).value(r, q.locale)
   }
   let gone = false
   const closed = new Promise<void>((resolve) =>
@@ -86,6 +100,8 @@ export async function streamSheet(
     const sink =
       q.format === 'csv' ? csvSink(res, header, toCells) : await xlsxSink(res, header, toCells)
     for await (const page of attendance.rows(q.scope, EXPORT_PAGE_ROWS)) {
+      // The store's page is ours: marked in place, no copy per row.
+      if (rally !== undefined) for (const r of page as SheetRow[]) r.stampsComplete = rally(r)
       // A reader that went away never drains: stop waiting for it.
       await Promise.race([sink.write(page), closed])
       if (gone) return rows

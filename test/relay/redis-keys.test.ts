@@ -31,6 +31,12 @@ describe('redis key layout', () => {
     expect(hashTag(`${keys.campaignTag('c1')}:attendance`)).toBe('scandesk:c:c1')
   })
 
+  it('puts the stamp rally’s keys in the campaign’s slot, whatever the openid holds', () => {
+    for (const openid of ['o-1', 'o{x}', '}{'])
+      expect(hashTag(keys.campaignStamps('c1', openid))).toBe('scandesk:c:c1')
+    expect(hashTag(keys.campaignStampCompletions('c1'))).toBe('scandesk:c:c1')
+  })
+
   it('refuses braces, which would move the hash tag', () => {
     expect(() => redisKeys('a}b:')).toThrow(RangeError)
     expect(() => keys.kiosk('k{1')).toThrow(RangeError)

@@ -83,7 +83,8 @@ export interface ConsoleApi {
   /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
   /** Contract v2: `/screen/<campaignId>/<wall|draw>?key=<screenKey>`. */
   screenUrl(kind: ScreenKind, campaignId: string, screenKey: string): string
-  stats(): Promise<ConsoleStats>
+  /** Every booth's stats, or one campaign's booths'. */
+  stats(campaignId?: string): Promise<ConsoleStats>
   attendance(query: AttendanceQuery): Promise<ConsoleAttendancePage>
   /** Plain links: the browser streams the download itself. */
   exportUrl(format: 'csv' | 'xlsx'): string
@@ -202,7 +203,12 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     },
     screenUrl: (kind, campaignId, screenKey) =>
       `${pageOrigin()}/screen/${encodeURIComponent(campaignId)}/${kind}?key=${encodeURIComponent(screenKey)}`,
-    stats: () => call('GET', '/stats', consoleStatsSchema),
+    stats: (campaignId) =>
+      call(
+        'GET',
+        campaignId === undefined ? '/stats' : `/stats?campaign=${encodeURIComponent(campaignId)}`,
+        consoleStatsSchema,
+      ),
     attendance: ({ q, offset, limit }) => {
       const query = new URLSearchParams({
         format: 'json',

@@ -23,6 +23,11 @@ export interface CampaignDraft {
   tag: string
   followUp: string
   stamps: string[]
+  /** Labels of stamp booths as typed (a booth left empty is shown by its id). */
+  stampNames: Record<string, string>
+  /** Empty: the default text (shared/stamp-reply.ts). */
+  stampProgress: string
+  stampComplete: string
 }
 
 /** A new campaign: the kiosk's usual defaults and greetings in both languages. */
@@ -50,6 +55,9 @@ export function newDraft(): CampaignDraft {
     tag: '',
     followUp: '',
     stamps: [],
+    stampNames: {},
+    stampProgress: '',
+    stampComplete: '',
   }
 }
 
@@ -69,6 +77,9 @@ export function draftOf(c: ConsoleCampaign): CampaignDraft {
     tag: c.tag ?? '',
     followUp: c.followUp ?? '',
     stamps: [...c.stamps],
+    stampNames: { ...c.stampNames },
+    stampProgress: c.stampProgress ?? '',
+    stampComplete: c.stampComplete ?? '',
   }
 }
 
@@ -97,7 +108,22 @@ export function candidateOf(d: CampaignDraft): unknown {
     tag: orNull(d.tag),
     followUp: orNull(d.followUp),
     stamps: [...d.stamps],
+    ...stampFieldsOf(d),
   }
+}
+
+/** The stamp rally's optional fields: names of picked booths only, empty texts left out. */
+function stampFieldsOf(d: CampaignDraft): Record<string, unknown> {
+  const names = Object.fromEntries(
+    d.stamps
+      .map((id) => [id, (d.stampNames[id] ?? '').trim()] as const)
+      .filter(([, name]) => name !== ''),
+  )
+  const out: Record<string, unknown> = {}
+  if (Object.keys(names).length > 0) out.stampNames = names
+  if (d.stampProgress.trim() !== '') out.stampProgress = d.stampProgress.trim()
+  if (d.stampComplete.trim() !== '') out.stampComplete = d.stampComplete.trim()
+  return out
 }
 
 /** A field's path as the form names it: `name`, `greetings.en.first`, `reply.scan`. */
@@ -107,6 +133,8 @@ export type FieldErrors = Record<string, string>
 function messageKey(path: string, code: string): string {
   if (path.startsWith('greetings.')) return 'campaigns.errors.greeting'
   if (path.startsWith('reply.')) return 'campaigns.errors.reply'
+  if (path.startsWith('stampNames')) return 'campaigns.errors.stampName'
+  if (path === 'stampProgress' || path === 'stampComplete') return 'campaigns.errors.reply'
   if (path.startsWith('stamps')) return 'campaigns.errors.stamps'
   if (path === 'endsAt' && code === 'custom') return 'campaigns.errors.endsBeforeStart'
   if (path === 'startsAt' || path === 'endsAt') return 'campaigns.errors.date'

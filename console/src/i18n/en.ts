@@ -75,6 +75,7 @@ export const en: MessageSchema = {
     visitors: 'Visitors',
     newFollowers: 'New followers',
     returning: 'Returning',
+    stampsCompleted: 'Stamp rallies completed',
     perBooth: 'Scans per booth',
     perTenMinutes: 'Scans per 10 minutes today',
     newVsReturning: 'New followers vs returning',
@@ -140,6 +141,9 @@ export const en: MessageSchema = {
       tag: 'WeChat user tag',
       followUp: 'Customer-service message after a scan',
       stamps: 'Stamp-rally booths',
+      stampName: 'Name of booth {id} in the rally reply',
+      stampProgress: 'Rally progress reply',
+      stampComplete: 'Rally completed reply',
       booths: 'Booths running this campaign',
     },
     hints: {
@@ -150,6 +154,9 @@ export const en: MessageSchema = {
       tag: 'Up to 30 characters; empty: no tag',
       followUp: 'Up to 600 characters; empty: none sent',
       stamps: 'A visitor completes the rally with a stamp from every booth picked; none: no rally',
+      stampProgress:
+        'Added to the reply of a rally booth’s scan; {count} stamps so far, {total} booths, {missing} the booths still to visit. Empty: the default. WeChat replies have no language: write it in the visitors’ language',
+      stampComplete: 'Replaces the progress once every booth is stamped. Empty: the default',
       booths:
         'A booth runs one campaign at a time: picking it here moves it from its current campaign',
       noBooths: 'No booths yet: add them on the Booths page first',
@@ -167,6 +174,7 @@ export const en: MessageSchema = {
     saved: 'Saved; on its way to the booths',
     fixFirst: 'Fix the fields marked first',
     conflict: 'Someone else changed this campaign: reload the page, then edit again',
+    rallyCompleted: 'Completed the stamp rally so far: {n}',
     boothsFailed: 'The campaign was saved, but some booths could not be assigned: {error}',
     errors: {
       name: 'Enter a campaign name (up to 80 characters)',
@@ -179,6 +187,7 @@ export const en: MessageSchema = {
       tag: 'A tag has at most 30 characters',
       followUp: 'The message has at most 600 characters',
       stamps: 'Pick at most 50 booths',
+      stampName: 'A booth name has at most 20 characters',
       invalid: 'Not valid',
     },
     screenKey: {

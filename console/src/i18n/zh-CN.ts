@@ -70,6 +70,7 @@ export const zhCN = {
     visitors: '到访人数',
     newFollowers: '新关注',
     returning: '回访',
+    stampsCompleted: '完成集章',
     perBooth: '各签到台扫码',
     perTenMinutes: '今日每 10 分钟扫码',
     newVsReturning: '新关注与回访',
@@ -128,6 +129,9 @@ export const zhCN = {
       tag: '微信用户标签',
       followUp: '扫码后发送的客服消息',
       stamps: '集章签到台',
+      stampName: '签到台 {id} 在集章回复中的名称',
+      stampProgress: '集章进度回复',
+      stampComplete: '集章完成回复',
       booths: '运行此活动的签到台',
     },
     hints: {
@@ -138,6 +142,9 @@ export const zhCN = {
       tag: '最多 30 字；留空则不打标签',
       followUp: '最多 600 字；留空则不发送',
       stamps: '集齐所选签到台的印章即完成集章；不选则不集章',
+      stampProgress:
+        '附在集章签到台扫码的回复之后；{count} 已集章数，{total} 签到台总数，{missing} 尚未集章的签到台。留空使用默认文字',
+      stampComplete: '集齐所有印章后代替进度回复。留空使用默认文字',
       booths: '每个签到台同一时间只运行一个活动：选中后将从原活动移到此活动',
       noBooths: '还没有签到台，请先在“签到台”页面添加',
     },
@@ -154,6 +161,7 @@ export const zhCN = {
     saved: '已保存，正在送达签到台',
     fixFirst: '请先修正标出的内容',
     conflict: '活动已被其他人修改：请刷新页面后再改',
+    rallyCompleted: '已完成集章：{n} 人',
     boothsFailed: '活动已保存，但部分签到台未能分配：{error}',
     errors: {
       name: '请填写活动名称（最多 80 字）',
@@ -166,6 +174,7 @@ export const zhCN = {
       tag: '标签最多 30 字',
       followUp: '客服消息最多 600 字',
       stamps: '最多选择 50 个签到台',
+      stampName: '签到台名称最多 20 个字',
       invalid: '内容无效',
     },
     screenKey: {

@@ -71,6 +71,10 @@ export interface RedisKeys {
   campaignBindings(campaignId: string): string
   /** Hash: openid → registration id (the other side of `campaignBindings`). */
   campaignBindingOpenids(campaignId: string): string
+  /** Set: the kiosk ids the visitor stamped in the campaign's rally (STAMP). */
+  campaignStamps(campaignId: string, openid: string): string
+  /** Hash: openid → when the visitor completed the campaign's rally (STAMP). */
+  campaignStampCompletions(campaignId: string): string
   /** Set of every campaign id (no script combines it with a campaign's keys). */
   campaigns: string
   /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
@@ -125,6 +129,8 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignRosterNext: (id, tmp) => `{${p}c:${tagSafe('campaign id', id)}}:roster-next:${tmp}`,
     campaignBindings: (id) => `{${p}c:${tagSafe('campaign id', id)}}:bindings`,
     campaignBindingOpenids: (id) => `{${p}c:${tagSafe('campaign id', id)}}:binding-openids`,
+    campaignStamps: (id, openid) => `{${p}c:${tagSafe('campaign id', id)}}:stamps:${openid}`,
+    campaignStampCompletions: (id) => `{${p}c:${tagSafe('campaign id', id)}}:stamp-completions`,
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,

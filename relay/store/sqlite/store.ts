@@ -11,6 +11,7 @@ import { SqliteAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
+import { SqliteStamps } from './stamps'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
 import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
@@ -104,6 +105,7 @@ class SqliteStore implements RelayStore {
   private unwrittenClaims: ClaimRow[] = []
   private claimsSincePurge = 0
   readonly attendance: SqliteAttendance
+  readonly stamps: SqliteStamps
 
   constructor(
     private readonly db: Database.Database,
@@ -118,6 +120,10 @@ class SqliteStore implements RelayStore {
     this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
     this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
     this.writes.beforeCommit.push(() => this.attendance.flushCounters())
+    this.stamps = new SqliteStamps(db, (fn) => {
+      if (this.closed) return Promise.reject(new Error('store closed'))
+      return this.writes.submit(fn)
+    })
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {

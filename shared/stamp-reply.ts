@@ -1,0 +1,82 @@
+/**
+ * The stamp rally's passive reply (集章): progress "已集 2/5 章，还差：B 区、C 区" or the
+ * completion text, from a campaign's optional stamp fields or the defaults here. WeChat shows a
+ * passive reply in no particular language, so the defaults are zh-CN only (docs/DESIGN.md
+ * "Stamp rally"). Runs in browsers too (the console shows the defaults): no Node imports.
+ */
+import type { CampaignFields } from './campaign'
+
+export const DEFAULT_STAMP_PROGRESS = '已集 {count}/{total} 章，还差：{missing}'
+export const DEFAULT_STAMP_COMPLETE = '集章完成！请到服务台领取礼品'
+/** WeChat's limit for a passive reply's text, in UTF-8 bytes (docs/WECHAT.md "Passive replies"). */
+export const MAX_REPLY_BYTES = 2048
+/** Between booth names in `{missing}`. */
+const SEPARATOR = '、'
+const ELLIPSIS = '…'
+
+type StampFields = Pick<CampaignFields, 'stamps' | 'stampNames' | 'stampProgress' | 'stampComplete'>
+
+export interface StampProgress {
+  /** Kiosk ids of the rally the visitor has stamped (any order; others are ignored). */
+  stamped: readonly string[]
+}
+
+const bytes = (s: string): number => new TextEncoder().encode(s).length
+
+/** A booth's label: its name in the campaign, else its kiosk id. */
+export function stampName(c: Pick<CampaignFields, 'stampNames'>, kioskId: string): string {
+  return c.stampNames?.[kioskId] ?? kioskId
+}
+
+/** Whether `stamped` covers every booth of the rally (an empty rally is never complete). */
+export function rallyComplete(
+  c: Pick<CampaignFields, 'stamps'>,
+  stamped: readonly string[],
+): boolean {
+  const have = new Set(stamped)
+  return c.stamps.length > 0 && c.stamps.every((k) => have.has(k))
+}
+
+function fill(template: string, count: number, total: number, missing: string): string {
+  return template.replace(/\{(count|total|missing)\}/g, (_, key: string) =>
+    key === 'count' ? String(count) : key === 'total' ? String(total) : missing,
+  )
+}
+
+/**
+ * The rally line for a visitor with `stamped` booths. Within MAX_REPLY_BYTES: a `{missing}`
+ * list that would not fit is cut short with "…" (50 long names can exceed it).
+ */
+export function stampLine(c: StampFields, p: StampProgress): string {
+  if (rallyComplete(c, p.stamped)) return c.stampComplete ?? DEFAULT_STAMP_COMPLETE
+  const have = new Set(p.stamped)
+  const count = c.stamps.filter((k) => have.has(k)).length
+  const missing = c.stamps.filter((k) => !have.has(k)).map((k) => stampName(c, k))
+  const template = c.stampProgress ?? DEFAULT_STAMP_PROGRESS
+  for (let n = missing.length; n >= 0; n--) {
+    const list = missing.slice(0, n).join(SEPARATOR) + (n < missing.length ? ELLIPSIS : '')
+    const line = fill(template, count, c.stamps.length, list)
+    if (bytes(line) <= MAX_REPLY_BYTES) return line
+  }
+  // Only a template with many `{missing}` gets here: keep the whole characters that fit.
+  return truncateBytes(fill(template, count, c.stamps.length, ELLIPSIS), MAX_REPLY_BYTES)
+}
+
+/**
+ * The whole passive reply of a rally scan: the campaign's reply for the event (may be empty),
+ * then the rally line on its own line; only the rally line when both would not fit.
+ */
+export function stampReply(base: string, line: string): string {
+  if (base === '') return line
+  const both = `${base}\n${line}`
+  return bytes(both) <= MAX_REPLY_BYTES ? both : line
+}
+
+function truncateBytes(s: string, max: number): string {
+  let out = ''
+  for (const ch of s) {
+    if (bytes(out + ch) > max) break
+    out += ch
+  }
+  return out
+}

@@ -1,0 +1,106 @@
+// @vitest-environment happy-dom
+// The stamp rally's optional campaign fields in the console form (issue 20): booth names only
+// for picked booths, empty texts left out (the relay's defaults apply), each problem with a
+// message in both languages; and the rally line the relay builds from them (shared/stamp-reply),
+// kept within WeChat's 2048-byte passive reply.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
+import { checkDraft, draftOf, newDraft } from '../../console/src/campaigns/campaign-form'
+import { createConsoleI18n } from '../../console/src/i18n/index'
+import {
+  DEFAULT_STAMP_COMPLETE,
+  MAX_REPLY_BYTES,
+  stampLine,
+  stampReply,
+} from '../../shared/stamp-reply'
+import { createFakeConsoleApi, makeCampaign, makeStats } from './fake-console-api'
+import { mountConsole } from './setup-console'
+
+enableAutoUnmount(afterEach)
+
+const named = () => ({ ...newDraft(), name: 'Expo' })
+
+describe('the campaign form’s stamp fields', () => {
+  it('sends names of picked booths only, and leaves empty texts out', () => {
+    const checked = checkDraft({
+      ...named(),
+      stamps: ['hall-a', 'hall-b'],
+      stampNames: { 'hall-a': ' A 区 ', 'hall-b': '  ', 'hall-c': 'gone' },
+      stampProgress: '',
+      stampComplete: '  完成！ ',
+    })
+    expect(checked.ok).toBe(true)
+    if (!checked.ok) return
+    expect(checked.input.stampNames).toEqual({ 'hall-a': 'A 区' })
+    expect(checked.input.stampComplete).toBe('完成！')
+    expect('stampProgress' in checked.input).toBe(false)
+  })
+
+  it('a stored campaign’s fields come back into the draft', () => {
+    const c = makeCampaign({
+      stamps: ['hall-a'],
+      stampNames: { 'hall-a': 'A 区' },
+      stampProgress: '{count}/{total}',
+    })
+    const d = draftOf(c)
+    expect([d.stampNames, d.stampProgress, d.stampComplete]).toEqual([
+      { 'hall-a': 'A 区' },
+      '{count}/{total}',
+      '',
+    ])
+  })
+
+  it.each([
+    [
+      'stampNames.hall-a',
+      { stampNames: { 'hall-a': 'x'.repeat(21) } },
+      'campaigns.errors.stampName',
+    ],
+    ['stampProgress', { stampProgress: 'x'.repeat(601) }, 'campaigns.errors.reply'],
+    ['stampComplete', { stampComplete: 'x'.repeat(601) }, 'campaigns.errors.reply'],
+  ])('%s: %j is refused with its message in both languages', (path, over, key) => {
+    const checked = checkDraft({ ...named(), stamps: ['hall-a'], ...over })
+    expect(checked.ok).toBe(false)
+    if (checked.ok) return
+    expect(checked.errors[path]).toBe(key)
+    const i18n = createConsoleI18n('en')
+    for (const locale of ['en', 'zh-CN'] as const) {
+      expect(i18n.global.te(key, locale), `${key} in ${locale}`).toBe(true)
+    }
+  })
+})
+
+describe('the campaign editor with a rally', () => {
+  it('shows how many completed it, asks for booth names and shows the default texts', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaign.mockResolvedValue(makeCampaign({ stamps: ['hall-a', 'hall-b'] }))
+    fake.api.stats.mockResolvedValue(makeStats({ stampsCompleted: 7 }))
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenCalledWith('c-expo')
+    expect(wrapper.get('[data-testid="rally-completed"]').text()).toBe('已完成集章：7 人')
+    expect(wrapper.find('[data-testid="stamp-name-hall-b"]').exists()).toBe(true)
+    const progress = wrapper.get('[data-testid="field-stampProgress"]')
+    expect(progress.attributes('placeholder')).toBe('已集 {count}/{total} 章，还差：{missing}')
+  })
+})
+
+describe('the rally line', () => {
+  const rally = { stamps: ['a', 'b', 'c'], stampNames: { b: 'B 区' } }
+  it('counts only the rally’s booths and lists the rest by name, else by id', () => {
+    expect(stampLine(rally, { stamped: ['a', 'x'] })).toBe('已集 1/3 章，还差：B 区、c')
+    expect(stampLine(rally, { stamped: ['c', 'b', 'a'] })).toBe(DEFAULT_STAMP_COMPLETE)
+  })
+
+  it('cuts a missing list that would not fit 2048 bytes, and drops the base reply first', () => {
+    const stamps = Array.from({ length: 50 }, (_, i) => `k${i}`)
+    const stampNames = Object.fromEntries(stamps.map((k) => [k, '展'.repeat(20)]))
+    const line = stampLine({ stamps, stampNames }, { stamped: [] })
+    expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(MAX_REPLY_BYTES)
+    expect(line.startsWith('已集 0/50 章，还差：展')).toBe(true)
+    expect(line.endsWith('…')).toBe(true)
+    expect(stampReply('欢迎'.repeat(300), line)).toBe(line)
+    expect(stampReply('欢迎', '已集 1/3 章')).toBe('欢迎\n已集 1/3 章')
+  })
+})
