@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { scanFrameSchema } from '../shared/relay-protocol'
+import { kioskIdOfScene, scanFrameSchema } from '../shared/relay-protocol'
 import {
   MAX_PUSH_BYTES,
   WechatCipher,
@@ -233,9 +233,47 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     return outcome
   }
 
+  /**
+   * A scan for a string scene of a kiosk already known here, on a store that claims and
+   * appends in one step (one Redis round trip): the claim, routing check and write together.
+   * Null for anything else, which takes the steps of `push` in turn.
+   */
+  async function pushInOneStep(q: Query, auth: Authentic): Promise<Answer | null> {
+    if (store.appendClaimedEvent === undefined) return null
+    let p: KioskPush | null
+    try {
+      p = kioskPush(auth.xml)
+    } catch {
+      return null
+    }
+    const kioskId = p?.fits ? kioskIdOfScene(p.e.scene) : null
+    if (p === null || kioskId === null) return null
+    const known = opts.campaigns === undefined ? null : opts.campaigns.cachedCampaignOf(kioskId)
+    if (known === undefined) return null
+    const campaign = await known
+    const claim = { ...auth.claim, ttlMs: claimTtl }
+    const { event } = p
+    const r = await store.appendClaimedEvent(claim, kioskId, event, campaign?.campaign.id ?? null)
+    if (r.status === 'replayed') return reject(401, 'bad_signature', 'replayed')
+    let outcome: PushOutcome
+    if (r.status === 'unknown-kiosk') {
+      outcome = await keepUnrouted({ ...event, reason: 'unknown-kiosk' })
+    } else {
+      opts.health?.writeSucceeded()
+      outcome = r.status === 'stored' ? 'stored' : 'duplicate'
+      log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
+    }
+    const stored = r.status !== 'unknown-kiosk'
+    const answer = replyFor(p.e, q, event.event, stored ? campaign?.campaign.reply : undefined)
+    answer.outcome = outcome
+    return answer
+  }
+
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
+    const inOne = await pushInOneStep(q, auth)
+    if (inOne !== null) return inOne
     const { key, bodyHash } = auth.claim
     if (!(await store.claimSignedQuery(key, bodyHash, opts.now(), claimTtl))) {
       return reject(401, 'bad_signature', 'replayed')
