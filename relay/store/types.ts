@@ -61,9 +61,7 @@ export interface PushClaim {
 }
 
 export type ClaimedAppendResult =
-  | AppendResult
-  | { status: 'replayed' }
-  | { status: 'unknown-kiosk' }
+  AppendResult | { status: 'replayed' } | { status: 'unknown-kiosk' }
 
 /**
  * Why no kiosk got an event: its scene names no kiosk here, or is not a kiosk scene, or does

@@ -357,7 +357,8 @@ export class RedisAttendance implements AttendanceReader {
     }
     const v = this.visitorKeys
     const slots = new Map<string, number>()
-    for (const r of rows) slots.set(slotField(r.receivedAt), (slots.get(slotField(r.receivedAt)) ?? 0) + 1)
+    for (const r of rows)
+      slots.set(slotField(r.receivedAt), (slots.get(slotField(r.receivedAt)) ?? 0) + 1)
     const args = [String(rows.length), ...rows.flatMap((r) => [r.openid, r.id])]
     for (const [slot, n] of slots) args.push(slot, String(n))
     writes.push(this.redis.eval(SEED_VISITORS, 2, v.people, v.totals, ...args))

@@ -315,7 +315,11 @@ class RedisStore implements RelayStore {
     ]
     if (campaignId !== null) {
       const k = this.keys
-      keys.push(k.campaign(campaignId), k.campaignVisitors(campaignId), k.campaignFirsts(campaignId))
+      keys.push(
+        k.campaign(campaignId),
+        k.campaignVisitors(campaignId),
+        k.campaignFirsts(campaignId),
+      )
     }
     const reply = await this.write(
       this.keepAttendance ? PUSH_EVENT : PUSH_EVENT_WITHOUT_ATTENDANCE,
