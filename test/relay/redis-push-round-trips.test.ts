@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { localDay } from '../../relay/attendance/routes'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { assign, createCampaign, signIn } from './campaign-helpers'
 import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
 
 let redis: TestRedis
@@ -57,6 +58,7 @@ async function monitored(during: () => Promise<void>): Promise<string[][]> {
   } finally {
     probe.disconnect()
     m.disconnect()
+    mon.disconnect()
   }
   return seen
 }
@@ -141,5 +143,56 @@ describe('redis push path (one Redis)', () => {
         scans: s.scans + (two.timeline?.[i]?.scans ?? 0),
       })),
     )
+  })
+
+  it('takes campaign numbers in the same one script: 1..n, once each, retries keep theirs', async () => {
+    const { r, prefix } = await relay()
+    const c = await signIn(r)
+    const campaign = await createCampaign(c)
+    // The assignment reaches the push path's cache through the change feed (which drops the
+    // kiosk's entry): once this listener, registered after the cache's, has heard both, re-warm.
+    const heard = new Set<string>()
+    const stop = r.store.subscribe((ch) => {
+      if (ch.type === 'campaign' && ch.kioskId !== undefined) heard.add(ch.kioskId)
+    })
+    await assign(c, 'k1', campaign.id)
+    await assign(c, 'k2', campaign.id)
+    await waitFor(() => heard.has('k1') && heard.has('k2'))
+    stop()
+    for (const k of ['k1', 'k2']) {
+      expect((await postPush(r.url, scanXml('warm2', `${k}:warm2`))).status).toBe(200)
+    }
+    const pushKeys = [`{${prefix}k:`, `${prefix}signed-query:`, `{${prefix}c:`]
+    const seen = await monitored(async () => {
+      const first = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          postPush(r.url, scanXml(`n${i}`, `k${1 + (i % 2)}:n${i}`)),
+        ),
+      )
+      expect(first.map((a) => a.status)).toEqual(Array(20).fill(200))
+      // WeChat's retries (new tries of the same pushes) and a second scan at the other booth.
+      const again = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          postPush(r.url, scanXml(`n${i}`, `k${1 + (i % 2)}:n${i}`)),
+        ),
+      )
+      expect(again.map((a) => a.status)).toEqual(Array(20).fill(200))
+      expect((await postPush(r.url, scanXml('n0', 'k2:n0-again'))).status).toBe(200)
+    })
+    const forPushes = seen.filter((args) => args.some((a) => pushKeys.some((p) => a.includes(p))))
+    expect(forPushes.map((a) => a[0]?.toLowerCase())).toEqual(Array(41).fill('evalsha'))
+    const events = [
+      ...(await r.store.readEvents('k1', 0, 50)),
+      ...(await r.store.readEvents('k2', 0, 50)),
+    ]
+    const numbered = events.filter((e) => e.openid.startsWith('n'))
+    expect(numbered).toHaveLength(21)
+    const firsts = numbered.filter((e) => e.firstInCampaign === true)
+    expect(firsts.map((e) => e.number).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 2),
+    )
+    const again = numbered.find((e) => e.scene === 'k2:n0-again')
+    expect(again?.firstInCampaign).toBe(false)
+    expect(again?.number).toBe(numbered.find((e) => e.scene === 'k1:n0')?.number)
   })
 })
