@@ -162,6 +162,11 @@ describe('redis push path (one Redis)', () => {
     for (const k of ['k1', 'k2']) {
       expect((await postPush(r.url, scanXml('warm2', `${k}:warm2`))).status).toBe(200)
     }
+    const told: Array<{ seq: number; number?: number; firstInCampaign?: boolean }> = []
+    const unsubscribe = r.store.subscribe((ch) => {
+      if (ch.type === 'event' && ch.kioskId === 'k1' && ch.event !== undefined) told.push(ch.event)
+    })
+    cleanups.push(() => Promise.resolve(unsubscribe()))
     const pushKeys = [`{${prefix}k:`, `${prefix}signed-query:`, `{${prefix}c:`]
     const seen = await monitored(async () => {
       const first = await Promise.all(
@@ -191,6 +196,13 @@ describe('redis push path (one Redis)', () => {
     expect(firsts.map((e) => e.number).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 2),
     )
+    // The change message the script builds carries the number it took, as read back.
+    const k1 = numbered.filter((e) => e.scene.startsWith('k1:'))
+    await waitFor(() => k1.every((e) => told.some((t) => t.seq === e.seq)))
+    for (const e of k1) {
+      const t = told.find((x) => x.seq === e.seq)
+      expect([t?.number, t?.firstInCampaign]).toEqual([e.number, e.firstInCampaign])
+    }
     const again = numbered.find((e) => e.scene === 'k2:n0-again')
     expect(again?.firstInCampaign).toBe(false)
     expect(again?.number).toBe(numbered.find((e) => e.scene === 'k1:n0')?.number)
