@@ -23,7 +23,8 @@ import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { answerParent } from './child'
-import { tempDir, TOKEN } from './env'
+import { postRaw, scanXml, tempDir, TOKEN } from './env'
+import { plainSignature } from '../shared/wechat'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -37,6 +38,7 @@ const msgSchema = z.discriminatedUnion('cmd', [
     attendance: z.boolean(),
   }),
   z.object({ cmd: z.literal('append'), n: z.number(), concurrency: z.number() }),
+  z.object({ cmd: z.literal('commands'), n: z.number() }),
   z.object({ cmd: z.literal('watch') }),
   z.object({ cmd: z.literal('peak') }),
   z.object({ cmd: z.literal('stop') }),
@@ -171,6 +173,53 @@ async function append(n: number, concurrency: number, kiosks = 200) {
   return { perSecond: n / ((performance.now() - t0) / 1000) }
 }
 
+/**
+ * Redis commands the relay sends per push (not those its scripts run), over `n` pushes one at
+ * a time through the push endpoint, seen by MONITOR: each is a round trip unless pipelined.
+ */
+async function commandsPerPush(n: number): Promise<{ perPush: number; scripts: number }> {
+  if (redis === null || server === null) throw new Error('redis relay not started')
+  const port = (server.address() as AddressInfo).port
+  const mon = new Redis(redis.url)
+  const m = await mon.monitor()
+  const seen: string[] = []
+  m.on('monitor', (_t: string, args: string[], source: string) => {
+    if (source !== 'lua') seen.push(String(args[0]).toLowerCase())
+  })
+  const probe = new Redis(redis.url)
+  const mark = async (word: string): Promise<void> => {
+    await probe.echo(word)
+    while (!seen.includes('echo')) await new Promise((r) => setTimeout(r, 5))
+    seen.length = 0
+  }
+  try {
+    await mark('start')
+    for (let i = 0; i < n; i++) {
+      const k = kioskId(i % 200)
+      // Nonces of its own: the parent's signed queries are already claimed.
+      const ts = String(Math.floor(Date.now() / 1000))
+      const nonce = `child${i}`
+      const q = new URLSearchParams({
+        signature: plainSignature(TOKEN, ts, nonce),
+        timestamp: ts,
+        nonce,
+      })
+      const url = `http://127.0.0.1:${port}/wechat?${q.toString()}`
+      const status = await postRaw(url, scanXml(`o-c-${i}`, `${k}:c${i}`))
+      if (status !== 200) throw new Error(`push answered ${status}`)
+    }
+    await probe.echo('end')
+    while (!seen.includes('echo')) await new Promise((r) => setTimeout(r, 5))
+    const commands = seen.filter((c) => c !== 'echo')
+    const scripts = commands.filter((c) => c === 'eval' || c === 'evalsha').length
+    return { perPush: commands.length / n, scripts: scripts / n }
+  } finally {
+    probe.disconnect()
+    m.disconnect()
+    mon.disconnect()
+  }
+}
+
 answerParent(async (raw) => {
   const m = msgSchema.parse(raw)
   switch (m.cmd) {
@@ -178,6 +227,8 @@ answerParent(async (raw) => {
       return start(m)
     case 'append':
       return append(m.n, m.concurrency)
+    case 'commands':
+      return commandsPerPush(m.n)
     case 'watch': {
       gc()
       const baseline = process.memoryUsage.rss()

@@ -17,6 +17,7 @@ const IN_FLIGHT = 256
 const startedSchema = z.object({ url: z.string(), seedMs: z.number(), bytes: z.number() })
 const peakSchema = z.object({ baseline: z.number(), peak: z.number() })
 const rateSchema = z.object({ perSecond: z.number() })
+const commandsSchema = z.object({ perPush: z.number(), scripts: z.number() })
 
 /** GETs `url`, reading and discarding the body; ms, bytes and CRLF-ended lines. */
 function download(
@@ -166,6 +167,7 @@ async function throughput(backend: Backend, n: number, results: Results): Promis
       }
     }
   }
+  if (backend === 'redis') await commandsPerPush(results)
   const best = (xs: number[]) => Math.max(...xs)
   const r = ratio(best(rates.with), best(rates.without))
   results[`${backend}.attendance.push-throughput`] = {
@@ -188,9 +190,40 @@ async function throughput(backend: Backend, n: number, results: Results): Promis
   }
 }
 
+/** Redis commands the relay sends per push with the attendance written (MONITOR). */
+async function commandsPerPush(results: Results): Promise<void> {
+  const child = new Child('attendance-child.ts')
+  try {
+    const s = startedSchema.parse(
+      await child.call({
+        cmd: 'start',
+        backend: 'redis',
+        kiosks: KIOSKS,
+        rows: 0,
+        attendance: true,
+      }),
+    )
+    await pushRate(s.url, KIOSKS, 16) // every kiosk once: warm
+    const c = commandsSchema.parse(await child.call({ cmd: 'commands', n: 200 }))
+    results['redis.attendance.push-commands'] = {
+      value: round(c.perPush, 2),
+      unit: 'commands/push',
+      note: `commands the relay sends to a single Redis per push (${round(c.scripts, 2)} of them scripts; those the scripts run not counted), 200 pushes one at a time`,
+    }
+  } finally {
+    await child.stop()
+  }
+}
+
+/** `BENCH_ATTENDANCE_BACKENDS=redis`: one store only (a before/after of one store's change). */
+function backends(): Array<'sqlite' | 'redis'> {
+  const only = process.env.BENCH_ATTENDANCE_BACKENDS?.split(',')
+  return (['sqlite', 'redis'] as const).filter((b) => only === undefined || only.includes(b))
+}
+
 export async function benchAttendance(quick: boolean): Promise<Results> {
   const results: Results = {}
-  for (const backend of ['sqlite', 'redis'] as const) {
+  for (const backend of backends()) {
     await queries(backend, quick ? 100_000 : 1_000_000, results)
     await throughput(backend, quick ? 5_000 : 20_000, results)
   }

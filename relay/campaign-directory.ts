@@ -62,6 +62,14 @@ export class CampaignDirectory {
     return campaignId === null ? null : this.campaign(campaignId)
   }
 
+  /**
+   * `campaignOf`, only when the kiosk's assignment is already cached (else undefined): for a
+   * push not yet routed, whose kiosk id is the sender's text, so must not grow the cache.
+   */
+  cachedCampaignOf(kioskId: string): Promise<CampaignRecord | null> | undefined {
+    return this.kioskCampaign.has(kioskId) ? this.campaignOf(kioskId) : undefined
+  }
+
   /** What the kiosk's campaign frame carries: its campaign (no screen key) and version. */
   async viewOf(kioskId: string): Promise<KioskCampaignView> {
     const a = await this.assignmentOf(kioskId)

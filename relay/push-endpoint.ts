@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RelayCampaign } from '../shared/campaign'
-import { scanFrameSchema } from '../shared/relay-protocol'
+import { kioskIdOfScene, scanFrameSchema } from '../shared/relay-protocol'
 import { stampLine, stampReply } from '../shared/stamp-reply'
 import {
   MAX_PUSH_BYTES,
@@ -238,8 +238,9 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   /**
    * A rally booth's scan: the visitor's stamp, a store step of its own beside the append
    * (docs/DESIGN.md "Stamp rally"). Sent in the same event-loop turn as the append, so on
-   * SQLite both ride one group commit (one fsync, not two in a row) and on Redis the two
-   * scripts go out together. That is safe because a stamp is a set add: a `duplicate` append
+   * SQLite both ride one group commit (one fsync, not two in a row); on Redis's one-step path
+   * it follows the claim-and-append script, since only that script knows the claim is good.
+   * That is safe because a stamp is a set add: a `duplicate` append
    * (WeChat's retry, a replay) stamps nothing new and reads the same progress, and a push
    * whose append fails is answered 503, so WeChat's retry makes the two agree.
    */
@@ -257,9 +258,56 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     return { subscribe: stampReply(subscribe, line), scan: stampReply(scan, line) }
   }
 
+  /**
+   * A scan for a string scene of a kiosk already known here, on a store that claims and
+   * appends in one step (one Redis round trip): the claim, routing check and write together.
+   * Null for anything else, which takes the steps of `push` in turn.
+   */
+  async function pushInOneStep(q: Query, auth: Authentic): Promise<Answer | null> {
+    if (store.appendClaimedEvent === undefined) return null
+    let p: KioskPush | null
+    try {
+      p = kioskPush(auth.xml)
+    } catch {
+      return null
+    }
+    const kioskId = p?.fits ? kioskIdOfScene(p.e.scene) : null
+    if (p === null || kioskId === null) return null
+    const known = opts.campaigns === undefined ? null : opts.campaigns.cachedCampaignOf(kioskId)
+    if (known === undefined) return null
+    const campaign = await known
+    const claim = { ...auth.claim, ttlMs: claimTtl }
+    const { event } = p
+    const r = await store.appendClaimedEvent(claim, kioskId, event, campaign?.campaign.id ?? null)
+    if (r.status === 'replayed') return reject(401, 'bad_signature', 'replayed')
+    let outcome: PushOutcome
+    if (r.status === 'unknown-kiosk') {
+      outcome = await keepUnrouted({ ...event, reason: 'unknown-kiosk' })
+    } else {
+      opts.health?.writeSucceeded()
+      outcome = r.status === 'stored' ? 'stored' : 'duplicate'
+      log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
+    }
+    let reply: { subscribe: string; scan: string } | undefined
+    if (r.status !== 'unknown-kiosk' && campaign !== null) {
+      reply = campaign.campaign.reply
+      // The stamp only once the claim is known good (a replayed query with a forged body
+      // must not stamp): one more round trip, for a rally booth's scans alone.
+      if (campaign.campaign.stamps.includes(kioskId)) {
+        const stamps = await stampOf(campaign.campaign, kioskId, event)
+        reply = withProgress(campaign.campaign, stamps)
+      }
+    }
+    const answer = replyFor(p.e, q, event.event, reply)
+    answer.outcome = outcome
+    return answer
+  }
+
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
+    const inOne = await pushInOneStep(q, auth)
+    if (inOne !== null) return inOne
     const { key, bodyHash } = auth.claim
     if (!(await store.claimSignedQuery(key, bodyHash, opts.now(), claimTtl))) {
       return reject(401, 'bad_signature', 'replayed')

@@ -54,6 +54,16 @@ export type AppendResult =
   | { status: 'stored'; kioskId: string; seq: number }
   | { status: 'duplicate'; kioskId: string; seq: number }
 
+/** A verified signed push query to claim (`RelayStore.claimSignedQuery`'s arguments). */
+export interface PushClaim {
+  key: string
+  bodyHash: string
+  ttlMs: number
+}
+
+export type ClaimedAppendResult =
+  AppendResult | { status: 'replayed' } | { status: 'unknown-kiosk' }
+
 /**
  * Why no kiosk got an event: its scene names no kiosk here, or is not a kiosk scene, or does
  * not fit a kiosk frame, or the authentic push lacks a field (`missing-field`) or has one
@@ -152,6 +162,17 @@ export interface RelayStore {
    * only for the push (same id: its retries) that took the number.
    */
   appendEvent(kioskId: string, event: NewEvent, campaignId?: string | null): Promise<AppendResult>
+  /**
+   * Optional: `claimSignedQuery` and then `appendEvent`, in as few store round trips as the
+   * store can (one on a single Redis). The claim is kept whatever follows; 'replayed' when it
+   * was refused (nothing else done), 'unknown-kiosk' when there is no such kiosk.
+   */
+  appendClaimedEvent?(
+    claim: PushClaim,
+    kioskId: string,
+    event: NewEvent,
+    campaignId: string | null,
+  ): Promise<ClaimedAppendResult>
   /**
    * Remembers a verified signed push query (`key`: timestamp/nonce/signature) with the hash
    * of the body it came with, for `ttlMs`. True when the query is new or came with this same

@@ -61,6 +61,13 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
       const again = await postPush(relay.url, scanA, retryQuery)
       expect(replyText(again)).toBe('欢迎光临\n已集 1/3 章，还差：B 区、C 区')
     }
+    // That query again with another body (another visitor at another booth): refused, and
+    // it stamps nothing (Redis's one-step path stamps only once its script passed the claim).
+    const forged = await postPush(relay.url, scanXml('mallory', 'kb:s9', 1_700_000_009), retryQuery)
+    expect(forged.status).toBe(401)
+    expect(replyText(await postPush(relay.url, scanXml('mallory', 'kc:s10', 1_700_000_010)))).toBe(
+      '欢迎光临\n已集 1/3 章，还差：A 区、B 区',
+    )
     // A booth of the campaign outside the rally: the campaign's reply alone, no stamp.
     expect(replyText(await postPush(relay.url, scanXml('alice', 'kx:s2', 1_700_000_002)))).toBe(
       '欢迎光临',
@@ -105,6 +112,7 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
       new Map([
         ['alice', new Set(['是'])],
         ['bob', new Set(['否'])],
+        ['mallory', new Set(['否'])],
       ]),
     )
     // XLSX, in English: the same column.
@@ -121,7 +129,7 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     })
     expect(sheet[0]?.at(-1)).toBe('Stamps complete')
     expect(new Set(sheet.slice(1).map((r) => `${r[4]}=${r.at(-1)}`))).toEqual(
-      new Set(['alice=yes', 'bob=no']),
+      new Set(['alice=yes', 'bob=no', 'mallory=no']),
     )
   })
 

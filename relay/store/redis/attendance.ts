@@ -23,7 +23,9 @@ import {
   type DayWindow,
 } from '../attendance'
 import { eventFields, streamEntrySchema } from './codec'
-import { ATTEND_VISITORS, SEED_ATTENDANCE } from './scripts'
+import { DEDUP_TTL_SECONDS } from '../types'
+import { runScript } from './run-script'
+import { ATTEND_VISITORS, SEED_ATTENDANCE, SEED_VISITORS } from './scripts'
 
 /** A kiosk's attendance keys: all in the kiosk's slot (they are written by its push script). */
 export interface KioskAttendanceKeys {
@@ -38,6 +40,7 @@ export interface KioskAttendanceKeys {
 export interface AttendanceVisitorKeys {
   people: string
   totals: string
+  counted(eventId: string): string
 }
 
 const entriesSchema = streamEntrySchema.array()
@@ -106,10 +109,18 @@ export class RedisAttendance implements AttendanceReader {
     private readonly kioskKey: (kioskId: string) => string,
   ) {}
 
-  /** The second step of a push: distinct visitors and returning ones, across kiosks. */
-  async countVisitor(openid: string, eventId: string): Promise<void> {
+  /**
+   * A Cluster push's last step: distinct visitors and returning ones, and the scan in its slot
+   * across kiosks (once per event id, however often a retry runs this).
+   */
+  async countVisitor(openid: string, eventId: string, receivedAt: number): Promise<void> {
     const k = this.visitorKeys
-    await this.redis.eval(ATTEND_VISITORS, 2, k.people, k.totals, openid, eventId)
+    await runScript(
+      this.redis,
+      ATTEND_VISITORS,
+      [k.people, k.totals, k.counted(eventId)],
+      [openid, eventId, slotField(receivedAt), String(DEDUP_TTL_SECONDS)],
+    )
   }
 
   private async scopeIds(scope: AttendanceScope): Promise<string[]> {
@@ -123,42 +134,42 @@ export class RedisAttendance implements AttendanceReader {
     const slots: string[] = []
     for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
     const outside = all.filter((id) => !ids.includes(id))
+    // Every kiosk: the day's slots are read from the cross-kiosk totals the push keeps (one
+    // hash), not from each kiosk's (200 kiosks × 144 slots was most of this call's cost).
+    const whole = outside.length === 0
+    const kioskFields = ['scans', 'visitors', 'newFollowers', ...(whole ? [] : slots)]
     const replies = await perKioskReads(this.redis, [
-      ...ids.map((id): Command => [
-        'hmget',
-        this.keysOf(id).stats,
-        'scans',
-        'visitors',
-        'newFollowers',
-        ...slots,
-      ]),
+      ...ids.map((id): Command => ['hmget', this.keysOf(id).stats, ...kioskFields]),
       ...outside.map((id): Command => ['hget', this.keysOf(id).stats, 'scans']),
-      ['hmget', this.visitorKeys.totals, 'visitors', 'returning'],
+      ['hmget', this.visitorKeys.totals, 'visitors', 'returning', ...(whole ? slots : [])],
     ])
     const counts = replies.slice(0, ids.length)
     const outsideScans = replies
       .slice(ids.length, ids.length + outside.length)
       .map((v) => z.string().nullable().parse(v))
-    const totals = replies[replies.length - 1]
+    const totals = countsSchema.parse(replies[replies.length - 1])
     const perKiosk: ConsoleStats['perKiosk'] = []
     const bySlot = new Map<number, number>()
+    const addSlots = (v: (string | null)[], from: number): void => {
+      slots.forEach((s, j) => {
+        const n = num(v[from + j])
+        if (n > 0) bySlot.set(Number(s.slice(2)), (bySlot.get(Number(s.slice(2))) ?? 0) + n)
+      })
+    }
     let newFollowers = 0
     ids.forEach((id, i) => {
       const v = countsSchema.parse(counts[i])
       perKiosk.push({ id, scans: num(v[0]), visitors: num(v[1]) })
       newFollowers += num(v[2])
-      slots.forEach((s, j) => {
-        const n = num(v[3 + j])
-        if (n > 0) bySlot.set(Number(s.slice(2)), (bySlot.get(Number(s.slice(2))) ?? 0) + n)
-      })
+      if (!whole) addSlots(v, 3)
     })
+    if (whole) addSlots(totals, 2)
     const elsewhere = outsideScans.some((v) => num(v) > 0)
     let visitors: number
     let returning: number
     if (!elsewhere) {
-      const t = countsSchema.parse(totals)
-      visitors = num(t[0])
-      returning = num(t[1])
+      visitors = num(totals[0])
+      returning = num(totals[1])
     } else {
       ;({ visitors, returning } = await this.unionVisitors(ids))
     }
@@ -345,8 +356,12 @@ export class RedisAttendance implements AttendanceReader {
       writes.push(this.redis.eval(SEED_ATTENDANCE, keys.length, ...keys, ...args))
     }
     const v = this.visitorKeys
-    const pairs = rows.flatMap((r) => [r.openid, r.id])
-    writes.push(this.redis.eval(ATTEND_VISITORS, 2, v.people, v.totals, ...pairs))
+    const slots = new Map<string, number>()
+    for (const r of rows)
+      slots.set(slotField(r.receivedAt), (slots.get(slotField(r.receivedAt)) ?? 0) + 1)
+    const args = [String(rows.length), ...rows.flatMap((r) => [r.openid, r.id])]
+    for (const [slot, n] of slots) args.push(slot, String(n))
+    writes.push(this.redis.eval(SEED_VISITORS, 2, v.people, v.totals, ...args))
     await Promise.all(writes)
   }
 }

@@ -82,6 +82,15 @@ export function eventChangePieces(
   return [`${head},"seq":`, ',"event":{"seq":', `,${fields.slice(1)}}`]
 }
 
+/**
+ * PUSH_EVENT's change message pieces: as `eventChangePieces` without a number, the last piece
+ * without its closing braces (the script adds the number it takes, then closes).
+ */
+export function pushChangePieces(kioskId: string, e: NewEvent): [string, string, string] {
+  const [head, mid, tail] = eventChangePieces(kioskId, e)
+  return [head, mid, tail.slice(0, -2)]
+}
+
 export function fieldsToObject(fields: string[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i] ?? ''] = fields[i + 1] ?? ''

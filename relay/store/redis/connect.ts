@@ -16,6 +16,13 @@ export interface RedisConnections {
   cluster: boolean
 }
 
+/**
+ * Commands issued in the same event-loop turn (concurrent pushes, a stats call's reads) go
+ * out as one write and come back in one read: ioredis's auto-pipelining. Only on the command
+ * client; the subscriber sends nothing but (UN)SUBSCRIBE.
+ */
+const AUTO_PIPELINING = { enableAutoPipelining: true }
+
 /** Quietly: failures surface as rejected commands (so as 503s to WeChat). */
 function quiet<T extends Redis | Cluster>(c: T): T {
   c.on('error', () => {})
@@ -24,8 +31,10 @@ function quiet<T extends Redis | Cluster>(c: T): T {
 
 export async function connectRedis(url: string): Promise<RedisConnections> {
   if (!isRedisClusterUrl(url)) {
-    const client = quiet(new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 }))
-    const sub = quiet(client.duplicate())
+    const client = quiet(
+      new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...AUTO_PIPELINING }),
+    )
+    const sub = quiet(client.duplicate({ enableAutoPipelining: false }))
     await connectAll(client, sub)
     return { client, sub, cluster: false }
   }
@@ -34,6 +43,7 @@ export async function connectRedis(url: string): Promise<RedisConnections> {
   const client = quiet(
     new Cluster(seeds, {
       lazyConnect: true,
+      ...AUTO_PIPELINING,
       redisOptions: { ...auth, maxRetriesPerRequest: 3 },
       // Writes and the reads that follow them (a kiosk's replay) go to the slot's master.
       scaleReads: 'master',

@@ -53,8 +53,11 @@ export interface RedisKeys {
     openids: string
     scenes: string
   }
-  /** Visitors across kiosks, one slot (`{<prefix>attendance}`): ATTEND_VISITORS writes both. */
-  attendanceVisitors: { people: string; totals: string }
+  /**
+   * Visitors and the scans per slot across kiosks, one slot (`{<prefix>attendance}`), written
+   * together by the push; `counted(eventId)`: a Cluster push's marker that its slot was counted.
+   */
+  attendanceVisitors: { people: string; totals: string; counted(eventId: string): string }
   /** `{<prefix>c:<id>}`: prefix for every key of one campaign (`${campaignTag(id)}:name`). */
   campaignTag(campaignId: string): string
   /** Hash: campaign (JSON with its screen key), version, updatedAt, lastNumber. */
@@ -120,6 +123,7 @@ export function redisKeys(prefix: string): RedisKeys {
     attendanceVisitors: {
       people: `{${p}attendance}:people`,
       totals: `{${p}attendance}:totals`,
+      counted: (eventId) => `{${p}attendance}:counted:${eventId}`,
     },
     campaignTag: (id) => `{${p}c:${tagSafe('campaign id', id)}}`,
     campaign: (id) => `{${p}c:${tagSafe('campaign id', id)}}:campaign`,

@@ -6,6 +6,7 @@
  * slot's new master, whose connection wrote nothing and so would answer at once.
  */
 import type { RedisClient } from './connect'
+import { isNoScript, shaOf } from './run-script'
 
 export interface WaitPolicy {
   replicas: number
@@ -36,13 +37,18 @@ export async function evalReplicated(
   args: Array<string | number>,
 ): Promise<unknown> {
   const deadline = Date.now() + RETRY_FOR_MS
+  // By SHA first (run-script.ts); a node without the script refuses before running it.
+  let bySha = true
   for (;;) {
-    const replies = await client
-      .pipeline()
-      .eval(script, keys.length, ...keys, ...args)
-      .call('WAIT', wait.replicas, wait.timeoutMs)
-      .exec()
+    const p = client.pipeline()
+    if (bySha) p.evalsha(shaOf(script), keys.length, ...keys, ...args)
+    else p.eval(script, keys.length, ...keys, ...args)
+    const replies = await p.call('WAIT', wait.replicas, wait.timeoutMs).exec()
     const [[evalErr, result] = [], [waitErr, acked] = []] = replies ?? []
+    if (evalErr && bySha && isNoScript(evalErr)) {
+      bySha = false
+      continue
+    }
     if (evalErr) {
       if (!REDIRECT.test(evalErr.message) || Date.now() >= deadline) throw evalErr
       if ('refreshSlotsCache' in client) client.refreshSlotsCache()

@@ -9,7 +9,7 @@
  * both APPEND_EVENT and SEED_ATTENDANCE define. `k` is the KEYS index of the kiosk's attendance
  * keys: rows stream, stats hash, visitors hash, openid and scene search sets, in that order.
  */
-const ATTEND = `
+export const ATTEND = `
 local function attend(k, seq, slot, openid, scene, kind, fields)
   redis.call('XADD', KEYS[k], seq .. '-0', unpack(fields))
   if redis.call('HINCRBY', KEYS[k + 2], openid, 1) == 1 then
@@ -85,22 +85,48 @@ return 1
 `
 
 /**
- * Distinct visitors across kiosks, idempotent so a retried push may run it again.
- * KEYS: 1 people hash (openid → first event id, or '+' once returning), 2 totals hash.
- * ARGV: openid, event id pairs.
+ * Distinct visitors across kiosks (KEYS `people` hash: openid → first event id, or '+' once
+ * returning; `totals` hash: visitors, returning, and the scans of every 10-minute slot across
+ * kiosks, so the console's stats read one hash rather than one per kiosk). Idempotent per
+ * event id for the visitor counts.
  */
-export const ATTEND_VISITORS = `
-for i = 1, #ARGV, 2 do
-  local openid, id = ARGV[i], ARGV[i + 1]
-  local first = redis.call('HGET', KEYS[1], openid)
+export const VISITOR = `
+local function visitor(people, totals, openid, id)
+  local first = redis.call('HGET', people, openid)
   if not first then
-    redis.call('HSET', KEYS[1], openid, id)
-    redis.call('HINCRBY', KEYS[2], 'visitors', 1)
+    redis.call('HSET', people, openid, id)
+    redis.call('HINCRBY', totals, 'visitors', 1)
   elseif first ~= id and first ~= '+' then
-    redis.call('HSET', KEYS[1], openid, '+')
-    redis.call('HINCRBY', KEYS[2], 'returning', 1)
+    redis.call('HSET', people, openid, '+')
+    redis.call('HINCRBY', totals, 'returning', 1)
   end
 end
+`
+
+/**
+ * The cross-kiosk step of a push on a Cluster (its keys are in another slot than the
+ * kiosk's), run after the kiosk's append, again on a retry.
+ * KEYS: 1 people hash, 2 totals hash, 3 this event's counted marker.
+ * ARGV: 1 openid, 2 event id, 3 slot field, 4 marker TTL seconds. The slot is counted once per
+ * event (the marker), as a retry after a crash between the two steps runs this again.
+ */
+export const ATTEND_VISITORS = `${VISITOR}
+visitor(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[4]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+end
+return 1
+`
+
+/**
+ * Rows written directly (the benchmark's seed): visitors, and slot counts already summed.
+ * KEYS: 1 people hash, 2 totals hash. ARGV: n, then n openid/event id pairs, then slot
+ * field/count pairs.
+ */
+export const SEED_VISITORS = `${VISITOR}
+local n = tonumber(ARGV[1])
+for i = 2, 2 * n, 2 do visitor(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = 2 * n + 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1]) end
 return 1
 `
 

@@ -16,6 +16,7 @@ import {
   fieldsToObject,
   eventFieldsSchema,
   kioskHashSchema,
+  pushChangePieces,
   rangesSchema,
   storeChangeSchema,
   streamEntrySchema,
@@ -29,7 +30,9 @@ import { RedisStamps } from './stamps'
 import { redisKeys, type RedisKeys } from './keys'
 import { migrateLayout } from './migrate-layout'
 import { evalReplicated, type WaitPolicy } from './replicated-eval'
+import { PUSH_EVENT, PUSH_EVENT_WITHOUT_ATTENDANCE } from './push-script'
 import { pruneKioskQueue } from './retention'
+import { runScript } from './run-script'
 import {
   ACK,
   APPEND_EVENT,
@@ -42,9 +45,11 @@ import { ChangeFeed, newEpoch } from '../store-util'
 import {
   DEDUP_TTL_SECONDS,
   type AppendResult,
+  type ClaimedAppendResult,
   type FallbackCodeRecord,
   type KioskRecord,
   type NewEvent,
+  type PushClaim,
   type PutKioskInput,
   type QueueState,
   type RelayStore,
@@ -82,7 +87,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
   try {
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
     if (!cluster) await migrateLayout(client as Redis, prefix, keys)
-    const store = new RedisStore(client, sub, keys, wait, opts.attendance ?? true)
+    const store = new RedisStore(client, sub, keys, wait, opts.attendance ?? true, cluster)
     await store.start()
     return store
   } catch (err) {
@@ -108,6 +113,8 @@ class RedisStore implements RelayStore {
     private readonly keys: RedisKeys,
     private readonly wait: WaitPolicy | null,
     private readonly keepAttendance: boolean,
+    /** A Cluster runs a push as one script per slot; a single Redis as one (push-script.ts). */
+    private readonly cluster: boolean,
   ) {
     this.channel = keys.channel
     this.fallback = new RedisFallbackCodes(redis, keys)
@@ -133,7 +140,7 @@ class RedisStore implements RelayStore {
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */
   private write(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-    if (this.wait === null) return this.redis.eval(script, keys.length, ...keys, ...args)
+    if (this.wait === null) return runScript(this.redis, script, keys, args)
     return evalReplicated(this.redis, this.wait, script, keys, args)
   }
 
@@ -260,18 +267,102 @@ class RedisStore implements RelayStore {
     return owner && Number(hi) >= scene ? owner : null
   }
 
-  /**
-   * Two scripts, one per slot: the campaign's number first (idempotent per openid, and the
-   * same answer for the same event id), then the kiosk's append carrying it. A crash between
-   * them leaves a number taken by a push not yet stored; WeChat's retry of that push gets it.
-   */
   async appendEvent(
     kioskId: string,
     e: NewEvent,
     campaignId?: string | null,
   ): Promise<AppendResult> {
+    const r = this.cluster
+      ? await this.appendBySlot(kioskId, e, campaignId ?? null)
+      : await this.pushInOne(null, kioskId, e, campaignId ?? null)
+    if (r.status === 'stored' || r.status === 'duplicate') return r
+    throw new Error(`unknown kiosk ${kioskId}`)
+  }
+
+  async appendClaimedEvent(
+    claim: PushClaim,
+    kioskId: string,
+    e: NewEvent,
+    campaignId: string | null,
+  ): Promise<ClaimedAppendResult> {
+    if (!this.cluster) return this.pushInOne(claim, kioskId, e, campaignId)
+    if (!(await this.claimSignedQuery(claim.key, claim.bodyHash, 0, claim.ttlMs))) {
+      return { status: 'replayed' }
+    }
+    return this.appendBySlot(kioskId, e, campaignId)
+  }
+
+  /** A single Redis: the claim (if any) and the whole append in one script, one round trip. */
+  private async pushInOne(
+    claim: PushClaim | null,
+    kioskId: string,
+    e: NewEvent,
+    campaignId: string | null,
+  ): Promise<ClaimedAppendResult> {
+    const a = this.attendanceKeys(kioskId)
+    const v = this.keys.attendanceVisitors
+    const dedup = this.keys.dedup(kioskId, e.id)
+    const keys = [
+      claim === null ? dedup : this.keys.signedQuery(claim.key),
+      dedup,
+      this.kioskKey(kioskId),
+      this.streamKey(kioskId),
+      this.fallbackCodeKey(kioskId),
+      a.rows,
+      a.stats,
+      a.visitors,
+      a.openids,
+      a.scenes,
+      v.people,
+      v.totals,
+    ]
+    if (campaignId !== null) {
+      const k = this.keys
+      keys.push(
+        k.campaign(campaignId),
+        k.campaignVisitors(campaignId),
+        k.campaignFirsts(campaignId),
+      )
+    }
+    const reply = await this.write(
+      this.keepAttendance ? PUSH_EVENT : PUSH_EVENT_WITHOUT_ATTENDANCE,
+      keys,
+      [
+        claim === null ? '' : claim.bodyHash,
+        String(Math.max(1, Math.ceil(claim?.ttlMs ?? 1))),
+        String(DEDUP_TTL_SECONDS),
+        kioskId,
+        this.channel,
+        ...pushChangePieces(kioskId, e),
+        slotField(e.receivedAt),
+        e.openid,
+        e.scene,
+        e.event,
+        e.id,
+        ...eventFields(e),
+      ],
+    )
+    const [code, value] = appendReplySchema.parse(reply)
+    if (code === -2) return { status: 'replayed' }
+    if (code === -1) return { status: 'unknown-kiosk' }
+    if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
+    const [owner = '', seq = '0'] = value.split(' ')
+    return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
+  }
+
+  /**
+   * A Cluster: one script per slot, in turn. The campaign's number first (idempotent per
+   * openid, and the same answer for the same event id), then the kiosk's append carrying it,
+   * then the cross-kiosk visitors. A crash between them leaves a step undone that WeChat's
+   * retry of the push completes (each step is idempotent for a retry).
+   */
+  private async appendBySlot(
+    kioskId: string,
+    e: NewEvent,
+    campaignId: string | null,
+  ): Promise<ClaimedAppendResult> {
     const n =
-      campaignId == null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
+      campaignId === null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
     const a = this.attendanceKeys(kioskId)
     const reply = await this.write(
       this.keepAttendance ? APPEND_EVENT : APPEND_EVENT_WITHOUT_ATTENDANCE,
@@ -299,9 +390,9 @@ class RedisStore implements RelayStore {
       ],
     )
     const [code, value] = appendReplySchema.parse(reply)
-    if (code === -1) throw new Error(`unknown kiosk ${kioskId}`)
+    if (code === -1) return { status: 'unknown-kiosk' }
     // Stored or a retry (whose first try may have died before this step): answered only after.
-    if (this.keepAttendance) await this.attendance.countVisitor(e.openid, e.id)
+    if (this.keepAttendance) await this.attendance.countVisitor(e.openid, e.id, e.receivedAt)
     if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
     const [owner = '', seq = '0'] = value.split(' ')
     return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
@@ -313,12 +404,11 @@ class RedisStore implements RelayStore {
     _now: number,
     ttlMs: number,
   ): Promise<boolean> {
-    const claimed = await this.redis.eval(
+    const claimed = await runScript(
+      this.redis,
       CLAIM_SIGNED_QUERY,
-      1,
-      this.keys.signedQuery(key),
-      bodyHash,
-      String(Math.max(1, Math.ceil(ttlMs))),
+      [this.keys.signedQuery(key)],
+      [bodyHash, String(Math.max(1, Math.ceil(ttlMs)))],
     )
     return claimed === 1
   }

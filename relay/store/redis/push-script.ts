@@ -1,0 +1,83 @@
+/**
+ * The whole Redis write of a push on a single Redis, as one script (one round trip): the replay
+ * claim of its signed query, the de-dup by event id, the kiosk check, the campaign number, the
+ * queue append, the attendance row and counters, the visitors and the cross-kiosk slot count,
+ * and the change message. A single Redis runs a script's keys together whatever their Cluster
+ * slots; a Cluster cannot, so there the store runs the same steps as one script per slot, in
+ * turn (store.ts). Every write comes after the checks that can refuse the push, except the
+ * claim, which is kept whatever follows (as when it was its own step).
+ */
+import { ATTEND, VISITOR } from './scripts'
+
+/**
+ * KEYS: 1 the signed query's claim key (unused without a claim), 2 de-dup key, 3 kiosk hash,
+ * 4 kiosk stream, 5 its fallback code, 6 to 10 its attendance keys (scripts.ts ATTEND),
+ * 11 people hash, 12 totals hash, and with a campaign 13 its hash, 14 its visitors (openid →
+ * number), 15 its firsts (openid → event id of the push that took the number).
+ * ARGV: 1 body hash ('' for no claim), 2 claim TTL ms, 3 de-dup TTL s, 4 kioskId, 5 change
+ * channel, 6 to 8 the change message around its seq (twice) and its number (8 without the
+ * closing braces), 9 slot field, 10 openid, 11 scene, 12 event kind, 13 event id,
+ * 14.. the event's stream field/value pairs (without number).
+ * Returns {1, seq} stored, {0, "kioskId seq"} a retry, {-1, ''} no such kiosk, {-2, ''} the
+ * claim refused (the signed query came before with another body).
+ */
+export const PUSH_EVENT = pushScript(true)
+/** PUSH_EVENT without the attendance (the benchmark's "without" side only). */
+export const PUSH_EVENT_WITHOUT_ATTENDANCE = pushScript(false)
+
+function pushScript(attendance: boolean): string {
+  return `${ATTEND}${VISITOR}
+if ARGV[1] ~= '' then
+  if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-2, ''} end
+  end
+end
+local prev = redis.call('GET', KEYS[2])
+if prev then return {0, prev} end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, ''} end
+local n, first = nil, false
+if #KEYS >= 15 then
+  local openid, id = ARGV[10], ARGV[13]
+  local have = redis.call('HGET', KEYS[14], openid)
+  if have then
+    n = tonumber(have)
+    first = redis.call('HGET', KEYS[15], openid) == id
+  elseif redis.call('EXISTS', KEYS[13]) == 1 then
+    n = redis.call('HINCRBY', KEYS[13], 'lastNumber', 1)
+    first = true
+    redis.call('HSET', KEYS[14], openid, n)
+    redis.call('HSET', KEYS[15], openid, id)
+  end
+end
+local fallback = '0'
+local code = ${attendance ? "redis.call('GET', KEYS[5])" : 'false'}
+if code then
+  local ok, c = pcall(cjson.decode, code)
+  if ok and type(c) == 'table' and c.scene == ARGV[11] then fallback = '1' end
+end
+local seq = redis.call('HINCRBY', KEYS[3], 'headSeq', 1)
+local fields = {}
+for i = 14, #ARGV do fields[#fields + 1] = ARGV[i] end
+local tail = '}}'
+if n then
+  fields[#fields + 1] = 'number'
+  fields[#fields + 1] = tostring(n)
+  fields[#fields + 1] = 'firstInCampaign'
+  fields[#fields + 1] = first and '1' or '0'
+  tail = ',"number":' .. n .. ',"firstInCampaign":' .. (first and 'true' or 'false') .. '}}'
+end
+redis.call('XADD', KEYS[4], seq .. '-0', unpack(fields))
+fields[#fields + 1] = 'fallback'
+fields[#fields + 1] = fallback
+${
+  attendance
+    ? `attend(6, seq, ARGV[9], ARGV[10], ARGV[11], ARGV[12], fields)
+visitor(KEYS[11], KEYS[12], ARGV[10], ARGV[13])
+redis.call('HINCRBY', KEYS[12], ARGV[9], 1)`
+    : ''
+}
+redis.call('SET', KEYS[2], ARGV[4] .. ' ' .. seq, 'EX', ARGV[3])
+redis.call('PUBLISH', ARGV[5], ARGV[6] .. seq .. ARGV[7] .. seq .. ARGV[8] .. tail)
+return {1, tostring(seq)}
+`
+}

@@ -1,0 +1,210 @@
+/**
+ * The Redis relay's push path on a single Redis: one script per push (the claim, the kiosk
+ * check, the write, the attendance and the visitors together), what that folding must not
+ * weaken (a seen signed query with another body, for another kiosk too), scripts sent by SHA
+ * surviving a server that forgot them, and the all-kiosk stats reading the day's slots once.
+ */
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { localDay } from '../../relay/attendance/routes'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { assign, createCampaign, signIn } from './campaign-helpers'
+import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+}, 60_000)
+afterAll(async () => {
+  await redis?.stop()
+})
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function relay(): Promise<{ r: RelayHandle; prefix: string }> {
+  const prefix = `rt-${randomUUID()}:`
+  const r = await startTestRelay('redis', redis.url, {}, { redisPrefix: prefix })
+  cleanups.push(() => r.close())
+  await r.addKiosk('k1')
+  await r.addKiosk('k2')
+  // The first push of a kiosk learns its campaign (the relay caches only kiosks it routed).
+  for (const k of ['k1', 'k2']) {
+    expect((await postPush(r.url, scanXml('warm', `${k}:warm`))).status).toBe(200)
+  }
+  return { r, prefix }
+}
+
+/** Commands clients send (not those scripts run), while `during` runs; each as its args. */
+async function monitored(during: () => Promise<void>): Promise<string[][]> {
+  const mon = new Redis(redis.url)
+  const seen: string[][] = []
+  const m = await mon.monitor()
+  m.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua') seen.push(args)
+  })
+  // MONITOR shows commands from when it is set up: one of our own marks that moment.
+  const probe = new Redis(redis.url)
+  await probe.echo('monitor-ready')
+  await waitFor(() => seen.some((a) => a[1] === 'monitor-ready'))
+  try {
+    await during()
+    await probe.echo('monitor-done')
+    await waitFor(() => seen.some((a) => a[1] === 'monitor-done'))
+  } finally {
+    probe.disconnect()
+    m.disconnect()
+    mon.disconnect()
+  }
+  return seen
+}
+
+async function waitFor(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10))
+  expect(ok()).toBe(true)
+}
+
+describe('redis push path (one Redis)', () => {
+  it('stores a push with one command from the relay: one script, no other round trip', async () => {
+    const { r, prefix } = await relay()
+    const pushKeys = [`{${prefix}k:`, `${prefix}signed-query:`, `{${prefix}attendance}`]
+    const seen = await monitored(async () => {
+      for (let i = 0; i < 10; i++) {
+        const k = i % 2 === 0 ? 'k1' : 'k2'
+        expect((await postPush(r.url, scanXml(`v${i}`, `${k}:p${i}`))).status).toBe(200)
+      }
+    })
+    const forPushes = seen.filter((args) => args.some((a) => pushKeys.some((p) => a.includes(p))))
+    expect(forPushes.map((a) => a[0]?.toLowerCase())).toEqual(Array(10).fill('evalsha'))
+    const events = [
+      ...(await r.store.readEvents('k1', 0, 10)),
+      ...(await r.store.readEvents('k2', 0, 10)),
+    ]
+    expect(events.map((e) => e.openid).sort()).toEqual(
+      ['warm', 'warm', ...Array.from({ length: 10 }, (_, i) => `v${i}`)].sort(),
+    )
+  })
+
+  it('refuses a seen signed query with another body, for another kiosk too, and stores nothing', async () => {
+    const { r } = await relay()
+    const q = signedQuery(TOKEN)
+    expect((await postPush(r.url, scanXml('real', 'k1:1', 1), q)).status).toBe(200)
+    const forged = await postPush(r.url, scanXml('forged', 'k2:1', 2), q)
+    expect(forged.status).toBe(401)
+    expect((await postPush(r.url, scanXml('forged', 'k1:2', 2), q)).status).toBe(401)
+    // The same try again (WeChat's retry of it) is answered, and stored once.
+    expect((await postPush(r.url, scanXml('real', 'k1:1', 1), q)).status).toBe(200)
+    expect((await r.store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['warm', 'real'])
+    expect((await r.store.readEvents('k2', 0, 10)).map((e) => e.openid)).toEqual(['warm'])
+    const stats = await r.store.attendance.stats({ kioskIds: null }, localDay(Date.now()))
+    expect(stats.scans).toBe(3)
+    expect(stats.visitors).toBe(2)
+  })
+
+  it('keeps storing once when Redis forgot its scripts (restart, failover): NOSCRIPT → EVAL', async () => {
+    const { r } = await relay()
+    const admin = new Redis(redis.url)
+    cleanups.push(() => admin.quit())
+    await admin.script('FLUSH')
+    expect((await postPush(r.url, scanXml('after', 'k1:x'))).status).toBe(200)
+    await admin.script('FLUSH')
+    // A retry of it, by another try's query: a duplicate, not a second row.
+    expect((await postPush(r.url, scanXml('after', 'k1:x'))).status).toBe(200)
+    expect((await r.store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['warm', 'after'])
+  })
+
+  it("reads the day's slots of every kiosk from one hash, and they add up to each kiosk's", async () => {
+    const { r, prefix } = await relay()
+    for (let i = 0; i < 6; i++) {
+      const k = i < 4 ? 'k1' : 'k2'
+      expect((await postPush(r.url, scanXml(`s${i}`, `${k}:s${i}`))).status).toBe(200)
+    }
+    const today = localDay(Date.now())
+    let whole = await r.store.attendance.stats({ kioskIds: null }, today)
+    const seen = await monitored(async () => {
+      whole = await r.store.attendance.stats({ kioskIds: null }, today)
+    })
+    const slotReads = seen.filter(
+      (args) => args[0]?.toLowerCase() === 'hmget' && args.some((a) => a.startsWith('s:')),
+    )
+    expect(slotReads.map((a) => a[1])).toEqual([`{${prefix}attendance}:totals`])
+    const one = await r.store.attendance.stats({ kioskIds: ['k1'] }, today)
+    const two = await r.store.attendance.stats({ kioskIds: ['k2'] }, today)
+    const sum = (t: typeof whole.timeline) => (t ?? []).reduce((n, s) => n + s.scans, 0)
+    expect(sum(whole.timeline)).toBe(8)
+    expect(sum(one.timeline) + sum(two.timeline)).toBe(8)
+    expect(whole.timeline).toEqual(
+      (one.timeline ?? []).map((s, i) => ({
+        ...s,
+        scans: s.scans + (two.timeline?.[i]?.scans ?? 0),
+      })),
+    )
+  })
+
+  it('takes campaign numbers in the same one script: 1..n, once each, retries keep theirs', async () => {
+    const { r, prefix } = await relay()
+    const c = await signIn(r)
+    const campaign = await createCampaign(c)
+    // The assignment reaches the push path's cache through the change feed (which drops the
+    // kiosk's entry): once this listener, registered after the cache's, has heard both, re-warm.
+    const heard = new Set<string>()
+    const stop = r.store.subscribe((ch) => {
+      if (ch.type === 'campaign' && ch.kioskId !== undefined) heard.add(ch.kioskId)
+    })
+    await assign(c, 'k1', campaign.id)
+    await assign(c, 'k2', campaign.id)
+    await waitFor(() => heard.has('k1') && heard.has('k2'))
+    stop()
+    for (const k of ['k1', 'k2']) {
+      expect((await postPush(r.url, scanXml('warm2', `${k}:warm2`))).status).toBe(200)
+    }
+    const told: Array<{ seq: number; number?: number; firstInCampaign?: boolean }> = []
+    const unsubscribe = r.store.subscribe((ch) => {
+      if (ch.type === 'event' && ch.kioskId === 'k1' && ch.event !== undefined) told.push(ch.event)
+    })
+    cleanups.push(() => Promise.resolve(unsubscribe()))
+    const pushKeys = [`{${prefix}k:`, `${prefix}signed-query:`, `{${prefix}c:`]
+    const seen = await monitored(async () => {
+      const first = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          postPush(r.url, scanXml(`n${i}`, `k${1 + (i % 2)}:n${i}`)),
+        ),
+      )
+      expect(first.map((a) => a.status)).toEqual(Array(20).fill(200))
+      // WeChat's retries (new tries of the same pushes) and a second scan at the other booth.
+      const again = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          postPush(r.url, scanXml(`n${i}`, `k${1 + (i % 2)}:n${i}`)),
+        ),
+      )
+      expect(again.map((a) => a.status)).toEqual(Array(20).fill(200))
+      expect((await postPush(r.url, scanXml('n0', 'k2:n0-again'))).status).toBe(200)
+    })
+    const forPushes = seen.filter((args) => args.some((a) => pushKeys.some((p) => a.includes(p))))
+    expect(forPushes.map((a) => a[0]?.toLowerCase())).toEqual(Array(41).fill('evalsha'))
+    const events = [
+      ...(await r.store.readEvents('k1', 0, 50)),
+      ...(await r.store.readEvents('k2', 0, 50)),
+    ]
+    const numbered = events.filter((e) => e.openid.startsWith('n'))
+    expect(numbered).toHaveLength(21)
+    const firsts = numbered.filter((e) => e.firstInCampaign === true)
+    expect(firsts.map((e) => e.number).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 2),
+    )
+    // The change message the script builds carries the number it took, as read back.
+    const k1 = numbered.filter((e) => e.scene.startsWith('k1:'))
+    await waitFor(() => k1.every((e) => told.some((t) => t.seq === e.seq)))
+    for (const e of k1) {
+      const t = told.find((x) => x.seq === e.seq)
+      expect([t?.number, t?.firstInCampaign]).toEqual([e.number, e.firstInCampaign])
+    }
+    const again = numbered.find((e) => e.scene === 'k2:n0-again')
+    expect(again?.firstInCampaign).toBe(false)
+    expect(again?.number).toBe(numbered.find((e) => e.scene === 'k1:n0')?.number)
+  })
+})
