@@ -71,6 +71,10 @@ export interface RedisKeys {
   campaignBindings(campaignId: string): string
   /** Hash: openid → registration id (the other side of `campaignBindings`). */
   campaignBindingOpenids(campaignId: string): string
+  /** Hash: draw id → the draw's record (JSON), redraws included. */
+  campaignDraws(campaignId: string): string
+  /** The campaign's draw version, the fence COMMIT_DRAW checks (draw-types.ts). */
+  campaignDrawVersion(campaignId: string): string
   /** Set of every campaign id (no script combines it with a campaign's keys). */
   campaigns: string
   /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
@@ -125,6 +129,8 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignRosterNext: (id, tmp) => `{${p}c:${tagSafe('campaign id', id)}}:roster-next:${tmp}`,
     campaignBindings: (id) => `{${p}c:${tagSafe('campaign id', id)}}:bindings`,
     campaignBindingOpenids: (id) => `{${p}c:${tagSafe('campaign id', id)}}:binding-openids`,
+    campaignDraws: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draws`,
+    campaignDrawVersion: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draw-version`,
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,

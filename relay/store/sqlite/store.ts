@@ -12,6 +12,7 @@ import { SqliteChangePoller } from './change-poller'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
+import { SqliteDrawStore } from './draws'
 import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
@@ -91,6 +92,7 @@ class SqliteStore implements RelayStore {
   readonly kind = 'sqlite'
   readonly console: SqliteConsoleStore
   readonly campaigns: SqliteCampaignStore
+  readonly draws: SqliteDrawStore
   private readonly feed = new ChangeFeed()
   private readonly poller: SqliteChangePoller
   private closed = false
@@ -116,6 +118,7 @@ class SqliteStore implements RelayStore {
       this.feed.emit({ type: 'kiosk', kioskId }),
     )
     this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
+    this.draws = new SqliteDrawStore(db, (change) => this.feed.emit(change))
     this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
     this.writes.beforeCommit.push(() => this.attendance.flushCounters())
   }
