@@ -102,7 +102,10 @@ function recheckOne(
 ): RecheckResult {
   const sorted = canonicalOrder(new Set(eligible))
   if (sorted.length !== stored.eligibleCount) {
-    return { ok: false, reason: `${what}: ${sorted.length} eligible, record says ${stored.eligibleCount}` }
+    return {
+      ok: false,
+      reason: `${what}: ${sorted.length} eligible, record says ${stored.eligibleCount}`,
+    }
   }
   if (eligibleHash(sorted) !== stored.eligibleHash) {
     return { ok: false, reason: `${what}: the eligible list's hash differs from the record's` }
@@ -126,7 +129,12 @@ export function recheckDraw(
   redrawEligible: ReadonlyArray<Iterable<string>> = [],
 ): RecheckResult {
   const first = record.winners.slice(0, record.winners.length - record.redraws.length)
-  const main = recheckOne('draw', eligible, record, first.map((w) => w.openid))
+  const main = recheckOne(
+    'draw',
+    eligible,
+    record,
+    first.map((w) => w.openid),
+  )
   if (!main.ok) return main
   for (const [i, step] of record.redraws.entries()) {
     const got = record.winners[first.length + i]?.openid
