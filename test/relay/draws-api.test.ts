@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { drawRecordSchema, type DrawRecord } from '../../shared/screen-api'
 import { canonicalOrder, eligibleHash, recheckDraw } from '../../relay/draws/fair-draw'
 import type { RelayHandle } from '../../relay/server'
+import { makeDraw } from '../../relay/draws/draw-service'
 import { errorCode, type ConsoleClient } from './console-helpers'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { checkIn, rosterWith, visitors } from './draws-helpers'
@@ -223,6 +224,23 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     )
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201))
     const won = answers.flatMap((a) => openids(drawRecordSchema.parse(a.json)))
+    expect(won.sort()).toEqual([...people].sort())
+  })
+
+  it('serialises draws interleaved inside one process (each between its read and write)', async () => {
+    const { relay, campaignId, people } = await setUp(backend, 20)
+    // HTTP requests rarely interleave between a draw's snapshot and its commit; these do.
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        makeDraw(
+          relay.store.draws,
+          campaignId,
+          { prize: 'x', count: 2, excludeWinners: true, rosterOnly: false },
+          { organizer: 'alice', now: i },
+        ),
+      ),
+    )
+    const won = outcomes.flatMap((o) => (o.ok ? openids(o.record) : []))
     expect(won.sort()).toEqual([...people].sort())
   })
 
