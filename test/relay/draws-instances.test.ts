@@ -2,10 +2,11 @@
 // never get the same winner twice (the per-campaign fence serialises them), and each instance's
 // draw feed hears of every stored draw and redraw, whichever instance made it, without openids.
 // On SQLite (one instance) the feed hears its own draws.
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { createDrawFeed } from '../../relay/draws/draw-feed'
 import { drawRecordSchema, screenDrawSchema, type ScreenDraw } from '../../shared/screen-api'
-import { ConsoleClient } from './console-helpers'
+import { ConsoleClient, newPlace } from './console-helpers'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { checkIn, visitors } from './draws-helpers'
 import type { Backend } from './harness'
@@ -108,4 +109,37 @@ describe.each<Backend>(['sqlite', 'redis'])('draw feed (%s)', (backend) => {
     expect(shown?.winners.map((w) => w.number)).not.toContain(gone?.number)
     expect(await feed.latest(campaign.id)).toEqual(shown)
   })
+})
+
+describe('on a Redis Cluster', () => {
+  let cluster: TestRedisCluster
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 })
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  it('two instances: concurrent draws share no winner (the campaign keys in one slot)', async () => {
+    const place = newPlace('redis', cluster.url)
+    bed.cleanups.push(() => place.remove())
+    const a = await bed.relayOn(place)
+    const b = await bed.relayOn(place)
+    const ca = await signIn(a)
+    const cb = new ConsoleClient(b.url)
+    cb.cookie = ca.cookie
+    const campaign = await createCampaign(ca)
+    const people = visitors(12)
+    await checkIn(a.store, campaign.id, people)
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 === 0 ? ca : cb).call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+          prize: 'x',
+          count: 2,
+        }),
+      ),
+    )
+    expect(answers.map((x) => x.status)).toEqual(answers.map(() => 201))
+    const won = answers.flatMap((x) => drawRecordSchema.parse(x.json).winners.map((w) => w.openid))
+    expect(won.sort()).toEqual([...people].sort())
+    expect(await b.store.draws.list(campaign.id)).toHaveLength(6)
+  }, 60_000)
 })
