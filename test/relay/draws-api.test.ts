@@ -311,4 +311,16 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     )
     expect(await stored(relay, campaignId)).toEqual([])
   })
+
+  it("keeps each campaign's draws to itself: another campaign's path finds none", async () => {
+    const { relay, c, campaignId } = await setUp(backend, 4)
+    const d = await draw(c, campaignId, { count: 2 })
+    const other = await createCampaign(c, { name: 'Other' })
+    const base = `/console/api/campaigns/${other.id}/draws`
+    expect((await c.call('GET', `${base}/${d.id}/winners`)).status).toBe(404)
+    const r = await c.call('POST', `${base}/${d.id}/redraw`, { openid: d.winners[0]?.openid })
+    expect(r.status).toBe(404)
+    expect(drawRecordSchema.array().parse((await c.call('GET', base)).json)).toEqual([])
+    expect(await relay.store.draws.get(campaignId, d.id)).toEqual(d)
+  })
 })
