@@ -10,6 +10,7 @@ import { ConsoleClient, newPlace } from './console-helpers'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { checkIn, visitors } from './draws-helpers'
 import type { Backend } from './harness'
+import type { StoreChange } from '../../relay/store/types'
 
 const bed = relayTestBed()
 
@@ -142,4 +143,42 @@ describe('on a Redis Cluster', () => {
     expect(won.sort()).toEqual([...people].sort())
     expect(await b.store.draws.list(campaign.id)).toHaveLength(6)
   }, 60_000)
+})
+
+describe('draw feed after a resync', () => {
+  it('passes on the newest draw it missed, once, and nothing when it missed none', async () => {
+    const relay = await bed.relayOn(bed.placeFor('sqlite'))
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c)
+    await checkIn(relay.store, campaign.id, visitors(6))
+    // The store's feed as the feed sees it: changes pass only while `connected`.
+    let connected = true
+    const hook: { emit?: (change: StoreChange) => void } = {}
+    const feed = createDrawFeed({
+      draws: relay.store.draws,
+      subscribe: (l) => {
+        hook.emit = l
+        return relay.store.subscribe((change) => {
+          if (connected) l(change)
+        })
+      },
+    })
+    const heard: ScreenDraw[] = []
+    bed.cleanups.push(feed.subscribe((_c, d) => heard.push(d)))
+    expect(await feed.latest(campaign.id)).toBeNull()
+    connected = false
+    const made = await c.call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+      prize: '二等奖',
+      count: 1,
+    })
+    const missed = drawRecordSchema.parse(made.json)
+    connected = true
+    expect(heard).toEqual([])
+    hook.emit?.({ type: 'resync' })
+    await until('the missed draw', () => heard.length === 1)
+    expect(heard[0]?.id).toBe(missed.id)
+    hook.emit?.({ type: 'resync' })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(heard).toHaveLength(1)
+  })
 })
