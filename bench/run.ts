@@ -24,6 +24,7 @@ import { benchCampaignSync } from './campaign-sync'
 import { benchCampaign } from './campaign'
 import { benchCampaignBooths } from './campaign-booths'
 import { benchStamps } from './stamps'
+import { benchDraws } from './draws'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -50,6 +51,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['campaign', benchCampaign],
   ['campaign-booths', benchCampaignBooths],
   ['stamps', benchStamps],
+  ['draws', benchDraws],
 ]
 
 async function main(): Promise<void> {

@@ -208,7 +208,7 @@ export class KioskHub {
       for (const { session } of this.peers) {
         if (session.isLive) session.roster.onBinding(campaignId, { registrationId, openid, at })
       }
-    } else void this.recheckCredentials(change.kioskId)
+    } else if (change.type === 'kiosk') void this.recheckCredentials(change.kioskId)
   }
 
   /** A roster replaced: the campaign's kiosks start the new version's transfer. */

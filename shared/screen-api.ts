@@ -90,6 +90,20 @@ export const drawWinnerSchema = screenVisitorSchema.extend({
 })
 export type DrawWinner = z.infer<typeof drawWinnerSchema>
 
+/** One redraw of a stored draw: who was replaced, and how the replacement was drawn. */
+export const redrawStepSchema = z.object({
+  at: z.number().int().nonnegative(),
+  organizer: z.string(),
+  /** The absent winner replaced. */
+  replaced: z.string(),
+  /** The winner drawn in their place. */
+  openid: z.string(),
+  eligibleCount: z.number().int().nonnegative(),
+  eligibleHash: z.string().regex(/^[0-9a-f]{64}$/),
+  rng: z.string().regex(/^[0-9a-f]*$/),
+})
+export type RedrawStep = z.infer<typeof redrawStepSchema>
+
 /**
  * A stored draw as the console lists it: the result and what it takes to re-check it
  * (docs/DESIGN.md "Contract v2"): the eligible list's size and SHA-256, and the RNG output used.
@@ -108,6 +122,11 @@ export const drawRecordSchema = z.object({
   /** Hex of the random bytes drawn (what maps to the chosen indexes). */
   rng: z.string().regex(/^[0-9a-f]*$/),
   winners: z.array(drawWinnerSchema),
+  /**
+   * Redraws, oldest first (added to the contract by issue 21's draw API): each drew one winner
+   * from its own eligible list, re-checkable the same way; its winner is appended to `winners`.
+   */
+  redraws: z.array(redrawStepSchema).default([]),
 })
 export type DrawRecord = z.infer<typeof drawRecordSchema>
 

@@ -10,6 +10,7 @@ import {
   type ConsoleRoute,
 } from './console-router'
 import { campaignRoutes } from './campaign-routes'
+import { drawRoutes } from '../draws/draw-routes'
 import { kioskRoutes } from './kiosk-routes'
 import { rosterRoutes } from './roster-routes'
 
@@ -19,6 +20,7 @@ export function createConsoleApi(deps: ConsoleDeps, extraRoutes: ConsoleRoute[] 
     ...kioskRoutes(deps),
     ...campaignRoutes(deps),
     ...rosterRoutes(deps),
+    ...drawRoutes(deps),
     ...extraRoutes,
   ])
 }

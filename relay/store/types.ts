@@ -8,6 +8,7 @@ import type { CampaignStore } from './campaign-types'
 import type { ConsoleStore } from './console-types'
 import type { AttendanceReader } from './attendance'
 import type { StampStore } from './stamp-types'
+import type { DrawStore } from './draw-types'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
 export interface SceneRange {
@@ -126,6 +127,8 @@ export type StoreChange =
       openid: string
       at: number
     }
+  /** A lucky draw was stored or redrawn (relay/draws/draw-feed.ts plays it on the screens). */
+  | { type: 'draw'; campaignId: string; drawId: string }
   /**
    * Changes may have been missed (the store's subscriber lost its connection and is back):
    * whoever listens must re-read what it relies on. Local to one instance, never published.
@@ -142,6 +145,8 @@ export interface RelayStore {
   readonly attendance: AttendanceReader
   /** The stamp rally: visitors' stamps and completions per campaign (stamp-types.ts). */
   readonly stamps: StampStore
+  /** Lucky draws (issue 21): records, snapshots and the per-campaign fence. */
+  readonly draws: DrawStore
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>

@@ -91,6 +91,11 @@ export function createFakeConsoleApi() {
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),
     exportUrl: (format: 'csv' | 'xlsx') => `/console/api/attendance?format=${format}`,
+    draws: vi.fn<ConsoleApi['draws']>(() => Promise.resolve([])),
+    makeDraw: vi.fn<ConsoleApi['makeDraw']>(() => Promise.reject(new Error('no draws here'))),
+    redraw: vi.fn<ConsoleApi['redraw']>(() => Promise.reject(new Error('no draws here'))),
+    drawWinnersUrl: (campaignId: string, drawId: string, format: 'csv' | 'xlsx') =>
+      `/console/api/campaigns/${campaignId}/draws/${drawId}/winners?format=${format}`,
     events: vi.fn<ConsoleApi['events']>((onEvent, onState) => {
       const entry = { onEvent, onState }
       listeners.add(entry)

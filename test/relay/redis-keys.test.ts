@@ -29,6 +29,14 @@ describe('redis key layout', () => {
     expect(hashTag(keys.kiosks)).toBe(hashTag(keys.ranges))
     expect(hashTag(keys.unrouted)).toBe(hashTag(keys.unroutedDedup('ev_abc')))
     expect(hashTag(`${keys.campaignTag('c1')}:attendance`)).toBe('scandesk:c:c1')
+    // COMMIT_DRAW's keys: the campaign, its draw version and its draws, one slot.
+    expect(
+      new Set(
+        [keys.campaign('c1'), keys.campaignDrawVersion('c1'), keys.campaignDraws('c1')].map(
+          hashTag,
+        ),
+      ),
+    ).toEqual(new Set(['scandesk:c:c1']))
   })
 
   it('puts the stamp rally’s keys in the campaign’s slot, whatever the openid holds', () => {

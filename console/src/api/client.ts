@@ -32,6 +32,7 @@ import {
   type RosterFormat,
   type RosterUploadOutcome,
 } from './campaign-contract'
+import { drawRecordSchema, type DrawRecord, type DrawRequest } from '../../../shared/screen-api'
 import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
 
 export const API_BASE = '/console/api'
@@ -94,6 +95,14 @@ export interface ConsoleApi {
    * missed; `closed` when the relay refused or dropped it for good). Returns the unsubscribe.
    */
   events(onEvent: (event: ConsoleEvent) => void, listener: StreamListener): () => void
+  /** The campaign's lucky draws, newest first (issue 21). */
+  draws(campaignId: string): Promise<DrawRecord[]>
+  /** Draws now: the relay picks and stores the winners before it answers. */
+  makeDraw(campaignId: string, request: DrawRequest): Promise<DrawRecord>
+  /** Replaces the absent winner `openid`; the other winners stay. */
+  redraw(campaignId: string, drawId: string, openid: string): Promise<DrawRecord>
+  /** A plain link to the draw's winners sheet. */
+  drawWinnersUrl(campaignId: string, drawId: string, format: 'csv' | 'xlsx', locale: string): string
 }
 
 export type StreamState = 'open' | 'reconnecting' | 'closed'
@@ -219,6 +228,19 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       return call('GET', `/attendance?${query.toString()}`, consoleAttendancePageSchema)
     },
     exportUrl: (format) => `${API_BASE}/attendance?format=${format}`,
+    draws: (campaignId) =>
+      call('GET', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawRecordSchema.array()),
+    makeDraw: (campaignId, request) =>
+      call('POST', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawRecordSchema, request),
+    redraw: (campaignId, drawId, openid) =>
+      call(
+        'POST',
+        `/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(drawId)}/redraw`,
+        drawRecordSchema,
+        { openid },
+      ),
+    drawWinnersUrl: (campaignId, drawId, format, locale) =>
+      `${API_BASE}/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(drawId)}/winners?${new URLSearchParams({ format, locale }).toString()}`,
     events: (onEvent, listener) => openEvents(`${API_BASE}/events`, onEvent, listener),
   }
 }

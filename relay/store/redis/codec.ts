@@ -12,6 +12,7 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
   z.object({ type: z.literal('roster'), campaignId: z.string() }),
+  z.object({ type: z.literal('draw'), campaignId: z.string(), drawId: z.string() }),
   z.object({
     type: z.literal('binding'),
     campaignId: z.string(),

@@ -78,6 +78,10 @@ export interface RedisKeys {
   campaignStamps(campaignId: string, openid: string): string
   /** Hash: openid → when the visitor completed the campaign's rally (STAMP). */
   campaignStampCompletions(campaignId: string): string
+  /** Hash: draw id → the draw's record (JSON), redraws included. */
+  campaignDraws(campaignId: string): string
+  /** The campaign's draw version, the fence COMMIT_DRAW checks (draw-types.ts). */
+  campaignDrawVersion(campaignId: string): string
   /** Set of every campaign id (no script combines it with a campaign's keys). */
   campaigns: string
   /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
@@ -135,6 +139,8 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignBindingOpenids: (id) => `{${p}c:${tagSafe('campaign id', id)}}:binding-openids`,
     campaignStamps: (id, openid) => `{${p}c:${tagSafe('campaign id', id)}}:stamps:${openid}`,
     campaignStampCompletions: (id) => `{${p}c:${tagSafe('campaign id', id)}}:stamp-completions`,
+    campaignDraws: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draws`,
+    campaignDrawVersion: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draw-version`,
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,

@@ -23,6 +23,7 @@ import {
 } from './codec'
 import { connectRedis, type RedisClient } from './connect'
 import { RedisCampaignStore } from './campaigns'
+import { RedisDrawStore } from './draws'
 import { RedisConsoleStore } from './console'
 import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
@@ -101,6 +102,7 @@ class RedisStore implements RelayStore {
   readonly kind = 'redis'
   readonly console: RedisConsoleStore
   readonly campaigns: RedisCampaignStore
+  readonly draws: RedisDrawStore
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
@@ -127,6 +129,7 @@ class RedisStore implements RelayStore {
       (change) => this.announce(change),
       (script, k, args) => this.write(script, k, args),
     )
+    this.draws = new RedisDrawStore(redis, keys, (change) => this.announce(change))
     this.attendance = new RedisAttendance(
       redis,
       this.attendanceKeys,

@@ -13,6 +13,7 @@ import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
 import { SqliteStamps } from './stamps'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
+import { SqliteDrawStore } from './draws'
 import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
@@ -92,6 +93,7 @@ class SqliteStore implements RelayStore {
   readonly kind = 'sqlite'
   readonly console: SqliteConsoleStore
   readonly campaigns: SqliteCampaignStore
+  readonly draws: SqliteDrawStore
   private readonly feed = new ChangeFeed()
   private readonly poller: SqliteChangePoller
   private closed = false
@@ -118,6 +120,7 @@ class SqliteStore implements RelayStore {
       this.feed.emit({ type: 'kiosk', kioskId }),
     )
     this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
+    this.draws = new SqliteDrawStore(db, (change) => this.feed.emit(change))
     this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
     this.writes.beforeCommit.push(() => this.attendance.flushCounters())
     this.stamps = new SqliteStamps(db, (fn) => {

@@ -11,6 +11,7 @@ import { m005Attendance } from './005-attendance'
 import { m006Campaigns } from './006-campaigns'
 import { m007AttendanceVisitors } from './007-attendance-visitors'
 import { m008Stamps } from './008-stamps'
+import { m009Draws } from './009-draws'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   m006Campaigns,
   m007AttendanceVisitors,
   m008Stamps,
+  m009Draws,
 ]

@@ -1,0 +1,71 @@
+/**
+ * One campaign's lucky draws (issue 21): the list (newest first, as the relay stores them),
+ * starting a draw and redrawing an absent winner. The relay draws and stores; this only asks
+ * and shows what it answered.
+ */
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import { useConsoleApi } from '../api/api-key'
+import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import type { DrawRecord, DrawRequest } from '../../../shared/screen-api'
+
+export const useDrawsStore = defineStore('console-draws', () => {
+  const api = useConsoleApi()
+  const campaignId = ref<string | null>(null)
+  const list = ref<DrawRecord[]>([])
+  const loading = ref(false)
+  const busy = ref(false)
+  const error = ref<ConsoleApiError | null>(null)
+  let asked = 0
+
+  async function open(id: string): Promise<void> {
+    if (campaignId.value !== id) list.value = []
+    campaignId.value = id
+    const ask = ++asked
+    loading.value = true
+    try {
+      const draws = await api.draws(id)
+      if (ask === asked) {
+        list.value = draws
+        error.value = null
+      }
+    } catch (e) {
+      if (ask === asked) error.value = toConsoleError(e)
+    } finally {
+      if (ask === asked) loading.value = false
+    }
+  }
+
+  /** The stored record replaces or joins the list (newest first). */
+  function keep(record: DrawRecord): void {
+    const rest = list.value.filter((d) => d.id !== record.id)
+    list.value = [record, ...rest].sort((a, b) => b.at - a.at)
+  }
+
+  /** Throws the API's error (the panel shows it). */
+  async function draw(request: DrawRequest): Promise<DrawRecord | null> {
+    const id = campaignId.value
+    if (id === null) return null
+    busy.value = true
+    try {
+      const record = await api.makeDraw(id, request)
+      keep(record)
+      return record
+    } finally {
+      busy.value = false
+    }
+  }
+
+  async function redraw(drawId: string, openid: string): Promise<void> {
+    const id = campaignId.value
+    if (id === null) return
+    busy.value = true
+    try {
+      keep(await api.redraw(id, drawId, openid))
+    } finally {
+      busy.value = false
+    }
+  }
+
+  return { campaignId, list, loading, busy, error, open, draw, redraw }
+})

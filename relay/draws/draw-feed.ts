@@ -1,0 +1,91 @@
+/**
+ * The draw screens' source (issue 21, used by the screen routes): the newest draw of a campaign,
+ * and every draw or redraw as it is stored, on whichever relay instance stored it. Backed by the
+ * store's change feed (`{type: 'draw'}`, published by both stores after the record is
+ * committed), so a screen only ever hears of a stored result; each change is read back from the
+ * store, so what a screen plays is what the record says. After a `resync` (Redis: the
+ * subscriber was away and may have missed changes) the newest draw of every campaign this feed
+ * has served is read again and passed on if it is not the one last passed on. Screens see no
+ * openid (screenDrawOf).
+ */
+import { errorMessage, type Logger } from '../log'
+import type { RelayStore } from '../store/types'
+import { screenDrawOf } from './draw-service'
+import type { ScreenDraw } from '../../shared/screen-api'
+
+export interface DrawFeed {
+  /** The campaign's newest draw (by draw time), or null before its first. */
+  latest(campaignId: string): Promise<ScreenDraw | null>
+  /** Called once per stored draw or redraw; returns an unsubscribe. */
+  subscribe(listener: (campaignId: string, d: ScreenDraw) => void): () => void
+}
+
+/** A draw as passed on: a redraw changes `at`, so this tells it from a repeat. */
+const stamp = (d: ScreenDraw): string => `${d.id} ${d.at}`
+
+export function createDrawFeed(
+  store: Pick<RelayStore, 'draws' | 'subscribe'>,
+  log?: Logger,
+): DrawFeed {
+  const listeners = new Set<(campaignId: string, d: ScreenDraw) => void>()
+  /** Per campaign served, the stamp of the newest draw known to screens ('' for none). */
+  const newest = new Map<string, string>()
+  let unsubscribeStore: (() => void) | null = null
+
+  function pass(campaignId: string, shown: ScreenDraw): void {
+    newest.set(campaignId, stamp(shown))
+    for (const l of [...listeners]) l(campaignId, shown)
+  }
+
+  async function relay(campaignId: string, drawId: string): Promise<void> {
+    try {
+      const record = await store.draws.get(campaignId, drawId)
+      if (record !== null) pass(campaignId, screenDrawOf(record))
+    } catch (err) {
+      log?.error('reading a stored draw for the screens failed', {
+        campaignId,
+        drawId,
+        error: errorMessage(err),
+      })
+    }
+  }
+
+  async function catchUp(): Promise<void> {
+    for (const [campaignId, known] of [...newest]) {
+      try {
+        const [top] = await store.draws.list(campaignId)
+        if (top !== undefined && stamp(screenDrawOf(top)) !== known) {
+          pass(campaignId, screenDrawOf(top))
+        }
+      } catch (err) {
+        log?.error('re-reading draws after a resync failed', {
+          campaignId,
+          error: errorMessage(err),
+        })
+      }
+    }
+  }
+
+  return {
+    async latest(campaignId) {
+      const [top] = await store.draws.list(campaignId)
+      const shown = top === undefined ? null : screenDrawOf(top)
+      if (!newest.has(campaignId)) newest.set(campaignId, shown === null ? '' : stamp(shown))
+      return shown
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      unsubscribeStore ??= store.subscribe((change) => {
+        if (change.type === 'draw') void relay(change.campaignId, change.drawId)
+        else if (change.type === 'resync') void catchUp()
+      })
+      return () => {
+        listeners.delete(listener)
+        if (listeners.size === 0 && unsubscribeStore !== null) {
+          unsubscribeStore()
+          unsubscribeStore = null
+        }
+      }
+    },
+  }
+}

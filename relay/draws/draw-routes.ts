@@ -1,0 +1,178 @@
+/**
+ * Lucky draws in the console (issue 21, docs/DESIGN.md "Draws"), behind the console router's
+ * guard (session, same origin): `POST|GET /console/api/campaigns/<id>/draws` (draw; list, newest
+ * first), `POST …/draws/<drawId>/redraw` (replace an absent winner) and
+ * `GET …/draws/<drawId>/winners?format=csv|xlsx&locale=…` (the winners sheet: BOM and formula
+ * escaping by shared/export, as the attendance export).
+ */
+import { z } from 'zod'
+import { campaignIdSchema } from '../../shared/campaign'
+import type { Locale } from '../../shared/domain'
+import { formatLocalTime, type Cell } from '../../shared/export/cells'
+import { csvSink, xlsxSink } from '../../shared/export/sinks'
+import {
+  drawRequestSchema,
+  redrawRequestSchema,
+  type DrawRecord,
+  type DrawWinner,
+} from '../../shared/screen-api'
+import { sendJson } from '../http-util'
+import {
+  readJson,
+  sendConsoleError,
+  type ConsoleDeps,
+  type ConsoleRequestContext,
+  type ConsoleRoute,
+} from '../console/console-router'
+import { makeDraw, redraw, type DrawOutcome } from './draw-service'
+
+const drawIdSchema = z.string().regex(/^d-[A-Za-z0-9_-]{1,32}$/)
+const exportQuerySchema = z
+  .object({
+    format: z.enum(['csv', 'xlsx']).default('csv'),
+    locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  })
+  .strict()
+
+interface Row {
+  draw: DrawRecord
+  winner: DrawWinner
+  place: number
+}
+
+const COLUMNS: readonly { label: Record<Locale, string>; value: (r: Row) => Cell }[] = [
+  { label: { 'zh-CN': '奖项', en: 'Prize' }, value: (r) => r.draw.prize },
+  { label: { 'zh-CN': '抽奖时间', en: 'Drawn at' }, value: (r) => formatLocalTime(r.draw.at) },
+  { label: { 'zh-CN': '序号', en: 'Place' }, value: (r) => r.place },
+  { label: { 'zh-CN': '签到号', en: 'Number' }, value: (r) => r.winner.number },
+  { label: { 'zh-CN': '姓名', en: 'Name' }, value: (r) => r.winner.name ?? '' },
+  { label: { 'zh-CN': 'OpenID', en: 'OpenID' }, value: (r) => r.winner.openid },
+  {
+    label: { 'zh-CN': '被替换时间', en: 'Replaced at' },
+    value: (r) => (r.winner.replacedAt === null ? '' : formatLocalTime(r.winner.replacedAt)),
+  },
+  { label: { 'zh-CN': '抽奖ID', en: 'Draw ID' }, value: (r) => r.draw.id },
+]
+
+const CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+}
+
+/** Every winner of the draw in stored order (replaced ones too, marked), as sheet rows. */
+export function winnerRows(draw: DrawRecord): Row[] {
+  return draw.winners.map((winner, i) => ({ draw, winner, place: i + 1 }))
+}
+
+export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRoute[] {
+  const { store, log } = deps
+
+  /** The campaign id, or null once a 404 is sent (malformed ids are simply unknown). */
+  async function campaignOf(ctx: ConsoleRequestContext): Promise<string | null> {
+    const id = campaignIdSchema.safeParse(ctx.params.id)
+    if (id.success && (await store.campaigns.getCampaign(id.data)) !== null) return id.data
+    sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+    return null
+  }
+
+  async function drawOf(ctx: ConsoleRequestContext): Promise<DrawRecord | null> {
+    const campaignId = await campaignOf(ctx)
+    if (campaignId === null) return null
+    const id = drawIdSchema.safeParse(ctx.params.drawId)
+    const draw = id.success ? await store.draws.get(campaignId, id.data) : null
+    if (draw === null) sendConsoleError(ctx.res, 404, 'not_found', 'no such draw')
+    return draw
+  }
+
+  function answer(ctx: ConsoleRequestContext, outcome: DrawOutcome, status: number): void {
+    if (!outcome.ok) {
+      sendConsoleError(ctx.res, outcome.status, outcome.code, outcome.message)
+      return
+    }
+    sendJson(ctx.res, status, outcome.record)
+  }
+
+  return [
+    {
+      method: 'POST',
+      path: '/campaigns/:id/draws',
+      async handler(ctx) {
+        const campaignId = await campaignOf(ctx)
+        if (campaignId === null) return
+        const req = await readJson(ctx, drawRequestSchema)
+        if (req === null) return
+        const organizer = ctx.session?.name ?? ''
+        const outcome = await makeDraw(store.draws, campaignId, req, { organizer, now: ctx.now })
+        if (outcome.ok) {
+          log.info('draw made', {
+            campaignId,
+            drawId: outcome.record.id,
+            eligible: outcome.record.eligibleCount,
+            winners: outcome.record.winners.length,
+            by: organizer,
+          })
+        }
+        answer(ctx, outcome, 201)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/campaigns/:id/draws',
+      async handler(ctx) {
+        const campaignId = await campaignOf(ctx)
+        if (campaignId === null) return
+        sendJson(ctx.res, 200, await store.draws.list(campaignId))
+      },
+    },
+    {
+      method: 'POST',
+      path: '/campaigns/:id/draws/:drawId/redraw',
+      async handler(ctx) {
+        const draw = await drawOf(ctx)
+        if (draw === null) return
+        const req = await readJson(ctx, redrawRequestSchema)
+        if (req === null) return
+        const organizer = ctx.session?.name ?? ''
+        const outcome = await redraw(store.draws, draw.campaignId, draw.id, req.openid, {
+          organizer,
+          now: ctx.now,
+        })
+        if (outcome.ok) {
+          log.info('draw redrawn', { campaignId: draw.campaignId, drawId: draw.id, by: organizer })
+        }
+        answer(ctx, outcome, 200)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/campaigns/:id/draws/:drawId/winners',
+      async handler(ctx) {
+        const q = exportQuerySchema.safeParse(Object.fromEntries(ctx.url.searchParams))
+        if (!q.success) {
+          const issue = q.error.issues[0]
+          const where = issue?.path.join('.') || 'query'
+          sendConsoleError(ctx.res, 400, 'bad_request', `${where}: ${issue?.message ?? ''}`)
+          return
+        }
+        const draw = await drawOf(ctx)
+        if (draw === null) return
+        const { format, locale } = q.data
+        ctx.res.writeHead(200, {
+          'Content-Type': CONTENT_TYPES[format],
+          'Content-Disposition': `attachment; filename="scandesk-draw-${draw.id}.${format}"`,
+          'Cache-Control': 'no-store',
+        })
+        const header = COLUMNS.map((c) => c.label[locale])
+        const toCells = (r: Row, cells: Cell[]): void => {
+          COLUMNS.forEach((c, i) => (cells[i] = c.value(r)))
+        }
+        const sink =
+          format === 'csv'
+            ? csvSink(ctx.res, header, toCells)
+            : await xlsxSink(ctx.res, header, toCells, 'Winners')
+        await sink.write(winnerRows(draw))
+        await sink.end()
+      },
+    },
+  ]
+}

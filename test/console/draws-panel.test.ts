@@ -1,0 +1,107 @@
+// @vitest-environment happy-dom
+// The console's 抽奖 / Draws panel (issue 21): it sends the form as the contract's draw request,
+// shows the relay's answer (roster name, else 来宾 #n; OpenIDs masked until asked), says "not
+// enough eligible" on a 409, redraws only after an inline confirm, shows markup in a prize or a
+// name as text, and links the winners sheet.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConsoleApiError } from '../../console/src/api/errors'
+import DrawsPanel from '../../console/src/components/DrawsPanel.vue'
+import type { DrawRecord } from '../../shared/screen-api'
+import { createFakeConsoleApi } from './fake-console-api'
+import { mountConsole } from './setup-console'
+
+enableAutoUnmount(afterEach)
+
+function record(over: Partial<DrawRecord> = {}): DrawRecord {
+  return {
+    id: 'd-1',
+    campaignId: 'c1',
+    prize: '一等奖',
+    at: Date.UTC(2026, 11, 2, 6, 0),
+    organizer: 'alice',
+    excludeWinners: true,
+    rosterOnly: false,
+    eligibleCount: 200,
+    eligibleHash: 'a'.repeat(64),
+    rng: '00000001',
+    winners: [
+      { openid: 'oAbcdefghijklmnop1234', number: 7, name: null, replacedAt: null },
+      { openid: 'oZyxwvutsrqponml9876', number: 12, name: '<b>张三</b>', replacedAt: null },
+    ],
+    redraws: [],
+    ...over,
+  }
+}
+
+describe('the draws panel', () => {
+  it('draws with the form, shows the winners, masks OpenIDs until asked', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.makeDraw.mockResolvedValueOnce(record())
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    expect(fake.api.draws).toHaveBeenCalledWith('c1')
+    expect(wrapper.text()).toContain('还没有抽奖记录')
+    await wrapper.get('[data-testid="draw-prize"]').setValue('  一等奖 ')
+    await wrapper.get('[data-testid="draw-count"]').setValue('2')
+    await wrapper.get('[data-testid="draw-roster-only"]').setValue(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.makeDraw).toHaveBeenCalledWith('c1', {
+      prize: '一等奖',
+      count: 2,
+      excludeWinners: true,
+      rosterOnly: true,
+    })
+    const names = wrapper.findAll('[data-testid="draw-winner-name"]').map((w) => w.text())
+    expect(names).toEqual(['来宾 #7', '<b>张三</b>'])
+    expect(wrapper.find('b').exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('oAbcdefghijklmnop1234')
+    expect(wrapper.text()).toContain('oAbc…1234')
+    await wrapper.get('[data-testid="draw-show-openids"]').setValue(true)
+    expect(wrapper.text()).toContain('oAbcdefghijklmnop1234')
+    expect(wrapper.get('[data-testid="draw-export-csv"]').attributes('href')).toBe(
+      '/console/api/campaigns/c1/draws/d-1/winners?format=csv',
+    )
+  })
+
+  it('says there are not enough eligible visitors on a 409', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('奖')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的来宾不足这么多人')
+  })
+
+  it('redraws a winner only after the inline confirm, and shows the replaced one', async () => {
+    const fake = createFakeConsoleApi()
+    const first = record()
+    fake.api.draws.mockResolvedValueOnce([first])
+    const [gone, stays] = first.winners
+    if (!gone || !stays) throw new Error('fixture')
+    fake.api.redraw.mockResolvedValueOnce(
+      record({
+        winners: [
+          { ...gone, replacedAt: first.at + 1000 },
+          stays,
+          { openid: 'oNewWinner000000000', number: 99, name: null, replacedAt: null },
+        ],
+      }),
+    )
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const row = `[data-openid="${gone.openid}"]`
+    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+    expect(fake.api.redraw).not.toHaveBeenCalled()
+    expect(wrapper.get(row).text()).toContain('不在场，确定重抽一位替换？')
+    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await flushPromises()
+    expect(fake.api.redraw).toHaveBeenCalledWith('c1', 'd-1', gone.openid)
+    expect(wrapper.get(row).text()).toContain('已替换')
+    expect(wrapper.findAll('[data-testid="draw-winner"]')).toHaveLength(3)
+    expect(wrapper.findAll('[data-testid="draw-redraw"]')).toHaveLength(2)
+  })
+})

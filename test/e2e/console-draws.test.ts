@@ -1,0 +1,149 @@
+/**
+ * Issue 21's draws in the console, end to end against the REAL relay (SQLite, the built
+ * out/console) in real Chromium: an organizer opens a campaign with 200 checked-in visitors
+ * (some bound to the roster), draws 3, sees the winners the relay stored (names or 来宾 #n),
+ * redraws an absent one (the others stay) and downloads the winners CSV, which matches the
+ * stored record. Screenshot: test-artifacts/console-draws.png (1440×900).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parse } from 'csv-parse/sync'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addOrganizer } from '../../relay/console/organizer-admin'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { campaignBody } from '../relay/campaign-helpers'
+import { ConsoleClient } from '../relay/console-helpers'
+import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
+import { consoleCampaignSchema } from '../../shared/campaign'
+import { launchChromium, waitForPage, waitForStill } from './browser'
+import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
+
+describe('lucky draws in the console against the real relay (Chromium)', () => {
+  let dir: string
+  let relay: RelayHandle
+  let browser: Browser
+  let page: Page
+  let campaignId: string
+  const problems: string[] = []
+  const people = visitors(200, 'oVisitor')
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-draws-'))
+    relay = await startRelay({
+      port: 0,
+      host: '127.0.0.1',
+      data: join(dir, 'relay'),
+      wechat: { token: 'drawsE2eToken' },
+      consoleDir: CONSOLE_DIR,
+    })
+    const password = await addOrganizer(relay.store, 'alice', Date.now())
+    const api = new ConsoleClient(relay.url)
+    expect((await api.login('alice', password)).status).toBe(200)
+    const made = await api.call('POST', '/console/api/campaigns', campaignBody({ name: '年会' }))
+    campaignId = consoleCampaignSchema.parse(made.json).id
+    await checkIn(relay.store, campaignId, people)
+    await rosterWith(relay.store, campaignId, people.slice(0, 50))
+
+    browser = await launchChromium()
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      locale: 'zh-CN',
+      acceptDownloads: true,
+    })
+    page = await context.newPage()
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[19]/.test(m.text()))
+        problems.push(`console: ${m.text()}`)
+    })
+    await page.goto(`${relay.url}/console/`)
+    await page.locator('[data-testid="sign-in"]').waitFor()
+    await page.fill('#sign-in-name', 'alice')
+    await page.fill('#sign-in-password', password)
+    await page.click('[data-testid="sign-in-submit"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }, 60_000)
+
+  const winnerNames = async (): Promise<string[]> =>
+    (
+      await page
+        .locator('[data-testid="draw"]')
+        .first()
+        .locator('[data-testid="draw-winner-name"]')
+        .allTextContents()
+    ).map((s) => s.trim())
+
+  it('draws 3 among 200: the page shows the winners the relay stored', async () => {
+    await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaignId)}`)
+    await page.locator('[data-testid="draws-panel"]').waitFor()
+    await page.fill('[data-testid="draw-prize"]', '一等奖')
+    await page.fill('[data-testid="draw-count"]', '3')
+    await page.click('[data-testid="draw-start"]')
+    await page.locator('[data-testid="draw"]').first().waitFor()
+    await waitForPage(page, `document.querySelectorAll('[data-testid="draw-winner"]').length === 3`)
+
+    const [stored] = await relay.store.draws.list(campaignId)
+    expect(stored).toMatchObject({ prize: '一等奖', organizer: 'alice', eligibleCount: 200 })
+    const expected = (stored?.winners ?? []).map((w) => w.name ?? `来宾 #${w.number}`)
+    expect(await winnerNames()).toEqual(expected)
+    const shownIds = await Promise.all(
+      (await page.locator('[data-testid="draw-winner"]').all()).map((l) =>
+        l.getAttribute('data-openid'),
+      ),
+    )
+    expect(shownIds).toEqual(stored?.winners.map((w) => w.openid))
+    expect(await page.locator('[data-testid="draw-prize-name"]').first().textContent()).toBe(
+      '一等奖',
+    )
+    await waitForStill(page)
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page
+      .locator('[data-testid="draws-panel"]')
+      .screenshot({ path: resolve(ARTIFACTS, 'console-draws.png') })
+  }, 60_000)
+
+  it('redraws an absent winner: the others stay, the replaced one is marked', async () => {
+    const [before] = await relay.store.draws.list(campaignId)
+    const absent = before?.winners[1]?.openid ?? ''
+    await page.click(`[data-openid="${absent}"] [data-testid="draw-redraw"]`)
+    await page.click(`[data-openid="${absent}"] [data-testid="draw-redraw-confirm"]`)
+    await waitForPage(page, `document.querySelectorAll('[data-testid="draw-winner"]').length === 4`)
+    const [after] = await relay.store.draws.list(campaignId)
+    expect(after?.winners.slice(0, 3).map((w) => w.openid)).toEqual(
+      before?.winners.map((w) => w.openid),
+    )
+    expect(after?.winners[1]?.replacedAt).toEqual(expect.any(Number))
+    expect(await page.locator(`[data-openid="${absent}"] .badge`).textContent()).toContain('已替换')
+    expect(await winnerNames()).toEqual(
+      (after?.winners ?? []).map((w) => w.name ?? `来宾 #${w.number}`),
+    )
+  }, 60_000)
+
+  it('downloads the winners CSV, matching the stored record', async () => {
+    const [stored] = await relay.store.draws.list(campaignId)
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid="draw-export-csv"]').first().click(),
+    ])
+    const file = join(dir, 'winners.csv')
+    await download.saveAs(file)
+    const text = readFileSync(file, 'utf8')
+    expect(text.charCodeAt(0)).toBe(0xfeff)
+    const rows = parse<Record<string, string>>(text.slice(1), { columns: true })
+    expect(rows.map((r) => r.OpenID)).toEqual(stored?.winners.map((w) => w.openid))
+    expect(rows.map((r) => Number(r['签到号']))).toEqual(stored?.winners.map((w) => w.number))
+    expect(rows.map((r) => r['被替换时间'] !== '')).toEqual([false, true, false, false])
+    expect(problems).toEqual([])
+  }, 60_000)
+})

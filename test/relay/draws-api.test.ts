@@ -1,0 +1,326 @@
+// Lucky draws in the console API, on both stores: a draw is stored with what it takes to
+// re-check it (and re-checks from the visitors' list; a tampered record does not); previous
+// winners are excluded when asked, roster-only draws only bound visitors, too few eligible is a
+// clear 409 that stores nothing; a redraw keeps the other winners; the winners export matches
+// the record (BOM, formula escaping); concurrent draws never share a winner.
+import ExcelJS from 'exceljs'
+import { describe, expect, it } from 'vitest'
+import { drawRecordSchema, type DrawRecord } from '../../shared/screen-api'
+import { canonicalOrder, eligibleHash, recheckDraw } from '../../relay/draws/fair-draw'
+import type { RelayHandle } from '../../relay/server'
+import { makeDraw } from '../../relay/draws/draw-service'
+import { errorCode, type ConsoleClient } from './console-helpers'
+import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import { checkIn, rosterWith, visitors } from './draws-helpers'
+import type { Backend } from './harness'
+
+const bed = relayTestBed()
+
+async function setUp(backend: Backend, n: number) {
+  const relay = await bed.relayOn(bed.placeFor(backend))
+  const c = await signIn(relay)
+  const campaign = await createCampaign(c)
+  const people = visitors(n)
+  await checkIn(relay.store, campaign.id, people)
+  return { relay, c, campaignId: campaign.id, people }
+}
+
+async function draw(
+  c: ConsoleClient,
+  campaignId: string,
+  body: Record<string, unknown>,
+): Promise<DrawRecord> {
+  const a = await c.call('POST', `/console/api/campaigns/${campaignId}/draws`, {
+    prize: '一等奖',
+    ...body,
+  })
+  expect(a.status, a.text).toBe(201)
+  return drawRecordSchema.parse(a.json)
+}
+
+const openids = (d: DrawRecord) => d.winners.map((w) => w.openid)
+const current = (d: DrawRecord) =>
+  d.winners.filter((w) => w.replacedAt === null).map((w) => w.openid)
+
+async function stored(relay: RelayHandle, campaignId: string): Promise<DrawRecord[]> {
+  return relay.store.draws.list(campaignId)
+}
+
+describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
+  it('draws, stores and lists a draw that re-checks from its eligible list', async () => {
+    const { relay, c, campaignId, people } = await setUp(backend, 10)
+    const d = await draw(c, campaignId, { count: 3, excludeWinners: false })
+    expect(d).toMatchObject({ campaignId, prize: '一等奖', organizer: 'alice', eligibleCount: 10 })
+    expect(new Set(openids(d)).size).toBe(3)
+    for (const w of d.winners) {
+      expect(people).toContain(w.openid)
+      expect(w.number).toBe(people.indexOf(w.openid) + 1)
+      expect(w.name).toBeNull()
+    }
+    expect(d.eligibleHash).toBe(eligibleHash(canonicalOrder(people)))
+    expect(d.rng.length % 8).toBe(0)
+    expect(d.rng.length).toBeGreaterThanOrEqual(24)
+    expect(recheckDraw(d, people)).toEqual({ ok: true })
+
+    const d2 = await draw(c, campaignId, { count: 1, excludeWinners: false })
+    const list = await c.call('GET', `/console/api/campaigns/${campaignId}/draws`)
+    expect(list.status).toBe(200)
+    const listed = drawRecordSchema.array().parse(list.json)
+    expect(listed.map((x) => x.id).sort()).toEqual([d.id, d2.id].sort())
+    expect(listed[0]?.at ?? 0).toBeGreaterThanOrEqual(listed[1]?.at ?? 0)
+    expect(listed.find((x) => x.id === d.id)).toEqual(d)
+    expect(await stored(relay, campaignId)).toHaveLength(2)
+  })
+
+  it('rejects a tampered record or a different eligible list on re-check', async () => {
+    const { c, campaignId, people } = await setUp(backend, 12)
+    const d = await draw(c, campaignId, { count: 4, excludeWinners: false })
+    expect(recheckDraw(d, people).ok).toBe(true)
+    const other = people.find((p) => !openids(d).includes(p)) ?? ''
+    const swapped = {
+      ...d,
+      winners: d.winners.map((w, i) => (i === 0 ? { ...w, openid: other } : w)),
+    }
+    expect(recheckDraw(swapped, people).ok).toBe(false)
+    const flipped = d.rng.slice(0, -1) + (d.rng.endsWith('0') ? '1' : '0')
+    expect(recheckDraw({ ...d, rng: flipped }, people).ok).toBe(false)
+    expect(recheckDraw(d, people.slice(1)).ok).toBe(false)
+    expect(recheckDraw(d, [...people.slice(1), 'intruder']).ok).toBe(false)
+  })
+
+  it('excludes previous winners when asked, and says so clearly when too few are left', async () => {
+    const { relay, c, campaignId, people } = await setUp(backend, 10)
+    const a = await draw(c, campaignId, { count: 6 })
+    const b = await draw(c, campaignId, { count: 4 })
+    expect(b.eligibleCount).toBe(4)
+    expect([...openids(a), ...openids(b)].sort()).toEqual([...people].sort())
+    const none = await c.call('POST', `/console/api/campaigns/${campaignId}/draws`, {
+      prize: '三等奖',
+      count: 1,
+    })
+    expect(none.status).toBe(409)
+    expect(errorCode(none)).toBe('conflict')
+    expect(none.text).toMatch(/only 0 eligible/)
+    expect(await stored(relay, campaignId)).toHaveLength(2)
+    // Without the exclusion everyone checked in may win again.
+    const again = await draw(c, campaignId, { count: 10, excludeWinners: false })
+    expect(again.eligibleCount).toBe(10)
+  })
+
+  it('roster-only draws only visitors bound to the roster, named', async () => {
+    const { relay, c, campaignId, people } = await setUp(backend, 10)
+    const bound = people.slice(2, 6)
+    await rosterWith(relay.store, campaignId, bound)
+    const d = await draw(c, campaignId, { count: 4, rosterOnly: true })
+    expect(d.eligibleCount).toBe(4)
+    expect([...openids(d)].sort()).toEqual(bound)
+    for (const w of d.winners) expect(w.name).toBe(`姓名${bound.indexOf(w.openid)}`)
+    expect(recheckDraw(d, bound).ok).toBe(true)
+    const more = await c.call('POST', `/console/api/campaigns/${campaignId}/draws`, {
+      prize: 'x',
+      count: 1,
+      rosterOnly: true,
+    })
+    expect(more.status).toBe(409)
+    // Everyone checked in: names where bound, null elsewhere.
+    const all = await draw(c, campaignId, { count: 6 })
+    expect(all.eligibleCount).toBe(6)
+    for (const w of all.winners) expect(w.name).toBeNull()
+  })
+
+  it('redraws an absent winner: the others stay, the replaced one is marked', async () => {
+    const { relay, c, campaignId, people } = await setUp(backend, 8)
+    const earlier = await draw(c, campaignId, { count: 2 })
+    const d = await draw(c, campaignId, { count: 3 })
+    const [absent, ...kept] = openids(d)
+    const path = `/console/api/campaigns/${campaignId}/draws/${d.id}/redraw`
+    const a = await c.call('POST', path, { openid: absent })
+    expect(a.status, a.text).toBe(200)
+    const r = drawRecordSchema.parse(a.json)
+    expect(r.winners).toHaveLength(4)
+    expect(r.winners.slice(0, 3).map((w) => w.openid)).toEqual(openids(d))
+    expect(r.winners[0]?.replacedAt).toEqual(expect.any(Number))
+    expect(current(r).slice(0, 2)).toEqual(kept)
+    const fresh = r.winners[3]?.openid ?? ''
+    expect([...openids(d), ...openids(earlier)]).not.toContain(fresh)
+    expect(r.redraws).toHaveLength(1)
+    expect(r.redraws[0]).toMatchObject({ replaced: absent, openid: fresh, eligibleCount: 3 })
+    expect(await relay.store.draws.get(campaignId, d.id)).toEqual(r)
+    // Re-checkable: the redraw's eligible list is the draw's minus every winner so far.
+    const drawEligible = people.filter((p) => !openids(earlier).includes(p))
+    const redrawEligible = drawEligible.filter((p) => !openids(d).includes(p))
+    expect(recheckDraw(r, drawEligible, [redrawEligible])).toEqual({ ok: true })
+    expect(recheckDraw(r, drawEligible, [drawEligible]).ok).toBe(false)
+    // The replaced winner cannot be replaced twice; a non-winner is not a winner.
+    expect((await c.call('POST', path, { openid: absent })).status).toBe(404)
+    expect((await c.call('POST', path, { openid: 'nobody' })).status).toBe(404)
+    expect((await c.call('POST', path, { openid: '' })).status).toBe(400)
+    expect((await c.call('POST', path, { openid: fresh, x: 1 })).status).toBe(400)
+    // 3 left eligible after the first redraw: two more redraws take them, the next finds none.
+    for (const o of kept) expect((await c.call('POST', path, { openid: o })).status).toBe(200)
+    const last = await c.call('POST', path, { openid: fresh })
+    expect(last.status).toBe(409)
+    const final = await relay.store.draws.get(campaignId, d.id)
+    expect(final?.redraws).toHaveLength(3)
+  })
+
+  it('exports the winners as CSV and XLSX, matching the record, formula-escaped', async () => {
+    const { relay, c, campaignId, people } = await setUp(backend, 3)
+    await rosterWith(relay.store, campaignId, [])
+    await relay.store.campaigns.replaceRoster(campaignId, [
+      { id: 'r0', name: '=HYPERLINK("x")', company: '', phone: '', code: '' },
+    ])
+    await relay.store.campaigns.putBinding(campaignId, {
+      registrationId: 'r0',
+      openid: people[0] ?? '',
+      at: 1,
+    })
+    const d = await draw(c, campaignId, { count: 3, prize: '+特等奖' })
+    const base = `/console/api/campaigns/${campaignId}/draws/${d.id}/winners`
+    const csv = await c.call('GET', `${base}?format=csv`)
+    expect(csv.status).toBe(200)
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/)
+    expect(csv.headers.get('content-disposition')).toContain(`scandesk-draw-${d.id}.csv`)
+    // fetch's text() drops a BOM: look at the bytes.
+    const raw = await fetch(`${relay.url}${base}`, { headers: { cookie: c.cookie ?? '' } })
+    const bytes = Buffer.from(await raw.arrayBuffer())
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    expect(csv.text.startsWith('奖项,')).toBe(true)
+    const lines = csv.text.trim().split('\r\n')
+    expect(lines).toHaveLength(4)
+    for (const [i, w] of d.winners.entries()) {
+      const line = lines[i + 1] ?? ''
+      expect(line).toContain(`'+特等奖`)
+      expect(line).toContain(`,${i + 1},${w.number},`)
+      expect(line).toContain(w.openid)
+      if (w.openid === people[0]) expect(line).toContain(`"'=HYPERLINK(""x"")"`)
+    }
+    const en = await c.call('GET', `${base}?format=csv&locale=en`)
+    expect(en.text.startsWith('Prize,Drawn at,Place,Number,Name,OpenID')).toBe(true)
+
+    const res = await fetch(`${relay.url}${base}?format=xlsx`, {
+      headers: { cookie: c.cookie ?? '' },
+    })
+    expect(res.status).toBe(200)
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(await res.arrayBuffer())
+    const rows: unknown[][] = []
+    wb.worksheets[0]?.eachRow((row) => rows.push((row.values as unknown[]).slice(1)))
+    expect(rows).toHaveLength(4)
+    expect(rows.slice(1).map((r) => r[5])).toEqual(openids(d))
+    expect(rows.slice(1).map((r) => r[3])).toEqual(d.winners.map((w) => w.number))
+
+    for (const q of ['format=pdf', 'locale=fr', 'format=csv&x=1']) {
+      expect((await c.call('GET', `${base}?${q}`)).status).toBe(400)
+    }
+  })
+
+  it('never gives one winner to two concurrent draws excluding winners', async () => {
+    const { c, campaignId, people } = await setUp(backend, 20)
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        c.call('POST', `/console/api/campaigns/${campaignId}/draws`, { prize: 'x', count: 2 }),
+      ),
+    )
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201))
+    const won = answers.flatMap((a) => openids(drawRecordSchema.parse(a.json)))
+    expect(won.sort()).toEqual([...people].sort())
+  })
+
+  it('serialises draws interleaved inside one process (each between its read and write)', async () => {
+    const { relay, campaignId, people } = await setUp(backend, 20)
+    // HTTP requests rarely interleave between a draw's snapshot and its commit; these do.
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        makeDraw(
+          relay.store.draws,
+          campaignId,
+          { prize: 'x', count: 2, excludeWinners: true, rosterOnly: false },
+          { organizer: 'alice', now: i },
+        ),
+      ),
+    )
+    const won = outcomes.flatMap((o) => (o.ok ? openids(o.record) : []))
+    expect(won.sort()).toEqual([...people].sort())
+  })
+
+  it('needs a session (401) and the same origin (403)', async () => {
+    const { relay, c, campaignId } = await setUp(backend, 3)
+    const d = await draw(c, campaignId, { count: 1 })
+    const base = `/console/api/campaigns/${campaignId}/draws`
+    for (const [method, path, body] of [
+      ['POST', base, { prize: 'x', count: 1 }],
+      ['GET', base, undefined],
+      ['POST', `${base}/${d.id}/redraw`, { openid: d.winners[0]?.openid }],
+      ['GET', `${base}/${d.id}/winners?format=csv`, undefined],
+    ] as const) {
+      const anon = await fetch(`${relay.url}${path}`, {
+        method,
+        headers: { origin: relay.url, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      })
+      expect(anon.status, `${method} ${path}`).toBe(401)
+      expect(await anon.text()).not.toContain(d.winners[0]?.openid ?? '-')
+    }
+    for (const origin of ['https://evil.example', null]) {
+      const saved = c.origin
+      c.origin = origin
+      const a = await c.call('POST', base, { prize: 'x', count: 1 })
+      const r = await c.call('POST', `${base}/${d.id}/redraw`, { openid: d.winners[0]?.openid })
+      c.origin = saved
+      expect([a.status, r.status]).toEqual([403, 403])
+    }
+    const after = await relay.store.draws.list(campaignId)
+    expect(after).toEqual([d])
+  })
+
+  it('refuses a bad body, an unknown campaign or draw, and changes nothing', async () => {
+    const { relay, c, campaignId } = await setUp(backend, 5)
+    const path = `/console/api/campaigns/${campaignId}/draws`
+    const bad: unknown[] = [
+      { prize: 'x', count: 0 },
+      { prize: 'x', count: 101 },
+      { prize: 'x', count: 1.5 },
+      { prize: '', count: 1 },
+      { prize: ' ', count: 1 },
+      { prize: 'x'.repeat(61), count: 1 },
+      { prize: 'x', count: 1, excludeWinners: 'yes' },
+      { prize: 'x', count: 1, extra: true },
+      { count: 1 },
+      [],
+    ]
+    for (const body of bad) {
+      const a = await c.call('POST', path, body)
+      expect(a.status, JSON.stringify(body)).toBe(400)
+    }
+    const unknown = await c.call('POST', '/console/api/campaigns/c-nosuchcampaign000/draws', {
+      prize: 'x',
+      count: 1,
+    })
+    expect(unknown.status).toBe(404)
+    expect((await c.call('GET', '/console/api/campaigns/c-nosuchcampaign000/draws')).status).toBe(
+      404,
+    )
+    const tooMany = await c.call('POST', path, { prize: 'x', count: 6 })
+    expect(tooMany.status).toBe(409)
+    for (const p of [`${path}/d-nosuchdraw/winners`, `${path}/..%2F..%2Fx/winners`]) {
+      expect((await c.call('GET', p)).status).toBe(404)
+    }
+    expect((await c.call('POST', `${path}/d-nosuchdraw/redraw`, { openid: 'o0000' })).status).toBe(
+      404,
+    )
+    expect(await stored(relay, campaignId)).toEqual([])
+  })
+
+  it("keeps each campaign's draws to itself: another campaign's path finds none", async () => {
+    const { relay, c, campaignId } = await setUp(backend, 4)
+    const d = await draw(c, campaignId, { count: 2 })
+    const other = await createCampaign(c, { name: 'Other' })
+    const base = `/console/api/campaigns/${other.id}/draws`
+    expect((await c.call('GET', `${base}/${d.id}/winners`)).status).toBe(404)
+    const r = await c.call('POST', `${base}/${d.id}/redraw`, { openid: d.winners[0]?.openid })
+    expect(r.status).toBe(404)
+    expect(drawRecordSchema.array().parse((await c.call('GET', base)).json)).toEqual([])
+    expect(await relay.store.draws.get(campaignId, d.id)).toEqual(d)
+  })
+})

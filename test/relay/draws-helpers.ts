@@ -1,0 +1,58 @@
+/**
+ * Test helpers for lucky draws: visitors checked in to a campaign straight through the store
+ * (as a push would store them, numbers included), and roster bindings.
+ */
+import { createHash } from 'node:crypto'
+import type { RelayStore } from '../../relay/store/types'
+
+/** Stores a first scan for each openid at `kioskId` (created when missing) in the campaign. */
+export async function checkIn(
+  store: RelayStore,
+  campaignId: string,
+  openids: readonly string[],
+  kioskId = 'k-draw',
+): Promise<void> {
+  if (!(await store.hasKiosk(kioskId))) {
+    await store.putKiosk({
+      kioskId,
+      tokenHash: 'x'.repeat(64),
+      ticketProxy: false,
+      sceneRanges: [],
+      now: Date.now(),
+    })
+  }
+  for (const openid of openids) {
+    const id = createHash('sha256').update(`${campaignId}/${openid}`).digest('hex').slice(0, 32)
+    await store.appendEvent(
+      kioskId,
+      {
+        id,
+        event: 'scan',
+        openid,
+        scene: `${kioskId}:s`,
+        ticket: 't',
+        createTime: 1_700_000_000,
+        receivedAt: Date.now(),
+      },
+      campaignId,
+    )
+  }
+}
+
+export const visitors = (n: number, prefix = 'o'): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`)
+
+/** A roster of `names` (registration ids r0, r1, …) with the first `bound` openids bound. */
+export async function rosterWith(
+  store: RelayStore,
+  campaignId: string,
+  openids: readonly string[],
+): Promise<void> {
+  await store.campaigns.replaceRoster(
+    campaignId,
+    openids.map((_, i) => ({ id: `r${i}`, name: `姓名${i}`, company: '', phone: '', code: '' })),
+  )
+  for (const [i, openid] of openids.entries()) {
+    await store.campaigns.putBinding(campaignId, { registrationId: `r${i}`, openid, at: 1000 + i })
+  }
+}

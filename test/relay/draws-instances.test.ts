@@ -1,0 +1,184 @@
+// Lucky draws on two relay instances sharing one Redis: organizers drawing at once on both
+// never get the same winner twice (the per-campaign fence serialises them), and each instance's
+// draw feed hears of every stored draw and redraw, whichever instance made it, without openids.
+// On SQLite (one instance) the feed hears its own draws.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
+import { createDrawFeed } from '../../relay/draws/draw-feed'
+import { drawRecordSchema, screenDrawSchema, type ScreenDraw } from '../../shared/screen-api'
+import { ConsoleClient, newPlace } from './console-helpers'
+import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import { checkIn, visitors } from './draws-helpers'
+import type { Backend } from './harness'
+import type { StoreChange } from '../../relay/store/types'
+
+const bed = relayTestBed()
+
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('draws across instances', () => {
+  it('two instances on one Redis: 20 concurrent draws of 2 among 40 share no winner', async () => {
+    const place = bed.placeFor('redis')
+    const a = await bed.relayOn(place)
+    const b = await bed.relayOn(place)
+    const ca = await signIn(a)
+    const cb = new ConsoleClient(b.url)
+    cb.cookie = ca.cookie
+    const campaign = await createCampaign(ca)
+    const people = visitors(40)
+    await checkIn(a.store, campaign.id, people)
+
+    const heard: Array<{ on: string; campaignId: string; draw: ScreenDraw }> = []
+    for (const [name, relay] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      const feed = createDrawFeed(relay.store)
+      const off = feed.subscribe((campaignId, draw) => heard.push({ on: name, campaignId, draw }))
+      bed.cleanups.push(off)
+    }
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? ca : cb).call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+          prize: `奖 ${i}`,
+          count: 2,
+        }),
+      ),
+    )
+    expect(answers.map((x) => x.status)).toEqual(answers.map(() => 201))
+    const records = answers.map((x) => drawRecordSchema.parse(x.json))
+    const won = records.flatMap((r) => r.winners.map((w) => w.openid))
+    expect(won.sort()).toEqual([...people].sort())
+
+    // Both instances' feeds play every draw, as stored.
+    await until('both feeds to hear 20 draws', () => heard.length >= 40)
+    for (const on of ['a', 'b']) {
+      const ids = heard.filter((h) => h.on === on).map((h) => h.draw.id)
+      expect(new Set(ids)).toEqual(new Set(records.map((r) => r.id)))
+    }
+    for (const h of heard) {
+      expect(h.campaignId).toBe(campaign.id)
+      expect(screenDrawSchema.strict().parse(h.draw)).toEqual(h.draw)
+      expect(JSON.stringify(h.draw)).not.toMatch(/"o\d{4}"/)
+      const r = records.find((x) => x.id === h.draw.id)
+      expect(h.draw.winners).toEqual(r?.winners.map((w) => ({ number: w.number, name: w.name })))
+    }
+  })
+})
+
+describe.each<Backend>(['sqlite', 'redis'])('draw feed (%s)', (backend) => {
+  it('gives the newest draw, and a redraw with the replaced winner gone', async () => {
+    const relay = await bed.relayOn(bed.placeFor(backend))
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c)
+    await checkIn(relay.store, campaign.id, visitors(5))
+    const feed = createDrawFeed(relay.store)
+    expect(await feed.latest(campaign.id)).toBeNull()
+    const heard: ScreenDraw[] = []
+    bed.cleanups.push(feed.subscribe((_c, d) => heard.push(d)))
+
+    const made = await c.call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+      prize: '一等奖',
+      count: 2,
+    })
+    const d = drawRecordSchema.parse(made.json)
+    await until('the draw on the feed', () => heard.length === 1)
+    expect(heard[0]).toMatchObject({ id: d.id, prize: '一等奖', eligibleCount: 5 })
+    expect(await feed.latest(campaign.id)).toEqual(heard[0])
+
+    const [gone, stays] = d.winners
+    const again = await c.call(
+      'POST',
+      `/console/api/campaigns/${campaign.id}/draws/${d.id}/redraw`,
+      { openid: gone?.openid },
+    )
+    expect(again.status).toBe(200)
+    const r = drawRecordSchema.parse(again.json)
+    await until('the redraw on the feed', () => heard.length === 2)
+    const shown = heard[1]
+    expect(shown?.id).toBe(d.id)
+    expect(shown?.winners).toHaveLength(2)
+    expect(shown?.winners[0]).toEqual({ number: stays?.number, name: null })
+    expect(shown?.winners[1]?.number).toBe(r.winners[2]?.number)
+    expect(shown?.winners.map((w) => w.number)).not.toContain(gone?.number)
+    expect(await feed.latest(campaign.id)).toEqual(shown)
+  })
+})
+
+describe('on a Redis Cluster', () => {
+  let cluster: TestRedisCluster
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 })
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  it('two instances: concurrent draws share no winner (the campaign keys in one slot)', async () => {
+    const place = newPlace('redis', cluster.url)
+    bed.cleanups.push(() => place.remove())
+    const a = await bed.relayOn(place)
+    const b = await bed.relayOn(place)
+    const ca = await signIn(a)
+    const cb = new ConsoleClient(b.url)
+    cb.cookie = ca.cookie
+    const campaign = await createCampaign(ca)
+    const people = visitors(12)
+    await checkIn(a.store, campaign.id, people)
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 === 0 ? ca : cb).call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+          prize: 'x',
+          count: 2,
+        }),
+      ),
+    )
+    expect(answers.map((x) => x.status)).toEqual(answers.map(() => 201))
+    const won = answers.flatMap((x) => drawRecordSchema.parse(x.json).winners.map((w) => w.openid))
+    expect(won.sort()).toEqual([...people].sort())
+    expect(await b.store.draws.list(campaign.id)).toHaveLength(6)
+  }, 60_000)
+})
+
+describe('draw feed after a resync', () => {
+  it('passes on the newest draw it missed, once, and nothing when it missed none', async () => {
+    const relay = await bed.relayOn(bed.placeFor('sqlite'))
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c)
+    await checkIn(relay.store, campaign.id, visitors(6))
+    // The store's feed as the feed sees it: changes pass only while `connected`.
+    let connected = true
+    const hook: { emit?: (change: StoreChange) => void } = {}
+    const feed = createDrawFeed({
+      draws: relay.store.draws,
+      subscribe: (l) => {
+        hook.emit = l
+        return relay.store.subscribe((change) => {
+          if (connected) l(change)
+        })
+      },
+    })
+    const heard: ScreenDraw[] = []
+    bed.cleanups.push(feed.subscribe((_c, d) => heard.push(d)))
+    expect(await feed.latest(campaign.id)).toBeNull()
+    connected = false
+    const made = await c.call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+      prize: '二等奖',
+      count: 1,
+    })
+    const missed = drawRecordSchema.parse(made.json)
+    connected = true
+    expect(heard).toEqual([])
+    hook.emit?.({ type: 'resync' })
+    await until('the missed draw', () => heard.length === 1)
+    expect(heard[0]?.id).toBe(missed.id)
+    hook.emit?.({ type: 'resync' })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(heard).toHaveLength(1)
+  })
+})
