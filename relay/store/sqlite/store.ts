@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
 import { SqliteAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
+import { Checkpointer } from './checkpointer'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
@@ -65,8 +66,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   // past it the push gets 503 and WeChat retries (docs/RELIABILITY.md).
   db.pragma('busy_timeout = 1000')
   db.pragma('foreign_keys = ON')
+  // Each push writes in its own savepoint, whose undo copy of every page it touches went to a
+  // temporary file past 64 KiB per transaction: with the attendance, as many bytes per group
+  // commit as the WAL itself (docs/BENCHMARKS.md "Push path on SQLite: the commit's own bytes
+  // (pushsql, 2026-12-02)"). In memory it is at most one push's pages at a time.
+  db.pragma('temp_store = MEMORY')
   migrate(db, migrations, 'relay database')
-  return new SqliteStore(db, opts.pollMs ?? 1000, opts.attendance ?? true)
+  const checkpointer = file === ':memory:' ? null : new Checkpointer(db, file)
+  return new SqliteStore(db, opts.pollMs ?? 1000, opts.attendance ?? true, checkpointer)
 }
 
 /** How many signed-query claims between purges of the expired ones. */
@@ -109,6 +116,7 @@ class SqliteStore implements RelayStore {
     private readonly db: Database.Database,
     pollMs: number,
     private readonly keepAttendance: boolean,
+    private readonly checkpointer: Checkpointer | null,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
@@ -406,13 +414,14 @@ class SqliteStore implements RelayStore {
     return Promise.resolve()
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     // Appends already accepted are written (and their callers answered) before the file closes.
     if (this.db.open) this.writes.flush()
     this.closed = true
     this.poller.stop()
     this.feed.clear()
+    // Its connection closed first, so the store's, the last, checkpoints and removes the WAL.
+    await this.checkpointer?.stop()
     if (this.db.open) this.db.close()
-    return Promise.resolve()
   }
 }
