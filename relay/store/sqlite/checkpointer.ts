@@ -92,6 +92,8 @@ export class Checkpointer {
     if (this.stopped) return
     this.stopped = true
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()))
+    // Unreferenced, the worker would not keep the process alive until it has closed.
+    this.worker.ref()
     this.worker.postMessage('stop')
     await exited
   }
