@@ -4,7 +4,7 @@
  * on the event loop behind it) also copies the whole WAL into the database file and fsyncs it.
  * With the attendance written a group commit of 256 pushes is ~1,200 pages, so it was every
  * commit: half the bytes the main thread wrote per push, and a second fsync
- * (docs/BENCHMARKS.md "Push path on SQLite: the commit's own bytes (pushsql, 2026-12-02)").
+ * (docs/BENCHMARKS.md "SQLite push path: what a commit writes (issue 18, pushsql, 2026-12-02)").
  *
  * Here a worker thread with its own connection runs PASSIVE checkpoints on a timer (they never
  * block the writer, nor wait for it), and the store's connection checkpoints only if the

@@ -66,10 +66,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   // past it the push gets 503 and WeChat retries (docs/RELIABILITY.md).
   db.pragma('busy_timeout = 1000')
   db.pragma('foreign_keys = ON')
-  // Each push writes in its own savepoint, whose undo copy of every page it touches went to a
-  // temporary file past 64 KiB per transaction: with the attendance, as many bytes per group
-  // commit as the WAL itself (docs/BENCHMARKS.md "Push path on SQLite: the commit's own bytes
-  // (pushsql, 2026-12-02)"). In memory it is at most one push's pages at a time.
+  // Each push writes in its own savepoint, whose undo copies of the pages it touches spilled to
+  // a temporary file past 64 KiB: with the attendance, as many bytes per group commit as the
+  // WAL itself. In memory it holds one push's pages at a time. See
+  // docs/BENCHMARKS.md "SQLite push path: what a commit writes (issue 18, pushsql, 2026-12-02)".
   db.pragma('temp_store = MEMORY')
   migrate(db, migrations, 'relay database')
   const checkpointer = file === ':memory:' ? null : new Checkpointer(db, file)
