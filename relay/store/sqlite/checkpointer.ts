@@ -75,16 +75,18 @@ export class Checkpointer {
     // A relay exits when its server closes, worker or not.
     this.worker.unref()
     this.worker.on('message', () => this.checkpoints++)
-    this.worker.on('error', () => this.fallBack())
-    this.worker.on('exit', () => this.fallBack())
+    this.worker.on('error', (err) => this.fallBack(err))
+    this.worker.on('exit', (code) => this.fallBack(new Error(`exited with code ${code}`)))
     db.pragma('wal_autocheckpoint = 0')
   }
 
   /** Without the worker the WAL would grow for good: the commits checkpoint again. */
-  private fallBack(): void {
+  private fallBack(err: Error): void {
     if (this.stopped || !this.db.open) return
     this.stopped = true
     this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
+    // Not fatal (pushes are still stored), but slower: say so where an operator looks.
+    process.emitWarning(`SQLite checkpoint worker stopped (${err.message}); commits checkpoint`)
   }
 
   /** Stops the worker and waits for its connection to close (the store's close checkpoints). */
