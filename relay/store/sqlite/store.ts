@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
 import { SqliteAttendance } from './attendance'
 import { SqliteChangePoller } from './change-poller'
+import { Checkpointer } from './checkpointer'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
 import { SqliteStamps } from './stamps'
@@ -67,8 +68,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   // past it the push gets 503 and WeChat retries (docs/RELIABILITY.md).
   db.pragma('busy_timeout = 1000')
   db.pragma('foreign_keys = ON')
+  // Each push writes in its own savepoint, whose undo copies of the pages it touches spilled to
+  // a temporary file past 64 KiB: with the attendance, as many bytes per group commit as the
+  // WAL itself. In memory it holds one push's pages at a time. See
+  // docs/BENCHMARKS.md "SQLite push path: what a commit writes (issue 18, pushsql, 2026-12-02)".
+  db.pragma('temp_store = MEMORY')
   migrate(db, migrations, 'relay database')
-  return new SqliteStore(db, opts.pollMs ?? 1000, opts.attendance ?? true)
+  const checkpointer = file === ':memory:' ? null : new Checkpointer(db, file)
+  return new SqliteStore(db, opts.pollMs ?? 1000, opts.attendance ?? true, checkpointer)
 }
 
 /** How many signed-query claims between purges of the expired ones. */
@@ -113,6 +120,7 @@ class SqliteStore implements RelayStore {
     private readonly db: Database.Database,
     pollMs: number,
     private readonly keepAttendance: boolean,
+    private readonly checkpointer: Checkpointer | null,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
@@ -415,13 +423,14 @@ class SqliteStore implements RelayStore {
     return Promise.resolve()
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     // Appends already accepted are written (and their callers answered) before the file closes.
     if (this.db.open) this.writes.flush()
     this.closed = true
     this.poller.stop()
     this.feed.clear()
+    // Its connection closed first, so the store's, the last, checkpoints and removes the WAL.
+    await this.checkpointer?.stop()
     if (this.db.open) this.db.close()
-    return Promise.resolve()
   }
 }
