@@ -35,10 +35,12 @@ const workbook = (sheetName: string): string =>
   `${DECL}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
   `<sheet name="${xmlText(sheetName)}" sheetId="1" r:id="rId1"/></sheets></workbook>`
 
+/* eslint-disable no-control-regex -- these match exactly the control characters XML forbids */
 /** Characters XML 1.0 cannot hold at all (C0 controls but tab/LF/CR, DEL as exceljs did, lone surrogates, U+FFFE/F). */
 const INVALID_XML =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 const SPECIAL = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff\ufffe\uffff]/
+/* eslint-enable no-control-regex */
 
 /** Text as XML character data: markup escaped, characters XML cannot hold dropped. */
 export function xmlText(s: string): string {

@@ -134,20 +134,20 @@ export class ZipWriter {
       }
     })()
     // Settled here too, so a failed pump is not an unhandled rejection before `end`.
-    let failure: unknown = null
+    const state: { failure: Error | null } = { failure: null }
     pumped.catch((err: unknown) => {
-      failure = err
+      state.failure = err instanceof Error ? err : new Error(String(err))
       deflate.destroy()
     })
     return {
       write: async (data) => {
-        if (failure !== null) throw failure
+        if (state.failure !== null) throw state.failure
         e.size += data.length
         if (e.size > LIMIT) throw new Error('zip part larger than 4 GiB (ZIP64 not supported)')
         e.crc = crc32(data, e.crc)
         if (!deflate.write(data)) {
           await Promise.race([once(deflate, 'drain'), pumped])
-          if (failure !== null) throw failure
+          if (state.failure !== null) throw state.failure
         }
       },
       end: async () => {

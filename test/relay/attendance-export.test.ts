@@ -189,7 +189,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       const rows: string[][] = []
       wb.worksheets[0]!.eachRow((row) => {
         // An empty cell is absent, and exceljs ends a row at its last cell.
-        const values = (row.values as unknown[]).slice(1)
+        const values = (row.values as (string | number | undefined)[]).slice(1)
         rows.push(Array.from({ length: 10 }, (_, i) => String(values[i] ?? '')))
       })
       expect(rows[0]).toEqual([
