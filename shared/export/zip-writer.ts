@@ -139,15 +139,18 @@ export class ZipWriter {
       state.failure = err instanceof Error ? err : new Error(String(err))
       deflate.destroy()
     })
+    const check = (): void => {
+      if (state.failure !== null) throw state.failure
+    }
     return {
       write: async (data) => {
-        if (state.failure !== null) throw state.failure
+        check()
         e.size += data.length
         if (e.size > LIMIT) throw new Error('zip part larger than 4 GiB (ZIP64 not supported)')
         e.crc = crc32(data, e.crc)
         if (!deflate.write(data)) {
           await Promise.race([once(deflate, 'drain'), pumped])
-          if (state.failure !== null) throw state.failure
+          check()
         }
       },
       end: async () => {
