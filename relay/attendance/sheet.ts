@@ -104,14 +104,24 @@ export async function streamSheet(
         : await xlsxStreamSink(res, header, toCells)
     for await (const page of attendance.rows(q.scope, EXPORT_PAGE_ROWS)) {
       // A reader that went away never drains: stop waiting for it.
-      await Promise.race([sink.write(page), closed])
+      await Promise.race([settled(sink.write(page)), closed])
       if (gone) return rows
       rows += page.length
     }
-    await Promise.race([sink.end(), closed])
+    await Promise.race([settled(sink.end()), closed])
   } catch (err) {
     res.destroy(err instanceof Error ? err : new Error(String(err)))
     throw err
   }
   return rows
+}
+
+/**
+ * `p`, also handled on its own: a write still pending when the reader went away fails later
+ * (the zip writer's "destination closed"), after the race has moved on, and must not become an
+ * unhandled rejection (which would end the relay).
+ */
+function settled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {})
+  return p
 }

@@ -3,6 +3,7 @@
 // text, numbers typed as numbers, times as the CSV's text); the XLSX stops producing while its
 // reader is paused (the old exceljs writer did not); stats are the same before and after an
 // export; each row carries the visitor's campaign-wide check-in number.
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, get, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,6 +17,7 @@ import { formatLocalTime } from '../../shared/export/cells'
 import { localTimeCache } from '../../shared/export/time-cache'
 import { xmlText } from '../../shared/export/xlsx-writer'
 import { createAttendanceRoutes } from '../../relay/attendance/routes'
+import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
 import { silentLogger } from '../../relay/log'
 import type { AttendanceReader, AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
@@ -179,12 +181,12 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
 
   it('XLSX streams with backpressure: a paused reader stops the store reads', async () => {
     const store = await open()
-    const total = 20_000
+    const total = 8000
     try {
       await addKiosk(store, 'k1')
       await addKiosk(store, 'k2')
-      // Long, random-looking rows (deflate cannot shrink them away): ~60 MB of sheet XML.
-      const ticket = (i: number) => `${i}`.padStart(8, '0').repeat(250)
+      // Long random rows (~4 KB of base64 each: deflate cannot shrink them away), ~24 MB of
+      // zip in all: far more than socket buffers hold.
       for (let from = 0; from < total; from += 2000) {
         const rows: AttendanceRow[] = []
         for (let i = from; i < from + 2000; i++) {
@@ -196,7 +198,7 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
             event: 'scan',
             openid: `o${i}`,
             scene: `${kioskId}:${i}`,
-            ticket: ticket(i * 7919),
+            ticket: randomBytes(3000).toString('base64'),
             fallback: false,
             createTime: 1_700_000_000,
             receivedAt: 1_700_000_000_000,
@@ -221,36 +223,35 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
       const s = await serve({ attendance: counting, subscribe: (l) => store.subscribe(l) })
       try {
         const res = await new Promise<IncomingMessage>((resolve) =>
-          get(`${s.url}/console/api/attendance?format=xlsx`, resolve),
+          get(`${s.url}/console/api/attendance?format=xlsx`, resolve).on('error', () => {}),
         )
+        res.on('error', () => {})
         res.pause()
         // Wait until the export has started, then until it stalls on the paused reader.
-        let seen = -1
-        for (let i = 0; i < 400 && (handedOut === 0 || handedOut !== seen); i++) {
-          seen = handedOut
-          await new Promise((r) => setTimeout(r, 150))
+        const stalled = async (): Promise<void> => {
+          let seen = -1
+          for (let i = 0; i < 400 && (handedOut === 0 || handedOut !== seen); i++) {
+            seen = handedOut
+            await new Promise((r) => setTimeout(r, 150))
+          }
         }
+        await stalled()
         expect(handedOut).toBeGreaterThan(0)
         expect(handedOut).toBeLessThan(total / 2)
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.resume()
-        await new Promise((r) => res.once('end', r))
-        expect(handedOut).toBe(total)
-        const body = Buffer.concat(chunks)
-        const rows = await readXlsx(
-          body.buffer.slice(body.byteOffset, body.byteOffset + body.length),
-          10,
-        )
-        expect(rows).toHaveLength(total + 1)
-        expect(rows[total]![8]).toBe(`ev_${total - 1}`)
+        // The reader goes away: the export stops there, and nothing fails later.
+        const before = handedOut
+        res.destroy()
+        await stalled()
+        expect(handedOut - before).toBeLessThanOrEqual(2 * EXPORT_PAGE_ROWS)
+        expect(handedOut).toBeLessThan(total)
+        expect((await fetch(`${s.url}/console/api/stats`)).status).toBe(200)
       } finally {
         await s.close()
       }
     } finally {
       await store.close()
     }
-  }, 120_000)
+  }, 300_000)
 
   it('a visitor at two booths of one campaign has the same number on both rows', async () => {
     const store = await open()
