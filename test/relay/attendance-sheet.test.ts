@@ -2,18 +2,21 @@
 // stores: the streamed XLSX read back with exceljs equals the CSV row for row (CJK, formula-like
 // text, numbers typed as numbers, times as the CSV's text); the XLSX stops producing while its
 // reader is paused (the old exceljs writer did not); stats are the same before and after an
-// export; each row carries the visitor's campaign-wide check-in number.
+// export; each row carries the visitor's campaign-wide check-in number (and migration 8 fills
+// older rows from their queue entries).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, get, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleAttendancePageSchema } from '../../shared/console-api'
 import { formatLocalTime } from '../../shared/export/cells'
+import { migrate } from '../../shared/server/migrate'
 import { localTimeCache } from '../../shared/export/time-cache'
 import { xmlText } from '../../shared/export/xlsx-writer'
 import { createAttendanceRoutes } from '../../relay/attendance/routes'
@@ -21,6 +24,7 @@ import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
 import { silentLogger } from '../../relay/log'
 import type { AttendanceReader, AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
+import { migrations } from '../../relay/store/sqlite/migrations'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
@@ -304,6 +308,38 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
     } finally {
       await s.close()
       await store.close()
+    }
+  })
+})
+
+describe('SQLite migration 8', () => {
+  it('gives older rows the number their queue entry still holds, and none otherwise', () => {
+    const db = new Database(join(mkdtempSync(join(tmp, 'm8-')), 'relay.sqlite'))
+    try {
+      migrate(db, migrations.slice(0, 7), 'relay store')
+      const row = db.prepare(
+        `INSERT INTO attendance (kiosk_id, seq, event_id, event, openid, scene, ticket, fallback,
+           create_time, received_at) VALUES (?, ?, ?, 'scan', 'o', 's', 't', 0, 1, 1)`,
+      )
+      const queued = db.prepare(
+        `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
+           received_at, number) VALUES (?, ?, ?, 'scan', 'o', 's', 't', 1, 1, ?)`,
+      )
+      row.run('k1', 1, 'e1')
+      queued.run('k1', 1, 'e1', 7)
+      row.run('k1', 2, 'e2') // its queue entry pruned
+      row.run('k2', 1, 'e3')
+      queued.run('k2', 1, 'e3', null) // no campaign then
+      migrate(db, migrations, 'relay store')
+      expect(
+        db.prepare('SELECT kiosk_id, seq, number FROM attendance ORDER BY kiosk_id, seq').all(),
+      ).toEqual([
+        { kiosk_id: 'k1', seq: 1, number: 7 },
+        { kiosk_id: 'k1', seq: 2, number: null },
+        { kiosk_id: 'k2', seq: 1, number: null },
+      ])
+    } finally {
+      db.close()
     }
   })
 })
