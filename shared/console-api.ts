@@ -124,6 +124,8 @@ export const consoleAttendanceRowSchema = z.object({
   /** WeChat's CreateTime in ms. */
   scannedAt: z.number().int(),
   receivedAt: z.number().int(),
+  /** The visitor's check-in number in the kiosk's campaign (null: no campaign then). */
+  number: z.number().int().min(1).nullable(),
 })
 export type ConsoleAttendanceRow = z.infer<typeof consoleAttendanceRowSchema>
 export const consoleAttendancePageSchema = z.object({

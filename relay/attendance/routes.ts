@@ -97,6 +97,7 @@ export function toConsoleRow(r: AttendanceRow): ConsoleAttendanceRow {
     fallback: r.fallback,
     scannedAt: r.createTime * 1000,
     receivedAt: r.receivedAt,
+    number: r.number ?? null,
   }
 }
 

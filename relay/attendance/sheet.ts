@@ -2,8 +2,9 @@
 // `/console/api` handlers), sheet.ts (here: the export), live-events.ts (server-sent events).
 /**
  * The consolidated export: every kiosk's rows in one sheet, streamed page by page from the store
- * into the response with shared/export's writers (BOM, formula escaping, exceljs streaming).
- * The columns are the kiosk export's that the relay knows, with the booth first.
+ * into the response with shared/export's writers (CSV: BOM, formula escaping, ~64 KiB writes;
+ * XLSX: our own streamed zip, xlsx-writer.ts). The columns are the kiosk export's that the
+ * relay knows, with the booth first and the campaign-wide check-in number last.
  */
 import type { ServerResponse } from 'node:http'
 import type { Locale } from '../../shared/domain'
@@ -14,30 +15,43 @@ import {
   yesNo,
   type Cell,
 } from '../../shared/export/cells'
-import { csvSink, xlsxSink } from '../../shared/export/sinks'
+import { csvSink } from '../../shared/export/sinks'
+import { localTimeCache } from '../../shared/export/time-cache'
+import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import type { AttendanceReader, AttendanceRow, AttendanceScope } from '../store/attendance'
 
 /** A row as the sheet writes it: with the stamp rally's completion when one is in scope. */
 type SheetRow = AttendanceRow & { stampsComplete?: boolean | null }
 
-const COLUMNS: readonly {
+/** What a column's value may use: the sheet's locale and its (cached) time formatter. */
+interface CellContext {
+  locale: Locale
+  time: (ms: number) => string
+}
+
+/**
+ * Every column of the consolidated sheet, in order: the one place a column is added (its
+ * heading, and its cell from a row). Numbers stay numbers in XLSX; '' is an empty cell.
+ */
+export const SHEET_COLUMNS: readonly {
   label: Record<Locale, string>
-  value: (r: SheetRow, l: Locale) => Cell
+  value: (r: SheetRow, c: CellContext) => Cell
   /** Only in a sheet whose scope has a stamp rally. */
   rallyOnly?: true
 }[] = [
   { label: SHEET_LABELS.kioskId, value: (r) => r.kioskId },
-  { label: SHEET_LABELS.kind, value: (r, l) => kindLabel(r.event, l) },
-  { label: SHEET_LABELS.scannedAt, value: (r) => formatLocalTime(r.createTime * 1000) },
-  { label: SHEET_LABELS.receivedAt, value: (r) => formatLocalTime(r.receivedAt) },
+  { label: SHEET_LABELS.kind, value: (r, c) => kindLabel(r.event, c.locale) },
+  { label: SHEET_LABELS.scannedAt, value: (r, c) => c.time(r.createTime * 1000) },
+  { label: SHEET_LABELS.receivedAt, value: (r, c) => c.time(r.receivedAt) },
   { label: SHEET_LABELS.openid, value: (r) => r.openid },
   { label: SHEET_LABELS.scene, value: (r) => r.scene },
   { label: SHEET_LABELS.ticket, value: (r) => r.ticket },
-  { label: SHEET_LABELS.fallback, value: (r, l) => yesNo(r.fallback, l) },
+  { label: SHEET_LABELS.fallback, value: (r, c) => yesNo(r.fallback, c.locale) },
   { label: SHEET_LABELS.eventId, value: (r) => r.id },
+  { label: SHEET_LABELS.checkInNumber, value: (r) => r.number ?? '' },
   {
     label: { 'zh-CN': '集章完成', en: 'Stamps complete' },
-    value: (r, l) => (r.stampsComplete == null ? '' : yesNo(r.stampsComplete, l)),
+    value: (r, c) => (r.stampsComplete == null ? '' : yesNo(r.stampsComplete, c.locale)),
     rallyOnly: true,
   },
 ]
@@ -82,11 +96,12 @@ export async function streamSheet(
     'X-Content-Type-Options': 'nosniff',
   })
   const rally = q.stampsComplete
-  const columns = COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)
+  const columns = SHEET_COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)
   const header = columns.map((c) => c.label[q.locale])
+  const context: CellContext = { locale: q.locale, time: localTimeCache() }
+  const values = columns.map((c) => c.value)
   const toCells = (r: SheetRow, cells: Cell[]): void => {
-    for (let i = 0; i < columns.length; i++)
-      cells[i] = (columns[i] as (typeof columns)[0]).value(r, q.locale)
+    for (let i = 0; i < values.length; i++) cells[i] = (values[i] as (typeof values)[0])(r, context)
   }
   let gone = false
   const closed = new Promise<void>((resolve) =>
@@ -98,19 +113,31 @@ export async function streamSheet(
   let rows = 0
   try {
     const sink =
-      q.format === 'csv' ? csvSink(res, header, toCells) : await xlsxSink(res, header, toCells)
+      q.format === 'csv'
+        ? csvSink(res, header, toCells)
+        : await xlsxStreamSink(res, header, toCells)
     for await (const page of attendance.rows(q.scope, EXPORT_PAGE_ROWS)) {
       // The store's page is ours: marked in place, no copy per row.
       if (rally !== undefined) for (const r of page as SheetRow[]) r.stampsComplete = rally(r)
       // A reader that went away never drains: stop waiting for it.
-      await Promise.race([sink.write(page), closed])
+      await Promise.race([settled(sink.write(page)), closed])
       if (gone) return rows
       rows += page.length
     }
-    await Promise.race([sink.end(), closed])
+    await Promise.race([settled(sink.end()), closed])
   } catch (err) {
     res.destroy(err instanceof Error ? err : new Error(String(err)))
     throw err
   }
   return rows
+}
+
+/**
+ * `p`, also handled on its own: a write still pending when the reader went away fails later
+ * (the zip writer's "destination closed"), after the race has moved on, and must not become an
+ * unhandled rejection (which would end the relay).
+ */
+function settled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {})
+  return p
 }

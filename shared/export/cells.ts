@@ -23,6 +23,7 @@ export const SHEET_LABELS = {
   ticket: { 'zh-CN': '二维码', en: 'Ticket' },
   fallback: { 'zh-CN': '备用码', en: 'Fallback code' },
   eventId: { 'zh-CN': '事件ID', en: 'Event ID' },
+  checkInNumber: { 'zh-CN': '签到号', en: 'Check-in no.' },
 } as const satisfies Record<string, Record<Locale, string>>
 
 /** The event's kind as organizers read it: a new follower, or a scan by a follower. */

@@ -14,6 +14,9 @@ export interface SheetSink<R> {
   end(): Promise<void>
 }
 
+/** What a CSV sink gathers before one write (UTF-16 code units: ~64 KiB of mostly ASCII). */
+export const CSV_CHUNK_CHARS = 64 * 1024
+
 export async function writeWithBackpressure(out: Writable, chunk: string | Buffer): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain')
 }
@@ -33,13 +36,18 @@ export function csvSink<R>(
   return {
     async write(records) {
       if (!started) await start()
-      // One string per page: a write per row (or per cell) is where the time went.
+      // Chunks of ~64 KiB: a write per row (or per cell) is where the time went, and a
+      // whole page in one string is a large allocation for nothing.
       let text = ''
       for (const r of records) {
         toCells(r, cells)
         text += csvRecord(cells, true)
+        if (text.length >= CSV_CHUNK_CHARS) {
+          await writeWithBackpressure(out, text)
+          text = ''
+        }
       }
-      await writeWithBackpressure(out, text)
+      if (text !== '') await writeWithBackpressure(out, text)
     },
     async end() {
       if (!started) await start()

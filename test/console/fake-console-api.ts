@@ -38,6 +38,7 @@ export function makeRow(i: number): ConsoleAttendanceRow {
     fallback: false,
     scannedAt: 1_764_633_600_000 + i * 1000,
     receivedAt: 1_764_633_600_000 + i * 1000,
+    number: i + 1,
   }
 }
 

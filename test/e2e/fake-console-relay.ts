@@ -71,6 +71,7 @@ export function attendanceRow(i: number): ConsoleAttendanceRow {
     fallback: i % 97 === 0,
     scannedAt: at,
     receivedAt: at + 40,
+    number: i % 5 === 0 ? null : Math.floor(i / 2) + 1,
   }
 }
 

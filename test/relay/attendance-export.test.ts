@@ -135,6 +135,7 @@ function expectedCells(pushed: { kioskId: string; e: NewEvent }[], escape: boole
       e.ticket,
       '否',
       e.id,
+      '',
     ])
 }
 
@@ -148,6 +149,7 @@ const HEADER = [
   '二维码',
   '备用码',
   '事件ID',
+  '签到号',
 ]
 
 describe.each(backends)('attendance API ($name store)', ({ open }) => {
@@ -186,7 +188,9 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       await wb.xlsx.load(await res.arrayBuffer())
       const rows: string[][] = []
       wb.worksheets[0]!.eachRow((row) => {
-        rows.push((row.values as unknown[]).slice(1).map((v) => String(v)))
+        // An empty cell is absent, and exceljs ends a row at its last cell.
+        const values = (row.values as (string | number | undefined)[]).slice(1)
+        rows.push(Array.from({ length: 10 }, (_, i) => String(values[i] ?? '')))
       })
       expect(rows[0]).toEqual([
         'Booth',
@@ -198,6 +202,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         'Ticket',
         'Fallback code',
         'Event ID',
+        'Check-in no.',
       ])
       const want = expectedCells(pushed, false).map((r) => [
         r[0]!,
@@ -205,6 +210,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         ...r.slice(2, 7),
         'no',
         r[8]!,
+        '',
       ])
       expect(rows.slice(1)).toEqual(want)
     } finally {
@@ -233,6 +239,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
           fallback: false,
           scannedAt: pushed[3]!.e.createTime * 1000,
           receivedAt: pushed[3]!.e.receivedAt,
+          number: null,
         },
       ])
       const scoped = consoleAttendancePageSchema.parse(

@@ -90,6 +90,7 @@ export const en: MessageSchema = {
     downloadXlsx: 'Download Excel',
     empty: 'No matching rows',
     columns: {
+      number: 'No.',
       time: 'Scanned at',
       booth: 'Booth',
       openid: 'openid',

@@ -85,6 +85,7 @@ export const zhCN = {
     downloadXlsx: '下载 Excel',
     empty: '没有符合条件的记录',
     columns: {
+      number: '签到号',
       time: '扫码时间',
       booth: '签到台',
       openid: 'openid',

@@ -48,49 +48,93 @@ const countsSchema = z.array(z.string().nullable())
 
 /** The stream fields of an attendance row: the queue's fields and the fallback flag. */
 export function attendanceFields(r: Omit<AttendanceRow, 'kioskId' | 'seq'>): string[] {
-  return [...eventFields(r), 'fallback', r.fallback ? '1' : '0']
+  const n =
+    r.number === undefined
+      ? null
+      : { number: r.number, firstInCampaign: r.firstInCampaign ?? false }
+  return [...eventFields(r, n), 'fallback', r.fallback ? '1' : '0']
 }
 
 /** Slot field of the stats hash. */
 export const slotField = (receivedAt: number): string => `s:${slotOf(receivedAt)}`
 
 /**
- * A stream entry as a row. Decoded by hand (a large export reads a million): the same checks
- * the schema would make, without an object and a parse per field.
+ * A stream entry as a row. Decoded by hand in one pass over its fields (a large export reads a
+ * million): the same checks the schema would make, without an object and a parse per field.
  */
 function toRow(kioskId: string, entry: unknown): AttendanceRow {
   if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) {
     throw new Error('attendance entry malformed')
   }
   const f = entry[1] as unknown[]
-  const get = (name: string): string => {
-    for (let i = 0; i + 1 < f.length; i += 2) {
-      if (f[i] === name) {
-        const v = f[i + 1]
-        if (typeof v === 'string') return v
-      }
+  let id: string | undefined
+  let event: string | undefined
+  let openid: string | undefined
+  let scene: string | undefined
+  let ticket: string | undefined
+  let fallback: string | undefined
+  let createTime: string | undefined
+  let receivedAt: string | undefined
+  let number: string | undefined
+  for (let i = 0; i + 1 < f.length; i += 2) {
+    const v = f[i + 1]
+    if (typeof v !== 'string') continue
+    switch (f[i]) {
+      case 'id':
+        id = v
+        break
+      case 'event':
+        event = v
+        break
+      case 'openid':
+        openid = v
+        break
+      case 'scene':
+        scene = v
+        break
+      case 'ticket':
+        ticket = v
+        break
+      case 'fallback':
+        fallback = v
+        break
+      case 'createTime':
+        createTime = v
+        break
+      case 'receivedAt':
+        receivedAt = v
+        break
+      case 'number':
+        number = v
+        break
     }
-    throw new Error(`attendance entry without ${name}`)
   }
-  const int = (name: string): number => {
-    const v = Number(get(name))
-    if (!Number.isSafeInteger(v)) throw new Error(`attendance entry: bad ${name}`)
-    return v
-  }
-  const event = get('event')
   if (event !== 'scan' && event !== 'subscribe') throw new Error('attendance entry: bad event')
-  return {
+  const row: AttendanceRow = {
     kioskId,
     seq: Number(entry[0].split('-')[0]),
-    id: get('id'),
+    id: present('id', id),
     event,
-    openid: get('openid'),
-    scene: get('scene'),
-    ticket: get('ticket'),
-    fallback: get('fallback') === '1',
-    createTime: int('createTime'),
-    receivedAt: int('receivedAt'),
+    openid: present('openid', openid),
+    scene: present('scene', scene),
+    ticket: present('ticket', ticket),
+    fallback: present('fallback', fallback) === '1',
+    createTime: int('createTime', createTime),
+    receivedAt: int('receivedAt', receivedAt),
   }
+  if (number !== undefined) row.number = int('number', number)
+  return row
+}
+
+function present(name: string, v: string | undefined): string {
+  if (v === undefined) throw new Error(`attendance entry without ${name}`)
+  return v
+}
+
+function int(name: string, v: string | undefined): number {
+  const n = Number(present(name, v))
+  if (!Number.isSafeInteger(n)) throw new Error(`attendance entry: bad ${name}`)
+  return n
 }
 
 const num = (v: string | null | undefined): number => (v ? Number(v) : 0)
@@ -320,17 +364,33 @@ export class RedisAttendance implements AttendanceReader {
     return { total, rows }
   }
 
+  /**
+   * Each kiosk's Stream in pages of `pageSize`, with the next page (or the next kiosk's first)
+   * already asked for while the caller formats this one: the export then waits on Redis only
+   * when it formats faster than Redis answers. One key per command: Cluster-safe.
+   */
   async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]> {
-    for (const id of await this.scopeIds(scope)) {
-      const key = this.keysOf(id).rows
-      let start = '-'
-      for (;;) {
-        const got: unknown[] = await this.redis.xrange(key, start, '+', 'COUNT', pageSize)
-        if (got.length === 0) break
+    const ids = await this.scopeIds(scope)
+    const fetch = (k: number, start: string): Promise<unknown[]> =>
+      this.redis.xrange(this.keysOf(ids[k] as string).rows, start, '+', 'COUNT', pageSize)
+    let k = 0
+    let pending: Promise<unknown[]> | null = ids.length > 0 ? fetch(0, '-') : null
+    try {
+      while (pending !== null) {
+        const got = await pending
+        pending = null
+        const id = ids[k] as string
         const rows = got.map((e) => toRow(id, e))
-        start = `(${(rows[rows.length - 1] as AttendanceRow).seq}-0`
-        yield rows
+        if (got.length === pageSize) {
+          pending = fetch(k, `(${(rows[rows.length - 1] as AttendanceRow).seq}-0`)
+        } else if (++k < ids.length) {
+          pending = fetch(k, '-')
+        }
+        if (rows.length > 0) yield rows
       }
+    } finally {
+      // A consumer that stopped early: the read ahead is dropped, its failure too.
+      pending?.catch(() => {})
     }
   }
 

@@ -43,6 +43,7 @@ const ROW_NAMES = [
   'fallback',
   'create_time',
   'received_at',
+  'number',
 ] as const
 const ROW_COLUMNS = ROW_NAMES.join(', ')
 type RowTuple = [
@@ -56,10 +57,11 @@ type RowTuple = [
   fallback: number,
   createTime: number,
   receivedAt: number,
+  number: number | null,
 ]
 
 function fromTuple(t: RowTuple): AttendanceRow {
-  return {
+  const r: AttendanceRow = {
     kioskId: t[0],
     seq: t[1],
     id: t[2],
@@ -71,6 +73,8 @@ function fromTuple(t: RowTuple): AttendanceRow {
     createTime: t[8],
     receivedAt: t[9],
   }
+  if (t[10] !== null) r.number = t[10]
+  return r
 }
 const attendanceRow = z.object({
   kiosk_id: z.string(),
@@ -83,22 +87,24 @@ const attendanceRow = z.object({
   fallback: z.number(),
   create_time: z.number(),
   received_at: z.number(),
+  number: z.number().int().min(1).nullable(),
 })
 
 function toRow(raw: unknown): AttendanceRow {
   const r = attendanceRow.parse(raw)
-  return {
-    kioskId: r.kiosk_id,
-    seq: r.seq,
-    id: r.event_id,
-    event: r.event,
-    openid: r.openid,
-    scene: r.scene,
-    ticket: r.ticket,
-    fallback: r.fallback === 1,
-    createTime: r.create_time,
-    receivedAt: r.received_at,
-  }
+  return fromTuple([
+    r.kiosk_id,
+    r.seq,
+    r.event_id,
+    r.event,
+    r.openid,
+    r.scene,
+    r.ticket,
+    r.fallback,
+    r.create_time,
+    r.received_at,
+    r.number,
+  ])
 }
 
 /**
@@ -173,7 +179,7 @@ class CounterBatch {
 function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatch): void {
   statement(
     db,
-    `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     r.kioskId,
     r.seq,
@@ -185,6 +191,7 @@ function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatc
     r.fallback ? 1 : 0,
     r.createTime,
     r.receivedAt,
+    r.number ?? null,
   )
   // After the insert: the openid's index entries (this one included), at most two or three
   // read, on the page the insert just wrote. 1 here → a new visitor of the kiosk; 1 or 2
@@ -233,8 +240,11 @@ export class SqliteAttendance implements AttendanceReader {
     }
   }
 
-  /** Writes a stored event's row and counters (see writeRow). */
-  write(kioskId: string, seq: number, e: NewEvent): void {
+  /**
+   * Writes a stored event's row and counters (see writeRow); `number`: the visitor's check-in
+   * number in the kiosk's campaign, as the push took or found it (null: no campaign).
+   */
+  write(kioskId: string, seq: number, e: NewEvent, number: number | null = null): void {
     let scene = this.fallbackScenes.get(kioskId)
     if (scene === undefined) {
       const row = statement(this.db, 'SELECT scene FROM fallback_codes WHERE kiosk_id = ?').get(
@@ -245,7 +255,9 @@ export class SqliteAttendance implements AttendanceReader {
         this.fallbackScenes.set(kioskId, scene)
       }
     }
-    writeRow(this.db, { ...e, kioskId, seq, fallback: scene === e.scene }, this.counters)
+    const row: AttendanceRow = { ...e, kioskId, seq, fallback: scene === e.scene }
+    if (number !== null) row.number = number
+    writeRow(this.db, row, this.counters)
   }
 
   fallbackSaved(kioskId: string, scene: string): void {

@@ -210,7 +210,7 @@ class SqliteStore implements RelayStore {
         n?.number ?? null,
         n === null ? null : n.firstInCampaign ? 1 : 0,
       )
-      if (this.keepAttendance) this.attendance.write(kioskId, seq, e)
+      if (this.keepAttendance) this.attendance.write(kioskId, seq, e, n?.number ?? null)
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.

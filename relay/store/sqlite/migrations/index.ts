@@ -12,6 +12,7 @@ import { m006Campaigns } from './006-campaigns'
 import { m007AttendanceVisitors } from './007-attendance-visitors'
 import { m008Stamps } from './008-stamps'
 import { m009Draws } from './009-draws'
+import { m010AttendanceNumber } from './010-attendance-number'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   m007AttendanceVisitors,
   m008Stamps,
   m009Draws,
+  m010AttendanceNumber,
 ]

@@ -1,0 +1,366 @@
+// The consolidated export's own writers (issue 18 item 4, issue 19's number column), on both
+// stores: the streamed XLSX read back with exceljs equals the CSV row for row (CJK, formula-like
+// text, numbers typed as numbers, times as the CSV's text); the XLSX stops producing while its
+// reader is paused (the old exceljs writer did not); stats are the same before and after an
+// export; each row carries the visitor's campaign-wide check-in number (and migration 10 fills
+// older rows from their queue entries).
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, get, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { parse } from 'csv-parse/sync'
+import ExcelJS from 'exceljs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { consoleAttendancePageSchema } from '../../shared/console-api'
+import { formatLocalTime } from '../../shared/export/cells'
+import { migrate } from '../../shared/server/migrate'
+import { localTimeCache } from '../../shared/export/time-cache'
+import { xmlText } from '../../shared/export/xlsx-writer'
+import { createAttendanceRoutes } from '../../relay/attendance/routes'
+import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
+import { silentLogger } from '../../relay/log'
+import type { AttendanceReader, AttendanceRow } from '../../relay/store/attendance'
+import { openRedisStore } from '../../relay/store/redis/store'
+import { migrations } from '../../relay/store/sqlite/migrations'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { eventIdOf } from '../../relay/store/store-util'
+import type { NewEvent, RelayStore } from '../../relay/store/types'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { campaignBody } from './campaign-helpers'
+
+let redis: TestRedis
+let tmp: string
+let prefixN = 0
+
+beforeAll(async () => {
+  redis = await startRedis()
+  tmp = mkdtempSync(join(tmpdir(), 'relay-att-sheet-'))
+})
+afterAll(async () => {
+  await redis?.stop()
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+const backends: { name: string; open: () => Promise<RelayStore> }[] = [
+  {
+    name: 'sqlite',
+    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
+  },
+  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `as${++prefixN}:` }) },
+]
+
+async function serve(
+  store: Pick<RelayStore, 'attendance' | 'subscribe'>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const routes = createAttendanceRoutes({ store, now: Date.now, log: silentLogger })
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
+    if (route === undefined) res.writeHead(404).end()
+    else void route.handler(req, res, url)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      routes.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
+  await store.putKiosk({
+    kioskId,
+    tokenHash: `h-${kioskId}`,
+    ticketProxy: true,
+    sceneRanges: [],
+    now: 1,
+  })
+}
+
+/** Cells a spreadsheet would run, split, trim or refuse, in turn. */
+const TRICKY = [
+  '=HYPERLINK("http://x")',
+  '+1',
+  '-2',
+  '@SUM(A1)',
+  '展位甲 访客',
+  'a,b "c"',
+  ' edge space ',
+  'line\nbreak',
+  '<tag>&amp;',
+]
+
+function seedRows(kioskId: string, n: number): AttendanceRow[] {
+  return Array.from({ length: n }, (_, i) => {
+    const receivedAt = 1_764_633_600_000 + i * 61_123
+    const row: AttendanceRow = {
+      kioskId,
+      seq: i + 1,
+      id: `ev_${kioskId}_${i}`,
+      event: i % 4 === 0 ? 'subscribe' : 'scan',
+      openid: i % 10 === 0 ? (TRICKY[(i / 10) % TRICKY.length] as string) : `o${kioskId}${i}`,
+      scene: i % 7 === 0 ? `场景${i}` : `${kioskId}:${i}`,
+      ticket: `gQ${i}`,
+      fallback: i % 13 === 0,
+      createTime: Math.floor(receivedAt / 1000) - 2,
+      receivedAt,
+    }
+    if (i % 3 !== 0) row.number = i + 1
+    return row
+  })
+}
+
+/** The sheet as exceljs reads it: every row, cells as values ('' when absent). */
+async function readXlsx(bytes: ArrayBuffer, width: number): Promise<unknown[][]> {
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(bytes)
+  const sheet = wb.worksheets[0]
+  if (sheet === undefined) throw new Error('no sheet')
+  const rows: unknown[][] = []
+  sheet.eachRow((row) => {
+    const values = (row.values as unknown[]).slice(1)
+    rows.push(Array.from({ length: width }, (_, i) => values[i] ?? ''))
+  })
+  return rows
+}
+
+/** The CSV's formula escaping undone: what the same cell holds in the XLSX. */
+const unescape = (s: string): string => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s)
+
+describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
+  it('XLSX equals the CSV row for row: text as text, the number as a number', async () => {
+    const store = await open()
+    const s = await serve(store)
+    try {
+      for (const k of ['booth-b', 'booth-a']) {
+        await addKiosk(store, k)
+        await store.attendance.seed(seedRows(k, 150))
+      }
+      const statsBefore = await (await fetch(`${s.url}/console/api/stats`)).json()
+      const csvRes = await fetch(`${s.url}/console/api/attendance?format=csv`)
+      const csv: string[][] = parse(Buffer.from(await csvRes.arrayBuffer()).subarray(3), {
+        relaxColumnCount: false,
+      })
+      const xlsxRes = await fetch(`${s.url}/console/api/attendance?format=xlsx`)
+      expect(xlsxRes.headers.get('content-type')).toBe(
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      )
+      const xlsx = await readXlsx(await xlsxRes.arrayBuffer(), csv[0]!.length)
+      expect(csv).toHaveLength(301)
+      expect(xlsx).toHaveLength(301)
+      expect(xlsx[0]).toEqual(csv[0])
+      expect(csv[0]![9]).toBe('签到号')
+      for (let i = 1; i < csv.length; i++) {
+        const c = csv[i]!
+        const x = xlsx[i]!
+        // The number column: a number in the XLSX, its digits in the CSV, empty in both.
+        expect(x[9], `row ${i}`).toBe(c[9] === '' ? '' : Number(c[9]))
+        expect(x.slice(0, 9).map(String), `row ${i}`).toEqual(c.slice(0, 9).map(unescape))
+      }
+      // Spot checks: order (booth-a first), CJK, a formula kept as text, a leading space kept.
+      expect(xlsx[1]![0]).toBe('booth-a')
+      expect(xlsx[1]![4]).toBe('=HYPERLINK("http://x")')
+      expect(csv[1]![4]).toBe(`'=HYPERLINK("http://x")`)
+      expect(xlsx.some((r) => r[4] === '展位甲 访客')).toBe(true)
+      expect(xlsx.some((r) => r[4] === ' edge space ')).toBe(true)
+      expect(xlsx.some((r) => r[4] === '<tag>&amp;')).toBe(true)
+      // Times stay the text the CSV has (as before), not Excel dates.
+      const at = 1_764_633_600_000 + 61_123
+      expect(xlsx[2]![2]).toBe(formatLocalTime((Math.floor(at / 1000) - 2) * 1000))
+      expect(xlsx[2]![3]).toBe(formatLocalTime(at))
+      // Exporting changes nothing the stats read.
+      expect(await (await fetch(`${s.url}/console/api/stats`)).json()).toEqual(statsBefore)
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
+  it('XLSX streams with backpressure: a paused reader stops the store reads', async () => {
+    const store = await open()
+    const total = 8000
+    try {
+      await addKiosk(store, 'k1')
+      await addKiosk(store, 'k2')
+      // Long random rows (~4 KB of base64 each: deflate cannot shrink them away), ~24 MB of
+      // zip in all: far more than socket buffers hold.
+      for (let from = 0; from < total; from += 2000) {
+        const rows: AttendanceRow[] = []
+        for (let i = from; i < from + 2000; i++) {
+          const kioskId = i < total / 2 ? 'k1' : 'k2'
+          rows.push({
+            kioskId,
+            seq: (i % (total / 2)) + 1,
+            id: `ev_${i}`,
+            event: 'scan',
+            openid: `o${i}`,
+            scene: `${kioskId}:${i}`,
+            ticket: randomBytes(3000).toString('base64'),
+            fallback: false,
+            createTime: 1_700_000_000,
+            receivedAt: 1_700_000_000_000,
+          })
+        }
+        await store.attendance.seed(rows)
+      }
+      let handedOut = 0
+      const a = store.attendance
+      const counting: AttendanceReader = {
+        stats: (...args) => a.stats(...args),
+        scansToday: (...args) => a.scansToday(...args),
+        page: (...args) => a.page(...args),
+        seed: (...args) => a.seed(...args),
+        async *rows(scope, pageSize) {
+          for await (const page of a.rows(scope, pageSize)) {
+            handedOut += page.length
+            yield page
+          }
+        },
+      }
+      const s = await serve({ attendance: counting, subscribe: (l) => store.subscribe(l) })
+      try {
+        const res = await new Promise<IncomingMessage>((resolve) =>
+          get(`${s.url}/console/api/attendance?format=xlsx`, resolve).on('error', () => {}),
+        )
+        res.on('error', () => {})
+        res.pause()
+        // Wait until the export has started, then until it stalls on the paused reader.
+        const stalled = async (): Promise<void> => {
+          let seen = -1
+          for (let i = 0; i < 400 && (handedOut === 0 || handedOut !== seen); i++) {
+            seen = handedOut
+            await new Promise((r) => setTimeout(r, 150))
+          }
+        }
+        await stalled()
+        expect(handedOut).toBeGreaterThan(0)
+        expect(handedOut).toBeLessThan(total / 2)
+        // The reader goes away: the export stops there, and nothing fails later.
+        const before = handedOut
+        res.destroy()
+        await stalled()
+        expect(handedOut - before).toBeLessThanOrEqual(2 * EXPORT_PAGE_ROWS)
+        expect(handedOut).toBeLessThan(total)
+        expect((await fetch(`${s.url}/console/api/stats`)).status).toBe(200)
+      } finally {
+        await s.close()
+      }
+    } finally {
+      await store.close()
+    }
+  }, 300_000)
+
+  it('a visitor at two booths of one campaign has the same number on both rows', async () => {
+    const store = await open()
+    const s = await serve(store)
+    try {
+      await addKiosk(store, 'north')
+      await addKiosk(store, 'south')
+      await addKiosk(store, 'alone')
+      await store.campaigns.createCampaign(
+        { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+        0,
+      )
+      let n = 0
+      const ev = (kioskId: string, openid: string): NewEvent => ({
+        id: eventIdOf(`sheet/${kioskId}/${openid}/${++n}`),
+        event: 'scan',
+        openid,
+        scene: `${kioskId}:${n}`,
+        ticket: `t${n}`,
+        createTime: 1_764_633_600 + n,
+        receivedAt: 1_764_633_600_000 + n * 1000,
+      })
+      await store.appendEvent('north', ev('north', 'oFirst'), 'fair')
+      await store.appendEvent('north', ev('north', 'oBoth'), 'fair')
+      await store.appendEvent('south', ev('south', 'oBoth'), 'fair')
+      await store.appendEvent('alone', ev('alone', 'oBoth'))
+      const page = consoleAttendancePageSchema.parse(
+        await (await fetch(`${s.url}/console/api/attendance?limit=10`)).json(),
+      )
+      const numbers = page.rows.map((r) => [r.kioskId, r.openid, r.number])
+      expect(numbers).toEqual([
+        ['alone', 'oBoth', null],
+        ['north', 'oFirst', 1],
+        ['north', 'oBoth', 2],
+        ['south', 'oBoth', 2],
+      ])
+      const csv: string[][] = parse(
+        (await (await fetch(`${s.url}/console/api/attendance?format=csv`)).text()).slice(1),
+      )
+      expect(csv.slice(1).map((r) => [r[0], r[4], r[9]])).toEqual(
+        numbers.map(([k, o, num]) => [k, o, num === null ? '' : String(num)]),
+      )
+      const xlsx = await readXlsx(
+        await (await fetch(`${s.url}/console/api/attendance?format=xlsx`)).arrayBuffer(),
+        10,
+      )
+      expect(xlsx.slice(1).map((r) => [r[0], r[4], r[9]])).toEqual(
+        numbers.map(([k, o, num]) => [k, o, num ?? '']),
+      )
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+})
+
+describe('SQLite migration 10', () => {
+  it('gives older rows the number their queue entry still holds, and none otherwise', () => {
+    const db = new Database(join(mkdtempSync(join(tmp, 'm8-')), 'relay.sqlite'))
+    try {
+      migrate(db, migrations.slice(0, 7), 'relay store')
+      const row = db.prepare(
+        `INSERT INTO attendance (kiosk_id, seq, event_id, event, openid, scene, ticket, fallback,
+           create_time, received_at) VALUES (?, ?, ?, 'scan', 'o', 's', 't', 0, 1, 1)`,
+      )
+      const queued = db.prepare(
+        `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
+           received_at, number) VALUES (?, ?, ?, 'scan', 'o', 's', 't', 1, 1, ?)`,
+      )
+      row.run('k1', 1, 'e1')
+      queued.run('k1', 1, 'e1', 7)
+      row.run('k1', 2, 'e2') // its queue entry pruned
+      row.run('k2', 1, 'e3')
+      queued.run('k2', 1, 'e3', null) // no campaign then
+      migrate(db, migrations, 'relay store')
+      expect(
+        db.prepare('SELECT kiosk_id, seq, number FROM attendance ORDER BY kiosk_id, seq').all(),
+      ).toEqual([
+        { kiosk_id: 'k1', seq: 1, number: 7 },
+        { kiosk_id: 'k1', seq: 2, number: null },
+        { kiosk_id: 'k2', seq: 1, number: null },
+      ])
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('sheet cells', () => {
+  it('the cached local time is formatLocalTime, second for second', () => {
+    const time = localTimeCache()
+    let t = Date.UTC(2026, 0, 1)
+    for (let i = 0; i < 20_000; i++) {
+      t += Math.floor(Math.random() * 40 * 60_000) // across days, months and any DST change
+      expect(time(t)).toBe(formatLocalTime(t))
+    }
+  })
+
+  it('XML text: markup escaped, characters XML cannot hold dropped, the rest kept', () => {
+    expect(xmlText('a<b>&"c"')).toBe('a&lt;b&gt;&amp;&quot;c&quot;')
+    expect(xmlText('x\u0000\u0001\u000b\u001f\u007fy\ufffe')).toBe('xy')
+    expect(xmlText('tab\tlf\ncr\r')).toBe('tab\tlf\ncr\r')
+    expect(xmlText('lone \ud800 high, pair 😀, lone \udc00 low')).toBe(
+      'lone  high, pair 😀, lone  low',
+    )
+    expect(xmlText('展位甲')).toBe('展位甲')
+  })
+})
