@@ -7,6 +7,7 @@ import type { TokenStore } from '../../shared/wechat'
 import type { CampaignStore } from './campaign-types'
 import type { ConsoleStore } from './console-types'
 import type { AttendanceReader } from './attendance'
+import type { FollowUpStore } from './follow-up-types'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
 export interface SceneRange {
@@ -129,6 +130,8 @@ export interface RelayStore {
   readonly campaigns: CampaignStore
   /** The consolidated attendance `appendEvent` fills; never pruned (relay/store/attendance.ts). */
   readonly attendance: AttendanceReader
+  /** Campaign tags and follow-up messages: the worker's cursor, lease and visitor states. */
+  readonly followUp: FollowUpStore
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>

@@ -25,6 +25,7 @@ import { RedisCampaignStore } from './campaigns'
 import { RedisConsoleStore } from './console'
 import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
+import { RedisFollowUpStore } from './follow-up'
 import { redisKeys, type RedisKeys } from './keys'
 import { migrateLayout } from './migrate-layout'
 import { evalReplicated, type WaitPolicy } from './replicated-eval'
@@ -99,6 +100,7 @@ class RedisStore implements RelayStore {
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
   readonly attendance: RedisAttendance
+  readonly followUp: RedisFollowUpStore
 
   constructor(
     private readonly redis: RedisClient,
@@ -126,6 +128,7 @@ class RedisStore implements RelayStore {
       () => this.redis.smembers(this.keys.kiosks),
       this.kioskKey,
     )
+    this.followUp = new RedisFollowUpStore(redis, keys, (id) => keys.attendance(id).rows)
   }
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */

@@ -12,6 +12,7 @@ import { SqliteChangePoller } from './change-poller'
 import { migrate } from '../../../shared/server/migrate'
 import { SqliteConsoleStore } from './console'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
+import { SqliteFollowUpStore } from './follow-up'
 import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
@@ -104,6 +105,7 @@ class SqliteStore implements RelayStore {
   private unwrittenClaims: ClaimRow[] = []
   private claimsSincePurge = 0
   readonly attendance: SqliteAttendance
+  readonly followUp: SqliteFollowUpStore
 
   constructor(
     private readonly db: Database.Database,
@@ -118,6 +120,7 @@ class SqliteStore implements RelayStore {
     this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
     this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
     this.writes.beforeCommit.push(() => this.attendance.flushCounters())
+    this.followUp = new SqliteFollowUpStore(db)
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {

@@ -10,6 +10,7 @@ import { m004Console } from './004-console'
 import { m005Attendance } from './005-attendance'
 import { m006Campaigns } from './006-campaigns'
 import { m007AttendanceVisitors } from './007-attendance-visitors'
+import { m008FollowUp } from './008-follow-up'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   m005Attendance,
   m006Campaigns,
   m007AttendanceVisitors,
+  m008FollowUp,
 ]
