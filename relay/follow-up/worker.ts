@@ -40,7 +40,7 @@ export interface FollowUpWorkerOptions {
   windowMs: number
   /** Pause between rounds of work. Default 200 ms. */
   tickMs?: number
-  /** The lease's lifetime; renewed every round. Default 15 s. */
+  /** The lease's lifetime; renewed before every WeChat call (each times out in 5 s). Default 10 s. */
   leaseTtlMs?: number
   /** First retry delay, doubled per attempt up to `maxBackoffMs`, with ±50 % jitter. */
   backoffMs?: number
@@ -60,7 +60,7 @@ export interface FollowUpWorkerStats {
 
 const DEFAULTS = {
   tickMs: 200,
-  leaseTtlMs: 15_000,
+  leaseTtlMs: 10_000,
   backoffMs: 1000,
   maxBackoffMs: 60_000,
   readLimit: 500,
@@ -191,6 +191,13 @@ export class FollowUpWorker {
     }
   }
 
+  /** Renews the lease before each WeChat call; false once another instance holds it. */
+  private async stillLeased(): Promise<boolean> {
+    const ok = await this.o.store.followUp.lease(this.owner, this.o.now(), this.o.leaseTtlMs)
+    if (!ok) this.holding = false
+    return ok && !this.stopped
+  }
+
   private backoff(attempts: number): number {
     const base = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** Math.max(0, attempts - 1))
     return Math.round(base * (0.5 + (this.o.random ?? Math.random)()))
@@ -221,29 +228,36 @@ export class FollowUpWorker {
     const { store, now } = this.o
     const due = await store.followUp.dueTags(c.id, now(), MAX_OPENIDS_PER_TAGGING * 10)
     if (due.length === 0) return
-    // A short window gathers a batch; retries and full batches go at once.
-    const oldest = Math.min(...due.map((v) => v.scannedAt))
-    const retry = due.some((v) => v.tagAttempts > 0)
-    if (due.length < MAX_OPENIDS_PER_TAGGING && !retry && now() - oldest < this.o.batchWindowMs) {
-      return
+    // Full batches and retries go at once; a partial one waits for the window to fill it.
+    const batches: FollowUpVisitor[][] = []
+    for (let i = 0; i < due.length; i += MAX_OPENIDS_PER_TAGGING) {
+      const batch = due.slice(i, i + MAX_OPENIDS_PER_TAGGING)
+      const oldest = Math.min(...batch.map((v) => v.scannedAt))
+      const ready =
+        batch.length === MAX_OPENIDS_PER_TAGGING ||
+        batch.some((v) => v.tagAttempts > 0) ||
+        now() - oldest >= this.o.batchWindowMs
+      if (ready) batches.push(batch)
     }
+    if (batches.length === 0) return
     let tagId: number
     try {
       tagId = await this.tagId(c, name)
     } catch (err) {
       const f = classifyFollowUpFailure(err)
-      if (f.kind === 'retry') return this.retryTags(c, due)
+      if (f.kind === 'retry') return this.retryTags(c, batches.flat())
       // The tag cannot exist (name too long, 100 tags): every visitor fails with that reason.
       this.o.log.warn('follow-up: campaign tag refused', { campaignId: c.id, errcode: f.errcode })
       await store.followUp.updateTags(
         c.id,
-        due.map((v) => v.openid),
+        batches.flat().map((v) => v.openid),
         { state: 'failed', errcode: f.errcode, attempted: true },
       )
       return
     }
-    for (let i = 0; i < due.length; i += MAX_OPENIDS_PER_TAGGING) {
-      await this.tagBatch(c, tagId, due.slice(i, i + MAX_OPENIDS_PER_TAGGING))
+    for (const batch of batches) {
+      if (!(await this.stillLeased())) return
+      await this.tagBatch(c, tagId, batch)
     }
   }
 
@@ -299,6 +313,7 @@ export class FollowUpWorker {
         await store.followUp.updateMessage(c.id, v.openid, { state: 'outside-window' })
         continue
       }
+      if (!(await this.stillLeased())) return
       const text = fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number })
       // Recorded before the call: a crash now leaves `sending`, never a second message.
       await store.followUp.updateMessage(c.id, v.openid, { state: 'sending', attempted: true })
