@@ -47,7 +47,7 @@ export async function scanAll(
   sandbox: Sandbox,
   codes: Map<string, string>,
   openids: readonly string[],
-  parallel = 16,
+  parallel = 8,
 ): Promise<void> {
   const urls = [...codes.values()]
   let next = 0
