@@ -25,7 +25,11 @@ import {
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
 import { errorMessage, type Logger } from '../log'
-import type { FollowUpVisitor, NewFollowUpVisitor } from '../store/follow-up-types'
+import type {
+  FollowUpVisitor,
+  MessageUpdate,
+  NewFollowUpVisitor,
+} from '../store/follow-up-types'
 import type { RelayStore } from '../store/types'
 
 export interface FollowUpWorkerOptions {
@@ -65,6 +69,9 @@ const DEFAULTS = {
   maxBackoffMs: 60_000,
   readLimit: 500,
 }
+
+/** Messages marked `sending` together, then sent, then recorded together. */
+const MESSAGES_PER_WRITE = 20
 
 const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !== null
 
@@ -141,9 +148,11 @@ export class FollowUpWorker {
   /** Messages whose call was in flight when a relay stopped: maybe sent, never sent again. */
   private async settleLostSends(campaigns: ConsoleCampaign[]): Promise<void> {
     for (const c of campaigns) {
-      for (const v of await this.o.store.followUp.sendingMessages(c.id, 1000)) {
-        await this.o.store.followUp.updateMessage(c.id, v.openid, { state: 'failed', errcode: 0 })
-      }
+      const lost = await this.o.store.followUp.sendingMessages(c.id, 1000)
+      await this.o.store.followUp.updateMessages(
+        c.id,
+        lost.map((v) => ({ openid: v.openid, u: { state: 'failed' as const, errcode: 0 } })),
+      )
     }
   }
 
@@ -304,41 +313,52 @@ export class FollowUpWorker {
 
   private async sendDue(c: ConsoleCampaign, template: string): Promise<void> {
     const { store, now } = this.o
-    const due = await store.followUp.dueMessages(c.id, now(), 200)
+    const due = await store.followUp.dueMessages(c.id, now(), MESSAGES_PER_WRITE * 10)
     if (due.length === 0) return
     const names = template.includes('{name}') ? await this.rosterNames(c.id) : new Map()
-    for (const v of due) {
-      if (this.stopped) return
-      if (now() - v.scannedAt > this.o.windowMs) {
-        await store.followUp.updateMessage(c.id, v.openid, { state: 'outside-window' })
-        continue
-      }
+    for (let i = 0; i < due.length; i += MESSAGES_PER_WRITE) {
       if (!(await this.stillLeased())) return
+      await this.sendSome(c, template, names, due.slice(i, i + MESSAGES_PER_WRITE))
+    }
+  }
+
+  /**
+   * A few messages: all marked `sending` in one write before any call (a crash then leaves them
+   * `sending`, never sent twice), sent, and their outcomes written together.
+   */
+  private async sendSome(
+    c: ConsoleCampaign,
+    template: string,
+    names: Map<string, string>,
+    visitors: FollowUpVisitor[],
+  ): Promise<void> {
+    const { store, now } = this.o
+    const late = visitors.filter((v) => now() - v.scannedAt > this.o.windowMs)
+    const inTime = visitors.filter((v) => now() - v.scannedAt <= this.o.windowMs)
+    await store.followUp.updateMessages(c.id, [
+      ...late.map((v) => ({ openid: v.openid, u: { state: 'outside-window' as const } })),
+      ...inTime.map((v) => ({ openid: v.openid, u: { state: 'sending' as const, attempted: true } })),
+    ])
+    const outcomes: Array<{ openid: string; u: MessageUpdate }> = []
+    for (const v of inTime) {
       const text = fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number })
-      // Recorded before the call: a crash now leaves `sending`, never a second message.
-      await store.followUp.updateMessage(c.id, v.openid, { state: 'sending', attempted: true })
       this.stats.messageCalls++
-      try {
-        await sendCustomText(this.o.client, v.openid, text)
-      } catch (err) {
-        const f = classifyFollowUpFailure(err)
-        if (f.errcode === E.outOfWindow) {
-          await store.followUp.updateMessage(c.id, v.openid, {
-            state: 'outside-window',
-            errcode: f.errcode,
-          })
-        } else if (f.kind === 'retry') {
-          const dueAt = now() + this.backoff(v.messageAttempts + 1)
-          await store.followUp.updateMessage(c.id, v.openid, { state: 'pending', dueAt })
-        } else {
-          await store.followUp.updateMessage(c.id, v.openid, {
-            state: 'failed',
-            errcode: f.errcode,
-          })
-        }
-        continue
+      outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })
+    }
+    if (outcomes.length > 0) await store.followUp.updateMessages(c.id, outcomes)
+  }
+
+  private async sendOne(v: FollowUpVisitor, text: string): Promise<MessageUpdate> {
+    try {
+      await sendCustomText(this.o.client, v.openid, text)
+      return { state: 'sent' }
+    } catch (err) {
+      const f = classifyFollowUpFailure(err)
+      if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
+      if (f.kind === 'retry') {
+        return { state: 'pending', dueAt: this.o.now() + this.backoff(v.messageAttempts + 1) }
       }
-      await store.followUp.updateMessage(c.id, v.openid, { state: 'sent' })
+      return { state: 'failed', errcode: f.errcode }
     }
   }
 

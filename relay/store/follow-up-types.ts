@@ -112,7 +112,11 @@ export interface FollowUpStore {
   /** Visitors whose message was being sent when the relay stopped. */
   sendingMessages(campaignId: string, limit: number): Promise<FollowUpVisitor[]>
   updateTags(campaignId: string, openids: readonly string[], u: TagUpdate): Promise<void>
-  updateMessage(campaignId: string, openid: string, u: MessageUpdate): Promise<void>
+  /** Several visitors' messages in one write (one commit on SQLite). */
+  updateMessages(
+    campaignId: string,
+    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
+  ): Promise<void>
   campaignTag(campaignId: string): Promise<CampaignTag | null>
   saveCampaignTag(campaignId: string, tag: CampaignTag | null): Promise<void>
   counts(campaignId: string): Promise<FollowUpCounts>

@@ -162,6 +162,37 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     expect(r.failures[0]?.reason).toContain('window')
   })
 
+  it('never sends again a message whose call a stopped relay left in flight', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const first = await relayFor(place, sandbox, {}, {}, false)
+    const c1 = await signIn(first)
+    const campaign = await createCampaign(c1, { followUp: 'hello' })
+    // As a relay killed between marking the message and recording the call's outcome leaves it.
+    await first.store.followUp.record('booth-a', 1, [
+      {
+        campaignId: campaign.id,
+        openid: 'oinflight',
+        kioskId: 'booth-a',
+        number: 1,
+        scannedAt: Date.now(),
+        tag: null,
+        message: 'pending',
+      },
+    ])
+    await first.store.followUp.updateMessages(campaign.id, [
+      { openid: 'oinflight', u: { state: 'sending', attempted: true } },
+    ])
+    await first.close()
+    const later = await relayFor(place, sandbox)
+    const c = await signIn(later, 'bob')
+    await waitFor('settled', async () => (await report(c, campaign.id)).counts.messageFailed === 1)
+    expect(sandbox.users.messages()).toEqual([])
+    const r = await report(c, campaign.id)
+    expect(r.failures[0]).toMatchObject({ openid: 'oinflight', what: 'message', errcode: 0 })
+    expect(r.failures[0]?.reason).toContain('not sent again')
+  })
+
   it('guards the report: 401 without a session, 403 from another origin, 404 for an unknown or bad id', async () => {
     const sandbox = await sandboxFor()
     const place = bed.placeFor(backend)

@@ -206,22 +206,34 @@ export class RedisFollowUpStore implements FollowUpStore {
     await m.exec()
   }
 
-  async updateMessage(campaignId: string, openid: string, u: MessageUpdate): Promise<void> {
+  async updateMessages(
+    campaignId: string,
+    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
+  ): Promise<void> {
     const k = this.keys.followUp(campaignId)
-    const [v] = await this.visitors(campaignId, [openid])
-    if (v === undefined) return
-    const next: Stored = {
-      ...strip(v),
-      message: u.state,
-      messageErrcode: u.errcode ?? v.messageErrcode,
-      messageDueAt: u.dueAt ?? v.messageDueAt,
-      messageAttempts: v.messageAttempts + (u.attempted ? 1 : 0),
+    const current = await this.visitors(
+      campaignId,
+      updates.map((x) => x.openid),
+    )
+    const byOpenid = new Map(current.map((v) => [v.openid, v]))
+    const m = this.redis.multi()
+    for (const { openid, u } of updates) {
+      const v = byOpenid.get(openid)
+      if (v === undefined) continue
+      const next: Stored = {
+        ...strip(v),
+        message: u.state,
+        messageErrcode: u.errcode ?? v.messageErrcode,
+        messageDueAt: u.dueAt ?? v.messageDueAt,
+        messageAttempts: v.messageAttempts + (u.attempted ? 1 : 0),
+      }
+      byOpenid.set(openid, { ...v, ...next })
+      m.hset(k.visitors, openid, JSON.stringify(next))
+      if (u.state === 'pending') m.zadd(k.messageDue, next.messageDueAt, openid)
+      else m.zrem(k.messageDue, openid)
+      if (u.state === 'sending') m.sadd(k.sending, openid)
+      else m.srem(k.sending, openid)
     }
-    const m = this.redis.multi().hset(k.visitors, openid, JSON.stringify(next))
-    if (u.state === 'pending') m.zadd(k.messageDue, next.messageDueAt, openid)
-    else m.zrem(k.messageDue, openid)
-    if (u.state === 'sending') m.sadd(k.sending, openid)
-    else m.srem(k.sending, openid)
     await m.exec()
   }
 

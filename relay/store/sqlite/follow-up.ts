@@ -204,14 +204,22 @@ export class SqliteFollowUpStore implements FollowUpStore {
     })
   }
 
-  updateMessage(campaignId: string, openid: string, u: MessageUpdate): Promise<void> {
+  updateMessages(
+    campaignId: string,
+    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
+  ): Promise<void> {
     return attempt(() => {
-      statement(
+      const update = statement(
         this.db,
         `UPDATE follow_up_visitors SET msg_state = ?, msg_errcode = coalesce(?, msg_errcode),
            msg_due_at = coalesce(?, msg_due_at), msg_attempts = msg_attempts + ?
          WHERE campaign_id = ? AND openid = ?`,
-      ).run(u.state, u.errcode ?? null, u.dueAt ?? null, u.attempted ? 1 : 0, campaignId, openid)
+      )
+      this.db.transaction(() => {
+        for (const { openid, u } of updates) {
+          update.run(u.state, u.errcode ?? null, u.dueAt ?? null, u.attempted ? 1 : 0, campaignId, openid)
+        }
+      })()
     })
   }
 
