@@ -15,8 +15,7 @@ import { apiError, type ApiErrorBody } from './api-errors'
 /** WeChat's API bodies are tiny; anything bigger is refused before parsing. */
 export const MAX_API_BODY = 16 * 1024
 
-export const json = (res: ServerResponse, body: ApiErrorBody | object) =>
-  sendJson(res, 200, body)
+export const json = (res: ServerResponse, body: ApiErrorBody | object) => sendJson(res, 200, body)
 
 /** Reads a JSON body, answering 413 / 44002 / 47001 itself; undefined when it did. */
 export async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
@@ -40,4 +39,3 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse): P
     return undefined
   }
 }
-

@@ -27,7 +27,11 @@ export interface Faults {
   tagFailRate: number
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, http5xx: null, busy: false, quotaAfter: null,
+export const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  http5xx: null,
+  busy: false,
+  quotaAfter: null,
   tagFailRate: 0,
 }
 

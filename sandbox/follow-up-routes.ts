@@ -13,7 +13,12 @@ interface Deps {
   state: SandboxState
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, deps: Deps) => Promise<void>
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  deps: Deps,
+) => void | Promise<void>
 
 /** The token checks every endpoint shares, then busy; null when all pass. */
 function callError(url: URL, state: SandboxState): ApiErrorName | null {
@@ -46,7 +51,7 @@ async function postBody<T>(
 
 const ok = { errcode: 0, errmsg: 'ok' }
 
-const handleTagsGet: Handler = async (req, res, url, { state }) => {
+const handleTagsGet: Handler = (req, res, url, { state }) => {
   if (req.method !== 'GET') return json(res, apiError('requireGet'))
   const err = callError(url, state)
   if (err !== null) return json(res, apiError(err))

@@ -25,11 +25,7 @@ import {
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
 import { errorMessage, type Logger } from '../log'
-import type {
-  FollowUpVisitor,
-  MessageUpdate,
-  NewFollowUpVisitor,
-} from '../store/follow-up-types'
+import type { FollowUpVisitor, MessageUpdate, NewFollowUpVisitor } from '../store/follow-up-types'
 import type { RelayStore } from '../store/types'
 
 export interface FollowUpWorkerOptions {
@@ -132,9 +128,7 @@ export class FollowUpWorker {
     const fresh = !this.holding
     this.holding = true
     this.stats.rounds++
-    const campaigns = (await store.campaigns.listCampaigns())
-      .map((r) => r.campaign)
-      .filter(hasWork)
+    const campaigns = (await store.campaigns.listCampaigns()).map((r) => r.campaign).filter(hasWork)
     if (campaigns.length === 0) return
     if (fresh) await this.settleLostSends(campaigns)
     await this.ingest(new Map(campaigns.map((c) => [c.id, c])))
@@ -315,7 +309,9 @@ export class FollowUpWorker {
     const { store, now } = this.o
     const due = await store.followUp.dueMessages(c.id, now(), MESSAGES_PER_WRITE * 10)
     if (due.length === 0) return
-    const names = template.includes('{name}') ? await this.rosterNames(c.id) : new Map()
+    const names = template.includes('{name}')
+      ? await this.rosterNames(c.id)
+      : new Map<string, string>()
     for (let i = 0; i < due.length; i += MESSAGES_PER_WRITE) {
       if (!(await this.stillLeased())) return
       await this.sendSome(c, template, names, due.slice(i, i + MESSAGES_PER_WRITE))
@@ -337,7 +333,10 @@ export class FollowUpWorker {
     const inTime = visitors.filter((v) => now() - v.scannedAt <= this.o.windowMs)
     await store.followUp.updateMessages(c.id, [
       ...late.map((v) => ({ openid: v.openid, u: { state: 'outside-window' as const } })),
-      ...inTime.map((v) => ({ openid: v.openid, u: { state: 'sending' as const, attempted: true } })),
+      ...inTime.map((v) => ({
+        openid: v.openid,
+        u: { state: 'sending' as const, attempted: true },
+      })),
     ])
     const outcomes: Array<{ openid: string; u: MessageUpdate }> = []
     for (const v of inTime) {

@@ -15,7 +15,9 @@ export const MAX_OPENIDS_PER_TAGGING = 50
 export const MAX_TAG_NAME_BYTES = 30
 
 const tagSchema = z.object({ id: z.number().int(), name: z.string() })
-const tagsGetSchema = z.object({ tags: z.array(tagSchema.extend({ count: z.number().optional() })) })
+const tagsGetSchema = z.object({
+  tags: z.array(tagSchema.extend({ count: z.number().optional() })),
+})
 const tagCreateSchema = z.object({ tag: tagSchema })
 
 export interface WechatTag {
@@ -81,7 +83,8 @@ export const FOLLOW_UP_ERRCODES = {
  * How a failed call is handled: `retry` (transient: busy, a limit, the network, a token the
  * client could not refresh), or `permanent` with WeChat's errcode (0 when there is none).
  */
-export type FollowUpFailure = { kind: 'retry'; errcode: number } | { kind: 'permanent'; errcode: number }
+export type FollowUpFailure =
+  { kind: 'retry'; errcode: number } | { kind: 'permanent'; errcode: number }
 
 const TRANSIENT_ERRCODES: ReadonlySet<number> = new Set([-1, 45009, 40001, 40014, 42001])
 
@@ -90,5 +93,7 @@ export function classifyFollowUpFailure(err: unknown): FollowUpFailure {
   if (f === null) throw err
   if (isTransportFailure(f.kind)) return { kind: 'retry', errcode: 0 }
   const errcode = err instanceof WechatApiError ? err.errcode : (f.errcode ?? 0)
-  return TRANSIENT_ERRCODES.has(errcode) ? { kind: 'retry', errcode } : { kind: 'permanent', errcode }
+  return TRANSIENT_ERRCODES.has(errcode)
+    ? { kind: 'retry', errcode }
+    : { kind: 'permanent', errcode }
 }

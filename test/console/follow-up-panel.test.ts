@@ -55,6 +55,6 @@ describe('the follow-up panel', () => {
     )
     const api = createConsoleApi({ fetch })
     await expect(api.followUp('c 1')).rejects.toThrow()
-    expect(String(fetch.mock.calls[0]?.[0])).toBe('/console/api/campaigns/c%201/follow-up')
+    expect(fetch.mock.calls[0]?.[0]).toBe('/console/api/campaigns/c%201/follow-up')
   })
 })

@@ -12,7 +12,14 @@ import type { Sandbox } from '../../sandbox/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { assign, createCampaign } from './campaign-helpers'
 import { ConsoleClient } from './console-helpers'
-import { boothCodes, followUpSandbox, report, scanAll, visitors, waitFor } from './follow-up-helpers'
+import {
+  boothCodes,
+  followUpSandbox,
+  report,
+  scanAll,
+  visitors,
+  waitFor,
+} from './follow-up-helpers'
 import { tempDir } from './harness'
 
 const run = promisify(execFile)

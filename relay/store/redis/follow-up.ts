@@ -120,7 +120,11 @@ export class RedisFollowUpStore implements FollowUpStore {
     return out
   }
 
-  async record(kioskId: string, seq: number, visitors: readonly NewFollowUpVisitor[]): Promise<void> {
+  async record(
+    kioskId: string,
+    seq: number,
+    visitors: readonly NewFollowUpVisitor[],
+  ): Promise<void> {
     const byCampaign = new Map<string, NewFollowUpVisitor[]>()
     for (const v of visitors) {
       const list = byCampaign.get(v.campaignId) ?? []

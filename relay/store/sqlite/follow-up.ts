@@ -198,7 +198,14 @@ export class SqliteFollowUpStore implements FollowUpStore {
       )
       this.db.transaction(() => {
         for (const o of openids) {
-          update.run(u.state, u.errcode ?? null, u.dueAt ?? null, u.attempted ? 1 : 0, campaignId, o)
+          update.run(
+            u.state,
+            u.errcode ?? null,
+            u.dueAt ?? null,
+            u.attempted ? 1 : 0,
+            campaignId,
+            o,
+          )
         }
       })()
     })
@@ -217,7 +224,14 @@ export class SqliteFollowUpStore implements FollowUpStore {
       )
       this.db.transaction(() => {
         for (const { openid, u } of updates) {
-          update.run(u.state, u.errcode ?? null, u.dueAt ?? null, u.attempted ? 1 : 0, campaignId, openid)
+          update.run(
+            u.state,
+            u.errcode ?? null,
+            u.dueAt ?? null,
+            u.attempted ? 1 : 0,
+            campaignId,
+            openid,
+          )
         }
       })()
     })
@@ -309,7 +323,12 @@ export class SqliteFollowUpStore implements FollowUpStore {
           out.push({ openid: r.openid, what: 'tag', state: 'failed', errcode: r.tag_errcode })
         }
         if (r.msg_state === 'failed' || r.msg_state === 'outside-window') {
-          out.push({ openid: r.openid, what: 'message', state: r.msg_state, errcode: r.msg_errcode })
+          out.push({
+            openid: r.openid,
+            what: 'message',
+            state: r.msg_state,
+            errcode: r.msg_errcode,
+          })
         }
       }
       return out.slice(0, limit)
