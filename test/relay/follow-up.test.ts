@@ -201,6 +201,7 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     const campaign = await createCampaign(c, { tag: 't' })
     const anon = new ConsoleClient(relay.url)
     const path = `/console/api/campaigns/${campaign.id}/follow-up`
+    expect((await report(c, campaign.id)).counts.tagged).toBe(0)
     expect((await anon.call('GET', path)).status).toBe(401)
     const foreign = new ConsoleClient(relay.url, 'https://evil.example')
     foreign.cookie = c.cookie
