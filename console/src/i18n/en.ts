@@ -146,7 +146,7 @@ export const en: MessageSchema = {
       rotation: '10–3600 s; the code changes this often even if nobody scans',
       ttl: '60 s to 30 days (2,592,000 s)',
       greetings: 'You can use {name} (name) and {number} (check-in number)',
-      tag: 'Up to 30 characters; empty: no tag',
+      tag: 'Up to 30 bytes (10 Chinese characters); empty: no tag',
       followUp: 'Up to 600 characters; empty: none sent',
       stamps: 'A visitor completes the rally with a stamp from every booth picked; none: no rally',
       booths:
@@ -175,7 +175,7 @@ export const en: MessageSchema = {
       ticketTtlSeconds: 'Enter a whole number from 60 to 2592000',
       greeting: 'Enter a greeting (up to 200 characters)',
       reply: 'Enter a reply (up to 600 characters)',
-      tag: 'A tag has at most 30 characters',
+      tag: 'A tag has at most 30 bytes: 30 Latin letters or 10 Chinese characters',
       followUp: 'The message has at most 600 characters',
       stamps: 'Pick at most 50 booths',
       invalid: 'Not valid',
