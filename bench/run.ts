@@ -25,6 +25,7 @@ import { benchCampaign } from './campaign'
 import { benchCampaignBooths } from './campaign-booths'
 import { benchStamps } from './stamps'
 import { benchDraws } from './draws'
+import { benchFollowUp } from './follow-up'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -52,6 +53,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['campaign-booths', benchCampaignBooths],
   ['stamps', benchStamps],
   ['draws', benchDraws],
+  ['follow-up', benchFollowUp],
 ]
 
 async function main(): Promise<void> {

@@ -89,6 +89,16 @@ export const relayConfigSchema = z
     consoleDir: z.string().min(1).nullable().default(null),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
+    /** Campaign tags and follow-up messages (relay/follow-up/worker.ts). */
+    followUp: z
+      .object({
+        /** Visitors to tag are gathered this long (or until 50) before one batchtagging call. */
+        batchWindowMs: z.number().int().min(0).max(60_000).default(1000),
+        /** A follow-up is sent only this long after the scan (WeChat: 3 messages in 1 minute). */
+        windowSeconds: z.number().int().min(1).max(172_800).default(60),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -175,6 +185,8 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['wechat.mode', 'string'],
   ['reply.subscribe', 'string'],
   ['reply.scan', 'string'],
+  ['followUp.batchWindowMs', 'int'],
+  ['followUp.windowSeconds', 'int'],
 ]
 
 function words(path: string): string[] {

@@ -30,6 +30,8 @@ import { StoreHealth } from './store-health'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 import { createTicketProxy } from './ticket-proxy'
+import { createFollowUp } from './follow-up/setup'
+import type { FollowUpWorkerOptions } from './follow-up/worker'
 
 export type { AddKioskOptions } from './kiosk-admin'
 export type { RelayConfig, RelayConfigInput } from './config'
@@ -53,6 +55,8 @@ export interface StartRelayOptions {
   storePollMs?: number
   /** How long `close()` may take in all (default: the config's `shutdownTimeoutMs`). */
   shutdownGraceMs?: number
+  /** Tuning of the tag and follow-up worker (tests: tick, backoff). */
+  followUp?: Partial<FollowUpWorkerOptions>
   /**
    * What other parts add to the organizer's console, given the console's own dependencies:
    * scans today per kiosk, and more routes behind the same session guard.
@@ -111,6 +115,8 @@ export async function startRelay(
   const handlePair = createPairEndpoint(deps)
   const consoleBase = { config, store, log, now, hub, campaignCache: campaigns }
   const consoleExtras = opts.console?.(consoleBase) ?? {}
+  // Tags and follow-up messages: a worker off the push path, and its console report.
+  const followUp = createFollowUp({ config, store, campaigns, log, now, tuning: opts.followUp })
   // Stats, the attendance table and export, live events: behind the console's guard.
   const attendanceApi = createAttendanceRoutes({
     store,
@@ -131,7 +137,7 @@ export async function startRelay(
       scansToday:
         consoleExtras.scansToday ?? ((ids, at) => store.attendance.scansToday(ids, localDay(at))),
     },
-    [...attendanceRoutes, ...(consoleExtras.routes ?? [])],
+    [...attendanceRoutes, ...followUp.routes, ...(consoleExtras.routes ?? [])],
   )
   const serveConsole = createConsoleStatic(config.consoleDir ?? defaultConsoleDir())
   const inFlight = new Set<Promise<void>>()
@@ -259,6 +265,7 @@ export async function startRelay(
   void prune()
   const pruneTimer = setInterval(() => void prune(), opts.pruneIntervalMs ?? 3_600_000)
   pruneTimer.unref()
+  followUp.worker?.start()
   log.info('relay listening', { url, store: store.kind, mode: config.wechat.mode })
 
   let closing: Promise<void> | null = null
@@ -272,6 +279,7 @@ export async function startRelay(
     draining = true
     clearInterval(pruneTimer)
     attendanceApi.close()
+    const followUpStopped = followUp.worker?.stop()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
     log.info('relay draining', { inFlight: inFlight.size, kiosks: hub.connectedKiosks })
@@ -285,6 +293,7 @@ export async function startRelay(
     await Promise.race([Promise.allSettled([...inFlight]), deadline(left(grace - reserve))])
     await kiosksClosed
     const unanswered = inFlight.size
+    await Promise.race([followUpStopped, deadline(left(grace - reserve))])
     // The store's last group commit: writes already queued are committed, their pushes answered.
     await store.close()
     server.closeAllConnections()

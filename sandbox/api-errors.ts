@@ -13,6 +13,8 @@ export const ERR = {
   invalidCredential: [40001, 'invalid credential, access_token is invalid or not latest'],
   invalidGrantType: [40002, 'invalid grant_type'],
   invalidAppId: [40013, 'invalid appid'],
+  invalidOpenid: [40003, 'invalid openid'],
+  invalidOpenidListSize: [40032, 'invalid openid list size'],
   invalidActionName: [40052, 'invalid action name'],
   invalidActionInfo: [40053, 'invalid action info'],
   invalidAppSecret: [40125, 'invalid appsecret'],
@@ -29,6 +31,14 @@ export const ERR = {
   // the same cap on mini-program codes.
   qrCountLimit: [45029, 'qrcode count out of limit'],
   dataFormat: [47001, 'data format error'],
+  // Tags and customer-service messages (docs/WECHAT.md "Tags and follow-up messages").
+  outOfWindow: [45015, 'response out of time limit or subscription is canceled'],
+  outOfCount: [45047, 'out of response count limit'],
+  tooManyTags: [45056, 'too many tags'],
+  userTagLimit: [45059, 'user tag count exceeds limit'],
+  tagNameTaken: [45157, 'invalid tag name'],
+  tagNameTooLong: [45158, 'tag name too long'],
+  invalidTagId: [45159, 'invalid tag id'],
   // WeChat's generic "argument invalid!" code, for expire_seconds outside 1..2592000: the docs
   // state the limit but not the code.
   argumentInvalid: [47003, 'argument invalid!'],

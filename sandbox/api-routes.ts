@@ -4,26 +4,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { safeEqual } from '../shared/wechat/signature'
 import { apiError, ipNotAllowedError, type ApiErrorBody } from './api-errors'
-import {
-  answerBodyError,
-  BadJsonError,
-  BodyError,
-  parseJsonBody,
-  readBody,
-  sendJson,
-  sendText,
-  type RouteRequest,
-  type Router,
-} from '../shared/server'
+import { sendText, type RouteRequest, type Router } from '../shared/server'
 import { remoteIp, sleep } from './http-io'
 import type { ResolvedSandboxOptions } from './options'
 import { renderQrJpeg } from './qr-image'
 import { validateQrRequest } from './qr-validate'
+import { json, readJsonBody } from './api-body'
+import { FOLLOW_UP_ROUTES } from './follow-up-routes'
 import type { SandboxState } from './state'
 import type { IssuedToken } from './token-store'
 
-/** WeChat's API bodies are tiny; anything bigger is refused before parsing. */
-const MAX_API_BODY = 16 * 1024
 const IMAGE_CACHE_SIZE = 128
 
 export interface ApiDeps {
@@ -39,7 +29,8 @@ type Handler = (
 ) => void | Promise<void>
 
 /**
- * WeChat's four endpoints, any method (each answers a wrong one as WeChat does, with an
+ * WeChat's endpoints (token, stable_token, qrcode/create, showqrcode, and the tag and
+ * customer-service ones in follow-up-routes.ts), any method (each answers a wrong one as WeChat does, with an
  * errcode), behind the latency and HTTP 5xx faults.
  */
 export function addApiRoutes(router: Router, deps: ApiDeps): Router {
@@ -48,6 +39,7 @@ export function addApiRoutes(router: Router, deps: ApiDeps): Router {
     '/cgi-bin/stable_token': handleStableToken,
     '/cgi-bin/qrcode/create': handleQrCreate,
     '/cgi-bin/showqrcode': handleShowQr,
+    ...FOLLOW_UP_ROUTES,
   }
   for (const [path, handler] of Object.entries(routes)) {
     router.add('*', path, ({ req, res, url }: RouteRequest) =>
@@ -74,7 +66,6 @@ async function withFaults(
   await handler(req, res, url, deps)
 }
 
-const json = (res: ServerResponse, body: ApiErrorBody | object) => sendJson(res, 200, body)
 const tokenJson = (t: IssuedToken) => ({ access_token: t.accessToken, expires_in: t.expiresIn })
 
 /** The checks both token endpoints share, in WeChat's order; null when all pass. */
@@ -111,29 +102,6 @@ const stableBodySchema = z.object({
   secret: z.unknown().optional(),
   force_refresh: z.boolean().optional(),
 })
-
-/** Reads a JSON body, answering 413 / 44002 / 47001 itself; undefined when it did. */
-async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  let body: Buffer
-  try {
-    body = await readBody(req, MAX_API_BODY)
-  } catch (err) {
-    if (!(err instanceof BodyError)) throw err
-    answerBodyError(res, err, (status) => sendText(res, status, 'request body too large'))
-    return undefined
-  }
-  if (body.length === 0) {
-    json(res, apiError('emptyPostData'))
-    return undefined
-  }
-  try {
-    return parseJsonBody(body)
-  } catch (err) {
-    if (!(err instanceof BadJsonError)) throw err
-    json(res, apiError('dataFormat'))
-    return undefined
-  }
-}
 
 async function handleStableToken(
   req: IncomingMessage,

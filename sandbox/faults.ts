@@ -12,6 +12,8 @@ export const faultsPatchSchema = z
     busy: z.boolean().optional(),
     /** After this many more successful qrcode/create calls, 45009; null turns it off. */
     quotaAfter: z.number().int().min(0).nullable().optional(),
+    /** Share (0–1) of tags/members/batchtagging calls answered -1 "system error". */
+    tagFailRate: z.number().min(0).max(1).optional(),
   })
   .strict()
 
@@ -22,9 +24,16 @@ export interface Faults {
   http5xx: number | null
   busy: boolean
   quotaAfter: number | null
+  tagFailRate: number
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, http5xx: null, busy: false, quotaAfter: null }
+export const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  http5xx: null,
+  busy: false,
+  quotaAfter: null,
+  tagFailRate: 0,
+}
 
 /** Only the switches named in `patch` change. */
 export function applyFaults(current: Faults, patch: FaultsPatch): Faults {
@@ -35,5 +44,6 @@ export function applyFaults(current: Faults, patch: FaultsPatch): Faults {
   }
   if (patch.busy !== undefined) next.busy = patch.busy
   if (patch.quotaAfter !== undefined) next.quotaAfter = patch.quotaAfter
+  if (patch.tagFailRate !== undefined) next.tagFailRate = patch.tagFailRate
   return next
 }

@@ -86,10 +86,23 @@ $('scan').onclick = async () => {
 $('unfollow').onclick = async () => {
   show(await post('/sandbox/unsubscribe', { openid: $('openid').value.trim() }), 'unfollow'); loadCodes()
 }
+// Customer-service messages arrive after the passive reply, as WeChat shows them.
+let seenMessages = 0
+async function loadMessages() {
+  try {
+    const messages = await (await fetch('/sandbox/messages')).json()
+    const openid = $('openid').value.trim()
+    for (const m of messages.slice(seenMessages)) {
+      if (m.openid === openid) line(m.text, 'bubble')
+    }
+    seenMessages = messages.length
+  } catch (e) { /* shown by loadCodes */ }
+}
 $('newid').onclick = () => { $('openid').value = randomOpenid() }
 $('openid').value = randomOpenid()
 loadCodes()
 setInterval(loadCodes, 3000)
+loadMessages().then(() => setInterval(loadMessages, 1000))
 `
 
 export function renderPhonePage(): string {

@@ -1,5 +1,5 @@
 // The sandbox's own endpoints beside WeChat's (docs/DESIGN.md "Sandbox HTTP"): the scan simulator,
-// follow/unfollow, the push log, recent codes for the phone page, and the fault switches.
+// follow/unfollow, the push log, tags and customer-service messages, recent codes for the phone page, and the fault switches.
 import type { ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { faultsPatchSchema } from './faults'
@@ -51,6 +51,8 @@ export function addSandboxRoutes(router: Router, deps: SandboxDeps): Router {
     .add('GET', '/sandbox/followers', ({ res }) =>
       sendJson(res, 200, { followers: simulator.followers() }),
     )
+    .add('GET', '/sandbox/tags', ({ res }) => sendJson(res, 200, { tags: state.users.tags() }))
+    .add('GET', '/sandbox/messages', ({ res }) => sendJson(res, 200, state.users.messages()))
     .add('GET', '/sandbox/faults', ({ res }) => sendJson(res, 200, { faults: state.faults }))
     .add('POST', '/sandbox/faults', (r) =>
       withBody(r, faultsPatchSchema, (patch) => {

@@ -1,6 +1,7 @@
 // What WeChat does when a phone scans a code or a visitor unfollows: decide the event from the
 // follower list, push it to the developer's server, and record every try and what the visitor
 // saw (docs/WECHAT.md "Scan events"; docs/DESIGN.md "Sandbox HTTP").
+import type { AccountUsers } from './account-users'
 import type { WechatCipher } from '../shared/wechat/crypto'
 import type { ResolvedSandboxOptions } from './options'
 import {
@@ -66,10 +67,19 @@ export class ScanSimulator {
   readonly #closing = new AbortController()
   #nextId = 1
 
-  constructor(opts: ResolvedSandboxOptions, tickets: TicketStore, cipher: WechatCipher) {
+  /** Told of every scan, follow and unfollow (the tag and message endpoints' followers). */
+  readonly #users: AccountUsers | null
+
+  constructor(
+    opts: ResolvedSandboxOptions,
+    tickets: TicketStore,
+    cipher: WechatCipher,
+    users: AccountUsers | null = null,
+  ) {
     this.#opts = opts
     this.#tickets = tickets
     this.#cipher = cipher
+    this.#users = users
   }
 
   followers(): string[] {
@@ -89,6 +99,8 @@ export class ScanSimulator {
     this.#followers.add(openid)
     const event = follows ? 'SCAN' : 'subscribe'
     const eventKey = follows ? scene : SUBSCRIBE_SCENE_PREFIX + scene
+    // The scan opens the customer-service window before the push goes out.
+    this.#users?.interacted(openid)
     return this.#push(event, openid, scene, { eventKey, ticket: code.ticket })
   }
 
@@ -99,11 +111,13 @@ export class ScanSimulator {
   async follow(openid: string): Promise<FollowResult> {
     if (this.#followers.has(openid)) throw new AlreadyFollowingError()
     this.#followers.add(openid)
+    this.#users?.interacted(openid)
     return this.#push('subscribe', openid, null, { eventKey: '' })
   }
 
   async unsubscribe(openid: string): Promise<UnsubscribeResult> {
     if (!this.#followers.delete(openid)) throw new NotFollowingError()
+    this.#users?.unfollowed(openid)
     return this.#push('unsubscribe', openid, null, {})
   }
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { WechatCipher } from '../shared/wechat/crypto'
 import { Router, sendJson } from '../shared/server'
 import { lineLogger, type Logger } from '../shared/server/log'
+import type { AccountUsers } from './account-users'
 import { addApiRoutes } from './api-routes'
 import type { FaultsPatch } from './faults'
 import { faultsPatchSchema } from './faults'
@@ -43,6 +44,8 @@ export interface Sandbox {
   /** Throws NotFollowingError when the openid does not follow. */
   unsubscribe(openid: string): Promise<UnsubscribeResult>
   setFaults(f: FaultsPatch): void
+  /** Followers' tags, message windows and messages sent (GET /sandbox/tags, /sandbox/messages). */
+  users: AccountUsers
   setPushUrl(url: string | null): void
   /** The account as a relay or kiosk is configured with it (the relay's `wechat` section). */
   credentials(): SandboxCredentials
@@ -66,7 +69,7 @@ export async function startSandbox(
   const options = resolveOptions(opts)
   const cipher = new WechatCipher({ encodingAESKey: options.encodingAESKey, appId: options.appId })
   const state = new SandboxState(options)
-  const simulator = new ScanSimulator(options, state.tickets, cipher)
+  const simulator = new ScanSimulator(options, state.tickets, cipher, state.users)
 
   const router = new Router({
     notFound: ({ res }) => sendJson(res, 404, { error: 'not found' }),
@@ -114,6 +117,7 @@ export async function startSandbox(
     setFaults: (f) => {
       state.setFaults(faultsPatchSchema.parse(f))
     },
+    users: state.users,
     credentials: () => ({
       apiBase: url,
       appId: options.appId,

@@ -1,4 +1,5 @@
 // Everything the sandbox remembers, on one injected clock.
+import { AccountUsers } from './account-users'
 import { DailyCounter } from './daily-counter'
 import { applyFaults, NO_FAULTS, type Faults, type FaultsPatch } from './faults'
 import type { ResolvedSandboxOptions } from './options'
@@ -10,12 +11,15 @@ export class SandboxState {
   readonly tickets: TicketStore
   /** Successful qrcode/create calls today (45009 past dailyQrQuota). */
   readonly qrCreates: DailyCounter
+  /** Followers' tags, message windows and the messages sent to them. */
+  readonly users: AccountUsers
   #faults: Faults = NO_FAULTS
 
   constructor(opts: ResolvedSandboxOptions) {
     this.tokens = new TokenStore(opts.now)
     this.tickets = new TicketStore(opts.now, opts.permanentQrCap)
     this.qrCreates = new DailyCounter(opts.now)
+    this.users = new AccountUsers(opts.now)
   }
 
   get faults(): Faults {

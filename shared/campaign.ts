@@ -19,7 +19,7 @@ export const relayGreetingTextsSchema = z
   .strict()
 export type RelayGreetingTexts = z.infer<typeof relayGreetingTextsSchema>
 
-/** WeChat tag names are at most 30 characters. */
+/** WeChat tag names are at most 30 bytes (UTF-8; `campaignInputSchema` checks the bytes). */
 export const MAX_TAG_LENGTH = 30
 /** Passive replies and customer-service texts; WeChat allows 2048 bytes, 600 characters fit. */
 export const MAX_REPLY_LENGTH = 600
@@ -69,8 +69,18 @@ function datesInOrder(c: { startsAt: string | null; endsAt: string | null }): bo
 }
 const datesMessage = { message: 'endsAt must not be before startsAt', path: ['endsAt'] }
 
-/** `POST` / `PUT /console/api/campaigns[/<id>]` body. */
-export const campaignInputSchema = campaignFieldsSchema.refine(datesInOrder, datesMessage)
+/** WeChat counts a tag name's 30 in UTF-8 bytes (45158): 30 Latin letters, 10 Chinese. */
+function tagFitsWechat(c: { tag: string | null }): boolean {
+  return c.tag === null || new TextEncoder().encode(c.tag).length <= MAX_TAG_LENGTH
+}
+
+/**
+ * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit is checked here, not
+ * in the stored shape, so a campaign stored before it still reads.
+ */
+export const campaignInputSchema = campaignFieldsSchema
+  .refine(datesInOrder, datesMessage)
+  .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
 export type CampaignInput = z.infer<typeof campaignInputSchema>
 
 /** What a kiosk receives (never the screen key). */

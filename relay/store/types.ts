@@ -9,6 +9,7 @@ import type { ConsoleStore } from './console-types'
 import type { AttendanceReader } from './attendance'
 import type { StampStore } from './stamp-types'
 import type { DrawStore } from './draw-types'
+import type { FollowUpStore } from './follow-up-types'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
 export interface SceneRange {
@@ -147,6 +148,8 @@ export interface RelayStore {
   readonly stamps: StampStore
   /** Lucky draws (issue 21): records, snapshots and the per-campaign fence. */
   readonly draws: DrawStore
+  /** Campaign tags and follow-up messages: the worker's cursor, lease and visitor states. */
+  readonly followUp: FollowUpStore
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>

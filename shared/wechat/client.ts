@@ -122,6 +122,21 @@ export class WechatClient {
     return { ticket: res.ticket, expireSeconds: res.expire_seconds ?? requested, url: res.url }
   }
 
+  /**
+   * Any JSON API call of the account (`path` like `cgi-bin/tags/get`), with the token rules
+   * above; the answer's errcode is checked (WechatApiError), its shape is the caller's to check.
+   */
+  async callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    return this.#withToken((token) =>
+      this.#call({
+        method,
+        url: `${this.#apiBase}/${path}?access_token=${encodeURIComponent(token)}`,
+        label: path,
+        body,
+      }),
+    )
+  }
+
   /** The cached token if it is not within the refresh margin of expiry. */
   async #fresh(): Promise<string | null> {
     const cached = await this.#store.get()

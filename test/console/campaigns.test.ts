@@ -54,6 +54,8 @@ describe('the campaign form', () => {
     ],
     ['startsAt', { startsAt: '2026-02-30' }, 'campaigns.errors.date'],
     ['tag', { tag: 'x'.repeat(31) }, 'campaigns.errors.tag'],
+    // WeChat counts bytes: 11 Chinese characters are 33.
+    ['tag', { tag: '一'.repeat(11) }, 'campaigns.errors.tag'],
     ['followUp', { followUp: 'x'.repeat(601) }, 'campaigns.errors.followUp'],
     ['stamps', { stamps: ['hall-a', 'hall-a'] }, 'campaigns.errors.stamps'],
     ['stamps.0', { stamps: ['Not A Booth'] }, 'campaigns.errors.stamps'],

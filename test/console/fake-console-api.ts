@@ -81,6 +81,24 @@ export function createFakeConsoleApi() {
     rotateScreenKey: vi.fn<ConsoleApi['rotateScreenKey']>((id) =>
       Promise.resolve(makeCampaign({ id, screenKey: 'r'.repeat(32) })),
     ),
+    followUp: vi.fn<ConsoleApi['followUp']>((id) =>
+      Promise.resolve({
+        campaignId: id,
+        tag: 'expo',
+        followUp: true,
+        counts: {
+          tagged: 0,
+          pending: 0,
+          failed: 0,
+          retagged: 0,
+          sent: 0,
+          outsideWindow: 0,
+          messageFailed: 0,
+          messagePending: 0,
+        },
+        failures: [],
+      }),
+    ),
     uploadRoster: vi.fn<ConsoleApi['uploadRoster']>(() =>
       Promise.resolve({ stored: true, version: 1, total: 0, skipped: 0, errors: [] }),
     ),

@@ -79,6 +79,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       ['extra field', { ...campaignBody(), screenKey: 'x'.repeat(40) }],
       ['missing greeting', { ...campaignBody(), greetings: { en: campaignBody().greetings.en } }],
       ['tag too long', { ...campaignBody(), tag: 't'.repeat(31) }],
+      ['tag over 30 bytes', { ...campaignBody(), tag: '标'.repeat(11) }],
       ['stamp not a kiosk id', { ...campaignBody(), stamps: ['K 1'] }],
       ['not an object', [1, 2]],
     ]

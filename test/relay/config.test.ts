@@ -49,6 +49,7 @@ describe('relay config', () => {
         mode: 'plain',
       },
       reply: { subscribe: '', scan: '' },
+      followUp: { batchWindowMs: 1000, windowSeconds: 60 },
     })
   })
 

@@ -33,6 +33,7 @@ import {
   type RosterUploadOutcome,
 } from './campaign-contract'
 import { drawRecordSchema, type DrawRecord, type DrawRequest } from '../../../shared/screen-api'
+import { followUpReportSchema, type FollowUpReport } from '../../../shared/follow-up-api'
 import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
 
 export const API_BASE = '/console/api'
@@ -69,6 +70,8 @@ export interface ConsoleApi {
   updateCampaign(id: string, input: CampaignInput): Promise<ConsoleCampaign>
   /** A new key for the wall and draw screens (the old one stops working): the campaign now. */
   rotateScreenKey(id: string): Promise<ConsoleCampaign>
+  /** Tagged / pending / failed visitors and follow-ups sent / outside the window. */
+  followUp(id: string): Promise<FollowUpReport>
   /**
    * The file's bytes as the body, with the format's content type (the relay sniffs nothing).
    * A file with problem rows is refused whole (`stored: false`, nothing changed) unless
@@ -186,6 +189,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       call('PUT', `/kiosks/${encodeURIComponent(kioskId)}`, consoleKioskSchema, { campaignId }),
     campaigns: () => call('GET', '/campaigns', z.array(consoleCampaignSchema)),
     campaign: (id) => call('GET', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema),
+    followUp: (id) =>
+      call('GET', `/campaigns/${encodeURIComponent(id)}/follow-up`, followUpReportSchema),
     createCampaign: (input) => call('POST', '/campaigns', consoleCampaignSchema, input),
     updateCampaign: (id, input) =>
       call('PUT', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema, input),

@@ -97,6 +97,22 @@ export interface RedisKeys {
   healthProbe: string
   /** The pub/sub channel of store changes (a channel, not a key: no slot). */
   channel: string
+  /** Follow-up work (relay/store/redis/follow-up.ts): per campaign, in the campaign's slot. */
+  followUp(campaignId: string): {
+    /** Hash: openid → the visitor's follow-up state (JSON). */
+    visitors: string
+    /** Sorted sets of openids whose tag / message is pending, scored by when it is due. */
+    tagDue: string
+    messageDue: string
+    /** Set of openids whose message was being sent. */
+    sending: string
+    /** The campaign's WeChat tag (JSON `{"name","id"}`). */
+    tag: string
+  }
+  /** The last attendance seq of the kiosk the follow-up worker has read. */
+  followUpCursor(kioskId: string): string
+  /** The follow-up worker's lease (one instance at a time). */
+  followUpLease: string
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -151,5 +167,17 @@ export function redisKeys(prefix: string): RedisKeys {
     wechatToken: (appId) => `${p}wechat-token:${appId}`,
     healthProbe: `${p}health-probe`,
     channel: `${p}changes`,
+    followUp: (id) => {
+      const c = `{${p}c:${tagSafe('campaign id', id)}}`
+      return {
+        visitors: `${c}:fu-visitors`,
+        tagDue: `${c}:fu-tag-due`,
+        messageDue: `${c}:fu-message-due`,
+        sending: `${c}:fu-sending`,
+        tag: `${c}:fu-tag`,
+      }
+    },
+    followUpCursor: (id) => `${k(id)}:fu-cursor`,
+    followUpLease: `${p}follow-up-lease`,
   }
 }

@@ -28,6 +28,7 @@ import { RedisConsoleStore } from './console'
 import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
 import { RedisStamps } from './stamps'
+import { RedisFollowUpStore } from './follow-up'
 import { redisKeys, type RedisKeys } from './keys'
 import { migrateLayout } from './migrate-layout'
 import { evalReplicated, type WaitPolicy } from './replicated-eval'
@@ -108,6 +109,7 @@ class RedisStore implements RelayStore {
   private readonly fallback: RedisFallbackCodes
   readonly attendance: RedisAttendance
   readonly stamps: RedisStamps
+  readonly followUp: RedisFollowUpStore
 
   constructor(
     private readonly redis: RedisClient,
@@ -139,6 +141,7 @@ class RedisStore implements RelayStore {
       this.kioskKey,
     )
     this.stamps = new RedisStamps(redis, keys, (script, k, args) => this.write(script, k, args))
+    this.followUp = new RedisFollowUpStore(redis, keys, (id) => keys.attendance(id).rows)
   }
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */

@@ -15,6 +15,7 @@ import { SqliteConsoleStore } from './console'
 import { SqliteStamps } from './stamps'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
 import { SqliteDrawStore } from './draws'
+import { SqliteFollowUpStore } from './follow-up'
 import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
@@ -115,6 +116,7 @@ class SqliteStore implements RelayStore {
   private claimsSincePurge = 0
   readonly attendance: SqliteAttendance
   readonly stamps: SqliteStamps
+  readonly followUp: SqliteFollowUpStore
 
   constructor(
     private readonly db: Database.Database,
@@ -135,6 +137,7 @@ class SqliteStore implements RelayStore {
       if (this.closed) return Promise.reject(new Error('store closed'))
       return this.writes.submit(fn)
     })
+    this.followUp = new SqliteFollowUpStore(db)
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {

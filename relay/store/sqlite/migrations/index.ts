@@ -13,6 +13,7 @@ import { m007AttendanceVisitors } from './007-attendance-visitors'
 import { m008Stamps } from './008-stamps'
 import { m009Draws } from './009-draws'
 import { m010AttendanceNumber } from './010-attendance-number'
+import { m011FollowUp } from './011-follow-up'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   m008Stamps,
   m009Draws,
   m010AttendanceNumber,
+  m011FollowUp,
 ]

@@ -1,0 +1,385 @@
+/**
+ * After the scan (issue 20): tags each visitor of a campaign with the campaign's `tag` and
+ * sends its `followUp` text, off the push path. The stored attendance rows are the outbox: the
+ * push writes nothing more, and this worker follows each kiosk's rows with a cursor kept in the
+ * store (relay/store/follow-up-types.ts), recording a state per visitor per campaign before the
+ * cursor moves. Tagging is batched (≤ 50 openids, after `batchWindowMs` or at 50), retried with
+ * exponential backoff and jitter on transient errors, and recorded per visitor on permanent
+ * ones (a batch refused for one visitor is split until that visitor is alone). Messages go once
+ * per visitor per campaign, only inside the window the scan opened; a call whose outcome was
+ * lost to a crash is never repeated (`sending` → failed). One relay instance at a time works,
+ * under a lease in the store.
+ */
+import { randomUUID } from 'node:crypto'
+import type { ConsoleCampaign } from '../../shared/campaign'
+import { fillGreeting } from '../../shared/greeting-template'
+import type { WechatClient } from '../../shared/wechat'
+import {
+  FOLLOW_UP_ERRCODES as E,
+  MAX_OPENIDS_PER_TAGGING,
+  batchTagging,
+  classifyFollowUpFailure,
+  createTag,
+  getTags,
+  sendCustomText,
+} from '../../shared/wechat/follow-up'
+import type { CampaignDirectory } from '../campaign-directory'
+import { errorMessage, type Logger } from '../log'
+import type { FollowUpVisitor, MessageUpdate, NewFollowUpVisitor } from '../store/follow-up-types'
+import type { RelayStore } from '../store/types'
+
+export interface FollowUpWorkerOptions {
+  store: RelayStore
+  campaigns: CampaignDirectory
+  client: WechatClient
+  log: Logger
+  now: () => number
+  /** Gather visitors this long (or until 50) before a batchtagging call. */
+  batchWindowMs: number
+  /** The message window a scan opens. */
+  windowMs: number
+  /** Pause between rounds of work. Default 200 ms. */
+  tickMs?: number
+  /** The lease's lifetime; renewed before every WeChat call (each times out in 5 s). Default 10 s. */
+  leaseTtlMs?: number
+  /** First retry delay, doubled per attempt up to `maxBackoffMs`, with ±50 % jitter. */
+  backoffMs?: number
+  maxBackoffMs?: number
+  /** Attendance rows read per kiosk per round. */
+  readLimit?: number
+  random?: () => number
+}
+
+/** What this instance did (tests and the bench read it). */
+export interface FollowUpWorkerStats {
+  rounds: number
+  taggingCalls: number
+  messageCalls: number
+  recorded: number
+}
+
+const DEFAULTS = {
+  tickMs: 200,
+  leaseTtlMs: 10_000,
+  backoffMs: 1000,
+  maxBackoffMs: 60_000,
+  readLimit: 500,
+}
+
+/** Messages marked `sending` together, then sent, then recorded together. */
+const MESSAGES_PER_WRITE = 20
+
+const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !== null
+
+export class FollowUpWorker {
+  readonly stats: FollowUpWorkerStats = {
+    rounds: 0,
+    taggingCalls: 0,
+    messageCalls: 0,
+    recorded: 0,
+  }
+  private readonly owner = randomUUID()
+  private readonly o: FollowUpWorkerOptions & typeof DEFAULTS
+  private timer: NodeJS.Timeout | null = null
+  private running: Promise<void> | null = null
+  private stopped = false
+  private holding = false
+
+  constructor(opts: FollowUpWorkerOptions) {
+    this.o = { ...DEFAULTS, ...stripUndefined(opts) }
+  }
+
+  start(): void {
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  /** Stops after the round in flight (its calls finish and are recorded). */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    await this.running
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      this.running = this.round()
+        .catch((err: unknown) => {
+          this.o.log.warn('follow-up round failed', { error: errorMessage(err) })
+        })
+        .finally(() => {
+          this.running = null
+          this.schedule(this.o.tickMs)
+        })
+    }, ms)
+    this.timer.unref()
+  }
+
+  /** One round: take the lease, read new rows, tag, send. Exposed for tests. */
+  async round(): Promise<void> {
+    const { store, now } = this.o
+    const got = await store.followUp.lease(this.owner, now(), this.o.leaseTtlMs)
+    if (!got) {
+      this.holding = false
+      return
+    }
+    const fresh = !this.holding
+    this.holding = true
+    this.stats.rounds++
+    const campaigns = (await store.campaigns.listCampaigns()).map((r) => r.campaign).filter(hasWork)
+    if (campaigns.length === 0) return
+    if (fresh) await this.settleLostSends(campaigns)
+    await this.ingest(new Map(campaigns.map((c) => [c.id, c])))
+    for (const c of campaigns) {
+      if (this.stopped) return
+      if (c.tag !== null) await this.tagDue(c, c.tag)
+      if (c.followUp !== null) await this.sendDue(c, c.followUp)
+    }
+  }
+
+  /** Messages whose call was in flight when a relay stopped: maybe sent, never sent again. */
+  private async settleLostSends(campaigns: ConsoleCampaign[]): Promise<void> {
+    for (const c of campaigns) {
+      const lost = await this.o.store.followUp.sendingMessages(c.id, 1000)
+      await this.o.store.followUp.updateMessages(
+        c.id,
+        lost.map((v) => ({ openid: v.openid, u: { state: 'failed' as const, errcode: 0 } })),
+      )
+    }
+  }
+
+  /** New attendance rows of kiosks running a campaign with work → visitor states. */
+  private async ingest(campaigns: Map<string, ConsoleCampaign>): Promise<void> {
+    const { store, now } = this.o
+    for (const kiosk of await store.listKiosks()) {
+      const { campaignId } = await this.o.campaigns.assignmentOf(kiosk.kioskId)
+      const campaign = campaignId === null ? undefined : campaigns.get(campaignId)
+      if (campaign === undefined) continue
+      const after = await store.followUp.cursor(kiosk.kioskId)
+      const rows = await store.followUp.rowsAfter(kiosk.kioskId, after, this.o.readLimit)
+      const last = rows.at(-1)
+      if (last === undefined) continue
+      // Only visitors with a number in this campaign are its own (a row from before the kiosk
+      // joined the campaign has none).
+      const numbers = await store.followUp.numbers(
+        campaign.id,
+        rows.map((r) => r.openid),
+      )
+      const seen = new Set<string>()
+      const visitors: NewFollowUpVisitor[] = []
+      const at = now()
+      for (const r of rows) {
+        const number = numbers.get(r.openid)
+        if (number === undefined || seen.has(r.openid)) continue
+        seen.add(r.openid)
+        visitors.push({
+          campaignId: campaign.id,
+          openid: r.openid,
+          kioskId: kiosk.kioskId,
+          number,
+          scannedAt: r.receivedAt,
+          tag: campaign.tag === null ? null : 'pending',
+          message:
+            campaign.followUp === null
+              ? null
+              : at - r.receivedAt > this.o.windowMs
+                ? 'outside-window'
+                : 'pending',
+        })
+      }
+      await store.followUp.record(kiosk.kioskId, last.seq, visitors)
+      this.stats.recorded += visitors.length
+    }
+  }
+
+  /** Renews the lease before each WeChat call; false once another instance holds it. */
+  private async stillLeased(): Promise<boolean> {
+    const ok = await this.o.store.followUp.lease(this.owner, this.o.now(), this.o.leaseTtlMs)
+    if (!ok) this.holding = false
+    return ok && !this.stopped
+  }
+
+  private backoff(attempts: number): number {
+    const base = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** Math.max(0, attempts - 1))
+    return Math.round(base * (0.5 + (this.o.random ?? Math.random)()))
+  }
+
+  /** The campaign's tag id: cached in the store, else found by name, else created. */
+  private async tagId(c: ConsoleCampaign, name: string): Promise<number> {
+    const cached = await this.o.store.followUp.campaignTag(c.id)
+    if (cached !== null && cached.name === name) return cached.id
+    const client = this.o.client
+    let found = (await getTags(client)).find((t) => t.name === name)
+    if (found === undefined) {
+      try {
+        found = await createTag(client, name)
+      } catch (err) {
+        const f = classifyFollowUpFailure(err)
+        // Taken meanwhile (another relay, or a person in the admin console): it exists now.
+        if (f.errcode !== E.tagNameTaken) throw err
+        found = (await getTags(client)).find((t) => t.name === name)
+        if (found === undefined) throw err
+      }
+    }
+    await this.o.store.followUp.saveCampaignTag(c.id, { name, id: found.id })
+    return found.id
+  }
+
+  private async tagDue(c: ConsoleCampaign, name: string): Promise<void> {
+    const { store, now } = this.o
+    const due = await store.followUp.dueTags(c.id, now(), MAX_OPENIDS_PER_TAGGING * 10)
+    if (due.length === 0) return
+    // Full batches and retries go at once; a partial one waits for the window to fill it.
+    const batches: FollowUpVisitor[][] = []
+    for (let i = 0; i < due.length; i += MAX_OPENIDS_PER_TAGGING) {
+      const batch = due.slice(i, i + MAX_OPENIDS_PER_TAGGING)
+      const oldest = Math.min(...batch.map((v) => v.scannedAt))
+      const ready =
+        batch.length === MAX_OPENIDS_PER_TAGGING ||
+        batch.some((v) => v.tagAttempts > 0) ||
+        now() - oldest >= this.o.batchWindowMs
+      if (ready) batches.push(batch)
+    }
+    if (batches.length === 0) return
+    let tagId: number
+    try {
+      tagId = await this.tagId(c, name)
+    } catch (err) {
+      const f = classifyFollowUpFailure(err)
+      if (f.kind === 'retry') return this.retryTags(c, batches.flat())
+      // The tag cannot exist (name too long, 100 tags): every visitor fails with that reason.
+      this.o.log.warn('follow-up: campaign tag refused', { campaignId: c.id, errcode: f.errcode })
+      await store.followUp.updateTags(
+        c.id,
+        batches.flat().map((v) => v.openid),
+        { state: 'failed', errcode: f.errcode, attempted: true },
+      )
+      return
+    }
+    for (const batch of batches) {
+      if (!(await this.stillLeased())) return
+      await this.tagBatch(c, tagId, batch)
+    }
+  }
+
+  private async retryTags(c: ConsoleCampaign, batch: FollowUpVisitor[]): Promise<void> {
+    const attempts = Math.max(...batch.map((v) => v.tagAttempts)) + 1
+    await this.o.store.followUp.updateTags(
+      c.id,
+      batch.map((v) => v.openid),
+      { state: 'pending', dueAt: this.o.now() + this.backoff(attempts), attempted: true },
+    )
+  }
+
+  private async tagBatch(c: ConsoleCampaign, tagId: number, batch: FollowUpVisitor[]) {
+    const { store } = this.o
+    const openids = batch.map((v) => v.openid)
+    this.stats.taggingCalls++
+    try {
+      await batchTagging(this.o.client, tagId, openids)
+    } catch (err) {
+      const f = classifyFollowUpFailure(err)
+      if (f.kind === 'retry') return this.retryTags(c, batch)
+      if (f.errcode === E.invalidTagId) {
+        // Deleted in WeChat: find or create it again on the next round.
+        await store.followUp.saveCampaignTag(c.id, null)
+        return this.retryTags(c, batch)
+      }
+      if (batch.length > 1) {
+        // One errcode for the whole call: halve until the visitor it concerns is alone.
+        const half = Math.ceil(batch.length / 2)
+        await this.tagBatch(c, tagId, batch.slice(0, half))
+        await this.tagBatch(c, tagId, batch.slice(half))
+        return
+      }
+      this.o.log.info('follow-up: visitor not tagged', { campaignId: c.id, errcode: f.errcode })
+      await store.followUp.updateTags(c.id, openids, {
+        state: 'failed',
+        errcode: f.errcode,
+        attempted: true,
+      })
+      return
+    }
+    await store.followUp.updateTags(c.id, openids, { state: 'tagged', attempted: true })
+  }
+
+  private async sendDue(c: ConsoleCampaign, template: string): Promise<void> {
+    const { store, now } = this.o
+    const due = await store.followUp.dueMessages(c.id, now(), MESSAGES_PER_WRITE * 10)
+    if (due.length === 0) return
+    const names = template.includes('{name}')
+      ? await this.rosterNames(c.id)
+      : new Map<string, string>()
+    for (let i = 0; i < due.length; i += MESSAGES_PER_WRITE) {
+      if (!(await this.stillLeased())) return
+      await this.sendSome(c, template, names, due.slice(i, i + MESSAGES_PER_WRITE))
+    }
+  }
+
+  /**
+   * A few messages: all marked `sending` in one write before any call (a crash then leaves them
+   * `sending`, never sent twice), sent, and their outcomes written together.
+   */
+  private async sendSome(
+    c: ConsoleCampaign,
+    template: string,
+    names: Map<string, string>,
+    visitors: FollowUpVisitor[],
+  ): Promise<void> {
+    const { store, now } = this.o
+    const late = visitors.filter((v) => now() - v.scannedAt > this.o.windowMs)
+    const inTime = visitors.filter((v) => now() - v.scannedAt <= this.o.windowMs)
+    await store.followUp.updateMessages(c.id, [
+      ...late.map((v) => ({ openid: v.openid, u: { state: 'outside-window' as const } })),
+      ...inTime.map((v) => ({
+        openid: v.openid,
+        u: { state: 'sending' as const, attempted: true },
+      })),
+    ])
+    const outcomes: Array<{ openid: string; u: MessageUpdate }> = []
+    for (const v of inTime) {
+      const text = fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number })
+      this.stats.messageCalls++
+      outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })
+    }
+    if (outcomes.length > 0) await store.followUp.updateMessages(c.id, outcomes)
+  }
+
+  private async sendOne(v: FollowUpVisitor, text: string): Promise<MessageUpdate> {
+    try {
+      await sendCustomText(this.o.client, v.openid, text)
+      return { state: 'sent' }
+    } catch (err) {
+      const f = classifyFollowUpFailure(err)
+      if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
+      if (f.kind === 'retry') {
+        return { state: 'pending', dueAt: this.o.now() + this.backoff(v.messageAttempts + 1) }
+      }
+      return { state: 'failed', errcode: f.errcode }
+    }
+  }
+
+  /** openid → registered name, through the desks' bindings and the roster. */
+  private async rosterNames(campaignId: string): Promise<Map<string, string>> {
+    const { campaigns } = this.o.store
+    const bindings = await campaigns.bindings(campaignId)
+    const out = new Map<string, string>()
+    if (bindings.length === 0) return out
+    const byRegistration = new Map(bindings.map((b) => [b.registrationId, b.openid]))
+    const first = await campaigns.readRoster(campaignId, 0, 1)
+    for (let offset = 0; offset < first.total; offset += 1000) {
+      const slice = await campaigns.readRoster(campaignId, offset, 1000)
+      for (const e of slice.entries) {
+        const openid = byRegistration.get(e.id)
+        if (openid !== undefined) out.set(openid, e.name)
+      }
+    }
+    return out
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}

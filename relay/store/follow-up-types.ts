@@ -1,0 +1,125 @@
+/**
+ * The follow-up half of the relay store (issue 20: campaign tags and follow-up messages). The
+ * stored attendance rows are the outbox: the push path writes nothing for this. A worker
+ * (relay/follow-up/) reads each kiosk's rows after its cursor, records a state per visitor per
+ * campaign (insert-if-absent), and only then moves the cursor, so a crash between the two
+ * re-records the same states (a no-op) and never skips a row. Both stores implement it.
+ */
+/** The part of an attendance row (relay/store/attendance.ts) the worker reads. */
+export interface OutboxRow {
+  seq: number
+  openid: string
+  receivedAt: number
+}
+
+export type TagState = 'pending' | 'tagged' | 'failed'
+/** `sending`: the call was made and its outcome not recorded (a crash): never sent twice. */
+export type FollowUpMessageState = 'pending' | 'sending' | 'sent' | 'outside-window' | 'failed'
+
+/** What the worker records for a visitor the first time it sees them in a campaign. */
+export interface NewFollowUpVisitor {
+  campaignId: string
+  openid: string
+  kioskId: string
+  /** Their check-in number in the campaign (for `{number}`), 0 when unknown. */
+  number: number
+  /** When the relay received the scan that brought them (the message window starts here). */
+  scannedAt: number
+  /** null: the campaign has no tag. */
+  tag: 'pending' | null
+  /** null: the campaign has no follow-up; `outside-window` when seen after the window. */
+  message: 'pending' | 'outside-window' | null
+}
+
+export interface FollowUpVisitor {
+  campaignId: string
+  openid: string
+  kioskId: string
+  number: number
+  scannedAt: number
+  tag: TagState | null
+  /** WeChat's errcode of a permanent failure (0: none, or no errcode). */
+  tagErrcode: number
+  /** Tagging calls this visitor was in (more than one that succeeded: re-tagged). */
+  tagAttempts: number
+  /** Not before this time (ms) is the next attempt due. */
+  tagDueAt: number
+  message: FollowUpMessageState | null
+  messageErrcode: number
+  messageAttempts: number
+  messageDueAt: number
+}
+
+/** A state change; fields left out stay as they are. */
+export interface TagUpdate {
+  state: TagState
+  errcode?: number
+  dueAt?: number
+  /** Counts one more attempt. */
+  attempted?: boolean
+}
+
+export interface MessageUpdate {
+  state: FollowUpMessageState
+  errcode?: number
+  dueAt?: number
+  attempted?: boolean
+}
+
+export interface FollowUpCounts {
+  tagged: number
+  pending: number
+  failed: number
+  /** Tagged visitors who were in more than one tagging call (harmless, counted). */
+  retagged: number
+  sent: number
+  outsideWindow: number
+  messageFailed: number
+  messagePending: number
+}
+
+export interface FollowUpFailure {
+  openid: string
+  what: 'tag' | 'message'
+  state: 'failed' | 'outside-window'
+  errcode: number
+}
+
+/** The tag a campaign's visitors get, once found or created in WeChat. */
+export interface CampaignTag {
+  name: string
+  id: number
+}
+
+export interface FollowUpStore {
+  /**
+   * Takes or renews the one lease that lets a relay instance do follow-up work (so two
+   * instances on one Redis never send twice); false while another owner holds it.
+   */
+  lease(owner: string, now: number, ttlMs: number): Promise<boolean>
+  /** The last attendance seq of the kiosk already turned into visitor states (0: none). */
+  cursor(kioskId: string): Promise<number>
+  /** Up to `limit` attendance rows of the kiosk with seq > afterSeq, in seq order. */
+  rowsAfter(kioskId: string, afterSeq: number, limit: number): Promise<OutboxRow[]>
+  /** The visitors' check-in numbers in the campaign (absent: none). */
+  numbers(campaignId: string, openids: readonly string[]): Promise<Map<string, number>>
+  /** Records each visitor unless already recorded (idempotent), then moves the cursor to `seq`. */
+  record(kioskId: string, seq: number, visitors: readonly NewFollowUpVisitor[]): Promise<void>
+  /** Visitors whose tag is pending and due at `now`, oldest scan first. */
+  dueTags(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]>
+  /** Visitors whose message is pending and due at `now`. */
+  dueMessages(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]>
+  /** Visitors whose message was being sent when the relay stopped. */
+  sendingMessages(campaignId: string, limit: number): Promise<FollowUpVisitor[]>
+  updateTags(campaignId: string, openids: readonly string[], u: TagUpdate): Promise<void>
+  /** Several visitors' messages in one write (one commit on SQLite). */
+  updateMessages(
+    campaignId: string,
+    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
+  ): Promise<void>
+  campaignTag(campaignId: string): Promise<CampaignTag | null>
+  saveCampaignTag(campaignId: string, tag: CampaignTag | null): Promise<void>
+  counts(campaignId: string): Promise<FollowUpCounts>
+  /** Permanent failures and outside-window messages, up to `limit`. */
+  failures(campaignId: string, limit: number): Promise<FollowUpFailure[]>
+}

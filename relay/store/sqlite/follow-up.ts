@@ -1,0 +1,345 @@
+/**
+ * The SQLite store's follow-up state (relay/store/follow-up-types.ts), in the tables of
+ * migration 11. Written directly, not through the push's group commit: the worker's writes are
+ * few and off the push path, and a better-sqlite3 transaction never spans an await.
+ */
+import type Database from 'better-sqlite3'
+import { z } from 'zod'
+import type {
+  CampaignTag,
+  FollowUpCounts,
+  FollowUpFailure,
+  FollowUpStore,
+  FollowUpVisitor,
+  MessageUpdate,
+  NewFollowUpVisitor,
+  OutboxRow,
+  TagUpdate,
+} from '../follow-up-types'
+import { statement } from './statements'
+
+const visitorRow = z.object({
+  campaign_id: z.string(),
+  openid: z.string(),
+  kiosk_id: z.string(),
+  number: z.number(),
+  scanned_at: z.number(),
+  tag_state: z.enum(['pending', 'tagged', 'failed']).nullable(),
+  tag_errcode: z.number(),
+  tag_attempts: z.number(),
+  tag_due_at: z.number(),
+  msg_state: z.enum(['pending', 'sending', 'sent', 'outside-window', 'failed']).nullable(),
+  msg_errcode: z.number(),
+  msg_attempts: z.number(),
+  msg_due_at: z.number(),
+})
+
+function toVisitor(raw: unknown): FollowUpVisitor {
+  const r = visitorRow.parse(raw)
+  return {
+    campaignId: r.campaign_id,
+    openid: r.openid,
+    kioskId: r.kiosk_id,
+    number: r.number,
+    scannedAt: r.scanned_at,
+    tag: r.tag_state,
+    tagErrcode: r.tag_errcode,
+    tagAttempts: r.tag_attempts,
+    tagDueAt: r.tag_due_at,
+    message: r.msg_state,
+    messageErrcode: r.msg_errcode,
+    messageAttempts: r.msg_attempts,
+    messageDueAt: r.msg_due_at,
+  }
+}
+
+const outboxRow = z.object({ seq: z.number(), openid: z.string(), received_at: z.number() })
+const seqRow = z.object({ seq: z.number() })
+const leaseRow = z.object({ owner: z.string(), expires_at: z.number() })
+const tagRow = z.object({ name: z.string(), tag_id: z.number() })
+const numberRow = z.object({ openid: z.string(), number: z.number() })
+const countRow = z.object({ state: z.string().nullable(), n: z.number() })
+const failureRow = z.object({
+  openid: z.string(),
+  tag_state: z.string().nullable(),
+  tag_errcode: z.number(),
+  msg_state: z.string().nullable(),
+  msg_errcode: z.number(),
+})
+
+export class SqliteFollowUpStore implements FollowUpStore {
+  private readonly recordTx: Database.Transaction<
+    (kioskId: string, seq: number, visitors: readonly NewFollowUpVisitor[]) => void
+  >
+  private readonly leaseTx: Database.Transaction<
+    (owner: string, now: number, ttlMs: number) => boolean
+  >
+
+  constructor(private readonly db: Database.Database) {
+    this.recordTx = db.transaction((kioskId, seq, visitors) => {
+      const insert = statement(
+        db,
+        `INSERT INTO follow_up_visitors (campaign_id, openid, kiosk_id, number, scanned_at,
+           tag_state, msg_state) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (campaign_id, openid) DO NOTHING`,
+      )
+      for (const v of visitors) {
+        insert.run(v.campaignId, v.openid, v.kioskId, v.number, v.scannedAt, v.tag, v.message)
+      }
+      statement(
+        db,
+        `INSERT INTO follow_up_cursors (kiosk_id, seq) VALUES (?, ?)
+         ON CONFLICT (kiosk_id) DO UPDATE SET seq = max(seq, excluded.seq)`,
+      ).run(kioskId, seq)
+    })
+    this.leaseTx = db.transaction((owner, now, ttlMs) => {
+      const row = statement(db, 'SELECT owner, expires_at FROM follow_up_lease WHERE id = 1').get()
+      const held = row === undefined ? null : leaseRow.parse(row)
+      if (held !== null && held.owner !== owner && held.expires_at > now) return false
+      statement(
+        db,
+        `INSERT INTO follow_up_lease (id, owner, expires_at) VALUES (1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
+      ).run(owner, now + ttlMs)
+      return true
+    })
+  }
+
+  lease(owner: string, now: number, ttlMs: number): Promise<boolean> {
+    return attempt(() => this.leaseTx.immediate(owner, now, ttlMs))
+  }
+
+  cursor(kioskId: string): Promise<number> {
+    return attempt(() => {
+      const row = statement(this.db, 'SELECT seq FROM follow_up_cursors WHERE kiosk_id = ?').get(
+        kioskId,
+      )
+      return row === undefined ? 0 : seqRow.parse(row).seq
+    })
+  }
+
+  rowsAfter(kioskId: string, afterSeq: number, limit: number): Promise<OutboxRow[]> {
+    return attempt(() =>
+      statement(
+        this.db,
+        `SELECT seq, openid, received_at FROM attendance WHERE kiosk_id = ? AND seq > ?
+         ORDER BY seq LIMIT ?`,
+      )
+        .all(kioskId, afterSeq, limit)
+        .map((raw) => {
+          const r = outboxRow.parse(raw)
+          return { seq: r.seq, openid: r.openid, receivedAt: r.received_at }
+        }),
+    )
+  }
+
+  numbers(campaignId: string, openids: readonly string[]): Promise<Map<string, number>> {
+    return attempt(() => {
+      const get = statement(
+        this.db,
+        'SELECT openid, number FROM campaign_visitors WHERE campaign_id = ? AND openid = ?',
+      )
+      const out = new Map<string, number>()
+      for (const o of new Set(openids)) {
+        const row = get.get(campaignId, o)
+        if (row !== undefined) out.set(o, numberRow.parse(row).number)
+      }
+      return out
+    })
+  }
+
+  record(kioskId: string, seq: number, visitors: readonly NewFollowUpVisitor[]): Promise<void> {
+    return attempt(() => this.recordTx(kioskId, seq, visitors))
+  }
+
+  dueTags(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]> {
+    return attempt(() =>
+      statement(
+        this.db,
+        `SELECT * FROM follow_up_visitors WHERE campaign_id = ? AND tag_state = 'pending'
+         AND tag_due_at <= ? ORDER BY scanned_at LIMIT ?`,
+      )
+        .all(campaignId, now, limit)
+        .map(toVisitor),
+    )
+  }
+
+  dueMessages(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]> {
+    return attempt(() =>
+      statement(
+        this.db,
+        `SELECT * FROM follow_up_visitors WHERE campaign_id = ? AND msg_state = 'pending'
+         AND msg_due_at <= ? ORDER BY scanned_at LIMIT ?`,
+      )
+        .all(campaignId, now, limit)
+        .map(toVisitor),
+    )
+  }
+
+  sendingMessages(campaignId: string, limit: number): Promise<FollowUpVisitor[]> {
+    return attempt(() =>
+      statement(
+        this.db,
+        `SELECT * FROM follow_up_visitors WHERE campaign_id = ? AND msg_state = 'sending'
+         LIMIT ?`,
+      )
+        .all(campaignId, limit)
+        .map(toVisitor),
+    )
+  }
+
+  updateTags(campaignId: string, openids: readonly string[], u: TagUpdate): Promise<void> {
+    return attempt(() => {
+      const update = statement(
+        this.db,
+        `UPDATE follow_up_visitors SET tag_state = ?, tag_errcode = coalesce(?, tag_errcode),
+           tag_due_at = coalesce(?, tag_due_at), tag_attempts = tag_attempts + ?
+         WHERE campaign_id = ? AND openid = ?`,
+      )
+      this.db.transaction(() => {
+        for (const o of openids) {
+          update.run(
+            u.state,
+            u.errcode ?? null,
+            u.dueAt ?? null,
+            u.attempted ? 1 : 0,
+            campaignId,
+            o,
+          )
+        }
+      })()
+    })
+  }
+
+  updateMessages(
+    campaignId: string,
+    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
+  ): Promise<void> {
+    return attempt(() => {
+      const update = statement(
+        this.db,
+        `UPDATE follow_up_visitors SET msg_state = ?, msg_errcode = coalesce(?, msg_errcode),
+           msg_due_at = coalesce(?, msg_due_at), msg_attempts = msg_attempts + ?
+         WHERE campaign_id = ? AND openid = ?`,
+      )
+      this.db.transaction(() => {
+        for (const { openid, u } of updates) {
+          update.run(
+            u.state,
+            u.errcode ?? null,
+            u.dueAt ?? null,
+            u.attempted ? 1 : 0,
+            campaignId,
+            openid,
+          )
+        }
+      })()
+    })
+  }
+
+  campaignTag(campaignId: string): Promise<CampaignTag | null> {
+    return attempt(() => {
+      const row = statement(
+        this.db,
+        'SELECT name, tag_id FROM follow_up_tags WHERE campaign_id = ?',
+      ).get(campaignId)
+      if (row === undefined) return null
+      const r = tagRow.parse(row)
+      return { name: r.name, id: r.tag_id }
+    })
+  }
+
+  saveCampaignTag(campaignId: string, tag: CampaignTag | null): Promise<void> {
+    return attempt(() => {
+      if (tag === null) {
+        statement(this.db, 'DELETE FROM follow_up_tags WHERE campaign_id = ?').run(campaignId)
+        return
+      }
+      statement(
+        this.db,
+        `INSERT INTO follow_up_tags (campaign_id, name, tag_id) VALUES (?, ?, ?)
+         ON CONFLICT (campaign_id) DO UPDATE SET name = excluded.name, tag_id = excluded.tag_id`,
+      ).run(campaignId, tag.name, tag.id)
+    })
+  }
+
+  counts(campaignId: string): Promise<FollowUpCounts> {
+    return attempt(() => {
+      const c: FollowUpCounts = {
+        tagged: 0,
+        pending: 0,
+        failed: 0,
+        retagged: 0,
+        sent: 0,
+        outsideWindow: 0,
+        messageFailed: 0,
+        messagePending: 0,
+      }
+      const tags = statement(
+        this.db,
+        `SELECT tag_state AS state, count(*) AS n FROM follow_up_visitors WHERE campaign_id = ?
+         GROUP BY tag_state`,
+      ).all(campaignId)
+      for (const raw of tags) {
+        const r = countRow.parse(raw)
+        if (r.state === 'tagged') c.tagged = r.n
+        else if (r.state === 'pending') c.pending = r.n
+        else if (r.state === 'failed') c.failed = r.n
+      }
+      const retagged = statement(
+        this.db,
+        `SELECT NULL AS state, count(*) AS n FROM follow_up_visitors WHERE campaign_id = ?
+         AND tag_state = 'tagged' AND tag_attempts > 1`,
+      ).get(campaignId)
+      c.retagged = countRow.parse(retagged).n
+      const msgs = statement(
+        this.db,
+        `SELECT msg_state AS state, count(*) AS n FROM follow_up_visitors WHERE campaign_id = ?
+         GROUP BY msg_state`,
+      ).all(campaignId)
+      for (const raw of msgs) {
+        const r = countRow.parse(raw)
+        if (r.state === 'sent') c.sent = r.n
+        else if (r.state === 'outside-window') c.outsideWindow = r.n
+        else if (r.state === 'failed') c.messageFailed = r.n
+        else if (r.state === 'pending' || r.state === 'sending') c.messagePending += r.n
+      }
+      return c
+    })
+  }
+
+  failures(campaignId: string, limit: number): Promise<FollowUpFailure[]> {
+    return attempt(() => {
+      const out: FollowUpFailure[] = []
+      const rows = statement(
+        this.db,
+        `SELECT openid, tag_state, tag_errcode, msg_state, msg_errcode FROM follow_up_visitors
+         WHERE campaign_id = ? AND (tag_state = 'failed' OR msg_state IN ('failed', 'outside-window'))
+         ORDER BY scanned_at LIMIT ?`,
+      ).all(campaignId, limit)
+      for (const raw of rows) {
+        const r = failureRow.parse(raw)
+        if (r.tag_state === 'failed') {
+          out.push({ openid: r.openid, what: 'tag', state: 'failed', errcode: r.tag_errcode })
+        }
+        if (r.msg_state === 'failed' || r.msg_state === 'outside-window') {
+          out.push({
+            openid: r.openid,
+            what: 'message',
+            state: r.msg_state,
+            errcode: r.msg_errcode,
+          })
+        }
+      }
+      return out.slice(0, limit)
+    })
+  }
+}
+
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn())
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  }
+}

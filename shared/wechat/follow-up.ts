@@ -1,0 +1,99 @@
+/**
+ * The account's tag and customer-service message endpoints (docs/WECHAT.md "Tags and
+ * follow-up messages"): request shapes, answers checked with zod, and what each errcode means
+ * for a caller that queues the work (retry later, refresh the token, or give up on it).
+ */
+import { z } from 'zod'
+import type { WechatClient } from './client'
+import { WechatApiError } from './errors'
+import { wechatFailureOf, isTransportFailure } from './failure'
+import { parseResponse } from './http'
+
+/** batchtagging takes at most 50 openids a call (40032 beyond). */
+export const MAX_OPENIDS_PER_TAGGING = 50
+/** Tag names are at most 30 bytes of UTF-8 (45158 beyond). */
+export const MAX_TAG_NAME_BYTES = 30
+
+const tagSchema = z.object({ id: z.number().int(), name: z.string() })
+const tagsGetSchema = z.object({
+  tags: z.array(tagSchema.extend({ count: z.number().optional() })),
+})
+const tagCreateSchema = z.object({ tag: tagSchema })
+
+export interface WechatTag {
+  id: number
+  name: string
+}
+
+export async function getTags(client: WechatClient): Promise<WechatTag[]> {
+  const json = await client.callApi('GET', 'cgi-bin/tags/get')
+  return parseResponse(tagsGetSchema, json, 'cgi-bin/tags/get').tags.map(({ id, name }) => ({
+    id,
+    name,
+  }))
+}
+
+export async function createTag(client: WechatClient, name: string): Promise<WechatTag> {
+  const json = await client.callApi('POST', 'cgi-bin/tags/create', { tag: { name } })
+  return parseResponse(tagCreateSchema, json, 'cgi-bin/tags/create').tag
+}
+
+export async function batchTagging(
+  client: WechatClient,
+  tagId: number,
+  openids: readonly string[],
+): Promise<void> {
+  if (openids.length === 0 || openids.length > MAX_OPENIDS_PER_TAGGING) {
+    throw new RangeError(`batchtagging takes 1–${MAX_OPENIDS_PER_TAGGING} openids`)
+  }
+  await client.callApi('POST', 'cgi-bin/tags/members/batchtagging', {
+    openid_list: openids,
+    tagid: tagId,
+  })
+}
+
+export async function sendCustomText(
+  client: WechatClient,
+  openid: string,
+  content: string,
+): Promise<void> {
+  await client.callApi('POST', 'cgi-bin/message/custom/send', {
+    touser: openid,
+    msgtype: 'text',
+    text: { content },
+  })
+}
+
+/** The errcodes the follow-up work reacts to, as the official pages give them. */
+export const FOLLOW_UP_ERRCODES = {
+  busy: -1,
+  invalidOpenid: 40003,
+  openidListSize: 40032,
+  apiLimit: 45009,
+  outOfWindow: 45015,
+  responseCount: 45047,
+  tooManyTags: 45056,
+  userTagLimit: 45059,
+  tagNameTaken: 45157,
+  tagNameTooLong: 45158,
+  invalidTagId: 45159,
+} as const
+
+/**
+ * How a failed call is handled: `retry` (transient: busy, a limit, the network, a token the
+ * client could not refresh), or `permanent` with WeChat's errcode (0 when there is none).
+ */
+export type FollowUpFailure =
+  { kind: 'retry'; errcode: number } | { kind: 'permanent'; errcode: number }
+
+const TRANSIENT_ERRCODES: ReadonlySet<number> = new Set([-1, 45009, 40001, 40014, 42001])
+
+export function classifyFollowUpFailure(err: unknown): FollowUpFailure {
+  const f = wechatFailureOf(err)
+  if (f === null) throw err
+  if (isTransportFailure(f.kind)) return { kind: 'retry', errcode: 0 }
+  const errcode = err instanceof WechatApiError ? err.errcode : (f.errcode ?? 0)
+  return TRANSIENT_ERRCODES.has(errcode)
+    ? { kind: 'retry', errcode }
+    : { kind: 'permanent', errcode }
+}

@@ -1,0 +1,241 @@
+/**
+ * Campaign tags and follow-up messages (issue 20), against the sandbox, on both stores: every
+ * visitor tagged exactly once in few batchtagging calls, permanent refusals recorded and not
+ * retried, a follow-up only inside the scan's window (and the console says why not), no double
+ * send by two instances on one Redis, and the console report behind the session guard.
+ */
+import { describe, expect, it } from 'vitest'
+import type { RelayConfigInput } from '../../relay/config'
+import type { RelayHandle, StartRelayOptions } from '../../relay/server'
+import type { Sandbox } from '../../sandbox/server'
+import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import { ConsoleClient, startOn, type Place } from './console-helpers'
+import {
+  boothCodes,
+  followUpSandbox,
+  report,
+  scanAll,
+  visitors,
+  waitFor,
+  wechatOf,
+} from './follow-up-helpers'
+
+const bed = relayTestBed()
+const FAST = { tickMs: 50, backoffMs: 100, maxBackoffMs: 400 }
+
+async function sandboxFor(): Promise<Sandbox> {
+  const sandbox = await followUpSandbox()
+  bed.cleanups.push(() => sandbox.close())
+  return sandbox
+}
+
+async function relayFor(
+  place: Place,
+  sandbox: Sandbox,
+  config: RelayConfigInput = {},
+  opts: StartRelayOptions = {},
+  credentials = true,
+): Promise<RelayHandle> {
+  const relay = await startOn(
+    place,
+    { followUp: FAST, ...opts },
+    { ...config, wechat: wechatOf(sandbox, credentials) },
+  )
+  bed.cleanups.push(() => relay.close())
+  return relay
+}
+
+describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s', (backend) => {
+  it('tags 300 visitors of 3 booths exactly once each in at most 7 batchtagging calls', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    // Scans arrive over some seconds on a busy machine: a window that gathers full batches.
+    const relay = await relayFor(place, sandbox, { followUp: { batchWindowMs: 5000 } })
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { tag: '春季展 2026' })
+    const booths = ['booth-a', 'booth-b', 'booth-c']
+    for (const b of booths) {
+      await relay.addKiosk(b)
+      await assign(c, b, campaign.id)
+    }
+    const openids = visitors(300)
+    await scanAll(sandbox, await boothCodes(sandbox, booths), openids)
+    // A visitor scanning a second booth is still one visitor to tag.
+    await scanAll(sandbox, await boothCodes(sandbox, ['booth-b']), openids.slice(0, 20))
+
+    await waitFor('300 tagged', async () => (await report(c, campaign.id)).counts.tagged === 300)
+    const tags = sandbox.users.tags()
+    expect(tags.map((t) => t.name)).toEqual(['春季展 2026'])
+    const members = tags[0]?.openids ?? []
+    expect(members).toHaveLength(300)
+    expect(new Set(members)).toEqual(new Set(openids))
+    expect(sandbox.users.taggingCalls).toBeLessThanOrEqual(7)
+    const r = await report(c, campaign.id)
+    expect(r.counts).toMatchObject({ tagged: 300, pending: 0, failed: 0, retagged: 0 })
+    expect(r.failures).toEqual([])
+  })
+
+  it('records permanent refusals per visitor (20-tag limit, unknown openid) and does not retry them', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const relay = await relayFor(place, sandbox, { followUp: { batchWindowMs: 2000 } })
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { tag: 'expo' })
+    await relay.addKiosk('booth-a')
+    await assign(c, 'booth-a', campaign.id)
+    const openids = visitors(10)
+    const [full, gone] = [openids[3] ?? '', openids[7] ?? '']
+    sandbox.users.preTag(full, 20)
+    await scanAll(sandbox, await boothCodes(sandbox, ['booth-a']), openids, 1)
+    // Unfollowed before the batch goes: WeChat no longer knows the openid (40003).
+    await sandbox.unsubscribe(gone)
+
+    await waitFor('all settled', async () => {
+      const r = await report(c, campaign.id)
+      return r.counts.tagged + r.counts.failed === 10
+    })
+    const r = await report(c, campaign.id)
+    expect(r.counts).toMatchObject({ tagged: 8, failed: 2, pending: 0 })
+    expect(r.failures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ openid: full, what: 'tag', errcode: 45059 }),
+        expect.objectContaining({ openid: gone, what: 'tag', errcode: 40003 }),
+      ]),
+    )
+    expect(r.failures.find((f) => f.openid === full)?.reason).toContain('20 tags')
+    expect(sandbox.users.tags()[0]?.openids.sort()).toEqual(
+      openids.filter((o) => o !== full && o !== gone).sort(),
+    )
+    // Not retried: a while later, no further calls.
+    const calls = sandbox.users.taggingCalls
+    const rounds = { n: 0 }
+    await waitFor('more rounds', () => ++rounds.n > 20)
+    expect(sandbox.users.taggingCalls).toBe(calls)
+  })
+
+  it('sends the follow-up with {number} filled inside the window, once', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const relay = await relayFor(place, sandbox)
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { followUp: '感谢光临，您是第 {number} 位' })
+    await relay.addKiosk('booth-a')
+    await assign(c, 'booth-a', campaign.id)
+    const codes = await boothCodes(sandbox, ['booth-a'])
+    await scanAll(sandbox, codes, ['ofirst', 'osecond'], 1)
+    await scanAll(sandbox, codes, ['ofirst'], 1)
+    await waitFor('2 sent', async () => (await report(c, campaign.id)).counts.sent === 2)
+    const msgs = sandbox.users.messages()
+    expect(msgs.map((m) => [m.openid, m.text])).toEqual([
+      ['ofirst', '感谢光临，您是第 1 位'],
+      ['osecond', '感谢光临，您是第 2 位'],
+    ])
+  })
+
+  it('sends no follow-up for a scan processed after its window, and says why', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    // The first relay has no app secret, so no worker: the scan is stored, nothing is sent.
+    const first = await relayFor(place, sandbox, {}, {}, false)
+    sandbox.setPushUrl(`${first.url}/wechat`)
+    const c1 = await signIn(first)
+    const campaign = await createCampaign(c1, { followUp: '谢谢', tag: 'late' })
+    await first.addKiosk('booth-a')
+    await assign(c1, 'booth-a', campaign.id)
+    await scanAll(sandbox, await boothCodes(sandbox, ['booth-a']), ['olate'], 1)
+    await first.close()
+    // Back two minutes later (the window is one): the row is read after the window.
+    const later = await relayFor(place, sandbox, {}, { now: () => Date.now() + 120_000 })
+    const c = await signIn(later, 'bob')
+    await waitFor('settled', async () => {
+      const r = await report(c, campaign.id)
+      return r.counts.outsideWindow === 1 && r.counts.tagged === 1
+    })
+    expect(sandbox.users.messages()).toEqual([])
+    const r = await report(c, campaign.id)
+    expect(r.failures).toEqual([
+      expect.objectContaining({ openid: 'olate', what: 'message', state: 'outside-window' }),
+    ])
+    expect(r.failures[0]?.reason).toContain('window')
+  })
+
+  it('never sends again a message whose call a stopped relay left in flight', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const first = await relayFor(place, sandbox, {}, {}, false)
+    const c1 = await signIn(first)
+    const campaign = await createCampaign(c1, { followUp: 'hello' })
+    // As a relay killed between marking the message and recording the call's outcome leaves it.
+    await first.store.followUp.record('booth-a', 1, [
+      {
+        campaignId: campaign.id,
+        openid: 'oinflight',
+        kioskId: 'booth-a',
+        number: 1,
+        scannedAt: Date.now(),
+        tag: null,
+        message: 'pending',
+      },
+    ])
+    await first.store.followUp.updateMessages(campaign.id, [
+      { openid: 'oinflight', u: { state: 'sending', attempted: true } },
+    ])
+    await first.close()
+    const later = await relayFor(place, sandbox)
+    const c = await signIn(later, 'bob')
+    await waitFor('settled', async () => (await report(c, campaign.id)).counts.messageFailed === 1)
+    expect(sandbox.users.messages()).toEqual([])
+    const r = await report(c, campaign.id)
+    expect(r.failures[0]).toMatchObject({ openid: 'oinflight', what: 'message', errcode: 0 })
+    expect(r.failures[0]?.reason).toContain('not sent again')
+  })
+
+  it('guards the report: 401 without a session, 403 from another origin, 404 for an unknown or bad id', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const relay = await relayFor(place, sandbox)
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { tag: 't' })
+    const anon = new ConsoleClient(relay.url)
+    const path = `/console/api/campaigns/${campaign.id}/follow-up`
+    expect((await report(c, campaign.id)).counts.tagged).toBe(0)
+    expect((await anon.call('GET', path)).status).toBe(401)
+    const foreign = new ConsoleClient(relay.url, 'https://evil.example')
+    foreign.cookie = c.cookie
+    expect((await foreign.call('POST', path, {})).status).toBe(403)
+    expect((await foreign.call('DELETE', path)).status).toBe(403)
+    expect((await c.call('GET', '/console/api/campaigns/nope/follow-up')).status).toBe(404)
+    const braces = encodeURIComponent('a{b}')
+    expect((await c.call('GET', `/console/api/campaigns/${braces}/follow-up`)).status).toBe(404)
+  })
+})
+
+describe('two relay instances on one Redis', () => {
+  it('send each follow-up once and tag each visitor once', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor('redis')
+    const a = await relayFor(place, sandbox, { followUp: { batchWindowMs: 300 } })
+    const b = await relayFor(place, sandbox, { followUp: { batchWindowMs: 300 } })
+    sandbox.setPushUrl(`${a.url}/wechat`)
+    const c = await signIn(a)
+    const campaign = await createCampaign(c, { followUp: 'hi {number}', tag: 'both' })
+    await a.addKiosk('booth-a')
+    await assign(c, 'booth-a', campaign.id)
+    const openids = visitors(40)
+    const codes = await boothCodes(sandbox, ['booth-a'])
+    await scanAll(sandbox, codes, openids.slice(0, 20), 4)
+    sandbox.setPushUrl(`${b.url}/wechat`)
+    await scanAll(sandbox, codes, openids.slice(20), 4)
+    await waitFor('all sent and tagged', async () => {
+      const r = await report(c, campaign.id)
+      return r.counts.sent === 40 && r.counts.tagged === 40
+    })
+    const msgs = sandbox.users.messages()
+    expect(msgs).toHaveLength(40)
+    expect(new Set(msgs.map((m) => m.openid)).size).toBe(40)
+    expect(sandbox.users.tags()[0]?.openids).toHaveLength(40)
+  })
+})
