@@ -1,7 +1,7 @@
 /**
  * The relay as a library: `startRelay(config)` opens the store, serves `/wechat`, `/kiosk`,
  * `/api/tickets`, `/api/fallback-code`, `/api/pair`, `/healthz`, `/metrics` and the
- * organizer's console (`/console/`, `/console/api/*`), and prints nothing (pass `log` to see logs).
+ * organizer's console (`/console/`, `/console/api/*`), the big screens (`/screen/*`), and prints nothing (pass `log` to see logs).
  * The kiosk core uses it in-process for demo mode; the CLI wraps it for deployments.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -25,6 +25,8 @@ import { createConsoleStatic, defaultConsoleDir } from './console/static-console
 import { createFallbackCodeEndpoint } from './fallback-code'
 import { createPairEndpoint } from './pairing'
 import { createPushEndpoint } from './push-endpoint'
+import type { DrawFeed } from './screens/draw-source'
+import { createScreenRoutes, type ScreenRoutesOptions } from './screens/screen-routes'
 import { StoreHealth } from './store-health'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
@@ -60,6 +62,10 @@ export interface StartRelayOptions {
     scansToday?: ScansToday
     routes?: ConsoleRoute[]
   }
+  /** Where the draw stage hears of draws (relay/screens/draw-source.ts); none: it stays idle. */
+  draws?: DrawFeed
+  /** The big screens' limits (relay/screens/screen-hub.ts), for tests. */
+  screens?: ScreenRoutesOptions['hub']
 }
 
 export interface RelayHandle {
@@ -131,7 +137,18 @@ export async function startRelay(
     },
     [...attendanceRoutes, ...(consoleExtras.routes ?? [])],
   )
-  const serveConsole = createConsoleStatic(config.consoleDir ?? defaultConsoleDir())
+  const consoleDir = config.consoleDir ?? defaultConsoleDir()
+  const serveConsole = createConsoleStatic(consoleDir)
+  // The big screens: read-only, behind each campaign's screen key.
+  const screens = createScreenRoutes({
+    config,
+    store,
+    directory: campaigns,
+    now,
+    consoleDir,
+    draws: opts.draws,
+    hub: opts.screens,
+  })
   const inFlight = new Set<Promise<void>>()
 
   /** 200 only while the store takes writes; 503 with the reason when it cannot. */
@@ -193,6 +210,7 @@ export async function startRelay(
     if (url.pathname === '/console' || url.pathname.startsWith('/console/')) {
       return serveConsole(req, res, url)
     }
+    if (url.pathname.startsWith('/screen/')) return screens.handle(req, res, url)
     await routes.handle(req, res, url)
   }
 
@@ -270,6 +288,7 @@ export async function startRelay(
     draining = true
     clearInterval(pruneTimer)
     attendanceApi.close()
+    screens.close()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
     log.info('relay draining', { inFlight: inFlight.size, kiosks: hub.connectedKiosks })
