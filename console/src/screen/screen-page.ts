@@ -17,7 +17,7 @@ export function readScreenPage(): ScreenPage {
   } catch {
     campaignId = ''
   }
-  const lang = screenLang(window.location.search, window.navigator.language)
+  const lang = screenLang(window.location.search)
   document.documentElement.lang = lang
   return {
     kind: match?.[2] === 'draw' ? 'draw' : 'wall',

@@ -1,5 +1,6 @@
 /**
- * The big screens' few texts, Chinese first: `?lang=en` (or an English browser) for English.
+ * The big screens' few texts, Chinese whatever the browser says (the screen faces the venue, not
+ * whoever set it up): `?lang=en` for English.
  * Kept apart from the console's vue-i18n messages: a screen loads nothing it does not show.
  */
 export type ScreenLang = 'zh-CN' | 'en'
@@ -37,10 +38,8 @@ const TEXTS = {
 
 export type ScreenTexts = (typeof TEXTS)[ScreenLang]
 
-export function screenLang(search: string, navigatorLang: string): ScreenLang {
-  const asked = new URLSearchParams(search).get('lang')
-  if (asked === 'en' || asked === 'zh-CN') return asked
-  return navigatorLang.toLowerCase().startsWith('en') ? 'en' : 'zh-CN'
+export function screenLang(search: string): ScreenLang {
+  return new URLSearchParams(search).get('lang') === 'en' ? 'en' : 'zh-CN'
 }
 
 export function screenTexts(lang: ScreenLang): ScreenTexts {
