@@ -129,15 +129,13 @@ describe('the big screens in Chromium', () => {
       30_000,
     )
     await waitForPage(page, `document.querySelectorAll('.tile').length === 60`)
-    const seen = (await page.evaluate(
-      '[...new Set(window.__seen)].sort((a, b) => a - b)',
-    )) as number[]
+    const seen = await page.evaluate<number[]>('[...new Set(window.__seen)].sort((a, b) => a - b)')
     expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
     expect(await page.evaluate('window.__maxTiles')).toBeLessThanOrEqual(60)
     expect(await page.evaluate('window.__dupes')).toBe(0)
-    const shown = (await page.evaluate(
+    const shown = await page.evaluate<number[]>(
       `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`,
-    )) as number[]
+    )
     expect(shown).toEqual(Array.from({ length: 60 }, (_, i) => 200 - i))
     expect(await page.locator('.tile').first().textContent()).toContain('来宾 #200')
     await waitForStill(page)
@@ -157,19 +155,19 @@ describe('the big screens in Chromium', () => {
       45_000,
     )
     await waitForPage(page, `document.querySelector('main').dataset.state === 'live'`)
-    const after = (await page.evaluate(
+    const after = await page.evaluate<number[]>(
       `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`,
-    )) as number[]
+    )
     expect(after).toEqual(Array.from({ length: 60 }, (_, i) => 230 - i))
     expect(await page.evaluate('window.__dupes')).toBe(0)
 
     // At 4K the same layout, twice the size: sized from the viewport, nothing fixed in px.
     const sizes = `['.count', '.tile .who', '.name'].map((s) =>
       parseFloat(getComputedStyle(document.querySelector(s)).fontSize))`
-    const hd = (await page.evaluate(sizes)) as number[]
+    const hd = await page.evaluate<number[]>(sizes)
     await page.setViewportSize({ width: 3840, height: 2160 })
     await waitForStill(page)
-    const uhd = (await page.evaluate(sizes)) as number[]
+    const uhd = await page.evaluate<number[]>(sizes)
     for (const [i, px] of hd.entries()) expect((uhd[i] ?? 0) / px).toBeCloseTo(2, 1)
     expect(await page.evaluate('document.documentElement.scrollHeight <= 2160')).toBe(true)
     await screenshot(page, 'screen-wall-3840')
@@ -203,9 +201,9 @@ describe('the big screens in Chromium', () => {
       `document.querySelector('[data-testid="draw-stage"]').dataset.phase === 'done'`,
       15_000,
     )
-    const winners = (await page.evaluate(
+    const winners = await page.evaluate<Array<[number, string]>>(
       `[...document.querySelectorAll('.winner')].map((e) => [Number(e.dataset.number), e.textContent.trim()])`,
-    )) as Array<[number, string]>
+    )
     expect(winners).toEqual([
       [17, '来宾 #17'],
       [123, '王小明'],
