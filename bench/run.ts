@@ -22,6 +22,7 @@ import { benchAttendance } from './attendance'
 import { benchSaturation } from './saturation'
 import { benchCampaignSync } from './campaign-sync'
 import { benchCampaign } from './campaign'
+import { benchScreenWall } from './screen-wall'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -46,6 +47,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['saturation', benchSaturation],
   ['campaign-sync', benchCampaignSync],
   ['campaign', benchCampaign],
+  ['screen-wall', benchScreenWall],
 ]
 
 async function main(): Promise<void> {

@@ -2,8 +2,8 @@
  * The big screens' live side: snapshots (`GET /screen/api/<id>/wall`) and server-sent events
  * (`GET /screen/api/<id>/events`, screenEventSchema). A visitor's first scan in a campaign (the
  * change feed's stored event with `firstInCampaign`, from any instance) becomes one check-in
- * {number, name, at}; check-ins are batched per campaign every `batchMs` into one `checkins`
- * message. A client whose socket is full keeps only the newest check-ins owed (the wall shows
+ * {number, name, at}; check-ins are batched per campaign, at most one `checkins` message per
+ * `batchMs` (the first after a quiet spell at once). A client whose socket is full keeps only the newest check-ins owed (the wall shows
  * the newest anyway) and the count, sent on 'drain'. Streams whose key no longer opens the
  * campaign (rotated, campaign gone) are ended on the change, and by a periodic re-check that
  * also covers a missed feed. Nothing sent carries an openid: the name is the roster name or null.
@@ -69,6 +69,7 @@ export class ScreenHub {
   private readonly pending = new Map<string, Pending>()
   /** The highest number seen per campaign: a batch's count never goes back. */
   private readonly counts = new Map<string, number>()
+  private readonly lastFlush = new Map<string, number>()
   private readonly snapshots = new Map<string, { at: number; read: Promise<WallSnapshot> }>()
   private readonly unsubscribe: Array<() => void> = []
   private readonly timers: NodeJS.Timeout[] = []
@@ -179,6 +180,7 @@ export class ScreenHub {
     this.total--
     if (set.size === 0) {
       this.clients.delete(c.campaignId)
+      this.lastFlush.delete(c.campaignId)
       this.opts.names.drop(c.campaignId)
     }
   }
@@ -228,7 +230,10 @@ export class ScreenHub {
       p.checkins.push(checkin)
       return
     }
-    const timer = setTimeout(() => this.flush(campaignId), this.limits.batchMs)
+    // At most one message per `batchMs`: the first after a quiet spell goes at once (with what
+    // came in the same turn), the rest wait for the interval's end.
+    const wait = (this.lastFlush.get(campaignId) ?? 0) + this.limits.batchMs - this.opts.now()
+    const timer = setTimeout(() => this.flush(campaignId), Math.max(0, wait))
     this.pending.set(campaignId, { checkins: [checkin], timer })
   }
 
@@ -236,6 +241,7 @@ export class ScreenHub {
     const p = this.pending.get(campaignId)
     this.pending.delete(campaignId)
     if (p === undefined) return
+    this.lastFlush.set(campaignId, this.opts.now())
     const checkins = p.checkins.sort((a, b) => a.number - b.number)
     const count = this.counts.get(campaignId) ?? 0
     for (const c of this.clients.get(campaignId) ?? []) {
