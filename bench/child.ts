@@ -32,7 +32,8 @@ export class Child {
       | 'relay-child.ts'
       | 'kiosk-sink-child.ts'
       | 'attendance-child.ts'
-      | 'console-relay-child.ts' = 'relay-child.ts',
+      | 'console-relay-child.ts'
+      | 'screen-wall-child.ts' = 'relay-child.ts',
   ) {
     const file = fileURLToPath(new URL(`./${script}`, import.meta.url))
     const prof = process.env.BENCH_RELAY_PROF

@@ -26,6 +26,7 @@ import { benchCampaignBooths } from './campaign-booths'
 import { benchStamps } from './stamps'
 import { benchDraws } from './draws'
 import { benchFollowUp } from './follow-up'
+import { benchScreenWall } from './screen-wall'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -54,6 +55,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['stamps', benchStamps],
   ['draws', benchDraws],
   ['follow-up', benchFollowUp],
+  ['screen-wall', benchScreenWall],
 ]
 
 async function main(): Promise<void> {

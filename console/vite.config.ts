@@ -1,5 +1,5 @@
 // The organizer's console (console/): a Vue 3 + Pinia app the relay serves at /console/ from
-// out/console. `vite build --config console/vite.config.ts`; scripts/build-relay.mjs builds it
+// out/console, and the big screens' page (screen.html, console/src/screen/) it serves at /screen/. `vite build --config console/vite.config.ts`; scripts/build-relay.mjs builds it
 // beside the relay bundle. The relay's CSP allows no inline script or style: index.html has none,
 // and assets are never inlined as data: URLs into scripts.
 import { fileURLToPath } from 'node:url'
@@ -22,5 +22,7 @@ export default defineConfig({
     // The modulepreload polyfill is a script in the entry chunk, never inline.
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 1024,
+    // Two pages: the console, and the big screens (screen.html) the relay serves at /screen/.
+    rollupOptions: { input: { index: here('index.html'), screen: here('screen.html') } },
   },
 })

@@ -1,7 +1,7 @@
 /**
  * The relay as a library: `startRelay(config)` opens the store, serves `/wechat`, `/kiosk`,
  * `/api/tickets`, `/api/fallback-code`, `/api/pair`, `/healthz`, `/metrics` and the
- * organizer's console (`/console/`, `/console/api/*`), and prints nothing (pass `log` to see logs).
+ * organizer's console (`/console/`, `/console/api/*`), the big screens (`/screen/*`), and prints nothing (pass `log` to see logs).
  * The kiosk core uses it in-process for demo mode; the CLI wraps it for deployments.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -26,6 +26,9 @@ import { createConsoleStatic, defaultConsoleDir } from './console/static-console
 import { createFallbackCodeEndpoint } from './fallback-code'
 import { createPairEndpoint } from './pairing'
 import { createPushEndpoint } from './push-endpoint'
+import { createDrawFeed } from './draws/draw-feed'
+import type { DrawFeed } from './screens/draw-source'
+import { createScreenRoutes, type ScreenRoutesOptions } from './screens/screen-routes'
 import { StoreHealth } from './store-health'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
@@ -65,6 +68,10 @@ export interface StartRelayOptions {
     scansToday?: ScansToday
     routes?: ConsoleRoute[]
   }
+  /** Where the draw stage hears of draws (relay/screens/draw-source.ts); default: the store's. */
+  draws?: DrawFeed
+  /** The big screens' limits (relay/screens/screen-hub.ts), for tests. */
+  screens?: ScreenRoutesOptions['hub']
 }
 
 export interface RelayHandle {
@@ -139,7 +146,18 @@ export async function startRelay(
     },
     [...attendanceRoutes, ...followUp.routes, ...(consoleExtras.routes ?? [])],
   )
-  const serveConsole = createConsoleStatic(config.consoleDir ?? defaultConsoleDir())
+  const consoleDir = config.consoleDir ?? defaultConsoleDir()
+  const serveConsole = createConsoleStatic(consoleDir)
+  // The big screens: read-only, behind each campaign's screen key.
+  const screens = createScreenRoutes({
+    config,
+    store,
+    directory: campaigns,
+    now,
+    consoleDir,
+    draws: opts.draws ?? createDrawFeed(store, log),
+    hub: opts.screens,
+  })
   const inFlight = new Set<Promise<void>>()
 
   /** 200 only while the store takes writes; 503 with the reason when it cannot. */
@@ -201,6 +219,7 @@ export async function startRelay(
     if (url.pathname === '/console' || url.pathname.startsWith('/console/')) {
       return serveConsole(req, res, url)
     }
+    if (url.pathname.startsWith('/screen/')) return screens.handle(req, res, url)
     await routes.handle(req, res, url)
   }
 
@@ -280,6 +299,7 @@ export async function startRelay(
     clearInterval(pruneTimer)
     attendanceApi.close()
     const followUpStopped = followUp.worker?.stop()
+    screens.close()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
     log.info('relay draining', { inFlight: inFlight.size, kiosks: hub.connectedKiosks })

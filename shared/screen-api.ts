@@ -52,6 +52,8 @@ export const wallSnapshotSchema = z.object({
   count: z.number().int().nonnegative(),
   /** The newest check-ins, newest first. */
   recent: z.array(screenCheckinSchema),
+  /** The campaign's latest draw (the draw stage shows its winners until the next), or null. */
+  draw: screenDrawSchema.nullable().default(null),
 })
 export type WallSnapshot = z.infer<typeof wallSnapshotSchema>
 

@@ -70,4 +70,20 @@ export interface CampaignStore {
   putBinding(campaignId: string, binding: Binding): Promise<boolean>
   /** Every binding of the campaign. */
   bindings(campaignId: string): Promise<Binding[]>
+
+  /** Visitors checked in so far, each once: the campaign's last number (0: none or no such). */
+  checkinCount(campaignId: string): Promise<number>
+  /**
+   * The newest `limit` check-ins (a visitor's first scan in the campaign), newest first, for
+   * the big screens (relay/screens/). `at` is when the relay received that first scan, 0 where
+   * the store cannot tell.
+   */
+  recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]>
+}
+
+/** A visitor's check-in as the store keeps it (the screens never pass the openid on). */
+export interface CheckinRecord {
+  number: number
+  openid: string
+  at: number
 }

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto'
 import type {
   Binding,
   CampaignRecord,
+  CheckinRecord,
   CampaignStore,
   RosterSlice,
   RosterState,
@@ -284,5 +285,22 @@ export class RedisCampaignStore implements CampaignStore {
     )
     const [number, first] = numberReply.parse(reply)
     return number === 0 ? null : { number, firstInCampaign: first === 1 }
+  }
+
+  async checkinCount(campaignId: string): Promise<number> {
+    const n = await this.redis.hget(this.keys.campaign(campaignId), 'lastNumber')
+    return n === null ? 0 : Number(n)
+  }
+
+  /**
+   * Reads the campaign's visitors hash whole (openid → number): O(visitors), which the screens
+   * cache per campaign. The first scan's time is not kept per visitor here: `at` is 0.
+   */
+  async recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
+    const all = await this.redis.hgetall(this.keys.campaignVisitors(campaignId))
+    return Object.entries(all)
+      .map(([openid, n]) => ({ number: Number(n), openid, at: 0 }))
+      .sort((a, b) => b.number - a.number)
+      .slice(0, limit)
   }
 }

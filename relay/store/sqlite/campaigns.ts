@@ -12,6 +12,7 @@ import {
 import type {
   Binding,
   CampaignRecord,
+  CheckinRecord,
   CampaignStore,
   RosterSlice,
   RosterState,
@@ -36,6 +37,11 @@ const rosterEntryRow = z.object({
   company: z.string(),
   phone: z.string(),
   code: z.string(),
+})
+const checkinRow = z.object({
+  number: z.number(),
+  openid: z.string(),
+  at: z.number().nullable(),
 })
 const bindingRow = z.object({ registration_id: z.string(), openid: z.string(), at: z.number() })
 const toBinding = (raw: unknown): Binding => {
@@ -251,6 +257,34 @@ export class SqliteCampaignStore implements CampaignStore {
       )
         .all(campaignId)
         .map(toBinding),
+    )
+  }
+
+  checkinCount(campaignId: string): Promise<number> {
+    return attempt(() => {
+      const row = statement(
+        this.db,
+        'SELECT last_number FROM campaign_counters WHERE campaign_id = ?',
+      ).get(campaignId)
+      return row === undefined ? 0 : lastNumberRow.parse(row).last_number
+    })
+  }
+
+  recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
+    // The first scan's receive time from its attendance row (the openid index finds it).
+    return attempt(() =>
+      statement(
+        this.db,
+        `SELECT v.number, v.openid,
+             (SELECT a.received_at FROM attendance a
+                WHERE a.openid = v.openid AND a.event_id = v.first_event_id LIMIT 1) AS at
+           FROM campaign_visitors v WHERE v.campaign_id = ? ORDER BY v.number DESC LIMIT ?`,
+      )
+        .all(campaignId, limit)
+        .map((raw) => {
+          const r = checkinRow.parse(raw)
+          return { number: r.number, openid: r.openid, at: r.at ?? 0 }
+        }),
     )
   }
 }

@@ -1,0 +1,7 @@
+/** The big screens (sign-in wall, draw stage): read-only pages the relay serves at /screen/. */
+import '../zod-config'
+import { createApp } from 'vue'
+import ScreenApp from './ScreenApp.vue'
+import './screen.css'
+
+createApp(ScreenApp).mount('#screen')

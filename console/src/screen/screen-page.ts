@@ -1,0 +1,51 @@
+/** What a big screen reads from its page: which screen, the key, the language, motion. */
+import { screenLang, type ScreenLang } from './screen-text'
+
+export interface ScreenPage {
+  kind: 'wall' | 'draw'
+  campaignId: string
+  key: string
+  lang: ScreenLang
+  reducedMotion: boolean
+}
+
+export function readScreenPage(): ScreenPage {
+  const match = /^\/screen\/([^/]+)\/(wall|draw)\/?$/.exec(window.location.pathname)
+  let campaignId: string
+  try {
+    campaignId = decodeURIComponent(match?.[1] ?? '')
+  } catch {
+    campaignId = ''
+  }
+  const lang = screenLang(window.location.search)
+  document.documentElement.lang = lang
+  return {
+    kind: match?.[2] === 'draw' ? 'draw' : 'wall',
+    campaignId,
+    key: new URLSearchParams(window.location.search).get('key') ?? '',
+    lang,
+    reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)').matches,
+  }
+}
+
+/** Runs `fn` before the next paint (once however often it is asked until then). */
+export function frameBatcher(fn: () => void): () => void {
+  let asked = false
+  return () => {
+    if (asked) return
+    asked = true
+    window.requestAnimationFrame(() => {
+      asked = false
+      fn()
+    })
+  }
+}
+
+/** A repeating timer and the clock it runs on, for the draw's roll. */
+export const ticker = {
+  now: (): number => window.performance.now(),
+  every: (ms: number, fn: () => void): (() => void) => {
+    const id = window.setInterval(fn, ms)
+    return () => window.clearInterval(id)
+  },
+}

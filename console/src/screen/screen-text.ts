@@ -1,0 +1,52 @@
+/**
+ * The big screens' few texts, Chinese whatever the browser says (the screen faces the venue, not
+ * whoever set it up): `?lang=en` for English.
+ * Kept apart from the console's vue-i18n messages: a screen loads nothing it does not show.
+ */
+export type ScreenLang = 'zh-CN' | 'en'
+
+const TEXTS = {
+  'zh-CN': {
+    checkedIn: '已签到',
+    wallTitle: '签到墙',
+    guest: (n: number) => `来宾 #${n}`,
+    waiting: '等待第一位来宾签到…',
+    offline: '离线 · 正在重连',
+    forbidden: '大屏链接已失效，请在控制台复制新的链接。',
+    loading: '正在连接…',
+    drawTitle: '幸运抽奖',
+    drawIdle: '抽奖即将开始',
+    drawing: '抽奖中…',
+    winners: '中奖名单',
+    eligible: (n: number) => `${n} 位来宾参与`,
+  },
+  en: {
+    checkedIn: 'checked in',
+    wallTitle: 'Sign-in wall',
+    guest: (n: number) => `Guest #${n}`,
+    waiting: 'Waiting for the first guest…',
+    offline: 'Offline · reconnecting',
+    forbidden: 'This screen link no longer works: copy the new one from the console.',
+    loading: 'Connecting…',
+    drawTitle: 'Lucky draw',
+    drawIdle: 'The draw starts soon',
+    drawing: 'Drawing…',
+    winners: 'Winners',
+    eligible: (n: number) => `${n} guests in the draw`,
+  },
+} as const
+
+export type ScreenTexts = (typeof TEXTS)[ScreenLang]
+
+export function screenLang(search: string): ScreenLang {
+  return new URLSearchParams(search).get('lang') === 'en' ? 'en' : 'zh-CN'
+}
+
+export function screenTexts(lang: ScreenLang): ScreenTexts {
+  return TEXTS[lang]
+}
+
+/** How a screen names a visitor: the roster name, else "来宾 #<number>". */
+export function visitorLabel(t: ScreenTexts, v: { number: number; name: string | null }): string {
+  return v.name ?? t.guest(v.number)
+}

@@ -1,0 +1,51 @@
+/**
+ * What the wall shows, merged from snapshots and events in any order: the count only grows,
+ * each check-in number appears once (a reconnect's snapshot repeats what events brought), and
+ * only the newest `cap` tiles are kept, so the page's DOM stays bounded at any scan rate.
+ */
+import type {
+  ScreenCampaign,
+  ScreenCheckin,
+  ScreenDraw,
+  WallSnapshot,
+} from '../../../shared/screen-api'
+
+export const WALL_TILES = 60
+
+export class WallState {
+  campaign: ScreenCampaign | null = null
+  count = 0
+  /** Newest first, at most `cap`. */
+  tiles: ScreenCheckin[] = []
+  draw: ScreenDraw | null = null
+
+  constructor(readonly cap = WALL_TILES) {}
+
+  applySnapshot(s: WallSnapshot): void {
+    this.campaign = s.campaign
+    this.count = Math.max(this.count, s.count)
+    this.add(s.recent)
+    if (s.draw !== null && (this.draw === null || s.draw.at >= this.draw.at)) this.draw = s.draw
+  }
+
+  applyCheckins(count: number, checkins: readonly ScreenCheckin[]): ScreenCheckin[] {
+    this.count = Math.max(this.count, count)
+    return this.add(checkins)
+  }
+
+  /** Adds the check-ins not shown yet; returns those added. */
+  add(checkins: readonly ScreenCheckin[]): ScreenCheckin[] {
+    const shown = new Set(this.tiles.map((t) => t.number))
+    const oldest = this.tiles[this.tiles.length - 1]?.number ?? 0
+    const full = this.tiles.length >= this.cap
+    const fresh = checkins.filter((c) => {
+      if (shown.has(c.number) || (full && c.number < oldest)) return false
+      shown.add(c.number)
+      return true
+    })
+    if (fresh.length === 0) return []
+    this.tiles = [...this.tiles, ...fresh].sort((a, b) => b.number - a.number).slice(0, this.cap)
+    this.count = Math.max(this.count, this.tiles[0]?.number ?? 0)
+    return fresh
+  }
+}

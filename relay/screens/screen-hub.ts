@@ -1,0 +1,314 @@
+/**
+ * The big screens' live side: snapshots (`GET /screen/api/<id>/wall`) and server-sent events
+ * (`GET /screen/api/<id>/events`, screenEventSchema). A visitor's first scan in a campaign (the
+ * change feed's stored event with `firstInCampaign`, from any instance) becomes one check-in
+ * {number, name, at}; check-ins are batched per campaign, at most one `checkins` message per
+ * `batchMs` (the first after a quiet spell at once). A client whose socket is full keeps only the newest check-ins owed (the wall shows
+ * the newest anyway) and the count, sent on 'drain'. Streams whose key no longer opens the
+ * campaign (rotated, campaign gone) are ended on the change, and by a periodic re-check that
+ * also covers a missed feed. Nothing sent carries an openid: the name is the roster name or null.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ScreenCheckin, ScreenDraw, ScreenEvent, WallSnapshot } from '../../shared/screen-api'
+import type { CampaignDirectory } from '../campaign-directory'
+import { exemptFromIdleTimeout } from '../connection-limits'
+import { sendApiError } from '../http-util'
+import type { CampaignRecord } from '../store/campaign-types'
+import type { RelayStore, StoreChange, StoredEvent } from '../store/types'
+import type { DrawFeed } from './draw-source'
+import type { NameBook } from './name-book'
+import { keyMatches, type ScreenAccess } from './screen-access'
+
+export interface ScreenHubOptions {
+  store: Pick<RelayStore, 'subscribe' | 'campaigns' | 'readEvents'>
+  directory: Pick<CampaignDirectory, 'assignmentOf'>
+  access: ScreenAccess
+  names: NameBook
+  draws?: DrawFeed
+  now: () => number
+  /** Open streams per campaign, and in all (each holds a socket); more get 503. */
+  maxClientsPerCampaign?: number
+  maxClients?: number
+  /** Check-ins gathered this long go out as one message. */
+  batchMs?: number
+  /** How often open streams' keys are checked against the store. */
+  keyCheckMs?: number
+  heartbeatMs?: number
+  /** Check-ins a snapshot carries (and a full client is owed at most). */
+  recentLimit?: number
+  /** How long a snapshot is reused for other screens of the campaign. */
+  snapshotMs?: number
+}
+
+interface Client {
+  res: ServerResponse
+  campaignId: string
+  key: string
+  name: string
+  owedCheckins: ScreenCheckin[]
+  owedCount: number
+  owedDraw: ScreenDraw | null
+}
+
+interface Pending {
+  checkins: ScreenCheckin[]
+  timer: NodeJS.Timeout
+}
+
+export const SCREEN_LIMITS = {
+  maxClientsPerCampaign: 20,
+  maxClients: 200,
+  batchMs: 100,
+  keyCheckMs: 2000,
+  recentLimit: 60,
+  snapshotMs: 500,
+}
+
+export class ScreenHub {
+  private readonly clients = new Map<string, Set<Client>>()
+  private readonly pending = new Map<string, Pending>()
+  /** The highest number seen per campaign: a batch's count never goes back. */
+  private readonly counts = new Map<string, number>()
+  private readonly lastFlush = new Map<string, number>()
+  private readonly snapshots = new Map<string, { at: number; read: Promise<WallSnapshot> }>()
+  private readonly unsubscribe: Array<() => void> = []
+  private readonly timers: NodeJS.Timeout[] = []
+  private readonly limits: typeof SCREEN_LIMITS
+  private total = 0
+  private closed = false
+
+  constructor(private readonly opts: ScreenHubOptions) {
+    this.limits = {
+      maxClientsPerCampaign: opts.maxClientsPerCampaign ?? SCREEN_LIMITS.maxClientsPerCampaign,
+      maxClients: opts.maxClients ?? SCREEN_LIMITS.maxClients,
+      batchMs: opts.batchMs ?? SCREEN_LIMITS.batchMs,
+      keyCheckMs: opts.keyCheckMs ?? SCREEN_LIMITS.keyCheckMs,
+      recentLimit: opts.recentLimit ?? SCREEN_LIMITS.recentLimit,
+      snapshotMs: opts.snapshotMs ?? SCREEN_LIMITS.snapshotMs,
+    }
+    this.unsubscribe.push(opts.store.subscribe((c) => this.onChange(c)))
+    if (opts.draws) this.unsubscribe.push(opts.draws.subscribe((id, d) => this.onDraw(id, d)))
+    const heartbeat = setInterval(() => {
+      for (const set of this.clients.values()) {
+        for (const c of set) if (!c.res.writableNeedDrain) c.res.write(': hb\n\n')
+      }
+    }, opts.heartbeatMs ?? 15_000)
+    const keyCheck = setInterval(() => {
+      for (const id of this.clients.keys()) {
+        opts.access.forget(id)
+        void this.recheck(id)
+      }
+    }, this.limits.keyCheckMs)
+    heartbeat.unref()
+    keyCheck.unref()
+    this.timers.push(heartbeat, keyCheck)
+  }
+
+  get clientCount(): number {
+    return this.total
+  }
+
+  /** What a screen shows when it (re)connects; shared for `snapshotMs` by a campaign's screens. */
+  snapshot(record: CampaignRecord): Promise<WallSnapshot> {
+    const id = record.campaign.id
+    const hit = this.snapshots.get(id)
+    if (hit !== undefined && this.opts.now() - hit.at < this.limits.snapshotMs) return hit.read
+    const read = this.readSnapshot(record)
+    this.snapshots.set(id, { at: this.opts.now(), read })
+    read.catch(() => this.snapshots.delete(id))
+    return read
+  }
+
+  private async readSnapshot(record: CampaignRecord): Promise<WallSnapshot> {
+    const id = record.campaign.id
+    const { campaigns } = this.opts.store
+    const [count, rows, draw] = await Promise.all([
+      campaigns.checkinCount(id),
+      campaigns.recentCheckins(id, this.limits.recentLimit),
+      this.opts.draws?.latest(id) ?? Promise.resolve(null),
+    ])
+    const recent = await Promise.all(
+      rows.map(async (r) => ({
+        number: r.number,
+        name: await this.opts.names.nameOf(id, r.openid),
+        at: r.at,
+      })),
+    )
+    this.counts.set(id, Math.max(this.counts.get(id) ?? 0, count))
+    return { campaign: { id, name: record.campaign.name }, count, recent, draw }
+  }
+
+  /** Opens an event stream for a screen whose key was checked (`record`). */
+  handle(req: IncomingMessage, res: ServerResponse, record: CampaignRecord, key: string): void {
+    const id = record.campaign.id
+    const set = this.clients.get(id) ?? new Set<Client>()
+    if (
+      this.closed ||
+      this.total >= this.limits.maxClients ||
+      set.size >= this.limits.maxClientsPerCampaign
+    ) {
+      res.setHeader('Retry-After', '5')
+      sendApiError(res, 503, 'unavailable', 'too many screens open')
+      return
+    }
+    exemptFromIdleTimeout(req.socket)
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'X-Accel-Buffering': 'no',
+    })
+    res.flushHeaders()
+    const c: Client = {
+      res,
+      campaignId: id,
+      key,
+      name: record.campaign.name,
+      owedCheckins: [],
+      owedCount: 0,
+      owedDraw: null,
+    }
+    set.add(c)
+    this.clients.set(id, set)
+    this.total++
+    res.write('retry: 3000\n\n')
+    res.on('drain', () => this.payDebt(c))
+    res.once('close', () => this.drop(c))
+  }
+
+  private drop(c: Client): void {
+    const set = this.clients.get(c.campaignId)
+    if (set?.delete(c) !== true) return
+    this.total--
+    if (set.size === 0) {
+      this.clients.delete(c.campaignId)
+      this.lastFlush.delete(c.campaignId)
+      this.opts.names.drop(c.campaignId)
+    }
+  }
+
+  private onChange(change: StoreChange): void {
+    switch (change.type) {
+      case 'event':
+        if (this.total > 0) void this.onEvent(change.kioskId, change.seq, change.event)
+        return
+      case 'campaign':
+        if (change.kioskId !== undefined) return
+        this.opts.access.forget(change.campaignId)
+        if (change.campaignId !== null) void this.recheck(change.campaignId)
+        return
+      case 'roster':
+      case 'binding':
+        this.opts.names.onChange(change)
+        return
+      case 'resync':
+        this.opts.names.onChange(change)
+        this.opts.access.forget(null)
+        for (const id of this.clients.keys()) void this.recheck(id)
+        return
+      default:
+        return
+    }
+  }
+
+  private async onEvent(kioskId: string, seq: number, given?: StoredEvent): Promise<void> {
+    try {
+      // A polled change carries no event: read it back.
+      const event = given ?? (await this.opts.store.readEvents(kioskId, seq - 1, 1))[0]
+      if (event?.firstInCampaign !== true || event.number === undefined) return
+      const { campaignId } = await this.opts.directory.assignmentOf(kioskId)
+      if (campaignId === null || !this.clients.has(campaignId)) return
+      const name = await this.opts.names.nameOf(campaignId, event.openid)
+      this.queue(campaignId, { number: event.number, name, at: event.receivedAt })
+    } catch {
+      // A screen that misses a check-in gets it with its next snapshot (on reconnect).
+    }
+  }
+
+  private queue(campaignId: string, checkin: ScreenCheckin): void {
+    this.counts.set(campaignId, Math.max(this.counts.get(campaignId) ?? 0, checkin.number))
+    const p = this.pending.get(campaignId)
+    if (p !== undefined) {
+      p.checkins.push(checkin)
+      return
+    }
+    // At most one message per `batchMs`: the first after a quiet spell goes at once (with what
+    // came in the same turn), the rest wait for the interval's end.
+    const wait = (this.lastFlush.get(campaignId) ?? 0) + this.limits.batchMs - this.opts.now()
+    const timer = setTimeout(() => this.flush(campaignId), Math.max(0, wait))
+    this.pending.set(campaignId, { checkins: [checkin], timer })
+  }
+
+  private flush(campaignId: string): void {
+    const p = this.pending.get(campaignId)
+    this.pending.delete(campaignId)
+    if (p === undefined) return
+    this.lastFlush.set(campaignId, this.opts.now())
+    const checkins = p.checkins.sort((a, b) => a.number - b.number)
+    const count = this.counts.get(campaignId) ?? 0
+    for (const c of this.clients.get(campaignId) ?? []) {
+      c.owedCheckins = c.owedCheckins.concat(checkins).slice(-this.limits.recentLimit)
+      c.owedCount = Math.max(c.owedCount, count)
+      if (!c.res.writableNeedDrain) this.payDebt(c)
+    }
+  }
+
+  private onDraw(campaignId: string, draw: ScreenDraw): void {
+    this.snapshots.delete(campaignId)
+    for (const c of this.clients.get(campaignId) ?? []) {
+      c.owedDraw = draw
+      if (!c.res.writableNeedDrain) this.payDebt(c)
+    }
+  }
+
+  private payDebt(c: Client): void {
+    if (c.owedCheckins.length > 0) {
+      const event: ScreenEvent = { type: 'checkins', count: c.owedCount, checkins: c.owedCheckins }
+      c.owedCheckins = []
+      this.write(c, event, String(event.count))
+    }
+    if (c.owedDraw !== null) {
+      const event: ScreenEvent = { type: 'draw', draw: c.owedDraw }
+      c.owedDraw = null
+      this.write(c, event)
+    }
+  }
+
+  private write(c: Client, event: ScreenEvent, id?: string): void {
+    const head = id === undefined ? '' : `id: ${id}\n`
+    c.res.write(`${head}data: ${JSON.stringify(event)}\n\n`)
+  }
+
+  /** Ends the campaign's streams whose key no longer opens it; tells the others a new name. */
+  private async recheck(campaignId: string): Promise<void> {
+    let record: CampaignRecord | null
+    try {
+      record = await this.opts.access.campaign(campaignId)
+    } catch {
+      return // the store is down: the next check decides
+    }
+    this.snapshots.delete(campaignId)
+    for (const c of [...(this.clients.get(campaignId) ?? [])]) {
+      if (record === null || !keyMatches(c.key, record.campaign.screenKey)) {
+        this.drop(c)
+        c.res.end()
+      } else if (record.campaign.name !== c.name) {
+        c.name = record.campaign.name
+        this.write(c, { type: 'campaign', campaign: { id: campaignId, name: c.name } })
+      }
+    }
+  }
+
+  /** Ends every stream (relay shutdown); later requests get 503. */
+  close(): void {
+    this.closed = true
+    for (const t of this.timers) clearInterval(t)
+    for (const p of this.pending.values()) clearTimeout(p.timer)
+    this.pending.clear()
+    for (const u of this.unsubscribe) u()
+    for (const set of [...this.clients.values()]) {
+      for (const c of [...set]) {
+        this.drop(c)
+        c.res.end()
+      }
+    }
+  }
+}

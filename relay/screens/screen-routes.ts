@@ -1,0 +1,135 @@
+/**
+ * The big screens (docs/DESIGN.md "Big screens"): `GET /screen/<campaignId>/wall|draw?key=K`
+ * (the screen app's page, from the console build's `screen.html`), `GET
+ * /screen/api/<campaignId>/wall?key=K` (the snapshot) and `GET /screen/api/<campaignId>/events
+ * ?key=K` (server-sent events). Read-only: GET only. Every answer is `no-store`, `no-referrer`
+ * and `noindex`; pages carry a strict CSP. A wrong or missing key and an unknown campaign are
+ * the same 403. Requests are rate-limited per client address.
+ */
+import { readFile } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { join } from 'node:path'
+import type { CampaignDirectory } from '../campaign-directory'
+import type { RelayConfig } from '../config'
+import { clientAddress } from '../console/request-origin'
+import { sendApiError, sendJson, sendText } from '../http-util'
+import { TicketLimiter } from '../rate-limit'
+import type { DrawFeed } from './draw-source'
+import { NameBook } from './name-book'
+import { ScreenAccess } from './screen-access'
+import { ScreenHub, type ScreenHubOptions } from './screen-hub'
+
+/** No inline script or style, nothing from elsewhere; only the relay's own API. */
+export const SCREEN_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ')
+
+const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Robots-Tag': 'noindex, nofollow',
+  'X-Content-Type-Options': 'nosniff',
+}
+
+/** Per client address: a wall reconnecting with backoff needs a few a minute. */
+export const SCREEN_RATE = { ratePerMinute: 120, burst: 60, concurrency: 16 }
+const SWEEP_AT = 10_000
+
+export interface ScreenRoutesOptions {
+  config: Pick<RelayConfig, 'trustProxyHops'>
+  store: ScreenHubOptions['store']
+  directory: Pick<CampaignDirectory, 'assignmentOf'>
+  now: () => number
+  /** Where the built console (and its `screen.html`) is. */
+  consoleDir: string
+  draws?: DrawFeed
+  hub?: Partial<
+    Omit<ScreenHubOptions, 'store' | 'directory' | 'access' | 'names' | 'draws' | 'now'>
+  >
+}
+
+const PAGE = /^\/screen\/([^/]+)\/(wall|draw)\/?$/
+const API = /^\/screen\/api\/([^/]+)\/(wall|events)$/
+
+export function createScreenRoutes(opts: ScreenRoutesOptions) {
+  const access = new ScreenAccess(opts.store, opts.now)
+  const hub = new ScreenHub({
+    ...opts.hub,
+    store: opts.store,
+    directory: opts.directory,
+    access,
+    names: new NameBook(opts.store),
+    draws: opts.draws,
+    now: opts.now,
+  })
+  const limiter = new TicketLimiter(SCREEN_RATE, opts.now)
+
+  async function page(res: ServerResponse): Promise<void> {
+    let html: Buffer
+    try {
+      html = await readFile(join(opts.consoleDir, 'screen.html'))
+    } catch {
+      sendText(res, 404, 'The screen app is not built.\n')
+      return
+    }
+    res.writeHead(200, {
+      'Content-Security-Policy': SCREEN_CSP,
+      'X-Frame-Options': 'DENY',
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': html.length,
+    })
+    res.end(html)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    for (const [name, value] of Object.entries(COMMON_HEADERS)) res.setHeader(name, value)
+    res.setHeader('Content-Security-Policy', SCREEN_CSP)
+    if (req.method !== 'GET') {
+      res.setHeader('Allow', 'GET')
+      sendApiError(res, 405, 'method_not_allowed', 'use GET')
+      return
+    }
+    const pageMatch = PAGE.exec(url.pathname)
+    const apiMatch = pageMatch === null ? API.exec(url.pathname) : null
+    const match = pageMatch ?? apiMatch
+    if (match === null) {
+      sendApiError(res, 404, 'not_found', 'no such screen')
+      return
+    }
+    if (limiter.size >= SWEEP_AT) limiter.sweep()
+    const admission = limiter.admit(clientAddress(req, opts.config.trustProxyHops), 1)
+    if (!admission.granted) {
+      res.setHeader('Retry-After', String(admission.retryAfterSeconds))
+      sendApiError(res, 429, 'rate_limited', 'too many requests; wait and try again')
+      return
+    }
+    try {
+      let id: string
+      try {
+        id = decodeURIComponent(match[1] ?? '')
+      } catch {
+        id = ''
+      }
+      const key = url.searchParams.get('key')
+      const record = await access.check(id, key)
+      if (record === null || key === null) {
+        sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
+        return
+      }
+      if (pageMatch !== null) await page(res)
+      else if (match[2] === 'wall') sendJson(res, 200, await hub.snapshot(record))
+      else hub.handle(req, res, record, key)
+    } finally {
+      admission.release()
+    }
+  }
+
+  return { handle, hub, close: () => hub.close() }
+}

@@ -1,0 +1,96 @@
+// The big screens' logic without a browser: the wall's state merges snapshots and batches in
+// any order (a reconnect's snapshot repeats what events brought) without a duplicate tile, keeps
+// at most WALL_TILES, and never lets the count go back; the draw roll stops every slot on
+// exactly its winner, whatever the pool and the random picks; texts name a visitor without
+// a name as "来宾 #<number>".
+import { describe, expect, it } from 'vitest'
+import { rollDuration, rollPool, ROLL, NO_ROLL, slotsAt } from '../../console/src/screen/draw-roll'
+import { screenLang, screenTexts, visitorLabel } from '../../console/src/screen/screen-text'
+import { WallState, WALL_TILES } from '../../console/src/screen/wall-state'
+import type { ScreenCheckin } from '../../shared/screen-api'
+
+const c = (n: number, name: string | null = null): ScreenCheckin => ({ number: n, name, at: n })
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+describe('WallState', () => {
+  it('a snapshot after events (reconnect) adds nothing twice and keeps the higher count', () => {
+    const w = new WallState()
+    w.applyCheckins(
+      5,
+      range(1, 5).map((n) => c(n)),
+    )
+    w.applySnapshot({
+      campaign: { id: 'x', name: 'X' },
+      count: 4, // read a moment before the last event
+      recent: range(1, 4)
+        .reverse()
+        .map((n) => c(n)),
+      draw: null,
+    })
+    expect(w.tiles.map((t) => t.number)).toEqual([5, 4, 3, 2, 1])
+    expect(w.count).toBe(5)
+    // Events that overlap the snapshot and each other.
+    expect(w.applyCheckins(7, [c(4), c(6), c(7), c(6)]).map((t) => t.number)).toEqual([6, 7])
+    expect(w.tiles.map((t) => t.number)).toEqual([7, 6, 5, 4, 3, 2, 1])
+  })
+
+  it(`keeps the newest ${WALL_TILES} tiles and ignores what is older than all of them`, () => {
+    const w = new WallState()
+    w.applyCheckins(
+      500,
+      range(1, 500).map((n) => c(n)),
+    )
+    expect(w.tiles).toHaveLength(WALL_TILES)
+    expect(w.tiles[0]?.number).toBe(500)
+    expect(w.tiles.at(-1)?.number).toBe(500 - WALL_TILES + 1)
+    expect(w.applyCheckins(500, [c(3)])).toEqual([])
+    expect(w.count).toBe(500)
+  })
+
+  it('the count follows the highest number seen even when the message count lags', () => {
+    const w = new WallState()
+    w.applyCheckins(0, [c(9)])
+    expect(w.count).toBe(9)
+  })
+})
+
+describe('the draw roll', () => {
+  const winners = [
+    { number: 17, name: null },
+    { number: 123, name: '王小明' },
+    { number: 201, name: null },
+  ]
+
+  it('every slot ends on its winner, whatever the picks, and slots stop one after another', () => {
+    const pool = rollPool([], winners, 230)
+    expect(pool.length).toBe(230)
+    const end = rollDuration(3, ROLL)
+    for (const pick of [() => 0, (n: number) => n - 1, (n: number) => Math.floor(n / 2)]) {
+      expect(slotsAt(winners, pool, end, ROLL, pick).map((s) => s.visitor)).toEqual(winners)
+    }
+    const early = slotsAt(winners, pool, ROLL.firstStopMs, ROLL, () => 0)
+    expect(early.map((s) => s.stopped)).toEqual([true, false, false])
+    expect(slotsAt(winners, pool, 0, ROLL, () => 0).every((s) => !s.stopped)).toBe(true)
+  })
+
+  it('reduced motion (or an empty pool) shows the winners at once', () => {
+    expect(rollDuration(3, NO_ROLL)).toBe(0)
+    expect(slotsAt(winners, [], 0, ROLL, () => 0).map((s) => s.visitor)).toEqual(winners)
+  })
+
+  it('a 100-winner draw still rolls for a few seconds, not minutes', () => {
+    expect(rollDuration(100, ROLL)).toBeLessThanOrEqual(ROLL.firstStopMs + 3000)
+  })
+})
+
+describe('screen texts', () => {
+  it('Chinese unless ?lang=en; a visitor without a name is 来宾 #n', () => {
+    expect(screenLang('?key=abc')).toBe('zh-CN')
+    expect(screenLang('?key=abc&lang=en')).toBe('en')
+    const zh = screenTexts('zh-CN')
+    expect(visitorLabel(zh, { number: 42, name: null })).toBe('来宾 #42')
+    expect(visitorLabel(zh, { number: 42, name: '李雷' })).toBe('李雷')
+    expect(visitorLabel(screenTexts('en'), { number: 42, name: null })).toBe('Guest #42')
+  })
+})

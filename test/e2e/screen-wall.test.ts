@@ -1,0 +1,251 @@
+/**
+ * Issue 21's big screens in real Chromium against the real relay (SQLite, the built
+ * out/console): 200 signed first scans at ~50 a second (and repeats) appear on the sign-in
+ * wall, counted once each, every number seen as a tile over time and never twice at once; the
+ * stream cut mid-way (a TCP link between page and relay) and scans made meanwhile are caught
+ * up on reconnect without duplicates; every response and every server-sent message the page
+ * gets is free of openids, tokens and the key; the draw stage, fed a draw by a fake feed, rolls
+ * and lands on exactly those winners (and at once with reduced motion). Screenshots:
+ * test-artifacts/screenshots/screen-wall-1920.png, screen-draw-1920.png (1920×1080),
+ * screen-wall-3840.png (4K: the same layout at twice the size).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import type { ConsoleCampaign } from '../../shared/campaign'
+import type { ScreenDraw } from '../../shared/screen-api'
+import { FakeDrawFeed } from '../helpers/fake-draw-feed'
+import { TOKEN } from '../relay/harness'
+import { scan, screenSetup } from '../relay/screen-helpers'
+import { launchChromium, screenshot, waitForPage, waitForStill } from './browser'
+import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+import { startTcpLink, type TcpLink } from './tcp-link'
+
+const OPENID = (i: number): string => `oWallVisitor${String(i).padStart(5, '0')}xyz`
+
+/** In-page: remembers every tile number ever added, and the most tiles seen at once. */
+const WATCH = `(() => {
+  window.__seen = []
+  window.__maxTiles = 0
+  window.__dupes = 0
+  const list = document.querySelector('[data-testid="wall-tiles"]')
+  new MutationObserver(() => {
+    const nums = [...list.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))
+    window.__maxTiles = Math.max(window.__maxTiles, nums.length)
+    if (new Set(nums).size !== nums.length) window.__dupes++
+    for (const n of nums) window.__seen.push(n)
+  }).observe(list, { childList: true })
+  return true
+})()`
+
+describe('the big screens in Chromium', () => {
+  let dir: string
+  let relay: RelayHandle
+  let link: TcpLink
+  let browser: Browser
+  let context: BrowserContext
+  let campaign: ConsoleCampaign
+  let kioskToken: string
+  const feed = new FakeDrawFeed()
+  /** Every body the screen pages got: responses and server-sent messages. */
+  const bodies: Array<{ what: string; body: string }> = []
+  const problems: string[] = []
+
+  async function openScreen(kind: 'wall' | 'draw', via = link.port): Promise<Page> {
+    const page = await context.newPage()
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/ERR_|net::|Failed to load/.test(m.text())) {
+        problems.push(`${kind}: ${m.text()}`)
+      }
+    })
+    page.on('pageerror', (e) => problems.push(`${kind}: ${e.message}`))
+    page.on('response', (res) => {
+      if (res.headers()['content-type']?.includes('event-stream')) return
+      void res
+        .text()
+        .then((body) => bodies.push({ what: res.url(), body }))
+        .catch(() => undefined)
+    })
+    const cdp: CDPSession = await context.newCDPSession(page)
+    await cdp.send('Network.enable')
+    cdp.on('Network.eventSourceMessageReceived', (m: { data: string }) =>
+      bodies.push({ what: `${kind} sse`, body: m.data }),
+    )
+    const url = `http://127.0.0.1:${via}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}`
+    const res = await page.goto(url)
+    expect(res?.status()).toBe(200)
+    return page
+  }
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-screen-'))
+    relay = await startRelay(
+      { port: 0, host: '127.0.0.1', data: dir, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
+      { draws: feed },
+    )
+    kioskToken = await relay.addKiosk('k1')
+    ;({ campaign } = await screenSetup(relay, 'k1-unused'))
+    // screenSetup added its own kiosk; put k1 in the campaign too.
+    const { assign, signIn } = await import('../relay/campaign-helpers')
+    await assign(await signIn(relay, 'bob'), 'k1', campaign.id)
+    link = await startTcpLink(relay.port)
+    browser = await launchChromium()
+    context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+  }, 60_000)
+
+  afterAll(async () => {
+    await context?.close()
+    await browser?.close()
+    await link?.close()
+    await relay?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('200 scans at ~50/s: each on the wall once, counted once; a cut stream catches up', async () => {
+    const page = await openScreen('wall')
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="wall-name"]')?.textContent === '春季展 签到'`,
+    )
+    await waitForPage(page, `document.querySelector('main').dataset.state === 'live'`)
+    expect(await page.evaluate(WATCH)).toBe(true)
+
+    // ~50 scans a second: 5 every 100 ms, plus a repeat scan of an earlier visitor now and then.
+    for (let i = 0; i < 200; i += 5) {
+      const tick = new Promise((r) => setTimeout(r, 100))
+      await Promise.all(
+        Array.from({ length: 5 }, (_, j) => scan(relay.url, OPENID(i + j), 'k1', i + j)),
+      )
+      if (i % 40 === 20) await scan(relay.url, OPENID(i - 10), 'k1', 10_000 + i)
+      await tick
+    }
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="wall-count"]').textContent === '200'`,
+      30_000,
+    )
+    await waitForPage(page, `document.querySelectorAll('.tile').length === 60`)
+    const seen = await page.evaluate<number[]>('[...new Set(window.__seen)].sort((a, b) => a - b)')
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+    expect(await page.evaluate('window.__maxTiles')).toBeLessThanOrEqual(60)
+    expect(await page.evaluate('window.__dupes')).toBe(0)
+    const shown = await page.evaluate<number[]>(
+      `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`,
+    )
+    expect(shown).toEqual(Array.from({ length: 60 }, (_, i) => 200 - i))
+    expect(await page.locator('.tile').first().textContent()).toContain('来宾 #200')
+    await waitForStill(page)
+    await screenshot(page, 'screen-wall-1920')
+
+    // The network between screen and relay drops; 30 visitors check in meanwhile.
+    await link.cut()
+    await waitForPage(page, `document.querySelector('main').dataset.state === 'offline'`)
+    expect(await page.locator('[data-testid="screen-offline"]').isVisible()).toBe(true)
+    await Promise.all(
+      Array.from({ length: 30 }, (_, j) => scan(relay.url, OPENID(200 + j), 'k1', 200 + j)),
+    )
+    await link.restore()
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="wall-count"]').textContent === '230'`,
+      45_000,
+    )
+    await waitForPage(page, `document.querySelector('main').dataset.state === 'live'`)
+    const after = await page.evaluate<number[]>(
+      `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`,
+    )
+    expect(after).toEqual(Array.from({ length: 60 }, (_, i) => 230 - i))
+    expect(await page.evaluate('window.__dupes')).toBe(0)
+
+    // At 4K the same layout, twice the size: sized from the viewport, nothing fixed in px.
+    const sizes = `['.count', '.tile .who', '.name'].map((s) =>
+      parseFloat(getComputedStyle(document.querySelector(s)).fontSize))`
+    const hd = await page.evaluate<number[]>(sizes)
+    await page.setViewportSize({ width: 3840, height: 2160 })
+    await waitForStill(page)
+    const uhd = await page.evaluate<number[]>(sizes)
+    for (const [i, px] of hd.entries()) expect((uhd[i] ?? 0) / px).toBeCloseTo(2, 1)
+    expect(await page.evaluate('document.documentElement.scrollHeight <= 2160')).toBe(true)
+    await screenshot(page, 'screen-wall-3840')
+    await page.close()
+  }, 120_000)
+
+  it('the draw stage rolls and lands on exactly the winners the feed gives', async () => {
+    const page = await openScreen('draw')
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="draw-stage"]')?.dataset.phase === 'idle'`,
+    )
+    const draw: ScreenDraw = {
+      id: 'd1',
+      prize: '一等奖 iPad',
+      at: Date.now(),
+      eligibleCount: 230,
+      winners: [
+        { number: 17, name: null },
+        { number: 123, name: '王小明' },
+        { number: 201, name: null },
+      ],
+    }
+    feed.emit(campaign.id, draw)
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="draw-stage"]').dataset.phase === 'rolling'`,
+    )
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="draw-stage"]').dataset.phase === 'done'`,
+      15_000,
+    )
+    const winners = await page.evaluate<Array<[number, string]>>(
+      `[...document.querySelectorAll('.winner')].map((e) => [Number(e.dataset.number), e.textContent.trim()])`,
+    )
+    expect(winners).toEqual([
+      [17, '来宾 #17'],
+      [123, '王小明'],
+      [201, '来宾 #201'],
+    ])
+    expect(await page.locator('[data-testid="draw-prize"]').textContent()).toBe('一等奖 iPad')
+    await waitForStill(page)
+    await screenshot(page, 'screen-draw-1920')
+    // Reloaded, the stage shows the latest draw's winners without playing it again.
+    await page.reload()
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="draw-stage"]')?.dataset.phase === 'done'`,
+    )
+    expect(await page.locator('.winner').count()).toBe(3)
+    await page.close()
+
+    // Reduced motion: no roll, the winners at once.
+    const still = await openScreen('draw')
+    await still.emulateMedia({ reducedMotion: 'reduce' })
+    await still.reload()
+    await waitForPage(still, `document.querySelector('main').dataset.state === 'live'`)
+    const second = { ...draw, id: 'd2', prize: '二等奖', winners: [{ number: 5, name: null }] }
+    feed.emit(campaign.id, second)
+    await waitForPage(
+      still,
+      `document.querySelector('[data-testid="draw-prize"]')?.textContent === '二等奖'`,
+    )
+    expect(
+      await still.evaluate(`document.querySelector('[data-testid="draw-stage"]').dataset.phase`),
+    ).toBe('done')
+    expect(await still.evaluate(`document.querySelector('.winner').dataset.number`)).toBe('5')
+    await still.close()
+  }, 60_000)
+
+  it('no response or message a screen got holds an openid, a token or the key', () => {
+    expect(bodies.length).toBeGreaterThan(10)
+    expect(bodies.some((b) => b.what.endsWith(' sse') && b.body.includes('checkins'))).toBe(true)
+    const secrets = [kioskToken, TOKEN, campaign.screenKey, 'oWallVisitor', 'k1:']
+    for (const { what, body } of bodies) {
+      for (const s of secrets) expect(body.includes(s), `${what} holds ${s}`).toBe(false)
+    }
+    expect(problems).toEqual([])
+  })
+})

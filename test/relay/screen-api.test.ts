@@ -1,0 +1,210 @@
+// The big screens' API (relay/screens/): a wrong or missing key, an unknown campaign and another
+// campaign's key are one 403 on every screen path; answers are no-store, no-referrer, noindex,
+// pages under a strict CSP; a visitor's first scan is one check-in (a repeat scan adds nothing),
+// batched on the event stream, its name the roster name once bound, never an openid; a rotated
+// key ends open streams within seconds; per-campaign stream limit and per-address rate limit;
+// two relay instances on one Redis: scans stored by one reach the other's screens.
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { wallSnapshotSchema } from '../../shared/screen-api'
+import type { RelayHandle } from '../../relay/server'
+import { createCampaign, relayTestBed } from './campaign-helpers'
+import { startOn } from './console-helpers'
+import { EventReader, scan, screenPath, screenSetup, until } from './screen-helpers'
+
+const { cleanups, placeFor, relayOn } = relayTestBed()
+
+async function get(relay: RelayHandle, path: string): Promise<Response> {
+  return fetch(`${relay.url}${path}`)
+}
+
+async function open(relay: RelayHandle, id: string, key: string): Promise<EventReader> {
+  const r = await EventReader.open(`${relay.url}${screenPath('events', id, key)}`)
+  cleanups.push(() => r.close())
+  return r
+}
+
+describe('who may open a screen', () => {
+  it('403 for a missing or wrong key, an unknown campaign, another campaign’s key', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const { console: c, campaign } = await screenSetup(relay)
+    const other = await createCampaign(c, { name: '另一个' })
+    const cases: Array<[string, string, string | null]> = [
+      ['missing key', campaign.id, null],
+      ['empty key', campaign.id, ''],
+      ['wrong key', campaign.id, `${campaign.screenKey.slice(0, -1)}x`],
+      ['other campaign’s key', campaign.id, other.screenKey],
+      ['unknown campaign', 'no-such-campaign', campaign.screenKey],
+      ['bad id', '..%2fconsole', campaign.screenKey],
+    ]
+    for (const kind of ['wall', 'events', 'page-wall', 'page-draw'] as const) {
+      for (const [what, id, key] of cases) {
+        const res = await get(relay, screenPath(kind, id, key))
+        const body = await res.text()
+        expect(res.status, `${kind} ${what}`).toBe(403)
+        expect(body).not.toContain(campaign.screenKey)
+        expect(body).not.toContain(campaign.name)
+        expect(res.headers.get('cache-control')).toBe('no-store')
+      }
+    }
+    // The right key opens both.
+    expect((await get(relay, screenPath('wall', campaign.id, campaign.screenKey))).status).toBe(200)
+    expect((await get(relay, screenPath('wall', other.id, other.screenKey))).status).toBe(200)
+  })
+
+  it('read-only: anything but GET is 405, and every answer is no-store, no-referrer, noindex', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const { campaign } = await screenSetup(relay)
+    const path = screenPath('wall', campaign.id, campaign.screenKey)
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      expect((await fetch(`${relay.url}${path}`, { method })).status).toBe(405)
+    }
+    const page = await get(relay, screenPath('page-wall', campaign.id, campaign.screenKey))
+    await page.text()
+    const api = await get(relay, path)
+    await api.text()
+    for (const res of [page, api]) {
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(res.headers.get('x-robots-tag')).toContain('noindex')
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    }
+    const csp = page.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).not.toContain('unsafe')
+  })
+
+  it('rate-limits one address (429 with Retry-After) before any campaign is read', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const statuses: number[] = []
+    for (let i = 0; i < 80; i++) {
+      const res = await get(relay, screenPath('wall', `guess-${i}`, 'k'.repeat(43)))
+      statuses.push(res.status)
+      await res.text()
+    }
+    expect(statuses.filter((s) => s === 403).length).toBeGreaterThanOrEqual(55)
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0)
+  })
+})
+
+describe('check-ins', () => {
+  for (const backend of ['sqlite', 'redis'] as const) {
+    it(`${backend}: first scans only, counted once, batched, named once bound, no openid`, async () => {
+      const relay = await relayOn(placeFor(backend))
+      const { campaign } = await screenSetup(relay)
+      const events = await open(relay, campaign.id, campaign.screenKey)
+      expect(events.status).toBe(200)
+      const openids = Array.from({ length: 30 }, (_, i) => `oScreen-${backend}-${i}-abcdef`)
+      await Promise.all(openids.map((o, i) => scan(relay.url, o, 'k1', i)))
+      // A second scan of three of them: no new check-in.
+      await Promise.all(openids.slice(0, 3).map((o, i) => scan(relay.url, o, 'k1', 100 + i)))
+      await until(() => events.lastCount() === 30, 15_000, 'count 30')
+      await until(() => events.numbers().length >= 30, 15_000, '30 check-ins')
+      const numbers = events.numbers()
+      expect(new Set(numbers).size).toBe(30)
+      expect([...numbers].sort((a, b) => a - b)).toEqual(openids.map((_, i) => i + 1))
+      // Batched: far fewer messages than check-ins.
+      expect(events.events.length).toBeLessThan(30)
+      const snap = wallSnapshotSchema.parse(
+        await (await get(relay, screenPath('wall', campaign.id, campaign.screenKey))).json(),
+      )
+      expect(snap.count).toBe(30)
+      expect(snap.campaign).toEqual({ id: campaign.id, name: '春季展 签到' })
+      expect(snap.recent.map((r) => r.number)).toEqual(Array.from({ length: 30 }, (_, i) => 30 - i))
+      expect(snap.recent.every((r) => r.name === null)).toBe(true)
+
+      // Bound to a roster registration: the name shows, on the stream and in the snapshot.
+      await relay.store.campaigns.replaceRoster(campaign.id, [
+        { id: 'r1', name: '王小明', company: 'ACME', phone: '13800000000', code: 'C1' },
+      ])
+      const named = 'oScreen-named-visitor'
+      await relay.store.campaigns.putBinding(campaign.id, {
+        registrationId: 'r1',
+        openid: named,
+        at: Date.now(),
+      })
+      await scan(relay.url, named, 'k1', 999)
+      await until(() => events.numbers().includes(31), 15_000, 'check-in 31')
+      const last = events.events.flatMap((e) => (e.type === 'checkins' ? e.checkins : []))
+      expect(last.find((c) => c.number === 31)?.name).toBe('王小明')
+      await new Promise((r) => setTimeout(r, 600)) // past the snapshot's reuse window
+      const text = await (
+        await get(relay, screenPath('wall', campaign.id, campaign.screenKey))
+      ).text()
+      expect(wallSnapshotSchema.parse(JSON.parse(text)).recent[0]).toMatchObject({
+        number: 31,
+        name: '王小明',
+      })
+      // Nothing a screen got names a visitor's openid or the kiosk.
+      for (const body of [text, events.raw]) {
+        expect(body).not.toMatch(/oScreen/)
+        expect(body).not.toContain('k1:')
+        expect(body).not.toContain(campaign.screenKey)
+      }
+    })
+  }
+
+  it('redis, two instances: scans stored by one reach screens on the other', async () => {
+    const place = placeFor('redis')
+    const a = await relayOn(place)
+    const b = await relayOn(place)
+    const { campaign } = await screenSetup(a)
+    const onB = await open(b, campaign.id, campaign.screenKey)
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => scan(i % 2 ? a.url : b.url, `oTwo-${i}`, 'k1', i)),
+    )
+    await until(() => onB.numbers().length >= 20, 15_000, '20 check-ins on B')
+    expect(new Set(onB.numbers()).size).toBe(20)
+    expect(onB.lastCount()).toBe(20)
+  })
+})
+
+describe('streams', () => {
+  it('a rotated key ends the streams opened with the old one within seconds', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const { console: c, campaign } = await screenSetup(relay)
+    const before = await open(relay, campaign.id, campaign.screenKey)
+    expect(before.status).toBe(200)
+    const rotated = await c.call('POST', `/console/api/campaigns/${campaign.id}/screen-key`)
+    expect(rotated.status, rotated.text).toBe(200)
+    await until(() => before.ended, 5000, 'the old stream to end')
+    expect((await get(relay, screenPath('wall', campaign.id, campaign.screenKey))).status).toBe(403)
+  })
+
+  it('a key changed by another process (no change on the feed) is caught by the periodic check', async () => {
+    const place = placeFor('sqlite')
+    const relay = await relayOn(place)
+    const { campaign } = await screenSetup(relay)
+    const before = await open(relay, campaign.id, campaign.screenKey)
+    // As another process would (the CLI): straight into the file, so no change is emitted.
+    const db = new Database(join(place.dir, 'relay.sqlite'))
+    db.prepare(
+      "UPDATE campaigns SET campaign = json_set(campaign, '$.screenKey', ?) WHERE id = ?",
+    ).run('n'.repeat(43), campaign.id)
+    db.close()
+    await until(() => before.ended, 6000, 'the old stream to end')
+  })
+
+  it('at most maxClientsPerCampaign streams per campaign (503 past it)', async () => {
+    const place = placeFor('sqlite')
+    const relay = await startOn(place, { screens: { maxClientsPerCampaign: 2 } })
+    cleanups.push(() => relay.close())
+    const { campaign } = await screenSetup(relay)
+    const one = await open(relay, campaign.id, campaign.screenKey)
+    const two = await open(relay, campaign.id, campaign.screenKey)
+    const three = await open(relay, campaign.id, campaign.screenKey)
+    expect([one.status, two.status, three.status]).toEqual([200, 200, 503])
+    one.close()
+    await until(() => one.ended, 5000, 'close')
+    let again: EventReader | null = null
+    const end = Date.now() + 5000
+    while (Date.now() < end) {
+      again = await open(relay, campaign.id, campaign.screenKey)
+      if (again.status === 200) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(again?.status).toBe(200)
+  })
+})

@@ -1,0 +1,105 @@
+// The screens' hub with a screen whose socket is full (a slow or hostile client): it is owed
+// only the newest check-ins (at most recentLimit) and the latest count, sent in one message on
+// 'drain', so a stalled screen costs the relay bounded memory however many scans come meanwhile.
+import { EventEmitter } from 'node:events'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { NameBook } from '../../relay/screens/name-book'
+import { ScreenAccess } from '../../relay/screens/screen-access'
+import { ScreenHub, type ScreenHubOptions } from '../../relay/screens/screen-hub'
+import type { CampaignRecord } from '../../relay/store/campaign-types'
+import type { StoreChange } from '../../relay/store/types'
+import { screenEventSchema, type ScreenEvent } from '../../shared/screen-api'
+import { until } from './screen-helpers'
+
+class FakeResponse extends EventEmitter {
+  writableNeedDrain = false
+  readonly written: string[] = []
+  writeHead(): this {
+    return this
+  }
+  flushHeaders(): void {}
+  setHeader(): void {}
+  write(chunk: string): boolean {
+    this.written.push(chunk)
+    return true
+  }
+  end(): void {
+    this.emit('close')
+  }
+  events(): ScreenEvent[] {
+    return this.written
+      .filter((w) => w.includes('data: '))
+      .map((w) => screenEventSchema.parse(JSON.parse(w.slice(w.indexOf('data: ') + 6))))
+  }
+}
+
+const record = {
+  campaign: { id: 'c1', name: 'C1', screenKey: 'k'.repeat(43) },
+  version: 1,
+  updatedAt: 0,
+} as unknown as CampaignRecord
+
+describe('a screen whose socket is full', () => {
+  it('is owed the newest recentLimit check-ins and the count, sent once on drain', async () => {
+    let feed: (c: StoreChange) => void = () => undefined
+    const store = {
+      subscribe: (l: (c: StoreChange) => void) => {
+        feed = l
+        return () => undefined
+      },
+      readEvents: () => Promise.resolve([]),
+      campaigns: {
+        getCampaign: () => Promise.resolve(record),
+        readRoster: () => Promise.resolve({ version: 0, total: 0, entries: [] }),
+        bindings: () => Promise.resolve([]),
+      },
+    } as unknown as ScreenHubOptions['store']
+    const hub = new ScreenHub({
+      store,
+      directory: { assignmentOf: () => Promise.resolve({ campaignId: 'c1', version: 1 }) },
+      access: new ScreenAccess(store, Date.now),
+      names: new NameBook(store),
+      now: Date.now,
+      batchMs: 10,
+      recentLimit: 60,
+    })
+    const res = new FakeResponse()
+    const req = { socket: new Socket() } as unknown as IncomingMessage
+    hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
+    res.writableNeedDrain = true
+    for (let n = 1; n <= 500; n++) {
+      feed({
+        type: 'event',
+        kioskId: 'k1',
+        seq: n,
+        event: {
+          seq: n,
+          id: `e${n}`,
+          event: 'scan',
+          openid: `o${n}`,
+          scene: 'k1:x',
+          ticket: 't',
+          createTime: 1,
+          receivedAt: n,
+          number: n,
+          firstInCampaign: true,
+        },
+      })
+      if (n % 100 === 0) await new Promise((r) => setTimeout(r, 30))
+    }
+    await new Promise((r) => setTimeout(r, 50))
+    expect(res.events()).toEqual([])
+    res.writableNeedDrain = false
+    res.emit('drain')
+    await until(() => res.events().length === 1, 2000, 'one message')
+    const [e] = res.events()
+    expect(e?.type).toBe('checkins')
+    if (e?.type !== 'checkins') return
+    expect(e.count).toBe(500)
+    expect(e.checkins.map((c) => c.number)).toEqual(Array.from({ length: 60 }, (_, i) => 441 + i))
+    expect(JSON.stringify(e)).not.toContain('"o')
+    hub.close()
+  })
+})
