@@ -10,32 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import type { CampaignInput } from '../shared/campaign'
 import { addOrganizer } from '../relay/console/organizer-admin'
 import { startRelay, type RelayHandle } from '../relay/server'
 import type { NewEvent } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { TOKEN, type Backend } from './env'
+import { TOKEN, type Backend, BENCH_CAMPAIGN } from './env'
 import { ratio, round, type Results } from './result'
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
-
-const CAMPAIGN: CampaignInput = {
-  name: 'Bench',
-  startsAt: null,
-  endsAt: null,
-  rotationSeconds: 60,
-  ticketTtlSeconds: 600,
-  mode: 'booth',
-  greetings: {
-    'zh-CN': { first: '欢迎', returning: '欢迎回来', named: '你好 {name}' },
-    en: { first: 'Welcome', returning: 'Welcome back', named: 'Hi {name}' },
-  },
-  reply: { subscribe: '谢谢', scan: '欢迎' },
-  tag: null,
-  followUp: null,
-  stamps: [],
-}
 
 async function relayOn(backend: Backend) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-campaign-'))
@@ -82,7 +64,7 @@ async function rosterSync(backend: Backend, rows: number): Promise<Results> {
       await fetch(`${relay.url}/console/api/campaigns`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify(CAMPAIGN),
+        body: JSON.stringify(BENCH_CAMPAIGN),
       })
     ).json()) as { id: string }
     await fetch(`${relay.url}/console/api/kiosks/k1`, {
@@ -153,7 +135,7 @@ async function appendRate(backend: Backend, events: number): Promise<Results> {
     await relay.addKiosk('k1')
     const id = 'c-bench'
     const screenKey = 'k'.repeat(43)
-    await relay.store.campaigns.createCampaign({ ...CAMPAIGN, id, screenKey }, Date.now())
+    await relay.store.campaigns.createCampaign({ ...BENCH_CAMPAIGN, id, screenKey }, Date.now())
     const rate = async (campaignId: string | null, tag: string): Promise<number> => {
       const ev = (i: number): NewEvent => ({
         id: `ev_${tag}_${i}`,

@@ -14,31 +14,14 @@ import { makeDraw } from '../relay/draws/draw-service'
 import { startRelay } from '../relay/server'
 import type { NewEvent } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { TOKEN, type Backend } from './env'
+import { BENCH_CAMPAIGN, TOKEN, type Backend } from './env'
 import { percentile, ratio, round, type Results } from './result'
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 const RUNS = 7
 
 function campaign(id: string): ConsoleCampaign {
-  return {
-    id,
-    screenKey: 'k'.repeat(43),
-    name: 'Bench draws',
-    startsAt: null,
-    endsAt: null,
-    rotationSeconds: 60,
-    ticketTtlSeconds: 600,
-    mode: 'booth',
-    greetings: {
-      'zh-CN': { first: '欢迎', returning: '欢迎回来', named: '你好 {name}' },
-      en: { first: 'Welcome', returning: 'Welcome back', named: 'Hi {name}' },
-    },
-    reply: { subscribe: '谢谢', scan: '欢迎' },
-    tag: null,
-    followUp: null,
-    stamps: [],
-  }
+  return { ...BENCH_CAMPAIGN, id, screenKey: 'k'.repeat(43), name: 'Bench draws' }
 }
 
 const median = (xs: number[]): number =>

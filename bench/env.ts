@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { plainSignature } from '../shared/wechat'
 import { startRelay, type RelayHandle } from '../relay/server'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
+import type { CampaignInput } from '../shared/campaign'
 
 export const TOKEN = 'benchToken123'
 export type Backend = 'sqlite' | 'redis'
@@ -104,4 +105,22 @@ export function appendLog(dir: string): (record: Buffer) => void {
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** The campaign the benches run (the fields that matter to one bench are spread over it). */
+export const BENCH_CAMPAIGN: CampaignInput = {
+  name: 'Bench',
+  startsAt: null,
+  endsAt: null,
+  rotationSeconds: 60,
+  ticketTtlSeconds: 600,
+  mode: 'booth',
+  greetings: {
+    'zh-CN': { first: '欢迎', returning: '欢迎回来', named: '你好 {name}' },
+    en: { first: 'Welcome', returning: 'Welcome back', named: 'Hi {name}' },
+  },
+  reply: { subscribe: '谢谢', scan: '欢迎' },
+  tag: null,
+  followUp: null,
+  stamps: [],
 }

@@ -7,30 +7,13 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { CampaignInput } from '../shared/campaign'
 import { startRelay } from '../relay/server'
 import { startSandbox } from '../sandbox/server'
 import { silentLogger } from '../shared/server/log'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { TOKEN, postPush, scanXml, type Backend } from './env'
+import { TOKEN, postPush, scanXml, type Backend, BENCH_CAMPAIGN } from './env'
 import { percentile, ratio, round, type Results } from './result'
 
-const CAMPAIGN: CampaignInput = {
-  name: 'Bench',
-  startsAt: null,
-  endsAt: null,
-  rotationSeconds: 60,
-  ticketTtlSeconds: 600,
-  mode: 'booth',
-  greetings: {
-    'zh-CN': { first: '欢迎', returning: '欢迎回来', named: '你好 {name}' },
-    en: { first: 'Welcome', returning: 'Welcome back', named: 'Hi {name}' },
-  },
-  reply: { subscribe: '谢谢', scan: '欢迎' },
-  tag: null,
-  followUp: null,
-  stamps: [],
-}
 const PARALLEL = 8
 
 interface Run {
@@ -57,7 +40,9 @@ async function run(backend: Backend, on: boolean, pushes: number, quick = false)
   )
   try {
     const store = relay.store
-    const input = on ? { ...CAMPAIGN, tag: 'bench', followUp: '谢谢 {number}' } : CAMPAIGN
+    const input = on
+      ? { ...BENCH_CAMPAIGN, tag: 'bench', followUp: '谢谢 {number}' }
+      : BENCH_CAMPAIGN
     await store.campaigns.createCampaign({ ...input, id: 'bench', screenKey: 's'.repeat(32) }, 0)
     for (const k of ['k1', 'k2', 'k3']) {
       await relay.addKiosk(k)

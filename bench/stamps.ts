@@ -5,26 +5,9 @@
  * one without, interleaved push by push so the machine's load falls on both alike; one push at
  * a time (the step's own cost) and 16 at a time (under load). SQLite and Redis.
  */
-import type { CampaignInput } from '../shared/campaign'
-import { postPush, scanXml, startBenchRelay, type Backend } from './env'
+import { postPush, scanXml, startBenchRelay, type Backend, BENCH_CAMPAIGN } from './env'
 import { percentile, ratio, round, type Results } from './result'
 
-const BASE: CampaignInput = {
-  name: 'Bench',
-  startsAt: null,
-  endsAt: null,
-  rotationSeconds: 60,
-  ticketTtlSeconds: 600,
-  mode: 'booth',
-  greetings: {
-    'zh-CN': { first: '欢迎', returning: '欢迎回来', named: '你好 {name}' },
-    en: { first: 'Welcome', returning: 'Welcome back', named: 'Hi {name}' },
-  },
-  reply: { subscribe: '谢谢', scan: '欢迎' },
-  tag: null,
-  followUp: null,
-  stamps: [],
-}
 const RALLY = ['r1', 'r2', 'r3']
 const PLAIN = ['p1', 'p2', 'p3']
 
@@ -35,8 +18,11 @@ async function latencies(backend: Backend, pushes: number, concurrency: number):
     const now = Date.now()
     for (const id of [...RALLY, ...PLAIN]) await relay.addKiosk(id)
     const c = relay.store.campaigns
-    await c.createCampaign({ ...BASE, id: 'rally', screenKey: 'k'.repeat(43), stamps: RALLY }, now)
-    await c.createCampaign({ ...BASE, id: 'plain', screenKey: 'k'.repeat(43) }, now)
+    await c.createCampaign(
+      { ...BENCH_CAMPAIGN, id: 'rally', screenKey: 'k'.repeat(43), stamps: RALLY },
+      now,
+    )
+    await c.createCampaign({ ...BENCH_CAMPAIGN, id: 'plain', screenKey: 'k'.repeat(43) }, now)
     const assign = async (kioskId: string, campaignId: string) => {
       await relay.store.console.setKioskCampaign(kioskId, campaignId)
       await c.noteAssignment(kioskId)
