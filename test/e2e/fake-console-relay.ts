@@ -375,6 +375,32 @@ export async function startFakeConsoleRelay(
       stored.screenKey = screenKey()
       return json(res, 200, stored)
     }
+    // The campaign page's draws and follow-up panels: none drawn, nothing sent yet.
+    const draws = /^GET \/campaigns\/([A-Za-z0-9_-]{1,64})\/draws$/.exec(route)
+    if (draws)
+      return campaigns.has(draws[1] ?? '') ? json(res, 200, []) : fail(res, 404, 'not_found')
+    const followUp = /^GET \/campaigns\/([A-Za-z0-9_-]{1,64})\/follow-up$/.exec(route)
+    if (followUp) {
+      const stored = campaigns.get(followUp[1] ?? '')
+      if (!stored) return fail(res, 404, 'not_found')
+      const counts = {
+        tagged: 0,
+        pending: 0,
+        failed: 0,
+        retagged: 0,
+        sent: 0,
+        outsideWindow: 0,
+        messageFailed: 0,
+        messagePending: 0,
+      }
+      return json(res, 200, {
+        campaignId: stored.id,
+        tag: stored.tag,
+        followUp: stored.followUp !== null,
+        counts,
+        failures: [],
+      })
+    }
     const rosterRoute = /^(GET|POST) \/campaigns\/([A-Za-z0-9_-]{1,64})\/roster$/.exec(route)
     if (rosterRoute) {
       const id = rosterRoute[2] ?? ''
