@@ -163,9 +163,14 @@ export class RelayLink {
     }
   }
 
-  private setState(state: LinkState['state'], retryAt: number | null = null): void {
+  /** `at`: when the state began (a reconnect's `retryAt` is counted from the same instant). */
+  private setState(
+    state: LinkState['state'],
+    retryAt: number | null = null,
+    at = this.now(),
+  ): void {
     if (this.state.state === state && this.state.retryAt === retryAt) return
-    this.state = { ...this.state, state, since: this.now(), retryAt }
+    this.state = { ...this.state, state, since: at, retryAt }
     this.o.onState()
   }
 
@@ -393,10 +398,8 @@ export class RelayLink {
     // A restart waits 10–50 % of the base: soon, and still spread out.
     const delay = restart ? base * (0.1 + 0.4 * random) : base / 2 + (random * base) / 2
     this.attempt = Math.min(this.attempt + 1, 30)
-    this.setState(
-      this.everConnected ? 'reconnecting' : 'connecting',
-      this.now() + Math.round(delay),
-    )
+    const at = this.now()
+    this.setState(this.everConnected ? 'reconnecting' : 'connecting', at + Math.round(delay), at)
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
       if (!this.stopped) this.connect()
