@@ -82,7 +82,9 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
       winners: d.winners.map((w, i) => (i === 0 ? { ...w, openid: other } : w)),
     }
     expect(recheckDraw(swapped, people).ok).toBe(false)
-    const flipped = d.rng.slice(0, -1) + (d.rng.endsWith('0') ? '1' : '0')
+    // The last chunk's lowest bit flipped: the last pick moves by one place (a fixed digit
+    // could move it by a multiple of the places left, landing on the same winner).
+    const flipped = d.rng.slice(0, -1) + (parseInt(d.rng.slice(-1), 16) ^ 1).toString(16)
     expect(recheckDraw({ ...d, rng: flipped }, people).ok).toBe(false)
     expect(recheckDraw(d, people.slice(1)).ok).toBe(false)
     expect(recheckDraw(d, [...people.slice(1), 'intruder']).ok).toBe(false)
