@@ -3,7 +3,7 @@
 // kept across a restart, dropped when the campaign goes or changes; a frame whose paths are not
 // `/screen/…` on the relay (another site, `javascript:`) is refused and stores nothing.
 import { afterEach, describe, expect, it } from 'vitest'
-import type { RelayFrame, ScreensFrame } from '../../shared/relay-protocol'
+import type { ScreensFrame } from '../../shared/relay-protocol'
 import { MemoryVault } from '../../electron/core/config/vault'
 import type { KioskCore } from '../../electron/core/kiosk-core'
 import { cleanup, provisionDir, startCore, tempDir, waitFor } from './helpers'
@@ -121,7 +121,7 @@ describe('screens frame', () => {
       c.send(
         welcome,
         { type: 'campaign', campaign: relayCampaign(), version: 3 },
-        bad as unknown as RelayFrame,
+        bad,
       ),
     )
     const { core } = kiosk(relay)
