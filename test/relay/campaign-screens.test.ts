@@ -1,12 +1,16 @@
 // The `screens` frame: right after the campaign frame, the campaign's wall and draw paths with
 // the current screen key; a rotated key reaches a connected kiosk with a new version; the
 // campaign frame itself never carries the key; no screens frame for a kiosk in no campaign.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { RelayFrame, ScreensFrame } from '../../shared/relay-protocol'
 import { consoleCampaignSchema } from '../../shared/campaign'
 import { screenPathsSchema } from '../../shared/screen-paths'
 import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, type Backend } from './harness'
+import { screenPath, screenSetup } from './screen-helpers'
 
 const { cleanups, placeFor, relayOn } = relayTestBed()
 
@@ -68,5 +72,37 @@ describe.each<Backend>(['sqlite', 'redis'])('screens frame (%s)', (backend) => {
     await assign(c, 'k1', null)
     await k.waitFor((f) => f.type === 'campaign', 2)
     expect(k.frames.map((f) => f.type)).toEqual(['welcome', 'campaign', 'screens', 'campaign'])
+  })
+})
+
+describe('framing the screen pages', () => {
+  it('lets the keyed page be framed (no frame-ancestors), and nothing else', async () => {
+    const consoleDir = mkdtempSync(join(tmpdir(), 'screen-page-'))
+    cleanups.push(() => rmSync(consoleDir, { recursive: true, force: true }))
+    writeFileSync(join(consoleDir, 'screen.html'), '<!doctype html><title>screen</title>')
+    const relay = await relayOn(placeFor('sqlite'), { consoleDir })
+    const { campaign } = await screenSetup(relay)
+    const get = async (path: string) => {
+      const res = await fetch(`${relay.url}${path}`)
+      await res.text()
+      return res
+    }
+    for (const kind of ['page-wall', 'page-draw'] as const) {
+      const page = await get(screenPath(kind, campaign.id, campaign.screenKey))
+      expect(page.status).toBe(200)
+      const csp = page.headers.get('content-security-policy') ?? ''
+      expect(csp).toContain("default-src 'self'")
+      expect(csp).toContain("script-src 'self'")
+      expect(csp).not.toContain('frame-ancestors')
+      expect(page.headers.get('x-frame-options')).toBeNull()
+    }
+    // A refused page (wrong key), the API and the event stream stay unframeable.
+    const refused = await get(screenPath('page-wall', campaign.id, 'k'.repeat(43)))
+    expect(refused.status).toBe(403)
+    const api = await get(screenPath('wall', campaign.id, campaign.screenKey))
+    expect(api.status).toBe(200)
+    for (const res of [refused, api]) {
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    }
   })
 })
