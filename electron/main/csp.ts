@@ -24,8 +24,16 @@ const BASE: Directives = {
   'frame-ancestors': ["'none'"],
 }
 
-export function contentSecurityPolicy(target: RendererTarget): string {
+/**
+ * `frameOrigin`: the relay's origin, whose big-screen pages the kiosk screen may frame (the
+ * admin area's "big screen"); null: no frames at all.
+ */
+export function contentSecurityPolicy(
+  target: RendererTarget,
+  frameOrigin: string | null = null,
+): string {
   const directives: Directives = { ...BASE }
+  if (frameOrigin !== null) directives['frame-src'] = [frameOrigin]
   if (target.kind === 'dev') {
     // Vite's hot reload talks to the dev server over a websocket on the same host.
     const url = new URL(target.url)
@@ -34,6 +42,19 @@ export function contentSecurityPolicy(target: RendererTarget): string {
   return Object.entries(directives)
     .map(([name, sources]) => `${name} ${sources.join(' ')}`)
     .join('; ')
+}
+
+/** The http(s) origin of the relay url (ws(s) maps to http(s)), or null. */
+export function relayFrameOrigin(relayUrl: string | null): string | null {
+  if (relayUrl === null) return null
+  try {
+    const u = new URL(relayUrl)
+    if (u.protocol === 'ws:') u.protocol = 'http:'
+    else if (u.protocol === 'wss:') u.protocol = 'https:'
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null
+  } catch {
+    return null
+  }
 }
 
 export function parsePolicy(policy: string): Map<string, string[]> {
