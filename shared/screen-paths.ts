@@ -49,3 +49,16 @@ export function screenUrl(relayUrl: string, path: string): string | null {
   const url = new URL(`${base.pathname.replace(/\/+$/, '')}${path}`, base.origin)
   return url.origin === base.origin ? url.toString() : null
 }
+
+/** The http(s) origin of the relay url (ws(s) maps to http(s)): the kiosk's frame-src. */
+export function relayFrameOrigin(relayUrl: string | null): string | null {
+  if (relayUrl === null) return null
+  try {
+    const u = new URL(relayUrl)
+    if (u.protocol === 'ws:') u.protocol = 'http:'
+    else if (u.protocol === 'wss:') u.protocol = 'https:'
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null
+  } catch {
+    return null
+  }
+}

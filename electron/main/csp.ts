@@ -6,6 +6,8 @@
  */
 import type { RendererTarget } from './renderer-target'
 
+export { relayFrameOrigin } from '../../shared/screen-paths'
+
 type Directives = Record<string, string[]>
 
 const BASE: Directives = {
@@ -42,19 +44,6 @@ export function contentSecurityPolicy(
   return Object.entries(directives)
     .map(([name, sources]) => `${name} ${sources.join(' ')}`)
     .join('; ')
-}
-
-/** The http(s) origin of the relay url (ws(s) maps to http(s)), or null. */
-export function relayFrameOrigin(relayUrl: string | null): string | null {
-  if (relayUrl === null) return null
-  try {
-    const u = new URL(relayUrl)
-    if (u.protocol === 'ws:') u.protocol = 'http:'
-    else if (u.protocol === 'wss:') u.protocol = 'https:'
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null
-  } catch {
-    return null
-  }
 }
 
 export function parsePolicy(policy: string): Map<string, string[]> {
