@@ -1,7 +1,7 @@
 /**
- * A kiosk's big screen (docs/DESIGN.md "Big screens", "A kiosk's screen"): the relay's paths to
- * the campaign's sign-in wall and draw stage, with the screen key, as the `screens` frame
- * carries them. Only a relative `/screen/<id>/(wall|draw)?key=<key>` path is accepted: a relay
+ * A kiosk's big screen (docs/DESIGN.md "Big screens", its bullet on a kiosk's screen): the
+ * relay's paths to the campaign's sign-in wall and draw stage, with the screen key, as the
+ * `screens` frame carries them. Only a relative `/screen/<id>/(wall|draw)?key=<key>` path is accepted: a relay
  * cannot make the kiosk frame another site or a `javascript:` URL. Runs in browsers too.
  */
 import { z } from 'zod'
