@@ -1,8 +1,9 @@
 /**
  * A kiosk's big screen (docs/DESIGN.md "Big screens", its bullet on a kiosk's screen): the
  * relay's paths to the campaign's sign-in wall and draw stage, with the screen key, as the
- * `screens` frame carries them. Only a relative `/screen/<id>/(wall|draw)?key=<key>` path is accepted: a relay
- * cannot make the kiosk frame another site or a `javascript:` URL. Runs in browsers too.
+ * `screens` frame carries them. Only a relative `/screen/<id>/(wall|draw)?key=<key>` path is
+ * accepted: a relay cannot make the kiosk frame another site or a `javascript:` URL. Runs in
+ * browsers too.
  */
 import { z } from 'zod'
 import { campaignIdSchema } from './campaign'
@@ -30,8 +31,9 @@ export function screenPaths(campaignId: string, key: string): ScreenPaths {
 }
 
 /**
- * A path joined to the relay's base url (http(s); a ws(s) base maps to http(s)), or null when
- * the result would leave the relay's origin. The path is validated again here.
+ * A path joined to the relay's origin (http(s); a ws(s) base maps to http(s)), or null when
+ * the result would leave it. The path is validated again here. The origin, not the base
+ * path: the relay serves its screens (and their assets) at its root.
  */
 export function screenUrl(relayUrl: string, path: string): string | null {
   if (!/^\/screen\/[A-Za-z0-9_-]{1,64}\/(wall|draw)\?key=[A-Za-z0-9_-]{16,128}$/.test(path)) {
@@ -46,7 +48,7 @@ export function screenUrl(relayUrl: string, path: string): string | null {
   if (base.protocol === 'ws:') base.protocol = 'http:'
   else if (base.protocol === 'wss:') base.protocol = 'https:'
   if (base.protocol !== 'http:' && base.protocol !== 'https:') return null
-  const url = new URL(`${base.pathname.replace(/\/+$/, '')}${path}`, base.origin)
+  const url = new URL(path, base.origin)
   return url.origin === base.origin ? url.toString() : null
 }
 
