@@ -1,7 +1,8 @@
 /**
  * The Content-Security-Policy the main process adds to every response of the kiosk session.
  * It repeats renderer/index.html's <meta> policy and adds what a <meta> tag cannot express
- * (frame-ancestors) or what the page never needs (plugins, <base>, forms, frames). Browsers
+ * (frame-ancestors) or what the page never needs (plugins, <base>, forms). Frames: only the
+ * relay's origin (the big screen), where the meta tag allows any http(s) frame. Browsers
  * enforce every policy they see, so the header can only tighten the meta tag, never loosen it.
  */
 import type { RendererTarget } from './renderer-target'
