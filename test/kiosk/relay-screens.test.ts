@@ -118,11 +118,7 @@ describe('screens frame', () => {
     const relay = await fakeV2Relay()
     const bad = { ...screens(3), screens: { ...screens(3).screens, wall } }
     relay.onHello((c) =>
-      c.send(
-        welcome,
-        { type: 'campaign', campaign: relayCampaign(), version: 3 },
-        bad,
-      ),
+      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 3 }, bad),
     )
     const { core } = kiosk(relay)
     // Refused: the link drops and tries again (the campaign before it is kept).
