@@ -21,6 +21,7 @@ import { benchServerKit } from './server-kit'
 import { benchAttendance } from './attendance'
 import { benchSaturation } from './saturation'
 import { benchCampaignSync } from './campaign-sync'
+import { benchKioskScreen } from './kiosk-screen'
 import { benchCampaign } from './campaign'
 import { benchCampaignBooths } from './campaign-booths'
 import { benchStamps } from './stamps'
@@ -56,6 +57,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['draws', benchDraws],
   ['follow-up', benchFollowUp],
   ['screen-wall', benchScreenWall],
+  ['kiosk-screen', benchKioskScreen],
 ]
 
 async function main(): Promise<void> {

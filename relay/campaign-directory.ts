@@ -5,6 +5,7 @@
  * instance's cache; a `resync` (the feed may have missed changes) drops everything.
  */
 import { toRelayCampaign, type RelayCampaign } from '../shared/campaign'
+import { screenPaths, type ScreenPaths } from '../shared/screen-paths'
 import type { CampaignRecord } from './store/campaign-types'
 import type { RelayStore, StoreChange } from './store/types'
 
@@ -75,7 +76,12 @@ export class CampaignDirectory {
     const a = await this.assignmentOf(kioskId)
     const c = a.campaignId === null ? null : await this.campaign(a.campaignId)
     if (c === null) return { campaign: null, version: a.version }
-    return { campaign: toRelayCampaign(c.campaign), version: Math.max(a.version, c.version) }
+    return {
+      campaign: toRelayCampaign(c.campaign),
+      version: Math.max(a.version, c.version),
+      // A key rotation is a campaign change: a new version, so the kiosk gets the new paths.
+      screens: screenPaths(c.campaign.id, c.campaign.screenKey),
+    }
   }
 
   close(): void {
@@ -92,4 +98,6 @@ interface Assignment {
 export interface KioskCampaignView {
   campaign: RelayCampaign | null
   version: number
+  /** The campaign's big-screen paths (the kiosk's own device: it may hold the key). */
+  screens?: ScreenPaths
 }

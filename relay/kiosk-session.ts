@@ -265,6 +265,14 @@ export class KioskSession {
   private sendCampaign(view: KioskCampaignView): void {
     this.campaignVersion = view.version
     this.send({ type: 'campaign', campaign: view.campaign, version: view.version })
+    if (view.campaign !== null && view.screens !== undefined) {
+      this.send({
+        type: 'screens',
+        campaignId: view.campaign.id,
+        version: view.version,
+        screens: view.screens,
+      })
+    }
   }
 
   private onAck(ack: AckFrame): void {

@@ -26,6 +26,7 @@ import {
 } from './console-api'
 import { errorBodySchema, rosterColumns } from './errors'
 import { kioskIdSchema } from './relay-protocol'
+import { bigScreenSchema } from './screen-paths'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from './url-rule'
 
 export type { KioskErrorCode } from './errors'
@@ -42,6 +43,20 @@ export const screenStateSchema = z.object({
   campaign: campaignSchema.nullable(),
   ticket: screenTicketSchema.nullable(),
   status: kioskStatusSchema,
+  /**
+   * The relay's page the screen shows instead of the QR code (the admin area's "big screen"
+   * choice), joined to the relay's origin; null: the QR code.
+   */
+  bigScreen: z
+    .object({
+      kind: z.enum(['wall', 'draw']),
+      url: z
+        .url({ protocol: /^https?$/ })
+        .refine((u) => new URL(u).pathname.startsWith('/screen/'), 'not a screen page'),
+    })
+    .strict()
+    .nullable()
+    .default(null),
 })
 export type ScreenState = z.infer<typeof screenStateSchema>
 
@@ -58,6 +73,9 @@ export const publicSettingsSchema = z.object({
   locale: localeSchema,
   demo: z.boolean(),
   startAtLogin: z.boolean().nullable(),
+  bigScreen: bigScreenSchema,
+  /** The relay runs this kiosk in a campaign with big screens: the choice is offered. */
+  bigScreenAvailable: z.boolean(),
 })
 export type PublicSettings = z.infer<typeof publicSettingsSchema>
 
@@ -189,6 +207,7 @@ export const kioskMethods = {
   lockAdmin: method(null, ok, true),
   setPin: method(z.object({ currentPin: pin, newPin: pin }).strict(), ok, true),
   getSettings: method(null, publicSettingsSchema, true),
+  setBigScreen: method(z.object({ screen: bigScreenSchema }).strict(), ok, true),
   saveSetup: method(
     setupInputSchema,
     z.union([ok, z.object({ ok: z.literal(false), errors: fieldErrors })]),

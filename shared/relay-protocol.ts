@@ -13,6 +13,7 @@ import {
   relayRosterEntrySchema,
   type RelayRosterEntry,
 } from './campaign'
+import { screenPathsSchema } from './screen-paths'
 
 export { KIOSK_ID_PATTERN, kioskIdSchema, type KioskId } from './kiosk-id'
 
@@ -135,6 +136,21 @@ export const campaignFrameSchema = z
   .strict()
 
 /**
+ * v2: the campaign's big-screen paths (with its screen key), sent right after every campaign
+ * frame naming a campaign, with the same `version`. A frame of its own, not a field of
+ * `campaign`: a kiosk checks frames strictly and ignores only unknown frame types, so older
+ * kiosks skip it. The kiosk keeps it only while it holds that campaign at that version.
+ */
+export const screensFrameSchema = z
+  .object({
+    type: z.literal('screens'),
+    campaignId: campaignIdSchema,
+    version,
+    screens: screenPathsSchema,
+  })
+  .strict()
+
+/**
  * v2: a slice of the campaign's roster: entries `[offset, offset + entries.length)` of `total`.
  * The kiosk stages them and swaps the whole roster in when `final` (the slice ending at
  * `total`) arrives, acking each slice with `roster-ack`.
@@ -179,6 +195,7 @@ export const relayFrameSchema = z.discriminatedUnion('type', [
   welcomeFrameSchema,
   scanFrameSchema,
   campaignFrameSchema,
+  screensFrameSchema,
   rosterFrameSchema,
   bindingFrameSchema,
   bindAckFrameSchema,
@@ -186,6 +203,7 @@ export const relayFrameSchema = z.discriminatedUnion('type', [
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>
 export type ScanFrame = z.infer<typeof scanFrameSchema>
 export type CampaignFrame = z.infer<typeof campaignFrameSchema>
+export type ScreensFrame = z.infer<typeof screensFrameSchema>
 export type RosterFrame = z.infer<typeof rosterFrameSchema>
 export type BindingFrame = z.infer<typeof bindingFrameSchema>
 export type BindAckFrame = z.infer<typeof bindAckFrameSchema>

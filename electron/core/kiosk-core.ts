@@ -36,6 +36,7 @@ import { TicketPool } from './tickets/ticket-pool'
 import { TicketRepo } from './tickets/ticket-repo'
 import type { SecretVault } from './config/vault'
 import type { Logger } from '../../shared/server/log'
+import { screenUrl, type ScreenPaths } from '../../shared/screen-paths'
 
 export interface KioskCoreOptions {
   dataDir: string
@@ -212,6 +213,7 @@ export class KioskCore {
         status: () => this.status(),
         activeCampaign: () => this.activeCampaign(),
         relayDiagnostics: () => this.relayDiagnostics(),
+        bigScreenAvailable: () => this.relayScreens() !== null,
       },
       events: this.events,
       auth: this.auth,
@@ -300,6 +302,21 @@ export class KioskCore {
     return this.relayCampaigns.campaign(this.current.connectionId)
   }
 
+  /** The relay campaign's big-screen paths (kept with the campaign), if any. */
+  relayScreens(): ScreenPaths | null {
+    return this.relayCampaigns.screens(this.current.connectionId)
+  }
+
+  /** The relay page the screen shows instead of the code, if chosen and available. */
+  private bigScreen(): ScreenState['bigScreen'] {
+    const kind = this.current.bigScreen
+    const screens = this.relayScreens()
+    const relayUrl = this.current.relayUrl
+    if (kind === 'qr' || screens === null || relayUrl === null) return null
+    const url = screenUrl(relayUrl, screens[kind])
+    return url === null ? null : { kind, url }
+  }
+
   /** Contract v2 frames, stored through their owners (electron/core/campaigns/). */
   private syncHandler(cursor: RelayCursorStore): RelaySyncHandler {
     const conn = this.current.connectionId
@@ -321,6 +338,10 @@ export class KioskCore {
         const after = this.activeCampaign()
         this.events.emit('campaign', after)
         if (codeChanged(before, after)) this.pool.campaignChanged()
+        if (this.running) this.events.emit('screen', this.screenState())
+      },
+      onScreens: (frame) => {
+        if (!this.relayCampaigns.applyScreens(conn, frame, cursor.current().epoch)) return
         if (this.running) this.events.emit('screen', this.screenState())
       },
       onRoster: (frame) => this.relayRoster.applySlice(conn, frame, this.now()).ack,
@@ -450,6 +471,7 @@ export class KioskCore {
       campaign: this.activeCampaign(),
       ticket: this.pool.current(),
       status: this.status(),
+      bigScreen: this.bigScreen(),
     }
   }
 

@@ -25,6 +25,8 @@ export interface ShellCore {
   /** Whether the admin area is unlocked (also extends the admin session, as any admin use does). */
   isAdminUnlocked(): boolean
   onEvent(listener: (name: KioskEventName, payload: unknown) => void): () => void
+  /** The relay url the kiosk is set up with (the big screen frames its pages), or null. */
+  relayUrl(): string | null
   /** Stops the relay link and ticket pool, then closes the SQLite store (and the demo services). */
   close(): Promise<void>
 }
@@ -61,6 +63,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
     initialPin: core.initialPin,
     isAdminUnlocked: () => core.auth.checkAndTouch(),
     onEvent: (listener) => core.events.onAny(listener),
+    relayUrl: () => core.settings().relayUrl,
     close: () => runtime.close(),
   }
 }

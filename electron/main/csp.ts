@@ -1,10 +1,13 @@
 /**
  * The Content-Security-Policy the main process adds to every response of the kiosk session.
  * It repeats renderer/index.html's <meta> policy and adds what a <meta> tag cannot express
- * (frame-ancestors) or what the page never needs (plugins, <base>, forms, frames). Browsers
+ * (frame-ancestors) or what the page never needs (plugins, <base>, forms). Frames: only the
+ * relay's origin (the big screen), where the meta tag allows any http(s) frame. Browsers
  * enforce every policy they see, so the header can only tighten the meta tag, never loosen it.
  */
 import type { RendererTarget } from './renderer-target'
+
+export { relayFrameOrigin } from '../../shared/screen-paths'
 
 type Directives = Record<string, string[]>
 
@@ -24,8 +27,16 @@ const BASE: Directives = {
   'frame-ancestors': ["'none'"],
 }
 
-export function contentSecurityPolicy(target: RendererTarget): string {
+/**
+ * `frameOrigin`: the relay's origin, whose big-screen pages the kiosk screen may frame (the
+ * admin area's "big screen"); null: no frames at all.
+ */
+export function contentSecurityPolicy(
+  target: RendererTarget,
+  frameOrigin: string | null = null,
+): string {
   const directives: Directives = { ...BASE }
+  if (frameOrigin !== null) directives['frame-src'] = [frameOrigin]
   if (target.kind === 'dev') {
     // Vite's hot reload talks to the dev server over a websocket on the same host.
     const url = new URL(target.url)

@@ -24,7 +24,7 @@ import {
 } from './core-adapter'
 import { crashHistoryStore, guardKioskWindow } from './crash-guard'
 import { createCrashPolicy } from './crash-policy'
-import { contentSecurityPolicy } from './csp'
+import { contentSecurityPolicy, relayFrameOrigin } from './csp'
 import { createEventSender, registerKioskIpc } from './ipc'
 import { toKioskError } from './ipc-errors'
 import { createKioskWindow, type KioskWindow } from './kiosk-window'
@@ -118,7 +118,22 @@ async function start(): Promise<void> {
     rendererFile: join(import.meta.dirname, '../renderer/index.html'),
     devUrl: process.env['ELECTRON_RENDERER_URL'],
   })
-  lockDownSession(session.defaultSession, { csp: contentSecurityPolicy(target), log })
+  // The kiosk screen may frame the relay's big-screen pages (only those, only from its relay).
+  const frameOrigin = () => relayFrameOrigin(core.relayUrl())
+  lockDownSession(session.defaultSession, {
+    csp: () => contentSecurityPolicy(target, frameOrigin()),
+    framable: (url) => {
+      const origin = frameOrigin()
+      if (origin === null) return false
+      try {
+        const u = new URL(url)
+        return u.origin === origin && u.pathname.startsWith('/screen/')
+      } catch {
+        return false
+      }
+    },
+    log,
+  })
 
   const kiosk = createKioskWindow(BrowserWindow, {
     target,

@@ -43,8 +43,19 @@ export function lockDownContents(
   })
 }
 
-export function lockDownSession(session: Session, options: { csp: string; log: Logger }): void {
-  const { csp, log } = options
+export interface SessionLockdown {
+  /** Read per response: the frame-src follows the relay the kiosk is set up with. */
+  csp: string | (() => string)
+  log: Logger
+  /**
+   * A frame the kiosk screen may show (the relay's big-screen page): its response keeps its
+   * own headers (its own CSP), instead of getting the kiosk page's policy.
+   */
+  framable?: (url: string) => boolean
+}
+
+export function lockDownSession(session: Session, options: SessionLockdown): void {
+  const { csp, log, framable } = options
 
   session.setPermissionRequestHandler((_contents, permission, callback) => {
     log.warn('permission request denied', { permission })
@@ -60,6 +71,11 @@ export function lockDownSession(session: Session, options: { csp: string; log: L
   })
 
   session.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: withPolicyHeader(details.responseHeaders, csp) })
+    if (details.resourceType === 'subFrame' && framable?.(details.url) === true) {
+      callback({})
+      return
+    }
+    const policy = typeof csp === 'string' ? csp : csp()
+    callback({ responseHeaders: withPolicyHeader(details.responseHeaders, policy) })
   })
 }

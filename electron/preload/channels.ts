@@ -13,6 +13,7 @@ export const kioskMethodNames = [
   'lockAdmin',
   'setPin',
   'getSettings',
+  'setBigScreen',
   'saveSetup',
   'pairWithCode',
   'testConnection',

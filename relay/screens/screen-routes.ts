@@ -31,6 +31,17 @@ export const SCREEN_CSP = [
   "form-action 'none'",
 ].join('; ')
 
+/**
+ * The page itself (answered only with the right key) may be framed, by a kiosk's big screen
+ * (docs/DESIGN.md "Big screens"): it is read-only, with nothing to click or type, so a framing
+ * site can trick no one into an action. No narrower `frame-ancestors` fits: the kiosk's page is
+ * `file://` in Electron (an opaque origin no source expression matches) and any origin in web
+ * mode. The API answers and every refusal keep `frame-ancestors 'none'`.
+ */
+export const SCREEN_PAGE_CSP = SCREEN_CSP.split('; ')
+  .filter((d) => !d.startsWith('frame-ancestors'))
+  .join('; ')
+
 const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
@@ -80,8 +91,7 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       return
     }
     res.writeHead(200, {
-      'Content-Security-Policy': SCREEN_CSP,
-      'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': SCREEN_PAGE_CSP,
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Length': html.length,
     })

@@ -238,6 +238,7 @@ describe('the kiosk page cannot reach Node or the secrets (Chromium, web mode)',
       lockAdmin: undefined,
       setPin: { currentPin: PIN, newPin: PIN },
       getSettings: undefined,
+      setBigScreen: { screen: 'qr' },
       saveSetup: setup,
       // A code the relay does not know: refused (404), nothing changes.
       pairWithCode: { ...setup, kioskId: undefined, code: 'ACDE-FGHJ' },

@@ -70,6 +70,7 @@ export function makeScreenState(now: number, overrides: Partial<ScreenState> = {
     campaign: makeCampaign(),
     ticket: makeTicket(now),
     status: makeStatus(),
+    bigScreen: null,
     ...overrides,
   }
 }
@@ -103,8 +104,11 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
         locale: 'zh-CN' as const,
         demo: false,
         startAtLogin: null,
+        bigScreen: 'qr' as const,
+        bigScreenAvailable: false,
       }),
     ),
+    setBigScreen: vi.fn((_input: { screen: 'qr' | 'wall' | 'draw' }) => Promise.resolve(ok)),
     saveSetup: vi.fn((): ReturnType<KioskApi['saveSetup']> => Promise.resolve(ok)),
     pairWithCode: vi.fn((): ReturnType<KioskApi['pairWithCode']> =>
       Promise.resolve({ ok: true as const, kioskId: 'booth-7' }),

@@ -142,7 +142,7 @@ type PermissionRequestHandler = (
   callback: (granted: boolean) => void,
 ) => void
 type HeadersListener = (
-  details: { responseHeaders?: Record<string, string[]> },
+  details: { responseHeaders?: Record<string, string[]>; resourceType?: string; url?: string },
   callback: (response: { responseHeaders?: Record<string, string[]> }) => void,
 ) => void
 

@@ -145,6 +145,7 @@ function fakeCore(): Harness['core'] {
       isAdminUnlocked: () => core.adminUnlocked,
     }),
     isAdminUnlocked: () => core.adminUnlocked,
+    relayUrl: () => null,
     onEvent: (listener) => {
       core.emit = listener
       return () => undefined

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Session } from 'electron'
 import { describe, expect, it } from 'vitest'
-import { contentSecurityPolicy, parsePolicy } from '../../electron/main/csp'
+import { contentSecurityPolicy, parsePolicy, relayFrameOrigin } from '../../electron/main/csp'
 import { lockDownSession } from '../../electron/main/lockdown'
 import { FakeEvent, FakeSession, memoryLogger } from './fakes'
 
@@ -88,5 +88,60 @@ describe('Content-Security-Policy header', () => {
     const dev = parsePolicy(contentSecurityPolicy({ kind: 'dev', url: 'http://localhost:5173/' }))
     expect(dev.get('connect-src')).toEqual(["'self'", 'ws://localhost:5173'])
     expect(parsePolicy(policy).get('connect-src')).toEqual(["'self'"])
+  })
+})
+
+describe('the big screen frame (the relay’s wall or draw)', () => {
+  const target = { kind: 'file', file: '/app/out/renderer/index.html' } as const
+  const RELAY = 'https://relay.example.com'
+
+  it('allows frames from the relay’s origin only, and none without a relay', () => {
+    expect(parsePolicy(policy).get('frame-src')).toEqual(["'none'"])
+    const framed = parsePolicy(contentSecurityPolicy(target, relayFrameOrigin(`${RELAY}/base/`)))
+    expect(framed.get('frame-src')).toEqual([RELAY])
+    expect(framed.get('frame-ancestors')).toEqual(["'none'"])
+    expect(relayFrameOrigin('wss://relay.example.com:8443/x')).toBe(
+      'https://relay.example.com:8443',
+    )
+    expect(relayFrameOrigin('javascript:alert(1)')).toBeNull()
+    expect(relayFrameOrigin(null)).toBeNull()
+    // The page's own <meta> policy lets http(s) frames through for the header to narrow.
+    const html = readFileSync(resolve('renderer/index.html'), 'utf8')
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? ''
+    expect(parsePolicy(meta).get('frame-src')).toEqual(['http:', 'https:'])
+  })
+
+  it('follows the relay of the moment, and leaves only its screen pages’ headers alone', () => {
+    let relayUrl: string | null = null
+    const session = new FakeSession()
+    lockDownSession(session as unknown as Session, {
+      csp: () => contentSecurityPolicy(target, relayFrameOrigin(relayUrl)),
+      framable: (url) =>
+        relayUrl !== null && url.startsWith(`${relayFrameOrigin(relayUrl) ?? '-'}/screen/`),
+      log: memoryLogger(),
+    })
+    const answer = (details: { resourceType?: string; url?: string }) => {
+      let out: { responseHeaders?: Record<string, string[]> } | undefined
+      session.headersListener?.(
+        { ...details, responseHeaders: { 'Content-Security-Policy': ['theirs'] } },
+        (r) => (out = r),
+      )
+      return out
+    }
+    const frame = { resourceType: 'subFrame', url: `${RELAY}/screen/c1/wall?key=k` }
+    expect(answer(frame)?.responseHeaders?.['Content-Security-Policy']?.[0]).toContain(
+      "frame-src 'none'",
+    )
+    relayUrl = RELAY
+    expect(answer(frame)).toEqual({})
+    const main = answer({ resourceType: 'mainFrame', url: 'file:///app/index.html' })
+    expect(main?.responseHeaders?.['Content-Security-Policy']?.[0]).toContain(`frame-src ${RELAY}`)
+    // Another page of the relay, or another site, framed: the kiosk's strict policy.
+    for (const url of [`${RELAY}/console/`, 'https://evil.example/screen/c1/wall']) {
+      const other = answer({ resourceType: 'subFrame', url })
+      expect(other?.responseHeaders?.['Content-Security-Policy']?.[0]).toContain(
+        "frame-ancestors 'none'",
+      )
+    }
   })
 })

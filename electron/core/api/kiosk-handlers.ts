@@ -38,6 +38,8 @@ export interface KioskView {
   status(): KioskStatus
   activeCampaign(): Campaign | null
   relayDiagnostics(): ReturnType<RelayLink['diagnostics']> | null
+  /** The relay runs this kiosk in a campaign with big-screen paths. */
+  bigScreenAvailable(): boolean
 }
 
 export interface HandlerDeps {
@@ -118,7 +120,14 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
         locale: s.locale,
         demo: s.demo,
         startAtLogin: d.startAtLogin ? d.startAtLogin.get() : null,
+        bigScreen: s.bigScreen,
+        bigScreenAvailable: d.view.bigScreenAvailable(),
       }
+    },
+    setBigScreen: ({ screen }) => {
+      d.settings.update({ bigScreen: screen })
+      d.events.emit('screen', d.view.screenState())
+      return ok
     },
     saveSetup: (input: SetupInput) => applySetup(d.setup, input),
     pairWithCode: (input) => pairWithRelay(d.setup, input),

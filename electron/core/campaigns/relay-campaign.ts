@@ -3,18 +3,35 @@
  * frames"): owns the `relay_campaigns` table, one row per connection. A frame older than the
  * one held is ignored; the last one is kept offline and across restarts. While the relay names
  * a campaign, it is the kiosk's active campaign, read-only here (organizers edit it in the
- * relay's console); `null` hands the kiosk back to its own campaigns.
+ * relay's console); `null` hands the kiosk back to its own campaigns. The `screens` frame's
+ * big-screen paths are kept with the campaign they came with, and dropped with it.
  */
 import type { Statement } from 'better-sqlite3'
 import { relayCampaignSchema, type RelayCampaign } from '../../../shared/campaign'
 import type { Campaign } from '../../../shared/domain'
-import type { CampaignFrame } from '../../../shared/relay-protocol'
+import type { CampaignFrame, ScreensFrame } from '../../../shared/relay-protocol'
+import { screenPathsSchema, type ScreenPaths } from '../../../shared/screen-paths'
 import type { KioskDb } from '../db/db'
 
 interface Row {
   epoch: string | null
   version: number
   campaign: string | null
+  screens: string | null
+}
+
+/** What the kiosk holds from the relay for one connection. */
+export interface HeldRelayCampaign {
+  version: number
+  campaign: Campaign | null
+  /** The campaign's big-screen paths, null when the relay sent none for it. */
+  screens: ScreenPaths | null
+}
+
+function campaignIdOf(json: string | null): string | null {
+  if (json === null) return null
+  const parsed = relayCampaignSchema.safeParse(JSON.parse(json))
+  return parsed.success ? parsed.data.id : null
 }
 
 /** The relay's campaign in the kiosk's own shape, marked so the admin area shows it read-only. */
@@ -40,38 +57,47 @@ export function toKioskCampaign(c: RelayCampaign): Campaign {
 export class RelayCampaignStore {
   private readonly q: {
     get: Statement<[string], Row>
-    put: Statement<[string, string | null, number, string | null, number]>
+    put: Statement<[string, string | null, number, string | null, string | null, number]>
+    screens: Statement<[string, string]>
   }
   /** Per connection, read once: the screen asks for the active campaign often. */
-  private cache = new Map<string, { version: number; campaign: Campaign | null } | null>()
+  private cache = new Map<string, HeldRelayCampaign | null>()
 
   constructor(db: KioskDb) {
     this.q = {
       get: db.prepare(
-        'SELECT epoch, version, campaign FROM relay_campaigns WHERE connection_id = ?',
+        'SELECT epoch, version, campaign, screens FROM relay_campaigns WHERE connection_id = ?',
       ),
       put: db.prepare(
-        `INSERT INTO relay_campaigns (connection_id, epoch, version, campaign, received_at)
-         VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO relay_campaigns (connection_id, epoch, version, campaign, screens, received_at)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (connection_id) DO UPDATE SET epoch = excluded.epoch, version = excluded.version,
-           campaign = excluded.campaign, received_at = excluded.received_at`,
+           campaign = excluded.campaign, screens = excluded.screens,
+           received_at = excluded.received_at`,
       ),
+      screens: db.prepare('UPDATE relay_campaigns SET screens = ? WHERE connection_id = ?'),
     }
   }
 
   /** What the relay last said for this connection; null: nothing yet. */
-  held(connectionId: string): { version: number; campaign: Campaign | null } | null {
+  held(connectionId: string): HeldRelayCampaign | null {
     const cached = this.cache.get(connectionId)
     if (cached !== undefined) return cached
     const row = this.q.get.get(connectionId)
-    let held: { version: number; campaign: Campaign | null } | null = null
+    let held: HeldRelayCampaign | null = null
     if (row) {
       // Validated again: a row from an older build must not put a bad campaign on screen.
       const parsed =
         row.campaign === null ? null : relayCampaignSchema.safeParse(JSON.parse(row.campaign))
+      const campaign = parsed?.success ? toKioskCampaign(parsed.data) : null
+      const screens =
+        campaign === null || row.screens === null
+          ? null
+          : screenPathsSchema.safeParse(JSON.parse(row.screens))
       held = {
         version: row.version,
-        campaign: parsed?.success ? toKioskCampaign(parsed.data) : null,
+        campaign,
+        screens: screens?.success ? screens.data : null,
       }
     }
     this.cache.set(connectionId, held)
@@ -81,6 +107,11 @@ export class RelayCampaignStore {
   /** The relay's campaign for this connection, or null when it runs none (or said nothing). */
   campaign(connectionId: string): Campaign | null {
     return this.held(connectionId)?.campaign ?? null
+  }
+
+  /** The relay campaign's big-screen paths for this connection, or null. */
+  screens(connectionId: string): ScreenPaths | null {
+    return this.held(connectionId)?.screens ?? null
   }
 
   /**
@@ -95,7 +126,27 @@ export class RelayCampaignStore {
     if (before?.epoch === epoch && before.version === frame.version && before.campaign === json) {
       return false
     }
-    this.q.put.run(connectionId, epoch, frame.version, json, now)
+    // The paths stay while the campaign does (its screens frame follows with the new ones);
+    // another campaign, or none, drops them.
+    const sameCampaign =
+      frame.campaign !== null && campaignIdOf(before?.campaign ?? null) === frame.campaign.id
+    const screens = sameCampaign ? (before?.screens ?? null) : null
+    this.q.put.run(connectionId, epoch, frame.version, json, screens, now)
+    this.cache.delete(connectionId)
+    return true
+  }
+
+  /**
+   * Stores the big-screen paths if they are for the campaign and version held from the same
+   * relay store (a frame for anything else is stale and ignored); true when it changed anything.
+   */
+  applyScreens(connectionId: string, frame: ScreensFrame, epoch: string | null): boolean {
+    const before = this.q.get.get(connectionId)
+    if (!before || before.epoch !== epoch || before.version !== frame.version) return false
+    if (campaignIdOf(before.campaign) !== frame.campaignId) return false
+    const json = JSON.stringify(screenPathsSchema.parse(frame.screens))
+    if (before.screens === json) return false
+    this.q.screens.run(json, connectionId)
     this.cache.delete(connectionId)
     return true
   }

@@ -11,6 +11,7 @@ import {
 } from '../config/provisioning-args'
 import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
 import { newWebSecret, startWebServer } from '../web/web-server'
+import { relayFrameOrigin } from '../../../shared/screen-paths'
 import { openFileKeyVault, VaultError } from '../config/vault'
 import { lineLogger } from '../../../shared/server/log'
 
@@ -96,6 +97,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
       secret,
       staticDir: STATIC_DIR,
       port: parsed.port,
+      frameOrigin: () => relayFrameOrigin(runtime.core.settings().relayUrl),
       log,
     })
   } catch (err) {

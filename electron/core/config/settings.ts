@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { localeSchema } from '../../../shared/domain'
 import { kioskIdSchema } from '../../../shared/relay-protocol'
+import { bigScreenSchema } from '../../../shared/screen-paths'
 import { readJsonFile, writeJsonFile } from './json-file'
 
 /** The settings as the running core holds them: read, and change (saved before it applies). */
@@ -53,6 +54,8 @@ export const settingsSchema = z
       .strict()
       .nullable(),
     pool: poolSettingsSchema.default({ target: 5, marginSeconds: 30, maxInFlight: 2 }),
+    /** What the screen shows: the QR code, or the relay campaign's sign-in wall or draw. */
+    bigScreen: bigScreenSchema.default('qr'),
   })
   .strict()
 export type Settings = z.output<typeof settingsSchema>
@@ -78,6 +81,7 @@ export function defaultSettings(): Settings {
     connectionId: newConnectionId(),
     adminPin: null,
     pool: { target: 5, marginSeconds: 30, maxInFlight: 2 },
+    bigScreen: 'qr',
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type BindFrame,
   type BindingFrame,
   type CampaignFrame,
+  type ScreensFrame,
   type HelloFrame,
   type KioskFrame,
   type RosterAckFrame,
@@ -57,6 +58,8 @@ export interface RelaySyncHandler {
   /** What the kiosk holds, told in `hello`. */
   hello(): Pick<HelloFrame, 'campaignVersion' | 'roster'>
   onCampaign(frame: CampaignFrame): void
+  /** The campaign's big-screen paths (absent: this handler keeps none). */
+  onScreens?(frame: ScreensFrame): void
   /** Returns the ack to send (the kiosk's resume point). */
   onRoster(frame: RosterFrame): RosterAckFrame
   onBinding(frame: BindingFrame): void
@@ -66,7 +69,15 @@ export interface RelaySyncHandler {
 }
 
 /** Frame types this kiosk reads; any other type from a newer relay is ignored. */
-const KNOWN_FRAMES = new Set(['welcome', 'scan', 'campaign', 'roster', 'binding', 'bind-ack'])
+const KNOWN_FRAMES = new Set([
+  'welcome',
+  'scan',
+  'campaign',
+  'screens',
+  'roster',
+  'binding',
+  'bind-ack',
+])
 
 export interface RelayLinkBaseOptions {
   relayUrl: string
@@ -283,7 +294,7 @@ export class RelayLink {
    */
   private onSyncFrame(
     ws: WebSocket,
-    frame: CampaignFrame | RosterFrame | BindingFrame | BindAckFrame,
+    frame: CampaignFrame | ScreensFrame | RosterFrame | BindingFrame | BindAckFrame,
   ): void {
     if (this.pending?.ws === ws) {
       clearImmediate(this.pending.timer)
@@ -294,6 +305,7 @@ export class RelayLink {
     if (!sync) return
     try {
       if (frame.type === 'campaign') sync.onCampaign(frame)
+      else if (frame.type === 'screens') sync.onScreens?.(frame)
       else if (frame.type === 'roster') this.send(ws, sync.onRoster(frame))
       else if (frame.type === 'binding') sync.onBinding(frame)
       else sync.onBindAck(frame)

@@ -44,6 +44,21 @@ export interface WebServerOptions {
   log?: Logger
   /** SSE keep-alive comment interval. */
   keepAliveMs?: number
+  /** The relay's origin, whose big-screen pages the kiosk screen may frame; null: none. */
+  frameOrigin?: () => string | null
+}
+
+/**
+ * Added to the page's own <meta> policy (browsers enforce both): frames only from the relay
+ * (the big screen), and what a <meta> tag cannot say.
+ */
+export function webPolicy(frameOrigin: string | null): string {
+  return [
+    `frame-src ${frameOrigin ?? "'none'"}`,
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+  ].join('; ')
 }
 
 export interface WebServer {
@@ -94,6 +109,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
     if (!url.pathname.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end()
+      res.setHeader('content-security-policy', webPolicy(o.frameOrigin?.() ?? null))
       return serveStatic(o.staticDir, url.pathname, res, req.method === 'HEAD')
     }
     const origin = req.headers.origin

@@ -368,5 +368,10 @@ export const en: MessageSchema = {
     pin: 'Change PIN',
     currentPin: 'Current PIN',
     newPin: 'New PIN',
+    bigScreen: 'Big screen',
+    bigScreenHint: 'What this kiosk’s screen shows (the relay campaign’s pages).',
+    bigScreenQr: 'QR code',
+    bigScreenWall: 'Sign-in wall',
+    bigScreenDraw: 'Draw',
   },
 }

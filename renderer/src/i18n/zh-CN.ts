@@ -355,7 +355,17 @@ export const zhCN = {
     fallbackOnScreen: '正在显示',
     fallbackNever: '从未显示',
   },
-  settings: { language: '界面语言', pin: '修改 PIN 码', currentPin: '当前 PIN', newPin: '新 PIN' },
+  settings: {
+    language: '界面语言',
+    pin: '修改 PIN 码',
+    currentPin: '当前 PIN',
+    newPin: '新 PIN',
+    bigScreen: '大屏',
+    bigScreenHint: '本机屏幕显示的内容（中继活动的页面）。',
+    bigScreenQr: '二维码',
+    bigScreenWall: '签到墙',
+    bigScreenDraw: '抽奖',
+  },
 }
 
 export type MessageSchema = typeof zhCN

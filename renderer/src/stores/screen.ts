@@ -32,6 +32,8 @@ export const useScreenStore = defineStore('screen', () => {
   /** When this screen started showing the current ticket: the ring counts from here. */
   const ticketShownAt = ref(0)
   const status = ref<KioskStatus | null>(null)
+  /** The relay's sign-in wall or draw, shown instead of the code; null: the code. */
+  const bigScreen = ref<ScreenState['bigScreen']>(null)
   const now = ref(Date.now())
   /**
    * When the relay link was lost. Cleared only once it is connected again, so the offline
@@ -83,6 +85,7 @@ export const useScreenStore = defineStore('screen', () => {
     configured.value = state.configured
     demo.value = state.demo
     campaign.value = state.campaign
+    bigScreen.value = state.bigScreen
     setStatus(state.status)
     setTicket(state.ticket)
     locale.apply(state.locale)
@@ -131,6 +134,7 @@ export const useScreenStore = defineStore('screen', () => {
     ticket,
     ticketShownAt,
     status,
+    bigScreen,
     now,
     visibleTicket,
     secondsToRotate,

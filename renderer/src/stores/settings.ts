@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { PairInput, PublicSettings, SetupInput } from '../../../shared/ipc'
 import type { MethodOutput } from '../../../shared/ipc'
+import type { BigScreen } from '../../../shared/screen-paths'
 import { useKioskApi } from '../bridge/api-key'
 import { useAdminSessionStore } from './admin-session'
 
@@ -67,6 +68,12 @@ export const useSettingsStore = defineStore('settings', () => {
     await session.run(() => api.setPin({ currentPin, newPin }))
   }
 
+  /** What the kiosk screen shows: the QR code, or the relay's sign-in wall or draw. */
+  async function setBigScreen(screen: BigScreen): Promise<void> {
+    await session.run(() => api.setBigScreen({ screen }))
+    await load()
+  }
+
   async function setStartAtLogin(enabled: boolean): Promise<void> {
     await session.run(() => api.setStartAtLogin({ enabled }))
     await load()
@@ -84,5 +91,6 @@ export const useSettingsStore = defineStore('settings', () => {
     testConnection,
     setPin,
     setStartAtLogin,
+    setBigScreen,
   }
 })

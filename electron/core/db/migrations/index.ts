@@ -3,8 +3,14 @@ import type { Migration } from '../../../../shared/server/migrate'
 import { m001Initial } from './001-initial'
 import { m002FallbackCode } from './002-fallback-code'
 import { m003RelayCampaign } from './003-relay-campaign'
+import { m004RelayScreens } from './004-relay-screens'
 
 export type { Migration }
 
 /** In order; a migration is never edited once released, only followed by a new one. */
-export const migrations: readonly Migration[] = [m001Initial, m002FallbackCode, m003RelayCampaign]
+export const migrations: readonly Migration[] = [
+  m001Initial,
+  m002FallbackCode,
+  m003RelayCampaign,
+  m004RelayScreens,
+]
