@@ -293,9 +293,15 @@ describe('kiosk web mode in Chromium (demo)', () => {
     await scanAndGreet(twice)
     await scanAndGreet(once)
     await unlockAdmin()
-    const totalText = await page.locator('[data-testid="attendance-total"]').textContent()
-    const total = Number(/\d+/.exec(totalText ?? '')?.[0])
-    expect(total).toBeGreaterThanOrEqual(3)
+    // The admin area's first page loads its figures after it opens: wait for them.
+    const totalOf = async (): Promise<number> =>
+      Number(
+        /\d+/.exec(
+          (await page.locator('[data-testid="attendance-total"]').textContent()) ?? '',
+        )?.[0],
+      )
+    await expect.poll(totalOf, { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
+    const total = await totalOf()
 
     await goHash(page, '#/admin/export')
     await page.locator('[data-testid="export-csv"]').click()
