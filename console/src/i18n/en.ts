@@ -1,5 +1,6 @@
 /** The console in English; same keys as zh-CN.ts (checked by the type). */
 import { dateMessages } from '../../../shared/ui/date-messages'
+import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
 import type { MessageSchema } from './zh-CN'
 
 export const en: MessageSchema = {
@@ -238,30 +239,7 @@ export const en: MessageSchema = {
       range: '{from}–{to} of {total}',
       prev: 'Previous',
       next: 'Next',
-      problems: {
-        name_empty: 'The name is empty',
-        too_long: 'Longer than {limit} characters',
-        phone_invalid:
-          'The phone number has characters a phone number cannot have (only digits, spaces, +, - and brackets)',
-        duplicate_row: 'Same guest as row {duplicateOf}',
-        file_empty: 'The file is empty',
-        too_many_rows: 'More than {max} rows: split the file and import the parts one by one',
-        too_many_cells:
-          'The worksheet has more than {max} cells (empty formatted cells count): delete unused columns or split the file',
-        no_name_column: 'No name column in the first row (e.g. "name" or "姓名")',
-        unreadable: 'The file cannot be read as {format}',
-        encoding_big5:
-          'The file looks like Big5 (traditional Chinese), which is not supported. In Excel, save it as "CSV UTF-8" and import it again.',
-        encoding_utf16_no_bom:
-          'The file looks like UTF-16 without a byte-order mark, which cannot be read reliably. Save it as "CSV UTF-8" and import it again.',
-        encoding_invalid:
-          'The file says it is {encoding} but holds bytes that are not {encoding}. Save it as "CSV UTF-8" and import it again.',
-        encoding_unsupported:
-          'The text encoding of the file is not supported (UTF-8, UTF-16 with a byte-order mark and GBK/GB18030 are). Save it as "CSV UTF-8" and import it again.',
-        xlsx_too_large: 'The XLSX file unpacks to more than {mib} MiB: not a roster',
-        xlsx_too_many_parts: 'The XLSX file has more than {max} parts: not a roster',
-        xlsx_damaged: 'The XLSX file is damaged',
-      },
+      problems: rosterProblemMessages['en'],
     },
     draws: {
       title: 'Lucky draws',

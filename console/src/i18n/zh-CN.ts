@@ -3,6 +3,7 @@
  * type-checked against them. Avoid `|` and `@` in messages (vue-i18n syntax).
  */
 import { dateMessages } from '../../../shared/ui/date-messages'
+import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
 export const zhCN = {
   app: { name: 'ScanDesk', title: '活动控制台' },
   nav: { booths: '签到台', campaigns: '活动', stats: '实时统计', attendance: '签到记录' },
@@ -224,28 +225,7 @@ export const zhCN = {
       range: '第 {from}–{to} 条，共 {total} 条',
       prev: '上一页',
       next: '下一页',
-      problems: {
-        name_empty: '姓名为空',
-        too_long: '超过 {limit} 个字符',
-        phone_invalid: '电话号码含有无效字符（只能有数字、空格、+、-、括号）',
-        duplicate_row: '与第 {duplicateOf} 行重复',
-        file_empty: '文件是空的',
-        too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
-        too_many_cells: '工作表超过 {max} 个单元格（含带格式的空单元格）：请删除不用的列或拆分文件',
-        no_name_column: '第一行没有姓名列（如“姓名”或“name”）',
-        unreadable: '无法按 {format} 格式读取该文件',
-        encoding_big5:
-          '文件看起来是 Big5（繁体中文）编码，暂不支持。请在 Excel 中另存为“CSV UTF-8”后重新导入。',
-        encoding_utf16_no_bom:
-          '文件看起来是不带字节序标记（BOM）的 UTF-16，无法可靠读取。请另存为“CSV UTF-8”后重新导入。',
-        encoding_invalid:
-          '文件声明为 {encoding} 编码，但内容不是有效的 {encoding}。请另存为“CSV UTF-8”后重新导入。',
-        encoding_unsupported:
-          '不支持该文件的文字编码（支持 UTF-8、带 BOM 的 UTF-16 和 GBK/GB18030）。请另存为“CSV UTF-8”后重新导入。',
-        xlsx_too_large: 'XLSX 文件解压后超过 {mib} MiB，不是名单文件',
-        xlsx_too_many_parts: 'XLSX 文件包含超过 {max} 个部件，不是名单文件',
-        xlsx_damaged: 'XLSX 文件已损坏',
-      },
+      problems: rosterProblemMessages['zh-CN'],
     },
     draws: {
       title: '抽奖',

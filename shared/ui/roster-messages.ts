@@ -1,0 +1,56 @@
+/**
+ * What a roster import's problems (shared/errors.ts rosterProblemCodes) say, in each UI language:
+ * the kiosk's admin area and the organizer's console both put them under their roster's
+ * `problems`. Avoid `|` and `@` in messages (vue-i18n syntax).
+ */
+import type { Locale } from '../domain'
+import type { RosterProblemCode } from '../errors'
+
+export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, string>> = {
+  'zh-CN': {
+    name_empty: '姓名为空',
+    too_long: '超过 {limit} 个字符',
+    phone_invalid: '电话号码含有无效字符（只能有数字、空格、+、-、括号）',
+    duplicate_row: '与第 {duplicateOf} 行重复',
+    file_empty: '文件是空的',
+    too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
+    too_many_cells: '工作表超过 {max} 个单元格（含带格式的空单元格）：请删除不用的列或拆分文件',
+    no_name_column: '第一行没有姓名列（如“姓名”或“name”）',
+    unreadable: '无法按 {format} 格式读取该文件',
+    encoding_big5:
+      '文件看起来是 Big5（繁体中文）编码，暂不支持。请在 Excel 中另存为“CSV UTF-8”后重新导入。',
+    encoding_utf16_no_bom:
+      '文件看起来是不带字节序标记（BOM）的 UTF-16，无法可靠读取。请另存为“CSV UTF-8”后重新导入。',
+    encoding_invalid:
+      '文件声明为 {encoding} 编码，但内容不是有效的 {encoding}。请另存为“CSV UTF-8”后重新导入。',
+    encoding_unsupported:
+      '不支持该文件的文字编码（支持 UTF-8、带 BOM 的 UTF-16 和 GBK/GB18030）。请另存为“CSV UTF-8”后重新导入。',
+    xlsx_too_large: 'XLSX 文件解压后超过 {mib} MiB，不是名单文件',
+    xlsx_too_many_parts: 'XLSX 文件包含超过 {max} 个部件，不是名单文件',
+    xlsx_damaged: 'XLSX 文件已损坏',
+  },
+  en: {
+    name_empty: 'The name is empty',
+    too_long: 'Longer than {limit} characters',
+    phone_invalid:
+      'The phone number has characters a phone number cannot have (only digits, spaces, +, - and brackets)',
+    duplicate_row: 'Same guest as row {duplicateOf}',
+    file_empty: 'The file is empty',
+    too_many_rows: 'More than {max} rows: split the file and import the parts one by one',
+    too_many_cells:
+      'The worksheet has more than {max} cells (empty formatted cells count): delete unused columns or split the file',
+    no_name_column: 'No name column in the first row (e.g. "name" or "姓名")',
+    unreadable: 'The file cannot be read as {format}',
+    encoding_big5:
+      'The file looks like Big5 (traditional Chinese), which is not supported. In Excel, save it as "CSV UTF-8" and import it again.',
+    encoding_utf16_no_bom:
+      'The file looks like UTF-16 without a byte-order mark, which cannot be read reliably. Save it as "CSV UTF-8" and import it again.',
+    encoding_invalid:
+      'The file says it is {encoding} but holds bytes that are not {encoding}. Save it as "CSV UTF-8" and import it again.',
+    encoding_unsupported:
+      'The text encoding of the file is not supported (UTF-8, UTF-16 with a byte-order mark and GBK/GB18030 are). Save it as "CSV UTF-8" and import it again.',
+    xlsx_too_large: 'The XLSX file unpacks to more than {mib} MiB: not a roster',
+    xlsx_too_many_parts: 'The XLSX file has more than {max} parts: not a roster',
+    xlsx_damaged: 'The XLSX file is damaged',
+  },
+}
