@@ -261,16 +261,14 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   /**
    * A scan for a string scene of a kiosk already known here, on a store that claims and
    * appends in one step (one Redis round trip): the claim, routing check and write together.
-   * Null for anything else, which takes the steps of `push` in turn.
+   * Null for anything else, which takes the steps of `push` in turn. `p`: the push, parsed.
    */
-  async function pushInOneStep(q: Query, auth: Authentic): Promise<Answer | null> {
+  async function pushInOneStep(
+    q: Query,
+    auth: Authentic,
+    p: KioskPush | null,
+  ): Promise<Answer | null> {
     if (store.appendClaimedEvent === undefined) return null
-    let p: KioskPush | null
-    try {
-      p = kioskPush(auth.xml)
-    } catch {
-      return null
-    }
     const kioskId = p?.fits ? kioskIdOfScene(p.e.scene) : null
     if (p === null || kioskId === null) return null
     const known = opts.campaigns === undefined ? null : opts.campaigns.cachedCampaignOf(kioskId)
@@ -306,22 +304,30 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
-    const inOne = await pushInOneStep(q, auth)
-    if (inOne !== null) return inOne
+    // Parsed once for both ways; a push that does not parse is dealt with after its claim.
+    let parsed: { p: KioskPush | null } | { err: unknown }
+    try {
+      parsed = { p: kioskPush(auth.xml) }
+    } catch (err) {
+      parsed = { err }
+    }
+    if ('p' in parsed) {
+      const inOne = await pushInOneStep(q, auth, parsed.p)
+      if (inOne !== null) return inOne
+    }
     const { key, bodyHash } = auth.claim
     if (!(await store.claimSignedQuery(key, bodyHash, opts.now(), claimTtl))) {
       return reject(401, 'bad_signature', 'replayed')
     }
-    let p: KioskPush | null
-    try {
-      p = kioskPush(auth.xml)
-    } catch (err) {
+    if ('err' in parsed) {
+      const { err } = parsed
       // Authentic but incomplete: kept, and answered as a success so WeChat does not retry.
       if (!isIncomplete(err)) throw err
       const kept = incompletePush(auth.xml, err, opts.now())
       const outcome = await keepUnrouted(kept, err.message)
       return { status: 200, body: SUCCESS, outcome }
     }
+    const { p } = parsed
     if (p === null) return { status: 200, body: SUCCESS, outcome: 'ignored' }
     const { e, event, fits } = p
     let outcome: PushOutcome
