@@ -11,6 +11,7 @@ export {
   readJson,
   sendApiError,
   sendBodyError,
+  sendEvent,
   sendJson,
   sendText,
 } from '../shared/server'

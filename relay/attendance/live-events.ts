@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConsoleEvent } from '../../shared/console-api'
 import { exemptFromIdleTimeout } from '../connection-limits'
-import { sendApiError } from '../http-util'
+import { sendApiError, sendEvent } from '../http-util'
 import type { RelayStore, StoreChange } from '../store/types'
 
 export interface LiveEventsOptions {
@@ -97,9 +97,7 @@ export class LiveEvents {
     const at = this.opts.now()
     c.last[kind] = at
     const event: ConsoleEvent = { type: kind, at }
-    c.res.write(`data: ${JSON.stringify(event)}\n\n`)
-    // Sent now, not after whatever synchronous work follows (Node corks until the next tick).
-    c.res.socket?.uncork()
+    sendEvent(c.res, `data: ${JSON.stringify(event)}\n\n`)
   }
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ScreenCheckin, ScreenDraw, ScreenEvent, WallSnapshot } from '../../shared/screen-api'
 import type { CampaignDirectory } from '../campaign-directory'
 import { exemptFromIdleTimeout } from '../connection-limits'
-import { sendApiError } from '../http-util'
+import { sendApiError, sendEvent } from '../http-util'
 import type { CampaignRecord } from '../store/campaign-types'
 import type { RelayStore, StoreChange, StoredEvent } from '../store/types'
 import type { DrawFeed } from './draw-source'
@@ -274,7 +274,7 @@ export class ScreenHub {
 
   private write(c: Client, event: ScreenEvent, id?: string): void {
     const head = id === undefined ? '' : `id: ${id}\n`
-    c.res.write(`${head}data: ${JSON.stringify(event)}\n\n`)
+    sendEvent(c.res, `${head}data: ${JSON.stringify(event)}\n\n`)
   }
 
   /** Ends the campaign's streams whose key no longer opens it; tells the others a new name. */

@@ -69,3 +69,14 @@ export function sendBodyError(res: ServerResponse, err: BodyError): void {
     sendApiError(res, status, status === 413 ? 'too_large' : 'bad_request', message),
   )
 }
+
+/**
+ * One server-sent event message (or comment), on its way now. Node corks a response's socket
+ * until the next tick, so a message written and left would wait for whatever synchronous work
+ * follows it (a kiosk's pool rotation and its SQLite commit after a greeting; the relay's next
+ * push) before it leaves.
+ */
+export function sendEvent(res: ServerResponse, text: string): void {
+  res.write(text)
+  res.socket?.uncork()
+}

@@ -21,6 +21,7 @@ import {
   BodyError,
   readJson,
   Router,
+  sendEvent,
   sendJson,
   type RouteRequest,
 } from '../../../shared/server'
@@ -178,11 +179,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     res.write('retry: 2000\n\n')
     sockets.add(res)
     const off = o.target.events.onAny((name, payload) => {
-      res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
-      // Node corks a response's socket until the next tick, and the core goes on with
-      // synchronous work after an event (a greeting is followed by the pool's rotation, a
-      // SQLite commit): without this the greeting waits for that fsync before leaving.
-      res.socket?.uncork()
+      sendEvent(res, `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
     })
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), o.keepAliveMs ?? 15_000)
     req.on('close', () => {
