@@ -14,12 +14,13 @@ import { consoleAttendancePageSchema, consoleStatsSchema } from '../../shared/co
 import { formatLocalTime } from '../../shared/export/cells'
 import { createAttendanceRoutes, type AttendanceRoutes } from '../../relay/attendance/routes'
 import { silentLogger } from '../../relay/log'
-import type { AttendanceReader, AttendanceRow } from '../../relay/store/attendance'
+import type { AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { countingReader } from './attendance-helpers'
 
 let redis: TestRedis
 let tmp: string
@@ -325,21 +326,8 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         await store.attendance.seed(rows)
       }
       // Counts the rows the export has taken from the store.
-      let handedOut = 0
-      const a = store.attendance
-      const counting: AttendanceReader = {
-        stats: (...args) => a.stats(...args),
-        scansToday: (...args) => a.scansToday(...args),
-        page: (...args) => a.page(...args),
-        seed: (...args) => a.seed(...args),
-        async *rows(scope, pageSize) {
-          for await (const page of a.rows(scope, pageSize)) {
-            handedOut += page.length
-            yield page
-          }
-        },
-      }
-      const s = await serve({ attendance: counting, subscribe: (l) => store.subscribe(l) })
+      const counting = countingReader(store.attendance)
+      const s = await serve({ attendance: counting.reader, subscribe: (l) => store.subscribe(l) })
       try {
         const res = await new Promise<IncomingMessage>((resolve) =>
           get(`${s.url}/console/api/attendance?format=csv`, resolve),
@@ -347,12 +335,12 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         res.pause()
         // Wait until the export stalls on the paused reader (no more rows taken for a while).
         let seen = -1
-        for (let i = 0; i < 200 && handedOut !== seen; i++) {
-          seen = handedOut
+        for (let i = 0; i < 200 && counting.handedOut() !== seen; i++) {
+          seen = counting.handedOut()
           await new Promise((r) => setTimeout(r, 150))
         }
-        expect(handedOut).toBeGreaterThan(0)
-        expect(handedOut).toBeLessThan(total / 2)
+        expect(counting.handedOut()).toBeGreaterThan(0)
+        expect(counting.handedOut()).toBeLessThan(total / 2)
         let lines = 0
         let tail = ''
         res.setEncoding('utf8')
@@ -364,7 +352,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         res.resume()
         await new Promise((r) => res.once('end', r))
         expect(lines).toBe(total + 1)
-        expect(handedOut).toBe(total)
+        expect(counting.handedOut()).toBe(total)
       } finally {
         await s.close()
       }

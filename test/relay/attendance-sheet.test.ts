@@ -22,7 +22,7 @@ import { xmlText } from '../../shared/export/xlsx-writer'
 import { createAttendanceRoutes } from '../../relay/attendance/routes'
 import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
 import { silentLogger } from '../../relay/log'
-import type { AttendanceReader, AttendanceRow } from '../../relay/store/attendance'
+import type { AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { migrations } from '../../relay/store/sqlite/migrations'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
@@ -30,6 +30,7 @@ import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { campaignBody } from './campaign-helpers'
+import { countingReader } from './attendance-helpers'
 
 let redis: TestRedis
 let tmp: string
@@ -210,21 +211,8 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
         }
         await store.attendance.seed(rows)
       }
-      let handedOut = 0
-      const a = store.attendance
-      const counting: AttendanceReader = {
-        stats: (...args) => a.stats(...args),
-        scansToday: (...args) => a.scansToday(...args),
-        page: (...args) => a.page(...args),
-        seed: (...args) => a.seed(...args),
-        async *rows(scope, pageSize) {
-          for await (const page of a.rows(scope, pageSize)) {
-            handedOut += page.length
-            yield page
-          }
-        },
-      }
-      const s = await serve({ attendance: counting, subscribe: (l) => store.subscribe(l) })
+      const counting = countingReader(store.attendance)
+      const s = await serve({ attendance: counting.reader, subscribe: (l) => store.subscribe(l) })
       try {
         const res = await new Promise<IncomingMessage>((resolve) =>
           get(`${s.url}/console/api/attendance?format=xlsx`, resolve).on('error', () => {}),
@@ -234,20 +222,24 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
         // Wait until the export has started, then until it stalls on the paused reader.
         const stalled = async (): Promise<void> => {
           let seen = -1
-          for (let i = 0; i < 400 && (handedOut === 0 || handedOut !== seen); i++) {
-            seen = handedOut
+          for (
+            let i = 0;
+            i < 400 && (counting.handedOut() === 0 || counting.handedOut() !== seen);
+            i++
+          ) {
+            seen = counting.handedOut()
             await new Promise((r) => setTimeout(r, 150))
           }
         }
         await stalled()
-        expect(handedOut).toBeGreaterThan(0)
-        expect(handedOut).toBeLessThan(total / 2)
+        expect(counting.handedOut()).toBeGreaterThan(0)
+        expect(counting.handedOut()).toBeLessThan(total / 2)
         // The reader goes away: the export stops there, and nothing fails later.
-        const before = handedOut
+        const before = counting.handedOut()
         res.destroy()
         await stalled()
-        expect(handedOut - before).toBeLessThanOrEqual(2 * EXPORT_PAGE_ROWS)
-        expect(handedOut).toBeLessThan(total)
+        expect(counting.handedOut() - before).toBeLessThanOrEqual(2 * EXPORT_PAGE_ROWS)
+        expect(counting.handedOut()).toBeLessThan(total)
         expect((await fetch(`${s.url}/console/api/stats`)).status).toBe(200)
       } finally {
         await s.close()
