@@ -251,7 +251,7 @@ describe('the organizer console in Chromium', () => {
     await page.click('[data-testid="roster-skip-bad"]')
     await waitForPage(
       page,
-      `document.querySelector('[data-testid="roster-result"] .summary').textContent.includes('名单已更新')`,
+      `document.querySelector('[data-testid="roster-result"] .summary')?.textContent.includes('名单已更新') === true`,
     )
     expect(await text('[data-testid="roster-result"] .summary')).toBe(
       '名单已更新：共 120 人，跳过 2 行有问题的行',
