@@ -233,11 +233,21 @@ function backends(): Array<'sqlite' | 'redis'> {
   return (['sqlite', 'redis'] as const).filter((b) => only === undefined || only.includes(b))
 }
 
+/** `BENCH_ATTENDANCE_PARTS=throughput` (or `queries`): one half only. */
+function parts(): { queries: boolean; throughput: boolean } {
+  const only = process.env.BENCH_ATTENDANCE_PARTS?.split(',')
+  return {
+    queries: only === undefined || only.includes('queries'),
+    throughput: only === undefined || only.includes('throughput'),
+  }
+}
+
 export async function benchAttendance(quick: boolean): Promise<Results> {
   const results: Results = {}
+  const run = parts()
   for (const backend of backends()) {
-    await benchAttendanceQueries(backend, quick ? 200_000 : 1_000_000, results)
-    await throughput(backend, quick ? 5_000 : 20_000, results)
+    if (run.queries) await benchAttendanceQueries(backend, quick ? 200_000 : 1_000_000, results)
+    if (run.throughput) await throughput(backend, quick ? 5_000 : 20_000, results)
   }
   return results
 }

@@ -36,22 +36,28 @@ interface CellContext {
 export const SHEET_COLUMNS: readonly {
   label: Record<Locale, string>
   value: (r: SheetRow, c: CellContext) => Cell
+  /**
+   * The cell is always our own text (a label, a formatted time, a number): CSV writes it with
+   * no formula or quoting check. Never set on a column that carries pushed data.
+   */
+  plain?: true
   /** Only in a sheet whose scope has a stamp rally. */
   rallyOnly?: true
 }[] = [
   { label: SHEET_LABELS.kioskId, value: (r) => r.kioskId },
-  { label: SHEET_LABELS.kind, value: (r, c) => kindLabel(r.event, c.locale) },
-  { label: SHEET_LABELS.scannedAt, value: (r, c) => c.time(r.createTime * 1000) },
-  { label: SHEET_LABELS.receivedAt, value: (r, c) => c.time(r.receivedAt) },
+  { label: SHEET_LABELS.kind, value: (r, c) => kindLabel(r.event, c.locale), plain: true },
+  { label: SHEET_LABELS.scannedAt, value: (r, c) => c.time(r.createTime * 1000), plain: true },
+  { label: SHEET_LABELS.receivedAt, value: (r, c) => c.time(r.receivedAt), plain: true },
   { label: SHEET_LABELS.openid, value: (r) => r.openid },
   { label: SHEET_LABELS.scene, value: (r) => r.scene },
   { label: SHEET_LABELS.ticket, value: (r) => r.ticket },
-  { label: SHEET_LABELS.fallback, value: (r, c) => yesNo(r.fallback, c.locale) },
+  { label: SHEET_LABELS.fallback, value: (r, c) => yesNo(r.fallback, c.locale), plain: true },
   { label: SHEET_LABELS.eventId, value: (r) => r.id },
-  { label: SHEET_LABELS.checkInNumber, value: (r) => r.number ?? '' },
+  { label: SHEET_LABELS.checkInNumber, value: (r) => r.number ?? '', plain: true },
   {
     label: { 'zh-CN': '集章完成', en: 'Stamps complete' },
     value: (r, c) => (r.stampsComplete == null ? '' : yesNo(r.stampsComplete, c.locale)),
+    plain: true,
     rallyOnly: true,
   },
 ]
@@ -114,7 +120,12 @@ export async function streamSheet(
   try {
     const sink =
       q.format === 'csv'
-        ? csvSink(res, header, toCells)
+        ? csvSink(
+            res,
+            header,
+            toCells,
+            columns.map((c) => c.plain === true),
+          )
         : await xlsxStreamSink(res, header, toCells)
     for await (const page of attendance.rows(q.scope, EXPORT_PAGE_ROWS)) {
       // The store's page is ours: marked in place, no copy per row.

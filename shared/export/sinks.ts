@@ -7,7 +7,7 @@
 import { once } from 'node:events'
 import { finished } from 'node:stream/promises'
 import type { Writable } from 'node:stream'
-import { csvRecord, type Cell } from './cells'
+import { csvField, csvRecord, escapeFormula, type Cell } from './cells'
 
 export interface SheetSink<R> {
   write(records: readonly R[]): Promise<void>
@@ -21,33 +21,46 @@ export async function writeWithBackpressure(out: Writable, chunk: string | Buffe
   if (!out.write(chunk)) await once(out, 'drain')
 }
 
-/** `toCells` fills the row's cells into the array it is given (reused: no array per row). */
+/**
+ * `toCells` fills the row's cells into the array it is given (reused: no array per row).
+ * `plain[i]` true: column i's cells never need formula escaping or quoting (our own labels,
+ * formatted times, numbers), so they are written as they are: half the cells of an attendance
+ * row, and the checks on them were a large part of a 1,000,000-row export.
+ */
 export function csvSink<R>(
   out: Writable,
   header: readonly string[],
   toCells: (r: R, cells: Cell[]) => void,
+  plain: readonly boolean[] = [],
 ): SheetSink<R> {
   let started = false
   const start = async () => {
     started = true
     await writeWithBackpressure(out, `\uFEFF${csvRecord(header, false)}`)
   }
-  const cells: Cell[] = new Array<Cell>(header.length)
+  const width = header.length
+  const cells: Cell[] = new Array<Cell>(width)
+  const isPlain = Array.from({ length: width }, (_, i) => plain[i] === true)
   return {
     async write(records) {
       if (!started) await start()
-      // Chunks of ~64 KiB: a write per row (or per cell) is where the time went, and a
-      // whole page in one string is a large allocation for nothing.
+      // Chunks of ~64 KiB, each encoded once: a write per row (or per cell) is where the time
+      // went, and a whole page in one string is a large allocation for nothing.
       let text = ''
       for (const r of records) {
         toCells(r, cells)
-        text += csvRecord(cells, true)
+        for (let i = 0; i < width; i++) {
+          const cell = cells[i] as Cell
+          if (i > 0) text += ','
+          text += isPlain[i] === true ? String(cell) : csvField(escapeFormula(cell))
+        }
+        text += '\r\n'
         if (text.length >= CSV_CHUNK_CHARS) {
-          await writeWithBackpressure(out, text)
+          await writeWithBackpressure(out, Buffer.from(text))
           text = ''
         }
       }
-      if (text !== '') await writeWithBackpressure(out, text)
+      if (text !== '') await writeWithBackpressure(out, Buffer.from(text))
     },
     async end() {
       if (!started) await start()

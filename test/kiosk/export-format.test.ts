@@ -3,6 +3,7 @@
 // times must read as before.
 import { createWriteStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
@@ -13,6 +14,7 @@ import {
   formatLocalTime,
   type ExportRecord,
 } from '../../electron/core/export/export'
+import { csvSink } from '../../shared/export/sinks'
 import { cleanup, onCleanup, tempDir } from './helpers'
 
 afterEach(cleanup)
@@ -58,6 +60,32 @@ describe('CSV format', () => {
       expect(csvRecord(cells, false)).toBe(reference(cells))
       expect(csvRecord(cells, true)).toBe(reference(cells.map(referenceEscape)))
     }
+  })
+
+  it('the sink writes plain columns as they are and escapes and quotes every other one', async () => {
+    const rows = strings(600)
+    const chunks: Buffer[] = []
+    const out = new PassThrough()
+    out.on('data', (c: Buffer) => chunks.push(c))
+    const sink = csvSink<[string, string]>(
+      out,
+      ['free', 'plain'],
+      (r, cells) => {
+        cells[0] = r[0]
+        cells[1] = r[1]
+      },
+      [false, true],
+    )
+    const records: Array<[string, string]> = rows.map((free, i) => [free, `=${i}:00`])
+    await sink.write(records)
+    await sink.end()
+    const expected =
+      '\uFEFF' +
+      reference(['free', 'plain']) +
+      records
+        .map(([free, plain]) => `${reference([referenceEscape(free)]).slice(0, -2)},${plain}\r\n`)
+        .join('')
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(expected)
   })
 
   it('a whole export is what csv-stringify made of the same records', async () => {

@@ -118,6 +118,31 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
     }
   })
 
+  it('a fallback code saved after the kiosk first scanned marks later scans of it', async () => {
+    const store = await open()
+    try {
+      await addKiosk(store, 'k1')
+      // Scanned before the kiosk has a fallback code: the store learns it has none…
+      const before = ev('k1', 'oA', { scene: 'k1:fallback' })
+      await store.appendEvent('k1', before)
+      await store.saveFallbackCode('k1', {
+        ticket: 'fb',
+        url: 'u',
+        scene: 'k1:fallback',
+        createdAt: 1,
+      })
+      // …and must not keep believing so once one is saved.
+      const after = ev('k1', 'oB', { scene: 'k1:fallback' })
+      await store.appendEvent('k1', after)
+      expect((await allRows(store)).map((r) => [r.openid, r.fallback])).toEqual([
+        ['oA', false],
+        ['oB', true],
+      ])
+    } finally {
+      await store.close()
+    }
+  })
+
   it('an unrouted push writes no row', async () => {
     const store = await open()
     try {
