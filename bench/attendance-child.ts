@@ -43,6 +43,7 @@ const msgSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('read-floor') }),
   z.object({ cmd: z.literal('watch') }),
   z.object({ cmd: z.literal('peak') }),
+  z.object({ cmd: z.literal('cpu') }),
   z.object({ cmd: z.literal('stop') }),
 ])
 
@@ -255,6 +256,11 @@ answerParent(async (raw) => {
       return commandsPerPush(m.n)
     case 'read-floor':
       return readFloor()
+    case 'cpu': {
+      // This process's CPU so far (every thread: the checkpointer's included), µs.
+      const u = process.cpuUsage()
+      return { micros: u.user + u.system }
+    }
     case 'watch': {
       gc()
       const baseline = process.memoryUsage.rss()

@@ -19,6 +19,7 @@ const peakSchema = z.object({ baseline: z.number(), peak: z.number() })
 const rateSchema = z.object({ perSecond: z.number() })
 const commandsSchema = z.object({ perPush: z.number(), scripts: z.number() })
 const floorSchema = z.object({ ms: z.number(), rows: z.number() })
+const cpuSchema = z.object({ micros: z.number() })
 
 /** GETs `url`, reading and discarding the body; ms, bytes and CRLF-ended lines. */
 function download(
@@ -162,6 +163,8 @@ async function pushRate(url: string, n: number, concurrency: number): Promise<nu
 async function throughput(backend: Backend, n: number, results: Results): Promise<void> {
   const rates = { with: [] as number[], without: [] as number[] }
   const appends = { with: [] as number[], without: [] as number[] }
+  /** The serving process's CPU per push (µs): waiting on a busy machine does not count. */
+  const cpu = { with: [] as number[], without: [] as number[] }
   for (let round_ = 0; round_ < 2; round_++) {
     for (const attendance of [true, false]) {
       const side = attendance ? 'with' : 'without'
@@ -171,7 +174,10 @@ async function throughput(backend: Backend, n: number, results: Results): Promis
           await child.call({ cmd: 'start', backend, kiosks: KIOSKS, rows: 0, attendance }),
         )
         await pushRate(`${s.url}`, Math.floor(n / 5), IN_FLIGHT) // warm-up
+        const before = cpuSchema.parse(await child.call({ cmd: 'cpu' })).micros
         rates[side].push(await pushRate(`${s.url}`, n, IN_FLIGHT))
+        const after = cpuSchema.parse(await child.call({ cmd: 'cpu' })).micros
+        cpu[side].push((after - before) / n)
         const a = rateSchema.parse(await child.call({ cmd: 'append', n, concurrency: 256 }))
         appends[side].push(a.perSecond)
       } finally {
@@ -192,6 +198,16 @@ async function throughput(backend: Backend, n: number, results: Results): Promis
     goal: '>= 0.9x without',
     met: r !== null && r >= 0.9,
     note: `signed plain pushes over HTTP to the push endpoint, ${IN_FLIGHT} in flight, ${n} per run, best of 2 alternating runs`,
+  }
+  const least = (xs: number[]) => Math.min(...xs)
+  results[`${backend}.attendance.push-cpu`] = {
+    value: round(least(cpu.with), 1),
+    unit: 'µs/push',
+    compare: {
+      against: `the same relay without attendance (${round(least(cpu.without), 1)} µs)`,
+      ratio: ratio(least(cpu.with), least(cpu.without)),
+    },
+    note: `the serving process's user+system CPU over the throughput run, every thread (the checkpointer's too), least of 2: what a push costs the relay, whatever else the machine runs`,
   }
   const ra = ratio(best(appends.with), best(appends.without))
   results[`${backend}.attendance.append-throughput`] = {

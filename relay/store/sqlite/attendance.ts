@@ -192,8 +192,8 @@ function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatc
   )
   // After the insert: the openid's index entries (this one included), at most two or three
   // read, on the page the insert just wrote. 1 here → a new visitor of the kiosk; 1 or 2
-  // overall → a new visitor, or one just turned returning. One statement for both, read as
-  // a tuple: a second statement and a schema check per push were a tenth of this function.
+  // overall → a new visitor, or one just turned returning. One statement for both, read as a
+  // tuple (a second statement and a schema parse per push, for two integers, before).
   const counts: unknown = statement(db, VISITOR_COUNTS).raw(true).get(r.openid, r.kioskId, r.openid)
   if (!Array.isArray(counts) || typeof counts[0] !== 'number' || typeof counts[1] !== 'number')
     throw new Error('attendance: visitor counts query returned no counts')
