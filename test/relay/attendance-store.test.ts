@@ -77,6 +77,16 @@ async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
   })
 }
 
+/** The kiosk's permanent fallback code, scene `<kioskId>:fallback`. */
+async function saveFallback(store: RelayStore, kioskId: string): Promise<void> {
+  await store.saveFallbackCode(kioskId, {
+    ticket: 'fb',
+    url: 'u',
+    scene: `${kioskId}:fallback`,
+    createdAt: 1,
+  })
+}
+
 async function allRows(store: RelayStore): Promise<AttendanceRow[]> {
   const out: AttendanceRow[] = []
   for await (const page of store.attendance.rows({ kioskIds: null }, 7)) out.push(...page)
@@ -91,12 +101,7 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
     const store = await open()
     try {
       await addKiosk(store, 'k1')
-      await store.saveFallbackCode('k1', {
-        ticket: 'fb',
-        url: 'u',
-        scene: 'k1:fallback',
-        createdAt: 1,
-      })
+      await saveFallback(store, 'k1')
       const e = ev('k1', 'oA', { event: 'subscribe' })
       const first = await store.appendEvent('k1', e)
       expect(first.status).toBe('stored')
@@ -125,12 +130,7 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
       // Scanned before the kiosk has a fallback code: the store learns it has none…
       const before = ev('k1', 'oA', { scene: 'k1:fallback' })
       await store.appendEvent('k1', before)
-      await store.saveFallbackCode('k1', {
-        ticket: 'fb',
-        url: 'u',
-        scene: 'k1:fallback',
-        createdAt: 1,
-      })
+      await saveFallback(store, 'k1')
       // …and must not keep believing so once one is saved.
       const after = ev('k1', 'oB', { scene: 'k1:fallback' })
       await store.appendEvent('k1', after)
