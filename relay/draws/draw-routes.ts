@@ -9,7 +9,8 @@ import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
 import type { Locale } from '../../shared/domain'
 import { formatLocalTime, type Cell } from '../../shared/export/cells'
-import { csvSink, xlsxSink } from '../../shared/export/sinks'
+import { csvSink } from '../../shared/export/sinks'
+import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import {
   drawRequestSchema,
   redrawRequestSchema,
@@ -169,7 +170,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
         const sink =
           format === 'csv'
             ? csvSink(ctx.res, header, toCells)
-            : await xlsxSink(ctx.res, header, toCells, 'Winners')
+            : await xlsxStreamSink(ctx.res, header, toCells, 'Winners')
         await sink.write(winnerRows(draw))
         await sink.end()
       },

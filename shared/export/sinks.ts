@@ -1,11 +1,10 @@
 /**
- * Streaming sheet writers: CSV (UTF-8 with BOM so Excel opens Chinese correctly, formula
- * escaped) or XLSX (exceljs's streaming writer, loaded only when an XLSX is asked for). Rows go
- * out page by page and each page waits for the destination to drain, so memory stays flat
- * whatever the row count.
+ * The streaming CSV writer (UTF-8 with BOM so Excel opens Chinese correctly, formula escaped)
+ * and what both sheet writers share; the XLSX one is xlsx-writer.ts. Rows go out page by page
+ * and each page waits for the destination to drain, so memory stays flat whatever the row
+ * count.
  */
 import { once } from 'node:events'
-import { finished } from 'node:stream/promises'
 import type { Writable } from 'node:stream'
 import { csvField, csvRecord, escapeFormula, type Cell } from './cells'
 
@@ -65,42 +64,6 @@ export function csvSink<R>(
     async end() {
       if (!started) await start()
       await endStream(out)
-    },
-  }
-}
-
-export async function xlsxSink<R>(
-  out: Writable,
-  header: readonly string[],
-  toCells: (r: R, cells: Cell[]) => void,
-  sheetName = 'Attendance',
-): Promise<SheetSink<R>> {
-  // exceljs is CommonJS: Node's ESM loader only offers its exports as the default import.
-  const { default: ExcelJS } = await import('exceljs')
-  // Inline strings, no formulas: a cell reading "=1+1" stays text in XLSX, so it needs no escaping.
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: out,
-    useStyles: false,
-    useSharedStrings: false,
-  })
-  const ws = wb.addWorksheet(sheetName)
-  ws.addRow([...header]).commit()
-  return {
-    async write(records) {
-      for (const r of records) {
-        const cells: Cell[] = new Array<Cell>(header.length)
-        toCells(r, cells)
-        ws.addRow(cells).commit()
-      }
-      // Let the zip stream flush between pages; and wait while the reader is behind.
-      await new Promise((resolve) => setImmediate(resolve))
-      if (out.writableNeedDrain) await once(out, 'drain')
-    },
-    async end() {
-      ws.commit()
-      const flushed = finished(out)
-      await wb.commit()
-      await flushed
     },
   }
 }

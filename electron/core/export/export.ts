@@ -2,9 +2,8 @@
 // the admin area's exports to disk, atomic-file.ts writes a file whole or not at all.
 /**
  * Attendance export, streamed page by page from SQLite: CSV (UTF-8 with BOM so Excel opens
- * Chinese correctly, formula-injection escaped) or XLSX (exceljs streaming writer, loaded only
- * when an XLSX export is asked for). The cells and writers are shared/export's, which the
- * relay's consolidated export uses too.
+ * Chinese correctly, formula-injection escaped) or XLSX (our own streamed zip, as the relay's
+ * consolidated export writes it: memory stays flat). The cells and writers are shared/export's.
  */
 import type { Writable } from 'node:stream'
 import type { Locale } from '../../../shared/domain'
@@ -15,7 +14,8 @@ import {
   yesNo,
   type Cell,
 } from '../../../shared/export/cells'
-import { csvSink, xlsxSink } from '../../../shared/export/sinks'
+import { csvSink } from '../../../shared/export/sinks'
+import { xlsxStreamSink } from '../../../shared/export/xlsx-writer'
 import type { KioskDb } from '../db/db'
 import { countAttendance } from '../scans/attendance-queries'
 
@@ -164,7 +164,9 @@ export async function exportAttendance(o: ExportOptions): Promise<{ rows: number
     for (let i = 0; i < columns.length; i++) cells[i] = (columns[i] as Column['value'])(r, o.locale)
   }
   const sink =
-    o.format === 'csv' ? csvSink(o.out, header, toCells) : await xlsxSink(o.out, header, toCells)
+    o.format === 'csv'
+      ? csvSink(o.out, header, toCells)
+      : await xlsxStreamSink(o.out, header, toCells)
   let done = 0
   let lastId = 0
   o.onProgress?.(0, total)
