@@ -23,6 +23,20 @@ export const followUpCountsSchema = z
   .strict()
 export type FollowUpCountsView = z.infer<typeof followUpCountsSchema>
 
+/** Every count at zero: a campaign with no visitors yet, and where the stores start counting. */
+export function noFollowUpCounts(): FollowUpCountsView {
+  return {
+    tagged: 0,
+    pending: 0,
+    failed: 0,
+    retagged: 0,
+    sent: 0,
+    outsideWindow: 0,
+    messageFailed: 0,
+    messagePending: 0,
+  }
+}
+
 /** Why a visitor was not tagged or got no follow-up; `errcode` is WeChat's (0: none given). */
 export const followUpFailureSchema = z
   .object({

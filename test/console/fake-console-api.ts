@@ -9,6 +9,7 @@ import type {
 import type { ConsoleApi, StreamListener } from '../../console/src/api/client'
 import type { CampaignInput, ConsoleCampaign } from '../../console/src/api/campaign-contract'
 import { newDraft, checkDraft } from '../../console/src/campaigns/campaign-form'
+import { noFollowUpCounts } from '../../shared/follow-up-api'
 
 export function makeKiosk(over: Partial<ConsoleKiosk> = {}): ConsoleKiosk {
   return {
@@ -86,16 +87,7 @@ export function createFakeConsoleApi() {
         campaignId: id,
         tag: 'expo',
         followUp: true,
-        counts: {
-          tagged: 0,
-          pending: 0,
-          failed: 0,
-          retagged: 0,
-          sent: 0,
-          outsideWindow: 0,
-          messageFailed: 0,
-          messagePending: 0,
-        },
+        counts: noFollowUpCounts(),
         failures: [],
       }),
     ),

@@ -29,6 +29,7 @@ import {
   type ConsoleKiosk,
   type ConsoleStats,
 } from '../../shared/console-api'
+import { noFollowUpCounts } from '../../shared/follow-up-api'
 
 export const CONSOLE_DIR = resolve(import.meta.dirname, '../../out/console')
 /** What the relay sends with every console page (org18's relay/console static handler). */
@@ -383,16 +384,7 @@ export async function startFakeConsoleRelay(
     if (followUp) {
       const stored = campaigns.get(followUp[1] ?? '')
       if (!stored) return fail(res, 404, 'not_found')
-      const counts = {
-        tagged: 0,
-        pending: 0,
-        failed: 0,
-        retagged: 0,
-        sent: 0,
-        outsideWindow: 0,
-        messageFailed: 0,
-        messagePending: 0,
-      }
+      const counts = noFollowUpCounts()
       return json(res, 200, {
         campaignId: stored.id,
         tag: stored.tag,

@@ -20,6 +20,7 @@ import type {
 import { streamEntrySchema } from './codec'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
+import { noFollowUpCounts } from '../../../shared/follow-up-api'
 
 /**
  * KEYS: 1 visitors hash, 2 tag-due set, 3 message-due set. ARGV: per visitor openid, JSON,
@@ -259,16 +260,7 @@ export class RedisFollowUpStore implements FollowUpStore {
   }
 
   async counts(campaignId: string): Promise<FollowUpCounts> {
-    const c: FollowUpCounts = {
-      tagged: 0,
-      pending: 0,
-      failed: 0,
-      retagged: 0,
-      sent: 0,
-      outsideWindow: 0,
-      messageFailed: 0,
-      messagePending: 0,
-    }
+    const c: FollowUpCounts = noFollowUpCounts()
     for (const v of await this.all(campaignId)) {
       if (v.tag === 'tagged') {
         c.tagged++

@@ -17,6 +17,7 @@ import type {
   TagUpdate,
 } from '../follow-up-types'
 import { statement } from './statements'
+import { noFollowUpCounts } from '../../../shared/follow-up-api'
 
 const visitorRow = z.object({
   campaign_id: z.string(),
@@ -265,16 +266,7 @@ export class SqliteFollowUpStore implements FollowUpStore {
 
   counts(campaignId: string): Promise<FollowUpCounts> {
     return attempt(() => {
-      const c: FollowUpCounts = {
-        tagged: 0,
-        pending: 0,
-        failed: 0,
-        retagged: 0,
-        sent: 0,
-        outsideWindow: 0,
-        messageFailed: 0,
-        messagePending: 0,
-      }
+      const c: FollowUpCounts = noFollowUpCounts()
       const tags = statement(
         this.db,
         `SELECT tag_state AS state, count(*) AS n FROM follow_up_visitors WHERE campaign_id = ?
