@@ -23,15 +23,21 @@ async function kiosk(url: string, token: string): Promise<KioskClient> {
 const screensOf = (frames: RelayFrame[]): ScreensFrame[] =>
   frames.filter((f): f is ScreensFrame => f.type === 'screens')
 
+/** Kiosk k1 connected, in a new campaign, its first screens frame received. */
+async function kioskInCampaign(backend: Backend) {
+  const relay = await relayOn(placeFor(backend))
+  const token = await relay.addKiosk('k1')
+  const c = await signIn(relay)
+  const made = await createCampaign(c)
+  await assign(c, 'k1', made.id)
+  const k = await kiosk(relay.url, token)
+  await k.waitFor((f) => f.type === 'screens')
+  return { c, made, k }
+}
+
 describe.each<Backend>(['sqlite', 'redis'])('screens frame (%s)', (backend) => {
   it('follows the campaign frame with the current key, and a rotation sends the new one', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
-    const k = await kiosk(relay.url, token)
-    await k.waitFor((f) => f.type === 'screens')
+    const { c, made, k } = await kioskInCampaign(backend)
     expect(k.frames.map((f) => f.type)).toEqual(['welcome', 'campaign', 'screens'])
     const [campaign] = k.frames.filter((f) => f.type === 'campaign')
     const [first] = screensOf(k.frames)
@@ -62,13 +68,7 @@ describe.each<Backend>(['sqlite', 'redis'])('screens frame (%s)', (backend) => {
   })
 
   it('sends no screens frame when the kiosk leaves the campaign', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
-    const k = await kiosk(relay.url, token)
-    await k.waitFor((f) => f.type === 'screens')
+    const { c, k } = await kioskInCampaign(backend)
     await assign(c, 'k1', null)
     await k.waitFor((f) => f.type === 'campaign', 2)
     expect(k.frames.map((f) => f.type)).toEqual(['welcome', 'campaign', 'screens', 'campaign'])
