@@ -36,5 +36,13 @@ export function useAdminEntry(enter: () => void) {
     cancelPress()
   })
 
-  return { startPress, cancelPress }
+  // Every element that takes the long press binds these (`v-on="press"`): the same gesture
+  // wherever it is, starting on a press and cancelled by any way the pointer lets go.
+  const press = {
+    pointerdown: startPress,
+    pointerup: cancelPress,
+    pointerleave: cancelPress,
+    pointercancel: cancelPress,
+  }
+  return { press }
 }
