@@ -75,13 +75,22 @@ export function csvField(cell: Cell): string {
   return NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell
 }
 
-/** One CSV record with its CRLF; `escape` applies formula escaping to every cell. */
-export function csvRecord(cells: readonly Cell[], escape: boolean): string {
+/**
+ * One CSV record with its CRLF; `escape` applies formula escaping to every cell but those
+ * `plain` marks: a plain cell (our own text: a label, a formatted time, a number) is written as
+ * it is, with neither escaping nor quoting.
+ */
+export function csvRecord(
+  cells: readonly Cell[],
+  escape: boolean,
+  plain: readonly boolean[] = [],
+): string {
   let line = ''
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i] as Cell
     if (i > 0) line += ','
-    line += csvField(escape ? escapeFormula(cell) : cell)
+    if (plain[i] === true) line += String(cell)
+    else line += csvField(escape ? escapeFormula(cell) : cell)
   }
   return `${line}\r\n`
 }

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
-import { csvField, csvRecord, escapeFormula, type Cell } from './cells'
+import { csvRecord, type Cell } from './cells'
 
 export interface SheetSink<R> {
   write(records: readonly R[]): Promise<void>
@@ -22,9 +22,8 @@ export async function writeWithBackpressure(out: Writable, chunk: string | Buffe
 
 /**
  * `toCells` fills the row's cells into the array it is given (reused: no array per row).
- * `plain[i]` true: column i's cells never need formula escaping or quoting (our own labels,
- * formatted times, numbers), so they are written as they are: half the cells of an attendance
- * row, and the checks on them were a large part of a 1,000,000-row export.
+ * `plain[i]` true: column i's cells are written as they are (`csvRecord`): half the cells of an
+ * attendance row, and the checks on them were a large part of a 1,000,000-row export.
  */
 export function csvSink<R>(
   out: Writable,
@@ -37,9 +36,8 @@ export function csvSink<R>(
     started = true
     await writeWithBackpressure(out, `\uFEFF${csvRecord(header, false)}`)
   }
-  const width = header.length
-  const cells: Cell[] = new Array<Cell>(width)
-  const isPlain = Array.from({ length: width }, (_, i) => plain[i] === true)
+  const cells: Cell[] = new Array<Cell>(header.length)
+  const isPlain = Array.from(header, (_, i) => plain[i] === true)
   return {
     async write(records) {
       if (!started) await start()
@@ -48,12 +46,7 @@ export function csvSink<R>(
       let text = ''
       for (const r of records) {
         toCells(r, cells)
-        for (let i = 0; i < width; i++) {
-          const cell = cells[i] as Cell
-          if (i > 0) text += ','
-          text += isPlain[i] === true ? String(cell) : csvField(escapeFormula(cell))
-        }
-        text += '\r\n'
+        text += csvRecord(cells, true, isPlain)
         if (text.length >= CSV_CHUNK_CHARS) {
           await writeWithBackpressure(out, Buffer.from(text))
           text = ''
