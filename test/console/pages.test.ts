@@ -9,6 +9,7 @@ import AttendancePage from '../../console/src/pages/AttendancePage.vue'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
 import SignInPage from '../../console/src/pages/SignInPage.vue'
 import { useLocaleStore } from '../../console/src/stores/locale'
+import { useKiosksStore } from '../../console/src/stores/kiosks'
 import { useSessionStore } from '../../console/src/stores/session'
 import { normalizePairingCode } from '../../shared/console-api'
 import { createFakeConsoleApi, makeKiosk, makeRow } from './fake-console-api'
@@ -137,6 +138,38 @@ describe('booths', () => {
     expect(qr.get('path').attributes('d')).toMatch(/^M\d/)
     expect(wrapper.get('[data-testid="pairing-expiry"]').text()).toMatch(/1[45]:\d\d 后失效/)
     expect(wrapper.find('[style]').exists()).toBe(false)
+  })
+
+  it('puts away a code once its booth has used it, and only then', async () => {
+    const fake = createFakeConsoleApi()
+    const hallA = makeKiosk({ id: 'hall-a', online: true })
+    fake.api.kiosks.mockResolvedValue([hallA])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    // A new code for hall-a, listed as paired (its old laptop) until the relay's list says
+    // otherwise: that is not the new code being used.
+    await wrapper.get('[data-kiosk="hall-a"] [data-testid="new-code"]').trigger('click')
+    await flushPromises()
+    const kiosks = useKiosksStore()
+    await kiosks.refresh()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
+    fake.api.kiosks.mockResolvedValue([{ ...hallA, online: false, pairingPending: true }])
+    await kiosks.refresh()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
+    fake.api.kiosks.mockResolvedValue([hallA])
+    await kiosks.refresh()
+    await flushPromises()
+    expect(wrapper.find('[data-testid="pairing-code"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="pairing-qr"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="pairing"]').text()).toContain('“hall-a”已配对')
+    // The next code shows in full again.
+    await wrapper.get('[data-kiosk="hall-a"] [data-testid="new-code"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
+    await wrapper.get('[data-testid="pairing-done"]').trigger('click')
+    expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
   })
 
   it('refuses a bad booth id without asking the relay, and translates a conflict', async () => {

@@ -104,8 +104,10 @@ describe('the console against the real relay (Chromium)', () => {
     await page.click('[data-testid="add-booth"]')
     await page.fill('[data-testid="booth-id"]', id)
     await page.click('[data-testid="create-code"]')
-    await page.locator('[data-testid="pairing-code"]').waitFor()
-    const code = (await text('[data-testid="pairing-code"]')).replace(/\s/g, '')
+    // The card of this booth (the last booth's card may still be up, saying it was paired).
+    const shown = `[data-testid="pairing"][data-booth="${id}"] [data-testid="pairing-code"]`
+    await page.locator(shown).waitFor()
+    const code = (await text(shown)).replace(/\s/g, '')
     expect(code).toMatch(/^[34679ACDEFGHJKMNPQRTUVWXY]{8}$/)
     await waitForPage(page, `!!document.querySelector('[data-kiosk="${id}"]')`)
     expect(await text(`[data-kiosk="${id}"] [data-testid="booth-status"]`)).toBe('等待配对')
@@ -168,6 +170,12 @@ describe('the console against the real relay (Chromium)', () => {
       `document.querySelector('[data-kiosk="hall-a"] [data-testid="booth-status"]')?.textContent.trim() === '在线'`,
       60_000,
     )
+    // The card put the used code away.
+    expect(
+      await text('[data-testid="pairing"][data-booth="hall-a"] [data-testid="pairing-used"]'),
+    ).toBe('签到设备已使用此配对码，配对码已作废。')
+    expect(await page.locator('[data-testid="pairing-code"]').count()).toBe(0)
+    await shot('booths-paired')
     // The kiosk said its version in its hello.
     expect(await text('[data-kiosk="hall-a"] [data-testid="booth-version"]')).toMatch(
       /^\d+\.\d+\.\d+/,

@@ -55,6 +55,20 @@ describe('big screen on the kiosk screen', () => {
   beforeEach(() => vi.useFakeTimers())
   afterEach(() => vi.useRealTimers())
 
+  /**
+   * happy-dom fires `hashchange` from a real timer of its own, so one flushPromises may run
+   * before the route follows the hash: wait for the event itself.
+   */
+  async function navigate(hash: string): Promise<void> {
+    if (window.location.hash === hash) return
+    const changed = new Promise<void>((resolve) =>
+      window.addEventListener('hashchange', () => resolve(), { once: true }),
+    )
+    window.location.hash = hash
+    await changed
+    await flushPromises()
+  }
+
   async function mountScreen() {
     const state = makeScreenState(Date.now(), { bigScreen: { kind: 'wall', url: WALL } })
     const fake = createFakeKioskApi(state)
@@ -85,8 +99,7 @@ describe('big screen on the kiosk screen', () => {
     await flushPromises()
     expect(window.location.hash).toBe('#/admin')
 
-    window.location.hash = '#/'
-    await flushPromises()
+    await navigate('#/')
     expect(wrapper.find('[data-testid="big-screen-frame"]').exists()).toBe(true)
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'A', ctrlKey: true, shiftKey: true }))
     await flushPromises()

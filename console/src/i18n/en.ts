@@ -66,6 +66,8 @@ export const en: MessageSchema = {
     expired: 'This code has expired; create a new one',
     done: 'Done',
     qrLabel: 'Pairing QR code',
+    usedTitle: '“{id}” is paired',
+    used: 'The booth has used this code; it no longer works.',
   },
   stats: {
     title: 'Live stats',

@@ -18,10 +18,32 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
   const { followed, follow } = followers()
   /** The pairing code just created, shown until the organizer closes it. */
   const pairing = ref<AddKioskResponse | null>(null)
+  /**
+   * The code on show has been used: the list showed its booth waiting for the code, and then
+   * not (a booth re-paired on another laptop is listed as not waiting before the first refresh,
+   * so "not waiting" alone proves nothing).
+   */
+  const pairingUsed = ref(false)
+  let sawWaiting = false
+
+  function showPairing(code: AddKioskResponse): void {
+    pairing.value = code
+    pairingUsed.value = false
+    sawWaiting = false
+  }
+
+  function notePairing(): void {
+    const shown = pairing.value
+    if (shown === null || pairingUsed.value) return
+    const booth = list.value.find((k) => k.id === shown.id)
+    if (booth?.pairingPending === true) sawWaiting = true
+    else if (sawWaiting && booth !== undefined && booth.revoked !== true) pairingUsed.value = true
+  }
 
   const refresh = coalesce(async () => {
     try {
       list.value = await api.kiosks()
+      notePairing()
       loaded.value = true
       error.value = null
     } catch (e) {
@@ -31,13 +53,13 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
 
   /** Throws the API's error (the add form shows it); on success the code is in `pairing`. */
   async function add(id: string): Promise<void> {
-    pairing.value = await api.addKiosk(id)
+    showPairing(await api.addKiosk(id))
     void refresh()
   }
 
   /** A new code for a booth that exists; shown like a new booth's. */
   async function repair(id: string): Promise<void> {
-    pairing.value = await api.pairKiosk(id)
+    showPairing(await api.pairKiosk(id))
     void refresh()
   }
 
@@ -46,5 +68,17 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     await refresh()
   }
 
-  return { followed, follow, list, loaded, error, pairing, refresh, add, repair, revoke }
+  return {
+    followed,
+    follow,
+    list,
+    loaded,
+    error,
+    pairing,
+    pairingUsed,
+    refresh,
+    add,
+    repair,
+    revoke,
+  }
 })
