@@ -207,8 +207,8 @@ export async function startRelay(
     .add('POST', '/api/tickets', ({ req, res }) => handleTickets(req, res))
     .add('POST', '/api/fallback-code', ({ req, res }) => handleFallbackCode(req, res))
     .add('POST', '/api/pair', ({ req, res }) => handlePair(req, res))
-    .add('GET', '/healthz', ({ res }) => health(res))
-    .add('GET', '/metrics', ({ res }) => scrape(res))
+    .add(['GET', 'HEAD'], '/healthz', ({ res }) => health(res))
+    .add(['GET', 'HEAD'], '/metrics', ({ res }) => scrape(res))
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://relay.invalid')

@@ -151,6 +151,7 @@ export const consoleErrorCodes = [
   'locked_out',
   'bad_request',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'gone',
   'rate_limited',

@@ -4,6 +4,7 @@
  * the client address and the name before the password is checked (relay/console/lockout.ts);
  * an unknown name costs the same scrypt as a known one.
  */
+import { z } from 'zod'
 import { loginRequestSchema, organizerNameSchema, type SessionInfo } from '../../shared/console-api'
 import { sendJson } from '../http-util'
 import type { LoginAttempt } from '../store/console-types'
@@ -19,6 +20,9 @@ import {
   startSession,
 } from './sessions'
 
+/** What a sign-in body must be before it counts as an attempt: a JSON object. */
+const jsonObject = z.record(z.string(), z.unknown())
+
 export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log, config } = deps
   const organizers = store.console
@@ -30,10 +34,11 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       path: '/login',
       public: true,
       async handler(ctx) {
-        const body = await readJson(ctx, loginRequestSchema)
-        if (body === null) return
+        // Any JSON object is a sign-in attempt: one without a usable name and password is a
+        // failed one (401, counted against the address), as the contract's "401 otherwise".
+        const sent = await readJson(ctx, jsonObject)
+        if (sent === null) return
         const addressKey = `addr:${clientAddress(ctx.req, config.trustProxyHops)}`
-        const nameKey = `name:${body.name}`
         const refused = (a: LoginAttempt): boolean => {
           if (a.allowed) return false
           ctx.res.setHeader('Retry-After', String(Math.max(1, Math.ceil(a.retryAfterMs / 1000))))
@@ -41,6 +46,16 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           return true
         }
         if (refused(await organizers.takeLoginAttempt(addressKey, ctx.now, ADDRESS_LOCKOUT))) return
+        const parsed = loginRequestSchema.safeParse(sent)
+        if (!parsed.success) {
+          log.info('console sign-in failed: no name and password', {
+            address: addressKey.slice(5),
+          })
+          sendConsoleError(ctx.res, 401, 'unauthorized', 'send a name and a password')
+          return
+        }
+        const body = parsed.data
+        const nameKey = `name:${body.name}`
         if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
         const name = organizerNameSchema.safeParse(body.name)
         const organizer = name.success ? await organizers.getOrganizer(name.data) : null
@@ -72,6 +87,9 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
     {
       method: 'POST',
       path: '/logout',
+      // Signing out needs no live session: a second sign-out, or one after the organizer was
+      // removed, still clears the cookie (204). Still same-origin only, as every POST.
+      public: true,
       async handler(ctx) {
         const id = sessionIdOf(ctx.req)
         if (id !== null) await organizers.deleteSession(hashSessionId(id))

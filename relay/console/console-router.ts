@@ -37,7 +37,7 @@ export interface ConsoleRoute {
   method: ConsoleMethod
   /** Below `/console/api`, e.g. `/kiosks/:id`. */
   path: string
-  /** Served without a session (login only). The same-origin rule still holds. */
+  /** Served without a session (login, logout). The same-origin rule still holds. */
   public?: boolean
   handler(ctx: ConsoleRequestContext): Promise<void>
 }
@@ -158,11 +158,18 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
       guarded(r, null, () => sendConsoleError(r.res, 404, 'not_found', 'no such console endpoint')),
     methodNotAllowed: (r) =>
       guarded(r, null, () =>
-        sendConsoleError(r.res, 405, 'bad_request', `${r.req.method ?? ''} not allowed here`),
+        sendConsoleError(
+          r.res,
+          405,
+          'method_not_allowed',
+          `${r.req.method ?? ''} not allowed here`,
+        ),
       ),
   })
   for (const route of routes) {
-    table.add(route.method, CONSOLE_API_PREFIX + route.path, (r) =>
+    // A GET answers HEAD too (its headers, no body: Node drops what the handler writes).
+    const methods = route.method === 'GET' ? (['GET', 'HEAD'] as const) : route.method
+    table.add(methods, CONSOLE_API_PREFIX + route.path, (r) =>
       guarded(r, route, (session, now) => {
         const params = decodeParams(r.params)
         if (params === null) {

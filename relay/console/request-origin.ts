@@ -43,8 +43,12 @@ function authority(protocol: string, host: string): string | null {
 
 /**
  * Null when the request may change state: Sec-Fetch-Site (if sent) is same-origin, and the
- * Origin (else the Referer) names the host the request came to. Otherwise why not. A request
- * with neither header is refused: every browser sends Origin with a POST, PUT or DELETE.
+ * Origin (else the Referer), if sent, names the host the request came to. Otherwise why not.
+ * A request with neither header is not a browser's (every browser sends Origin with a POST,
+ * PUT or DELETE, "null" when it hides it) but a script's, such as curl or Node's fetch, which
+ * a forged cross-site request can never be: it is let through, as the contract's "from
+ * another origin" asks. Browsers are held by the rest as well: JSON bodies only (another
+ * site's form cannot send one without a CORS preflight we never answer) and SameSite=Strict.
  */
 export function crossOriginReason(req: IncomingMessage): string | null {
   const site = req.headers['sec-fetch-site']
@@ -54,7 +58,7 @@ export function crossOriginReason(req: IncomingMessage): string | null {
   const host = req.headers.host
   if (host === undefined || host === '') return 'no Host header'
   const source = req.headers.origin ?? req.headers.referer
-  if (source === undefined || source === '') return 'no Origin or Referer'
+  if (source === undefined || source === '') return null
   let url: URL
   try {
     url = new URL(source)

@@ -4,7 +4,6 @@
  * and the campaign's dates read in Chinese; switched to English, the same read in English.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -17,14 +16,11 @@ import {
   type KioskProcess,
 } from './kiosk-process'
 
-/** A loopback port nothing listens on: the relay that is down. */
-async function deadPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+/**
+ * A relay that is down: the discard port, privileged, so no test's server (port 0) can be
+ * handed it while the kiosk keeps calling it.
+ */
+const DEAD_RELAY_PORT = 9
 
 describe('the UI speaks its own language in an en-US Chromium', () => {
   let dataDir: string
@@ -158,7 +154,7 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
    */
   async function pointAtDeadRelay(): Promise<void> {
     if (deadRelayUrl === null) {
-      const port = await deadPort()
+      const port = DEAD_RELAY_PORT
       await openAdminPage('#/admin/setup')
       // A demo kiosk's form starts empty (the demo's loopback relay is no starting point).
       await page.locator('#relayUrl').waitFor()
@@ -224,6 +220,7 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
 
     // Leaving the demo took the demo campaign with it: create a real one.
     await openAdminPage('#/admin/campaign')
+    await page.locator('[data-testid="campaign-editor"]').waitFor()
     await page.getByRole('button', { name: '+ New campaign' }).click()
     await page.locator('#c-name').fill('Expo')
     await fillCampaignDates()

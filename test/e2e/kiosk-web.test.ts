@@ -209,8 +209,9 @@ describe('kiosk web mode in Chromium (demo)', () => {
 
     await page.locator('[data-testid="attendance-search"]').fill(visitor.slice(5))
     const total = page.locator('[data-testid="attendance-total"]')
-    await expect.poll(() => total.textContent()).toContain('2')
-    await expect.poll(() => rows.count()).toBe(2)
+    // The whole text: the unfiltered total may hold a 2 too. A search is a debounce and a call.
+    await expect.poll(() => total.textContent(), { timeout: 10_000 }).toBe('共 2 条')
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2)
     await screenshot(page, 'admin-attendance-search')
   }, 60_000)
 
@@ -277,7 +278,9 @@ describe('kiosk web mode in Chromium (demo)', () => {
     await goHash(page, '#/admin/settings')
     await page.locator('[data-testid="admin-page-settings"] [data-locale="en"]').click()
     await expect
-      .poll(() => page.locator('.nav a[data-page="attendance"]').textContent())
+      .poll(() => page.locator('.nav a[data-page="attendance"]').textContent(), {
+        timeout: 10_000,
+      })
       .toBe('Attendance')
     await screenshot(page, 'admin-settings-en')
     await page.locator('[data-testid="admin-lock"]').click()

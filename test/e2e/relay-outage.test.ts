@@ -81,6 +81,8 @@ describe('kiosk through a relay outage (Chromium)', () => {
   async function createCampaign(): Promise<void> {
     await unlockAdmin()
     await goHash(page, '#/admin/campaign')
+    // The editor shows once the page's campaigns have loaded.
+    await page.locator('[data-testid="campaign-editor"]').waitFor()
     await page.getByRole('button', { name: '+ 新建活动' }).click()
     await page.locator('#c-name').fill(CAMPAIGN)
     await page

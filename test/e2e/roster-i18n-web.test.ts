@@ -92,7 +92,9 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
   it('zh-CN: every problem in Chinese at its spreadsheet row; the good rows imported', async () => {
     await call('setLocale', { locale: 'zh-CN' })
     await goHash(page, '#/admin/roster')
-    await expect.poll(() => page.locator('h2').first().textContent()).toBe('名单导入')
+    await expect
+      .poll(() => page.locator('h2').first().textContent(), { timeout: 10_000 })
+      .toBe('名单导入')
     await importRoster()
     expect(await problemTable()).toEqual([
       ['3', '姓名', '姓名为空'],
@@ -109,7 +111,9 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
     await screenshot(page, 'roster-zh-problems')
     await page.getByRole('button', { name: '跳过有问题的行，导入其余行' }).click()
     await expect
-      .poll(() => page.locator('[data-testid="roster-result"]').textContent())
+      .poll(() => page.locator('[data-testid="roster-result"]').textContent(), {
+        timeout: 10_000,
+      })
       .toBe('已导入 2 行，跳过 3 行')
     await screenshot(page, 'roster-zh-imported')
     const found = z
@@ -125,12 +129,14 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
   it('en: the same file reads in English', async () => {
     await call('setLocale', { locale: 'en' })
     await goHash(page, '#/admin/roster')
-    await expect.poll(() => page.locator('h2').first().textContent()).toBe('Roster')
+    await expect
+      .poll(() => page.locator('h2').first().textContent(), { timeout: 10_000 })
+      .toBe('Roster')
     const result = () => page.locator('[data-testid="roster-result"]').textContent()
     await importRoster()
     // The file's own report (nothing imported yet), whatever an earlier import said.
     await expect
-      .poll(result)
+      .poll(result, { timeout: 10_000 })
       .toBe(
         'Nothing imported yet: 3 rows have problems. Fix the file and choose it again, or skip those rows and import the rest',
       )
@@ -145,7 +151,7 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
     ])
     await screenshot(page, 'roster-en-problems')
     await page.getByRole('button', { name: 'Skip the bad rows and import the rest' }).click()
-    await expect.poll(result).toBe('Imported 2 rows, skipped 3')
+    await expect.poll(result, { timeout: 10_000 }).toBe('Imported 2 rows, skipped 3')
   }, 60_000)
 
   it('raised no script errors along the way', () => {

@@ -176,6 +176,9 @@ describe('the big screens in Chromium', () => {
 
   it('the draw stage rolls and lands on exactly the winners the feed gives', async () => {
     const page = await openScreen('draw')
+    // Live: its event stream is open, so the relay has it registered and will hear the draw
+    // (the stage is idle from its first paint, before that).
+    await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
     await waitForPage(
       page,
       `document.querySelector('[data-testid="draw-stage"]')?.dataset.phase === 'idle'`,

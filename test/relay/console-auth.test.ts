@@ -96,6 +96,39 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect((await c.call('GET', '/console/api/session')).status).toBe(401)
   })
 
+  it('a JSON body without a usable name and password is a failed sign-in: 401, counted', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    const c = new ConsoleClient(relay.url)
+    const bodies: unknown[] = [
+      {},
+      { name: 'alice' },
+      { name: 'alice', password: '' },
+      { name: 'alice', password, extra: 1 },
+      { name: 'a'.repeat(65), password },
+      { name: 7, password },
+    ]
+    for (const body of bodies) {
+      const a = await c.call('POST', '/console/api/login', body)
+      expect(a.status, JSON.stringify(body)).toBe(401)
+      expect(errorCode(a)).toBe('unauthorized')
+      expect(a.headers.get('set-cookie')).toBeNull()
+    }
+    // Not JSON at all is a malformed request, not an attempt.
+    const text = await fetch(`${relay.url}/console/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'name=alice',
+    })
+    expect(text.status).toBe(400)
+    // Each counted against the address: past its 20 free ones it is locked out, password or not.
+    for (let i = bodies.length; i < 21; i++) {
+      expect((await c.call('POST', '/console/api/login', {})).status).toBe(401)
+    }
+    expect((await c.login('alice', password)).status).toBe(429)
+  })
+
   it('Secure cookie only when a trusted proxy says https', async () => {
     const clock = new Clock()
     const p = place(backend)

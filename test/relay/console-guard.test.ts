@@ -81,13 +81,14 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
         'DELETE /kiosks/:id',
         'POST /kiosks/:id/pairing',
         'GET /session',
-        'POST /logout',
         'GET /extra/:thing',
       ]),
     )
-    expect(r.consoleRoutes.filter((route) => route.public === true)).toEqual([
-      { method: 'POST', path: '/login', public: true },
-    ])
+    expect(
+      r.consoleRoutes
+        .filter((route) => route.public === true)
+        .map((route) => `${route.method} ${route.path}`),
+    ).toEqual(['POST /login', 'POST /logout'])
     const c = new ConsoleClient(r.url)
     const attempts: Array<[string, Record<string, string>]> = [
       ['no credential', {}],
@@ -103,6 +104,12 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
         expect(errorCode(a)).toBe('unauthorized')
       }
     }
+    // Signing out needs no session: it clears the cookie whatever was sent, and ends nothing.
+    for (const [what, headers] of attempts) {
+      const out = await c.call('POST', '/console/api/logout', undefined, headers)
+      expect(out.status, `logout with ${what}`).toBe(204)
+      expect(out.headers.get('set-cookie')).toMatch(/^scandesk_session=;.*Max-Age=0/)
+    }
     // Nothing happened: no kiosk was added, k1 is not revoked.
     expect((await r.store.listKiosks()).map((k) => [k.kioskId, k.revokedAt])).toEqual([
       ['k1', null],
@@ -115,6 +122,16 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     expect((await c.login('alice', password)).status).toBe(200)
     expect((await c.call('GET', '/console/api/extra/x%20y')).json).toEqual({ thing: 'x y' })
     expect((await c.call('GET', '/console/api/no-such-route')).status).toBe(404)
+    // HEAD is a GET's headers without its body; a method a path does not take is 405 + Allow.
+    const head = await c.call('HEAD', '/console/api/attendance?format=csv')
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/)
+    expect(head.text).toBe('')
+    expect((await c.call('HEAD', '/console/api/kiosks')).status).toBe(200)
+    const patch = await c.call('PATCH', '/console/api/kiosks', { id: 'k2' })
+    expect(patch.status).toBe(405)
+    expect(patch.headers.get('allow')).toBe('GET, HEAD, POST')
+    expect(errorCode(patch)).toBe('method_not_allowed')
     await collectSecrets(r, c)
   })
 
@@ -157,7 +174,6 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
       ['another Origin', {}, 'https://evil.example'],
       ['another port', {}, r.url.replace(/:\d+$/, ':1')],
       ['Origin null', {}, 'null'],
-      ['no Origin or Referer', {}, null],
       ['a cross-site Referer', { referer: 'https://evil.example/page' }, null],
       ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, r.url],
       ['Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }, r.url],
@@ -180,6 +196,16 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     expect((await r.store.listKiosks()).map((k) => [k.kioskId, k.revokedAt])).toEqual([
       ['k1', null],
     ])
+    // A script (curl, Node's fetch) sends neither Origin nor Referer, and no browser does: it
+    // signs in and changes state as the contract's "from another origin" leaves it free to.
+    c.origin = null
+    const script = new ConsoleClient(r.url)
+    script.origin = null
+    await script.login('alice', password)
+    const added = await script.call('POST', '/console/api/kiosks', { id: 'k-script' })
+    expect(added.status).toBe(201)
+    expect((await script.call('DELETE', '/console/api/kiosks/k-script')).status).toBe(204)
+    expect((await script.call('POST', '/console/api/logout')).status).toBe(204)
     // The session still works; a same-origin Referer (no Origin) is accepted, and so is a read
     // from anywhere (the SameSite cookie keeps other sites' reads unauthenticated).
     c.origin = null

@@ -63,14 +63,19 @@ describe('the route table', () => {
       ['DELETE', '/wechat', 'GET, POST'],
       ['GET', '/api/tickets', 'POST'],
       ['GET', '/api/fallback-code', 'POST'],
-      ['POST', '/healthz', 'GET'],
-      ['POST', '/metrics', 'GET'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['POST', '/metrics', 'GET, HEAD'],
     ] as const) {
       const res = await fetch(`${r.url}${path}`, { method })
       expect(res.status, `${method} ${path}`).toBe(405)
       expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow)
       expect(await res.json()).toMatchObject({ error: { code: 'method_not_allowed' } })
     }
+    // HEAD is a GET without the body (load balancers' health checks send it).
+    const head = await fetch(`${r.url}/healthz`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await head.text()).toBe('')
     // A wrong method is refused before anything else: no push counted, nothing stored.
     expect(r.metrics.pushCount('malformed')).toBe(0)
   })

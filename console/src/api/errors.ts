@@ -33,6 +33,7 @@ export function errorCodeOf(status: number, body: unknown): ConsoleErrorCode {
   if (status === 401) return 'unauthorized'
   if (status === 403) return 'forbidden'
   if (status === 404) return 'not_found'
+  if (status === 405) return 'method_not_allowed'
   if (status === 409) return 'conflict'
   if (status === 410) return 'gone'
   if (status === 413) return 'too_large'

@@ -277,6 +277,7 @@ export const en: MessageSchema = {
     conflict: 'A booth with this id already exists',
     gone: 'No longer valid',
     rate_limited: 'Too many requests; try again shortly',
+    method_not_allowed: 'The relay does not take this request here',
     too_large: 'Too large',
     internal: 'The server failed; try again shortly',
     network: 'Cannot reach the relay server; check the network',

@@ -263,6 +263,7 @@ export const zhCN = {
     conflict: '该签到台编号已存在',
     gone: '已失效',
     rate_limited: '操作过于频繁，请稍后再试',
+    method_not_allowed: '中继不接受此处的这种请求',
     too_large: '内容过大',
     internal: '服务器出错，请稍后再试',
     network: '无法连接中继服务器，请检查网络',
