@@ -18,6 +18,7 @@ import { addKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
 import { createAttendanceRoutes, localDay } from './attendance/routes'
+import { createPeopleLookup } from './attendance/people'
 import { createRallyLookup } from './attendance/rally'
 import { createConsoleApi } from './console/console-api'
 import { CONSOLE_API_PREFIX } from './console/console-router'
@@ -131,6 +132,7 @@ export async function startRelay(
     log,
     campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaigns, campaignId, now()),
     rally: createRallyLookup(store, campaigns, now),
+    people: createPeopleLookup(store.campaigns),
   })
   hub.onPresence(() => attendanceApi.events.kiosksChanged())
   const attendanceRoutes: ConsoleRoute[] = attendanceApi.routes.map((r) => ({

@@ -15,6 +15,7 @@ import { errorMessage, type Logger } from '../log'
 import type { AttendanceRow, AttendanceScope, DayWindow } from '../store/attendance'
 import type { RelayStore } from '../store/types'
 import { LiveEvents } from './live-events'
+import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
 import { streamSheet } from './sheet'
 
@@ -33,6 +34,8 @@ export interface AttendanceRoutesDeps {
   maxEventClients?: number
   /** The stamp rally's completions (stats, export column). Absent: neither is given. */
   rally?: RallyLookup
+  /** The rows' roster people (the export's name columns). Absent: those columns stay empty. */
+  people?: PeopleLookup
 }
 
 export interface AttendanceRoutes {
@@ -165,12 +168,14 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     }
     const started = performance.now()
     const completion = (await deps.rally?.completion(q.campaign)) ?? null
+    const personOf = (await deps.people?.(q.campaign)) ?? null
     const rows = await streamSheet(deps.store.attendance, res, {
       format: q.format,
       locale: q.locale,
       scope,
       now: deps.now(),
       ...(completion !== null && { stampsComplete: completion }),
+      ...(personOf !== null && { personOf }),
     }).catch((err: unknown) => {
       deps.log.error('attendance export failed', { error: errorMessage(err) })
       return null

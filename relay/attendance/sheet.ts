@@ -3,8 +3,11 @@
 /**
  * The consolidated export: every kiosk's rows in one sheet, streamed page by page from the store
  * into the response with shared/export's writers (CSV: BOM, formula escaping, ~64 KiB writes;
- * XLSX: our own streamed zip, xlsx-writer.ts). The columns are the kiosk export's that the
- * relay knows, with the booth first and the campaign-wide check-in number last.
+ * XLSX: our own streamed zip, xlsx-writer.ts). The columns are the kiosk export's, in its
+ * order, with the booth first (contract v2), and the stamp rally's completion last when a
+ * campaign in scope has one. What only a kiosk can know is left empty: whether its pool knew
+ * the ticket (未知二维码), and the campaign, first visit and number of a row stored before rows
+ * kept them.
  */
 import type { ServerResponse } from 'node:http'
 import type { Locale } from '../../shared/domain'
@@ -19,9 +22,13 @@ import { csvSink } from '../../shared/export/sinks'
 import { localTimeCache } from '../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import type { AttendanceReader, AttendanceRow, AttendanceScope } from '../store/attendance'
+import type { PersonOf, RosterPerson } from './people'
 
-/** A row as the sheet writes it: with the stamp rally's completion when one is in scope. */
-type SheetRow = AttendanceRow & { stampsComplete?: boolean | null }
+/**
+ * A row as the sheet writes it: with its visitor's roster entry, and the stamp rally's
+ * completion when one is in scope.
+ */
+type SheetRow = AttendanceRow & { person?: RosterPerson | null; stampsComplete?: boolean | null }
 
 /** What a column's value may use: the sheet's locale and its (cached) time formatter. */
 interface CellContext {
@@ -45,15 +52,26 @@ export const SHEET_COLUMNS: readonly {
   rallyOnly?: true
 }[] = [
   { label: SHEET_LABELS.kioskId, value: (r) => r.kioskId },
+  { label: SHEET_LABELS.checkInNumber, value: (r) => r.number ?? '', plain: true },
+  { label: SHEET_LABELS.name, value: (r) => r.person?.name ?? '' },
+  { label: SHEET_LABELS.company, value: (r) => r.person?.company ?? '' },
+  { label: SHEET_LABELS.phone, value: (r) => r.person?.phone ?? '' },
+  { label: SHEET_LABELS.code, value: (r) => r.person?.code ?? '' },
+  {
+    label: SHEET_LABELS.firstVisit,
+    value: (r, c) => (r.firstInCampaign === undefined ? '' : yesNo(r.firstInCampaign, c.locale)),
+    plain: true,
+  },
   { label: SHEET_LABELS.kind, value: (r, c) => kindLabel(r.event, c.locale), plain: true },
   { label: SHEET_LABELS.scannedAt, value: (r, c) => c.time(r.createTime * 1000), plain: true },
   { label: SHEET_LABELS.receivedAt, value: (r, c) => c.time(r.receivedAt), plain: true },
   { label: SHEET_LABELS.openid, value: (r) => r.openid },
   { label: SHEET_LABELS.scene, value: (r) => r.scene },
-  { label: SHEET_LABELS.ticket, value: (r) => r.ticket },
+  // The kiosk's own finding (its pool did not hold the ticket): the relay cannot tell.
+  { label: SHEET_LABELS.unknownTicket, value: () => '', plain: true },
   { label: SHEET_LABELS.fallback, value: (r, c) => yesNo(r.fallback, c.locale), plain: true },
+  { label: SHEET_LABELS.campaign, value: (r) => r.campaignId ?? '' },
   { label: SHEET_LABELS.eventId, value: (r) => r.id },
-  { label: SHEET_LABELS.checkInNumber, value: (r) => r.number ?? '', plain: true },
   {
     label: { 'zh-CN': '集章完成', en: 'Stamps complete' },
     value: (r, c) => (r.stampsComplete == null ? '' : yesNo(r.stampsComplete, c.locale)),
@@ -72,6 +90,8 @@ export interface SheetRequest {
   now: number
   /** Whether each row's visitor completed the rally of its booth's campaign (null: none). */
   stampsComplete?: (r: AttendanceRow) => boolean | null
+  /** Each row's visitor's roster entry (absent: no campaign in scope has a bound visitor). */
+  personOf?: PersonOf
 }
 
 const CONTENT_TYPES = {
@@ -102,6 +122,7 @@ export async function streamSheet(
     'X-Content-Type-Options': 'nosniff',
   })
   const rally = q.stampsComplete
+  const personOf = q.personOf
   const columns = SHEET_COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)
   const header = columns.map((c) => c.label[q.locale])
   const context: CellContext = { locale: q.locale, time: localTimeCache() }
@@ -130,6 +151,7 @@ export async function streamSheet(
     for await (const page of attendance.rows(q.scope, EXPORT_PAGE_ROWS)) {
       // The store's page is ours: marked in place, no copy per row.
       if (rally !== undefined) for (const r of page as SheetRow[]) r.stampsComplete = rally(r)
+      if (personOf !== undefined) for (const r of page as SheetRow[]) r.person = personOf(r)
       // A reader that went away never drains: stop waiting for it.
       await Promise.race([settled(sink.write(page)), closed])
       if (gone) return rows

@@ -20,6 +20,11 @@ export interface AttendanceRow extends Omit<ScanFrame, 'type' | 'seq'> {
   seq: number
   /** The scene is the kiosk's permanent fallback code's. */
   fallback: boolean
+  /**
+   * The campaign the kiosk ran when the scan arrived (beside `number` and `firstInCampaign`);
+   * absent: none, or a row stored before rows kept it.
+   */
+  campaignId?: string
 }
 
 /** A day (or any window) `[start, end)` in ms: the relay's local day for "today". */

@@ -20,10 +20,16 @@ export const SHEET_LABELS = {
   receivedAt: { 'zh-CN': '接收时间', en: 'Received at' },
   openid: { 'zh-CN': 'OpenID', en: 'OpenID' },
   scene: { 'zh-CN': '场景值', en: 'Scene' },
-  ticket: { 'zh-CN': '二维码', en: 'Ticket' },
   fallback: { 'zh-CN': '备用码', en: 'Fallback code' },
   eventId: { 'zh-CN': '事件ID', en: 'Event ID' },
   checkInNumber: { 'zh-CN': '签到号', en: 'Check-in no.' },
+  name: { 'zh-CN': '姓名', en: 'Name' },
+  company: { 'zh-CN': '公司', en: 'Company' },
+  phone: { 'zh-CN': '电话', en: 'Phone' },
+  code: { 'zh-CN': '编号', en: 'Code' },
+  firstVisit: { 'zh-CN': '首次签到', en: 'First visit' },
+  unknownTicket: { 'zh-CN': '未知二维码', en: 'Unknown code' },
+  campaign: { 'zh-CN': '活动', en: 'Campaign' },
 } as const satisfies Record<string, Record<Locale, string>>
 
 /** The event's kind as organizers read it: a new follower, or a scan by a follower. */

@@ -12,6 +12,7 @@ import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleAttendancePageSchema, consoleStatsSchema } from '../../shared/console-api'
 import { formatLocalTime } from '../../shared/export/cells'
+import { EXPORT_COLUMNS } from '../../electron/core/export/export'
 import { createAttendanceRoutes, type AttendanceRoutes } from '../../relay/attendance/routes'
 import { silentLogger } from '../../relay/log'
 import type { AttendanceRow } from '../../relay/store/attendance'
@@ -128,29 +129,42 @@ function expectedCells(pushed: { kioskId: string; e: NewEvent }[], escape: boole
     .sort((a, b) => (a.kioskId < b.kioskId ? -1 : a.kioskId > b.kioskId ? 1 : 0))
     .map(({ kioskId, e }) => [
       kioskId,
+      '', // no campaign: no number, name, company, phone, code or first visit
+      '',
+      '',
+      '',
+      '',
+      '',
       e.event === 'subscribe' ? '新关注' : '扫码',
       formatLocalTime(e.createTime * 1000),
       formatLocalTime(e.receivedAt),
       esc(e.openid),
       esc(e.scene),
-      e.ticket,
+      '', // whether the kiosk's pool knew the ticket: only the kiosk can tell
       '否',
-      e.id,
       '',
+      e.id,
     ])
 }
 
+/** The kiosk export's columns, in its order, with the booth first (contract v2). */
 const HEADER = [
   '展位',
+  '签到号',
+  '姓名',
+  '公司',
+  '电话',
+  '编号',
+  '首次签到',
   '类型',
   '扫码时间',
   '接收时间',
   'OpenID',
   '场景值',
-  '二维码',
+  '未知二维码',
   '备用码',
+  '活动',
   '事件ID',
-  '签到号',
 ]
 
 describe.each(backends)('attendance API ($name store)', ({ open }) => {
@@ -170,6 +184,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
       const records: string[][] = parse(bytes.subarray(3).toString('utf8'))
       expect(records[0]).toEqual(HEADER)
+      expect(HEADER).toEqual(['展位', ...EXPORT_COLUMNS.map((c) => c.label['zh-CN'])])
       expect(records.slice(1)).toEqual(expectedCells(pushed, true))
     } finally {
       await s.close()
@@ -191,27 +206,15 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       wb.worksheets[0]!.eachRow((row) => {
         // An empty cell is absent, and exceljs ends a row at its last cell.
         const values = (row.values as (string | number | undefined)[]).slice(1)
-        rows.push(Array.from({ length: 10 }, (_, i) => String(values[i] ?? '')))
+        rows.push(Array.from({ length: 16 }, (_, i) => String(values[i] ?? '')))
       })
-      expect(rows[0]).toEqual([
-        'Booth',
-        'Kind',
-        'Scanned at',
-        'Received at',
-        'OpenID',
-        'Scene',
-        'Ticket',
-        'Fallback code',
-        'Event ID',
-        'Check-in no.',
-      ])
+      expect(rows[0]).toEqual(['Booth', ...EXPORT_COLUMNS.map((c) => c.label.en)])
       const want = expectedCells(pushed, false).map((r) => [
-        r[0]!,
-        r[1] === '新关注' ? 'new follower' : 'scan',
-        ...r.slice(2, 7),
+        ...r.slice(0, 7),
+        r[7] === '新关注' ? 'new follower' : 'scan',
+        ...r.slice(8, 13),
         'no',
-        r[8]!,
-        '',
+        ...r.slice(14),
       ])
       expect(rows.slice(1)).toEqual(want)
     } finally {
@@ -305,7 +308,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       await addKiosk(store, 'k1')
       await addKiosk(store, 'k2')
       // Long rows (~2 KB each, 40 MB in all): far more than socket buffers hold.
-      const ticket = 't'.repeat(2000)
+      const pad = 's'.repeat(2000)
       for (let from = 0; from < total; from += 2000) {
         const rows: AttendanceRow[] = []
         for (let i = from; i < from + 2000; i++) {
@@ -316,8 +319,8 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
             id: `ev_${i}`,
             event: 'scan',
             openid: `o${i}`,
-            scene: `${kioskId}:${i}`,
-            ticket,
+            scene: `${kioskId}:${i}:${pad}`,
+            ticket: '',
             fallback: false,
             createTime: 1_700_000_000,
             receivedAt: 1_700_000_000_000,

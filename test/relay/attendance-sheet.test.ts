@@ -19,6 +19,7 @@ import { formatLocalTime } from '../../shared/export/cells'
 import { migrate } from '../../shared/server/migrate'
 import { localTimeCache } from '../../shared/export/time-cache'
 import { xmlText } from '../../shared/export/xlsx-writer'
+import { createPeopleLookup, type PeopleLookup } from '../../relay/attendance/people'
 import { createAttendanceRoutes } from '../../relay/attendance/routes'
 import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
 import { silentLogger } from '../../relay/log'
@@ -55,8 +56,14 @@ const backends: { name: string; open: () => Promise<RelayStore> }[] = [
 
 async function serve(
   store: Pick<RelayStore, 'attendance' | 'subscribe'>,
+  people?: PeopleLookup,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const routes = createAttendanceRoutes({ store, now: Date.now, log: silentLogger })
+  const routes = createAttendanceRoutes({
+    store,
+    now: Date.now,
+    log: silentLogger,
+    ...(people !== undefined && { people }),
+  })
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://relay.invalid')
     const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
@@ -132,6 +139,21 @@ async function readXlsx(bytes: ArrayBuffer, width: number): Promise<unknown[][]>
   return rows
 }
 
+/** Where each column is: the kiosk export's columns with the booth first. */
+const C = {
+  booth: 0,
+  number: 1,
+  name: 2,
+  company: 3,
+  phone: 4,
+  code: 5,
+  firstVisit: 6,
+  scannedAt: 8,
+  receivedAt: 9,
+  openid: 10,
+  campaign: 14,
+} as const
+
 /** The CSV's formula escaping undone: what the same cell holds in the XLSX. */
 const unescape = (s: string): string => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s)
 
@@ -157,25 +179,26 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
       expect(csv).toHaveLength(301)
       expect(xlsx).toHaveLength(301)
       expect(xlsx[0]).toEqual(csv[0])
-      expect(csv[0]![9]).toBe('签到号')
+      expect(csv[0]![C.number]).toBe('签到号')
       for (let i = 1; i < csv.length; i++) {
         const c = csv[i]!
         const x = xlsx[i]!
         // The number column: a number in the XLSX, its digits in the CSV, empty in both.
-        expect(x[9], `row ${i}`).toBe(c[9] === '' ? '' : Number(c[9]))
-        expect(x.slice(0, 9).map(String), `row ${i}`).toEqual(c.slice(0, 9).map(unescape))
+        expect(x[C.number], `row ${i}`).toBe(c[C.number] === '' ? '' : Number(c[C.number]))
+        const others = (r: unknown[]) => r.filter((_, j) => j !== C.number)
+        expect(others(x).map(String), `row ${i}`).toEqual(others(c).map(String).map(unescape))
       }
       // Spot checks: order (booth-a first), CJK, a formula kept as text, a leading space kept.
-      expect(xlsx[1]![0]).toBe('booth-a')
-      expect(xlsx[1]![4]).toBe('=HYPERLINK("http://x")')
-      expect(csv[1]![4]).toBe(`'=HYPERLINK("http://x")`)
-      expect(xlsx.some((r) => r[4] === '展位甲 访客')).toBe(true)
-      expect(xlsx.some((r) => r[4] === ' edge space ')).toBe(true)
-      expect(xlsx.some((r) => r[4] === '<tag>&amp;')).toBe(true)
+      expect(xlsx[1]![C.booth]).toBe('booth-a')
+      expect(xlsx[1]![C.openid]).toBe('=HYPERLINK("http://x")')
+      expect(csv[1]![C.openid]).toBe(`'=HYPERLINK("http://x")`)
+      expect(xlsx.some((r) => r[C.openid] === '展位甲 访客')).toBe(true)
+      expect(xlsx.some((r) => r[C.openid] === ' edge space ')).toBe(true)
+      expect(xlsx.some((r) => r[C.openid] === '<tag>&amp;')).toBe(true)
       // Times stay the text the CSV has (as before), not Excel dates.
       const at = 1_764_633_600_000 + 61_123
-      expect(xlsx[2]![2]).toBe(formatLocalTime((Math.floor(at / 1000) - 2) * 1000))
-      expect(xlsx[2]![3]).toBe(formatLocalTime(at))
+      expect(xlsx[2]![C.scannedAt]).toBe(formatLocalTime((Math.floor(at / 1000) - 2) * 1000))
+      expect(xlsx[2]![C.receivedAt]).toBe(formatLocalTime(at))
       // Exporting changes nothing the stats read.
       expect(await (await fetch(`${s.url}/console/api/stats`)).json()).toEqual(statsBefore)
     } finally {
@@ -202,8 +225,9 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
             id: `ev_${i}`,
             event: 'scan',
             openid: `o${i}`,
-            scene: `${kioskId}:${i}`,
-            ticket: randomBytes(3000).toString('base64'),
+            // Long, incompressible cells (the sheet has no ticket column): the zip stays large.
+            scene: `${kioskId}:${i}:${randomBytes(3000).toString('base64')}`,
+            ticket: '',
             fallback: false,
             createTime: 1_700_000_000,
             receivedAt: 1_700_000_000_000,
@@ -287,16 +311,86 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
       const csv: string[][] = parse(
         (await (await fetch(`${s.url}/console/api/attendance?format=csv`)).text()).slice(1),
       )
-      expect(csv.slice(1).map((r) => [r[0], r[4], r[9]])).toEqual(
+      expect(csv.slice(1).map((r) => [r[C.booth], r[C.openid], r[C.number]])).toEqual(
         numbers.map(([k, o, num]) => [k, o, num === null ? '' : String(num)]),
       )
+      // The campaign each scan counted in, and whether it took the visitor's number there.
+      expect(csv.slice(1).map((r) => [r[C.campaign], r[C.firstVisit]])).toEqual([
+        ['', ''],
+        ['fair', '是'],
+        ['fair', '是'],
+        ['fair', '否'],
+      ])
       const xlsx = await readXlsx(
         await (await fetch(`${s.url}/console/api/attendance?format=xlsx`)).arrayBuffer(),
-        10,
+        16,
       )
-      expect(xlsx.slice(1).map((r) => [r[0], r[4], r[9]])).toEqual(
+      expect(xlsx.slice(1).map((r) => [r[C.booth], r[C.openid], r[C.number]])).toEqual(
         numbers.map(([k, o, num]) => [k, o, num ?? '']),
       )
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+})
+
+describe.each(backends)('consolidated sheet: who each visitor is ($name store)', ({ open }) => {
+  it('names a visitor a desk bound to a roster entry, in the campaign the scan counted in', async () => {
+    const store = await open()
+    const s = await serve(store, createPeopleLookup(store.campaigns))
+    try {
+      await addKiosk(store, 'north')
+      for (const id of ['fair', 'expo']) {
+        await store.campaigns.createCampaign(
+          { ...campaignBody(), id, screenKey: 'k'.repeat(43) },
+          0,
+        )
+      }
+      const entry = (id: string, name: string, company = '', phone = '', code = '') => ({
+        id,
+        name,
+        company,
+        phone,
+        code,
+      })
+      await store.campaigns.replaceRoster('fair', [
+        entry('r1', '王小明', 'ACME 公司', '13800000000', 'A-001'),
+        entry('r2', '=cmd|x', 'Evil', '', ''),
+        entry('r3', '李雷'), // never bound: no row names them
+      ])
+      await store.campaigns.replaceRoster('expo', [entry('x1', 'Wang at Expo')])
+      await store.campaigns.putBinding('fair', { registrationId: 'r1', openid: 'oWang', at: 1 })
+      await store.campaigns.putBinding('fair', { registrationId: 'r2', openid: 'oEvil', at: 2 })
+      await store.campaigns.putBinding('expo', { registrationId: 'x1', openid: 'oWang', at: 3 })
+      let n = 0
+      const ev = (openid: string): NewEvent => ({
+        id: eventIdOf(`people/${openid}/${++n}`),
+        event: 'scan',
+        openid,
+        scene: `north:${n}`,
+        ticket: `t${n}`,
+        createTime: 1_764_633_600 + n,
+        receivedAt: 1_764_633_600_000 + n * 1000,
+      })
+      await store.appendEvent('north', ev('oWang'), 'fair')
+      await store.appendEvent('north', ev('oGuest'), 'fair')
+      await store.appendEvent('north', ev('oEvil'), 'fair')
+      // The booth moved on to another campaign: its earlier rows keep theirs.
+      await store.appendEvent('north', ev('oWang'), 'expo')
+      await store.appendEvent('north', ev('oWang')) // and then ran none
+      const csv: string[][] = parse(
+        (await (await fetch(`${s.url}/console/api/attendance?format=csv`)).text()).slice(1),
+      )
+      const cells = (r: string[]) =>
+        [C.campaign, C.number, C.name, C.company, C.phone, C.code].map((i) => r[i])
+      expect(csv.slice(1).map(cells)).toEqual([
+        ['fair', '1', '王小明', 'ACME 公司', '13800000000', 'A-001'],
+        ['fair', '2', '', '', '', ''],
+        ['fair', '3', `'=cmd|x`, 'Evil', '', ''],
+        ['expo', '1', 'Wang at Expo', '', '', ''],
+        ['', '', '', '', '', ''],
+      ])
     } finally {
       await s.close()
       await store.close()
@@ -329,6 +423,43 @@ describe('SQLite migration 10', () => {
         { kiosk_id: 'k1', seq: 1, number: 7 },
         { kiosk_id: 'k1', seq: 2, number: null },
         { kiosk_id: 'k2', seq: 1, number: null },
+      ])
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('SQLite migration 12', () => {
+  it('gives older rows the first-in-campaign flag their queue entry holds; no campaign', () => {
+    const db = new Database(join(mkdtempSync(join(tmp, 'm12-')), 'relay.sqlite'))
+    try {
+      migrate(db, migrations.slice(0, 11), 'relay store')
+      const row = db.prepare(
+        `INSERT INTO attendance (kiosk_id, seq, event_id, event, openid, scene, ticket, fallback,
+           create_time, received_at, number) VALUES (?, ?, ?, 'scan', 'o', 's', 't', 0, 1, 1, ?)`,
+      )
+      const queued = db.prepare(
+        `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
+           received_at, number, first_in_campaign) VALUES (?, ?, ?, 'scan', 'o', 's', 't', 1, 1,
+           ?, ?)`,
+      )
+      row.run('k1', 1, 'e1', 3)
+      queued.run('k1', 1, 'e1', 3, 1)
+      row.run('k1', 2, 'e2', 3)
+      queued.run('k1', 2, 'e2', 3, 0)
+      row.run('k1', 3, 'e3', 4) // its queue entry pruned
+      migrate(db, migrations, 'relay store')
+      expect(
+        db
+          .prepare(
+            `SELECT seq, campaign_id, first_in_campaign FROM attendance ORDER BY kiosk_id, seq`,
+          )
+          .all(),
+      ).toEqual([
+        { seq: 1, campaign_id: null, first_in_campaign: 1 },
+        { seq: 2, campaign_id: null, first_in_campaign: 0 },
+        { seq: 3, campaign_id: null, first_in_campaign: null },
       ])
     } finally {
       db.close()

@@ -264,7 +264,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
       expect(anon.status, `${method} ${path}`).toBe(401)
       expect(await anon.text()).not.toContain(d.winners[0]?.openid ?? '-')
     }
-    for (const origin of ['https://evil.example', null]) {
+    for (const origin of ['https://evil.example', 'null']) {
       const saved = c.origin
       c.origin = origin
       const a = await c.call('POST', base, { prize: 'x', count: 1 })

@@ -128,7 +128,8 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
       sheet.push((row.values as unknown[]).slice(1).map((v) => String(v)))
     })
     expect(sheet[0]?.at(-1)).toBe('Stamps complete')
-    expect(new Set(sheet.slice(1).map((r) => `${r[4]}=${r.at(-1)}`))).toEqual(
+    const openidAt = (sheet[0] ?? []).indexOf('OpenID')
+    expect(new Set(sheet.slice(1).map((r) => `${r[openidAt]}=${r.at(-1)}`))).toEqual(
       new Set(['alice=yes', 'bob=no', 'mallory=no']),
     )
   })

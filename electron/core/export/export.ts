@@ -49,16 +49,16 @@ interface Column {
 export const EXPORT_COLUMNS: readonly Column[] = [
   {
     key: 'checkInNumber',
-    label: { 'zh-CN': '签到号', en: 'Check-in no.' },
+    label: SHEET_LABELS.checkInNumber,
     value: (r) => r.checkInNumber,
   },
-  { key: 'name', label: { 'zh-CN': '姓名', en: 'Name' }, value: (r) => r.name ?? '' },
-  { key: 'company', label: { 'zh-CN': '公司', en: 'Company' }, value: (r) => r.company ?? '' },
-  { key: 'phone', label: { 'zh-CN': '电话', en: 'Phone' }, value: (r) => r.phone ?? '' },
-  { key: 'code', label: { 'zh-CN': '编号', en: 'Code' }, value: (r) => r.code ?? '' },
+  { key: 'name', label: SHEET_LABELS.name, value: (r) => r.name ?? '' },
+  { key: 'company', label: SHEET_LABELS.company, value: (r) => r.company ?? '' },
+  { key: 'phone', label: SHEET_LABELS.phone, value: (r) => r.phone ?? '' },
+  { key: 'code', label: SHEET_LABELS.code, value: (r) => r.code ?? '' },
   {
     key: 'firstVisit',
-    label: { 'zh-CN': '首次签到', en: 'First visit' },
+    label: SHEET_LABELS.firstVisit,
     value: (r, l) => yesNo(r.firstVisit === 1, l),
   },
   {
@@ -80,7 +80,7 @@ export const EXPORT_COLUMNS: readonly Column[] = [
   { key: 'scene', label: SHEET_LABELS.scene, value: (r) => r.scene },
   {
     key: 'unknownTicket',
-    label: { 'zh-CN': '未知二维码', en: 'Unknown code' },
+    label: SHEET_LABELS.unknownTicket,
     value: (r, l) => yesNo(r.unknownTicket === 1, l),
   },
   {
@@ -88,7 +88,7 @@ export const EXPORT_COLUMNS: readonly Column[] = [
     label: SHEET_LABELS.fallback,
     value: (r, l) => yesNo(r.fallback === 1, l),
   },
-  { key: 'campaignId', label: { 'zh-CN': '活动', en: 'Campaign' }, value: (r) => r.campaignId },
+  { key: 'campaignId', label: SHEET_LABELS.campaign, value: (r) => r.campaignId },
   { key: 'eventId', label: SHEET_LABELS.eventId, value: (r) => r.eventId },
 ]
 

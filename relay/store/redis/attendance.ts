@@ -52,7 +52,9 @@ export function attendanceFields(r: Omit<AttendanceRow, 'kioskId' | 'seq'>): str
     r.number === undefined
       ? null
       : { number: r.number, firstInCampaign: r.firstInCampaign ?? false }
-  return [...eventFields(r, n), 'fallback', r.fallback ? '1' : '0']
+  const fields = [...eventFields(r, n), 'fallback', r.fallback ? '1' : '0']
+  if (r.campaignId !== undefined) fields.push('campaignId', r.campaignId)
+  return fields
 }
 
 /** Slot field of the stats hash. */
@@ -76,6 +78,8 @@ function toRow(kioskId: string, entry: unknown): AttendanceRow {
   let createTime: string | undefined
   let receivedAt: string | undefined
   let number: string | undefined
+  let campaignId: string | undefined
+  let firstInCampaign: string | undefined
   for (let i = 0; i + 1 < f.length; i += 2) {
     const v = f[i + 1]
     if (typeof v !== 'string') continue
@@ -107,6 +111,12 @@ function toRow(kioskId: string, entry: unknown): AttendanceRow {
       case 'number':
         number = v
         break
+      case 'campaignId':
+        campaignId = v
+        break
+      case 'firstInCampaign':
+        firstInCampaign = v
+        break
     }
   }
   if (event !== 'scan' && event !== 'subscribe') throw new Error('attendance entry: bad event')
@@ -123,6 +133,8 @@ function toRow(kioskId: string, entry: unknown): AttendanceRow {
     receivedAt: int('receivedAt', receivedAt),
   }
   if (number !== undefined) row.number = int('number', number)
+  if (campaignId !== undefined) row.campaignId = campaignId
+  if (firstInCampaign !== undefined) row.firstInCampaign = firstInCampaign === '1'
   return row
 }
 

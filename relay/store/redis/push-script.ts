@@ -17,7 +17,8 @@ import { ATTEND, VISITOR } from './scripts'
  * ARGV: 1 body hash ('' for no claim), 2 claim TTL ms, 3 de-dup TTL s, 4 kioskId, 5 change
  * channel, 6 to 8 the change message around its seq (twice) and its number (8 without the
  * closing braces), 9 slot field, 10 openid, 11 scene, 12 event kind, 13 event id,
- * 14.. the event's stream field/value pairs (without number).
+ * 14 the campaign's id ('' without one), 15.. the event's stream field/value pairs (without
+ * number). The attendance row also keeps the campaign's id when the push took or found a number.
  * Returns {1, seq} stored, {0, "kioskId seq"} a retry, {-1, ''} no such kiosk, {-2, ''} the
  * claim refused (the signed query came before with another body).
  */
@@ -57,7 +58,7 @@ if code then
 end
 local seq = redis.call('HINCRBY', KEYS[3], 'headSeq', 1)
 local fields = {}
-for i = 14, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 15, #ARGV do fields[#fields + 1] = ARGV[i] end
 local tail = '}}'
 if n then
   fields[#fields + 1] = 'number'
@@ -69,6 +70,10 @@ end
 redis.call('XADD', KEYS[4], seq .. '-0', unpack(fields))
 fields[#fields + 1] = 'fallback'
 fields[#fields + 1] = fallback
+if n then
+  fields[#fields + 1] = 'campaignId'
+  fields[#fields + 1] = ARGV[14]
+end
 ${
   attendance
     ? `attend(6, seq, ARGV[9], ARGV[10], ARGV[11], ARGV[12], fields)

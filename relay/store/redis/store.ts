@@ -345,6 +345,7 @@ class RedisStore implements RelayStore {
         e.scene,
         e.event,
         e.id,
+        campaignId ?? '',
         ...eventFields(e),
       ],
     )
@@ -393,6 +394,8 @@ class RedisStore implements RelayStore {
         e.scene,
         e.event,
         ...eventFields(e, n),
+        // The attendance row's campaign (the queue's entry carries it too; its reader skips it).
+        ...(n === null || campaignId === null ? [] : ['campaignId', campaignId]),
       ],
     )
     const [code, value] = appendReplySchema.parse(reply)

@@ -44,6 +44,8 @@ const ROW_NAMES = [
   'create_time',
   'received_at',
   'number',
+  'campaign_id',
+  'first_in_campaign',
 ] as const
 const ROW_COLUMNS = ROW_NAMES.join(', ')
 type RowTuple = [
@@ -58,6 +60,8 @@ type RowTuple = [
   createTime: number,
   receivedAt: number,
   number: number | null,
+  campaignId: string | null,
+  firstInCampaign: number | null,
 ]
 
 function fromTuple(t: RowTuple): AttendanceRow {
@@ -74,6 +78,8 @@ function fromTuple(t: RowTuple): AttendanceRow {
     receivedAt: t[9],
   }
   if (t[10] !== null) r.number = t[10]
+  if (t[11] !== null) r.campaignId = t[11]
+  if (t[12] !== null) r.firstInCampaign = t[12] === 1
   return r
 }
 const attendanceRow = z.object({
@@ -88,6 +94,8 @@ const attendanceRow = z.object({
   create_time: z.number(),
   received_at: z.number(),
   number: z.number().int().min(1).nullable(),
+  campaign_id: z.string().nullable(),
+  first_in_campaign: z.number().int().min(0).max(1).nullable(),
 })
 
 function toRow(raw: unknown): AttendanceRow {
@@ -104,6 +112,8 @@ function toRow(raw: unknown): AttendanceRow {
     r.create_time,
     r.received_at,
     r.number,
+    r.campaign_id,
+    r.first_in_campaign,
   ])
 }
 
@@ -189,6 +199,8 @@ function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatc
     r.createTime,
     r.receivedAt,
     r.number ?? null,
+    r.campaignId ?? null,
+    r.firstInCampaign === undefined ? null : r.firstInCampaign ? 1 : 0,
   )
   // After the insert: the openid's index entries (this one included), at most two or three
   // read, on the page the insert just wrote. 1 here → a new visitor of the kiosk; 1 or 2
@@ -200,10 +212,17 @@ function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatc
   counters.add(r, counts[0] === 1, counts[1])
 }
 
-const INSERT_ROW = `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const INSERT_ROW = `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const VISITOR_COUNTS = `SELECT
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? AND kiosk_id = ? LIMIT 2)),
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? LIMIT 3))`
+
+/** The campaign a stored scan counted in, and the visitor's number there. */
+export interface RowCampaign {
+  id: string
+  number: number
+  firstInCampaign: boolean
+}
 
 const inScope = 'kiosk_id IN (SELECT value FROM json_each(?))'
 
@@ -234,10 +253,11 @@ export class SqliteAttendance implements AttendanceReader {
   }
 
   /**
-   * Writes a stored event's row and counters (see writeRow); `number`: the visitor's check-in
-   * number in the kiosk's campaign, as the push took or found it (null: no campaign).
+   * Writes a stored event's row and counters (see writeRow); `campaign`: the kiosk's campaign
+   * when the scan arrived, with the visitor's check-in number in it as the push took or found
+   * it (null: no campaign).
    */
-  write(kioskId: string, seq: number, e: NewEvent, number: number | null = null): void {
+  write(kioskId: string, seq: number, e: NewEvent, campaign: RowCampaign | null = null): void {
     let scene = this.fallbackScenes.get(kioskId)
     if (scene === undefined) {
       const row = statement(this.db, 'SELECT scene FROM fallback_codes WHERE kiosk_id = ?').get(
@@ -248,7 +268,11 @@ export class SqliteAttendance implements AttendanceReader {
       this.fallbackScenes.set(kioskId, scene)
     }
     const row: AttendanceRow = { ...e, kioskId, seq, fallback: scene === e.scene }
-    if (number !== null) row.number = number
+    if (campaign !== null) {
+      row.campaignId = campaign.id
+      row.number = campaign.number
+      row.firstInCampaign = campaign.firstInCampaign
+    }
     writeRow(this.db, row, this.counters)
   }
 

@@ -213,7 +213,10 @@ class SqliteStore implements RelayStore {
         n?.number ?? null,
         n === null ? null : n.firstInCampaign ? 1 : 0,
       )
-      if (this.keepAttendance) this.attendance.write(kioskId, seq, e, n?.number ?? null)
+      if (this.keepAttendance) {
+        const campaign = campaignId == null || n === null ? null : { id: campaignId, ...n }
+        this.attendance.write(kioskId, seq, e, campaign)
+      }
       return { status: 'stored', kioskId, seq }
     })
     // The feed hears of the event after its commit and before the pusher is answered.

@@ -14,6 +14,7 @@ import { m008Stamps } from './008-stamps'
 import { m009Draws } from './009-draws'
 import { m010AttendanceNumber } from './010-attendance-number'
 import { m011FollowUp } from './011-follow-up'
+import { m012AttendanceCampaign } from './012-attendance-campaign'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   m009Draws,
   m010AttendanceNumber,
   m011FollowUp,
+  m012AttendanceCampaign,
 ]
