@@ -134,6 +134,12 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     expect(again.text).not.toContain(creds.token)
     expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
 
+    // A newer code for the booth (a replaced laptop) does not make the used one unknown.
+    const repair = await c.call('POST', '/console/api/kiosks/booth-1/pairing')
+    expect(repair.status).toBe(201)
+    const usedAgain = await pair(relay, { code: booth.pairingCode })
+    expect(usedAgain.status).toBe(410)
+
     const stored = await storeText(place)
     expect(stored).not.toContain(booth.pairingCode)
     expect(stored).not.toContain(creds.token)

@@ -69,17 +69,23 @@ return 0
 `
 
 /**
- * KEYS: 1 the kiosk's pairing-code hash, 2 the kiosk hash. ARGV: 1 code hash, 2 new token
- * hash, 3 now. Returns 1 paired, 0 used, -1 unknown (expired, superseded, no kiosk).
+ * KEYS: 1 the kiosk's pairing-code hash, 2 the kiosk hash, 3 the code's used mark. ARGV: 1 code
+ * hash, 2 new token hash, 3 now, 4 how long a used code is remembered (ms). Returns 1 paired,
+ * 0 used (also after a newer code replaced it), -1 unknown (expired, superseded unused, no
+ * kiosk).
  */
 const REDEEM = `
-if redis.call('HGET', KEYS[1], 'codeHash') ~= ARGV[1] then return -1 end
+if redis.call('HGET', KEYS[1], 'codeHash') ~= ARGV[1] then
+  if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+  return -1
+end
 if redis.call('HEXISTS', KEYS[1], 'usedAt') == 1 then return 0 end
 if tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) <= tonumber(ARGV[3]) then return -1 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 redis.call('HSET', KEYS[2], 'tokenHash', ARGV[2])
 redis.call('HDEL', KEYS[2], 'revokedAt')
 redis.call('HSET', KEYS[1], 'usedAt', ARGV[3])
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
 return 1
 `
 
@@ -225,12 +231,14 @@ export class RedisConsoleStore implements ConsoleStore {
   ): Promise<RedeemResult> {
     const reply = await this.redis.eval(
       REDEEM,
-      2,
+      3,
       this.kioskCodeKey(kioskId),
       this.kioskKey(kioskId),
+      this.keys.pairingUsed(kioskId, hash),
       hash,
       tokenHash,
       String(now),
+      String(USED_CODE_MEMORY_MS),
     )
     if (reply === 0) return { status: 'used' }
     if (reply !== 1) return { status: 'unknown' }

@@ -38,6 +38,8 @@ export interface RedisKeys {
   kioskMeta(kioskId: string): string
   /** The kiosk's current pairing code (hash, expiry, used); redeemed with the kiosk hash. */
   pairingCode(kioskId: string): string
+  /** A code of the kiosk that was used (its record may be superseded by a newer code). */
+  pairingUsed(kioskId: string, codeHash: string): string
   /** Pairing code hash → kiosk id (one key each: looked up before the kiosk is known). */
   pairingIndex(codeHash: string): string
   organizer(name: string): string
@@ -128,6 +130,7 @@ export function redisKeys(prefix: string): RedisKeys {
     fallbackLease: (id) => `${k(id)}:fallback-lease`,
     kioskMeta: (id) => `${k(id)}:meta`,
     pairingCode: (id) => `${k(id)}:pairing-code`,
+    pairingUsed: (id, hash) => `${k(id)}:pairing-used:${hash}`,
     pairingIndex: (hash) => `${p}pairing:${hash}`,
     organizer: (name) => `${p}organizer:${name}`,
     organizers: `${p}organizers`,
