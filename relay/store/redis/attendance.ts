@@ -25,7 +25,14 @@ import {
 import { eventFields, streamEntrySchema } from './codec'
 import { DEDUP_TTL_SECONDS } from '../types'
 import { runScript } from './run-script'
-import { ATTEND_VISITORS, SEED_ATTENDANCE, SEED_VISITORS } from './scripts'
+import {
+  ATTEND_VISITORS,
+  PACKED_ROW_COLUMNS,
+  PACKED_ROW_FIELD,
+  PACKED_ROW_SEPARATOR,
+  SEED_ATTENDANCE,
+  SEED_VISITORS,
+} from './scripts'
 
 /** A kiosk's attendance keys: all in the kiosk's slot (they are written by its push script). */
 export interface KioskAttendanceKeys {
@@ -68,6 +75,9 @@ function toRow(kioskId: string, entry: unknown): AttendanceRow {
   if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) {
     throw new Error('attendance entry malformed')
   }
+  const seq = Number(entry[0].split('-')[0])
+  const packed = packedValues(entry[1] as unknown[])
+  if (packed !== null) return packedRow(kioskId, seq, packed)
   const f = entry[1] as unknown[]
   let id: string | undefined
   let event: string | undefined
@@ -122,7 +132,7 @@ function toRow(kioskId: string, entry: unknown): AttendanceRow {
   if (event !== 'scan' && event !== 'subscribe') throw new Error('attendance entry: bad event')
   const row: AttendanceRow = {
     kioskId,
-    seq: Number(entry[0].split('-')[0]),
+    seq,
     id: present('id', id),
     event,
     openid: present('openid', openid),
@@ -136,6 +146,49 @@ function toRow(kioskId: string, entry: unknown): AttendanceRow {
   if (campaignId !== undefined) row.campaignId = campaignId
   if (firstInCampaign !== undefined) row.firstInCampaign = firstInCampaign === '1'
   return row
+}
+
+/** A packed entry's values (scripts.ts PACKED_ROW_COLUMNS), or null for a field-by-field one. */
+function packedValues(f: readonly unknown[]): string[] | null {
+  if (f.length !== 2 || f[0] !== PACKED_ROW_FIELD || typeof f[1] !== 'string') return null
+  const v = f[1].split(PACKED_ROW_SEPARATOR)
+  if (v.length !== PACKED_ROW_COLUMNS.length) throw new Error('attendance entry: bad packed row')
+  return v
+}
+
+/** Positions in a packed row. */
+const P = Object.fromEntries(PACKED_ROW_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof PACKED_ROW_COLUMNS)[number],
+  number
+>
+
+function packedRow(kioskId: string, seq: number, v: readonly string[]): AttendanceRow {
+  const at = (name: (typeof PACKED_ROW_COLUMNS)[number]): string => v[P[name]] ?? ''
+  const event = at('event')
+  if (event !== 'scan' && event !== 'subscribe') throw new Error('attendance entry: bad event')
+  const row: AttendanceRow = {
+    kioskId,
+    seq,
+    id: at('id'),
+    event,
+    openid: at('openid'),
+    scene: at('scene'),
+    ticket: at('ticket'),
+    fallback: at('fallback') === '1',
+    createTime: int('createTime', at('createTime')),
+    receivedAt: int('receivedAt', at('receivedAt')),
+  }
+  if (at('number') !== '') row.number = int('number', at('number'))
+  if (at('firstInCampaign') !== '') row.firstInCampaign = at('firstInCampaign') === '1'
+  if (at('campaignId') !== '') row.campaignId = at('campaignId')
+  return row
+}
+
+/** A row's stream fields as name/value pairs, packed or not (readers of a few fields). */
+export function attendanceEntryFields(f: readonly string[]): string[] {
+  const v = packedValues(f)
+  if (v === null) return [...f]
+  return PACKED_ROW_COLUMNS.flatMap((name, i) => (v[i] === '' ? [] : [name, v[i] ?? '']))
 }
 
 function present(name: string, v: string | undefined): string {

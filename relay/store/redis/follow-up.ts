@@ -17,6 +17,7 @@ import type {
   OutboxRow,
   TagUpdate,
 } from '../follow-up-types'
+import { attendanceEntryFields } from './attendance'
 import { streamEntrySchema } from './codec'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
@@ -98,7 +99,8 @@ export class RedisFollowUpStore implements FollowUpStore {
       'COUNT',
       limit,
     )
-    return entriesSchema.parse(raw).map(([id, f]) => {
+    return entriesSchema.parse(raw).map(([id, packed]) => {
+      const f = attendanceEntryFields(packed)
       let openid = ''
       let receivedAt = 0
       for (let i = 0; i + 1 < f.length; i += 2) {
