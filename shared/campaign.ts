@@ -44,8 +44,13 @@ export const campaignFieldsSchema = z
     greetings: z
       .object({ 'zh-CN': relayGreetingTextsSchema, en: relayGreetingTextsSchema })
       .strict(),
-    /** The relay's passive reply texts for this campaign's scans. */
-    reply: z.object({ subscribe: text(MAX_REPLY_LENGTH), scan: text(MAX_REPLY_LENGTH) }).strict(),
+    /** The relay's passive reply texts for this campaign's scans; '' answers `success` (v1). */
+    reply: z
+      .object({
+        subscribe: z.string().trim().max(MAX_REPLY_LENGTH),
+        scan: z.string().trim().max(MAX_REPLY_LENGTH),
+      })
+      .strict(),
     tag: text(MAX_TAG_LENGTH).nullable(),
     followUp: text(MAX_REPLY_LENGTH).nullable(),
     /** Kiosk ids of a stamp rally (empty: none). */
@@ -63,6 +68,34 @@ export const campaignFieldsSchema = z
   })
   .strict()
 export type CampaignFields = z.infer<typeof campaignFieldsSchema>
+
+/**
+ * What a new campaign starts with: the console's form, and the fields a `POST
+ * /console/api/campaigns` leaves out (only `name` is needed).
+ */
+export const CAMPAIGN_DEFAULTS = {
+  startsAt: null,
+  endsAt: null,
+  rotationSeconds: 60,
+  ticketTtlSeconds: 600,
+  mode: 'booth',
+  greetings: {
+    'zh-CN': {
+      first: '欢迎！您是第 {number} 位来宾',
+      returning: '欢迎回来！第 {number} 位签到',
+      named: '{name}，欢迎您！',
+    },
+    en: {
+      first: 'Welcome! You are visitor no. {number}',
+      returning: 'Welcome back! Check-in no. {number}',
+      named: 'Welcome, {name}!',
+    },
+  },
+  reply: { subscribe: '感谢关注！签到成功。', scan: '签到成功，欢迎光临！' },
+  tag: null,
+  followUp: null,
+  stamps: [],
+} as const satisfies Omit<CampaignFields, 'name'>
 
 function datesInOrder(c: { startsAt: string | null; endsAt: string | null }): boolean {
   return !c.startsAt || !c.endsAt || c.startsAt <= c.endsAt

@@ -6,7 +6,14 @@
  * stops working). Only the console ever sees a screen key.
  */
 import { randomBytes } from 'node:crypto'
-import { campaignIdSchema, campaignInputSchema, type ConsoleCampaign } from '../../shared/campaign'
+import { z } from 'zod'
+import {
+  CAMPAIGN_DEFAULTS,
+  campaignIdSchema,
+  campaignInputSchema,
+  type CampaignInput,
+  type ConsoleCampaign,
+} from '../../shared/campaign'
 import { sendJson } from '../http-util'
 import type { CampaignRecord } from '../store/campaign-types'
 import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
@@ -19,6 +26,25 @@ export const newCampaignId = (): string => 'c-' + randomBytes(12).toString('base
 export const newScreenKey = (): string => randomBytes(32).toString('base64url')
 
 const shown = (c: CampaignRecord): ConsoleCampaign => c.campaign
+
+const jsonObject = z.record(z.string(), z.unknown())
+
+/** An empty tag or follow-up text means none, as null does. */
+function emptyAsNull(body: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...body }
+  for (const key of ['tag', 'followUp']) if (out[key] === '') out[key] = null
+  return out
+}
+
+/** The body checked as campaign fields; null after a 400 naming the first problem. */
+function checked(res: Res, body: Record<string, unknown>): CampaignInput | null {
+  const parsed = campaignInputSchema.safeParse(body)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const where = issue?.path.join('.') || 'body'
+  sendConsoleError(res, 400, 'bad_request', `${where}: ${issue?.message ?? 'invalid'}`)
+  return null
+}
 
 export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log } = deps
@@ -42,7 +68,10 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'POST',
       path: '/campaigns',
       async handler(ctx) {
-        const fields = await readJson(ctx, campaignInputSchema)
+        const sent = await readJson(ctx, jsonObject)
+        if (sent === null) return
+        // Fields left out take the new-campaign defaults (only `name` is needed).
+        const fields = checked(ctx.res, { ...CAMPAIGN_DEFAULTS, ...emptyAsNull(sent) })
         if (fields === null) return
         const campaign = { ...fields, id: newCampaignId(), screenKey: newScreenKey() }
         const record = await store.campaigns.createCampaign(campaign, ctx.now)
@@ -68,7 +97,24 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
-        const fields = await readJson(ctx, campaignInputSchema)
+        const sent = await readJson(ctx, jsonObject)
+        if (sent === null) return
+        // What GET gave may come back as it was: its id and screen key are not fields to set.
+        const { id, screenKey, ...rest } = sent
+        if (id !== undefined && id !== c.campaign.id) {
+          sendConsoleError(ctx.res, 400, 'bad_request', 'id: not this campaign’s id')
+          return
+        }
+        if (screenKey !== undefined && screenKey !== c.campaign.screenKey) {
+          sendConsoleError(
+            ctx.res,
+            400,
+            'bad_request',
+            'screenKey: a new key comes from POST …/screen-key only',
+          )
+          return
+        }
+        const fields = checked(ctx.res, emptyAsNull(rest))
         if (fields === null) return
         const updated = await store.campaigns.updateCampaign(c.campaign.id, fields, ctx.now)
         if (updated === null) {

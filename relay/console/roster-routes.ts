@@ -1,8 +1,8 @@
 /**
  * A campaign's roster in the console (contract v2): `POST /console/api/campaigns/<id>/roster`
- * takes a CSV or XLSX file (by Content-Type) and replaces the roster whole, parsed by the
- * kiosk's own parser (shared/roster/: the same columns, encodings and limits); the campaign's
- * kiosks then get it in roster frames. `GET` the same path pages through it as JSON.
+ * takes a CSV or XLSX file (by Content-Type; by its bytes when the type names no format) and
+ * replaces the roster whole, parsed by the kiosk's own parser (shared/roster/: the same
+ * columns, encodings and limits); the campaign's kiosks then get it in roster frames. `GET` the same path pages through it as JSON.
  * Registration ids are a hash of the row's match key, so uploading the same person again keeps
  * their id and any binding to a WeChat user.
  */
@@ -20,12 +20,27 @@ export const MAX_ROSTER_PAGE = 1000
 /** Problems listed in a refusal (the file may have 100,000 bad rows). */
 const MAX_LISTED_ERRORS = 200
 
-function formatOf(contentType: string | undefined): 'csv' | 'xlsx' | null {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
+/**
+ * Types that say "some file" rather than which: what curl, scripts and older spreadsheet
+ * programs send for a CSV or an XLSX. The bytes tell which (an XLSX is a zip).
+ */
+const GENERIC_TYPES = new Set([
+  '',
+  'text/plain',
+  'application/octet-stream',
+  'application/vnd.ms-excel',
+  'application/csv',
+  'text/comma-separated-values',
+])
+
+function formatOf(contentType: string | undefined): 'csv' | 'xlsx' | 'sniff' | null {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   if (type === 'text/csv') return 'csv'
   if (type === XLSX_TYPE) return 'xlsx'
-  return null
+  return GENERIC_TYPES.has(type) ? 'sniff' : null
 }
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04])
 
 export const registrationIdOf = (key: string): string =>
   'r-' + hash('sha256', key, 'hex').slice(0, 24)
@@ -50,8 +65,8 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
-        const format = formatOf(ctx.req.headers['content-type'])
-        if (format === null) {
+        const declared = formatOf(ctx.req.headers['content-type'])
+        if (declared === null) {
           sendConsoleError(
             ctx.res,
             400,
@@ -69,6 +84,8 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 413, 'too_large', 'file larger than 10 MiB')
           return
         }
+        const format =
+          declared !== 'sniff' ? declared : data.subarray(0, 4).equals(ZIP_MAGIC) ? 'xlsx' : 'csv'
         // Loaded on first use: exceljs takes longer to load than the relay takes to start.
         const { parseRosterFile } = await import('../../shared/roster/roster-import')
         const parsed = await parseRosterFile(format, data)

@@ -65,15 +65,20 @@ describe('the campaign form', () => {
     if (!checked.ok) expect(checked.errors[path]).toBe(key)
   })
 
-  it('refuses an empty greeting or reply in either language', () => {
+  it('refuses an empty greeting and an over-long reply; an empty reply sends none', () => {
     const d = named()
     d.greetings.en.returning = '  '
-    d.reply.scan = ''
+    d.reply.scan = 'x'.repeat(601)
     const checked = checkDraft(d)
     expect(!checked.ok && checked.errors).toEqual({
       'greetings.en.returning': 'campaigns.errors.greeting',
       'reply.scan': 'campaigns.errors.reply',
     })
+    // WeChat then gets `success`: the visitor sees no message, as with v1's empty reply.
+    const quiet = named()
+    quiet.reply.subscribe = ''
+    const ok = checkDraft(quiet)
+    expect(ok.ok && ok.input.reply.subscribe).toBe('')
   })
 
   it('has every message it can give in both languages', () => {

@@ -51,6 +51,48 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     expect(consoleCampaignSchema.parse(read.json).name).toBe('Spring fair')
   })
 
+  it('a new campaign needs only a name; what GET gives can be PUT back', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const created = await c.call('POST', '/console/api/campaigns', { name: 'Expo', tag: '' })
+    expect(created.status, created.text).toBe(201)
+    const made = consoleCampaignSchema.parse(created.json)
+    expect(made).toMatchObject({
+      name: 'Expo',
+      startsAt: null,
+      endsAt: null,
+      mode: 'booth',
+      tag: null,
+      followUp: null,
+      stamps: [],
+    })
+    expect(made.greetings['zh-CN'].first).toContain('{number}')
+    // An empty reply text answers WeChat `success`, as in v1.
+    const got = await c.call('GET', `/console/api/campaigns/${made.id}`)
+    const back = { ...(got.json as object), name: 'Expo 2', reply: { subscribe: '', scan: '' } }
+    const put = await c.call('PUT', `/console/api/campaigns/${made.id}`, back)
+    expect(put.status, put.text).toBe(200)
+    expect(consoleCampaignSchema.parse(put.json)).toMatchObject({
+      id: made.id,
+      screenKey: made.screenKey,
+      name: 'Expo 2',
+      reply: { subscribe: '', scan: '' },
+    })
+    // Its id and screen key come back as they were, or the PUT is refused.
+    for (const wrong of [{ id: 'c-other' }, { screenKey: 'k'.repeat(43) }]) {
+      const refused = await c.call('PUT', `/console/api/campaigns/${made.id}`, {
+        ...back,
+        ...wrong,
+      })
+      expect(refused.status).toBe(400)
+      expect(errorCode(refused)).toBe('bad_request')
+    }
+    // A PUT replaces the fields: one left out is refused, not guessed.
+    const partial = await c.call('PUT', `/console/api/campaigns/${made.id}`, { name: 'x' })
+    expect(partial.status).toBe(400)
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign.name).toBe('Expo 2')
+  })
+
   it('rotates the screen key: a new one, the old one gone, the version bumped', async () => {
     const { relay } = await relayOn(backend)
     const c = await signIn(relay)

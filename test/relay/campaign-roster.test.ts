@@ -3,6 +3,7 @@
 // a kiosk whose link is cut twice mid-transfer (resumed from its offset: complete, each entry
 // once), a kiosk that rejects a frame rewound to where it is, and bindings made at one booth
 // reaching the campaign's other booths, live and after a reconnect.
+import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import { consoleRosterPageSchema, consoleRosterUploadSchema } from '../../shared/console-api'
 import type { HelloFrame, RelayFrame, RosterFrame } from '../../shared/relay-protocol'
@@ -19,11 +20,21 @@ function csv(rows: number): string {
   return lines.join('\n')
 }
 
-async function upload(c: ConsoleClient, campaignId: string, body: string, query = '') {
+async function upload(
+  c: ConsoleClient,
+  campaignId: string,
+  body: string | Buffer,
+  query = '',
+  type: string | null = 'text/csv',
+) {
   const res = await fetch(`${c.relayUrl}/console/api/campaigns/${campaignId}/roster${query}`, {
     method: 'POST',
-    headers: { 'content-type': 'text/csv', origin: c.relayUrl, cookie: c.cookie ?? '' },
-    body,
+    headers: {
+      origin: c.relayUrl,
+      cookie: c.cookie ?? '',
+      ...(type !== null && { 'content-type': type }),
+    },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   })
   return { status: res.status, json: await res.json() }
 }
@@ -142,6 +153,23 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     expect(again.entries.find((e) => e.name === '来宾1')?.id).toBe(
       page.entries.find((e) => e.name === '来宾1')?.id,
     )
+
+    // A type that names no format (curl's, a script's, none): the bytes say CSV or XLSX.
+    const sheet = new ExcelJS.Workbook()
+    const ws = sheet.addWorksheet('名单')
+    for (const line of csv(4).split('\n')) ws.addRow(line.split(','))
+    const xlsx = Buffer.from(await sheet.xlsx.writeBuffer())
+    for (const [body, type, total] of [
+      [csv(5), 'text/plain', 5],
+      [csv(6), null, 6],
+      [xlsx, 'application/octet-stream', 4],
+      [xlsx, 'application/vnd.ms-excel', 4],
+    ] as const) {
+      const sniffed = await upload(c, made.id, body, '', type)
+      expect(sniffed.status, String(type)).toBe(200)
+      expect(consoleRosterUploadSchema.parse(sniffed.json).total).toBe(total)
+    }
+    expect((await upload(c, made.id, csv(2), '?skipBadRows=1')).status).toBe(200)
 
     // Not CSV or XLSX, unknown campaign, no session: refused.
     const typeless = await c.call('POST', `/console/api/campaigns/${made.id}/roster`, { rows: [] })

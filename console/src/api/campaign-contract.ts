@@ -10,6 +10,7 @@ import { relayRosterEntrySchema } from '../../../shared/campaign'
 import { rosterColumns } from '../../../shared/errors'
 
 export {
+  CAMPAIGN_DEFAULTS,
   campaignInputSchema,
   consoleCampaignSchema,
   MAX_REPLY_LENGTH,

@@ -5,6 +5,7 @@
  */
 import type { Locale } from '../../../shared/domain'
 import {
+  CAMPAIGN_DEFAULTS,
   campaignInputSchema,
   type CampaignInput,
   type ConsoleCampaign,
@@ -36,22 +37,14 @@ export function newDraft(): CampaignDraft {
     name: '',
     startsAt: '',
     endsAt: '',
-    rotationSeconds: '60',
-    ticketTtlSeconds: '600',
-    mode: 'booth',
+    rotationSeconds: String(CAMPAIGN_DEFAULTS.rotationSeconds),
+    ticketTtlSeconds: String(CAMPAIGN_DEFAULTS.ticketTtlSeconds),
+    mode: CAMPAIGN_DEFAULTS.mode,
     greetings: {
-      'zh-CN': {
-        first: '欢迎！您是第 {number} 位来宾',
-        returning: '欢迎回来！第 {number} 位签到',
-        named: '{name}，欢迎您！',
-      },
-      en: {
-        first: 'Welcome! You are visitor no. {number}',
-        returning: 'Welcome back! Check-in no. {number}',
-        named: 'Welcome, {name}!',
-      },
+      'zh-CN': { ...CAMPAIGN_DEFAULTS.greetings['zh-CN'] },
+      en: { ...CAMPAIGN_DEFAULTS.greetings.en },
     },
-    reply: { subscribe: '感谢关注！签到成功。', scan: '签到成功，欢迎光临！' },
+    reply: { ...CAMPAIGN_DEFAULTS.reply },
     tag: '',
     followUp: '',
     stamps: [],
