@@ -132,6 +132,27 @@ export const drawRecordSchema = z.object({
 })
 export type DrawRecord = z.infer<typeof drawRecordSchema>
 
+/**
+ * A draw as the console API answers it: `winners` are the current winners (a redraw's winner
+ * in the place of the one it replaced, so there are always `count`), `replaced` the winners
+ * redraws replaced, each with when. The stored record (`drawRecordSchema`) keeps both in
+ * `winners`, in the order they were drawn.
+ */
+export const drawAnswerSchema = drawRecordSchema.extend({ replaced: z.array(drawWinnerSchema) })
+export type DrawAnswer = z.infer<typeof drawAnswerSchema>
+
+/** The API's view of a stored draw (see `drawAnswerSchema`). */
+export function drawAnswerOf(d: DrawRecord): DrawAnswer {
+  const drawn = d.winners.length - d.redraws.length
+  const current = d.winners.slice(0, drawn).map((w) => ({ ...w, replacedAt: null }))
+  d.redraws.forEach((step, j) => {
+    const at = current.findIndex((w) => w.openid === step.replaced)
+    const next = d.winners[drawn + j]
+    if (at >= 0 && next !== undefined) current[at] = { ...next, replacedAt: null }
+  })
+  return { ...d, winners: current, replaced: d.winners.filter((w) => w.replacedAt !== null) }
+}
+
 /** `POST /console/api/campaigns/<id>/draws/<drawId>/redraw`. */
 export const redrawRequestSchema = z.object({ openid: z.string().min(1).max(128) }).strict()
 export type RedrawRequest = z.infer<typeof redrawRequestSchema>

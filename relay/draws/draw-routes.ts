@@ -12,6 +12,7 @@ import { formatLocalTime, type Cell } from '../../shared/export/cells'
 import { csvSink } from '../../shared/export/sinks'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import {
+  drawAnswerOf,
   drawRequestSchema,
   redrawRequestSchema,
   type DrawRecord,
@@ -90,7 +91,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       sendConsoleError(ctx.res, outcome.status, outcome.code, outcome.message)
       return
     }
-    sendJson(ctx.res, status, outcome.record)
+    sendJson(ctx.res, status, drawAnswerOf(outcome.record))
   }
 
   return [
@@ -122,7 +123,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       async handler(ctx) {
         const campaignId = await campaignOf(ctx)
         if (campaignId === null) return
-        sendJson(ctx.res, 200, await store.draws.list(campaignId))
+        sendJson(ctx.res, 200, (await store.draws.list(campaignId)).map(drawAnswerOf))
       },
     },
     {

@@ -6,12 +6,13 @@
  * before anyone is told: screens only ever hear of a stored draw (draw-feed.ts).
  */
 import { randomBytes } from 'node:crypto'
-import type {
-  DrawRecord,
-  DrawRequest,
-  DrawWinner,
-  RedrawStep,
-  ScreenDraw,
+import {
+  drawAnswerOf,
+  type DrawRecord,
+  type DrawRequest,
+  type DrawWinner,
+  type RedrawStep,
+  type ScreenDraw,
 } from '../../shared/screen-api'
 import type { DrawSnapshot, DrawStore } from '../store/draw-types'
 import { canonicalOrder, cryptoPicks, eligibleHash } from './fair-draw'
@@ -148,7 +149,8 @@ export async function redraw(
     const draw = snap.draws.find((d) => d.id === drawId)
     if (draw === undefined) return fail(404, 'not_found', 'no such draw')
     const at = draw.winners.findIndex((w) => w.openid === openid && w.replacedAt === null)
-    if (at < 0) return fail(404, 'not_found', 'not a current winner of this draw')
+    // The draw exists: the openid is what does not fit it (never drawn, or already replaced).
+    if (at < 0) return fail(409, 'conflict', 'not a current winner of this draw')
     const excluded = draw.excludeWinners ? currentWinners(snap.draws) : new Set<string>()
     for (const w of draw.winners) excluded.add(w.openid)
     const eligible = eligibleOf(snap, draw.rosterOnly, excluded)
@@ -184,8 +186,7 @@ export function screenDrawOf(d: DrawRecord): ScreenDraw {
     prize: d.prize,
     at: d.redraws.at(-1)?.at ?? d.at,
     eligibleCount: d.eligibleCount,
-    winners: d.winners
-      .filter((w) => w.replacedAt === null)
-      .map((w) => ({ number: w.number, name: w.name })),
+    // As the console lists them: a redraw's winner in the place of the one it replaced.
+    winners: drawAnswerOf(d).winners.map((w) => ({ number: w.number, name: w.name })),
   }
 }

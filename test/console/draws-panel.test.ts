@@ -7,13 +7,13 @@ import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import DrawsPanel from '../../console/src/components/DrawsPanel.vue'
-import type { DrawRecord } from '../../shared/screen-api'
+import type { DrawAnswer } from '../../shared/screen-api'
 import { createFakeConsoleApi } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
 
-function record(over: Partial<DrawRecord> = {}): DrawRecord {
+function record(over: Partial<DrawAnswer> = {}): DrawAnswer {
   return {
     id: 'd-1',
     campaignId: 'c1',
@@ -30,6 +30,7 @@ function record(over: Partial<DrawRecord> = {}): DrawRecord {
       { openid: 'oZyxwvutsrqponml9876', number: 12, name: '<b>张三</b>', replacedAt: null },
     ],
     redraws: [],
+    replaced: [],
     ...over,
   }
 }
@@ -84,11 +85,12 @@ describe('the draws panel', () => {
     if (!gone || !stays) throw new Error('fixture')
     fake.api.redraw.mockResolvedValueOnce(
       record({
+        // The new winner in the place of the one replaced; that one listed apart.
         winners: [
-          { ...gone, replacedAt: first.at + 1000 },
-          stays,
           { openid: 'oNewWinner000000000', number: 99, name: null, replacedAt: null },
+          stays,
         ],
+        replaced: [{ ...gone, replacedAt: first.at + 1000 }],
       }),
     )
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
@@ -101,7 +103,12 @@ describe('the draws panel', () => {
     await flushPromises()
     expect(fake.api.redraw).toHaveBeenCalledWith('c1', 'd-1', gone.openid)
     expect(wrapper.get(row).text()).toContain('已替换')
-    expect(wrapper.findAll('[data-testid="draw-winner"]')).toHaveLength(3)
+    const shown = wrapper.findAll('[data-testid="draw-winner"]')
+    expect(shown.map((w) => w.attributes('data-openid'))).toEqual([
+      'oNewWinner000000000',
+      stays.openid,
+      gone.openid,
+    ])
     expect(wrapper.findAll('[data-testid="draw-redraw"]')).toHaveLength(2)
   })
 })

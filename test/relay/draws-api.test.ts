@@ -5,7 +5,13 @@
 // the record (BOM, formula escaping); concurrent draws never share a winner.
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
-import { drawRecordSchema, type DrawRecord } from '../../shared/screen-api'
+import {
+  drawAnswerOf,
+  drawAnswerSchema,
+  drawRecordSchema,
+  type DrawAnswer,
+  type DrawRecord,
+} from '../../shared/screen-api'
 import { canonicalOrder, eligibleHash, recheckDraw } from '../../relay/draws/fair-draw'
 import type { RelayHandle } from '../../relay/server'
 import { makeDraw } from '../../relay/draws/draw-service'
@@ -29,18 +35,16 @@ async function draw(
   c: ConsoleClient,
   campaignId: string,
   body: Record<string, unknown>,
-): Promise<DrawRecord> {
+): Promise<DrawAnswer> {
   const a = await c.call('POST', `/console/api/campaigns/${campaignId}/draws`, {
     prize: '一等奖',
     ...body,
   })
   expect(a.status, a.text).toBe(201)
-  return drawRecordSchema.parse(a.json)
+  return drawAnswerSchema.parse(a.json)
 }
 
 const openids = (d: DrawRecord) => d.winners.map((w) => w.openid)
-const current = (d: DrawRecord) =>
-  d.winners.filter((w) => w.replacedAt === null).map((w) => w.openid)
 
 async function stored(relay: RelayHandle, campaignId: string): Promise<DrawRecord[]> {
   return relay.store.draws.list(campaignId)
@@ -65,7 +69,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     const d2 = await draw(c, campaignId, { count: 1, excludeWinners: false })
     const list = await c.call('GET', `/console/api/campaigns/${campaignId}/draws`)
     expect(list.status).toBe(200)
-    const listed = drawRecordSchema.array().parse(list.json)
+    const listed = drawAnswerSchema.array().parse(list.json)
     expect(listed.map((x) => x.id).sort()).toEqual([d.id, d2.id].sort())
     expect(listed[0]?.at ?? 0).toBeGreaterThanOrEqual(listed[1]?.at ?? 0)
     expect(listed.find((x) => x.id === d.id)).toEqual(d)
@@ -138,24 +142,38 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     const path = `/console/api/campaigns/${campaignId}/draws/${d.id}/redraw`
     const a = await c.call('POST', path, { openid: absent })
     expect(a.status, a.text).toBe(200)
-    const r = drawRecordSchema.parse(a.json)
-    expect(r.winners).toHaveLength(4)
-    expect(r.winners.slice(0, 3).map((w) => w.openid)).toEqual(openids(d))
-    expect(r.winners[0]?.replacedAt).toEqual(expect.any(Number))
-    expect(current(r).slice(0, 2)).toEqual(kept)
-    const fresh = r.winners[3]?.openid ?? ''
+    const r = drawAnswerSchema.parse(a.json)
+    // The answer: as many winners as drawn, the new one in the place of the absent one, who is
+    // listed apart with when.
+    expect(r.winners).toHaveLength(3)
+    const fresh = r.winners[0]?.openid ?? ''
+    expect(r.winners.slice(1).map((w) => w.openid)).toEqual(kept)
+    expect(r.winners.every((w) => w.replacedAt === null)).toBe(true)
+    expect(r.replaced).toEqual([expect.objectContaining({ openid: absent })])
+    expect(r.replaced[0]?.replacedAt).toEqual(expect.any(Number))
     expect([...openids(d), ...openids(earlier)]).not.toContain(fresh)
     expect(r.redraws).toHaveLength(1)
     expect(r.redraws[0]).toMatchObject({ replaced: absent, openid: fresh, eligibleCount: 3 })
-    expect(await relay.store.draws.get(campaignId, d.id)).toEqual(r)
+    // The record keeps every winner in the order drawn; the list answers the same view.
+    const stored = await relay.store.draws.get(campaignId, d.id)
+    if (stored === null) throw new Error('draw not stored')
+    expect(stored.winners.map((w) => w.openid)).toEqual([...openids(d), fresh])
+    expect(drawAnswerOf(stored)).toEqual(r)
+    const listed = drawAnswerSchema
+      .array()
+      .parse((await c.call('GET', `/console/api/campaigns/${campaignId}/draws`)).json)
+    expect(listed.find((x) => x.id === d.id)).toEqual(r)
     // Re-checkable: the redraw's eligible list is the draw's minus every winner so far.
     const drawEligible = people.filter((p) => !openids(earlier).includes(p))
     const redrawEligible = drawEligible.filter((p) => !openids(d).includes(p))
-    expect(recheckDraw(r, drawEligible, [redrawEligible])).toEqual({ ok: true })
-    expect(recheckDraw(r, drawEligible, [drawEligible]).ok).toBe(false)
-    // The replaced winner cannot be replaced twice; a non-winner is not a winner.
-    expect((await c.call('POST', path, { openid: absent })).status).toBe(404)
-    expect((await c.call('POST', path, { openid: 'nobody' })).status).toBe(404)
+    expect(recheckDraw(stored, drawEligible, [redrawEligible])).toEqual({ ok: true })
+    expect(recheckDraw(stored, drawEligible, [drawEligible]).ok).toBe(false)
+    // The replaced winner cannot be replaced twice; a non-winner is not a winner (409: the
+    // draw exists, the openid does not fit it).
+    const twice = await c.call('POST', path, { openid: absent })
+    expect(twice.status).toBe(409)
+    expect(errorCode(twice)).toBe('conflict')
+    expect((await c.call('POST', path, { openid: 'nobody' })).status).toBe(409)
     expect((await c.call('POST', path, { openid: '' })).status).toBe(400)
     expect((await c.call('POST', path, { openid: fresh, x: 1 })).status).toBe(400)
     // 3 left eligible after the first redraw: two more redraws take them, the next finds none.
@@ -273,7 +291,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
       expect([a.status, r.status]).toEqual([403, 403])
     }
     const after = await relay.store.draws.list(campaignId)
-    expect(after).toEqual([d])
+    expect(after.map(drawAnswerOf)).toEqual([d])
   })
 
   it('refuses a bad body, an unknown campaign or draw, and changes nothing', async () => {
@@ -323,6 +341,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     const r = await c.call('POST', `${base}/${d.id}/redraw`, { openid: d.winners[0]?.openid })
     expect(r.status).toBe(404)
     expect(drawRecordSchema.array().parse((await c.call('GET', base)).json)).toEqual([])
-    expect(await relay.store.draws.get(campaignId, d.id)).toEqual(d)
+    const kept = await relay.store.draws.get(campaignId, d.id)
+    expect(kept === null ? null : drawAnswerOf(kept)).toEqual(d)
   })
 })

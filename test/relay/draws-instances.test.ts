@@ -5,7 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { createDrawFeed } from '../../relay/draws/draw-feed'
-import { drawRecordSchema, screenDrawSchema, type ScreenDraw } from '../../shared/screen-api'
+import {
+  drawAnswerSchema,
+  drawRecordSchema,
+  screenDrawSchema,
+  type ScreenDraw,
+} from '../../shared/screen-api'
 import { ConsoleClient, newPlace } from './console-helpers'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { checkIn, visitors } from './draws-helpers'
@@ -88,7 +93,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draw feed (%s)', (backend) => {
       prize: '一等奖',
       count: 2,
     })
-    const d = drawRecordSchema.parse(made.json)
+    const d = drawAnswerSchema.parse(made.json)
     await until('the draw on the feed', () => heard.length === 1)
     expect(heard[0]).toMatchObject({ id: d.id, prize: '一等奖', eligibleCount: 5 })
     expect(await feed.latest(campaign.id)).toEqual(heard[0])
@@ -100,13 +105,14 @@ describe.each<Backend>(['sqlite', 'redis'])('draw feed (%s)', (backend) => {
       { openid: gone?.openid },
     )
     expect(again.status).toBe(200)
-    const r = drawRecordSchema.parse(again.json)
+    const r = drawAnswerSchema.parse(again.json)
     await until('the redraw on the feed', () => heard.length === 2)
     const shown = heard[1]
     expect(shown?.id).toBe(d.id)
+    // As the console lists them: the new winner in the place of the one replaced.
     expect(shown?.winners).toHaveLength(2)
-    expect(shown?.winners[0]).toEqual({ number: stays?.number, name: null })
-    expect(shown?.winners[1]?.number).toBe(r.winners[2]?.number)
+    expect(shown?.winners[0]?.number).toBe(r.winners[0]?.number)
+    expect(shown?.winners[1]).toEqual({ number: stays?.number, name: null })
     expect(shown?.winners.map((w) => w.number)).not.toContain(gone?.number)
     expect(await feed.latest(campaign.id)).toEqual(shown)
   })
@@ -171,7 +177,7 @@ describe('draw feed after a resync', () => {
       prize: '二等奖',
       count: 1,
     })
-    const missed = drawRecordSchema.parse(made.json)
+    const missed = drawAnswerSchema.parse(made.json)
     connected = true
     expect(heard).toEqual([])
     hook.emit?.({ type: 'resync' })

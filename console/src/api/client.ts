@@ -32,7 +32,7 @@ import {
   type RosterFormat,
   type RosterUploadOutcome,
 } from './campaign-contract'
-import { drawRecordSchema, type DrawRecord, type DrawRequest } from '../../../shared/screen-api'
+import { drawAnswerSchema, type DrawAnswer, type DrawRequest } from '../../../shared/screen-api'
 import { followUpReportSchema, type FollowUpReport } from '../../../shared/follow-up-api'
 import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
 
@@ -99,11 +99,11 @@ export interface ConsoleApi {
    */
   events(onEvent: (event: ConsoleEvent) => void, listener: StreamListener): () => void
   /** The campaign's lucky draws, newest first (issue 21). */
-  draws(campaignId: string): Promise<DrawRecord[]>
+  draws(campaignId: string): Promise<DrawAnswer[]>
   /** Draws now: the relay picks and stores the winners before it answers. */
-  makeDraw(campaignId: string, request: DrawRequest): Promise<DrawRecord>
+  makeDraw(campaignId: string, request: DrawRequest): Promise<DrawAnswer>
   /** Replaces the absent winner `openid`; the other winners stay. */
-  redraw(campaignId: string, drawId: string, openid: string): Promise<DrawRecord>
+  redraw(campaignId: string, drawId: string, openid: string): Promise<DrawAnswer>
   /** A plain link to the draw's winners sheet. */
   drawWinnersUrl(campaignId: string, drawId: string, format: 'csv' | 'xlsx', locale: string): string
 }
@@ -234,14 +234,14 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     },
     exportUrl: (format) => `${API_BASE}/attendance?format=${format}`,
     draws: (campaignId) =>
-      call('GET', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawRecordSchema.array()),
+      call('GET', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawAnswerSchema.array()),
     makeDraw: (campaignId, request) =>
-      call('POST', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawRecordSchema, request),
+      call('POST', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawAnswerSchema, request),
     redraw: (campaignId, drawId, openid) =>
       call(
         'POST',
         `/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(drawId)}/redraw`,
-        drawRecordSchema,
+        drawAnswerSchema,
         { openid },
       ),
     drawWinnersUrl: (campaignId, drawId, format, locale) =>

@@ -7,12 +7,12 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
-import type { DrawRecord, DrawRequest } from '../../../shared/screen-api'
+import type { DrawAnswer, DrawRequest } from '../../../shared/screen-api'
 
 export const useDrawsStore = defineStore('console-draws', () => {
   const api = useConsoleApi()
   const campaignId = ref<string | null>(null)
-  const list = ref<DrawRecord[]>([])
+  const list = ref<DrawAnswer[]>([])
   const loading = ref(false)
   const busy = ref(false)
   const error = ref<ConsoleApiError | null>(null)
@@ -37,13 +37,13 @@ export const useDrawsStore = defineStore('console-draws', () => {
   }
 
   /** The stored record replaces or joins the list (newest first). */
-  function keep(record: DrawRecord): void {
+  function keep(record: DrawAnswer): void {
     const rest = list.value.filter((d) => d.id !== record.id)
     list.value = [record, ...rest].sort((a, b) => b.at - a.at)
   }
 
   /** Throws the API's error (the panel shows it). */
-  async function draw(request: DrawRequest): Promise<DrawRecord | null> {
+  async function draw(request: DrawRequest): Promise<DrawAnswer | null> {
     const id = campaignId.value
     if (id === null) return null
     busy.value = true
