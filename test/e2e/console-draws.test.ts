@@ -17,6 +17,7 @@ import { campaignBody } from '../relay/campaign-helpers'
 import { ConsoleClient } from '../relay/console-helpers'
 import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
 import { consoleCampaignSchema } from '../../shared/campaign'
+import { drawAnswerOf } from '../../shared/screen-api'
 import { launchChromium, waitForPage, waitForStill } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 
@@ -125,9 +126,13 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
     )
     expect(after?.winners[1]?.replacedAt).toEqual(expect.any(Number))
     expect(await page.locator(`[data-openid="${absent}"] .badge`).textContent()).toContain('已替换')
+    // Listed as the API answers: the new winner in the absent one's place, who comes last.
+    if (after === undefined) throw new Error('draw not stored')
+    const view = drawAnswerOf(after)
     expect(await winnerNames()).toEqual(
-      (after?.winners ?? []).map((w) => w.name ?? `来宾 #${w.number}`),
+      [...view.winners, ...view.replaced].map((w) => w.name ?? `来宾 #${w.number}`),
     )
+    expect(view.winners[1]?.openid).toBe(after.winners[3]?.openid)
   }, 60_000)
 
   it('downloads the winners CSV, matching the stored record', async () => {
