@@ -107,13 +107,36 @@ function tagFitsWechat(c: { tag: string | null }): boolean {
   return c.tag === null || new TextEncoder().encode(c.tag).length <= MAX_TAG_LENGTH
 }
 
+/** What the kiosk fills in a greeting; anything else in braces would reach visitors as typed. */
+export const GREETING_PLACEHOLDERS = ['{name}', '{number}'] as const
+/** Greeting placeholders the kiosk does not fill (a typo such as `{nmae}`). */
+export function unknownPlaceholders(text: string): string[] {
+  const known: readonly string[] = GREETING_PLACEHOLDERS
+  return (text.match(/\{[^{}]*\}/g) ?? []).filter((p) => !known.includes(p))
+}
+
 /**
- * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit is checked here, not
- * in the stored shape, so a campaign stored before it still reads.
+ * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit and the greetings'
+ * placeholders are checked here, not in the stored shape, so a campaign stored before still
+ * reads.
  */
 export const campaignInputSchema = campaignFieldsSchema
   .refine(datesInOrder, datesMessage)
   .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
+  .superRefine((c, ctx) => {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      for (const key of ['first', 'returning', 'named'] as const) {
+        const unknown = unknownPlaceholders(c.greetings[locale][key])
+        if (unknown.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['greetings', locale, key],
+            message: `${unknown.join(', ')}: only {name} and {number} are filled in`,
+          })
+        }
+      }
+    }
+  })
 export type CampaignInput = z.infer<typeof campaignInputSchema>
 
 /** What a kiosk receives (never the screen key). */

@@ -81,11 +81,24 @@ describe('the campaign form', () => {
     expect(ok.ok && ok.input.reply.subscribe).toBe('')
   })
 
+  it('refuses a greeting placeholder the kiosk would not fill, and says which ones it fills', () => {
+    const d = named()
+    d.greetings['zh-CN'].named = '{nmae}，欢迎您！'
+    const checked = checkDraft(d)
+    expect(!checked.ok && checked.errors).toEqual({
+      'greetings.zh-CN.named': 'campaigns.errors.placeholder',
+    })
+    const i18n = createConsoleI18n()
+    expect(i18n.global.t('campaigns.errors.placeholder')).toBe(
+      '欢迎语中只能使用 {name} 和 {number}',
+    )
+  })
+
   it('has every message it can give in both languages', () => {
     const i18n = createConsoleI18n()
     const keys = [
       ...['name', 'date', 'endsBeforeStart', 'rotationSeconds', 'ticketTtlSeconds'],
-      ...['greeting', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
+      ...['greeting', 'placeholder', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
     ].map((k) => `campaigns.errors.${k}`)
     for (const locale of ['zh-CN', 'en'] as const)
       for (const key of keys) expect(i18n.global.te(key, locale), `${locale} ${key}`).toBe(true)

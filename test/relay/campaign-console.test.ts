@@ -120,6 +120,16 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       ['unknown mode', { ...campaignBody(), mode: 'party' }],
       ['extra field', { ...campaignBody(), screenKey: 'x'.repeat(40) }],
       ['missing greeting', { ...campaignBody(), greetings: { en: campaignBody().greetings.en } }],
+      [
+        'a placeholder the kiosk does not fill',
+        {
+          ...campaignBody(),
+          greetings: {
+            ...campaignBody().greetings,
+            en: { ...campaignBody().greetings.en, first: 'Hi {nmae}' },
+          },
+        },
+      ],
       ['tag too long', { ...campaignBody(), tag: 't'.repeat(31) }],
       ['tag over 30 bytes', { ...campaignBody(), tag: '标'.repeat(11) }],
       ['stamp not a kiosk id', { ...campaignBody(), stamps: ['K 1'] }],

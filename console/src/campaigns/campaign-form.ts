@@ -124,7 +124,9 @@ export type FieldErrors = Record<string, string>
 
 /** The message key for a problem at `path` (i18n `campaigns.errors.*`). */
 function messageKey(path: string, code: string): string {
-  if (path.startsWith('greetings.')) return 'campaigns.errors.greeting'
+  if (path.startsWith('greetings.')) {
+    return code === 'custom' ? 'campaigns.errors.placeholder' : 'campaigns.errors.greeting'
+  }
   if (path.startsWith('reply.')) return 'campaigns.errors.reply'
   if (path.startsWith('stampNames')) return 'campaigns.errors.stampName'
   if (path === 'stampProgress' || path === 'stampComplete') return 'campaigns.errors.reply'

@@ -174,6 +174,7 @@ export const zhCN = {
       rotationSeconds: '请填写 10 到 3600 之间的整数',
       ticketTtlSeconds: '请填写 60 到 2592000 之间的整数',
       greeting: '请填写欢迎语（最多 200 字）',
+      placeholder: "欢迎语中只能使用 {'{name}'} 和 {'{number}'}",
       reply: '回复内容最多 600 字（留空则不回复）',
       tag: '标签最多 30 字节（30 个英文字母或 10 个汉字）',
       followUp: '客服消息最多 600 字',
