@@ -2,6 +2,8 @@
  * Reading a V8 `.cpuprofile` (from `node --cpu-prof`): self time per area of the code or per
  * function, over a window of the run. Used by the profiling scripts in bench/.
  */
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { z } from 'zod'
 
 const Profile = z.object({
@@ -49,4 +51,30 @@ export function selfTime(
     total += dt
   })
   return { total, rows: [...by].sort((a, b) => b[1] - a[1]) }
+}
+
+/** The one `.cpuprofile` a child wrote into `dir` (`--cpu-prof-dir`), read; `dir` removed. */
+export function takeProfile(dir: string): unknown {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+  if (file === undefined) throw new Error('no profile written')
+  const raw: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'))
+  rmSync(dir, { recursive: true, force: true })
+  return raw
+}
+
+/** Prints self time in [from, to] by area and by function, as a share of the busy time. */
+export function printSelfTime(raw: unknown, from: number, to: number, rows = 25): void {
+  const show = (title: string, key: (f: Frame) => string, n: number) => {
+    const { total, rows: by } = selfTime(raw, key, from, to)
+    console.log(`\n${title} (busy ${Math.round(total / 1000)} ms):`)
+    for (const [k, us] of by.slice(0, n)) {
+      console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`)
+    }
+  }
+  show('self time by area', areaOf, 15)
+  show(
+    'top functions by self time',
+    (f) => `${f.functionName || '(anonymous)'}  ${areaOf(f)}:${f.lineNumber + 1}`,
+    rows,
+  )
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { plainSignature } from '../shared/wechat'
 import { startRelay, type RelayHandle } from '../relay/server'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
-import type { CampaignInput } from '../shared/campaign'
+import { CAMPAIGN_DEFAULTS, type CampaignInput } from '../shared/campaign'
 
 export const TOKEN = 'benchToken123'
 export type Backend = 'sqlite' | 'redis'
@@ -110,11 +110,7 @@ export function tempDir(prefix: string): string {
 /** The campaign the benches run (the fields that matter to one bench are spread over it). */
 export const BENCH_CAMPAIGN: CampaignInput = {
   name: 'Bench',
-  startsAt: null,
-  endsAt: null,
-  rotationSeconds: 60,
-  ticketTtlSeconds: 600,
-  mode: 'booth',
+  ...CAMPAIGN_DEFAULTS,
   greetings: {
     'zh-CN': { first: '欢迎', returning: '欢迎回来', named: '你好 {name}' },
     en: { first: 'Welcome', returning: 'Welcome back', named: 'Hi {name}' },

@@ -4,14 +4,14 @@
  * once under `node --cpu-prof` and prints where the serving process's CPU went during the
  * download, by self time (areas and top functions), beside the read floor.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { Child } from './child'
 import { round } from './result'
-import { areaOf, selfTime, type Frame } from './cpu-profile'
+import { printSelfTime, takeProfile } from './cpu-profile'
 
 const [rowsArg = '300000', format = 'csv'] = process.argv.slice(2)
 const dir = mkdtempSync(join(tmpdir(), 'export-prof-'))
@@ -39,22 +39,8 @@ const bytes = await new Promise<number>((resolve, reject) => {
 const ms = performance.now() - t0
 const to = Number(process.hrtime.bigint() / 1000n)
 await child.stop()
-const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-if (file === undefined) throw new Error('no profile written')
-const raw: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'))
-rmSync(dir, { recursive: true, force: true })
+const raw = takeProfile(dir)
 console.log(
   `${format} of ${rowsArg} rows: ${round(ms, 0)} ms, ${round(bytes / 1e6, 1)} MB; read floor ${round(floor.ms, 0)} ms`,
 )
-for (const [title, key] of [
-  ['by area', areaOf],
-  [
-    'top functions',
-    (f: Frame) => `${f.functionName || '(anonymous)'}  ${areaOf(f)}:${f.lineNumber + 1}`,
-  ],
-] as const) {
-  const { total, rows } = selfTime(raw, key, from, to)
-  console.log(`\n${title} (busy ${round(total / 1000, 0)} ms):`)
-  for (const [k, us] of rows.slice(0, 25))
-    console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`)
-}
+printSelfTime(raw, from, to)

@@ -4,12 +4,12 @@
  * CPU went by self time: per area (Node's own modules, ours, each package, GC) and the top
  * functions. Only the samples taken while the load ran are counted (not start-up or tsx).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { Child } from './child'
-import { areaOf, selfTime, type Frame } from './cpu-profile'
+import { printSelfTime, takeProfile } from './cpu-profile'
 import { scanXml, signedPushUrl } from './env'
 import { rawOpenLoop, rawPost } from './raw-client'
 import { percentile, round } from './result'
@@ -40,28 +40,13 @@ async function main(): Promise<void> {
   const run = await rawOpenLoop(port, requests, rate, 64)
   const to = Number(process.hrtime.bigint() / 1000n)
   await child.stop()
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-  if (file === undefined) throw new Error('no profile written')
-  const raw: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'))
-  rmSync(dir, { recursive: true, force: true })
+  const raw = takeProfile(dir)
   const lat = [...run.latency].sort((a, b) => a - b)
   console.log(
     `${target} at ${rate}/s × ${count}: p50 ${round(percentile(lat, 50), 2)} ms, p99 ` +
       `${round(percentile(lat, 99), 2)} ms, ${run.errors} errors, achieved ${round(run.achievedRate, 0)}/s`,
   )
-  const show = (title: string, key: (f: Frame) => string, n: number) => {
-    const { total, rows } = selfTime(raw, key, from, to)
-    console.log(`\n${title} (busy ${round(total / 1000, 0)} ms):`)
-    for (const [k, us] of rows.slice(0, n)) {
-      console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`)
-    }
-  }
-  show('self time by area', areaOf, 15)
-  show(
-    'top functions by self time',
-    (f) => `${f.functionName || '(anonymous)'}  ${areaOf(f)}:${f.lineNumber + 1}`,
-    25,
-  )
+  printSelfTime(raw, from, to)
 }
 
 await main()

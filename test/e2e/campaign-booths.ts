@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  CAMPAIGN_DEFAULTS,
   consoleCampaignSchema,
   type CampaignInput,
   type ConsoleCampaign,
@@ -24,11 +25,7 @@ export const ADMIN_PIN = '2468'
 
 export const CAMPAIGN: CampaignInput = {
   name: '春季展',
-  startsAt: null,
-  endsAt: null,
-  rotationSeconds: 60,
-  ticketTtlSeconds: 600,
-  mode: 'booth',
+  ...CAMPAIGN_DEFAULTS,
   greetings: {
     'zh-CN': { first: '欢迎 第{number}位', returning: '欢迎回来 {number}', named: '你好 {name}' },
     en: { first: 'Welcome no. {number}', returning: 'Welcome back {number}', named: 'Hi {name}' },

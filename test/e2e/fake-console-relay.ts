@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, resolve, sep } from 'node:path'
 import { z } from 'zod'
 import {
+  CAMPAIGN_DEFAULTS,
   campaignInputSchema,
   ROSTER_CONTENT_TYPES,
   type ConsoleCampaign,
@@ -86,16 +87,8 @@ export const EXPO: ConsoleCampaign = {
   ticketTtlSeconds: 600,
   mode: 'booth',
   greetings: {
-    'zh-CN': {
-      first: '欢迎！您是第 {number} 位来宾',
-      returning: '欢迎回来！第 {number} 位签到',
-      named: '{name}，欢迎您！',
-    },
-    en: {
-      first: 'Welcome! You are visitor no. {number}',
-      returning: 'Welcome back! Check-in no. {number}',
-      named: 'Welcome, {name}!',
-    },
+    'zh-CN': { ...CAMPAIGN_DEFAULTS.greetings['zh-CN'] },
+    en: { ...CAMPAIGN_DEFAULTS.greetings.en },
   },
   reply: { subscribe: '感谢关注！', scan: '签到成功' },
   tag: null,
