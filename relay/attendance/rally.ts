@@ -1,14 +1,16 @@
 /**
  * The stamp rally's figures for the console: completions in stats (`stampsCompleted`) and, for
  * the consolidated export, whether a row's visitor completed the rally of the campaign the row's
- * booth runs (the booth's current campaign: attendance rows carry no campaign).
+ * scan counted in (a row stored before rows kept their campaign: its booth's current one).
  */
 import type { CampaignDirectory } from '../campaign-directory'
 import type { AttendanceRow } from '../store/attendance'
 import type { RelayStore } from '../store/types'
 
 /** Per row: true/false for a booth whose campaign has a rally, null for any other booth. */
-export type RallyCompletion = (r: Pick<AttendanceRow, 'kioskId' | 'openid'>) => boolean | null
+export type RallyCompletion = (
+  r: Pick<AttendanceRow, 'kioskId' | 'openid' | 'campaignId'>,
+) => boolean | null
 
 export interface RallyLookup {
   /**
@@ -39,21 +41,26 @@ export function createRallyLookup(
     async completion(campaignId) {
       const ids = (await store.listKiosks()).map((k) => k.kioskId)
       const meta = await store.console.kioskMeta(ids, now())
-      const done = new Map<string, Set<string>>()
-      const rallyOf = new Map<string, Set<string>>()
+      const boothCampaign = new Map<string, string>()
       for (const kioskId of ids) {
         const c = meta.get(kioskId)?.campaignId ?? null
-        if (c === null || (campaignId !== undefined && c !== campaignId)) continue
-        if (!done.has(c)) {
-          const rec = await campaigns.campaign(c)
-          if (rec === null || rec.campaign.stamps.length === 0) continue
-          done.set(c, await store.stamps.completedVisitors(c))
-        }
-        const visitors = done.get(c)
-        if (visitors !== undefined) rallyOf.set(kioskId, visitors)
+        if (c !== null) boothCampaign.set(kioskId, c)
       }
-      if (rallyOf.size === 0) return null
-      return (r) => rallyOf.get(r.kioskId)?.has(r.openid) ?? null
+      const candidates =
+        campaignId === undefined
+          ? (await store.campaigns.listCampaigns()).map((r) => r.campaign)
+          : [(await campaigns.campaign(campaignId))?.campaign ?? null]
+      const done = new Map<string, Set<string>>()
+      for (const c of candidates) {
+        if (c === null || c.stamps.length === 0) continue
+        done.set(c.id, await store.stamps.completedVisitors(c.id))
+      }
+      if (done.size === 0) return null
+      return (r) => {
+        const c = r.campaignId ?? boothCampaign.get(r.kioskId)
+        const visitors = c === undefined ? undefined : done.get(c)
+        return visitors === undefined ? null : visitors.has(r.openid)
+      }
     },
   }
 }

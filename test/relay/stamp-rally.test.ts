@@ -132,6 +132,17 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     expect(new Set(sheet.slice(1).map((r) => `${r[openidAt]}=${r.at(-1)}`))).toEqual(
       new Set(['alice=yes', 'bob=no', 'mallory=no']),
     )
+
+    // The booths move on to a campaign without a rally: the rows of the rally keep their answer
+    // (each row's own campaign counts, not the booth's current one).
+    for (const id of RALLY) await assign(c, id, other.id)
+    const after = await c.call('GET', '/console/api/attendance?format=csv')
+    const moved: string[][] = parse(after.text.replace(/^\uFEFF/, ''))
+    const at = (name: string) => (moved[0] ?? []).indexOf(name)
+    expect(at('集章完成')).toBe((moved[0] ?? []).length - 1)
+    expect(new Set(moved.slice(1).map((r) => `${r[at('OpenID')]}=${r[at('集章完成')]}`))).toEqual(
+      new Set(['alice=是', 'bob=否', 'mallory=否']),
+    )
   })
 
   it('custom texts and no booth names: kiosk ids listed, the campaign’s own completion', async () => {
