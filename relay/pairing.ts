@@ -14,7 +14,7 @@ import {
   type PairResponse,
 } from '../shared/console-api'
 import type { RelayConfig } from './config'
-import { clientAddress } from './console/request-origin'
+import { addressLimitKey, clientAddress } from './console/request-origin'
 import {
   answerBodyError,
   BodyError,
@@ -57,7 +57,7 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
     }
     const address = clientAddress(req, opts.config.trustProxyHops)
     if (limiter.size >= SWEEP_AT) limiter.sweep()
-    const admission = limiter.admit(address, 1)
+    const admission = limiter.admit(addressLimitKey(address), 1)
     if (!admission.granted) {
       closeAfterResponse(res)
       res.setHeader('Retry-After', String(admission.retryAfterSeconds))

@@ -11,7 +11,7 @@ import type { LoginAttempt } from '../store/console-types'
 import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
 import { ADDRESS_LOCKOUT, NAME_LOCKOUT } from './lockout'
 import { KdfGate, verifyPassword } from './passwords'
-import { cameOverHttps, clientAddress } from './request-origin'
+import { addressLimitKey, cameOverHttps, clientAddress } from './request-origin'
 import {
   clearedSessionCookie,
   hashSessionId,
@@ -38,7 +38,7 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         // failed one (401, counted against the address), as the contract's "401 otherwise".
         const sent = await readJson(ctx, jsonObject)
         if (sent === null) return
-        const addressKey = `addr:${clientAddress(ctx.req, config.trustProxyHops)}`
+        const addressKey = `addr:${addressLimitKey(clientAddress(ctx.req, config.trustProxyHops))}`
         const refused = (a: LoginAttempt): boolean => {
           if (a.allowed) return false
           ctx.res.setHeader('Retry-After', String(Math.max(1, Math.ceil(a.retryAfterMs / 1000))))

@@ -27,6 +27,32 @@ export function clientAddress(req: IncomingMessage, trustProxyHops: number): str
   return given !== null && isIP(unmapped(given)) !== 0 ? unmapped(given) : socketAddress
 }
 
+/**
+ * The key a per-address limit (sign-in lockout, pairing and screen rate limits) counts under:
+ * an IPv4 address as itself, an IPv6 one by its /64. One subscriber, one venue's router, gets
+ * at least a /64 and can use any address in it: counted one by one, rotating through them
+ * would be a fresh allowance per try.
+ */
+export function addressLimitKey(address: string): string {
+  if (isIP(address) !== 6) return address
+  const bare = (address.split('%')[0] ?? address).toLowerCase()
+  const [left = '', right] = bare.split('::')
+  const head = left === '' ? [] : left.split(':')
+  let groups = head
+  if (right !== undefined) {
+    const tail = right === '' ? [] : right.split(':')
+    // An embedded IPv4 address (the last 32 bits) counts as two groups.
+    const tailGroups = tail.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0)
+    groups = [
+      ...head,
+      ...Array<string>(Math.max(0, 8 - head.length - tailGroups)).fill('0'),
+      ...tail,
+    ]
+  }
+  const prefix = groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+  return `${prefix.join(':')}::/64`
+}
+
 export function cameOverHttps(req: IncomingMessage, trustProxyHops: number): boolean {
   if ((req.socket as Partial<TLSSocket>).encrypted === true) return true
   return forwarded(req, 'x-forwarded-proto', trustProxyHops)?.toLowerCase() === 'https'

@@ -13,6 +13,7 @@ import {
   type AddKioskResponse,
 } from '../../shared/console-api'
 import { RelayCloseCode } from '../../shared/relay-protocol'
+import { addressLimitKey } from '../../relay/console/request-origin'
 import { generatePairingCode } from '../../relay/pairing-codes'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
@@ -222,6 +223,38 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     const elsewhere = await pair(relay, { code: booth.pairingCode }, from('198.51.100.7'))
     expect(elsewhere.status).toBe(200)
     secrets.add(pairResponseSchema.parse(elsewhere.json).token)
+  })
+
+  it('counts an IPv6 client by its /64: a new address in it is no new allowance', async () => {
+    const { relay } = await signedIn(backend, { trustProxyHops: 1 })
+    const from = (ip: string) => ({ 'x-forwarded-for': ip })
+    for (let i = 1; i <= 10; i++) {
+      const a = await pair(relay, { code: generatePairingCode() }, from(`2001:db8:5:6::${i}`))
+      expect(a.status).toBe(404)
+    }
+    for (const sameNet of ['2001:db8:5:6::ffff', '2001:0db8:0005:0006:1:2:3:4']) {
+      expect((await pair(relay, { code: 'AAAAAAAA' }, from(sameNet))).status).toBe(429)
+    }
+    // The next /64 is someone else.
+    expect((await pair(relay, { code: 'AAAAAAAA' }, from('2001:db8:5:7::1'))).status).toBe(404)
+  })
+})
+
+describe('per-address limit keys', () => {
+  it('are an IPv4 address itself and an IPv6 address’s /64, however it is written', () => {
+    expect(addressLimitKey('203.0.113.5')).toBe('203.0.113.5')
+    for (const a of [
+      '2001:db8:5:6::1',
+      '2001:DB8:5:6:ffff:ffff:ffff:ffff',
+      '2001:0db8:0005:0006::',
+      '2001:db8:5:6::192.0.2.1',
+      'fe80::1%eth0'.replace('fe80::1', '2001:db8:5:6::1'),
+    ]) {
+      expect(addressLimitKey(a), a).toBe('2001:db8:5:6::/64')
+    }
+    expect(addressLimitKey('::1')).toBe('0:0:0:0::/64')
+    expect(addressLimitKey('2001:db8::')).toBe('2001:db8:0:0::/64')
+    expect(addressLimitKey('2001:db8:5:7::1')).not.toBe(addressLimitKey('2001:db8:5:6::1'))
   })
 })
 
