@@ -58,7 +58,9 @@ export function takeProfile(dir: string): unknown {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
   if (file === undefined) throw new Error('no profile written')
   const raw: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'))
-  rmSync(dir, { recursive: true, force: true })
+  // BENCH_KEEP_PROFILE=1 keeps it for Chrome's DevTools (its path is printed).
+  if (process.env.BENCH_KEEP_PROFILE === '1') console.log(`profile: ${join(dir, file)}`)
+  else rmSync(dir, { recursive: true, force: true })
   return raw
 }
 

@@ -88,6 +88,28 @@ describe('CSV format', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(expected)
   })
 
+  it('the sink cuts its chunks anywhere without splitting a character, and takes records larger than a chunk', async () => {
+    // Multi-byte text (3-byte CJK, 4-byte emoji) over many chunks, and cells past 64 KiB.
+    const rows: string[] = []
+    for (let i = 0; i < 3000; i++) rows.push(`王${'展'.repeat(i % 97)}😀${i}`)
+    rows.splice(1000, 0, '签'.repeat(70_000)) // 210 KB of UTF-8 in one record
+    rows.splice(2000, 0, 'x'.repeat(200_000))
+    const chunks: Buffer[] = []
+    const out = new PassThrough()
+    out.on('data', (c: Buffer) => chunks.push(c))
+    const sink = csvSink<string>(out, ['text'], (r, cells) => {
+      cells[0] = r
+    })
+    await sink.write(rows.slice(0, 1500))
+    await sink.write(rows.slice(1500))
+    await sink.end()
+    const expected = '\uFEFF' + reference(['text']) + rows.map((r) => reference([r])).join('')
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(expected)
+    // Every chunk is whole UTF-8 on its own (no character cut between two writes).
+    for (const c of chunks) expect(Buffer.from(c.toString('utf8')).equals(c)).toBe(true)
+    expect(chunks.length).toBeGreaterThan(3)
+  })
+
   it('a whole export is what csv-stringify made of the same records', async () => {
     const dir = tempDir()
     const db = openKioskDb(join(dir, 'kiosk.db'))
