@@ -14,7 +14,7 @@ import {
   type PairResponse,
 } from '../shared/console-api'
 import type { RelayConfig } from './config'
-import { addressLimitKey, clientAddress } from './console/request-origin'
+import { clientLimitKey } from './console/request-origin'
 import {
   answerBodyError,
   BodyError,
@@ -55,9 +55,8 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
       sendApiError(res, 405, 'method_not_allowed', 'use POST')
       return
     }
-    const address = clientAddress(req, opts.config.trustProxyHops)
     if (limiter.size >= SWEEP_AT) limiter.sweep()
-    const admission = limiter.admit(addressLimitKey(address), 1)
+    const admission = limiter.admit(clientLimitKey(req, opts.config.trustProxyHops), 1)
     if (!admission.granted) {
       closeAfterResponse(res)
       res.setHeader('Retry-After', String(admission.retryAfterSeconds))

@@ -4,14 +4,19 @@
  * the client address and the name before the password is checked (relay/console/lockout.ts);
  * an unknown name costs the same scrypt as a known one.
  */
-import { z } from 'zod'
 import { loginRequestSchema, organizerNameSchema, type SessionInfo } from '../../shared/console-api'
 import { sendJson } from '../http-util'
 import type { LoginAttempt } from '../store/console-types'
-import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+import {
+  jsonObjectSchema,
+  readJson,
+  sendConsoleError,
+  type ConsoleDeps,
+  type ConsoleRoute,
+} from './console-router'
 import { ADDRESS_LOCKOUT, NAME_LOCKOUT } from './lockout'
 import { KdfGate, verifyPassword } from './passwords'
-import { addressLimitKey, cameOverHttps, clientAddress } from './request-origin'
+import { cameOverHttps, clientLimitKey } from './request-origin'
 import {
   clearedSessionCookie,
   hashSessionId,
@@ -19,9 +24,6 @@ import {
   sessionIdOf,
   startSession,
 } from './sessions'
-
-/** What a sign-in body must be before it counts as an attempt: a JSON object. */
-const jsonObject = z.record(z.string(), z.unknown())
 
 export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log, config } = deps
@@ -36,9 +38,9 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         // Any JSON object is a sign-in attempt: one without a usable name and password is a
         // failed one (401, counted against the address), as the contract's "401 otherwise".
-        const sent = await readJson(ctx, jsonObject)
+        const sent = await readJson(ctx, jsonObjectSchema)
         if (sent === null) return
-        const addressKey = `addr:${addressLimitKey(clientAddress(ctx.req, config.trustProxyHops))}`
+        const addressKey = `addr:${clientLimitKey(ctx.req, config.trustProxyHops)}`
         const refused = (a: LoginAttempt): boolean => {
           if (a.allowed) return false
           ctx.res.setHeader('Retry-After', String(Math.max(1, Math.ceil(a.retryAfterMs / 1000))))

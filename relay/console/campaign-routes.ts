@@ -6,17 +6,22 @@
  * stops working). Only the console ever sees a screen key.
  */
 import { randomBytes } from 'node:crypto'
-import { z } from 'zod'
 import {
   CAMPAIGN_DEFAULTS,
   campaignIdSchema,
   campaignInputSchema,
-  type CampaignInput,
   type ConsoleCampaign,
 } from '../../shared/campaign'
 import { sendJson } from '../http-util'
 import type { CampaignRecord } from '../store/campaign-types'
-import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+import {
+  checkedBody,
+  jsonObjectSchema,
+  readJson,
+  sendConsoleError,
+  type ConsoleDeps,
+  type ConsoleRoute,
+} from './console-router'
 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
 
@@ -27,23 +32,11 @@ export const newScreenKey = (): string => randomBytes(32).toString('base64url')
 
 const shown = (c: CampaignRecord): ConsoleCampaign => c.campaign
 
-const jsonObject = z.record(z.string(), z.unknown())
-
 /** An empty tag or follow-up text means none, as null does. */
 function emptyAsNull(body: Record<string, unknown>): Record<string, unknown> {
   const out = { ...body }
   for (const key of ['tag', 'followUp']) if (out[key] === '') out[key] = null
   return out
-}
-
-/** The body checked as campaign fields; null after a 400 naming the first problem. */
-function checked(res: Res, body: Record<string, unknown>): CampaignInput | null {
-  const parsed = campaignInputSchema.safeParse(body)
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]
-  const where = issue?.path.join('.') || 'body'
-  sendConsoleError(res, 400, 'bad_request', `${where}: ${issue?.message ?? 'invalid'}`)
-  return null
 }
 
 export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
@@ -68,10 +61,13 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'POST',
       path: '/campaigns',
       async handler(ctx) {
-        const sent = await readJson(ctx, jsonObject)
+        const sent = await readJson(ctx, jsonObjectSchema)
         if (sent === null) return
         // Fields left out take the new-campaign defaults (only `name` is needed).
-        const fields = checked(ctx.res, { ...CAMPAIGN_DEFAULTS, ...emptyAsNull(sent) })
+        const fields = checkedBody(ctx.res, campaignInputSchema, {
+          ...CAMPAIGN_DEFAULTS,
+          ...emptyAsNull(sent),
+        })
         if (fields === null) return
         const campaign = { ...fields, id: newCampaignId(), screenKey: newScreenKey() }
         const record = await store.campaigns.createCampaign(campaign, ctx.now)
@@ -97,7 +93,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
-        const sent = await readJson(ctx, jsonObject)
+        const sent = await readJson(ctx, jsonObjectSchema)
         if (sent === null) return
         // What GET gave may come back as it was: its id and screen key are not fields to set.
         const { id, screenKey, ...rest } = sent
@@ -114,7 +110,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           )
           return
         }
-        const fields = checked(ctx.res, emptyAsNull(rest))
+        const fields = checkedBody(ctx.res, campaignInputSchema, emptyAsNull(rest))
         if (fields === null) return
         const updated = await store.campaigns.updateCampaign(c.campaign.id, fields, ctx.now)
         if (updated === null) {

@@ -6,7 +6,7 @@
  * same guard.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { z } from 'zod'
+import { z } from 'zod'
 import type { ConsoleErrorCode } from '../../shared/console-api'
 import type { RelayConfig } from '../config'
 import { BodyError, readJson as readJsonBody, sendApiError, sendBodyError } from '../http-util'
@@ -94,14 +94,24 @@ export async function readJson<S extends z.ZodType>(
     sendBodyError(ctx.res, err)
     return null
   }
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const where = issue?.path.join('.') || 'body'
-    sendConsoleError(ctx.res, 400, 'bad_request', `${where}: ${issue?.message ?? 'invalid'}`)
-    return null
-  }
-  return parsed.data
+  return checkedBody(ctx.res, schema, raw)
+}
+
+/** A body that must be a JSON object before anything else is asked of it. */
+export const jsonObjectSchema = z.record(z.string(), z.unknown())
+
+/** `value` checked against `schema`; null once a 400 naming the first problem has been sent. */
+export function checkedBody<S extends z.ZodType>(
+  res: ServerResponse,
+  schema: S,
+  value: unknown,
+): z.infer<S> | null {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const where = issue?.path.join('.') || 'body'
+  sendConsoleError(res, 400, 'bad_request', `${where}: ${issue?.message ?? 'invalid'}`)
+  return null
 }
 
 /** Params arrive as sent; the console's handlers get them decoded (null: not decodable). */

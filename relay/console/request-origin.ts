@@ -53,6 +53,11 @@ export function addressLimitKey(address: string): string {
   return `${prefix.join(':')}::/64`
 }
 
+/** The key the client's requests count under in a per-address limit (see addressLimitKey). */
+export function clientLimitKey(req: IncomingMessage, trustProxyHops: number): string {
+  return addressLimitKey(clientAddress(req, trustProxyHops))
+}
+
 export function cameOverHttps(req: IncomingMessage, trustProxyHops: number): boolean {
   if ((req.socket as Partial<TLSSocket>).encrypted === true) return true
   return forwarded(req, 'x-forwarded-proto', trustProxyHops)?.toLowerCase() === 'https'

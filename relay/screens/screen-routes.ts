@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { CampaignDirectory } from '../campaign-directory'
 import type { RelayConfig } from '../config'
-import { addressLimitKey, clientAddress } from '../console/request-origin'
+import { clientLimitKey } from '../console/request-origin'
 import { sendApiError, sendJson, sendText } from '../http-util'
 import { TicketLimiter } from '../rate-limit'
 import type { DrawFeed } from './draw-source'
@@ -114,10 +114,7 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       return
     }
     if (limiter.size >= SWEEP_AT) limiter.sweep()
-    const admission = limiter.admit(
-      addressLimitKey(clientAddress(req, opts.config.trustProxyHops)),
-      1,
-    )
+    const admission = limiter.admit(clientLimitKey(req, opts.config.trustProxyHops), 1)
     if (!admission.granted) {
       res.setHeader('Retry-After', String(admission.retryAfterSeconds))
       sendApiError(res, 429, 'rate_limited', 'too many requests; wait and try again')
