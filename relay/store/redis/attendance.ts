@@ -68,84 +68,15 @@ export function attendanceFields(r: Omit<AttendanceRow, 'kioskId' | 'seq'>): str
 export const slotField = (receivedAt: number): string => `s:${slotOf(receivedAt)}`
 
 /**
- * A stream entry as a row. Decoded by hand in one pass over its fields (a large export reads a
+ * A stream entry as a row, packed or field by field. Decoded by hand (a large export reads a
  * million): the same checks the schema would make, without an object and a parse per field.
  */
 function toRow(kioskId: string, entry: unknown): AttendanceRow {
   if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) {
     throw new Error('attendance entry malformed')
   }
-  const seq = Number(entry[0].split('-')[0])
-  const packed = packedValues(entry[1] as unknown[])
-  if (packed !== null) return packedRow(kioskId, seq, packed)
   const f = entry[1] as unknown[]
-  let id: string | undefined
-  let event: string | undefined
-  let openid: string | undefined
-  let scene: string | undefined
-  let ticket: string | undefined
-  let fallback: string | undefined
-  let createTime: string | undefined
-  let receivedAt: string | undefined
-  let number: string | undefined
-  let campaignId: string | undefined
-  let firstInCampaign: string | undefined
-  for (let i = 0; i + 1 < f.length; i += 2) {
-    const v = f[i + 1]
-    if (typeof v !== 'string') continue
-    switch (f[i]) {
-      case 'id':
-        id = v
-        break
-      case 'event':
-        event = v
-        break
-      case 'openid':
-        openid = v
-        break
-      case 'scene':
-        scene = v
-        break
-      case 'ticket':
-        ticket = v
-        break
-      case 'fallback':
-        fallback = v
-        break
-      case 'createTime':
-        createTime = v
-        break
-      case 'receivedAt':
-        receivedAt = v
-        break
-      case 'number':
-        number = v
-        break
-      case 'campaignId':
-        campaignId = v
-        break
-      case 'firstInCampaign':
-        firstInCampaign = v
-        break
-    }
-  }
-  if (event !== 'scan' && event !== 'subscribe') throw new Error('attendance entry: bad event')
-  const row: AttendanceRow = {
-    kioskId,
-    seq,
-    id: present('id', id),
-    event,
-    openid: present('openid', openid),
-    scene: present('scene', scene),
-    ticket: present('ticket', ticket),
-    fallback: present('fallback', fallback) === '1',
-    createTime: int('createTime', createTime),
-    receivedAt: int('receivedAt', receivedAt),
-  }
-  if (number !== undefined) row.number = int('number', number)
-  if (campaignId !== undefined) row.campaignId = campaignId
-  if (firstInCampaign !== undefined) row.firstInCampaign = firstInCampaign === '1'
-  return row
+  return rowOf(kioskId, Number(entry[0].split('-')[0]), packedValues(f) ?? fieldValues(f))
 }
 
 /** A packed entry's values (scripts.ts PACKED_ROW_COLUMNS), or null for a field-by-field one. */
@@ -156,14 +87,36 @@ function packedValues(f: readonly unknown[]): string[] | null {
   return v
 }
 
+type Column = (typeof PACKED_ROW_COLUMNS)[number]
 /** Positions in a packed row. */
-const P = Object.fromEntries(PACKED_ROW_COLUMNS.map((c, i) => [c, i])) as Record<
-  (typeof PACKED_ROW_COLUMNS)[number],
-  number
->
+const P = Object.fromEntries(PACKED_ROW_COLUMNS.map((c, i) => [c, i])) as Record<Column, number>
+/** The columns every row has; the others (number, first-in-campaign, campaign) may be absent. */
+const REQUIRED: readonly Column[] = [
+  'id',
+  'openid',
+  'scene',
+  'ticket',
+  'fallback',
+  'createTime',
+  'receivedAt',
+]
 
-function packedRow(kioskId: string, seq: number, v: readonly string[]): AttendanceRow {
-  const at = (name: (typeof PACKED_ROW_COLUMNS)[number]): string => v[P[name]] ?? ''
+/** A field-by-field entry's values in the packed places ('' for an absent optional one). */
+function fieldValues(f: readonly unknown[]): string[] {
+  const v = new Array<string | undefined>(PACKED_ROW_COLUMNS.length)
+  for (let i = 0; i + 1 < f.length; i += 2) {
+    const name = f[i]
+    const value = f[i + 1]
+    if (typeof name === 'string' && typeof value === 'string' && Object.hasOwn(P, name)) {
+      v[P[name as Column]] = value
+    }
+  }
+  for (const name of REQUIRED) present(name, v[P[name]])
+  return Array.from(v, (x) => x ?? '')
+}
+
+function rowOf(kioskId: string, seq: number, v: readonly string[]): AttendanceRow {
+  const at = (name: Column): string => v[P[name]] ?? ''
   const event = at('event')
   if (event !== 'scan' && event !== 'subscribe') throw new Error('attendance entry: bad event')
   const row: AttendanceRow = {
