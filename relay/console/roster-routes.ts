@@ -2,7 +2,8 @@
  * A campaign's roster in the console (contract v2): `POST /console/api/campaigns/<id>/roster`
  * takes a CSV or XLSX file (by Content-Type; by its bytes when the type names no format) and
  * replaces the roster whole, parsed by the kiosk's own parser (shared/roster/: the same
- * columns, encodings and limits); the campaign's kiosks then get it in roster frames. `GET` the same path pages through it as JSON.
+ * columns, encodings and limits); the campaign's kiosks then get it in roster frames. `GET`
+ * the same path pages through it as JSON.
  * Registration ids are a hash of the row's match key, so uploading the same person again keeps
  * their id and any binding to a WeChat user.
  */

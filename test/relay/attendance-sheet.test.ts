@@ -139,6 +139,21 @@ async function readXlsx(bytes: ArrayBuffer, width: number): Promise<unknown[][]>
   return rows
 }
 
+let scans = 0
+/** A scan at `kioskId` by `openid`, each with its own event id, scene and times. */
+function scanAt(kioskId: string, openid: string): NewEvent {
+  const n = ++scans
+  return {
+    id: eventIdOf(`sheet/${kioskId}/${openid}/${n}`),
+    event: 'scan',
+    openid,
+    scene: `${kioskId}:${n}`,
+    ticket: `t${n}`,
+    createTime: 1_764_633_600 + n,
+    receivedAt: 1_764_633_600_000 + n * 1000,
+  }
+}
+
 /** Where each column is: the kiosk export's columns with the booth first. */
 const C = {
   booth: 0,
@@ -284,20 +299,10 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
         { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
         0,
       )
-      let n = 0
-      const ev = (kioskId: string, openid: string): NewEvent => ({
-        id: eventIdOf(`sheet/${kioskId}/${openid}/${++n}`),
-        event: 'scan',
-        openid,
-        scene: `${kioskId}:${n}`,
-        ticket: `t${n}`,
-        createTime: 1_764_633_600 + n,
-        receivedAt: 1_764_633_600_000 + n * 1000,
-      })
-      await store.appendEvent('north', ev('north', 'oFirst'), 'fair')
-      await store.appendEvent('north', ev('north', 'oBoth'), 'fair')
-      await store.appendEvent('south', ev('south', 'oBoth'), 'fair')
-      await store.appendEvent('alone', ev('alone', 'oBoth'))
+      await store.appendEvent('north', scanAt('north', 'oFirst'), 'fair')
+      await store.appendEvent('north', scanAt('north', 'oBoth'), 'fair')
+      await store.appendEvent('south', scanAt('south', 'oBoth'), 'fair')
+      await store.appendEvent('alone', scanAt('alone', 'oBoth'))
       const page = consoleAttendancePageSchema.parse(
         await (await fetch(`${s.url}/console/api/attendance?limit=10`)).json(),
       )
@@ -363,22 +368,12 @@ describe.each(backends)('consolidated sheet: who each visitor is ($name store)',
       await store.campaigns.putBinding('fair', { registrationId: 'r1', openid: 'oWang', at: 1 })
       await store.campaigns.putBinding('fair', { registrationId: 'r2', openid: 'oEvil', at: 2 })
       await store.campaigns.putBinding('expo', { registrationId: 'x1', openid: 'oWang', at: 3 })
-      let n = 0
-      const ev = (openid: string): NewEvent => ({
-        id: eventIdOf(`people/${openid}/${++n}`),
-        event: 'scan',
-        openid,
-        scene: `north:${n}`,
-        ticket: `t${n}`,
-        createTime: 1_764_633_600 + n,
-        receivedAt: 1_764_633_600_000 + n * 1000,
-      })
-      await store.appendEvent('north', ev('oWang'), 'fair')
-      await store.appendEvent('north', ev('oGuest'), 'fair')
-      await store.appendEvent('north', ev('oEvil'), 'fair')
+      await store.appendEvent('north', scanAt('north', 'oWang'), 'fair')
+      await store.appendEvent('north', scanAt('north', 'oGuest'), 'fair')
+      await store.appendEvent('north', scanAt('north', 'oEvil'), 'fair')
       // The booth moved on to another campaign: its earlier rows keep theirs.
-      await store.appendEvent('north', ev('oWang'), 'expo')
-      await store.appendEvent('north', ev('oWang')) // and then ran none
+      await store.appendEvent('north', scanAt('north', 'oWang'), 'expo')
+      await store.appendEvent('north', scanAt('north', 'oWang')) // and then ran none
       const csv: string[][] = parse(
         (await (await fetch(`${s.url}/console/api/attendance?format=csv`)).text()).slice(1),
       )
