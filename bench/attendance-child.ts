@@ -97,8 +97,12 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
         fallback: false,
         createTime: Math.floor(receivedAt / 1000),
         receivedAt,
-        // Two in three booths' scans in a campaign: the check-in number column filled.
-        ...(k % 3 !== 0 && { number: 1 + Math.floor(Math.random() * 400_000) }),
+        // The first 20 booths' scans counted in campaign c20 (the scoped stats and export),
+        // two in three of the others' in another: the check-in number column filled.
+        ...((k < 20 || k % 3 !== 0) && {
+          number: 1 + Math.floor(Math.random() * 400_000),
+          campaignId: k < 20 ? 'c20' : 'c-rest',
+        }),
       })
     }
     await s.attendance.seed(rows)

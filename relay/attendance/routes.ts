@@ -29,7 +29,10 @@ export interface AttendanceRoutesDeps {
   store: Pick<RelayStore, 'attendance' | 'subscribe'>
   now: () => number
   log: Logger
-  /** The kiosks of a campaign (null: no such campaign). Absent: `campaign` is refused. */
+  /**
+   * The kiosks a campaign names (null: no such campaign), listed in its stats even without a
+   * scan. Absent: `campaign` is refused.
+   */
   campaignKiosks?: (campaignId: string) => Promise<string[] | null>
   maxEventClients?: number
   /** The stamp rally's completions (stats, export column). Absent: neither is given. */
@@ -121,12 +124,14 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       sendApiError(res, 400, 'bad_request', 'campaigns are not available on this relay')
       return null
     }
-    const kioskIds = await deps.campaignKiosks(campaign)
-    if (kioskIds === null) {
+    const booths = await deps.campaignKiosks(campaign)
+    if (booths === null) {
       sendApiError(res, 404, 'not_found', 'no such campaign')
       return null
     }
-    return { kioskIds }
+    // The rows that counted in the campaign, wherever their booth runs now; its booths are
+    // listed in the stats even before their first scan.
+    return { campaignId: campaign, booths }
   }
 
   function parse<T>(res: ServerResponse, schema: z.ZodType<T>, url: URL): T | null {

@@ -33,12 +33,16 @@ export interface DayWindow {
   end: number
 }
 
-/** `kioskIds` null: every kiosk. */
-export interface AttendanceScope {
-  kioskIds: readonly string[] | null
-}
+/**
+ * Which rows: every kiosk's (`kioskIds` null) or some kiosks'; or the rows that counted in one
+ * campaign (`AttendanceRow.campaignId`), wherever the booth runs now, with `booths` (the
+ * kiosks the campaign names) listed in `perKiosk` even before their first scan in it.
+ */
+export type AttendanceScope =
+  | { kioskIds: readonly string[] | null; campaignId?: undefined }
+  | { campaignId: string; booths: readonly string[]; kioskIds?: undefined }
 
-export interface AttendanceQuery extends AttendanceScope {
+export type AttendanceQuery = AttendanceScope & {
   /** Matches a kiosk id exactly, or the start of an openid or a scene; empty: every row. */
   search: string
   offset: number

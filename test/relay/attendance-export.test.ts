@@ -22,6 +22,7 @@ import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { countingReader } from './attendance-helpers'
+import { campaignBody } from './campaign-helpers'
 
 let redis: TestRedis
 let tmp: string
@@ -225,13 +226,22 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
 
   it('JSON pages and stats follow the schemas; a campaign narrows both', async () => {
     const store = await open()
-    const s = await serve(store, { spring: ['booth-a'] })
+    // spring names booth-a and booth-c; booth-b ran it for one scan, then left it.
+    const s = await serve(store, { spring: ['booth-a', 'booth-c'] })
     try {
       const pushed = await fill(store)
+      await store.campaigns.createCampaign(
+        { ...campaignBody(), id: 'spring', screenKey: 'k'.repeat(43) },
+        0,
+      )
+      await store.appendEvent('booth-a', ev('booth-a', 'oS1'), 'spring')
+      await store.appendEvent('booth-a', ev('booth-a', 'oS2'), 'spring')
+      await store.appendEvent('booth-b', ev('booth-b', 'oS1'), 'spring')
+      await store.appendEvent('booth-b', ev('booth-b', 'oAfter'))
       const page = consoleAttendancePageSchema.parse(
         await (await fetch(`${s.url}/console/api/attendance?q=booth-b&limit=1&offset=1`)).json(),
       )
-      expect(page.total).toBe(2)
+      expect(page.total).toBe(4) // two of fill's, and two below
       expect(page.rows).toEqual([
         {
           kioskId: 'booth-b',
@@ -246,19 +256,28 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
           number: null,
         },
       ])
+      // The rows that counted in spring, wherever their booth runs now.
       const scoped = consoleAttendancePageSchema.parse(
         await (await fetch(`${s.url}/console/api/attendance?campaign=spring`)).json(),
       )
-      expect(scoped.rows.map((r) => r.kioskId)).toEqual(['booth-a', 'booth-a'])
+      expect(scoped.rows.map((r) => [r.kioskId, r.openid, r.number])).toEqual([
+        ['booth-a', 'oS1', 1],
+        ['booth-a', 'oS2', 2],
+        ['booth-b', 'oS1', 1],
+      ])
       const stats = consoleStatsSchema.parse(
         await (await fetch(`${s.url}/console/api/stats?campaign=spring`)).json(),
       )
-      expect(stats).toMatchObject({ scans: 2, visitors: 2, newFollowers: 0 })
-      expect(stats.perKiosk).toEqual([{ id: 'booth-a', scans: 2, visitors: 2 }])
+      expect(stats).toMatchObject({ scans: 3, visitors: 2, returning: 1, newFollowers: 0 })
+      expect(stats.perKiosk).toEqual([
+        { id: 'booth-a', scans: 2, visitors: 2 },
+        { id: 'booth-b', scans: 1, visitors: 1 },
+        { id: 'booth-c', scans: 0, visitors: 0 },
+      ])
       const csv = await (
         await fetch(`${s.url}/console/api/attendance?format=csv&campaign=spring`)
       ).text()
-      expect(csv.split('\r\n').filter(Boolean)).toHaveLength(3)
+      expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4)
     } finally {
       await s.close()
       await store.close()

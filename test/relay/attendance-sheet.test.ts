@@ -462,6 +462,60 @@ describe('SQLite migration 12', () => {
   })
 })
 
+describe('SQLite migration 13', () => {
+  it("builds each campaign's counters from the rows already stored; pushes add to them", async () => {
+    const dir = mkdtempSync(join(tmp, 'm13-'))
+    const db = new Database(join(dir, 'relay.sqlite'))
+    const now = Date.now()
+    try {
+      migrate(db, migrations.slice(0, 12), 'relay store')
+      const row = db.prepare(
+        `INSERT INTO attendance (kiosk_id, seq, event_id, event, openid, scene, ticket, fallback,
+           create_time, received_at, campaign_id) VALUES (?, ?, ?, ?, ?, 's', 't', 0, 1, ?, ?)`,
+      )
+      row.run('k1', 1, 'e1', 'subscribe', 'oA', now, 'fair')
+      row.run('k1', 2, 'e2', 'scan', 'oA', now, 'fair')
+      row.run('k2', 1, 'e3', 'scan', 'oB', now, 'fair')
+      row.run('k2', 2, 'e4', 'scan', 'oA', now, 'expo')
+      row.run('k2', 3, 'e5', 'scan', 'oC', now, null) // no campaign
+      migrate(db, migrations, 'relay store')
+    } finally {
+      db.close()
+    }
+    const store = openSqliteStore({ data: dir })
+    try {
+      await addKiosk(store, 'k3')
+      await store.campaigns.createCampaign(
+        { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+        0,
+      )
+      const today = { start: now - 3_600_000, end: now + 3_600_000 }
+      const fair = await store.attendance.stats({ campaignId: 'fair', booths: [] }, today)
+      expect(fair).toMatchObject({
+        scans: 3,
+        visitors: 2,
+        newFollowers: 1,
+        returning: 1,
+        perKiosk: [
+          { id: 'k1', scans: 2, visitors: 1 },
+          { id: 'k2', scans: 1, visitors: 1 },
+        ],
+      })
+      expect((fair.timeline ?? []).reduce((n, s) => n + s.scans, 0)).toBe(3)
+      // A push after the upgrade: oB's second scan in fair, at k3.
+      await store.appendEvent('k3', { ...scanAt('k3', 'oB'), receivedAt: now }, 'fair')
+      expect(await store.attendance.stats({ campaignId: 'fair', booths: [] }, today)).toMatchObject(
+        { scans: 4, visitors: 2, returning: 2 },
+      )
+      expect(await store.attendance.stats({ campaignId: 'expo', booths: [] }, today)).toMatchObject(
+        { scans: 1, visitors: 1, returning: 0, perKiosk: [{ id: 'k2', scans: 1 }] },
+      )
+    } finally {
+      await store.close()
+    }
+  })
+})
+
 describe('sheet cells', () => {
   it('the cached local time is formatLocalTime, second for second', () => {
     const time = localTimeCache()

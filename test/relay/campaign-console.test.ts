@@ -6,7 +6,7 @@ import { consoleCampaignSchema } from '../../shared/campaign'
 import { consoleStatsSchema } from '../../shared/console-api'
 import { ConsoleClient, errorCode } from './console-helpers'
 import { assign, campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
-import type { Backend } from './harness'
+import { postPush, scanXml, type Backend } from './harness'
 
 const bed = relayTestBed()
 
@@ -181,6 +181,54 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       expect(unknown.status, path).toBe(404)
       expect(errorCode(unknown)).toBe('not_found')
     }
+  })
+
+  it("a booth moved to another campaign leaves its scans in the first one's stats and sheet", async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    await relay.addKiosk('k1')
+    const spring = await createCampaign(c, { name: '春季展' })
+    const autumn = await createCampaign(c, { name: '秋季展' })
+    await assign(c, 'k1', spring.id)
+    for (const [openid, at] of [
+      ['alice', 1],
+      ['bob', 2],
+      ['alice', 3],
+    ] as const) {
+      expect(
+        (await postPush(relay.url, scanXml(openid, `k1:s${at}`, 1_700_000_000 + at))).status,
+      ).toBe(200)
+    }
+    await assign(c, 'k1', autumn.id)
+    expect((await postPush(relay.url, scanXml('carol', 'k1:s4', 1_700_000_004))).status).toBe(200)
+    const statsOf = async (id: string) => {
+      const res = await c.call('GET', `/console/api/stats?campaign=${id}`)
+      expect(res.status, res.text).toBe(200)
+      return consoleStatsSchema.parse(res.json)
+    }
+    expect(await statsOf(spring.id)).toMatchObject({
+      scans: 3,
+      visitors: 2,
+      returning: 1,
+      perKiosk: [{ id: 'k1', scans: 3, visitors: 2 }],
+    })
+    expect(await statsOf(autumn.id)).toMatchObject({
+      scans: 1,
+      visitors: 1,
+      returning: 0,
+      perKiosk: [{ id: 'k1', scans: 1, visitors: 1 }],
+    })
+    const sheet = await c.call('GET', `/console/api/attendance?campaign=${spring.id}&format=csv`)
+    expect(sheet.status).toBe(200)
+    const lines = sheet.text.split('\r\n').filter(Boolean)
+    expect(lines).toHaveLength(4)
+    // 活动 holds the campaign's id, as in the kiosk's own export.
+    expect(
+      lines.slice(1).every((l) => l.includes(`,${spring.id},`)),
+      sheet.text,
+    ).toBe(true)
+    expect(sheet.text).not.toContain('carol')
+    expect(sheet.text).not.toContain(autumn.id)
   })
 
   it('is behind the console guard: 401 without a session, 403 from another origin', async () => {

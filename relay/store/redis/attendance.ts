@@ -6,6 +6,10 @@
  * Across kiosks, distinct visitors need one place every push reaches: a second, idempotent
  * script on two keys of one slot (`{attendance}`), run before the push is answered (so a
  * WeChat retry re-runs it should the relay die between the two).
+ * Per campaign (the row's own): the kiosk's stats hash has `c:<id>:` counters and slots, and
+ * a hash `<id>\0openid` → scans; the campaign's visitors and returning ones are the campaign
+ * slot's hashes its number step keeps (scripts.ts ASSIGN_NUMBER), so no read spans kiosks'
+ * visitors.
  */
 import { Cluster, type Redis } from 'ioredis'
 import type { RedisClient } from './connect'
@@ -31,6 +35,7 @@ import {
   PACKED_ROW_FIELD,
   PACKED_ROW_SEPARATOR,
   SEED_ATTENDANCE,
+  SEED_CAMPAIGN_VISITORS,
   SEED_VISITORS,
 } from './scripts'
 
@@ -41,6 +46,21 @@ export interface KioskAttendanceKeys {
   visitors: string
   openids: string
   scenes: string
+  campaignVisitors: string
+}
+
+/** A campaign's visitor hashes (its slot): visitors (openid → number), firsts, returning. */
+export interface CampaignVisitorKeys {
+  visitors: string
+  firsts: string
+  returning: string
+}
+
+/** A kiosk's scans, and those of them that counted in the campaign in scope. */
+interface KioskInCampaign {
+  id: string
+  scans: number
+  inCampaign: number
 }
 
 /** Cross-kiosk visitor keys: one slot (hash tag), written by ATTEND_VISITORS. */
@@ -159,6 +179,10 @@ const num = (v: string | null | undefined): number => (v ? Number(v) : 0)
 
 /** Up to this many rows of a search are listed per kiosk and kind before paging. */
 const SEARCH_BATCH = 10_000
+/** Rows read per page when a campaign's rows are picked out of a kiosk's. */
+const SCAN_PAGE = 1000
+/** Every row of the kiosk is in scope. */
+const wholeKiosk = (id: string): KioskInCampaign => ({ id, scans: 0, inCampaign: 0 })
 
 export class RedisAttendance implements AttendanceReader {
   constructor(
@@ -169,6 +193,7 @@ export class RedisAttendance implements AttendanceReader {
     private readonly kioskIds: () => Promise<string[]>,
     /** The kiosk hash, whose headSeq `seed` moves past the seeded rows. */
     private readonly kioskKey: (kioskId: string) => string,
+    private readonly campaignKeys: (campaignId: string) => CampaignVisitorKeys,
   ) {}
 
   /**
@@ -185,12 +210,34 @@ export class RedisAttendance implements AttendanceReader {
     )
   }
 
+  /** Kiosk ids in scope, sorted; a campaign's are `inCampaign`'s. */
   private async scopeIds(scope: AttendanceScope): Promise<string[]> {
+    if (scope.campaignId !== undefined) {
+      return (await this.inCampaign(scope.campaignId)).map((k) => k.id)
+    }
     const ids = scope.kioskIds === null ? await this.kioskIds() : [...new Set(scope.kioskIds)]
     return ids.sort()
   }
 
+  /** The kiosks with a row that counted in the campaign, by id, and their counts. */
+  private async inCampaign(campaignId: string): Promise<KioskInCampaign[]> {
+    const all = (await this.kioskIds()).sort()
+    const replies = await perKioskReads(
+      this.redis,
+      all.map((id): Command => ['hmget', this.keysOf(id).stats, 'scans', `c:${campaignId}:scans`]),
+    )
+    const out: KioskInCampaign[] = []
+    all.forEach((id, i) => {
+      const [scans, inCampaign] = countsSchema.parse(replies[i])
+      if (num(inCampaign) > 0) out.push({ id, scans: num(scans), inCampaign: num(inCampaign) })
+    })
+    return out
+  }
+
   async stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats> {
+    if (scope.campaignId !== undefined) {
+      return this.campaignStats(scope.campaignId, scope.booths, today)
+    }
     const all = await this.kioskIds()
     const ids = await this.scopeIds(scope)
     const slots: string[] = []
@@ -245,6 +292,54 @@ export class RedisAttendance implements AttendanceReader {
     }
   }
 
+  /**
+   * The rows that counted in one campaign: each kiosk's `c:<id>:` counters and slots, and the
+   * campaign's visitors and returning visitors from its own slot.
+   */
+  private async campaignStats(
+    campaignId: string,
+    booths: readonly string[],
+    today: DayWindow,
+  ): Promise<ConsoleStats> {
+    const c = `c:${campaignId}:`
+    const slots: string[] = []
+    for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
+    // The kiosks with a scan in it (two fields each), then their counters and slots.
+    const withScans = (await this.inCampaign(campaignId)).map((k) => k.id)
+    const all = [...new Set([...withScans, ...booths])].sort()
+    const fields = ['scans', 'visitors', 'newFollowers', ...slots].map((f) => c + f)
+    const keys = this.campaignKeys(campaignId)
+    const [replies, visitors, returning] = await Promise.all([
+      perKioskReads(
+        this.redis,
+        all.map((id): Command => ['hmget', this.keysOf(id).stats, ...fields]),
+      ),
+      this.redis.hlen(keys.visitors),
+      this.redis.hlen(keys.returning),
+    ])
+    const perKiosk: ConsoleStats['perKiosk'] = []
+    const bySlot = new Map<number, number>()
+    let newFollowers = 0
+    all.forEach((id, i) => {
+      const v = countsSchema.parse(replies[i])
+      perKiosk.push({ id, scans: num(v[0]), visitors: num(v[1]) })
+      newFollowers += num(v[2])
+      slots.forEach((s, j) => {
+        const n = num(v[3 + j])
+        const at = Number(s.slice(2))
+        if (n > 0) bySlot.set(at, (bySlot.get(at) ?? 0) + n)
+      })
+    })
+    return {
+      scans: perKiosk.reduce((n, k) => n + k.scans, 0),
+      visitors,
+      newFollowers,
+      returning,
+      perKiosk,
+      timeline: dayTimeline(today, bySlot),
+    }
+  }
+
   /** Some kiosks only: their visitor hashes merged (cost grows with the scope's visitors). */
   private async unionVisitors(ids: string[]): Promise<{ visitors: number; returning: number }> {
     const scans = new Map<string, number>()
@@ -282,31 +377,86 @@ export class RedisAttendance implements AttendanceReader {
   }
 
   async page(q: AttendanceQuery): Promise<AttendancePage> {
+    if (q.campaignId !== undefined) {
+      const kiosks = await this.inCampaign(q.campaignId)
+      return q.search === ''
+        ? this.plainPage(kiosks, q)
+        : this.searchPage(kiosks, { ...q, campaignId: q.campaignId })
+    }
     const ids = await this.scopeIds(q)
-    return q.search === '' ? this.plainPage(ids, q) : this.searchPage(ids, q)
-  }
-
-  private async plainPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
+    if (q.search !== '') return this.searchPage(ids.map(wholeKiosk), q)
     const lens = (
       await perKioskReads(
         this.redis,
         ids.map((id): Command => ['xlen', this.keysOf(id).rows]),
       )
     ).map((n) => z.number().parse(n))
-    const total = lens.reduce((a, b) => a + b, 0)
+    return this.plainPage(
+      ids.map((id, i) => ({ id, scans: lens[i] ?? 0, inCampaign: lens[i] ?? 0 })),
+      q,
+    )
+  }
+
+  /** A page of the kiosks' rows (of the campaign in scope, `inCampaign` of each). */
+  private async plainPage(
+    kiosks: readonly KioskInCampaign[],
+    q: AttendanceQuery,
+  ): Promise<AttendancePage> {
+    const total = kiosks.reduce((a, k) => a + k.inCampaign, 0)
     const rows: AttendanceRow[] = []
     let skip = q.offset
-    for (let i = 0; i < ids.length && rows.length < q.limit; i++) {
-      const len = lens[i] ?? 0
-      if (skip >= len) {
-        skip -= len
+    for (const k of kiosks) {
+      if (rows.length >= q.limit) break
+      if (skip >= k.inCampaign) {
+        skip -= k.inCampaign
         continue
       }
-      const id = ids[i] as string
-      rows.push(...(await this.rowsAt(id, skip, q.limit - rows.length)))
+      const want = q.limit - rows.length
+      rows.push(
+        ...(q.campaignId === undefined || k.inCampaign === k.scans
+          ? await this.rowsAt(k.id, skip, want)
+          : await this.campaignRowsAt(k.id, q.campaignId, skip, want)),
+      )
       skip = 0
     }
     return { total, rows }
+  }
+
+  /**
+   * `count` rows of the campaign at a kiosk whose rows count in several, from the campaign's
+   * row `skip`: read in order and filtered (the cost grows with the kiosk's rows before them).
+   */
+  private async campaignRowsAt(
+    kioskId: string,
+    campaignId: string,
+    skip: number,
+    count: number,
+  ): Promise<AttendanceRow[]> {
+    const out: AttendanceRow[] = []
+    for await (const page of this.kioskRows(kioskId, SCAN_PAGE)) {
+      for (const r of page) {
+        if (r.campaignId !== campaignId) continue
+        if (skip > 0) skip--
+        else out.push(r)
+        if (out.length === count) return out
+      }
+    }
+    return out
+  }
+
+  /** A kiosk's rows in pages, in seq order. */
+  private async *kioskRows(kioskId: string, pageSize: number): AsyncIterable<AttendanceRow[]> {
+    const key = this.keysOf(kioskId).rows
+    let start = '-'
+    for (;;) {
+      const got = entriesSchema.parse(await this.redis.xrange(key, start, '+', 'COUNT', pageSize))
+      const rows = got.map((e) => toRow(kioskId, e))
+      const last = rows[rows.length - 1]
+      if (last === undefined) return
+      yield rows
+      if (rows.length < pageSize) return
+      start = `(${last.seq}-0`
+    }
   }
 
   /**
@@ -326,8 +476,15 @@ export class RedisAttendance implements AttendanceReader {
     return scanned.slice(skip).map((e) => toRow(kioskId, e))
   }
 
-  /** Seqs matching the search in each kiosk, from its openid and scene indexes. */
-  private async searchPage(ids: string[], q: AttendanceQuery): Promise<AttendancePage> {
+  /**
+   * Seqs matching the search in each kiosk, from its openid and scene indexes; at a kiosk whose
+   * rows count in several campaigns, the matching rows are read to keep the campaign's.
+   */
+  private async searchPage(
+    kiosks: readonly KioskInCampaign[],
+    q: AttendanceQuery,
+  ): Promise<AttendancePage> {
+    const ids = kiosks.map((k) => k.id)
     const lo = Buffer.from(`[${q.search}`)
     const hi = Buffer.concat([Buffer.from(`[${q.search}`), Buffer.from([0xff])])
     const replies = await perKioskReads(
@@ -341,21 +498,38 @@ export class RedisAttendance implements AttendanceReader {
         ]
       }),
     )
-    const matches: { id: string; seqs: number[] | null; n: number }[] = []
-    ids.forEach((id, i) => {
-      if (id === q.search) {
-        const n = z.number().parse(replies[3 * i])
-        matches.push({ id, seqs: null, n })
-        return
+    /** A kiosk's matches: all its rows in scope (`seqs` null), some seqs, or rows read. */
+    interface Match {
+      kiosk: KioskInCampaign
+      seqs: number[] | null
+      rows?: AttendanceRow[]
+      n: number
+    }
+    const matches: Match[] = []
+    const campaignId = q.campaignId
+    for (const [i, kiosk] of kiosks.entries()) {
+      if (kiosk.id === q.search) {
+        const n = campaignId === undefined ? z.number().parse(replies[3 * i]) : kiosk.inCampaign
+        matches.push({ kiosk, seqs: null, n })
+        continue
       }
-      const seqs = new Set<number>()
+      const found = new Set<number>()
       for (const j of [1, 2]) {
         for (const m of z.array(z.string()).parse(replies[3 * i + j])) {
-          seqs.add(Number(m.slice(m.lastIndexOf('\0') + 1)))
+          found.add(Number(m.slice(m.lastIndexOf('\0') + 1)))
         }
       }
-      if (seqs.size > 0) matches.push({ id, seqs: [...seqs].sort((a, b) => a - b), n: seqs.size })
-    })
+      if (found.size === 0) continue
+      const seqs = [...found].sort((a, b) => a - b)
+      if (campaignId === undefined || kiosk.inCampaign === kiosk.scans) {
+        matches.push({ kiosk, seqs, n: seqs.length })
+        continue
+      }
+      const rows = (await this.rowsOfSeqs(kiosk.id, seqs)).filter(
+        (r) => r.campaignId === campaignId,
+      )
+      if (rows.length > 0) matches.push({ kiosk, seqs, rows, n: rows.length })
+    }
     const total = matches.reduce((n, m) => n + m.n, 0)
     const rows: AttendanceRow[] = []
     let skip = q.offset
@@ -366,20 +540,29 @@ export class RedisAttendance implements AttendanceReader {
         continue
       }
       const want = q.limit - rows.length
-      if (m.seqs === null) {
-        rows.push(...(await this.rowsAt(m.id, skip, want)))
-      } else {
-        const key = this.keysOf(m.id).rows
-        const p = this.redis.pipeline()
-        for (const seq of m.seqs.slice(skip, skip + want)) p.xrange(key, `${seq}-0`, `${seq}-0`)
-        for (const r of await execPipeline(p)) {
-          const e = entriesSchema.parse(r)[0]
-          if (e !== undefined) rows.push(toRow(m.id, e))
-        }
-      }
+      const k = m.kiosk
+      if (m.rows !== undefined) rows.push(...m.rows.slice(skip, skip + want))
+      else if (m.seqs !== null)
+        rows.push(...(await this.rowsOfSeqs(k.id, m.seqs.slice(skip, skip + want))))
+      else if (campaignId !== undefined && k.inCampaign !== k.scans) {
+        rows.push(...(await this.campaignRowsAt(k.id, campaignId, skip, want)))
+      } else rows.push(...(await this.rowsAt(k.id, skip, want)))
       skip = 0
     }
     return { total, rows }
+  }
+
+  /** The kiosk's rows of these seqs (one key: a pipeline even on a Cluster). */
+  private async rowsOfSeqs(kioskId: string, seqs: readonly number[]): Promise<AttendanceRow[]> {
+    const key = this.keysOf(kioskId).rows
+    const p = this.redis.pipeline()
+    for (const seq of seqs) p.xrange(key, `${seq}-0`, `${seq}-0`)
+    const rows: AttendanceRow[] = []
+    for (const r of await execPipeline(p)) {
+      const e = entriesSchema.parse(r)[0]
+      if (e !== undefined) rows.push(toRow(kioskId, e))
+    }
+    return rows
   }
 
   /**
@@ -389,6 +572,10 @@ export class RedisAttendance implements AttendanceReader {
    */
   async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]> {
     const ids = await this.scopeIds(scope)
+    // A campaign's rows: its kiosks' rows, those that counted in another campaign left out.
+    const campaignId = scope.campaignId
+    const keep = (rows: AttendanceRow[]): AttendanceRow[] =>
+      campaignId === undefined ? rows : rows.filter((r) => r.campaignId === campaignId)
     const fetch = (k: number, start: string): Promise<unknown[]> =>
       this.redis.xrange(this.keysOf(ids[k] as string).rows, start, '+', 'COUNT', pageSize)
     let k = 0
@@ -404,7 +591,8 @@ export class RedisAttendance implements AttendanceReader {
         } else if (++k < ids.length) {
           pending = fetch(k, '-')
         }
-        if (rows.length > 0) yield rows
+        const kept = keep(rows)
+        if (kept.length > 0) yield kept
       }
     } finally {
       // A consumer that stopped early: the read ahead is dropped, its failure too.
@@ -430,7 +618,15 @@ export class RedisAttendance implements AttendanceReader {
         args.push(String(r.seq), slotField(r.receivedAt), r.openid, r.scene, r.event)
         args.push(String(fields.length), ...fields)
       }
-      const keys = [k.rows, k.stats, k.visitors, k.openids, k.scenes, this.kioskKey(kioskId)]
+      const keys = [
+        k.rows,
+        k.stats,
+        k.visitors,
+        k.openids,
+        k.scenes,
+        k.campaignVisitors,
+        this.kioskKey(kioskId),
+      ]
       writes.push(this.redis.eval(SEED_ATTENDANCE, keys.length, ...keys, ...args))
     }
     const v = this.visitorKeys
@@ -440,6 +636,19 @@ export class RedisAttendance implements AttendanceReader {
     const args = [String(rows.length), ...rows.flatMap((r) => [r.openid, r.id])]
     for (const [slot, n] of slots) args.push(slot, String(n))
     writes.push(this.redis.eval(SEED_VISITORS, 2, v.people, v.totals, ...args))
+    const byCampaign = new Map<string, string[]>()
+    for (const r of rows) {
+      if (r.campaignId === undefined) continue
+      let pairs = byCampaign.get(r.campaignId)
+      if (pairs === undefined) byCampaign.set(r.campaignId, (pairs = []))
+      pairs.push(r.openid, r.id)
+    }
+    for (const [campaignId, pairs] of byCampaign) {
+      const c = this.campaignKeys(campaignId)
+      writes.push(
+        this.redis.eval(SEED_CAMPAIGN_VISITORS, 3, c.visitors, c.firsts, c.returning, ...pairs),
+      )
+    }
     await Promise.all(writes)
   }
 }

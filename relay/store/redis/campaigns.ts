@@ -280,6 +280,7 @@ export class RedisCampaignStore implements CampaignStore {
         this.keys.campaign(campaignId),
         this.keys.campaignVisitors(campaignId),
         this.keys.campaignFirsts(campaignId),
+        this.keys.campaignReturning(campaignId),
       ],
       [openid, eventId],
     )

@@ -54,6 +54,8 @@ export interface RedisKeys {
     visitors: string
     openids: string
     scenes: string
+    /** Hash: `<campaignId>\0<openid>` → the visitor's scans here in that campaign. */
+    campaignVisitors: string
   }
   /**
    * Visitors and the scans per slot across kiosks, one slot (`{<prefix>attendance}`), written
@@ -68,6 +70,8 @@ export interface RedisKeys {
   campaignVisitors(campaignId: string): string
   /** Hash: openid → id of the push that took the visitor's number. */
   campaignFirsts(campaignId: string): string
+  /** Hash: openid → id of the visitor's second scan in the campaign (a returning visitor). */
+  campaignReturning(campaignId: string): string
   /** List of the roster's entries (JSON), in upload order; rosterVersion/Total in the hash. */
   campaignRoster(campaignId: string): string
   /** A roster being uploaded, renamed over `campaignRoster` when whole (`tmp`: random). */
@@ -142,6 +146,7 @@ export function redisKeys(prefix: string): RedisKeys {
       visitors: `${k(id)}:attendance-visitors`,
       openids: `${k(id)}:attendance-openids`,
       scenes: `${k(id)}:attendance-scenes`,
+      campaignVisitors: `${k(id)}:attendance-campaign-visitors`,
     }),
     attendanceVisitors: {
       people: `{${p}attendance}:people`,
@@ -152,6 +157,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaign: (id) => `{${p}c:${tagSafe('campaign id', id)}}:campaign`,
     campaignVisitors: (id) => `{${p}c:${tagSafe('campaign id', id)}}:visitors`,
     campaignFirsts: (id) => `{${p}c:${tagSafe('campaign id', id)}}:firsts`,
+    campaignReturning: (id) => `{${p}c:${tagSafe('campaign id', id)}}:returning`,
     campaignRoster: (id) => `{${p}c:${tagSafe('campaign id', id)}}:roster`,
     campaignRosterNext: (id, tmp) => `{${p}c:${tagSafe('campaign id', id)}}:roster-next:${tmp}`,
     campaignBindings: (id) => `{${p}c:${tagSafe('campaign id', id)}}:bindings`,

@@ -11,9 +11,10 @@ import { ATTEND, VISITOR } from './scripts'
 
 /**
  * KEYS: 1 the signed query's claim key (unused without a claim), 2 de-dup key, 3 kiosk hash,
- * 4 kiosk stream, 5 its fallback code, 6 to 10 its attendance keys (scripts.ts ATTEND),
- * 11 people hash, 12 totals hash, and with a campaign 13 its hash, 14 its visitors (openid →
- * number), 15 its firsts (openid → event id of the push that took the number).
+ * 4 kiosk stream, 5 its fallback code, 6 to 11 its attendance keys (scripts.ts ATTEND),
+ * 12 people hash, 13 totals hash, and with a campaign 14 its hash, 15 its visitors (openid →
+ * number), 16 its firsts (openid → event id of the push that took the number), 17 its
+ * returning visitors (openid → event id of the second scan; scripts.ts ASSIGN_NUMBER).
  * ARGV: 1 body hash ('' for no claim), 2 claim TTL ms, 3 de-dup TTL s, 4 kioskId, 5 change
  * channel, 6 to 8 the change message around its seq (twice) and its number (8 without the
  * closing braces), 9 slot field, 10 openid, 11 scene, 12 event kind, 13 event id,
@@ -37,17 +38,18 @@ local prev = redis.call('GET', KEYS[2])
 if prev then return {0, prev} end
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, ''} end
 local n, first = nil, false
-if #KEYS >= 15 then
+if #KEYS >= 17 then
   local openid, id = ARGV[10], ARGV[13]
-  local have = redis.call('HGET', KEYS[14], openid)
+  local have = redis.call('HGET', KEYS[15], openid)
   if have then
     n = tonumber(have)
-    first = redis.call('HGET', KEYS[15], openid) == id
-  elseif redis.call('EXISTS', KEYS[13]) == 1 then
-    n = redis.call('HINCRBY', KEYS[13], 'lastNumber', 1)
+    first = redis.call('HGET', KEYS[16], openid) == id
+    if not first then redis.call('HSETNX', KEYS[17], openid, id) end
+  elseif redis.call('EXISTS', KEYS[14]) == 1 then
+    n = redis.call('HINCRBY', KEYS[14], 'lastNumber', 1)
     first = true
-    redis.call('HSET', KEYS[14], openid, n)
-    redis.call('HSET', KEYS[15], openid, id)
+    redis.call('HSET', KEYS[15], openid, n)
+    redis.call('HSET', KEYS[16], openid, id)
   end
 end
 local fallback = '0'
@@ -77,8 +79,8 @@ end
 ${
   attendance
     ? `attend(6, seq, ARGV[9], ARGV[10], ARGV[11], ARGV[12], fields)
-visitor(KEYS[11], KEYS[12], ARGV[10], ARGV[13])
-redis.call('HINCRBY', KEYS[12], ARGV[9], 1)`
+visitor(KEYS[12], KEYS[13], ARGV[10], ARGV[13])
+redis.call('HINCRBY', KEYS[13], ARGV[9], 1)`
     : ''
 }
 redis.call('SET', KEYS[2], ARGV[4] .. ' ' .. seq, 'EX', ARGV[3])

@@ -31,7 +31,9 @@ export const PACKED_ROW_COLUMNS = [
 /**
  * The attendance half of a stored event (relay/store/redis/attendance.ts), as a Lua function
  * both APPEND_EVENT and SEED_ATTENDANCE define. `k` is the KEYS index of the kiosk's attendance
- * keys: rows stream, stats hash, visitors hash, openid and scene search sets, in that order.
+ * keys: rows stream, stats hash, visitors hash, openid and scene search sets, campaign visitors
+ * hash, in that order. A row of a campaign (its `campaignId` field) is also counted in the
+ * stats hash's `c:<campaignId>:` fields (scans, visitors, newFollowers, slots).
  */
 export const ATTEND = `
 local ROW_COLUMNS = {${PACKED_ROW_COLUMNS.map((c) => `'${c}'`).join(', ')}}
@@ -41,18 +43,19 @@ local function packRow(fields)
     if by[fields[i]] == nil then n = n + 1 end
     by[fields[i]] = fields[i + 1]
   end
+  local campaign = by['campaignId']
   local out, known = {}, 0
   for i, name in ipairs(ROW_COLUMNS) do
     local v = by[name]
     if v == nil then v = '' else known = known + 1 end
-    if string.find(v, '\\31', 1, true) then return nil end
+    if string.find(v, '\\31', 1, true) then return nil, campaign end
     out[i] = v
   end
-  if known ~= n then return nil end
-  return table.concat(out, '\\31')
+  if known ~= n then return nil, campaign end
+  return table.concat(out, '\\31'), campaign
 end
 local function attend(k, seq, slot, openid, scene, kind, fields)
-  local packed = packRow(fields)
+  local packed, campaign = packRow(fields)
   if packed then
     redis.call('XADD', KEYS[k], seq .. '-0', '${PACKED_ROW_FIELD}', packed)
   else
@@ -66,11 +69,20 @@ local function attend(k, seq, slot, openid, scene, kind, fields)
   redis.call('HINCRBY', KEYS[k + 1], slot, 1)
   redis.call('ZADD', KEYS[k + 3], 0, openid .. '\\0' .. seq)
   redis.call('ZADD', KEYS[k + 4], 0, scene .. '\\0' .. seq)
+  if campaign and campaign ~= '' then
+    local c = 'c:' .. campaign .. ':'
+    if redis.call('HINCRBY', KEYS[k + 5], campaign .. '\\0' .. openid, 1) == 1 then
+      redis.call('HINCRBY', KEYS[k + 1], c .. 'visitors', 1)
+    end
+    redis.call('HINCRBY', KEYS[k + 1], c .. 'scans', 1)
+    if kind == 'subscribe' then redis.call('HINCRBY', KEYS[k + 1], c .. 'newFollowers', 1) end
+    redis.call('HINCRBY', KEYS[k + 1], c .. slot, 1)
+  end
 end
 `
 
 /**
- * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream, 4 the kiosk's fallback code, 5 to 9 its
+ * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream, 4 the kiosk's fallback code, 5 to 10 its
  * attendance keys (see ATTEND). All but the de-dup key are the kiosk's own.
  * ARGV: 1 de-dup TTL seconds, 2 kioskId, 3 change channel, 4 to 6 the change message in the
  * pieces around its seq (it carries the event, so live sessions need not read it back),
@@ -108,7 +120,7 @@ return {1, tostring(seq)}
 
 /**
  * Rows written directly (the benchmark's seed), one kiosk per call.
- * KEYS: 1 to 5 the kiosk's attendance keys, 6 its hash (headSeq moves past the rows).
+ * KEYS: 1 to 6 the kiosk's attendance keys, 7 its hash (headSeq moves past the rows).
  * ARGV: per row seq, slot field, openid, scene, kind, n, then n stream field/value strings.
  */
 export const SEED_ATTENDANCE = `${ATTEND}
@@ -123,9 +135,9 @@ while i <= #ARGV do
   if seq > top then top = seq end
   i = i + 6 + n
 end
-if redis.call('EXISTS', KEYS[6]) == 1 then
-  local head = tonumber(redis.call('HGET', KEYS[6], 'headSeq') or '0')
-  if top > head then redis.call('HSET', KEYS[6], 'headSeq', top) end
+if redis.call('EXISTS', KEYS[7]) == 1 then
+  local head = tonumber(redis.call('HGET', KEYS[7], 'headSeq') or '0')
+  if top > head then redis.call('HSET', KEYS[7], 'headSeq', top) end
 end
 return 1
 `
@@ -177,6 +189,24 @@ return 1
 `
 
 /**
+ * Rows of one campaign written directly (the benchmark's seed): the campaign's visitors as the
+ * push's number step would count them (ASSIGN_NUMBER), numbered in the order given.
+ * KEYS: 1 visitors hash, 2 firsts hash, 3 returning hash. ARGV: openid/event id pairs.
+ */
+export const SEED_CAMPAIGN_VISITORS = `
+for i = 1, #ARGV, 2 do
+  local openid, id = ARGV[i], ARGV[i + 1]
+  if redis.call('HEXISTS', KEYS[1], openid) == 1 then
+    if redis.call('HGET', KEYS[2], openid) ~= id then redis.call('HSETNX', KEYS[3], openid, id) end
+  else
+    redis.call('HSET', KEYS[1], openid, redis.call('HLEN', KEYS[1]) + 1)
+    redis.call('HSET', KEYS[2], openid, id)
+  end
+end
+return 1
+`
+
+/**
  * KEYS: 1 de-dup key, 2 unrouted stream. ARGV: 1 TTL seconds, 2.. field/value pairs.
  * Returns 1 when stored, 0 for a retry.
  */
@@ -217,7 +247,9 @@ return 1
 
 /**
  * A visitor's check-in number in one campaign (every key in the campaign's slot).
- * KEYS: 1 campaign hash, 2 visitors hash (openid → number), 3 firsts hash (openid → event id).
+ * KEYS: 1 campaign hash, 2 visitors hash (openid → number), 3 firsts hash (openid → event id),
+ * 4 returning hash (openid → event id of the visitor's second scan: the campaign's returning
+ * visitors, as its visitors hash is its visitors).
  * ARGV: 1 openid, 2 event id. Returns {number, 1 when this event took it else 0}, or {0, 0}
  * when the campaign is gone. Idempotent per openid: a retry (same event id) answers the same.
  */
@@ -225,6 +257,7 @@ export const ASSIGN_NUMBER = `
 local n = redis.call('HGET', KEYS[2], ARGV[1])
 if n then
   if redis.call('HGET', KEYS[3], ARGV[1]) == ARGV[2] then return {tonumber(n), 1} end
+  redis.call('HSETNX', KEYS[4], ARGV[1], ARGV[2])
   return {tonumber(n), 0}
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end

@@ -139,6 +139,11 @@ class RedisStore implements RelayStore {
       keys.attendanceVisitors,
       () => this.redis.smembers(this.keys.kiosks),
       this.kioskKey,
+      (id) => ({
+        visitors: keys.campaignVisitors(id),
+        firsts: keys.campaignFirsts(id),
+        returning: keys.campaignReturning(id),
+      }),
     )
     this.stamps = new RedisStamps(redis, keys, (script, k, args) => this.write(script, k, args))
     this.followUp = new RedisFollowUpStore(redis, keys, (id) => keys.attendance(id).rows)
@@ -319,6 +324,7 @@ class RedisStore implements RelayStore {
       a.visitors,
       a.openids,
       a.scenes,
+      a.campaignVisitors,
       v.people,
       v.totals,
     ]
@@ -328,6 +334,7 @@ class RedisStore implements RelayStore {
         k.campaign(campaignId),
         k.campaignVisitors(campaignId),
         k.campaignFirsts(campaignId),
+        k.campaignReturning(campaignId),
       )
     }
     const reply = await this.write(
@@ -383,6 +390,7 @@ class RedisStore implements RelayStore {
         a.visitors,
         a.openids,
         a.scenes,
+        a.campaignVisitors,
       ],
       [
         String(DEDUP_TTL_SECONDS),

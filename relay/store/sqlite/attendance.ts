@@ -123,18 +123,24 @@ function toRow(raw: unknown): AttendanceRow {
  * a hot counter row is then one statement per commit, not one per push.
  */
 class CounterBatch {
-  private kiosks = new Map<string, { scans: number; visitors: number; newFollowers: number }>()
+  private kiosks = new Map<string, KioskCounts>()
   private slots = new Map<string, { slotAt: number; kioskId: string; scans: number }>()
   private visitors = 0
   private returning = 0
+  /** The same per campaign the rows counted in: by campaign and kiosk, slot, and totals. */
+  private campaignKiosks = new Map<string, KioskCounts & { campaignId: string; kioskId: string }>()
+  private campaignSlots = new Map<string, { campaignId: string; slotAt: number; scans: number }>()
+  private campaignTotals = new Map<string, { visitors: number; returning: number }>()
 
-  add(r: AttendanceRow, newHere: boolean, overall: number): void {
+  /**
+   * `counts`: the visitor's rows (this one included) at this kiosk (up to 2) and anywhere (up
+   * to 3); then, for a row of a campaign, the same within the campaign.
+   */
+  add(r: AttendanceRow, counts: readonly number[]): void {
+    const [here = 0, overall = 0, hereInCampaign = 0, inCampaign = 0] = counts
     let k = this.kiosks.get(r.kioskId)
-    if (k === undefined)
-      this.kiosks.set(r.kioskId, (k = { scans: 0, visitors: 0, newFollowers: 0 }))
-    k.scans++
-    if (newHere) k.visitors++
-    if (r.event === 'subscribe') k.newFollowers++
+    if (k === undefined) this.kiosks.set(r.kioskId, (k = zeroCounts()))
+    countInto(k, r, here)
     // A first scan makes a visitor; the second makes them returning.
     if (overall === 1) this.visitors++
     else if (overall === 2) this.returning++
@@ -143,6 +149,22 @@ class CounterBatch {
     const s = this.slots.get(key)
     if (s === undefined) this.slots.set(key, { slotAt, kioskId: r.kioskId, scans: 1 })
     else s.scans++
+    const campaignId = r.campaignId
+    if (campaignId === undefined) return
+    const ck = `${campaignId}\0${r.kioskId}`
+    let c = this.campaignKiosks.get(ck)
+    if (c === undefined) {
+      this.campaignKiosks.set(ck, (c = { ...zeroCounts(), campaignId, kioskId: r.kioskId }))
+    }
+    countInto(c, r, hereInCampaign)
+    const cs = `${campaignId}\0${slotAt}`
+    const slot = this.campaignSlots.get(cs)
+    if (slot === undefined) this.campaignSlots.set(cs, { campaignId, slotAt, scans: 1 })
+    else slot.scans++
+    let t = this.campaignTotals.get(campaignId)
+    if (t === undefined) this.campaignTotals.set(campaignId, (t = { visitors: 0, returning: 0 }))
+    if (inCampaign === 1) t.visitors++
+    else if (inCampaign === 2) t.returning++
   }
 
   flush(db: Database.Database): void {
@@ -168,7 +190,35 @@ class CounterBatch {
            returning_visitors = returning_visitors + excluded.returning_visitors`,
       ).run(this.visitors, this.returning)
     }
+    if (this.campaignKiosks.size > 0) this.flushCampaigns(db)
     this.clear()
+  }
+
+  private flushCampaigns(db: Database.Database): void {
+    const kioskStat = statement(
+      db,
+      `INSERT INTO attendance_campaign_kiosk_stats
+         (campaign_id, kiosk_id, scans, visitors, new_followers) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET scans = scans + excluded.scans,
+         visitors = visitors + excluded.visitors,
+         new_followers = new_followers + excluded.new_followers`,
+    )
+    for (const c of this.campaignKiosks.values()) {
+      kioskStat.run(c.campaignId, c.kioskId, c.scans, c.visitors, c.newFollowers)
+    }
+    const slot = statement(
+      db,
+      `INSERT INTO attendance_campaign_slots (campaign_id, slot_at, scans) VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET scans = scans + excluded.scans`,
+    )
+    for (const s of this.campaignSlots.values()) slot.run(s.campaignId, s.slotAt, s.scans)
+    const totals = statement(
+      db,
+      `INSERT INTO attendance_campaign_totals (campaign_id, visitors, returning_visitors)
+         VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET visitors = visitors + excluded.visitors,
+         returning_visitors = returning_visitors + excluded.returning_visitors`,
+    )
+    for (const [id, t] of this.campaignTotals) totals.run(id, t.visitors, t.returning)
   }
 
   clear(): void {
@@ -176,7 +226,24 @@ class CounterBatch {
     this.slots = new Map()
     this.visitors = 0
     this.returning = 0
+    this.campaignKiosks = new Map()
+    this.campaignSlots = new Map()
+    this.campaignTotals = new Map()
   }
+}
+
+interface KioskCounts {
+  scans: number
+  visitors: number
+  newFollowers: number
+}
+const zeroCounts = (): KioskCounts => ({ scans: 0, visitors: 0, newFollowers: 0 })
+
+/** A row into a kiosk's counts; `rowsHere` the visitor's rows there, this one included. */
+function countInto(k: KioskCounts, r: AttendanceRow, rowsHere: number): void {
+  k.scans++
+  if (rowsHere === 1) k.visitors++
+  if (r.event === 'subscribe') k.newFollowers++
 }
 
 /**
@@ -204,18 +271,33 @@ function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatc
   )
   // After the insert: the openid's index entries (this one included), at most two or three
   // read, on the page the insert just wrote. 1 here → a new visitor of the kiosk; 1 or 2
-  // overall → a new visitor, or one just turned returning. One statement for both, read as a
-  // tuple (a second statement and a schema parse per push, for two integers, before).
-  const counts: unknown = statement(db, VISITOR_COUNTS).raw(true).get(r.openid, r.kioskId, r.openid)
-  if (!Array.isArray(counts) || typeof counts[0] !== 'number' || typeof counts[1] !== 'number')
+  // overall → a new visitor, or one just turned returning; the same within the row's campaign
+  // (the index carries it). One statement, read as a tuple (a statement and a schema parse
+  // per count, before).
+  const c = r.campaignId
+  const counts: unknown =
+    c === undefined
+      ? statement(db, VISITOR_COUNTS).raw(true).get(r.openid, r.kioskId, r.openid)
+      : statement(db, CAMPAIGN_VISITOR_COUNTS)
+          .raw(true)
+          .get(r.openid, r.kioskId, r.openid, r.openid, r.kioskId, c, r.openid, c)
+  if (
+    !Array.isArray(counts) ||
+    counts.length !== (c === undefined ? 2 : 4) ||
+    !counts.every((n): n is number => typeof n === 'number')
+  )
     throw new Error('attendance: visitor counts query returned no counts')
-  counters.add(r, counts[0] === 1, counts[1])
+  counters.add(r, counts)
 }
 
 const INSERT_ROW = `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const VISITOR_COUNTS = `SELECT
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? AND kiosk_id = ? LIMIT 2)),
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? LIMIT 3))`
+const CAMPAIGN_VISITOR_COUNTS = `${VISITOR_COUNTS},
+    (SELECT COUNT(*) FROM (SELECT 1 FROM attendance
+       WHERE openid = ? AND kiosk_id = ? AND campaign_id = ? LIMIT 2)),
+    (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? AND campaign_id = ? LIMIT 3))`
 
 /** The campaign a stored scan counted in, and the visitor's number there. */
 export interface RowCampaign {
@@ -233,6 +315,8 @@ export class SqliteAttendance implements AttendanceReader {
    */
   private readonly fallbackScenes = new Map<string, string | null>()
   private exportPage: Database.Statement<[string, number, number], RowTuple> | undefined
+  private campaignExportPage:
+    Database.Statement<[string, number, string, number], RowTuple> | undefined
   private readonly counters = new CounterBatch()
 
   constructor(
@@ -280,37 +364,57 @@ export class SqliteAttendance implements AttendanceReader {
     this.fallbackScenes.set(kioskId, scene)
   }
 
+  /** The kiosks with a row in scope, and their counts in it, by kiosk id. */
   private kioskStats(scope: AttendanceScope): z.infer<typeof kioskStatsRow>[] {
-    const sql = 'SELECT kiosk_id, scans, visitors, new_followers FROM attendance_kiosk_stats'
+    const columns = 'kiosk_id, scans, visitors, new_followers'
+    const sql = `SELECT ${columns} FROM attendance_kiosk_stats`
     const rows =
-      scope.kioskIds === null
-        ? statement(this.db, `${sql} ORDER BY kiosk_id`).all()
-        : statement(this.db, `${sql} WHERE ${inScope} ORDER BY kiosk_id`).all(
-            JSON.stringify(scope.kioskIds),
-          )
+      scope.campaignId !== undefined
+        ? statement(
+            this.db,
+            `SELECT ${columns} FROM attendance_campaign_kiosk_stats WHERE campaign_id = ?
+               ORDER BY kiosk_id`,
+          ).all(scope.campaignId)
+        : scope.kioskIds === null
+          ? statement(this.db, `${sql} ORDER BY kiosk_id`).all()
+          : statement(this.db, `${sql} WHERE ${inScope} ORDER BY kiosk_id`).all(
+              JSON.stringify(scope.kioskIds),
+            )
     return rows.map((r) => kioskStatsRow.parse(r))
+  }
+
+  /** Distinct visitors in scope and those with two or more scans in it. */
+  private totals(scope: AttendanceScope, kiosksWithRows: number): unknown {
+    if (scope.campaignId !== undefined) {
+      return statement(
+        this.db,
+        `SELECT visitors, returning_visitors AS "returning" FROM attendance_campaign_totals
+           WHERE campaign_id = ?`,
+      ).get(scope.campaignId)
+    }
+    // The scope holds every kiosk with a scan: the overall counters answer.
+    if (scope.kioskIds === null || kiosksWithRows === this.kioskStats({ kioskIds: null }).length) {
+      return statement(
+        this.db,
+        'SELECT visitors, returning_visitors AS "returning" FROM attendance_totals',
+      ).get()
+    }
+    return statement(
+      this.db,
+      `SELECT COUNT(*) AS visitors, SUM(n >= 2) AS "returning" FROM (
+           SELECT COUNT(*) AS n FROM attendance WHERE ${inScope} GROUP BY openid)`,
+    ).get(JSON.stringify(scope.kioskIds))
   }
 
   stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats> {
     return attempt(() => {
       const perKiosk = this.kioskStats(scope)
-      const all = this.kioskStats({ kioskIds: null })
-      // The scope holds every kiosk with a scan: the overall counters answer.
-      const whole = scope.kioskIds === null || perKiosk.length === all.length
-      const totals = whole
-        ? statement(
-            this.db,
-            'SELECT visitors, returning_visitors AS "returning" FROM attendance_totals',
-          ).get()
-        : statement(
-            this.db,
-            `SELECT COUNT(*) AS visitors, SUM(n >= 2) AS "returning" FROM (
-                 SELECT COUNT(*) AS n FROM attendance WHERE ${inScope} GROUP BY openid)`,
-          ).get(JSON.stringify(scope.kioskIds))
+      const totals = this.totals(scope, perKiosk.length)
       const t = totals === undefined ? { visitors: 0, returning: 0 } : totalsRow.parse(totals)
       const slots = this.slots(scope, today)
       const named = new Set(perKiosk.map((k) => k.kiosk_id))
-      const zeros = (scope.kioskIds ?? []).filter((id) => !named.has(id))
+      const listed = scope.campaignId !== undefined ? scope.booths : (scope.kioskIds ?? [])
+      const zeros = [...new Set(listed)].filter((id) => !named.has(id))
       return {
         scans: perKiosk.reduce((n, k) => n + k.scans, 0),
         visitors: t.visitors,
@@ -329,13 +433,19 @@ export class SqliteAttendance implements AttendanceReader {
     const sql = `SELECT slot_at, SUM(scans) AS scans FROM attendance_slots
       WHERE slot_at >= ? AND slot_at < ?`
     const rows =
-      scope.kioskIds === null
-        ? statement(this.db, `${sql} GROUP BY slot_at`).all(today.start, today.end)
-        : statement(this.db, `${sql} AND ${inScope} GROUP BY slot_at`).all(
-            today.start,
-            today.end,
-            JSON.stringify(scope.kioskIds),
-          )
+      scope.campaignId !== undefined
+        ? statement(
+            this.db,
+            `SELECT slot_at, scans FROM attendance_campaign_slots
+               WHERE campaign_id = ? AND slot_at >= ? AND slot_at < ?`,
+          ).all(scope.campaignId, today.start, today.end)
+        : scope.kioskIds === null
+          ? statement(this.db, `${sql} GROUP BY slot_at`).all(today.start, today.end)
+          : statement(this.db, `${sql} AND ${inScope} GROUP BY slot_at`).all(
+              today.start,
+              today.end,
+              JSON.stringify(scope.kioskIds),
+            )
     return new Map(rows.map((r) => slotRow.parse(r)).map((r) => [r.slot_at, r.scans]))
   }
 
@@ -368,10 +478,19 @@ export class SqliteAttendance implements AttendanceReader {
         skip -= k.scans
         continue
       }
-      const got = statement(
-        this.db,
-        `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? ORDER BY seq LIMIT ? OFFSET ?`,
-      ).all(k.kiosk_id, q.limit - rows.length, skip)
+      const want = q.limit - rows.length
+      const got =
+        q.campaignId === undefined
+          ? statement(
+              this.db,
+              `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ?
+                 ORDER BY seq LIMIT ? OFFSET ?`,
+            ).all(k.kiosk_id, want, skip)
+          : statement(
+              this.db,
+              `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND campaign_id = ?
+                 ORDER BY seq LIMIT ? OFFSET ?`,
+            ).all(k.kiosk_id, q.campaignId, want, skip)
       for (const r of got) rows.push(toRow(r))
       skip = 0
     }
@@ -382,12 +501,18 @@ export class SqliteAttendance implements AttendanceReader {
   private searchPage(q: AttendanceQuery): AttendancePage {
     const match = `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
       OR kiosk_id = @q)`
-    const scoped = q.kioskIds === null ? '' : ' AND kiosk_id IN (SELECT value FROM json_each(@ids))'
+    const scoped =
+      q.campaignId !== undefined
+        ? ' AND campaign_id = @campaign'
+        : q.kioskIds === null
+          ? ''
+          : ' AND kiosk_id IN (SELECT value FROM json_each(@ids))'
     const params = {
       lo: q.search,
       hi: prefixEnd(q.search),
       q: q.search,
-      ...(q.kioskIds !== null && { ids: JSON.stringify(q.kioskIds) }),
+      ...(q.campaignId !== undefined && { campaign: q.campaignId }),
+      ...(q.campaignId === undefined && q.kioskIds !== null && { ids: JSON.stringify(q.kioskIds) }),
     }
     const total = countRow.parse(
       statement(this.db, `SELECT COUNT(*) AS n FROM attendance WHERE ${match}${scoped}`).get(
@@ -412,12 +537,25 @@ export class SqliteAttendance implements AttendanceReader {
         `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .raw(true)
-    const page = this.exportPage
+    // A campaign's rows: the kiosk's rows in seq order, those of other campaigns skipped.
+    this.campaignExportPage ??= this.db
+      .prepare<[string, number, string, number], RowTuple>(
+        `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND seq > ? AND campaign_id = ?
+           ORDER BY seq LIMIT ?`,
+      )
+      .raw(true)
+    const plain = this.exportPage
+    const inCampaign = this.campaignExportPage
+    const campaignId = scope.campaignId
+    const page = (kioskId: string, after: number): RowTuple[] =>
+      campaignId === undefined
+        ? plain.all(kioskId, after, pageSize)
+        : inCampaign.all(kioskId, after, campaignId, pageSize)
     for (const k of this.kioskStats(scope)) {
       let after = 0
       for (;;) {
         // Keyset paging: each page is a fresh index range, no read transaction held open.
-        const tuples = page.all(k.kiosk_id, after, pageSize)
+        const tuples = page(k.kiosk_id, after)
         const first = tuples[0]
         if (first === undefined) break
         toRow(Object.fromEntries(ROW_NAMES.map((name, i) => [name, first[i]])))

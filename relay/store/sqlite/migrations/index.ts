@@ -15,6 +15,7 @@ import { m009Draws } from './009-draws'
 import { m010AttendanceNumber } from './010-attendance-number'
 import { m011FollowUp } from './011-follow-up'
 import { m012AttendanceCampaign } from './012-attendance-campaign'
+import { m013AttendanceCampaignCounters } from './013-attendance-campaign-counters'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   m010AttendanceNumber,
   m011FollowUp,
   m012AttendanceCampaign,
+  m013AttendanceCampaignCounters,
 ]
