@@ -25,7 +25,12 @@ import {
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
 import { errorMessage, type Logger } from '../log'
-import type { FollowUpVisitor, MessageUpdate, NewFollowUpVisitor } from '../store/follow-up-types'
+import type {
+  FollowUpVisitor,
+  MessageUpdate,
+  NewFollowUpVisitor,
+  OutboxRow,
+} from '../store/follow-up-types'
 import type { RelayStore } from '../store/types'
 
 export interface FollowUpWorkerOptions {
@@ -84,6 +89,8 @@ export class FollowUpWorker {
   private running: Promise<void> | null = null
   private stopped = false
   private holding = false
+  /** Per campaign, the tag/text it had when its earlier visitors were last promoted. */
+  private readonly promoted = new Map<string, string>()
 
   constructor(opts: FollowUpWorkerOptions) {
     this.o = { ...DEFAULTS, ...stripUndefined(opts) }
@@ -128,10 +135,25 @@ export class FollowUpWorker {
     const fresh = !this.holding
     this.holding = true
     this.stats.rounds++
-    const campaigns = (await store.campaigns.listCampaigns()).map((r) => r.campaign).filter(hasWork)
+    const all = (await store.campaigns.listCampaigns()).map((r) => r.campaign)
+    const campaigns = all.filter(hasWork)
     if (campaigns.length === 0) return
-    if (fresh) await this.settleLostSends(campaigns)
-    await this.ingest(new Map(campaigns.map((c) => [c.id, c])))
+    if (fresh) {
+      this.promoted.clear()
+      await this.settleLostSends(campaigns)
+    }
+    // Every campaign's visitors are recorded (with no state for what it lacks), so one given a
+    // tag or a text later reaches those who came before (promote).
+    await this.ingest(new Map(all.map((c) => [c.id, c])))
+    for (const c of campaigns) {
+      const what = { tag: c.tag !== null, message: c.followUp !== null }
+      const key = `${what.tag}/${what.message}`
+      if (this.promoted.get(c.id) === key) continue
+      const changed = await store.followUp.promote(c.id, what, now(), this.o.windowMs)
+      if (changed > 0)
+        this.o.log.info('follow-up: earlier visitors now due', { campaign: c.id, changed })
+      this.promoted.set(c.id, key)
+    }
     for (const c of campaigns) {
       if (this.stopped) return
       if (c.tag !== null) await this.tagDue(c, c.tag)
@@ -150,44 +172,62 @@ export class FollowUpWorker {
     }
   }
 
-  /** New attendance rows of kiosks running a campaign with work → visitor states. */
+  /**
+   * New attendance rows of every kiosk → visitor states, each in the campaign its scan counted
+   * in (a row stored before rows kept their campaign: the booth's campaign now), so a booth
+   * moved or unassigned before this read still brings its visitors to their campaign.
+   */
   private async ingest(campaigns: Map<string, ConsoleCampaign>): Promise<void> {
     const { store, now } = this.o
     for (const kiosk of await store.listKiosks()) {
-      const { campaignId } = await this.o.campaigns.assignmentOf(kiosk.kioskId)
-      const campaign = campaignId === null ? undefined : campaigns.get(campaignId)
-      if (campaign === undefined) continue
       const after = await store.followUp.cursor(kiosk.kioskId)
       const rows = await store.followUp.rowsAfter(kiosk.kioskId, after, this.o.readLimit)
       const last = rows.at(-1)
       if (last === undefined) continue
-      // Only visitors with a number in this campaign are its own (a row from before the kiosk
-      // joined the campaign has none).
-      const numbers = await store.followUp.numbers(
-        campaign.id,
-        rows.map((r) => r.openid),
-      )
-      const seen = new Set<string>()
+      let assigned: string | null | undefined
+      const byCampaign = new Map<string, OutboxRow[]>()
+      for (const r of rows) {
+        let id = r.campaignId
+        if (id === undefined) {
+          assigned ??= (await this.o.campaigns.assignmentOf(kiosk.kioskId)).campaignId
+          if (assigned === null) continue
+          id = assigned
+        }
+        const list = byCampaign.get(id)
+        if (list === undefined) byCampaign.set(id, [r])
+        else list.push(r)
+      }
       const visitors: NewFollowUpVisitor[] = []
       const at = now()
-      for (const r of rows) {
-        const number = numbers.get(r.openid)
-        if (number === undefined || seen.has(r.openid)) continue
-        seen.add(r.openid)
-        visitors.push({
-          campaignId: campaign.id,
-          openid: r.openid,
-          kioskId: kiosk.kioskId,
-          number,
-          scannedAt: r.receivedAt,
-          tag: campaign.tag === null ? null : 'pending',
-          message:
-            campaign.followUp === null
-              ? null
-              : at - r.receivedAt > this.o.windowMs
-                ? 'outside-window'
-                : 'pending',
-        })
+      for (const [id, list] of byCampaign) {
+        const campaign = campaigns.get(id)
+        if (campaign === undefined) continue
+        // Only visitors with a number in the campaign are its own (an older row without a
+        // campaign, from before the kiosk joined it, has none).
+        const numbers = await store.followUp.numbers(
+          id,
+          list.map((r) => r.openid),
+        )
+        // A visitor's first scan in these rows: the one a message window is counted from.
+        const first = new Map<string, OutboxRow>()
+        for (const r of list)
+          if (numbers.has(r.openid) && !first.has(r.openid)) first.set(r.openid, r)
+        for (const r of first.values()) {
+          visitors.push({
+            campaignId: id,
+            openid: r.openid,
+            kioskId: kiosk.kioskId,
+            number: numbers.get(r.openid) ?? 0,
+            scannedAt: r.receivedAt,
+            tag: campaign.tag === null ? null : 'pending',
+            message:
+              campaign.followUp === null
+                ? null
+                : at - r.receivedAt > this.o.windowMs
+                  ? 'outside-window'
+                  : 'pending',
+          })
+        }
       }
       await store.followUp.record(kiosk.kioskId, last.seq, visitors)
       this.stats.recorded += visitors.length

@@ -101,8 +101,9 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     for (const [name, value] of Object.entries(COMMON_HEADERS)) res.setHeader(name, value)
     res.setHeader('Content-Security-Policy', SCREEN_CSP)
-    if (req.method !== 'GET') {
-      res.setHeader('Allow', 'GET')
+    // HEAD: the GET's status and headers (Node sends no body for it); no event stream is kept.
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
       sendApiError(res, 405, 'method_not_allowed', 'use GET')
       return
     }
@@ -127,7 +128,15 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       } catch {
         id = ''
       }
-      const key = url.searchParams.get('key')
+      // One key, never two to choose from; the API takes nothing else (the page ignores the
+      // rest of its address, which a browser or a person may have added to).
+      const keys = url.searchParams.getAll('key')
+      const other = [...url.searchParams.keys()].some((k) => k !== 'key')
+      if (keys.length > 1 || (apiMatch !== null && other)) {
+        sendApiError(res, 400, 'bad_request', 'give the screen key once, and nothing else')
+        return
+      }
+      const key = keys[0] ?? null
       const record = await access.check(id, key)
       if (record === null || key === null) {
         sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
@@ -135,7 +144,9 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       }
       if (pageMatch !== null) await page(res)
       else if (match[2] === 'wall') sendJson(res, 200, await hub.snapshot(record))
-      else hub.handle(req, res, record, key)
+      else if (req.method === 'HEAD') {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' }).end()
+      } else hub.handle(req, res, record, key)
     } finally {
       admission.release()
     }

@@ -2,14 +2,17 @@
  * The follow-up half of the relay store (issue 20: campaign tags and follow-up messages). The
  * stored attendance rows are the outbox: the push path writes nothing for this. A worker
  * (relay/follow-up/) reads each kiosk's rows after its cursor, records a state per visitor per
- * campaign (insert-if-absent), and only then moves the cursor, so a crash between the two
- * re-records the same states (a no-op) and never skips a row. Both stores implement it.
+ * campaign (a visitor seen again only fills what was missing: `mergeFollowUpVisitor`), and
+ * only then moves the cursor, so a crash between the two re-records the same states (a no-op)
+ * and never skips a row. Both stores implement it.
  */
 /** The part of an attendance row (relay/store/attendance.ts) the worker reads. */
 export interface OutboxRow {
   seq: number
   openid: string
   receivedAt: number
+  /** The campaign the scan counted in (absent: none, or a row stored before rows kept it). */
+  campaignId?: string
 }
 
 export type TagState = 'pending' | 'tagged' | 'failed'
@@ -48,6 +51,41 @@ export interface FollowUpVisitor {
   messageErrcode: number
   messageAttempts: number
   messageDueAt: number
+}
+
+/**
+ * A visitor recorded again: seen again in a later scan, or the campaign given a tag or a
+ * follow-up text since they were recorded (`promote`). A state that was null (the campaign had
+ * no tag or text then) takes the new one; a message left outside its window is due again when
+ * this scan is inside the window, which then starts at this scan. Everything else stays (a
+ * visitor is tagged and messaged once per campaign). null: nothing changes.
+ */
+export function mergeFollowUpVisitor(
+  old: FollowUpVisitor,
+  seen: Pick<NewFollowUpVisitor, 'tag' | 'message' | 'scannedAt'>,
+): FollowUpVisitor | null {
+  let next = old
+  if (old.tag === null && seen.tag !== null) next = { ...next, tag: seen.tag, tagDueAt: 0 }
+  if (seen.message === 'pending' && (old.message === null || old.message === 'outside-window')) {
+    next = { ...next, message: 'pending', scannedAt: seen.scannedAt, messageDueAt: 0 }
+  } else if (old.message === null && seen.message !== null) {
+    next = { ...next, message: seen.message }
+  }
+  return next === old ? null : next
+}
+
+/** What `promote` merges into a visitor recorded before the campaign had a tag or a text. */
+export function promotion(
+  v: FollowUpVisitor,
+  what: { tag: boolean; message: boolean },
+  now: number,
+  windowMs: number,
+): Pick<NewFollowUpVisitor, 'tag' | 'message' | 'scannedAt'> {
+  return {
+    tag: what.tag ? 'pending' : null,
+    message: !what.message ? null : now - v.scannedAt > windowMs ? 'outside-window' : 'pending',
+    scannedAt: v.scannedAt,
+  }
 }
 
 /** A state change; fields left out stay as they are. */
@@ -103,8 +141,22 @@ export interface FollowUpStore {
   rowsAfter(kioskId: string, afterSeq: number, limit: number): Promise<OutboxRow[]>
   /** The visitors' check-in numbers in the campaign (absent: none). */
   numbers(campaignId: string, openids: readonly string[]): Promise<Map<string, number>>
-  /** Records each visitor unless already recorded (idempotent), then moves the cursor to `seq`. */
+  /**
+   * Records each visitor (one already recorded: `mergeFollowUpVisitor`; idempotent), then
+   * moves the cursor to `seq`.
+   */
   record(kioskId: string, seq: number, visitors: readonly NewFollowUpVisitor[]): Promise<void>
+  /**
+   * The campaign now has a tag (`tag`) or a follow-up text (`message`): visitors recorded
+   * without one get it, a message inside the window (`now - scannedAt <= windowMs`) due now,
+   * one outside it `outside-window`. Returns how many visitors changed.
+   */
+  promote(
+    campaignId: string,
+    what: { tag: boolean; message: boolean },
+    now: number,
+    windowMs: number,
+  ): Promise<number>
   /** Visitors whose tag is pending and due at `now`, oldest scan first. */
   dueTags(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]>
   /** Visitors whose message is pending and due at `now`. */

@@ -34,6 +34,9 @@ const backends: { name: string; open: () => Promise<RelayStore> }[] = [
     name: 'sqlite',
     open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
   },
+  // Another connection cannot open an in-memory database: the export reads on the relay's
+  // thread instead of a worker's (export-reader.ts).
+  { name: 'sqlite-memory', open: () => Promise.resolve(openSqliteStore({ data: ':memory:' })) },
   { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `att${++prefixN}:` }) },
   // Kiosks' keys spread over three masters: every multi-kiosk read must be cluster-safe.
   {

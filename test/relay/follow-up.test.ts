@@ -135,6 +135,69 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     ])
   })
 
+  it('a tag or a text added later reaches the visitors who came before it', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const relay = await relayFor(place, sandbox)
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    const c = await signIn(relay)
+    // Only a text at first: early is messaged, not tagged (there is no tag yet).
+    const campaign = await createCampaign(c, { followUp: '谢谢 {number}' })
+    await relay.addKiosk('booth-a')
+    await assign(c, 'booth-a', campaign.id)
+    const codes = await boothCodes(sandbox, ['booth-a'])
+    await scanAll(sandbox, codes, ['oearly'], 1)
+    await waitFor('early messaged', async () => (await report(c, campaign.id)).counts.sent === 1)
+    expect(sandbox.users.tags()).toEqual([])
+    // A tag now: early is tagged without scanning again; late too, once.
+    const { id: _id, screenKey: _key, ...fields } = campaign
+    const put = await c.call('PUT', `/console/api/campaigns/${campaign.id}`, {
+      ...fields,
+      tag: 'vip',
+    })
+    expect(put.status, put.text).toBe(200)
+    await scanAll(sandbox, codes, ['olate'], 1)
+    await waitFor('both tagged', async () => (await report(c, campaign.id)).counts.tagged === 2)
+    expect(new Set(sandbox.users.tags()[0]?.openids)).toEqual(new Set(['oearly', 'olate']))
+    await waitFor('late messaged', async () => (await report(c, campaign.id)).counts.sent === 2)
+    // Each once: early's second scan changes nothing.
+    await scanAll(sandbox, codes, ['oearly'], 1)
+    const rounds = { n: 0 }
+    await waitFor('more rounds', () => ++rounds.n > 10)
+    expect(sandbox.users.messages().map((m) => m.openid)).toEqual(['oearly', 'olate'])
+    expect((await report(c, campaign.id)).counts).toMatchObject({ tagged: 2, retagged: 0 })
+  })
+
+  it('visitors go to the campaign they scanned in, though the booth moved before the worker ran', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    // No app secret: no worker while the booth runs spring and then moves to autumn.
+    const first = await relayFor(place, sandbox, {}, {}, false)
+    sandbox.setPushUrl(`${first.url}/wechat`)
+    const c1 = await signIn(first)
+    const spring = await createCampaign(c1, { tag: 'spring' })
+    const autumn = await createCampaign(c1, { tag: 'autumn' })
+    await first.addKiosk('booth-a')
+    await assign(c1, 'booth-a', spring.id)
+    await scanAll(sandbox, await boothCodes(sandbox, ['booth-a']), ['oa', 'ob'], 1)
+    await assign(c1, 'booth-a', autumn.id)
+    await scanAll(sandbox, await boothCodes(sandbox, ['booth-a']), ['oc'], 1)
+    await first.close()
+    const later = await relayFor(place, sandbox)
+    const c = await signIn(later, 'bob')
+    await waitFor('all tagged', async () => {
+      const [a, b] = [await report(c, spring.id), await report(c, autumn.id)]
+      return a.counts.tagged === 2 && b.counts.tagged === 1
+    })
+    const byName = new Map(sandbox.users.tags().map((t) => [t.name, new Set(t.openids)]))
+    expect(byName).toEqual(
+      new Map([
+        ['spring', new Set(['oa', 'ob'])],
+        ['autumn', new Set(['oc'])],
+      ]),
+    )
+  })
+
   it('sends no follow-up for a scan processed after its window, and says why', async () => {
     const sandbox = await sandboxFor()
     const place = bed.placeFor(backend)

@@ -51,14 +51,45 @@ describe('who may open a screen', () => {
     // The right key opens both.
     expect((await get(relay, screenPath('wall', campaign.id, campaign.screenKey))).status).toBe(200)
     expect((await get(relay, screenPath('wall', other.id, other.screenKey))).status).toBe(200)
+    // Two keys are never a choice (whichever order), and the API takes no other parameter.
+    const right = screenPath('wall', campaign.id, campaign.screenKey)
+    for (const path of [
+      `${right}&key=bad`,
+      right.replace('key=', 'key=bad&key='),
+      `${right}&x=1`,
+    ]) {
+      const res = await get(relay, path)
+      expect(res.status, path).toBe(400)
+      expect(await res.text()).not.toContain(campaign.name)
+    }
+    const page = screenPath('page-wall', campaign.id, campaign.screenKey)
+    expect((await get(relay, `${page}&key=bad`)).status).toBe(400)
+    expect((await get(relay, `${page}&utm_source=mail`)).status).toBe(200)
   })
 
-  it('read-only: anything but GET is 405, and every answer is no-store, no-referrer, noindex', async () => {
+  it('read-only: anything but GET and HEAD is 405, and every answer is no-store, no-referrer, noindex', async () => {
     const relay = await relayOn(placeFor('sqlite'))
     const { campaign } = await screenSetup(relay)
     const path = screenPath('wall', campaign.id, campaign.screenKey)
-    for (const method of ['POST', 'PUT', 'DELETE']) {
-      expect((await fetch(`${relay.url}${path}`, { method })).status).toBe(405)
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const res = await fetch(`${relay.url}${path}`, { method })
+      expect(res.status).toBe(405)
+      expect(res.headers.get('allow')).toBe('GET, HEAD')
+    }
+    // HEAD answers as GET would, with no body; on the event stream it keeps nothing open.
+    for (const kind of ['wall', 'events', 'page-wall'] as const) {
+      const right = await fetch(
+        `${relay.url}${screenPath(kind, campaign.id, campaign.screenKey)}`,
+        {
+          method: 'HEAD',
+        },
+      )
+      expect(right.status, kind).toBe(200)
+      expect(await right.text()).toBe('')
+      const wrong = await fetch(`${relay.url}${screenPath(kind, campaign.id, 'x'.repeat(43))}`, {
+        method: 'HEAD',
+      })
+      expect(wrong.status, kind).toBe(403)
     }
     const page = await get(relay, screenPath('page-wall', campaign.id, campaign.screenKey))
     await page.text()

@@ -6,36 +6,24 @@
  * holder writes states; each write is one script or MULTI in the campaign's slot.
  */
 import { z } from 'zod'
-import type {
-  CampaignTag,
-  FollowUpCounts,
-  FollowUpFailure,
-  FollowUpStore,
-  FollowUpVisitor,
-  MessageUpdate,
-  NewFollowUpVisitor,
-  OutboxRow,
-  TagUpdate,
+import {
+  mergeFollowUpVisitor,
+  promotion,
+  type CampaignTag,
+  type FollowUpCounts,
+  type FollowUpFailure,
+  type FollowUpStore,
+  type FollowUpVisitor,
+  type MessageUpdate,
+  type NewFollowUpVisitor,
+  type OutboxRow,
+  type TagUpdate,
 } from '../follow-up-types'
 import { attendanceEntryFields } from './attendance'
 import { streamEntrySchema } from './codec'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
 import { noFollowUpCounts } from '../../../shared/follow-up-api'
-
-/**
- * KEYS: 1 visitors hash, 2 tag-due set, 3 message-due set. ARGV: per visitor openid, JSON,
- * tag pending (0/1), message pending (0/1). A visitor already recorded is left as it is.
- */
-const RECORD = `
-for i = 1, #ARGV, 4 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
-    if ARGV[i + 2] == '1' then redis.call('ZADD', KEYS[2], 0, ARGV[i]) end
-    if ARGV[i + 3] == '1' then redis.call('ZADD', KEYS[3], 0, ARGV[i]) end
-  end
-end
-return 1
-`
 
 /** KEYS: 1 lease. ARGV: owner, ttl ms. Takes a free lease or renews the owner's own. */
 const LEASE = `
@@ -101,13 +89,14 @@ export class RedisFollowUpStore implements FollowUpStore {
     )
     return entriesSchema.parse(raw).map(([id, packed]) => {
       const f = attendanceEntryFields(packed)
-      let openid = ''
-      let receivedAt = 0
+      const row: OutboxRow = { seq: Number(id.split('-')[0]), openid: '', receivedAt: 0 }
       for (let i = 0; i + 1 < f.length; i += 2) {
-        if (f[i] === 'openid') openid = f[i + 1] ?? ''
-        else if (f[i] === 'receivedAt') receivedAt = Number(f[i + 1])
+        const value = f[i + 1] ?? ''
+        if (f[i] === 'openid') row.openid = value
+        else if (f[i] === 'receivedAt') row.receivedAt = Number(value)
+        else if (f[i] === 'campaignId' && value !== '') row.campaignId = value
       }
-      return { seq: Number(id.split('-')[0]), openid, receivedAt }
+      return row
     })
   }
 
@@ -134,34 +123,91 @@ export class RedisFollowUpStore implements FollowUpStore {
       list.push(v)
       byCampaign.set(v.campaignId, list)
     }
+    // Read, merged, written: only the lease holder writes states, so no other write comes
+    // between (as updateTags and updateMessages).
     for (const [campaignId, list] of byCampaign) {
-      const k = this.keys.followUp(campaignId)
-      const args: string[] = []
-      for (const v of list) {
-        const stored: Stored = {
-          kioskId: v.kioskId,
-          number: v.number,
-          scannedAt: v.scannedAt,
-          tag: v.tag,
-          tagErrcode: 0,
-          tagAttempts: 0,
-          tagDueAt: 0,
-          message: v.message,
-          messageErrcode: 0,
-          messageAttempts: 0,
-          messageDueAt: 0,
-        }
-        args.push(
+      const current = new Map(
+        (await this.visitors(campaignId, [...new Set(list.map((v) => v.openid))])).map((v) => [
           v.openid,
-          JSON.stringify(stored),
-          v.tag === 'pending' ? '1' : '0',
-          v.message === 'pending' ? '1' : '0',
-        )
+          v,
+        ]),
+      )
+      const writes: FollowUpVisitor[] = []
+      for (const v of list) {
+        const old = current.get(v.openid)
+        const next =
+          old === undefined
+            ? {
+                campaignId,
+                openid: v.openid,
+                kioskId: v.kioskId,
+                number: v.number,
+                scannedAt: v.scannedAt,
+                tag: v.tag,
+                tagErrcode: 0,
+                tagAttempts: 0,
+                tagDueAt: 0,
+                message: v.message,
+                messageErrcode: 0,
+                messageAttempts: 0,
+                messageDueAt: 0,
+              }
+            : mergeFollowUpVisitor(old, v)
+        if (next === null) continue
+        current.set(v.openid, next)
+        writes.push(next)
       }
-      await this.redis.eval(RECORD, 3, k.visitors, k.tagDue, k.messageDue, ...args)
+      await this.write(campaignId, writes)
     }
     // Only after every state is recorded (cross-slot: a separate step, never before).
     await this.redis.eval(MOVE_CURSOR, 1, this.keys.followUpCursor(kioskId), seq)
+  }
+
+  /** Visitors' states and their places in the due sets, in one MULTI (the campaign's slot). */
+  private async write(campaignId: string, visitors: readonly FollowUpVisitor[]): Promise<void> {
+    if (visitors.length === 0) return
+    const k = this.keys.followUp(campaignId)
+    const m = this.redis.multi()
+    for (const v of visitors) {
+      m.hset(k.visitors, v.openid, JSON.stringify(strip(v)))
+      if (v.tag === 'pending') m.zadd(k.tagDue, v.tagDueAt, v.openid)
+      else m.zrem(k.tagDue, v.openid)
+      if (v.message === 'pending') m.zadd(k.messageDue, v.messageDueAt, v.openid)
+      else m.zrem(k.messageDue, v.openid)
+    }
+    await m.exec()
+  }
+
+  async promote(
+    campaignId: string,
+    what: { tag: boolean; message: boolean },
+    now: number,
+    windowMs: number,
+  ): Promise<number> {
+    let changed = 0
+    let cursor = '0'
+    do {
+      const [next, flat] = await this.redis.hscan(
+        this.keys.followUp(campaignId).visitors,
+        cursor,
+        'COUNT',
+        1000,
+      )
+      cursor = next
+      const writes: FollowUpVisitor[] = []
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const old: FollowUpVisitor = {
+          campaignId,
+          openid: flat[i] as string,
+          ...parseStored(flat[i + 1] as string),
+        }
+        const merged = mergeFollowUpVisitor(old, promotion(old, what, now, windowMs))
+        if (merged !== null) writes.push(merged)
+      }
+      await this.write(campaignId, writes)
+      changed += writes.length
+    } while (cursor !== '0')
+    return changed
   }
 
   private async due(campaignId: string, key: string, now: number, limit: number) {

@@ -5,16 +5,18 @@
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import type {
-  CampaignTag,
-  FollowUpCounts,
-  FollowUpFailure,
-  FollowUpStore,
-  FollowUpVisitor,
-  MessageUpdate,
-  NewFollowUpVisitor,
-  OutboxRow,
-  TagUpdate,
+import {
+  mergeFollowUpVisitor,
+  promotion,
+  type CampaignTag,
+  type FollowUpCounts,
+  type FollowUpFailure,
+  type FollowUpStore,
+  type FollowUpVisitor,
+  type MessageUpdate,
+  type NewFollowUpVisitor,
+  type OutboxRow,
+  type TagUpdate,
 } from '../follow-up-types'
 import { statement } from './statements'
 import { noFollowUpCounts } from '../../../shared/follow-up-api'
@@ -54,7 +56,14 @@ function toVisitor(raw: unknown): FollowUpVisitor {
   }
 }
 
-const outboxRow = z.object({ seq: z.number(), openid: z.string(), received_at: z.number() })
+const outboxRow = z.object({
+  seq: z.number(),
+  openid: z.string(),
+  received_at: z.number(),
+  campaign_id: z.string().nullable(),
+})
+const VISITOR_COLUMNS = `campaign_id, openid, kiosk_id, number, scanned_at, tag_state,
+  tag_errcode, tag_attempts, tag_due_at, msg_state, msg_errcode, msg_attempts, msg_due_at`
 const seqRow = z.object({ seq: z.number() })
 const leaseRow = z.object({ owner: z.string(), expires_at: z.number() })
 const tagRow = z.object({ name: z.string(), tag_id: z.number() })
@@ -84,8 +93,18 @@ export class SqliteFollowUpStore implements FollowUpStore {
            tag_state, msg_state) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (campaign_id, openid) DO NOTHING`,
       )
+      const existing = statement(
+        db,
+        `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors WHERE campaign_id = ? AND openid = ?`,
+      )
       for (const v of visitors) {
-        insert.run(v.campaignId, v.openid, v.kioskId, v.number, v.scannedAt, v.tag, v.message)
+        const old = existing.get(v.campaignId, v.openid)
+        if (old === undefined) {
+          insert.run(v.campaignId, v.openid, v.kioskId, v.number, v.scannedAt, v.tag, v.message)
+        } else {
+          const next = mergeFollowUpVisitor(toVisitor(old), v)
+          if (next !== null) this.rewrite(next)
+        }
       }
       statement(
         db,
@@ -123,14 +142,52 @@ export class SqliteFollowUpStore implements FollowUpStore {
     return attempt(() =>
       statement(
         this.db,
-        `SELECT seq, openid, received_at FROM attendance WHERE kiosk_id = ? AND seq > ?
-         ORDER BY seq LIMIT ?`,
+        `SELECT seq, openid, received_at, campaign_id FROM attendance WHERE kiosk_id = ?
+           AND seq > ? ORDER BY seq LIMIT ?`,
       )
         .all(kioskId, afterSeq, limit)
         .map((raw) => {
           const r = outboxRow.parse(raw)
-          return { seq: r.seq, openid: r.openid, receivedAt: r.received_at }
+          const row: OutboxRow = { seq: r.seq, openid: r.openid, receivedAt: r.received_at }
+          if (r.campaign_id !== null) row.campaignId = r.campaign_id
+          return row
         }),
+    )
+  }
+
+  /** A merged visitor's states and window start (the caller's transaction). */
+  private rewrite(v: FollowUpVisitor): void {
+    statement(
+      this.db,
+      `UPDATE follow_up_visitors SET scanned_at = ?, tag_state = ?, tag_due_at = ?,
+         msg_state = ?, msg_due_at = ? WHERE campaign_id = ? AND openid = ?`,
+    ).run(v.scannedAt, v.tag, v.tagDueAt, v.message, v.messageDueAt, v.campaignId, v.openid)
+  }
+
+  promote(
+    campaignId: string,
+    what: { tag: boolean; message: boolean },
+    now: number,
+    windowMs: number,
+  ): Promise<number> {
+    return attempt(() =>
+      this.db.transaction(() => {
+        const missing = statement(
+          this.db,
+          `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors WHERE campaign_id = ?
+             AND ((? AND tag_state IS NULL) OR (? AND msg_state IS NULL))`,
+        )
+          .all(campaignId, what.tag ? 1 : 0, what.message ? 1 : 0)
+          .map(toVisitor)
+        let changed = 0
+        for (const old of missing) {
+          const next = mergeFollowUpVisitor(old, promotion(old, what, now, windowMs))
+          if (next === null) continue
+          this.rewrite(next)
+          changed++
+        }
+        return changed
+      })(),
     )
   }
 
