@@ -97,6 +97,34 @@ async function allRows(store: RelayStore): Promise<AttendanceRow[]> {
   return out
 }
 
+/** The stats of these pushes, counted one by one (`perKiosk`: each of `kiosks`, sorted). */
+function bruteStats(
+  rows: readonly { kioskId: string; e: NewEvent }[],
+  kiosks: readonly string[],
+  today: { start: number; end: number },
+) {
+  const perOpenid = new Map<string, number>()
+  for (const p of rows) perOpenid.set(p.e.openid, (perOpenid.get(p.e.openid) ?? 0) + 1)
+  const slots = new Map<number, number>()
+  for (const p of rows) {
+    if (p.e.receivedAt < today.start || p.e.receivedAt >= today.end) continue
+    const at = Math.floor(p.e.receivedAt / 600_000) * 600_000
+    slots.set(at, (slots.get(at) ?? 0) + 1)
+  }
+  return {
+    scans: rows.length,
+    visitors: perOpenid.size,
+    newFollowers: rows.filter((p) => p.e.event === 'subscribe').length,
+    returning: [...perOpenid.values()].filter((c) => c >= 2).length,
+    perKiosk: [...kiosks].sort().map((id) => ({
+      id,
+      scans: rows.filter((p) => p.kioskId === id).length,
+      visitors: new Set(rows.filter((p) => p.kioskId === id).map((p) => p.e.openid)).size,
+    })),
+    slots,
+  }
+}
+
 const byKioskSeq = (a: AttendanceRow, b: AttendanceRow) =>
   a.kioskId < b.kioskId ? -1 : a.kioskId > b.kioskId ? 1 : a.seq - b.seq
 
@@ -261,30 +289,12 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
         if (rand() < 0.2) await store.appendEvent(kioskId, e) // a WeChat retry
         pushed.push({ kioskId, e })
       }
-      const brute = (scope: string[] | null) => {
-        const rows = pushed.filter((p) => scope === null || scope.includes(p.kioskId))
-        const perOpenid = new Map<string, number>()
-        for (const p of rows) perOpenid.set(p.e.openid, (perOpenid.get(p.e.openid) ?? 0) + 1)
-        const slots = new Map<number, number>()
-        for (const p of rows) {
-          if (p.e.receivedAt < today.start || p.e.receivedAt >= today.end) continue
-          const at = Math.floor(p.e.receivedAt / 600_000) * 600_000
-          slots.set(at, (slots.get(at) ?? 0) + 1)
-        }
-        const ids = scope ?? kiosks
-        return {
-          scans: rows.length,
-          visitors: perOpenid.size,
-          newFollowers: rows.filter((p) => p.e.event === 'subscribe').length,
-          returning: [...perOpenid.values()].filter((c) => c >= 2).length,
-          perKiosk: [...ids].sort().map((id) => ({
-            id,
-            scans: rows.filter((p) => p.kioskId === id).length,
-            visitors: new Set(rows.filter((p) => p.kioskId === id).map((p) => p.e.openid)).size,
-          })),
-          slots,
-        }
-      }
+      const brute = (scope: string[] | null) =>
+        bruteStats(
+          pushed.filter((p) => scope === null || scope.includes(p.kioskId)),
+          scope ?? kiosks,
+          today,
+        )
       for (const scope of [null, ['kb'], ['ka', 'kc'], ['kd', 'kc', 'kb', 'ka']]) {
         const got = await store.attendance.stats({ kioskIds: scope }, today)
         const want = brute(scope)
@@ -377,33 +387,19 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
       const all = (await allRows(store)).sort(byKioskSeq)
       for (const campaignId of ['spring', 'autumn', 'winter']) {
         const mine = pushed.filter((p) => p.campaignId === campaignId)
-        const perOpenid = new Map<string, number>()
-        for (const p of mine) perOpenid.set(p.e.openid, (perOpenid.get(p.e.openid) ?? 0) + 1)
-        const slots = new Map<number, number>()
-        for (const p of mine) {
-          if (p.e.receivedAt < today.start || p.e.receivedAt >= today.end) continue
-          const at = Math.floor(p.e.receivedAt / 600_000) * 600_000
-          slots.set(at, (slots.get(at) ?? 0) + 1)
-        }
         // 'kz' is a booth the campaign names that has not scanned yet: listed with zeros.
-        const listed = [...new Set([...mine.map((p) => p.kioskId), 'kz'])].sort()
+        const listed = [...new Set([...mine.map((p) => p.kioskId), 'kz'])]
+        const want = bruteStats(mine, listed, today)
         const got = await store.attendance.stats({ campaignId, booths: ['kz'] }, today)
         expect({ ...got, timeline: undefined }, campaignId).toEqual({
-          scans: mine.length,
-          visitors: perOpenid.size,
-          newFollowers: mine.filter((p) => p.e.event === 'subscribe').length,
-          returning: [...perOpenid.values()].filter((c) => c >= 2).length,
-          perKiosk: listed.map((id) => ({
-            id,
-            scans: mine.filter((p) => p.kioskId === id).length,
-            visitors: new Set(mine.filter((p) => p.kioskId === id).map((p) => p.e.openid)).size,
-          })),
+          ...want,
+          slots: undefined,
           timeline: undefined,
         })
         const timeline = new Map(
           got.timeline?.filter((s) => s.scans > 0).map((s) => [s.at, s.scans]),
         )
-        expect(timeline).toEqual(slots)
+        expect(timeline).toEqual(want.slots)
 
         const rows = all.filter((r) => r.campaignId === campaignId)
         expect(rows).toHaveLength(mine.length)

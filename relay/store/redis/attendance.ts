@@ -259,12 +259,7 @@ export class RedisAttendance implements AttendanceReader {
     const totals = countsSchema.parse(replies[replies.length - 1])
     const perKiosk: ConsoleStats['perKiosk'] = []
     const bySlot = new Map<number, number>()
-    const addSlots = (v: (string | null)[], from: number): void => {
-      slots.forEach((s, j) => {
-        const n = num(v[from + j])
-        if (n > 0) bySlot.set(Number(s.slice(2)), (bySlot.get(Number(s.slice(2))) ?? 0) + n)
-      })
-    }
+    const addSlots = (v: (string | null)[], from: number) => addSlotCounts(bySlot, slots, v, from)
     let newFollowers = 0
     ids.forEach((id, i) => {
       const v = countsSchema.parse(counts[i])
@@ -282,14 +277,7 @@ export class RedisAttendance implements AttendanceReader {
     } else {
       ;({ visitors, returning } = await this.unionVisitors(ids))
     }
-    return {
-      scans: perKiosk.reduce((n, k) => n + k.scans, 0),
-      visitors,
-      newFollowers,
-      returning,
-      perKiosk,
-      timeline: dayTimeline(today, bySlot),
-    }
+    return statsOf(perKiosk, { visitors, returning, newFollowers }, today, bySlot)
   }
 
   /**
@@ -324,20 +312,9 @@ export class RedisAttendance implements AttendanceReader {
       const v = countsSchema.parse(replies[i])
       perKiosk.push({ id, scans: num(v[0]), visitors: num(v[1]) })
       newFollowers += num(v[2])
-      slots.forEach((s, j) => {
-        const n = num(v[3 + j])
-        const at = Number(s.slice(2))
-        if (n > 0) bySlot.set(at, (bySlot.get(at) ?? 0) + n)
-      })
+      addSlotCounts(bySlot, slots, v, 3)
     })
-    return {
-      scans: perKiosk.reduce((n, k) => n + k.scans, 0),
-      visitors,
-      newFollowers,
-      returning,
-      perKiosk,
-      timeline: dayTimeline(today, bySlot),
-    }
+    return statsOf(perKiosk, { visitors, returning, newFollowers }, today, bySlot)
   }
 
   /** Some kiosks only: their visitor hashes merged (cost grows with the scope's visitors). */
@@ -654,6 +631,36 @@ export class RedisAttendance implements AttendanceReader {
 }
 
 type Command = [name: string, ...args: (string | Buffer)[]]
+
+/** Adds the counts of slot fields `slots` (`s:<ms>`), read at `values[from…]`, into `bySlot`. */
+function addSlotCounts(
+  bySlot: Map<number, number>,
+  slots: readonly string[],
+  values: readonly (string | null | undefined)[],
+  from: number,
+): void {
+  slots.forEach((s, j) => {
+    const n = num(values[from + j])
+    const at = Number(s.slice(2))
+    if (n > 0) bySlot.set(at, (bySlot.get(at) ?? 0) + n)
+  })
+}
+
+function statsOf(
+  perKiosk: ConsoleStats['perKiosk'],
+  t: { visitors: number; returning: number; newFollowers: number },
+  today: DayWindow,
+  bySlot: ReadonlyMap<number, number>,
+): ConsoleStats {
+  return {
+    scans: perKiosk.reduce((n, k) => n + k.scans, 0),
+    visitors: t.visitors,
+    newFollowers: t.newFollowers,
+    returning: t.returning,
+    perKiosk,
+    timeline: dayTimeline(today, bySlot),
+  }
+}
 
 /**
  * Reads over many kiosks' keys. A single Redis: one pipeline (one write, one round trip). A
