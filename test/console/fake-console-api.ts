@@ -6,7 +6,11 @@ import type {
   ConsoleKiosk,
   ConsoleStats,
 } from '../../shared/console-api'
-import type { ConsoleApi, StreamListener } from '../../console/src/api/client'
+import {
+  attendanceExportUrl,
+  type ConsoleApi,
+  type StreamListener,
+} from '../../console/src/api/client'
 import type { CampaignInput, ConsoleCampaign } from '../../console/src/api/campaign-contract'
 import { newDraft, checkDraft } from '../../console/src/campaigns/campaign-form'
 import { noFollowUpCounts } from '../../shared/follow-up-api'
@@ -101,7 +105,7 @@ export function createFakeConsoleApi() {
       `http://relay.test/screen/${campaignId}/${kind}?key=${key}`,
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),
-    exportUrl: (format: 'csv' | 'xlsx') => `/console/api/attendance?format=${format}`,
+    exportUrl: attendanceExportUrl,
     draws: vi.fn<ConsoleApi['draws']>(() => Promise.resolve([])),
     makeDraw: vi.fn<ConsoleApi['makeDraw']>(() => Promise.reject(new Error('no draws here'))),
     redraw: vi.fn<ConsoleApi['redraw']>(() => Promise.reject(new Error('no draws here'))),

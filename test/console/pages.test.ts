@@ -8,11 +8,14 @@ import { ConsoleApiError } from '../../console/src/api/errors'
 import AttendancePage from '../../console/src/pages/AttendancePage.vue'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
 import SignInPage from '../../console/src/pages/SignInPage.vue'
+import { useCampaignsStore } from '../../console/src/stores/campaigns'
+import { useScopeStore } from '../../console/src/stores/scope'
+import { useStatsStore } from '../../console/src/stores/stats'
 import { useLocaleStore } from '../../console/src/stores/locale'
 import { useKiosksStore } from '../../console/src/stores/kiosks'
 import { useSessionStore } from '../../console/src/stores/session'
 import { normalizePairingCode } from '../../shared/console-api'
-import { createFakeConsoleApi, makeKiosk, makeRow } from './fake-console-api'
+import { createFakeConsoleApi, makeCampaign, makeKiosk, makeRow } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -234,13 +237,49 @@ describe('attendance', () => {
       )
       expect(wrapper.find('[data-testid="attendance-capped"]').exists()).toBe(capped)
       expect(wrapper.get('[data-testid="download-csv"]').attributes('href')).toBe(
-        '/console/api/attendance?format=csv',
+        '/console/api/attendance?format=csv&locale=zh-CN',
       )
       expect(wrapper.get('[data-testid="download-xlsx"]').attributes('href')).toBe(
-        '/console/api/attendance?format=xlsx',
+        '/console/api/attendance?format=xlsx&locale=zh-CN',
       )
       wrapper.unmount()
     }
+  })
+
+  it('one campaign: its scans in the list, the downloads and the stats; gone from the list, all again', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-spring', name: '春季展' }),
+      makeCampaign({ id: 'c-autumn', name: '秋季展' }),
+    ])
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    const select = wrapper.get('[data-testid="campaign-scope"]')
+    expect(select.findAll('option').map((o) => o.text())).toEqual(['全部活动', '春季展', '秋季展'])
+    fake.api.attendance.mockClear()
+    await select.setValue('c-autumn')
+    await flushPromises()
+    expect(fake.api.attendance.mock.calls).toEqual([
+      [{ q: '', offset: 0, limit: 200, campaign: 'c-autumn' }],
+    ])
+    expect(wrapper.get('[data-testid="download-csv"]').attributes('href')).toBe(
+      '/console/api/attendance?format=csv&campaign=c-autumn&locale=zh-CN',
+    )
+    // The stats are about the same campaign (one choice in the console's store).
+    await useStatsStore().refresh()
+    expect(fake.api.stats).toHaveBeenLastCalledWith('c-autumn')
+    await select.setValue('')
+    await flushPromises()
+    await useStatsStore().refresh()
+    expect(fake.api.stats).toHaveBeenLastCalledWith(undefined)
+    expect(fake.api.attendance).toHaveBeenLastCalledWith({ q: '', offset: 0, limit: 200 })
+    // A campaign no longer listed is not kept as the choice.
+    await select.setValue('c-spring')
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-autumn', name: '秋季展' })])
+    await useCampaignsStore().refresh()
+    await flushPromises()
+    expect(useScopeStore().campaignId).toBeNull()
+    expect((select.element as HTMLSelectElement).value).toBe('')
   })
 
   it('a search waits for typing to pause, then asks the relay once, from the first row', async () => {

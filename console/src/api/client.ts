@@ -47,6 +47,22 @@ export interface AttendanceQuery {
   q: string
   offset: number
   limit: number
+  /** One campaign's scans only (absent: every scan). */
+  campaign?: string
+}
+
+/** What a sheet download holds: one campaign's scans or all, headings in the console's language. */
+export interface ExportOptions {
+  campaign?: string
+  locale?: 'zh-CN' | 'en'
+}
+
+/** The consolidated sheet's download link (a plain link: the browser streams it). */
+export function attendanceExportUrl(format: 'csv' | 'xlsx', options: ExportOptions = {}): string {
+  const query = new URLSearchParams({ format })
+  if (options.campaign !== undefined) query.set('campaign', options.campaign)
+  if (options.locale !== undefined) query.set('locale', options.locale)
+  return `${API_BASE}/attendance?${query.toString()}`
 }
 
 /** The big screens a campaign's key opens (read-only, no session). */
@@ -91,7 +107,7 @@ export interface ConsoleApi {
   stats(campaignId?: string): Promise<ConsoleStats>
   attendance(query: AttendanceQuery): Promise<ConsoleAttendancePage>
   /** Plain links: the browser streams the download itself. */
-  exportUrl(format: 'csv' | 'xlsx'): string
+  exportUrl(format: 'csv' | 'xlsx', options?: ExportOptions): string
   /**
    * Follows `GET /console/api/events` (server-sent events): each valid event to `onEvent`;
    * the stream's state to `listener` (`open` again after a reconnect: events may have been
@@ -223,16 +239,17 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         campaignId === undefined ? '/stats' : `/stats?campaign=${encodeURIComponent(campaignId)}`,
         consoleStatsSchema,
       ),
-    attendance: ({ q, offset, limit }) => {
+    attendance: ({ q, offset, limit, campaign }) => {
       const query = new URLSearchParams({
         format: 'json',
         q,
         offset: String(offset),
         limit: String(limit),
       })
+      if (campaign !== undefined) query.set('campaign', campaign)
       return call('GET', `/attendance?${query.toString()}`, consoleAttendancePageSchema)
     },
-    exportUrl: (format) => `${API_BASE}/attendance?format=${format}`,
+    exportUrl: attendanceExportUrl,
     draws: (campaignId) =>
       call('GET', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawAnswerSchema.array()),
     makeDraw: (campaignId, request) =>

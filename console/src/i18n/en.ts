@@ -85,6 +85,7 @@ export const en: MessageSchema = {
     empty: 'No data yet',
     visitorsOf: '{n} visitors',
   },
+  scope: { label: 'Campaign', all: 'All campaigns' },
   attendance: {
     title: 'Attendance',
     search: 'Search openid, booth or scene',

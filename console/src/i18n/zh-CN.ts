@@ -80,6 +80,7 @@ export const zhCN = {
     empty: '暂无数据',
     visitorsOf: '{n} 人',
   },
+  scope: { label: '活动', all: '全部活动' },
   attendance: {
     title: '签到记录',
     search: '搜索 openid、签到台或场景值',

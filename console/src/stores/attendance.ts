@@ -7,12 +7,14 @@ import { ref, shallowReactive } from 'vue'
 import type { ConsoleAttendanceRow } from '../../../shared/console-api'
 import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { useScopeStore } from './scope'
 
 /** Rows per request: a screenful many times over, small enough to answer fast. */
 export const PAGE_SIZE = 200
 
 export const useAttendanceStore = defineStore('console-attendance', () => {
   const api = useConsoleApi()
+  const scope = useScopeStore()
   const query = ref('')
   const total = ref(0)
   const loadedOnce = ref(false)
@@ -27,10 +29,12 @@ export const useAttendanceStore = defineStore('console-attendance', () => {
     const mine = generation
     inFlight.add(page)
     try {
+      const campaign = scope.campaignId
       const result = await api.attendance({
         q: query.value.trim(),
         offset: page * PAGE_SIZE,
         limit: PAGE_SIZE,
+        ...(campaign !== null && { campaign }),
       })
       if (mine !== generation) return
       pages.set(page, result.rows)

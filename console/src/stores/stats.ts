@@ -6,9 +6,11 @@ import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import { coalesce } from './coalesce'
 import { followers } from './follow'
+import { useScopeStore } from './scope'
 
 export const useStatsStore = defineStore('console-stats', () => {
   const api = useConsoleApi()
+  const scope = useScopeStore()
   const stats = ref<ConsoleStats | null>(null)
   const updatedAt = ref<number | null>(null)
   const error = ref<ConsoleApiError | null>(null)
@@ -16,7 +18,11 @@ export const useStatsStore = defineStore('console-stats', () => {
 
   const refresh = coalesce(async () => {
     try {
-      stats.value = await api.stats()
+      const campaignId = scope.campaignId
+      const next = await api.stats(campaignId ?? undefined)
+      // The scope changed while this was asked: its own refresh follows.
+      if (scope.campaignId !== campaignId) return
+      stats.value = next
       updatedAt.value = Date.now()
       error.value = null
     } catch (e) {
