@@ -73,6 +73,8 @@ const DEFAULTS = {
 
 /** Messages marked `sending` together, then sent, then recorded together. */
 const MESSAGES_PER_WRITE = 20
+/** Customer-service calls in flight at once. */
+const MESSAGE_LANES = 4
 
 const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !== null
 
@@ -378,12 +380,19 @@ export class FollowUpWorker {
         u: { state: 'sending' as const, attempted: true },
       })),
     ])
+    // A few calls at a time: one WeChat round trip per message in turn would cap a burst at
+    // 60 s / latency messages a minute, and a scan's window is a minute.
     const outcomes: Array<{ openid: string; u: MessageUpdate }> = []
-    for (const v of inTime) {
-      const text = fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number })
-      this.stats.messageCalls++
-      outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })
+    let next = 0
+    const lane = async (): Promise<void> => {
+      while (next < inTime.length) {
+        const v = inTime[next++] as FollowUpVisitor
+        const text = fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number })
+        this.stats.messageCalls++
+        outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })
+      }
     }
+    await Promise.all(Array.from({ length: Math.min(MESSAGE_LANES, inTime.length) }, lane))
     if (outcomes.length > 0) await store.followUp.updateMessages(c.id, outcomes)
   }
 
