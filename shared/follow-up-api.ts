@@ -83,7 +83,7 @@ export function followUpReason(f: { what: 'tag' | 'message'; state: string; errc
       return 'no messages left in the window (45047)'
     case 0:
       return f.what === 'message'
-        ? 'unknown: the relay stopped while sending (not sent again)'
+        ? 'unknown: the call was cut short (the relay stopped, or WeChat did not answer in time); not sent again'
         : 'failed'
     default:
       return `WeChat errcode ${f.errcode}`

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import { fillGreeting } from '../../shared/greeting-template'
 import type { WechatClient } from '../../shared/wechat'
+import { wechatFailureOf } from '../../shared/wechat/failure'
 import {
   FOLLOW_UP_ERRCODES as E,
   MAX_OPENIDS_PER_TAGGING,
@@ -401,6 +402,11 @@ export class FollowUpWorker {
       await sendCustomText(this.o.client, v.openid, text)
       return { state: 'sent' }
     } catch (err) {
+      // Asked and never answered (or answered unreadably): WeChat may have sent it. Like a call
+      // a crash cut short, never made again: one text at most.
+      const unknown = wechatFailureOf(err)?.kind
+      if (unknown === 'timeout' || unknown === 'bad_response')
+        return { state: 'failed', errcode: 0 }
       const f = classifyFollowUpFailure(err)
       if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
       if (f.kind === 'retry') {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import type { Sandbox } from '../../sandbox/server'
+import { WechatClient } from '../../shared/wechat'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { ConsoleClient, startOn, type Place } from './console-helpers'
 import {
@@ -229,6 +230,43 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
       expect.objectContaining({ openid: 'olate', what: 'message', state: 'outside-window' }),
     ])
     expect(r.failures[0]?.reason).toContain('window')
+  })
+
+  it('never sends again a message WeChat did not answer in time (it may have gone out)', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const o = sandbox.options
+    const client = new WechatClient({
+      appId: o.appId,
+      appSecret: o.appSecret,
+      apiBase: sandbox.url,
+      busyRetries: 0,
+      timeoutMs: 300,
+    })
+    const relay = await relayFor(place, sandbox, {}, { followUp: { ...FAST, client } })
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { followUp: '谢谢' })
+    await relay.addKiosk('booth-a')
+    await assign(c, 'booth-a', campaign.id)
+    const codes = await boothCodes(sandbox, ['booth-a'])
+    // The token first, at full speed; then every call answers after the client gave up.
+    await client.getAccessToken()
+    await fetch(`${sandbox.url}/sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 1500 }),
+    })
+    await scanAll(sandbox, codes, ['oslow'], 1)
+    await waitFor('failed', async () => (await report(c, campaign.id)).counts.messageFailed === 1)
+    const rounds = { n: 0 }
+    await waitFor('more rounds', () => ++rounds.n > 20)
+    const r = await report(c, campaign.id)
+    expect(r.counts).toMatchObject({ sent: 0, messagePending: 0, messageFailed: 1 })
+    expect(r.failures).toEqual([
+      expect.objectContaining({ openid: 'oslow', what: 'message', state: 'failed', errcode: 0 }),
+    ])
+    expect(r.failures[0]?.reason).toContain('not sent again')
   })
 
   it('never sends again a message whose call a stopped relay left in flight', async () => {
