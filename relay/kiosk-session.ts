@@ -221,9 +221,11 @@ export class KioskSession {
       this.ackedSeq = start
       this.send({ type: 'welcome', epoch, headSeq: state.headSeq })
       // A kiosk in no campaign hears nothing (a v1 kiosk knows no campaign frame), unless it
-      // holds an older view: then it learns it has none now.
+      // holds another view: an older one, or one from a store since replaced (its versions
+      // count from scratch: the kiosk takes the frame by the welcome's new epoch). Then it
+      // learns it has none now.
       const held = hello.campaignVersion
-      if (view.campaign !== null || (held !== undefined && held < view.version)) {
+      if (view.campaign !== null || (held !== undefined && held !== view.version)) {
         this.sendCampaign(view)
       }
       this.campaignVersion = view.version

@@ -98,6 +98,23 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign frames (%s)', (backend) =>
     expect(frame?.type === 'campaign' && frame.campaign).toBeNull()
   })
 
+  it('tells a kiosk holding a campaign of a replaced store that it has none here', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    // This store never gave k1 a campaign; the kiosk holds version 40 from the store before.
+    const k = await kiosk(relay.url, token, { campaignVersion: 40 })
+    await k.waitFor((f) => f.type === 'campaign')
+    const frame = k.frames.find((f) => f.type === 'campaign')
+    expect(frame?.type === 'campaign' && frame.campaign).toBeNull()
+    // A kiosk that holds what the relay has hears nothing again.
+    const again = await kiosk(relay.url, token, {
+      campaignVersion: frame?.type === 'campaign' ? frame.version : -1,
+    })
+    await again.waitFor((f) => f.type === 'welcome')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(again.frames.filter((f) => f.type === 'campaign')).toEqual([])
+  })
+
   it('answers a push with the passive reply of the kiosk’s campaign, else the config’s', async () => {
     const relay = await relayOn(placeFor(backend), {
       reply: { scan: 'DEFAULT-REPLY', subscribe: '' },
