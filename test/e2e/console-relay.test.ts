@@ -52,6 +52,8 @@ describe('the console against the real relay (Chromium)', () => {
   const problems: string[] = []
   /** openid → booth, for every scan made. */
   const scanned = new Map<string, string>()
+  /** What hall-b's kiosk screen showed (a code valid for ten minutes). */
+  let hallBCode = ''
 
   async function shot(name: string): Promise<void> {
     await waitForStill(page)
@@ -208,6 +210,7 @@ describe('the console against the real relay (Chromium)', () => {
     )
     await shot('booths-online')
     const url = await kioskCode(kiosk, 'console-real-kiosk-hall-b')
+    hallBCode = url
     await page.click('[data-nav="stats"]')
     await page.locator('[data-stat="scans"]').waitFor()
     await scan(url, 'o-visitor-hall-b-1', 'hall-b')
@@ -255,6 +258,59 @@ describe('the console against the real relay (Chromium)', () => {
         .toString('latin1'),
     ).toBe('PK')
   })
+
+  it('one campaign chosen: the stats, the list and the CSV hold only the scans that counted in it', async () => {
+    // A campaign made and given to hall-b through the console API, as the campaign page does.
+    const made = await page.evaluate<{ id: string; assigned: number }>(`(async () => {
+      const post = await fetch('/console/api/campaigns', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: '春季展' }),
+      })
+      const campaign = await post.json()
+      const put = await fetch('/console/api/kiosks/hall-b', {
+        method: 'PUT', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ campaignId: campaign.id }),
+      })
+      return { id: campaign.id, assigned: put.status }
+    })()`)
+    expect(made.assigned).toBe(200)
+    await scan(hallBCode, 'o-spring-1', 'hall-b')
+    // Away and back: the page lists the campaigns as they are when it opens.
+    await page.click('[data-nav="stats"]')
+    await page.click('[data-nav="attendance"]')
+    await page.locator('[data-testid="campaign-scope"]').waitFor()
+    await waitForPage(
+      page,
+      `!!document.querySelector('[data-testid="campaign-scope"] option[value="${made.id}"]')`,
+    )
+    await page.selectOption('[data-testid="campaign-scope"]', made.id)
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="attendance-total"]').textContent.trim() === '共 1 条'`,
+    )
+    await shot('attendance-campaign')
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid="download-csv"]'),
+    ])
+    const rows: string[][] = parse(
+      readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, ''),
+      { skip_empty_lines: true },
+    )
+    const [header = [], ...body] = rows
+    const openidCol = header.findIndex((h) => /openid/i.test(h))
+    expect(body.map((r) => [r[0], r[openidCol], r[header.indexOf('活动')]])).toEqual([
+      ['hall-b', 'o-spring-1', made.id],
+    ])
+    // The stats page is about the same campaign; all campaigns again counts every scan.
+    await page.click('[data-nav="stats"]')
+    await waitForPage(page, `document.querySelector('${SCANS}')?.textContent.trim() === '1'`)
+    await page.selectOption('[data-testid="campaign-scope"]', '')
+    await waitForPage(
+      page,
+      `document.querySelector('${SCANS}')?.textContent.trim() === '${scanned.size}'`,
+    )
+  }, 180_000)
 
   it('gives a paired booth a new code on request (re-pairing is explicit)', async () => {
     await page.click('[data-nav="booths"]')
