@@ -211,10 +211,15 @@ export class FollowUpWorker {
           id,
           list.map((r) => r.openid),
         )
-        // A visitor's first scan in these rows: the one a message window is counted from.
+        // A visitor's first scan in these rows is the one a message window is counted from,
+        // unless it is past its window and a later one is not (a worker that was behind).
+        const inWindow = (r: OutboxRow): boolean => at - r.receivedAt <= this.o.windowMs
         const first = new Map<string, OutboxRow>()
-        for (const r of list)
-          if (numbers.has(r.openid) && !first.has(r.openid)) first.set(r.openid, r)
+        for (const r of list) {
+          if (!numbers.has(r.openid)) continue
+          const had = first.get(r.openid)
+          if (had === undefined || (!inWindow(had) && inWindow(r))) first.set(r.openid, r)
+        }
         for (const r of first.values()) {
           visitors.push({
             campaignId: id,
@@ -223,12 +228,7 @@ export class FollowUpWorker {
             number: numbers.get(r.openid) ?? 0,
             scannedAt: r.receivedAt,
             tag: campaign.tag === null ? null : 'pending',
-            message:
-              campaign.followUp === null
-                ? null
-                : at - r.receivedAt > this.o.windowMs
-                  ? 'outside-window'
-                  : 'pending',
+            message: campaign.followUp === null ? null : inWindow(r) ? 'pending' : 'outside-window',
           })
         }
       }
@@ -398,13 +398,17 @@ export class FollowUpWorker {
   }
 
   private async sendOne(v: FollowUpVisitor, text: string): Promise<MessageUpdate> {
+    let asked = false
     try {
+      // The token first: its failure sent nothing, and is retried like any other.
+      await this.o.client.getAccessToken()
+      asked = true
       await sendCustomText(this.o.client, v.openid, text)
       return { state: 'sent' }
     } catch (err) {
-      // Asked and never answered (or answered unreadably): WeChat may have sent it. Like a call
-      // a crash cut short, never made again: one text at most.
-      const unknown = wechatFailureOf(err)?.kind
+      // The send asked and never answered (or answered unreadably): WeChat may have sent it.
+      // Like a call a crash cut short, never made again: one text at most.
+      const unknown = asked ? wechatFailureOf(err)?.kind : undefined
       if (unknown === 'timeout' || unknown === 'bad_response')
         return { state: 'failed', errcode: 0 }
       const f = classifyFollowUpFailure(err)

@@ -269,6 +269,65 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     expect(r.failures[0]?.reason).toContain('not sent again')
   })
 
+  it('a token WeChat was slow to give sent nothing: the message waits and goes out after', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    const o = sandbox.options
+    const client = new WechatClient({
+      appId: o.appId,
+      appSecret: o.appSecret,
+      apiBase: sandbox.url,
+      busyRetries: 0,
+      timeoutMs: 300,
+    })
+    const relay = await relayFor(place, sandbox, {}, { followUp: { ...FAST, client } })
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { followUp: '谢谢' })
+    await relay.addKiosk('booth-a')
+    await assign(c, 'booth-a', campaign.id)
+    const codes = await boothCodes(sandbox, ['booth-a'])
+    const faults = (latencyMs: number) =>
+      fetch(`${sandbox.url}/sandbox/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs }),
+      })
+    // No token yet, and WeChat answers every call (the token's too) after the client gave up.
+    await faults(1500)
+    await scanAll(sandbox, codes, ['otoken'], 1)
+    const rounds = { n: 0 }
+    await waitFor('tried', () => ++rounds.n > 10)
+    expect((await report(c, campaign.id)).counts).toMatchObject({ messageFailed: 0, sent: 0 })
+    await faults(0)
+    await waitFor('sent', async () => (await report(c, campaign.id)).counts.sent === 1)
+    expect(sandbox.users.messages().map((m) => m.openid)).toEqual(['otoken'])
+  })
+
+  it('a visitor whose earlier scan is past the window is messaged for a later one inside it', async () => {
+    const sandbox = await sandboxFor()
+    const place = bed.placeFor(backend)
+    // No worker while both scans are stored: one at T, one at T + 100 s (the window is 60 s).
+    const early = await relayFor(place, sandbox, {}, {}, false)
+    sandbox.setPushUrl(`${early.url}/wechat`)
+    const c1 = await signIn(early)
+    const campaign = await createCampaign(c1, { followUp: '谢谢' })
+    await early.addKiosk('booth-a')
+    await assign(c1, 'booth-a', campaign.id)
+    const codes = await boothCodes(sandbox, ['booth-a'])
+    await scanAll(sandbox, codes, ['otwice'], 1)
+    await early.close()
+    const later = await relayFor(place, sandbox, {}, { now: () => Date.now() + 100_000 }, false)
+    sandbox.setPushUrl(`${later.url}/wechat`)
+    await scanAll(sandbox, codes, ['otwice'], 1)
+    await later.close()
+    // The worker reads both at T + 120 s: the second is 20 s old.
+    const worker = await relayFor(place, sandbox, {}, { now: () => Date.now() + 120_000 })
+    const c = await signIn(worker, 'bob')
+    await waitFor('sent', async () => (await report(c, campaign.id)).counts.sent === 1)
+    expect(sandbox.users.messages().map((m) => m.openid)).toEqual(['otwice'])
+  })
+
   it('never sends again a message whose call a stopped relay left in flight', async () => {
     const sandbox = await sandboxFor()
     const place = bed.placeFor(backend)
