@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { localDay } from '../../relay/attendance/routes'
 import type { AttendanceRow } from '../../relay/store/attendance'
+import { connectRedis } from '../../relay/store/redis/connect'
+import { redisKeys } from '../../relay/store/redis/keys'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
@@ -470,6 +472,97 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
       expect(stats).toMatchObject({ scans: 4, visitors: 2, returning: 2 })
     } finally {
       await store.close()
+    }
+  })
+})
+
+describe.each([
+  { name: 'redis', url: () => redis.url },
+  { name: 'redis-cluster', url: () => cluster.url },
+])('a Redis relay upgraded to the counters per campaign ($name)', ({ url }) => {
+  it("counts the rows stored before them once, at the first start, beside the push's own", async () => {
+    const prefix = `upg${++prefixN}:`
+    const keys = redisKeys(prefix)
+    const kiosks = ['ka', 'kb', 'kc']
+    const pushed: { kioskId: string; campaignId: string | null; e: NewEvent }[] = []
+    const rand = prng(31)
+    const today = localDay(Date.now())
+    const push = async (store: RelayStore, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const kioskId = kiosks[Math.floor(rand() * kiosks.length)] as string
+        const campaignId = rand() < 0.5 ? 'spring' : rand() < 0.7 ? 'autumn' : null
+        const e = ev(kioskId, `o${Math.floor(rand() * 25)}`, {
+          event: rand() < 0.3 ? 'subscribe' : 'scan',
+        })
+        await store.appendEvent(kioskId, e, campaignId)
+        pushed.push({ kioskId, campaignId, e })
+      }
+    }
+    const first = await openRedisStore({ url: url(), prefix })
+    try {
+      for (const k of kiosks) await addKiosk(first, k)
+      for (const id of ['spring', 'autumn']) {
+        await first.campaigns.createCampaign(
+          { ...campaignBody(), id, screenKey: 'k'.repeat(43) },
+          0,
+        )
+      }
+      await push(first, 120)
+    } finally {
+      await first.close()
+    }
+    // What a relay before the counters per campaign left: rows with their campaign, numbers,
+    // and no `c:` counters, campaign visitor hashes, returning hashes or progress marks.
+    const { client } = await connectRedis(url())
+    try {
+      for (const k of kiosks) {
+        const a = keys.attendance(k)
+        const fields = (await client.hkeys(a.stats)).filter(
+          (f) => f.startsWith('c:') || f.startsWith('c-'),
+        )
+        if (fields.length > 0) await client.hdel(a.stats, ...fields)
+        await client.del(a.campaignVisitors)
+      }
+      for (const id of ['spring', 'autumn']) await client.del(keys.campaignReturning(id))
+      await client.del(keys.campaignCountersBackfill)
+    } finally {
+      client.disconnect()
+    }
+    const expectCounted = async (store: RelayStore) => {
+      for (const campaignId of ['spring', 'autumn']) {
+        const mine = pushed.filter((p) => p.campaignId === campaignId)
+        const want = bruteStats(mine, [...new Set(mine.map((p) => p.kioskId))], today)
+        const got = await store.attendance.stats({ campaignId, booths: [] }, today)
+        expect({ ...got, timeline: undefined }, campaignId).toEqual({
+          ...want,
+          slots: undefined,
+          timeline: undefined,
+        })
+        const page = await store.attendance.page({
+          campaignId,
+          booths: [],
+          search: '',
+          offset: 0,
+          limit: 500,
+        })
+        expect(page.total).toBe(mine.length)
+        expect(page.rows.map((r) => r.id).sort()).toEqual(mine.map((p) => p.e.id).sort())
+      }
+    }
+    // The upgraded relay: the backfill at start, then its own pushes beside it.
+    const upgraded = await openRedisStore({ url: url(), prefix })
+    try {
+      await push(upgraded, 40)
+      await expectCounted(upgraded)
+    } finally {
+      await upgraded.close()
+    }
+    // Started again: nothing counted twice.
+    const again = await openRedisStore({ url: url(), prefix })
+    try {
+      await expectCounted(again)
+    } finally {
+      await again.close()
     }
   })
 })

@@ -31,6 +31,7 @@ import { DEDUP_TTL_SECONDS } from '../types'
 import { runScript } from './run-script'
 import {
   ATTEND_VISITORS,
+  BACKFILL_CAMPAIGN_COUNTERS,
   PACKED_ROW_COLUMNS,
   PACKED_ROW_FIELD,
   PACKED_ROW_SEPARATOR,
@@ -179,6 +180,11 @@ const num = (v: string | null | undefined): number => (v ? Number(v) : 0)
 
 /** Up to this many rows of a search are listed per kiosk and kind before paging. */
 const SEARCH_BATCH = 10_000
+/** Rows a backfill script counts per call (a few ms of Redis's time each). */
+const BACKFILL_CHUNK = 1000
+const backfillReply = z.tuple([z.number(), z.number()])
+/** A string matched literally by a Redis glob (MATCH). */
+const globEscape = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&')
 /** Rows read per page when a campaign's rows are picked out of a kiosk's. */
 const SCAN_PAGE = 1000
 /** Every row of the kiosk is in scope. */
@@ -232,6 +238,67 @@ export class RedisAttendance implements AttendanceReader {
       if (num(inCampaign) > 0) out.push({ id, scans: num(scans), inCampaign: num(inCampaign) })
     })
     return out
+  }
+
+  /**
+   * Builds the campaign counters of rows a relay stored before it kept them (once per store;
+   * `marker` says it is done): each kiosk's, in chunks that each count their rows and move the
+   * kiosk's progress mark in one script, then each campaign's returning visitors, from the
+   * kiosks' campaign visitor hashes (a set-if-absent: a second run, or a push meanwhile, adds
+   * nothing twice). Returns the rows counted.
+   */
+  async backfillCampaignCounters(
+    marker: string,
+    campaignIds: () => Promise<string[]>,
+  ): Promise<number> {
+    if ((await this.redis.get(marker)) === 'done') return 0
+    const kiosks = await this.kioskIds()
+    let counted = 0
+    for (const id of kiosks) {
+      const k = this.keysOf(id)
+      for (;;) {
+        const reply = await runScript(
+          this.redis,
+          BACKFILL_CAMPAIGN_COUNTERS,
+          [k.rows, k.stats, k.campaignVisitors, this.kioskKey(id)],
+          [String(BACKFILL_CHUNK)],
+        )
+        const [n, done] = backfillReply.parse(reply)
+        counted += n
+        if (done === 1) break
+      }
+    }
+    for (const campaignId of await campaignIds()) {
+      const prefix = `${campaignId}\0`
+      const scans = new Map<string, number>()
+      for (const id of kiosks) {
+        let cursor = '0'
+        do {
+          const [next, flat] = await this.redis.hscan(
+            this.keysOf(id).campaignVisitors,
+            cursor,
+            'MATCH',
+            `${globEscape(prefix)}*`,
+            'COUNT',
+            1000,
+          )
+          cursor = next
+          for (let i = 0; i + 1 < flat.length; i += 2) {
+            const openid = (flat[i] as string).slice(prefix.length)
+            scans.set(openid, (scans.get(openid) ?? 0) + Number(flat[i + 1]))
+          }
+        } while (cursor !== '0')
+      }
+      const returning = [...scans].filter(([, n]) => n >= 2).map(([openid]) => openid)
+      const key = this.campaignKeys(campaignId).returning
+      for (let i = 0; i < returning.length; i += 1000) {
+        const p = this.redis.pipeline()
+        for (const openid of returning.slice(i, i + 1000)) p.hsetnx(key, openid, 'backfill')
+        await execPipeline(p)
+      }
+    }
+    await this.redis.set(marker, 'done')
+    return counted
   }
 
   async stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats> {

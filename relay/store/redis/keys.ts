@@ -72,6 +72,8 @@ export interface RedisKeys {
   campaignFirsts(campaignId: string): string
   /** Hash: openid → id of the visitor's second scan in the campaign (a returning visitor). */
   campaignReturning(campaignId: string): string
+  /** String `done` once the campaign counters of rows stored before them are built. */
+  campaignCountersBackfill: string
   /** List of the roster's entries (JSON), in upload order; rosterVersion/Total in the hash. */
   campaignRoster(campaignId: string): string
   /** A roster being uploaded, renamed over `campaignRoster` when whole (`tmp`: random). */
@@ -158,6 +160,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignVisitors: (id) => `{${p}c:${tagSafe('campaign id', id)}}:visitors`,
     campaignFirsts: (id) => `{${p}c:${tagSafe('campaign id', id)}}:firsts`,
     campaignReturning: (id) => `{${p}c:${tagSafe('campaign id', id)}}:returning`,
+    campaignCountersBackfill: `${p}layout:campaign-counters`,
     campaignRoster: (id) => `{${p}c:${tagSafe('campaign id', id)}}:roster`,
     campaignRosterNext: (id, tmp) => `{${p}c:${tagSafe('campaign id', id)}}:roster-next:${tmp}`,
     campaignBindings: (id) => `{${p}c:${tagSafe('campaign id', id)}}:bindings`,

@@ -3,6 +3,7 @@
  * script as one unit, so two instances receiving the same push (or two pushes for one kiosk)
  * can never interleave between the de-dup check, the seq bump and the XADD.
  */
+import { SLOT_MS } from '../attendance'
 
 /**
  * An attendance row's stream entry: one field (`PACKED_ROW_FIELD`) holding the values of
@@ -27,6 +28,73 @@ export const PACKED_ROW_COLUMNS = [
   'fallback',
   'campaignId',
 ] as const
+
+/** The kiosk stats hash's field: the first seq whose campaign counters the push kept. */
+export const CAMPAIGN_COUNTERS_FROM = 'c-from'
+/** The kiosk stats hash's field: the last seq BACKFILL_CAMPAIGN_COUNTERS counted. */
+export const CAMPAIGN_COUNTERS_BACKFILLED = 'c-backfilled'
+
+/** 1-based Lua index of a packed row's column. */
+const col = (name: (typeof PACKED_ROW_COLUMNS)[number]): number =>
+  PACKED_ROW_COLUMNS.indexOf(name) + 1
+
+/**
+ * The campaign counters (ATTEND's `c:<campaign>:` fields and campaign visitors hash) of rows a
+ * relay stored before it kept them, one kiosk a call, up to ARGV[1] rows a call, atomically with
+ * its progress mark (so a relay stopped halfway, or two relays at once, count each row once).
+ * Rows from the first seq the push counted (`c-from`; none yet: every row up to headSeq) are
+ * the push's. KEYS: 1 rows stream, 2 stats hash, 3 campaign visitors hash, 4 kiosk hash.
+ * Returns {rows counted now, 1 when the kiosk is done}.
+ */
+export const BACKFILL_CAMPAIGN_COUNTERS = `
+local stats = KEYS[2]
+local from = redis.call('HGET', stats, '${CAMPAIGN_COUNTERS_FROM}')
+if not from then
+  from = tonumber(redis.call('HGET', KEYS[4], 'headSeq') or '0') + 1
+  redis.call('HSET', stats, '${CAMPAIGN_COUNTERS_FROM}', from)
+end
+local upto = tonumber(from) - 1
+local done = tonumber(redis.call('HGET', stats, '${CAMPAIGN_COUNTERS_BACKFILLED}') or '0')
+if done >= upto then return {0, 1} end
+local entries = redis.call('XRANGE', KEYS[1], '(' .. done .. '-0', upto .. '-0', 'COUNT', ARGV[1])
+local last = done
+for _, e in ipairs(entries) do
+  last = tonumber(string.match(e[1], '^(%d+)'))
+  local f = e[2]
+  local campaign, openid, kind, received
+  if #f == 2 and f[1] == '${PACKED_ROW_FIELD}' then
+    local v, i = {}, 1
+    while true do
+      local j = string.find(f[2], '\\31', i, true)
+      if not j then v[#v + 1] = string.sub(f[2], i) break end
+      v[#v + 1] = string.sub(f[2], i, j - 1)
+      i = j + 1
+    end
+    campaign, openid, kind, received = v[${col('campaignId')}], v[${col('openid')}], v[${col('event')}], v[${col('receivedAt')}]
+  else
+    for i = 1, #f, 2 do
+      local name = f[i]
+      if name == 'campaignId' then campaign = f[i + 1]
+      elseif name == 'openid' then openid = f[i + 1]
+      elseif name == 'event' then kind = f[i + 1]
+      elseif name == 'receivedAt' then received = f[i + 1] end
+    end
+  end
+  if campaign and campaign ~= '' and openid then
+    local c = 'c:' .. campaign .. ':'
+    if redis.call('HINCRBY', KEYS[3], campaign .. '\\0' .. openid, 1) == 1 then
+      redis.call('HINCRBY', stats, c .. 'visitors', 1)
+    end
+    redis.call('HINCRBY', stats, c .. 'scans', 1)
+    if kind == 'subscribe' then redis.call('HINCRBY', stats, c .. 'newFollowers', 1) end
+    local at = math.floor(tonumber(received or '0') / ${SLOT_MS}) * ${SLOT_MS}
+    redis.call('HINCRBY', stats, c .. 's:' .. string.format('%.0f', at), 1)
+  end
+end
+if #entries < tonumber(ARGV[1]) then last = upto end
+redis.call('HSET', stats, '${CAMPAIGN_COUNTERS_BACKFILLED}', last)
+return {#entries, last >= upto and 1 or 0}
+`
 
 /**
  * The attendance half of a stored event (relay/store/redis/attendance.ts), as a Lua function
@@ -55,6 +123,8 @@ local function packRow(fields)
   return table.concat(out, '\\31'), campaign
 end
 local function attend(k, seq, slot, openid, scene, kind, fields)
+  -- The first row this layout counts per campaign: rows before it are BACKFILL_CAMPAIGN_COUNTERS's.
+  redis.call('HSETNX', KEYS[k + 1], '${CAMPAIGN_COUNTERS_FROM}', seq)
   local packed, campaign = packRow(fields)
   if packed then
     redis.call('XADD', KEYS[k], seq .. '-0', '${PACKED_ROW_FIELD}', packed)

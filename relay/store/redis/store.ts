@@ -91,6 +91,10 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     if (!cluster) await migrateLayout(client as Redis, prefix, keys)
     const store = new RedisStore(client, sub, keys, wait, opts.attendance ?? true, cluster)
     await store.start()
+    // Rows stored before the counters per campaign were kept: counted once, before serving.
+    await store.attendance.backfillCampaignCounters(keys.campaignCountersBackfill, () =>
+      client.smembers(keys.campaigns),
+    )
     return store
   } catch (err) {
     client.disconnect()
