@@ -160,7 +160,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignVisitors: (id) => `{${p}c:${tagSafe('campaign id', id)}}:visitors`,
     campaignFirsts: (id) => `{${p}c:${tagSafe('campaign id', id)}}:firsts`,
     campaignReturning: (id) => `{${p}c:${tagSafe('campaign id', id)}}:returning`,
-    campaignCountersBackfill: `${p}layout:campaign-counters`,
+    campaignCountersBackfill: `{${p}g}:campaign-counters-built`,
     campaignRoster: (id) => `{${p}c:${tagSafe('campaign id', id)}}:roster`,
     campaignRosterNext: (id, tmp) => `{${p}c:${tagSafe('campaign id', id)}}:roster-next:${tmp}`,
     campaignBindings: (id) => `{${p}c:${tagSafe('campaign id', id)}}:bindings`,
