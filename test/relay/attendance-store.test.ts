@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { localDay } from '../../relay/attendance/routes'
+import type { ConsoleStats } from '../../shared/console-api'
 import type { AttendanceRow } from '../../relay/store/attendance'
 import { connectRedis } from '../../relay/store/redis/connect'
 import { redisKeys } from '../../relay/store/redis/keys'
@@ -125,6 +126,17 @@ function bruteStats(
     })),
     slots,
   }
+}
+
+/** `got` is `want`: every counter, and the timeline's non-empty slots. */
+function expectStats(got: ConsoleStats, want: ReturnType<typeof bruteStats>, label = ''): void {
+  expect({ ...got, timeline: undefined }, label).toEqual({
+    ...want,
+    slots: undefined,
+    timeline: undefined,
+  })
+  const timeline = new Map(got.timeline?.filter((s) => s.scans > 0).map((s) => [s.at, s.scans]))
+  expect(timeline, label).toEqual(want.slots)
 }
 
 const byKioskSeq = (a: AttendanceRow, b: AttendanceRow) =>
@@ -299,16 +311,7 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
         )
       for (const scope of [null, ['kb'], ['ka', 'kc'], ['kd', 'kc', 'kb', 'ka']]) {
         const got = await store.attendance.stats({ kioskIds: scope }, today)
-        const want = brute(scope)
-        expect({ ...got, timeline: undefined }).toEqual({
-          ...want,
-          slots: undefined,
-          timeline: undefined,
-        })
-        const timeline = new Map(
-          got.timeline?.filter((s) => s.scans > 0).map((s) => [s.at, s.scans]),
-        )
-        expect(timeline).toEqual(want.slots)
+        expectStats(got, brute(scope))
         expect(got.timeline?.length).toBe(144)
       }
       const todayCounts = await store.attendance.scansToday(['ka', 'kb', 'zz'], today)
@@ -393,15 +396,7 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
         const listed = [...new Set([...mine.map((p) => p.kioskId), 'kz'])]
         const want = bruteStats(mine, listed, today)
         const got = await store.attendance.stats({ campaignId, booths: ['kz'] }, today)
-        expect({ ...got, timeline: undefined }, campaignId).toEqual({
-          ...want,
-          slots: undefined,
-          timeline: undefined,
-        })
-        const timeline = new Map(
-          got.timeline?.filter((s) => s.scans > 0).map((s) => [s.at, s.scans]),
-        )
-        expect(timeline).toEqual(want.slots)
+        expectStats(got, want, campaignId)
 
         const rows = all.filter((r) => r.campaignId === campaignId)
         expect(rows).toHaveLength(mine.length)
@@ -532,12 +527,11 @@ describe.each([
       for (const campaignId of ['spring', 'autumn']) {
         const mine = pushed.filter((p) => p.campaignId === campaignId)
         const want = bruteStats(mine, [...new Set(mine.map((p) => p.kioskId))], today)
-        const got = await store.attendance.stats({ campaignId, booths: [] }, today)
-        expect({ ...got, timeline: undefined }, campaignId).toEqual({
-          ...want,
-          slots: undefined,
-          timeline: undefined,
-        })
+        expectStats(
+          await store.attendance.stats({ campaignId, booths: [] }, today),
+          want,
+          campaignId,
+        )
         const page = await store.attendance.page({
           campaignId,
           booths: [],

@@ -46,6 +46,39 @@ async function relayFor(
   return relay
 }
 
+/**
+ * A booth in a campaign with a follow-up text, and a relay whose WeChat calls give up after
+ * 300 ms; `latency` makes the sandbox answer every call that late.
+ */
+async function slowWechatBooth(backend: 'sqlite' | 'redis') {
+  const sandbox = await sandboxFor()
+  const place = bed.placeFor(backend)
+  const o = sandbox.options
+  const client = new WechatClient({
+    appId: o.appId,
+    appSecret: o.appSecret,
+    apiBase: sandbox.url,
+    busyRetries: 0,
+    timeoutMs: 300,
+  })
+  const relay = await relayFor(place, sandbox, {}, { followUp: { ...FAST, client } })
+  sandbox.setPushUrl(`${relay.url}/wechat`)
+  const c = await signIn(relay)
+  const campaign = await createCampaign(c, { followUp: '谢谢' })
+  await relay.addKiosk('booth-a')
+  await assign(c, 'booth-a', campaign.id)
+  const codes = await boothCodes(sandbox, ['booth-a'])
+  const latency = async (latencyMs: number): Promise<void> => {
+    const res = await fetch(`${sandbox.url}/sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs }),
+    })
+    expect(res.ok).toBe(true)
+  }
+  return { sandbox, client, c, campaign, codes, latency }
+}
+
 describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s', (backend) => {
   it('tags 300 visitors of 3 booths exactly once each in at most 7 batchtagging calls', async () => {
     const sandbox = await sandboxFor()
@@ -233,30 +266,10 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
   })
 
   it('never sends again a message WeChat did not answer in time (it may have gone out)', async () => {
-    const sandbox = await sandboxFor()
-    const place = bed.placeFor(backend)
-    const o = sandbox.options
-    const client = new WechatClient({
-      appId: o.appId,
-      appSecret: o.appSecret,
-      apiBase: sandbox.url,
-      busyRetries: 0,
-      timeoutMs: 300,
-    })
-    const relay = await relayFor(place, sandbox, {}, { followUp: { ...FAST, client } })
-    sandbox.setPushUrl(`${relay.url}/wechat`)
-    const c = await signIn(relay)
-    const campaign = await createCampaign(c, { followUp: '谢谢' })
-    await relay.addKiosk('booth-a')
-    await assign(c, 'booth-a', campaign.id)
-    const codes = await boothCodes(sandbox, ['booth-a'])
+    const { sandbox, client, c, campaign, codes, latency } = await slowWechatBooth(backend)
     // The token first, at full speed; then every call answers after the client gave up.
     await client.getAccessToken()
-    await fetch(`${sandbox.url}/sandbox/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ latencyMs: 1500 }),
-    })
+    await latency(1500)
     await scanAll(sandbox, codes, ['oslow'], 1)
     await waitFor('failed', async () => (await report(c, campaign.id)).counts.messageFailed === 1)
     const rounds = { n: 0 }
@@ -270,36 +283,14 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
   })
 
   it('a token WeChat was slow to give sent nothing: the message waits and goes out after', async () => {
-    const sandbox = await sandboxFor()
-    const place = bed.placeFor(backend)
-    const o = sandbox.options
-    const client = new WechatClient({
-      appId: o.appId,
-      appSecret: o.appSecret,
-      apiBase: sandbox.url,
-      busyRetries: 0,
-      timeoutMs: 300,
-    })
-    const relay = await relayFor(place, sandbox, {}, { followUp: { ...FAST, client } })
-    sandbox.setPushUrl(`${relay.url}/wechat`)
-    const c = await signIn(relay)
-    const campaign = await createCampaign(c, { followUp: '谢谢' })
-    await relay.addKiosk('booth-a')
-    await assign(c, 'booth-a', campaign.id)
-    const codes = await boothCodes(sandbox, ['booth-a'])
-    const faults = (latencyMs: number) =>
-      fetch(`${sandbox.url}/sandbox/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ latencyMs }),
-      })
+    const { sandbox, c, campaign, codes, latency } = await slowWechatBooth(backend)
     // No token yet, and WeChat answers every call (the token's too) after the client gave up.
-    await faults(1500)
+    await latency(1500)
     await scanAll(sandbox, codes, ['otoken'], 1)
     const rounds = { n: 0 }
     await waitFor('tried', () => ++rounds.n > 10)
     expect((await report(c, campaign.id)).counts).toMatchObject({ messageFailed: 0, sent: 0 })
-    await faults(0)
+    await latency(0)
     await waitFor('sent', async () => (await report(c, campaign.id)).counts.sent === 1)
     expect(sandbox.users.messages().map((m) => m.openid)).toEqual(['otoken'])
   })
