@@ -14,7 +14,6 @@ import { randomUUID } from 'node:crypto'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import { fillGreeting } from '../../shared/greeting-template'
 import type { WechatClient } from '../../shared/wechat'
-import { wechatFailureOf } from '../../shared/wechat/failure'
 import {
   FOLLOW_UP_ERRCODES as E,
   MAX_OPENIDS_PER_TAGGING,
@@ -22,6 +21,7 @@ import {
   classifyFollowUpFailure,
   createTag,
   getTags,
+  mayHaveBeenSent,
   sendCustomText,
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
@@ -406,11 +406,9 @@ export class FollowUpWorker {
       await sendCustomText(this.o.client, v.openid, text)
       return { state: 'sent' }
     } catch (err) {
-      // The send asked and never answered (or answered unreadably): WeChat may have sent it.
-      // Like a call a crash cut short, never made again: one text at most.
-      const unknown = asked ? wechatFailureOf(err)?.kind : undefined
-      if (unknown === 'timeout' || unknown === 'bad_response')
-        return { state: 'failed', errcode: 0 }
+      // The send may have gone out (mayHaveBeenSent): like a call a crash cut short, never
+      // made again: one text at most.
+      if (asked && mayHaveBeenSent(err)) return { state: 'failed', errcode: 0 }
       const f = classifyFollowUpFailure(err)
       if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
       if (f.kind === 'retry') {

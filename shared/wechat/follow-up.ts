@@ -88,6 +88,33 @@ export type FollowUpFailure =
 
 const TRANSIENT_ERRCODES: ReadonlySet<number> = new Set([-1, 45009, 40001, 40014, 42001])
 
+/** Socket errors of a request that never reached WeChat: nothing can have been sent. */
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+])
+
+/**
+ * Whether a failed `message/custom/send` may still have sent its text: asked and never
+ * answered (a timeout, or a connection lost after it was made), or answered unreadably. Such a
+ * message is never sent again (one text at most); a refusal, a 5xx or a connection that was
+ * never made sent nothing and is retried.
+ */
+export function mayHaveBeenSent(err: unknown): boolean {
+  const f = wechatFailureOf(err)
+  if (f === null) return false
+  if (f.kind === 'timeout' || f.kind === 'bad_response') return true
+  if (f.kind !== 'network') return false
+  const socket: unknown =
+    err instanceof Error && err.cause instanceof Error ? err.cause.cause : null
+  const code =
+    typeof socket === 'object' && socket !== null && 'code' in socket ? String(socket.code) : ''
+  return !NEVER_SENT.has(code)
+}
+
 export function classifyFollowUpFailure(err: unknown): FollowUpFailure {
   const f = wechatFailureOf(err)
   if (f === null) throw err

@@ -49,7 +49,7 @@ export async function requestJson(req: JsonRequest): Promise<unknown> {
     if (controller.signal.aborted) {
       throw new WechatHttpError('timeout', `${req.label} timed out after ${req.timeoutMs} ms`)
     }
-    throw new WechatHttpError('network', `${req.label} failed: ${causeCode(err)}`)
+    throw new WechatHttpError('network', `${req.label} failed: ${causeCode(err)}`, { cause: err })
   } finally {
     clearTimeout(timer)
   }
