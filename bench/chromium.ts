@@ -110,7 +110,14 @@ export async function benchChromium(quick: boolean): Promise<Results> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, bypassCSP: true })
     await page.addInitScript({ content: WATCH_GREETINGS })
     const t0 = performance.timeOrigin + performance.now()
-    const kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    // BENCH_WEB_TRACE=1: each scan's split printed (and the kiosk's output lines with " ms: ",
+    // such as V8's --trace-gc, when BENCH_WEB_NODE_OPTIONS gives the kiosk process a preload).
+    const tracing = process.env.BENCH_WEB_TRACE === '1'
+    const nodeOptions = process.env.BENCH_WEB_NODE_OPTIONS
+    const kiosk = await startKioskProcess(
+      ['--port', '0', '--data', dataDir],
+      nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions },
+    )
     try {
       await page.goto(kiosk.kioskUrl)
       const painted = z.number().parse(await page.evaluate(QR_PAINTED))
@@ -131,8 +138,15 @@ export async function benchChromium(quick: boolean): Promise<Results> {
         toDom: [],
         toPaint: [],
       }
-      const scans = quick ? 5 : 20
-      for (let i = 0; i < scans; i++) {
+      const scans = Number(process.env.BENCH_WEB_SCANS ?? (quick ? 5 : 20))
+      // The phone's HTTP client (fetch, in this process) set up before any clock starts: its
+      // first request cost ~10 ms of set-up that is the stand-in phone's, not the kiosk's.
+      await (await fetch(`${sandbox}/sandbox/faults`)).text()
+      // Scan 0 is the first visitor after start: every part's first run (the sandbox's, the
+      // relay's and the kiosk's code paths, the page's first greeting) is in it. It is
+      // reported on its own (`.first`), and the series is the `scans` after it.
+      let first: number | null = null
+      for (let i = 0; i <= scans; i++) {
         const url = await readScreenCode(page, 'bench-scan')
         // Reading the code decodes a screenshot here: its garbage, collected during the next
         // scan, stalled this process's event loop (and the phone's request in it) for up to
@@ -146,7 +160,9 @@ export async function benchChromium(quick: boolean): Promise<Results> {
         )
         const t = await greetingPaint(page, known, 15_000)
         await scan
-        if (t !== null) {
+        if (i === 0) {
+          first = t === null ? null : t.painted - sent
+        } else if (t !== null) {
           lat.push(t.painted - sent)
           if (t.trace && t.trace.dom > 0) {
             split.toEmitted.push(t.trace.emitted - sent)
@@ -155,7 +171,13 @@ export async function benchChromium(quick: boolean): Promise<Results> {
             split.toPaint.push(t.painted - t.trace.dom)
           }
         }
-        answered.push(answeredAt - sent)
+        if (i > 0) answered.push(answeredAt - sent)
+        if (tracing && t !== null && t.trace !== null) {
+          const r = (n: number) => round(n, 1)
+          console.log(
+            `scan ${i} at ${r(sent - t0)} ms (${sent.toFixed(2)}): painted ${r(t.painted - sent)}, emitted ${r(t.trace.emitted - sent)} (${t.trace.emitted}), sse ${r(t.trace.sse - t.trace.emitted)}, dom ${r(t.trace.dom - t.trace.sse)}, paint ${r(t.painted - t.trace.dom)}, push 200 ${r(answeredAt - sent)}`,
+          )
+        }
         await waitForSteadyCode(page, 30_000)
       }
       const s = [...lat].sort((a, b) => a - b)
@@ -169,13 +191,18 @@ export async function benchChromium(quick: boolean): Promise<Results> {
           met: startMs < 1500,
           note: 'spawn of `node --enable-source-maps out/cli/cli.mjs web` (demo) to first QR painted; builds excluded',
         },
+        'kiosk.web.scan-to-greeting.first': {
+          value: first === null ? null : round(first, 1),
+          unit: 'ms',
+          note: 'the first scan after start (every part cold), not in the p50/p99 series',
+        },
         'kiosk.web.scan-to-greeting.p50': { value: round(percentile(s, 50), 1), unit: 'ms' },
         'kiosk.web.scan-to-greeting.p99': {
           value: round(p99, 1),
           unit: 'ms',
           goal: '< 100 ms',
           met: p99 < 100,
-          note: `${lat.length}/${scans} greetings seen; sandbox push → relay → kiosk → paint`,
+          note: `${lat.length}/${scans} greetings seen after the first; sandbox push → relay → kiosk → paint (issue 22: ≤ ~35 ms on a quiet machine)`,
         },
         'kiosk.web.scan-to-push-200.p50': {
           value: round(percentile(a, 50), 1),
@@ -186,6 +213,9 @@ export async function benchChromium(quick: boolean): Promise<Results> {
         ...splitMetrics(split),
       }
     } finally {
+      if (tracing) {
+        for (const l of kiosk.output().split('\n')) if (/ ms: /.test(l)) console.log(`gc ${l}`)
+      }
       await kiosk.stop()
     }
   } finally {

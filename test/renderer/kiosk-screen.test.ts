@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { playChime } from '../../renderer/src/audio/chimes'
+import { playChime, preloadChimes } from '../../renderer/src/audio/chimes'
 import App from '../../renderer/src/App.vue'
 import { EXPIRY_MARGIN_MS, useScreenStore } from '../../renderer/src/stores/screen'
 import {
@@ -13,7 +13,7 @@ import {
 } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
-vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn() }))
+vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn(), preloadChimes: vi.fn() }))
 
 enableAutoUnmount(afterEach)
 
@@ -85,7 +85,10 @@ describe('kiosk screen', () => {
   })
 
   it('shows greetings one after another, with the chime of each kind', async () => {
+    vi.mocked(preloadChimes).mockClear()
     const { wrapper, fake } = await mountScreen()
+    // The chimes are fetched while the screen waits, not on the first greeting.
+    expect(preloadChimes).toHaveBeenCalledTimes(1)
     fake.emit(
       'greeting',
       makeGreeting(1, {

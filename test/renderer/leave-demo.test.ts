@@ -12,7 +12,7 @@ import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign, makeScreenState, makeTicket } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
-vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn() }))
+vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn(), preloadChimes: vi.fn() }))
 
 enableAutoUnmount(afterEach)
 

@@ -10,18 +10,36 @@ const urls: Record<Greeting['kind'], string> = {
 }
 const players = new Map<Greeting['kind'], HTMLAudioElement>()
 
+function playerOf(kind: Greeting['kind']): HTMLAudioElement {
+  let player = players.get(kind)
+  if (!player) {
+    player = new Audio(urls[kind])
+    player.preload = 'auto'
+    players.set(kind, player)
+  }
+  return player
+}
+
+/**
+ * Fetches and decodes every chime ahead of the first greeting, while the screen waits for a
+ * visitor: made on the first greeting instead, the player's fetch and media set-up ran on the
+ * page's thread just before that greeting's paint. Never throws, as playChime.
+ */
+export function preloadChimes(): void {
+  try {
+    for (const kind of Object.keys(urls) as Greeting['kind'][]) playerOf(kind).load()
+  } catch {
+    // No audio support: nothing to prepare.
+  }
+}
+
 /**
  * Plays the chime for a greeting. Never throws: a kiosk without speakers, or a browser
  * refusing autoplay, must still show the greeting.
  */
 export function playChime(kind: Greeting['kind']): void {
   try {
-    let player = players.get(kind)
-    if (!player) {
-      player = new Audio(urls[kind])
-      player.preload = 'auto'
-      players.set(kind, player)
-    }
+    const player = playerOf(kind)
     player.currentTime = 0
     const playing = player.play() as Promise<void> | undefined
     playing?.catch(() => undefined)
