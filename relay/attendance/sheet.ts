@@ -21,14 +21,14 @@ import {
 import { csvSink } from '../../shared/export/sinks'
 import { localTimeCache } from '../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
-import type { AttendanceReader, AttendanceRow, AttendanceScope } from '../store/attendance'
+import type { AttendanceReader, AttendanceScope, ExportRow } from '../store/attendance'
 import type { PersonOf, RosterPerson } from './people'
 
 /**
  * A row as the sheet writes it: with its visitor's roster entry, and the stamp rally's
  * completion when one is in scope.
  */
-type SheetRow = AttendanceRow & { person?: RosterPerson | null; stampsComplete?: boolean | null }
+type SheetRow = ExportRow & { person?: RosterPerson | null; stampsComplete?: boolean | null }
 
 /** What a column's value may use: the sheet's locale and its (cached) time formatter. */
 interface CellContext {
@@ -89,7 +89,7 @@ export interface SheetRequest {
   scope: AttendanceScope
   now: number
   /** Whether each row's visitor completed the rally of its booth's campaign (null: none). */
-  stampsComplete?: (r: AttendanceRow) => boolean | null
+  stampsComplete?: (r: ExportRow) => boolean | null
   /** Each row's visitor's roster entry (absent: no campaign in scope has a bound visitor). */
   personOf?: PersonOf
 }

@@ -27,6 +27,9 @@ export interface AttendanceRow extends Omit<ScanFrame, 'type' | 'seq'> {
   campaignId?: string
 }
 
+/** A row as the export reads it: all but the ticket, which no column of the sheet shows. */
+export type ExportRow = Omit<AttendanceRow, 'ticket'>
+
 /** A day (or any window) `[start, end)` in ms: the relay's local day for "today". */
 export interface DayWindow {
   start: number
@@ -60,8 +63,11 @@ export interface AttendanceReader {
   scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>>
   /** Rows ordered by kiosk id then seq (the order of the export). */
   page(q: AttendanceQuery): Promise<AttendancePage>
-  /** Every row in scope, in pages of about `pageSize`, in kiosk id then seq order. */
-  rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]>
+  /**
+   * Every row in scope, in pages of about `pageSize`, in kiosk id then seq order, with what
+   * the export writes (a store may leave out the ticket, which no column shows).
+   */
+  rows(scope: AttendanceScope, pageSize: number): AsyncIterable<ExportRow[]>
   /**
    * Writes rows as if each had been pushed (row and counters), for the benchmark's 1,000,000
    * rows; no queue, no change feed. Rows of one kiosk must come in increasing seq.

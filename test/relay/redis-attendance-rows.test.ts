@@ -4,7 +4,7 @@
 // one stream.
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AttendanceRow } from '../../relay/store/attendance'
+import type { AttendanceRow, ExportRow } from '../../relay/store/attendance'
 import { attendanceFields } from '../../relay/store/redis/attendance'
 import { redisKeys } from '../../relay/store/redis/keys'
 import { PACKED_ROW_FIELD } from '../../relay/store/redis/scripts'
@@ -37,8 +37,8 @@ function ev(n: number, over: Partial<NewEvent> = {}): NewEvent {
   }
 }
 
-async function allRows(store: RelayStore): Promise<AttendanceRow[]> {
-  const out: AttendanceRow[] = []
+async function allRows(store: RelayStore): Promise<ExportRow[]> {
+  const out: ExportRow[] = []
   for await (const page of store.attendance.rows({ kioskIds: null }, 2)) out.push(...page)
   return out
 }
