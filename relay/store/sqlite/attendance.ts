@@ -49,40 +49,6 @@ const ROW_NAMES = [
   'first_in_campaign',
 ] as const
 const ROW_COLUMNS = ROW_NAMES.join(', ')
-type RowTuple = [
-  kioskId: string,
-  seq: number,
-  eventId: string,
-  event: 'subscribe' | 'scan',
-  openid: string,
-  scene: string,
-  ticket: string,
-  fallback: number,
-  createTime: number,
-  receivedAt: number,
-  number: number | null,
-  campaignId: string | null,
-  firstInCampaign: number | null,
-]
-
-function fromTuple(t: RowTuple): AttendanceRow {
-  const r: AttendanceRow = {
-    kioskId: t[0],
-    seq: t[1],
-    id: t[2],
-    event: t[3],
-    openid: t[4],
-    scene: t[5],
-    ticket: t[6],
-    fallback: t[7] === 1,
-    createTime: t[8],
-    receivedAt: t[9],
-  }
-  if (t[10] !== null) r.number = t[10]
-  if (t[11] !== null) r.campaignId = t[11]
-  if (t[12] !== null) r.firstInCampaign = t[12] === 1
-  return r
-}
 /**
  * What the export reads of a row: not the kiosk id (the page's own parameter, one string for
  * all its rows), nor the ticket (no column of the sheet), and the event as 1 for subscribe: a
@@ -153,21 +119,22 @@ const attendanceRow = z.object({
 
 function toRow(raw: unknown): AttendanceRow {
   const r = attendanceRow.parse(raw)
-  return fromTuple([
-    r.kiosk_id,
-    r.seq,
-    r.event_id,
-    r.event,
-    r.openid,
-    r.scene,
-    r.ticket,
-    r.fallback,
-    r.create_time,
-    r.received_at,
-    r.number,
-    r.campaign_id,
-    r.first_in_campaign,
-  ])
+  return {
+    ...fromExportTuple(r.kiosk_id, [
+      r.seq,
+      r.event_id,
+      r.event === 'subscribe' ? 1 : 0,
+      r.openid,
+      r.scene,
+      r.fallback,
+      r.create_time,
+      r.received_at,
+      r.number,
+      r.campaign_id,
+      r.first_in_campaign,
+    ]),
+    ticket: r.ticket,
+  }
 }
 
 /**
