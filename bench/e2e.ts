@@ -173,8 +173,14 @@ function cpuMetrics(base: string, rate: number, r: Run): Results {
   }
 }
 
+/** `BENCH_E2E_STORES=redis`, `BENCH_E2E_RATES=1000`: one store or rate only (a before/after). */
+function fromEnv<T extends string | number>(name: string, all: readonly T[]): T[] {
+  const only = process.env[name]?.split(',')
+  return only === undefined ? [...all] : all.filter((x) => only.includes(String(x)))
+}
+
 export async function benchEndToEnd(quick: boolean): Promise<Results> {
-  const rates = quick ? [100, 1000] : [100, 1000, 5000]
+  const rates = fromEnv('BENCH_E2E_RATES', quick ? [100, 1000] : [100, 1000, 5000])
   const seconds = quick ? 1 : 3
   const results: Results = {}
   const floors = await floor(rates, seconds, false)
@@ -191,7 +197,7 @@ export async function benchEndToEnd(quick: boolean): Promise<Results> {
       Object.assign(results, cpuMetrics(`e2e.${name}.${rate}/s`, rate, f))
     }
   }
-  for (const backend of ['sqlite', 'redis'] as const) {
+  for (const backend of fromEnv('BENCH_E2E_STORES', ['sqlite', 'redis'] as const)) {
     const lats = await endToEnd(backend, rates, seconds)
     for (const [rate, l] of lats) {
       const f = floors.get(rate)
