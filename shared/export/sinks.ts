@@ -16,8 +16,18 @@ export interface SheetSink<R> {
 /** What a CSV sink gathers before one write (UTF-16 code units: ~64 KiB of mostly ASCII). */
 export const CSV_CHUNK_CHARS = 64 * 1024
 
+/**
+ * What a sink may leave queued in its destination before it waits for it to drain. Waiting at
+ * the destination's own mark (16 KiB for a socket) made the writer stop after every ~64 KiB
+ * chunk until the reader had taken it all: ~2,500 waits per 1,000,000-row export, each
+ * leaving the socket idle while the next chunk was being formatted. A bounded amount, so
+ * memory stays flat whatever the row count.
+ */
+export const QUEUED_BYTES = 1024 * 1024
+
 export async function writeWithBackpressure(out: Writable, chunk: string | Buffer): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain')
+  // Past the destination's mark write() returns false and 'drain' follows once it empties.
+  if (!out.write(chunk) && out.writableLength >= QUEUED_BYTES) await once(out, 'drain')
 }
 
 /**

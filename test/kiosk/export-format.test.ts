@@ -3,7 +3,7 @@
 // times must read as before.
 import { createWriteStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, Writable } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
@@ -14,7 +14,7 @@ import {
   formatLocalTime,
   type ExportRecord,
 } from '../../electron/core/export/export'
-import { csvSink } from '../../shared/export/sinks'
+import { CSV_CHUNK_CHARS, csvSink, QUEUED_BYTES } from '../../shared/export/sinks'
 import { cleanup, onCleanup, tempDir } from './helpers'
 
 afterEach(cleanup)
@@ -108,6 +108,40 @@ describe('CSV format', () => {
     // Every chunk is whole UTF-8 on its own (no character cut between two writes).
     for (const c of chunks) expect(Buffer.from(c.toString('utf8')).equals(c)).toBe(true)
     expect(chunks.length).toBeGreaterThan(3)
+  })
+
+  it('the sink runs ahead of a slow reader by at most QUEUED_BYTES, then waits for it to drain', async () => {
+    // A destination that takes nothing until released: the sink's writes queue in it.
+    const taken: Buffer[] = []
+    let release: (() => void) | null = null
+    const pending: Array<() => void> = []
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        taken.push(chunk)
+        if (release === null) pending.push(done)
+        else done()
+      },
+    })
+    const sink = csvSink<string>(out, ['text'], (r, cells) => {
+      cells[0] = r
+    })
+    // ~4 MiB of records, one page: the sink must stop part way.
+    const rows = Array.from({ length: 4096 }, (_, i) => `${i}`.padEnd(1023, 'x'))
+    let finished = false
+    const writing = sink.write(rows).then(() => (finished = true))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(finished).toBe(false)
+    const queued = out.writableLength + taken.reduce((n, c) => n + c.length, 0)
+    // It stopped once QUEUED_BYTES were queued (within one ~64 KiB chunk), not at the
+    // destination's own 16 KiB mark, and not after the whole page.
+    expect(queued).toBeGreaterThanOrEqual(QUEUED_BYTES)
+    expect(queued).toBeLessThan(QUEUED_BYTES + 2 * CSV_CHUNK_CHARS)
+    release = () => {}
+    for (const done of pending.splice(0)) done()
+    await writing
+    await sink.end()
+    const text = Buffer.concat(taken).toString('utf8')
+    expect(text).toBe('\uFEFF' + reference(['text']) + rows.map((r) => reference([r])).join(''))
   })
 
   it('a whole export is what csv-stringify made of the same records', async () => {
