@@ -148,7 +148,9 @@ export async function startFakeConsoleRelay(
     {
       id: 'gate-east',
       online: false,
-      lastSeenAt: now - 42 * 60_000,
+      // 42 minutes ago, but never before today's local midnight: the page shows a time of
+      // today as 14:05 and an older one with its date, and the tests read the former.
+      lastSeenAt: Math.max(now - 42 * 60_000, new Date(now).setHours(0, 0, 0, 0)),
       queued: 17,
       scansToday: 95,
       campaignId: 'expo-2026',
