@@ -8,7 +8,7 @@
 import { get } from 'node:http'
 import { z } from 'zod'
 import { Child } from './child'
-import { postPush, scanXml, type Backend } from './env'
+import { onlyFromEnv, postPush, scanXml, type Backend } from './env'
 import { percentile, ratio, round, type Results } from './result'
 
 const KIOSKS = 200
@@ -251,18 +251,14 @@ async function commandsPerPush(results: Results): Promise<void> {
 }
 
 /** `BENCH_ATTENDANCE_BACKENDS=redis`: one store only (a before/after of one store's change). */
-function backends(): Array<'sqlite' | 'redis'> {
-  const only = process.env.BENCH_ATTENDANCE_BACKENDS?.split(',')
-  return (['sqlite', 'redis'] as const).filter((b) => only === undefined || only.includes(b))
+function backends(): Backend[] {
+  return onlyFromEnv('BENCH_ATTENDANCE_BACKENDS', ['sqlite', 'redis'] as const)
 }
 
 /** `BENCH_ATTENDANCE_PARTS=throughput` (or `queries`): one half only. */
 function parts(): { queries: boolean; throughput: boolean } {
-  const only = process.env.BENCH_ATTENDANCE_PARTS?.split(',')
-  return {
-    queries: only === undefined || only.includes('queries'),
-    throughput: only === undefined || only.includes('throughput'),
-  }
+  const only = onlyFromEnv('BENCH_ATTENDANCE_PARTS', ['queries', 'throughput'] as const)
+  return { queries: only.includes('queries'), throughput: only.includes('throughput') }
 }
 
 export async function benchAttendance(quick: boolean): Promise<Results> {

@@ -214,7 +214,7 @@ export async function benchChromium(quick: boolean): Promise<Results> {
       }
     } finally {
       if (tracing) {
-        for (const l of kiosk.output().split('\n')) if (/ ms: /.test(l)) console.log(`gc ${l}`)
+        for (const l of kiosk.output().split('\n')) if (/ ms: /.test(l)) console.log(`kiosk ${l}`)
       }
       await kiosk.stop()
     }

@@ -5,7 +5,7 @@
  */
 import { openLoop } from './load'
 import { z } from 'zod'
-import { postRaw, scanXml, signedPushUrl, type Backend } from './env'
+import { onlyFromEnv, postRaw, scanXml, signedPushUrl, type Backend } from './env'
 import { Child } from './child'
 import { percentile, ratio, round, type Metric, type Results } from './result'
 
@@ -173,14 +173,9 @@ function cpuMetrics(base: string, rate: number, r: Run): Results {
   }
 }
 
-/** `BENCH_E2E_STORES=redis`, `BENCH_E2E_RATES=1000`: one store or rate only (a before/after). */
-function fromEnv<T extends string | number>(name: string, all: readonly T[]): T[] {
-  const only = process.env[name]?.split(',')
-  return only === undefined ? [...all] : all.filter((x) => only.includes(String(x)))
-}
-
+/** `BENCH_E2E_STORES=redis`, `BENCH_E2E_RATES=1000`: one store or rate only. */
 export async function benchEndToEnd(quick: boolean): Promise<Results> {
-  const rates = fromEnv('BENCH_E2E_RATES', quick ? [100, 1000] : [100, 1000, 5000])
+  const rates = onlyFromEnv('BENCH_E2E_RATES', quick ? [100, 1000] : [100, 1000, 5000])
   const seconds = quick ? 1 : 3
   const results: Results = {}
   const floors = await floor(rates, seconds, false)
@@ -197,7 +192,7 @@ export async function benchEndToEnd(quick: boolean): Promise<Results> {
       Object.assign(results, cpuMetrics(`e2e.${name}.${rate}/s`, rate, f))
     }
   }
-  for (const backend of fromEnv('BENCH_E2E_STORES', ['sqlite', 'redis'] as const)) {
+  for (const backend of onlyFromEnv('BENCH_E2E_STORES', ['sqlite', 'redis'] as const)) {
     const lats = await endToEnd(backend, rates, seconds)
     for (const [rate, l] of lats) {
       const f = floors.get(rate)

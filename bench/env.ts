@@ -15,6 +15,15 @@ import { CAMPAIGN_DEFAULTS, type CampaignInput } from '../shared/campaign'
 export const TOKEN = 'benchToken123'
 export type Backend = 'sqlite' | 'redis'
 
+/**
+ * `all`, or those of them named in the comma-separated variable `name` (for example
+ * `BENCH_E2E_STORES=redis`): a bench run on one store, rate or part, for a before/after.
+ */
+export function onlyFromEnv<T extends string | number>(name: string, all: readonly T[]): T[] {
+  const only = process.env[name]?.split(',')
+  return only === undefined ? [...all] : all.filter((x) => only.includes(String(x)))
+}
+
 export interface BenchRelay {
   relay: RelayHandle
   /** The redis-server's unix socket (Redis store only). */
