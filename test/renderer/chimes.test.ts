@@ -40,6 +40,10 @@ describe('chimes', () => {
     expect(new Set(FakeAudio.made.map((a) => a.src)).size).toBe(3)
     expect(FakeAudio.made.every((a) => a.preload === 'auto' && a.loads === 1)).toBe(true)
     expect(FakeAudio.made.every((a) => a.plays === 0)).toBe(true)
+    // The screen mounts again (back from the admin area): nothing is made or fetched again.
+    preloadChimes()
+    expect(FakeAudio.made).toHaveLength(3)
+    expect(FakeAudio.made.every((a) => a.loads === 1)).toBe(true)
 
     playChime('welcome-back')
     playChime('welcome-back')

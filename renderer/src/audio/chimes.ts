@@ -27,7 +27,11 @@ function playerOf(kind: Greeting['kind']): HTMLAudioElement {
  */
 export function preloadChimes(): void {
   try {
-    for (const kind of Object.keys(urls) as Greeting['kind'][]) playerOf(kind).load()
+    // Only players not made yet: load() on one already made would fetch it again (the screen
+    // mounts again each time staff leave the admin area).
+    for (const kind of Object.keys(urls) as Greeting['kind'][]) {
+      if (!players.has(kind)) playerOf(kind).load()
+    }
   } catch {
     // No audio support: nothing to prepare.
   }
