@@ -22,7 +22,8 @@ import type { RelayStore, StoredEvent } from './store/types'
 /** The part of a `ws` WebSocket a session needs (a fake one in unit tests). */
 export interface FrameSocket {
   readonly bufferedAmount: number
-  send(data: string, cb: (err?: Error) => void): void
+  /** `cb` as Node's sockets call it: with an error, or with null (ws passes it on). */
+  send(data: string, cb: (err?: Error | null) => void): void
   close(code: number, reason: string): void
 }
 
@@ -350,7 +351,8 @@ export class KioskSession {
 
   private send(frame: RelayFrame): void {
     this.socket.send(JSON.stringify(frame), (err) => {
-      if (err !== undefined) return
+      // Node calls a socket's write callback with null on success, not undefined.
+      if (err != null) return
       const low = this.ctx.limits.highWaterBytes / 2
       if (this.waitingDrain && this.socket.bufferedAmount <= low) {
         this.waitingDrain = false
