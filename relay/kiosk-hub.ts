@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
-import { KioskSession, type DeliveryLimits } from './kiosk-session'
+import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
 import { errorMessage, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
@@ -25,6 +25,34 @@ export interface KioskHubOptions {
   limits?: Partial<DeliveryLimits>
   /** The kiosks' campaigns (cached), for the campaign frame. */
   campaigns: CampaignDirectory
+}
+
+/**
+ * The session's view of its WebSocket, with every frame sent in one turn of the event loop
+ * leaving in one write: the socket is corked at the turn's first frame and uncorked on the
+ * next tick. A group commit delivers its whole batch in one turn (a scan frame each), which
+ * was one `writev` per frame (docs/BENCHMARKS.md, "Relay frames coalesced").
+ */
+export function coalescedFrames(ws: WebSocket, socket: Duplex): FrameSocket {
+  let corked = false
+  const uncork = () => {
+    corked = false
+    socket.uncork()
+  }
+  return {
+    get bufferedAmount() {
+      return ws.bufferedAmount
+    },
+    send(data, cb) {
+      if (!corked && !socket.destroyed) {
+        corked = true
+        socket.cork()
+        process.nextTick(uncork)
+      }
+      ws.send(data, cb)
+    },
+    close: (code, reason) => ws.close(code, reason),
+  }
 }
 
 const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024, batch: 50 }
@@ -118,7 +146,7 @@ export class KioskHub {
           refuseUpgrade(socket, 503, 'Service Unavailable')
           return
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, cred))
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, cred))
       },
       (err: unknown) => {
         this.opts.log.error('kiosk auth failed', { error: errorMessage(err) })
@@ -127,8 +155,8 @@ export class KioskHub {
     )
   }
 
-  private accept(ws: WebSocket, cred: KioskCredential): void {
-    const session = new KioskSession(ws, cred.kioskId, cred.tokenHash, {
+  private accept(ws: WebSocket, socket: Duplex, cred: KioskCredential): void {
+    const session = new KioskSession(coalescedFrames(ws, socket), cred.kioskId, cred.tokenHash, {
       store: this.opts.store,
       log: this.opts.log,
       metrics: this.opts.metrics,
