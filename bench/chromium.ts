@@ -200,9 +200,11 @@ export async function benchChromium(quick: boolean): Promise<Results> {
         'kiosk.web.scan-to-greeting.p99': {
           value: round(p99, 1),
           unit: 'ms',
-          goal: '< 100 ms',
-          met: p99 < 100,
-          note: `${lat.length}/${scans} greetings seen after the first; sandbox push → relay → kiosk → paint (issue 22: ≤ ~35 ms on a quiet machine)`,
+          // Issue 22 item 4: the kiosk's commit plus two frames at 60 Hz, on a quiet machine
+          // (the first goal, < 100 ms, is in the note).
+          goal: '<= 35 ms',
+          met: p99 <= 35,
+          note: `${lat.length}/${scans} greetings seen after the first; sandbox push → relay → kiosk → paint (< 100 ms: ${p99 < 100 ? 'yes' : 'no'})`,
         },
         'kiosk.web.scan-to-push-200.p50': {
           value: round(percentile(a, 50), 1),

@@ -42,7 +42,7 @@ const Collected = z.object({
   duplicates: z.number(),
 })
 
-interface Run extends Lat {
+export interface Run extends Lat {
   /** CPU per push, µs: the relay (or bare server), the kiosk (or bare client), the load generator. */
   relayCpu: number
   kioskCpu: number
@@ -60,7 +60,7 @@ async function cpuMs(child: Child): Promise<number> {
  * One open-loop run: `fire(i)` POSTs push i; the kiosk child (already connected) reports when
  * each was committed. Both sides and the load generator time on `monoMs()`.
  */
-async function measure(
+export async function measure(
   server: Child,
   kiosk: Child,
   rate: number,
@@ -86,7 +86,7 @@ async function measure(
 }
 
 /** A warm-up run first: a relay runs for days, so JIT compilation is not what we measure. */
-const WARM_UP = { rate: 500, count: 500 }
+export const WARM_UP = { rate: 500, count: 500 }
 
 /**
  * The floor at each rate. `durable`: both ends also write and fdatasync each push before going
@@ -199,22 +199,32 @@ export async function benchEndToEnd(quick: boolean): Promise<Results> {
       const d = durableFloors.get(rate)
       const base = `e2e.${backend}.${rate}/s`
       const note = `${l.done}/${l.count} committed, ${l.duplicates} duplicated, ${l.non200} non-200`
+      // Issue 22 item 3: p50 against the durable floor (a relay and a kiosk that each fsync
+      // what they acknowledge) at 100/s and 1,000/s; ≤ 1.2× is the SQLite store's goal. At
+      // 5,000/s the durable floor (one fsync per push, in turn) cannot keep up, so the plain
+      // floor is the reference there.
+      const durable = rate !== 5000 && d !== undefined
       const p50: Metric = {
         value: l.p50,
         unit: 'ms',
-        compare: { against: 'floor p50', ratio: f ? ratio(l.p50, f.p50) : null },
-        goal: '<= 2x floor',
-        note: `${note}; ${d ? ratio(l.p50, d.p50) : '?'}x the durable floor's p50`,
+        compare: durable
+          ? { against: 'durable floor p50', ratio: ratio(l.p50, d.p50) }
+          : { against: 'floor p50', ratio: f ? ratio(l.p50, f.p50) : null },
+        note: `${note}; ${f ? ratio(l.p50, f.p50) : '?'}x the plain floor's p50`,
       }
-      p50.met = p50.compare?.ratio !== null && (p50.compare?.ratio ?? Infinity) <= 2
+      if (durable && backend === 'sqlite') {
+        p50.goal = '<= 1.2x durable floor'
+        p50.met = (p50.compare?.ratio ?? Infinity) <= 1.2
+      }
       const p99: Metric = {
         value: l.p99,
         unit: 'ms',
         compare: { against: 'floor p99', ratio: f ? ratio(l.p99, f.p99) : null },
       }
-      if (rate === 1000) {
-        p99.goal = '< 20 ms'
-        p99.met = l.p99 < 20
+      if (rate === 1000 || (rate === 5000 && backend === 'sqlite')) {
+        const limit = rate === 1000 ? 20 : 10
+        p99.goal = `< ${limit} ms`
+        p99.met = l.p99 < limit
       }
       results[`${base}.p50`] = p50
       results[`${base}.p99`] = p99
