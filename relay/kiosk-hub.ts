@@ -31,7 +31,8 @@ export interface KioskHubOptions {
  * The session's view of its WebSocket, with every frame sent in one turn of the event loop
  * leaving in one write: the socket is corked at the turn's first frame and uncorked on the
  * next tick. A group commit delivers its whole batch in one turn (a scan frame each), which
- * was one `writev` per frame (docs/BENCHMARKS.md, "Relay frames coalesced").
+ * was one `writev` per frame (docs/BENCHMARKS.md "Session of 2026-12-03: a quiet machine,
+ * kiosk frames coalesced").
  */
 export function coalescedFrames(ws: WebSocket, socket: Duplex): FrameSocket {
   let corked = false
