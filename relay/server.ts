@@ -288,6 +288,13 @@ export async function startRelay(
   pruneTimer.unref()
   followUp.worker?.start()
   log.info('relay listening', { url, store: store.kind, mode: config.wechat.mode })
+  if (config.wechat.appId === '' || config.wechat.appSecret === '') {
+    // Pushes are still taken, but a kiosk on the ticket proxy gets no codes: say so at start,
+    // where whoever deploys looks, not only in each refused request's answer.
+    log.warn('no WeChat AppID/AppSecret: the ticket proxy and fallback codes are off', {
+      hint: 'set SCANDESK_RELAY_WECHAT_APP_ID and SCANDESK_RELAY_WECHAT_APP_SECRET',
+    })
+  }
 
   let closing: Promise<void> | null = null
   async function close(): Promise<void> {

@@ -80,6 +80,8 @@ export const statusCodes = {
   /** The relay is pacing this kiosk's ticket requests (429); the kiosk waits and asks again. */
   rate_limited: none,
   bad_response: none,
+  /** The relay has no WeChat AppID/AppSecret, so its ticket proxy makes no codes. */
+  proxy_disabled: none,
   other: errcode,
   required: none,
   reenter: none,

@@ -3,6 +3,9 @@ import { ticketProxyResponseSchema, type ProxiedTicket } from '../../shared/rela
 import type { RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
 import { KioskClient, startTestRelay } from './harness'
+import { silentLogger, type LogFields, type Logger } from '../../shared/server/log'
+import { createProxyTicketSource } from '../../electron/core/tickets/ticket-source-proxy'
+import { TicketSourceError } from '../../electron/core/tickets/ticket-source'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -141,12 +144,41 @@ describe('ticket proxy', () => {
     expect(res.json).toMatchObject({ error: { errcode: 45009 } })
   })
 
-  it('answers 503 when the relay has no WeChat credentials', async () => {
-    const relay = await startTestRelay('sqlite', null)
+  it('answers 503 when the relay has no WeChat credentials, says so at start, and the kiosk reads it as such', async () => {
+    const warned: Array<{ msg: string; fields?: LogFields }> = []
+    const log: Logger = { ...silentLogger, warn: (msg, fields) => warned.push({ msg, fields }) }
+    const relay = await startTestRelay('sqlite', null, {}, { log })
     cleanups.push(() => relay.close())
+    expect(warned).toEqual([
+      {
+        msg: 'no WeChat AppID/AppSecret: the ticket proxy and fallback codes are off',
+        fields: { hint: 'set SCANDESK_RELAY_WECHAT_APP_ID and SCANDESK_RELAY_WECHAT_APP_SECRET' },
+      },
+    ])
     const token = await relay.addKiosk('k1')
     const res = await tickets(relay, token, { count: 1, expireSeconds: 600 })
     expect(res.status).toBe(503)
     expect(res.json).toMatchObject({ error: { code: 'ticket_proxy_disabled' } })
+    // The kiosk's proxy source: switched off, not unreachable (its status corner says which).
+    const proxy = createProxyTicketSource({ relayUrl: relay.url, kioskId: 'k1', token })
+    const err = await proxy.create(1, 600).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(TicketSourceError)
+    expect((err as TicketSourceError).code).toBe('proxy_disabled')
+  })
+
+  it('does not warn about WeChat credentials when it has them', async () => {
+    const warned: string[] = []
+    const log: Logger = { ...silentLogger, warn: (msg) => warned.push(msg) }
+    const relay = await startTestRelay(
+      'sqlite',
+      null,
+      { wechat: { appId: 'wx0123456789abcdef', appSecret: 'a'.repeat(32) } },
+      { log },
+    )
+    cleanups.push(() => relay.close())
+    expect(warned).toEqual([])
   })
 })

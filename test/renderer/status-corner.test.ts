@@ -51,6 +51,23 @@ describe('status corner', () => {
     expect(level(w, 'status-api')).toBe('bad')
   })
 
+  it('a relay proxy that answers but has no WeChat account is not called unreachable', async () => {
+    const lastError = { code: 'proxy_disabled', params: {} }
+    const off = makeStatus({ api: { state: 'down', source: 'proxy', lastError } })
+    const w = render(off)
+    await w.vm.$nextTick()
+    expect(text(w, 'status-api')).toBe('Relay has no WeChat account set up')
+    expect(level(w, 'status-api')).toBe('bad')
+    const zh = render(off, false, 'zh-CN')
+    await zh.vm.$nextTick()
+    expect(text(zh, 'status-api')).toBe('中继未设置公众号')
+    // Any other failure of the proxy still reads as its state.
+    const other = { code: 'unreachable', params: {} }
+    const down = render(makeStatus({ api: { state: 'down', source: 'proxy', lastError: other } }))
+    await down.vm.$nextTick()
+    expect(text(down, 'status-api')).toBe('Relay proxy unreachable')
+  })
+
   it('warns when the daily quota is used up', async () => {
     const w = render(
       makeStatus({ pool: { available: 3, target: 20, quotaExhausted: true } }),

@@ -102,6 +102,9 @@ export function errorFromRelay(
       retryAfterMs: wait,
     })
   }
+  if (code === 'ticket_proxy_disabled') {
+    return new TicketSourceError('proxy_disabled', 'the relay has no WeChat AppID/AppSecret')
+  }
   // Classified by the relay, by the endpoint that answered (a bare 45009 may be a token limit).
   const kind = wechatFailureKindOfCode(code)
   const sourceCode = kind === null ? 'other' : sourceCodeOfFailure(kind)

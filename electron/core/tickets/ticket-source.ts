@@ -30,6 +30,8 @@ export type TicketSourceErrorCode =
   /** The relay's per-kiosk limit (429): wait `retryAfterMs`, then ask again. Not a fault. */
   | 'rate_limited'
   | 'bad_response'
+  /** The relay has no WeChat credentials: its ticket proxy is off (its 503 ticket_proxy_disabled). */
+  | 'proxy_disabled'
   | 'other'
 
 export class TicketSourceError extends Error {

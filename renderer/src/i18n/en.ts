@@ -40,6 +40,7 @@ export const en: MessageSchema = {
       unknown: '{source} status unknown',
     },
     source: { direct: 'WeChat API', proxy: 'Relay proxy' },
+    proxyDisabled: 'Relay has no WeChat account set up',
     pool: '{n} codes left',
     poolLow: 'Running out of codes',
     quota: "Today's code quota is used up",
@@ -138,6 +139,8 @@ export const en: MessageSchema = {
     busy: 'WeChat API busy; retrying automatically',
     rate_limited: 'The relay is pacing this kiosk; it asks again shortly',
     bad_response: 'The WeChat API gave an answer that was not understood',
+    proxy_disabled:
+      "The relay has no WeChat AppID and AppSecret set up, so it makes no codes — ask the relay's administrator",
     other: 'WeChat API error (errcode {errcode}); see Diagnostics',
     unhealthy: 'The relay server is unwell (HTTP {status}); contact the relay admin',
     connecting: 'The relay is reachable; still connecting…',
