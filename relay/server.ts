@@ -34,6 +34,7 @@ import { StoreHealth } from './store-health'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 import { createTicketProxy } from './ticket-proxy'
+import { PAIR_LINK_CODE, servePairPage } from './pair-page'
 import { createFollowUp } from './follow-up/setup'
 import type { FollowUpWorkerOptions } from './follow-up/worker'
 
@@ -209,6 +210,9 @@ export async function startRelay(
     .add('POST', '/api/tickets', ({ req, res }) => handleTickets(req, res))
     .add('POST', '/api/fallback-code', ({ req, res }) => handleFallbackCode(req, res))
     .add('POST', '/api/pair', ({ req, res }) => handlePair(req, res))
+    .add(['GET', 'HEAD'], '/pair/:code', ({ req, res }) => servePairPage(req.method, res), {
+      code: PAIR_LINK_CODE,
+    })
     .add(['GET', 'HEAD'], '/healthz', ({ res }) => health(res))
     .add(['GET', 'HEAD'], '/metrics', ({ res }) => scrape(res))
 

@@ -270,3 +270,70 @@ describe('pairing codes', () => {
     expect([...seen].sort().join('')).toBe([...PAIRING_ALPHABET].sort().join(''))
   })
 })
+
+describe('GET /pair/<code>: the page a phone shows for the console pairing QR', () => {
+  async function page(relay: RelayHandle, path: string, method = 'GET') {
+    const res = await fetch(`${relay.url}${path}`, { method })
+    return { status: res.status, headers: res.headers, text: await res.text() }
+  }
+
+  it('is one static page for every well-formed code, says what to do, and spends nothing', async () => {
+    const { relay, c } = await signedIn('sqlite')
+    const booth = await addBooth(c, 'booth-1')
+    const live = await page(relay, `/pair/${booth.pairingCode}`)
+    expect(live.status).toBe(200)
+    expect(live.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(live.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    )
+    expect(live.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(live.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(live.headers.get('cache-control')).toBe('no-store')
+    expect(live.text).toContain('配对码')
+    expect(live.text).toContain('pairing code field')
+    // Nothing from the URL reaches the page, and it runs nothing.
+    expect(live.text).not.toContain(booth.pairingCode)
+    expect(live.text).not.toMatch(/<script|<link|<img|<form|src=|href=/i)
+
+    // A code never issued reads the same: the page is no oracle for live codes.
+    let unknown = generatePairingCode()
+    while (unknown === booth.pairingCode) unknown = generatePairingCode()
+    const other = await page(relay, `/pair/${unknown}`)
+    expect(other.status).toBe(200)
+    expect(other.text).toBe(live.text)
+
+    // Opening the link spent nothing: the code still pairs, once, and after that the page
+    // is still the same page.
+    expect((await pair(relay, { code: booth.pairingCode })).status).toBe(200)
+    expect((await page(relay, `/pair/${booth.pairingCode}`)).text).toBe(live.text)
+    expect((await pair(relay, { code: booth.pairingCode })).status).toBe(410)
+
+    const head = await page(relay, `/pair/${unknown}`, 'HEAD')
+    expect(head.status).toBe(200)
+    expect(head.text).toBe('')
+    expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(live.text)))
+  })
+
+  it('answers only GET and HEAD, and only for a path holding a well-formed code', async () => {
+    const { relay } = await signedIn('sqlite')
+    const code = generatePairingCode()
+    const post = await page(relay, `/pair/${code}`, 'POST')
+    expect(post.status).toBe(405)
+    expect(post.headers.get('allow')).toBe('GET, HEAD')
+    for (const path of [
+      `/pair/${code.toLowerCase()}`,
+      `/pair/${code.slice(1)}`,
+      `/pair/${code}A`,
+      `/pair/${code.slice(1)}0`, // a look-alike the alphabet leaves out
+      `/pair/${code}/x`,
+      '/pair/',
+      '/pair',
+      `/pair/%2e%2e%2F${code}`,
+      `/pair/${encodeURIComponent('<script>')}`,
+    ]) {
+      const r = await page(relay, path)
+      expect(r.status, path).toBe(404)
+      expect(r.headers.get('content-type'), path).toContain('application/json')
+    }
+  })
+})

@@ -61,7 +61,7 @@ export const en: MessageSchema = {
   pairing: {
     title: 'Pairing code for “{id}”',
     instruction:
-      'Enter this code on the booth’s setup page, or scan the QR code with it. It works once.',
+      'Enter this code on the booth’s setup page. The QR code is the pairing link: scan it into the code field with a barcode scanner and the relay address fills in too. It works once.',
     expiresIn: 'Expires in {time}',
     expired: 'This code has expired; create a new one',
     done: 'Done',
