@@ -64,8 +64,11 @@ function fetchElectronBinary() {
 let electron = electronBinary()
 if (!electron && (await fetchElectronBinary()) === 0) electron = electronBinary()
 if (!electron) {
+  const why = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD
+    ? 'is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set)'
+    : 'is missing and could not be downloaded'
   process.stdout.write(
-    "Electron's binary is missing and could not be downloaded, so the kiosk is served to a browser instead: open the kiosk: address printed below.\n",
+    `Electron's binary ${why}, so the kiosk is served to a browser instead: after the build, open the address on the line starting "kiosk:".\n`,
   )
 }
 const electronVite = binScript('electron-vite', 'bin/electron-vite.js')
