@@ -139,7 +139,7 @@ describe('booths', () => {
     // What the kiosk's setup page makes of the scanned link: the code itself.
     expect(normalizePairingCode(text)).toBe('ACDE4679')
     expect(qr.get('path').attributes('d')).toMatch(/^M\d/)
-    expect(wrapper.get('[data-testid="pairing-expiry"]').text()).toMatch(/1[45]:\d\d 后失效/)
+    expect(wrapper.get('[data-testid="pairing-expiry"]').text()).toMatch(/剩余有效时间 1[45]:\d\d/)
     expect(wrapper.find('[style]').exists()).toBe(false)
   })
 

@@ -121,7 +121,7 @@ describe('the organizer console in Chromium', () => {
       ),
     )
     expect(fontSize).toBeGreaterThanOrEqual(40)
-    expect(await text('[data-testid="pairing-expiry"]')).toMatch(/^1[45]:\d\d 后失效$/)
+    expect(await text('[data-testid="pairing-expiry"]')).toMatch(/^剩余有效时间 1[45]:\d\d$/)
     const qr = decodeQr(await page.locator('[data-testid="pairing-qr"]').screenshot())
     expect(qr).toBe(`${relay.origin}/pair/${code}`)
     // The kiosks event the relay sent brought the new booth into the list.

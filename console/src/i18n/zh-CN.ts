@@ -58,7 +58,7 @@ export const zhCN = {
     title: '“{id}”的配对码',
     instruction:
       '在签到设备的设置页输入此配对码；右侧二维码是配对链接，可用扫码枪扫入配对码输入框（中继地址会一并填好）。配对码只能使用一次。',
-    expiresIn: '{time} 后失效',
+    expiresIn: '剩余有效时间 {time}',
     expired: '配对码已失效，请重新生成',
     done: '完成',
     qrLabel: '配对二维码',
