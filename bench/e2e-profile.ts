@@ -10,8 +10,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { Child } from './child'
 import { printSelfTime, takeProfile } from './cpu-profile'
-import { measure, WARM_UP } from './e2e'
-import { postRaw, scanXml, signedPushUrl } from './env'
+import { runOnNewKiosk, WARM_UP } from './e2e'
 
 const [backend = 'sqlite', rateArg = '1000', secondsArg = '10', which = 'relay'] =
   process.argv.slice(2)
@@ -33,25 +32,12 @@ const kiosk =
     ? profiled(() => new Child('kiosk-sink-child.ts'))
     : new Child('kiosk-sink-child.ts')
 const { url } = z.object({ url: z.string() }).parse(await relay.call({ cmd: 'start', backend }))
-const run = async (kioskNo: number, n: number, r: number) => {
-  const kioskId = `s${kioskNo}`
-  const { tokens } = z
-    .object({ tokens: z.array(z.string()) })
-    .parse(await relay.call({ cmd: 'kiosks', from: kioskNo, n: 1, events: 0 }))
-  await kiosk.call({ cmd: 'start', mode: 'core', url, kioskId, token: tokens[0] ?? '' })
-  const pushes = Array.from({ length: n }, (_, i) => ({
-    url: signedPushUrl(url),
-    body: scanXml(`o-${i % 500}`, `${kioskId}:${i}`),
-  }))
-  const fire = (i: number) =>
-    pushes[i] === undefined ? Promise.resolve(0) : postRaw(pushes[i].url, pushes[i].body)
-  return measure(relay, kiosk, r, n, fire)
-}
+const on = { relay, kiosk, url }
 const warm = Number(process.env.BENCH_E2E_WARM_UP ?? WARM_UP.count)
-await run(1, warm, warm === WARM_UP.count ? WARM_UP.rate : rate)
+await runOnNewKiosk(on, 1, warm === WARM_UP.count ? WARM_UP.rate : rate, warm)
 // The child's profile clock is its own hrtime in µs; monotonic like ours.
 const from = Number(process.hrtime.bigint() / 1000n)
-const r = await run(2, count, rate)
+const r = await runOnNewKiosk(on, 2, rate, count)
 const to = Number(process.hrtime.bigint() / 1000n)
 await Promise.all([relay.stop(), kiosk.stop()])
 console.log(

@@ -60,7 +60,7 @@ async function cpuMs(child: Child): Promise<number> {
  * One open-loop run: `fire(i)` POSTs push i; the kiosk child (already connected) reports when
  * each was committed. Both sides and the load generator time on `monoMs()`.
  */
-export async function measure(
+async function measure(
   server: Child,
   kiosk: Child,
   rate: number,
@@ -124,6 +124,32 @@ function answerTimes(sentAt: Float64Array, answeredAt: Float64Array): number[] {
   return [...answeredAt].map((t, i) => t - (sentAt[i] ?? t))
 }
 
+/**
+ * One run of `count` pushes at `rate` to a kiosk the relay registers now (`s<kioskNo>`), which
+ * the kiosk child connects as before the clock starts.
+ */
+export async function runOnNewKiosk(
+  on: { relay: Child; kiosk: Child; url: string },
+  kioskNo: number,
+  rate: number,
+  count: number,
+): Promise<Run> {
+  const { relay, kiosk, url } = on
+  const kioskId = `s${kioskNo}`
+  const { tokens } = z
+    .object({ tokens: z.array(z.string()) })
+    .parse(await relay.call({ cmd: 'kiosks', from: kioskNo, n: 1, events: 0 }))
+  await kiosk.call({ cmd: 'start', mode: 'core', url, kioskId, token: tokens[0] ?? '' })
+  // Signed ahead, so the load generator only sends (WeChat signs on its own machines).
+  const pushes = Array.from({ length: count }, (_, i) => ({
+    url: signedPushUrl(url),
+    body: scanXml(`o-${i % 500}`, `${kioskId}:${i}`),
+  }))
+  return measure(relay, kiosk, rate, count, (i) =>
+    pushes[i] === undefined ? Promise.resolve(0) : postRaw(pushes[i].url, pushes[i].body),
+  )
+}
+
 async function endToEnd(
   backend: Backend,
   rates: number[],
@@ -136,21 +162,8 @@ async function endToEnd(
   const out = new Map<number, Run>()
   try {
     const { url } = z.object({ url: z.string() }).parse(await relay.call({ cmd: 'start', backend }))
-    const run = async (kioskNo: number, rate: number, count: number): Promise<Run> => {
-      const kioskId = `s${kioskNo}`
-      const { tokens } = z
-        .object({ tokens: z.array(z.string()) })
-        .parse(await relay.call({ cmd: 'kiosks', from: kioskNo, n: 1, events: 0 }))
-      await kiosk.call({ cmd: 'start', mode: 'core', url, kioskId, token: tokens[0] ?? '' })
-      // Signed ahead, so the load generator only sends (WeChat signs on its own machines).
-      const pushes = Array.from({ length: count }, (_, i) => ({
-        url: signedPushUrl(url),
-        body: scanXml(`o-${i % 500}`, `${kioskId}:${i}`),
-      }))
-      return measure(relay, kiosk, rate, count, (i) =>
-        pushes[i] === undefined ? Promise.resolve(0) : postRaw(pushes[i].url, pushes[i].body),
-      )
-    }
+    const run = (kioskNo: number, rate: number, count: number): Promise<Run> =>
+      runOnNewKiosk({ relay, kiosk, url }, kioskNo, rate, count)
     await run(1, WARM_UP.rate, WARM_UP.count)
     for (const rate of rates) out.set(rate, await run(rate, rate, Math.round(rate * seconds)))
   } finally {
