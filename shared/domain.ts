@@ -113,6 +113,11 @@ export const greetingSchema = z.object({
   checkInNumber: z.number().int().positive(),
   /** The greeting already filled in, per locale. */
   texts: z.object({ 'zh-CN': z.string(), en: z.string() }),
+  /**
+   * Per locale, whether that text already shows `checkInNumber` (its template has `{number}`):
+   * the screen then leaves out its number line. Absent: it does not.
+   */
+  numberInText: z.object({ 'zh-CN': z.boolean(), en: z.boolean() }).optional(),
   at: epochMs,
 })
 export type Greeting = z.infer<typeof greetingSchema>

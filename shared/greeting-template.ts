@@ -11,6 +11,12 @@ export function fillGreeting(template: string, values: { name: string; number: n
   )
 }
 
+/**
+ * Whether a template puts the visitor's check-in number in the greeting itself: the greeting
+ * screen then leaves out its own number line, which would only say it again.
+ */
+export const templateShowsNumber = (template: string): boolean => template.includes('{number}')
+
 /** What the kiosk's greeting screen calls each kind of greeting. */
 export type GreetingKind = Greeting['kind']
 

@@ -132,6 +132,8 @@ describe('the greeting preview', () => {
     const zh = wrapper.get('[data-testid="greeting-zh-CN-first"]')
     await zh.setValue('欢迎 {number} 号')
     expect(text()).toBe('欢迎 1 号')
+    // It says the number: no number line under it, as on the kiosk.
+    expect(wrapper.find('[data-testid="preview-number"]').exists()).toBe(false)
     expect(wrapper.get('[data-testid="preview-kind"]').text()).toBe('首次到访')
     const en = wrapper.get('[data-testid="greeting-en-named"]')
     await en.trigger('focus')

@@ -149,9 +149,10 @@ describe('leaving demo mode (Chromium)', () => {
     expect((await phoneScan(sandbox.url, code, VISITOR)).event).toBe('subscribe')
     const greeting = page.locator('[data-testid="greeting"]')
     await greeting.waitFor({ timeout: 15_000 })
-    await expect(page.locator('[data-testid="greeting-number"]').textContent()).resolves.toContain(
+    await expect(page.locator('[data-testid="greeting-text"]').textContent()).resolves.toContain(
       '1',
     )
+    expect(await page.locator('[data-testid="greeting-number"]').count()).toBe(0)
     await greeting.waitFor({ state: 'detached', timeout: 15_000 })
 
     await unlock(page)

@@ -84,6 +84,8 @@ describe('booth scan flow', () => {
       ['welcome-back', 1],
     ])
     expect(greetings[2]?.texts.en).toBe('Welcome back no. 1')
+    // Every template here says the number: the screen needs no number line.
+    expect(greetings.map((g) => g.numberInText)).toEqual(Array(3).fill({ 'zh-CN': true, en: true }))
     await core.call('unlockAdmin', { pin: TEST_PIN })
     const stats = (await core.call('getStats', { campaignId: 'expo' })) as Record<string, unknown>
     expect(stats).toMatchObject({ total: 3, uniqueVisitors: 2, newFollowers: 2, returning: 1 })

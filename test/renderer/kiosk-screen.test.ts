@@ -112,6 +112,26 @@ describe('kiosk screen', () => {
     expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
   })
 
+  it('leaves out the number line when the greeting itself says the number, per language', async () => {
+    const { wrapper, fake } = await mountScreen()
+    fake.emit(
+      'greeting',
+      makeGreeting(12, {
+        kind: 'welcome-back',
+        texts: { 'zh-CN': '欢迎回来！第 12 位签到', en: 'Welcome back!' },
+        numberInText: { 'zh-CN': true, en: false },
+      }),
+    )
+    await flushPromises()
+    expect(wrapper.get('[data-testid="greeting-text"]').text()).toBe('欢迎回来！第 12 位签到')
+    expect(wrapper.find('[data-testid="greeting-number"]').exists()).toBe(false)
+    // The English text has no number: there the line says it.
+    fake.emit('locale', 'en')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="greeting-text"]').text()).toBe('Welcome back!')
+    expect(wrapper.get('[data-testid="greeting-number"]').text()).toBe('Check-in no. 12')
+  })
+
   it('switches to English when the core says so, greeting included', async () => {
     const { wrapper, fake } = await mountScreen()
     fake.emit('locale', 'en')
