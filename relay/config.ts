@@ -143,6 +143,13 @@ export const relayConfigSchema = z
 export type RelayConfig = z.infer<typeof relayConfigSchema>
 export type RelayConfigInput = z.input<typeof relayConfigSchema>
 
+/**
+ * Whether the relay may call WeChat's API (the ticket proxy, fallback codes, tags and
+ * follow-ups): it needs both the AppID and the AppSecret.
+ */
+export const hasWechatCredentials = (wechat: RelayConfig['wechat']): boolean =>
+  wechat.appId !== '' && wechat.appSecret !== ''
+
 export class RelayConfigError extends Error {
   constructor(
     readonly field: string,

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { fallbackScene, type FallbackCodeResponse } from '../shared/relay-protocol'
 import { WechatClient, buildQrCreateBody } from '../shared/wechat'
-import type { RelayConfig } from './config'
+import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
 import type { Logger } from './log'
@@ -39,10 +39,9 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
   const { config, store, log, now } = opts
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   const { appId, appSecret, apiBase } = config.wechat
-  const client =
-    appId !== '' && appSecret !== ''
-      ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
-      : null
+  const client = hasWechatCredentials(config.wechat)
+    ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
+    : null
   /** Concurrent first calls on this instance share one creation. */
   const creating = new Map<string, Promise<FallbackCodeRecord | null>>()
 

@@ -7,7 +7,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { RelayCloseCode } from '../shared/relay-protocol'
-import { parseRelayConfig, RelayConfigError, type RelayConfigInput } from './config'
+import {
+  hasWechatCredentials,
+  parseRelayConfig,
+  RelayConfigError,
+  type RelayConfigInput,
+} from './config'
 import { exemptFromIdleTimeout, httpServerOptions, limitConnections } from './connection-limits'
 import { Router } from '../shared/server/routes'
 import { sendApiError, sendJson, sendText } from './http-util'
@@ -292,7 +297,7 @@ export async function startRelay(
   pruneTimer.unref()
   followUp.worker?.start()
   log.info('relay listening', { url, store: store.kind, mode: config.wechat.mode })
-  if (config.wechat.appId === '' || config.wechat.appSecret === '') {
+  if (!hasWechatCredentials(config.wechat)) {
     // Pushes are still taken, but a kiosk on the ticket proxy gets no codes: say so at start,
     // where whoever deploys looks, not only in each refused request's answer.
     log.warn('no WeChat AppID/AppSecret: the ticket proxy and fallback codes are off', {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { makeScene, ticketProxyRequestSchema, type ProxiedTicket } from '../shared/relay-protocol'
 import { WechatClient, buildQrCreateBody } from '../shared/wechat'
-import type { RelayConfig } from './config'
+import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
 import { errorMessage, type Logger } from './log'
@@ -34,10 +34,9 @@ export interface TicketProxyOptions {
 export function createTicketProxy(opts: TicketProxyOptions) {
   const { config, store, log, metrics, now } = opts
   const { appId, appSecret, apiBase } = config.wechat
-  const client =
-    appId !== '' && appSecret !== ''
-      ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
-      : null
+  const client = hasWechatCredentials(config.wechat)
+    ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
+    : null
   const limiter = new TicketLimiter(
     {
       ratePerMinute: config.ticketRatePerMinute,

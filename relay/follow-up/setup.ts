@@ -10,7 +10,7 @@ import {
 } from '../../shared/follow-up-api'
 import { WechatClient } from '../../shared/wechat'
 import type { CampaignDirectory } from '../campaign-directory'
-import type { RelayConfig } from '../config'
+import { hasWechatCredentials, type RelayConfig } from '../config'
 import { sendConsoleError, type ConsoleRoute } from '../console/console-router'
 import { sendJson } from '../http-util'
 import type { Logger } from '../log'
@@ -32,27 +32,26 @@ export function createFollowUp(opts: {
 }): FollowUpSetup {
   const { config, store, campaigns, log, now } = opts
   const { appId, appSecret, apiBase } = config.wechat
-  const worker =
-    appId === '' || appSecret === ''
-      ? null
-      : new FollowUpWorker({
-          store,
-          campaigns,
-          log,
-          now,
-          // No in-call retries: the worker retries later, durably, with its own backoff.
-          client: new WechatClient({
-            appId,
-            appSecret,
-            apiBase,
-            tokenStore: store.accessTokenStore(appId),
-            busyRetries: 0,
-            timeoutMs: 5000,
-          }),
-          batchWindowMs: config.followUp.batchWindowMs,
-          windowMs: config.followUp.windowSeconds * 1000,
-          ...opts.tuning,
-        })
+  const worker = !hasWechatCredentials(config.wechat)
+    ? null
+    : new FollowUpWorker({
+        store,
+        campaigns,
+        log,
+        now,
+        // No in-call retries: the worker retries later, durably, with its own backoff.
+        client: new WechatClient({
+          appId,
+          appSecret,
+          apiBase,
+          tokenStore: store.accessTokenStore(appId),
+          busyRetries: 0,
+          timeoutMs: 5000,
+        }),
+        batchWindowMs: config.followUp.batchWindowMs,
+        windowMs: config.followUp.windowSeconds * 1000,
+        ...opts.tuning,
+      })
 
   const report: ConsoleRoute = {
     method: 'GET',
