@@ -56,32 +56,21 @@ const ROW_COLUMNS = ROW_NAMES.join(', ')
  */
 const EXPORT_COLUMNS = `seq, event_id, event = 'subscribe', openid, scene, fallback, create_time,
   received_at, number, campaign_id, first_in_campaign`
-type ExportTuple = [
-  seq: number,
-  eventId: string,
-  subscribe: number,
-  openid: string,
-  scene: string,
-  fallback: number,
-  createTime: number,
-  receivedAt: number,
-  number: number | null,
-  campaignId: string | null,
-  firstInCampaign: number | null,
-]
+/** The runtime check of each export page's first tuple, and the tuples' type. */
 const exportTuple = z.tuple([
-  z.number(),
-  z.string(),
-  z.union([z.literal(0), z.literal(1)]),
-  z.string(),
-  z.string(),
-  z.number(),
-  z.number(),
-  z.number(),
-  z.number().int().min(1).nullable(),
-  z.string().nullable(),
-  z.number().int().min(0).max(1).nullable(),
+  z.number(), // seq
+  z.string(), // event id
+  z.union([z.literal(0), z.literal(1)]), // 1: subscribe
+  z.string(), // openid
+  z.string(), // scene
+  z.number(), // fallback (0/1)
+  z.number(), // create time
+  z.number(), // received at
+  z.number().int().min(1).nullable(), // check-in number
+  z.string().nullable(), // campaign id
+  z.number().int().min(0).max(1).nullable(), // first in campaign
 ])
+type ExportTuple = z.infer<typeof exportTuple>
 
 function fromExportTuple(kioskId: string, t: ExportTuple): ExportRow {
   const r: ExportRow = {
