@@ -113,13 +113,13 @@ describe('CSV format', () => {
   it('the sink runs ahead of a slow reader by at most QUEUED_BYTES, then waits for it to drain', async () => {
     // A destination that takes nothing until released: the sink's writes queue in it.
     const taken: Buffer[] = []
-    let release: (() => void) | null = null
+    let released = false
     const pending: Array<() => void> = []
     const out = new Writable({
       write(chunk: Buffer, _enc, done) {
         taken.push(chunk)
-        if (release === null) pending.push(done)
-        else done()
+        if (released) done()
+        else pending.push(done)
       },
     })
     const sink = csvSink<string>(out, ['text'], (r, cells) => {
@@ -136,7 +136,7 @@ describe('CSV format', () => {
     // destination's own 16 KiB mark, and not after the whole page.
     expect(queued).toBeGreaterThanOrEqual(QUEUED_BYTES)
     expect(queued).toBeLessThan(QUEUED_BYTES + 2 * CSV_CHUNK_CHARS)
-    release = () => {}
+    released = true
     for (const done of pending.splice(0)) done()
     await writing
     await sink.end()
