@@ -281,6 +281,20 @@ describe.each(backends)('relay store: $name', (backend) => {
     expect((await store.queueState('k1'))?.epoch).toBe(epoch)
   })
 
+  it('caches one access token per AppID, whoever asks for the cache', async () => {
+    const proxy = store.accessTokenStore('wxaaaaaaaaaaaaaaaa')
+    const followUp = store.accessTokenStore('wxaaaaaaaaaaaaaaaa')
+    const other = store.accessTokenStore('wxbbbbbbbbbbbbbbbb')
+    const expiresAt = Date.now() + 3_600_000
+    await proxy.set({ token: 'T1', expiresAt })
+    // The follow-up worker's client sees the proxy's token: it fetches none of its own.
+    expect(await followUp.get()).toEqual({ token: 'T1', expiresAt })
+    expect(await other.get()).toBeNull()
+    // A token dropped after WeChat refused it is dropped for every client of the AppID.
+    await followUp.clearIf('T1')
+    expect(await proxy.get()).toBeNull()
+  })
+
   it('tells other instances about new events and kiosk changes', async () => {
     await addKiosk(store, 'k1')
     const other = await another()

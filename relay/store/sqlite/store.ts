@@ -114,6 +114,7 @@ class SqliteStore implements RelayStore {
   private readonly pendingClaims = new Map<string, string>()
   private unwrittenClaims: ClaimRow[] = []
   private claimsSincePurge = 0
+  private readonly tokenCaches = new Map<string, MemoryTokenStore>()
   readonly attendance: SqliteAttendance
   readonly stamps: SqliteStamps
   readonly followUp: SqliteFollowUpStore
@@ -413,9 +414,16 @@ class SqliteStore implements RelayStore {
     return Promise.resolve(this.leases.take(kioskId, ttlMs))
   }
 
-  /** One process owns the SQLite store, so the token cache can live in its memory. */
-  accessTokenStore(_appId: string): TokenStore {
-    return new MemoryTokenStore()
+  /**
+   * One process owns the SQLite store, so the token cache can live in its memory: one per
+   * AppID, which the ticket proxy, the fallback codes and the follow-up worker all read (each
+   * with a cache of its own, each fetched a token of its own and forced its own refreshes out
+   * of stable_token's 20 a day).
+   */
+  accessTokenStore(appId: string): TokenStore {
+    let cache = this.tokenCaches.get(appId)
+    if (cache === undefined) this.tokenCaches.set(appId, (cache = new MemoryTokenStore()))
+    return cache
   }
 
   subscribe(listener: (change: StoreChange) => void): () => void {
