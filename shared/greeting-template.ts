@@ -17,6 +17,16 @@ export function fillGreeting(template: string, values: { name: string; number: n
  */
 export const templateShowsNumber = (template: string): boolean => template.includes('{number}')
 
+/**
+ * Whether a greeting opens with the words of the small label the screen puts above it (a
+ * "欢迎回来！…" under "欢迎回来", "Welcome back! …" under "Welcome back"): the screen then
+ * leaves the label out rather than say it twice.
+ */
+export function greetingRepeatsLabel(text: string, label: string): boolean {
+  const l = label.trim().toLocaleLowerCase()
+  return l !== '' && text.trim().toLocaleLowerCase().startsWith(l)
+}
+
 /** What the kiosk's greeting screen calls each kind of greeting. */
 export type GreetingKind = Greeting['kind']
 

@@ -142,6 +142,19 @@ describe('the greeting preview', () => {
     expect(wrapper.get('[data-testid="preview-number"]').text()).toBe('Check-in no. 12')
     expect(wrapper.get('[data-testid="greeting-preview"]').classes()).toContain('named')
   })
+
+  it('leaves out the kind label when the greeting opens with it, as the kiosk does', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    const returning = wrapper.get('[data-testid="greeting-zh-CN-returning"]')
+    await returning.trigger('focus')
+    await returning.setValue('欢迎回来！第 {number} 位')
+    expect(wrapper.get('[data-testid="preview-text"]').text()).toBe('欢迎回来！第 12 位')
+    expect(wrapper.find('[data-testid="preview-kind"]').exists()).toBe(false)
+    await returning.setValue('又见面了')
+    expect(wrapper.get('[data-testid="preview-kind"]').text()).toBe('欢迎回来')
+  })
 })
 
 describe('the campaign editor', () => {

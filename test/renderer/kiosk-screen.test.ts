@@ -132,6 +132,35 @@ describe('kiosk screen', () => {
     expect(wrapper.get('[data-testid="greeting-number"]').text()).toBe('Check-in no. 12')
   })
 
+  it('leaves out the small label when the greeting opens with its words', async () => {
+    const { wrapper, fake } = await mountScreen()
+    fake.emit(
+      'greeting',
+      makeGreeting(2, {
+        kind: 'welcome-back',
+        texts: { 'zh-CN': '欢迎回来！您的签到号是 2', en: 'welcome back, friend' },
+      }),
+    )
+    await flushPromises()
+    const card = () => wrapper.get('[data-testid="greeting"]').text()
+    expect(wrapper.get('[data-testid="greeting-text"]').text()).toBe('欢迎回来！您的签到号是 2')
+    // The screen says 欢迎回来 once, in the greeting.
+    expect(card().split('欢迎回来').length - 1).toBe(1)
+    expect(wrapper.find('[data-testid="greeting-kind"]').exists()).toBe(false)
+    // In any case of letters, in English too.
+    fake.emit('locale', 'en')
+    await flushPromises()
+    expect(card().toLowerCase().split('welcome back').length - 1).toBe(1)
+    // A greeting that opens otherwise keeps its label.
+    fake.emit(
+      'greeting',
+      makeGreeting(3, { kind: 'welcome-back', texts: { 'zh-CN': '又见面了', en: 'Hello again' } }),
+    )
+    vi.advanceTimersByTime(4_000)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="greeting-kind"]').text()).toBe('Welcome back')
+  })
+
   it('switches to English when the core says so, greeting included', async () => {
     const { wrapper, fake } = await mountScreen()
     fake.emit('locale', 'en')
