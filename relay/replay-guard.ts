@@ -20,7 +20,11 @@ export function signedQueryClaim(
   body: Buffer,
   encrypted: boolean,
 ): SignedQueryClaim {
-  const signature = encrypted ? `m:${q.msg_signature}` : `s:${q.signature}`
+  // The digest as verified: the check takes its hex in either case, so the key must too, or
+  // each upper-cased letter of one captured signature would be a fresh claim (another body).
+  const signature = encrypted
+    ? `m:${q.msg_signature?.toLowerCase()}`
+    : `s:${q.signature?.toLowerCase()}`
   return { key: `${q.timestamp}/${q.nonce}/${signature}`, bodyHash: hash('sha256', body, 'hex') }
 }
 

@@ -109,6 +109,29 @@ describe('POST /wechat', () => {
     expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
   })
 
+  it('does not take the same signature in other letter cases for a new signed query', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    const q = signedQuery(TOKEN, clock)
+    expect((await postPush(r.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    const signature = q.get('signature') ?? ''
+    // The check accepts the hex in either case; each case must still be the one claim.
+    const upper = new URLSearchParams(q)
+    upper.set('signature', signature.toUpperCase())
+    const oneLetter = new URLSearchParams(q)
+    const i = signature.search(/[a-f]/)
+    oneLetter.set(
+      'signature',
+      signature.slice(0, i) + signature[i]?.toUpperCase() + signature.slice(i + 1),
+    )
+    expect(upper.get('signature')).not.toBe(signature)
+    expect((await postPush(r.url, scanXml('evil', 'k1:b'), upper)).status).toBe(401)
+    expect((await postPush(r.url, scanXml('evil2', 'k1:c'), oneLetter)).status).toBe(401)
+    // The genuine retry, in whatever case, is still the same try.
+    expect((await postPush(r.url, scanXml('o1', 'k1:a'), upper)).status).toBe(200)
+    expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
+  })
+
   it('refuses another body under a seen signed query after a restart too', async () => {
     const data = tempDir()
     const first = await start({ data })
@@ -358,6 +381,9 @@ describe('POST /wechat in safe mode', () => {
     expect((await postPush(r.url, envelope(encrypt), q)).status).toBe(200)
     const other = envelope(encrypt).replace(ACCOUNT, 'gh_other')
     expect((await postPush(r.url, other, q)).status).toBe(401)
+    const upper = new URLSearchParams(q)
+    upper.set('msg_signature', (q.get('msg_signature') ?? '').toUpperCase())
+    expect((await postPush(r.url, other, upper)).status).toBe(401)
   })
 
   it('in compat mode refuses a plaintext push, as WeChat always encrypts there', async () => {
