@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
+import { exemptFromIdleTimeout } from './connection-limits'
 import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
 import { errorMessage, type Logger } from './log'
@@ -147,7 +148,11 @@ export class KioskHub {
           refuseUpgrade(socket, 503, 'Service Unavailable')
           return
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, cred))
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          // A kiosk's socket lives as long as its ping/pong says, not the HTTP idle timeout.
+          exemptFromIdleTimeout(socket)
+          this.accept(ws, socket, cred)
+        })
       },
       (err: unknown) => {
         this.opts.log.error('kiosk auth failed', { error: errorMessage(err) })
@@ -339,8 +344,14 @@ export class KioskHub {
   }
 }
 
-/** Answers an upgrade request with a plain HTTP error; the socket never becomes a WebSocket. */
+/**
+ * Answers an upgrade request with a plain HTTP error; the socket never becomes a WebSocket.
+ * Closed once the answer is written, as ws does with the handshakes it refuses: `end` alone
+ * half-closes it, and a client that never closes its own half kept the descriptor (and a
+ * place under the connection cap) for good, token or not.
+ */
 export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   if (socket.destroyed) return
+  socket.once('finish', () => socket.destroy())
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 }

@@ -13,7 +13,7 @@ import {
   RelayConfigError,
   type RelayConfigInput,
 } from './config'
-import { exemptFromIdleTimeout, httpServerOptions, limitConnections } from './connection-limits'
+import { httpServerOptions, limitConnections } from './connection-limits'
 import { Router } from '../shared/server/routes'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
@@ -257,7 +257,6 @@ export async function startRelay(
   })
   limitConnections(server, config, { log, metrics })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    exemptFromIdleTimeout(socket)
     const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname
     if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
     else refuseUpgrade(socket, 404, 'Not Found')

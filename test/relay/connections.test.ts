@@ -44,6 +44,27 @@ function rawSocket(r: RelayHandle): Promise<Raw> {
   })
 }
 
+/** A websocket upgrade that reads its refusal and never closes its own half of the socket. */
+function halfOpenUpgrade(r: RelayHandle, path: string, token: string): Promise<{ status: number }> {
+  const socket = connect({ port: r.port, host: '127.0.0.1', allowHalfOpen: true })
+  socket.on('error', () => {})
+  cleanups.push(() => void socket.destroy())
+  let text = ''
+  return new Promise((resolve, reject) => {
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1')
+      if (text.includes('\r\n\r\n')) resolve({ status: Number(text.split(' ')[1]) })
+    })
+    socket.once('error', reject)
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+        (token === '' ? '' : `Authorization: Bearer ${token}\r\n`) +
+        '\r\n',
+    )
+  })
+}
+
 async function closedWithin(raw: Raw, ms = BOUND_MS): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
@@ -124,6 +145,29 @@ describe('connection cap', () => {
     expect(r.metrics.render({ connectedKiosks: 0, unacked: [], unrouted: 0 })).toMatch(
       /scandesk_relay_connections_refused_total [1-9]/,
     )
+  })
+
+  it('frees a refused websocket upgrade at once, from a client that never closes its half', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000, maxConnections: 4 })
+    await r.addKiosk('k1')
+    // Read the refusal and keep the socket half open, as an attacker filling the cap would.
+    const refused = await Promise.all([
+      halfOpenUpgrade(r, '/kiosk', 'k1.not-the-token'),
+      halfOpenUpgrade(r, '/kiosk', 'k1.not-the-token'),
+      halfOpenUpgrade(r, '/kiosk', ''),
+      halfOpenUpgrade(r, '/elsewhere', ''),
+    ])
+    expect(refused.map((h) => h.status)).toEqual([401, 401, 401, 404])
+    // The relay closes them: there is room for a push again.
+    let status = 0
+    for (let tries = 0; status !== 200 && tries < 100; tries++) {
+      status = await postPush(r.url, scanXml('v', 'k1:1')).then(
+        (res) => res.status,
+        () => 0,
+      )
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(status).toBe(200)
   })
 
   it('keeps answering /healthz with many idle sockets open within the cap', async () => {
