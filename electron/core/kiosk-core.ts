@@ -141,8 +141,9 @@ export class KioskCore {
         // A desk binding in the relay's campaign goes to the relay too (in the same transaction).
         bind: (entry, openid, now) => {
           roster.bind(entry, openid, now)
-          if (this.relayCampaign()?.id === entry.campaignId) {
-            const b = { campaignId: entry.campaignId, registrationId: entry.id, openid, at: now }
+          const registrationId = roster.registrationIdOf(entry.id)
+          if (this.relayCampaign()?.id === entry.campaignId && registrationId !== null) {
+            const b = { campaignId: entry.campaignId, registrationId, openid, at: now }
             this.relayRoster.queueBind(this.current.connectionId, b)
           }
         },

@@ -48,7 +48,7 @@ export class RelayRosterSync {
 
   constructor(
     private readonly db: KioskDb,
-    private readonly roster: Pick<RosterStore, 'replaceFromStaging' | 'byId' | 'bind'>,
+    private readonly roster: Pick<RosterStore, 'replaceFromStaging' | 'byRegistration' | 'bind'>,
   ) {
     this.q = {
       sync: db.prepare(
@@ -177,8 +177,8 @@ export class RelayRosterSync {
 
   /** A binding made at another booth; false when the registration is not (yet) here. */
   applyBinding(f: BindingFrame): boolean {
-    const entry = this.roster.byId(f.registrationId)
-    if (!entry || entry.campaignId !== f.campaignId) return false
+    const entry = this.roster.byRegistration(f.campaignId, f.registrationId)
+    if (!entry) return false
     if (entry.openid === f.openid) return false
     this.roster.bind(entry, f.openid, f.at)
     return true

@@ -8,6 +8,9 @@ import { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-
 export { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-input'
 
 const COLUMNS = `id, name, company, phone, code, openid, checked_in_at AS checkedInAt`
+/** A relay registration's match key: this prefix and the relay's registration id. */
+const RELAY_KEY = 'relay:'
+const relayMatchKey = (registrationId: string): string => RELAY_KEY + registrationId
 
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`)
@@ -19,6 +22,8 @@ export class RosterStore {
   /** Prepared once: better-sqlite3 compiles the SQL on every `prepare`. */
   private readonly q: {
     byId: Statement<[string], EntryWithCampaign>
+    byRegistration: Statement<[string, string], EntryWithCampaign>
+    matchKey: Statement<[string], { matchKey: string }>
     byOpenid: Statement<[string, string], { id: string; name: string }>
     search: Statement<[string, string, string, string, string, number], RosterEntry>
     upsert: Statement<[string, string, string, string, string, string, string, number]>
@@ -33,6 +38,11 @@ export class RosterStore {
       byId: db.prepare(
         `SELECT ${COLUMNS}, campaign_id AS campaignId FROM roster_entries WHERE id = ?`,
       ),
+      byRegistration: db.prepare(
+        `SELECT ${COLUMNS}, campaign_id AS campaignId FROM roster_entries
+         WHERE campaign_id = ? AND match_key = ?`,
+      ),
+      matchKey: db.prepare('SELECT match_key AS matchKey FROM roster_entries WHERE id = ?'),
       byOpenid: db.prepare(
         'SELECT id, name FROM roster_entries WHERE campaign_id = ? AND openid = ?',
       ),
@@ -116,17 +126,35 @@ export class RosterStore {
   }
 
   /**
+   * The entry of a relay registration in `campaignId`. A relay's registration id is the same
+   * in every campaign that lists the person (it is derived from the match key), so a kiosk
+   * row is found by campaign and registration (its match key), never by the id alone.
+   */
+  byRegistration(campaignId: string, registrationId: string): EntryWithCampaign | null {
+    return this.q.byRegistration.get(campaignId, relayMatchKey(registrationId)) ?? null
+  }
+
+  /** The relay registration an entry stands for; null for an entry imported here. */
+  registrationIdOf(entryId: string): string | null {
+    const key = this.q.matchKey.get(entryId)?.matchKey
+    return key?.startsWith(RELAY_KEY) ? key.slice(RELAY_KEY.length) : null
+  }
+
+  /**
    * A relay roster (contract v2) that finished arriving in `roster_staging` (owned by
    * campaigns/relay-roster.ts) becomes the campaign's roster, in the caller's transaction:
-   * entries are the relay's registrations by id (check-ins made here are kept), the relay's
-   * openid binding wins, else one made here stays; entries the relay no longer lists go.
+   * entries are the relay's registrations by campaign and id (check-ins made here are kept),
+   * the relay's openid binding wins, else one made here stays; entries the relay no longer
+   * lists go. A registration new to the campaign keeps the relay's id as its kiosk id unless
+   * another row has it (the same person in another campaign), then gets one of its own: that
+   * is another row, with that campaign's check-in and binding.
    */
   replaceFromStaging(campaignId: string, now: number): void {
     const p = { campaign: campaignId, now }
     this.db
       .prepare(
         `DELETE FROM roster_entries WHERE campaign_id = @campaign
-           AND id NOT IN (SELECT id FROM roster_staging)`,
+           AND match_key NOT IN (SELECT '${RELAY_KEY}' || id FROM roster_staging)`,
       )
       .run(p)
     // The relay's bindings are the latest truth: free those openids before they are given.
@@ -140,15 +168,17 @@ export class RosterStore {
       .prepare(
         `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, openid,
            imported_at)
-         SELECT s.id, @campaign, s.name, s.company, s.phone, s.code, 'relay:' || s.id,
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM roster_entries e WHERE e.id = s.id)
+             THEN 'r_' || lower(hex(randomblob(9))) ELSE s.id END,
+           @campaign, s.name, s.company, s.phone, s.code,
+           '${RELAY_KEY}' || s.id,
            CASE WHEN s.position = (SELECT min(position) FROM roster_staging o WHERE o.openid = s.openid)
              THEN s.openid END,
            @now
          FROM roster_staging s WHERE true ORDER BY s.position
-         ON CONFLICT (id) DO UPDATE SET campaign_id = excluded.campaign_id, name = excluded.name,
+         ON CONFLICT (campaign_id, match_key) DO UPDATE SET name = excluded.name,
            company = excluded.company, phone = excluded.phone, code = excluded.code,
-           match_key = excluded.match_key, openid = COALESCE(excluded.openid, openid),
-           imported_at = excluded.imported_at`,
+           openid = COALESCE(excluded.openid, openid), imported_at = excluded.imported_at`,
       )
       .run(p)
   }
