@@ -299,11 +299,12 @@ export function delimiterOf(text: string): string {
 
 async function readXlsx(data: Buffer): Promise<string[][]> {
   // Before exceljs, which inflates the whole workbook in memory: refuse a zip bomb, and a
-  // worksheet with more rows or cells than a roster may have (counted while inflating).
+  // workbook with more rows, cells or texts than a roster may have (counted while inflating).
   await checkXlsxSize(data, {
     ...XLSX_LIMITS,
     maxSheetRows: MAX_ROWS + 1,
-    maxSheetCells: MAX_XLSX_CELLS,
+    maxCells: MAX_XLSX_CELLS,
+    maxSharedStrings: MAX_XLSX_CELLS,
   })
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)

@@ -16,10 +16,20 @@ export const WorkbookWriter = ExcelJS.stream.xlsx.WorkbookWriter
 export const XLSX_LIMITS = {
   maxUnpackedBytes: 100 * 1024 * 1024,
   maxEntries: 10_000,
-  /** Per worksheet; exceljs loads every worksheet, not only the one a roster reads. */
+  /** Per worksheet. */
   maxSheetRows: Number.POSITIVE_INFINITY,
-  /** Per worksheet: an empty cell `<c r="A1"/>` is 12 bytes zipped-out and ~240 bytes in exceljs. */
-  maxSheetCells: Number.POSITIVE_INFINITY,
+  /**
+   * In all worksheets together: exceljs loads every worksheet, not only the one a roster
+   * reads, so a per-sheet cap let three sheets of a million cells each through (700 MB). An
+   * empty cell `<c r="A1"/>` is 12 bytes unpacked and ~240 bytes in exceljs.
+   */
+  maxCells: Number.POSITIVE_INFINITY,
+  /**
+   * Entries of the shared-string table, which exceljs also turns into objects: 5.5 million
+   * `<si><t>a</t></si>` unpack to 94 MB (under the byte limit) and took 800 MB. Every text a
+   * cell shows is one entry at most, so a workbook within `maxCells` needs no more than that.
+   */
+  maxSharedStrings: Number.POSITIVE_INFINITY,
 }
 export type XlsxLimits = typeof XLSX_LIMITS
 
@@ -56,18 +66,31 @@ function declaredSize(entry: JSZip.JSZipObject): number {
 
 /** The parts exceljs reads as worksheets (its own pattern, unanchored as it uses it). */
 const WORKSHEET = /xl\/worksheets\/sheet\d+[.]xml/
-/** Row and cell elements as exceljs's parser recognises them: unprefixed, then a space, `/` or `>`. */
-const TAG = /<(row|c)[\s/>]/g
+/** The shared-string table, as exceljs finds it. */
+const SHARED_STRINGS = /xl\/sharedStrings[.]xml/
+/**
+ * Row, cell and shared-string elements as exceljs's parser recognises them: unprefixed, then a
+ * space, `/` or `>`.
+ */
+const TAG = /<(row|c|si)[\s/>]/g
 const LONGEST_TAG = 5
 
+/** What the workbook's parts hold so far, counted while they inflate. */
+interface WorkbookCounts {
+  cells: number
+  sharedStrings: number
+}
+
 /**
- * Counts row and cell elements in XML that arrives in chunks. The last few characters of each
- * chunk are scanned again with the next one, so a tag split across chunks is counted once.
+ * Counts row, cell and shared-string elements in XML that arrives in chunks: rows per part,
+ * cells and shared strings into the workbook's totals. The last few characters of each chunk
+ * are scanned again with the next one, so a tag split across chunks is counted once.
  */
 class TagCounter {
   rows = 0
-  cells = 0
   private tail = ''
+
+  constructor(readonly totals: WorkbookCounts) {}
 
   add(chunk: Buffer | string): void {
     // latin1 maps bytes 1:1, and the tags are ASCII: no decoding cost, no split characters.
@@ -85,35 +108,41 @@ class TagCounter {
 
   private count(m: RegExpExecArray | RegExpMatchArray): void {
     if (m[1] === 'row') this.rows++
-    else this.cells++
+    else if (m[1] === 'c') this.totals.cells++
+    else this.totals.sharedStrings++
   }
 }
 
-const tooMany = (what: 'rows' | 'cells', limit: number) =>
+const tooMany = (what: 'rows' | 'cells' | 'shared strings', limit: number) =>
   new XlsxRefusedError(
     what === 'rows' ? 'too_many_rows' : 'too_many_cells',
     { max: limit },
-    `a worksheet has more than ${limit} ${what}; nothing was imported`,
+    `${what === 'rows' ? 'a worksheet' : 'the workbook'} has more than ${limit} ${what}; nothing was imported`,
   )
 
 /**
  * Inflates one entry chunk by chunk, stopping as soon as the running total passes `budget`
- * (or a worksheet passes the row or cell limit, which throws).
+ * (or a worksheet passes the row limit, or the workbook the cell or shared-string limit, which
+ * throws).
  */
 function inflatedSize(
   entry: JSZip.JSZipObject,
   budget: number,
   limits: XlsxLimits,
+  totals: WorkbookCounts,
 ): Promise<number> {
-  const tags = WORKSHEET.test(entry.name) ? new TagCounter() : null
+  const counted = WORKSHEET.test(entry.name) || SHARED_STRINGS.test(entry.name)
+  const tags = counted ? new TagCounter(totals) : null
   const overLimit = () =>
     tags === null
       ? null
       : tags.rows > limits.maxSheetRows
         ? tooMany('rows', limits.maxSheetRows)
-        : tags.cells > limits.maxSheetCells
-          ? tooMany('cells', limits.maxSheetCells)
-          : null
+        : totals.cells > limits.maxCells
+          ? tooMany('cells', limits.maxCells)
+          : totals.sharedStrings > limits.maxSharedStrings
+            ? tooMany('shared strings', limits.maxSharedStrings)
+            : null
   return new Promise((resolve, reject) => {
     const stream = entry.nodeStream('nodebuffer')
     let size = 0
@@ -159,7 +188,8 @@ function inflatedSize(
 /**
  * Throws `XlsxRefusedError` if the workbook's entries declare, or actually inflate to, more
  * than `limits.maxUnpackedBytes` in total (or there are more than `limits.maxEntries` entries,
- * or a worksheet has more than `limits.maxSheetRows` rows or `limits.maxSheetCells` cells).
+ * a worksheet has more than `limits.maxSheetRows` rows, or the workbook more than
+ * `limits.maxCells` cells or `limits.maxSharedStrings` shared strings).
  * Declared sizes are checked first (no inflating); the entries are then inflated as a stream
  * and counted, since a zip can lie about its sizes. Memory stays at a chunk at a time.
  * Other damage (not a zip) throws JSZip's own error.
@@ -177,8 +207,9 @@ export async function checkXlsxSize(data: Buffer, limits: XlsxLimits = XLSX_LIMI
   const declared = entries.reduce((sum, e) => sum + declaredSize(e), 0)
   if (declared > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   let total = 0
+  const totals: WorkbookCounts = { cells: 0, sharedStrings: 0 }
   for (const entry of entries) {
-    total += await inflatedSize(entry, limits.maxUnpackedBytes - total, limits)
+    total += await inflatedSize(entry, limits.maxUnpackedBytes - total, limits, totals)
     if (total > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   }
 }

@@ -14,7 +14,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     duplicate_row: '与第 {duplicateOf} 行重复',
     file_empty: '文件是空的',
     too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
-    too_many_cells: '工作表超过 {max} 个单元格（含带格式的空单元格）：请删除不用的列或拆分文件',
+    too_many_cells:
+      '工作簿超过 {max} 个单元格（含带格式的空单元格和所有工作表）：请删除不用的列和工作表，或拆分文件',
     no_name_column: '第一行没有姓名列（如“姓名”或“name”）',
     unreadable: '无法按 {format} 格式读取该文件',
     encoding_big5:
@@ -38,7 +39,7 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     file_empty: 'The file is empty',
     too_many_rows: 'More than {max} rows: split the file and import the parts one by one',
     too_many_cells:
-      'The worksheet has more than {max} cells (empty formatted cells count): delete unused columns or split the file',
+      'The workbook has more than {max} cells (empty formatted cells and every sheet count): delete unused columns and sheets, or split the file',
     no_name_column: 'No name column in the first row (e.g. "name" or "姓名")',
     unreadable: 'The file cannot be read as {format}',
     encoding_big5:

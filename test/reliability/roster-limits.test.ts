@@ -131,13 +131,53 @@ describe('roster row limit', () => {
       /more than 19999 rows/,
     )
     // One cell per row, the header's included.
-    await expect(
-      checkXlsxSize(data, { ...XLSX_LIMITS, maxSheetCells: 20_000 }),
-    ).resolves.toBeUndefined()
-    await expect(checkXlsxSize(data, { ...XLSX_LIMITS, maxSheetCells: 19_999 })).rejects.toThrow(
+    await expect(checkXlsxSize(data, { ...XLSX_LIMITS, maxCells: 20_000 })).resolves.toBeUndefined()
+    await expect(checkXlsxSize(data, { ...XLSX_LIMITS, maxCells: 19_999 })).rejects.toThrow(
       /more than 19999 cells/,
     )
   })
+
+  it('counts the cells of every worksheet together, and the shared strings', async () => {
+    // Three sheets of 400 cells each (exceljs writes texts to the shared-string table).
+    const wb = new Workbook()
+    for (const name of ['名单', 'Sheet2', 'Sheet3']) {
+      const ws = wb.addWorksheet(name)
+      for (let r = 1; r <= 200; r++) ws.addRow([`${name}-${r}`, `${name}-${r}-x`])
+    }
+    const data = Buffer.from(await wb.xlsx.writeBuffer())
+    const limits = { ...XLSX_LIMITS, maxCells: 1200, maxSharedStrings: 1200 }
+    await expect(checkXlsxSize(data, limits)).resolves.toBeUndefined()
+    // Each sheet is far under 1,199: only the workbook is over.
+    await expect(checkXlsxSize(data, { ...limits, maxCells: 1199 })).rejects.toMatchObject({
+      code: 'too_many_cells',
+      params: { max: 1199 },
+    })
+    await expect(checkXlsxSize(data, { ...limits, maxSharedStrings: 1199 })).rejects.toThrow(
+      /more than 1199 shared strings/,
+    )
+  })
+
+  it(
+    'an XLSX whose shared-string table outnumbers the cells a roster may have is refused',
+    async () => {
+      // One cell, and 1,000,001 tiny texts no cell uses: ~20 MB unpacked, under 100 MiB.
+      function* strings() {
+        yield Buffer.from(
+          '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+        )
+        for (let i = 0; i < 1_000_001; i += 100_000) {
+          yield Buffer.from('<si><t>a</t></si>'.repeat(Math.min(100_000, 1_000_001 - i)))
+        }
+        yield Buffer.from('</sst>')
+      }
+      const entry = await streamedEntry('xl/sharedStrings.xml', strings(), FAST)
+      const data = writeZip([...parts.filter((p) => p.name !== entry.name), entry])
+      const r = await parseRosterFile('xlsx', data)
+      expect(r.fatal).toBe(true)
+      expect(r.errors[0]).toMatchObject({ code: 'too_many_cells', params: { max: 1_000_000 } })
+    },
+    SLOW,
+  )
 
   it(
     'an XLSX of more than 1,000,000 cells (empty ones count) is refused while inflating',
