@@ -267,8 +267,27 @@ function fatal(err: {
 /** Shared by every blank row: blank rows count toward the limit but hold no memory of their own. */
 const BLANK: string[] = []
 
+/**
+ * The longest line a roster CSV may have. csv-parse builds a line's whole record before
+ * `on_record` sees it, so a header of 10 MiB of commas became ten million strings (6 s and
+ * 260 MB); a real roster line is a few hundred characters.
+ */
+const MAX_CSV_LINE_CHARS = 1024 * 1024
+
 function readCsv(data: Buffer): string[][] {
   const text = decodeRoster(data).text
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf('\n', start)
+    const end = newline === -1 ? text.length : newline
+    if (end - start > MAX_CSV_LINE_CHARS) {
+      throw new RosterFileError(
+        'unreadable',
+        { format: 'CSV' },
+        `the file cannot be read as CSV: a line is longer than ${MAX_CSV_LINE_CHARS} characters`,
+      )
+    }
+    start = end + 1
+  }
   let records = 0
   return parse(text, {
     delimiter: delimiterOf(text),

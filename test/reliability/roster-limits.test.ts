@@ -90,6 +90,24 @@ describe('roster row limit', () => {
   )
 
   it(
+    'a CSV line of 10 MiB of commas is refused before it is split, with memory bounded',
+    async () => {
+      const file = join(tempDir(), 'wide.csv')
+      writeFileSync(
+        file,
+        Buffer.concat([Buffer.from('name'), Buffer.alloc(10 * 1024 * 1024, 0x2c)]),
+      )
+      const r = await parseInChild(file, 'csv')
+      expect(r).toMatchObject({ fatal: true, rows: 0, code: 'unreadable' })
+      expect(r.peakGrowthMb).toBeLessThan(100)
+      // A long line that is still a roster's reads: a 1,000-character name.
+      const long = await parseRosterFile('csv', Buffer.from(`name\n${'王'.repeat(1000)}\n`))
+      expect(long.fatal).toBe(false)
+    },
+    SLOW,
+  )
+
+  it(
     '10 MiB of blank CSV lines is refused after the limit, with memory bounded',
     async () => {
       const file = join(tempDir(), 'blank.csv')
