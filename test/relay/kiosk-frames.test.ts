@@ -121,6 +121,13 @@ describe('coalescedFrames', () => {
     await p.until(4)
     expect(p.received).toEqual(ten.slice(0, 4))
     expect(p.writes() - before).toBe(1)
+    // And a later turn's batch is coalesced too, not only the first.
+    await new Promise((resolve) => setImmediate(resolve))
+    const later = p.writes()
+    sendAll(p.frames, ten.slice(4))
+    await p.until(10)
+    expect(p.received).toEqual(ten)
+    expect(p.writes() - later).toBe(1)
   })
 
   it('calls back every send (with null, as Node does), and closes the WebSocket', async () => {
