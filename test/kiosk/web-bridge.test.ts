@@ -1,9 +1,17 @@
 // Web mode's loopback bridge: only our own page, holding this start's secret, may call the
-// kiosk; and the browser client built on it behaves like window.kiosk.
+// kiosk; a download closes its file however it ends; and the browser client built on it
+// behaves like window.kiosk.
 import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -15,6 +23,7 @@ import {
 import { kioskMethods, type KioskApi } from '../../shared/ipc'
 import type { KioskStatus } from '../../shared/domain'
 import { startWebServer, newWebSecret } from '../../electron/core/web/web-server'
+import { silentLogger, type LogFields, type Logger } from '../../shared/server/log'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
@@ -288,6 +297,79 @@ describe('web bridge security', () => {
     })
     expect((await post('noSuchMethod', {})).status).toBe(404)
     expect((await post('constructor', {})).status).toBe(404)
+  })
+})
+
+/** This process's open descriptors on `file` (Linux's /proc/self/fd). */
+function openFds(file: string): number {
+  const real = realpathSync(file)
+  let n = 0
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === real) n++
+    } catch {
+      // closed while we looked
+    }
+  }
+  return n
+}
+
+/** A bridge whose one export (any id) is `exportPath`; its warnings land in `warned`. */
+async function downloadBridge(exportPath: string) {
+  const warned: Array<{ msg: string; fields?: LogFields }> = []
+  const log: Logger = { ...silentLogger, warn: (msg, fields) => warned.push({ msg, fields }) }
+  const secret = newWebSecret()
+  const staticDir = join(tempDir(), 'renderer')
+  mkdirSync(join(staticDir, 'assets'), { recursive: true })
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>kiosk</title>')
+  const target = {
+    call: () => Promise.reject(new Error('unused')),
+    events: { onAny: () => () => undefined },
+    exports: { file: () => ({ path: exportPath, fileName: 'attendance.csv' }) },
+  } as unknown as Parameters<typeof startWebServer>[0]['target']
+  const web = await startWebServer({ target, secret, staticDir, port: 0, log })
+  onCleanup(() => web.close())
+  return { web, secret, staticDir, warned }
+}
+
+describe('web bridge downloads', () => {
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'a download the browser cancels closes its file (exports and static files alike)',
+    async () => {
+      const dir = tempDir()
+      const big = join(dir, 'attendance.csv')
+      writeFileSync(big, Buffer.alloc(20 * 1024 * 1024))
+      const { web, secret, staticDir } = await downloadBridge(big)
+      const asset = join(staticDir, 'assets', 'big.js')
+      writeFileSync(asset, Buffer.alloc(20 * 1024 * 1024))
+      for (const [url, file] of [
+        [`${web.url}/api/exports/x_1?key=${secret}`, big],
+        [`${web.url}/assets/big.js`, asset],
+      ] as const) {
+        // The answer's head arrives; its body is never read, so the server is held mid-file.
+        const req = request(url)
+        await new Promise((resolve, reject) => {
+          req.on('response', resolve).on('error', reject).end()
+        })
+        await waitFor(() => openFds(file) === 1, `${url} being sent`)
+        req.destroy()
+        await waitFor(() => openFds(file) === 0, `${url} closed after the cancel`, 3000)
+      }
+    },
+  )
+
+  it('a download whose file cannot be read is cut off, and the bridge goes on', async () => {
+    // A folder opens but cannot be read: the read fails once the answer's head is written.
+    const { web, secret, warned } = await downloadBridge(tempDir())
+    const download = fetch(`${web.url}/api/exports/x_1?key=${secret}`).then((r) => r.arrayBuffer())
+    await expect(download).rejects.toThrow()
+    expect(warned).toEqual([
+      {
+        msg: 'web bridge: export download failed',
+        fields: { exportId: 'x_1', error: expect.stringContaining('EISDIR') as unknown },
+      },
+    ])
+    expect((await raw(`${web.url}/`)).body).toContain('<title>kiosk</title>')
   })
 })
 

@@ -2,6 +2,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
+import { pipeline } from 'node:stream'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -71,5 +72,20 @@ export function serveStatic(
     'cache-control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
   })
   if (head) res.end()
-  else createReadStream(file).pipe(res)
+  else sendFile(file, res)
+}
+
+/**
+ * Sends `file` as the body of an answer whose head is written. The file is closed however the
+ * answer ends: sent, cancelled by the browser, or cut off by a failed read (the length promised
+ * cannot be kept, so the connection goes); `onError` hears of the failed read, not the cancel.
+ */
+export function sendFile(
+  file: string,
+  res: ServerResponse,
+  onError?: (err: NodeJS.ErrnoException) => void,
+): void {
+  pipeline(createReadStream(file), res, (err) => {
+    if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') onError?.(err)
+  })
 }

@@ -7,7 +7,7 @@
  * in the same browser cannot drive the kiosk.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -29,7 +29,7 @@ import type { Logger } from '../../../shared/server/log'
 import type { KioskCall } from '../api/kiosk-api'
 import { KioskError } from '../api/kiosk-error'
 import type { KioskEvents } from '../api/kiosk-events'
-import { serveStatic } from './static-files'
+import { sendFile, serveStatic } from './static-files'
 
 export interface WebBridgeTarget {
   call: KioskCall
@@ -200,7 +200,9 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       'content-length': statSync(file.path).size,
       'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
     })
-    createReadStream(file.path).pipe(res)
+    sendFile(file.path, res, (err) =>
+      o.log?.warn('web bridge: export download failed', { exportId, error: err.message }),
+    )
   }
 
   await new Promise<void>((resolve, reject) => {
