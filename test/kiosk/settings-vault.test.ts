@@ -1,6 +1,6 @@
-// Configuration files that refuse to be misread, secrets that are not stored in the clear,
-// and an admin PIN that cannot be guessed by trying.
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+// Configuration files that refuse to be misread, a write that fails and changes nothing,
+// secrets that are not stored in the clear, and an admin PIN that cannot be guessed by trying.
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigFileError } from '../../electron/core/config/json-file'
@@ -72,6 +72,22 @@ describe('settings files', () => {
     )
     expect((err as ConfigFileError).field).toBe('campaigns[0].rotationSeconds')
   })
+
+  it('a campaign that cannot be written is not kept, and leaves no temporary', () => {
+    const dir = tempDir()
+    const store = openCampaignStore(dir)
+    store.save(testCampaign())
+    // campaigns.json becomes a folder: the rename over it fails.
+    const file = join(dir, 'campaigns.json')
+    rmSync(file)
+    mkdirSync(file)
+    expect(() => store.save(testCampaign({ id: 'fair', name: 'Fair' }))).toThrow()
+    expect(() => store.save(testCampaign({ name: 'Renamed' }))).toThrow()
+    expect(store.list().map((c) => c.id)).toEqual(['expo'])
+    expect(store.get('fair')).toBeNull()
+    expect(store.get('expo')?.name).toBe('Expo')
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
 })
 
 describe('file vault', () => {
@@ -99,6 +115,21 @@ describe('file vault', () => {
       JSON.stringify({ version: 1, entries: { appSecret: relayToken, relayToken: appSecret } }),
     )
     expect(() => openFileKeyVault(dir).get('appSecret')).toThrow(VaultError)
+  })
+
+  it('a secret that cannot be written is not kept, and leaves no temporary', () => {
+    const dir = tempDir()
+    const vault = openFileKeyVault(dir)
+    vault.set('relayToken', 'relay-token-value-1234567890')
+    // vault.json becomes a folder: the rename over it fails.
+    rmSync(join(dir, 'vault.json'))
+    mkdirSync(join(dir, 'vault.json'))
+    expect(() => vault.set('appSecret', 'a'.repeat(32))).toThrow()
+    expect(() => vault.set('relayToken', 'another-token-value-0987654321')).toThrow()
+    expect(() => vault.delete('relayToken')).toThrow()
+    expect(vault.get('appSecret')).toBeNull()
+    expect(vault.get('relayToken')).toBe('relay-token-value-1234567890')
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
   it('refuses to start over when the key file is lost', () => {

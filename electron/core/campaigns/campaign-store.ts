@@ -30,9 +30,10 @@ export function openCampaignStore(dataDir: string): CampaignStore {
     save(campaign) {
       const valid = campaignSchema.parse(campaign)
       const i = campaigns.findIndex((x) => x.id === valid.id)
+      const next = i === -1 ? [...campaigns, valid] : campaigns.with(i, valid)
+      writeJsonFile(file, { version: 1, campaigns: next }) // written first: a failure changes nothing
       if (i === -1) campaigns.push(valid)
       else campaigns[i] = valid
-      writeJsonFile(file, { version: 1, campaigns })
     },
     remove(id) {
       const i = campaigns.findIndex((x) => x.id === id)

@@ -10,6 +10,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs'
 import { basename } from 'node:path'
@@ -59,15 +60,23 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.ou
   return parsed.data
 }
 
-/** Writes through a temporary file and a rename, so a crash never leaves half a file. */
+/**
+ * Writes through a temporary file and a rename, so a crash never leaves half a file; a write
+ * that fails removes its temporary and leaves `file` as it was.
+ */
 export function writeJsonFile(file: string, value: unknown, mode = 0o600): void {
   const tmp = `${file}.${process.pid}.tmp`
   const fd = openSync(tmp, 'w', mode)
   try {
-    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+    try {
+      writeSync(fd, `${JSON.stringify(value, null, 2)}\n`)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, file)
+  } catch (err) {
+    rmSync(tmp, { force: true })
+    throw err
   }
-  renameSync(tmp, file)
 }

@@ -38,7 +38,7 @@ const vaultFileSchema = z
 
 /** A vault file of ciphertexts, written atomically with mode 0600. */
 export class FileVault implements SecretVault {
-  private readonly entries: Record<string, string>
+  private entries: Record<string, string>
 
   constructor(
     private readonly file: string,
@@ -61,8 +61,7 @@ export class FileVault implements SecretVault {
   }
 
   set(name: SecretName, value: string): void {
-    this.entries[name] = this.cipher.encrypt(name, value)
-    this.flush()
+    this.flush({ ...this.entries, [name]: this.cipher.encrypt(name, value) })
   }
 
   checkWritable(): void {
@@ -71,12 +70,15 @@ export class FileVault implements SecretVault {
 
   delete(name: SecretName): void {
     if (!(name in this.entries)) return
-    delete this.entries[name]
-    this.flush()
+    const entries = { ...this.entries }
+    delete entries[name]
+    this.flush(entries)
   }
 
-  private flush(): void {
-    writeJsonFile(this.file, { version: 1, entries: this.entries }, 0o600)
+  /** Writes `entries`, then holds them: a failed write changes nothing. */
+  private flush(entries: Record<string, string>): void {
+    writeJsonFile(this.file, { version: 1, entries }, 0o600)
+    this.entries = entries
   }
 }
 
