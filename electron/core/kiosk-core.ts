@@ -11,7 +11,7 @@ import { AdminAuth, hashPin, randomPin } from './config/admin-auth'
 import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
 import { campaignView } from './campaigns/campaign-view'
-import { RelayCampaignStore } from './campaigns/relay-campaign'
+import { activeCampaignId, RelayCampaignStore } from './campaigns/relay-campaign'
 import { RelayRosterSync } from './campaigns/relay-roster'
 import { makeTicketSource, relayTarget } from './tickets/ticket-sources'
 import { openKioskDb, type KioskDb } from './db/db'
@@ -190,7 +190,7 @@ export class KioskCore {
     const handlerSettings = {
       get: () => ({
         ...this.current,
-        activeCampaignId: this.relayCampaign()?.id ?? this.current.activeCampaignId,
+        activeCampaignId: activeCampaignId(this.relayCampaigns, this.current),
       }),
       update: settings.update,
     }
@@ -292,10 +292,8 @@ export class KioskCore {
 
   /** The relay's campaign wins over the local choice while the relay runs this kiosk in one. */
   activeCampaign(): Campaign | null {
-    const relay = this.relayCampaign()
-    if (relay) return relay
-    const id = this.current.activeCampaignId
-    return id === null ? null : this.campaigns.get(id)
+    const id = activeCampaignId(this.relayCampaigns, this.current)
+    return id === null ? null : this.allCampaigns.get(id)
   }
 
   /** The campaign the relay last sent for this connection (kept offline), if any. */

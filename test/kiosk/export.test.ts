@@ -13,6 +13,9 @@ import { Workbook } from '../../shared/roster/xlsx'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
+import { RelayCampaignStore } from '../../electron/core/campaigns/relay-campaign'
+import type { RelayCampaign } from '../../shared/campaign'
+import { relayCampaign } from './fake-v2-relay'
 import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
 
 afterEach(cleanup)
@@ -60,7 +63,7 @@ function seed(db: KioskDb, n: number, campaignId = 'expo'): Expected[] {
       const kind = firstVisit && i % 3 === 0 ? 'subscribe' : 'scan'
       const createTime = Math.floor(T / 1000) + i
       insert.run(
-        `e${i}`,
+        `${campaignId}-e${i}`,
         campaignId,
         `o_${visitor}`,
         kind,
@@ -84,6 +87,16 @@ function seed(db: KioskDb, n: number, campaignId = 'expo'): Expected[] {
 }
 
 const col = (key: string) => EXPORT_COLUMNS.findIndex((c) => c.key === key)
+
+/** `kiosk export ...args`, run from the sources; its stdout. */
+async function exportCli(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'electron/core/cli/cli.ts', 'export', ...args],
+    { cwd: join(import.meta.dirname, '..', '..'), maxBuffer: 10_000_000 },
+  )
+  return stdout
+}
 const parseLocal = (s: string) => new Date(s.replace(' ', 'T')).getTime()
 
 describe('attendance export', () => {
@@ -207,24 +220,45 @@ describe('attendance export', () => {
     seed(db, 50, 'other')
     seed(db, 0)
     db.close()
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        join('node_modules', 'tsx', 'dist', 'cli.mjs'),
-        'electron/core/cli/cli.ts',
-        'export',
-        '--data',
-        dir,
-        '--campaign',
-        'other',
-      ],
-      { cwd: join(import.meta.dirname, '..', '..'), maxBuffer: 10_000_000 },
-    )
+    const stdout = await exportCli('--data', dir, '--campaign', 'other')
     expect(stdout.charCodeAt(0)).toBe(0xfeff)
     const table = parse(stdout.slice(1))
     expect(table).toHaveLength(51)
     expect(table.slice(1).map((r) => r[col('openid')])).toEqual(
       Array.from({ length: 50 }, (_, i) => `o_${i}`),
     )
+  })
+
+  it('the export CLI, without --campaign, exports the campaign the kiosk scans for', async () => {
+    // expo was active locally; then the kiosk was paired to a relay that runs it in expo-2026.
+    const dir = tempDir()
+    const settings = { ...defaultSettings(), activeCampaignId: 'expo' }
+    saveSettings(dir, settings)
+    const dbFile = join(dir, 'kiosk.db')
+    const db = openKioskDb(dbFile)
+    seed(db, 5)
+    seed(db, 3, 'expo-2026')
+    db.close()
+    /** The relay's last campaign frame for the kiosk's connection, stored as the link does. */
+    const relaySends = (version: number, campaign: RelayCampaign | null) => {
+      const db = openKioskDb(dbFile)
+      const frame = { type: 'campaign', version, campaign } as const
+      new RelayCampaignStore(db).apply(settings.connectionId, frame, 'e1', T)
+      db.close()
+    }
+    const exported = async () => {
+      const table = parse((await exportCli('--data', dir)).slice(1))
+      return new Set(table.slice(1).map((r) => r[col('campaignId')]))
+    }
+    relaySends(1, relayCampaign())
+    // The admin area's export starts from the screen's campaign: the relay's.
+    const core = startCore(dir, new MemoryVault(), { tickMs: 0 })
+    expect(core.screenState().campaign?.id).toBe('expo-2026')
+    await core.stop()
+    expect(await exported()).toEqual(new Set(['expo-2026']))
+
+    // The relay hands the kiosk back to its own campaigns: the local choice again.
+    relaySends(2, null)
+    expect(await exported()).toEqual(new Set(['expo']))
   })
 })

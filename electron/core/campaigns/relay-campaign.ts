@@ -11,6 +11,7 @@ import { relayCampaignSchema, type RelayCampaign } from '../../../shared/campaig
 import type { Campaign } from '../../../shared/domain'
 import type { CampaignFrame, ScreensFrame } from '../../../shared/relay-protocol'
 import { screenPathsSchema, type ScreenPaths } from '../../../shared/screen-paths'
+import type { Settings } from '../config/settings'
 import type { KioskDb } from '../db/db'
 
 interface Row {
@@ -150,4 +151,16 @@ export class RelayCampaignStore {
     this.cache.delete(connectionId)
     return true
   }
+}
+
+/**
+ * The id of the kiosk's active campaign: the relay's while the relay runs this kiosk in one,
+ * else the one chosen here (`activeCampaignId`). The core, its admin area and `kiosk export`
+ * all ask this.
+ */
+export function activeCampaignId(
+  relay: RelayCampaignStore,
+  settings: Pick<Settings, 'connectionId' | 'activeCampaignId'>,
+): string | null {
+  return relay.campaign(settings.connectionId)?.id ?? settings.activeCampaignId
 }

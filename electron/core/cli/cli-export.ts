@@ -8,6 +8,7 @@ import { dataDirFrom } from '../config/provisioning-args'
 import { openKioskDb } from '../db/db'
 import { exportAttendance } from '../export/export'
 import { loadSettings } from '../config/settings'
+import { activeCampaignId, RelayCampaignStore } from '../campaigns/relay-campaign'
 
 export async function runExportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -32,9 +33,12 @@ export async function runExportCommand(args: string[]): Promise<number> {
     return 1
   }
   const settings = loadSettings(dataDir)
-  // No --campaign: the active one; none active: every campaign.
-  const campaignId = values.campaign ?? settings?.activeCampaignId ?? null
   const db = openKioskDb(dbFile, { mustExist: true })
+  // No --campaign: the active one, as the kiosk sees it (the relay's while the relay runs the
+  // kiosk in one); none active: every campaign.
+  const campaignId =
+    values.campaign ??
+    (settings === null ? null : activeCampaignId(new RelayCampaignStore(db), settings))
   const run = (out: Writable) =>
     exportAttendance({
       db,
