@@ -6,6 +6,7 @@
  * resolved path must stay inside the directory, so nothing outside it is ever read.
  */
 import { createReadStream } from 'node:fs'
+import { pipeline } from 'node:stream'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
@@ -105,15 +106,10 @@ export function createConsoleStatic(dir: string) {
       res.end()
       return
     }
-    await new Promise<void>((done) => {
-      const stream = createReadStream(path)
-      stream.once('error', () => {
-        res.destroy()
-        done()
-      })
-      stream.once('end', () => done())
-      stream.pipe(res)
-    })
+    // pipeline, not pipe: a client that goes mid-file closes the file too (with pipe the
+    // stream waited paused for good, its descriptor open, and this promise never settled),
+    // and a failed read cuts the answer short (its length was promised).
+    await new Promise<void>((done) => pipeline(createReadStream(path), res, () => done()))
   }
 
   return async function serveConsole(

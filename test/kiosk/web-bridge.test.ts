@@ -4,14 +4,7 @@
 import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readlinkSync,
-  realpathSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -27,6 +20,7 @@ import { silentLogger, type LogFields, type Logger } from '../../shared/server/l
 import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
+import { openFds } from '../helpers/fds'
 import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
 
 afterEach(cleanup)
@@ -299,20 +293,6 @@ describe('web bridge security', () => {
     expect((await post('constructor', {})).status).toBe(404)
   })
 })
-
-/** This process's open descriptors on `file` (Linux's /proc/self/fd). */
-function openFds(file: string): number {
-  const real = realpathSync(file)
-  let n = 0
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === real) n++
-    } catch {
-      // closed while we looked
-    }
-  }
-  return n
-}
 
 /** A bridge whose one export (any id) is `exportPath`; its warnings land in `warned`. */
 async function downloadBridge(exportPath: string) {

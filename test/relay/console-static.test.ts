@@ -1,12 +1,13 @@
 // The built console app at /console/: strict CSP and the other headers on every page, the SPA
 // fallback for app routes, 404 for missing files, and no way out of the directory (raw `..`,
 // encoded `%2e%2e` and `%2f`, backslashes, absolute paths), sent as raw request lines.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSOLE_CSP, defaultConsoleDir } from '../../relay/console/static-console'
 import type { RelayHandle } from '../../relay/server'
+import { openFds } from '../helpers/fds'
 import { startTestRelay, tempDir } from './harness'
 
 const root = tempDir('console-static-')
@@ -17,6 +18,7 @@ beforeAll(async () => {
   mkdirSync(join(app, 'assets'), { recursive: true })
   writeFileSync(join(app, 'index.html'), '<!doctype html><title>console</title>')
   writeFileSync(join(app, 'assets', 'app-1a2b.js'), 'console.log(1)')
+  writeFileSync(join(app, 'assets', 'big-3c4d.js'), Buffer.alloc(20 * 1024 * 1024))
   // Beside the app, not in it: no request may read this.
   writeFileSync(join(root, 'secret.txt'), 'TOP-SECRET')
   writeFileSync(join(root, 'console-evil.txt'), 'TOP-SECRET')
@@ -77,6 +79,25 @@ describe('the console app at /console/', () => {
     const post = await fetch(`${relay.url}/console/`, { method: 'POST' })
     expect(post.status).toBe(405)
   })
+
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'closes a file whose download the client abandons midway',
+    async () => {
+      const file = join(app, 'assets', 'big-3c4d.js')
+      const until = async (check: () => boolean, what: string) => {
+        for (const deadline = Date.now() + 5000; !check();) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+      }
+      // The head arrives, the body is never read: the relay is held mid-file, then the client goes.
+      const req = request(`${relay.url}/console/assets/big-3c4d.js`)
+      await new Promise((resolve, reject) => req.on('response', resolve).on('error', reject).end())
+      await until(() => openFds(file) === 1, 'the file being sent')
+      req.destroy()
+      await until(() => openFds(file) === 0, 'the file closed after the client went')
+    },
+  )
 
   it('never reads outside its directory', async () => {
     const attempts = [
