@@ -121,35 +121,36 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       sendApiError(res, 429, 'rate_limited', 'too many requests; wait and try again')
       return
     }
+    // Held until the answer is over, not until this function returns: an event stream outlives
+    // it and must count against its address's "at once" for as long as it is open. 'close' comes
+    // once, whether the answer was sent, the client went (even during a store read below), or
+    // the hub ended the stream (key rotated, shutdown).
+    res.once('close', admission.release)
+    let id: string
     try {
-      let id: string
-      try {
-        id = decodeURIComponent(match[1] ?? '')
-      } catch {
-        id = ''
-      }
-      // One key, never two to choose from; the API takes nothing else (the page ignores the
-      // rest of its address, which a browser or a person may have added to).
-      const keys = url.searchParams.getAll('key')
-      const other = [...url.searchParams.keys()].some((k) => k !== 'key')
-      if (keys.length > 1 || (apiMatch !== null && other)) {
-        sendApiError(res, 400, 'bad_request', 'give the screen key once, and nothing else')
-        return
-      }
-      const key = keys[0] ?? null
-      const record = await access.check(id, key)
-      if (record === null || key === null) {
-        sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
-        return
-      }
-      if (pageMatch !== null) await page(res)
-      else if (match[2] === 'wall') sendJson(res, 200, await hub.snapshot(record))
-      else if (req.method === 'HEAD') {
-        res.writeHead(200, { 'Content-Type': 'text/event-stream' }).end()
-      } else hub.handle(req, res, record, key)
-    } finally {
-      admission.release()
+      id = decodeURIComponent(match[1] ?? '')
+    } catch {
+      id = ''
     }
+    // One key, never two to choose from; the API takes nothing else (the page ignores the
+    // rest of its address, which a browser or a person may have added to).
+    const keys = url.searchParams.getAll('key')
+    const other = [...url.searchParams.keys()].some((k) => k !== 'key')
+    if (keys.length > 1 || (apiMatch !== null && other)) {
+      sendApiError(res, 400, 'bad_request', 'give the screen key once, and nothing else')
+      return
+    }
+    const key = keys[0] ?? null
+    const record = await access.check(id, key)
+    if (record === null || key === null) {
+      sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
+      return
+    }
+    if (pageMatch !== null) await page(res)
+    else if (match[2] === 'wall') sendJson(res, 200, await hub.snapshot(record))
+    else if (req.method === 'HEAD') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' }).end()
+    } else hub.handle(req, res, record, key)
   }
 
   return { handle, hub, close: () => hub.close() }

@@ -2,12 +2,15 @@
 // campaign's key are one 403 on every screen path; answers are no-store, no-referrer, noindex,
 // pages under a strict CSP; a visitor's first scan is one check-in (a repeat scan adds nothing),
 // batched on the event stream, its name the roster name once bound, never an openid; a rotated
-// key ends open streams within seconds; per-campaign stream limit and per-address rate limit;
+// key ends open streams within seconds; per-campaign stream limit and per-address rate limit,
+// open streams counting against the address's 16 at once for as long as they live;
 // two relay instances on one Redis: scans stored by one reach the other's screens.
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { consoleCampaignSchema } from '../../shared/campaign'
 import { wallSnapshotSchema } from '../../shared/screen-api'
+import { SCREEN_RATE } from '../../relay/screens/screen-routes'
 import type { RelayHandle } from '../../relay/server'
 import { createCampaign, relayTestBed } from './campaign-helpers'
 import { startOn } from './console-helpers'
@@ -218,6 +221,48 @@ describe('streams', () => {
     ).run('n'.repeat(43), campaign.id)
     db.close()
     await until(() => before.ended, 6000, 'the old stream to end')
+  })
+
+  it('one address holds at most 16 streams at once (429 past it) until they close', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const { console: c, campaign } = await screenSetup(relay)
+    expect(SCREEN_RATE.concurrency).toBe(16) // docs/DESIGN.md "Big screens"
+    const held: EventReader[] = []
+    for (let i = 0; i < SCREEN_RATE.concurrency; i++) {
+      held.push(await open(relay, campaign.id, campaign.screenKey))
+    }
+    expect(held.map((r) => r.status)).toEqual(held.map(() => 200))
+    // Open streams count against the address: the next is refused before the campaign's own
+    // limit (20) is reached, and a snapshot is refused too while they stay open.
+    const over = await open(relay, campaign.id, campaign.screenKey)
+    expect(over.status).toBe(429)
+    expect(over.raw).toContain('rate_limited')
+    const snapshot = await get(relay, screenPath('wall', campaign.id, campaign.screenKey))
+    await snapshot.text()
+    expect(snapshot.status).toBe(429)
+
+    // A client that goes gives back its place, once: one more opens, the one after does not.
+    held[0]?.close()
+    let again: EventReader | null = null
+    const end = Date.now() + 5000
+    while (Date.now() < end) {
+      again = await open(relay, campaign.id, campaign.screenKey)
+      if (again.status === 200) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(again?.status).toBe(200)
+    expect((await open(relay, campaign.id, campaign.screenKey)).status).toBe(429)
+
+    // Streams the relay ends (the key rotated) give back theirs: 16 open again on the new key.
+    const rotated = await c.call('POST', `/console/api/campaigns/${campaign.id}/screen-key`)
+    const key = consoleCampaignSchema.parse(rotated.json).screenKey
+    await until(() => held.slice(1).every((r) => r.ended) && again?.ended === true, 5000, 'ends')
+    const after: EventReader[] = []
+    for (let i = 0; i < SCREEN_RATE.concurrency; i++) {
+      after.push(await open(relay, campaign.id, key))
+    }
+    expect(after.map((r) => r.status)).toEqual(after.map(() => 200))
+    expect((await open(relay, campaign.id, key)).status).toBe(429)
   })
 
   it('at most maxClientsPerCampaign streams per campaign (503 past it)', async () => {
