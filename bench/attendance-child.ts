@@ -129,6 +129,7 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     store: s,
     now: Date.now,
     log: silent,
+    sessionLive: () => Promise.resolve(true), // no event stream is opened here
     campaignKiosks: (id) =>
       Promise.resolve(id === 'c20' ? Array.from({ length: 20 }, (_, i) => kioskId(i)) : null),
   })
@@ -149,7 +150,7 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     }
     const route = r.routes.find((x) => x.path === url.pathname)
     if (route === undefined) res.writeHead(404).end()
-    else void route.handler(req, res, url)
+    else void route.handler(req, res, url, null)
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port

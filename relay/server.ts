@@ -28,6 +28,7 @@ import { createRallyLookup } from './attendance/rally'
 import { createConsoleApi } from './console/console-api'
 import { CONSOLE_API_PREFIX } from './console/console-router'
 import type { ConsoleDeps, ConsoleRoute, ScansToday } from './console/console-router'
+import { sessionIsLive } from './console/sessions'
 import { createConsoleStatic, defaultConsoleDir } from './console/static-console'
 import { createFallbackCodeEndpoint } from './fallback-code'
 import { createPairEndpoint } from './pairing'
@@ -77,6 +78,11 @@ export interface StartRelayOptions {
   }
   /** Where the draw stage hears of draws (relay/screens/draw-source.ts); default: the store's. */
   draws?: DrawFeed
+  /**
+   * How often an open console event stream looks its session up again (default 10 s): the
+   * longest it outlives a session ended elsewhere (expiry, another instance, the CLI).
+   */
+  sessionCheckMs?: number
   /** The big screens' limits (relay/screens/screen-hub.ts), for tests. */
   screens?: ScreenRoutesOptions['hub']
 }
@@ -127,24 +133,34 @@ export async function startRelay(
   const handleTickets = createTicketProxy(deps)
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const handlePair = createPairEndpoint(deps)
-  const consoleBase = { config, store, log, now, hub, campaignCache: campaigns }
-  const consoleExtras = opts.console?.(consoleBase) ?? {}
-  // Tags and follow-up messages: a worker off the push path, and its console report.
-  const followUp = createFollowUp({ config, store, campaigns, log, now, tuning: opts.followUp })
   // Stats, the attendance table and export, live events: behind the console's guard.
   const attendanceApi = createAttendanceRoutes({
     store,
     now,
     log,
+    sessionLive: (idHash) => sessionIsLive(store.console, idHash, now()),
+    sessionCheckMs: opts.sessionCheckMs,
     campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaigns, campaignId, now()),
     rally: createRallyLookup(store, campaigns, now),
     people: createPeopleLookup(store.campaigns),
   })
+  const consoleBase = {
+    config,
+    store,
+    log,
+    now,
+    hub,
+    campaignCache: campaigns,
+    sessionEnded: (idHash: string) => attendanceApi.events.endSession(idHash),
+  }
+  const consoleExtras = opts.console?.(consoleBase) ?? {}
+  // Tags and follow-up messages: a worker off the push path, and its console report.
+  const followUp = createFollowUp({ config, store, campaigns, log, now, tuning: opts.followUp })
   hub.onPresence(() => attendanceApi.events.kiosksChanged())
   const attendanceRoutes: ConsoleRoute[] = attendanceApi.routes.map((r) => ({
     method: r.method,
     path: r.path.slice(CONSOLE_API_PREFIX.length),
-    handler: ({ req, res, url }) => r.handler(req, res, url),
+    handler: ({ req, res, url, session }) => r.handler(req, res, url, session),
   }))
   const consoleApi = createConsoleApi(
     {

@@ -3,17 +3,27 @@
  * scan (on any instance: the store's change feed) becomes a `stats` message within a second,
  * coalesced to at most one per `minIntervalMs` per client; a kiosk connecting, disconnecting,
  * pairing or being revoked becomes a `kiosks` message. Messages only say "read again": a client
- * that misses one loses nothing, so a client whose socket is full simply gets the next.
+ * that misses one loses nothing, so a client whose socket is full simply gets the next. A stream
+ * lives no longer than the organizer's session it was opened with.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConsoleEvent } from '../../shared/console-api'
 import { exemptFromIdleTimeout } from '../connection-limits'
 import { sendApiError, sendEvent } from '../http-util'
+import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
 
 export interface LiveEventsOptions {
   store: Pick<RelayStore, 'subscribe'>
   now: () => number
+  /**
+   * Whether the session a stream was opened with (its stored id hash) still holds
+   * (relay/console/sessions.ts `sessionIsLive`). Asked per session every `sessionCheckMs`,
+   * never per message.
+   */
+  sessionLive: (idHash: string) => Promise<boolean>
+  /** How often each open stream's session is looked up (default 10 s). */
+  sessionCheckMs?: number
   /** Open event streams at most (each holds a socket); more get 503. */
   maxClients?: number
   heartbeatMs?: number
@@ -28,6 +38,8 @@ type Kind = ConsoleEvent['type']
 
 interface Client {
   res: ServerResponse
+  /** The stored id hash of the session the stream was opened with. */
+  session: string
   last: Record<Kind, number>
   timers: Partial<Record<Kind, NodeJS.Timeout>>
   /** Kinds owed to a client whose socket buffer was full: sent on 'drain'. */
@@ -35,11 +47,15 @@ interface Client {
 }
 
 export const DEFAULT_MAX_EVENT_CLIENTS = 100
+/** How long a stream may outlive a session ended where this instance does not hear of it. */
+export const DEFAULT_SESSION_CHECK_MS = 10_000
 
 export class LiveEvents {
   private readonly clients = new Set<Client>()
   private readonly unsubscribe: () => void
   private readonly heartbeat: NodeJS.Timeout
+  private readonly sessionCheck: NodeJS.Timeout
+  private checking = false
   private readonly maxClients: number
   private readonly minIntervalMs: number
   private closed = false
@@ -53,6 +69,16 @@ export class LiveEvents {
       for (const c of this.clients) if (!c.res.writableNeedDrain) c.res.write(': hb\n\n')
     }, opts.heartbeatMs ?? 15_000)
     this.heartbeat.unref()
+    // A logout here ends the session's streams at once (endSession). A session can also end
+    // where this instance does not hear of it: idle or absolute expiry, a logout on another
+    // instance, `relay organizer remove` (another process). So every open stream's session is
+    // looked up again every `sessionCheckMs`: a stream outlives its session by at most that
+    // (10 s by default) plus one store read, for one read per session per check.
+    this.sessionCheck = setInterval(
+      () => void this.checkSessions(),
+      opts.sessionCheckMs ?? DEFAULT_SESSION_CHECK_MS,
+    )
+    this.sessionCheck.unref()
   }
 
   get clientCount(): number {
@@ -100,7 +126,12 @@ export class LiveEvents {
     sendEvent(c.res, `data: ${JSON.stringify(event)}\n\n`)
   }
 
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Opens a stream for a request the console's guard let through with `session`. */
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Pick<SessionRecord, 'idHash'>,
+  ): Promise<void> {
     if (this.closed || this.clients.size >= this.maxClients) {
       res.setHeader('Retry-After', '5')
       sendApiError(res, 503, 'unavailable', 'too many event streams')
@@ -114,7 +145,13 @@ export class LiveEvents {
       'X-Content-Type-Options': 'nosniff',
     })
     res.flushHeaders()
-    const c: Client = { res, last: { stats: 0, kiosks: 0 }, timers: {}, owed: new Set() }
+    const c: Client = {
+      res,
+      session: session.idHash,
+      last: { stats: 0, kiosks: 0 },
+      timers: {},
+      owed: new Set(),
+    }
     this.clients.add(c)
     // The browser's EventSource reconnects after this long should the stream drop.
     res.write('retry: 3000\n\n')
@@ -133,10 +170,37 @@ export class LiveEvents {
     this.clients.delete(c)
   }
 
+  /** Ends the streams opened with the session `idHash` (it ended: a logout on this instance). */
+  endSession(idHash: string): void {
+    for (const c of [...this.clients]) {
+      if (c.session !== idHash) continue
+      this.drop(c)
+      c.res.end()
+    }
+  }
+
+  /** Ends the streams whose session no longer holds; the store down, the next check decides. */
+  private async checkSessions(): Promise<void> {
+    if (this.checking || this.clients.size === 0) return
+    this.checking = true
+    try {
+      const sessions = new Set([...this.clients].map((c) => c.session))
+      await Promise.all(
+        [...sessions].map(async (idHash) => {
+          const live = await this.opts.sessionLive(idHash).catch(() => true)
+          if (!live) this.endSession(idHash)
+        }),
+      )
+    } finally {
+      this.checking = false
+    }
+  }
+
   /** Ends every stream (relay shutdown); later requests get 503. */
   close(): void {
     this.closed = true
     clearInterval(this.heartbeat)
+    clearInterval(this.sessionCheck)
     this.unsubscribe()
     for (const c of [...this.clients]) {
       this.drop(c)

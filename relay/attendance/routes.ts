@@ -13,8 +13,9 @@ import {
 import { sendApiError, sendJson } from '../http-util'
 import { errorMessage, type Logger } from '../log'
 import type { AttendanceRow, AttendanceScope, DayWindow } from '../store/attendance'
+import type { SessionRecord } from '../store/console-types'
 import type { RelayStore } from '../store/types'
-import { LiveEvents } from './live-events'
+import { LiveEvents, type LiveEventsOptions } from './live-events'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
 import { streamSheet } from './sheet'
@@ -22,13 +23,22 @@ import { streamSheet } from './sheet'
 export interface ConsoleRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string
-  handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
+  /** `session`: the organizer's, as the console's guard found it (null: no guard in front). */
+  handler: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    session: SessionRecord | null,
+  ) => Promise<void>
 }
 
 export interface AttendanceRoutesDeps {
   store: Pick<RelayStore, 'attendance' | 'subscribe'>
   now: () => number
   log: Logger
+  /** Whether an event stream's session still holds, and how often to ask (LiveEventsOptions). */
+  sessionLive: LiveEventsOptions['sessionLive']
+  sessionCheckMs?: number
   /**
    * The kiosks a campaign names (null: no such campaign), listed in its stats even without a
    * scan. Absent: `campaign` is refused.
@@ -111,6 +121,8 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
   const events = new LiveEvents({
     store: deps.store,
     now: deps.now,
+    sessionLive: deps.sessionLive,
+    ...(deps.sessionCheckMs !== undefined && { sessionCheckMs: deps.sessionCheckMs }),
     ...(deps.maxEventClients !== undefined && { maxClients: deps.maxEventClients }),
   })
 
@@ -198,7 +210,11 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       {
         method: 'GET',
         path: '/console/api/events',
-        handler: (req, res) => events.handle(req, res),
+        handler: (req, res, _url, session) => {
+          // Behind the guard there is always one; the stream is held to it.
+          if (session === null) throw new Error('event stream without a session')
+          return events.handle(req, res, session)
+        },
       },
     ],
     events,

@@ -94,7 +94,11 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       public: true,
       async handler(ctx) {
         const id = sessionIdOf(ctx.req)
-        if (id !== null) await organizers.deleteSession(hashSessionId(id))
+        if (id !== null) {
+          const idHash = hashSessionId(id)
+          await organizers.deleteSession(idHash)
+          deps.sessionEnded(idHash)
+        }
         ctx.res.setHeader(
           'Set-Cookie',
           clearedSessionCookie(cameOverHttps(ctx.req, config.trustProxyHops)),

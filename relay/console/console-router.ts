@@ -65,6 +65,11 @@ export interface ConsoleDeps {
   now: () => number
   hub: HubView
   scansToday: ScansToday
+  /**
+   * A session ended on this instance (logout): whatever it holds open (the event streams) ends
+   * at once, not at their next look at the store.
+   */
+  sessionEnded: (idHash: string) => void
 }
 
 export function sendConsoleError(

@@ -75,9 +75,7 @@ export async function resumeSession(
   if (id === null) return null
   const session = await store.getSession(hashSessionId(id))
   if (session === null) return null
-  const over = now >= session.expiresAt || now - session.lastSeenAt >= SESSION_IDLE_MS
-  const organizer = over ? null : await store.getOrganizer(session.name)
-  if (organizer === null || organizer.createdAt > session.createdAt) {
+  if (!(await holds(store, session, now))) {
     await store.deleteSession(session.idHash)
     return null
   }
@@ -86,4 +84,28 @@ export async function resumeSession(
     session.lastSeenAt = now
   }
   return session
+}
+
+/**
+ * Whether the stored session `idHash` is still live, by resumeSession's rules but without sliding
+ * it: for what a request left open (the console's event stream), which is no request itself.
+ */
+export async function sessionIsLive(
+  store: Pick<ConsoleStore, 'getSession' | 'getOrganizer'>,
+  idHash: string,
+  now: number,
+): Promise<boolean> {
+  const session = await store.getSession(idHash)
+  return session !== null && (await holds(store, session, now))
+}
+
+/** Neither expiry has passed, and the organizer exists and is not newer than the session. */
+async function holds(
+  store: Pick<ConsoleStore, 'getOrganizer'>,
+  session: SessionRecord,
+  now: number,
+): Promise<boolean> {
+  if (now >= session.expiresAt || now - session.lastSeenAt >= SESSION_IDLE_MS) return false
+  const organizer = await store.getOrganizer(session.name)
+  return organizer !== null && organizer.createdAt <= session.createdAt
 }

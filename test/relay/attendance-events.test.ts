@@ -1,6 +1,6 @@
 // `/console/api/events`: a push stored on the relay (either store) reaches an open event stream
 // as `stats`, a kiosk's hello as `kiosks`; bursts are coalesced; streams are bounded, kept
-// alive and ended on shutdown.
+// alive, ended on shutdown and with their session (console-auth.test.ts: on a real relay).
 import {
   createServer,
   get,
@@ -15,6 +15,7 @@ import { LiveEvents } from '../../relay/attendance/live-events'
 import { createAttendanceRoutes } from '../../relay/attendance/routes'
 import { silentLogger } from '../../relay/log'
 import type { RelayHandle } from '../../relay/server'
+import type { SessionRecord } from '../../relay/store/console-types'
 import { ChangeFeed } from '../../relay/store/store-util'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import {
@@ -108,16 +109,30 @@ class Stream {
   }
 }
 
+/** The session the console's guard would hand the routes (these tests have no guard). */
+const SESSION: SessionRecord = {
+  idHash: 'a'.repeat(64),
+  name: 'alice',
+  createdAt: 0,
+  lastSeenAt: 0,
+  expiresAt: Number.MAX_SAFE_INTEGER,
+}
+
 describe.each<Backend>(['sqlite', 'redis'])('console events on %s', (backend) => {
   it('a stored push brings `stats`, a kiosk hello brings `kiosks`', async () => {
     const relay: RelayHandle = await startTestRelay(backend, redis.url)
     cleanups.push(() => relay.close())
-    const routes = createAttendanceRoutes({ store: relay.store, now: Date.now, log: silentLogger })
+    const routes = createAttendanceRoutes({
+      store: relay.store,
+      now: Date.now,
+      log: silentLogger,
+      sessionLive: () => Promise.resolve(true),
+    })
     cleanups.push(() => routes.close())
     const route = (path: string) => routes.routes.find((r) => r.path === path)!
     const url = await serveEvents((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x')
-      return route(u.pathname).handler(req, res, u)
+      return route(u.pathname).handler(req, res, u, SESSION)
     })
     const token = await relay.addKiosk('k1')
     const stream = await Stream.open(`${url}/console/api/events`)
@@ -135,11 +150,19 @@ describe.each<Backend>(['sqlite', 'redis'])('console events on %s', (backend) =>
 })
 
 describe('LiveEvents', () => {
-  function setup(opts: { maxClients?: number; heartbeatMs?: number } = {}) {
+  function setup(
+    opts: {
+      maxClients?: number
+      heartbeatMs?: number
+      sessionLive?: (idHash: string) => Promise<boolean>
+      sessionCheckMs?: number
+    } = {},
+  ) {
     const feed = new ChangeFeed()
     const live = new LiveEvents({
       store: { subscribe: (l) => feed.on(l) },
       now: Date.now,
+      sessionLive: () => Promise.resolve(true),
       minIntervalMs: 300,
       ...opts,
     })
@@ -149,7 +172,7 @@ describe('LiveEvents', () => {
 
   it('coalesces a burst of stored scans into one message now and one after the interval', async () => {
     const { feed, live } = setup()
-    const url = await serveEvents((req, res) => live.handle(req, res))
+    const url = await serveEvents((req, res) => live.handle(req, res, SESSION))
     const stream = await Stream.open(url)
     await stream.until(() => live.clientCount === 1)
     for (let seq = 1; seq <= 100; seq++) feed.emit({ type: 'event', kioskId: 'k1', seq })
@@ -165,7 +188,7 @@ describe('LiveEvents', () => {
 
   it('refuses streams past the bound, sends heartbeats, and ends every stream on close', async () => {
     const { live } = setup({ maxClients: 2, heartbeatMs: 50 })
-    const url = await serveEvents((req, res) => live.handle(req, res))
+    const url = await serveEvents((req, res) => live.handle(req, res, SESSION))
     const a = await Stream.open(url)
     const b = await Stream.open(url)
     await a.until(() => live.clientCount === 2)
@@ -179,5 +202,43 @@ describe('LiveEvents', () => {
     await b.until(() => b.ended)
     expect(live.clientCount).toBe(0)
     expect((await fetch(url)).status).toBe(503)
+  })
+
+  it("ends a session's streams when it ends here, and at the next check when it ended elsewhere", async () => {
+    const ended = new Set<string>()
+    let storeDown = false
+    const { live } = setup({
+      sessionCheckMs: 50,
+      sessionLive: (idHash) =>
+        storeDown ? Promise.reject(new Error('down')) : Promise.resolve(!ended.has(idHash)),
+    })
+    const sessionOf = new Map([
+      ['/a', 'a'.repeat(64)],
+      ['/b', 'b'.repeat(64)],
+      ['/c', 'c'.repeat(64)],
+    ])
+    const url = await serveEvents((req, res) =>
+      live.handle(req, res, { idHash: sessionOf.get(req.url ?? '') ?? '' }),
+    )
+    const a1 = await Stream.open(`${url}/a`)
+    const a2 = await Stream.open(`${url}/a`)
+    const b = await Stream.open(`${url}/b`)
+    const c = await Stream.open(`${url}/c`)
+    await a1.until(() => live.clientCount === 4)
+    // Signed out here: both of its streams end at once, the others stay.
+    live.endSession('a'.repeat(64))
+    await a1.until(() => a1.ended)
+    await a2.until(() => a2.ended)
+    expect(live.clientCount).toBe(2)
+    // The store down: the check keeps what it cannot decide.
+    storeDown = true
+    ended.add('b'.repeat(64))
+    await new Promise((r) => setTimeout(r, 200))
+    expect(b.ended).toBe(false)
+    // Ended elsewhere (expiry, another instance, the CLI): the next check ends its stream.
+    storeDown = false
+    await b.until(() => b.ended)
+    expect(c.ended).toBe(false)
+    expect(live.clientCount).toBe(1)
   })
 })

@@ -60,6 +60,7 @@ async function serve(
     store,
     now: Date.now,
     log: silentLogger,
+    sessionLive: () => Promise.resolve(true), // no event stream is opened here
     campaignKiosks: (id) => Promise.resolve(campaigns[id] ?? null),
   })
   const server: Server = createServer((req, res) => {
@@ -69,7 +70,7 @@ async function serve(
       res.writeHead(404).end()
       return
     }
-    void route.handler(req, res, url)
+    void route.handler(req, res, url, null)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo

@@ -62,13 +62,14 @@ async function serve(
     store,
     now: Date.now,
     log: silentLogger,
+    sessionLive: () => Promise.resolve(true), // no event stream is opened here
     ...(people !== undefined && { people }),
   })
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://relay.invalid')
     const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
     if (route === undefined) res.writeHead(404).end()
-    else void route.handler(req, res, url)
+    else void route.handler(req, res, url, null)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo

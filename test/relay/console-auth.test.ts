@@ -1,15 +1,17 @@
 // Organizer sign-in on both stores: the session cookie's attributes, sessions shared by
 // instances and kept across restarts, idle and absolute expiry on an injected clock, logout
-// everywhere, removal ending sessions, and the lockout (per name, per address, persisted,
-// not bypassed by parallel guesses or a forged X-Forwarded-For).
+// everywhere, removal ending sessions, open event streams ending with their session, and the
+// lockout (per name, per address, persisted, not bypassed by parallel guesses or a forged
+// X-Forwarded-For).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sessionInfoSchema } from '../../shared/console-api'
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../relay/console/sessions'
-import type { RelayHandle } from '../../relay/server'
+import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import {
   Clock,
   ConsoleClient,
+  ConsoleEvents,
   collectSecrets,
   errorCode,
   leakedSecrets,
@@ -18,7 +20,8 @@ import {
   startOn,
   type Place,
 } from './console-helpers'
-import type { Backend } from './harness'
+import { postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
+import { until } from './screen-helpers'
 
 let redis: TestRedis
 beforeAll(async () => {
@@ -45,8 +48,9 @@ async function relayOn(
   p: Place,
   clock: Clock,
   config: Parameters<typeof startOn>[2] = {},
+  opts: StartRelayOptions = {},
 ): Promise<RelayHandle> {
-  const relay = await startOn(p, { now: clock.now }, config)
+  const relay = await startOn(p, { now: clock.now, ...opts }, config)
   let closed: Promise<void> | null = null
   const close = () => (closed ??= relay.close())
   cleanups.push(async () => {
@@ -225,6 +229,88 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect((await c.call('GET', '/console/api/session')).status).toBe(401)
     expect((await c.login('alice', password)).status).toBe(401)
     expect((await c.login('alice', again)).status).toBe(200)
+  })
+
+  it('signing out ends the session’s open event streams at once; another session’s stay', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    await relay.addKiosk('k1')
+    const alice = new ConsoleClient(relay.url)
+    await alice.login('alice', await organizer(relay, 'alice', clock.t))
+    const bob = new ConsoleClient(relay.url)
+    await bob.login('bob', await organizer(relay, 'bob', clock.t))
+    const tabs = [await ConsoleEvents.open(alice), await ConsoleEvents.open(alice)]
+    const other = await ConsoleEvents.open(bob)
+    expect([...tabs, other].map((s) => s.status)).toEqual([200, 200, 200])
+    const cookie = alice.cookie
+
+    expect((await alice.call('POST', '/console/api/logout')).status).toBe(204)
+    // At once: long before the streams' own look at the store (every 10 s) would see it.
+    await until(() => tabs.every((s) => s.ended), 2000, 'the signed-out streams to end')
+    const push = await postPush(
+      relay.url,
+      scanXml('oVisitor', 'k1:s1'),
+      signedQuery(TOKEN, clock.t),
+    )
+    expect(push.status).toBe(200)
+    await until(() => other.count('stats') >= 1, 5000, 'stats on the other session’s stream')
+    expect(other.ended).toBe(false)
+    expect(tabs.map((s) => s.count('stats'))).toEqual([0, 0])
+    // The browser's EventSource reconnects with the old cookie: 401, and it gives up.
+    alice.cookie = cookie
+    expect((await ConsoleEvents.open(alice)).status).toBe(401)
+  })
+
+  it('expiry, removal and a logout elsewhere end open event streams within the check', async () => {
+    const clock = new Clock()
+    const p = place(backend)
+    const relay = await relayOn(p, clock, {}, { sessionCheckMs: 100 })
+    const password = await organizer(relay, 'alice', clock.t)
+    const c = new ConsoleClient(relay.url)
+    const wait = () => new Promise((r) => setTimeout(r, 400)) // four checks
+
+    // Idle: the stream is no request, so it does not keep the session alive.
+    await c.login('alice', password)
+    const idle = await ConsoleEvents.open(c)
+    clock.advance(SESSION_IDLE_MS - 60_000)
+    await wait()
+    expect(idle.ended).toBe(false)
+    clock.advance(60_000)
+    await until(() => idle.ended, 3000, 'the idle session’s stream to end')
+
+    // Absolute: used all along, the session still ends 12 hours after sign-in.
+    await c.login('alice', password)
+    const started = clock.t
+    while (clock.t + 20 * 60_000 < started + SESSION_MAX_MS) {
+      clock.advance(20 * 60_000)
+      expect((await c.call('GET', '/console/api/session')).status).toBe(200)
+    }
+    const absolute = await ConsoleEvents.open(c)
+    await wait()
+    expect(absolute.ended).toBe(false)
+    clock.t = started + SESSION_MAX_MS
+    await until(() => absolute.ended, 3000, 'the expired session’s stream to end')
+
+    // `relay organizer remove` (another process: nothing tells this one).
+    await c.login('alice', password)
+    const removed = await ConsoleEvents.open(c)
+    await wait()
+    expect(removed.ended).toBe(false)
+    expect(await relay.store.console.removeOrganizer('alice')).toBe(true)
+    await until(() => removed.ended, 3000, 'the removed organizer’s stream to end')
+
+    if (backend === 'redis') {
+      // Signed out on another instance on the same Redis.
+      clock.advance(1)
+      await c.login('alice', await organizer(relay, 'alice', clock.t))
+      const here = await ConsoleEvents.open(c)
+      const elsewhere = new ConsoleClient((await relayOn(p, clock)).url)
+      elsewhere.cookie = c.cookie
+      await wait()
+      expect(here.ended).toBe(false)
+      expect((await elsewhere.call('POST', '/console/api/logout')).status).toBe(204)
+      await until(() => here.ended, 3000, 'the stream of a session signed out elsewhere to end')
+    }
   })
 
   it('locks a name out with growing delays after 5 failures, and a restart keeps the lock', async () => {

@@ -1,10 +1,12 @@
 /**
  * Test helpers for the organizer's console: a browser-like client that keeps the session
- * cookie and sends this origin's Origin header, a settable clock, and a record of every body
- * the console answered, so a test can check that none of them carries a secret.
+ * cookie and sends this origin's Origin header, its live event stream, a settable clock, and a
+ * record of every body the console answered, so a test can check that none of them carries a
+ * secret.
  */
 import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
+import { consoleEventSchema, type ConsoleEvent } from '../../shared/console-api'
 import type { RelayConfigInput } from '../../relay/config'
 import { addOrganizer } from '../../relay/console/organizer-admin'
 import { hashSessionId } from '../../relay/console/sessions'
@@ -109,6 +111,61 @@ export class ConsoleClient {
 
   login(name: string, password: string): Promise<Answer> {
     return this.call('POST', '/console/api/login', { name, password })
+  }
+}
+
+/** `GET /console/api/events` as `client` (its cookie now): the messages, and whether it ended. */
+export class ConsoleEvents {
+  readonly events: ConsoleEvent[] = []
+  status = 0
+  ended = false
+  private readonly abort = new AbortController()
+
+  static async open(client: ConsoleClient): Promise<ConsoleEvents> {
+    const e = new ConsoleEvents()
+    const headers: Record<string, string> = client.cookie === null ? {} : { cookie: client.cookie }
+    const res = await fetch(`${client.relayUrl}/console/api/events`, {
+      headers,
+      signal: e.abort.signal,
+    })
+    e.status = res.status
+    if (res.body === null || res.status !== 200) {
+      await res.text()
+      e.ended = true
+      return e
+    }
+    void e.pump(res.body)
+    return e
+  }
+
+  private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder()
+    let buffer = ''
+    try {
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk, { stream: true })
+        let cut: number
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          for (const line of buffer.slice(0, cut).split('\n')) {
+            if (line.startsWith('data: ')) {
+              this.events.push(consoleEventSchema.parse(JSON.parse(line.slice(6))))
+            }
+          }
+          buffer = buffer.slice(cut + 2)
+        }
+      }
+    } catch {
+      // aborted
+    }
+    this.ended = true
+  }
+
+  count(type: ConsoleEvent['type']): number {
+    return this.events.filter((e) => e.type === type).length
+  }
+
+  close(): void {
+    this.abort.abort()
   }
 }
 
