@@ -137,6 +137,8 @@ export class LiveEvents {
       sendApiError(res, 503, 'unavailable', 'too many event streams')
       return Promise.resolve()
     }
+    // Gone while the guard read the session: its 'close' has passed and would never drop it.
+    if (res.destroyed) return Promise.resolve()
     exemptFromIdleTimeout(req.socket)
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

@@ -151,6 +151,8 @@ export class ScreenHub {
       sendApiError(res, 503, 'unavailable', 'too many screens open')
       return
     }
+    // Gone while the key was read: its 'close' has passed and would never drop it.
+    if (res.destroyed) return
     exemptFromIdleTimeout(req.socket)
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

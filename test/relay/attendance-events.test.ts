@@ -4,6 +4,7 @@
 import {
   createServer,
   get,
+  request,
   type IncomingMessage,
   type Server,
   type ServerResponse,
@@ -202,6 +203,27 @@ describe('LiveEvents', () => {
     await b.until(() => b.ended)
     expect(live.clientCount).toBe(0)
     expect((await fetch(url)).status).toBe(503)
+  })
+
+  it('keeps no stream for a client gone before it opened (during the session read)', async () => {
+    const { live } = setup()
+    let handled = false
+    const url = await serveEvents(async (req, res) => {
+      // The guard's store read, which the client outlives no longer.
+      await new Promise((resolve) => res.once('close', resolve))
+      await live.handle(req, res, SESSION)
+      handled = true
+    })
+    const req = request(url)
+    req.on('error', () => {})
+    req.end()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    req.destroy()
+    for (const deadline = Date.now() + 2000; !handled && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(handled).toBe(true)
+    expect(live.clientCount).toBe(0)
   })
 
   it("ends a session's streams when it ends here, and at the next check when it ended elsewhere", async () => {

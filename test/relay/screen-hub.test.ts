@@ -15,6 +15,7 @@ import { until } from './screen-helpers'
 
 class FakeResponse extends EventEmitter {
   writableNeedDrain = false
+  destroyed = false
   readonly written: string[] = []
   writeHead(): this {
     return this
@@ -41,30 +42,46 @@ const record = {
   updatedAt: 0,
 } as unknown as CampaignRecord
 
+function hubFor(onFeed: (l: (c: StoreChange) => void) => void = () => undefined): ScreenHub {
+  const store = {
+    subscribe: (l: (c: StoreChange) => void) => {
+      onFeed(l)
+      return () => undefined
+    },
+    readEvents: () => Promise.resolve([]),
+    campaigns: {
+      getCampaign: () => Promise.resolve(record),
+      readRoster: () => Promise.resolve({ version: 0, total: 0, entries: [] }),
+      bindings: () => Promise.resolve([]),
+    },
+  } as unknown as ScreenHubOptions['store']
+  return new ScreenHub({
+    store,
+    directory: { assignmentOf: () => Promise.resolve({ campaignId: 'c1', version: 1 }) },
+    access: new ScreenAccess(store, Date.now),
+    names: new NameBook(store),
+    now: Date.now,
+    batchMs: 10,
+    recentLimit: 60,
+  })
+}
+
+describe('a screen gone before its stream opened', () => {
+  it('is not kept: its close has passed and would never free its place', () => {
+    const hub = hubFor()
+    const res = new FakeResponse()
+    res.destroyed = true
+    const req = { socket: new Socket() } as unknown as IncomingMessage
+    hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
+    expect(hub.clientCount).toBe(0)
+    expect(res.written).toEqual([])
+  })
+})
+
 describe('a screen whose socket is full', () => {
   it('is owed the newest recentLimit check-ins and the count, sent once on drain', async () => {
     let feed: (c: StoreChange) => void = () => undefined
-    const store = {
-      subscribe: (l: (c: StoreChange) => void) => {
-        feed = l
-        return () => undefined
-      },
-      readEvents: () => Promise.resolve([]),
-      campaigns: {
-        getCampaign: () => Promise.resolve(record),
-        readRoster: () => Promise.resolve({ version: 0, total: 0, entries: [] }),
-        bindings: () => Promise.resolve([]),
-      },
-    } as unknown as ScreenHubOptions['store']
-    const hub = new ScreenHub({
-      store,
-      directory: { assignmentOf: () => Promise.resolve({ campaignId: 'c1', version: 1 }) },
-      access: new ScreenAccess(store, Date.now),
-      names: new NameBook(store),
-      now: Date.now,
-      batchMs: 10,
-      recentLimit: 60,
-    })
+    const hub = hubFor((l) => (feed = l))
     const res = new FakeResponse()
     const req = { socket: new Socket() } as unknown as IncomingMessage
     hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
