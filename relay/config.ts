@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
+import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
 import { isRedisClusterUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
 
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
@@ -28,8 +29,8 @@ const wechatSchema = z
 
 const replySchema = z
   .object({
-    subscribe: z.string().max(2048).default(''),
-    scan: z.string().max(2048).default(''),
+    subscribe: z.string().max(2048).refine(isXmlText, XML_TEXT_MESSAGE).default(''),
+    scan: z.string().max(2048).refine(isXmlText, XML_TEXT_MESSAGE).default(''),
   })
   .strict()
 

@@ -93,6 +93,8 @@ export function queryOf(search: string): Query {
 export interface PushPipelineOptions {
   config: Pick<RelayConfig, 'wechat' | 'reply' | 'timestampWindowSeconds'>
   now: () => number
+  /** Hears of a passive reply left out (one XML cannot carry). */
+  log?: Pick<Logger, 'warn'>
 }
 
 /** A push that is for a kiosk, ready to route and store. */
@@ -209,7 +211,17 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     const content = reply[kind]
     if (content === '') return { status: 200, body: SUCCESS }
     const createTime = Math.floor(now() / 1000)
-    const replyXml = buildTextReply({ toUser: e.openid, fromUser: e.toUser, content, createTime })
+    let replyXml: string
+    try {
+      replyXml = buildTextReply({ toUser: e.openid, fromUser: e.toUser, content, createTime })
+    } catch (err) {
+      // The push is handled (stored or kept) by now: a reply that XML cannot carry (a text
+      // saved before texts were checked, an openid with a control character) must not turn it
+      // into a refusal WeChat retries and shows the visitor as "service unavailable".
+      if (!(err instanceof WechatXmlError)) throw err
+      opts.log?.warn('passive reply left out', { error: err.message })
+      return { status: 200, body: SUCCESS }
+    }
     if (q.encrypt_type !== 'aes' || cipher === null) {
       return { status: 200, body: replyXml, contentType: 'application/xml; charset=utf-8' }
     }

@@ -6,12 +6,18 @@
  */
 import { z } from 'zod'
 import { kioskIdSchema } from './kiosk-id'
+import { isXmlText, XML_TEXT_MESSAGE } from './xml-text'
 
 export const campaignIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'campaign id must be 1–64 of A-Z a-z 0-9 _ -')
 
 const text = (max: number) => z.string().trim().min(1).max(max)
+/**
+ * A text WeChat gets: a passive reply (XML, which cannot carry control characters) or one
+ * sent through its API. One it cannot carry would fail every push of the campaign.
+ */
+const wechatText = <T extends z.ZodString>(s: T) => s.refine(isXmlText, XML_TEXT_MESSAGE)
 
 /** `{name}` and `{number}` are filled in by the kiosk. */
 export const relayGreetingTextsSchema = z
@@ -47,12 +53,12 @@ export const campaignFieldsSchema = z
     /** The relay's passive reply texts for this campaign's scans; '' answers `success` (v1). */
     reply: z
       .object({
-        subscribe: z.string().trim().max(MAX_REPLY_LENGTH),
-        scan: z.string().trim().max(MAX_REPLY_LENGTH),
+        subscribe: wechatText(z.string().trim().max(MAX_REPLY_LENGTH)),
+        scan: wechatText(z.string().trim().max(MAX_REPLY_LENGTH)),
       })
       .strict(),
-    tag: text(MAX_TAG_LENGTH).nullable(),
-    followUp: text(MAX_REPLY_LENGTH).nullable(),
+    tag: wechatText(text(MAX_TAG_LENGTH)).nullable(),
+    followUp: wechatText(text(MAX_REPLY_LENGTH)).nullable(),
     /** Kiosk ids of a stamp rally (empty: none). */
     stamps: z
       .array(kioskIdSchema)
@@ -62,9 +68,9 @@ export const campaignFieldsSchema = z
      * Optional (shared/stamp-reply.ts has the defaults): a label per stamp booth for the
      * progress reply (else its kiosk id), and the progress and completion reply texts.
      */
-    stampNames: z.record(kioskIdSchema, text(MAX_STAMP_NAME_LENGTH)).optional(),
-    stampProgress: text(MAX_REPLY_LENGTH).optional(),
-    stampComplete: text(MAX_REPLY_LENGTH).optional(),
+    stampNames: z.record(kioskIdSchema, wechatText(text(MAX_STAMP_NAME_LENGTH))).optional(),
+    stampProgress: wechatText(text(MAX_REPLY_LENGTH)).optional(),
+    stampComplete: wechatText(text(MAX_REPLY_LENGTH)).optional(),
   })
   .strict()
 export type CampaignFields = z.infer<typeof campaignFieldsSchema>

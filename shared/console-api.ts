@@ -4,7 +4,7 @@
  * what it receives and shape what it sends), the console app and the kiosk core (pairing).
  */
 import { z } from 'zod'
-import { relayRosterEntrySchema } from './campaign'
+import { campaignIdSchema, relayRosterEntrySchema } from './campaign'
 import { rosterColumns } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 
@@ -87,7 +87,7 @@ export type AddKioskResponse = z.infer<typeof addKioskResponseSchema>
 
 /** `PUT /console/api/kiosks/<id>`. */
 export const updateKioskRequestSchema = z
-  .object({ campaignId: z.string().min(1).max(64).nullable() })
+  .object({ campaignId: campaignIdSchema.nullable() })
   .strict()
 
 /** `GET /console/api/stats[?campaign=<id>]`. */

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
+import { campaignIdSchema } from '../../shared/campaign'
 import {
   consoleAttendancePageSchema,
   consoleStatsSchema,
@@ -62,7 +63,8 @@ export interface AttendanceRoutes {
 /** The console's table asks for one screenful or so at a time. */
 export const MAX_PAGE_ROWS = 500
 
-const campaignParam = z.string().min(1).max(64).optional()
+/** Checked before any store or cache sees it: a Redis key takes no brace, and 1–64 is all. */
+const campaignParam = campaignIdSchema.optional()
 /** Digits only: `1e3`, `0x10` or ` 5` are not a row number. */
 const intParam = (min: number, max: number, fallback: number) =>
   z

@@ -6,11 +6,7 @@ import { WechatSignatureError, WechatXmlError } from './errors'
 import { validateFields } from './push'
 import { msgSignature, verifyMsgSignature } from './signature'
 import { readXmlFields } from './xml-read'
-
-// Characters XML 1.0 cannot carry at all, not even in CDATA; with the u flag the surrogate
-// range matches only unpaired halves.
-// eslint-disable-next-line no-control-regex
-const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff\ud800-\udfff]/u
+import { NOT_XML_CHAR } from '../xml-text'
 
 /** A CDATA section holding `text` exactly: ']]>' is split across two sections. */
 export function cdata(text: string, field = 'value'): string {

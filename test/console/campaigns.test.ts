@@ -59,6 +59,9 @@ describe('the campaign form', () => {
     ['followUp', { followUp: 'x'.repeat(601) }, 'campaigns.errors.followUp'],
     ['stamps', { stamps: ['hall-a', 'hall-a'] }, 'campaigns.errors.stamps'],
     ['stamps.0', { stamps: ['Not A Booth'] }, 'campaigns.errors.stamps'],
+    // What WeChat gets cannot hold what XML cannot carry (Word's line break is U+000B).
+    ['tag', { tag: '秋季\u000b到访' }, 'campaigns.errors.controlChars'],
+    ['followUp', { followUp: '感谢\u0007到访' }, 'campaigns.errors.controlChars'],
   ])('%s: %j is refused with its message', (path, over, key) => {
     const checked = checkDraft({ ...named(), ...over })
     expect(checked.ok).toBe(false)
@@ -79,6 +82,14 @@ describe('the campaign form', () => {
     quiet.reply.subscribe = ''
     const ok = checkDraft(quiet)
     expect(ok.ok && ok.input.reply.subscribe).toBe('')
+  })
+
+  it('refuses a reply holding a control character, and says why', () => {
+    const d = named()
+    d.reply.scan = '签到\u000b成功'
+    const checked = checkDraft(d)
+    expect(!checked.ok && checked.errors).toEqual({ 'reply.scan': 'campaigns.errors.controlChars' })
+    expect(createConsoleI18n().global.t('campaigns.errors.controlChars')).toContain('控制字符')
   })
 
   it('refuses a greeting placeholder the kiosk would not fill, and says which ones it fills', () => {

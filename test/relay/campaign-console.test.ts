@@ -133,6 +133,25 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       ['tag too long', { ...campaignBody(), tag: 't'.repeat(31) }],
       ['tag over 30 bytes', { ...campaignBody(), tag: '标'.repeat(11) }],
       ['stamp not a kiosk id', { ...campaignBody(), stamps: ['K 1'] }],
+      // Texts WeChat gets in a passive reply: XML carries no control character (U+000B is the
+      // line break Word copies) nor half a surrogate pair.
+      [
+        'a reply with a control character',
+        { ...campaignBody(), reply: { subscribe: 'a', scan: '签到\u000b成功' } },
+      ],
+      [
+        'a reply with half an emoji',
+        { ...campaignBody(), reply: { subscribe: 'ok \ud83d', scan: 'b' } },
+      ],
+      [
+        'a stamp name with a control character',
+        { ...campaignBody(), stamps: ['k1'], stampNames: { k1: 'B\u0001区' } },
+      ],
+      [
+        'a completion text with a control character',
+        { ...campaignBody(), stamps: ['k1'], stampComplete: 'done\u001f!' },
+      ],
+      ['a follow-up with a control character', { ...campaignBody(), followUp: 'hi\u0007' }],
       ['not an object', [1, 2]],
     ]
     for (const [why, body] of bad) {
@@ -180,7 +199,13 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       const unknown = await c.call('GET', `${path}${sep}campaign=c-nope`)
       expect(unknown.status, path).toBe(404)
       expect(errorCode(unknown)).toBe('not_found')
+      // Not a campaign id at all (a Redis key takes no brace): refused before any store sees it.
+      for (const id of ['%7Bx', 'a%7Bb%7D', 'a%20b']) {
+        const bad = await c.call('GET', `${path}${sep}campaign=${id}`)
+        expect(bad.status, `${path} ${id}`).toBe(400)
+      }
     }
+    expect((await c.call('PUT', '/console/api/kiosks/k2', { campaignId: '{x}' })).status).toBe(400)
   })
 
   it("a booth moved to another campaign leaves its scans in the first one's stats and sheet", async () => {

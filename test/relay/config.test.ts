@@ -157,6 +157,8 @@ describe('relay config', () => {
     expect(bad({ readFile, flags: { config: 'c.json' } })).toMatch(/wechat\.tokn is not a known/)
     expect(bad({ readFile, flags: { config: 'broken.json' } })).toMatch(/config cannot read/)
     expect(bad({ readFile, flags: { config: 'missing.json' } })).toMatch(/config cannot read/)
+    // A passive reply XML cannot carry would turn every push into an error WeChat retries.
+    expect(bad({ flags: { 'reply-scan': '签到\u000b成功' } })).toMatch(/reply\.scan .*control/)
   })
 
   it('takes a Redis Cluster as seed nodes, and refuses a list it cannot use', () => {

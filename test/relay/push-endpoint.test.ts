@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { parseRelayConfig } from '../../relay/config'
+import { createPushPipeline } from '../../relay/push-endpoint'
 import { jsonLogger } from '../../relay/log'
 import { WechatCipher, parseTextReply, openEncryptedReply } from '../../shared/wechat'
 import type { RelayHandle } from '../../relay/server'
@@ -294,6 +296,39 @@ describe('POST /wechat', () => {
     const res = await postPush(r.url, scanXml('o', 'k1:n'), signedQuery(TOKEN, clock))
     expect(res.status).toBe(503)
     expect(r.metrics.pushCount('store_error')).toBe(1)
+  })
+})
+
+describe('the passive reply', () => {
+  const pipeline = createPushPipeline({
+    config: parseRelayConfig({ port: 0, data: '.', wechat: { token: TOKEN } }),
+    now: Date.now,
+  })
+  const scan = {
+    kind: 'scan',
+    toUser: ACCOUNT,
+    openid: 'o_visitor1',
+    createTime: 1,
+    scene: 'k1:s1',
+    ticket: 't',
+  } as const
+  const q = Object.fromEntries(signedQuery(TOKEN, Date.now()))
+
+  it('is the campaign text, in XML', () => {
+    const a = pipeline.replyFor(scan, q, 'scan', { subscribe: '', scan: '签到成功]]>！' })
+    expect(a.status).toBe(200)
+    expect(parseTextReply(a.body)).toMatchObject({ content: '签到成功]]>！', toUser: 'o_visitor1' })
+  })
+
+  it('is left out, not refused, when XML cannot carry it: the push is already stored', () => {
+    for (const [reply, openid] of [
+      [{ subscribe: '', scan: '签到\u000b成功' }, 'o_visitor1'],
+      [{ subscribe: '', scan: 'ok \ud83d' }, 'o_visitor1'],
+      [{ subscribe: '', scan: '欢迎' }, 'o\u0001forged'],
+    ] as const) {
+      const a = pipeline.replyFor({ ...scan, openid }, q, 'scan', reply)
+      expect(a).toEqual({ status: 200, body: 'success' })
+    }
   })
 })
 

@@ -11,6 +11,7 @@ import {
   type ConsoleCampaign,
   type GreetingTexts,
 } from '../api/campaign-contract'
+import { XML_TEXT_MESSAGE } from '../../../shared/xml-text'
 
 export interface CampaignDraft {
   name: string
@@ -123,7 +124,9 @@ function stampFieldsOf(d: CampaignDraft): Record<string, unknown> {
 export type FieldErrors = Record<string, string>
 
 /** The message key for a problem at `path` (i18n `campaigns.errors.*`). */
-function messageKey(path: string, code: string): string {
+function messageKey(path: string, code: string, message: string): string {
+  // A text for WeChat holding what XML cannot carry (reply, stamp texts, tag, follow-up).
+  if (message === XML_TEXT_MESSAGE) return 'campaigns.errors.controlChars'
   if (path.startsWith('greetings.')) {
     return code === 'custom' ? 'campaigns.errors.placeholder' : 'campaigns.errors.greeting'
   }
@@ -146,7 +149,7 @@ export function checkDraft(d: CampaignDraft): Checked {
   const errors: FieldErrors = {}
   for (const issue of parsed.error.issues) {
     const path = issue.path.join('.')
-    errors[path] ??= messageKey(path, issue.code)
+    errors[path] ??= messageKey(path, issue.code, issue.message)
   }
   return { ok: false, errors }
 }

@@ -194,6 +194,8 @@ export const en: MessageSchema = {
       followUp: 'The message has at most 600 characters',
       stamps: 'Pick at most 50 booths',
       stampName: 'A booth name has at most 20 characters',
+      controlChars:
+        'Cannot hold control characters (a line break copied from Word is one) or broken characters: delete them and type again',
       invalid: 'Not valid',
     },
     followUp: {

@@ -182,6 +182,8 @@ export const zhCN = {
       followUp: '客服消息最多 600 字',
       stamps: '最多选择 50 个签到台',
       stampName: '签到台名称最多 20 个字',
+      controlChars:
+        '不能包含控制字符（从 Word 复制的换行符就是一种）或残缺的字符：请删除后重新输入',
       invalid: '内容无效',
     },
     followUp: {
