@@ -50,9 +50,15 @@ export class CampaignDirectory {
   campaign(id: string): Promise<CampaignRecord | null> {
     let p = this.campaigns.get(id)
     if (p === undefined) {
-      p = this.store.campaigns.getCampaign(id)
-      this.campaigns.set(id, p)
-      p.catch(() => this.campaigns.delete(id))
+      const read = this.store.campaigns.getCampaign(id)
+      this.campaigns.set(id, read)
+      // Neither a failed read nor "no such campaign" is kept: the ids asked for come from the
+      // console's `?campaign=` too, and every unknown one would stay in the map for good.
+      const drop = () => {
+        if (this.campaigns.get(id) === read) this.campaigns.delete(id)
+      }
+      read.then((r) => r === null && drop(), drop)
+      p = read
     }
     return p
   }
