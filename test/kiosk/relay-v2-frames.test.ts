@@ -20,6 +20,8 @@ import { relayCampaign } from './fake-v2-relay'
 
 /** Escaped by JSON.stringify to six bytes each: the worst case for a frame's size. */
 const worst = (n: number) => '\u0001'.repeat(n)
+/** The widest a text WeChat gets may be (no control characters there): 3 bytes a character. */
+const worstWechat = (n: number) => '中'.repeat(n)
 
 describe('v2 frames', () => {
   it('the largest possible campaign frame fits the kiosk frame limit', () => {
@@ -29,9 +31,9 @@ describe('v2 frames', () => {
       id: 'x'.repeat(64),
       name: worst(80),
       greetings: { 'zh-CN': g, en: g },
-      reply: { subscribe: worst(600), scan: worst(600) },
-      tag: worst(30),
-      followUp: worst(600),
+      reply: { subscribe: worstWechat(600), scan: worstWechat(600) },
+      tag: worstWechat(30),
+      followUp: worstWechat(600),
       stamps: Array.from({ length: 50 }, (_, i) => `k${i}`.padEnd(24, 'x')),
     })
     const json = JSON.stringify({ type: 'campaign', campaign, version: Number.MAX_SAFE_INTEGER })
