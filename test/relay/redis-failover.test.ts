@@ -68,10 +68,13 @@ function pushLoop(relay: RelayHandle, kioskId: string) {
   }
 }
 
-/** Resolves once the cluster (as its first node sees it) serves `key`'s slot from `port`. */
+/**
+ * Resolves once the cluster (as its first node sees it) serves `key`'s slot from `port`. A
+ * failover under the whole suite's load on two cores took over 15 s once: 30 s.
+ */
 function servedBy(key: string, port: number) {
   return vi.waitFor(async () => expect((await cluster.ownerOf(key)).master.port).toBe(port), {
-    timeout: 15_000,
+    timeout: 30_000,
     interval: 50,
   })
 }
