@@ -42,8 +42,18 @@ const INVALID_XML =
 const SPECIAL = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff\ufffe\uffff]/
 /* eslint-enable no-control-regex */
 
-/** Text as XML character data: markup escaped, characters XML cannot hold dropped. */
-export function xmlText(s: string): string {
+/**
+ * An underscore that starts what OOXML reads as an escaped character (`_x003D_` is `=` to
+ * Excel): written as `_x005F_` (the underscore, escaped), so the cell shows the text as sent.
+ */
+const OOXML_ESCAPE_START = /_(?=x[0-9A-Fa-f]{4}_)/g
+
+/**
+ * Text as XML character data: markup escaped, characters XML cannot hold dropped, and text that
+ * looks like OOXML's own `_xHHHH_` escapes kept literal.
+ */
+export function xmlText(text: string): string {
+  const s = text.includes('_x') ? text.replace(OOXML_ESCAPE_START, '_x005F_') : text
   if (!SPECIAL.test(s)) return s
   return s
     .replace(INVALID_XML, '')

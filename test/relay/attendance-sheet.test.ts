@@ -535,5 +535,9 @@ describe('sheet cells', () => {
       'lone  high, pair 😀, lone  low',
     )
     expect(xmlText('展位甲')).toBe('展位甲')
+    // Excel would show `_x003D_1+1` as `=1+1`: the underscore is escaped so it shows as sent.
+    expect(xmlText('_x003D_1+1')).toBe('_x005F_x003D_1+1')
+    expect(xmlText('o_x1_y_xABCD_')).toBe('o_x1_y_x005F_xABCD_')
+    expect(xmlText('open_id_x')).toBe('open_id_x')
   })
 })
