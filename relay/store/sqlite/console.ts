@@ -64,7 +64,12 @@ function attempt<T>(fn: () => T): Promise<T> {
   }
 }
 
+/** Login attempts between purges of the counters their policy has forgotten. */
+const PURGE_EVERY_ATTEMPTS = 64
+
 export class SqliteConsoleStore implements ConsoleStore {
+  private attemptsSincePurge = 0
+
   constructor(
     private readonly db: Db,
     /** Tells the change feed a kiosk's token changed (a redeem), after the commit. */
@@ -168,6 +173,17 @@ export class SqliteConsoleStore implements ConsoleStore {
             `INSERT OR REPLACE INTO login_attempts (key, count, locked_until, updated_at)
              VALUES (?, ?, ?, ?)`,
           ).run(key, step.next.count, step.next.lockedUntil, step.next.updatedAt)
+          // Each name or address tried is a row: those the policy has forgotten go, in steps as
+          // attempts come (Redis expires its keys), or guesses at made-up names would pile up.
+          // Only keys of this kind (`name:`, `addr:`): another kind may have another policy.
+          if (++this.attemptsSincePurge >= PURGE_EVERY_ATTEMPTS) {
+            this.attemptsSincePurge = 0
+            const kind = key.slice(0, key.indexOf(':') + 1)
+            statement(
+              this.db,
+              'DELETE FROM login_attempts WHERE updated_at <= ? AND substr(key, 1, ?) = ?',
+            ).run(now - policy.forgetAfterMs, kind.length, kind)
+          }
           return { allowed: true }
         })
         .immediate(),
