@@ -13,6 +13,7 @@ import type { ConsoleRosterPage, ConsoleRosterUpload } from '../../shared/consol
 import { MAX_ROSTER_FILE_BYTES, rosterMatchKey } from '../../shared/roster/roster-input'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
 import type { StoredRosterEntry } from '../store/campaign-types'
+import type { ParsedRoster } from '../../shared/roster/roster-import'
 import { sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
@@ -53,8 +54,17 @@ function intParam(v: string | null, fallback: number, max: number): number | nul
   return n > max ? null : n
 }
 
+/**
+ * Roster files read at once by one relay. Reading one can take a few hundred MB (exceljs
+ * holds a whole workbook; the limits in shared/roster bound one file, not several), so a few
+ * uploads in parallel could take the push path's memory with them. Organizers upload rarely:
+ * one more waits a few seconds and tries again.
+ */
+const MAX_ROSTERS_READ_AT_ONCE = 2
+
 export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log } = deps
+  let reading = 0
   return [
     {
       method: 'POST',
@@ -76,20 +86,32 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           )
           return
         }
-        let data: Buffer
-        try {
-          data = await readBody(ctx.req, MAX_ROSTER_FILE_BYTES)
-        } catch (err) {
-          if (!(err instanceof BodyTooLargeError)) throw err
+        if (reading >= MAX_ROSTERS_READ_AT_ONCE) {
           closeAfterResponse(ctx.res)
-          sendConsoleError(ctx.res, 413, 'too_large', 'file larger than 10 MiB')
+          ctx.res.setHeader('Retry-After', '5')
+          sendConsoleError(ctx.res, 429, 'rate_limited', 'other rosters are being read; try again')
           return
         }
-        const format =
-          declared !== 'sniff' ? declared : data.subarray(0, 4).equals(ZIP_MAGIC) ? 'xlsx' : 'csv'
-        // Loaded on first use: exceljs takes longer to load than the relay takes to start.
-        const { parseRosterFile } = await import('../../shared/roster/roster-import')
-        const parsed = await parseRosterFile(format, data)
+        reading++
+        let parsed: ParsedRoster
+        try {
+          let data: Buffer
+          try {
+            data = await readBody(ctx.req, MAX_ROSTER_FILE_BYTES)
+          } catch (err) {
+            if (!(err instanceof BodyTooLargeError)) throw err
+            closeAfterResponse(ctx.res)
+            sendConsoleError(ctx.res, 413, 'too_large', 'file larger than 10 MiB')
+            return
+          }
+          const sniffed = data.subarray(0, 4).equals(ZIP_MAGIC) ? 'xlsx' : 'csv'
+          const format = declared !== 'sniff' ? declared : sniffed
+          // Loaded on first use: exceljs takes longer to load than the relay takes to start.
+          const { parseRosterFile } = await import('../../shared/roster/roster-import')
+          parsed = await parseRosterFile(format, data)
+        } finally {
+          reading--
+        }
         const errors = parsed.errors
           .slice(0, MAX_LISTED_ERRORS)
           .map(({ row, column, code, params }) => ({ row, column, code, params }))

@@ -3,6 +3,7 @@
 // a kiosk whose link is cut twice mid-transfer (resumed from its offset: complete, each entry
 // once), a kiosk that rejects a frame rewound to where it is, and bindings made at one booth
 // reaching the campaign's other booths, live and after a reconnect.
+import { request } from 'node:http'
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import { consoleRosterPageSchema, consoleRosterUploadSchema } from '../../shared/console-api'
@@ -189,6 +190,49 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
       expect(page.status, q).toBe(400)
     }
     expect((await relay.store.campaigns.readRoster(made.id, 0, 0)).total).toBe(2)
+  })
+
+  it('reads two rosters at once; another upload meanwhile is told to try again', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const body = Buffer.from(csv(3))
+    // Three uploads whose bodies are still arriving: two take the places, one is refused.
+    const held = [0, 1, 2].map(() => {
+      const req = request(`${relay.url}/console/api/campaigns/${made.id}/roster`, {
+        method: 'POST',
+        headers: {
+          origin: relay.url,
+          cookie: c.cookie ?? '',
+          'content-type': 'text/csv',
+          'content-length': body.length,
+        },
+      })
+      const status = new Promise<number>((resolve) => {
+        req.on('response', (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        // The refused one is closed before its body is all sent.
+        req.on('error', () => undefined)
+      })
+      req.write(body.subarray(0, 10))
+      return { req, status, done: false }
+    })
+    for (const h of held) void h.status.then(() => (h.done = true))
+    await Promise.race(held.map((h) => h.status))
+    const refused = held.filter((h) => h.done)
+    expect(refused.length).toBe(1)
+    expect(await refused[0]?.status).toBe(429)
+    // Both places are taken now: another upload is refused too, whatever its size.
+    const another = await upload(c, made.id, csv(3))
+    expect(another.status).toBe(429)
+    expect(JSON.stringify(another.json)).toContain('rate_limited')
+    // The two finish and are read; then there is room again.
+    const reading = held.filter((h) => !h.done)
+    for (const h of reading) h.req.end(body.subarray(10))
+    expect(await Promise.all(reading.map((h) => h.status))).toEqual([200, 200])
+    expect((await upload(c, made.id, csv(3))).status).toBe(200)
   })
 
   it('sends 50,000 rows to a kiosk whose link is cut twice: complete, each entry once', async () => {
