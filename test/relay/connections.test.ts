@@ -65,6 +65,19 @@ function halfOpenUpgrade(r: RelayHandle, path: string, token: string): Promise<{
   })
 }
 
+/** Posts a push until one is answered 200 (a place under the cap freed), 100 tries at most. */
+async function pushUntilAnswered(r: RelayHandle): Promise<number> {
+  let status = 0
+  for (let tries = 0; status !== 200 && tries < 100; tries++) {
+    status = await postPush(r.url, scanXml('v', 'k1:1')).then(
+      (res) => res.status,
+      () => 0,
+    )
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return status
+}
+
 async function closedWithin(raw: Raw, ms = BOUND_MS): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
@@ -132,15 +145,7 @@ describe('connection cap', () => {
     await pong
 
     idle[0]?.socket.destroy()
-    let status = 0
-    for (let tries = 0; status !== 200 && tries < 100; tries++) {
-      status = await postPush(r.url, scanXml('v', 'k1:1')).then(
-        (res) => res.status,
-        () => 0,
-      )
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    expect(status).toBe(200)
+    expect(await pushUntilAnswered(r)).toBe(200)
     await kiosk.waitForScans(1)
     expect(r.metrics.render({ connectedKiosks: 0, unacked: [], unrouted: 0 })).toMatch(
       /scandesk_relay_connections_refused_total [1-9]/,
@@ -159,15 +164,7 @@ describe('connection cap', () => {
     ])
     expect(refused.map((h) => h.status)).toEqual([401, 401, 401, 404])
     // The relay closes them: there is room for a push again.
-    let status = 0
-    for (let tries = 0; status !== 200 && tries < 100; tries++) {
-      status = await postPush(r.url, scanXml('v', 'k1:1')).then(
-        (res) => res.status,
-        () => 0,
-      )
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    expect(status).toBe(200)
+    expect(await pushUntilAnswered(r)).toBe(200)
   })
 
   it('keeps answering /healthz with many idle sockets open within the cap', async () => {
