@@ -12,6 +12,7 @@ import { addOrganizer } from '../../relay/console/organizer-admin'
 import { hashSessionId } from '../../relay/console/sessions'
 import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
 import { TOKEN, tempDir, type Backend } from './harness'
+import { SseStream } from '../helpers/sse'
 
 /** Where a relay keeps its state: restarting on the same place keeps it, as in production. */
 export interface Place {
@@ -115,57 +116,18 @@ export class ConsoleClient {
 }
 
 /** `GET /console/api/events` as `client` (its cookie now): the messages, and whether it ended. */
-export class ConsoleEvents {
-  readonly events: ConsoleEvent[] = []
-  status = 0
-  ended = false
-  private readonly abort = new AbortController()
-
+export class ConsoleEvents extends SseStream<ConsoleEvent> {
   static async open(client: ConsoleClient): Promise<ConsoleEvents> {
-    const e = new ConsoleEvents()
-    const headers: Record<string, string> = client.cookie === null ? {} : { cookie: client.cookie }
-    const res = await fetch(`${client.relayUrl}/console/api/events`, {
-      headers,
-      signal: e.abort.signal,
-    })
-    e.status = res.status
-    if (res.body === null || res.status !== 200) {
-      await res.text()
-      e.ended = true
-      return e
-    }
-    void e.pump(res.body)
+    const e = new ConsoleEvents((data) => consoleEventSchema.parse(data))
+    await e.connect(
+      `${client.relayUrl}/console/api/events`,
+      client.cookie === null ? {} : { cookie: client.cookie },
+    )
     return e
-  }
-
-  private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder()
-    let buffer = ''
-    try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let cut: number
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          for (const line of buffer.slice(0, cut).split('\n')) {
-            if (line.startsWith('data: ')) {
-              this.events.push(consoleEventSchema.parse(JSON.parse(line.slice(6))))
-            }
-          }
-          buffer = buffer.slice(cut + 2)
-        }
-      }
-    } catch {
-      // aborted
-    }
-    this.ended = true
   }
 
   count(type: ConsoleEvent['type']): number {
     return this.events.filter((e) => e.type === type).length
-  }
-
-  close(): void {
-    this.abort.abort()
   }
 }
 

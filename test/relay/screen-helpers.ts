@@ -8,6 +8,7 @@ import { screenEventSchema, type ScreenEvent } from '../../shared/screen-api'
 import { assign, createCampaign, signIn } from './campaign-helpers'
 import type { ConsoleClient } from './console-helpers'
 import { postPush, scanXml } from './harness'
+import { SseStream } from '../helpers/sse'
 
 export interface ScreenSetup {
   console: ConsoleClient
@@ -41,51 +42,12 @@ export function screenPath(
   return `/screen/api/${id}/${kind}${q}`
 }
 
-/** An open event stream: every event parsed (and every raw chunk), and whether it ended. */
-export class EventReader {
-  readonly events: ScreenEvent[] = []
-  raw = ''
-  ended = false
-  status = 0
-  private readonly abort = new AbortController()
-
+/** A big screen's event stream: its events, checked against the screen API. */
+export class EventReader extends SseStream<ScreenEvent> {
   static async open(url: string): Promise<EventReader> {
-    const r = new EventReader()
-    const res = await fetch(url, { signal: r.abort.signal })
-    r.status = res.status
-    if (res.body === null || res.status !== 200) {
-      r.raw = await res.text()
-      r.ended = true
-      return r
-    }
-    void r.pump(res.body)
+    const r = new EventReader((data) => screenEventSchema.parse(data))
+    await r.connect(url)
     return r
-  }
-
-  private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder()
-    let buffer = ''
-    try {
-      for await (const chunk of body) {
-        const text = decoder.decode(chunk, { stream: true })
-        this.raw += text
-        buffer += text
-        let cut: number
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut)
-          buffer = buffer.slice(cut + 2)
-          const data = block
-            .split('\n')
-            .filter((l) => l.startsWith('data: '))
-            .map((l) => l.slice(6))
-            .join('\n')
-          if (data !== '') this.events.push(screenEventSchema.parse(JSON.parse(data)))
-        }
-      }
-    } catch {
-      // aborted
-    }
-    this.ended = true
   }
 
   /** Check-in numbers received, in order. */
@@ -98,10 +60,6 @@ export class EventReader {
   lastCount(): number {
     const counts = this.events.flatMap((e) => (e.type === 'checkins' ? [e.count] : []))
     return counts[counts.length - 1] ?? 0
-  }
-
-  close(): void {
-    this.abort.abort()
   }
 }
 
