@@ -104,8 +104,8 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
             sendConsoleError(ctx.res, 413, 'too_large', 'file larger than 10 MiB')
             return
           }
-          const sniffed = data.subarray(0, 4).equals(ZIP_MAGIC) ? 'xlsx' : 'csv'
-          const format = declared !== 'sniff' ? declared : sniffed
+          const format =
+            declared !== 'sniff' ? declared : data.subarray(0, 4).equals(ZIP_MAGIC) ? 'xlsx' : 'csv'
           // Loaded on first use: exceljs takes longer to load than the relay takes to start.
           const { parseRosterFile } = await import('../../shared/roster/roster-import')
           parsed = await parseRosterFile(format, data)

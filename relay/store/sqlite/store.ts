@@ -416,9 +416,9 @@ class SqliteStore implements RelayStore {
 
   /**
    * One process owns the SQLite store, so the token cache can live in its memory: one per
-   * AppID, which the ticket proxy, the fallback codes and the follow-up worker all read (each
-   * with a cache of its own, each fetched a token of its own and forced its own refreshes out
-   * of stable_token's 20 a day).
+   * AppID, shared by the ticket proxy, the fallback codes and the follow-up worker, so a token
+   * one of them fetched (or dropped after WeChat refused it) is the others' too. Each client
+   * still keeps its own refresh in flight and its own forced-refresh clock.
    */
   accessTokenStore(appId: string): TokenStore {
     let cache = this.tokenCaches.get(appId)
