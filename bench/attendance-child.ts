@@ -44,6 +44,7 @@ const msgSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('watch') }),
   z.object({ cmd: z.literal('peak') }),
   z.object({ cmd: z.literal('cpu') }),
+  z.object({ cmd: z.literal('settle') }),
   z.object({ cmd: z.literal('stop') }),
 ])
 
@@ -265,6 +266,14 @@ answerParent(async (raw) => {
       // This process's CPU so far (every thread: the checkpointer's included), µs.
       const u = process.cpuUsage()
       return { micros: u.user + u.system }
+    }
+    case 'settle': {
+      // Until every stored row is in what the console reads (SQLite moves them after the
+      // push's commit): how long that took, ms.
+      if (store === null) throw new Error('not started')
+      const t0 = performance.now()
+      await store.attendance.settled()
+      return { ms: performance.now() - t0 }
     }
     case 'watch': {
       gc()

@@ -28,6 +28,8 @@ export interface ScrapeState {
   unacked: ReadonlyArray<readonly [kioskId: string, count: number]>
   /** null when the store could not be read. */
   unrouted: number | null
+  /** Stored scans not yet in the console's attendance table; null when not read. */
+  attendancePending: number | null
 }
 
 function label(value: string): string {
@@ -122,6 +124,16 @@ export class RelayMetrics {
       ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [
         ...(state.unrouted === null ? [] : [['', state.unrouted] satisfies Sample]),
       ]),
+      ...family(
+        'attendance_pending_rows',
+        'gauge',
+        "Stored scans not yet in the console's attendance (SQLite builds them after the push).",
+        [
+          ...(state.attendancePending === null
+            ? []
+            : [['', state.attendancePending] satisfies Sample]),
+        ],
+      ),
       ...family('unrouted_total', 'counter', 'Pushes kept as unrouted here, by reason.', [
         ...[...this.unroutedByReason].sort().map(([r, n]): Sample => [`{reason="${r}"}`, n]),
       ]),

@@ -115,7 +115,13 @@ export async function startRelay(
   const log = opts.log ?? silentLogger
   const now = opts.now ?? Date.now
   const metrics = new RelayMetrics()
-  const store = await openStore(config, { prefix: opts.redisPrefix, pollMs: opts.storePollMs })
+  const store = await openStore(config, {
+    prefix: opts.redisPrefix,
+    pollMs: opts.storePollMs,
+    // The rows stay pending and are retried: the console is behind, nothing is lost.
+    onAttendanceError: (err) =>
+      log.error('attendance rows not moved', { error: errorMessage(err) }),
+  })
   const campaigns = new CampaignDirectory(store, now)
   const hub = new KioskHub({
     campaigns,
@@ -208,16 +214,19 @@ export async function startRelay(
 
   async function scrape(res: ServerResponse): Promise<void> {
     // The counters are most wanted when the store is down: the gauges it holds are left out.
-    const read = await Promise.all([store.listKiosks(), store.countUnrouted()]).catch(
-      (err: unknown) => {
-        log.warn('metrics without store gauges', { error: errorMessage(err) })
-        return null
-      },
-    )
+    const read = await Promise.all([
+      store.listKiosks(),
+      store.countUnrouted(),
+      store.attendance.backlog(),
+    ]).catch((err: unknown) => {
+      log.warn('metrics without store gauges', { error: errorMessage(err) })
+      return null
+    })
     const body = metrics.render({
       connectedKiosks: hub.connectedKiosks,
       unacked: read?.[0].map((k) => [k.kioskId, k.headSeq - k.ackedSeq] as const) ?? [],
       unrouted: read?.[1] ?? null,
+      attendancePending: read?.[2] ?? null,
     })
     sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
   }

@@ -73,6 +73,14 @@ export interface AttendanceReader {
    * rows; no queue, no change feed. Rows of one kiosk must come in increasing seq.
    */
   seed(rows: readonly AttendanceRow[]): Promise<void>
+  /**
+   * Resolves once every row stored before the call is in what the reads see. Redis writes the
+   * rows with the push; SQLite moves them into its indexed table after the push's commit, and
+   * its reads wait for that themselves (up to a bound); an export waits for all.
+   */
+  settled(): Promise<void>
+  /** Rows stored and not yet in what the reads see (SQLite's pending rows; Redis: 0). */
+  backlog(): Promise<number>
 }
 
 /** Timeline of `today` from per-slot sums, every slot present (zeros included). */

@@ -9,7 +9,12 @@ import type { RelayStore } from './types'
 export async function openStore(
   config: Pick<RelayConfig, 'redis' | 'data'> &
     Partial<Pick<RelayConfig, 'redisWaitReplicas' | 'redisWaitTimeoutMs'>>,
-  opts: { prefix?: string | undefined; pollMs?: number | undefined } = {},
+  opts: {
+    prefix?: string | undefined
+    pollMs?: number | undefined
+    /** SQLite: a failure to move pending attendance rows into the console's table (retried). */
+    onAttendanceError?: (err: Error) => void
+  } = {},
 ): Promise<RelayStore> {
   if (config.redis !== null) {
     const { openRedisStore } = await import('./redis/store')
@@ -23,5 +28,8 @@ export async function openStore(
   return openSqliteStore({
     data: config.data,
     ...(opts.pollMs !== undefined && { pollMs: opts.pollMs }),
+    ...(opts.onAttendanceError !== undefined && {
+      indexing: { onError: opts.onAttendanceError },
+    }),
   })
 }

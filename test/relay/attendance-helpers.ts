@@ -11,6 +11,8 @@ export function countingReader(a: AttendanceReader): {
     scansToday: (...args) => a.scansToday(...args),
     page: (...args) => a.page(...args),
     seed: (...args) => a.seed(...args),
+    settled: () => a.settled(),
+    backlog: () => a.backlog(),
     async *rows(scope, pageSize) {
       for await (const page of a.rows(scope, pageSize)) {
         handedOut += page.length

@@ -7,6 +7,8 @@ import { rmSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { localDay } from '../../relay/attendance/routes'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { KioskClient, TOKEN, postPush, scanXml, signedQuery, tempDir } from './harness'
 
@@ -106,6 +108,24 @@ describe('relay process killed mid-burst', () => {
     // `kiosk revoke` from another process ends the live socket at once.
     await cli('kiosk', 'revoke', 'k1')
     expect((await kiosk.closed).code).toBe(RelayCloseCode.revoked)
+    const exited = new Promise((resolve) => second.child.once('exit', resolve))
     second.child.kill('SIGTERM')
+    await exited
+
+    // The consolidated attendance too (its rows are built after the push's commit, so the
+    // kill left some only marked pending): every push once, none lost.
+    const store = openSqliteStore({ data: dir })
+    try {
+      const openids: string[] = []
+      for await (const page of store.attendance.rows({ kioskIds: null }, 100)) {
+        openids.push(...page.map((r) => r.openid))
+      }
+      expect(openids).toHaveLength(TOTAL)
+      expect(new Set(openids).size).toBe(TOTAL)
+      const stats = await store.attendance.stats({ kioskIds: null }, localDay(Date.now()))
+      expect(stats).toMatchObject({ scans: TOTAL, visitors: TOTAL })
+    } finally {
+      await store.close()
+    }
   })
 })

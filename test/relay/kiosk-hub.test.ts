@@ -263,6 +263,8 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     expect(text).toContain('scandesk_relay_unacked_events{kiosk="k1"} 1')
     expect(text).toContain('scandesk_relay_pushes_total{outcome="stored"} 2')
     expect(text).toContain('scandesk_relay_delivery_lag_seconds_count 1')
+    // Both scans' attendance rows are in (SQLite builds them after the push, at once when idle).
+    expect(text).toContain('scandesk_relay_attendance_pending_rows 0')
     const health = (await (await fetch(`${r.url}/healthz`)).json()) as Record<string, unknown>
     expect(health).toMatchObject({ status: 'ok', store: backend, connectedKiosks: 1 })
   })

@@ -644,6 +644,15 @@ export class RedisAttendance implements AttendanceReader {
     }
   }
 
+  /** The rows are written with the push's own script: nothing is ever behind. */
+  settled(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  backlog(): Promise<number> {
+    return Promise.resolve(0)
+  }
+
   async seed(rows: readonly AttendanceRow[]): Promise<void> {
     const byKiosk = new Map<string, AttendanceRow[]>()
     for (const r of rows) {

@@ -1,7 +1,9 @@
 /**
- * The SQLite store's consolidated attendance: the row and its counters are written inside the
- * push's own group-commit savepoint (`writeAttendance`), and `SqliteAttendance` answers the
- * console's stats, table and export from them.
+ * The SQLite store's consolidated attendance. A push's savepoint writes a pending mark into
+ * `attendance_pending` (`write`), as durable as the push; the indexer (attendance-indexer.ts)
+ * builds the marked rows from their queue entries into the `attendance` table, with their
+ * counters, after the commit (`moveChunk`), and `SqliteAttendance` answers the console's
+ * stats, table and export from that table once the rows pending when it was asked are in.
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
@@ -19,6 +21,7 @@ import {
   type ExportRow,
 } from '../attendance'
 import type { NewEvent } from '../types'
+import { AttendanceIndexer, type ChunkResult, type IndexerDeps } from './attendance-indexer'
 import { statement } from './statements'
 
 const kioskStatsRow = z.object({
@@ -256,28 +259,14 @@ function countInto(k: KioskCounts, r: AttendanceRow, rowsHere: number): void {
 }
 
 /**
- * The attendance row of a stored event, in the caller's transaction (the push's savepoint),
- * its counters into `counters` (written before that transaction commits): the row, the queue
- * entry and the counters commit together or not at all. Called last in the savepoint, so a
- * row whose increments were counted is never rolled back alone. The caller has de-duplicated
- * the event (by the queue's event ids).
+ * A row into the attendance table, in the caller's transaction, its counters into `counters`
+ * (flushed in the same transaction). A row already there (same kiosk and seq) is left and not
+ * counted again: moving a chunk twice changes nothing. The queue's event ids de-duplicated
+ * the pushes themselves.
  */
 function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatch): void {
-  statement(db, INSERT_ROW).run(
-    r.kioskId,
-    r.seq,
-    r.id,
-    r.event,
-    r.openid,
-    r.scene,
-    r.ticket,
-    r.fallback ? 1 : 0,
-    r.createTime,
-    r.receivedAt,
-    r.number ?? null,
-    r.campaignId ?? null,
-    r.firstInCampaign === undefined ? null : r.firstInCampaign ? 1 : 0,
-  )
+  const inserted = statement(db, INSERT_ROW).run(...rowValues(r))
+  if (inserted.changes === 0) return
   // After the insert: the openid's index entries (this one included), at most two or three
   // read, on the page the insert just wrote. 1 here → a new visitor of the kiosk; 1 or 2
   // overall → a new visitor, or one just turned returning; the same within the row's campaign
@@ -299,7 +288,56 @@ function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatc
   counters.add(r, counts)
 }
 
-const INSERT_ROW = `INSERT INTO attendance (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+/** A row's values in ROW_NAMES order. */
+function rowValues(r: AttendanceRow): (string | number | null)[] {
+  return [
+    r.kioskId,
+    r.seq,
+    r.id,
+    r.event,
+    r.openid,
+    r.scene,
+    r.ticket,
+    r.fallback ? 1 : 0,
+    r.createTime,
+    r.receivedAt,
+    r.number ?? null,
+    r.campaignId ?? null,
+    r.firstInCampaign === undefined ? null : r.firstInCampaign ? 1 : 0,
+  ]
+}
+
+const INSERT_ROW = `INSERT INTO attendance (${ROW_COLUMNS})
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+/**
+ * A pending row as a chunk reads it: its rowid, the queue entry's columns in ROW_NAMES order
+ * (the fallback flag last: the pending mark holds it) and the campaign. A pending row whose
+ * queue entry is gone has no row here (the chunk's delete counts it).
+ */
+const PENDING_CHUNK = `SELECT p.rowid, p.kiosk_id, p.seq, e.id, e.event, e.openid, e.scene,
+    e.ticket, e.create_time, e.received_at, e.number, p.campaign_id, e.first_in_campaign,
+    p.fallback
+  FROM attendance_pending p JOIN events e ON e.kiosk_id = p.kiosk_id AND e.seq = p.seq
+  ORDER BY p.rowid LIMIT ?`
+const pendingTuple = z.tuple([
+  z.number().int(), // rowid
+  z.string(), // kiosk id
+  z.number().int(), // seq
+  z.string(), // event id
+  z.enum(['subscribe', 'scan']),
+  z.string(), // openid
+  z.string(), // scene
+  z.string(), // ticket
+  z.number(), // create time
+  z.number(), // received at
+  z.number().int().min(1).nullable(), // check-in number
+  z.string().nullable(), // campaign id
+  z.number().int().min(0).max(1).nullable(), // first in campaign
+  z.number().int().min(0).max(1), // fallback
+])
+type PendingTuple = z.infer<typeof pendingTuple>
+
 const VISITOR_COUNTS = `SELECT
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? AND kiosk_id = ? LIMIT 2)),
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? LIMIT 3))`
@@ -317,6 +355,27 @@ export interface RowCampaign {
 
 const inScope = 'kiosk_id IN (SELECT value FROM json_each(?))'
 
+/** The store's group commit, as the attendance uses it. */
+export interface StoreWrites {
+  submit<R>(write: () => R, opts?: { durable?: boolean }): Promise<R>
+  /** Whether no write is waiting to be committed. */
+  idle(): boolean
+}
+
+/** The indexer's timing (tests make it slower or faster). */
+export type IndexingOptions = Pick<
+  IndexerDeps,
+  'chunkRows' | 'progressMs' | 'retryMs' | 'onError' | 'busyAbove' | 'onlyForReaders'
+>
+
+/**
+ * How long a console read (stats, a page, a search) waits for rows still pending before it
+ * answers with what is in: during a peak the console may trail; it is never blocked.
+ */
+export const READ_WAIT_MS = 2000
+const NEWEST_PENDING = 'SELECT max(rowid) AS top FROM attendance_pending'
+const newestRow = z.object({ top: z.number().int().nullable() })
+
 export class SqliteAttendance implements AttendanceReader {
   /**
    * Kiosks' fallback scenes: a code, once saved, is kept for good, so a known one needs no
@@ -326,31 +385,50 @@ export class SqliteAttendance implements AttendanceReader {
   private exportPage: Database.Statement<[string, number, number], ExportTuple> | undefined
   private campaignExportPage:
     Database.Statement<[string, number, string, number], ExportTuple> | undefined
-  private readonly counters = new CounterBatch()
+  private readonly indexer: AttendanceIndexer
+  private readonly commit: (fn: () => void) => Promise<void>
+  private readonly onError: ((err: Error) => void) | undefined
+  /** Pending rows dropped for want of their queue entry (`dropOrphans`). */
+  orphans = 0
 
   constructor(
     private readonly db: Database.Database,
-    /** Runs a write with the store's other writes (its group commit). */
-    private readonly commit: (fn: () => void) => Promise<void>,
-  ) {}
-
-  /** Writes the counters the batch's rows gathered: the group commit's before-commit hook. */
-  flushCounters(): void {
-    try {
-      this.counters.flush(this.db)
-    } catch (err) {
-      // The batch rolls back: so must its increments.
-      this.counters.clear()
-      throw err
-    }
+    writes: StoreWrites,
+    indexing: IndexingOptions = {},
+  ) {
+    this.commit = (fn) => writes.submit(fn)
+    this.onError = indexing.onError
+    this.indexer = new AttendanceIndexer({
+      ...indexing,
+      runChunk: (limit) => writes.submit(() => this.moveChunk(limit), { durable: false }),
+      newest: () => newestRow.parse(statement(db, NEWEST_PENDING).get()).top,
+      idle: () => writes.idle(),
+    })
   }
 
   /**
-   * Writes a stored event's row and counters (see writeRow); `campaign`: the kiosk's campaign
-   * when the scan arrived, with the visitor's check-in number in it as the push took or found
-   * it (null: no campaign).
+   * Writes a stored event's row into the pending rows, in the push's savepoint (it commits
+   * with the queue entry or not at all); `campaign`: the kiosk's campaign when the scan
+   * arrived, with the visitor's check-in number in it as the push took or found it (null: no
+   * campaign). The indexer moves it into the attendance table after the commit.
    */
   write(kioskId: string, seq: number, e: NewEvent, campaign: RowCampaign | null = null): void {
+    statement(
+      this.db,
+      `INSERT INTO attendance_pending (kiosk_id, seq, campaign_id, fallback, received_at)
+         VALUES (?, ?, ?, ?, ?)`,
+    ).run(
+      kioskId,
+      seq,
+      campaign?.id ?? null,
+      this.fallbackScene(kioskId) === e.scene ? 1 : 0,
+      e.receivedAt,
+    )
+    this.indexer.written()
+  }
+
+  /** The kiosk's fallback scene, or null (see `fallbackScenes`). */
+  private fallbackScene(kioskId: string): string | null {
     let scene = this.fallbackScenes.get(kioskId)
     if (scene === undefined) {
       const row = statement(this.db, 'SELECT scene FROM fallback_codes WHERE kiosk_id = ?').get(
@@ -360,13 +438,87 @@ export class SqliteAttendance implements AttendanceReader {
       scene = row === undefined ? null : sceneRow.parse(row).scene
       this.fallbackScenes.set(kioskId, scene)
     }
-    const row: AttendanceRow = { ...e, kioskId, seq, fallback: scene === e.scene }
-    if (campaign !== null) {
-      row.campaignId = campaign.id
-      row.number = campaign.number
-      row.firstInCampaign = campaign.firstInCampaign
+    return scene
+  }
+
+  /**
+   * Writes the `limit` oldest pending rows into the attendance table with their counters, and
+   * deletes them, in the caller's transaction (one write of the group commit): all or nothing.
+   * The rows come from this store's own queue: a chunk's first is checked against the schema,
+   * as an export page's is (a parse per row was half the chunk's time).
+   */
+  private moveChunk(limit: number): ChunkResult {
+    const tuples = statement(this.db, PENDING_CHUNK).raw(true).all(limit) as PendingTuple[]
+    const first = tuples[0]
+    if (first === undefined) {
+      // None, or only rows whose queue entry is gone: those go (and are reported).
+      this.dropOrphans(statement(this.db, 'DELETE FROM attendance_pending').run().changes)
+      return { moved: 0, last: 0 }
     }
-    writeRow(this.db, row, this.counters)
+    pendingTuple.parse(first)
+    const counters = new CounterBatch()
+    for (const t of tuples) {
+      const r: AttendanceRow = {
+        kioskId: t[1],
+        seq: t[2],
+        id: t[3],
+        event: t[4],
+        openid: t[5],
+        scene: t[6],
+        ticket: t[7],
+        fallback: t[13] === 1,
+        createTime: t[8],
+        receivedAt: t[9],
+      }
+      if (t[10] !== null) r.number = t[10]
+      if (t[11] !== null) {
+        r.campaignId = t[11]
+        if (t[12] !== null) r.firstInCampaign = t[12] === 1
+      }
+      writeRow(this.db, r, counters)
+    }
+    counters.flush(this.db)
+    const last = (tuples[tuples.length - 1] as PendingTuple)[0]
+    const deleted = statement(this.db, 'DELETE FROM attendance_pending WHERE rowid <= ?').run(last)
+    this.dropOrphans(deleted.changes - tuples.length)
+    return { moved: tuples.length, last }
+  }
+
+  /**
+   * Pending rows whose queue entry was gone: the prune keeps the entries of pending rows, so
+   * this is never expected; counted and reported rather than retried for ever.
+   */
+  private dropOrphans(n: number): void {
+    if (n <= 0) return
+    this.orphans += n
+    this.onError?.(new Error(`attendance: ${n} pending rows had no queue entry; not counted`))
+  }
+
+  /**
+   * Resolves once the rows pending now are in the attendance table (see AttendanceIndexer
+   * `settled`): every read of the table waits for it, so a scan answered 200 is in what the
+   * console reads next. `maxWaitMs`: answer with what is in after this long (console reads:
+   * `READ_WAIT_MS`); null: until every row is in, or fail.
+   */
+  settled(maxWaitMs: number | null = null): Promise<void> {
+    return this.indexer.settled(maxWaitMs)
+  }
+
+  backlog(): Promise<number> {
+    return attempt(
+      () =>
+        countRow.parse(statement(this.db, 'SELECT count(*) AS n FROM attendance_pending').get()).n,
+    )
+  }
+
+  /** The last failure to move pending rows, until one succeeds. */
+  get indexingError(): Error | null {
+    return this.indexer.lastError
+  }
+
+  /** Stops moving rows (the store closes); those pending stay for the next start. */
+  stop(): void {
+    this.indexer.stop()
   }
 
   fallbackSaved(kioskId: string, scene: string): void {
@@ -415,7 +567,8 @@ export class SqliteAttendance implements AttendanceReader {
     ).get(JSON.stringify(scope.kioskIds))
   }
 
-  stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats> {
+  async stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats> {
+    await this.settled(READ_WAIT_MS)
     return attempt(() => {
       const perKiosk = this.kioskStats(scope)
       const totals = this.totals(scope, perKiosk.length)
@@ -458,7 +611,8 @@ export class SqliteAttendance implements AttendanceReader {
     return new Map(rows.map((r) => slotRow.parse(r)).map((r) => [r.slot_at, r.scans]))
   }
 
-  scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>> {
+  async scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>> {
+    await this.settled(READ_WAIT_MS)
     return attempt(() => {
       const out = new Map<string, number>(kioskIds.map((id) => [id, 0]))
       const rows = statement(
@@ -471,7 +625,8 @@ export class SqliteAttendance implements AttendanceReader {
     })
   }
 
-  page(q: AttendanceQuery): Promise<AttendancePage> {
+  async page(q: AttendanceQuery): Promise<AttendancePage> {
+    await this.settled(READ_WAIT_MS)
     return attempt(() => (q.search === '' ? this.plainPage(q) : this.searchPage(q)))
   }
 
@@ -539,6 +694,8 @@ export class SqliteAttendance implements AttendanceReader {
   }
 
   async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<ExportRow[]> {
+    // Every row accepted before the export began, or an error: never a sheet short of some.
+    await this.settled()
     // Arrays, not objects, from the driver, and only the columns the sheet writes; each page's
     // first row checked against the schema: an object built and parsed per row was most of a
     // large export's time.
@@ -580,9 +737,12 @@ export class SqliteAttendance implements AttendanceReader {
     }
   }
 
+  /** Rows straight into the attendance table, counted (the benches' and tests' seeding). */
   seed(rows: readonly AttendanceRow[]): Promise<void> {
     return this.commit(() => {
-      for (const r of rows) writeRow(this.db, r, this.counters)
+      const counters = new CounterBatch()
+      for (const r of rows) writeRow(this.db, r, counters)
+      counters.flush(this.db)
       // A later push takes the seq after the seeded ones.
       const bump = statement(
         this.db,

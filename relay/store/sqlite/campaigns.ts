@@ -70,6 +70,8 @@ export class SqliteCampaignStore implements CampaignStore {
   constructor(
     private readonly db: Database.Database,
     private readonly emit: (change: StoreChange) => void,
+    /** Resolves once the attendance rows pending now are in the attendance table. */
+    private readonly attendanceSettled: () => Promise<void>,
   ) {}
 
   private read(id: string): CampaignRecord | null {
@@ -270,8 +272,9 @@ export class SqliteCampaignStore implements CampaignStore {
     })
   }
 
-  recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
+  async recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
     // The first scan's receive time from its attendance row (the openid index finds it).
+    await this.attendanceSettled()
     return attempt(() =>
       statement(
         this.db,

@@ -85,7 +85,11 @@ export class SqliteFollowUpStore implements FollowUpStore {
     (owner: string, now: number, ttlMs: number) => boolean
   >
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Resolves once the attendance rows pending now are in the table `rowsAfter` reads. */
+    private readonly attendanceSettled: () => Promise<void>,
+  ) {
     this.recordTx = db.transaction((kioskId, seq, visitors) => {
       const insert = statement(
         db,
@@ -138,7 +142,8 @@ export class SqliteFollowUpStore implements FollowUpStore {
     })
   }
 
-  rowsAfter(kioskId: string, afterSeq: number, limit: number): Promise<OutboxRow[]> {
+  async rowsAfter(kioskId: string, afterSeq: number, limit: number): Promise<OutboxRow[]> {
+    await this.attendanceSettled()
     return attempt(() =>
       statement(
         this.db,

@@ -28,11 +28,6 @@ const toError = (err: unknown): Error => (err instanceof Error ? err : new Error
 
 export class GroupCommit {
   private queue: Pending[] = []
-  /**
-   * Run inside each batch's transaction once its writes are done: state the writes gathered
-   * (counters summed in memory) is written once per commit, atomically with them.
-   */
-  readonly beforeCommit: (() => void)[] = []
   private scheduled = false
   /** Built once: better-sqlite3 compiles BEGIN/COMMIT/SAVEPOINT statements per wrapper. */
   private readonly commitBatch: Database.Transaction<(batch: Pending[]) => Outcome[]>
@@ -48,12 +43,7 @@ export class GroupCommit {
     private readonly onBatch?: (size: number) => void,
   ) {
     this.synchronous = Number(db.pragma('synchronous', { simple: true }))
-    this.commitBatch = db.transaction((batch: Pending[]) => {
-      const outcomes = batch.map((p) => this.runOne(p))
-      // In the transaction, after every savepoint: a throw here fails the whole batch.
-      for (const hook of this.beforeCommit) hook()
-      return outcomes
-    })
+    this.commitBatch = db.transaction((batch: Pending[]) => batch.map((p) => this.runOne(p)))
     this.inSavepoint = db.transaction((p: Pending) => p.run())
   }
 
@@ -79,6 +69,11 @@ export class GroupCommit {
       // setImmediate, not a microtask: requests read in the same poll phase join one batch.
       setImmediate(() => this.flush())
     })
+  }
+
+  /** Whether no write is waiting for the next batch. */
+  idle(): boolean {
+    return this.queue.length === 0
   }
 
   /** Writes everything queued now; also called before the store closes. */

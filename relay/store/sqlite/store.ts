@@ -6,8 +6,9 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { z } from 'zod'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
-import { SqliteAttendance } from './attendance'
+import { READ_WAIT_MS, SqliteAttendance, type IndexingOptions } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { Checkpointer } from './checkpointer'
 import { migrate } from '../../../shared/server/migrate'
@@ -53,6 +54,8 @@ export interface SqliteStoreOptions {
   pollMs?: number
   /** false: no attendance written (only for the benchmark's with/without comparison). */
   attendance?: boolean
+  /** When pending attendance rows are moved into the indexed table (tests). */
+  indexing?: IndexingOptions
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
@@ -76,8 +79,16 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   db.pragma('temp_store = MEMORY')
   migrate(db, migrations, 'relay database')
   const checkpointer = file === ':memory:' ? null : new Checkpointer(db, file)
-  return new SqliteStore(db, opts.pollMs ?? 1000, opts.attendance ?? true, checkpointer)
+  return new SqliteStore(
+    db,
+    opts.pollMs ?? 1000,
+    opts.attendance ?? true,
+    checkpointer,
+    opts.indexing ?? {},
+  )
 }
+
+const pendingSinceRow = z.object({ at: z.number().nullable() })
 
 /** How many signed-query claims between purges of the expired ones. */
 const PURGE_EVERY_CLAIMS = 1024
@@ -124,21 +135,25 @@ class SqliteStore implements RelayStore {
     pollMs: number,
     private readonly keepAttendance: boolean,
     private readonly checkpointer: Checkpointer | null,
+    indexing: IndexingOptions,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
     this.console = new SqliteConsoleStore(db, (kioskId) =>
       this.feed.emit({ type: 'kiosk', kioskId }),
     )
-    this.campaigns = new SqliteCampaignStore(db, (change) => this.feed.emit(change))
+    this.campaigns = new SqliteCampaignStore(
+      db,
+      (change) => this.feed.emit(change),
+      () => this.attendance.settled(READ_WAIT_MS),
+    )
     this.draws = new SqliteDrawStore(db, (change) => this.feed.emit(change))
-    this.attendance = new SqliteAttendance(db, (fn) => this.writes.submit(fn))
-    this.writes.beforeCommit.push(() => this.attendance.flushCounters())
+    this.attendance = new SqliteAttendance(db, this.writes, indexing)
     this.stamps = new SqliteStamps(db, (fn) => {
       if (this.closed) return Promise.reject(new Error('store closed'))
       return this.writes.submit(fn)
     })
-    this.followUp = new SqliteFollowUpStore(db)
+    this.followUp = new SqliteFollowUpStore(db, () => this.attendance.settled(READ_WAIT_MS))
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {
@@ -371,15 +386,29 @@ class SqliteStore implements RelayStore {
     })
   }
 
-  prune(p: RetentionPolicy): Promise<number> {
+  async prune(p: RetentionPolicy): Promise<number> {
     const ackedBefore = p.now - p.ackedRetentionMs
     const receivedBefore = p.now - p.unackedRetentionMs
+    // The attendance rows still pending are built first, as far as a console read would wait:
+    // their queue entries can then go too.
+    await this.attendance.settled(READ_WAIT_MS)
     return attempt(() =>
       this.db.transaction(() => {
-        const events = statement(
-          this.db,
-          'DELETE FROM events WHERE acked_at < ? OR received_at < ?',
-        ).run(ackedBefore, receivedBefore)
+        // An entry whose attendance row is still pending stays (its row is built from it):
+        // nothing at or after the oldest pending receive time goes.
+        const oldest = pendingSinceRow.parse(
+          statement(this.db, 'SELECT min(received_at) AS at FROM attendance_pending').get(),
+        ).at
+        const events =
+          oldest === null
+            ? statement(this.db, 'DELETE FROM events WHERE acked_at < ? OR received_at < ?').run(
+                ackedBefore,
+                receivedBefore,
+              )
+            : statement(
+                this.db,
+                `DELETE FROM events WHERE (acked_at < ? OR received_at < ?) AND received_at < ?`,
+              ).run(ackedBefore, receivedBefore, oldest)
         statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
         this.purgeSignedQueries(p.now)
         return events.changes
@@ -441,6 +470,7 @@ class SqliteStore implements RelayStore {
     // Appends already accepted are written (and their callers answered) before the file closes.
     if (this.db.open) this.writes.flush()
     this.closed = true
+    this.attendance.stop()
     this.poller.stop()
     this.feed.clear()
     // Its connection closed first, so the store's, the last, checkpoints and removes the WAL.

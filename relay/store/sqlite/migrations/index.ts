@@ -16,6 +16,7 @@ import { m010AttendanceNumber } from './010-attendance-number'
 import { m011FollowUp } from './011-follow-up'
 import { m012AttendanceCampaign } from './012-attendance-campaign'
 import { m013AttendanceCampaignCounters } from './013-attendance-campaign-counters'
+import { m014AttendancePending } from './014-attendance-pending'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   m011FollowUp,
   m012AttendanceCampaign,
   m013AttendanceCampaignCounters,
+  m014AttendancePending,
 ]
