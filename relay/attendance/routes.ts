@@ -186,6 +186,16 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       return
     }
     const started = performance.now()
+    // Every row stored before the request in the sheet, or a clear 503 before the headers go
+    // (SQLite builds a push's row after its commit; a backlog is worked off while this waits).
+    try {
+      await deps.store.attendance.settled()
+    } catch (err) {
+      deps.log.error('attendance export failed', { error: errorMessage(err) })
+      res.setHeader('Retry-After', '5')
+      sendApiError(res, 503, 'internal', 'the attendance is being written; try again shortly')
+      return
+    }
     const completion = (await deps.rally?.completion(q.campaign)) ?? null
     const personOf = (await deps.people?.(q.campaign)) ?? null
     const rows = await streamSheet(deps.store.attendance, res, {

@@ -3,8 +3,7 @@
 // (BOM, formula escaping, XLSX), streams with backpressure instead of buffering, and the query
 // string is validated like any other outside input.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, get, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { get, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
@@ -13,15 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleAttendancePageSchema, consoleStatsSchema } from '../../shared/console-api'
 import { formatLocalTime } from '../../shared/export/cells'
 import { EXPORT_COLUMNS } from '../../electron/core/export/export'
-import { createAttendanceRoutes, type AttendanceRoutes } from '../../relay/attendance/routes'
-import { silentLogger } from '../../relay/log'
 import type { AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
-import { countingReader } from './attendance-helpers'
+import { countingReader, serveAttendanceRoutes, type ServedRoutes } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
 
 let redis: TestRedis
@@ -45,44 +42,14 @@ const backends: { name: string; open: () => Promise<RelayStore> }[] = [
   { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `ax${++prefixN}:` }) },
 ]
 
-interface Served {
-  url: string
-  routes: AttendanceRoutes
-  close(): Promise<void>
-}
-
 /** The routes on a bare server, as the console router will mount them (no guard here). */
-async function serve(
+function serve(
   store: Pick<RelayStore, 'attendance' | 'subscribe'>,
   campaigns: Record<string, string[]> = {},
-): Promise<Served> {
-  const routes = createAttendanceRoutes({
-    store,
-    now: Date.now,
-    log: silentLogger,
-    sessionLive: () => Promise.resolve(true), // no event stream is opened here
+): Promise<ServedRoutes> {
+  return serveAttendanceRoutes(store, {
     campaignKiosks: (id) => Promise.resolve(campaigns[id] ?? null),
   })
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid')
-    const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
-    if (route === undefined) {
-      res.writeHead(404).end()
-      return
-    }
-    void route.handler(req, res, url, null)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    routes,
-    close: async () => {
-      routes.close()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
 }
 
 let n = 0

@@ -1,5 +1,14 @@
 /** A store's attendance reader that counts the rows it hands out (the export's reads). */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  createAttendanceRoutes,
+  type AttendanceRoutes,
+  type AttendanceRoutesDeps,
+} from '../../relay/attendance/routes'
+import { silentLogger } from '../../relay/log'
 import type { AttendanceReader } from '../../relay/store/attendance'
+import type { RelayStore } from '../../relay/store/types'
 
 export function countingReader(a: AttendanceReader): {
   reader: AttendanceReader
@@ -21,4 +30,44 @@ export function countingReader(a: AttendanceReader): {
     },
   }
   return { reader, handedOut: () => handedOut }
+}
+
+export interface ServedRoutes {
+  url: string
+  routes: AttendanceRoutes
+  close(): Promise<void>
+}
+
+/**
+ * The attendance routes on a bare server, as the console router mounts them (no session guard
+ * here); `deps` adds to or replaces the defaults.
+ */
+export async function serveAttendanceRoutes(
+  store: Pick<RelayStore, 'attendance' | 'subscribe'>,
+  deps: Partial<AttendanceRoutesDeps> = {},
+): Promise<ServedRoutes> {
+  const routes = createAttendanceRoutes({
+    store,
+    now: Date.now,
+    log: silentLogger,
+    sessionLive: () => Promise.resolve(true), // no event stream is opened here
+    ...deps,
+  })
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
+    if (route === undefined) res.writeHead(404).end()
+    else void route.handler(req, res, url, null)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    routes,
+    close: async () => {
+      routes.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
 }

@@ -13,6 +13,7 @@ import type { IndexingOptions } from '../../relay/store/sqlite/attendance'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
+import { serveAttendanceRoutes } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
 
 let dir: string
@@ -176,6 +177,36 @@ describe('SQLite attendance written after the push commit', () => {
     // Retried once the lock is gone: every row, once.
     expect((await allRows(store)).map((r) => r.seq)).toEqual([1, 2, 3])
     expect(count('attendance_pending')).toBe(0)
+  }, 20_000)
+
+  it('an export asked while the rows cannot be built is a 503 before any byte of a sheet', async () => {
+    const store = open({ onlyForReaders: true, retryMs: 20 })
+    await addKiosks(store, 'k1')
+    for (let i = 0; i < 3; i++) await store.appendEvent('k1', ev('k1', `o${i}`))
+    const served = await serveAttendanceRoutes(store)
+    try {
+      const other = new Database(join(dir, 'relay.sqlite'))
+      other.pragma('busy_timeout = 0')
+      other.exec('BEGIN IMMEDIATE')
+      let refused: Response
+      try {
+        refused = await fetch(`${served.url}/console/api/attendance?format=csv`)
+      } finally {
+        other.exec('ROLLBACK')
+        other.close()
+      }
+      expect(refused.status).toBe(503)
+      expect(refused.headers.get('retry-after')).toBe('5')
+      expect(refused.headers.get('content-disposition')).toBeNull()
+      expect(await refused.json()).toMatchObject({ error: { code: 'internal' } })
+      // Once the rows can be built: a sheet with every one of them.
+      const ok = await fetch(`${served.url}/console/api/attendance?format=csv`)
+      expect(ok.status).toBe(200)
+      const body = await ok.text()
+      for (let i = 0; i < 3; i++) expect(body).toContain(`o${i}`)
+    } finally {
+      await served.close()
+    }
   }, 20_000)
 
   it('the prune builds pending rows first, and keeps the queue entries of those it cannot', async () => {

@@ -6,8 +6,7 @@
 // older rows from their queue entries).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, get, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { get, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -20,9 +19,7 @@ import { migrate } from '../../shared/server/migrate'
 import { localTimeCache } from '../../shared/export/time-cache'
 import { xmlText } from '../../shared/export/xlsx-writer'
 import { createPeopleLookup, type PeopleLookup } from '../../relay/attendance/people'
-import { createAttendanceRoutes } from '../../relay/attendance/routes'
 import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
-import { silentLogger } from '../../relay/log'
 import type { AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { migrations } from '../../relay/store/sqlite/migrations'
@@ -31,7 +28,7 @@ import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { campaignBody } from './campaign-helpers'
-import { countingReader } from './attendance-helpers'
+import { countingReader, serveAttendanceRoutes, type ServedRoutes } from './attendance-helpers'
 
 let redis: TestRedis
 let tmp: string
@@ -54,33 +51,11 @@ const backends: { name: string; open: () => Promise<RelayStore> }[] = [
   { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `as${++prefixN}:` }) },
 ]
 
-async function serve(
+function serve(
   store: Pick<RelayStore, 'attendance' | 'subscribe'>,
   people?: PeopleLookup,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const routes = createAttendanceRoutes({
-    store,
-    now: Date.now,
-    log: silentLogger,
-    sessionLive: () => Promise.resolve(true), // no event stream is opened here
-    ...(people !== undefined && { people }),
-  })
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid')
-    const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
-    if (route === undefined) res.writeHead(404).end()
-    else void route.handler(req, res, url, null)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      routes.close()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
+): Promise<ServedRoutes> {
+  return serveAttendanceRoutes(store, people !== undefined ? { people } : {})
 }
 
 async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
