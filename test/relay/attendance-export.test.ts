@@ -18,7 +18,12 @@ import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
-import { countingReader, serveAttendanceRoutes, type ServedRoutes } from './attendance-helpers'
+import {
+  addKiosk,
+  countingReader,
+  serveAttendanceRoutes,
+  type ServedRoutes,
+} from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
 
 let redis: TestRedis
@@ -65,16 +70,6 @@ function ev(kioskId: string, openid: string, over: Partial<NewEvent> = {}): NewE
     receivedAt: 1_700_000_000_000 + n * 1000,
     ...over,
   }
-}
-
-async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
-  await store.putKiosk({
-    kioskId,
-    tokenHash: `h-${kioskId}`,
-    ticketProxy: true,
-    sceneRanges: [],
-    now: 1,
-  })
 }
 
 /** Two booths, with cells a spreadsheet would run or a CSV would split. */

@@ -8,7 +8,8 @@ import {
 } from '../../relay/attendance/routes'
 import { silentLogger } from '../../relay/log'
 import type { AttendanceReader } from '../../relay/store/attendance'
-import type { RelayStore } from '../../relay/store/types'
+import { eventIdOf } from '../../relay/store/store-util'
+import type { NewEvent, RelayStore } from '../../relay/store/types'
 
 export function countingReader(a: AttendanceReader): {
   reader: AttendanceReader
@@ -70,4 +71,31 @@ export async function serveAttendanceRoutes(
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+let eventN = 0
+/** A scan of `openid` at `kioskId`, received now, with an id no other call gives. */
+export function scanEvent(kioskId: string, openid: string, over: Partial<NewEvent> = {}): NewEvent {
+  eventN++
+  return {
+    id: eventIdOf(`${kioskId}/${openid}/${eventN}`),
+    event: 'scan',
+    openid,
+    scene: `${kioskId}:s${eventN}`,
+    ticket: `tk${eventN}`,
+    createTime: 1_700_000_000 + eventN,
+    receivedAt: Date.now(),
+    ...over,
+  }
+}
+
+/** A kiosk the store will take pushes for (ticket proxy on, no integer scenes). */
+export async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
+  await store.putKiosk({
+    kioskId,
+    tokenHash: `h-${kioskId}`,
+    ticketProxy: true,
+    sceneRanges: [],
+    now: 1,
+  })
 }

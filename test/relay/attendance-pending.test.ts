@@ -11,9 +11,8 @@ import { localDay } from '../../relay/attendance/routes'
 import type { ExportRow } from '../../relay/store/attendance'
 import type { IndexingOptions } from '../../relay/store/sqlite/attendance'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
-import { eventIdOf } from '../../relay/store/store-util'
-import type { NewEvent, RelayStore } from '../../relay/store/types'
-import { serveAttendanceRoutes } from './attendance-helpers'
+import type { RelayStore } from '../../relay/store/types'
+import { addKiosk, scanEvent as ev, serveAttendanceRoutes } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
 
 let dir: string
@@ -44,31 +43,8 @@ function peek<T>(sql: string): T {
 }
 const count = (table: string) => peek<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).n
 
-let n = 0
-function ev(kioskId: string, openid: string, over: Partial<NewEvent> = {}): NewEvent {
-  n++
-  return {
-    id: eventIdOf(`${kioskId}/${openid}/${n}`),
-    event: 'scan',
-    openid,
-    scene: `${kioskId}:s${n}`,
-    ticket: `tk${n}`,
-    createTime: 1_700_000_000 + n,
-    receivedAt: Date.now(),
-    ...over,
-  }
-}
-
 async function addKiosks(store: RelayStore, ...ids: string[]): Promise<void> {
-  for (const kioskId of ids) {
-    await store.putKiosk({
-      kioskId,
-      tokenHash: `h-${kioskId}`,
-      ticketProxy: true,
-      sceneRanges: [],
-      now: 1,
-    })
-  }
+  for (const kioskId of ids) await addKiosk(store, kioskId)
 }
 
 async function allRows(store: RelayStore): Promise<ExportRow[]> {

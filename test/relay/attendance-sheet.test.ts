@@ -28,7 +28,12 @@ import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { campaignBody } from './campaign-helpers'
-import { countingReader, serveAttendanceRoutes, type ServedRoutes } from './attendance-helpers'
+import {
+  addKiosk,
+  countingReader,
+  serveAttendanceRoutes,
+  type ServedRoutes,
+} from './attendance-helpers'
 
 let redis: TestRedis
 let tmp: string
@@ -56,16 +61,6 @@ function serve(
   people?: PeopleLookup,
 ): Promise<ServedRoutes> {
   return serveAttendanceRoutes(store, people !== undefined ? { people } : {})
-}
-
-async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
-  await store.putKiosk({
-    kioskId,
-    tokenHash: `h-${kioskId}`,
-    ticketProxy: true,
-    sceneRanges: [],
-    now: 1,
-  })
 }
 
 /** Cells a spreadsheet would run, split, trim or refuse, in turn. */

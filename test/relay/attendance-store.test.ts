@@ -12,10 +12,10 @@ import { connectRedis } from '../../relay/store/redis/connect'
 import { redisKeys } from '../../relay/store/redis/keys'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
-import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
+import { addKiosk, scanEvent as ev } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
 
 let redis: TestRedis
@@ -57,31 +57,6 @@ function prng(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-}
-
-let n = 0
-function ev(kioskId: string, openid: string, over: Partial<NewEvent> = {}): NewEvent {
-  n++
-  return {
-    id: eventIdOf(`${kioskId}/${openid}/${n}`),
-    event: 'scan',
-    openid,
-    scene: `${kioskId}:s${n}`,
-    ticket: `tk${n}`,
-    createTime: 1_700_000_000 + n,
-    receivedAt: Date.now(),
-    ...over,
-  }
-}
-
-async function addKiosk(store: RelayStore, kioskId: string): Promise<void> {
-  await store.putKiosk({
-    kioskId,
-    tokenHash: `h-${kioskId}`,
-    ticketProxy: true,
-    sceneRanges: [],
-    now: 1,
-  })
 }
 
 /** The kiosk's permanent fallback code, scene `<kioskId>:fallback`. */
