@@ -222,6 +222,36 @@ describe('SQLite attendance written after the push commit', () => {
     expect(count('events')).toBe(0)
   }, 20_000)
 
+  it('the backlog gauge (an unauthenticated /metrics scrape) does not read every pending row', async () => {
+    const store = open()
+    await addKiosks(store, 'k1')
+    // A long backlog (a relay saturated for a while): the table is largest when the loop is
+    // busiest, and each scrape's read is synchronous on the loop.
+    const side = new Database(join(dir, 'relay.sqlite'))
+    try {
+      const insert = side.prepare(`INSERT INTO attendance_pending
+        (kiosk_id, seq, campaign_id, fallback, received_at) VALUES ('k1', ?, NULL, 0, ?)`)
+      side.transaction(() => {
+        for (let i = 1; i <= 1_000_000; i++) insert.run(i, i)
+      })()
+      const timed = async (fn: () => unknown): Promise<number> => {
+        const ms: number[] = []
+        for (let i = 0; i < 5; i++) {
+          const t0 = performance.now()
+          await fn()
+          ms.push(performance.now() - t0)
+        }
+        return ms.sort((a, b) => a - b)[2] as number
+      }
+      const scan = await timed(() => side.prepare('SELECT count(*) FROM attendance_pending').get())
+      expect(await store.attendance.backlog()).toBe(1_000_000)
+      const gauge = await timed(() => store.attendance.backlog())
+      expect(gauge * 10).toBeLessThan(scan)
+    } finally {
+      side.close()
+    }
+  }, 60_000)
+
   it('a row written twice is counted once; a pending row with no queue entry is reported', async () => {
     const errors: Error[] = []
     const store = open({ onlyForReaders: true, onError: (e) => errors.push(e) })
