@@ -273,14 +273,17 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   async recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
-    // The first scan's receive time from its attendance row (the openid index finds it).
+    // The first scan's receive time from its attendance row (the openid index finds it), or,
+    // while that row is still pending past the read's wait, from its queue entry (the prune
+    // keeps those): the newest check-ins are the ones most likely pending.
     await this.attendanceSettled()
     return attempt(() =>
       statement(
         this.db,
-        `SELECT v.number, v.openid,
+        `SELECT v.number, v.openid, coalesce(
              (SELECT a.received_at FROM attendance a
-                WHERE a.openid = v.openid AND a.event_id = v.first_event_id LIMIT 1) AS at
+                WHERE a.openid = v.openid AND a.event_id = v.first_event_id LIMIT 1),
+             (SELECT e.received_at FROM events e WHERE e.id = v.first_event_id)) AS at
            FROM campaign_visitors v WHERE v.campaign_id = ? ORDER BY v.number DESC LIMIT ?`,
       )
         .all(campaignId, limit)
