@@ -33,7 +33,8 @@ const SWITCHES = new Set(['rotate', 'no-ticket-proxy', 'help'])
 const out = (line: string): void => void process.stdout.write(line + '\n')
 
 async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<T>): Promise<T> {
-  const store = await openStore(config)
+  // Beside a running relay: that relay builds the attendance rows, not this command.
+  const store = await openStore(config, { attendanceForReadsOnly: true })
   try {
     return await fn(store)
   } finally {

@@ -14,6 +14,11 @@ export async function openStore(
     pollMs?: number | undefined
     /** SQLite: a failure to move pending attendance rows into the console's table (retried). */
     onAttendanceError?: (err: Error) => void
+    /**
+     * SQLite: build pending attendance rows only for this process's own reads (a CLI command
+     * beside a running relay: the relay builds them, its chunks stay the only ones).
+     */
+    attendanceForReadsOnly?: boolean
   } = {},
 ): Promise<RelayStore> {
   if (config.redis !== null) {
@@ -28,8 +33,9 @@ export async function openStore(
   return openSqliteStore({
     data: config.data,
     ...(opts.pollMs !== undefined && { pollMs: opts.pollMs }),
-    ...(opts.onAttendanceError !== undefined && {
-      indexing: { onError: opts.onAttendanceError },
-    }),
+    indexing: {
+      ...(opts.onAttendanceError !== undefined && { onError: opts.onAttendanceError }),
+      ...(opts.attendanceForReadsOnly === true && { onlyForReaders: true }),
+    },
   })
 }

@@ -89,6 +89,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
 }
 
 const pendingSinceRow = z.object({ at: z.number().nullable() })
+/** How long the follow-up worker's read waits for pending attendance rows. */
+const FOLLOW_UP_WAIT_MS = 200
 
 /** How many signed-query claims between purges of the expired ones. */
 const PURGE_EVERY_CLAIMS = 1024
@@ -153,7 +155,9 @@ class SqliteStore implements RelayStore {
       if (this.closed) return Promise.reject(new Error('store closed'))
       return this.writes.submit(fn)
     })
-    this.followUp = new SqliteFollowUpStore(db, () => this.attendance.settled(READ_WAIT_MS))
+    // The follow-up reads by cursor and per kiosk in seq order: rows built later are read on a
+    // later pass, never skipped, so it waits only briefly (a console read waits 2 s).
+    this.followUp = new SqliteFollowUpStore(db, () => this.attendance.settled(FOLLOW_UP_WAIT_MS))
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {
