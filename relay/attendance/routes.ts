@@ -186,16 +186,6 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       return
     }
     const started = performance.now()
-    // Every row stored before the request in the sheet, or a clear 503 before the headers go
-    // (SQLite builds a push's row after its commit; a backlog is worked off while this waits).
-    try {
-      await deps.store.attendance.settled()
-    } catch (err) {
-      deps.log.error('attendance export failed', { error: errorMessage(err) })
-      res.setHeader('Retry-After', '5')
-      sendApiError(res, 503, 'internal', 'the attendance is being written; try again shortly')
-      return
-    }
     const completion = (await deps.rally?.completion(q.campaign)) ?? null
     const personOf = (await deps.people?.(q.campaign)) ?? null
     const rows = await streamSheet(deps.store.attendance, res, {
@@ -207,6 +197,12 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       ...(personOf !== null && { personOf }),
     }).catch((err: unknown) => {
       deps.log.error('attendance export failed', { error: errorMessage(err) })
+      // Failed before a byte of the sheet (SQLite's rows stored before the request could not
+      // be built yet): a clear answer the console can retry, not a download cut short.
+      if (!res.headersSent) {
+        res.setHeader('Retry-After', '5')
+        sendApiError(res, 503, 'internal', 'the attendance could not be read; try again shortly')
+      }
       return null
     })
     if (rows !== null) {

@@ -106,15 +106,19 @@ export function sheetFileName(format: 'csv' | 'xlsx', now: number): string {
 }
 
 /**
- * Streams the sheet into `res`. Stops reading the store as soon as the client goes; a store
- * failure after the headers went out cuts the response short (the download is incomplete,
- * never silently truncated).
+ * Streams the sheet into `res`. The first page is read before the headers go: a store that
+ * fails by then (SQLite's pending rows that cannot be built) throws with nothing sent, for the
+ * caller to answer. Stops reading the store as soon as the client goes; a store failure after
+ * the headers went out cuts the response short (the download is incomplete, never silently
+ * truncated).
  */
 export async function streamSheet(
   attendance: AttendanceReader,
   res: ServerResponse,
   q: SheetRequest,
 ): Promise<number> {
+  const pages = attendance.rows(q.scope, EXPORT_PAGE_ROWS)[Symbol.asyncIterator]()
+  let next = await pages.next()
   res.writeHead(200, {
     'Content-Type': CONTENT_TYPES[q.format],
     'Content-Disposition': `attachment; filename="${sheetFileName(q.format, q.now)}"`,
@@ -148,7 +152,8 @@ export async function streamSheet(
             columns.map((c) => c.plain === true),
           )
         : await xlsxStreamSink(res, header, toCells)
-    for await (const page of attendance.rows(q.scope, EXPORT_PAGE_ROWS)) {
+    for (; next.done !== true; next = await pages.next()) {
+      const page = next.value
       // The store's page is ours: marked in place, no copy per row.
       if (rally !== undefined) for (const r of page as SheetRow[]) r.stampsComplete = rally(r)
       if (personOf !== undefined) for (const r of page as SheetRow[]) r.person = personOf(r)
@@ -161,6 +166,9 @@ export async function streamSheet(
   } catch (err) {
     res.destroy(err instanceof Error ? err : new Error(String(err)))
     throw err
+  } finally {
+    // Stopped early (the reader went, a write failed): the store's reads end here too.
+    if (next.done !== true) await pages.return?.()
   }
   return rows
 }
