@@ -73,7 +73,7 @@ export class AttendanceIndexer {
   private readonly onlyForReaders: boolean
   private waiters: Waiter[] = []
   private stopped = false
-  /** The last chunk's failure, until a chunk succeeds (health, tests). */
+  /** The last chunk's failure, until a chunk succeeds (tests). */
   lastError: Error | null = null
 
   constructor(private readonly deps: IndexerDeps) {

@@ -265,7 +265,21 @@ function countInto(k: KioskCounts, r: AttendanceRow, rowsHere: number): void {
  * the pushes themselves.
  */
 function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatch): void {
-  const inserted = statement(db, INSERT_ROW).run(...rowValues(r))
+  const inserted = statement(db, INSERT_ROW).run(
+    r.kioskId,
+    r.seq,
+    r.id,
+    r.event,
+    r.openid,
+    r.scene,
+    r.ticket,
+    r.fallback ? 1 : 0,
+    r.createTime,
+    r.receivedAt,
+    r.number ?? null,
+    r.campaignId ?? null,
+    r.firstInCampaign === undefined ? null : r.firstInCampaign ? 1 : 0,
+  )
   if (inserted.changes === 0) return
   // After the insert: the openid's index entries (this one included), at most two or three
   // read, on the page the insert just wrote. 1 here → a new visitor of the kiosk; 1 or 2
@@ -288,55 +302,22 @@ function writeRow(db: Database.Database, r: AttendanceRow, counters: CounterBatc
   counters.add(r, counts)
 }
 
-/** A row's values in ROW_NAMES order. */
-function rowValues(r: AttendanceRow): (string | number | null)[] {
-  return [
-    r.kioskId,
-    r.seq,
-    r.id,
-    r.event,
-    r.openid,
-    r.scene,
-    r.ticket,
-    r.fallback ? 1 : 0,
-    r.createTime,
-    r.receivedAt,
-    r.number ?? null,
-    r.campaignId ?? null,
-    r.firstInCampaign === undefined ? null : r.firstInCampaign ? 1 : 0,
-  ]
-}
-
 const INSERT_ROW = `INSERT INTO attendance (${ROW_COLUMNS})
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 /**
- * A pending row as a chunk reads it: its rowid, the queue entry's columns in ROW_NAMES order
- * (the fallback flag last: the pending mark holds it) and the campaign. A pending row whose
- * queue entry is gone has no row here (the chunk's delete counts it).
+ * A pending row as a chunk reads it: its rowid, kiosk id and ticket, then the export's tuple
+ * (EXPORT_COLUMNS' order, the fallback flag from the pending mark, the campaign from the mark),
+ * so one mapping (`fromExportTuple`) builds rows for both. A pending row whose queue entry is
+ * gone has no row here (the chunk's delete counts it).
  */
-const PENDING_CHUNK = `SELECT p.rowid, p.kiosk_id, p.seq, e.id, e.event, e.openid, e.scene,
-    e.ticket, e.create_time, e.received_at, e.number, p.campaign_id, e.first_in_campaign,
-    p.fallback
+const PENDING_CHUNK = `SELECT p.rowid, p.kiosk_id, e.ticket, e.seq, e.id, e.event = 'subscribe',
+    e.openid, e.scene, p.fallback, e.create_time, e.received_at, e.number, p.campaign_id,
+    e.first_in_campaign
   FROM attendance_pending p JOIN events e ON e.kiosk_id = p.kiosk_id AND e.seq = p.seq
   ORDER BY p.rowid LIMIT ?`
-const pendingTuple = z.tuple([
-  z.number().int(), // rowid
-  z.string(), // kiosk id
-  z.number().int(), // seq
-  z.string(), // event id
-  z.enum(['subscribe', 'scan']),
-  z.string(), // openid
-  z.string(), // scene
-  z.string(), // ticket
-  z.number(), // create time
-  z.number(), // received at
-  z.number().int().min(1).nullable(), // check-in number
-  z.string().nullable(), // campaign id
-  z.number().int().min(0).max(1).nullable(), // first in campaign
-  z.number().int().min(0).max(1), // fallback
-])
-type PendingTuple = z.infer<typeof pendingTuple>
+const pendingHead = z.tuple([z.number().int(), z.string(), z.string()]) // rowid, kiosk, ticket
+type PendingTuple = [...z.infer<typeof pendingHead>, ...ExportTuple]
 
 const VISITOR_COUNTS = `SELECT
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? AND kiosk_id = ? LIMIT 2)),
@@ -373,8 +354,6 @@ export type IndexingOptions = Pick<
  * answers with what is in: during a peak the console may trail; it is never blocked.
  */
 export const READ_WAIT_MS = 2000
-const NEWEST_PENDING = 'SELECT max(rowid) AS top FROM attendance_pending'
-const newestRow = z.object({ top: z.number().int().nullable() })
 const PENDING_RANGE = `SELECT (SELECT min(rowid) FROM attendance_pending) AS lo,
   (SELECT max(rowid) FROM attendance_pending) AS hi`
 const pendingRange = z.object({ lo: z.number().int().nullable(), hi: z.number().int().nullable() })
@@ -391,8 +370,6 @@ export class SqliteAttendance implements AttendanceReader {
   private readonly indexer: AttendanceIndexer
   private readonly commit: (fn: () => void) => Promise<void>
   private readonly onError: ((err: Error) => void) | undefined
-  /** Pending rows dropped for want of their queue entry (`dropOrphans`). */
-  orphans = 0
 
   constructor(
     private readonly db: Database.Database,
@@ -404,7 +381,7 @@ export class SqliteAttendance implements AttendanceReader {
     this.indexer = new AttendanceIndexer({
       ...indexing,
       runChunk: (limit) => writes.submit(() => this.moveChunk(limit), { durable: false }),
-      newest: () => newestRow.parse(statement(db, NEWEST_PENDING).get()).top,
+      newest: () => this.pendingRange().hi,
       idle: () => writes.idle(),
     })
   }
@@ -458,27 +435,12 @@ export class SqliteAttendance implements AttendanceReader {
       this.dropOrphans(statement(this.db, 'DELETE FROM attendance_pending').run().changes)
       return { moved: 0, last: 0 }
     }
-    pendingTuple.parse(first)
+    pendingHead.parse(first.slice(0, 3))
+    exportTuple.parse(first.slice(3))
     const counters = new CounterBatch()
     for (const t of tuples) {
-      const r: AttendanceRow = {
-        kioskId: t[1],
-        seq: t[2],
-        id: t[3],
-        event: t[4],
-        openid: t[5],
-        scene: t[6],
-        ticket: t[7],
-        fallback: t[13] === 1,
-        createTime: t[8],
-        receivedAt: t[9],
-      }
-      if (t[10] !== null) r.number = t[10]
-      if (t[11] !== null) {
-        r.campaignId = t[11]
-        if (t[12] !== null) r.firstInCampaign = t[12] === 1
-      }
-      writeRow(this.db, r, counters)
+      const row = fromExportTuple(t[1], t.slice(3) as ExportTuple)
+      writeRow(this.db, { ...row, ticket: t[2] }, counters)
     }
     counters.flush(this.db)
     const last = (tuples[tuples.length - 1] as PendingTuple)[0]
@@ -489,11 +451,10 @@ export class SqliteAttendance implements AttendanceReader {
 
   /**
    * Pending rows whose queue entry was gone: the prune keeps the entries of pending rows, so
-   * this is never expected; counted and reported rather than retried for ever.
+   * this is never expected; reported rather than retried for ever.
    */
   private dropOrphans(n: number): void {
     if (n <= 0) return
-    this.orphans += n
     this.onError?.(new Error(`attendance: ${n} pending rows had no queue entry; not counted`))
   }
 
@@ -514,14 +475,14 @@ export class SqliteAttendance implements AttendanceReader {
    */
   backlog(): Promise<number> {
     return attempt(() => {
-      const r = pendingRange.parse(statement(this.db, PENDING_RANGE).get())
+      const r = this.pendingRange()
       return r.lo === null || r.hi === null ? 0 : r.hi - r.lo + 1
     })
   }
 
-  /** The last failure to move pending rows, until one succeeds. */
-  get indexingError(): Error | null {
-    return this.indexer.lastError
+  /** The oldest and newest pending rowids (null: none pending). */
+  private pendingRange(): z.infer<typeof pendingRange> {
+    return pendingRange.parse(statement(this.db, PENDING_RANGE).get())
   }
 
   /** Stops moving rows (the store closes); those pending stay for the next start. */

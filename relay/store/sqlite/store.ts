@@ -399,7 +399,9 @@ class SqliteStore implements RelayStore {
     return attempt(() =>
       this.db.transaction(() => {
         // An entry whose attendance row is still pending stays (its row is built from it):
-        // nothing at or after the oldest pending receive time goes.
+        // nothing at or after the oldest pending receive time goes. Two statements, not one
+        // with an "infinite" bound: with the bound in it SQLite walks `events_received` over
+        // the whole queue instead of the two indexes of the OR, and none pending is the rule.
         const oldest = pendingSinceRow.parse(
           statement(this.db, 'SELECT min(received_at) AS at FROM attendance_pending').get(),
         ).at
