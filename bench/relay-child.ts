@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { Redis } from 'ioredis'
+import type { RelayStore } from '../relay/store/types'
 import { appendLog, startBenchRelay, tempDir, type BenchRelay } from './env'
 import { answerParent } from './child'
 
@@ -19,7 +20,11 @@ setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
 const msgSchema = z.discriminatedUnion('cmd', [
-  z.object({ cmd: z.literal('start'), backend: z.enum(['sqlite', 'redis']) }),
+  z.object({
+    cmd: z.literal('start'),
+    backend: z.enum(['sqlite', 'redis']),
+    storeless: z.boolean().optional(),
+  }),
   z.object({ cmd: z.literal('floor'), durable: z.boolean() }),
   z.object({ cmd: z.literal('kiosks'), from: z.number(), n: z.number(), events: z.number() }),
   z.object({ cmd: z.literal('mem') }),
@@ -60,6 +65,17 @@ async function startFloor(durable: boolean): Promise<{ url: string; wsUrl: strin
   return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` }
 }
 
+/**
+ * The saturation bench's `no-store` target: the relay's own push path (HTTP, signature, XML,
+ * routing, the claim's hash, the answer) over a store whose claimed append keeps nothing and
+ * resolves at once. The rate no store, however fast, could take the relay past.
+ */
+function keepNothing(store: RelayStore): void {
+  let seq = 0
+  store.appendClaimedEvent = (_claim, kioskId) =>
+    Promise.resolve({ status: 'stored' as const, kioskId, seq: ++seq })
+}
+
 function need(): BenchRelay {
   if (env === null) throw new Error('not started')
   return env
@@ -78,6 +94,7 @@ async function handle(raw: unknown): Promise<unknown> {
     case 'start': {
       env = await startBenchRelay(m.backend)
       if (env.redisUrl !== null) redis = new Redis({ path: env.redisUrl })
+      if (m.storeless === true) keepNothing(env.relay.store)
       return { url: env.relay.url }
     }
     case 'floor':

@@ -1,5 +1,5 @@
 /**
- * `tsx bench/saturation-profile.ts <floor|sqlite|redis> <rate> [seconds]`: runs one target of
+ * `tsx bench/saturation-profile.ts <floor|no-store|sqlite|redis> <rate> [seconds]`: runs one target of
  * the saturation bench under `node --cpu-prof` at a fixed open-loop rate and prints where its
  * CPU went by self time: per area (Node's own modules, ours, each package, GC) and the top
  * functions. Only the samples taken while the load ran are counted (not start-up or tsx).
@@ -12,20 +12,21 @@ import { Child } from './child'
 import { printSelfTime, takeProfile } from './cpu-profile'
 import { scanXml, signedPushUrl } from './env'
 import { rawOpenLoop, rawPost } from './raw-client'
+import { startMessage } from './saturation'
 import { percentile, round } from './result'
 
 const Started = z.object({ url: z.string() })
+const TargetArg = z.enum(['floor', 'no-store', 'sqlite', 'redis'])
 
 async function main(): Promise<void> {
-  const [target = 'sqlite', rateArg = '3000', secondsArg = '6'] = process.argv.slice(2)
+  const [targetArg = 'sqlite', rateArg = '3000', secondsArg = '6'] = process.argv.slice(2)
+  const target = TargetArg.parse(targetArg)
   const rate = Number(rateArg)
   const count = Math.round(rate * Number(secondsArg))
   const dir = mkdtempSync(join(tmpdir(), 'sat-prof-'))
   process.env.BENCH_RELAY_PROF = dir
   const child = new Child()
-  const msg =
-    target === 'floor' ? { cmd: 'floor', durable: false } : { cmd: 'start', backend: target }
-  const { url } = Started.parse(await child.call(msg))
+  const { url } = Started.parse(await child.call(startMessage(target)))
   if (target !== 'floor') await child.call({ cmd: 'kiosks', from: 1, n: 1, events: 0 })
   const reqs = (n: number) =>
     Array.from({ length: n }, (_, i) => {
