@@ -156,20 +156,22 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
     }
   })
 
-  it('a fallback code saved after the kiosk first scanned marks later scans of it', async () => {
+  it("marks scans of the kiosk's fallback scene, whether or not the relay saved its code", async () => {
     const store = await open()
     try {
       await addKiosk(store, 'k1')
-      // Scanned before the kiosk has a fallback code: the store learns it has none…
+      // A kiosk whose ticket source is `direct` makes its code itself: the relay has none saved.
       const before = ev('k1', 'oA', { scene: 'k1:fallback' })
       await store.appendEvent('k1', before)
       await saveFallback(store, 'k1')
-      // …and must not keep believing so once one is saved.
       const after = ev('k1', 'oB', { scene: 'k1:fallback' })
       await store.appendEvent('k1', after)
+      // Another kiosk's fallback scene routed here is not this kiosk's code.
+      await store.appendEvent('k1', ev('k1', 'oC', { scene: 'k1:k2:fallback' }))
       expect((await allRows(store)).map((r) => [r.openid, r.fallback])).toEqual([
-        ['oA', false],
+        ['oA', true],
         ['oB', true],
+        ['oC', false],
       ])
     } finally {
       await store.close()

@@ -7,11 +7,13 @@
  * turn (store.ts). Every write comes after the checks that can refuse the push, except the
  * claim, which is kept whatever follows (as when it was its own step).
  */
+import { FALLBACK_NONCE } from '../../../shared/relay-protocol'
 import { ATTEND, VISITOR } from './scripts'
 
 /**
  * KEYS: 1 the signed query's claim key (unused without a claim), 2 de-dup key, 3 kiosk hash,
- * 4 kiosk stream, 5 its fallback code, 6 to 11 its attendance keys (scripts.ts ATTEND),
+ * 4 kiosk stream, 5 its fallback code (unused: a scan is the fallback code's when its scene is
+ * `<kioskId>:fallback`, whoever made the code), 6 to 11 its attendance keys (scripts.ts ATTEND),
  * 12 people hash, 13 totals hash, and with a campaign 14 its hash, 15 its visitors (openid →
  * number), 16 its firsts (openid → event id of the push that took the number), 17 its
  * returning visitors (openid → event id of the second scan; scripts.ts ASSIGN_NUMBER).
@@ -53,11 +55,7 @@ if #KEYS >= 17 then
   end
 end
 local fallback = '0'
-local code = ${attendance ? "redis.call('GET', KEYS[5])" : 'false'}
-if code then
-  local ok, c = pcall(cjson.decode, code)
-  if ok and type(c) == 'table' and c.scene == ARGV[11] then fallback = '1' end
-end
+if ARGV[11] == ARGV[4] .. ':${FALLBACK_NONCE}' then fallback = '1' end
 local seq = redis.call('HINCRBY', KEYS[3], 'headSeq', 1)
 local fields = {}
 for i = 15, #ARGV do fields[#fields + 1] = ARGV[i] end

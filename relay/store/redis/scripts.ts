@@ -4,6 +4,7 @@
  * can never interleave between the de-dup check, the seq bump and the XADD.
  */
 import { SLOT_MS } from '../attendance'
+import { FALLBACK_NONCE } from '../../../shared/relay-protocol'
 
 /**
  * An attendance row's stream entry: one field (`PACKED_ROW_FIELD`) holding the values of
@@ -152,7 +153,8 @@ end
 `
 
 /**
- * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream, 4 the kiosk's fallback code, 5 to 10 its
+ * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream, 4 the kiosk's fallback code (unused: a
+ * scan is the fallback code's when its scene is `<kioskId>:fallback`), 5 to 10 its
  * attendance keys (see ATTEND). All but the de-dup key are the kiosk's own.
  * ARGV: 1 de-dup TTL seconds, 2 kioskId, 3 change channel, 4 to 6 the change message in the
  * pieces around its seq (it carries the event, so live sessions need not read it back),
@@ -170,11 +172,7 @@ local prev = redis.call('GET', KEYS[1])
 if prev then return {0, prev} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
 local fallback = '0'
-local code = ${attendance ? "redis.call('GET', KEYS[4])" : 'false'}
-if code then
-  local ok, c = pcall(cjson.decode, code)
-  if ok and type(c) == 'table' and c.scene == ARGV[9] then fallback = '1' end
-end
+if ARGV[9] == ARGV[2] .. ':${FALLBACK_NONCE}' then fallback = '1' end
 local seq = redis.call('HINCRBY', KEYS[2], 'headSeq', 1)
 local fields = {}
 for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end

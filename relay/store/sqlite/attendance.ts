@@ -20,6 +20,7 @@ import {
   type DayWindow,
   type ExportRow,
 } from '../attendance'
+import { fallbackScene } from '../../../shared/relay-protocol'
 import type { NewEvent } from '../types'
 import { AttendanceIndexer, type ChunkResult, type IndexerDeps } from './attendance-indexer'
 import { statement } from './statements'
@@ -34,7 +35,6 @@ const totalsRow = z.object({ visitors: z.number(), returning: z.number().nullabl
 const slotRow = z.object({ slot_at: z.number(), scans: z.number() })
 const kioskScansRow = z.object({ kiosk_id: z.string(), scans: z.number() })
 const countRow = z.object({ n: z.number() })
-const sceneRow = z.object({ scene: z.string() })
 
 const ROW_NAMES = [
   'kiosk_id',
@@ -359,11 +359,6 @@ const PENDING_RANGE = `SELECT (SELECT min(rowid) FROM attendance_pending) AS lo,
 const pendingRange = z.object({ lo: z.number().int().nullable(), hi: z.number().int().nullable() })
 
 export class SqliteAttendance implements AttendanceReader {
-  /**
-   * Kiosks' fallback scenes: a code, once saved, is kept for good, so a known one needs no
-   * query per push (one process owns the store and saves them through it).
-   */
-  private readonly fallbackScenes = new Map<string, string | null>()
   private exportPage: Database.Statement<[string, number, number], ExportTuple> | undefined
   private campaignExportPage:
     Database.Statement<[string, number, string, number], ExportTuple> | undefined
@@ -401,24 +396,11 @@ export class SqliteAttendance implements AttendanceReader {
       kioskId,
       seq,
       campaign?.id ?? null,
-      this.fallbackScene(kioskId) === e.scene ? 1 : 0,
+      // The fallback code's scene, whoever made it (the relay's proxy, or a kiosk directly).
+      e.scene === fallbackScene(kioskId) ? 1 : 0,
       e.receivedAt,
     )
     this.indexer.written()
-  }
-
-  /** The kiosk's fallback scene, or null (see `fallbackScenes`). */
-  private fallbackScene(kioskId: string): string | null {
-    let scene = this.fallbackScenes.get(kioskId)
-    if (scene === undefined) {
-      const row = statement(this.db, 'SELECT scene FROM fallback_codes WHERE kiosk_id = ?').get(
-        kioskId,
-      )
-      // None yet is remembered too (a query per push otherwise): `fallbackSaved` replaces it.
-      scene = row === undefined ? null : sceneRow.parse(row).scene
-      this.fallbackScenes.set(kioskId, scene)
-    }
-    return scene
   }
 
   /**
@@ -488,10 +470,6 @@ export class SqliteAttendance implements AttendanceReader {
   /** Stops moving rows (the store closes); those pending stay for the next start. */
   stop(): void {
     this.indexer.stop()
-  }
-
-  fallbackSaved(kioskId: string, scene: string): void {
-    this.fallbackScenes.set(kioskId, scene)
   }
 
   /** The kiosks with a row in scope, and their counts in it, by kiosk id. */

@@ -438,11 +438,7 @@ class SqliteStore implements RelayStore {
   }
 
   saveFallbackCode(kioskId: string, code: FallbackCodeRecord): Promise<FallbackCodeRecord> {
-    return attempt(() => {
-      const kept = writeFallbackCode(this.db, kioskId, code)
-      this.attendance.fallbackSaved(kioskId, kept.scene)
-      return kept
-    })
+    return attempt(() => writeFallbackCode(this.db, kioskId, code))
   }
 
   leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null> {
