@@ -39,6 +39,8 @@ interface Window {
 export class AccountUsers {
   readonly #now: () => number
   readonly #followers = new Set<string>()
+  /** Openids that followed once and then unfollowed (the account's, unlike a stranger's). */
+  readonly #former = new Set<string>()
   readonly #tags = new Map<number, { name: string; openids: Set<string> }>()
   readonly #userTags = new Map<string, Set<number>>()
   readonly #windows = new Map<string, Window>()
@@ -54,11 +56,12 @@ export class AccountUsers {
   /** A scan or follow: the openid follows, and a message window opens. */
   interacted(openid: string): void {
     this.#followers.add(openid)
+    this.#former.delete(openid)
     this.#windows.set(openid, { opensAt: this.#now(), left: WINDOW_MESSAGES })
   }
 
   unfollowed(openid: string): void {
-    this.#followers.delete(openid)
+    if (this.#followers.delete(openid)) this.#former.add(openid)
     this.#windows.delete(openid)
   }
 
@@ -109,6 +112,9 @@ export class AccountUsers {
   }
 
   sendText(openid: string, text: string): SendResult {
+    // 45015 "response out of time limit or subscription is canceled": an openid of this
+    // account's that unfollowed; one it never had is 40003.
+    if (this.#former.has(openid)) return 'out_of_window'
     if (!this.#followers.has(openid)) return 'invalid_openid'
     const w = this.#windows.get(openid)
     const now = this.#now()

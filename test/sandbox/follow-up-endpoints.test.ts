@@ -125,6 +125,20 @@ describe('message/custom/send', () => {
     ])
   })
 
+  it('answers 45015 to a visitor who unfollowed ("subscription is canceled"), 40003 to a stranger', async () => {
+    const sb = await sandbox()
+    const a = await api(sb)
+    const { url } = await tempCode(sb, 'k1:x')
+    await sb.scan(url, 'ogone')
+    await sb.unsubscribe('ogone')
+    expect(errcode(await a.send('ogone', 'hi'))).toBe(45015)
+    expect(errcode(await a.send('ostranger', 'hi'))).toBe(40003)
+    // Tagging is for followers only: the page's 40003, unchanged.
+    const tag = (await a.create('t')).json as { tag: { id: number } }
+    expect(errcode(await a.tag(tag.tag.id, ['ogone']))).toBe(40003)
+    expect((await getJson(`${sb.url}/sandbox/messages`)).json).toEqual([])
+  })
+
   it('shows messages in the phone page’s chat after the passive reply', async () => {
     const sb = await sandbox()
     const page = await (await fetch(`${sb.url}/`)).text()
