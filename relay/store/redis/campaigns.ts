@@ -43,12 +43,16 @@ return 1
 /**
  * KEYS: 1 campaign hash. ARGV: 1 old campaign JSON, 2 new JSON, 3 version, 4 updatedAt.
  * Compare-and-set, so two instances editing at once never lose one edit silently: 1 written,
- * 0 the campaign changed meanwhile (read again and retry), -1 no such campaign.
+ * 0 the campaign changed meanwhile (read again and retry), -1 no such campaign. The version
+ * was taken from the clock before this runs, so another edit may have stored a later one
+ * meanwhile (with the same JSON, when it saved nothing new): that is a change too, or the
+ * version would go down and kiosks holding the later one would drop this edit's frame.
  */
 const CHANGE_CAMPAIGN = `
 local cur = redis.call('HGET', KEYS[1], 'campaign')
 if not cur then return -1 end
 if cur ~= ARGV[1] then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'version')) >= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[1], 'campaign', ARGV[2], 'version', ARGV[3], 'updatedAt', ARGV[4])
 return 1
 `

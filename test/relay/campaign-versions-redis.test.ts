@@ -1,0 +1,98 @@
+// Redis store: a campaign's version and its roster's version only ever grow, whatever order two
+// instances' writes reach Redis in. Each write takes its version from the relay-wide clock
+// (INCR) before its script runs, so a write with an older version can land after a newer one;
+// kiosks drop a campaign or roster frame older than the one they hold, so such a write would
+// never reach them (and the relay would serve a roster they refuse). One store here plays both
+// instances: its client holds back one script until the other write is done.
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
+import { RedisCampaignStore } from '../../relay/store/redis/campaigns'
+import { redisKeys } from '../../relay/store/redis/keys'
+import { campaignBody } from './campaign-helpers'
+import { startRedis, type TestRedis } from '../helpers/redis'
+
+let redis: TestRedis
+let prefixN = 0
+const clients: Redis[] = []
+
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterEach(() => {
+  for (const c of clients.splice(0)) c.disconnect()
+})
+afterAll(() => redis.stop())
+
+/** A Redis client whose next EVAL of a script containing `marker` waits for `release()`. */
+function gatedClient(): {
+  client: Redis
+  hold: (marker: string) => { held: Promise<void>; release: () => void }
+} {
+  const client = new Redis(redis.url)
+  clients.push(client)
+  let gate: { marker: string; reached: () => void; open: Promise<void> } | null = null
+  const realEval = client.eval.bind(client) as (...args: unknown[]) => Promise<unknown>
+  const gated = async (...args: unknown[]): Promise<unknown> => {
+    const g = gate
+    if (g !== null && typeof args[0] === 'string' && args[0].includes(g.marker)) {
+      gate = null
+      g.reached()
+      await g.open
+    }
+    return realEval(...args)
+  }
+  Object.defineProperty(client, 'eval', { value: gated })
+  return {
+    client,
+    hold: (marker) => {
+      let reached = (): void => {}
+      let release = (): void => {}
+      const held = new Promise<void>((r) => (reached = r))
+      const open = new Promise<void>((r) => (release = r))
+      gate = { marker, reached, open }
+      return { held, release }
+    },
+  }
+}
+
+function storeOn(client: Redis): RedisCampaignStore {
+  return new RedisCampaignStore(
+    client,
+    redisKeys(`cv${++prefixN}:`),
+    () => Promise.resolve(),
+    (script, keys, args) => client.eval(script, keys.length, ...keys, ...args),
+  )
+}
+
+function newCampaign(): ConsoleCampaign {
+  return consoleCampaignSchema.parse({
+    ...campaignBody(),
+    id: 'spring',
+    screenKey: 'k'.repeat(43),
+  })
+}
+
+it('an edit whose version was taken before another edit landed does not lower the version', async () => {
+  const { client, hold } = gatedClient()
+  const store = storeOn(client)
+  const made = await store.createCampaign(newCampaign(), 1)
+  expect(made).not.toBeNull()
+  const { screenKey: _key, id: _id, ...fields } = newCampaign()
+
+  // Instance 1 renames the campaign; its script is held after it took its version.
+  const gate = hold("'campaign'")
+  const rename = store.updateCampaign('spring', { ...fields, name: '秋季展' }, 2)
+  await gate.held
+  // Instance 2 saves the campaign unchanged (the console's Save with nothing edited).
+  const same = await store.updateCampaign('spring', fields, 3)
+  const seen = same?.version ?? 0
+  gate.release()
+  const renamed = await rename
+
+  const now = await store.getCampaign('spring')
+  expect(now?.campaign.name).toBe('秋季展')
+  expect(renamed?.version).toBe(now?.version)
+  // A kiosk that got `seen` must get the rename: its version has to be higher.
+  expect(now?.version ?? 0).toBeGreaterThan(seen)
+})
