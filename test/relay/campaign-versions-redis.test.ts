@@ -96,3 +96,30 @@ it('an edit whose version was taken before another edit landed does not lower th
   // A kiosk that got `seen` must get the rename: its version has to be higher.
   expect(now?.version ?? 0).toBeGreaterThan(seen)
 })
+
+it('a roster whose version was taken before another upload landed does not lower the version', async () => {
+  const { client, hold } = gatedClient()
+  const store = storeOn(client)
+  await store.createCampaign(newCampaign(), 1)
+  const entry = (n: number) => ({
+    id: `r-${n}`,
+    name: `来宾${n}`,
+    company: '',
+    phone: '',
+    code: '',
+  })
+
+  // Upload 1's swap is held after it took its version; upload 2 goes through meanwhile.
+  const gate = hold('RENAME')
+  const first = store.replaceRoster('spring', [entry(1)])
+  await gate.held
+  const second = await store.replaceRoster('spring', [entry(2), entry(3)])
+  gate.release()
+  const firstState = await first
+
+  const now = await store.readRoster('spring', 0, 10)
+  // Whichever upload is the roster now, its version is above every version handed out before.
+  expect(now.version).toBeGreaterThan(second?.version ?? 0)
+  expect(firstState?.version).toBe(now.version)
+  expect(now.entries.map((e) => e.id)).toEqual(['r-1'])
+})

@@ -59,10 +59,15 @@ return 1
 
 /**
  * KEYS: 1 campaign hash, 2 the uploaded list, 3 the roster list. ARGV: 1 version, 2 total.
- * Swaps the new roster in whole; 1 done, 0 no such campaign (the upload is dropped).
+ * Swaps the new roster in whole; 1 done, 0 no such campaign (the upload is dropped), 2 another
+ * upload stored a later version meanwhile (the version comes from the clock before this runs):
+ * take a new one and swap again, as kiosks drop a roster older than the one they hold.
  */
 const SWAP_ROSTER = `
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'rosterVersion') or '0') >= tonumber(ARGV[1]) then
+  return 2
+end
 if tonumber(ARGV[2]) == 0 then redis.call('DEL', KEYS[3]) else redis.call('RENAME', KEYS[2], KEYS[3]) end
 redis.call('HSET', KEYS[1], 'rosterVersion', ARGV[1], 'rosterTotal', ARGV[2])
 return 1
@@ -215,16 +220,20 @@ export class RedisCampaignStore implements CampaignStore {
         const batch = entries.slice(i, i + UPLOAD_BATCH).map((e) => JSON.stringify(e))
         await this.redis.rpush(next, ...batch)
       }
-      const version = await this.tick()
-      const swapped = await this.redis.eval(
-        SWAP_ROSTER,
-        3,
-        this.keys.campaign(campaignId),
-        next,
-        this.keys.campaignRoster(campaignId),
-        version,
-        entries.length,
-      )
+      let version: number
+      let swapped: unknown
+      do {
+        version = await this.tick()
+        swapped = await this.redis.eval(
+          SWAP_ROSTER,
+          3,
+          this.keys.campaign(campaignId),
+          next,
+          this.keys.campaignRoster(campaignId),
+          version,
+          entries.length,
+        )
+      } while (swapped === 2)
       if (swapped !== 1) return null
       await this.announce({ type: 'roster', campaignId })
       return { version, total: entries.length }
