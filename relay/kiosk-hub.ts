@@ -90,6 +90,12 @@ export class KioskHub {
   private accepting = true
   /** When each connected kiosk's last-seen time was last written. */
   private readonly seenWritten = new Map<string, number>()
+  /**
+   * Credential changes heard so far (a revocation, a new token, a resync). An upgrade whose
+   * token was read before one and whose socket opened after the hub looked for sockets to
+   * close is checked again, or it would live on with a revoked token.
+   */
+  private credentialChanges = 0
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
@@ -137,6 +143,7 @@ export class KioskHub {
       refuseUpgrade(socket, 503, 'Service Unavailable')
       return
     }
+    const changesBefore = this.credentialChanges
     verifyKioskToken(this.opts.store, bearerToken(req.headers.authorization)).then(
       (cred) => {
         if (cred === null) {
@@ -152,6 +159,7 @@ export class KioskHub {
           // A kiosk's socket lives as long as its ping/pong says, not the HTTP idle timeout.
           exemptFromIdleTimeout(socket)
           this.accept(ws, socket, cred)
+          if (this.credentialChanges !== changesBefore) void this.recheckCredentials(cred.kioskId)
         })
       },
       (err: unknown) => {
@@ -242,7 +250,10 @@ export class KioskHub {
       for (const { session } of this.peers) {
         if (session.isLive) session.roster.onBinding(campaignId, { registrationId, openid, at })
       }
-    } else if (change.type === 'kiosk') void this.recheckCredentials(change.kioskId)
+    } else if (change.type === 'kiosk') {
+      this.credentialChanges++
+      void this.recheckCredentials(change.kioskId)
+    }
   }
 
   /** A roster replaced: the campaign's kiosks start the new version's transfer. */
@@ -271,6 +282,7 @@ export class KioskHub {
    * hello on another instance, must not wait for the next change).
    */
   private resync(): void {
+    this.credentialChanges++
     const kiosks = new Set<string>()
     this.opts.campaigns.forget({ type: 'resync' })
     for (const { session } of this.peers) {
