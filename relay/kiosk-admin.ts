@@ -1,7 +1,7 @@
 /** Kiosk provisioning shared by the CLI and `RelayHandle.addKiosk`. */
 import { kioskIdSchema } from '../shared/relay-protocol'
 import { issueKioskToken } from './kiosk-tokens'
-import type { RelayStore, SceneRange } from './store/types'
+import { KioskExistsError, type RelayStore, type SceneRange } from './store/types'
 
 export interface AddKioskOptions {
   /** May the kiosk create tickets through the relay (default true). */
@@ -10,6 +10,11 @@ export interface AddKioskOptions {
   sceneRanges?: SceneRange[]
   /** Replace the token of an existing, unrevoked kiosk (its live sockets close with 4410). */
   rotate?: boolean
+  /**
+   * Only create: an existing kiosk, revoked or not, is a KioskExistsError (decided by the
+   * store atomically, so of two concurrent creations of one id exactly one succeeds).
+   */
+  onlyIfNew?: boolean
 }
 
 export class KioskAdminError extends Error {
@@ -27,6 +32,7 @@ export async function addKiosk(
   if (!id.success)
     throw new KioskAdminError(`kiosk id ${JSON.stringify(kioskId)}: must match [a-z0-9-]{1,24}`)
   const existing = await store.getKiosk(id.data)
+  if (existing !== null && opts.onlyIfNew === true) throw new KioskExistsError(id.data)
   if (existing !== null && existing.revokedAt === null && opts.rotate !== true) {
     throw new KioskAdminError(`kiosk ${id.data} already exists; use --rotate for a new token`)
   }
@@ -37,6 +43,7 @@ export async function addKiosk(
     ticketProxy: opts.ticketProxy ?? true,
     sceneRanges: opts.sceneRanges ?? [],
     now,
+    ...(opts.onlyIfNew === true && { onlyIfNew: true }),
   })
   return token
 }

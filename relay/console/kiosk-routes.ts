@@ -16,7 +16,7 @@ import { kioskIdSchema } from '../../shared/relay-protocol'
 import { sendJson } from '../http-util'
 import { addKiosk } from '../kiosk-admin'
 import { issuePairingCode } from '../pairing-codes'
-import type { KioskRecord } from '../store/types'
+import { KioskExistsError, type KioskRecord } from '../store/types'
 import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
 
 /**
@@ -88,17 +88,23 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const body = await readJson(ctx, addKioskRequestSchema)
         if (body === null) return
-        if ((await store.getKiosk(body.id)) !== null) {
+        const exists = (): void =>
           sendConsoleError(
             ctx.res,
             409,
             'conflict',
             `kiosk ${body.id} exists; POST /console/api/kiosks/${body.id}/pairing re-pairs it`,
           )
-          return
-        }
+        if ((await store.getKiosk(body.id)) !== null) return exists()
         // A token nobody is told: the kiosk can only get in by redeeming its pairing code.
-        await addKiosk(store, body.id, {}, ctx.now)
+        // Create-only in the store: of two concurrent adds of one id (a double click, two
+        // organizers, two instances) one gets the code, the other 409, never a dead code.
+        try {
+          await addKiosk(store, body.id, { onlyIfNew: true }, ctx.now)
+        } catch (err) {
+          if (err instanceof KioskExistsError) return exists()
+          throw err
+        }
         log.info('kiosk added from the console', { kioskId: body.id, by: ctx.session?.name })
         await sendCode(ctx.res, body.id, ctx.now)
       },

@@ -36,6 +36,19 @@ export interface PutKioskInput {
   ticketProxy: boolean
   sceneRanges: SceneRange[]
   now: number
+  /**
+   * Create only: when the kiosk exists (revoked or not) nothing is written and putKiosk
+   * rejects with KioskExistsError, decided atomically (of two concurrent creations one wins).
+   */
+  onlyIfNew?: boolean
+}
+
+/** putKiosk with `onlyIfNew` found the kiosk there already. */
+export class KioskExistsError extends Error {
+  override name = 'KioskExistsError'
+  constructor(readonly kioskId: string) {
+    super(`kiosk ${kioskId} exists`)
+  }
 }
 
 /** What the push endpoint hands the store; `id` is derived from WeChat's de-dup key. */

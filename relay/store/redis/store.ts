@@ -46,6 +46,7 @@ import { RedisTokenStore } from './token-store'
 import { ChangeFeed, newEpoch } from '../store-util'
 import {
   DEDUP_TTL_SECONDS,
+  KioskExistsError,
   type AppendResult,
   type ClaimedAppendResult,
   type FallbackCodeRecord,
@@ -102,6 +103,17 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     throw err
   }
 }
+
+/**
+ * putKiosk's create-only write, KEYS: 1 the kiosk hash. ARGV: 1 token hash, 2 ticket proxy
+ * (0|1), 3 ranges (JSON), 4 epoch, 5 created at. 1 when created, 0 when the kiosk exists.
+ */
+const CREATE_KIOSK = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'tokenHash', ARGV[1], 'ticketProxy', ARGV[2], 'ranges', ARGV[3],
+  'epoch', ARGV[4], 'headSeq', '0', 'ackedSeq', '0', 'createdAt', ARGV[5])
+return 1
+`
 
 class RedisStore implements RelayStore {
   readonly kind = 'redis'
@@ -213,7 +225,8 @@ class RedisStore implements RelayStore {
    * Two transactions, one per slot: the index (ranges and the id set) first, then the kiosk's
    * hash. Until the second, a new kiosk is in the index without a hash: listKiosks skips it,
    * a push with its string scene is unrouted as before it was added, and one with its integer
-   * scene is answered 503 (WeChat retries).
+   * scene is answered 503 (WeChat retries). Create-only (`onlyIfNew`), the hash is written by
+   * one script that first checks it is not there.
    */
   async putKiosk(input: PutKioskInput): Promise<KioskRecord> {
     const rangesKey = this.keys.ranges
@@ -226,6 +239,7 @@ class RedisStore implements RelayStore {
     }
     const key = this.kioskKey(input.kioskId)
     const old = await this.kioskOf(input.kioskId)
+    if (input.onlyIfNew === true && old !== null) throw new KioskExistsError(input.kioskId)
     const index = this.redis.multi()
     for (const r of old?.sceneRanges ?? []) {
       index.zrem(rangesKey, `${input.kioskId}:${r.lo}:${r.hi}`)
@@ -235,18 +249,44 @@ class RedisStore implements RelayStore {
     }
     index.sadd(this.keys.kiosks, input.kioskId)
     await index.exec()
-    const tx = this.redis.multi()
-    tx.hset(key, {
-      tokenHash: input.tokenHash,
-      ticketProxy: input.ticketProxy ? '1' : '0',
-      ranges: JSON.stringify(input.sceneRanges),
-    })
-    tx.hsetnx(key, 'epoch', newEpoch())
-    tx.hsetnx(key, 'headSeq', '0')
-    tx.hsetnx(key, 'ackedSeq', '0')
-    tx.hsetnx(key, 'createdAt', String(input.now))
-    tx.hdel(key, 'revokedAt')
-    await tx.exec()
+    if (input.onlyIfNew === true) {
+      const created = await this.redis.eval(
+        CREATE_KIOSK,
+        1,
+        key,
+        input.tokenHash,
+        input.ticketProxy ? '1' : '0',
+        JSON.stringify(input.sceneRanges),
+        newEpoch(),
+        String(input.now),
+      )
+      if (created !== 1) {
+        // Another creation won: the index goes back to the ranges that kiosk holds.
+        const winner = await this.kioskOf(input.kioskId)
+        const kept = new Set((winner?.sceneRanges ?? []).map((r) => `${r.lo}:${r.hi}`))
+        const undo = this.redis.multi()
+        for (const r of input.sceneRanges) {
+          if (!kept.has(`${r.lo}:${r.hi}`)) {
+            undo.zrem(rangesKey, `${input.kioskId}:${r.lo}:${r.hi}`)
+          }
+        }
+        await undo.exec()
+        throw new KioskExistsError(input.kioskId)
+      }
+    } else {
+      const tx = this.redis.multi()
+      tx.hset(key, {
+        tokenHash: input.tokenHash,
+        ticketProxy: input.ticketProxy ? '1' : '0',
+        ranges: JSON.stringify(input.sceneRanges),
+      })
+      tx.hsetnx(key, 'epoch', newEpoch())
+      tx.hsetnx(key, 'headSeq', '0')
+      tx.hsetnx(key, 'ackedSeq', '0')
+      tx.hsetnx(key, 'createdAt', String(input.now))
+      tx.hdel(key, 'revokedAt')
+      await tx.exec()
+    }
     await this.announce({ type: 'kiosk', kioskId: input.kioskId })
     const rec = await this.kioskOf(input.kioskId)
     if (rec === null) throw new Error('kiosk vanished')

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3'
 import { kioskRow, rangeRow } from './rows'
 import { statement } from './statements'
 import { newEpoch } from '../store-util'
-import type { KioskRecord, PutKioskInput } from '../types'
+import { KioskExistsError, type KioskRecord, type PutKioskInput } from '../types'
 
 type Db = Database.Database
 
@@ -45,6 +45,9 @@ export function readKiosks(db: Db): KioskRecord[] {
 /** Creates the kiosk or replaces its token and ranges; epoch and queue stay. */
 export function writeKiosk(db: Db, input: PutKioskInput): void {
   db.transaction(() => {
+    if (input.onlyIfNew === true && readKiosk(db, input.kioskId) !== null) {
+      throw new KioskExistsError(input.kioskId)
+    }
     for (const r of input.sceneRanges) {
       const clash = statement(
         db,
