@@ -88,7 +88,9 @@ export function crossOriginReason(req: IncomingMessage): string | null {
   }
   const host = req.headers.host
   if (host === undefined || host === '') return 'no Host header'
-  const source = req.headers.origin ?? req.headers.referer
+  // An empty Origin is no Origin (no browser sends one): the Referer, if any, still counts.
+  const origin = req.headers.origin
+  const source = origin !== undefined && origin !== '' ? origin : req.headers.referer
   if (source === undefined || source === '') return null
   let url: URL
   try {

@@ -175,6 +175,7 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
       ['another port', {}, r.url.replace(/:\d+$/, ':1')],
       ['Origin null', {}, 'null'],
       ['a cross-site Referer', { referer: 'https://evil.example/page' }, null],
+      ['an empty Origin beside a cross-site Referer', { referer: 'https://evil.example/' }, ''],
       ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, r.url],
       ['Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }, r.url],
     ]
