@@ -32,6 +32,16 @@ const SWITCHES = new Set(['rotate', 'no-ticket-proxy', 'help'])
 
 const out = (line: string): void => void process.stdout.write(line + '\n')
 
+/**
+ * `kiosk add`'s own options, refused by every other command: `organizer add bob --rotate` or
+ * `kiosk revoke k1 --scenes 1-9` must not run as if the option meant something.
+ */
+function refuseKioskAddOptions(args: ParsedArgs, command: string): void {
+  const given = [...args.switches].filter((s) => s !== 'help')
+  if (args.flags.scenes !== undefined) given.push('scenes')
+  if (given[0] !== undefined) throw new UsageError(`${command} does not take --${given[0]}`)
+}
+
 async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<T>): Promise<T> {
   // Beside a running relay: that relay builds the attendance rows, not this command.
   const store = await openStore(config, { attendanceForReadsOnly: true })
@@ -59,7 +69,8 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
     )
     out(`kiosk ${kioskId} ready. Its token is shown once, on the next line; only a hash is kept.`)
     out(token)
-  } else if (sub === 'list') {
+  } else if (sub === 'list' && args.positionals.length === 2) {
+    refuseKioskAddOptions(args, 'kiosk list')
     const kiosks = await withStore(config, (store) => store.listKiosks())
     if (kiosks.length === 0) out('no kiosks')
     for (const k of kiosks) {
@@ -70,7 +81,8 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
           `tickets=${k.ticketProxy ? 'yes' : 'no'}\tscenes=${ranges}`,
       )
     }
-  } else if (sub === 'revoke' && kioskId !== undefined) {
+  } else if (sub === 'revoke' && kioskId !== undefined && args.positionals.length === 3) {
+    refuseKioskAddOptions(args, 'kiosk revoke')
     const found = await withStore(config, async (store) => {
       await store.console.dropPairingCode(kioskId)
       return store.revokeKiosk(kioskId, Date.now())
@@ -84,6 +96,7 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
 
 async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
   const [, sub, name] = args.positionals
+  refuseKioskAddOptions(args, `organizer ${sub ?? ''}`.trim())
   if (sub === 'add' && name !== undefined && args.positionals.length === 3) {
     const password = await withStore(config, (store) => addOrganizer(store, name, Date.now()))
     out(
@@ -140,9 +153,11 @@ async function main(argv: readonly string[]): Promise<void> {
   if (args.positionals[0] === 'organizer') return organizerCommand(args, config)
   // Exit 1 when unhealthy (an unknown error below): Docker reserves exit code 2.
   if (args.positionals[0] === 'healthcheck' && args.positionals.length === 1) {
+    refuseKioskAddOptions(args, 'healthcheck')
     return out(await checkHealth(config))
   }
   if (args.positionals.length > 0) throw new UsageError(`unknown command ${args.positionals[0]}`)
+  refuseKioskAddOptions(args, 'the relay')
   return serve(config)
 }
 

@@ -1,6 +1,7 @@
 // `relay organizer add|list|remove` on the bundled CLI, both stores: the password printed once on
 // the last line signs in, the list never shows it or its hash, remove ends live sessions
-// (from another process, while the relay runs), bad names and duplicates are refused.
+// (from another process, while the relay runs), bad names, duplicates and `kiosk add`'s options
+// are refused.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +79,13 @@ describe.each(['sqlite', 'redis'] as const)(
           const r = await cli(place, 'organizer', 'add', bad)
           expect(r.code, bad).toBe(2)
         }
+        // Another command's option is refused, not ignored: nothing is added.
+        const stray = await cli(place, 'organizer', 'add', 'bob', '--rotate')
+        expect(stray.code).toBe(2)
+        expect(stray.stderr).toContain('organizer add does not take --rotate')
+        const strayKiosk = await cli(place, 'kiosk', 'list', '--scenes', '1-9')
+        expect(strayKiosk.code).toBe(2)
+        expect(strayKiosk.stderr).toContain('kiosk list does not take --scenes')
         await cli(place, 'organizer', 'add', 'bob')
         const listed = await cli(place, 'organizer', 'list')
         expect(listed.lines.map((l) => l.split('\t')[0])).toEqual(['alice', 'bob'])
