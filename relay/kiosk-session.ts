@@ -354,10 +354,14 @@ export class KioskSession {
       // Node calls a socket's write callback with null on success, not undefined.
       if (err != null) return
       const low = this.ctx.limits.highWaterBytes / 2
-      if (this.waitingDrain && this.socket.bufferedAmount <= low) {
+      if (this.socket.bufferedAmount > low) return
+      if (this.waitingDrain) {
         this.waitingDrain = false
         void this.pump()
       }
+      // The roster transfer pauses on a full socket too; with no frame awaiting an ack,
+      // nothing else restarts it.
+      this.roster.drained()
     })
   }
 

@@ -45,6 +45,8 @@ export class RosterSync {
   private emptySent = false
   private pumping = false
   private dirty = false
+  /** The last pump stopped on a full socket with frames left to send: `drained` resumes it. */
+  private waitingDrain = false
   /** Bumped on every (re)start: an older pump's reads are dropped. */
   private run = 0
 
@@ -111,6 +113,16 @@ export class RosterSync {
     void this.pump()
   }
 
+  /**
+   * The socket has room again. Acks restart a transfer paused with frames in flight; one
+   * paused with none (at start, after a rewind or the last ack) waits for this.
+   */
+  drained(): void {
+    if (!this.waitingDrain) return
+    this.waitingDrain = false
+    void this.pump()
+  }
+
   /** A desk bound a visitor somewhere: later frames carry it, and the kiosk hears it now. */
   onBinding(campaignId: string, b: Binding): void {
     if (campaignId !== this.campaignId) return
@@ -131,10 +143,13 @@ export class RosterSync {
         while (
           run === this.run &&
           this.campaignId !== null &&
-          this.ctx.open() &&
           this.inFlight.length < ROSTER_WINDOW &&
           (this.sent < this.total || (this.total === 0 && !this.emptySent))
         ) {
+          if (!this.ctx.open()) {
+            this.waitingDrain = true
+            break
+          }
           const campaignId = this.campaignId
           const offset = this.sent
           const slice = await this.ctx.campaigns.readRoster(

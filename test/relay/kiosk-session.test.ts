@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { relayFrameSchema, type RelayFrame } from '../../shared/relay-protocol'
+import { toRelayCampaign } from '../../shared/campaign'
+import { relayFrameSchema, type RelayFrame, type RosterFrame } from '../../shared/relay-protocol'
+import type { KioskCampaignView } from '../../relay/campaign-directory'
 import { KioskSession, type FrameSocket } from '../../relay/kiosk-session'
 import { silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { RelayStore } from '../../relay/store/types'
+import { campaignBody } from './campaign-helpers'
 
 /** A socket whose send buffer only drains when the test says so. */
 class SlowSocket implements FrameSocket {
@@ -40,6 +43,10 @@ class SlowSocket implements FrameSocket {
   get scanSeqs(): number[] {
     return this.sent.flatMap((f) => (f.type === 'scan' ? [f.seq] : []))
   }
+
+  get rosterFrames(): RosterFrame[] {
+    return this.sent.flatMap((f) => (f.type === 'roster' ? [f] : []))
+  }
 }
 
 const ticks = () => new Promise((r) => setTimeout(r, 30))
@@ -73,6 +80,8 @@ describe('KioskSession backpressure', () => {
     socket: SlowSocket,
     limits = { window: 100, highWaterBytes: 400, batch: 2 },
     through: RelayStore = store,
+    campaignOf: () => Promise<KioskCampaignView> = () =>
+      Promise.resolve({ campaign: null, version: 0 }),
   ) {
     return new KioskSession(socket, 'k1', 'h', {
       store: through,
@@ -81,7 +90,7 @@ describe('KioskSession backpressure', () => {
       now: () => 0,
       limits,
       onHello: () => Promise.resolve(),
-      campaignOf: () => Promise.resolve({ campaign: null, version: 0 }),
+      campaignOf,
       onClosed: () => {},
     })
   }
@@ -101,6 +110,76 @@ describe('KioskSession backpressure', () => {
       const before = socket.scanSeqs.length
       socket.drain()
       await vi.waitFor(() => expect(socket.scanSeqs.length).toBeGreaterThan(before))
+    }
+    expect(socket.scanSeqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(socket.closedWith).toBeNull()
+  })
+
+  it('sends the roster once the socket drains when it was full as the transfer started', async () => {
+    const record = await store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+      0,
+    )
+    if (record === null) throw new Error('no campaign')
+    // Three roster frames: [0, 200), [200, 400), [400, 450).
+    const entries = Array.from({ length: 450 }, (_, i) => ({
+      id: `r${i}`,
+      name: `来宾${i}`,
+      company: '',
+      phone: '',
+      code: '',
+    }))
+    await store.campaigns.replaceRoster('fair', entries)
+    await store.campaigns.putBinding('fair', { registrationId: 'r7', openid: 'oBound', at: 1 })
+    const view = { campaign: toRelayCampaign(record.campaign), version: record.version }
+    const socket = new SlowSocket()
+    // The welcome and the campaign frame alone are over the 400-byte mark: a kiosk back on bad
+    // Wi-Fi whose socket is full as its roster transfer starts, with scans to replay as well.
+    const s = session(socket, { window: 100, highWaterBytes: 400, batch: 2 }, store, () =>
+      Promise.resolve(view),
+    )
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.sent.map((f) => f.type)).toEqual(['welcome', 'campaign']))
+    await ticks()
+    expect(socket.bufferedAmount).toBeGreaterThan(400)
+    expect(socket.rosterFrames).toEqual([])
+
+    // The kiosk reads what it is sent and acks every roster frame with its real position.
+    let acked = 0
+    for (let i = 0; i < 50 && !socket.sent.some((f) => f.type === 'binding'); i++) {
+      const before = socket.sent.length
+      socket.drain()
+      await ticks()
+      // Nothing more came out of an empty socket: the transfer is stuck.
+      if (socket.sent.length === before) break
+      for (const f of socket.rosterFrames.slice(acked)) {
+        const ack = { campaignId: f.campaignId, rosterVersion: f.rosterVersion }
+        s.onMessage(
+          JSON.stringify({ type: 'roster-ack', ...ack, offset: f.offset + f.entries.length }),
+        )
+        acked++
+      }
+    }
+    const frames = socket.rosterFrames
+    expect(frames.map((f) => [f.offset, f.entries.length, f.final])).toEqual([
+      [0, 200, false],
+      [200, 200, false],
+      [400, 50, true],
+    ])
+    expect(frames.flatMap((f) => f.entries.map((e) => e.id))).toEqual(entries.map((e) => e.id))
+    expect(frames[0]?.entries[7]?.openid).toBe('oBound')
+    // The bindings follow the whole roster, once.
+    const bindings = socket.sent.filter((f) => f.type === 'binding')
+    expect(bindings).toEqual([
+      { type: 'binding', campaignId: 'fair', registrationId: 'r7', openid: 'oBound', at: 1 },
+    ])
+    expect(socket.sent.findIndex((f) => f.type === 'binding')).toBeGreaterThan(
+      socket.sent.findIndex((f) => f.type === 'roster' && f.final),
+    )
+    // Scan delivery went on meanwhile, each once and in order.
+    for (let i = 0; i < 20 && socket.scanSeqs.length < 10; i++) {
+      socket.drain()
+      await ticks()
     }
     expect(socket.scanSeqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     expect(socket.closedWith).toBeNull()
