@@ -115,16 +115,20 @@ function tagFitsWechat(c: { tag: string | null }): boolean {
 
 /** What the kiosk fills in a greeting; anything else in braces would reach visitors as typed. */
 export const GREETING_PLACEHOLDERS = ['{name}', '{number}'] as const
-/** Greeting placeholders the kiosk does not fill (a typo such as `{nmae}`). */
-export function unknownPlaceholders(text: string): string[] {
-  const known: readonly string[] = GREETING_PLACEHOLDERS
+/** What the relay fills in the rally's progress text (shared/stamp-reply.ts `stampLine`). */
+export const STAMP_PROGRESS_PLACEHOLDERS = ['{count}', '{total}', '{missing}'] as const
+/** Placeholders in `text` that are not `known` (a typo such as `{nmae}`). */
+export function unknownPlaceholders(
+  text: string,
+  known: readonly string[] = GREETING_PLACEHOLDERS,
+): string[] {
   return (text.match(/\{[^{}]*\}/g) ?? []).filter((p) => !known.includes(p))
 }
 
 /**
  * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit and the greetings'
- * placeholders are checked here, not in the stored shape, so a campaign stored before still
- * reads.
+ * and rally progress text's placeholders are checked here, not in the stored shape, so a
+ * campaign stored before still reads (and still reaches its kiosks).
  */
 export const campaignInputSchema = campaignFieldsSchema
   .refine(datesInOrder, datesMessage)
@@ -141,6 +145,14 @@ export const campaignInputSchema = campaignFieldsSchema
           })
         }
       }
+    }
+    const unknown = unknownPlaceholders(c.stampProgress ?? '', STAMP_PROGRESS_PLACEHOLDERS)
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stampProgress'],
+        message: `${unknown.join(', ')}: only {count}, {total} and {missing} are filled in`,
+      })
     }
   })
 export type CampaignInput = z.infer<typeof campaignInputSchema>

@@ -58,6 +58,7 @@ describe('the campaign form’s stamp fields', () => {
       'campaigns.errors.stampName',
     ],
     ['stampProgress', { stampProgress: 'x'.repeat(601) }, 'campaigns.errors.reply'],
+    ['stampProgress', { stampProgress: '{count}/{totl}' }, 'campaigns.errors.stampPlaceholder'],
     ['stampComplete', { stampComplete: 'x'.repeat(601) }, 'campaigns.errors.reply'],
   ])('%s: %j is refused with its message in both languages', (path, over, key) => {
     const checked = checkDraft({ ...named(), stamps: ['hall-a'], ...over })

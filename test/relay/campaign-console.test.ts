@@ -6,7 +6,7 @@ import { consoleCampaignSchema } from '../../shared/campaign'
 import { consoleStatsSchema } from '../../shared/console-api'
 import { ConsoleClient, errorCode } from './console-helpers'
 import { assign, campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
-import { postPush, scanXml, type Backend } from './harness'
+import { KioskClient, postPush, scanXml, type Backend } from './harness'
 
 const bed = relayTestBed()
 
@@ -162,6 +162,64 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     }
     expect((await relay.store.campaigns.listCampaigns()).length).toBe(1)
     expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+  })
+
+  it('refuses a rally progress text with a placeholder it does not fill, naming it', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // shared/stamp-reply.ts fills {count}, {total} and {missing}; a typo reached visitors as typed.
+    const body = {
+      ...campaignBody(),
+      stamps: ['k1', 'k2'],
+      stampProgress: '{count}/{totl} {mising}',
+    }
+    for (const [method, path] of [
+      ['POST', '/console/api/campaigns'],
+      ['PUT', `/console/api/campaigns/${made.id}`],
+    ] as const) {
+      const res = await c.call(method, path, body)
+      expect(res.status, method).toBe(400)
+      expect(errorCode(res)).toBe('bad_request')
+      const message = (res.json as { error: { message: string } }).error.message
+      expect(message).toMatch(/^stampProgress: /)
+      expect(message).toContain('{totl}')
+      expect(message).toContain('{mising}')
+    }
+    expect((await relay.store.campaigns.listCampaigns()).length).toBe(1)
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+
+    // Every placeholder it fills is taken.
+    const good = { ...body, stampProgress: '已集 {count}/{total} 章，还差：{missing}' }
+    const created = await c.call('POST', '/console/api/campaigns', good)
+    expect(created.status, created.text).toBe(201)
+    const put = await c.call('PUT', `/console/api/campaigns/${made.id}`, good)
+    expect(put.status, put.text).toBe(200)
+  })
+
+  it('still reads and sends a campaign stored with an unknown rally placeholder', async () => {
+    const { relay } = await relayOn(backend)
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    // Stored before the console refused it: only the console's input is stricter.
+    const stored = {
+      ...campaignBody(),
+      id: 'c-old',
+      screenKey: 'k'.repeat(43),
+      stamps: ['k1'],
+      stampProgress: 'Stamps {count} {xyz}',
+    }
+    expect(await relay.store.campaigns.createCampaign(stored, 0)).not.toBeNull()
+    const read = await c.call('GET', '/console/api/campaigns/c-old')
+    expect(read.status, read.text).toBe(200)
+    expect(consoleCampaignSchema.parse(read.json).stampProgress).toBe('Stamps {count} {xyz}')
+    await assign(c, 'k1', 'c-old')
+    // The kiosk parses the campaign frame with the relay protocol's schema.
+    const k = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+    bed.cleanups.push(() => k.close())
+    await k.waitFor((f) => f.type === 'campaign')
+    const frame = k.frames.find((f) => f.type === 'campaign')
+    expect(frame?.type === 'campaign' && frame.campaign?.stampProgress).toBe('Stamps {count} {xyz}')
   })
 
   it('answers 404 for an unknown campaign, and to a kiosk assigned to one', async () => {

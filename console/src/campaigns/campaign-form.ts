@@ -132,6 +132,7 @@ function messageKey(path: string, code: string, message: string): string {
   }
   if (path.startsWith('reply.')) return 'campaigns.errors.reply'
   if (path.startsWith('stampNames')) return 'campaigns.errors.stampName'
+  if (path === 'stampProgress' && code === 'custom') return 'campaigns.errors.stampPlaceholder'
   if (path === 'stampProgress' || path === 'stampComplete') return 'campaigns.errors.reply'
   if (path.startsWith('stamps')) return 'campaigns.errors.stamps'
   if (path === 'endsAt' && code === 'custom') return 'campaigns.errors.endsBeforeStart'

@@ -189,6 +189,8 @@ export const en: MessageSchema = {
       ticketTtlSeconds: 'Enter a whole number from 60 to 2592000',
       greeting: 'Enter a greeting (up to 200 characters)',
       placeholder: "Greetings can only use {'{name}'} and {'{number}'}",
+      stampPlaceholder:
+        "The progress reply can only use {'{count}'}, {'{total}'} and {'{missing}'}",
       reply: 'A reply is at most 600 characters (empty: no reply)',
       tag: 'A tag has at most 30 bytes: 30 Latin letters or 10 Chinese characters',
       followUp: 'The message has at most 600 characters',

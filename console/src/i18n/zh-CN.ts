@@ -177,6 +177,7 @@ export const zhCN = {
       ticketTtlSeconds: '请填写 60 到 2592000 之间的整数',
       greeting: '请填写欢迎语（最多 200 字）',
       placeholder: "欢迎语中只能使用 {'{name}'} 和 {'{number}'}",
+      stampPlaceholder: "集章进度回复中只能使用 {'{count}'}、{'{total}'} 和 {'{missing}'}",
       reply: '回复内容最多 600 字（留空则不回复）',
       tag: '标签最多 30 字节（30 个英文字母或 10 个汉字）',
       followUp: '客服消息最多 600 字',
