@@ -224,6 +224,57 @@ describe('campaign frame', () => {
     )
     expect(relay.hellos).toHaveLength(1)
   })
+
+  it('ignores a campaign, screens or roster frame that fails its check: the last good campaign stays, scans keep flowing', async () => {
+    const relay = await fakeV2Relay()
+    const raw = (c: FakeConn, ...frames: unknown[]) =>
+      (c as unknown as { send(...f: unknown[]): void }).send(...frames)
+    relay.onHello((c) => {
+      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 1 })
+      raw(
+        c,
+        // A newer relay's field, a value out of range, a roster slice that lies about final.
+        {
+          type: 'campaign',
+          campaign: { ...relayCampaign({ name: 'v2' }), badge: 'x' },
+          version: 2,
+        },
+        { type: 'campaign', campaign: relayCampaign({ rotationSeconds: 1 }), version: 3 },
+        { type: 'screens', campaignId: 'expo-2026', version: 1, screens: { wall: '//evil' } },
+        {
+          type: 'roster',
+          campaignId: 'expo-2026',
+          rosterVersion: 1,
+          offset: 0,
+          total: 5,
+          entries: [],
+          final: true,
+        },
+      )
+      c.send(scan(1, { number: 4, firstInCampaign: true }), {
+        type: 'roster',
+        campaignId: 'expo-2026',
+        rosterVersion: 1,
+        offset: 0,
+        total: 0,
+        entries: [],
+        final: true,
+      })
+    })
+    const { core, greetings } = kiosk(relay)
+    // The kiosk answers the good roster frame after them on the same connection: a link
+    // closing (or closed) for a bad frame sends nothing more.
+    await waitFor(
+      () => relay.received.some((f) => f.type === 'roster-ack' && f.rosterVersion === 1),
+      'the ack of the good roster frame',
+    )
+    expect(relay.hellos).toHaveLength(1)
+    expect(core.attendance.byEventId('ev-1')).not.toBeNull()
+    expect(core.activeCampaign()).toMatchObject({ name: 'Expo 2026', rotationSeconds: 60 })
+    await waitFor(() => greetings.length === 1, 'its greeting')
+    expect(greetings[0]?.texts.en).toBe('en first #4')
+    expect(core.relayDiagnostics()?.lastError).toBeNull()
+  })
 })
 
 function entries(n: number, version: number): RelayRosterEntry[] {

@@ -117,12 +117,18 @@ describe('screens frame', () => {
   ])('refuses %s and stores nothing', async (_what, wall) => {
     const relay = await fakeV2Relay()
     const bad = { ...screens(3), screens: { ...screens(3).screens, wall } }
+    const marker = relayCampaign({ name: 'marker' })
     relay.onHello((c) =>
-      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 3 }, bad),
+      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 3 }, bad, {
+        type: 'campaign',
+        campaign: marker,
+        version: 3,
+      }),
     )
     const { core } = kiosk(relay)
-    // Refused: the link drops and tries again (the campaign before it is kept).
-    await waitFor(() => relay.hellos.length >= 2, 'reconnect after the bad frame')
+    // Refused: the frame is ignored, the link stays and takes the frames after it.
+    await waitFor(() => core.activeCampaign()?.name === 'marker', 'the frame after the bad one')
+    expect(relay.hellos).toHaveLength(1)
     expect(core.activeCampaign()?.id).toBe('expo-2026')
     expect(core.relayScreens()).toBeNull()
     await later(() => core.handlers.setBigScreen({ screen: 'wall' }))

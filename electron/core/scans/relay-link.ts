@@ -79,6 +79,15 @@ const KNOWN_FRAMES = new Set([
   'bind-ack',
 ])
 
+/**
+ * Contract v2 frames that fail their check are ignored, not fatal: the relay sends the same
+ * campaign after every welcome, so closing the link for it would cut this booth's scans off
+ * for as long as the relay holds that campaign. What the kiosk held stays (the last good
+ * campaign, the roster where it was). A bad `welcome` or `scan` still closes the link: a scan
+ * skipped here would be acked by the next one's cumulative ack and lost.
+ */
+const SYNC_FRAMES = new Set(['campaign', 'screens', 'roster', 'binding', 'bind-ack'])
+
 export interface RelayLinkBaseOptions {
   relayUrl: string
   kioskId: string
@@ -253,11 +262,19 @@ export class RelayLink {
     } catch {
       return ws.close(RelayCloseCode.badFrame, 'not JSON')
     }
-    if (typeof json === 'object' && json !== null && 'type' in json) {
-      if (typeof json.type === 'string' && !KNOWN_FRAMES.has(json.type)) return
-    }
+    const type =
+      typeof json === 'object' && json !== null && 'type' in json && typeof json.type === 'string'
+        ? json.type
+        : null
+    if (type !== null && !KNOWN_FRAMES.has(type)) return
     const parsed = relayFrameSchema.safeParse(json)
-    if (!parsed.success) return ws.close(RelayCloseCode.badFrame, 'unexpected frame')
+    if (!parsed.success) {
+      if (type !== null && SYNC_FRAMES.has(type) && this.welcomed) {
+        this.o.log?.warn(`relay link: ignored a ${type} frame that fails its check`)
+        return
+      }
+      return ws.close(RelayCloseCode.badFrame, 'unexpected frame')
+    }
     const frame = parsed.data
     if (frame.type === 'welcome') {
       if (this.welcomed) return ws.close(RelayCloseCode.protocolError, 'second welcome')
