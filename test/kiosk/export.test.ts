@@ -1,7 +1,7 @@
 // Exports read back and checked row by row: CSV (BOM, formula escaping) of 100,000 rows,
 // XLSX, the admin-area export job with progress, and the export CLI.
 import { execFile } from 'node:child_process'
-import { createWriteStream, readFileSync } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
@@ -226,6 +226,32 @@ describe('attendance export', () => {
     expect(table).toHaveLength(51)
     expect(table.slice(1).map((r) => r[col('openid')])).toEqual(
       Array.from({ length: 50 }, (_, i) => `o_${i}`),
+    )
+  })
+
+  it('the export CLI refuses a --campaign this kiosk never had, and writes no file', async () => {
+    const dir = tempDir()
+    const store = openCampaignStore(dir)
+    store.save(testCampaign({ id: 'expo' }))
+    store.save(testCampaign({ id: 'empty-day' }))
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    seed(db, 3)
+    seed(db, 2, 'archived')
+    db.close()
+    const out = join(dir, 'out.csv')
+    const failed = await exportCli('--data', dir, '--campaign', 'expo-typo', '--out', out).then(
+      () => null,
+      (e: unknown) => e as { code: number; stderr: string },
+    )
+    expect(failed?.code).toBe(1)
+    expect(failed?.stderr).toMatch(/no campaign "expo-typo".*archived, empty-day, expo/)
+    expect(existsSync(out)).toBe(false)
+    // A campaign set up here without scans yet, or one only its scans still name, exports.
+    expect(
+      parse((await exportCli('--data', dir, '--campaign', 'empty-day')).slice(1)),
+    ).toHaveLength(1)
+    expect(parse((await exportCli('--data', dir, '--campaign', 'archived')).slice(1))).toHaveLength(
+      3,
     )
   })
 

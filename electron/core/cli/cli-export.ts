@@ -5,9 +5,10 @@ import { PassThrough, type Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { removeStalePartials, writeAtomically } from '../export/atomic-file'
 import { dataDirFrom } from '../config/provisioning-args'
-import { openKioskDb } from '../db/db'
+import { openKioskDb, type KioskDb } from '../db/db'
 import { exportAttendance } from '../export/export'
-import { loadSettings } from '../config/settings'
+import { loadSettings, type Settings } from '../config/settings'
+import { openCampaignStore } from '../campaigns/campaign-store'
 import { activeCampaignId, RelayCampaignStore } from '../campaigns/relay-campaign'
 
 export async function runExportCommand(args: string[]): Promise<number> {
@@ -34,6 +35,17 @@ export async function runExportCommand(args: string[]): Promise<number> {
   }
   const settings = loadSettings(dataDir)
   const db = openKioskDb(dbFile, { mustExist: true })
+  if (values.campaign !== undefined) {
+    // A mistyped id would export an empty sheet that reads as "nobody came".
+    const known = knownCampaignIds(db, dataDir, settings)
+    if (!known.includes(values.campaign)) {
+      db.close()
+      process.stderr.write(
+        `error: no campaign ${JSON.stringify(values.campaign)} in ${dataDir}${known.length > 0 ? ` (campaigns here: ${known.join(', ')})` : ''}\n`,
+      )
+      return 1
+    }
+  }
   // No --campaign: the active one, as the kiosk sees it (the relay's while the relay runs the
   // kiosk in one); none active: every campaign.
   const campaignId =
@@ -68,4 +80,27 @@ export async function runExportCommand(args: string[]): Promise<number> {
   } finally {
     db.close()
   }
+}
+
+/**
+ * The campaigns an export can name: set up here (campaigns.json), the relay's current one, and
+ * any that attendance rows still name (a campaign removed since, or the relay's earlier ones).
+ */
+function knownCampaignIds(db: KioskDb, dataDir: string, settings: Settings | null): string[] {
+  const ids = new Set(
+    db
+      .prepare<[], { id: string }>('SELECT DISTINCT campaign_id AS id FROM attendance')
+      .all()
+      .map((r) => r.id),
+  )
+  try {
+    for (const c of openCampaignStore(dataDir).list()) ids.add(c.id)
+  } catch {
+    // A damaged campaigns.json must not stop an export of what the database holds.
+  }
+  if (settings !== null) {
+    const relay = new RelayCampaignStore(db).campaign(settings.connectionId)
+    if (relay !== null) ids.add(relay.id)
+  }
+  return [...ids].sort()
 }
