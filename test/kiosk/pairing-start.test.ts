@@ -107,6 +107,22 @@ describe('pairing at start', () => {
     expect(openFileKeyVault(dataDir).get('relayToken')).toBe(PAIR_TOKEN)
   })
 
+  it('a pairing code wins over SCANDESK_KIOSK_TOKEN left in the environment: the relay’s token is kept', async () => {
+    const stub = await startPairStub()
+    const dataDir = tempDir()
+    const rt = await startKioskRuntime({
+      dataDir,
+      vault: openFileKeyVault(dataDir),
+      provisioning: { relayUrl: stub.url, pairingCode: 'ACDE-FGHJ', ticketSource: 'proxy' },
+      env: { SCANDESK_KIOSK_TOKEN: 'booth-1.a-token-from-kiosk-add-0123456789' },
+      core: { tickMs: 0, relayLink: fastLink },
+    })
+    onCleanup(() => rt.close())
+    expect(stub.pairRequests).toEqual(['{"code":"ACDEFGHJ"}'])
+    expect(rt.core.settings()).toMatchObject({ relayUrl: stub.url, kioskId: 'booth-7' })
+    expect(openFileKeyVault(dataDir).get('relayToken')).toBe(PAIR_TOKEN)
+  })
+
   it('a code the relay refuses stops the start with a clear message and writes nothing', async () => {
     const stub = await startPairStub()
     stub.codes.set('KMNPQRTU', { kioskId: 'booth-8', token: PAIR_TOKEN, used: true })
