@@ -41,11 +41,26 @@ export async function addKiosk(
     kioskId: id.data,
     tokenHash,
     ticketProxy: opts.ticketProxy ?? true,
-    sceneRanges: opts.sceneRanges ?? [],
+    sceneRanges: mergeSceneRanges(opts.sceneRanges ?? []),
     now,
     ...(opts.onlyIfNew === true && { onlyIfNew: true }),
   })
   return token
+}
+
+/**
+ * The ranges sorted, with overlapping or touching ones joined: the stores find a scene's owner
+ * by the range starting nearest below it, so a kiosk's own ranges must not overlap (with
+ * `1-100,50-60`, scene 70 went unrouted) or repeat (`7,7` broke SQLite's key on `lo`).
+ */
+export function mergeSceneRanges(ranges: readonly SceneRange[]): SceneRange[] {
+  const merged: SceneRange[] = []
+  for (const r of [...ranges].sort((a, b) => a.lo - b.lo)) {
+    const last = merged[merged.length - 1]
+    if (last !== undefined && r.lo <= last.hi + 1) last.hi = Math.max(last.hi, r.hi)
+    else merged.push({ lo: r.lo, hi: r.hi })
+  }
+  return merged
 }
 
 /** `100-199,500` → ranges; throws naming the bad part. */

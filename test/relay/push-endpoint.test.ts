@@ -204,6 +204,26 @@ describe('POST /wechat', () => {
     expect(await r.store.countUnrouted()).toBe(1)
   })
 
+  it('routes every integer scene of a kiosk whose own ranges overlap or repeat', async () => {
+    const r = await start()
+    // As `kiosk add k1 --scenes 1-100,50-60,7` gives them: 70 and 7 are k1's all the same.
+    await r.addKiosk('k1', {
+      sceneRanges: [
+        { lo: 1, hi: 100 },
+        { lo: 50, hi: 60 },
+        { lo: 7, hi: 7 },
+        { lo: 7, hi: 7 },
+      ],
+    })
+    for (const scene of ['70', '7', '55', '100']) {
+      expect((await postPush(r.url, scanXml('o', scene), signedQuery(TOKEN, clock))).status).toBe(
+        200,
+      )
+    }
+    expect((await queue(r, 'k1')).map((e) => e.scene)).toEqual(['70', '7', '55', '100'])
+    expect(await r.store.countUnrouted()).toBe(0)
+  })
+
   it('answers plain follows and unfollows with success and forwards nothing', async () => {
     const r = await start({ reply: { subscribe: 'hello' } })
     await r.addKiosk('k1')
