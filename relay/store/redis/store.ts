@@ -231,10 +231,18 @@ class RedisStore implements RelayStore {
   async putKiosk(input: PutKioskInput): Promise<KioskRecord> {
     const rangesKey = this.keys.ranges
     for (const r of input.sceneRanges) {
-      const below = await this.redis.zrevrangebyscore(rangesKey, r.hi, '-inf', 'LIMIT', 0, 1)
-      const [owner, , hi] = (below[0] ?? '').split(':')
-      if (below[0] && owner !== input.kioskId && Number(hi) >= r.lo) {
-        throw new RangeError(`scene range ${r.lo}-${r.hi} overlaps`)
+      // Every range starting inside this one, and the one starting nearest below it (ranges
+      // never overlap, so no earlier one reaches it). Not only the nearest below `hi`: that
+      // may be this kiosk's own old range, with another kiosk's overlapping range before it.
+      const [before, inside] = await Promise.all([
+        this.redis.zrevrangebyscore(rangesKey, `(${r.lo}`, '-inf', 'LIMIT', 0, 1),
+        this.redis.zrangebyscore(rangesKey, r.lo, r.hi),
+      ])
+      for (const member of [...before, ...inside]) {
+        const [owner, , hi] = member.split(':')
+        if (owner !== input.kioskId && Number(hi) >= r.lo) {
+          throw new RangeError(`scene range ${r.lo}-${r.hi} overlaps`)
+        }
       }
     }
     const key = this.kioskKey(input.kioskId)
