@@ -134,16 +134,16 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     return Math.abs(now() - Number(ts) * 1000) <= windowMs
   }
 
+  /** The signature first (contract v1: 401 whenever it is not valid), then the echostr. */
   function urlCheck(q: Query): Answer {
-    const echostr = q.echostr
-    if (echostr === undefined || echostr.length === 0 || echostr.length > 1024) {
-      return reject(400, 'malformed', 'echostr missing')
-    }
+    const echostr = q.echostr ?? ''
+    const usable = echostr.length > 0 && echostr.length <= 1024
     // Safe-mode URL checks in the WXBizMsgCrypt style carry an encrypted echostr.
     if (cipher !== null && q.msg_signature !== undefined) {
       if (!verifyMsgSignature(token, q, echostr) || !fresh(q)) {
         return reject(401, 'bad_signature', 'bad signature')
       }
+      if (!usable) return reject(400, 'malformed', 'echostr missing')
       try {
         return { status: 200, body: cipher.decrypt(echostr) }
       } catch {
@@ -153,6 +153,7 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     if (!verifyPlainSignature(token, q) || !fresh(q)) {
       return reject(401, 'bad_signature', 'bad signature')
     }
+    if (!usable) return reject(400, 'malformed', 'echostr missing')
     return { status: 200, body: echostr }
   }
 

@@ -54,6 +54,19 @@ describe('GET /wechat URL check', () => {
     expect(bad.status).toBe(401)
     expect(await bad.text()).not.toContain('4375120948345356249')
   })
+  it('answers 401 to any unsigned or badly signed check, with or without a usable echostr', async () => {
+    const r = await start()
+    const noParams = await fetch(`${r.url}/wechat`)
+    expect(noParams.status).toBe(401)
+    const bad = signedQuery('not-the-token', clock)
+    expect((await fetch(`${r.url}/wechat?${bad.toString()}`)).status).toBe(401)
+    bad.set('echostr', 'x'.repeat(2000))
+    expect((await fetch(`${r.url}/wechat?${bad.toString()}`)).status).toBe(401)
+    // Signed, but nothing to echo: malformed.
+    expect((await fetch(`${r.url}/wechat?${signedQuery(TOKEN, clock).toString()}`)).status).toBe(
+      400,
+    )
+  })
 })
 
 describe('POST /wechat', () => {
