@@ -131,6 +131,13 @@ export const relayConfigSchema = z
         path: ['wechat', 'encodingAESKey'],
         message: `must be 43 characters in ${c.wechat.mode} mode`,
       })
+    } else if (!/^[A-Za-z0-9+/]{43}$/.test(c.wechat.encodingAESKey)) {
+      // As the cipher (shared/wechat/crypto.ts) takes it, checked here to name field and source.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wechat', 'encodingAESKey'],
+        message: 'must be base64 characters (A-Z a-z 0-9 + /)',
+      })
     }
     if (c.wechat.appId === '') {
       ctx.addIssue({

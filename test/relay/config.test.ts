@@ -153,6 +153,11 @@ describe('relay config', () => {
     expect(bad({ flags: { 'wechat-mode': 'safe', 'wechat-app-id': 'wx1' } })).toMatch(
       /wechat\.encodingAESKey must be 43 characters/,
     )
+    // The cipher would refuse it at start, with neither the field nor where it came from.
+    const aes = { SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY: '!'.repeat(43) }
+    expect(bad({ env: aes, flags: { 'wechat-mode': 'compat', 'wechat-app-id': 'wx1' } })).toMatch(
+      /wechat\.encodingAESKey must be base64 .*SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY/,
+    )
     const readFile = files({ 'c.json': '{"wechat":{"tokn":"x"}}', 'broken.json': '{' })
     expect(bad({ readFile, flags: { config: 'c.json' } })).toMatch(/wechat\.tokn is not a known/)
     expect(bad({ readFile, flags: { config: 'broken.json' } })).toMatch(/config cannot read/)
