@@ -241,8 +241,9 @@ export const CONFIG_ENV_NAMES: ReadonlySet<string> = new Set([
 function coerce(path: string, kind: FieldKind, raw: string, source: string): unknown {
   if (kind === 'nullable') return raw === '' || raw === 'null' ? null : raw
   if (kind === 'string') return raw
+  // Decimal only: Number() also reads '0x50', '0b1000' and '1e3', which no one means as a port.
   const n = Number(raw)
-  if (raw.trim() === '' || !Number.isFinite(n)) {
+  if (!/^\s*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*$/.test(raw) || !Number.isFinite(n)) {
     throw new RelayConfigError(path, `must be a number (got ${JSON.stringify(raw)} from ${source})`)
   }
   return n

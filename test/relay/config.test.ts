@@ -149,6 +149,13 @@ describe('relay config', () => {
     }
     expect(bad({ env: { SCANDESK_RELAY_PORT: 'eighty' } })).toMatch(/port .*SCANDESK_RELAY_PORT/)
     expect(bad({ flags: { port: '70000' } })).toMatch(/port .*--port/)
+    // Only decimal numbers: Number() would read these as 80, 1000 and 8 without a word.
+    expect(bad({ env: { SCANDESK_RELAY_PORT: '0x50' } })).toMatch(/port .*SCANDESK_RELAY_PORT/)
+    expect(bad({ flags: { port: '1e3' } })).toMatch(/port must be a number .*--port/)
+    expect(bad({ flags: { 'ticket-burst': '0b1000' } })).toMatch(/ticketBurst must be a number/)
+    expect(
+      loadRelayConfig({ flags: { port: '8080', 'acked-retention-days': '0.5' } }),
+    ).toMatchObject({ port: 8080, ackedRetentionDays: 0.5 })
     expect(bad({ flags: { 'wechat-mode': 'secure' } })).toMatch(/wechat\.mode/)
     expect(bad({ flags: { 'wechat-mode': 'safe', 'wechat-app-id': 'wx1' } })).toMatch(
       /wechat\.encodingAESKey must be 43 characters/,
