@@ -62,6 +62,16 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     const again = await r.addKiosk('k1')
     await expect(connect(r, token)).rejects.toThrow('HTTP 401')
     await expect(connect(r, again)).resolves.toBeInstanceOf(KioskClient)
+    // The auth scheme is case-insensitive (RFC 9110 §11.1); the token itself is not.
+    const lower = await KioskClient.connect(r.url, null, {
+      headers: { Authorization: `bearer ${again}` },
+    })
+    clients.push(lower)
+    await expect(
+      KioskClient.connect(r.url, null, {
+        headers: { Authorization: `bearer ${again.toUpperCase()}` },
+      }),
+    ).rejects.toThrow('HTTP 401')
   })
 
   it('closes with 4400 on garbage, a binary frame or an unknown frame type', async () => {
