@@ -18,7 +18,8 @@ import type { TicketStore } from './ticket-store'
 import { visitorView, type VisitorView } from './visitor-view'
 
 const SUBSCRIBE_SCENE_PREFIX = 'qrscene_'
-const KEPT_PUSHES = 500
+/** `GET /sandbox/pushes` lists every push; past this many (a demo left running) the oldest go. */
+const KEPT_PUSHES = 10_000
 
 export class UnknownQrCodeError extends Error {
   constructor() {
