@@ -108,6 +108,9 @@ async function provisionByPairing(
     { ...o, provisioning: { ...rest, relayUrl: result.relayUrl, kioskId: result.kioskId } },
     { ...env, SCANDESK_KIOSK_TOKEN: result.paired ? result.token : undefined },
   )
+  if (!result.paired) return
+  const settings = loadSettings(o.dataDir)
+  if (settings !== null) saveSettings(o.dataDir, { ...settings, pairedCodeHash: result.codeHash })
 }
 
 /** Applies the flags and the secrets from the environment (stored in the vault on first use). */

@@ -1,8 +1,9 @@
 // Headless pairing: `--relay URL --pairing-code CODE` (or SCANDESK_PAIRING_CODE) for `kiosk web`
-// and the Electron shell. Pairs at start unless already paired with that relay (then the used
-// code is no error: the kiosk keeps its token); a failure is one clear line and exit 1.
+// and the Electron shell. Pairs at start unless already paired with that relay with that code
+// (then the used code is no error: the kiosk keeps its token; another code re-pairs); a failure
+// is one clear line and exit 1.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -105,6 +106,53 @@ describe('pairing at start', () => {
     expect(stub.pairRequests).toHaveLength(1)
     expect(second.core.settings()).toMatchObject({ relayUrl: stub.url, kioskId: 'booth-7' })
     expect(openFileKeyVault(dataDir).get('relayToken')).toBe(PAIR_TOKEN)
+  })
+
+  it('another code re-pairs a paired kiosk (a booth revoked and given a new code); that code again is a restart', async () => {
+    const stub = await startPairStub()
+    const NEW_TOKEN = 'booth-9.AnotherTokenFromTheRelay0123456789abcdefghijk'
+    stub.codes.set('KMNPQRTU', { kioskId: 'booth-9', token: NEW_TOKEN, used: false })
+    const dataDir = tempDir()
+    const start = async (pairingCode: string) => {
+      const rt = await startKioskRuntime({
+        dataDir,
+        vault: openFileKeyVault(dataDir),
+        provisioning: { relayUrl: stub.url, pairingCode, ticketSource: 'proxy' },
+        env: {},
+        core: { tickMs: 0, relayLink: fastLink },
+      })
+      await rt.close()
+    }
+    await start('ACDE-FGHJ')
+    // A typed variant of the same code is the same code: no request.
+    await start('acde fghj')
+    expect(stub.pairRequests).toEqual(['{"code":"ACDEFGHJ"}'])
+
+    await start('kmnp-qrtu')
+    expect(stub.pairRequests).toEqual(['{"code":"ACDEFGHJ"}', '{"code":"KMNPQRTU"}'])
+    expect(loadSettings(dataDir)).toMatchObject({ relayUrl: stub.url, kioskId: 'booth-9' })
+    expect(openFileKeyVault(dataDir).get('relayToken')).toBe(NEW_TOKEN)
+    await start('KMNPQRTU')
+    expect(stub.pairRequests).toHaveLength(2)
+
+    // A code the relay refuses stops the start and keeps the pairing there was.
+    const refused = await start('ACDEFGHK').then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(refused).toBeInstanceOf(StartupError)
+    expect((refused as Error).message).toMatch(/does not know this pairing code/)
+    expect(loadSettings(dataDir)).toMatchObject({ kioskId: 'booth-9' })
+    expect(openFileKeyVault(dataDir).get('relayToken')).toBe(NEW_TOKEN)
+
+    // Paired before the code was kept (no hash in settings.json): any code is a restart.
+    const file = join(dataDir, 'settings.json')
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    delete saved.pairedCodeHash
+    writeFileSync(file, JSON.stringify(saved))
+    await start('ACDEFGHK')
+    expect(stub.pairRequests).toHaveLength(3)
+    expect(openFileKeyVault(dataDir).get('relayToken')).toBe(NEW_TOKEN)
   })
 
   it('a pairing code wins over SCANDESK_KIOSK_TOKEN left in the environment: the relay’s token is kept', async () => {

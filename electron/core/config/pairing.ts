@@ -4,6 +4,7 @@
  * stores them exactly as a typed token (setup.ts). From the admin area (`pairWithRelay`) or
  * headless at start (`pairAtStart`, for `--relay URL --pairing-code CODE`).
  */
+import { createHash } from 'node:crypto'
 import type { Logger } from '../../../shared/server/log'
 import {
   normalizePairingCode,
@@ -233,8 +234,11 @@ export interface PairAtStartInput extends Omit<PairInput, 'code'> {
 }
 
 export type PairAtStartResult =
-  /** Paired now: store this as the v1 provisioning would (`kioskId` + the token). */
-  | { paired: true; kioskId: string; relayUrl: string; token: string }
+  /**
+   * Paired now: store this as the v1 provisioning would (`kioskId` + the token), and
+   * `codeHash` as the settings' `pairedCodeHash`.
+   */
+  | { paired: true; kioskId: string; relayUrl: string; token: string; codeHash: string }
   /** Paired before with this relay: its id and token stay, the code is not used. */
   | { paired: false; kioskId: string; relayUrl: string }
 
@@ -249,10 +253,18 @@ export class PairingStartError extends Error {
   }
 }
 
+/** What a kiosk keeps of the code it paired with: enough to know it again, not the code. */
+export function pairingCodeHash(code: string): string {
+  return createHash('sha256').update(normalizePairingCode(code)).digest('hex')
+}
+
 /**
  * Headless pairing before the core starts. A kiosk already paired with this relay keeps its
- * token and makes no request: the same command line (or SCANDESK_PAIRING_CODE left in a
- * service file) restarts it as often as needed, though the code was used the first time.
+ * token and makes no request when given the code it paired with (or, paired before the code
+ * was kept, any code): the same command line (or SCANDESK_PAIRING_CODE left in a service file)
+ * restarts it as often as needed, though the code was used the first time. Another code is a
+ * re-pairing (a booth revoked and given a new code in the console): it is redeemed, and a
+ * refusal stops the start as a first pairing's does.
  */
 export async function pairAtStart(
   dataDir: string,
@@ -262,13 +274,15 @@ export async function pairAtStart(
 ): Promise<PairAtStartResult> {
   const { pairingCode, ...setup } = input
   const settings = loadSettings(dataDir) ?? defaultSettings()
+  const codeHash = pairingCodeHash(pairingCode)
   try {
     if (
       !settings.demo &&
       settings.kioskId !== null &&
       settings.relayUrl !== null &&
       sameRelay(settings.relayUrl, setup.relayUrl) &&
-      vault.get('relayToken') !== null
+      vault.get('relayToken') !== null &&
+      (settings.pairedCodeHash === null || settings.pairedCodeHash === codeHash)
     ) {
       o.log?.info(
         `already paired with ${settings.relayUrl} as ${settings.kioskId}; pairing code not used`,
@@ -285,7 +299,13 @@ export async function pairAtStart(
     }
     const paired = await requestPairing({ ...o, relayUrl: setup.relayUrl, code: pairingCode })
     o.log?.info(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
-    return { paired: true, kioskId: paired.kioskId, relayUrl: setup.relayUrl, token: paired.token }
+    return {
+      paired: true,
+      kioskId: paired.kioskId,
+      relayUrl: setup.relayUrl,
+      token: paired.token,
+      codeHash,
+    }
   } catch (err) {
     if (err instanceof KioskError) {
       const { code } = err as KioskError

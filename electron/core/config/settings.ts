@@ -56,6 +56,16 @@ export const settingsSchema = z
     pool: poolSettingsSchema.default({ target: 5, marginSeconds: 30, maxInFlight: 2 }),
     /** What the screen shows: the QR code, or the relay campaign's sign-in wall or draw. */
     bigScreen: bigScreenSchema.default('qr'),
+    /**
+     * SHA-256 of the pairing code a headless start last paired with (config/pairing.ts
+     * `pairAtStart`): the same code again is a restart, another one a re-pairing. Null when
+     * paired otherwise, or before this was kept.
+     */
+    pairedCodeHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .default(null),
   })
   .strict()
 export type Settings = z.output<typeof settingsSchema>
@@ -82,6 +92,7 @@ export function defaultSettings(): Settings {
     adminPin: null,
     pool: { target: 5, marginSeconds: 30, maxInFlight: 2 },
     bigScreen: 'qr',
+    pairedCodeHash: null,
   }
 }
 
