@@ -125,6 +125,12 @@ export function unknownPlaceholders(
   return (text.match(/\{[^{}]*\}/g) ?? []).filter((p) => !known.includes(p))
 }
 
+/** Placeholders of the greetings or the progress text found in `text`. */
+function placeholdersIn(text: string): string[] {
+  const known: readonly string[] = [...GREETING_PLACEHOLDERS, ...STAMP_PROGRESS_PLACEHOLDERS]
+  return (text.match(/\{[^{}]*\}/g) ?? []).filter((p) => known.includes(p))
+}
+
 /**
  * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit and the greetings'
  * and rally progress text's placeholders are checked here, not in the stored shape, so a
@@ -153,6 +159,32 @@ export const campaignInputSchema = campaignFieldsSchema
         path: ['stampProgress'],
         message: `${unknown.join(', ')}: only {count}, {total} and {missing} are filled in`,
       })
+    }
+    // The follow-up is filled as a greeting is (relay/follow-up/worker.ts).
+    const inFollowUp = unknownPlaceholders(c.followUp ?? '')
+    if (inFollowUp.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['followUp'],
+        message: `${inFollowUp.join(', ')}: only {name} and {number} are filled in`,
+      })
+    }
+    // Texts sent as typed: a placeholder of the greetings or the progress text, copied here,
+    // would reach visitors as "{count}" (other braces are the organizer's own text).
+    const texts: Array<[(string | number)[], string | null | undefined]> = [
+      [['stampComplete'], c.stampComplete],
+      [['reply', 'subscribe'], c.reply.subscribe],
+      [['reply', 'scan'], c.reply.scan],
+    ]
+    for (const [path, value] of texts) {
+      const copied = placeholdersIn(value ?? '')
+      if (copied.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${copied.join(', ')}: nothing is filled in this text`,
+        })
+      }
     }
   })
 export type CampaignInput = z.infer<typeof campaignInputSchema>

@@ -60,6 +60,13 @@ describe('the campaign form’s stamp fields', () => {
     ['stampProgress', { stampProgress: 'x'.repeat(601) }, 'campaigns.errors.reply'],
     ['stampProgress', { stampProgress: '{count}/{totl}' }, 'campaigns.errors.stampPlaceholder'],
     ['stampComplete', { stampComplete: 'x'.repeat(601) }, 'campaigns.errors.reply'],
+    ['stampComplete', { stampComplete: '{count}/{total}!' }, 'campaigns.errors.notFilledIn'],
+    ['followUp', { followUp: 'Thanks {name}, {count}' }, 'campaigns.errors.followUpPlaceholder'],
+    [
+      'reply.scan',
+      { reply: { subscribe: '', scan: 'No. {number}' } },
+      'campaigns.errors.notFilledIn',
+    ],
   ])('%s: %j is refused with its message in both languages', (path, over, key) => {
     const checked = checkDraft({ ...named(), stamps: ['hall-a'], ...over })
     expect(checked.ok).toBe(false)

@@ -197,6 +197,43 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     expect(put.status, put.text).toBe(200)
   })
 
+  it('refuses a placeholder copied into a text sent as typed (replies, completion) or the follow-up', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    for (const [field, over] of [
+      ['reply.scan', { reply: { subscribe: '', scan: '欢迎 {name}' } }],
+      ['stampComplete', { stamps: ['k1'], stampComplete: '{count}/{total} done' }],
+    ] as const) {
+      const res = await c.call('PUT', `/console/api/campaigns/${made.id}`, {
+        ...campaignBody(),
+        ...over,
+      })
+      expect(res.status, field).toBe(400)
+      const message = (res.json as { error: { message: string } }).error.message
+      expect(message, field).toMatch(new RegExp(`^${field.replace('.', '\\.')}: \\{`))
+      expect(message, field).toContain('nothing is filled in')
+    }
+    // The follow-up fills {name} and {number}, as a greeting does, and nothing else.
+    const followUp = await c.call('PUT', `/console/api/campaigns/${made.id}`, {
+      ...campaignBody(),
+      followUp: 'No. {number}: {count} stamps',
+    })
+    expect(followUp.status).toBe(400)
+    expect((followUp.json as { error: { message: string } }).error.message).toBe(
+      'followUp: {count}: only {name} and {number} are filled in',
+    )
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+    // Braces of the organizer's own are text in a reply, and the follow-up's own two are filled.
+    const own = {
+      ...campaignBody(),
+      reply: { subscribe: 'Reply {1} for the map', scan: '' },
+      followUp: '{name}, you are No. {number}',
+    }
+    const put = await c.call('PUT', `/console/api/campaigns/${made.id}`, own)
+    expect(put.status, put.text).toBe(200)
+  })
+
   it('still reads and sends a campaign stored with an unknown rally placeholder', async () => {
     const { relay } = await relayOn(backend)
     const token = await relay.addKiosk('k1')

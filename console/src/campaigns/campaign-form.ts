@@ -130,6 +130,9 @@ function messageKey(path: string, code: string, message: string): string {
   if (path.startsWith('greetings.')) {
     return code === 'custom' ? 'campaigns.errors.placeholder' : 'campaigns.errors.greeting'
   }
+  if (path === 'followUp' && code === 'custom') return 'campaigns.errors.followUpPlaceholder'
+  const sentAsTyped = ['reply.subscribe', 'reply.scan', 'stampComplete']
+  if (sentAsTyped.includes(path) && code === 'custom') return 'campaigns.errors.notFilledIn'
   if (path.startsWith('reply.')) return 'campaigns.errors.reply'
   if (path.startsWith('stampNames')) return 'campaigns.errors.stampName'
   if (path === 'stampProgress' && code === 'custom') return 'campaigns.errors.stampPlaceholder'

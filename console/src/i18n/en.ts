@@ -191,6 +191,9 @@ export const en: MessageSchema = {
       placeholder: "Greetings can only use {'{name}'} and {'{number}'}",
       stampPlaceholder:
         "The progress reply can only use {'{count}'}, {'{total}'} and {'{missing}'}",
+      followUpPlaceholder: "The follow-up message can only use {'{name}'} and {'{number}'}",
+      notFilledIn:
+        "Nothing is filled in here: write {'{name}'}, {'{number}'} or {'{count}'} out as visitors should read it",
       reply: 'A reply is at most 600 characters (empty: no reply)',
       tag: 'A tag has at most 30 bytes: 30 Latin letters or 10 Chinese characters',
       followUp: 'The message has at most 600 characters',

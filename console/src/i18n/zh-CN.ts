@@ -178,6 +178,9 @@ export const zhCN = {
       greeting: '请填写欢迎语（最多 200 字）',
       placeholder: "欢迎语中只能使用 {'{name}'} 和 {'{number}'}",
       stampPlaceholder: "集章进度回复中只能使用 {'{count}'}、{'{total}'} 和 {'{missing}'}",
+      followUpPlaceholder: "跟进消息中只能使用 {'{name}'} 和 {'{number}'}",
+      notFilledIn:
+        "此处不会替换 {'{name}'}、{'{number}'}、{'{count}'} 等占位符，请直接写出访客看到的文字",
       reply: '回复内容最多 600 字（留空则不回复）',
       tag: '标签最多 30 字节（30 个英文字母或 10 个汉字）',
       followUp: '客服消息最多 600 字',
