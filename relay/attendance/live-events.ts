@@ -4,7 +4,8 @@
  * coalesced to at most one per `minIntervalMs` per client; a kiosk connecting, disconnecting,
  * pairing or being revoked becomes a `kiosks` message. Messages only say "read again": a client
  * that misses one loses nothing, so a client whose socket is full simply gets the next. A stream
- * lives no longer than the organizer's session it was opened with.
+ * lives no longer than the organizer's session it was opened with, and one session holds at most
+ * `maxClientsPerSession` of the relay's `maxClients`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConsoleEvent } from '../../shared/console-api'
@@ -26,6 +27,12 @@ export interface LiveEventsOptions {
   sessionCheckMs?: number
   /** Open event streams at most (each holds a socket); more get 503. */
   maxClients?: number
+  /**
+   * Open event streams one session may hold (its tabs); more get 429. Without it one session
+   * (an organizer's script, a stolen cookie) could hold every stream the relay allows and leave
+   * every other organizer's console without live updates.
+   */
+  maxClientsPerSession?: number
   heartbeatMs?: number
   /**
    * Least time between two messages of one type to one client (10 per second): a scan's
@@ -47,6 +54,8 @@ interface Client {
 }
 
 export const DEFAULT_MAX_EVENT_CLIENTS = 100
+/** A console holds one stream per tab: ten tabs of one session, a tenth of the relay's. */
+export const DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION = 10
 /** How long a stream may outlive a session ended where this instance does not hear of it. */
 export const DEFAULT_SESSION_CHECK_MS = 10_000
 
@@ -57,11 +66,13 @@ export class LiveEvents {
   private readonly sessionCheck: NodeJS.Timeout
   private checking = false
   private readonly maxClients: number
+  private readonly maxPerSession: number
   private readonly minIntervalMs: number
   private closed = false
 
   constructor(private readonly opts: LiveEventsOptions) {
     this.maxClients = opts.maxClients ?? DEFAULT_MAX_EVENT_CLIENTS
+    this.maxPerSession = opts.maxClientsPerSession ?? DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION
     this.minIntervalMs = opts.minIntervalMs ?? 100
     this.unsubscribe = opts.store.subscribe((c) => this.onChange(c))
     // A comment line keeps proxies and the browser from timing the stream out.
@@ -137,6 +148,11 @@ export class LiveEvents {
       sendApiError(res, 503, 'unavailable', 'too many event streams')
       return Promise.resolve()
     }
+    if (this.streamsOf(session.idHash) >= this.maxPerSession) {
+      res.setHeader('Retry-After', '5')
+      sendApiError(res, 429, 'rate_limited', 'too many event streams for this session')
+      return Promise.resolve()
+    }
     // Gone while the guard read the session: its 'close' has passed and would never drop it.
     if (res.destroyed) return Promise.resolve()
     exemptFromIdleTimeout(req.socket)
@@ -165,6 +181,12 @@ export class LiveEvents {
     res.once('close', () => this.drop(c))
     // Answered now: the stream lives on without holding up the relay's in-flight requests.
     return Promise.resolve()
+  }
+
+  private streamsOf(idHash: string): number {
+    let n = 0
+    for (const c of this.clients) if (c.session === idHash) n++
+    return n
   }
 
   private drop(c: Client): void {

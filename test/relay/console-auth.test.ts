@@ -5,6 +5,10 @@
 // X-Forwarded-For).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sessionInfoSchema } from '../../shared/console-api'
+import {
+  DEFAULT_MAX_EVENT_CLIENTS,
+  DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION,
+} from '../../relay/attendance/live-events'
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../relay/console/sessions'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
@@ -311,6 +315,40 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
       expect((await elsewhere.call('POST', '/console/api/logout')).status).toBe(204)
       await until(() => here.ended, 3000, 'the stream of a session signed out elsewhere to end')
     }
+  })
+
+  it('one session cannot hold every event stream: past its own cap 429, other sessions still open theirs', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const alice = new ConsoleClient(relay.url)
+    await alice.login('alice', await organizer(relay, 'alice', clock.t))
+    const bob = new ConsoleClient(relay.url)
+    await bob.login('bob', await organizer(relay, 'bob', clock.t))
+    const track = (s: ConsoleEvents): ConsoleEvents => {
+      cleanups.push(() => s.close())
+      return s
+    }
+    // The attack: one cookie asks for as many streams as the relay holds in all (100).
+    const grabbed: ConsoleEvents[] = []
+    for (let i = 0; i < DEFAULT_MAX_EVENT_CLIENTS; i++) {
+      grabbed.push(track(await ConsoleEvents.open(alice)))
+    }
+    const open = grabbed.filter((s) => s.status === 200)
+    expect(open).toHaveLength(DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION)
+    const refused = grabbed.filter((s) => s.status !== 200)
+    expect(new Set(refused.map((s) => s.status))).toEqual(new Set([429]))
+    expect(refused[0]?.raw).toContain('rate_limited')
+    // Another organizer's console still gets its live updates.
+    const other = track(await ConsoleEvents.open(bob))
+    expect(other.status).toBe(200)
+    // A tab closed frees its place for the session's next one.
+    open[0]?.close()
+    let again = track(await ConsoleEvents.open(alice))
+    for (const end = Date.now() + 5000; again.status !== 200 && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 50))
+      again = track(await ConsoleEvents.open(alice))
+    }
+    expect(again.status).toBe(200)
   })
 
   it('locks a name out with growing delays after 5 failures, and a restart keeps the lock', async () => {
