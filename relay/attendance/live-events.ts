@@ -53,6 +53,13 @@ interface Client {
   owed: Set<Kind>
 }
 
+const STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Accel-Buffering': 'no',
+  'X-Content-Type-Options': 'nosniff',
+}
+
 export const DEFAULT_MAX_EVENT_CLIENTS = 100
 /** A console holds one stream per tab: ten tabs of one session, a tenth of the relay's. */
 export const DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION = 10
@@ -155,13 +162,15 @@ export class LiveEvents {
     }
     // Gone while the guard read the session: its 'close' has passed and would never drop it.
     if (res.destroyed) return Promise.resolve()
+    // HEAD (the guard answers it for every GET): the stream's headers, and the answer ends. Kept
+    // as a stream it was never ended: nothing written, so a vanished client went unnoticed, and
+    // the next request on that connection waited behind it for good.
+    if (req.method === 'HEAD') {
+      res.writeHead(200, STREAM_HEADERS).end()
+      return Promise.resolve()
+    }
     exemptFromIdleTimeout(req.socket)
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'X-Accel-Buffering': 'no',
-      'X-Content-Type-Options': 'nosniff',
-    })
+    res.writeHead(200, STREAM_HEADERS)
     res.flushHeaders()
     const c: Client = {
       res,

@@ -3,6 +3,7 @@
 // everywhere, removal ending sessions, open event streams ending with their session, and the
 // lockout (per name, per address, persisted, not bypassed by parallel guesses or a forged
 // X-Forwarded-For).
+import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sessionInfoSchema } from '../../shared/console-api'
 import {
@@ -349,6 +350,39 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
       again = track(await ConsoleEvents.open(alice))
     }
     expect(again.status).toBe(200)
+  })
+
+  it('HEAD on the event stream is answered and ended: no stream kept, the connection goes on', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const c = new ConsoleClient(relay.url)
+    await c.login('alice', await organizer(relay, 'alice', clock.t))
+    const { port } = new URL(relay.url)
+    // HEAD, then a second request on the same kept-alive connection (as a browser or an agent
+    // reuses it once the HEAD's headers are in).
+    const socket = connect(Number(port), '127.0.0.1')
+    cleanups.push(() => void socket.destroy())
+    let got = ''
+    socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')))
+    const ask = (method: string, path: string): string =>
+      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${c.cookie ?? ''}\r\n\r\n`
+    socket.write(ask('HEAD', '/console/api/events') + ask('GET', '/console/api/session'))
+    const answers = (): string[] => got.match(/^HTTP\/1\.1 \d{3}/gm) ?? []
+    await until(() => answers().length >= 2, 5000, 'the answer to the request after the HEAD')
+    expect(answers()).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200'])
+    expect(got).toContain('text/event-stream')
+    expect(got).toContain('"name":"alice"')
+    // Nor does a HEAD take one of the session's stream places.
+    for (let i = 0; i < DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION; i++) {
+      const res = await fetch(`${relay.url}/console/api/events`, {
+        method: 'HEAD',
+        headers: { cookie: c.cookie ?? '' },
+      })
+      expect(res.status).toBe(200)
+    }
+    const stream = await ConsoleEvents.open(c)
+    cleanups.push(() => stream.close())
+    expect(stream.status).toBe(200)
   })
 
   it('locks a name out with growing delays after 5 failures, and a restart keeps the lock', async () => {
