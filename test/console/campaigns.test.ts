@@ -154,6 +154,26 @@ describe('the greeting preview', () => {
     expect(wrapper.get('[data-testid="greeting-preview"]').classes()).toContain('named')
   })
 
+  it('fills {name} only in the roster guest’s greeting: a first or returning visitor has none on the kiosk', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    const text = () => wrapper.get('[data-testid="preview-text"]').text()
+    // The kiosk's greeter fills first-visit and welcome-back greetings with no name.
+    const first = wrapper.get('[data-testid="greeting-zh-CN-first"]')
+    await first.trigger('focus')
+    await first.setValue('欢迎 {name}，第 {number} 位')
+    expect(text()).toBe('欢迎 ，第 1 位')
+    const returning = wrapper.get('[data-testid="greeting-en-returning"]')
+    await returning.trigger('focus')
+    await returning.setValue('Hi {name}, no. {number}')
+    expect(text()).toBe('Hi , no. 12')
+    const named = wrapper.get('[data-testid="greeting-zh-CN-named"]')
+    await named.trigger('focus')
+    await named.setValue('{name}，欢迎您')
+    expect(text()).toBe('张伟，欢迎您')
+  })
+
   it('leaves out the kind label when the greeting opens with it, as the kiosk does', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
