@@ -120,6 +120,15 @@ export const rosterProblemCodes = {
   xlsx_damaged: none,
 } as const satisfies Record<string, z.ZodObject>
 export type RosterProblemCode = keyof typeof rosterProblemCodes
+
+/**
+ * Whether leaving out the problem rows could let a refused roster in: a row problem names its
+ * column, a problem with the whole file (unreadable, no name column, too many rows) none, and
+ * skipping rows does nothing for it.
+ */
+export function rosterHasRowProblems(problems: ReadonlyArray<{ column: string | null }>): boolean {
+  return problems.some((p) => p.column !== null)
+}
 /** The spreadsheet columns a row problem can point at. */
 export const rosterColumns = ['name', 'company', 'phone', 'code'] as const
 export type RosterColumn = (typeof rosterColumns)[number]

@@ -435,6 +435,29 @@ describe('the roster panel', () => {
     expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
   })
 
+  it('a file refused whole (unreadable, no name column) says so, and offers no leaving-out of rows', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.uploadRoster.mockResolvedValue({
+      stored: false,
+      errors: [{ row: 1, column: null, code: 'unreadable', params: { format: 'XLSX' } }],
+    })
+    const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File([new Uint8Array([1, 2, 3])], 'guests.xlsx')
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await flushPromises()
+    const summary = wrapper.get('[data-testid="roster-result"] .summary').text()
+    expect(summary).toContain('名单未导入')
+    expect(summary).not.toContain('跳过')
+    expect(wrapper.get('[data-testid="roster-problem"]').text()).toContain(
+      '无法按 XLSX 格式读取该文件',
+    )
+    // Leaving out rows cannot help a file that cannot be read at all.
+    expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
+  })
+
   it('refuses a file that is not CSV or XLSX, or is too large, before any upload', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })

@@ -170,6 +170,28 @@ describe('roster page: problems with the whole file', () => {
   })
 })
 
+describe('roster page: a file refused whole', () => {
+  it('says the file was not imported, and offers no skipping of rows', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.importRoster.mockResolvedValue({
+      imported: 0,
+      skipped: 0,
+      errors: [{ row: 1, column: null, code: 'no_name_column', params: {} }],
+    })
+    const { wrapper } = mountWith(RosterPage, fake.api)
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File(['foo;bar\n1;2\n'], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await flushPromises()
+    const result = wrapper.get('[data-testid="roster-result"]').text()
+    expect(result).toContain('未导入')
+    expect(result).not.toContain('跳过')
+    expect(wrapper.findAll('button').some((b) => b.text().includes('跳过'))).toBe(false)
+  })
+})
+
 describe('roster page: row problems in the chosen language', () => {
   it('words each code with its params, and a code it does not know', async () => {
     const fake = createFakeKioskApi()

@@ -237,6 +237,8 @@ export const en: MessageSchema = {
       stored: 'Roster updated: {total} guests, {skipped} rows with problems left out',
       refused:
         'Roster not imported: the rows below have problems, and the roster is unchanged. Fix them and upload again, or leave them out.',
+      refusedFile:
+        'Roster not imported: the file itself cannot be imported (see below), and the roster is unchanged. Fix the file and upload it again.',
       skipBad: 'Leave out the rows with problems and import the rest',
       problemsTitle: 'Rows with problems',
       row: 'Row',

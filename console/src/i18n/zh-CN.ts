@@ -223,6 +223,8 @@ export const zhCN = {
       tooLarge: '文件过大（最大 10 MB）',
       stored: '名单已更新：共 {total} 人，跳过 {skipped} 行有问题的行',
       refused: '名单未导入：以下行有问题，原名单未改变。请修正后重新上传，或跳过这些行。',
+      refusedFile:
+        '名单未导入：文件本身无法导入（见下方说明），原名单未改变。请修正文件后重新上传。',
       skipBad: '跳过有问题的行，导入其余行',
       problemsTitle: '有问题的行',
       row: '行',

@@ -12,6 +12,7 @@ import type {
   RosterUploadOutcome,
 } from '../api/campaign-contract'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { rosterHasRowProblems } from '../../../shared/errors'
 
 export const ROSTER_PAGE_SIZE = 50
 /** What the relay accepts (the kiosk import's limit): refused here before any upload. */
@@ -77,8 +78,10 @@ export const useRosterStore = defineStore('console-roster', () => {
     try {
       const outcome = await api.uploadRoster(id, file, format, { skipBadRows })
       result.value = outcome
-      // Refused after a skip too means the file itself is the problem: no second offer.
-      if (!outcome.stored && !skipBadRows) refused.value = { file, format }
+      // Refused after a skip too, or for the file as a whole, means rows are not the problem:
+      // no offer to leave them out.
+      if (!outcome.stored && !skipBadRows && rosterHasRowProblems(outcome.errors))
+        refused.value = { file, format }
     } finally {
       uploading.value = false
     }

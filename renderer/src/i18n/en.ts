@@ -296,6 +296,8 @@ export const en: MessageSchema = {
     heldBack:
       'Nothing imported yet: {count} rows have problems. Fix the file and choose it again, or skip those rows and import the rest',
     result: 'Imported {imported} rows, skipped {skipped}',
+    fileRefused:
+      'Not imported: the file itself cannot be imported. Fix it as described below and choose it again',
     errorsTitle: 'Rows with problems',
     row: 'Row',
     column: 'Column',

@@ -289,6 +289,7 @@ export const zhCN = {
     importing: '正在导入…',
     heldBack: '尚未导入：{count} 行有问题。请修改文件后重新选择，或跳过这些行导入其余行',
     result: '已导入 {imported} 行，跳过 {skipped} 行',
+    fileRefused: '未导入：文件本身无法导入，请按下方说明修改文件后重新选择',
     errorsTitle: '有问题的行',
     row: '行',
     column: '列',
