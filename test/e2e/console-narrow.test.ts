@@ -1,0 +1,75 @@
+/**
+ * The BUILT console at a phone's width (390 px) in real Chromium against the fake relay: the
+ * attendance list is wider than the screen and scrolls sideways, and its column headings must
+ * move with the rows, or each heading sits over another column's values.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { launchChromium, waitForPage } from './browser'
+import {
+  assertConsoleBuilt,
+  ORGANIZER,
+  startFakeConsoleRelay,
+  type FakeConsoleRelay,
+} from './fake-console-relay'
+
+/** In-page source: the left edge of each heading and of the first row's cells, in order. */
+const EDGES = `(() => {
+  const left = (el) => Math.round(el.getBoundingClientRect().left)
+  const heads = [...document.querySelectorAll('.attendance .th [role="columnheader"]')]
+  const row = document.querySelector('[data-testid="attendance-row"]')
+  const cells = row ? [...row.querySelectorAll(':scope > [role="cell"]')] : []
+  return { heads: heads.map(left), cells: cells.map(left) }
+})()`
+const edgesSchema = z.object({ heads: z.array(z.number()), cells: z.array(z.number()) })
+
+describe('the console at a phone’s width', () => {
+  let relay: FakeConsoleRelay
+  let browser: Browser
+  let page: Page
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    relay = await startFakeConsoleRelay({ attendanceRows: 30 })
+    browser = await launchChromium()
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      locale: 'zh-CN',
+    })
+    page = await context.newPage()
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    await page.goto(`${relay.origin}/console/`)
+    await page.fill('#sign-in-name', ORGANIZER.name)
+    await page.fill('#sign-in-password', ORGANIZER.password)
+    await page.click('[data-testid="sign-in-submit"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+  })
+
+  it('attendance: scrolled sideways, each column heading stays over its column', async () => {
+    await page.click('[data-nav="attendance"]')
+    await page.locator('[data-testid="attendance-row"]').first().waitFor()
+    const scroller = '[data-testid="attendance-scroller"]'
+    const wide = await page.evaluate(
+      `(() => { const s = document.querySelector('${scroller}'); return s.scrollWidth > s.clientWidth })()`,
+    )
+    // The list is wider than a phone: it scrolls sideways.
+    expect(wide).toBe(true)
+    const before = edgesSchema.parse(await page.evaluate(EDGES))
+    expect(before.heads).toEqual(before.cells)
+    await page.evaluate(`document.querySelector('${scroller}').scrollLeft = 200`)
+    await waitForPage(page, `document.querySelector('${scroller}').scrollLeft > 0`)
+    // Scroll events are delivered with the next frame.
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))')
+    const after = edgesSchema.parse(await page.evaluate(EDGES))
+    expect(after.cells[0]).toBeLessThan(before.cells[0] ?? 0)
+    expect(after.heads).toEqual(after.cells)
+    expect(problems).toEqual([])
+  })
+})
