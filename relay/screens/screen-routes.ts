@@ -49,6 +49,32 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
 }
 
+/**
+ * What a screen page's address answers with a wrong, old or missing key: a person (or a
+ * projector) opened it, so it says what happened in words, the same bytes whatever was asked
+ * (no campaign, key or name in it). The page's own script says the same when a key is rotated
+ * under an open screen (console/src/screen/screen-text.ts `forbidden`).
+ */
+export const SCREEN_REFUSED_HTML = Buffer.from(
+  `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>ScanDesk 大屏 · Big screen</title>
+</head>
+<body>
+<h1>大屏链接无效或已更换</h1>
+<p>请在活动控制台的活动页面“大屏链接”处复制当前的签到墙或抽奖台链接。</p>
+<h1 lang="en">This big-screen link is wrong or was replaced</h1>
+<p lang="en">Copy the current sign-in wall or draw stage link from the campaign’s “Big-screen links” in the organizer console.</p>
+</body>
+</html>
+`,
+  'utf8',
+)
+
 /** Per client address: a wall reconnecting with backoff needs a few a minute. */
 export const SCREEN_RATE = { ratePerMinute: 120, burst: 60, concurrency: 16 }
 const SWEEP_AT = 10_000
@@ -143,7 +169,13 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
     const key = keys[0] ?? null
     const record = await access.check(id, key)
     if (record === null || key === null) {
-      sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
+      if (pageMatch !== null) {
+        res.writeHead(403, {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Length': SCREEN_REFUSED_HTML.length,
+        })
+        res.end(req.method === 'HEAD' ? undefined : SCREEN_REFUSED_HTML)
+      } else sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
       return
     }
     if (pageMatch !== null) await page(res)

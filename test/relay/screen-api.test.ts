@@ -80,6 +80,29 @@ describe('who may open a screen', () => {
     expect((await get(relay, `${page}&utm_source=mail`)).status).toBe(200)
   })
 
+  it('a screen page opened with a wrong or old key says so in words, in Chinese and English, not as JSON', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const { campaign } = await screenSetup(relay)
+    for (const kind of ['page-wall', 'page-draw'] as const) {
+      for (const key of [null, 'x'.repeat(43)]) {
+        const res = await get(relay, screenPath(kind, campaign.id, key))
+        const body = await res.text()
+        expect(res.status, kind).toBe(403)
+        expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+        expect(res.headers.get('cache-control')).toBe('no-store')
+        expect(body).toContain('<html lang="zh-CN">')
+        expect(body).toContain('大屏链接无效或已更换')
+        expect(body).toContain('This big-screen link is wrong or was replaced')
+        expect(body).not.toContain('<script')
+        expect(body).not.toContain(campaign.name)
+      }
+    }
+    // The screens' API stays JSON for the page's script.
+    const api = await get(relay, screenPath('wall', campaign.id, null))
+    expect(api.status).toBe(403)
+    expect(api.headers.get('content-type')).toContain('application/json')
+  })
+
   it('read-only: anything but GET and HEAD is 405, and every answer is no-store, no-referrer, noindex', async () => {
     const relay = await relayOn(placeFor('sqlite'))
     const { campaign } = await screenSetup(relay)
