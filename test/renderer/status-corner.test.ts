@@ -44,6 +44,21 @@ describe('status corner', () => {
     expect(text(w, 'status-relay')).toBe('Relay reconnecting (retry in 1 s)')
   })
 
+  it('while the relay reconnects, the relay proxy is not shown as reachable', async () => {
+    const relay = { state: 'reconnecting' as const, retryAt: NOW + 4_200 }
+    const w = render(makeStatus({ relay }), false, 'zh-CN')
+    await w.vm.$nextTick()
+    expect(text(w, 'status-api')).toBe('中继代理状态未知')
+    expect(level(w, 'status-api')).toBe('off')
+    // A worse state stays as it is, and the direct WeChat API does not depend on the relay.
+    const down = render(makeStatus({ relay, api: { state: 'down', source: 'proxy' } }))
+    await down.vm.$nextTick()
+    expect(level(down, 'status-api')).toBe('bad')
+    const direct = render(makeStatus({ relay, api: { state: 'ok', source: 'direct' } }))
+    await direct.vm.$nextTick()
+    expect(level(direct, 'status-api')).toBe('ok')
+  })
+
   it('direct WeChat API down is named as such', async () => {
     const w = render(makeStatus({ api: { state: 'down', source: 'direct' } }))
     await w.vm.$nextTick()

@@ -20,8 +20,22 @@ export function relayLevel(status: KioskStatus): Level {
   }
 }
 
+/**
+ * The ticket API's state as the corner shows it. The relay proxy is the relay: while its link
+ * is reconnecting, an "ok" from the last code request is stale (the corner read "relay
+ * reconnecting" beside a green "relay proxy reachable"), so it shows as unknown until the next
+ * request says. A worse state, and the direct WeChat API, are shown as they are.
+ */
+export function apiState(status: KioskStatus): KioskStatus['api']['state'] {
+  const { state, source } = status.api
+  if (source === 'proxy' && state === 'ok' && status.relay.state === 'reconnecting') {
+    return 'unknown'
+  }
+  return state
+}
+
 export function apiLevel(status: KioskStatus): Level {
-  switch (status.api.state) {
+  switch (apiState(status)) {
     case 'ok':
       return 'ok'
     case 'degraded':
