@@ -273,6 +273,12 @@ const BLANK: string[] = []
  * 260 MB); a real roster line is a few hundred characters.
  */
 const MAX_CSV_LINE_CHARS = 1024 * 1024
+/**
+ * The most separators a roster CSV may have in all (in quoted text too: an upper bound on its
+ * fields). The line limit alone bounds one line: ten lines of a million commas each are the
+ * same ten million strings in 10 MiB. Twenty columns of 100,000 rows stay under it.
+ */
+const MAX_CSV_SEPARATORS = 2_000_000
 
 function readCsv(data: Buffer): string[][] {
   const text = decodeRoster(data).text
@@ -288,9 +294,21 @@ function readCsv(data: Buffer): string[][] {
     }
     start = end + 1
   }
+  // After the line check: delimiterOf splits the header line.
+  const delimiter = delimiterOf(text)
+  let separators = 0
+  for (let at = text.indexOf(delimiter); at !== -1; at = text.indexOf(delimiter, at + 1)) {
+    if (++separators > MAX_CSV_SEPARATORS) {
+      throw new RosterFileError(
+        'unreadable',
+        { format: 'CSV' },
+        `the file cannot be read as CSV: more than ${MAX_CSV_SEPARATORS} fields`,
+      )
+    }
+  }
   let records = 0
   return parse(text, {
-    delimiter: delimiterOf(text),
+    delimiter,
     // A quote inside an unquoted field (王"小"明, 5" screen) is text, as Excel reads it.
     relax_quotes: true,
     relax_column_count: true,

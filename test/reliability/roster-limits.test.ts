@@ -108,6 +108,29 @@ describe('roster row limit', () => {
   )
 
   it(
+    'ten CSV lines of a million commas each (each under the line limit) are refused, with memory bounded',
+    async () => {
+      // The line limit bounds one line, not the file: 10 lines just under 1 MiB of commas were
+      // ten million fields, built whole before any limit saw them (231 MB, 1.5 s in one turn).
+      const file = join(tempDir(), 'wide-lines.csv')
+      const line = Buffer.concat([Buffer.from('x'), Buffer.alloc(1024 * 1024 - 16, 0x2c)])
+      const lines = Array.from({ length: 9 }, () => [line, Buffer.from('\n')]).flat()
+      writeFileSync(file, Buffer.concat([Buffer.from('name,phone\n'), ...lines]))
+      const r = await parseInChild(file, 'csv')
+      expect(r).toMatchObject({ fatal: true, rows: 0, code: 'unreadable' })
+      expect(r.peakGrowthMb).toBeLessThan(100)
+      // A roster of 20 columns and 1,000 rows reads.
+      const row = (i: number) =>
+        Array.from({ length: 20 }, (_, c) => (c === 0 ? `p${i}` : c)).join(',')
+      const wide = ['name' + ',h'.repeat(19), ...Array.from({ length: 1000 }, (_, i) => row(i))]
+      const ok = await parseRosterFile('csv', Buffer.from(wide.join('\n')))
+      expect(ok.fatal).toBe(false)
+      expect(ok.rows).toHaveLength(1000)
+    },
+    SLOW,
+  )
+
+  it(
     '10 MiB of blank CSV lines is refused after the limit, with memory bounded',
     async () => {
       const file = join(tempDir(), 'blank.csv')
