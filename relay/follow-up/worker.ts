@@ -77,6 +77,14 @@ const MESSAGES_PER_WRITE = 20
 /** Customer-service calls in flight at once. */
 const MESSAGE_LANES = 4
 
+/**
+ * batchtagging's refusals that concern one openid of the call (unknown openid, the user's 20
+ * tags): the batch is halved until that visitor is alone. Any other (48001 API not authorized,
+ * and the like) concerns the account: halving would make 99 calls of a batch of 50 for the
+ * same answer, so the whole batch is recorded with it.
+ */
+const ONE_VISITOR_ERRCODES: ReadonlySet<number> = new Set([E.invalidOpenid, E.userTagLimit])
+
 const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !== null
 
 export class FollowUpWorker {
@@ -330,7 +338,7 @@ export class FollowUpWorker {
         await store.followUp.saveCampaignTag(c.id, null)
         return this.retryTags(c, batch)
       }
-      if (batch.length > 1) {
+      if (batch.length > 1 && ONE_VISITOR_ERRCODES.has(f.errcode)) {
         // One errcode for the whole call: halve until the visitor it concerns is alone.
         const half = Math.ceil(batch.length / 2)
         await this.tagBatch(c, tagId, batch.slice(0, half))
