@@ -66,9 +66,13 @@ export const MAX_FOLLOW_UP_FAILURES = 200
 /** What an errcode means to an organizer (docs/WECHAT.md "Tags and follow-up messages"). */
 export function followUpReason(f: { what: 'tag' | 'message'; state: string; errcode: number }) {
   if (f.state === 'outside-window') {
-    return f.errcode === 45015
-      ? 'WeChat: the message window had closed (45015)'
-      : 'processed after the message window (a minute after the scan) had closed'
+    if (f.errcode === 45015) return 'WeChat: the message window had closed (45015)'
+    // Tried in time, and retried until the window closed: the last refusal is the reason.
+    if (f.errcode === 45009)
+      return "the message window closed while WeChat refused the call: the account's API quota was reached (45009)"
+    if (f.errcode !== 0)
+      return `the message window closed while WeChat refused the call (errcode ${f.errcode})`
+    return 'processed after the message window (a minute after the scan) had closed'
   }
   switch (f.errcode) {
     case 40003:
@@ -81,6 +85,8 @@ export function followUpReason(f: { what: 'tag' | 'message'; state: string; errc
       return 'the account has 100 tags already (45056)'
     case 45047:
       return 'no messages left in the window (45047)'
+    case 48001:
+      return 'the account is not authorized for this WeChat API (48001)'
     case 0:
       return f.what === 'message'
         ? 'unknown: the call was cut short (the relay stopped, or WeChat did not answer in time); not sent again'

@@ -420,7 +420,13 @@ export class FollowUpWorker {
       const f = classifyFollowUpFailure(err)
       if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
       if (f.kind === 'retry') {
-        return { state: 'pending', dueAt: this.o.now() + this.backoff(v.messageAttempts + 1) }
+        // The errcode is kept: a message whose window closes while WeChat refuses it (45009,
+        // the API's quota) is reported with that reason, not as one processed too late.
+        return {
+          state: 'pending',
+          errcode: f.errcode,
+          dueAt: this.o.now() + this.backoff(v.messageAttempts + 1),
+        }
       }
       return { state: 'failed', errcode: f.errcode }
     }

@@ -47,10 +47,11 @@ async function boothWith(
   campaignFields: { tag?: string; followUp?: string },
   client: WechatClient,
   sandbox: Sandbox,
+  now: () => number = Date.now,
 ) {
   const relay = await startOn(
     bed.placeFor('sqlite'),
-    { followUp: { ...FAST, client } },
+    { followUp: { ...FAST, client }, now },
     { wechat: wechatOf(sandbox), followUp: { batchWindowMs: 2000 } },
   )
   bed.cleanups.push(() => relay.close())
@@ -77,5 +78,28 @@ describe('follow-up refused by WeChat for the whole account', () => {
     const r = await report(c, campaign.id)
     expect(r.failures).toHaveLength(16)
     expect(r.failures.every((f) => f.what === 'tag' && f.errcode === 48001)).toBe(true)
+  })
+  it('messages WeChat kept refusing with 45009 until their window closed say so in the report', async () => {
+    const sandbox = await followUpSandbox()
+    bed.cleanups.push(() => sandbox.close())
+    const client = new RefusingClient(sandbox, 'cgi-bin/message/custom/send', 45009)
+    const clock = { shift: 0 }
+    const now = () => Date.now() + clock.shift
+    const { c, campaign, codes } = await boothWith({ followUp: '谢谢' }, client, sandbox, now)
+    await scanAll(sandbox, codes, visitors(3), 1)
+    // Retried with backoff while the quota lasts.
+    await waitFor('retried', () => client.calls >= 6)
+    expect((await report(c, campaign.id)).counts).toMatchObject({ messagePending: 3, sent: 0 })
+    // Two minutes on: the scans' window has closed with every call refused.
+    clock.shift = 120_000
+    await waitFor('given up', async () => (await report(c, campaign.id)).counts.outsideWindow === 3)
+    const r = await report(c, campaign.id)
+    expect(r.failures).toHaveLength(3)
+    for (const f of r.failures) {
+      // Not "processed after the window": it was processed in time, and WeChat refused it.
+      expect(f).toMatchObject({ what: 'message', state: 'outside-window', errcode: 45009 })
+      expect(f.reason).toContain('45009')
+      expect(f.reason).not.toContain('processed after')
+    }
   })
 })
