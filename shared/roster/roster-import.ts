@@ -36,6 +36,12 @@ const MAX_ROWS = 100_000
  * of 100,000 rows) stay near 250 MB; the 100 MiB unpacked limit alone would allow ~8 million.
  */
 const MAX_XLSX_CELLS = 1_000_000
+/**
+ * XLSX only: elements of the parts that are not worksheets or shared strings (styles, workbook,
+ * comments, relationships), which exceljs also builds objects of; Excel itself stops at 64,000
+ * cell formats, and a roster's parts hold a few thousand elements.
+ */
+const MAX_XLSX_OTHER_ELEMENTS = 200_000
 /** XLSX only: the columns read from each row; the roster's columns must be among them. */
 const MAX_COLUMNS = 256
 
@@ -342,6 +348,7 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
     maxSheetRows: MAX_ROWS + 1,
     maxCells: MAX_XLSX_CELLS,
     maxSharedStrings: MAX_XLSX_CELLS,
+    maxOtherElements: MAX_XLSX_OTHER_ELEMENTS,
   })
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)

@@ -30,6 +30,13 @@ export const XLSX_LIMITS = {
    * cell shows is one entry at most, so a workbook within `maxCells` needs no more than that.
    */
   maxSharedStrings: Number.POSITIVE_INFINITY,
+  /**
+   * Elements of every other XML part together (styles, workbook, comments, relationships):
+   * exceljs turns those into objects too, and they were not counted, so a 270 KB workbook
+   * whose styles.xml held 3 million `<xf/>` (54 MB unpacked) took 650 MB and 6 s to read.
+   * A roster's are a few thousand.
+   */
+  maxOtherElements: Number.POSITIVE_INFINITY,
 }
 export type XlsxLimits = typeof XLSX_LIMITS
 
@@ -74,11 +81,15 @@ const SHARED_STRINGS = /xl\/sharedStrings[.]xml/
  */
 const TAG = /<(row|c|si)[\s/>]/g
 const LONGEST_TAG = 5
+/** Any element's start tag (not `</`, `<?` or `<!`), for the other XML parts. */
+const ELEMENT = /<[A-Za-z_]/g
+const XML_PART = /[.](xml|rels|vml)$/i
 
 /** What the workbook's parts hold so far, counted while they inflate. */
 interface WorkbookCounts {
   cells: number
   sharedStrings: number
+  otherElements: number
 }
 
 /**
@@ -90,30 +101,40 @@ class TagCounter {
   rows = 0
   private tail = ''
 
-  constructor(readonly totals: WorkbookCounts) {}
+  /** `other`: a part that is neither a worksheet nor the shared strings (every element counts). */
+  constructor(
+    readonly totals: WorkbookCounts,
+    private readonly other = false,
+  ) {}
+
+  private get pattern(): RegExp {
+    return this.other ? ELEMENT : TAG
+  }
 
   add(chunk: Buffer | string): void {
     // latin1 maps bytes 1:1, and the tags are ASCII: no decoding cost, no split characters.
     const text = this.tail + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'))
     const settled = text.length - LONGEST_TAG
-    TAG.lastIndex = 0
-    for (let m = TAG.exec(text); m !== null && m.index < settled; m = TAG.exec(text)) this.count(m)
+    const re = this.pattern
+    re.lastIndex = 0
+    for (let m = re.exec(text); m !== null && m.index < settled; m = re.exec(text)) this.count(m)
     this.tail = text.slice(Math.max(0, settled))
   }
 
   end(): void {
-    for (const m of this.tail.matchAll(TAG)) this.count(m)
+    for (const m of this.tail.matchAll(this.pattern)) this.count(m)
     this.tail = ''
   }
 
   private count(m: RegExpExecArray | RegExpMatchArray): void {
-    if (m[1] === 'row') this.rows++
+    if (this.other) this.totals.otherElements++
+    else if (m[1] === 'row') this.rows++
     else if (m[1] === 'c') this.totals.cells++
     else this.totals.sharedStrings++
   }
 }
 
-const tooMany = (what: 'rows' | 'cells' | 'shared strings', limit: number) =>
+const tooMany = (what: 'rows' | 'cells' | 'shared strings' | 'elements', limit: number) =>
   new XlsxRefusedError(
     what === 'rows' ? 'too_many_rows' : 'too_many_cells',
     { max: limit },
@@ -132,17 +153,23 @@ function inflatedSize(
   totals: WorkbookCounts,
 ): Promise<number> {
   const counted = WORKSHEET.test(entry.name) || SHARED_STRINGS.test(entry.name)
-  const tags = counted ? new TagCounter(totals) : null
+  const tags = counted
+    ? new TagCounter(totals)
+    : XML_PART.test(entry.name)
+      ? new TagCounter(totals, true)
+      : null
   const overLimit = () =>
     tags === null
       ? null
-      : tags.rows > limits.maxSheetRows
-        ? tooMany('rows', limits.maxSheetRows)
-        : totals.cells > limits.maxCells
-          ? tooMany('cells', limits.maxCells)
-          : totals.sharedStrings > limits.maxSharedStrings
-            ? tooMany('shared strings', limits.maxSharedStrings)
-            : null
+      : totals.otherElements > limits.maxOtherElements
+        ? tooMany('elements', limits.maxOtherElements)
+        : tags.rows > limits.maxSheetRows
+          ? tooMany('rows', limits.maxSheetRows)
+          : totals.cells > limits.maxCells
+            ? tooMany('cells', limits.maxCells)
+            : totals.sharedStrings > limits.maxSharedStrings
+              ? tooMany('shared strings', limits.maxSharedStrings)
+              : null
   return new Promise((resolve, reject) => {
     const stream = entry.nodeStream('nodebuffer')
     let size = 0
@@ -207,7 +234,7 @@ export async function checkXlsxSize(data: Buffer, limits: XlsxLimits = XLSX_LIMI
   const declared = entries.reduce((sum, e) => sum + declaredSize(e), 0)
   if (declared > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)
   let total = 0
-  const totals: WorkbookCounts = { cells: 0, sharedStrings: 0 }
+  const totals: WorkbookCounts = { cells: 0, sharedStrings: 0, otherElements: 0 }
   for (const entry of entries) {
     total += await inflatedSize(entry, limits.maxUnpackedBytes - total, limits, totals)
     if (total > limits.maxUnpackedBytes) throw tooLarge(limits.maxUnpackedBytes)

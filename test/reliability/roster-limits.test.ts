@@ -247,6 +247,30 @@ describe('roster row limit', () => {
     SLOW,
   )
 
+  it(
+    'an XLSX whose styles hold millions of formats is refused while inflating, with memory bounded',
+    async () => {
+      // One cell, and 3,000,000 `<xf/>` in styles.xml: 270 KB zipped, 54 MB unpacked (under
+      // 100 MiB), no row, cell or shared string; exceljs took 650 MB and 6 s to read it.
+      function* styles() {
+        yield Buffer.from(
+          '<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>',
+        )
+        for (let i = 0; i < 3_000_000; i += 100_000) {
+          yield Buffer.from('<xf numFmtId="0"/>'.repeat(100_000))
+        }
+        yield Buffer.from('</cellXfs></styleSheet>')
+      }
+      const entry = await streamedEntry('xl/styles.xml', styles(), FAST)
+      const file = join(tempDir(), 'styles.xlsx')
+      writeFileSync(file, writeZip([...parts.filter((p) => p.name !== entry.name), entry]))
+      const r = await parseInChild(file, 'xlsx')
+      expect(r).toMatchObject({ fatal: true, rows: 0, code: 'too_many_cells' })
+      expect(r.peakGrowthMb).toBeLessThan(100)
+    },
+    SLOW,
+  )
+
   it('a cell at the last column (XFD) does not make every row 16,384 cells wide', async () => {
     function* sheet() {
       yield Buffer.from(
