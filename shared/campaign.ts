@@ -117,19 +117,24 @@ function tagFitsWechat(c: { tag: string | null }): boolean {
 export const GREETING_PLACEHOLDERS = ['{name}', '{number}'] as const
 /** What the relay fills in the rally's progress text (shared/stamp-reply.ts `stampLine`). */
 export const STAMP_PROGRESS_PLACEHOLDERS = ['{count}', '{total}', '{missing}'] as const
+/** Everything in braces in `text`, placeholder or not. */
+const braced = (text: string): string[] => text.match(/\{[^{}]*\}/g) ?? []
+
 /** Placeholders in `text` that are not `known` (a typo such as `{nmae}`). */
 export function unknownPlaceholders(
   text: string,
   known: readonly string[] = GREETING_PLACEHOLDERS,
 ): string[] {
-  return (text.match(/\{[^{}]*\}/g) ?? []).filter((p) => !known.includes(p))
+  return braced(text).filter((p) => !known.includes(p))
 }
 
 /** Placeholders of the greetings or the progress text found in `text`. */
 function placeholdersIn(text: string): string[] {
   const known: readonly string[] = [...GREETING_PLACEHOLDERS, ...STAMP_PROGRESS_PLACEHOLDERS]
-  return (text.match(/\{[^{}]*\}/g) ?? []).filter((p) => known.includes(p))
+  return braced(text).filter((p) => known.includes(p))
 }
+
+const FILLS_GREETING = 'only {name} and {number} are filled in'
 
 /**
  * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit and the greetings'
@@ -140,52 +145,31 @@ export const campaignInputSchema = campaignFieldsSchema
   .refine(datesInOrder, datesMessage)
   .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
   .superRefine((c, ctx) => {
+    /** One issue naming the placeholders `found` at `path`, if any. */
+    const flag = (path: (string | number)[], found: string[], why: string): void => {
+      if (found.length > 0) {
+        ctx.addIssue({ code: 'custom', path, message: `${found.join(', ')}: ${why}` })
+      }
+    }
     for (const locale of ['zh-CN', 'en'] as const) {
       for (const key of ['first', 'returning', 'named'] as const) {
-        const unknown = unknownPlaceholders(c.greetings[locale][key])
-        if (unknown.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['greetings', locale, key],
-            message: `${unknown.join(', ')}: only {name} and {number} are filled in`,
-          })
-        }
+        const text = c.greetings[locale][key]
+        flag(['greetings', locale, key], unknownPlaceholders(text), FILLS_GREETING)
       }
     }
-    const unknown = unknownPlaceholders(c.stampProgress ?? '', STAMP_PROGRESS_PLACEHOLDERS)
-    if (unknown.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['stampProgress'],
-        message: `${unknown.join(', ')}: only {count}, {total} and {missing} are filled in`,
-      })
-    }
+    flag(
+      ['stampProgress'],
+      unknownPlaceholders(c.stampProgress ?? '', STAMP_PROGRESS_PLACEHOLDERS),
+      'only {count}, {total} and {missing} are filled in',
+    )
     // The follow-up is filled as a greeting is (relay/follow-up/worker.ts).
-    const inFollowUp = unknownPlaceholders(c.followUp ?? '')
-    if (inFollowUp.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['followUp'],
-        message: `${inFollowUp.join(', ')}: only {name} and {number} are filled in`,
-      })
-    }
+    flag(['followUp'], unknownPlaceholders(c.followUp ?? ''), FILLS_GREETING)
     // Texts sent as typed: a placeholder of the greetings or the progress text, copied here,
     // would reach visitors as "{count}" (other braces are the organizer's own text).
-    const texts: Array<[(string | number)[], string | null | undefined]> = [
-      [['stampComplete'], c.stampComplete],
-      [['reply', 'subscribe'], c.reply.subscribe],
-      [['reply', 'scan'], c.reply.scan],
-    ]
-    for (const [path, value] of texts) {
-      const copied = placeholdersIn(value ?? '')
-      if (copied.length > 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path,
-          message: `${copied.join(', ')}: nothing is filled in this text`,
-        })
-      }
-    }
+    const asTyped = 'nothing is filled in this text'
+    flag(['stampComplete'], placeholdersIn(c.stampComplete ?? ''), asTyped)
+    flag(['reply', 'subscribe'], placeholdersIn(c.reply.subscribe), asTyped)
+    flag(['reply', 'scan'], placeholdersIn(c.reply.scan), asTyped)
   })
 export type CampaignInput = z.infer<typeof campaignInputSchema>
 

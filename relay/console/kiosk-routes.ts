@@ -88,22 +88,21 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const body = await readJson(ctx, addKioskRequestSchema)
         if (body === null) return
-        const exists = (): void =>
+        // A token nobody is told: the kiosk can only get in by redeeming its pairing code.
+        // Create-only, decided in the store: an existing id, or the loser of two concurrent
+        // adds of one id (a double click, two organizers, two instances), is 409, never a
+        // dead code.
+        try {
+          await addKiosk(store, body.id, { onlyIfNew: true }, ctx.now)
+        } catch (err) {
+          if (!(err instanceof KioskExistsError)) throw err
           sendConsoleError(
             ctx.res,
             409,
             'conflict',
             `kiosk ${body.id} exists; POST /console/api/kiosks/${body.id}/pairing re-pairs it`,
           )
-        if ((await store.getKiosk(body.id)) !== null) return exists()
-        // A token nobody is told: the kiosk can only get in by redeeming its pairing code.
-        // Create-only in the store: of two concurrent adds of one id (a double click, two
-        // organizers, two instances) one gets the code, the other 409, never a dead code.
-        try {
-          await addKiosk(store, body.id, { onlyIfNew: true }, ctx.now)
-        } catch (err) {
-          if (err instanceof KioskExistsError) return exists()
-          throw err
+          return
         }
         log.info('kiosk added from the console', { kioskId: body.id, by: ctx.session?.name })
         await sendCode(ctx.res, body.id, ctx.now)

@@ -174,7 +174,7 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
           'Content-Type': 'text/html; charset=utf-8',
           'Content-Length': SCREEN_REFUSED_HTML.length,
         })
-        res.end(req.method === 'HEAD' ? undefined : SCREEN_REFUSED_HTML)
+        res.end(SCREEN_REFUSED_HTML)
       } else sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
       return
     }
