@@ -105,13 +105,19 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
 }
 
 /**
- * putKiosk's create-only write, KEYS: 1 the kiosk hash. ARGV: 1 token hash, 2 ticket proxy
- * (0|1), 3 ranges (JSON), 4 epoch, 5 created at. 1 when created, 0 when the kiosk exists.
+ * putKiosk's write of the kiosk hash, KEYS: 1 the kiosk hash. ARGV: 1 token hash, 2 ticket
+ * proxy (0|1), 3 ranges (JSON), 4 a new epoch, 5 now, 6 '1' for create-only. The epoch, the
+ * seqs and the creation time are kept when the kiosk exists, and it is un-revoked. 0 (nothing
+ * written) when create-only and the kiosk exists, else 1.
  */
-const CREATE_KIOSK = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'tokenHash', ARGV[1], 'ticketProxy', ARGV[2], 'ranges', ARGV[3],
-  'epoch', ARGV[4], 'headSeq', '0', 'ackedSeq', '0', 'createdAt', ARGV[5])
+const PUT_KIOSK = `
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'tokenHash', ARGV[1], 'ticketProxy', ARGV[2], 'ranges', ARGV[3])
+redis.call('HSETNX', KEYS[1], 'epoch', ARGV[4])
+redis.call('HSETNX', KEYS[1], 'headSeq', '0')
+redis.call('HSETNX', KEYS[1], 'ackedSeq', '0')
+redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[5])
+redis.call('HDEL', KEYS[1], 'revokedAt')
 return 1
 `
 
@@ -225,8 +231,8 @@ class RedisStore implements RelayStore {
    * Two transactions, one per slot: the index (ranges and the id set) first, then the kiosk's
    * hash. Until the second, a new kiosk is in the index without a hash: listKiosks skips it,
    * a push with its string scene is unrouted as before it was added, and one with its integer
-   * scene is answered 503 (WeChat retries). Create-only (`onlyIfNew`), the hash is written by
-   * one script that first checks it is not there.
+   * scene is answered 503 (WeChat retries). The hash is one script (PUT_KIOSK), which with
+   * `onlyIfNew` first checks it is not there.
    */
   async putKiosk(input: PutKioskInput): Promise<KioskRecord> {
     const rangesKey = this.keys.ranges
@@ -257,43 +263,29 @@ class RedisStore implements RelayStore {
     }
     index.sadd(this.keys.kiosks, input.kioskId)
     await index.exec()
-    if (input.onlyIfNew === true) {
-      const created = await this.redis.eval(
-        CREATE_KIOSK,
-        1,
-        key,
-        input.tokenHash,
-        input.ticketProxy ? '1' : '0',
-        JSON.stringify(input.sceneRanges),
-        newEpoch(),
-        String(input.now),
-      )
-      if (created !== 1) {
-        // Another creation won: the index goes back to the ranges that kiosk holds.
-        const winner = await this.kioskOf(input.kioskId)
-        const kept = new Set((winner?.sceneRanges ?? []).map((r) => `${r.lo}:${r.hi}`))
-        const undo = this.redis.multi()
-        for (const r of input.sceneRanges) {
-          if (!kept.has(`${r.lo}:${r.hi}`)) {
-            undo.zrem(rangesKey, `${input.kioskId}:${r.lo}:${r.hi}`)
-          }
+    const written = await this.redis.eval(
+      PUT_KIOSK,
+      1,
+      key,
+      input.tokenHash,
+      input.ticketProxy ? '1' : '0',
+      JSON.stringify(input.sceneRanges),
+      newEpoch(),
+      String(input.now),
+      input.onlyIfNew === true ? '1' : '0',
+    )
+    if (written !== 1) {
+      // Another creation won: the index goes back to the ranges that kiosk holds.
+      const winner = await this.kioskOf(input.kioskId)
+      const kept = new Set((winner?.sceneRanges ?? []).map((r) => `${r.lo}:${r.hi}`))
+      const undo = this.redis.multi()
+      for (const r of input.sceneRanges) {
+        if (!kept.has(`${r.lo}:${r.hi}`)) {
+          undo.zrem(rangesKey, `${input.kioskId}:${r.lo}:${r.hi}`)
         }
-        await undo.exec()
-        throw new KioskExistsError(input.kioskId)
       }
-    } else {
-      const tx = this.redis.multi()
-      tx.hset(key, {
-        tokenHash: input.tokenHash,
-        ticketProxy: input.ticketProxy ? '1' : '0',
-        ranges: JSON.stringify(input.sceneRanges),
-      })
-      tx.hsetnx(key, 'epoch', newEpoch())
-      tx.hsetnx(key, 'headSeq', '0')
-      tx.hsetnx(key, 'ackedSeq', '0')
-      tx.hsetnx(key, 'createdAt', String(input.now))
-      tx.hdel(key, 'revokedAt')
-      await tx.exec()
+      await undo.exec()
+      throw new KioskExistsError(input.kioskId)
     }
     await this.announce({ type: 'kiosk', kioskId: input.kioskId })
     const rec = await this.kioskOf(input.kioskId)
