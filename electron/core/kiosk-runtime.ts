@@ -107,14 +107,19 @@ async function provisionByPairing(
   provision(
     { ...o, provisioning: { ...rest, relayUrl: result.relayUrl, kioskId: result.kioskId } },
     { ...env, SCANDESK_KIOSK_TOKEN: result.paired ? result.token : undefined },
+    result.paired ? result.codeHash : undefined,
   )
-  if (!result.paired) return
-  const settings = loadSettings(o.dataDir)
-  if (settings !== null) saveSettings(o.dataDir, { ...settings, pairedCodeHash: result.codeHash })
 }
 
-/** Applies the flags and the secrets from the environment (stored in the vault on first use). */
-function provision(o: RuntimeOptions, env: Record<string, string | undefined>): void {
+/**
+ * Applies the flags and the secrets from the environment (stored in the vault on first use);
+ * `pairedCodeHash`, when pairing just now, is saved with the settings.
+ */
+function provision(
+  o: RuntimeOptions,
+  env: Record<string, string | undefined>,
+  pairedCodeHash?: string,
+): void {
   const p = o.provisioning
   if (!p) return
   const settings = loadSettings(o.dataDir) ?? defaultSettings()
@@ -144,5 +149,8 @@ function provision(o: RuntimeOptions, env: Record<string, string | undefined>): 
   }
   storeSecrets(o.vault, plan.secrets, settings.demo)
   for (const name of plan.drop) o.vault.delete(name)
-  saveSettings(o.dataDir, plan.settings)
+  saveSettings(
+    o.dataDir,
+    pairedCodeHash === undefined ? plan.settings : { ...plan.settings, pairedCodeHash },
+  )
 }
