@@ -14,7 +14,7 @@ import type { CampaignDirectory } from '../campaign-directory'
 import { exemptFromIdleTimeout } from '../connection-limits'
 import { sendApiError, sendEvent } from '../http-util'
 import type { CampaignRecord } from '../store/campaign-types'
-import type { RelayStore, StoreChange, StoredEvent } from '../store/types'
+import type { RelayStore, StoreChange } from '../store/types'
 import type { DrawFeed } from './draw-source'
 import type { NameBook } from './name-book'
 import { keyMatches, type ScreenAccess } from './screen-access'
@@ -190,7 +190,7 @@ export class ScreenHub {
   private onChange(change: StoreChange): void {
     switch (change.type) {
       case 'event':
-        if (this.total > 0) void this.onEvent(change.kioskId, change.seq, change.event)
+        if (this.total > 0) void this.onEvent(change)
         return
       case 'campaign':
         if (change.kioskId !== undefined) return
@@ -211,12 +211,16 @@ export class ScreenHub {
     }
   }
 
-  private async onEvent(kioskId: string, seq: number, given?: StoredEvent): Promise<void> {
+  private async onEvent(change: Extract<StoreChange, { type: 'event' }>): Promise<void> {
+    const { kioskId, seq } = change
     try {
       // A polled change carries no event: read it back.
-      const event = given ?? (await this.opts.store.readEvents(kioskId, seq - 1, 1))[0]
+      const event = change.event ?? (await this.opts.store.readEvents(kioskId, seq - 1, 1))[0]
       if (event?.firstInCampaign !== true || event.number === undefined) return
-      const { campaignId } = await this.opts.directory.assignmentOf(kioskId)
+      // The campaign the number counts in, which the booth may have left since; a polled change
+      // does not say, so the booth's campaign now.
+      const campaignId =
+        change.campaignId ?? (await this.opts.directory.assignmentOf(kioskId)).campaignId
       if (campaignId === null || !this.clients.has(campaignId)) return
       const name = await this.opts.names.nameOf(campaignId, event.openid)
       this.queue(campaignId, { number: event.number, name, at: event.receivedAt })

@@ -119,9 +119,11 @@ export interface RetentionPolicy {
 export type StoreChange =
   /**
    * An event was stored. `event` is the stored event itself when the store has it at hand
-   * (absent from polled changes), so a live session can send it without reading it back.
+   * (absent from polled changes), so a live session can send it without reading it back;
+   * `campaignId` is the campaign the booth ran when the event was stored (the one its `number`
+   * counts in), when the store has it at hand: the kiosk may have been reassigned since.
    */
-  | { type: 'event'; kioskId: string; seq: number; event?: StoredEvent }
+  | { type: 'event'; kioskId: string; seq: number; event?: StoredEvent; campaignId?: string }
   /** Token rotated or revoked: live sockets must re-check their credential. */
   | { type: 'kiosk'; kioskId: string }
   /** A kiosk said hello on some instance: connections with a lower generation must yield. */

@@ -42,7 +42,10 @@ const record = {
   updatedAt: 0,
 } as unknown as CampaignRecord
 
-function hubFor(onFeed: (l: (c: StoreChange) => void) => void = () => undefined): ScreenHub {
+function hubFor(
+  onFeed: (l: (c: StoreChange) => void) => void = () => undefined,
+  boothRuns = 'c1',
+): ScreenHub {
   const store = {
     subscribe: (l: (c: StoreChange) => void) => {
       onFeed(l)
@@ -57,7 +60,7 @@ function hubFor(onFeed: (l: (c: StoreChange) => void) => void = () => undefined)
   } as unknown as ScreenHubOptions['store']
   return new ScreenHub({
     store,
-    directory: { assignmentOf: () => Promise.resolve({ campaignId: 'c1', version: 1 }) },
+    directory: { assignmentOf: () => Promise.resolve({ campaignId: boothRuns, version: 1 }) },
     access: new ScreenAccess(store, Date.now),
     names: new NameBook(store),
     now: Date.now,
@@ -117,6 +120,51 @@ describe('a screen whose socket is full', () => {
     expect(e.count).toBe(500)
     expect(e.checkins.map((c) => c.number)).toEqual(Array.from({ length: 60 }, (_, i) => 441 + i))
     expect(JSON.stringify(e)).not.toContain('"o')
+    hub.close()
+  })
+})
+
+describe("a check-in stored just before its booth's reassignment", () => {
+  function firstScan(n: number, campaignId?: string): StoreChange {
+    return {
+      type: 'event',
+      kioskId: 'k1',
+      seq: n,
+      event: {
+        ...{ seq: n, id: `e${n}`, event: 'scan', openid: `o${n}`, scene: 'k1:x', ticket: 't' },
+        ...{ createTime: 1, receivedAt: n, number: n, firstInCampaign: true },
+      },
+      ...(campaignId === undefined ? {} : { campaignId }),
+    }
+  }
+
+  it("is shown on the wall of the campaign it counted in, not the booth's new one", async () => {
+    let feed: (c: StoreChange) => void = () => undefined
+    // The booth runs c2 by the time the hub looks; scans 1 and 3 counted in c1, 2 in c2.
+    const hub = hubFor((l) => (feed = l), 'c2')
+    const res = new FakeResponse()
+    const req = { socket: new Socket() } as unknown as IncomingMessage
+    hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
+    feed(firstScan(1, 'c1'))
+    feed(firstScan(2, 'c2'))
+    feed(firstScan(3, 'c1'))
+    await until(() => res.events().some((e) => e.type === 'checkins'), 2000, 'check-ins')
+    await new Promise((r) => setTimeout(r, 50))
+    const shown = res.events().flatMap((e) => (e.type === 'checkins' ? e.checkins : []))
+    expect(shown.map((c) => c.number)).toEqual([1, 3])
+    hub.close()
+  })
+
+  it("falls back to the booth's campaign when the change does not say (a polled change)", async () => {
+    let feed: (c: StoreChange) => void = () => undefined
+    const hub = hubFor((l) => (feed = l), 'c1')
+    const res = new FakeResponse()
+    const req = { socket: new Socket() } as unknown as IncomingMessage
+    hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
+    feed(firstScan(4))
+    await until(() => res.events().some((e) => e.type === 'checkins'), 2000, 'check-ins')
+    const shown = res.events().flatMap((e) => (e.type === 'checkins' ? e.checkins : []))
+    expect(shown.map((c) => c.number)).toEqual([4])
     hub.close()
   })
 })

@@ -9,6 +9,7 @@ import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
 import { Redis } from 'ioredis'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
+import { campaignBody } from './campaign-helpers'
 
 const DAY = 86_400_000
 let redis: TestRedis
@@ -293,6 +294,34 @@ describe.each(backends)('relay store: $name', (backend) => {
     // A token dropped after WeChat refused it is dropped for every client of the AppID.
     await followUp.clearIf('T1')
     expect(await proxy.get()).toBeNull()
+  })
+
+  it("names the campaign an event's number counts in, which its booth may have left since", async () => {
+    await addKiosk(store, 'k1')
+    for (const id of ['spring', 'autumn']) {
+      await store.campaigns.createCampaign({ ...campaignBody(), id, screenKey: 'k'.repeat(43) }, 0)
+    }
+    const other = await another()
+    extra.push(other)
+    const here: StoreChange[] = []
+    const there: StoreChange[] = []
+    // Told changes only (they carry the event); a polled one (SQLite's poller) says neither,
+    // and its reader falls back to the booth's campaign now.
+    store.subscribe((c) => c.type === 'event' && c.event !== undefined && here.push(c))
+    other.subscribe((c) => c.type === 'event' && c.event !== undefined && there.push(c))
+    await store.appendEvent('k1', ev('a', 1), 'spring')
+    await store.appendEvent('k1', ev('b', 2), 'autumn')
+    await store.appendEvent('k1', ev('c', 3), null)
+    const told = [
+      [1, 'spring', 1],
+      [2, 'autumn', 1],
+      [3, undefined, undefined],
+    ]
+    const said = (cs: StoreChange[]) =>
+      cs.map((c) => c.type === 'event' && [c.seq, c.campaignId, c.event?.number])
+    await vi.waitFor(() => expect(said(here)).toEqual(told))
+    // Another instance on Redis hears the same (its feed carries the event).
+    if (backend.name !== 'sqlite') await vi.waitFor(() => expect(said(there)).toEqual(told))
   })
 
   it('tells other instances about new events and kiosk changes', async () => {

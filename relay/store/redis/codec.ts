@@ -9,6 +9,7 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
     kioskId: z.string(),
     seq: z.number(),
     event: scanFrameSchema.omit({ type: true }).optional(),
+    campaignId: z.string().optional(),
   }),
   z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
   z.object({ type: z.literal('roster'), campaignId: z.string() }),
@@ -62,12 +63,14 @@ export const appendReplySchema = z.tuple([z.number(), z.string()])
 
 /**
  * The change message APPEND_EVENT publishes, in the three pieces around the seq the script
- * assigns (twice): `{"type":"event","kioskId":…,"seq":<seq>,"event":{"seq":<seq>,"id":…,…}}`.
+ * assigns (twice): `{"type":"event","kioskId":…[,"campaignId":…],"seq":<seq>,"event":{"seq":<seq>,
+ * "id":…,…}}`, with the campaign the event counts in when it has one.
  */
 export function eventChangePieces(
   kioskId: string,
   e: NewEvent,
   n: CampaignNumber | null = null,
+  campaignId: string | null = null,
 ): [string, string, string] {
   const fields = JSON.stringify({
     id: e.id,
@@ -79,7 +82,11 @@ export function eventChangePieces(
     receivedAt: e.receivedAt,
     ...(n === null ? {} : { number: n.number, firstInCampaign: n.firstInCampaign }),
   })
-  const head = JSON.stringify({ type: 'event', kioskId }).slice(0, -1)
+  const head = JSON.stringify({
+    type: 'event',
+    kioskId,
+    ...(campaignId === null ? {} : { campaignId }),
+  }).slice(0, -1)
   return [`${head},"seq":`, ',"event":{"seq":', `,${fields.slice(1)}}`]
 }
 
@@ -87,8 +94,12 @@ export function eventChangePieces(
  * PUSH_EVENT's change message pieces: as `eventChangePieces` without a number, the last piece
  * without its closing braces (the script adds the number it takes, then closes).
  */
-export function pushChangePieces(kioskId: string, e: NewEvent): [string, string, string] {
-  const [head, mid, tail] = eventChangePieces(kioskId, e)
+export function pushChangePieces(
+  kioskId: string,
+  e: NewEvent,
+  campaignId: string | null,
+): [string, string, string] {
+  const [head, mid, tail] = eventChangePieces(kioskId, e, null, campaignId)
   return [head, mid, tail.slice(0, -2)]
 }
 

@@ -242,7 +242,14 @@ class SqliteStore implements RelayStore {
     // The feed hears of the event after its commit and before the pusher is answered.
     return stored.then((r) => {
       if (r.status === 'stored') {
-        this.feed.emit({ type: 'event', kioskId, seq: r.seq, event: storedEvent(r.seq, e, n) })
+        const event = storedEvent(r.seq, e, n)
+        this.feed.emit({
+          type: 'event',
+          kioskId,
+          seq: r.seq,
+          event,
+          ...(n === null || campaignId == null ? {} : { campaignId }),
+        })
       }
       return r
     })
