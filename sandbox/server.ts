@@ -80,9 +80,18 @@ export async function startSandbox(
   addSandboxRoutes(router, { state, simulator })
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid')
     Promise.resolve()
-      .then(() => router.handle(req, res, url))
+      // Inside the chain: Node's parser lets through targets such as `//[` that no URL holds,
+      // and a throw here would take the sandbox (and demo mode's kiosk with it) down.
+      .then(() => {
+        let url: URL
+        try {
+          url = new URL(req.url ?? '/', 'http://sandbox.invalid')
+        } catch {
+          return sendJson(res, 400, { error: 'request target is not a URL' })
+        }
+        return router.handle(req, res, url)
+      })
       .catch((err: unknown) => {
         // Never echo the error: it could carry request data. The message is safe to log.
         log.error('request failed', { error: err instanceof Error ? err.message : String(err) })
