@@ -247,7 +247,8 @@ export async function startRelay(
     .add(['GET', 'HEAD'], '/metrics', ({ res }) => scrape(res))
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    const url = requestTarget(req)
+    if (url === null) return sendApiError(res, 400, 'bad_request', 'request target is not a URL')
     // The console has its own route table behind its session guard, and its static app.
     if (url.pathname === '/console/api' || url.pathname.startsWith('/console/api/')) {
       return consoleApi.handle(req, res, url)
@@ -282,8 +283,9 @@ export async function startRelay(
   })
   limitConnections(server, config, { log, metrics })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://relay.invalid').pathname
-    if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
+    const path = requestTarget(req)?.pathname
+    if (path === undefined) refuseUpgrade(socket, 400, 'Bad Request')
+    else if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
     else refuseUpgrade(socket, 404, 'Not Found')
   })
 
@@ -377,6 +379,19 @@ export async function startRelay(
       public: open,
     })),
     close: () => (closing ??= close()),
+  }
+}
+
+/**
+ * The request's target as a URL, or null when it is none: Node's parser lets through targets
+ * such as `//[` whose authority no URL can hold, and one of those must not crash the relay
+ * (an upgrade's listener has no one to catch for it).
+ */
+function requestTarget(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://relay.invalid')
+  } catch {
+    return null
   }
 }
 

@@ -183,3 +183,27 @@ describe('connection cap', () => {
     expect(openFileLimit(() => 'nothing')).toBeNull()
   })
 })
+
+describe('request targets that are not a URL', () => {
+  // `//[` is a request target Node's parser lets through, but no URL: with a base, it names
+  // an authority `[` that cannot be parsed.
+  const BAD_TARGETS = ['//[', '//relay:99999/kiosk']
+
+  it('refuses such a websocket upgrade with 400 and keeps serving', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    for (const target of BAD_TARGETS) {
+      expect((await halfOpenUpgrade(r, target, '')).status).toBe(400)
+    }
+    expect((await fetch(`${r.url}/healthz`)).status).toBe(200)
+  })
+
+  it('answers such a request 400, not an internal error', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    for (const target of BAD_TARGETS) {
+      const raw = await rawSocket(r)
+      raw.socket.write(`GET ${target} HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n`)
+      expect(await closedWithin(raw)).toBe(true)
+      expect(raw.received()).toMatch(/^HTTP\/1\.1 400/)
+    }
+  })
+})
