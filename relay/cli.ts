@@ -54,7 +54,7 @@ async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<
 
 async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
   const [, sub, kioskId] = args.positionals
-  if (sub === 'add' && kioskId !== undefined) {
+  if (sub === 'add' && kioskId !== undefined && args.positionals.length === 3) {
     const token = await withStore(config, (store) =>
       addKiosk(
         store,

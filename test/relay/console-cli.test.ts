@@ -86,6 +86,11 @@ describe.each(['sqlite', 'redis'] as const)(
         const strayKiosk = await cli(place, 'kiosk', 'list', '--scenes', '1-9')
         expect(strayKiosk.code).toBe(2)
         expect(strayKiosk.stderr).toContain('kiosk list does not take --scenes')
+        // A second id is refused, not dropped: `kiosk add k1 k2` added k1 alone and said so.
+        const twoIds = await cli(place, 'kiosk', 'add', 'k1', 'k2')
+        expect(twoIds.code).toBe(2)
+        expect(twoIds.lines.join('\n')).not.toMatch(/^k1\./m)
+        expect((await cli(place, 'kiosk', 'list')).lines).toEqual(['no kiosks'])
         await cli(place, 'organizer', 'add', 'bob')
         const listed = await cli(place, 'organizer', 'list')
         expect(listed.lines.map((l) => l.split('\t')[0])).toEqual(['alice', 'bob'])
