@@ -299,7 +299,8 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
   if (file !== undefined) {
     let parsed: unknown
     try {
-      parsed = JSON.parse(read(file))
+      // RFC 8259 lets a parser ignore a byte order mark; Windows editors still write one.
+      parsed = JSON.parse(read(file).replace(/^\uFEFF/, ''))
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err)
       throw new RelayConfigError('config', `cannot read ${file}: ${why}`)

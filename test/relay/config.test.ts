@@ -137,6 +137,12 @@ describe('relay config', () => {
     })
   })
 
+  it('reads a config file saved with a UTF-8 byte order mark', () => {
+    // Windows PowerShell's `Set-Content -Encoding UTF8` and older Notepad write one.
+    const readFile = files({ 'relay.json': '\uFEFF' + JSON.stringify({ port: 9000 }) })
+    expect(loadRelayConfig({ readFile, flags: { config: 'relay.json' } }).port).toBe(9000)
+  })
+
   it('names the field and the source of a bad value', () => {
     const bad = (opts: Parameters<typeof loadRelayConfig>[0]) => {
       try {
