@@ -1,6 +1,6 @@
 /**
  * `npm run relay -- [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--<field> V]`
- * serves the relay; `kiosk add <id> [--rotate] [--no-ticket-proxy] [--scenes 100-199]`,
+ * serves the relay; `kiosk add <id> [--rotate] [--[no-]ticket-proxy] [--scenes 100-199]`,
  * `kiosk list` and `kiosk revoke <id>` manage kiosks in the same store; `organizer add <name>`
  * (prints the password once), `organizer list`, `organizer remove <name>` manage the console's
  * organizers; `healthcheck` asks a
@@ -18,7 +18,8 @@ import type { RelayStore } from './store/types'
 
 const USAGE = `usage:
   relay [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--host H] [--wechat-token T] ...
-  relay kiosk add <kioskId> [--rotate] [--no-ticket-proxy] [--scenes LO-HI,...]
+  relay kiosk add <kioskId> [--rotate] [--ticket-proxy|--no-ticket-proxy] [--scenes LO-HI,...]
+                             (--rotate keeps the kiosk's proxy setting and scenes unless given)
   relay kiosk list
   relay kiosk revoke <kioskId>
   relay organizer add <name>      (prints a generated password once, last line)
@@ -28,7 +29,7 @@ const USAGE = `usage:
 Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>.`
 
 const VALUED = new Set([...CONFIG_FLAGS, 'scenes'])
-const SWITCHES = new Set(['rotate', 'no-ticket-proxy', 'help'])
+const SWITCHES = new Set(['rotate', 'ticket-proxy', 'no-ticket-proxy', 'help'])
 
 const out = (line: string): void => void process.stdout.write(line + '\n')
 
@@ -52,21 +53,24 @@ async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<
   }
 }
 
+/** `--ticket-proxy` / `--no-ticket-proxy`, or undefined (a new kiosk: on; else unchanged). */
+function ticketProxyOption(args: ParsedArgs): boolean | undefined {
+  const on = args.switches.has('ticket-proxy')
+  const off = args.switches.has('no-ticket-proxy')
+  if (on && off) throw new UsageError('--ticket-proxy and --no-ticket-proxy contradict')
+  return on ? true : off ? false : undefined
+}
+
 async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
   const [, sub, kioskId] = args.positionals
   if (sub === 'add' && kioskId !== undefined && args.positionals.length === 3) {
-    const token = await withStore(config, (store) =>
-      addKiosk(
-        store,
-        kioskId,
-        {
-          rotate: args.switches.has('rotate'),
-          ticketProxy: !args.switches.has('no-ticket-proxy'),
-          sceneRanges: parseSceneRanges(args.flags.scenes ?? ''),
-        },
-        Date.now(),
-      ),
-    )
+    const scenes = args.flags.scenes
+    const opts = {
+      rotate: args.switches.has('rotate'),
+      ticketProxy: ticketProxyOption(args),
+      sceneRanges: scenes === undefined ? undefined : parseSceneRanges(scenes),
+    }
+    const token = await withStore(config, (store) => addKiosk(store, kioskId, opts, Date.now()))
     out(`kiosk ${kioskId} ready. Its token is shown once, on the next line; only a hash is kept.`)
     out(token)
   } else if (sub === 'list' && args.positionals.length === 2) {

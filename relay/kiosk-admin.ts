@@ -4,9 +4,9 @@ import { issueKioskToken } from './kiosk-tokens'
 import { KioskExistsError, type RelayStore, type SceneRange } from './store/types'
 
 export interface AddKioskOptions {
-  /** May the kiosk create tickets through the relay (default true). */
+  /** May the kiosk create tickets through the relay (a new kiosk: true; else kept). */
   ticketProxy?: boolean
-  /** Integer scenes this kiosk owns. */
+  /** Integer scenes this kiosk owns (a new kiosk: none; else kept). */
   sceneRanges?: SceneRange[]
   /** Replace the token of an existing, unrevoked kiosk (its live sockets close with 4410). */
   rotate?: boolean
@@ -40,8 +40,10 @@ export async function addKiosk(
   await store.putKiosk({
     kioskId: id.data,
     tokenHash,
-    ticketProxy: opts.ticketProxy ?? true,
-    sceneRanges: mergeSceneRanges(opts.sceneRanges ?? []),
+    // A new token (or a revoked kiosk added back) changes only what it is told to: dropping
+    // the kiosk's integer scenes would leave their printed codes' scans unrouted.
+    ticketProxy: opts.ticketProxy ?? existing?.ticketProxy ?? true,
+    sceneRanges: mergeSceneRanges(opts.sceneRanges ?? existing?.sceneRanges ?? []),
     now,
     ...(opts.onlyIfNew === true && { onlyIfNew: true }),
   })

@@ -91,6 +91,21 @@ describe.each(['sqlite', 'redis'] as const)(
         expect(twoIds.code).toBe(2)
         expect(twoIds.lines.join('\n')).not.toMatch(/^k1\./m)
         expect((await cli(place, 'kiosk', 'list')).lines).toEqual(['no kiosks'])
+        // A new token keeps what the kiosk was given: `--rotate` dropped its integer scenes
+        // (their scans went unrouted) and gave a kiosk kept off the ticket proxy the proxy.
+        const listed1 = async () => (await cli(place, 'kiosk', 'list')).lines.join('\n')
+        expect((await cli(place, 'kiosk', 'add', 'k9', '--scenes', '100-199')).code).toBe(0)
+        await cli(place, 'kiosk', 'add', 'k9', '--rotate', '--no-ticket-proxy')
+        expect(await listed1()).toMatch(/^k9\tactive\t.*\ttickets=no\tscenes=100-199$/)
+        const rotated = await cli(place, 'kiosk', 'add', 'k9', '--rotate')
+        expect(rotated.lines.at(-1)).toMatch(/^k9\./)
+        expect(await listed1()).toMatch(/^k9\tactive\t.*\ttickets=no\tscenes=100-199$/)
+        // Said explicitly, they change.
+        await cli(place, 'kiosk', 'add', 'k9', '--rotate', '--ticket-proxy', '--scenes', '')
+        expect(await listed1()).toMatch(/^k9\tactive\t.*\ttickets=yes\tscenes=-$/)
+        const both = await cli(place, 'kiosk', 'add', 'k8', '--ticket-proxy', '--no-ticket-proxy')
+        expect(both.code).toBe(2)
+        expect((await cli(place, 'kiosk', 'revoke', 'k9')).code).toBe(0)
         await cli(place, 'organizer', 'add', 'bob')
         const listed = await cli(place, 'organizer', 'list')
         expect(listed.lines.map((l) => l.split('\t')[0])).toEqual(['alice', 'bob'])
