@@ -134,15 +134,19 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     return Math.abs(now() - Number(ts) * 1000) <= windowMs
   }
 
-  /** The signature first (contract v1: 401 whenever it is not valid), then the echostr. */
+  /**
+   * The signature first (contract v1: 401 whenever it is not valid), then the timestamp (401
+   * too, but named: a relay whose clock is off must not send its developer after the token),
+   * then the echostr.
+   */
   function urlCheck(q: Query): Answer {
     const echostr = q.echostr ?? ''
     const usable = echostr.length > 0 && echostr.length <= 1024
     // Safe-mode URL checks in the WXBizMsgCrypt style carry an encrypted echostr.
     if (cipher !== null && q.msg_signature !== undefined) {
-      if (!verifyMsgSignature(token, q, echostr) || !fresh(q)) {
+      if (!verifyMsgSignature(token, q, echostr))
         return reject(401, 'bad_signature', 'bad signature')
-      }
+      if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
       if (!usable) return reject(400, 'malformed', 'echostr missing')
       try {
         return { status: 200, body: cipher.decrypt(echostr) }
@@ -150,9 +154,8 @@ export function createPushPipeline(opts: PushPipelineOptions) {
         return reject(400, 'malformed', 'bad echostr')
       }
     }
-    if (!verifyPlainSignature(token, q) || !fresh(q)) {
-      return reject(401, 'bad_signature', 'bad signature')
-    }
+    if (!verifyPlainSignature(token, q)) return reject(401, 'bad_signature', 'bad signature')
+    if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
     if (!usable) return reject(400, 'malformed', 'echostr missing')
     return { status: 200, body: echostr }
   }
@@ -394,6 +397,11 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     }
   }
 
+  function clockSkewSeconds(timestamp: string | undefined): number | undefined {
+    if (timestamp === undefined || !/^[0-9]{1,12}$/.test(timestamp)) return undefined
+    return Number(timestamp) - Math.floor(opts.now() / 1000)
+  }
+
   return async function handlePush(
     req: IncomingMessage,
     res: ServerResponse,
@@ -408,7 +416,15 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       a = { status: 400, body: 'bad request', outcome: 'malformed' }
     }
     if (req.method === 'POST' && a.outcome !== undefined) metrics.countPush(a.outcome)
-    if (a.status >= 400) log.info('push refused', { status: a.status, outcome: a.outcome })
+    if (a.status >= 400) {
+      // How far WeChat's clock (the signed timestamp) is from this server's, in seconds.
+      const skew = a.outcome === 'stale' ? clockSkewSeconds(q.timestamp) : undefined
+      log.info('push refused', {
+        status: a.status,
+        outcome: a.outcome,
+        ...(skew !== undefined && { clockSkewSeconds: skew }),
+      })
+    }
     sendText(res, a.status, a.body, a.contentType)
   }
 }

@@ -69,6 +69,44 @@ describe('GET /wechat URL check', () => {
   })
 })
 
+describe('a relay whose clock is off', () => {
+  it('says the timestamp is stale, not the signature bad, and logs by how much', async () => {
+    const lines: string[] = []
+    clock = Date.now()
+    relay = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    // WeChat signs with its own clock: here 10 minutes ahead of this server's.
+    const q = signedQuery(TOKEN, clock + 600_000)
+    q.set('echostr', '4375120948345356249')
+    const check = await fetch(`${relay.url}/wechat?${q.toString()}`)
+    expect(check.status).toBe(401)
+    expect(await check.text()).toBe('stale timestamp')
+    const push = await postPush(
+      relay.url,
+      scanXml('o1', 'k1:n1'),
+      signedQuery(TOKEN, clock - 600_000),
+    )
+    expect(push).toEqual({ status: 401, body: 'stale timestamp' })
+    const refused = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'push refused')
+    expect(refused.map((l) => [l.outcome, l.clockSkewSeconds])).toEqual([
+      ['stale', 600],
+      ['stale', -600],
+    ])
+    // A signature that is wrong stays a bad signature, whatever the timestamp.
+    const forged = signedQuery('not-the-token', clock + 600_000)
+    forged.set('echostr', 'x')
+    expect(await (await fetch(`${relay.url}/wechat?${forged.toString()}`)).text()).toBe(
+      'bad signature',
+    )
+  })
+})
+
 describe('POST /wechat', () => {
   it('refuses a bad signature and a missing one with 401 and stores nothing', async () => {
     const r = await start()
