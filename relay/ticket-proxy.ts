@@ -122,9 +122,13 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     const expireSeconds = Math.min(parsed.data.expireSeconds, config.maxTicketExpireSeconds)
     if (expireSeconds < parsed.data.expireSeconds) metrics.countExpireClamped()
     const tickets: ProxiedTicket[] = []
+    // A kiosk that stopped waiting (its timeout, a dropped venue Wi-Fi) gets nothing more:
+    // every ticket costs the account's daily quota. Before the answer, 'close' means that.
+    let gone = false
+    res.once('close', () => (gone = true))
     try {
       // One at a time: gentle on the daily quota, and a failure stops the batch early.
-      for (let i = 0; i < admission.count; i++) {
+      for (let i = 0; i < admission.count && !gone; i++) {
         const scene = makeScene(cred.kioskId, randomBytes(12).toString('base64url'))
         const body = buildQrCreateBody({ action: 'QR_STR_SCENE', sceneStr: scene, expireSeconds })
         const created = await client.createQrCode(body)
@@ -144,6 +148,13 @@ export function createTicketProxy(opts: TicketProxyOptions) {
       admission.release()
     }
     metrics.countTickets(tickets.length, false)
+    if (gone) {
+      log.warn('ticket proxy: kiosk left before its tickets', {
+        kioskId: cred.kioskId,
+        created: tickets.length,
+      })
+      return
+    }
     log.info('tickets issued', { kioskId: cred.kioskId, count: tickets.length })
     sendJson(res, 200, { tickets })
   }

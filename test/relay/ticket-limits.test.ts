@@ -120,6 +120,35 @@ describe('ticket proxy limits per kiosk', () => {
     )
   })
 
+  it('stops creating tickets for a kiosk that gave up waiting', async () => {
+    const w = await wechat()
+    const relay = await relayWith(w.fake, {})
+    const k1 = await relay.addKiosk('k1')
+    w.state.hold = true
+    // The kiosk asks for 20 and its timeout (slow WeChat, venue Wi-Fi) ends the request.
+    const giveUp = new AbortController()
+    const asked = fetch(`${relay.url}/api/tickets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k1}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 20, expireSeconds: 600 }),
+      signal: giveUp.signal,
+    }).catch(() => null)
+    await waitFor(() => w.held.length === 1, 'the first ticket at WeChat')
+    giveUp.abort()
+    expect(await asked).toBeNull()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    // WeChat answers the call under way; any later one would be held too.
+    for (const answer of w.held.splice(0)) answer()
+    await waitFor(
+      async () =>
+        w.held.length > 0 || (await metricsText(relay)).includes('tickets_issued_total 1'),
+      'the batch to stop or go on',
+    )
+    // Each ticket costs the account's daily quota: none is made for a request no one awaits.
+    expect(w.held).toHaveLength(0)
+    expect(w.fake.requests.filter((r) => r.path === '/cgi-bin/qrcode/create')).toHaveLength(1)
+  })
+
   it('cuts lifetimes to maxTicketExpireSeconds, and the answer says so', async () => {
     const { fake } = await wechat()
     const relay = await relayWith(fake, { maxTicketExpireSeconds: 3600 })
