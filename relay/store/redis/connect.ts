@@ -69,12 +69,28 @@ export async function connectRedis(url: string): Promise<RedisConnections> {
   return { client, sub, cluster: true }
 }
 
+/**
+ * Connects both clients. ioredis rejects a failed connect with only "Connection is closed.";
+ * why (refused, no such socket, a wrong password) comes on the 'error' event, which `quiet`
+ * drops: the first one is kept here for the error thrown. Its text names host and port or
+ * the socket path (never the URL, which may hold a password).
+ */
 async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
+  const first: { error: Error | null } = { error: null }
+  const note = (err: Error): void => {
+    first.error ??= err
+  }
+  client.on('error', note)
+  sub.on('error', note)
   try {
     await Promise.all([client.connect(), sub.connect()])
   } catch (err) {
     client.disconnect()
     sub.disconnect()
-    throw err
+    const why = first.error?.message ?? (err instanceof Error ? err.message : String(err))
+    throw new Error(`cannot connect to Redis: ${why}`, { cause: err })
+  } finally {
+    client.off('error', note)
+    sub.off('error', note)
   }
 }
