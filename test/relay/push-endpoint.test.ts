@@ -492,6 +492,32 @@ describe('POST /wechat in safe mode', () => {
     expect((await postPush(r.url, other, upper)).status).toBe(401)
   })
 
+  it('refuses a push without a valid signature before reading its XML', async () => {
+    const r = await start({ wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID } })
+    await r.addKiosk('k1')
+    // WeChat adds encrypt_type and msg_signature beside `signature`: without it, or stale, the
+    // body is nobody's, and parsing 64 KiB of crafted XML costs the relay milliseconds a try.
+    const crafted = '<xml>' + '<?pi?>'.repeat(10_000) + '<Encrypt>x</Encrypt>'
+    const unsigned = new URLSearchParams({ timestamp: '1', nonce: '2', encrypt_type: 'aes' })
+    unsigned.set('msg_signature', sha1Sorted([TOKEN, '1', '2', 'x']))
+    expect(await postPush(r.url, crafted, unsigned)).toEqual({
+      status: 401,
+      body: 'signature required',
+    })
+    const stale = safeQuery('x', clock - 3_600_000)
+    expect(await postPush(r.url, crafted, stale)).toEqual({ status: 401, body: 'stale timestamp' })
+    const wrong = safeQuery('x', clock)
+    wrong.set('signature', sha1Sorted(['not-the-token', wrong.get('timestamp') ?? '', '1']))
+    expect((await postPush(r.url, '<xml><Encrypt>', wrong)).status).toBe(401)
+    // The same push WeChat sends, `signature` and all, is taken.
+    const encrypt = cipher.encrypt(scanXml('o', 'k1:s9'))
+    expect((await postPush(r.url, envelope(encrypt), safeQuery(encrypt, clock))).status).toBe(200)
+    const noPlain = safeQuery(encrypt, clock)
+    noPlain.delete('signature')
+    expect((await postPush(r.url, envelope(encrypt), noPlain)).status).toBe(401)
+    expect(r.metrics.pushCount('malformed')).toBe(0)
+  })
+
   it('in compat mode refuses a plaintext push, as WeChat always encrypts there', async () => {
     const r = await start({ wechat: { mode: 'compat', encodingAESKey: AES_KEY, appId: APP_ID } })
     await r.addKiosk('k1')
