@@ -195,10 +195,10 @@ describe('TicketRepo and RosterStore', () => {
     const prepare = vi.spyOn(db, 'prepare')
     const created = { scene: 'k1:n1', ticket: 't', url: 'u', expireSeconds: 600 }
     tickets.storeCreated('c', [created], 1000)
-    const row = tickets.nextReady('c', 0)
+    const row = tickets.nextReady('c', 0, 5000)
     if (row) tickets.markShown(row.id, 2000, 'expo', null)
-    tickets.countReady('c', 0)
-    tickets.longestLivedUsed('c', 0)
+    tickets.countReady('c', 0, 5000)
+    tickets.longestLivedUsed('c', 0, 5000)
     tickets.byScene('k1:n1')
     tickets.markScanned('k1:n1')
     tickets.createdOn('2026-01-01')

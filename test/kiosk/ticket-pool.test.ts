@@ -261,6 +261,35 @@ describe('ticket pool', () => {
     expect(s.pool.status().available).toBe(3)
   })
 
+  it('a clock set back (NTP correcting a clock hours ahead) does not keep a dead code on screen', async () => {
+    // A machine whose hardware clock holds local time read as UTC runs 8 hours ahead until NTP
+    // corrects it. Codes made meanwhile were stamped with the wrong clock: their real expiry is
+    // 8 hours sooner than the one stored.
+    const s = setup({ target: 3 })
+    const ahead = 8 * 3_600_000
+    s.clock.advance(ahead)
+    s.pool.setSource(s.source, 'c1')
+    await settle(s.pool)
+    const before = s.pool.current()
+    if (!before) throw new Error('no code')
+    const madeBefore = new Set(
+      s.db
+        .prepare<[], { scene: string }>('SELECT scene FROM tickets')
+        .all()
+        .map((r) => r.scene),
+    )
+    s.clock.advance(-ahead)
+    // Eleven minutes of the real clock: every code made before the jump (600 s) has expired.
+    for (let i = 0; i < 66; i++) {
+      s.clock.advance(10_000)
+      await settle(s.pool, 1)
+    }
+    const now = s.pool.current()
+    expect(now).not.toBeNull()
+    expect(madeBefore.has(now?.scene ?? '')).toBe(false)
+    expect(now?.issuedAt ?? Infinity).toBeLessThanOrEqual(s.clock.now())
+  })
+
   it('survives a restart with its stock, and ignores codes of another connection', async () => {
     const first = setup({ target: 3 })
     first.pool.setSource(first.source, 'c1')

@@ -15,7 +15,7 @@ import type { Campaign, KioskStatus, ScreenTicket } from '../../../shared/domain
 import type { ConnectionCheck } from '../../../shared/ipc'
 import type { FallbackCodeRow } from './fallback-code'
 import { KioskError } from '../api/kiosk-error'
-import type { TicketRepo, TicketRow } from './ticket-repo'
+import { madeByLimit, type TicketRepo, type TicketRow } from './ticket-repo'
 import type { TicketSource } from './ticket-source'
 import { TicketSupply } from './ticket-supply'
 import type { Logger } from '../../../shared/server/log'
@@ -134,7 +134,9 @@ export class TicketPool {
       this.show(null)
       return
     }
-    if (this.shown && now >= this.shown.rotateAt) this.rotate(campaign)
+    // A code made before the clock was set back has an expiry (and a rotation time) too late.
+    if (this.shown && (now >= this.shown.rotateAt || this.shown.row.createdAt > madeByLimit(now)))
+      this.rotate(campaign)
     else if (!this.shown && campaign.mode === 'booth') this.rotate(campaign)
     this.refill(campaign)
     if (now - this.lastPurge > 3_600_000) {
@@ -166,7 +168,12 @@ export class TicketPool {
     if (!campaign || !this.hasSource)
       throw new KioskError('no_ticket_source', 'no active campaign or ticket source')
     const w = this.window(campaign)
-    const row = this.repo.nextReady(this.connectionId, this.o.now() + w.marginMs + w.minDisplayMs)
+    const now = this.o.now()
+    const row = this.repo.nextReady(
+      this.connectionId,
+      now + w.marginMs + w.minDisplayMs,
+      madeByLimit(now),
+    )
     if (!row) {
       this.tick()
       throw new KioskError('no_fresh_code', 'no fresh code available yet; try again in a moment')
@@ -184,7 +191,11 @@ export class TicketPool {
     const w = campaign ? this.window(campaign) : { marginMs: 0, minDisplayMs: 0 }
     return {
       available: this.connectionId
-        ? this.repo.countReady(this.connectionId, now + w.marginMs + w.minDisplayMs)
+        ? this.repo.countReady(
+            this.connectionId,
+            now + w.marginMs + w.minDisplayMs,
+            madeByLimit(now),
+          )
         : 0,
       target: this.o.settings().target,
       quotaExhausted: this.supply.quotaExhausted(now),
@@ -241,16 +252,21 @@ export class TicketPool {
     const now = this.o.now()
     const w = this.window(campaign)
     const minExpiresAt = now + w.marginMs + w.minDisplayMs
-    const fresh = this.repo.nextReady(this.connectionId, minExpiresAt)
+    const fresh = this.repo.nextReady(this.connectionId, minExpiresAt, madeByLimit(now))
     if (fresh) return this.present(fresh, campaign, null)
     // Nothing fresh (outage, quota): keep a code up rather than go blank. A reused code still
     // records every scan; only the per-visitor uniqueness of the scene is lost meanwhile.
     const keep =
-      this.shown && !this.shown.rosterEntry && this.shown.row.expiresAt >= minExpiresAt
+      this.shown && !this.shown.rosterEntry && this.trusted(this.shown.row, now, minExpiresAt)
         ? this.shown.row
-        : this.repo.longestLivedUsed(this.connectionId, minExpiresAt)
+        : this.repo.longestLivedUsed(this.connectionId, minExpiresAt, madeByLimit(now))
     if (keep) this.present(keep, campaign, null)
     else this.show(null, this.fallbackDue(now))
+  }
+
+  /** A code that lives until `minExpiresAt`, by an expiry stamped with the clock as it is now. */
+  private trusted(row: TicketRow, now: number, minExpiresAt: number): boolean {
+    return row.expiresAt >= minExpiresAt && row.createdAt <= madeByLimit(now)
   }
 
   /** The fallback code, once the pool cannot be expected to put up a fresh one soon. */
@@ -293,7 +309,11 @@ export class TicketPool {
     const now = this.o.now()
     const { target, maxInFlight } = this.o.settings()
     const w = this.window(campaign)
-    const ready = this.repo.countReady(this.connectionId, now + w.marginMs + w.minDisplayMs)
+    const ready = this.repo.countReady(
+      this.connectionId,
+      now + w.marginMs + w.minDisplayMs,
+      madeByLimit(now),
+    )
     const need = target - ready - this.supply.inFlightTickets
     if (need <= 0) return
     // A blank screen with nothing coming (first start, a drained pool): a request for one code

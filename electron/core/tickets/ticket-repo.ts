@@ -36,9 +36,9 @@ const COLUMNS = `id, connection_id AS connectionId, scene, ticket, url, created_
 export class TicketRepo {
   private readonly q: {
     insert: Statement<[string, string, string, string, number, number]>
-    countReady: Statement<[string, number], { n: number }>
-    nextReady: Statement<[string, number], TicketRow>
-    longestLivedUsed: Statement<[string, number], TicketRow>
+    countReady: Statement<[string, number, number], { n: number }>
+    nextReady: Statement<[string, number, number], TicketRow>
+    longestLivedUsed: Statement<[string, number, number], TicketRow>
     markShown: Statement<[number, string, string | null, number]>
     byScene: Statement<[string], ScannedTicket>
     markScanned: Statement<[string]>
@@ -58,15 +58,17 @@ export class TicketRepo {
          VALUES (?, ?, ?, ?, ?, ?, 'ready')`,
       ),
       countReady: db.prepare(
-        `SELECT count(*) AS n FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?`,
+        `SELECT count(*) AS n FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?
+         AND created_at <= ?`,
       ),
       nextReady: db.prepare(
         `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state = 'ready' AND expires_at >= ?
-         ORDER BY expires_at, id LIMIT 1`,
+         AND created_at <= ? ORDER BY expires_at, id LIMIT 1`,
       ),
       longestLivedUsed: db.prepare(
         `SELECT ${COLUMNS} FROM tickets WHERE connection_id = ? AND state <> 'ready'
-         AND roster_entry_id IS NULL AND expires_at >= ? ORDER BY expires_at DESC LIMIT 1`,
+         AND roster_entry_id IS NULL AND expires_at >= ? AND created_at <= ?
+         ORDER BY expires_at DESC LIMIT 1`,
       ),
       markShown: db.prepare(
         `UPDATE tickets SET state = CASE state WHEN 'ready' THEN 'shown' ELSE state END,
@@ -96,19 +98,23 @@ export class TicketRepo {
     this.storeTx(connectionId, tickets, createdAt)
   }
 
-  /** Ready tickets that still live at least until `minExpiresAt`. */
-  countReady(connectionId: string, minExpiresAt: number): number {
-    return this.q.countReady.get(connectionId, minExpiresAt)?.n ?? 0
+  /**
+   * Ready tickets that still live at least until `minExpiresAt`. Only those made by `madeBy`
+   * count: one stamped later was made before the clock was set back, so its real expiry is
+   * unknown (see `madeByLimit`).
+   */
+  countReady(connectionId: string, minExpiresAt: number, madeBy: number): number {
+    return this.q.countReady.get(connectionId, minExpiresAt, madeBy)?.n ?? 0
   }
 
   /** The ready ticket closest to expiry that still lives until `minExpiresAt` (use them in order). */
-  nextReady(connectionId: string, minExpiresAt: number): TicketRow | null {
-    return this.q.nextReady.get(connectionId, minExpiresAt) ?? null
+  nextReady(connectionId: string, minExpiresAt: number, madeBy: number): TicketRow | null {
+    return this.q.nextReady.get(connectionId, minExpiresAt, madeBy) ?? null
   }
 
   /** Out of fresh tickets: an anonymous one already shown that lives longest. */
-  longestLivedUsed(connectionId: string, minExpiresAt: number): TicketRow | null {
-    return this.q.longestLivedUsed.get(connectionId, minExpiresAt) ?? null
+  longestLivedUsed(connectionId: string, minExpiresAt: number, madeBy: number): TicketRow | null {
+    return this.q.longestLivedUsed.get(connectionId, minExpiresAt, madeBy) ?? null
   }
 
   markShown(id: number, now: number, campaignId: string, rosterEntryId: string | null): void {
@@ -153,6 +159,19 @@ export class TicketRepo {
   markQuotaExhausted(day: string): void {
     this.meta.set(QUOTA_META, day)
   }
+}
+
+/**
+ * How far in the future a ticket's `createdAt` may lie and the ticket still be trusted. A ticket
+ * is stamped with the kiosk's clock when it is asked for; one stamped later than this was made
+ * before the clock was set back (NTP correcting a clock that ran ahead), and its stored expiry
+ * is that much too late: it would stay on screen after WeChat stopped taking it.
+ */
+export const CLOCK_SLACK_MS = 5_000
+
+/** The latest `createdAt` a ticket usable at `now` can have. */
+export function madeByLimit(now: number): number {
+  return now + CLOCK_SLACK_MS
 }
 
 /** WeChat's daily quotas reset at midnight Beijing time (UTC+8), whatever the kiosk's zone. */
