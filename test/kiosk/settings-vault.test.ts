@@ -132,6 +132,19 @@ describe('file vault', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
+  it('a key file left empty by a crash on the first start, before any secret, is made again', () => {
+    const dir = tempDir()
+    // What a power cut leaves of a file created and not yet written: its name, no bytes.
+    writeFileSync(join(dir, 'vault.key'), '')
+    const vault = openFileKeyVault(dir)
+    vault.set('relayToken', 'relay-token-value-1234567890')
+    expect(openFileKeyVault(dir).get('relayToken')).toBe('relay-token-value-1234567890')
+    expect(Buffer.from(readFileSync(join(dir, 'vault.key'), 'utf8').trim(), 'base64')).toHaveLength(
+      32,
+    )
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
   it('refuses to start over when the key file is lost', () => {
     const dir = tempDir()
     openFileKeyVault(dir).set('relayToken', 'x'.repeat(32))

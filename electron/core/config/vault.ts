@@ -4,7 +4,18 @@
  * never logged and never leave the main process.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { readJsonFile, writeJsonFile } from './json-file'
@@ -112,21 +123,38 @@ export function aesGcmCipher(key: Buffer): VaultCipher {
 export const VAULT_KEY_FILE = 'vault.key'
 export const VAULT_FILE = 'vault.json'
 
+/**
+ * Writes a new key and puts it on disk before any secret is sealed with it: unsynced, a power
+ * cut could keep vault.json (fsynced) and lose the key's bytes, and the secrets with them.
+ * 'wx': never clobbers a key another process just wrote. A crash between creating and writing
+ * leaves an empty key, made again on the next start while nothing is sealed with it.
+ */
+function createVaultKey(file: string): void {
+  const fd = openSync(file, 'wx', 0o600)
+  try {
+    writeSync(fd, `${randomBytes(KEY_BYTES).toString('base64')}\n`)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** Reads `vault.key` (creating it, mode 0600, when absent) and tightens loose permissions. */
 export function loadOrCreateVaultKey(dataDir: string): Buffer {
   const file = join(dataDir, VAULT_KEY_FILE)
+  const vaultFile = join(dataDir, VAULT_FILE)
+  // An empty key with nothing sealed yet is a first start cut short: no secret needs it.
+  if (existsSync(file) && !existsSync(vaultFile) && statSync(file).size === 0) {
+    rmSync(file, { force: true })
+  }
   if (!existsSync(file)) {
-    if (existsSync(join(dataDir, VAULT_FILE))) {
+    if (existsSync(vaultFile)) {
       throw new VaultError(
         `${VAULT_KEY_FILE} is missing but ${VAULT_FILE} exists: the stored secrets cannot be read. ` +
           `Restore ${VAULT_KEY_FILE}, or delete ${VAULT_FILE} and enter the secrets again.`,
       )
     }
-    // 'wx': never clobber a key another process just wrote.
-    writeFileSync(file, `${randomBytes(KEY_BYTES).toString('base64')}\n`, {
-      mode: 0o600,
-      flag: 'wx',
-    })
+    createVaultKey(file)
   } else if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
     chmodSync(file, 0o600)
   }
