@@ -1,7 +1,7 @@
 // Exports read back and checked row by row: CSV (BOM, formula escaping) of 100,000 rows,
 // XLSX, the admin-area export job with progress, and the export CLI.
 import { execFile } from 'node:child_process'
-import { createWriteStream, existsSync, readFileSync } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
@@ -253,6 +253,42 @@ describe('attendance export', () => {
     expect(parse((await exportCli('--data', dir, '--campaign', 'archived')).slice(1))).toHaveLength(
       3,
     )
+  })
+
+  it('the export CLI exports a named campaign even when settings.json is damaged', async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    seed(db, 4)
+    db.close()
+    // Damaged by hand or by the disk: the kiosk will not start, yet the scans are all there.
+    writeFileSync(join(dir, 'settings.json'), '{"version": 1, "kioskId": ')
+    const out = join(dir, 'out.csv')
+    const run = await promisify(execFile)(
+      process.execPath,
+      [
+        join('node_modules', 'tsx', 'dist', 'cli.mjs'),
+        'electron/core/cli/cli.ts',
+        'export',
+        '--data',
+        dir,
+        '--campaign',
+        'expo',
+        '--out',
+        out,
+      ],
+      { cwd: join(import.meta.dirname, '..', '..') },
+    )
+    expect(run.stderr).toMatch(/settings\.json is invalid/)
+    const table = parse(readFileSync(out, 'utf8').slice(1))
+    expect(table).toHaveLength(5)
+    expect(table[0]?.[col('openid')]).toBe('OpenID')
+    // Without --campaign the kiosk's active campaign is unknown: refused, naming the way out.
+    const failed = await exportCli('--data', dir).then(
+      () => null,
+      (e: unknown) => e as { code: number; stderr: string },
+    )
+    expect(failed?.code).toBe(1)
+    expect(failed?.stderr).toMatch(/settings\.json is invalid[\s\S]*--campaign[\s\S]*expo/)
   })
 
   it('the export CLI, without --campaign, exports the campaign the kiosk scans for', async () => {

@@ -7,6 +7,7 @@ import { removeStalePartials, writeAtomically } from '../export/atomic-file'
 import { dataDirFrom } from '../config/provisioning-args'
 import { openKioskDb, type KioskDb } from '../db/db'
 import { exportAttendance } from '../export/export'
+import { ConfigFileError } from '../config/json-file'
 import { loadSettings, type Settings } from '../config/settings'
 import { openCampaignStore } from '../campaigns/campaign-store'
 import { activeCampaignId, RelayCampaignStore } from '../campaigns/relay-campaign'
@@ -33,8 +34,26 @@ export async function runExportCommand(args: string[]): Promise<number> {
     process.stderr.write(`error: no kiosk data in ${dataDir} (kiosk.db not found)\n`)
     return 1
   }
-  const settings = loadSettings(dataDir)
+  // A damaged settings.json stops the kiosk, not an export of what the database holds: it only
+  // names the active campaign (then --campaign must) and the sheet's language.
+  let settings: Settings | null = null
+  let damaged: string | null = null
+  try {
+    settings = loadSettings(dataDir)
+  } catch (err) {
+    if (!(err instanceof ConfigFileError)) throw err
+    damaged = err.message
+    process.stderr.write(`warning: ${damaged}\n`)
+  }
   const db = openKioskDb(dbFile, { mustExist: true })
+  if (damaged !== null && values.campaign === undefined) {
+    const known = knownCampaignIds(db, dataDir, null)
+    db.close()
+    process.stderr.write(
+      `error: the active campaign is unknown (${damaged}); name one with --campaign${known.length > 0 ? ` (campaigns here: ${known.join(', ')})` : ''}\n`,
+    )
+    return 1
+  }
   if (values.campaign !== undefined) {
     // A mistyped id would export an empty sheet that reads as "nobody came".
     const known = knownCampaignIds(db, dataDir, settings)
