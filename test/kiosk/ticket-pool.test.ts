@@ -261,6 +261,22 @@ describe('ticket pool', () => {
     expect(s.pool.status().available).toBe(3)
   })
 
+  it('a clock set back during an outage does not hold the next request back for hours', async () => {
+    const s = setup({ target: 3 })
+    s.source.fail = new TicketSourceError('unreachable', 'venue Wi-Fi down')
+    s.pool.setSource(s.source, 'c1')
+    await settle(s.pool)
+    expect(s.pool.current()).toBeNull()
+    // The Wi-Fi comes back, and NTP with it corrects a clock that ran 8 hours ahead.
+    s.source.fail = null
+    s.clock.advance(-8 * 3_600_000)
+    // The longest backoff (60 s) later, codes are coming again.
+    s.clock.advance(60_000)
+    await settle(s.pool)
+    expect(s.pool.current()).not.toBeNull()
+    expect(s.pool.api().state).toBe('ok')
+  })
+
   it('a clock set back (NTP correcting a clock hours ahead) does not keep a dead code on screen', async () => {
     // A machine whose hardware clock holds local time read as UTC runs 8 hours ahead until NTP
     // corrects it. Codes made meanwhile were stamped with the wrong clock: their real expiry is

@@ -9,6 +9,7 @@ import type { FallbackCodeStatus } from '../../../shared/ipc'
 import type { KioskDb } from '../db/db'
 import type { FallbackSource } from './fallback-source'
 import { TicketSourceError } from './ticket-source'
+import { waiting } from './ticket-supply'
 import type { ErrorBody } from '../../../shared/errors'
 
 export interface FallbackCodeRow {
@@ -40,6 +41,8 @@ export class FallbackCodes {
   private pending: Promise<void> | null = null
   private failures = 0
   private nextAttemptAt = 0
+  /** How long the backoff ending at `nextAttemptAt` was. */
+  private backoffMs = 0
   private lastError: ErrorBody | null = null
   private stopped = false
   private readonly q: {
@@ -82,7 +85,7 @@ export class FallbackCodes {
   ensure(): void {
     const source = this.source
     if (this.stopped || source === null || this.row !== null || this.pending !== null) return
-    if (this.o.now() < this.nextAttemptAt) return
+    if (waiting(this.o.now(), this.nextAttemptAt, this.backoffMs)) return
     const connectionId = this.connectionId
     this.pending = source
       .create()
@@ -150,6 +153,7 @@ export class FallbackCodes {
         : { code: 'other', params: {} }
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, BASE_BACKOFF_MS * 2 ** (this.failures - 1))
-    this.nextAttemptAt = this.o.now() + base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    this.backoffMs = base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    this.nextAttemptAt = this.o.now() + this.backoffMs
   }
 }

@@ -36,8 +36,11 @@ export class TicketSupply {
   private readonly pending = new Set<Promise<unknown>>()
   private failures = 0
   private nextAttemptAt = 0
+  /** How long the backoff ending at `nextAttemptAt` was (see `waiting`). */
+  private backoffMs = 0
   /** Set by the relay's 429: kept apart from the backoff, which a success elsewhere clears. */
   private rateLimitedUntil = 0
+  private rateLimitMs = 0
   outcome: 'none' | 'ok' | 'error' = 'none'
   /** The last failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
   lastError: { code: TicketSourceErrorCode; params: { errcode?: number } } | null = null
@@ -71,7 +74,8 @@ export class TicketSupply {
   request(need: number, lifetimeSeconds: number, maxInFlight: number): void {
     const now = this.o.now()
     if (!this.source || this.stopped || this.quotaExhausted(now)) return
-    if (now < this.nextAttemptAt || now < this.rateLimitedUntil) return
+    if (waiting(now, this.nextAttemptAt, this.backoffMs)) return
+    if (waiting(now, this.rateLimitedUntil, this.rateLimitMs)) return
     while (need > 0 && this.inFlightRequests < maxInFlight) {
       const batch = Math.min(need, this.source.maxBatch)
       need -= batch
@@ -160,7 +164,13 @@ export class TicketSupply {
       // Our own relay pacing this kiosk: nothing is broken, so the status stays as it was and
       // the pool serves what it has until the wait is over.
       const waitMs = e.retryAfterMs ?? 5_000
-      this.rateLimitedUntil = Math.max(this.rateLimitedUntil, now + waitMs)
+      if (
+        !waiting(now, this.rateLimitedUntil, this.rateLimitMs) ||
+        now + waitMs > this.rateLimitedUntil
+      ) {
+        this.rateLimitedUntil = now + waitMs
+        this.rateLimitMs = waitMs
+      }
       this.o.log?.warn(
         `ticket source rate-limited by the relay; next request in ${waitMs / 1000} s`,
       )
@@ -173,7 +183,17 @@ export class TicketSupply {
     if (e.code === 'quota') this.o.tickets.markQuotaExhausted(quotaDay(now))
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, 1000 * 2 ** (this.failures - 1))
-    this.nextAttemptAt = now + base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    this.backoffMs = base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    this.nextAttemptAt = now + this.backoffMs
     return e
   }
+}
+
+/**
+ * Whether a wait of `waitMs` ending at `until` still runs at `now`. One with more time left than
+ * it ever had began before the clock was set back (NTP correcting a clock that ran ahead): it is
+ * over, or the kiosk would ask for nothing until the clock caught up, hours later.
+ */
+export function waiting(now: number, until: number, waitMs: number): boolean {
+  return now < until && until - now <= waitMs
 }
