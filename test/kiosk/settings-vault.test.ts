@@ -225,6 +225,30 @@ describe('admin PIN', () => {
     expect(await c.call('unlockAdmin', { pin: '86420' })).toEqual({ ok: true })
   })
 
+  it('a clock set back neither keeps the admin area open nor locks the PIN out for hours', async () => {
+    const ahead = 8 * 3_600_000
+    let t = 9_000_000 + ahead
+    const c = core(tempDir(), () => t)
+    await c.call('unlockAdmin', { pin: '1357' })
+    // NTP corrects a clock that ran 8 hours ahead; then nobody touches the admin area for the
+    // idle time (60 s here) and a bit.
+    t -= ahead
+    t += 60_001
+    await expect(c.call('listCampaigns', undefined)).rejects.toMatchObject({ code: 'admin_locked' })
+
+    t += ahead
+    for (let i = 0; i < 5; i++) await c.call('unlockAdmin', { pin: '0000' })
+    const locked = (await c.call('unlockAdmin', { pin: '1357' })) as { lockedUntil: number }
+    expect(locked.lockedUntil).toBeGreaterThan(t)
+    // The clock is corrected again: the lockout lasts at most the longest one (an hour) from
+    // now, not until the clock has caught up 8 hours later.
+    t -= ahead
+    const after = (await c.call('unlockAdmin', { pin: '1357' })) as { lockedUntil: number }
+    expect(after.lockedUntil - t).toBeLessThanOrEqual(3_600_000)
+    t = after.lockedUntil
+    expect(await c.call('unlockAdmin', { pin: '1357' })).toEqual({ ok: true })
+  })
+
   it('never stores the PIN in the clear', () => {
     const dir = tempDir()
     core(dir, Date.now)

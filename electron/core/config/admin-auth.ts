@@ -65,7 +65,11 @@ export class AdminAuth {
   /** True while a session is open; each admin call extends it. */
   checkAndTouch(): boolean {
     const now = this.o.now()
-    if (now >= this.unlockedUntil) return false
+    // More left than a session ever has: it began before the clock was set back, and is over.
+    if (now >= this.unlockedUntil || this.unlockedUntil - now > this.idleMs) {
+      this.unlockedUntil = 0
+      return false
+    }
     this.unlockedUntil = now + this.idleMs
     return true
   }
@@ -73,7 +77,13 @@ export class AdminAuth {
   unlock(pin: string): UnlockResult {
     const now = this.o.now()
     const state = this.o.loadLockout()
-    // While locked out even the right PIN is refused, or guessing would just continue.
+    // While locked out even the right PIN is refused, or guessing would just continue. A
+    // lockout with more left than the longest one set before the clock was set back: it ends
+    // the longest lockout from now, not when the clock catches up hours later.
+    if (state.lockedUntil !== null && state.lockedUntil - now > this.maxLockMs) {
+      state.lockedUntil = now + this.maxLockMs
+      this.o.saveLockout(state)
+    }
     if (state.lockedUntil !== null && now < state.lockedUntil) {
       return { ok: false, attemptsLeft: 0, lockedUntil: state.lockedUntil }
     }
