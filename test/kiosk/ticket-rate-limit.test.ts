@@ -235,3 +235,29 @@ describe('WeChat errors are classified by the endpoint that answered', () => {
     expect(new TicketSourceError('rate_limited', 'x', { retryAfterMs: 5 }).retryAfterMs).toBe(5)
   })
 })
+
+describe('a relay answer cut off on the venue Wi-Fi', () => {
+  it('a ticket answer whose body stalls is "unreachable", as on the direct path', async () => {
+    // 200 and its headers arrive, then the link stalls mid-body (bytes dropped, no FIN).
+    const server: Server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' })
+      res.write('{"tickets":[{"ticket":"T1","url":"http://weixin.qq.com/q/')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onCleanup(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        }),
+    )
+    const relayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const source = createProxyTicketSource({ relayUrl, kioskId: 'k1', token: 't', timeoutMs: 300 })
+    const err = await source.create(1, 600).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(TicketSourceError)
+    expect((err as TicketSourceError).code).toBe('unreachable')
+  })
+})

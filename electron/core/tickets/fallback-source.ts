@@ -14,7 +14,7 @@ import { relayHttpUrl } from '../config/relay-url'
 import type { Settings } from '../config/settings'
 import { TicketSourceError } from './ticket-source'
 import { toSourceError } from './ticket-source-direct'
-import { errorFromRelay } from './ticket-source-proxy'
+import { errorFromRelay, relayBody } from './ticket-source-proxy'
 import type { SecretVault } from '../config/vault'
 
 export interface FallbackSource {
@@ -69,7 +69,7 @@ function proxyFallbackSource(o: RelayTarget, timeoutMs = 15_000): FallbackSource
       } catch (err) {
         throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
       }
-      const body: unknown = await res.json().catch(() => null)
+      const body = await relayBody(res)
       if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))
       const parsed = fallbackCodeResponseSchema.safeParse(body)
       // A code whose scans the relay would route elsewhere must never reach our screen.

@@ -39,7 +39,7 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
       } catch (err) {
         throw new TicketSourceError('unreachable', 'relay unreachable', { cause: err })
       }
-      const body: unknown = await res.json().catch(() => null)
+      const body = await relayBody(res)
       if (!res.ok) throw errorFromRelay(res.status, body, res.headers.get('retry-after'))
       const parsed = ticketProxyResponseSchema.safeParse(body)
       if (!parsed.success)
@@ -59,6 +59,25 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
       }
       return tickets
     },
+  }
+}
+
+/**
+ * A relay answer's body as JSON (null when it is not JSON). Read under the request's timeout:
+ * a body that stalls or is cut off (the venue Wi-Fi dropping mid-answer) is the relay being
+ * unreachable, as the direct path says, not an unexpected answer.
+ */
+export async function relayBody(res: Response): Promise<unknown> {
+  let text: string
+  try {
+    text = await res.text()
+  } catch (err) {
+    throw new TicketSourceError('unreachable', 'relay answer cut off', { cause: err })
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return null
   }
 }
 
