@@ -169,6 +169,46 @@ describe('relay link batching', () => {
     expect(seen).toEqual([1, 2, 3, 4])
   })
 
+  it('a new relay epoch the disk cannot record drops the link, not the kiosk, and is retried', async () => {
+    const relay = await fakeRelay(0)
+    let hellos = 0
+    relay.onHello((send) => {
+      hellos++
+      send([1, 2])
+    })
+    // The kiosk holds a cursor of another relay store; recording the new epoch fails once
+    // (SQLITE_FULL), as a full disk does until something is freed.
+    let cursor: RelayCursor = { epoch: 'old-store', lastSeq: 40 }
+    let full = true
+    const l = new RelayLink({
+      relayUrl: relay.url,
+      kioskId: 'k1',
+      token: 'tok',
+      cursor: {
+        current: () => cursor,
+        reset: (epoch) => {
+          if (full) {
+            full = false
+            throw new Error('database or disk is full')
+          }
+          cursor = { epoch, lastSeq: 0 }
+        },
+      },
+      onScans: (batch) => {
+        const last = batch.at(-1)
+        if (last) cursor = { epoch: cursor.epoch, lastSeq: last.frame.seq }
+      },
+      onState: () => {},
+      backoffBaseMs: 20,
+      backoffMaxMs: 50,
+    })
+    onCleanup(() => l.stop())
+    l.start()
+    await waitFor(() => relay.acks.at(-1) === 2, 'the scans of the new store, after a retry')
+    expect(hellos).toBe(2)
+    expect(cursor).toEqual({ epoch: 'ep1', lastSeq: 2 })
+  })
+
   it('kiosk core: a replayed backlog is stored in batches and greeted once per scan, in order', async () => {
     const p = await startPlatform()
     const first = await kioskOn(p)

@@ -217,7 +217,14 @@ export class RelayLink {
         hello.epoch = cursor.epoch
         hello.lastSeq = cursor.lastSeq
       }
-      if (this.o.sync) Object.assign(hello, this.o.sync.hello())
+      try {
+        if (this.o.sync) Object.assign(hello, this.o.sync.hello())
+      } catch (err) {
+        // What the kiosk holds could not be read: try again on the next connection.
+        this.o.log?.error(`reading what the kiosk holds failed: ${(err as Error).message}`)
+        this.lastErrorCode = 'store_failed'
+        return ws.terminate()
+      }
       this.send(ws, hello)
       this.welcomeTimer = setTimeout(() => ws.terminate(), this.o.welcomeTimeoutMs ?? 10_000)
       this.heartbeat = setInterval(() => {
@@ -282,7 +289,15 @@ export class RelayLink {
       if (this.welcomeTimer) clearTimeout(this.welcomeTimer)
       if (frame.epoch !== this.o.cursor.current().epoch) {
         // A new relay store: its seqs start over, and it replays from its oldest kept event.
-        this.o.cursor.reset(frame.epoch)
+        try {
+          this.o.cursor.reset(frame.epoch)
+        } catch (err) {
+          // Not recorded (a full disk): thrown from here it would end the kiosk's process. Drop
+          // the link instead; the next welcome tries again, after a growing backoff.
+          this.o.log?.error(`storing the relay's new epoch failed: ${(err as Error).message}`)
+          this.lastErrorCode = 'store_failed'
+          return ws.terminate()
+        }
       }
       this.headSeq = frame.headSeq
       // A store that keeps failing must not turn into a fast reconnect loop.
@@ -339,7 +354,12 @@ export class RelayLink {
   sendBinds(): void {
     const ws = this.ws
     if (!ws || !this.welcomed || !this.o.sync) return
-    for (const b of this.o.sync.pendingBinds()) this.send(ws, b)
+    try {
+      for (const b of this.o.sync.pendingBinds()) this.send(ws, b)
+    } catch (err) {
+      // Kept in the outbox: sent after the next welcome.
+      this.o.log?.error(`reading the desk bindings to send failed: ${(err as Error).message}`)
+    }
   }
 
   private dropPending(): void {
