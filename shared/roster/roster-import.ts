@@ -363,8 +363,23 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
     // at column XFD per row cost 16,384 objects a row (20,000 such rows hung the kiosk).
     const width = Math.min(row.cellCount, MAX_COLUMNS)
     const cells = new Array<string>(width)
-    for (let c = 1; c <= width; c++) cells[c - 1] = row.findCell(c)?.text ?? ''
+    for (let c = 1; c <= width; c++) cells[c - 1] = cellText(row.findCell(c))
     table[rowNumber - 1] = cells
   })
   return Array.from(table, (r) => r ?? BLANK)
+}
+
+/**
+ * A cell as the roster reads it: exceljs's text, except a date (a code Excel took for one, such
+ * as "3-15"), which its text would give as JavaScript prints a Date ("Sun Mar 15 2026 08:00:00
+ * GMT+0800 (China Standard Time)", differing by the machine's zone). Excel's dates are wall-clock
+ * times, which exceljs holds as UTC: written `YYYY-MM-DD`, with the time when there is one.
+ */
+function cellText(cell: { value: unknown; text: string } | undefined): string {
+  if (cell === undefined) return ''
+  const v = cell.value
+  if (!(v instanceof Date) || Number.isNaN(v.getTime())) return cell.text
+  const iso = v.toISOString()
+  const time = iso.slice(11, 19)
+  return time === '00:00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${time}`
 }

@@ -117,6 +117,19 @@ describe('roster import', () => {
     expect(await names()).toEqual(['Grace Hopper', 'Linus'])
   })
 
+  it('reads a code Excel turned into a date as the date, not as JavaScript prints one', async () => {
+    // Typed "2026-3-15" (or "3-15") into a General cell, Excel keeps a date; so does the
+    // roster an organizer exports from a registration system with a date-like code.
+    const wb = new Workbook()
+    const ws = wb.addWorksheet('名单')
+    ws.addRow(['姓名', '编号'])
+    ws.addRow(['王小明', new Date(Date.UTC(2026, 2, 15))])
+    ws.addRow(['李四', new Date(Date.UTC(2026, 2, 15, 9, 30, 5))])
+    const parsed = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(parsed.errors).toEqual([])
+    expect(parsed.rows.map((r) => r.code)).toEqual(['2026-03-15', '2026-03-15 09:30:05'])
+  })
+
   it('sends a parser failure as a code; its English detail only to the log', async () => {
     const { core, log } = await adminCore()
     const result = await core.call('importRoster', {
