@@ -25,6 +25,16 @@ import {
 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
 
+/**
+ * A campaign's body is larger than the console's usual 16 KiB: every text at its limit in
+ * Chinese (3 bytes a character) with 50 named rally booths is ~19 KB, twice that with every
+ * character escaped as `\uXXXX`. It stays well under the campaign frame's limit: the frame is
+ * the stored campaign (the body, plus a POST's defaults, under 1 KB) in a few dozen bytes more,
+ * and a kiosk closes a link whose frame is over MAX_RELAY_FRAME_BYTES (and would again on every
+ * reconnect).
+ */
+export const MAX_CAMPAIGN_BODY_BYTES = 48 * 1024
+
 /** 128 random bits each: ids are not secrets but need not be guessable either. */
 export const newCampaignId = (): string => 'c-' + randomBytes(12).toString('base64url')
 /** 256 random bits: the key is the only thing guarding a big screen's link. */
@@ -61,7 +71,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'POST',
       path: '/campaigns',
       async handler(ctx) {
-        const sent = await readJson(ctx, jsonObjectSchema)
+        const sent = await readJson(ctx, jsonObjectSchema, MAX_CAMPAIGN_BODY_BYTES)
         if (sent === null) return
         // Fields left out take the new-campaign defaults (only `name` is needed).
         const fields = checkedBody(ctx.res, campaignInputSchema, {
@@ -93,7 +103,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
-        const sent = await readJson(ctx, jsonObjectSchema)
+        const sent = await readJson(ctx, jsonObjectSchema, MAX_CAMPAIGN_BODY_BYTES)
         if (sent === null) return
         // What GET gave may come back as it was: its id and screen key are not fields to set.
         const { id, screenKey, ...rest } = sent

@@ -81,10 +81,14 @@ export function sendConsoleError(
   sendApiError(res, status, code, message)
 }
 
-/** The JSON body checked against `schema`; null once a 400/413 has been sent. */
+/**
+ * The JSON body (at most `maxBytes`, 16 KiB unless the route says) checked against `schema`;
+ * null once a 400/413 has been sent.
+ */
 export async function readJson<S extends z.ZodType>(
   ctx: ConsoleRequestContext,
   schema: S,
+  maxBytes = MAX_JSON_BYTES,
 ): Promise<z.infer<S> | null> {
   const type = ctx.req.headers['content-type'] ?? ''
   if (!/^application\/json\b/i.test(type)) {
@@ -93,7 +97,7 @@ export async function readJson<S extends z.ZodType>(
   }
   let raw: unknown
   try {
-    raw = await readJsonBody(ctx.req, MAX_JSON_BYTES)
+    raw = await readJsonBody(ctx.req, maxBytes)
   } catch (err) {
     if (!(err instanceof BodyError)) throw err
     sendBodyError(ctx.res, err)

@@ -2,8 +2,10 @@
 // the version the kiosks see bumped), the screen key (console only, rotated), assigning a
 // kiosk only to a campaign that exists, and the guard (401 without a session, 403 cross-origin).
 import { describe, expect, it } from 'vitest'
-import { consoleCampaignSchema } from '../../shared/campaign'
+import { campaignInputSchema, consoleCampaignSchema } from '../../shared/campaign'
 import { consoleStatsSchema } from '../../shared/console-api'
+import { MAX_CAMPAIGN_BODY_BYTES } from '../../relay/console/campaign-routes'
+import { MAX_RELAY_FRAME_BYTES } from '../../shared/relay-protocol'
 import { ConsoleClient, errorCode } from './console-helpers'
 import { assign, campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, type Backend } from './harness'
@@ -162,6 +164,55 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     }
     expect((await relay.store.campaigns.listCampaigns()).length).toBe(1)
     expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+  })
+
+  it('takes a campaign with every text at its limit, in Chinese, on POST and PUT', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // What the console's own form lets an organizer type: every field at its limit in Chinese
+    // (3 bytes a character), 50 rally booths, each named. The schema takes it; the relay must.
+    const zh = (n: number): string => '展'.repeat(n)
+    const g = { first: zh(200), returning: zh(200), named: zh(200) }
+    const stamps = Array.from({ length: 50 }, (_, i) => `booth-${String(i).padStart(18, '0')}`)
+    const body = {
+      ...campaignBody({
+        name: zh(80),
+        greetings: { 'zh-CN': g, en: g },
+        reply: { subscribe: zh(600), scan: zh(600) },
+        tag: zh(10),
+        followUp: zh(600),
+        stamps,
+      }),
+      stampNames: Object.fromEntries(stamps.map((id) => [id, zh(20)])),
+      stampProgress: zh(600),
+      stampComplete: zh(600),
+    }
+    expect(campaignInputSchema.safeParse(body).success).toBe(true)
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(16 * 1024)
+    const created = await c.call('POST', '/console/api/campaigns', body)
+    expect(created.status, created.text).toBe(201)
+    expect(consoleCampaignSchema.parse(created.json)).toMatchObject(body)
+    // What GET gave comes back with the edit, id and screen key included.
+    const put = await c.call('PUT', `/console/api/campaigns/${made.id}`, { ...made, ...body })
+    expect(put.status, put.text).toBe(200)
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toMatchObject(body)
+
+    // Whatever a body holds (here 2,000 labels for booths not in the rally), the campaign frame
+    // it becomes must fit the kiosk's frame limit, or the kiosk's link would close on it.
+    const labels = Object.fromEntries(
+      Array.from({ length: 2000 }, (_, i) => [`k-${i}`, 'x'.repeat(20)]),
+    )
+    const huge = { ...campaignBody({ stamps: ['k-0'] }), stampNames: labels }
+    expect(Buffer.byteLength(JSON.stringify(huge))).toBeGreaterThan(MAX_CAMPAIGN_BODY_BYTES)
+    const refused = await c.call('POST', '/console/api/campaigns', huge)
+    expect(refused.status).toBe(413)
+    expect((await relay.store.campaigns.listCampaigns()).length).toBe(2)
+    const frame = (campaign: object) =>
+      JSON.stringify({ type: 'campaign', campaign, version: Number.MAX_SAFE_INTEGER })
+    expect(MAX_CAMPAIGN_BODY_BYTES + Buffer.byteLength(frame({}))).toBeLessThan(
+      MAX_RELAY_FRAME_BYTES,
+    )
   })
 
   it('refuses a rally progress text with a placeholder it does not fill, naming it', async () => {
