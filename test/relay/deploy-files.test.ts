@@ -163,7 +163,8 @@ describe('compose.yaml', () => {
 
   it('sets only known relay settings, and with deploy/env.example filled in they parse', () => {
     for (const name of Object.keys(relay.environment)) {
-      expect(CONFIG_ENV_NAMES.has(name), name).toBe(true)
+      // TZ: the venue's time zone, Node's own (see the next test).
+      expect(CONFIG_ENV_NAMES.has(name) || name === 'TZ', name).toBe(true)
     }
     // The image's ENV, then compose's environment on top, as the container sees them.
     const config = loadRelayConfig({ env: { ...image.env, ...relayEnv(FILLED) } })
@@ -173,6 +174,17 @@ describe('compose.yaml', () => {
     // `docker compose stop` waits longer than the relay's own shutdown bound.
     const grace = /^(\d+)s$/.exec(relay.stop_grace_period ?? '')
     expect(Number(grace?.[1]) * 1000).toBeGreaterThan(config.shutdownTimeoutMs)
+  })
+
+  it("gives the relay the venue's time zone: its 'today' and the sheets' times are the venue's", () => {
+    // The image's clock is UTC: without TZ, "scans today" restarted at 08:00 in China and every
+    // time in the attendance and winners sheets was 8 hours early. deploy/env.example sets it
+    // (systemd reads that file too); compose passes it on, Asia/Shanghai unless .env says.
+    expect(envExample.TZ).toBe('Asia/Shanghai')
+    expect(relayEnv(FILLED).TZ).toBe('Asia/Shanghai')
+    expect(relayEnv({ ...FILLED, TZ: '' }).TZ).toBe('Asia/Shanghai')
+    expect(relayEnv({ ...FILLED, TZ: 'Europe/Berlin' }).TZ).toBe('Europe/Berlin')
+    expect(image.env.TZ).toBeUndefined()
   })
 
   it('stops with a message when a required value is missing, and env.example names every variable', () => {
