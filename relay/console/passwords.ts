@@ -19,13 +19,33 @@ const PASSWORD_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'
 const PASSWORD_LENGTH = 26
 const GROUP = 5
 
+const grouped = (raw: string): string =>
+  raw.match(new RegExp(`.{1,${GROUP}}`, 'g'))?.join('-') ?? raw
+
 /** A fresh password, in dash-separated groups of five for reading aloud or typing. */
 export function generatePassword(): string {
   let raw = ''
   for (let i = 0; i < PASSWORD_LENGTH; i++) {
     raw += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]
   }
-  return raw.match(new RegExp(`.{1,${GROUP}}`, 'g'))?.join('-') ?? raw
+  return grouped(raw)
+}
+
+/**
+ * A generated password as it was printed (and hashed), from what a person typed: its dashes left
+ * out or typed as spaces, in capitals, spaces around it, full-width (a Chinese input method).
+ * The dashes, the case and the width carry no bits (one lower-case alphabet, dashes every five),
+ * so this takes nothing from its 128.8. Anything that is not 26 letters of the alphabet is left
+ * as typed.
+ */
+export function printedPassword(typed: string): string {
+  const bare = typed
+    .normalize('NFKC')
+    .replace(/[\s\p{Pd}]/gu, '')
+    .toLowerCase()
+  const generated =
+    bare.length === PASSWORD_LENGTH && [...bare].every((ch) => PASSWORD_ALPHABET.includes(ch))
+  return generated ? grouped(bare) : typed
 }
 
 /** Bits of entropy a generated password carries. */
@@ -64,8 +84,8 @@ const DUMMY_HASH = [
 ].join('$')
 
 /**
- * Whether `password` matches `encoded`; `null` (an unknown organizer) costs the same and is
- * false. A malformed stored hash is false, never a throw the caller could time.
+ * Whether `password` (as typed: printedPassword) matches `encoded`; `null` (an unknown
+ * organizer) costs the same and is false. A malformed stored hash is false, never a throw the caller could time.
  */
 export async function verifyPassword(password: string, encoded: string | null): Promise<boolean> {
   const m = ENCODED.exec(encoded ?? DUMMY_HASH) ?? ENCODED.exec(DUMMY_HASH)
@@ -76,7 +96,7 @@ export async function verifyPassword(password: string, encoded: string | null): 
     params.N === SCRYPT_PARAMS.N && params.r === SCRYPT_PARAMS.r && params.p === SCRYPT_PARAMS.p
   const salt = Buffer.from(m[4] ?? '', 'base64url')
   const expected = Buffer.from(m[5] ?? '', 'base64url')
-  const key = await derive(password, salt, SCRYPT_PARAMS)
+  const key = await derive(printedPassword(password), salt, SCRYPT_PARAMS)
   return (
     encoded !== null && known && expected.length === key.length && timingSafeEqual(expected, key)
   )

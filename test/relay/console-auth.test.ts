@@ -92,6 +92,30 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect(sessionInfoSchema.parse(who.json).name).toBe('alice')
   })
 
+  it('takes the printed password as a person types it: no dashes, spaces, capitals', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    const bare = password.replace(/-/g, '')
+    // Read aloud or copied from a terminal, the groups come back without their dashes, with
+    // spaces between them, in capitals (a phone's keyboard), or with the line's spaces around.
+    for (const typed of [
+      bare,
+      password.replace(/-/g, ' '),
+      password.toUpperCase(),
+      ` ${password} `,
+      // A Chinese input method in full-width mode.
+      password.replace(/[!-~]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0)),
+    ]) {
+      const c = new ConsoleClient(relay.url)
+      const ok = await c.login('alice', typed)
+      expect(ok.status, typed).toBe(200)
+    }
+    // Another password in the same shape is still wrong.
+    const other = (bare.startsWith('a') ? 'b' : 'a') + bare.slice(1)
+    expect((await new ConsoleClient(relay.url).login('alice', other)).status).toBe(401)
+  })
+
   it('a wrong password and an unknown name both get the same 401', async () => {
     const clock = new Clock()
     const relay = await relayOn(place(backend), clock)
