@@ -250,6 +250,31 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
     }
   })
 
+  it("every scan's stats list the kiosks with scans, as the other stores do, not every kiosk", async () => {
+    // docs/DESIGN.md "Consolidated attendance": `perKiosk` each kiosk with scans (and, for a
+    // campaign, each kiosk it names). Booths added and never scanned (or revoked before their
+    // first scan) are not rows of zeros in the all-scans view, whichever store holds them.
+    const store = await open()
+    try {
+      for (const id of ['k1', 'k2', 'k3']) await addKiosk(store, id)
+      await store.revokeKiosk('k3', Date.now())
+      await store.appendEvent('k2', ev('k2', 'oA'))
+      const today = localDay(Date.now())
+      expect(await store.attendance.stats({ kioskIds: null }, today)).toMatchObject({
+        scans: 1,
+        visitors: 1,
+        perKiosk: [{ id: 'k2', scans: 1, visitors: 1 }],
+      })
+      // Kiosks asked for by name are each listed, zeros included.
+      expect((await store.attendance.stats({ kioskIds: ['k1', 'k2'] }, today)).perKiosk).toEqual([
+        { id: 'k1', scans: 0, visitors: 0 },
+        { id: 'k2', scans: 1, visitors: 1 },
+      ])
+    } finally {
+      await store.close()
+    }
+  })
+
   it('pruning the delivery queues keeps every attendance row', async () => {
     const store = await open()
     try {

@@ -330,7 +330,10 @@ export class RedisAttendance implements AttendanceReader {
     let newFollowers = 0
     ids.forEach((id, i) => {
       const v = countsSchema.parse(counts[i])
-      perKiosk.push({ id, scans: num(v[0]), visitors: num(v[1]) })
+      // Every scan's stats list the kiosks with scans (as SQLite's); kiosks named, each one.
+      if (scope.kioskIds !== null || num(v[0]) > 0) {
+        perKiosk.push({ id, scans: num(v[0]), visitors: num(v[1]) })
+      }
       newFollowers += num(v[2])
       if (!whole) addSlots(v, 3)
     })
