@@ -74,8 +74,8 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 401, 'unauthorized', 'wrong name or password')
           return
         }
-        await organizers.settleLoginAttempt(nameKey, true)
-        await organizers.settleLoginAttempt(addressKey, false)
+        await organizers.settleLoginAttempt(nameKey, true, ctx.now)
+        await organizers.settleLoginAttempt(addressKey, false, ctx.now)
         const { id, session } = await startSession(organizers, organizer.name, ctx.now)
         log.info('organizer signed in', { name: organizer.name })
         ctx.res.setHeader(

@@ -87,8 +87,11 @@ export interface ConsoleStore {
    * (counting nothing), else counts the attempt and starts the delay it earns.
    */
   takeLoginAttempt(key: string, now: number, policy: LockoutPolicy): Promise<LoginAttempt>
-  /** After a successful login: `reset` clears the counter, else the attempt is uncounted. */
-  settleLoginAttempt(key: string, reset: boolean): Promise<void>
+  /**
+   * After a successful login: `reset` clears the counter, else the attempt taken at `takenAt` is
+   * uncounted and the delay it started lifted (unless another attempt came since: its stands).
+   */
+  settleLoginAttempt(key: string, reset: boolean, takenAt: number): Promise<void>
 
   /** Keeps the code for its kiosk; any earlier unused code of that kiosk stops working. */
   putPairingCode(record: PairingCodeRecord): Promise<void>

@@ -471,4 +471,26 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     )
     expect(next.status).toBe(429)
   })
+
+  it("a success uncounts its attempt and lifts the delay it started: the next organizer's sign-in is not refused", async () => {
+    // A venue's organizers share one NAT address; a day of typos took it past its 20 free.
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const alice = await organizer(relay, 'alice', clock.t)
+    const bob = await organizer(relay, 'bob', clock.t)
+    for (let i = 0; i < 21; i++) {
+      const a = await new ConsoleClient(relay.url).login(`typo${i}`, alice)
+      expect(a.status).toBe(401)
+    }
+    clock.advance(60_000)
+    // Alice gets in; her attempt is taken back, so the address is as it was before it: free.
+    expect((await new ConsoleClient(relay.url).login('alice', alice)).status).toBe(200)
+    const next = await new ConsoleClient(relay.url).login('bob', bob)
+    expect(next.status, next.text).toBe(200)
+    // A failure still earns the address its delay.
+    expect((await new ConsoleClient(relay.url).login('typo', alice)).status).toBe(401)
+    const refused = await new ConsoleClient(relay.url).login('alice', alice)
+    expect(refused.status).toBe(429)
+    expect(errorCode(refused)).toBe('locked_out')
+  })
 })

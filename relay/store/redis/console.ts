@@ -61,10 +61,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return -1
 `
 
-/** KEYS: 1 counter hash. Uncounts one attempt (a login that succeeded). */
+/**
+ * KEYS: 1 counter hash. ARGV: 1 when the attempt was taken. Uncounts one attempt (a login that
+ * succeeded) and lifts the delay it started, unless another attempt came since.
+ */
 const UNCOUNT_ATTEMPT = `
 local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
 if count > 0 then redis.call('HSET', KEYS[1], 'count', count - 1) end
+if tonumber(redis.call('HGET', KEYS[1], 'updatedAt') or '-1') == tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'lockedUntil', ARGV[1])
+end
 return 0
 `
 
@@ -201,9 +207,9 @@ export class RedisConsoleStore implements ConsoleStore {
     return wait < 0 ? { allowed: true } : { allowed: false, retryAfterMs: wait }
   }
 
-  async settleLoginAttempt(key: string, reset: boolean): Promise<void> {
+  async settleLoginAttempt(key: string, reset: boolean, takenAt: number): Promise<void> {
     if (reset) await this.redis.del(this.attemptKey(key))
-    else await this.redis.eval(UNCOUNT_ATTEMPT, 1, this.attemptKey(key))
+    else await this.redis.eval(UNCOUNT_ATTEMPT, 1, this.attemptKey(key), String(takenAt))
   }
 
   async putPairingCode(c: PairingCodeRecord): Promise<void> {

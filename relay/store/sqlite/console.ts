@@ -190,13 +190,16 @@ export class SqliteConsoleStore implements ConsoleStore {
     )
   }
 
-  settleLoginAttempt(key: string, reset: boolean): Promise<void> {
+  settleLoginAttempt(key: string, reset: boolean, takenAt: number): Promise<void> {
     return attempt(() => {
       if (reset) statement(this.db, 'DELETE FROM login_attempts WHERE key = ?').run(key)
       else {
-        statement(this.db, 'UPDATE login_attempts SET count = max(count - 1, 0) WHERE key = ?').run(
-          key,
-        )
+        statement(
+          this.db,
+          `UPDATE login_attempts SET count = max(count - 1, 0),
+             locked_until = CASE WHEN updated_at = @takenAt THEN @takenAt ELSE locked_until END
+           WHERE key = @key`,
+        ).run({ key, takenAt })
       }
     })
   }
