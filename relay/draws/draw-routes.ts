@@ -149,6 +149,12 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       method: 'GET',
       path: '/campaigns/:id/draws/:drawId/winners',
       async handler(ctx) {
+        // A repeated parameter is an error, as in the attendance export, not its last value.
+        const names = [...ctx.url.searchParams.keys()]
+        if (new Set(names).size !== names.length) {
+          sendConsoleError(ctx.res, 400, 'bad_request', 'repeated parameter')
+          return
+        }
         const q = exportQuerySchema.safeParse(Object.fromEntries(ctx.url.searchParams))
         if (!q.success) {
           const issue = q.error.issues[0]
