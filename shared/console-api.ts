@@ -28,13 +28,14 @@ export const pairingCodeSchema = z
   .regex(new RegExp(`^[${PAIRING_ALPHABET}]+$`), 'not a pairing code')
 
 /**
- * What a typed or scanned code becomes before validation: upper case, spaces and dashes
- * dropped, and a `<relay>/pair/<code>` link reduced to its code.
+ * What a typed or scanned code becomes before validation: full-width characters (a Chinese
+ * input method's ＡＢ３, the U+3000 space) as their ASCII selves, upper case, spaces and dashes
+ * of any kind dropped, and a `<relay>/pair/<code>` link reduced to its code.
  */
 export function normalizePairingCode(input: string): string {
-  const trimmed = input.trim()
+  const trimmed = input.normalize('NFKC').trim()
   const fromLink = /\/pair\/([^/?#\s]+)\/?(?:[?#].*)?$/.exec(trimmed)
-  return (fromLink?.[1] ?? trimmed).replace(/[\s-]/g, '').toUpperCase()
+  return (fromLink?.[1] ?? trimmed).replace(/[\s\p{Pd}]/gu, '').toUpperCase()
 }
 
 /** `POST /api/pair` (no credential: the code is the credential). */

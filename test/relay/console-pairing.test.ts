@@ -118,6 +118,9 @@ async function storeText(place: Place): Promise<string> {
   }
 }
 
+/** ASCII as a full-width input method types it (Ａ for A, ３ for 3, － for -). */
+const fullWidth = (s: string): string =>
+  s.replace(/[!-~]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0))
 describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backend) => {
   it('pairs once: the token opens /kiosk; the same code again is 410; only hashes are stored', async () => {
     const { place, relay, c } = await signedIn(backend)
@@ -148,12 +151,15 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     await kiosk.close()
   })
 
-  it('takes the code as typed or scanned: lower case, dashes, spaces, a /pair/ link', async () => {
+  it('takes the code as typed or scanned: lower case, dashes, spaces, full width, a /pair/ link', async () => {
     const { relay, c } = await signedIn(backend)
     for (const [id, shape] of [
       ['b1', (s: string) => s.toLowerCase()],
       ['b2', (s: string) => ` ${s.slice(0, 4)}-${s.slice(4)} `],
       ['b3', (s: string) => `https://relay.example/pair/${s}`],
+      // A Chinese input method in full-width mode: ＡＢ３４, then U+3000 or － between groups.
+      ['b4', (s: string) => fullWidth(`${s.slice(0, 4)} ${s.slice(4)}`).replace(' ', '\u3000')],
+      ['b5', (s: string) => fullWidth(`${s.slice(0, 4)}-${s.slice(4).toLowerCase()}`)],
     ] as const) {
       const code = (await addBooth(c, id)).pairingCode
       const a = await pair(relay, { code: shape(code) })
