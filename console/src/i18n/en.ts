@@ -155,7 +155,8 @@ export const en: MessageSchema = {
       dates: 'Leave empty for no limit',
       rotation: '10–3600 s; the code changes this often even if nobody scans',
       ttl: '60 s to 30 days (2,592,000 s)',
-      greetings: 'You can use {name} (name) and {number} (check-in number)',
+      greetings:
+        'You can use {number} (check-in number) and {name} (name: only registered guests have one, so it is filled in the “Registered guest” greeting only)',
       tag: 'Up to 30 bytes (10 Chinese characters); empty: no tag',
       followUp: 'Up to 600 characters; empty: none sent',
       stamps: 'A visitor completes the rally with a stamp from every booth picked; none: no rally',
