@@ -63,35 +63,72 @@ export type FollowUpReport = z.infer<typeof followUpReportSchema>
 
 export const MAX_FOLLOW_UP_FAILURES = 200
 
-/** What an errcode means to an organizer (docs/WECHAT.md "Tags and follow-up messages"). */
-export function followUpReason(f: { what: 'tag' | 'message'; state: string; errcode: number }) {
+/** Why a visitor got no tag or follow-up, as a key the console words in its language. */
+export type FollowUpReasonKey =
+  | 'windowClosed'
+  | 'windowQuota'
+  | 'windowRefused'
+  | 'windowLate'
+  | 'unknownOpenid'
+  | 'userTagLimit'
+  | 'tagTooLong'
+  | 'tooManyTags'
+  | 'noMessagesLeft'
+  | 'notAuthorized'
+  | 'cutShort'
+  | 'failed'
+  | 'errcode'
+
+type FailureFacts = { what: 'tag' | 'message'; state: string; errcode: number }
+
+/** The reason's key (docs/WECHAT.md "Tags and follow-up messages"); `errcode` fills its text. */
+export function followUpReasonKey(f: FailureFacts): FollowUpReasonKey {
   if (f.state === 'outside-window') {
-    if (f.errcode === 45015) return 'WeChat: the message window had closed (45015)'
+    if (f.errcode === 45015) return 'windowClosed'
     // Tried in time, and retried until the window closed: the last refusal is the reason.
-    if (f.errcode === 45009)
-      return "the message window closed while WeChat refused the call: the account's API quota was reached (45009)"
-    if (f.errcode !== 0)
-      return `the message window closed while WeChat refused the call (errcode ${f.errcode})`
-    return 'processed after the message window (a minute after the scan) had closed'
+    if (f.errcode === 45009) return 'windowQuota'
+    return f.errcode !== 0 ? 'windowRefused' : 'windowLate'
   }
   switch (f.errcode) {
     case 40003:
-      return 'WeChat does not know this openid (40003)'
+      return 'unknownOpenid'
     case 45059:
-      return 'the visitor already has 20 tags (45059)'
+      return 'userTagLimit'
     case 45158:
-      return 'the tag name is longer than 30 bytes (45158)'
+      return 'tagTooLong'
     case 45056:
-      return 'the account has 100 tags already (45056)'
+      return 'tooManyTags'
     case 45047:
-      return 'no messages left in the window (45047)'
+      return 'noMessagesLeft'
     case 48001:
-      return 'the account is not authorized for this WeChat API (48001)'
+      return 'notAuthorized'
     case 0:
-      return f.what === 'message'
-        ? 'unknown: the call was cut short (the relay stopped, or WeChat did not answer in time); not sent again'
-        : 'failed'
+      return f.what === 'message' ? 'cutShort' : 'failed'
     default:
-      return `WeChat errcode ${f.errcode}`
+      return 'errcode'
   }
+}
+
+/** The reasons in English, as the report's `reason` carries them (the console words its own). */
+export const FOLLOW_UP_REASONS_EN: Record<FollowUpReasonKey, string> = {
+  windowClosed: 'WeChat: the message window had closed (45015)',
+  windowQuota:
+    "the message window closed while WeChat refused the call: the account's API quota was reached (45009)",
+  windowRefused: 'the message window closed while WeChat refused the call (errcode {errcode})',
+  windowLate: 'processed after the message window (a minute after the scan) had closed',
+  unknownOpenid: 'WeChat does not know this openid (40003)',
+  userTagLimit: 'the visitor already has 20 tags (45059)',
+  tagTooLong: 'the tag name is longer than 30 bytes (45158)',
+  tooManyTags: 'the account has 100 tags already (45056)',
+  noMessagesLeft: 'no messages left in the window (45047)',
+  notAuthorized: 'the account is not authorized for this WeChat API (48001)',
+  cutShort:
+    'unknown: the call was cut short (the relay stopped, or WeChat did not answer in time); not sent again',
+  failed: 'failed',
+  errcode: 'WeChat errcode {errcode}',
+}
+
+/** What an errcode means to an organizer, in English (the report's `reason`). */
+export function followUpReason(f: FailureFacts): string {
+  return FOLLOW_UP_REASONS_EN[followUpReasonKey(f)].replace('{errcode}', String(f.errcode))
 }

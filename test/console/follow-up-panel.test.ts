@@ -6,6 +6,7 @@
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createConsoleApi } from '../../console/src/api/client'
+import { followUpReason, noFollowUpCounts } from '../../shared/follow-up-api'
 import FollowUpPanel from '../../console/src/components/FollowUpPanel.vue'
 import { createFakeConsoleApi } from './fake-console-api'
 import { mountConsole } from './setup-console'
@@ -46,7 +47,49 @@ describe('the follow-up panel', () => {
     expect(wrapper.get('[data-testid="follow-up-failed"]').text()).toBe('2')
     expect(wrapper.get('[data-testid="follow-up-outsideWindow"]').text()).toBe('1')
     expect(wrapper.text()).toContain('o-late')
-    expect(wrapper.text()).toContain('window')
+    expect(wrapper.text()).toContain('超出')
+  })
+
+  it('words each reason in the console’s language, Chinese first, from its errcode', async () => {
+    const fake = createFakeConsoleApi()
+    const failure = (
+      openid: string,
+      what: 'tag' | 'message',
+      state: 'failed' | 'outside-window',
+      errcode: number,
+    ) => ({
+      openid,
+      what,
+      state,
+      errcode,
+      reason: followUpReason({ what, state, errcode }),
+    })
+    fake.api.followUp.mockResolvedValue({
+      campaignId: 'c1',
+      tag: 'expo',
+      followUp: true,
+      counts: { ...noFollowUpCounts(), failed: 2, outsideWindow: 2 },
+      failures: [
+        failure('o-stranger', 'tag', 'failed', 40003),
+        failure('o-late', 'message', 'outside-window', 0),
+        failure('o-quota', 'message', 'outside-window', 45009),
+        failure('o-odd', 'tag', 'failed', 40099),
+      ],
+    })
+    const { wrapper, i18n } = mountConsole(FollowUpPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const rows = (): string[] => wrapper.findAll('.failures li').map((li) => li.text())
+    expect(rows()).toHaveLength(4)
+    for (const row of rows()) expect(row).not.toMatch(/\b(WeChat|the|window|openid \()\b/)
+    expect(rows()[0]).toContain('40003')
+    expect(rows()[3]).toContain('40099')
+    expect(rows()[2]).toContain('45009')
+
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(rows()[0]).toContain('WeChat does not know this openid (40003)')
+    expect(rows()[1]).toContain('processed after the message window')
+    expect(rows()[3]).toContain('WeChat errcode 40099')
   })
 
   it('reads GET /campaigns/<id>/follow-up and refuses an answer of the wrong shape', async () => {

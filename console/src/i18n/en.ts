@@ -1,4 +1,5 @@
 /** The console in English; same keys as zh-CN.ts (checked by the type). */
+import { FOLLOW_UP_REASONS_EN } from '../../../shared/follow-up-api'
 import { dateMessages } from '../../../shared/ui/date-messages'
 import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
 import type { MessageSchema } from './zh-CN'
@@ -217,6 +218,7 @@ export const en: MessageSchema = {
       failures: 'Why not',
       none: 'Nothing went wrong.',
       what: { tag: 'Tag', message: 'Follow-up' },
+      reasons: FOLLOW_UP_REASONS_EN,
     },
     screenKey: {
       title: 'Big-screen links',
