@@ -92,6 +92,22 @@ describe('the follow-up panel', () => {
     expect(rows()[3]).toContain('WeChat errcode 40099')
   })
 
+  it('shows follow-ups still waiting to go out, as it shows tags waiting', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.followUp.mockResolvedValue({
+      campaignId: 'c1',
+      tag: null,
+      followUp: true,
+      counts: { ...noFollowUpCounts(), sent: 4, messagePending: 7 },
+      failures: [],
+    })
+    const { wrapper } = mountConsole(FollowUpPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="follow-up-sent"]').text()).toBe('4')
+    expect(wrapper.get('[data-testid="follow-up-messagePending"]').text()).toBe('7')
+    expect(wrapper.text()).toContain('等待发送跟进消息')
+  })
+
   it('reads GET /campaigns/<id>/follow-up and refuses an answer of the wrong shape', async () => {
     const fetch = vi.fn<typeof globalThis.fetch>(() =>
       Promise.resolve(new Response(JSON.stringify({ campaignId: 'c1' }), { status: 200 })),

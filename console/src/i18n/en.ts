@@ -213,6 +213,7 @@ export const en: MessageSchema = {
       failed: 'Not tagged',
       retagged: 'Tagged again (harmless)',
       sent: 'Follow-ups sent',
+      messagePending: 'Follow-ups waiting to go out',
       outsideWindow: 'Outside the window',
       messageFailed: 'Follow-ups failed',
       failures: 'Why not',

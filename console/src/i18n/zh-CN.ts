@@ -199,6 +199,7 @@ export const zhCN = {
       failed: '未能打标签',
       retagged: '重复打标签（无害）',
       sent: '已发送跟进消息',
+      messagePending: '等待发送跟进消息',
       outsideWindow: '超出回复时限',
       messageFailed: '跟进消息失败',
       failures: '原因',
