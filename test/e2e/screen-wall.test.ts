@@ -242,6 +242,54 @@ describe('the big screens in Chromium', () => {
     await still.close()
   }, 60_000)
 
+  it('a draw made while the draw screen was offline shows its own winners once it is back', async () => {
+    const first: ScreenDraw = {
+      id: 'd3',
+      prize: '三等奖',
+      at: Date.now(),
+      eligibleCount: 230,
+      winners: [
+        { number: 31, name: null },
+        { number: 32, name: null },
+      ],
+    }
+    feed.emit(campaign.id, first)
+    const page = await openScreen('draw')
+    await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="draw-prize"]')?.textContent === '三等奖'`,
+    )
+    const numbers = `[...document.querySelectorAll('.winner')].map((e) => Number(e.dataset.number))`
+    expect(await page.evaluate(numbers)).toEqual([31, 32])
+
+    // The venue's network drops; the organizer draws the next prize meanwhile.
+    await link.cut()
+    await waitForPage(page, `document.querySelector('main').dataset.state === 'offline'`)
+    const missed: ScreenDraw = {
+      ...first,
+      id: 'd4',
+      prize: '特等奖',
+      at: first.at + 60_000,
+      winners: [{ number: 88, name: '李雷' }],
+    }
+    feed.emit(campaign.id, missed)
+    await link.restore()
+    await waitForPage(page, `document.querySelector('main').dataset.state === 'live'`, 45_000)
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="draw-prize"]')?.textContent === '特等奖'`,
+    )
+    await waitForPage(
+      page,
+      `document.querySelector('[data-testid="draw-stage"]').dataset.phase === 'done'`,
+    )
+    // The prize and its winners, not the new prize over the last draw's winners.
+    expect(await page.evaluate(numbers)).toEqual([88])
+    expect(await page.locator('.winner').first().textContent()).toContain('李雷')
+    await page.close()
+  }, 90_000)
+
   it('no response or message a screen got holds an openid, a token or the key', () => {
     expect(bodies.length).toBeGreaterThan(10)
     expect(bodies.some((b) => b.what.endsWith(' sse') && b.body.includes('checkins'))).toBe(true)
