@@ -6,7 +6,8 @@
  * `batchMs` (the first after a quiet spell at once). A client whose socket is full keeps only the newest check-ins owed (the wall shows
  * the newest anyway) and the count, sent on 'drain'. Streams whose key no longer opens the
  * campaign (rotated, campaign gone) are ended on the change, and by a periodic re-check that
- * also covers a missed feed. Nothing sent carries an openid: the name is the roster name or null.
+ * also covers a missed feed. A binding made after a check-in (a desk) sends that check-in again,
+ * named. Nothing sent carries an openid: the name is the roster name or null.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ScreenCheckin, ScreenDraw, ScreenEvent, WallSnapshot } from '../../shared/screen-api'
@@ -198,8 +199,12 @@ export class ScreenHub {
         if (change.campaignId !== null) void this.recheck(change.campaignId)
         return
       case 'roster':
+        this.opts.names.onChange(change)
+        return
       case 'binding':
         this.opts.names.onChange(change)
+        if (this.clients.has(change.campaignId))
+          void this.onBinding(change.campaignId, change.openid)
         return
       case 'resync':
         this.opts.names.onChange(change)
@@ -226,6 +231,25 @@ export class ScreenHub {
       this.queue(campaignId, { number: event.number, name, at: event.receivedAt })
     } catch {
       // A screen that misses a check-in gets it with its next snapshot (on reconnect).
+    }
+  }
+
+  /**
+   * A desk binds a visitor after their check-in (the scan of their personal code came first):
+   * a tile still on the screens is sent again, named. Only the newest `recentLimit` can be.
+   */
+  private async onBinding(campaignId: string, openid: string): Promise<void> {
+    try {
+      const rows = await this.opts.store.campaigns.recentCheckins(
+        campaignId,
+        this.limits.recentLimit,
+      )
+      const row = rows.find((r) => r.openid === openid)
+      if (row === undefined || !this.clients.has(campaignId)) return
+      const name = await this.opts.names.nameOf(campaignId, openid)
+      if (name !== null) this.queue(campaignId, { number: row.number, name, at: row.at })
+    } catch {
+      // The next snapshot (on reconnect) carries the name.
     }
   }
 

@@ -35,6 +35,27 @@ describe('WallState', () => {
     expect(w.tiles.map((t) => t.number)).toEqual([7, 6, 5, 4, 3, 2, 1])
   })
 
+  it('a check-in repeated with the name bound since names the tile already shown', () => {
+    const w = new WallState()
+    w.applyCheckins(3, [c(1), c(2), c(3)])
+    // The desk bound visitor 2 after their check-in: the relay sends it again, named.
+    expect(w.applyCheckins(3, [c(2, '韩梅梅')])).toEqual([])
+    expect(w.tiles.map((t) => [t.number, t.name])).toEqual([
+      [3, null],
+      [2, '韩梅梅'],
+      [1, null],
+    ])
+    // A reconnect's snapshot names a tile too; a name is never taken away.
+    w.applySnapshot({
+      campaign: { id: 'x', name: 'X' },
+      count: 3,
+      recent: [c(3, '李雷'), c(2), c(1)],
+      draw: null,
+    })
+    expect(w.tiles.map((t) => t.name)).toEqual(['李雷', '韩梅梅', null])
+    expect(w.count).toBe(3)
+  })
+
   it(`keeps the newest ${WALL_TILES} tiles and ignores what is older than all of them`, () => {
     const w = new WallState()
     w.applyCheckins(

@@ -215,6 +215,37 @@ describe('check-ins', () => {
     })
   }
 
+  for (const backend of ['sqlite', 'redis'] as const) {
+    it(`${backend}: a desk's binding after the check-in names the visitor's tile on open screens`, async () => {
+      const relay = await relayOn(placeFor(backend))
+      const { campaign } = await screenSetup(relay)
+      await relay.store.campaigns.replaceRoster(campaign.id, [
+        { id: 'r1', name: '韩梅梅', company: 'ACME', phone: '13900000000', code: 'C1' },
+      ])
+      const events = await open(relay, campaign.id, campaign.screenKey)
+      // A desk: the guest scans their personal code first (the check-in), then the kiosk,
+      // which alone knows whose code it was, binds them.
+      await scan(relay.url, 'oDesk-guest-a', 'k1', 1)
+      await scan(relay.url, 'oDesk-guest-b', 'k1', 2)
+      await until(() => events.numbers().length >= 2, 15_000, 'two check-ins')
+      const checkins = () => events.events.flatMap((e) => (e.type === 'checkins' ? e.checkins : []))
+      expect(checkins().find((c) => c.number === 1)?.name).toBeNull()
+      await relay.store.campaigns.putBinding(campaign.id, {
+        registrationId: 'r1',
+        openid: 'oDesk-guest-a',
+        at: Date.now(),
+      })
+      await until(
+        () => checkins().some((c) => c.number === 1 && c.name === '韩梅梅'),
+        15_000,
+        'check-in 1 named',
+      )
+      expect(checkins().filter((c) => c.number === 2 && c.name !== null)).toEqual([])
+      expect(events.lastCount()).toBe(2)
+      expect(events.raw).not.toMatch(/oDesk/)
+    })
+  }
+
   it('redis, two instances: scans stored by one reach screens on the other', async () => {
     const place = placeFor('redis')
     const a = await relayOn(place)

@@ -1,6 +1,7 @@
 /**
  * What the wall shows, merged from snapshots and events in any order: the count only grows,
- * each check-in number appears once (a reconnect's snapshot repeats what events brought), and
+ * each check-in number appears once (a reconnect's snapshot repeats what events brought; one
+ * sent again with a name names its tile), and
  * only the newest `cap` tiles are kept, so the page's DOM stays bounded at any scan rate.
  */
 import type {
@@ -33,8 +34,12 @@ export class WallState {
     return this.add(checkins)
   }
 
-  /** Adds the check-ins not shown yet; returns those added. */
+  /**
+   * Adds the check-ins not shown yet; returns those added. One shown already, now with a name
+   * (a desk bound the visitor after their check-in), names its tile.
+   */
   add(checkins: readonly ScreenCheckin[]): ScreenCheckin[] {
+    this.tiles = named(this.tiles, checkins)
     const shown = new Set(this.tiles.map((t) => t.number))
     const oldest = this.tiles[this.tiles.length - 1]?.number ?? 0
     const full = this.tiles.length >= this.cap
@@ -48,4 +53,15 @@ export class WallState {
     this.count = Math.max(this.count, this.tiles[0]?.number ?? 0)
     return fresh
   }
+}
+
+/** The tiles, each named by a check-in of its number that carries a name. */
+function named(tiles: ScreenCheckin[], checkins: readonly ScreenCheckin[]): ScreenCheckin[] {
+  const names = new Map<number, string>()
+  for (const c of checkins) if (c.name !== null) names.set(c.number, c.name)
+  if (names.size === 0) return tiles
+  return tiles.map((t) => {
+    const name = names.get(t.number)
+    return name === undefined || name === t.name ? t : { ...t, name }
+  })
 }
