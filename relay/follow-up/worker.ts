@@ -53,6 +53,11 @@ export interface FollowUpWorkerOptions {
   maxBackoffMs?: number
   /** Attendance rows read per kiosk per round. */
   readLimit?: number
+  /**
+   * At a desk, how long a message naming the visitor ({name}) waits for the binding the kiosk
+   * makes just after the scan (it alone knows whose personal code was scanned). Default 10 s.
+   */
+  nameWaitMs?: number
   random?: () => number
 }
 
@@ -70,6 +75,7 @@ const DEFAULTS = {
   backoffMs: 1000,
   maxBackoffMs: 60_000,
   readLimit: 500,
+  nameWaitMs: 10_000,
 }
 
 /** Messages marked `sending` together, then sent, then recorded together. */
@@ -252,6 +258,11 @@ export class FollowUpWorker {
     return ok && !this.stopped
   }
 
+  /** At most half the message window: a short window configured still leaves time to send. */
+  private nameWait(): number {
+    return Math.min(this.o.nameWaitMs, this.o.windowMs / 2)
+  }
+
   private backoff(attempts: number): number {
     const base = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** Math.max(0, attempts - 1))
     return Math.round(base * (0.5 + (this.o.random ?? Math.random)()))
@@ -360,12 +371,19 @@ export class FollowUpWorker {
     const { store, now } = this.o
     const due = await store.followUp.dueMessages(c.id, now(), MESSAGES_PER_WRITE * 10)
     if (due.length === 0) return
-    const names = template.includes('{name}')
-      ? await this.rosterNames(c.id)
+    const named = template.includes('{name}')
+    const names = named
+      ? await this.rosterNames(c.id, new Set(due.map((v) => v.openid)))
       : new Map<string, string>()
-    for (let i = 0; i < due.length; i += MESSAGES_PER_WRITE) {
+    // A desk binds its guest after the scan: an unnamed one is left pending a few seconds (the
+    // window is a minute), then sent with {name} empty (a desk's general code binds no one).
+    const ready =
+      named && c.mode === 'desk'
+        ? due.filter((v) => names.has(v.openid) || now() - v.scannedAt >= this.nameWait())
+        : due
+    for (let i = 0; i < ready.length; i += MESSAGES_PER_WRITE) {
       if (!(await this.stillLeased())) return
-      await this.sendSome(c, template, names, due.slice(i, i + MESSAGES_PER_WRITE))
+      await this.sendSome(c, template, names, ready.slice(i, i + MESSAGES_PER_WRITE))
     }
   }
 
@@ -432,10 +450,16 @@ export class FollowUpWorker {
     }
   }
 
-  /** openid → registered name, through the desks' bindings and the roster. */
-  private async rosterNames(campaignId: string): Promise<Map<string, string>> {
+  /**
+   * openid → registered name of the `openids` a desk bound, through the bindings and the roster
+   * (read only when one of them is bound: a desk's guests wait a few rounds for theirs).
+   */
+  private async rosterNames(
+    campaignId: string,
+    openids: ReadonlySet<string>,
+  ): Promise<Map<string, string>> {
     const { campaigns } = this.o.store
-    const bindings = await campaigns.bindings(campaignId)
+    const bindings = (await campaigns.bindings(campaignId)).filter((b) => openids.has(b.openid))
     const out = new Map<string, string>()
     if (bindings.length === 0) return out
     const byRegistration = new Map(bindings.map((b) => [b.registrationId, b.openid]))
