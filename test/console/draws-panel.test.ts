@@ -111,4 +111,43 @@ describe('the draws panel', () => {
     ])
     expect(wrapper.findAll('[data-testid="draw-redraw"]')).toHaveLength(2)
   })
+
+  it('a winner another organizer replaced meanwhile: says so and shows the draw as it now is', async () => {
+    const fake = createFakeConsoleApi()
+    const first = record()
+    const [gone, stays] = first.winners
+    if (!gone || !stays) throw new Error('fixture')
+    const now = record({
+      winners: [{ openid: 'oOtherPick00000000', number: 40, name: null, replacedAt: null }, stays],
+      replaced: [{ ...gone, replacedAt: first.at + 1000 }],
+    })
+    fake.api.draws.mockResolvedValueOnce([first]).mockResolvedValueOnce([now])
+    // The relay's answer: the openid is no longer a current winner of this draw.
+    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const row = `[data-openid="${gone.openid}"]`
+    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await flushPromises()
+    const error = wrapper.get('[data-testid="draw-error"]').text()
+    expect(error).not.toBe('符合条件的来宾不足这么多人')
+    expect(error).toContain('已被替换')
+    expect(wrapper.get(row).text()).toContain('已替换')
+    expect(wrapper.find('[data-openid="oOtherPick00000000"]').exists()).toBe(true)
+  })
+
+  it('a redraw with no one left to draw still says there are not enough eligible', async () => {
+    const fake = createFakeConsoleApi()
+    const first = record()
+    fake.api.draws.mockResolvedValue([first])
+    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const row = `[data-openid="${first.winners[0]?.openid ?? ''}"]`
+    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的来宾不足这么多人')
+  })
 })

@@ -271,6 +271,8 @@ export const en: MessageSchema = {
       drawing: 'Drawing…',
       empty: 'No draws yet',
       tooFew: 'Not enough eligible visitors for that many winners',
+      alreadyReplaced:
+        '{who} was already replaced (perhaps by another organizer just now); the list is up to date',
       by: '{at} · by {organizer} · {eligible} eligible',
       guest: 'Guest #{number}',
       replaced: 'replaced',

@@ -62,6 +62,11 @@ export const useDrawsStore = defineStore('console-draws', () => {
     busy.value = true
     try {
       keep(await api.redraw(id, drawId, openid))
+    } catch (e) {
+      // Refused as it stands (someone else redrew meanwhile, or no one is left): this page may
+      // show an old draw, so it reads the draws again before the panel says why.
+      if (toConsoleError(e).code === 'conflict') await open(id)
+      throw e
     } finally {
       busy.value = false
     }
