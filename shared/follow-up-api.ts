@@ -111,7 +111,8 @@ export function followUpReasonKey(f: FailureFacts): FollowUpReasonKey {
 
 /** The reasons in English, as the report's `reason` carries them (the console words its own). */
 export const FOLLOW_UP_REASONS_EN: Record<FollowUpReasonKey, string> = {
-  windowClosed: 'WeChat: the message window had closed (45015)',
+  windowClosed:
+    'WeChat: the message window had closed, or the visitor unfollowed the account (45015)',
   windowQuota:
     "the message window closed while WeChat refused the call: the account's API quota was reached (45009)",
   windowRefused: 'the message window closed while WeChat refused the call (errcode {errcode})',

@@ -92,6 +92,25 @@ describe('the follow-up panel', () => {
     expect(rows()[3]).toContain('WeChat errcode 40099')
   })
 
+  it('45015 names both of its causes: the window closed, or the visitor unfollowed', async () => {
+    const fake = createFakeConsoleApi()
+    const facts = { what: 'message', state: 'outside-window', errcode: 45015 } as const
+    fake.api.followUp.mockResolvedValue({
+      campaignId: 'c1',
+      tag: null,
+      followUp: true,
+      counts: { ...noFollowUpCounts(), outsideWindow: 1 },
+      failures: [{ openid: 'o-gone', ...facts, reason: followUpReason(facts) }],
+    })
+    const { wrapper, i18n } = mountConsole(FollowUpPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    expect(wrapper.get('.failures li').text()).toContain('取消关注')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('.failures li').text()).toContain('unfollowed')
+    expect(followUpReason(facts)).toContain('unfollowed')
+  })
+
   it('shows follow-ups still waiting to go out, as it shows tags waiting', async () => {
     const fake = createFakeConsoleApi()
     fake.api.followUp.mockResolvedValue({

@@ -206,7 +206,7 @@ export const zhCN = {
       none: '一切正常。',
       what: { tag: '标签', message: '跟进消息' },
       reasons: {
-        windowClosed: '微信：回复时限已过（45015）',
+        windowClosed: '微信：回复时限已过，或访客已取消关注公众号（45015）',
         windowQuota: '微信在回复时限内一直拒绝发送：公众号的接口调用次数已用完（45009）',
         windowRefused: '微信在回复时限内一直拒绝发送（错误码 {errcode}）',
         windowLate: '处理时已超过回复时限（扫码后一分钟）',
