@@ -117,7 +117,8 @@ export const FOLLOW_UP_REASONS_EN: Record<FollowUpReasonKey, string> = {
     "the message window closed while WeChat refused the call: the account's API quota was reached (45009)",
   windowRefused: 'the message window closed while WeChat refused the call (errcode {errcode})',
   windowLate: 'processed after the message window (a minute after the scan) had closed',
-  unknownOpenid: 'WeChat does not know this openid (40003)',
+  unknownOpenid:
+    'WeChat: not a follower of the account (the visitor unfollowed), or not its openid (40003)',
   userTagLimit: 'the visitor already has 20 tags (45059)',
   tagTooLong: 'the tag name is longer than 30 bytes (45158)',
   tooManyTags: 'the account has 100 tags already (45056)',

@@ -82,12 +82,15 @@ describe('the follow-up panel', () => {
     expect(rows()).toHaveLength(4)
     for (const row of rows()) expect(row).not.toMatch(/\b(WeChat|the|window|openid \()\b/)
     expect(rows()[0]).toContain('40003')
+    expect(rows()[0]).toContain('取消关注')
     expect(rows()[3]).toContain('40099')
     expect(rows()[2]).toContain('45009')
 
     i18n.global.locale.value = 'en'
     await flushPromises()
-    expect(rows()[0]).toContain('WeChat does not know this openid (40003)')
+    // 40003 from batchtagging: not (or no longer) a follower, as a visitor who unfollowed is.
+    expect(rows()[0]).toContain('not a follower')
+    expect(rows()[0]).toContain('(40003)')
     expect(rows()[1]).toContain('processed after the message window')
     expect(rows()[3]).toContain('WeChat errcode 40099')
   })
