@@ -4,17 +4,18 @@
  * store's change feed (`{type: 'draw'}`, published by both stores after the record is
  * committed), so a screen only ever hears of a stored result; each change is read back from the
  * store, so what a screen plays is what the record says. After a `resync` (Redis: the
- * subscriber was away and may have missed changes) the newest draw of every campaign this feed
- * has served is read again and passed on if it is not the one last passed on. Screens see no
+ * subscriber was away and may have missed changes) the last draw or redraw stored of every
+ * campaign this feed has served is read again and passed on if it is not the one last passed
+ * on; `latest` is that one too. Screens see no
  * openid (screenDrawOf).
  */
 import { errorMessage, type Logger } from '../log'
 import type { RelayStore } from '../store/types'
 import { screenDrawOf } from './draw-service'
-import type { ScreenDraw } from '../../shared/screen-api'
+import type { DrawRecord, ScreenDraw } from '../../shared/screen-api'
 
 export interface DrawFeed {
-  /** The campaign's newest draw (by draw time), or null before its first. */
+  /** The campaign's draw stored last (a redraw counts at its time), or null before its first. */
   latest(campaignId: string): Promise<ScreenDraw | null>
   /** Called once per stored draw or redraw; returns an unsubscribe. */
   subscribe(listener: (campaignId: string, d: ScreenDraw) => void): () => void
@@ -22,6 +23,19 @@ export interface DrawFeed {
 
 /** A draw as passed on: a redraw changes `at`, so this tells it from a repeat. */
 const stamp = (d: ScreenDraw): string => `${d.id} ${d.at}`
+
+/**
+ * What screens played last: the draw or redraw stored last (`at` is a redraw's time), which is
+ * not the newest draw when an earlier prize's absent winner was redrawn after it.
+ */
+function lastShown(records: readonly DrawRecord[]): ScreenDraw | null {
+  let last: ScreenDraw | null = null
+  for (const r of records) {
+    const shown = screenDrawOf(r)
+    if (last === null || shown.at > last.at) last = shown
+  }
+  return last
+}
 
 export function createDrawFeed(
   store: Pick<RelayStore, 'draws' | 'subscribe'>,
@@ -53,10 +67,8 @@ export function createDrawFeed(
   async function catchUp(): Promise<void> {
     for (const [campaignId, known] of [...newest]) {
       try {
-        const [top] = await store.draws.list(campaignId)
-        if (top !== undefined && stamp(screenDrawOf(top)) !== known) {
-          pass(campaignId, screenDrawOf(top))
-        }
+        const top = lastShown(await store.draws.list(campaignId))
+        if (top !== null && stamp(top) !== known) pass(campaignId, top)
       } catch (err) {
         log?.error('re-reading draws after a resync failed', {
           campaignId,
@@ -68,8 +80,7 @@ export function createDrawFeed(
 
   return {
     async latest(campaignId) {
-      const [top] = await store.draws.list(campaignId)
-      const shown = top === undefined ? null : screenDrawOf(top)
+      const shown = lastShown(await store.draws.list(campaignId))
       if (!newest.has(campaignId)) newest.set(campaignId, shown === null ? '' : stamp(shown))
       return shown
     },

@@ -188,3 +188,55 @@ describe('draw feed after a resync', () => {
     expect(heard).toHaveLength(1)
   })
 })
+
+describe('a redraw of an earlier draw', () => {
+  it('is what screens show last: on load, and caught up after a resync that missed it', async () => {
+    const relay = await bed.relayOn(bed.placeFor('sqlite'))
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c)
+    await checkIn(relay.store, campaign.id, visitors(8))
+    let connected = true
+    const hook: { emit?: (change: StoreChange) => void } = {}
+    const feed = createDrawFeed({
+      draws: relay.store.draws,
+      subscribe: (l) => {
+        hook.emit = l
+        return relay.store.subscribe((change) => {
+          if (connected) l(change)
+        })
+      },
+    })
+    const heard: ScreenDraw[] = []
+    bed.cleanups.push(feed.subscribe((_c, d) => heard.push(d)))
+    const draw = async (prize: string) => {
+      const made = await c.call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+        prize,
+        count: 1,
+      })
+      expect(made.status, made.text).toBe(201)
+      return drawAnswerSchema.parse(made.json)
+    }
+    const first = await draw('一等奖')
+    await new Promise((r) => setTimeout(r, 5)) // the second draw's time is later
+    await draw('二等奖')
+    await until('both draws on the feed', () => heard.length === 2)
+    expect((await feed.latest(campaign.id))?.prize).toBe('二等奖')
+
+    // The first prize's winner did not come forward; the feed misses the redraw.
+    connected = false
+    const again = await c.call(
+      'POST',
+      `/console/api/campaigns/${campaign.id}/draws/${first.id}/redraw`,
+      { openid: first.winners[0]?.openid },
+    )
+    expect(again.status, again.text).toBe(200)
+    const redone = drawAnswerSchema.parse(again.json)
+    connected = true
+    hook.emit?.({ type: 'resync' })
+    await until('the missed redraw', () => heard.length === 3)
+    expect(heard[2]).toMatchObject({ id: first.id, prize: '一等奖' })
+    expect(heard[2]?.winners.map((w) => w.number)).toEqual(redone.winners.map((w) => w.number))
+    // A screen opened now shows that redraw, the last thing played, not the second prize.
+    expect(await feed.latest(campaign.id)).toEqual(heard[2])
+  })
+})
