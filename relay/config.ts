@@ -287,6 +287,19 @@ export interface LoadConfigOptions {
   readFile?: (path: string) => string
 }
 
+/**
+ * Where JSON.parse gave up, as ` (line L, column C)`, or nothing. Never its message: V8
+ * quotes the text around the error there, which in a config file is the AppSecret or token.
+ */
+function jsonErrorPlace(err: unknown, text: string): string {
+  const at = err instanceof Error ? /at position (\d+)/.exec(err.message) : null
+  if (at === null) return ''
+  const before = text.slice(0, Number(at[1]))
+  const line = before.split('\n').length
+  const column = before.length - before.lastIndexOf('\n')
+  return ` (line ${line}, column ${column})`
+}
+
 /** Config file (from `--config` or `SCANDESK_RELAY_CONFIG`), then env, then flags. */
 export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
   const flags = opts.flags ?? {}
@@ -297,13 +310,19 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
 
   const file = flags.config ?? env.SCANDESK_RELAY_CONFIG
   if (file !== undefined) {
-    let parsed: unknown
+    let text: string
     try {
       // RFC 8259 lets a parser ignore a byte order mark; Windows editors still write one.
-      parsed = JSON.parse(read(file).replace(/^\uFEFF/, ''))
+      text = read(file).replace(/^\uFEFF/, '')
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err)
       throw new RelayConfigError('config', `cannot read ${file}: ${why}`)
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (err) {
+      throw new RelayConfigError('config', `${file} is not valid JSON${jsonErrorPlace(err, text)}`)
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new RelayConfigError('config', `${file} must hold a JSON object`)

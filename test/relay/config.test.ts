@@ -173,8 +173,22 @@ describe('relay config', () => {
     )
     const readFile = files({ 'c.json': '{"wechat":{"tokn":"x"}}', 'broken.json': '{' })
     expect(bad({ readFile, flags: { config: 'c.json' } })).toMatch(/wechat\.tokn is not a known/)
-    expect(bad({ readFile, flags: { config: 'broken.json' } })).toMatch(/config cannot read/)
+    expect(bad({ readFile, flags: { config: 'broken.json' } })).toMatch(
+      /broken\.json is not valid JSON/,
+    )
     expect(bad({ readFile, flags: { config: 'missing.json' } })).toMatch(/config cannot read/)
+    // JSON.parse quotes the text around a syntax error: never the AppSecret beside it.
+    const leaky = files({
+      'leaky.json': '{"wechat":{"token":"t","appSecret":SECRET0123456789abcdef}}',
+      'line.json':
+        '{\n  "wechat": {\n    "appSecret": "SECRET0123456789abcdef"\n    "token": "t"\n  }\n}',
+    })
+    const leakyMessage = bad({ readFile: leaky, flags: { config: 'leaky.json' } })
+    expect(leakyMessage).toMatch(/config leaky\.json is not valid JSON/)
+    expect(leakyMessage).not.toMatch(/SECRET|ppSecret/)
+    const lineMessage = bad({ readFile: leaky, flags: { config: 'line.json' } })
+    expect(lineMessage).toMatch(/line\.json is not valid JSON .*line 4, column 5/)
+    expect(lineMessage).not.toMatch(/SECRET/)
     // A passive reply XML cannot carry would turn every push into an error WeChat retries.
     expect(bad({ flags: { 'reply-scan': '签到\u000b成功' } })).toMatch(/reply\.scan .*control/)
   })
