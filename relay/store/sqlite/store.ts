@@ -3,7 +3,7 @@
  * crash) under the data directory. One relay process owns it; the CLI may write to it at the
  * same time (kiosk add/revoke), which the change-feed poll picks up.
  */
-import { mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
@@ -61,10 +61,14 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   let file = ':memory:'
   if (opts.data !== ':memory:') {
-    mkdirSync(opts.data, { recursive: true })
+    // Screen keys, rosters and openids: a directory and database made here are this user's
+    // alone (as the kiosk's). One the operator made keeps its mode; the WAL follows the file's.
+    mkdirSync(opts.data, { recursive: true, mode: 0o700 })
     file = join(opts.data, 'relay.sqlite')
   }
+  const isNew = file !== ':memory:' && !existsSync(file)
   const db = new Database(file)
+  if (isNew) chmodSync(file, 0o600)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   // better-sqlite3 waits synchronously: a lock held elsewhere (a backup, an sqlite3 shell)

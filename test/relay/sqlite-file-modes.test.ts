@@ -1,0 +1,55 @@
+/**
+ * The SQLite store's files hold the campaigns' screen keys, the guest rosters (names, phones)
+ * and every visitor's openid: a data directory the relay creates is its user's alone, as the
+ * kiosk's is.
+ */
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+
+const modeOf = (path: string): number => statSync(path).mode & 0o777
+
+describe('SQLite store file modes', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('creates the data directory 0700 and the database 0600, whatever the umask', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(parent)
+    const data = join(parent, 'relay-data', 'nested')
+    const previous = process.umask(0o022)
+    try {
+      const store = openSqliteStore({ data })
+      await store.putKiosk({
+        kioskId: 'k1',
+        tokenHash: 'h'.repeat(64),
+        ticketProxy: true,
+        sceneRanges: [],
+        now: Date.now(),
+      })
+      expect(modeOf(data)).toBe(0o700)
+      expect(modeOf(join(data, 'relay.sqlite'))).toBe(0o600)
+      expect(modeOf(join(data, 'relay.sqlite-wal'))).toBe(0o600)
+      await store.close()
+    } finally {
+      process.umask(previous)
+    }
+  })
+
+  it('leaves the mode of a directory and database the operator made as they are', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    const first = openSqliteStore({ data })
+    await first.close()
+    chmodSync(data, 0o750)
+    chmodSync(join(data, 'relay.sqlite'), 0o640)
+    const again = openSqliteStore({ data })
+    await again.close()
+    expect(modeOf(data)).toBe(0o750)
+    expect(modeOf(join(data, 'relay.sqlite'))).toBe(0o640)
+  })
+})
