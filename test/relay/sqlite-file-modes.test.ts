@@ -3,11 +3,13 @@
  * and every visitor's openid: a data directory the relay creates is its user's alone, as the
  * kiosk's is.
  */
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { buildRelayBundle, ROOT } from './relay-process'
 
 const modeOf = (path: string): number => statSync(path).mode & 0o777
 
@@ -51,5 +53,38 @@ describe('SQLite store file modes', () => {
     await again.close()
     expect(modeOf(data)).toBe(0o750)
     expect(modeOf(join(data, 'relay.sqlite'))).toBe(0o640)
+  })
+
+  it('refuses to start on a database it cannot write, instead of answering every push 503', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    const made = openSqliteStore({ data })
+    await made.close()
+    const file = join(data, 'relay.sqlite')
+    // A backup restored by root: the directory is the relay user's, the file is not.
+    const root = process.getuid?.() === 0
+    if (root) {
+      chmodSync(data, 0o755)
+      chownSync(data, 65534, 65534)
+      chmodSync(file, 0o644)
+    } else {
+      chmodSync(file, 0o444)
+    }
+    const bundle = buildRelayBundle()
+    try {
+      chmodSync(bundle.dir, 0o755)
+      const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
+      const [cmd, args] = root
+        ? [
+            'setpriv',
+            ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...relay],
+          ]
+        : [process.execPath, relay]
+      const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
+      expect(run.stderr).toMatch(/relay database .*relay\.sqlite cannot be written .*readonly/)
+      expect(run.status).toBe(1)
+    } finally {
+      bundle.remove()
+    }
   })
 })

@@ -82,6 +82,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   // docs/BENCHMARKS.md "SQLite push path: what a commit writes (issue 18, pushsql, 2026-12-02)".
   db.pragma('temp_store = MEMORY')
   migrate(db, migrations, 'relay database')
+  assertWritable(db, file)
   const checkpointer = file === ':memory:' ? null : new Checkpointer(db, file)
   return new SqliteStore(
     db,
@@ -90,6 +91,25 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     checkpointer,
     opts.indexing ?? {},
   )
+}
+
+/**
+ * SQLite opens a file it may not write (a backup restored as root, a read-only mount) for
+ * reading without a word, and the relay then answered every push 503 while it said it was
+ * listening: refuse to start instead, saying why. Rewriting user_version is a write.
+ */
+function assertWritable(db: Database.Database, file: string): void {
+  try {
+    db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`)
+  } catch (err) {
+    db.close()
+    const why = err instanceof Error ? err.message : String(err)
+    throw new Error(
+      `relay database ${file} cannot be written (${why}): it and its directory must belong ` +
+        'to the user the relay runs as',
+      { cause: err },
+    )
+  }
 }
 
 const pendingSinceRow = z.object({ at: z.number().nullable() })
