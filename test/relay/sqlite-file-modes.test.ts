@@ -61,23 +61,28 @@ describe('SQLite store file modes', () => {
     const made = openSqliteStore({ data })
     await made.close()
     const file = join(data, 'relay.sqlite')
-    // A backup restored by root: the directory is the relay user's, the file is not.
+    // A backup restored as another user: the file is not this user's. Root writes any file,
+    // so as root the relay runs without the capabilities that let it (setpriv, util-linux).
     const root = process.getuid?.() === 0
     if (root) {
-      chmodSync(data, 0o755)
-      chownSync(data, 65534, 65534)
+      chownSync(file, 65534, 65534)
       chmodSync(file, 0o644)
     } else {
       chmodSync(file, 0o444)
     }
     const bundle = buildRelayBundle()
     try {
-      chmodSync(bundle.dir, 0o755)
       const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
+      const noOverride = '-dac_override,-dac_read_search'
       const [cmd, args] = root
         ? [
             'setpriv',
-            ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...relay],
+            [
+              `--inh-caps=${noOverride}`,
+              `--bounding-set=${noOverride}`,
+              process.execPath,
+              ...relay,
+            ],
           ]
         : [process.execPath, relay]
       const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
