@@ -92,4 +92,37 @@ describe('SQLite store file modes', () => {
       bundle.remove()
     }
   })
+
+  it('names the database and the setting when its directory cannot be written', () => {
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    // A host directory mounted at /data that is not the container user's.
+    const root = process.getuid?.() === 0
+    if (root) chownSync(data, 65534, 65534)
+    chmodSync(data, 0o555)
+    const bundle = buildRelayBundle()
+    try {
+      const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
+      const noOverride = '-dac_override,-dac_read_search'
+      const [cmd, args] = root
+        ? [
+            'setpriv',
+            [
+              `--inh-caps=${noOverride}`,
+              `--bounding-set=${noOverride}`,
+              process.execPath,
+              ...relay,
+            ],
+          ]
+        : [process.execPath, relay]
+      const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
+      expect(run.stderr).toMatch(
+        /cannot open the relay database .*relay\.sqlite \(the data setting\): unable to open/,
+      )
+      expect(run.status).toBe(1)
+    } finally {
+      bundle.remove()
+      chmodSync(data, 0o755)
+    }
+  })
 })

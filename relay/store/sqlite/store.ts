@@ -59,16 +59,22 @@ export interface SqliteStoreOptions {
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
-  let file = ':memory:'
-  if (opts.data !== ':memory:') {
+  const file = opts.data === ':memory:' ? ':memory:' : join(opts.data, 'relay.sqlite')
+  let db: Database.Database
+  try {
     // Screen keys, rosters and openids: a directory and database made here are this user's
     // alone (as the kiosk's). One the operator made keeps its mode; the WAL follows the file's.
-    mkdirSync(opts.data, { recursive: true, mode: 0o700 })
-    file = join(opts.data, 'relay.sqlite')
+    if (file !== ':memory:') mkdirSync(opts.data, { recursive: true, mode: 0o700 })
+    const isNew = file !== ':memory:' && !existsSync(file)
+    db = new Database(file)
+    if (isNew) chmodSync(file, 0o600)
+  } catch (err) {
+    // SQLite's own words ("unable to open database file") name neither the file nor the setting.
+    const why = err instanceof Error ? err.message : String(err)
+    throw new Error(`cannot open the relay database ${file} (the data setting): ${why}`, {
+      cause: err,
+    })
   }
-  const isNew = file !== ':memory:' && !existsSync(file)
-  const db = new Database(file)
-  if (isNew) chmodSync(file, 0o600)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   // better-sqlite3 waits synchronously: a lock held elsewhere (a backup, an sqlite3 shell)
