@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { buildRelayBundle, ROOT } from './relay-process'
@@ -123,6 +124,24 @@ describe('SQLite store file modes', () => {
     } finally {
       bundle.remove()
       chmodSync(data, 0o755)
+    }
+  })
+
+  it('opens beside a write lock held elsewhere: only a read-only database is refused', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    const made = openSqliteStore({ data })
+    await made.close()
+    // `kiosk list` while the relay (or an sqlite3 shell) holds a write transaction.
+    const other = new Database(join(data, 'relay.sqlite'))
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      const store = openSqliteStore({ data })
+      expect((await store.listKiosks()).length).toBe(0)
+      await store.close()
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
     }
   })
 })

@@ -108,11 +108,13 @@ function assertWritable(db: Database.Database, file: string): void {
   try {
     db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`)
   } catch (err) {
+    // Only a read-only database: a lock held elsewhere (SQLITE_BUSY) is the next write's matter.
+    const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+    if (!code.startsWith('SQLITE_READONLY')) return
     db.close()
-    const why = err instanceof Error ? err.message : String(err)
     throw new Error(
-      `relay database ${file} cannot be written (${why}): it and its directory must belong ` +
-        'to the user the relay runs as',
+      `relay database ${file} cannot be written (${err instanceof Error ? err.message : code}): ` +
+        'it and its directory must belong to the user the relay runs as',
       { cause: err },
     )
   }
