@@ -72,4 +72,22 @@ describe('the console at a phone’s width', () => {
     expect(after.heads).toEqual(after.cells)
     expect(problems).toEqual([])
   })
+
+  it('in English the header’s tabs all fit: none past the edge, no sideways page', async () => {
+    await page.click('[data-locale="en"]')
+    await waitForPage(page, `document.documentElement.lang === 'en'`)
+    for (const nav of ['booths', 'campaigns', 'stats', 'attendance']) {
+      const box = await page.locator(`[data-nav="${nav}"]`).boundingBox()
+      expect(box, nav).not.toBeNull()
+      expect(box?.x ?? -1, nav).toBeGreaterThanOrEqual(0)
+      expect((box?.x ?? 0) + (box?.width ?? 0), nav).toBeLessThanOrEqual(390)
+    }
+    const sideways = await page.evaluate(
+      `document.documentElement.scrollWidth > document.documentElement.clientWidth`,
+    )
+    expect(sideways).toBe(false)
+    await page.click('[data-locale="zh-CN"]')
+    await waitForPage(page, `document.documentElement.lang === 'zh-CN'`)
+    expect(problems).toEqual([])
+  })
 })
