@@ -1,0 +1,81 @@
+/**
+ * The BUILT console in real Chromium against the fake relay with a campaign whose name is 44
+ * Chinese characters (a real conference's full title). Chinese breaks between any two
+ * characters, so a long name must take its room from its own column, not squeeze the short
+ * cells beside it into one character a line.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { launchChromium } from './browser'
+import {
+  assertConsoleBuilt,
+  EXPO,
+  ORGANIZER,
+  startFakeConsoleRelay,
+  type FakeConsoleRelay,
+} from './fake-console-relay'
+
+const LONG_NAME =
+  '第十二届中国国际数字经济博览会暨二〇二六年长三角智能制造与工业互联网创新发展高峰论坛签到'
+const LONG_ID = 'summit-2026'
+
+/** In-page source: how many lines the text of each matched element takes. */
+const lines = (selector: string) => `[...document.querySelectorAll(${JSON.stringify(selector)})]
+  .map((el) => {
+    const range = document.createRange()
+    range.selectNodeContents(el)
+    const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+    return { text: el.textContent.trim(), lines: tops.size }
+  })`
+const linesSchema = z.array(z.object({ text: z.string(), lines: z.number() }))
+
+describe('the console with a long campaign name', () => {
+  let relay: FakeConsoleRelay
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
+    relay.campaigns.set(LONG_ID, {
+      ...structuredClone(EXPO),
+      id: LONG_ID,
+      name: LONG_NAME,
+      startsAt: null,
+      endsAt: null,
+    })
+    browser = await launchChromium()
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'zh-CN',
+    })
+    page = await context.newPage()
+    await page.goto(`${relay.origin}/console/`)
+    await page.fill('#sign-in-name', ORGANIZER.name)
+    await page.fill('#sign-in-password', ORGANIZER.password)
+    await page.click('[data-testid="sign-in-submit"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+  })
+
+  it('campaigns list: dates, mode and the edit button stay on one line each', async () => {
+    await page.click('[data-nav="campaigns"]')
+    await page.locator(`[data-campaign="${LONG_ID}"]`).waitFor()
+    const row = `[data-campaign="${LONG_ID}"]`
+    const short = linesSchema.parse(
+      await page.evaluate(lines(`${row} td:nth-child(2), ${row} td:nth-child(3), ${row} .btn`)),
+    )
+    expect(short.map((c) => c.text)).toEqual(['不限', '展位', '编辑'])
+    for (const cell of short) expect(cell, cell.text).toMatchObject({ lines: 1 })
+    // The name itself may wrap, and is shown whole.
+    const name = linesSchema.parse(
+      await page.evaluate(lines(`${row} [data-testid="campaign-name"]`)),
+    )
+    expect(name[0]?.text).toBe(LONG_NAME)
+  })
+})
