@@ -21,7 +21,9 @@ const LONG_NAME =
 const LONG_ID = 'summit-2026'
 
 /** In-page source: how many lines the text of each matched element takes. */
-const lines = (selector: string) => `[...document.querySelectorAll(${JSON.stringify(selector)})]
+const lineCounts = (
+  selector: string,
+) => `[...document.querySelectorAll(${JSON.stringify(selector)})]
   .map((el) => {
     const range = document.createRange()
     range.selectNodeContents(el)
@@ -68,14 +70,44 @@ describe('the console with a long campaign name', () => {
     await page.locator(`[data-campaign="${LONG_ID}"]`).waitFor()
     const row = `[data-campaign="${LONG_ID}"]`
     const short = linesSchema.parse(
-      await page.evaluate(lines(`${row} td:nth-child(2), ${row} td:nth-child(3), ${row} .btn`)),
+      await page.evaluate(
+        lineCounts(`${row} td:nth-child(2), ${row} td:nth-child(3), ${row} .btn`),
+      ),
     )
     expect(short.map((c) => c.text)).toEqual(['不限', '展位', '编辑'])
     for (const cell of short) expect(cell, cell.text).toMatchObject({ lines: 1 })
     // The name itself may wrap, and is shown whole.
     const name = linesSchema.parse(
-      await page.evaluate(lines(`${row} [data-testid="campaign-name"]`)),
+      await page.evaluate(lineCounts(`${row} [data-testid="campaign-name"]`)),
     )
     expect(name[0]?.text).toBe(LONG_NAME)
+  })
+
+  it('roster table: long names and companies leave the headings, phone, code and badge whole', async () => {
+    await page.goto(`${relay.origin}/console/#/campaigns/${LONG_ID}`)
+    await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
+    const lines = ['姓名,单位,电话,编号']
+    for (let i = 1; i <= 3; i++) {
+      lines.push(
+        `欧阳诸葛司马上官端木皇甫长孙慕容令狐公孙宇文尉迟东方西门南宫北堂百里呼延闻人夏侯轩辕钟离独孤太史申屠${i},中华人民共和国工业和信息化部电子第五研究所暨国家软件与集成电路产业促进中心长三角分中心有限责任公司,1380013800${i},REG-2026-000${i}`,
+      )
+    }
+    await page.setInputFiles('[data-testid="roster-file"]', {
+      name: '名单.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(lines.join('\r\n'), 'utf8'),
+    })
+    await page.locator('[data-testid="roster-row"]').first().waitFor()
+    const table = '[data-testid="roster-table"]'
+    const cells = linesSchema.parse(
+      await page.evaluate(
+        lineCounts(
+          `${table} th, ${table} td:nth-child(3), ${table} td:nth-child(4), ${table} .badge`,
+        ),
+      ),
+    )
+    expect(cells.map((c) => c.text)).toContain('已绑定')
+    expect(cells.map((c) => c.text)).toContain('REG-2026-0001')
+    for (const cell of cells) expect(cell, cell.text).toMatchObject({ lines: 1 })
   })
 })
