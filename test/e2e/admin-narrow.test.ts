@@ -1,0 +1,79 @@
+/**
+ * The kiosk's admin area at a phone's width (390 px, a booth run from a phone or a small
+ * portrait screen) in real Chromium against `kiosk web` in demo mode: the header's controls
+ * — both languages, each named in itself, and the lock button — stay whole and on screen.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { launchChromium, unlockAdmin, waitForPage, waitForSteadyCode } from './browser'
+import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+
+/** In-page source: each header control's box and how many lines its text takes. */
+const CONTROLS = `[...document.querySelectorAll('.bar button')].map((el) => {
+  const r = el.getBoundingClientRect()
+  const range = document.createRange()
+  range.selectNodeContents(el)
+  const tops = new Set([...range.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)))
+  return { text: el.textContent.trim(), left: r.left, right: r.right, lines: tops.size }
+})`
+const controlsSchema = z.array(
+  z.object({ text: z.string(), left: z.number(), right: z.number(), lines: z.number() }),
+)
+
+describe('the admin area at a phone’s width', () => {
+  let dataDir: string
+  let kiosk: KioskProcess
+  let browser: Browser
+  let page: Page
+  const pageErrors: string[] = []
+
+  beforeAll(async () => {
+    assertRendererBuilt()
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-narrow-'))
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 390, height: 844 } })
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    await page.goto(kiosk.kioskUrl)
+    await waitForSteadyCode(page)
+    await unlockAdmin(page, kiosk.adminPin)
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await kiosk?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }, 30_000)
+
+  for (const locale of ['zh-CN', 'en'] as const) {
+    it(`${locale}: 中文, English and the lock button are whole, on one line, on screen`, async () => {
+      await page.click(`[data-testid="language-switch"] [data-locale="${locale}"]`)
+      await waitForPage(page, `document.documentElement.lang === '${locale}'`)
+      const controls = controlsSchema.parse(await page.evaluate(CONTROLS))
+      expect(controls.map((c) => c.text)).toEqual([
+        '中文',
+        'English',
+        locale === 'en' ? 'Lock and return to kiosk screen' : '锁定并返回签到屏',
+      ])
+      for (const c of controls) {
+        expect(c.left, c.text).toBeGreaterThanOrEqual(0)
+        expect(c.right, c.text).toBeLessThanOrEqual(390)
+      }
+      // The language buttons are never broken; the lock button's long English may wrap once.
+      for (const c of controls.slice(0, 2)) expect(c.lines, c.text).toBe(1)
+      expect(controls[2]?.lines).toBeLessThanOrEqual(2)
+      // The switch's own box is not clipping a button it hides (overflow: hidden).
+      const clipped = await page.evaluate(`(() => {
+        const s = document.querySelector('[data-testid="language-switch"]')
+        return s.scrollWidth > s.clientWidth
+      })()`)
+      expect(clipped).toBe(false)
+      expect(pageErrors).toEqual([])
+    })
+  }
+})
