@@ -1,0 +1,91 @@
+/**
+ * Grouped controls have names a screen reader can say, in real Chromium (its accessibility
+ * tree, through Playwright's role queries): the date controls of the kiosk's attendance
+ * filter and campaign editor and of the console's campaign editor, each a group of 年/月/日
+ * fields, are named by the label beside them, so 'from' and 'to' are not two unnamed groups of
+ * the same three fields.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goHash, launchChromium, unlockAdmin, waitForSteadyCode } from './browser'
+import {
+  assertConsoleBuilt,
+  EXPO,
+  ORGANIZER,
+  startFakeConsoleRelay,
+  type FakeConsoleRelay,
+} from './fake-console-relay'
+import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+
+describe('named groups in the kiosk admin area', () => {
+  let dataDir: string
+  let kiosk: KioskProcess
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    assertRendererBuilt()
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-names-'))
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(kiosk.kioskUrl)
+    await waitForSteadyCode(page)
+    await unlockAdmin(page, kiosk.adminPin)
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await kiosk?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }, 30_000)
+
+  it('attendance: the from and to dates are groups named 从 and 到', async () => {
+    await goHash(page, '#/admin/attendance')
+    await page.locator('[data-testid="admin-page-attendance"]').waitFor()
+    await expect(page.getByRole('group', { name: '从', exact: true }).count()).resolves.toBe(1)
+    await expect(page.getByRole('group', { name: '到', exact: true }).count()).resolves.toBe(1)
+  })
+
+  it('campaign: the start and end dates are named by their labels', async () => {
+    await goHash(page, '#/admin/campaign')
+    await page.locator('[data-testid="admin-page-campaign"]').waitFor()
+    await page.locator('[data-testid="date-c-start"]').waitFor()
+    await expect(page.getByRole('group', { name: '开始日期' }).count()).resolves.toBe(1)
+    await expect(page.getByRole('group', { name: '结束日期' }).count()).resolves.toBe(1)
+  })
+})
+
+describe('named groups in the console', () => {
+  let relay: FakeConsoleRelay
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
+    await page.goto(`${relay.origin}/console/`)
+    await page.fill('#sign-in-name', ORGANIZER.name)
+    await page.fill('#sign-in-password', ORGANIZER.password)
+    await page.click('[data-testid="sign-in-submit"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+  })
+
+  it('campaign editor: the start and end dates are named by their labels', async () => {
+    await page.goto(`${relay.origin}/console/#/campaigns/${EXPO.id}`)
+    await page.locator('[data-testid="date-c-starts"]').waitFor()
+    await expect(page.getByRole('group', { name: '开始日期' }).count()).resolves.toBe(1)
+    await expect(page.getByRole('group', { name: '结束日期' }).count()).resolves.toBe(1)
+  })
+})
