@@ -3,7 +3,7 @@
  * tree, through Playwright's role queries): the date controls of the kiosk's attendance
  * filter and campaign editor and of the console's campaign editor, each a group of 年/月/日
  * fields, are named by the label beside them, so 'from' and 'to' are not two unnamed groups of
- * the same three fields.
+ * the same three fields; and the kiosk admin's language switch is named as the console's is.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -57,6 +57,12 @@ describe('named groups in the kiosk admin area', () => {
     await page.locator('[data-testid="date-c-start"]').waitFor()
     await expect(page.getByRole('group', { name: '开始日期' }).count()).resolves.toBe(1)
     await expect(page.getByRole('group', { name: '结束日期' }).count()).resolves.toBe(1)
+  })
+
+  it('the language switch is a group named 界面语言', async () => {
+    const named = page.getByRole('group', { name: '界面语言' })
+    await expect(named.count()).resolves.toBe(1)
+    await expect(named.getAttribute('data-testid')).resolves.toBe('language-switch')
   })
 })
 
