@@ -5,6 +5,7 @@
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
+import RosterPage from '../../renderer/src/admin/pages/RosterPage.vue'
 import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
@@ -41,5 +42,26 @@ describe('campaign page with a relay campaign', () => {
     const fields = wrapper.get<HTMLFieldSetElement>('[data-testid="campaign-fields"]')
     expect(fields.element.disabled).toBe(false)
     expect(wrapper.find('button[type="submit"]').exists()).toBe(true)
+  })
+})
+
+describe('roster page with a relay campaign', () => {
+  it('says the roster comes from the relay console and offers no file to import', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(RosterPage, fake.api)
+    useScreenStore().campaign = makeCampaign({ id: 'expo-2026', managedBy: 'relay' })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="roster-managed"]').text()).toContain('中继控制台')
+    // The core refuses the import (campaign_managed): no picker leads to that refusal.
+    expect(wrapper.find('[data-testid="roster-file"]').exists()).toBe(false)
+  })
+
+  it('without one, the file can be chosen and no note is shown', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(RosterPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    expect(wrapper.find('[data-testid="roster-managed"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="roster-file"]').exists()).toBe(true)
   })
 })

@@ -291,6 +291,8 @@ export const en: MessageSchema = {
     intro:
       'Import the list of registered guests (CSV or XLSX); in desk mode staff can show each guest a personal code.',
     columns: 'First row: column names — name (required), company, phone, code.',
+    managed:
+      'This kiosk’s campaign is managed by the relay console: organizers upload the guest list on the campaign’s page there and this kiosk receives it by itself; nothing to import here.',
     choose: 'Choose file',
     importing: 'Importing…',
     heldBack:
