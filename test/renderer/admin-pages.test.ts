@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
 import ExportPage from '../../renderer/src/admin/pages/ExportPage.vue'
 import RosterPage from '../../renderer/src/admin/pages/RosterPage.vue'
+import SettingsPage from '../../renderer/src/admin/pages/SettingsPage.vue'
 import SetupPage from '../../renderer/src/admin/pages/SetupPage.vue'
 import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
@@ -322,5 +323,22 @@ describe('campaign page', () => {
     expect(fake.api.saveCampaign).not.toHaveBeenCalled()
     expect(wrapper.get('[data-error-for="c-rotation"]').text()).toContain('10 到 3600')
     expect(wrapper.get('[data-error-for="c-end"]').text()).toBe('结束日期不能早于开始日期')
+  })
+})
+
+describe('settings page', () => {
+  it('is called Settings (设置), not after one of its sections: it also holds the PIN', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(SettingsPage, fake.api)
+    await flushPromises()
+    const title = () => wrapper.get('h2').text()
+    const sections = () => wrapper.findAll('h3').map((h) => h.text())
+    expect(sections()).toContain('修改 PIN 码')
+    expect(title()).toBe('设置')
+    // The language is one section of it, so the page is not named after it.
+    expect(sections()).toContain('界面语言')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(title()).toBe('Settings')
   })
 })

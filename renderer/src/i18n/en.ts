@@ -74,7 +74,7 @@ export const en: MessageSchema = {
       roster: 'Roster',
       desk: 'Desk',
       diagnostics: 'Diagnostics',
-      settings: 'Language',
+      settings: 'Settings',
     },
     loading: 'Loading…',
     saved: 'Saved',

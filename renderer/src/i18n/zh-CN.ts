@@ -74,7 +74,7 @@ export const zhCN = {
       roster: '名单导入',
       desk: '前台签到',
       diagnostics: '诊断',
-      settings: '语言',
+      settings: '设置',
     },
     loading: '加载中…',
     saved: '已保存',
