@@ -3,7 +3,8 @@
  * tree, through Playwright's role queries): the date controls of the kiosk's attendance
  * filter and campaign editor and of the console's campaign editor, each a group of 年/月/日
  * fields, are named by the label beside them, so 'from' and 'to' are not two unnamed groups of
- * the same three fields; and the kiosk admin's language switch is named as the console's is.
+ * the same three fields; the kiosk admin's language switch is named as the console's is; and
+ * the roster file pickers, a transparent input over a button, show the keyboard's focus.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,6 +20,18 @@ import {
   type FakeConsoleRelay,
 } from './fake-console-relay'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+
+/**
+ * In-page source: whether the visible button around a transparent file input shows that the
+ * input has the keyboard's focus (an outline on it, or a box-shadow ring).
+ */
+const FOCUS_SHOWN = (selector: string) => `(() => {
+  const input = document.querySelector(${JSON.stringify(selector)})
+  const shown = input.closest('label')
+  const s = getComputedStyle(shown)
+  return document.activeElement === input &&
+    ((s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none')
+})()`
 
 describe('named groups in the kiosk admin area', () => {
   let dataDir: string
@@ -59,6 +72,13 @@ describe('named groups in the kiosk admin area', () => {
     await expect(page.getByRole('group', { name: '结束日期' }).count()).resolves.toBe(1)
   })
 
+  it('roster: the file picker shows the keyboard focus on its button', async () => {
+    await goHash(page, '#/admin/roster')
+    await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
+    await page.locator('[data-testid="roster-file"]').focus()
+    await expect(page.evaluate(FOCUS_SHOWN('[data-testid="roster-file"]'))).resolves.toBe(true)
+  })
+
   it('the language switch is a group named 界面语言', async () => {
     const named = page.getByRole('group', { name: '界面语言' })
     await expect(named.count()).resolves.toBe(1)
@@ -93,5 +113,10 @@ describe('named groups in the console', () => {
     await page.locator('[data-testid="date-c-starts"]').waitFor()
     await expect(page.getByRole('group', { name: '开始日期' }).count()).resolves.toBe(1)
     await expect(page.getByRole('group', { name: '结束日期' }).count()).resolves.toBe(1)
+  })
+
+  it('roster: the upload button shows the keyboard focus of its file input', async () => {
+    await page.locator('[data-testid="roster-file"]').focus()
+    await expect(page.evaluate(FOCUS_SHOWN('[data-testid="roster-file"]'))).resolves.toBe(true)
   })
 })
