@@ -73,6 +73,21 @@ describe('the console at a phone’s width', () => {
     expect(problems).toEqual([])
   })
 
+  it('campaigns: each campaign opens from a link on screen, without scrolling the list', async () => {
+    await page.click('[data-nav="campaigns"]')
+    await page.locator('[data-testid="campaign-row"]').first().waitFor()
+    const links = page.locator('[data-testid="campaign-row"] a[href="#/campaigns/expo-2026"]')
+    const onScreen: boolean[] = []
+    for (const link of await links.all()) {
+      const box = await link.boundingBox()
+      onScreen.push(box !== null && box.x >= 0 && box.x + box.width <= 390)
+    }
+    expect(onScreen).toContain(true)
+    await links.first().click()
+    await page.locator('[data-testid="campaign-form"]').waitFor()
+    await page.click('[data-nav="campaigns"]')
+  })
+
   it('in English the header’s tabs all fit: none past the edge, no sideways page', async () => {
     await page.click('[data-locale="en"]')
     await waitForPage(page, `document.documentElement.lang === 'en'`)
