@@ -1,6 +1,7 @@
 /**
  * The BUILT console in real Chromium against the fake relay with a campaign whose name is 44
- * Chinese characters (a real conference's full title). Chinese breaks between any two
+ * Chinese characters (a real conference's full title), long guest names and 24-character booth
+ * ids. Chinese breaks between any two
  * characters, so a long name must take its room from its own column, not squeeze the short
  * cells beside it into one character a line.
  */
@@ -19,6 +20,14 @@ import {
 const LONG_NAME =
   '第十二届中国国际数字经济博览会暨二〇二六年长三角智能制造与工业互联网创新发展高峰论坛签到'
 const LONG_ID = 'summit-2026'
+/** Booth ids as long as they may be (24), alike but for their last characters. */
+const LONG_BOOTHS = ['exhibition-hall-north-01', 'exhibition-hall-north-02']
+
+/** In-page source: the attendance cells (booth, time) whose text is cut off with an ellipsis. */
+const CUT_CELLS = `[...document.querySelectorAll('[data-testid="attendance-row"]')].flatMap((row) => {
+  const cells = row.querySelectorAll(':scope > [role="cell"]')
+  return [cells[1], cells[2]].filter((c) => c && c.scrollWidth > c.clientWidth).map((c) => c.textContent)
+})`
 
 /** In-page source: how many lines the text of each matched element takes. */
 const lineCounts = (
@@ -32,14 +41,14 @@ const lineCounts = (
   })`
 const linesSchema = z.array(z.object({ text: z.string(), lines: z.number() }))
 
-describe('the console with a long campaign name', () => {
+describe('the console with long names', () => {
   let relay: FakeConsoleRelay
   let browser: Browser
   let page: Page
 
   beforeAll(async () => {
     assertConsoleBuilt()
-    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
+    relay = await startFakeConsoleRelay({ attendanceRows: 10, boothIds: LONG_BOOTHS })
     relay.campaigns.set(LONG_ID, {
       ...structuredClone(EXPO),
       id: LONG_ID,
@@ -109,5 +118,24 @@ describe('the console with a long campaign name', () => {
     expect(cells.map((c) => c.text)).toContain('已绑定')
     expect(cells.map((c) => c.text)).toContain('REG-2026-0001')
     for (const cell of cells) expect(cell, cell.text).toMatchObject({ lines: 1 })
+  })
+
+  it('attendance: a booth id of 24 characters and the scan time are shown whole', async () => {
+    for (const [width, locale] of [
+      [1280, 'zh-CN'],
+      [1280, 'en'],
+      [390, 'en'],
+      [390, 'zh-CN'],
+    ] as const) {
+      await page.setViewportSize({ width, height: 800 })
+      await page.goto(`${relay.origin}/console/#/attendance`)
+      await page.click(`[data-locale="${locale}"]`)
+      await page.locator('[data-testid="attendance-row"] [role="cell"]').first().waitFor()
+      const booths = await page
+        .locator('[data-testid="attendance-row"] [role="cell"]:nth-child(3)')
+        .allTextContents()
+      expect(booths).toContain(LONG_BOOTHS[1])
+      expect(await page.evaluate(CUT_CELLS), `${width} ${locale}`).toEqual([])
+    }
   })
 })

@@ -60,8 +60,11 @@ function newCode(): string {
   return Array.from(randomBytes(8), (b) => PAIRING_ALPHABET[b % PAIRING_ALPHABET.length]).join('')
 }
 
-export function attendanceRow(i: number): ConsoleAttendanceRow {
-  const kioskId = ['hall-a', 'hall-b', 'gate-east'][i % 3] ?? 'hall-a'
+export function attendanceRow(
+  i: number,
+  boothIds: readonly string[] = ['hall-a', 'hall-b', 'gate-east'],
+): ConsoleAttendanceRow {
+  const kioskId = boothIds[i % boothIds.length] ?? 'hall-a'
   const at = Date.UTC(2026, 11, 2, 1, 0) + i * 1500
   return {
     kioskId,
@@ -120,7 +123,8 @@ export interface FakeConsoleRelay {
 }
 
 export async function startFakeConsoleRelay(
-  options: { attendanceRows?: number } = {},
+  /** `boothIds`: the booths the attendance rows take turns at (default hall-a, hall-b, gate-east). */
+  options: { attendanceRows?: number; boothIds?: readonly string[] } = {},
 ): Promise<FakeConsoleRelay> {
   const rowCount = options.attendanceRows ?? 100_000
   const sessions = new Set<string>()
@@ -465,21 +469,21 @@ export async function startFakeConsoleRelay(
         })
         res.write('\uFEFFkioskId,openid,event,scene\n')
         for (let i = 0; i < 50; i++) {
-          const r = attendanceRow(i)
+          const r = attendanceRow(i, options.boothIds)
           res.write(`${r.kioskId},${r.openid},${r.event},${r.scene}\n`)
         }
         return void res.end()
       }
       if (format === 'xlsx') return fail(res, 400, 'bad_request')
       const match = (i: number) => {
-        const r = attendanceRow(i)
+        const r = attendanceRow(i, options.boothIds)
         return r.openid.includes(q) || r.kioskId === q || r.scene.includes(q)
       }
       const indices = q ? Array.from({ length: rowCount }, (_, i) => i).filter(match) : null
       const total = indices ? indices.length : rowCount
       const rows: ConsoleAttendanceRow[] = []
       for (let n = offset; n < Math.min(total, offset + limit); n++)
-        rows.push(attendanceRow(indices ? (indices[n] ?? 0) : n))
+        rows.push(attendanceRow(indices ? (indices[n] ?? 0) : n, options.boothIds))
       return json(res, 200, { total, rows })
     }
     if (route === 'GET /events') {
