@@ -165,6 +165,17 @@ describe('pairWithCode: answers that are not the contract', () => {
           .end(JSON.stringify({ kioskId: 'booth-7', token: PAIR_TOKEN, appSecret: 'x' })),
     ],
     ['a 500', (res) => res.writeHead(500).end('{"error":{"code":"internal","message":"x"}}')],
+    // Another server at the address (a website, the WeChat sandbox's port): its 404 is not the
+    // relay's answer about the code, and a new code from the organizer would not help.
+    [
+      'a web server’s 404 page',
+      (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'),
+    ],
+    [
+      'a 404 without the contract’s error',
+      (res) => res.writeHead(404).end('{"error":"not found"}'),
+    ],
+    ['a 410 without the contract’s error', (res) => res.writeHead(410).end('Gone')],
     [
       'an answer of megabytes',
       (res) => {

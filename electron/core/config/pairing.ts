@@ -5,6 +5,7 @@
  * headless at start (`pairAtStart`, for `--relay URL --pairing-code CODE`).
  */
 import { createHash } from 'node:crypto'
+import { z } from 'zod'
 import type { Logger } from '../../../shared/server/log'
 import {
   normalizePairingCode,
@@ -77,6 +78,10 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
       `cannot reach the relay at ${o.relayUrl} (${describeCause(err)}): check the address and the network`,
     )
   }
+  // A 404 or 410 is about the code only in the relay's words (`{"error":{"code":…}}`): another
+  // server at the address (a website, a wrong port) answers 404 too, and a new code would not help.
+  const expected = CODE_ERRORS.get(res.status)
+  if (expected !== undefined && apiErrorCode(text) !== expected) throw notAPairingAnswer(res.status)
   switch (res.status) {
     case 200:
       return parseAnswer(text)
@@ -99,12 +104,35 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
       )
     }
     default:
-      throw new KioskError(
-        'relay_bad_answer',
-        `the relay answered HTTP ${res.status}, not a pairing answer: is it a ScanDesk relay with pairing?`,
-      )
+      throw notAPairingAnswer(res.status)
   }
 }
+
+/** The relay's error code for each answer about the code itself (relay/pairing.ts). */
+const CODE_ERRORS = new Map([
+  [404, 'not_found'],
+  [410, 'gone'],
+])
+
+function notAPairingAnswer(status: number): KioskError {
+  return new KioskError(
+    'relay_bad_answer',
+    `the relay answered HTTP ${status}, not a pairing answer: is it a ScanDesk relay with pairing?`,
+  )
+}
+
+/** The `error.code` of a relay API error body (`{"error":{"code","message"}}`), if it is one. */
+function apiErrorCode(text: string): string | null {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return null
+  }
+  const parsed = apiErrorSchema.safeParse(json)
+  return parsed.success ? parsed.data.error.code : null
+}
+const apiErrorSchema = z.object({ error: z.object({ code: z.string() }) })
 
 function parseAnswer(text: string): PairResponse {
   let json: unknown
