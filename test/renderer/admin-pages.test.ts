@@ -2,6 +2,7 @@
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
+import DiagnosticsPage from '../../renderer/src/admin/pages/DiagnosticsPage.vue'
 import ExportPage from '../../renderer/src/admin/pages/ExportPage.vue'
 import RosterPage from '../../renderer/src/admin/pages/RosterPage.vue'
 import SettingsPage from '../../renderer/src/admin/pages/SettingsPage.vue'
@@ -340,5 +341,44 @@ describe('settings page', () => {
     i18n.global.locale.value = 'en'
     await flushPromises()
     expect(title()).toBe('Settings')
+  })
+})
+
+describe('diagnostics page: recent events', () => {
+  it('words each event’s kind and the id column in the UI’s language', async () => {
+    const fake = createFakeKioskApi()
+    const base = await fake.api.getDiagnostics()
+    const row = {
+      id: 1,
+      eventId: 'ev_1',
+      campaignId: 'c1',
+      kioskId: 'booth-1',
+      openid: 'oVisitor0001',
+      scene: 'booth-1:abc',
+      kind: 'subscribe' as const,
+      createTime: 1_700_000_000,
+      receivedAt: 1_700_000_000_000,
+      firstVisit: true,
+      checkInNumber: 1,
+      rosterEntryId: null,
+      rosterName: null,
+      greetingShown: true,
+      unknownTicket: false,
+      fallback: false,
+    }
+    fake.api.getDiagnostics.mockResolvedValue({
+      ...base,
+      lastEvents: [row, { ...row, id: 2, eventId: 'ev_2', kind: 'scan', checkInNumber: 2 }],
+    })
+    const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+    await flushPromises()
+    const kinds = () => wrapper.findAll('tbody tr').map((r) => r.findAll('td')[3]?.text())
+    const headings = () => wrapper.findAll('thead th').map((h) => h.text())
+    expect(kinds()).toEqual(['关注', '扫码'])
+    expect(headings().at(-1)).toBe('事件 ID')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(kinds()).toEqual(['Follow', 'Scan'])
+    expect(headings().at(-1)).toBe('Event ID')
   })
 })

@@ -322,6 +322,8 @@ export const en: MessageSchema = {
     code: 'Code',
   },
   diagnostics: {
+    eventId: 'Event ID',
+    kind: { subscribe: 'Follow', scan: 'Scan' },
     version: 'Version',
     kioskId: 'Kiosk ID',
     relay: 'Relay',

@@ -314,6 +314,8 @@ export const zhCN = {
     code: '编号',
   },
   diagnostics: {
+    eventId: '事件 ID',
+    kind: { subscribe: '关注', scan: '扫码' },
     version: '版本',
     kioskId: '签到台编号',
     relay: '中继',
