@@ -10,6 +10,7 @@ import { removeStalePartials, writeAtomically } from './atomic-file'
 import { errorBody } from '../../../shared/errors'
 import type { KioskDb } from '../db/db'
 import { exportAttendance } from './export'
+import { formatLocalTime } from '../../../shared/export/cells'
 import type { Logger } from '../../../shared/server/log'
 
 export interface ExportJobsOptions {
@@ -41,11 +42,8 @@ export class ExportJobs {
 
   start(campaignId: string, format: 'csv' | 'xlsx'): string {
     const exportId = `x_${randomBytes(9).toString('base64url')}`
-    const stamp = new Date(this.o.now())
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace('T', '-')
-      .slice(0, 15)
+    // Local time, as the sheet's times are (`20260502-073015`), not UTC.
+    const stamp = formatLocalTime(this.o.now()).slice(0, 19).replace(/[-:]/g, '').replace(' ', '-')
     const fileName = `attendance-${campaignId.replace(/[^\w-]/g, '_')}-${stamp}.${format}`
     mkdirSync(this.o.dir, { recursive: true })
     const path = join(this.o.dir, `${exportId}-${fileName}`)
