@@ -12,7 +12,8 @@ export function formatDateTime(ms: number, locale: Locale): string {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-    hour12: false,
+    // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
+    hourCycle: 'h23',
   }).format(ms)
 }
 
@@ -20,7 +21,8 @@ export function formatTime(ms: number, locale: Locale): string {
   return new Intl.DateTimeFormat(locale, {
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
+    // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
+    hourCycle: 'h23',
   }).format(ms)
 }
 
