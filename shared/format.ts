@@ -26,6 +26,17 @@ export function formatTime(ms: number, locale: Locale): string {
   }).format(ms)
 }
 
+/** Month, day and time without the year (05/02 09:00, 05/02, 09:00): a chart's labels. */
+export function formatDayTime(ms: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale, {
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(ms)
+}
+
 /** A count as the UI's language writes it (grouping), not as the browser's would. */
 export function formatNumber(n: number, locale: Locale): string {
   return new Intl.NumberFormat(locale).format(n)

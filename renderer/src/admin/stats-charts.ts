@@ -1,4 +1,5 @@
-import type { Stats } from '../../../shared/domain'
+import type { Locale, Stats } from '../../../shared/domain'
+import { formatDayTime, formatTime } from '../../../shared/format'
 
 export const CHART_COLOURS = { firstVisits: '#047857', repeats: '#2563eb' } as const
 
@@ -7,6 +8,20 @@ export interface StatsLabels {
   repeats: string
   newFollowers: string
   returning: string
+}
+
+/**
+ * How a bucket's start is labelled: the time alone while every bucket is on one local day, the
+ * date too once they span days (a campaign runs for days: two "09:00" bars would be two days).
+ */
+export function bucketTimeLabel(buckets: Stats['buckets'], locale: Locale): (ms: number) => string {
+  const first = buckets[0]
+  const last = buckets[buckets.length - 1]
+  const oneDay =
+    first === undefined ||
+    last === undefined ||
+    new Date(first.start).toDateString() === new Date(last.start).toDateString()
+  return oneDay ? (ms) => formatTime(ms, locale) : (ms) => formatDayTime(ms, locale)
 }
 
 /** Stacked bars per 10-minute bucket: first visits and repeats add up to the scans. */
