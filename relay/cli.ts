@@ -13,6 +13,7 @@ import { addKiosk, KioskAdminError, parseSceneRanges } from './kiosk-admin'
 import { addOrganizer, OrganizerAdminError, removeOrganizer } from './console/organizer-admin'
 import { errorMessage, jsonLogger } from './log'
 import { startRelay } from './server'
+import { timeZoneProblem } from './time-zone'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 
@@ -162,6 +163,8 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (args.positionals.length > 0) throw new UsageError(`unknown command ${args.positionals[0]}`)
   refuseKioskAddOptions(args, 'the relay')
+  const zone = timeZoneProblem(process.env.TZ)
+  if (zone !== null) throw new RelayConfigError('TZ', zone)
   return serve(config)
 }
 

@@ -1,0 +1,41 @@
+/**
+ * The relay's time zone is its process's, from `TZ` (compose.yaml, deploy/env.example): "scans
+ * today", the live timeline and every time in the sheets follow it. Node takes a `TZ` it does
+ * not know (`Asia/Shangai`, `asia/shanghai`, `Beijing`, `+08:00`, an empty one) as UTC without
+ * a word, which in China puts the day's start at 08:00; the relay checks it before serving.
+ */
+
+/** An IANA name's shape: `UTC`, `Asia/Shanghai`, `America/Argentina/Buenos_Aires`, `Etc/GMT-8`. */
+const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/
+
+/** The zone this process runs in: undefined (whatever the types say) when Node knew no zone. */
+function processZone(): string | undefined {
+  const zone: string | undefined = Intl.DateTimeFormat().resolvedOptions().timeZone
+  return zone
+}
+
+/**
+ * What is wrong with `tz` as the relay's zone, or null when it is fine (or unset: the machine's
+ * own zone). `resolved` is the zone this process runs in (Node's reading of `TZ`).
+ */
+export function timeZoneProblem(
+  tz: string | undefined,
+  resolved: string | undefined = processZone(),
+): string | null {
+  if (tz === undefined) return null
+  // `:Asia/Shanghai` is the POSIX spelling of the same name.
+  const name = tz.startsWith(':') ? tz.slice(1) : tz
+  let known = IANA_NAME.test(name) && resolved !== undefined && resolved !== 'Etc/Unknown'
+  if (known) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: name })
+    } catch {
+      known = false
+    }
+  }
+  return known
+    ? null
+    : `${JSON.stringify(tz)} is not a time zone Node knows, and the relay would count days and ` +
+        'write times in UTC: set it to the venue’s IANA zone name, spelt exactly, e.g. ' +
+        'Asia/Shanghai, Asia/Hong_Kong or Europe/Berlin (or leave TZ unset for the machine’s zone)'
+}

@@ -1,0 +1,70 @@
+// The relay's time zone comes from TZ (compose.yaml, deploy/env.example): "scans today", the
+// live timeline and every time in the sheets follow it. Node takes a TZ it does not know (a
+// typo such as Asia/Shangai) as UTC without a word, so the relay checks it before serving.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { timeZoneProblem } from '../../relay/time-zone'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+/** Runs the relay program with `TZ` and no other setting but a scratch data folder. */
+function runRelay(tz: string): Promise<{ code: number | null; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'scandesk-tz-'))
+  dirs.push(dir)
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'relay/cli.ts', '--port', '0', '--data', dir],
+      { cwd: ROOT, env: { ...process.env, TZ: tz }, timeout: 20_000 },
+      (_err, _stdout, stderr) => done({ code: child.exitCode, stderr }),
+    )
+  })
+}
+
+describe('TZ', () => {
+  it('accepts IANA names, with or without a leading colon, and no TZ at all', () => {
+    for (const tz of [
+      'Asia/Shanghai',
+      'Asia/Hong_Kong',
+      'Europe/Berlin',
+      'UTC',
+      ':Asia/Shanghai',
+    ]) {
+      expect(timeZoneProblem(tz), tz).toBeNull()
+    }
+    expect(timeZoneProblem(undefined)).toBeNull()
+  })
+
+  it('names what is wrong with a zone Node would silently take as UTC', () => {
+    for (const tz of ['Asia/Shangai', 'Beijing', 'asia/shanghai ', '', '+08:00']) {
+      expect(timeZoneProblem(tz), tz).toContain('Asia/Shanghai')
+    }
+    expect(timeZoneProblem('Asia/Shangai')).toContain('"Asia/Shangai"')
+  })
+
+  it('refuses a name Intl would take in any case but Node read as no zone (asia/shanghai)', () => {
+    const before = process.env.TZ
+    process.env.TZ = 'asia/shanghai'
+    try {
+      expect(timeZoneProblem(process.env.TZ)).toContain('Asia/Shanghai')
+      process.env.TZ = 'Asia/Shanghai'
+      expect(timeZoneProblem(process.env.TZ)).toBeNull()
+    } finally {
+      if (before === undefined) delete process.env.TZ
+      else process.env.TZ = before
+    }
+  })
+
+  it('the relay refuses to start on a misspelt TZ, saying so, instead of serving UTC days', async () => {
+    const r = await runRelay('Asia/Shangai')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^relay: relay config: TZ "Asia\/Shangai" is not a time zone/m)
+  })
+})
