@@ -14,18 +14,30 @@ function processZone(): string | undefined {
   return zone
 }
 
+/** This process's offsets from UTC (minutes) in January and July of this year. */
+function yearOffsets(): number[] {
+  const year = new Date().getFullYear()
+  return [0, 6].map((month) => new Date(year, month, 1).getTimezoneOffset())
+}
+
 /**
  * What is wrong with `tz` as the relay's zone, or null when it is fine (or unset: the machine's
- * own zone). `resolved` is the zone this process runs in (Node's reading of `TZ`).
+ * own zone). `resolved` is the zone this process runs in (Node's reading of `TZ`), `offsets` its
+ * offsets from UTC through the year.
  */
 export function timeZoneProblem(
   tz: string | undefined,
   resolved: string | undefined = processZone(),
+  offsets: readonly number[] = yearOffsets(),
 ): string | null {
   if (tz === undefined) return null
   // `:Asia/Shanghai` is the POSIX spelling of the same name.
   const name = tz.startsWith(':') ? tz.slice(1) : tz
-  let known = IANA_NAME.test(name) && resolved !== undefined && resolved !== 'Etc/Unknown'
+  const named = resolved !== undefined && resolved !== 'Etc/Unknown'
+  // A POSIX rule (`CST-8`, `EST5EDT` without its IANA alias) names no zone Intl knows, but
+  // Node's dates follow it: only a process left on UTC by a TZ it did not understand is wrong.
+  if (!named && offsets.some((o) => o !== 0)) return null
+  let known = IANA_NAME.test(name) && named
   if (known) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: name })

@@ -42,6 +42,14 @@ describe('TZ', () => {
     expect(timeZoneProblem(undefined)).toBeNull()
   })
 
+  it('accepts a POSIX rule Node follows though Intl names no zone (CST-8), not one it ignored', () => {
+    expect(timeZoneProblem('CST-8', 'Etc/Unknown', [-480, -480])).toBeNull()
+    expect(timeZoneProblem('EST5EDT', 'Etc/Unknown', [300, 240])).toBeNull()
+    // The same unnamed zone left on UTC all year: Node did not understand it.
+    expect(timeZoneProblem('Asia/Shangai', 'Etc/Unknown', [0, 0])).toContain('Asia/Shanghai')
+    expect(timeZoneProblem('', 'Etc/Unknown', [0, 0])).toContain('Asia/Shanghai')
+  })
+
   it('names what is wrong with a zone Node would silently take as UTC', () => {
     for (const tz of ['Asia/Shangai', 'Beijing', 'asia/shanghai ', '', '+08:00']) {
       expect(timeZoneProblem(tz), tz).toContain('Asia/Shanghai')
