@@ -89,6 +89,8 @@ export const kioskStatusSchema = z.object({
     since: epochMs,
     retryAt: epochMs.nullable(),
     lastEventAt: epochMs.nullable(),
+    /** Why the link last failed (a status code from shared/errors.ts); null once it works. */
+    lastError: errorBodySchema.nullable(),
   }),
   api: z.object({
     state: apiStateSchema,

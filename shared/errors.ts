@@ -73,6 +73,12 @@ export const statusCodes = {
   unauthorized: none,
   forbidden: none,
   revoked: none,
+  /** The relay link: the kiosk could not store what the relay sent (a full disk, most often). */
+  store_failed: none,
+  /** The relay link: the address answered the websocket upgrade with this HTTP status. */
+  link_refused: z.object({ status: z.number().int() }).strict(),
+  /** The relay link: another kiosk with this kiosk's id and token keeps replacing its link. */
+  identity_conflict: none,
   ip_not_allowed: errcode,
   bad_credentials: errcode,
   quota: errcode,

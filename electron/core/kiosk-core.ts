@@ -452,6 +452,7 @@ export class KioskCore {
         since: this.noRelaySince,
         retryAt: null,
         lastEventAt: null,
+        lastError: null,
       },
       api: this.pool.api(),
       pool: this.pool.status(),

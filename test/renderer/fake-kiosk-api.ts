@@ -6,7 +6,14 @@ export function makeStatus(
   overrides: Partial<{ [K in keyof KioskStatus]: Partial<KioskStatus[K]> }> = {},
 ): KioskStatus {
   return {
-    relay: { state: 'connected', since: 0, retryAt: null, lastEventAt: null, ...overrides.relay },
+    relay: {
+      state: 'connected',
+      since: 0,
+      retryAt: null,
+      lastEventAt: null,
+      lastError: null,
+      ...overrides.relay,
+    },
     api: { state: 'ok', source: 'proxy', lastError: null, ...overrides.api },
     pool: { available: 20, target: 20, quotaExhausted: false, createdToday: 3, ...overrides.pool },
   }

@@ -12,7 +12,7 @@ const ours = { sender: kioskContents, senderFrame: kioskContents.mainFrame }
 const foreign = { sender: new FakeWebContents('https://evil.example/'), senderFrame: null }
 
 const status = {
-  relay: { state: 'connected', since: 1, retryAt: null, lastEventAt: null },
+  relay: { state: 'connected', since: 1, retryAt: null, lastEventAt: null, lastError: null },
   api: { state: 'ok', source: 'direct', lastError: null },
   pool: { available: 3, target: 5, quotaExhausted: false, createdToday: 3 },
 }

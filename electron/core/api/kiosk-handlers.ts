@@ -209,7 +209,7 @@ async function checkRelay(d: Pick<HandlerDeps, 'settings' | 'view'>): Promise<Co
   if (s.relayUrl === null || s.kioskId === null)
     return { ok: false, ...errorBody('not_configured') }
   if (d.view.status().relay.state === 'connected') return { ok: true, ...errorBody('ok') }
-  const linkError = d.view.relayDiagnostics()?.lastError ?? null
+  const linkError = d.view.relayDiagnostics()?.lastError?.code ?? null
   try {
     const res = await fetch(relayHttpUrl(s.relayUrl, '/healthz'), {
       signal: AbortSignal.timeout(5000),

@@ -25,6 +25,7 @@ import {
   type ScanFrame,
 } from '../../../shared/relay-protocol'
 import type { KioskStatus } from '../../../shared/domain'
+import { errorBody, type ErrorBody } from '../../../shared/errors'
 import { relayWsUrl } from '../config/relay-url'
 import type { RelayCursorView } from './relay-cursor'
 import type { Logger } from '../../../shared/server/log'
@@ -129,14 +130,30 @@ export class RelayLink {
   private welcomed = false
   private headSeq = 0
   private lagMs: number | null = null
-  private lastErrorCode: string | null = null
   /** Scans received and not yet stored; stored on the next turn of the event loop. */
   private pending: PendingBatch | null = null
   private readonly now: () => number
 
   constructor(private readonly o: RelayLinkOptions) {
     this.now = o.now ?? Date.now
-    this.state = { state: 'connecting', since: this.now(), retryAt: null, lastEventAt: null }
+    this.state = {
+      state: 'connecting',
+      since: this.now(),
+      retryAt: null,
+      lastEventAt: null,
+      lastError: null,
+    }
+  }
+
+  /** Why the link last failed, as a status code the UI words; told to the screen at once. */
+  private get lastError(): ErrorBody | null {
+    return this.state.lastError
+  }
+
+  private set lastError(error: ErrorBody | null) {
+    if (JSON.stringify(error) === JSON.stringify(this.state.lastError)) return
+    this.state = { ...this.state, lastError: error }
+    this.o.onState()
   }
 
   start(): void {
@@ -165,21 +182,21 @@ export class RelayLink {
   }
 
   status(): LinkState {
-    return { ...this.state }
+    return { ...this.state, lastError: this.state.lastError && { ...this.state.lastError } }
   }
 
   diagnostics(): {
     epoch: string | null
     lastAckedSeq: number
     lagMs: number | null
-    lastError: string | null
+    lastError: ErrorBody | null
   } {
     const cursor = this.o.cursor.current()
     return {
       epoch: cursor.epoch,
       lastAckedSeq: cursor.lastSeq,
       lagMs: this.lagMs,
-      lastError: this.lastErrorCode,
+      lastError: this.lastError,
     }
   }
 
@@ -222,11 +239,14 @@ export class RelayLink {
       } catch (err) {
         // What the kiosk holds could not be read: try again on the next connection.
         this.o.log?.error(`reading what the kiosk holds failed: ${(err as Error).message}`)
-        this.lastErrorCode = 'store_failed'
+        this.lastError = errorBody('store_failed')
         return ws.terminate()
       }
       this.send(ws, hello)
-      this.welcomeTimer = setTimeout(() => ws.terminate(), this.o.welcomeTimeoutMs ?? 10_000)
+      this.welcomeTimer = setTimeout(() => {
+        this.lastError = errorBody('timeout')
+        ws.terminate()
+      }, this.o.welcomeTimeoutMs ?? 10_000)
       this.heartbeat = setInterval(() => {
         // No pong (or anything) since the last ping: the connection is dead even if TCP hasn't noticed.
         if (!this.alive) return ws.terminate()
@@ -243,13 +263,17 @@ export class RelayLink {
     })
     ws.on('error', (err) => {
       const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
-      this.lastErrorCode =
-        status === '401' ? 'unauthorized' : status ? `http_${status}` : 'unreachable'
+      this.lastError =
+        status === '401'
+          ? errorBody('unauthorized')
+          : status
+            ? errorBody('link_refused', { status: Number(status) })
+            : errorBody('unreachable')
       this.o.log?.warn(`relay link error: ${err.message}`)
     })
     ws.on('close', (code) => {
-      if (code === RelayCloseCode.forbidden) this.lastErrorCode = 'forbidden'
-      else if (code === RelayCloseCode.revoked) this.lastErrorCode = 'revoked'
+      if (code === RelayCloseCode.forbidden) this.lastError = errorBody('forbidden')
+      else if (code === RelayCloseCode.revoked) this.lastError = errorBody('revoked')
       if (this.ws === ws) {
         this.ws = null
         this.dropPending()
@@ -295,15 +319,15 @@ export class RelayLink {
           // Not recorded (a full disk): thrown from here it would end the kiosk's process. Drop
           // the link instead; the next welcome tries again, after a growing backoff.
           this.o.log?.error(`storing the relay's new epoch failed: ${(err as Error).message}`)
-          this.lastErrorCode = 'store_failed'
+          this.lastError = errorBody('store_failed')
           return ws.terminate()
         }
       }
       this.headSeq = frame.headSeq
       // A store that keeps failing must not turn into a fast reconnect loop.
-      if (this.lastErrorCode !== 'store_failed') {
+      if (this.lastError?.code !== 'store_failed') {
         this.attempt = 0
-        this.lastErrorCode = null
+        this.lastError = null
       }
       this.everConnected = true
       this.setState('connected')
@@ -345,7 +369,7 @@ export class RelayLink {
       // Not stored: drop the link; the relay sends it again (campaign after welcome, roster
       // from the kiosk's resume point, bindings until acked).
       this.o.log?.error(`storing a ${frame.type} frame failed: ${(err as Error).message}`)
-      this.lastErrorCode = 'store_failed'
+      this.lastError = errorBody('store_failed')
       ws.terminate()
     }
   }
@@ -390,10 +414,10 @@ export class RelayLink {
     if (error !== null) {
       // Not stored, so not acked: drop the connection and let the relay replay it.
       this.o.log?.error(`storing scan ${error.seq} failed: ${error.message}`)
-      this.lastErrorCode = 'store_failed'
+      this.lastError = errorBody('store_failed')
       ws.terminate()
-    } else if (this.lastErrorCode === 'store_failed') {
-      this.lastErrorCode = null
+    } else if (this.lastError?.code === 'store_failed') {
+      this.lastError = null
       this.attempt = 0
     }
   }

@@ -40,6 +40,15 @@ export const en: MessageSchema = {
       unknown: '{source} status unknown',
     },
     source: { direct: 'WeChat API', proxy: 'Relay proxy' },
+    /** The relay link's failure, short, in place of its state (Diagnostics say what to do). */
+    link: {
+      store_failed: 'This kiosk cannot save scans (disk full?)',
+      link_refused: 'Relay address is wrong (HTTP {status})',
+      unauthorized: "Relay refused this kiosk's token",
+      forbidden: 'Relay refused this kiosk ID',
+      revoked: "This kiosk's token was revoked",
+      identity_conflict: "Another kiosk is using this booth's identity",
+    },
     proxyDisabled: 'Relay has no WeChat account set up',
     pool: '{n} codes left',
     poolLow: 'Running out of codes',
@@ -144,6 +153,12 @@ export const en: MessageSchema = {
     other: 'WeChat API error (errcode {errcode}); see Diagnostics',
     unhealthy: 'The relay server is unwell (HTTP {status}); contact the relay admin',
     connecting: 'The relay is reachable; still connecting…',
+    store_failed:
+      'This kiosk could not save what the relay sent — its disk may be full. Free up space on the kiosk; scans wait at the relay and arrive once it can save them',
+    link_refused:
+      "The relay address answered HTTP {status} instead of taking the kiosk's link — check the relay address in Setup (the relay's own address)",
+    identity_conflict:
+      "Another kiosk is using this booth's identity (a copied disk, or two kiosks on one data folder): they keep replacing each other's link and the scans are split between them. Turn the other one off, or pair one of them again with a new code",
     forbidden: 'The relay refused this kiosk; check the kiosk ID',
     revoked: "This kiosk's token was revoked; ask the relay admin for a new one",
     not_configured: 'Not set up yet',
@@ -327,6 +342,7 @@ export const en: MessageSchema = {
     version: 'Version',
     kioskId: 'Kiosk ID',
     relay: 'Relay',
+    relayError: 'Relay link error',
     relayEpoch: 'Queue epoch',
     lastAckedSeq: 'Last acknowledged seq',
     lag: 'Lag',

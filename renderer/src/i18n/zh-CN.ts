@@ -41,6 +41,15 @@ export const zhCN = {
       unknown: '{source}状态未知',
     },
     source: { direct: '微信接口', proxy: '中继代理' },
+    /** 中继连接的故障（简短，代替连接状态；诊断页说明如何处理）。 */
+    link: {
+      store_failed: '签到台无法保存扫码（磁盘已满？）',
+      link_refused: '中继地址有误（HTTP {status}）',
+      unauthorized: '中继拒绝了此签到台的令牌',
+      forbidden: '中继拒绝了此签到台编号',
+      revoked: '此签到台的令牌已被撤销',
+      identity_conflict: '另一台签到台在使用本展位的身份',
+    },
     proxyDisabled: '中继未设置公众号',
     pool: '剩余二维码 {n}',
     poolLow: '二维码即将用完',
@@ -141,6 +150,12 @@ export const zhCN = {
     other: '微信接口出错（错误码 {errcode}），请查看诊断页',
     unhealthy: '中继服务器运行异常（HTTP {status}），请联系中继管理员',
     connecting: '中继可以访问，正在建立连接…',
+    store_failed:
+      '签到台无法保存中继发来的数据——磁盘可能已满。请清理签到台的磁盘空间；扫码会在中继上等待，能保存后自动补上',
+    link_refused:
+      '中继地址返回了 HTTP {status}，没有接受签到台的连接——请在设置中检查中继地址（应为中继本身的地址）',
+    identity_conflict:
+      '另一台签到台在使用本展位的身份（复制的磁盘，或两个签到台共用一个数据目录）：两台互相顶替连接，扫码被分到两台上。请关掉另一台，或用新的配对码重新配对其中一台',
     forbidden: '中继拒绝了此签到台，请检查签到台编号',
     revoked: '此签到台的令牌已被撤销，请向中继管理员重新申请',
     not_configured: '尚未设置',
@@ -319,6 +334,7 @@ export const zhCN = {
     version: '版本',
     kioskId: '签到台编号',
     relay: '中继',
+    relayError: '中继连接错误',
     relayEpoch: '队列纪元',
     lastAckedSeq: '已确认序号',
     lag: '延迟',

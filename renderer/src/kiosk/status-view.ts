@@ -1,4 +1,5 @@
 import type { KioskStatus } from '../../../shared/domain'
+import type { ErrorBody } from '../../../shared/errors'
 
 export type Level = 'ok' | 'warn' | 'bad' | 'off'
 
@@ -7,7 +8,32 @@ const LOW_POOL_SHARE = 0.25
 /** A first connection taking longer than this counts as offline for the banner. */
 const SLOW_CONNECT_MS = 10_000
 
+/**
+ * Relay link failures that waiting does not cure: staff must act (free the kiosk's disk, fix the
+ * address, get a new token, stop the other kiosk). A network failure is not one of them: the
+ * corner keeps counting down to the next attempt.
+ */
+export const LINK_PROBLEMS = [
+  'store_failed',
+  'link_refused',
+  'unauthorized',
+  'forbidden',
+  'revoked',
+  'identity_conflict',
+] as const
+export type LinkProblem = (typeof LINK_PROBLEMS)[number]
+
+/** The relay link's failure to show instead of its state, if it is one staff must act on. */
+export function linkProblem(status: KioskStatus): (ErrorBody & { code: LinkProblem }) | null {
+  const e = status.relay.lastError
+  if (!e || status.relay.state === 'disabled') return null
+  return (LINK_PROBLEMS as readonly string[]).includes(e.code)
+    ? (e as ErrorBody & { code: LinkProblem })
+    : null
+}
+
 export function relayLevel(status: KioskStatus): Level {
+  if (linkProblem(status)) return 'bad'
   switch (status.relay.state) {
     case 'connected':
       return 'ok'

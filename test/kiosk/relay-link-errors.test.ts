@@ -1,0 +1,71 @@
+// What booth staff see when the kiosk's link to the relay fails: the kiosk's status (the screen's
+// status corner, diagnostics) carries why, as a status code from shared/errors.ts, for every
+// failure kind, and drops it once the link works again.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { kioskStatusSchema } from '../../shared/domain'
+import {
+  cleanup,
+  kioskOn,
+  onCleanup,
+  provisionDir,
+  startCore,
+  startPlatform,
+  tempDir,
+  waitFor,
+} from './helpers'
+
+afterEach(cleanup)
+
+describe('relay link failures in the kiosk status', () => {
+  it('a wrong token: unauthorized, in the status the screen gets', async () => {
+    const p = await startPlatform()
+    await p.relay.addKiosk('booth-1')
+    const dataDir = tempDir()
+    const vault = new MemoryVault()
+    provisionDir(dataDir, vault, {
+      relayUrl: p.relay.url,
+      kioskId: 'booth-1',
+      token: 'not-the-token-the-relay-gave-out-0000000000',
+    })
+    const core = startCore(dataDir, vault)
+    const status = await waitFor(
+      () => (core.status().relay.lastError !== null ? core.status() : undefined),
+      'a link error',
+    )
+    expect(status.relay.lastError).toEqual({ code: 'unauthorized', params: {} })
+    // What the bridge validates and sends to the renderer keeps it.
+    expect(kioskStatusSchema.parse(status).relay.lastError?.code).toBe('unauthorized')
+  })
+
+  it('an address that is not the relay (HTTP 404 to the upgrade): link_refused with the status', async () => {
+    const p = await startPlatform()
+    const server = createServer((_req, res) => res.writeHead(404).end())
+    server.on('upgrade', (_req, socket) =>
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
+    )
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const { core } = await kioskOn(p, { relayUrl: url })
+    await waitFor(() => core.status().relay.lastError !== null, 'a link error')
+    expect(core.status().relay.lastError).toEqual({ code: 'link_refused', params: { status: 404 } })
+  })
+
+  it('a scan the kiosk cannot store (a full disk): store_failed, gone once it is stored', async () => {
+    const p = await startPlatform()
+    const { core } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    core.db.exec(`CREATE TEMP TRIGGER full_disk BEFORE INSERT ON attendance
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+    await p.sandbox.scan(shown.url, 'o_full')
+    await waitFor(() => core.status().relay.lastError?.code === 'store_failed', 'store_failed')
+    expect(core.relayDiagnostics()?.lastError).toEqual({ code: 'store_failed', params: {} })
+    core.db.exec('DROP TRIGGER full_disk')
+    await waitFor(() => core.status().relay.lastError === null, 'error cleared once stored')
+    expect(core.status().relay.state).toBe('connected')
+  })
+})

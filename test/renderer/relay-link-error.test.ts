@@ -1,0 +1,84 @@
+// @vitest-environment happy-dom
+// Booth staff see why the relay link is down, in the UI's language: the screen's status corner
+// names the problem, the admin area's diagnostics say what is wrong and what to do.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import DiagnosticsPage from '../../renderer/src/admin/pages/DiagnosticsPage.vue'
+import StatusCorner from '../../renderer/src/kiosk/StatusCorner.vue'
+import type { ErrorBody } from '../../shared/errors'
+import { createFakeKioskApi, makeStatus } from './fake-kiosk-api'
+import { mountWith } from './setup-app'
+
+enableAutoUnmount(afterEach)
+
+const NOW = 1_750_000_000_000
+
+function corner(
+  lastError: ErrorBody | null,
+  locale: 'zh-CN' | 'en',
+  state = 'reconnecting' as const,
+) {
+  const status = makeStatus({ relay: { state, retryAt: NOW + 4_200, lastError } })
+  const { wrapper, i18n } = mountWith(StatusCorner, createFakeKioskApi().api, {
+    props: { status, now: NOW, demo: false },
+  })
+  i18n.global.locale.value = locale
+  return wrapper
+}
+
+async function relayText(lastError: ErrorBody | null, locale: 'zh-CN' | 'en'): Promise<string> {
+  const w = corner(lastError, locale)
+  await w.vm.$nextTick()
+  expect(w.get('[data-testid="status-relay"]').attributes('data-level')).toBe('bad')
+  return w.get('[data-testid="status-relay"]').text()
+}
+
+describe('status corner: why the relay link is down', () => {
+  it('names each failure staff must act on, in zh-CN and English', async () => {
+    const cases: Array<[ErrorBody, string, string]> = [
+      [{ code: 'store_failed', params: {} }, '磁盘', 'disk'],
+      [{ code: 'link_refused', params: { status: 404 } }, '404', '404'],
+      [{ code: 'unauthorized', params: {} }, '令牌', 'token'],
+      [{ code: 'revoked', params: {} }, '撤销', 'revoked'],
+      [{ code: 'forbidden', params: {} }, '编号', 'kiosk ID'],
+    ]
+    for (const [error, zh, en] of cases) {
+      const zhText = await relayText(error, 'zh-CN')
+      expect(zhText).toContain(zh)
+      expect(zhText).not.toMatch(/重连中|正在连接/)
+      const enText = await relayText(error, 'en')
+      expect(enText).toContain(en)
+      expect(enText).not.toMatch(/reconnecting|Connecting/)
+    }
+  })
+
+  it('a network failure keeps the reconnect countdown', async () => {
+    expect(await relayText({ code: 'unreachable', params: {} }, 'en')).toBe(
+      'Relay reconnecting (retry in 5 s)',
+    )
+  })
+})
+
+describe('diagnostics: the relay link error', () => {
+  it('says what is wrong and what to do, and nothing once the link works', async () => {
+    const fake = createFakeKioskApi()
+    const base = await fake.api.getDiagnostics()
+    fake.api.getDiagnostics.mockResolvedValue({
+      ...base,
+      status: makeStatus({
+        relay: { state: 'reconnecting', lastError: { code: 'store_failed', params: {} } },
+      }),
+    })
+    const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+    await flushPromises()
+    expect(wrapper.get('[data-fact="relayError"]').text()).toContain('磁盘')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-fact="relayError"]').text()).toMatch(/disk.*free/i)
+
+    fake.api.getDiagnostics.mockResolvedValue(base)
+    await wrapper.get('button').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-fact="relayError"]').text()).toBe('None')
+  })
+})
