@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { kioskStatusSchema } from '../../shared/domain'
+import { kioskMethods } from '../../shared/ipc'
 import {
   cleanup,
   kioskOn,
@@ -14,6 +15,7 @@ import {
   startCore,
   startPlatform,
   tempDir,
+  TEST_PIN,
   waitFor,
 } from './helpers'
 
@@ -38,6 +40,11 @@ describe('relay link failures in the kiosk status', () => {
     expect(status.relay.lastError).toEqual({ code: 'unauthorized', params: {} })
     // What the bridge validates and sends to the renderer keeps it.
     expect(kioskStatusSchema.parse(status).relay.lastError?.code).toBe('unauthorized')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toEqual({ ok: false, code: 'unauthorized', params: {} })
   })
 
   it('an address that is not the relay (HTTP 404 to the upgrade): link_refused with the status', async () => {
@@ -52,6 +59,30 @@ describe('relay link failures in the kiosk status', () => {
     const { core } = await kioskOn(p, { relayUrl: url })
     await waitFor(() => core.status().relay.lastError !== null, 'a link error')
     expect(core.status().relay.lastError).toEqual({ code: 'link_refused', params: { status: 404 } })
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toEqual({ ok: false, code: 'link_refused', params: { status: 404 } })
+  })
+
+  it('a relay down behind its proxy (HTTP 502 to the upgrade): unhealthy, which waiting may cure', async () => {
+    const p = await startPlatform()
+    const server = createServer((_req, res) => res.writeHead(502).end())
+    server.on('upgrade', (_req, socket) =>
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
+    )
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const { core } = await kioskOn(p, { relayUrl: url })
+    await waitFor(() => core.status().relay.lastError !== null, 'a link error')
+    expect(core.status().relay.lastError).toEqual({ code: 'unhealthy', params: { status: 502 } })
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toEqual({ ok: false, code: 'unhealthy', params: { status: 502 } })
   })
 
   it('a scan the kiosk cannot store (a full disk): store_failed, gone once it is stored', async () => {
@@ -64,6 +95,12 @@ describe('relay link failures in the kiosk status', () => {
     await p.sandbox.scan(shown.url, 'o_full')
     await waitFor(() => core.status().relay.lastError?.code === 'store_failed', 'store_failed')
     expect(core.relayDiagnostics()?.lastError).toEqual({ code: 'store_failed', params: {} })
+    // "Test connection" says so too: not "connecting", nor "OK" between two failed attempts.
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toEqual({ ok: false, code: 'store_failed', params: {} })
     core.db.exec('DROP TRIGGER full_disk')
     await waitFor(() => core.status().relay.lastError === null, 'error cleared once stored')
     expect(core.status().relay.state).toBe('connected')

@@ -203,13 +203,23 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
   }
 }
 
+/** Link failures that are the network's: the health check says whether the relay is up. */
+const NETWORK_LINK_ERRORS = new Set(['unreachable', 'timeout', 'unhealthy'])
+
 /** The relay half of "test connection", as a code the admin area words. */
 async function checkRelay(d: Pick<HandlerDeps, 'settings' | 'view'>): Promise<ConnectionCheck> {
   const s = d.settings.get()
   if (s.relayUrl === null || s.kioskId === null)
     return { ok: false, ...errorBody('not_configured') }
-  if (d.view.status().relay.state === 'connected') return { ok: true, ...errorBody('ok') }
-  const linkError = d.view.relayDiagnostics()?.lastError?.code ?? null
+  const linkError = d.view.relayDiagnostics()?.lastError ?? null
+  if (d.view.status().relay.state === 'connected' && linkError === null) {
+    return { ok: true, ...errorBody('ok') }
+  }
+  // The link's own failure says more than the health check (a full kiosk disk, a revoked
+  // token, an address that refuses the link); a network one is for the health check to tell.
+  if (linkError !== null && !NETWORK_LINK_ERRORS.has(linkError.code)) {
+    return { ok: false, ...linkError }
+  }
   try {
     const res = await fetch(relayHttpUrl(s.relayUrl, '/healthz'), {
       signal: AbortSignal.timeout(5000),
@@ -217,9 +227,6 @@ async function checkRelay(d: Pick<HandlerDeps, 'settings' | 'view'>): Promise<Co
     if (!res.ok) return { ok: false, ...errorBody('unhealthy', { status: res.status }) }
   } catch {
     return { ok: false, ...errorBody('unreachable') }
-  }
-  if (linkError === 'unauthorized' || linkError === 'forbidden' || linkError === 'revoked') {
-    return { ok: false, ...errorBody('unauthorized') }
   }
   return { ok: false, ...errorBody('connecting') }
 }

@@ -263,12 +263,16 @@ export class RelayLink {
     })
     ws.on('error', (err) => {
       const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
+      // 5xx: the relay (or the proxy in front of it) is down, which waiting may cure; any
+      // other status: the address is not the relay's, which it will not.
       this.lastError =
-        status === '401'
-          ? errorBody('unauthorized')
-          : status
-            ? errorBody('link_refused', { status: Number(status) })
-            : errorBody('unreachable')
+        status === undefined
+          ? errorBody('unreachable')
+          : status === '401'
+            ? errorBody('unauthorized')
+            : Number(status) >= 500
+              ? errorBody('unhealthy', { status: Number(status) })
+              : errorBody('link_refused', { status: Number(status) })
       this.o.log?.warn(`relay link error: ${err.message}`)
     })
     ws.on('close', (code) => {
