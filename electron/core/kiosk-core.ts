@@ -55,7 +55,7 @@ export interface KioskCoreOptions {
   adminIdleMs?: number
   relayLink?: Pick<
     RelayLinkOptions,
-    'heartbeatMs' | 'welcomeTimeoutMs' | 'backoffBaseMs' | 'backoffMaxMs'
+    'heartbeatMs' | 'welcomeTimeoutMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'conflictWindowMs'
   >
   /** Demo mode's sandbox and relay (electron/core/demo.ts), stopped when setup leaves demo mode. */
   demoServices?: { close(): Promise<void> } | null

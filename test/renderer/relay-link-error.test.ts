@@ -5,6 +5,7 @@ import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import DiagnosticsPage from '../../renderer/src/admin/pages/DiagnosticsPage.vue'
 import StatusCorner from '../../renderer/src/kiosk/StatusCorner.vue'
+import type { KioskStatus } from '../../shared/domain'
 import type { ErrorBody } from '../../shared/errors'
 import { createFakeKioskApi, makeStatus } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
@@ -16,7 +17,7 @@ const NOW = 1_750_000_000_000
 function corner(
   lastError: ErrorBody | null,
   locale: 'zh-CN' | 'en',
-  state = 'reconnecting' as const,
+  state: KioskStatus['relay']['state'] = 'reconnecting',
 ) {
   const status = makeStatus({ relay: { state, retryAt: NOW + 4_200, lastError } })
   const { wrapper, i18n } = mountWith(StatusCorner, createFakeKioskApi().api, {
@@ -49,6 +50,18 @@ describe('status corner: why the relay link is down', () => {
       const enText = await relayText(error, 'en')
       expect(enText).toContain(en)
       expect(enText).not.toMatch(/reconnecting|Connecting/)
+    }
+  })
+
+  it('another kiosk with this identity: said even while this one holds the link', async () => {
+    for (const [locale, words] of [
+      ['zh-CN', '另一台签到台在使用本展位的身份'],
+      ['en', "Another kiosk is using this booth's identity"],
+    ] as const) {
+      const w = corner({ code: 'identity_conflict', params: {} }, locale, 'connected')
+      await w.vm.$nextTick()
+      expect(w.get('[data-testid="status-relay"]').text()).toBe(words)
+      expect(w.get('[data-testid="status-relay"]').attributes('data-level')).toBe('bad')
     }
   })
 

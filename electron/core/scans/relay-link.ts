@@ -104,12 +104,20 @@ export interface RelayLinkBaseOptions {
   welcomeTimeoutMs?: number
   backoffBaseMs?: number
   backoffMaxMs?: number
+  /**
+   * Replaced-by-a-newer-connection closes (4409) this close together mean another kiosk holds
+   * this identity; the link says so until it has stayed up this long (default 2 min).
+   */
+  conflictWindowMs?: number
   log?: Logger
   /** Contract v2 frames; without it they are ignored. */
   sync?: RelaySyncHandler
 }
 
 type LinkState = KioskStatus['relay']
+
+/** This many 4409 closes within `conflictWindowMs`: two kiosks share one identity. */
+const CONFLICT_REPLACEMENTS = 3
 
 interface PendingBatch {
   ws: WebSocket
@@ -126,6 +134,10 @@ export class RelayLink {
   private retryTimer: NodeJS.Timeout | null = null
   private heartbeat: NodeJS.Timeout | null = null
   private welcomeTimer: NodeJS.Timeout | null = null
+  /** Clears `identity_conflict` once a link stays up a whole window. */
+  private conflictTimer: NodeJS.Timeout | null = null
+  /** When the relay closed this kiosk's link for a newer one with its identity (4409). */
+  private replacedAt: number[] = []
   private alive = false
   private welcomed = false
   private headSeq = 0
@@ -278,6 +290,7 @@ export class RelayLink {
     ws.on('close', (code) => {
       if (code === RelayCloseCode.forbidden) this.lastError = errorBody('forbidden')
       else if (code === RelayCloseCode.revoked) this.lastError = errorBody('revoked')
+      else if (code === RelayCloseCode.replaced) this.noteReplaced()
       if (this.ws === ws) {
         this.ws = null
         this.dropPending()
@@ -328,8 +341,11 @@ export class RelayLink {
         }
       }
       this.headSeq = frame.headSeq
-      // A store that keeps failing must not turn into a fast reconnect loop.
-      if (this.lastError?.code !== 'store_failed') {
+      // A store that keeps failing, or another kiosk that keeps taking this one's place, must
+      // not turn into a fast reconnect loop.
+      const code = this.lastError?.code
+      if (code === 'identity_conflict') this.awaitConflictEnd()
+      else if (code !== 'store_failed') {
         this.attempt = 0
         this.lastError = null
       }
@@ -484,9 +500,40 @@ export class RelayLink {
   }
 
   private clearTimers(): void {
-    for (const t of [this.retryTimer, this.welcomeTimer]) if (t) clearTimeout(t)
+    for (const t of [this.retryTimer, this.welcomeTimer, this.conflictTimer]) if (t) clearTimeout(t)
     if (this.heartbeat) clearInterval(this.heartbeat)
-    this.retryTimer = this.welcomeTimer = this.heartbeat = null
+    this.retryTimer = this.welcomeTimer = this.conflictTimer = this.heartbeat = null
+  }
+
+  /**
+   * A 4409: a newer connection with this kiosk's id took the link. Once, it can be this kiosk
+   * restarted; several within the window, another kiosk with the same id and token (a cloned
+   * disk, two kiosks on one data folder) and the two keep replacing each other.
+   */
+  private noteReplaced(): void {
+    const now = this.now()
+    const window = this.o.conflictWindowMs ?? 120_000
+    this.replacedAt = [...this.replacedAt.filter((t) => now - t < window), now]
+    if (this.replacedAt.length >= CONFLICT_REPLACEMENTS) {
+      if (this.lastError?.code !== 'identity_conflict') {
+        this.o.log?.warn(
+          `relay link: replaced ${this.replacedAt.length} times in ${window} ms; another kiosk uses the id ${this.o.kioskId}`,
+        )
+      }
+      this.lastError = errorBody('identity_conflict')
+    }
+  }
+
+  /** Connected while in conflict: the conflict is over if this link stays a whole window. */
+  private awaitConflictEnd(): void {
+    if (this.conflictTimer) clearTimeout(this.conflictTimer)
+    this.conflictTimer = setTimeout(() => {
+      this.conflictTimer = null
+      if (this.lastError?.code !== 'identity_conflict') return
+      this.replacedAt = []
+      this.attempt = 0
+      this.lastError = null
+    }, this.o.conflictWindowMs ?? 120_000)
   }
 }
 
