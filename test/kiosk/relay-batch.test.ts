@@ -209,6 +209,44 @@ describe('relay link batching', () => {
     expect(cursor).toEqual({ epoch: 'ep1', lastSeq: 2 })
   })
 
+  it('a store failure no longer shows once the disk records again, with no scan to store', async () => {
+    const relay = await fakeRelay(0)
+    let hellos = 0
+    relay.onHello((send) => {
+      hellos++
+      send([])
+    })
+    let cursor: RelayCursor = { epoch: 'old-store', lastSeq: 40 }
+    let full = true
+    const l = new RelayLink({
+      relayUrl: relay.url,
+      kioskId: 'k1',
+      token: 'tok',
+      cursor: {
+        current: () => cursor,
+        reset: (epoch) => {
+          if (full) throw new Error('database or disk is full')
+          cursor = { epoch, lastSeq: 0 }
+        },
+      },
+      onScans: () => {},
+      onState: () => {},
+      backoffBaseMs: 20,
+      backoffMaxMs: 50,
+    })
+    onCleanup(() => l.stop())
+    l.start()
+    await waitFor(() => l.status().lastError?.code === 'store_failed', 'store_failed')
+    // Space freed: the next welcome's epoch is recorded. Nobody scans at this booth now, and
+    // the corner must not keep saying the kiosk cannot save.
+    full = false
+    await waitFor(() => cursor.epoch === 'ep1', 'the epoch recorded')
+    await waitFor(() => l.status().state === 'connected', 'connected')
+    expect(l.status().lastError).toBeNull()
+    expect(l.diagnostics().lastError).toBeNull()
+    expect(hellos).toBeGreaterThanOrEqual(2)
+  })
+
   it('kiosk core: a replayed backlog is stored in batches and greeted once per scan, in order', async () => {
     const p = await startPlatform()
     const first = await kioskOn(p)

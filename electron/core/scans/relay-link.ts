@@ -339,6 +339,7 @@ export class RelayLink {
           this.lastError = errorBody('store_failed')
           return ws.terminate()
         }
+        this.storedOk()
       }
       this.headSeq = frame.headSeq
       // A store that keeps failing, or another kiosk that keeps taking this one's place, must
@@ -385,6 +386,7 @@ export class RelayLink {
       else if (frame.type === 'roster') this.send(ws, sync.onRoster(frame))
       else if (frame.type === 'binding') sync.onBinding(frame)
       else sync.onBindAck(frame)
+      this.storedOk()
     } catch (err) {
       // Not stored: drop the link; the relay sends it again (campaign after welcome, roster
       // from the kiosk's resume point, bindings until acked).
@@ -436,10 +438,16 @@ export class RelayLink {
       this.o.log?.error(`storing scan ${error.seq} failed: ${error.message}`)
       this.lastError = errorBody('store_failed')
       ws.terminate()
-    } else if (this.lastError?.code === 'store_failed') {
-      this.lastError = null
-      this.attempt = 0
+    } else {
+      this.storedOk()
     }
+  }
+
+  /** Something from the relay was stored: a store failure before is over. */
+  private storedOk(): void {
+    if (this.lastError?.code !== 'store_failed') return
+    this.lastError = null
+    this.attempt = 0
   }
 
   /**
