@@ -154,6 +154,8 @@ export const consoleErrorCodes = [
   'not_found',
   'method_not_allowed',
   'conflict',
+  /** 412: a PUT's If-Match no longer names the stored version (someone else saved first). */
+  'precondition_failed',
   'gone',
   'rate_limited',
   'too_large',

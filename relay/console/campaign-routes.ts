@@ -42,6 +42,38 @@ export const newScreenKey = (): string => randomBytes(32).toString('base64url')
 
 const shown = (c: CampaignRecord): ConsoleCampaign => c.campaign
 
+/** A campaign's entity tag: its stored version, which every change bumps. */
+export const campaignEtag = (c: CampaignRecord): string => `"${c.version}"`
+
+/** One campaign as the console reads it, with its ETag for a later `If-Match`. */
+function sendCampaign(res: Res, status: number, c: CampaignRecord): void {
+  res.setHeader('ETag', campaignEtag(c))
+  sendJson(res, status, shown(c))
+}
+
+/** An entity tag (RFC 9110 §8.8.3): optionally weak, any visible characters but `"` in quotes. */
+const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/
+
+/**
+ * `If-Match` as the versions it allows: undefined when absent or `*` (the campaign exists by
+ * then), null when it is not a list of entity tags. A weak tag or one this relay never gave
+ * matches nothing (strong comparison, RFC 9110 §13.1.1), so the PUT fails with 412.
+ */
+export function ifMatchVersions(header: string | undefined): number[] | undefined | null {
+  if (header === undefined) return undefined
+  const tags = header
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+  if (tags.length === 0) return null
+  if (tags.length === 1 && tags[0] === '*') return undefined
+  if (!tags.every((t) => ENTITY_TAG.test(t))) return null
+  return tags.flatMap((t) => {
+    const m = /^"([1-9][0-9]{0,15})"$/.exec(t)
+    return m?.[1] === undefined ? [] : [Number(m[1])]
+  })
+}
+
 /** An empty tag or follow-up text means none, as null does. */
 function emptyAsNull(body: Record<string, unknown>): Record<string, unknown> {
   const out = { ...body }
@@ -86,7 +118,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           return
         }
         log.info('campaign created', { campaignId: campaign.id, by: ctx.session?.name })
-        sendJson(ctx.res, 201, shown(record))
+        sendCampaign(ctx.res, 201, record)
       },
     },
     {
@@ -94,7 +126,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       path: '/campaigns/:id',
       async handler(ctx) {
         const c = await existing(ctx.params.id, ctx.res)
-        if (c !== null) sendJson(ctx.res, 200, shown(c))
+        if (c !== null) sendCampaign(ctx.res, 200, c)
       },
     },
     {
@@ -103,6 +135,17 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
+        // Optional: without it the last write wins, as programs written before it expect.
+        const ifVersions = ifMatchVersions(ctx.req.headers['if-match'])
+        if (ifVersions === null) {
+          sendConsoleError(
+            ctx.res,
+            400,
+            'bad_request',
+            'If-Match: send the ETag a GET of this campaign answered, e.g. "12"',
+          )
+          return
+        }
         const sent = await readJson(ctx, jsonObjectSchema, MAX_CAMPAIGN_BODY_BYTES)
         if (sent === null) return
         // What GET gave may come back as it was: its id and screen key are not fields to set.
@@ -122,7 +165,21 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         }
         const fields = checkedBody(ctx.res, campaignInputSchema, emptyAsNull(rest))
         if (fields === null) return
-        const updated = await store.campaigns.updateCampaign(c.campaign.id, fields, ctx.now)
+        const updated = await store.campaigns.updateCampaign(
+          c.campaign.id,
+          fields,
+          ctx.now,
+          ifVersions,
+        )
+        if (updated === 'stale') {
+          sendConsoleError(
+            ctx.res,
+            412,
+            'precondition_failed',
+            'the campaign was changed since it was read (If-Match): nothing was saved; read it again and reapply the edit',
+          )
+          return
+        }
         if (updated === null) {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
@@ -133,7 +190,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           version: updated.version,
           by: ctx.session?.name,
         })
-        sendJson(ctx.res, 200, shown(updated))
+        sendCampaign(ctx.res, 200, updated)
       },
     },
     {
@@ -152,7 +209,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           campaignId: c.campaign.id,
           by: ctx.session?.name,
         })
-        sendJson(ctx.res, 200, shown(updated))
+        sendCampaign(ctx.res, 200, updated)
       },
     },
   ]

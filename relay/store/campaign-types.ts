@@ -45,8 +45,17 @@ export interface CampaignStore {
   createCampaign(campaign: ConsoleCampaign, now: number): Promise<CampaignRecord | null>
   getCampaign(id: string): Promise<CampaignRecord | null>
   listCampaigns(): Promise<CampaignRecord[]>
-  /** Replaces the fields and bumps the version; null when there is no such campaign. */
-  updateCampaign(id: string, fields: CampaignInput, now: number): Promise<CampaignRecord | null>
+  /**
+   * Replaces the fields and bumps the version; null when there is no such campaign. With
+   * `ifVersions` (the console's `If-Match`), only while the stored version is one of them,
+   * checked in the same atomic step as the write: 'stale' (nothing written) otherwise.
+   */
+  updateCampaign(
+    id: string,
+    fields: CampaignInput,
+    now: number,
+    ifVersions?: readonly number[],
+  ): Promise<CampaignRecord | null | 'stale'>
   /** A new screen key (the old one stops working); bumps the version; null when none. */
   setScreenKey(id: string, screenKey: string, now: number): Promise<CampaignRecord | null>
   /** The kiosk was (re)assigned: takes the clock's next version for it and returns it. */

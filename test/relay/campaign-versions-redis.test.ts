@@ -86,13 +86,13 @@ it('an edit whose version was taken before another edit landed does not lower th
   await gate.held
   // Instance 2 saves the campaign unchanged (the console's Save with nothing edited).
   const same = await store.updateCampaign('spring', fields, 3)
-  const seen = same?.version ?? 0
+  const seen = same === 'stale' ? 0 : (same?.version ?? 0)
   gate.release()
   const renamed = await rename
 
   const now = await store.getCampaign('spring')
   expect(now?.campaign.name).toBe('秋季展')
-  expect(renamed?.version).toBe(now?.version)
+  expect(renamed === 'stale' ? 0 : renamed?.version).toBe(now?.version)
   // A kiosk that got `seen` must get the rename: its version has to be higher.
   expect(now?.version ?? 0).toBeGreaterThan(seen)
 })
@@ -122,4 +122,58 @@ it('a roster whose version was taken before another upload landed does not lower
   expect(now.version).toBeGreaterThan(second?.version ?? 0)
   expect(firstState?.version).toBe(now.version)
   expect(now.entries.map((e) => e.id)).toEqual(['r-1'])
+})
+
+it('an If-Match edit held between its read and its write loses to an edit that landed meanwhile', async () => {
+  const { client, hold } = gatedClient()
+  const store = storeOn(client)
+  const made = await store.createCampaign(newCampaign(), 1)
+  const read = made?.version ?? 0
+  const { screenKey: _key, id: _id, ...fields } = newCampaign()
+
+  // Instance 1 read version `read` and checked it; its write is held.
+  const gate = hold("'campaign'")
+  const mine = store.updateCampaign('spring', { ...fields, name: '我的' }, 2, [read])
+  await gate.held
+  // Instance 2 saves from the same version first.
+  const theirs = await store.updateCampaign('spring', { ...fields, name: '他的' }, 3, [read])
+  expect(theirs).not.toBe('stale')
+  gate.release()
+  expect(await mine).toBe('stale')
+  expect((await store.getCampaign('spring'))?.campaign.name).toBe('他的')
+})
+
+it('the If-Match check is in the write: a save of the same fields that landed after the read counts', async () => {
+  const client = new Redis(redis.url)
+  clients.push(client)
+  const store = storeOn(client)
+  const made = await store.createCampaign(newCampaign(), 1)
+  const read = made?.version ?? 0
+  const { screenKey: _key, id: _id, ...fields } = newCampaign()
+
+  // Instance 1 has read and checked version `read`; it is held before it takes its version.
+  let reached = (): void => {}
+  let release = (): void => {}
+  const held = new Promise<void>((r) => (reached = r))
+  const open = new Promise<void>((r) => (release = r))
+  const realIncr = client.incr.bind(client)
+  let gated = true
+  Object.defineProperty(client, 'incr', {
+    value: async (key: string) => {
+      if (gated) {
+        gated = false
+        reached()
+        await open
+      }
+      return realIncr(key)
+    },
+  })
+  const mine = store.updateCampaign('spring', { ...fields, name: '我的' }, 2, [read])
+  await held
+  // Instance 2 saves the campaign as it is (Save with nothing edited): a new version.
+  const theirs = await store.updateCampaign('spring', fields, 3)
+  expect(theirs === 'stale' ? 0 : (theirs?.version ?? 0)).toBeGreaterThan(read)
+  release()
+  expect(await mine).toBe('stale')
+  expect((await store.getCampaign('spring'))?.campaign.name).toBe(fields.name)
 })

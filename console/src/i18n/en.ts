@@ -292,6 +292,7 @@ export const en: MessageSchema = {
     bad_request: 'Something in the input is wrong; check it and try again',
     not_found: 'Not found',
     conflict: 'A booth with this id already exists',
+    precondition_failed: 'Someone else changed this in the meantime; nothing was saved',
     gone: 'No longer valid',
     rate_limited: 'Too many requests; try again shortly',
     method_not_allowed: 'The relay does not take this request here',

@@ -291,6 +291,7 @@ export const zhCN = {
     bad_request: '输入有误，请检查后重试',
     not_found: '未找到',
     conflict: '该签到台编号已存在',
+    precondition_failed: '其他人已先修改了这里，本次未保存',
     gone: '已失效',
     rate_limited: '操作过于频繁，请稍后再试',
     method_not_allowed: '中继不接受此处的这种请求',

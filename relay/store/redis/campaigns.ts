@@ -41,9 +41,11 @@ return 1
 `
 
 /**
- * KEYS: 1 campaign hash. ARGV: 1 old campaign JSON, 2 new JSON, 3 version, 4 updatedAt.
- * Compare-and-set, so two instances editing at once never lose one edit silently: 1 written,
- * 0 the campaign changed meanwhile (read again and retry), -1 no such campaign. The version
+ * KEYS: 1 campaign hash. ARGV: 1 old campaign JSON, 2 new JSON, 3 version, 4 updatedAt, 5 the
+ * versions the console's If-Match allows, comma-separated ('' : any). Compare-and-set, so two
+ * instances editing at once never lose one edit silently: 1 written, 0 the campaign changed
+ * meanwhile (read again and retry), -1 no such campaign, -2 its version is not one If-Match
+ * allows (checked here, in the write's own step, not by the read before it). The version
  * was taken from the clock before this runs, so another edit may have stored a later one
  * meanwhile (with the same JSON, when it saved nothing new): that is a change too, or the
  * version would go down and kiosks holding the later one would drop this edit's frame.
@@ -51,6 +53,14 @@ return 1
 const CHANGE_CAMPAIGN = `
 local cur = redis.call('HGET', KEYS[1], 'campaign')
 if not cur then return -1 end
+if ARGV[5] ~= '' then
+  local stored = redis.call('HGET', KEYS[1], 'version')
+  local allowed = false
+  for v in string.gmatch(ARGV[5], '[^,]+') do
+    if v == stored then allowed = true end
+  end
+  if not allowed then return -2 end
+end
 if cur ~= ARGV[1] then return 0 end
 if tonumber(redis.call('HGET', KEYS[1], 'version')) >= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[1], 'campaign', ARGV[2], 'version', ARGV[3], 'updatedAt', ARGV[4])
@@ -172,27 +182,43 @@ export class RedisCampaignStore implements CampaignStore {
     id: string,
     edit: (c: ConsoleCampaign) => ConsoleCampaign,
     now: number,
-  ): Promise<CampaignRecord | null> {
+    ifVersions?: readonly number[],
+  ): Promise<CampaignRecord | null | 'stale'> {
+    // An If-Match naming no version matches nothing: '0' is never a stored version.
+    const allowed = ifVersions === undefined ? '' : [0, ...ifVersions].join(',')
     for (;;) {
       const old = await this.read(id)
       if (old === null) return null
+      if (ifVersions !== undefined && !ifVersions.includes(old.record.version)) return 'stale'
       const next = JSON.stringify(consoleCampaignSchema.parse(edit(old.record.campaign)))
       const version = await this.tick()
       const key = this.keys.campaign(id)
-      const r = await this.redis.eval(CHANGE_CAMPAIGN, 1, key, old.raw, next, version, now)
+      const r = await this.redis.eval(CHANGE_CAMPAIGN, 1, key, old.raw, next, version, now, allowed)
       if (r === -1) return null
+      if (r === -2) return 'stale'
       if (r === 1) break
     }
     await this.announce({ type: 'campaign', campaignId: id })
     return this.getCampaign(id)
   }
 
-  updateCampaign(id: string, fields: CampaignInput, now: number): Promise<CampaignRecord | null> {
-    return this.change(id, (c) => ({ ...fields, id: c.id, screenKey: c.screenKey }), now)
+  updateCampaign(
+    id: string,
+    fields: CampaignInput,
+    now: number,
+    ifVersions?: readonly number[],
+  ): Promise<CampaignRecord | null | 'stale'> {
+    return this.change(
+      id,
+      (c) => ({ ...fields, id: c.id, screenKey: c.screenKey }),
+      now,
+      ifVersions,
+    )
   }
 
-  setScreenKey(id: string, screenKey: string, now: number): Promise<CampaignRecord | null> {
-    return this.change(id, (c) => ({ ...c, screenKey }), now)
+  async setScreenKey(id: string, screenKey: string, now: number): Promise<CampaignRecord | null> {
+    const changed = await this.change(id, (c) => ({ ...c, screenKey }), now)
+    return changed === 'stale' ? null : changed
   }
 
   async noteAssignment(kioskId: string): Promise<number> {

@@ -123,10 +123,12 @@ export class SqliteCampaignStore implements CampaignStore {
     id: string,
     edit: (c: ConsoleCampaign) => ConsoleCampaign,
     now: number,
-  ): CampaignRecord | null {
-    const changed = this.db.transaction(() => {
+    ifVersions?: readonly number[],
+  ): CampaignRecord | null | 'stale' {
+    const changed = this.db.transaction((): boolean | 'stale' => {
       const old = this.read(id)
       if (old === null) return false
+      if (ifVersions !== undefined && !ifVersions.includes(old.version)) return 'stale'
       const next = consoleCampaignSchema.parse(edit(old.campaign))
       statement(
         this.db,
@@ -134,19 +136,28 @@ export class SqliteCampaignStore implements CampaignStore {
       ).run(JSON.stringify(next), this.tick(), now, id)
       return true
     })()
+    if (changed === 'stale') return changed
     if (!changed) return null
     this.emit({ type: 'campaign', campaignId: id })
     return this.read(id)
   }
 
-  updateCampaign(id: string, fields: CampaignInput, now: number): Promise<CampaignRecord | null> {
+  updateCampaign(
+    id: string,
+    fields: CampaignInput,
+    now: number,
+    ifVersions?: readonly number[],
+  ): Promise<CampaignRecord | null | 'stale'> {
     return attempt(() =>
-      this.change(id, (c) => ({ ...fields, id: c.id, screenKey: c.screenKey }), now),
+      this.change(id, (c) => ({ ...fields, id: c.id, screenKey: c.screenKey }), now, ifVersions),
     )
   }
 
   setScreenKey(id: string, screenKey: string, now: number): Promise<CampaignRecord | null> {
-    return attempt(() => this.change(id, (c) => ({ ...c, screenKey }), now))
+    return attempt(() => {
+      const changed = this.change(id, (c) => ({ ...c, screenKey }), now)
+      return changed === 'stale' ? null : changed
+    })
   }
 
   noteAssignment(kioskId: string): Promise<number> {
