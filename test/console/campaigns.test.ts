@@ -223,6 +223,30 @@ describe('the campaign editor', () => {
     expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-new']])
   })
 
+  it('saves with the ETag it read; a 412 keeps the typed name and offers both versions', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.updateCampaign.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('我的名字')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign.mock.calls[0]?.[2]).toBe('"7"')
+    expect(wrapper.get('[data-testid="changed-elsewhere"]').text()).toContain('其他人保存了修改')
+    expect((wrapper.get('[data-testid="field-name"]').element as HTMLInputElement).value).toBe(
+      '我的名字',
+    )
+    await wrapper.get('[data-testid="load-theirs"]').trigger('click')
+    await flushPromises()
+    expect((wrapper.get('[data-testid="field-name"]').element as HTMLInputElement).value).toBe(
+      'Expo 2026',
+    )
+    await wrapper.get('[data-testid="restore-mine"]').trigger('click')
+    expect((wrapper.get('[data-testid="field-name"]').element as HTMLInputElement).value).toBe(
+      '我的名字',
+    )
+  })
+
   it('says a 409 on save is someone else’s change, not a booth id clash', async () => {
     const fake = createFakeConsoleApi()
     fake.api.updateCampaign.mockRejectedValue(new ConsoleApiError('conflict', 409))

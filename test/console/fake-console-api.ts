@@ -76,12 +76,14 @@ export function createFakeConsoleApi() {
       Promise.resolve(makeKiosk({ id, campaignId })),
     ),
     campaigns: vi.fn<ConsoleApi['campaigns']>(() => Promise.resolve([])),
-    campaign: vi.fn<ConsoleApi['campaign']>((id) => Promise.resolve(makeCampaign({ id }))),
+    campaign: vi.fn<ConsoleApi['campaign']>((id) =>
+      Promise.resolve({ campaign: makeCampaign({ id }), etag: '"7"' }),
+    ),
     createCampaign: vi.fn<ConsoleApi['createCampaign']>((input) =>
       Promise.resolve({ ...input, id: 'c-new', screenKey: 'n'.repeat(32) }),
     ),
     updateCampaign: vi.fn<ConsoleApi['updateCampaign']>((id, input) =>
-      Promise.resolve({ ...input, id, screenKey: 'k'.repeat(32) }),
+      Promise.resolve({ campaign: { ...input, id, screenKey: 'k'.repeat(32) }, etag: '"8"' }),
     ),
     rotateScreenKey: vi.fn<ConsoleApi['rotateScreenKey']>((id) =>
       Promise.resolve(makeCampaign({ id, screenKey: 'r'.repeat(32) })),

@@ -82,7 +82,10 @@ describe('the campaign form’s stamp fields', () => {
 describe('the campaign editor with a rally', () => {
   it('shows how many completed it, asks for booth names and shows the default texts', async () => {
     const fake = createFakeConsoleApi()
-    fake.api.campaign.mockResolvedValue(makeCampaign({ stamps: ['hall-a', 'hall-b'] }))
+    fake.api.campaign.mockResolvedValue({
+      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'] }),
+      etag: '"7"',
+    })
     fake.api.stats.mockResolvedValue(makeStats({ stampsCompleted: 7 }))
     const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
     await flushPromises()

@@ -68,6 +68,15 @@ export function attendanceExportUrl(format: 'csv' | 'xlsx', options: ExportOptio
 /** The big screens a campaign's key opens (read-only, no session). */
 export type ScreenKind = 'wall' | 'draw'
 
+/**
+ * A campaign with the ETag the relay gave it (null: the relay sent none): sent back as
+ * If-Match, a save made after someone else's is refused (412) instead of replacing theirs.
+ */
+export interface TaggedCampaign {
+  campaign: ConsoleCampaign
+  etag: string | null
+}
+
 export interface ConsoleApi {
   /** Who is signed in; null when nobody is (401). */
   session(): Promise<SessionInfo | null>
@@ -81,9 +90,10 @@ export interface ConsoleApi {
   /** Gives the booth a campaign (null: none); answers the booth as listed. */
   assignKiosk(kioskId: string, campaignId: string | null): Promise<ConsoleKiosk>
   campaigns(): Promise<ConsoleCampaign[]>
-  campaign(id: string): Promise<ConsoleCampaign>
+  campaign(id: string): Promise<TaggedCampaign>
   createCampaign(input: CampaignInput): Promise<ConsoleCampaign>
-  updateCampaign(id: string, input: CampaignInput): Promise<ConsoleCampaign>
+  /** With `ifMatch` (the ETag it was read with): 412 `precondition_failed` if changed since. */
+  updateCampaign(id: string, input: CampaignInput, ifMatch?: string | null): Promise<TaggedCampaign>
   /** A new key for the wall and draw screens (the old one stops working): the campaign now. */
   rotateScreenKey(id: string): Promise<ConsoleCampaign>
   /** Tagged / pending / failed visitors and follow-ups sent / outside the window. */
@@ -135,7 +145,37 @@ export interface ConsoleApiOptions {
 export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
 
+  interface CallOptions<T> {
+    signIn?: boolean
+    contentType?: string
+    /** Sent besides the usual ones (If-Match). */
+    headers?: Record<string, string>
+    /** An error answer with a body this call understands (a refused roster) is its answer. */
+    refusal?: (status: number, data: unknown) => T | undefined
+  }
+
   async function call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+    options: CallOptions<z.infer<S>> = {},
+  ): Promise<z.infer<S>> {
+    return (await request(method, path, schema, body, options)).data
+  }
+
+  /** A campaign and its ETag. */
+  async function tagged(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<TaggedCampaign> {
+    const answer = await request(method, path, consoleCampaignSchema, body, { headers })
+    return { campaign: answer.data, etag: answer.headers.get('etag') }
+  }
+
+  async function request<S extends z.ZodType>(
     method: string,
     path: string,
     schema: S,
@@ -143,14 +183,10 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     {
       signIn = false,
       contentType = 'application/json',
+      headers = {},
       refusal,
-    }: {
-      signIn?: boolean
-      contentType?: string
-      /** An error answer with a body this call understands (a refused roster) is its answer. */
-      refusal?: (status: number, data: unknown) => z.infer<S> | undefined
-    } = {},
-  ): Promise<z.infer<S>> {
+    }: CallOptions<z.infer<S>> = {},
+  ): Promise<{ data: z.infer<S>; headers: Headers }> {
     let res: Response
     // A Blob (a roster file) goes as it is; anything else as JSON.
     const raw = body instanceof Blob
@@ -161,6 +197,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         headers: {
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': contentType }),
+          ...headers,
         },
         body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       })
@@ -170,14 +207,14 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     const data: unknown = await res.json().catch(() => undefined)
     if (!res.ok) {
       const refused = refusal?.(res.status, data)
-      if (refused !== undefined) return refused
+      if (refused !== undefined) return { data: refused, headers: res.headers }
       const code = errorCodeOf(res.status, data)
       if (res.status === 401 && !signIn) options.onUnauthorized?.()
       throw new ConsoleApiError(code, res.status, parseRetryAfter(res.headers.get('retry-after')))
     }
     const parsed = schema.safeParse(data)
     if (!parsed.success) throw new ConsoleApiError('bad_response', res.status)
-    return parsed.data
+    return { data: parsed.data, headers: res.headers }
   }
 
   return {
@@ -204,12 +241,17 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     assignKiosk: (kioskId, campaignId) =>
       call('PUT', `/kiosks/${encodeURIComponent(kioskId)}`, consoleKioskSchema, { campaignId }),
     campaigns: () => call('GET', '/campaigns', z.array(consoleCampaignSchema)),
-    campaign: (id) => call('GET', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema),
+    campaign: (id) => tagged('GET', `/campaigns/${encodeURIComponent(id)}`),
     followUp: (id) =>
       call('GET', `/campaigns/${encodeURIComponent(id)}/follow-up`, followUpReportSchema),
     createCampaign: (input) => call('POST', '/campaigns', consoleCampaignSchema, input),
-    updateCampaign: (id, input) =>
-      call('PUT', `/campaigns/${encodeURIComponent(id)}`, consoleCampaignSchema, input),
+    updateCampaign: (id, input, ifMatch) =>
+      tagged(
+        'PUT',
+        `/campaigns/${encodeURIComponent(id)}`,
+        input,
+        ifMatch ? { 'if-match': ifMatch } : {},
+      ),
     rotateScreenKey: (id) =>
       call('POST', `/campaigns/${encodeURIComponent(id)}/screen-key`, consoleCampaignSchema, {}),
     uploadRoster: async (id, file, format, { skipBadRows = false } = {}) => {

@@ -36,6 +36,7 @@ export function errorCodeOf(status: number, body: unknown): ConsoleErrorCode {
   if (status === 405) return 'method_not_allowed'
   if (status === 409) return 'conflict'
   if (status === 410) return 'gone'
+  if (status === 412) return 'precondition_failed'
   if (status === 413) return 'too_large'
   if (status === 429) return 'rate_limited'
   if (status >= 400 && status < 500) return 'bad_request'

@@ -181,6 +181,12 @@ export const en: MessageSchema = {
     saved: 'Saved; on its way to the booths',
     fixFirst: 'Fix the fields marked first',
     conflict: 'Someone else changed this campaign: reload the page, then edit again',
+    changedElsewhere:
+      'Someone else saved this campaign after you opened it, so your edits were not saved. They are still in the form below.',
+    keepMine: 'Keep my edits (Save then replaces their version)',
+    loadTheirs: 'Load their version',
+    editsKept: 'Showing their version. Your edits are kept:',
+    restoreMine: 'Put my edits back',
     rallyCompleted: 'Completed the stamp rally so far: {n}',
     boothsFailed: 'The campaign was saved, but some booths could not be assigned: {error}',
     errors: {

@@ -168,6 +168,12 @@ export const zhCN = {
     saved: '已保存，正在送达签到台',
     fixFirst: '请先修正标出的内容',
     conflict: '活动已被其他人修改：请刷新页面后再改',
+    changedElsewhere:
+      '你打开此活动后，其他人保存了修改，所以你的修改未保存。你填写的内容仍在下方表单中。',
+    keepMine: '保留我的修改（再点保存将覆盖对方的版本）',
+    loadTheirs: '载入对方的版本',
+    editsKept: '正在显示对方的版本。你的修改已保留：',
+    restoreMine: '恢复我的修改',
     rallyCompleted: '已完成集章：{n} 人',
     boothsFailed: '活动已保存，但部分签到台未能分配：{error}',
     errors: {

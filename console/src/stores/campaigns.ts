@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
+import type { TaggedCampaign } from '../api/client'
 import type { CampaignInput, ConsoleCampaign } from '../api/campaign-contract'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import { useKiosksStore } from './kiosks'
@@ -44,9 +45,14 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
     return saved
   }
 
-  async function save(id: string, input: CampaignInput): Promise<ConsoleCampaign> {
-    const saved = await api.updateCampaign(id, input)
-    put(saved)
+  /** With `ifMatch`, refused (412 `precondition_failed`) if someone saved it meanwhile. */
+  async function save(
+    id: string,
+    input: CampaignInput,
+    ifMatch: string | null = null,
+  ): Promise<TaggedCampaign> {
+    const saved = await api.updateCampaign(id, input, ifMatch)
+    put(saved.campaign)
     return saved
   }
 

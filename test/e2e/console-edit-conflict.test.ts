@@ -1,0 +1,123 @@
+/**
+ * Two organizers edit one campaign at once, against the real relay (SQLite, the built
+ * out/console) in real Chromium: Bob saves first; Alice's save from the form she opened before
+ * is refused (If-Match), the page says so in zh-CN and keeps what she typed; she can load Bob's
+ * version and put hers back, or keep hers and save it over his knowingly.
+ * Screenshot: test-artifacts/console-edit-conflict.png.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
+import { addOrganizer } from '../../relay/console/organizer-admin'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { launchChromium, waitForPage, waitForStill } from './browser'
+import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
+const NAME = '[data-testid="field-name"]'
+
+let dir: string
+let relay: RelayHandle
+let browser: Browser
+const problems: string[] = []
+
+beforeAll(async () => {
+  assertConsoleBuilt()
+  dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-conflict-'))
+  relay = await startRelay({
+    port: 0,
+    host: '127.0.0.1',
+    data: join(dir, 'relay'),
+    wechat: { token: 'conflictE2eToken' },
+    consoleDir: CONSOLE_DIR,
+  })
+  browser = await launchChromium()
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await relay?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A signed-in console page of its own (own cookies) on the campaign's editor. */
+async function editorAs(name: string, campaignId: string): Promise<Page> {
+  const password = await addOrganizer(relay.store, name, Date.now())
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'zh-CN',
+  })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of (401|412)/.test(m.text()))
+      problems.push(`console: ${m.text()}`)
+  })
+  await page.goto(`${relay.url}/console/`)
+  await page.fill('#sign-in-name', name)
+  await page.fill('#sign-in-password', password)
+  await page.click('[data-testid="sign-in-submit"]')
+  await page.locator('[data-testid="page-booths"]').waitFor()
+  await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaignId)}`)
+  await page.locator(`${NAME}`).waitFor()
+  await waitForPage(page, `(document.querySelector('${NAME}')?.value ?? '') !== ''`)
+  return page
+}
+
+async function storedName(id: string): Promise<string | undefined> {
+  return (await relay.store.campaigns.getCampaign(id))?.campaign.name
+}
+
+it('a save from a form opened before someone else saved is refused, and the draft stays', async () => {
+  const made = await relay.store.campaigns.createCampaign(
+    { ...CAMPAIGN_DEFAULTS, name: '春季展', id: 'c-conflict-e2e-01', screenKey: 'k'.repeat(43) },
+    Date.now(),
+  )
+  const id = made?.campaign.id ?? ''
+  const alice = await editorAs('alice', id)
+  const bob = await editorAs('bob', id)
+
+  await bob.fill(NAME, '春季展（Bob 改）')
+  await bob.click('[data-testid="save-campaign"]')
+  await bob.locator('[data-testid="saved"]').waitFor()
+  expect(await storedName(id)).toBe('春季展（Bob 改）')
+
+  // Alice's form was loaded before Bob's save.
+  await alice.fill(NAME, '春季展（Alice 改）')
+  await alice.click('[data-testid="save-campaign"]')
+  const banner = alice.locator('[data-testid="changed-elsewhere"]')
+  await banner.waitFor()
+  expect(await banner.textContent()).toContain('其他人保存了修改')
+  expect(await storedName(id)).toBe('春季展（Bob 改）')
+  expect(await alice.inputValue(NAME)).toBe('春季展（Alice 改）')
+  mkdirSync(ARTIFACTS, { recursive: true })
+  await waitForStill(alice)
+  await alice.screenshot({ path: resolve(ARTIFACTS, 'console-edit-conflict.png') })
+
+  // Bob's version into the form; hers one click away.
+  await alice.click('[data-testid="load-theirs"]')
+  await alice.locator('[data-testid="edits-kept"]').waitFor()
+  expect(await alice.inputValue(NAME)).toBe('春季展（Bob 改）')
+  await alice.click('[data-testid="restore-mine"]')
+  expect(await alice.inputValue(NAME)).toBe('春季展（Alice 改）')
+
+  // Now from the version she has seen, her save goes through.
+  await alice.click('[data-testid="save-campaign"]')
+  await alice.locator('[data-testid="saved"]').waitFor()
+  expect(await storedName(id)).toBe('春季展（Alice 改）')
+
+  // Bob's form is stale now: "keep mine" lets him save over hers knowingly.
+  await bob.fill(NAME, '春季展（Bob 再改）')
+  await bob.click('[data-testid="save-campaign"]')
+  await bob.locator('[data-testid="changed-elsewhere"]').waitFor()
+  await bob.click('[data-testid="keep-mine"]')
+  await bob.locator('[data-testid="changed-elsewhere"]').waitFor({ state: 'detached' })
+  expect(await bob.inputValue(NAME)).toBe('春季展（Bob 再改）')
+  await bob.click('[data-testid="save-campaign"]')
+  await bob.locator('[data-testid="saved"]').waitFor()
+  expect(await storedName(id)).toBe('春季展（Bob 再改）')
+  expect(problems).toEqual([])
+}, 60_000)
