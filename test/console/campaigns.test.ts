@@ -262,6 +262,35 @@ describe('the campaign editor', () => {
     )
   })
 
+  it('a key rotated here moves the ETag the form saves with, unless the campaign changed too', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.rotateScreenKey.mockResolvedValueOnce({
+      campaign: makeCampaign({ id: 'c-expo', screenKey: 'r'.repeat(32) }),
+      etag: '"9"',
+    })
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="rotate-key"]').trigger('click')
+    await wrapper.get('[data-testid="confirm-rotate"]').trigger('click')
+    await flushPromises()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    // Only the key changed since the form read it: not someone else's change.
+    expect(fake.api.updateCampaign.mock.calls[0]?.[2]).toBe('"9"')
+
+    // Someone renamed it before this rotation: the form's save must still meet that change.
+    fake.api.rotateScreenKey.mockResolvedValueOnce({
+      campaign: makeCampaign({ id: 'c-expo', name: 'Renamed', screenKey: 's'.repeat(32) }),
+      etag: '"11"',
+    })
+    await wrapper.get('[data-testid="rotate-key"]').trigger('click')
+    await wrapper.get('[data-testid="confirm-rotate"]').trigger('click')
+    await flushPromises()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign.mock.calls[1]?.[2]).toBe('"8"')
+  })
+
   it('rotates the screen key only after a confirm, and shows the new links', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })

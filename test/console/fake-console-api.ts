@@ -86,7 +86,7 @@ export function createFakeConsoleApi() {
       Promise.resolve({ campaign: { ...input, id, screenKey: 'k'.repeat(32) }, etag: '"8"' }),
     ),
     rotateScreenKey: vi.fn<ConsoleApi['rotateScreenKey']>((id) =>
-      Promise.resolve(makeCampaign({ id, screenKey: 'r'.repeat(32) })),
+      Promise.resolve({ campaign: makeCampaign({ id, screenKey: 'r'.repeat(32) }), etag: '"9"' }),
     ),
     followUp: vi.fn<ConsoleApi['followUp']>((id) =>
       Promise.resolve({

@@ -95,7 +95,7 @@ export interface ConsoleApi {
   /** With `ifMatch` (the ETag it was read with): 412 `precondition_failed` if changed since. */
   updateCampaign(id: string, input: CampaignInput, ifMatch?: string | null): Promise<TaggedCampaign>
   /** A new key for the wall and draw screens (the old one stops working): the campaign now. */
-  rotateScreenKey(id: string): Promise<ConsoleCampaign>
+  rotateScreenKey(id: string): Promise<TaggedCampaign>
   /** Tagged / pending / failed visitors and follow-ups sent / outside the window. */
   followUp(id: string): Promise<FollowUpReport>
   /**
@@ -252,8 +252,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         input,
         ifMatch ? { 'if-match': ifMatch } : {},
       ),
-    rotateScreenKey: (id) =>
-      call('POST', `/campaigns/${encodeURIComponent(id)}/screen-key`, consoleCampaignSchema, {}),
+    rotateScreenKey: (id) => tagged('POST', `/campaigns/${encodeURIComponent(id)}/screen-key`, {}),
     uploadRoster: async (id, file, format, { skipBadRows = false } = {}) => {
       const path = `/campaigns/${encodeURIComponent(id)}/roster${skipBadRows ? '?skipBadRows=1' : ''}`
       const stored = consoleRosterUploadSchema.transform((r): RosterUploadOutcome => ({

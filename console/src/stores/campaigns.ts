@@ -57,9 +57,9 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
   }
 
   /** A new big-screen key: the campaign with it. */
-  async function rotateKey(id: string): Promise<ConsoleCampaign> {
+  async function rotateKey(id: string): Promise<TaggedCampaign> {
     const saved = await api.rotateScreenKey(id)
-    put(saved)
+    put(saved.campaign)
     return saved
   }
 
