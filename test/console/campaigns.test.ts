@@ -325,6 +325,23 @@ describe('booth assignment', () => {
     expect(useCampaignsStore().boothsOf('c1')).toEqual(['b', 'c'])
   })
 
+  it('a booth unticked here that another organizer moved meanwhile stays where they put it', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: 'c-expo' })])
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    // Meanwhile: hall-a moved to another campaign, hall-c joined this one.
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-other' }),
+      makeKiosk({ id: 'hall-c', campaignId: 'c-expo' }),
+    ])
+    await wrapper.get('[data-booth="hall-a"]').setValue(false)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign).toHaveBeenCalledTimes(1)
+    expect(fake.api.assignKiosk.mock.calls).toEqual([])
+  })
+
   it('tries every PUT, throws the one that failed, and fetches the booths again', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'a' }), makeKiosk({ id: 'b' })])

@@ -69,15 +69,28 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
   }
 
   /**
-   * Makes `wanted` exactly the booths running `id`: booths added get it, booths dropped get
-   * none. One PUT per booth that changes; every one is tried, the first failure is thrown.
+   * The organizer's change to the booths running `id`, from `loaded` (what their form showed)
+   * to `wanted`: booths added get it; booths dropped get none, but only those still running
+   * it now (read again first), so a booth another organizer moved or added meanwhile stays
+   * where they put it. One PUT per booth that changes; every one is tried, the first failure
+   * is thrown.
    */
-  async function assignBooths(id: string, wanted: readonly string[]): Promise<void> {
-    const current = new Set(boothsOf(id))
+  async function assignBooths(
+    id: string,
+    wanted: readonly string[],
+    loaded: readonly string[] = boothsOf(id),
+  ): Promise<void> {
+    const before = new Set(loaded)
     const want = new Set(wanted)
+    let dropped = [...before].filter((k) => !want.has(k))
+    if (dropped.length > 0) {
+      await kiosks.refresh()
+      const still = new Set(boothsOf(id))
+      dropped = dropped.filter((k) => still.has(k))
+    }
     const changes: [string, string | null][] = [
-      ...[...want].filter((k) => !current.has(k)).map((k): [string, string] => [k, id]),
-      ...[...current].filter((k) => !want.has(k)).map((k): [string, null] => [k, null]),
+      ...[...want].filter((k) => !before.has(k)).map((k): [string, string] => [k, id]),
+      ...dropped.map((k): [string, null] => [k, null]),
     ]
     await assign(changes)
   }
