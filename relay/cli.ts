@@ -6,7 +6,13 @@
  * organizers; `healthcheck` asks a
  * running relay for /healthz (exit 0 when healthy, 1 otherwise). Logs are JSON lines.
  */
-import { CONFIG_FLAGS, loadRelayConfig, RelayConfigError, type RelayConfig } from './config'
+import {
+  CONFIG_FLAGS,
+  loadRelayConfig,
+  RelayConfigError,
+  unknownEnvWarnings,
+  type RelayConfig,
+} from './config'
 import { parseArgs, UsageError, type ParsedArgs } from './cli-args'
 import { checkHealth } from './healthcheck'
 import { addKiosk, KioskAdminError, parseSceneRanges } from './kiosk-admin'
@@ -124,6 +130,9 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
 
 async function serve(config: RelayConfig): Promise<void> {
   const log = jsonLogger((line) => process.stdout.write(line))
+  // A misspelt variable is not refused (the environment is shared), but said, by name only.
+  const unknownEnv = unknownEnvWarnings(process.env)
+  if (unknownEnv.length > 0) log.warn('unknown environment variables ignored', { unknownEnv })
   const relay = await startRelay(config, { log })
   let stopping = false
   const stop = (signal: string): void => {
@@ -154,6 +163,12 @@ async function main(argv: readonly string[]): Promise<void> {
     return
   }
   const config = loadRelayConfig({ flags: args.flags, env: process.env })
+  const unknownEnv = unknownEnvWarnings(process.env)
+  if (unknownEnv.length > 0 && args.positionals.length > 0) {
+    process.stderr.write(
+      `relay: warning: unknown environment variables ignored: ${unknownEnv.join(', ')}\n`,
+    )
+  }
   if (args.positionals[0] === 'kiosk') return kioskCommand(args, config)
   if (args.positionals[0] === 'organizer') return organizerCommand(args, config)
   // Exit 1 when unhealthy (an unknown error below): Docker reserves exit code 2.

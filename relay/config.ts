@@ -238,6 +238,58 @@ export const CONFIG_ENV_NAMES: ReadonlySet<string> = new Set([
   ...FIELDS.map(([p]) => envNameOf(p)),
 ])
 
+/**
+ * What Kubernetes sets in every pod for a Service named `scandesk-relay` (its "service
+ * links"): `SCANDESK_RELAY_SERVICE_HOST`, `_SERVICE_PORT[_<NAME>]`, `_PORT_<n>_TCP[_PROTO|_PORT|_ADDR]`.
+ */
+const KUBERNETES_SERVICE_VAR =
+  /^SCANDESK_RELAY_(?:SERVICE_(?:HOST|PORT(?:_[A-Z0-9_]+)?)|PORT_[0-9]+_(?:TCP|UDP|SCTP)(?:_(?:PROTO|PORT|ADDR))?)$/
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + cost)
+    }
+    row = next
+  }
+  return row[b.length] ?? 0
+}
+
+/**
+ * `SCANDESK_RELAY_*` variables that set nothing (a typo such as `SCANDESK_RELAY_APPSECRET`),
+ * each with the known name closest to it, sorted; Kubernetes' service-link variables are not
+ * counted. Names only: a value may be a secret.
+ */
+export function unknownEnvNames(
+  env: Readonly<Record<string, string | undefined>>,
+): Array<{ name: string; closest: string }> {
+  const known = [...CONFIG_ENV_NAMES]
+  // Compared without the prefix and underscores; a name inside the other (APPSECRET in
+  // WECHATAPPSECRET, DATA in DATADIR) comes before any mere edit distance.
+  const bare = (n: string): string => n.slice('SCANDESK_RELAY_'.length).replaceAll('_', '')
+  return Object.keys(env)
+    .filter((name) => name.startsWith('SCANDESK_RELAY_') && env[name] !== undefined)
+    .filter((name) => !CONFIG_ENV_NAMES.has(name) && !KUBERNETES_SERVICE_VAR.test(name))
+    .sort()
+    .map((name) => {
+      const b = bare(name)
+      const score = (k: string): number => {
+        const bk = bare(k)
+        return (bk.includes(b) || b.includes(bk) ? 0 : 1000) + editDistance(b, bk)
+      }
+      const closest = known.reduce((best, k) => (score(k) < score(best) ? k : best))
+      return { name, closest }
+    })
+}
+
+/** Each unknown variable as `NAME (did you mean KNOWN?)`, for one warning at start. */
+export function unknownEnvWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
+  return unknownEnvNames(env).map((u) => `${u.name} (did you mean ${u.closest}?)`)
+}
+
 function coerce(path: string, kind: FieldKind, raw: string, source: string): unknown {
   if (kind === 'nullable') return raw === '' || raw === 'null' ? null : raw
   if (kind === 'string') return raw

@@ -1,0 +1,86 @@
+// What the bundled relay CLI tells whoever deploys or runs it: unknown SCANDESK_RELAY_*
+// variables named at start (never their values), usage errors for stray arguments.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TOKEN } from './harness'
+import { buildRelayBundle, spawnRelay } from './relay-process'
+
+const run = promisify(execFile)
+
+let bundle: ReturnType<typeof buildRelayBundle>
+let dir: string
+beforeAll(() => {
+  bundle = buildRelayBundle()
+  dir = mkdtempSync(join(tmpdir(), 'relay-cli-'))
+}, 120_000)
+afterAll(() => {
+  bundle.remove()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bundle.entry, ...args], { env })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string }
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
+  }
+}
+
+describe('relay CLI messages', () => {
+  it('names unknown SCANDESK_RELAY_ variables once at start, never their values', async () => {
+    const secret = 'typo-secret-' + 'x'.repeat(20)
+    const env = {
+      ...process.env,
+      SCANDESK_RELAY_WECHAT_TOKEN: TOKEN,
+      SCANDESK_RELAY_APPSECRET: secret,
+      SCANDESK_RELAY_TRUST_PROXY_HOP: '1',
+      // A Kubernetes Service named scandesk-relay sets these in every pod: not ours, no warning.
+      SCANDESK_RELAY_SERVICE_HOST: '10.0.0.11',
+      SCANDESK_RELAY_SERVICE_PORT: '8787',
+      SCANDESK_RELAY_SERVICE_PORT_HTTP: '8787',
+      SCANDESK_RELAY_PORT_8787_TCP: 'tcp://10.0.0.11:8787',
+      SCANDESK_RELAY_PORT_8787_TCP_PROTO: 'tcp',
+      SCANDESK_RELAY_PORT_8787_TCP_PORT: '8787',
+      SCANDESK_RELAY_PORT_8787_TCP_ADDR: '10.0.0.11',
+    }
+    const relay = await spawnRelay(
+      process.execPath,
+      [bundle.entry, '--port', '0', '--data', ':memory:'],
+      { cwd: dir, env },
+    )
+    try {
+      const warnings = relay.log.filter((l) => /SCANDESK_RELAY_/.test(JSON.stringify(l)))
+      const unknown = warnings.filter((l) => l.msg.includes('unknown'))
+      expect(unknown).toHaveLength(1)
+      const text = JSON.stringify(unknown[0])
+      expect(text).toContain('SCANDESK_RELAY_APPSECRET')
+      expect(text).toContain('SCANDESK_RELAY_WECHAT_APP_SECRET')
+      expect(text).toContain('SCANDESK_RELAY_TRUST_PROXY_HOP')
+      expect(text).toContain('SCANDESK_RELAY_TRUST_PROXY_HOPS')
+      expect(text).not.toMatch(/SERVICE_HOST|SERVICE_PORT|PORT_8787/)
+      expect(JSON.stringify(relay.log)).not.toContain(secret)
+    } finally {
+      relay.child.kill('SIGTERM')
+      await relay.exited
+    }
+    // The commands beside the relay say it too (a typo'd data directory is another store).
+    const listed = await cli(
+      { ...env, SCANDESK_RELAY_DATA_DIR: join(dir, 'd') },
+      'kiosk',
+      'list',
+      '--data',
+      join(dir, 'd'),
+    )
+    expect(listed.code).toBe(0)
+    expect(listed.stderr).toContain('SCANDESK_RELAY_DATA_DIR')
+    expect(listed.stderr).toContain('SCANDESK_RELAY_DATA')
+    expect(listed.stderr).not.toContain(secret)
+    expect(listed.stdout.trim()).toBe('no kiosks')
+  })
+})
