@@ -103,7 +103,42 @@ export async function readJson<S extends z.ZodType>(
     sendBodyError(ctx.res, err)
     return null
   }
+  const proto = protoKeyPath(raw)
+  if (proto !== null) {
+    sendConsoleError(ctx.res, 400, 'bad_request', `${proto}: is not a known field`)
+    return null
+  }
   return checkedBody(ctx.res, schema, raw)
+}
+
+/**
+ * Where the body has a `__proto__` key (JSON.parse makes it an own field), or null. zod's
+ * objects and records skip that key rather than copy it (the copy's prototype would change), so
+ * a route's schema would take the body without it instead of refusing it as unknown.
+ */
+function protoKeyPath(body: unknown): string | null {
+  // A stack, not recursion (48 KiB of `[[[[...` nests deeper than the call stack goes); each
+  // entry points at its parent, the path is built only when found.
+  interface At {
+    value: unknown
+    key: string
+    parent: At | null
+  }
+  const todo: At[] = [{ value: body, key: '', parent: null }]
+  for (let at = todo.pop(); at !== undefined; at = todo.pop()) {
+    if (typeof at.value !== 'object' || at.value === null) continue
+    for (const [key, value] of Object.entries(at.value)) {
+      const inner: At = { value, key, parent: at }
+      if (key !== '__proto__') {
+        todo.push(inner)
+        continue
+      }
+      const path: string[] = []
+      for (let p: At | null = inner; p?.parent != null; p = p.parent) path.unshift(p.key)
+      return path.join('.')
+    }
+  }
+  return null
 }
 
 /** A body that must be a JSON object before anything else is asked of it. */

@@ -12,6 +12,13 @@ import { KioskClient, postPush, scanXml, type Backend } from './harness'
 
 const bed = relayTestBed()
 
+/** `body` with `key` as an own field, as JSON.parse makes it (a literal's `__proto__` is not). */
+function withKey(body: object, key: string, value: unknown): unknown {
+  const rest = JSON.stringify(body).slice(1)
+  const field = `${JSON.stringify(key)}:${JSON.stringify(value)}`
+  return JSON.parse(`{${field}${rest === '}' ? '' : ','}${rest}`)
+}
+
 async function relayOn(backend: Backend) {
   const place = bed.placeFor(backend)
   return { relay: await bed.relayOn(place), place }
@@ -155,6 +162,13 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       ],
       ['a follow-up with a control character', { ...campaignBody(), followUp: 'hi\u0007' }],
       ['not an object', [1, 2]],
+      // JSON.parse keeps these as own keys: as unknown as any other field, not dropped.
+      ['a __proto__ field', withKey(campaignBody(), '__proto__', { mode: 'party' })],
+      ['a constructor field', withKey(campaignBody(), 'constructor', 1)],
+      [
+        'a __proto__ stamp name',
+        { ...campaignBody(), stamps: ['k1'], stampNames: withKey({}, '__proto__', 'B区') },
+      ],
     ]
     for (const [why, body] of bad) {
       const created = await c.call('POST', '/console/api/campaigns', body)

@@ -208,7 +208,15 @@ describe.each(kinds)('console kiosks (%s store)', (backend) => {
     expect(set.status).toBe(200)
     expect(consoleKioskSchema.parse(set.json).campaignId).toBe('spring-fair')
     expect((await kiosks(c))[0]?.campaignId).toBe('spring-fair')
-    for (const bad of [{}, { campaignId: '' }, { campaignId: 7 }, { campaignId: 'x', more: 1 }]) {
+    const own = (key: string): unknown => JSON.parse(`{"campaignId":null,"${key}":{}}`)
+    for (const bad of [
+      {},
+      { campaignId: '' },
+      { campaignId: 7 },
+      { campaignId: 'x', more: 1 },
+      own('__proto__'),
+      own('constructor'),
+    ]) {
       expect((await c.call('PUT', '/console/api/kiosks/k1', bad)).status).toBe(400)
     }
     expect((await kiosks(c))[0]?.campaignId).toBe('spring-fair')

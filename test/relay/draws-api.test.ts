@@ -309,6 +309,9 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
       { prize: 'x', count: 1, extra: true },
       { count: 1 },
       [],
+      // As JSON.parse reads them: own keys, unknown like any other.
+      JSON.parse('{"prize":"x","count":1,"__proto__":{"rosterOnly":true}}'),
+      JSON.parse('{"prize":"x","count":1,"constructor":1}'),
     ]
     for (const body of bad) {
       const a = await c.call('POST', path, body)
