@@ -19,7 +19,7 @@ import type { RelayStore } from '../store/types'
 import { LiveEvents, type LiveEventsOptions } from './live-events'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
-import { streamSheet } from './sheet'
+import { sheetHeaders, streamSheet } from './sheet'
 
 export interface ConsoleRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -169,7 +169,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     sendJson(res, 200, consoleStatsSchema.parse(body))
   }
 
-  async function attendance(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function attendance(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const q = parse(res, attendanceQuerySchema, url)
     if (q === null) return
     const scope = await scopeOf(res, q.campaign)
@@ -183,6 +183,11 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       })
       const body = { total: page.total, rows: page.rows.map(toConsoleRow) }
       sendJson(res, 200, consoleAttendancePageSchema.parse(body))
+      return
+    }
+    if (req.method === 'HEAD') {
+      // The headers a GET would send; the sheet (every row read) would only be thrown away.
+      res.writeHead(200, sheetHeaders(q.format, deps.now())).end()
       return
     }
     const started = performance.now()

@@ -105,6 +105,16 @@ export function sheetFileName(format: 'csv' | 'xlsx', now: number): string {
   return `scandesk-attendance-${stamp}.${format}`
 }
 
+/** The sheet's response headers: a GET's before its rows, a HEAD's alone. */
+export function sheetHeaders(format: 'csv' | 'xlsx', now: number): Record<string, string> {
+  return {
+    'Content-Type': CONTENT_TYPES[format],
+    'Content-Disposition': `attachment; filename="${sheetFileName(format, now)}"`,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  }
+}
+
 /**
  * Streams the sheet into `res`. The first page is read before the headers go: a store that
  * fails by then (SQLite's pending rows that cannot be built) throws with nothing sent, for the
@@ -119,12 +129,7 @@ export async function streamSheet(
 ): Promise<number> {
   const pages = attendance.rows(q.scope, EXPORT_PAGE_ROWS)[Symbol.asyncIterator]()
   let next = await pages.next()
-  res.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[q.format],
-    'Content-Disposition': `attachment; filename="${sheetFileName(q.format, q.now)}"`,
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  })
+  res.writeHead(200, sheetHeaders(q.format, q.now))
   const rally = q.stampsComplete
   const personOf = q.personOf
   const columns = SHEET_COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)

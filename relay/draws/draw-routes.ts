@@ -170,6 +170,11 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
           'Content-Disposition': `attachment; filename="scandesk-draw-${draw.id}.${format}"`,
           'Cache-Control': 'no-store',
         })
+        // HEAD: the headers a GET sends, without building a sheet to throw away.
+        if (ctx.req.method === 'HEAD') {
+          ctx.res.end()
+          return
+        }
         const header = COLUMNS.map((c) => c.label[locale])
         const toCells = (r: Row, cells: Cell[]): void => {
           COLUMNS.forEach((c, i) => (cells[i] = c.value(r)))

@@ -156,6 +156,49 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
     }
   })
 
+  it('HEAD answers the export headers without reading a row', async () => {
+    const store = await open()
+    const counting = countingReader(store.attendance)
+    let lookups = 0
+    const s = await serveAttendanceRoutes(
+      { attendance: counting.reader, subscribe: (l) => store.subscribe(l) },
+      {
+        campaignKiosks: (id) => Promise.resolve(id === 'c-one' ? ['booth-a'] : null),
+        rally: {
+          completed: () => Promise.resolve(null),
+          completion: () => Promise.resolve((lookups++, null)),
+        },
+        people: () => Promise.resolve((lookups++, null)),
+      },
+    )
+    try {
+      await fill(store)
+      for (const format of ['csv', 'xlsx'] as const) {
+        const path = `/console/api/attendance?format=${format}`
+        const got = await fetch(s.url + path)
+        await got.arrayBuffer()
+        const taken = counting.handedOut()
+        expect(taken).toBeGreaterThan(0)
+        const head = await fetch(s.url + path, { method: 'HEAD' })
+        expect(head.status).toBe(200)
+        for (const h of ['content-type', 'content-disposition', 'cache-control']) {
+          expect(head.headers.get(h), h).toBe(got.headers.get(h))
+        }
+        expect(await head.text()).toBe('')
+        // Nothing read for it: not a row, not the rally's or roster's lookups.
+        expect(counting.handedOut()).toBe(taken)
+      }
+      expect(lookups).toBe(4) // the two GETs' only
+      const unknown = await fetch(`${s.url}/console/api/attendance?format=csv&campaign=c-x`, {
+        method: 'HEAD',
+      })
+      expect(unknown.status).toBe(404)
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
   it('XLSX reads back with exceljs: the same rows, text kept as text', async () => {
     const store = await open()
     const s = await serve(store)

@@ -56,7 +56,9 @@ export async function serveAttendanceRoutes(
   })
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://relay.invalid')
-    const route = routes.routes.find((r) => r.method === req.method && r.path === url.pathname)
+    // A GET route answers HEAD too, as in the console router.
+    const method = req.method === 'HEAD' ? 'GET' : req.method
+    const route = routes.routes.find((r) => r.method === method && r.path === url.pathname)
     if (route === undefined) res.writeHead(404).end()
     else void route.handler(req, res, url, null)
   })

@@ -230,6 +230,16 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(rows.slice(1).map((r) => r[5])).toEqual(openids(d))
     expect(rows.slice(1).map((r) => r[3])).toEqual(d.winners.map((w) => w.number))
 
+    // HEAD: the same headers, no sheet; an unknown draw is still 404.
+    const head = await c.call('HEAD', `${base}?format=xlsx`)
+    expect(head.status).toBe(200)
+    for (const h of ['content-type', 'content-disposition', 'cache-control']) {
+      expect(head.headers.get(h), h).toBe(res.headers.get(h))
+    }
+    expect(head.text).toBe('')
+    const noDraw = `/console/api/campaigns/${campaignId}/draws/d-nosuchdraw/winners`
+    expect((await c.call('HEAD', noDraw)).status).toBe(404)
+
     // A repeated parameter is refused, as the attendance export refuses it: not its last value.
     for (const q of ['format=pdf', 'locale=fr', 'format=csv&x=1', 'format=csv&format=xlsx']) {
       expect((await c.call('GET', `${base}?${q}`)).status, q).toBe(400)
