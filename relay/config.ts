@@ -12,6 +12,21 @@ import { isRedisClusterUrl, parseRedisClusterUrl } from './store/redis/cluster-u
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
 export type WechatMode = z.infer<typeof wechatModeSchema>
 
+/**
+ * WeChat's AppID, AppSecret and Token are letters and digits. Whitespace in one is a copying
+ * slip (an env file saved with CRLF line endings leaves '\r' on every value) that would fail
+ * each signature or API call without a word: refused at start, the value never shown.
+ */
+const credential = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine(
+      (v) => !/\s/.test(v),
+      'must not contain spaces or line breaks (an env file saved with CRLF line endings leaves a carriage return on each value)',
+    )
+    .default('')
+
 const wechatSchema = z
   .object({
     // The AppSecret and access tokens go there: plain http only to this machine (a stand-in).
@@ -19,9 +34,9 @@ const wechatSchema = z
       .url({ protocol: /^https?$/ })
       .refine((u) => !isInsecureRemoteUrl(u), INSECURE_HTTP_MESSAGE)
       .default('https://api.weixin.qq.com'),
-    appId: z.string().max(64).default(''),
-    appSecret: z.string().max(128).default(''),
-    token: z.string().max(128).default(''),
+    appId: credential(64),
+    appSecret: credential(128),
+    token: credential(128),
     encodingAESKey: z.string().default(''),
     mode: wechatModeSchema.default('plain'),
   })

@@ -189,6 +189,25 @@ describe('relay config', () => {
     const lineMessage = bad({ readFile: leaky, flags: { config: 'line.json' } })
     expect(lineMessage).toMatch(/line\.json is not valid JSON .*line 4, column 5/)
     expect(lineMessage).not.toMatch(/SECRET/)
+    // An env file saved with CRLF leaves '\r' on each value: every signature check would fail
+    // without a word. Refused naming the field and its source, never the value.
+    for (const [name, field] of [
+      ['SCANDESK_RELAY_WECHAT_TOKEN', 'wechat\\.token'],
+      ['SCANDESK_RELAY_WECHAT_APP_ID', 'wechat\\.appId'],
+      ['SCANDESK_RELAY_WECHAT_APP_SECRET', 'wechat\\.appSecret'],
+    ] as const) {
+      for (const value of ['tok3n\r', ' tok3n', 'tok 3n', 'tok3n\n']) {
+        const message = bad({ env: { [name]: value } })
+        expect(message).toMatch(new RegExp(`${field} .*spaces.*from ${name}`))
+        expect(message).not.toContain('tok3n')
+      }
+    }
+    expect(
+      bad({
+        readFile: files({ 'w.json': '{"wechat":{"token":"t\\r"}}' }),
+        flags: { config: 'w.json' },
+      }),
+    ).toMatch(/wechat\.token .*from w\.json/)
     // A passive reply XML cannot carry would turn every push into an error WeChat retries.
     expect(bad({ flags: { 'reply-scan': '签到\u000b成功' } })).toMatch(/reply\.scan .*control/)
   })
