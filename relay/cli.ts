@@ -21,7 +21,7 @@ import { errorMessage, jsonLogger } from './log'
 import { startRelay } from './server'
 import { timeZoneProblem } from './time-zone'
 import { openStore } from './store/open-store'
-import type { RelayStore } from './store/types'
+import { SceneRangeClashError, type RelayStore } from './store/types'
 
 const USAGE = `usage:
   relay [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--host H] [--wechat-token T] ...
@@ -188,6 +188,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     err instanceof UsageError ||
     err instanceof RelayConfigError ||
     err instanceof KioskAdminError ||
+    err instanceof SceneRangeClashError ||
     err instanceof OrganizerAdminError
   process.stderr.write(`relay: ${errorMessage(err)}\n`)
   if (err instanceof UsageError) process.stderr.write(USAGE + '\n')

@@ -51,6 +51,20 @@ export class KioskExistsError extends Error {
   }
 }
 
+/** A kiosk's new integer scene range reaches into another kiosk's: names both. */
+export class SceneRangeClashError extends RangeError {
+  override name = 'SceneRangeClashError'
+  constructor(
+    readonly range: SceneRange,
+    readonly owner: string,
+    readonly ownerRange: SceneRange,
+  ) {
+    super(
+      `scene range ${range.lo}-${range.hi} overlaps kiosk ${owner}'s ${ownerRange.lo}-${ownerRange.hi}`,
+    )
+  }
+}
+
 /** What the push endpoint hands the store; `id` is derived from WeChat's de-dup key. */
 export interface NewEvent {
   id: string

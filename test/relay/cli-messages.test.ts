@@ -83,4 +83,15 @@ describe('relay CLI messages', () => {
     expect(listed.stderr).not.toContain(secret)
     expect(listed.stdout.trim()).toBe('no kiosks')
   })
+
+  it('names the kiosk and range a new scene range overlaps', async () => {
+    const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+    const data = ['--data', join(dir, 'scenes')]
+    expect((await cli(env, 'kiosk', 'add', 'k1', '--scenes', '100-199', ...data)).code).toBe(0)
+    const clash = await cli(env, 'kiosk', 'add', 'k2', '--scenes', '50-60,150-250', ...data)
+    // Refused input, as an existing id is: exit 2, saying which kiosk owns which scenes.
+    expect(clash.code).toBe(2)
+    expect(clash.stderr).toContain("scene range 150-250 overlaps kiosk k1's 100-199")
+    expect((await cli(env, 'kiosk', 'list', ...data)).stdout).not.toMatch(/^k2/m)
+  })
 })

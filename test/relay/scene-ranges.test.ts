@@ -29,7 +29,7 @@ describe.each<Backend>(['sqlite', 'redis'])('integer scene ranges on %s', (backe
     // k2's own old range is the one starting nearest below 155: k1's 1-100 overlaps all the same.
     await expect(
       r.addKiosk('k2', { sceneRanges: [{ lo: 50, hi: 155 }], rotate: true }),
-    ).rejects.toThrow(/overlaps/)
+    ).rejects.toThrow("scene range 50-155 overlaps kiosk k1's 1-100")
     await expect(
       r.addKiosk('k3', {
         sceneRanges: [
@@ -37,7 +37,7 @@ describe.each<Backend>(['sqlite', 'redis'])('integer scene ranges on %s', (backe
           { lo: 155, hi: 170 },
         ],
       }),
-    ).rejects.toThrow(/overlaps/)
+    ).rejects.toThrow("scene range 90-95 overlaps kiosk k1's 1-100")
     expect((await postPush(r.url, scanXml('o', '60'), signedQuery(TOKEN))).status).toBe(200)
     expect((await r.store.readEvents('k1', 0, 10)).map((e) => e.scene)).toEqual(['60'])
     expect(await r.store.readEvents('k2', 0, 10)).toEqual([])

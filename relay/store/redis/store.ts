@@ -47,6 +47,7 @@ import { ChangeFeed, newEpoch } from '../store-util'
 import {
   DEDUP_TTL_SECONDS,
   KioskExistsError,
+  SceneRangeClashError,
   type AppendResult,
   type ClaimedAppendResult,
   type FallbackCodeRecord,
@@ -245,9 +246,9 @@ class RedisStore implements RelayStore {
         this.redis.zrangebyscore(rangesKey, r.lo, r.hi),
       ])
       for (const member of [...before, ...inside]) {
-        const [owner, , hi] = member.split(':')
+        const [owner = '', lo, hi] = member.split(':')
         if (owner !== input.kioskId && Number(hi) >= r.lo) {
-          throw new RangeError(`scene range ${r.lo}-${r.hi} overlaps`)
+          throw new SceneRangeClashError(r, owner, { lo: Number(lo), hi: Number(hi) })
         }
       }
     }

@@ -3,7 +3,12 @@ import type Database from 'better-sqlite3'
 import { kioskRow, rangeRow } from './rows'
 import { statement } from './statements'
 import { newEpoch } from '../store-util'
-import { KioskExistsError, type KioskRecord, type PutKioskInput } from '../types'
+import {
+  KioskExistsError,
+  SceneRangeClashError,
+  type KioskRecord,
+  type PutKioskInput,
+} from '../types'
 
 type Db = Database.Database
 
@@ -51,9 +56,11 @@ export function writeKiosk(db: Db, input: PutKioskInput): void {
     for (const r of input.sceneRanges) {
       const clash = statement(
         db,
-        'SELECT kiosk_id FROM scene_ranges WHERE lo <= ? AND hi >= ? AND kiosk_id != ?',
-      ).get(r.hi, r.lo, input.kioskId)
-      if (clash !== undefined) throw new RangeError(`scene range ${r.lo}-${r.hi} overlaps`)
+        'SELECT kiosk_id, lo, hi FROM scene_ranges WHERE lo <= ? AND hi >= ? AND kiosk_id != ? ORDER BY lo LIMIT 1',
+      ).get(r.hi, r.lo, input.kioskId) as { kiosk_id: string; lo: number; hi: number } | undefined
+      if (clash !== undefined) {
+        throw new SceneRangeClashError(r, clash.kiosk_id, { lo: clash.lo, hi: clash.hi })
+      }
     }
     statement(
       db,
