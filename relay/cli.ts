@@ -172,7 +172,8 @@ async function main(argv: readonly string[]): Promise<void> {
   if (args.positionals[0] === 'kiosk') return kioskCommand(args, config)
   if (args.positionals[0] === 'organizer') return organizerCommand(args, config)
   // Exit 1 when unhealthy (an unknown error below): Docker reserves exit code 2.
-  if (args.positionals[0] === 'healthcheck' && args.positionals.length === 1) {
+  if (args.positionals[0] === 'healthcheck') {
+    if (args.positionals.length > 1) throw new UsageError('healthcheck takes no arguments')
     refuseKioskAddOptions(args, 'healthcheck')
     return out(await checkHealth(config))
   }

@@ -94,4 +94,16 @@ describe('relay CLI messages', () => {
     expect(clash.stderr).toContain("scene range 150-250 overlaps kiosk k1's 100-199")
     expect((await cli(env, 'kiosk', 'list', ...data)).stdout).not.toMatch(/^k2/m)
   })
+
+  it('says what healthcheck takes when given more', async () => {
+    const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+    const extra = await cli(env, 'healthcheck', 'extra')
+    expect(extra.code).toBe(2)
+    expect(extra.stderr).not.toContain('unknown command')
+    expect(extra.stderr).toContain('healthcheck takes no arguments')
+    expect(extra.stderr).toContain('usage:')
+    const unknown = await cli(env, 'helthcheck')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('unknown command helthcheck')
+  })
 })
