@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { jsonErrorPlace } from '../shared/json-place'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
 import { isRedisClusterUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
@@ -352,19 +353,6 @@ export interface LoadConfigOptions {
   flags?: Readonly<Record<string, string>>
   env?: Readonly<Record<string, string | undefined>>
   readFile?: (path: string) => string
-}
-
-/**
- * Where JSON.parse gave up, as ` (line L, column C)`, or nothing. Never its message: V8
- * quotes the text around the error there, which in a config file is the AppSecret or token.
- */
-function jsonErrorPlace(err: unknown, text: string): string {
-  const at = err instanceof Error ? /at position (\d+)/.exec(err.message) : null
-  if (at === null) return ''
-  const before = text.slice(0, Number(at[1]))
-  const line = before.split('\n').length
-  const column = before.length - before.lastIndexOf('\n')
-  return ` (line ${line}, column ${column})`
 }
 
 /** Config file (from `--config` or `SCANDESK_RELAY_CONFIG`), then env, then flags. */

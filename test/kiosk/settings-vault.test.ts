@@ -52,6 +52,20 @@ describe('settings files', () => {
     expect((notJson as Error).message).toMatch(/not valid JSON/)
     expect(readFileSync(file, 'utf8')).toBe('{"version": 1, "kioskId": ')
 
+    // JSON.parse quotes the text around the error: never what the file holds (the PIN's
+    // hash, a relay address), only where the error is.
+    const secret = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    const leaky = `{\n  "version": 1,\n  "adminPin": {"salt": "s", "hash": ${secret}}\n}`
+    writeFileSync(file, leaky)
+    const quoted = errorOf(() =>
+      createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),
+    )
+    expect((quoted as Error).message).toMatch(
+      /settings\.json .*not valid JSON \(line 3, column 37\)/,
+    )
+    expect((quoted as Error).message).not.toMatch(/e3b0|b855|hash/)
+    expect(readFileSync(file, 'utf8')).toBe(leaky)
+
     writeFileSync(file, JSON.stringify({ ...defaultSettings(), relayURL: 'http://x' }))
     const unknown = errorOf(() =>
       createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),

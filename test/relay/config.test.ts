@@ -184,7 +184,7 @@ describe('relay config', () => {
         '{\n  "wechat": {\n    "appSecret": "SECRET0123456789abcdef"\n    "token": "t"\n  }\n}',
     })
     const leakyMessage = bad({ readFile: leaky, flags: { config: 'leaky.json' } })
-    expect(leakyMessage).toMatch(/config leaky\.json is not valid JSON/)
+    expect(leakyMessage).toMatch(/config leaky\.json is not valid JSON \(line 1, column 36\)/)
     expect(leakyMessage).not.toMatch(/SECRET|ppSecret/)
     const lineMessage = bad({ readFile: leaky, flags: { config: 'line.json' } })
     expect(lineMessage).toMatch(/line\.json is not valid JSON .*line 4, column 5/)

@@ -15,6 +15,7 @@ import {
 } from 'node:fs'
 import { basename } from 'node:path'
 import type { z } from 'zod'
+import { jsonErrorPlace } from '../../../shared/json-place'
 
 export class ConfigFileError extends Error {
   constructor(
@@ -46,7 +47,8 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.ou
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    throw new ConfigFileError(file, null, `not valid JSON (${(err as Error).message})`)
+    // Where, not JSON.parse's message: that quotes the file's text (a PIN hash, a secret).
+    throw new ConfigFileError(file, null, `not valid JSON${jsonErrorPlace(err, text)}`)
   }
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
