@@ -261,6 +261,9 @@ export const CONFIG_ENV_NAMES: ReadonlySet<string> = new Set([
 const KUBERNETES_SERVICE_VAR =
   /^SCANDESK_RELAY_(?:SERVICE_(?:HOST|PORT(?:_[A-Z0-9_]+)?)|PORT_[0-9]+_(?:TCP|UDP|SCTP)(?:_(?:PROTO|PORT|ADDR))?)$/
 
+/** `SCANDESK_RELAY_PORT=tcp://10.0.0.11:8787`, as Kubernetes sets it beside the others. */
+const KUBERNETES_PORT_LINK = /^(?:tcp|udp|sctp):\/\/[^/\s]+:[0-9]+$/
+
 function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
@@ -389,6 +392,9 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
     const name = envNameOf(path)
     const raw = env[name]
     if (raw === undefined) continue
+    // Kubernetes' service link for a Service named scandesk-relay, not a port: left alone,
+    // as its SCANDESK_RELAY_SERVICE_* siblings are (unknownEnvNames).
+    if (name === 'SCANDESK_RELAY_PORT' && KUBERNETES_PORT_LINK.test(raw)) continue
     setPath(merged, path, coerce(path, kind, raw, name))
     sources.set(path, name)
   }

@@ -212,6 +212,16 @@ describe('relay config', () => {
     expect(bad({ flags: { 'reply-scan': '签到\u000b成功' } })).toMatch(/reply\.scan .*control/)
   })
 
+  it("ignores Kubernetes' SCANDESK_RELAY_PORT service link, not a port", () => {
+    // A Service named scandesk-relay puts SCANDESK_RELAY_PORT=tcp://<ip>:<port> in every pod.
+    const env = { SCANDESK_RELAY_PORT: 'tcp://10.0.0.11:8787' }
+    expect(loadRelayConfig({ env }).port).toBe(8787)
+    expect(loadRelayConfig({ env, flags: { port: '9000' } }).port).toBe(9000)
+    expect(() => loadRelayConfig({ env: { SCANDESK_RELAY_PORT: 'tcp:8787' } })).toThrow(
+      /port must be a number/,
+    )
+  })
+
   it('takes a Redis Cluster as seed nodes, and refuses a list it cannot use', () => {
     const url = 'redis-cluster://user:p%40ss@10.0.0.1:7000,redis-b:7001,[::1]:7002'
     expect(loadRelayConfig({ env: { SCANDESK_RELAY_REDIS: url } }).redis).toBe(url)
