@@ -7,7 +7,7 @@ import { ConfigFileError } from '../../electron/core/config/json-file'
 import { createKioskCore } from '../../electron/core/kiosk-core'
 import { KioskError } from '../../electron/core/api/kiosk-error'
 import { openFileKeyVault, VaultError } from '../../electron/core/config/vault'
-import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
+import { defaultSettings, loadSettings, saveSettings } from '../../electron/core/config/settings'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { cleanup, onCleanup, tempDir, testCampaign } from './helpers'
@@ -39,6 +39,14 @@ describe('settings files', () => {
     expect((err as ConfigFileError).field).toBe('pool.target')
     expect((err as Error).message).toContain('settings.json')
     expect(readFileSync(file, 'utf8')).toBe(text)
+  })
+
+  it('a settings file saved with a UTF-8 byte order mark (Windows Notepad) is read', () => {
+    const dir = tempDir()
+    saveSettings(dir, { ...defaultSettings(), kioskId: 'booth-3' })
+    const file = join(dir, 'settings.json')
+    writeFileSync(file, '\uFEFF' + readFileSync(file, 'utf8'))
+    expect(loadSettings(dir)?.kioskId).toBe('booth-3')
   })
 
   it('a settings file that is not JSON, or has an unknown key, is refused', () => {

@@ -42,7 +42,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** Reads and validates `file`; null when it does not exist. */
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> | null {
   if (!existsSync(file)) return null
-  const text = readFileSync(file, 'utf8')
+  // RFC 8259 lets a parser ignore a byte order mark; Windows editors still write one.
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '')
   let raw: unknown
   try {
     raw = JSON.parse(text)
