@@ -25,7 +25,9 @@ const bytes = (s: string): number => new TextEncoder().encode(s).length
 
 /** A booth's label: its name in the campaign, else its kiosk id. */
 export function stampName(c: Pick<CampaignFields, 'stampNames'>, kioskId: string): string {
-  return c.stampNames?.[kioskId] ?? kioskId
+  // Own names only: "constructor" is a valid kiosk id, and Object.prototype has one.
+  const names = c.stampNames
+  return (names !== undefined && Object.hasOwn(names, kioskId) ? names[kioskId] : null) ?? kioskId
 }
 
 /** Whether `stamped` covers every booth of the rally (an empty rally is never complete). */

@@ -102,6 +102,15 @@ describe('the rally line', () => {
   it('counts only the rally’s booths and lists the rest by name, else by id', () => {
     expect(stampLine(rally, { stamped: ['a', 'x'] })).toBe('已集 1/3 章，还差：B 区、c')
     expect(stampLine(rally, { stamped: ['c', 'b', 'a'] })).toBe(DEFAULT_STAMP_COMPLETE)
+    // "constructor" is a valid kiosk id: named by its id, not by Object.prototype's function.
+    const odd = { stamps: ['constructor', 'b'], stampNames: { b: 'B 区' } }
+    expect(stampLine(odd, { stamped: ['b'] })).toBe('已集 1/2 章，还差：constructor')
+  })
+
+  it('the form keeps a booth named "constructor" without a name', () => {
+    const checked = checkDraft({ ...named(), stamps: ['constructor'], stampNames: {} })
+    expect(checked.ok).toBe(true)
+    if (checked.ok) expect('stampNames' in checked.input).toBe(false)
   })
 
   it('cuts a missing list that would not fit 2048 bytes, and drops the base reply first', () => {

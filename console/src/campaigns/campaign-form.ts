@@ -49,7 +49,7 @@ export function newDraft(): CampaignDraft {
     tag: '',
     followUp: '',
     stamps: [],
-    stampNames: {},
+    stampNames: namesOf({}),
     stampProgress: '',
     stampComplete: '',
   }
@@ -71,7 +71,7 @@ export function draftOf(c: ConsoleCampaign): CampaignDraft {
     tag: c.tag ?? '',
     followUp: c.followUp ?? '',
     stamps: [...c.stamps],
-    stampNames: { ...c.stampNames },
+    stampNames: namesOf(c.stampNames ?? {}),
     stampProgress: c.stampProgress ?? '',
     stampComplete: c.stampComplete ?? '',
   }
@@ -106,11 +106,22 @@ export function candidateOf(d: CampaignDraft): unknown {
   }
 }
 
+/**
+ * Booth names keyed by kiosk id, without a prototype: "constructor" is a valid kiosk id, and
+ * the editor's input for it would otherwise show Object.prototype's function.
+ */
+function namesOf(names: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.assign(Object.create(null) as Record<string, string>, names)
+}
+
 /** The stamp rally's optional fields: names of picked booths only, empty texts left out. */
 function stampFieldsOf(d: CampaignDraft): Record<string, unknown> {
   const names = Object.fromEntries(
     d.stamps
-      .map((id) => [id, (d.stampNames[id] ?? '').trim()] as const)
+      .map(
+        (id) =>
+          [id, (Object.hasOwn(d.stampNames, id) ? (d.stampNames[id] ?? '') : '').trim()] as const,
+      )
       .filter(([, name]) => name !== ''),
   )
   const out: Record<string, unknown> = {}
