@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRelay, type RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
-import { callKiosk, goHash, launchChromium, unlockAdmin } from './browser'
+import { callKiosk, goHash, launchChromium, screenshot, unlockAdmin } from './browser'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
 
 const KIOSK_ID = 'e2e-clone'
@@ -67,6 +67,7 @@ describe('two kiosks with one identity (Chromium)', () => {
       .poll(() => corner.textContent(), { timeout: 30_000 })
       .toBe('另一台签到台在使用本展位的身份')
     expect(await corner.getAttribute('data-level')).toBe('bad')
+    await screenshot(page, 'kiosk-identity-conflict')
 
     await unlockAdmin(page, PIN)
     await goHash(page, '#/admin/diagnostics')
@@ -76,5 +77,6 @@ describe('two kiosks with one identity (Chromium)', () => {
     await expect
       .poll(() => fact.textContent(), { timeout: 15_000 })
       .toContain("Another kiosk is using this booth's identity")
+    await screenshot(page, 'kiosk-identity-conflict-diagnostics-en')
   }, 60_000)
 })
