@@ -195,6 +195,50 @@ describe('kiosk screen', () => {
     expect(wrapper.find('[data-testid="offline-banner"]').exists()).toBe(false)
   })
 
+  it('names a link failure staff must act on instead of "scans still collected"', async () => {
+    const { wrapper, fake } = await mountScreen()
+    const banner = () => wrapper.find('[data-testid="offline-banner"]')
+    // A revoked token: the relay closes the link and the kiosk keeps trying.
+    const revoked = { code: 'revoked', params: {} }
+    fake.emit(
+      'status',
+      makeStatus({
+        relay: { state: 'reconnecting', since: T0, retryAt: T0 + 8_000, lastError: revoked },
+      }),
+    )
+    await flushPromises()
+    expect(banner().text()).toContain('令牌已被撤销')
+    expect(banner().text()).not.toContain('扫码仍在后台收集')
+    // A full disk while connected: nothing is being stored, so the banner is up too.
+    const full = { code: 'store_failed', params: {} }
+    fake.emit('status', makeStatus({ relay: { lastError: full } }))
+    await flushPromises()
+    expect(banner().text()).toContain('磁盘')
+    fake.emit('locale', 'en')
+    await flushPromises()
+    expect(banner().text()).toContain('disk')
+    expect(banner().attributes('data-code')).toBe('store_failed')
+    // A plain network loss keeps its words.
+    fake.emit(
+      'status',
+      makeStatus({
+        relay: {
+          state: 'reconnecting',
+          since: T0,
+          retryAt: T0 + 8_000,
+          lastError: { code: 'unreachable', params: {} },
+        },
+      }),
+    )
+    await flushPromises()
+    expect(banner().text()).toContain('scans are still being collected')
+    fake.emit('status', makeStatus())
+    await flushPromises()
+    vi.advanceTimersByTime(1_000)
+    await flushPromises()
+    expect(banner().exists()).toBe(false)
+  })
+
   it('says when the kiosk is not set up instead of showing a code', async () => {
     const { wrapper } = await mountScreen(makeScreenState(T0, { configured: false, ticket: null }))
     expect(wrapper.find('[data-testid="not-configured"]').exists()).toBe(true)

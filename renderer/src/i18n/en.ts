@@ -55,6 +55,20 @@ export const en: MessageSchema = {
     quota: "Today's code quota is used up",
     offline:
       'Connection lost — scans are still being collected and will appear here when the connection returns.',
+    /** Screen banner: a link failure waiting does not cure, with what to do (instead of offline). */
+    banner: {
+      store_failed:
+        'This kiosk cannot save scans (its disk may be full) — staff: free up space on the kiosk; scans wait at the relay and arrive once they can be saved.',
+      link_refused:
+        'The relay address is wrong, so this kiosk cannot reach the relay — staff: check the relay address in Admin → Setup.',
+      unauthorized:
+        "The relay refused this kiosk's token — staff: get a new pairing code from the organizer and pair again.",
+      forbidden: 'The relay refused this kiosk ID — staff: check the kiosk ID in Admin → Setup.',
+      revoked:
+        "This kiosk's token was revoked — staff: get a new pairing code from the organizer and pair again.",
+      identity_conflict:
+        "Another kiosk is using this booth's identity and the scans are split between them — staff: turn the other kiosk off, or pair one of them again with a new code.",
+    },
   },
   pin: {
     title: 'Admin sign-in',

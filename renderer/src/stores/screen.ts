@@ -5,7 +5,7 @@ import type { ScreenState } from '../../../shared/ipc'
 import { useKioskApi } from '../bridge/api-key'
 import type { ErrorBody } from '../../../shared/errors'
 import { toErrorBody } from '../bridge/errors'
-import { isOffline } from '../kiosk/status-view'
+import { isOffline, linkProblem, type LinkProblem } from '../kiosk/status-view'
 import { useLocaleStore } from './locale'
 
 /**
@@ -68,6 +68,11 @@ export const useScreenStore = defineStore('screen', () => {
     if (!status.value) return false
     return linkLostAt.value !== null || isOffline(status.value, now.value)
   })
+
+  /** A link failure waiting does not cure (full disk, revoked token, cloned identity): named. */
+  const problem = computed<LinkProblem | null>(() =>
+    status.value ? (linkProblem(status.value)?.code ?? null) : null,
+  )
 
   function setStatus(next: KioskStatus): void {
     const state = next.relay.state
@@ -140,6 +145,7 @@ export const useScreenStore = defineStore('screen', () => {
     secondsToRotate,
     rotationRemaining,
     offline,
+    problem,
     setTicket,
     load,
     tick,
