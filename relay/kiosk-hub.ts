@@ -64,6 +64,12 @@ const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024
  * the ping interval.
  */
 const SEEN_WRITE_EVERY_MS = 30_000
+/**
+ * A kiosk's live link replaced this many times within the window (on any instance) is two
+ * devices with one identity taking turns: the kiosk itself says so after as many 4409s.
+ */
+export const CONFLICT_REPLACEMENTS = 3
+export const CONFLICT_WINDOW_MS = 120_000
 
 interface Peer {
   ws: WebSocket
@@ -96,6 +102,10 @@ export class KioskHub {
    * close is checked again, or it would live on with a revoked token.
    */
   private credentialChanges = 0
+  /** The latest replacements of each kiosk's live link (at most CONFLICT_REPLACEMENTS). */
+  private readonly replacedAt = new Map<string, number[]>()
+  /** Tells the console's booth list when a kiosk's conflict is over. */
+  private readonly conflictTimers = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
@@ -124,6 +134,64 @@ export class KioskHub {
   /** Whether the kiosk holds a live session on this instance. */
   isOnline(kioskId: string): boolean {
     return this.live.get(kioskId)?.isLive ?? false
+  }
+
+  /**
+   * Whether the kiosk's live links keep replacing each other (CONFLICT_REPLACEMENTS within
+   * CONFLICT_WINDOW_MS, counted on every instance): two devices with one identity.
+   */
+  identityConflict(kioskId: string): boolean {
+    const times = this.replacedAt.get(kioskId) ?? []
+    const oldest = times[0]
+    return (
+      times.length >= CONFLICT_REPLACEMENTS &&
+      oldest !== undefined &&
+      this.opts.now() - oldest < CONFLICT_WINDOW_MS
+    )
+  }
+
+  /** Closes a kiosk's link a newer one replaced; one that had said hello counts, everywhere. */
+  private replace(session: KioskSession): void {
+    const counts = session.hasSaidHello
+    session.close(RelayCloseCode.replaced, 'replaced by a newer connection')
+    if (!counts) return
+    const change: StoreChange = { type: 'replaced', kioskId: session.kioskId }
+    this.opts.store.announce(change).catch((err: unknown) => {
+      this.opts.log.warn('announcing a replaced connection failed', { error: errorMessage(err) })
+    })
+  }
+
+  /** A link of `kioskId` was replaced (here or on another instance). */
+  private noteReplaced(kioskId: string): void {
+    const before = this.identityConflict(kioskId)
+    const now = this.opts.now()
+    const times = [...(this.replacedAt.get(kioskId) ?? []), now].slice(-CONFLICT_REPLACEMENTS)
+    this.replacedAt.set(kioskId, times)
+    const conflict = this.identityConflict(kioskId)
+    if (conflict && !before) {
+      this.opts.log.warn(
+        'two devices use one kiosk identity: their links keep replacing each other',
+        {
+          kioskId,
+        },
+      )
+    }
+    // The booth list is told when the flag comes up, and again when it goes down.
+    const pending = this.conflictTimers.get(kioskId)
+    if (pending) clearTimeout(pending)
+    this.conflictTimers.delete(kioskId)
+    if (conflict) {
+      const timer = setTimeout(
+        () => {
+          this.conflictTimers.delete(kioskId)
+          this.presenceChanged(kioskId)
+        },
+        (times[0] ?? now) + CONFLICT_WINDOW_MS - now,
+      )
+      timer.unref()
+      this.conflictTimers.set(kioskId, timer)
+    }
+    if (conflict !== before) this.presenceChanged(kioskId)
   }
 
   /** For the console: when the kiosk was last heard from, and whether it is connected. */
@@ -210,7 +278,7 @@ export class KioskHub {
   private async onHello(session: KioskSession): Promise<void> {
     const previous = this.live.get(session.kioskId)
     this.live.set(session.kioskId, session)
-    previous?.close(RelayCloseCode.replaced, 'replaced by a newer connection')
+    if (previous) this.replace(previous)
     this.presenceChanged(session.kioskId)
     const generation = await this.opts.store.nextConnectionGeneration(session.kioskId)
     session.generation = generation
@@ -233,15 +301,14 @@ export class KioskHub {
     this.newestGeneration.set(kioskId, newest)
     for (const { session } of this.peers) {
       if (session.kioskId !== kioskId || session.generation === null) continue
-      if (session.generation < newest) {
-        session.close(RelayCloseCode.replaced, 'replaced by a newer connection')
-      }
+      if (session.generation < newest) this.replace(session)
     }
   }
 
   private onStoreChange(change: StoreChange): void {
     if (change.type === 'event') this.live.get(change.kioskId)?.notify(change.event)
     else if (change.type === 'connected') this.noteGeneration(change.kioskId, change.generation)
+    else if (change.type === 'replaced') this.noteReplaced(change.kioskId)
     else if (change.type === 'resync') this.resync()
     else if (change.type === 'campaign') this.campaignChanged(change)
     else if (change.type === 'roster') this.rosterChanged(change.campaignId)
@@ -344,6 +411,8 @@ export class KioskHub {
   async close(code: number = RelayCloseCode.goingAway, waitMs = 2000): Promise<void> {
     this.accepting = false
     clearInterval(this.pingTimer)
+    for (const t of this.conflictTimers.values()) clearTimeout(t)
+    this.conflictTimers.clear()
     this.unsubscribe()
     const gone = [...this.peers].map(
       (p) => new Promise<void>((resolve) => p.ws.once('close', () => resolve())),

@@ -108,6 +108,11 @@ export class KioskSession {
     return this.phase === 'awaiting-hello'
   }
 
+  /** Said hello and not closed: a kiosk's link, not a socket still to identify itself. */
+  get hasSaidHello(): boolean {
+    return this.phase === 'welcoming' || this.phase === 'live'
+  }
+
   get unackedInFlight(): number {
     return this.inFlight.size
   }

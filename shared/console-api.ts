@@ -73,6 +73,11 @@ export const consoleKioskSchema = z.object({
   /** A pairing code not used yet: the booth was added and waits for its kiosk. */
   pairingPending: z.boolean().optional(),
   revoked: z.boolean().optional(),
+  /**
+   * The kiosk's live links keep replacing each other (three times within two minutes, on any
+   * relay instance): two devices use its identity (a cloned disk) and split its scans.
+   */
+  identityConflict: z.boolean().optional(),
 })
 export type ConsoleKiosk = z.infer<typeof consoleKioskSchema>
 export const consoleKioskListSchema = z.array(consoleKioskSchema)

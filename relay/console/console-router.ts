@@ -45,6 +45,8 @@ export interface ConsoleRoute {
 /** The kiosks' online state, from this instance's hub. */
 export interface HubView {
   isOnline(kioskId: string): boolean
+  /** Two devices use the kiosk's identity: their links keep replacing each other. */
+  identityConflict(kioskId: string): boolean
 }
 
 /** Scans routed to each kiosk since local midnight (the attendance table's, att18). */

@@ -49,6 +49,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         version: m?.version ?? null,
         pairingPending: m?.pairingExpiresAt != null,
         revoked,
+        identityConflict: !revoked && hub.identityConflict(k.kioskId),
       }
     })
   }

@@ -143,6 +143,11 @@ export type StoreChange =
   /** A kiosk said hello on some instance: connections with a lower generation must yield. */
   | { type: 'connected'; kioskId: string; connectionId: string; generation: number }
   /**
+   * A kiosk's link that had said hello was closed for a newer one of the same kiosk (4409), on
+   * some instance: several within a short while are two devices with one identity.
+   */
+  | { type: 'replaced'; kioskId: string }
+  /**
    * A campaign changed (`campaignId`), or, with `kioskId`, that kiosk was assigned to
    * `campaignId` (null: to none): caches drop it and the kiosks concerned get a campaign frame.
    */

@@ -123,6 +123,27 @@ describe('booths', () => {
     expect(rows[1]?.text()).toContain('7')
   })
 
+  it('flags a booth two devices share, and says what to do, in zh-CN and English', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true, identityConflict: true }),
+      makeKiosk({ id: 'hall-b', online: true, identityConflict: false }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const rows = wrapper.findAll('[data-testid="booth-row"]')
+    const badge = rows[0]?.get('[data-testid="booth-status"]')
+    expect(badge?.text()).toBe('两台设备共用此签到台')
+    expect(badge?.classes()).toContain('bad')
+    expect(rows[0]?.get('[data-testid="booth-conflict-hint"]').text()).toContain('新配对码')
+    expect(rows[1]?.get('[data-testid="booth-status"]').text()).toBe('在线')
+    expect(rows[1]?.find('[data-testid="booth-conflict-hint"]').exists()).toBe(false)
+    useLocaleStore().change('en')
+    await flushPromises()
+    expect(rows[0]?.get('[data-testid="booth-status"]').text()).toBe('Two devices share this booth')
+    expect(rows[0]?.get('[data-testid="booth-conflict-hint"]').text()).toContain('New code')
+  })
+
   it('adds a booth: the code large in two groups of four and a QR of <origin>/pair/<code>', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(BoothsPage, fake.api)

@@ -124,6 +124,7 @@ describe.each(kinds)('console kiosks (%s store)', (backend) => {
         version: '1.4.2',
         pairingPending: false,
         revoked: false,
+        identityConflict: false,
       },
       expect.objectContaining({ id: 'k2', online: false, scansToday: 20, version: null }),
     ])
@@ -226,6 +227,37 @@ describe.each(kinds)('console kiosks (%s store)', (backend) => {
   })
 })
 
+describe.each(kinds)('two kiosks on one identity (%s store)', (backend) => {
+  it('is flagged once live links replace each other three times within two minutes', async () => {
+    const { relay, c, clock } = await signedIn(backend)
+    const token = await relay.addKiosk('k1')
+    secrets.add(token)
+    secrets.add(await relay.addKiosk('k2'))
+    const conflict = async () =>
+      Object.fromEntries((await kiosks(c)).map((k) => [k.id, k.identityConflict]))
+    // A kiosk that reconnects after its link closed replaces nothing: no conflict.
+    for (let i = 0; i < 4; i++) {
+      const k = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+      await k.close()
+      await k.closed
+    }
+    expect(await conflict()).toEqual({ k1: false, k2: false })
+    // Two devices with one token: each hello closes the other's live link (4409).
+    const links = [await KioskClient.hello(relay.url, token, { kioskId: 'k1' })]
+    for (let i = 1; i <= 3; i++) {
+      links.push(await KioskClient.hello(relay.url, token, { kioskId: 'k1' }))
+      expect((await links[i - 1]?.closed)?.code).toBe(RelayCloseCode.replaced)
+      if (i < 3) expect(await conflict()).toEqual({ k1: false, k2: false })
+    }
+    await waitFor(async () => (await conflict()).k1 === true, 'k1 in conflict')
+    expect((await conflict()).k2).toBe(false)
+    // No more replacements for the window: the flag clears.
+    clock.advance(120_000)
+    expect(await conflict()).toEqual({ k1: false, k2: false })
+    await links.at(-1)?.close()
+  })
+})
+
 describe('console kiosks across instances (redis store)', () => {
   it('a kiosk connected to one instance shows online on another, and offline once it leaves', async () => {
     const p = newPlace('redis', redis.url)
@@ -246,5 +278,38 @@ describe('console kiosks across instances (redis store)', () => {
     expect((await kiosks(c))[0]).toMatchObject({ version: '2.0.0' })
     await kiosk.close()
     await waitFor(async () => (await kiosks(c))[0]?.online === false, 'k1 offline on b')
+  })
+
+  it('two devices on one identity on two instances: both instances flag it', async () => {
+    const p = newPlace('redis', redis.url)
+    cleanups.push(() => p.remove())
+    const a = await startOn(p)
+    const b = await startOn(p)
+    const ca = new ConsoleClient(a.url)
+    const cb = new ConsoleClient(b.url)
+    cleanups.push(async () => {
+      await collectSecrets(b, cb)
+      await a.close()
+      await b.close()
+    })
+    const token = await a.addKiosk('k1')
+    secrets.add(token)
+    const password = await organizer(b, 'alice')
+    expect((await ca.login('alice', password)).status).toBe(200)
+    expect((await cb.login('alice', password)).status).toBe(200)
+    // The clones take turns on a and b: each replacement is the other instance's doing.
+    const links = [await KioskClient.hello(a.url, token, { kioskId: 'k1' })]
+    for (let i = 1; i <= 3; i++) {
+      const relay = i % 2 === 0 ? a : b
+      links.push(await KioskClient.hello(relay.url, token, { kioskId: 'k1' }))
+      expect((await links[i - 1]?.closed)?.code).toBe(RelayCloseCode.replaced)
+    }
+    for (const [name, c] of [
+      ['a', ca],
+      ['b', cb],
+    ] as const) {
+      await waitFor(async () => (await kiosks(c))[0]?.identityConflict === true, `flag on ${name}`)
+    }
+    await links.at(-1)?.close()
   })
 })

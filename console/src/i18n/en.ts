@@ -43,6 +43,9 @@ export const en: MessageSchema = {
     neverSeen: 'Never connected',
     pending: 'Waiting to pair',
     revoked: 'Revoked',
+    identityConflict: 'Two devices share this booth',
+    identityConflictHint:
+      "Two devices use this booth's identity (a copied disk or a shared data folder): their links keep replacing each other and the scans are split between them. Turn the extra one off, or click “New code” and pair the one to keep (the other is then cut off; add it as a new booth).",
     none: '—',
     revoke: 'Revoke',
     newCode: 'New code',

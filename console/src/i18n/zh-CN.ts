@@ -38,6 +38,9 @@ export const zhCN = {
     neverSeen: '从未连接',
     pending: '等待配对',
     revoked: '已停用',
+    identityConflict: '两台设备共用此签到台',
+    identityConflictHint:
+      '两台设备在用同一个签到台身份（复制的磁盘或共用数据目录），连接互相顶替，扫码被分到两台上。请关掉多出的那台；或点“新配对码”，在要保留的那台上重新配对（另一台随即断开，可作为新签到台添加）。',
     none: '—',
     revoke: '停用',
     newCode: '新配对码',

@@ -32,6 +32,7 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
     connectionId: z.string(),
     generation: z.number(),
   }),
+  z.object({ type: z.literal('replaced'), kioskId: z.string() }),
 ])
 export const kioskHashSchema = z.object({
   tokenHash: z.string(),
