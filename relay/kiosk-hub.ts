@@ -150,14 +150,23 @@ export class KioskHub {
     )
   }
 
-  /** Closes a kiosk's link a newer one replaced; one that had said hello counts, everywhere. */
+  /**
+   * Closes a kiosk's link a newer one replaced. One that had said hello counts, everywhere, once
+   * its device answers the close: a link left half-open by bad Wi-Fi (the kiosk reconnected, the
+   * old socket never heard of it) ends without an answer (1006, after ws's close timeout), and
+   * three such reconnects are one booth on a poor network, not two devices.
+   */
   private replace(session: KioskSession): void {
     const counts = session.hasSaidHello
+    const ws = [...this.peers].find((p) => p.session === session)?.ws
     session.close(RelayCloseCode.replaced, 'replaced by a newer connection')
-    if (!counts) return
-    const change: StoreChange = { type: 'replaced', kioskId: session.kioskId }
-    this.opts.store.announce(change).catch((err: unknown) => {
-      this.opts.log.warn('announcing a replaced connection failed', { error: errorMessage(err) })
+    if (!counts || ws === undefined) return
+    ws.once('close', (code: number) => {
+      if (code === 1006) return
+      const change: StoreChange = { type: 'replaced', kioskId: session.kioskId }
+      this.opts.store.announce(change).catch((err: unknown) => {
+        this.opts.log.warn('announcing a replaced connection failed', { error: errorMessage(err) })
+      })
     })
   }
 
