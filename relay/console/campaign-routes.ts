@@ -68,8 +68,9 @@ export function ifMatchVersions(header: string | undefined): number[] | undefine
   if (tags.length === 0) return null
   if (tags.length === 1 && tags[0] === '*') return undefined
   if (!tags.every((t) => ENTITY_TAG.test(t))) return null
+  // "0" names a kiosk never assigned or a campaign with no roster yet (never a campaign).
   return tags.flatMap((t) => {
-    const m = /^"([1-9][0-9]{0,15})"$/.exec(t)
+    const m = /^"(0|[1-9][0-9]{0,15})"$/.exec(t)
     return m?.[1] === undefined ? [] : [Number(m[1])]
   })
 }

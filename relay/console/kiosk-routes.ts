@@ -4,7 +4,8 @@
  * `POST /console/api/kiosks/<id>/pairing` (a new code for an existing kiosk: re-pairing is this
  * explicit call, never a side effect of adding), `DELETE /console/api/kiosks/<id>` (revokes:
  * its live socket closes with 4410, its unused code stops working) and
- * `PUT /console/api/kiosks/<id> {"campaignId"}`.
+ * `GET|PUT /console/api/kiosks/<id>` (`{"campaignId"}`: the booth's campaign; the answers'
+ * `ETag` is the assignment's version, and a PUT with `If-Match` saves only while it holds).
  */
 import {
   addKioskRequestSchema,
@@ -17,7 +18,13 @@ import { sendJson } from '../http-util'
 import { addKiosk } from '../kiosk-admin'
 import { issuePairingCode } from '../pairing-codes'
 import { KioskExistsError, type KioskRecord } from '../store/types'
+import { ifMatchVersions } from './campaign-routes'
 import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+
+type Res = Parameters<ConsoleRoute['handler']>[0]['res']
+
+/** A booth's entity tag: the version of its latest assignment ("0": never assigned). */
+export const assignmentEtag = (version: number): string => `"${version}"`
 
 /**
  * A kiosk another instance holds counts as online while its heartbeat (every 30 s) is this
@@ -52,6 +59,11 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         identityConflict: !revoked && hub.identityConflict(k.kioskId),
       }
     })
+  }
+
+  function sendKiosk(res: Res, described: ConsoleKiosk | undefined, version: number): void {
+    res.setHeader('ETag', assignmentEtag(version))
+    sendJson(res, 200, described)
   }
 
   /** The kiosk named by `:id`, or null once 404 is sent. */
@@ -120,11 +132,35 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       },
     },
     {
+      method: 'GET',
+      path: '/kiosks/:id',
+      async handler(ctx) {
+        const kiosk = await existing(ctx.params.id, ctx.res)
+        if (kiosk === null) return
+        // The version first: a change after it is read shows up as a stale If-Match, never
+        // as a tag newer than the campaign the body names.
+        const version = await store.campaigns.assignmentVersion(kiosk.kioskId)
+        const [described] = await describe([kiosk], ctx.now)
+        sendKiosk(ctx.res, described, version)
+      },
+    },
+    {
       method: 'PUT',
       path: '/kiosks/:id',
       async handler(ctx) {
         const kiosk = await existing(ctx.params.id, ctx.res)
         if (kiosk === null) return
+        // Optional: without it the last assignment wins, as programs written before it expect.
+        const ifVersions = ifMatchVersions(ctx.req.headers['if-match'])
+        if (ifVersions === null) {
+          sendConsoleError(
+            ctx.res,
+            400,
+            'bad_request',
+            'If-Match: send the ETag a GET of this kiosk answered, e.g. "12"',
+          )
+          return
+        }
         const body = await readJson(ctx, updateKioskRequestSchema)
         if (body === null) return
         const { campaignId } = body
@@ -132,13 +168,27 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
-        await store.console.setKioskCampaign(kiosk.kioskId, campaignId)
-        await store.campaigns.noteAssignment(kiosk.kioskId)
+        const version = await store.campaigns.assignKiosk(kiosk.kioskId, campaignId, ifVersions)
+        if (version === 'stale') {
+          sendConsoleError(
+            ctx.res,
+            412,
+            'precondition_failed',
+            'the booth was assigned since it was read (If-Match): nothing was saved; read it again',
+          )
+          return
+        }
+        log.info('kiosk assigned', {
+          kioskId: kiosk.kioskId,
+          campaignId,
+          version,
+          by: ctx.session?.name,
+        })
         deps.campaignCache?.forget({ type: 'campaign', campaignId, kioskId: kiosk.kioskId })
         // Every instance's cache drops the kiosk's entry and its live socket gets the frame.
         await store.announce({ type: 'campaign', campaignId, kioskId: kiosk.kioskId })
         const [described] = await describe([kiosk], ctx.now)
-        sendJson(ctx.res, 200, described)
+        sendKiosk(ctx.res, described, version)
       },
     },
     {

@@ -3,7 +3,8 @@
  * takes a CSV or XLSX file (by Content-Type; by its bytes when the type names no format) and
  * replaces the roster whole, parsed by the kiosk's own parser (shared/roster/: the same
  * columns, encodings and limits); the campaign's kiosks then get it in roster frames. `GET`
- * the same path pages through it as JSON.
+ * the same path pages through it as JSON. Both answer the roster's version as `ETag`; an upload
+ * with `If-Match` replaces only the roster of that version (412 otherwise, nothing changed).
  * Registration ids are a hash of the row's match key, so uploading the same person again keeps
  * their id and any binding to a WeChat user.
  */
@@ -14,7 +15,11 @@ import { MAX_ROSTER_FILE_BYTES, rosterMatchKey } from '../../shared/roster/roste
 import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
 import type { StoredRosterEntry } from '../store/campaign-types'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
+import { ifMatchVersions } from './campaign-routes'
 import { sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+
+/** A roster's entity tag: its version ("0": no roster yet). */
+export const rosterEtag = (version: number): string => `"${version}"`
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 /** Most entries one GET returns. */
@@ -76,6 +81,17 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
+        // Optional: without it the upload replaces whatever roster is stored, as before.
+        const ifVersions = ifMatchVersions(ctx.req.headers['if-match'])
+        if (ifVersions === null) {
+          sendConsoleError(
+            ctx.res,
+            400,
+            'bad_request',
+            'If-Match: send the ETag a GET of this roster answered, e.g. "12"',
+          )
+          return
+        }
         const declared = formatOf(ctx.req.headers['content-type'])
         if (declared === null) {
           sendConsoleError(
@@ -130,9 +146,22 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           byId.delete(regId)
           byId.set(regId, { id: regId, ...r })
         }
-        const state = await store.campaigns.replaceRoster(campaign.campaign.id, [...byId.values()])
+        const state = await store.campaigns.replaceRoster(
+          campaign.campaign.id,
+          [...byId.values()],
+          ifVersions,
+        )
         if (state === null) {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
+          return
+        }
+        if (state === 'stale') {
+          sendConsoleError(
+            ctx.res,
+            412,
+            'precondition_failed',
+            'the roster was replaced since it was read (If-Match): nothing was saved; read it again',
+          )
           return
         }
         log.info('campaign roster replaced', {
@@ -142,6 +171,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           by: ctx.session?.name,
         })
         const answer: ConsoleRosterUpload = { ...state, skipped: parsed.badRows, errors }
+        ctx.res.setHeader('ETag', rosterEtag(state.version))
         sendJson(ctx.res, 200, answer)
       },
     },
@@ -174,6 +204,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           offset,
           entries: slice.entries.map((e) => ({ ...e, openid: openids.get(e.id) ?? null })),
         }
+        ctx.res.setHeader('ETag', rosterEtag(slice.version))
         sendJson(ctx.res, 200, page)
       },
     },

@@ -62,13 +62,30 @@ export interface CampaignStore {
   noteAssignment(kioskId: string): Promise<number>
   /** The version of the kiosk's latest assignment, 0 when it never had one. */
   assignmentVersion(kioskId: string): Promise<number>
+  /**
+   * Assigns the kiosk to `campaignId` (null: none) at the clock's next version and returns it.
+   * With `ifVersions` (the console's `If-Match`), only while the kiosk's assignment version is
+   * one of them (0: never assigned), checked in the same atomic step as the write: 'stale'
+   * (nothing written) otherwise.
+   */
+  assignKiosk(
+    kioskId: string,
+    campaignId: string | null,
+    ifVersions?: readonly number[],
+  ): Promise<number | 'stale'>
 
   /**
    * Replaces the campaign's roster whole, at the clock's next version (announced as a
    * `roster` change); null when there is no such campaign. Bindings stay: registration ids
-   * are stable across uploads of the same person.
+   * are stable across uploads of the same person. With `ifVersions` (the console's `If-Match`),
+   * only while the stored roster's version is one of them (0: no roster yet), checked in the
+   * same atomic step as the swap: 'stale' (nothing changed) otherwise.
    */
-  replaceRoster(campaignId: string, entries: StoredRosterEntry[]): Promise<RosterState | null>
+  replaceRoster(
+    campaignId: string,
+    entries: StoredRosterEntry[],
+    ifVersions?: readonly number[],
+  ): Promise<RosterState | null | 'stale'>
   /** One consistent slice of the current roster (version 0, total 0: none). */
   readRoster(campaignId: string, offset: number, limit: number): Promise<RosterSlice>
   /**

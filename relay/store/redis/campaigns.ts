@@ -68,18 +68,51 @@ return 1
 `
 
 /**
- * KEYS: 1 campaign hash, 2 the uploaded list, 3 the roster list. ARGV: 1 version, 2 total.
- * Swaps the new roster in whole; 1 done, 0 no such campaign (the upload is dropped), 2 another
+ * KEYS: 1 campaign hash, 2 the uploaded list, 3 the roster list. ARGV: 1 version, 2 total,
+ * 3 '1' when If-Match applies, 4 the roster versions it allows, comma-separated (0: none yet).
+ * Swaps the new roster in whole; 1 done, 0 no such campaign (the upload is dropped), -2 the
+ * stored roster's version is not one If-Match allows (the upload is dropped), 2 another
  * upload stored a later version meanwhile (the version comes from the clock before this runs):
  * take a new one and swap again, as kiosks drop a roster older than the one they hold.
  */
 const SWAP_ROSTER = `
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) return 0 end
+if ARGV[3] == '1' then
+  local stored = redis.call('HGET', KEYS[1], 'rosterVersion') or '0'
+  local allowed = false
+  for v in string.gmatch(ARGV[4], '[^,]+') do
+    if v == stored then allowed = true end
+  end
+  if not allowed then redis.call('DEL', KEYS[2]) return -2 end
+end
 if tonumber(redis.call('HGET', KEYS[1], 'rosterVersion') or '0') >= tonumber(ARGV[1]) then
   return 2
 end
 if tonumber(ARGV[2]) == 0 then redis.call('DEL', KEYS[3]) else redis.call('RENAME', KEYS[2], KEYS[3]) end
 redis.call('HSET', KEYS[1], 'rosterVersion', ARGV[1], 'rosterTotal', ARGV[2])
+return 1
+`
+
+/**
+ * KEYS: 1 the kiosk's meta hash (its campaign and its assignment's version, one slot).
+ * ARGV: 1 campaign id ('' : none), 2 version, 3 '1' when If-Match applies, 4 the versions it
+ * allows, comma-separated (0: never assigned). 1 written, -2 the stored version is not one
+ * If-Match allows (checked here, in the write's own step), 0 a later assignment was stored
+ * meanwhile (the version comes from the clock before this runs): take a new one and retry.
+ */
+const ASSIGN_KIOSK = `
+local stored = redis.call('HGET', KEYS[1], 'campaignVersion') or '0'
+if ARGV[3] == '1' then
+  local allowed = false
+  for v in string.gmatch(ARGV[4], '[^,]+') do
+    if v == stored then allowed = true end
+  end
+  if not allowed then return -2 end
+end
+if tonumber(stored) >= tonumber(ARGV[2]) then return 0 end
+if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'campaignId')
+else redis.call('HSET', KEYS[1], 'campaignId', ARGV[1]) end
+redis.call('HSET', KEYS[1], 'campaignVersion', ARGV[2])
 return 1
 `
 
@@ -236,10 +269,34 @@ export class RedisCampaignStore implements CampaignStore {
       .parse(v ?? 0)
   }
 
+  async assignKiosk(
+    kioskId: string,
+    campaignId: string | null,
+    ifVersions?: readonly number[],
+  ): Promise<number | 'stale'> {
+    const check = ifVersions === undefined ? '0' : '1'
+    const allowed = (ifVersions ?? []).join(',')
+    for (;;) {
+      const version = await this.tick()
+      const r = await this.redis.eval(
+        ASSIGN_KIOSK,
+        1,
+        this.keys.kioskMeta(kioskId),
+        campaignId ?? '',
+        version,
+        check,
+        allowed,
+      )
+      if (r === -2) return 'stale'
+      if (r === 1) return version
+    }
+  }
+
   async replaceRoster(
     campaignId: string,
     entries: StoredRosterEntry[],
-  ): Promise<RosterState | null> {
+    ifVersions?: readonly number[],
+  ): Promise<RosterState | null | 'stale'> {
     const next = this.keys.campaignRosterNext(campaignId, randomBytes(8).toString('hex'))
     try {
       for (let i = 0; i < entries.length; i += UPLOAD_BATCH) {
@@ -258,8 +315,11 @@ export class RedisCampaignStore implements CampaignStore {
           this.keys.campaignRoster(campaignId),
           version,
           entries.length,
+          ifVersions === undefined ? '0' : '1',
+          (ifVersions ?? []).join(','),
         )
       } while (swapped === 2)
+      if (swapped === -2) return 'stale'
       if (swapped !== 1) return null
       await this.announce({ type: 'roster', campaignId })
       return { version, total: entries.length }

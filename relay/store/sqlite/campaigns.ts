@@ -175,19 +175,56 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   assignmentVersion(kioskId: string): Promise<number> {
-    return attempt(() => {
-      const row = statement(
-        this.db,
-        'SELECT version FROM kiosk_campaign_versions WHERE kiosk_id = ?',
-      ).get(kioskId)
-      return row === undefined ? 0 : versionRow.parse(row).version
-    })
+    return attempt(() => this.readAssignmentVersion(kioskId))
   }
 
-  replaceRoster(campaignId: string, entries: StoredRosterEntry[]): Promise<RosterState | null> {
+  private readAssignmentVersion(kioskId: string): number {
+    const row = statement(
+      this.db,
+      'SELECT version FROM kiosk_campaign_versions WHERE kiosk_id = ?',
+    ).get(kioskId)
+    return row === undefined ? 0 : versionRow.parse(row).version
+  }
+
+  assignKiosk(
+    kioskId: string,
+    campaignId: string | null,
+    ifVersions?: readonly number[],
+  ): Promise<number | 'stale'> {
+    return attempt(() =>
+      this.db.transaction((): number | 'stale' => {
+        const old = this.readAssignmentVersion(kioskId)
+        if (ifVersions !== undefined && !ifVersions.includes(old)) return 'stale'
+        statement(
+          this.db,
+          `INSERT INTO kiosk_meta (kiosk_id, campaign_id) VALUES (?, ?)
+             ON CONFLICT (kiosk_id) DO UPDATE SET campaign_id = excluded.campaign_id`,
+        ).run(kioskId, campaignId)
+        const version = this.tick()
+        statement(
+          this.db,
+          `INSERT INTO kiosk_campaign_versions (kiosk_id, version) VALUES (?, ?)
+             ON CONFLICT (kiosk_id) DO UPDATE SET version = excluded.version`,
+        ).run(kioskId, version)
+        return version
+      })(),
+    )
+  }
+
+  replaceRoster(
+    campaignId: string,
+    entries: StoredRosterEntry[],
+    ifVersions?: readonly number[],
+  ): Promise<RosterState | null | 'stale'> {
     return attempt(() => {
-      const state = this.db.transaction(() => {
-        if (this.read(campaignId) === null) return null
+      const state = this.db.transaction((): RosterState | null | 'stale' => {
+        const row = statement(
+          this.db,
+          'SELECT roster_version, roster_total FROM campaigns WHERE id = ?',
+        ).get(campaignId)
+        if (row === undefined) return null
+        const old = rosterStateRow.parse(row).roster_version
+        if (ifVersions !== undefined && !ifVersions.includes(old)) return 'stale'
         statement(this.db, 'DELETE FROM campaign_roster WHERE campaign_id = ?').run(campaignId)
         const insert = statement(
           this.db,
@@ -204,7 +241,7 @@ export class SqliteCampaignStore implements CampaignStore {
         ).run(version, entries.length, campaignId)
         return { version, total: entries.length }
       })()
-      if (state !== null) this.emit({ type: 'roster', campaignId })
+      if (state !== null && state !== 'stale') this.emit({ type: 'roster', campaignId })
       return state
     })
   }
