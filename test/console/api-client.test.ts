@@ -89,6 +89,27 @@ describe('console API client', () => {
     expect((await failure(createConsoleApi({ fetch: down }).stats())).code).toBe('network')
   })
 
+  it('reads a booth with its assignment ETag and sends it back as If-Match', async () => {
+    const booth = makeKiosk({ id: 'hall-a', campaignId: 'c-1' })
+    const read = answer(200, booth, { etag: '"41"' })
+    expect(await createConsoleApi({ fetch: read }).kiosk('hall-a')).toEqual({
+      kiosk: booth,
+      etag: '"41"',
+    })
+    expect(read.mock.calls[0]?.[0]).toBe('/console/api/kiosks/hall-a')
+    const put = answer(200, makeKiosk({ id: 'hall-a', campaignId: 'c-2' }), { etag: '"42"' })
+    await createConsoleApi({ fetch: put }).assignKiosk('hall-a', 'c-2', '"41"')
+    const [url, init] = put.mock.calls[0] ?? []
+    expect(url).toBe('/console/api/kiosks/hall-a')
+    expect(new Headers(init?.headers).get('if-match')).toBe('"41"')
+    expect(init?.body).toBe(JSON.stringify({ campaignId: 'c-2' }))
+    const refused = answer(412, { error: { code: 'precondition_failed', message: 'stale' } })
+    const e = await failure(
+      createConsoleApi({ fetch: refused }).assignKiosk('hall-a', null, '"41"'),
+    )
+    expect([e.code, e.status]).toEqual(['precondition_failed', 412])
+  })
+
   it('revokes by id with the id escaped into the path', async () => {
     const fetch = answer(204, undefined)
     await createConsoleApi({ fetch }).revokeKiosk('hall-a')

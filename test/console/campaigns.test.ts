@@ -220,7 +220,7 @@ describe('the campaign editor', () => {
       name: 'Expo',
       stamps: ['hall-a'],
     })
-    expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-new']])
+    expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-new', '"hall-b@other"']])
   })
 
   it('saves with the ETag it read; a 412 keeps the typed name and offers both versions', async () => {
@@ -319,8 +319,8 @@ describe('booth assignment', () => {
     await useKiosksStore().refresh()
     await useCampaignsStore().assignBooths('c1', ['b', 'c'])
     expect(fake.api.assignKiosk.mock.calls.sort()).toEqual([
-      ['a', null],
-      ['c', 'c1'],
+      ['a', null, '"a@c1"'],
+      ['c', 'c1', '"c@"'],
     ])
     expect(useCampaignsStore().boothsOf('c1')).toEqual(['b', 'c'])
   })
@@ -355,7 +355,7 @@ describe('booth assignment', () => {
     await expect(useCampaignsStore().assignBooths('c1', ['a', 'b'])).rejects.toMatchObject({
       code: 'not_found',
     })
-    expect(fake.api.assignKiosk).toHaveBeenCalledWith('a', 'c1')
+    expect(fake.api.assignKiosk).toHaveBeenCalledWith('a', 'c1', '"a@"')
     // After a partial failure the relay's list is the truth, not a guess here.
     expect(fake.api.kiosks).toHaveBeenCalledTimes(2)
   })
@@ -380,10 +380,87 @@ describe('booth assignment', () => {
     expect(chosen('hall-b')).toBe('未知活动（gone）')
     await select('hall-a').setValue('c-2')
     await flushPromises()
-    expect(fake.api.assignKiosk).toHaveBeenCalledWith('hall-a', 'c-2')
+    expect(fake.api.assignKiosk).toHaveBeenCalledWith('hall-a', 'c-2', '"hall-a@c-expo"')
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-2' }),
+      makeKiosk({ id: 'hall-b', campaignId: 'gone' }),
+    ])
     await select('hall-a').setValue('')
     await flushPromises()
-    expect(fake.api.assignKiosk).toHaveBeenLastCalledWith('hall-a', null)
+    expect(fake.api.assignKiosk).toHaveBeenLastCalledWith('hall-a', null, '"hall-a@c-2"')
+  })
+})
+
+describe('a booth another organizer moved meanwhile', () => {
+  const listed = (hallA: string | null) => [
+    makeKiosk({ id: 'hall-a', campaignId: hallA }),
+    makeKiosk({ id: 'hall-b', campaignId: null }),
+  ]
+
+  it('the booths page moves nothing, says so, and shows where the booth is now', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue(listed('c-expo'))
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-expo', name: '春季展' }),
+      makeCampaign({ id: 'c-2', name: '秋季展' }),
+      makeCampaign({ id: 'c-3', name: '冬季展' }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const select = () => wrapper.get('[data-kiosk="hall-a"] [data-testid="booth-campaign-select"]')
+    // Another organizer moves hall-a to 秋季展; this page still shows 春季展.
+    fake.api.kiosks.mockResolvedValue(listed('c-2'))
+    await select().setValue('c-3')
+    await flushPromises()
+    expect(fake.api.assignKiosk).not.toHaveBeenCalled()
+    expect(wrapper.get('[role="alert"]').text()).toBe(
+      '“hall-a”刚被其他人改派了活动，本次未更改。已重新载入最新分配，请确认后再选。',
+    )
+    expect((select().element as HTMLSelectElement).value).toBe('c-2')
+  })
+
+  it('a 412 from the relay (moved between the read and the PUT) is said the same way', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue(listed(null))
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-expo', name: '春季展' })])
+    fake.api.assignKiosk.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))
+    const { wrapper, i18n } = mountConsole(BoothsPage, fake.api)
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    const calls = fake.api.kiosks.mock.calls.length
+    await wrapper
+      .get('[data-kiosk="hall-a"] [data-testid="booth-campaign-select"]')
+      .setValue('c-expo')
+    await flushPromises()
+    expect(fake.api.assignKiosk).toHaveBeenCalledWith('hall-a', 'c-expo', '"hall-a@"')
+    expect(wrapper.get('[role="alert"]').text()).toBe(
+      'Someone else just assigned “hall-a” to a campaign, so nothing was changed. The list is reloaded: check it and choose again.',
+    )
+    expect(fake.api.kiosks.mock.calls.length).toBeGreaterThan(calls)
+  })
+
+  it('the campaign editor saves the campaign, takes no booth from its new campaign, and reloads the booths', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue(listed(null))
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    // Meanwhile another organizer gives hall-a to their campaign; this form still shows it free.
+    fake.api.kiosks.mockResolvedValue(listed('c-other'))
+    fake.api.assignKiosk.mockImplementation((id, campaignId) => {
+      const moved = makeKiosk({ id, campaignId })
+      fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a', campaignId: 'c-other' }), moved])
+      return Promise.resolve(moved)
+    })
+    await wrapper.get('[data-booth="hall-a"]').setValue(true)
+    await wrapper.get('[data-booth="hall-b"]').setValue(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign).toHaveBeenCalledTimes(1)
+    expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-expo', '"hall-b@"']])
+    expect(wrapper.text()).toContain('有签到台在你打开此活动后被其他人改派，未做更改')
+    const ticked = (id: string) =>
+      (wrapper.get(`[data-booth="${id}"]`).element as HTMLInputElement).checked
+    expect([ticked('hall-a'), ticked('hall-b')]).toEqual([false, true])
   })
 })
 

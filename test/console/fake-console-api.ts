@@ -14,6 +14,7 @@ import {
 import type { CampaignInput, ConsoleCampaign } from '../../console/src/api/campaign-contract'
 import { newDraft, checkDraft } from '../../console/src/campaigns/campaign-form'
 import { noFollowUpCounts } from '../../shared/follow-up-api'
+import { ConsoleApiError } from '../../console/src/api/errors'
 
 export function makeKiosk(over: Partial<ConsoleKiosk> = {}): ConsoleKiosk {
   return {
@@ -72,6 +73,14 @@ export function createFakeConsoleApi() {
       Promise.resolve({ id, pairingCode: 'FGHJ3467', expiresAt: Date.now() + 15 * 60_000 }),
     ),
     revokeKiosk: vi.fn<ConsoleApi['revokeKiosk']>(() => Promise.resolve()),
+    // One booth as `kiosks` lists it now (404 when it does not), tagged with a stand-in ETag.
+    kiosk: vi.fn<ConsoleApi['kiosk']>(async (id) => {
+      const all: ConsoleKiosk[] = await (api.kiosks.getMockImplementation()?.() ??
+        Promise.resolve([]))
+      const kiosk = all.find((k) => k.id === id)
+      if (kiosk === undefined) throw new ConsoleApiError('not_found', 404)
+      return { kiosk, etag: `"${id}@${kiosk.campaignId ?? ''}"` }
+    }),
     assignKiosk: vi.fn<ConsoleApi['assignKiosk']>((id, campaignId) =>
       Promise.resolve(makeKiosk({ id, campaignId })),
     ),

@@ -181,6 +181,8 @@ export async function startFakeConsoleRelay(
   let campaignCount = 0
   let rosterVersion = 0
   const versions = new Map<string, number>([[EXPO.id, 1]])
+  /** Each booth's assignment version (none: never assigned). */
+  const assignments = new Map<string, number>()
   const screenKey = () => randomBytes(24).toString('base64url')
   const sentAt = new Map<number, number>()
   const requests: string[] = []
@@ -331,6 +333,14 @@ export async function startFakeConsoleRelay(
       Object.assign(kiosk, { revoked: true, online: false })
       return json(res, 204, undefined)
     }
+    // A booth's ETag is its assignment's version, as the relay has it; If-Match as the relay.
+    const assignmentTag = (id: string): string => `"${assignments.get(id) ?? 0}"`
+    const kioskGet = /^GET \/kiosks\/([a-z0-9-]{1,24})$/.exec(route)
+    if (kioskGet) {
+      const kiosk = kiosks.find((k) => k.id === kioskGet[1])
+      if (!kiosk) return fail(res, 404, 'not_found')
+      return json(res, 200, kiosk, { etag: assignmentTag(kiosk.id) })
+    }
     const kioskPut = /^PUT \/kiosks\/([a-z0-9-]{1,24})$/.exec(route)
     if (kioskPut) {
       const kiosk = kiosks.find((k) => k.id === kioskPut[1])
@@ -339,9 +349,13 @@ export async function startFakeConsoleRelay(
       if (!body.success) return fail(res, 400, 'bad_request')
       if (body.data.campaignId !== null && !campaigns.has(body.data.campaignId))
         return fail(res, 404, 'not_found')
+      const ifMatch = req.headers['if-match']
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== assignmentTag(kiosk.id))
+        return fail(res, 412, 'precondition_failed')
       kiosk.campaignId = body.data.campaignId
+      assignments.set(kiosk.id, (assignments.get(kiosk.id) ?? 0) + 1)
       broadcast(`event: kiosks\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`)
-      return json(res, 200, kiosk)
+      return json(res, 200, kiosk, { etag: assignmentTag(kiosk.id) })
     }
     if (route === 'GET /campaigns') return json(res, 200, [...campaigns.values()])
     if (route === 'POST /campaigns') {

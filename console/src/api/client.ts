@@ -77,6 +77,12 @@ export interface TaggedCampaign {
   etag: string | null
 }
 
+/** A booth with the ETag of its assignment (null: the relay sent none), sent back as If-Match. */
+export interface TaggedKiosk {
+  kiosk: ConsoleKiosk
+  etag: string | null
+}
+
 export interface ConsoleApi {
   /** Who is signed in; null when nobody is (401). */
   session(): Promise<SessionInfo | null>
@@ -87,8 +93,17 @@ export interface ConsoleApi {
   /** A new pairing code for an existing booth (a replaced laptop, or an expired code). */
   pairKiosk(id: string): Promise<AddKioskResponse>
   revokeKiosk(id: string): Promise<void>
-  /** Gives the booth a campaign (null: none); answers the booth as listed. */
-  assignKiosk(kioskId: string, campaignId: string | null): Promise<ConsoleKiosk>
+  /** One booth as the list has it, with its assignment's ETag. */
+  kiosk(id: string): Promise<TaggedKiosk>
+  /**
+   * Gives the booth a campaign (null: none); answers the booth as listed. With `ifMatch` (the
+   * ETag `kiosk` gave): 412 `precondition_failed` if it was assigned since.
+   */
+  assignKiosk(
+    kioskId: string,
+    campaignId: string | null,
+    ifMatch?: string | null,
+  ): Promise<ConsoleKiosk>
   campaigns(): Promise<ConsoleCampaign[]>
   campaign(id: string): Promise<TaggedCampaign>
   createCampaign(input: CampaignInput): Promise<ConsoleCampaign>
@@ -238,8 +253,18 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     revokeKiosk: async (id) => {
       await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
     },
-    assignKiosk: (kioskId, campaignId) =>
-      call('PUT', `/kiosks/${encodeURIComponent(kioskId)}`, consoleKioskSchema, { campaignId }),
+    kiosk: async (id) => {
+      const answer = await request('GET', `/kiosks/${encodeURIComponent(id)}`, consoleKioskSchema)
+      return { kiosk: answer.data, etag: answer.headers.get('etag') }
+    },
+    assignKiosk: (kioskId, campaignId, ifMatch) =>
+      call(
+        'PUT',
+        `/kiosks/${encodeURIComponent(kioskId)}`,
+        consoleKioskSchema,
+        { campaignId },
+        ifMatch ? { headers: { 'if-match': ifMatch } } : {},
+      ),
     campaigns: () => call('GET', '/campaigns', z.array(consoleCampaignSchema)),
     campaign: (id) => tagged('GET', `/campaigns/${encodeURIComponent(id)}`),
     followUp: (id) =>

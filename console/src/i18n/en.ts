@@ -61,6 +61,8 @@ export const en: MessageSchema = {
     noCampaign: 'None',
     unknownCampaign: 'Unknown campaign ({id})',
     creating: 'Creating…',
+    changedElsewhere:
+      'Someone else just assigned “{id}” to a campaign, so nothing was changed. The list is reloaded: check it and choose again.',
   },
   pairing: {
     title: 'Pairing code for “{id}”',
@@ -192,6 +194,8 @@ export const en: MessageSchema = {
     restoreMine: 'Put my edits back',
     rallyCompleted: 'Completed the stamp rally so far: {n}',
     boothsFailed: 'The campaign was saved, but some booths could not be assigned: {error}',
+    boothsChanged:
+      'The campaign was saved, but someone else reassigned a booth after you opened it, so that booth was not changed. The booths below are as they are now: check them and save again.',
     errors: {
       name: 'Enter a campaign name (up to 80 characters)',
       date: 'Enter a whole date, or leave it empty',

@@ -56,6 +56,7 @@ export const zhCN = {
     noCampaign: '未分配',
     unknownCampaign: '未知活动（{id}）',
     creating: '正在生成…',
+    changedElsewhere: '“{id}”刚被其他人改派了活动，本次未更改。已重新载入最新分配，请确认后再选。',
   },
   pairing: {
     title: '“{id}”的配对码',
@@ -179,6 +180,8 @@ export const zhCN = {
     restoreMine: '恢复我的修改',
     rallyCompleted: '已完成集章：{n} 人',
     boothsFailed: '活动已保存，但部分签到台未能分配：{error}',
+    boothsChanged:
+      '活动已保存，但有签到台在你打开此活动后被其他人改派，未做更改。下方已显示最新分配，请确认后再保存。',
     errors: {
       name: '请填写活动名称（最多 80 字）',
       date: '请填写完整的日期，或留空',

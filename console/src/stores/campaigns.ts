@@ -8,7 +8,8 @@ import { computed, ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
 import type { TaggedCampaign } from '../api/client'
 import type { CampaignInput, ConsoleCampaign } from '../api/campaign-contract'
-import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { ConsoleApiError, toConsoleError } from '../api/errors'
+import type { ConsoleKiosk } from '../../../shared/console-api'
 import { useKiosksStore } from './kiosks'
 
 export const useCampaignsStore = defineStore('console-campaigns', () => {
@@ -71,43 +72,79 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
   /**
    * The organizer's change to the booths running `id`, from `loaded` (what their form showed)
    * to `wanted`: booths added get it; booths dropped get none, but only those still running
-   * it now (read again first), so a booth another organizer moved or added meanwhile stays
-   * where they put it. One PUT per booth that changes; every one is tried, the first failure
-   * is thrown.
+   * it now, so a booth another organizer moved or added meanwhile stays where they put it.
+   * `seen` is the campaign each booth ran when the form showed it (else the list now): a
+   * booth added here that was moved meanwhile is not taken from its new campaign (412
+   * `precondition_failed`). One PUT per booth that changes; every one is tried, the first
+   * failure is thrown.
    */
   async function assignBooths(
     id: string,
     wanted: readonly string[],
     loaded: readonly string[] = boothsOf(id),
+    seen: ReadonlyMap<string, string | null> = campaignsNow(),
   ): Promise<void> {
     const before = new Set(loaded)
     const want = new Set(wanted)
-    let dropped = [...before].filter((k) => !want.has(k))
-    if (dropped.length > 0) {
-      await kiosks.refresh()
-      const still = new Set(boothsOf(id))
-      dropped = dropped.filter((k) => still.has(k))
-    }
-    const changes: [string, string | null][] = [
-      ...[...want].filter((k) => !before.has(k)).map((k): [string, string] => [k, id]),
-      ...dropped.map((k): [string, null] => [k, null]),
+    const now = campaignsNow()
+    const from = (k: string): string | null => (seen.has(k) ? seen.get(k) : now.get(k)) ?? null
+    const changes: Change[] = [
+      ...[...want]
+        .filter((k) => !before.has(k))
+        .map((k): Change => ({ kioskId: k, from: from(k), to: id })),
+      ...[...before]
+        .filter((k) => !want.has(k))
+        .map((k): Change => ({ kioskId: k, from: id, to: null, skipIfMoved: true })),
     ]
     await assign(changes)
   }
 
-  /** One booth to a campaign (or none). */
-  async function assignBooth(kioskId: string, campaignId: string | null): Promise<void> {
-    await assign([[kioskId, campaignId]])
+  /** The campaign each booth runs, as the list has it now. */
+  function campaignsNow(): Map<string, string | null> {
+    return new Map(kiosks.list.map((k) => [k.id, k.campaignId]))
   }
 
-  async function assign(changes: [string, string | null][]): Promise<void> {
-    const results = await Promise.allSettled(
-      changes.map(([kioskId, campaignId]) => api.assignKiosk(kioskId, campaignId)),
-    )
+  /**
+   * One booth to a campaign (or none), from `from`, the campaign the page showed it running
+   * (default: the list now): 412 `precondition_failed` if someone assigned it since.
+   */
+  async function assignBooth(
+    kioskId: string,
+    campaignId: string | null,
+    from: string | null = campaignsNow().get(kioskId) ?? null,
+  ): Promise<void> {
+    await assign([{ kioskId, from, to: campaignId }])
+  }
+
+  interface Change {
+    kioskId: string
+    /** The campaign the organizer saw the booth run. */
+    from: string | null
+    to: string | null
+    /** A booth moved elsewhere meanwhile is left alone, not an error (an untick). */
+    skipIfMoved?: boolean
+  }
+
+  /**
+   * Reads the booth with its ETag and moves it only if it still runs `from`, with If-Match, so
+   * a move made meanwhile (here or by the relay's other users) is never undone: the answer,
+   * null when there was nothing to do.
+   */
+  async function moveOne(c: Change): Promise<ConsoleKiosk | null> {
+    const { kiosk, etag } = await api.kiosk(c.kioskId)
+    if (kiosk.campaignId !== c.from) {
+      if (c.skipIfMoved === true) return kiosk
+      throw new ConsoleApiError('precondition_failed', 412)
+    }
+    if (kiosk.campaignId === c.to) return kiosk
+    return api.assignKiosk(c.kioskId, c.to, etag)
+  }
+
+  async function assign(changes: Change[]): Promise<void> {
+    const results = await Promise.allSettled(changes.map(moveOne))
     for (const r of results) {
-      if (r.status === 'fulfilled') {
-        kiosks.list = kiosks.list.map((k) => (k.id === r.value.id ? r.value : k))
-      }
+      const k = r.status === 'fulfilled' ? r.value : null
+      if (k !== null) kiosks.list = kiosks.list.map((old) => (old.id === k.id ? k : old))
     }
     const failed = results.find((r) => r.status === 'rejected')
     if (failed) {
