@@ -29,6 +29,7 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
   let browser: Browser
   let page: Page
   let campaignId: string
+  let bob: ConsoleClient
   const problems: string[] = []
   const people = visitors(200, 'oVisitor')
 
@@ -48,6 +49,9 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
     const made = await api.call('POST', '/console/api/campaigns', campaignBody({ name: '年会' }))
     campaignId = consoleCampaignSchema.parse(made.json).id
     await checkIn(relay.store, campaignId, people)
+    bob = new ConsoleClient(relay.url)
+    const bobPassword = await addOrganizer(relay.store, 'bob', Date.now())
+    expect((await bob.login('bob', bobPassword)).status).toBe(200)
     await rosterWith(relay.store, campaignId, people.slice(0, 50))
 
     browser = await launchChromium()
@@ -149,6 +153,26 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
     expect(rows.map((r) => r.OpenID)).toEqual(stored?.winners.map((w) => w.openid))
     expect(rows.map((r) => Number(r['签到号']))).toEqual(stored?.winners.map((w) => w.number))
     expect(rows.map((r) => r['被替换时间'] !== '')).toEqual([false, true, false, false])
+    expect(problems).toEqual([])
+  }, 60_000)
+
+  it('another organizer draws: the open panel shows it without a reload', async () => {
+    const before = await page.locator('[data-testid="draw"]').count()
+    const made = await bob.call('POST', `/console/api/campaigns/${campaignId}/draws`, {
+      prize: '二等奖',
+      count: 2,
+      excludeWinners: true,
+      rosterOnly: false,
+    })
+    expect(made.status).toBe(201)
+    await waitForPage(
+      page,
+      `document.querySelectorAll('[data-testid="draw"]').length === ${before + 1}`,
+      30_000,
+    )
+    expect(await page.locator('[data-testid="draw-prize-name"]').first().textContent()).toBe(
+      '二等奖',
+    )
     expect(problems).toEqual([])
   }, 60_000)
 })

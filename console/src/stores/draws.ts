@@ -18,11 +18,16 @@ export const useDrawsStore = defineStore('console-draws', () => {
   const error = ref<ConsoleApiError | null>(null)
   let asked = 0
 
-  async function open(id: string): Promise<void> {
+  /**
+   * Reads campaign `id`'s draws. `quiet`: a refresh of the one on show (another organizer may
+   * have drawn), skipped while this page is drawing and without the loading state.
+   */
+  async function open(id: string, quiet = false): Promise<void> {
+    if (quiet && (busy.value || loading.value || campaignId.value !== id)) return
     if (campaignId.value !== id) list.value = []
     campaignId.value = id
     const ask = ++asked
-    loading.value = true
+    if (!quiet) loading.value = true
     try {
       const draws = await api.draws(id)
       if (ask === asked) {
@@ -38,6 +43,9 @@ export const useDrawsStore = defineStore('console-draws', () => {
 
   /** The stored record replaces or joins the list (newest first). */
   function keep(record: DrawAnswer): void {
+    // A read still on its way may predate this record: its answer is not shown.
+    asked++
+    loading.value = false
     const rest = list.value.filter((d) => d.id !== record.id)
     list.value = [record, ...rest].sort((a, b) => b.at - a.at)
   }
