@@ -40,6 +40,9 @@ export const en: MessageSchema = {
     },
     online: 'Online',
     offlineSince: 'Offline since {time}',
+    lastKnownOnline: 'Unknown · last online {time}',
+    stale:
+      'Cannot reach the relay: the list shows the state at {time} and updates once the connection is back.',
     neverSeen: 'Never connected',
     pending: 'Waiting to pair',
     revoked: 'Revoked',

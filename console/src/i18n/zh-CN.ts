@@ -35,6 +35,8 @@ export const zhCN = {
     },
     online: '在线',
     offlineSince: '离线，自 {time}',
+    lastKnownOnline: '状态未知 · 最后在线 {time}',
+    stale: '连不上中继：下表是 {time} 时的状态，连接恢复后会自动更新。',
     neverSeen: '从未连接',
     pending: '等待配对',
     revoked: '已停用',

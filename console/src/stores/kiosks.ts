@@ -15,6 +15,8 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
   const list = ref<ConsoleKiosk[]>([])
   const loaded = ref(false)
   const error = ref<ConsoleApiError | null>(null)
+  /** When the list was last read (epoch ms): what it says is as of then. */
+  const fetchedAt = ref<number | null>(null)
   const { followed, follow } = followers()
   /** The pairing code just created, shown until the organizer closes it. */
   const pairing = ref<AddKioskResponse | null>(null)
@@ -43,6 +45,7 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
   const refresh = coalesce(async () => {
     try {
       list.value = await api.kiosks()
+      fetchedAt.value = Date.now()
       notePairing()
       loaded.value = true
       error.value = null
@@ -74,6 +77,7 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     list,
     loaded,
     error,
+    fetchedAt,
     pairing,
     pairingUsed,
     refresh,

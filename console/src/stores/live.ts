@@ -22,6 +22,8 @@ export const useLiveStore = defineStore('console-live', () => {
   const kiosks = useKiosksStore()
   const stats = useStatsStore()
   const connected = ref(false)
+  /** Started and not stopped: `connected` false then means the relay cannot be reached. */
+  const running = ref(false)
   let close: (() => void) | null = null
   let reopen: ReturnType<typeof setTimeout> | null = null
 
@@ -57,6 +59,7 @@ export const useLiveStore = defineStore('console-live', () => {
   function start(): void {
     stop()
     close = api.events(onEvent, onState)
+    running.value = true
     connected.value = true
     catchUp()
   }
@@ -67,7 +70,8 @@ export const useLiveStore = defineStore('console-live', () => {
     close?.()
     close = null
     connected.value = false
+    running.value = false
   }
 
-  return { connected, start, stop }
+  return { connected, running, start, stop }
 })

@@ -1,0 +1,72 @@
+/**
+ * The BUILT console in real Chromium when it cannot reach the relay (the venue's Wi-Fi drops:
+ * its event stream ends and every request fails): the booths it last saw online are not shown
+ * as 在线 / Online any more but as unknown, with the time they were last known online, and a
+ * banner says the list is as of then; once the relay answers again they are live again.
+ * Screenshots: test-artifacts/screenshots/console-offline-{zh,en}.png.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, screenshot, waitForPage } from './browser'
+import {
+  assertConsoleBuilt,
+  ORGANIZER,
+  startFakeConsoleRelay,
+  type FakeConsoleRelay,
+} from './fake-console-relay'
+
+const STATUS = (id: string): string =>
+  `(document.querySelector('[data-kiosk="${id}"] [data-testid="booth-status"]')?.textContent.trim() ?? '')`
+
+describe('the booths page while the relay cannot be reached', () => {
+  let relay: FakeConsoleRelay
+  let browser: Browser
+  let page: Page
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
+    browser = await launchChromium()
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'zh-CN',
+    })
+    page = await context.newPage()
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    await page.goto(`${relay.origin}/console/`)
+    await page.fill('#sign-in-name', ORGANIZER.name)
+    await page.fill('#sign-in-password', ORGANIZER.password)
+    await page.click('[data-testid="sign-in-submit"]')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+    await waitForPage(page, `${STATUS('hall-a')} === '在线'`)
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+  })
+
+  it('says unknown (last known online at …), not 在线, and is live again once reconnected', async () => {
+    await page.route('**/console/api/**', (route) => route.abort('internetdisconnected'))
+    relay.dropEvents()
+    await waitForPage(page, `${STATUS('hall-a')} !== '在线'`)
+    const zh = String(await page.evaluate(STATUS('hall-a')))
+    expect(zh).toMatch(/^状态未知 · 最后在线 \d{2}:\d{2}$/)
+    expect(await page.locator('[data-testid="booths-stale"]').textContent()).toContain('连不上中继')
+    await screenshot(page, 'console-offline-zh')
+
+    await page.click('[data-locale="en"]')
+    await waitForPage(page, `document.documentElement.lang === 'en'`)
+    expect(String(await page.evaluate(STATUS('hall-b')))).toMatch(
+      /^Unknown · last online \d{1,2}:\d{2}( [AP]M)?$/,
+    )
+    await screenshot(page, 'console-offline-en')
+    await page.click('[data-locale="zh-CN"]')
+
+    await page.unroute('**/console/api/**')
+    await waitForPage(page, `${STATUS('hall-a')} === '在线'`)
+    expect(await page.locator('[data-testid="booths-stale"]').count()).toBe(0)
+    expect(problems).toEqual([])
+  }, 60_000)
+})
