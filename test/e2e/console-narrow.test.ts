@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { launchChromium, waitForPage } from './browser'
+import { launchChromium, screenshot, waitForPage } from './browser'
 import {
   assertConsoleBuilt,
   ORGANIZER,
@@ -105,4 +105,42 @@ describe('the console at a phone’s width', () => {
     await waitForPage(page, `document.documentElement.lang === 'zh-CN'`)
     expect(problems).toEqual([])
   })
+
+  /** Every `selector` on the page lies within the phone's width (none past the edge). */
+  async function allOnScreen(selector: string): Promise<boolean[]> {
+    const boxes = await Promise.all(
+      (await page.locator(selector).all()).map((l) => l.boundingBox()),
+    )
+    return boxes.map((b) => b !== null && b.x >= 0 && b.x + b.width <= 390)
+  }
+  const SIDEWAYS = `[...document.querySelectorAll('.table-panel')].some((p) => p.scrollWidth > p.clientWidth)`
+
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`${lang}: every booth's 新配对码 and 停用 and every campaign's edit button are on screen, no sideways table`, async () => {
+      await page.click(`[data-locale="${lang}"]`)
+      await waitForPage(page, `document.documentElement.lang === '${lang}'`)
+      await page.click('[data-nav="booths"]')
+      await page.locator('[data-testid="booth-row"]').first().waitFor()
+      expect(await page.evaluate(SIDEWAYS)).toBe(false)
+      const newCode = await allOnScreen('[data-testid="new-code"]')
+      const revoke = await allOnScreen('[data-testid="revoke"]')
+      expect(newCode).toEqual([true, true, true])
+      expect(revoke).toEqual([true, true, true])
+      // Each value keeps its column's name beside it once the table is stacked.
+      const label = await page.evaluate(
+        `getComputedStyle(document.querySelector('[data-kiosk="hall-a"] [data-label]'), '::before').content`,
+      )
+      expect(label).toBe(lang === 'en' ? '"Booth"' : '"签到台"')
+      await screenshot(page, `console-narrow-booths-${lang}`)
+      await page.click('[data-testid="revoke"]')
+      expect(await allOnScreen('[data-testid="confirm-revoke"]')).toEqual([true])
+      await page.click('[data-testid="booth-row"] .actions-cell .btn:not(.danger)')
+
+      await page.click('[data-nav="campaigns"]')
+      await page.locator('[data-testid="campaign-row"]').first().waitFor()
+      expect(await page.evaluate(SIDEWAYS)).toBe(false)
+      expect(await allOnScreen('[data-testid="edit-campaign"]')).not.toContain(false)
+      await screenshot(page, `console-narrow-campaigns-${lang}`)
+    })
+  }
 })
