@@ -23,6 +23,7 @@ let dir: string
 let relay: RelayHandle
 let browser: Browser
 const problems: string[] = []
+const passwords = new Map<string, string>()
 
 beforeAll(async () => {
   assertConsoleBuilt()
@@ -46,6 +47,7 @@ afterAll(async () => {
 /** A signed-in console page of its own (own cookies) on the campaign's editor. */
 async function editorAs(name: string, campaignId: string): Promise<Page> {
   const password = await addOrganizer(relay.store, name, Date.now())
+  passwords.set(name, password)
   const context = await browser.newContext({
     viewport: { width: 1280, height: 900 },
     locale: 'zh-CN',
@@ -119,5 +121,59 @@ it('a save from a form opened before someone else saved is refused, and the draf
   await bob.click('[data-testid="save-campaign"]')
   await bob.locator('[data-testid="saved"]').waitFor()
   expect(await storedName(id)).toBe('春季展（Bob 再改）')
+  expect(problems).toEqual([])
+}, 60_000)
+
+it('the session expires mid-edit: after signing in again the draft is offered back, and a newer save is not overwritten', async () => {
+  const made = await relay.store.campaigns.createCampaign(
+    { ...CAMPAIGN_DEFAULTS, name: '秋季展', id: 'c-expiry-e2e-01', screenKey: 'k'.repeat(43) },
+    Date.now(),
+  )
+  const id = made?.campaign.id ?? ''
+  const carol = await editorAs('carol', id)
+  const password = passwords.get('carol') ?? ''
+  await carol.fill(NAME, '秋季展（Carol 改）')
+  await carol.fill('[data-testid="reply-scan"]', '欢迎来到秋季展')
+  // The session ends on the relay (expired): the save meets a 401 and the console signs out.
+  await carol.context().clearCookies()
+  await carol.click('[data-testid="save-campaign"]')
+  await carol.locator('[data-testid="sign-in"]').waitFor()
+  expect(await storedName(id)).toBe('秋季展')
+
+  // Meanwhile Dave saves the campaign.
+  const dave = await editorAs('dave', id)
+  await dave.fill(NAME, '秋季展（Dave 改）')
+  await dave.click('[data-testid="save-campaign"]')
+  await dave.locator('[data-testid="saved"]').waitFor()
+
+  await carol.fill('#sign-in-name', 'carol')
+  await carol.fill('#sign-in-password', password)
+  await carol.click('[data-testid="sign-in-submit"]')
+  const offer = carol.locator('[data-testid="draft-offer"]')
+  await offer.waitFor()
+  expect(await offer.textContent()).toContain('未保存的修改')
+  // Nothing is put in the form until asked: it shows the stored version.
+  await waitForPage(carol, `document.querySelector('${NAME}')?.value === '秋季展（Dave 改）'`)
+  mkdirSync(ARTIFACTS, { recursive: true })
+  await waitForStill(carol)
+  await carol.screenshot({ path: resolve(ARTIFACTS, 'console-draft-offer.png') })
+  await carol.click('[data-testid="draft-restore"]')
+  expect(await carol.inputValue(NAME)).toBe('秋季展（Carol 改）')
+  expect(await carol.inputValue('[data-testid="reply-scan"]')).toBe('欢迎来到秋季展')
+
+  // Her draft was made from the version before Dave's: its save is refused, not silently over his.
+  await carol.click('[data-testid="save-campaign"]')
+  await carol.locator('[data-testid="changed-elsewhere"]').waitFor()
+  expect(await storedName(id)).toBe('秋季展（Dave 改）')
+  await carol.click('[data-testid="keep-mine"]')
+  await carol.locator('[data-testid="changed-elsewhere"]').waitFor({ state: 'detached' })
+  await carol.click('[data-testid="save-campaign"]')
+  await carol.locator('[data-testid="saved"]').waitFor()
+  expect(await storedName(id)).toBe('秋季展（Carol 改）')
+
+  // Saved: the draft is gone, nothing is offered on the next visit.
+  await carol.reload()
+  await waitForPage(carol, `document.querySelector('${NAME}')?.value === '秋季展（Carol 改）'`)
+  expect(await carol.locator('[data-testid="draft-offer"]').count()).toBe(0)
   expect(problems).toEqual([])
 }, 60_000)

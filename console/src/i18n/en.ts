@@ -195,6 +195,9 @@ export const en: MessageSchema = {
     loadTheirs: 'Load their version',
     editsKept: 'Showing their version. Your edits are kept:',
     restoreMine: 'Put my edits back',
+    draftOffer: 'You have unsaved edits from {time}. The form below shows the saved version.',
+    draftRestore: 'Restore my unsaved edits',
+    draftDiscard: 'Discard',
     rallyCompleted: 'Completed the stamp rally so far: {n}',
     boothsFailed: 'The campaign was saved, but some booths could not be assigned: {error}',
     boothsChanged:
