@@ -69,4 +69,20 @@ describe('the booths page while the relay cannot be reached', () => {
     expect(await page.locator('[data-testid="booths-stale"]').count()).toBe(0)
     expect(problems).toEqual([])
   }, 60_000)
+
+  it('a proxy answering 502 while the relay restarts does not sign the organizer out', async () => {
+    const bad = { status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' }
+    await page.route('**/console/api/**', (route) => route.fulfill(bad))
+    // The stream meets the 502 and gives up; the console then asks who is signed in.
+    const asked = page.waitForResponse((r) => r.url().endsWith('/console/api/session'))
+    relay.dropEvents()
+    await asked
+    await waitForPage(page, `document.querySelector('[data-testid="booths-stale"]') !== null`)
+    expect(await page.locator('[data-testid="sign-in"]').count()).toBe(0)
+    // The relay is back: the stream opens again and the booths are live.
+    await page.unroute('**/console/api/**')
+    await waitForPage(page, `${STATUS('hall-a')} === '在线'`)
+    expect(await page.locator('[data-testid="page-booths"]').count()).toBe(1)
+    expect(problems).toEqual([])
+  }, 60_000)
 })

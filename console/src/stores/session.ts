@@ -1,7 +1,8 @@
 /**
  * Who is signed in. `unknown` until the first `GET /session` answers; any 401 from another call
  * (the session expired or was ended on the relay) lands here through `expire()` and the app
- * shows sign-in. A lockout (429 locked_out) keeps its end time so the page can count down.
+ * shows sign-in; a check the relay cannot answer (unreachable, 5xx) leaves a signed-in console
+ * signed in. A lockout (429 locked_out) keeps its end time so the page can count down.
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
@@ -28,6 +29,9 @@ export const useSessionStore = defineStore('console-session', () => {
       info.value = who
       state.value = who ? 'signed-in' : 'signed-out'
     } catch (e) {
+      // The relay could not say (unreachable, a proxy's 502 while it restarts): a signed-in
+      // console stays signed in, and the event stream tries again; only a 401 signs out.
+      if (state.value === 'signed-in') return
       error.value = toConsoleError(e)
       state.value = 'signed-out'
     }
