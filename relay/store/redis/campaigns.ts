@@ -41,6 +41,17 @@ return 1
 `
 
 /**
+ * Lua: whether a comma-separated list of versions (an If-Match's) holds `v`, the stored one.
+ * The scripts that honour If-Match check it in their own step, never by a read before them.
+ */
+const ALLOWS = `local function allows(list, v)
+  for x in string.gmatch(list, '[^,]+') do
+    if x == v then return true end
+  end
+  return false
+end`
+
+/**
  * KEYS: 1 campaign hash. ARGV: 1 old campaign JSON, 2 new JSON, 3 version, 4 updatedAt, 5 the
  * versions the console's If-Match allows, comma-separated ('' : any). Compare-and-set, so two
  * instances editing at once never lose one edit silently: 1 written, 0 the campaign changed
@@ -50,16 +61,11 @@ return 1
  * meanwhile (with the same JSON, when it saved nothing new): that is a change too, or the
  * version would go down and kiosks holding the later one would drop this edit's frame.
  */
-const CHANGE_CAMPAIGN = `
+const CHANGE_CAMPAIGN = `${ALLOWS}
 local cur = redis.call('HGET', KEYS[1], 'campaign')
 if not cur then return -1 end
-if ARGV[5] ~= '' then
-  local stored = redis.call('HGET', KEYS[1], 'version')
-  local allowed = false
-  for v in string.gmatch(ARGV[5], '[^,]+') do
-    if v == stored then allowed = true end
-  end
-  if not allowed then return -2 end
+if ARGV[5] ~= '' and not allows(ARGV[5], redis.call('HGET', KEYS[1], 'version')) then
+  return -2
 end
 if cur ~= ARGV[1] then return 0 end
 if tonumber(redis.call('HGET', KEYS[1], 'version')) >= tonumber(ARGV[3]) then return 0 end
@@ -75,15 +81,11 @@ return 1
  * upload stored a later version meanwhile (the version comes from the clock before this runs):
  * take a new one and swap again, as kiosks drop a roster older than the one they hold.
  */
-const SWAP_ROSTER = `
+const SWAP_ROSTER = `${ALLOWS}
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) return 0 end
-if ARGV[3] == '1' then
-  local stored = redis.call('HGET', KEYS[1], 'rosterVersion') or '0'
-  local allowed = false
-  for v in string.gmatch(ARGV[4], '[^,]+') do
-    if v == stored then allowed = true end
-  end
-  if not allowed then redis.call('DEL', KEYS[2]) return -2 end
+if ARGV[3] == '1' and not allows(ARGV[4], redis.call('HGET', KEYS[1], 'rosterVersion') or '0') then
+  redis.call('DEL', KEYS[2])
+  return -2
 end
 if tonumber(redis.call('HGET', KEYS[1], 'rosterVersion') or '0') >= tonumber(ARGV[1]) then
   return 2
@@ -100,15 +102,9 @@ return 1
  * If-Match allows (checked here, in the write's own step), 0 a later assignment was stored
  * meanwhile (the version comes from the clock before this runs): take a new one and retry.
  */
-const ASSIGN_KIOSK = `
+const ASSIGN_KIOSK = `${ALLOWS}
 local stored = redis.call('HGET', KEYS[1], 'campaignVersion') or '0'
-if ARGV[3] == '1' then
-  local allowed = false
-  for v in string.gmatch(ARGV[4], '[^,]+') do
-    if v == stored then allowed = true end
-  end
-  if not allowed then return -2 end
-end
+if ARGV[3] == '1' and not allows(ARGV[4], stored) then return -2 end
 if tonumber(stored) >= tonumber(ARGV[2]) then return 0 end
 if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'campaignId')
 else redis.call('HSET', KEYS[1], 'campaignId', ARGV[1]) end
