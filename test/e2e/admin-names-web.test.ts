@@ -15,7 +15,7 @@ import { goHash, launchChromium, unlockAdmin, waitForSteadyCode } from './browse
 import {
   assertConsoleBuilt,
   EXPO,
-  ORGANIZER,
+  signInToFakeRelay,
   startFakeConsoleRelay,
   type FakeConsoleRelay,
 } from './fake-console-relay'
@@ -96,11 +96,7 @@ describe('named groups in the console', () => {
     relay = await startFakeConsoleRelay({ attendanceRows: 10 })
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
-    await page.goto(`${relay.origin}/console/`)
-    await page.fill('#sign-in-name', ORGANIZER.name)
-    await page.fill('#sign-in-password', ORGANIZER.password)
-    await page.click('[data-testid="sign-in-submit"]')
-    await page.locator('[data-testid="page-booths"]').waitFor()
+    await signInToFakeRelay(page, relay)
   })
 
   afterAll(async () => {

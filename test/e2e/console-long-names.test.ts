@@ -12,7 +12,7 @@ import { launchChromium } from './browser'
 import {
   assertConsoleBuilt,
   EXPO,
-  ORGANIZER,
+  signInToFakeRelay,
   startFakeConsoleRelay,
   type FakeConsoleRelay,
 } from './fake-console-relay'
@@ -62,11 +62,7 @@ describe('the console with long names', () => {
       locale: 'zh-CN',
     })
     page = await context.newPage()
-    await page.goto(`${relay.origin}/console/`)
-    await page.fill('#sign-in-name', ORGANIZER.name)
-    await page.fill('#sign-in-password', ORGANIZER.password)
-    await page.click('[data-testid="sign-in-submit"]')
-    await page.locator('[data-testid="page-booths"]').waitFor()
+    await signInToFakeRelay(page, relay)
   })
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { launchChromium, screenshot, waitForPage } from './browser'
 import {
   assertConsoleBuilt,
-  ORGANIZER,
+  signInToFakeRelay,
   startFakeConsoleRelay,
   type FakeConsoleRelay,
 } from './fake-console-relay'
@@ -40,11 +40,7 @@ describe('the console at a phone’s width', () => {
     })
     page = await context.newPage()
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    await page.goto(`${relay.origin}/console/`)
-    await page.fill('#sign-in-name', ORGANIZER.name)
-    await page.fill('#sign-in-password', ORGANIZER.password)
-    await page.click('[data-testid="sign-in-submit"]')
-    await page.locator('[data-testid="page-booths"]').waitFor()
+    await signInToFakeRelay(page, relay)
   })
 
   afterAll(async () => {

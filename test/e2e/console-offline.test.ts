@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, screenshot, waitForPage } from './browser'
 import {
   assertConsoleBuilt,
-  ORGANIZER,
+  signInToFakeRelay,
   startFakeConsoleRelay,
   type FakeConsoleRelay,
 } from './fake-console-relay'
@@ -34,11 +34,7 @@ describe('the booths page while the relay cannot be reached', () => {
     })
     page = await context.newPage()
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    await page.goto(`${relay.origin}/console/`)
-    await page.fill('#sign-in-name', ORGANIZER.name)
-    await page.fill('#sign-in-password', ORGANIZER.password)
-    await page.click('[data-testid="sign-in-submit"]')
-    await page.locator('[data-testid="page-booths"]').waitFor()
+    await signInToFakeRelay(page, relay)
     await waitForPage(page, `${STATUS('hall-a')} === '在线'`)
   }, 60_000)
 

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { extname, resolve, sep } from 'node:path'
+import type { Page } from 'playwright-core'
 import { z } from 'zod'
 import {
   CAMPAIGN_DEFAULTS,
@@ -120,6 +121,15 @@ export interface FakeConsoleRelay {
   /** Event streams open now. */
   eventStreams(): number
   close(): Promise<void>
+}
+
+/** Opens the console on `relay` and signs in as ORGANIZER: the booths page is up. */
+export async function signInToFakeRelay(page: Page, relay: FakeConsoleRelay): Promise<void> {
+  await page.goto(`${relay.origin}/console/`)
+  await page.fill('#sign-in-name', ORGANIZER.name)
+  await page.fill('#sign-in-password', ORGANIZER.password)
+  await page.click('[data-testid="sign-in-submit"]')
+  await page.locator('[data-testid="page-booths"]').waitFor()
 }
 
 export async function startFakeConsoleRelay(
