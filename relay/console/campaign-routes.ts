@@ -22,6 +22,7 @@ import {
   type ConsoleDeps,
   type ConsoleRoute,
 } from './console-router'
+import { readIfMatch, versionEtag } from './if-match'
 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
 
@@ -42,37 +43,10 @@ export const newScreenKey = (): string => randomBytes(32).toString('base64url')
 
 const shown = (c: CampaignRecord): ConsoleCampaign => c.campaign
 
-/** A campaign's entity tag: its stored version, which every change bumps. */
-export const campaignEtag = (c: CampaignRecord): string => `"${c.version}"`
-
 /** One campaign as the console reads it, with its ETag for a later `If-Match`. */
 function sendCampaign(res: Res, status: number, c: CampaignRecord): void {
-  res.setHeader('ETag', campaignEtag(c))
+  res.setHeader('ETag', versionEtag(c.version))
   sendJson(res, status, shown(c))
-}
-
-/** An entity tag (RFC 9110 §8.8.3): optionally weak, any visible characters but `"` in quotes. */
-const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/
-
-/**
- * `If-Match` as the versions it allows: undefined when absent or `*` (the campaign exists by
- * then), null when it is not a list of entity tags. A weak tag or one this relay never gave
- * matches nothing (strong comparison, RFC 9110 §13.1.1), so the PUT fails with 412.
- */
-export function ifMatchVersions(header: string | undefined): number[] | undefined | null {
-  if (header === undefined) return undefined
-  const tags = header
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '')
-  if (tags.length === 0) return null
-  if (tags.length === 1 && tags[0] === '*') return undefined
-  if (!tags.every((t) => ENTITY_TAG.test(t))) return null
-  // "0" names a kiosk never assigned or a campaign with no roster yet (never a campaign).
-  return tags.flatMap((t) => {
-    const m = /^"(0|[1-9][0-9]{0,15})"$/.exec(t)
-    return m?.[1] === undefined ? [] : [Number(m[1])]
-  })
 }
 
 /** An empty tag or follow-up text means none, as null does. */
@@ -137,16 +111,8 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
         // Optional: without it the last write wins, as programs written before it expect.
-        const ifVersions = ifMatchVersions(ctx.req.headers['if-match'])
-        if (ifVersions === null) {
-          sendConsoleError(
-            ctx.res,
-            400,
-            'bad_request',
-            'If-Match: send the ETag a GET of this campaign answered, e.g. "12"',
-          )
-          return
-        }
+        const ifVersions = readIfMatch(ctx.req, ctx.res, 'campaign')
+        if (ifVersions === null) return
         const sent = await readJson(ctx, jsonObjectSchema, MAX_CAMPAIGN_BODY_BYTES)
         if (sent === null) return
         // What GET gave may come back as it was: its id and screen key are not fields to set.

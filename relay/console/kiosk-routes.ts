@@ -18,13 +18,10 @@ import { sendJson } from '../http-util'
 import { addKiosk } from '../kiosk-admin'
 import { issuePairingCode } from '../pairing-codes'
 import { KioskExistsError, type KioskRecord } from '../store/types'
-import { ifMatchVersions } from './campaign-routes'
+import { readIfMatch, versionEtag } from './if-match'
 import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
-
-/** A booth's entity tag: the version of its latest assignment ("0": never assigned). */
-export const assignmentEtag = (version: number): string => `"${version}"`
 
 /**
  * A kiosk another instance holds counts as online while its heartbeat (every 30 s) is this
@@ -62,7 +59,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   }
 
   function sendKiosk(res: Res, described: ConsoleKiosk | undefined, version: number): void {
-    res.setHeader('ETag', assignmentEtag(version))
+    res.setHeader('ETag', versionEtag(version))
     sendJson(res, 200, described)
   }
 
@@ -151,16 +148,8 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         const kiosk = await existing(ctx.params.id, ctx.res)
         if (kiosk === null) return
         // Optional: without it the last assignment wins, as programs written before it expect.
-        const ifVersions = ifMatchVersions(ctx.req.headers['if-match'])
-        if (ifVersions === null) {
-          sendConsoleError(
-            ctx.res,
-            400,
-            'bad_request',
-            'If-Match: send the ETag a GET of this kiosk answered, e.g. "12"',
-          )
-          return
-        }
+        const ifVersions = readIfMatch(ctx.req, ctx.res, 'kiosk')
+        if (ifVersions === null) return
         const body = await readJson(ctx, updateKioskRequestSchema)
         if (body === null) return
         const { campaignId } = body

@@ -15,11 +15,8 @@ import { MAX_ROSTER_FILE_BYTES, rosterMatchKey } from '../../shared/roster/roste
 import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
 import type { StoredRosterEntry } from '../store/campaign-types'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
-import { ifMatchVersions } from './campaign-routes'
+import { readIfMatch, versionEtag } from './if-match'
 import { sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
-
-/** A roster's entity tag: its version ("0": no roster yet). */
-export const rosterEtag = (version: number): string => `"${version}"`
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 /** Most entries one GET returns. */
@@ -82,16 +79,8 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           return
         }
         // Optional: without it the upload replaces whatever roster is stored, as before.
-        const ifVersions = ifMatchVersions(ctx.req.headers['if-match'])
-        if (ifVersions === null) {
-          sendConsoleError(
-            ctx.res,
-            400,
-            'bad_request',
-            'If-Match: send the ETag a GET of this roster answered, e.g. "12"',
-          )
-          return
-        }
+        const ifVersions = readIfMatch(ctx.req, ctx.res, 'roster')
+        if (ifVersions === null) return
         const declared = formatOf(ctx.req.headers['content-type'])
         if (declared === null) {
           sendConsoleError(
@@ -171,7 +160,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           by: ctx.session?.name,
         })
         const answer: ConsoleRosterUpload = { ...state, skipped: parsed.badRows, errors }
-        ctx.res.setHeader('ETag', rosterEtag(state.version))
+        ctx.res.setHeader('ETag', versionEtag(state.version))
         sendJson(ctx.res, 200, answer)
       },
     },
@@ -204,7 +193,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           offset,
           entries: slice.entries.map((e) => ({ ...e, openid: openids.get(e.id) ?? null })),
         }
-        ctx.res.setHeader('ETag', rosterEtag(slice.version))
+        ctx.res.setHeader('ETag', versionEtag(slice.version))
         sendJson(ctx.res, 200, page)
       },
     },
