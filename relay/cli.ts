@@ -22,6 +22,7 @@ import { startRelay } from './server'
 import { timeZoneProblem } from './time-zone'
 import { openStore } from './store/open-store'
 import { SceneRangeClashError, type RelayStore } from './store/types'
+import { describeOwner, FolderInUseError } from '../shared/server/folder-lock'
 
 const USAGE = `usage:
   relay [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--host H] [--wechat-token T] ...
@@ -184,7 +185,21 @@ async function main(argv: readonly string[]): Promise<void> {
   return serve(config)
 }
 
+/** A second relay on one SQLite data folder: who has it, and what to do instead. */
+function folderInUseMessage(err: FolderInUseError): string {
+  return (
+    `the data folder ${err.folder} is in use by ${describeOwner(err.owner, 'en')}. ` +
+    "One relay serves a SQLite data folder (it keeps each kiosk's state in memory): stop that " +
+    'one first, or give this one its own --data. Several relays together need a Redis store ' +
+    '(--redis; docs/SCALE.md).'
+  )
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof FolderInUseError) {
+    process.stderr.write(`relay: ${folderInUseMessage(err)}\n`)
+    process.exit(1)
+  }
   const known =
     err instanceof UsageError ||
     err instanceof RelayConfigError ||

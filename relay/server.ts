@@ -15,6 +15,7 @@ import {
 } from './config'
 import { httpServerOptions, limitConnections } from './connection-limits'
 import { Router } from '../shared/server/routes'
+import { lockFolder } from '../shared/server/folder-lock'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
 import { CampaignDirectory } from './campaign-directory'
@@ -115,13 +116,26 @@ export async function startRelay(
   const log = opts.log ?? silentLogger
   const now = opts.now ?? Date.now
   const metrics = new RelayMetrics()
-  const store = await openStore(config, {
-    prefix: opts.redisPrefix,
-    pollMs: opts.storePollMs,
-    // The rows stay pending and are retried: the console is behind, nothing is lost.
-    onAttendanceError: (err) =>
-      log.error('attendance rows not moved', { error: errorMessage(err) }),
-  })
+  // SQLite: this process alone serves the folder (it caches each kiosk's sequence head, the
+  // hub, the change feed). Redis: nothing is kept in the folder and several relays on one Redis
+  // are the designed scale-out, so there is no folder to lock (docs/RELIABILITY.md).
+  const folderLock =
+    config.redis === null && config.data !== ':memory:'
+      ? lockFolder(config.data, { program: 'relay', now })
+      : null
+  let store: RelayStore
+  try {
+    store = await openStore(config, {
+      prefix: opts.redisPrefix,
+      pollMs: opts.storePollMs,
+      // The rows stay pending and are retried: the console is behind, nothing is lost.
+      onAttendanceError: (err) =>
+        log.error('attendance rows not moved', { error: errorMessage(err) }),
+    })
+  } catch (err) {
+    folderLock?.release()
+    throw err
+  }
   const campaigns = new CampaignDirectory(store, now)
   const hub = new KioskHub({
     campaigns,
@@ -300,6 +314,7 @@ export async function startRelay(
   } catch (err) {
     await hub.close(RelayCloseCode.goingAway, 0)
     await store.close()
+    folderLock?.release()
     throw err
   }
   const port = (server.address() as AddressInfo).port
@@ -362,6 +377,7 @@ export async function startRelay(
     await store.close()
     server.closeAllConnections()
     await Promise.race([serverClosed, deadline(left(grace))])
+    folderLock?.release()
     log.info('relay stopped', { unanswered })
   }
 

@@ -1,0 +1,158 @@
+/**
+ * One process per data folder: the relay (SQLite store) and the kiosk (web mode, the CLI, the
+ * Electron shell, demo mode) take this lock at start and keep it until they stop.
+ *
+ * The lock is the operating system's, taken through SQLite on an empty file `scandesk.lock` in
+ * the folder: a connection that holds `BEGIN EXCLUSIVE` holds SQLite's exclusive file lock
+ * (fcntl byte-range locks on Linux/macOS, LockFileEx on Windows). The kernel drops it when the
+ * process ends however it ends (exit, crash, SIGKILL, power cut: after a reboot there is no lock
+ * at all), so a stale lock cannot outlive its holder, no pid is trusted (a reused pid after a
+ * reboot fools nothing) and no heartbeat or clock is involved. Both programs already load
+ * better-sqlite3, and their databases already rely on the same locks.
+ *
+ * Why not a lockfile library (proper-lockfile) or an O_EXCL file with a pid: those decide a
+ * lock is stale by age (an mtime refreshed every few seconds) or by asking whether a pid lives.
+ * After a SIGKILL a restart within the stale period is refused; a kiosk PC that sleeps, or an
+ * event loop busy past the period, loses a lock it still holds; a pid recorded before a reboot
+ * can belong to another process after it. See docs/RELIABILITY.md "One process per data folder".
+ *
+ * `scandesk.lock.json` beside it says who holds the lock (pid, host, since when, which program)
+ * for the refusal's message only: it is written after the lock is taken, removed before it is
+ * released, and never decides anything. The lock file itself is never removed (removing it
+ * would let a third process lock a new file while a second still holds the old one).
+ */
+import { hostname } from 'node:os'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { z } from 'zod'
+
+export const LOCK_FILE = 'scandesk.lock'
+export const OWNER_FILE = 'scandesk.lock.json'
+
+const ownerSchema = z.object({
+  pid: z.number().int().positive(),
+  host: z.string().max(255),
+  /** ms since the epoch. */
+  since: z.number().int().nonnegative(),
+  /** Which program holds it, e.g. 'relay' or 'kiosk web'. */
+  program: z.string().max(100),
+})
+export type FolderLockOwner = z.infer<typeof ownerSchema>
+
+/** Another process holds the folder's lock. `owner` is null when it did not say who it is. */
+export class FolderInUseError extends Error {
+  constructor(
+    readonly folder: string,
+    readonly owner: FolderLockOwner | null,
+  ) {
+    super(`${folder} is in use by ${describeOwner(owner, 'en')}`)
+    this.name = 'FolderInUseError'
+  }
+}
+
+export interface FolderLock {
+  readonly folder: string
+  /** Releases the lock (idempotent). */
+  release(): void
+}
+
+export interface LockFolderOptions {
+  /** Named in the refusal another process prints, e.g. 'relay'. */
+  program: string
+  /** Electron's build of better-sqlite3 (docs/NATIVE-MODULES.md). */
+  nativeBinding?: string | undefined
+  now?: () => number
+}
+
+/**
+ * Takes the folder's lock (making the folder, mode 0700, if missing) or throws
+ * FolderInUseError at once: it never waits.
+ */
+export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock {
+  const dir = resolve(folder)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const file = join(dir, LOCK_FILE)
+  let db: Database.Database | null = null
+  try {
+    const isNew = !existsSync(file)
+    db = new Database(file, {
+      timeout: 0,
+      ...(opts.nativeBinding !== undefined && { nativeBinding: opts.nativeBinding }),
+    })
+    // As the databases beside it. Never opened with fs: closing any descriptor of the file
+    // would drop this process's locks on it.
+    if (isNew) chmodSync(file, 0o600)
+    // Nothing is ever written: no journal file, and the file stays empty.
+    db.pragma('journal_mode = MEMORY')
+    db.exec('BEGIN EXCLUSIVE')
+  } catch (err) {
+    db?.close()
+    if (sqliteCode(err).startsWith('SQLITE_BUSY')) {
+      throw new FolderInUseError(dir, readOwner(dir))
+    }
+    const why = err instanceof Error ? err.message : String(err)
+    throw new Error(`cannot lock the data folder ${dir} (${LOCK_FILE}): ${why}`, { cause: err })
+  }
+  const held = db
+  const owner: FolderLockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: (opts.now ?? Date.now)(),
+    program: opts.program,
+  }
+  try {
+    const tmp = join(dir, `${OWNER_FILE}.${process.pid}.tmp`)
+    writeFileSync(tmp, JSON.stringify(owner) + '\n', { mode: 0o600 })
+    renameSync(tmp, join(dir, OWNER_FILE))
+  } catch {
+    // Only the message another process prints loses its details: the lock is held.
+  }
+  let released = false
+  return {
+    folder: dir,
+    release() {
+      if (released) return
+      released = true
+      rmSync(join(dir, OWNER_FILE), { force: true })
+      held.close()
+    },
+  }
+}
+
+function sqliteCode(err: unknown): string {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : ''
+}
+
+function readOwner(dir: string): FolderLockOwner | null {
+  try {
+    const parsed = ownerSchema.safeParse(JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
+}
+
+/** "relay (pid 123 on host h, since 2026-12-03 18:02:38 UTC)", in English or Chinese. */
+export function describeOwner(owner: FolderLockOwner | null, lang: 'en' | 'zh-CN'): string {
+  if (owner === null) return lang === 'en' ? 'another process' : '另一个进程'
+  const since = new Date(owner.since)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+  const here = owner.host === hostname()
+  if (lang === 'en') {
+    const where = here ? '' : ` on computer ${owner.host}`
+    return `another ${owner.program} (pid ${owner.pid}${where}, since ${since})`
+  }
+  const where = here ? '' : `，计算机 ${owner.host}`
+  return `另一个 ${owner.program} 进程（pid ${owner.pid}${where}，自 ${since} 起）`
+}

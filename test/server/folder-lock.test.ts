@@ -1,0 +1,135 @@
+/**
+ * shared/server/folder-lock.ts, in one process (SQLite's locks hold between connections of one
+ * process as between processes), and the relay's use of it: SQLite locks its folder, Redis
+ * (several relays on one Redis by design, nothing kept in the folder) does not.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  FolderInUseError,
+  LOCK_FILE,
+  lockFolder,
+  OWNER_FILE,
+  describeOwner,
+} from '../../shared/server/folder-lock'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { startRedis, type TestRedis } from '../helpers/redis'
+
+const dirs: string[] = []
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'folder-lock-'))
+  dirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+function refusal(fn: () => unknown): FolderInUseError {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof FolderInUseError) return err
+    throw err
+  }
+  throw new Error('not refused')
+}
+
+describe('lockFolder', () => {
+  it('refuses a second holder with the first one’s pid and start time, until released', () => {
+    const dir = folder()
+    const first = lockFolder(dir, { program: 'relay', now: () => Date.UTC(2026, 11, 3, 8, 0, 0) })
+    const err = refusal(() => lockFolder(dir, { program: 'relay' }))
+    expect(err.folder).toBe(dir)
+    expect(err.owner).toMatchObject({ pid: process.pid, program: 'relay' })
+    expect(describeOwner(err.owner, 'en')).toBe(
+      `another relay (pid ${process.pid}, since 2026-12-03 08:00:00 UTC)`,
+    )
+    expect(describeOwner(err.owner, 'zh-CN')).toContain(`pid ${process.pid}`)
+    // The refused attempt must not have dropped the first holder's lock (closing a file drops
+    // a process's POSIX locks on it; SQLite keeps that from happening).
+    expect(() => lockFolder(dir, { program: 'relay' })).toThrow(FolderInUseError)
+    first.release()
+    expect(existsSync(join(dir, OWNER_FILE))).toBe(false)
+    const second = lockFolder(dir, { program: 'kiosk web' })
+    second.release()
+    second.release()
+  })
+
+  it('makes a missing folder, never writes the lock file, and leaves no journal', () => {
+    const dir = join(folder(), 'new', 'data')
+    const lock = lockFolder(dir, { program: 'kiosk' })
+    expect(readFileSync(join(dir, LOCK_FILE)).length).toBe(0)
+    expect(existsSync(join(dir, `${LOCK_FILE}-journal`))).toBe(false)
+    lock.release()
+  })
+
+  it('a stale or damaged owner file neither blocks nor is believed', () => {
+    const dir = folder()
+    // Left by a holder that was killed (pid from before a reboot, say): the lock is free.
+    writeFileSync(
+      join(dir, OWNER_FILE),
+      JSON.stringify({ pid: 1, host: 'x', since: 0, program: 'relay' }),
+    )
+    const lock = lockFolder(dir, { program: 'relay' })
+    expect(JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8'))).toMatchObject({
+      pid: process.pid,
+    })
+    writeFileSync(join(dir, OWNER_FILE), '{"pid":"not a number"')
+    const err = refusal(() => lockFolder(dir, { program: 'relay' }))
+    expect(err.owner).toBeNull()
+    expect(err.message).toContain('in use by another process')
+    lock.release()
+  })
+})
+
+describe('the relay and its data folder', () => {
+  let redis: TestRedis
+  const relays: RelayHandle[] = []
+  beforeAll(async () => {
+    redis = await startRedis()
+  })
+  afterAll(async () => {
+    for (const r of relays) await r.close()
+    await redis.stop()
+  })
+  const config = (dir: string, redisUrl: string | null) => ({
+    port: 0,
+    host: '127.0.0.1',
+    data: dir,
+    redis: redisUrl,
+    wechat: { token: 'tok' },
+  })
+
+  it('SQLite: a second relay on the folder is refused; the first one’s close frees it', async () => {
+    const dir = folder()
+    const first = await startRelay(config(dir, null))
+    await expect(startRelay(config(dir, null))).rejects.toThrow(FolderInUseError)
+    // The CLI's commands open the store beside the running relay, without the lock.
+    const cli = openSqliteStore({ data: dir })
+    await cli.close()
+    await first.close()
+    const next = await startRelay(config(dir, null))
+    relays.push(next)
+  })
+
+  it('SQLite: a relay that fails to listen frees the folder', async () => {
+    const dir = folder()
+    const holder = await startRelay(config(folder(), null))
+    relays.push(holder)
+    await expect(startRelay({ ...config(dir, null), port: holder.port })).rejects.toThrow(
+      /EADDRINUSE/,
+    )
+    relays.push(await startRelay(config(dir, null)))
+  })
+
+  it('Redis: relays sharing a --data folder all start (the folder is not used)', async () => {
+    const dir = folder()
+    relays.push(await startRelay(config(dir, redis.url), { redisPrefix: 'lock-a:' }))
+    relays.push(await startRelay(config(dir, redis.url), { redisPrefix: 'lock-a:' }))
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false)
+  })
+})
