@@ -11,6 +11,12 @@ import { planSetup, storeSecrets } from './config/setup'
 import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
 import type { SecretVault } from './config/vault'
+import {
+  describeOwner,
+  FolderInUseError,
+  lockFolder,
+  type FolderLock,
+} from '../../shared/server/folder-lock'
 
 /**
  * `--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]`, or
@@ -29,12 +35,15 @@ export class StartupError extends Error {
 
 export interface RuntimeOptions {
   dataDir: string
-  vault: SecretVault
+  /** A function is called once the data folder is locked (a new vault key is made in it). */
+  vault: SecretVault | (() => SecretVault)
   provisioning?: Provisioning | null
   env?: Record<string, string | undefined>
   core?: Omit<KioskCoreOptions, 'dataDir' | 'vault'>
   /** `sandbox: <url>` / `relay: <url>` as each demo service listens. */
   onLine?: (line: string) => void
+  /** Named to a second process refused the data folder, e.g. 'kiosk web'. */
+  program?: string
 }
 
 export interface KioskRuntime {
@@ -46,6 +55,49 @@ export interface KioskRuntime {
 const pinSchema = z.string().regex(/^\d{4,8}$/)
 
 export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime> {
+  // Before anything reads the folder: a second kiosk on it would share its identity (and be
+  // kicked off the relay in turn), its settings and its database (docs/RELIABILITY.md).
+  const lock = lockDataFolder(o)
+  try {
+    const vault = typeof o.vault === 'function' ? o.vault() : o.vault
+    const runtime = await startLocked({ ...o, vault })
+    return {
+      ...runtime,
+      close: async () => {
+        try {
+          await runtime.close()
+        } finally {
+          lock.release()
+        }
+      },
+    }
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+function lockDataFolder(o: RuntimeOptions): FolderLock {
+  try {
+    return lockFolder(o.dataDir, {
+      program: o.program ?? 'kiosk',
+      nativeBinding: o.core?.nativeBinding,
+    })
+  } catch (err) {
+    if (!(err instanceof FolderInUseError)) throw err
+    throw new StartupError(
+      `数据文件夹 ${err.folder} 正被${describeOwner(err.owner, 'zh-CN')}使用。` +
+        '一个文件夹只能由一个信息亭进程使用：请先关闭那个进程，或用 --data 为这个进程指定另一个文件夹。\n' +
+        `The data folder ${err.folder} is in use by ${describeOwner(err.owner, 'en')}. ` +
+        'One folder serves one kiosk process: close that one first, or start this one with ' +
+        '--data and another folder.',
+    )
+  }
+}
+
+type LockedOptions = RuntimeOptions & { vault: SecretVault }
+
+async function startLocked(o: LockedOptions): Promise<KioskRuntime> {
   const env = o.env ?? process.env
   const existing = loadSettings(o.dataDir)
   let demo: DemoServices | null = null
@@ -90,7 +142,7 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
 
 /** Pairs (unless already paired with that relay), then provisions as v1 with what it gave. */
 async function provisionByPairing(
-  o: RuntimeOptions,
+  o: LockedOptions,
   env: Record<string, string | undefined>,
 ): Promise<void> {
   const p = o.provisioning
@@ -116,7 +168,7 @@ async function provisionByPairing(
  * `pairedCodeHash`, when pairing just now, is saved with the settings.
  */
 function provision(
-  o: RuntimeOptions,
+  o: LockedOptions,
   env: Record<string, string | undefined>,
   pairedCodeHash?: string,
 ): void {

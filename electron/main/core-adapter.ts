@@ -33,7 +33,8 @@ export interface ShellCore {
 
 export interface ShellCoreOptions {
   dataDir: string
-  vault: SecretVault
+  /** Called once the data folder is locked (startKioskRuntime). */
+  vault: () => SecretVault
   provisioning: Provisioning | null
   nativeBinding: string | null
   startAtLogin: StartAtLogin
@@ -49,6 +50,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
     dataDir: options.dataDir,
     vault: options.vault,
     provisioning: options.provisioning,
+    program: 'ScanDesk app',
     onLine: options.onLine,
     core: {
       version: options.version,

@@ -92,7 +92,8 @@ async function start(): Promise<void> {
 
   const core = await startShellCore({
     dataDir,
-    vault: demoVault ?? openSafeStorageVault({ dataDir, safeStorage, platform: process.platform }),
+    vault: () =>
+      demoVault ?? openSafeStorageVault({ dataDir, safeStorage, platform: process.platform }),
     provisioning: args.provisioning,
     nativeBinding: binding.file,
     startAtLogin: createStartAtLogin({
@@ -237,5 +238,8 @@ function failToStart(error: unknown): void {
     message = `An unexpected error stopped ScanDesk. Details are in ${logDir}.`
   }
   dialog.showErrorBox('ScanDesk cannot start', message)
-  app.quit()
+  // Nothing started that needs closing: exit non-zero, so a script or supervisor that launched
+  // it (or a second kiosk refused its data folder) sees the failure.
+  if (state.core === null) app.exit(1)
+  else app.quit()
 }

@@ -20,6 +20,7 @@ class FakeApp extends EventEmitter {
   sandboxed = false
   quitRequests = 0
   quitted = false
+  exitCode: number | null = null
   relaunched = 0
   constructor(private readonly dir: string) {
     super()
@@ -49,6 +50,11 @@ class FakeApp extends EventEmitter {
     return { openAtLogin: false }
   }
   setLoginItemSettings() {}
+  /** Like Electron: at once, without 'before-quit'. */
+  exit(code: number) {
+    this.exitCode = code
+    this.quitted = true
+  }
   /** Like Electron: 'before-quit' first, and a listener may hold the quit. */
   quit() {
     this.quitRequests++
@@ -128,7 +134,8 @@ vi.mock('../../electron/main/core-adapter', async () => {
     dataDirFrom: args.dataDirFrom,
     startShellCore: () => h.current.startShellCore(),
     willRunDemo: () => false,
-    isStartupProblem: (e: unknown) => e instanceof Error && e.name === 'ConfigFileError',
+    isStartupProblem: (e: unknown) =>
+      e instanceof Error && (e.name === 'ConfigFileError' || e.name === 'StartupError'),
   }
 })
 
@@ -300,6 +307,20 @@ describe('startup wiring', () => {
     await vi.waitFor(() => expect(h.current.dialog.showErrorBox).toHaveBeenCalledTimes(1))
     expect(h.current.dialog.showErrorBox.mock.calls[0]?.[1]).toContain('settings.json is invalid')
     expect(h.current.app.quitted).toBe(true)
+    expect(FakeBrowserWindow.instances).toHaveLength(0)
+  })
+
+  it('a data folder another kiosk process holds: says so as the core words it, exits 1', async () => {
+    const inUse =
+      '数据文件夹 /k 正被另一个 kiosk web 进程（pid 42，自 2026-12-03 08:00:00 UTC 起）使用。…\n' +
+      'The data folder /k is in use by another kiosk web (pid 42, since 2026-12-03 08:00:00 UTC). …'
+    h.current.startShellCore = () =>
+      Promise.reject(Object.assign(new Error(inUse), { name: 'StartupError' }))
+    await launch()
+    await vi.waitFor(() => expect(h.current.dialog.showErrorBox).toHaveBeenCalledTimes(1))
+    expect(h.current.dialog.showErrorBox.mock.calls[0]?.[1]).toBe(inUse)
+    // Non-zero, so whatever started it (a script, a supervisor) sees the refusal.
+    expect(h.current.app.exitCode).toBe(1)
     expect(FakeBrowserWindow.instances).toHaveLength(0)
   })
 

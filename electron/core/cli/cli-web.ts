@@ -70,8 +70,10 @@ export async function runWebCommand(args: string[]): Promise<number> {
   try {
     runtime = await startKioskRuntime({
       dataDir: parsed.dataDir,
-      vault: openFileKeyVault(parsed.dataDir),
+      // Opened (its key made on a first start) only once this process holds the folder.
+      vault: () => openFileKeyVault(parsed.dataDir),
       provisioning: parsed.provisioning,
+      program: 'kiosk web',
       core: {
         version: process.env.npm_package_version ?? '0.1.0',
         exportDownloadUrl: (id) => `/api/exports/${id}?key=${encodeURIComponent(secret)}`,
