@@ -131,21 +131,25 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
 
 async function serve(config: RelayConfig): Promise<void> {
   const log = jsonLogger((line) => process.stdout.write(line))
-  // A misspelt variable is not refused (the environment is shared), but said, by name only.
-  const unknownEnv = unknownEnvWarnings(process.env)
-  if (unknownEnv.length > 0) log.warn('unknown environment variables ignored', { unknownEnv })
-  const relay = await startRelay(config, { log })
-  let stopping = false
+  // The handlers go in before the relay says anything: whoever reads its output may act on
+  // a line at once (a SIGTERM just after "relay listening", from an orchestrator that stops
+  // what it just started), and that must drain, not kill by default. A SIGTERM that comes
+  // while it starts is kept and acted on once it has.
+  let relay: Awaited<ReturnType<typeof startRelay>> | null = null
+  let stopping: string | null = null
   const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
+    if (stopping !== null) return
+    stopping = signal
     log.info('shutting down', { signal })
     // The bound holds even if something hangs: WeChat retries what was not answered 200.
     setTimeout(() => {
       log.error('shutdown timed out; exiting', { timeoutMs: config.shutdownTimeoutMs })
       process.exit(1)
     }, config.shutdownTimeoutMs).unref()
-    relay.close().then(
+    if (relay !== null) closeAndExit(relay)
+  }
+  const closeAndExit = (started: { close(): Promise<void> }): void => {
+    started.close().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error('shutdown failed', { error: errorMessage(err) })
@@ -155,6 +159,11 @@ async function serve(config: RelayConfig): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  // A misspelt variable is not refused (the environment is shared), but said, by name only.
+  const unknownEnv = unknownEnvWarnings(process.env)
+  if (unknownEnv.length > 0) log.warn('unknown environment variables ignored', { unknownEnv })
+  relay = await startRelay(config, { log })
+  if (stopping !== null) closeAndExit(relay)
 }
 
 async function main(argv: readonly string[]): Promise<void> {

@@ -4,10 +4,13 @@
  * ("service restart": reconnect elsewhere), and the process exits within shutdownTimeoutMs.
  */
 import Database from 'better-sqlite3'
-import { connect } from 'node:net'
+import { spawn } from 'node:child_process'
+import { connect, createServer, type Socket } from 'node:net'
+import { createInterface } from 'node:readline'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { KioskClient, TOKEN, postPush, scanXml, signedQuery, tempDir } from './harness'
 import { ROOT, buildRelayBundle, relayCli, spawnRelay, type RelayProcess } from './relay-process'
@@ -128,5 +131,52 @@ describe('relay SIGTERM', () => {
     await closed
     expect(answer === '' || /^HTTP\/1\.1 5\d\d /.test(answer), answer).toBe(true)
     expect(relay.log.find((l) => l.msg === 'relay stopped')).toMatchObject({ unanswered: 1 })
+  })
+
+  it('drains on a SIGTERM that comes while it is still starting, instead of dying by default', async () => {
+    // A Redis that accepts and never answers: the relay's start waits on it for as long as
+    // the test likes. The unknown variable makes serve() log a line just before it starts.
+    const held: Socket[] = []
+    const silent = createServer((s) => held.push(s.on('error', () => {})))
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    const address = silent.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    const dir = tempDir('relay-drain-')
+    dirs.push(dir)
+    const child = spawn(
+      process.execPath,
+      [bundle.entry, '--port', '0', '--data', dir, '--redis', `redis://127.0.0.1:${port}`],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          SCANDESK_RELAY_WECHAT_TOKEN: TOKEN,
+          SCANDESK_RELAY_SHUTDOWN_TIMEOUT_MS: '1000',
+          SCANDESK_RELAY_NOT_A_SETTING: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    try {
+      const msgs: string[] = []
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+        child.once('exit', (code, signal) => r({ code, signal })),
+      )
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const { msg } = z.object({ msg: z.string() }).parse(JSON.parse(line))
+        msgs.push(msg)
+        if (msg === 'unknown environment variables ignored') child.kill('SIGTERM')
+      })
+      const { code, signal } = await exited
+      expect(signal).toBeNull()
+      expect(msgs).toContain('shutting down')
+      // It never started, so the bound ends it (exit 1), or the store's start fails: not 0.
+      expect(code).toBe(1)
+      expect(msgs).not.toContain('relay listening')
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      for (const s of held) s.destroy()
+      silent.close()
+    }
   })
 })
