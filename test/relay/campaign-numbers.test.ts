@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
-import { newPlace } from './console-helpers'
+import { newPlace, type Place } from './console-helpers'
 import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
@@ -54,6 +54,41 @@ async function concurrentFirstScans(relays: RelayHandle[]): Promise<void> {
   expect(new Set(scans.map((s) => `${s.openid}=${s.number}`)).size).toBe(200)
 }
 
+/**
+ * WeChat retries a push after its booth was moved into a campaign (the first try was stored
+ * while the booth ran none): the retry is the same scan, stored before, so it takes no number
+ * in the new campaign and makes nobody returning there. Then each visitor's first scan in the
+ * campaign is their first (number 1 and 2, firstInCampaign true) and nobody is returning.
+ */
+async function retryAfterMove(place: Place): Promise<void> {
+  const relay = await relayOn(place)
+  const token = await relay.addKiosk('k1')
+  const c = await signIn(relay)
+  const bob = scanXml('bob', 'k1:n1', 1_700_000_001)
+  const carol = scanXml('carol', 'k1:n2', 1_700_000_002)
+  for (const xml of [bob, carol]) expect((await postPush(relay.url, xml)).status).toBe(200)
+  const made = await createCampaign(c)
+  await assign(c, 'k1', made.id)
+  // Carol scans in the campaign, then both retries arrive (fresh signatures, as WeChat sends).
+  await postPush(relay.url, scanXml('carol', 'k1:n3', 1_700_000_003))
+  for (const xml of [bob, carol]) {
+    expect((await postPush(relay.url, xml, signedQuery(TOKEN))).status).toBe(200)
+  }
+  await postPush(relay.url, scanXml('bob', 'k1:n4', 1_700_000_004))
+  const k = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+  cleanups.push(() => k.close())
+  await k.waitForScans(4)
+  expect(k.scans.map((s) => [s.openid, s.number, s.firstInCampaign])).toEqual([
+    ['bob', undefined, undefined],
+    ['carol', undefined, undefined],
+    ['carol', 1, true],
+    ['bob', 2, true],
+  ])
+  const stats = await c.call('GET', `/console/api/stats?campaign=${made.id}`)
+  expect(stats.json).toMatchObject({ scans: 2, visitors: 2, returning: 0 })
+  expect(await relay.store.campaigns.checkinCount(made.id)).toBe(2)
+}
+
 describe('200 concurrent first scans across 4 kiosks', () => {
   it('sqlite, one instance: numbers 1..200, no gap, no repeat', async () => {
     await concurrentFirstScans([await relayOn(placeFor('sqlite'))])
@@ -77,9 +112,19 @@ describe('on a Redis Cluster', () => {
     cleanups.push(() => place.remove())
     await concurrentFirstScans([await relayOn(place), await relayOn(place)])
   }, 60_000)
+
+  it('a retry of a push stored before its booth joined the campaign takes no number there', async () => {
+    const place = newPlace('redis', cluster.url)
+    cleanups.push(() => place.remove())
+    await retryAfterMove(place)
+  }, 60_000)
 })
 
 describe.each<Backend>(['sqlite', 'redis'])('one number per visitor (%s)', (backend) => {
+  it('a retry of a push stored before its booth joined the campaign takes no number there', async () => {
+    await retryAfterMove(placeFor(backend))
+  })
+
   it('a visitor first seen at booth A is returning at booth B, with A’s number', async () => {
     const relay = await relayOn(placeFor(backend))
     const ta = await relay.addKiosk('ka')

@@ -413,20 +413,28 @@ class RedisStore implements RelayStore {
    * A Cluster: one script per slot, in turn. The campaign's number first (idempotent per
    * openid, and the same answer for the same event id), then the kiosk's append carrying it,
    * then the cross-kiosk visitors. A crash between them leaves a step undone that WeChat's
-   * retry of the push completes (each step is idempotent for a retry).
+   * retry of the push completes (each step is idempotent for a retry). A retry of a push whose
+   * append is done (its de-dup key is there) skips the number step: that ran before the append,
+   * for the campaign the booth ran then; run again after the booth moved to another campaign,
+   * it would give the visitor a number there that no row carries (their real first scan there
+   * then not the first, and them counted returning).
    */
   private async appendBySlot(
     kioskId: string,
     e: NewEvent,
     campaignId: string | null,
   ): Promise<ClaimedAppendResult> {
+    const dedup = this.keys.dedup(kioskId, e.id)
+    const appended = campaignId !== null && (await this.redis.exists(dedup)) === 1
     const n =
-      campaignId === null ? null : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
+      campaignId === null || appended
+        ? null
+        : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
     const a = this.attendanceKeys(kioskId)
     const reply = await this.write(
       this.keepAttendance ? APPEND_EVENT : APPEND_EVENT_WITHOUT_ATTENDANCE,
       [
-        this.keys.dedup(kioskId, e.id),
+        dedup,
         this.kioskKey(kioskId),
         this.streamKey(kioskId),
         this.fallbackCodeKey(kioskId),
