@@ -121,6 +121,7 @@ export class KioskSession {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.roster.stop()
     this.socket.close(code, reason)
     this.ctx.onClosed(this)
   }
@@ -130,6 +131,7 @@ export class KioskSession {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.roster.stop()
     this.ctx.onClosed(this)
   }
 

@@ -4,7 +4,9 @@
  * says the kiosk is (its offset in that roster version); then every stored binding, so a kiosk
  * that was away when a desk bound a visitor still learns it. The kiosk acks every roster frame
  * in order, with its real position: an ack short of the frame's end means it did not take it
- * (it holds less than this side thought), and the transfer rewinds there.
+ * (it holds less than this side thought), and the transfer rewinds there. A store read that
+ * fails (Redis reconnecting, SQLite locked elsewhere) is tried again after ROSTER_RETRY_MS while
+ * the link is up: nothing else would restart the transfer short of the kiosk reconnecting.
  */
 import { MAX_ROSTER_ENTRIES_PER_FRAME, type RelayRosterEntry } from '../shared/campaign'
 import {
@@ -18,6 +20,9 @@ import type { Binding, CampaignStore } from './store/campaign-types'
 
 /** Roster frames sent ahead of the kiosk's acks (each at most 64 KiB). */
 export const ROSTER_WINDOW = 4
+
+/** How long after a failed store read the transfer tries again. */
+export const ROSTER_RETRY_MS = 1000
 
 export interface RosterSyncContext {
   campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>
@@ -49,6 +54,10 @@ export class RosterSync {
   private waitingDrain = false
   /** Bumped on every (re)start: an older pump's reads are dropped. */
   private run = 0
+  /** A failed store read's retry, for the run that failed. */
+  private retryTimer: NodeJS.Timeout | null = null
+  /** Store reads failed in a row: the log says the first and then every 60th. */
+  private failures = 0
 
   constructor(private readonly ctx: RosterSyncContext) {}
 
@@ -59,6 +68,7 @@ export class RosterSync {
   /** Starts (or restarts) the transfer of `campaignId`'s roster; null: the kiosk has none. */
   async start(campaignId: string | null, resume?: HelloFrame['roster']): Promise<void> {
     const run = ++this.run
+    this.clearRetry()
     this.campaignId = campaignId
     this.inFlight = []
     this.staleAcks = 0
@@ -71,6 +81,7 @@ export class RosterSync {
         this.ctx.campaigns.bindings(campaignId),
       ])
       if (run !== this.run) return
+      this.failures = 0
       this.openids = new Map(bindings.map((b) => [b.registrationId, b.openid]))
       this.version = head.version
       this.total = head.total
@@ -84,11 +95,15 @@ export class RosterSync {
       }
       void this.pump()
     } catch (err) {
-      this.ctx.log.error('reading roster failed', {
-        kioskId: this.ctx.kioskId,
-        error: errorMessage(err),
-      })
+      this.failed('reading roster failed', err)
+      this.retryLater(run, () => void this.start(campaignId, resume))
     }
+  }
+
+  /** The link closed: nothing more is sent or retried. */
+  stop(): void {
+    this.run++
+    this.clearRetry()
   }
 
   onAck(ack: RosterAckFrame): void {
@@ -158,6 +173,7 @@ export class RosterSync {
             MAX_ROSTER_ENTRIES_PER_FRAME,
           )
           if (run !== this.run) return
+          this.failures = 0
           if (slice.version !== this.version) {
             // Replaced meanwhile: the roster change restarts the transfer.
             return
@@ -183,10 +199,8 @@ export class RosterSync {
         }
       } while (this.dirty && run === this.run)
     } catch (err) {
-      this.ctx.log.error('sending roster failed', {
-        kioskId: this.ctx.kioskId,
-        error: errorMessage(err),
-      })
+      this.failed('sending roster failed', err)
+      this.retryLater(run, () => void this.pump())
     } finally {
       this.pumping = false
     }
@@ -202,11 +216,29 @@ export class RosterSync {
       if (run === this.run) this.finish(bindings)
     } catch (err) {
       this.complete = false
-      this.ctx.log.error('reading bindings failed', {
-        kioskId: this.ctx.kioskId,
-        error: errorMessage(err),
-      })
+      this.failed('reading bindings failed', err)
+      this.retryLater(run, () => void this.sendBindings())
     }
+  }
+
+  private failed(msg: string, err: unknown): void {
+    if (this.failures++ % 60 !== 0) return
+    this.ctx.log.error(msg, { kioskId: this.ctx.kioskId, error: errorMessage(err) })
+  }
+
+  private retryLater(run: number, again: () => void): void {
+    if (run !== this.run || this.retryTimer !== null) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      if (run === this.run) again()
+    }, ROSTER_RETRY_MS)
+    this.retryTimer.unref()
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer === null) return
+    clearTimeout(this.retryTimer)
+    this.retryTimer = null
   }
 
   private finish(bindings: Binding[]): void {

@@ -5,7 +5,7 @@
 // reaching the campaign's other booths, live and after a reconnect.
 import { request } from 'node:http'
 import ExcelJS from 'exceljs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { consoleRosterPageSchema, consoleRosterUploadSchema } from '../../shared/console-api'
 import type { HelloFrame, RelayFrame, RosterFrame } from '../../shared/relay-protocol'
 import { type ConsoleClient } from './console-helpers'
@@ -275,6 +275,39 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     kiosk.claimOffset = 1000
     await kiosk.connect()
     await until(() => kiosk.received === 2000, 'whole roster')
+    expect(kiosk.stored.size).toBe(2000)
+    expect([...kiosk.stored.values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('a roster read that fails mid-transfer (a store blip) is retried on the same link', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    await upload(c, made.id, csv(2000))
+    // The store refuses the first read at hello and then the read of a later slice twice (Redis
+    // reconnecting, SQLite locked elsewhere), then answers again: the link stays up, and
+    // nothing else would tell the kiosk to reconnect.
+    const campaigns = relay.store.campaigns
+    const read = campaigns.readRoster.bind(campaigns)
+    let heads = 0
+    let slices = 0
+    let refused = 0
+    const spy = vi.spyOn(campaigns, 'readRoster').mockImplementation(async (...args) => {
+      const head = args[2] === 0
+      if ((head && ++heads === 1) || (!head && ++slices >= 3 && refused < 3)) {
+        refused++
+        throw new Error('Connection is closed.')
+      }
+      return read(...args)
+    })
+    cleanups.push(() => spy.mockRestore())
+    const kiosk = new RosterKiosk(relay.url, token, 'k1', made.id)
+    await kiosk.connect()
+    await until(() => kiosk.received === 2000, 'whole roster on the same link', 15_000)
+    expect(refused).toBe(3)
+    expect(kiosk.client?.ws.readyState).toBe(1)
     expect(kiosk.stored.size).toBe(2000)
     expect([...kiosk.stored.values()].every((n) => n === 1)).toBe(true)
   })
