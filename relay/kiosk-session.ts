@@ -81,6 +81,11 @@ export class KioskSession {
   private campaignVersion = 0
   /** A campaign change arrived before the session went live: read again once it is. */
   private campaignStale = false
+  /**
+   * A campaign read that failed, tried again: the change feed will not repeat the change, so
+   * without it the kiosk would keep its old campaign until it reconnects.
+   */
+  private campaignRetry: NodeJS.Timeout | null = null
   /** The roster of the kiosk's campaign, in frames the kiosk acks (contract v2). */
   readonly roster: RosterSync
 
@@ -121,6 +126,7 @@ export class KioskSession {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
     this.roster.stop()
     this.socket.close(code, reason)
     this.ctx.onClosed(this)
@@ -131,6 +137,7 @@ export class KioskSession {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
     this.roster.stop()
     this.ctx.onClosed(this)
   }
@@ -269,6 +276,12 @@ export class KioskSession {
         kioskId: this.kioskId,
         error: errorMessage(err),
       })
+      if (this.campaignRetry !== null || this.phase !== 'live') return
+      this.campaignRetry = setTimeout(() => {
+        this.campaignRetry = null
+        void this.refreshCampaign()
+      }, STORE_RETRY_MS)
+      this.campaignRetry.unref()
     }
   }
 

@@ -1,7 +1,7 @@
 // The campaign frame on both stores: right after welcome and before any replayed scan; on an
 // edit or an assignment while connected (also made on a second relay instance on one Redis);
 // never to a kiosk in no campaign; and the passive reply from the kiosk's campaign.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RelayFrame } from '../../shared/relay-protocol'
 import { assign, campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
@@ -78,6 +78,29 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign frames (%s)', (backend) =>
     for (let i = 1; i < versions.length; i++) {
       expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? Infinity)
     }
+  })
+
+  it('an assignment whose read fails once (a store blip) still reaches the connected kiosk', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const a = await createCampaign(c)
+    const k = await kiosk(relay.url, token)
+    // The read the kiosk link makes after the change fails once (Redis reconnecting, SQLite
+    // locked by a backup); the change feed says nothing more, and the link stays up.
+    const campaigns = relay.store.campaigns
+    const version = campaigns.assignmentVersion.bind(campaigns)
+    let refused = 0
+    const spy = vi.spyOn(campaigns, 'assignmentVersion').mockImplementation(async (kioskId) => {
+      if (refused++ === 0) throw new Error('Connection is closed.')
+      return version(kioskId)
+    })
+    cleanups.push(() => spy.mockRestore())
+    await assign(c, 'k1', a.id)
+    await k.waitFor((f) => f.type === 'campaign', 1, 10_000)
+    expect(refused).toBeGreaterThan(1)
+    const frame = k.frames.find((f) => f.type === 'campaign')
+    expect(frame?.type === 'campaign' && frame.campaign?.id).toBe(a.id)
   })
 
   it('tells a kiosk back from offline that it has no campaign any more', async () => {
