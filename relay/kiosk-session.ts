@@ -53,6 +53,8 @@ export interface SessionContext {
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
 
 const STORE_RETRY_MS = 1000
+/** Failed binds kept for a retry on the link; past that, the kiosk's resend at reconnect. */
+const MAX_BINDS_TO_RETRY = 1000
 
 export class KioskSession {
   readonly id = randomUUID()
@@ -86,6 +88,12 @@ export class KioskSession {
    * without it the kiosk would keep its old campaign until it reconnects.
    */
   private campaignRetry: NodeJS.Timeout | null = null
+  /**
+   * Binds the store failed to take, stored again while the link is up: the kiosk sends its
+   * unacknowledged binds again only after a welcome or with its next bind (hours, maybe).
+   */
+  private readonly bindsToRetry = new Map<string, BindFrame>()
+  private bindRetry: NodeJS.Timeout | null = null
   /** The roster of the kiosk's campaign, in frames the kiosk acks (contract v2). */
   readonly roster: RosterSync
 
@@ -127,6 +135,8 @@ export class KioskSession {
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
+    if (this.bindRetry !== null) clearTimeout(this.bindRetry)
+    this.bindsToRetry.clear()
     this.roster.stop()
     this.socket.close(code, reason)
     this.ctx.onClosed(this)
@@ -138,6 +148,8 @@ export class KioskSession {
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
+    if (this.bindRetry !== null) clearTimeout(this.bindRetry)
+    this.bindsToRetry.clear()
     this.roster.stop()
     this.ctx.onClosed(this)
   }
@@ -168,8 +180,9 @@ export class KioskSession {
   /**
    * A desk at this kiosk bound a visitor: stored if the kiosk is in that campaign, then
    * acknowledged. A bind for a campaign the kiosk has left is acknowledged and dropped (it
-   * would be sent again forever otherwise); a store failure is not acknowledged (the kiosk
-   * sends it again).
+   * would be sent again forever otherwise); a store failure is not acknowledged, and is tried
+   * again after STORE_RETRY_MS while the link is up (the kiosk also sends it again when it
+   * reconnects).
    */
   private async onBind(bind: BindFrame): Promise<void> {
     const { campaignId, registrationId, openid, at } = bind
@@ -190,6 +203,15 @@ export class KioskSession {
         kioskId: this.kioskId,
         error: errorMessage(err),
       })
+      if (this.phase !== 'live' || this.bindsToRetry.size >= MAX_BINDS_TO_RETRY) return
+      this.bindsToRetry.set(JSON.stringify([campaignId, registrationId, openid, at]), bind)
+      this.bindRetry ??= setTimeout(() => {
+        this.bindRetry = null
+        const binds = [...this.bindsToRetry.values()]
+        this.bindsToRetry.clear()
+        for (const b of binds) void this.onBind(b)
+      }, STORE_RETRY_MS)
+      this.bindRetry.unref()
     }
   }
 
