@@ -64,6 +64,8 @@ const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024
  * the ping interval.
  */
 const SEEN_WRITE_EVERY_MS = 30_000
+/** A failed token check is tried again after this long, while the kiosk is connected. */
+const RECHECK_RETRY_MS = 1000
 /**
  * A kiosk's live link replaced this many times within the window (on any instance) is two
  * devices with one identity taking turns: the kiosk itself says so after as many 4409s.
@@ -106,6 +108,11 @@ export class KioskHub {
   private readonly replacedAt = new Map<string, number[]>()
   /** Tells the console's booth list when a kiosk's conflict is over. */
   private readonly conflictTimers = new Map<string, NodeJS.Timeout>()
+  /**
+   * Token checks that failed (the store away), tried again: the change that asked for one is
+   * not repeated, and a revoked kiosk would otherwise keep its socket, and the scans.
+   */
+  private readonly recheckTimers = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
@@ -394,6 +401,13 @@ export class KioskHub {
       }
     } catch (err) {
       this.opts.log.error('checking kiosk token failed', { kioskId, error: errorMessage(err) })
+      if (!this.accepting || this.recheckTimers.has(kioskId)) return
+      const timer = setTimeout(() => {
+        this.recheckTimers.delete(kioskId)
+        void this.recheckCredentials(kioskId)
+      }, RECHECK_RETRY_MS)
+      timer.unref()
+      this.recheckTimers.set(kioskId, timer)
     }
   }
 
@@ -422,6 +436,8 @@ export class KioskHub {
     clearInterval(this.pingTimer)
     for (const t of this.conflictTimers.values()) clearTimeout(t)
     this.conflictTimers.clear()
+    for (const t of this.recheckTimers.values()) clearTimeout(t)
+    this.recheckTimers.clear()
     this.unsubscribe()
     const gone = [...this.peers].map(
       (p) => new Promise<void>((resolve) => p.ws.once('close', () => resolve())),

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
@@ -228,6 +228,27 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     await newer.waitForScans(1)
     await r.revokeKiosk('k1')
     expect((await newer.closed).code).toBe(RelayCloseCode.revoked)
+  })
+
+  it('closes a revoked kiosk’s socket though the token check fails once (a store blip)', async () => {
+    const r = await start()
+    const token = await r.addKiosk('k1')
+    const c = await hello(r, token, 'k1')
+    // The revocation reaches the hub by the change feed, which does not repeat it; the check
+    // it triggers fails once (Redis reconnecting, SQLite locked by a backup).
+    const getKiosk = r.store.getKiosk.bind(r.store)
+    let refused = 0
+    const spy = vi.spyOn(r.store, 'getKiosk').mockImplementation(async (kioskId) => {
+      if (refused++ === 0) throw new Error('Connection is closed.')
+      return getKiosk(kioskId)
+    })
+    try {
+      await r.revokeKiosk('k1')
+      expect((await c.closed).code).toBe(RelayCloseCode.revoked)
+      expect(refused).toBeGreaterThan(1)
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('closes a socket when its kiosk gets a new token', async () => {
