@@ -241,7 +241,7 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
     if (STATE_CHANGING.has(req.method ?? 'GET')) {
-      const why = crossOriginReason(req)
+      const why = crossOriginReason(req, deps.config.trustProxyHops)
       if (why !== null) {
         deps.log.info('console request refused: not same-origin', { reason: why })
         sendConsoleError(res, 403, 'forbidden', `cross-origin request refused (${why})`)

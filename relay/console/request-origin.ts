@@ -80,8 +80,10 @@ function authority(protocol: string, host: string): string | null {
  * a forged cross-site request can never be: it is let through, as the contract's "from
  * another origin" asks. Browsers are held by the rest as well: JSON bodies only (another
  * site's form cannot send one without a CORS preflight we never answer) and SameSite=Strict.
+ * A request known to have come over https (cameOverHttps) needs an https page: http and https
+ * of one host are two origins, and anyone on a venue's network can answer for the http one.
  */
-export function crossOriginReason(req: IncomingMessage): string | null {
+export function crossOriginReason(req: IncomingMessage, trustProxyHops: number): string | null {
   const site = req.headers['sec-fetch-site']
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
     return `Sec-Fetch-Site is ${site}`
@@ -99,6 +101,7 @@ export function crossOriginReason(req: IncomingMessage): string | null {
     return 'Origin is not a URL'
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'Origin is not http(s)'
+  if (url.protocol === 'http:' && cameOverHttps(req, trustProxyHops)) return 'Origin is not https'
   const expected = authority(url.protocol, host)
   return expected !== null && expected === url.host.toLowerCase() ? null : 'another origin'
 }

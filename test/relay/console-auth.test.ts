@@ -170,6 +170,8 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     const viaCaddy = new ConsoleClient(trusting.url)
     const a = await viaCaddy.login('alice', password)
     expect(a.headers.get('set-cookie')).not.toContain('Secure')
+    // The page a browser signs in from is then an https one (an http page is another origin).
+    viaCaddy.origin = trusting.url.replace('http:', 'https:')
     const b = await viaCaddy.call(
       'POST',
       '/console/api/login',

@@ -1,6 +1,7 @@
 // The console API's guard, on both stores: every route of the table (read from the relay, so a
 // route added later is covered) answers 401 without a session; a kiosk token is not a session
 // and a session cookie is not a kiosk credential; state changes from another origin get 403.
+import { request } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sendJson } from '../../relay/http-util'
 import type { RelayHandle } from '../../relay/server'
@@ -229,5 +230,79 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     expect(form.status).toBe(400)
     expect(await r.store.getKiosk('k3')).toBeNull()
     await collectSecrets(r, c)
+  })
+
+  it('over https, a page of the same host on plain http is another origin: 403', async () => {
+    // Someone on the venue's Wi-Fi can answer http://<relay host>/ with a page of their own
+    // (nothing there is signed), and a browser without Sec-Fetch-Site, or counting http and
+    // https of one host as one site, sends the SameSite cookie along with its POST.
+    const p = newPlace(backend, redis.url)
+    cleanups.push(() => p.remove())
+    const clock = new Clock()
+    const r = await startOn(p, { now: clock.now }, { trustProxyHops: 1 })
+    cleanups.push(async () => {
+      await collectSecrets(r)
+      await r.close()
+    })
+    const password = await organizer(r, 'alice', clock.t)
+    const host = 'relay.example.com'
+    let cookie = ''
+    // As Caddy passes it on: the browser's Host, X-Forwarded-Proto https (fetch cannot set Host).
+    const viaProxy = (path: string, body: unknown, headers: Record<string, string>) =>
+      new Promise<{ status: number; setCookie: string | undefined; code: unknown }>(
+        (resolve, reject) => {
+          const data = JSON.stringify(body)
+          const req = request(`${r.url}${path}`, {
+            method: 'POST',
+            headers: {
+              host,
+              'x-forwarded-proto': 'https',
+              'x-forwarded-for': '203.0.113.9',
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(data),
+              ...(cookie !== '' && { cookie }),
+              ...headers,
+            },
+          })
+          req.on('error', reject)
+          req.on('response', (res) => {
+            let text = ''
+            res.setEncoding('utf8')
+            res.on('data', (chunk: string) => (text += chunk))
+            res.on('end', () => {
+              const setCookie = res.headers['set-cookie']?.[0]
+              const json = (text === '' ? null : JSON.parse(text)) as {
+                error?: { code?: string }
+              } | null
+              resolve({ status: res.statusCode ?? 0, setCookie, code: json?.error?.code })
+            })
+          })
+          req.end(data)
+        },
+      )
+    const https = { origin: `https://${host}` }
+    const signedIn = await viaProxy('/console/api/login', { name: 'alice', password }, https)
+    expect(signedIn.status).toBe(200)
+    cookie = /^[^;]*/.exec(signedIn.setCookie ?? '')?.[0] ?? ''
+    expect(cookie).toMatch(/^scandesk_session=./)
+
+    const http = { origin: `http://${host}` }
+    const add = await viaProxy('/console/api/kiosks', { id: 'k2' }, http)
+    expect(add.status).toBe(403)
+    expect(add.code).toBe('forbidden')
+    const login = await viaProxy('/console/api/login', { name: 'alice', password }, http)
+    expect(login.status).toBe(403)
+    expect(login.setCookie).toBeUndefined()
+    // A Referer stands for a missing Origin, and is held to the same.
+    const referer = { referer: `http://${host}/console/` }
+    expect((await viaProxy('/console/api/kiosks', { id: 'k2' }, referer)).status).toBe(403)
+    expect(await r.store.getKiosk('k2')).toBeNull()
+    // The https page itself goes on working.
+    expect((await viaProxy('/console/api/kiosks', { id: 'k2' }, https)).status).toBe(201)
+    // Without a proxy saying https the relay cannot tell, so either scheme's page is let in (a
+    // deployment with trustProxyHops 0 behind a TLS proxy keeps working).
+    const direct = new ConsoleClient(r.url, r.url.replace('http:', 'https:'))
+    expect((await direct.login('alice', password)).status).toBe(200)
+    await collectSecrets(r, direct)
   })
 })
