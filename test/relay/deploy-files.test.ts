@@ -2,11 +2,15 @@
  * The deployment files, as far as this machine can run them (no Docker daemon, Compose or
  * systemd here): the image's CMD and HEALTHCHECK with its ENV, started on the bundle exactly as
  * the image lays it out; compose.yaml's relay environment against the relay's config schema;
- * the systemd unit's ExecStart with its Environment, EnvironmentFile and StateDirectory.
+ * the systemd unit's ExecStart with its Environment, EnvironmentFile and StateDirectory;
+ * deploy/nginx.conf run (nginx on loopback, a throwaway certificate) in front of the relay.
  */
 import Database from 'better-sqlite3'
-import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import type { IncomingHttpHeaders } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { createServer as createNetServer } from 'node:net'
 import { basename, join } from 'node:path'
 import { promisify } from 'node:util'
 import { load } from 'js-yaml'
@@ -316,5 +320,208 @@ describe('deploy/scandesk-relay.service', () => {
     writeFileSync(copy, text.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `))
     const { stdout, stderr } = await run(analyze ?? '', ['verify', copy])
     expect(stdout + stderr).toBe('')
+  })
+})
+
+describe('deploy/nginx.conf', () => {
+  /** A free loopback port for nginx (it cannot be told port 0 and report the one it took). */
+  const freePort = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const s = createNetServer()
+      s.once('error', reject)
+      s.listen(0, '127.0.0.1', () => {
+        const address = s.address()
+        s.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
+      })
+    })
+
+  interface Answer {
+    status: number
+    headers: IncomingHttpHeaders
+    text: string
+  }
+
+  it('passes the browser, the console and the kiosks through to the relay as Caddy does', async () => {
+    // A failure, not a skip, when missing: CI installs it (Debian: apt-get install nginx-light).
+    const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
+    expect(bin, 'nginx (apt-get install nginx-light)').toBeDefined()
+    const dir = scratch('relay-nginx-')
+    const host = FILLED.SCANDESK_DOMAIN
+    // A certificate for the domain, where the file's certbot paths are.
+    await run('openssl', [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+      ...['-days', '1', '-subj', `/CN=${host}`, '-keyout', join(dir, 'key.pem')],
+      ...['-out', join(dir, 'cert.pem')],
+    ])
+    // The relay as the systemd unit runs it: behind one trusted proxy.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      SCANDESK_RELAY_WECHAT_TOKEN: TOKEN,
+      SCANDESK_RELAY_DATA: scratch('relay-nginx-data-'),
+      SCANDESK_RELAY_PORT: '0',
+    }
+    for (const value of unitValues(
+      parseUnit(read('deploy/scandesk-relay.service')),
+      'Service',
+      'Environment',
+    )) {
+      for (const word of unitWords(value)) {
+        if (word.startsWith('SCANDESK_RELAY_TRUST_PROXY_HOPS='))
+          env.SCANDESK_RELAY_TRUST_PROXY_HOPS = word.split('=')[1]
+      }
+    }
+    expect(env.SCANDESK_RELAY_TRUST_PROXY_HOPS).toBe('1')
+    const relay = await spawnRelay(process.execPath, ['out/relay/relay.mjs'], {
+      cwd: bundle.dir,
+      env,
+    })
+    running.push(relay)
+    const password =
+      relayCli('out/relay/relay.mjs', ['organizer', 'add', 'alice'], { cwd: bundle.dir, env }).at(
+        -1,
+      ) ?? ''
+
+    // deploy/nginx.conf as written, but on loopback ports with this certificate and relay.
+    const [https, http] = [await freePort(), await freePort()]
+    const relayPort = new URL(relay.url).port
+    let site = read('deploy/nginx.conf')
+    for (const [from, to] of [
+      ['listen 443 ssl;', `listen 127.0.0.1:${https} ssl;`],
+      ['listen 80;', `listen 127.0.0.1:${http};`],
+      [`/etc/letsencrypt/live/${host}/fullchain.pem`, join(dir, 'cert.pem')],
+      [`/etc/letsencrypt/live/${host}/privkey.pem`, join(dir, 'key.pem')],
+      ['http://127.0.0.1:8787', `http://127.0.0.1:${relayPort}`],
+    ] as const) {
+      expect(site, from).toContain(from)
+      site = site.replaceAll(from, to)
+    }
+    site = site.replace(/^\s*listen \[::\]:\d+( ssl)?;\n/gm, '')
+    const temp = (name: string): string => `${name} ${join(dir, 'tmp')};`
+    // Run as root, nginx's workers are `nobody`: they keep a large upload's body in tmp.
+    chmodSync(dir, 0o711)
+    mkdirSync(join(dir, 'tmp'), { mode: 0o777 })
+    chmodSync(join(dir, 'tmp'), 0o777)
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      [
+        `pid ${join(dir, 'nginx.pid')};`,
+        `error_log ${join(dir, 'error.log')};`,
+        'daemon off;',
+        'events { worker_connections 64; }',
+        'http {',
+        'access_log off;',
+        ...['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path'].map(temp),
+        ...['uwsgi_temp_path', 'scgi_temp_path'].map(temp),
+        site,
+        '}',
+      ].join('\n'),
+    )
+    const nginx = spawn(bin ?? '', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' })
+    const stopped = new Promise((r) => nginx.once('exit', r))
+    try {
+      // Up once it answers on its https port.
+      const call = (
+        method: string,
+        path: string,
+        headers: Record<string, string> = {},
+        body?: string,
+      ): Promise<Answer> =>
+        new Promise((resolve, reject) => {
+          const req = httpsRequest({
+            host: '127.0.0.1',
+            port: https,
+            servername: host,
+            rejectUnauthorized: false,
+            method,
+            path,
+            headers: { host, ...headers },
+          })
+          req.on('error', reject)
+          req.on('response', (res) => {
+            let text = ''
+            res.setEncoding('utf8')
+            res.on('data', (d: string) => (text += d))
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, text }),
+            )
+          })
+          req.end(body)
+        })
+      const deadline = Date.now() + 10_000
+      for (;;) {
+        const up = await call('GET', '/healthz').catch(() => null)
+        if (up?.status === 200) break
+        expect(Date.now(), 'nginx did not answer').toBeLessThan(deadline)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect((await call('GET', '/metrics')).status).toBe(404)
+
+      // A browser on https://<domain>/console/ signs in: same origin, and a Secure cookie.
+      const page = { origin: `https://${host}`, 'content-type': 'application/json' }
+      const login = await call(
+        'POST',
+        '/console/api/login',
+        page,
+        JSON.stringify({ name: 'alice', password }),
+      )
+      expect(login.status, login.text).toBe(200)
+      const setCookie = login.headers['set-cookie']?.[0] ?? ''
+      expect(setCookie).toContain('; Secure')
+      const cookie = /^[^;]*/.exec(setCookie)?.[0] ?? ''
+      const added = await call(
+        'POST',
+        '/console/api/kiosks',
+        { ...page, cookie },
+        JSON.stringify({ id: 'k1' }),
+      )
+      expect(added.status, added.text).toBe(201)
+      const { pairingCode } = z.object({ pairingCode: z.string() }).parse(JSON.parse(added.text))
+
+      // A roster of 50,000 (2 MB) reaches the relay, not nginx's 1 MiB default.
+      const made = await call(
+        'POST',
+        '/console/api/campaigns',
+        { ...page, cookie },
+        JSON.stringify({ name: '展会' }),
+      )
+      expect(made.status, made.text).toBe(201)
+      const { id: campaignId } = z.object({ id: z.string() }).parse(JSON.parse(made.text))
+      const rows = ['姓名,公司,手机,编号']
+      for (let i = 0; i < 50_000; i++)
+        rows.push(`来宾${i},公司${i % 97},1380000${String(i).padStart(4, '0')},R${i}`)
+      const roster = await call(
+        'POST',
+        `/console/api/campaigns/${campaignId}/roster`,
+        { origin: page.origin, cookie, 'content-type': 'text/csv' },
+        rows.join('\n'),
+      )
+      expect(roster.status, roster.text.slice(0, 200)).toBe(200)
+
+      // The booth pairs and its websocket gets through.
+      const paired = await call(
+        'POST',
+        '/api/pair',
+        { 'content-type': 'application/json' },
+        JSON.stringify({ code: pairingCode }),
+      )
+      expect(paired.status).toBe(200)
+      const { token } = z.object({ token: z.string() }).parse(JSON.parse(paired.text))
+      const kiosk = await KioskClient.connect(`https://127.0.0.1:${https}`, token, {
+        headers: { host, authorization: `Bearer ${token}` },
+        rejectUnauthorized: false,
+      })
+      kiosk.send({ type: 'hello', kioskId: 'k1' })
+      await kiosk.waitFor((f) => f.type === 'welcome')
+      await kiosk.close()
+      // Plain http is sent to https.
+      const plain = await fetch(`http://127.0.0.1:${http}/console/`, {
+        headers: { host },
+        redirect: 'manual',
+      })
+      expect(plain.status).toBe(301)
+    } finally {
+      nginx.kill('SIGTERM')
+      await stopped
+    }
   })
 })
