@@ -17,6 +17,15 @@ export const organizerNameSchema = z
     'name must be 1–32 of a-z 0-9 . _ - (starting with a letter or digit)',
   )
 
+/**
+ * A name as a person typed it at sign-in, as `organizer add` kept it: names are lower case
+ * only, so capitals (a name's usual spelling, a phone's first letter), spaces around it and
+ * full-width letters (a Chinese input method) can only mean that one name.
+ */
+export function normalizeOrganizerName(typed: string): string {
+  return typed.normalize('NFKC').trim().toLowerCase()
+}
+
 /** Pairing codes: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B). */
 export const PAIRING_ALPHABET = '34679ACDEFGHJKMNPQRTUVWXY'
 export const PAIRING_CODE_LENGTH = 8

@@ -4,7 +4,12 @@
  * the client address and the name before the password is checked (relay/console/lockout.ts);
  * an unknown name costs the same scrypt as a known one.
  */
-import { loginRequestSchema, organizerNameSchema, type SessionInfo } from '../../shared/console-api'
+import {
+  loginRequestSchema,
+  normalizeOrganizerName,
+  organizerNameSchema,
+  type SessionInfo,
+} from '../../shared/console-api'
 import { sendJson } from '../http-util'
 import type { LoginAttempt } from '../store/console-types'
 import {
@@ -57,9 +62,11 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           return
         }
         const body = parsed.data
-        const nameKey = `name:${body.name}`
+        // "Alice" and "alice" are one name, to the lockout too.
+        const typedName = normalizeOrganizerName(body.name)
+        const nameKey = `name:${typedName}`
         if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
-        const name = organizerNameSchema.safeParse(body.name)
+        const name = organizerNameSchema.safeParse(typedName)
         const organizer = name.success ? await organizers.getOrganizer(name.data) : null
         const ok = await kdf.run(() =>
           verifyPassword(body.password, organizer?.passwordHash ?? null),

@@ -116,6 +116,30 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect((await new ConsoleClient(relay.url).login('alice', other)).status).toBe(401)
   })
 
+  it('takes the name as a person types it too: capitals, spaces around it, full width', async () => {
+    // Names are only ever lower case (`organizer add` refuses others), so "Alice" (a name's
+    // usual spelling, or a phone capitalising the first letter) can only mean alice; refused,
+    // it read "wrong name or password" and counted towards the lockout.
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    for (const typed of ['Alice', 'ALICE', ' alice ', 'ａｌｉｃｅ']) {
+      const c = new ConsoleClient(relay.url)
+      const ok = await c.login(typed, password)
+      expect(ok.status, typed).toBe(200)
+      expect(sessionInfoSchema.parse(ok.json).name).toBe('alice')
+      expect(sessionInfoSchema.parse((await c.call('GET', '/console/api/session')).json).name).toBe(
+        'alice',
+      )
+    }
+    // The variants are one name to the lockout: five wrong tries as "Alice" lock "alice" too.
+    for (let i = 0; i < 6; i++) {
+      expect((await new ConsoleClient(relay.url).login('Alice', 'wrong')).status).toBe(401)
+    }
+    expect((await new ConsoleClient(relay.url).login('alice', password)).status).toBe(429)
+    expect((await new ConsoleClient(relay.url).login('bob', password)).status).toBe(401)
+  })
+
   it('a wrong password and an unknown name both get the same 401', async () => {
     const clock = new Clock()
     const relay = await relayOn(place(backend), clock)
