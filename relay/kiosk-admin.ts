@@ -36,6 +36,9 @@ export async function addKiosk(
   if (existing !== null && existing.revokedAt === null && opts.rotate !== true) {
     throw new KioskAdminError(`kiosk ${id.data} already exists; use --rotate for a new token`)
   }
+  // A new token is a new credential: a pairing code the console issued and nobody used would
+  // otherwise mint another one for 15 minutes, taking the booth from the kiosk given this one.
+  if (existing !== null) await store.console.dropPairingCode(id.data)
   const { token, tokenHash } = issueKioskToken(id.data)
   await store.putKiosk({
     kioskId: id.data,

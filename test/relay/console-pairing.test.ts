@@ -151,6 +151,30 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     await kiosk.close()
   })
 
+  it('a new token from `kiosk add --rotate` voids the booth’s unused pairing code', async () => {
+    // The console added the booth, then someone gave it a token with the CLI instead: the code
+    // shown (on a screen, in a photo) went on minting tokens for 15 minutes, and whoever used
+    // it took the booth's identity from the kiosk just provisioned (closed with 4410).
+    const { relay, c } = await signedIn(backend)
+    const booth = await addBooth(c, 'booth-1')
+    const token = await relay.addKiosk('booth-1', { rotate: true })
+    secrets.add(token)
+    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'booth-1' })
+    const late = await pair(relay, { code: booth.pairingCode })
+    expect(late.status).toBe(404)
+    expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
+    expect((await c.call('GET', '/console/api/kiosks/booth-1')).json).toMatchObject({
+      pairingPending: false,
+    })
+    // Re-pairing stays the console's explicit call, and works.
+    const again = await c.call('POST', '/console/api/kiosks/booth-1/pairing')
+    const code = addKioskResponseSchema.parse(again.json).pairingCode
+    const paired = await pair(relay, { code })
+    expect(paired.status).toBe(200)
+    secrets.add(pairResponseSchema.parse(paired.json).token)
+    await kiosk.close()
+  })
+
   it('takes the code as typed or scanned: lower case, dashes, spaces, full width, a /pair/ link', async () => {
     const { relay, c } = await signedIn(backend)
     for (const [id, shape] of [
