@@ -37,7 +37,7 @@ import { createPushEndpoint } from './push-endpoint'
 import { createDrawFeed } from './draws/draw-feed'
 import type { DrawFeed } from './screens/draw-source'
 import { createScreenRoutes, type ScreenRoutesOptions } from './screens/screen-routes'
-import { StoreHealth } from './store-health'
+import { StoreHealth, storeErrorText } from './store-health'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 import { createTicketProxy } from './ticket-proxy'
@@ -148,7 +148,7 @@ export async function startRelay(
     limits: opts.limits,
   })
   const deps = { config, store, log, metrics, now }
-  const storeHealth = new StoreHealth(store, metrics, now)
+  const storeHealth = new StoreHealth(store, metrics, now, { log })
   const handlePush = createPushEndpoint({ ...deps, health: storeHealth, campaigns })
   const handleTickets = createTicketProxy(deps)
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
@@ -222,7 +222,8 @@ export async function startRelay(
       })
     } catch (err) {
       storeHealth.readFailed()
-      sendJson(res, 503, { status: 'unavailable', store: store.kind, error: errorMessage(err) })
+      log.warn('health check read failed', { error: errorMessage(err) })
+      sendJson(res, 503, { status: 'unavailable', store: store.kind, error: storeErrorText(err) })
     }
   }
 

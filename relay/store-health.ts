@@ -5,9 +5,13 @@
  * fails now. Probes are shared and at most one a second (one in five after a failure), so
  * polling `/healthz` cannot turn into a stream of fsyncs or of lock waits. A push stored again
  * ends both signs at once. Durations use a monotonic clock, not the relay's `now`.
+ *
+ * `/healthz` answers anyone, so its `error` is one of a few fixed short texts (storeErrorText),
+ * never the store's own message: that can name a file path, an internal host and port, or
+ * whatever a driver put in it. The whole message goes to the relay's log instead.
  */
 import { performance } from 'node:perf_hooks'
-import { errorMessage } from './log'
+import { errorMessage, silentLogger, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore } from './store/types'
 
@@ -32,6 +36,55 @@ export interface StoreHealthOptions {
   failedProbeEveryMs?: number
   /** A probe that takes longer than this counts as failed (Redis away, a lock held). */
   probeTimeoutMs?: number
+  /** Where a failed probe's whole error goes (the push path logs its own failures). */
+  log?: Logger
+}
+
+/** The short texts `/healthz` may show as `error`. */
+export type StoreErrorText =
+  | 'database is locked'
+  | 'database or disk is full'
+  | 'store is read-only'
+  | 'store refused authentication'
+  | 'store unreachable'
+  | 'store did not answer in time'
+  | 'store error'
+
+/** The probe took longer than `probeTimeoutMs`. */
+class ProbeTimeout extends Error {}
+
+/**
+ * A store error as one of a few fixed texts, from its code (SQLite's, Node's, Redis's reply
+ * prefix), never from its free text. Unknown errors are 'store error'.
+ */
+export function storeErrorText(err: unknown): StoreErrorText {
+  if (err instanceof ProbeTimeout) return 'store did not answer in time'
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+      ? err.code
+      : ''
+  const name = err instanceof Error ? err.name : ''
+  const message = err instanceof Error ? err.message : ''
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'database is locked'
+  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC' || code === 'EDQUOT') {
+    return 'database or disk is full'
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || /^READONLY\b/.test(message)) {
+    return 'store is read-only'
+  }
+  if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message)) return 'store refused authentication'
+  if (
+    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(
+      code,
+    ) ||
+    name === 'MaxRetriesPerRequestError' ||
+    /^(Connection is closed|Stream isn't writeable|CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN)\b/.test(
+      message,
+    )
+  ) {
+    return 'store unreachable'
+  }
+  return 'store error'
 }
 
 interface Failure {
@@ -47,6 +100,7 @@ export class StoreHealth {
   private readonly probeEveryMs: number
   private readonly failedProbeEveryMs: number
   private readonly probeTimeoutMs: number
+  private readonly log: Logger
 
   constructor(
     private readonly store: RelayStore,
@@ -58,11 +112,12 @@ export class StoreHealth {
     this.probeEveryMs = opts.probeEveryMs ?? 1000
     this.failedProbeEveryMs = opts.failedProbeEveryMs ?? 5000
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 2000
+    this.log = opts.log ?? silentLogger
   }
 
   /** A push's store write failed (the push was answered 503). */
   writeFailed(err: unknown): void {
-    this.lastWriteFailure = { at: performance.now(), error: errorMessage(err) }
+    this.lastWriteFailure = { at: performance.now(), error: storeErrorText(err) }
     this.metrics.countStoreError()
   }
 
@@ -106,7 +161,7 @@ export class StoreHealth {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`store did not answer within ${this.probeTimeoutMs} ms`)),
+        () => reject(new ProbeTimeout(`store did not answer within ${this.probeTimeoutMs} ms`)),
         this.probeTimeoutMs,
       )
     })
@@ -114,8 +169,9 @@ export class StoreHealth {
     try {
       await Promise.race([this.store.probeWrite(this.now()), timeout])
     } catch (err) {
-      failure = { at: performance.now(), error: errorMessage(err) }
+      failure = { at: performance.now(), error: storeErrorText(err) }
       this.metrics.countStoreError()
+      this.log.warn('store health probe failed', { error: errorMessage(err) })
     } finally {
       clearTimeout(timer)
     }

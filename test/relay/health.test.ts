@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { jsonLogger } from '../../relay/log'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis } from '../helpers/redis'
 import { TOKEN, postPush, scanXml, signedQuery, startTestRelay, tempDir } from './harness'
@@ -78,5 +79,33 @@ describe('/healthz', () => {
     const metrics = await fetch(`${r.url}/metrics`)
     expect(metrics.status).toBe(200)
     expect(await metrics.text()).toContain('scandesk_relay_store_healthy 0')
+  })
+
+  it('says why in a short stable text, never the store error itself (paths, hosts); the log has it', async () => {
+    const lines: string[] = []
+    const log = jsonLogger((l) => lines.push(l))
+    const r = await startTestRelay('sqlite', null, {}, { log })
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    const secret = 'redis://:s3cretPW@10.1.2.3:6379'
+    const why = new Error(`connect ECONNREFUSED 10.1.2.3:6379 (${secret}) /var/lib/scandesk/x`)
+    Object.assign(why, { code: 'ECONNREFUSED' })
+    vi.spyOn(r.store, 'probeWrite').mockRejectedValue(why)
+    const down = await health(r)
+    expect(down).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable', store: 'sqlite', reason: 'probe_failed' },
+    })
+    expect(down.body.error).toBe('store unreachable')
+    const metrics = await (await fetch(`${r.url}/metrics`)).text()
+    for (const shown of [JSON.stringify(down.body), metrics]) {
+      expect(shown).not.toContain('s3cretPW')
+      expect(shown).not.toContain('10.1.2.3')
+      expect(shown).not.toContain('/var/lib')
+    }
+    // The operator still gets the whole error, once per probe, in the relay's log.
+    expect(
+      lines.some((l) => l.includes('store health probe failed') && l.includes('/var/lib')),
+    ).toBe(true)
   })
 })
