@@ -5,6 +5,12 @@
  * stored code. Permanent codes are capped at 100,000 per account and never expire, so this is
  * the only permanent code the proxy ever makes: one per kiosk, named by the caller's token,
  * with no scene or action taken from the request.
+ *
+ * A call that finds no stored code asks WeChat, so those calls are limited per kiosk (429 with
+ * Retry-After, like the ticket proxy): without it a kiosk token could make the relay call
+ * `qrcode/create` without end while WeChat refuses (spending the account's daily quota the
+ * booths' tickets need), and while the store cannot save what WeChat made, every call made one
+ * more permanent code. A stored code is answered without WeChat and never limited.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
@@ -13,6 +19,7 @@ import { WechatClient, buildQrCreateBody } from '../shared/wechat'
 import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
+import { TicketLimiter } from './rate-limit'
 import type { Logger } from './log'
 import { sendWechatFailure } from './wechat-failure'
 import type { FallbackCodeRecord, RelayStore } from './store/types'
@@ -23,6 +30,11 @@ const LEASE_MS = 60_000
 /** How long a caller waits for another instance's creation before asking it to retry. */
 const WAIT_POLLS = 100
 const POLL_MS = 200
+/**
+ * WeChat asked for one kiosk's code: 3 at once, then one a minute. A kiosk asks once per
+ * connection until it has its code, and backs off after a refusal.
+ */
+export const FALLBACK_CREATION_LIMITS = { ratePerMinute: 1, burst: 3, concurrency: 1 } as const
 
 /** The body is optional; when given it must be `{}`: nothing in it may steer the code. */
 const requestSchema = z.object({}).strict()
@@ -42,6 +54,7 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
   const client = hasWechatCredentials(config.wechat)
     ? new WechatClient({ appId, appSecret, apiBase, tokenStore: store.accessTokenStore(appId) })
     : null
+  const limiter = new TicketLimiter(FALLBACK_CREATION_LIMITS, now)
   /** Concurrent first calls on this instance share one creation. */
   const creating = new Map<string, Promise<FallbackCodeRecord | null>>()
 
@@ -116,7 +129,22 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
         if (client === null) {
           return sendApiError(res, 503, 'ticket_proxy_disabled', 'relay has no WeChat credentials')
         }
-        code = await obtain(client, cred.kioskId)
+        // A call joining a creation in flight asks WeChat nothing: only new ones count.
+        const admission = creating.has(cred.kioskId) ? null : limiter.admit(cred.kioskId, 1)
+        if (admission !== null && !admission.granted) {
+          res.setHeader('Retry-After', String(admission.retryAfterSeconds))
+          return sendApiError(
+            res,
+            429,
+            'rate_limited',
+            `fallback code creation limit for this kiosk; retry in ${admission.retryAfterSeconds} s`,
+          )
+        }
+        try {
+          code = await obtain(client, cred.kioskId)
+        } finally {
+          admission?.release()
+        }
       }
     } catch (err) {
       return fail(res, err)

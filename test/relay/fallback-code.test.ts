@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fallbackCodeResponseSchema } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
@@ -65,6 +65,7 @@ afterAll(async () => {
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
+  vi.restoreAllMocks()
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
@@ -173,6 +174,37 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)'
     fake.errcode = 0
     expect((await fallbackCode(relay, token)).status).toBe(200)
     expect(fake.creates).toHaveLength(2)
+  })
+
+  it('limits how often one kiosk token makes the relay ask WeChat for its code (429 + Retry-After)', async () => {
+    // The worst case: WeChat made the permanent code but the relay could not store it, so each
+    // call makes one more of the account's 100,000 permanent codes; or WeChat refuses, and each
+    // call spends the account's daily qrcode/create quota the booths' tickets need.
+    const fake = await wechat(0)
+    const relay = await relayOn(backend, fake)
+    const token = await relay.addKiosk('booth-z')
+    const save = vi
+      .spyOn(relay.store, 'saveFallbackCode')
+      .mockRejectedValue(new Error('store write failed'))
+    const answers: Array<{ status: number; retryAfter: string | null }> = []
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${relay.url}/api/fallback-code`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      await res.arrayBuffer()
+      answers.push({ status: res.status, retryAfter: res.headers.get('retry-after') })
+    }
+    expect(fake.creates.length).toBeLessThanOrEqual(3)
+    const limited = answers.filter((a) => a.status === 429)
+    expect(limited.length).toBeGreaterThanOrEqual(17)
+    for (const a of limited) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1)
+    // Another kiosk is not held back by this one.
+    save.mockRestore()
+    const other = await relay.addKiosk('booth-y')
+    expect((await fallbackCode(relay, other)).status).toBe(200)
+    // Once stored, the code is answered without asking WeChat, so never limited.
+    for (let i = 0; i < 10; i++) expect((await fallbackCode(relay, other)).status).toBe(200)
   })
 
   it('routes scans of the fallback scene to its kiosk, one event per visitor', async () => {
