@@ -5,7 +5,9 @@
  * pairing or being revoked becomes a `kiosks` message. Messages only say "read again": a client
  * that misses one loses nothing, so a client whose socket is full simply gets the next. A stream
  * lives no longer than the organizer's session it was opened with, and one session holds at most
- * `maxClientsPerSession` of the relay's `maxClients`.
+ * `maxClientsPerSession` of the relay's `maxClients`. Every stream also gets a named
+ * `heartbeat` message when it opens and every `heartbeatMs`: it keeps proxies from timing the
+ * stream out, and lets the console see a stream gone silent (EventSource hides comments).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConsoleEvent } from '../../shared/console-api'
@@ -41,7 +43,8 @@ export interface LiveEventsOptions {
   minIntervalMs?: number
 }
 
-type Kind = ConsoleEvent['type']
+/** The kinds that say "read again" (the heartbeat is no change). */
+type Kind = Exclude<ConsoleEvent['type'], 'heartbeat'>
 
 interface Client {
   res: ServerResponse
@@ -75,6 +78,7 @@ export class LiveEvents {
   private readonly maxClients: number
   private readonly maxPerSession: number
   private readonly minIntervalMs: number
+  private readonly heartbeatMs: number
   private closed = false
 
   constructor(private readonly opts: LiveEventsOptions) {
@@ -82,10 +86,11 @@ export class LiveEvents {
     this.maxPerSession = opts.maxClientsPerSession ?? DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION
     this.minIntervalMs = opts.minIntervalMs ?? 100
     this.unsubscribe = opts.store.subscribe((c) => this.onChange(c))
-    // A comment line keeps proxies and the browser from timing the stream out.
+    // Keeps proxies from timing the stream out, and tells the console the stream is alive.
+    this.heartbeatMs = opts.heartbeatMs ?? 15_000
     this.heartbeat = setInterval(() => {
-      for (const c of this.clients) if (!c.res.writableNeedDrain) c.res.write(': hb\n\n')
-    }, opts.heartbeatMs ?? 15_000)
+      for (const c of this.clients) if (!c.res.writableNeedDrain) this.sendHeartbeat(c.res)
+    }, this.heartbeatMs)
     this.heartbeat.unref()
     // A logout here ends the session's streams at once (endSession). A session can also end
     // where this instance does not hear of it: idle or absolute expiry, a logout on another
@@ -144,6 +149,12 @@ export class LiveEvents {
     sendEvent(c.res, `data: ${JSON.stringify(event)}\n\n`)
   }
 
+  /** Named, so a console that does not know it never sees it (its listeners are unnamed). */
+  private sendHeartbeat(res: ServerResponse): void {
+    const beat: ConsoleEvent = { type: 'heartbeat', at: this.opts.now(), everyMs: this.heartbeatMs }
+    sendEvent(res, `event: heartbeat\ndata: ${JSON.stringify(beat)}\n\n`)
+  }
+
   /** Opens a stream for a request the console's guard let through with `session`. */
   handle(
     req: IncomingMessage,
@@ -182,6 +193,7 @@ export class LiveEvents {
     this.clients.add(c)
     // The browser's EventSource reconnects after this long should the stream drop.
     res.write('retry: 3000\n\n')
+    this.sendHeartbeat(res)
     res.on('drain', () => {
       const owed = [...c.owed]
       c.owed.clear()

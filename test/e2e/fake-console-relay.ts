@@ -118,6 +118,11 @@ export interface FakeConsoleRelay {
   requests: string[]
   /** Ends every open event stream (a relay restart, a proxy timeout): browsers reconnect. */
   dropEvents(): void
+  /**
+   * The open event streams go silent without ending (a proxy's idle cut, a laptop asleep: no
+   * TCP reset reaches the browser): no heartbeat or message on them any more. New ones talk.
+   */
+  silenceEvents(): void
   /** Event streams open now. */
   eventStreams(): number
   close(): Promise<void>
@@ -134,7 +139,8 @@ export async function signInToFakeRelay(page: Page, relay: FakeConsoleRelay): Pr
 
 export async function startFakeConsoleRelay(
   /** `boothIds`: the booths the attendance rows take turns at (default hall-a, hall-b, gate-east). */
-  options: { attendanceRows?: number; boothIds?: readonly string[] } = {},
+  /** `heartbeatMs`: send the named heartbeat on open and this often (default: none, an old relay). */
+  options: { attendanceRows?: number; boothIds?: readonly string[]; heartbeatMs?: number } = {},
 ): Promise<FakeConsoleRelay> {
   const rowCount = options.attendanceRows ?? 100_000
   const sessions = new Set<string>()
@@ -238,9 +244,16 @@ export async function startFakeConsoleRelay(
     return sid && sessions.has(sid) ? sid : null
   }
 
+  /** Streams that went silent (silenceEvents): open, but nothing is written to them. */
+  const silent = new Set<ServerResponse>()
   function broadcast(text: string): void {
-    for (const res of events) res.write(text)
+    for (const res of events) if (!silent.has(res)) res.write(text)
   }
+  const heartbeatMs = options.heartbeatMs
+  const heartbeat = (): string =>
+    `event: heartbeat\ndata: ${JSON.stringify({ type: 'heartbeat', at: Date.now(), everyMs: heartbeatMs })}\n\n`
+  const beating =
+    heartbeatMs === undefined ? null : setInterval(() => broadcast(heartbeat()), heartbeatMs)
 
   function statsBody(): ConsoleStats {
     return {
@@ -517,8 +530,12 @@ export async function startFakeConsoleRelay(
         connection: 'keep-alive',
       })
       res.write('retry: 1000\n: hello\n\n')
+      if (heartbeatMs !== undefined) res.write(heartbeat())
       events.add(res)
-      req.on('close', () => events.delete(res))
+      req.on('close', () => {
+        events.delete(res)
+        silent.delete(res)
+      })
       return
     }
     return fail(res, 404, 'not_found')
@@ -561,8 +578,12 @@ export async function startFakeConsoleRelay(
       for (const res of events) res.end()
       events.clear()
     },
+    silenceEvents() {
+      for (const res of events) silent.add(res)
+    },
     eventStreams: () => events.size,
     async close() {
+      if (beating) clearInterval(beating)
       for (const res of events) res.end()
       server.closeAllConnections()
       await new Promise<void>((done) => server.close(() => done()))

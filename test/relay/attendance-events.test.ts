@@ -56,6 +56,8 @@ async function serveEvents(handle: (req: IncomingMessage, res: ServerResponse) =
 /** An open event stream: its messages (validated), comments, and whether it ended. */
 class Stream {
   readonly events: ConsoleEvent[] = []
+  /** The `event:` name of each message that had one, in order. */
+  readonly names: string[] = []
   comments = 0
   ended = false
   private buf = ''
@@ -69,7 +71,8 @@ class Stream {
         const block = this.buf.slice(0, at)
         this.buf = this.buf.slice(at + 2)
         for (const line of block.split('\n')) {
-          if (line.startsWith('data: '))
+          if (line.startsWith('event: ')) this.names.push(line.slice(7))
+          else if (line.startsWith('data: '))
             this.events.push(consoleEventSchema.parse(JSON.parse(line.slice(6))))
           else if (line.startsWith(':')) this.comments++
         }
@@ -196,7 +199,11 @@ describe('LiveEvents', () => {
     const third = await fetch(url)
     expect(third.status).toBe(503)
     expect(third.headers.get('retry-after')).toBe('5')
-    await a.until(() => a.comments >= 2)
+    // A named heartbeat (a comment never reaches the page's script): one at once, saying how
+    // often the next ones come, so the console can tell a stream gone silent from a quiet one.
+    await a.until(() => a.count('heartbeat') >= 3)
+    expect(a.names.filter((n) => n === 'heartbeat')).toHaveLength(a.count('heartbeat'))
+    expect(a.events.find((e) => e.type === 'heartbeat')).toMatchObject({ everyMs: 50 })
     expect(a.res.headers['content-type']).toBe('text/event-stream; charset=utf-8')
     live.close()
     await a.until(() => a.ended)

@@ -336,7 +336,9 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
 /**
  * EventSource reconnects by itself after a dropped connection; it gives up (CLOSED) only when
  * the relay answered with something other than a stream (401 after the session ended). The
- * relay may name its events (`event: stats`) or not: both arrive here, each validated.
+ * relay may name its events (`event: stats`) or not: both arrive here, each validated. A
+ * stream that dies without a TCP reset never errors; the relay's named `heartbeat` lets the
+ * caller notice the silence (stores/live.ts).
  */
 function openEvents(
   url: string,
@@ -359,6 +361,7 @@ function openEvents(
   source.addEventListener('message', handle)
   source.addEventListener('stats', handle)
   source.addEventListener('kiosks', handle)
+  source.addEventListener('heartbeat', handle)
   source.addEventListener('open', () => listener('open'))
   source.addEventListener('error', () => {
     listener(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting')

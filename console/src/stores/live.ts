@@ -4,6 +4,13 @@
  * page on screen follows it (stores/follow.ts). After a reconnect the followed stores are
  * fetched again (events may have been missed). When the relay closes the stream for good, the
  * session is checked (a 401 means sign in again) and the stream is opened again after a pause.
+ *
+ * A stream can also die without a word (a proxy's idle cut, a laptop asleep, a Wi-Fi switch: no
+ * TCP reset, so EventSource never errors and would say live for good). A relay that sends the
+ * named `heartbeat` says how often it does (`everyMs`); once one has come, a stream that then
+ * brings nothing for two intervals and a bit is shown as reconnecting, replaced by a new one,
+ * and what the pages follow is read again when that one opens. A relay that sends no
+ * heartbeat (older) is trusted as before.
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
@@ -15,6 +22,10 @@ import { useSessionStore } from './session'
 import { useStatsStore } from './stats'
 
 const REOPEN_MS = 3000
+/** Silence past two heartbeat intervals and this much (a slow network, a busy tab) is death. */
+const SILENCE_SLACK_MS = 2000
+/** How often the silence is looked at. */
+const WATCH_MS = 1000
 
 export const useLiveStore = defineStore('console-live', () => {
   const api = useConsoleApi()
@@ -26,9 +37,21 @@ export const useLiveStore = defineStore('console-live', () => {
   const running = ref(false)
   let close: (() => void) | null = null
   let reopen: ReturnType<typeof setTimeout> | null = null
+  /** The relay's heartbeat interval on this stream; null until its first heartbeat. */
+  let heartbeatEveryMs: number | null = null
+  /** When the stream last brought anything (a message or a heartbeat). */
+  let heardAt = 0
+  let watch: ReturnType<typeof setInterval> | null = null
 
   /** What the pages on screen show: `stats` moves both the stats and the booths' counts. */
   function onEvent(event: ConsoleEvent): void {
+    heardAt = Date.now()
+    if (event.type === 'heartbeat') {
+      heartbeatEveryMs = event.everyMs ?? heartbeatEveryMs ?? 15_000
+      if (!connected.value) catchUp()
+      connected.value = true
+      return
+    }
     connected.value = true
     if (event.type === 'stats' && stats.followed) void stats.refresh()
     if (kiosks.followed) void kiosks.refresh()
@@ -40,7 +63,16 @@ export const useLiveStore = defineStore('console-live', () => {
     if (kiosks.followed) void kiosks.refresh()
   }
 
+  /** A stream silent past two heartbeats is dead: say so, and open a new one. */
+  function checkSilence(): void {
+    if (heartbeatEveryMs === null || close === null) return
+    if (Date.now() - heardAt <= 2 * heartbeatEveryMs + SILENCE_SLACK_MS) return
+    open()
+    connected.value = false
+  }
+
   function onState(state: StreamState): void {
+    heardAt = Date.now()
     if (state === 'open') {
       if (!connected.value) catchUp()
       connected.value = true
@@ -56,9 +88,20 @@ export const useLiveStore = defineStore('console-live', () => {
     }
   }
 
+  /**
+   * A new stream in place of the current one; its 'open' or heartbeat says it lives. The
+   * heartbeat interval already heard is kept: a replacement that stays silent too is replaced.
+   */
+  function open(): void {
+    close?.()
+    heardAt = Date.now()
+    close = api.events(onEvent, onState)
+  }
+
   function start(): void {
     stop()
-    close = api.events(onEvent, onState)
+    open()
+    watch = setInterval(checkSilence, WATCH_MS)
     running.value = true
     connected.value = true
     catchUp()
@@ -67,8 +110,11 @@ export const useLiveStore = defineStore('console-live', () => {
   function stop(): void {
     if (reopen) clearTimeout(reopen)
     reopen = null
+    if (watch) clearInterval(watch)
+    watch = null
     close?.()
     close = null
+    heartbeatEveryMs = null
     connected.value = false
     running.value = false
   }

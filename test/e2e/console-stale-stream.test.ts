@@ -1,0 +1,68 @@
+/**
+ * The BUILT console in real Chromium when its event stream dies without a word (a proxy's idle
+ * cut, a laptop asleep, a Wi-Fi switch: no TCP reset reaches the browser, so EventSource stays
+ * "open" for good). The relay sends a named heartbeat; once neither it nor any message came for
+ * about two intervals, the header no longer says 实时 / Live but 正在重新连接…, the console opens
+ * a new stream and reads the booths again, and it is live once that stream talks.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, waitForPage } from './browser'
+import {
+  assertConsoleBuilt,
+  signInToFakeRelay,
+  startFakeConsoleRelay,
+  type FakeConsoleRelay,
+} from './fake-console-relay'
+
+const INDICATOR = `(document.querySelector('[data-testid="live-indicator"]')?.textContent.trim() ?? '')`
+
+describe('the console when its event stream goes silent', () => {
+  let relay: FakeConsoleRelay
+  let browser: Browser
+  let page: Page
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    relay = await startFakeConsoleRelay({ attendanceRows: 10, heartbeatMs: 400 })
+    browser = await launchChromium()
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'zh-CN',
+    })
+    page = await context.newPage()
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    await signInToFakeRelay(page, relay)
+    await waitForPage(page, `${INDICATOR} === '实时'`)
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+  })
+
+  it('shows 正在重新连接…, opens a new stream, reads the booths again, and is live again', async () => {
+    // Heartbeats alone keep it live: longer than two intervals with no change at all.
+    await page.waitForTimeout(1500)
+    expect(await page.evaluate(INDICATOR)).toBe('实时')
+    const opened = relay.requests.filter((r) => r === 'GET /console/api/events').length
+
+    relay.silenceEvents()
+    await waitForPage(page, `${INDICATOR} === '正在重新连接…'`, 15_000)
+    const streams = (): string[] => relay.requests.filter((r) => r === 'GET /console/api/events')
+    for (const deadline = Date.now() + 15_000; streams().length <= opened;) {
+      if (Date.now() > deadline) throw new Error('no new event stream')
+      await page.waitForTimeout(50)
+    }
+    const reopenedAt = relay.requests.lastIndexOf('GET /console/api/events')
+    await waitForPage(page, `${INDICATOR} === '实时'`, 15_000)
+    // What the page shows was read again after the new stream opened (events may be missed).
+    for (const deadline = Date.now() + 15_000; ;) {
+      if (relay.requests.slice(reopenedAt).includes('GET /console/api/kiosks')) break
+      if (Date.now() > deadline) throw new Error('booths not read again')
+      await page.waitForTimeout(50)
+    }
+    expect(problems).toEqual([])
+  }, 60_000)
+})
