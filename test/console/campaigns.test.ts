@@ -570,12 +570,18 @@ describe('the roster panel', () => {
     Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
     await input.trigger('change')
     await flushPromises()
-    expect(fake.api.uploadRoster).toHaveBeenCalledWith('c1', file, 'csv', { skipBadRows: false })
+    expect(fake.api.uploadRoster).toHaveBeenCalledWith('c1', file, 'csv', {
+      skipBadRows: false,
+      ifMatch: '"0"',
+    })
     expect(wrapper.get('[data-testid="roster-result"]').text()).toContain('名单未导入')
     expect(wrapper.get('[data-testid="roster-problem"]').text()).toContain('电话号码含有无效字符')
     await wrapper.get('[data-testid="roster-skip-bad"]').trigger('click')
     await flushPromises()
-    expect(fake.api.uploadRoster).toHaveBeenLastCalledWith('c1', file, 'csv', { skipBadRows: true })
+    expect(fake.api.uploadRoster).toHaveBeenLastCalledWith('c1', file, 'csv', {
+      skipBadRows: true,
+      ifMatch: '"0"',
+    })
     expect(wrapper.get('[data-testid="roster-result"] .summary').text()).toBe(
       '名单已更新：共 9 人，跳过 1 行有问题的行',
     )

@@ -111,6 +111,10 @@ export interface FakeConsoleRelay {
   kioskCampaign(id: string): string | null
   /** Content types the roster uploads came with. */
   rosterUploads: string[]
+  /** The If-Match each roster upload came with (null: none). */
+  rosterIfMatch: Array<string | null>
+  /** Another organizer replaces campaign `id`'s roster with these names (its version moves). */
+  replaceRosterElsewhere(id: string, names: readonly string[]): void
   /** One scan stored at `kioskId`: counters move and every event stream hears `stats`. */
   scan(kioskId: string): void
   /** When each `stats` event went out, by scan number (1-based), for latency figures. */
@@ -194,6 +198,7 @@ export async function startFakeConsoleRelay(
   const campaigns = new Map<string, ConsoleCampaign>([[EXPO.id, structuredClone(EXPO)]])
   const rosters = new Map<string, ConsoleRosterEntry[]>()
   const rosterUploads: string[] = []
+  const rosterIfMatch: Array<string | null> = []
   let campaignCount = 0
   let rosterVersion = 0
   const versions = new Map<string, number>([[EXPO.id, 1]])
@@ -443,15 +448,27 @@ export async function startFakeConsoleRelay(
         if (!page.success) return fail(res, 400, 'bad_request')
         const all = rosters.get(id) ?? []
         const { offset, limit } = page.data
-        return json(res, 200, {
-          version: rosterVersion,
-          total: all.length,
-          offset,
-          entries: all.slice(offset, offset + limit),
-        })
+        return json(
+          res,
+          200,
+          {
+            version: rosterVersion,
+            total: all.length,
+            offset,
+            entries: all.slice(offset, offset + limit),
+          },
+          { etag: `"${rosterVersion}"` },
+        )
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
       rosterUploads.push(type)
+      // As the relay: the roster's version is its ETag; another version in If-Match is 412.
+      const ifMatch = req.headers['if-match'] ?? null
+      rosterIfMatch.push(ifMatch)
+      if (ifMatch !== null && ifMatch.trim() !== '*' && ifMatch.trim() !== `"${rosterVersion}"`) {
+        await readBytes(req)
+        return fail(res, 412, 'precondition_failed')
+      }
       const format =
         type === ROSTER_CONTENT_TYPES.csv
           ? 'csv'
@@ -484,7 +501,7 @@ export async function startFakeConsoleRelay(
         skipped: parsed.badRows,
         errors,
       }
-      return json(res, 200, report)
+      return json(res, 200, report, { etag: `"${rosterVersion}"` })
     }
     if (route === 'GET /stats') return json(res, 200, statsBody())
     if (route === 'GET /attendance') {
@@ -561,6 +578,21 @@ export async function startFakeConsoleRelay(
     versions,
     kioskCampaign: (id) => kiosks.find((k) => k.id === id)?.campaignId ?? null,
     rosterUploads,
+    rosterIfMatch,
+    replaceRosterElsewhere(id, names) {
+      rosters.set(
+        id,
+        names.map((name, i) => ({
+          id: `elsewhere-${i + 1}`,
+          name,
+          company: '',
+          phone: '',
+          code: '',
+          openid: null,
+        })),
+      )
+      rosterVersion++
+    },
     sentAt,
     requests,
     scan(kioskId) {

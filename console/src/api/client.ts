@@ -122,7 +122,8 @@ export interface ConsoleApi {
     id: string,
     file: Blob,
     format: RosterFormat,
-    options?: { skipBadRows?: boolean },
+    /** `ifMatch`: the roster's ETag as read; 412 `precondition_failed` if it was replaced since. */
+    options?: { skipBadRows?: boolean; ifMatch?: string | null },
   ): Promise<RosterUploadOutcome>
   roster(id: string, page: { offset: number; limit: number }): Promise<ConsoleRosterPage>
   /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
@@ -278,7 +279,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         ifMatch ? { 'if-match': ifMatch } : {},
       ),
     rotateScreenKey: (id) => tagged('POST', `/campaigns/${encodeURIComponent(id)}/screen-key`, {}),
-    uploadRoster: async (id, file, format, { skipBadRows = false } = {}) => {
+    uploadRoster: async (id, file, format, { skipBadRows = false, ifMatch = null } = {}) => {
       const path = `/campaigns/${encodeURIComponent(id)}/roster${skipBadRows ? '?skipBadRows=1' : ''}`
       const stored = consoleRosterUploadSchema.transform((r): RosterUploadOutcome => ({
         stored: true,
@@ -286,6 +287,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       }))
       return call('POST', path, stored, file, {
         contentType: ROSTER_CONTENT_TYPES[format],
+        ...(ifMatch ? { headers: { 'if-match': ifMatch } } : {}),
         refusal: (status, data): RosterUploadOutcome | undefined => {
           const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
           return refused?.success ? { stored: false, errors: refused.data.errors } : undefined

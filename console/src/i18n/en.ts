@@ -263,6 +263,10 @@ export const en: MessageSchema = {
       refusedFile:
         'Roster not imported: the file itself cannot be imported (see below), and the roster is unchanged. Fix the file and upload it again.',
       skipBad: 'Leave out the rows with problems and import the rest',
+      conflict:
+        '“{file}” was not uploaded: someone else replaced this campaign’s roster after you opened this page. Their roster is shown below ({total} guests).',
+      uploadAnyway: 'Upload my file anyway (replacing theirs)',
+      keepTheirs: 'Keep their roster',
       problemsTitle: 'Rows with problems',
       row: 'Row',
       column: 'Column',

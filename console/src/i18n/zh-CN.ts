@@ -261,6 +261,10 @@ export const zhCN = {
       refusedFile:
         '名单未导入：文件本身无法导入（见下方说明），原名单未改变。请修正文件后重新上传。',
       skipBad: '跳过有问题的行，导入其余行',
+      conflict:
+        '“{file}”未上传：你打开本页后，其他人已替换了本活动的名单。下面是他们上传的名单（共 {total} 人）。',
+      uploadAnyway: '仍然上传我的文件（替换他们的名单）',
+      keepTheirs: '保留他们的名单',
       problemsTitle: '有问题的行',
       row: '行',
       column: '列',

@@ -1,7 +1,9 @@
 /**
  * One campaign's roster: uploading a CSV/XLSX file (the relay parses it as the kiosk import
  * does: a file with problem rows is refused whole, listing them, unless the organizer asks to
- * leave those rows out) and reading it back a page at a time.
+ * leave those rows out) and reading it back a page at a time. An upload names the roster's
+ * version last read (If-Match): when another organizer replaced the roster meanwhile the relay
+ * refuses it (412), their roster is read and shown, and the file is kept for "upload mine anyway".
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
@@ -11,7 +13,7 @@ import type {
   RosterFormat,
   RosterUploadOutcome,
 } from '../api/campaign-contract'
-import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { ConsoleApiError, toConsoleError } from '../api/errors'
 import { rosterHasRowProblems } from '../../../shared/errors'
 
 export const ROSTER_PAGE_SIZE = 50
@@ -36,6 +38,10 @@ export const useRosterStore = defineStore('console-roster', () => {
   const result = ref<RosterUploadOutcome | null>(null)
   /** The file last refused for its problem rows: what "leave them out" sends again. */
   const refused = ref<{ file: Blob; format: RosterFormat } | null>(null)
+  /** The roster's version as last read (its ETag); null before the first read. */
+  const version = ref<number | null>(null)
+  /** A file refused because the roster was replaced since it was read (412): theirs is shown. */
+  const conflict = ref<{ file: Blob; format: RosterFormat; skipBadRows: boolean } | null>(null)
   let asked = 0
 
   /** Shows `id`'s roster from its first page (a different campaign forgets the last report). */
@@ -43,6 +49,8 @@ export const useRosterStore = defineStore('console-roster', () => {
     if (campaignId.value !== id) {
       result.value = null
       refused.value = null
+      conflict.value = null
+      version.value = null
     }
     campaignId.value = id
     await page(0)
@@ -59,6 +67,7 @@ export const useRosterStore = defineStore('console-roster', () => {
       if (ask !== asked) return
       rows.value = answer.entries
       total.value = answer.total
+      version.value = answer.version
       offset.value = at
       error.value = null
     } catch (e) {
@@ -75,9 +84,21 @@ export const useRosterStore = defineStore('console-roster', () => {
     uploading.value = true
     result.value = null
     refused.value = null
+    conflict.value = null
+    const ifMatch = version.value === null ? null : `"${version.value}"`
     try {
-      const outcome = await api.uploadRoster(id, file, format, { skipBadRows })
+      let outcome: RosterUploadOutcome
+      try {
+        outcome = await api.uploadRoster(id, file, format, { skipBadRows, ifMatch })
+      } catch (e) {
+        if (!(e instanceof ConsoleApiError) || e.code !== 'precondition_failed') throw e
+        conflict.value = { file, format, skipBadRows }
+        uploading.value = false
+        await page(0)
+        return
+      }
       result.value = outcome
+      if (outcome.stored) version.value = outcome.version
       // Refused after a skip too, or for the file as a whole, means rows are not the problem:
       // no offer to leave them out.
       if (!outcome.stored && !skipBadRows && rosterHasRowProblems(outcome.errors))
@@ -86,6 +107,17 @@ export const useRosterStore = defineStore('console-roster', () => {
       uploading.value = false
     }
     if (result.value?.stored) await page(0)
+  }
+
+  /** The file refused for a roster replaced meanwhile, over the roster now shown (theirs). */
+  async function uploadAnyway(): Promise<void> {
+    const again = conflict.value
+    if (again) await upload(again.file, again.format, again.skipBadRows)
+  }
+
+  /** Keeps their roster: the refused file is let go. */
+  function keepTheirs(): void {
+    conflict.value = null
   }
 
   /** The refused file again, its problem rows left out. */
@@ -104,9 +136,12 @@ export const useRosterStore = defineStore('console-roster', () => {
     uploading,
     result,
     refused,
+    conflict,
     open,
     page,
     upload,
     uploadSkippingBadRows,
+    uploadAnyway,
+    keepTheirs,
   }
 })

@@ -1,0 +1,82 @@
+/**
+ * The BUILT console's roster upload in real Chromium against the fake relay: it sends the
+ * roster's version as If-Match, so when another organizer replaced the roster meanwhile the
+ * relay refuses (412) and the page says so, shows their roster and offers to upload this file
+ * anyway; and a file with a header and no rows is not sent before the organizer confirms it
+ * will empty the roster. Screenshots: test-artifacts/screenshots/console-roster-*.png.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, screenshot, waitForPage } from './browser'
+import {
+  assertConsoleBuilt,
+  EXPO,
+  signInToFakeRelay,
+  startFakeConsoleRelay,
+  type FakeConsoleRelay,
+} from './fake-console-relay'
+
+const NAMES = `[...document.querySelectorAll('[data-testid="roster-row"] .name')].map((e) => e.textContent.trim()).join(',')`
+
+function csv(names: readonly string[]): Buffer {
+  const lines = ['姓名,单位,电话,编号']
+  names.forEach((n, i) => lines.push(`${n},公司,1380000${String(i).padStart(4, '0')},G${i}`))
+  return Buffer.from(lines.join('\r\n'), 'utf8')
+}
+
+describe('console roster upload', () => {
+  let relay: FakeConsoleRelay
+  let browser: Browser
+  let page: Page
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
+    browser = await launchChromium()
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'zh-CN',
+    })
+    page = await context.newPage()
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    await signInToFakeRelay(page, relay)
+    await page.goto(`${relay.origin}/console/#/campaigns/${EXPO.id}`)
+    await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+  })
+
+  async function upload(name: string, body: Buffer): Promise<void> {
+    await page.setInputFiles('[data-testid="roster-file"]', {
+      name,
+      mimeType: 'text/csv',
+      buffer: body,
+    })
+  }
+
+  it('sends If-Match; replaced meanwhile: says so, shows theirs, uploads mine on request', async () => {
+    await upload('mine.csv', csv(['甲', '乙', '丙']))
+    await waitForPage(page, `${NAMES} === '甲,乙,丙'`)
+    expect(relay.rosterIfMatch.at(-1)).toMatch(/^"\d+"$/)
+
+    relay.replaceRosterElsewhere(EXPO.id, ['他人一', '他人二'])
+    await upload('mine-2.csv', csv(['丁', '戊']))
+    const conflict = page.locator('[data-testid="roster-conflict"]')
+    await conflict.waitFor()
+    expect(await conflict.textContent()).toContain('其他人')
+    // Their roster is on screen, nothing of mine was stored.
+    await waitForPage(page, `${NAMES} === '他人一,他人二'`)
+    await conflict.scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-roster-conflict-zh')
+
+    await page.click('[data-testid="roster-upload-anyway"]')
+    await waitForPage(page, `${NAMES} === '丁,戊'`)
+    expect(await conflict.count()).toBe(0)
+    expect(relay.rosterIfMatch.at(-1)).toMatch(/^"\d+"$/)
+    expect(problems).toEqual([])
+  }, 60_000)
+})
