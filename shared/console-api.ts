@@ -207,6 +207,14 @@ export const consoleRosterUploadSchema = z.object({
   ),
 })
 export type ConsoleRosterUpload = z.infer<typeof consoleRosterUploadSchema>
+/**
+ * `POST …/roster?dryRun=1` (added after v2): what the upload would store, nothing stored. A
+ * file with problems gets the same 400 refusal as an upload.
+ */
+export const consoleRosterCheckSchema = consoleRosterUploadSchema
+  .omit({ version: true })
+  .extend({ dryRun: z.literal(true) })
+export type ConsoleRosterCheck = z.infer<typeof consoleRosterCheckSchema>
 
 /** `GET /console/api/campaigns/<id>/roster?offset=&limit=` (limit at most 1000). */
 export const consoleRosterPageSchema = z.object({

@@ -5,12 +5,20 @@
  * columns, encodings and limits); the campaign's kiosks then get it in roster frames. `GET`
  * the same path pages through it as JSON. Both answer the roster's version as `ETag`; an upload
  * with `If-Match` replaces only the roster of that version (412 otherwise, nothing changed).
+ * `?dryRun=1` (added after v2) parses the file exactly so and answers what an upload would store
+ * (`{dryRun: true, total, skipped, errors}`, or the same 400 refusal) without storing anything:
+ * the console asks it first, so a file with a header and no rows is not sent to empty the
+ * roster before the organizer confirms.
  * Registration ids are a hash of the row's match key, so uploading the same person again keeps
  * their id and any binding to a WeChat user.
  */
 import { hash } from 'node:crypto'
 import { campaignIdSchema } from '../../shared/campaign'
-import type { ConsoleRosterPage, ConsoleRosterUpload } from '../../shared/console-api'
+import type {
+  ConsoleRosterCheck,
+  ConsoleRosterPage,
+  ConsoleRosterUpload,
+} from '../../shared/console-api'
 import { MAX_ROSTER_FILE_BYTES, rosterMatchKey } from '../../shared/roster/roster-input'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
 import type { StoredRosterEntry } from '../store/campaign-types'
@@ -134,6 +142,16 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           const regId = registrationIdOf(rosterMatchKey(r))
           byId.delete(regId)
           byId.set(regId, { id: regId, ...r })
+        }
+        if (ctx.url.searchParams.get('dryRun') === '1') {
+          const check: ConsoleRosterCheck = {
+            dryRun: true,
+            total: byId.size,
+            skipped: parsed.badRows,
+            errors,
+          }
+          sendJson(ctx.res, 200, check)
+          return
         }
         const state = await store.campaigns.replaceRoster(
           campaign.campaign.id,

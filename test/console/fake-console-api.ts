@@ -109,6 +109,9 @@ export function createFakeConsoleApi() {
     uploadRoster: vi.fn<ConsoleApi['uploadRoster']>(() =>
       Promise.resolve({ stored: true, version: 1, total: 0, skipped: 0, errors: [] }),
     ),
+    checkRoster: vi.fn<ConsoleApi['checkRoster']>(() =>
+      Promise.resolve({ dryRun: true as const, total: 1, skipped: 0, errors: [] }),
+    ),
     roster: vi.fn<ConsoleApi['roster']>(() =>
       Promise.resolve({ version: 0, total: 0, offset: 0, entries: [] }),
     ),

@@ -79,4 +79,38 @@ describe('console roster upload', () => {
     expect(relay.rosterIfMatch.at(-1)).toMatch(/^"\d+"$/)
     expect(problems).toEqual([])
   }, 60_000)
+
+  it('a file with a header and no rows is sent only after the organizer confirms emptying', async () => {
+    await waitForPage(page, `${NAMES} === '丁,戊'`)
+    const confirm = page.locator('[data-testid="roster-confirm-empty"]')
+    const stored = (): number => relay.rosterIfMatch.length
+    await upload('空.csv', csv([]))
+    await confirm.waitFor()
+    expect(await confirm.textContent()).toContain('文件里没有名单行，上传会清空本活动的名单')
+    // What would replace the roster: 0 rows, instead of the 2 there now.
+    expect(await confirm.textContent()).toContain('2')
+    await confirm.scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-roster-empty-zh')
+    const before = stored()
+    await page.click('[data-testid="roster-empty-cancel"]')
+    expect(await confirm.count()).toBe(0)
+    expect(await page.evaluate(NAMES)).toBe('丁,戊')
+
+    await page.click('[data-locale="en"]')
+    await upload('empty.csv', csv([]))
+    await confirm.waitFor()
+    expect(await confirm.textContent()).toContain('no roster rows')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await confirm.scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-roster-empty-en-390')
+    await page.setViewportSize({ width: 1280, height: 800 })
+    // Nothing stored yet: only the checks went out.
+    expect(stored()).toBe(before)
+    await page.click('[data-testid="roster-empty-confirm"]')
+    await waitForPage(page, `document.querySelector('[data-testid="roster-result"]') !== null`)
+    await waitForPage(page, `${NAMES} === ''`)
+    expect(stored()).toBe(before + 1)
+    await page.click('[data-locale="zh-CN"]')
+    expect(problems).toEqual([])
+  }, 60_000)
 })

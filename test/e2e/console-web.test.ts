@@ -277,7 +277,9 @@ describe('the organizer console in Chromium', () => {
       buffer: Buffer.from('not a roster'),
     })
     expect(await text('[data-testid="roster-error"]')).toBe('只支持 .csv 或 .xlsx 文件')
-    expect(relay.rosterUploads).toHaveLength(2)
+    // The file checked (dryRun: refused), checked leaving the bad rows out, then stored once.
+    expect(relay.rosterUploads).toHaveLength(3)
+    expect(relay.rosterIfMatch).toHaveLength(1)
     await page.locator('[data-testid="roster-panel"]').scrollIntoViewIfNeeded()
     await shot('campaign-roster')
   })

@@ -111,7 +111,7 @@ export interface FakeConsoleRelay {
   kioskCampaign(id: string): string | null
   /** Content types the roster uploads came with. */
   rosterUploads: string[]
-  /** The If-Match each roster upload came with (null: none). */
+  /** The If-Match each storing roster upload (not a `dryRun` check) came with (null: none). */
   rosterIfMatch: Array<string | null>
   /** Another organizer replaces campaign `id`'s roster with these names (its version moves). */
   replaceRosterElsewhere(id: string, names: readonly string[]): void
@@ -463,8 +463,9 @@ export async function startFakeConsoleRelay(
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
       rosterUploads.push(type)
       // As the relay: the roster's version is its ETag; another version in If-Match is 412.
+      const dryRun = url.searchParams.get('dryRun') === '1'
       const ifMatch = req.headers['if-match'] ?? null
-      rosterIfMatch.push(ifMatch)
+      if (!dryRun) rosterIfMatch.push(ifMatch)
       if (ifMatch !== null && ifMatch.trim() !== '*' && ifMatch.trim() !== `"${rosterVersion}"`) {
         await readBytes(req)
         return fail(res, 412, 'precondition_failed')
@@ -486,6 +487,15 @@ export async function startFakeConsoleRelay(
       // As the relay: a file with problems is refused whole unless the bad rows may be left out.
       if (parsed.fatal || (errors.length > 0 && url.searchParams.get('skipBadRows') !== '1')) {
         return json(res, 400, { error: { code: 'bad_request', message: 'rows' }, errors })
+      }
+      // As the relay's `?dryRun=1`: what would be stored, nothing stored.
+      if (dryRun) {
+        return json(res, 200, {
+          dryRun: true,
+          total: parsed.rows.length,
+          skipped: parsed.badRows,
+          errors,
+        })
       }
       rosters.set(
         id,

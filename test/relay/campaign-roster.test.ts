@@ -6,7 +6,11 @@
 import { request } from 'node:http'
 import ExcelJS from 'exceljs'
 import { describe, expect, it, vi } from 'vitest'
-import { consoleRosterPageSchema, consoleRosterUploadSchema } from '../../shared/console-api'
+import {
+  consoleRosterCheckSchema,
+  consoleRosterPageSchema,
+  consoleRosterUploadSchema,
+} from '../../shared/console-api'
 import type { HelloFrame, RelayFrame, RosterFrame } from '../../shared/relay-protocol'
 import { type ConsoleClient } from './console-helpers'
 import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
@@ -190,6 +194,31 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
       expect(page.status, q).toBe(400)
     }
     expect((await relay.store.campaigns.readRoster(made.id, 0, 0)).total).toBe(2)
+  })
+
+  it('dryRun=1 says what an upload would store (a header-only file: 0 rows) and stores nothing', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const up = consoleRosterUploadSchema.parse((await upload(c, made.id, csv(3))).json)
+    const header = csv(0)
+    const check = await upload(c, made.id, header, '?dryRun=1')
+    expect(check.status).toBe(200)
+    expect(consoleRosterCheckSchema.parse(check.json)).toEqual({
+      dryRun: true,
+      total: 0,
+      skipped: 0,
+      errors: [],
+    })
+    expect(
+      consoleRosterCheckSchema.parse((await upload(c, made.id, csv(5), '?dryRun=1')).json).total,
+    ).toBe(5)
+    // Problems: the same refusal as an upload.
+    expect((await upload(c, made.id, `${csv(2)}\n,公司,138,R9\n`, '?dryRun=1')).status).toBe(400)
+    const page = consoleRosterPageSchema.parse(
+      (await c.call('GET', `/console/api/campaigns/${made.id}/roster`)).json,
+    )
+    expect(page).toMatchObject({ version: up.version, total: 3 })
   })
 
   it('reads two rosters at once; another upload meanwhile is told to try again', async () => {

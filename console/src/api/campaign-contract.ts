@@ -57,6 +57,14 @@ export const rosterRefusalSchema = z.object({ errors: z.array(rosterProblemSchem
 export type RosterUploadOutcome =
   ({ stored: true } & ConsoleRosterUpload) | { stored: false; errors: RosterProblem[] }
 
+/** `POST …/roster?dryRun=1`: what an upload of the file would store; nothing is stored. */
+export const consoleRosterCheckSchema = consoleRosterUploadSchema
+  .omit({ version: true })
+  .extend({ dryRun: z.literal(true) })
+export type ConsoleRosterCheck = z.infer<typeof consoleRosterCheckSchema>
+/** What a check came to: what would be stored, or the refusal an upload would get. */
+export type RosterCheckOutcome = ConsoleRosterCheck | { stored: false; errors: RosterProblem[] }
+
 /** `GET /console/api/campaigns/<id>/roster?offset=&limit=` (limit at most 1000). */
 export const consoleRosterPageSchema = z.object({
   version: z.number().int().nonnegative(),

@@ -22,6 +22,7 @@ import {
 } from '../../../shared/console-api'
 import {
   consoleCampaignSchema,
+  consoleRosterCheckSchema,
   consoleRosterPageSchema,
   consoleRosterUploadSchema,
   ROSTER_CONTENT_TYPES,
@@ -29,6 +30,7 @@ import {
   type CampaignInput,
   type ConsoleCampaign,
   type ConsoleRosterPage,
+  type RosterCheckOutcome,
   type RosterFormat,
   type RosterUploadOutcome,
 } from './campaign-contract'
@@ -125,6 +127,13 @@ export interface ConsoleApi {
     /** `ifMatch`: the roster's ETag as read; 412 `precondition_failed` if it was replaced since. */
     options?: { skipBadRows?: boolean; ifMatch?: string | null },
   ): Promise<RosterUploadOutcome>
+  /** The file parsed as an upload would parse it (`?dryRun=1`): nothing is stored. */
+  checkRoster(
+    id: string,
+    file: Blob,
+    format: RosterFormat,
+    options?: { skipBadRows?: boolean },
+  ): Promise<RosterCheckOutcome>
   roster(id: string, page: { offset: number; limit: number }): Promise<ConsoleRosterPage>
   /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
   /** Contract v2: `/screen/<campaignId>/<wall|draw>?key=<screenKey>`. */
@@ -289,6 +298,18 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         contentType: ROSTER_CONTENT_TYPES[format],
         ...(ifMatch ? { headers: { 'if-match': ifMatch } } : {}),
         refusal: (status, data): RosterUploadOutcome | undefined => {
+          const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
+          return refused?.success ? { stored: false, errors: refused.data.errors } : undefined
+        },
+      })
+    },
+    checkRoster: async (id, file, format, { skipBadRows = false } = {}) => {
+      const query = new URLSearchParams({ dryRun: '1', ...(skipBadRows && { skipBadRows: '1' }) })
+      const path = `/campaigns/${encodeURIComponent(id)}/roster?${query.toString()}`
+      const checked = consoleRosterCheckSchema.transform((r): RosterCheckOutcome => r)
+      return call('POST', path, checked, file, {
+        contentType: ROSTER_CONTENT_TYPES[format],
+        refusal: (status, data): RosterCheckOutcome | undefined => {
           const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
           return refused?.success ? { stored: false, errors: refused.data.errors } : undefined
         },

@@ -267,6 +267,11 @@ export const en: MessageSchema = {
         '“{file}” was not uploaded: someone else replaced this campaign’s roster after you opened this page. Their roster is shown below ({total} guests).',
       uploadAnyway: 'Upload my file anyway (replacing theirs)',
       keepTheirs: 'Keep their roster',
+      emptyFile: 'The file has no roster rows: uploading it will empty this campaign’s roster',
+      emptyCounts:
+        'Roster rows in the file: {file}. Current roster it would replace: {current} guests.',
+      emptyConfirm: 'Upload anyway (empty the roster)',
+      emptyCancel: 'Cancel, keep the current roster',
       problemsTitle: 'Rows with problems',
       row: 'Row',
       column: 'Column',

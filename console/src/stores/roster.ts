@@ -17,6 +17,12 @@ import { ConsoleApiError, toConsoleError } from '../api/errors'
 import { rosterHasRowProblems } from '../../../shared/errors'
 
 export const ROSTER_PAGE_SIZE = 50
+/**
+ * Files up to this size are parsed by the relay first (`dryRun`), so one with a header and no
+ * rows is not sent to empty the roster before the organizer confirms. A header-only CSV is
+ * under 1 KB, an XLSX one a few KB: bigger files always hold rows, and are not sent twice.
+ */
+export const CHECK_BELOW_BYTES = 1024 * 1024
 /** What the relay accepts (the kiosk import's limit): refused here before any upload. */
 export const MAX_ROSTER_BYTES = 10 * 1024 * 1024
 
@@ -42,6 +48,8 @@ export const useRosterStore = defineStore('console-roster', () => {
   const version = ref<number | null>(null)
   /** A file refused because the roster was replaced since it was read (412): theirs is shown. */
   const conflict = ref<{ file: Blob; format: RosterFormat; skipBadRows: boolean } | null>(null)
+  /** A file that would empty the roster (a header, no rows), held until the organizer says. */
+  const emptying = ref<{ file: Blob; format: RosterFormat; skipBadRows: boolean } | null>(null)
   let asked = 0
 
   /** Shows `id`'s roster from its first page (a different campaign forgets the last report). */
@@ -50,6 +58,7 @@ export const useRosterStore = defineStore('console-roster', () => {
       result.value = null
       refused.value = null
       conflict.value = null
+      emptying.value = null
       version.value = null
     }
     campaignId.value = id
@@ -78,15 +87,35 @@ export const useRosterStore = defineStore('console-roster', () => {
   }
 
   /** Throws the API's error (the panel shows it); the outcome is in `result`. */
-  async function upload(file: Blob, format: RosterFormat, skipBadRows = false): Promise<void> {
+  async function upload(
+    file: Blob,
+    format: RosterFormat,
+    skipBadRows = false,
+    /** The organizer confirmed the file may empty the roster. */
+    emptyConfirmed = false,
+  ): Promise<void> {
     const id = campaignId.value
     if (id === null) return
     uploading.value = true
     result.value = null
     refused.value = null
     conflict.value = null
+    emptying.value = null
     const ifMatch = version.value === null ? null : `"${version.value}"`
     try {
+      if (!emptyConfirmed && file.size <= CHECK_BELOW_BYTES) {
+        const check = await api.checkRoster(id, file, format, { skipBadRows })
+        if (!('dryRun' in check)) {
+          // Refused as the upload would be: the same report, nothing sent twice.
+          result.value = check
+          if (!skipBadRows && rosterHasRowProblems(check.errors)) refused.value = { file, format }
+          return
+        }
+        if (check.total === 0) {
+          emptying.value = { file, format, skipBadRows }
+          return
+        }
+      }
       let outcome: RosterUploadOutcome
       try {
         outcome = await api.uploadRoster(id, file, format, { skipBadRows, ifMatch })
@@ -112,7 +141,17 @@ export const useRosterStore = defineStore('console-roster', () => {
   /** The file refused for a roster replaced meanwhile, over the roster now shown (theirs). */
   async function uploadAnyway(): Promise<void> {
     const again = conflict.value
-    if (again) await upload(again.file, again.format, again.skipBadRows)
+    if (again) await upload(again.file, again.format, again.skipBadRows, true)
+  }
+
+  /** The organizer confirmed: the file with no rows empties the roster. */
+  async function uploadEmpty(): Promise<void> {
+    const held = emptying.value
+    if (held) await upload(held.file, held.format, held.skipBadRows, true)
+  }
+
+  function cancelEmpty(): void {
+    emptying.value = null
   }
 
   /** Keeps their roster: the refused file is let go. */
@@ -137,11 +176,14 @@ export const useRosterStore = defineStore('console-roster', () => {
     result,
     refused,
     conflict,
+    emptying,
     open,
     page,
     upload,
     uploadSkippingBadRows,
     uploadAnyway,
     keepTheirs,
+    uploadEmpty,
+    cancelEmpty,
   }
 })
