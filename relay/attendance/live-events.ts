@@ -6,7 +6,8 @@
  * that misses one loses nothing, so a client whose socket is full simply gets the next. A stream
  * lives no longer than the organizer's session it was opened with, and one session holds at most
  * `maxClientsPerSession` of the relay's `maxClients`. Every stream also gets a named
- * `heartbeat` message when it opens and every `heartbeatMs`: it keeps proxies from timing the
+ * `heartbeat` message every `heartbeatMs` (none at once: the first message a client reads after
+ * opening stays a change): it keeps proxies from timing the
  * stream out, and lets the console see a stream gone silent (EventSource hides comments).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -193,7 +194,6 @@ export class LiveEvents {
     this.clients.add(c)
     // The browser's EventSource reconnects after this long should the stream drop.
     res.write('retry: 3000\n\n')
-    this.sendHeartbeat(res)
     res.on('drain', () => {
       const owed = [...c.owed]
       c.owed.clear()

@@ -199,7 +199,7 @@ describe('LiveEvents', () => {
     const third = await fetch(url)
     expect(third.status).toBe(503)
     expect(third.headers.get('retry-after')).toBe('5')
-    // A named heartbeat (a comment never reaches the page's script): one at once, saying how
+    // A named heartbeat (a comment never reaches the page's script), every heartbeatMs, saying how
     // often the next ones come, so the console can tell a stream gone silent from a quiet one.
     await a.until(() => a.count('heartbeat') >= 3)
     expect(a.names.filter((n) => n === 'heartbeat')).toHaveLength(a.count('heartbeat'))
