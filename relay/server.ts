@@ -34,6 +34,7 @@ import { createConsoleStatic, defaultConsoleDir } from './console/static-console
 import { createFallbackCodeEndpoint } from './fallback-code'
 import { createPairEndpoint } from './pairing'
 import { createPushEndpoint } from './push-endpoint'
+import { proxyTrustWarning } from './proxy-trust'
 import { createDrawFeed } from './draws/draw-feed'
 import type { DrawFeed } from './screens/draw-source'
 import { createScreenRoutes, type ScreenRoutesOptions } from './screens/screen-routes'
@@ -276,7 +277,9 @@ export async function startRelay(
   }
 
   let draining = false
+  const noticeProxy = proxyTrustWarning(config.trustProxyHops, log)
   const server = createServer(httpServerOptions(config), (req, res) => {
+    noticeProxy(req)
     if (draining) {
       // A request on a kept-alive connection after SIGTERM: WeChat retries a 5xx (and, with
       // the connection closed, may reach another instance); the body is never read.
@@ -298,6 +301,7 @@ export async function startRelay(
   })
   limitConnections(server, config, { log, metrics })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    noticeProxy(req)
     const path = requestTarget(req)?.pathname
     if (path === undefined) refuseUpgrade(socket, 400, 'Bad Request')
     else if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
