@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { RelayCloseCode } from '../shared/relay-protocol'
 import {
+  envNameOf,
+  flagNameOf,
   hasWechatCredentials,
   parseRelayConfig,
   RelayConfigError,
@@ -112,7 +114,13 @@ export async function startRelay(
 ): Promise<RelayHandle> {
   const config = parseRelayConfig(input)
   if (config.wechat.token === '') {
-    throw new RelayConfigError('wechat.token', 'is required to verify WeChat pushes')
+    // Say where it goes: "wechat.token" alone names neither the variable nor the flag.
+    throw new RelayConfigError(
+      'wechat.token',
+      `is required to verify WeChat pushes: set ${envNameOf('wechat.token')} (or ` +
+        `--${flagNameOf('wechat.token')}) to the Token of the WeChat admin console's server ` +
+        'configuration (设置与开发 → 基本配置 → 服务器配置)',
+    )
   }
   const log = opts.log ?? silentLogger
   const now = opts.now ?? Date.now

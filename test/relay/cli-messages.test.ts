@@ -95,6 +95,21 @@ describe('relay CLI messages', () => {
     expect((await cli(env, 'kiosk', 'list', ...data)).stdout).not.toMatch(/^k2/m)
   })
 
+  it('says which variable or flag takes the WeChat Token when it is missing', async () => {
+    // A newcomer's second command without SCANDESK_RELAY_WECHAT_TOKEN, or a systemd env file
+    // left empty: "wechat.token is required" named neither the variable nor the flag.
+    const env = { ...process.env }
+    delete env.SCANDESK_RELAY_WECHAT_TOKEN
+    const started = await cli(env, '--port', '0', '--data', join(dir, 'no-token'))
+    expect(started.code).toBe(2)
+    expect(started.stderr).toContain('wechat.token is required')
+    expect(started.stderr).toContain('SCANDESK_RELAY_WECHAT_TOKEN')
+    expect(started.stderr).toContain('--wechat-token')
+    const empty = await cli({ ...env, SCANDESK_RELAY_WECHAT_TOKEN: '' }, '--data', ':memory:')
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain('SCANDESK_RELAY_WECHAT_TOKEN')
+  })
+
   it('says what healthcheck takes when given more', async () => {
     const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
     const extra = await cli(env, 'healthcheck', 'extra')
