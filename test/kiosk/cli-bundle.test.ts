@@ -78,4 +78,19 @@ describe('the bundled kiosk CLI', () => {
     })
     expect(usage).toMatch(/^usage:\n {2}kiosk web/)
   })
+
+  it('answers --help after a command with the usage, not "Unknown option"', () => {
+    // `npm run kiosk:web -- --help` runs `cli.mjs web --help`: it said "Unknown option
+    // '--help'" (exit 2), `export --help` "error: Unknown option" (exit 1), and no usage.
+    for (const args of [
+      ['web', '--help'],
+      ['export', '-h'],
+      ['web', '--port', '0', '--help'],
+    ]) {
+      const usage = execFileSync(process.execPath, [join(dir, 'cli.mjs'), ...args], {
+        encoding: 'utf8',
+      })
+      expect(usage, args.join(' ')).toMatch(/^usage:\n {2}kiosk web/)
+    }
+  })
 })

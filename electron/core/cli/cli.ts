@@ -20,6 +20,14 @@ the pairing code (from the organizer's console) may come from SCANDESK_PAIRING_C
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  // `npm run kiosk:web -- --help` is `web --help`: the usage, not the parser's "Unknown option".
+  if (
+    (command === 'web' || command === 'export') &&
+    rest.some((a) => a === '--help' || a === '-h')
+  ) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
   switch (command) {
     case 'web':
       return runWebCommand(rest)
