@@ -13,6 +13,7 @@ import {
   hasWechatCredentials,
   parseRelayConfig,
   RelayConfigError,
+  type RelayConfig,
   type RelayConfigInput,
 } from './config'
 import { httpServerOptions, limitConnections } from './connection-limits'
@@ -106,6 +107,29 @@ export interface RelayHandle {
    * answers the pushes in flight once stored, flushes the store, all within the grace period.
    */
   close(): Promise<void>
+}
+
+/**
+ * Node's own words for a failed listen ("listen EADDRINUSE: address already in use …") say what
+ * happened but not which setting to change: each common cause gets the fix, the code kept.
+ */
+function listenError(err: unknown, config: Pick<RelayConfig, 'host' | 'port'>): unknown {
+  const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+  const port = `the port (--port, ${envNameOf('port')})`
+  const host = `the host (--host, ${envNameOf('host')})`
+  const fixes: Record<string, string> = {
+    EADDRINUSE: `another program (another relay?) already listens there: stop it, or set ${port}`,
+    EACCES:
+      'ports below 1024 need root: run the relay on 8787 behind the HTTPS reverse proxy ' +
+      `(docs/DEPLOY.md), or set ${port}`,
+    EADDRNOTAVAIL: `${config.host} is not an address of this machine: set ${host}, e.g. 127.0.0.1 behind a proxy on this machine, 0.0.0.0 for every interface`,
+    ENOTFOUND: `${config.host} is not a name this machine resolves: set ${host}, e.g. 127.0.0.1`,
+  }
+  const fix = fixes[code]
+  if (fix === undefined) return err
+  return new Error(`cannot listen on ${config.host} port ${config.port} (${code}): ${fix}`, {
+    cause: err,
+  })
 }
 
 export async function startRelay(
@@ -328,7 +352,7 @@ export async function startRelay(
     await hub.close(RelayCloseCode.goingAway, 0)
     await store.close()
     folderLock?.release()
-    throw err
+    throw listenError(err, config)
   }
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host

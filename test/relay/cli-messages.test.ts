@@ -1,7 +1,8 @@
 // What the bundled relay CLI tells whoever deploys or runs it: unknown SCANDESK_RELAY_*
 // variables named at start (never their values), usage errors for stray arguments.
-import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFile, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -108,6 +109,40 @@ describe('relay CLI messages', () => {
     const empty = await cli({ ...env, SCANDESK_RELAY_WECHAT_TOKEN: '' }, '--data', ':memory:')
     expect(empty.code).toBe(2)
     expect(empty.stderr).toContain('SCANDESK_RELAY_WECHAT_TOKEN')
+  })
+
+  it('says which setting to change when it cannot listen: port taken, low port, foreign host', async () => {
+    // Node's "listen EADDRINUSE: address already in use 127.0.0.1:8787" named no setting.
+    const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = String((taken.address() as AddressInfo).port)
+    try {
+      const busy = await cli(env, '--data', ':memory:', '--port', port)
+      expect(busy.code).toBe(1)
+      expect(busy.stderr).toContain(`cannot listen on 127.0.0.1 port ${port} (EADDRINUSE)`)
+      expect(busy.stderr).toContain('SCANDESK_RELAY_PORT')
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()))
+    }
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine.
+    const foreign = await cli(env, '--data', ':memory:', '--port', '0', '--host', '192.0.2.1')
+    expect(foreign.code).toBe(1)
+    expect(foreign.stderr).toContain('(EADDRNOTAVAIL): 192.0.2.1 is not an address of this machine')
+    expect(foreign.stderr).toContain('SCANDESK_RELAY_HOST')
+    // Port 80 as a user without the capability (root runs the relay without it, via setpriv).
+    const lowest = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'))
+    if (lowest > 80) {
+      const relay = [bundle.entry, '--data', ':memory:', '--port', '80']
+      const root = process.getuid?.() === 0
+      const drop = '-net_bind_service'
+      const [cmd, args] = root
+        ? ['setpriv', [`--inh-caps=${drop}`, `--bounding-set=${drop}`, process.execPath, ...relay]]
+        : [process.execPath, relay]
+      const low = spawnSync(cmd, args, { env, encoding: 'utf8' })
+      expect(low.status).toBe(1)
+      expect(low.stderr).toContain('(EACCES): ports below 1024 need root')
+    }
   })
 
   it('says what healthcheck takes when given more', async () => {
