@@ -120,7 +120,16 @@ describe('SQLite store file modes', () => {
       expect(run.stderr).toMatch(
         /cannot open the relay database .*relay\.sqlite \(the data setting\): unable to open/,
       )
+      // SQLite's "unable to open database file" said neither why nor what to do.
+      expect(run.stderr).toContain(`${data} cannot be written by `)
+      expect(run.stderr).toContain('(--data, SCANDESK_RELAY_DATA)')
       expect(run.status).toBe(1)
+      // A folder still to be made inside it: the same words, about the folder that exists.
+      const nested = [...args.slice(0, -1), join(data, 'relay-data')]
+      const inside = spawnSync(cmd, nested, { cwd: ROOT, encoding: 'utf8' })
+      expect(inside.stderr).toContain('EACCES')
+      expect(inside.stderr).toContain(`${data} cannot be written by `)
+      expect(inside.status).toBe(1)
     } finally {
       bundle.remove()
       chmodSync(data, 0o755)
