@@ -4,8 +4,10 @@
  * organizer's console (`/console/`, `/console/api/*`), the big screens (`/screen/*`), and prints nothing (pass `log` to see logs).
  * The kiosk core uses it in-process for demo mode; the CLI wraps it for deployments.
  */
+import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { RelayCloseCode } from '../shared/relay-protocol'
 import {
   envNameOf,
@@ -380,6 +382,17 @@ export async function startRelay(
     // where whoever deploys looks, not only in each refused request's answer.
     log.warn('no WeChat AppID/AppSecret: the ticket proxy and fallback codes are off', {
       hint: 'set SCANDESK_RELAY_WECHAT_APP_ID and SCANDESK_RELAY_WECHAT_APP_SECRET',
+    })
+  }
+
+  if (!existsSync(join(consoleDir, 'index.html'))) {
+    // A server given only out/relay: the console said "not built" to the organizer, and the
+    // log, where whoever deployed looks, said nothing.
+    log.warn('the console and big-screen pages are not built: /console/ and /screen/ answer 404', {
+      consoleDir,
+      hint:
+        'npm run build:relay builds them into out/console beside out/relay (a server needs ' +
+        `both folders), or set ${envNameOf('consoleDir')}`,
     })
   }
 

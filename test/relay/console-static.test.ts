@@ -6,6 +6,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSOLE_CSP, defaultConsoleDir } from '../../relay/console/static-console'
+import { jsonLogger } from '../../relay/log'
 import type { RelayHandle } from '../../relay/server'
 import { openFds } from '../helpers/fds'
 import { startTestRelay, tempDir } from './harness'
@@ -126,13 +127,24 @@ describe('the console app at /console/', () => {
     }
   })
 
-  it('says the app is not built when the directory has no index.html', async () => {
+  it('says the app is not built when the directory has no index.html, and logs it at start', async () => {
     const empty = tempDir('console-empty-')
-    const r = await startTestRelay('sqlite', null, { consoleDir: empty })
+    const lines: string[] = []
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      { consoleDir: empty },
+      { log: jsonLogger((l) => lines.push(l)) },
+    )
     try {
       const res = await fetch(`${r.url}/console/`)
       expect(res.status).toBe(404)
       expect(await res.text()).toContain('not built')
+      // A server given only out/relay: said where the deployer looks, with the fix.
+      const warned = lines.filter((l) => l.includes('pages are not built'))
+      expect(warned).toHaveLength(1)
+      expect(warned[0]).toContain(empty)
+      expect(warned[0]).toContain('SCANDESK_RELAY_CONSOLE_DIR')
     } finally {
       await r.close()
       rmSync(empty, { recursive: true, force: true })
