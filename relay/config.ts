@@ -50,6 +50,26 @@ const replySchema = z
   })
   .strict()
 
+/**
+ * A single Redis is a `redis://` or `rediss://` URL, a socket path or `host:port`. Another
+ * scheme (`http://…`) was taken for a socket path ("connect ENOENT //host:6379") and a URL
+ * that does not parse failed with "Invalid URL": refused here, never echoing the value (it
+ * may hold a password).
+ */
+function singleRedisProblem(value: string): string | null {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase()
+  if (scheme === undefined) return null
+  const forms =
+    'redis://[user:password@]host:port[/db], rediss:// (TLS), redis-cluster://host:port,… or a socket path'
+  if (scheme !== 'redis' && scheme !== 'rediss') return `must be ${forms}, not ${scheme}://`
+  try {
+    new URL(value)
+  } catch {
+    return `is not a valid ${scheme}:// URL (${forms})`
+  }
+  return null
+}
+
 export const relayConfigSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(8787),
@@ -125,6 +145,9 @@ export const relayConfigSchema = z
       } catch (err) {
         ctx.addIssue({ code: 'custom', path: ['redis'], message: (err as Error).message })
       }
+    } else if (c.redis !== null) {
+      const problem = singleRedisProblem(c.redis)
+      if (problem !== null) ctx.addIssue({ code: 'custom', path: ['redis'], message: problem })
     }
     if (c.redisWaitReplicas > 0 && c.redis === null) {
       ctx.addIssue({

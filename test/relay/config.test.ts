@@ -249,6 +249,33 @@ describe('relay config', () => {
     }
   })
 
+  it('refuses a single Redis URL it cannot use, at start, without echoing it', () => {
+    // Was: "connect ENOENT //127.0.0.1:6379" (taken for a socket path) and "Invalid URL".
+    const refused = (redis: string): string => {
+      try {
+        loadRelayConfig({ env: { SCANDESK_RELAY_REDIS: redis } })
+      } catch (err) {
+        return (err as Error).message
+      }
+      return 'accepted'
+    }
+    expect(refused('http://127.0.0.1:6379')).toMatch(
+      /^relay config: redis must be redis:\/\/.* not http:\/\/ \(from SCANDESK_RELAY_REDIS\)$/,
+    )
+    const bad = refused('redis://:s3cret-pw@127.0.0.1:port')
+    expect(bad).toMatch(/redis is not a valid redis:\/\/ URL/)
+    expect(bad).not.toContain('s3cret-pw')
+    for (const good of [
+      'redis://127.0.0.1:6379',
+      'redis://:pw@redis:6379/2',
+      'rediss://user:pw@redis.example.com:6380',
+      '/run/redis/redis.sock',
+      'redis:6379',
+    ]) {
+      expect(refused(good), good).toBe('accepted')
+    }
+  })
+
   it('waits for replicas only when asked, and only with a Redis store', () => {
     const env = { SCANDESK_RELAY_REDIS: 'redis-cluster://h1:7000' }
     const c = loadRelayConfig({ env, flags: { 'redis-wait-replicas': '1' } })
