@@ -20,7 +20,7 @@ import {
 } from './config'
 import { httpServerOptions, limitConnections } from './connection-limits'
 import { Router } from '../shared/server/routes'
-import { lockFolder } from '../shared/server/folder-lock'
+import { RELAY_DATA_SETTING, lockFolder } from '../shared/server/folder-lock'
 import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
 import { CampaignDirectory } from './campaign-directory'
@@ -156,7 +156,7 @@ export async function startRelay(
   // are the designed scale-out, so there is no folder to lock (docs/RELIABILITY.md).
   const folderLock =
     config.redis === null && config.data !== ':memory:'
-      ? lockFolder(config.data, { program: 'relay', now })
+      ? lockFolder(config.data, { program: 'relay', now, setting: RELAY_DATA_SETTING })
       : null
   let store: RelayStore
   try {

@@ -81,6 +81,7 @@ function lockDataFolder(o: RuntimeOptions): FolderLock {
   try {
     return lockFolder(o.dataDir, {
       program: o.program ?? 'kiosk',
+      setting: '--data',
       nativeBinding: o.core?.nativeBinding,
     })
   } catch (err) {

@@ -21,9 +21,11 @@
  * released, and never decides anything. The lock file itself is never removed (removing it
  * would let a third process lock a new file while a second still holds the old one).
  */
-import { hostname } from 'node:os'
+import { hostname, userInfo } from 'node:os'
 import {
+  accessSync,
   chmodSync,
+  constants,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -31,7 +33,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 
@@ -68,6 +70,11 @@ export interface FolderLock {
 export interface LockFolderOptions {
   /** Named in the refusal another process prints, e.g. 'relay'. */
   program: string
+  /**
+   * The settings that choose the folder, named when it cannot be written (e.g. '--data,
+   * SCANDESK_RELAY_DATA'); the folder-permission hint is left out without it.
+   */
+  setting?: string
   /** Electron's build of better-sqlite3 (docs/NATIVE-MODULES.md). */
   nativeBinding?: string | undefined
   now?: () => number
@@ -79,10 +86,10 @@ export interface LockFolderOptions {
  */
 export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock {
   const dir = resolve(folder)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
   const file = join(dir, LOCK_FILE)
   let db: Database.Database | null = null
   try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
     const isNew = !existsSync(file)
     db = new Database(file, {
       timeout: 0,
@@ -100,7 +107,10 @@ export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock 
       throw new FolderInUseError(dir, readOwner(dir))
     }
     const why = err instanceof Error ? err.message : String(err)
-    throw new Error(`cannot lock the data folder ${dir} (${LOCK_FILE}): ${why}`, { cause: err })
+    const hint = opts.setting === undefined ? '' : unwritableFolderHint(dir, opts.setting)
+    throw new Error(`cannot lock the data folder ${dir} (${LOCK_FILE}): ${why}${hint}`, {
+      cause: err,
+    })
   }
   const held = db
   const owner: FolderLockOwner = {
@@ -125,6 +135,35 @@ export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock 
       rmSync(join(dir, OWNER_FILE), { force: true })
       held.close()
     },
+  }
+}
+
+/** The relay's settings for its data folder, as its messages name them. */
+export const RELAY_DATA_SETTING = '--data, SCANDESK_RELAY_DATA'
+
+/**
+ * Why a data folder cannot be opened, when it is the folder's permissions (a host directory
+ * mounted at /data that is not the container user's, a folder made by root for a service
+ * user): the nearest existing folder on the way, and what to do, naming `setting`. Empty
+ * otherwise.
+ */
+export function unwritableFolderHint(data: string, setting: string): string {
+  let dir = resolve(data)
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK)
+    return ''
+  } catch {
+    let user = `uid ${process.getuid?.() ?? '?'}`
+    try {
+      user = `${userInfo().username} (${user})`
+    } catch {
+      // No passwd entry (a container's arbitrary uid): the number says it.
+    }
+    return (
+      `; ${dir} cannot be written by ${user}, the user this program runs as: give it that ` +
+      `folder (chown), or set another (${setting})`
+    )
   }
 }
 

@@ -130,6 +130,15 @@ describe('SQLite store file modes', () => {
       expect(inside.stderr).toContain('EACCES')
       expect(inside.stderr).toContain(`${data} cannot be written by `)
       expect(inside.status).toBe(1)
+      // Serving, the folder's lock comes first: the same words, not SQLite's alone.
+      const serve = [...args.slice(0, -4), '--port', '0', '--data', join(data, 'relay-data')]
+      const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: 'modesToken' }
+      for (const serveArgs of [serve, [...serve.slice(0, -1), data]]) {
+        const served = spawnSync(cmd, serveArgs, { cwd: ROOT, encoding: 'utf8', env })
+        expect(served.stderr).toContain(`${data} cannot be written by `)
+        expect(served.stderr).toContain('(--data, SCANDESK_RELAY_DATA)')
+        expect(served.status).toBe(1)
+      }
     } finally {
       bundle.remove()
       chmodSync(data, 0o755)

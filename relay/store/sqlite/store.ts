@@ -3,9 +3,8 @@
  * crash) under the data directory. One relay process owns it; the CLI may write to it at the
  * same time (kiosk add/revoke), which the change-feed poll picks up.
  */
-import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs'
-import { userInfo } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
@@ -13,6 +12,7 @@ import { READ_WAIT_MS, SqliteAttendance, type IndexingOptions } from './attendan
 import { SqliteChangePoller } from './change-poller'
 import { Checkpointer } from './checkpointer'
 import { migrate } from '../../../shared/server/migrate'
+import { RELAY_DATA_SETTING, unwritableFolderHint } from '../../../shared/server/folder-lock'
 import { SqliteConsoleStore } from './console'
 import { SqliteStamps } from './stamps'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
@@ -73,7 +73,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     // SQLite's own words ("unable to open database file") name neither the file nor the setting.
     const why = err instanceof Error ? err.message : String(err)
     throw new Error(
-      `cannot open the relay database ${file} (the data setting): ${why}${folderHint(opts.data)}`,
+      `cannot open the relay database ${file} (the data setting): ${why}${unwritableFolderHint(opts.data, RELAY_DATA_SETTING)}`,
       { cause: err },
     )
   }
@@ -99,31 +99,6 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     checkpointer,
     opts.indexing ?? {},
   )
-}
-
-/**
- * Why a data folder cannot be opened, when it is the folder's permissions (a host directory
- * mounted at /data that is not the container user's, a folder made by root for a service
- * user): the nearest existing folder on the way, and what to do. Empty otherwise.
- */
-function folderHint(data: string): string {
-  let dir = resolve(data)
-  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
-  try {
-    accessSync(dir, constants.W_OK | constants.X_OK)
-    return ''
-  } catch {
-    let user = `uid ${process.getuid?.() ?? '?'}`
-    try {
-      user = `${userInfo().username} (${user})`
-    } catch {
-      // No passwd entry (a container's arbitrary uid): the number says it.
-    }
-    return (
-      `; ${dir} cannot be written by ${user}, the user the relay runs as: give it that ` +
-      'folder (chown), or set another (--data, SCANDESK_RELAY_DATA)'
-    )
-  }
 }
 
 /**
