@@ -4,6 +4,7 @@ import type { RosterEntry } from '../../../shared/domain'
 import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from '../db/db'
 import { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-input'
+import { naturalKey } from './natural-key'
 
 export { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-input'
 
@@ -34,6 +35,10 @@ export class RosterStore {
   private readonly upsertTx: (campaignId: string, rows: RosterInput[], now: number) => void
 
   constructor(private readonly db: KioskDb) {
+    // Desk search lists "Guest 2" before "Guest 10" (natural-key.ts), ordered before the LIMIT.
+    db.function('natural_key', { deterministic: true }, (text: unknown) =>
+      typeof text === 'string' ? naturalKey(text) : null,
+    )
     this.q = {
       byId: db.prepare(
         `SELECT ${COLUMNS}, campaign_id AS campaignId FROM roster_entries WHERE id = ?`,
@@ -50,7 +55,7 @@ export class RosterStore {
         `SELECT ${COLUMNS} FROM roster_entries WHERE campaign_id = ?
          AND (name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\'
               OR code LIKE ? ESCAPE '\\')
-         ORDER BY name, id LIMIT ?`,
+         ORDER BY natural_key(name), name, id LIMIT ?`,
       ),
       upsert: db.prepare(
         `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
