@@ -1,0 +1,113 @@
+/**
+ * The desk page at booth screen sizes, in real Chromium against `kiosk web` in demo mode: the
+ * guest list uses the page's width and every row (name, badge, "show QR code") stays inside
+ * its panel, with long English and Chinese names, before and after a guest's code is shown.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { goHash, launchChromium, screenshot, unlockAdmin, waitForSteadyCode } from './browser'
+import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+
+const ROSTER = [
+  'name,company,phone,code',
+  'Guest 1,ACME,13800000001,G1',
+  'Guest 2,ACME,13800000002,G2',
+  'Maximilian Alexander Bartholomew von Habsburg-Lothringen,Very Long Company Name International Holdings Ltd,13800000003,C2',
+  '欧阳娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜,北京某某某某科技有限公司,13800000004,C1',
+  '张三,,13800000005,C4',
+].join('\n')
+
+/** In-page source: the list panel, its page section and every result row's box. */
+const BOXES = `(() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, width: r.width } }
+  const panel = document.querySelector('[data-testid="desk-search"]').closest('.panel')
+  return {
+    section: box(document.querySelector('section.desk')),
+    panel: box(panel),
+    rows: [...document.querySelectorAll('[data-testid="desk-result"]')].map(box),
+    buttons: [...document.querySelectorAll('[data-testid="desk-result"] button')].map(box),
+  }
+})()`
+const boxSchema = z.object({ left: z.number(), right: z.number(), width: z.number() })
+const boxesSchema = z.object({
+  section: boxSchema,
+  panel: boxSchema,
+  rows: z.array(boxSchema),
+  buttons: z.array(boxSchema),
+})
+
+describe('the desk page at booth sizes', () => {
+  let dataDir: string
+  let kiosk: KioskProcess
+  let browser: Browser
+  let page: Page
+  const pageErrors: string[] = []
+
+  beforeAll(async () => {
+    assertRendererBuilt()
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-desk-layout-'))
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1080, height: 1920 } })
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    await page.goto(kiosk.kioskUrl)
+    await waitForSteadyCode(page)
+    await unlockAdmin(page, kiosk.adminPin)
+    await page.click('[data-testid="language-switch"] [data-locale="en"]')
+    await goHash(page, '#/admin/roster')
+    await page.locator('[data-testid="roster-file"]').setInputFiles({
+      name: 'guests.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(ROSTER, 'utf8'),
+    })
+    await page.locator('[data-testid="roster-result"]').waitFor()
+    await goHash(page, '#/admin/desk')
+    await page.locator('[data-testid="desk-result"]').nth(4).waitFor()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await kiosk?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }, 30_000)
+
+  async function expectRowsInsidePanel(name: string): Promise<z.infer<typeof boxesSchema>> {
+    await screenshot(page, name)
+    const b = boxesSchema.parse(await page.evaluate(BOXES))
+    expect(b.rows).toHaveLength(5)
+    for (const [i, r] of [...b.rows, ...b.buttons].entries()) {
+      expect(r.right, `row/button ${i} spills out of its panel`).toBeLessThanOrEqual(
+        b.panel.right + 0.5,
+      )
+    }
+    return b
+  }
+
+  for (const [width, height] of [
+    [1080, 1920],
+    [1024, 768],
+  ] as const) {
+    it(`${width}×${height}: the list takes the page's width and its rows stay in the panel`, async () => {
+      await page.setViewportSize({ width, height })
+      const b = await expectRowsInsidePanel(`desk-list-${width}x${height}`)
+      // No code shown yet: nothing beside the list, so it is as wide as the page section.
+      expect(await page.locator('[data-testid="desk-ticket"]').count()).toBe(0)
+      expect(b.panel.width).toBeGreaterThan(b.section.width - 2)
+    })
+  }
+
+  it('with a guest’s code shown beside it, the rows still stay in the panel', async () => {
+    await page.setViewportSize({ width: 1080, height: 1920 })
+    await page.locator('[data-testid="desk-result"] button').nth(2).click()
+    await page.locator('[data-testid="desk-ticket"]').waitFor()
+    await expectRowsInsidePanel('desk-ticket-1080x1920')
+    await page.setViewportSize({ width: 1024, height: 768 })
+    await expectRowsInsidePanel('desk-ticket-1024x768')
+    expect(pageErrors).toEqual([])
+  })
+})
