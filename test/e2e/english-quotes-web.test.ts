@@ -1,0 +1,77 @@
+/**
+ * English text in the kiosk's admin area, in real Chromium against `kiosk web` in demo mode:
+ * apostrophes and quotes are drawn at their Latin width. The UI's font stack starts with a
+ * Chinese font, whose ’ “ ” are full-width: "organizer’s console" read "organizer’  s console",
+ * "“kiosk add”" had a wide gap each side. In Chinese those marks stay full-width, as they should.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import {
+  goHash,
+  launchChromium,
+  screenshot,
+  unlockAdmin,
+  waitForPage,
+  waitForSteadyCode,
+} from './browser'
+import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+
+/** In-page source: width of each curly quote in the setup page's text, over its font size. */
+const QUOTE_WIDTHS = `(() => {
+  const out = []
+  const walker = document.createTreeWalker(document.querySelector('.admin main') || document.body, NodeFilter.SHOW_TEXT)
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent
+    for (let i = 0; i < text.length; i++) {
+      if (!'’“”'.includes(text[i])) continue
+      const range = document.createRange()
+      range.setStart(node, i)
+      range.setEnd(node, i + 1)
+      const size = parseFloat(getComputedStyle(node.parentElement).fontSize)
+      out.push({ mark: text[i], context: text.slice(Math.max(0, i - 10), i + 5), em: range.getBoundingClientRect().width / size })
+    }
+  }
+  return out
+})()`
+const widthsSchema = z.array(z.object({ mark: z.string(), context: z.string(), em: z.number() }))
+
+describe('English quotes and apostrophes in the admin area', () => {
+  let dataDir: string
+  let kiosk: KioskProcess
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    assertRendererBuilt()
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-quotes-'))
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1024, height: 768 } })
+    await page.goto(kiosk.kioskUrl)
+    await waitForSteadyCode(page)
+    await unlockAdmin(page, kiosk.adminPin)
+    await goHash(page, '#/admin/setup')
+    await page.locator('[data-testid="setup-mode"]').waitFor()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await kiosk?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }, 30_000)
+
+  it('in English, ’ “ ” on the setup page are narrow, not full-width', async () => {
+    await page.click('[data-testid="language-switch"] [data-locale="en"]')
+    await waitForPage(page, `document.documentElement.lang === 'en'`)
+    await screenshot(page, 'setup-en-quotes')
+    const marks = widthsSchema.parse(await page.evaluate(QUOTE_WIDTHS))
+    // The intro ("organizer’s console") and the pairing choices (“kiosk add”) at least.
+    expect(marks.length).toBeGreaterThanOrEqual(3)
+    for (const m of marks) expect(m.em, `${m.mark} in “${m.context}”`).toBeLessThan(0.5)
+  })
+})
