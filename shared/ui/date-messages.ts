@@ -10,9 +10,28 @@ export interface DateWords {
   day: string
   hour: string
   minute: string
+  /** The hour and minute boxes' placeholders: two digits wide ("Hour" showed as "Hou"). */
+  hourHint: string
+  minuteHint: string
 }
 
 export const dateMessages: Record<Locale, DateWords> = {
-  'zh-CN': { year: '年', month: '月', day: '日', hour: '时', minute: '分' },
-  en: { year: 'Year', month: 'Month', day: 'Day', hour: 'Hour', minute: 'Minute' },
+  'zh-CN': {
+    year: '年',
+    month: '月',
+    day: '日',
+    hour: '时',
+    minute: '分',
+    hourHint: '时',
+    minuteHint: '分',
+  },
+  en: {
+    year: 'Year',
+    month: 'Month',
+    day: 'Day',
+    hour: 'Hour',
+    minute: 'Minute',
+    hourHint: 'hh',
+    minuteHint: 'mm',
+  },
 }
