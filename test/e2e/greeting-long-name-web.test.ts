@@ -1,0 +1,88 @@
+/**
+ * A guest with a very long roster name (the roster allows 100 characters: a name with its
+ * company and title typed into the name column) checks in at the desk of a 1024×768 kiosk, in
+ * real Chromium against `kiosk web` in demo mode: the greeting stays whole on screen, the
+ * "Checked in" label above it and the check-in number below it included.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import {
+  decodeQr,
+  goHash,
+  launchChromium,
+  screenshot,
+  unlockAdmin,
+  waitForGreetingIn,
+  waitForSteadyCode,
+} from './browser'
+import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { phoneScan } from './phone'
+
+const LONG_NAME = '欧阳'.padEnd(100, '娜')
+
+/** In-page source: the greeting's parts and whether each is wholly on screen. */
+const GREETING_PARTS = `[...document.querySelectorAll('[data-testid="greeting"] p')].map((el) => {
+  const r = el.getBoundingClientRect()
+  return { part: el.dataset.testid || '', top: r.top, bottom: r.bottom, height: innerHeight }
+})`
+const partsSchema = z.array(
+  z.object({ part: z.string(), top: z.number(), bottom: z.number(), height: z.number() }),
+)
+
+describe('a greeting for a very long name', () => {
+  let dataDir: string
+  let kiosk: KioskProcess
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    assertRendererBuilt()
+    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-long-greeting-'))
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1024, height: 768 } })
+    await page.goto(kiosk.kioskUrl)
+    await waitForSteadyCode(page)
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await kiosk?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }, 30_000)
+
+  it('stays whole on a 1024×768 screen', async () => {
+    const sandbox = kiosk.sandboxUrl
+    if (!sandbox || !kiosk.adminPin) throw new Error('demo mode printed no sandbox or PIN')
+    await unlockAdmin(page, kiosk.adminPin)
+    await goHash(page, '#/admin/roster')
+    await page.locator('[data-testid="roster-file"]').setInputFiles({
+      name: 'guests.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`姓名,编号\n${LONG_NAME},L1\n`, 'utf8'),
+    })
+    await page.locator('[data-testid="roster-result"]').waitFor()
+    await goHash(page, '#/admin/desk')
+    await page.locator('[data-testid="desk-result"] button').first().click()
+    const ticket = page.locator('[data-testid="desk-ticket"]')
+    await ticket.waitFor()
+    const url = decodeQr(await ticket.screenshot())
+    expect(url).toMatch(/^https?:\/\//)
+    await phoneScan(sandbox, url ?? '', 'o_long_name_guest')
+    await page.locator('[data-testid="admin-lock"]').click()
+    await page.locator('[data-testid="greeting"][data-kind="named"]').waitFor({ timeout: 20_000 })
+    await waitForGreetingIn(page)
+    await screenshot(page, 'greeting-long-name-1024x768')
+    const parts = partsSchema.parse(await page.evaluate(GREETING_PARTS))
+    expect(parts.map((p) => p.part)).toEqual(['greeting-kind', 'greeting-text', 'greeting-number'])
+    for (const p of parts) {
+      expect(p.top, `${p.part} starts above the screen`).toBeGreaterThanOrEqual(0)
+      expect(p.bottom, `${p.part} ends below the screen`).toBeLessThanOrEqual(p.height)
+    }
+  }, 60_000)
+})
