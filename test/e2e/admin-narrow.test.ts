@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { launchChromium, unlockAdmin, waitForPage, waitForSteadyCode } from './browser'
+import { launchChromium, screenshot, unlockAdmin, waitForPage, waitForSteadyCode } from './browser'
 import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
 
 /** In-page source: each header control's box and how many lines its text takes. */
@@ -23,6 +23,26 @@ const CONTROLS = `[...document.querySelectorAll('.bar button')].map((el) => {
 const controlsSchema = z.array(
   z.object({ text: z.string(), left: z.number(), right: z.number(), lines: z.number() }),
 )
+
+/** In-page source: the page links' heights, and where the link block and the page begin. */
+const NAV = `(() => {
+  const nav = document.querySelector('.nav')
+  const links = [...nav.querySelectorAll('a')].map((a) => a.getBoundingClientRect())
+  return {
+    links: links.map((r) => r.height),
+    lineHeight: 1.5 * parseFloat(getComputedStyle(nav.querySelector('a')).fontSize),
+    lastLinkBottom: Math.max(...links.map((r) => r.bottom)),
+    navBottom: nav.getBoundingClientRect().bottom,
+    contentTop: document.querySelector('.content').getBoundingClientRect().top,
+  }
+})()`
+const navSchema = z.object({
+  links: z.array(z.number()),
+  lineHeight: z.number(),
+  lastLinkBottom: z.number(),
+  navBottom: z.number(),
+  contentTop: z.number(),
+})
 
 describe('the admin area at a phone’s width', () => {
   let dataDir: string
@@ -74,6 +94,24 @@ describe('the admin area at a phone’s width', () => {
       })()`)
       expect(clipped).toBe(false)
       expect(pageErrors).toEqual([])
+    })
+  }
+
+  for (const [width, height] of [
+    [800, 1280],
+    [390, 844],
+  ] as const) {
+    it(`${width}×${height}: the page links wrap as one tight block, the page right under them`, async () => {
+      await page.setViewportSize({ width, height })
+      await page.evaluate(`window.location.hash = '#/admin/setup'`)
+      await page.locator('[data-testid="setup-mode"]').waitFor()
+      await screenshot(page, `admin-nav-${width}x${height}`)
+      const nav = navSchema.parse(await page.evaluate(NAV))
+      // The links were stretched to share a tall grid row: 'Setup' stood 90 px high on a
+      // 1280 px tablet, with a white band before the page.
+      for (const h of nav.links) expect(h).toBeLessThan(nav.lineHeight * 2)
+      expect(nav.contentTop - nav.navBottom).toBeLessThan(2)
+      expect(nav.navBottom - nav.lastLinkBottom).toBeLessThan(nav.lineHeight * 1.5)
     })
   }
 })
