@@ -48,7 +48,9 @@ describe('the console when its event stream goes silent', () => {
     expect(await page.evaluate(INDICATOR)).toBe('实时')
     const opened = relay.requests.filter((r) => r === 'GET /console/api/events').length
 
-    relay.silenceEvents()
+    // New streams are held unanswered until released, so the page's reconnecting state lasts
+    // until then (a new stream that answers at once ends it within milliseconds).
+    relay.silenceEvents({ holdNew: true })
     await waitForPage(page, `${INDICATOR} === '正在重新连接…'`, 15_000)
     const streams = (): string[] => relay.requests.filter((r) => r === 'GET /console/api/events')
     for (const deadline = Date.now() + 15_000; streams().length <= opened;) {
@@ -56,6 +58,7 @@ describe('the console when its event stream goes silent', () => {
       await page.waitForTimeout(50)
     }
     const reopenedAt = relay.requests.lastIndexOf('GET /console/api/events')
+    relay.releaseEvents()
     await waitForPage(page, `${INDICATOR} === '实时'`, 15_000)
     // What the page shows was read again after the new stream opened (events may be missed).
     for (const deadline = Date.now() + 15_000; ;) {

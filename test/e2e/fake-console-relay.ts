@@ -126,7 +126,9 @@ export interface FakeConsoleRelay {
    * The open event streams go silent without ending (a proxy's idle cut, a laptop asleep: no
    * TCP reset reaches the browser): no heartbeat or message on them any more. New ones talk.
    */
-  silenceEvents(): void
+  silenceEvents(opts?: { holdNew?: boolean }): void
+  /** Answers the event streams held since silenceEvents({ holdNew: true }), and new ones again. */
+  releaseEvents(): void
   /** Event streams open now. */
   eventStreams(): number
   close(): Promise<void>
@@ -143,7 +145,7 @@ export async function signInToFakeRelay(page: Page, relay: FakeConsoleRelay): Pr
 
 export async function startFakeConsoleRelay(
   /** `boothIds`: the booths the attendance rows take turns at (default hall-a, hall-b, gate-east). */
-  /** `heartbeatMs`: send the named heartbeat on open and this often (default: none, an old relay). */
+  /** `heartbeatMs`: send the named heartbeat this often, none at open as the relay (default: none, an old relay). */
   options: { attendanceRows?: number; boothIds?: readonly string[]; heartbeatMs?: number } = {},
 ): Promise<FakeConsoleRelay> {
   const rowCount = options.attendanceRows ?? 100_000
@@ -251,6 +253,8 @@ export async function startFakeConsoleRelay(
 
   /** Streams that went silent (silenceEvents): open, but nothing is written to them. */
   const silent = new Set<ServerResponse>()
+  /** While not null, new event streams wait here for releaseEvents(). */
+  let heldStreams: Array<() => void> | null = null
   function broadcast(text: string): void {
     for (const res of events) if (!silent.has(res)) res.write(text)
   }
@@ -551,21 +555,31 @@ export async function startFakeConsoleRelay(
       return json(res, 200, { total, rows })
     }
     if (route === 'GET /events') {
+      // A stream asked for while new ones are held (silenceEvents({ holdNew: true })) gets its
+      // answer only at releaseEvents(): the page stays without a live stream until then.
+      if (heldStreams !== null) {
+        heldStreams.push(() => answerEvents(req, res))
+        return
+      }
+      return answerEvents(req, res)
+    }
+    return fail(res, 404, 'not_found')
+  }
+
+  function answerEvents(req: IncomingMessage, res: ServerResponse): void {
+    {
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',
         connection: 'keep-alive',
       })
       res.write('retry: 1000\n: hello\n\n')
-      if (heartbeatMs !== undefined) res.write(heartbeat())
       events.add(res)
       req.on('close', () => {
         events.delete(res)
         silent.delete(res)
       })
-      return
     }
-    return fail(res, 404, 'not_found')
   }
 
   const server = createServer((req, res) => {
@@ -620,8 +634,14 @@ export async function startFakeConsoleRelay(
       for (const res of events) res.end()
       events.clear()
     },
-    silenceEvents() {
+    silenceEvents(opts = {}) {
       for (const res of events) silent.add(res)
+      if (opts.holdNew === true) heldStreams ??= []
+    },
+    releaseEvents() {
+      const held = heldStreams ?? []
+      heldStreams = null
+      for (const answer of held) answer()
     },
     eventStreams: () => events.size,
     async close() {
