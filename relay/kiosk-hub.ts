@@ -67,6 +67,11 @@ const SEEN_WRITE_EVERY_MS = 30_000
 /** A failed token check is tried again after this long, while the kiosk is connected. */
 const RECHECK_RETRY_MS = 1000
 /**
+ * A failed read of a kiosk's newest connection (after the change feed came back) is tried
+ * again after 1 s, then 2, 4 … up to this, while the kiosk is connected here.
+ */
+const GENERATION_RETRY_MAX_MS = 30_000
+/**
  * A kiosk's live link replaced this many times within the window (on any instance) is two
  * devices with one identity taking turns: the kiosk itself says so after as many 4409s.
  */
@@ -113,6 +118,11 @@ export class KioskHub {
    * not repeated, and a revoked kiosk would otherwise keep its socket, and the scans.
    */
   private readonly recheckTimers = new Map<string, NodeJS.Timeout>()
+  /**
+   * Reads of a kiosk's newest connection that failed after a resync, tried again: the 'connected' change a hello elsewhere made while the feed was away is
+   * never repeated, and a stale session here would otherwise keep the link, and the scans.
+   */
+  private readonly generationRetries = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
@@ -375,15 +385,31 @@ export class KioskHub {
     }
     for (const kioskId of kiosks) {
       void this.recheckCredentials(kioskId)
-      this.opts.store.connectionGeneration(kioskId).then(
-        (generation) => this.noteGeneration(kioskId, generation),
-        (err: unknown) => {
-          this.opts.log.error('reading connection generation failed', {
-            kioskId,
-            error: errorMessage(err),
-          })
-        },
-      )
+      void this.rereadGeneration(kioskId, 0)
+    }
+  }
+
+  /**
+   * Reads the kiosk's newest connection (any instance) and closes this instance's older
+   * sessions of it; a failed read is tried again, backing off, while one is connected here.
+   */
+  private async rereadGeneration(kioskId: string, failures: number): Promise<void> {
+    if (![...this.peers].some((p) => p.session.kioskId === kioskId)) return
+    try {
+      this.noteGeneration(kioskId, await this.opts.store.connectionGeneration(kioskId))
+    } catch (err) {
+      this.opts.log.error('reading connection generation failed', {
+        kioskId,
+        error: errorMessage(err),
+      })
+      if (!this.accepting || this.generationRetries.has(kioskId)) return
+      const delay = Math.min(GENERATION_RETRY_MAX_MS, RECHECK_RETRY_MS * 2 ** failures)
+      const timer = setTimeout(() => {
+        this.generationRetries.delete(kioskId)
+        void this.rereadGeneration(kioskId, failures + 1)
+      }, delay)
+      timer.unref()
+      this.generationRetries.set(kioskId, timer)
     }
   }
 
@@ -438,6 +464,8 @@ export class KioskHub {
     this.conflictTimers.clear()
     for (const t of this.recheckTimers.values()) clearTimeout(t)
     this.recheckTimers.clear()
+    for (const t of this.generationRetries.values()) clearTimeout(t)
+    this.generationRetries.clear()
     this.unsubscribe()
     const gone = [...this.peers].map(
       (p) => new Promise<void>((resolve) => p.ws.once('close', () => resolve())),

@@ -163,6 +163,28 @@ describe.each(targets)('two relay instances on %s', (_, target) => {
     expect(newer.ws.readyState).toBe(newer.ws.OPEN)
   })
 
+  it('a stale link on B yields to a newer one on A though B’s first read after the gap fails', async () => {
+    const [a, b] = await pair(shared)
+    const token = await a.addKiosk('k1')
+    const old = await hello(b, token, 'k1')
+    // B's command connection blips just as its subscriber comes back: the resync's read of
+    // the kiosk's newest connection fails once. The 'connected' change A published during the
+    // gap is never repeated, so without a retry B's stale session lives on (and keeps getting
+    // the kiosk's scans) until the next change.
+    const generation = b.store.connectionGeneration.bind(b.store)
+    let refused = 0
+    const spy = vi.spyOn(b.store, 'connectionGeneration').mockImplementation(async (kioskId) => {
+      if (refused++ === 0) throw new Error('Connection is closed.')
+      return generation(kioskId)
+    })
+    cleanups.push(() => Promise.resolve(spy.mockRestore()))
+    await shared.killSubscribers()
+    const newer = await hello(a, token, 'k1')
+    expect((await old.closed).code).toBe(RelayCloseCode.replaced)
+    expect(refused).toBeGreaterThan(0)
+    expect(newer.ws.readyState).toBe(newer.ws.OPEN)
+  })
+
   it('shares one WeChat access token between instances', async () => {
     const sandbox = await startSandbox({})
     cleanups.push(() => sandbox.close())
