@@ -55,7 +55,13 @@ export interface KioskCoreOptions {
   adminIdleMs?: number
   relayLink?: Pick<
     RelayLinkOptions,
-    'heartbeatMs' | 'welcomeTimeoutMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'conflictWindowMs'
+    | 'heartbeatMs'
+    | 'welcomeTimeoutMs'
+    | 'backoffBaseMs'
+    | 'backoffMaxMs'
+    | 'conflictWindowMs'
+    | 'bindResendMs'
+    | 'bindResendMaxMs'
   >
   /** Demo mode's sandbox and relay (electron/core/demo.ts), stopped when setup leaves demo mode. */
   demoServices?: { close(): Promise<void> } | null

@@ -4,10 +4,23 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Greeting } from '../../shared/domain'
 import type { RelayRosterEntry } from '../../shared/campaign'
-import { rosterChunkEnd, type RosterFrame, type ScanFrame } from '../../shared/relay-protocol'
+import {
+  rosterChunkEnd,
+  type KioskFrame,
+  type RosterFrame,
+  type ScanFrame,
+} from '../../shared/relay-protocol'
 import { MemoryVault } from '../../electron/core/config/vault'
 import type { KioskCore } from '../../electron/core/kiosk-core'
-import { cleanup, provisionDir, startCore, startCutProxy, tempDir, waitFor } from './helpers'
+import {
+  cleanup,
+  fastLink,
+  provisionDir,
+  startCore,
+  startCutProxy,
+  tempDir,
+  waitFor,
+} from './helpers'
 import { fakeV2Relay, relayCampaign, type FakeConn, type FakeV2Relay } from './fake-v2-relay'
 
 afterEach(cleanup)
@@ -469,5 +482,69 @@ describe('desk bindings', () => {
     // The same binding every time: one binding, however often it is sent.
     expect(new Set(binds.map((b) => JSON.stringify(b))).size).toBe(1)
     expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBe('o_here')
+  })
+
+  it('a bind lost on a live link is sent again on that link, not only after a reconnect', async () => {
+    const relay = await fakeV2Relay()
+    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
+    const dataDir = tempDir()
+    const vault = new MemoryVault()
+    provisionDir(dataDir, vault, {
+      relayUrl: relay.url,
+      kioskId: 'booth-1',
+      token: 'tok-booth-1-xyz0123',
+    })
+    const core = startCore(dataDir, vault, {
+      relayLink: { ...fastLink, bindResendMs: 100, bindResendMaxMs: 400 },
+    })
+    await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
+    const shown = await waitFor(async () => {
+      try {
+        return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
+      } catch {
+        return undefined
+      }
+    }, 'desk code')
+    let hellos = 0
+    relay.onHello((c) => {
+      hellos++
+      c.send(
+        welcome,
+        { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
+        scan(1, { openid: 'o_here', scene: shown.scene }),
+      )
+    })
+    const binds: KioskFrame[] = []
+    relay.onFrame((c, f) => {
+      if (f.type !== 'bind') return
+      binds.push(f)
+      // The first is lost on a link that stays up (the relay restarted between the send and
+      // the ack and the socket has not noticed yet, or its store refused the bind).
+      if (binds.length === 1) return
+      c.send({
+        type: 'bind-ack',
+        campaignId: f.campaignId,
+        registrationId: f.registrationId,
+        openid: f.openid,
+        at: f.at,
+      })
+    })
+    relay.current()?.cut()
+    const conn = core.settings().connectionId
+    await waitFor(
+      () => binds.length >= 1 && core.relayRoster.pendingBinds(conn).length === 0,
+      'bind acknowledged on the same link',
+    )
+    expect(hellos).toBe(1)
+    expect(binds).toHaveLength(2)
+    expect(binds[1]).toEqual(binds[0])
+    expect(binds[0]).toMatchObject({
+      campaignId: 'expo-2026',
+      registrationId: 'reg-00001',
+      openid: 'o_here',
+    })
+    // Acknowledged: nothing more is sent (the resend stops once the outbox is empty).
+    await new Promise((r) => setTimeout(r, 600))
+    expect(binds).toHaveLength(2)
   })
 })

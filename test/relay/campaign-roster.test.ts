@@ -54,6 +54,8 @@ class RosterKiosk {
   /** How many times each registration id was stored. */
   readonly stored = new Map<string, number>()
   readonly bindings = new Map<string, string>()
+  /** Every binding frame received, as registration id → openid. */
+  readonly bindingFrames: Array<[string, string]> = []
   client: KioskClient | null = null
   /** Frames after which the link is cut (counted over the whole transfer). */
   cutAfter: number[] = []
@@ -85,7 +87,10 @@ class RosterKiosk {
   }
 
   private onFrame(k: KioskClient, f: RelayFrame): void {
-    if (f.type === 'binding') this.bindings.set(f.registrationId, f.openid)
+    if (f.type === 'binding') {
+      this.bindings.set(f.registrationId, f.openid)
+      this.bindingFrames.push([f.registrationId, f.openid])
+    }
     if (f.type !== 'roster') return
     this.take(f)
     this.framesSeen++
@@ -383,6 +388,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     await assign(c, 'kx', other.id)
     await upload(c, made.id, csv(10))
     const regId = (await relay.store.campaigns.readRoster(made.id, 3, 1)).entries[0]?.id ?? ''
+    const otherId = (await relay.store.campaigns.readRoster(made.id, 4, 1)).entries[0]?.id ?? ''
     const a = new RosterKiosk(relay.url, t1, 'k1', made.id)
     const b = new RosterKiosk(relay.url, t2, 'k2', made.id)
     const x = new RosterKiosk(relay.url, tx, 'kx', other.id)
@@ -407,11 +413,17 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     expect(await relay.store.campaigns.bindings(made.id)).toEqual([
       { registrationId: regId, openid: 'o-alice', at: 1000 },
     ])
+    // ... and no second change: the other booths (and the screens, the follow-up's names,
+    // which read the same feed) hear of it once. A later bind marks the feed's end.
+    ka.send({ ...bind, registrationId: otherId, openid: 'o-carol', at: 1500 })
+    await until(() => b.bindings.get(otherId) === 'o-carol', 'marker binding at k2')
+    expect(b.bindingFrames.filter(([r]) => r === regId)).toEqual([[regId, 'o-alice']])
     // A kiosk of another campaign cannot bind into this one, and hears nothing of it.
     const kx = x.client
     kx?.send({ ...bind, openid: 'o-mallory', at: 2000 })
     await kx?.waitFor((f) => f.type === 'bind-ack')
-    expect((await relay.store.campaigns.bindings(made.id))[0]?.openid).toBe('o-alice')
+    const stored = await relay.store.campaigns.bindings(made.id)
+    expect(stored.find((x) => x.registrationId === regId)?.openid).toBe('o-alice')
     expect(x.bindings.size).toBe(0)
 
     // k3 was offline: it gets the binding with its roster.

@@ -65,7 +65,10 @@ export interface RelaySyncHandler {
   onRoster(frame: RosterFrame): RosterAckFrame
   onBinding(frame: BindingFrame): void
   onBindAck(frame: BindAckFrame): void
-  /** Bindings made here and not yet acknowledged: sent after each welcome. */
+  /**
+   * Bindings made here and not yet acknowledged: sent after each welcome, when one is made,
+   * and again on the live link while any stays unacknowledged (`bindResendMs`).
+   */
   pendingBinds(): BindFrame[]
 }
 
@@ -109,6 +112,14 @@ export interface RelayLinkBaseOptions {
    * this identity; the link says so until it has stayed up this long (default 2 min).
    */
   conflictWindowMs?: number
+  /**
+   * Desk binds still unacknowledged this long after they were sent go again on the same link
+   * (default 5 s), the wait doubling up to `bindResendMaxMs` (default 1 min): a bind lost on a
+   * live link (the relay restarted before acking it and the socket has not noticed yet, or its
+   * store refused it) must not wait for a reconnect, maybe hours at a quiet desk.
+   */
+  bindResendMs?: number
+  bindResendMaxMs?: number
   log?: Logger
   /** Contract v2 frames; without it they are ignored. */
   sync?: RelaySyncHandler
@@ -118,6 +129,9 @@ type LinkState = KioskStatus['relay']
 
 /** This many 4409 closes within `conflictWindowMs`: two kiosks share one identity. */
 const CONFLICT_REPLACEMENTS = 3
+/** Unacknowledged desk binds go again after 5 s on the live link, backing off to a minute. */
+const BIND_RESEND_MS = 5000
+const BIND_RESEND_MAX_MS = 60_000
 
 interface PendingBatch {
   ws: WebSocket
@@ -136,6 +150,10 @@ export class RelayLink {
   private welcomeTimer: NodeJS.Timeout | null = null
   /** Clears `identity_conflict` once a link stays up a whole window. */
   private conflictTimer: NodeJS.Timeout | null = null
+  /** Sends the unacknowledged desk binds again on the live link. */
+  private bindTimer: NodeJS.Timeout | null = null
+  /** The wait before the next resend of the binds; back to `bindResendMs` once all are acked. */
+  private bindResendDelay: number
   /** When the relay closed this kiosk's link for a newer one with its identity (4409). */
   private replacedAt: number[] = []
   private alive = false
@@ -148,6 +166,7 @@ export class RelayLink {
 
   constructor(private readonly o: RelayLinkOptions) {
     this.now = o.now ?? Date.now
+    this.bindResendDelay = o.bindResendMs ?? BIND_RESEND_MS
     this.state = {
       state: 'connecting',
       since: this.now(),
@@ -352,6 +371,7 @@ export class RelayLink {
       }
       this.everConnected = true
       this.setState('connected')
+      this.bindResendDelay = this.o.bindResendMs ?? BIND_RESEND_MS
       this.sendBinds()
       return
     }
@@ -396,16 +416,45 @@ export class RelayLink {
     }
   }
 
-  /** Sends the desk bindings not yet acknowledged (after welcome, and when one is made). */
+  /**
+   * Sends the desk bindings not yet acknowledged (after welcome, when one is made, and again
+   * while some stay unacknowledged on this link). The relay takes the same bind twice as one
+   * binding and acks it again (docs/DESIGN.md "Campaign and roster frames").
+   */
   sendBinds(): void {
     const ws = this.ws
     if (!ws || !this.welcomed || !this.o.sync) return
+    let pending = true
     try {
-      for (const b of this.o.sync.pendingBinds()) this.send(ws, b)
+      const binds = this.o.sync.pendingBinds()
+      for (const b of binds) this.send(ws, b)
+      pending = binds.length > 0
     } catch (err) {
-      // Kept in the outbox: sent after the next welcome.
+      // Kept in the outbox: read again at the next resend, or after the next welcome.
       this.o.log?.error(`reading the desk bindings to send failed: ${(err as Error).message}`)
     }
+    this.scheduleBindResend(ws, pending)
+  }
+
+  /**
+   * While binds sent on `ws` wait for their ack, one timer sends them all again, each wait
+   * twice the last (up to `bindResendMaxMs`); an empty outbox stops it and resets the wait.
+   */
+  private scheduleBindResend(ws: WebSocket, pending: boolean): void {
+    if (!pending) {
+      if (this.bindTimer) clearTimeout(this.bindTimer)
+      this.bindTimer = null
+      this.bindResendDelay = this.o.bindResendMs ?? BIND_RESEND_MS
+      return
+    }
+    if (this.bindTimer) return
+    const delay = this.bindResendDelay
+    this.bindTimer = setTimeout(() => {
+      this.bindTimer = null
+      if (this.stopped || this.ws !== ws) return
+      this.bindResendDelay = Math.min(this.o.bindResendMaxMs ?? BIND_RESEND_MAX_MS, delay * 2)
+      this.sendBinds()
+    }, delay)
   }
 
   private dropPending(): void {
@@ -508,9 +557,12 @@ export class RelayLink {
   }
 
   private clearTimers(): void {
-    for (const t of [this.retryTimer, this.welcomeTimer, this.conflictTimer]) if (t) clearTimeout(t)
+    for (const t of [this.retryTimer, this.welcomeTimer, this.conflictTimer, this.bindTimer]) {
+      if (t) clearTimeout(t)
+    }
     if (this.heartbeat) clearInterval(this.heartbeat)
     this.retryTimer = this.welcomeTimer = this.conflictTimer = this.heartbeat = null
+    this.bindTimer = null
   }
 
   /**
