@@ -72,6 +72,22 @@ export const screenEventSchema = z.discriminatedUnion('type', [
 ])
 export type ScreenEvent = z.infer<typeof screenEventSchema>
 
+/**
+ * Also on `GET /screen/api/<campaignId>/events` (added after v2), sent as the named SSE event
+ * `event: heartbeat` (so a page listening only to unnamed messages never sees it, and no
+ * `ScreenEvent` changes): every `everyMs`, none when the stream opens. It lets a screen tell a
+ * dead connection (no TCP reset: a venue Wi-Fi switch, a proxy's idle cut, a laptop asleep)
+ * from a quiet one; the `: hb` comment it replaces never reached the page (EventSource hides
+ * comments).
+ */
+export const screenHeartbeatSchema = z.object({
+  type: z.literal('heartbeat'),
+  at: z.number().int(),
+  /** How often the relay sends one on this stream. */
+  everyMs: z.number().int().min(10).max(600_000),
+})
+export type ScreenHeartbeat = z.infer<typeof screenHeartbeatSchema>
+
 /** `POST /console/api/campaigns/<id>/draws`. */
 export const drawRequestSchema = z
   .object({

@@ -7,10 +7,19 @@
  * the newest anyway) and the count, sent on 'drain'. Streams whose key no longer opens the
  * campaign (rotated, campaign gone) are ended on the change, and by a periodic re-check that
  * also covers a missed feed. A binding made after a check-in (a desk) sends that check-in again,
- * named. Nothing sent carries an openid: the name is the roster name or null.
+ * named. Nothing sent carries an openid: the name is the roster name or null. Every stream also
+ * gets a named `heartbeat` message (screenHeartbeatSchema) every `heartbeatMs`, none at once: it
+ * keeps proxies from timing the stream out and lets a screen see its stream gone silent (a
+ * connection dead without a TCP reset; EventSource hides comments, which is all it had before).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ScreenCheckin, ScreenDraw, ScreenEvent, WallSnapshot } from '../../shared/screen-api'
+import type {
+  ScreenCheckin,
+  ScreenDraw,
+  ScreenEvent,
+  ScreenHeartbeat,
+  WallSnapshot,
+} from '../../shared/screen-api'
 import type { CampaignDirectory } from '../campaign-directory'
 import { exemptFromIdleTimeout } from '../connection-limits'
 import { sendApiError, sendEvent } from '../http-util'
@@ -34,6 +43,7 @@ export interface ScreenHubOptions {
   batchMs?: number
   /** How often open streams' keys are checked against the store. */
   keyCheckMs?: number
+  /** How often every open stream gets a named `heartbeat` message (default 15 s). */
   heartbeatMs?: number
   /** Check-ins a snapshot carries (and a full client is owed at most). */
   recentLimit?: number
@@ -89,11 +99,15 @@ export class ScreenHub {
     }
     this.unsubscribe.push(opts.store.subscribe((c) => this.onChange(c)))
     if (opts.draws) this.unsubscribe.push(opts.draws.subscribe((id, d) => this.onDraw(id, d)))
+    const heartbeatMs = opts.heartbeatMs ?? 15_000
     const heartbeat = setInterval(() => {
+      const beat: ScreenHeartbeat = { type: 'heartbeat', at: opts.now(), everyMs: heartbeatMs }
+      // Named, so a page that does not know it (its listener is the unnamed one) never sees it.
+      const text = `event: heartbeat\ndata: ${JSON.stringify(beat)}\n\n`
       for (const set of this.clients.values()) {
-        for (const c of set) if (!c.res.writableNeedDrain) c.res.write(': hb\n\n')
+        for (const c of set) if (!c.res.writableNeedDrain) sendEvent(c.res, text)
       }
-    }, opts.heartbeatMs ?? 15_000)
+    }, heartbeatMs)
     const keyCheck = setInterval(() => {
       for (const id of this.clients.keys()) {
         opts.access.forget(id)

@@ -9,8 +9,17 @@ export class SseStream<E> {
   status = 0
   private readonly abort = new AbortController()
 
-  /** `parse`: a message's data, as JSON, checked into an event (throws if it is none). */
-  protected constructor(private readonly parse: (data: unknown) => E) {}
+  /** How many messages of each name in `aside` came (those are not parsed into `events`). */
+  readonly named = new Map<string, number>()
+
+  /**
+   * `parse`: a message's data, as JSON, checked into an event (throws if it is none); `aside`:
+   * names of messages (`event: <name>`) only counted in `named`, never parsed.
+   */
+  protected constructor(
+    private readonly parse: (data: unknown) => E,
+    private readonly aside: readonly string[] = [],
+  ) {}
 
   /** Opens `url`; an answer other than a 200 stream is read whole and ends the stream. */
   protected async connect(url: string, headers: Record<string, string> = {}): Promise<void> {
@@ -36,6 +45,11 @@ export class SseStream<E> {
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, cut)
           buffer = buffer.slice(cut + 2)
+          const name = /^event: (.*)$/m.exec(block)?.[1]
+          if (name !== undefined && this.aside.includes(name)) {
+            this.named.set(name, (this.named.get(name) ?? 0) + 1)
+            continue
+          }
           const data = block
             .split('\n')
             .filter((l) => l.startsWith('data: '))

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { consoleCampaignSchema } from '../../shared/campaign'
-import { wallSnapshotSchema } from '../../shared/screen-api'
+import { screenHeartbeatSchema, wallSnapshotSchema } from '../../shared/screen-api'
 import { SCREEN_RATE } from '../../relay/screens/screen-routes'
 import type { RelayHandle } from '../../relay/server'
 import { createCampaign, relayTestBed } from './campaign-helpers'
@@ -321,6 +321,28 @@ describe('streams', () => {
     }
     expect(after.map((r) => r.status)).toEqual(after.map(() => 200))
     expect((await open(relay, campaign.id, key)).status).toBe(429)
+  })
+
+  it('a named heartbeat every heartbeatMs, saying how often, between the check-ins', async () => {
+    const place = placeFor('sqlite')
+    const relay = await startOn(place, { screens: { heartbeatMs: 100 } })
+    cleanups.push(() => relay.close())
+    const { campaign } = await screenSetup(relay)
+    const r = await open(relay, campaign.id, campaign.screenKey)
+    expect(r.status).toBe(200)
+    await until(() => (r.named.get('heartbeat') ?? 0) >= 2, 5000, 'two heartbeats')
+    await scan(relay.url, 'oBeatVisitor01xyz')
+    await until(() => r.numbers().length === 1, 5000, 'the check-in')
+    await until(() => (r.named.get('heartbeat') ?? 0) >= 3, 5000, 'a heartbeat after it')
+    // Every heartbeat is a named message a page can listen for; no comment (EventSource hides
+    // those); the data messages keep their shape (EventReader checks each).
+    const beats = [...r.raw.matchAll(/event: heartbeat\ndata: (.*)\n\n/g)].map((m) =>
+      screenHeartbeatSchema.parse(JSON.parse(m[1] ?? '')),
+    )
+    expect(beats.length).toBe(r.named.get('heartbeat'))
+    for (const b of beats) expect(b.everyMs).toBe(100)
+    expect(r.raw).not.toMatch(/^:/m)
+    expect(r.events).toEqual([{ type: 'checkins', count: 1, checkins: [expect.anything()] }])
   })
 
   it('at most maxClientsPerCampaign streams per campaign (503 past it)', async () => {

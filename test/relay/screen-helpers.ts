@@ -42,10 +42,13 @@ export function screenPath(
   return `/screen/api/${id}/${kind}${q}`
 }
 
-/** A big screen's event stream: its events, checked against the screen API. */
+/**
+ * A big screen's event stream: its events, checked against the screen API; the named
+ * heartbeats are only counted (`named.get('heartbeat')`), as a page's data listener never sees them.
+ */
 export class EventReader extends SseStream<ScreenEvent> {
   static async open(url: string): Promise<EventReader> {
-    const r = new EventReader((data) => screenEventSchema.parse(data))
+    const r = new EventReader((data) => screenEventSchema.parse(data), ['heartbeat'])
     await r.connect(url)
     return r
   }

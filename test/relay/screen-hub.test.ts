@@ -10,7 +10,12 @@ import { ScreenAccess } from '../../relay/screens/screen-access'
 import { ScreenHub, type ScreenHubOptions } from '../../relay/screens/screen-hub'
 import type { CampaignRecord } from '../../relay/store/campaign-types'
 import type { StoreChange } from '../../relay/store/types'
-import { screenEventSchema, type ScreenEvent } from '../../shared/screen-api'
+import {
+  screenEventSchema,
+  screenHeartbeatSchema,
+  type ScreenEvent,
+  type ScreenHeartbeat,
+} from '../../shared/screen-api'
 import { until } from './screen-helpers'
 
 class FakeResponse extends EventEmitter {
@@ -31,8 +36,14 @@ class FakeResponse extends EventEmitter {
   }
   events(): ScreenEvent[] {
     return this.written
-      .filter((w) => w.includes('data: '))
+      .filter((w) => w.includes('data: ') && !w.startsWith('event: heartbeat\n'))
       .map((w) => screenEventSchema.parse(JSON.parse(w.slice(w.indexOf('data: ') + 6))))
+  }
+  /** The named heartbeats written (`event: heartbeat`), checked against the screen API. */
+  heartbeats(): ScreenHeartbeat[] {
+    return this.written
+      .filter((w) => w.startsWith('event: heartbeat\ndata: ') && w.endsWith('\n\n'))
+      .map((w) => screenHeartbeatSchema.parse(JSON.parse(w.slice(w.indexOf('data: ') + 6))))
   }
 }
 
@@ -45,6 +56,7 @@ const record = {
 function hubFor(
   onFeed: (l: (c: StoreChange) => void) => void = () => undefined,
   boothRuns = 'c1',
+  heartbeatMs?: number,
 ): ScreenHub {
   const store = {
     subscribe: (l: (c: StoreChange) => void) => {
@@ -66,6 +78,7 @@ function hubFor(
     now: Date.now,
     batchMs: 10,
     recentLimit: 60,
+    heartbeatMs,
   })
 }
 
@@ -78,6 +91,30 @@ describe('a screen gone before its stream opened', () => {
     hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
     expect(hub.clientCount).toBe(0)
     expect(res.written).toEqual([])
+  })
+})
+
+describe('heartbeats', () => {
+  it('every heartbeatMs a named heartbeat saying how often, none at open, none to a full socket', async () => {
+    const hub = hubFor(undefined, 'c1', 40)
+    const res = new FakeResponse()
+    const req = { socket: new Socket() } as unknown as IncomingMessage
+    hub.handle(req, res as unknown as ServerResponse, record, record.campaign.screenKey)
+    // At open: the retry hint only; the first message a screen reads is still a change.
+    expect(res.written).toEqual(['retry: 3000\n\n'])
+    await until(() => res.heartbeats().length >= 3, 5000, 'three heartbeats')
+    // Named (EventSource hands comments to no one, and unnamed ones to the data listener).
+    expect(res.written.filter((w) => w.includes('heartbeat')).length).toBe(res.heartbeats().length)
+    expect(res.written.some((w) => w.startsWith(':'))).toBe(false)
+    for (const beat of res.heartbeats())
+      expect(beat).toMatchObject({ type: 'heartbeat', everyMs: 40 })
+    expect(res.events()).toEqual([])
+    // A screen whose socket is full gets none until it drains (the data owed comes first).
+    res.writableNeedDrain = true
+    const sent = res.heartbeats().length
+    await new Promise((r) => setTimeout(r, 150))
+    expect(res.heartbeats().length).toBe(sent)
+    hub.close()
   })
 })
 
