@@ -1,7 +1,8 @@
 /**
  * A TCP forwarder standing in for the venue network between the kiosk and the relay: the test
  * can cut it (every connection dropped, new ones closed at once and counted, so a test can wait
- * for the kiosk's reconnect attempts) and bring it back.
+ * for the kiosk's reconnect attempts) and bring it back, or stall it (the connections open now
+ * go silent without a word, new ones pass).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net'
 
@@ -11,6 +12,14 @@ export interface TcpLink {
   refused(): number
   cut(): Promise<void>
   restore(): Promise<void>
+  /**
+   * The connections open now carry nothing more either way, and neither end hears of it (no
+   * FIN, no reset: a venue Wi-Fi switch, a proxy's idle cut, a laptop asleep), even when the
+   * other end closes; connections made after it pass as before.
+   */
+  stall(): Promise<void>
+  /** Connections accepted so far (made through the link, stalled ones included). */
+  accepted(): number
   close(): Promise<void>
 }
 
@@ -18,6 +27,9 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
   const sockets = new Set<Socket>()
   let down = false
   let refused = 0
+  let accepted = 0
+  /** Each live pair's stall: stops forwarding and keeps either end from hearing a close. */
+  const stalls = new Set<() => void>()
 
   const track = (s: Socket): void => {
     sockets.add(s)
@@ -32,12 +44,28 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
       client.destroy()
       return
     }
+    accepted++
     const upstream = connect(targetPort, '127.0.0.1')
     track(client)
     track(upstream)
     client.pipe(upstream).pipe(client)
-    client.on('close', () => upstream.destroy())
-    upstream.on('close', () => client.destroy())
+    let stalled = false
+    const stall = (): void => {
+      stalled = true
+      client.unpipe(upstream)
+      upstream.unpipe(client)
+      client.pause()
+      upstream.pause()
+    }
+    stalls.add(stall)
+    client.on('close', () => {
+      stalls.delete(stall)
+      if (!stalled) upstream.destroy()
+    })
+    upstream.on('close', () => {
+      stalls.delete(stall)
+      if (!stalled) client.destroy()
+    })
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -60,6 +88,12 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
       down = false
       return Promise.resolve()
     },
+    stall: () => {
+      for (const stall of [...stalls]) stall()
+      stalls.clear()
+      return Promise.resolve()
+    },
+    accepted: () => accepted,
     close: async () => {
       await cut()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -4,9 +4,18 @@
  * stream was down is caught up (the wall de-duplicates by number). A dropped stream is retried
  * with exponential backoff and jitter (0.5 s doubling to 30 s); a 403 (the key was rotated)
  * says so and keeps checking slowly. Every message is validated; a bad one is skipped.
+ *
+ * A stream can also die without a word (a venue Wi-Fi switch, a proxy's idle cut, a laptop
+ * asleep: no TCP reset, so EventSource never errors and the wall would stay frozen for good).
+ * A relay that sends the named `heartbeat` says how often (`everyMs`); once one has come, a
+ * stream (or a stream still opening) that brings nothing for two intervals and a bit is taken
+ * as dropped: closed and retried as above, so the snapshot is read again (or the 403 seen). A
+ * relay that sends no heartbeat is trusted as before. Every request gives up after
+ * `requestTimeoutMs`: on a dead connection the browser may wait for an answer for minutes.
  */
 import {
   screenEventSchema,
+  screenHeartbeatSchema,
   wallSnapshotSchema,
   type ScreenEvent,
   type WallSnapshot,
@@ -28,6 +37,12 @@ export interface FeedOptions {
   minBackoffMs?: number
   maxBackoffMs?: number
   forbiddenRetryMs?: number
+  /** Silence past two heartbeat intervals and this much means the stream is dead. */
+  silenceSlackMs?: number
+  /** How often the silence is looked at. */
+  watchMs?: number
+  /** How long a snapshot request may take. */
+  requestTimeoutMs?: number
 }
 
 export class ScreenFeed {
@@ -36,6 +51,11 @@ export class ScreenFeed {
   private attempt = 0
   private stopped = false
   private generation = 0
+  /** The relay's heartbeat interval; null until its first heartbeat (an older relay: never). */
+  private heartbeatEveryMs: number | null = null
+  /** When the current stream last brought anything (or was opened). */
+  private heardAt = 0
+  private watch: ReturnType<typeof setInterval> | null = null
 
   constructor(
     private readonly opts: FeedOptions,
@@ -51,6 +71,9 @@ export class ScreenFeed {
   start(): void {
     this.stopped = false
     this.connect()
+    if (this.watch === null) {
+      this.watch = setInterval(() => this.checkSilence(), this.opts.watchMs ?? 1000)
+    }
   }
 
   stop(): void {
@@ -59,6 +82,26 @@ export class ScreenFeed {
     this.source?.close()
     this.source = null
     if (this.timer !== null) clearTimeout(this.timer)
+    if (this.watch !== null) clearInterval(this.watch)
+    this.watch = null
+  }
+
+  /** A stream silent past two heartbeats is dead: close it and retry (a snapshot follows). */
+  private checkSilence(): void {
+    const every = this.heartbeatEveryMs
+    if (this.stopped || every === null || this.source === null) return
+    // Date.now, not a monotonic clock: a laptop's sleep counts as the silence it is.
+    if (Date.now() - this.heardAt <= 2 * every + (this.opts.silenceSlackMs ?? 2000)) return
+    this.source.close()
+    this.source = null
+    void this.retry(this.generation)
+  }
+
+  private get(kind: 'wall'): Promise<Response> {
+    return fetch(this.url(kind), {
+      cache: 'no-store',
+      signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
+    })
   }
 
   private connect(): void {
@@ -67,11 +110,28 @@ export class ScreenFeed {
     this.on.state(this.attempt === 0 ? 'connecting' : 'offline')
     const es = new EventSource(this.url('events'))
     this.source = es
+    this.heardAt = Date.now()
     es.onopen = () => {
-      if (gen === this.generation) void this.catchUp(gen)
+      if (gen !== this.generation) return
+      this.heardAt = Date.now()
+      void this.catchUp(gen)
     }
+    // Named: a page that does not listen for it (older) never sees it.
+    es.addEventListener('heartbeat', (m: MessageEvent<string>) => {
+      if (gen !== this.generation) return
+      this.heardAt = Date.now()
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(m.data)
+      } catch {
+        return
+      }
+      const beat = screenHeartbeatSchema.safeParse(parsed)
+      if (beat.success) this.heartbeatEveryMs = beat.data.everyMs
+    })
     es.onmessage = (m: MessageEvent<string>) => {
       if (gen !== this.generation) return
+      this.heardAt = Date.now()
       let parsed: unknown
       try {
         parsed = JSON.parse(m.data)
@@ -85,13 +145,14 @@ export class ScreenFeed {
       if (gen !== this.generation) return
       // Our own backoff, not EventSource's fixed retry: close and decide.
       es.close()
+      this.source = null
       void this.retry(gen)
     }
   }
 
   private async catchUp(gen: number): Promise<void> {
     try {
-      const res = await fetch(this.url('wall'), { cache: 'no-store' })
+      const res = await this.get('wall')
       if (gen !== this.generation) return
       if (res.status === 403) return this.forbidden()
       if (!res.ok) throw new Error(`snapshot ${res.status}`)
@@ -103,6 +164,7 @@ export class ScreenFeed {
     } catch {
       if (gen !== this.generation) return
       this.source?.close()
+      this.source = null
       void this.retry(gen)
     }
   }
@@ -112,7 +174,7 @@ export class ScreenFeed {
     this.on.state('offline')
     // Was it the key? A 403 is final until the organizer hands out the new link.
     try {
-      const res = await fetch(this.url('wall'), { cache: 'no-store' })
+      const res = await this.get('wall')
       if (gen !== this.generation) return
       if (res.status === 403) return this.forbidden()
     } catch {
@@ -127,6 +189,7 @@ export class ScreenFeed {
 
   private forbidden(): void {
     this.source?.close()
+    this.source = null
     this.on.state('forbidden')
     this.schedule(this.opts.forbiddenRetryMs ?? 60_000)
   }
