@@ -56,6 +56,11 @@ export class ScreenFeed {
   /** When the current stream last brought anything (or was opened). */
   private heardAt = 0
   private watch: ReturnType<typeof setInterval> | null = null
+  /**
+   * The relay refused the key (403): the screen says so until a snapshot is read again, also
+   * while it checks (a new stream, a snapshot request), so the stale wall never flashes up.
+   */
+  private refused = false
 
   constructor(
     private readonly opts: FeedOptions,
@@ -107,7 +112,7 @@ export class ScreenFeed {
   private connect(): void {
     if (this.stopped) return
     const gen = ++this.generation
-    this.on.state(this.attempt === 0 ? 'connecting' : 'offline')
+    if (!this.refused) this.on.state(this.attempt === 0 ? 'connecting' : 'offline')
     const es = new EventSource(this.url('events'))
     this.source = es
     this.heardAt = Date.now()
@@ -159,6 +164,7 @@ export class ScreenFeed {
       const s = wallSnapshotSchema.safeParse(await res.json())
       if (!s.success) throw new Error('bad snapshot')
       this.attempt = 0
+      this.refused = false
       this.on.snapshot(s.data)
       this.on.state('live')
     } catch {
@@ -171,7 +177,7 @@ export class ScreenFeed {
 
   private async retry(gen: number): Promise<void> {
     this.attempt++
-    this.on.state('offline')
+    if (!this.refused) this.on.state('offline')
     // Was it the key? A 403 is final until the organizer hands out the new link.
     try {
       const res = await this.get('wall')
@@ -190,6 +196,7 @@ export class ScreenFeed {
   private forbidden(): void {
     this.source?.close()
     this.source = null
+    this.refused = true
     this.on.state('forbidden')
     this.schedule(this.opts.forbiddenRetryMs ?? 60_000)
   }

@@ -1,0 +1,138 @@
+// A big screen's connection (console/src/screen/screen-feed.ts) against a fake EventSource and
+// fetch: a stream that goes silent after the relay's heartbeat is replaced and the snapshot read
+// again, one from a relay that sends no heartbeat is trusted; a rotated key leaves the screen
+// saying so while it checks again, without showing the stale wall in between.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ScreenFeed, type FeedState } from '../../console/src/screen/screen-feed'
+import type { WallSnapshot } from '../../shared/screen-api'
+
+type Listener = (m: MessageEvent<string>) => void
+
+class FakeEventSource {
+  static made: FakeEventSource[] = []
+  /** What a new stream does: open, or fail (a 403 on the events path). */
+  static behaviour: 'open' | 'fail' = 'open'
+  onopen: (() => void) | null = null
+  onmessage: Listener | null = null
+  onerror: (() => void) | null = null
+  closed = false
+  private readonly named = new Map<string, Listener>()
+
+  constructor(readonly url: string) {
+    FakeEventSource.made.push(this)
+    setTimeout(() => {
+      if (this.closed) return
+      if (FakeEventSource.behaviour === 'open') this.onopen?.()
+      else this.onerror?.()
+    }, 0)
+  }
+  addEventListener(name: string, l: Listener): void {
+    this.named.set(name, l)
+  }
+  emit(name: string, data: unknown): void {
+    const m = { data: JSON.stringify(data) } as MessageEvent<string>
+    if (name === 'message') this.onmessage?.(m)
+    else this.named.get(name)?.(m)
+  }
+  close(): void {
+    this.closed = true
+  }
+}
+
+const snapshot: WallSnapshot = {
+  campaign: { id: 'c1', name: 'C1' },
+  count: 0,
+  recent: [],
+  draw: null,
+}
+
+function setup(status: () => number) {
+  FakeEventSource.made = []
+  FakeEventSource.behaviour = 'open'
+  vi.stubGlobal('EventSource', FakeEventSource)
+  const fetches: string[] = []
+  vi.stubGlobal('fetch', (url: string) => {
+    fetches.push(url)
+    const code = status()
+    return Promise.resolve(
+      new Response(code === 200 ? JSON.stringify(snapshot) : '{}', { status: code }),
+    )
+  })
+  const states: FeedState[] = []
+  let snapshots = 0
+  const feed = new ScreenFeed(
+    {
+      campaignId: 'c1',
+      key: 'k',
+      minBackoffMs: 1,
+      maxBackoffMs: 2,
+      forbiddenRetryMs: 20,
+      silenceSlackMs: 50,
+      watchMs: 10,
+    },
+    {
+      snapshot: () => snapshots++,
+      event: () => undefined,
+      state: (s) => {
+        if (states[states.length - 1] !== s) states.push(s)
+      },
+    },
+  )
+  return { feed, fetches, states, snapshots: () => snapshots }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 5000; !check();) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+afterEach(() => vi.unstubAllGlobals())
+
+describe('ScreenFeed', () => {
+  it('a stream silent past two heartbeats is closed, a new one opened, the snapshot read again', async () => {
+    const { feed, states, snapshots } = setup(() => 200)
+    feed.start()
+    await until(() => states.includes('live'), 'live')
+    const first = FakeEventSource.made[0]
+    first?.emit('heartbeat', { type: 'heartbeat', at: 1, everyMs: 20 })
+    // Silent from here: within 2 × 20 + 50 ms of quiet it is given up.
+    await until(() => first?.closed === true, 'the silent stream closed')
+    await until(() => FakeEventSource.made.length >= 2 && snapshots() >= 2, 'a new stream')
+    await until(() => states[states.length - 1] === 'live', 'live again')
+    expect(states).toEqual(['connecting', 'live', 'offline', 'live'])
+    feed.stop()
+  })
+
+  it('a relay that sends no heartbeat is trusted: its quiet stream is kept', async () => {
+    const { feed, states } = setup(() => 200)
+    feed.start()
+    await until(() => states.includes('live'), 'live')
+    FakeEventSource.made[0]?.emit('message', {
+      type: 'campaign',
+      campaign: { id: 'c1', name: 'X' },
+    })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(FakeEventSource.made).toHaveLength(1)
+    expect(FakeEventSource.made[0]?.closed).toBe(false)
+    feed.stop()
+  })
+
+  it('a rotated key: the screen keeps saying so while it checks again, never the stale wall', async () => {
+    let status = 200
+    const { feed, fetches, states } = setup(() => status)
+    feed.start()
+    await until(() => states.includes('live'), 'live')
+    // The key is rotated: the relay ends the stream and refuses the old key from now on.
+    status = 403
+    FakeEventSource.behaviour = 'fail'
+    FakeEventSource.made[0]?.onerror?.()
+    await until(() => states.includes('forbidden'), 'forbidden')
+    const checked = fetches.length
+    // It checks again (slowly: forbiddenRetryMs), and stays forbidden through each check.
+    await until(() => fetches.length >= checked + 3, 'three more checks')
+    feed.stop()
+    expect(states.slice(states.indexOf('forbidden'))).toEqual(['forbidden'])
+  })
+})
