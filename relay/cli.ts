@@ -2,7 +2,8 @@
  * `npm run relay -- [--port 8787] [--data DIR] [--redis URL] [--config FILE] [--<field> V]`
  * serves the relay; `kiosk add <id> [--rotate] [--[no-]ticket-proxy] [--scenes 100-199]`,
  * `kiosk list` and `kiosk revoke <id>` manage kiosks in the same store; `organizer add <name>`
- * (prints the password once), `organizer list`, `organizer remove <name>` manage the console's
+ * (prints the password once), `organizer list`, `organizer remove <name>`, `organizer unlock <name>`
+ * (lifts the name's sign-in lockout) manage the console's
  * organizers; `healthcheck` asks a
  * running relay for /healthz (exit 0 when healthy, 1 otherwise). Logs are JSON lines.
  */
@@ -16,7 +17,12 @@ import {
 import { parseArgs, UsageError, type ParsedArgs } from './cli-args'
 import { checkHealth } from './healthcheck'
 import { addKiosk, KioskAdminError, parseSceneRanges } from './kiosk-admin'
-import { addOrganizer, OrganizerAdminError, removeOrganizer } from './console/organizer-admin'
+import {
+  addOrganizer,
+  OrganizerAdminError,
+  removeOrganizer,
+  unlockOrganizer,
+} from './console/organizer-admin'
 import { errorMessage, jsonLogger } from './log'
 import { startRelay } from './server'
 import { timeZoneProblem } from './time-zone'
@@ -33,6 +39,7 @@ const USAGE = `usage:
   relay organizer add <name>      (prints a generated password once, last line)
   relay organizer list
   relay organizer remove <name>   (also ends the organizer's console sessions)
+  relay organizer unlock <name>   (lifts the name's sign-in lockout)
   relay healthcheck          (GET /healthz on this host's relay; exit 0 when healthy)
 Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>.`
 
@@ -122,9 +129,12 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
   } else if (sub === 'remove' && name !== undefined && args.positionals.length === 3) {
     await withStore(config, (store) => removeOrganizer(store, name))
     out(`organizer ${name} removed; their console sessions have ended`)
+  } else if (sub === 'unlock' && name !== undefined && args.positionals.length === 3) {
+    await withStore(config, (store) => unlockOrganizer(store, name))
+    out(`organizer ${name} unlocked; failed sign-ins for the name are forgotten`)
   } else {
     throw new UsageError(
-      'expected: organizer add <name> | organizer list | organizer remove <name>',
+      'expected: organizer add <name> | organizer list | organizer remove <name> | organizer unlock <name>',
     )
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Sign-in, sign-out and "who am I" for the console: `POST /console/api/login`,
  * `POST /console/api/logout`, `GET /console/api/session`. Each login attempt is counted against
- * the client address and the name before the password is checked (relay/console/lockout.ts);
- * an unknown name costs the same scrypt as a known one.
+ * the client address and the name before the password is checked (relay/console/lockout.ts),
+ * unless it comes from the organizer's known browser (a valid device cookie for that name,
+ * relay/console/device-cookies.ts), which counts against its own small limit instead; an
+ * unknown name costs the same scrypt as a known one.
  */
 import {
   loginRequestSchema,
@@ -19,7 +21,15 @@ import {
   type ConsoleDeps,
   type ConsoleRoute,
 } from './console-router'
-import { ADDRESS_LOCKOUT, NAME_LOCKOUT } from './lockout'
+import { DeviceCookies, deviceCookie } from './device-cookies'
+import {
+  ADDRESS_LOCKOUT,
+  DEVICE_LOCKOUT,
+  NAME_LOCKOUT,
+  addressLockoutKey,
+  deviceLockoutKey,
+  nameLockoutKey,
+} from './lockout'
 import { KdfGate, verifyPassword } from './passwords'
 import { cameOverHttps, clientLimitKey } from './request-origin'
 import {
@@ -34,6 +44,7 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log, config } = deps
   const organizers = store.console
   const kdf = new KdfGate()
+  const devices = new DeviceCookies(organizers)
 
   return [
     {
@@ -45,50 +56,74 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         // failed one (401, counted against the address), as the contract's "401 otherwise".
         const sent = await readJson(ctx, jsonObjectSchema)
         if (sent === null) return
-        const addressKey = `addr:${clientLimitKey(ctx.req, config.trustProxyHops)}`
+        const addressKey = addressLockoutKey(clientLimitKey(ctx.req, config.trustProxyHops))
         const refused = (a: LoginAttempt): boolean => {
           if (a.allowed) return false
           ctx.res.setHeader('Retry-After', String(Math.max(1, Math.ceil(a.retryAfterMs / 1000))))
           sendConsoleError(ctx.res, 429, 'locked_out', 'too many failed sign-ins; wait and retry')
           return true
         }
-        if (refused(await organizers.takeLoginAttempt(addressKey, ctx.now, ADDRESS_LOCKOUT))) return
         const parsed = loginRequestSchema.safeParse(sent)
-        if (!parsed.success) {
-          log.info('console sign-in failed: no name and password', {
-            address: addressKey.slice(5),
-          })
-          sendConsoleError(ctx.res, 401, 'unauthorized', 'send a name and a password')
-          return
-        }
-        const body = parsed.data
         // "Alice" and "alice" are one name, to the lockout too.
-        const typedName = normalizeOrganizerName(body.name)
-        const nameKey = `name:${typedName}`
-        if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
+        const typedName = parsed.success ? normalizeOrganizerName(parsed.data.name) : null
         const name = organizerNameSchema.safeParse(typedName)
         const organizer = name.success ? await organizers.getOrganizer(name.data) : null
-        const ok = await kdf.run(() =>
-          verifyPassword(body.password, organizer?.passwordHash ?? null),
-        )
+        // The organizer's known browser: its own limit instead of the name's and the address's,
+        // so that someone who knows only the name cannot keep the organizer out.
+        const device =
+          organizer === null ? null : await devices.verify(ctx.req, organizer.name, ctx.now)
+        const known =
+          device !== null &&
+          organizer !== null &&
+          organizer.createdAt <= device.issuedAt &&
+          (
+            await organizers.takeLoginAttempt(
+              deviceLockoutKey(device.deviceId),
+              ctx.now,
+              DEVICE_LOCKOUT,
+            )
+          ).allowed
+        const nameKey = nameLockoutKey(typedName ?? '')
+        if (!known) {
+          if (refused(await organizers.takeLoginAttempt(addressKey, ctx.now, ADDRESS_LOCKOUT))) {
+            return
+          }
+          if (!parsed.success || typedName === null) {
+            log.info('console sign-in failed: no name and password', {
+              address: addressKey.slice(5),
+            })
+            sendConsoleError(ctx.res, 401, 'unauthorized', 'send a name and a password')
+            return
+          }
+          if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
+        }
+        const password = parsed.success ? parsed.data.password : ''
+        const ok = await kdf.run(() => verifyPassword(password, organizer?.passwordHash ?? null))
         if (ok === null) {
           ctx.res.setHeader('Retry-After', '1')
           sendConsoleError(ctx.res, 429, 'rate_limited', 'too many sign-ins at once; retry')
           return
         }
         if (!ok || organizer === null) {
-          log.info('console sign-in failed', { address: addressKey.slice(5) })
+          log.info('console sign-in failed', {
+            address: addressKey.slice(5),
+            ...(known && { knownDevice: true }),
+          })
           sendConsoleError(ctx.res, 401, 'unauthorized', 'wrong name or password')
           return
         }
         await organizers.settleLoginAttempt(nameKey, true, ctx.now)
-        await organizers.settleLoginAttempt(addressKey, false, ctx.now)
+        if (known)
+          await organizers.settleLoginAttempt(deviceLockoutKey(device.deviceId), true, ctx.now)
+        else await organizers.settleLoginAttempt(addressKey, false, ctx.now)
         const { id, session } = await startSession(organizers, organizer.name, ctx.now)
         log.info('organizer signed in', { name: organizer.name })
-        ctx.res.setHeader(
-          'Set-Cookie',
-          sessionCookie(id, cameOverHttps(ctx.req, config.trustProxyHops)),
-        )
+        const secure = cameOverHttps(ctx.req, config.trustProxyHops)
+        // A fresh device cookie at every sign-in: this browser is known for 90 days from now.
+        ctx.res.setHeader('Set-Cookie', [
+          sessionCookie(id, secure),
+          deviceCookie(await devices.issue(organizer.name, ctx.now), secure),
+        ])
         const info: SessionInfo = { name: session.name, expiresAt: session.expiresAt }
         sendJson(ctx.res, 200, info)
       },

@@ -3,7 +3,8 @@
  * past a few free ones each earns a growing delay during which the next is refused (429
  * `locked_out`, Retry-After) without looking at the password. Counted before the password is
  * checked, so a burst of parallel guesses cannot slip past the count; a success clears the
- * name's counter and uncounts the address's. The counters live in the store: every instance
+ * name's counter and uncounts the address's. A sign-in from the organizer's known browser (a
+ * device cookie) counts against that browser instead (DEVICE_LOCKOUT). The counters live in the store: every instance
  * sees them and a restart keeps them.
  */
 import type { LockoutPolicy } from '../store/console-types'
@@ -25,6 +26,24 @@ export const NAME_LOCKOUT: LockoutPolicy = {
  * doubling: what stops one address from spraying guesses over many names.
  */
 export const ADDRESS_LOCKOUT: LockoutPolicy = { ...NAME_LOCKOUT, free: 20 }
+
+/**
+ * Per known browser (a valid device cookie, relay/console/device-cookies.ts): the organizer's own
+ * browser is not held to its name's lockout, so someone who only knows the name cannot keep them
+ * out. Its own small limit instead: 4 free failures, and the 5th takes the exemption away for a
+ * day (the browser is then a stranger's, under the name's lockout). A success clears it.
+ */
+export const DEVICE_LOCKOUT: LockoutPolicy = {
+  free: 4,
+  baseDelayMs: 24 * 3_600_000,
+  maxDelayMs: 24 * 3_600_000,
+  forgetAfterMs: 24 * 3_600_000,
+}
+
+/** The counters' keys in the store: one per organizer name, client address, known browser. */
+export const nameLockoutKey = (name: string): string => `name:${name}`
+export const addressLockoutKey = (limitKey: string): string => `addr:${limitKey}`
+export const deviceLockoutKey = (deviceId: string): string => `device:${deviceId}`
 
 /** The delay the `count`-th attempt earns. */
 export function lockoutDelayMs(count: number, policy: LockoutPolicy): number {

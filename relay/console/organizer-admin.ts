@@ -1,14 +1,19 @@
-/** Organizer accounts for `relay organizer add|list|remove` (the relay CLI). */
+/** Organizer accounts for `relay organizer add|list|remove|unlock` (the relay CLI). */
 import { organizerNameSchema } from '../../shared/console-api'
 import type { OrganizerRecord } from '../store/console-types'
 import type { RelayStore } from '../store/types'
+import { nameLockoutKey } from './lockout'
 import { generatePassword, hashPassword } from './passwords'
 
 export class OrganizerAdminError extends Error {
   override name = 'OrganizerAdminError'
 }
 
-/** Creates the organizer with a generated password and returns it (only its hash is kept). */
+/**
+ * Creates the organizer with a generated password and returns it (only its hash is kept). A
+ * new account starts unlocked: whatever failed sign-ins the name had (someone keeping it locked
+ * out) are forgotten.
+ */
 export async function addOrganizer(store: RelayStore, name: string, now: number): Promise<string> {
   const parsed = organizerNameSchema.safeParse(name)
   if (!parsed.success) {
@@ -27,6 +32,7 @@ export async function addOrganizer(store: RelayStore, name: string, now: number)
       `organizer ${parsed.data} exists; remove it first for a new password`,
     )
   }
+  await store.console.settleLoginAttempt(nameLockoutKey(record.name), true, now)
   return password
 }
 
@@ -34,4 +40,15 @@ export async function removeOrganizer(store: RelayStore, name: string): Promise<
   if (!(await store.console.removeOrganizer(name))) {
     throw new OrganizerAdminError(`no organizer ${name}`)
   }
+}
+
+/**
+ * Lifts the name's sign-in lockout (its failed attempts are forgotten): for an organizer kept out
+ * by someone trying their name from a browser the relay does not know.
+ */
+export async function unlockOrganizer(store: RelayStore, name: string): Promise<void> {
+  if ((await store.console.getOrganizer(name)) === null) {
+    throw new OrganizerAdminError(`no organizer ${name}`)
+  }
+  await store.console.settleLoginAttempt(nameLockoutKey(name), true, Date.now())
 }

@@ -83,7 +83,7 @@ export interface ConsoleStore {
   deleteSession(idHash: string): Promise<void>
 
   /**
-   * Atomically, for one counter (`name:<n>` or `addr:<ip>`): refuses while a delay runs
+   * Atomically, for one counter (`name:<n>`, `addr:<ip>` or `device:<id>`): refuses while a delay runs
    * (counting nothing), else counts the attempt and starts the delay it earns.
    */
   takeLoginAttempt(key: string, now: number, policy: LockoutPolicy): Promise<LoginAttempt>
@@ -92,6 +92,12 @@ export interface ConsoleStore {
    * uncounted and the delay it started lifted (unless another attempt came since: its stands).
    */
   settleLoginAttempt(key: string, reset: boolean, takenAt: number): Promise<void>
+
+  /**
+   * The relay's own secret for `purpose` (base64url): `fresh` is kept when none was yet, else
+   * the one kept first is returned, so every instance and process on the store signs alike.
+   */
+  relaySecret(purpose: string, fresh: string): Promise<string>
 
   /** Keeps the code for its kiosk; any earlier unused code of that kiosk stops working. */
   putPairingCode(record: PairingCodeRecord): Promise<void>

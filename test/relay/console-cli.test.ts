@@ -1,4 +1,4 @@
-// `relay organizer add|list|remove` on the bundled CLI, both stores: the password printed once on
+// `relay organizer add|list|remove|unlock` on the bundled CLI, both stores: the password printed once on
 // the last line signs in, the list never shows it or its hash, remove ends live sessions
 // (from another process, while the relay runs), bad names, duplicates and `kiosk add`'s options
 // are refused.
@@ -117,6 +117,20 @@ describe.each(['sqlite', 'redis'] as const)(
         const c = new ConsoleClient(relay.url)
         expect((await c.login('alice', password)).status).toBe(200)
         expect((await c.call('GET', '/console/api/session')).status).toBe(200)
+
+        // A name kept locked out by someone else's guesses: `organizer unlock` lifts it.
+        const stranger = new ConsoleClient(relay.url)
+        for (let i = 0; i < 6; i++) {
+          expect((await stranger.login('alice', 'guess')).status).toBe(401)
+        }
+        expect((await new ConsoleClient(relay.url).login('alice', password)).status).toBe(429)
+        const unlocked = await cli(place, 'organizer', 'unlock', 'alice')
+        expect(unlocked.code).toBe(0)
+        expect(unlocked.lines).toEqual([
+          'organizer alice unlocked; failed sign-ins for the name are forgotten',
+        ])
+        expect((await new ConsoleClient(relay.url).login('alice', password)).status).toBe(200)
+        expect((await cli(place, 'organizer', 'unlock', 'nobody')).code).toBe(2)
 
         const removed = await cli(place, 'organizer', 'remove', 'alice')
         expect(removed.code).toBe(0)

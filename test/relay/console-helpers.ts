@@ -72,6 +72,8 @@ export interface Answer {
 
 export class ConsoleClient {
   cookie: string | null = null
+  /** The device cookie a sign-in set (`scandesk_device=…`), kept as a browser keeps it. */
+  deviceCookie: string | null = null
 
   constructor(
     readonly relayUrl: string,
@@ -87,7 +89,8 @@ export class ConsoleClient {
   ): Promise<Answer> {
     const h: Record<string, string> = { ...headers }
     if (this.origin !== null) h.origin = this.origin
-    if (this.cookie !== null) h.cookie = this.cookie
+    const cookies = [this.cookie, this.deviceCookie].filter((c): c is string => c !== null)
+    if (cookies.length > 0) h.cookie = cookies.join('; ')
     if (body !== undefined) h['content-type'] = 'application/json'
     const res = await fetch(`${this.relayUrl}${path}`, {
       method,
@@ -96,10 +99,17 @@ export class ConsoleClient {
     })
     const text = await res.text()
     seenBodies.push({ what: `${method} ${path} → ${res.status}`, body: text })
-    const setCookie = res.headers.get('set-cookie')
-    if (setCookie !== null) {
-      const value = /^scandesk_session=([^;]*)/.exec(setCookie)?.[1] ?? ''
-      this.cookie = value === '' ? null : `scandesk_session=${value}`
+    for (const setCookie of res.headers.getSetCookie()) {
+      const session = /^scandesk_session=([^;]*)/.exec(setCookie)
+      if (session !== null) {
+        const value = session[1] ?? ''
+        this.cookie = value === '' ? null : `scandesk_session=${value}`
+      }
+      const device = /^scandesk_device=([^;]*)/.exec(setCookie)
+      if (device !== null) {
+        const value = device[1] ?? ''
+        this.deviceCookie = value === '' ? null : `scandesk_device=${value}`
+      }
     }
     let json: unknown
     try {

@@ -212,6 +212,12 @@ export class RedisConsoleStore implements ConsoleStore {
     else await this.redis.eval(UNCOUNT_ATTEMPT, 1, this.attemptKey(key), String(takenAt))
   }
 
+  async relaySecret(purpose: string, fresh: string): Promise<string> {
+    const key = this.keys.relaySecret(purpose)
+    await this.redis.set(key, fresh, 'NX')
+    return z.string().parse(await this.redis.get(key))
+  }
+
   async putPairingCode(c: PairingCodeRecord): Promise<void> {
     const ttl = Math.max(1, c.expiresAt + USED_CODE_MEMORY_MS - c.createdAt)
     const kioskCode = this.kioskCodeKey(c.kioskId)

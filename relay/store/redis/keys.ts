@@ -47,6 +47,8 @@ export interface RedisKeys {
   organizers: string
   consoleSession(idHash: string): string
   loginAttempts(key: string): string
+  /** The relay's own secret for a purpose (the console's device-cookie key); never expires. */
+  relaySecret(purpose: string): string
   /** The kiosk's consolidated attendance (rows stream, counters, search indexes), its slot. */
   attendance(kioskId: string): {
     rows: string
@@ -142,6 +144,7 @@ export function redisKeys(prefix: string): RedisKeys {
     organizers: `${p}organizers`,
     consoleSession: (idHash) => `${p}console-session:${idHash}`,
     loginAttempts: (key) => `${p}login-attempts:${key}`,
+    relaySecret: (purpose) => `${p}relay-secret:${purpose}`,
     attendance: (id) => ({
       rows: `${k(id)}:attendance`,
       stats: `${k(id)}:attendance-stats`,

@@ -204,6 +204,22 @@ export class SqliteConsoleStore implements ConsoleStore {
     })
   }
 
+  relaySecret(purpose: string, fresh: string): Promise<string> {
+    return attempt(() => {
+      statement(
+        this.db,
+        'INSERT INTO relay_secrets (purpose, value) VALUES (?, ?) ON CONFLICT (purpose) DO NOTHING',
+      ).run(purpose, fresh)
+      return z
+        .string()
+        .parse(
+          statement(this.db, 'SELECT value FROM relay_secrets WHERE purpose = ?')
+            .pluck()
+            .get(purpose),
+        )
+    })
+  }
+
   putPairingCode(c: PairingCodeRecord): Promise<void> {
     return attempt(() => {
       this.db.transaction(() => {

@@ -17,6 +17,7 @@ import { m011FollowUp } from './011-follow-up'
 import { m012AttendanceCampaign } from './012-attendance-campaign'
 import { m013AttendanceCampaignCounters } from './013-attendance-campaign-counters'
 import { m014AttendancePending } from './014-attendance-pending'
+import { m015RelaySecrets } from './015-relay-secrets'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   m012AttendanceCampaign,
   m013AttendanceCampaignCounters,
   m014AttendancePending,
+  m015RelaySecrets,
 ]

@@ -1,0 +1,93 @@
+/**
+ * Device cookies (OWASP's defence against lockout abuse): a successful sign-in gives the browser
+ * a long-lived cookie naming the organizer, signed with the relay's own key (HMAC-SHA256, kept in
+ * the store: every instance and a restart sign alike). A sign-in that shows a valid one for the
+ * name it tries is the organizer's known browser: it is not held to the name's or the address's
+ * lockout but to its own small limit (relay/console/lockout.ts DEVICE_LOCKOUT), so someone who
+ * only knows the name cannot keep the organizer out. Forged, altered, expired, another
+ * organizer's, issued before the organizer was (re)added, or from another relay: no exemption.
+ * HttpOnly, SameSite=Strict, Path=/console, Secure over https: the session cookie's attributes.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { ConsoleStore } from '../store/console-types'
+
+export const DEVICE_COOKIE = 'scandesk_device'
+/** 90 days: a browser that signed in for one season's events is still known at the next. */
+export const DEVICE_COOKIE_MAX_MS = 90 * 86_400_000
+const SECRET_PURPOSE = 'console-device-cookie'
+/** `<name>.<device id>.<issued at ms>.<HMAC>`: the name may hold dots, the rest cannot. */
+const VALUE = /^([a-z0-9][a-z0-9._-]{0,31})\.([A-Za-z0-9_-]{22})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/
+
+export interface KnownDevice {
+  name: string
+  deviceId: string
+  issuedAt: number
+}
+
+export class DeviceCookies {
+  private key: Promise<Buffer> | null = null
+
+  constructor(private readonly store: Pick<ConsoleStore, 'relaySecret'>) {}
+
+  private secret(): Promise<Buffer> {
+    if (this.key === null) {
+      const key = this.store
+        .relaySecret(SECRET_PURPOSE, randomBytes(32).toString('base64url'))
+        .then((s) => Buffer.from(s, 'base64url'))
+      // A store error is not remembered: the next sign-in asks again.
+      key.catch(() => {
+        if (this.key === key) this.key = null
+      })
+      this.key = key
+    }
+    return this.key
+  }
+
+  private async mac(name: string, deviceId: string, issuedAt: number): Promise<Buffer> {
+    return createHmac('sha256', await this.secret())
+      .update(`scandesk-device-v1\n${name}\n${deviceId}\n${issuedAt}`, 'utf8')
+      .digest()
+  }
+
+  /** A fresh device cookie's value for `name`, issued `now`. */
+  async issue(name: string, now: number): Promise<string> {
+    const deviceId = randomBytes(16).toString('base64url')
+    const mac = await this.mac(name, deviceId, now)
+    return `${name}.${deviceId}.${now}.${mac.toString('base64url')}`
+  }
+
+  /** The known device the request's cookie proves for `name` at `now`, or null. */
+  async verify(req: IncomingMessage, name: string, now: number): Promise<KnownDevice | null> {
+    const value = deviceCookieOf(req)
+    const m = value === null ? null : VALUE.exec(value)
+    if (m === null) return null
+    const [, cookieName = '', deviceId = '', issued = '', sent = ''] = m
+    const issuedAt = Number(issued)
+    if (cookieName !== name || issuedAt > now || now - issuedAt >= DEVICE_COOKIE_MAX_MS) return null
+    const expected = await this.mac(cookieName, deviceId, issuedAt)
+    const given = Buffer.from(sent, 'base64url')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
+    return { name: cookieName, deviceId, issuedAt }
+  }
+}
+
+export function deviceCookie(value: string, secure: boolean): string {
+  const maxAge = Math.floor(DEVICE_COOKIE_MAX_MS / 1000)
+  return (
+    `${DEVICE_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAge}` +
+    (secure ? '; Secure' : '')
+  )
+}
+
+/** The device cookie's raw value in the request's Cookie header (the first), or null. */
+export function deviceCookieOf(req: IncomingMessage): string | null {
+  const header = req.headers.cookie
+  if (header === undefined || header.length > 8192) return null
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq === -1 || part.slice(0, eq).trim() !== DEVICE_COOKIE) continue
+    return part.slice(eq + 1).trim()
+  }
+  return null
+}

@@ -1,0 +1,213 @@
+// The name lockout against an attacker who only knows an organizer's name (both stores): the
+// organizer's known browser (a device cookie from an earlier sign-in, OWASP "device cookies")
+// is not subject to the name's lockout, a stolen, forged, expired or other organizer's cookie
+// gives no exemption, a device cookie that fails too often loses it, and `organizer add` after
+// `remove` or `organizer unlock` clears the name's lockout.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { sessionInfoSchema } from '../../shared/console-api'
+import { DEVICE_COOKIE_MAX_MS } from '../../relay/console/device-cookies'
+import { DEVICE_LOCKOUT } from '../../relay/console/lockout'
+import { addOrganizer, removeOrganizer, unlockOrganizer } from '../../relay/console/organizer-admin'
+import type { RelayHandle } from '../../relay/server'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import {
+  Clock,
+  ConsoleClient,
+  collectSecrets,
+  errorCode,
+  leakedSecrets,
+  newPlace,
+  organizer,
+  startOn,
+  type Place,
+} from './console-helpers'
+import type { Backend } from './harness'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+  expect(leakedSecrets()).toEqual([])
+})
+
+const cleanups: Array<() => Promise<unknown> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function place(backend: Backend): Place {
+  const p = newPlace(backend, redis.url)
+  cleanups.push(() => p.remove())
+  return p
+}
+
+/** A relay behind one trusted proxy: each test client says its own address. */
+async function relayOn(p: Place, clock: Clock): Promise<RelayHandle> {
+  const relay = await startOn(p, { now: clock.now }, { trustProxyHops: 1 })
+  let closed: Promise<void> | null = null
+  const close = () => (closed ??= relay.close())
+  cleanups.push(async () => {
+    await collectSecrets(relay).catch(() => {})
+    await close()
+  })
+  return { ...relay, close }
+}
+
+let nextAddress = 1
+/** A client at an address of its own (an attacker with many, or a stranger's browser). */
+function client(relay: RelayHandle): {
+  c: ConsoleClient
+  login: (n: string, p: string) => ReturnType<ConsoleClient['login']>
+} {
+  const c = new ConsoleClient(relay.url)
+  const address = `198.51.100.${nextAddress++ % 250}`
+  const login = (name: string, password: string) =>
+    c.call('POST', '/console/api/login', { name, password }, { 'x-forwarded-for': address })
+  return { c, login }
+}
+
+/** Locks `name`: failed sign-ins from fresh addresses until one is refused, then the password is. */
+async function lockName(relay: RelayHandle, name: string, password: string): Promise<void> {
+  for (let i = 0; i < 7; i++) {
+    const a = await client(relay).login(name, 'guess')
+    if (a.status === 429) break
+    expect(a.status).toBe(401)
+  }
+  const refused = await client(relay).login(name, password)
+  expect(refused.status).toBe(429)
+  expect(errorCode(refused)).toBe('locked_out')
+}
+
+describe.each(['sqlite', 'redis'] as const)('device cookies (%s store)', (backend) => {
+  it('an attacker locking the name cannot lock out the organizer’s known browser', async () => {
+    const clock = new Clock()
+    const p = place(backend)
+    const relay = await relayOn(p, clock)
+    const password = await organizer(relay, 'alice', clock.t)
+    const known = client(relay)
+    const first = await known.login('alice', password)
+    expect(first.status).toBe(200)
+    const device = first.headers.getSetCookie().find((c) => c.startsWith('scandesk_device='))
+    // The contract's session cookie attributes: HttpOnly, SameSite=Strict, Path=/console.
+    expect(device).toMatch(/^scandesk_device=[A-Za-z0-9._-]+; /)
+    expect(device).toContain('HttpOnly')
+    expect(device).toContain('SameSite=Strict')
+    expect(device).toContain('Path=/console')
+    expect(device).toContain(`Max-Age=${Math.floor(DEVICE_COOKIE_MAX_MS / 1000)}`)
+    expect(device).not.toContain('Secure')
+    // The session ends (signed out); the device cookie stays, as a browser keeps it.
+    expect((await known.c.call('POST', '/console/api/logout')).status).toBe(204)
+    expect(known.c.deviceCookie).not.toBeNull()
+
+    // One failed sign-in every so often keeps the name locked for everyone else.
+    await lockName(relay, 'alice', password)
+    clock.advance(15 * 60_000)
+    await lockName(relay, 'alice', password)
+    // The known browser: a typo, then the password, gets in.
+    expect((await known.login('alice', 'typo')).status).toBe(401)
+    const ok = await known.login('alice', password)
+    expect(ok.status, ok.text).toBe(200)
+    expect(sessionInfoSchema.parse(ok.json).name).toBe('alice')
+    expect((await known.c.call('GET', '/console/api/session')).status).toBe(200)
+
+    // Another instance (Redis), or the relay after a restart (SQLite), knows the device too.
+    await relay.close()
+    const again = await relayOn(p, clock)
+    await lockName(again, 'alice', password)
+    const there = new ConsoleClient(again.url)
+    there.deviceCookie = known.c.deviceCookie
+    expect((await there.login('alice', password)).status).toBe(200)
+  })
+
+  it('a forged, expired, other organizer’s or other relay’s device cookie gives no exemption', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const alice = await organizer(relay, 'alice', clock.t)
+    const bob = await organizer(relay, 'bob', clock.t)
+    const aliceBrowser = client(relay)
+    expect((await aliceBrowser.login('alice', alice)).status).toBe(200)
+    const cookie = aliceBrowser.c.deviceCookie ?? ''
+    expect(cookie).not.toBe('')
+
+    const tryWith = async (deviceCookie: string, name: string, password: string) => {
+      const b = client(relay)
+      b.c.deviceCookie = deviceCookie
+      return b.login(name, password)
+    }
+    // Alice's browser is not Bob's: Bob's lock holds there.
+    await lockName(relay, 'bob', bob)
+    expect((await tryWith(cookie, 'bob', bob)).status).toBe(429)
+
+    await lockName(relay, 'alice', alice)
+    // Forged: the name changed, the signature altered, made up, or signed by another relay.
+    const forgedName = cookie.replace('scandesk_device=alice.', 'scandesk_device=bob.')
+    expect(forgedName).not.toBe(cookie)
+    expect((await tryWith(forgedName, 'bob', bob)).status).toBe(429)
+    const last = cookie.at(-1) === 'A' ? 'B' : 'A'
+    expect((await tryWith(cookie.slice(0, -1) + last, 'alice', alice)).status).toBe(429)
+    expect((await tryWith('scandesk_device=alice.x.1.y', 'alice', alice)).status).toBe(429)
+    const elsewhere = await relayOn(place(backend), clock)
+    const elsewherePassword = await organizer(elsewhere, 'alice', clock.t)
+    const other = new ConsoleClient(elsewhere.url)
+    expect((await other.login('alice', elsewherePassword)).status).toBe(200)
+    expect(other.deviceCookie).not.toBe(cookie)
+    expect((await tryWith(other.deviceCookie ?? '', 'alice', alice)).status).toBe(429)
+    // The real one still works.
+    expect((await tryWith(cookie, 'alice', alice)).status).toBe(200)
+
+    // Expired: past its lifetime it is a stranger's browser again.
+    clock.advance(DEVICE_COOKIE_MAX_MS)
+    await lockName(relay, 'alice', alice)
+    expect((await tryWith(cookie, 'alice', alice)).status).toBe(429)
+  })
+
+  it('a stolen device cookie gets a few guesses, then loses its exemption', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const alice = await organizer(relay, 'alice', clock.t)
+    const victim = client(relay)
+    expect((await victim.login('alice', alice)).status).toBe(200)
+    await lockName(relay, 'alice', alice)
+    const thief = client(relay)
+    thief.c.deviceCookie = victim.c.deviceCookie
+    // Its own small limit, whatever the address: then it is refused like any other browser.
+    for (let i = 0; i < DEVICE_LOCKOUT.free + 1; i++) {
+      expect((await thief.login('alice', `guess${i}`)).status).toBe(401)
+    }
+    for (let i = 0; i < 5; i++) {
+      const refused = await client(relay).login('alice', alice)
+      expect(refused.status).toBe(429)
+    }
+    const withStolen = await thief.login('alice', alice)
+    expect(withStolen.status).toBe(429)
+    expect(errorCode(withStolen)).toBe('locked_out')
+    // Once the name's lock has run out, the password (known browser or not) gets in again.
+    clock.advance(15 * 60_000)
+    expect((await client(relay).login('alice', alice)).status).toBe(200)
+  })
+
+  it('organizer add after remove, and organizer unlock, clear the name’s lockout', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const old = await organizer(relay, 'alice', clock.t)
+    const oldBrowser = client(relay)
+    expect((await oldBrowser.login('alice', old)).status).toBe(200)
+    await lockName(relay, 'alice', old)
+    await removeOrganizer(relay.store, 'alice')
+    // Still locked (the clock barely moves): the new account must not inherit that.
+    clock.advance(1)
+    const fresh = await addOrganizer(relay.store, 'alice', clock.t)
+    expect((await client(relay).login('alice', fresh)).status).toBe(200)
+    // A new account: signed in from any browser; the old account's device is not known to it.
+    await lockName(relay, 'alice', fresh)
+    const stale = client(relay)
+    stale.c.deviceCookie = oldBrowser.c.deviceCookie
+    expect((await stale.login('alice', fresh)).status).toBe(429)
+    await unlockOrganizer(relay.store, 'alice')
+    expect((await client(relay).login('alice', fresh)).status).toBe(200)
+    // Unlocking an unknown name says so.
+    await expect(unlockOrganizer(relay.store, 'nobody')).rejects.toThrow(/no organizer nobody/)
+  })
+})
