@@ -32,6 +32,7 @@ import { createAttendanceRoutes, localDay } from './attendance/routes'
 import { createPeopleLookup } from './attendance/people'
 import { createRallyLookup } from './attendance/rally'
 import { createConsoleApi } from './console/console-api'
+import type { KdfGateOptions } from './console/passwords'
 import { CONSOLE_API_PREFIX } from './console/console-router'
 import type { ConsoleDeps, ConsoleRoute, ScansToday } from './console/console-router'
 import { sessionIsLive } from './console/sessions'
@@ -92,6 +93,8 @@ export interface StartRelayOptions {
   sessionCheckMs?: number
   /** The big screens' limits (relay/screens/screen-hub.ts), for tests. */
   screens?: ScreenRoutesOptions['hub']
+  /** The console sign-in's scrypt gate (relay/console/passwords.ts KdfGate), for tests. */
+  consoleKdf?: KdfGateOptions
 }
 
 export interface RelayHandle {
@@ -207,6 +210,7 @@ export async function startRelay(
     hub,
     campaignCache: campaigns,
     sessionEnded: (idHash: string) => attendanceApi.events.endSession(idHash),
+    kdfGate: opts.consoleKdf,
   }
   const consoleExtras = opts.console?.(consoleBase) ?? {}
   // Tags and follow-up messages: a worker off the push path, and its console report.

@@ -43,7 +43,7 @@ import {
 export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log, config } = deps
   const organizers = store.console
-  const kdf = new KdfGate()
+  const kdf = new KdfGate(deps.kdfGate)
   const devices = new DeviceCookies(organizers)
 
   return [
@@ -98,7 +98,12 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
         }
         const password = parsed.success ? parsed.data.password : ''
-        const ok = await kdf.run(() => verifyPassword(password, organizer?.passwordHash ?? null))
+        // A known browser waits in its own queue, served first; others hold a few places at most
+        // per address (an IPv6 /64), so a flood from many addresses leaves the organizer room.
+        const ok = await kdf.run(() => verifyPassword(password, organizer?.passwordHash ?? null), {
+          client: addressKey,
+          priority: known,
+        })
         if (ok === null) {
           ctx.res.setHeader('Retry-After', '1')
           sendConsoleError(ctx.res, 429, 'rate_limited', 'too many sign-ins at once; retry')

@@ -14,6 +14,7 @@ import { Router, type RouteParams, type RouteRequest } from '../../shared/server
 import { errorMessage, type Logger } from '../log'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
+import type { KdfGateOptions } from './passwords'
 import { crossOriginReason } from './request-origin'
 import { resumeSession, sessionIdOf } from './sessions'
 
@@ -72,6 +73,8 @@ export interface ConsoleDeps {
    * at once, not at their next look at the store.
    */
   sessionEnded: (idHash: string) => void
+  /** The sign-in scrypt gate's size (relay/console/passwords.ts KdfGate); tests make it small. */
+  kdfGate?: KdfGateOptions
 }
 
 export function sendConsoleError(

@@ -102,32 +102,79 @@ export async function verifyPassword(password: string, encoded: string | null): 
   )
 }
 
+/** How big the scrypt gate is (KdfGate); tests make it small. */
+export interface KdfGateOptions {
+  /** Checks running at once (each holds one of libuv's 4 threads). */
+  concurrency?: number
+  /** Ordinary sign-ins waiting for a slot. */
+  maxWaiting?: number
+  /** Known browsers' sign-ins (a valid device cookie) waiting: a queue of their own. */
+  maxPriorityWaiting?: number
+  /** Places (running or waiting) one client address (an IPv6 /64) may hold, ordinary only. */
+  maxPerClient?: number
+  /** Tests: awaited in the slot before each check, so a test can keep the gate full. */
+  holdSlot?: () => Promise<void>
+}
+
+type Waiter = () => void
+
 /**
  * Bounds the scrypt checks running at once (each holds one of libuv's 4 threads, which DNS
  * lookups and file reads share) and those waiting: a flood of sign-ins from many addresses
- * gets "busy" answers instead of a queue that grows without end or starves the rest.
+ * gets "busy" answers instead of a queue that grows without end or starves the rest. A known
+ * browser's sign-in (priority) waits in a queue of its own that is served first, so a flood
+ * never makes it "busy"; and one client address holds at most a few places, so a few
+ * addresses cannot fill the ordinary queue either.
  */
 export class KdfGate {
   private active = 0
-  private readonly waiting: Array<() => void> = []
+  private readonly waiting: Waiter[] = []
+  private readonly priorityWaiting: Waiter[] = []
+  private readonly held = new Map<string, number>()
+  private readonly concurrency: number
+  private readonly maxWaiting: number
+  private readonly maxPriorityWaiting: number
+  private readonly maxPerClient: number
+  private readonly holdSlot: (() => Promise<void>) | undefined
 
-  constructor(
-    private readonly concurrency = 2,
-    private readonly maxWaiting = 64,
-  ) {}
+  constructor(options: KdfGateOptions = {}) {
+    this.holdSlot = options.holdSlot
+    this.concurrency = options.concurrency ?? 2
+    this.maxWaiting = options.maxWaiting ?? 64
+    this.maxPriorityWaiting = options.maxPriorityWaiting ?? 16
+    this.maxPerClient = options.maxPerClient ?? 4
+  }
 
-  /** `fn`'s result, or null at once when too many are already waiting. */
-  async run<T>(fn: () => Promise<T>): Promise<T | null> {
+  /**
+   * `fn`'s result, or null at once when too many are already waiting (in its queue) or its
+   * client holds its share. `client`: the per-address key; `priority`: a known browser's.
+   */
+  async run<T>(
+    fn: () => Promise<T>,
+    { client, priority = false }: { client?: string; priority?: boolean } = {},
+  ): Promise<T | null> {
+    const counted = priority ? undefined : client
+    if (counted !== undefined && (this.held.get(counted) ?? 0) >= this.maxPerClient) return null
+    let queued: Promise<void> | null = null
     if (this.active >= this.concurrency) {
-      if (this.waiting.length >= this.maxWaiting) return null
-      await new Promise<void>((resolve) => this.waiting.push(resolve))
+      const queue = priority ? this.priorityWaiting : this.waiting
+      if (queue.length >= (priority ? this.maxPriorityWaiting : this.maxWaiting)) return null
+      queued = new Promise<void>((resolve) => queue.push(resolve))
     } else {
       this.active++
     }
+    if (counted !== undefined) this.held.set(counted, (this.held.get(counted) ?? 0) + 1)
     try {
+      if (queued !== null) await queued
+      if (this.holdSlot !== undefined) await this.holdSlot()
       return await fn()
     } finally {
-      const next = this.waiting.shift()
+      if (counted !== undefined) {
+        const left = (this.held.get(counted) ?? 1) - 1
+        if (left > 0) this.held.set(counted, left)
+        else this.held.delete(counted)
+      }
+      const next = this.priorityWaiting.shift() ?? this.waiting.shift()
       if (next !== undefined) next()
       else this.active--
     }

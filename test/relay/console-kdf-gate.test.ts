@@ -5,7 +5,7 @@ import { KdfGate, hashPassword, verifyPassword } from '../../relay/console/passw
 
 describe('KdfGate', () => {
   it('runs at most 2 at once, queues 3 more, and turns the rest away', async () => {
-    const gate = new KdfGate(2, 3)
+    const gate = new KdfGate({ concurrency: 2, maxWaiting: 3 })
     let running = 0
     let most = 0
     const releases: Array<() => void> = []
