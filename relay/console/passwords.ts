@@ -123,8 +123,9 @@ type Waiter = () => void
  * lookups and file reads share) and those waiting: a flood of sign-ins from many addresses
  * gets "busy" answers instead of a queue that grows without end or starves the rest. A known
  * browser's sign-in (priority) waits in a queue of its own that is served first, so a flood
- * never makes it "busy"; and one client address holds at most a few places, so a few
- * addresses cannot fill the ordinary queue either.
+ * never makes it "busy"; and one client address holds at most a quarter of the ordinary
+ * places (16 of 64), so one or two addresses cannot fill it either. (Not fewer: organizers
+ * behind one venue address sign in at the same moment, and tests all come from loopback.)
  */
 export class KdfGate {
   private active = 0
@@ -142,7 +143,7 @@ export class KdfGate {
     this.concurrency = options.concurrency ?? 2
     this.maxWaiting = options.maxWaiting ?? 64
     this.maxPriorityWaiting = options.maxPriorityWaiting ?? 16
-    this.maxPerClient = options.maxPerClient ?? 4
+    this.maxPerClient = options.maxPerClient ?? 16
   }
 
   /**
