@@ -108,7 +108,10 @@ export const rosterProblemCodes = {
   name_empty: none,
   /** The cell has more than `limit` characters. */
   too_long: z.object({ limit: z.number().int() }).strict(),
+  /** A character a phone number cannot have, or a "+" past its start. */
   phone_invalid: none,
+  /** Only allowed characters, but fewer than `min` of them ("1", "-"). */
+  phone_too_short: z.object({ min: z.number().int() }).strict(),
   /** Same guest (code, else name and phone) as the earlier row `duplicateOf`. */
   duplicate_row: z.object({ duplicateOf: z.number().int() }).strict(),
   file_empty: none,

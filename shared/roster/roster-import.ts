@@ -109,7 +109,10 @@ const ALIASES: Record<Field, string[]> = {
   ],
 }
 const LIMITS: Record<Field, number> = { name: 100, company: 200, phone: 40, code: 64 }
-const PHONE = /^\+?[\d\s()-]{3,40}$/
+/** What a phone number may hold: digits, spaces, brackets and dashes, a "+" only at the start. */
+const PHONE_CHARS = /^\+?[\d\s()-]*$/
+/** Shorter than this it is no phone number ("1", "-"); the longest is `LIMITS.phone`. */
+const PHONE_MIN = 3
 
 /**
  * "  Phone No. ", "ＰＨＯＮＥ", "手机号(必填)", "姓名*" → "phoneno", "phone", "手机号", "姓名":
@@ -224,13 +227,22 @@ export function validateTable(table: string[][]): ParsedRoster {
         })
       }
     }
-    if (entry.phone !== '' && !PHONE.test(entry.phone)) {
+    // One reason each, the one to fix: its characters, else its length (too long is above).
+    if (entry.phone !== '' && !PHONE_CHARS.test(entry.phone)) {
       rowErrors.push({
         row,
         column: 'phone',
         code: 'phone_invalid',
         params: {},
         message: 'phone has characters a phone number cannot have',
+      })
+    } else if (entry.phone !== '' && entry.phone.length < PHONE_MIN) {
+      rowErrors.push({
+        row,
+        column: 'phone',
+        code: 'phone_too_short',
+        params: { min: PHONE_MIN },
+        message: `phone is shorter than ${PHONE_MIN} characters`,
       })
     }
     const key = rosterMatchKey(entry)

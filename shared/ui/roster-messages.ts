@@ -10,7 +10,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
   'zh-CN': {
     name_empty: '姓名为空',
     too_long: '超过 {limit} 个字符',
-    phone_invalid: '电话号码含有无效字符（只能有数字、空格、+、-、括号）',
+    phone_invalid: '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）',
+    phone_too_short: '电话号码太短（至少 {min} 个字符）',
     duplicate_row: '与第 {duplicateOf} 行重复',
     file_empty: '文件是空的',
     too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
@@ -34,7 +35,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     name_empty: 'The name is empty',
     too_long: 'Longer than {limit} characters',
     phone_invalid:
-      'The phone number has characters a phone number cannot have (only digits, spaces, +, - and brackets)',
+      'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',
+    phone_too_short: 'The phone number is too short (at least {min} characters)',
     duplicate_row: 'Same guest as row {duplicateOf}',
     file_empty: 'The file is empty',
     too_many_rows: 'More than {max} rows: split the file and import the parts one by one',

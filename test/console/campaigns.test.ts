@@ -588,6 +588,28 @@ describe('the roster panel', () => {
     expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
   })
 
+  it('words a phone too short by its length, not as bad characters', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.uploadRoster.mockResolvedValue({
+      stored: false,
+      errors: [
+        { row: 3, column: 'phone', code: 'phone_too_short', params: { min: 3 } },
+        { row: 4, column: 'phone', code: 'phone_invalid', params: {} },
+      ],
+    })
+    const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const file = new File(['姓名,电话\n张三,1'], 'guests.csv', { type: 'text/csv' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await flushPromises()
+    const texts = wrapper.findAll('[data-testid="roster-problem"]').map((w) => w.text())
+    expect(texts[0]).toContain('电话号码太短（至少 3 个字符）')
+    expect(texts[0]).not.toContain('无效字符')
+    expect(texts[1]).toContain('+ 只能在开头')
+  })
+
   it('a file refused whole (unreadable, no name column) says so, and offers no leaving-out of rows', async () => {
     const fake = createFakeConsoleApi()
     fake.api.uploadRoster.mockResolvedValue({

@@ -98,7 +98,7 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
     await importRoster()
     expect(await problemTable()).toEqual([
       ['3', '姓名', '姓名为空'],
-      ['4', '电话', '电话号码含有无效字符（只能有数字、空格、+、-、括号）'],
+      ['4', '电话', '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）'],
       ['6', '编号', '与第 2 行重复'],
     ])
     await expect(page.locator('[data-testid="roster-errors"]').textContent()).resolves.not.toMatch(
@@ -145,7 +145,7 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
       [
         '4',
         'Phone',
-        'The phone number has characters a phone number cannot have (only digits, spaces, +, - and brackets)',
+        'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',
       ],
       ['6', 'Code', 'Same guest as row 2'],
     ])

@@ -190,6 +190,25 @@ describe('row problems as codes, at the row the spreadsheet shows', () => {
     expect(problems(r)).toEqual([{ row: 2, column: 'phone', code: 'phone_invalid', params: {} }])
   })
 
+  it('a phone too short to be one: its length, not its characters, is the problem', async () => {
+    // "1" and "-" have only characters a phone number may have; they are too short.
+    const r = await csv('name,phone', 'Ada,1', 'Bob,-', 'Cy,1 2', 'Di,123', 'Ed,(0)')
+    expect(problems(r)).toEqual([
+      { row: 2, column: 'phone', code: 'phone_too_short', params: { min: 3 } },
+      { row: 3, column: 'phone', code: 'phone_too_short', params: { min: 3 } },
+    ])
+    expect(r.rows.map((x) => x.phone)).toEqual(['1 2', '123', '(0)'])
+  })
+
+  it('a "+" past the start is a bad character; a long phone only too long', async () => {
+    const r = await csv('name,phone', `Ada,138+0013`, `Bob,${'1'.repeat(41)}`, 'Cy,+1 415')
+    expect(problems(r)).toEqual([
+      { row: 2, column: 'phone', code: 'phone_invalid', params: {} },
+      { row: 3, column: 'phone', code: 'too_long', params: { limit: 40 } },
+    ])
+    expect(r.rows.map((x) => x.phone)).toEqual(['+1 415'])
+  })
+
   it('a duplicate, naming the earlier row: by code, else by name and phone', async () => {
     const r = await csv(
       'name,phone,code',

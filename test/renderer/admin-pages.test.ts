@@ -205,6 +205,7 @@ describe('roster page: row problems in the chosen language', () => {
         { row: 5, column: 'company', code: 'too_long', params: { limit: 200 } },
         { row: 6, column: 'code', code: 'duplicate_row', params: { duplicateOf: 2 } },
         { row: 7, column: 'name', code: 'from_a_newer_core', params: {} },
+        { row: 8, column: 'phone', code: 'phone_too_short', params: { min: 3 } },
       ],
     })
     const { wrapper, i18n } = mountWith(RosterPage, fake.api)
@@ -220,10 +221,11 @@ describe('roster page: row problems in the chosen language', () => {
         .findAll('tbody tr')
         .map((tr) => tr.findAll('td').map((td) => td.text()))
     expect(table()).toEqual([
-      ['4', '电话', '电话号码含有无效字符（只能有数字、空格、+、-、括号）'],
+      ['4', '电话', '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）'],
       ['5', '单位', '超过 200 个字符'],
       ['6', '编号', '与第 2 行重复'],
       ['7', '姓名', '未知错误（错误代码：from_a_newer_core）'],
+      ['8', '电话', '电话号码太短（至少 3 个字符）'],
     ])
     i18n.global.locale.value = 'en'
     await flushPromises()
@@ -231,11 +233,12 @@ describe('roster page: row problems in the chosen language', () => {
       [
         '4',
         'Phone',
-        'The phone number has characters a phone number cannot have (only digits, spaces, +, - and brackets)',
+        'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',
       ],
       ['5', 'Company', 'Longer than 200 characters'],
       ['6', 'Code', 'Same guest as row 2'],
       ['7', 'Name', 'Unknown error (error code: from_a_newer_core)'],
+      ['8', 'Phone', 'The phone number is too short (at least 3 characters)'],
     ])
   })
 })
