@@ -359,6 +359,62 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[parts[parts.length - 1] ?? path] = value
 }
 
+/** The schema of the setting at `path` (`wechat.mode`), its default and nullable wrappers taken off. */
+function settingSchema(path: ReadonlyArray<PropertyKey>): { schema: z.ZodType; nullable: boolean } {
+  let schema: z.ZodType = relayConfigSchema
+  let nullable = false
+  const unwrap = () => {
+    for (;;) {
+      if (schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) {
+        schema = schema.unwrap() as z.ZodType
+      } else if (schema instanceof z.ZodNullable) {
+        nullable = true
+        schema = schema.unwrap() as z.ZodType
+      } else return
+    }
+  }
+  for (const key of path) {
+    unwrap()
+    if (!(schema instanceof z.ZodObject)) break
+    const next: unknown = (schema.shape as Record<string, unknown>)[String(key)]
+    if (!(next instanceof z.ZodType)) break
+    schema = next
+  }
+  unwrap()
+  return { schema, nullable }
+}
+
+/**
+ * A bad value in our words: what the setting takes (its range, length or form), never Zod's
+ * own English ("Too big: expected number to be <=65535") and never the value (it may be a
+ * secret). Our own refinements (`custom`) keep their message.
+ */
+function settingProblem(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'custom') return issue.message
+  const { schema, nullable } = settingSchema(issue.path)
+  if (schema instanceof z.ZodNumber) {
+    const kind = schema.isInt ? 'a whole number' : 'a number'
+    const { minValue: min, maxValue: max } = schema
+    const finite = (n: number | null): n is number => n !== null && Number.isFinite(n)
+    if (finite(min) && finite(max)) return `must be ${kind} from ${min} to ${max}`
+    if (finite(min)) return `must be ${kind} of at least ${min}`
+    if (finite(max)) return `must be ${kind} of at most ${max}`
+    return `must be ${kind}`
+  }
+  if (schema instanceof z.ZodEnum) return `must be one of ${schema.options.join(', ')}`
+  if (schema instanceof z.ZodObject) return 'must be an object'
+  if (issue.code === 'invalid_format' && issue.format === 'url')
+    return 'must be an http:// or https:// URL'
+  if (issue.code === 'invalid_type') return nullable ? 'must be text or null' : 'must be text'
+  if (issue.code === 'too_small' && issue.origin === 'string')
+    return Number(issue.minimum) <= 1
+      ? 'must not be empty'
+      : `must be at least ${issue.minimum} characters`
+  if (issue.code === 'too_big' && issue.origin === 'string')
+    return `must be at most ${issue.maximum} characters`
+  return 'is invalid'
+}
+
 /** Parses a complete or partial config object; errors name the first bad field. */
 export function parseRelayConfig(
   input: unknown,
@@ -369,8 +425,11 @@ export function parseRelayConfig(
   const issue = result.error.issues[0]
   const keys = issue && issue.code === 'unrecognized_keys' ? issue.keys : []
   const path = [...(issue?.path ?? []), ...keys.slice(0, 1)].map(String).join('.') || '(root)'
-  const source = sources.get(path)
-  const message = keys.length > 0 ? 'is not a known field' : (issue?.message ?? 'is invalid')
+  // A whole group (`"wechat": "x"`) comes from where its fields came from.
+  const source =
+    sources.get(path) ?? [...sources].find(([field]) => field.startsWith(`${path}.`))?.[1]
+  const message =
+    keys.length > 0 ? 'is not a known field' : issue ? settingProblem(issue) : 'is invalid'
   throw new RelayConfigError(path, source ? `${message} (from ${source})` : message)
 }
 

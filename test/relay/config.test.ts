@@ -143,6 +143,65 @@ describe('relay config', () => {
     expect(loadRelayConfig({ readFile, flags: { config: 'relay.json' } }).port).toBe(9000)
   })
 
+  it("words a bad value itself: the setting, its range or form, never Zod's English", () => {
+    const bad = (opts: Parameters<typeof loadRelayConfig>[0]): string => {
+      try {
+        loadRelayConfig(opts)
+      } catch (err) {
+        expect(err).toBeInstanceOf(RelayConfigError)
+        return (err as RelayConfigError).message
+      }
+      throw new Error('expected a RelayConfigError')
+    }
+    const file = (json: object) => ({
+      readFile: () => JSON.stringify(json),
+      flags: { config: 'relay.json' },
+    })
+    const cases: Array<[Parameters<typeof loadRelayConfig>[0], string]> = [
+      [
+        { flags: { port: '70000' } },
+        'relay config: port must be a whole number from 0 to 65535 (from --port)',
+      ],
+      [
+        { env: { SCANDESK_RELAY_TICKET_BURST: '1.5' } },
+        'relay config: ticketBurst must be a whole number from 1 to 10000 (from SCANDESK_RELAY_TICKET_BURST)',
+      ],
+      [
+        { flags: { 'acked-retention-days': '400' } },
+        'relay config: ackedRetentionDays must be a number from 0 to 365 (from --acked-retention-days)',
+      ],
+      [
+        file({ port: '8080' }),
+        'relay config: port must be a whole number from 0 to 65535 (from relay.json)',
+      ],
+      [file({ host: '' }), 'relay config: host must not be empty (from relay.json)'],
+      [file({ host: 80 }), 'relay config: host must be text (from relay.json)'],
+      [file({ redis: 6379 }), 'relay config: redis must be text or null (from relay.json)'],
+      [file({ wechat: 'x' }), 'relay config: wechat must be an object (from relay.json)'],
+      [
+        { flags: { 'wechat-mode': 'secure' } },
+        'relay config: wechat.mode must be one of plain, compat, safe (from --wechat-mode)',
+      ],
+      [
+        { flags: { 'wechat-api-base': 'ftp://api.example.com' } },
+        'relay config: wechat.apiBase must be an http:// or https:// URL (from --wechat-api-base)',
+      ],
+      [
+        { flags: { 'wechat-app-secret': 'S'.repeat(129) } },
+        'relay config: wechat.appSecret must be at most 128 characters (from --wechat-app-secret)',
+      ],
+    ]
+    for (const [opts, message] of cases) {
+      const got = bad(opts)
+      expect(got).toBe(message)
+      expect(got).not.toMatch(/expected|Invalid|Too big|Too small|received|<=|>=/)
+    }
+    // A Cluster URL's bad node is named by its place, not echoed: it may hold a password.
+    const cluster = bad({ flags: { redis: 'redis-cluster://h1:7000,admin:s3cret/h2:7001' } })
+    expect(cluster).toMatch(/^relay config: redis node 2 is not host:port/)
+    expect(cluster).not.toContain('s3cret')
+  })
+
   it('names the field and the source of a bad value', () => {
     const bad = (opts: Parameters<typeof loadRelayConfig>[0]) => {
       try {

@@ -45,12 +45,13 @@ export function parseRedisClusterUrl(url: string): RedisClusterUrl {
     if (password !== '') out.password = password
   }
   if (rest === '') throw new RangeError('names no node (redis-cluster://host:port,host:port)')
-  for (const node of rest.split(',')) {
+  for (const [i, node] of rest.split(',').entries()) {
     const m = /^(.*):([^:\]]+)$/.exec(node)
     const host = hostSchema.safeParse(m?.[1])
     const port = portSchema.safeParse(m?.[2])
     if (!m || !host.success || !port.success) {
-      throw new RangeError(`node ${JSON.stringify(node)} is not host:port`)
+      // By its place, not its text: a mistyped URL can leave part of the password in a node.
+      throw new RangeError(`node ${i + 1} is not host:port (port 1 to 65535)`)
     }
     out.seeds.push({ host: host.data.replace(/^\[(.*)\]$/, '$1'), port: port.data })
   }
