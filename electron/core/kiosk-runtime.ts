@@ -4,7 +4,6 @@
  */
 import { z } from 'zod'
 import { setupInputSchema } from '../../shared/ipc'
-import { describeInputError } from './api/kiosk-api'
 import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-core'
 import { startDemo, type DemoServices } from './demo'
 import { planSetup, storeSecrets } from './config/setup'
@@ -164,6 +163,44 @@ async function provisionByPairing(
   )
 }
 
+/** Where each provisioning value comes from: a flag of `kiosk web`, or a variable (secrets). */
+const PROVISIONING_SOURCES: Record<string, string> = {
+  ticketSource: '--ticket-source',
+  relayUrl: '--relay',
+  kioskId: '--kiosk-id',
+  relayToken: 'SCANDESK_KIOSK_TOKEN',
+  apiBase: '--api-base',
+  appId: '--appid',
+  appSecret: 'SCANDESK_APP_SECRET',
+}
+
+/** What each provisioning value takes, in our words (Zod's own are not for a deployer). */
+const PROVISIONING_FORMS: Record<string, string> = {
+  ticketSource: 'must be proxy or direct',
+  relayUrl: 'must be an https:// or wss:// URL (http:// and ws:// only to this machine)',
+  kioskId: 'must be 1 to 24 of a-z 0-9 -',
+  relayToken: 'must be 16 to 256 characters',
+  apiBase: 'must be an https:// URL (http:// only to this machine)',
+}
+
+/**
+ * The setup schema's complaints about headless provisioning, each by the flag or variable that
+ * gave the value and never with the value (a token or secret): our refinements' own words
+ * (plain http, the AppID's form), else what the value takes.
+ */
+function provisioningProblems(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const field = String(issue.path[0] ?? '')
+      const source = PROVISIONING_SOURCES[field] ?? 'provisioning'
+      const form = PROVISIONING_FORMS[field]
+      if (issue.code === 'custom' || form === undefined) return `${source}: ${issue.message}`
+      return `${source} ${form}`
+    })
+    .join('; ')
+}
+
 /**
  * Applies the flags and the secrets from the environment (stored in the vault on first use);
  * `pairedCodeHash`, when pairing just now, is saved with the settings.
@@ -185,10 +222,7 @@ function provision(
     ...(env.SCANDESK_KIOSK_TOKEN ? { relayToken: env.SCANDESK_KIOSK_TOKEN } : {}),
     ...(env.SCANDESK_APP_SECRET ? { appSecret: env.SCANDESK_APP_SECRET } : {}),
   })
-  if (!input.success)
-    throw new StartupError(
-      `provisioning: ${describeInputError(input.error).replace('relayToken', 'SCANDESK_KIOSK_TOKEN').replace('appSecret', 'SCANDESK_APP_SECRET')}`,
-    )
+  if (!input.success) throw new StartupError(`provisioning: ${provisioningProblems(input.error)}`)
   const plan = planSetup(settings, o.vault, input.data)
   if (!plan.ok) {
     const names: Record<string, string> = {

@@ -74,6 +74,48 @@ describe('demo mode', () => {
     expect(err).toBeInstanceOf(StartupError)
     expect((err as Error).message).toContain('SCANDESK_KIOSK_TOKEN')
   })
+
+  it("headless provisioning's bad values: named by flag or variable, worded by us, no value echoed", async () => {
+    const refused = async (
+      env: Record<string, string>,
+      provisioning: Parameters<typeof startKioskRuntime>[0]['provisioning'],
+    ): Promise<string> => {
+      const err = await startKioskRuntime({
+        dataDir: tempDir(),
+        vault: new MemoryVault(),
+        env,
+        provisioning,
+      }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(StartupError)
+      return (err as Error).message
+    }
+    const short = await refused(
+      { SCANDESK_KIOSK_TOKEN: 'sh0rt-t0ken' },
+      { relayUrl: 'not a url', kioskId: 'Booth 1', ticketSource: 'proxy' },
+    )
+    expect(short).toBe(
+      'provisioning: --relay must be an https:// or wss:// URL (http:// and ws:// only to this machine); ' +
+        '--kiosk-id must be 1 to 24 of a-z 0-9 -; ' +
+        'SCANDESK_KIOSK_TOKEN must be 16 to 256 characters',
+    )
+    expect(short).not.toContain('sh0rt-t0ken')
+    const direct = await refused(
+      { SCANDESK_KIOSK_TOKEN: 't'.repeat(32), SCANDESK_APP_SECRET: 'n0t-a-s3cret' },
+      {
+        relayUrl: 'https://relay.example',
+        kioskId: 'k1',
+        ticketSource: 'direct',
+        apiBase: 'ftp://api.example',
+        appId: 'wx1',
+      },
+    )
+    expect(direct).toBe(
+      'provisioning: --api-base must be an https:// URL (http:// only to this machine); ' +
+        '--appid: AppID looks like wx followed by 16 letters or digits; ' +
+        'SCANDESK_APP_SECRET: AppSecret is 32 letters or digits',
+    )
+    expect(direct).not.toContain('n0t-a-s3cret')
+  })
 })
 
 describe('kiosk web command', () => {
