@@ -24,11 +24,13 @@
 import { hostname, userInfo } from 'node:os'
 import {
   accessSync,
-  chmodSync,
+  closeSync,
   constants,
   existsSync,
+  fstatSync,
   mkdirSync,
-  readFileSync,
+  openSync,
+  readSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -39,6 +41,14 @@ import { z } from 'zod'
 
 export const LOCK_FILE = 'scandesk.lock'
 export const OWNER_FILE = 'scandesk.lock.json'
+/** The owner file's most: it is one short line of JSON. */
+const MAX_OWNER_BYTES = 4096
+/**
+ * Opens fail on a symbolic link (ELOOP) rather than following it, and never wait on a pipe: a data folder another user
+ * can write (a kiosk's folder in a user's home, the program run as root) must not let that
+ * user make the program create, chmod, write or read a file elsewhere. Windows has no flag.
+ */
+const SAFE_OPEN = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
 
 const ownerSchema = z.object({
   pid: z.number().int().positive(),
@@ -90,14 +100,14 @@ export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock 
   let db: Database.Database | null = null
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    const isNew = !existsSync(file)
+    // Made (mode 0600, as the databases beside it) or checked here, before SQLite opens it: a
+    // symbolic link or anything but a plain file is refused. Opened with fs only before SQLite
+    // holds a lock on it: closing any descriptor of the file would drop this process's locks.
+    refuseUnlessPlainFile(file, constants.O_RDWR | constants.O_CREAT)
     db = new Database(file, {
       timeout: 0,
       ...(opts.nativeBinding !== undefined && { nativeBinding: opts.nativeBinding }),
     })
-    // As the databases beside it. Never opened with fs: closing any descriptor of the file
-    // would drop this process's locks on it.
-    if (isNew) chmodSync(file, 0o600)
     // Nothing is ever written: no journal file, and the file stays empty.
     db.pragma('journal_mode = MEMORY')
     db.exec('BEGIN EXCLUSIVE')
@@ -121,7 +131,9 @@ export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock 
   }
   try {
     const tmp = join(dir, `${OWNER_FILE}.${process.pid}.tmp`)
-    writeFileSync(tmp, JSON.stringify(owner) + '\n', { mode: 0o600 })
+    // A new file (a link left or planted under the name is removed, not written through).
+    rmSync(tmp, { force: true })
+    writeFileSync(tmp, JSON.stringify(owner) + '\n', { mode: 0o600, flag: 'wx' })
     renameSync(tmp, join(dir, OWNER_FILE))
   } catch {
     // Only the message another process prints loses its details: the lock is held.
@@ -171,12 +183,42 @@ function sqliteCode(err: unknown): string {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : ''
 }
 
-function readOwner(dir: string): FolderLockOwner | null {
+/**
+ * Opens `file` with `flags` without following a link, and throws unless it is a plain file
+ * (a link, a pipe, a device). The descriptor is closed before returning.
+ */
+function refuseUnlessPlainFile(file: string, flags: number): void {
+  let fd: number
   try {
-    const parsed = ownerSchema.safeParse(JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')))
+    fd = openSync(file, flags | SAFE_OPEN, 0o600)
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ELOOP') {
+      throw new Error(`${file} is a symbolic link; remove it`, { cause: err })
+    }
+    throw err
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${file} is not a file; remove it`)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Who holds the lock, from the owner file: a plain file of one short line, else unknown. */
+function readOwner(dir: string): FolderLockOwner | null {
+  let fd: number | null = null
+  try {
+    fd = openSync(join(dir, OWNER_FILE), constants.O_RDONLY | SAFE_OPEN)
+    const stat = fstatSync(fd)
+    if (!stat.isFile() || stat.size > MAX_OWNER_BYTES) return null
+    const buf = Buffer.alloc(MAX_OWNER_BYTES)
+    const n = readSync(fd, buf, 0, MAX_OWNER_BYTES, 0)
+    const parsed = ownerSchema.safeParse(JSON.parse(buf.subarray(0, n).toString('utf8')))
     return parsed.success ? parsed.data : null
   } catch {
     return null
+  } finally {
+    if (fd !== null) closeSync(fd)
   }
 }
 

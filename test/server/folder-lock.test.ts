@@ -3,7 +3,17 @@
  * process as between processes), and the relay's use of it: SQLite locks its folder, Redis
  * (several relays on one Redis by design, nothing kept in the folder) does not.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,6 +94,57 @@ describe('lockFolder', () => {
     expect(err.message).toContain('in use by another process')
     lock.release()
   })
+
+  // A data folder another user can write (a kiosk's folder in a user's home, the relay or
+  // kiosk run as root) must not let that user make the program create, chmod or write a file
+  // elsewhere through a symbolic link planted in it.
+  it.skipIf(process.platform === 'win32')(
+    'a lock file that is a symbolic link is refused; its target is neither made nor changed',
+    () => {
+      const dir = folder()
+      const outside = folder()
+      const made = join(outside, 'nologin')
+      symlinkSync(made, join(dir, LOCK_FILE))
+      expect(() => lockFolder(dir, { program: 'relay' })).toThrow(/symbolic link|not a file/)
+      expect(existsSync(made)).toBe(false)
+      const existing = join(outside, 'config')
+      writeFileSync(existing, 'keep', { mode: 0o644 })
+      rmSync(join(dir, LOCK_FILE))
+      symlinkSync(existing, join(dir, LOCK_FILE))
+      expect(() => lockFolder(dir, { program: 'relay' })).toThrow(/symbolic link|not a file/)
+      expect(statSync(existing).mode & 0o777).toBe(0o644)
+      expect(readFileSync(existing, 'utf8')).toBe('keep')
+    },
+  )
+
+  it.skipIf(process.platform === 'win32')(
+    'the owner file is never written through a planted symbolic link',
+    () => {
+      const dir = folder()
+      const target = join(folder(), 'passwd')
+      writeFileSync(target, 'root:x:0:0\n')
+      symlinkSync(target, join(dir, `${OWNER_FILE}.${process.pid}.tmp`))
+      const lock = lockFolder(dir, { program: 'relay' })
+      expect(readFileSync(target, 'utf8')).toBe('root:x:0:0\n')
+      expect(lstatSync(join(dir, OWNER_FILE)).isFile()).toBe(true)
+      lock.release()
+    },
+  )
+
+  it.skipIf(process.platform === 'win32')(
+    'a refusal does not read the owner file through a link to a pipe (it would wait forever)',
+    () => {
+      const dir = folder()
+      const lock = lockFolder(dir, { program: 'relay' })
+      rmSync(join(dir, OWNER_FILE))
+      const fifo = join(folder(), 'fifo')
+      execFileSync('mkfifo', [fifo])
+      symlinkSync(fifo, join(dir, OWNER_FILE))
+      const err = refusal(() => lockFolder(dir, { program: 'relay' }))
+      expect(err.owner).toBeNull()
+      lock.release()
+    },
+  )
 })
 
 describe('the relay and its data folder', () => {
