@@ -15,7 +15,8 @@ import type { ConsoleStore } from '../store/console-types'
 export const DEVICE_COOKIE = 'scandesk_device'
 /** 90 days: a browser that signed in for one season's events is still known at the next. */
 export const DEVICE_COOKIE_MAX_MS = 90 * 86_400_000
-const SECRET_PURPOSE = 'console-device-cookie'
+/** The store's name for the key that signs device cookies (ConsoleStore.relaySecret). */
+export const DEVICE_COOKIE_SECRET_PURPOSE = 'console-device-cookie'
 /** `<name>.<device id>.<issued at ms>.<HMAC>`: the name may hold dots, the rest cannot. */
 const VALUE = /^([a-z0-9][a-z0-9._-]{0,31})\.([A-Za-z0-9_-]{22})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/
 
@@ -33,7 +34,7 @@ export class DeviceCookies {
   private secret(): Promise<Buffer> {
     if (this.key === null) {
       const key = this.store
-        .relaySecret(SECRET_PURPOSE, randomBytes(32).toString('base64url'))
+        .relaySecret(DEVICE_COOKIE_SECRET_PURPOSE, randomBytes(32).toString('base64url'))
         .then((s) => Buffer.from(s, 'base64url'))
       // A store error is not remembered: the next sign-in asks again.
       key.catch(() => {
@@ -64,9 +65,14 @@ export class DeviceCookies {
     if (m === null) return null
     const [, cookieName = '', deviceId = '', issued = '', sent = ''] = m
     const issuedAt = Number(issued)
-    if (cookieName !== name || issuedAt > now || now - issuedAt >= DEVICE_COOKIE_MAX_MS) return null
-    const expected = await this.mac(cookieName, deviceId, issuedAt)
-    const given = Buffer.from(sent, 'base64url')
+    // Only the spelling issue() makes: no leading zeros on the time, and the signature compared
+    // as its text (a lenient base64url decode drops the last character's two padding bits).
+    if (cookieName !== name || String(issuedAt) !== issued) return null
+    if (issuedAt > now || now - issuedAt >= DEVICE_COOKIE_MAX_MS) return null
+    const expected = Buffer.from(
+      (await this.mac(cookieName, deviceId, issuedAt)).toString('base64url'),
+    )
+    const given = Buffer.from(sent)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
     return { name: cookieName, deviceId, issuedAt }
   }

@@ -163,6 +163,35 @@ describe.each(['sqlite', 'redis'] as const)('device cookies (%s store)', (backen
     expect((await tryWith(cookie, 'alice', alice)).status).toBe(429)
   })
 
+  it('only the exact cookie the relay made counts: no other spelling of its signature or time', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const alice = await organizer(relay, 'alice', clock.t)
+    const browser = client(relay)
+    expect((await browser.login('alice', alice)).status).toBe(200)
+    const cookie = browser.c.deviceCookie ?? ''
+    const m = /^(scandesk_device=alice\.[A-Za-z0-9_-]{22}\.)(\d+)\.([A-Za-z0-9_-]{43})$/.exec(
+      cookie,
+    )
+    expect(m).not.toBeNull()
+    const [, head = '', issued = '', mac = ''] = m ?? []
+    await lockName(relay, 'alice', alice)
+    const tryWith = async (deviceCookie: string) => {
+      const b = client(relay)
+      b.c.deviceCookie = deviceCookie
+      return (await b.login('alice', alice)).status
+    }
+    // 43 base64url characters carry 258 bits for a 256-bit signature: the last character's two
+    // low bits are padding a lenient decoder drops, so four spellings decoded alike.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const lastBits = alphabet.indexOf(mac.at(-1) ?? '')
+    const respelled = mac.slice(0, -1) + (alphabet[lastBits ^ 1] ?? '')
+    expect(await tryWith(`${head}${issued}.${respelled}`)).toBe(429)
+    expect(await tryWith(`${head}0${issued}.${mac}`)).toBe(429)
+    // The exact one still works.
+    expect(await tryWith(cookie)).toBe(200)
+  })
+
   it('a stolen device cookie gets a few guesses, then loses its exemption', async () => {
     const clock = new Clock()
     const relay = await relayOn(place(backend), clock)
