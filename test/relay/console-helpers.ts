@@ -4,11 +4,12 @@
  * record of every body the console answered, so a test can check that none of them carries a
  * secret.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { consoleEventSchema, type ConsoleEvent } from '../../shared/console-api'
 import type { RelayConfigInput } from '../../relay/config'
 import { addOrganizer } from '../../relay/console/organizer-admin'
+import { DEVICE_COOKIE_SECRET_PURPOSE } from '../../relay/console/device-cookies'
 import { hashSessionId } from '../../relay/console/sessions'
 import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
 import { TOKEN, tempDir, type Backend } from './harness'
@@ -165,6 +166,13 @@ export async function collectSecrets(relay: RelayHandle, client?: ConsoleClient)
   }
   const id = client?.cookie?.split('=')[1]
   if (id !== undefined) secrets.add(hashSessionId(id))
+  // The key that signs device cookies (made on first use: a fresh one here is never used).
+  const deviceKey = await relay.store.console.relaySecret(
+    DEVICE_COOKIE_SECRET_PURPOSE,
+    randomBytes(32).toString('base64url'),
+  )
+  const raw = Buffer.from(deviceKey, 'base64url')
+  for (const s of [deviceKey, raw.toString('base64'), raw.toString('hex')]) secrets.add(s)
 }
 
 /** Fails naming the answer that leaked one of `secrets`. */
