@@ -71,7 +71,9 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         // The organizer's known browser: its own limit instead of the name's and the address's,
         // so that someone who knows only the name cannot keep the organizer out.
         const device =
-          organizer === null ? null : await devices.verify(ctx.req, organizer.name, ctx.now)
+          organizer === null
+            ? null
+            : await devices.verify(ctx.req, organizer.name, ctx.now, organizer.createdAt)
         const known =
           device !== null &&
           organizer !== null &&

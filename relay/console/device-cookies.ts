@@ -58,17 +58,40 @@ export class DeviceCookies {
     return `${name}.${deviceId}.${now}.${mac.toString('base64url')}`
   }
 
-  /** The known device the request's cookie proves for `name` at `now`, or null. */
-  async verify(req: IncomingMessage, name: string, now: number): Promise<KnownDevice | null> {
-    const value = deviceCookieOf(req)
-    const m = value === null ? null : VALUE.exec(value)
+  /**
+   * The known device the request's cookies prove for `name` at `now`, issued at `since` or
+   * later (the organizer's creation: an earlier account's browser is not known), or null. Every
+   * `scandesk_device` the request carries is tried (a few at most): one planted ahead of the
+   * real one (a sibling host's Domain cookie, or one set over plain http with a longer Path,
+   * which the browser sends first) must not hide it.
+   */
+  async verify(
+    req: IncomingMessage,
+    name: string,
+    now: number,
+    since = 0,
+  ): Promise<KnownDevice | null> {
+    for (const value of deviceCookiesOf(req)) {
+      const known = await this.verifyOne(value, name, now, since)
+      if (known !== null) return known
+    }
+    return null
+  }
+
+  private async verifyOne(
+    value: string,
+    name: string,
+    now: number,
+    since: number,
+  ): Promise<KnownDevice | null> {
+    const m = VALUE.exec(value)
     if (m === null) return null
     const [, cookieName = '', deviceId = '', issued = '', sent = ''] = m
     const issuedAt = Number(issued)
     // Only the spelling issue() makes: no leading zeros on the time, and the signature compared
     // as its text (a lenient base64url decode drops the last character's two padding bits).
     if (cookieName !== name || String(issuedAt) !== issued) return null
-    if (issuedAt > now || now - issuedAt >= DEVICE_COOKIE_MAX_MS) return null
+    if (issuedAt < since || issuedAt > now || now - issuedAt >= DEVICE_COOKIE_MAX_MS) return null
     const expected = Buffer.from(
       (await this.mac(cookieName, deviceId, issuedAt)).toString('base64url'),
     )
@@ -86,14 +109,19 @@ export function deviceCookie(value: string, secure: boolean): string {
   )
 }
 
-/** The device cookie's raw value in the request's Cookie header (the first), or null. */
-export function deviceCookieOf(req: IncomingMessage): string | null {
+/** Device cookies a request may carry that are looked at: a browser sends one, or two. */
+const MAX_DEVICE_COOKIES = 4
+
+/** The device cookies' raw values in the request's Cookie header, in order (a few at most). */
+export function deviceCookiesOf(req: IncomingMessage): string[] {
   const header = req.headers.cookie
-  if (header === undefined || header.length > 8192) return null
+  const values: string[] = []
+  if (header === undefined || header.length > 8192) return values
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
     if (eq === -1 || part.slice(0, eq).trim() !== DEVICE_COOKIE) continue
-    return part.slice(eq + 1).trim()
+    values.push(part.slice(eq + 1).trim())
+    if (values.length === MAX_DEVICE_COOKIES) break
   }
-  return null
+  return values
 }

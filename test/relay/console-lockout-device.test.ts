@@ -192,6 +192,20 @@ describe.each(['sqlite', 'redis'] as const)('device cookies (%s store)', (backen
     expect(await tryWith(cookie)).toBe(200)
   })
 
+  it('a cookie planted ahead of the real one (a longer Path is sent first) does not hide it', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const alice = await organizer(relay, 'alice', clock.t)
+    const browser = client(relay)
+    expect((await browser.login('alice', alice)).status).toBe(200)
+    const real = browser.c.deviceCookie ?? ''
+    await lockName(relay, 'alice', alice)
+    // Set by a sibling host (Domain=) or a plain-http answer with Path=/console/api/login: the
+    // browser sends both, the more specific path first. The real one must still count.
+    browser.c.deviceCookie = `scandesk_device=junk; ${real}`
+    expect((await browser.login('alice', alice)).status).toBe(200)
+  })
+
   it('a stolen device cookie gets a few guesses, then loses its exemption', async () => {
     const clock = new Clock()
     const relay = await relayOn(place(backend), clock)
