@@ -4,7 +4,13 @@
  * digits. The order holds before the result limit, so a broad search shows the first guests,
  * not whichever sort first as text ("Guest 1", "Guest 10", "Guest 100", …).
  */
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { openKioskDb } from '../../electron/core/db/db'
+import { migrations } from '../../electron/core/db/migrations'
+import { RosterStore } from '../../electron/core/roster/roster-store'
+import { migrate as migrateWith } from '../../shared/server/migrate'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
@@ -70,5 +76,34 @@ describe('naturalKey', () => {
 
   it('keeps text before and after the numbers in order', () => {
     expect(sorted(['B1', 'A2', 'A1b', 'A1a', 'A'])).toEqual(['A', 'A1a', 'A1b', 'A2', 'B1'])
+  })
+})
+
+describe('a roster imported before the order was kept (database version 4)', () => {
+  it('is given its order when the kiosk opens it, and the desk search uses it', () => {
+    const file = join(tempDir(), 'kiosk.sqlite')
+    const old = new Database(file)
+    migrateWith(old, migrations.slice(0, 4), 'kiosk database')
+    const insert = old.prepare(
+      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key,
+         imported_at) VALUES (?, 'expo', ?, '', '', '', ?, 0)`,
+    )
+    for (const [i, name] of ['Guest 10', 'guest 2', 'Guest 1', '来宾 ２'].entries()) {
+      insert.run(`r${i}`, name, `name:${name}`)
+    }
+    old.close()
+    const db = openKioskDb(file)
+    try {
+      const rows = db
+        .prepare<[], { name: string; sortKey: string }>(
+          'SELECT name, sort_key AS sortKey FROM roster_entries ORDER BY id',
+        )
+        .all()
+      for (const r of rows) expect(r.sortKey).toBe(naturalKey(r.name))
+      const found = new RosterStore(db).search('expo', '', 10).map((e) => e.name)
+      expect(found).toEqual(['Guest 1', 'guest 2', 'Guest 10', '来宾 ２'])
+    } finally {
+      db.close()
+    }
   })
 })

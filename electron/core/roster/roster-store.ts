@@ -27,7 +27,7 @@ export class RosterStore {
     matchKey: Statement<[string], { matchKey: string }>
     byOpenid: Statement<[string, string], { id: string; name: string }>
     search: Statement<[string, string, string, string, string, number], RosterEntry>
-    upsert: Statement<[string, string, string, string, string, string, string, number]>
+    upsert: Statement<[string, string, string, string, string, string, string, number, string]>
     unbindOthers: Statement<[string, string, string]>
     bind: Statement<[string, number, string]>
     markCheckedIn: Statement<[number, string]>
@@ -35,7 +35,9 @@ export class RosterStore {
   private readonly upsertTx: (campaignId: string, rows: RosterInput[], now: number) => void
 
   constructor(private readonly db: KioskDb) {
-    // Desk search lists "Guest 2" before "Guest 10" (natural-key.ts), ordered before the LIMIT.
+    // Desk search lists "Guest 2" before "Guest 10" (natural-key.ts): each entry keeps its key
+    // (sort_key, indexed with the campaign), written with the name; the relay's roster sync
+    // writes it in SQL through this function.
     db.function('natural_key', { deterministic: true }, (text: unknown) =>
       typeof text === 'string' ? naturalKey(text) : null,
     )
@@ -55,13 +57,15 @@ export class RosterStore {
         `SELECT ${COLUMNS} FROM roster_entries WHERE campaign_id = ?
          AND (name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\'
               OR code LIKE ? ESCAPE '\\')
-         ORDER BY natural_key(name), name, id LIMIT ?`,
+         ORDER BY sort_key, name, id LIMIT ?`,
       ),
       upsert: db.prepare(
-        `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at,
+           sort_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (campaign_id, match_key) DO UPDATE SET
-           name = excluded.name, company = excluded.company, phone = excluded.phone,
+           name = excluded.name, sort_key = excluded.sort_key, company = excluded.company,
+           phone = excluded.phone,
            code = excluded.code, imported_at = excluded.imported_at`,
       ),
       unbindOthers: db.prepare(
@@ -86,6 +90,7 @@ export class RosterStore {
           r.code,
           rosterMatchKey(r),
           now,
+          naturalKey(r.name),
         )
       }
     })
@@ -172,17 +177,17 @@ export class RosterStore {
     this.db
       .prepare(
         `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, openid,
-           imported_at)
+           imported_at, sort_key)
          SELECT CASE WHEN EXISTS (SELECT 1 FROM roster_entries e WHERE e.id = s.id)
              THEN 'r_' || lower(hex(randomblob(9))) ELSE s.id END,
            @campaign, s.name, s.company, s.phone, s.code,
            '${RELAY_KEY}' || s.id,
            CASE WHEN s.position = (SELECT min(position) FROM roster_staging o WHERE o.openid = s.openid)
              THEN s.openid END,
-           @now
+           @now, natural_key(s.name)
          FROM roster_staging s WHERE true ORDER BY s.position
          ON CONFLICT (campaign_id, match_key) DO UPDATE SET name = excluded.name,
-           company = excluded.company, phone = excluded.phone, code = excluded.code,
+           sort_key = excluded.sort_key, company = excluded.company, phone = excluded.phone, code = excluded.code,
            openid = COALESCE(excluded.openid, openid), imported_at = excluded.imported_at`,
       )
       .run(p)

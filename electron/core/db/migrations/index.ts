@@ -4,6 +4,7 @@ import { m001Initial } from './001-initial'
 import { m002FallbackCode } from './002-fallback-code'
 import { m003RelayCampaign } from './003-relay-campaign'
 import { m004RelayScreens } from './004-relay-screens'
+import { m005RosterSortKey } from './005-roster-sort-key'
 
 export type { Migration }
 
@@ -13,4 +14,5 @@ export const migrations: readonly Migration[] = [
   m002FallbackCode,
   m003RelayCampaign,
   m004RelayScreens,
+  m005RosterSortKey,
 ]
