@@ -24,6 +24,7 @@ import {
   unlockOrganizer,
 } from './console/organizer-admin'
 import { errorMessage, jsonLogger } from './log'
+import { stdoutSink } from '../shared/server/stdout-sink'
 import { startRelay } from './server'
 import { timeZoneProblem } from './time-zone'
 import { openStore } from './store/open-store'
@@ -139,29 +140,10 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
   }
 }
 
-/**
- * Log lines to stdout while someone reads it. When the reader goes away (`relay | head -1`, a
- * log shipper restarting) a write meets EPIPE, an 'error' event that would end the process:
- * the relay says so once on stderr and goes on serving without logs. stderr's own errors
- * (closed too) are ignored for the same reason.
- */
-function stdoutLogSink(): (line: string) => void {
-  let open = true
-  process.stderr.on('error', () => {})
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (!open) return
-    open = false
-    process.stderr.write(
-      `relay: stdout is closed (${err.code ?? errorMessage(err)}); logs are dropped from now on, the relay keeps serving\n`,
-    )
-  })
-  return (line) => {
-    if (open && !process.stdout.destroyed) process.stdout.write(line)
-  }
-}
-
 async function serve(config: RelayConfig): Promise<void> {
-  const log = jsonLogger(stdoutLogSink())
+  const log = jsonLogger(
+    stdoutSink('relay', 'logs are dropped from now on, the relay keeps serving'),
+  )
   // The handlers go in before the relay says anything: whoever reads its output may act on
   // a line at once (a SIGTERM just after "relay listening", from an orchestrator that stops
   // what it just started), and that must drain, not kill by default. A SIGTERM that comes

@@ -14,6 +14,7 @@ import { newWebSecret, startWebServer } from '../web/web-server'
 import { relayFrameOrigin } from '../../../shared/screen-paths'
 import { openFileKeyVault, VaultError } from '../config/vault'
 import { lineLogger } from '../../../shared/server/log'
+import { stdoutSink } from '../../../shared/server/stdout-sink'
 
 /**
  * The checkout this runs from: the nearest folder up with a package.json. This module runs as
@@ -66,6 +67,8 @@ export async function runWebCommand(args: string[]): Promise<number> {
   }
   const secret = newWebSecret()
   const log = lineLogger((line) => process.stderr.write(`[scandesk] ${line}`))
+  // A reader of stdout that goes away (`kiosk web | head -1`) must not stop the booth.
+  const out = stdoutSink('kiosk', 'its lines are dropped from now on, the kiosk keeps running')
   let runtime
   try {
     runtime = await startKioskRuntime({
@@ -79,7 +82,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
         exportDownloadUrl: (id) => `/api/exports/${id}?key=${encodeURIComponent(secret)}`,
         log,
       },
-      onLine: (line) => process.stdout.write(`${line}\n`),
+      onLine: (line) => out(`${line}\n`),
     })
   } catch (err) {
     if (
@@ -110,11 +113,9 @@ export async function runWebCommand(args: string[]): Promise<number> {
     )
     return 1
   }
-  process.stdout.write(`kiosk: ${web.kioskUrl}\n`)
+  out(`kiosk: ${web.kioskUrl}\n`)
   if (runtime.core.initialPin !== null) {
-    process.stdout.write(
-      `admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`,
-    )
+    out(`admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`)
   }
   let closing = false
   const shutdown = () => {
