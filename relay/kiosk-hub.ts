@@ -402,15 +402,27 @@ export class KioskHub {
         kioskId,
         error: errorMessage(err),
       })
-      if (!this.accepting || this.generationRetries.has(kioskId)) return
       const delay = Math.min(GENERATION_RETRY_MAX_MS, RECHECK_RETRY_MS * 2 ** failures)
-      const timer = setTimeout(() => {
-        this.generationRetries.delete(kioskId)
+      this.retryLater(this.generationRetries, kioskId, delay, () => {
         void this.rereadGeneration(kioskId, failures + 1)
-      }, delay)
-      timer.unref()
-      this.generationRetries.set(kioskId, timer)
+      })
     }
+  }
+
+  /** `again` after `delayMs`, once per kiosk in `timers`, while the hub takes kiosks. */
+  private retryLater(
+    timers: Map<string, NodeJS.Timeout>,
+    kioskId: string,
+    delayMs: number,
+    again: () => void,
+  ): void {
+    if (!this.accepting || timers.has(kioskId)) return
+    const timer = setTimeout(() => {
+      timers.delete(kioskId)
+      again()
+    }, delayMs)
+    timer.unref()
+    timers.set(kioskId, timer)
   }
 
   /** A token was revoked or replaced: sessions holding the old one end at once. */
@@ -427,13 +439,9 @@ export class KioskHub {
       }
     } catch (err) {
       this.opts.log.error('checking kiosk token failed', { kioskId, error: errorMessage(err) })
-      if (!this.accepting || this.recheckTimers.has(kioskId)) return
-      const timer = setTimeout(() => {
-        this.recheckTimers.delete(kioskId)
+      this.retryLater(this.recheckTimers, kioskId, RECHECK_RETRY_MS, () => {
         void this.recheckCredentials(kioskId)
-      }, RECHECK_RETRY_MS)
-      timer.unref()
-      this.recheckTimers.set(kioskId, timer)
+      })
     }
   }
 

@@ -131,27 +131,26 @@ export class KioskSession {
   }
 
   close(code: number, reason: string): void {
-    if (this.phase === 'closed') return
-    this.phase = 'closed'
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
-    if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
-    if (this.bindRetry !== null) clearTimeout(this.bindRetry)
-    this.bindsToRetry.clear()
-    this.roster.stop()
+    if (!this.end()) return
     this.socket.close(code, reason)
     this.ctx.onClosed(this)
   }
 
   /** The socket closed under us (network, kiosk, terminate). */
   closed(): void {
-    if (this.phase === 'closed') return
+    if (this.end()) this.ctx.onClosed(this)
+  }
+
+  /** Marks the session closed and stops its retries; false if it already was. */
+  private end(): boolean {
+    if (this.phase === 'closed') return false
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
     if (this.bindRetry !== null) clearTimeout(this.bindRetry)
     this.bindsToRetry.clear()
     this.roster.stop()
-    this.ctx.onClosed(this)
+    return true
   }
 
   onMessage(data: string | null): void {
