@@ -7,6 +7,7 @@ export {
   BodyTooLargeError,
   answerBodyError,
   closeAfterResponse,
+  heartbeatMessage,
   readBody,
   readJson,
   sendApiError,

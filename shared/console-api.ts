@@ -153,7 +153,7 @@ export type ConsoleAttendancePage = z.infer<typeof consoleAttendancePageSchema>
  * Server-sent events on `GET /console/api/events`: `stats` whenever a scan is stored (at most
  * a few per second, coalesced), `kiosks` when a booth connects, disconnects, pairs or is revoked.
  * `heartbeat` (added later; sent as the named SSE event `event: heartbeat`, so a console that
- * does not listen for it never sees it): one when the stream opens and one every `everyMs`, so
+ * does not listen for it never sees it): one every `everyMs`, none when the stream opens, so
  * the console can tell a dead connection (no TCP reset: a proxy's idle cut, a laptop asleep)
  * from a quiet one. An SSE comment would not do: EventSource never hands comments to the page.
  */

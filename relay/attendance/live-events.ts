@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConsoleEvent } from '../../shared/console-api'
 import { exemptFromIdleTimeout } from '../connection-limits'
-import { sendApiError, sendEvent } from '../http-util'
+import { heartbeatMessage, sendApiError, sendEvent } from '../http-util'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
 
@@ -90,7 +90,8 @@ export class LiveEvents {
     // Keeps proxies from timing the stream out, and tells the console the stream is alive.
     this.heartbeatMs = opts.heartbeatMs ?? 15_000
     this.heartbeat = setInterval(() => {
-      for (const c of this.clients) if (!c.res.writableNeedDrain) this.sendHeartbeat(c.res)
+      const text = heartbeatMessage(opts.now(), this.heartbeatMs)
+      for (const c of this.clients) if (!c.res.writableNeedDrain) sendEvent(c.res, text)
     }, this.heartbeatMs)
     this.heartbeat.unref()
     // A logout here ends the session's streams at once (endSession). A session can also end
@@ -148,12 +149,6 @@ export class LiveEvents {
     c.last[kind] = at
     const event: ConsoleEvent = { type: kind, at }
     sendEvent(c.res, `data: ${JSON.stringify(event)}\n\n`)
-  }
-
-  /** Named, so a console that does not know it never sees it (its listeners are unnamed). */
-  private sendHeartbeat(res: ServerResponse): void {
-    const beat: ConsoleEvent = { type: 'heartbeat', at: this.opts.now(), everyMs: this.heartbeatMs }
-    sendEvent(res, `event: heartbeat\ndata: ${JSON.stringify(beat)}\n\n`)
   }
 
   /** Opens a stream for a request the console's guard let through with `session`. */

@@ -13,16 +13,10 @@
  * connection dead without a TCP reset; EventSource hides comments, which is all it had before).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type {
-  ScreenCheckin,
-  ScreenDraw,
-  ScreenEvent,
-  ScreenHeartbeat,
-  WallSnapshot,
-} from '../../shared/screen-api'
+import type { ScreenCheckin, ScreenDraw, ScreenEvent, WallSnapshot } from '../../shared/screen-api'
 import type { CampaignDirectory } from '../campaign-directory'
 import { exemptFromIdleTimeout } from '../connection-limits'
-import { sendApiError, sendEvent } from '../http-util'
+import { heartbeatMessage, sendApiError, sendEvent } from '../http-util'
 import type { CampaignRecord } from '../store/campaign-types'
 import type { RelayStore, StoreChange } from '../store/types'
 import type { DrawFeed } from './draw-source'
@@ -101,9 +95,8 @@ export class ScreenHub {
     if (opts.draws) this.unsubscribe.push(opts.draws.subscribe((id, d) => this.onDraw(id, d)))
     const heartbeatMs = opts.heartbeatMs ?? 15_000
     const heartbeat = setInterval(() => {
-      const beat: ScreenHeartbeat = { type: 'heartbeat', at: opts.now(), everyMs: heartbeatMs }
       // Named, so a page that does not know it (its listener is the unnamed one) never sees it.
-      const text = `event: heartbeat\ndata: ${JSON.stringify(beat)}\n\n`
+      const text = heartbeatMessage(opts.now(), heartbeatMs)
       for (const set of this.clients.values()) {
         for (const c of set) if (!c.res.writableNeedDrain) sendEvent(c.res, text)
       }

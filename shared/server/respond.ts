@@ -80,3 +80,13 @@ export function sendEvent(res: ServerResponse, text: string): void {
   res.write(text)
   res.socket?.uncork()
 }
+
+/**
+ * The named `heartbeat` message the console's and the big screens' event streams send every
+ * `everyMs` (`{type:'heartbeat',at,everyMs}`): named, so a page listening only to unnamed
+ * messages never sees it; a message, not a comment, so one that listens can tell a stream gone
+ * silent from a quiet one (EventSource never hands comments to the page).
+ */
+export function heartbeatMessage(at: number, everyMs: number): string {
+  return `event: heartbeat\ndata: ${JSON.stringify({ type: 'heartbeat', at, everyMs })}\n\n`
+}
