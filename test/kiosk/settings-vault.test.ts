@@ -247,6 +247,37 @@ describe('admin PIN', () => {
     expect(await c.call('unlockAdmin', { pin: '86420' })).toEqual({ ok: true })
   })
 
+  it('changing the PIN is no way round the lockout: wrong current PINs count as wrong PINs', async () => {
+    const t = 7_000_000
+    const dir = tempDir()
+    const c = core(dir, () => t)
+    // A passer-by at an admin area left open tries current PINs on the change-PIN form.
+    await c.call('unlockAdmin', { pin: '1357' })
+    for (let i = 0; i < 4; i++) {
+      await expect(
+        c.call('setPin', { currentPin: String(2000 + i), newPin: '8642' }),
+      ).rejects.toMatchObject({ code: 'wrong_pin' })
+    }
+    // The fifth brings on the lockout, as five wrong PINs on the pad would: the open session
+    // ends (the screen goes back to the PIN pad), the right PIN tells nothing more, and the
+    // PIN stays.
+    await expect(c.call('setPin', { currentPin: '2004', newPin: '8642' })).rejects.toMatchObject({
+      code: 'admin_locked',
+    })
+    await expect(c.call('setPin', { currentPin: '1357', newPin: '8642' })).rejects.toMatchObject({
+      code: 'admin_locked',
+    })
+    await expect(c.call('listCampaigns', undefined)).rejects.toMatchObject({ code: 'admin_locked' })
+    expect(await c.call('unlockAdmin', { pin: '1357' })).toMatchObject({
+      ok: false,
+      attemptsLeft: 0,
+    })
+    await c.stop()
+    const again = core(dir, () => t + 3_600_001)
+    // After the lockout the PIN is still the old one.
+    expect(await again.call('unlockAdmin', { pin: '1357' })).toEqual({ ok: true })
+  })
+
   it('a clock set back neither keeps the admin area open nor locks the PIN out for hours', async () => {
     const ahead = 8 * 3_600_000
     let t = 9_000_000 + ahead

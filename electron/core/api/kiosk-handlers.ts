@@ -102,8 +102,12 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
       return ok
     },
     setPin: ({ currentPin, newPin }) => {
-      if (!d.auth.setPin(currentPin, newPin))
+      const outcome = d.auth.setPin(currentPin, newPin)
+      if (outcome === 'wrong')
         throw new KioskError('wrong_pin', 'currentPin: the current PIN is wrong')
+      // Too many wrong PINs: the session is over, and the screen goes back to the PIN pad.
+      if (outcome === 'locked')
+        throw new KioskError('admin_locked', 'currentPin: too many wrong PINs; locked out')
       return ok
     },
     getSettings: (): PublicSettings => {

@@ -75,6 +75,16 @@ export class AdminAuth {
   }
 
   unlock(pin: string): UnlockResult {
+    const result = this.attempt(pin)
+    if (result.ok) this.unlockedUntil = this.o.now() + this.idleMs
+    return result
+  }
+
+  /**
+   * Checks a PIN against the stored one, counting a wrong one towards the lockout: the PIN pad
+   * and the change-PIN form alike, so neither is a way to guess on past the lockout.
+   */
+  private attempt(pin: string): UnlockResult {
     const now = this.o.now()
     const state = this.o.loadLockout()
     // While locked out even the right PIN is refused, or guessing would just continue. A
@@ -90,7 +100,6 @@ export class AdminAuth {
     const stored = this.o.getPinHash()
     if (stored !== null && pinMatches(pin, stored)) {
       this.o.saveLockout({ failures: 0, lockedUntil: null })
-      this.unlockedUntil = now + this.idleMs
       return { ok: true }
     }
     const failures = state.failures + 1
@@ -107,11 +116,19 @@ export class AdminAuth {
     this.unlockedUntil = 0
   }
 
-  /** Needs an open session (the caller checked) and the current PIN again. */
-  setPin(currentPin: string, newPin: string): boolean {
-    const stored = this.o.getPinHash()
-    if (stored === null || !pinMatches(currentPin, stored)) return false
+  /**
+   * Needs an open session (the caller checked) and the current PIN again. A wrong current PIN
+   * counts as a wrong PIN; one that brings on the lockout also ends the session ('locked'), so
+   * an admin area left open is no place to go on guessing.
+   */
+  setPin(currentPin: string, newPin: string): 'changed' | 'wrong' | 'locked' {
+    const result = this.attempt(currentPin)
+    if (!result.ok) {
+      if (result.lockedUntil === null) return 'wrong'
+      this.lock()
+      return 'locked'
+    }
     this.o.setPinHash(hashPin(newPin))
-    return true
+    return 'changed'
   }
 }
