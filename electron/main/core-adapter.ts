@@ -24,6 +24,8 @@ export interface ShellCore {
   readonly initialPin: string | null
   /** Whether the admin area is unlocked (also extends the admin session, as any admin use does). */
   isAdminUnlocked(): boolean
+  /** Ends the admin session (the screen was loaded again and shows itself locked). */
+  lockAdmin(): void
   onEvent(listener: (name: KioskEventName, payload: unknown) => void): () => void
   /** The relay url the kiosk is set up with (the big screen frames its pages), or null. */
   relayUrl(): string | null
@@ -64,6 +66,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
     call: core.call,
     initialPin: core.initialPin,
     isAdminUnlocked: () => core.auth.checkAndTouch(),
+    lockAdmin: () => core.auth.lock(),
     onEvent: (listener) => core.events.onAny(listener),
     relayUrl: () => core.settings().relayUrl,
     close: () => runtime.close(),

@@ -146,6 +146,12 @@ async function start(): Promise<void> {
   })
   state.kiosk = kiosk
   const win = kiosk.window
+  // The screen starts locked whenever its page loads (a reload, a renderer that crashed or
+  // hung): the core's admin session goes with it, or the kiosk screen would show while Alt+F4
+  // still closed the window and focus went unguarded until the session idled out.
+  const lockWithPage = () => core.lockAdmin()
+  win.webContents.on('render-process-gone', lockWithPage)
+  win.webContents.on('did-navigate', lockWithPage)
 
   registerKioskIpc({
     ipcMain,

@@ -152,6 +152,9 @@ function fakeCore(): Harness['core'] {
       isAdminUnlocked: () => core.adminUnlocked,
     }),
     isAdminUnlocked: () => core.adminUnlocked,
+    lockAdmin: () => {
+      core.adminUnlocked = false
+    },
     relayUrl: () => null,
     onEvent: (listener) => {
       core.emit = listener
@@ -340,6 +343,29 @@ describe('quitting', () => {
     expect(win.tryClose()).toBe(false)
     h.current.core.adminUnlocked = true
     expect(win.tryClose()).toBe(true)
+  })
+
+  it('a page that loads again (reload, renderer crash) starts locked, in the core too', async () => {
+    // The screen's own lock state starts locked on every load; an admin session the core still
+    // held would let Alt+F4 close the kiosk (and focus go) with the kiosk screen showing.
+    const win = await launched()
+    const { core } = h.current
+    core.adminUnlocked = true
+    win.webContents.emit('render-process-gone', new FakeEvent(), {
+      reason: 'crashed',
+      exitCode: 1,
+    })
+    expect(core.adminUnlocked).toBe(false)
+    expect(win.tryClose()).toBe(false)
+
+    core.adminUnlocked = true
+    win.webContents.emit('did-navigate', new FakeEvent(), 'file:///app/out/renderer/index.html')
+    expect(core.adminUnlocked).toBe(false)
+    expect(win.tryClose()).toBe(false)
+    // Moving between the admin area's pages (same document) keeps the session.
+    core.adminUnlocked = true
+    win.webContents.emit('did-navigate-in-page', new FakeEvent(), 'file:///x#/admin/roster', true)
+    expect(core.adminUnlocked).toBe(true)
   })
 
   it('closes the core (and SQLite) before the app exits', async () => {
