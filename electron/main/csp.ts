@@ -1,9 +1,12 @@
 /**
- * The Content-Security-Policy the main process adds to every response of the kiosk session.
- * It repeats renderer/index.html's <meta> policy and adds what a <meta> tag cannot express
- * (frame-ancestors) or what the page never needs (plugins, <base>, forms). Frames: only the
- * relay's origin (the big screen), where the meta tag allows any http(s) frame. Browsers
- * enforce every policy they see, so the header can only tighten the meta tag, never loosen it.
+ * The Content-Security-Policy the main process adds to every http(s) response of the kiosk
+ * session. It repeats renderer/index.html's <meta> policy and adds what a <meta> tag cannot
+ * express (frame-ancestors). Frames: only the relay's origin (the big screen), where the meta
+ * tag allows any http(s) frame. Browsers enforce every policy they see, so the header can only
+ * tighten the meta tag, never loosen it. The packaged page itself comes over file://, which has
+ * no headers to add to: there the meta tag is the page's whole policy (it forbids plugins,
+ * <base> and forms itself), and a frame other than the relay's screen pages is still refused
+ * by its own response's frame-ancestors 'none', which this header gives it.
  */
 import type { RendererTarget } from './renderer-target'
 
