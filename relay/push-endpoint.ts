@@ -32,7 +32,8 @@ import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
 import type { StoreHealth } from './store-health'
 import { eventIdOf } from './store/store-util'
-import type { NewEvent, RelayStore, UnroutedEvent } from './store/types'
+import type { CampaignRecord } from './store/campaign-types'
+import type { AppendResult, NewEvent, RelayStore, UnroutedEvent } from './store/types'
 
 /** A stored event is a scan frame without `type` and `seq` (one shape from the wire to the row). */
 const newEventFitsFrame = scanFrameSchema.omit({ type: true, seq: true })
@@ -252,15 +253,50 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
 
   /**
    * A rally booth's scan: the visitor's stamp, a store step of its own beside the append
-   * (docs/DESIGN.md "Stamp rally"). Sent in the same event-loop turn as the append, so on
-   * SQLite both ride one group commit (one fsync, not two in a row); on Redis's one-step path
-   * it follows the claim-and-append script, since only that script knows the claim is good.
-   * That is safe because a stamp is a set add: a `duplicate` append
-   * (WeChat's retry, a replay) stamps nothing new and reads the same progress, and a push
+   * (docs/DESIGN.md "Stamp rally"). That is safe because a stamp is a set add: a `duplicate`
+   * append (WeChat's retry, a replay) stamps nothing new and reads the same progress, and a push
    * whose append fails is answered 503, so WeChat's retry makes the two agree.
    */
   function stampOf(campaign: RelayCampaign, kioskId: string, event: NewEvent): Promise<string[]> {
     return store.stamps.stamp(campaign.id, event.openid, kioskId, campaign.stamps, event.receivedAt)
+  }
+
+  const rallyOf = (c: CampaignRecord | null, kioskId: string): CampaignRecord | null =>
+    c !== null && c.campaign.stamps.includes(kioskId) ? c : null
+
+  /**
+   * The campaign the stored push counts in: the booth's current one (`current`), except for
+   * WeChat's retry of a push stored before the booth moved to it, whose reply and stamp stay in
+   * the campaign it was stored in (the visitor never scanned in the new one). A read of the
+   * cached directory, only for such a retry.
+   */
+  async function campaignOfRow(
+    r: AppendResult,
+    current: CampaignRecord | null,
+  ): Promise<CampaignRecord | null> {
+    if (r.status !== 'duplicate' || r.campaignId === undefined) return current
+    if (r.campaignId === (current?.campaign.id ?? null)) return current
+    if (r.campaignId === null || opts.campaigns === undefined) return null
+    return opts.campaigns.campaign(r.campaignId)
+  }
+
+  /**
+   * The reply for a stored (or retried) push at `kioskId`: its campaign's, with the rally's
+   * progress at a rally booth, stamped now unless `stamped` (what a stamp sent beside the append
+   * read: null when it stamped nothing, the push being stored in another campaign) says.
+   */
+  async function replyOfRow(
+    r: AppendResult,
+    current: CampaignRecord | null,
+    kioskId: string,
+    event: NewEvent,
+    stamped: string[] | null = null,
+  ): Promise<{ subscribe: string; scan: string } | undefined> {
+    const campaign = await campaignOfRow(r, current)
+    if (campaign === null) return undefined
+    if (rallyOf(campaign, kioskId) === null) return campaign.campaign.reply
+    const stamps = stamped ?? (await stampOf(campaign.campaign, kioskId, event))
+    return withProgress(campaign.campaign, stamps)
   }
 
   /** The campaign's reply with the rally's progress (or completion) on a line of its own. */
@@ -301,16 +337,10 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
     }
-    let reply: { subscribe: string; scan: string } | undefined
-    if (r.status !== 'unknown-kiosk' && campaign !== null) {
-      reply = campaign.campaign.reply
-      // The stamp only once the claim is known good (a replayed query with a forged body
-      // must not stamp): one more round trip, for a rally booth's scans alone.
-      if (campaign.campaign.stamps.includes(kioskId)) {
-        const stamps = await stampOf(campaign.campaign, kioskId, event)
-        reply = withProgress(campaign.campaign, stamps)
-      }
-    }
+    // The stamp only once the claim is known good (a replayed query with a forged body must
+    // not stamp): one more round trip, for a rally booth's scans alone.
+    const reply =
+      r.status === 'unknown-kiosk' ? undefined : await replyOfRow(r, campaign, kioskId, event)
     const answer = replyFor(p.e, q, event.event, reply)
     answer.outcome = outcome
     return answer
@@ -349,17 +379,30 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     const route = await routeScene(store, e.scene)
     let reply: { subscribe: string; scan: string } | undefined
     if (route.kioskId !== null && fits) {
-      const campaign = (await opts.campaigns?.campaignOf(route.kioskId)) ?? null
-      reply = campaign?.campaign.reply
-      const appended = store.appendEvent(route.kioskId, event, campaign?.campaign.id ?? null)
-      const rally = campaign !== null && campaign.campaign.stamps.includes(route.kioskId)
-      const stamped = rally ? stampOf(campaign.campaign, route.kioskId, event) : null
+      const kioskId = route.kioskId
+      const campaign = (await opts.campaigns?.campaignOf(kioskId)) ?? null
+      const appended = store.appendEvent(kioskId, event, campaign?.campaign.id ?? null)
+      // A store that orders a stamp after the append sent before it (SQLite's group commit)
+      // takes both in one step (one fsync), the stamp checked there against the stored push's
+      // campaign; any other stamps once the append has answered (replyOfRow).
+      const rally = rallyOf(campaign, kioskId)?.campaign
+      const stamped =
+        rally === undefined || store.stamps.stampStored === undefined
+          ? null
+          : store.stamps.stampStored(
+              event.id,
+              rally.id,
+              event.openid,
+              kioskId,
+              rally.stamps,
+              event.receivedAt,
+            )
       // Both settle before either is trusted: a failed stamp fails the push (503) too.
       const [r, stamps] = await Promise.all([appended, stamped])
       opts.health?.writeSucceeded()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
-      log.info('push stored', { kioskId: route.kioskId, seq: r.seq, outcome, event: event.event })
-      if (campaign !== null && stamps !== null) reply = withProgress(campaign.campaign, stamps)
+      log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
+      reply = await replyOfRow(r, campaign, kioskId, event, stamps)
     } else {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
       outcome = await keepUnrouted({ ...event, reason })

@@ -18,6 +18,22 @@ export interface StampStore {
     rally: readonly string[],
     now: number,
   ): Promise<string[]>
+  /**
+   * Optional: `stamp`, only when the push `eventId` is stored in `campaignId` (the campaign its
+   * number counts in), checked in the same step; null, and nothing stamped, when it is not. For
+   * a store whose write sent just after the push's `appendEvent`, in the same event-loop turn,
+   * runs after that append (SQLite: the next write of the same group commit, one fsync for
+   * both): WeChat's retry of a push stored before its booth moved to this campaign, or a push
+   * whose append failed, stamps nothing here. A store without it is stamped after the append.
+   */
+  stampStored?(
+    eventId: string,
+    campaignId: string,
+    openid: string,
+    kioskId: string,
+    rally: readonly string[],
+    now: number,
+  ): Promise<string[] | null>
   /** How many visitors completed the rally of each of `campaignIds`, summed. */
   completedCount(campaignIds: readonly string[]): Promise<number>
   /** The openids that completed the campaign's rally. */

@@ -81,7 +81,18 @@ export type StoredEvent = Omit<ScanFrame, 'type'>
 
 export type AppendResult =
   | { status: 'stored'; kioskId: string; seq: number }
-  | { status: 'duplicate'; kioskId: string; seq: number }
+  | {
+      status: 'duplicate'
+      kioskId: string
+      seq: number
+      /**
+       * The campaign the stored event counts in (its number's; null: none), which is not the
+       * booth's current one when the booth moved between WeChat's delivery and its retry: the
+       * retry's reply and stamp follow this one. Absent when the store cannot tell (an event
+       * stored by a relay before this field).
+       */
+      campaignId?: string | null
+    }
 
 /** A verified signed push query to claim (`RelayStore.claimSignedQuery`'s arguments). */
 export interface PushClaim {

@@ -146,7 +146,7 @@ describe('sqlite store with group commit', () => {
       { status: 'stored', kioskId: 'k1', seq: 1 },
       { status: 'stored', kioskId: 'k1', seq: 2 },
       'rejected',
-      { status: 'duplicate', kioskId: 'k1', seq: 1 },
+      { status: 'duplicate', kioskId: 'k1', seq: 1, campaignId: null },
       { status: 'stored', kioskId: 'k1', seq: 3 },
     ])
     // An ack queued in the same turn as an append is committed with it, in order.

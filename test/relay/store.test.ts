@@ -170,7 +170,7 @@ describe.each(backends)('relay store: $name', (backend) => {
     await addKiosk(store, 'k1')
     const first = await store.appendEvent('k1', ev('a', 1))
     const again = await store.appendEvent('k1', ev('a', 1))
-    expect(again).toEqual({ status: 'duplicate', kioskId: 'k1', seq: first.seq })
+    expect(again).toEqual({ status: 'duplicate', kioskId: 'k1', seq: first.seq, campaignId: null })
 
     const other = await another()
     extra.push(other)
@@ -180,6 +180,19 @@ describe.each(backends)('relay store: $name', (backend) => {
     expect(racing.filter((r) => r.status === 'stored')).toHaveLength(1)
     expect(new Set(racing.map((r) => r.seq))).toEqual(new Set([2]))
     expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['a', 'b'])
+  })
+
+  it("a retry after the booth moved: the stored push's campaign, no number in the new one", async () => {
+    await addKiosk(store, 'k1')
+    for (const id of ['spring', 'autumn']) {
+      await store.campaigns.createCampaign({ ...campaignBody(), id, screenKey: 'k'.repeat(43) }, 0)
+    }
+    const first = await store.appendEvent('k1', ev('a', 1), 'spring')
+    expect(first.status).toBe('stored')
+    // WeChat's retry, the booth in another campaign by now.
+    const again = await store.appendEvent('k1', ev('a', 1), 'autumn')
+    expect(again).toEqual({ status: 'duplicate', kioskId: 'k1', seq: 1, campaignId: 'spring' })
+    expect((await store.followUp.numbers('autumn', ['a'])).size).toBe(0)
   })
 
   it('acknowledges cumulatively, never backwards and never past the head', async () => {

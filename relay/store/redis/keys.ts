@@ -30,7 +30,7 @@ export interface RedisKeys {
   /** Sorted set: member = acked seq, score = when that ack arrived. */
   acks(kioskId: string): string
   connectionGeneration(kioskId: string): string
-  /** De-dup of one event stored for this kiosk; value `<kioskId> <seq>`. */
+  /** De-dup of one event stored for this kiosk; value `<kioskId> <seq> <campaignId>` ('' for none). */
   dedup(kioskId: string, eventId: string): string
   fallbackCode(kioskId: string): string
   fallbackLease(kioskId: string): string

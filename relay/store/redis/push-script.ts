@@ -22,7 +22,8 @@ import { ATTEND, VISITOR } from './scripts'
  * closing braces), 9 slot field, 10 openid, 11 scene, 12 event kind, 13 event id,
  * 14 the campaign's id ('' without one), 15.. the event's stream field/value pairs (without
  * number). The attendance row also keeps the campaign's id when the push took or found a number.
- * Returns {1, seq} stored, {0, "kioskId seq"} a retry, {-1, ''} no such kiosk, {-2, ''} the
+ * The de-dup key keeps "kioskId seq campaignId" (campaignId '' when the push took no number).
+ * Returns {1, seq} stored, {0, "kioskId seq campaignId"} a retry, {-1, ''} no such kiosk, {-2, ''} the
  * claim refused (the signed query came before with another body).
  */
 export const PUSH_EVENT = pushScript(true)
@@ -81,7 +82,7 @@ visitor(KEYS[12], KEYS[13], ARGV[10], ARGV[13])
 redis.call('HINCRBY', KEYS[13], ARGV[9], 1)`
     : ''
 }
-redis.call('SET', KEYS[2], ARGV[4] .. ' ' .. seq, 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4] .. ' ' .. seq .. ' ' .. (n and ARGV[14] or ''), 'EX', ARGV[3])
 redis.call('PUBLISH', ARGV[5], ARGV[6] .. seq .. ARGV[7] .. seq .. ARGV[8] .. tail)
 return {1, tostring(seq)}
 `

@@ -158,8 +158,10 @@ end
  * attendance keys (see ATTEND). All but the de-dup key are the kiosk's own.
  * ARGV: 1 de-dup TTL seconds, 2 kioskId, 3 change channel, 4 to 6 the change message in the
  * pieces around its seq (it carries the event, so live sessions need not read it back),
- * 7 the stats slot field, 8 openid, 9 scene, 10 event kind, 11.. stream field/value pairs.
- * Returns {1, seq} when stored, {0, "kioskId seq"} for a retry, {-1, ""} for an unknown kiosk.
+ * 7 the stats slot field, 8 openid, 9 scene, 10 event kind, 11.. stream field/value pairs
+ * (with `campaignId` when the push took a number there). The de-dup key keeps
+ * "kioskId seq campaignId" (campaignId '' for none).
+ * Returns {1, seq} when stored, {0, "kioskId seq campaignId"} for a retry, {-1, ""} for an unknown kiosk.
  * Every write comes after the checks: a script that fails halfway is not rolled back.
  */
 export const APPEND_EVENT = appendEventScript(true)
@@ -180,7 +182,11 @@ redis.call('XADD', KEYS[3], seq .. '-0', unpack(fields))
 fields[#fields + 1] = 'fallback'
 fields[#fields + 1] = fallback
 ${attendance ? 'attend(5, seq, ARGV[7], ARGV[8], ARGV[9], ARGV[10], fields)' : ''}
-redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. seq, 'EX', ARGV[1])
+local campaign = ''
+for i = 11, #ARGV - 1, 2 do
+  if ARGV[i] == 'campaignId' then campaign = ARGV[i + 1] end
+end
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. seq .. ' ' .. campaign, 'EX', ARGV[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. seq .. ARGV[5] .. seq .. ARGV[6])
 return {1, tostring(seq)}
 `

@@ -405,8 +405,7 @@ class RedisStore implements RelayStore {
     if (code === -2) return { status: 'replayed' }
     if (code === -1) return { status: 'unknown-kiosk' }
     if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
-    const [owner = '', seq = '0'] = value.split(' ')
-    return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
+    return duplicateOf(value)
   }
 
   /**
@@ -464,8 +463,7 @@ class RedisStore implements RelayStore {
     // Stored or a retry (whose first try may have died before this step): answered only after.
     if (this.keepAttendance) await this.attendance.countVisitor(e.openid, e.id, e.receivedAt)
     if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
-    const [owner = '', seq = '0'] = value.split(' ')
-    return { status: 'duplicate', kioskId: owner, seq: Number(seq) }
+    return duplicateOf(value)
   }
 
   async claimSignedQuery(
@@ -580,4 +578,15 @@ class RedisStore implements RelayStore {
     this.feed.clear()
     await Promise.allSettled([this.sub.quit(), this.redis.quit()])
   }
+}
+
+/**
+ * A retry's de-dup value: "kioskId seq campaignId" ('' for no campaign); a value written before
+ * the campaign was kept ("kioskId seq") tells none, and the result leaves it out.
+ */
+function duplicateOf(value: string): AppendResult {
+  const [owner = '', seq = '0', campaign] = value.split(' ')
+  const r: AppendResult = { status: 'duplicate', kioskId: owner, seq: Number(seq) }
+  if (campaign !== undefined) r.campaignId = campaign === '' ? null : campaign
+  return r
 }

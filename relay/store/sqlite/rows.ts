@@ -17,6 +17,11 @@ export type KioskRow = z.infer<typeof kioskRow>
 export const rangeRow = z.object({ lo: z.number(), hi: z.number(), kiosk_id: z.string() })
 export const countRow = z.object({ n: z.number() })
 export const seqOwnerRow = z.object({ kiosk_id: z.string(), seq: z.number() })
+/** A stored event found by id (a retry): where it is, and the campaign its number counts in. */
+export const duplicateRow = seqOwnerRow.extend({
+  campaign_id: z.string().nullable(),
+  number: z.number().nullable(),
+})
 export const headSeqRow = z.object({ head_seq: z.number() })
 export const ackRow = z.object({ head_seq: z.number(), acked_seq: z.number() })
 export const bodyHashRow = z.object({ body_hash: z.string() })

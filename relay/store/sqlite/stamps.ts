@@ -25,28 +25,54 @@ export class SqliteStamps implements StampStore {
     rally: readonly string[],
     now: number,
   ): Promise<string[]> {
+    return this.submit(() => this.write(campaignId, openid, kioskId, rally, now))
+  }
+
+  stampStored(
+    eventId: string,
+    campaignId: string,
+    openid: string,
+    kioskId: string,
+    rally: readonly string[],
+    now: number,
+  ): Promise<string[] | null> {
     return this.submit(() => {
+      const stored = statement(
+        this.db,
+        'SELECT 1 FROM events WHERE id = ? AND campaign_id = ?',
+      ).get(eventId, campaignId)
+      return stored === undefined ? null : this.write(campaignId, openid, kioskId, rally, now)
+    })
+  }
+
+  /** The stamp itself, in the caller's group-commit write. */
+  private write(
+    campaignId: string,
+    openid: string,
+    kioskId: string,
+    rally: readonly string[],
+    now: number,
+  ): string[] {
+    statement(
+      this.db,
+      `INSERT INTO stamps (campaign_id, openid, kiosk_id, stamped_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+    ).run(campaignId, openid, kioskId, now)
+    const stamped = statement(
+      this.db,
+      'SELECT kiosk_id FROM stamps WHERE campaign_id = ? AND openid = ? ORDER BY kiosk_id',
+    )
+      .all(campaignId, openid)
+      .map((r) => kioskRow.parse(r).kiosk_id)
+    const have = new Set(stamped)
+    if (rally.length > 0 && rally.every((k) => have.has(k))) {
       statement(
         this.db,
-        `INSERT INTO stamps (campaign_id, openid, kiosk_id, stamped_at) VALUES (?, ?, ?, ?)
+        `INSERT INTO stamp_completions (campaign_id, openid, completed_at) VALUES (?, ?, ?)
            ON CONFLICT DO NOTHING`,
-      ).run(campaignId, openid, kioskId, now)
-      const stamped = statement(
-        this.db,
-        'SELECT kiosk_id FROM stamps WHERE campaign_id = ? AND openid = ? ORDER BY kiosk_id',
-      )
-        .all(campaignId, openid)
-        .map((r) => kioskRow.parse(r).kiosk_id)
-      const have = new Set(stamped)
-      if (rally.length > 0 && rally.every((k) => have.has(k))) {
-        statement(
-          this.db,
-          `INSERT INTO stamp_completions (campaign_id, openid, completed_at) VALUES (?, ?, ?)
-             ON CONFLICT DO NOTHING`,
-        ).run(campaignId, openid, now)
-      }
-      return stamped
-    })
+      ).run(campaignId, openid, now)
+    }
+    return stamped
   }
 
   completedCount(campaignIds: readonly string[]): Promise<number> {

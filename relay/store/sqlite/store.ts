@@ -27,7 +27,7 @@ import {
   countRow,
   headSeqRow,
   queueRow,
-  seqOwnerRow,
+  duplicateRow,
   toStoredEvent,
 } from './rows'
 import { ChangeFeed, newEpoch, storedEvent } from '../store-util'
@@ -237,10 +237,20 @@ class SqliteStore implements RelayStore {
     let n: { number: number; firstInCampaign: boolean } | null = null
     const stored = this.writes.submit((): AppendResult => {
       n = null
-      const dup = statement(this.db, 'SELECT kiosk_id, seq FROM events WHERE id = ?').get(e.id)
+      const dup = statement(
+        this.db,
+        'SELECT kiosk_id, seq, campaign_id, number FROM events WHERE id = ?',
+      ).get(e.id)
       if (dup !== undefined) {
-        const d = seqOwnerRow.parse(dup)
-        return { status: 'duplicate', kioskId: d.kiosk_id, seq: d.seq }
+        const d = duplicateRow.parse(dup)
+        // A number without a campaign: stored before migration 16, its campaign unknown here.
+        const campaign = d.campaign_id ?? (d.number === null ? null : undefined)
+        return {
+          status: 'duplicate',
+          kioskId: d.kiosk_id,
+          seq: d.seq,
+          ...(campaign !== undefined && { campaignId: campaign }),
+        }
       }
       const bumped = statement(
         this.db,
@@ -253,7 +263,8 @@ class SqliteStore implements RelayStore {
       statement(
         this.db,
         `INSERT INTO events (kiosk_id, seq, id, event, openid, scene, ticket, create_time,
-             received_at, number, first_in_campaign) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             received_at, number, first_in_campaign, campaign_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         kioskId,
         seq,
@@ -266,6 +277,7 @@ class SqliteStore implements RelayStore {
         e.receivedAt,
         n?.number ?? null,
         n === null ? null : n.firstInCampaign ? 1 : 0,
+        n === null ? null : (campaignId ?? null),
       )
       if (this.keepAttendance) {
         const campaign = campaignId == null || n === null ? null : { id: campaignId, ...n }

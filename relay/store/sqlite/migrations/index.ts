@@ -18,6 +18,7 @@ import { m012AttendanceCampaign } from './012-attendance-campaign'
 import { m013AttendanceCampaignCounters } from './013-attendance-campaign-counters'
 import { m014AttendancePending } from './014-attendance-pending'
 import { m015RelaySecrets } from './015-relay-secrets'
+import { m016EventCampaign } from './016-event-campaign'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
   m013AttendanceCampaignCounters,
   m014AttendancePending,
   m015RelaySecrets,
+  m016EventCampaign,
 ]
