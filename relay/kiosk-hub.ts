@@ -180,10 +180,25 @@ export class KioskHub {
     if (!counts || ws === undefined) return
     ws.once('close', (code: number) => {
       if (code === 1006) return
-      const change: StoreChange = { type: 'replaced', kioskId: session.kioskId }
-      this.opts.store.announce(change).catch((err: unknown) => {
-        this.opts.log.warn('announcing a replaced connection failed', { error: errorMessage(err) })
-      })
+      void this.countReplaced(session.kioskId)
+    })
+  }
+
+  /**
+   * Keeps the replacement in the store (the console's flag, read there by every instance, one
+   * started since included), then tells the instances running now (their booth lists' live
+   * updates). A failed write still announces: the instances running now flag it as before.
+   */
+  private async countReplaced(kioskId: string): Promise<void> {
+    const { store, log } = this.opts
+    try {
+      await store.console.noteKioskReplaced(kioskId, this.opts.now(), CONFLICT_WINDOW_MS)
+    } catch (err) {
+      log.warn('recording a replaced connection failed', { kioskId, error: errorMessage(err) })
+    }
+    const change: StoreChange = { type: 'replaced', kioskId }
+    await store.announce(change).catch((err: unknown) => {
+      log.warn('announcing a replaced connection failed', { error: errorMessage(err) })
     })
   }
 

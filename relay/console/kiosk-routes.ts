@@ -16,6 +16,7 @@ import {
 import { kioskIdSchema } from '../../shared/relay-protocol'
 import { sendJson } from '../http-util'
 import { addKiosk } from '../kiosk-admin'
+import { CONFLICT_REPLACEMENTS, CONFLICT_WINDOW_MS } from '../kiosk-hub'
 import { issuePairingCode } from '../pairing-codes'
 import { KioskExistsError, type KioskRecord } from '../store/types'
 import { readIfMatch, versionEtag } from './if-match'
@@ -34,9 +35,11 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
 
   async function describe(kiosks: KioskRecord[], now: number): Promise<ConsoleKiosk[]> {
     const ids = kiosks.map((k) => k.kioskId)
-    const [meta, scans] = await Promise.all([
+    const [meta, scans, replaced] = await Promise.all([
       store.console.kioskMeta(ids, now),
       deps.scansToday(ids, now),
+      // Kept in the store, so every instance shows the flag, one started since included.
+      store.console.kioskReplacements(ids, now, CONFLICT_WINDOW_MS),
     ])
     return kiosks.map((k) => {
       const m = meta.get(k.kioskId)
@@ -53,7 +56,10 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         version: m?.version ?? null,
         pairingPending: m?.pairingExpiresAt != null,
         revoked,
-        identityConflict: !revoked && hub.identityConflict(k.kioskId),
+        identityConflict:
+          !revoked &&
+          (hub.identityConflict(k.kioskId) ||
+            (replaced.get(k.kioskId) ?? 0) >= CONFLICT_REPLACEMENTS),
       }
     })
   }

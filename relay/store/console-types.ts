@@ -117,6 +117,18 @@ export interface ConsoleStore {
   dropPairingCode(kioskId: string): Promise<void>
 
   kioskMeta(kioskIds: readonly string[], now: number): Promise<Map<string, KioskMeta>>
+  /**
+   * A live link of the kiosk was replaced by a newer one and its device answered the close (the
+   * console's identity-conflict flag: two devices with one identity). Kept `windowMs`, where
+   * every instance on the store reads it, including one started since.
+   */
+  noteKioskReplaced(kioskId: string, now: number, windowMs: number): Promise<void>
+  /** Per kiosk, its replacements noted within `windowMs` before `now` (a kiosk with none: absent). */
+  kioskReplacements(
+    kioskIds: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<Map<string, number>>
   /** Hello (with the kiosk's version when it said one), heartbeat, or disconnect. */
   noteKioskSeen(
     kioskId: string,

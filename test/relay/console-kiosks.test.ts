@@ -333,4 +333,33 @@ describe('console kiosks across instances (redis store)', () => {
     }
     await links.at(-1)?.close()
   })
+
+  it('an instance started after the links replaced each other flags it too', async () => {
+    const p = newPlace('redis', redis.url)
+    cleanups.push(() => p.remove())
+    const a = await startOn(p)
+    cleanups.push(() => a.close())
+    const token = await a.addKiosk('k1')
+    secrets.add(token)
+    const password = await organizer(a, 'alice')
+    const ca = new ConsoleClient(a.url)
+    expect((await ca.login('alice', password)).status).toBe(200)
+    const links = [await KioskClient.hello(a.url, token, { kioskId: 'k1' })]
+    for (let i = 1; i <= 3; i++) {
+      links.push(await KioskClient.hello(a.url, token, { kioskId: 'k1' }))
+      expect((await links[i - 1]?.closed)?.code).toBe(RelayCloseCode.replaced)
+    }
+    await waitFor(async () => (await kiosks(ca))[0]?.identityConflict === true, 'flag on a')
+    // A second instance (scaled out, or restarted) heard none of those replacements: an
+    // organizer whose console it serves sees what the first one shows.
+    const b = await startOn(p)
+    const cb = new ConsoleClient(b.url)
+    cleanups.push(async () => {
+      await collectSecrets(b, cb)
+      await b.close()
+    })
+    expect((await cb.login('alice', password)).status).toBe(200)
+    expect((await kiosks(cb))[0]?.identityConflict).toBe(true)
+    await links.at(-1)?.close()
+  })
 })

@@ -6,6 +6,7 @@
  * codes expire by themselves; an organizer's removal ends its sessions because a session is
  * only valid while its organizer exists and is not newer than it (relay/console/sessions.ts).
  */
+import { randomUUID } from 'node:crypto'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
 import { z } from 'zod'
@@ -288,6 +289,35 @@ export class RedisConsoleStore implements ConsoleStore {
         version: m.version ?? null,
         pairingExpiresAt: pending,
       })
+    })
+    return out
+  }
+
+  async noteKioskReplaced(kioskId: string, now: number, windowMs: number): Promise<void> {
+    // One key in the kiosk's slot: a transaction, on a Cluster too.
+    const key = this.keys.kioskReplaced(kioskId)
+    await this.redis
+      .multi()
+      .zadd(key, now, `${now}:${randomUUID()}`)
+      .zremrangebyscore(key, '-inf', now - windowMs)
+      .pexpire(key, windowMs)
+      .exec()
+  }
+
+  async kioskReplacements(
+    kioskIds: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<Map<string, number>> {
+    const counts = await Promise.all(
+      kioskIds.map((id) =>
+        this.redis.zcount(this.keys.kioskReplaced(id), `(${now - windowMs}`, now),
+      ),
+    )
+    const out = new Map<string, number>()
+    kioskIds.forEach((id, i) => {
+      const n = counts[i] ?? 0
+      if (n > 0) out.set(id, n)
     })
     return out
   }

@@ -36,6 +36,8 @@ export interface RedisKeys {
   fallbackLease(kioskId: string): string
   /** The console's per-kiosk state: last seen, connected since, campaign, version. */
   kioskMeta(kioskId: string): string
+  /** Sorted set: the kiosk's live links replaced lately (score: when), its identity conflict. */
+  kioskReplaced(kioskId: string): string
   /** The kiosk's current pairing code (hash, expiry, used); redeemed with the kiosk hash. */
   pairingCode(kioskId: string): string
   /** A code of the kiosk that was used (its record may be superseded by a newer code). */
@@ -137,6 +139,7 @@ export function redisKeys(prefix: string): RedisKeys {
     fallbackCode: (id) => `${k(id)}:fallback-code`,
     fallbackLease: (id) => `${k(id)}:fallback-lease`,
     kioskMeta: (id) => `${k(id)}:meta`,
+    kioskReplaced: (id) => `${k(id)}:replaced`,
     pairingCode: (id) => `${k(id)}:pairing-code`,
     pairingUsed: (id, hash) => `${k(id)}:pairing-used:${hash}`,
     pairingIndex: (hash) => `${p}pairing:${hash}`,

@@ -23,6 +23,7 @@ type Db = Database.Database
 /** Used codes are remembered this long past their expiry, to answer 410 rather than 404. */
 const USED_CODE_MEMORY_MS = 86_400_000
 
+const replacementsRow = z.object({ n: z.number() })
 const organizerRow = z.object({
   name: z.string(),
   password_hash: z.string(),
@@ -320,6 +321,35 @@ export class SqliteConsoleStore implements ConsoleStore {
         const r = pendingRow.parse(raw)
         const m = wanted.has(r.kiosk_id) ? out.get(r.kiosk_id) : undefined
         if (m !== undefined) m.pairingExpiresAt = r.expires_at
+      }
+      return out
+    })
+  }
+
+  noteKioskReplaced(kioskId: string, now: number, windowMs: number): Promise<void> {
+    return attempt(() => {
+      statement(this.db, 'DELETE FROM kiosk_replacements WHERE at <= ?').run(now - windowMs)
+      statement(this.db, 'INSERT INTO kiosk_replacements (kiosk_id, at) VALUES (?, ?)').run(
+        kioskId,
+        now,
+      )
+    })
+  }
+
+  kioskReplacements(
+    kioskIds: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<Map<string, number>> {
+    return attempt(() => {
+      const out = new Map<string, number>()
+      const count = statement(
+        this.db,
+        'SELECT COUNT(*) AS n FROM kiosk_replacements WHERE kiosk_id = ? AND at > ? AND at <= ?',
+      )
+      for (const id of kioskIds) {
+        const n = replacementsRow.parse(count.get(id, now - windowMs, now)).n
+        if (n > 0) out.set(id, n)
       }
       return out
     })

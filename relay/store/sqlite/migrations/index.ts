@@ -19,6 +19,7 @@ import { m013AttendanceCampaignCounters } from './013-attendance-campaign-counte
 import { m014AttendancePending } from './014-attendance-pending'
 import { m015RelaySecrets } from './015-relay-secrets'
 import { m016EventCampaign } from './016-event-campaign'
+import { m017KioskReplacements } from './017-kiosk-replacements'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -37,4 +38,5 @@ export const migrations: readonly Migration[] = [
   m014AttendancePending,
   m015RelaySecrets,
   m016EventCampaign,
+  m017KioskReplacements,
 ]
