@@ -4,10 +4,18 @@
 // exactly its winner, whatever the pool and the random picks; texts name a visitor without
 // a name as "来宾 #<number>".
 import { describe, expect, it } from 'vitest'
-import { rollDuration, rollPool, ROLL, NO_ROLL, slotsAt } from '../../console/src/screen/draw-roll'
+import {
+  missedDrawToPlay,
+  REPLAY_WITHIN_MS,
+  rollDuration,
+  rollPool,
+  ROLL,
+  NO_ROLL,
+  slotsAt,
+} from '../../console/src/screen/draw-roll'
 import { screenLang, screenTexts, visitorLabel } from '../../console/src/screen/screen-text'
 import { WallState, WALL_TILES } from '../../console/src/screen/wall-state'
-import type { ScreenCheckin } from '../../shared/screen-api'
+import type { ScreenCheckin, ScreenDraw } from '../../shared/screen-api'
 
 const c = (n: number, name: string | null = null): ScreenCheckin => ({ number: n, name, at: n })
 const range = (from: number, to: number): number[] =>
@@ -113,5 +121,30 @@ describe('screen texts', () => {
     expect(visitorLabel(zh, { number: 42, name: null })).toBe('来宾 #42')
     expect(visitorLabel(zh, { number: 42, name: '李雷' })).toBe('李雷')
     expect(visitorLabel(screenTexts('en'), { number: 42, name: null })).toBe('Guest #42')
+  })
+})
+
+describe("missedDrawToPlay (a reconnect's snapshot)", () => {
+  const d = (id: string, at: number): ScreenDraw => ({
+    id,
+    prize: 'P',
+    at,
+    eligibleCount: 3,
+    winners: [{ number: 1, name: null }],
+  })
+  const now = 1_000_000_000
+
+  it("plays a draw not shown yet made within the bound, by the relay's clock", () => {
+    expect(missedDrawToPlay(null, d('a', now - 5_000), now)).toBe(true)
+    expect(missedDrawToPlay(d('a', now - 90_000), d('b', now - REPLAY_WITHIN_MS), now)).toBe(true)
+    // A redraw of the shown draw is a new `at`: it plays too.
+    expect(missedDrawToPlay(d('a', now - 20_000), d('a', now - 1_000), now)).toBe(true)
+  })
+
+  it('shows (does not play) an old draw, the one already shown, an older one, or none', () => {
+    expect(missedDrawToPlay(null, d('a', now - REPLAY_WITHIN_MS - 1), now)).toBe(false)
+    expect(missedDrawToPlay(d('a', now - 1_000), d('a', now - 1_000), now)).toBe(false)
+    expect(missedDrawToPlay(d('b', now - 1_000), d('a', now - 2_000), now)).toBe(false)
+    expect(missedDrawToPlay(d('a', now - 1_000), null, now)).toBe(false)
   })
 })

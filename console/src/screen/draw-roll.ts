@@ -3,7 +3,7 @@
  * (the relay drew and stored it), so the roll only decides what each winner's slot shows until
  * it stops, and every slot stops on its winner. Slots stop one after another.
  */
-import type { ScreenVisitor } from '../../../shared/screen-api'
+import type { ScreenDraw, ScreenVisitor } from '../../../shared/screen-api'
 
 export interface RollTiming {
   /** When the first slot stops (ms after the start), and the gap to the next. */
@@ -63,4 +63,34 @@ export function rollPool(
     if (!byNumber.has(n)) byNumber.set(n, { number: n, name: null })
   }
   return [...byNumber.values()]
+}
+
+/**
+ * How old a draw may be, by the relay's clock, and still be played when a screen that missed it
+ * reconnects. A stream that dies without a word is noticed after two heartbeats and a bit
+ * (15 s each: about 32 s) and reopened within a second, so a draw made during a blip reaches the
+ * screen well inside a minute, while the room is still waiting for its roll. A screen that was
+ * away longer (the venue's Wi-Fi down for minutes, a laptop asleep) has missed the moment: the
+ * organizer has read the winners out by then, and rolling them again in the middle of whatever
+ * happens next would be wrong, so it shows them without the roll.
+ */
+export const REPLAY_WITHIN_MS = 60_000
+
+/** The same draw (a redraw is a new `at`). */
+export const sameDraw = (a: ScreenDraw | null, b: ScreenDraw | null): boolean =>
+  a !== null && b !== null && a.id === b.id && a.at === b.at
+
+/**
+ * Whether a reconnecting screen's snapshot brings a draw to play: one the screen has not shown
+ * (nor a newer one), made at most `REPLAY_WITHIN_MS` before `relayNow` (the relay's clock, not
+ * the screen's: a venue PC's clock may be minutes off).
+ */
+export function missedDrawToPlay(
+  shown: ScreenDraw | null,
+  next: ScreenDraw | null,
+  relayNow: number,
+): next is ScreenDraw {
+  if (next === null || sameDraw(shown, next)) return false
+  if (shown !== null && next.at < shown.at) return false
+  return relayNow - next.at <= REPLAY_WITHIN_MS
 }

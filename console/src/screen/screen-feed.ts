@@ -23,8 +23,16 @@ import {
 
 export type FeedState = 'connecting' | 'live' | 'offline' | 'forbidden'
 
+/** What came with a snapshot besides its body. */
+export interface SnapshotInfo {
+  /** The relay's clock when it answered (its `Date`), or the screen's if it sent none. */
+  relayNow: number
+  /** The feed's first snapshot since `start()`: a page load, not a reconnect. */
+  first: boolean
+}
+
 export interface FeedHandlers {
-  snapshot(s: WallSnapshot): void
+  snapshot(s: WallSnapshot, info: SnapshotInfo): void
   event(e: ScreenEvent): void
   state(s: FeedState): void
 }
@@ -61,6 +69,8 @@ export class ScreenFeed {
    * while it checks (a new stream, a snapshot request), so the stale wall never flashes up.
    */
   private refused = false
+  /** Whether a snapshot was handed on since `start()`. */
+  private delivered = false
 
   constructor(
     private readonly opts: FeedOptions,
@@ -75,6 +85,7 @@ export class ScreenFeed {
 
   start(): void {
     this.stopped = false
+    this.delivered = false
     this.connect()
     if (this.watch === null) {
       this.watch = setInterval(() => this.checkSilence(), this.opts.watchMs ?? 1000)
@@ -165,7 +176,9 @@ export class ScreenFeed {
       if (!s.success) throw new Error('bad snapshot')
       this.attempt = 0
       this.refused = false
-      this.on.snapshot(s.data)
+      const first = !this.delivered
+      this.delivered = true
+      this.on.snapshot(s.data, { relayNow: relayClock(res), first })
       this.on.state('live')
     } catch {
       if (gen !== this.generation) return
@@ -209,4 +222,10 @@ export class ScreenFeed {
       this.connect()
     }, ms)
   }
+}
+
+/** The relay's clock from an answer's `Date` (whole seconds), or the screen's without one. */
+function relayClock(res: Response): number {
+  const date = Date.parse(res.headers.get('date') ?? '')
+  return Number.isFinite(date) ? date : Date.now()
 }
