@@ -13,7 +13,13 @@ import {
   NO_ROLL,
   slotsAt,
 } from '../../console/src/screen/draw-roll'
-import { screenLang, screenTexts, visitorLabel } from '../../console/src/screen/screen-text'
+import {
+  grouped,
+  screenLang,
+  screenTexts,
+  titleLength,
+  visitorLabel,
+} from '../../console/src/screen/screen-text'
 import { WallState, WALL_TILES } from '../../console/src/screen/wall-state'
 import type { ScreenCheckin, ScreenDraw } from '../../shared/screen-api'
 
@@ -146,5 +152,21 @@ describe("missedDrawToPlay (a reconnect's snapshot)", () => {
     expect(missedDrawToPlay(d('a', now - 1_000), d('a', now - 1_000), now)).toBe(false)
     expect(missedDrawToPlay(d('b', now - 1_000), d('a', now - 2_000), now)).toBe(false)
     expect(missedDrawToPlay(d('a', now - 1_000), null, now)).toBe(false)
+  })
+})
+
+describe('screen numbers and titles', () => {
+  it('groups counts as the room reads them, in both languages', () => {
+    expect(grouped(0)).toBe('0')
+    expect(grouped(5000)).toBe('5,000')
+    expect(grouped(1234567)).toBe('1,234,567')
+    expect(screenTexts('zh-CN').eligible(5000)).toBe('5,000 位来宾参与')
+    expect(screenTexts('en').eligible(12000)).toBe('12,000 guests in the draw')
+  })
+
+  it('sizes a title by its characters (a CJK name counted per character)', () => {
+    expect(titleLength('春季展 签到')).toBe('short')
+    expect(titleLength('长'.repeat(21))).toBe('long')
+    expect(titleLength('长'.repeat(45))).toBe('longer')
   })
 })

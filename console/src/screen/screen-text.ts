@@ -5,6 +5,11 @@
  */
 export type ScreenLang = 'zh-CN' | 'en'
 
+/** A count as the room reads it from afar: 5,000, not 5000 (the same in both languages). */
+export function grouped(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
 const TEXTS = {
   'zh-CN': {
     checkedIn: '已签到',
@@ -18,7 +23,7 @@ const TEXTS = {
     drawIdle: '抽奖即将开始',
     drawing: '抽奖中…',
     winners: '中奖名单',
-    eligible: (n: number) => `${n} 位来宾参与`,
+    eligible: (n: number) => `${grouped(n)} 位来宾参与`,
   },
   en: {
     checkedIn: 'checked in',
@@ -32,7 +37,7 @@ const TEXTS = {
     drawIdle: 'The draw starts soon',
     drawing: 'Drawing…',
     winners: 'Winners',
-    eligible: (n: number) => `${n} guests in the draw`,
+    eligible: (n: number) => `${grouped(n)} guests in the draw`,
   },
 } as const
 
@@ -49,4 +54,14 @@ export function screenTexts(lang: ScreenLang): ScreenTexts {
 /** How a screen names a visitor: the roster name, else "来宾 #<number>". */
 export function visitorLabel(t: ScreenTexts, v: { number: number; name: string | null }): string {
   return v.name ?? t.guest(v.number)
+}
+
+/**
+ * How long a campaign's name is, for its title's size: a short one in one large line, a long one
+ * smaller on up to two lines, a very long one (up to the 80 a campaign may have) on up to three,
+ * so the whole name shows instead of being cut after twenty characters.
+ */
+export function titleLength(name: string): 'short' | 'long' | 'longer' {
+  const n = [...name].length
+  return n <= 20 ? 'short' : n <= 44 ? 'long' : 'longer'
 }

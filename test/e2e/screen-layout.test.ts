@@ -1,0 +1,168 @@
+/**
+ * The big screens as an organizer sees them on a landscape TV (1920×1080) and a portrait totem
+ * (1080×1920), in real Chromium against the real relay and the built out/console: a long Chinese
+ * campaign name, 0 check-ins and 5,000 (the 5,000 as the relay's snapshot would give them: the
+ * count, the newest 60 with long roster names, a draw of 10 among them). Nothing may stick out of
+ * the screen or be cut (the name was cut after about twenty characters, long roster names after
+ * four, "已签到" broke over two lines), counts are grouped (5,000, not 5000) and, with no one yet,
+ * the waiting line is in the middle. The screenshots go to test-artifacts/screenshots (or
+ * $SCREEN_SHOTS) for a person to look at.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import type { ConsoleCampaign } from '../../shared/campaign'
+import type { WallSnapshot } from '../../shared/screen-api'
+import { createCampaign, assign, signIn } from '../relay/campaign-helpers'
+import { TOKEN } from '../relay/harness'
+import { launchChromium, SCREENSHOTS, waitForPage } from './browser'
+import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+
+const LONG_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛·嘉宾签到'
+const NAMES = [
+  '欧阳娜娜',
+  '司马相如',
+  '诸葛孔明明',
+  '爱新觉罗·溥仪',
+  '王小明',
+  '阿卜杜热西提·买买提',
+]
+
+function busySnapshot(c: ConsoleCampaign): WallSnapshot {
+  const recent = Array.from({ length: 60 }, (_, i) => ({
+    number: 5000 - i,
+    name: i % 4 === 3 ? null : `${NAMES[i % NAMES.length] ?? ''}`,
+    at: Date.now() - i * 1000,
+  }))
+  return {
+    campaign: { id: c.id, name: c.name },
+    count: 5000,
+    recent,
+    draw: {
+      id: 'd1',
+      prize: '特等奖 · 新能源汽车一辆（含十年免费充电）',
+      at: Date.now() - 10 * 60_000,
+      eligibleCount: 5000,
+      winners: recent.slice(0, 10).map((r) => ({ number: r.number, name: r.name })),
+    },
+  }
+}
+
+describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () => {
+  let dir: string
+  let relay: RelayHandle
+  let browser: Browser
+  let campaign: ConsoleCampaign
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-screen-layout-'))
+    relay = await startRelay({
+      port: 0,
+      host: '127.0.0.1',
+      data: dir,
+      wechat: { token: TOKEN },
+      consoleDir: CONSOLE_DIR,
+    })
+    await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    campaign = await createCampaign(c, { name: LONG_NAME })
+    await assign(c, 'k1', campaign.id)
+    browser = await launchChromium()
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** Every box in the page that sticks out of the viewport, or whose text is cut. */
+  const PROBLEMS = `(() => {
+    const out = []
+    const w = innerWidth, h = innerHeight
+    for (const e of document.querySelectorAll('main *')) {
+      const r = e.getBoundingClientRect()
+      if (r.width === 0) continue
+      const label = (e.className || e.tagName) + ':' + (e.textContent || '').trim().slice(0, 20)
+      if (r.left < -0.5 || r.top < -0.5 || r.right > w + 0.5 || r.bottom > h + 0.5) out.push('outside ' + label)
+      const s = getComputedStyle(e)
+      if (s.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1) out.push('cut ' + label)
+      if (s.webkitLineClamp !== 'none') {
+        // Cut by its line clamp: the same text unclamped, at the same width, is taller.
+        const free = e.cloneNode(true)
+        free.style.cssText = 'display:block;-webkit-line-clamp:none;position:absolute;visibility:hidden;width:' + r.width + 'px'
+        e.parentElement.appendChild(free)
+        const cut = free.getBoundingClientRect().height > r.height + 2
+        free.remove()
+        if (cut) out.push('clamped ' + label)
+      }
+    }
+    return out
+  })()`
+
+  async function open(
+    size: { width: number; height: number },
+    kind: 'wall' | 'draw',
+    busy: boolean,
+  ): Promise<Page> {
+    const page = await browser.newPage({ viewport: size })
+    if (busy) {
+      await page.route('**/screen/api/*/wall?*', (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify(busySnapshot(campaign)),
+        }),
+      )
+    }
+    await page.goto(`${relay.url}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}`)
+    await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
+    await page.waitForTimeout(400) // the tiles' entrance
+    const name = `screen-${kind}-${size.width}x${size.height}-${busy ? '5000' : '0'}`
+    await page.screenshot({ path: resolve(process.env.SCREEN_SHOTS ?? SCREENSHOTS, `${name}.png`) })
+    return page
+  }
+
+  for (const size of [
+    { width: 1920, height: 1080 },
+    { width: 1080, height: 1920 },
+  ]) {
+    it(`${size.width}×${size.height}: nothing cut or outside the screen, 5,000 written so`, async () => {
+      const seen: Record<string, unknown> = {}
+      for (const kind of ['wall', 'draw'] as const) {
+        for (const busy of [false, true]) {
+          const page = await open(size, kind, busy)
+          seen[`${kind} ${busy ? 5000 : 0}`] = {
+            problems: await page.evaluate(PROBLEMS),
+            title: await page.locator('.name').textContent(),
+            count:
+              kind === 'wall'
+                ? await page.locator('[data-testid="wall-count"]').textContent()
+                : busy
+                  ? await page.locator('.caption').textContent()
+                  : null,
+            // With none yet, the waiting line is in the middle of the screen, not under the title.
+            waitingInMiddle:
+              kind === 'wall' && !busy
+                ? await page.evaluate(
+                    `(() => { const r = document.querySelector('.waiting').getBoundingClientRect(); const y = (r.top + r.bottom) / 2; return y > innerHeight * 0.35 && y < innerHeight * 0.65 })()`,
+                  )
+                : null,
+          }
+          await page.close()
+        }
+      }
+      const caption = '中奖名单 · 5,000 位来宾参与'
+      expect(seen).toEqual({
+        'wall 0': { problems: [], title: LONG_NAME, count: '0', waitingInMiddle: true },
+        'wall 5000': { problems: [], title: LONG_NAME, count: '5,000', waitingInMiddle: null },
+        'draw 0': { problems: [], title: LONG_NAME, count: null, waitingInMiddle: null },
+        'draw 5000': { problems: [], title: LONG_NAME, count: caption, waitingInMiddle: null },
+      })
+    }, 60_000)
+  }
+})
