@@ -34,9 +34,10 @@ import { KdfGate, verifyPassword } from './passwords'
 import { cameOverHttps, clientLimitKey } from './request-origin'
 import {
   clearedSessionCookie,
+  clearedSessionCookies,
   hashSessionId,
   sessionCookie,
-  sessionIdOf,
+  sessionIdsOf,
   startSession,
 } from './sessions'
 
@@ -142,15 +143,20 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       // removed, still clears the cookie (204). Still same-origin only, as every POST.
       public: true,
       async handler(ctx) {
-        const id = sessionIdOf(ctx.req)
-        if (id !== null) {
+        // Every session the request names ends, a planted one too (whoever planted it gave it
+        // away); with more than one, every copy the relay can name is cleared.
+        const ids = sessionIdsOf(ctx.req)
+        for (const id of ids) {
           const idHash = hashSessionId(id)
           await organizers.deleteSession(idHash)
           deps.sessionEnded(idHash)
         }
+        const secure = cameOverHttps(ctx.req, config.trustProxyHops)
         ctx.res.setHeader(
           'Set-Cookie',
-          clearedSessionCookie(cameOverHttps(ctx.req, config.trustProxyHops)),
+          ids.length > 1
+            ? clearedSessionCookies(ctx.req, ctx.url.pathname, secure)
+            : clearedSessionCookie(secure),
         )
         ctx.res.writeHead(204, { 'Cache-Control': 'no-store' }).end()
       },

@@ -15,8 +15,13 @@ import { errorMessage, type Logger } from '../log'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
 import type { KdfGateOptions } from './passwords'
-import { crossOriginReason } from './request-origin'
-import { resumeSession, sessionIdOf } from './sessions'
+import { cameOverHttps, crossOriginReason } from './request-origin'
+import {
+  clearedSessionCookies,
+  resumeSession,
+  sessionCookiesAmbiguous,
+  sessionIdOf,
+} from './sessions'
 
 export const CONSOLE_API_PREFIX = '/console/api'
 export type ConsoleMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -195,6 +200,28 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
     const now = deps.now()
     let session: SessionRecord | null = null
     if (route?.public !== true) {
+      if (sessionCookiesAmbiguous(r.req)) {
+        // Two different session cookies: one was planted (sessions.ts sessionIdOf). Neither is
+        // taken; every copy the relay can name is expired, so signing in again works.
+        deps.log.info('console request refused: more than one session cookie')
+        r.res.removeHeader('Allow')
+        r.res.setHeader(
+          'Set-Cookie',
+          clearedSessionCookies(
+            r.req,
+            r.url.pathname,
+            cameOverHttps(r.req, deps.config.trustProxyHops),
+          ),
+        )
+        sendConsoleError(
+          r.res,
+          401,
+          'unauthorized',
+          'more than one session cookie was sent (one may have been planted by another site): ' +
+            'they are cleared, sign in again; if this repeats, clear this site’s cookies',
+        )
+        return
+      }
       try {
         session = await resumeSession(deps.store.console, sessionIdOf(r.req), now)
       } catch (err) {

@@ -53,17 +53,99 @@ export function clearedSessionCookie(secure: boolean): string {
   )
 }
 
-/** The session id a request's Cookie header carries, if it is well formed. */
-export function sessionIdOf(req: IncomingMessage): string | null {
+/** Session cookies a request may carry that are looked at: a browser sends one. */
+const MAX_SESSION_COOKIES = 4
+
+/**
+ * The distinct well-formed session ids in the request's Cookie header, in order (a few at
+ * most: more than one already means ambiguous, see sessionIdOf). A malformed value names no
+ * session and is skipped; the same id twice counts once.
+ */
+export function sessionIdsOf(req: IncomingMessage): string[] {
   const header = req.headers.cookie
-  if (header === undefined || header.length > 8192) return null
+  const ids: string[] = []
+  if (header === undefined || header.length > 8192) return ids
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
     if (eq === -1 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue
     const value = part.slice(eq + 1).trim()
-    if (ID_PATTERN.test(value)) return value
+    if (!ID_PATTERN.test(value) || ids.includes(value)) continue
+    ids.push(value)
+    if (ids.length === MAX_SESSION_COOKIES) break
   }
-  return null
+  return ids
+}
+
+/**
+ * The session id a request's Cookie header carries: null when none is well formed, and also
+ * when two different ones are sent. The relay only ever sets one, host-only on Path=/console,
+ * so a second one was planted (a sibling subdomain's Domain cookie, or one an http page set
+ * with a longer Path such as /console/api, which the browser sends first): it may be the
+ * planter's own live session, and taking either one could have the organizer act in the
+ * planter's account (a roster uploaded into the planter's campaign). Which one the relay set
+ * cannot be told from the header, so neither is taken (sessionCookiesAmbiguous says so, and
+ * clearedSessionCookies lets the browser drop them). Planting costs the organizer a sign-in,
+ * no more than a planted oversized cookie (a header over 8 KiB reads as no session) does.
+ */
+export function sessionIdOf(req: IncomingMessage): string | null {
+  const ids = sessionIdsOf(req)
+  return ids.length === 1 ? (ids[0] ?? null) : null
+}
+
+/** The request carries two or more different well-formed session cookies (see sessionIdOf). */
+export function sessionCookiesAmbiguous(req: IncomingMessage): boolean {
+  return sessionIdsOf(req).length > 1
+}
+
+/** At most this many of a request path's leading segments get a clearing cookie each. */
+const MAX_CLEARED_SEGMENTS = 6
+/** At most this many of the host's names (itself, its parent, …) get a clearing Domain. */
+const MAX_CLEARED_DOMAINS = 3
+const DNS_NAME =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/
+
+/**
+ * Set-Cookie lines that expire every session cookie the browser could have sent with this
+ * request that the relay can name: each Path that path-matches the request's path (`/`,
+ * `/console`, `/console/`, `/console/api`, …, up to a few segments), host-only and with each
+ * Domain from the request's host up to its last two labels (a sibling subdomain's cookie is
+ * set on a parent). A browser ignores a Domain it would not have accepted; a cookie set on a
+ * public suffix, or on a path deeper than we name, stays, and the console tells the organizer
+ * to clear the site's cookies.
+ */
+export function clearedSessionCookies(
+  req: IncomingMessage,
+  pathname: string,
+  secure: boolean,
+): string[] {
+  const paths = ['/']
+  let at = ''
+  for (const segment of pathname.split('/').slice(1, 1 + MAX_CLEARED_SEGMENTS)) {
+    // Only plain segments: a Path attribute is written as the request spelt it.
+    if (!/^[A-Za-z0-9._~-]+$/.test(segment)) break
+    at += `/${segment}`
+    paths.push(at, `${at}/`)
+  }
+  const domains: Array<string | null> = [null]
+  const host = (req.headers.host ?? '').toLowerCase().replace(/:\d{1,5}$/, '')
+  if (DNS_NAME.test(host) && !/^[\d.]+$/.test(host)) {
+    const labels = host.split('.')
+    for (let i = 0; i + 2 <= labels.length && domains.length <= MAX_CLEARED_DOMAINS; i++) {
+      domains.push(labels.slice(i).join('.'))
+    }
+  }
+  const lines: string[] = []
+  for (const domain of domains) {
+    for (const path of paths) {
+      lines.push(
+        `${SESSION_COOKIE}=; Path=${path}` +
+          (domain === null ? '' : `; Domain=${domain}`) +
+          '; HttpOnly; SameSite=Strict; Max-Age=0' +
+          (secure ? '; Secure' : ''),
+      )
+    }
+  }
+  return lines
 }
 
 /** The live session of `id`, its idle expiry slid forward; null (and forgotten) when over. */
