@@ -24,7 +24,7 @@ import {
   unlockOrganizer,
 } from './console/organizer-admin'
 import { errorMessage, jsonLogger } from './log'
-import { stdoutSink } from '../shared/server/stdout-sink'
+import { stdoutSink, type StdoutSink } from '../shared/server/stdout-sink'
 import { startRelay } from './server'
 import { timeZoneProblem } from './time-zone'
 import { openStore } from './store/open-store'
@@ -47,7 +47,27 @@ Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>.`
 const VALUED = new Set([...CONFIG_FLAGS, 'scenes'])
 const SWITCHES = new Set(['rotate', 'ticket-proxy', 'no-ticket-proxy', 'help'])
 
-const out = (line: string): void => void process.stdout.write(line + '\n')
+/**
+ * One-off commands' output (kiosk list, organizer add, …): a reader that goes away
+ * (`… | head -1`) ends the output, said once on stderr, not the command, which finishes its
+ * work and exits as it would have. Made on first use: serving makes its own for the logs.
+ */
+let stdout: StdoutSink | null = null
+function sink(): StdoutSink {
+  return (stdout ??= stdoutSink('relay', 'the rest of the output is dropped'))
+}
+const out = (line: string): void => sink()(line + '\n')
+
+/**
+ * A secret shown once (a kiosk token, an organizer password) as the last line. When stdout
+ * did not take it (its reader gone), it is lost: say so on stderr, with how to get a new one,
+ * and exit 1 (the store has the new hash; whoever ran this has no secret).
+ */
+async function outSecret(secret: string, lost: string): Promise<void> {
+  if (await sink().written(secret + '\n')) return
+  process.stderr.write(`relay: ${lost}\n`)
+  process.exitCode = 1
+}
 
 /**
  * `kiosk add`'s own options, refused by every other command: `organizer add bob --rotate` or
@@ -88,7 +108,11 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
     }
     const token = await withStore(config, (store) => addKiosk(store, kioskId, opts, Date.now()))
     out(`kiosk ${kioskId} ready. Its token is shown once, on the next line; only a hash is kept.`)
-    out(token)
+    await outSecret(
+      token,
+      `the token of kiosk ${kioskId} was not shown (stdout is closed); ` +
+        `make a new one with: relay kiosk add ${kioskId} --rotate`,
+    )
   } else if (sub === 'list' && args.positionals.length === 2) {
     refuseKioskAddOptions(args, 'kiosk list')
     const kiosks = await withStore(config, (store) => store.listKiosks())
@@ -122,7 +146,11 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
     out(
       `organizer ${name} added. The password is shown once, on the next line; only a hash is kept.`,
     )
-    out(password)
+    await outSecret(
+      password,
+      `the password of organizer ${name} was not shown (stdout is closed); ` +
+        `make a new one with: relay organizer remove ${name}, then relay organizer add ${name}`,
+    )
   } else if (sub === 'list' && args.positionals.length === 2) {
     const organizers = await withStore(config, (store) => store.console.listOrganizers())
     if (organizers.length === 0) out('no organizers')

@@ -1,11 +1,22 @@
 /**
  * Lines to stdout while someone reads it. When the reader goes away (`… | head -1`, a log
  * shipper restarting) a write meets EPIPE, an 'error' event that would end the process: the
- * program says so once on stderr and goes on serving without its stdout lines. stderr's own
- * errors (closed too) are ignored for the same reason. `program` and `goesOn` word the note,
- * e.g. 'relay' and 'logs are dropped from now on, the relay keeps serving'.
+ * program says so once on stderr and goes on without its stdout lines. stderr's own errors
+ * (closed too) are ignored for the same reason. `program` and `goesOn` word the note, e.g.
+ * 'relay' and 'logs are dropped from now on, the relay keeps serving'.
  */
-export function stdoutSink(program: string, goesOn: string): (text: string) => void {
+export interface StdoutSink {
+  (text: string): void
+  /** Whether stdout's reader has gone (a write met an error, or stdout was destroyed). */
+  readonly closed: boolean
+  /**
+   * Writes `text` (unless closed) and resolves whether stdout took it: false when it was closed
+   * before or the write failed. Taken is not read: a reader may still leave without it.
+   */
+  written(text: string): Promise<boolean>
+}
+
+export function stdoutSink(program: string, goesOn: string): StdoutSink {
   let open = true
   process.stderr.on('error', () => {})
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -13,7 +24,19 @@ export function stdoutSink(program: string, goesOn: string): (text: string) => v
     open = false
     process.stderr.write(`${program}: stdout is closed (${err.code ?? err.message}); ${goesOn}\n`)
   })
-  return (text) => {
-    if (open && !process.stdout.destroyed) process.stdout.write(text)
+  const isOpen = (): boolean => open && !process.stdout.destroyed
+  const sink = (text: string): void => {
+    if (isOpen()) process.stdout.write(text)
   }
+  return Object.assign(sink, {
+    get closed() {
+      return !isOpen()
+    },
+    written(text: string): Promise<boolean> {
+      if (!isOpen()) return Promise.resolve(false)
+      return new Promise<boolean>((resolve) => {
+        process.stdout.write(text, (err) => resolve(err == null))
+      })
+    },
+  })
 }
