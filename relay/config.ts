@@ -3,12 +3,13 @@
  * variables, then command-line flags, each overriding the one before. Every error names the
  * field and where its value came from.
  */
-import { readFileSync } from 'node:fs'
+import { X509Certificate } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
 import { z } from 'zod'
 import { jsonErrorPlace } from '../shared/json-place'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
-import { isRedisClusterUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
+import { isRedisClusterUrl, isRedisTlsUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
 
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
 export type WechatMode = z.infer<typeof wechatModeSchema>
@@ -60,12 +61,45 @@ function singleRedisProblem(value: string): string | null {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase()
   if (scheme === undefined) return null
   const forms =
-    'redis://[user:password@]host:port[/db], rediss:// (TLS), redis-cluster://host:port,… or a socket path'
+    'redis://[user:password@]host:port[/db], rediss:// (TLS), redis-cluster://host:port,…, ' +
+    'rediss-cluster:// (TLS) or a socket path'
   if (scheme !== 'redis' && scheme !== 'rediss') return `must be ${forms}, not ${scheme}://`
   try {
     new URL(value)
   } catch {
     return `is not a valid ${scheme}:// URL (${forms})`
+  }
+  return null
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g
+const MAX_CA_FILE_BYTES = 1024 * 1024
+
+/**
+ * What is wrong with `path` as the CA bundle Redis's TLS certificates are checked against
+ * (redisTlsCaFile), or null: a readable file of at most 1 MiB holding PEM certificates, every
+ * one of which parses. Said in our words; the file's text is never shown.
+ */
+function caFileProblem(path: string): string | null {
+  let text: string
+  try {
+    const stat = statSync(path)
+    if (!stat.isFile()) return `${path} is not a file`
+    if (stat.size > MAX_CA_FILE_BYTES) return `${path} is larger than 1 MiB (not a CA bundle)`
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    return `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+  }
+  const certs = text.match(PEM_CERTIFICATE) ?? []
+  if (certs.length === 0) {
+    return `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`
+  }
+  for (const [i, pem] of certs.entries()) {
+    try {
+      new X509Certificate(pem)
+    } catch {
+      return `${path}: certificate ${i + 1} does not parse`
+    }
   }
   return null
 }
@@ -82,6 +116,12 @@ export const relayConfigSchema = z
      * (`redis-cluster://host:port,host:port`); when set, Redis is the store instead of SQLite.
      */
     redis: z.string().min(1).nullable().default(null),
+    /**
+     * PEM file of the CA(s) that signed the Redis servers' TLS certificates, for `rediss://` and
+     * `rediss-cluster://` when they are not signed by a CA the system trusts; null: the
+     * system's. Checked at start (readable, PEM certificates that parse).
+     */
+    redisTlsCaFile: z.string().min(1).nullable().default(null),
     /**
      * Replicas a push's write must reach (Redis `WAIT`) before WeChat gets its 200, and how long
      * to wait for them (relay/README.md "Running on a Redis Cluster"). 0: do not wait.
@@ -149,6 +189,15 @@ export const relayConfigSchema = z
       const problem = singleRedisProblem(c.redis)
       if (problem !== null) ctx.addIssue({ code: 'custom', path: ['redis'], message: problem })
     }
+    if (c.redisTlsCaFile !== null) {
+      const problem =
+        c.redis === null || !isRedisTlsUrl(c.redis)
+          ? 'needs a TLS Redis (redis: rediss://… or rediss-cluster://…)'
+          : caFileProblem(c.redisTlsCaFile)
+      if (problem !== null) {
+        ctx.addIssue({ code: 'custom', path: ['redisTlsCaFile'], message: problem })
+      }
+    }
     if (c.redisWaitReplicas > 0 && c.redis === null) {
       ctx.addIssue({
         code: 'custom',
@@ -214,6 +263,7 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['host', 'string'],
   ['data', 'string'],
   ['redis', 'nullable'],
+  ['redisTlsCaFile', 'nullable'],
   ['redisWaitReplicas', 'int'],
   ['redisWaitTimeoutMs', 'int'],
   ['timestampWindowSeconds', 'int'],

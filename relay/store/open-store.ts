@@ -8,7 +8,7 @@ import type { RelayStore } from './types'
  */
 export async function openStore(
   config: Pick<RelayConfig, 'redis' | 'data'> &
-    Partial<Pick<RelayConfig, 'redisWaitReplicas' | 'redisWaitTimeoutMs'>>,
+    Partial<Pick<RelayConfig, 'redisWaitReplicas' | 'redisWaitTimeoutMs' | 'redisTlsCaFile'>>,
   opts: {
     prefix?: string | undefined
     pollMs?: number | undefined
@@ -25,6 +25,7 @@ export async function openStore(
     const { openRedisStore } = await import('./redis/store')
     return openRedisStore({
       url: config.redis,
+      ...(config.redisTlsCaFile != null && { tlsCaFile: config.redisTlsCaFile }),
       ...(opts.prefix && { prefix: opts.prefix }),
       ...(config.redisWaitReplicas !== undefined && { waitReplicas: config.redisWaitReplicas }),
       ...(config.redisWaitTimeoutMs !== undefined && { waitTimeoutMs: config.redisWaitTimeoutMs }),

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseArgs, UsageError } from '../../relay/cli-args'
 import {
@@ -23,6 +27,7 @@ describe('relay config', () => {
       host: '127.0.0.1',
       data: './relay-data',
       redis: null,
+      redisTlsCaFile: null,
       redisWaitReplicas: 0,
       redisWaitTimeoutMs: 1000,
       timestampWindowSeconds: 300,
@@ -292,6 +297,7 @@ describe('relay config', () => {
       ],
       username: 'user',
       password: 'p@ss',
+      tls: false,
     })
     for (const bad of [
       'redis-cluster://',
@@ -348,6 +354,92 @@ describe('relay config', () => {
     expect(() => loadRelayConfig({ env, flags: { 'redis-wait-replicas': '-1' } })).toThrow(
       /redisWaitReplicas/,
     )
+  })
+
+  it('takes a Redis Cluster over TLS (rediss-cluster://), refusing a bad one without echoing it', () => {
+    const ok = loadRelayConfig({
+      env: { SCANDESK_RELAY_REDIS: 'rediss-cluster://app:pw@h1:7000,[::1]:7001' },
+    })
+    expect(ok.redis).toBe('rediss-cluster://app:pw@h1:7000,[::1]:7001')
+    expect(parseRedisClusterUrl('rediss-cluster://app:pw@h1:7000,[::1]:7001')).toEqual({
+      seeds: [
+        { host: 'h1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+      username: 'app',
+      password: 'pw',
+      tls: true,
+    })
+    expect(parseRedisClusterUrl('redis-cluster://h1:7000').tls).toBe(false)
+    expect(parseRedisClusterUrl('REDISS-CLUSTER://h1:7000').tls).toBe(true)
+    const refused = (redis: string): string => {
+      try {
+        loadRelayConfig({ flags: { redis } })
+      } catch (err) {
+        return (err as Error).message
+      }
+      return 'accepted'
+    }
+    const bad = refused('rediss-cluster://:s3cret-pw@h1:port')
+    expect(bad).toBe('relay config: redis node 1 is not host:port (port 1 to 65535) (from --redis)')
+    const badPercent = refused('rediss-cluster://app:50%off-s3cret@h1:7000')
+    expect(badPercent).toBe(
+      'relay config: redis user or password is not valid percent-encoding (write % as %25) (from --redis)',
+    )
+    expect(refused('rediss-cluster://')).toMatch(/names no node \(rediss-cluster:\/\/host:port/)
+    expect(refused('rediss-clusters://h1:7000')).toMatch(/rediss-cluster:\/\/ \(TLS\)/)
+  })
+
+  it('takes a CA file for TLS Redis from env or flag, checked at start, its text never shown', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-ca-'))
+    try {
+      const ca = join(dir, 'ca.pem')
+      execFileSync(
+        'openssl',
+        [
+          ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+          ...['-nodes', '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '1'],
+          ...['-subj', '/CN=scandesk test CA'],
+        ],
+        { stdio: 'ignore' },
+      )
+      const redis = 'rediss-cluster://h1:7000'
+      expect(
+        loadRelayConfig({
+          env: { SCANDESK_RELAY_REDIS: redis, SCANDESK_RELAY_REDIS_TLS_CA_FILE: ca },
+        }).redisTlsCaFile,
+      ).toBe(ca)
+      expect(
+        loadRelayConfig({ flags: { redis: 'rediss://r:6380', 'redis-tls-ca-file': ca } })
+          .redisTlsCaFile,
+      ).toBe(ca)
+      const refused = (file: string, url: string | null = redis): string => {
+        try {
+          loadRelayConfig({ flags: { redis: url ?? 'null', 'redis-tls-ca-file': file } })
+        } catch (err) {
+          return (err as Error).message
+        }
+        return 'accepted'
+      }
+      // Without TLS the file would be ignored without a word: refused.
+      for (const url of [null, 'redis://r:6379', 'redis-cluster://h1:7000', '/run/redis.sock']) {
+        expect(refused(ca, url), String(url)).toMatch(
+          /^relay config: redisTlsCaFile needs a TLS Redis \(redis: rediss:\/\/… or rediss-cluster:\/\/…\)/,
+        )
+      }
+      expect(refused(join(dir, 'missing.pem'))).toContain('missing.pem cannot be read (ENOENT)')
+      expect(refused(dir)).toContain('is not a file')
+      const notPem = join(dir, 'key.txt')
+      writeFileSync(notPem, 'requirepass s3cret-pw\n')
+      const m = refused(notPem)
+      expect(m).toContain('holds no PEM certificate')
+      expect(m).not.toContain('s3cret-pw')
+      const broken = join(dir, 'broken.pem')
+      writeFileSync(broken, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')
+      expect(refused(broken)).toContain('certificate 1 does not parse')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('accepts null or an empty string for "no redis"', () => {

@@ -1,11 +1,13 @@
 /**
- * The `redis` setting's Cluster form, `redis-cluster://[user:password@]host:port,host:port`:
- * the seed nodes the client asks for the cluster's layout (one reachable seed is enough; list
- * a few). Parsed here without ioredis, so the config check needs no Redis client.
+ * The `redis` setting's Cluster form, `redis-cluster://[user:password@]host:port,host:port`
+ * (`rediss-cluster://…` over TLS to every node): the seed nodes the client asks for the
+ * cluster's layout (one reachable seed is enough; list a few). Parsed here without ioredis, so
+ * the config check needs no Redis client.
  */
 import { z } from 'zod'
 
 export const REDIS_CLUSTER_SCHEME = 'redis-cluster://'
+export const REDIS_CLUSTER_TLS_SCHEME = 'rediss-cluster://'
 
 export interface ClusterSeed {
   host: string
@@ -16,6 +18,8 @@ export interface RedisClusterUrl {
   seeds: ClusterSeed[]
   username?: string
   password?: string
+  /** `rediss-cluster://`: every node (and the change feed's subscriber) over TLS. */
+  tls: boolean
 }
 
 const hostSchema = z
@@ -26,25 +30,43 @@ const hostSchema = z
 const portSchema = z.coerce.number().int().min(1).max(65535)
 
 export function isRedisClusterUrl(url: string): boolean {
-  return url.toLowerCase().startsWith(REDIS_CLUSTER_SCHEME)
+  const lower = url.toLowerCase()
+  return lower.startsWith(REDIS_CLUSTER_SCHEME) || lower.startsWith(REDIS_CLUSTER_TLS_SCHEME)
+}
+
+/** The `redis` setting asks for TLS: `rediss://` (one Redis) or `rediss-cluster://`. */
+export function isRedisTlsUrl(url: string): boolean {
+  const lower = url.toLowerCase()
+  return lower.startsWith('rediss://') || lower.startsWith(REDIS_CLUSTER_TLS_SCHEME)
 }
 
 /** Throws a RangeError saying what is wrong (the config check shows its message). */
 export function parseRedisClusterUrl(url: string): RedisClusterUrl {
-  if (!isRedisClusterUrl(url)) throw new RangeError(`must start with ${REDIS_CLUSTER_SCHEME}`)
-  let rest = url.slice(REDIS_CLUSTER_SCHEME.length).replace(/\/$/, '')
-  const out: RedisClusterUrl = { seeds: [] }
+  if (!isRedisClusterUrl(url)) {
+    throw new RangeError(`must start with ${REDIS_CLUSTER_SCHEME} or ${REDIS_CLUSTER_TLS_SCHEME}`)
+  }
+  const tls = url.toLowerCase().startsWith(REDIS_CLUSTER_TLS_SCHEME)
+  const scheme = tls ? REDIS_CLUSTER_TLS_SCHEME : REDIS_CLUSTER_SCHEME
+  let rest = url.slice(scheme.length).replace(/\/$/, '')
+  const out: RedisClusterUrl = { seeds: [], tls }
   const at = rest.lastIndexOf('@')
   if (at >= 0) {
     const auth = rest.slice(0, at)
     rest = rest.slice(at + 1)
     const colon = auth.indexOf(':')
-    const user = decodeURIComponent(colon < 0 ? '' : auth.slice(0, colon))
-    const password = decodeURIComponent(colon < 0 ? auth : auth.slice(colon + 1))
+    let user: string
+    let password: string
+    try {
+      user = decodeURIComponent(colon < 0 ? '' : auth.slice(0, colon))
+      password = decodeURIComponent(colon < 0 ? auth : auth.slice(colon + 1))
+    } catch {
+      // Was URIError "URI malformed": say which part, never its text.
+      throw new RangeError('user or password is not valid percent-encoding (write % as %25)')
+    }
     if (user !== '') out.username = user
     if (password !== '') out.password = password
   }
-  if (rest === '') throw new RangeError('names no node (redis-cluster://host:port,host:port)')
+  if (rest === '') throw new RangeError(`names no node (${scheme}host:port,host:port)`)
   for (const [i, node] of rest.split(',').entries()) {
     const m = /^(.*):([^:\]]+)$/.exec(node)
     const host = hostSchema.safeParse(m?.[1])

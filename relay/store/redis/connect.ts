@@ -1,8 +1,11 @@
 /**
- * Opens the Redis store's two connections, for a single Redis (`redis://…` or a socket path)
- * or a Redis Cluster (`redis-cluster://host:port,…`, ioredis's Cluster client): the command
- * client, and the subscriber of the change channel. The rest of the store does not know which.
+ * Opens the Redis store's two connections, for a single Redis (`redis://…`, `rediss://…` or a
+ * socket path) or a Redis Cluster (`redis-cluster://host:port,…`, `rediss-cluster://…` over
+ * TLS; ioredis's Cluster client): the command client, and the subscriber of the change
+ * channel. The rest of the store does not know which.
  */
+import { readFileSync } from 'node:fs'
+import type { ConnectionOptions } from 'node:tls'
 import { Cluster, Redis } from 'ioredis'
 import { isRedisClusterUrl, parseRedisClusterUrl, type ClusterSeed } from './cluster-url'
 
@@ -29,17 +32,40 @@ function quiet<T extends Redis | Cluster>(c: T): T {
   return c
 }
 
-export async function connectRedis(url: string): Promise<RedisConnections> {
+/**
+ * TLS options for a TLS URL: the certificates checked against `caFile`'s CAs (the config
+ * checked it at start), else the system's. Never without verification.
+ */
+function tlsOptions(caFile: string | undefined): ConnectionOptions {
+  if (caFile === undefined) return {}
+  try {
+    return { ca: readFileSync(caFile, 'utf8') }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    throw new Error(`cannot read the Redis CA file ${caFile} (${code})`, { cause: err })
+  }
+}
+
+/** `tlsCaFile`: the PEM CAs a `rediss://` or `rediss-cluster://` server's certificate must chain to. */
+export async function connectRedis(url: string, tlsCaFile?: string): Promise<RedisConnections> {
   if (!isRedisClusterUrl(url)) {
+    // rediss:// turns TLS on by itself (with the system's CAs); a CA file is given on top.
+    const tls = tlsCaFile === undefined ? {} : { tls: tlsOptions(tlsCaFile) }
     const client = quiet(
-      new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...AUTO_PIPELINING }),
+      new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...tls, ...AUTO_PIPELINING }),
     )
     const sub = quiet(client.duplicate({ enableAutoPipelining: false }))
     await connectAll(client, sub)
     return { client, sub, cluster: false }
   }
-  const { seeds, username, password } = parseRedisClusterUrl(url)
-  const auth = { ...(username && { username }), ...(password && { password }) }
+  const { seeds, username, password, tls } = parseRedisClusterUrl(url)
+  const auth = {
+    ...(username && { username }),
+    ...(password && { password }),
+    // Every node the cluster names is reached over TLS too: its certificate must name the
+    // address the node announces (relay/README.md "Redis Cluster over TLS").
+    ...(tls && { tls: tlsOptions(tlsCaFile) }),
+  }
   const client = quiet(
     new Cluster(seeds, {
       lazyConnect: true,

@@ -67,6 +67,8 @@ import {
 export interface RedisStoreOptions {
   /** `redis://…`, a unix socket path, or `redis-cluster://host:port,host:port` (cluster-url.ts). */
   url: string
+  /** `rediss://`, `rediss-cluster://`: the PEM CA bundle the servers' certificates are checked against. */
+  tlsCaFile?: string
   /** Key prefix, so several relays (or tests) can share one Redis. */
   prefix?: string
   /**
@@ -83,7 +85,7 @@ export interface RedisStoreOptions {
 export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStore> {
   const prefix = opts.prefix ?? 'scandesk:'
   const keys = redisKeys(prefix)
-  const { client, sub, cluster } = await connectRedis(opts.url)
+  const { client, sub, cluster } = await connectRedis(opts.url, opts.tlsCaFile)
   const wait =
     (opts.waitReplicas ?? 0) > 0
       ? { replicas: opts.waitReplicas ?? 0, timeoutMs: opts.waitTimeoutMs ?? 1000 }
