@@ -19,7 +19,7 @@ import {
   type Cell,
 } from '../../shared/export/cells'
 import { csvSink } from '../../shared/export/sinks'
-import { localTimeCache } from '../../shared/export/time-cache'
+import { excelTimeCache, localTimeCache } from '../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import type { AttendanceReader, AttendanceScope, ExportRow } from '../store/attendance'
 import type { PersonOf, RosterPerson } from './people'
@@ -30,10 +30,13 @@ import type { PersonOf, RosterPerson } from './people'
  */
 type SheetRow = ExportRow & { person?: RosterPerson | null; stampsComplete?: boolean | null }
 
-/** What a column's value may use: the sheet's locale and its (cached) time formatter. */
+/**
+ * What a column's value may use: the sheet's locale and its (cached) time cell: the local time's
+ * text in CSV, its Excel serial day in XLSX (a `time` column, shown as a date-time).
+ */
 interface CellContext {
   locale: Locale
-  time: (ms: number) => string
+  time: (ms: number) => Cell
 }
 
 /**
@@ -50,6 +53,8 @@ export const SHEET_COLUMNS: readonly {
   plain?: true
   /** Only in a sheet whose scope has a stamp rally. */
   rallyOnly?: true
+  /** Its cell is `c.time(…)`: a date-time cell in XLSX. */
+  time?: true
 }[] = [
   { label: SHEET_LABELS.kioskId, value: (r) => r.kioskId },
   { label: SHEET_LABELS.checkInNumber, value: (r) => r.number ?? '', plain: true },
@@ -63,8 +68,18 @@ export const SHEET_COLUMNS: readonly {
     plain: true,
   },
   { label: SHEET_LABELS.kind, value: (r, c) => kindLabel(r.event, c.locale), plain: true },
-  { label: SHEET_LABELS.scannedAt, value: (r, c) => c.time(r.createTime * 1000), plain: true },
-  { label: SHEET_LABELS.receivedAt, value: (r, c) => c.time(r.receivedAt), plain: true },
+  {
+    label: SHEET_LABELS.scannedAt,
+    value: (r, c) => c.time(r.createTime * 1000),
+    plain: true,
+    time: true,
+  },
+  {
+    label: SHEET_LABELS.receivedAt,
+    value: (r, c) => c.time(r.receivedAt),
+    plain: true,
+    time: true,
+  },
   { label: SHEET_LABELS.openid, value: (r) => r.openid },
   { label: SHEET_LABELS.scene, value: (r) => r.scene },
   // The kiosk's own finding (its pool did not hold the ticket): the relay cannot tell.
@@ -134,7 +149,10 @@ export async function streamSheet(
   const personOf = q.personOf
   const columns = SHEET_COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)
   const header = columns.map((c) => c.label[q.locale])
-  const context: CellContext = { locale: q.locale, time: localTimeCache() }
+  const context: CellContext = {
+    locale: q.locale,
+    time: q.format === 'csv' ? localTimeCache() : excelTimeCache(),
+  }
   const values = columns.map((c) => c.value)
   const toCells = (r: SheetRow, cells: Cell[]): void => {
     for (let i = 0; i < values.length; i++) cells[i] = (values[i] as (typeof values)[0])(r, context)
@@ -156,7 +174,9 @@ export async function streamSheet(
             toCells,
             columns.map((c) => c.plain === true),
           )
-        : await xlsxStreamSink(res, header, toCells)
+        : await xlsxStreamSink(res, header, toCells, {
+            dateTimes: columns.map((c) => c.time === true),
+          })
     for (; next.done !== true; next = await pages.next()) {
       const page = next.value
       // The store's page is ours: marked in place, no copy per row.

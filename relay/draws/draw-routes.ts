@@ -182,7 +182,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
         const sink =
           format === 'csv'
             ? csvSink(ctx.res, header, toCells)
-            : await xlsxStreamSink(ctx.res, header, toCells, 'Winners')
+            : await xlsxStreamSink(ctx.res, header, toCells, { sheetName: 'Winners' })
         await sink.write(winnerRows(draw))
         await sink.end()
       },

@@ -51,6 +51,19 @@ export function formatLocalTime(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
 }
 
+/** 1970-01-01 as an Excel serial day (the 1900 date system every spreadsheet reads). */
+export const EXCEL_UNIX_EPOCH_DAYS = 25569
+
+/**
+ * Local wall-clock time, to the second, as an Excel date-time serial (days since 1899-12-30):
+ * the XLSX's cell for a time, shown with a date-time format; the same second `formatLocalTime`
+ * writes (dropped milliseconds, as there: Excel would round 07:59:59.900 up to 08:00:00).
+ */
+export function excelLocalTime(ms: number): number {
+  const s = Math.floor(ms / 1000)
+  return EXCEL_UNIX_EPOCH_DAYS + (s - new Date(s * 1000).getTimezoneOffset() * 60) / 86_400
+}
+
 /**
  * A cell a spreadsheet would run as a formula (`= + - @`, or tab / CR which some programs
  * strip first) gets a leading apostrophe, as OWASP recommends for CSV.

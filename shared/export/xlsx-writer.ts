@@ -1,7 +1,9 @@
 /**
  * A streamed XLSX: the smallest OOXML package Excel, LibreOffice and exceljs open (content
- * types, relationships, workbook, one worksheet) written through zip-writer.ts, the sheet's rows
- * as inline strings (`t="inlineStr"`: no shared-string table to hold in memory) and numbers.
+ * types, relationships, workbook, styles, one worksheet) written through zip-writer.ts, the
+ * sheet's rows as inline strings (`t="inlineStr"`: no shared-string table to hold in memory),
+ * numbers, and date-times (a serial day with the one date-time style, so they sort and filter
+ * as times).
  * Each page of rows becomes one chunk of sheet XML that waits for the destination before the
  * next is built, so memory stays flat whatever the row count (exceljs's streaming writer
  * queued the XML whenever deflate lagged).
@@ -22,6 +24,7 @@ const CONTENT_TYPES =
   '<Default Extension="xml" ContentType="application/xml"/>' +
   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
   '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
+  '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
   '</Types>'
 const ROOT_RELS =
   `${DECL}<Relationships xmlns="${PKG_REL}">` +
@@ -30,7 +33,29 @@ const ROOT_RELS =
 const WORKBOOK_RELS =
   `${DECL}<Relationships xmlns="${PKG_REL}">` +
   `<Relationship Id="rId1" Type="${REL}/worksheet" Target="worksheets/sheet1.xml"/>` +
+  `<Relationship Id="rId2" Type="${REL}/styles" Target="styles.xml"/>` +
   '</Relationships>'
+
+/** What a date-time cell shows: the CSV's `YYYY-MM-DD HH:mm:ss`. */
+export const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss'
+/** Its column's width in characters: 19 of them and a margin (narrower, Excel shows ####). */
+const DATE_TIME_WIDTH = 20
+/**
+ * Style 0 is the default; style 1 (`s="1"`) the date-time format (custom formats start at 164).
+ * The default font, the two fills Excel requires and one border are what every reader expects.
+ */
+const STYLES =
+  `${DECL}<styleSheet xmlns="${MAIN}">` +
+  `<numFmts count="1"><numFmt numFmtId="164" formatCode="${DATE_TIME_FORMAT}"/></numFmts>` +
+  '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>' +
+  '<fills count="2"><fill><patternFill patternType="none"/></fill>' +
+  '<fill><patternFill patternType="gray125"/></fill></fills>' +
+  '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+  '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+  '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
+  '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
+  '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
+  '</styleSheet>'
 const workbook = (sheetName: string): string =>
   `${DECL}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
   `<sheet name="${xmlText(sheetName)}" sheetId="1" r:id="rId1"/></sheets></workbook>`
@@ -75,19 +100,47 @@ export function columnLetters(index: number): string {
 /** Leading or trailing spaces (or tabs, newlines) are kept only when the `<t>` says so. */
 const EDGE_SPACE = /^\s|\s$/
 
-/** One row's XML; an empty string is no cell at all (as exceljs reads an empty cell back). */
-function rowXml(r: number, cells: readonly Cell[], letters: readonly string[]): string {
+/**
+ * One row's XML; an empty string is no cell at all (as exceljs reads an empty cell back). A
+ * number in a date-time column (`styles[i]`: ` s="1"`) is a serial day shown as a date-time.
+ */
+function rowXml(
+  r: number,
+  cells: readonly Cell[],
+  letters: readonly string[],
+  styles: readonly string[],
+): string {
   let xml = `<row r="${r}">`
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i] as Cell
     if (typeof cell === 'number') {
-      if (Number.isFinite(cell)) xml += `<c r="${letters[i]}${r}"><v>${cell}</v></c>`
+      if (Number.isFinite(cell))
+        xml += `<c r="${letters[i]}${r}"${styles[i] ?? ''}><v>${cell}</v></c>`
     } else if (cell !== '') {
       const space = EDGE_SPACE.test(cell) ? ' xml:space="preserve"' : ''
       xml += `<c r="${letters[i]}${r}" t="inlineStr"><is><t${space}>${xmlText(cell)}</t></is></c>`
     }
   }
   return `${xml}</row>`
+}
+
+export interface XlsxOptions {
+  /** The worksheet's tab name. */
+  sheetName?: string
+  /**
+   * `dateTimes[i]` true: column i's numbers are Excel serial days (`excelLocalTime`), shown as
+   * `yyyy-mm-dd hh:mm:ss` in a column wide enough for it; its text cells stay text.
+   */
+  dateTimes?: readonly boolean[]
+}
+
+/** `<cols>` widening the date-time columns ('' when there are none). */
+function colsXml(dateTimes: readonly boolean[]): string {
+  let xml = ''
+  dateTimes.forEach((dt, i) => {
+    if (dt) xml += `<col min="${i + 1}" max="${i + 1}" width="${DATE_TIME_WIDTH}" customWidth="1"/>`
+  })
+  return xml === '' ? '' : `<cols>${xml}</cols>`
 }
 
 /**
@@ -98,18 +151,22 @@ export async function xlsxStreamSink<R>(
   out: Writable,
   header: readonly string[],
   toCells: (r: R, cells: Cell[]) => void,
-  sheetName = 'Attendance',
+  options: XlsxOptions = {},
 ): Promise<SheetSink<R>> {
+  const dateTimes = Array.from(header, (_, i) => options.dateTimes?.[i] === true)
   const zip = new ZipWriter(out)
   await zip.add('[Content_Types].xml', CONTENT_TYPES)
   await zip.add('_rels/.rels', ROOT_RELS)
-  await zip.add('xl/workbook.xml', workbook(sheetName))
+  await zip.add('xl/workbook.xml', workbook(options.sheetName ?? 'Attendance'))
   await zip.add('xl/_rels/workbook.xml.rels', WORKBOOK_RELS)
+  await zip.add('xl/styles.xml', STYLES)
   const sheet = await zip.open('xl/worksheets/sheet1.xml')
   const letters = header.map((_, i) => columnLetters(i))
+  const styles = dateTimes.map((dt) => (dt ? ' s="1"' : ''))
   await sheet.write(
     Buffer.from(
-      `${DECL}<worksheet xmlns="${MAIN}"><sheetData>${rowXml(1, header, letters)}`,
+      `${DECL}<worksheet xmlns="${MAIN}">${colsXml(dateTimes)}<sheetData>` +
+        rowXml(1, header, letters, []),
       'utf8',
     ),
   )
@@ -120,7 +177,7 @@ export async function xlsxStreamSink<R>(
       let xml = ''
       for (const rec of records) {
         toCells(rec, cells)
-        xml += rowXml(++r, cells, letters)
+        xml += rowXml(++r, cells, letters, styles)
       }
       await sheet.write(Buffer.from(xml, 'utf8'))
     },

@@ -198,7 +198,11 @@ describe('CSV format', () => {
         '\uFEFF' +
         reference(EXPORT_COLUMNS.map((c) => c.label[locale])) +
         stringify(
-          records.map((r) => EXPORT_COLUMNS.map((c) => referenceEscape(c.value(r, locale)))),
+          records.map((r) =>
+            EXPORT_COLUMNS.map((c) =>
+              referenceEscape(c.value(r, { locale, time: formatLocalTime })),
+            ),
+          ),
           { record_delimiter: 'windows' },
         )
       expect(readFileSync(file, 'utf8')).toBe(expected)

@@ -212,8 +212,11 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       const rows: string[][] = []
       wb.worksheets[0]!.eachRow((row) => {
         // An empty cell is absent, and exceljs ends a row at its last cell.
-        const values = (row.values as (string | number | undefined)[]).slice(1)
-        rows.push(Array.from({ length: 16 }, (_, i) => String(values[i] ?? '')))
+        // A date-time comes back as a Date whose UTC fields are the sheet's wall clock.
+        const values = (row.values as (string | number | Date | undefined)[]).slice(1)
+        const text = (v: string | number | Date | undefined): string =>
+          v instanceof Date ? v.toISOString().slice(0, 19).replace('T', ' ') : String(v ?? '')
+        rows.push(Array.from({ length: 16 }, (_, i) => text(values[i])))
       })
       expect(rows[0]).toEqual(['Booth', ...EXPORT_COLUMNS.map((c) => c.label.en)])
       const want = expectedCells(pushed, false).map((r) => [

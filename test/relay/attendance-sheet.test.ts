@@ -1,6 +1,6 @@
 // The consolidated export's own writers (issue 18 item 4, issue 19's number column), on both
 // stores: the streamed XLSX read back with exceljs equals the CSV row for row (CJK, formula-like
-// text, numbers typed as numbers, times as the CSV's text); the XLSX stops producing while its
+// text, numbers typed as numbers, times as date-times showing the CSV's text); the XLSX stops producing while its
 // reader is paused (the old exceljs writer did not); stats are the same before and after an
 // export; each row carries the visitor's campaign-wide check-in number (and migration 10 fills
 // older rows from their queue entries).
@@ -140,6 +140,13 @@ const C = {
   campaign: 14,
 } as const
 
+/**
+ * A cell as the CSV writes it: a date-time (exceljs reads its serial as a UTC date, so its UTC
+ * fields are the sheet's wall clock) as `YYYY-MM-DD HH:mm:ss`, anything else as its text.
+ */
+const cellText = (v: unknown): string =>
+  v instanceof Date ? v.toISOString().slice(0, 19).replace('T', ' ') : String(v)
+
 /** The CSV's formula escaping undone: what the same cell holds in the XLSX. */
 const unescape = (s: string): string => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s)
 
@@ -172,7 +179,7 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
         // The number column: a number in the XLSX, its digits in the CSV, empty in both.
         expect(x[C.number], `row ${i}`).toBe(c[C.number] === '' ? '' : Number(c[C.number]))
         const others = (r: unknown[]) => r.filter((_, j) => j !== C.number)
-        expect(others(x).map(String), `row ${i}`).toEqual(others(c).map(String).map(unescape))
+        expect(others(x).map(cellText), `row ${i}`).toEqual(others(c).map(String).map(unescape))
       }
       // Spot checks: order (booth-a first), CJK, a formula kept as text, a leading space kept.
       expect(xlsx[1]![C.booth]).toBe('booth-a')
@@ -181,15 +188,56 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
       expect(xlsx.some((r) => r[C.openid] === '展位甲 访客')).toBe(true)
       expect(xlsx.some((r) => r[C.openid] === ' edge space ')).toBe(true)
       expect(xlsx.some((r) => r[C.openid] === '<tag>&amp;')).toBe(true)
-      // Times stay the text the CSV has (as before), not Excel dates.
+      // Times are date-times showing the second the CSV's text has.
       const at = 1_764_633_600_000 + 61_123
-      expect(xlsx[2]![C.scannedAt]).toBe(formatLocalTime((Math.floor(at / 1000) - 2) * 1000))
-      expect(xlsx[2]![C.receivedAt]).toBe(formatLocalTime(at))
+      expect(cellText(xlsx[2]![C.scannedAt])).toBe(
+        formatLocalTime((Math.floor(at / 1000) - 2) * 1000),
+      )
+      expect(cellText(xlsx[2]![C.receivedAt])).toBe(formatLocalTime(at))
       // Exporting changes nothing the stats read.
       expect(await (await fetch(`${s.url}/console/api/stats`)).json()).toEqual(statsBefore)
     } finally {
       await s.close()
       await store.close()
+    }
+  })
+
+  it("XLSX times are date-time cells in the relay's zone, the second the CSV shows", async () => {
+    // The relay's zone is its process's (TZ): China, 8 hours ahead, so a UTC reading shows.
+    const zone = process.env.TZ
+    process.env.TZ = 'Asia/Shanghai'
+    const store = await open()
+    const s = await serve(store)
+    try {
+      await addKiosk(store, 'k1')
+      await store.attendance.seed(seedRows('k1', 3))
+      const csvRes = await fetch(`${s.url}/console/api/attendance?format=csv`)
+      const csv: string[][] = parse(Buffer.from(await csvRes.arrayBuffer()).subarray(3))
+      // 2025-12-02 00:00:00 UTC received, created two seconds before: 08:00 in Shanghai.
+      expect(csv[1]![C.scannedAt]).toBe('2025-12-02 07:59:58')
+      expect(csv[1]![C.receivedAt]).toBe('2025-12-02 08:00:00')
+      const wb = new ExcelJS.Workbook()
+      await wb.xlsx.load(
+        await (await fetch(`${s.url}/console/api/attendance?format=xlsx`)).arrayBuffer(),
+      )
+      const sheet = wb.worksheets[0]!
+      for (let i = 1; i < csv.length; i++) {
+        for (const c of [C.scannedAt, C.receivedAt]) {
+          const cell = sheet.getRow(i + 1).getCell(c + 1)
+          expect(cell.type, `row ${i} column ${c}`).toBe(ExcelJS.ValueType.Date)
+          expect(cell.numFmt).toBe('yyyy-mm-dd hh:mm:ss')
+          // exceljs reads a serial as a UTC date: its UTC fields are the sheet's wall clock.
+          expect(cellText(cell.value), `row ${i} column ${c}`).toBe(csv[i]![c])
+        }
+      }
+      // Wide enough that Excel shows the time, not ########.
+      expect(sheet.getColumn(C.scannedAt + 1).width).toBeGreaterThanOrEqual(19)
+      expect(sheet.getColumn(C.receivedAt + 1).width).toBeGreaterThanOrEqual(19)
+    } finally {
+      await s.close()
+      await store.close()
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
     }
   })
 

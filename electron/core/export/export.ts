@@ -15,6 +15,7 @@ import {
   type Cell,
 } from '../../../shared/export/cells'
 import { csvSink } from '../../../shared/export/sinks'
+import { excelTimeCache } from '../../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../../shared/export/xlsx-writer'
 import type { KioskDb } from '../db/db'
 import { countAttendance } from '../scans/attendance-queries'
@@ -40,10 +41,18 @@ export interface ExportRecord {
   fallback: number
 }
 
+/** What a column's value may use: the sheet's locale and its time cell (text in CSV, a serial day in XLSX). */
+interface CellContext {
+  locale: Locale
+  time: (ms: number) => Cell
+}
+
 interface Column {
   key: string
   label: Record<Locale, string>
-  value: (r: ExportRecord, locale: Locale) => Cell
+  value: (r: ExportRecord, c: CellContext) => Cell
+  /** Its cell is `c.time(…)`: a date-time cell in XLSX. */
+  time?: true
 }
 
 export const EXPORT_COLUMNS: readonly Column[] = [
@@ -59,34 +68,36 @@ export const EXPORT_COLUMNS: readonly Column[] = [
   {
     key: 'firstVisit',
     label: SHEET_LABELS.firstVisit,
-    value: (r, l) => yesNo(r.firstVisit === 1, l),
+    value: (r, c) => yesNo(r.firstVisit === 1, c.locale),
   },
   {
     key: 'kind',
     label: SHEET_LABELS.kind,
-    value: (r, l) => kindLabel(r.kind, l),
+    value: (r, c) => kindLabel(r.kind, c.locale),
   },
   {
     key: 'scannedAt',
     label: SHEET_LABELS.scannedAt,
-    value: (r) => formatLocalTime(r.createTime * 1000),
+    value: (r, c) => c.time(r.createTime * 1000),
+    time: true,
   },
   {
     key: 'receivedAt',
     label: SHEET_LABELS.receivedAt,
-    value: (r) => formatLocalTime(r.receivedAt),
+    value: (r, c) => c.time(r.receivedAt),
+    time: true,
   },
   { key: 'openid', label: SHEET_LABELS.openid, value: (r) => r.openid },
   { key: 'scene', label: SHEET_LABELS.scene, value: (r) => r.scene },
   {
     key: 'unknownTicket',
     label: SHEET_LABELS.unknownTicket,
-    value: (r, l) => yesNo(r.unknownTicket === 1, l),
+    value: (r, c) => yesNo(r.unknownTicket === 1, c.locale),
   },
   {
     key: 'fallback',
     label: SHEET_LABELS.fallback,
-    value: (r, l) => yesNo(r.fallback === 1, l),
+    value: (r, c) => yesNo(r.fallback === 1, c.locale),
   },
   { key: 'campaignId', label: SHEET_LABELS.campaign, value: (r) => r.campaignId },
   { key: 'eventId', label: SHEET_LABELS.eventId, value: (r) => r.eventId },
@@ -160,13 +171,19 @@ export async function exportAttendance(o: ExportOptions): Promise<{ rows: number
     .raw(true)
   const header = EXPORT_COLUMNS.map((c) => c.label[o.locale])
   const columns = EXPORT_COLUMNS.map((c) => c.value)
+  const context: CellContext = {
+    locale: o.locale,
+    time: o.format === 'csv' ? formatLocalTime : excelTimeCache(),
+  }
   const toCells = (r: ExportRecord, cells: Cell[]): void => {
-    for (let i = 0; i < columns.length; i++) cells[i] = (columns[i] as Column['value'])(r, o.locale)
+    for (let i = 0; i < columns.length; i++) cells[i] = (columns[i] as Column['value'])(r, context)
   }
   const sink =
     o.format === 'csv'
       ? csvSink(o.out, header, toCells)
-      : await xlsxStreamSink(o.out, header, toCells)
+      : await xlsxStreamSink(o.out, header, toCells, {
+          dateTimes: EXPORT_COLUMNS.map((c) => c.time === true),
+        })
   let done = 0
   let lastId = 0
   o.onProgress?.(0, total)
