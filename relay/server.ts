@@ -199,6 +199,8 @@ export async function startRelay(
     sessionLive: (idHash) => sessionIsLive(store.console, idHash, now()),
     sessionCheckMs: opts.sessionCheckMs,
     campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaigns, campaignId, now()),
+    campaignName: async (campaignId) =>
+      (await store.campaigns.getCampaign(campaignId))?.campaign.name ?? null,
     rally: createRallyLookup(store, campaigns, now),
     people: createPeopleLookup(store.campaigns),
   })

@@ -45,6 +45,8 @@ export interface AttendanceRoutesDeps {
    * scan. Absent: `campaign` is refused.
    */
   campaignKiosks?: (campaignId: string) => Promise<string[] | null>
+  /** A campaign's name (null: none), for its sheet's file name. Absent: named by its id. */
+  campaignName?: (campaignId: string) => Promise<string | null>
   maxEventClients?: number
   /** The stamp rally's completions (stats, export column). Absent: neither is given. */
   rally?: RallyLookup
@@ -185,9 +187,13 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       sendJson(res, 200, consoleAttendancePageSchema.parse(body))
       return
     }
+    const campaign =
+      q.campaign === undefined
+        ? undefined
+        : { id: q.campaign, name: (await deps.campaignName?.(q.campaign)) ?? q.campaign }
     if (req.method === 'HEAD') {
       // The headers a GET would send; the sheet (every row read) would only be thrown away.
-      res.writeHead(200, sheetHeaders(q.format, deps.now())).end()
+      res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale)).end()
       return
     }
     const started = performance.now()
@@ -198,6 +204,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       locale: q.locale,
       scope,
       now: deps.now(),
+      ...(campaign !== undefined && { campaign }),
       ...(completion !== null && { stampsComplete: completion }),
       ...(personOf !== null && { personOf }),
     }).catch((err: unknown) => {

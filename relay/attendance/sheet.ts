@@ -107,6 +107,8 @@ export interface SheetRequest {
   stampsComplete?: (r: ExportRow) => boolean | null
   /** Each row's visitor's roster entry (absent: no campaign in scope has a bound visitor). */
   personOf?: PersonOf
+  /** The campaign in scope, for the file's name (absent: every campaign). */
+  campaign?: SheetCampaign
 }
 
 const CONTENT_TYPES = {
@@ -114,17 +116,76 @@ const CONTENT_TYPES = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 }
 
-/** `scandesk-attendance-20260501-1430.csv`: the relay's local time, safe in any file system. */
-export function sheetFileName(format: 'csv' | 'xlsx', now: number): string {
-  const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
-  return `scandesk-attendance-${stamp}.${format}`
+/** The campaign a sheet is scoped to, as its file is named. */
+export interface SheetCampaign {
+  id: string
+  /** Its name as the organizer gave it (any text: Chinese, slashes, quotes …). */
+  name: string
 }
 
-/** The sheet's response headers: a GET's before its rows, a HEAD's alone. */
-export function sheetHeaders(format: 'csv' | 'xlsx', now: number): Record<string, string> {
+/**
+ * `scandesk-attendance-20260501-1430.csv` (a campaign's: `scandesk-attendance-<id>-…`): the
+ * relay's local time, ASCII only (a campaign id is), safe in any file system and header.
+ */
+export function sheetFileName(format: 'csv' | 'xlsx', now: number, campaignId?: string): string {
+  const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
+  const scope = campaignId === undefined ? '' : `${campaignId}-`
+  return `scandesk-attendance-${scope}${stamp}.${format}`
+}
+
+/* eslint-disable no-control-regex -- control characters are what a file name cannot hold */
+/** What Windows (and so an organizer's download folder) refuses in a file name, and controls. */
+const NOT_IN_FILE_NAME = /[\\/:*?"<>|\u0000-\u001f\u007f]/g
+/* eslint-enable no-control-regex */
+/** Code points of the campaign's name kept in the file name. */
+const MAX_NAME_CHARS = 60
+
+/**
+ * A campaign's sheet as the organizer saves it: `春季展会-签到记录-20260501-1430.xlsx`, the
+ * name's characters a file name cannot hold replaced by `_` (the id when nothing is left).
+ */
+export function campaignSheetFileName(
+  format: 'csv' | 'xlsx',
+  now: number,
+  campaign: SheetCampaign,
+  locale: Locale,
+): string {
+  const kept = [...campaign.name.trim().replace(NOT_IN_FILE_NAME, '_')]
+    .slice(0, MAX_NAME_CHARS)
+    .join('')
+    // Windows drops a trailing dot or space, and a leading dot hides the file elsewhere.
+    .replace(/^[.\s]+|[.\s]+$/g, '')
+  const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
+  const word = locale === 'zh-CN' ? '签到记录' : 'attendance'
+  return `${kept === '' ? campaign.id : kept}-${word}-${stamp}.${format}`
+}
+
+/** RFC 5987's `value-chars`: percent-encoded UTF-8 but for attr-char (encodeURIComponent keeps `'()*!`). */
+function rfc5987(value: string): string {
+  return encodeURIComponent(value).replace(
+    /['()*!]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+}
+
+/**
+ * The sheet's response headers: a GET's before its rows, a HEAD's alone. A campaign's sheet
+ * carries its name as `filename*` (RFC 6266/5987, UTF-8) with the ASCII name as the fallback.
+ */
+export function sheetHeaders(
+  format: 'csv' | 'xlsx',
+  now: number,
+  campaign?: SheetCampaign,
+  locale: Locale = 'zh-CN',
+): Record<string, string> {
+  const ascii = sheetFileName(format, now, campaign?.id)
+  const disposition =
+    campaign === undefined
+      ? `attachment; filename="${ascii}"`
+      : `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(campaignSheetFileName(format, now, campaign, locale))}`
   return {
     'Content-Type': CONTENT_TYPES[format],
-    'Content-Disposition': `attachment; filename="${sheetFileName(format, now)}"`,
+    'Content-Disposition': disposition,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   }
@@ -144,7 +205,7 @@ export async function streamSheet(
 ): Promise<number> {
   const pages = attendance.rows(q.scope, EXPORT_PAGE_ROWS)[Symbol.asyncIterator]()
   let next = await pages.next()
-  res.writeHead(200, sheetHeaders(q.format, q.now))
+  res.writeHead(200, sheetHeaders(q.format, q.now, q.campaign, q.locale))
   const rally = q.stampsComplete
   const personOf = q.personOf
   const columns = SHEET_COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)

@@ -156,6 +156,42 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
     }
   })
 
+  it("a campaign's sheet is named after the campaign: filename* (RFC 5987) and an ASCII fallback", async () => {
+    const store = await open()
+    const s = await serveAttendanceRoutes(store, {
+      campaignKiosks: (id) => Promise.resolve(id === 'spring' ? ['booth-a'] : null),
+      campaignName: (id) =>
+        Promise.resolve(id === 'spring' ? ' 春季展会/A\\B: *?"<>| 2026 ' : null),
+    })
+    try {
+      for (const [method, locale, word] of [
+        ['GET', 'zh-CN', '签到记录'],
+        ['HEAD', 'en', 'attendance'],
+      ] as const) {
+        const res = await fetch(
+          `${s.url}/console/api/attendance?format=xlsx&campaign=spring&locale=${locale}`,
+          { method },
+        )
+        expect(res.status).toBe(200)
+        await res.arrayBuffer()
+        const cd = res.headers.get('content-disposition') ?? ''
+        const m = /^attachment; filename="([!-~]+)"; filename\*=UTF-8''([A-Za-z0-9%._~-]+)$/.exec(
+          cd,
+        )
+        expect(m, cd).not.toBeNull()
+        // Browsers without filename*: the campaign's id, ASCII only.
+        expect(m![1]).toMatch(/^scandesk-attendance-spring-\d{8}-\d{4}\.xlsx$/)
+        // Every browser since 2011: the campaign's name, with what Windows, macOS or a shell
+        // cannot take in a file name replaced, in the sheet's language.
+        const name = decodeURIComponent(m![2]!)
+        expect(name).toMatch(new RegExp(`^春季展会_A_B_ _+ 2026-${word}-\\d{8}-\\d{4}\\.xlsx$`))
+      }
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
   it('HEAD answers the export headers without reading a row', async () => {
     const store = await open()
     const counting = countingReader(store.attendance)

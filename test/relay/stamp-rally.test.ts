@@ -121,6 +121,12 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
       { headers: { cookie: c.cookie ?? '' } },
     )
     expect(res.status).toBe(200)
+    // Named after the campaign (the relay's own lookup), in the sheet's language.
+    expect(res.headers.get('content-disposition')).toMatch(
+      new RegExp(
+        `; filename\\*=UTF-8''${encodeURIComponent('春季展-attendance-')}\\d{8}-\\d{4}\\.xlsx$`,
+      ),
+    )
     const wb = new ExcelJS.Workbook()
     await wb.xlsx.load(await res.arrayBuffer())
     const sheet: string[][] = []
