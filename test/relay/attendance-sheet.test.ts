@@ -379,7 +379,7 @@ describe.each(backends)('consolidated sheet: who each visitor is ($name store)',
         code,
       })
       await store.campaigns.replaceRoster('fair', [
-        entry('r1', '王小明', 'ACME 公司', '13800000000', 'A-001'),
+        entry('r1', '王小明', 'ACME 公司', '13800000000', '007'),
         entry('r2', '=cmd|x', 'Evil', '', ''),
         entry('r3', '李雷'), // never bound: no row names them
       ])
@@ -399,12 +399,18 @@ describe.each(backends)('consolidated sheet: who each visitor is ($name store)',
       const cells = (r: string[]) =>
         [C.campaign, C.number, C.name, C.company, C.phone, C.code].map((i) => r[i])
       expect(csv.slice(1).map(cells)).toEqual([
-        ['fair', '1', '王小明', 'ACME 公司', '13800000000', 'A-001'],
+        ['fair', '1', '王小明', 'ACME 公司', '13800000000', '007'],
         ['fair', '2', '', '', '', ''],
         ['fair', '3', `'=cmd|x`, 'Evil', '', ''],
         ['expo', '1', 'Wang at Expo', '', '', ''],
         ['', '', '', '', '', ''],
       ])
+      // In Excel the phone and a code of digits stay text (no 1.38E+10, no lost leading zero).
+      const xlsx = await readXlsx(
+        await (await fetch(`${s.url}/console/api/attendance?format=xlsx`)).arrayBuffer(),
+        16,
+      )
+      expect([xlsx[1]![C.phone], xlsx[1]![C.code]]).toEqual(['13800000000', '007'])
     } finally {
       await s.close()
       await store.close()
