@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
 import type { Locale } from '../../shared/domain'
-import { formatLocalTime, type Cell } from '../../shared/export/cells'
+import { excelLocalTime, formatLocalTime, type Cell } from '../../shared/export/cells'
 import { csvSink } from '../../shared/export/sinks'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import {
@@ -42,16 +42,29 @@ interface Row {
   place: number
 }
 
-const COLUMNS: readonly { label: Record<Locale, string>; value: (r: Row) => Cell }[] = [
+/**
+ * Each column's heading and cell; `time` (text in CSV, a serial day in XLSX) for a time, whose
+ * column is then a date-time one in XLSX.
+ */
+const COLUMNS: readonly {
+  label: Record<Locale, string>
+  value: (r: Row, time: (ms: number) => Cell) => Cell
+  time?: true
+}[] = [
   { label: { 'zh-CN': '奖项', en: 'Prize' }, value: (r) => r.draw.prize },
-  { label: { 'zh-CN': '抽奖时间', en: 'Drawn at' }, value: (r) => formatLocalTime(r.draw.at) },
+  {
+    label: { 'zh-CN': '抽奖时间', en: 'Drawn at' },
+    value: (r, time) => time(r.draw.at),
+    time: true,
+  },
   { label: { 'zh-CN': '序号', en: 'Place' }, value: (r) => r.place },
   { label: { 'zh-CN': '签到号', en: 'Number' }, value: (r) => r.winner.number },
   { label: { 'zh-CN': '姓名', en: 'Name' }, value: (r) => r.winner.name ?? '' },
   { label: { 'zh-CN': 'OpenID', en: 'OpenID' }, value: (r) => r.winner.openid },
   {
     label: { 'zh-CN': '被替换时间', en: 'Replaced at' },
-    value: (r) => (r.winner.replacedAt === null ? '' : formatLocalTime(r.winner.replacedAt)),
+    value: (r, time) => (r.winner.replacedAt === null ? '' : time(r.winner.replacedAt)),
+    time: true,
   },
   { label: { 'zh-CN': '抽奖ID', en: 'Draw ID' }, value: (r) => r.draw.id },
 ]
@@ -176,13 +189,17 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
           return
         }
         const header = COLUMNS.map((c) => c.label[locale])
+        const time = format === 'csv' ? formatLocalTime : excelLocalTime
         const toCells = (r: Row, cells: Cell[]): void => {
-          COLUMNS.forEach((c, i) => (cells[i] = c.value(r)))
+          COLUMNS.forEach((c, i) => (cells[i] = c.value(r, time)))
         }
         const sink =
           format === 'csv'
             ? csvSink(ctx.res, header, toCells)
-            : await xlsxStreamSink(ctx.res, header, toCells, { sheetName: 'Winners' })
+            : await xlsxStreamSink(ctx.res, header, toCells, {
+                sheetName: 'Winners',
+                dateTimes: COLUMNS.map((c) => c.time === true),
+              })
         await sink.write(winnerRows(draw))
         await sink.end()
       },

@@ -229,6 +229,12 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(rows).toHaveLength(4)
     expect(rows.slice(1).map((r) => r[5])).toEqual(openids(d))
     expect(rows.slice(1).map((r) => r[3])).toEqual(d.winners.map((w) => w.number))
+    // Drawn at: a date-time cell (sorts and filters as a time) showing the CSV's text.
+    const drawnAt = wb.worksheets[0]!.getRow(2).getCell(2)
+    expect(drawnAt.type).toBe(ExcelJS.ValueType.Date)
+    expect(drawnAt.numFmt).toBe('yyyy-mm-dd hh:mm:ss')
+    const wall = (drawnAt.value as Date).toISOString().slice(0, 19).replace('T', ' ')
+    expect(wall).toBe(lines[1]?.split(',')[1])
 
     // HEAD: the same headers, no sheet; an unknown draw is still 404.
     const head = await c.call('HEAD', `${base}?format=xlsx`)
