@@ -267,6 +267,17 @@ describe('attendance', () => {
     }
   })
 
+  it('says the sheet has a row per scan, not per visitor, and how to count visitors', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.attendance.mockResolvedValue({ total: 3, rows: [makeRow(0)] })
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    const note = wrapper.get('[data-testid="attendance-per-scan"]').text()
+    expect(note).toContain('每次扫码一行')
+    expect(note).toContain('首次签到')
+    wrapper.unmount()
+  })
+
   it('one campaign: its scans in the list, the downloads and the stats; gone from the list, all again', async () => {
     const fake = createFakeConsoleApi()
     fake.api.campaigns.mockResolvedValue([

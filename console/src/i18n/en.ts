@@ -114,6 +114,8 @@ export const en: MessageSchema = {
     fallback: 'Fallback',
     capped:
       'The list shows the first {n} rows: search to narrow it. The CSV and Excel downloads have every row.',
+    perScan:
+      'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). For one row per visitor, filter the sheet’s 首次签到 / First visit column on “yes” (one row per visitor and campaign).',
   },
   campaigns: {
     title: 'Campaigns',

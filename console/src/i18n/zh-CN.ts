@@ -106,6 +106,8 @@ export const zhCN = {
     event: { subscribe: '关注', scan: '扫码' },
     fallback: '备用码',
     capped: '列表只显示前 {n} 条：请用搜索缩小范围。下载的 CSV 和 Excel 包含全部记录。',
+    perScan:
+      '每次扫码一行：同一访客在几个签到台扫码就有几行（签到号相同）。要每人一行，请在表格中筛选「首次签到」为“是”（每个活动每人一行）。',
   },
   campaigns: {
     title: '活动',
