@@ -244,6 +244,17 @@ describe('roster page: row problems in the chosen language', () => {
 })
 
 describe('export page', () => {
+  it('points whoever opens the sheet in Excel to the XLSX (phones as text, times that sort)', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    const intro = wrapper.get('.intro').text()
+    expect(intro).toContain('Excel (XLSX)')
+    expect(intro).toContain('电话')
+    expect(intro).not.toContain('CSV 可直接用 Excel 打开')
+  })
+
   it('follows progress events to a download link', async () => {
     const fake = createFakeKioskApi()
     const { wrapper } = mountWith(ExportPage, fake.api)

@@ -307,7 +307,8 @@ export const en: MessageSchema = {
     empty: 'No data yet',
   },
   export: {
-    intro: 'Export every check-in of the active campaign. CSV opens in Excel (Chinese included).',
+    intro:
+      'Export every check-in of the active campaign. To read it in Excel, WPS or Numbers choose Excel (XLSX): phones and codes stay as written, times sort and filter. CSV opens too (Chinese included) and suits other systems, but Excel shows long numbers such as phones as 1.38E+10.',
     csv: 'Export CSV',
     xlsx: 'Export Excel (XLSX)',
     running: 'Exporting… {done} / {total}',
