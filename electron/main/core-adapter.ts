@@ -16,6 +16,8 @@ import type { StartAtLogin } from './login-item'
 export type { Provisioning }
 // The command line is parsed as `kiosk web` parses it (one parser for both).
 export { dataDirFrom, parseLaunchArgs } from '../core/config/provisioning-args'
+// The language the start-up error box speaks.
+export { savedLocale } from '../core/config/settings'
 
 export interface ShellCore {
   /** The core's dispatcher: checks input, admin lock and output for every contract method. */

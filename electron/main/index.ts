@@ -18,6 +18,7 @@ import {
   dataDirFrom,
   isStartupProblem,
   parseLaunchArgs,
+  savedLocale,
   startShellCore,
   willRunDemo,
   type ShellCore,
@@ -36,6 +37,7 @@ import { createDisplayAwake } from './power'
 import { resolveRendererTarget } from './renderer-target'
 import { demoMemoryVault, encryptionProblem, openSafeStorageVault } from './safe-storage-vault'
 import { claimSingleInstance } from './single-instance'
+import type { Locale } from '../../shared/domain'
 
 const SHUTDOWN_TIMEOUT_MS = 5000
 const userData = app.getPath('userData')
@@ -49,10 +51,17 @@ process.on('unhandledRejection', (reason) =>
   log.error('unhandled rejection in the main process', { reason }),
 )
 
-const state: { core: ShellCore | null; kiosk: KioskWindow | null; quitting: boolean } = {
+const state: {
+  core: ShellCore | null
+  kiosk: KioskWindow | null
+  quitting: boolean
+  /** Known once the command line is read: whose settings give the error box its language. */
+  dataDir: string | null
+} = {
   core: null,
   kiosk: null,
   quitting: false,
+  dataDir: null,
 }
 
 if (claimSingleInstance(app, focusKiosk)) {
@@ -71,6 +80,7 @@ if (claimSingleInstance(app, focusKiosk)) {
 async function start(): Promise<void> {
   const args = parseLaunchArgs(process.argv.slice(1), process.env)
   const dataDir = dataDirFrom(args.dataDir, join(userData, 'kiosk'))
+  state.dataDir = dataDir
   log.info('ScanDesk starting', { version: app.getVersion(), packaged: app.isPackaged })
 
   const binding = findSqliteBinding({
@@ -230,20 +240,53 @@ function showInitialPin(win: BrowserWindow, pin: string): void {
     .catch((error: unknown) => log.error('could not show the admin PIN', { error }))
 }
 
+/**
+ * The start-up error box in the kiosk's language (zh-CN first, as the kiosk screen): the core's
+ * own problems (a broken settings file, a bad flag) are shown as it words them.
+ */
+const STARTUP_WORDS: Record<
+  Locale,
+  { title: string; quit: string; sqlite: string; unexpected: (logs: string) => string }
+> = {
+  'zh-CN': {
+    title: 'ScanDesk 无法启动',
+    quit: '退出',
+    sqlite:
+      'SQLite 模块不是为 Electron 编译的。在源码目录中运行 ' +
+      '`node scripts/electron-native.mjs`（见 docs/NATIVE-MODULES.md）。',
+    unexpected: (logs) => `ScanDesk 因意外错误停止。详情见 ${logs}。`,
+  },
+  en: {
+    title: 'ScanDesk cannot start',
+    quit: 'Quit',
+    sqlite:
+      'The SQLite module is not built for Electron. In a source checkout run ' +
+      '`node scripts/electron-native.mjs` (see docs/NATIVE-MODULES.md).',
+    unexpected: (logs) => `An unexpected error stopped ScanDesk. Details are in ${logs}.`,
+  },
+}
+
 function failToStart(error: unknown): void {
   log.error('ScanDesk could not start', { error })
+  const words = STARTUP_WORDS[savedLocale(state.dataDir)]
   const text = error instanceof Error ? error.message : String(error)
   let message: string
   if (/NODE_MODULE_VERSION|better_sqlite3\.node/.test(text)) {
-    message =
-      'The SQLite module is not built for Electron. In a source checkout run ' +
-      '`node scripts/electron-native.mjs` (see docs/NATIVE-MODULES.md).'
+    message = words.sqlite
   } else if (isStartupProblem(error) || toKioskError(error).expected) {
     message = text
   } else {
-    message = `An unexpected error stopped ScanDesk. Details are in ${logDir}.`
+    message = words.unexpected(logDir)
   }
-  dialog.showErrorBox('ScanDesk cannot start', message)
+  // Not showErrorBox: its title is all it lets us word, its button is the system's.
+  dialog.showMessageBoxSync({
+    type: 'error',
+    title: words.title,
+    message,
+    buttons: [words.quit],
+    defaultId: 0,
+    noLink: true,
+  })
   // Nothing started that needs closing: exit non-zero, so a script or supervisor that launched
   // it (or a second kiosk refused its data folder) sees the failure.
   if (state.core === null) app.exit(1)

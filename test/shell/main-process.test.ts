@@ -3,12 +3,14 @@
  * replaced through the adapter module (the one seam between shell and core).
  */
 import { EventEmitter } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createDispatcher } from '../../electron/core/api/kiosk-api'
 import type * as LaunchArgs from '../../electron/core/config/provisioning-args'
+import type * as Settings from '../../electron/core/config/settings'
+import { defaultSettings } from '../../electron/core/config/settings'
 import type { ShellCore } from '../../electron/main/core-adapter'
 import type { KioskEventName, KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
@@ -69,7 +71,11 @@ interface Harness {
   ipcMain: FakeIpcMain
   session: FakeSession
   menu: { setApplicationMenu: ReturnType<typeof vi.fn> }
-  dialog: { showMessageBox: ReturnType<typeof vi.fn>; showErrorBox: ReturnType<typeof vi.fn> }
+  dialog: {
+    showMessageBox: ReturnType<typeof vi.fn>
+    showMessageBoxSync: ReturnType<typeof vi.fn>
+    showErrorBox: ReturnType<typeof vi.fn>
+  }
   blockers: Set<number>
   core: ShellCore & {
     adminUnlocked: boolean
@@ -123,15 +129,19 @@ vi.mock('electron', () => ({
 }))
 
 type LaunchArgsModule = typeof LaunchArgs
+type SettingsModule = typeof Settings
 
 vi.mock('../../electron/main/core-adapter', async () => {
   // The command line is the core's own parser, as in the app.
   const args: LaunchArgsModule = await vi.importActual(
     '../../electron/core/config/provisioning-args',
   )
+  // The saved language too: the real settings file of the test's data folder.
+  const settings: SettingsModule = await vi.importActual('../../electron/core/config/settings')
   return {
     parseLaunchArgs: args.parseLaunchArgs,
     dataDirFrom: args.dataDirFrom,
+    savedLocale: settings.savedLocale,
     startShellCore: () => h.current.startShellCore(),
     willRunDemo: () => false,
     isStartupProblem: (e: unknown) =>
@@ -178,6 +188,7 @@ beforeEach(() => {
     menu: { setApplicationMenu: vi.fn() },
     dialog: {
       showMessageBox: vi.fn(() => Promise.resolve({ response: 0 })),
+      showMessageBoxSync: vi.fn(() => 0),
       showErrorBox: vi.fn(),
     },
     blockers: new Set(),
@@ -214,6 +225,19 @@ async function launched(): Promise<FakeBrowserWindow> {
   await launch()
   await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1))
   return FakeBrowserWindow.instances[0] as FakeBrowserWindow
+}
+
+/** The start-up error box, once it is up: title, its text and its buttons. */
+async function errorBox(): Promise<{ title: string; text: string; buttons: string[] }> {
+  const { dialog } = h.current
+  await vi.waitFor(() => expect(dialog.showMessageBoxSync).toHaveBeenCalledTimes(1))
+  expect(dialog.showErrorBox).not.toHaveBeenCalled()
+  const o = dialog.showMessageBoxSync.mock.calls[0]?.[0] as Electron.MessageBoxSyncOptions
+  return {
+    title: String(o.title),
+    text: `${o.message}\n${o.detail ?? ''}`,
+    buttons: o.buttons ?? [],
+  }
 }
 
 const mainLog = () => readFileSync(join(dir, 'logs', 'main.log'), 'utf8')
@@ -307,8 +331,10 @@ describe('startup wiring', () => {
         }),
       )
     await launch()
-    await vi.waitFor(() => expect(h.current.dialog.showErrorBox).toHaveBeenCalledTimes(1))
-    expect(h.current.dialog.showErrorBox.mock.calls[0]?.[1]).toContain('settings.json is invalid')
+    // No settings saved: the app's first language, zh-CN.
+    const box = await errorBox()
+    expect(box).toMatchObject({ title: 'ScanDesk 无法启动', buttons: ['退出'] })
+    expect(box.text).toContain('settings.json is invalid')
     expect(h.current.app.quitted).toBe(true)
     expect(FakeBrowserWindow.instances).toHaveLength(0)
   })
@@ -320,8 +346,7 @@ describe('startup wiring', () => {
     h.current.startShellCore = () =>
       Promise.reject(Object.assign(new Error(inUse), { name: 'StartupError' }))
     await launch()
-    await vi.waitFor(() => expect(h.current.dialog.showErrorBox).toHaveBeenCalledTimes(1))
-    expect(h.current.dialog.showErrorBox.mock.calls[0]?.[1]).toBe(inUse)
+    expect((await errorBox()).text).toContain(inUse)
     // Non-zero, so whatever started it (a script, a supervisor) sees the refusal.
     expect(h.current.app.exitCode).toBe(1)
     expect(FakeBrowserWindow.instances).toHaveLength(0)
@@ -330,10 +355,39 @@ describe('startup wiring', () => {
   it('does not show an unexpected error’s text, only where the log is', async () => {
     h.current.startShellCore = () => Promise.reject(new Error('EACCES /secret/path'))
     await launch()
-    await vi.waitFor(() => expect(h.current.dialog.showErrorBox).toHaveBeenCalledTimes(1))
-    const shown = String(h.current.dialog.showErrorBox.mock.calls[0]?.[1])
+    const shown = (await errorBox()).text
     expect(shown).not.toContain('/secret/path')
     expect(shown).toContain(join(dir, 'logs'))
+    expect(shown).toMatch(/^ScanDesk 因意外错误停止/)
+  })
+
+  it('words the error box in the language the kiosk was set to', async () => {
+    const dataDir = join(dir, 'kiosk')
+    mkdirSync(dataDir)
+    writeFileSync(
+      join(dataDir, 'settings.json'),
+      JSON.stringify({ ...defaultSettings(), locale: 'en' }),
+    )
+    h.current.startShellCore = () => Promise.reject(new Error('EACCES /secret/path'))
+    await launch()
+    const box = await errorBox()
+    expect(box).toMatchObject({ title: 'ScanDesk cannot start', buttons: ['Quit'] })
+    expect(box.text).toMatch(/^An unexpected error stopped ScanDesk/)
+    expect(h.current.app.exitCode).toBe(1)
+  })
+
+  it('a settings file it cannot read: the error box in zh-CN, the problem as the core words it', async () => {
+    const dataDir = join(dir, 'kiosk')
+    mkdirSync(dataDir)
+    writeFileSync(join(dataDir, 'settings.json'), '{ "locale": "en", ')
+    h.current.startShellCore = () =>
+      Promise.reject(
+        Object.assign(new Error('settings.json is not valid JSON'), { name: 'ConfigFileError' }),
+      )
+    await launch()
+    const box = await errorBox()
+    expect(box).toMatchObject({ title: 'ScanDesk 无法启动', buttons: ['退出'] })
+    expect(box.text).toContain('settings.json is not valid JSON')
   })
 })
 

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { localeSchema } from '../../../shared/domain'
+import { localeSchema, type Locale } from '../../../shared/domain'
 import { kioskIdSchema } from '../../../shared/relay-protocol'
 import { bigScreenSchema } from '../../../shared/screen-paths'
 import { readJsonFile, writeJsonFile } from './json-file'
@@ -99,6 +99,20 @@ export function defaultSettings(): Settings {
 /** null when there is no settings file yet (first start: demo or provisioning decides). */
 export function loadSettings(dataDir: string): Settings | null {
   return readJsonFile(settingsFile(dataDir), settingsSchema)
+}
+
+/**
+ * The language the kiosk was set to, for words shown before (or instead of) the kiosk screen,
+ * such as the shell's start-up error box: zh-CN, the kiosk's first language, when nothing is
+ * saved yet or the file cannot be read (the error being shown may be that very file).
+ */
+export function savedLocale(dataDir: string | null): Locale {
+  if (dataDir === null) return 'zh-CN'
+  try {
+    return loadSettings(dataDir)?.locale ?? 'zh-CN'
+  } catch {
+    return 'zh-CN'
+  }
 }
 
 export function saveSettings(dataDir: string, settings: Settings): void {
