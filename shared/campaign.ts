@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { kioskIdSchema } from './kiosk-id'
+import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
 import { isXmlText, XML_TEXT_MESSAGE } from './xml-text'
 
 export const campaignIdSchema = z
@@ -137,14 +138,22 @@ function placeholdersIn(text: string): string[] {
 const FILLS_GREETING = 'only {name} and {number} are filled in'
 
 /**
- * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit and the greetings'
- * and rally progress text's placeholders are checked here, not in the stored shape, so a
- * campaign stored before still reads (and still reaches its kiosks).
+ * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit, the code lifetime
+ * against the rotation (shared/ticket-ttl.ts), and the greetings' and rally progress text's
+ * placeholders are checked here, not in the stored shape, so a campaign stored before still
+ * reads (and still reaches its kiosks).
  */
 export const campaignInputSchema = campaignFieldsSchema
   .refine(datesInOrder, datesMessage)
   .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
   .superRefine((c, ctx) => {
+    if (!ticketOutlivesRotation(c.rotationSeconds, c.ticketTtlSeconds)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ticketTtlSeconds'],
+        message: ticketTtlMessage('rotationSeconds', c.rotationSeconds),
+      })
+    }
     /** One issue naming the placeholders `found` at `path`, if any. */
     const flag = (path: (string | number)[], found: string[], why: string): void => {
       if (found.length > 0) {

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
+import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export const localeSchema = z.enum(LOCALES)
@@ -48,6 +49,21 @@ export const campaignSchema = z
     path: ['endsOn'],
   })
 export type Campaign = z.infer<typeof campaignSchema>
+
+/**
+ * A campaign as the admin area saves it: also a code lifetime that outlives the rotation
+ * (shared/ticket-ttl.ts). Checked on saving only, not in `campaignSchema`: a campaigns.json
+ * written before still loads, and a relay's campaign is shown as it comes.
+ */
+export const editableCampaignSchema = campaignSchema.superRefine((c, ctx) => {
+  if (!ticketOutlivesRotation(c.rotationSeconds, c.ticketLifetimeSeconds)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ticketLifetimeSeconds'],
+      message: ticketTtlMessage('rotationSeconds', c.rotationSeconds),
+    })
+  }
+})
 
 export const rosterEntrySchema = z.object({
   id,

@@ -10,6 +10,7 @@ import { z } from 'zod'
 import {
   attendanceRowSchema,
   campaignSchema,
+  editableCampaignSchema,
   exportProgressSchema,
   greetingSchema,
   kioskStatusSchema,
@@ -228,7 +229,7 @@ export const kioskMethods = {
   ),
   listCampaigns: method(null, z.array(campaignSchema), true),
   saveCampaign: method(
-    campaignSchema,
+    editableCampaignSchema,
     z.union([ok, z.object({ ok: z.literal(false), errors: fieldErrors })]),
     true,
   ),

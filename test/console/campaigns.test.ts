@@ -47,6 +47,17 @@ describe('the campaign form', () => {
     ['rotationSeconds', { rotationSeconds: '1e3' }, 'campaigns.errors.rotationSeconds'],
     ['rotationSeconds', { rotationSeconds: '60.5' }, 'campaigns.errors.rotationSeconds'],
     ['ticketTtlSeconds', { ticketTtlSeconds: '2592001' }, 'campaigns.errors.ticketTtlSeconds'],
+    // A code that dies before (or just as) it rotates off the screen: a scan reaches no one.
+    [
+      'ticketTtlSeconds',
+      { rotationSeconds: '600', ticketTtlSeconds: '300' },
+      'campaigns.errors.ticketTtlShort',
+    ],
+    [
+      'ticketTtlSeconds',
+      { rotationSeconds: '600', ticketTtlSeconds: '629' },
+      'campaigns.errors.ticketTtlShort',
+    ],
     [
       'endsAt',
       { startsAt: '2026-12-02', endsAt: '2026-12-01' },
@@ -66,6 +77,16 @@ describe('the campaign form', () => {
     const checked = checkDraft({ ...named(), ...over })
     expect(checked.ok).toBe(false)
     if (!checked.ok) expect(checked.errors[path]).toBe(key)
+  })
+
+  it('takes a lifetime of the rotation plus 30 s, and says the rule in both languages', () => {
+    const fits = checkDraft({ ...named(), rotationSeconds: '600', ticketTtlSeconds: '630' })
+    expect(fits.ok).toBe(true)
+    const i18n = createConsoleI18n()
+    expect(i18n.global.t('campaigns.errors.ticketTtlShort')).toContain('30 秒')
+    expect(i18n.global.t('campaigns.errors.ticketTtlShort', {}, { locale: 'en' })).toContain(
+      '30 seconds',
+    )
   })
 
   it('refuses an empty greeting and an over-long reply; an empty reply sends none', () => {
@@ -109,6 +130,7 @@ describe('the campaign form', () => {
     const i18n = createConsoleI18n()
     const keys = [
       ...['name', 'date', 'endsBeforeStart', 'rotationSeconds', 'ticketTtlSeconds'],
+      'ticketTtlShort',
       ...['greeting', 'placeholder', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
     ].map((k) => `campaigns.errors.${k}`)
     for (const locale of ['zh-CN', 'en'] as const)
@@ -197,6 +219,21 @@ describe('the campaign editor', () => {
     await flushPromises()
     expect(fake.api.createCampaign).not.toHaveBeenCalled()
     expect(wrapper.get('[data-error="name"]').text()).toBe('请填写活动名称（最多 80 字）')
+  })
+
+  it('shows at the lifetime field, before saving, that it must outlast the rotation', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo')
+    await wrapper.get('[data-testid="field-rotationSeconds"]').setValue('600')
+    await wrapper.get('[data-testid="field-ticketTtlSeconds"]').setValue('300')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.createCampaign).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-error="ticketTtlSeconds"]').text()).toBe(
+      '二维码有效期须比轮换间隔至少长 30 秒，否则来宾会扫到已过期的二维码',
+    )
   })
 
   it('creates the campaign, then gives it the booths picked (and only those)', async () => {

@@ -10,7 +10,7 @@ import { openFileKeyVault, VaultError } from '../../electron/core/config/vault'
 import { defaultSettings, loadSettings, saveSettings } from '../../electron/core/config/settings'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { MemoryVault } from '../../electron/core/config/vault'
-import { cleanup, onCleanup, tempDir, testCampaign } from './helpers'
+import { cleanup, onCleanup, tempDir, TEST_PIN, testCampaign } from './helpers'
 
 afterEach(cleanup)
 
@@ -93,6 +93,35 @@ describe('settings files', () => {
       createKioskCore({ dataDir: dir, vault: new MemoryVault(), tickMs: 0 }),
     )
     expect((err as ConfigFileError).field).toBe('campaigns[0].rotationSeconds')
+  })
+
+  it('a code lifetime shorter than its rotation: refused when saved, read from an older file', async () => {
+    const dir = tempDir()
+    // Written before the rule: the kiosk still starts with it (its pool rotates such codes
+    // early rather than show a dead one, ticket-pool.test.ts).
+    const older = testCampaign({ rotationSeconds: 600, ticketLifetimeSeconds: 300 })
+    openCampaignStore(dir).save(older)
+    const core = createKioskCore({
+      dataDir: dir,
+      vault: new MemoryVault(),
+      tickMs: 0,
+      initialPin: TEST_PIN,
+    })
+    onCleanup(() => core.stop())
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    expect(await core.call('listCampaigns', undefined)).toEqual([older])
+    // The admin area (or anything else calling saveCampaign) cannot make one: the field named.
+    for (const ticketLifetimeSeconds of [300, 629]) {
+      const refused = await core
+        .call('saveCampaign', { ...older, name: 'Changed', ticketLifetimeSeconds })
+        .then(
+          () => null,
+          (e: unknown) => (e as KioskError).body,
+        )
+      expect(refused).toEqual({ code: 'bad_input', params: { field: 'ticketLifetimeSeconds' } })
+    }
+    await core.call('saveCampaign', { ...older, ticketLifetimeSeconds: 630 })
+    expect(openCampaignStore(dir).get(older.id)?.ticketLifetimeSeconds).toBe(630)
   })
 
   it('a campaign that cannot be written is not kept, and leaves no temporary', () => {

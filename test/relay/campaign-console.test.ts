@@ -180,6 +180,37 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
   })
 
+  it('refuses a code lifetime that does not outlast its rotation, naming the field', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // A code on screen for 600 s that WeChat lets die after 300 s: visitors scan a dead code
+    // (or the kiosk rotates early and spends codes); 629 s leaves no time for the scan itself.
+    for (const ticketTtlSeconds of [300, 600, 629]) {
+      const body = { ...campaignBody(), rotationSeconds: 600, ticketTtlSeconds }
+      for (const res of [
+        await c.call('POST', '/console/api/campaigns', body),
+        await c.call('PUT', `/console/api/campaigns/${made.id}`, body),
+      ]) {
+        expect(res.status, String(ticketTtlSeconds)).toBe(400)
+        expect(errorCode(res)).toBe('bad_request')
+        expect(JSON.stringify(res.json)).toContain('ticketTtlSeconds: ')
+        expect(JSON.stringify(res.json)).toContain('at least 630')
+      }
+    }
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+    // Rotation plus the 30 s margin is enough, and the smallest lifetime still fits a short
+    // rotation (the contract's ranges are unchanged).
+    for (const [rotationSeconds, ticketTtlSeconds] of [
+      [600, 630],
+      [30, 60],
+    ] as const) {
+      const body = { ...campaignBody(), rotationSeconds, ticketTtlSeconds }
+      const put = await c.call('PUT', `/console/api/campaigns/${made.id}`, body)
+      expect(put.status, `${rotationSeconds}/${ticketTtlSeconds}`).toBe(200)
+    }
+  })
+
   it('takes a campaign with every text at its limit, in Chinese, on POST and PUT', async () => {
     const { relay } = await relayOn(backend)
     const c = await signIn(relay)

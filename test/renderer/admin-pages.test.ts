@@ -341,6 +341,25 @@ describe('campaign page', () => {
   })
 })
 
+describe('campaign lifetime and rotation', () => {
+  it('refuses a code lifetime that does not outlast the rotation, and says by how much', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    await flushPromises()
+    await wrapper.get('#c-name').setValue('春季博览会')
+    await wrapper.get('#c-rotation').setValue('600')
+    await wrapper.get('#c-lifetime').setValue('600')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveCampaign).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-error-for="c-lifetime"]').text()).toContain('至少长 30 秒')
+    await wrapper.get('#c-lifetime').setValue('630')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveCampaign).toHaveBeenCalledTimes(1)
+  })
+})
+
 describe('settings page', () => {
   it('is called Settings (设置), not after one of its sections: it also holds the PIN', async () => {
     const fake = createFakeKioskApi()

@@ -150,6 +150,8 @@ function messageKey(path: string, code: string, message: string): string {
   if (path === 'stampProgress' || path === 'stampComplete') return 'campaigns.errors.reply'
   if (path.startsWith('stamps')) return 'campaigns.errors.stamps'
   if (path === 'endsAt' && code === 'custom') return 'campaigns.errors.endsBeforeStart'
+  // In range, but not outliving the rotation and the scan after it (shared/ticket-ttl.ts).
+  if (path === 'ticketTtlSeconds' && code === 'custom') return 'campaigns.errors.ticketTtlShort'
   if (path === 'startsAt' || path === 'endsAt') return 'campaigns.errors.date'
   const known = ['name', 'rotationSeconds', 'ticketTtlSeconds', 'tag', 'followUp']
   return known.includes(path) ? `campaigns.errors.${path}` : 'campaigns.errors.invalid'

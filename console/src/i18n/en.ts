@@ -165,7 +165,7 @@ export const en: MessageSchema = {
     hints: {
       dates: 'Leave empty for no limit',
       rotation: '10–3600 s; the code changes this often even if nobody scans',
-      ttl: '60 s to 30 days (2,592,000 s)',
+      ttl: '60 s to 30 days (2,592,000 s), and at least 30 s longer than the rotation',
       greetings:
         'You can use {number} (check-in number) and {name} (name: only registered guests have one, so it is filled in the “Registered guest” greeting only)',
       tag: 'Up to 30 bytes (10 Chinese characters); empty: no tag',
@@ -210,6 +210,8 @@ export const en: MessageSchema = {
       endsBeforeStart: 'The end date cannot be before the start date',
       rotationSeconds: 'Enter a whole number from 10 to 3600',
       ticketTtlSeconds: 'Enter a whole number from 60 to 2592000',
+      ticketTtlShort:
+        'The code lifetime must be at least 30 seconds longer than the rotation, or visitors scan a code that has already expired',
       greeting: 'Enter a greeting (up to 200 characters)',
       placeholder: "Greetings can only use {'{name}'} and {'{number}'}",
       stampPlaceholder:

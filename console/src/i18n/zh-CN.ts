@@ -151,7 +151,7 @@ export const zhCN = {
     hints: {
       dates: '留空表示不限',
       rotation: '10–3600 秒；无人扫码时二维码也会按此间隔更新',
-      ttl: '60 秒至 30 天（2592000 秒）',
+      ttl: '60 秒至 30 天（2592000 秒），且至少比轮换间隔长 30 秒',
       greetings:
         '可使用 {number}（签到序号）和 {name}（姓名；只有名单来宾有姓名，只在「名单来宾」欢迎语中填入）',
       tag: '最多 30 字节（10 个汉字）；留空则不打标签',
@@ -195,6 +195,7 @@ export const zhCN = {
       endsBeforeStart: '结束日期不能早于开始日期',
       rotationSeconds: '请填写 10 到 3600 之间的整数',
       ticketTtlSeconds: '请填写 60 到 2592000 之间的整数',
+      ticketTtlShort: '二维码有效期须比轮换间隔至少长 30 秒，否则来宾会扫到已过期的二维码',
       greeting: '请填写欢迎语（最多 200 字）',
       placeholder: "欢迎语中只能使用 {'{name}'} 和 {'{number}'}",
       stampPlaceholder: "集章进度回复中只能使用 {'{count}'}、{'{total}'} 和 {'{missing}'}",

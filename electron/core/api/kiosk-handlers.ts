@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../../../shared/server/log'
 import type { Campaign, KioskStatus } from '../../../shared/domain'
-import { campaignSchema } from '../../../shared/domain'
+import { editableCampaignSchema } from '../../../shared/domain'
 import { errorBody } from '../../../shared/errors'
 import type { ConnectionCheck, PublicSettings, ScreenState, SetupInput } from '../../../shared/ipc'
 import type { AdminAuth } from '../config/admin-auth'
@@ -142,7 +142,7 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
 
     listCampaigns: () => d.campaigns.list(),
     saveCampaign: (campaign) => {
-      d.campaigns.save(campaignSchema.parse(campaign))
+      d.campaigns.save(editableCampaignSchema.parse(campaign))
       if (d.settings.get().activeCampaignId === campaign.id) {
         d.events.emit('campaign', d.view.activeCampaign())
         d.pool.campaignChanged()

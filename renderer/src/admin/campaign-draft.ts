@@ -40,6 +40,9 @@ export function campaignErrorKey(field: string, code = 'custom'): string {
   // A date not filled in whole (DateInput) versus an end before the start (the refine).
   if ((field === 'startsOn' || field === 'endsOn') && code !== 'custom')
     return 'campaign.errors.date'
+  // In range, but no longer than the rotation and the scan after it (the refine).
+  if (field === 'ticketLifetimeSeconds' && code === 'custom')
+    return 'campaign.errors.ticketLifetimeShort'
   const known = ['name', 'endsOn', 'rotationSeconds', 'ticketLifetimeSeconds']
   return known.includes(field) ? `campaign.errors.${field}` : 'codes.invalid'
 }

@@ -271,6 +271,8 @@ export const en: MessageSchema = {
       date: 'Enter a whole, real date (year, month and day)',
       rotationSeconds: 'Enter a whole number from 10 to 3600',
       ticketLifetimeSeconds: 'Enter a whole number from 60 to 2592000 (30 days)',
+      ticketLifetimeShort:
+        'A code must live at least 30 seconds longer than it stays on screen, or visitors scan a code that has already expired',
       greeting: 'Enter a greeting (up to 200 characters)',
     },
   },

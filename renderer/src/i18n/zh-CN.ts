@@ -264,6 +264,8 @@ export const zhCN = {
       date: '请填写完整、有效的日期（年、月、日）',
       rotationSeconds: '请填写 10 到 3600 之间的整数',
       ticketLifetimeSeconds: '请填写 60 到 2592000（30 天）之间的整数',
+      ticketLifetimeShort:
+        '有效期须比二维码停留在屏幕上的时间至少长 30 秒，否则来宾会扫到已过期的二维码',
       greeting: '请填写欢迎语（最多 200 字）',
     },
   },
