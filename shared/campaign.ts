@@ -30,6 +30,53 @@ export type RelayGreetingTexts = z.infer<typeof relayGreetingTextsSchema>
 export const MAX_TAG_LENGTH = 30
 /** Passive replies and customer-service texts; WeChat allows 2048 bytes, 600 characters fit. */
 export const MAX_REPLY_LENGTH = 600
+/**
+ * A customer-service text's limit in UTF-8 bytes (docs/WECHAT.md "Customer-service text
+ * length"): the follow-up must fit it once `{name}` and `{number}` are filled in.
+ */
+export const MAX_FOLLOW_UP_BYTES = 2048
+/** A registered visitor's name, in characters (the roster's limit). */
+export const MAX_ROSTER_NAME_LENGTH = 100
+/** What one `{name}` may become: the longest name, 3 bytes a character (a surrogate pair is 4). */
+export const FOLLOW_UP_NAME_BYTES = 3 * MAX_ROSTER_NAME_LENGTH
+/** What one `{number}` may become: the digits of the largest check-in number. */
+export const FOLLOW_UP_NUMBER_BYTES = String(Number.MAX_SAFE_INTEGER).length
+export const FOLLOW_UP_BYTES_MESSAGE =
+  `must fit WeChat's ${MAX_FOLLOW_UP_BYTES} bytes (UTF-8) once filled in: each {name} counts ` +
+  `${FOLLOW_UP_NAME_BYTES} bytes (the longest registered name), each {number} ${FOLLOW_UP_NUMBER_BYTES}`
+
+/**
+ * The most UTF-8 bytes a follow-up template can take once filled in as the relay fills it
+ * (shared/greeting-template.ts `fillGreeting`): its own text, plus the longest name for each
+ * `{name}` and the largest number for each `{number}`.
+ */
+export function followUpMaxBytes(template: string): number {
+  let filled = 0
+  const rest = template.replace(/\{(name|number)\}/g, (_, key: string) => {
+    filled += key === 'name' ? FOLLOW_UP_NAME_BYTES : FOLLOW_UP_NUMBER_BYTES
+    return ''
+  })
+  return new TextEncoder().encode(rest).length + filled
+}
+
+/**
+ * A filled follow-up cut to what WeChat takes, on a character boundary and ending in "…": only
+ * a campaign saved before `followUpMaxBytes` was checked can need it (the relay still reads
+ * those), and a cut message beats one WeChat refuses.
+ */
+export function fitFollowUpBytes(text: string): string {
+  const encoder = new TextEncoder()
+  if (encoder.encode(text).length <= MAX_FOLLOW_UP_BYTES) return text
+  const room = MAX_FOLLOW_UP_BYTES - encoder.encode('…').length
+  let used = 0
+  let out = ''
+  for (const ch of text) {
+    used += encoder.encode(ch).length
+    if (used > room) break
+    out += ch
+  }
+  return `${out}…`
+}
 export const MAX_STAMP_KIOSKS = 50
 /** A stamp booth's label in the progress reply ("B 区"): short, it is listed up to 49 times. */
 export const MAX_STAMP_NAME_LENGTH = 20
@@ -173,6 +220,9 @@ export const campaignInputSchema = campaignFieldsSchema
     )
     // The follow-up is filled as a greeting is (relay/follow-up/worker.ts).
     flag(['followUp'], unknownPlaceholders(c.followUp ?? ''), FILLS_GREETING)
+    if (c.followUp !== null && followUpMaxBytes(c.followUp) > MAX_FOLLOW_UP_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['followUp'], message: FOLLOW_UP_BYTES_MESSAGE })
+    }
     // Texts sent as typed: a placeholder of the greetings or the progress text, copied here,
     // would reach visitors as "{count}" (other braces are the organizer's own text).
     const asTyped = 'nothing is filled in this text'
@@ -209,7 +259,7 @@ export function toRelayCampaign(c: ConsoleCampaign): RelayCampaign {
 export const relayRosterEntrySchema = z
   .object({
     id: z.string().min(1).max(64),
-    name: text(100),
+    name: text(MAX_ROSTER_NAME_LENGTH),
     company: z.string().max(200),
     phone: z.string().max(40),
     code: z.string().max(64),

@@ -11,7 +11,7 @@
  * under a lease in the store.
  */
 import { randomUUID } from 'node:crypto'
-import type { ConsoleCampaign } from '../../shared/campaign'
+import { fitFollowUpBytes, type ConsoleCampaign } from '../../shared/campaign'
 import { fillGreeting } from '../../shared/greeting-template'
 import type { WechatClient } from '../../shared/wechat'
 import {
@@ -414,7 +414,9 @@ export class FollowUpWorker {
     const lane = async (): Promise<void> => {
       while (next < inTime.length) {
         const v = inTime[next++] as FollowUpVisitor
-        const text = fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number })
+        const text = fitFollowUpBytes(
+          fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number }),
+        )
         this.stats.messageCalls++
         outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })
       }

@@ -68,6 +68,9 @@ describe('the campaign form', () => {
     // WeChat counts bytes: 11 Chinese characters are 33.
     ['tag', { tag: '一'.repeat(11) }, 'campaigns.errors.tag'],
     ['followUp', { followUp: 'x'.repeat(601) }, 'campaigns.errors.followUp'],
+    // Within 600 characters, past WeChat's 2,048 bytes once a long name is filled in.
+    ['followUp', { followUp: '{name}'.repeat(100) }, 'campaigns.errors.followUpBytes'],
+    ['followUp', { followUp: `${'谢'.repeat(590)}{name}` }, 'campaigns.errors.followUpBytes'],
     ['stamps', { stamps: ['hall-a', 'hall-a'] }, 'campaigns.errors.stamps'],
     ['stamps.0', { stamps: ['Not A Booth'] }, 'campaigns.errors.stamps'],
     // What WeChat gets cannot hold what XML cannot carry (Word's line break is U+000B).
@@ -131,6 +134,7 @@ describe('the campaign form', () => {
     const keys = [
       ...['name', 'date', 'endsBeforeStart', 'rotationSeconds', 'ticketTtlSeconds'],
       'ticketTtlShort',
+      'followUpBytes',
       ...['greeting', 'placeholder', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
     ].map((k) => `campaigns.errors.${k}`)
     for (const locale of ['zh-CN', 'en'] as const)
@@ -234,6 +238,25 @@ describe('the campaign editor', () => {
     expect(wrapper.get('[data-error="ticketTtlSeconds"]').text()).toBe(
       '二维码有效期须比轮换间隔至少长 30 秒，否则来宾会扫到已过期的二维码',
     )
+  })
+
+  it('counts the follow-up in WeChat bytes as it is typed, and refuses one past 2048', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo')
+    const count = () => wrapper.get('[data-testid="followUp-bytes"]').text()
+    expect(count()).toBe('0 / 2048 字节')
+    // 3 bytes a Chinese character; {name} counts as the longest name a roster holds (300).
+    await wrapper.get('[data-testid="field-followUp"]').setValue('感谢光临{name}')
+    expect(count()).toBe('312 / 2048 字节')
+    await wrapper.get('[data-testid="field-followUp"]').setValue(`${'谢'.repeat(590)}{name}`)
+    expect(count()).toBe('2070 / 2048 字节')
+    expect(wrapper.get('[data-testid="followUp-bytes"]').classes()).toContain('over')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.createCampaign).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-error="followUp"]').text()).toContain('2048 字节')
   })
 
   it('creates the campaign, then gives it the booths picked (and only those)', async () => {

@@ -211,6 +211,36 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     }
   })
 
+  it('refuses a follow-up that WeChat could not take once {name} is filled in, naming the field', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // 100 × {name} is 600 characters; filled with a 100-character roster name it is 30,000
+    // bytes, far past the 2,048 bytes of a customer-service text. 590 Chinese characters and
+    // one {name}: 1,770 + up to 300 bytes.
+    for (const followUp of ['{name}'.repeat(100), `${'谢'.repeat(590)}{name}`]) {
+      const body = { ...campaignBody(), followUp }
+      for (const res of [
+        await c.call('POST', '/console/api/campaigns', body),
+        await c.call('PUT', `/console/api/campaigns/${made.id}`, body),
+      ]) {
+        expect(res.status).toBe(400)
+        expect(errorCode(res)).toBe('bad_request')
+        expect(JSON.stringify(res.json)).toContain('followUp: ')
+        expect(JSON.stringify(res.json)).toContain('2048 bytes')
+      }
+    }
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+    // What fits: 580 Chinese characters and a {name} (1,740 + 300 bytes), 600 without one.
+    for (const followUp of [`${'谢'.repeat(580)}{name}`, '谢'.repeat(600)]) {
+      const put = await c.call('PUT', `/console/api/campaigns/${made.id}`, {
+        ...campaignBody(),
+        followUp,
+      })
+      expect(put.status).toBe(200)
+    }
+  })
+
   it('takes a campaign with every text at its limit, in Chinese, on POST and PUT', async () => {
     const { relay } = await relayOn(backend)
     const c = await signIn(relay)

@@ -7,6 +7,7 @@ import type { Locale } from '../../../shared/domain'
 import {
   CAMPAIGN_DEFAULTS,
   campaignInputSchema,
+  FOLLOW_UP_BYTES_MESSAGE,
   type CampaignInput,
   type ConsoleCampaign,
   type GreetingTexts,
@@ -141,6 +142,8 @@ function messageKey(path: string, code: string, message: string): string {
   if (path.startsWith('greetings.')) {
     return code === 'custom' ? 'campaigns.errors.placeholder' : 'campaigns.errors.greeting'
   }
+  if (path === 'followUp' && message === FOLLOW_UP_BYTES_MESSAGE)
+    return 'campaigns.errors.followUpBytes'
   if (path === 'followUp' && code === 'custom') return 'campaigns.errors.followUpPlaceholder'
   const sentAsTyped = ['reply.subscribe', 'reply.scan', 'stampComplete']
   if (sentAsTyped.includes(path) && code === 'custom') return 'campaigns.errors.notFilledIn'

@@ -170,6 +170,7 @@ export const en: MessageSchema = {
         'You can use {number} (check-in number) and {name} (name: only registered guests have one, so it is filled in the “Registered guest” greeting only)',
       tag: 'Up to 30 bytes (10 Chinese characters); empty: no tag',
       followUp: 'Up to 600 characters; empty: none sent',
+      followUpBytes: '{n} / {max} bytes',
       stamps: 'A visitor completes the rally with a stamp from every booth picked; none: no rally',
       stampProgress:
         'Added to the reply of a rally booth’s scan; {count} stamps so far, {total} booths, {missing} the booths still to visit. Empty: the default. WeChat replies have no language: write it in the visitors’ language',
@@ -222,6 +223,8 @@ export const en: MessageSchema = {
       reply: 'A reply is at most 600 characters (empty: no reply)',
       tag: 'A tag has at most 30 bytes: 30 Latin letters or 10 Chinese characters',
       followUp: 'The message has at most 600 characters',
+      followUpBytes:
+        "Too long for WeChat: at most 2048 bytes once filled in (a Chinese character is 3 bytes, each {'{name}'} counts as the longest name, 300)",
       stamps: 'Pick at most 50 booths',
       stampName: 'A booth name has at most 20 characters',
       controlChars:

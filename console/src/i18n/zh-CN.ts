@@ -156,6 +156,7 @@ export const zhCN = {
         '可使用 {number}（签到序号）和 {name}（姓名；只有名单来宾有姓名，只在「名单来宾」欢迎语中填入）',
       tag: '最多 30 字节（10 个汉字）；留空则不打标签',
       followUp: '最多 600 字；留空则不发送',
+      followUpBytes: '{n} / {max} 字节',
       stamps: '集齐所选签到台的印章即完成集章；不选则不集章',
       stampProgress:
         '附在集章签到台扫码的回复之后；{count} 已集章数，{total} 签到台总数，{missing} 尚未集章的签到台。留空使用默认文字',
@@ -205,6 +206,8 @@ export const zhCN = {
       reply: '回复内容最多 600 字（留空则不回复）',
       tag: '标签最多 30 字节（30 个英文字母或 10 个汉字）',
       followUp: '客服消息最多 600 字',
+      followUpBytes:
+        "超出微信上限：填入后最多 2048 字节（一个汉字 3 字节，每个 {'{name}'} 按最长姓名 300 字节计）",
       stamps: '最多选择 50 个签到台',
       stampName: '签到台名称最多 20 个字',
       controlChars:
