@@ -185,22 +185,14 @@ function placeholdersIn(text: string): string[] {
 const FILLS_GREETING = 'only {name} and {number} are filled in'
 
 /**
- * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit, the code lifetime
- * against the rotation (shared/ticket-ttl.ts), and the greetings' and rally progress text's
- * placeholders are checked here, not in the stored shape, so a campaign stored before still
- * reads (and still reaches its kiosks).
+ * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit and the greetings'
+ * and rally progress text's placeholders are checked here, not in the stored shape, so a
+ * campaign stored before still reads (and still reaches its kiosks).
  */
 export const campaignInputSchema = campaignFieldsSchema
   .refine(datesInOrder, datesMessage)
   .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
   .superRefine((c, ctx) => {
-    if (!ticketOutlivesRotation(c.rotationSeconds, c.ticketTtlSeconds)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ticketTtlSeconds'],
-        message: ticketTtlMessage('rotationSeconds', c.rotationSeconds),
-      })
-    }
     /** One issue naming the placeholders `found` at `path`, if any. */
     const flag = (path: (string | number)[], found: string[], why: string): void => {
       if (found.length > 0) {
@@ -231,6 +223,23 @@ export const campaignInputSchema = campaignFieldsSchema
     flag(['reply', 'scan'], placeholdersIn(c.reply.scan), asTyped)
   })
 export type CampaignInput = z.infer<typeof campaignInputSchema>
+
+/**
+ * What the console's form lets an organizer save: the API's body, and a code lifetime that
+ * outlives the rotation and the scan after it (shared/ticket-ttl.ts). The API itself takes any
+ * pair within the contract's ranges (a client may set them one at a time, and a campaign saved
+ * before must stay editable); a kiosk given a shorter lifetime rotates early instead of showing
+ * a dead code. The form is where an organizer learns why.
+ */
+export const campaignFormSchema = campaignInputSchema.superRefine((c, ctx) => {
+  if (!ticketOutlivesRotation(c.rotationSeconds, c.ticketTtlSeconds)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ticketTtlSeconds'],
+      message: ticketTtlMessage('rotationSeconds', c.rotationSeconds),
+    })
+  }
+})
 
 /** What a kiosk receives (never the screen key). */
 export const relayCampaignSchema = campaignFieldsSchema

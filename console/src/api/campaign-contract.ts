@@ -11,6 +11,7 @@ import { rosterColumns } from '../../../shared/errors'
 
 export {
   CAMPAIGN_DEFAULTS,
+  campaignFormSchema,
   campaignInputSchema,
   consoleCampaignSchema,
   FOLLOW_UP_BYTES_MESSAGE,

@@ -6,7 +6,7 @@
 import type { Locale } from '../../../shared/domain'
 import {
   CAMPAIGN_DEFAULTS,
-  campaignInputSchema,
+  campaignFormSchema,
   FOLLOW_UP_BYTES_MESSAGE,
   type CampaignInput,
   type ConsoleCampaign,
@@ -162,9 +162,12 @@ function messageKey(path: string, code: string, message: string): string {
 
 export type Checked = { ok: true; input: CampaignInput } | { ok: false; errors: FieldErrors }
 
-/** The draft checked against the same schema the relay holds its body to. */
+/**
+ * The draft checked against the same schema the relay holds its body to, and the code lifetime
+ * against the rotation (`campaignFormSchema`).
+ */
 export function checkDraft(d: CampaignDraft): Checked {
-  const parsed = campaignInputSchema.safeParse(candidateOf(d))
+  const parsed = campaignFormSchema.safeParse(candidateOf(d))
   if (parsed.success) return { ok: true, input: parsed.data }
   const errors: FieldErrors = {}
   for (const issue of parsed.error.issues) {
