@@ -59,6 +59,7 @@ export interface KioskCoreOptions {
     | 'welcomeTimeoutMs'
     | 'backoffBaseMs'
     | 'backoffMaxMs'
+    | 'stableMs'
     | 'conflictWindowMs'
     | 'bindResendMs'
     | 'bindResendMaxMs'

@@ -108,6 +108,15 @@ export interface RelayLinkBaseOptions {
   backoffBaseMs?: number
   backoffMaxMs?: number
   /**
+   * The backoff starts over once a welcomed link has stayed up this long (default 2 s), not at
+   * the welcome: a network that kills each connection moments after it opens (a middlebox that
+   * drops upgraded sockets) must not have the kiosk reconnect, and the relay resend its
+   * campaign, roster position and bindings, every second. Longer would cost a network that
+   * flaps every few seconds its uptime (up 3 s, down 0.5 s: connected 79 % of the time with 2 s,
+   * 20 % with 10 s), and that link is worth coming back to at once.
+   */
+  stableMs?: number
+  /**
    * Replaced-by-a-newer-connection closes (4409) this close together mean another kiosk holds
    * this identity; the link says so until it has stayed up this long (default 2 min).
    */
@@ -132,6 +141,8 @@ const CONFLICT_REPLACEMENTS = 3
 /** Unacknowledged desk binds go again after 5 s on the live link, backing off to a minute. */
 const BIND_RESEND_MS = 5000
 const BIND_RESEND_MAX_MS = 60_000
+/** A link up this long has proved itself: its next drop reconnects after the shortest wait. */
+const STABLE_MS = 2_000
 
 interface PendingBatch {
   ws: WebSocket
@@ -152,6 +163,8 @@ export class RelayLink {
   private conflictTimer: NodeJS.Timeout | null = null
   /** Sends the unacknowledged desk binds again on the live link. */
   private bindTimer: NodeJS.Timeout | null = null
+  /** Starts the backoff over once the welcomed link has stayed up `stableMs`. */
+  private stableTimer: NodeJS.Timeout | null = null
   /** The wait before the next resend of the binds; back to `bindResendMs` once all are acked. */
   private bindResendDelay: number
   /** When the relay closed this kiosk's link for a newer one with its identity (4409). */
@@ -366,8 +379,8 @@ export class RelayLink {
       const code = this.lastError?.code
       if (code === 'identity_conflict') this.awaitConflictEnd()
       else if (code !== 'store_failed') {
-        this.attempt = 0
         this.lastError = null
+        this.awaitStable(ws)
       }
       this.everConnected = true
       this.setState('connected')
@@ -557,12 +570,23 @@ export class RelayLink {
   }
 
   private clearTimers(): void {
-    for (const t of [this.retryTimer, this.welcomeTimer, this.conflictTimer, this.bindTimer]) {
+    const timers = [this.retryTimer, this.welcomeTimer, this.conflictTimer, this.bindTimer]
+    for (const t of [...timers, this.stableTimer]) {
       if (t) clearTimeout(t)
     }
     if (this.heartbeat) clearInterval(this.heartbeat)
     this.retryTimer = this.welcomeTimer = this.conflictTimer = this.heartbeat = null
-    this.bindTimer = null
+    this.bindTimer = this.stableTimer = null
+  }
+
+  /** Welcomed on `ws`: the backoff starts over if it is still this link after `stableMs`. */
+  private awaitStable(ws: WebSocket): void {
+    if (this.stableTimer) clearTimeout(this.stableTimer)
+    this.stableTimer = setTimeout(() => {
+      this.stableTimer = null
+      if (this.stopped || this.ws !== ws || this.lastError?.code === 'store_failed') return
+      this.attempt = 0
+    }, this.o.stableMs ?? STABLE_MS)
   }
 
   /**
