@@ -4,9 +4,9 @@
  * and each page waits for the destination to drain, so memory stays flat whatever the row
  * count.
  */
-import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { csvRecord, type Cell } from './cells'
+import { drained } from './zip-writer'
 
 export interface SheetSink<R> {
   write(records: readonly R[]): Promise<void>
@@ -27,7 +27,11 @@ export const QUEUED_BYTES = 1024 * 1024
 
 export async function writeWithBackpressure(out: Writable, chunk: string | Buffer): Promise<void> {
   // Past the destination's mark write() returns false and 'drain' follows once it empties.
-  if (!out.write(chunk) && out.writableLength >= QUEUED_BYTES) await once(out, 'drain')
+  if (out.write(chunk)) return
+  // A destination destroyed (its reader gone) takes nothing more: the export stops here
+  // instead of formatting the rest of the rows for nobody.
+  if (out.destroyed) throw new Error('destination closed')
+  if (out.writableLength >= QUEUED_BYTES) await drained(out)
 }
 
 /**

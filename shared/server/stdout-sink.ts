@@ -13,30 +13,37 @@ export interface StdoutSink {
    * Writes `text` (unless closed) and resolves whether stdout took it: false when it was closed
    * before or the write failed. Taken is not read: a reader may still leave without it.
    */
-  written(text: string): Promise<boolean>
+  written(text: string | Uint8Array): Promise<boolean>
 }
 
 export function stdoutSink(program: string, goesOn: string): StdoutSink {
   let open = true
   process.stderr.on('error', () => {})
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  const close = (err: NodeJS.ErrnoException): void => {
     if (!open) return
     open = false
     process.stderr.write(`${program}: stdout is closed (${err.code ?? err.message}); ${goesOn}\n`)
-  })
+  }
+  process.stdout.on('error', close)
   const isOpen = (): boolean => open && !process.stdout.destroyed
   const sink = (text: string): void => {
     if (isOpen()) process.stdout.write(text)
   }
-  return Object.assign(sink, {
-    get closed() {
-      return !isOpen()
-    },
-    written(text: string): Promise<boolean> {
-      if (!isOpen()) return Promise.resolve(false)
-      return new Promise<boolean>((resolve) => {
-        process.stdout.write(text, (err) => resolve(err == null))
+  // defineProperties, not Object.assign: assign would copy `closed`'s value at creation (false
+  // for good), not the getter.
+  return Object.defineProperties(sink, {
+    closed: { get: () => !isOpen() },
+    written: { value: written },
+  }) as StdoutSink
+
+  function written(text: string | Uint8Array): Promise<boolean> {
+    if (!isOpen()) return Promise.resolve(false)
+    return new Promise<boolean>((resolve) => {
+      process.stdout.write(text, (err) => {
+        // Closed from now on, before the 'error' event (a tick later) says so.
+        if (err != null) close(err)
+        resolve(err == null)
       })
-    },
-  })
+    })
+  }
 }

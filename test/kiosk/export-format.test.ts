@@ -144,6 +144,19 @@ describe('CSV format', () => {
     expect(text).toBe('\uFEFF' + reference(['text']) + rows.map((r) => reference([r])).join(''))
   })
 
+  it('the sink fails on a destination already destroyed (its reader gone) instead of formatting every page for nobody', async () => {
+    // `kiosk export | head -1`: stdout's writable is destroyed while the export is between
+    // pages; the next page must stop the export, not be written into nothing (and the one
+    // after it, through the whole database).
+    const out = new Writable({ write: (_chunk, _enc, done) => done() })
+    out.on('error', () => {})
+    out.destroy()
+    const sink = csvSink<string>(out, ['text'], (r, cells) => {
+      cells[0] = r
+    })
+    await expect(sink.write(['a', 'b'])).rejects.toThrow('destination closed')
+  })
+
   it('a whole export is what csv-stringify made of the same records', async () => {
     const dir = tempDir()
     const db = openKioskDb(join(dir, 'kiosk.db'))

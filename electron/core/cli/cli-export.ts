@@ -1,7 +1,7 @@
 /** `kiosk export`: attendance to CSV/XLSX without a UI (stdout when no --out). */
 import { existsSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { PassThrough, type Writable } from 'node:stream'
+import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { removeStalePartials, writeAtomically } from '../export/atomic-file'
 import { dataDirFrom } from '../config/provisioning-args'
@@ -11,6 +11,7 @@ import { ConfigFileError } from '../config/json-file'
 import { loadSettings, type Settings } from '../config/settings'
 import { openCampaignStore } from '../campaigns/campaign-store'
 import { activeCampaignId, RelayCampaignStore } from '../campaigns/relay-campaign'
+import { stdoutSink, type StdoutSink } from '../../../shared/server/stdout-sink'
 
 export async function runExportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -70,6 +71,7 @@ export async function runExportCommand(args: string[]): Promise<number> {
   const campaignId =
     values.campaign ??
     (settings === null ? null : activeCampaignId(new RelayCampaignStore(db), settings))
+  let progress = { done: 0, total: 0 }
   const run = (out: Writable) =>
     exportAttendance({
       db,
@@ -77,6 +79,7 @@ export async function runExportCommand(args: string[]): Promise<number> {
       format,
       out,
       locale: settings?.locale ?? 'zh-CN',
+      onProgress: (done, total) => (progress = { done, total }),
     })
   try {
     if (values.out !== undefined) {
@@ -88,17 +91,41 @@ export async function runExportCommand(args: string[]): Promise<number> {
         `exported ${rows} rows${campaignId ? ` of campaign ${campaignId}` : ''} to ${values.out}\n`,
       )
     } else {
-      // Export into a pass-through so finishing the export never ends the process's stdout.
-      const pass = new PassThrough()
-      pass.pipe(process.stdout, { end: false })
-      const piped = new Promise((resolve) => pass.on('end', resolve))
-      await run(pass)
-      await piped
+      const stdout = stdoutSink('kiosk', 'nothing more is exported')
+      try {
+        await run(stdoutWritable(stdout))
+      } catch (err) {
+        if (!stdout.closed) throw err
+        // Its reader went away (`… | head -1`): the rows it did not take are not read either.
+        process.stderr.write(
+          `kiosk: the export stopped after ${progress.done} of ${progress.total} rows\n`,
+        )
+        return 1
+      }
     }
     return 0
   } finally {
     db.close()
   }
+}
+
+/**
+ * The export's destination when there is no --out: each chunk waits until stdout took it, and
+ * a stdout whose reader is gone fails the write, so the export stops (instead of a pipe that
+ * unpiped itself and left the export waiting for an 'end' that never came). Ending it never
+ * ends the process's stdout.
+ */
+function stdoutWritable(stdout: StdoutSink): Writable {
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      void stdout.written(chunk).then((taken) => {
+        done(taken ? null : new Error('stdout is closed'))
+      })
+    },
+  })
+  // Its failure reaches the export through the write that met it; not an uncaught 'error'.
+  out.on('error', () => {})
+  return out
 }
 
 /**

@@ -13,6 +13,7 @@ import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-run
 import { newWebSecret, startWebServer } from '../web/web-server'
 import { relayFrameOrigin } from '../../../shared/screen-paths'
 import { openFileKeyVault, VaultError } from '../config/vault'
+import { settingsFile } from '../config/settings'
 import { lineLogger } from '../../../shared/server/log'
 import { stdoutSink } from '../../../shared/server/stdout-sink'
 
@@ -113,10 +114,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
     )
     return 1
   }
-  out(`kiosk: ${web.kioskUrl}\n`)
-  if (runtime.core.initialPin !== null) {
-    out(`admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`)
-  }
+  // Stoppable before the lines below: their writes wait for stdout to take them.
   let closing = false
   const shutdown = () => {
     if (closing) return
@@ -125,5 +123,24 @@ export async function runWebCommand(args: string[]): Promise<number> {
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
+  // Both shown once: the address carries this start's key, and only the PIN's hash is kept.
+  // When stdout did not take them (its reader gone), say so and how to get new ones.
+  if (!(await out.written(`kiosk: ${web.kioskUrl}\n`))) {
+    process.stderr.write(
+      "kiosk: the kiosk page's address was not shown (stdout is closed); " +
+        'restart kiosk web to get a new one\n',
+    )
+  }
+  if (
+    runtime.core.initialPin !== null &&
+    !(await out.written(
+      `admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`,
+    ))
+  ) {
+    process.stderr.write(
+      'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk, ' +
+        `set "adminPin" to null in ${settingsFile(parsed.dataDir)} and start it again\n`,
+    )
+  }
   return -1
 }

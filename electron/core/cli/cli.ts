@@ -8,6 +8,7 @@
  *           the kiosk served to a browser (kiosk:web, npm start)
  *   export  --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
  */
+import { stdoutSink } from '../../../shared/server/stdout-sink'
 import { runExportCommand } from './cli-export'
 import { runWebCommand } from './cli-web'
 
@@ -18,6 +19,11 @@ const USAGE = `usage:
 secrets for provisioning come from SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET;
 the pairing code (from the organizer's console) may come from SCANDESK_PAIRING_CODE instead`
 
+/** The usage on stdout; a reader gone (`kiosk --help | true`) gets one note on stderr, not EPIPE. */
+function printUsage(): void {
+  stdoutSink('kiosk', 'the usage was not shown')(`${USAGE}\n`)
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   // `npm run kiosk:web -- --help` is `web --help`: the usage, not the parser's "Unknown option".
@@ -25,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     (command === 'web' || command === 'export') &&
     rest.some((a) => a === '--help' || a === '-h')
   ) {
-    process.stdout.write(`${USAGE}\n`)
+    printUsage()
     return 0
   }
   switch (command) {
@@ -36,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case '--help':
     case '-h':
-      process.stdout.write(`${USAGE}\n`)
+      printUsage()
       return command === undefined ? 2 : 0
     default:
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n${USAGE}\n`)
