@@ -26,6 +26,7 @@ import {
 import { crashHistoryStore, guardKioskWindow } from './crash-guard'
 import { createCrashPolicy } from './crash-policy'
 import { contentSecurityPolicy, relayFrameOrigin } from './csp'
+import { refusedSwitch, RefusedSwitchError } from './debug-switches'
 import { createEventSender, registerKioskIpc } from './ipc'
 import { toKioskError } from './ipc-errors'
 import { createKioskWindow, type KioskWindow } from './kiosk-window'
@@ -82,6 +83,11 @@ async function start(): Promise<void> {
   const dataDir = dataDirFrom(args.dataDir, join(userData, 'kiosk'))
   state.dataDir = dataDir
   log.info('ScanDesk starting', { version: app.getVersion(), packaged: app.isPackaged })
+  // Before anything opens: a packaged kiosk started with a debugging switch (a shortcut, an
+  // autostart entry) would let whoever added it drive the kiosk page. Chromium has already
+  // opened its debugging port by now; no core and no window ever sit behind it.
+  const refused = app.isPackaged ? refusedSwitch(process.argv.slice(1), process.platform) : null
+  if (refused !== null) throw new RefusedSwitchError(refused)
 
   const binding = findSqliteBinding({
     isPackaged: app.isPackaged,
@@ -246,11 +252,20 @@ function showInitialPin(win: BrowserWindow, pin: string): void {
  */
 const STARTUP_WORDS: Record<
   Locale,
-  { title: string; quit: string; sqlite: string; unexpected: (logs: string) => string }
+  {
+    title: string
+    quit: string
+    sqlite: string
+    unexpected: (logs: string) => string
+    refusedSwitch: (name: string) => string
+  }
 > = {
   'zh-CN': {
     title: 'ScanDesk 无法启动',
     quit: '退出',
+    refusedSwitch: (name) =>
+      `ScanDesk 不能带调试开关 ${name} 启动：它会让他人远程操控签到屏。` +
+      '请从启动它的快捷方式或开机自启动项中删除这个开关，然后重新启动。',
     sqlite:
       'SQLite 模块不是为 Electron 编译的。在源码目录中运行 ' +
       '`node scripts/electron-native.mjs`（见 docs/NATIVE-MODULES.md）。',
@@ -259,6 +274,10 @@ const STARTUP_WORDS: Record<
   en: {
     title: 'ScanDesk cannot start',
     quit: 'Quit',
+    refusedSwitch: (name) =>
+      `ScanDesk does not start with the debugging switch ${name}: it would let others ` +
+      'control the kiosk screen remotely. Remove it from the shortcut or autostart entry ' +
+      'that starts ScanDesk, then start it again.',
     sqlite:
       'The SQLite module is not built for Electron. In a source checkout run ' +
       '`node scripts/electron-native.mjs` (see docs/NATIVE-MODULES.md).',
@@ -271,7 +290,9 @@ function failToStart(error: unknown): void {
   const words = STARTUP_WORDS[savedLocale(state.dataDir)]
   const text = error instanceof Error ? error.message : String(error)
   let message: string
-  if (/NODE_MODULE_VERSION|better_sqlite3\.node/.test(text)) {
+  if (error instanceof RefusedSwitchError) {
+    message = words.refusedSwitch(error.switchName)
+  } else if (/NODE_MODULE_VERSION|better_sqlite3\.node/.test(text)) {
     message = words.sqlite
   } else if (isStartupProblem(error) || toKioskError(error).expected) {
     message = text

@@ -391,6 +391,68 @@ describe('startup wiring', () => {
   })
 })
 
+describe('debugging switches on the command line', () => {
+  const argv = process.argv
+  afterEach(() => {
+    process.argv = argv
+  })
+  /** Launches as `scandesk <args>` (a shortcut's or an autostart entry's command line). */
+  async function launchWith(args: string[]): Promise<void> {
+    process.argv = [argv[0] ?? 'scandesk', ...args]
+    await launch()
+  }
+
+  it.each([
+    ['--remote-debugging-port=9222'],
+    ['--remote-debugging-pipe'],
+    ['--inspect-brk=0'],
+    ['--js-flags=--allow-natives-syntax'],
+  ])(
+    'the packaged kiosk refuses %s: no core, no window, the box in zh-CN, exit 1',
+    async (flag) => {
+      let started = 0
+      const { core } = h.current
+      h.current.startShellCore = () => {
+        started++
+        return Promise.resolve(core)
+      }
+      await launchWith(['--data', join(dir, 'kiosk'), flag])
+      const box = await errorBox()
+      expect(box).toMatchObject({ title: 'ScanDesk 无法启动', buttons: ['退出'] })
+      const name = flag.split('=')[0] ?? flag
+      expect(box.text).toContain(`ScanDesk 不能带调试开关 ${name} 启动`)
+      expect(h.current.app.exitCode).toBe(1)
+      expect(started).toBe(0)
+      expect(FakeBrowserWindow.instances).toHaveLength(0)
+      expect(mainLog()).toContain(name)
+    },
+  )
+
+  it('says it in English on a kiosk set to English', async () => {
+    const dataDir = join(dir, 'kiosk')
+    mkdirSync(dataDir)
+    writeFileSync(
+      join(dataDir, 'settings.json'),
+      JSON.stringify({ ...defaultSettings(), locale: 'en' }),
+    )
+    await launchWith(['--data', dataDir, '--remote-debugging-port=9222'])
+    const box = await errorBox()
+    expect(box).toMatchObject({ title: 'ScanDesk cannot start', buttons: ['Quit'] })
+    expect(box.text).toContain(
+      'ScanDesk does not start with the debugging switch --remote-debugging-port',
+    )
+    expect(h.current.app.exitCode).toBe(1)
+    expect(FakeBrowserWindow.instances).toHaveLength(0)
+  })
+
+  it('a developer’s unpackaged run keeps them', async () => {
+    h.current.app.isPackaged = false
+    process.argv = [argv[0] ?? 'electron', '.', '--remote-debugging-port=9222']
+    await launched()
+    expect(h.current.dialog.showMessageBoxSync).not.toHaveBeenCalled()
+  })
+})
+
 describe('quitting', () => {
   it('the window refuses to close until the admin area is unlocked', async () => {
     const win = await launched()
