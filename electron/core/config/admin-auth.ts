@@ -3,7 +3,7 @@
  * (persisted, so restarting the kiosk does not reset it), and an admin session that ends
  * after a quiet spell so a kiosk left unlocked locks itself.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { randomBytes, randomInt, scryptSync, timingSafeEqual } from 'node:crypto'
 
 export interface PinHash {
   salt: string
@@ -42,9 +42,10 @@ export function pinMatches(pin: string, stored: PinHash): boolean {
   return candidate.length === expected.length && timingSafeEqual(candidate, expected)
 }
 
+/** `digits` decimal digits, each uniform (randomInt; `byte % 10` favoured 0-5), zeros kept. */
 export function randomPin(digits = 6): string {
   let pin = ''
-  for (const b of randomBytes(digits)) pin += String(b % 10)
+  for (let i = 0; i < digits; i++) pin += String(randomInt(10))
   return pin
 }
 
