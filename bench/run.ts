@@ -24,6 +24,7 @@ import { benchCampaignSync } from './campaign-sync'
 import { benchKioskScreen } from './kiosk-screen'
 import { benchCampaign } from './campaign'
 import { benchCampaignBooths } from './campaign-booths'
+import { benchRosterLink } from './roster-link'
 import { benchStamps } from './stamps'
 import { benchDraws } from './draws'
 import { benchFollowUp } from './follow-up'
@@ -53,6 +54,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['campaign-sync', benchCampaignSync],
   ['campaign', benchCampaign],
   ['campaign-booths', benchCampaignBooths],
+  ['roster-link', benchRosterLink],
   ['stamps', benchStamps],
   ['draws', benchDraws],
   ['follow-up', benchFollowUp],

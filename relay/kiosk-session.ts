@@ -390,8 +390,10 @@ export class KioskSession {
     this.inFlight.set(e.seq, e.receivedAt)
   }
 
-  private send(frame: RelayFrame): void {
-    this.socket.send(JSON.stringify(frame), (err) => {
+  /** Writes `frame`; returns its size in bytes. */
+  private send(frame: RelayFrame): number {
+    const data = JSON.stringify(frame)
+    this.socket.send(data, (err) => {
       // Node calls a socket's write callback with null on success, not undefined.
       if (err != null) return
       const low = this.ctx.limits.highWaterBytes / 2
@@ -404,6 +406,7 @@ export class KioskSession {
       // nothing else restarts it.
       this.roster.drained()
     })
+    return Buffer.byteLength(data)
   }
 
   /** Sends stored events after `sentSeq` while the window and the socket have room. */

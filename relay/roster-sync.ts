@@ -1,6 +1,8 @@
 /**
  * One kiosk's roster transfer (contract v2): the campaign's roster in `roster` frames cut by
- * `rosterChunkEnd`, a few frames ahead of the kiosk's `roster-ack`s, resumed where the hello
+ * `rosterChunkEnd`, as many bytes ahead of the kiosk's `roster-ack`s as its link carries in a
+ * round trip and a quarter second (`RosterPacer`: a scan frame never queues behind more than a
+ * small frame or two of roster on a slow link), resumed where the hello
  * says the kiosk is (its offset in that roster version); then every stored binding, so a kiosk
  * that was away when a desk bound a visitor still learns it. The kiosk acks every roster frame
  * in order, with its real position: an ack short of the frame's end means it did not take it
@@ -16,17 +18,16 @@ import {
   type RosterAckFrame,
 } from '../shared/relay-protocol'
 import { errorMessage, type Logger } from './log'
+import { RosterPacer, type SentFrame } from './roster-pacer'
 import type { Binding, CampaignStore } from './store/campaign-types'
-
-/** Roster frames sent ahead of the kiosk's acks (each at most 64 KiB). */
-export const ROSTER_WINDOW = 4
 
 /** How long after a failed store read the transfer tries again. */
 export const ROSTER_RETRY_MS = 1000
 
 export interface RosterSyncContext {
   campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>
-  send(frame: RelayFrame): void
+  /** Writes the frame; returns its size in bytes. */
+  send(frame: RelayFrame): number
   /** Whether the socket can take more now. */
   open(): boolean
   log: Logger
@@ -39,8 +40,12 @@ export class RosterSync {
   private total = 0
   /** Next offset to send. */
   private sent = 0
-  /** End offsets of the frames sent and not yet acked, oldest first. */
-  private inFlight: number[] = []
+  /** The frames sent and not yet acked, oldest first. */
+  private inFlight: SentFrame[] = []
+  /** Their bytes. */
+  private inFlightBytes = 0
+  /** The link's pace, kept across restarts (it is the link's, not the roster's). */
+  private readonly pacer = new RosterPacer()
   /** Acks still due for frames sent before a rewind: they move nothing. */
   private staleAcks = 0
   private openids = new Map<string, string>()
@@ -71,6 +76,7 @@ export class RosterSync {
     this.clearRetry()
     this.campaignId = campaignId
     this.inFlight = []
+    this.inFlightBytes = 0
     this.staleAcks = 0
     this.complete = false
     this.emptySent = false
@@ -113,13 +119,19 @@ export class RosterSync {
       this.staleAcks--
       return
     }
-    const end = this.inFlight.shift()
-    if (end === undefined) return
+    const frame = this.inFlight.shift()
+    if (frame === undefined) return
+    this.inFlightBytes -= frame.bytes
+    const { end } = frame
     if (ack.offset < end) {
       // The kiosk did not take that frame; the ones after it will not fit either.
       this.staleAcks = this.inFlight.length
       this.inFlight = []
+      this.inFlightBytes = 0
       this.sent = ack.offset
+      this.pacer.restarted(performance.now())
+    } else {
+      this.pacer.acked(frame, performance.now())
     }
     if (ack.offset === this.total && this.inFlight.length === 0 && this.sent === this.total) {
       void this.sendBindings()
@@ -158,7 +170,7 @@ export class RosterSync {
         while (
           run === this.run &&
           this.campaignId !== null &&
-          this.inFlight.length < ROSTER_WINDOW &&
+          this.pacer.mayWrite(this.inFlight.length, this.inFlightBytes) &&
           (this.sent < this.total || (this.total === 0 && !this.emptySent))
         ) {
           if (!this.ctx.open()) {
@@ -182,9 +194,10 @@ export class RosterSync {
             ...e,
             openid: this.openids.get(e.id) ?? null,
           }))
-          const n = rosterChunkEnd(entries, 0)
+          const n = rosterChunkEnd(entries, 0, this.pacer.frameBytes)
           const end = offset + n
-          this.ctx.send({
+          const ahead = this.inFlightBytes
+          const bytes = this.ctx.send({
             type: 'roster',
             campaignId,
             rosterVersion: this.version,
@@ -194,7 +207,8 @@ export class RosterSync {
             final: end === this.total,
           })
           this.sent = end
-          this.inFlight.push(end)
+          this.inFlight.push({ end, bytes, sentAt: performance.now(), ahead })
+          this.inFlightBytes += bytes
           if (this.total === 0) this.emptySent = true
         }
       } while (this.dirty && run === this.run)

@@ -211,19 +211,25 @@ export type RelayFrame = z.infer<typeof relayFrameSchema>
 
 /**
  * Where the roster frame starting at `start` ends: at most MAX_ROSTER_ENTRIES_PER_FRAME entries
- * and MAX_RELAY_FRAME_BYTES serialized (always at least one entry: the longest possible entry,
- * every character escaped, is ~3.7 KB). The relay cuts with it; `entries.slice(start, end)`.
+ * and `maxBytes` (at most MAX_RELAY_FRAME_BYTES) serialized (always at least one entry: the
+ * longest possible entry, every character escaped, is ~3.7 KB). The relay cuts with it, to
+ * smaller frames on a slow link; `entries.slice(start, end)`.
  */
 // TextEncoder, not Buffer: this file runs in browsers too.
 const utf8 = new TextEncoder()
 
-export function rosterChunkEnd(entries: readonly RelayRosterEntry[], start: number): number {
+export function rosterChunkEnd(
+  entries: readonly RelayRosterEntry[],
+  start: number,
+  maxBytes: number = MAX_RELAY_FRAME_BYTES,
+): number {
+  const limit = Math.min(maxBytes, MAX_RELAY_FRAME_BYTES)
   // Room for the frame's own fields (type, ids, numbers, final), generously.
   let bytes = 512
   let end = start
   while (end < entries.length && end - start < MAX_ROSTER_ENTRIES_PER_FRAME) {
     const size = utf8.encode(JSON.stringify(entries[end])).length + 1
-    if (end > start && bytes + size > MAX_RELAY_FRAME_BYTES) break
+    if (end > start && bytes + size > limit) break
     bytes += size
     end++
   }
