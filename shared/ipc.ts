@@ -311,6 +311,8 @@ export const kioskEvents = {
   locale: localeSchema,
   /** The whole screen state, sent when the setup changes (demo mode left, relay configured). */
   screen: screenStateSchema,
+  /** The admin PIN lockout changed outside the PIN pad (cleared from the relay's console). */
+  adminLockout: z.object({ lockedUntil: z.number().int().nullable() }).strict(),
 } as const
 export type KioskEventName = keyof typeof kioskEvents
 export type KioskEventPayload<E extends KioskEventName> = z.output<(typeof kioskEvents)[E]>

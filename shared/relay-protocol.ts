@@ -191,6 +191,14 @@ export const bindAckFrameSchema = z
   })
   .strict()
 
+/**
+ * Additive (after v2): an organizer cleared this booth's admin-area PIN lockout from the console
+ * (`POST /console/api/kiosks/<id>/admin-unlock`). The kiosk resets its wrong-PIN count and
+ * lockout; the PIN is unchanged and no admin session opens. Sent only on the kiosk's live,
+ * authenticated link; a second one changes nothing. Kiosks without it ignore the unknown type.
+ */
+export const adminUnlockFrameSchema = z.object({ type: z.literal('admin-unlock') }).strict()
+
 export const relayFrameSchema = z.discriminatedUnion('type', [
   welcomeFrameSchema,
   scanFrameSchema,
@@ -199,6 +207,7 @@ export const relayFrameSchema = z.discriminatedUnion('type', [
   rosterFrameSchema,
   bindingFrameSchema,
   bindAckFrameSchema,
+  adminUnlockFrameSchema,
 ])
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>
 export type ScanFrame = z.infer<typeof scanFrameSchema>
@@ -207,6 +216,7 @@ export type ScreensFrame = z.infer<typeof screensFrameSchema>
 export type RosterFrame = z.infer<typeof rosterFrameSchema>
 export type BindingFrame = z.infer<typeof bindingFrameSchema>
 export type BindAckFrame = z.infer<typeof bindAckFrameSchema>
+export type AdminUnlockFrame = z.infer<typeof adminUnlockFrameSchema>
 export type RelayFrame = z.infer<typeof relayFrameSchema>
 
 /**

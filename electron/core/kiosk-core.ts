@@ -444,12 +444,26 @@ export class KioskCore {
         onState: () => this.emitStatus(),
         log: this.o.log,
         sync: this.syncHandler(cursor),
+        onAdminUnlock: () => this.adminUnlockFromRelay(),
       })
       this.link.start()
     }
     this.emitStatus()
     // Configured and demo are part of the screen state only: the screens learn them here.
     if (this.running) this.events.emit('screen', this.screenState())
+  }
+
+  /**
+   * The relay's console cleared the admin lockout (an organizer's request, delivered on this
+   * kiosk's own authenticated link): the PIN pad takes a PIN again at once; the PIN is kept.
+   */
+  private adminUnlockFromRelay(): void {
+    const was = this.auth.clearLockout()
+    this.o.log?.info(
+      `admin lockout cleared by the relay's console (was: ${was.failures} wrong PINs, ` +
+        `locked until ${was.lockedUntil === null ? 'not locked' : new Date(was.lockedUntil).toISOString()})`,
+    )
+    this.events.emit('adminLockout', { lockedUntil: null })
   }
 
   status(): KioskStatus {

@@ -39,6 +39,7 @@ export const kioskEventNames = [
   'exportProgress',
   'locale',
   'screen',
+  'adminLockout',
 ] as const satisfies readonly KioskEventName[]
 
 // A contract entry missing from the lists above is a compile error here.

@@ -71,6 +71,26 @@ describe('PIN pad', () => {
     expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(false)
   })
 
+  it('takes a PIN again at once when the relay console clears the lockout', async () => {
+    fake.api.unlockAdmin.mockResolvedValue({
+      ok: false,
+      attemptsLeft: 0,
+      lockedUntil: T0 + 3_600_000,
+    })
+    const wrapper = mountAdmin()
+    await typePin(wrapper, '1111')
+    expect(wrapper.get('[data-testid="pin-locked"]').text()).toContain('60:00')
+    expect(wrapper.get('[data-key="5"]').attributes('disabled')).toBeDefined()
+
+    fake.emit('adminLockout', { lockedUntil: null })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="pin-locked"]').exists()).toBe(false)
+    fake.api.unlockAdmin.mockResolvedValue({ ok: true })
+    await typePin(wrapper, '2468')
+    expect(fake.api.unlockAdmin).toHaveBeenLastCalledWith({ pin: '2468' })
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(false)
+  })
+
   it('does not send a PIN shorter than four digits', async () => {
     const wrapper = mountAdmin()
     await typePin(wrapper, '12')

@@ -118,6 +118,20 @@ export class AdminAuth {
   }
 
   /**
+   * An organizer cleared the lockout from the relay's console (the `admin-unlock` frame on the
+   * kiosk's authenticated link): the wrong-PIN count starts over and the PIN pad takes a PIN
+   * at once. The PIN stays and no session opens, so this never lets anyone in without it.
+   * Returns what was cleared (for the log); clearing nothing changes nothing.
+   */
+  clearLockout(): LockoutState {
+    const state = this.o.loadLockout()
+    if (state.failures !== 0 || state.lockedUntil !== null) {
+      this.o.saveLockout({ failures: 0, lockedUntil: null })
+    }
+    return state
+  }
+
+  /**
    * Needs an open session (the caller checked) and the current PIN again. A wrong current PIN
    * counts as a wrong PIN; one that brings on the lockout also ends the session ('locked'), so
    * an admin area left open is no place to go on guessing.

@@ -81,6 +81,7 @@ const KNOWN_FRAMES = new Set([
   'roster',
   'binding',
   'bind-ack',
+  'admin-unlock',
 ])
 
 /**
@@ -90,7 +91,14 @@ const KNOWN_FRAMES = new Set([
  * campaign, the roster where it was). A bad `welcome` or `scan` still closes the link: a scan
  * skipped here would be acked by the next one's cumulative ack and lost.
  */
-const SYNC_FRAMES = new Set(['campaign', 'screens', 'roster', 'binding', 'bind-ack'])
+const SYNC_FRAMES = new Set([
+  'campaign',
+  'screens',
+  'roster',
+  'binding',
+  'bind-ack',
+  'admin-unlock',
+])
 
 export interface RelayLinkBaseOptions {
   relayUrl: string
@@ -132,6 +140,11 @@ export interface RelayLinkBaseOptions {
   log?: Logger
   /** Contract v2 frames; without it they are ignored. */
   sync?: RelaySyncHandler
+  /**
+   * The relay's `admin-unlock` frame (an organizer cleared the admin PIN lockout from the
+   * console), taken only on this link once welcomed; without it the frame is ignored.
+   */
+  onAdminUnlock?(): void
 }
 
 type LinkState = KioskStatus['relay']
@@ -389,6 +402,7 @@ export class RelayLink {
       return
     }
     if (!this.welcomed) return ws.close(RelayCloseCode.protocolError, 'scan before welcome')
+    if (frame.type === 'admin-unlock') return this.onAdminUnlock(ws)
     if (frame.type !== 'scan') return this.onSyncFrame(ws, frame)
     const queued = this.pending?.ws === ws ? this.pending.items : null
     const lastSeq = queued?.at(-1)?.frame.seq ?? this.o.cursor.current().lastSeq
@@ -396,6 +410,20 @@ export class RelayLink {
     const delivery = { frame, live: frame.seq > this.headSeq }
     if (queued) queued.push(delivery)
     else this.pending = { ws, items: [delivery], timer: setImmediate(() => this.flush(ws)) }
+  }
+
+  /**
+   * Only the link this kiosk holds now, welcomed by the relay it is configured for with its own
+   * token, clears the lockout (a socket being replaced says nothing). Replays change nothing.
+   */
+  private onAdminUnlock(ws: WebSocket): void {
+    if (this.ws !== ws || this.stopped) return
+    try {
+      this.o.onAdminUnlock?.()
+    } catch (err) {
+      // Not cleared (a full disk): the lockout stays; the organizer can send it again.
+      this.o.log?.error(`clearing the admin lockout failed: ${(err as Error).message}`)
+    }
   }
 
   /**

@@ -20,6 +20,13 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
   const lockReason = ref<LockReason>(null)
   const error = ref<string | null>(null)
 
+  // An organizer cleared the lockout from the relay's console: the pad takes a PIN at once.
+  // The store lives as long as the app, so the subscription does too.
+  api.on('adminLockout', (lockout) => {
+    lockedUntil.value = lockout.lockedUntil
+    if (lockout.lockedUntil === null) attemptsLeft.value = null
+  })
+
   async function unlock(pin: string): Promise<boolean> {
     busy.value = true
     error.value = null
