@@ -361,6 +361,29 @@ export class KioskHub {
     } else if (change.type === 'kiosk') {
       this.credentialChanges++
       void this.recheckCredentials(change.kioskId)
+    } else if (change.type === 'admin-unlock') void this.adminUnlock(change.kioskId)
+  }
+
+  /**
+   * The console cleared the kiosk's admin PIN lockout: its live session here gets the frame,
+   * once the store confirms the session's token is still the kiosk's (a link kept open on a
+   * token revoked or rotated a moment ago must not be the one that hears it).
+   */
+  private async adminUnlock(kioskId: string): Promise<void> {
+    const sessions = [...this.peers]
+      .map((p) => p.session)
+      .filter((s) => s.kioskId === kioskId && s.isLive)
+    if (sessions.length === 0) return
+    try {
+      const kiosk = await this.opts.store.getKiosk(kioskId)
+      for (const s of sessions) {
+        if (kiosk === null || kiosk.revokedAt !== null || kiosk.tokenHash !== s.tokenHash) continue
+        if (this.live.get(kioskId) !== s) continue
+        if (s.sendAdminUnlock())
+          this.opts.log.info('admin lockout cleared: frame sent', { kioskId })
+      }
+    } catch (err) {
+      this.opts.log.error('sending admin-unlock failed', { kioskId, error: errorMessage(err) })
     }
   }
 

@@ -306,6 +306,16 @@ export class KioskSession {
     }
   }
 
+  /**
+   * An organizer cleared the kiosk's admin PIN lockout (the hub checked this session's token
+   * first). Only a live session sends it: one still saying hello never hears it.
+   */
+  sendAdminUnlock(): boolean {
+    if (this.phase !== 'live') return false
+    this.send({ type: 'admin-unlock' })
+    return true
+  }
+
   private sendCampaign(view: KioskCampaignView): void {
     this.campaignVersion = view.version
     this.send({ type: 'campaign', campaign: view.campaign, version: view.version })

@@ -100,6 +100,18 @@ export const addKioskResponseSchema = z.object({
 })
 export type AddKioskResponse = z.infer<typeof addKioskResponseSchema>
 
+/**
+ * `POST /console/api/kiosks/<id>/admin-unlock` (additive; no body) → 202: the relay sent the
+ * online booth's kiosk an `admin-unlock` frame, clearing its admin PIN lockout (not the PIN).
+ * 404 unknown kiosk; 409 `conflict` when it is revoked or offline (nothing is queued).
+ */
+export const adminUnlockResponseSchema = z.object({
+  id: kioskIdSchema,
+  /** When the relay sent it, milliseconds since the epoch. */
+  sentAt: z.number().int(),
+})
+export type AdminUnlockResponse = z.infer<typeof adminUnlockResponseSchema>
+
 /** `PUT /console/api/kiosks/<id>`. */
 export const updateKioskRequestSchema = z
   .object({ campaignId: campaignIdSchema.nullable() })

@@ -5,12 +5,15 @@
  * explicit call, never a side effect of adding), `DELETE /console/api/kiosks/<id>` (revokes:
  * its live socket closes with 4410, its unused code stops working) and
  * `GET|PUT /console/api/kiosks/<id>` (`{"campaignId"}`: the booth's campaign; the answers'
- * `ETag` is the assignment's version, and a PUT with `If-Match` saves only while it holds).
+ * `ETag` is the assignment's version, and a PUT with `If-Match` saves only while it holds) and
+ * `POST /console/api/kiosks/<id>/admin-unlock` (additive: clears the booth's admin PIN lockout
+ * through its live link; 409 when it is offline or revoked, nothing queued).
  */
 import {
   addKioskRequestSchema,
   updateKioskRequestSchema,
   type AddKioskResponse,
+  type AdminUnlockResponse,
   type ConsoleKiosk,
 } from '../../shared/console-api'
 import { kioskIdSchema } from '../../shared/relay-protocol'
@@ -132,6 +135,35 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         if (kiosk === null) return
         log.info('kiosk pairing code issued', { kioskId: kiosk.kioskId, by: ctx.session?.name })
         await sendCode(ctx.res, kiosk.kioskId, ctx.now)
+      },
+    },
+    {
+      method: 'POST',
+      path: '/kiosks/:id/admin-unlock',
+      async handler(ctx) {
+        const kiosk = await existing(ctx.params.id, ctx.res)
+        if (kiosk === null) return
+        // Only the live link delivers it: queued, it would clear a lockout hours later, when
+        // whoever caused it may be the one at the booth. The organizer asks again once online.
+        const [described] = await describe([kiosk], ctx.now)
+        if (described?.revoked !== false || !described.online) {
+          const why = described?.revoked === false ? 'offline' : 'revoked'
+          sendConsoleError(
+            ctx.res,
+            409,
+            'conflict',
+            `kiosk ${kiosk.kioskId} is ${why}: the PIN lockout is cleared only over its live link`,
+          )
+          return
+        }
+        log.info('kiosk admin lockout cleared from the console', {
+          kioskId: kiosk.kioskId,
+          by: ctx.session?.name,
+        })
+        // The instance holding the kiosk's link (this one or another) sends the frame.
+        await store.announce({ type: 'admin-unlock', kioskId: kiosk.kioskId })
+        const answer: AdminUnlockResponse = { id: kiosk.kioskId, sentAt: ctx.now }
+        sendJson(ctx.res, 202, answer)
       },
     },
     {

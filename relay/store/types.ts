@@ -173,6 +173,11 @@ export type StoreChange =
       openid: string
       at: number
     }
+  /**
+   * An organizer cleared the kiosk's admin PIN lockout from the console: the instance holding
+   * its live link sends it the `admin-unlock` frame, once it has checked the link's token.
+   */
+  | { type: 'admin-unlock'; kioskId: string }
   /** A lucky draw was stored or redrawn (relay/draws/draw-feed.ts plays it on the screens). */
   | { type: 'draw'; campaignId: string; drawId: string }
   /**
