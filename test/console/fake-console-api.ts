@@ -73,6 +73,9 @@ export function createFakeConsoleApi() {
       Promise.resolve({ id, pairingCode: 'FGHJ3467', expiresAt: Date.now() + 15 * 60_000 }),
     ),
     revokeKiosk: vi.fn<ConsoleApi['revokeKiosk']>(() => Promise.resolve()),
+    adminUnlockKiosk: vi.fn<ConsoleApi['adminUnlockKiosk']>((id) =>
+      Promise.resolve({ id, sentAt: Date.now() }),
+    ),
     // One booth as `kiosks` lists it now (404 when it does not), tagged with a stand-in ETag.
     kiosk: vi.fn<ConsoleApi['kiosk']>(async (id) => {
       const all: ConsoleKiosk[] = await (api.kiosks.getMockImplementation()?.() ??

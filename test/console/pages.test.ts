@@ -229,6 +229,37 @@ describe('booths', () => {
     expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
   })
 
+  it('clears an online booth’s PIN lockout; an offline one has no button, and says so if it went offline', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true }),
+      makeKiosk({ id: 'hall-b', online: false }),
+      makeKiosk({ id: 'hall-c', online: true, revoked: true }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    expect(wrapper.find('[data-kiosk="hall-b"] [data-testid="admin-unlock"]').exists()).toBe(false)
+    expect(wrapper.find('[data-kiosk="hall-c"] [data-testid="admin-unlock"]').exists()).toBe(false)
+    const button = wrapper.get('[data-kiosk="hall-a"] [data-testid="admin-unlock"]')
+    expect(button.text()).toBe('解除 PIN 锁定')
+    expect(button.attributes('title')).toContain('PIN 保持不变')
+    await button.trigger('click')
+    await flushPromises()
+    expect(fake.api.adminUnlockKiosk).toHaveBeenCalledWith('hall-a')
+    expect(wrapper.get('[data-testid="admin-unlock-sent"]').text()).toBe(
+      '已通知“hall-a”解除管理区 PIN 锁定：工作人员现在可以输入 PIN。',
+    )
+
+    // Gone offline since the list was read: the relay's 409 is said as such, not "exists".
+    fake.api.adminUnlockKiosk.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
+    await button.trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="admin-unlock-sent"]').exists()).toBe(false)
+    expect(wrapper.get('[role="alert"]').text()).toBe(
+      '“hall-a”不在线：签到台在线时才能解除 PIN 锁定。',
+    )
+  })
+
   it('revokes only after the confirm', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])

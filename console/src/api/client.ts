@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import {
   addKioskResponseSchema,
+  adminUnlockResponseSchema,
   consoleAttendancePageSchema,
   consoleEventSchema,
   consoleKioskListSchema,
@@ -14,6 +15,7 @@ import {
   consoleStatsSchema,
   sessionInfoSchema,
   type AddKioskResponse,
+  type AdminUnlockResponse,
   type ConsoleAttendancePage,
   type ConsoleEvent,
   type ConsoleKiosk,
@@ -95,6 +97,11 @@ export interface ConsoleApi {
   /** A new pairing code for an existing booth (a replaced laptop, or an expired code). */
   pairKiosk(id: string): Promise<AddKioskResponse>
   revokeKiosk(id: string): Promise<void>
+  /**
+   * Clears an online booth's admin PIN lockout (not the PIN) over its live link; 409
+   * `conflict` when it is offline or revoked.
+   */
+  adminUnlockKiosk(id: string): Promise<AdminUnlockResponse>
   /** One booth as the list has it, with its assignment's ETag. */
   kiosk(id: string): Promise<TaggedKiosk>
   /**
@@ -263,6 +270,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     revokeKiosk: async (id) => {
       await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
     },
+    adminUnlockKiosk: (id) =>
+      call('POST', `/kiosks/${encodeURIComponent(id)}/admin-unlock`, adminUnlockResponseSchema),
     kiosk: async (id) => {
       const answer = await request('GET', `/kiosks/${encodeURIComponent(id)}`, consoleKioskSchema)
       return { kiosk: answer.data, etag: answer.headers.get('etag') }

@@ -52,6 +52,12 @@ export const en: MessageSchema = {
     none: '—',
     revoke: 'Revoke',
     newCode: 'New code',
+    adminUnlock: 'Clear PIN lockout',
+    adminUnlockTitle:
+      'For a booth locked out by wrong PINs (anyone at the booth can open the PIN pad): the PIN pad takes a PIN again at once. The PIN stays the same.',
+    adminUnlockSent: '“{id}” was told to clear its admin PIN lockout: staff can enter the PIN now.',
+    adminUnlockOffline:
+      '“{id}” is offline: the lockout can only be cleared while the booth is online.',
     confirmRevoke: 'Revoke “{id}”? It disconnects at once and must be paired again.',
     confirm: 'Revoke',
     cancel: 'Cancel',

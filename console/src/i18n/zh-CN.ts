@@ -46,6 +46,11 @@ export const zhCN = {
     none: '—',
     revoke: '停用',
     newCode: '新配对码',
+    adminUnlock: '解除 PIN 锁定',
+    adminUnlockTitle:
+      '签到台因多次输错 PIN 被锁定时使用（任何人都能在签到台打开 PIN 键盘）：PIN 键盘立即恢复可用，PIN 保持不变。',
+    adminUnlockSent: '已通知“{id}”解除管理区 PIN 锁定：工作人员现在可以输入 PIN。',
+    adminUnlockOffline: '“{id}”不在线：签到台在线时才能解除 PIN 锁定。',
     confirmRevoke: '停用“{id}”？该设备将立即断开，需重新配对才能使用。',
     confirm: '确认停用',
     cancel: '取消',

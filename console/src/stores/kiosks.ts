@@ -1,6 +1,6 @@
 /**
- * The booth list (`GET /console/api/kiosks`), refreshed live, and adding, re-pairing and
- * revoking booths.
+ * The booth list (`GET /console/api/kiosks`), refreshed live, and adding, re-pairing,
+ * revoking booths and clearing a booth's admin PIN lockout.
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
@@ -71,6 +71,11 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     await refresh()
   }
 
+  /** Clears the booth's admin PIN lockout (throws the API's error: 409 when it is offline). */
+  async function adminUnlock(id: string): Promise<void> {
+    await api.adminUnlockKiosk(id)
+  }
+
   return {
     followed,
     follow,
@@ -84,5 +89,6 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     add,
     repair,
     revoke,
+    adminUnlock,
   }
 })
