@@ -15,6 +15,7 @@ import {
   formatLocalTime,
   kindLabel,
   SHEET_LABELS,
+  SHEET_NAMES,
   yesNo,
   type Cell,
 } from '../../shared/export/cells'
@@ -236,6 +237,7 @@ export async function streamSheet(
             columns.map((c) => c.plain === true),
           )
         : await xlsxStreamSink(res, header, toCells, {
+            sheetName: SHEET_NAMES.attendance[q.locale],
             dateTimes: columns.map((c) => c.time === true),
           })
     for (; next.done !== true; next = await pages.next()) {

@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
 import type { Locale } from '../../shared/domain'
-import { excelLocalTime, formatLocalTime, type Cell } from '../../shared/export/cells'
+import { excelLocalTime, formatLocalTime, SHEET_NAMES, type Cell } from '../../shared/export/cells'
 import { csvSink } from '../../shared/export/sinks'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import {
@@ -197,7 +197,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
           format === 'csv'
             ? csvSink(ctx.res, header, toCells)
             : await xlsxStreamSink(ctx.res, header, toCells, {
-                sheetName: 'Winners',
+                sheetName: SHEET_NAMES.winners[locale],
                 dateTimes: COLUMNS.map((c) => c.time === true),
               })
         await sink.write(winnerRows(draw))

@@ -32,6 +32,16 @@ export const SHEET_LABELS = {
   campaign: { 'zh-CN': '活动', en: 'Campaign' },
 } as const satisfies Record<string, Record<Locale, string>>
 
+/**
+ * Worksheet tab names, in the sheet's language like its headings: the kiosk's and the relay's
+ * attendance sheet (the console's and the kiosk's page name), the winners sheet (the console's
+ * winners download). docs/GLOSSARY.md.
+ */
+export const SHEET_NAMES = {
+  attendance: { 'zh-CN': '签到记录', en: 'Attendance' },
+  winners: { 'zh-CN': '中奖名单', en: 'Winners' },
+} as const satisfies Record<string, Record<Locale, string>>
+
 /** The event's kind as organizers read it: a new follower, or a scan by a follower. */
 export const kindLabel = (kind: 'subscribe' | 'scan', locale: Locale): string =>
   kind === 'subscribe'

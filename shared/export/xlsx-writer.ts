@@ -9,7 +9,7 @@
  * queued the XML whenever deflate lagged).
  */
 import type { Writable } from 'node:stream'
-import type { Cell } from './cells'
+import { SHEET_NAMES, type Cell } from './cells'
 import type { SheetSink } from './sinks'
 import { ZipWriter } from './zip-writer'
 
@@ -125,7 +125,7 @@ function rowXml(
 }
 
 export interface XlsxOptions {
-  /** The worksheet's tab name. */
+  /** The worksheet's tab name, in the sheet's language (SHEET_NAMES; default: English). */
   sheetName?: string
   /**
    * `dateTimes[i]` true: column i's numbers are Excel serial days (`excelLocalTime`), shown as
@@ -157,7 +157,7 @@ export async function xlsxStreamSink<R>(
   const zip = new ZipWriter(out)
   await zip.add('[Content_Types].xml', CONTENT_TYPES)
   await zip.add('_rels/.rels', ROOT_RELS)
-  await zip.add('xl/workbook.xml', workbook(options.sheetName ?? 'Attendance'))
+  await zip.add('xl/workbook.xml', workbook(options.sheetName ?? SHEET_NAMES.attendance.en))
   await zip.add('xl/_rels/workbook.xml.rels', WORKBOOK_RELS)
   await zip.add('xl/styles.xml', STYLES)
   const sheet = await zip.open('xl/worksheets/sheet1.xml')

@@ -174,6 +174,8 @@ describe('attendance export', () => {
     const ws = wb.worksheets[0]
     if (!ws) throw new Error('no sheet')
     expect(ws.rowCount).toBe(3001)
+    // The tab is named in the sheet's language, like its headings.
+    expect(ws.name).toBe('签到记录')
     expect(ws.getRow(1).getCell(col('name') + 1).text).toBe('姓名')
     for (let i = 0; i < expected.length; i++) {
       const r = ws.getRow(i + 2)

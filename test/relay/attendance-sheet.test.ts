@@ -96,6 +96,13 @@ function seedRows(kioskId: string, n: number): AttendanceRow[] {
   })
 }
 
+/** The first worksheet's tab name. */
+async function sheetName(bytes: ArrayBuffer): Promise<string | undefined> {
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(bytes)
+  return wb.worksheets[0]?.name
+}
+
 /** The sheet as exceljs reads it: every row, cells as values ('' when absent). */
 async function readXlsx(bytes: ArrayBuffer, width: number): Promise<unknown[][]> {
   const wb = new ExcelJS.Workbook()
@@ -168,7 +175,17 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
       expect(xlsxRes.headers.get('content-type')).toBe(
         'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       )
-      const xlsx = await readXlsx(await xlsxRes.arrayBuffer(), csv[0]!.length)
+      const xlsxBytes = await xlsxRes.arrayBuffer()
+      const xlsx = await readXlsx(xlsxBytes, csv[0]!.length)
+      // The tab is named in the sheet's language, like its headings (default zh-CN).
+      expect(await sheetName(xlsxBytes)).toBe('签到记录')
+      expect(
+        await sheetName(
+          await (
+            await fetch(`${s.url}/console/api/attendance?format=xlsx&locale=en`)
+          ).arrayBuffer(),
+        ),
+      ).toBe('Attendance')
       expect(csv).toHaveLength(301)
       expect(xlsx).toHaveLength(301)
       expect(xlsx[0]).toEqual(csv[0])

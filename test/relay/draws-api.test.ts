@@ -227,6 +227,8 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     const rows: unknown[][] = []
     wb.worksheets[0]?.eachRow((row) => rows.push((row.values as unknown[]).slice(1)))
     expect(rows).toHaveLength(4)
+    // The tab is named in the sheet's language, like its headings (default zh-CN).
+    expect(wb.worksheets[0]?.name).toBe('中奖名单')
     expect(rows.slice(1).map((r) => r[5])).toEqual(openids(d))
     expect(rows.slice(1).map((r) => r[3])).toEqual(d.winners.map((w) => w.number))
     // Drawn at: a date-time cell (sorts and filters as a time) showing the CSV's text.
@@ -235,6 +237,16 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(drawnAt.numFmt).toBe('yyyy-mm-dd hh:mm:ss')
     const wall = (drawnAt.value as Date).toISOString().slice(0, 19).replace('T', ' ')
     expect(wall).toBe(lines[1]?.split(',')[1])
+
+    const enBook = new ExcelJS.Workbook()
+    await enBook.xlsx.load(
+      await (
+        await fetch(`${relay.url}${base}?format=xlsx&locale=en`, {
+          headers: { cookie: c.cookie ?? '' },
+        })
+      ).arrayBuffer(),
+    )
+    expect(enBook.worksheets[0]?.name).toBe('Winners')
 
     // HEAD: the same headers, no sheet; an unknown draw is still 404.
     const head = await c.call('HEAD', `${base}?format=xlsx`)

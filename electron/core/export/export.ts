@@ -11,6 +11,7 @@ import {
   formatLocalTime,
   kindLabel,
   SHEET_LABELS,
+  SHEET_NAMES,
   yesNo,
   type Cell,
 } from '../../../shared/export/cells'
@@ -182,6 +183,7 @@ export async function exportAttendance(o: ExportOptions): Promise<{ rows: number
     o.format === 'csv'
       ? csvSink(o.out, header, toCells)
       : await xlsxStreamSink(o.out, header, toCells, {
+          sheetName: SHEET_NAMES.attendance[o.locale],
           dateTimes: EXPORT_COLUMNS.map((c) => c.time === true),
         })
   let done = 0
