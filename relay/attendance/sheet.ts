@@ -89,7 +89,7 @@ export const SHEET_COLUMNS: readonly {
   { label: SHEET_LABELS.campaign, value: (r) => r.campaignId ?? '' },
   { label: SHEET_LABELS.eventId, value: (r) => r.id },
   {
-    label: { 'zh-CN': '集章完成', en: 'Stamps complete' },
+    label: SHEET_LABELS.stampsComplete,
     value: (r, c) => (r.stampsComplete == null ? '' : yesNo(r.stampsComplete, c.locale)),
     plain: true,
     rallyOnly: true,

@@ -8,7 +8,13 @@
 import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
 import type { Locale } from '../../shared/domain'
-import { excelLocalTime, formatLocalTime, SHEET_NAMES, type Cell } from '../../shared/export/cells'
+import {
+  excelLocalTime,
+  formatLocalTime,
+  SHEET_LABELS,
+  SHEET_NAMES,
+  type Cell,
+} from '../../shared/export/cells'
 import { csvSink } from '../../shared/export/sinks'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import {
@@ -46,7 +52,7 @@ interface Row {
  * Each column's heading and cell; `time` (text in CSV, a serial day in XLSX) for a time, whose
  * column is then a date-time one in XLSX.
  */
-const COLUMNS: readonly {
+export const WINNER_COLUMNS: readonly {
   label: Record<Locale, string>
   value: (r: Row, time: (ms: number) => Cell) => Cell
   time?: true
@@ -58,9 +64,9 @@ const COLUMNS: readonly {
     time: true,
   },
   { label: { 'zh-CN': '序号', en: 'Place' }, value: (r) => r.place },
-  { label: { 'zh-CN': '签到号', en: 'Number' }, value: (r) => r.winner.number },
-  { label: { 'zh-CN': '姓名', en: 'Name' }, value: (r) => r.winner.name ?? '' },
-  { label: { 'zh-CN': 'OpenID', en: 'OpenID' }, value: (r) => r.winner.openid },
+  { label: SHEET_LABELS.checkInNumber, value: (r) => r.winner.number },
+  { label: SHEET_LABELS.name, value: (r) => r.winner.name ?? '' },
+  { label: SHEET_LABELS.openid, value: (r) => r.winner.openid },
   {
     label: { 'zh-CN': '被替换时间', en: 'Replaced at' },
     value: (r, time) => (r.winner.replacedAt === null ? '' : time(r.winner.replacedAt)),
@@ -188,17 +194,17 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
           ctx.res.end()
           return
         }
-        const header = COLUMNS.map((c) => c.label[locale])
+        const header = WINNER_COLUMNS.map((c) => c.label[locale])
         const time = format === 'csv' ? formatLocalTime : excelLocalTime
         const toCells = (r: Row, cells: Cell[]): void => {
-          COLUMNS.forEach((c, i) => (cells[i] = c.value(r, time)))
+          WINNER_COLUMNS.forEach((c, i) => (cells[i] = c.value(r, time)))
         }
         const sink =
           format === 'csv'
             ? csvSink(ctx.res, header, toCells)
             : await xlsxStreamSink(ctx.res, header, toCells, {
                 sheetName: SHEET_NAMES.winners[locale],
-                dateTimes: COLUMNS.map((c) => c.time === true),
+                dateTimes: WINNER_COLUMNS.map((c) => c.time === true),
               })
         await sink.write(winnerRows(draw))
         await sink.end()

@@ -12,9 +12,12 @@ export type Cell = string | number
 export const yesNo = (b: boolean, locale: Locale): string =>
   locale === 'zh-CN' ? (b ? '是' : '否') : b ? 'yes' : 'no'
 
-/** Column headings both attendance sheets (a kiosk's, the relay's consolidated one) use. */
+/**
+ * Column headings both attendance sheets (a kiosk's, the relay's consolidated one) use: the
+ * words the console and the kiosk use for the same things (docs/GLOSSARY.md; test/repo/glossary).
+ */
 export const SHEET_LABELS = {
-  kioskId: { 'zh-CN': '展位', en: 'Booth' },
+  kioskId: { 'zh-CN': '签到台', en: 'Booth' },
   kind: { 'zh-CN': '类型', en: 'Kind' },
   scannedAt: { 'zh-CN': '扫码时间', en: 'Scanned at' },
   receivedAt: { 'zh-CN': '接收时间', en: 'Received at' },
@@ -24,12 +27,13 @@ export const SHEET_LABELS = {
   eventId: { 'zh-CN': '事件ID', en: 'Event ID' },
   checkInNumber: { 'zh-CN': '签到号', en: 'Check-in no.' },
   name: { 'zh-CN': '姓名', en: 'Name' },
-  company: { 'zh-CN': '公司', en: 'Company' },
+  company: { 'zh-CN': '单位', en: 'Company' },
   phone: { 'zh-CN': '电话', en: 'Phone' },
   code: { 'zh-CN': '编号', en: 'Code' },
-  firstVisit: { 'zh-CN': '首次签到', en: 'First visit' },
+  firstVisit: { 'zh-CN': '首次到访', en: 'First visit' },
   unknownTicket: { 'zh-CN': '未知二维码', en: 'Unknown code' },
   campaign: { 'zh-CN': '活动', en: 'Campaign' },
+  stampsComplete: { 'zh-CN': '集章完成', en: 'Stamp rally completed' },
 } as const satisfies Record<string, Record<Locale, string>>
 
 /**
@@ -47,10 +51,10 @@ export const kindLabel = (kind: 'subscribe' | 'scan', locale: Locale): string =>
   kind === 'subscribe'
     ? locale === 'zh-CN'
       ? '新关注'
-      : 'new follower'
+      : 'New follower'
     : locale === 'zh-CN'
       ? '扫码'
-      : 'scan'
+      : 'Scan'
 
 /** Two digits; at module level, as a closure per call showed up in the 100k-row profile. */
 const p = (n: number): string => (n < 10 ? `0${n}` : String(n))

@@ -236,7 +236,7 @@ describe('the campaign editor', () => {
     await flushPromises()
     expect(fake.api.createCampaign).not.toHaveBeenCalled()
     expect(wrapper.get('[data-error="ticketTtlSeconds"]').text()).toBe(
-      '二维码有效期须比轮换间隔至少长 30 秒，否则来宾会扫到已过期的二维码',
+      '二维码有效期须比轮换间隔至少长 30 秒，否则访客会扫到已过期的二维码',
     )
   })
 

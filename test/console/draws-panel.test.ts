@@ -74,7 +74,7 @@ describe('the draws panel', () => {
     await wrapper.get('[data-testid="draw-prize"]').setValue('奖')
     await wrapper.get('form').trigger('submit')
     await flushPromises()
-    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的来宾不足这么多人')
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的访客不足这么多人')
   })
 
   it('redraws a winner only after the inline confirm, and shows the replaced one', async () => {
@@ -131,7 +131,7 @@ describe('the draws panel', () => {
     await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
     await flushPromises()
     const error = wrapper.get('[data-testid="draw-error"]').text()
-    expect(error).not.toBe('符合条件的来宾不足这么多人')
+    expect(error).not.toBe('符合条件的访客不足这么多人')
     expect(error).toContain('已被替换')
     expect(wrapper.get(row).text()).toContain('已替换')
     expect(wrapper.find('[data-openid="oOtherPick00000000"]').exists()).toBe(true)
@@ -148,6 +148,6 @@ describe('the draws panel', () => {
     await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
     await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
     await flushPromises()
-    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的来宾不足这么多人')
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的访客不足这么多人')
   })
 })

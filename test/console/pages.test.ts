@@ -305,7 +305,7 @@ describe('attendance', () => {
     await flushPromises()
     const note = wrapper.get('[data-testid="attendance-per-scan"]').text()
     expect(note).toContain('每次扫码一行')
-    expect(note).toContain('首次签到')
+    expect(note).toContain('首次到访')
     wrapper.unmount()
   })
 

@@ -78,7 +78,7 @@ describe('the admin area at a phone’s width', () => {
       expect(controls.map((c) => c.text)).toEqual([
         '中文',
         'English',
-        locale === 'en' ? 'Lock and return to kiosk screen' : '锁定并返回签到屏',
+        locale === 'en' ? 'Lock and return to check-in screen' : '锁定并返回签到屏',
       ])
       for (const c of controls) {
         expect(c.left, c.text).toBeGreaterThanOrEqual(0)

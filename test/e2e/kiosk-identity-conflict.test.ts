@@ -65,14 +65,14 @@ describe('two kiosks with one identity (Chromium)', () => {
     const corner = page.locator('[data-testid="status-relay"]')
     await expect
       .poll(() => corner.textContent(), { timeout: 30_000 })
-      .toBe('另一台签到台在使用本展位的身份')
+      .toBe('另一台设备在使用本签到台的身份')
     expect(await corner.getAttribute('data-level')).toBe('bad')
     // The banner says what is wrong and what to do, not "network down, scans still collected"
     // (which tells staff to wait), and stays up while the link is briefly back.
     const banner = page.locator('[data-testid="offline-banner"]')
     await expect
       .poll(() => banner.textContent(), { timeout: 15_000 })
-      .toContain('另一台签到台在使用本展位的身份')
+      .toContain('另一台设备在使用本签到台的身份')
     expect(await banner.textContent()).toContain('请关掉另一台')
     expect(await banner.textContent()).not.toContain('网络连接中断')
     await screenshot(page, 'kiosk-identity-conflict')
@@ -84,12 +84,12 @@ describe('two kiosks with one identity (Chromium)', () => {
     await callKiosk(page, 'setLocale', { locale: 'en' })
     await expect
       .poll(() => fact.textContent(), { timeout: 15_000 })
-      .toContain("Another kiosk is using this booth's identity")
+      .toContain("Another device is using this booth's identity")
     await screenshot(page, 'kiosk-identity-conflict-diagnostics-en')
     await goHash(page, '#/')
     await expect
       .poll(() => banner.textContent(), { timeout: 15_000 })
-      .toContain("Another kiosk is using this booth's identity")
-    expect(await banner.textContent()).toContain('turn the other kiosk off')
+      .toContain("Another device is using this booth's identity")
+    expect(await banner.textContent()).toContain('turn the other device off')
   }, 60_000)
 })

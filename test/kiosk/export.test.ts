@@ -143,7 +143,7 @@ describe('attendance export', () => {
         row[cNum] !== String(e.checkInNumber) ||
         row[cName] !== name ||
         row[cFirst] !== (e.firstVisit ? 'yes' : 'no') ||
-        row[cKind] !== (e.kind === 'subscribe' ? 'new follower' : 'scan') ||
+        row[cKind] !== (e.kind === 'subscribe' ? 'New follower' : 'Scan') ||
         parseLocal(row[cScanned] ?? '') !== e.createTime * 1000
       ) {
         expect({ row: i, got: row }).toEqual({ row: i, expected: e })

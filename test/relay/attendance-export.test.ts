@@ -113,13 +113,13 @@ function expectedCells(pushed: { kioskId: string; e: NewEvent }[], escape: boole
 
 /** The kiosk export's columns, in its order, with the booth first (contract v2). */
 const HEADER = [
-  '展位',
+  '签到台',
   '签到号',
   '姓名',
-  '公司',
+  '单位',
   '电话',
   '编号',
-  '首次签到',
+  '首次到访',
   '类型',
   '扫码时间',
   '接收时间',
@@ -148,7 +148,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
       const records: string[][] = parse(bytes.subarray(3).toString('utf8'))
       expect(records[0]).toEqual(HEADER)
-      expect(HEADER).toEqual(['展位', ...EXPORT_COLUMNS.map((c) => c.label['zh-CN'])])
+      expect(HEADER).toEqual(['签到台', ...EXPORT_COLUMNS.map((c) => c.label['zh-CN'])])
       expect(records.slice(1)).toEqual(expectedCells(pushed, true))
     } finally {
       await s.close()
@@ -257,7 +257,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       expect(rows[0]).toEqual(['Booth', ...EXPORT_COLUMNS.map((c) => c.label.en)])
       const want = expectedCells(pushed, false).map((r) => [
         ...r.slice(0, 7),
-        r[7] === '新关注' ? 'new follower' : 'scan',
+        r[7] === '新关注' ? 'New follower' : 'Scan',
         ...r.slice(8, 13),
         'no',
         ...r.slice(14),

@@ -216,7 +216,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
       if (w.openid === people[0]) expect(line).toContain(`"'=HYPERLINK(""x"")"`)
     }
     const en = await c.call('GET', `${base}?format=csv&locale=en`)
-    expect(en.text.startsWith('Prize,Drawn at,Place,Number,Name,OpenID')).toBe(true)
+    expect(en.text.startsWith('Prize,Drawn at,Place,Check-in no.,Name,OpenID')).toBe(true)
 
     const res = await fetch(`${relay.url}${base}?format=xlsx`, {
       headers: { cookie: c.cookie ?? '' },

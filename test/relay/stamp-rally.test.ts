@@ -133,7 +133,7 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     wb.worksheets[0]?.eachRow((row) => {
       sheet.push((row.values as unknown[]).slice(1).map((v) => String(v)))
     })
-    expect(sheet[0]?.at(-1)).toBe('Stamps complete')
+    expect(sheet[0]?.at(-1)).toBe('Stamp rally completed')
     const openidAt = (sheet[0] ?? []).indexOf('OpenID')
     expect(new Set(sheet.slice(1).map((r) => `${r[openidAt]}=${r.at(-1)}`))).toEqual(
       new Set(['alice=yes', 'bob=no', 'mallory=no']),

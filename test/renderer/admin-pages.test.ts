@@ -367,7 +367,7 @@ describe('settings page', () => {
     await flushPromises()
     const title = () => wrapper.get('h2').text()
     const sections = () => wrapper.findAll('h3').map((h) => h.text())
-    expect(sections()).toContain('修改 PIN 码')
+    expect(sections()).toContain('修改管理 PIN 码')
     expect(title()).toBe('设置')
     // The language is one section of it, so the page is not named after it.
     expect(sections()).toContain('界面语言')
@@ -407,11 +407,11 @@ describe('diagnostics page: recent events', () => {
     await flushPromises()
     const kinds = () => wrapper.findAll('tbody tr').map((r) => r.findAll('td')[3]?.text())
     const headings = () => wrapper.findAll('thead th').map((h) => h.text())
-    expect(kinds()).toEqual(['关注', '扫码'])
+    expect(kinds()).toEqual(['新关注', '扫码'])
     expect(headings().at(-1)).toBe('事件 ID')
     i18n.global.locale.value = 'en'
     await flushPromises()
-    expect(kinds()).toEqual(['Follow', 'Scan'])
+    expect(kinds()).toEqual(['New follower', 'Scan'])
     expect(headings().at(-1)).toBe('Event ID')
   })
 })

@@ -38,7 +38,7 @@ describe('big screen choice (admin area)', () => {
     const group = wrapper.get('[data-testid="big-screen"]')
     expect(group.text()).toContain('大屏')
     const buttons = group.findAll('[role="radio"]').map((b) => b.text())
-    expect(buttons).toEqual(['二维码', '签到墙', '抽奖'])
+    expect(buttons).toEqual(['二维码', '签到墙', '抽奖台'])
     expect(wrapper.get('[data-testid="big-screen-qr"]').attributes('aria-checked')).toBe('true')
 
     await wrapper.get('[data-testid="big-screen-draw"]').trigger('click')

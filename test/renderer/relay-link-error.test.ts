@@ -41,7 +41,7 @@ describe('status corner: why the relay link is down', () => {
       [{ code: 'link_refused', params: { status: 404 } }, '404', '404'],
       [{ code: 'unauthorized', params: {} }, '令牌', 'token'],
       [{ code: 'revoked', params: {} }, '撤销', 'revoked'],
-      [{ code: 'forbidden', params: {} }, '编号', 'kiosk ID'],
+      [{ code: 'forbidden', params: {} }, '编号', 'booth ID'],
     ]
     for (const [error, zh, en] of cases) {
       const zhText = await relayText(error, 'zh-CN')
@@ -55,8 +55,8 @@ describe('status corner: why the relay link is down', () => {
 
   it('another kiosk with this identity: said even while this one holds the link', async () => {
     for (const [locale, words] of [
-      ['zh-CN', '另一台签到台在使用本展位的身份'],
-      ['en', "Another kiosk is using this booth's identity"],
+      ['zh-CN', '另一台设备在使用本签到台的身份'],
+      ['en', "Another device is using this booth's identity"],
     ] as const) {
       const w = corner({ code: 'identity_conflict', params: {} }, locale, 'connected')
       await w.vm.$nextTick()

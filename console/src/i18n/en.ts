@@ -1,4 +1,8 @@
-/** The console in English; same keys as zh-CN.ts (checked by the type). */
+/**
+ * The console in English; same keys as zh-CN.ts (checked by the type). Name things as
+ * docs/GLOSSARY.md does (booth, visitor, guest, check-in no., first visit, new follower …): the
+ * same words as the kiosk and the exported sheets (test/repo/glossary.test.ts).
+ */
 import { FOLLOW_UP_REASONS_EN } from '../../../shared/follow-up-api'
 import { dateMessages } from '../../../shared/ui/date-messages'
 import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
@@ -62,7 +66,7 @@ export const en: MessageSchema = {
     confirm: 'Revoke',
     cancel: 'Cancel',
     addTitle: 'Add a booth',
-    idLabel: 'Booth id',
+    idLabel: 'Booth ID',
     idHint: '1–24 lower-case letters, digits or dashes, e.g. hall-a',
     idInvalid: 'Use 1–24 lower-case letters, digits or dashes',
     create: 'Get pairing code',
@@ -93,7 +97,7 @@ export const en: MessageSchema = {
     visitors: 'Visitors',
     newFollowers: 'New followers',
     returning: 'Returning',
-    stampsCompleted: 'Stamp rallies completed',
+    stampsCompleted: 'Stamp rally completed',
     perBooth: 'Scans per booth',
     perTenMinutes: 'Scans per 10 minutes today',
     newVsReturning: 'New followers vs returning',
@@ -109,19 +113,19 @@ export const en: MessageSchema = {
     downloadXlsx: 'Download Excel',
     empty: 'No matching rows',
     columns: {
-      number: 'No.',
+      number: 'Check-in no.',
       time: 'Scanned at',
       booth: 'Booth',
       openid: 'openid',
       event: 'Event',
       scene: 'Scene',
     },
-    event: { subscribe: 'Follow', scan: 'Scan' },
+    event: { subscribe: 'New follower', scan: 'Scan' },
     fallback: 'Fallback',
     capped:
       'The list shows the first {n} rows: search to narrow it. The CSV and Excel downloads have every row.',
     perScan:
-      'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). For one row per visitor, filter the sheet’s 首次签到 / First visit column on “yes” (one row per visitor and campaign).',
+      'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). For one row per visitor, filter the sheet’s 首次到访 / First visit column on “yes” (one row per visitor and campaign).',
   },
   campaigns: {
     title: 'Campaigns',
@@ -332,7 +336,7 @@ export const en: MessageSchema = {
     locked_out: 'Too many failed attempts. Try again later',
     bad_request: 'Something in the input is wrong; check it and try again',
     not_found: 'Not found',
-    conflict: 'A booth with this id already exists',
+    conflict: 'A booth with this ID already exists',
     precondition_failed: 'Someone else changed this in the meantime; nothing was saved',
     gone: 'No longer valid',
     rate_limited: 'Too many requests; try again shortly',

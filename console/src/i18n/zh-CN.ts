@@ -1,6 +1,8 @@
 /**
  * The console in Chinese (simplified), its first language. en.ts mirrors these keys and is
  * type-checked against them. Avoid `|` and `@` in messages (vue-i18n syntax).
+ * Name things as docs/GLOSSARY.md does (签到台, 访客, 来宾, 签到号, 首次到访, 新关注 …): the same words
+ * as the kiosk and the exported sheets (test/repo/glossary.test.ts).
  */
 import { dateMessages } from '../../../shared/ui/date-messages'
 import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
@@ -85,7 +87,7 @@ export const zhCN = {
     visitors: '到访人数',
     newFollowers: '新关注',
     returning: '回访',
-    stampsCompleted: '完成集章',
+    stampsCompleted: '集章完成',
     perBooth: '各签到台扫码',
     perTenMinutes: '今日每 10 分钟扫码',
     newVsReturning: '新关注与回访',
@@ -108,11 +110,11 @@ export const zhCN = {
       event: '事件',
       scene: '场景值',
     },
-    event: { subscribe: '关注', scan: '扫码' },
+    event: { subscribe: '新关注', scan: '扫码' },
     fallback: '备用码',
     capped: '列表只显示前 {n} 条：请用搜索缩小范围。下载的 CSV 和 Excel 包含全部记录。',
     perScan:
-      '每次扫码一行：同一访客在几个签到台扫码就有几行（签到号相同）。要每人一行，请在表格中筛选「首次签到」为“是”（每个活动每人一行）。',
+      '每次扫码一行：同一访客在几个签到台扫码就有几行（签到号相同）。要每人一行，请在表格中筛选「首次到访」为“是”（每个活动每人一行）。',
   },
   campaigns: {
     title: '活动',
@@ -158,7 +160,7 @@ export const zhCN = {
       rotation: '10–3600 秒；无人扫码时二维码也会按此间隔更新',
       ttl: '60 秒至 30 天（2592000 秒），且至少比轮换间隔长 30 秒',
       greetings:
-        '可使用 {number}（签到序号）和 {name}（姓名；只有名单来宾有姓名，只在「名单来宾」欢迎语中填入）',
+        '可使用 {number}（签到号）和 {name}（姓名；只有名单来宾有姓名，只在「名单来宾」欢迎语中填入）',
       tag: '最多 30 字节（10 个汉字）；留空则不打标签',
       followUp: '最多 600 字；留空则不发送',
       followUpBytes: '{n} / {max} 字节',
@@ -201,7 +203,7 @@ export const zhCN = {
       endsBeforeStart: '结束日期不能早于开始日期',
       rotationSeconds: '请填写 10 到 3600 之间的整数',
       ticketTtlSeconds: '请填写 60 到 2592000 之间的整数',
-      ticketTtlShort: '二维码有效期须比轮换间隔至少长 30 秒，否则来宾会扫到已过期的二维码',
+      ticketTtlShort: '二维码有效期须比轮换间隔至少长 30 秒，否则访客会扫到已过期的二维码',
       greeting: '请填写欢迎语（最多 200 字）',
       placeholder: "欢迎语中只能使用 {'{name}'} 和 {'{number}'}",
       stampPlaceholder: "集章进度回复中只能使用 {'{count}'}、{'{total}'} 和 {'{missing}'}",
@@ -296,7 +298,7 @@ export const zhCN = {
     },
     draws: {
       title: '抽奖',
-      hint: '由中继服务器用密码学安全随机数从本活动已签到的来宾中抽出中奖者，结果先保存，再由抽奖大屏播放。',
+      hint: '由中继服务器用密码学安全随机数从本活动已签到的访客中抽出中奖者，结果先保存，再由抽奖大屏播放。',
       saveFirst: '保存活动后即可抽奖',
       prize: '奖项',
       prizePlaceholder: '例如：一等奖',
@@ -306,7 +308,7 @@ export const zhCN = {
       start: '开始抽奖',
       drawing: '正在抽奖…',
       empty: '还没有抽奖记录',
-      tooFew: '符合条件的来宾不足这么多人',
+      tooFew: '符合条件的访客不足这么多人',
       alreadyReplaced: '{who} 已被替换（可能是其他组织者刚刚重抽），列表已更新',
       by: '{at} · {organizer} 抽取 · 共 {eligible} 人参与',
       guest: '来宾 #{number}',

@@ -2,6 +2,7 @@
  * The big screens' few texts, Chinese whatever the browser says (the screen faces the venue, not
  * whoever set it up): `?lang=en` for English.
  * Kept apart from the console's vue-i18n messages: a screen loads nothing it does not show.
+ * The words are the console's (docs/GLOSSARY.md; test/repo/glossary.test.ts).
  */
 export type ScreenLang = 'zh-CN' | 'en'
 

@@ -2,6 +2,12 @@ import { dateMessages } from '../../../shared/ui/date-messages'
 import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
 import type { MessageSchema } from './zh-CN'
 
+/**
+ * English, same keys as zh-CN.ts (checked by the type). Name things as docs/GLOSSARY.md does
+ * (booth, visitor, guest, check-in no., first visit, new follower, admin PIN …): the same words
+ * as the console and the exported sheets (test/repo/glossary.test.ts).
+ */
+
 export const en: MessageSchema = {
   app: { name: 'ScanDesk' },
   kiosk: {
@@ -9,7 +15,7 @@ export const en: MessageSchema = {
     forGuest: '{name}, please scan to check in',
     preparing: 'Preparing a new code…',
     connecting: 'Connecting to the check-in service…',
-    notConfigured: 'This kiosk is not set up yet',
+    notConfigured: 'This booth is not set up yet',
     notConfiguredHint: 'Staff: open the admin area to finish setup',
     noCampaign: 'No campaign yet',
     noCampaignHint:
@@ -42,12 +48,12 @@ export const en: MessageSchema = {
     source: { direct: 'WeChat API', proxy: 'Relay proxy' },
     /** The relay link's failure, short, in place of its state (Diagnostics say what to do). */
     link: {
-      store_failed: 'This kiosk cannot save scans (disk full?)',
+      store_failed: 'This booth cannot save scans (disk full?)',
       link_refused: 'Relay address is wrong (HTTP {status})',
-      unauthorized: "Relay refused this kiosk's token",
-      forbidden: 'Relay refused this kiosk ID',
-      revoked: "This kiosk's token was revoked",
-      identity_conflict: "Another kiosk is using this booth's identity",
+      unauthorized: "Relay refused this booth's token",
+      forbidden: 'Relay refused this booth ID',
+      revoked: "This booth's token was revoked",
+      identity_conflict: "Another device is using this booth's identity",
     },
     proxyDisabled: 'Relay has no WeChat account set up',
     pool: '{n} codes left',
@@ -58,16 +64,16 @@ export const en: MessageSchema = {
     /** Screen banner: a link failure waiting does not cure, with what to do (instead of offline). */
     banner: {
       store_failed:
-        'This kiosk cannot save scans (its disk may be full) — staff: free up space on the kiosk; scans wait at the relay and arrive once they can be saved.',
+        'This booth cannot save scans (its disk may be full) — staff: free up space on the booth; scans wait at the relay and arrive once they can be saved.',
       link_refused:
-        'The relay address is wrong, so this kiosk cannot reach the relay — staff: check the relay address in Admin → Setup.',
+        'The relay address is wrong, so this booth cannot reach the relay — staff: check the relay address in Admin → Setup.',
       unauthorized:
-        "The relay refused this kiosk's token — staff: get a new pairing code from the organizer and pair again.",
-      forbidden: 'The relay refused this kiosk ID — staff: check the kiosk ID in Admin → Setup.',
+        "The relay refused this booth's token — staff: get a new pairing code from the organizer and pair again.",
+      forbidden: 'The relay refused this booth ID — staff: check the booth ID in Admin → Setup.',
       revoked:
-        "This kiosk's token was revoked — staff: get a new pairing code from the organizer and pair again.",
+        "This booth's token was revoked — staff: get a new pairing code from the organizer and pair again.",
       identity_conflict:
-        "Another kiosk is using this booth's identity and the scans are split between them — staff: turn the other kiosk off, or pair one of them again with a new code.",
+        "Another device is using this booth's identity and the scans are split between them — staff: turn the other device off, or pair one of them again with a new code.",
     },
   },
   pin: {
@@ -76,7 +82,7 @@ export const en: MessageSchema = {
     clear: 'Clear',
     back: 'Delete',
     enter: 'OK',
-    cancel: 'Back to kiosk screen',
+    cancel: 'Back to check-in screen',
     wrong: 'Wrong PIN, {n} attempts left',
     locked: 'Too many attempts. Locked — try again in {time}.',
     checking: 'Checking…',
@@ -84,7 +90,7 @@ export const en: MessageSchema = {
   },
   admin: {
     title: 'Admin',
-    lock: 'Lock and return to kiosk screen',
+    lock: 'Lock and return to check-in screen',
     idleLocked: 'Locked after a period of inactivity',
     sessionLocked: 'The admin session is locked. Please enter the PIN again.',
     demo: 'Demo mode: a simulated WeChat platform runs on this machine; nothing reaches a real account.',
@@ -107,13 +113,13 @@ export const en: MessageSchema = {
   },
   setup: {
     intro:
-      'Connect the WeChat Official Account and the relay server: pair with a code from the organizer’s console (or enter a kiosk token), then press Test connection.',
+      'Connect the WeChat Official Account and the relay server: pair with a code from the organizer’s console (or enter a booth token), then press Test connection.',
     ticketSource: 'Where QR codes come from',
-    sourceDirect: 'WeChat API directly (AppID / AppSecret stored on this kiosk)',
+    sourceDirect: 'WeChat API directly (AppID / AppSecret stored on this booth)',
     sourceProxy: "Through the relay proxy (recommended: only the relay's IP needs allow-listing)",
     relayUrl: 'Relay server address',
     relayUrlHint: 'e.g. https://relay.example.com',
-    mode: 'How this kiosk joins the relay',
+    mode: 'How this booth joins the relay',
     modePair: 'Pair with a code (from the organizer’s console)',
     modeToken: 'Use a token instead (from “kiosk add”, for scripts)',
     pairingCode: 'Pairing code',
@@ -121,10 +127,10 @@ export const en: MessageSchema = {
       'The 8 characters the console shows under Booths → Add booth; pasting the pairing link fills in the relay address too',
     pair: 'Pair',
     pairing: 'Pairing…',
-    paired: 'Paired: this kiosk is {kioskId}',
-    kioskId: 'Kiosk ID',
+    paired: 'Paired: this booth is {kioskId}',
+    kioskId: 'Booth ID',
     kioskIdHint: 'Lower-case letters, digits and dashes, up to 24, e.g. booth-1',
-    relayToken: 'Kiosk token',
+    relayToken: 'Booth token',
     relayTokenHint: 'Created by the relay admin with “kiosk add”',
     relayTokenStored: 'A token is stored; leave empty to keep it (same relay address only)',
     apiBase: 'WeChat API address',
@@ -160,7 +166,7 @@ export const en: MessageSchema = {
     bad_credentials: 'AppID or AppSecret is wrong',
     quota: "Today's QR code quota is used up; it resets tomorrow",
     busy: 'WeChat API busy; retrying automatically',
-    rate_limited: 'The relay is pacing this kiosk; it asks again shortly',
+    rate_limited: 'The relay is pacing this booth; it asks again shortly',
     bad_response: 'The WeChat API gave an answer that was not understood',
     proxy_disabled:
       "The relay has no WeChat AppID and AppSecret set up, so it makes no codes — ask the relay's administrator",
@@ -168,23 +174,23 @@ export const en: MessageSchema = {
     unhealthy: 'The relay server is unwell (HTTP {status}); contact the relay admin',
     connecting: 'The relay is reachable; still connecting…',
     store_failed:
-      'This kiosk could not save what the relay sent — its disk may be full. Free up space on the kiosk; scans wait at the relay and arrive once it can save them',
+      'This booth could not save what the relay sent — its disk may be full. Free up space on the booth; scans wait at the relay and arrive once it can save them',
     link_refused:
-      "The relay address answered HTTP {status} instead of taking the kiosk's link — check the relay address in Setup (the relay's own address)",
+      "The relay address answered HTTP {status} instead of taking the booth's link — check the relay address in Setup (the relay's own address)",
     identity_conflict:
-      "Another kiosk is using this booth's identity (a copied disk, or two kiosks on one data folder): they keep replacing each other's link and the scans are split between them. Turn the other one off, or pair one of them again with a new code",
-    forbidden: 'The relay refused this kiosk; check the kiosk ID',
-    revoked: "This kiosk's token was revoked; ask the relay admin for a new one",
+      "Another device is using this booth's identity (a copied disk, or two booths on one data folder): they keep replacing each other's link and the scans are split between them. Turn the other one off, or pair one of them again with a new code",
+    forbidden: 'The relay refused this booth; check the booth ID',
+    revoked: "This booth's token was revoked; ask the relay admin for a new one",
     not_configured: 'Not set up yet',
     admin_locked: 'The admin area is locked: enter the PIN again',
     bad_input: 'Invalid input: {field}',
-    unknown_method: 'This version of the kiosk cannot do that; update it',
+    unknown_method: 'This version of the check-in app cannot do that; update it',
     not_found: 'Not found',
     unavailable: 'Service unavailable, try again shortly',
     internal: 'Internal error; details are in the log',
-    wrong_pin: 'The current PIN is wrong',
+    wrong_pin: 'The current admin PIN is wrong',
     campaign_not_found: 'No such campaign (it may have been removed)',
-    campaign_managed: 'This kiosk’s campaign is managed by the relay console; edit it there',
+    campaign_managed: 'This booth’s campaign is managed by the relay console; edit it there',
     event_not_found: 'No such check-in',
     registration_not_found: 'No such guest in the active campaign',
     no_active_campaign: 'Activate a campaign first (Campaign page)',
@@ -194,10 +200,10 @@ export const en: MessageSchema = {
     secure_storage_unavailable:
       'Secrets cannot be stored: the system keychain is not available. Unlock it or log in to the desktop session, then try again.',
     web_key_rejected:
-      "This page's key is no longer valid (the kiosk may have restarted); open the new address shown in the terminal",
+      "This page's key is no longer valid (the check-in app may have restarted); open the new address shown in the terminal",
     foreign_origin: 'Refused: the request came from another page',
     body_too_large: 'Too much data in one request',
-    service_unreachable: 'The kiosk service cannot be reached; check that it is running',
+    service_unreachable: 'The check-in service cannot be reached; check that it is running',
     pairing_code_invalid:
       'The relay does not know this pairing code, or it has expired (codes last 15 minutes) — ask the organizer for a new one',
     pairing_code_used: 'This pairing code was already used — ask the organizer for a new one',
@@ -207,7 +213,7 @@ export const en: MessageSchema = {
     relay_timeout:
       'The relay did not answer in time. Try again; if the code is then reported as used, ask for a new one',
     relay_bad_answer:
-      'That address answered, but not as a ScanDesk relay that can pair kiosks — check the address',
+      'That address answered, but not as a ScanDesk relay that can pair booths — check the address',
     export_failed: 'the file could not be written; details are in the log',
     invalid: 'Invalid format',
     too_small: 'Too short or too small',
@@ -226,8 +232,8 @@ export const en: MessageSchema = {
     currentPin: 'Current PIN',
     newPin: 'New PIN',
     relayUrl: 'Relay server address',
-    kioskId: 'Kiosk ID',
-    relayToken: 'Kiosk token',
+    kioskId: 'Booth ID',
+    relayToken: 'Booth token',
     apiBase: 'WeChat API address',
     appId: 'AppID',
     appSecret: 'AppSecret',
@@ -253,18 +259,18 @@ export const en: MessageSchema = {
     greetings: 'Greetings',
     greetingsHint: 'You can use {name} (name) and {number} (check-in number)',
     firstVisit: 'First visit',
-    welcomeBack: 'Returning visitor',
+    welcomeBack: 'Returning',
     named: 'Registered guest',
     zh: 'Chinese',
     en: 'English',
     saved: 'Campaign saved',
     activated: 'Campaign is now active',
-    savedAndActivated: 'Campaign saved and made active: the kiosk now shows a code',
+    savedAndActivated: 'Campaign saved and made active: the booth now shows a code',
     managed:
-      'This kiosk’s campaign is managed by the relay console: organizers edit it there, and this kiosk follows within seconds. Shown here read-only.',
+      'This booth’s campaign is managed by the relay console: organizers edit it there, and this booth follows within seconds. Shown here read-only.',
     managedBadge: 'Relay console',
     noneActive:
-      'No campaign is active, so the kiosk shows no code. Create one below (it becomes active when saved) or make an existing one active.',
+      'No campaign is active, so the booth shows no code. Create one below (it becomes active when saved) or make an existing one active.',
     errors: {
       name: 'Enter a name (up to 80 characters)',
       endsOn: 'The end date cannot be before the start date',
@@ -284,15 +290,15 @@ export const en: MessageSchema = {
     empty: 'No check-ins yet',
     noCampaign: 'Choose the active campaign on the Campaign page first',
     columns: {
-      number: 'No.',
-      time: 'Time',
+      number: 'Check-in no.',
+      time: 'Scanned at',
       name: 'Name',
       openid: 'openid',
       kind: 'Type',
-      kiosk: 'Kiosk',
+      kiosk: 'Booth',
     },
-    first: 'First',
-    repeat: 'Repeat',
+    first: 'First visit',
+    repeat: 'Returning',
     unknownTicket: 'old code',
     fallback: 'fallback',
   },
@@ -303,9 +309,9 @@ export const en: MessageSchema = {
     returning: 'Returning',
     fallbackScans: 'Fallback-code scans',
     perTenMinutes: 'Scans per 10 minutes',
-    newVsReturning: 'New vs returning',
+    newVsReturning: 'New followers vs returning',
     firstVisits: 'First visits',
-    repeats: 'Repeats',
+    repeats: 'Returning visits',
     empty: 'No data yet',
   },
   export: {
@@ -321,10 +327,10 @@ export const en: MessageSchema = {
   },
   roster: {
     intro:
-      'Import the list of registered guests (CSV or XLSX); in desk mode staff can show each guest a personal code.',
+      'Import the roster of registered guests (CSV or XLSX); in desk mode staff can show each guest a personal code.',
     columns: 'First row: column names — name (required), company, phone, code.',
     managed:
-      'This kiosk’s campaign is managed by the relay console: organizers upload the guest list on the campaign’s page there and this kiosk receives it by itself; nothing to import here.',
+      'This booth’s campaign is managed by the relay console: organizers upload the roster on the campaign’s page there and this booth receives it by itself; nothing to import here.',
     choose: 'Choose file',
     importing: 'Importing…',
     heldBack:
@@ -355,9 +361,9 @@ export const en: MessageSchema = {
   },
   diagnostics: {
     eventId: 'Event ID',
-    kind: { subscribe: 'Follow', scan: 'Scan' },
+    kind: { subscribe: 'New follower', scan: 'Scan' },
     version: 'Version',
-    kioskId: 'Kiosk ID',
+    kioskId: 'Booth ID',
     relay: 'Relay',
     relayError: 'Relay link error',
     relayEpoch: 'Queue epoch',
@@ -385,13 +391,13 @@ export const en: MessageSchema = {
   },
   settings: {
     language: 'Language',
-    pin: 'Change PIN',
+    pin: 'Change admin PIN',
     currentPin: 'Current PIN',
     newPin: 'New PIN',
     bigScreen: 'Big screen',
-    bigScreenHint: 'What this kiosk’s screen shows (the relay campaign’s pages).',
+    bigScreenHint: 'What this booth’s screen shows (the relay campaign’s pages).',
     bigScreenQr: 'QR code',
     bigScreenWall: 'Sign-in wall',
-    bigScreenDraw: 'Draw',
+    bigScreenDraw: 'Draw stage',
   },
 }

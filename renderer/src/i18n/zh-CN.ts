@@ -1,6 +1,8 @@
 /**
  * Chinese (simplified): the first language of the kiosk. The English file mirrors these keys;
  * its type is checked against this one. Avoid `|` and `@` in messages (vue-i18n syntax).
+ * Name things as docs/GLOSSARY.md does (签到台, 访客, 来宾, 签到号, 首次到访, 新关注, 管理 PIN 码 …):
+ * the same words as the console and the exported sheets (test/repo/glossary.test.ts).
  */
 import { dateMessages } from '../../../shared/ui/date-messages'
 import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
@@ -48,7 +50,7 @@ export const zhCN = {
       unauthorized: '中继拒绝了此签到台的令牌',
       forbidden: '中继拒绝了此签到台编号',
       revoked: '此签到台的令牌已被撤销',
-      identity_conflict: '另一台签到台在使用本展位的身份',
+      identity_conflict: '另一台设备在使用本签到台的身份',
     },
     proxyDisabled: '中继未设置公众号',
     pool: '剩余二维码 {n}',
@@ -65,7 +67,7 @@ export const zhCN = {
       forbidden: '中继拒绝了此签到台编号 — 请工作人员在管理界面“首次设置”页检查签到台编号。',
       revoked: '此签到台的令牌已被撤销 — 请工作人员向组织者获取新的配对码，重新配对。',
       identity_conflict:
-        '另一台签到台在使用本展位的身份，扫码被分到两台上 — 请关掉另一台，或用新的配对码重新配对其中一台。',
+        '另一台设备在使用本签到台的身份，扫码被分到两台上 — 请关掉另一台，或用新的配对码重新配对其中一台。',
     },
   },
   pin: {
@@ -167,7 +169,7 @@ export const zhCN = {
     link_refused:
       '中继地址返回了 HTTP {status}，没有接受签到台的连接——请在设置中检查中继地址（应为中继本身的地址）',
     identity_conflict:
-      '另一台签到台在使用本展位的身份（复制的磁盘，或两个签到台共用一个数据目录）：两台互相顶替连接，扫码被分到两台上。请关掉另一台，或用新的配对码重新配对其中一台',
+      '另一台设备在使用本签到台的身份（复制的磁盘，或两个签到台共用一个数据目录）：两台互相顶替连接，扫码被分到两台上。请关掉另一台，或用新的配对码重新配对其中一台',
     forbidden: '中继拒绝了此签到台，请检查签到台编号',
     revoked: '此签到台的令牌已被撤销，请向中继管理员重新申请',
     not_configured: '尚未设置',
@@ -216,8 +218,8 @@ export const zhCN = {
   fields: {
     input: '输入内容',
     pin: 'PIN 码',
-    currentPin: '当前 PIN',
-    newPin: '新 PIN',
+    currentPin: '当前 PIN 码',
+    newPin: '新 PIN 码',
     relayUrl: '中继服务器地址',
     kioskId: '签到台编号',
     relayToken: '签到台令牌',
@@ -240,15 +242,15 @@ export const zhCN = {
     startsOn: '开始日期',
     endsOn: '结束日期',
     mode: '模式',
-    modeBooth: '展台（来访者自助扫码）',
-    modeDesk: '前台（工作人员为已登记来宾出示专属二维码）',
+    modeBooth: '展位模式（访客自助扫码）',
+    modeDesk: '前台模式（工作人员为名单来宾出示专属二维码）',
     rotationSeconds: '二维码无人扫码时多少秒更新',
     ticketLifetimeSeconds: '每个二维码的有效期（秒）',
     greetings: '欢迎语',
-    greetingsHint: '可使用 {name}（姓名）和 {number}（签到序号）',
+    greetingsHint: '可使用 {name}（姓名）和 {number}（签到号）',
     firstVisit: '首次到访',
     welcomeBack: '再次到访',
-    named: '已登记来宾',
+    named: '名单来宾',
     zh: '中文',
     en: '英文',
     saved: '活动已保存',
@@ -265,7 +267,7 @@ export const zhCN = {
       rotationSeconds: '请填写 10 到 3600 之间的整数',
       ticketLifetimeSeconds: '请填写 60 到 2592000（30 天）之间的整数',
       ticketLifetimeShort:
-        '有效期须比二维码停留在屏幕上的时间至少长 30 秒，否则来宾会扫到已过期的二维码',
+        '有效期须比二维码停留在屏幕上的时间至少长 30 秒，否则访客会扫到已过期的二维码',
       greeting: '请填写欢迎语（最多 200 字）',
     },
   },
@@ -277,15 +279,15 @@ export const zhCN = {
     empty: '暂无签到记录',
     noCampaign: '请先在“活动”页面设置当前活动',
     columns: {
-      number: '序号',
-      time: '时间',
+      number: '签到号',
+      time: '扫码时间',
       name: '姓名',
       openid: 'openid',
       kind: '类型',
       kiosk: '签到台',
     },
-    first: '首次',
-    repeat: '再次',
+    first: '首次到访',
+    repeat: '再次到访',
     unknownTicket: '旧二维码',
     fallback: '备用码',
   },
@@ -296,9 +298,9 @@ export const zhCN = {
     returning: '回访',
     fallbackScans: '备用码扫码',
     perTenMinutes: '每 10 分钟扫码数',
-    newVsReturning: '新访客与回访',
-    firstVisits: '首次',
-    repeats: '再次',
+    newVsReturning: '新关注与回访',
+    firstVisits: '首次到访',
+    repeats: '再次到访',
     empty: '暂无数据',
   },
   export: {
@@ -313,7 +315,7 @@ export const zhCN = {
     failed: '导出失败：{error}',
   },
   roster: {
-    intro: '导入已登记来宾名单（CSV 或 XLSX），前台模式下可为来宾出示专属二维码。',
+    intro: '导入来宾名单（CSV 或 XLSX），前台模式下可为名单来宾出示专属二维码。',
     columns: '第一行为列名：姓名（必填）、单位、电话、编号。',
     managed:
       '本机活动由中继控制台管理：来宾名单由主办方在控制台的活动页上传，本机自动同步，无需在此导入。',
@@ -345,7 +347,7 @@ export const zhCN = {
   },
   diagnostics: {
     eventId: '事件 ID',
-    kind: { subscribe: '关注', scan: '扫码' },
+    kind: { subscribe: '新关注', scan: '扫码' },
     version: '版本',
     kioskId: '签到台编号',
     relay: '中继',
@@ -375,14 +377,14 @@ export const zhCN = {
   },
   settings: {
     language: '界面语言',
-    pin: '修改 PIN 码',
-    currentPin: '当前 PIN',
-    newPin: '新 PIN',
+    pin: '修改管理 PIN 码',
+    currentPin: '当前 PIN 码',
+    newPin: '新 PIN 码',
     bigScreen: '大屏',
     bigScreenHint: '本机屏幕显示的内容（中继活动的页面）。',
     bigScreenQr: '二维码',
     bigScreenWall: '签到墙',
-    bigScreenDraw: '抽奖',
+    bigScreenDraw: '抽奖台',
   },
 }
 
