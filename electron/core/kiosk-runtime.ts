@@ -87,9 +87,9 @@ function lockDataFolder(o: RuntimeOptions): FolderLock {
     if (!(err instanceof FolderInUseError)) throw err
     throw new StartupError(
       `数据文件夹 ${err.folder} 正被${describeOwner(err.owner, 'zh-CN')}使用。` +
-        '一个文件夹只能由一个信息亭进程使用：请先关闭那个进程，或用 --data 为这个进程指定另一个文件夹。\n' +
+        '一个文件夹只能由一个签到程序进程使用：请先关闭那个进程，或用 --data 为这个进程指定另一个文件夹。\n' +
         `The data folder ${err.folder} is in use by ${describeOwner(err.owner, 'en')}. ` +
-        'One folder serves one kiosk process: close that one first, or start this one with ' +
+        'One folder serves one check-in app process: close that one first, or start this one with ' +
         '--data and another folder.',
     )
   }

@@ -238,10 +238,10 @@ function showInitialPin(win: BrowserWindow, pin: string): void {
     .showMessageBox(win, {
       type: 'info',
       title: 'ScanDesk',
-      message: `管理员 PIN / Admin PIN: ${pin}`,
+      message: `管理 PIN 码 / Admin PIN: ${pin}`,
       detail:
-        '请记下此 PIN，进入管理界面时需要它；可在管理界面中修改。\n' +
-        'Write this PIN down: it unlocks the admin area. You can change it there.',
+        '请记下此管理 PIN 码，进入管理界面时需要它；可在管理界面中修改。\n' +
+        'Write this admin PIN down: it unlocks the admin area. You can change it there.',
     })
     .catch((error: unknown) => log.error('could not show the admin PIN', { error }))
 }

@@ -141,6 +141,12 @@ describe('words that were retired', () => {
     expect(found).toEqual([])
   })
 
+  // The desktop app's own boxes (start-up, first PIN) word things as the kiosk's screens do.
+  it.each(['electron/core/kiosk-runtime.ts', 'electron/main/index.ts'])('%s', (file) => {
+    const found = quoted(file).filter((text) => /信息亭|管理员 PIN|kiosk process/.test(text))
+    expect(found).toEqual([])
+  })
+
   it('the pair page names the booth and the pairing code as the console does', () => {
     expect(PAIR_PAGE_HTML).toContain(consoleZh.booths.columns.booth)
     expect(PAIR_PAGE_HTML).toContain('配对码')
