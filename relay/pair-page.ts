@@ -27,9 +27,9 @@ export const PAIR_PAGE_HTML = `<!doctype html>
 </head>
 <body>
 <h1>这是 ScanDesk 签到台的配对链接</h1>
-<p>在手机上打开它不会完成配对。请在签到台的设置页，把这个链接粘贴（或用扫码枪扫入）到“配对码”输入框，中继地址会一并填好；也可以直接输入组织者控制台上显示的 8 位配对码。配对码只能使用一次，15 分钟内有效。</p>
+<p>在手机上打开它不会完成配对。请在签到台的设置页，把这个链接粘贴（或用扫码枪扫入）到“配对码”输入框，中继地址会一并填好；也可以直接输入活动控制台上显示的 8 位配对码。配对码只能使用一次，15 分钟内有效。</p>
 <h1 lang="en">This is a ScanDesk booth pairing link</h1>
-<p lang="en">Opening it on a phone pairs nothing. On the booth's setup page, paste this link (or scan it with a barcode scanner) into the pairing code field, and the relay address fills in too; or type the 8-character code the organizer's console shows. A code works once, within 15 minutes.</p>
+<p lang="en">Opening it on a phone pairs nothing. On the booth's setup page, paste this link (or scan it with a barcode scanner) into the pairing code field, and the relay address fills in too; or type the 8-character code the event console shows. A code works once, within 15 minutes.</p>
 </body>
 </html>
 `

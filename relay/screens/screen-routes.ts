@@ -68,7 +68,7 @@ export const SCREEN_REFUSED_HTML = Buffer.from(
 <h1>大屏链接无效或已更换</h1>
 <p>请在活动控制台的活动页面“大屏链接”处复制当前的签到墙或抽奖台链接。</p>
 <h1 lang="en">This big-screen link is wrong or was replaced</h1>
-<p lang="en">Copy the current sign-in wall or draw stage link from the campaign’s “Big-screen links” in the organizer console.</p>
+<p lang="en">Copy the current sign-in wall or draw stage link from the campaign’s “Big-screen links” in the event console.</p>
 </body>
 </html>
 `,

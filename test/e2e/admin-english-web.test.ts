@@ -85,7 +85,7 @@ describe('the admin area in English', () => {
     await waitForPage(page, `document.documentElement.lang === 'en'`)
     await screenshot(page, 'setup-en-quotes')
     const marks = widthsSchema.parse(await page.evaluate(QUOTE_WIDTHS))
-    // The intro ("organizer’s console") and the pairing choices (“kiosk add”) at least.
+    // The intro (“Test connection”) and the pairing choices (“kiosk add”) at least.
     expect(marks.length).toBeGreaterThanOrEqual(3)
     for (const m of marks) expect(m.em, `${m.mark} in “${m.context}”`).toBeLessThan(0.5)
   })

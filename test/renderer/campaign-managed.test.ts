@@ -20,7 +20,7 @@ describe('campaign page with a relay campaign', () => {
     const { wrapper } = mountWith(CampaignPage, fake.api)
     useScreenStore().campaign = relay
     await flushPromises()
-    expect(wrapper.get('[data-testid="campaign-managed"]').text()).toContain('中继控制台')
+    expect(wrapper.get('[data-testid="campaign-managed"]').text()).toContain('活动控制台')
     const fields = wrapper.get<HTMLFieldSetElement>('[data-testid="campaign-fields"]')
     expect(fields.element.disabled).toBe(true)
     expect(wrapper.get<HTMLInputElement>('#c-name').element.value).toBe('博览会（控制台）')
@@ -51,7 +51,7 @@ describe('roster page with a relay campaign', () => {
     const { wrapper } = mountWith(RosterPage, fake.api)
     useScreenStore().campaign = makeCampaign({ id: 'expo-2026', managedBy: 'relay' })
     await flushPromises()
-    expect(wrapper.get('[data-testid="roster-managed"]').text()).toContain('中继控制台')
+    expect(wrapper.get('[data-testid="roster-managed"]').text()).toContain('活动控制台')
     // The core refuses the import (campaign_managed): no picker leads to that refusal.
     expect(wrapper.find('[data-testid="roster-file"]').exists()).toBe(false)
   })

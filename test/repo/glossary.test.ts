@@ -89,6 +89,10 @@ describe.each(LOCALES)('one term per thing in %s', (l) => {
     expect(c.stats.stampsCompleted).toBe(SHEET_LABELS.stampsComplete[l])
   })
 
+  it('the console, as it calls itself', () => {
+    expect(k.campaign.managedBadge).toBe(c.app.title)
+  })
+
   it('the pairing code and the admin PIN', () => {
     expect(k.setup.pairingCode).toBe(k.fields.code)
     expect(c.pairing.qrLabel.startsWith(k.setup.pairingCode.slice(0, 2))).toBe(true)
@@ -130,6 +134,7 @@ describe('words that were retired', () => {
     [/首次签到/, '首次到访'],
     [/\bkiosks?\b(?! add)/i, 'booth (the relay’s “kiosk add” keeps its name)'],
     [/guest list/i, 'roster'],
+    [/中继控制台|组织者控制台|(relay|organizer[’']?s?) console/i, '活动控制台 / event console'],
   ]
   it.each(tables)('%s', (file) => {
     const found = quoted(file).flatMap((text) =>

@@ -113,14 +113,14 @@ export const en: MessageSchema = {
   },
   setup: {
     intro:
-      'Connect the WeChat Official Account and the relay server: pair with a code from the organizer’s console (or enter a booth token), then press Test connection.',
+      'Connect the WeChat Official Account and the relay server: pair with a code from the event console (or enter a booth token), then press “Test connection”.',
     ticketSource: 'Where QR codes come from',
     sourceDirect: 'WeChat API directly (AppID / AppSecret stored on this booth)',
     sourceProxy: "Through the relay proxy (recommended: only the relay's IP needs allow-listing)",
     relayUrl: 'Relay server address',
     relayUrlHint: 'e.g. https://relay.example.com',
     mode: 'How this booth joins the relay',
-    modePair: 'Pair with a code (from the organizer’s console)',
+    modePair: 'Pair with a code (from the event console)',
     modeToken: 'Use a token instead (from “kiosk add”, for scripts)',
     pairingCode: 'Pairing code',
     pairingCodeHint:
@@ -190,7 +190,7 @@ export const en: MessageSchema = {
     internal: 'Internal error; details are in the log',
     wrong_pin: 'The current admin PIN is wrong',
     campaign_not_found: 'No such campaign (it may have been removed)',
-    campaign_managed: 'This booth’s campaign is managed by the relay console; edit it there',
+    campaign_managed: 'This booth’s campaign is managed by the event console; edit it there',
     event_not_found: 'No such check-in',
     registration_not_found: 'No such guest in the active campaign',
     no_active_campaign: 'Activate a campaign first (Campaign page)',
@@ -267,8 +267,8 @@ export const en: MessageSchema = {
     activated: 'Campaign is now active',
     savedAndActivated: 'Campaign saved and made active: the booth now shows a code',
     managed:
-      'This booth’s campaign is managed by the relay console: organizers edit it there, and this booth follows within seconds. Shown here read-only.',
-    managedBadge: 'Relay console',
+      'This booth’s campaign is managed by the event console: organizers edit it there, and this booth follows within seconds. Shown here read-only.',
+    managedBadge: 'Event console',
     noneActive:
       'No campaign is active, so the booth shows no code. Create one below (it becomes active when saved) or make an existing one active.',
     errors: {
@@ -330,7 +330,7 @@ export const en: MessageSchema = {
       'Import the roster of registered guests (CSV or XLSX); in desk mode staff can show each guest a personal code.',
     columns: 'First row: column names — name (required), company, phone, code.',
     managed:
-      'This booth’s campaign is managed by the relay console: organizers upload the roster on the campaign’s page there and this booth receives it by itself; nothing to import here.',
+      'This booth’s campaign is managed by the event console: organizers upload the roster on the campaign’s page there and this booth receives it by itself; nothing to import here.',
     choose: 'Choose file',
     importing: 'Importing…',
     heldBack:

@@ -107,14 +107,14 @@ export const zhCN = {
   },
   setup: {
     intro:
-      '连接微信公众号与中继服务器：输入组织者控制台给出的配对码点“配对”（或填写签到台令牌后点“保存”），再点“测试连接”确认一切正常。',
+      '连接微信公众号与中继服务器：输入活动控制台给出的配对码点“配对”（或填写签到台令牌后点“保存”），再点“测试连接”确认一切正常。',
     ticketSource: '二维码来源',
     sourceDirect: '直连微信接口（本机保存 AppID / AppSecret）',
     sourceProxy: '通过中继代理（推荐：公众号只需把中继服务器 IP 加入白名单）',
     relayUrl: '中继服务器地址',
     relayUrlHint: '例如 https://relay.example.com',
     mode: '签到台接入中继的方式',
-    modePair: '使用配对码（由组织者控制台生成）',
+    modePair: '使用配对码（由活动控制台生成）',
     modeToken: '改用令牌（由 “kiosk add” 生成，适合脚本部署）',
     pairingCode: '配对码',
     pairingCodeHint: '控制台“签到台 → 添加签到台”显示的 8 位配对码；粘贴配对链接会同时填好中继地址',
@@ -181,7 +181,7 @@ export const zhCN = {
     internal: '内部错误，详情见日志',
     wrong_pin: '当前 PIN 码不正确',
     campaign_not_found: '活动不存在（可能已被删除）',
-    campaign_managed: '本机活动由中继控制台管理，请在控制台中修改',
+    campaign_managed: '本机活动由活动控制台管理，请在控制台中修改',
     event_not_found: '找不到这条签到记录',
     registration_not_found: '当前活动中没有这位来宾',
     no_active_campaign: '请先在“活动”页面设置当前活动',
@@ -256,8 +256,8 @@ export const zhCN = {
     saved: '活动已保存',
     activated: '已设为当前活动',
     savedAndActivated: '活动已保存并设为当前活动，签到台现在显示二维码',
-    managed: '本机活动由中继控制台管理：主办方在控制台中修改，本机数秒内同步。此处仅供查看。',
-    managedBadge: '中继控制台',
+    managed: '本机活动由活动控制台管理：主办方在控制台中修改，本机数秒内同步。此处仅供查看。',
+    managedBadge: '活动控制台',
     noneActive:
       '目前没有当前活动，签到台不显示二维码。请在下方新建活动（保存后即成为当前活动），或将已有活动设为当前活动。',
     errors: {
@@ -318,7 +318,7 @@ export const zhCN = {
     intro: '导入来宾名单（CSV 或 XLSX），前台模式下可为名单来宾出示专属二维码。',
     columns: '第一行为列名：姓名（必填）、单位、电话、编号。',
     managed:
-      '本机活动由中继控制台管理：来宾名单由主办方在控制台的活动页上传，本机自动同步，无需在此导入。',
+      '本机活动由活动控制台管理：来宾名单由主办方在控制台的活动页上传，本机自动同步，无需在此导入。',
     choose: '选择文件',
     importing: '正在导入…',
     heldBack: '尚未导入：{count} 行有问题。请修改文件后重新选择，或跳过这些行导入其余行',
