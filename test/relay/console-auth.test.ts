@@ -4,65 +4,38 @@
 // lockout (per name, per address, persisted, not bypassed by parallel guesses or a forged
 // X-Forwarded-For).
 import { connect } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sessionInfoSchema } from '../../shared/console-api'
 import {
   DEFAULT_MAX_EVENT_CLIENTS,
   DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION,
 } from '../../relay/attendance/live-events'
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../relay/console/sessions'
+import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import {
   Clock,
   ConsoleClient,
   ConsoleEvents,
-  collectSecrets,
+  consoleTestBed,
   errorCode,
-  leakedSecrets,
-  newPlace,
   organizer,
-  startOn,
   type Place,
 } from './console-helpers'
 import { postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 import { until } from './screen-helpers'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(async () => {
-  await redis.stop()
-  expect(leakedSecrets()).toEqual([])
-})
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-function place(backend: Backend): Place {
-  const p = newPlace(backend, redis.url)
-  cleanups.push(() => p.remove())
-  return p
-}
+const bed = consoleTestBed()
+const place = (backend: Backend): Place => bed.place(backend)
 
 /** A relay on `p` whose close (at the end of the test, or earlier by hand) runs once. */
-async function relayOn(
+function relayOn(
   p: Place,
   clock: Clock,
-  config: Parameters<typeof startOn>[2] = {},
+  config: RelayConfigInput = {},
   opts: StartRelayOptions = {},
 ): Promise<RelayHandle> {
-  const relay = await startOn(p, { now: clock.now, ...opts }, config)
-  let closed: Promise<void> | null = null
-  const close = () => (closed ??= relay.close())
-  cleanups.push(async () => {
-    await collectSecrets(relay).catch(() => {})
-    await close()
-  })
-  return { ...relay, close }
+  return bed.relay(p, { now: clock.now, ...opts }, config)
 }
 
 describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backend) => {
@@ -376,7 +349,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     const bob = new ConsoleClient(relay.url)
     await bob.login('bob', await organizer(relay, 'bob', clock.t))
     const track = (s: ConsoleEvents): ConsoleEvents => {
-      cleanups.push(() => s.close())
+      bed.cleanups.push(() => s.close())
       return s
     }
     // The attack: one cookie asks for as many streams as the relay holds in all (100).
@@ -411,7 +384,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     // HEAD, then a second request on the same kept-alive connection (as a browser or an agent
     // reuses it once the HEAD's headers are in).
     const socket = connect(Number(port), '127.0.0.1')
-    cleanups.push(() => void socket.destroy())
+    bed.cleanups.push(() => void socket.destroy())
     let got = ''
     socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')))
     const ask = (method: string, path: string): string =>
@@ -431,7 +404,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
       expect(res.status).toBe(200)
     }
     const stream = await ConsoleEvents.open(c)
-    cleanups.push(() => stream.close())
+    bed.cleanups.push(() => stream.close())
     expect(stream.status).toBe(200)
   })
 

@@ -2,42 +2,27 @@
 // route added later is covered) answers 401 without a session; a kiosk token is not a session
 // and a session cookie is not a kiosk credential; state changes from another origin get 403.
 import { request } from 'node:http'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sendJson } from '../../relay/http-util'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import {
   Clock,
   ConsoleClient,
   collectSecrets,
+  consoleTestBed,
   errorCode,
-  leakedSecrets,
-  newPlace,
   organizer,
   secrets,
-  startOn,
 } from './console-helpers'
 import { KioskClient, type Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(async () => {
-  await redis.stop()
-  expect(leakedSecrets()).toEqual([])
-})
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const bed = consoleTestBed()
 
 /** A relay with one extra route, as attendance and stats will add theirs. */
 async function relay(backend: Backend): Promise<{ relay: RelayHandle; password: string }> {
-  const p = newPlace(backend, redis.url)
+  const p = bed.place(backend)
   const clock = new Clock()
-  const r = await startOn(
+  const r = await bed.relay(
     p,
     {
       now: clock.now,
@@ -57,11 +42,6 @@ async function relay(backend: Backend): Promise<{ relay: RelayHandle; password: 
     { wechat: { appId: 'wx5823bf96d3bd56c7', appSecret: 'the-app-secret-0123456789' } },
   )
   secrets.add('the-app-secret-0123456789')
-  cleanups.push(() => p.remove())
-  cleanups.push(async () => {
-    await collectSecrets(r)
-    await r.close()
-  })
   return { relay: r, password: await organizer(r, 'alice', clock.t) }
 }
 
@@ -236,14 +216,8 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     // Someone on the venue's Wi-Fi can answer http://<relay host>/ with a page of their own
     // (nothing there is signed), and a browser without Sec-Fetch-Site, or counting http and
     // https of one host as one site, sends the SameSite cookie along with its POST.
-    const p = newPlace(backend, redis.url)
-    cleanups.push(() => p.remove())
     const clock = new Clock()
-    const r = await startOn(p, { now: clock.now }, { trustProxyHops: 1 })
-    cleanups.push(async () => {
-      await collectSecrets(r)
-      await r.close()
-    })
+    const r = await bed.relay(bed.place(backend), { now: clock.now }, { trustProxyHops: 1 })
     const password = await organizer(r, 'alice', clock.t)
     const host = 'relay.example.com'
     let cookie = ''

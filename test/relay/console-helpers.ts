@@ -2,10 +2,11 @@
  * Test helpers for the organizer's console: a browser-like client that keeps the session
  * cookie and sends this origin's Origin header, its live event stream, a settable clock, and a
  * record of every body the console answered, so a test can check that none of them carries a
- * secret.
+ * secret; and the test bed most console test files share (`consoleTestBed`).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { consoleEventSchema, type ConsoleEvent } from '../../shared/console-api'
 import type { RelayConfigInput } from '../../relay/config'
 import { addOrganizer } from '../../relay/console/organizer-admin'
@@ -13,6 +14,7 @@ import { DEVICE_COOKIE_SECRET_PURPOSE } from '../../relay/console/device-cookies
 import { hashSessionId } from '../../relay/console/sessions'
 import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
 import { TOKEN, tempDir, type Backend } from './harness'
+import { startRedis, type TestRedis } from '../helpers/redis'
 import { SseStream } from '../helpers/sse'
 
 /** Where a relay keeps its state: restarting on the same place keeps it, as in production. */
@@ -182,4 +184,74 @@ export function leakedSecrets(): string[] {
     for (const s of secrets) if (s.length >= 8 && body.includes(s)) leaks.push(what)
   }
   return leaks
+}
+
+export interface ConsoleTestBed {
+  /** The file's Redis (started before the first test, stopped after the last). */
+  readonly redisUrl: string
+  /** Run (last first) after each test: relays, places, clients. */
+  cleanups: Array<() => Promise<unknown> | void>
+  /** A fresh store of that kind on the file's Redis or in a temp dir, removed after the test. */
+  place(backend: Backend): Place
+  /**
+   * A relay on `place` (see startOn) whose secrets are collected and which is closed after the
+   * test; its close (then, or earlier by hand) runs once.
+   */
+  relay(place: Place, opts?: StartRelayOptions, config?: RelayConfigInput): Promise<RelayHandle>
+  /**
+   * A client signed in to `relay` as a new organizer `name` (at `now`); its session's hash is
+   * collected with the relay's secrets after the test.
+   */
+  signedIn(relay: RelayHandle, now?: number, name?: string): Promise<ConsoleClient>
+}
+
+/**
+ * Call at a console test file's top level: one Redis for the file, cleanups after each test,
+ * and at the end, unless `leakCheck` is false, that no console answer carried a secret.
+ */
+export function consoleTestBed({ leakCheck = true } = {}): ConsoleTestBed {
+  let redis: TestRedis | null = null
+  beforeAll(async () => {
+    redis = await startRedis()
+  })
+  afterAll(async () => {
+    await redis?.stop()
+    if (leakCheck) expect(leakedSecrets()).toEqual([])
+  })
+  const cleanups: ConsoleTestBed['cleanups'] = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+  })
+  const redisUrl = (): string => {
+    if (redis === null) throw new Error('consoleTestBed: Redis is not started yet')
+    return redis.url
+  }
+  return {
+    get redisUrl(): string {
+      return redisUrl()
+    },
+    cleanups,
+    place(backend) {
+      const p = newPlace(backend, redisUrl())
+      cleanups.push(() => p.remove())
+      return p
+    },
+    async relay(place, opts = {}, config = {}) {
+      const relay = await startOn(place, opts, config)
+      let closed: Promise<void> | null = null
+      const close = () => (closed ??= relay.close())
+      cleanups.push(async () => {
+        // A relay closed by hand has nothing left to read.
+        if (closed === null) await collectSecrets(relay)
+        await close()
+      })
+      return { ...relay, close }
+    },
+    async signedIn(relay, now = Date.now(), name = 'alice') {
+      const c = new ConsoleClient(relay.url)
+      cleanups.push(() => collectSecrets(relay, c))
+      expect((await c.login(name, await organizer(relay, name, now))).status).toBe(200)
+      return c
+    },
+  }
 }

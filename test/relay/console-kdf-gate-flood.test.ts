@@ -2,11 +2,17 @@
 // in a queue of its own, served first, so an attacker with many addresses keeping the gate full
 // cannot make the organizer's sign-in "busy"; and one client address (an IPv6 /64) holds only a
 // few places, so a few addresses cannot fill the ordinary queue. Gate unit, then both stores.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { KdfGate } from '../../relay/console/passwords'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { Clock, ConsoleClient, errorCode, newPlace, organizer, startOn } from './console-helpers'
+import {
+  Clock,
+  ConsoleClient,
+  consoleTestBed,
+  errorCode,
+  organizer,
+  startOn,
+} from './console-helpers'
 import type { Backend } from './harness'
 
 /** A job that runs until released; what ran, in order. */
@@ -64,17 +70,8 @@ describe('KdfGate priority and per-client share', () => {
   })
 })
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(async () => {
-  await redis.stop()
-})
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const bed = consoleTestBed({ leakCheck: false })
+const cleanups = bed.cleanups
 
 /** What the gate's checks wait for: open, or closed (the gate stays full) until opened. */
 class Hold {
@@ -92,8 +89,7 @@ class Hold {
 
 /** A relay with a small gate whose checks wait while `hold` is closed. */
 async function relayOn(backend: Backend, clock: Clock, hold: Hold): Promise<RelayHandle> {
-  const p = newPlace(backend, redis.url)
-  cleanups.push(() => p.remove())
+  const p = bed.place(backend)
   const relay = await startOn(
     p,
     {

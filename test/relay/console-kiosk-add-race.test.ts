@@ -1,25 +1,14 @@
 // POST /console/api/kiosks {"id"} creates the booth once: an existing id is 409 (relay/README.md
 // "Booths"), also when the requests come at once (a double click, two organizers, two
 // instances on one Redis). Every code the console was shown works; none is dead on arrival.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { addKioskResponseSchema, pairResponseSchema } from '../../shared/console-api'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { ConsoleClient, errorCode, newPlace, organizer, startOn } from './console-helpers'
+import { ConsoleClient, consoleTestBed, errorCode, organizer, startOn } from './console-helpers'
 import type { Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(async () => {
-  await redis.stop()
-})
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const bed = consoleTestBed({ leakCheck: false })
+const cleanups = bed.cleanups
 
 async function pair(relay: RelayHandle, code: string): Promise<number> {
   const res = await fetch(`${relay.url}/api/pair`, {
@@ -36,8 +25,7 @@ describe.each(['sqlite', 'redis'] as const)(
   'adding one booth at once (%s store)',
   (backend: Backend) => {
     it('of concurrent adds of one id one is 201, the others 409; its code pairs', async () => {
-      const place = newPlace(backend, redis.url)
-      cleanups.push(() => place.remove())
+      const place = bed.place(backend)
       // Redis: two instances on one store, as two organizers' consoles may be.
       const relays = [await startOn(place)]
       if (backend === 'redis') relays.push(await startOn(place))

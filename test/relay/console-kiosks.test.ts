@@ -1,7 +1,7 @@
 // The booths in the console, on both stores: the list's live state (online, last seen,
 // queued, scans today from the injected counter, version from the hello, campaign), adding a
 // booth with its pairing code, explicit re-pairing, revocation closing the live socket.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   addKioskResponseSchema,
   consoleKioskListSchema,
@@ -11,14 +11,13 @@ import {
 } from '../../shared/console-api'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import {
   Clock,
   ConsoleClient,
+  consoleTestBed,
   collectSecrets,
   errorCode,
-  leakedSecrets,
   newPlace,
   organizer,
   secrets,
@@ -28,20 +27,13 @@ import { campaignBody } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, type Backend } from './harness'
 import { waitFor } from '../kiosk/helpers'
 
-let redis: TestRedis
+const bed = consoleTestBed()
+const cleanups = bed.cleanups
 let cluster: TestRedisCluster
 beforeAll(async () => {
-  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
+  cluster = await startRedisCluster({ masters: 3 })
 })
-afterAll(async () => {
-  await Promise.all([redis.stop(), cluster.stop()])
-  expect(leakedSecrets()).toEqual([])
-})
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+afterAll(() => cluster.stop())
 
 interface Setup {
   relay: RelayHandle
@@ -55,10 +47,11 @@ type Kind = Backend | 'redis-cluster'
 const kinds = ['sqlite', 'redis', 'redis-cluster'] as const
 
 async function signedIn(kind: Kind): Promise<Setup> {
-  const p = kind === 'redis-cluster' ? newPlace('redis', cluster.url) : newPlace(kind, redis.url)
+  const p = kind === 'redis-cluster' ? newPlace('redis', cluster.url) : newPlace(kind, bed.redisUrl)
+  cleanups.push(() => p.remove())
   const clock = new Clock(Date.now())
   const asked: string[][] = []
-  const relay = await startOn(p, {
+  const relay = await bed.relay(p, {
     now: clock.now,
     console: () => ({
       scansToday: (ids) => {
@@ -67,14 +60,7 @@ async function signedIn(kind: Kind): Promise<Setup> {
       },
     }),
   })
-  const c = new ConsoleClient(relay.url)
-  cleanups.push(() => p.remove())
-  cleanups.push(async () => {
-    await collectSecrets(relay, c)
-    await relay.close()
-  })
-  const password = await organizer(relay, 'alice', clock.t)
-  expect((await c.login('alice', password)).status).toBe(200)
+  const c = await bed.signedIn(relay, clock.t)
   return { relay, c, clock, asked }
 }
 
@@ -281,7 +267,7 @@ describe('one kiosk on a poor network (sqlite store)', () => {
 
 describe('console kiosks across instances (redis store)', () => {
   it('a kiosk connected to one instance shows online on another, and offline once it leaves', async () => {
-    const p = newPlace('redis', redis.url)
+    const p = newPlace('redis', bed.redisUrl)
     cleanups.push(() => p.remove())
     const a = await startOn(p)
     const b = await startOn(p)
@@ -302,7 +288,7 @@ describe('console kiosks across instances (redis store)', () => {
   })
 
   it('two devices on one identity on two instances: both instances flag it', async () => {
-    const p = newPlace('redis', redis.url)
+    const p = newPlace('redis', bed.redisUrl)
     cleanups.push(() => p.remove())
     const a = await startOn(p)
     const b = await startOn(p)
@@ -335,7 +321,7 @@ describe('console kiosks across instances (redis store)', () => {
   })
 
   it('an instance started after the links replaced each other flags it too', async () => {
-    const p = newPlace('redis', redis.url)
+    const p = newPlace('redis', bed.redisUrl)
     cleanups.push(() => p.remove())
     const a = await startOn(p)
     cleanups.push(() => a.close())

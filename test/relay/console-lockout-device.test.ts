@@ -3,56 +3,28 @@
 // is not subject to the name's lockout, a stolen, forged, expired or other organizer's cookie
 // gives no exemption, a device cookie that fails too often loses it, and `organizer add` after
 // `remove` or `organizer unlock` clears the name's lockout.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sessionInfoSchema } from '../../shared/console-api'
 import { DEVICE_COOKIE_MAX_MS } from '../../relay/console/device-cookies'
 import { DEVICE_LOCKOUT } from '../../relay/console/lockout'
 import { addOrganizer, removeOrganizer, unlockOrganizer } from '../../relay/console/organizer-admin'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import {
   Clock,
   ConsoleClient,
-  collectSecrets,
+  consoleTestBed,
   errorCode,
-  leakedSecrets,
-  newPlace,
   organizer,
-  startOn,
   type Place,
 } from './console-helpers'
 import type { Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(async () => {
-  await redis.stop()
-  expect(leakedSecrets()).toEqual([])
-})
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-function place(backend: Backend): Place {
-  const p = newPlace(backend, redis.url)
-  cleanups.push(() => p.remove())
-  return p
-}
+const bed = consoleTestBed()
+const place = (backend: Backend): Place => bed.place(backend)
 
 /** A relay behind one trusted proxy: each test client says its own address. */
-async function relayOn(p: Place, clock: Clock): Promise<RelayHandle> {
-  const relay = await startOn(p, { now: clock.now }, { trustProxyHops: 1 })
-  let closed: Promise<void> | null = null
-  const close = () => (closed ??= relay.close())
-  cleanups.push(async () => {
-    await collectSecrets(relay).catch(() => {})
-    await close()
-  })
-  return { ...relay, close }
+function relayOn(p: Place, clock: Clock): Promise<RelayHandle> {
+  return bed.relay(p, { now: clock.now }, { trustProxyHops: 1 })
 }
 
 let nextAddress = 1

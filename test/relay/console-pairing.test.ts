@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   addKioskResponseSchema,
   PAIRING_ALPHABET,
@@ -16,33 +16,11 @@ import { RelayCloseCode } from '../../shared/relay-protocol'
 import { addressLimitKey } from '../../relay/console/request-origin'
 import { generatePairingCode } from '../../relay/pairing-codes'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import {
-  Clock,
-  ConsoleClient,
-  collectSecrets,
-  leakedSecrets,
-  newPlace,
-  organizer,
-  secrets,
-  startOn,
-  type Place,
-} from './console-helpers'
+import type { ConsoleClient } from './console-helpers'
+import { Clock, consoleTestBed, secrets, type Place } from './console-helpers'
 import { KioskClient, type Backend } from './harness'
 
-let redis: TestRedis
-beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(async () => {
-  await redis.stop()
-  expect(leakedSecrets()).toEqual([])
-})
-
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const bed = consoleTestBed()
 
 interface Setup {
   place: Place
@@ -52,16 +30,10 @@ interface Setup {
 }
 
 async function signedIn(backend: Backend, config = {}): Promise<Setup> {
-  const place = newPlace(backend, redis.url)
+  const place = bed.place(backend)
   const clock = new Clock(Date.now())
-  const relay = await startOn(place, { now: clock.now }, config)
-  const c = new ConsoleClient(relay.url)
-  cleanups.push(() => place.remove())
-  cleanups.push(async () => {
-    await collectSecrets(relay, c)
-    await relay.close()
-  })
-  expect((await c.login('alice', await organizer(relay, 'alice', clock.t))).status).toBe(200)
+  const relay = await bed.relay(place, { now: clock.now }, config)
+  const c = await bed.signedIn(relay, clock.t)
   return { place, relay, c, clock }
 }
 
@@ -101,7 +73,7 @@ async function storeText(place: Place): Promise<string> {
       db.close()
     }
   }
-  const r = new Redis(redis.url)
+  const r = new Redis(bed.redisUrl)
   try {
     const keys = await r.keys(`${place.prefix}*`)
     const parts: string[] = [...keys]
