@@ -7,21 +7,11 @@
  *
  * The date-and-time fields' placeholders fit their boxes: "Hour" read "Hou".
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  goHash,
-  launchChromium,
-  screenshot,
-  unlockAdmin,
-  waitForPage,
-  waitForSteadyCode,
-} from './browser'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { goHash, screenshot, waitForPage } from './browser'
+import { demoKioskPage } from './demo-kiosk'
 
 /** In-page source: width of each curly quote in the setup page's text, over its font size. */
 const QUOTE_WIDTHS = `(() => {
@@ -55,30 +45,18 @@ const placeholdersSchema = z.array(
 )
 
 describe('the admin area in English', () => {
-  let dataDir: string
-  let kiosk: KioskProcess
-  let browser: Browser
+  const demo = demoKioskPage({
+    name: 'quotes',
+    context: { viewport: { width: 1024, height: 768 } },
+    admin: true,
+  })
   let page: Page
 
   beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-quotes-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 } })
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
-    await unlockAdmin(page, kiosk.adminPin)
+    page = demo.page
     await goHash(page, '#/admin/setup')
     await page.locator('[data-testid="setup-mode"]').waitFor()
   }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
 
   it('in English, ’ “ ” on the setup page are narrow, not full-width', async () => {
     await page.click('[data-testid="language-switch"] [data-locale="en"]')

@@ -4,14 +4,11 @@
  * Chinese breaks between any two characters, so a long name must wrap in its own column and
  * leave the status badge and the button beside it whole.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { goHash, launchChromium, unlockAdmin, waitForPage, waitForSteadyCode } from './browser'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { goHash, waitForPage } from './browser'
+import { demoKioskPage } from './demo-kiosk'
 
 const LONG_NAME =
   '欧阳诸葛司马上官端木皇甫长孙慕容令狐公孙宇文尉迟东方西门南宫北堂百里呼延闻人夏侯轩辕钟离独孤太史申屠左丘拓跋'
@@ -31,21 +28,15 @@ const lineCounts = (
 const linesSchema = z.array(z.object({ text: z.string(), lines: z.number() }))
 
 describe('the admin area with long names', () => {
-  let dataDir: string
-  let kiosk: KioskProcess
-  let browser: Browser
+  const demo = demoKioskPage({
+    name: 'long',
+    context: { viewport: { width: 1280, height: 800 } },
+    admin: true,
+  })
   let page: Page
 
   beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-long-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
-    await unlockAdmin(page, kiosk.adminPin)
+    page = demo.page
     await goHash(page, '#/admin/roster')
     await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
     await page.setInputFiles('[data-testid="roster-file"]', {
@@ -55,12 +46,6 @@ describe('the admin area with long names', () => {
     })
     await page.locator('[data-testid="roster-result"]').waitFor()
   }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
 
   it('desk: the badge and the show-code button stay on one line beside a long name', async () => {
     await goHash(page, '#/admin/desk')

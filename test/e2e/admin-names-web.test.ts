@@ -6,12 +6,9 @@
  * the same three fields; the kiosk admin's language switch is named as the console's is; and
  * the roster file pickers, a transparent input over a button, show the keyboard's focus.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { goHash, launchChromium, unlockAdmin, waitForSteadyCode } from './browser'
+import { goHash, launchChromium } from './browser'
 import {
   assertConsoleBuilt,
   EXPO,
@@ -19,7 +16,7 @@ import {
   startFakeConsoleRelay,
   type FakeConsoleRelay,
 } from './fake-console-relay'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { demoKioskPage } from './demo-kiosk'
 
 /**
  * In-page source: whether the visible button around a transparent file input shows that the
@@ -34,28 +31,16 @@ const FOCUS_SHOWN = (selector: string) => `(() => {
 })()`
 
 describe('named groups in the kiosk admin area', () => {
-  let dataDir: string
-  let kiosk: KioskProcess
-  let browser: Browser
+  const demo = demoKioskPage({
+    name: 'names',
+    context: { viewport: { width: 1280, height: 800 } },
+    admin: true,
+  })
   let page: Page
 
-  beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-names-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
-    await unlockAdmin(page, kiosk.adminPin)
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
+  beforeAll(() => {
+    page = demo.page
+  })
 
   it('attendance: the from and to dates are groups named 从 and 到', async () => {
     await goHash(page, '#/admin/attendance')

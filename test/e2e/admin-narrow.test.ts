@@ -3,14 +3,11 @@
  * portrait screen) in real Chromium against `kiosk web` in demo mode: the header's controls
  * — both languages, each named in itself, and the lock button — stay whole and on screen.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { launchChromium, screenshot, unlockAdmin, waitForPage, waitForSteadyCode } from './browser'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { screenshot, waitForPage } from './browser'
+import { demoKioskPage } from './demo-kiosk'
 
 /** In-page source: each header control's box and how many lines its text takes. */
 const CONTROLS = `[...document.querySelectorAll('.bar button')].map((el) => {
@@ -45,30 +42,17 @@ const navSchema = z.object({
 })
 
 describe('the admin area at a phone’s width', () => {
-  let dataDir: string
-  let kiosk: KioskProcess
-  let browser: Browser
+  const demo = demoKioskPage({
+    name: 'narrow',
+    context: { viewport: { width: 390, height: 844 } },
+    admin: true,
+  })
+  const { pageErrors } = demo
   let page: Page
-  const pageErrors: string[] = []
 
-  beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-narrow-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 390, height: 844 } })
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
-    await unlockAdmin(page, kiosk.adminPin)
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
+  beforeAll(() => {
+    page = demo.page
+  })
 
   for (const locale of ['zh-CN', 'en'] as const) {
     it(`${locale}: 中文, English and the lock button are whole, on one line, on screen`, async () => {

@@ -3,14 +3,11 @@
  * guest list uses the page's width and every row (name, badge, "show QR code") stays inside
  * its panel, with long English and Chinese names, before and after a guest's code is shown.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { goHash, launchChromium, screenshot, unlockAdmin, waitForSteadyCode } from './browser'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { goHash, screenshot } from './browser'
+import { demoKioskPage } from './demo-kiosk'
 
 const ROSTER = [
   'name,company,phone,code',
@@ -41,23 +38,16 @@ const boxesSchema = z.object({
 })
 
 describe('the desk page at booth sizes', () => {
-  let dataDir: string
-  let kiosk: KioskProcess
-  let browser: Browser
+  const demo = demoKioskPage({
+    name: 'desk-layout',
+    context: { viewport: { width: 1080, height: 1920 } },
+    admin: true,
+  })
+  const { pageErrors } = demo
   let page: Page
-  const pageErrors: string[] = []
 
   beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-desk-layout-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1080, height: 1920 } })
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
-    await unlockAdmin(page, kiosk.adminPin)
+    page = demo.page
     await page.click('[data-testid="language-switch"] [data-locale="en"]')
     await goHash(page, '#/admin/roster')
     await page.locator('[data-testid="roster-file"]').setInputFiles({
@@ -69,12 +59,6 @@ describe('the desk page at booth sizes', () => {
     await goHash(page, '#/admin/desk')
     await page.locator('[data-testid="desk-result"]').nth(4).waitFor()
   }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
 
   async function expectRowsInsidePanel(name: string): Promise<z.infer<typeof boxesSchema>> {
     await screenshot(page, name)

@@ -4,22 +4,12 @@
  * real Chromium against `kiosk web` in demo mode: the greeting stays whole on screen, the
  * "Checked in" label above it and the check-in number below it included.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  decodeQr,
-  goHash,
-  launchChromium,
-  screenshot,
-  unlockAdmin,
-  waitForGreetingIn,
-  waitForSteadyCode,
-} from './browser'
-import { assertRendererBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { decodeQr, goHash, screenshot, unlockAdmin, waitForGreetingIn } from './browser'
+import type { KioskProcess } from './kiosk-process'
+import { demoKioskPage } from './demo-kiosk'
 import { phoneScan } from './phone'
 
 const LONG_NAME = '欧阳'.padEnd(100, '娜')
@@ -34,27 +24,16 @@ const partsSchema = z.array(
 )
 
 describe('a greeting for a very long name', () => {
-  let dataDir: string
+  const demo = demoKioskPage({
+    name: 'long-greeting',
+    context: { viewport: { width: 1024, height: 768 } },
+  })
   let kiosk: KioskProcess
-  let browser: Browser
   let page: Page
 
-  beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-long-greeting-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 } })
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
+  beforeAll(() => {
+    ;({ kiosk, page } = demo)
+  })
 
   it('stays whole on a 1024×768 screen', async () => {
     const sandbox = kiosk.sandboxUrl

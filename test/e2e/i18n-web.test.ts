@@ -3,18 +3,11 @@
  * zh-CN. A wrong PIN, a call refused because the admin session ended, a failed connection test
  * and the campaign's dates read in Chinese; switched to English, the same read in English.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { goHash, launchChromium, screenshot, waitForSteadyCode } from './browser'
-import {
-  assertRendererBuilt,
-  callKiosk,
-  startKioskProcess,
-  type KioskProcess,
-} from './kiosk-process'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { goHash, screenshot } from './browser'
+import { callKiosk, type KioskProcess } from './kiosk-process'
+import { demoKioskPage } from './demo-kiosk'
 
 /**
  * A relay that is down: the discard port, privileged, so no test's server (port 0) can be
@@ -23,12 +16,19 @@ import {
 const DEAD_RELAY_PORT = 9
 
 describe('the UI speaks its own language in an en-US Chromium', () => {
-  let dataDir: string
+  const demo = demoKioskPage({
+    name: 'i18n',
+    // Tall enough that each admin page, with its messages, fits one screenshot.
+    context: {
+      viewport: { width: 1280, height: 1400 },
+      locale: 'en-US',
+      timezoneId: 'America/New_York',
+    },
+  })
+  const { pageErrors } = demo
   let kiosk: KioskProcess
-  let browser: Browser
   let page: Page
   let wrongPin: string
-  const pageErrors: string[] = []
 
   /** Calls the kiosk API as the page does; the answer's status. */
   const call = async (name: string, input?: unknown): Promise<number> =>
@@ -55,30 +55,10 @@ describe('the UI speaks its own language in an en-US Chromium', () => {
   const text = (selector: string) => page.locator(selector).first().textContent()
 
   beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-i18n-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    wrongPin = kiosk.adminPin === '000000' ? '111111' : '000000'
-    browser = await launchChromium()
-    const context = await browser.newContext({
-      // Tall enough that each admin page, with its messages, fits one screenshot.
-      viewport: { width: 1280, height: 1400 },
-      locale: 'en-US',
-      timezoneId: 'America/New_York',
-    })
-    page = await context.newPage()
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
+    ;({ kiosk, page } = demo)
+    wrongPin = demo.pin === '000000' ? '111111' : '000000'
     expect(await page.evaluate('navigator.language')).toBe('en-US')
   }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
 
   it('a wrong admin PIN reads in Chinese', async () => {
     await call('setLocale', { locale: 'zh-CN' })

@@ -4,19 +4,12 @@
  * problem reads in Chinese at the row the spreadsheet shows (header = row 1) and the good
  * rows, the stray-quote one among them, are imported; with the UI in English, English.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { goHash, launchChromium, screenshot, waitForSteadyCode } from './browser'
-import {
-  assertRendererBuilt,
-  callKiosk,
-  startKioskProcess,
-  type KioskProcess,
-} from './kiosk-process'
+import { goHash, screenshot } from './browser'
+import { callKiosk } from './kiosk-process'
+import { demoKioskPage } from './demo-kiosk'
 
 const ROSTER = [
   '姓名,单位,电话,编号', // row 1
@@ -28,15 +21,20 @@ const ROSTER = [
 ].join('\r\n')
 
 describe('roster problems in the UI language, in an en-US Chromium', () => {
-  let dataDir: string
-  let kiosk: KioskProcess
-  let browser: Browser
+  const demo = demoKioskPage({
+    name: 'roster-i18n',
+    context: {
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-US',
+      timezoneId: 'America/New_York',
+    },
+  })
+  const { pageErrors } = demo
   let page: Page
-  const pageErrors: string[] = []
 
   /** Calls the kiosk API as the page does; the call must succeed, and its result is returned. */
   async function call(name: string, input?: unknown): Promise<unknown> {
-    const { status, body } = await callKiosk(kiosk, name, input)
+    const { status, body } = await callKiosk(demo.kiosk, name, input)
     expect(status).toBe(200)
     return z.object({ result: z.unknown() }).parse(body).result
   }
@@ -61,33 +59,14 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
   }
 
   beforeAll(async () => {
-    assertRendererBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'scandesk-roster-i18n-'))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-    if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
-    browser = await launchChromium()
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      locale: 'en-US',
-      timezoneId: 'America/New_York',
-    })
-    page = await context.newPage()
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.goto(kiosk.kioskUrl)
-    await waitForSteadyCode(page)
+    page = demo.page
     expect(await page.evaluate('navigator.language')).toBe('en-US')
     await page.keyboard.press('Control+Shift+A')
     await page.locator('[data-testid="pin-pad"]').waitFor()
-    await page.keyboard.type(kiosk.adminPin)
+    await page.keyboard.type(demo.pin)
     await page.keyboard.press('Enter')
     await page.locator('[data-testid="admin-page-attendance"]').waitFor()
   }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await kiosk?.stop()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  }, 30_000)
 
   it('zh-CN: every problem in Chinese at its spreadsheet row; the good rows imported', async () => {
     await call('setLocale', { locale: 'zh-CN' })
