@@ -4,7 +4,7 @@
 // saying so while it checks again, without showing the stale wall in between.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ScreenFeed, type FeedState } from '../../console/src/screen/screen-feed'
-import type { WallSnapshot } from '../../shared/screen-api'
+import type { ScreenEvent, WallSnapshot } from '../../shared/screen-api'
 
 type Listener = (m: MessageEvent<string>) => void
 
@@ -30,7 +30,11 @@ class FakeEventSource {
     this.named.set(name, l)
   }
   emit(name: string, data: unknown): void {
-    const m = { data: JSON.stringify(data) } as MessageEvent<string>
+    this.emitRaw(name, JSON.stringify(data))
+  }
+  /** A message whose data is `data` as it came, JSON or not. */
+  emitRaw(name: string, data: string): void {
+    const m = { data } as MessageEvent<string>
     if (name === 'message') this.onmessage?.(m)
     else this.named.get(name)?.(m)
   }
@@ -59,6 +63,7 @@ function setup(status: () => number) {
     )
   })
   const states: FeedState[] = []
+  const events: ScreenEvent[] = []
   let snapshots = 0
   const feed = new ScreenFeed(
     {
@@ -72,13 +77,13 @@ function setup(status: () => number) {
     },
     {
       snapshot: () => snapshots++,
-      event: () => undefined,
+      event: (e) => events.push(e),
       state: (s) => {
         if (states[states.length - 1] !== s) states.push(s)
       },
     },
   )
-  return { feed, fetches, states, snapshots: () => snapshots }
+  return { feed, fetches, states, events, snapshots: () => snapshots }
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -116,6 +121,25 @@ describe('ScreenFeed', () => {
     await new Promise((r) => setTimeout(r, 300))
     expect(FakeEventSource.made).toHaveLength(1)
     expect(FakeEventSource.made[0]?.closed).toBe(false)
+    feed.stop()
+  })
+
+  it('a message or heartbeat that is not JSON or not of its shape is skipped; the next one counts', async () => {
+    const { feed, states, events } = setup(() => 200)
+    feed.start()
+    await until(() => states.includes('live'), 'live')
+    const es = FakeEventSource.made[0]
+    es?.emitRaw('message', '{"type":"campaign",')
+    es?.emit('message', { type: 'campaign', campaign: { id: 'c1' } })
+    es?.emit('message', { type: 'campaign', campaign: { id: 'c1', name: 'X' } })
+    expect(events).toEqual([{ type: 'campaign', campaign: { id: 'c1', name: 'X' } }])
+    // Neither heartbeat is taken: the quiet stream stays trusted (with everyMs 20 it would be
+    // given up within 2 × 20 + 50 ms, as above).
+    es?.emitRaw('heartbeat', 'everyMs=20')
+    es?.emit('heartbeat', { type: 'heartbeat', at: 1, everyMs: 5 })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(FakeEventSource.made).toHaveLength(1)
+    expect(es?.closed).toBe(false)
     feed.stop()
   })
 

@@ -20,6 +20,19 @@ import {
   type ScreenEvent,
   type WallSnapshot,
 } from '../../../shared/screen-api'
+import type { z } from 'zod'
+
+/** A stream message's data as JSON of `schema`'s shape, or null (not JSON, or another shape). */
+function parseMessage<T>(schema: z.ZodType<T>, data: string): T | null {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(data)
+  } catch {
+    return null
+  }
+  const r = schema.safeParse(parsed)
+  return r.success ? r.data : null
+}
 
 export type FeedState = 'connecting' | 'live' | 'offline' | 'forbidden'
 
@@ -136,26 +149,14 @@ export class ScreenFeed {
     es.addEventListener('heartbeat', (m: MessageEvent<string>) => {
       if (gen !== this.generation) return
       this.heardAt = Date.now()
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(m.data)
-      } catch {
-        return
-      }
-      const beat = screenHeartbeatSchema.safeParse(parsed)
-      if (beat.success) this.heartbeatEveryMs = beat.data.everyMs
+      const beat = parseMessage(screenHeartbeatSchema, m.data)
+      if (beat !== null) this.heartbeatEveryMs = beat.everyMs
     })
     es.onmessage = (m: MessageEvent<string>) => {
       if (gen !== this.generation) return
       this.heardAt = Date.now()
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(m.data)
-      } catch {
-        return
-      }
-      const e = screenEventSchema.safeParse(parsed)
-      if (e.success) this.on.event(e.data)
+      const e = parseMessage(screenEventSchema, m.data)
+      if (e !== null) this.on.event(e)
     }
     es.onerror = () => {
       if (gen !== this.generation) return
