@@ -6,16 +6,11 @@
  * the same three fields; the kiosk admin's language switch is named as the console's is; and
  * the roster file pickers, a transparent input over a button, show the keyboard's focus.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { goHash, launchChromium } from './browser'
-import {
-  assertConsoleBuilt,
-  EXPO,
-  signInToFakeRelay,
-  startFakeConsoleRelay,
-  type FakeConsoleRelay,
-} from './fake-console-relay'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { goHash } from './browser'
+import { EXPO, type FakeConsoleRelay } from './fake-console-relay'
+import { fakeConsolePage } from './fake-console-page'
 import { demoKioskPage } from './demo-kiosk'
 
 /**
@@ -72,21 +67,12 @@ describe('named groups in the kiosk admin area', () => {
 })
 
 describe('named groups in the console', () => {
+  const fx = fakeConsolePage({ relay: { attendanceRows: 10 } })
   let relay: FakeConsoleRelay
-  let browser: Browser
   let page: Page
 
-  beforeAll(async () => {
-    assertConsoleBuilt()
-    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
-    await signInToFakeRelay(page, relay)
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
+  beforeAll(() => {
+    ;({ relay, page } = fx)
   })
 
   it('campaign editor: the start and end dates are named by their labels', async () => {

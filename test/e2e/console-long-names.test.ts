@@ -5,17 +5,11 @@
  * characters, so a long name must take its room from its own column, not squeeze the short
  * cells beside it into one character a line.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { launchChromium } from './browser'
-import {
-  assertConsoleBuilt,
-  EXPO,
-  signInToFakeRelay,
-  startFakeConsoleRelay,
-  type FakeConsoleRelay,
-} from './fake-console-relay'
+import { EXPO, type FakeConsoleRelay } from './fake-console-relay'
+import { fakeConsolePage } from './fake-console-page'
 
 const LONG_NAME =
   '第十二届中国国际数字经济博览会暨二〇二六年长三角智能制造与工业互联网创新发展高峰论坛签到'
@@ -42,32 +36,22 @@ const lineCounts = (
 const linesSchema = z.array(z.object({ text: z.string(), lines: z.number() }))
 
 describe('the console with long names', () => {
+  const fx = fakeConsolePage({
+    relay: { attendanceRows: 10, boothIds: LONG_BOOTHS },
+    prepare: (relay) =>
+      relay.campaigns.set(LONG_ID, {
+        ...structuredClone(EXPO),
+        id: LONG_ID,
+        name: LONG_NAME,
+        startsAt: null,
+        endsAt: null,
+      }),
+  })
   let relay: FakeConsoleRelay
-  let browser: Browser
   let page: Page
 
-  beforeAll(async () => {
-    assertConsoleBuilt()
-    relay = await startFakeConsoleRelay({ attendanceRows: 10, boothIds: LONG_BOOTHS })
-    relay.campaigns.set(LONG_ID, {
-      ...structuredClone(EXPO),
-      id: LONG_ID,
-      name: LONG_NAME,
-      startsAt: null,
-      endsAt: null,
-    })
-    browser = await launchChromium()
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    })
-    page = await context.newPage()
-    await signInToFakeRelay(page, relay)
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
+  beforeAll(() => {
+    ;({ relay, page } = fx)
   })
 
   it('campaigns list: dates, mode and the edit button stay on one line each', async () => {

@@ -3,16 +3,11 @@
  * attendance list is wider than the screen and scrolls sideways, and its column headings must
  * move with the rows, or each heading sits over another column's values.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { launchChromium, screenshot, waitForPage } from './browser'
-import {
-  assertConsoleBuilt,
-  signInToFakeRelay,
-  startFakeConsoleRelay,
-  type FakeConsoleRelay,
-} from './fake-console-relay'
+import { screenshot, waitForPage } from './browser'
+import { fakeConsolePage } from './fake-console-page'
 
 /** In-page source: the left edge of each heading and of the first row's cells, in order. */
 const EDGES = `(() => {
@@ -25,27 +20,15 @@ const EDGES = `(() => {
 const edgesSchema = z.object({ heads: z.array(z.number()), cells: z.array(z.number()) })
 
 describe('the console at a phone’s width', () => {
-  let relay: FakeConsoleRelay
-  let browser: Browser
-  let page: Page
-  const problems: string[] = []
-
-  beforeAll(async () => {
-    assertConsoleBuilt()
-    relay = await startFakeConsoleRelay({ attendanceRows: 30 })
-    browser = await launchChromium()
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      locale: 'zh-CN',
-    })
-    page = await context.newPage()
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    await signInToFakeRelay(page, relay)
+  const fx = fakeConsolePage({
+    relay: { attendanceRows: 30 },
+    context: { viewport: { width: 390, height: 844 }, locale: 'zh-CN' },
   })
+  const { problems } = fx
+  let page: Page
 
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
+  beforeAll(() => {
+    page = fx.page
   })
 
   it('attendance: scrolled sideways, each column heading stays over its column', async () => {

@@ -5,42 +5,24 @@
  * banner says the list is as of then; once the relay answers again they are live again.
  * Screenshots: test-artifacts/screenshots/console-offline-{zh,en}.png.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, screenshot, waitForPage } from './browser'
-import {
-  assertConsoleBuilt,
-  signInToFakeRelay,
-  startFakeConsoleRelay,
-  type FakeConsoleRelay,
-} from './fake-console-relay'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { screenshot, waitForPage } from './browser'
+import type { FakeConsoleRelay } from './fake-console-relay'
+import { fakeConsolePage } from './fake-console-page'
 
 const STATUS = (id: string): string =>
   `(document.querySelector('[data-kiosk="${id}"] [data-testid="booth-status"]')?.textContent.trim() ?? '')`
 
 describe('the booths page while the relay cannot be reached', () => {
+  const fx = fakeConsolePage({ relay: { attendanceRows: 10 } })
+  const { problems } = fx
   let relay: FakeConsoleRelay
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
-    browser = await launchChromium()
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    })
-    page = await context.newPage()
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    await signInToFakeRelay(page, relay)
+    ;({ relay, page } = fx)
     await waitForPage(page, `${STATUS('hall-a')} === '在线'`)
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
   })
 
   it('says unknown (last known online at …), not 在线, and is live again once reconnected', async () => {

@@ -5,16 +5,11 @@
  * anyway; and a file with a header and no rows is not sent before the organizer confirms it
  * will empty the roster. Screenshots: test-artifacts/screenshots/console-roster-*.png.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, screenshot, waitForPage } from './browser'
-import {
-  assertConsoleBuilt,
-  EXPO,
-  signInToFakeRelay,
-  startFakeConsoleRelay,
-  type FakeConsoleRelay,
-} from './fake-console-relay'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { screenshot, waitForPage } from './browser'
+import { EXPO, type FakeConsoleRelay } from './fake-console-relay'
+import { fakeConsolePage } from './fake-console-page'
 
 const NAMES = `[...document.querySelectorAll('[data-testid="roster-row"] .name')].map((e) => e.textContent.trim()).join(',')`
 
@@ -25,29 +20,15 @@ function csv(names: readonly string[]): Buffer {
 }
 
 describe('console roster upload', () => {
+  const fx = fakeConsolePage({ relay: { attendanceRows: 10 } })
+  const { problems } = fx
   let relay: FakeConsoleRelay
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    relay = await startFakeConsoleRelay({ attendanceRows: 10 })
-    browser = await launchChromium()
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    })
-    page = await context.newPage()
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    await signInToFakeRelay(page, relay)
+    ;({ relay, page } = fx)
     await page.goto(`${relay.origin}/console/#/campaigns/${EXPO.id}`)
     await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
   })
 
   async function upload(name: string, body: Buffer): Promise<void> {

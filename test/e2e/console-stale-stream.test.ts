@@ -5,41 +5,23 @@
  * about two intervals, the header no longer says 实时 / Live but 正在重新连接…, the console opens
  * a new stream and reads the booths again, and it is live once that stream talks.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, waitForPage } from './browser'
-import {
-  assertConsoleBuilt,
-  signInToFakeRelay,
-  startFakeConsoleRelay,
-  type FakeConsoleRelay,
-} from './fake-console-relay'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { waitForPage } from './browser'
+import type { FakeConsoleRelay } from './fake-console-relay'
+import { fakeConsolePage } from './fake-console-page'
 
 const INDICATOR = `(document.querySelector('[data-testid="live-indicator"]')?.textContent.trim() ?? '')`
 
 describe('the console when its event stream goes silent', () => {
+  const fx = fakeConsolePage({ relay: { attendanceRows: 10, heartbeatMs: 400 } })
+  const { problems } = fx
   let relay: FakeConsoleRelay
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    relay = await startFakeConsoleRelay({ attendanceRows: 10, heartbeatMs: 400 })
-    browser = await launchChromium()
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    })
-    page = await context.newPage()
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    await signInToFakeRelay(page, relay)
+    ;({ relay, page } = fx)
     await waitForPage(page, `${INDICATOR} === '实时'`)
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
   })
 
   it('shows 正在重新连接…, opens a new stream, reads the booths again, and is live again', async () => {
