@@ -5,19 +5,15 @@
  * exactly the winners the relay stored; a redraw of one absent winner reaches the screen too,
  * the two others kept. The screen never gets an openid.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, type RelayHandle } from '../../relay/server'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import { drawRecordSchema, type DrawRecord } from '../../shared/screen-api'
 import type { ConsoleClient } from '../relay/console-helpers'
-import { TOKEN } from '../relay/harness'
 import { scan, screenSetup } from '../relay/screen-helpers'
-import { launchChromium, waitForPage } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+import { waitForPage } from './browser'
+import { screenRelay } from './screen-relay'
 
 const OPENID = (i: number): string => `oDrawVisitor${String(i).padStart(5, '0')}xyz`
 
@@ -36,7 +32,7 @@ function expected(d: DrawRecord): Array<[number, string]> {
 }
 
 describe('a draw made by the relay plays on the draw screen', () => {
-  let dir: string
+  const fx = screenRelay({ name: 'draw' })
   let relay: RelayHandle
   let browser: Browser
   let campaign: ConsoleCampaign
@@ -44,29 +40,14 @@ describe('a draw made by the relay plays on the draw screen', () => {
   const bodies: string[] = []
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-draw-'))
-    relay = await startRelay({
-      port: 0,
-      host: '127.0.0.1',
-      data: dir,
-      wechat: { token: TOKEN },
-      consoleDir: CONSOLE_DIR,
-    })
+    ;({ relay, browser } = fx)
     ;({ campaign, console: organizer } = await screenSetup(relay, 'k1'))
     for (let i = 0; i < 200; i += 10) {
       await Promise.all(
         Array.from({ length: 10 }, (_, j) => scan(relay.url, OPENID(i + j), 'k1', i + j)),
       )
     }
-    browser = await launchChromium()
   }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
 
   it('3 among 200: the screen lands on the stored winners, then on the redraw', async () => {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })

@@ -8,18 +8,15 @@
  * the waiting line is in the middle. The screenshots go to test-artifacts/screenshots (or
  * $SCREEN_SHOTS) for a person to look at.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, type RelayHandle } from '../../relay/server'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { WallSnapshot } from '../../shared/screen-api'
 import { createCampaign, assign, signIn } from '../relay/campaign-helpers'
-import { TOKEN } from '../relay/harness'
-import { launchChromium, SCREENSHOTS, waitForPage } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+import { SCREENSHOTS, waitForPage } from './browser'
+import { screenRelay } from './screen-relay'
 
 const LONG_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛·嘉宾签到'
 const NAMES = [
@@ -52,33 +49,18 @@ function busySnapshot(c: ConsoleCampaign): WallSnapshot {
 }
 
 describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () => {
-  let dir: string
+  const fx = screenRelay({ name: 'screen-layout' })
   let relay: RelayHandle
   let browser: Browser
   let campaign: ConsoleCampaign
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-screen-layout-'))
-    relay = await startRelay({
-      port: 0,
-      host: '127.0.0.1',
-      data: dir,
-      wechat: { token: TOKEN },
-      consoleDir: CONSOLE_DIR,
-    })
+    ;({ relay, browser } = fx)
     await relay.addKiosk('k1')
     const c = await signIn(relay)
     campaign = await createCampaign(c, { name: LONG_NAME })
     await assign(c, 'k1', campaign.id)
-    browser = await launchChromium()
   }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await relay?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
 
   /** Every box in the page that sticks out of the viewport, or whose text is cut. */
   const PROBLEMS = `(() => {

@@ -6,20 +6,16 @@
  * had come; one made minutes ago (a screen away for long; the room has moved on) shows its
  * winners without the roll. The relay's clock decides "just now" (its `Date`), not the screen's.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, type RelayHandle } from '../../relay/server'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { ScreenDraw } from '../../shared/screen-api'
 import { FakeDrawFeed } from '../helpers/fake-draw-feed'
-import { TOKEN } from '../relay/harness'
 import { scan, screenSetup } from '../relay/screen-helpers'
-import { launchChromium, waitForPage } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
-import { startTcpLink, type TcpLink } from './tcp-link'
+import { waitForPage } from './browser'
+import { screenRelay } from './screen-relay'
+import type { TcpLink } from './tcp-link'
 
 const OPENID = (i: number): string => `oMissedDraw${String(i).padStart(4, '0')}xyz`
 const STATE = `document.querySelector('main').dataset.state`
@@ -43,33 +39,23 @@ const winners = (page: Page): Promise<number[]> =>
   )
 
 describe('a draw made while the draw screen was disconnected', () => {
-  let dir: string
+  const feed = new FakeDrawFeed()
+  const fx = screenRelay({
+    name: 'missed-draw',
+    relay: { draws: feed, screens: { heartbeatMs: 400 } },
+    link: true,
+  })
   let relay: RelayHandle
   let link: TcpLink
   let browser: Browser
   let campaign: ConsoleCampaign
-  const feed = new FakeDrawFeed()
   const problems: string[] = []
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-missed-draw-'))
-    relay = await startRelay(
-      { port: 0, host: '127.0.0.1', data: dir, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
-      { draws: feed, screens: { heartbeatMs: 400 } },
-    )
+    ;({ relay, link, browser } = fx)
     ;({ campaign } = await screenSetup(relay, 'k1'))
     for (let i = 1; i <= 8; i++) await scan(relay.url, OPENID(i), 'k1', i)
-    link = await startTcpLink(relay.port)
-    browser = await launchChromium()
   }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await link?.close()
-    await relay?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
 
   /** Cuts the screen off, lets `draw` be made meanwhile, brings the link back. */
   async function missed(page: Page, draw: ScreenDraw): Promise<void> {

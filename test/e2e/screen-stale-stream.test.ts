@@ -9,21 +9,17 @@
  * key rotated while the link was stalled: on reconnect both say the link no longer works, and
  * stop asking.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, type RelayHandle } from '../../relay/server'
+import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { ScreenDraw } from '../../shared/screen-api'
 import { FakeDrawFeed } from '../helpers/fake-draw-feed'
 import { signIn } from '../relay/campaign-helpers'
-import { TOKEN } from '../relay/harness'
 import { scan, screenSetup } from '../relay/screen-helpers'
-import { launchChromium, waitForPage } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
-import { startTcpLink, type TcpLink } from './tcp-link'
+import { waitForPage } from './browser'
+import { screenRelay } from './screen-relay'
+import type { TcpLink } from './tcp-link'
 
 const OPENID = (i: number): string => `oStaleVisitor${String(i).padStart(4, '0')}xyz`
 
@@ -44,13 +40,16 @@ const WATCH = `(() => {
 const STATE = `document.querySelector('main').dataset.state`
 
 describe('the big screens when their stream goes silent', () => {
-  let dir: string
+  const feed = new FakeDrawFeed()
+  const fx = screenRelay({
+    name: 'screen-stale',
+    relay: { draws: feed, screens: { heartbeatMs: 400 } },
+    link: true,
+  })
   let relay: RelayHandle
   let link: TcpLink
-  let browser: Browser
   let context: BrowserContext
   let campaign: ConsoleCampaign
-  const feed = new FakeDrawFeed()
   const problems: string[] = []
 
   async function openScreen(path: string): Promise<Page> {
@@ -69,25 +68,12 @@ describe('the big screens when their stream goes silent', () => {
   }
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-screen-stale-'))
-    relay = await startRelay(
-      { port: 0, host: '127.0.0.1', data: dir, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
-      { draws: feed, screens: { heartbeatMs: 400 } },
-    )
+    ;({ relay, link } = fx)
     ;({ campaign } = await screenSetup(relay, 'k1'))
-    link = await startTcpLink(relay.port)
-    browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1280, height: 720 } })
+    context = await fx.browser.newContext({ viewport: { width: 1280, height: 720 } })
   }, 60_000)
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    await link?.close()
-    await relay?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => context?.close())
 
   it('reconnects on silence and shows what it missed; a key rotated meanwhile says so', async () => {
     const q = `key=${campaign.screenKey}`

@@ -9,20 +9,17 @@
  * test-artifacts/screenshots/screen-wall-1920.png, screen-draw-1920.png (1920×1080),
  * screen-wall-3840.png (4K: the same layout at twice the size).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
+import type { BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRelay, type RelayHandle } from '../../relay/server'
+import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { ScreenDraw } from '../../shared/screen-api'
 import { FakeDrawFeed } from '../helpers/fake-draw-feed'
 import { TOKEN } from '../relay/harness'
 import { scan, screenSetup } from '../relay/screen-helpers'
-import { launchChromium, screenshot, waitForPage, waitForStill } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
-import { startTcpLink, type TcpLink } from './tcp-link'
+import { screenshot, waitForPage, waitForStill } from './browser'
+import { screenRelay } from './screen-relay'
+import type { TcpLink } from './tcp-link'
 
 const OPENID = (i: number): string => `oWallVisitor${String(i).padStart(5, '0')}xyz`
 
@@ -42,14 +39,13 @@ const WATCH = `(() => {
 })()`
 
 describe('the big screens in Chromium', () => {
-  let dir: string
+  const feed = new FakeDrawFeed()
+  const fx = screenRelay({ name: 'screen', relay: { draws: feed }, link: true })
   let relay: RelayHandle
   let link: TcpLink
-  let browser: Browser
   let context: BrowserContext
   let campaign: ConsoleCampaign
   let kioskToken: string
-  const feed = new FakeDrawFeed()
   /** Every body the screen pages got: responses and server-sent messages. */
   const bodies: Array<{ what: string; body: string }> = []
   const problems: string[] = []
@@ -81,29 +77,16 @@ describe('the big screens in Chromium', () => {
   }
 
   beforeAll(async () => {
-    assertConsoleBuilt()
-    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-screen-'))
-    relay = await startRelay(
-      { port: 0, host: '127.0.0.1', data: dir, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
-      { draws: feed },
-    )
+    ;({ relay, link } = fx)
     kioskToken = await relay.addKiosk('k1')
     ;({ campaign } = await screenSetup(relay, 'k1-unused'))
     // screenSetup added its own kiosk; put k1 in the campaign too.
     const { assign, signIn } = await import('../relay/campaign-helpers')
     await assign(await signIn(relay, 'bob'), 'k1', campaign.id)
-    link = await startTcpLink(relay.port)
-    browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+    context = await fx.browser.newContext({ viewport: { width: 1920, height: 1080 } })
   }, 60_000)
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    await link?.close()
-    await relay?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => context?.close())
 
   it('200 scans at ~50/s: each on the wall once, counted once; a cut stream catches up', async () => {
     const page = await openScreen('wall')

@@ -1,0 +1,76 @@
+/**
+ * The set-up the big-screen browser tests share: a relay serving the BUILT console (and so the
+ * screen pages) on a fresh SQLite data dir, optionally behind a TCP link a test can cut, and
+ * Chromium.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
+import { TOKEN } from '../relay/harness'
+import { launchChromium } from './browser'
+import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+import { startTcpLink, type TcpLink } from './tcp-link'
+
+export interface ScreenRelay {
+  readonly relay: RelayHandle
+  /** Only with `link: true`. */
+  readonly link: TcpLink
+  readonly browser: Browser
+}
+
+export interface ScreenRelayOptions {
+  /** The data dir is a temp dir named scandesk-e2e-<name>-…. */
+  name: string
+  /** startRelay's options (a draw feed, the screens' heartbeat…). */
+  relay?: StartRelayOptions
+  /** Also a TCP link to the relay (screens opened through it can be cut off). */
+  link?: boolean
+}
+
+/**
+ * Call in a describe: before its tests, the relay, link and browser as above (read them from
+ * the returned object once its tests run); after them, all closed and the data dir removed.
+ */
+export function screenRelay(options: ScreenRelayOptions): ScreenRelay {
+  let dir: string | undefined
+  let relay: RelayHandle | undefined
+  let link: TcpLink | undefined
+  let browser: Browser | undefined
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    dir = mkdtempSync(join(tmpdir(), `scandesk-e2e-${options.name}-`))
+    relay = await startRelay(
+      { port: 0, host: '127.0.0.1', data: dir, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
+      options.relay,
+    )
+    if (options.link === true) link = await startTcpLink(relay.port)
+    browser = await launchChromium()
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await link?.close()
+    await relay?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`screenRelay: no ${what} (yet)`)
+    return value
+  }
+  return {
+    get relay() {
+      return started(relay, 'relay')
+    },
+    get link() {
+      return started(link, 'link')
+    },
+    get browser() {
+      return started(browser, 'browser')
+    },
+  }
+}
