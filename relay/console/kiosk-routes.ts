@@ -7,7 +7,8 @@
  * `GET|PUT /console/api/kiosks/<id>` (`{"campaignId"}`: the booth's campaign; the answers'
  * `ETag` is the assignment's version, and a PUT with `If-Match` saves only while it holds) and
  * `POST /console/api/kiosks/<id>/admin-unlock` (additive: clears the booth's admin PIN lockout
- * through its live link; 409 when it is offline or revoked, nothing queued).
+ * through its live link; 409 when it is offline or revoked, nothing queued; 429 past
+ * `ADMIN_UNLOCK_LIMITS` for one booth).
  */
 import {
   addKioskRequestSchema,
@@ -18,6 +19,7 @@ import {
 } from '../../shared/console-api'
 import { kioskIdSchema } from '../../shared/relay-protocol'
 import { sendJson } from '../http-util'
+import { TicketLimiter } from '../rate-limit'
 import { addKiosk } from '../kiosk-admin'
 import { CONFLICT_REPLACEMENTS, CONFLICT_WINDOW_MS } from '../kiosk-hub'
 import { issuePairingCode } from '../pairing-codes'
@@ -33,8 +35,17 @@ type Res = Parameters<ConsoleRoute['handler']>[0]['res']
  */
 export const ONLINE_STALE_MS = 90_000
 
+/**
+ * Clears of one booth's admin PIN lockout: 3 at once, then one every 20 minutes. Each clear
+ * gives whoever stands at the booth the lockout's free guesses again (5), so without a bound a
+ * signed-in session could turn the lockout into 5 guesses a click. Per relay instance, like the
+ * fallback-code limit.
+ */
+export const ADMIN_UNLOCK_LIMITS = { ratePerMinute: 1 / 20, burst: 3, concurrency: 1 } as const
+
 export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, hub, log } = deps
+  const unlocks = new TicketLimiter(ADMIN_UNLOCK_LIMITS, deps.now)
 
   async function describe(kiosks: KioskRecord[], now: number): Promise<ConsoleKiosk[]> {
     const ids = kiosks.map((k) => k.kioskId)
@@ -156,6 +167,19 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           )
           return
         }
+        const admitted = unlocks.admit(kiosk.kioskId, 1)
+        if (!admitted.granted) {
+          ctx.res.setHeader('Retry-After', String(admitted.retryAfterSeconds))
+          sendConsoleError(
+            ctx.res,
+            429,
+            'rate_limited',
+            `kiosk ${kiosk.kioskId}'s PIN lockout was cleared ${ADMIN_UNLOCK_LIMITS.burst} times ` +
+              'lately; try again later',
+          )
+          return
+        }
+        admitted.release()
         log.info('kiosk admin lockout cleared from the console', {
           kioskId: kiosk.kioskId,
           by: ctx.session?.name,

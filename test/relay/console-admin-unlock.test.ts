@@ -133,6 +133,37 @@ describe.each(['sqlite', 'redis'] as const)('admin-unlock (%s store)', (backend)
     expect(kiosk.frames.filter(isUnlock)).toHaveLength(2)
   })
 
+  it('clears one booth at most 3 times at once, then one every 20 minutes (429, nothing sent)', async () => {
+    const { relay, c, clock } = await signedIn(backend)
+    const token = await relay.addKiosk('k1')
+    secrets.add(token)
+    const other = await relay.addKiosk('k2')
+    secrets.add(other)
+    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+    const bystander = await KioskClient.hello(relay.url, other, { kioskId: 'k2' })
+    cleanups.push(() => kiosk.close())
+    cleanups.push(() => bystander.close())
+
+    for (let i = 1; i <= 3; i++) {
+      expect((await unlock(c, 'k1')).status).toBe(202)
+      await kiosk.waitFor(isUnlock, i)
+    }
+    // Each clear gives the booth's PIN pad its free guesses again: a fourth is refused.
+    const refused = await unlock(c, 'k1')
+    expect(refused.status).toBe(429)
+    expect(errorCode(refused)).toBe('rate_limited')
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    await flushed(kiosk)
+    expect(kiosk.frames.filter(isUnlock)).toHaveLength(3)
+    // Another booth has its own count.
+    expect((await unlock(c, 'k2')).status).toBe(202)
+    await bystander.waitFor(isUnlock)
+    clock.advance(20 * 60_000)
+    expect((await unlock(c, 'k1')).status).toBe(202)
+    await kiosk.waitFor(isUnlock, 4)
+    expect((await unlock(c, 'k1')).status).toBe(429)
+  })
+
   it('a link whose token the store no longer holds does not get it', async () => {
     const { relay } = await signedIn(backend)
     const token = await relay.addKiosk('k1')
