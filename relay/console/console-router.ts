@@ -16,12 +16,7 @@ import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
 import type { KdfGateOptions } from './passwords'
 import { cameOverHttps, crossOriginReason } from './request-origin'
-import {
-  clearedSessionCookies,
-  resumeSession,
-  sessionCookiesAmbiguous,
-  sessionIdOf,
-} from './sessions'
+import { clearedSessionCookies, resumeSession, sessionIdsOf } from './sessions'
 
 export const CONSOLE_API_PREFIX = '/console/api'
 export type ConsoleMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -200,8 +195,9 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
     const now = deps.now()
     let session: SessionRecord | null = null
     if (route?.public !== true) {
-      if (sessionCookiesAmbiguous(r.req)) {
-        // Two different session cookies: one was planted (sessions.ts sessionIdOf). Neither is
+      const ids = sessionIdsOf(r.req)
+      if (ids.length > 1) {
+        // Two different session cookies: one was planted (sessions.ts sessionIdsOf). Neither is
         // taken; every copy the relay can name is expired, so signing in again works.
         deps.log.info('console request refused: more than one session cookie')
         r.res.removeHeader('Allow')
@@ -223,7 +219,7 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
         return
       }
       try {
-        session = await resumeSession(deps.store.console, sessionIdOf(r.req), now)
+        session = await resumeSession(deps.store.console, ids[0] ?? null, now)
       } catch (err) {
         deps.log.error('reading console session failed', { error: errorMessage(err) })
         r.res.removeHeader('Allow')

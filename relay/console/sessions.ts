@@ -46,11 +46,18 @@ export function sessionCookie(id: string, secure: boolean): string {
   )
 }
 
-export function clearedSessionCookie(secure: boolean): string {
+/** A Set-Cookie line that expires a session cookie set on `path` (and `domain`, if any). */
+function expiredSessionCookie(path: string, domain: string | null, secure: boolean): string {
   return (
-    `${SESSION_COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0` +
+    `${SESSION_COOKIE}=; Path=${path}` +
+    (domain === null ? '' : `; Domain=${domain}`) +
+    '; HttpOnly; SameSite=Strict; Max-Age=0' +
     (secure ? '; Secure' : '')
   )
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return expiredSessionCookie('/console', null, secure)
 }
 
 /** Session cookies a request may carry that are looked at: a browser sends one. */
@@ -58,8 +65,17 @@ const MAX_SESSION_COOKIES = 4
 
 /**
  * The distinct well-formed session ids in the request's Cookie header, in order (a few at
- * most: more than one already means ambiguous, see sessionIdOf). A malformed value names no
- * session and is skipped; the same id twice counts once.
+ * most). A malformed value names no session and is skipped; the same id twice counts once.
+ *
+ * The session is the one id when there is exactly one. Two different ones are refused, not
+ * chosen between: the relay only ever sets one, host-only on Path=/console, so a second one was
+ * planted (a sibling subdomain's Domain cookie, or one an http page set with a longer Path such
+ * as /console/api, which the browser sends first). It may be the planter's own live session,
+ * and taking either one could have the organizer act in the planter's account (a roster
+ * uploaded into the planter's campaign). Which one the relay set cannot be told from the
+ * header, so neither is taken and clearedSessionCookies lets the browser drop them. Planting
+ * costs the organizer a sign-in, no more than a planted oversized cookie (a header over 8 KiB
+ * reads as no session) does.
  */
 export function sessionIdsOf(req: IncomingMessage): string[] {
   const header = req.headers.cookie
@@ -74,27 +90,6 @@ export function sessionIdsOf(req: IncomingMessage): string[] {
     if (ids.length === MAX_SESSION_COOKIES) break
   }
   return ids
-}
-
-/**
- * The session id a request's Cookie header carries: null when none is well formed, and also
- * when two different ones are sent. The relay only ever sets one, host-only on Path=/console,
- * so a second one was planted (a sibling subdomain's Domain cookie, or one an http page set
- * with a longer Path such as /console/api, which the browser sends first): it may be the
- * planter's own live session, and taking either one could have the organizer act in the
- * planter's account (a roster uploaded into the planter's campaign). Which one the relay set
- * cannot be told from the header, so neither is taken (sessionCookiesAmbiguous says so, and
- * clearedSessionCookies lets the browser drop them). Planting costs the organizer a sign-in,
- * no more than a planted oversized cookie (a header over 8 KiB reads as no session) does.
- */
-export function sessionIdOf(req: IncomingMessage): string | null {
-  const ids = sessionIdsOf(req)
-  return ids.length === 1 ? (ids[0] ?? null) : null
-}
-
-/** The request carries two or more different well-formed session cookies (see sessionIdOf). */
-export function sessionCookiesAmbiguous(req: IncomingMessage): boolean {
-  return sessionIdsOf(req).length > 1
 }
 
 /** At most this many of a request path's leading segments get a clearing cookie each. */
@@ -134,18 +129,9 @@ export function clearedSessionCookies(
       domains.push(labels.slice(i).join('.'))
     }
   }
-  const lines: string[] = []
-  for (const domain of domains) {
-    for (const path of paths) {
-      lines.push(
-        `${SESSION_COOKIE}=; Path=${path}` +
-          (domain === null ? '' : `; Domain=${domain}`) +
-          '; HttpOnly; SameSite=Strict; Max-Age=0' +
-          (secure ? '; Secure' : ''),
-      )
-    }
-  }
-  return lines
+  return domains.flatMap((domain) =>
+    paths.map((path) => expiredSessionCookie(path, domain, secure)),
+  )
 }
 
 /** The live session of `id`, its idle expiry slid forward; null (and forgotten) when over. */
