@@ -72,18 +72,6 @@ export interface RelaySyncHandler {
   pendingBinds(): BindFrame[]
 }
 
-/** Frame types this kiosk reads; any other type from a newer relay is ignored. */
-const KNOWN_FRAMES = new Set([
-  'welcome',
-  'scan',
-  'campaign',
-  'screens',
-  'roster',
-  'binding',
-  'bind-ack',
-  'admin-unlock',
-])
-
 /**
  * Contract v2 frames that fail their check are ignored, not fatal: the relay sends the same
  * campaign after every welcome, so closing the link for it would cut this booth's scans off
@@ -99,6 +87,9 @@ const SYNC_FRAMES = new Set([
   'bind-ack',
   'admin-unlock',
 ])
+
+/** Frame types this kiosk reads; any other type from a newer relay is ignored. */
+const KNOWN_FRAMES = new Set(['welcome', 'scan', ...SYNC_FRAMES])
 
 export interface RelayLinkBaseOptions {
   relayUrl: string
