@@ -69,6 +69,19 @@ async function signedIn(backend: Backend) {
 const unlock = (c: ConsoleClient, id: string) =>
   c.call('POST', `/console/api/kiosks/${id}/admin-unlock`)
 
+/** Booths k1 (`kiosk`) and k2 (`bystander`), each on its live link, closed after the test. */
+async function twoLiveKiosks(relay: RelayHandle) {
+  const token = await relay.addKiosk('k1')
+  secrets.add(token)
+  const other = await relay.addKiosk('k2')
+  secrets.add(other)
+  const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+  const bystander = await KioskClient.hello(relay.url, other, { kioskId: 'k2' })
+  cleanups.push(() => kiosk.close())
+  cleanups.push(() => bystander.close())
+  return { kiosk, bystander }
+}
+
 describe.each(['sqlite', 'redis'] as const)('admin-unlock (%s store)', (backend) => {
   it('needs a session and this origin; an unknown kiosk is 404, an offline or revoked one 409', async () => {
     const { relay, c } = await signedIn(backend)
@@ -106,14 +119,7 @@ describe.each(['sqlite', 'redis'] as const)('admin-unlock (%s store)', (backend)
 
   it('sends admin-unlock on the live link, again when asked again', async () => {
     const { relay, c, clock } = await signedIn(backend)
-    const token = await relay.addKiosk('k1')
-    secrets.add(token)
-    const other = await relay.addKiosk('k2')
-    secrets.add(other)
-    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
-    const bystander = await KioskClient.hello(relay.url, other, { kioskId: 'k2' })
-    cleanups.push(() => kiosk.close())
-    cleanups.push(() => bystander.close())
+    const { kiosk, bystander } = await twoLiveKiosks(relay)
 
     const first = await unlock(c, 'k1')
     expect(first.status).toBe(202)
@@ -135,14 +141,7 @@ describe.each(['sqlite', 'redis'] as const)('admin-unlock (%s store)', (backend)
 
   it('clears one booth at most 3 times at once, then one every 20 minutes (429, nothing sent)', async () => {
     const { relay, c, clock } = await signedIn(backend)
-    const token = await relay.addKiosk('k1')
-    secrets.add(token)
-    const other = await relay.addKiosk('k2')
-    secrets.add(other)
-    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
-    const bystander = await KioskClient.hello(relay.url, other, { kioskId: 'k2' })
-    cleanups.push(() => kiosk.close())
-    cleanups.push(() => bystander.close())
+    const { kiosk, bystander } = await twoLiveKiosks(relay)
 
     for (let i = 1; i <= 3; i++) {
       expect((await unlock(c, 'k1')).status).toBe(202)
