@@ -3,16 +3,18 @@
  * true`, `kiosk export | head -1`, a log shipper gone): `--help` died on an unhandled EPIPE with
  * a stack trace and status 1, and so did an export to stdout. Now a command ends cleanly (one
  * note on stderr), an export stops reading the database and exits 1, and `kiosk web` says on
- * stderr when the admin PIN or its page's address was not shown, and how to get new ones.
+ * stderr when the admin PIN or its page's address was not shown, and how to get new ones
+ * (`kiosk reset-pin`, which itself says so and exits 1 when its new PIN was not shown).
  * The built bundle (out/cli/cli.mjs), as users run it.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
+import { defaultSettings } from '../../electron/core/config/settings'
 import { assertCliBuilt } from './kiosk-process'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -88,7 +90,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('kiosk CLI with a closed stdout', () => {
-  it.each([[['--help']], [['web', '--help']], [['export', '--help']]])(
+  it.each([[['--help']], [['web', '--help']], [['export', '--help']], [['reset-pin', '--help']]])(
     '%j ends with status 0 and one note, no stack trace',
     async (args) => {
       const run = withClosedStdout(args)
@@ -139,8 +141,8 @@ describe('kiosk CLI with a closed stdout', () => {
     const stderr = run.stderr()
     expectNoStackTrace(stderr)
     expect(stderr).toContain(
-      `kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk, ` +
-        `set "adminPin" to null in ${settingsFile} and start it again`,
+      'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk ' +
+        `and run npm run kiosk -- reset-pin --data ${data}`,
     )
     expect(stderr).toContain(
       "kiosk: the kiosk page's address was not shown (stdout is closed); " +
@@ -152,30 +154,36 @@ describe('kiosk CLI with a closed stdout', () => {
     run.child.kill('SIGTERM')
     expect(await ended(run)).toEqual({ code: 0, signal: null })
 
-    // The advice works: with adminPin null the next start makes and prints a new PIN.
-    const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>
-    expect(settings['adminPin']).not.toBeNull()
-    writeFileSync(settingsFile, JSON.stringify({ ...settings, adminPin: null }))
-    const again = spawn(
+    // The advice works: the command it names (run on a shell, as staff would) gives a new PIN
+    // that the kiosk takes.
+    const advice = /stop the kiosk and run npm run kiosk -- (reset-pin --data \S+)$/m.exec(stderr)
+    expect(advice?.[1]).toBe(`reset-pin --data ${data}`)
+    const before = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>
+    const reset = spawnSync(
       process.execPath,
-      ['out/cli/cli.mjs', 'web', '--port', String(await freePort()), '--data', data],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      ['out/cli/cli.mjs', ...(advice?.[1] ?? '').split(' ')],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
     )
-    children.add(again)
-    let out = ''
-    again.stdout.setEncoding('utf8')
-    await new Promise<void>((r, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no new PIN: ${out}`)), 30_000)
-      again.stdout.on('data', (d: string) => {
-        out += d
-        if (/^admin PIN: \d{6} /m.test(out)) {
-          clearTimeout(timer)
-          r()
-        }
-      })
-    })
-    const closed = new Promise<number | null>((r) => again.once('close', (c) => r(c)))
-    again.kill('SIGTERM')
-    expect(await closed).toBe(0)
+    expect(reset.status, reset.stderr).toBe(0)
+    expect(reset.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d{6}$/)
+    const after = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>
+    expect(after['adminPin']).not.toEqual(before['adminPin'])
+  }, 90_000)
+
+  it('reset-pin says the new PIN was lost and exits 1', async () => {
+    const data = join(dir, 'reset')
+    mkdirSync(data)
+    writeFileSync(join(data, 'settings.json'), JSON.stringify(defaultSettings()))
+    const run = withClosedStdout(['reset-pin', '--data', data])
+    const { code, signal } = await ended(run)
+    expectNoStackTrace(run.stderr())
+    expect(run.stderr()).toContain(
+      `kiosk: the new admin PIN was not shown (stdout is closed); run npm run kiosk -- reset-pin --data ${data} again`,
+    )
+    expect({ code, signal }).toEqual({ code: 1, signal: null })
   }, 90_000)
 })

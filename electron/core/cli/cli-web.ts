@@ -13,7 +13,7 @@ import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-run
 import { newWebSecret, startWebServer } from '../web/web-server'
 import { relayFrameOrigin } from '../../../shared/screen-paths'
 import { openFileKeyVault, VaultError } from '../config/vault'
-import { settingsFile } from '../config/settings'
+import { resetPinCommand } from './cli-reset-pin'
 import { lineLogger } from '../../../shared/server/log'
 import { stdoutSink } from '../../../shared/server/stdout-sink'
 
@@ -138,8 +138,8 @@ export async function runWebCommand(args: string[]): Promise<number> {
     ))
   ) {
     process.stderr.write(
-      'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk, ' +
-        `set "adminPin" to null in ${settingsFile(parsed.dataDir)} and start it again\n`,
+      'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk ' +
+        `and run ${resetPinCommand(parsed.dataDir)}\n`,
     )
   }
   return -1

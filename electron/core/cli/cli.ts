@@ -7,15 +7,20 @@
  *           [--api-base URL --appid ID]] [--relay URL --pairing-code CODE]
  *           the kiosk served to a browser (kiosk:web, npm start)
  *   export  --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
+ *   reset-pin --data DIR
+ *           a new admin PIN for a stopped kiosk (printed once, last line); clears the lockout
  */
 import { stdoutSink } from '../../../shared/server/stdout-sink'
 import { runExportCommand } from './cli-export'
+import { runResetPinCommand } from './cli-reset-pin'
 import { runWebCommand } from './cli-web'
 
 const USAGE = `usage:
   kiosk web [--port 5170] [--data DIR] [--relay URL --kiosk-id ID --ticket-source proxy|direct [--api-base URL --appid ID]]
   kiosk web [--port 5170] [--data DIR] --relay URL --pairing-code CODE [--ticket-source proxy|direct ...]
   kiosk export --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]
+  kiosk reset-pin --data DIR   (a stopped kiosk's new admin PIN, printed once, last line;
+                               clears the PIN lockout)
 secrets for provisioning come from SCANDESK_KIOSK_TOKEN and SCANDESK_APP_SECRET;
 the pairing code (from the organizer's console) may come from SCANDESK_PAIRING_CODE instead`
 
@@ -28,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   // `npm run kiosk:web -- --help` is `web --help`: the usage, not the parser's "Unknown option".
   if (
-    (command === 'web' || command === 'export') &&
+    (command === 'web' || command === 'export' || command === 'reset-pin') &&
     rest.some((a) => a === '--help' || a === '-h')
   ) {
     printUsage()
@@ -39,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return runWebCommand(rest)
     case 'export':
       return runExportCommand(rest)
+    case 'reset-pin':
+      return runResetPinCommand(rest)
     case undefined:
     case '--help':
     case '-h':

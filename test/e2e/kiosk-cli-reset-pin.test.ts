@@ -1,0 +1,130 @@
+/**
+ * `kiosk reset-pin --data DIR` on the built CLI (out/cli/cli.mjs), as staff run it: a kiosk whose
+ * admin PIN is lost gets a new one without editing settings.json by hand. The new PIN is printed
+ * once, alone on the last line; settings.json keeps only its salted hash; the wrong-PIN lockout
+ * is cleared. While a kiosk runs on the folder the command is refused and changes nothing (the
+ * running kiosk holds its settings in memory and would keep the old PIN).
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { openKioskDb } from '../../electron/core/db/db'
+import { MetaTable } from '../../electron/core/db/meta-table'
+import { loadLockout } from '../../electron/core/config/admin-lockout'
+import { assertCliBuilt, callKiosk, startKioskProcess, type KioskProcess } from './kiosk-process'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const execFileP = promisify(execFile)
+const dir = mkdtempSync(join(tmpdir(), 'kiosk-reset-pin-'))
+const dataDir = join(dir, 'kiosk')
+const kiosks: KioskProcess[] = []
+
+afterAll(async () => {
+  for (const k of kiosks) await k.kill()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function start(): Promise<KioskProcess> {
+  const kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+  kiosks.push(kiosk)
+  return kiosk
+}
+
+/** `kiosk reset-pin <args>`: its status and output (bounded: killed after 30 s). */
+async function resetPin(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  assertCliBuilt()
+  try {
+    const { stdout, stderr } = await execFileP(
+      process.execPath,
+      ['out/cli/cli.mjs', 'reset-pin', ...args],
+      { cwd: ROOT, timeout: 30_000 },
+    )
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code?: unknown; stdout?: string; stderr?: string }
+    return {
+      code: typeof e.code === 'number' ? e.code : null,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }
+  }
+}
+
+const adminPinOf = (): unknown =>
+  (JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as Record<string, unknown>)[
+    'adminPin'
+  ]
+
+async function unlock(kiosk: KioskProcess, pin: string): Promise<unknown> {
+  const res = await callKiosk(kiosk, 'unlockAdmin', { pin })
+  expect(res.status).toBe(200)
+  return (res.body as { result: unknown }).result
+}
+
+describe('kiosk reset-pin', () => {
+  it('refuses a folder with no kiosk in it, and makes nothing there', async () => {
+    const none = join(dir, 'none')
+    const run = await resetPin(['--data', none])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain(`no kiosk settings in ${none}`)
+    expect(existsSync(none)).toBe(false)
+  }, 60_000)
+
+  it('refuses while a kiosk runs on the folder, then gives a new PIN and clears the lockout', async () => {
+    const first = await start()
+    const oldPin = first.adminPin
+    expect(oldPin).toMatch(/^\d{6}$/)
+    // A passer-by locks the staff out: five wrong PINs.
+    const wrong = oldPin === '000000' ? '111111' : '000000'
+    for (let i = 0; i < 5; i++) await unlock(first, wrong)
+    expect(await unlock(first, oldPin ?? '')).toMatchObject({ ok: false, attemptsLeft: 0 })
+    const hashBefore = adminPinOf()
+
+    const refused = await resetPin(['--data', dataDir])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toContain(
+      `数据文件夹 ${dataDir} 正被另一个 kiosk web 进程（pid ${first.pid}`,
+    )
+    expect(refused.stderr).toContain(
+      `The data folder ${dataDir} is in use by another kiosk web (pid ${first.pid}`,
+    )
+    expect(refused.stderr).toContain('stop the kiosk first')
+    expect(adminPinOf()).toEqual(hashBefore)
+    await first.stop()
+
+    const done = await resetPin(['--data', dataDir])
+    expect(done.code, done.stderr).toBe(0)
+    const lines = done.stdout.trimEnd().split('\n')
+    const newPin = lines.at(-1) ?? ''
+    expect(newPin).toMatch(/^\d{6}$/)
+    // Once: nowhere else in the output.
+    expect(`${lines.slice(0, -1).join('\n')}\n${done.stderr}`).not.toContain(newPin)
+    // Only its salted hash is kept.
+    const stored = adminPinOf()
+    const hash = z.object({ salt: z.string(), hash: z.string() }).strict().parse(stored)
+    expect(hash.hash.length).toBeGreaterThan(0)
+    expect(stored).not.toEqual(hashBefore)
+    expect(readFileSync(join(dataDir, 'settings.json'), 'utf8')).not.toContain(newPin)
+    const db = openKioskDb(join(dataDir, 'kiosk.db'), { mustExist: true })
+    try {
+      expect(loadLockout(new MetaTable(db))).toEqual({ failures: 0, lockedUntil: null })
+    } finally {
+      db.close()
+    }
+
+    // The kiosk takes the new PIN at once (no lockout left) and no longer the old one.
+    const again = await start()
+    expect(again.adminPin).toBeNull()
+    expect(await unlock(again, oldPin ?? '')).toMatchObject({ ok: false, lockedUntil: null })
+    expect(await unlock(again, newPin)).toEqual({ ok: true })
+    await again.stop()
+  }, 180_000)
+})
