@@ -39,6 +39,7 @@ import { resolveRendererTarget } from './renderer-target'
 import { demoMemoryVault, encryptionProblem, openSafeStorageVault } from './safe-storage-vault'
 import { claimSingleInstance } from './single-instance'
 import type { Locale } from '../../shared/domain'
+import { stdoutSink } from '../../shared/server/stdout-sink'
 
 const SHUTDOWN_TIMEOUT_MS = 5000
 const userData = app.getPath('userData')
@@ -106,6 +107,9 @@ async function start(): Promise<void> {
   const demoVault =
     problem !== null && willRunDemo(dataDir, args.provisioning) ? demoMemoryVault(problem) : null
 
+  // The demo's lines also go to a terminal the app was started from; one that closed (or a
+  // reader gone, `… | head -1`) must not reach the uncaught-exception handler on every line.
+  const out = stdoutSink('ScanDesk', 'its lines go to the log only from now on')
   const core = await startShellCore({
     dataDir,
     vault: () =>
@@ -123,7 +127,7 @@ async function start(): Promise<void> {
     log,
     onLine: (line) => {
       log.info(line)
-      process.stdout.write(`${line}\n`)
+      out(`${line}\n`)
     },
   })
   demoVault?.seal()

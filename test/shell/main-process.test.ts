@@ -3,6 +3,7 @@
  * replaced through the adapter module (the one seam between shell and core).
  */
 import { EventEmitter } from 'node:events'
+import { Writable } from 'node:stream'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +12,7 @@ import { createDispatcher } from '../../electron/core/api/kiosk-api'
 import type * as LaunchArgs from '../../electron/core/config/provisioning-args'
 import type * as Settings from '../../electron/core/config/settings'
 import { defaultSettings } from '../../electron/core/config/settings'
-import type { ShellCore } from '../../electron/main/core-adapter'
+import type { ShellCore, ShellCoreOptions } from '../../electron/main/core-adapter'
 import type { KioskEventName, KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
 import { FakeBrowserWindow, FakeEvent, FakeIpcMain, FakeSession, FakeWebContents } from './fakes'
@@ -82,7 +83,7 @@ interface Harness {
     closed: boolean
     emit?: (n: KioskEventName, p: unknown) => void
   }
-  startShellCore: () => Promise<ShellCore>
+  startShellCore: (options: ShellCoreOptions) => Promise<ShellCore>
 }
 
 const h = vi.hoisted(() => ({ current: null as unknown as Harness }))
@@ -142,7 +143,7 @@ vi.mock('../../electron/main/core-adapter', async () => {
     parseLaunchArgs: args.parseLaunchArgs,
     dataDirFrom: args.dataDirFrom,
     savedLocale: settings.savedLocale,
-    startShellCore: () => h.current.startShellCore(),
+    startShellCore: (options: ShellCoreOptions) => h.current.startShellCore(options),
     willRunDemo: () => false,
     isStartupProblem: (e: unknown) =>
       e instanceof Error && (e.name === 'ConfigFileError' || e.name === 'StartupError'),
@@ -151,6 +152,8 @@ vi.mock('../../electron/main/core-adapter', async () => {
 
 let dir: string
 let processHandlers: Map<string, (arg: unknown) => void>
+/** The worker's stdout/stderr 'error' listeners before a test: each launch's stdout sink adds its own. */
+let streamListeners: Array<[NodeJS.WriteStream, Set<unknown>]>
 
 function fakeCore(): Harness['core'] {
   const core: Harness['core'] = {
@@ -208,10 +211,16 @@ beforeEach(() => {
     }
     return realOn(event, listener)
   }) as typeof process.on)
+  streamListeners = [process.stdout, process.stderr].map((s) => [s, new Set(s.listeners('error'))])
   vi.resetModules()
 })
 
 afterEach(() => {
+  for (const [stream, before] of streamListeners) {
+    for (const l of stream.listeners('error')) {
+      if (!before.has(l)) stream.removeListener('error', l as (err: Error) => void)
+    }
+  }
   vi.restoreAllMocks()
   Reflect.deleteProperty(process, 'resourcesPath')
   rmSync(dir, { recursive: true, force: true })
@@ -312,6 +321,56 @@ describe('startup wiring', () => {
     await vi.waitFor(() => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1))
     expect(JSON.stringify(h.current.dialog.showMessageBox.mock.calls[0])).toContain('246810')
     expect(mainLog()).not.toContain('246810')
+  })
+
+  it('a closed stdout: the demo lines still go to the log, one note on stderr, nothing uncaught', async () => {
+    // Its reader gone (the app started from a terminal that closed, `… | head -1`): every write
+    // fails with EPIPE, an 'error' event on process.stdout.
+    const written: string[] = []
+    const stdout = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.toString())
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))
+      },
+    })
+    const notes: string[] = []
+    const stderr = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        notes.push(chunk.toString())
+        done()
+      },
+    })
+    const real = {
+      stdout: Object.getOwnPropertyDescriptor(process, 'stdout'),
+      stderr: Object.getOwnPropertyDescriptor(process, 'stderr'),
+    }
+    let onLine: ((line: string) => void) | null = null
+    const core = h.current.core
+    h.current.startShellCore = (options) => {
+      onLine = options.onLine
+      return Promise.resolve(core)
+    }
+    Object.defineProperty(process, 'stdout', { value: stdout, configurable: true })
+    Object.defineProperty(process, 'stderr', { value: stderr, configurable: true })
+    try {
+      await launched()
+      const line = onLine as ((line: string) => void) | null
+      expect(line).not.toBeNull()
+      // Without a listener the 'error' event is an uncaught exception in the main process.
+      expect(stdout.listenerCount('error')).toBeGreaterThan(0)
+      line?.('relay: http://127.0.0.1:1/')
+      await vi.waitFor(() => expect(stdout.destroyed).toBe(true))
+      await new Promise((r) => setImmediate(r))
+      line?.('sandbox: http://127.0.0.1:2/')
+      await new Promise((r) => setImmediate(r))
+    } finally {
+      if (real.stdout) Object.defineProperty(process, 'stdout', real.stdout)
+      if (real.stderr) Object.defineProperty(process, 'stderr', real.stderr)
+    }
+    expect(written).toEqual(['relay: http://127.0.0.1:1/\n'])
+    expect(notes.join('').match(/stdout is closed \(EPIPE\)/g)).toHaveLength(1)
+    expect(mainLog()).toContain('relay: http://127.0.0.1:1/')
+    expect(mainLog()).toContain('sandbox: http://127.0.0.1:2/')
   })
 
   it('keeps the display awake while the kiosk screen is shown', async () => {
