@@ -54,6 +54,7 @@ export function coalescedFrames(ws: WebSocket, socket: Duplex): FrameSocket {
       ws.send(data, cb)
     },
     close: (code, reason) => ws.close(code, reason),
+    ping: (data) => ws.ping(data),
   }
 }
 
@@ -307,7 +308,10 @@ export class KioskHub {
       peer.alive = true
       session.onMessage(isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : null)
     })
-    ws.on('pong', () => (peer.alive = true))
+    ws.on('pong', (data) => {
+      peer.alive = true
+      session.roster.onPong(data)
+    })
     ws.on('error', () => ws.terminate())
     ws.on('close', () => {
       clearTimeout(helloTimer)

@@ -25,6 +25,8 @@ export interface FrameSocket {
   /** `cb` as Node's sockets call it: with an error, or with null (ws passes it on). */
   send(data: string, cb: (err?: Error | null) => void): void
   close(code: number, reason: string): void
+  /** A websocket ping carrying `data` (the kiosk's websocket library answers it in order). */
+  ping?(data: Buffer): void
 }
 
 export interface DeliveryLimits {
@@ -108,6 +110,8 @@ export class KioskSession {
       send: (frame) => this.send(frame),
       open: () =>
         this.phase === 'live' && this.socket.bufferedAmount <= this.ctx.limits.highWaterBytes,
+      queuedBytes: () => this.socket.bufferedAmount,
+      ping: socket.ping === undefined ? undefined : (data) => socket.ping?.(data),
       log: ctx.log,
       kioskId,
     })

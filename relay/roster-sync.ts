@@ -9,6 +9,14 @@
  * (it holds less than this side thought), and the transfer rewinds there. A store read that
  * fails (Redis reconnecting, SQLite locked elsewhere) is tried again after ROSTER_RETRY_MS while
  * the link is up: nothing else would restart the transfer short of the kiosk reconnecting.
+ *
+ * The stored bindings have no ack in the contract, and thousands of them (~150 bytes each) sent
+ * at once held a visitor's scan back for many seconds on a slow link. They go out in batches
+ * of the pacer's frame size, each followed by a websocket ping: the kiosk's pong (sent by its
+ * websocket library as it reads the ping, so after everything before it) says the batch got
+ * through, and no more than the pacer's window is unanswered (a scan queues behind that
+ * much at most). A far end that does not answer pings gets a batch per BINDING_PONG_WAIT_MS.
+ * The socket's own queue must also be under BINDING_QUEUE_BYTES (a link with no ping at all).
  */
 import { MAX_ROSTER_ENTRIES_PER_FRAME, type RelayRosterEntry } from '../shared/campaign'
 import {
@@ -23,6 +31,14 @@ import type { Binding, CampaignStore } from './store/campaign-types'
 
 /** How long after a failed store read the transfer tries again. */
 export const ROSTER_RETRY_MS = 1000
+/** Stored bindings go out only while the socket's own write queue holds less than this. */
+export const BINDING_QUEUE_BYTES = 16 * 1024
+/** A full socket queue is looked at again after this, if no write completion came first. */
+export const BINDING_QUEUE_RECHECK_MS = 100
+/** A batch whose pong has not come after this counts as through (a far end without pongs). */
+export const BINDING_PONG_WAIT_MS = 5000
+/** Pong payloads this side sent: `b` and the batch number. */
+const BATCH_PING = /^b([0-9]{1,15})$/
 
 export interface RosterSyncContext {
   campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>
@@ -30,6 +46,10 @@ export interface RosterSyncContext {
   send(frame: RelayFrame): number
   /** Whether the socket can take more now. */
   open(): boolean
+  /** Bytes written and still in the socket's own queue (ws `bufferedAmount`: the net socket's too). */
+  queuedBytes(): number
+  /** Sends a websocket ping carrying `data`; the kiosk's pong comes to `onPong`. */
+  ping?: (data: Buffer) => void
   log: Logger
   kioskId: string
 }
@@ -63,6 +83,19 @@ export class RosterSync {
   private retryTimer: NodeJS.Timeout | null = null
   /** Store reads failed in a row: the log says the first and then every 60th. */
   private failures = 0
+  /** The stored bindings being sent, in the store's order, and the next one to send. */
+  private bindingQueue: Binding[] = []
+  private bindingNext = 0
+  /** Registrations bound live since the stored bindings were read: their stored one is stale. */
+  private readonly boundLive = new Set<string>()
+  /** Binding batches sent and not yet answered by a pong, oldest first. */
+  private batches: Array<{ id: number; bytes: number }> = []
+  private batchBytes = 0
+  private batchId = 0
+  /** Resumes the bindings: a pong overdue, or a full socket queue looked at again. */
+  private bindingTimer: NodeJS.Timeout | null = null
+  /** The timer waits on a pong, not on the socket's queue: a write completion does not resume. */
+  private waitingPong = false
 
   constructor(private readonly ctx: RosterSyncContext) {}
 
@@ -74,6 +107,7 @@ export class RosterSync {
   async start(campaignId: string | null, resume?: HelloFrame['roster']): Promise<void> {
     const run = ++this.run
     this.clearRetry()
+    this.dropBindings()
     this.campaignId = campaignId
     this.inFlight = []
     this.inFlightBytes = 0
@@ -110,6 +144,22 @@ export class RosterSync {
   stop(): void {
     this.run++
     this.clearRetry()
+    this.dropBindings()
+  }
+
+  /** A pong from the kiosk: the binding batches up to the one it names got through. */
+  onPong(data: Buffer): void {
+    const m = data.length <= 16 ? BATCH_PING.exec(data.toString('latin1')) : null
+    if (m === null) return
+    const id = Number(m[1])
+    if (!this.batches.some((b) => b.id === id)) return
+    while (this.batches.length > 0) {
+      const b = this.batches.shift() as { id: number; bytes: number }
+      this.batchBytes -= b.bytes
+      if (b.id === id) break
+    }
+    this.clearBindingTimer()
+    this.sendStoredBindings()
   }
 
   onAck(ack: RosterAckFrame): void {
@@ -145,6 +195,10 @@ export class RosterSync {
    * paused with none (at start, after a rewind or the last ack) waits for this.
    */
   drained(): void {
+    if (this.bindingTimer !== null && !this.waitingPong) {
+      this.clearBindingTimer()
+      this.sendStoredBindings()
+    }
     if (!this.waitingDrain) return
     this.waitingDrain = false
     void this.pump()
@@ -154,6 +208,7 @@ export class RosterSync {
   onBinding(campaignId: string, b: Binding): void {
     if (campaignId !== this.campaignId) return
     this.openids.set(b.registrationId, b.openid)
+    if (this.bindingNext < this.bindingQueue.length) this.boundLive.add(b.registrationId)
     this.ctx.send({ type: 'binding', campaignId, ...b })
   }
 
@@ -259,6 +314,77 @@ export class RosterSync {
     const campaignId = this.campaignId
     if (campaignId === null) return
     this.complete = true
-    for (const b of bindings) this.ctx.send({ type: 'binding', campaignId, ...b })
+    this.dropBindings()
+    this.bindingQueue = bindings
+    this.sendStoredBindings()
+  }
+
+  /**
+   * Sends stored bindings while the socket's queue is short and the pongs keep up, a batch at
+   * a time; waits for a pong, a write completion (`drained`) or its timer otherwise.
+   */
+  private sendStoredBindings(): void {
+    const campaignId = this.campaignId
+    if (campaignId === null || this.bindingTimer !== null) return
+    while (this.bindingNext < this.bindingQueue.length) {
+      if (!this.ctx.open() || this.ctx.queuedBytes() > BINDING_QUEUE_BYTES) {
+        this.waitBindings(BINDING_QUEUE_RECHECK_MS, false)
+        return
+      }
+      const limit = this.pacer.frameBytes
+      if (this.batches.length > 0 && this.batchBytes + limit > this.pacer.windowBytes) {
+        this.waitBindings(BINDING_PONG_WAIT_MS, true)
+        return
+      }
+      let bytes = 0
+      while (bytes < limit && this.bindingNext < this.bindingQueue.length) {
+        const b = this.bindingQueue[this.bindingNext++] as Binding
+        if (this.boundLive.has(b.registrationId)) continue
+        bytes += this.ctx.send({ type: 'binding', campaignId, ...b })
+      }
+      if (this.ctx.ping !== undefined && bytes > 0) {
+        const id = ++this.batchId
+        this.batches.push({ id, bytes })
+        this.batchBytes += bytes
+        this.ctx.ping(Buffer.from(`b${id}`, 'latin1'))
+      }
+    }
+    this.bindingQueue = []
+    this.bindingNext = 0
+    this.boundLive.clear()
+  }
+
+  /** Resumes the bindings after `ms`; `overdue`: the oldest batch's pong is given up on. */
+  private waitBindings(ms: number, overdue: boolean): void {
+    const run = this.run
+    this.waitingPong = overdue
+    this.bindingTimer = setTimeout(() => {
+      this.bindingTimer = null
+      this.waitingPong = false
+      if (run !== this.run) return
+      if (overdue) {
+        const b = this.batches.shift()
+        if (b !== undefined) this.batchBytes -= b.bytes
+      }
+      this.sendStoredBindings()
+    }, ms)
+    this.bindingTimer.unref()
+  }
+
+  private clearBindingTimer(): void {
+    if (this.bindingTimer === null) return
+    clearTimeout(this.bindingTimer)
+    this.bindingTimer = null
+    this.waitingPong = false
+  }
+
+  /** Forgets the stored bindings being sent (the link closed, or the transfer restarts). */
+  private dropBindings(): void {
+    this.clearBindingTimer()
+    this.bindingQueue = []
+    this.bindingNext = 0
+    this.boundLive.clear()
+    this.batches = []
+    this.batchBytes = 0
   }
 }
