@@ -13,7 +13,7 @@ import {
   type EventSourceFactory,
   type EventSourceLike,
 } from '../../renderer/src/bridge/web-client'
-import { kioskMethods, type KioskApi } from '../../shared/ipc'
+import { kioskMethods, type KioskApi, type ScreenState } from '../../shared/ipc'
 import type { KioskStatus } from '../../shared/domain'
 import { startWebServer, newWebSecret } from '../../electron/core/web/web-server'
 import { silentLogger, type LogFields, type Logger } from '../../shared/server/log'
@@ -386,5 +386,52 @@ describe('web client (window.kiosk in a browser)', () => {
 
     const wrong = createWebKioskApi(web.url, 'not-the-secret')
     await expect(wrong.getScreenState()).rejects.toMatchObject({ code: 'web_key_rejected' })
+  })
+
+  it('re-reads the screen state each time the event stream (re)opens', async () => {
+    const { web, secret } = await bridge()
+    // A stream that delivers nothing: only its opens, fired by the test (what the page misses
+    // while the browser's EventSource is down is exactly the events).
+    const opens = new Set<(e: { data: string }) => void>()
+    const silent: EventSourceFactory = () => ({
+      addEventListener: (type, l) => {
+        if (type === 'open') opens.add(l)
+      },
+      removeEventListener: (type, l) => opens.delete(l),
+      close: () => opens.clear(),
+    })
+    const api = createWebKioskApi(web.url, secret, { eventSource: silent })
+    const screens: ScreenState[] = []
+    api.on('ticket', () => undefined)
+    const off = api.on('screen', (s) => screens.push(s))
+    const open = () => opens.forEach((l) => l({ data: '' }))
+
+    open()
+    await waitFor(() => screens.length === 1, 'the state read on the first open')
+    expect(screens[0]?.campaign?.id).toBe('expo')
+    expect(screens[0]?.locale).toBe('zh-CN')
+
+    // Changed while the stream was down: the reconnection brings it.
+    await api.unlockAdmin({ pin: TEST_PIN })
+    await api.setLocale({ locale: 'en' })
+    open()
+    await waitFor(() => screens.length === 2, 'the state read on reopening')
+    expect(screens[1]?.locale).toBe('en')
+
+    // Nobody listening for the screen: nothing is read.
+    off()
+    let calls = 0
+    const counting = createWebKioskApi(web.url, secret, {
+      eventSource: silent,
+      fetch: (input, init) => {
+        calls++
+        return fetch(input, init)
+      },
+    })
+    counting.on('ticket', () => undefined)
+    open()
+    await new Promise((r) => setTimeout(r, 100))
+    expect(calls).toBe(0)
+    expect(screens).toHaveLength(2)
   })
 })

@@ -13,6 +13,7 @@ import {
   type KioskApi,
   type KioskEventName,
   type KioskEventPayload,
+  type ScreenState,
 } from '../../../shared/ipc'
 
 /**
@@ -60,6 +61,27 @@ export function createWebKioskApi(
   const doFetch = deps.fetch ?? ((input, init) => fetch(input, init))
   const openEvents = deps.eventSource ?? browserEventSource
   let source: EventSourceLike | null = null
+  /** The page's `screen` listeners, also handed the state re-read on every (re)connection. */
+  const screenListeners = new Set<(state: ScreenState) => void>()
+
+  /**
+   * The event stream, re-reading the screen state each time it opens. Events sent while it was
+   * down (the browser reconnects on its own) or before it first opened are not sent again: a
+   * code put up in that gap would otherwise stay off the screen until the page's next resync.
+   */
+  function openStream(): EventSourceLike {
+    const es = openEvents(`${base}/api/events?key=${encodeURIComponent(secret)}`)
+    es.addEventListener('open', () => {
+      if (screenListeners.size === 0) return
+      call('getScreenState', undefined).then(
+        (state) => {
+          for (const l of screenListeners) l(state as ScreenState)
+        },
+        () => undefined,
+      )
+    })
+    return es
+  }
 
   async function call(name: keyof typeof kioskMethods, input: unknown): Promise<unknown> {
     let res: Response
@@ -89,8 +111,9 @@ export function createWebKioskApi(
     event: E,
     listener: (payload: KioskEventPayload<E>) => void,
   ): () => void {
-    source ??= openEvents(`${base}/api/events?key=${encodeURIComponent(secret)}`)
+    source ??= openStream()
     const es = source
+    if (event === 'screen') screenListeners.add(listener as (state: ScreenState) => void)
     const handler = (e: MessageEventLike) => {
       let data: unknown
       try {
@@ -102,7 +125,10 @@ export function createWebKioskApi(
       if (parsed.success) listener(parsed.data as KioskEventPayload<E>)
     }
     es.addEventListener(event, handler)
-    return () => es.removeEventListener(event, handler)
+    return () => {
+      es.removeEventListener(event, handler)
+      screenListeners.delete(listener as (state: ScreenState) => void)
+    }
   }
 
   const api: Record<string, unknown> = { on }
