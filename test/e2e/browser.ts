@@ -51,9 +51,24 @@ const STEADY_CODE = `document.querySelectorAll('[data-testid="qr-card"]').length
 export async function waitForPage(page: Page, expression: string, timeout = 20_000): Promise<void> {
   const deadline = Date.now() + timeout
   while ((await page.evaluate(expression)) !== true) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeout} ms: ${expression}`)
+    if (Date.now() > deadline) {
+      throw new Error(
+        `not true within ${timeout} ms: ${expression}\npage then: ${await pageSummary(page)}`,
+      )
+    }
     await page.waitForTimeout(50)
   }
+}
+
+/** What was on the page when a wait gave up: its hash and the test ids shown, for the report. */
+async function pageSummary(page: Page): Promise<string> {
+  return page
+    .evaluate(
+      `location.hash + ' ' + JSON.stringify([...document.querySelectorAll('[data-testid]')].map(
+        (e) => e.getAttribute('data-testid') + (e.className ? '.' + String(e.className).split(' ').join('.') : ''),
+      ))`,
+    )
+    .then(String, (err: unknown) => `(unreadable: ${String(err)})`)
 }
 
 /** Waits until exactly one code is on screen, no cross-fade is running and no greeting is up. */
