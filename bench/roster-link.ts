@@ -9,6 +9,10 @@
  *   through a proxy carrying 20 KB/s from the relay to the kiosk (a booth on bad Wi-Fi, a deep
  *   buffer on the way): push answered → the scan frame at the kiosk (a raw websocket kiosk
  *   acking every roster frame at once). 5 scans 1.5 s apart (3 in quick mode).
+ * - `roster.scan_behind_bindings_20kBps_ms`: the same link, once a desk campaign's roster is
+ *   through and its 1,000 stored desk bindings (~150 bytes each) follow: a scan pushed as the
+ *   first binding arrives, push answered → the scan frame at the kiosk; and
+ *   `roster.bindings_20kBps_all_ms`, the first binding → the last (what pacing them costs).
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -162,9 +166,84 @@ async function scanBehindRoster(scans: number): Promise<Results> {
   })
 }
 
+const BINDINGS = 1_000
+
+async function scanBehindBindings(): Promise<Results> {
+  return withRelay(async (relay, api) => {
+    const token = await relay.addKiosk('k1')
+    const made = await campaignWithRoster(relay, api, BINDINGS)
+    await api.assign('k1', made.id)
+    const { campaigns } = relay.store
+    const roster = await campaigns.readRoster(made.id, 0, BINDINGS)
+    for (const [i, e] of roster.entries.entries()) {
+      const openid = `o_${String(i).padStart(26, 'x')}`
+      await campaigns.putBinding(made.id, { registrationId: e.id, openid, at: Date.now() })
+    }
+    const proxy = await throttleProxy(relay.port, SLOW_BYTES_PER_SECOND)
+    const ws = new WebSocket(`${proxy.url.replace(/^http/, 'ws')}/kiosk`, {
+      headers: { Authorization: `Bearer ${token}` },
+    })
+    try {
+      let held = 0
+      let bindings = 0
+      let firstBindingAt = 0
+      let lastBindingAt = 0
+      let scanAt = 0
+      let pushedAt = 0
+      let push: Promise<number> | null = null
+      ws.on('message', (data: Buffer) => {
+        const f = relayFrameSchema.parse(JSON.parse(data.toString('utf8')))
+        if (f.type === 'scan') scanAt = performance.now()
+        if (f.type === 'binding') {
+          bindings++
+          lastBindingAt = performance.now()
+          if (push === null) {
+            firstBindingAt = lastBindingAt
+            push = postPush(relay.url, scanXml('o_bench_desk', 'k1:n1')).then((status) => {
+              pushedAt = performance.now()
+              return status
+            })
+          }
+        }
+        if (f.type !== 'roster') return
+        if (f.offset === held) held += f.entries.length
+        const ack = { campaignId: f.campaignId, rosterVersion: f.rosterVersion, offset: held }
+        ws.send(JSON.stringify({ type: 'roster-ack', ...ack }))
+      })
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', resolve)
+        ws.once('error', reject)
+      })
+      ws.send(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+      await until(() => push !== null, 'the first binding', 120_000)
+      const status = await (push as unknown as Promise<number>)
+      if (status !== 200) throw new Error(`push: HTTP ${status}`)
+      await until(() => scanAt > 0, 'scan at the kiosk', 120_000)
+      await until(() => bindings >= BINDINGS, 'every binding', 300_000)
+      const name = `roster.scan_behind_bindings_${SLOW_BYTES_PER_SECOND / 1024}kBps_ms`
+      return {
+        [name]: {
+          value: round(Math.max(0, scanAt - pushedAt), 0),
+          unit: 'ms',
+          note: `push answered → scan frame at the kiosk, pushed as the first of ${BINDINGS} stored desk bindings arrived at ${SLOW_BYTES_PER_SECOND / 1024} KiB/s`,
+        },
+        [`roster.bindings_${SLOW_BYTES_PER_SECOND / 1024}kBps_all_ms`]: {
+          value: round(lastBindingAt - firstBindingAt, 0),
+          unit: 'ms',
+          note: `first → last of the ${BINDINGS} bindings on that link`,
+        },
+      }
+    } finally {
+      ws.terminate()
+      await proxy.close()
+    }
+  })
+}
+
 export async function benchRosterLink(quick: boolean): Promise<Results> {
   return {
     ...(await loopback(quick ? 1 : 3)),
     ...(await scanBehindRoster(quick ? 3 : 5)),
+    ...(await scanBehindBindings()),
   }
 }
