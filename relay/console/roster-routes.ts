@@ -13,6 +13,7 @@
  * their id and any binding to a WeChat user.
  */
 import { hash } from 'node:crypto'
+import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
 import type {
   ConsoleRosterCheck,
@@ -24,7 +25,12 @@ import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../ht
 import type { StoredRosterEntry } from '../store/campaign-types'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
 import { readIfMatch, versionEtag } from './if-match'
-import { sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+import {
+  sendConsoleError,
+  type ConsoleDeps,
+  type ConsoleRequestContext,
+  type ConsoleRoute,
+} from './console-router'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 /** Most entries one GET returns. */
@@ -50,6 +56,35 @@ function formatOf(contentType: string | undefined): 'csv' | 'xlsx' | 'sniff' | n
   if (type === 'text/csv') return 'csv'
   if (type === XLSX_TYPE) return 'xlsx'
   return GENERIC_TYPES.has(type) ? 'sniff' : null
+}
+
+/** A flag in the query: `0` or `1`, nothing else (`dryRun=true` must not mean a real upload). */
+const flagParam = z.enum(['0', '1']).optional()
+const uploadQuerySchema = z.object({ dryRun: flagParam, skipBadRows: flagParam }).strict()
+const pageQuerySchema = z
+  .object({ offset: z.string().optional(), limit: z.string().optional() })
+  .strict()
+
+/**
+ * The query checked against `schema`: a repeated or unknown parameter, or a value it does not
+ * take, is a 400 naming it (null once sent), as in the attendance routes, never the first or
+ * last value or a parameter quietly ignored.
+ */
+function queryOf<S extends z.ZodType>(ctx: ConsoleRequestContext, schema: S): z.infer<S> | null {
+  const raw: Record<string, string> = {}
+  for (const [name, value] of ctx.url.searchParams) {
+    if (name in raw) {
+      sendConsoleError(ctx.res, 400, 'bad_request', `${name}: repeated parameter`)
+      return null
+    }
+    raw[name] = value
+  }
+  const parsed = schema.safeParse(raw)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const where = issue?.path.join('.') || 'query'
+  sendConsoleError(ctx.res, 400, 'bad_request', `${where}: ${issue?.message ?? 'invalid'}`)
+  return null
 }
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04])
@@ -86,6 +121,10 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
+        // Before the file is read: a dry run asked for in words the route does not know must
+        // not become a real upload that replaces the roster.
+        const query = queryOf(ctx, uploadQuerySchema)
+        if (query === null) return
         // Optional: without it the upload replaces whatever roster is stored, as before.
         const ifVersions = readIfMatch(ctx.req, ctx.res, 'roster')
         if (ifVersions === null) return
@@ -128,7 +167,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         const errors = parsed.errors
           .slice(0, MAX_LISTED_ERRORS)
           .map(({ row, column, code, params }) => ({ row, column, code, params }))
-        const skip = ctx.url.searchParams.get('skipBadRows') === '1'
+        const skip = query.skipBadRows === '1'
         if (parsed.fatal || (errors.length > 0 && !skip)) {
           const message = parsed.fatal
             ? 'the file cannot be imported'
@@ -143,7 +182,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           byId.delete(regId)
           byId.set(regId, { id: regId, ...r })
         }
-        if (ctx.url.searchParams.get('dryRun') === '1') {
+        if (query.dryRun === '1') {
           const check: ConsoleRosterCheck = {
             dryRun: true,
             total: byId.size,
@@ -192,9 +231,10 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
-        const q = ctx.url.searchParams
-        const offset = intParam(q.get('offset'), 0, 1_000_000)
-        const limit = intParam(q.get('limit'), 100, MAX_ROSTER_PAGE)
+        const q = queryOf(ctx, pageQuerySchema)
+        if (q === null) return
+        const offset = intParam(q.offset ?? null, 0, 1_000_000)
+        const limit = intParam(q.limit ?? null, 100, MAX_ROSTER_PAGE)
         if (offset === null || limit === null) {
           sendConsoleError(ctx.res, 400, 'bad_request', `offset ≥ 0, limit 0–${MAX_ROSTER_PAGE}`)
           return

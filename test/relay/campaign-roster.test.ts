@@ -226,6 +226,38 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     expect(page).toMatchObject({ version: up.version, total: 3 })
   })
 
+  it('a query it does not understand (dryRun=true, a typo, a repeat) is refused, the roster kept', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    const up = consoleRosterUploadSchema.parse((await upload(c, made.id, csv(3))).json)
+    // Each of these meant a dry run (or said nothing clear): none may replace the roster.
+    for (const query of [
+      '?dryRun=true',
+      '?dryrun=1',
+      '?dry_run=1',
+      '?dryRun=1&dryRun=0',
+      '?dryRun=0&dryRun=1',
+      '?skipBadRows=yes',
+      '?skipBadRows=1&skipBadRows=1',
+    ]) {
+      const a = await upload(c, made.id, csv(0), query)
+      expect(a.status, query).toBe(400)
+      expect(a.json, query).toMatchObject({ error: { code: 'bad_request' } })
+    }
+    const page = consoleRosterPageSchema.parse(
+      (await c.call('GET', `/console/api/campaigns/${made.id}/roster`)).json,
+    )
+    expect(page).toMatchObject({ version: up.version, total: 3 })
+    // The page read likewise: which limit was meant?
+    const twice = await c.call('GET', `/console/api/campaigns/${made.id}/roster?limit=1&limit=2`)
+    expect(twice.status).toBe(400)
+    // What the console sends still works: 0 and 1, each at most once.
+    expect((await upload(c, made.id, csv(2), '?dryRun=1&skipBadRows=0')).status).toBe(200)
+    expect((await upload(c, made.id, csv(2), '?skipBadRows=1&dryRun=0')).status).toBe(200)
+    expect((await relay.store.campaigns.readRoster(made.id, 0, 0)).total).toBe(2)
+  })
+
   it('reads two rosters at once; another upload meanwhile is told to try again', async () => {
     const relay = await relayOn(placeFor(backend))
     const c = await signIn(relay)
