@@ -20,6 +20,7 @@ import { LiveEvents, type LiveEventsOptions } from './live-events'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
 import { sheetHeaders, streamSheet } from './sheet'
+import { readQuery } from '../query-params'
 
 export interface ConsoleRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -96,16 +97,6 @@ export function localDay(now: number): DayWindow {
   return { start: start.getTime(), end: end.getTime() }
 }
 
-/** Repeated or unknown parameters are an error, not silently the first or last. */
-function queryOf(url: URL): Record<string, string> | null {
-  const out: Record<string, string> = {}
-  for (const [k, v] of url.searchParams) {
-    if (k in out) return null
-    out[k] = v
-  }
-  return out
-}
-
 export function toConsoleRow(r: AttendanceRow): ConsoleAttendanceRow {
   return {
     kioskId: r.kioskId,
@@ -151,12 +142,9 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
   }
 
   function parse<T>(res: ServerResponse, schema: z.ZodType<T>, url: URL): T | null {
-    const raw = queryOf(url)
-    const parsed = raw === null ? null : schema.safeParse(raw)
-    if (parsed?.success) return parsed.data
-    const why = parsed?.error.issues[0]
-    const message = why ? `${why.path.join('.') || 'query'}: ${why.message}` : 'repeated parameter'
-    sendApiError(res, 400, 'bad_request', message)
+    const q = readQuery(url, schema)
+    if (q.ok) return q.data
+    sendApiError(res, 400, 'bad_request', q.message)
     return null
   }
 

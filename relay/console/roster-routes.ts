@@ -31,6 +31,7 @@ import {
   type ConsoleRequestContext,
   type ConsoleRoute,
 } from './console-router'
+import { readQuery } from '../query-params'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 /** Most entries one GET returns. */
@@ -65,25 +66,11 @@ const pageQuerySchema = z
   .object({ offset: z.string().optional(), limit: z.string().optional() })
   .strict()
 
-/**
- * The query checked against `schema`: a repeated or unknown parameter, or a value it does not
- * take, is a 400 naming it (null once sent), as in the attendance routes, never the first or
- * last value or a parameter quietly ignored.
- */
+/** The query checked against `schema`, or null after the 400 that names what is wrong. */
 function queryOf<S extends z.ZodType>(ctx: ConsoleRequestContext, schema: S): z.infer<S> | null {
-  const raw: Record<string, string> = {}
-  for (const [name, value] of ctx.url.searchParams) {
-    if (name in raw) {
-      sendConsoleError(ctx.res, 400, 'bad_request', `${name}: repeated parameter`)
-      return null
-    }
-    raw[name] = value
-  }
-  const parsed = schema.safeParse(raw)
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]
-  const where = issue?.path.join('.') || 'query'
-  sendConsoleError(ctx.res, 400, 'bad_request', `${where}: ${issue?.message ?? 'invalid'}`)
+  const q = readQuery(ctx.url, schema)
+  if (q.ok) return q.data
+  sendConsoleError(ctx.res, 400, 'bad_request', q.message)
   return null
 }
 

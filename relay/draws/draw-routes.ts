@@ -33,6 +33,7 @@ import {
   type ConsoleRoute,
 } from '../console/console-router'
 import { makeDraw, redraw, type DrawOutcome } from './draw-service'
+import { readQuery } from '../query-params'
 
 const drawIdSchema = z.string().regex(/^d-[A-Za-z0-9_-]{1,32}$/)
 const exportQuerySchema = z
@@ -169,16 +170,9 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       path: '/campaigns/:id/draws/:drawId/winners',
       async handler(ctx) {
         // A repeated parameter is an error, as in the attendance export, not its last value.
-        const names = [...ctx.url.searchParams.keys()]
-        if (new Set(names).size !== names.length) {
-          sendConsoleError(ctx.res, 400, 'bad_request', 'repeated parameter')
-          return
-        }
-        const q = exportQuerySchema.safeParse(Object.fromEntries(ctx.url.searchParams))
-        if (!q.success) {
-          const issue = q.error.issues[0]
-          const where = issue?.path.join('.') || 'query'
-          sendConsoleError(ctx.res, 400, 'bad_request', `${where}: ${issue?.message ?? ''}`)
+        const q = readQuery(ctx.url, exportQuerySchema)
+        if (!q.ok) {
+          sendConsoleError(ctx.res, 400, 'bad_request', q.message)
           return
         }
         const draw = await drawOf(ctx)
