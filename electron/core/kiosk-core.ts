@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Campaign, KioskStatus } from '../../shared/domain'
+import type { Campaign, Greeting, KioskStatus } from '../../shared/domain'
 import type { KioskEventName, KioskEventPayload, ScreenState } from '../../shared/ipc'
 import { AdminAuth, hashPin, randomPin } from './config/admin-auth'
 import { AttendanceStore } from './scans/attendance-store'
@@ -22,6 +22,7 @@ import { loadLockout, saveLockout } from './config/admin-lockout'
 import { MetaTable } from './db/meta-table'
 import { AttendanceQueries } from './scans/attendance-queries'
 import { RelayCursorStore } from './scans/relay-cursor'
+import { GreetingBacklog } from './scans/greeting-backlog'
 import { takeScans } from './scans/scan-intake'
 import { ExportJobs } from './export/export-jobs'
 import { createDispatcher, type KioskCall, type KioskHandlers } from './api/kiosk-api'
@@ -93,6 +94,9 @@ export class KioskCore {
   readonly relayCampaigns: RelayCampaignStore
   readonly relayRoster: RelayRosterSync
   readonly attendance: AttendanceStore
+  /** The recent greetings not yet shown, for a page that starts listening (unshownGreetings). */
+  readonly greetings: GreetingBacklog
+  private readonly greetWindowMs: number
   readonly roster: RosterStore
   /** The `tickets` table's one owner, shared by the pool, its supply and the attendance store. */
   readonly tickets: TicketRepo
@@ -113,6 +117,8 @@ export class KioskCore {
 
   constructor(private readonly o: KioskCoreOptions) {
     this.now = o.now ?? Date.now
+    this.greetWindowMs = o.greetWindowMs ?? 60_000
+    this.greetings = new GreetingBacklog({ now: this.now, windowMs: this.greetWindowMs })
     mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
     // Both files are validated first: a broken one stops us before anything is written.
     const loaded = loadSettings(o.dataDir)
@@ -227,6 +233,7 @@ export class KioskCore {
       auth: this.auth,
       campaigns: this.allCampaigns,
       attendance: this.attendance,
+      greetings: this.greetings,
       queries: new AttendanceQueries(this.db),
       roster: this.roster,
       pool: this.pool,
@@ -379,6 +386,7 @@ export class KioskCore {
 
   /** Deletes what demo mode recorded (demo-exit.ts): scans, codes, roster check-ins. */
   forgetDemoData(): DemoForgotten {
+    this.greetings.clear()
     return forgetDemoData({
       db: this.db,
       attendance: this.attendance,
@@ -431,7 +439,8 @@ export class KioskCore {
                 kioskId: target.kioskId,
                 fallbackCampaignId: this.activeCampaign()?.id ?? UNASSIGNED_CAMPAIGN,
               },
-              greetWindowMs: this.o.greetWindowMs ?? 60_000,
+              greetWindowMs: this.greetWindowMs,
+              backlog: this.greetings,
             },
             batch,
           )
@@ -482,6 +491,14 @@ export class KioskCore {
 
   relayDiagnostics(): ReturnType<RelayLink['diagnostics']> | null {
     return this.link?.diagnostics() ?? null
+  }
+
+  /**
+   * The recent greetings the screen has not shown yet, oldest first: what a page that starts
+   * listening (web mode's event stream opening, the Electron page loading) may have missed.
+   */
+  unshownGreetings(): Greeting[] {
+    return this.greetings.recent()
   }
 
   screenState(): ScreenState {

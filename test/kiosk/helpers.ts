@@ -159,6 +159,8 @@ export async function kioskOn(
     campaign?: Campaign
     dataDir?: string
     vault?: SecretVault
+    /** More core options (a clock, the greeting window). */
+    core?: Partial<KioskCoreOptions>
   } = {},
 ): Promise<{ core: KioskCore; dataDir: string; vault: SecretVault; token: string }> {
   const kioskId = o.kioskId ?? 'booth-1'
@@ -171,7 +173,7 @@ export async function kioskOn(
     token,
     campaign: o.campaign,
   })
-  const core = startCore(dataDir, vault)
+  const core = startCore(dataDir, vault, o.core)
   return { core, dataDir, vault, token }
 }
 

@@ -14,14 +14,24 @@ import {
   type EventSourceLike,
 } from '../../renderer/src/bridge/web-client'
 import { kioskMethods, type KioskApi, type ScreenState } from '../../shared/ipc'
-import type { KioskStatus } from '../../shared/domain'
+import type { Greeting, KioskStatus } from '../../shared/domain'
 import { startWebServer, newWebSecret } from '../../electron/core/web/web-server'
 import { silentLogger, type LogFields, type Logger } from '../../shared/server/log'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { openFds } from '../helpers/fds'
-import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
+import {
+  cleanup,
+  kioskOn,
+  onCleanup,
+  startCore,
+  startPlatform,
+  tempDir,
+  testCampaign,
+  TEST_PIN,
+  waitFor,
+} from './helpers'
 
 afterEach(cleanup)
 
@@ -305,6 +315,7 @@ async function downloadBridge(exportPath: string) {
   const target = {
     call: () => Promise.reject(new Error('unused')),
     events: { onAny: () => () => undefined },
+    unshownGreetings: () => [],
     exports: { file: () => ({ path: exportPath, fileName: 'attendance.csv' }) },
   } as unknown as Parameters<typeof startWebServer>[0]['target']
   const web = await startWebServer({ target, secret, staticDir, port: 0, log })
@@ -433,5 +444,66 @@ describe('web client (window.kiosk in a browser)', () => {
     await new Promise((r) => setTimeout(r, 100))
     expect(calls).toBe(0)
     expect(screens).toHaveLength(2)
+  })
+})
+
+describe('greetings sent while no event stream was open', () => {
+  it('a new stream starts with the recent greetings not yet shown, in order', async () => {
+    const p = await startPlatform()
+    // The core's clock, moved on by the test (the greeting window is the core's default, 60 s).
+    let skew = 0
+    const { core } = await kioskOn(p, { core: { now: () => Date.now() + skew } })
+    const secret = newWebSecret()
+    const staticDir = join(tempDir(), 'renderer')
+    mkdirSync(staticDir, { recursive: true })
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>kiosk</title>')
+    const web = await startWebServer({ target: core, secret, staticDir, port: 0 })
+    onCleanup(() => web.close())
+    await waitFor(() => core.status().relay.state === 'connected', 'relay link')
+    const greeted: Greeting[] = []
+    core.on('greeting', (g) => greeted.push(g))
+    /** A visitor scans the code on screen; resolves with the greeting the core sent nobody. */
+    const visit = async (openid: string) => {
+      const code = await waitFor(() => core.pool.current() ?? undefined, 'a code on screen')
+      const before = greeted.length
+      await p.sandbox.scan(code.url, openid)
+      return await waitFor(() => greeted[before], `${openid}'s greeting`)
+    }
+    /**
+     * A page opening its event stream (a load, or the browser reconnecting): the greetings it
+     * gets before a locale event sent once it is open (the stream keeps the order).
+     */
+    const page = async () => {
+      const api = createWebKioskApi(web.url, secret, { eventSource: fetchEventSource })
+      const got: string[] = []
+      let locales = 0
+      const opened = streamsOpen
+      api.on('greeting', (g) => got.push(g.eventId))
+      api.on('locale', () => locales++)
+      await waitFor(() => streamsOpen > opened, 'the event stream open')
+      await api.setLocale({ locale: 'zh-CN' })
+      await waitFor(() => locales === 1, 'the locale event after the backlog')
+      return { api, got }
+    }
+
+    // Scanned before any page listened (the kiosk page still loading): it is not lost.
+    const a = await visit('o_before_page')
+    const first = await page()
+    expect(first.got).toEqual([a.eventId])
+    await first.api.greetingShown({ eventId: a.eventId })
+
+    // Two more while the stream is down (the browser reconnecting): a new stream gets both,
+    // in order, and not the one already shown.
+    const b = await visit('o_gap_1')
+    const c = await visit('o_gap_2')
+    const second = await page()
+    expect(second.got).toEqual([b.eventId, c.eventId])
+    await second.api.greetingShown({ eventId: b.eventId })
+    expect((await page()).got).toEqual([c.eventId])
+
+    // Past the window the visitor has walked on: not offered again.
+    skew += 61_000
+    expect((await page()).got).toEqual([])
+    expect(core.attendance.byEventId(c.eventId)?.greetingShown).toBe(false)
   })
 })

@@ -15,6 +15,7 @@ import type { ExportJobs } from '../export/export-jobs'
 import type { RosterStore } from '../roster/roster-store'
 import type { AttendanceQueries } from '../scans/attendance-queries'
 import type { AttendanceStore } from '../scans/attendance-store'
+import type { GreetingBacklog } from '../scans/greeting-backlog'
 import type { RelayLink } from '../scans/relay-link'
 import type { FallbackCodes } from '../tickets/fallback-code'
 import type { TicketPool } from '../tickets/ticket-pool'
@@ -56,6 +57,7 @@ export interface HandlerDeps {
   auth: Pick<AdminAuth, 'unlock' | 'lock' | 'setPin'>
   campaigns: Pick<CampaignStore, 'get' | 'list' | 'save'>
   attendance: Pick<AttendanceStore, 'markGreetingShown' | 'latest'>
+  greetings: Pick<GreetingBacklog, 'shown'>
   queries: Pick<AttendanceQueries, 'list' | 'stats'>
   roster: Pick<RosterStore, 'byId' | 'search' | 'upsertMany'>
   pool: Pick<TicketPool, 'probe' | 'campaignChanged' | 'showDesk'>
@@ -86,6 +88,7 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
   return {
     getScreenState: () => d.view.screenState(),
     greetingShown: ({ eventId }) => {
+      d.greetings.shown(eventId)
       if (!d.attendance.markGreetingShown(eventId))
         throw new KioskError('event_not_found', 'no such event')
       return ok

@@ -2,8 +2,9 @@
 // to the relay and acks batches; relay-cursor.ts owns where the kiosk is in the relay's stream;
 // scan-intake.ts (here) stores each batch with the cursor and emits the events; attendance-store.ts
 // writes the attendance rows, attendance-queries.ts reads them (admin list, stats); greeter.ts
-// words the greeting. The scan is the relay's `scan` frame (shared/relay-protocol.ts) all the way
-// to the row.
+// words the greeting; greeting-backlog.ts keeps the recent ones not yet shown, for a page that
+// starts listening late. The scan is the relay's `scan` frame (shared/relay-protocol.ts) all the
+// way to the row.
 /**
  * Scan frames from the relay: a batch is stored with the relay cursor in one transaction (the
  * link acks only after this returns), then, per scan and in order, the attendance and greeting
@@ -15,6 +16,7 @@ import type { AttendanceStore, ScanContext } from './attendance-store'
 import type { CampaignStore } from '../campaigns/campaign-store'
 import { makeGreeting } from './greeter'
 import type { KioskEvents } from '../api/kiosk-events'
+import type { GreetingBacklog } from './greeting-backlog'
 import type { RelayCursorStore } from './relay-cursor'
 import type { AfterCommit, ScanDelivery } from './relay-link'
 import type { TicketPool } from '../tickets/ticket-pool'
@@ -30,6 +32,8 @@ export interface ScanIntakeDeps {
   context: ScanContext
   /** Replayed scans older than this get no greeting: the visitor has long walked on. */
   greetWindowMs: number
+  /** Keeps each greeting until the screen shows it, for a page that was not listening. */
+  backlog: Pick<GreetingBacklog, 'add'>
 }
 
 /**
@@ -54,7 +58,13 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       d.events.emit('attendance', row)
       const campaign = d.campaigns.get(row.campaignId)
       const recent = now - frame.receivedAt <= d.greetWindowMs
-      if (campaign && (live || recent)) d.events.emit('greeting', makeGreeting(row, campaign, now))
+      if (campaign && (live || recent)) {
+        const greeting = makeGreeting(row, campaign, now)
+        // Its age counts from the scan as above; a live one's from now (the relay's clock may
+        // be off, which is why a live scan is greeted whatever its receivedAt).
+        d.backlog.add(greeting, live ? now : Math.min(now, frame.receivedAt))
+        d.events.emit('greeting', greeting)
+      }
       d.pool.scanned(frame.scene)
     }
   }

@@ -25,6 +25,7 @@ import {
   sendJson,
   type RouteRequest,
 } from '../../../shared/server'
+import type { Greeting } from '../../../shared/domain'
 import type { Logger } from '../../../shared/server/log'
 import type { KioskCall } from '../api/kiosk-api'
 import { KioskError } from '../api/kiosk-error'
@@ -35,6 +36,8 @@ export interface WebBridgeTarget {
   call: KioskCall
   events: KioskEvents
   exports: { file(exportId: string): { path: string; fileName: string } | null }
+  /** The recent greetings not yet shown (KioskCore.unshownGreetings), oldest first. */
+  unshownGreetings(): readonly Greeting[]
 }
 
 export interface WebServerOptions {
@@ -178,9 +181,14 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     })
     res.write('retry: 2000\n\n')
     sockets.add(res)
-    const off = o.target.events.onAny((name, payload) => {
+    const send = (name: string, payload: unknown) =>
       sendEvent(res, `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
-    })
+    // Events are not numbered or sent again: what was emitted while this page had no stream
+    // (reconnecting, loading) is gone, but a visitor's greeting still matters while they are at
+    // the booth. The recent ones not yet shown come first (the page ignores those it has seen),
+    // then everything from now on, in the same turn so nothing falls between.
+    for (const greeting of o.target.unshownGreetings()) send('greeting', greeting)
+    const off = o.target.events.onAny(send)
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), o.keepAliveMs ?? 15_000)
     req.on('close', () => {
       off()

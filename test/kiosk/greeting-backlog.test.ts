@@ -1,0 +1,109 @@
+// The greetings kept for a page that was not listening when they were sent: the recent ones not
+// yet shown, oldest first, bounded; a replayed scan's greeting ages from the scan, not from when
+// the kiosk heard of it.
+import { describe, expect, it } from 'vitest'
+import type { AttendanceRow, Greeting } from '../../shared/domain'
+import type { ScanFrame } from '../../shared/relay-protocol'
+import { KioskEvents } from '../../electron/core/api/kiosk-events'
+import { GreetingBacklog } from '../../electron/core/scans/greeting-backlog'
+import { takeScans } from '../../electron/core/scans/scan-intake'
+import { testCampaign } from './helpers'
+
+function greeting(eventId: string): Greeting {
+  return {
+    eventId,
+    kind: 'first-visit',
+    name: null,
+    checkInNumber: 1,
+    texts: { 'zh-CN': '欢迎', en: 'Welcome' },
+    at: 0,
+  }
+}
+
+describe('greeting backlog', () => {
+  it('keeps the recent unshown greetings in order, at most the limit, within the window', () => {
+    let t = 1_000_000
+    const backlog = new GreetingBacklog({ now: () => t, windowMs: 60_000, limit: 3 })
+    const ids = (): string[] => backlog.recent().map((g) => g.eventId)
+    backlog.add(greeting('a'), t - 30_000)
+    backlog.add(greeting('b'), t)
+    backlog.add(greeting('c'), t)
+    expect(ids()).toEqual(['a', 'b', 'c'])
+    backlog.shown('b')
+    expect(ids()).toEqual(['a', 'c'])
+    backlog.add(greeting('d'), t)
+    backlog.add(greeting('e'), t)
+    // Over the limit: the oldest goes.
+    expect(ids()).toEqual(['c', 'd', 'e'])
+    backlog.add(greeting('f'), t - 50_000)
+    t += 15_000
+    // f's scan is 65 s old now: the visitor has walked on.
+    expect(ids()).toEqual(['d', 'e'])
+    t += 46_000
+    expect(ids()).toEqual([])
+    backlog.add(greeting('g'), t)
+    backlog.clear()
+    expect(ids()).toEqual([])
+  })
+
+  it('a replayed scan is kept for what is left of its window, a live one for the whole', () => {
+    const now = 5_000_000
+    const backlog = new GreetingBacklog({ now: () => now, windowMs: 60_000 })
+    const added: Array<[string, number]> = []
+    const frame = (seq: number, receivedAt: number): ScanFrame => ({
+      type: 'scan',
+      seq,
+      id: `ev-${seq}`,
+      event: 'scan',
+      openid: `o_${seq}`,
+      scene: 'booth-1:s',
+      ticket: 't',
+      createTime: 1_700_000_000,
+      receivedAt,
+    })
+    const row = (f: ScanFrame): AttendanceRow => ({
+      id: f.seq,
+      eventId: f.id,
+      campaignId: 'expo',
+      kioskId: 'booth-1',
+      openid: f.openid,
+      scene: f.scene,
+      kind: 'scan',
+      createTime: f.createTime,
+      receivedAt: f.receivedAt,
+      firstVisit: true,
+      checkInNumber: f.seq,
+      rosterEntryId: null,
+      rosterName: null,
+      greetingShown: false,
+      unknownTicket: false,
+      fallback: false,
+    })
+    const announce = takeScans(
+      {
+        attendance: { record: (f) => ({ inserted: true, row: row(f as ScanFrame) }) },
+        cursor: { commit: (_seq, store) => store() },
+        campaigns: { get: () => testCampaign() },
+        events: new KioskEvents(),
+        pool: { scanned: () => undefined },
+        now: () => now,
+        context: { kioskId: 'booth-1', fallbackCampaignId: 'expo' },
+        greetWindowMs: 60_000,
+        backlog: { add: (g, since) => added.push([g.eventId, since]) },
+      },
+      [
+        // The relay's clock two minutes behind: a live scan is greeted and kept all the same.
+        { frame: frame(1, now - 120_000), live: true },
+        { frame: frame(2, now - 50_000), live: false },
+        { frame: frame(3, now - 70_000), live: false },
+      ],
+    )
+    announce()
+    expect(added).toEqual([
+      ['ev-1', now],
+      ['ev-2', now - 50_000],
+    ])
+    for (const [id, since] of added) backlog.add(greeting(id), since)
+    expect(backlog.recent().map((g) => g.eventId)).toEqual(['ev-1', 'ev-2'])
+  })
+})
