@@ -2,6 +2,7 @@
  * The one place the shell meets the kiosk core (electron/core, plain Node). If the core's API
  * moves, this file is what changes: the rest of the shell sees only `ShellCore`.
  */
+import type { Greeting } from '../../shared/domain'
 import type { KioskEventName } from '../../shared/ipc'
 import { ConfigFileError } from '../core/config/json-file'
 import { UsageError } from '../core/config/provisioning-args'
@@ -29,6 +30,8 @@ export interface ShellCore {
   /** Ends the admin session (the screen was loaded again and shows itself locked). */
   lockAdmin(): void
   onEvent(listener: (name: KioskEventName, payload: unknown) => void): () => void
+  /** The recent greetings the screen has not shown yet, oldest first (sent as the events are). */
+  unshownGreetings(): readonly Greeting[]
   /** The relay url the kiosk is set up with (the big screen frames its pages), or null. */
   relayUrl(): string | null
   /** Stops the relay link and ticket pool, then closes the SQLite store (and the demo services). */
@@ -70,6 +73,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
     isAdminUnlocked: () => core.auth.checkAndTouch(),
     lockAdmin: () => core.auth.lock(),
     onEvent: (listener) => core.events.onAny(listener),
+    unshownGreetings: () => core.unshownGreetings(),
     relayUrl: () => core.settings().relayUrl,
     close: () => runtime.close(),
   }

@@ -186,6 +186,13 @@ async function start(): Promise<void> {
     log,
   })
   core.onEvent(sendEvent)
+  // Greetings sent while the page was loading (a reload, a renderer that crashed) reached no
+  // listener, and the visitor at the booth was not greeted: each load gets the recent ones not
+  // yet shown. did-finish-load comes after the page's scripts have run (its listeners are on);
+  // its greeting store ignores an eventId it has already seen.
+  win.webContents.on('did-finish-load', () => {
+    for (const greeting of core.unshownGreetings()) sendEvent('greeting', greeting)
+  })
 
   const awake = createDisplayAwake(powerSaveBlocker)
   win.on('show', () => awake.start())

@@ -13,6 +13,7 @@ import type * as LaunchArgs from '../../electron/core/config/provisioning-args'
 import type * as Settings from '../../electron/core/config/settings'
 import { defaultSettings } from '../../electron/core/config/settings'
 import type { ShellCore, ShellCoreOptions } from '../../electron/main/core-adapter'
+import type { Greeting } from '../../shared/domain'
 import type { KioskEventName, KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
 import { FakeBrowserWindow, FakeEvent, FakeIpcMain, FakeSession, FakeWebContents } from './fakes'
@@ -82,6 +83,8 @@ interface Harness {
     adminUnlocked: boolean
     closed: boolean
     emit?: (n: KioskEventName, p: unknown) => void
+    /** What unshownGreetings() answers. */
+    greetings: Greeting[]
   }
   startShellCore: (options: ShellCoreOptions) => Promise<ShellCore>
 }
@@ -159,6 +162,7 @@ function fakeCore(): Harness['core'] {
   const core: Harness['core'] = {
     adminUnlocked: false,
     closed: false,
+    greetings: [],
     initialPin: '246810',
     call: createDispatcher({
       handlers: { setLocale: () => ({ ok: true }) } as unknown as KioskHandlers,
@@ -169,6 +173,7 @@ function fakeCore(): Harness['core'] {
       core.adminUnlocked = false
     },
     relayUrl: () => null,
+    unshownGreetings: () => core.greetings,
     onEvent: (listener) => {
       core.emit = listener
       return () => undefined
@@ -314,6 +319,30 @@ describe('startup wiring', () => {
     h.current.core.emit?.('locale', 'zh-CN')
     h.current.core.emit?.('locale', 'klingon')
     expect(win.webContents.sent).toEqual([{ channel: 'kiosk-event:locale', args: ['zh-CN'] }])
+  })
+
+  it('a page that (re)loads gets the recent greetings not yet shown, checked, in order', async () => {
+    // Sent while the page was loading (a reload, a renderer that crashed) nobody heard them, and
+    // the visitor at the booth was never greeted. The page ignores an eventId it has seen.
+    const win = await launched()
+    const greeting = (eventId: string): Greeting => ({
+      eventId,
+      kind: 'first-visit',
+      name: null,
+      checkInNumber: 1,
+      texts: { 'zh-CN': '欢迎', en: 'Welcome' },
+      at: 1_700_000_000_000,
+    })
+    h.current.core.greetings = [
+      greeting('ev_a'),
+      { ...greeting(''), kind: 'klingon' } as unknown as Greeting,
+      greeting('ev_b'),
+    ]
+    win.webContents.emit('did-finish-load')
+    expect(win.webContents.sent).toEqual([
+      { channel: 'kiosk-event:greeting', args: [greeting('ev_a')] },
+      { channel: 'kiosk-event:greeting', args: [greeting('ev_b')] },
+    ])
   })
 
   it('shows a newly generated admin PIN once, and never logs it', async () => {
