@@ -367,12 +367,18 @@ describe('roster sync', () => {
       'roster complete',
       120_000,
     )
-    expect(sync.starts).toHaveLength(3)
+    // One start per link: the first and one after each cut, or more if the kiosk also
+    // reconnected on its own (a loaded machine); every one after the first resumed where the
+    // kiosk was, never behind an earlier one, past each cut once that cut has happened.
+    expect(sync.starts.length).toBeGreaterThanOrEqual(3)
     expect(sync.starts[0]).toBe(0)
-    expect(sync.starts[1]).toBeGreaterThanOrEqual(15_000)
-    expect(sync.starts[2]).toBeGreaterThanOrEqual(35_000)
-    // Each entry crossed the link once (a slice cut mid-flight may be sent twice; never from 0).
-    expect(sync.sentEntries()).toBeLessThan(50_000 + 2 * 200 + 1)
+    for (const [i, start] of sync.starts.entries()) {
+      if (i > 0) expect(start).toBeGreaterThanOrEqual(sync.starts[i - 1] ?? 0)
+    }
+    expect(sync.starts.filter((start) => start >= 15_000).length).toBeGreaterThanOrEqual(2)
+    expect(sync.starts.at(-1)).toBeGreaterThanOrEqual(35_000)
+    // Each entry crossed the link once (a slice cut mid-flight may be sent again; never from 0).
+    expect(sync.sentEntries()).toBeLessThan(50_000 + (sync.starts.length - 1) * 200 + 1)
     const rows = rosterRows(core, 'expo-2026')
     expect(rows).toHaveLength(50_000)
     expect(new Set(rows.map((r) => r.id)).size).toBe(50_000)
