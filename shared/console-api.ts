@@ -184,6 +184,11 @@ export type ConsoleEvent = z.infer<typeof consoleEventSchema>
 /** Errors: the v1 `{ error: { code, message } }` shape; codes the console can translate. */
 export const consoleErrorCodes = [
   'unauthorized',
+  /**
+   * 401 (added after v2): two different session cookies in one request, one planted (cookie
+   * tossing); both refused and cleared. A client that does not know it reads 401 `unauthorized`.
+   */
+  'ambiguous_session',
   'forbidden',
   'locked_out',
   'bad_request',

@@ -12,7 +12,7 @@ import './styles/console.css'
 
 const i18n = createConsoleI18n()
 const pinia = createPinia()
-const api = createConsoleApi({ onUnauthorized: () => useSessionStore(pinia).expire() })
+const api = createConsoleApi({ onUnauthorized: (e) => useSessionStore(pinia).expire(e) })
 
 createApp(App)
   .provide(consoleApiKey, api)

@@ -212,7 +212,7 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
         sendConsoleError(
           r.res,
           401,
-          'unauthorized',
+          'ambiguous_session',
           'more than one session cookie was sent (one may have been planted by another site): ' +
             'they are cleared, sign in again; if this repeats, clear this site’s cookies',
         )

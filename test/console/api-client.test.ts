@@ -71,6 +71,18 @@ describe('console API client', () => {
     expect(onUnauthorized).toHaveBeenCalledTimes(1)
   })
 
+  it('a 401 refusing two session cookies keeps its code, for the session check too', async () => {
+    const onUnauthorized = vi.fn()
+    const body = { error: { code: 'ambiguous_session', message: 'more than one' } }
+    const api = createConsoleApi({ fetch: answer(401, body), onUnauthorized })
+    expect((await failure(api.stats())).code).toBe('ambiguous_session')
+    expect(onUnauthorized).toHaveBeenCalledWith(
+      expect.objectContaining({ code: 'ambiguous_session', status: 401 }),
+    )
+    // Not "nobody signed in": the sign-in page is told why.
+    expect((await failure(api.session())).code).toBe('ambiguous_session')
+  })
+
   it('a lockout carries its wait from Retry-After', async () => {
     const body = { error: { code: 'locked_out', message: 'wait' } }
     const api = createConsoleApi({ fetch: answer(429, body, { 'retry-after': '42' }) })

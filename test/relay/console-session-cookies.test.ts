@@ -1,8 +1,8 @@
 // Cookie tossing against the organizer's session: a second `scandesk_session` planted by a
 // sibling subdomain (Domain=parent) or an http page (a longer Path such as /console/api, which
 // the browser sends first) must never make the organizer act in the planter's account. Two
-// different session cookies are refused as ambiguous (401), with Set-Cookie lines that expire
-// every copy the relay can name; a malformed or repeated one changes nothing; logout ends
+// different session cookies are refused as ambiguous (401 `ambiguous_session`), with Set-Cookie
+// lines that expire every copy the relay can name; a malformed or repeated one changes nothing; logout ends
 // both sessions.
 import { request } from 'node:http'
 import type { IncomingMessage } from 'node:http'
@@ -69,6 +69,8 @@ describe('console session cookie tossing', () => {
     const who = await victim.call('GET', '/console/api/session')
     expect(who.status, who.text).toBe(401)
     expect(who.text).not.toContain('mallory')
+    // Its own code, so the console can say why it shows sign-in (not "your session ended").
+    expect(who.json).toMatchObject({ error: { code: 'ambiguous_session' } })
     // (The client drops its cookie on the clearing Set-Cookie; the test sends both again.)
     victim.cookie = planted
     const made = await victim.call('POST', '/console/api/campaigns', { name: 'Expo', tag: '' })
@@ -121,8 +123,15 @@ describe('console session cookie tossing', () => {
     const dead = `scandesk_session=${'B'.repeat(43)}`
     for (const cookie of [`${dead}; ${alice.cookie ?? ''}`, `${alice.cookie ?? ''}; ${dead}`]) {
       c.cookie = cookie
-      expect((await c.call('GET', '/console/api/session')).status, cookie).toBe(401)
+      const a = await c.call('GET', '/console/api/session')
+      expect(a.status, cookie).toBe(401)
+      expect(a.json, cookie).toMatchObject({ error: { code: 'ambiguous_session' } })
     }
+    // One cookie naming no session is the plain "sign in first".
+    c.cookie = dead
+    const none = await c.call('GET', '/console/api/session')
+    expect(none.status).toBe(401)
+    expect(none.json).toMatchObject({ error: { code: 'unauthorized' } })
   })
 
   it('signing out with both ends both sessions and clears every copy', async () => {

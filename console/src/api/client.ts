@@ -171,7 +171,8 @@ export type StreamListener = (state: StreamState) => void
 
 export interface ConsoleApiOptions {
   fetch?: typeof fetch
-  onUnauthorized?: () => void
+  /** Any 401 but a sign-in's: the session ended (`unauthorized`) or was refused as ambiguous. */
+  onUnauthorized?: (error: ConsoleApiError) => void
 }
 
 export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
@@ -241,8 +242,13 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       const refused = refusal?.(res.status, data)
       if (refused !== undefined) return { data: refused, headers: res.headers }
       const code = errorCodeOf(res.status, data)
-      if (res.status === 401 && !signIn) options.onUnauthorized?.()
-      throw new ConsoleApiError(code, res.status, parseRetryAfter(res.headers.get('retry-after')))
+      const error = new ConsoleApiError(
+        code,
+        res.status,
+        parseRetryAfter(res.headers.get('retry-after')),
+      )
+      if (res.status === 401 && !signIn) options.onUnauthorized?.(error)
+      throw error
     }
     const parsed = schema.safeParse(data)
     if (!parsed.success) throw new ConsoleApiError('bad_response', res.status)
@@ -254,7 +260,10 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       try {
         return await call('GET', '/session', sessionInfoSchema, undefined, { signIn: true })
       } catch (e) {
-        if (e instanceof ConsoleApiError && e.status === 401) return null
+        // Nobody signed in; two session cookies (one planted) are refused with their own code,
+        // which the sign-in page explains.
+        if (e instanceof ConsoleApiError && e.status === 401 && e.code !== 'ambiguous_session')
+          return null
         throw e
       }
     },

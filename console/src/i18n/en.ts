@@ -332,6 +332,8 @@ export const en: MessageSchema = {
   language: { label: 'Language' },
   errors: {
     unauthorized: 'Your session ended; sign in again',
+    ambiguous_session:
+      'Several sessions were found in this browser; all were signed out. Please sign in again (if this keeps happening, clear this site’s cookies)',
     forbidden: 'Not allowed',
     locked_out: 'Too many failed attempts. Try again later',
     bad_request: 'Something in the input is wrong; check it and try again',

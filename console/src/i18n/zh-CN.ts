@@ -324,6 +324,8 @@ export const zhCN = {
   language: { label: '语言' },
   errors: {
     unauthorized: '登录已失效，请重新登录',
+    ambiguous_session:
+      '检测到多个登录会话，已全部退出，请重新登录。如反复出现，请清除本站的 Cookie',
     forbidden: '没有权限执行此操作',
     locked_out: '失败次数过多，请稍后再试',
     bad_request: '输入有误，请检查后重试',

@@ -29,10 +29,17 @@ export const useSessionStore = defineStore('console-session', () => {
       info.value = who
       state.value = who ? 'signed-in' : 'signed-out'
     } catch (e) {
+      const failure = toConsoleError(e)
+      // Two session cookies (one planted) were refused and cleared: signed out, and the
+      // sign-in page says why.
+      if (failure.code === 'ambiguous_session') {
+        expire(failure)
+        return
+      }
       // The relay could not say (unreachable, a proxy's 502 while it restarts): a signed-in
       // console stays signed in, and the event stream tries again; only a 401 signs out.
       if (state.value === 'signed-in') return
-      error.value = toConsoleError(e)
+      error.value = failure
       state.value = 'signed-out'
     }
   }
@@ -70,9 +77,15 @@ export const useSessionStore = defineStore('console-session', () => {
     expired.value = false
   }
 
-  /** The relay no longer knows this session (a 401 on some call). */
-  function expire(): void {
-    if (state.value === 'signed-in') {
+  /**
+   * The relay no longer knows this session (a 401 on some call), or refused it as ambiguous
+   * (`ambiguous_session`: that reason is kept, whatever the state, for the sign-in page).
+   */
+  function expire(reason?: ConsoleApiError): void {
+    if (reason?.code === 'ambiguous_session') {
+      error.value = reason
+      expired.value = true
+    } else if (state.value === 'signed-in') {
       error.value = new ConsoleApiError('unauthorized', 401)
       expired.value = true
     }
