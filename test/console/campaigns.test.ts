@@ -283,6 +283,27 @@ describe('the campaign editor', () => {
     expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-new', '"hall-b@other"']])
   })
 
+  it('says a campaign saved without booths is saved, not "on its way to the booths"', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await useKiosksStore().refresh()
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.createCampaign).toHaveBeenCalledTimes(1)
+    const note = wrapper.get('[data-testid="saved"]').text()
+    expect(note).toContain('已保存')
+    expect(note).not.toContain('送达签到台')
+    expect(note).toContain('尚未选择签到台')
+    // With a booth ticked, it is on its way to it.
+    await wrapper.get('[data-booth="hall-a"]').setValue(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="saved"]').text()).toBe('已保存，正在送达签到台')
+  })
+
   it('saves with the ETag it read; a 412 keeps the typed name and offers both versions', async () => {
     const fake = createFakeConsoleApi()
     fake.api.updateCampaign.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))

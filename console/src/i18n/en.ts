@@ -200,6 +200,7 @@ export const en: MessageSchema = {
     create: 'Create campaign',
     saving: 'Saving…',
     saved: 'Saved; on its way to the booths',
+    savedNoBooths: 'Saved (no booths chosen yet)',
     fixFirst: 'Fix the fields marked first',
     conflict: 'Someone else changed this campaign: reload the page, then edit again',
     changedElsewhere:

@@ -182,6 +182,7 @@ export const zhCN = {
     create: '创建活动',
     saving: '正在保存…',
     saved: '已保存，正在送达签到台',
+    savedNoBooths: '已保存（尚未选择签到台）',
     fixFirst: '请先修正标出的内容',
     conflict: '活动已被其他人修改：请刷新页面后再改',
     changedElsewhere:
