@@ -28,4 +28,10 @@ describe('console messages', () => {
     }
     expect(errorKey(new Error('boom'))).toBe('errors.network')
   })
+
+  it('the pairing hint names no side for the QR code: beside the code when wide, below it on a phone', () => {
+    for (const hint of [zhCN.pairing.instruction, en.pairing.instruction]) {
+      expect(hint).not.toMatch(/右侧|左侧|下方|上方|\b(right|left|below|above)\b/i)
+    }
+  })
 })
