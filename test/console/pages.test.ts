@@ -91,6 +91,20 @@ describe('the app shell', () => {
     expect(fake.streams()).toBe(0)
   })
 
+  it('a session found over when the event stream ends says so on the sign-in page', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.session.mockResolvedValue(null)
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    await signIn(wrapper, 'bob')
+    expect(fake.streams()).toBe(1)
+    // The relay ended the stream (the session is over); the check that follows finds nobody.
+    fake.closeStream()
+    await flushPromises()
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('登录已失效，请重新登录')
+  })
+
   it('signing out tells the relay and closes the event stream', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(App, fake.api)

@@ -26,8 +26,13 @@ export const useSessionStore = defineStore('console-session', () => {
   async function check(): Promise<void> {
     try {
       const who = await api.session()
+      if (who === null) {
+        // Nobody: a console that was signed in says its session ended (expire), as after a 401.
+        expire()
+        return
+      }
       info.value = who
-      state.value = who ? 'signed-in' : 'signed-out'
+      state.value = 'signed-in'
     } catch (e) {
       const failure = toConsoleError(e)
       // Two session cookies (one planted) were refused and cleared: signed out, and the
