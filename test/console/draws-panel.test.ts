@@ -66,6 +66,23 @@ describe('the draws panel', () => {
     )
   })
 
+  it('says why the draw button is greyed out: no prize, then a count out of range', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const button = () => wrapper.get('[data-testid="draw-start"]')
+    const missing = () => wrapper.find('[data-testid="draw-missing"]')
+    expect(button().attributes('disabled')).toBeDefined()
+    expect(missing().text()).toBe('填写奖项后即可抽奖')
+    expect(button().attributes('aria-describedby')).toBe(missing().attributes('id'))
+    await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
+    expect(missing().exists()).toBe(false)
+    expect(button().attributes('disabled')).toBeUndefined()
+    await wrapper.get('[data-testid="draw-count"]').setValue('0')
+    expect(missing().text()).toMatch(/^中奖人数须为 1–\d+ 的整数$/)
+    expect(button().attributes('disabled')).toBeDefined()
+  })
+
   it('says there are not enough eligible visitors on a 409', async () => {
     const fake = createFakeConsoleApi()
     fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))

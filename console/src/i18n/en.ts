@@ -314,6 +314,8 @@ export const en: MessageSchema = {
       excludeWinners: 'Exclude previous winners',
       rosterOnly: 'Roster guests only',
       start: 'Draw',
+      needPrize: 'Name the prize to draw',
+      needCount: 'Winners must be a whole number from 1 to {max}',
       drawing: 'Drawing…',
       empty: 'No draws yet',
       tooFew: 'Not enough eligible visitors for that many winners',

@@ -307,6 +307,8 @@ export const zhCN = {
       excludeWinners: '排除已中奖者',
       rosterOnly: '仅限名单内来宾',
       start: '开始抽奖',
+      needPrize: '填写奖项后即可抽奖',
+      needCount: '中奖人数须为 1–{max} 的整数',
       drawing: '正在抽奖…',
       empty: '还没有抽奖记录',
       tooFew: '符合条件的访客不足这么多人',
