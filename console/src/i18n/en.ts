@@ -179,8 +179,9 @@ export const en: MessageSchema = {
       greetings:
         'You can use {number} (check-in number) and {name} (name: only registered guests have one, so it is filled in the “Registered guest” greeting only)',
       tag: 'Up to 30 bytes (10 Chinese characters); empty: no tag',
-      followUp: 'Up to 600 characters; empty: none sent',
-      followUpBytes: '{n} / {max} bytes',
+      followUp:
+        'Up to 600 characters, and 2048 bytes once the name is filled in (a Chinese character is 3 bytes); empty: none sent',
+      followUpBytes: 'With the longest name: {n} / {max} bytes',
       stamps: 'A visitor completes the rally with a stamp from every booth picked; none: no rally',
       stampProgress:
         'Added to the reply of a rally booth’s scan; {count} stamps so far, {total} booths, {missing} the booths still to visit. Empty: the default. WeChat replies have no language: write it in the visitors’ language',

@@ -162,8 +162,8 @@ export const zhCN = {
       greetings:
         '可使用 {number}（签到号）和 {name}（姓名；只有名单来宾有姓名，只在「名单来宾」欢迎语中填入）',
       tag: '最多 30 字节（10 个汉字）；留空则不打标签',
-      followUp: '最多 600 字；留空则不发送',
-      followUpBytes: '{n} / {max} 字节',
+      followUp: '最多 600 字，且填入姓名后不超过 2048 字节（一个汉字 3 字节）；留空则不发送',
+      followUpBytes: '按最长姓名计：{n} / {max} 字节',
       stamps: '集齐所选签到台的印章即完成集章；不选则不集章',
       stampProgress:
         '附在集章签到台扫码的回复之后；{count} 已集章数，{total} 签到台总数，{missing} 尚未集章的签到台。留空使用默认文字',
