@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { RelayHandle } from '../../relay/server'
 import type { RelayFrame } from '../../shared/relay-protocol'
 import { throttleProxy, type ThrottleProxy } from '../helpers/throttle-proxy'
-import { assign, createCampaign, signIn } from './campaign-helpers'
+import { assign, createCampaign, guestRosterCsv, signIn, until } from './campaign-helpers'
 import { newPlace, startOn } from './console-helpers'
 import { KioskClient, postPush, scanXml } from './harness'
 
@@ -19,21 +19,6 @@ afterEach(async () => {
 const ROWS = 1000
 /** The most binding bytes the kiosk may receive before the scan. */
 const MOST_BINDING_BYTES_AHEAD = 24 * 1024
-
-function csv(rows: number): string {
-  const lines = ['姓名,公司,手机,编号']
-  for (let i = 0; i < rows; i++)
-    lines.push(`来宾${i},公司${i % 97},1380000${String(i).padStart(4, '0')},R${i}`)
-  return lines.join('\n')
-}
-
-async function until(pred: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('desk bindings after a roster, on a slow link', () => {
   it('a scan overtakes them (a small batch ahead, not all of them); each then arrives once, in order', async () => {
@@ -48,7 +33,7 @@ describe('desk bindings after a roster, on a slow link', () => {
     const res = await fetch(`${relay.url}/console/api/campaigns/${made.id}/roster`, {
       method: 'POST',
       headers: { origin: relay.url, cookie: c.cookie ?? '', 'content-type': 'text/csv' },
-      body: csv(ROWS),
+      body: guestRosterCsv(ROWS),
     })
     expect(res.status).toBe(200)
     // Every visitor bound at some desk: the old burst is ROWS frames of ~150 bytes.

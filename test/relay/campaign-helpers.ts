@@ -91,3 +91,20 @@ export async function assign(
   const a = await c.call('PUT', `/console/api/kiosks/${kioskId}`, { campaignId })
   expect(a.status, a.text).toBe(200)
 }
+
+/** A roster CSV of `rows` guests with Chinese headers (name, company, phone, code), as organizers export them. */
+export function guestRosterCsv(rows: number): string {
+  const lines = ['姓名,公司,手机,编号']
+  for (let i = 0; i < rows; i++)
+    lines.push(`来宾${i},公司${i % 97},1380000${String(i).padStart(4, '0')},R${i}`)
+  return lines.join('\n')
+}
+
+/** Polls `pred` every 20 ms; throws naming `what` after `timeoutMs`. */
+export async function until(pred: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

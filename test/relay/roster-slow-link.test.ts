@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { RelayHandle } from '../../relay/server'
 import type { RelayFrame } from '../../shared/relay-protocol'
 import { throttleProxy, type ThrottleProxy } from '../helpers/throttle-proxy'
-import { assign, createCampaign, signIn } from './campaign-helpers'
+import { assign, createCampaign, guestRosterCsv, signIn, until } from './campaign-helpers'
 import { newPlace, startOn } from './console-helpers'
 import { KioskClient, postPush, scanXml } from './harness'
 
@@ -19,21 +19,6 @@ afterEach(async () => {
 const ROWS = 1500
 /** The most roster bytes the kiosk may receive between the push and its scan. */
 const MOST_ROSTER_BYTES_AHEAD = 24 * 1024
-
-function csv(rows: number): string {
-  const lines = ['姓名,公司,手机,编号']
-  for (let i = 0; i < rows; i++)
-    lines.push(`来宾${i},公司${i % 97},1380000${String(i).padStart(4, '0')},R${i}`)
-  return lines.join('\n')
-}
-
-async function until(pred: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('a scan on a slow link during a roster transfer', () => {
   it('overtakes the roster (a few KiB ahead of it, not 4 × 64 KiB); the roster still completes exactly', async () => {
@@ -48,7 +33,7 @@ describe('a scan on a slow link during a roster transfer', () => {
     const res = await fetch(`${relay.url}/console/api/campaigns/${made.id}/roster`, {
       method: 'POST',
       headers: { origin: relay.url, cookie: c.cookie ?? '', 'content-type': 'text/csv' },
-      body: csv(ROWS),
+      body: guestRosterCsv(ROWS),
     })
     expect(res.status).toBe(200)
 
