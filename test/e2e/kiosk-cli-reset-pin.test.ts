@@ -6,33 +6,20 @@
  * running kiosk holds its settings in memory and would keep the old PIN).
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { openKioskDb } from '../../electron/core/db/db'
 import { MetaTable } from '../../electron/core/db/meta-table'
 import { loadLockout } from '../../electron/core/config/admin-lockout'
-import { assertCliBuilt, callKiosk, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { assertCliBuilt, callKiosk, type KioskProcess } from './kiosk-process'
+import { kioskDataFolder } from './kiosk-data-folder'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const execFileP = promisify(execFile)
-const dir = mkdtempSync(join(tmpdir(), 'kiosk-reset-pin-'))
-const dataDir = join(dir, 'kiosk')
-const kiosks: KioskProcess[] = []
-
-afterAll(async () => {
-  for (const k of kiosks) await k.kill()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-async function start(): Promise<KioskProcess> {
-  const kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-  kiosks.push(kiosk)
-  return kiosk
-}
+const { dir, dataDir, start } = kioskDataFolder('kiosk-reset-pin-')
 
 /** `kiosk reset-pin <args>`: its status and output (bounded: killed after 30 s). */
 async function resetPin(

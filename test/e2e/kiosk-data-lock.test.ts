@@ -6,29 +6,16 @@
  * kiosk.
  */
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { readdirSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, describe, expect, it } from 'vitest'
-import { assertCliBuilt, startKioskProcess, type KioskProcess } from './kiosk-process'
+import { describe, expect, it } from 'vitest'
+import { assertCliBuilt } from './kiosk-process'
+import { kioskDataFolder } from './kiosk-data-folder'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
-const dir = mkdtempSync(join(tmpdir(), 'kiosk-lock-'))
-const dataDir = join(dir, 'kiosk')
-const kiosks: KioskProcess[] = []
-
-afterAll(async () => {
-  for (const k of kiosks) await k.kill()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-async function start(): Promise<KioskProcess> {
-  const kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
-  kiosks.push(kiosk)
-  return kiosk
-}
+const { dataDir, start } = kioskDataFolder('kiosk-lock-')
 
 /** A kiosk expected to stop by itself (bounded: killed after 30 s). */
 function runToExit(): Promise<{ code: number | null; stdout: string; stderr: string }> {
