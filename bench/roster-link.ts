@@ -23,7 +23,7 @@ import { MemoryVault } from '../electron/core/config/vault'
 import { createKioskCore } from '../electron/core/kiosk-core'
 import { addOrganizer } from '../relay/console/organizer-admin'
 import { startRelay, type RelayHandle } from '../relay/server'
-import { relayFrameSchema } from '../shared/relay-protocol'
+import { relayFrameSchema, type RelayFrame } from '../shared/relay-protocol'
 import { CAMPAIGN, ConsoleApi, ORGANIZER_NAME } from '../test/e2e/campaign-booths'
 import { throttleProxy } from '../test/helpers/throttle-proxy'
 import { provisionDir } from '../test/kiosk/helpers'
@@ -116,34 +116,58 @@ async function loopback(runs: number): Promise<Results> {
   })
 }
 
+/**
+ * A raw websocket kiosk `k1` through `proxyUrl`: every frame goes to `onFrame`, each roster frame
+ * is acked at once with what it holds. Resolves once its hello is sent.
+ */
+async function ackingKiosk(
+  proxyUrl: string,
+  token: string,
+  onFrame: (f: RelayFrame) => void,
+): Promise<{ ws: WebSocket; held: () => number }> {
+  const ws = new WebSocket(`${proxyUrl.replace(/^http/, 'ws')}/kiosk`, {
+    headers: { Authorization: `Bearer ${token}` },
+  })
+  let held = 0
+  ws.on('message', (data: Buffer) => {
+    const f = relayFrameSchema.parse(JSON.parse(data.toString('utf8')))
+    onFrame(f)
+    if (f.type !== 'roster') return
+    if (f.offset === held) held += f.entries.length
+    const ack = { campaignId: f.campaignId, rosterVersion: f.rosterVersion, offset: held }
+    ws.send(JSON.stringify({ type: 'roster-ack', ...ack }))
+  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+  } catch (err) {
+    ws.terminate()
+    throw err
+  }
+  ws.send(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+  return { ws, held: () => held }
+}
+
 async function scanBehindRoster(scans: number): Promise<Results> {
   return withRelay(async (relay, api) => {
     const token = await relay.addKiosk('k1')
     const made = await campaignWithRoster(relay, api, SLOW_ROWS)
     await api.assign('k1', made.id)
     const proxy = await throttleProxy(relay.port, SLOW_BYTES_PER_SECOND)
-    const ws = new WebSocket(`${proxy.url.replace(/^http/, 'ws')}/kiosk`, {
-      headers: { Authorization: `Bearer ${token}` },
+    const arrived = new Map<string, number>()
+    const kiosk = await ackingKiosk(proxy.url, token, (f) => {
+      if (f.type === 'scan') arrived.set(f.openid, performance.now())
+    }).catch(async (err: unknown) => {
+      await proxy.close()
+      throw err
     })
+    const held = kiosk.held
     try {
-      let held = 0
-      const arrived = new Map<string, number>()
-      ws.on('message', (data: Buffer) => {
-        const f = relayFrameSchema.parse(JSON.parse(data.toString('utf8')))
-        if (f.type === 'scan') arrived.set(f.openid, performance.now())
-        if (f.type !== 'roster') return
-        if (f.offset === held) held += f.entries.length
-        const ack = { campaignId: f.campaignId, rosterVersion: f.rosterVersion, offset: held }
-        ws.send(JSON.stringify({ type: 'roster-ack', ...ack }))
-      })
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', resolve)
-        ws.once('error', reject)
-      })
-      ws.send(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-      await until(() => held > 0, 'roster under way', 60_000)
+      await until(() => held() > 0, 'roster under way', 60_000)
       const waits: number[] = []
-      for (let i = 0; i < scans && held < SLOW_ROWS; i++) {
+      for (let i = 0; i < scans && held() < SLOW_ROWS; i++) {
         await new Promise((r) => setTimeout(r, 1500))
         const openid = `o_bench_${i}`
         const status = await postPush(relay.url, scanXml(openid, `k1:n${i}`))
@@ -160,7 +184,7 @@ async function scanBehindRoster(scans: number): Promise<Results> {
         [`${name}.max_ms`]: { value: round(waits.at(-1) ?? NaN, 0), unit: 'ms' },
       }
     } finally {
-      ws.terminate()
+      kiosk.ws.terminate()
       await proxy.close()
     }
   })
@@ -180,41 +204,28 @@ async function scanBehindBindings(): Promise<Results> {
       await campaigns.putBinding(made.id, { registrationId: e.id, openid, at: Date.now() })
     }
     const proxy = await throttleProxy(relay.port, SLOW_BYTES_PER_SECOND)
-    const ws = new WebSocket(`${proxy.url.replace(/^http/, 'ws')}/kiosk`, {
-      headers: { Authorization: `Bearer ${token}` },
+    let bindings = 0
+    let firstBindingAt = 0
+    let lastBindingAt = 0
+    let scanAt = 0
+    let pushedAt = 0
+    let push: Promise<number> | null = null
+    const kiosk = await ackingKiosk(proxy.url, token, (f) => {
+      if (f.type === 'scan') scanAt = performance.now()
+      if (f.type !== 'binding') return
+      bindings++
+      lastBindingAt = performance.now()
+      if (push !== null) return
+      firstBindingAt = lastBindingAt
+      push = postPush(relay.url, scanXml('o_bench_desk', 'k1:n1')).then((status) => {
+        pushedAt = performance.now()
+        return status
+      })
+    }).catch(async (err: unknown) => {
+      await proxy.close()
+      throw err
     })
     try {
-      let held = 0
-      let bindings = 0
-      let firstBindingAt = 0
-      let lastBindingAt = 0
-      let scanAt = 0
-      let pushedAt = 0
-      let push: Promise<number> | null = null
-      ws.on('message', (data: Buffer) => {
-        const f = relayFrameSchema.parse(JSON.parse(data.toString('utf8')))
-        if (f.type === 'scan') scanAt = performance.now()
-        if (f.type === 'binding') {
-          bindings++
-          lastBindingAt = performance.now()
-          if (push === null) {
-            firstBindingAt = lastBindingAt
-            push = postPush(relay.url, scanXml('o_bench_desk', 'k1:n1')).then((status) => {
-              pushedAt = performance.now()
-              return status
-            })
-          }
-        }
-        if (f.type !== 'roster') return
-        if (f.offset === held) held += f.entries.length
-        const ack = { campaignId: f.campaignId, rosterVersion: f.rosterVersion, offset: held }
-        ws.send(JSON.stringify({ type: 'roster-ack', ...ack }))
-      })
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', resolve)
-        ws.once('error', reject)
-      })
-      ws.send(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
       await until(() => push !== null, 'the first binding', 120_000)
       const status = await (push as unknown as Promise<number>)
       if (status !== 200) throw new Error(`push: HTTP ${status}`)
@@ -234,7 +245,7 @@ async function scanBehindBindings(): Promise<Results> {
         },
       }
     } finally {
-      ws.terminate()
+      kiosk.ws.terminate()
       await proxy.close()
     }
   })
