@@ -4,52 +4,30 @@
  * one has none), a click says it was sent, in zh-CN, and the booth's live link gets the
  * `admin-unlock` frame. Screenshot: test-artifacts/console-admin-unlock.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { afterAll, expect, it } from 'vitest'
 import { addOrganizer } from '../../relay/console/organizer-admin'
-import { startRelay, type RelayHandle } from '../../relay/server'
 import { KioskClient } from '../relay/harness'
-import { launchChromium, waitForStill } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+import { waitForStill } from './browser'
+import { realConsoleRelay } from './real-console-relay'
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
 
-let dir: string
-let relay: RelayHandle
-let browser: Browser
+const bed = realConsoleRelay({ name: 'admin-unlock' })
 let kiosk: KioskClient | null = null
-const problems: string[] = []
-
-beforeAll(async () => {
-  assertConsoleBuilt()
-  dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-admin-unlock-'))
-  relay = await startRelay({
-    port: 0,
-    host: '127.0.0.1',
-    data: join(dir, 'relay'),
-    wechat: { token: 'adminUnlockE2eToken' },
-    consoleDir: CONSOLE_DIR,
-  })
-  browser = await launchChromium()
-}, 60_000)
-
 afterAll(async () => {
   await kiosk?.close()
-  await browser?.close()
-  await relay?.close()
-  if (dir) rmSync(dir, { recursive: true, force: true })
 })
+const problems: string[] = []
 
 it('clears an online booth’s PIN lockout from the booth list', async () => {
-  const token = await relay.addKiosk('hall-a')
-  await relay.addKiosk('hall-b')
-  kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'hall-a' })
+  const token = await bed.relay.addKiosk('hall-a')
+  await bed.relay.addKiosk('hall-b')
+  kiosk = await KioskClient.hello(bed.relay.url, token, { kioskId: 'hall-a' })
 
-  const password = await addOrganizer(relay.store, 'alice', Date.now())
-  const context = await browser.newContext({
+  const password = await addOrganizer(bed.relay.store, 'alice', Date.now())
+  const context = await bed.browser.newContext({
     viewport: { width: 1280, height: 800 },
     locale: 'zh-CN',
   })
@@ -58,7 +36,7 @@ it('clears an online booth’s PIN lockout from the booth list', async () => {
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(m.text())
   })
-  await page.goto(`${relay.url}/console/`)
+  await page.goto(`${bed.relay.url}/console/`)
   await page.fill('#sign-in-name', 'alice')
   await page.fill('#sign-in-password', password)
   await page.click('[data-testid="sign-in-submit"]')

@@ -5,50 +5,27 @@
  * version and put hers back, or keep hers and save it over his knowingly.
  * Screenshot: test-artifacts/console-edit-conflict.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import { addOrganizer } from '../../relay/console/organizer-admin'
-import { startRelay, type RelayHandle } from '../../relay/server'
-import { launchChromium, waitForPage, waitForStill } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+import { waitForPage, waitForStill } from './browser'
+import { realConsoleRelay } from './real-console-relay'
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
 const NAME = '[data-testid="field-name"]'
 
-let dir: string
-let relay: RelayHandle
-let browser: Browser
+const bed = realConsoleRelay({ name: 'conflict' })
 const problems: string[] = []
 const passwords = new Map<string, string>()
 
-beforeAll(async () => {
-  assertConsoleBuilt()
-  dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-conflict-'))
-  relay = await startRelay({
-    port: 0,
-    host: '127.0.0.1',
-    data: join(dir, 'relay'),
-    wechat: { token: 'conflictE2eToken' },
-    consoleDir: CONSOLE_DIR,
-  })
-  browser = await launchChromium()
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await relay?.close()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
 /** A signed-in console page of its own (own cookies) on the campaign's editor. */
 async function editorAs(name: string, campaignId: string): Promise<Page> {
-  const password = await addOrganizer(relay.store, name, Date.now())
+  const password = await addOrganizer(bed.relay.store, name, Date.now())
   passwords.set(name, password)
-  const context = await browser.newContext({
+  const context = await bed.browser.newContext({
     viewport: { width: 1280, height: 900 },
     locale: 'zh-CN',
   })
@@ -58,23 +35,23 @@ async function editorAs(name: string, campaignId: string): Promise<Page> {
     if (m.type() === 'error' && !/status of (401|412)/.test(m.text()))
       problems.push(`console: ${m.text()}`)
   })
-  await page.goto(`${relay.url}/console/`)
+  await page.goto(`${bed.relay.url}/console/`)
   await page.fill('#sign-in-name', name)
   await page.fill('#sign-in-password', password)
   await page.click('[data-testid="sign-in-submit"]')
   await page.locator('[data-testid="page-booths"]').waitFor()
-  await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaignId)}`)
+  await page.goto(`${bed.relay.url}/console/#/campaigns/${encodeURIComponent(campaignId)}`)
   await page.locator(`${NAME}`).waitFor()
   await waitForPage(page, `(document.querySelector('${NAME}')?.value ?? '') !== ''`)
   return page
 }
 
 async function storedName(id: string): Promise<string | undefined> {
-  return (await relay.store.campaigns.getCampaign(id))?.campaign.name
+  return (await bed.relay.store.campaigns.getCampaign(id))?.campaign.name
 }
 
 it('a save from a form opened before someone else saved is refused, and the draft stays', async () => {
-  const made = await relay.store.campaigns.createCampaign(
+  const made = await bed.relay.store.campaigns.createCampaign(
     { ...CAMPAIGN_DEFAULTS, name: '春季展', id: 'c-conflict-e2e-01', screenKey: 'k'.repeat(43) },
     Date.now(),
   )
@@ -125,7 +102,7 @@ it('a save from a form opened before someone else saved is refused, and the draf
 }, 60_000)
 
 it('the session expires mid-edit: after signing in again the draft is offered back, and a newer save is not overwritten', async () => {
-  const made = await relay.store.campaigns.createCampaign(
+  const made = await bed.relay.store.campaigns.createCampaign(
     { ...CAMPAIGN_DEFAULTS, name: '秋季展', id: 'c-expiry-e2e-01', screenKey: 'k'.repeat(43) },
     Date.now(),
   )
@@ -134,7 +111,7 @@ it('the session expires mid-edit: after signing in again the draft is offered ba
   const password = passwords.get('carol') ?? ''
   await carol.fill(NAME, '秋季展（Carol 改）')
   await carol.fill('[data-testid="reply-scan"]', '欢迎来到秋季展')
-  // The session ends on the relay (expired): the save meets a 401 and the console signs out.
+  // The session ends on the bed.relay (expired): the save meets a 401 and the console signs out.
   await carol.context().clearCookies()
   await carol.click('[data-testid="save-campaign"]')
   await carol.locator('[data-testid="sign-in"]').waitFor()

@@ -6,44 +6,18 @@
  * "your session ended", both when the page is open (a call's 401) and when it is loaded (the
  * session check's). Signing in again works.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { expect, it } from 'vitest'
 import { addOrganizer } from '../../relay/console/organizer-admin'
-import { startRelay, type RelayHandle } from '../../relay/server'
-import { launchChromium } from './browser'
-import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+import { realConsoleRelay } from './real-console-relay'
 
-let dir: string
-let relay: RelayHandle
-let browser: Browser
+const bed = realConsoleRelay({ name: 'session-cookies' })
 const problems: string[] = []
-
-beforeAll(async () => {
-  assertConsoleBuilt()
-  dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-session-cookies-'))
-  relay = await startRelay({
-    port: 0,
-    host: '127.0.0.1',
-    data: join(dir, 'relay'),
-    wechat: { token: 'sessionCookiesE2eToken' },
-    consoleDir: CONSOLE_DIR,
-  })
-  browser = await launchChromium()
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await relay?.close()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
 
 /** Mallory's live session id, as a planter would hold it (a script's sign-in). */
 async function mallorySession(): Promise<string> {
-  const password = await addOrganizer(relay.store, 'mallory', Date.now())
-  const res = await fetch(`${relay.url}/console/api/login`, {
+  const password = await addOrganizer(bed.relay.store, 'mallory', Date.now())
+  const res = await fetch(`${bed.relay.url}/console/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'mallory', password }),
@@ -55,7 +29,7 @@ async function mallorySession(): Promise<string> {
 }
 
 async function plant(context: BrowserContext, id: string): Promise<void> {
-  const { hostname, port } = new URL(relay.url)
+  const { hostname, port } = new URL(bed.relay.url)
   await context.addCookies([
     {
       name: 'scandesk_session',
@@ -81,15 +55,15 @@ async function sessionCookies(context: BrowserContext): Promise<string[]> {
 }
 
 it('says why the console signed out after a planted second session cookie', async () => {
-  const password = await addOrganizer(relay.store, 'alice', Date.now())
+  const password = await addOrganizer(bed.relay.store, 'alice', Date.now())
   const planted = await mallorySession()
-  const context = await browser.newContext({
+  const context = await bed.browser.newContext({
     viewport: { width: 1280, height: 800 },
     locale: 'zh-CN',
   })
   const page = await context.newPage()
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  await page.goto(`${relay.url}/console/`)
+  await page.goto(`${bed.relay.url}/console/`)
   await signIn(page, password)
 
   // Planted while the console is open: the next call is refused and the page signs out.
@@ -111,7 +85,7 @@ it('says why the console signed out after a planted second session cookie', asyn
   await plant(context, planted)
   const fresh = await context.newPage()
   fresh.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  await fresh.goto(`${relay.url}/console/`)
+  await fresh.goto(`${bed.relay.url}/console/`)
   const again = fresh.locator('[data-testid="sign-in-error"]')
   await again.waitFor()
   expect(await again.textContent()).toContain('检测到多个登录会话')

@@ -13,7 +13,7 @@ import { drawRecordSchema, type DrawRecord } from '../../shared/screen-api'
 import type { ConsoleClient } from '../relay/console-helpers'
 import { scan, screenSetup } from '../relay/screen-helpers'
 import { waitForPage } from './browser'
-import { screenRelay } from './screen-relay'
+import { realConsoleRelay } from './real-console-relay'
 
 const OPENID = (i: number): string => `oDrawVisitor${String(i).padStart(5, '0')}xyz`
 
@@ -32,7 +32,7 @@ function expected(d: DrawRecord): Array<[number, string]> {
 }
 
 describe('a draw made by the relay plays on the draw screen', () => {
-  const fx = screenRelay({ name: 'draw' })
+  const fx = realConsoleRelay({ name: 'draw' })
   let relay: RelayHandle
   let browser: Browser
   let campaign: ConsoleCampaign

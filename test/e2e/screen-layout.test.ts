@@ -16,7 +16,7 @@ import type { ConsoleCampaign } from '../../shared/campaign'
 import type { WallSnapshot } from '../../shared/screen-api'
 import { createCampaign, assign, signIn } from '../relay/campaign-helpers'
 import { SCREENSHOTS, waitForPage } from './browser'
-import { screenRelay } from './screen-relay'
+import { realConsoleRelay } from './real-console-relay'
 
 const LONG_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛·嘉宾签到'
 const NAMES = [
@@ -49,7 +49,7 @@ function busySnapshot(c: ConsoleCampaign): WallSnapshot {
 }
 
 describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () => {
-  const fx = screenRelay({ name: 'screen-layout' })
+  const fx = realConsoleRelay({ name: 'screen-layout' })
   let relay: RelayHandle
   let browser: Browser
   let campaign: ConsoleCampaign

@@ -14,7 +14,7 @@ import type { ScreenDraw } from '../../shared/screen-api'
 import { FakeDrawFeed } from '../helpers/fake-draw-feed'
 import { scan, screenSetup } from '../relay/screen-helpers'
 import { waitForPage } from './browser'
-import { screenRelay } from './screen-relay'
+import { realConsoleRelay } from './real-console-relay'
 import type { TcpLink } from './tcp-link'
 
 const OPENID = (i: number): string => `oMissedDraw${String(i).padStart(4, '0')}xyz`
@@ -40,7 +40,7 @@ const winners = (page: Page): Promise<number[]> =>
 
 describe('a draw made while the draw screen was disconnected', () => {
   const feed = new FakeDrawFeed()
-  const fx = screenRelay({
+  const fx = realConsoleRelay({
     name: 'missed-draw',
     relay: { draws: feed, screens: { heartbeatMs: 400 } },
     link: true,

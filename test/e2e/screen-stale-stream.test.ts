@@ -18,7 +18,7 @@ import { FakeDrawFeed } from '../helpers/fake-draw-feed'
 import { signIn } from '../relay/campaign-helpers'
 import { scan, screenSetup } from '../relay/screen-helpers'
 import { waitForPage } from './browser'
-import { screenRelay } from './screen-relay'
+import { realConsoleRelay } from './real-console-relay'
 import type { TcpLink } from './tcp-link'
 
 const OPENID = (i: number): string => `oStaleVisitor${String(i).padStart(4, '0')}xyz`
@@ -41,7 +41,7 @@ const STATE = `document.querySelector('main').dataset.state`
 
 describe('the big screens when their stream goes silent', () => {
   const feed = new FakeDrawFeed()
-  const fx = screenRelay({
+  const fx = realConsoleRelay({
     name: 'screen-stale',
     relay: { draws: feed, screens: { heartbeatMs: 400 } },
     link: true,

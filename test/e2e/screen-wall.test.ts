@@ -18,7 +18,7 @@ import { FakeDrawFeed } from '../helpers/fake-draw-feed'
 import { TOKEN } from '../relay/harness'
 import { scan, screenSetup } from '../relay/screen-helpers'
 import { screenshot, waitForPage, waitForStill } from './browser'
-import { screenRelay } from './screen-relay'
+import { realConsoleRelay } from './real-console-relay'
 import type { TcpLink } from './tcp-link'
 
 const OPENID = (i: number): string => `oWallVisitor${String(i).padStart(5, '0')}xyz`
@@ -40,7 +40,7 @@ const WATCH = `(() => {
 
 describe('the big screens in Chromium', () => {
   const feed = new FakeDrawFeed()
-  const fx = screenRelay({ name: 'screen', relay: { draws: feed }, link: true })
+  const fx = realConsoleRelay({ name: 'screen', relay: { draws: feed }, link: true })
   let relay: RelayHandle
   let link: TcpLink
   let context: BrowserContext

@@ -1,5 +1,5 @@
 /**
- * The set-up the big-screen browser tests share: a relay serving the BUILT console (and so the
+ * The set-up the big-screen and console browser tests share: a real relay serving the BUILT console (and so the
  * screen pages) on a fresh SQLite data dir, optionally behind a TCP link a test can cut, and
  * Chromium.
  */
@@ -14,14 +14,14 @@ import { launchChromium } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 import { startTcpLink, type TcpLink } from './tcp-link'
 
-export interface ScreenRelay {
+export interface RealConsoleRelay {
   readonly relay: RelayHandle
   /** Only with `link: true`. */
   readonly link: TcpLink
   readonly browser: Browser
 }
 
-export interface ScreenRelayOptions {
+export interface RealConsoleRelayOptions {
   /** The data dir is a temp dir named scandesk-e2e-<name>-…. */
   name: string
   /** startRelay's options (a draw feed, the screens' heartbeat…). */
@@ -34,7 +34,7 @@ export interface ScreenRelayOptions {
  * Call in a describe: before its tests, the relay, link and browser as above (read them from
  * the returned object once its tests run); after them, all closed and the data dir removed.
  */
-export function screenRelay(options: ScreenRelayOptions): ScreenRelay {
+export function realConsoleRelay(options: RealConsoleRelayOptions): RealConsoleRelay {
   let dir: string | undefined
   let relay: RelayHandle | undefined
   let link: TcpLink | undefined
@@ -59,7 +59,7 @@ export function screenRelay(options: ScreenRelayOptions): ScreenRelay {
   })
 
   const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`screenRelay: no ${what} (yet)`)
+    if (value === undefined) throw new Error(`realConsoleRelay: no ${what} (yet)`)
     return value
   }
   return {
