@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { migrations } from '../../relay/store/sqlite/migrations'
+import { migrate } from '../../shared/server/migrate'
 import { buildRelayBundle, ROOT } from './relay-process'
 
 const modeOf = (path: string): number => statSync(path).mode & 0o777
@@ -89,6 +91,50 @@ describe('SQLite store file modes', () => {
       const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
       expect(run.stderr).toMatch(/relay database .*relay\.sqlite cannot be written .*readonly/)
       expect(run.status).toBe(1)
+    } finally {
+      bundle.remove()
+    }
+  })
+
+  it("refuses an older relay's database it cannot write in the same words, before migrating it", () => {
+    // An upgrade onto a backup restored as root: the new relay has a migration to run, and
+    // SQLite's own "attempt to write a readonly database" named neither the file nor the fix.
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    const file = join(data, 'relay.sqlite')
+    const old = new Database(file)
+    migrate(old, migrations.slice(0, 1), 'relay database')
+    old.close()
+    const root = process.getuid?.() === 0
+    if (root) {
+      chownSync(file, 65534, 65534)
+      chmodSync(file, 0o644)
+    } else {
+      chmodSync(file, 0o444)
+    }
+    const bundle = buildRelayBundle()
+    try {
+      const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
+      const noOverride = '-dac_override,-dac_read_search'
+      const [cmd, args] = root
+        ? [
+            'setpriv',
+            [
+              `--inh-caps=${noOverride}`,
+              `--bounding-set=${noOverride}`,
+              process.execPath,
+              ...relay,
+            ],
+          ]
+        : [process.execPath, relay]
+      const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
+      expect(run.stderr).toMatch(/relay database .*relay\.sqlite cannot be written .*readonly/)
+      expect(run.stderr).toContain('must belong to the user the relay runs as')
+      expect(run.status).toBe(1)
+      // Nothing was changed: the file is still the older relay's, for its owner to migrate.
+      const after = new Database(file, { readonly: true })
+      expect(after.pragma('user_version', { simple: true })).toBe(1)
+      after.close()
     } finally {
       bundle.remove()
     }

@@ -77,6 +77,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
       { cause: err },
     )
   }
+  // Before anything writes (switching to WAL, an older relay's database's migrations), so a
+  // database it may not write is refused in our words, never in SQLite's alone.
+  assertWritable(db, file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   // better-sqlite3 waits synchronously: a lock held elsewhere (a backup, an sqlite3 shell)
@@ -90,7 +93,6 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   // docs/BENCHMARKS.md "SQLite push path: what a commit writes (issue 18, pushsql, 2026-12-02)".
   db.pragma('temp_store = MEMORY')
   migrate(db, migrations, 'relay database')
-  assertWritable(db, file)
   const checkpointer = file === ':memory:' ? null : new Checkpointer(db, file)
   return new SqliteStore(
     db,
