@@ -469,6 +469,7 @@ function settingProblem(issue: z.core.$ZodIssue): string {
 export function parseRelayConfig(
   input: unknown,
   sources: ReadonlyMap<string, string> = new Map(),
+  file?: string,
 ): RelayConfig {
   const result = relayConfigSchema.safeParse(input ?? {})
   if (result.success) return result.data
@@ -478,9 +479,52 @@ export function parseRelayConfig(
   // A whole group (`"wechat": "x"`) comes from where its fields came from.
   const source =
     sources.get(path) ?? [...sources].find(([field]) => field.startsWith(`${path}.`))?.[1]
-  const message =
-    keys.length > 0 ? 'is not a known field' : issue ? settingProblem(issue) : 'is invalid'
-  throw new RelayConfigError(path, source ? `${message} (from ${source})` : message)
+  if (keys.length > 0) {
+    // Only a config file has fields of its own choosing: say which file, and the field meant.
+    const closest = closestField(path)
+    const from = source ?? file
+    const where = [from ? `in ${from}` : '', closest ? `did you mean ${closest}?` : '']
+      .filter((w) => w !== '')
+      .join('; ')
+    throw new RelayConfigError(path, `is not a known field${where ? ` (${where})` : ''}`)
+  }
+  const message = issue ? settingProblem(issue) : 'is invalid'
+  if (source) throw new RelayConfigError(path, `${message} (from ${source})`)
+  // Missing, not mistyped (the AppID in safe mode): say how it is set, in a container by env.
+  const settable = FIELDS.some(([p]) => p === path)
+  throw new RelayConfigError(
+    path,
+    settable ? `${message} (set ${envNameOf(path)} or --${flagNameOf(path)})` : message,
+  )
+}
+
+/** The known field an unknown one (`prot`, `wechat.appSecrte`) most likely meant, or null. */
+function closestField(path: string): string | null {
+  const squash = (p: string): string => p.toLowerCase().replaceAll(/[._-]/g, '')
+  let best: { path: string; distance: number } | null = null
+  for (const [known] of FIELDS) {
+    const distance = editDistance(squash(path), squash(known))
+    if (best === null || distance < best.distance) best = { path: known, distance }
+  }
+  // A few slips, not a different word.
+  return best !== null && best.distance <= Math.max(2, Math.floor(path.length / 4))
+    ? best.path
+    : null
+}
+
+/** Why a file could not be read, in a few words and its code, never Node's whole sentence. */
+function unreadable(err: unknown): string {
+  const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+  const words: Readonly<Record<string, string>> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'a directory, not a file',
+    ENOTDIR: 'a folder on the way is a file',
+  }
+  const said = words[code]
+  if (said !== undefined) return `${said}, ${code}`
+  return code !== '' ? code : err instanceof Error ? err.message : String(err)
 }
 
 export interface LoadConfigOptions {
@@ -500,13 +544,16 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
 
   const file = flags.config ?? env.SCANDESK_RELAY_CONFIG
   if (file !== undefined) {
+    const fileSource = flags.config !== undefined ? '--config' : 'SCANDESK_RELAY_CONFIG'
     let text: string
     try {
       // RFC 8259 lets a parser ignore a byte order mark; Windows editors still write one.
       text = read(file).replace(/^\uFEFF/, '')
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err)
-      throw new RelayConfigError('config', `cannot read ${file}: ${why}`)
+      throw new RelayConfigError(
+        'config',
+        `cannot read ${file} (${unreadable(err)}; from ${fileSource})`,
+      )
     }
     let parsed: unknown
     try {
@@ -537,5 +584,5 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
     setPath(merged, path, coerce(path, kind, raw, `--${name}`))
     sources.set(path, `--${name}`)
   }
-  return parseRelayConfig(merged, sources)
+  return parseRelayConfig(merged, sources, file)
 }

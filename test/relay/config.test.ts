@@ -276,6 +276,53 @@ describe('relay config', () => {
     expect(bad({ flags: { 'reply-scan': '签到\u000b成功' } })).toMatch(/reply\.scan .*control/)
   })
 
+  it('says how to set a setting that is missing, and where an unknown one was written', () => {
+    const bad = (opts: Parameters<typeof loadRelayConfig>[0]): string => {
+      try {
+        loadRelayConfig(opts)
+      } catch (err) {
+        expect(err).toBeInstanceOf(RelayConfigError)
+        return (err as RelayConfigError).message
+      }
+      throw new Error('expected a RelayConfigError')
+    }
+    // A container is configured by env alone: "wechat.appId" is not a name it can set.
+    const aes = 'a'.repeat(43)
+    expect(
+      bad({
+        env: { SCANDESK_RELAY_WECHAT_MODE: 'safe', SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY: aes },
+      }),
+    ).toMatch(
+      /wechat\.appId is required in safe mode \(set SCANDESK_RELAY_WECHAT_APP_ID or --wechat-app-id\)/,
+    )
+    expect(bad({ env: { SCANDESK_RELAY_WECHAT_MODE: 'compat' } })).toMatch(
+      /wechat\.encodingAESKey must be 43 characters in compat mode \(set SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY or --wechat-encoding-aes-key\)/,
+    )
+    expect(bad({ flags: { 'redis-wait-replicas': '1' } })).toMatch(
+      /redisWaitReplicas needs a Redis store \(redis\) \(from --redis-wait-replicas\)/,
+    )
+    // An unknown field can only be the file's: say which file, and the field meant.
+    const readFile = files({
+      'typo.json': '{"prot": 8080}',
+      'nested.json': '{"wechat": {"appSecrte": "x"}}',
+      'far.json': '{"zzzzzzzzzzzz": 1}',
+    })
+    expect(bad({ readFile, flags: { config: 'typo.json' } })).toBe(
+      'relay config: prot is not a known field (in typo.json; did you mean port?)',
+    )
+    expect(bad({ readFile, flags: { config: 'nested.json' } })).toBe(
+      'relay config: wechat.appSecrte is not a known field (in nested.json; did you mean wechat.appSecret?)',
+    )
+    expect(bad({ readFile, flags: { config: 'far.json' } })).toBe(
+      'relay config: zzzzzzzzzzzz is not a known field (in far.json)',
+    )
+    // A file named in the environment: the variable is said, and the reason in a few words.
+    const missing = bad({ env: { SCANDESK_RELAY_CONFIG: '/nope/relay.json' } })
+    expect(missing).toBe(
+      'relay config: config cannot read /nope/relay.json (no such file, ENOENT; from SCANDESK_RELAY_CONFIG)',
+    )
+  })
+
   it("ignores Kubernetes' SCANDESK_RELAY_PORT service link, not a port", () => {
     // A Service named scandesk-relay puts SCANDESK_RELAY_PORT=tcp://<ip>:<port> in every pod.
     const env = { SCANDESK_RELAY_PORT: 'tcp://10.0.0.11:8787' }
