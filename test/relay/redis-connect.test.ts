@@ -10,6 +10,8 @@ describe('opening the Redis store without a Redis', () => {
     const err = await openRedisStore({ url: 'redis://127.0.0.1:1' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(Error)
     expect((err as Error).message).toMatch(/Redis.*ECONNREFUSED 127\.0\.0\.1:1/)
+    // The setting that chose the address, as a container or a unit file spells it.
+    expect((err as Error).message).toContain('the redis setting (--redis, SCANDESK_RELAY_REDIS)')
   })
 
   it('names a socket path that does not exist', async () => {

@@ -114,7 +114,12 @@ async function connectAll(client: RedisClient, sub: Redis): Promise<void> {
     client.disconnect()
     sub.disconnect()
     const why = first.error?.message ?? (err instanceof Error ? err.message : String(err))
-    throw new Error(`cannot connect to Redis: ${why}`, { cause: err })
+    // Which setting chose the address: the relay and its one-off commands read it alike.
+    throw new Error(
+      `cannot connect to Redis: ${why}; check the redis setting (--redis, SCANDESK_RELAY_REDIS) ` +
+        'and that Redis is running there',
+      { cause: err },
+    )
   } finally {
     client.off('error', note)
     sub.off('error', note)
