@@ -33,6 +33,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -162,6 +163,10 @@ export const RELAY_DATA_SETTING = '--data, SCANDESK_RELAY_DATA'
 export function unwritableFolderHint(data: string, setting: string): string {
   let dir = resolve(data)
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
+  // The database's own path given for its folder: no chown helps that.
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    return `; ${dir} is a file, not a folder: set a folder (${setting})`
+  }
   try {
     accessSync(dir, constants.W_OK | constants.X_OK)
     return ''

@@ -147,6 +147,34 @@ describe('lockFolder', () => {
   )
 })
 
+describe('a data setting that names a file', () => {
+  // `--data /srv/relay.sqlite` (the database, not its folder): the hint said the file "cannot
+  // be written by root", and to chown it, which changes nothing.
+  it('says the path is a file, not a folder, naming the setting', () => {
+    const file = join(folder(), 'relay.sqlite')
+    writeFileSync(file, '')
+    for (const data of [file, join(file, 'sub')]) {
+      let message = ''
+      try {
+        lockFolder(data, { program: 'relay', setting: '--data, SCANDESK_RELAY_DATA' })
+      } catch (err) {
+        message = (err as Error).message
+      }
+      expect(message).toContain(`${file} is a file, not a folder`)
+      expect(message).toContain('(--data, SCANDESK_RELAY_DATA)')
+      expect(message).not.toContain('cannot be written by')
+    }
+    let opened = ''
+    try {
+      openSqliteStore({ data: file })
+    } catch (err) {
+      opened = (err as Error).message
+    }
+    expect(opened).toContain(`${file} is a file, not a folder`)
+    expect(opened).not.toContain('cannot be written by')
+  })
+})
+
 describe('the relay and its data folder', () => {
   let redis: TestRedis
   const relays: RelayHandle[] = []
