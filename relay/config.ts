@@ -59,10 +59,18 @@ const replySchema = z
  */
 function singleRedisProblem(value: string): string | null {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase()
-  if (scheme === undefined) return null
   const forms =
     'redis://[user:password@]host:port[/db], rediss:// (TLS), redis-cluster://host:port,…, ' +
     'rediss-cluster:// (TLS) or a socket path'
+  if (scheme === undefined) {
+    // What ioredis takes without a scheme: an absolute socket path, a port, or host[:port].
+    // Anything else failed only on connecting, as "Invalid URL" or taken for a socket path.
+    if (value.startsWith('/') && !value.startsWith('//')) return null
+    const hostPort = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::([0-9]{1,5}))?$/.exec(value)
+    const port = /^[0-9]+$/.test(value) ? Number(value) : Number(hostPort?.[1] ?? 6379)
+    const fits = hostPort !== null && !value.startsWith('-') && port >= 1 && port <= 65535
+    return fits ? null : `is not a Redis address: must be ${forms} (absolute), or host:port`
+  }
   if (scheme !== 'redis' && scheme !== 'rediss') return `must be ${forms}, not ${scheme}://`
   try {
     new URL(value)

@@ -383,8 +383,20 @@ describe('relay config', () => {
       'rediss://user:pw@redis.example.com:6380',
       '/run/redis/redis.sock',
       'redis:6379',
+      'localhost',
+      '6380',
+      '[::1]:6379',
     ]) {
       expect(refused(good), good).toBe('accepted')
+    }
+    // Without a scheme: ioredis answered "Invalid URL" (no setting named), Node's "Port should be
+    // >= 0 and < 65536", or took a slip for a socket path ("connect ENOENT //redis:6379").
+    for (const slip of ['zz z', '-1', '99999', 'redis//redis:6379', './redis.sock', 'p@ss w0rd']) {
+      const message = refused(slip)
+      expect(message, slip).toMatch(
+        /^relay config: redis is not a Redis address: .*socket path.* \(from SCANDESK_RELAY_REDIS\)$/,
+      )
+      expect(message, slip).not.toContain(slip)
     }
   })
 
