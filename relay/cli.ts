@@ -156,11 +156,11 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
     if (organizers.length === 0) out('no organizers')
     for (const o of organizers) out(`${o.name}\tadded ${new Date(o.createdAt).toISOString()}`)
   } else if (sub === 'remove' && name !== undefined && args.positionals.length === 3) {
-    await withStore(config, (store) => removeOrganizer(store, name))
-    out(`organizer ${name} removed; their console sessions have ended`)
+    const removed = await withStore(config, (store) => removeOrganizer(store, name))
+    out(`organizer ${removed} removed; their console sessions have ended`)
   } else if (sub === 'unlock' && name !== undefined && args.positionals.length === 3) {
-    await withStore(config, (store) => unlockOrganizer(store, name))
-    out(`organizer ${name} unlocked; failed sign-ins for the name are forgotten`)
+    const unlocked = await withStore(config, (store) => unlockOrganizer(store, name))
+    out(`organizer ${unlocked} unlocked; failed sign-ins for the name are forgotten`)
   } else {
     throw new UsageError(
       'expected: organizer add <name> | organizer list | organizer remove <name> | organizer unlock <name>',

@@ -1,5 +1,5 @@
 /** Organizer accounts for `relay organizer add|list|remove|unlock` (the relay CLI). */
-import { organizerNameSchema } from '../../shared/console-api'
+import { normalizeOrganizerName, organizerNameSchema } from '../../shared/console-api'
 import type { OrganizerRecord } from '../store/console-types'
 import type { RelayStore } from '../store/types'
 import { nameLockoutKey } from './lockout'
@@ -36,19 +36,27 @@ export async function addOrganizer(store: RelayStore, name: string, now: number)
   return password
 }
 
-export async function removeOrganizer(store: RelayStore, name: string): Promise<void> {
+/**
+ * Remove and unlock take the name as sign-in does (`Alice` is alice): names are kept in lower
+ * case only, so another spelling can mean no other organizer. `add` still wants it as kept.
+ */
+export async function removeOrganizer(store: RelayStore, typed: string): Promise<string> {
+  const name = normalizeOrganizerName(typed)
   if (!(await store.console.removeOrganizer(name))) {
     throw new OrganizerAdminError(`no organizer ${name}`)
   }
+  return name
 }
 
 /**
  * Lifts the name's sign-in lockout (its failed attempts are forgotten): for an organizer kept out
  * by someone trying their name from a browser the relay does not know.
  */
-export async function unlockOrganizer(store: RelayStore, name: string): Promise<void> {
+export async function unlockOrganizer(store: RelayStore, typed: string): Promise<string> {
+  const name = normalizeOrganizerName(typed)
   if ((await store.console.getOrganizer(name)) === null) {
     throw new OrganizerAdminError(`no organizer ${name}`)
   }
   await store.console.settleLoginAttempt(nameLockoutKey(name), true, Date.now())
+  return name
 }
