@@ -3,6 +3,7 @@
  * as the relay itself. The container's HEALTHCHECK runs it: slim images have no curl, and a
  * port or host changed by env var is followed without repeating it in the Dockerfile.
  */
+import { get } from 'node:http'
 import type { RelayConfig } from './config'
 
 export class HealthcheckError extends Error {
@@ -16,19 +17,48 @@ export function healthzUrl(config: Pick<RelayConfig, 'host' | 'port'>): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}/healthz`
 }
 
-/** Resolves with the body of a 200 answer; anything else (or no answer in time) throws. */
+/**
+ * Resolves with the body of a 200 answer; anything else (or no answer in time) throws. Plain
+ * node:http, not fetch: fetch refuses the ports browsers block ("bad port": 6000, 6666, 10080
+ * …), and a relay on one of them was reported unhealthy on every check.
+ */
 export async function checkHealth(
   config: Pick<RelayConfig, 'host' | 'port'>,
   timeoutMs = 3000,
 ): Promise<string> {
   const url = healthzUrl(config)
-  let res: Response
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-  } catch (err) {
-    throw new HealthcheckError(`${url}: ${err instanceof Error ? err.message : String(err)}`)
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = get(url, { timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        if (body.length < 2000) body += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.slice(0, 2000) }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new TimeoutError()))
+    req.on('error', reject)
+  }).catch((err: unknown) => {
+    throw new HealthcheckError(`${url}: ${unreachable(err)}`)
+  })
+  if (answer.status !== 200) throw new HealthcheckError(`${url}: ${answer.status} ${answer.body}`)
+  return answer.body
+}
+
+class TimeoutError extends Error {
+  override name = 'TimeoutError'
+}
+
+/** Why no answer came, in our words: the socket's code (ECONNREFUSED, ENOTFOUND) or a timeout. */
+function unreachable(err: unknown): string {
+  if (err instanceof TimeoutError) {
+    return 'no answer in time: the relay is there but does not answer'
   }
-  const body = (await res.text()).slice(0, 2000)
-  if (res.status !== 200) throw new HealthcheckError(`${url}: ${res.status} ${body}`)
-  return body
+  const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : ''
+  const why = code !== '' ? code : err instanceof Error ? err.message : String(err)
+  return (
+    `no relay answers there (${why}): is it running, on this host and port ` +
+    '(--port, SCANDESK_RELAY_PORT; --host, SCANDESK_RELAY_HOST)?'
+  )
 }
