@@ -397,8 +397,12 @@ export async function startRelay(
     log.warn('the console and big-screen pages are not built: /console/ and /screen/ answer 404', {
       consoleDir,
       hint:
-        'npm run build:relay builds them into out/console beside out/relay (a server needs ' +
-        `both folders), or set ${envNameOf('consoleDir')}`,
+        config.consoleDir === null
+          ? 'npm run build:relay builds them into out/console beside out/relay (a server needs ' +
+            `both folders), or set ${envNameOf('consoleDir')}`
+          : `consoleDir (${envNameOf('consoleDir')}, --${flagNameOf('consoleDir')}) names a ` +
+            'folder that holds no index.html: point it at the built console (out/console, from ' +
+            'npm run build:relay), or unset it for out/console beside out/relay',
     })
   }
 

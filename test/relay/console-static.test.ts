@@ -145,6 +145,9 @@ describe('the console app at /console/', () => {
       expect(warned).toHaveLength(1)
       expect(warned[0]).toContain(empty)
       expect(warned[0]).toContain('SCANDESK_RELAY_CONSOLE_DIR')
+      // The setting was given: the hint says it names the wrong folder, not "or set it".
+      expect(warned[0]).toContain('holds no index.html')
+      expect(warned[0]).not.toContain('or set SCANDESK_RELAY_CONSOLE_DIR')
     } finally {
       await r.close()
       rmSync(empty, { recursive: true, force: true })
