@@ -1,8 +1,8 @@
 /**
  * A note the admin area put up (campaign saved, a PIN refused, a file refused) follows the
  * language switch like every other word on the page: staff who switch to English right after
- * it appeared read it in English, not in the Chinese it was first worded in. And a note about
- * the campaign just saved does not stay over the blank form of a new one.
+ * it appeared read it in English, not in the Chinese it was first worded in. And the note
+ * about the campaign just saved does not stay over the blank form of a new one.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -41,6 +41,19 @@ describe('admin notes follow the language switch', () => {
     await screenshot(page, 'notes-language-campaign-en')
     await switchTo('zh-CN')
     await expect.poll(() => note.textContent()).toBe('活动已保存')
+  }, 30_000)
+
+  it('the campaign-saved note leaves when a new campaign is begun', async () => {
+    await switchTo('zh-CN')
+    await openPage('campaign')
+    await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
+    const note = page.locator('[data-testid="campaign-notice"]')
+    await expect.poll(() => note.textContent()).toBe('活动已保存')
+    // The blank form of a new campaign: nothing of it was saved yet.
+    await page.getByRole('button', { name: '+ 新建活动' }).click()
+    await expect.poll(() => page.locator('#c-name').inputValue()).toBe('')
+    await expect.poll(() => note.count()).toBe(0)
+    await screenshot(page, 'notes-language-campaign-new')
   }, 30_000)
 
   it('a refused new PIN reads in English once switched', async () => {
