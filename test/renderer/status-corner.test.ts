@@ -101,6 +101,18 @@ describe('status corner', () => {
     expect(level(w, 'status-pool')).toBe('warn')
   })
 
+  it('counts the codes left in English as English does (1 code, 2 codes), in Chinese as one', async () => {
+    const one = render(makeStatus({ pool: { available: 1, target: 20 } }))
+    await one.vm.$nextTick()
+    expect(text(one, 'status-pool')).toBe('1 code left')
+    const two = render(makeStatus({ pool: { available: 2, target: 20 } }))
+    await two.vm.$nextTick()
+    expect(text(two, 'status-pool')).toBe('2 codes left')
+    const zh = render(makeStatus({ pool: { available: 1, target: 20 } }), false, 'zh-CN')
+    await zh.vm.$nextTick()
+    expect(text(zh, 'status-pool')).toBe('剩余二维码 1')
+  })
+
   it('shows the demo badge in demo mode', async () => {
     const w = render(makeStatus(), true)
     await w.vm.$nextTick()

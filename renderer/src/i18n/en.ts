@@ -21,7 +21,7 @@ export const en: MessageSchema = {
     noCampaignHint:
       'Staff: create or pick a campaign in the admin area; the check-in code appears here then',
     secondsLeft: '{n} s',
-    ringLabel: 'New code in {n} seconds',
+    ringLabel: 'New code in {n} second | New code in {n} seconds',
     demo: 'Demo mode',
     defaultTitle: 'Welcome',
     fallback: 'fallback',
@@ -56,7 +56,7 @@ export const en: MessageSchema = {
       identity_conflict: "Another device is using this booth's identity",
     },
     proxyDisabled: 'Relay has no WeChat account set up',
-    pool: '{n} codes left',
+    pool: '{n} code left | {n} codes left',
     poolLow: 'Running out of codes',
     quota: "Today's code quota is used up",
     offline:
@@ -83,7 +83,7 @@ export const en: MessageSchema = {
     back: 'Delete',
     enter: 'OK',
     cancel: 'Back to check-in screen',
-    wrong: 'Wrong PIN, {n} attempts left',
+    wrong: 'Wrong PIN, {n} attempt left | Wrong PIN, {n} attempts left',
     locked: 'Too many attempts. Locked — try again in {time}.',
     checking: 'Checking…',
     invalid: 'The PIN is 4–8 digits',
@@ -286,7 +286,7 @@ export const en: MessageSchema = {
     search: 'Search name or openid',
     from: 'From',
     to: 'To',
-    total: '{n} rows',
+    total: '{n} row | {n} rows',
     empty: 'No check-ins yet',
     noCampaign: 'Choose the active campaign on the Campaign page first',
     columns: {
@@ -334,8 +334,9 @@ export const en: MessageSchema = {
     choose: 'Choose file',
     importing: 'Importing…',
     heldBack:
-      'Nothing imported yet: {count} rows have problems. Fix the file and choose it again, or skip those rows and import the rest',
-    result: 'Imported {imported} rows, skipped {skipped}',
+      'Nothing imported yet: {count} row has problems. Fix the file and choose it again, or skip that row and import the rest | Nothing imported yet: {count} rows have problems. Fix the file and choose it again, or skip those rows and import the rest',
+    result:
+      'Imported {imported} row, skipped {skipped} | Imported {imported} rows, skipped {skipped}',
     fileRefused:
       'Not imported: the file itself cannot be imported. Fix it as described below and choose it again',
     errorsTitle: 'Rows with problems',
