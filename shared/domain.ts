@@ -4,6 +4,7 @@
  * Runs in the renderer too: no Node, DOM or Electron imports.
  */
 import { z } from 'zod'
+import { unknownPlaceholders } from './campaign'
 import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
@@ -52,8 +53,11 @@ export type Campaign = z.infer<typeof campaignSchema>
 
 /**
  * A campaign as the admin area saves it: also a code lifetime that outlives the rotation
- * (shared/ticket-ttl.ts). Checked on saving only, not in `campaignSchema`: a campaigns.json
- * written before still loads, and a relay's campaign is shown as it comes.
+ * (shared/ticket-ttl.ts), and greetings that reach visitors whole: only `{name}` and
+ * `{number}` are filled in (anything else in braces is shown as typed), and `{name}` only in
+ * a registered guest's greeting (a first or returning visitor has no name: it would be a gap).
+ * Checked on saving only, not in `campaignSchema`: a campaigns.json written before still
+ * loads, and a relay's campaign is shown as it comes.
  */
 export const editableCampaignSchema = campaignSchema.superRefine((c, ctx) => {
   if (!ticketOutlivesRotation(c.rotationSeconds, c.ticketLifetimeSeconds)) {
@@ -62,6 +66,28 @@ export const editableCampaignSchema = campaignSchema.superRefine((c, ctx) => {
       path: ['ticketLifetimeSeconds'],
       message: ticketTtlMessage('rotationSeconds', c.rotationSeconds),
     })
+  }
+  for (const locale of LOCALES) {
+    for (const key of ['firstVisit', 'welcomeBack', 'named'] as const) {
+      const text = c.greetings[locale][key]
+      const path = ['greetings', locale, key]
+      const unknown = unknownPlaceholders(text)
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${unknown.join(', ')}: only {name} and {number} are filled in`,
+          params: { code: 'greeting_placeholder' },
+        })
+      } else if (key !== 'named' && text.includes('{name}')) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: '{name} is filled in for registered guests only: other visitors have no name',
+          params: { code: 'greeting_no_name' },
+        })
+      }
+    }
   }
 })
 

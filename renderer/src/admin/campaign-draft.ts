@@ -36,7 +36,12 @@ export function cloneCampaign(c: Campaign): Campaign {
 
 /** Which translated message explains a problem (a zod issue code) at this field path. */
 export function campaignErrorKey(field: string, code = 'custom'): string {
-  if (field.startsWith('greetings.')) return 'campaign.errors.greeting'
+  if (field.startsWith('greetings.')) {
+    // A placeholder that is not filled in, or {name} where no visitor has a name (the refine).
+    if (code === 'greeting_placeholder') return 'campaign.errors.greetingPlaceholder'
+    if (code === 'greeting_no_name') return 'campaign.errors.greetingNoName'
+    return 'campaign.errors.greeting'
+  }
   // A date not filled in whole (DateInput) versus an end before the start (the refine).
   if ((field === 'startsOn' || field === 'endsOn') && code !== 'custom')
     return 'campaign.errors.date'

@@ -257,7 +257,8 @@ export const en: MessageSchema = {
     rotationSeconds: 'Seconds before an unscanned code changes',
     ticketLifetimeSeconds: 'Lifetime of each code (seconds)',
     greetings: 'Greetings',
-    greetingsHint: 'You can use {name} (name) and {number} (check-in number)',
+    greetingsHint:
+      'You can use {number} (check-in number); a registered guest’s greeting can also use {name} (name)',
     firstVisit: 'First visit',
     welcomeBack: 'Returning',
     named: 'Registered guest',
@@ -280,6 +281,10 @@ export const en: MessageSchema = {
       ticketLifetimeShort:
         'A code must live at least 30 seconds longer than it stays on screen, or visitors scan a code that has already expired',
       greeting: 'Enter a greeting (up to 200 characters)',
+      greetingPlaceholder:
+        "Only {'{name}'} and {'{number}'} are filled in; anything else in braces reaches visitors as typed",
+      greetingNoName:
+        "Only a registered guest's greeting can use {'{name}'}: other visitors have no name, so it would show as a gap",
     },
   },
   attendance: {

@@ -247,7 +247,7 @@ export const zhCN = {
     rotationSeconds: '二维码无人扫码时多少秒更新',
     ticketLifetimeSeconds: '每个二维码的有效期（秒）',
     greetings: '欢迎语',
-    greetingsHint: '可使用 {name}（姓名）和 {number}（签到号）',
+    greetingsHint: '可使用 {number}（签到号）；名单来宾的欢迎语还可使用 {name}（姓名）',
     firstVisit: '首次到访',
     welcomeBack: '再次到访',
     named: '名单来宾',
@@ -269,6 +269,8 @@ export const zhCN = {
       ticketLifetimeShort:
         '有效期须比二维码停留在屏幕上的时间至少长 30 秒，否则访客会扫到已过期的二维码',
       greeting: '请填写欢迎语（最多 200 字）',
+      greetingPlaceholder: "只能使用 {'{name}'} 和 {'{number}'}，其他花括号内容会原样显示给访客",
+      greetingNoName: "只有名单来宾的欢迎语能用 {'{name}'}：其他访客没有姓名，会显示为空",
     },
   },
   attendance: {
