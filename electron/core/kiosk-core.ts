@@ -191,6 +191,7 @@ export class KioskCore {
       dir: join(o.dataDir, 'exports'),
       now: this.now,
       locale: () => this.current.locale,
+      campaignName: (id) => this.allCampaigns.get(id)?.name ?? null,
       onProgress: (p) => this.events.emit('exportProgress', p),
       downloadUrl: o.exportDownloadUrl,
       log: o.log,

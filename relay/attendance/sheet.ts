@@ -19,6 +19,7 @@ import {
   yesNo,
   type Cell,
 } from '../../shared/export/cells'
+import { campaignFilePart, sheetWord } from '../../shared/export/file-name'
 import { csvSink } from '../../shared/export/sinks'
 import { excelTimeCache, localTimeCache } from '../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
@@ -134,13 +135,6 @@ export function sheetFileName(format: 'csv' | 'xlsx', now: number, campaignId?: 
   return `scandesk-attendance-${scope}${stamp}.${format}`
 }
 
-/* eslint-disable no-control-regex -- control characters are what a file name cannot hold */
-/** What Windows (and so an organizer's download folder) refuses in a file name, and controls. */
-const NOT_IN_FILE_NAME = /[\\/:*?"<>|\u0000-\u001f\u007f]/g
-/* eslint-enable no-control-regex */
-/** Code points of the campaign's name kept in the file name. */
-const MAX_NAME_CHARS = 60
-
 /**
  * A campaign's sheet as the organizer saves it: `春季展会-签到记录-20260501-1430.xlsx`, the
  * name's characters a file name cannot hold replaced by `_` (the id when nothing is left).
@@ -151,14 +145,8 @@ export function campaignSheetFileName(
   campaign: SheetCampaign,
   locale: Locale,
 ): string {
-  const kept = [...campaign.name.trim().replace(NOT_IN_FILE_NAME, '_')]
-    .slice(0, MAX_NAME_CHARS)
-    .join('')
-    // Windows drops a trailing dot or space, and a leading dot hides the file elsewhere.
-    .replace(/^[.\s]+|[.\s]+$/g, '')
   const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
-  const word = locale === 'zh-CN' ? '签到记录' : 'attendance'
-  return `${kept === '' ? campaign.id : kept}-${word}-${stamp}.${format}`
+  return `${campaignFilePart(campaign)}-${sheetWord(locale)}-${stamp}.${format}`
 }
 
 /** RFC 5987's `value-chars`: percent-encoded UTF-8 but for attr-char (encodeURIComponent keeps `'()*!`). */

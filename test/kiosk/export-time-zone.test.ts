@@ -42,7 +42,53 @@ describe('kiosk export in the local time zone', () => {
     jobs.start('expo', 'csv')
     await jobs.whenIdle()
     const done = await waitFor(() => seen.find((p) => p.state === 'done'), 'export done')
-    expect(done.fileName).toBe('attendance-expo-20260502-073015.csv')
+    expect(done.fileName).toBe('expo-签到记录-20260502-073015.csv')
+  })
+
+  it('names the file after the campaign as staff know it, in the UI language', async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    const seen: ExportProgress[] = []
+    let locale: 'zh-CN' | 'en' = 'zh-CN'
+    const names: Record<string, string> = {
+      'c-mp3x9k-a1b2c3': '春季展会 Spring Expo 2026',
+      'c-slash': 'A/B: "Day 1"',
+      'c-dots': '...',
+    }
+    const jobs = new ExportJobs({
+      db,
+      dir: join(dir, 'exports'),
+      now: () => Date.UTC(2026, 4, 1, 23, 30, 15),
+      locale: () => locale,
+      campaignName: (id) => names[id] ?? null,
+      onProgress: (p) => seen.push(p),
+    })
+    const named = async (campaignId: string, format: 'csv' | 'xlsx'): Promise<string> => {
+      const id = jobs.start(campaignId, format)
+      await jobs.whenIdle()
+      const done = await waitFor(
+        () => seen.find((p) => p.exportId === id && p.state === 'done'),
+        'export done',
+      )
+      return done.fileName
+    }
+    // Not the campaign's generated id: the name staff gave it.
+    await expect(named('c-mp3x9k-a1b2c3', 'xlsx')).resolves.toBe(
+      '春季展会 Spring Expo 2026-签到记录-20260502-073015.xlsx',
+    )
+    locale = 'en'
+    await expect(named('c-mp3x9k-a1b2c3', 'csv')).resolves.toBe(
+      '春季展会 Spring Expo 2026-attendance-20260502-073015.csv',
+    )
+    // What a file name cannot hold is replaced; nothing left, or no such campaign: the id.
+    await expect(named('c-slash', 'csv')).resolves.toBe(
+      'A_B_ _Day 1_-attendance-20260502-073015.csv',
+    )
+    await expect(named('c-dots', 'csv')).resolves.toBe('c-dots-attendance-20260502-073015.csv')
+    await expect(named('gone', 'csv')).resolves.toBe('gone-attendance-20260502-073015.csv')
   })
 
   it('XLSX times are date-time cells in local time, the second the CSV shows', async () => {

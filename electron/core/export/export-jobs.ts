@@ -11,6 +11,7 @@ import { errorBody } from '../../../shared/errors'
 import type { KioskDb } from '../db/db'
 import { exportAttendance } from './export'
 import { formatLocalTime } from '../../../shared/export/cells'
+import { campaignFilePart, sheetWord } from '../../../shared/export/file-name'
 import type { Logger } from '../../../shared/server/log'
 
 export interface ExportJobsOptions {
@@ -18,6 +19,8 @@ export interface ExportJobsOptions {
   dir: string
   now: () => number
   locale: () => Locale
+  /** The campaign's name, for the file's (null: a campaign no longer there; its id then). */
+  campaignName?: (campaignId: string) => string | null
   onProgress: (p: ExportProgress) => void
   /** Web mode: where the browser downloads a finished file. Without it, `savedPath` is set. */
   downloadUrl?: (exportId: string) => string
@@ -44,7 +47,10 @@ export class ExportJobs {
     const exportId = `x_${randomBytes(9).toString('base64url')}`
     // Local time, as the sheet's times are (`20260502-073015`), not UTC.
     const stamp = formatLocalTime(this.o.now()).slice(0, 19).replace(/[-:]/g, '').replace(' ', '-')
-    const fileName = `attendance-${campaignId.replace(/[^\w-]/g, '_')}-${stamp}.${format}`
+    // Named as the relay names a campaign's sheet: `春季展会-签到记录-<stamp>.xlsx`.
+    const name = this.o.campaignName?.(campaignId) ?? ''
+    const campaignPart = campaignFilePart({ id: campaignId.replace(/[^\w-]/g, '_'), name })
+    const fileName = `${campaignPart}-${sheetWord(this.o.locale())}-${stamp}.${format}`
     mkdirSync(this.o.dir, { recursive: true })
     const path = join(this.o.dir, `${exportId}-${fileName}`)
     const job: Job = { path, fileName, state: 'running' }
