@@ -3,7 +3,7 @@
  * and every visitor's openid: a data directory the relay creates is its user's alone, as the
  * kiosk's is.
  */
-import { spawnSync } from 'node:child_process'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,35 @@ import { migrate } from '../../shared/server/migrate'
 import { buildRelayBundle, ROOT } from './relay-process'
 
 const modeOf = (path: string): number => statSync(path).mode & 0o777
+
+/**
+ * `relay kiosk list` on `data` once its `file` is not this user's (a backup restored as another
+ * user). Root writes any file, so as root the relay runs without the capabilities that let it
+ * (setpriv, util-linux).
+ */
+function listOnForeignFile(data: string, file: string): SpawnSyncReturns<string> {
+  const root = process.getuid?.() === 0
+  if (root) {
+    chownSync(file, 65534, 65534)
+    chmodSync(file, 0o644)
+  } else {
+    chmodSync(file, 0o444)
+  }
+  const bundle = buildRelayBundle()
+  try {
+    const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
+    const noOverride = '-dac_override,-dac_read_search'
+    const [cmd, args] = root
+      ? [
+          'setpriv',
+          [`--inh-caps=${noOverride}`, `--bounding-set=${noOverride}`, process.execPath, ...relay],
+        ]
+      : [process.execPath, relay]
+    return spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
+  } finally {
+    bundle.remove()
+  }
+}
 
 describe('SQLite store file modes', () => {
   const dirs: string[] = []
@@ -64,36 +93,9 @@ describe('SQLite store file modes', () => {
     const made = openSqliteStore({ data })
     await made.close()
     const file = join(data, 'relay.sqlite')
-    // A backup restored as another user: the file is not this user's. Root writes any file,
-    // so as root the relay runs without the capabilities that let it (setpriv, util-linux).
-    const root = process.getuid?.() === 0
-    if (root) {
-      chownSync(file, 65534, 65534)
-      chmodSync(file, 0o644)
-    } else {
-      chmodSync(file, 0o444)
-    }
-    const bundle = buildRelayBundle()
-    try {
-      const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
-      const noOverride = '-dac_override,-dac_read_search'
-      const [cmd, args] = root
-        ? [
-            'setpriv',
-            [
-              `--inh-caps=${noOverride}`,
-              `--bounding-set=${noOverride}`,
-              process.execPath,
-              ...relay,
-            ],
-          ]
-        : [process.execPath, relay]
-      const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
-      expect(run.stderr).toMatch(/relay database .*relay\.sqlite cannot be written .*readonly/)
-      expect(run.status).toBe(1)
-    } finally {
-      bundle.remove()
-    }
+    const run = listOnForeignFile(data, file)
+    expect(run.stderr).toMatch(/relay database .*relay\.sqlite cannot be written .*readonly/)
+    expect(run.status).toBe(1)
   })
 
   it("refuses an older relay's database it cannot write in the same words, before migrating it", () => {
@@ -105,39 +107,14 @@ describe('SQLite store file modes', () => {
     const old = new Database(file)
     migrate(old, migrations.slice(0, 1), 'relay database')
     old.close()
-    const root = process.getuid?.() === 0
-    if (root) {
-      chownSync(file, 65534, 65534)
-      chmodSync(file, 0o644)
-    } else {
-      chmodSync(file, 0o444)
-    }
-    const bundle = buildRelayBundle()
-    try {
-      const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
-      const noOverride = '-dac_override,-dac_read_search'
-      const [cmd, args] = root
-        ? [
-            'setpriv',
-            [
-              `--inh-caps=${noOverride}`,
-              `--bounding-set=${noOverride}`,
-              process.execPath,
-              ...relay,
-            ],
-          ]
-        : [process.execPath, relay]
-      const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
-      expect(run.stderr).toMatch(/relay database .*relay\.sqlite cannot be written .*readonly/)
-      expect(run.stderr).toContain('must belong to the user the relay runs as')
-      expect(run.status).toBe(1)
-      // Nothing was changed: the file is still the older relay's, for its owner to migrate.
-      const after = new Database(file, { readonly: true })
-      expect(after.pragma('user_version', { simple: true })).toBe(1)
-      after.close()
-    } finally {
-      bundle.remove()
-    }
+    const run = listOnForeignFile(data, file)
+    expect(run.stderr).toMatch(/relay database .*relay\.sqlite cannot be written .*readonly/)
+    expect(run.stderr).toContain('must belong to the user the relay runs as')
+    expect(run.status).toBe(1)
+    // Nothing was changed: the file is still the older relay's, for its owner to migrate.
+    const after = new Database(file, { readonly: true })
+    expect(after.pragma('user_version', { simple: true })).toBe(1)
+    after.close()
   })
 
   it('names the database and the setting when its directory cannot be written', () => {
