@@ -20,6 +20,17 @@ const files = (content: Record<string, string>) => (path: string) => {
   return text
 }
 
+/** The message of the RelayConfigError `opts` must raise (fails if none, or another error). */
+function bad(opts: Parameters<typeof loadRelayConfig>[0]): string {
+  try {
+    loadRelayConfig(opts)
+  } catch (err) {
+    expect(err).toBeInstanceOf(RelayConfigError)
+    return (err as RelayConfigError).message
+  }
+  throw new Error('expected a RelayConfigError')
+}
+
 describe('relay config', () => {
   it('has the contract defaults', () => {
     expect(loadRelayConfig()).toEqual({
@@ -149,15 +160,6 @@ describe('relay config', () => {
   })
 
   it("words a bad value itself: the setting, its range or form, never Zod's English", () => {
-    const bad = (opts: Parameters<typeof loadRelayConfig>[0]): string => {
-      try {
-        loadRelayConfig(opts)
-      } catch (err) {
-        expect(err).toBeInstanceOf(RelayConfigError)
-        return (err as RelayConfigError).message
-      }
-      throw new Error('expected a RelayConfigError')
-    }
     const file = (json: object) => ({
       readFile: () => JSON.stringify(json),
       flags: { config: 'relay.json' },
@@ -208,15 +210,6 @@ describe('relay config', () => {
   })
 
   it('names the field and the source of a bad value', () => {
-    const bad = (opts: Parameters<typeof loadRelayConfig>[0]) => {
-      try {
-        loadRelayConfig(opts)
-      } catch (err) {
-        expect(err).toBeInstanceOf(RelayConfigError)
-        return (err as RelayConfigError).message
-      }
-      throw new Error('expected a RelayConfigError')
-    }
     expect(bad({ env: { SCANDESK_RELAY_PORT: 'eighty' } })).toMatch(/port .*SCANDESK_RELAY_PORT/)
     expect(bad({ flags: { port: '70000' } })).toMatch(/port .*--port/)
     // Only decimal numbers: Number() would read these as 80, 1000 and 8 without a word.
@@ -277,15 +270,6 @@ describe('relay config', () => {
   })
 
   it('says how to set a setting that is missing, and where an unknown one was written', () => {
-    const bad = (opts: Parameters<typeof loadRelayConfig>[0]): string => {
-      try {
-        loadRelayConfig(opts)
-      } catch (err) {
-        expect(err).toBeInstanceOf(RelayConfigError)
-        return (err as RelayConfigError).message
-      }
-      throw new Error('expected a RelayConfigError')
-    }
     // A container is configured by env alone: "wechat.appId" is not a name it can set.
     const aes = 'a'.repeat(43)
     expect(
