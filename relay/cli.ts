@@ -12,6 +12,7 @@ import {
   loadRelayConfig,
   RelayConfigError,
   unknownEnvWarnings,
+  wechatTokenWarning,
   type RelayConfig,
 } from './config'
 import { parseArgs, UsageError, type ParsedArgs } from './cli-args'
@@ -203,6 +204,8 @@ async function serve(config: RelayConfig): Promise<void> {
   // A misspelt variable is not refused (the environment is shared), but said, by name only.
   const unknownEnv = unknownEnvWarnings(process.env)
   if (unknownEnv.length > 0) log.warn('unknown environment variables ignored', { unknownEnv })
+  const tokenWarning = wechatTokenWarning(config.wechat.token)
+  if (tokenWarning !== null) log.warn(tokenWarning)
   relay = await startRelay(config, { log })
   if (stopping !== null) closeAndExit(relay)
 }

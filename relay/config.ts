@@ -385,6 +385,21 @@ export function unknownEnvNames(
     })
 }
 
+/**
+ * Why WeChat could never send pushes signed with this Token, or null. WeChat's server
+ * configuration (设置与开发 → 基本配置 → 服务器配置) takes 3–32 letters or digits, so any other
+ * Token cannot be the one WeChat signs with and every push would fail its signature. Said at
+ * start, not refused: the relay has always taken such Tokens (tests, stand-ins for WeChat).
+ */
+export function wechatTokenWarning(token: string): string | null {
+  if (token === '' || /^[A-Za-z0-9]{3,32}$/.test(token)) return null
+  return (
+    "wechat.token is not 3–32 letters or digits (A-Z a-z 0-9), which WeChat's server " +
+    'configuration requires: pushes from WeChat itself will not verify (401) unless the Token ' +
+    'there is the same'
+  )
+}
+
 /** Each unknown variable as `NAME (did you mean KNOWN?)`, for one warning at start. */
 export function unknownEnvWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
   return unknownEnvNames(env).map((u) => `${u.name} (did you mean ${u.closest}?)`)
