@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   GREETING_BUSY_MS,
   GREETING_MS,
+  GREETING_STALE_MS,
   useGreetingStore,
 } from '../../renderer/src/stores/greetings'
 import { createFakeKioskApi, makeGreeting, type FakeKioskApi } from './fake-kiosk-api'
@@ -81,12 +82,30 @@ describe('greeting queue', () => {
     store.enqueue(makeGreeting(1))
     store.pause()
     store.enqueue(makeGreeting(2))
-    vi.advanceTimersByTime(60_000)
+    vi.advanceTimersByTime(30_000)
     expect(store.current).toBeNull()
     expect(fake.api.greetingShown).not.toHaveBeenCalled()
 
     store.resume()
     expect(drain(store)).toEqual(['ev-1', 'ev-2'])
+  })
+
+  it('drops greetings held longer than a minute unshown, and shows the ones still fresh', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    // The admin area opens mid-greeting: ev-1 goes back to the queue, ev-2 and ev-3 wait.
+    store.pause()
+    store.enqueue(makeGreeting(2))
+    vi.advanceTimersByTime(30_000)
+    store.enqueue(makeGreeting(3))
+    vi.advanceTimersByTime(GREETING_STALE_MS - 30_000 + 1)
+
+    store.resume()
+    expect(drain(store)).toEqual(['ev-3'])
+    expect(fake.api.greetingShown).toHaveBeenCalledTimes(1)
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-3' })
+    expect(store.pending).toBe(0)
   })
 
   it('a greeting tapped away early is still reported and the next one follows', () => {

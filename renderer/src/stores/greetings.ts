@@ -9,6 +9,11 @@ export const GREETING_MS = 4_000
 export const GREETING_BUSY_MS = 2_500
 /** Event ids remembered to ignore a greeting sent twice (event stream resumed, resync). */
 const SEEN_LIMIT = 1_000
+/**
+ * A greeting still waiting this long after it reached the page (held while the admin area was
+ * open) is dropped unshown: the visitor has walked on, as the core judges a replayed scan.
+ */
+export const GREETING_STALE_MS = 60_000
 
 /**
  * The greeting queue: every greeting is shown, one after another, in arrival order; after
@@ -22,6 +27,8 @@ export const useGreetingStore = defineStore('greetings', () => {
   const current = ref<Greeting | null>(null)
   const active = ref(false)
   const seen = new Set<string>()
+  /** When each waiting greeting reached this page (the page's clock, not the core's). */
+  const arrivedAt = new Map<string, number>()
   let timer: ReturnType<typeof setTimeout> | null = null
   let shownAt = 0
   let shownFor = 0
@@ -40,6 +47,7 @@ export const useGreetingStore = defineStore('greetings', () => {
 
   function enqueue(greeting: Greeting): void {
     if (!remember(greeting.eventId)) return
+    arrivedAt.set(greeting.eventId, Date.now())
     waiting.value.push(greeting)
     if (!current.value) showNext()
     else hurry()
@@ -55,7 +63,12 @@ export const useGreetingStore = defineStore('greetings', () => {
 
   function showNext(): void {
     if (!active.value || current.value) return
-    const next = waiting.value.shift()
+    let next = waiting.value.shift()
+    // Held past their time (the admin area was open): dropped, never reported as shown.
+    while (next && Date.now() - (arrivedAt.get(next.eventId) ?? Date.now()) > GREETING_STALE_MS) {
+      arrivedAt.delete(next.eventId)
+      next = waiting.value.shift()
+    }
     if (!next) return
     current.value = next
     shownAt = Date.now()
@@ -70,6 +83,7 @@ export const useGreetingStore = defineStore('greetings', () => {
     const shown = current.value
     current.value = null
     if (shown) {
+      arrivedAt.delete(shown.eventId)
       // Best effort: the core only records it (the attendance row's greeting_shown). If the
       // call fails the row stays unmarked; nothing offers the greeting again.
       api.greetingShown({ eventId: shown.eventId }).catch(() => undefined)
