@@ -312,6 +312,24 @@ describe('attendance', () => {
     }
   })
 
+  it('counts rows in the singular for one, in English; the same words in zh-CN', async () => {
+    for (const [total, en, zh] of [
+      [1, '1 row', '共 1 条'],
+      [2, '2 rows', '共 2 条'],
+    ] as const) {
+      const fake = createFakeConsoleApi()
+      fake.api.attendance.mockResolvedValue({ total, rows: [makeRow(0)] })
+      const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+      await flushPromises()
+      const text = () => wrapper.get('[data-testid="attendance-total"]').text()
+      expect(text()).toBe(zh)
+      i18n.global.locale.value = 'en'
+      await flushPromises()
+      expect(text()).toBe(en)
+      wrapper.unmount()
+    }
+  })
+
   it('says the sheet has a row per scan, not per visitor, and how to count visitors', async () => {
     const fake = createFakeConsoleApi()
     fake.api.attendance.mockResolvedValue({ total: 3, rows: [makeRow(0)] })
