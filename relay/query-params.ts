@@ -4,7 +4,9 @@
  * schema strict for that). Names are kept as own keys of a prototype-free record, so
  * `constructor` or `__proto__` in a query is just another name.
  */
+import type { ServerResponse } from 'node:http'
 import type { z } from 'zod'
+import { sendApiError } from '../shared/server'
 
 export type QueryResult<T> = { ok: true; data: T } | { ok: false; message: string }
 
@@ -21,4 +23,16 @@ export function readQuery<S extends z.ZodType>(url: URL, schema: S): QueryResult
     ok: false,
     message: `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`,
   }
+}
+
+/** The query as `readQuery` reads it, or null once a 400 `bad_request` naming what is wrong is sent. */
+export function queryOrRefuse<S extends z.ZodType>(
+  res: ServerResponse,
+  url: URL,
+  schema: S,
+): z.infer<S> | null {
+  const q = readQuery(url, schema)
+  if (q.ok) return q.data
+  sendApiError(res, 400, 'bad_request', q.message)
+  return null
 }

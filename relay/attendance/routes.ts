@@ -20,7 +20,7 @@ import { LiveEvents, type LiveEventsOptions } from './live-events'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
 import { sheetHeaders, streamSheet } from './sheet'
-import { readQuery } from '../query-params'
+import { queryOrRefuse } from '../query-params'
 
 export interface ConsoleRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -141,15 +141,8 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     return { campaignId: campaign, booths }
   }
 
-  function parse<T>(res: ServerResponse, schema: z.ZodType<T>, url: URL): T | null {
-    const q = readQuery(url, schema)
-    if (q.ok) return q.data
-    sendApiError(res, 400, 'bad_request', q.message)
-    return null
-  }
-
   async function stats(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const q = parse(res, statsQuerySchema, url)
+    const q = queryOrRefuse(res, url, statsQuerySchema)
     if (q === null) return
     const scope = await scopeOf(res, q.campaign)
     if (scope === null) return
@@ -160,7 +153,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
   }
 
   async function attendance(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const q = parse(res, attendanceQuerySchema, url)
+    const q = queryOrRefuse(res, url, attendanceQuerySchema)
     if (q === null) return
     const scope = await scopeOf(res, q.campaign)
     if (scope === null) return

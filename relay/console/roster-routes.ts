@@ -25,13 +25,8 @@ import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../ht
 import type { StoredRosterEntry } from '../store/campaign-types'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
 import { readIfMatch, versionEtag } from './if-match'
-import {
-  sendConsoleError,
-  type ConsoleDeps,
-  type ConsoleRequestContext,
-  type ConsoleRoute,
-} from './console-router'
-import { readQuery } from '../query-params'
+import { sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+import { queryOrRefuse } from '../query-params'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 /** Most entries one GET returns. */
@@ -65,14 +60,6 @@ const uploadQuerySchema = z.object({ dryRun: flagParam, skipBadRows: flagParam }
 const pageQuerySchema = z
   .object({ offset: z.string().optional(), limit: z.string().optional() })
   .strict()
-
-/** The query checked against `schema`, or null after the 400 that names what is wrong. */
-function queryOf<S extends z.ZodType>(ctx: ConsoleRequestContext, schema: S): z.infer<S> | null {
-  const q = readQuery(ctx.url, schema)
-  if (q.ok) return q.data
-  sendConsoleError(ctx.res, 400, 'bad_request', q.message)
-  return null
-}
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04])
 
@@ -110,7 +97,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         }
         // Before the file is read: a dry run asked for in words the route does not know must
         // not become a real upload that replaces the roster.
-        const query = queryOf(ctx, uploadQuerySchema)
+        const query = queryOrRefuse(ctx.res, ctx.url, uploadQuerySchema)
         if (query === null) return
         // Optional: without it the upload replaces whatever roster is stored, as before.
         const ifVersions = readIfMatch(ctx.req, ctx.res, 'roster')
@@ -218,7 +205,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
           return
         }
-        const q = queryOf(ctx, pageQuerySchema)
+        const q = queryOrRefuse(ctx.res, ctx.url, pageQuerySchema)
         if (q === null) return
         const offset = intParam(q.offset ?? null, 0, 1_000_000)
         const limit = intParam(q.limit ?? null, 100, MAX_ROSTER_PAGE)

@@ -33,7 +33,7 @@ import {
   type ConsoleRoute,
 } from '../console/console-router'
 import { makeDraw, redraw, type DrawOutcome } from './draw-service'
-import { readQuery } from '../query-params'
+import { queryOrRefuse } from '../query-params'
 
 const drawIdSchema = z.string().regex(/^d-[A-Za-z0-9_-]{1,32}$/)
 const exportQuerySchema = z
@@ -170,14 +170,11 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       path: '/campaigns/:id/draws/:drawId/winners',
       async handler(ctx) {
         // A repeated parameter is an error, as in the attendance export, not its last value.
-        const q = readQuery(ctx.url, exportQuerySchema)
-        if (!q.ok) {
-          sendConsoleError(ctx.res, 400, 'bad_request', q.message)
-          return
-        }
+        const q = queryOrRefuse(ctx.res, ctx.url, exportQuerySchema)
+        if (q === null) return
         const draw = await drawOf(ctx)
         if (draw === null) return
-        const { format, locale } = q.data
+        const { format, locale } = q
         ctx.res.writeHead(200, {
           'Content-Type': CONTENT_TYPES[format],
           'Content-Disposition': `attachment; filename="scandesk-draw-${draw.id}.${format}"`,
