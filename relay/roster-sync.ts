@@ -90,7 +90,6 @@ export class RosterSync {
   private readonly boundLive = new Set<string>()
   /** Binding batches sent and not yet answered by a pong, oldest first. */
   private batches: Array<{ id: number; bytes: number }> = []
-  private batchBytes = 0
   private batchId = 0
   /** Resumes the bindings: a pong overdue, or a full socket queue looked at again. */
   private bindingTimer: NodeJS.Timeout | null = null
@@ -152,12 +151,9 @@ export class RosterSync {
     const m = data.length <= 16 ? BATCH_PING.exec(data.toString('latin1')) : null
     if (m === null) return
     const id = Number(m[1])
-    if (!this.batches.some((b) => b.id === id)) return
-    while (this.batches.length > 0) {
-      const b = this.batches.shift() as { id: number; bytes: number }
-      this.batchBytes -= b.bytes
-      if (b.id === id) break
-    }
+    const at = this.batches.findIndex((b) => b.id === id)
+    if (at === -1) return
+    this.batches.splice(0, at + 1)
     this.clearBindingTimer()
     this.sendStoredBindings()
   }
@@ -332,7 +328,8 @@ export class RosterSync {
         return
       }
       const limit = this.pacer.frameBytes
-      if (this.batches.length > 0 && this.batchBytes + limit > this.pacer.windowBytes) {
+      const unanswered = this.batches.reduce((sum, b) => sum + b.bytes, 0)
+      if (this.batches.length > 0 && unanswered + limit > this.pacer.windowBytes) {
         this.waitBindings(BINDING_PONG_WAIT_MS, true)
         return
       }
@@ -345,7 +342,6 @@ export class RosterSync {
       if (this.ctx.ping !== undefined && bytes > 0) {
         const id = ++this.batchId
         this.batches.push({ id, bytes })
-        this.batchBytes += bytes
         this.ctx.ping(Buffer.from(`b${id}`, 'latin1'))
       }
     }
@@ -363,8 +359,7 @@ export class RosterSync {
       this.waitingPong = false
       if (run !== this.run) return
       if (overdue) {
-        const b = this.batches.shift()
-        if (b !== undefined) this.batchBytes -= b.bytes
+        this.batches.shift()
       }
       this.sendStoredBindings()
     }, ms)
@@ -385,6 +380,5 @@ export class RosterSync {
     this.bindingNext = 0
     this.boundLive.clear()
     this.batches = []
-    this.batchBytes = 0
   }
 }
