@@ -17,13 +17,22 @@ import { buildRelayBundle, ROOT } from './relay-process'
 const modeOf = (path: string): number => statSync(path).mode & 0o777
 
 /**
- * `relay kiosk list` on `data` once its `file` is not this user's (a backup restored as another
- * user). Root writes any file, so as root the relay runs without the capabilities that let it
- * (setpriv, util-linux).
+ * The command that runs node with `args` as this user may: as root, without the capabilities
+ * that let root write any file (setpriv, util-linux), so permissions are what a container user
+ * meets.
  */
+function withoutOverride(args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [process.execPath, args]
+  const noOverride = '-dac_override,-dac_read_search'
+  return [
+    'setpriv',
+    [`--inh-caps=${noOverride}`, `--bounding-set=${noOverride}`, process.execPath, ...args],
+  ]
+}
+
+/** `relay kiosk list` on `data` once its `file` is not this user's (a backup restored as another). */
 function listOnForeignFile(data: string, file: string): SpawnSyncReturns<string> {
-  const root = process.getuid?.() === 0
-  if (root) {
+  if (process.getuid?.() === 0) {
     chownSync(file, 65534, 65534)
     chmodSync(file, 0o644)
   } else {
@@ -31,14 +40,7 @@ function listOnForeignFile(data: string, file: string): SpawnSyncReturns<string>
   }
   const bundle = buildRelayBundle()
   try {
-    const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
-    const noOverride = '-dac_override,-dac_read_search'
-    const [cmd, args] = root
-      ? [
-          'setpriv',
-          [`--inh-caps=${noOverride}`, `--bounding-set=${noOverride}`, process.execPath, ...relay],
-        ]
-      : [process.execPath, relay]
+    const [cmd, args] = withoutOverride([bundle.entry, 'kiosk', 'list', '--data', data])
     return spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
   } finally {
     bundle.remove()
@@ -121,24 +123,11 @@ describe('SQLite store file modes', () => {
     const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
     dirs.push(data)
     // A host directory mounted at /data that is not the container user's.
-    const root = process.getuid?.() === 0
-    if (root) chownSync(data, 65534, 65534)
+    if (process.getuid?.() === 0) chownSync(data, 65534, 65534)
     chmodSync(data, 0o555)
     const bundle = buildRelayBundle()
     try {
-      const relay = [bundle.entry, 'kiosk', 'list', '--data', data]
-      const noOverride = '-dac_override,-dac_read_search'
-      const [cmd, args] = root
-        ? [
-            'setpriv',
-            [
-              `--inh-caps=${noOverride}`,
-              `--bounding-set=${noOverride}`,
-              process.execPath,
-              ...relay,
-            ],
-          ]
-        : [process.execPath, relay]
+      const [cmd, args] = withoutOverride([bundle.entry, 'kiosk', 'list', '--data', data])
       const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
       expect(run.stderr).toMatch(
         /cannot open the relay database .*relay\.sqlite \(the data setting\): unable to open/,
