@@ -35,6 +35,8 @@ export async function buildConsole({ ifStale = false } = {}) {
   return CONSOLE_OUT
 }
 
+// `--if-stale`: as build-relay.mjs calls it (`npm start` and `kiosk:web` too, for the demo's
+// console).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await buildConsole()
+  await buildConsole({ ifStale: process.argv.slice(2).includes('--if-stale') })
 }

@@ -74,6 +74,17 @@ if (!electron) {
 const electronVite = binScript('electron-vite', 'bin/electron-vite.js')
 const build = await run(process.execPath, [electronVite, 'build'])
 if (build !== 0) process.exit(build)
+// The organizer's console the demo's relay serves (a no-op when out/console is fresh). The
+// kiosk does not need it: without it the demo prints no console line.
+const consoleBuild = await run(process.execPath, [
+  join(root, 'scripts/build-console.mjs'),
+  '--if-stale',
+])
+if (consoleBuild !== 0) {
+  process.stderr.write(
+    "The organizer's console did not build, so the demo runs without it (no console: line).\n",
+  )
+}
 
 if (electron) {
   // The Electron app loads its own build of better-sqlite3 (docs/NATIVE-MODULES.md); make it

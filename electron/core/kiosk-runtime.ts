@@ -39,8 +39,14 @@ export interface RuntimeOptions {
   provisioning?: Provisioning | null
   env?: Record<string, string | undefined>
   core?: Omit<KioskCoreOptions, 'dataDir' | 'vault'>
-  /** `sandbox: <url>` / `relay: <url>` as each demo service listens. */
-  onLine?: (line: string) => void
+  /**
+   * `sandbox: <url>` / `relay: <url>` as each demo service listens, then `console: <url>
+   * (organizer demo, password <pw>)` when the console is built. `forLog` is the line for a log
+   * file where it carries a secret (the password is shown, never logged, as the admin PIN).
+   */
+  onLine?: (line: string, forLog?: string) => void
+  /** The built console the demo relay serves (tests); default out/console. */
+  consoleDir?: string
   /** Named to a second process refused the data folder, e.g. 'kiosk web'. */
   program?: string
 }
@@ -106,9 +112,21 @@ async function startLocked(o: LockedOptions): Promise<KioskRuntime> {
   if (o.provisioning?.pairingCode !== undefined) await provisionByPairing(o, env)
   else if (o.provisioning) provision(o, env)
   else if (existing === null || existing.demo) {
-    demo = await startDemo(o.dataDir, o.vault, existing)
+    demo = await startDemo(
+      o.dataDir,
+      o.vault,
+      existing,
+      o.consoleDir === undefined ? {} : { consoleDir: o.consoleDir },
+    )
     o.onLine?.(`sandbox: ${demo.sandbox.url}`)
     o.onLine?.(`relay: ${demo.relay.url}`)
+    if (demo.console) {
+      const { url, organizer, password } = demo.console
+      o.onLine?.(
+        `console: ${url} (organizer ${organizer}, password ${password})`,
+        `console: ${url} (organizer ${organizer}, password not logged)`,
+      )
+    }
   }
   const initialPin = env.SCANDESK_ADMIN_PIN
   if (initialPin !== undefined && !pinSchema.safeParse(initialPin).success) {

@@ -47,8 +47,11 @@ export interface ShellCoreOptions {
   startAtLogin: StartAtLogin
   version: string
   log: Logger
-  /** `sandbox: <url>` / `relay: <url>` lines of demo mode. */
-  onLine: (line: string) => void
+  /**
+   * `sandbox: <url>` / `relay: <url>` / `console: <url> (…)` lines of demo mode; `forLog`, when
+   * given, is the line to log (without the console's password).
+   */
+  onLine: (line: string, forLog?: string) => void
 }
 
 export async function startShellCore(options: ShellCoreOptions): Promise<ShellCore> {

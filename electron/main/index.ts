@@ -125,8 +125,8 @@ async function start(): Promise<void> {
     }),
     version: app.getVersion(),
     log,
-    onLine: (line) => {
-      log.info(line)
+    onLine: (line, forLog) => {
+      log.info(forLog ?? line)
       out(`${line}\n`)
     },
   })

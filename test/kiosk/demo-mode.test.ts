@@ -9,11 +9,43 @@ import type { Greeting } from '../../shared/domain'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
 import { openFileKeyVault, MemoryVault } from '../../electron/core/config/vault'
 import { loadSettings } from '../../electron/core/config/settings'
+import { consoleKioskListSchema } from '../../shared/console-api'
+import { ConsoleClient } from '../relay/console-helpers'
+import { createCampaign } from '../relay/campaign-helpers'
 import { cleanup, fastLink, onCleanup, tempDir, waitFor } from './helpers'
 
 afterEach(cleanup)
 
 const root = join(import.meta.dirname, '..', '..')
+
+/** `console: <url> (organizer <name>, password <pw>)`, the demo's line for the console. */
+const CONSOLE_LINE =
+  /^console: (http:\/\/127\.0\.0\.1:\d+)\/console\/ \(organizer (\S+), password (\S+)\)$/
+
+/** The relay's origin, organizer and password the demo printed; fails when it printed none. */
+function consoleLogin(lines: string[]): { relayUrl: string; name: string; password: string } {
+  const found = lines.map((l) => CONSOLE_LINE.exec(l)).filter((m) => m !== null)
+  expect(found, lines.join('\n')).toHaveLength(1)
+  const [, relayUrl = '', name = '', password = ''] = found[0] ?? []
+  return { relayUrl, name, password }
+}
+
+/** Signs in with the printed line's account; checks the cookie and that booth `demo` is listed. */
+async function signInAsPrinted(lines: string[]): Promise<ConsoleClient> {
+  const { relayUrl, name, password } = consoleLogin(lines)
+  expect(name).toBe('demo')
+  const wrong = new ConsoleClient(relayUrl)
+  expect((await wrong.login(name, `${password}x`)).status).toBe(401)
+  expect(wrong.cookie).toBeNull()
+  const c = new ConsoleClient(relayUrl)
+  const login = await c.login(name, password)
+  expect(login.status, login.text).toBe(200)
+  expect(c.cookie).toMatch(/^scandesk_session=./)
+  const kiosks = await c.call('GET', '/console/api/kiosks')
+  expect(kiosks.status).toBe(200)
+  expect(consoleKioskListSchema.parse(kiosks.json).map((k) => k.id)).toEqual(['demo'])
+  return c
+}
 
 describe('demo mode', () => {
   it('starts sandbox + relay, shows a working code; a restart shows only new codes', async () => {
@@ -62,6 +94,92 @@ describe('demo mode', () => {
     const scan = await second.demo?.sandbox.scan(again.url, 'o_demo_2')
     expect(scan?.attempts.at(-1)?.status).toBe(200)
     expect(loadSettings(dataDir)?.demo).toBe(true)
+  })
+
+  it('prints the console with a demo organizer; a console campaign runs on the demo booth, a restart goes back to the demo campaign', async () => {
+    const dataDir = tempDir()
+    const lines: string[] = []
+    const logged: string[] = []
+    const start = () =>
+      startKioskRuntime({
+        dataDir,
+        vault: openFileKeyVault(dataDir),
+        env: {},
+        core: { tickMs: 50, relayLink: fastLink },
+        onLine: (l, forLog) => {
+          lines.push(l)
+          logged.push(forLog ?? l)
+        },
+      })
+    const first = await start()
+    onCleanup(() => first.close())
+    const c = await signInAsPrinted(lines)
+    // A log gets the console's address and organizer, not its password.
+    const { relayUrl, password } = consoleLogin(lines)
+    expect(logged).toContain(`console: ${relayUrl}/console/ (organizer demo, password not logged)`)
+    expect(logged.join('\n')).not.toContain(password)
+    // Served, not only signed in to: the console's page itself.
+    const page = await fetch(`${relayUrl}/console/`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<div id="app"')
+
+    // The organizer's campaign, assigned to the demo booth in the console, is what it runs.
+    await waitFor(() => first.core.status().relay.state === 'connected', 'link')
+    const campaign = await createCampaign(c, { name: '控制台活动', startsAt: null, endsAt: null })
+    const assigned = await c.call('PUT', '/console/api/kiosks/demo', { campaignId: campaign.id })
+    expect(assigned.status, assigned.text).toBe(200)
+    await waitFor(
+      () => (first.core.screenState().campaign?.id === campaign.id ? true : undefined),
+      'the console campaign on the demo kiosk',
+    )
+    expect(first.core.screenState().campaign).toMatchObject({ managedBy: 'relay' })
+    const code = await waitFor(() => {
+      const shown = first.core.pool.current()
+      if (!shown) return undefined
+      const row = first.core.db
+        .prepare('SELECT campaign_id AS campaignId FROM tickets WHERE url = ?')
+        .get(shown.url) as { campaignId: string | null } | undefined
+      return row?.campaignId === campaign.id ? shown : undefined
+    }, 'a code of the console campaign')
+    await first.demo?.sandbox.scan(code.url, 'o_console')
+    await waitFor(
+      () => first.core.attendance.latest(1)[0]?.campaignId === campaign.id || undefined,
+      'the scan counted in the console campaign',
+    )
+    await first.close()
+
+    // The demo relay forgot the console's campaign: the kiosk is back on the demo campaign,
+    // with a code of this start's sandbox, and a new password for the new relay.
+    lines.length = 0
+    const second = await start()
+    onCleanup(() => second.close())
+    expect(second.core.screenState().campaign).toMatchObject({ id: 'demo' })
+    const again = await waitFor(() => second.core.pool.current() ?? undefined, 'a demo code')
+    await waitFor(() => second.core.status().relay.state === 'connected', 'link')
+    const scan = await second.demo?.sandbox.scan(again.url, 'o_demo_3')
+    expect(scan?.attempts.at(-1)?.status).toBe(200)
+    await waitFor(
+      () => second.core.attendance.latest(1)[0]?.openid === 'o_demo_3' || undefined,
+      'the scan after the restart',
+    )
+    expect(second.core.attendance.latest(1)[0]?.campaignId).toBe('demo')
+    await signInAsPrinted(lines)
+  })
+
+  it('promises no console when the console is not built', async () => {
+    const dataDir = tempDir()
+    const lines: string[] = []
+    const runtime = await startKioskRuntime({
+      dataDir,
+      vault: openFileKeyVault(dataDir),
+      env: {},
+      consoleDir: tempDir(),
+      onLine: (l) => lines.push(l),
+    })
+    onCleanup(() => runtime.close())
+    expect(lines.filter((l) => /^(sandbox|relay): /.test(l))).toHaveLength(2)
+    expect(lines.filter((l) => l.startsWith('console'))).toEqual([])
+    expect(await runtime.demo?.relay.store.console.listOrganizers()).toEqual([])
   })
 
   it('headless provisioning without the token in the environment says which variable', async () => {
@@ -119,7 +237,7 @@ describe('demo mode', () => {
 })
 
 describe('kiosk web command', () => {
-  it('prints kiosk:, relay: and sandbox: lines and serves the API at the kiosk url', async () => {
+  it('prints kiosk:, relay:, sandbox: and console: lines and serves the API at the kiosk url', async () => {
     const dataDir = tempDir()
     const child = spawn(
       process.execPath,
@@ -157,6 +275,7 @@ describe('kiosk web command', () => {
     )
     expect(lines.filter((l) => l.startsWith('relay: '))).toHaveLength(1)
     expect(lines.filter((l) => l.startsWith('sandbox: '))).toHaveLength(1)
+    await signInAsPrinted(lines)
     const kioskUrl = new URL(kioskLine.slice('kiosk: '.length))
     expect(kioskUrl.hostname).toBe('127.0.0.1')
     const key = kioskUrl.searchParams.get('key')

@@ -402,6 +402,38 @@ describe('startup wiring', () => {
     expect(mainLog()).toContain('sandbox: http://127.0.0.1:2/')
   })
 
+  it("prints the demo console's line with its password; the log gets the line without it", async () => {
+    const written: string[] = []
+    const stdout = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.toString())
+        done()
+      },
+    })
+    const real = Object.getOwnPropertyDescriptor(process, 'stdout')
+    let onLine: ShellCoreOptions['onLine'] | null = null
+    const core = h.current.core
+    h.current.startShellCore = (options) => {
+      onLine = options.onLine
+      return Promise.resolve(core)
+    }
+    const password = 'vn8ww-e2tth-s9qbj-spd7h-xduz6-p'
+    const line = `console: http://127.0.0.1:3/console/ (organizer demo, password ${password})`
+    Object.defineProperty(process, 'stdout', { value: stdout, configurable: true })
+    try {
+      await launched()
+      const print = onLine as ShellCoreOptions['onLine'] | null
+      expect(print).not.toBeNull()
+      print?.(line, 'console: http://127.0.0.1:3/console/ (organizer demo)')
+      await new Promise((r) => setImmediate(r))
+    } finally {
+      if (real) Object.defineProperty(process, 'stdout', real)
+    }
+    expect(written).toEqual([`${line}\n`])
+    expect(mainLog()).toContain('console: http://127.0.0.1:3/console/ (organizer demo)')
+    expect(mainLog()).not.toContain(password)
+  })
+
   it('keeps the display awake while the kiosk screen is shown', async () => {
     const win = await launched()
     expect(h.current.blockers.size).toBe(0)
