@@ -145,7 +145,9 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         if (parsed.fatal || (errors.length > 0 && !skip)) {
           const message = parsed.fatal
             ? 'the file cannot be imported'
-            : `${parsed.badRows} rows have problems; fix them or upload with ?skipBadRows=1`
+            : parsed.badRows === 1
+              ? '1 row has problems; fix it or upload with ?skipBadRows=1'
+              : `${parsed.badRows} rows have problems; fix them or upload with ?skipBadRows=1`
           sendJson(ctx.res, 400, { error: { code: 'bad_request', message }, errors })
           return
         }

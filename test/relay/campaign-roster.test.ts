@@ -144,6 +144,14 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     const refused = await upload(c, made.id, bad)
     expect(refused.status).toBe(400)
     expect(JSON.stringify(refused.json)).toContain('"row":4')
+    // The count is said in English as a person says it: one row, two rows.
+    expect(refused.json).toMatchObject({
+      error: { message: '1 row has problems; fix it or upload with ?skipBadRows=1' },
+    })
+    const twoBad = await upload(c, made.id, `${bad},公司,139,R8\n`)
+    expect(twoBad.json).toMatchObject({
+      error: { message: '2 rows have problems; fix them or upload with ?skipBadRows=1' },
+    })
     const page = consoleRosterPageSchema.parse(
       (await c.call('GET', `/console/api/campaigns/${made.id}/roster?offset=1&limit=5`)).json,
     )
