@@ -3,7 +3,7 @@
  * provisioning when flags are given, demo mode when nothing is configured, then the core.
  */
 import { z } from 'zod'
-import { setupInputSchema } from '../../shared/ipc'
+import { setupInputSchema, type SetupInput } from '../../shared/ipc'
 import { createKioskCore, type KioskCore, type KioskCoreOptions } from './kiosk-core'
 import { startDemo, type DemoServices } from './demo'
 import { planSetup, storeSecrets } from './config/setup'
@@ -166,9 +166,22 @@ async function provisionByPairing(
   const p = o.provisioning
   if (p?.pairingCode === undefined) return
   const { pairingCode, ...rest } = p
+  // What the provisioning after it would refuse (a malformed SCANDESK_APP_SECRET, say) stops the
+  // start before the one-time code is spent: the relay's id and token stand in for its answer.
+  provisioningInput(
+    { ...rest, kioskId: PAIRING_STAND_IN.kioskId },
+    { ...env, SCANDESK_KIOSK_TOKEN: PAIRING_STAND_IN.token },
+  )
+  // The AppSecret for direct codes comes from the environment, as without pairing.
+  const appSecret = env.SCANDESK_APP_SECRET || undefined
   let result
   try {
-    result = await pairAtStart(o.dataDir, o.vault, { ...rest, pairingCode }, { log: o.core?.log })
+    result = await pairAtStart(
+      o.dataDir,
+      o.vault,
+      { ...rest, ...(appSecret !== undefined && { appSecret }), pairingCode },
+      { log: o.core?.log },
+    )
   } catch (err) {
     if (err instanceof PairingStartError) throw new StartupError(err.message)
     throw err
@@ -219,6 +232,24 @@ function provisioningProblems(error: z.ZodError): string {
     .join('; ')
 }
 
+/** The relay's id and token for the checks made before a pairing code is spent. */
+const PAIRING_STAND_IN = { kioskId: 'pairing', token: 'stand-in-for-the-relay-token' }
+
+/** The flags and the secrets from the environment as the setup takes them; refused in words. */
+function provisioningInput(p: Provisioning, env: Record<string, string | undefined>): SetupInput {
+  const input = setupInputSchema.safeParse({
+    ticketSource: p.ticketSource,
+    relayUrl: p.relayUrl,
+    kioskId: p.kioskId,
+    ...(p.apiBase !== undefined ? { apiBase: p.apiBase } : {}),
+    ...(p.appId !== undefined ? { appId: p.appId } : {}),
+    ...(env.SCANDESK_KIOSK_TOKEN ? { relayToken: env.SCANDESK_KIOSK_TOKEN } : {}),
+    ...(env.SCANDESK_APP_SECRET ? { appSecret: env.SCANDESK_APP_SECRET } : {}),
+  })
+  if (!input.success) throw new StartupError(`provisioning: ${provisioningProblems(input.error)}`)
+  return input.data
+}
+
 /**
  * Applies the flags and the secrets from the environment (stored in the vault on first use);
  * `pairedCodeHash`, when pairing just now, is saved with the settings.
@@ -231,17 +262,7 @@ function provision(
   const p = o.provisioning
   if (!p) return
   const settings = loadSettings(o.dataDir) ?? defaultSettings()
-  const input = setupInputSchema.safeParse({
-    ticketSource: p.ticketSource,
-    relayUrl: p.relayUrl,
-    kioskId: p.kioskId,
-    ...(p.apiBase !== undefined ? { apiBase: p.apiBase } : {}),
-    ...(p.appId !== undefined ? { appId: p.appId } : {}),
-    ...(env.SCANDESK_KIOSK_TOKEN ? { relayToken: env.SCANDESK_KIOSK_TOKEN } : {}),
-    ...(env.SCANDESK_APP_SECRET ? { appSecret: env.SCANDESK_APP_SECRET } : {}),
-  })
-  if (!input.success) throw new StartupError(`provisioning: ${provisioningProblems(input.error)}`)
-  const plan = planSetup(settings, o.vault, input.data)
+  const plan = planSetup(settings, o.vault, provisioningInput(p, env))
   if (!plan.ok) {
     const names: Record<string, string> = {
       relayToken: 'SCANDESK_KIOSK_TOKEN',

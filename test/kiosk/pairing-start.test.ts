@@ -171,6 +171,62 @@ describe('pairing at start', () => {
     expect(openFileKeyVault(dataDir).get('relayToken')).toBe(PAIR_TOKEN)
   })
 
+  it('direct codes: SCANDESK_APP_SECRET is taken, and one setup would refuse stops the start before the code is spent', async () => {
+    const stub = await startPairStub()
+    const secret = '0123456789abcdef0123456789ABCDEF'
+    const start = (dataDir: string, appSecret: string) =>
+      startKioskRuntime({
+        dataDir,
+        vault: openFileKeyVault(dataDir),
+        provisioning: {
+          relayUrl: stub.url,
+          pairingCode: 'ACDE-FGHJ',
+          ticketSource: 'direct',
+          appId: 'wx0123456789abcdef',
+          apiBase: 'http://127.0.0.1:9',
+        },
+        env: { SCANDESK_APP_SECRET: appSecret },
+        core: { tickMs: 0, relayLink: fastLink },
+      })
+    const refusedDir = tempDir()
+    const refused = await start(refusedDir, 'not-an-app-secret').then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(refused).toBeInstanceOf(StartupError)
+    expect((refused as Error).message).toMatch(/SCANDESK_APP_SECRET: AppSecret is 32 letters/)
+    expect((refused as Error).message).not.toContain('not-an-app-secret')
+    // The one-time code was not spent on a start that could not finish: it still pairs.
+    expect(stub.pairRequests).toEqual([])
+    expect(existsSync(join(refusedDir, 'settings.json'))).toBe(false)
+    // Through the relay no AppSecret is needed, but one given must still be one.
+    const proxyDir = tempDir()
+    const proxyRefused = await startKioskRuntime({
+      dataDir: proxyDir,
+      vault: openFileKeyVault(proxyDir),
+      provisioning: { relayUrl: stub.url, pairingCode: 'ACDE-FGHJ', ticketSource: 'proxy' },
+      env: { SCANDESK_APP_SECRET: 'not-an-app-secret' },
+      core: { tickMs: 0 },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect((proxyRefused as Error).message).toMatch(/SCANDESK_APP_SECRET: AppSecret is 32 letters/)
+    expect(stub.pairRequests).toEqual([])
+
+    const dataDir = tempDir()
+    const rt = await start(dataDir, secret)
+    onCleanup(() => rt.close())
+    expect(stub.pairRequests).toEqual(['{"code":"ACDEFGHJ"}'])
+    expect(loadSettings(dataDir)).toMatchObject({
+      kioskId: 'booth-7',
+      ticketSource: 'direct',
+      appId: 'wx0123456789abcdef',
+    })
+    expect(openFileKeyVault(dataDir).get('appSecret')).toBe(secret)
+    expect(openFileKeyVault(dataDir).get('relayToken')).toBe(PAIR_TOKEN)
+  })
+
   it('a code the relay refuses stops the start with a clear message and writes nothing', async () => {
     const stub = await startPairStub()
     stub.codes.set('KMNPQRTU', { kioskId: 'booth-8', token: PAIR_TOKEN, used: true })
