@@ -26,6 +26,7 @@ import {
 } from './console/organizer-admin'
 import { errorMessage, jsonLogger } from './log'
 import { stdoutSink, type StdoutSink } from '../shared/server/stdout-sink'
+import { normalizeOrganizerName } from '../shared/console-api'
 import { startRelay } from './server'
 import { timeZoneProblem } from './time-zone'
 import { openStore } from './store/open-store'
@@ -140,10 +141,12 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
 }
 
 async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
-  const [, sub, name] = args.positionals
+  const [, sub, typed] = args.positionals
   refuseKioskAddOptions(args, `organizer ${sub ?? ''}`.trim())
-  if (sub === 'add' && name !== undefined && args.positionals.length === 3) {
-    const password = await withStore(config, (store) => addOrganizer(store, name, Date.now()))
+  if (sub === 'add' && typed !== undefined && args.positionals.length === 3) {
+    const password = await withStore(config, (store) => addOrganizer(store, typed, Date.now()))
+    // As kept and as sign-in reads it: `organizer add Alice` signs in as alice (or Alice).
+    const name = normalizeOrganizerName(typed)
     out(
       `organizer ${name} added. The password is shown once, on the next line; only a hash is kept.`,
     )
@@ -156,11 +159,11 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
     const organizers = await withStore(config, (store) => store.console.listOrganizers())
     if (organizers.length === 0) out('no organizers')
     for (const o of organizers) out(`${o.name}\tadded ${new Date(o.createdAt).toISOString()}`)
-  } else if (sub === 'remove' && name !== undefined && args.positionals.length === 3) {
-    const removed = await withStore(config, (store) => removeOrganizer(store, name))
+  } else if (sub === 'remove' && typed !== undefined && args.positionals.length === 3) {
+    const removed = await withStore(config, (store) => removeOrganizer(store, typed))
     out(`organizer ${removed} removed; their console sessions have ended`)
-  } else if (sub === 'unlock' && name !== undefined && args.positionals.length === 3) {
-    const unlocked = await withStore(config, (store) => unlockOrganizer(store, name))
+  } else if (sub === 'unlock' && typed !== undefined && args.positionals.length === 3) {
+    const unlocked = await withStore(config, (store) => unlockOrganizer(store, typed))
     out(`organizer ${unlocked} unlocked; failed sign-ins for the name are forgotten`)
   } else {
     throw new UsageError(

@@ -10,12 +10,13 @@ export class OrganizerAdminError extends Error {
 }
 
 /**
- * Creates the organizer with a generated password and returns it (only its hash is kept). A
- * new account starts unlocked: whatever failed sign-ins the name had (someone keeping it locked
+ * Creates the organizer with a generated password and returns it (only its hash is kept). The
+ * name is kept as sign-in reads it (`Alice` is kept as alice: normalizeOrganizerName). A new
+ * account starts unlocked: whatever failed sign-ins the name had (someone keeping it locked
  * out) are forgotten.
  */
 export async function addOrganizer(store: RelayStore, name: string, now: number): Promise<string> {
-  const parsed = organizerNameSchema.safeParse(name)
+  const parsed = organizerNameSchema.safeParse(normalizeOrganizerName(name))
   if (!parsed.success) {
     throw new OrganizerAdminError(
       `organizer name ${JSON.stringify(name)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
@@ -37,8 +38,8 @@ export async function addOrganizer(store: RelayStore, name: string, now: number)
 }
 
 /**
- * Remove and unlock take the name as sign-in does (`Alice` is alice): names are kept in lower
- * case only, so another spelling can mean no other organizer. `add` still wants it as kept.
+ * Remove and unlock take the name as sign-in and add do (`Alice` is alice): names are kept in
+ * lower case only, so another spelling can mean no other organizer.
  */
 export async function removeOrganizer(store: RelayStore, typed: string): Promise<string> {
   const name = normalizeOrganizerName(typed)

@@ -75,7 +75,15 @@ describe.each(['sqlite', 'redis'] as const)(
         const dup = await cli(place, 'organizer', 'add', 'alice')
         expect(dup.code).toBe(2)
         expect(dup.stderr).toContain('exists')
-        for (const bad of ['Alice', '-x', 'a'.repeat(33), 'a b']) {
+        // Kept as sign-in reads it: `add Bob` is organizer bob, and `add BOB` then exists.
+        const upper = await cli(place, 'organizer', 'add', 'Bob')
+        expect(upper.code).toBe(0)
+        expect(upper.lines[0]).toMatch(/^organizer bob added\./)
+        const upperAgain = await cli(place, 'organizer', 'add', 'BOB')
+        expect(upperAgain.code).toBe(2)
+        expect(upperAgain.stderr).toContain('organizer bob exists')
+        expect((await cli(place, 'organizer', 'remove', 'bob')).code).toBe(0)
+        for (const bad of ['-x', 'a'.repeat(33), 'a b', 'Ａ b']) {
           const r = await cli(place, 'organizer', 'add', bad)
           expect(r.code, bad).toBe(2)
         }

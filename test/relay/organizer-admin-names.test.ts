@@ -42,4 +42,14 @@ describe('organizer names on the relay CLI', () => {
     await expect(removeOrganizer(s, 'Alice')).rejects.toThrow(OrganizerAdminError)
     await expect(unlockOrganizer(s, 'nobody')).rejects.toThrow('no organizer nobody')
   })
+
+  it('adds the name as sign-in will read it', async () => {
+    const s = store()
+    // `organizer add Alice` was refused ("a-z 0-9 …"), though sign-in takes Alice as alice.
+    const password = await addOrganizer(s, ' Alice ', Date.now())
+    expect(password.length).toBeGreaterThan(20)
+    expect((await s.console.listOrganizers()).map((o) => o.name)).toEqual(['alice'])
+    await expect(addOrganizer(s, 'ALICE', Date.now())).rejects.toThrow('organizer alice exists')
+    await expect(addOrganizer(s, 'Al ice', Date.now())).rejects.toThrow(OrganizerAdminError)
+  })
 })
