@@ -125,6 +125,25 @@ export const pairInputSchema = setupInputSchema
   .strict()
 export type PairInput = z.infer<typeof pairInputSchema>
 
+/**
+ * 测试连接 with what the setup form has now, saving nothing. Fields as typed: an empty or
+ * malformed one is the check's answer (`required`, `invalid`), not a refused call. A secret
+ * left out is the stored one, under the setup's rule: never sent to a changed address. No
+ * `kioskId`: pairing, not done yet, so only the relay's address can be checked.
+ */
+export const connectionTestInputSchema = z
+  .object({
+    ticketSource: z.enum(['direct', 'proxy']),
+    relayUrl: z.string().max(2048),
+    kioskId: z.string().max(256).optional(),
+    relayToken: z.string().max(256).optional(),
+    apiBase: z.string().max(2048).optional(),
+    appId: z.string().max(256).optional(),
+    appSecret: z.string().max(256).optional(),
+  })
+  .strict()
+export type ConnectionTestInput = z.infer<typeof connectionTestInputSchema>
+
 /** A connection check's outcome: a status code from shared/errors.ts and its params. */
 export const connectionCheckSchema = errorBodySchema.extend({ ok: z.boolean() })
 export type ConnectionCheck = z.infer<typeof connectionCheckSchema>
@@ -222,8 +241,9 @@ export const kioskMethods = {
     ]),
     true,
   ),
+  /** No input: the saved setup; the form's values: those (see connectionTestInputSchema). */
   testConnection: method(
-    null,
+    connectionTestInputSchema.optional(),
     z.object({ relay: connectionCheckSchema, api: connectionCheckSchema }),
     true,
   ),
@@ -320,7 +340,9 @@ export type KioskEventPayload<E extends KioskEventName> = z.output<(typeof kiosk
 /** The shape of `window.kiosk`: one named method per contract entry, plus `on`. */
 export type KioskApi = {
   [K in KioskMethodName]: MethodOf<K>['input'] extends z.ZodType
-    ? (input: MethodInput<K>) => Promise<MethodOutput<K>>
+    ? undefined extends MethodInput<K>
+      ? (input?: MethodInput<K>) => Promise<MethodOutput<K>>
+      : (input: MethodInput<K>) => Promise<MethodOutput<K>>
     : () => Promise<MethodOutput<K>>
 } & {
   /** Subscribe to an event; returns the unsubscribe function. */

@@ -79,6 +79,49 @@ describe('setup page', () => {
     )
   })
 
+  it('测试连接 sends what the form has now (secrets only if typed), and saves nothing', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    // Stored: relay.example.com, booth-1, a token. Typed, not saved: a new address.
+    await wrapper.get('#relayUrl').setValue(' https://relay2.example.com ')
+    await wrapper.get('[data-testid="test-connection"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.testConnection).toHaveBeenLastCalledWith({
+      ticketSource: 'proxy',
+      relayUrl: 'https://relay2.example.com',
+      kioskId: 'booth-1',
+    })
+
+    await wrapper.get('#relayToken').setValue('a-new-token-0123456789')
+    await wrapper.get('input[name="source"][value="direct"]').setValue(true)
+    await wrapper.get('#appId').setValue('wx0123456789abcdef')
+    await wrapper.get('[data-testid="test-connection"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.testConnection).toHaveBeenLastCalledWith({
+      ticketSource: 'direct',
+      relayUrl: 'https://relay2.example.com',
+      kioskId: 'booth-1',
+      relayToken: 'a-new-token-0123456789',
+      apiBase: 'https://api.weixin.qq.com',
+      appId: 'wx0123456789abcdef',
+    })
+
+    // Pairing: no kiosk id yet and no code (using it would spend it); an empty address as is.
+    await wrapper.get('input[name="mode"][value="pair"]').setValue(true)
+    await wrapper.get('#relayUrl').setValue('')
+    await wrapper.get('[data-testid="test-connection"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.testConnection).toHaveBeenLastCalledWith({
+      ticketSource: 'direct',
+      relayUrl: '',
+      apiBase: 'https://api.weixin.qq.com',
+      appId: 'wx0123456789abcdef',
+    })
+    expect(fake.api.saveSetup).not.toHaveBeenCalled()
+    expect(fake.api.pairWithCode).not.toHaveBeenCalled()
+  })
+
   it('translates connection-test codes such as ip_not_allowed', async () => {
     const fake = createFakeKioskApi()
     fake.api.testConnection.mockResolvedValue({

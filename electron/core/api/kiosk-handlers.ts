@@ -24,6 +24,7 @@ import { KioskError } from './kiosk-error'
 import type { KioskEvents } from './kiosk-events'
 import { relayHttpUrl } from '../config/relay-url'
 import { applySetup, type SetupDeps } from '../config/setup'
+import { checkForm } from './form-connection-check'
 import { pairWithRelay } from '../config/pairing'
 import { importRoster } from '../roster/roster-apply'
 
@@ -138,9 +139,21 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
     },
     saveSetup: (input: SetupInput) => applySetup(d.setup, input),
     pairWithCode: (input) => pairWithRelay(d.setup, input),
-    testConnection: async () => {
-      const [relay, api] = await Promise.all([checkRelay(d), d.pool.probe()])
-      return { relay, api }
+    testConnection: async (form) => {
+      if (form === undefined) {
+        const [relay, api] = await Promise.all([checkRelay(d), d.pool.probe()])
+        return { relay, api }
+      }
+      return checkForm(
+        {
+          settings: d.settings.get(),
+          vault: d.vault,
+          lifetimeSeconds: d.view.activeCampaign()?.ticketLifetimeSeconds ?? 600,
+          liveRelay: () => checkRelay(d),
+          liveApi: () => d.pool.probe(),
+        },
+        form,
+      )
     },
 
     listCampaigns: () => d.campaigns.list(),

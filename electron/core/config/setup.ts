@@ -20,7 +20,11 @@ export type SetupPlan =
       connectionChanged: boolean
     }
 
-export function planSetup(s: Settings, vault: SecretVault, input: SetupInput): SetupPlan {
+export function planSetup(
+  s: Settings,
+  vault: Pick<SecretVault, 'get'>,
+  input: SetupInput,
+): SetupPlan {
   const errors: FieldError[] = []
   // Leaving demo mode: the demo's secrets and sandbox address belong to the demo only.
   const fromDemo = s.demo

@@ -11,13 +11,16 @@ export interface RelayTarget {
   token: string
 }
 
-export function relayTarget(s: Settings, vault: SecretVault): RelayTarget | null {
+export function relayTarget(s: Settings, vault: Pick<SecretVault, 'get'>): RelayTarget | null {
   const token = vault.get('relayToken')
   if (s.kioskId === null || s.relayUrl === null || token === null) return null
   return { relayUrl: s.relayUrl, kioskId: s.kioskId, token }
 }
 
-export function makeTicketSource(s: Settings, vault: SecretVault): TicketSource | null {
+export function makeTicketSource(
+  s: Settings,
+  vault: Pick<SecretVault, 'get'>,
+): TicketSource | null {
   if (s.kioskId === null) return null
   if (s.ticketSource === 'proxy') {
     const relay = relayTarget(s, vault)

@@ -1,6 +1,11 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { PairInput, PublicSettings, SetupInput } from '../../../shared/ipc'
+import type {
+  ConnectionTestInput,
+  PairInput,
+  PublicSettings,
+  SetupInput,
+} from '../../../shared/ipc'
 import type { MethodOutput } from '../../../shared/ipc'
 import type { BigScreen } from '../../../shared/screen-paths'
 import { useKioskApi } from '../bridge/api-key'
@@ -54,11 +59,12 @@ export const useSettingsStore = defineStore('settings', () => {
     }
   }
 
-  async function testConnection(): Promise<void> {
+  /** Tests the form's values (secrets left out: the stored ones); nothing is saved. */
+  async function testConnection(form: ConnectionTestInput): Promise<void> {
     testing.value = true
     check.value = null
     try {
-      check.value = await session.run(() => api.testConnection())
+      check.value = await session.run(() => api.testConnection(form))
     } finally {
       testing.value = false
     }

@@ -1,0 +1,197 @@
+/**
+ * 测试连接 with what the setup page's form has now, saving nothing. The form's fields go through
+ * the setup's own checks (`setupInputSchema`, `planSetup`: a stored secret only for the address
+ * it was entered for). Each half (the relay; the codes) that the form leaves as saved gets its
+ * live check (the link's state; a ticket into the pool); one that differs is tried afresh: the
+ * relay's `/kiosk` upgrade with the token (no hello follows, so the relay leaves this kiosk's
+ * live link alone), and one ticket from the form's source, which is dropped. Pairing (no kiosk
+ * id yet): the relay's health only.
+ */
+import WebSocket from 'ws'
+import { errorBody } from '../../../shared/errors'
+import {
+  setupInputSchema,
+  type ConnectionCheck,
+  type ConnectionTestInput,
+  type SetupInput,
+} from '../../../shared/ipc'
+import { relayHttpUrl, relayWsUrl } from '../config/relay-url'
+import type { Settings } from '../config/settings'
+import { planSetup } from '../config/setup'
+import type { SecretName, SecretVault } from '../config/vault'
+import { makeTicketSource } from '../tickets/ticket-sources'
+import { TicketSourceError } from '../tickets/ticket-source'
+
+export interface ConnectionChecks {
+  relay: ConnectionCheck
+  api: ConnectionCheck
+}
+
+export interface FormCheckDeps {
+  settings: Settings
+  vault: Pick<SecretVault, 'get'>
+  /** The active campaign's code lifetime (the probe ticket's). */
+  lifetimeSeconds: number
+  /** The checks of the saved setup (测试连接 without the form): the relay's, the codes'. */
+  liveRelay: () => Promise<ConnectionCheck>
+  liveApi: () => Promise<ConnectionCheck>
+  timeoutMs?: number
+}
+
+const fail = (code: 'required' | 'invalid' | 'reenter' | 'not_configured'): ConnectionCheck => ({
+  ok: false,
+  ...errorBody(code),
+})
+const passed: ConnectionCheck = { ok: true, ...errorBody('ok') }
+
+type FieldName = Exclude<keyof SetupInput, 'ticketSource'>
+
+/** A typed field's problem, or null when the setup would take it. */
+function fieldProblem(field: FieldName, value: string): ConnectionCheck | null {
+  if (value === '') return fail('required')
+  return setupInputSchema.shape[field].safeParse(value).success ? null : fail('invalid')
+}
+
+export async function checkForm(
+  d: FormCheckDeps,
+  form: ConnectionTestInput,
+): Promise<ConnectionChecks> {
+  const direct = form.ticketSource === 'direct'
+  const present = (v: string | undefined): string | undefined => {
+    const t = v?.trim()
+    return t === '' ? undefined : t
+  }
+  const relayUrl = form.relayUrl.trim()
+  const kioskId = form.kioskId?.trim()
+  const relayToken = present(form.relayToken)
+  const apiBase = direct ? present(form.apiBase) : undefined
+  const appId = direct ? present(form.appId) : undefined
+  const appSecret = direct ? present(form.appSecret) : undefined
+
+  const relayProblem =
+    fieldProblem('relayUrl', relayUrl) ??
+    (kioskId === undefined ? null : fieldProblem('kioskId', kioskId)) ??
+    (relayToken === undefined ? null : fieldProblem('relayToken', relayToken))
+  const apiProblem = direct
+    ? ((apiBase === undefined ? null : fieldProblem('apiBase', apiBase)) ??
+      (appId === undefined ? null : fieldProblem('appId', appId)) ??
+      (appSecret === undefined ? null : fieldProblem('appSecret', appSecret)))
+    : null
+
+  /** The relay half: the typed address, kiosk id and token (the stored one by the setup's rule). */
+  const relayPart = async (): Promise<ConnectionCheck> => {
+    if (relayProblem !== null) return relayProblem
+    if (kioskId === undefined) return relayHealth(relayUrl, d.timeoutMs)
+    const plan = planSetup(d.settings, d.vault, {
+      ticketSource: 'proxy',
+      relayUrl,
+      kioskId,
+      ...(relayToken === undefined ? {} : { relayToken }),
+    })
+    if (!plan.ok) return fail(plan.errors[0]?.code ?? 'required')
+    const stored = d.vault.get('relayToken')
+    const token = plan.secrets.relayToken ?? stored
+    const s = d.settings
+    if (!s.demo && s.relayUrl === relayUrl && s.kioskId === kioskId && token === stored) {
+      return d.liveRelay()
+    }
+    return token === null ? fail('required') : relayAccepts(relayUrl, token, d.timeoutMs)
+  }
+
+  /** The code half: no code is tried from a setup that could not be saved. */
+  const apiPart = async (): Promise<ConnectionCheck> => {
+    if (apiProblem !== null) return apiProblem
+    if (relayProblem !== null || kioskId === undefined) return fail('not_configured')
+    const input: SetupInput = { ticketSource: form.ticketSource, relayUrl, kioskId }
+    if (relayToken !== undefined) input.relayToken = relayToken
+    if (apiBase !== undefined) input.apiBase = apiBase
+    if (appId !== undefined) input.appId = appId
+    if (appSecret !== undefined) input.appSecret = appSecret
+    // The setup's own rules; a plan only, nothing is written.
+    const plan = planSetup(d.settings, d.vault, input)
+    if (!plan.ok) {
+      const apiError = plan.errors.find((e) => e.field === 'appId' || e.field === 'appSecret')
+      return fail(apiError?.code ?? 'not_configured')
+    }
+    const sameSecrets = (['relayToken', 'appSecret'] as const).every(
+      (name) => plan.secrets[name] === undefined || plan.secrets[name] === d.vault.get(name),
+    )
+    if (!plan.connectionChanged && sameSecrets) return d.liveApi()
+    const secretOf = (name: SecretName): string | null =>
+      plan.secrets[name] ?? (plan.drop.includes(name) ? null : d.vault.get(name))
+    return probeSource(plan.settings, { get: secretOf }, d.lifetimeSeconds)
+  }
+
+  const [relay, api] = await Promise.all([relayPart(), apiPart()])
+  return { relay, api }
+}
+
+/** The relay's health check at `relayUrl`. */
+async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<ConnectionCheck> {
+  try {
+    const res = await fetch(relayHttpUrl(relayUrl, '/healthz'), {
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    await res.body?.cancel()
+    if (!res.ok) return { ok: false, ...errorBody('unhealthy', { status: res.status }) }
+  } catch {
+    return { ok: false, ...errorBody('unreachable') }
+  }
+  return passed
+}
+
+/**
+ * Whether the relay at `relayUrl` takes a link with `token`: its `/kiosk` upgrade, closed as
+ * soon as it opens. Failures as the link words them (relay-link.ts).
+ */
+function relayAccepts(relayUrl: string, token: string, timeoutMs = 5000): Promise<ConnectionCheck> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(relayWsUrl(relayUrl), {
+      headers: { authorization: `Bearer ${token}` },
+      handshakeTimeout: timeoutMs,
+    })
+    ws.on('open', () => {
+      ws.close(1000, 'connection test')
+      resolve(passed)
+    })
+    ws.on('error', (err) => {
+      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
+      resolve({
+        ok: false,
+        ...(status === undefined
+          ? /timed out/i.test(err.message)
+            ? errorBody('timeout')
+            : errorBody('unreachable')
+          : status === '401'
+            ? errorBody('unauthorized')
+            : Number(status) >= 500
+              ? errorBody('unhealthy', { status: Number(status) })
+              : errorBody('link_refused', { status: Number(status) })),
+      })
+    })
+  })
+}
+
+/** One code from the form's ticket source, not kept (the saved source's pool is not this one's). */
+async function probeSource(
+  settings: Settings,
+  vault: Pick<SecretVault, 'get'>,
+  lifetimeSeconds: number,
+): Promise<ConnectionCheck> {
+  const source = makeTicketSource(settings, vault)
+  if (source === null) return fail('not_configured')
+  try {
+    await source.create(1, lifetimeSeconds)
+    return passed
+  } catch (err) {
+    const e =
+      err instanceof TicketSourceError
+        ? err
+        : new TicketSourceError('other', err instanceof Error ? err.message : 'failed')
+    return {
+      ok: false,
+      code: e.code,
+      params: e.errcode === undefined ? {} : { errcode: e.errcode },
+    }
+  }
+}

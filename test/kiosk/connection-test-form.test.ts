@@ -1,0 +1,202 @@
+// 测试连接 in the setup page tests what the form has now, not the saved setup, and saves nothing:
+// staff who type a new relay address and press it before saving get the new address's answer,
+// and an empty relay address is said to be missing instead of passing on the saved one.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { KioskError } from '../../electron/core/api/kiosk-error'
+import { loadSettings } from '../../electron/core/config/settings'
+import { openFileKeyVault } from '../../electron/core/config/vault'
+import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
+import { kioskMethods } from '../../shared/ipc'
+import {
+  cleanup,
+  fastLink,
+  kioskOn,
+  onCleanup,
+  startPlatform,
+  tempDir,
+  TEST_PIN,
+  waitFor,
+} from './helpers'
+
+afterEach(cleanup)
+
+/** An address that is not a relay: 404 to everything, the websocket upgrade too. */
+async function notARelay(): Promise<string> {
+  const server = createServer((_req, res) => res.writeHead(404).end())
+  server.on('upgrade', (_req, socket) =>
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
+  )
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  onCleanup(() => new Promise<void>((r) => server.close(() => r())))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+describe('测试连接 with the form’s values', () => {
+  it('an unsaved relay address is the one tested, and nothing is saved', async () => {
+    const p = await startPlatform()
+    const wrong = await notARelay()
+    // Saved: an address that is not the relay. Typed (not saved): the relay's own address.
+    const { core, dataDir, vault, token } = await kioskOn(p, { relayUrl: wrong })
+    await waitFor(() => core.status().relay.lastError !== null, 'the saved address fails')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+
+    const saved = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(saved.relay).toEqual({ ok: false, code: 'link_refused', params: { status: 404 } })
+
+    const typed = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', {
+        ticketSource: 'proxy',
+        relayUrl: p.relay.url,
+        kioskId: 'booth-1',
+        // A new address: the token is typed again (a stored one never goes to another address).
+        relayToken: token,
+      }),
+    )
+    expect(typed.relay).toEqual({ ok: true, code: 'ok', params: {} })
+    expect(typed.api).toEqual({ ok: true, code: 'ok', params: {} })
+
+    // The other way round: the saved relay works, the typed address does not.
+    const a = await kioskOn(p, { kioskId: 'booth-2' })
+    await waitFor(() => a.core.status().relay.state === 'connected', 'link')
+    await a.core.call('unlockAdmin', { pin: TEST_PIN })
+    const other = kioskMethods.testConnection.output.parse(
+      await a.core.call('testConnection', {
+        ticketSource: 'proxy',
+        relayUrl: wrong,
+        kioskId: 'booth-2',
+        relayToken: a.token,
+      }),
+    )
+    expect(other.relay).toEqual({ ok: false, code: 'link_refused', params: { status: 404 } })
+    expect(other.api.ok).toBe(false)
+
+    // Nothing saved: the settings file and the vault are as they were.
+    expect(loadSettings(dataDir)?.relayUrl).toBe(wrong)
+    expect(vault.get('relayToken')).toBe(token)
+    expect(loadSettings(a.dataDir)?.relayUrl).toBe(p.relay.url)
+    expect(a.core.status().relay.state).toBe('connected')
+  })
+
+  it('an empty relay address is missing, not OK; the stored token never goes to a new address', async () => {
+    // An AppID as the setup takes them (the sandbox's default is a letter short).
+    const p = await startPlatform({ appId: 'wx0123456789abcdef' })
+    const { core, dataDir, vault } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const empty = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', { ticketSource: 'proxy', relayUrl: '' }),
+    )
+    expect(empty.relay).toEqual({ ok: false, code: 'required', params: {} })
+    expect(empty.api.ok).toBe(false)
+
+    const moved = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', {
+        ticketSource: 'proxy',
+        relayUrl: await notARelay(),
+        kioskId: 'booth-1',
+      }),
+    )
+    expect(moved.relay).toEqual({ ok: false, code: 'reenter', params: {} })
+
+    // The form as saved (token left blank: the stored one): today's answer.
+    const same = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', {
+        ticketSource: 'proxy',
+        relayUrl: p.relay.url,
+        kioskId: 'booth-1',
+      }),
+    )
+    expect(same.relay).toEqual({ ok: true, code: 'ok', params: {} })
+    expect(same.api).toEqual({ ok: true, code: 'ok', params: {} })
+
+    // A new token typed for the saved address: that token is tried, not the stored one.
+    const retyped = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', {
+        ticketSource: 'proxy',
+        relayUrl: p.relay.url,
+        kioskId: 'booth-1',
+        relayToken: 'typed-but-not-the-relays-token-0000',
+      }),
+    )
+    expect(retyped.relay).toEqual({ ok: false, code: 'unauthorized', params: {} })
+    expect(retyped.api).toEqual({ ok: false, code: 'unauthorized', params: {} })
+    expect(core.status().relay.state).toBe('connected')
+
+    // Direct codes: the AppSecret is required (none stored), then the typed one is tried.
+    const { apiBase, appId, appSecret } = p.sandbox.credentials()
+    const direct = { ticketSource: 'direct', relayUrl: p.relay.url, kioskId: 'booth-1' }
+    const noSecret = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', { ...direct, apiBase, appId }),
+    )
+    expect(noSecret).toEqual({
+      relay: { ok: true, code: 'ok', params: {} },
+      api: { ok: false, code: 'required', params: {} },
+    })
+    const typedSecret = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', { ...direct, apiBase, appId, appSecret }),
+    )
+    expect(typedSecret.api).toEqual({ ok: true, code: 'ok', params: {} })
+    const wrongSecret = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', { ...direct, apiBase, appId, appSecret: 'x'.repeat(32) }),
+    )
+    expect(wrongSecret.api).toMatchObject({ ok: false, code: 'bad_credentials' })
+    expect(vault.get('appSecret')).toBeNull()
+    expect(loadSettings(dataDir)?.ticketSource).toBe('proxy')
+  })
+
+  it('demo mode: the setup page’s empty form is not reported OK', async () => {
+    const dataDir = tempDir()
+    const runtime = await startKioskRuntime({
+      dataDir,
+      vault: openFileKeyVault(dataDir),
+      env: { SCANDESK_ADMIN_PIN: '2580' },
+      core: { tickMs: 50, relayLink: fastLink },
+    })
+    onCleanup(() => runtime.close())
+    const { core } = runtime
+    await waitFor(() => core.status().relay.state === 'connected', 'demo link')
+    await core.call('unlockAdmin', { pin: '2580' })
+    // The saved demo setup works...
+    const saved = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(saved.relay.ok).toBe(true)
+    // ...but the page shows an empty relay address (pairing, nothing typed yet).
+    const blank = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', { ticketSource: 'proxy', relayUrl: '' }),
+    )
+    expect(blank).toEqual({
+      relay: { ok: false, code: 'required', params: {} },
+      api: { ok: false, code: 'not_configured', params: {} },
+    })
+    expect(loadSettings(dataDir)?.demo).toBe(true)
+  })
+
+  it('refuses input that is not the form’s shape', async () => {
+    const p = await startPlatform()
+    const { core } = await kioskOn(p)
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const failure = (input: unknown) =>
+      core.call('testConnection', input).then(
+        () => null,
+        (e: unknown) => (e as KioskError).body,
+      )
+    await expect(
+      failure({ ticketSource: 'proxy', relayUrl: p.relay.url, extra: 1 }),
+    ).resolves.toMatchObject({ code: 'bad_input' })
+    await expect(
+      failure({ ticketSource: 'carrier-pigeon', relayUrl: p.relay.url }),
+    ).resolves.toEqual({ code: 'bad_input', params: { field: 'ticketSource' } })
+    await expect(failure({ ticketSource: 'proxy', relayUrl: 42 })).resolves.toEqual({
+      code: 'bad_input',
+      params: { field: 'relayUrl' },
+    })
+    await expect(
+      failure({ ticketSource: 'proxy', relayUrl: p.relay.url, relayToken: 'x'.repeat(5000) }),
+    ).resolves.toEqual({ code: 'bad_input', params: { field: 'relayToken' } })
+  })
+})
