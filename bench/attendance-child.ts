@@ -133,6 +133,14 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     sessionLive: () => Promise.resolve(true), // no event stream is opened here
     campaignKiosks: (id) =>
       Promise.resolve(id === 'c20' ? Array.from({ length: 20 }, (_, i) => kioskId(i)) : null),
+    // The 活动 column holds the campaigns' names, as the relay's own lookup gives them.
+    campaignNames: () =>
+      Promise.resolve(
+        new Map([
+          ['c20', '春季展会 前 20 个签到台'],
+          ['c-rest', '春季展会 其余签到台'],
+        ]),
+      ),
   })
   const r = routes
   // The relay's own push endpoint on this store: the push throughput with and without.

@@ -29,6 +29,7 @@ import { addKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
 import { createAttendanceRoutes, localDay } from './attendance/routes'
+import { createCampaignNames } from './attendance/campaign-names'
 import { createPeopleLookup } from './attendance/people'
 import { createRallyLookup } from './attendance/rally'
 import { createConsoleApi } from './console/console-api'
@@ -199,8 +200,7 @@ export async function startRelay(
     sessionLive: (idHash) => sessionIsLive(store.console, idHash, now()),
     sessionCheckMs: opts.sessionCheckMs,
     campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaigns, campaignId, now()),
-    campaignName: async (campaignId) =>
-      (await store.campaigns.getCampaign(campaignId))?.campaign.name ?? null,
+    campaignNames: createCampaignNames(store.campaigns),
     rally: createRallyLookup(store, campaigns, now),
     people: createPeopleLookup(store.campaigns),
   })

@@ -17,6 +17,7 @@ import type { AttendanceRow, AttendanceScope, DayWindow } from '../store/attenda
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore } from '../store/types'
 import { LiveEvents, type LiveEventsOptions } from './live-events'
+import type { CampaignNames } from './campaign-names'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
 import { sheetHeaders, streamSheet } from './sheet'
@@ -46,8 +47,11 @@ export interface AttendanceRoutesDeps {
    * scan. Absent: `campaign` is refused.
    */
   campaignKiosks?: (campaignId: string) => Promise<string[] | null>
-  /** A campaign's name (null: none), for its sheet's file name. Absent: named by its id. */
-  campaignName?: (campaignId: string) => Promise<string | null>
+  /**
+   * The campaigns' names (the one in scope, or all), for the sheet's 活动 column and a
+   * campaign's file name. Absent: both show the id.
+   */
+  campaignNames?: CampaignNames
   maxEventClients?: number
   /** The stamp rally's completions (stats, export column). Absent: neither is given. */
   rally?: RallyLookup
@@ -168,12 +172,15 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       sendJson(res, 200, consoleAttendancePageSchema.parse(body))
       return
     }
+    // The headers a GET would send, without the rows (nor, for every campaign, their names).
+    const head = req.method === 'HEAD'
+    const names =
+      head && q.campaign === undefined ? undefined : await deps.campaignNames?.(q.campaign)
     const campaign =
       q.campaign === undefined
         ? undefined
-        : { id: q.campaign, name: (await deps.campaignName?.(q.campaign)) ?? q.campaign }
-    if (req.method === 'HEAD') {
-      // The headers a GET would send; the sheet (every row read) would only be thrown away.
+        : { id: q.campaign, name: names?.get(q.campaign) ?? q.campaign }
+    if (head) {
       res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale)).end()
       return
     }
@@ -186,6 +193,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       scope,
       now: deps.now(),
       ...(campaign !== undefined && { campaign }),
+      ...(names !== undefined && { campaignNames: names }),
       ...(completion !== null && { stampsComplete: completion }),
       ...(personOf !== null && { personOf }),
     }).catch((err: unknown) => {

@@ -7,7 +7,8 @@
  * order, with the booth first (contract v2), and the stamp rally's completion last when a
  * campaign in scope has one. What only a kiosk can know is left empty: whether its pool knew
  * the ticket (未知二维码), and the campaign, first visit and number of a row stored before rows
- * kept them.
+ * kept them. 活动 is the campaign's name as organizers gave it (read once per export,
+ * campaign-names.ts), its id when the relay no longer has the campaign.
  */
 import type { ServerResponse } from 'node:http'
 import type { Locale } from '../../shared/domain'
@@ -33,12 +34,14 @@ import type { PersonOf, RosterPerson } from './people'
 type SheetRow = ExportRow & { person?: RosterPerson | null; stampsComplete?: boolean | null }
 
 /**
- * What a column's value may use: the sheet's locale and its (cached) time cell: the local time's
- * text in CSV, its Excel serial day in XLSX (a `time` column, shown as a date-time).
+ * What a column's value may use: the sheet's locale, its (cached) time cell (the local time's
+ * text in CSV, its Excel serial day in XLSX: a `time` column, shown as a date-time), and the
+ * campaigns' names.
  */
 interface CellContext {
   locale: Locale
   time: (ms: number) => Cell
+  campaignNames: ReadonlyMap<string, string>
 }
 
 /**
@@ -87,7 +90,12 @@ export const SHEET_COLUMNS: readonly {
   // The kiosk's own finding (its pool did not hold the ticket): the relay cannot tell.
   { label: SHEET_LABELS.unknownTicket, value: () => '', plain: true },
   { label: SHEET_LABELS.fallback, value: (r, c) => yesNo(r.fallback, c.locale), plain: true },
-  { label: SHEET_LABELS.campaign, value: (r) => r.campaignId ?? '' },
+  // The name organizers gave it; the id of a campaign the relay no longer has.
+  {
+    label: SHEET_LABELS.campaign,
+    value: (r, c) =>
+      r.campaignId === undefined ? '' : (c.campaignNames.get(r.campaignId) ?? r.campaignId),
+  },
   { label: SHEET_LABELS.eventId, value: (r) => r.id },
   {
     label: SHEET_LABELS.stampsComplete,
@@ -111,6 +119,8 @@ export interface SheetRequest {
   personOf?: PersonOf
   /** The campaign in scope, for the file's name (absent: every campaign). */
   campaign?: SheetCampaign
+  /** The campaigns' names by id, for the 活动 column (absent, or a campaign not in it: its id). */
+  campaignNames?: ReadonlyMap<string, string>
 }
 
 const CONTENT_TYPES = {
@@ -202,6 +212,7 @@ export async function streamSheet(
   const context: CellContext = {
     locale: q.locale,
     time: q.format === 'csv' ? localTimeCache() : excelTimeCache(),
+    campaignNames: q.campaignNames ?? new Map(),
   }
   const values = columns.map((c) => c.value)
   const toCells = (r: SheetRow, cells: Cell[]): void => {

@@ -299,8 +299,9 @@ describe('the console against the real relay (Chromium)', () => {
     )
     const [header = [], ...body] = rows
     const openidCol = header.findIndex((h) => /openid/i.test(h))
+    // 活动: the campaign's name as the organizer typed it, not its generated id.
     expect(body.map((r) => [r[0], r[openidCol], r[header.indexOf('活动')]])).toEqual([
-      ['hall-b', 'o-spring-1', made.id],
+      ['hall-b', 'o-spring-1', '春季展'],
     ])
     // The stats page is about the same campaign; all campaigns again counts every scan.
     await page.click('[data-nav="stats"]')

@@ -213,7 +213,7 @@ describe('CSV format', () => {
         stringify(
           records.map((r) =>
             EXPORT_COLUMNS.map((c) =>
-              referenceEscape(c.value(r, { locale, time: formatLocalTime })),
+              referenceEscape(c.value(r, { locale, time: formatLocalTime, campaign: (id) => id })),
             ),
           ),
           { record_delimiter: 'windows' },

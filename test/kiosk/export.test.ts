@@ -189,6 +189,75 @@ describe('attendance export', () => {
     }
   })
 
+  it("活动 shows the campaign's name: formula-escaped in CSV, text in XLSX, the id when unknown", async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    seed(db, 2, 'c-spring')
+    seed(db, 2, 'c-evil')
+    seed(db, 2, 'c-gone') // removed since: only its rows still name it
+    const formulaName = '=HYPERLINK("http://x","点我")'
+    const names: Record<string, string> = { 'c-spring': '2026 春季发布会', 'c-evil': formulaName }
+    const asked: string[] = []
+    const campaignName = (id: string): string | null => (asked.push(id), names[id] ?? null)
+    const c = col('campaign')
+    // One row a page: the names are still looked up once per campaign, not per row or page.
+    const csvFile = join(dir, 'out.csv')
+    const csvOut = createWriteStream(csvFile)
+    await exportAttendance({
+      db,
+      campaignId: null,
+      format: 'csv',
+      out: csvOut,
+      locale: 'zh-CN',
+      campaignName,
+      pageSize: 1,
+    })
+    const table: string[][] = parse(readFileSync(csvFile, 'utf8').slice(1))
+    expect(table.map((r) => r[c])).toEqual([
+      '活动',
+      '2026 春季发布会',
+      '2026 春季发布会',
+      `'${formulaName}`,
+      `'${formulaName}`,
+      'c-gone',
+      'c-gone',
+    ])
+    expect(asked).toEqual(['c-spring', 'c-evil', 'c-gone'])
+    const xlsxFile = join(dir, 'out.xlsx')
+    await exportAttendance({
+      db,
+      campaignId: 'c-evil',
+      format: 'xlsx',
+      out: createWriteStream(xlsxFile),
+      locale: 'en',
+      campaignName,
+    })
+    const wb = new Workbook()
+    await wb.xlsx.readFile(xlsxFile)
+    const ws = wb.worksheets[0]
+    if (!ws) throw new Error('no sheet')
+    // An inline string, never a formula: the name as the organizer typed it.
+    expect([1, 2, 3].map((i) => ws.getRow(i).getCell(c + 1).value)).toEqual([
+      'Campaign',
+      formulaName,
+      formulaName,
+    ])
+    // Without a way to name campaigns (as before): the id.
+    const plainFile = join(dir, 'plain.csv')
+    await exportAttendance({
+      db,
+      campaignId: 'c-spring',
+      format: 'csv',
+      out: createWriteStream(plainFile),
+      locale: 'en',
+    })
+    const plain: string[][] = parse(readFileSync(plainFile, 'utf8').slice(1))
+    expect(plain.slice(1).map((r) => r[c])).toEqual(['c-spring', 'c-spring'])
+  })
+
   it('export job from the admin area: progress events, then the file', async () => {
     const dir = tempDir()
     openCampaignStore(dir).save(testCampaign())
@@ -214,20 +283,28 @@ describe('attendance export', () => {
       .trim()
       .split('\r\n')
     expect(lines).toHaveLength(5001)
+    // The campaign as staff named it (testCampaign's), not its id.
+    const table: string[][] = parse(readFileSync(file?.path ?? '', 'utf8').slice(1))
+    expect(new Set(table.slice(1).map((r) => r[col('campaign')]))).toEqual(new Set(['Expo']))
   })
 
   it('the export CLI writes CSV to stdout', async () => {
     const dir = tempDir()
+    openCampaignStore(dir).save(testCampaign({ id: 'other', name: '-其他 Other' }))
     const db = openKioskDb(join(dir, 'kiosk.db'))
     seed(db, 50, 'other')
     seed(db, 0)
     db.close()
     const stdout = await exportCli('--data', dir, '--campaign', 'other')
     expect(stdout.charCodeAt(0)).toBe(0xfeff)
-    const table = parse(stdout.slice(1))
+    const table: string[][] = parse(stdout.slice(1))
     expect(table).toHaveLength(51)
     expect(table.slice(1).map((r) => r[col('openid')])).toEqual(
       Array.from({ length: 50 }, (_, i) => `o_${i}`),
+    )
+    // The campaign's name from campaigns.json, escaped like any text a user typed.
+    expect(new Set(table.slice(1).map((r) => r[col('campaign')]))).toEqual(
+      new Set(["'-其他 Other"]),
     )
   })
 
@@ -312,16 +389,18 @@ describe('attendance export', () => {
     }
     const exported = async () => {
       const table = parse((await exportCli('--data', dir)).slice(1))
-      return new Set(table.slice(1).map((r) => r[col('campaignId')]))
+      return new Set(table.slice(1).map((r) => r[col('campaign')]))
     }
     relaySends(1, relayCampaign())
     // The admin area's export starts from the screen's campaign: the relay's.
     const core = startCore(dir, new MemoryVault(), { tickMs: 0 })
     expect(core.screenState().campaign?.id).toBe('expo-2026')
     await core.stop()
-    expect(await exported()).toEqual(new Set(['expo-2026']))
+    // Named as the relay named it.
+    expect(await exported()).toEqual(new Set(['Expo 2026']))
 
-    // The relay hands the kiosk back to its own campaigns: the local choice again.
+    // The relay hands the kiosk back to its own campaigns: the local choice again (not in
+    // campaigns.json here: its id).
     relaySends(2, null)
     expect(await exported()).toEqual(new Set(['expo']))
   })

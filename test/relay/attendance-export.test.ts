@@ -25,6 +25,7 @@ import {
   type ServedRoutes,
 } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
+import { createCampaignNames } from '../../relay/attendance/campaign-names'
 
 let redis: TestRedis
 let tmp: string
@@ -160,8 +161,10 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
     const store = await open()
     const s = await serveAttendanceRoutes(store, {
       campaignKiosks: (id) => Promise.resolve(id === 'spring' ? ['booth-a'] : null),
-      campaignName: (id) =>
-        Promise.resolve(id === 'spring' ? ' 春季展会/A\\B: *?"<>| 2026 ' : null),
+      campaignNames: (id) =>
+        Promise.resolve(
+          new Map(id === 'spring' ? [['spring', ' 春季展会/A\\B: *?"<>| 2026 ']] : []),
+        ),
     })
     try {
       for (const [method, locale, word] of [
@@ -186,6 +189,80 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         const name = decodeURIComponent(m![2]!)
         expect(name).toMatch(new RegExp(`^春季展会_A_B_ _+ 2026-${word}-\\d{8}-\\d{4}\\.xlsx$`))
       }
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
+  it("活动 shows the campaign's name: formula-escaped in CSV, text in XLSX, the id when its name is unknown", async () => {
+    const store = await open()
+    const names = createCampaignNames(store.campaigns)
+    const asked: (string | undefined)[] = []
+    const s = await serveAttendanceRoutes(store, {
+      campaignKiosks: (id) => Promise.resolve(id === 'spring' ? ['booth-a'] : null),
+      // A campaign whose name is not known (the relay cannot remove one today; were it gone):
+      // 'gone' is left out of what the store answers.
+      campaignNames: async (id) => {
+        asked.push(id)
+        const known = new Map(await names(id))
+        known.delete('gone')
+        return known
+      },
+    })
+    try {
+      await addKiosk(store, 'booth-a')
+      const formulaName = '=HYPERLINK("http://x","点我")'
+      for (const [id, name] of [
+        ['spring', '2026 春季发布会'],
+        ['evil', formulaName],
+        ['gone', 'Gone'],
+      ] as const) {
+        await store.campaigns.createCampaign(
+          { ...campaignBody({ name }), id, screenKey: 'k'.repeat(43) },
+          0,
+        )
+      }
+      await store.appendEvent('booth-a', ev('booth-a', 'o1'), 'spring')
+      await store.appendEvent('booth-a', ev('booth-a', 'o2'), 'evil')
+      // Counted in a campaign whose name is unknown (its id stays), then in none (empty).
+      await store.appendEvent('booth-a', ev('booth-a', 'o3'), 'gone')
+      await store.appendEvent('booth-a', ev('booth-a', 'o4'))
+      await store.appendEvent('booth-a', ev('booth-a', 'o5'), 'spring')
+      const column = HEADER.indexOf('活动')
+      const csv = async (query: string): Promise<string[]> => {
+        const text = await (await fetch(`${s.url}/console/api/attendance?${query}`)).text()
+        const rows: string[][] = parse(text.slice(1))
+        return rows.slice(1).map((r) => r[column] ?? '')
+      }
+      expect(await csv('format=csv')).toEqual([
+        '2026 春季发布会',
+        `'${formulaName}`,
+        'gone',
+        '',
+        '2026 春季发布会',
+      ])
+      expect(await csv('format=csv&campaign=spring')).toEqual([
+        '2026 春季发布会',
+        '2026 春季发布会',
+      ])
+      const wb = new ExcelJS.Workbook()
+      await wb.xlsx.load(
+        await (await fetch(`${s.url}/console/api/attendance?format=xlsx&locale=en`)).arrayBuffer(),
+      )
+      const cells: unknown[] = []
+      wb.worksheets[0]!.eachRow((row) => cells.push(row.getCell(column + 1).value))
+      // An inline string, never a formula: the name as the organizer typed it.
+      expect(cells).toEqual([
+        'Campaign',
+        '2026 春季发布会',
+        formulaName,
+        'gone',
+        null,
+        '2026 春季发布会',
+      ])
+      // Once per export (every campaign, or the one in scope), not once per row.
+      expect(asked).toEqual([undefined, 'spring', undefined])
     } finally {
       await s.close()
       await store.close()

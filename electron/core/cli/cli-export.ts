@@ -71,6 +71,7 @@ export async function runExportCommand(args: string[]): Promise<number> {
   const campaignId =
     values.campaign ??
     (settings === null ? null : activeCampaignId(new RelayCampaignStore(db), settings))
+  const names = campaignNames(db, dataDir, settings)
   let progress = { done: 0, total: 0 }
   const run = (out: Writable) =>
     exportAttendance({
@@ -79,6 +80,8 @@ export async function runExportCommand(args: string[]): Promise<number> {
       format,
       out,
       locale: settings?.locale ?? 'zh-CN',
+      // A campaign removed since, or an earlier one of the relay's: its id.
+      campaignName: (id) => names.get(id) ?? null,
       onProgress: (done, total) => (progress = { done, total }),
     })
   try {
@@ -129,6 +132,28 @@ function stdoutWritable(stdout: StdoutSink): Writable {
 }
 
 /**
+ * The campaigns set up here (campaigns.json) and the relay's current one, by id: their names,
+ * for the sheet's 活动 column.
+ */
+function campaignNames(
+  db: KioskDb,
+  dataDir: string,
+  settings: Settings | null,
+): Map<string, string> {
+  const names = new Map<string, string>()
+  try {
+    for (const c of openCampaignStore(dataDir).list()) names.set(c.id, c.name)
+  } catch {
+    // A damaged campaigns.json must not stop an export of what the database holds.
+  }
+  if (settings !== null) {
+    const relay = new RelayCampaignStore(db).campaign(settings.connectionId)
+    if (relay !== null) names.set(relay.id, relay.name)
+  }
+  return names
+}
+
+/**
  * The campaigns an export can name: set up here (campaigns.json), the relay's current one, and
  * any that attendance rows still name (a campaign removed since, or the relay's earlier ones).
  */
@@ -139,14 +164,6 @@ function knownCampaignIds(db: KioskDb, dataDir: string, settings: Settings | nul
       .all()
       .map((r) => r.id),
   )
-  try {
-    for (const c of openCampaignStore(dataDir).list()) ids.add(c.id)
-  } catch {
-    // A damaged campaigns.json must not stop an export of what the database holds.
-  }
-  if (settings !== null) {
-    const relay = new RelayCampaignStore(db).campaign(settings.connectionId)
-    if (relay !== null) ids.add(relay.id)
-  }
+  for (const id of campaignNames(db, dataDir, settings).keys()) ids.add(id)
   return [...ids].sort()
 }

@@ -19,7 +19,10 @@ export interface ExportJobsOptions {
   dir: string
   now: () => number
   locale: () => Locale
-  /** The campaign's name, for the file's (null: a campaign no longer there; its id then). */
+  /**
+   * The campaign's name, for the file's and the sheet's 活动 column (null: a campaign no longer
+   * there; its id then).
+   */
   campaignName?: (campaignId: string) => string | null
   onProgress: (p: ExportProgress) => void
   /** Web mode: where the browser downloads a finished file. Without it, `savedPath` is set. */
@@ -82,6 +85,7 @@ export class ExportJobs {
         format,
         out,
         locale: this.o.locale(),
+        campaignName: this.o.campaignName,
         onProgress: (done, total) => {
           last = { done, total }
           progress('running', done, total, null)

@@ -42,10 +42,14 @@ export interface ExportRecord {
   fallback: number
 }
 
-/** What a column's value may use: the sheet's locale and its time cell (text in CSV, a serial day in XLSX). */
+/**
+ * What a column's value may use: the sheet's locale, its time cell (text in CSV, a serial day
+ * in XLSX) and the campaign's name as organizers gave it.
+ */
 interface CellContext {
   locale: Locale
   time: (ms: number) => Cell
+  campaign: (campaignId: string) => string
 }
 
 interface Column {
@@ -100,7 +104,7 @@ export const EXPORT_COLUMNS: readonly Column[] = [
     label: SHEET_LABELS.fallback,
     value: (r, c) => yesNo(r.fallback === 1, c.locale),
   },
-  { key: 'campaignId', label: SHEET_LABELS.campaign, value: (r) => r.campaignId },
+  { key: 'campaign', label: SHEET_LABELS.campaign, value: (r, c) => c.campaign(r.campaignId) },
   { key: 'eventId', label: SHEET_LABELS.eventId, value: (r) => r.eventId },
 ]
 
@@ -111,8 +115,27 @@ export interface ExportOptions {
   format: 'csv' | 'xlsx'
   out: Writable
   locale: Locale
+  /**
+   * A campaign's name, for the 活动 column (null: a campaign no longer there; its id then).
+   * Asked once per campaign in the sheet. Absent: the column holds ids.
+   */
+  campaignName?: (campaignId: string) => string | null
   onProgress?: (rowsDone: number, rowsTotal: number) => void
   pageSize?: number
+}
+
+/** `name` asked once per campaign: a Map lookup per row, not the caller's. */
+function campaignNames(name: ExportOptions['campaignName']): (campaignId: string) => string {
+  if (name === undefined) return (id) => id
+  const known = new Map<string, string>()
+  return (id) => {
+    let text = known.get(id)
+    if (text === undefined) {
+      text = name(id) ?? id
+      known.set(id, text)
+    }
+    return text
+  }
 }
 
 /** `ExportRecord`'s fields in the order of `EXPORT_SELECT`'s columns (raw rows are arrays). */
@@ -175,6 +198,7 @@ export async function exportAttendance(o: ExportOptions): Promise<{ rows: number
   const context: CellContext = {
     locale: o.locale,
     time: o.format === 'csv' ? formatLocalTime : excelTimeCache(),
+    campaign: campaignNames(o.campaignName),
   }
   const toCells = (r: ExportRecord, cells: Cell[]): void => {
     for (let i = 0; i < columns.length; i++) cells[i] = (columns[i] as Column['value'])(r, context)
