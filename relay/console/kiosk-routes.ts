@@ -30,8 +30,10 @@ import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
 
 /**
- * A kiosk another instance holds counts as online while its heartbeat (every 30 s) is this
- * recent: an instance that died without saying so stops vouching for it after this long.
+ * A kiosk another instance holds counts as online while that instance says it is connected and
+ * wrote its last seen (every 30 s while connected) this recently: an instance that died
+ * without saying so stops vouching for it after this long. A link gone half-open is ended by
+ * the holding instance's ping/pong (15–30 s), which writes it disconnected at once.
  */
 export const ONLINE_STALE_MS = 90_000
 

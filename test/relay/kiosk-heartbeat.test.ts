@@ -1,0 +1,103 @@
+// The relay's ping/pong with the kiosks, as the console sees it: a booth whose link goes
+// half-open (venue Wi-Fi gone without a TCP close) is shown offline once the relay's heartbeat
+// ends it, list and live stream; a healthy booth stays online across many intervals; and the
+// default interval notices a half-open link as soon as the kiosk does (15–30 s), not 30–60 s
+// later.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { consoleKioskListSchema } from '../../shared/console-api'
+import type { RelayHandle, StartRelayOptions } from '../../relay/server'
+import type { ConsoleClient } from './console-helpers'
+import { ConsoleEvents, consoleTestBed, secrets } from './console-helpers'
+import { KioskClient, settle, type Backend } from './harness'
+import { waitFor } from '../kiosk/helpers'
+
+const bed = consoleTestBed()
+const cleanups = bed.cleanups
+
+async function kiosks(c: ConsoleClient) {
+  const a = await c.call('GET', '/console/api/kiosks')
+  expect(a.status).toBe(200)
+  return consoleKioskListSchema.parse(a.json)
+}
+
+async function k1(c: ConsoleClient) {
+  const [k] = await kiosks(c)
+  if (k?.id !== 'k1') throw new Error(`expected k1, got ${JSON.stringify(k)}`)
+  return k
+}
+
+/** A kiosk that says hello and answers pings (stop it with `ws.pause()`: a half-open link). */
+async function booth(relay: RelayHandle, token: string, opts: { autoPong?: boolean } = {}) {
+  const c = await KioskClient.connect(relay.url, token, opts)
+  cleanups.push(() => c.ws.terminate())
+  c.send({ type: 'hello', kioskId: 'k1' })
+  await c.waitFor((f) => f.type === 'welcome')
+  return c
+}
+
+describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) => {
+  async function signedIn(opts: StartRelayOptions) {
+    const relay = await bed.relay(bed.place(backend), opts)
+    const c = await bed.signedIn(relay)
+    const token = await relay.addKiosk('k1')
+    secrets.add(token)
+    return { relay, c, token }
+  }
+
+  it('a booth that stops answering pings goes offline, its last seen kept', async () => {
+    const { relay, c, token } = await signedIn({ pingIntervalMs: 100 })
+    const kiosk = await booth(relay, token)
+    const events = await ConsoleEvents.open(c)
+    cleanups.push(() => events.close())
+    await waitFor(() => events.status === 200, 'the live stream open')
+    await settle(300) // several intervals: still there
+    expect((await k1(c)).online).toBe(true)
+    const before = events.count('kiosks')
+    // The link goes half-open: the kiosk reads nothing more, so answers no ping.
+    kiosk.ws.pause()
+    await waitFor(() => events.count('kiosks') > before, 'a kiosks event on the live stream')
+    const k = await waitFor(async () => {
+      const k = await k1(c)
+      return !k.online && k
+    }, 'k1 offline')
+    expect(k.lastSeenAt).not.toBeNull()
+    // Terminated, not closed: no close frame came (1006 on the kiosk's side).
+    kiosk.ws.resume()
+    expect((await kiosk.closed).code).toBe(1006)
+  })
+
+  it('a healthy booth stays online across many ping intervals', async () => {
+    const { relay, c, token } = await signedIn({ pingIntervalMs: 50 })
+    const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+    cleanups.push(() => kiosk.ws.terminate())
+    let pings = 0
+    kiosk.ws.on('ping', () => pings++)
+    await waitFor(() => pings >= 8, 'eight pings answered')
+    expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
+    expect((await k1(c)).online).toBe(true)
+  })
+})
+
+describe('kiosk heartbeat default (sqlite store)', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('ends a half-open link within 30 s, as the kiosk notices it (its heartbeat: 15 s)', async () => {
+    // Only intervals are the test's: the relay's ping timer is advanced by hand.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const relay = await bed.relay(bed.place('sqlite'))
+    const token = await relay.addKiosk('k1')
+    secrets.add(token)
+    const kiosk = await booth(relay, token, { autoPong: false })
+    let pings = 0
+    kiosk.ws.on('ping', () => pings++)
+    vi.advanceTimersByTime(15_000)
+    await waitFor(() => pings >= 1, 'the first ping')
+    vi.advanceTimersByTime(15_000)
+    // 30 s after the last word from the kiosk, the relay has ended the link.
+    const closed = await Promise.race([kiosk.closed, settle(2000).then(() => null)])
+    expect(closed?.code).toBe(1006)
+    await relay.close()
+  })
+})
