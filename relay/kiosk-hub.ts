@@ -245,14 +245,30 @@ export class KioskHub {
     if (conflict !== before) this.presenceChanged(kioskId)
   }
 
-  /** For the console: when the kiosk was last heard from, and whether it is connected. */
+  /**
+   * For the console: when the kiosk was last heard from, and whether it is connected. A
+   * disconnect, once written, is announced: the booth lists of every instance read it again.
+   */
   private noteSeen(kioskId: string, connected: boolean, version?: string | null): void {
+    const { store, log } = this.opts
     if (connected) this.seenWritten.set(kioskId, this.opts.now())
     else this.seenWritten.delete(kioskId)
     const state = version === undefined ? { connected } : { connected, version }
-    this.opts.store.console.noteKioskSeen(kioskId, this.opts.now(), state).catch((err: unknown) => {
-      this.opts.log.warn('recording kiosk last seen failed', { kioskId, error: errorMessage(err) })
-    })
+    store.console
+      .noteKioskSeen(kioskId, this.opts.now(), state)
+      .then(
+        () => {
+          if (connected) return
+          const change: StoreChange = { type: 'disconnected', kioskId }
+          return store.announce(change)
+        },
+        (err: unknown) => {
+          log.warn('recording kiosk last seen failed', { kioskId, error: errorMessage(err) })
+        },
+      )
+      .catch((err: unknown) => {
+        log.warn('announcing a disconnect failed', { kioskId, error: errorMessage(err) })
+      })
   }
 
   /** For `server.on('upgrade')` on the `/kiosk` path. */

@@ -159,6 +159,12 @@ export type StoreChange =
    */
   | { type: 'replaced'; kioskId: string }
   /**
+   * A kiosk's live link ended on some instance, its disconnect already written to the store:
+   * the consoles' booth lists, on every instance, read it again (on another instance nothing
+   * else would tell them, and on this one a list read before the write still said online).
+   */
+  | { type: 'disconnected'; kioskId: string }
+  /**
    * A campaign changed (`campaignId`), or, with `kioskId`, that kiosk was assigned to
    * `campaignId` (null: to none): caches drop it and the kiosks concerned get a campaign frame.
    */

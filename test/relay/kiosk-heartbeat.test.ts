@@ -1,13 +1,20 @@
 // The relay's ping/pong with the kiosks, as the console sees it: a booth whose link goes
 // half-open (venue Wi-Fi gone without a TCP close) is shown offline once the relay's heartbeat
-// ends it, list and live stream; a healthy booth stays online across many intervals; and the
-// default interval notices a half-open link as soon as the kiosk does (15–30 s), not 30–60 s
-// later.
+// ends it, on the instance holding it and on another one (Redis), list and live stream; a
+// healthy booth stays online across many intervals; and the default interval notices a
+// half-open link as soon as the kiosk does (15–30 s), not 30–60 s later.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { consoleKioskListSchema } from '../../shared/console-api'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
-import type { ConsoleClient } from './console-helpers'
-import { ConsoleEvents, consoleTestBed, secrets } from './console-helpers'
+import {
+  ConsoleClient,
+  ConsoleEvents,
+  collectSecrets,
+  consoleTestBed,
+  organizer,
+  secrets,
+  startOn,
+} from './console-helpers'
 import { KioskClient, settle, type Backend } from './harness'
 import { waitFor } from '../kiosk/helpers'
 
@@ -75,6 +82,38 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) =
     await waitFor(() => pings >= 8, 'eight pings answered')
     expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
     expect((await k1(c)).online).toBe(true)
+  })
+})
+
+describe('kiosk heartbeat across instances (redis store)', () => {
+  it("a half-open booth on one instance goes offline in another's list and live stream", async () => {
+    const p = bed.place('redis')
+    const a = await startOn(p, { pingIntervalMs: 100 })
+    const b = await startOn(p, { pingIntervalMs: 100 })
+    const c = new ConsoleClient(b.url)
+    cleanups.push(async () => {
+      await collectSecrets(b, c)
+      await a.close()
+      await b.close()
+    })
+    const token = await a.addKiosk('k1')
+    secrets.add(token)
+    expect((await c.login('alice', await organizer(b, 'alice'))).status).toBe(200)
+    const kiosk = await booth(a, token)
+    await waitFor(async () => (await k1(c)).online, 'k1 online on b')
+    const events = await ConsoleEvents.open(c)
+    cleanups.push(() => events.close())
+    await waitFor(() => events.status === 200, 'the live stream open on b')
+    await settle(300)
+    const before = events.count('kiosks')
+    kiosk.ws.pause()
+    // b's console hears of it (nothing else happens: no scan, no other booth) and reads it.
+    await waitFor(() => events.count('kiosks') > before, "a kiosks event on b's live stream")
+    const k = await k1(c)
+    expect(k.online).toBe(false)
+    expect(k.lastSeenAt).not.toBeNull()
+    kiosk.ws.resume()
+    expect((await kiosk.closed).code).toBe(1006)
   })
 })
 

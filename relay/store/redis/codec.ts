@@ -33,6 +33,7 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
     generation: z.number(),
   }),
   z.object({ type: z.literal('replaced'), kioskId: z.string() }),
+  z.object({ type: z.literal('disconnected'), kioskId: z.string() }),
   z.object({ type: z.literal('admin-unlock'), kioskId: z.string() }),
 ])
 export const kioskHashSchema = z.object({
