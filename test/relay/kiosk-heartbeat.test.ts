@@ -52,12 +52,13 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) =
   }
 
   it('a booth that stops answering pings goes offline, its last seen kept', async () => {
-    const { relay, c, token } = await signedIn({ pingIntervalMs: 100 })
+    // Intervals long enough that a busy machine's stall does not end a healthy link.
+    const { relay, c, token } = await signedIn({ pingIntervalMs: 250 })
     const kiosk = await booth(relay, token)
     const events = await ConsoleEvents.open(c)
     cleanups.push(() => events.close())
     await waitFor(() => events.status === 200, 'the live stream open')
-    await settle(300) // several intervals: still there
+    await settle(750) // several intervals: still there
     expect((await k1(c)).online).toBe(true)
     const before = events.count('kiosks')
     // The link goes half-open: the kiosk reads nothing more, so answers no ping.
@@ -74,12 +75,12 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) =
   })
 
   it('a healthy booth stays online across many ping intervals', async () => {
-    const { relay, c, token } = await signedIn({ pingIntervalMs: 50 })
+    const { relay, c, token } = await signedIn({ pingIntervalMs: 250 })
     const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
     cleanups.push(() => kiosk.ws.terminate())
     let pings = 0
     kiosk.ws.on('ping', () => pings++)
-    await waitFor(() => pings >= 8, 'eight pings answered')
+    await waitFor(() => pings >= 6, 'six pings answered')
     expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
     expect((await k1(c)).online).toBe(true)
   })
@@ -88,8 +89,8 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) =
 describe('kiosk heartbeat across instances (redis store)', () => {
   it("a half-open booth on one instance goes offline in another's list and live stream", async () => {
     const p = bed.place('redis')
-    const a = await startOn(p, { pingIntervalMs: 100 })
-    const b = await startOn(p, { pingIntervalMs: 100 })
+    const a = await startOn(p, { pingIntervalMs: 250 })
+    const b = await startOn(p, { pingIntervalMs: 250 })
     const c = new ConsoleClient(b.url)
     cleanups.push(async () => {
       await collectSecrets(b, c)
@@ -104,7 +105,7 @@ describe('kiosk heartbeat across instances (redis store)', () => {
     const events = await ConsoleEvents.open(c)
     cleanups.push(() => events.close())
     await waitFor(() => events.status === 200, 'the live stream open on b')
-    await settle(300)
+    await settle(750)
     const before = events.count('kiosks')
     kiosk.ws.pause()
     // b's console hears of it (nothing else happens: no scan, no other booth) and reads it.
