@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { kioskIdSchema } from './kiosk-id'
 import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
+import { checkTypedText } from './typed-text'
 import { isXmlText, XML_TEXT_MESSAGE } from './xml-text'
 
 export const campaignIdSchema = z
@@ -185,13 +186,31 @@ function placeholdersIn(text: string): string[] {
 const FILLS_GREETING = 'only {name} and {number} are filled in'
 
 /**
- * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit and the greetings'
- * and rally progress text's placeholders are checked here, not in the stored shape, so a
- * campaign stored before still reads (and still reaches its kiosks).
+ * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit, the greetings'
+ * and rally progress text's placeholders and the characters of every text (shared/typed-text.ts:
+ * names one line, no control or bidi control character) are checked here, not in the stored
+ * shape, so a campaign stored before still reads (and still reaches its kiosks).
  */
 export const campaignInputSchema = campaignFieldsSchema
   .refine(datesInOrder, datesMessage)
   .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
+  .superRefine((c, ctx) => {
+    checkTypedText(ctx, ['name'], c.name, 'line')
+    checkTypedText(ctx, ['tag'], c.tag, 'line')
+    for (const [kioskId, label] of Object.entries(c.stampNames ?? {})) {
+      checkTypedText(ctx, ['stampNames', kioskId], label, 'line')
+    }
+    for (const locale of ['zh-CN', 'en'] as const) {
+      for (const key of ['first', 'returning', 'named'] as const) {
+        checkTypedText(ctx, ['greetings', locale, key], c.greetings[locale][key], 'lines')
+      }
+    }
+    checkTypedText(ctx, ['reply', 'subscribe'], c.reply.subscribe, 'lines')
+    checkTypedText(ctx, ['reply', 'scan'], c.reply.scan, 'lines')
+    checkTypedText(ctx, ['followUp'], c.followUp, 'lines')
+    checkTypedText(ctx, ['stampProgress'], c.stampProgress, 'lines')
+    checkTypedText(ctx, ['stampComplete'], c.stampComplete, 'lines')
+  })
   .superRefine((c, ctx) => {
     /** One issue naming the placeholders `found` at `path`, if any. */
     const flag = (path: (string | number)[], found: string[], why: string): void => {

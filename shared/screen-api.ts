@@ -5,6 +5,7 @@
  * openid, a token or a secret: a screen shows a visitor as a roster name or "来宾 #<number>".
  */
 import { z } from 'zod'
+import { checkTypedText } from './typed-text'
 
 /** Winners per draw at most, and the prize name's length. */
 export const MAX_DRAW_WINNERS = 100
@@ -98,6 +99,8 @@ export const drawRequestSchema = z
     rosterOnly: z.boolean().default(false),
   })
   .strict()
+  // A prize is a name (shared/typed-text.ts); checked on the request only: stored draws still read.
+  .superRefine((d, ctx) => checkTypedText(ctx, ['prize'], d.prize, 'line'))
 export type DrawRequest = z.infer<typeof drawRequestSchema>
 
 /** A winner as the console sees it (the console may see openids; screens never do). */

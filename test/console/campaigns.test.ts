@@ -116,6 +116,39 @@ describe('the campaign form', () => {
     expect(createConsoleI18n().global.t('campaigns.errors.controlChars')).toContain('控制字符')
   })
 
+  it('refuses a name holding a control or bidi control character, a text one but a line break', () => {
+    const i18n = createConsoleI18n()
+    for (const ch of ['\u0000', '\t', '\n', '\u0085', '\u202e', '\u2067']) {
+      const checked = checkDraft({ ...named(), name: `春季${ch}展` })
+      expect(!checked.ok && checked.errors, JSON.stringify(ch)).toEqual({
+        name: 'campaigns.errors.lineChars',
+      })
+    }
+    const greeting = named()
+    greeting.greetings.en.first = 'Welcome\u202e {number}'
+    const reply = named()
+    reply.reply.subscribe = '谢谢\t关注'
+    for (const [path, d] of [
+      ['greetings.en.first', greeting],
+      ['reply.subscribe', reply],
+    ] as const) {
+      const checked = checkDraft(d)
+      expect(!checked.ok && checked.errors, path).toEqual({ [path]: 'campaigns.errors.textChars' })
+    }
+    const lines = named()
+    lines.reply.subscribe = '谢谢关注！\n签到成功 🎉'
+    lines.name = '🎉 春季博览会 Spring Expo'
+    expect(checkDraft(lines).ok).toBe(true)
+    expect(i18n.global.t('campaigns.errors.lineChars')).toContain('控制字符')
+    expect(i18n.global.t('campaigns.errors.lineChars', {}, { locale: 'en' })).toContain(
+      'control characters',
+    )
+    expect(i18n.global.t('campaigns.errors.textChars')).toContain('换行')
+    expect(i18n.global.t('campaigns.errors.textChars', {}, { locale: 'en' })).toContain(
+      'line breaks',
+    )
+  })
+
   it('refuses a greeting placeholder the kiosk would not fill, and says which ones it fills', () => {
     const d = named()
     d.greetings['zh-CN'].named = '{nmae}，欢迎您！'

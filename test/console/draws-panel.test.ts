@@ -83,6 +83,24 @@ describe('the draws panel', () => {
     expect(button().attributes('disabled')).toBeDefined()
   })
 
+  it('greys the draw button out for a prize holding a control or bidi control character', async () => {
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const button = () => wrapper.get('[data-testid="draw-start"]')
+    const missing = () => wrapper.find('[data-testid="draw-missing"]')
+    for (const ch of ['\u0000', '\t', '\u0085', '\u202e', '\u2066']) {
+      await wrapper.get('[data-testid="draw-prize"]').setValue(`一等奖${ch}iPhone`)
+      expect(button().attributes('disabled'), JSON.stringify(ch)).toBeDefined()
+      expect(missing().text()).toBe('奖项名称不能包含控制字符或文字方向控制符')
+      await wrapper.get('form').trigger('submit')
+    }
+    expect(fake.api.makeDraw).not.toHaveBeenCalled()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('🎁 一等奖 First prize')
+    expect(missing().exists()).toBe(false)
+    expect(button().attributes('disabled')).toBeUndefined()
+  })
+
   it('says there are not enough eligible visitors on a 409', async () => {
     const fake = createFakeConsoleApi()
     fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))

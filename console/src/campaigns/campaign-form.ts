@@ -12,6 +12,7 @@ import {
   type ConsoleCampaign,
   type GreetingTexts,
 } from '../api/campaign-contract'
+import { LINE_TEXT_MESSAGE, LINES_TEXT_MESSAGE } from '../../../shared/typed-text'
 import { XML_TEXT_MESSAGE } from '../../../shared/xml-text'
 
 export interface CampaignDraft {
@@ -139,6 +140,9 @@ export type FieldErrors = Record<string, string>
 function messageKey(path: string, code: string, message: string): string {
   // A text for WeChat holding what XML cannot carry (reply, stamp texts, tag, follow-up).
   if (message === XML_TEXT_MESSAGE) return 'campaigns.errors.controlChars'
+  // A name (one line) or a longer text holding a control or bidi control (shared/typed-text.ts).
+  if (message === LINE_TEXT_MESSAGE) return 'campaigns.errors.lineChars'
+  if (message === LINES_TEXT_MESSAGE) return 'campaigns.errors.textChars'
   if (path.startsWith('greetings.')) {
     return code === 'custom' ? 'campaigns.errors.placeholder' : 'campaigns.errors.greeting'
   }

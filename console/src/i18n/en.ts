@@ -241,6 +241,10 @@ export const en: MessageSchema = {
       stampName: 'A booth name has at most 20 characters',
       controlChars:
         'Cannot hold control characters (a line break copied from Word is one) or broken characters: delete them and type again',
+      lineChars:
+        'One line only, without control characters (such as line breaks and tabs) or text-direction controls: delete them and type again',
+      textChars:
+        'Cannot hold control characters other than line breaks (a tab is one) or text-direction controls: delete them and type again',
       invalid: 'Not valid',
     },
     followUp: {
@@ -316,6 +320,7 @@ export const en: MessageSchema = {
       rosterOnly: 'Roster guests only',
       start: 'Draw',
       needPrize: 'Name the prize to draw',
+      prizeChars: 'The prize cannot hold control characters or text-direction controls',
       needCount: 'Winners must be a whole number from 1 to {max}',
       drawing: 'Drawing…',
       empty: 'No draws yet',

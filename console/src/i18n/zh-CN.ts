@@ -220,6 +220,9 @@ export const zhCN = {
       stampName: '签到台名称最多 20 个字',
       controlChars:
         '不能包含控制字符（从 Word 复制的换行符就是一种）或残缺的字符：请删除后重新输入',
+      lineChars:
+        '只能是一行文字，不能包含控制字符（如换行、制表符）或文字方向控制符：请删除后重新输入',
+      textChars: '除换行外不能包含控制字符（如制表符）或文字方向控制符：请删除后重新输入',
       invalid: '内容无效',
     },
     followUp: {
@@ -308,6 +311,7 @@ export const zhCN = {
       rosterOnly: '仅限名单内来宾',
       start: '开始抽奖',
       needPrize: '填写奖项后即可抽奖',
+      prizeChars: '奖项名称不能包含控制字符或文字方向控制符',
       needCount: '中奖人数须为 1–{max} 的整数',
       drawing: '正在抽奖…',
       empty: '还没有抽奖记录',
