@@ -8,6 +8,7 @@ import { unknownPlaceholders } from './campaign'
 import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
+import { checkTypedText } from './typed-text'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export const localeSchema = z.enum(LOCALES)
@@ -56,10 +57,13 @@ export type Campaign = z.infer<typeof campaignSchema>
  * (shared/ticket-ttl.ts), and greetings that reach visitors whole: only `{name}` and
  * `{number}` are filled in (anything else in braces is shown as typed), and `{name}` only in
  * a registered guest's greeting (a first or returning visitor has no name: it would be a gap).
- * Checked on saving only, not in `campaignSchema`: a campaigns.json written before still
- * loads, and a relay's campaign is shown as it comes.
+ * The name is one line and the greetings hold no control character but a line break, nor a
+ * bidi control (shared/typed-text.ts, as the relay's console checks them). Checked on saving
+ * only, not in `campaignSchema`: a campaigns.json written before still loads, and a relay's
+ * campaign is shown as it comes.
  */
 export const editableCampaignSchema = campaignSchema.superRefine((c, ctx) => {
+  checkTypedText(ctx, ['name'], c.name, 'line')
   if (!ticketOutlivesRotation(c.rotationSeconds, c.ticketLifetimeSeconds)) {
     ctx.addIssue({
       code: 'custom',
@@ -72,6 +76,7 @@ export const editableCampaignSchema = campaignSchema.superRefine((c, ctx) => {
       const text = c.greetings[locale][key]
       const path = ['greetings', locale, key]
       const unknown = unknownPlaceholders(text)
+      checkTypedText(ctx, path, text, 'lines')
       if (unknown.length > 0) {
         ctx.addIssue({
           code: 'custom',

@@ -10,6 +10,8 @@ import SetupPage from '../../renderer/src/admin/pages/SetupPage.vue'
 import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
+import { en } from '../../renderer/src/i18n/en'
+import { zhCN } from '../../renderer/src/i18n/zh-CN'
 
 enableAutoUnmount(afterEach)
 
@@ -381,6 +383,37 @@ describe('campaign page', () => {
     expect(fake.api.saveCampaign).not.toHaveBeenCalled()
     expect(wrapper.get('[data-error-for="c-rotation"]').text()).toContain('10 到 3600')
     expect(wrapper.get('[data-error-for="c-end"]').text()).toBe('结束日期不能早于开始日期')
+  })
+})
+
+describe('campaign texts', () => {
+  it('refuses a name with a control or bidi control character, saying why in both languages', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    await flushPromises()
+    for (const ch of ['\u0000', '\t', '\u0085', '\u202e', '\u2067']) {
+      await wrapper.get('#c-name').setValue(`春季${ch}展`)
+      await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+      await flushPromises()
+      expect(wrapper.get('[data-error-for="c-name"]').text(), JSON.stringify(ch)).toBe(
+        zhCN.campaign.errors.lineChars,
+      )
+    }
+    await wrapper.get('#c-name').setValue('春季展')
+    await wrapper.get('#g-en-firstVisit').setValue('Welcome\u202e {number}')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="g-en-firstVisit"]').text()).toBe(
+      zhCN.campaign.errors.textChars,
+    )
+    expect(fake.api.saveCampaign).not.toHaveBeenCalled()
+    expect(zhCN.campaign.errors.lineChars).toContain('控制字符')
+    expect(en.campaign.errors.lineChars).toContain('control characters')
+    await wrapper.get('#c-name').setValue('🎉 春季博览会 Spring Expo')
+    await wrapper.get('#g-en-firstVisit').setValue('Welcome! No. {number}')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(fake.api.saveCampaign).toHaveBeenCalledTimes(1)
   })
 })
 

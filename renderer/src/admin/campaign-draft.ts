@@ -1,4 +1,5 @@
 import type { Campaign } from '../../../shared/domain'
+import { TYPED_TEXT_CODE } from '../../../shared/typed-text'
 
 /** A fresh campaign with sensible defaults and the usual greetings in both languages. */
 export function newCampaign(now: Date = new Date()): Campaign {
@@ -36,6 +37,9 @@ export function cloneCampaign(c: Campaign): Campaign {
 
 /** Which translated message explains a problem (a zod issue code) at this field path. */
 export function campaignErrorKey(field: string, code = 'custom'): string {
+  // A control or bidi control character (shared/typed-text.ts): in the name, or in a greeting.
+  if (code === TYPED_TEXT_CODE)
+    return field === 'name' ? 'campaign.errors.lineChars' : 'campaign.errors.textChars'
   if (field.startsWith('greetings.')) {
     // A placeholder that is not filled in, or {name} where no visitor has a name (the refine).
     if (code === 'greeting_placeholder') return 'campaign.errors.greetingPlaceholder'

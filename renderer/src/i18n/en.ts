@@ -285,6 +285,10 @@ export const en: MessageSchema = {
         "Only {'{name}'} and {'{number}'} are filled in; anything else in braces reaches visitors as typed",
       greetingNoName:
         "Only a registered guest's greeting can use {'{name}'}: other visitors have no name, so it would show as a gap",
+      lineChars:
+        'One line only, without control characters (such as line breaks and tabs) or text-direction controls: delete them and type again',
+      textChars:
+        'Cannot hold control characters other than line breaks (a tab is one) or text-direction controls: delete them and type again',
     },
   },
   attendance: {

@@ -271,6 +271,9 @@ export const zhCN = {
       greeting: '请填写欢迎语（最多 200 字）',
       greetingPlaceholder: "只能使用 {'{name}'} 和 {'{number}'}，其他花括号内容会原样显示给访客",
       greetingNoName: "只有名单来宾的欢迎语能用 {'{name}'}：其他访客没有姓名，会显示为空",
+      lineChars:
+        '只能是一行文字，不能包含控制字符（如换行、制表符）或文字方向控制符：请删除后重新输入',
+      textChars: '除换行外不能包含控制字符（如制表符）或文字方向控制符：请删除后重新输入',
     },
   },
   attendance: {
