@@ -110,6 +110,8 @@ export const rosterProblemCodes = {
   too_long: z.object({ limit: z.number().int() }).strict(),
   /** A character a phone number cannot have, or a "+" past its start. */
   phone_invalid: none,
+  /** A control or bidi control character in a name, company (a line break is fine) or code. */
+  control_chars: none,
   /** Only allowed characters, but fewer than `min` of them ("1", "-"). */
   phone_too_short: z.object({ min: z.number().int() }).strict(),
   /** Same guest (code, else name and phone) as the earlier row `duplicateOf`. */

@@ -16,6 +16,7 @@ import type { RosterImportResult } from '../ipc'
 import { rosterMatchKey, type RosterInput } from './roster-input'
 import { decodeRoster, EncodingError } from './roster-encoding'
 import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize } from './xlsx'
+import { isLinesText, isLineText } from '../typed-text'
 
 type Field = keyof RosterInput
 /** A problem as the admin area gets it, plus its English detail for the log. */
@@ -224,6 +225,23 @@ export function validateTable(table: string[][]): ParsedRoster {
           code: 'too_long',
           params: { limit: LIMITS[f] },
           message: `${f} is longer than ${LIMITS[f]} characters`,
+        })
+      }
+    }
+    // Names and codes are one line (shared/typed-text.ts): a line break, tab or NUL would break
+    // the desk's list and the sheet's cells, a bidi control turn a name around on the screen. A
+    // company may hold a line break (a cell over two lines, kept as before), nothing else. The
+    // row is refused, as a bad phone is, and can be left out; the phone's own check (spaces
+    // folded, then only phone characters) covers it.
+    for (const f of ['name', 'company', 'code'] as const) {
+      const ok = f === 'company' ? isLinesText(entry[f]) : isLineText(entry[f])
+      if (!ok) {
+        rowErrors.push({
+          row,
+          column: f,
+          code: 'control_chars',
+          params: {},
+          message: `${f} holds a control character or a text-direction control`,
         })
       }
     }

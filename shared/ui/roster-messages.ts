@@ -12,6 +12,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     too_long: '超过 {limit} 个字符',
     phone_invalid: '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）',
     phone_too_short: '电话号码太短（至少 {min} 个字符）',
+    control_chars:
+      '含有控制字符（如单元格内换行、制表符）或文字方向控制符：请在表格中删除后重新导入',
     duplicate_row: '与第 {duplicateOf} 行重复',
     file_empty: '文件是空的',
     too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
@@ -37,6 +39,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     phone_invalid:
       'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',
     phone_too_short: 'The phone number is too short (at least {min} characters)',
+    control_chars:
+      'Holds a control character (such as a line break inside the cell or a tab) or a text-direction control: delete it in the spreadsheet and import again',
     duplicate_row: 'Same guest as row {duplicateOf}',
     file_empty: 'The file is empty',
     too_many_rows: 'More than {max} rows: split the file and import the parts one by one',

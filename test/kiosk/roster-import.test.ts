@@ -185,6 +185,34 @@ describe('row problems as codes, at the row the spreadsheet shows', () => {
     expect(r.rows).toHaveLength(1)
   })
 
+  it('a name, company or code with a control or bidi control character: the row, its column', async () => {
+    // A quoted CSV cell can hold a line break, a tab or an escape; a copied name a U+202E (a NUL
+    // makes the file read as UTF-16, a file problem of its own).
+    const r = await csv(
+      'name,company,phone,code',
+      '"Ada\u001b",x,,',
+      'Bob,"A\tB 公司",,',
+      'Cy,,,"K\t1"',
+      '"张\u202e三",,,',
+      '"Di\u0085",,,',
+      '"Ed\u2066",,,',
+      '🎉 王五,Acme 公司,13800138000,R1',
+    )
+    expect(problems(r)).toEqual([
+      { row: 2, column: 'name', code: 'control_chars', params: {} },
+      { row: 3, column: 'company', code: 'control_chars', params: {} },
+      { row: 4, column: 'code', code: 'control_chars', params: {} },
+      { row: 5, column: 'name', code: 'control_chars', params: {} },
+      { row: 6, column: 'name', code: 'control_chars', params: {} },
+      { row: 7, column: 'name', code: 'control_chars', params: {} },
+    ])
+    expect(r.rows.map((x) => x.name)).toEqual(['🎉 王五'])
+    // A company over two lines is kept, as a spreadsheet cell has it.
+    const lines = await csv('name,company', 'Ada,"A 公司\n市场部"', '"Bob\nSmith",x')
+    expect(problems(lines)).toEqual([{ row: 3, column: 'name', code: 'control_chars', params: {} }])
+    expect(lines.rows.map((x) => x.company)).toEqual(['A 公司\n市场部'])
+  })
+
   it('a phone with characters a phone number cannot have', async () => {
     const r = await csv('name,phone', 'Ada,call me', 'Bob,13800138000')
     expect(problems(r)).toEqual([{ row: 2, column: 'phone', code: 'phone_invalid', params: {} }])
