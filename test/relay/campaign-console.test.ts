@@ -440,13 +440,13 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     expect(sheet.status).toBe(200)
     const lines = sheet.text.split('\r\n').filter(Boolean)
     expect(lines).toHaveLength(4)
-    // 活动 holds the campaign's id, as in the kiosk's own export.
+    // 活动 holds the campaign's name, as in the kiosk's own export.
     expect(
-      lines.slice(1).every((l) => l.includes(`,${spring.id},`)),
+      lines.slice(1).every((l) => l.includes(',春季展,')),
       sheet.text,
     ).toBe(true)
     expect(sheet.text).not.toContain('carol')
-    expect(sheet.text).not.toContain(autumn.id)
+    expect(sheet.text).not.toContain('秋季展')
   })
 
   it('is behind the console guard: 401 without a session, 403 from another origin', async () => {
