@@ -6,12 +6,15 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { load } from 'js-yaml'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { defaultConsoleDir } from '../../relay/console/static-console'
 
 const builderConfig = z.object({
   asar: z.literal(true),
+  files: z.array(z.union([z.string(), z.object({ from: z.string() }).passthrough()])),
   electronFuses: z
     .object({
       runAsNode: z.boolean(),
@@ -38,5 +41,34 @@ describe('packaged app (electron-builder.yml)', () => {
     expect(config.electronFuses.onlyLoadAppFromAsar).toBe(true)
     // The kiosk page is out/renderer/index.html over file:// (module scripts): not turned off.
     expect(config.electronFuses.grantFileProtocolExtraPrivileges).not.toBe(false)
+  })
+})
+
+describe('npm run dist', () => {
+  const scripts = z
+    .object({ scripts: z.record(z.string(), z.string()) })
+    .parse(JSON.parse(readFileSync(resolve('package.json'), 'utf8'))).scripts
+  const steps = (scripts['dist'] ?? '').split('&&').map((s) => s.trim())
+  const files = builderConfig.parse(
+    load(readFileSync(resolve('electron-builder.yml'), 'utf8')),
+  ).files
+
+  it("packs the event console the app's demo relay serves at /console/", () => {
+    // The demo prints the console's address only when out/console/index.html is there, so an
+    // installer built without it has no console to try.
+    const packAt = steps.findIndex((s) => s.startsWith('electron-builder'))
+    const consoleAt = steps.indexOf('node scripts/build-console.mjs')
+    expect(packAt, scripts['dist']).toBeGreaterThan(0)
+    expect(consoleAt, scripts['dist']).toBeGreaterThanOrEqual(0)
+    expect(consoleAt).toBeLessThan(packAt)
+    expect(files).toContain('out/**')
+    expect(
+      files.filter((f) => typeof f === 'string' && /^!out\/(console\/|\*\*$|\*\*\/\*$)/.test(f)),
+    ).toEqual([])
+    // Where the packaged main (out/main/index.js inside app.asar) looks for it.
+    const main = resolve('/opt/ScanDesk/resources/app.asar/out/main/index.js')
+    expect(defaultConsoleDir(pathToFileURL(main).href)).toBe(
+      resolve('/opt/ScanDesk/resources/app.asar/out/console'),
+    )
   })
 })
