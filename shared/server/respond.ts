@@ -1,5 +1,6 @@
 /**
- * Answers: text and JSON with their length and `no-store`, and the relay API's error shape
+ * Answers: text and JSON with their length, `no-store` and `nosniff` (a browser must not read a
+ * text answer echoing its input, e.g. `/wechat`'s echostr, as HTML), and the relay API's error shape
  * (contract v1: `{error: {code, message, errcode?}}`, shared/relay-protocol.ts).
  */
 import type { ServerResponse } from 'node:http'
@@ -17,6 +18,7 @@ export function sendText(
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
   })
   res.end(body)
 }

@@ -49,6 +49,15 @@ describe('GET /wechat URL check', () => {
     expect(ok.status).toBe(200)
     expect(await ok.text()).toBe('4375120948345356249')
 
+    // Echoed as text the browser must not sniff: an echostr of markup stays text.
+    expect(ok.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff')
+    const markup = signedQuery(TOKEN, clock)
+    markup.set('echostr', '<html><script>alert(1)</script>')
+    const echoed = await fetch(`${r.url}/wechat?${markup.toString()}`)
+    expect(await echoed.text()).toBe('<html><script>alert(1)</script>')
+    expect(echoed.headers.get('x-content-type-options')).toBe('nosniff')
+
     q.set('signature', sha1Sorted(['wrong-token', q.get('timestamp') ?? '', q.get('nonce') ?? '']))
     const bad = await fetch(`${r.url}/wechat?${q.toString()}`)
     expect(bad.status).toBe(401)
