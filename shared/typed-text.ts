@@ -9,15 +9,18 @@
  * the rally's texts) may break lines, LF or CR LF as a form or an API client sends them (WeChat
  * shows both as a line break), and holds no other control character (tab included). Neither
  * holds a bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), which can make a
- * prize read backwards on the big screen. Plain TS: browsers run it too.
+ * prize read backwards on the big screen, nor Unicode's line or paragraph separator (U+2028,
+ * U+2029: a browser breaks the line, a sheet or WeChat may not). Plain TS: browsers run it too.
  */
 import type { z } from 'zod'
 
 /** Bidi embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069). */
 const BIDI = '\\u202a-\\u202e\\u2066-\\u2069'
-const NOT_IN_LINE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI}]`)
+/** Unicode's line and paragraph separators: line breaks no sheet, log or WeChat treats as such. */
+const SEPARATORS = '\\u2028\\u2029'
+const NOT_IN_LINE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI}${SEPARATORS}]`)
 const NOT_IN_LINES = new RegExp(
-  `\\r(?!\\n)|[\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${BIDI}]`,
+  `\\r(?!\\n)|[\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${BIDI}${SEPARATORS}]`,
 )
 
 export const LINE_TEXT_MESSAGE =

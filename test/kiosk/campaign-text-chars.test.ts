@@ -12,7 +12,7 @@ import { cleanup, onCleanup, tempDir, TEST_PIN, testCampaign } from './helpers'
 
 afterEach(cleanup)
 
-/** C0 (NUL, tab, LF, CR, ESC), DEL, C1, bidi embedding, override and isolates. */
+/** C0 (NUL, tab, LF, CR, ESC), DEL, C1, bidi embedding, override and isolates, U+2028/U+2029. */
 const CONTROLS = [
   '\u0000',
   '\t',
@@ -26,6 +26,8 @@ const CONTROLS = [
   '\u202e',
   '\u2066',
   '\u2069',
+  '\u2028',
+  '\u2029',
 ]
 
 async function coreWith(stored: Campaign) {

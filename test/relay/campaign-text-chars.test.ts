@@ -15,7 +15,10 @@ import { KioskClient, type Backend } from './harness'
 
 const bed = relayTestBed()
 
-/** Every class a name refuses: C0 (NUL, tab, LF, CR, ESC), DEL, C1, bidi embed/override/isolate. */
+/**
+ * Every class a name refuses: C0 (NUL, tab, LF, CR, ESC), DEL, C1, bidi embed/override/isolate,
+ * and Unicode's line and paragraph separators.
+ */
 const NOT_IN_A_NAME: Array<[string, string]> = [
   ['NUL', '\u0000'],
   ['tab', '\t'],
@@ -30,6 +33,8 @@ const NOT_IN_A_NAME: Array<[string, string]> = [
   ['right-to-left override', '\u202e'],
   ['left-to-right isolate', '\u2066'],
   ['pop directional isolate', '\u2069'],
+  ['line separator', '\u2028'],
+  ['paragraph separator', '\u2029'],
 ]
 /** What a longer text refuses: the same but a line break (LF, CR LF); a lone CR is refused. */
 const NOT_IN_A_TEXT = NOT_IN_A_NAME.filter(([, ch]) => ch !== '\n')
