@@ -92,6 +92,8 @@ interface Peer {
   ws: WebSocket
   session: KioskSession
   alive: boolean
+  /** When the kiosk was last heard from on this socket: the upgrade, a frame, a pong. */
+  heardAt: number
 }
 
 export class KioskHub {
@@ -246,16 +248,22 @@ export class KioskHub {
   }
 
   /**
-   * For the console: when the kiosk was last heard from, and whether it is connected. A
-   * disconnect, once written, is announced: the booth lists of every instance read it again.
+   * For the console: when the kiosk was last heard from (`heardAt`), and whether it is
+   * connected. A disconnect, once written, is announced: the booth lists of every instance read
+   * it again.
    */
-  private noteSeen(kioskId: string, connected: boolean, version?: string | null): void {
+  private noteSeen(
+    kioskId: string,
+    heardAt: number,
+    connected: boolean,
+    version?: string | null,
+  ): void {
     const { store, log } = this.opts
     if (connected) this.seenWritten.set(kioskId, this.opts.now())
     else this.seenWritten.delete(kioskId)
     const state = version === undefined ? { connected } : { connected, version }
     store.console
-      .noteKioskSeen(kioskId, this.opts.now(), state)
+      .noteKioskSeen(kioskId, heardAt, state)
       .then(
         () => {
           if (connected) return
@@ -318,11 +326,15 @@ export class KioskHub {
         this.live.delete(s.kioskId)
         // A session a newer hello replaced (here or elsewhere) leaves the state to that one.
         const newest = this.newestGeneration.get(s.kioskId) ?? 0
-        if (s.generation !== null && s.generation >= newest) this.noteSeen(s.kioskId, false)
+        // Last seen is the kiosk's last word: a link ended for a missed pong (or gone without
+        // a close frame, 1006) was last heard from 15–30 s before it ended.
+        if (s.generation !== null && s.generation >= newest) {
+          this.noteSeen(s.kioskId, peer.heardAt, false)
+        }
         this.presenceChanged(s.kioskId)
       },
     })
-    const peer: Peer = { ws, session, alive: true }
+    const peer: Peer = { ws, session, alive: true, heardAt: this.opts.now() }
     this.peers.add(peer)
     const helloTimer = setTimeout(() => {
       if (session.awaitingHello) session.close(RelayCloseCode.helloTimeout, 'no hello')
@@ -331,14 +343,18 @@ export class KioskHub {
 
     ws.on('message', (data, isBinary) => {
       peer.alive = true
+      peer.heardAt = this.opts.now()
       session.onMessage(isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : null)
     })
     ws.on('pong', (data) => {
       peer.alive = true
+      peer.heardAt = this.opts.now()
       session.roster.onPong(data)
     })
     ws.on('error', () => ws.terminate())
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
+      // The kiosk's close frame is a word from it too (without one, ws says 1006).
+      if (code !== 1006) peer.heardAt = this.opts.now()
       clearTimeout(helloTimer)
       this.peers.delete(peer)
       session.closed()
@@ -353,7 +369,7 @@ export class KioskHub {
     const generation = await this.opts.store.nextConnectionGeneration(session.kioskId)
     session.generation = generation
     this.noteGeneration(session.kioskId, generation)
-    this.noteSeen(session.kioskId, true, session.version)
+    this.noteSeen(session.kioskId, this.opts.now(), true, session.version)
     const change: StoreChange = {
       type: 'connected',
       kioskId: session.kioskId,
@@ -524,7 +540,7 @@ export class KioskHub {
       const { kioskId } = peer.session
       const written = this.seenWritten.get(kioskId) ?? -Infinity
       if (peer.session.isLive && this.opts.now() - written >= SEEN_WRITE_EVERY_MS) {
-        this.noteSeen(kioskId, true)
+        this.noteSeen(kioskId, peer.heardAt, true)
       }
       // Also a safety net for a missed change notification (e.g. a Redis reconnect).
       peer.session.notify()

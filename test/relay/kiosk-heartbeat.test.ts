@@ -74,6 +74,41 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) =
     expect((await kiosk.closed).code).toBe(1006)
   })
 
+  it('a booth that stops answering pings keeps, as last seen, its last pong, not when the relay gave up', async () => {
+    // The relay's clock, moved a minute on once the kiosk has gone quiet: the relay gives up on
+    // the link after that, and the booth's last seen must still be the kiosk's last word.
+    let ahead = 0
+    const clock = () => Date.now() + ahead
+    const { relay, c, token } = await signedIn({ pingIntervalMs: 250, now: clock })
+    const kiosk = await booth(relay, token, { autoPong: false })
+    let answering = true
+    let pongs = 0
+    let lastPongSentAt = 0
+    kiosk.ws.on('ping', (data) => {
+      if (!answering) return
+      lastPongSentAt = clock()
+      kiosk.ws.pong(data)
+      pongs++
+    })
+    await waitFor(() => pongs >= 3, 'three pings answered')
+    answering = false
+    // The relay answers the kiosk's own ping after reading everything the kiosk sent before it
+    // (one socket, in order): its last pong has been heard. Nothing else comes from the kiosk.
+    const read = new Promise<void>((resolve) => kiosk.ws.once('pong', () => resolve()))
+    kiosk.ws.ping()
+    await read
+    const quietSince = clock()
+    ahead = 60_000
+    const k = await waitFor(async () => {
+      const k = await k1(c)
+      return !k.online && k
+    }, 'k1 offline')
+    expect(k.lastSeenAt).not.toBeNull()
+    expect(k.lastSeenAt).toBeGreaterThanOrEqual(lastPongSentAt)
+    expect(k.lastSeenAt).toBeLessThanOrEqual(quietSince)
+    expect((await kiosk.closed).code).toBe(1006)
+  })
+
   it('a healthy booth stays online across many ping intervals', async () => {
     const { relay, c, token } = await signedIn({ pingIntervalMs: 250 })
     const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
