@@ -65,9 +65,17 @@ const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024
  * as the kiosk notices it (its own heartbeat, 15 s), so the console shows the booth offline
  * when the booth does. At 10,000 booths on one instance: about 670 pings and 670 pongs a
  * second (a 2-byte frame out, a 6-byte masked one back, each in its own TCP segment: roughly
- * 40 KB/s each way with headers), and as many safety-net reads of unsent events (heartbeat()).
+ * 40 KB/s each way with headers), and half as many safety-net reads of unsent events
+ * (SAFETY_READ_EVERY_PINGS).
  */
 const PING_INTERVAL_MS = 15_000
+/**
+ * The safety-net read of a kiosk's unsent events (an event whose change notification was
+ * missed, e.g. over a Redis reconnect) runs on every this many pings: every 30 s at 15 s, the
+ * rate it had when the ping was every 30 s (333/s at 10,000 booths, not 670/s). The kiosks
+ * take turns (every other one reads on a given ping), so the reads are spread over the pings.
+ */
+export const SAFETY_READ_EVERY_PINGS = 2
 /**
  * A connected kiosk's "last seen" is written at most this often (the console counts another
  * instance's kiosk as online for 90 s after, should that instance die without saying so): one
@@ -94,6 +102,8 @@ interface Peer {
   alive: boolean
   /** When the kiosk was last heard from on this socket: the upgrade, a frame, a pong. */
   heardAt: number
+  /** Pings sent, offset by the peer's turn: the safety-net read runs when it divides evenly. */
+  pings: number
 }
 
 export class KioskHub {
@@ -113,6 +123,8 @@ export class KioskHub {
   private readonly unsubscribe: () => void
   private readonly presenceListeners = new Set<(kioskId: string) => void>()
   private accepting = true
+  /** Sockets accepted so far: gives each its turn for the safety-net read. */
+  private accepted = 0
   /** When each connected kiosk's last-seen time was last written. */
   private readonly seenWritten = new Map<string, number>()
   /**
@@ -334,7 +346,13 @@ export class KioskHub {
         this.presenceChanged(s.kioskId)
       },
     })
-    const peer: Peer = { ws, session, alive: true, heardAt: this.opts.now() }
+    const peer: Peer = {
+      ws,
+      session,
+      alive: true,
+      heardAt: this.opts.now(),
+      pings: this.accepted++ % SAFETY_READ_EVERY_PINGS,
+    }
     this.peers.add(peer)
     const helloTimer = setTimeout(() => {
       if (session.awaitingHello) session.close(RelayCloseCode.helloTimeout, 'no hello')
@@ -542,8 +560,10 @@ export class KioskHub {
       if (peer.session.isLive && this.opts.now() - written >= SEEN_WRITE_EVERY_MS) {
         this.noteSeen(kioskId, peer.heardAt, true)
       }
-      // Also a safety net for a missed change notification (e.g. a Redis reconnect).
-      peer.session.notify()
+      // Also a safety net for a missed change notification (e.g. a Redis reconnect), on every
+      // SAFETY_READ_EVERY_PINGS-th ping: an event it catches reaches the kiosk within that many.
+      peer.pings++
+      if (peer.pings % SAFETY_READ_EVERY_PINGS === 0) peer.session.notify()
     }
   }
 

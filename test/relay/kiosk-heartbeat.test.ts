@@ -2,10 +2,21 @@
 // half-open (venue Wi-Fi gone without a TCP close) is shown offline once the relay's heartbeat
 // ends it, on the instance holding it and on another one (Redis), list and live stream; a
 // healthy booth stays online across many intervals; and the default interval notices a
-// half-open link as soon as the kiosk does (15–30 s), not 30–60 s later.
+// half-open link as soon as the kiosk does (15–30 s), not 30–60 s later. The last seen kept is
+// the kiosk's last word, and the safety-net read of unsent events runs on every other ping.
+import { createServer, type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { consoleKioskListSchema } from '../../shared/console-api'
+import { CampaignDirectory } from '../../relay/campaign-directory'
+import { addKiosk } from '../../relay/kiosk-admin'
+import { KioskHub } from '../../relay/kiosk-hub'
+import { silentLogger } from '../../relay/log'
+import { RelayMetrics } from '../../relay/metrics'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { eventIdOf } from '../../relay/store/store-util'
+import type { RelayStore, StoreChange } from '../../relay/store/types'
 import {
   ConsoleClient,
   ConsoleEvents,
@@ -174,5 +185,120 @@ describe('kiosk heartbeat default (sqlite store)', () => {
     const closed = await Promise.race([kiosk.closed, settle(2000).then(() => null)])
     expect(closed?.code).toBe(1006)
     await relay.close()
+  })
+})
+
+/**
+ * The store as the hub sees it when the change feed drops every new event's notification (a
+ * Redis subscriber reconnecting, say), counting the hub's reads of unsent events.
+ */
+function feedMissingEvents(store: RelayStore): { store: RelayStore; reads: () => number } {
+  let reads = 0
+  const seen = new Proxy(store, {
+    get(target, key) {
+      if (key === 'subscribe') {
+        return (listener: (c: StoreChange) => void) =>
+          target.subscribe((c) => {
+            if (c.type !== 'event') listener(c)
+          })
+      }
+      if (key === 'readEvents') {
+        return (...args: Parameters<RelayStore['readEvents']>) => {
+          reads++
+          return target.readEvents(...args)
+        }
+      }
+      const value: unknown = Reflect.get(target, key, target)
+      if (typeof value !== 'function') return value
+      const method = value as (this: RelayStore, ...args: unknown[]) => unknown
+      return method.bind(target)
+    },
+  })
+  return { store: seen, reads: () => reads }
+}
+
+describe('kiosk heartbeat safety-net read (sqlite store, default interval)', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  /** A hub on its own server whose store feed misses event notifications; pings by hand. */
+  async function hubMissingEvents() {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const store = openSqliteStore({ data: ':memory:' })
+    const feed = feedMissingEvents(store)
+    const hub = new KioskHub({
+      store: feed.store,
+      log: silentLogger,
+      metrics: new RelayMetrics(),
+      now: Date.now,
+      campaigns: new CampaignDirectory(feed.store, Date.now),
+    })
+    const server = createServer()
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      hub.handleUpgrade(req, socket, head),
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = server.address()
+    if (address === null || typeof address === 'string') throw new Error('no port')
+    cleanups.push(async () => {
+      await hub.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await store.close()
+    })
+    const token = await addKiosk(store, 'k1', {}, Date.now())
+    secrets.add(token)
+    const kiosk = await KioskClient.hello(`http://127.0.0.1:${address.port}`, token, {
+      kioskId: 'k1',
+    })
+    cleanups.push(() => kiosk.ws.terminate())
+    let n = 0
+    const scan = () =>
+      store.appendEvent('k1', {
+        id: eventIdOf(`missed-${++n}`),
+        event: 'scan',
+        openid: `o${n}`,
+        scene: `k1:${n}`,
+        ticket: 't',
+        createTime: n,
+        receivedAt: Date.now(),
+      })
+    /**
+     * One ping interval passes: the hub pings, the kiosk answers, and pings back; the hub's
+     * answer to that comes after it read the kiosk's pong (one socket, in order), so the next
+     * interval finds the link alive.
+     */
+    const ping = async () => {
+      const answered = new Promise<void>((resolve) => {
+        kiosk.ws.once('ping', () => {
+          kiosk.ws.once('pong', () => resolve())
+          kiosk.ws.ping()
+        })
+      })
+      vi.advanceTimersByTime(15_000)
+      await answered
+    }
+    return { kiosk, scan, ping, reads: feed.reads }
+  }
+
+  it('an event whose change notification was missed reaches the kiosk within two pings', async () => {
+    const { kiosk, scan, ping } = await hubMissingEvents()
+    for (const round of [1, 2, 3]) {
+      await scan()
+      await ping()
+      await ping()
+      await kiosk.waitForScans(round)
+      kiosk.ack(round)
+    }
+    expect(kiosk.scans.map((s) => s.seq)).toEqual([1, 2, 3])
+  })
+
+  it('reads the unsent events on every other ping, as often as the 30 s interval did', async () => {
+    const { kiosk, ping, reads } = await hubMissingEvents()
+    await ping()
+    const before = reads()
+    for (let i = 0; i < 6; i++) await ping()
+    expect(reads() - before).toBe(3)
+    expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
   })
 })
