@@ -316,6 +316,24 @@ describe('the campaign editor', () => {
     expect(fake.api.assignKiosk.mock.calls).toEqual([['hall-b', 'c-new', '"hall-b@other"']])
   })
 
+  it('heads the booths it picks as the ones running this campaign, in both languages', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])
+    const { wrapper, i18n } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })
+    await useKiosksStore().refresh()
+    await flushPromises()
+    const legend = () =>
+      wrapper
+        .findAll('fieldset')
+        .find((f) => f.find('[data-testid="campaign-booths-pick"]').exists())
+        ?.get('legend')
+        .text()
+    expect(legend()).toBe('运行此活动的签到台')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(legend()).toBe('Booths running this campaign')
+  })
+
   it('says a campaign saved without booths is saved, not "on its way to the booths"', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])

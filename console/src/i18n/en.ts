@@ -151,7 +151,7 @@ export const en: MessageSchema = {
       greetings: 'Greetings',
       reply: 'WeChat auto-reply',
       followUp: 'Follow-up',
-      booths: 'Booths',
+      booths: 'Booths running this campaign',
       screens: 'Big screens',
       roster: 'Roster',
     },
@@ -170,7 +170,6 @@ export const en: MessageSchema = {
       stampName: 'Name of booth {id} in the rally reply',
       stampProgress: 'Rally progress reply',
       stampComplete: 'Rally completed reply',
-      booths: 'Booths running this campaign',
     },
     hints: {
       dates: 'Leave empty for no limit',

@@ -134,7 +134,7 @@ export const zhCN = {
       greetings: '欢迎语',
       reply: '公众号自动回复',
       followUp: '后续互动',
-      booths: '签到台',
+      booths: '运行此活动的签到台',
       screens: '大屏',
       roster: '来宾名单',
     },
@@ -153,7 +153,6 @@ export const zhCN = {
       stampName: '签到台 {id} 在集章回复中的名称',
       stampProgress: '集章进度回复',
       stampComplete: '集章完成回复',
-      booths: '运行此活动的签到台',
     },
     hints: {
       dates: '留空表示不限',
