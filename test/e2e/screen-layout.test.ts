@@ -5,12 +5,15 @@
  * count, the newest 60 with long roster names, a draw of 10 among them). Nothing may stick out of
  * the screen or be cut (the name was cut after about twenty characters, long roster names after
  * four, "已签到" broke over two lines), counts are grouped (5,000, not 5000) and, with no one yet,
- * the waiting line is in the middle. The screenshots go to test-artifacts/screenshots (or
+ * the waiting line is in the middle. A name on two lines (1280×720 and 1920×1080) keeps both
+ * lines whole: neither clipped by the title's box nor overlapping the other (a line-height of 1
+ * or less does both to CJK glyphs). The screenshots go to test-artifacts/screenshots (or
  * $SCREEN_SHOTS) for a person to look at.
  */
 import { resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { WallSnapshot } from '../../shared/screen-api'
@@ -19,6 +22,8 @@ import { SCREENSHOTS, waitForPage } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 
 const LONG_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛·嘉宾签到'
+/** Long enough to wrap, short enough for the two-line size (titleLength 'long'). */
+const TWO_LINE_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛'
 const NAMES = [
   '欧阳娜娜',
   '司马相如',
@@ -53,6 +58,7 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
   let relay: RelayHandle
   let browser: Browser
   let campaign: ConsoleCampaign
+  let twoLine: ConsoleCampaign
 
   beforeAll(async () => {
     ;({ relay, browser } = fx)
@@ -60,6 +66,9 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
     const c = await signIn(relay)
     campaign = await createCampaign(c, { name: LONG_NAME })
     await assign(c, 'k1', campaign.id)
+    await relay.addKiosk('k2')
+    twoLine = await createCampaign(c, { name: TWO_LINE_NAME })
+    await assign(c, 'k2', twoLine.id)
   }, 60_000)
 
   /** Every box in the page that sticks out of the viewport, or whose text is cut. */
@@ -145,6 +154,85 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
         'draw 0': { problems: [], title: LONG_NAME, count: null, waitingInMiddle: null },
         'draw 5000': { problems: [], title: LONG_NAME, count: caption, waitingInMiddle: null },
       })
+    }, 60_000)
+  }
+
+  /**
+   * The title's wrapped lines, as drawn: each line's ink (the glyphs' real top and bottom, measured
+   * with the title's own font on a canvas, placed on the line's baseline) against the next
+   * line's and against the title's box, which clips what sticks out (overflow: hidden).
+   */
+  const TITLE_LINES = `(() => {
+    const e = document.querySelector('.name')
+    const box = e.getBoundingClientRect()
+    const font = getComputedStyle(e).font
+    const ctx = document.createElement('canvas').getContext('2d')
+    ctx.font = font
+    const text = e.firstChild
+    const lines = []
+    for (let i = 0; i < text.length; ) {
+      const r = document.createRange()
+      r.setStart(text, i)
+      r.setEnd(text, i + 1)
+      const top = r.getClientRects()[0].top
+      const last = lines[lines.length - 1]
+      if (last && Math.abs(last.top - top) < 1) last.text += text.data.slice(i, i + 1)
+      else lines.push({ top, text: text.data.slice(i, i + 1) })
+      i += 1
+    }
+    return {
+      boxTop: box.top,
+      boxBottom: box.bottom,
+      lines: lines.map((l) => {
+        const m = ctx.measureText(l.text)
+        const baseline = l.top + m.fontBoundingBoxAscent
+        return { text: l.text, inkTop: baseline - m.actualBoundingBoxAscent, inkBottom: baseline + m.actualBoundingBoxDescent }
+      }),
+    }
+  })()`
+  const titleLinesSchema = z.object({
+    boxTop: z.number(),
+    boxBottom: z.number(),
+    lines: z.array(z.object({ text: z.string(), inkTop: z.number(), inkBottom: z.number() })),
+  })
+
+  for (const size of [
+    { width: 1280, height: 720 },
+    { width: 1920, height: 1080 },
+  ]) {
+    it(`${size.width}×${size.height}: a name on two lines, neither clipped nor overlapping`, async () => {
+      const seen: Record<string, unknown> = {}
+      for (const kind of ['wall', 'draw'] as const) {
+        const page = await browser.newPage({ viewport: size })
+        await page.goto(`${relay.url}/screen/${twoLine.id}/${kind}?key=${twoLine.screenKey}`)
+        await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
+        await page.screenshot({
+          path: resolve(
+            process.env.SCREEN_SHOTS ?? SCREENSHOTS,
+            `screen-${kind}-${size.width}x${size.height}-two-lines.png`,
+          ),
+        })
+        const t = titleLinesSchema.parse(await page.evaluate(TITLE_LINES))
+        const [first, second] = t.lines
+        seen[kind] = {
+          lines: t.lines.length,
+          whole: t.lines.map((l) => l.text).join(''),
+          firstInBox: first !== undefined && first.inkTop >= t.boxTop,
+          lastInBox: t.lines.every((l) => l.inkBottom <= t.boxBottom),
+          apart: first !== undefined && second !== undefined && first.inkBottom <= second.inkTop,
+          problems: await page.evaluate(PROBLEMS),
+        }
+        await page.close()
+      }
+      const fine = {
+        lines: 2,
+        whole: TWO_LINE_NAME,
+        firstInBox: true,
+        lastInBox: true,
+        apart: true,
+        problems: [],
+      }
+      expect(seen).toEqual({ wall: fine, draw: fine })
     }, 60_000)
   }
 })
