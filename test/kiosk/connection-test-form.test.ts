@@ -148,6 +148,47 @@ describe('测试连接 with the form’s values', () => {
     expect(loadSettings(dataDir)?.ticketSource).toBe('proxy')
   })
 
+  it('direct codes: the API half is judged on AppID, AppSecret and API address alone', async () => {
+    const p = await startPlatform({ appId: 'wx0123456789abcdef' })
+    const { core } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const { apiBase, appId, appSecret } = p.sandbox.credentials()
+    const account = { ticketSource: 'direct', apiBase, appId, appSecret }
+    const test = async (input: Record<string, unknown>) =>
+      kioskMethods.testConnection.output.parse(await core.call('testConnection', input))
+
+    // Good account, whatever the relay fields hold: an empty, a malformed or a moved address
+    // (its token not typed again), or pairing (no kiosk id yet).
+    const blankRelay = await test({ ...account, relayUrl: '' })
+    expect(blankRelay.relay).toMatchObject({ ok: false, code: 'required' })
+    expect(blankRelay.api).toMatchObject({ ok: true, code: 'ok' })
+    const badRelay = await test({ ...account, relayUrl: 'relay dot example', kioskId: 'booth-1' })
+    expect(badRelay.relay).toMatchObject({ ok: false, code: 'invalid' })
+    expect(badRelay.api).toMatchObject({ ok: true, code: 'ok' })
+    const moved = await test({ ...account, relayUrl: await notARelay(), kioskId: 'booth-1' })
+    expect(moved.relay).toMatchObject({ ok: false, code: 'reenter' })
+    expect(moved.api).toMatchObject({ ok: true, code: 'ok' })
+    const pairing = await test({ ...account, relayUrl: p.relay.url })
+    expect(pairing.relay).toMatchObject({ ok: true, code: 'ok' })
+    expect(pairing.api).toMatchObject({ ok: true, code: 'ok' })
+    const badKioskId = await test({ ...account, relayUrl: p.relay.url, kioskId: 'Booth 1' })
+    expect(badKioskId.relay).toMatchObject({ ok: false, code: 'invalid' })
+    expect(badKioskId.api).toMatchObject({ ok: true, code: 'ok' })
+
+    // A wrong AppSecret is WeChat's refusal, not "not configured", beside a bad relay field.
+    const wrong = { ...account, appSecret: 'x'.repeat(32) }
+    const wrongBlank = await test({ ...wrong, relayUrl: '' })
+    expect(wrongBlank.api).toMatchObject({ ok: false, code: 'bad_credentials' })
+    const wrongMoved = await test({ ...wrong, relayUrl: await notARelay(), kioskId: 'booth-1' })
+    expect(wrongMoved.api).toMatchObject({ ok: false, code: 'bad_credentials' })
+    // An AppSecret left blank with none stored is missing, whatever the relay fields hold.
+    const { appSecret: _typed, ...noSecret } = account
+    const missing = await test({ ...noSecret, relayUrl: '' })
+    expect(missing.api).toMatchObject({ ok: false, code: 'required' })
+    expect(core.status().relay.state).toBe('connected')
+  })
+
   it('demo mode: the setup page’s empty form is not reported OK', async () => {
     const dataDir = tempDir()
     const runtime = await startKioskRuntime({

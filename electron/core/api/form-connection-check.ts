@@ -17,10 +17,11 @@ import {
 } from '../../../shared/ipc'
 import { relayHttpUrl, relayWsUrl } from '../config/relay-url'
 import type { Settings } from '../config/settings'
-import { planSetup } from '../config/setup'
+import { planAccount, planSetup } from '../config/setup'
 import type { SecretName, SecretVault } from '../config/vault'
 import { makeTicketSource } from '../tickets/ticket-sources'
-import { TicketSourceError } from '../tickets/ticket-source'
+import { createDirectTicketSource } from '../tickets/ticket-source-direct'
+import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -45,6 +46,9 @@ const fail = (code: 'required' | 'invalid' | 'reenter' | 'not_configured'): Conn
 const passed: ConnectionCheck = { ok: true, ...errorBody('ok') }
 
 type FieldName = Exclude<keyof SetupInput, 'ticketSource'>
+
+/** The kiosk a direct probe's scene names while pairing (no kiosk id yet): the code is dropped. */
+const PROBE_KIOSK_ID = 'connection-test'
 
 /** A typed field's problem, or null when the setup would take it. */
 function fieldProblem(field: FieldName, value: string): ConnectionCheck | null {
@@ -98,28 +102,63 @@ export async function checkForm(
     return token === null ? fail('required') : relayAccepts(relayUrl, token, d.timeoutMs)
   }
 
-  /** The code half: no code is tried from a setup that could not be saved. */
+  /**
+   * The code half. Direct codes: the AppID, AppSecret and API address alone (the relay's fields
+   * play no part in making a code). Through the relay: no code is tried from a relay setup that
+   * could not be saved.
+   */
   const apiPart = async (): Promise<ConnectionCheck> => {
     if (apiProblem !== null) return apiProblem
+    return direct ? directPart() : proxyPart()
+  }
+
+  const directPart = async (): Promise<ConnectionCheck> => {
+    // The setup's own rules for the account's fields; a plan only, nothing is written.
+    const account = planAccount(d.settings, d.vault, {
+      ticketSource: 'direct',
+      ...(apiBase === undefined ? {} : { apiBase }),
+      ...(appId === undefined ? {} : { appId }),
+      ...(appSecret === undefined ? {} : { appSecret }),
+    })
+    const problem = account.errors[0]
+    if (problem !== undefined) return fail(problem.code)
+    if (account.appId === null || account.appSecret === null) return fail('not_configured')
+    const s = d.settings
+    const asSaved =
+      !s.demo &&
+      s.ticketSource === 'direct' &&
+      s.kioskId !== null &&
+      !account.secretMoved &&
+      account.appSecret === d.vault.get('appSecret')
+    if (asSaved) return d.liveApi()
+    // The probe's scene names the typed kiosk, or a stand-in while pairing: it is dropped.
+    const sceneKiosk =
+      kioskId !== undefined && fieldProblem('kioskId', kioskId) === null
+        ? kioskId
+        : (s.kioskId ?? PROBE_KIOSK_ID)
+    const source = createDirectTicketSource({
+      appId: account.appId,
+      appSecret: account.appSecret,
+      apiBase: account.apiBase,
+      kioskId: sceneKiosk,
+    })
+    return probe(source, d.lifetimeSeconds)
+  }
+
+  const proxyPart = async (): Promise<ConnectionCheck> => {
     if (relayProblem !== null || kioskId === undefined) return fail('not_configured')
-    const input: SetupInput = { ticketSource: form.ticketSource, relayUrl, kioskId }
+    const input: SetupInput = { ticketSource: 'proxy', relayUrl, kioskId }
     if (relayToken !== undefined) input.relayToken = relayToken
-    if (apiBase !== undefined) input.apiBase = apiBase
-    if (appId !== undefined) input.appId = appId
-    if (appSecret !== undefined) input.appSecret = appSecret
     // The setup's own rules; a plan only, nothing is written.
     const plan = planSetup(d.settings, d.vault, input)
-    if (!plan.ok) {
-      const apiError = plan.errors.find((e) => e.field === 'appId' || e.field === 'appSecret')
-      return fail(apiError?.code ?? 'not_configured')
-    }
-    const sameSecrets = (['relayToken', 'appSecret'] as const).every(
-      (name) => plan.secrets[name] === undefined || plan.secrets[name] === d.vault.get(name),
-    )
-    if (!plan.connectionChanged && sameSecrets) return d.liveApi()
+    if (!plan.ok) return fail('not_configured')
+    const sameToken =
+      plan.secrets.relayToken === undefined || plan.secrets.relayToken === d.vault.get('relayToken')
+    if (!plan.connectionChanged && sameToken) return d.liveApi()
     const secretOf = (name: SecretName): string | null =>
       plan.secrets[name] ?? (plan.drop.includes(name) ? null : d.vault.get(name))
-    return probeSource(plan.settings, { get: secretOf }, d.lifetimeSeconds)
+    const source = makeTicketSource(plan.settings, { get: secretOf })
+    return source === null ? fail('not_configured') : probe(source, d.lifetimeSeconds)
   }
 
   const [relay, api] = await Promise.all([relayPart(), apiPart()])
@@ -173,13 +212,7 @@ function relayAccepts(relayUrl: string, token: string, timeoutMs = 5000): Promis
 }
 
 /** One code from the form's ticket source, not kept (the saved source's pool is not this one's). */
-async function probeSource(
-  settings: Settings,
-  vault: Pick<SecretVault, 'get'>,
-  lifetimeSeconds: number,
-): Promise<ConnectionCheck> {
-  const source = makeTicketSource(settings, vault)
-  if (source === null) return fail('not_configured')
+async function probe(source: TicketSource, lifetimeSeconds: number): Promise<ConnectionCheck> {
   try {
     await source.create(1, lifetimeSeconds)
     return passed

@@ -20,40 +20,35 @@ export type SetupPlan =
       connectionChanged: boolean
     }
 
-export function planSetup(
+/** The account half of a setup (direct codes): what `planAccount` makes of the typed fields. */
+export interface AccountPlan {
+  errors: FieldError[]
+  apiBase: string
+  appId: string | null
+  /** The AppSecret that would be used: the typed one, else the stored one if it may be. */
+  appSecret: string | null
+  /** The AppID or API address differs from the saved one (the stored AppSecret stays behind). */
+  secretMoved: boolean
+}
+
+/**
+ * The AppID, API address and AppSecret as a setup would take them, judged on those fields
+ * alone (errors only for direct codes, which need them). The same rules saving applies.
+ */
+export function planAccount(
   s: Settings,
   vault: Pick<SecretVault, 'get'>,
-  input: SetupInput,
-): SetupPlan {
+  input: Pick<SetupInput, 'ticketSource' | 'apiBase' | 'appId' | 'appSecret'>,
+): AccountPlan {
   const errors: FieldError[] = []
   // Leaving demo mode: the demo's secrets and sandbox address belong to the demo only.
   const fromDemo = s.demo
   const appId = input.appId ?? (fromDemo ? null : s.appId)
   const apiBase = input.apiBase ?? (fromDemo ? DEFAULT_API_BASE : s.apiBase)
-  // A stored secret is only ever sent where it was entered for: change the relay address (or
-  // the account and its API address) and it must be typed again, so that someone with the PIN
-  // cannot point the kiosk at their own server and collect it.
-  const tokenMoved = s.relayUrl !== input.relayUrl
+  // A stored secret is only ever sent where it was entered for (see planSetup).
   const secretMoved = s.apiBase !== apiBase || s.appId !== appId
-  const savedToken = fromDemo ? null : vault.get('relayToken')
   const savedSecret = fromDemo ? null : vault.get('appSecret')
-  const storedToken = tokenMoved ? null : savedToken
   const storedSecret = secretMoved ? null : savedSecret
-  if (input.relayToken === undefined && storedToken === null) {
-    errors.push(
-      savedToken !== null
-        ? {
-            field: 'relayToken',
-            code: 'reenter',
-            message: 'the relay address changed: enter the kiosk token again',
-          }
-        : {
-            field: 'relayToken',
-            code: 'required',
-            message: 'the kiosk token from `relay kiosk add` is required',
-          },
-    )
-  }
   if (input.ticketSource === 'direct') {
     if (appId === null)
       errors.push({
@@ -77,6 +72,41 @@ export function planSetup(
       )
     }
   }
+  return { errors, apiBase, appId, appSecret: input.appSecret ?? storedSecret, secretMoved }
+}
+
+export function planSetup(
+  s: Settings,
+  vault: Pick<SecretVault, 'get'>,
+  input: SetupInput,
+): SetupPlan {
+  const errors: FieldError[] = []
+  // Leaving demo mode: the demo's secrets and sandbox address belong to the demo only.
+  const fromDemo = s.demo
+  // A stored secret is only ever sent where it was entered for: change the relay address (or
+  // the account and its API address) and it must be typed again, so that someone with the PIN
+  // cannot point the kiosk at their own server and collect it.
+  const tokenMoved = s.relayUrl !== input.relayUrl
+  const savedToken = fromDemo ? null : vault.get('relayToken')
+  const storedToken = tokenMoved ? null : savedToken
+  if (input.relayToken === undefined && storedToken === null) {
+    errors.push(
+      savedToken !== null
+        ? {
+            field: 'relayToken',
+            code: 'reenter',
+            message: 'the relay address changed: enter the kiosk token again',
+          }
+        : {
+            field: 'relayToken',
+            code: 'required',
+            message: 'the kiosk token from `relay kiosk add` is required',
+          },
+    )
+  }
+  const account = planAccount(s, vault, input)
+  const { apiBase, appId, secretMoved } = account
+  errors.push(...account.errors)
   if (errors.length > 0) return { ok: false, errors }
 
   const connectionChanged =
