@@ -92,6 +92,8 @@ export const statusCodes = {
   required: none,
   reenter: none,
   invalid: none,
+  /** A plain http:// address to another host than this computer (https:// is required). */
+  insecure_http: none,
   too_small: none,
   too_big: none,
   duplicate: none,

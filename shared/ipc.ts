@@ -145,7 +145,11 @@ export const connectionTestInputSchema = z
 export type ConnectionTestInput = z.infer<typeof connectionTestInputSchema>
 
 /** A connection check's outcome: a status code from shared/errors.ts and its params. */
-export const connectionCheckSchema = errorBodySchema.extend({ ok: z.boolean() })
+export const connectionCheckSchema = errorBodySchema.extend({
+  ok: z.boolean(),
+  /** The setup form's field the failure is down to (the page marks it), if it is one field's. */
+  field: z.enum(['relayUrl', 'kioskId', 'relayToken', 'apiBase', 'appId', 'appSecret']).optional(),
+})
 export type ConnectionCheck = z.infer<typeof connectionCheckSchema>
 
 /** The booth's permanent fallback code, as diagnostics show it. */

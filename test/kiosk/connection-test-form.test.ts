@@ -33,6 +33,15 @@ async function notARelay(): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
+/** A loopback address where nothing listens (a port opened, then closed). */
+async function closedPort(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((r) => server.close(() => r()))
+  return `http://127.0.0.1:${port}`
+}
+
 describe('测试连接 with the form’s values', () => {
   it('an unsaved relay address is the one tested, and nothing is saved', async () => {
     const p = await startPlatform()
@@ -45,6 +54,7 @@ describe('测试连接 with the form’s values', () => {
     const saved = kioskMethods.testConnection.output.parse(
       await core.call('testConnection', undefined),
     )
+    // The saved setup (no form): no field to mark.
     expect(saved.relay).toEqual({ ok: false, code: 'link_refused', params: { status: 404 } })
 
     const typed = kioskMethods.testConnection.output.parse(
@@ -71,7 +81,12 @@ describe('测试连接 with the form’s values', () => {
         relayToken: a.token,
       }),
     )
-    expect(other.relay).toEqual({ ok: false, code: 'link_refused', params: { status: 404 } })
+    expect(other.relay).toEqual({
+      ok: false,
+      code: 'link_refused',
+      params: { status: 404 },
+      field: 'relayUrl',
+    })
     expect(other.api.ok).toBe(false)
 
     // Nothing saved: the settings file and the vault are as they were.
@@ -90,7 +105,7 @@ describe('测试连接 with the form’s values', () => {
     const empty = kioskMethods.testConnection.output.parse(
       await core.call('testConnection', { ticketSource: 'proxy', relayUrl: '' }),
     )
-    expect(empty.relay).toEqual({ ok: false, code: 'required', params: {} })
+    expect(empty.relay).toEqual({ ok: false, code: 'required', params: {}, field: 'relayUrl' })
     expect(empty.api.ok).toBe(false)
 
     const moved = kioskMethods.testConnection.output.parse(
@@ -100,7 +115,7 @@ describe('测试连接 with the form’s values', () => {
         kioskId: 'booth-1',
       }),
     )
-    expect(moved.relay).toEqual({ ok: false, code: 'reenter', params: {} })
+    expect(moved.relay).toEqual({ ok: false, code: 'reenter', params: {}, field: 'relayToken' })
 
     // The form as saved (token left blank: the stored one): today's answer.
     const same = kioskMethods.testConnection.output.parse(
@@ -122,7 +137,12 @@ describe('测试连接 with the form’s values', () => {
         relayToken: 'typed-but-not-the-relays-token-0000',
       }),
     )
-    expect(retyped.relay).toEqual({ ok: false, code: 'unauthorized', params: {} })
+    expect(retyped.relay).toEqual({
+      ok: false,
+      code: 'unauthorized',
+      params: {},
+      field: 'relayToken',
+    })
     expect(retyped.api).toEqual({ ok: false, code: 'unauthorized', params: {} })
     expect(core.status().relay.state).toBe('connected')
 
@@ -134,7 +154,7 @@ describe('测试连接 with the form’s values', () => {
     )
     expect(noSecret).toEqual({
       relay: { ok: true, code: 'ok', params: {} },
-      api: { ok: false, code: 'required', params: {} },
+      api: { ok: false, code: 'required', params: {}, field: 'appSecret' },
     })
     const typedSecret = kioskMethods.testConnection.output.parse(
       await core.call('testConnection', { ...direct, apiBase, appId, appSecret }),
@@ -189,6 +209,79 @@ describe('测试连接 with the form’s values', () => {
     expect(core.status().relay.state).toBe('connected')
   })
 
+  it('a failure that is one field’s names that field; a pass names none', async () => {
+    const p = await startPlatform({ appId: 'wx0123456789abcdef' })
+    const { core } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const { apiBase, appId, appSecret } = p.sandbox.credentials()
+    const test = async (input: Record<string, unknown>) =>
+      kioskMethods.testConnection.output.parse(await core.call('testConnection', input))
+    const proxy = { ticketSource: 'proxy', relayUrl: p.relay.url, kioskId: 'booth-1' }
+
+    const fine = await test(proxy)
+    expect(fine.relay).toEqual({ ok: true, code: 'ok', params: {} })
+    expect(fine.api).toEqual({ ok: true, code: 'ok', params: {} })
+
+    // Plain http:// to another host: its own code, as saving words it.
+    const insecure = await test({ ...proxy, relayUrl: 'http://relay.example.com' })
+    expect(insecure.relay).toEqual({
+      ok: false,
+      code: 'insecure_http',
+      params: {},
+      field: 'relayUrl',
+    })
+    // Nothing listens there.
+    const closed = await closedPort()
+    const unreachable = await test({ ticketSource: 'proxy', relayUrl: closed })
+    expect(unreachable.relay).toEqual({
+      ok: false,
+      code: 'unreachable',
+      params: {},
+      field: 'relayUrl',
+    })
+    const badKiosk = await test({ ...proxy, kioskId: 'Booth 1' })
+    expect(badKiosk.relay).toEqual({ ok: false, code: 'invalid', params: {}, field: 'kioskId' })
+
+    // Direct codes: WeChat refuses the AppID (40013) or the AppSecret (40125).
+    const direct = { ...proxy, ticketSource: 'direct', apiBase }
+    const wrongId = await test({ ...direct, appId: 'wx' + 'f'.repeat(16), appSecret })
+    expect(wrongId.api).toEqual({
+      ok: false,
+      code: 'bad_credentials',
+      params: { errcode: 40013 },
+      field: 'appId',
+    })
+    const wrongSecret = await test({ ...direct, appId, appSecret: 'y'.repeat(32) })
+    expect(wrongSecret.api).toEqual({
+      ok: false,
+      code: 'bad_credentials',
+      params: { errcode: 40125 },
+      field: 'appSecret',
+    })
+    const badSecret = await test({ ...direct, appId, appSecret: 'short' })
+    expect(badSecret.api).toEqual({ ok: false, code: 'invalid', params: {}, field: 'appSecret' })
+    const insecureApi = await test({
+      ...direct,
+      apiBase: 'http://api.example.com',
+      appId,
+      appSecret,
+    })
+    expect(insecureApi.api).toEqual({
+      ok: false,
+      code: 'insecure_http',
+      params: {},
+      field: 'apiBase',
+    })
+    const deadApi = await test({ ...direct, apiBase: closed, appId, appSecret })
+    expect(deadApi.api).toMatchObject({ ok: false, code: 'unreachable', field: 'apiBase' })
+    const good = await test({ ...direct, appId, appSecret })
+    expect(good).toEqual({
+      relay: { ok: true, code: 'ok', params: {} },
+      api: { ok: true, code: 'ok', params: {} },
+    })
+  })
+
   it('demo mode: the setup page’s empty form is not reported OK', async () => {
     const dataDir = tempDir()
     const runtime = await startKioskRuntime({
@@ -211,7 +304,7 @@ describe('测试连接 with the form’s values', () => {
       await core.call('testConnection', { ticketSource: 'proxy', relayUrl: '' }),
     )
     expect(blank).toEqual({
-      relay: { ok: false, code: 'required', params: {} },
+      relay: { ok: false, code: 'required', params: {}, field: 'relayUrl' },
       api: { ok: false, code: 'not_configured', params: {} },
     })
     expect(loadSettings(dataDir)?.demo).toBe(true)

@@ -39,9 +39,16 @@ export interface FormCheckDeps {
   timeoutMs?: number
 }
 
-const fail = (code: 'required' | 'invalid' | 'reenter' | 'not_configured'): ConnectionCheck => ({
+/** A setup field a check's failure can be down to: the page marks it. */
+type CheckField = NonNullable<ConnectionCheck['field']>
+
+const fail = (
+  code: 'required' | 'invalid' | 'insecure_http' | 'reenter' | 'not_configured',
+  field?: CheckField,
+): ConnectionCheck => ({
   ok: false,
   ...errorBody(code),
+  ...(field === undefined ? {} : { field }),
 })
 const passed: ConnectionCheck = { ok: true, ...errorBody('ok') }
 
@@ -52,8 +59,38 @@ const PROBE_KIOSK_ID = 'connection-test'
 
 /** A typed field's problem, or null when the setup would take it. */
 function fieldProblem(field: FieldName, value: string): ConnectionCheck | null {
-  if (value === '') return fail('required')
-  return setupInputSchema.shape[field].safeParse(value).success ? null : fail('invalid')
+  if (value === '') return fail('required', field)
+  const parsed = setupInputSchema.shape[field].safeParse(value)
+  if (parsed.success) return null
+  // Plain http:// to another host has its own words, as when saving.
+  const insecure = parsed.error.issues.some(
+    (i) => i.code === 'custom' && i.params?.code === 'insecure_http',
+  )
+  return fail(insecure ? 'insecure_http' : 'invalid', field)
+}
+
+/** The field a failure is down to, when it is one field's; `null`: none (the network, the relay's state). */
+function blame(
+  c: ConnectionCheck,
+  field: (c: ConnectionCheck) => CheckField | null,
+): ConnectionCheck {
+  if (c.ok || c.field !== undefined) return c
+  const f = field(c)
+  return f === null ? c : { ...c, field: f }
+}
+
+/** A relay check: an address that cannot be reached or is no relay; a token it refuses. */
+function relayField(c: ConnectionCheck): CheckField | null {
+  if (c.code === 'unreachable' || c.code === 'link_refused') return 'relayUrl'
+  if (c.code === 'unauthorized' || c.code === 'revoked') return 'relayToken'
+  return null
+}
+
+/** A direct code: WeChat refusing the AppID (40013) or the AppSecret; an API address not reached. */
+function accountField(c: ConnectionCheck): CheckField | null {
+  if (c.code === 'bad_credentials') return c.params.errcode === 40013 ? 'appId' : 'appSecret'
+  if (c.code === 'unreachable') return 'apiBase'
+  return null
 }
 
 export async function checkForm(
@@ -92,14 +129,16 @@ export async function checkForm(
       kioskId,
       ...(relayToken === undefined ? {} : { relayToken }),
     })
-    if (!plan.ok) return fail(plan.errors[0]?.code ?? 'required')
+    if (!plan.ok) return fail(plan.errors[0]?.code ?? 'required', 'relayToken')
     const stored = d.vault.get('relayToken')
     const token = plan.secrets.relayToken ?? stored
     const s = d.settings
     if (!s.demo && s.relayUrl === relayUrl && s.kioskId === kioskId && token === stored) {
       return d.liveRelay()
     }
-    return token === null ? fail('required') : relayAccepts(relayUrl, token, d.timeoutMs)
+    return token === null
+      ? fail('required', 'relayToken')
+      : relayAccepts(relayUrl, token, d.timeoutMs)
   }
 
   /**
@@ -109,7 +148,7 @@ export async function checkForm(
    */
   const apiPart = async (): Promise<ConnectionCheck> => {
     if (apiProblem !== null) return apiProblem
-    return direct ? directPart() : proxyPart()
+    return direct ? blame(await directPart(), accountField) : proxyPart()
   }
 
   const directPart = async (): Promise<ConnectionCheck> => {
@@ -121,7 +160,8 @@ export async function checkForm(
       ...(appSecret === undefined ? {} : { appSecret }),
     })
     const problem = account.errors[0]
-    if (problem !== undefined) return fail(problem.code)
+    if (problem !== undefined)
+      return fail(problem.code, problem.field === 'appId' ? 'appId' : 'appSecret')
     if (account.appId === null || account.appSecret === null) return fail('not_configured')
     const s = d.settings
     const asSaved =
@@ -161,7 +201,7 @@ export async function checkForm(
     return source === null ? fail('not_configured') : probe(source, d.lifetimeSeconds)
   }
 
-  const [relay, api] = await Promise.all([relayPart(), apiPart()])
+  const [relay, api] = await Promise.all([relayPart().then((c) => blame(c, relayField)), apiPart()])
   return { relay, api }
 }
 

@@ -216,6 +216,8 @@ export const en: MessageSchema = {
       'That address answered, but not as a ScanDesk relay that can pair booths — check the address',
     export_failed: 'the file could not be written; details are in the log',
     invalid: 'Invalid format',
+    insecure_http:
+      'Plain http:// is only for this computer (localhost, 127.0.0.1, ::1): use the https:// address',
     too_small: 'Too short or too small',
     too_big: 'Too long or too large',
     reenter: 'The address changed: enter it again (a saved secret is never sent to a new address)',

@@ -203,6 +203,8 @@ export const zhCN = {
     relay_bad_answer: '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址',
     export_failed: '无法写入导出文件，详情见日志',
     invalid: '格式不正确',
+    insecure_http:
+      '只有本机地址（localhost、127.0.0.1、::1）可以使用 http://，请使用 https:// 地址',
     too_small: '太短或太小',
     too_big: '太长或太大',
     reenter: '地址已更改，请重新输入（已保存的密钥不会发往新地址）',
