@@ -13,8 +13,16 @@ import { openCampaignStore } from '../campaigns/campaign-store'
 import { activeCampaignId, RelayCampaignStore } from '../campaigns/relay-campaign'
 import { stdoutSink, type StdoutSink } from '../../../shared/server/stdout-sink'
 
-export async function runExportCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+const USAGE = 'usage: kiosk export --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]'
+
+/** A usage error, as the other kiosk commands answer one: why, the usage, exit code 2. */
+function usageError(message: string): number {
+  process.stderr.write(`error: ${message}\n${USAGE}\n`)
+  return 2
+}
+
+function parseExportArgs(args: string[]) {
+  return parseArgs({
     args,
     options: {
       data: { type: 'string' },
@@ -23,11 +31,20 @@ export async function runExportCommand(args: string[]): Promise<number> {
       out: { type: 'string' },
     },
     strict: true,
-  })
+  }).values
+}
+
+export async function runExportCommand(args: string[]): Promise<number> {
+  let values: ReturnType<typeof parseExportArgs>
+  try {
+    values = parseExportArgs(args)
+  } catch (err) {
+    // Unknown flag, a flag without its value, a stray argument: nothing is opened or written.
+    return usageError(err instanceof Error ? err.message : String(err))
+  }
   const format = values.format
   if (format !== 'csv' && format !== 'xlsx') {
-    process.stderr.write('--format must be csv or xlsx\n')
-    return 2
+    return usageError(`--format must be csv or xlsx, not ${JSON.stringify(format)}`)
   }
   const dataDir = dataDirFrom(values.data, 'kiosk-data')
   const dbFile = join(dataDir, 'kiosk.db')
