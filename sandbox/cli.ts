@@ -32,6 +32,18 @@ export type CliCommand =
     }
   | { kind: 'scan'; url: string; openid: string; sandbox: string; json: boolean }
   | { kind: 'unsubscribe'; openid: string; sandbox: string; json: boolean }
+  | { kind: 'help' }
+
+export const USAGE = `usage:
+  sandbox [--port 8788] [--push-url URL] [--token T] [--aes-key KEY] [--appid ID] [--secret S]
+          [--mode plain|compat|safe] [--host 127.0.0.1] [--credentials FILE]
+          a local WeChat stand-in; secrets go to the credentials file, never to the screen
+  sandbox scan <url> --openid <id> [--sandbox URL] [--json]
+          a visitor scanning a code of a running sandbox
+  sandbox unsubscribe --openid <id> [--sandbox URL] [--json]
+          a visitor unfollowing the account
+  sandbox --help | -h
+          this text`
 
 const modeSchema = z.enum(['plain', 'compat', 'safe'])
 const portSchema = z.coerce.number().int().min(0).max(65535)
@@ -44,6 +56,11 @@ function parseFlag<T>(schema: z.ZodType<T>, value: unknown, flag: string, expect
 
 /** Parses argv (without node and the script). Throws with a usage hint on bad input. */
 export function parseCli(argv: string[]): CliCommand {
+  // Asked anywhere before a `--` (`sandbox scan --help` too): the usage, whatever else is there.
+  const end = argv.indexOf('--')
+  if ((end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    return { kind: 'help' }
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -139,7 +156,9 @@ const outcomeSchema = z.object({
   }),
 })
 
-async function callSandbox(cmd: Exclude<CliCommand, { kind: 'serve' }>): Promise<number> {
+async function callSandbox(
+  cmd: Extract<CliCommand, { kind: 'scan' | 'unsubscribe' }>,
+): Promise<number> {
   const path = cmd.kind === 'scan' ? '/sandbox/scan' : '/sandbox/unsubscribe'
   const body = cmd.kind === 'scan' ? { url: cmd.url, openid: cmd.openid } : { openid: cmd.openid }
   const res = await fetch(new URL(path, cmd.sandbox), {
@@ -175,8 +194,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     cmd = parseCli(argv)
   } catch (err) {
-    console.error(`sandbox: ${err instanceof Error ? err.message : String(err)}`)
+    console.error(
+      `sandbox: ${err instanceof Error ? err.message : String(err)} (sandbox --help: the usage)`,
+    )
     return 2
+  }
+  if (cmd.kind === 'help') {
+    console.log(USAGE)
+    return 0
   }
   if (cmd.kind === 'serve') {
     await serve(cmd)

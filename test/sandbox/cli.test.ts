@@ -45,6 +45,8 @@ describe('sandbox CLI arguments', () => {
     expect(() => parseCli(['--mode', 'loud'])).toThrow()
     expect(() => parseCli(['--port', 'x'])).toThrow()
     expect(() => parseCli(['--bogus'])).toThrow()
+    // After `--`, --help is an argument, not a request for the usage.
+    expect(() => parseCli(['--', '--help'])).toThrow()
   })
 
   it('parses scan and unsubscribe', () => {
@@ -62,6 +64,33 @@ describe('sandbox CLI arguments', () => {
     expect(() => parseCli(['scan', '--openid', 'o1'])).toThrow(/url/)
     expect(() => parseCli(['scan', 'http://weixin.qq.com/q/abc'])).toThrow(/openid/)
   })
+})
+
+describe('sandbox CLI help', () => {
+  for (const flag of ['--help', '-h']) {
+    it(`${flag} prints the usage on stdout and exits 0, starting nothing`, async () => {
+      const out: string[] = []
+      const err: string[] = []
+      vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
+      vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
+      expect(parseCli([flag])).toEqual({ kind: 'help' })
+      expect(parseCli(['scan', flag])).toEqual({ kind: 'help' })
+      expect(await main([flag])).toBe(0)
+      const text = out.join('\n')
+      expect(text).toMatch(/^usage:/)
+      for (const word of [
+        '--port',
+        '--push-url',
+        '--mode plain|compat|safe',
+        'scan <url> --openid',
+        'unsubscribe --openid',
+      ]) {
+        expect(text).toContain(word)
+      }
+      expect(text).not.toMatch(/sandbox: http/)
+      expect(err).toEqual([])
+    })
+  }
 })
 
 describe('sandbox CLI commands', () => {
