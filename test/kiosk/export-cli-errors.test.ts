@@ -1,8 +1,8 @@
 // `kiosk export` refusing what it cannot do: a usage error (unknown flag, a flag without its
 // value, a bad --format) exits 2 like the other kiosk commands, says what is wrong on stderr,
-// and writes no file.
+// and writes no file; an --out it cannot write is named as typed, with what is wrong.
 import { spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
@@ -25,11 +25,21 @@ function seededDataDir(): string {
   return dir
 }
 
-/** `kiosk export ...args` from the sources, in `cwd`. */
+/**
+ * `kiosk export ...args` from the sources, in `cwd`. As root, without the capabilities that let
+ * root write any file, so a folder's permissions apply as they do to staff.
+ */
 function exportCli(args: string[], cwd = ROOT) {
+  const noOverride = '-dac_override,-dac_read_search'
+  const asUser =
+    process.getuid?.() === 0
+      ? ['setpriv', `--inh-caps=${noOverride}`, `--bounding-set=${noOverride}`]
+      : []
+  const [cmd = process.execPath, ...pre] = [...asUser, process.execPath]
   return spawnSync(
-    process.execPath,
+    cmd,
     [
+      ...pre,
       join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
       join(ROOT, 'electron/core/cli/cli.ts'),
       'export',
@@ -51,6 +61,7 @@ describe('kiosk export usage errors', () => {
     },
     { what: '--format without its value', args: ['--format', '--out', 'OUT'], says: /--format/ },
     { what: '--out without its value', args: ['--out'], says: /--out/ },
+    { what: 'an empty --out', args: ['--out', ''], says: /--out needs a file name/ },
     {
       what: 'a bad --format',
       args: ['--out', 'OUT', '--format', 'pdf'],
@@ -77,5 +88,71 @@ describe('kiosk export usage errors', () => {
     const run = exportCli(['--data', data, '--campaign', 'expo', '--out', join(outDir, 'att.csv')])
     expect(run.status).toBe(0)
     expect(readdirSync(outDir)).toEqual(['att.csv'])
+  })
+})
+
+describe('kiosk export --out it cannot write', () => {
+  /** Runs the export in a fresh folder with --out `out` as typed; its result and the folder. */
+  function exportTo(out: string, prepare: (cwd: string) => void = () => {}) {
+    const data = seededDataDir()
+    const cwd = tempDir()
+    prepare(cwd)
+    const run = exportCli(['--data', data, '--campaign', 'expo', '--out', out], cwd)
+    return { run, cwd }
+  }
+
+  /** Every file under `dir`, a temporary included. */
+  function filesUnder(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
+  }
+
+  function expectRefused(run: ReturnType<typeof exportCli>, cwd: string, says: RegExp) {
+    expect(run.status).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(says)
+    // Named as typed: not the absolute path, not the hidden temporary beside it.
+    expect(run.stderr).not.toContain(cwd)
+    expect(run.stderr).not.toMatch(/partial|ENOENT|EISDIR|EACCES/)
+  }
+
+  it('a folder that does not exist', () => {
+    const { run, cwd } = exportTo('nofolder/att.csv')
+    expectRefused(run, cwd, /cannot write nofolder\/att\.csv: the folder nofolder does not exist/)
+    expect(filesUnder(cwd)).toEqual([])
+  })
+
+  it('a path through a file', () => {
+    const { run, cwd } = exportTo('notes.txt/att.csv', (dir) =>
+      writeFileSync(join(dir, 'notes.txt'), 'x'),
+    )
+    expectRefused(run, cwd, /cannot write notes\.txt\/att\.csv: notes\.txt is not a folder/)
+    expect(filesUnder(cwd)).toEqual(['notes.txt'])
+  })
+
+  it('a folder, with or without a trailing slash', () => {
+    for (const out of ['reports', 'reports/']) {
+      const { run, cwd } = exportTo(out, (dir) => mkdirSync(join(dir, 'reports')))
+      expectRefused(
+        run,
+        cwd,
+        new RegExp(
+          `cannot write ${out}: it is a folder; name a file in it, such as ${out.replace(/\/$/, '')}/attendance\\.csv`,
+        ),
+      )
+      expect(filesUnder(cwd)).toEqual(['reports'])
+    }
+  })
+
+  it('a folder it may not write in', () => {
+    const { run, cwd } = exportTo('locked/att.csv', (dir) => {
+      mkdirSync(join(dir, 'locked'))
+      chmodSync(join(dir, 'locked'), 0o555)
+    })
+    expectRefused(
+      run,
+      cwd,
+      /cannot write locked\/att\.csv: no permission to write in the folder locked/,
+    )
+    expect(filesUnder(cwd)).toEqual(['locked'])
   })
 })

@@ -1,5 +1,5 @@
 /** `kiosk export`: attendance to CSV/XLSX without a UI (stdout when no --out). */
-import { existsSync } from 'node:fs'
+import { accessSync, constants, existsSync, statSync, type Stats } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
@@ -45,6 +45,15 @@ export async function runExportCommand(args: string[]): Promise<number> {
   const format = values.format
   if (format !== 'csv' && format !== 'xlsx') {
     return usageError(`--format must be csv or xlsx, not ${JSON.stringify(format)}`)
+  }
+  if (values.out === '') return usageError('--out needs a file name')
+  if (values.out !== undefined) {
+    // Before anything is read: a long export must not end in "cannot write".
+    const problem = whyNotWritable(values.out, format)
+    if (problem !== null) {
+      process.stderr.write(`error: cannot write ${values.out}: ${problem}\n`)
+      return 1
+    }
   }
   const dataDir = dataDirFrom(values.data, 'kiosk-data')
   const dbFile = join(dataDir, 'kiosk.db')
@@ -106,7 +115,15 @@ export async function runExportCommand(args: string[]): Promise<number> {
       // --out FILE appears only when complete; a run killed earlier left a temporary beside it.
       const file = resolve(values.out)
       removeStalePartials(dirname(file), basename(file))
-      const { rows } = await writeAtomically(file, run)
+      let rows: number
+      try {
+        rows = (await writeAtomically(file, run)).rows
+      } catch (err) {
+        const why = fileErrorReason(err, values.out, format)
+        if (why === null) throw err
+        process.stderr.write(`error: cannot write ${values.out}: ${why}\n`)
+        return 1
+      }
       process.stderr.write(
         `exported ${rows} rows${campaignId ? ` of campaign ${campaignId}` : ''} to ${values.out}\n`,
       )
@@ -183,4 +200,80 @@ function knownCampaignIds(db: KioskDb, dataDir: string, settings: Settings | nul
   )
   for (const id of campaignNames(db, dataDir, settings).keys()) ids.add(id)
   return [...ids].sort()
+}
+
+/** The folder of `out` as the user typed it (`reports/att.csv` → `reports`). */
+function typedFolder(out: string): string {
+  return dirname(out.replace(/[\\/]+$/, '') || out)
+}
+
+/** What to say for `out` that is a folder: a file in it to name instead. */
+function isAFolder(out: string, format: 'csv' | 'xlsx'): string {
+  return `it is a folder; name a file in it, such as ${join(out, `attendance.${format}`)}`
+}
+
+/**
+ * Why the export cannot write `out` (as typed), checked before exporting; null when it can be
+ * tried. A race (the folder removed meanwhile) is still caught by fileErrorReason.
+ */
+function whyNotWritable(out: string, format: 'csv' | 'xlsx'): string | null {
+  const file = resolve(out)
+  const target = statOf(file)
+  if (typeof target !== 'string' && target.isDirectory()) return isAFolder(out, format)
+  // `reports/` names a folder to write into, not a file called reports.
+  const named = /[\\/]$/.test(out)
+  const folder = named ? file : dirname(file)
+  const shown = named ? out.replace(/[\\/]+$/, '') || out : typedFolder(out)
+  const st = statOf(folder)
+  if (st === 'missing') return `the folder ${shown} does not exist`
+  if (st === 'through a file') {
+    return `the folder ${shown} does not exist (part of that path is a file)`
+  }
+  if (!st.isDirectory()) return `${shown} is not a folder`
+  if (named) return isAFolder(out, format)
+  try {
+    accessSync(folder, constants.W_OK)
+  } catch {
+    return `no permission to write in the folder ${shown}`
+  }
+  return null
+}
+
+/** A path's stat; 'missing' when nothing is there, 'through a file' when a parent is a file. */
+function statOf(path: string): Stats | 'missing' | 'through a file' {
+  try {
+    return statSync(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return 'missing'
+    if (code === 'ENOTDIR') return 'through a file'
+    throw err
+  }
+}
+
+/** A failure of the file system writing `out`, said as the user typed it; null for others. */
+function fileErrorReason(err: unknown, out: string, format: 'csv' | 'xlsx'): string | null {
+  if (!(err instanceof Error)) return null
+  const { code, syscall } = err as NodeJS.ErrnoException
+  if (code === undefined || syscall === undefined) return null
+  const folder = typedFolder(out)
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to write in the folder ${folder}`
+    case 'ENOENT':
+      return `the folder ${folder} does not exist`
+    case 'ENOTDIR':
+      return `the folder ${folder} does not exist (part of that path is a file)`
+    case 'EISDIR':
+      return isAFolder(out, format)
+    case 'EROFS':
+      return `the folder ${folder} is on a read-only disk`
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full'
+    default:
+      // Node's "EIO: i/o error, open '<temporary>'" without the temporary's name.
+      return err.message.split(',')[0] ?? code
+  }
 }
