@@ -27,7 +27,7 @@ const MAX_SANDBOX_BODY = 8 * 1024
 /** Real openids are 28 characters of [A-Za-z0-9_-]; this also keeps them safe inside XML. */
 export const openidSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'openid: 1–64 of [A-Za-z0-9_-]')
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9_-]')
 const scanBodySchema = z.object({ url: z.string().min(1).max(2048), openid: openidSchema }).strict()
 const openidBodySchema = z.object({ openid: openidSchema }).strict()
 

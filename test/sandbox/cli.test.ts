@@ -107,6 +107,10 @@ describe('sandbox CLI commands', () => {
     expect(r.received).toHaveLength(1)
     expect(await main(['scan', `${code.url}x`, '--openid', 'oCli', '--sandbox', sb.url])).toBe(1)
     expect(out.at(-1)).toMatch(/unknown or expired/)
+    expect(await main(['scan', code.url, '--openid', 'bad id!', '--sandbox', sb.url])).toBe(1)
+    expect(out.at(-1)).toBe('scan: openid: must be 1–64 of [A-Za-z0-9_-]')
+    expect(await main(['unsubscribe', '--openid', 'bad id!', '--sandbox', sb.url])).toBe(1)
+    expect(out.at(-1)).toBe('unsubscribe: openid: must be 1–64 of [A-Za-z0-9_-]')
   })
 
   it('serve prints the url and keeps secrets in a 0600 file it removes on exit', async () => {

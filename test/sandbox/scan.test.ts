@@ -108,7 +108,13 @@ describe('scan simulator', () => {
     const sb = await sandbox()
     const code = await tempCode(sb, 'k:v')
     const scan = `${sb.url}/sandbox/scan`
-    expect((await postJson(scan, { url: code.url, openid: 'bad openid!' })).status).toBe(400)
+    const bad = await postJson(scan, { url: code.url, openid: 'bad openid!' })
+    expect(bad.status).toBe(400)
+    // The field named once, then what it must be.
+    expect(bad.json.error).toBe('openid: must be 1–64 of [A-Za-z0-9_-]')
+    const unfollow = await postJson(`${sb.url}/sandbox/unsubscribe`, { openid: 'x'.repeat(65) })
+    expect(unfollow.status).toBe(400)
+    expect(unfollow.json.error).toBe('openid: must be 1–64 of [A-Za-z0-9_-]')
     expect((await postJson(scan, { url: code.url })).status).toBe(400)
     expect((await postJson(scan, { url: code.url, openid: 'o1', extra: 1 })).status).toBe(400)
     expect((await postJson(scan, 'nope', true)).status).toBe(400)
