@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { SandboxOptionsError } from './options'
 import { startSandbox, type Sandbox } from './server'
 
 export const DEFAULT_PORT = 8788
@@ -106,6 +107,18 @@ export function parseCli(argv: string[]): CliCommand {
   if (values.secret !== undefined) cmd.secret = values.secret
   if (values.credentials !== undefined) cmd.credentials = values.credentials
   return cmd
+}
+
+/** The serve flag that sets each option, for messages about its value. */
+const FLAG_OF_OPTION: Partial<Record<string, string>> = {
+  port: '--port',
+  host: '--host',
+  appId: '--appid',
+  appSecret: '--secret',
+  token: '--token',
+  encodingAESKey: '--aes-key',
+  mode: '--mode',
+  pushUrl: '--push-url',
 }
 
 async function serve(cmd: Extract<CliCommand, { kind: 'serve' }>): Promise<void> {
@@ -204,7 +217,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (cmd.kind === 'serve') {
-    await serve(cmd)
+    try {
+      await serve(cmd)
+    } catch (err) {
+      if (!(err instanceof SandboxOptionsError)) throw err
+      // A flag's value WeChat would not take: a usage error, named as it was typed.
+      console.error(
+        `sandbox: ${FLAG_OF_OPTION[err.option] ?? err.option} ${err.reason} (sandbox --help: the usage)`,
+      )
+      return 2
+    }
     return 0
   }
   try {

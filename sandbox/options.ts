@@ -3,6 +3,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { z } from 'zod'
 import { WechatCipher } from '../shared/wechat/crypto'
+import { WechatCryptoError } from '../shared/wechat/errors'
 
 export type PushMode = 'plain' | 'compat' | 'safe'
 
@@ -81,15 +82,31 @@ const httpUrl = z
 
 export const pushUrlSchema = httpUrl
 
+const AES_KEY_RULE = 'must be 43 characters (letters and digits, as WeChat makes them)'
+
+/** An option WeChat would not accept: which one (its SandboxOptions name) and what it must be. */
+export class SandboxOptionsError extends Error {
+  override name = 'SandboxOptionsError'
+  constructor(
+    readonly option: string,
+    readonly reason: string,
+  ) {
+    super(`sandbox options: ${option}: ${reason}`)
+  }
+}
+
 const optionsSchema = z.object({
   port: z.number().int().min(0).max(65535),
-  host: z.string().min(1).max(255),
+  host: z
+    .string()
+    .min(1, 'must be a host name or address')
+    .max(255, 'must be a host name or address'),
   // WeChat AppIDs are "wx" + 16 hex; the demo id is only "like" one, so accept any sane id.
-  appId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'appId: letters, digits, _ or -'),
-  appSecret: z.string().min(1).max(128),
+  appId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -'),
+  appSecret: z.string().min(1, 'must be 1–128 characters').max(128, 'must be 1–128 characters'),
   // The server-settings Token: WeChat allows 3–32 letters and digits.
-  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'token: 3–32 letters or digits'),
-  encodingAESKey: z.string().length(43),
+  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits'),
+  encodingAESKey: z.string().length(43, AES_KEY_RULE),
   mode: z.enum(['plain', 'compat', 'safe']),
   pushUrl: httpUrl.nullable(),
   ipAllowList: z.array(z.string().min(1).max(64)).nullable(),
@@ -122,9 +139,14 @@ export function resolveOptions(opts: SandboxOptions = {}): ResolvedSandboxOption
   const parsed = optionsSchema.safeParse(candidate)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
-    throw new Error(`sandbox options: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`)
+    throw new SandboxOptionsError(first?.path.join('.') ?? '', first?.message ?? 'is not valid')
   }
   // Fails early on a key WeChat's console would refuse (wrong alphabet or length).
-  new WechatCipher({ encodingAESKey: parsed.data.encodingAESKey, appId: parsed.data.appId })
+  try {
+    new WechatCipher({ encodingAESKey: parsed.data.encodingAESKey, appId: parsed.data.appId })
+  } catch (err) {
+    if (!(err instanceof WechatCryptoError)) throw err
+    throw new SandboxOptionsError('encodingAESKey', AES_KEY_RULE)
+  }
   return { ...parsed.data, now: opts.now ?? Date.now }
 }

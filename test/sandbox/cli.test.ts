@@ -93,6 +93,29 @@ describe('sandbox CLI help', () => {
   }
 })
 
+describe('sandbox CLI serve flags WeChat would refuse', () => {
+  const rule = '43 characters (letters and digits, as WeChat makes them)'
+  const cases: Array<[string[], string]> = [
+    [['--appid', 'bad id'], '--appid must be 1–64 letters, digits, _ or -'],
+    [['--token', 'x'], '--token must be 3–32 letters or digits'],
+    [['--aes-key', 'short'], `--aes-key must be ${rule}`],
+    [['--aes-key', '!'.repeat(43)], `--aes-key must be ${rule}`],
+    [['--secret', 's'.repeat(129)], '--secret must be 1–128 characters'],
+    [['--push-url', 'ftp://example.invalid/'], '--push-url must be an http(s) URL'],
+  ]
+  for (const [flags, says] of cases) {
+    it(`${flags.join(' ').slice(0, 40)}: a usage error naming the flag once, nothing started`, async () => {
+      const out: string[] = []
+      const err: string[] = []
+      vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
+      vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
+      expect(await main(['--port', '0', ...flags])).toBe(2)
+      expect(err).toEqual([`sandbox: ${says} (sandbox --help: the usage)`])
+      expect(out).toEqual([])
+    })
+  }
+})
+
 describe('sandbox CLI commands', () => {
   it('scan calls a running sandbox and prints what the visitor sees', async () => {
     const r = await receiver(() => ({}))
