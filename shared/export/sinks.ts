@@ -30,7 +30,7 @@ export async function writeWithBackpressure(out: Writable, chunk: string | Buffe
   if (out.write(chunk)) return
   // A destination destroyed (its reader gone) takes nothing more: the export stops here
   // instead of formatting the rest of the rows for nobody.
-  if (out.destroyed) throw new Error('destination closed')
+  if (out.destroyed) throw out.errored ?? new Error('destination closed')
   if (out.writableLength >= QUEUED_BYTES) await drained(out)
 }
 
@@ -75,10 +75,15 @@ export function csvSink<R>(
   }
 }
 
-/** Ends and flushes the destination (callers pass a PassThrough for stdout, never stdout itself). */
+/**
+ * Ends and flushes the destination (callers pass a PassThrough for stdout, never stdout itself).
+ * Rejects when any write failed, before or during the end (a full disk, a file that could not
+ * be opened): the error came and went while the rows were being written, and 'finish' never
+ * comes after it, so a listener added here alone would miss it and the export would read done.
+ */
 export async function endStream(out: Writable): Promise<void> {
+  if (out.errored) throw out.errored
   await new Promise<void>((resolve, reject) => {
-    out.once('error', reject)
-    out.end(() => resolve())
+    out.end((err?: Error | null) => (err ? reject(err) : resolve()))
   })
 }

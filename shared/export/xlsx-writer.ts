@@ -10,7 +10,7 @@
  */
 import type { Writable } from 'node:stream'
 import { SHEET_NAMES, type Cell } from './cells'
-import type { SheetSink } from './sinks'
+import { endStream, type SheetSink } from './sinks'
 import { ZipWriter } from './zip-writer'
 
 const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
@@ -185,10 +185,7 @@ export async function xlsxStreamSink<R>(
       await sheet.write(Buffer.from('</sheetData></worksheet>', 'utf8'))
       await sheet.end()
       await zip.finish()
-      await new Promise<void>((resolve, reject) => {
-        out.once('error', reject)
-        out.end(() => resolve())
-      })
+      await endStream(out)
     },
   }
 }

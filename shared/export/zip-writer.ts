@@ -28,15 +28,18 @@ interface Entry {
   offset: number
 }
 
-/** Waits until `out` drains; fails if it closes or errors first (a reader that went away). */
+/**
+ * Waits until `out` drains; fails if it closes or errors first (a reader that went away), with
+ * the destination's own error when it has one (a full disk).
+ */
 export async function drained(out: Writable): Promise<void> {
-  if (out.destroyed) throw new Error('destination closed')
+  if (out.destroyed) throw out.errored ?? new Error('destination closed')
   const ac = new AbortController()
   try {
     await Promise.race([
       once(out, 'drain', { signal: ac.signal }),
       once(out, 'close', { signal: ac.signal }).then(() => {
-        throw new Error('destination closed')
+        throw out.errored ?? new Error('destination closed')
       }),
     ])
   } finally {

@@ -37,6 +37,9 @@ export async function writeAtomically<T>(
 ): Promise<T> {
   const tmp = partialPath(finalPath)
   const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 })
+  // A failed open or write (a full disk) is kept in out.errored, which the sheet's end reads:
+  // without a listener from the start, one coming between two awaits would be thrown uncaught.
+  out.on('error', () => undefined)
   try {
     const result = await write(out)
     if (!out.closed) await once(out, 'close')
@@ -51,7 +54,6 @@ export async function writeAtomically<T>(
     return result
   } catch (err) {
     // Let a write in flight settle and the descriptor close before removing the file.
-    out.on('error', () => undefined)
     if (!out.closed) {
       const closed = once(out, 'close')
       out.destroy()
