@@ -88,6 +88,8 @@ describe('kiosk export usage errors', () => {
     const run = exportCli(['--data', data, '--campaign', 'expo', '--out', join(outDir, 'att.csv')])
     expect(run.status).toBe(0)
     expect(readdirSync(outDir)).toEqual(['att.csv'])
+    // One check-in: one row, in the singular.
+    expect(run.stderr).toBe(`exported 1 row of campaign expo to ${join(outDir, 'att.csv')}\n`)
   })
 })
 

@@ -125,7 +125,7 @@ export async function runExportCommand(args: string[]): Promise<number> {
         return 1
       }
       process.stderr.write(
-        `exported ${rows} rows${campaignId ? ` of campaign ${campaignId}` : ''} to ${values.out}\n`,
+        `exported ${rows} ${rows === 1 ? 'row' : 'rows'}${campaignId ? ` of campaign ${campaignId}` : ''} to ${values.out}\n`,
       )
     } else {
       const stdout = stdoutSink('kiosk', 'nothing more is exported')
