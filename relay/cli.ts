@@ -17,7 +17,7 @@ import {
 } from './config'
 import { parseArgs, UsageError, type ParsedArgs } from './cli-args'
 import { checkHealth } from './healthcheck'
-import { addKiosk, KioskAdminError, parseSceneRanges } from './kiosk-admin'
+import { addKiosk, KioskAdminError, parseSceneRanges, revokeKiosk } from './kiosk-admin'
 import {
   addOrganizer,
   OrganizerAdminError,
@@ -129,10 +129,7 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
     }
   } else if (sub === 'revoke' && kioskId !== undefined && args.positionals.length === 3) {
     refuseKioskAddOptions(args, 'kiosk revoke')
-    const found = await withStore(config, async (store) => {
-      await store.console.dropPairingCode(kioskId)
-      return store.revokeKiosk(kioskId, Date.now())
-    })
+    const found = await withStore(config, (store) => revokeKiosk(store, kioskId, Date.now()))
     if (!found) throw new KioskAdminError(`no kiosk ${kioskId}`)
     out(`kiosk ${kioskId} revoked`)
   } else {

@@ -1,4 +1,6 @@
-/** Kiosk provisioning shared by the CLI and `RelayHandle.addKiosk`. */
+/**
+ * Kiosk provisioning shared by the CLI, the console and `RelayHandle` (`addKiosk`, `revokeKiosk`).
+ */
 import { kioskIdSchema } from '../shared/relay-protocol'
 import { issueKioskToken } from './kiosk-tokens'
 import { KioskExistsError, type RelayStore, type SceneRange } from './store/types'
@@ -51,6 +53,20 @@ export async function addKiosk(
     ...(opts.onlyIfNew === true && { onlyIfNew: true }),
   })
   return token
+}
+
+/**
+ * Revokes the kiosk (its live sockets close with 4410) and voids its unused pairing code first:
+ * redeeming that code gives the kiosk a new token and takes the revocation back. False: no
+ * such kiosk. Every revoke goes through here (the CLI, the console's DELETE, RelayHandle).
+ */
+export async function revokeKiosk(
+  store: RelayStore,
+  kioskId: string,
+  now: number,
+): Promise<boolean> {
+  await store.console.dropPairingCode(kioskId)
+  return store.revokeKiosk(kioskId, now)
 }
 
 /**

@@ -25,7 +25,7 @@ import { sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
 import { CampaignDirectory } from './campaign-directory'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
-import { addKiosk, type AddKioskOptions } from './kiosk-admin'
+import { addKiosk, revokeKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
 import { createAttendanceRoutes, localDay } from './attendance/routes'
@@ -105,6 +105,7 @@ export interface RelayHandle {
   metrics: RelayMetrics
   /** Creates the kiosk, or gives an existing one a new token, and returns the token. */
   addKiosk(kioskId: string, opts?: AddKioskOptions): Promise<string>
+  /** Revokes the kiosk and voids its unused pairing code; false when there is no such kiosk. */
   revokeKiosk(kioskId: string): Promise<boolean>
   /** Every `/console/api` route (path below `/console/api`), for the guard's tests. */
   consoleRoutes: ReadonlyArray<Pick<ConsoleRoute, 'method' | 'path' | 'public'>>
@@ -448,7 +449,7 @@ export async function startRelay(
     metrics,
     addKiosk: (kioskId, kioskOpts = {}) =>
       addKiosk(store, kioskId, { rotate: true, ...kioskOpts }, now()),
-    revokeKiosk: (kioskId) => store.revokeKiosk(kioskId, now()),
+    revokeKiosk: (kioskId) => revokeKiosk(store, kioskId, now()),
     consoleRoutes: consoleApi.routes.map(({ method, path, public: open }) => ({
       method,
       path,

@@ -20,7 +20,7 @@ import {
 import { kioskIdSchema } from '../../shared/relay-protocol'
 import { sendJson } from '../http-util'
 import { TicketLimiter } from '../rate-limit'
-import { addKiosk } from '../kiosk-admin'
+import { addKiosk, revokeKiosk } from '../kiosk-admin'
 import { CONFLICT_REPLACEMENTS, CONFLICT_WINDOW_MS } from '../kiosk-hub'
 import { issuePairingCode } from '../pairing-codes'
 import { KioskExistsError, type KioskRecord } from '../store/types'
@@ -250,8 +250,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       async handler(ctx) {
         const kiosk = await existing(ctx.params.id, ctx.res)
         if (kiosk === null) return
-        await store.console.dropPairingCode(kiosk.kioskId)
-        await store.revokeKiosk(kiosk.kioskId, ctx.now)
+        await revokeKiosk(store, kiosk.kioskId, ctx.now)
         log.info('kiosk revoked from the console', {
           kioskId: kiosk.kioskId,
           by: ctx.session?.name,

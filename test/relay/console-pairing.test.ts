@@ -147,6 +147,27 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     await kiosk.close()
   })
 
+  it('a booth revoked through the relay handle stays revoked: its unused code is void', async () => {
+    // relay.revokeKiosk (the embedding program's revoke) left the console's pending code live,
+    // and redeeming it gave the revoked booth a fresh token and took the revocation back.
+    const { relay, c } = await signedIn(backend)
+    const booth = await addBooth(c, 'booth-1')
+    expect(await relay.revokeKiosk('booth-1')).toBe(true)
+    const late = await pair(relay, { code: booth.pairingCode })
+    expect(late.status).toBe(404)
+    expect((await relay.store.getKiosk('booth-1'))?.revokedAt).not.toBeNull()
+    expect((await c.call('GET', '/console/api/kiosks/booth-1')).json).toMatchObject({
+      revoked: true,
+      pairingPending: false,
+    })
+    // Re-pairing stays the console's explicit call, and works.
+    const again = await c.call('POST', '/console/api/kiosks/booth-1/pairing')
+    const paired = await pair(relay, { code: addKioskResponseSchema.parse(again.json).pairingCode })
+    expect(paired.status).toBe(200)
+    secrets.add(pairResponseSchema.parse(paired.json).token)
+    expect((await relay.store.getKiosk('booth-1'))?.revokedAt).toBeNull()
+  })
+
   it('takes the code as typed or scanned: lower case, dashes, spaces, full width, a /pair/ link', async () => {
     const { relay, c } = await signedIn(backend)
     for (const [id, shape] of [
