@@ -149,11 +149,18 @@ export function createPushPipeline(opts: PushPipelineOptions) {
         return reject(401, 'bad_signature', 'bad signature')
       if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
       if (!usable) return reject(400, 'malformed', 'echostr missing')
+      let plain: string
       try {
-        return { status: 200, body: cipher.decrypt(echostr) }
+        plain = cipher.decrypt(echostr)
       } catch {
         return reject(400, 'malformed', 'bad echostr')
       }
+      // A check's echostr is a random token. Everything else this key encrypts, each push and
+      // each passive reply, is an XML document whose query (or reply) carries a signature over
+      // its <Encrypt> in the same form: echoing its decryption would hand whoever saw one push
+      // (WeChat may push over plain http) its plaintext, the visitor's openid and all.
+      if (plain.includes('<')) return reject(400, 'malformed', 'bad echostr')
+      return { status: 200, body: plain }
     }
     if (!verifyPlainSignature(token, q)) return reject(401, 'bad_signature', 'bad signature')
     if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')

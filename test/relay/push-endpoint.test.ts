@@ -19,6 +19,7 @@ import {
   startTestRelay,
   tempDir,
 } from './harness'
+import { vectors } from '../wechat/vectors'
 
 const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C'
 const APP_ID = 'wx5823bf96d3bd56c7'
@@ -439,6 +440,88 @@ describe('graceful shutdown', () => {
     expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['late-visitor'])
     await store.close()
     rmSync(data, { recursive: true, force: true })
+  })
+})
+
+describe('GET /wechat URL check in safe mode', () => {
+  const s = vectors.safe_mode
+  const cipher = new WechatCipher({ encodingAESKey: s.encodingAESKey, appId: s.appid })
+  const safe = {
+    wechat: {
+      mode: 'safe' as const,
+      token: s.token,
+      encodingAESKey: s.encodingAESKey,
+      appId: s.appid,
+    },
+  }
+
+  function signedFor(encrypt: string, nowMs: number): URLSearchParams {
+    const q = signedQuery(s.token, nowMs)
+    q.set('encrypt_type', 'aes')
+    q.set(
+      'msg_signature',
+      sha1Sorted([s.token, q.get('timestamp') ?? '', q.get('nonce') ?? '', encrypt]),
+    )
+    return q
+  }
+
+  it('answers the official encrypted check with its decryption', async () => {
+    const r = await start(safe)
+    const u = s.url_check
+    clock = Number(u.timestamp) * 1000
+    const q = new URLSearchParams({
+      msg_signature: u.msg_signature,
+      timestamp: u.timestamp,
+      nonce: u.nonce,
+      echostr: u.echostr_encrypted,
+    })
+    const res = await fetch(`${r.url}/wechat?${q.toString()}`)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe(u.echostr_plaintext)
+  })
+
+  it('decrypts no captured push or reply: a signed push query with its Encrypt as echostr is refused', async () => {
+    const r = await start({ ...safe, reply: { scan: '欢迎 王小明' } })
+    await r.addKiosk('k1')
+    // What anyone on the path (WeChat may push over plain http) sees of one push: its query and
+    // its <Encrypt>. Fed back as a URL check, the relay must not answer the plaintext.
+    const encrypt = cipher.encrypt(scanXml('secret-visitor', 'k1:s1'))
+    const pushQuery = signedFor(encrypt, clock)
+    const envelope = `<xml><ToUserName><![CDATA[${s.appid}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`
+    const pushed = await postPush(r.url, envelope, pushQuery)
+    expect(pushed.status).toBe(200)
+    const asCheck = new URLSearchParams(pushQuery)
+    asCheck.set('echostr', encrypt)
+    const check = await fetch(`${r.url}/wechat?${asCheck.toString()}`)
+    const checkBody = await check.text()
+    expect(checkBody).not.toContain('secret-visitor')
+    expect(check.status).toBe(400)
+    // …nor the relay's encrypted passive reply to it (its own timestamp, nonce and signature).
+    const field = (name: string) =>
+      new RegExp(`<${name}>(?:<!\\[CDATA\\[)?([^<\\]]*)`).exec(pushed.body)?.[1] ?? ''
+    expect(
+      parseTextReply(openEncryptedReply(pushed.body, { cipher, token: s.token })),
+    ).toMatchObject({
+      content: '欢迎 王小明',
+    })
+    const replyCheck = new URLSearchParams({
+      msg_signature: field('MsgSignature'),
+      timestamp: field('TimeStamp'),
+      nonce: field('Nonce'),
+      echostr: field('Encrypt'),
+    })
+    const reply = await fetch(`${r.url}/wechat?${replyCheck.toString()}`)
+    const replyBody = await reply.text()
+    expect(replyBody).not.toContain('王小明')
+    expect(replyBody).not.toContain('secret-visitor')
+    expect(reply.status).toBe(400)
+    // A genuine check signed the same way still answers.
+    const echo = cipher.encrypt('5927264910389310245')
+    const genuine = signedFor(echo, clock)
+    genuine.set('echostr', echo)
+    const ok = await fetch(`${r.url}/wechat?${genuine.toString()}`)
+    expect(ok.status).toBe(200)
+    expect(await ok.text()).toBe('5927264910389310245')
   })
 })
 
