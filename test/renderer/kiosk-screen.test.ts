@@ -6,6 +6,7 @@ import App from '../../renderer/src/App.vue'
 import { EXPIRY_MARGIN_MS, useScreenStore } from '../../renderer/src/stores/screen'
 import {
   createFakeKioskApi,
+  makeCampaign,
   makeGreeting,
   makeScreenState,
   makeStatus,
@@ -242,6 +243,32 @@ describe('kiosk screen', () => {
   it('says when the kiosk is not set up instead of showing a code', async () => {
     const { wrapper } = await mountScreen(makeScreenState(T0, { configured: false, ticket: null }))
     expect(wrapper.find('[data-testid="not-configured"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+  })
+
+  it('in desk mode with no guest picked, asks visitors to the desk instead of "preparing a new code"', async () => {
+    const campaign = makeCampaign({ mode: 'desk' })
+    const { wrapper, fake, i18n } = await mountScreen(
+      makeScreenState(T0, { campaign, ticket: null }),
+    )
+    const waiting = () => wrapper.find('[data-testid="desk-waiting"]')
+    expect(waiting().text()).toContain('请到前台签到')
+    expect(wrapper.find('[data-testid="qr-preparing"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="instruction"]').exists()).toBe(false)
+
+    // Staff pick a guest on the desk page: their code and name show.
+    const guest = { id: 'r-1', name: '张三' }
+    fake.emit('ticket', makeTicket(T0, { id: 'g-1', rosterEntry: guest }))
+    await flushPromises()
+    expect(waiting().exists()).toBe(false)
+    expect(wrapper.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('g-1')
+    expect(wrapper.get('[data-testid="instruction"]').text()).toContain('张三')
+
+    // The guest's code goes (scanned): the desk notice again, in the UI's language.
+    fake.emit('ticket', null)
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(waiting().text()).toContain('Please check in at the desk')
     expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
   })
 

@@ -20,6 +20,8 @@ export const en: MessageSchema = {
     noCampaign: 'No campaign yet',
     noCampaignHint:
       'Staff: create or pick a campaign in the admin area; the check-in code appears here then',
+    deskWaiting: 'Please check in at the desk',
+    deskWaitingHint: 'Once staff find your name, your check-in QR code appears here',
     secondsLeft: '{n} s',
     ringLabel: 'New code in {n} second | New code in {n} seconds',
     demo: 'Demo mode',

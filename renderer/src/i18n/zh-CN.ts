@@ -17,6 +17,8 @@ export const zhCN = {
     notConfiguredHint: '请工作人员进入管理界面完成设置',
     noCampaign: '尚未设置活动',
     noCampaignHint: '请工作人员在管理界面创建或选择活动，随后这里会显示签到二维码',
+    deskWaiting: '请到前台签到',
+    deskWaitingHint: '工作人员找到您的名字后，您的签到二维码会显示在这里',
     secondsLeft: '{n} 秒',
     ringLabel: '二维码 {n} 秒后更新',
     demo: '演示模式',
