@@ -1,5 +1,6 @@
 /** `kiosk web`: the kiosk core plus the loopback web bridge; prints where to open it. */
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigFileError } from '../config/json-file'
@@ -29,6 +30,25 @@ function projectRoot(from: string): string {
 }
 
 const STATIC_DIR = join(projectRoot(import.meta.dirname), 'out/renderer')
+
+/** What stops the web server from listening on `port`, said for the person who chose it. */
+function listenError(port: number, err: unknown): string {
+  const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+  return inUse ? `port ${port} is in use; pick another with --port` : (err as Error).message
+}
+
+/**
+ * Why `port` on 127.0.0.1 cannot be listened on now, or null when it can (briefly listens, then
+ * lets it go). Checked before the kiosk is set up: a start that fails only at the web server's
+ * listen would already have made (and not shown) the admin PIN, or spent a one-time pairing code.
+ */
+function portProblem(port: number): Promise<string | null> {
+  return new Promise((done) => {
+    const probe = createServer()
+    probe.once('error', (err) => done(listenError(port, err)))
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(null)))
+  })
+}
 
 export function parseWebArgs(
   args: string[],
@@ -65,6 +85,11 @@ export async function runWebCommand(args: string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`)
     return 2
+  }
+  const problem = parsed.port === 0 ? null : await portProblem(parsed.port)
+  if (problem !== null) {
+    process.stderr.write(`error: ${problem}\n`)
+    return 1
   }
   const secret = newWebSecret()
   const log = lineLogger((line) => process.stderr.write(`[scandesk] ${line}`))
@@ -108,10 +133,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
     })
   } catch (err) {
     await runtime.close()
-    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
-    process.stderr.write(
-      `error: ${inUse ? `port ${parsed.port} is in use; pick another with --port` : (err as Error).message}\n`,
-    )
+    process.stderr.write(`error: ${listenError(parsed.port, err)}\n`)
     return 1
   }
   // Stoppable before the lines below: their writes wait for stdout to take them.
