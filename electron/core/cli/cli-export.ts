@@ -213,6 +213,27 @@ function isAFolder(out: string, format: 'csv' | 'xlsx'): string {
 }
 
 /**
+ * What a file system error code says about the folder a file goes into (`folder` as typed);
+ * null for a code that is not about the folder. The check before exporting and a failure while
+ * writing word it the same.
+ */
+function folderProblem(code: string, folder: string): string | null {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to write in the folder ${folder}`
+    case 'ENOENT':
+      return `the folder ${folder} does not exist`
+    case 'ENOTDIR':
+      return `the folder ${folder} does not exist (part of that path is a file)`
+    case 'EROFS':
+      return `the folder ${folder} is on a read-only disk`
+    default:
+      return null
+  }
+}
+
+/**
  * Why the export cannot write `out` (as typed), checked before exporting; null when it can be
  * tried. A race (the folder removed meanwhile) is still caught by fileErrorReason.
  */
@@ -225,28 +246,24 @@ function whyNotWritable(out: string, format: 'csv' | 'xlsx'): string | null {
   const folder = named ? file : dirname(file)
   const shown = named ? out.replace(/[\\/]+$/, '') || out : typedFolder(out)
   const st = statOf(folder)
-  if (st === 'missing') return `the folder ${shown} does not exist`
-  if (st === 'through a file') {
-    return `the folder ${shown} does not exist (part of that path is a file)`
-  }
+  if (typeof st === 'string') return folderProblem(st, shown)
   if (!st.isDirectory()) return `${shown} is not a folder`
   if (named) return isAFolder(out, format)
   try {
     accessSync(folder, constants.W_OK)
   } catch {
-    return `no permission to write in the folder ${shown}`
+    return folderProblem('EACCES', shown)
   }
   return null
 }
 
-/** A path's stat; 'missing' when nothing is there, 'through a file' when a parent is a file. */
-function statOf(path: string): Stats | 'missing' | 'through a file' {
+/** A path's stat, or the code saying nothing is there (ENOENT) or a parent is a file (ENOTDIR). */
+function statOf(path: string): Stats | 'ENOENT' | 'ENOTDIR' {
   try {
     return statSync(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return 'missing'
-    if (code === 'ENOTDIR') return 'through a file'
+    if (code === 'ENOENT' || code === 'ENOTDIR') return code
     throw err
   }
 }
@@ -256,19 +273,11 @@ function fileErrorReason(err: unknown, out: string, format: 'csv' | 'xlsx'): str
   if (!(err instanceof Error)) return null
   const { code, syscall } = err as NodeJS.ErrnoException
   if (code === undefined || syscall === undefined) return null
-  const folder = typedFolder(out)
+  const aboutFolder = folderProblem(code, typedFolder(out))
+  if (aboutFolder !== null) return aboutFolder
   switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return `no permission to write in the folder ${folder}`
-    case 'ENOENT':
-      return `the folder ${folder} does not exist`
-    case 'ENOTDIR':
-      return `the folder ${folder} does not exist (part of that path is a file)`
     case 'EISDIR':
       return isAFolder(out, format)
-    case 'EROFS':
-      return `the folder ${folder} is on a read-only disk`
     case 'ENOSPC':
     case 'EDQUOT':
       return 'the disk is full'
