@@ -6,7 +6,7 @@
  */
 import type { Writable } from 'node:stream'
 import { csvRecord, type Cell } from './cells'
-import { drained } from './zip-writer'
+import { closedError, drained } from './zip-writer'
 
 export interface SheetSink<R> {
   write(records: readonly R[]): Promise<void>
@@ -30,7 +30,7 @@ export async function writeWithBackpressure(out: Writable, chunk: string | Buffe
   if (out.write(chunk)) return
   // A destination destroyed (its reader gone) takes nothing more: the export stops here
   // instead of formatting the rest of the rows for nobody.
-  if (out.destroyed) throw out.errored ?? new Error('destination closed')
+  if (out.destroyed) throw closedError(out)
   if (out.writableLength >= QUEUED_BYTES) await drained(out)
 }
 

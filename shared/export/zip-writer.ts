@@ -28,18 +28,23 @@ interface Entry {
   offset: number
 }
 
+/** Why `out` takes nothing more: its own error (a full disk), else its reader went away. */
+export function closedError(out: Writable): Error {
+  return out.errored ?? new Error('destination closed')
+}
+
 /**
  * Waits until `out` drains; fails if it closes or errors first (a reader that went away), with
  * the destination's own error when it has one (a full disk).
  */
 export async function drained(out: Writable): Promise<void> {
-  if (out.destroyed) throw out.errored ?? new Error('destination closed')
+  if (out.destroyed) throw closedError(out)
   const ac = new AbortController()
   try {
     await Promise.race([
       once(out, 'drain', { signal: ac.signal }),
       once(out, 'close', { signal: ac.signal }).then(() => {
-        throw out.errored ?? new Error('destination closed')
+        throw closedError(out)
       }),
     ])
   } finally {
