@@ -4,22 +4,12 @@
  * and the reason under it, in zh-CN and in English. Editing the field, or a later check that
  * passes, takes the mark away; a passing check marks nothing.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { goHash, screenshot } from './browser'
 import { demoKioskPage } from './demo-kiosk'
 import { callKiosk } from './kiosk-process'
-
-/** A loopback address where nothing listens (a port opened, then closed). */
-async function closedPort(): Promise<string> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((r) => server.close(() => r()))
-  return `http://127.0.0.1:${port}`
-}
+import { closedPort } from '../helpers/closed-port'
 
 describe('setup page: 测试连接 marks the field at fault', () => {
   const demo = demoKioskPage({
@@ -85,7 +75,7 @@ describe('setup page: 测试连接 marks the field at fault', () => {
   }, 60_000)
 
   it('editing the field takes the mark away; an address nothing answers at is marked', async () => {
-    await page.locator('#relayUrl').fill(await closedPort())
+    await page.locator('#relayUrl').fill(`http://127.0.0.1:${await closedPort()}`)
     await expect.poll(() => mark('relayUrl')).toEqual(unmarked)
     await runTest()
     await expect.poll(() => mark('relayUrl')).toEqual(marked('无法连接 — 请检查网络和地址是否正确'))

@@ -19,6 +19,7 @@ import {
   TEST_PIN,
   waitFor,
 } from './helpers'
+import { closedPort } from '../helpers/closed-port'
 
 afterEach(cleanup)
 
@@ -31,15 +32,6 @@ async function notARelay(): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   onCleanup(() => new Promise<void>((r) => server.close(() => r())))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-/** A loopback address where nothing listens (a port opened, then closed). */
-async function closedPort(): Promise<string> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((r) => server.close(() => r()))
-  return `http://127.0.0.1:${port}`
 }
 
 describe('测试连接 with the form’s values', () => {
@@ -232,7 +224,7 @@ describe('测试连接 with the form’s values', () => {
       field: 'relayUrl',
     })
     // Nothing listens there.
-    const closed = await closedPort()
+    const closed = `http://127.0.0.1:${await closedPort()}`
     const unreachable = await test({ ticketSource: 'proxy', relayUrl: closed })
     expect(unreachable.relay).toEqual({
       ok: false,

@@ -3,19 +3,9 @@
  * it said only Node's "fetch failed", not why nor which setting chose the address.
  */
 import { createServer as createHttpServer } from 'node:http'
-import { createServer } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { checkHealth } from '../../relay/healthcheck'
-
-/** A loopback port nothing listens on (taken, then freed). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
+import { closedPort } from '../helpers/closed-port'
 
 describe('relay healthcheck', () => {
   afterEach(() => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WechatApiError } from '../../shared/wechat'
 import { mayHaveBeenSent } from '../../shared/wechat/follow-up'
 import { requestJson } from '../../shared/wechat/http'
+import { closedPort } from '../helpers/closed-port'
 
 let server: Server
 let base = ''
@@ -42,15 +43,6 @@ async function failureOf(url: string): Promise<unknown> {
   throw new Error(`${url} did not fail`)
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<string> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return `http://127.0.0.1:${port}/send`
-}
-
 describe('may a failed send have gone out', () => {
   it('yes when asked and not answered, or answered unreadably: never sent again', async () => {
     expect(mayHaveBeenSent(await failureOf(`${base}/silent`))).toBe(true)
@@ -59,7 +51,9 @@ describe('may a failed send have gone out', () => {
   })
 
   it('no when the connection was never made, WeChat refused, or a gateway answered 5xx', async () => {
-    expect(mayHaveBeenSent(await failureOf(await closedPort()))).toBe(false)
+    expect(mayHaveBeenSent(await failureOf(`http://127.0.0.1:${await closedPort()}/send`))).toBe(
+      false,
+    )
     expect(mayHaveBeenSent(await failureOf(`${base}/502`))).toBe(false)
     expect(mayHaveBeenSent(new WechatApiError(45015, 'response out of time limit', 'send'))).toBe(
       false,
