@@ -44,10 +44,20 @@ async function k1(c: ConsoleClient) {
   return k
 }
 
-/** A kiosk that says hello and answers pings (stop it with `ws.pause()`: a half-open link). */
-async function booth(relay: RelayHandle, token: string, opts: { autoPong?: boolean } = {}) {
-  const c = await KioskClient.connect(relay.url, token, opts)
+/**
+ * A kiosk that says hello and answers pings (stop it with `ws.pause()`: a half-open link).
+ * `onPing`, with `autoPong: false`: the test answers them, from before the hello, since the
+ * relay may ping while the hello is still being read (a ping left unanswered ends the link).
+ */
+async function booth(
+  relay: RelayHandle,
+  token: string,
+  opts: { autoPong?: boolean; onPing?: (c: KioskClient, data: Buffer) => void } = {},
+) {
+  const c = await KioskClient.connect(relay.url, token, { autoPong: opts.autoPong ?? true })
   cleanups.push(() => c.ws.terminate())
+  const { onPing } = opts
+  if (onPing) c.ws.on('ping', (data) => onPing(c, data))
   c.send({ type: 'hello', kioskId: 'k1' })
   await c.waitFor((f) => f.type === 'welcome')
   return c
@@ -91,15 +101,17 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) =
     let ahead = 0
     const clock = () => Date.now() + ahead
     const { relay, c, token } = await signedIn({ pingIntervalMs: 250, now: clock })
-    const kiosk = await booth(relay, token, { autoPong: false })
     let answering = true
     let pongs = 0
     let lastPongSentAt = 0
-    kiosk.ws.on('ping', (data) => {
-      if (!answering) return
-      lastPongSentAt = clock()
-      kiosk.ws.pong(data)
-      pongs++
+    const kiosk = await booth(relay, token, {
+      autoPong: false,
+      onPing: (client, data) => {
+        if (!answering) return
+        lastPongSentAt = clock()
+        client.ws.pong(data)
+        pongs++
+      },
     })
     await waitFor(() => pongs >= 3, 'three pings answered')
     answering = false
