@@ -205,7 +205,7 @@ describe('compose.yaml', () => {
   })
 
   it('runs Redis with an append-only file, and Caddy in front of the relay port', () => {
-    expect(redis.command?.join(' ')).toMatch(/--appendonly yes/)
+    expect(redis.command?.join(' ')).toMatch(/--appendonly yes --appendfsync always/)
     expect(caddy.ports).toEqual(expect.arrayContaining(['80:80', '443:443']))
     const mount = caddy.volumes?.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro')) ?? ''
     const caddyfile = readFileSync(join(ROOT, mount.split(':')[0] ?? ''), 'utf8')

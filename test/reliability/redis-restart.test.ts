@@ -30,7 +30,10 @@ async function persistentRedis(dir: string): Promise<ChildProcess> {
   const socket = join(dir, 'redis.sock')
   const child = spawn(
     REDIS_SERVER_BIN,
-    ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'yes'],
+    [
+      ...['--port', '0', '--unixsocket', socket, '--save', ''],
+      ...['--appendonly', 'yes', '--appendfsync', 'always'],
+    ],
     { cwd: dir, stdio: 'ignore' },
   )
   cleanups.push(() => {
