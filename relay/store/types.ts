@@ -238,7 +238,7 @@ export interface RelayStore {
     campaignId: string | null,
   ): Promise<ClaimedAppendResult>
   /**
-   * Remembers a verified signed push query (`key`: timestamp/nonce/signature) with the hash
+   * Remembers a verified signed push query (`key`: its signature, replay-guard.ts) with the hash
    * of the body it came with, for `ttlMs`. True when the query is new or came with this same
    * body before (WeChat's retry), false when it came with another body (a forgery under a
    * seen address). Shared by every instance on the store, and kept across restarts.

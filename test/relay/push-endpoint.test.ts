@@ -195,6 +195,41 @@ describe('POST /wechat', () => {
     expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
   })
 
+  it('does not take a signed query with its timestamp and nonce swapped for a new one', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    // The signature is over the sorted values, so swapping two of them keeps it valid; a nonce
+    // that is itself a fresh timestamp keeps the swapped query fresh.
+    const timestamp = String(Math.floor(clock / 1000))
+    const nonce = String(Math.floor(clock / 1000) + 1)
+    const signature = sha1Sorted([TOKEN, timestamp, nonce])
+    const q = new URLSearchParams({ signature, timestamp, nonce })
+    expect((await postPush(r.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    const swapped = new URLSearchParams({ signature, timestamp: nonce, nonce: timestamp })
+    expect((await postPush(r.url, scanXml('evil', 'k1:b'), swapped)).status).toBe(401)
+    // The genuine try, resent with its values swapped, is still that try.
+    expect((await postPush(r.url, scanXml('o1', 'k1:a'), swapped)).status).toBe(200)
+    expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
+  })
+
+  it('keeps a claim for as long as its query stays fresh, to the last millisecond', async () => {
+    const r = await start()
+    await r.addKiosk('k1')
+    const windowMs = 300_000
+    clock = Math.floor(clock / 1000) * 1000
+    // Signed a whole window ahead (WeChat's clock fast): fresh from now until two windows on.
+    const q = signedQuery(TOKEN, clock + windowMs)
+    expect((await postPush(r.url, scanXml('o1', 'k1:a'), q)).status).toBe(200)
+    clock += 2 * windowMs
+    expect((await postPush(r.url, scanXml('evil', 'k1:b'), q)).status).toBe(401)
+    clock += 1
+    expect(await postPush(r.url, scanXml('evil', 'k1:b'), q)).toEqual({
+      status: 401,
+      body: 'stale timestamp',
+    })
+    expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o1'])
+  })
+
   it('refuses another body under a seen signed query after a restart too', async () => {
     const data = tempDir()
     const first = await start({ data })
