@@ -21,10 +21,23 @@ function forwarded(req: IncomingMessage, header: string, hops: number): string |
 
 const unmapped = (address: string): string => address.replace(/^::ffff:(?=\d+\.)/, '')
 
+/**
+ * The address in a forwarded value, which some proxies (Azure Application Gateway, some load
+ * balancers) write with the client's port: `ip`, `ip:port`, `[v6]` or `[v6]:port`. Null when it
+ * is not an address: then every client would have counted as the proxy.
+ */
+function forwardedAddress(value: string): string | null {
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(value)
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(value)
+  const address = withPort?.[1] ?? bracketed?.[1] ?? value
+  if (bracketed !== null && isIP(address) !== 6) return null
+  return isIP(address) !== 0 ? unmapped(address) : null
+}
+
 export function clientAddress(req: IncomingMessage, trustProxyHops: number): string {
   const socketAddress = unmapped(req.socket.remoteAddress ?? 'unknown')
   const given = forwarded(req, 'x-forwarded-for', trustProxyHops)
-  return given !== null && isIP(unmapped(given)) !== 0 ? unmapped(given) : socketAddress
+  return (given !== null ? forwardedAddress(given) : null) ?? socketAddress
 }
 
 /**
