@@ -305,7 +305,13 @@ export async function startRelay(
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestTarget(req)
-    if (url === null) return sendApiError(res, 400, 'bad_request', 'request target is not a URL')
+    if (url === null)
+      return sendApiError(
+        res,
+        400,
+        'bad_request',
+        'request target must be a plain path: no \\, dot segments or host',
+      )
     // The console has its own route table behind its session guard, and its static app.
     if (url.pathname === '/console/api' || url.pathname.startsWith('/console/api/')) {
       return consoleApi.handle(req, res, url)
@@ -460,16 +466,28 @@ export async function startRelay(
 }
 
 /**
- * The request's target as a URL, or null when it is none: Node's parser lets through targets
- * such as `//[` whose authority no URL can hold, and one of those must not crash the relay
- * (an upgrade's listener has no one to catch for it).
+ * The request's target as a URL, or null (answered 400) when it is none or not in the one form
+ * the relay serves: a path as the client sent it, which the URL parser leaves as it is.
+ *
+ * Node's parser lets through targets such as `//[` whose authority no URL can hold, and one of
+ * those must not crash the relay (an upgrade's listener has no one to catch for it). And the
+ * URL parser rewrites paths a reverse proxy passes on unchanged: `\` becomes `/`, `.`, `..`,
+ * `%2e%2e` segments are resolved, `//a/metrics` and `http://a/metrics` lose their authority.
+ * The proxy decides what to refuse (deploy/Caddyfile and deploy/nginx.conf keep `/metrics` off
+ * the internet) by the path as it reads it; answering `/x\..\metrics` as `/metrics` would serve
+ * what it refused. Browsers and the kiosks send canonical paths, so only such tricks get 400.
  */
 function requestTarget(req: IncomingMessage): URL | null {
+  const target = req.url ?? '/'
+  let url: URL
   try {
-    return new URL(req.url ?? '/', 'http://relay.invalid')
+    url = new URL(target, 'http://relay.invalid')
   } catch {
     return null
   }
+  const query = target.indexOf('?')
+  const path = query === -1 ? target : target.slice(0, query)
+  return path === url.pathname ? url : null
 }
 
 /**

@@ -207,3 +207,51 @@ describe('request targets that are not a URL', () => {
     }
   })
 })
+
+describe('request targets a proxy in front reads as another path', () => {
+  // deploy/Caddyfile and deploy/nginx.conf keep /metrics (per-kiosk ids) off the internet by
+  // its path. Neither takes `\` for `/`, nginx merges `//a` into `/a`, and these are passed on
+  // as the client wrote them: a relay that reads each as `/metrics` serves it to anyone.
+  const DISGUISED = [
+    '/x\\..\\metrics',
+    '/x/..\\metrics',
+    '//a/metrics',
+    'http://a/metrics',
+    '/x/%2e%2e/metrics',
+    '/x/.%2E/metrics',
+    '/./metrics',
+    '/metrics#x',
+  ]
+
+  async function firstLine(r: RelayHandle, target: string): Promise<string> {
+    const raw = await rawSocket(r)
+    raw.socket.write(`GET ${target} HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n`)
+    expect(await closedWithin(raw)).toBe(true)
+    return raw.received().split('\r\n')[0] ?? ''
+  }
+
+  it('answers each 400, never what the path it resolves to would answer', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    expect(await firstLine(r, '/metrics')).toMatch(/^HTTP\/1\.1 200/)
+    for (const target of DISGUISED) {
+      expect({ target, line: await firstLine(r, target) }).toEqual({
+        target,
+        line: expect.stringMatching(/^HTTP\/1\.1 400/) as unknown,
+      })
+    }
+    // Ordinary targets, percent-encoding and queries included, are served as before.
+    expect(await firstLine(r, '/healthz?probe=1&x=%2e%2e')).toMatch(/^HTTP\/1\.1 200/)
+    expect(await firstLine(r, '/screen/api/%41bc/wall?key=k')).toMatch(/^HTTP\/1\.1 403/)
+  })
+
+  it('refuses such a websocket upgrade with 400', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    for (const target of ['/x/..\\kiosk', '//a/kiosk', '/x/%2e%2e/kiosk']) {
+      expect({ target, status: (await halfOpenUpgrade(r, target, '')).status }).toEqual({
+        target,
+        status: 400,
+      })
+    }
+    expect((await halfOpenUpgrade(r, '/kiosk', '')).status).toBe(401)
+  })
+})
