@@ -487,6 +487,12 @@ describe('deploy/nginx.conf', () => {
         await new Promise((r) => setTimeout(r, 100))
       }
       expect((await call('GET', '/metrics')).status).toBe(404)
+      // Nor under a disguise nginx passes on as written and a URL parser reads as /metrics.
+      for (const disguised of ['//a/metrics', '/x\\..\\metrics', '/x/..\\metrics']) {
+        const answer = await call('GET', disguised)
+        expect(answer.text, disguised).not.toMatch(/scandesk_/)
+        expect(answer.status, disguised).not.toBe(200)
+      }
 
       // A browser on https://<domain>/console/ signs in: same origin, and a Secure cookie.
       const page = { origin: `https://${host}`, 'content-type': 'application/json' }
