@@ -14,6 +14,7 @@ import {
   type RelayRosterEntry,
 } from './campaign'
 import { screenPathsSchema } from './screen-paths'
+import { LINE_TEXT_MESSAGE, isLineText } from './typed-text'
 
 export { KIOSK_ID_PATTERN, kioskIdSchema, type KioskId } from './kiosk-id'
 
@@ -44,8 +45,11 @@ export const helloFrameSchema = z
     kioskId: kioskIdSchema,
     epoch: epoch.optional(),
     lastSeq: seq.optional(),
-    /** The kiosk's version, shown in the organizer's console (contract v2; optional). */
-    version: z.string().min(1).max(64).optional(),
+    /**
+     * The kiosk's version, shown in the organizer's console (contract v2; optional): one line,
+     * no text-direction controls, as any name shown there (shared/typed-text.ts).
+     */
+    version: z.string().min(1).max(64).refine(isLineText, LINE_TEXT_MESSAGE).optional(),
     /** v2: the `version` of the last campaign frame the kiosk stored (absent: none yet). */
     campaignVersion: version.optional(),
     /**

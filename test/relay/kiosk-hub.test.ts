@@ -88,6 +88,12 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     const extra = await connect(r, token)
     extra.send({ type: 'hello', kioskId: 'k1', sneaky: true })
     expect((await extra.closed).code).toBe(RelayCloseCode.badFrame)
+    // The version is shown in the organizer's console: one line, no text-direction controls.
+    for (const version of ['1.0\u202e0.2', '1.0\n<b>', '1.0\u0000']) {
+      const shown = await connect(r, token)
+      shown.send({ type: 'hello', kioskId: 'k1', version })
+      expect((await shown.closed).code, JSON.stringify(version)).toBe(RelayCloseCode.badFrame)
+    }
     // Frames over maxPayload are cut off by ws itself (1009 "message too big").
     const huge = await connect(r, token)
     huge.send(JSON.stringify({ type: 'hello', kioskId: 'k1', pad: 'x'.repeat(64 * 1024) }))

@@ -12,6 +12,7 @@ import WebSocket from 'ws'
 import {
   MAX_RELAY_FRAME_BYTES,
   RelayCloseCode,
+  helloFrameSchema,
   relayFrameSchema,
   type BindAckFrame,
   type BindFrame,
@@ -275,7 +276,7 @@ export class RelayLink {
       const hello: HelloFrame = { type: 'hello', kioskId: this.o.kioskId }
       // Only a version the relay's hello schema takes: a bad one would refuse the hello.
       const version = this.o.version
-      if (version !== undefined && version.length >= 1 && version.length <= 64) {
+      if (version !== undefined && helloFrameSchema.shape.version.safeParse(version).success) {
         hello.version = version
       }
       if (cursor.epoch !== null) {
