@@ -16,6 +16,7 @@ import {
   type SandboxOptions,
 } from './options'
 import { addSandboxRoutes } from './sandbox-routes'
+import { hostAllowed } from './host-check'
 import {
   ScanSimulator,
   type FollowResult,
@@ -78,12 +79,19 @@ export async function startSandbox(
   })
   addApiRoutes(router, { opts: options, state })
   addSandboxRoutes(router, { state, simulator })
+  const hostOk = hostAllowed(options.host, options.publicBase)
 
   const server = http.createServer((req, res) => {
     Promise.resolve()
       // Inside the chain: Node's parser lets through targets such as `//[` that no URL holds,
       // and a throw here would take the sandbox (and demo mode's kiosk with it) down.
       .then(() => {
+        // Before any route: a DNS-rebinding page must neither push scans nor read answers.
+        if (!hostOk(req.headers.host)) {
+          return sendJson(res, 421, {
+            error: 'unknown Host: open the sandbox by its IP address or localhost',
+          })
+        }
         let url: URL
         try {
           url = new URL(req.url ?? '/', 'http://sandbox.invalid')
