@@ -31,6 +31,7 @@ import { RelayMetrics } from './metrics'
 import { createAttendanceRoutes, localDay } from './attendance/routes'
 import { createCampaignNames } from './attendance/campaign-names'
 import { createPeopleLookup } from './attendance/people'
+import { RowNames } from './attendance/row-names'
 import { createRallyLookup } from './attendance/rally'
 import { createConsoleApi } from './console/console-api'
 import type { KdfGateOptions } from './console/passwords'
@@ -194,6 +195,7 @@ export async function startRelay(
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const handlePair = createPairEndpoint(deps)
   // Stats, the attendance table and export, live events: behind the console's guard.
+  const rowNames = new RowNames(store)
   const attendanceApi = createAttendanceRoutes({
     store,
     now,
@@ -204,6 +206,7 @@ export async function startRelay(
     campaignNames: createCampaignNames(store.campaigns),
     rally: createRallyLookup(store, campaigns, now),
     people: createPeopleLookup(store.campaigns),
+    names: rowNames,
   })
   const consoleBase = {
     config,
@@ -424,6 +427,7 @@ export async function startRelay(
     draining = true
     clearInterval(pruneTimer)
     attendanceApi.close()
+    rowNames.close()
     const followUpStopped = followUp.worker?.stop()
     screens.close()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))

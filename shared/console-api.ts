@@ -153,6 +153,12 @@ export const consoleAttendanceRowSchema = z.object({
   receivedAt: z.number().int(),
   /** The visitor's check-in number in the kiosk's campaign (null: no campaign then). */
   number: z.number().int().min(1).nullable(),
+  /**
+   * The visitor's name on the roster of the campaign the scan counted in: the entry a desk
+   * bound their openid to, as the sheet's 姓名 (null: none). Added after the other fields: a
+   * row without it reads as null.
+   */
+  name: z.string().nullable().default(null),
 })
 export type ConsoleAttendanceRow = z.infer<typeof consoleAttendanceRowSchema>
 export const consoleAttendancePageSchema = z.object({

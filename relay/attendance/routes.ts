@@ -20,6 +20,7 @@ import { LiveEvents, type LiveEventsOptions } from './live-events'
 import type { CampaignNames } from './campaign-names'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
+import type { RowNames } from './row-names'
 import { sheetHeaders, streamSheet } from './sheet'
 import { queryOrRefuse } from '../query-params'
 
@@ -57,6 +58,11 @@ export interface AttendanceRoutesDeps {
   rally?: RallyLookup
   /** The rows' roster people (the export's name columns). Absent: those columns stay empty. */
   people?: PeopleLookup
+  /**
+   * The rows' roster names (the table's `name`) and the search by name. Absent: every row's
+   * name is null and `q` matches no name.
+   */
+  names?: Pick<RowNames, 'namesOf' | 'visitorsNamed'>
 }
 
 export interface AttendanceRoutes {
@@ -101,7 +107,7 @@ export function localDay(now: number): DayWindow {
   return { start: start.getTime(), end: end.getTime() }
 }
 
-export function toConsoleRow(r: AttendanceRow): ConsoleAttendanceRow {
+export function toConsoleRow(r: AttendanceRow, name: string | null = null): ConsoleAttendanceRow {
   return {
     kioskId: r.kioskId,
     eventId: r.id,
@@ -113,6 +119,7 @@ export function toConsoleRow(r: AttendanceRow): ConsoleAttendanceRow {
     scannedAt: r.createTime * 1000,
     receivedAt: r.receivedAt,
     number: r.number ?? null,
+    name,
   }
 }
 
@@ -162,13 +169,21 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     const scope = await scopeOf(res, q.campaign)
     if (scope === null) return
     if (q.format === 'json') {
+      const search = q.q.trim()
+      const visitors =
+        search === '' ? [] : ((await deps.names?.visitorsNamed(search, q.campaign)) ?? [])
       const page = await deps.store.attendance.page({
         ...scope,
-        search: q.q.trim(),
+        search,
+        visitors,
         offset: q.offset,
         limit: q.limit,
       })
-      const body = { total: page.total, rows: page.rows.map(toConsoleRow) }
+      const names = (await deps.names?.namesOf(page.rows)) ?? []
+      const body = {
+        total: page.total,
+        rows: page.rows.map((r, i) => toConsoleRow(r, names[i] ?? null)),
+      }
       sendJson(res, 200, consoleAttendancePageSchema.parse(body))
       return
     }

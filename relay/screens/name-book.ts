@@ -1,8 +1,9 @@
 /**
  * The roster name a big screen shows for a visitor: the name of the registration the visitor is
- * bound to (a desk's binding), else null ("来宾 #<number>"). Per campaign, the roster and its
- * bindings are read once and kept in memory; a new binding (on any instance: the change feed)
- * is applied in place, a new roster version or a resync reads again.
+ * bound to (a desk's binding), else null ("来宾 #<number>"); the console's attendance list keeps
+ * a book of its own (relay/attendance/row-names.ts). Per campaign, the roster and its bindings
+ * are read once and kept in memory; a new binding (on any instance: the change feed) is applied
+ * in place, a new roster version or a resync reads again.
  */
 import type { RelayStore, StoreChange } from '../store/types'
 
@@ -26,6 +27,17 @@ export class NameBook {
     return reg === undefined ? null : (book.names.get(reg) ?? null)
   }
 
+  /** The openids bound to a registration whose name `matches`. */
+  async visitorsNamed(campaignId: string, matches: (name: string) => boolean): Promise<string[]> {
+    const book = await this.book(campaignId)
+    const out: string[] = []
+    for (const [openid, reg] of book.bound) {
+      const name = book.names.get(reg)
+      if (name !== undefined && matches(name)) out.push(openid)
+    }
+    return out
+  }
+
   onChange(change: StoreChange): void {
     if (change.type === 'resync') this.books.clear()
     else if (change.type === 'roster') this.books.delete(change.campaignId)
@@ -42,7 +54,7 @@ export class NameBook {
     }
   }
 
-  /** Only for campaigns no screen shows any more. */
+  /** Forgets a campaign's book: one no screen shows any more, or the console has not read lately. */
   drop(campaignId: string): void {
     this.books.delete(campaignId)
   }

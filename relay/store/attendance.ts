@@ -46,8 +46,13 @@ export type AttendanceScope =
   | { campaignId: string; booths: readonly string[]; kioskIds?: undefined }
 
 export type AttendanceQuery = AttendanceScope & {
-  /** Matches a kiosk id exactly, or the start of an openid or a scene; empty: every row. */
+  /**
+   * Matches a kiosk id exactly, or the start of an openid or a scene, or (with `visitors`) the
+   * rows of those openids; empty: every row.
+   */
   search: string
+  /** With a search: the rows of these openids match it too (the visitors found by name). */
+  visitors?: readonly string[]
   offset: number
   limit: number
 }

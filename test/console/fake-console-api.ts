@@ -45,6 +45,7 @@ export function makeRow(i: number): ConsoleAttendanceRow {
     scannedAt: 1_764_633_600_000 + i * 1000,
     receivedAt: 1_764_633_600_000 + i * 1000,
     number: i + 1,
+    name: i % 2 ? `访客 ${i}` : null,
   }
 }
 

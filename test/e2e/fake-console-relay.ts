@@ -55,12 +55,18 @@ export function assertConsoleBuilt(): void {
   }
 }
 
-/** Row `i` of the made-up attendance: three booths, a subscribe every seventh scan. */
 /** A pairing code as the relay makes them (no look-alike characters). */
 function newCode(): string {
   return Array.from(randomBytes(8), (b) => PAIRING_ALPHABET[b % PAIRING_ALPHABET.length]).join('')
 }
 
+/** The roster names the made-up rows' visitors have (a long one to be cut off). */
+export const ROSTER_NAMES = ['王小明', '李雷', 'Alexandra Montgomery-Whitfield', '韩梅梅'] as const
+
+/**
+ * Row `i` of the made-up attendance: three booths, a subscribe every seventh scan; a row with a
+ * number has a roster name unless `i` is a multiple of 3 (a visitor no desk matched).
+ */
 export function attendanceRow(
   i: number,
   boothIds: readonly string[] = ['hall-a', 'hall-b', 'gate-east'],
@@ -78,6 +84,7 @@ export function attendanceRow(
     scannedAt: at,
     receivedAt: at + 40,
     number: i % 5 === 0 ? null : Math.floor(i / 2) + 1,
+    name: i % 5 === 0 || i % 3 === 0 ? null : (ROSTER_NAMES[i % ROSTER_NAMES.length] ?? null),
   }
 }
 
@@ -545,7 +552,12 @@ export async function startFakeConsoleRelay(
       if (format === 'xlsx') return fail(res, 400, 'bad_request')
       const match = (i: number) => {
         const r = attendanceRow(i, options.boothIds)
-        return r.openid.includes(q) || r.kioskId === q || r.scene.includes(q)
+        return (
+          r.openid.includes(q) ||
+          r.kioskId === q ||
+          r.scene.includes(q) ||
+          (r.name?.toLowerCase().includes(q.toLowerCase()) ?? false)
+        )
       }
       const indices = q ? Array.from({ length: rowCount }, (_, i) => i).filter(match) : null
       const total = indices ? indices.length : rowCount

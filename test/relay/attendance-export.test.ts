@@ -376,6 +376,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
           scannedAt: pushed[3]!.e.createTime * 1000,
           receivedAt: pushed[3]!.e.receivedAt,
           number: null,
+          name: null, // no campaign, so no roster
         },
       ])
       // The rows that counted in spring, wherever their booth runs now.

@@ -12,13 +12,14 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { consoleAttendancePageSchema } from '../../shared/console-api'
 import { formatLocalTime } from '../../shared/export/cells'
 import { migrate } from '../../shared/server/migrate'
 import { localTimeCache } from '../../shared/export/time-cache'
 import { xmlText } from '../../shared/export/xlsx-writer'
 import { createPeopleLookup, type PeopleLookup } from '../../relay/attendance/people'
+import { RowNames } from '../../relay/attendance/row-names'
 import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
 import type { AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
@@ -430,6 +431,76 @@ describe.each(backends)('consolidated sheet: who each visitor is ($name store)',
       expect([xlsx[1]![C.phone], xlsx[1]![C.code]]).toEqual(['13800000000', '007'])
     } finally {
       await s.close()
+      await store.close()
+    }
+  })
+})
+
+describe.each(backends)('console table: who each visitor is ($name store)', ({ open }) => {
+  it("names a bound visitor's rows (null for anyone else), finds them by name, follows new bindings and rosters", async () => {
+    const store = await open()
+    const names = new RowNames(store)
+    const s = await serveAttendanceRoutes(store, {
+      names,
+      campaignKiosks: (id) => Promise.resolve(id === 'fair' ? ['north'] : null),
+    })
+    try {
+      await addKiosk(store, 'north')
+      await store.campaigns.createCampaign(
+        { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+        0,
+      )
+      const entry = (id: string, name: string) => ({ id, name, company: '', phone: '', code: '' })
+      await store.campaigns.replaceRoster('fair', [
+        entry('r1', '王小明'),
+        entry('r2', 'Ann Lee'),
+        entry('r3', '李雷'), // bound later
+      ])
+      await store.campaigns.putBinding('fair', { registrationId: 'r1', openid: 'oWang', at: 1 })
+      await store.campaigns.putBinding('fair', { registrationId: 'r2', openid: 'oAnn', at: 2 })
+      await store.appendEvent('north', scanAt('north', 'oWang'), 'fair')
+      await store.appendEvent('north', scanAt('north', 'oGuest'), 'fair')
+      await store.appendEvent('north', scanAt('north', 'oAnn'), 'fair')
+      await store.appendEvent('north', scanAt('north', 'oWang')) // the booth then ran none
+      const table = async (query = '') =>
+        consoleAttendancePageSchema
+          .parse(await (await fetch(`${s.url}/console/api/attendance?limit=10${query}`)).json())
+          .rows.map((r) => [r.openid, r.name])
+      expect(await table()).toEqual([
+        ['oWang', '王小明'],
+        ['oGuest', null], // scanned, never matched to the roster at a desk
+        ['oAnn', 'Ann Lee'],
+        ['oWang', null], // a scan of no campaign has no roster
+      ])
+      // By name: any part, any case; every scan of the visitor in scope.
+      expect(await table('&q=小明')).toEqual([
+        ['oWang', '王小明'],
+        ['oWang', null],
+      ])
+      expect(await table('&q=LEE')).toEqual([['oAnn', 'Ann Lee']])
+      expect(await table('&q=李雷')).toEqual([]) // on the roster, bound to no one yet
+      expect(await table('&campaign=fair&q=小明')).toEqual([['oWang', '王小明']])
+
+      // A desk binds the guest; the roster is replaced: the next pages say so.
+      await store.campaigns.putBinding('fair', { registrationId: 'r3', openid: 'oGuest', at: 3 })
+      const feed = { timeout: 10_000 } // Redis: the change comes back over pub/sub
+      await vi.waitFor(
+        async () => expect(await table('&q=李雷')).toEqual([['oGuest', '李雷']]),
+        feed,
+      )
+      await store.campaigns.replaceRoster('fair', [entry('r1', '王晓明'), entry('r3', '李雷')])
+      await vi.waitFor(
+        async () =>
+          expect(await table('&campaign=fair')).toEqual([
+            ['oWang', '王晓明'],
+            ['oGuest', '李雷'],
+            ['oAnn', null], // r2 is no longer on the roster
+          ]),
+        feed,
+      )
+    } finally {
+      await s.close()
+      names.close()
       await store.close()
     }
   })

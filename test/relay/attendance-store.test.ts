@@ -122,6 +122,15 @@ function expectStats(got: ConsoleStats, want: ReturnType<typeof bruteStats>, lab
   expect(timeline, label).toEqual(want.slots)
 }
 
+/** What a page's search matches (AttendanceQuery): `search` as the stores read it, or a visitor. */
+const searchMatch =
+  (search: string, visitors: readonly string[]) =>
+  (r: ExportRow): boolean =>
+    r.openid.startsWith(search) ||
+    r.scene.startsWith(search) ||
+    r.kioskId === search ||
+    visitors.includes(r.openid)
+
 const byKioskSeq = (a: ExportRow, b: ExportRow) =>
   a.kioskId < b.kioskId ? -1 : a.kioskId > b.kioskId ? 1 : a.seq - b.seq
 
@@ -349,22 +358,38 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
         expect(page.total).toBe(300)
         expect(page.rows.map(withoutTicket)).toEqual(all.slice(offset, offset + limit))
       }
-      for (const search of ['o7', 'kc', 'kb:s1', 'o79', 'nothing']) {
-        const want = all.filter(
-          (r) => r.openid.startsWith(search) || r.scene.startsWith(search) || r.kioskId === search,
-        )
-        const page = await store.attendance.page({ kioskIds: null, search, offset: 3, limit: 40 })
-        expect(page.total).toBe(want.length)
+      // `visitors`: the openids found by name match too (one that never scanned, one that the
+      // prefix already matches: each row once).
+      for (const [search, visitors] of [
+        ['o7', []],
+        ['kc', []],
+        ['kb:s1', []],
+        ['o79', []],
+        ['nothing', []],
+        ['nothing', ['o5', 'o42', 'o-never']],
+        ['o7', ['o7', 'o71', 'o3']],
+        ['kc', ['o33']],
+      ] as const) {
+        const want = all.filter(searchMatch(search, visitors))
+        const page = await store.attendance.page({
+          kioskIds: null,
+          search,
+          visitors,
+          offset: 3,
+          limit: 40,
+        })
+        expect(page.total, `${search} ${visitors.join()}`).toBe(want.length)
         expect(page.rows.map(withoutTicket)).toEqual(want.slice(3, 43))
       }
       const scoped = await store.attendance.page({
         kioskIds: ['kb'],
         search: 'o1',
+        visitors: ['o42'],
         offset: 0,
         limit: 500,
       })
       expect(scoped.rows.map(withoutTicket)).toEqual(
-        all.filter((r) => r.kioskId === 'kb' && r.openid.startsWith('o1')),
+        all.filter((r) => r.kioskId === 'kb' && (r.openid.startsWith('o1') || r.openid === 'o42')),
       )
     } finally {
       await store.close()
@@ -436,15 +461,21 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
             rows.slice(Math.max(0, offset), Math.max(0, offset) + limit),
           )
         }
-        for (const search of ['o1', 'ka', 'kc:s1', 'nothing']) {
-          const want = rows.filter(
-            (r) =>
-              r.openid.startsWith(search) || r.scene.startsWith(search) || r.kioskId === search,
-          )
+        for (const [search, visitors] of [
+          ['o1', []],
+          ['ka', []],
+          ['kc:s1', []],
+          ['nothing', []],
+          // Visitors with rows in other campaigns too: only this campaign's rows match.
+          ['nothing', ['o3', 'o21', 'o37']],
+          ['kc:s1', ['o8']],
+        ] as const) {
+          const want = rows.filter(searchMatch(search, visitors))
           const page = await store.attendance.page({
             campaignId,
             booths: [],
             search,
+            visitors,
             offset: 2,
             limit: 30,
           })

@@ -107,13 +107,14 @@ export const en: MessageSchema = {
   scope: { label: 'Campaign', all: 'All campaigns' },
   attendance: {
     title: 'Attendance',
-    search: 'Search openid, booth or scene',
+    search: 'Search name, openid, booth or scene',
     total: '{n} row | {n} rows',
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download Excel',
     empty: 'No matching rows',
     columns: {
       number: 'Check-in no.',
+      name: 'Name',
       time: 'Scanned at',
       booth: 'Booth',
       openid: 'openid',

@@ -97,13 +97,14 @@ export const zhCN = {
   scope: { label: '活动', all: '全部活动' },
   attendance: {
     title: '签到记录',
-    search: '搜索 openid、签到台或场景值',
+    search: '搜索姓名、openid、签到台或场景值',
     total: '共 {n} 条',
     downloadCsv: '下载 CSV',
     downloadXlsx: '下载 Excel',
     empty: '没有符合条件的记录',
     columns: {
       number: '签到号',
+      name: '姓名',
       time: '扫码时间',
       booth: '签到台',
       openid: 'openid',

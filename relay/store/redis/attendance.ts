@@ -524,27 +524,30 @@ export class RedisAttendance implements AttendanceReader {
   }
 
   /**
-   * Seqs matching the search in each kiosk, from its openid and scene indexes; at a kiosk whose
-   * rows count in several campaigns, the matching rows are read to keep the campaign's.
+   * Seqs matching the search in each kiosk, from its openid and scene indexes (and the seqs of
+   * `q.visitors` there: visitorSeqs); at a kiosk whose rows count in several campaigns, the
+   * matching rows are read to keep the campaign's.
    */
   private async searchPage(
     kiosks: readonly KioskInCampaign[],
     q: AttendanceQuery,
   ): Promise<AttendancePage> {
     const ids = kiosks.map((k) => k.id)
-    const lo = Buffer.from(`[${q.search}`)
-    const hi = Buffer.concat([Buffer.from(`[${q.search}`), Buffer.from([0xff])])
-    const replies = await perKioskReads(
-      this.redis,
-      ids.flatMap((id): Command[] => {
-        const k = this.keysOf(id)
-        return [
-          ['xlen', k.rows],
-          ['zrangebylex', k.openids, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
-          ['zrangebylex', k.scenes, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
-        ]
-      }),
-    )
+    const [lo, hi] = lexPrefix(q.search)
+    const [replies, visitorSeqs] = await Promise.all([
+      perKioskReads(
+        this.redis,
+        ids.flatMap((id): Command[] => {
+          const k = this.keysOf(id)
+          return [
+            ['xlen', k.rows],
+            ['zrangebylex', k.openids, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
+            ['zrangebylex', k.scenes, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)],
+          ]
+        }),
+      ),
+      this.visitorSeqs(ids, q.visitors ?? []),
+    ])
     /** A kiosk's matches: all its rows in scope (`seqs` null), some seqs, or rows read. */
     interface Match {
       kiosk: KioskInCampaign
@@ -560,7 +563,7 @@ export class RedisAttendance implements AttendanceReader {
         matches.push({ kiosk, seqs: null, n })
         continue
       }
-      const found = new Set<number>()
+      const found = new Set<number>(visitorSeqs[i])
       for (const j of [1, 2]) {
         for (const m of z.array(z.string()).parse(replies[3 * i + j])) {
           found.add(Number(m.slice(m.lastIndexOf('\0') + 1)))
@@ -597,6 +600,43 @@ export class RedisAttendance implements AttendanceReader {
       skip = 0
     }
     return { total, rows }
+  }
+
+  /**
+   * The seqs of the rows of `openids` at each kiosk: which of them scanned there (the kiosk's
+   * visitors hash, one read a kiosk), then the openid index's entries of each who did (at most
+   * SEARCH_BATCH each), so the reads follow the rows found, not kiosks × openids.
+   */
+  private async visitorSeqs(
+    ids: readonly string[],
+    openids: readonly string[],
+  ): Promise<number[][]> {
+    const seqs = ids.map((): number[] => [])
+    if (openids.length === 0) return seqs
+    const counts = await perKioskReads(
+      this.redis,
+      ids.map((id): Command => ['hmget', this.keysOf(id).visitors, ...openids]),
+    )
+    const present: { at: number; openid: string }[] = []
+    ids.forEach((_, i) => {
+      countsSchema.parse(counts[i]).forEach((n, j) => {
+        if (num(n) > 0) present.push({ at: i, openid: openids[j] as string })
+      })
+    })
+    const entries = await perKioskReads(
+      this.redis,
+      present.map(({ at, openid }): Command => {
+        const [lo, hi] = lexPrefix(`${openid}\0`)
+        const key = this.keysOf(ids[at] as string).openids
+        return ['zrangebylex', key, lo, hi, 'LIMIT', '0', String(SEARCH_BATCH)]
+      }),
+    )
+    present.forEach(({ at }, i) => {
+      for (const m of z.array(z.string()).parse(entries[i])) {
+        seqs[at]?.push(Number(m.slice(m.lastIndexOf('\0') + 1)))
+      }
+    })
+    return seqs
   }
 
   /** The kiosk's rows of these seqs (one key: a pipeline even on a Cluster). */
@@ -710,6 +750,12 @@ export class RedisAttendance implements AttendanceReader {
 }
 
 type Command = [name: string, ...args: (string | Buffer)[]]
+
+/** ZRANGEBYLEX's bounds of the members that start with `prefix` (0xff sorts after any UTF-8). */
+function lexPrefix(prefix: string): [Buffer, Buffer] {
+  const lo = Buffer.from(`[${prefix}`)
+  return [lo, Buffer.concat([lo, Buffer.from([0xff])])]
+}
 
 /** Adds the counts of slot fields `slots` (`s:<ms>`), read at `values[from…]`, into `bySlot`. */
 function addSlotCounts(

@@ -608,10 +608,13 @@ export class SqliteAttendance implements AttendanceReader {
     return { total, rows }
   }
 
-  /** Three index ranges (openid prefix, scene prefix, kiosk id), OR-ed by SQLite. */
+  /**
+   * Index ranges (openid prefix, scene prefix, kiosk id, each visitor's openid), OR-ed by
+   * SQLite.
+   */
   private searchPage(q: AttendanceQuery): AttendancePage {
     const match = `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
-      OR kiosk_id = @q)`
+      OR kiosk_id = @q OR openid IN (SELECT value FROM json_each(@visitors)))`
     const scoped =
       q.campaignId !== undefined
         ? ' AND campaign_id = @campaign'
@@ -622,6 +625,7 @@ export class SqliteAttendance implements AttendanceReader {
       lo: q.search,
       hi: prefixEnd(q.search),
       q: q.search,
+      visitors: JSON.stringify(q.visitors ?? []),
       ...(q.campaignId !== undefined && { campaign: q.campaignId }),
       ...(q.campaignId === undefined && q.kioskIds !== null && { ids: JSON.stringify(q.kioskIds) }),
     }
