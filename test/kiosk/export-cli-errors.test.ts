@@ -29,7 +29,7 @@ function seededDataDir(): string {
  * `kiosk export ...args` from the sources, in `cwd`. As root, without the capabilities that let
  * root write any file, so a folder's permissions apply as they do to staff.
  */
-function exportCli(args: string[], cwd = ROOT) {
+function exportCli(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
   const noOverride = '-dac_override,-dac_read_search'
   const asUser =
     process.getuid?.() === 0
@@ -45,7 +45,7 @@ function exportCli(args: string[], cwd = ROOT) {
       'export',
       ...args,
     ],
-    { cwd, encoding: 'utf8' },
+    { cwd, encoding: 'utf8', env: { ...process.env, ...env } },
   )
 }
 
@@ -81,6 +81,16 @@ describe('kiosk export usage errors', () => {
       expect(readdirSync(outDir)).toEqual([])
     })
   }
+
+  it('an empty --data: exit 2 naming --data, not the default folder nor SCANDESK_DATA', () => {
+    const outDir = tempDir()
+    const out = join(outDir, 'att.csv')
+    const run = exportCli(['--data', '', '--out', out], ROOT, { SCANDESK_DATA: seededDataDir() })
+    expect(run.status).toBe(2)
+    expect(run.stderr).toMatch(/--data needs a folder/)
+    expect(run.stderr).toMatch(/usage: kiosk export --data DIR/)
+    expect(readdirSync(outDir)).toEqual([])
+  })
 
   it('the same folder and --out export when the command is right', () => {
     const data = seededDataDir()

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { removeStalePartials, writeAtomically } from '../export/atomic-file'
-import { dataDirFrom } from '../config/provisioning-args'
+import { dataDirFrom, UsageError } from '../config/provisioning-args'
 import { openKioskDb, type KioskDb } from '../db/db'
 import { exportAttendance } from '../export/export'
 import { ConfigFileError } from '../config/json-file'
@@ -47,6 +47,13 @@ export async function runExportCommand(args: string[]): Promise<number> {
     return usageError(`--format must be csv or xlsx, not ${JSON.stringify(format)}`)
   }
   if (values.out === '') return usageError('--out needs a file name')
+  let dataDir: string
+  try {
+    dataDir = dataDirFrom(values.data, 'kiosk-data')
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    return usageError(err.message)
+  }
   if (values.out !== undefined) {
     // Before anything is read: a long export must not end in "cannot write".
     const problem = whyNotWritable(values.out, format)
@@ -55,7 +62,6 @@ export async function runExportCommand(args: string[]): Promise<number> {
       return 1
     }
   }
-  const dataDir = dataDirFrom(values.data, 'kiosk-data')
   const dbFile = join(dataDir, 'kiosk.db')
   if (!existsSync(dbFile)) {
     process.stderr.write(`error: no kiosk data in ${dataDir} (kiosk.db not found)\n`)

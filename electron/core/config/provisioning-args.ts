@@ -83,12 +83,22 @@ export function provisioningFromValues(
   }
 }
 
-/** `--data DIR`, else SCANDESK_DATA, else where this kind of start keeps its data. */
+/** `--data ""` (a variable that expanded to nothing): refused, never read as "not given". */
+function checkDataFlag(flag: string | null | undefined): void {
+  if (flag === '') throw new UsageError('--data needs a folder')
+}
+
+/**
+ * `--data DIR`, else SCANDESK_DATA, else where this kind of start keeps its data. An empty
+ * --data is a UsageError: it must not silently mean another folder (the default, or the
+ * variable's).
+ */
 export function dataDirFrom(
   flag: string | null | undefined,
   fallback: string,
   env: Record<string, string | undefined> = process.env,
 ): string {
+  checkDataFlag(flag)
   return resolve(flag || env.SCANDESK_DATA || fallback)
 }
 
@@ -116,6 +126,7 @@ export function parseLaunchArgs(
   const pick = (k: keyof ProvisioningValues | 'data') =>
     typeof values[k] === 'string' ? values[k] : undefined
   const data = pick('data')
+  checkDataFlag(data)
   return {
     dataDir: data ? resolve(data) : null,
     provisioning: provisioningFromValues(
