@@ -17,6 +17,12 @@ describe('an empty flag value', () => {
     expect(() => parseWebArgs(['--data='], {})).toThrow(UsageError)
   })
 
+  it('kiosk web --port "": a usage error, not a random free port', () => {
+    expect(() => parseWebArgs(['--port', ''], {})).toThrow(new UsageError('--port must be 0–65535'))
+    expect(() => parseWebArgs(['--port', ' '], {})).toThrow(UsageError)
+    expect(parseWebArgs(['--port', '0'], {}).port).toBe(0)
+  })
+
   it('the Electron shell --data "": a usage error, not the app folder', () => {
     expect(() => parseLaunchArgs(['.', '--no-sandbox', '--data', ''])).toThrow(
       new UsageError('--data needs a folder'),

@@ -67,7 +67,8 @@ export function parseWebArgs(
     },
     strict: true,
   })
-  const port = Number(values.port)
+  // Digits only: Number('') and Number(' ') are 0, a random free port nobody asked for.
+  const port = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError('--port must be 0–65535')
   return {
