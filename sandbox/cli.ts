@@ -47,7 +47,16 @@ export const USAGE = `usage:
           this text`
 
 const modeSchema = z.enum(['plain', 'compat', 'safe'])
-const portSchema = z.coerce.number().int().min(0).max(65535)
+// Digits only: z.coerce reads '' (and ' ') as 0, a random port nobody asked for.
+const portSchema = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^[0-9]{1,5}$/)
+      .transform(Number),
+  ])
+  .pipe(z.number().int().min(0).max(65535))
 
 function parseFlag<T>(schema: z.ZodType<T>, value: unknown, flag: string, expected: string): T {
   const r = schema.safeParse(value)
@@ -81,6 +90,10 @@ export function parseCli(argv: string[]): CliCommand {
       json: { type: 'boolean' },
     },
   })
+  // An empty value (a variable that expanded to nothing) must not pass as a default.
+  if (values.openid === '') throw new Error('--openid needs a value')
+  if (values.sandbox === '') throw new Error('--sandbox needs the sandbox URL')
+  if (values.credentials === '') throw new Error('--credentials needs a file name')
   const [verb, ...rest] = positionals
   if (verb === 'scan' || verb === 'unsubscribe') {
     if (values.openid === undefined) throw new Error(`${verb} needs --openid <id>`)

@@ -194,3 +194,36 @@ describe('sandbox CLI commands', () => {
     }
   })
 })
+
+/** main(argv) with console.log and console.error caught: its exit code and lines. */
+async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = []
+  const err: string[] = []
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
+  const code = await main(argv)
+  return { code, out, err }
+}
+
+describe('sandbox CLI empty flag values', () => {
+  // Each an empty value that used to mean a default (a random port, "no openid" sent on) or
+  // failed later with Node's words; now a usage error naming the flag, nothing started.
+  const cases: Array<[string[], string]> = [
+    [['--port', ''], '--port must be a port number (0–65535)'],
+    [['--port', '0', '--credentials', ''], '--credentials needs a file name'],
+    [['scan', 'http://weixin.qq.com/q/x', '--openid', ''], '--openid needs a value'],
+    [['unsubscribe', '--openid', ''], '--openid needs a value'],
+    [
+      ['scan', 'http://weixin.qq.com/q/x', '--openid', 'o1', '--sandbox', ''],
+      '--sandbox needs the sandbox URL',
+    ],
+  ]
+  for (const [argv, says] of cases) {
+    it(`${argv.join(' ')}: exit 2, "${says}"`, async () => {
+      const r = await run(argv)
+      expect(r.code).toBe(2)
+      expect(r.err).toEqual([`sandbox: ${says} (sandbox --help: the usage)`])
+      expect(r.out).toEqual([])
+    })
+  }
+})
