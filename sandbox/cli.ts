@@ -208,6 +208,23 @@ async function callSandbox(
   return 0
 }
 
+/**
+ * Node's words for a failed listen ("getaddrinfo ENOTFOUND 999.1.1.1", "listen EADDRINUSE: …")
+ * said with the flag to change; null for another error.
+ */
+export function listenProblem(err: unknown, host: string, port: number): string | null {
+  const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+  const fixes: Partial<Record<string, string>> = {
+    EADDRINUSE: 'another program listens there; stop it, or pass another --port',
+    EACCES: 'ports below 1024 need root; pass another --port, e.g. 8788',
+    EADDRNOTAVAIL: `${host} is not an address of this machine; pass another --host, e.g. 127.0.0.1`,
+    ENOTFOUND: `${host} is not a name this machine resolves; pass another --host, e.g. 127.0.0.1`,
+    EAI_AGAIN: `${host} could not be resolved now (DNS); pass an address as --host, e.g. 127.0.0.1`,
+  }
+  const fix = fixes[code]
+  return fix === undefined ? null : `cannot listen on ${host} port ${port}: ${fix}`
+}
+
 /** fetch() hides the reason (ECONNREFUSED, …) in `cause`. */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err)
@@ -233,6 +250,12 @@ export async function main(argv: string[]): Promise<number> {
     try {
       await serve(cmd)
     } catch (err) {
+      // A host or port it cannot listen on: one line with the flag to change, as at exit 1.
+      const problem = listenProblem(err, cmd.host, cmd.port)
+      if (problem !== null) {
+        console.error(`sandbox: ${problem}`)
+        return 1
+      }
       if (!(err instanceof SandboxOptionsError)) throw err
       // A flag's value WeChat would not take: a usage error, named as it was typed.
       console.error(

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -226,4 +227,31 @@ describe('sandbox CLI empty flag values', () => {
       expect(r.out).toEqual([])
     })
   }
+})
+
+describe('sandbox CLI address it cannot listen on', () => {
+  it('a host that is no address: one line naming --host, exit 1', async () => {
+    const r = await run(['--port', '0', '--host', '999.1.1.1'])
+    expect(r.code).toBe(1)
+    expect(r.err).toEqual([
+      'sandbox: cannot listen on 999.1.1.1 port 0: 999.1.1.1 is not a name this machine resolves; pass another --host, e.g. 127.0.0.1',
+    ])
+    expect(r.out).toEqual([])
+  })
+
+  it('a port in use: one line naming --port, exit 1', async () => {
+    const taken = createServer()
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done))
+    try {
+      const port = (taken.address() as AddressInfo).port
+      const r = await run(['--port', String(port)])
+      expect(r.code).toBe(1)
+      expect(r.err).toEqual([
+        `sandbox: cannot listen on 127.0.0.1 port ${port}: another program listens there; stop it, or pass another --port`,
+      ])
+      expect(r.out).toEqual([])
+    } finally {
+      await new Promise((done) => taken.close(done))
+    }
+  })
 })
