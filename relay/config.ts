@@ -568,6 +568,8 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
   const file = flags.config ?? env.SCANDESK_RELAY_CONFIG
   if (file !== undefined) {
     const fileSource = flags.config !== undefined ? '--config' : 'SCANDESK_RELAY_CONFIG'
+    // Not "cannot read  (ENOENT…)" for a name that is missing altogether.
+    if (file === '') throw new RelayConfigError('config', `must not be empty (from ${fileSource})`)
     let text: string
     try {
       // RFC 8259 lets a parser ignore a byte order mark; Windows editors still write one.

@@ -305,6 +305,13 @@ describe('relay config', () => {
     expect(missing).toBe(
       'relay config: config cannot read /nope/relay.json (no such file, ENOENT; from SCANDESK_RELAY_CONFIG)',
     )
+    // An empty name (a variable that expanded to nothing): said as such, not as a file '' missing.
+    expect(bad({ readFile, flags: { config: '' } })).toBe(
+      'relay config: config must not be empty (from --config)',
+    )
+    expect(bad({ readFile, env: { SCANDESK_RELAY_CONFIG: '' } })).toBe(
+      'relay config: config must not be empty (from SCANDESK_RELAY_CONFIG)',
+    )
   })
 
   it("ignores Kubernetes' SCANDESK_RELAY_PORT service link, not a port", () => {
