@@ -58,6 +58,12 @@ export const screenStateSchema = z.object({
     .strict()
     .nullable()
     .default(null),
+  /**
+   * The relay this kiosk is linked to serves campaigns (contract v2: it said which campaign it
+   * runs this kiosk in, or that it runs none): its organizers can assign this booth one in the
+   * event console. False for a relay that never said (v1, or not reached yet).
+   */
+  campaignsFromRelay: z.boolean().default(false),
 })
 export type ScreenState = z.infer<typeof screenStateSchema>
 

@@ -511,6 +511,7 @@ export class KioskCore {
       ticket: this.pool.current(),
       status: this.status(),
       bigScreen: this.bigScreen(),
+      campaignsFromRelay: this.relayCampaigns.held(this.current.connectionId) !== null,
     }
   }
 

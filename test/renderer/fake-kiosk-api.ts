@@ -78,6 +78,7 @@ export function makeScreenState(now: number, overrides: Partial<ScreenState> = {
     ticket: makeTicket(now),
     status: makeStatus(),
     bigScreen: null,
+    campaignsFromRelay: false,
     ...overrides,
   }
 }

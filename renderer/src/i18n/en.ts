@@ -20,6 +20,8 @@ export const en: MessageSchema = {
     noCampaign: 'No campaign yet',
     noCampaignHint:
       'Staff: create or pick a campaign in the admin area; the check-in code appears here then',
+    noCampaignHintConsole:
+      'Organizer: assign this booth to a campaign in the event console (or staff: create one in the admin area); the check-in code appears here then',
     deskWaiting: 'Please check in at the desk',
     deskWaitingHint: 'Once staff find your name, your check-in QR code appears here',
     secondsLeft: '{n} s',
@@ -276,6 +278,8 @@ export const en: MessageSchema = {
     managedBadge: 'Event console',
     noneActive:
       'No campaign is active, so the booth shows no code. Create one below (it becomes active when saved) or make an existing one active.',
+    noneActiveConsole:
+      'No campaign is active, so the booth shows no code. This booth is linked to an event console: an organizer assigns it a campaign there, and it shows that campaign within seconds. Until then you can also create a campaign of this booth’s own below (it becomes active when saved).',
     errors: {
       name: 'Enter a name (up to 80 characters)',
       endsOn: 'The end date cannot be before the start date',

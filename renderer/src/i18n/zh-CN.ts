@@ -17,6 +17,8 @@ export const zhCN = {
     notConfiguredHint: '请工作人员进入管理界面完成设置',
     noCampaign: '尚未设置活动',
     noCampaignHint: '请工作人员在管理界面创建或选择活动，随后这里会显示签到二维码',
+    noCampaignHintConsole:
+      '请主办方在活动控制台中为本签到台指定活动（或由工作人员在管理界面创建活动），随后这里会显示签到二维码',
     deskWaiting: '请到前台签到',
     deskWaitingHint: '工作人员找到您的名字后，您的签到二维码会显示在这里',
     secondsLeft: '{n} 秒',
@@ -264,6 +266,8 @@ export const zhCN = {
     managedBadge: '活动控制台',
     noneActive:
       '目前没有当前活动，签到台不显示二维码。请在下方新建活动（保存后即成为当前活动），或将已有活动设为当前活动。',
+    noneActiveConsole:
+      '目前没有当前活动，签到台不显示二维码。本机已连接活动控制台：请主办方在控制台中为本签到台指定活动，本机数秒内同步。在此之前，也可在下方新建本机活动（保存后即成为当前活动）。',
     errors: {
       name: '请填写活动名称（最多 80 字）',
       endsOn: '结束日期不能早于开始日期',

@@ -34,6 +34,8 @@ export const useScreenStore = defineStore('screen', () => {
   const status = ref<KioskStatus | null>(null)
   /** The relay's sign-in wall or draw, shown instead of the code; null: the code. */
   const bigScreen = ref<ScreenState['bigScreen']>(null)
+  /** The linked relay serves campaigns: its event console can assign this booth one. */
+  const campaignsFromRelay = ref(false)
   const now = ref(Date.now())
   /**
    * When the relay link was lost. Cleared only once it is connected again, so the offline
@@ -91,6 +93,7 @@ export const useScreenStore = defineStore('screen', () => {
     demo.value = state.demo
     campaign.value = state.campaign
     bigScreen.value = state.bigScreen
+    campaignsFromRelay.value = state.campaignsFromRelay
     setStatus(state.status)
     setTicket(state.ticket)
     locale.apply(state.locale)
@@ -140,6 +143,7 @@ export const useScreenStore = defineStore('screen', () => {
     ticketShownAt,
     status,
     bigScreen,
+    campaignsFromRelay,
     now,
     visibleTicket,
     secondsToRotate,
