@@ -23,6 +23,11 @@ const CUT_CELLS = `[...document.querySelectorAll('[data-testid="attendance-row"]
   return [cells[1], cells[2]].filter((c) => c && c.scrollWidth > c.clientWidth).map((c) => c.textContent)
 })`
 
+/** In-page source: the attendance column headings whose text is cut off with an ellipsis. */
+const CUT_HEADS = `[...document.querySelectorAll('.attendance .th [role="columnheader"]')]
+  .filter((h) => h.scrollWidth > h.clientWidth)
+  .map((h) => h.textContent)`
+
 /** In-page source: how many lines the text of each matched element takes. */
 const lineCounts = (
   selector: string,
@@ -100,7 +105,7 @@ describe('the console with long names', () => {
     for (const cell of cells) expect(cell, cell.text).toMatchObject({ lines: 1 })
   })
 
-  it('attendance: a booth id of 24 characters and the scan time are shown whole', async () => {
+  it('attendance: a booth id of 24 characters, the scan time and every heading are shown whole', async () => {
     for (const [width, locale] of [
       [1280, 'zh-CN'],
       [1280, 'en'],
@@ -116,6 +121,8 @@ describe('the console with long names', () => {
         .allTextContents()
       expect(booths).toContain(LONG_BOOTHS[1])
       expect(await page.evaluate(CUT_CELLS), `${width} ${locale}`).toEqual([])
+      // The headings too: "Check-in no." in English was cut to "Check-in…".
+      expect(await page.evaluate(CUT_HEADS), `${width} ${locale} headings`).toEqual([])
     }
   })
 })
