@@ -720,6 +720,34 @@ describe('the roster panel', () => {
     expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
   })
 
+  it('says a clean upload’s count alone, and a row left out as one row, in either language', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.uploadRoster
+      .mockResolvedValueOnce({ stored: true, version: 1, total: 20, skipped: 0, errors: [] })
+      .mockResolvedValueOnce({ stored: true, version: 2, total: 19, skipped: 1, errors: [] })
+    const { wrapper, i18n } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const upload = async (): Promise<void> => {
+      const file = new File(['姓名\n张三'], 'guests.csv', { type: 'text/csv' })
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+      await flushPromises()
+    }
+    const summary = (): string => wrapper.get('[data-testid="roster-result"] .summary').text()
+    await upload()
+    // Nothing was left out: "跳过 0 行有问题的行" reads as if something had been.
+    expect(summary()).toBe('名单已更新：共 20 人')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(summary()).toBe('Roster updated: 20 guests')
+    await upload()
+    expect(summary()).toBe('Roster updated: 19 guests, 1 row with problems left out')
+    i18n.global.locale.value = 'zh-CN'
+    await flushPromises()
+    expect(summary()).toBe('名单已更新：共 19 人，跳过 1 行有问题的行')
+  })
+
   it('words a phone too short by its length, not as bad characters', async () => {
     const fake = createFakeConsoleApi()
     fake.api.uploadRoster.mockResolvedValue({

@@ -280,7 +280,9 @@ export const en: MessageSchema = {
       uploading: 'Uploading…',
       badFormat: 'Only .csv or .xlsx files',
       tooLarge: 'File too large (10 MB at most)',
-      stored: 'Roster updated: {total} guests, {skipped} rows with problems left out',
+      // By the rows left out: none (nothing to say), one, more.
+      stored:
+        'Roster updated: {total} guests | Roster updated: {total} guests, {skipped} row with problems left out | Roster updated: {total} guests, {skipped} rows with problems left out',
       refused:
         'Roster not imported: the rows below have problems, and the roster is unchanged. Fix them and upload again, or leave them out.',
       refusedFile:

@@ -273,7 +273,9 @@ export const zhCN = {
       uploading: '正在上传…',
       badFormat: '只支持 .csv 或 .xlsx 文件',
       tooLarge: '文件过大（最大 10 MB）',
-      stored: '名单已更新：共 {total} 人，跳过 {skipped} 行有问题的行',
+      // By the rows left out: none (nothing to say), one, more.
+      stored:
+        '名单已更新：共 {total} 人 | 名单已更新：共 {total} 人，跳过 {skipped} 行有问题的行 | 名单已更新：共 {total} 人，跳过 {skipped} 行有问题的行',
       refused: '名单未导入：以下行有问题，原名单未改变。请修正后重新上传，或跳过这些行。',
       refusedFile:
         '名单未导入：文件本身无法导入（见下方说明），原名单未改变。请修正文件后重新上传。',
