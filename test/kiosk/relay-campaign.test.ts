@@ -2,7 +2,7 @@
 // versions ignored, applied before the scans replayed after it), greetings with the relay's
 // campaign-wide number, a 50,000-row roster over a link cut twice, and desk bindings both ways.
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Greeting } from '../../shared/domain'
+import { statsSchema as statsShape, type Greeting } from '../../shared/domain'
 import type { RelayRosterEntry } from '../../shared/campaign'
 import {
   rosterChunkEnd,
@@ -19,6 +19,7 @@ import {
   startCore,
   startCutProxy,
   tempDir,
+  TEST_PIN,
   waitFor,
 } from './helpers'
 import { fakeV2Relay, relayCampaign, type FakeConn, type FakeV2Relay } from './fake-v2-relay'
@@ -221,6 +222,30 @@ describe('campaign frame', () => {
     const { greetings: seen } = kiosk(relay)
     await waitFor(() => seen.length === 2, 'greetings')
     expect(seen.map((g) => g.texts.en)).toEqual(['en first #5', 'AGAIN 5'])
+  })
+
+  it('counts as returning a visitor whose first visit was at another booth, as its own rows say', async () => {
+    const relay = await fakeV2Relay()
+    relay.onHello((c) =>
+      c.send(
+        { ...welcome, headSeq: 4 },
+        { type: 'campaign', campaign: relayCampaign(), version: 1 },
+        // o_a checked in at another booth first: here once, not a first visit.
+        scan(1, { openid: 'o_a', number: 3, firstInCampaign: false }),
+        // o_b's first visit is here, and o_b comes back.
+        scan(2, { openid: 'o_b', number: 7, firstInCampaign: true, event: 'subscribe' }),
+        scan(3, { openid: 'o_b', number: 7, firstInCampaign: false }),
+        scan(4, { openid: 'o_c', number: 8, firstInCampaign: true, event: 'subscribe' }),
+      ),
+    )
+    const { core, greetings: seen } = kiosk(relay)
+    await waitFor(() => seen.length === 4, 'greetings')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const stats = statsShape.parse(await core.call('getStats', { campaignId: 'expo-2026' }))
+    // Booth B at the venue showed 回访 1 beside 5 rows marked 再次到访 (its own chart's count).
+    expect(stats).toMatchObject({ total: 4, uniqueVisitors: 3, newFollowers: 2, returning: 2 })
+    const repeats = stats.buckets.reduce((n, b) => n + b.repeats, 0)
+    expect(repeats).toBe(2)
   })
 
   it('ignores frame types it does not know, and keeps the link', async () => {

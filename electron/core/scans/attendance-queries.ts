@@ -32,9 +32,13 @@ export class AttendanceQueries {
          coalesce(sum(kind = 'subscribe'), 0) AS followers, coalesce(sum(fallback), 0) AS fallback
        FROM attendance WHERE campaign_id = ?`,
     )
+    // Visitors with a scan here that was not their first visit in the campaign: on a standalone
+    // kiosk, those who scanned twice or more; on a booth of a relay campaign also those whose
+    // first visit was at another booth (the relay's firstInCampaign), as the rows and the
+    // chart's repeats say. Counting only repeats at this booth said 回访 1 beside 5 such rows.
     this.returning = db.prepare(
-      `SELECT count(*) AS n FROM (SELECT openid FROM attendance WHERE campaign_id = ?
-         GROUP BY openid HAVING count(*) > 1)`,
+      `SELECT count(DISTINCT openid) AS n FROM attendance
+       WHERE campaign_id = ? AND first_visit = 0`,
     )
     this.buckets = db.prepare(
       // % works on integers whatever the bound parameter's type, so this floors to the bucket.
