@@ -14,6 +14,7 @@ import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
 import { z } from 'zod'
 import { createAttendanceRoutes, localDay, type AttendanceRoutes } from '../relay/attendance/routes'
+import { RowNames } from '../relay/attendance/row-names'
 import { EXPORT_PAGE_ROWS } from '../relay/attendance/sheet'
 import { parseRelayConfig } from '../relay/config'
 import { RelayMetrics } from '../relay/metrics'
@@ -24,7 +25,7 @@ import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { answerParent } from './child'
-import { postRaw, scanXml, tempDir, TOKEN } from './env'
+import { BENCH_CAMPAIGN, postRaw, scanXml, tempDir, TOKEN } from './env'
 import { plainSignature } from '../shared/wechat'
 
 setFlagsFromString('--expose-gc')
@@ -37,6 +38,10 @@ const msgSchema = z.discriminatedUnion('cmd', [
     kiosks: z.number(),
     rows: z.number(),
     attendance: z.boolean(),
+    /** Guests on each campaign's roster (0: no campaigns, no names). */
+    roster: z.number().default(0),
+    /** Parts of names: how many bound visitors each matches is reported back. */
+    needles: z.array(z.string()).default([]),
   }),
   z.object({ cmd: z.literal('append'), n: z.number(), concurrency: z.number() }),
   z.object({ cmd: z.literal('commands'), n: z.number() }),
@@ -53,12 +58,104 @@ let redis: TestRedis | null = null
 let dir: string | null = null
 let server: Server | null = null
 let routes: AttendanceRoutes | null = null
+let rowNames: RowNames | null = null
 let watch: { baseline: number; peakNow: number; timer: NodeJS.Timeout } | null = null
 let appended = 0
 
 const kioskId = (i: number) => `booth-${String(i).padStart(3, '0')}`
 /** A visitor pool of 400,000 for 1,000,000 scans: most come once, many come back. */
-const openidOf = (r: number) => `o${String(Math.floor(r * 400_000)).padStart(27, '0')}`
+const visitorId = (n: number) => `o${String(n).padStart(27, '0')}`
+const openidOf = (r: number) => visitorId(Math.floor(r * 400_000))
+
+/** The seeded campaigns: the rows' `campaignId`s. */
+const CAMPAIGNS = ['c20', 'c-rest'] as const
+/** Of each roster's guests, this share came and was bound to a visitor at a desk. */
+const BOUND_SHARE = 0.75
+const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗'
+const GIVEN = '伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华建国志红玲'
+
+/** A Chinese-like guest name: 20 surnames, one or two given characters of 30. */
+function guestName(i: number): string {
+  const h = Math.imul(i + 1, 2654435761) >>> 0
+  const first = GIVEN[Math.floor(h / 20) % 30]!
+  const second = h % 4 === 0 ? '' : GIVEN[Math.floor(h / 600) % 30]!
+  return `${SURNAMES[h % 20]!}${first}${second}`
+}
+
+/**
+ * The visitors a campaign's desks bound, BOUND_SHARE of its `guests`: distinct openids of the
+ * pool, each made to scan in the campaign (the seed's first scans there are theirs).
+ */
+function boundVisitors(c: number, guests: number): string[] {
+  return Array.from({ length: Math.floor(guests * BOUND_SHARE) }, (_, j) =>
+    visitorId((j * 7919 + c * 104_729) % 400_000),
+  )
+}
+
+/**
+ * `write` again while SQLite says the database is locked. A binding's transaction reads before
+ * it writes, and when the checkpointer's RESTART (past 10,000 WAL pages, which thousands of
+ * bindings in a row reach) holds the write lock meanwhile, SQLite answers SQLITE_BUSY at once,
+ * without the store's busy timeout.
+ */
+async function whileLocked<T>(write: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await write()
+    } catch (err) {
+      if (tries === 200 || !String(err).includes('database is locked')) throw err
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+}
+
+/**
+ * Each campaign a roster of `guests` entries, its first BOUND_SHARE of them bound (as a desk
+ * binds them) to `bound`'s visitors. Seeded before the rows, whose hundreds of MB of WAL would
+ * keep SQLite's checkpointer restarting for seconds (so `.size-per-row` counts them too: a few
+ * MB against hundreds). How many distinct bound visitors each needle's names match (any campaign).
+ */
+async function seedRosters(
+  s: RelayStore,
+  guests: number,
+  bound: ReadonlyMap<string, readonly string[]>,
+  needles: readonly string[],
+): Promise<{ bound: number; named: Record<string, number> }> {
+  const named = new Map(needles.map((n) => [n, new Set<string>()]))
+  let boundCount = 0
+  for (const [c, id] of CAMPAIGNS.entries()) {
+    await s.campaigns.createCampaign(
+      { ...BENCH_CAMPAIGN, id, name: id, screenKey: 'k'.repeat(43) },
+      Date.now(),
+    )
+    const entries = Array.from({ length: guests }, (_, i) => ({
+      id: `${id}-r${i}`,
+      name: guestName(c * 1_000_000 + i),
+      company: `Company ${i % 97}`,
+      phone: `1380000${String(i).padStart(4, '0')}`,
+      code: `R${i}`,
+    }))
+    const state = await s.campaigns.replaceRoster(id, entries)
+    if (state === null || state === 'stale') throw new Error(`roster of ${id} not stored`)
+    const openids = bound.get(id) ?? []
+    const bindings = openids.map((openid, i) => ({ registrationId: entries[i]!.id, openid }))
+    for (let i = 0; i < bindings.length; i += 500) {
+      await Promise.all(
+        bindings
+          .slice(i, i + 500)
+          .map((b) => whileLocked(() => s.campaigns.putBinding(id, { ...b, at: Date.now() }))),
+      )
+    }
+    boundCount += bindings.length
+    for (const [i, openid] of openids.entries()) {
+      for (const [needle, set] of named) if (entries[i]!.name.includes(needle)) set.add(openid)
+    }
+  }
+  return {
+    bound: boundCount,
+    named: Object.fromEntries([...named].map(([n, set]) => [n, set.size])),
+  }
+}
 
 async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
   if (m.backend === 'redis') {
@@ -78,6 +175,13 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
       now: 1,
     })
   }
+  const bound = new Map(CAMPAIGNS.map((id, c) => [id, boundVisitors(c, m.roster)]))
+  const r0 = performance.now()
+  const names =
+    m.roster > 0 ? await seedRosters(s, m.roster, bound, m.needles) : { bound: 0, named: {} }
+  const rosterMs = performance.now() - r0
+  /** Per campaign, its scans so far: the first ones are its bound visitors'. */
+  const scansIn = new Map<string, number>(CAMPAIGNS.map((id) => [id, 0]))
   const t0 = performance.now()
   const today = localDay(Date.now())
   const seqs = new Array<number>(m.kiosks).fill(0)
@@ -87,12 +191,18 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     for (let i = from; i < Math.min(m.rows, from + BATCH); i++) {
       const k = i % m.kiosks
       const receivedAt = today.start + Math.floor(Math.random() * (Date.now() - today.start))
+      const campaignId = k < 20 ? 'c20' : k % 3 !== 0 ? 'c-rest' : undefined
+      const n = campaignId === undefined ? 0 : (scansIn.get(campaignId) ?? 0)
+      if (campaignId !== undefined) scansIn.set(campaignId, n + 1)
+      const openid =
+        (campaignId === undefined ? undefined : bound.get(campaignId)?.[n]) ??
+        openidOf(Math.random())
       rows.push({
         kioskId: kioskId(k),
         seq: ++seqs[k]!,
         id: `ev_${randomBytes(16).toString('hex')}`,
         event: Math.random() < 0.15 ? 'subscribe' : 'scan',
-        openid: openidOf(Math.random()),
+        openid,
         scene: `${kioskId(k)}:${randomBytes(6).toString('base64url')}`,
         ticket: `gQ${randomBytes(48).toString('base64url')}`,
         fallback: false,
@@ -100,9 +210,9 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
         receivedAt,
         // The first 20 booths' scans counted in campaign c20 (the scoped stats and export),
         // two in three of the others' in another: the check-in number column filled.
-        ...((k < 20 || k % 3 !== 0) && {
+        ...(campaignId !== undefined && {
           number: 1 + Math.floor(Math.random() * 400_000),
-          campaignId: k < 20 ? 'c20' : 'c-rest',
+          campaignId,
         }),
       })
     }
@@ -125,12 +235,14 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     await c.quit()
     bytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
   }
+  rowNames = new RowNames(s)
   const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
   routes = createAttendanceRoutes({
     store: s,
     now: Date.now,
     log: silent,
     sessionLive: () => Promise.resolve(true), // no event stream is opened here
+    names: rowNames, // the 姓名 column and the search by name, as relay/server.ts wires them
     campaignKiosks: (id) =>
       Promise.resolve(id === 'c20' ? Array.from({ length: 20 }, (_, i) => kioskId(i)) : null),
     // The 活动 column holds the campaigns' names, as the relay's own lookup gives them.
@@ -163,7 +275,7 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  return { url: `http://127.0.0.1:${port}`, seedMs, bytes }
+  return { url: `http://127.0.0.1:${port}`, seedMs, bytes, rosterMs, ...names }
 }
 
 /**
@@ -306,6 +418,7 @@ answerParent(async (raw) => {
     }
     case 'stop':
       routes?.close()
+      rowNames?.close()
       server?.closeAllConnections()
       server?.close()
       await store?.close()

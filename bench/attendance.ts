@@ -1,7 +1,8 @@
 /**
  * The consolidated attendance (issue 18), on both stores, against a store in a child process
  * (attendance-child.ts) seeded directly with 1,000,000 scans over 200 kiosks (200,000 with
- * --quick): the stats query, the console's table pages, the CSV and XLSX exports over HTTP
+ * --quick) and, on its two campaigns, rosters with desk bindings: the stats query, the console's
+ * table pages and its search by openid and by name, the CSV and XLSX exports over HTTP
  * (time, and the serving process's RSS growth while it streams), and appends per second with
  * the attendance written against the same store without it.
  */
@@ -14,7 +15,18 @@ import { percentile, ratio, round, type Results } from './result'
 const KIOSKS = 200
 /** Pushes in flight: enough that the store's capacity, not one commit's latency, sets the rate. */
 const IN_FLIGHT = 256
-const startedSchema = z.object({ url: z.string(), seedMs: z.number(), bytes: z.number() })
+const startedSchema = z.object({
+  url: z.string(),
+  seedMs: z.number(),
+  bytes: z.number(),
+  rosterMs: z.number(),
+  bound: z.number(),
+  named: z.record(z.string(), z.number()),
+})
+/** A part of a name (surname and first given character) and a surname alone, for the search. */
+const NAME = '王伟'
+const SURNAME = '王'
+const pageSchema = z.object({ total: z.number() })
 const peakSchema = z.object({ baseline: z.number(), peak: z.number() })
 const rateSchema = z.object({ perSecond: z.number() })
 const commandsSchema = z.object({ perPush: z.number(), scripts: z.number() })
@@ -43,6 +55,14 @@ function download(
   })
 }
 
+/** GETs a JSON attendance page: ms and the rows it matched. */
+async function pageTotal(url: string): Promise<{ ms: number; total: number }> {
+  const t0 = performance.now()
+  const res = await fetch(url)
+  const body = pageSchema.parse(await res.json())
+  return { ms: performance.now() - t0, total: body.total }
+}
+
 /** p50 and p99 of `runs` timed GETs after 3 warm-ups. */
 async function timeGets(url: string, runs: number): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < 3; i++) await download(url)
@@ -55,12 +75,21 @@ async function timeGets(url: string, runs: number): Promise<{ p50: number; p99: 
 export async function benchAttendanceQueries(
   backend: Backend,
   rows: number,
+  guests: number,
   results: Results,
 ): Promise<void> {
   const child = new Child('attendance-child.ts')
   try {
     const s = startedSchema.parse(
-      await child.call({ cmd: 'start', backend, kiosks: KIOSKS, rows, attendance: true }),
+      await child.call({
+        cmd: 'start',
+        backend,
+        kiosks: KIOSKS,
+        rows,
+        attendance: true,
+        roster: guests,
+        needles: [NAME, SURNAME],
+      }),
     )
     const at = `${backend}.attendance`
     results[`${at}.seed`] = {
@@ -90,6 +119,31 @@ export async function benchAttendanceQueries(
       unit: 'ms',
       note: "campaign c20, 20 of 200 kiosks' rows (10 %): its own counters",
     }
+
+    // By name, before any page reads the campaigns' name books: the first call reads them.
+    const rosters = `${guests} guests on each of the 2 campaigns' rosters, ${s.bound} bound to scanned visitors by desks (seeded in ${round(s.rosterMs / 1000, 1)} s)`
+    const byName = (q: string) =>
+      `${s.url}/console/api/attendance?format=json&q=${encodeURIComponent(q)}&limit=100`
+    const cold = await pageTotal(byName(NAME))
+    results[`${at}.page.search-name.cold`] = {
+      value: round(cold.ms, 1),
+      unit: 'ms',
+      note: `the first search by name: both name books read (${rosters})`,
+    }
+    const named = await timeGets(byName(NAME), 10)
+    results[`${at}.page.search-name.p50`] = {
+      value: named.p50,
+      unit: 'ms',
+      note: `q=${NAME} (part of a name): ${s.named[NAME] ?? 0} visitors, ${cold.total} rows; ${rosters}`,
+    }
+    const surname = await timeGets(byName(SURNAME), 10)
+    const surnameTotal = (await pageTotal(byName(SURNAME))).total
+    results[`${at}.page.search-surname.p50`] = {
+      value: surname.p50,
+      unit: 'ms',
+      note: `q=${SURNAME} (a surname, 1 in 20 guests): ${s.named[SURNAME] ?? 0} visitors, ${surnameTotal} rows`,
+    }
+
     const page = await timeGets(
       `${s.url}/console/api/attendance?offset=${Math.floor(rows * 0.9)}&limit=100`,
       10,
@@ -279,7 +333,10 @@ export async function benchAttendance(quick: boolean): Promise<Results> {
   const results: Results = {}
   const run = parts()
   for (const backend of backends()) {
-    if (run.queries) await benchAttendanceQueries(backend, quick ? 200_000 : 1_000_000, results)
+    if (run.queries) {
+      const rows = quick ? 200_000 : 1_000_000
+      await benchAttendanceQueries(backend, rows, quick ? 5_000 : 20_000, results)
+    }
     if (run.throughput) await throughput(backend, quick ? 5_000 : 20_000, results)
   }
   return results
