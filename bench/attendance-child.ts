@@ -93,10 +93,10 @@ function boundVisitors(c: number, guests: number): string[] {
 }
 
 /**
- * `write` again while SQLite says the database is locked. A binding's transaction reads before
- * it writes, and when the checkpointer's RESTART (past 10,000 WAL pages, which thousands of
- * bindings in a row reach) holds the write lock meanwhile, SQLite answers SQLITE_BUSY at once,
- * without the store's busy timeout.
+ * `write` again while SQLite says the database is locked. A binding waits out the store's busy
+ * timeout (1 s) for the checkpointer's RESTART (past 10,000 WAL pages, which thousands of
+ * bindings in a row reach); a restart over hundreds of MB of WAL can hold the lock longer.
+ * (Before the store's read-then-write transactions began IMMEDIATE, SQLite answered at once.)
  */
 async function whileLocked<T>(write: () => Promise<T>): Promise<T> {
   for (let tries = 0; ; tries++) {

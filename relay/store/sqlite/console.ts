@@ -103,24 +103,28 @@ export class SqliteConsoleStore implements ConsoleStore {
 
   removeOrganizer(name: string): Promise<boolean> {
     return attempt(() =>
-      this.db.transaction(() => {
-        statement(this.db, 'DELETE FROM console_sessions WHERE name = ?').run(name)
-        return statement(this.db, 'DELETE FROM organizers WHERE name = ?').run(name).changes > 0
-      })(),
+      this.db
+        .transaction(() => {
+          statement(this.db, 'DELETE FROM console_sessions WHERE name = ?').run(name)
+          return statement(this.db, 'DELETE FROM organizers WHERE name = ?').run(name).changes > 0
+        })
+        .immediate(),
     )
   }
 
   putSession(s: SessionRecord): Promise<void> {
     return attempt(() => {
-      this.db.transaction(() => {
-        // Sessions past their absolute end go as new ones come (the index keeps it cheap).
-        statement(this.db, 'DELETE FROM console_sessions WHERE expires_at <= ?').run(s.createdAt)
-        statement(
-          this.db,
-          `INSERT INTO console_sessions (id_hash, name, created_at, last_seen_at, expires_at)
+      this.db
+        .transaction(() => {
+          // Sessions past their absolute end go as new ones come (the index keeps it cheap).
+          statement(this.db, 'DELETE FROM console_sessions WHERE expires_at <= ?').run(s.createdAt)
+          statement(
+            this.db,
+            `INSERT INTO console_sessions (id_hash, name, created_at, last_seen_at, expires_at)
              VALUES (?, ?, ?, ?, ?)`,
-        ).run(s.idHash, s.name, s.createdAt, s.lastSeenAt, s.expiresAt)
-      })()
+          ).run(s.idHash, s.name, s.createdAt, s.lastSeenAt, s.expiresAt)
+        })
+        .immediate()
     })
   }
 
@@ -223,17 +227,19 @@ export class SqliteConsoleStore implements ConsoleStore {
 
   putPairingCode(c: PairingCodeRecord): Promise<void> {
     return attempt(() => {
-      this.db.transaction(() => {
-        statement(
-          this.db,
-          'DELETE FROM pairing_codes WHERE (kiosk_id = ? AND used_at IS NULL) OR expires_at < ?',
-        ).run(c.kioskId, c.createdAt - USED_CODE_MEMORY_MS)
-        statement(
-          this.db,
-          `INSERT INTO pairing_codes (code_hash, kiosk_id, created_at, expires_at)
+      this.db
+        .transaction(() => {
+          statement(
+            this.db,
+            'DELETE FROM pairing_codes WHERE (kiosk_id = ? AND used_at IS NULL) OR expires_at < ?',
+          ).run(c.kioskId, c.createdAt - USED_CODE_MEMORY_MS)
+          statement(
+            this.db,
+            `INSERT INTO pairing_codes (code_hash, kiosk_id, created_at, expires_at)
              VALUES (?, ?, ?, ?)`,
-        ).run(c.codeHash, c.kioskId, c.createdAt, c.expiresAt)
-      })()
+          ).run(c.codeHash, c.kioskId, c.createdAt, c.expiresAt)
+        })
+        .immediate()
     })
   }
 

@@ -176,23 +176,25 @@ export class SqliteFollowUpStore implements FollowUpStore {
     windowMs: number,
   ): Promise<number> {
     return attempt(() =>
-      this.db.transaction(() => {
-        const missing = statement(
-          this.db,
-          `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors WHERE campaign_id = ?
+      this.db
+        .transaction(() => {
+          const missing = statement(
+            this.db,
+            `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors WHERE campaign_id = ?
              AND ((? AND tag_state IS NULL) OR (? AND msg_state IS NULL))`,
-        )
-          .all(campaignId, what.tag ? 1 : 0, what.message ? 1 : 0)
-          .map(toVisitor)
-        let changed = 0
-        for (const old of missing) {
-          const next = mergeFollowUpVisitor(old, promotion(old, what, now, windowMs))
-          if (next === null) continue
-          this.rewrite(next)
-          changed++
-        }
-        return changed
-      })(),
+          )
+            .all(campaignId, what.tag ? 1 : 0, what.message ? 1 : 0)
+            .map(toVisitor)
+          let changed = 0
+          for (const old of missing) {
+            const next = mergeFollowUpVisitor(old, promotion(old, what, now, windowMs))
+            if (next === null) continue
+            this.rewrite(next)
+            changed++
+          }
+          return changed
+        })
+        .immediate(),
     )
   }
 
@@ -212,7 +214,7 @@ export class SqliteFollowUpStore implements FollowUpStore {
   }
 
   record(kioskId: string, seq: number, visitors: readonly NewFollowUpVisitor[]): Promise<void> {
-    return attempt(() => this.recordTx(kioskId, seq, visitors))
+    return attempt(() => this.recordTx.immediate(kioskId, seq, visitors))
   }
 
   dueTags(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]> {
@@ -259,18 +261,20 @@ export class SqliteFollowUpStore implements FollowUpStore {
            tag_due_at = coalesce(?, tag_due_at), tag_attempts = tag_attempts + ?
          WHERE campaign_id = ? AND openid = ?`,
       )
-      this.db.transaction(() => {
-        for (const o of openids) {
-          update.run(
-            u.state,
-            u.errcode ?? null,
-            u.dueAt ?? null,
-            u.attempted ? 1 : 0,
-            campaignId,
-            o,
-          )
-        }
-      })()
+      this.db
+        .transaction(() => {
+          for (const o of openids) {
+            update.run(
+              u.state,
+              u.errcode ?? null,
+              u.dueAt ?? null,
+              u.attempted ? 1 : 0,
+              campaignId,
+              o,
+            )
+          }
+        })
+        .immediate()
     })
   }
 
@@ -285,18 +289,20 @@ export class SqliteFollowUpStore implements FollowUpStore {
            msg_due_at = coalesce(?, msg_due_at), msg_attempts = msg_attempts + ?
          WHERE campaign_id = ? AND openid = ?`,
       )
-      this.db.transaction(() => {
-        for (const { openid, u } of updates) {
-          update.run(
-            u.state,
-            u.errcode ?? null,
-            u.dueAt ?? null,
-            u.attempted ? 1 : 0,
-            campaignId,
-            openid,
-          )
-        }
-      })()
+      this.db
+        .transaction(() => {
+          for (const { openid, u } of updates) {
+            update.run(
+              u.state,
+              u.errcode ?? null,
+              u.dueAt ?? null,
+              u.attempted ? 1 : 0,
+              campaignId,
+              openid,
+            )
+          }
+        })
+        .immediate()
     })
   }
 
