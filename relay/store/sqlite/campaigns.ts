@@ -19,7 +19,7 @@ import type {
   StoredRosterEntry,
 } from '../campaign-types'
 import type { StoreChange } from '../types'
-import { statement } from './statements'
+import { statement, writeTransaction } from './statements'
 
 const campaignRow = z.object({
   campaign: z.string(),
@@ -89,20 +89,18 @@ export class SqliteCampaignStore implements CampaignStore {
 
   createCampaign(c: ConsoleCampaign, now: number): Promise<CampaignRecord | null> {
     return attempt(() => {
-      const created = this.db
-        .transaction(() => {
-          if (this.read(c.id) !== null) return false
-          statement(
-            this.db,
-            'INSERT INTO campaigns (id, campaign, version, updated_at) VALUES (?, ?, ?, ?)',
-          ).run(c.id, JSON.stringify(c), this.tick(), now)
-          statement(
-            this.db,
-            'INSERT INTO campaign_counters (campaign_id, last_number) VALUES (?, 0)',
-          ).run(c.id)
-          return true
-        })
-        .immediate()
+      const created = writeTransaction(this.db, () => {
+        if (this.read(c.id) !== null) return false
+        statement(
+          this.db,
+          'INSERT INTO campaigns (id, campaign, version, updated_at) VALUES (?, ?, ?, ?)',
+        ).run(c.id, JSON.stringify(c), this.tick(), now)
+        statement(
+          this.db,
+          'INSERT INTO campaign_counters (campaign_id, last_number) VALUES (?, 0)',
+        ).run(c.id)
+        return true
+      })
       if (!created) return null
       this.emit({ type: 'campaign', campaignId: c.id })
       return this.read(c.id)
@@ -127,19 +125,17 @@ export class SqliteCampaignStore implements CampaignStore {
     now: number,
     ifVersions?: readonly number[],
   ): CampaignRecord | null | 'stale' {
-    const changed = this.db
-      .transaction((): boolean | 'stale' => {
-        const old = this.read(id)
-        if (old === null) return false
-        if (ifVersions !== undefined && !ifVersions.includes(old.version)) return 'stale'
-        const next = consoleCampaignSchema.parse(edit(old.campaign))
-        statement(
-          this.db,
-          'UPDATE campaigns SET campaign = ?, version = ?, updated_at = ? WHERE id = ?',
-        ).run(JSON.stringify(next), this.tick(), now, id)
-        return true
-      })
-      .immediate()
+    const changed = writeTransaction(this.db, (): boolean | 'stale' => {
+      const old = this.read(id)
+      if (old === null) return false
+      if (ifVersions !== undefined && !ifVersions.includes(old.version)) return 'stale'
+      const next = consoleCampaignSchema.parse(edit(old.campaign))
+      statement(
+        this.db,
+        'UPDATE campaigns SET campaign = ?, version = ?, updated_at = ? WHERE id = ?',
+      ).run(JSON.stringify(next), this.tick(), now, id)
+      return true
+    })
     if (changed === 'stale') return changed
     if (!changed) return null
     this.emit({ type: 'campaign', campaignId: id })
@@ -166,17 +162,15 @@ export class SqliteCampaignStore implements CampaignStore {
 
   noteAssignment(kioskId: string): Promise<number> {
     return attempt(() =>
-      this.db
-        .transaction(() => {
-          const version = this.tick()
-          statement(
-            this.db,
-            `INSERT INTO kiosk_campaign_versions (kiosk_id, version) VALUES (?, ?)
+      writeTransaction(this.db, () => {
+        const version = this.tick()
+        statement(
+          this.db,
+          `INSERT INTO kiosk_campaign_versions (kiosk_id, version) VALUES (?, ?)
              ON CONFLICT (kiosk_id) DO UPDATE SET version = excluded.version`,
-          ).run(kioskId, version)
-          return version
-        })
-        .immediate(),
+        ).run(kioskId, version)
+        return version
+      }),
     )
   }
 
@@ -198,24 +192,22 @@ export class SqliteCampaignStore implements CampaignStore {
     ifVersions?: readonly number[],
   ): Promise<number | 'stale'> {
     return attempt(() =>
-      this.db
-        .transaction((): number | 'stale' => {
-          const old = this.readAssignmentVersion(kioskId)
-          if (ifVersions !== undefined && !ifVersions.includes(old)) return 'stale'
-          statement(
-            this.db,
-            `INSERT INTO kiosk_meta (kiosk_id, campaign_id) VALUES (?, ?)
+      writeTransaction(this.db, (): number | 'stale' => {
+        const old = this.readAssignmentVersion(kioskId)
+        if (ifVersions !== undefined && !ifVersions.includes(old)) return 'stale'
+        statement(
+          this.db,
+          `INSERT INTO kiosk_meta (kiosk_id, campaign_id) VALUES (?, ?)
              ON CONFLICT (kiosk_id) DO UPDATE SET campaign_id = excluded.campaign_id`,
-          ).run(kioskId, campaignId)
-          const version = this.tick()
-          statement(
-            this.db,
-            `INSERT INTO kiosk_campaign_versions (kiosk_id, version) VALUES (?, ?)
+        ).run(kioskId, campaignId)
+        const version = this.tick()
+        statement(
+          this.db,
+          `INSERT INTO kiosk_campaign_versions (kiosk_id, version) VALUES (?, ?)
              ON CONFLICT (kiosk_id) DO UPDATE SET version = excluded.version`,
-          ).run(kioskId, version)
-          return version
-        })
-        .immediate(),
+        ).run(kioskId, version)
+        return version
+      }),
     )
   }
 
@@ -225,32 +217,30 @@ export class SqliteCampaignStore implements CampaignStore {
     ifVersions?: readonly number[],
   ): Promise<RosterState | null | 'stale'> {
     return attempt(() => {
-      const state = this.db
-        .transaction((): RosterState | null | 'stale' => {
-          const row = statement(
-            this.db,
-            'SELECT roster_version, roster_total FROM campaigns WHERE id = ?',
-          ).get(campaignId)
-          if (row === undefined) return null
-          const old = rosterStateRow.parse(row).roster_version
-          if (ifVersions !== undefined && !ifVersions.includes(old)) return 'stale'
-          statement(this.db, 'DELETE FROM campaign_roster WHERE campaign_id = ?').run(campaignId)
-          const insert = statement(
-            this.db,
-            `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
+      const state = writeTransaction(this.db, (): RosterState | null | 'stale' => {
+        const row = statement(
+          this.db,
+          'SELECT roster_version, roster_total FROM campaigns WHERE id = ?',
+        ).get(campaignId)
+        if (row === undefined) return null
+        const old = rosterStateRow.parse(row).roster_version
+        if (ifVersions !== undefined && !ifVersions.includes(old)) return 'stale'
+        statement(this.db, 'DELETE FROM campaign_roster WHERE campaign_id = ?').run(campaignId)
+        const insert = statement(
+          this.db,
+          `INSERT INTO campaign_roster (campaign_id, idx, id, name, company, phone, code)
              VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          )
-          entries.forEach((e, idx) =>
-            insert.run(campaignId, idx, e.id, e.name, e.company, e.phone, e.code),
-          )
-          const version = this.tick()
-          statement(
-            this.db,
-            'UPDATE campaigns SET roster_version = ?, roster_total = ? WHERE id = ?',
-          ).run(version, entries.length, campaignId)
-          return { version, total: entries.length }
-        })
-        .immediate()
+        )
+        entries.forEach((e, idx) =>
+          insert.run(campaignId, idx, e.id, e.name, e.company, e.phone, e.code),
+        )
+        const version = this.tick()
+        statement(
+          this.db,
+          'UPDATE campaigns SET roster_version = ?, roster_total = ? WHERE id = ?',
+        ).run(version, entries.length, campaignId)
+        return { version, total: entries.length }
+      })
       if (state !== null && state !== 'stale') this.emit({ type: 'roster', campaignId })
       return state
     })
@@ -277,35 +267,33 @@ export class SqliteCampaignStore implements CampaignStore {
 
   putBinding(campaignId: string, b: Binding): Promise<boolean> {
     return attempt(() => {
-      const changed = this.db
-        .transaction(() => {
-          const byReg = statement(
-            this.db,
-            `SELECT registration_id, openid, at FROM campaign_bindings
+      const changed = writeTransaction(this.db, () => {
+        const byReg = statement(
+          this.db,
+          `SELECT registration_id, openid, at FROM campaign_bindings
              WHERE campaign_id = ? AND registration_id = ?`,
-          ).get(campaignId, b.registrationId)
-          if (byReg !== undefined && toBinding(byReg).at >= b.at) return false
-          const byOpenid = statement(
-            this.db,
-            `SELECT registration_id, openid, at FROM campaign_bindings
+        ).get(campaignId, b.registrationId)
+        if (byReg !== undefined && toBinding(byReg).at >= b.at) return false
+        const byOpenid = statement(
+          this.db,
+          `SELECT registration_id, openid, at FROM campaign_bindings
              WHERE campaign_id = ? AND openid = ?`,
-          )
-            .all(campaignId, b.openid)
-            .map(toBinding)
-          if (byOpenid.some((x) => x.at > b.at)) return false
-          statement(
-            this.db,
-            'DELETE FROM campaign_bindings WHERE campaign_id = ? AND openid = ?',
-          ).run(campaignId, b.openid)
-          statement(
-            this.db,
-            `INSERT INTO campaign_bindings (campaign_id, registration_id, openid, at)
+        )
+          .all(campaignId, b.openid)
+          .map(toBinding)
+        if (byOpenid.some((x) => x.at > b.at)) return false
+        statement(
+          this.db,
+          'DELETE FROM campaign_bindings WHERE campaign_id = ? AND openid = ?',
+        ).run(campaignId, b.openid)
+        statement(
+          this.db,
+          `INSERT INTO campaign_bindings (campaign_id, registration_id, openid, at)
              VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id, registration_id)
              DO UPDATE SET openid = excluded.openid, at = excluded.at`,
-          ).run(campaignId, b.registrationId, b.openid, b.at)
-          return true
-        })
-        .immediate()
+        ).run(campaignId, b.registrationId, b.openid, b.at)
+        return true
+      })
       if (changed) this.emit({ type: 'binding', campaignId, ...b })
       return changed
     })

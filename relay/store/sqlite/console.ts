@@ -16,7 +16,7 @@ import type {
   RedeemResult,
   SessionRecord,
 } from '../console-types'
-import { statement } from './statements'
+import { statement, writeTransaction } from './statements'
 
 type Db = Database.Database
 
@@ -103,28 +103,24 @@ export class SqliteConsoleStore implements ConsoleStore {
 
   removeOrganizer(name: string): Promise<boolean> {
     return attempt(() =>
-      this.db
-        .transaction(() => {
-          statement(this.db, 'DELETE FROM console_sessions WHERE name = ?').run(name)
-          return statement(this.db, 'DELETE FROM organizers WHERE name = ?').run(name).changes > 0
-        })
-        .immediate(),
+      writeTransaction(this.db, () => {
+        statement(this.db, 'DELETE FROM console_sessions WHERE name = ?').run(name)
+        return statement(this.db, 'DELETE FROM organizers WHERE name = ?').run(name).changes > 0
+      }),
     )
   }
 
   putSession(s: SessionRecord): Promise<void> {
     return attempt(() => {
-      this.db
-        .transaction(() => {
-          // Sessions past their absolute end go as new ones come (the index keeps it cheap).
-          statement(this.db, 'DELETE FROM console_sessions WHERE expires_at <= ?').run(s.createdAt)
-          statement(
-            this.db,
-            `INSERT INTO console_sessions (id_hash, name, created_at, last_seen_at, expires_at)
+      writeTransaction(this.db, () => {
+        // Sessions past their absolute end go as new ones come (the index keeps it cheap).
+        statement(this.db, 'DELETE FROM console_sessions WHERE expires_at <= ?').run(s.createdAt)
+        statement(
+          this.db,
+          `INSERT INTO console_sessions (id_hash, name, created_at, last_seen_at, expires_at)
              VALUES (?, ?, ?, ?, ?)`,
-          ).run(s.idHash, s.name, s.createdAt, s.lastSeenAt, s.expiresAt)
-        })
-        .immediate()
+        ).run(s.idHash, s.name, s.createdAt, s.lastSeenAt, s.expiresAt)
+      })
     })
   }
 
@@ -160,38 +156,36 @@ export class SqliteConsoleStore implements ConsoleStore {
 
   takeLoginAttempt(key: string, now: number, policy: LockoutPolicy): Promise<LoginAttempt> {
     return attempt(() =>
-      this.db
-        .transaction((): LoginAttempt => {
-          const raw = statement(
-            this.db,
-            'SELECT count, locked_until, updated_at FROM login_attempts WHERE key = ?',
-          ).get(key)
-          const r = raw === undefined ? null : attemptRow.parse(raw)
-          const step = lockoutStep(
-            r && { count: r.count, lockedUntil: r.locked_until, updatedAt: r.updated_at },
-            now,
-            policy,
-          )
-          if ('retryAfterMs' in step) return { allowed: false, retryAfterMs: step.retryAfterMs }
+      writeTransaction(this.db, (): LoginAttempt => {
+        const raw = statement(
+          this.db,
+          'SELECT count, locked_until, updated_at FROM login_attempts WHERE key = ?',
+        ).get(key)
+        const r = raw === undefined ? null : attemptRow.parse(raw)
+        const step = lockoutStep(
+          r && { count: r.count, lockedUntil: r.locked_until, updatedAt: r.updated_at },
+          now,
+          policy,
+        )
+        if ('retryAfterMs' in step) return { allowed: false, retryAfterMs: step.retryAfterMs }
+        statement(
+          this.db,
+          `INSERT OR REPLACE INTO login_attempts (key, count, locked_until, updated_at)
+             VALUES (?, ?, ?, ?)`,
+        ).run(key, step.next.count, step.next.lockedUntil, step.next.updatedAt)
+        // Each name or address tried is a row: those the policy has forgotten go, in steps as
+        // attempts come (Redis expires its keys), or guesses at made-up names would pile up.
+        // Only keys of this kind (`name:`, `addr:`): another kind may have another policy.
+        if (++this.attemptsSincePurge >= PURGE_EVERY_ATTEMPTS) {
+          this.attemptsSincePurge = 0
+          const kind = key.slice(0, key.indexOf(':') + 1)
           statement(
             this.db,
-            `INSERT OR REPLACE INTO login_attempts (key, count, locked_until, updated_at)
-             VALUES (?, ?, ?, ?)`,
-          ).run(key, step.next.count, step.next.lockedUntil, step.next.updatedAt)
-          // Each name or address tried is a row: those the policy has forgotten go, in steps as
-          // attempts come (Redis expires its keys), or guesses at made-up names would pile up.
-          // Only keys of this kind (`name:`, `addr:`): another kind may have another policy.
-          if (++this.attemptsSincePurge >= PURGE_EVERY_ATTEMPTS) {
-            this.attemptsSincePurge = 0
-            const kind = key.slice(0, key.indexOf(':') + 1)
-            statement(
-              this.db,
-              'DELETE FROM login_attempts WHERE updated_at <= ? AND substr(key, 1, ?) = ?',
-            ).run(now - policy.forgetAfterMs, kind.length, kind)
-          }
-          return { allowed: true }
-        })
-        .immediate(),
+            'DELETE FROM login_attempts WHERE updated_at <= ? AND substr(key, 1, ?) = ?',
+          ).run(now - policy.forgetAfterMs, kind.length, kind)
+        }
+        return { allowed: true }
+      }),
     )
   }
 
@@ -227,19 +221,17 @@ export class SqliteConsoleStore implements ConsoleStore {
 
   putPairingCode(c: PairingCodeRecord): Promise<void> {
     return attempt(() => {
-      this.db
-        .transaction(() => {
-          statement(
-            this.db,
-            'DELETE FROM pairing_codes WHERE (kiosk_id = ? AND used_at IS NULL) OR expires_at < ?',
-          ).run(c.kioskId, c.createdAt - USED_CODE_MEMORY_MS)
-          statement(
-            this.db,
-            `INSERT INTO pairing_codes (code_hash, kiosk_id, created_at, expires_at)
+      writeTransaction(this.db, () => {
+        statement(
+          this.db,
+          'DELETE FROM pairing_codes WHERE (kiosk_id = ? AND used_at IS NULL) OR expires_at < ?',
+        ).run(c.kioskId, c.createdAt - USED_CODE_MEMORY_MS)
+        statement(
+          this.db,
+          `INSERT INTO pairing_codes (code_hash, kiosk_id, created_at, expires_at)
              VALUES (?, ?, ?, ?)`,
-          ).run(c.codeHash, c.kioskId, c.createdAt, c.expiresAt)
-        })
-        .immediate()
+        ).run(c.codeHash, c.kioskId, c.createdAt, c.expiresAt)
+      })
     })
   }
 
@@ -260,29 +252,27 @@ export class SqliteConsoleStore implements ConsoleStore {
     now: number,
   ): Promise<RedeemResult> {
     return attempt(() => {
-      const result = this.db
-        .transaction((): RedeemResult => {
-          const raw = statement(
-            this.db,
-            'SELECT kiosk_id, expires_at, used_at FROM pairing_codes WHERE code_hash = ?',
-          ).get(codeHash)
-          if (raw === undefined) return { status: 'unknown' }
-          const code = codeRow.parse(raw)
-          if (code.kiosk_id !== kioskId) return { status: 'unknown' }
-          if (code.used_at !== null) return { status: 'used' }
-          if (code.expires_at <= now) return { status: 'unknown' }
-          const updated = statement(
-            this.db,
-            'UPDATE kiosks SET token_hash = ?, revoked_at = NULL WHERE kiosk_id = ?',
-          ).run(tokenHash, code.kiosk_id)
-          if (updated.changes === 0) return { status: 'unknown' }
-          statement(this.db, 'UPDATE pairing_codes SET used_at = ? WHERE code_hash = ?').run(
-            now,
-            codeHash,
-          )
-          return { status: 'paired', kioskId: code.kiosk_id }
-        })
-        .immediate()
+      const result = writeTransaction(this.db, (): RedeemResult => {
+        const raw = statement(
+          this.db,
+          'SELECT kiosk_id, expires_at, used_at FROM pairing_codes WHERE code_hash = ?',
+        ).get(codeHash)
+        if (raw === undefined) return { status: 'unknown' }
+        const code = codeRow.parse(raw)
+        if (code.kiosk_id !== kioskId) return { status: 'unknown' }
+        if (code.used_at !== null) return { status: 'used' }
+        if (code.expires_at <= now) return { status: 'unknown' }
+        const updated = statement(
+          this.db,
+          'UPDATE kiosks SET token_hash = ?, revoked_at = NULL WHERE kiosk_id = ?',
+        ).run(tokenHash, code.kiosk_id)
+        if (updated.changes === 0) return { status: 'unknown' }
+        statement(this.db, 'UPDATE pairing_codes SET used_at = ? WHERE code_hash = ?').run(
+          now,
+          codeHash,
+        )
+        return { status: 'paired', kioskId: code.kiosk_id }
+      })
       if (result.status === 'paired') this.kioskChanged(result.kioskId)
       return result
     })

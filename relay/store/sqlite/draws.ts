@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { drawRecordSchema, type DrawRecord } from '../../../shared/screen-api'
 import type { CheckedInVisitor, DrawSnapshot, DrawStore } from '../draw-types'
 import type { StoreChange } from '../types'
-import { statement } from './statements'
+import { statement, writeTransaction } from './statements'
 
 /** Checked by hand: a zod parse per row was most of a 100,000-visitor snapshot. */
 function toVisitor(raw: unknown): CheckedInVisitor {
@@ -61,53 +61,49 @@ export class SqliteDrawStore implements DrawStore {
 
   snapshot(campaignId: string): Promise<DrawSnapshot | null> {
     return attempt(() =>
-      this.db
-        .transaction((): DrawSnapshot | null => {
-          if (!this.exists(campaignId)) return null
-          const visitors = statement(
-            this.db,
-            'SELECT openid, number FROM campaign_visitors WHERE campaign_id = ?',
-          )
-            .all(campaignId)
-            .map(toVisitor)
-          // Bound to a registration of the current roster (an upload may have dropped it).
-          const names = new Map<string, string>()
-          const bound = statement(
-            this.db,
-            `SELECT b.openid AS openid, r.name AS name
+      writeTransaction(this.db, (): DrawSnapshot | null => {
+        if (!this.exists(campaignId)) return null
+        const visitors = statement(
+          this.db,
+          'SELECT openid, number FROM campaign_visitors WHERE campaign_id = ?',
+        )
+          .all(campaignId)
+          .map(toVisitor)
+        // Bound to a registration of the current roster (an upload may have dropped it).
+        const names = new Map<string, string>()
+        const bound = statement(
+          this.db,
+          `SELECT b.openid AS openid, r.name AS name
              FROM campaign_bindings b JOIN campaign_roster r
                ON r.campaign_id = b.campaign_id AND r.id = b.registration_id
              WHERE b.campaign_id = ?`,
-          ).all(campaignId)
-          for (const raw of bound) {
-            const r = nameRow.parse(raw)
-            names.set(r.openid, r.name)
-          }
-          return { version: this.version(campaignId), visitors, names, draws: this.all(campaignId) }
-        })
-        .immediate(),
+        ).all(campaignId)
+        for (const raw of bound) {
+          const r = nameRow.parse(raw)
+          names.set(r.openid, r.name)
+        }
+        return { version: this.version(campaignId), visitors, names, draws: this.all(campaignId) }
+      }),
     )
   }
 
   commit(record: DrawRecord, expectedVersion: number): Promise<boolean> {
     return attempt(() => {
-      const stored = this.db
-        .transaction(() => {
-          if (!this.exists(record.campaignId)) return false
-          if (this.version(record.campaignId) !== expectedVersion) return false
-          statement(
-            this.db,
-            `INSERT INTO campaign_draws (campaign_id, id, at, record) VALUES (?, ?, ?, ?)
+      const stored = writeTransaction(this.db, () => {
+        if (!this.exists(record.campaignId)) return false
+        if (this.version(record.campaignId) !== expectedVersion) return false
+        statement(
+          this.db,
+          `INSERT INTO campaign_draws (campaign_id, id, at, record) VALUES (?, ?, ?, ?)
              ON CONFLICT (campaign_id, id) DO UPDATE SET record = excluded.record`,
-          ).run(record.campaignId, record.id, record.at, JSON.stringify(record))
-          statement(
-            this.db,
-            `INSERT INTO campaign_draw_versions (campaign_id, version) VALUES (?, ?)
+        ).run(record.campaignId, record.id, record.at, JSON.stringify(record))
+        statement(
+          this.db,
+          `INSERT INTO campaign_draw_versions (campaign_id, version) VALUES (?, ?)
              ON CONFLICT (campaign_id) DO UPDATE SET version = excluded.version`,
-          ).run(record.campaignId, expectedVersion + 1)
-          return true
-        })
-        .immediate()
+        ).run(record.campaignId, expectedVersion + 1)
+        return true
+      })
       if (stored) this.emit({ type: 'draw', campaignId: record.campaignId, drawId: record.id })
       return stored
     })

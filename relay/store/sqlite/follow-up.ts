@@ -18,7 +18,7 @@ import {
   type OutboxRow,
   type TagUpdate,
 } from '../follow-up-types'
-import { statement } from './statements'
+import { statement, writeTransaction } from './statements'
 import { noFollowUpCounts } from '../../../shared/follow-up-api'
 
 const visitorRow = z.object({
@@ -176,25 +176,23 @@ export class SqliteFollowUpStore implements FollowUpStore {
     windowMs: number,
   ): Promise<number> {
     return attempt(() =>
-      this.db
-        .transaction(() => {
-          const missing = statement(
-            this.db,
-            `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors WHERE campaign_id = ?
+      writeTransaction(this.db, () => {
+        const missing = statement(
+          this.db,
+          `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors WHERE campaign_id = ?
              AND ((? AND tag_state IS NULL) OR (? AND msg_state IS NULL))`,
-          )
-            .all(campaignId, what.tag ? 1 : 0, what.message ? 1 : 0)
-            .map(toVisitor)
-          let changed = 0
-          for (const old of missing) {
-            const next = mergeFollowUpVisitor(old, promotion(old, what, now, windowMs))
-            if (next === null) continue
-            this.rewrite(next)
-            changed++
-          }
-          return changed
-        })
-        .immediate(),
+        )
+          .all(campaignId, what.tag ? 1 : 0, what.message ? 1 : 0)
+          .map(toVisitor)
+        let changed = 0
+        for (const old of missing) {
+          const next = mergeFollowUpVisitor(old, promotion(old, what, now, windowMs))
+          if (next === null) continue
+          this.rewrite(next)
+          changed++
+        }
+        return changed
+      }),
     )
   }
 
@@ -261,20 +259,18 @@ export class SqliteFollowUpStore implements FollowUpStore {
            tag_due_at = coalesce(?, tag_due_at), tag_attempts = tag_attempts + ?
          WHERE campaign_id = ? AND openid = ?`,
       )
-      this.db
-        .transaction(() => {
-          for (const o of openids) {
-            update.run(
-              u.state,
-              u.errcode ?? null,
-              u.dueAt ?? null,
-              u.attempted ? 1 : 0,
-              campaignId,
-              o,
-            )
-          }
-        })
-        .immediate()
+      writeTransaction(this.db, () => {
+        for (const o of openids) {
+          update.run(
+            u.state,
+            u.errcode ?? null,
+            u.dueAt ?? null,
+            u.attempted ? 1 : 0,
+            campaignId,
+            o,
+          )
+        }
+      })
     })
   }
 
@@ -289,20 +285,18 @@ export class SqliteFollowUpStore implements FollowUpStore {
            msg_due_at = coalesce(?, msg_due_at), msg_attempts = msg_attempts + ?
          WHERE campaign_id = ? AND openid = ?`,
       )
-      this.db
-        .transaction(() => {
-          for (const { openid, u } of updates) {
-            update.run(
-              u.state,
-              u.errcode ?? null,
-              u.dueAt ?? null,
-              u.attempted ? 1 : 0,
-              campaignId,
-              openid,
-            )
-          }
-        })
-        .immediate()
+      writeTransaction(this.db, () => {
+        for (const { openid, u } of updates) {
+          update.run(
+            u.state,
+            u.errcode ?? null,
+            u.dueAt ?? null,
+            u.attempted ? 1 : 0,
+            campaignId,
+            openid,
+          )
+        }
+      })
     })
   }
 

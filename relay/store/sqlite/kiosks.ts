@@ -1,7 +1,7 @@
 /** The kiosk half of the SQLite store: records, token hashes, integer scene ranges. */
 import type Database from 'better-sqlite3'
 import { kioskRow, rangeRow } from './rows'
-import { statement } from './statements'
+import { statement, writeTransaction } from './statements'
 import { newEpoch } from '../store-util'
 import {
   KioskExistsError,
@@ -49,7 +49,7 @@ export function readKiosks(db: Db): KioskRecord[] {
 
 /** Creates the kiosk or replaces its token and ranges; epoch and queue stay. */
 export function writeKiosk(db: Db, input: PutKioskInput): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     if (input.onlyIfNew === true && readKiosk(db, input.kioskId) !== null) {
       throw new KioskExistsError(input.kioskId)
     }
@@ -78,7 +78,7 @@ export function writeKiosk(db: Db, input: PutKioskInput): void {
     statement(db, 'DELETE FROM scene_ranges WHERE kiosk_id = ?').run(input.kioskId)
     const insert = statement(db, 'INSERT INTO scene_ranges (lo, hi, kiosk_id) VALUES (?, ?, ?)')
     for (const r of input.sceneRanges) insert.run(r.lo, r.hi, input.kioskId)
-  }).immediate()
+  })
 }
 
 /** True when this call revoked it (false if unknown or already revoked). */

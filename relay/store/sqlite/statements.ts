@@ -20,3 +20,15 @@ export function statement(db: Database.Database, sql: string): Database.Statemen
   }
   return stmt
 }
+
+/**
+ * Runs `fn` in a transaction that takes the write lock when it begins (BEGIN IMMEDIATE), for
+ * every store transaction that writes. A deferred one that reads first gets no wait from SQLite
+ * when it then needs the lock another connection holds (the checkpointer's RESTART checkpoint, a
+ * `relay kiosk` command): "database is locked" at once, not after the busy timeout. Inside
+ * another transaction it is a savepoint. A transaction that only reads stays deferred
+ * (`db.transaction(fn)()`): it never waits for a writer.
+ */
+export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+  return db.transaction(fn).immediate()
+}

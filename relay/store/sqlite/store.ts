@@ -32,7 +32,7 @@ import {
 } from './rows'
 import { ChangeFeed, newEpoch, storedEvent } from '../store-util'
 import { GroupCommit } from './group-commit'
-import { statement } from './statements'
+import { statement, writeTransaction } from './statements'
 import type {
   AppendResult,
   FallbackCodeRecord,
@@ -452,30 +452,28 @@ class SqliteStore implements RelayStore {
     // their queue entries can then go too.
     await this.attendance.settled(READ_WAIT_MS)
     return attempt(() =>
-      this.db
-        .transaction(() => {
-          // An entry whose attendance row is still pending stays (its row is built from it):
-          // nothing at or after the oldest pending receive time goes. Two statements, not one
-          // with an "infinite" bound: with the bound in it SQLite walks `events_received` over
-          // the whole queue instead of the two indexes of the OR, and none pending is the rule.
-          const oldest = pendingSinceRow.parse(
-            statement(this.db, 'SELECT min(received_at) AS at FROM attendance_pending').get(),
-          ).at
-          const events =
-            oldest === null
-              ? statement(this.db, 'DELETE FROM events WHERE acked_at < ? OR received_at < ?').run(
-                  ackedBefore,
-                  receivedBefore,
-                )
-              : statement(
-                  this.db,
-                  `DELETE FROM events WHERE (acked_at < ? OR received_at < ?) AND received_at < ?`,
-                ).run(ackedBefore, receivedBefore, oldest)
-          statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
-          this.purgeSignedQueries(p.now)
-          return events.changes
-        })
-        .immediate(),
+      writeTransaction(this.db, () => {
+        // An entry whose attendance row is still pending stays (its row is built from it):
+        // nothing at or after the oldest pending receive time goes. Two statements, not one
+        // with an "infinite" bound: with the bound in it SQLite walks `events_received` over
+        // the whole queue instead of the two indexes of the OR, and none pending is the rule.
+        const oldest = pendingSinceRow.parse(
+          statement(this.db, 'SELECT min(received_at) AS at FROM attendance_pending').get(),
+        ).at
+        const events =
+          oldest === null
+            ? statement(this.db, 'DELETE FROM events WHERE acked_at < ? OR received_at < ?').run(
+                ackedBefore,
+                receivedBefore,
+              )
+            : statement(
+                this.db,
+                `DELETE FROM events WHERE (acked_at < ? OR received_at < ?) AND received_at < ?`,
+              ).run(ackedBefore, receivedBefore, oldest)
+        statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
+        this.purgeSignedQueries(p.now)
+        return events.changes
+      }),
     )
   }
 
