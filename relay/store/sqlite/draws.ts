@@ -61,7 +61,9 @@ export class SqliteDrawStore implements DrawStore {
 
   snapshot(campaignId: string): Promise<DrawSnapshot | null> {
     return attempt(() =>
-      writeTransaction(this.db, (): DrawSnapshot | null => {
+      // Reads only: deferred, one snapshot of the visitors, names and draws, never waiting on a
+      // writer (writeTransaction would take the write lock for it).
+      this.db.transaction((): DrawSnapshot | null => {
         if (!this.exists(campaignId)) return null
         const visitors = statement(
           this.db,
@@ -83,7 +85,7 @@ export class SqliteDrawStore implements DrawStore {
           names.set(r.openid, r.name)
         }
         return { version: this.version(campaignId), visitors, names, draws: this.all(campaignId) }
-      }),
+      })(),
     )
   }
 
