@@ -21,6 +21,7 @@ import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { openFds } from '../helpers/fds'
+import { rawHttp as raw } from '../helpers/raw-http'
 import {
   cleanup,
   kioskOn,
@@ -51,38 +52,6 @@ async function bridge() {
   const web = await startWebServer({ target: core, secret, staticDir, port: 0 })
   onCleanup(() => web.close())
   return { core, web, secret, dir }
-}
-
-/** Raw HTTP, so tests can send the Host and Origin headers a browser or attacker would. */
-function raw(
-  url: string,
-  o: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? 'GET', headers: o.headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', reject)
-    req.end(o.body)
-  })
-}
-
-/** `raw` with the answer's headers. */
-function rawWithHeaders(
-  url: string,
-  o: { method?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? 'GET', headers: o.headers }, (res) => {
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 /** A small EventSource over fetch (Node has none); enough for `text/event-stream`. */
@@ -274,10 +243,10 @@ describe('web bridge security', () => {
     expect(JSON.parse(bad.body)).toEqual({
       error: { code: 'bad_input', params: { field: 'body' } },
     })
-    const get = await rawWithHeaders(call, { headers: { authorization: `Bearer ${secret}` } })
+    const get = await raw(call, { headers: { authorization: `Bearer ${secret}` } })
     expect(get.status).toBe(405)
     expect(get.headers.allow).toBe('POST')
-    const events = await rawWithHeaders(`${web.url}/api/events?key=${secret}`, { method: 'POST' })
+    const events = await raw(`${web.url}/api/events?key=${secret}`, { method: 'POST' })
     expect(events.status).toBe(405)
     expect(events.headers.allow).toBe('GET')
   })

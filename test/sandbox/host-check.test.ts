@@ -3,8 +3,8 @@
 // requests still carry its own name in Host: those are refused before any route, so such a
 // page cannot make the sandbox push signed scans into a relay, switch its faults, or read its
 // pushes. Addresses, localhost and the names the sandbox was started with still work.
-import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
+import { rawHttp } from '../helpers/raw-http'
 import { closeAll, receiver, sandbox, tempCode } from './helpers'
 
 afterEach(closeAll)
@@ -14,23 +14,8 @@ function withHost(
   host: string,
   o: { method?: string; body?: string } = {},
 ): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: o.method ?? 'GET',
-        headers: { host, ...(o.body !== undefined && { 'content-type': 'application/json' }) },
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => (body += c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end(o.body)
-  })
+  const json = o.body !== undefined && { 'content-type': 'application/json' }
+  return rawHttp(url, { ...o, headers: { host, ...json } })
 }
 
 async function sandboxFaults(url: string): Promise<unknown> {
