@@ -8,15 +8,20 @@
 /** What Windows (and so a download folder) refuses in a file name, and controls. */
 const NOT_IN_FILE_NAME = /[\\/:*?"<>|\u0000-\u001f\u007f]/g
 /* eslint-enable no-control-regex */
+/**
+ * A UTF-16 half with no other half (`"\ud83c"` from an API client that cut an emoji in two):
+ * no file system or UTF-8 header can hold it, and `encodeURIComponent` throws on it.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 /** Code points of the campaign's name kept in the file name. */
 const MAX_NAME_CHARS = 60
 
 /**
- * The campaign's name with what a file name cannot hold replaced by `_`, at most 60 code
- * points, no leading or trailing dots or spaces; the id when nothing is left.
+ * The campaign's name with what a file name cannot hold (lone surrogates included) replaced by
+ * `_`, at most 60 code points, no leading or trailing dots or spaces; the id when nothing is left.
  */
 export function campaignFilePart(campaign: { id: string; name: string }): string {
-  const kept = [...campaign.name.trim().replace(NOT_IN_FILE_NAME, '_')]
+  const kept = [...campaign.name.trim().replace(NOT_IN_FILE_NAME, '_').replace(LONE_SURROGATE, '_')]
     .slice(0, MAX_NAME_CHARS)
     .join('')
     // Windows drops a trailing dot or space, and a leading dot hides the file elsewhere.

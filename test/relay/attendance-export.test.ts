@@ -195,6 +195,32 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
     }
   })
 
+  it('a campaign whose name holds a lone surrogate still downloads: the file name has _ for it', async () => {
+    const store = await open()
+    // An API client that cut an emoji in half sends "\ud83c" alone; JSON carries it.
+    const s = await serveAttendanceRoutes(store, {
+      campaignKiosks: (id) => Promise.resolve(id === 'half' ? ['booth-a'] : null),
+      campaignNames: (id) =>
+        Promise.resolve(new Map(id === 'half' ? [['half', '春季\ud83c展会\udf89']] : [])),
+    })
+    try {
+      for (const format of ['csv', 'xlsx'] as const) {
+        const res = await fetch(`${s.url}/console/api/attendance?format=${format}&campaign=half`)
+        await res.arrayBuffer()
+        expect(res.status).toBe(200)
+        const cd = res.headers.get('content-disposition') ?? ''
+        const m = /filename\*=UTF-8''([A-Za-z0-9%._~-]+)$/.exec(cd)
+        expect(m, cd).not.toBeNull()
+        expect(decodeURIComponent(m![1]!)).toMatch(
+          new RegExp(`^春季_展会_-签到记录-\\d{8}-\\d{4}\\.${format}$`),
+        )
+      }
+    } finally {
+      await s.close()
+      await store.close()
+    }
+  })
+
   it("活动 shows the campaign's name: formula-escaped in CSV, text in XLSX, the id when its name is unknown", async () => {
     const store = await open()
     const names = createCampaignNames(store.campaigns)
