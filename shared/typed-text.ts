@@ -10,7 +10,9 @@
  * shows both as a line break), and holds no other control character (tab included). Neither
  * holds a bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), which can make a
  * prize read backwards on the big screen, nor Unicode's line or paragraph separator (U+2028,
- * U+2029: a browser breaks the line, a sheet or WeChat may not). Plain TS: browsers run it too.
+ * U+2029: a browser breaks the line, a sheet or WeChat may not), nor half of a UTF-16 surrogate
+ * pair alone (an emoji an API client cut in two: JSON carries it, but no UTF-8 file name, header
+ * or sheet can). Plain TS: browsers run it too.
  */
 import type { z } from 'zod'
 
@@ -18,9 +20,14 @@ import type { z } from 'zod'
 const BIDI = '\\u202a-\\u202e\\u2066-\\u2069'
 /** Unicode's line and paragraph separators: line breaks no sheet, log or WeChat treats as such. */
 const SEPARATORS = '\\u2028\\u2029'
-const NOT_IN_LINE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI}${SEPARATORS}]`)
+/** A high surrogate not followed by a low one, or a low one not after a high one. */
+const LONE_SURROGATE =
+  '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]'
+const NOT_IN_LINE = new RegExp(
+  `[\\u0000-\\u001f\\u007f-\\u009f${BIDI}${SEPARATORS}]|${LONE_SURROGATE}`,
+)
 const NOT_IN_LINES = new RegExp(
-  `\\r(?!\\n)|[\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${BIDI}${SEPARATORS}]`,
+  `\\r(?!\\n)|[\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${BIDI}${SEPARATORS}]|${LONE_SURROGATE}`,
 )
 
 export const LINE_TEXT_MESSAGE =

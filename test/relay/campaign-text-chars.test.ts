@@ -17,7 +17,8 @@ const bed = relayTestBed()
 
 /**
  * Every class a name refuses: C0 (NUL, tab, LF, CR, ESC), DEL, C1, bidi embed/override/isolate,
- * and Unicode's line and paragraph separators.
+ * Unicode's line and paragraph separators, and a UTF-16 half alone (an emoji an API client cut in
+ * two: no UTF-8 file name, header or sheet can hold it).
  */
 const NOT_IN_A_NAME: Array<[string, string]> = [
   ['NUL', '\u0000'],
@@ -35,6 +36,8 @@ const NOT_IN_A_NAME: Array<[string, string]> = [
   ['pop directional isolate', '\u2069'],
   ['line separator', '\u2028'],
   ['paragraph separator', '\u2029'],
+  ['lone high surrogate', '\ud83c'],
+  ['lone low surrogate', '\udf89'],
 ]
 /** What a longer text refuses: the same but a line break (LF, CR LF); a lone CR is refused. */
 const NOT_IN_A_TEXT = NOT_IN_A_NAME.filter(([, ch]) => ch !== '\n')
