@@ -108,6 +108,15 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           priority: known,
         })
         if (ok === null) {
+          // Turned away before any check: the attempt counted above is taken back (not the
+          // counter cleared), or load alone (a flood from many addresses keeping the gate full)
+          // would lock out the name, and the venue's address, without a password being tried.
+          if (known) {
+            await organizers.settleLoginAttempt(deviceLockoutKey(device.deviceId), false, ctx.now)
+          } else {
+            await organizers.settleLoginAttempt(addressKey, false, ctx.now)
+            await organizers.settleLoginAttempt(nameKey, false, ctx.now)
+          }
           ctx.res.setHeader('Retry-After', '1')
           sendConsoleError(ctx.res, 429, 'rate_limited', 'too many sign-ins at once; retry')
           return

@@ -173,3 +173,52 @@ describe.each(['sqlite', 'redis'] as const)('a flooded sign-in gate (%s store)',
     expect((await Promise.all(attack)).filter((s) => s === 401)).toHaveLength(2)
   })
 })
+
+describe.each(['sqlite', 'redis'] as const)(
+  'sign-ins the gate turns away (%s store)',
+  (backend) => {
+    it('count neither for nor against the name’s lockout: load alone cannot lock it', async () => {
+      const clock = new Clock()
+      const hold = new Hold()
+      const relay = await relayOn(backend, clock, hold)
+      const password = await organizer(relay, 'alice', clock.t)
+      const from = (c: ConsoleClient, pw: string, address: string) =>
+        c.call(
+          'POST',
+          '/console/api/login',
+          { name: 'alice', password: pw },
+          { 'x-forwarded-for': address },
+        )
+      // Wrong guesses at alice from 12 addresses while the gate is full: 5 get a check (1 running,
+      // 4 waiting: the name's 5 free attempts), the other 7 are turned away before any check.
+      hold.close()
+      let answered = 0
+      let enough: () => void = () => {}
+      const sevenAnswered = new Promise<void>((r) => (enough = r))
+      const flood = Array.from({ length: 12 }, async (_, k) => {
+        const a = await from(new ConsoleClient(relay.url), 'guess', `198.51.100.${k + 1}`)
+        if (++answered === 7) enough()
+        return `${a.status} ${errorCode(a)}`
+      })
+      await sevenAnswered
+      hold.open()
+      // The 5 checked are refused; the 7 others are turned away, "busy" (or locked_out, for one
+      // that came in the moment between another's count and its refusal: the delay that one
+      // earned lasts until it is taken back).
+      const answers = (await Promise.all(flood)).sort()
+      expect(answers.slice(0, 5)).toEqual(Array<string>(5).fill('401 unauthorized'))
+      expect(answers.slice(5).every((a) => a.startsWith('429 '))).toBe(true)
+      expect(answers).toContain('429 rate_limited')
+      // Before: the ones turned away counted too (the name locked out for a minute, though no
+      // password past the 5th was checked). Now only the 5 checked count, and a refusal resets
+      // nothing: the next wrong one is the 6th, checked (401) and earning 1 s, during which the
+      // next is locked out.
+      const c = new ConsoleClient(relay.url)
+      expect((await from(c, 'guess', '203.0.113.1')).status).toBe(401)
+      const locked = await from(c, password, '203.0.113.2')
+      expect([locked.status, errorCode(locked)]).toEqual([429, 'locked_out'])
+      clock.advance(1000)
+      expect((await from(c, password, '203.0.113.2')).status).toBe(200)
+    })
+  },
+)
