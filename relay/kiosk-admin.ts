@@ -56,16 +56,12 @@ export async function addKiosk(
 }
 
 /**
- * Revokes the kiosk (its live sockets close with 4410) and voids its unused pairing code first:
- * redeeming that code gives the kiosk a new token and takes the revocation back. False: no
- * such kiosk. Every revoke goes through here (the CLI, the console's DELETE, RelayHandle).
+ * Revokes the kiosk (its live sockets close with 4410) and voids its unused pairing code, in
+ * one atomic store step (RelayStore.revokeKiosk): redeeming that code gives the kiosk a new
+ * token and takes the revocation back. False: no such kiosk. Every revoke goes through here
+ * (the CLI, the console's DELETE, RelayHandle).
  */
-export async function revokeKiosk(
-  store: RelayStore,
-  kioskId: string,
-  now: number,
-): Promise<boolean> {
-  await store.console.dropPairingCode(kioskId)
+export function revokeKiosk(store: RelayStore, kioskId: string, now: number): Promise<boolean> {
   return store.revokeKiosk(kioskId, now)
 }
 

@@ -213,7 +213,12 @@ export interface RelayStore {
   /** Whether the kiosk exists (revoked or not): the per-push routing check, kept cheap. */
   hasKiosk(kioskId: string): Promise<boolean>
   listKiosks(): Promise<KioskRecord[]>
-  /** Returns false when there is no such kiosk. */
+  /**
+   * Revokes the kiosk (its revocation time kept from the first) and voids its unused pairing
+   * code, in one atomic step: a store error or a crash leaves both or neither. Redeeming a code
+   * gives the kiosk a new token and takes the revocation back, so a revoked kiosk must not keep
+   * one. Returns false when there is no such kiosk.
+   */
   revokeKiosk(kioskId: string, now: number): Promise<boolean>
   /** The kiosk owning an integer scene, by the ranges kiosks registered. */
   kioskOfIntegerScene(scene: number): Promise<string | null>

@@ -122,8 +122,16 @@ describe.each(backends)('relay store: $name', (backend) => {
     expect(k).toMatchObject({ kioskId: 'k1', headSeq: 0, ackedSeq: 0, revokedAt: null })
     expect(k.epoch.length).toBeGreaterThan(8)
     await store.appendEvent('k1', ev('o1', 1))
+    await store.console.putPairingCode({
+      kioskId: 'k1',
+      codeHash: 'c1',
+      createdAt: 5,
+      expiresAt: 99,
+    })
+    // One step voids the unused code with the revocation (on a Cluster, one slot: no CROSSSLOT).
     expect(await store.revokeKiosk('k1', 9)).toBe(true)
     expect((await store.getKiosk('k1'))?.revokedAt).toBe(9)
+    expect((await store.console.kioskMeta(['k1'], 6)).get('k1')?.pairingExpiresAt).toBeNull()
     expect(await store.revokeKiosk('nope', 9)).toBe(false)
 
     const again = await store.putKiosk({

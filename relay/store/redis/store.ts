@@ -124,6 +124,21 @@ redis.call('HDEL', KEYS[1], 'revokedAt')
 return 1
 `
 
+/**
+ * revokeKiosk in one script. KEYS: 1 the kiosk hash, 2 its pairing code (one slot: the kiosk's
+ * tag). ARGV: 1 now. Marks the kiosk revoked (keeping an earlier time) and drops its unused
+ * code. A script's writes are not undone when a later call fails, so the calls that can fail
+ * (a key of another type, a refused command) come before the one write that cannot (DEL).
+ * Returns 1 when this call revoked it, 0 when it was already, -1 when there is no such kiosk.
+ */
+const REVOKE_KIOSK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local unused = redis.call('EXISTS', KEYS[2]) == 1 and redis.call('HEXISTS', KEYS[2], 'usedAt') == 0
+local marked = redis.call('HSETNX', KEYS[1], 'revokedAt', ARGV[1])
+if unused then redis.call('DEL', KEYS[2]) end
+return marked
+`
+
 class RedisStore implements RelayStore {
   readonly kind = 'redis'
   readonly console: RedisConsoleStore
@@ -311,12 +326,19 @@ class RedisStore implements RelayStore {
   }
 
   async revokeKiosk(kioskId: string, now: number): Promise<boolean> {
-    const key = this.kioskKey(kioskId)
-    if ((await this.redis.exists(key)) === 0) return false
-    if ((await this.redis.hsetnx(key, 'revokedAt', String(now))) === 1) {
-      await this.announce({ type: 'kiosk', kioskId })
-    }
-    return true
+    const marked = z
+      .number()
+      .parse(
+        await this.redis.eval(
+          REVOKE_KIOSK,
+          2,
+          this.kioskKey(kioskId),
+          this.keys.pairingCode(kioskId),
+          String(now),
+        ),
+      )
+    if (marked === 1) await this.announce({ type: 'kiosk', kioskId })
+    return marked !== -1
   }
 
   async kioskOfIntegerScene(scene: number): Promise<string | null> {

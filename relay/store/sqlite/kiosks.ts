@@ -81,14 +81,23 @@ export function writeKiosk(db: Db, input: PutKioskInput): void {
   })
 }
 
-/** True when this call revoked it (false if unknown or already revoked). */
-export function markRevoked(db: Db, kioskId: string, now: number): boolean {
-  return (
-    statement(db, 'UPDATE kiosks SET revoked_at = ? WHERE kiosk_id = ? AND revoked_at IS NULL').run(
-      now,
-      kioskId,
-    ).changes > 0
-  )
+/**
+ * Voids the kiosk's unused pairing code and marks it revoked, in one transaction (either both
+ * or, on an error, neither). 'revoked' when this call revoked it, 'already' when it was, null
+ * when there is no such kiosk.
+ */
+export function markRevoked(db: Db, kioskId: string, now: number): 'revoked' | 'already' | null {
+  return writeTransaction(db, () => {
+    statement(db, 'DELETE FROM pairing_codes WHERE kiosk_id = ? AND used_at IS NULL').run(kioskId)
+    const marked = statement(
+      db,
+      'UPDATE kiosks SET revoked_at = ? WHERE kiosk_id = ? AND revoked_at IS NULL',
+    ).run(now, kioskId)
+    if (marked.changes > 0) return 'revoked'
+    return statement(db, 'SELECT 1 FROM kiosks WHERE kiosk_id = ?').get(kioskId) === undefined
+      ? null
+      : 'already'
+  })
 }
 
 export function integerSceneOwner(db: Db, scene: number): string | null {

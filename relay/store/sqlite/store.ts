@@ -223,9 +223,9 @@ class SqliteStore implements RelayStore {
 
   revokeKiosk(kioskId: string, now: number): Promise<boolean> {
     return attempt(() => {
-      if (!markRevoked(this.db, kioskId, now)) return readKiosk(this.db, kioskId) !== null
-      this.feed.emit({ type: 'kiosk', kioskId })
-      return true
+      const marked = markRevoked(this.db, kioskId, now)
+      if (marked === 'revoked') this.feed.emit({ type: 'kiosk', kioskId })
+      return marked !== null
     })
   }
 
