@@ -78,23 +78,26 @@ export function excelLocalTime(ms: number): number {
   return EXCEL_UNIX_EPOCH_DAYS + (s - new Date(s * 1000).getTimezoneOffset() * 60) / 86_400
 }
 
+/*
+ * What a spreadsheet runs as a formula when it opens a CSV: a cell whose first character is
+ * `=`, `+`, `-` or `@`, also behind leading white space (LibreOffice's import trims spaces when
+ * asked, and remembers the choice; Google Sheets and many converters trim), and one starting
+ * with tab or CR, which some programs strip first. docs/DESIGN.md "Formula escaping" says which
+ * characters were looked at and left (the full-width ＝＋－＠ among them).
+ */
+const TRIGGERS = '=+-@\t\r'
+const BEHIND_SPACE = /^\s+[=+\-@]/
+
 /**
- * A cell a spreadsheet would run as a formula (`= + - @`, or tab / CR which some programs
- * strip first) gets a leading apostrophe, as OWASP recommends for CSV.
+ * A cell a spreadsheet would run as a formula gets a leading apostrophe. The first character
+ * decides for almost every cell (this runs for each cell of a 100,000-row sheet); only one that
+ * starts with white space is looked at further.
  */
 export function escapeFormula(cell: Cell): Cell {
-  if (typeof cell !== 'string') return cell
-  switch (cell.charCodeAt(0)) {
-    case 0x3d: // =
-    case 0x2b: // +
-    case 0x2d: // -
-    case 0x40: // @
-    case 0x09: // tab
-    case 0x0d: // CR
-      return `'${cell}`
-    default:
-      return cell
-  }
+  if (typeof cell !== 'string' || cell === '') return cell
+  const first = cell[0] as string
+  if (TRIGGERS.includes(first)) return `'${cell}`
+  return first.trim() === '' && BEHIND_SPACE.test(cell) ? `'${cell}` : cell
 }
 
 const NEEDS_QUOTES = /[",\r\n]/

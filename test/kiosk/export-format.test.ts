@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
 import {
   csvRecord,
+  escapeFormula,
   EXPORT_COLUMNS,
   exportAttendance,
   formatLocalTime,
@@ -21,7 +22,8 @@ afterEach(cleanup)
 
 const reference = (cells: Array<string | number>) =>
   stringify([cells], { record_delimiter: 'windows' })
-const dangerous = /^[=+\-@\t\r]/
+/** docs/DESIGN.md "Formula escaping": a trigger first, or after leading white space; tab, CR. */
+const dangerous = /^(?:[\t\r]|\s*[=+\-@])/
 const referenceEscape = (c: string | number) =>
   typeof c === 'string' && dangerous.test(c) ? `'${c}` : c
 
@@ -53,6 +55,46 @@ function strings(count: number): string[] {
 }
 
 describe('CSV format', () => {
+  it('escapes what a spreadsheet opens as a formula, also behind leading white space', () => {
+    // Before: only a trigger in first place. LibreOffice's CSV import trims spaces when asked
+    // (the choice is remembered), and Google Sheets and many converters trim them, after which
+    // the cell starts with = and is run.
+    for (const cell of [
+      '=1+1',
+      '+86 138',
+      '-2',
+      '@SUM(A1)',
+      '\t1',
+      '\r1',
+      ' =HYPERLINK("http://x","y")',
+      '   +1',
+      '\n=1',
+      '\u00a0=1',
+      '\u3000@A1',
+      ' \t-1',
+    ]) {
+      expect(escapeFormula(cell), JSON.stringify(cell)).toBe(`'${cell}`)
+    }
+    // Text that only starts with white space, or holds a trigger later, stays as it is; so do
+    // the full-width ＝＋－＠, which neither Excel nor LibreOffice reads as a formula start.
+    for (const cell of [
+      ' a',
+      '\nb',
+      'a=1',
+      "'=1",
+      '＝1+1',
+      '＋86',
+      '－2',
+      '＠A1',
+      ' ',
+      '',
+      'x -1',
+    ]) {
+      expect(escapeFormula(cell), JSON.stringify(cell)).toBe(cell)
+    }
+    expect(escapeFormula(-5)).toBe(-5)
+  })
+
   it('fields and records match csv-stringify, escaped or not', () => {
     const all = strings(3000)
     for (let i = 0; i < all.length; i += 6) {

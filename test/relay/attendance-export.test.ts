@@ -89,7 +89,7 @@ async function fill(store: RelayStore): Promise<{ kioskId: string; e: NewEvent }
 
 /** The rows in export order (kiosk id, then seq), as cells of the sheet. */
 function expectedCells(pushed: { kioskId: string; e: NewEvent }[], escape: boolean): string[][] {
-  const esc = (s: string) => (escape && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s)
+  const esc = (s: string) => (escape && /^(?:[\t\r]|\s*[=+\-@])/.test(s) ? `'${s}` : s)
   return [...pushed]
     .sort((a, b) => (a.kioskId < b.kioskId ? -1 : a.kioskId > b.kioskId ? 1 : 0))
     .map(({ kioskId, e }) => [

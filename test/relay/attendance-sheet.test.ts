@@ -156,7 +156,7 @@ const cellText = (v: unknown): string =>
   v instanceof Date ? v.toISOString().slice(0, 19).replace('T', ' ') : String(v)
 
 /** The CSV's formula escaping undone: what the same cell holds in the XLSX. */
-const unescape = (s: string): string => (/^'[=+\-@\t\r]/.test(s) ? s.slice(1) : s)
+const unescape = (s: string): string => (/^'(?:[\t\r]|\s*[=+\-@])/.test(s) ? s.slice(1) : s)
 
 describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
   it('XLSX equals the CSV row for row: text as text, the number as a number', async () => {
