@@ -45,6 +45,7 @@ import { createPushEndpoint } from './push-endpoint'
 import { proxyTrustWarning } from './proxy-trust'
 import { createDrawFeed } from './draws/draw-feed'
 import type { DrawFeed } from './screens/draw-source'
+import { NameBook } from './screens/name-book'
 import { createScreenRoutes, type ScreenRoutesOptions } from './screens/screen-routes'
 import { StoreHealth, storeErrorText } from './store-health'
 import { openStore } from './store/open-store'
@@ -195,7 +196,9 @@ export async function startRelay(
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const handlePair = createPairEndpoint(deps)
   // Stats, the attendance table and export, live events: behind the console's guard.
-  const rowNames = new RowNames(store)
+  // One book of roster names per campaign, for the list's names and the big screens' alike.
+  const names = new NameBook(store)
+  const rowNames = new RowNames(store, names)
   const attendanceApi = createAttendanceRoutes({
     store,
     now,
@@ -245,6 +248,7 @@ export async function startRelay(
     now,
     consoleDir,
     draws: opts.draws ?? createDrawFeed(store, log),
+    names,
     hub: opts.screens,
   })
   const inFlight = new Set<Promise<void>>()
@@ -430,6 +434,7 @@ export async function startRelay(
     rowNames.close()
     const followUpStopped = followUp.worker?.stop()
     screens.close()
+    names.close()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
     log.info('relay draining', { inFlight: inFlight.size, kiosks: hub.connectedKiosks })

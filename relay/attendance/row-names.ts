@@ -1,17 +1,14 @@
 /**
- * The roster names of the console's attendance list: its 姓名 column and its search by name. A
- * NameBook of its own (relay/screens/name-book.ts: per campaign, the roster's names and the
- * desks' bindings, read once and kept in step with the change feed), so scrolling the list and
- * searching it read no roster; the export reads its people itself (people.ts). A campaign's
- * book the list has not used for `idleMs` is dropped: it holds every name of the roster, bound
- * or not (a binding is then applied without a read): about 15 MB of heap for 100,000 entries.
+ * The roster names of the console's attendance list: its 姓名 column and its search by name,
+ * from the relay's one NameBook (relay/screens/name-book.ts: per campaign, the roster's names
+ * and the desks' bindings, read once and kept in step with the change feed; the big screens
+ * read the same books), so scrolling the list and searching it read no roster; the export reads
+ * its people itself (people.ts). Each use keeps the campaign's book for the book's `idleMs` (10
+ * minutes) from then, longer only while a screen shows the campaign.
  */
 import { NameBook } from '../screens/name-book'
 import type { AttendanceRow } from '../store/attendance'
 import type { RelayStore } from '../store/types'
-
-/** A campaign's book is dropped this long after the list last used it. */
-export const ROW_NAMES_IDLE_MS = 10 * 60_000
 
 /**
  * At most this many visitors found by name go to the store's search: a few letters can match
@@ -21,15 +18,18 @@ export const MAX_NAMED_VISITORS = 10_000
 
 export class RowNames {
   private readonly book: NameBook
-  private readonly idle = new Map<string, NodeJS.Timeout>()
-  private readonly unsubscribe: () => void
+  private readonly ownBook: boolean
 
+  /**
+   * `book`: the relay's, shared with the big screens (closed by whoever made it). Absent: one of
+   * the list's own, closed with it.
+   */
   constructor(
     private readonly store: Pick<RelayStore, 'campaigns' | 'subscribe'>,
-    private readonly idleMs = ROW_NAMES_IDLE_MS,
+    book?: NameBook,
   ) {
-    this.book = new NameBook(store)
-    this.unsubscribe = store.subscribe((change) => this.book.onChange(change))
+    this.book = book ?? new NameBook(store)
+    this.ownBook = book === undefined
   }
 
   /** Each row's visitor's name (null: a row of no campaign, or a visitor bound to no entry). */
@@ -67,28 +67,13 @@ export class RowNames {
     return [...found]
   }
 
-  /** Stops following the change feed and forgets every book. */
+  /** Closes the list's own book (not the relay's shared one). */
   close(): void {
-    this.unsubscribe()
-    for (const [id, timer] of this.idle) {
-      clearTimeout(timer)
-      this.book.drop(id)
-    }
-    this.idle.clear()
+    if (this.ownBook) this.book.close()
   }
 
-  /** The campaign's book was used now: it is dropped `idleMs` after its last use. */
+  /** The list used the campaign's book now: it is kept `idleMs` from now. */
   private used(campaignId: string): void {
-    const timer = this.idle.get(campaignId)
-    if (timer !== undefined) {
-      timer.refresh()
-      return
-    }
-    const drop = setTimeout(() => {
-      this.idle.delete(campaignId)
-      this.book.drop(campaignId)
-    }, this.idleMs)
-    drop.unref()
-    this.idle.set(campaignId, drop)
+    this.book.keep(campaignId)
   }
 }

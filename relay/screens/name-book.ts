@@ -1,13 +1,28 @@
 /**
- * The roster name a big screen shows for a visitor: the name of the registration the visitor is
- * bound to (a desk's binding), else null ("来宾 #<number>"); the console's attendance list keeps
- * a book of its own (relay/attendance/row-names.ts). Per campaign, the roster and its bindings
- * are read once and kept in memory; a new binding (on any instance: the change feed) is applied
- * in place, a new roster version or a resync reads again.
+ * The roster names of a campaign's visitors, one book per campaign for the whole relay: the big
+ * screens name a check-in from it (the name of the registration the visitor is bound to by a
+ * desk, else null: "来宾 #<number>"), the console's attendance list its 姓名 column and its search
+ * by name (relay/attendance/row-names.ts). A campaign's roster and bindings are read once, on
+ * first use, and kept in step with the change feed (which the book follows itself): a new
+ * binding (on any instance) is applied in place, a new roster version reads that campaign again,
+ * a resync (the feed was interrupted) every campaign; a read that failed is tried again on the
+ * next use.
+ *
+ * A book holds every name of the roster, bound or not (about 15 MB of heap for 100,000 entries),
+ * so it is kept only while someone needs it:
+ * - `hold`: a screen's open stream. When a campaign's last screen goes, its book is dropped at
+ *   once, unless the list used it within `idleMs`.
+ * - `keep`: the console list used it; dropped `idleMs` after the list's last use, unless a
+ *   screen still holds it (then when the last screen goes).
+ * - A book read by neither (a screen's snapshot with no stream open) is dropped `idleMs` after
+ *   that read, or as soon as a screen that then held it goes.
  */
 import type { RelayStore, StoreChange } from '../store/types'
 
 const PAGE = 1000
+
+/** A campaign's book that nothing holds is dropped this long after its last use. */
+export const NAME_BOOK_IDLE_MS = 10 * 60_000
 
 interface Book {
   /** registration id → name */
@@ -16,10 +31,27 @@ interface Book {
   bound: Map<string, string>
 }
 
+/** Who keeps a campaign's book. */
+interface Keepers {
+  /** Open screen streams (`hold`). */
+  holds: number
+  /** Dropped when this fires, unless held. */
+  idle: NodeJS.Timeout | null
+  /** `idle` was set by the list (`keep`), not by an unowned read: a screen going leaves it. */
+  listed: boolean
+}
+
 export class NameBook {
   private readonly books = new Map<string, Promise<Book>>()
+  private readonly keepers = new Map<string, Keepers>()
+  private readonly unsubscribe: () => void
 
-  constructor(private readonly store: Pick<RelayStore, 'campaigns'>) {}
+  constructor(
+    private readonly store: Pick<RelayStore, 'campaigns' | 'subscribe'>,
+    private readonly idleMs = NAME_BOOK_IDLE_MS,
+  ) {
+    this.unsubscribe = store.subscribe((change) => this.onChange(change))
+  }
 
   async nameOf(campaignId: string, openid: string): Promise<string | null> {
     const book = await this.book(campaignId)
@@ -38,7 +70,36 @@ export class NameBook {
     return out
   }
 
-  onChange(change: StoreChange): void {
+  /** A screen shows the campaign: its book is kept until the returned release (called once). */
+  hold(campaignId: string): () => void {
+    this.keepersOf(campaignId).holds++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const k = this.keepers.get(campaignId)
+      if (k === undefined) return
+      k.holds--
+      if (k.holds === 0 && !k.listed) this.drop(campaignId)
+    }
+  }
+
+  /** The console list used the campaign's book now: kept `idleMs` from now. */
+  keep(campaignId: string): void {
+    const k = this.keepersOf(campaignId)
+    k.listed = true
+    this.arm(campaignId, k)
+  }
+
+  /** Stops following the change feed and forgets every book. */
+  close(): void {
+    this.unsubscribe()
+    for (const k of this.keepers.values()) if (k.idle !== null) clearTimeout(k.idle)
+    this.keepers.clear()
+    this.books.clear()
+  }
+
+  private onChange(change: StoreChange): void {
     if (change.type === 'resync') this.books.clear()
     else if (change.type === 'roster') this.books.delete(change.campaignId)
     else if (change.type === 'binding') {
@@ -54,17 +115,45 @@ export class NameBook {
     }
   }
 
-  /** Forgets a campaign's book: one no screen shows any more, or the console has not read lately. */
-  drop(campaignId: string): void {
+  private drop(campaignId: string): void {
+    const k = this.keepers.get(campaignId)
+    if (k?.idle != null) clearTimeout(k.idle)
+    this.keepers.delete(campaignId)
     this.books.delete(campaignId)
   }
 
+  private keepersOf(campaignId: string): Keepers {
+    let k = this.keepers.get(campaignId)
+    if (k === undefined) {
+      k = { holds: 0, idle: null, listed: false }
+      this.keepers.set(campaignId, k)
+    }
+    return k
+  }
+
+  /** (Re)starts the idle drop: `idleMs` from now, the book goes unless a screen holds it. */
+  private arm(campaignId: string, k: Keepers): void {
+    if (k.idle !== null) {
+      k.idle.refresh()
+      return
+    }
+    k.idle = setTimeout(() => {
+      k.idle = null
+      k.listed = false
+      if (k.holds === 0) this.drop(campaignId)
+    }, this.idleMs)
+    k.idle.unref()
+  }
+
   private book(campaignId: string): Promise<Book> {
+    const k = this.keepersOf(campaignId)
+    // Neither held nor kept (a screen's snapshot alone): never kept for good.
+    if (k.holds === 0 && k.idle === null) this.arm(campaignId, k)
     let p = this.books.get(campaignId)
     if (p === undefined) {
       p = this.read(campaignId)
       this.books.set(campaignId, p)
-      p.catch(() => this.books.delete(campaignId))
+      p.catch(() => this.books.delete(campaignId)) // read again on the next use
     }
     return p
   }

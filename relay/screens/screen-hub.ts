@@ -27,7 +27,8 @@ export interface ScreenHubOptions {
   store: Pick<RelayStore, 'subscribe' | 'campaigns' | 'readEvents'>
   directory: Pick<CampaignDirectory, 'assignmentOf'>
   access: ScreenAccess
-  names: NameBook
+  /** The relay's one book of roster names (it follows the change feed itself). */
+  names: Pick<NameBook, 'nameOf' | 'hold'>
   draws?: DrawFeed
   now: () => number
   /** Open streams per campaign, and in all (each holds a socket); more get 503. */
@@ -71,6 +72,8 @@ export const SCREEN_LIMITS = {
 
 export class ScreenHub {
   private readonly clients = new Map<string, Set<Client>>()
+  /** Per campaign with a screen open: releases its hold on the campaign's names. */
+  private readonly holds = new Map<string, () => void>()
   private readonly pending = new Map<string, Pending>()
   /** The highest number seen per campaign: a batch's count never goes back. */
   private readonly counts = new Map<string, number>()
@@ -177,6 +180,7 @@ export class ScreenHub {
       owedDraw: null,
     }
     set.add(c)
+    if (!this.holds.has(id)) this.holds.set(id, this.opts.names.hold(id))
     this.clients.set(id, set)
     this.total++
     res.write('retry: 3000\n\n')
@@ -191,7 +195,8 @@ export class ScreenHub {
     if (set.size === 0) {
       this.clients.delete(c.campaignId)
       this.lastFlush.delete(c.campaignId)
-      this.opts.names.drop(c.campaignId)
+      this.holds.get(c.campaignId)?.()
+      this.holds.delete(c.campaignId)
     }
   }
 
@@ -205,16 +210,11 @@ export class ScreenHub {
         this.opts.access.forget(change.campaignId)
         if (change.campaignId !== null) void this.recheck(change.campaignId)
         return
-      case 'roster':
-        this.opts.names.onChange(change)
-        return
       case 'binding':
-        this.opts.names.onChange(change)
         if (this.clients.has(change.campaignId))
           void this.onBinding(change.campaignId, change.openid)
         return
       case 'resync':
-        this.opts.names.onChange(change)
         this.opts.access.forget(null)
         for (const id of this.clients.keys()) void this.recheck(id)
         return

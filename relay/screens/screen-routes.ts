@@ -87,6 +87,11 @@ export interface ScreenRoutesOptions {
   /** Where the built console (and its `screen.html`) is. */
   consoleDir: string
   draws?: DrawFeed
+  /**
+   * The relay's one book of roster names, shared with the console's attendance list (closed by
+   * whoever made it). Absent: one of the screens' own, closed with them.
+   */
+  names?: NameBook
   hub?: Partial<
     Omit<ScreenHubOptions, 'store' | 'directory' | 'access' | 'names' | 'draws' | 'now'>
   >
@@ -97,12 +102,13 @@ const API = /^\/screen\/api\/([^/]+)\/(wall|events)$/
 
 export function createScreenRoutes(opts: ScreenRoutesOptions) {
   const access = new ScreenAccess(opts.store, opts.now)
+  const names = opts.names ?? new NameBook(opts.store)
   const hub = new ScreenHub({
     ...opts.hub,
     store: opts.store,
     directory: opts.directory,
     access,
-    names: new NameBook(opts.store),
+    names,
     draws: opts.draws,
     now: opts.now,
   })
@@ -185,5 +191,10 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
     } else hub.handle(req, res, record, key)
   }
 
-  return { handle, hub, close: () => hub.close() }
+  function close(): void {
+    hub.close()
+    if (names !== opts.names) names.close()
+  }
+
+  return { handle, hub, close }
 }

@@ -3,6 +3,7 @@
 // next), and the search by name is capped at MAX_NAMED_VISITORS.
 import { describe, expect, it, vi } from 'vitest'
 import { MAX_NAMED_VISITORS, RowNames } from '../../relay/attendance/row-names'
+import { NameBook } from '../../relay/screens/name-book'
 import type { RelayStore, StoreChange } from '../../relay/store/types'
 
 /** A campaign `c1` whose roster of `size` entries is all bound (`o<i>` to `Visitor <i>`). */
@@ -44,7 +45,8 @@ describe('the console list’s roster names', () => {
   it('reads a roster once while in use, again after it was left idle', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const fake = fakeStore(3)
-    const names = new RowNames(fake.store, 1000)
+    const book = new NameBook(fake.store, 1000)
+    const names = new RowNames(fake.store, book)
     try {
       const rows = [
         { campaignId: 'c1', openid: 'o2' },
@@ -61,8 +63,11 @@ describe('the console list’s roster names', () => {
       vi.advanceTimersByTime(1000)
       expect(await names.namesOf(rows.slice(0, 1))).toEqual(['Visitor 2'])
       expect(fake.reads).toEqual(['c1', 'c1'])
-    } finally {
+      // The relay's book is not the list's to close.
       names.close()
+      expect(fake.subscribed()).toBe(true)
+    } finally {
+      book.close()
       vi.useRealTimers()
     }
     expect(fake.subscribed()).toBe(false)
@@ -71,6 +76,7 @@ describe('the console list’s roster names', () => {
   it(`finds at most ${MAX_NAMED_VISITORS} visitors by name`, async () => {
     const fake = fakeStore(MAX_NAMED_VISITORS + 5)
     const names = new RowNames(fake.store)
+    expect(fake.subscribed()).toBe(true)
     try {
       expect(await names.visitorsNamed('VISITOR', undefined)).toHaveLength(MAX_NAMED_VISITORS)
       expect(await names.visitorsNamed(`visitor ${MAX_NAMED_VISITORS + 4}`, 'c1')).toEqual([
@@ -79,5 +85,7 @@ describe('the console list’s roster names', () => {
     } finally {
       names.close()
     }
+    // Its own book (none given): closed with it.
+    expect(fake.subscribed()).toBe(false)
   })
 })

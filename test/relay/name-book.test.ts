@@ -1,0 +1,134 @@
+// The relay's one NameBook (relay/screens/name-book.ts), shared by the big screens and the
+// console list: how long a campaign's book is kept (a screen's hold until the last one goes, the
+// list's use for idleMs, a read by neither for idleMs), and how it follows the store (a failed
+// read is tried again, a binding applied in place, a new roster or a resync read again).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { NameBook } from '../../relay/screens/name-book'
+import type { RelayStore, StoreChange } from '../../relay/store/types'
+
+const IDLE = 1000
+
+/** Campaigns whose roster is `r1` 王小明 bound to `o1`; counts roster reads; can fail them. */
+function fakeStore() {
+  const reads: string[] = []
+  const listeners = new Set<(c: StoreChange) => void>()
+  const state = { name: '王小明', failNext: false }
+  const store = {
+    subscribe: (l: (c: StoreChange) => void) => {
+      listeners.add(l)
+      return () => listeners.delete(l)
+    },
+    campaigns: {
+      readRoster: (id: string) => {
+        reads.push(id)
+        if (state.failNext) {
+          state.failNext = false
+          return Promise.reject(new Error('store down'))
+        }
+        const entries = [{ id: 'r1', name: state.name, company: '', phone: '', code: '' }]
+        return Promise.resolve({ version: 1, total: 1, entries })
+      },
+      bindings: () => Promise.resolve([{ registrationId: 'r1', openid: 'o1', at: 1 }]),
+    },
+  } as unknown as Pick<RelayStore, 'campaigns' | 'subscribe'>
+  const emit = (c: StoreChange) => {
+    for (const l of listeners) l(c)
+  }
+  return { store, reads, state, emit, listeners }
+}
+
+describe('how long a campaign’s names are kept', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }))
+  afterEach(() => vi.useRealTimers())
+
+  it('a screen’s hold: kept however long, dropped as soon as the last screen goes', async () => {
+    const fake = fakeStore()
+    const book = new NameBook(fake.store, IDLE)
+    const first = book.hold('c1')
+    const second = book.hold('c1')
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    vi.advanceTimersByTime(5 * IDLE)
+    first()
+    first() // a release counts once
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1'])
+    second()
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c1'])
+    book.close()
+    expect(fake.listeners.size).toBe(0)
+  })
+
+  it('the list’s use: kept idleMs after it, past the last screen going, and no longer', async () => {
+    const fake = fakeStore()
+    const book = new NameBook(fake.store, IDLE)
+    const screen = book.hold('c1')
+    book.keep('c1')
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    vi.advanceTimersByTime(IDLE / 2)
+    screen() // the list used it half an idleMs ago: kept
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1'])
+    vi.advanceTimersByTime(IDLE)
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c1'])
+
+    // The list's idleMs passes while a screen holds it: kept until that screen goes.
+    const again = book.hold('c1')
+    book.keep('c1')
+    vi.advanceTimersByTime(3 * IDLE)
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c1'])
+    again()
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c1', 'c1'])
+    book.close()
+  })
+
+  it('a read by no screen and not the list (a snapshot alone) is dropped idleMs later', async () => {
+    const fake = fakeStore()
+    const book = new NameBook(fake.store, IDLE)
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    vi.advanceTimersByTime(IDLE - 1)
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1'])
+    vi.advanceTimersByTime(1)
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c1'])
+    // A screen that then opened and went: dropped with it, not idleMs after the read.
+    const screen = book.hold('c1')
+    screen()
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c1', 'c1'])
+    book.close()
+  })
+})
+
+describe('following the store', () => {
+  it('a failed read is tried again; a binding is applied in place; a roster or resync reads again', async () => {
+    const fake = fakeStore()
+    const book = new NameBook(fake.store)
+    const release = book.hold('c1')
+    fake.state.failNext = true
+    await expect(book.nameOf('c1', 'o1')).rejects.toThrow('store down')
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c1'])
+
+    fake.emit({ type: 'binding', campaignId: 'c1', registrationId: 'r1', openid: 'o2', at: 3 })
+    expect(await book.nameOf('c1', 'o2')).toBe('王小明')
+    expect(await book.nameOf('c1', 'o1')).toBeNull() // the registration moved to o2
+    expect(await book.visitorsNamed('c1', (n) => n.includes('小明'))).toEqual(['o2'])
+    expect(fake.reads).toEqual(['c1', 'c1'])
+
+    fake.state.name = '王大明'
+    fake.emit({ type: 'roster', campaignId: 'c1' })
+    expect(await book.nameOf('c1', 'o1')).toBe('王大明')
+    expect(fake.reads).toEqual(['c1', 'c1', 'c1'])
+    fake.state.name = '王二明'
+    fake.emit({ type: 'resync' })
+    expect(await book.nameOf('c1', 'o1')).toBe('王二明')
+    expect(fake.reads).toEqual(['c1', 'c1', 'c1', 'c1'])
+    release()
+    book.close()
+  })
+})
