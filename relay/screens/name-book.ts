@@ -106,12 +106,15 @@ export class NameBook {
       const loaded = this.books.get(change.campaignId)
       // Applied once the book is read (a read in flight reads the binding itself, or not:
       // then this catches it).
-      void loaded?.then((b) => {
-        for (const [openid, reg] of b.bound) {
-          if (reg === change.registrationId && openid !== change.openid) b.bound.delete(openid)
-        }
-        b.bound.set(change.openid, change.registrationId)
-      })
+      void loaded?.then(
+        (b) => {
+          for (const [openid, reg] of b.bound) {
+            if (reg === change.registrationId && openid !== change.openid) b.bound.delete(openid)
+          }
+          b.bound.set(change.openid, change.registrationId)
+        },
+        () => undefined, // a failed read is forgotten (book()) and read again
+      )
     }
   }
 
@@ -151,9 +154,13 @@ export class NameBook {
     if (k.holds === 0 && k.idle === null) this.arm(campaignId, k)
     let p = this.books.get(campaignId)
     if (p === undefined) {
-      p = this.read(campaignId)
-      this.books.set(campaignId, p)
-      p.catch(() => this.books.delete(campaignId)) // read again on the next use
+      const read = this.read(campaignId)
+      p = read
+      this.books.set(campaignId, read)
+      // Forgotten, to be read again on the next use; unless a newer read took its place.
+      read.catch(() => {
+        if (this.books.get(campaignId) === read) this.books.delete(campaignId)
+      })
     }
     return p
   }
