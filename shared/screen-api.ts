@@ -103,6 +103,20 @@ export const drawRequestSchema = z
   .superRefine((d, ctx) => checkTypedText(ctx, ['prize'], d.prize, 'line'))
 export type DrawRequest = z.infer<typeof drawRequestSchema>
 
+/**
+ * The 409 of a draw or redraw with fewer eligible visitors than it needs: the API's usual
+ * `{ error: { code, message } }` plus `eligible`, how many visitors could have been drawn
+ * (added after v2; a client that does not know the field reads a plain `conflict`).
+ */
+export const tooFewEligibleSchema = z.object({
+  error: z.object({
+    code: z.literal('conflict'),
+    message: z.string(),
+    eligible: z.number().int().nonnegative(),
+  }),
+})
+export type TooFewEligible = z.infer<typeof tooFewEligibleSchema>
+
 /** A winner as the console sees it (the console may see openids; screens never do). */
 export const drawWinnerSchema = screenVisitorSchema.extend({
   openid: z.string(),

@@ -22,6 +22,7 @@ import {
   drawRequestSchema,
   redrawRequestSchema,
   type DrawRecord,
+  type TooFewEligible,
   type DrawWinner,
 } from '../../shared/screen-api'
 import { sendJson } from '../http-util'
@@ -108,7 +109,15 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
 
   function answer(ctx: ConsoleRequestContext, outcome: DrawOutcome, status: number): void {
     if (!outcome.ok) {
-      sendConsoleError(ctx.res, outcome.status, outcome.code, outcome.message)
+      if (outcome.eligible === undefined) {
+        sendConsoleError(ctx.res, outcome.status, outcome.code, outcome.message)
+        return
+      }
+      // Too few eligible: the usual error, plus the number the console shows.
+      const body: TooFewEligible = {
+        error: { code: 'conflict', message: outcome.message, eligible: outcome.eligible },
+      }
+      sendJson(ctx.res, outcome.status, body)
       return
     }
     sendJson(ctx.res, status, drawAnswerOf(outcome.record))

@@ -27,6 +27,8 @@ export type DrawFailure = {
   status: 404 | 409 | 503
   code: 'not_found' | 'conflict' | 'internal'
   message: string
+  /** Set on a 409 for too few eligible visitors: how many could have been drawn. */
+  eligible?: number
 }
 export type DrawOutcome = { ok: true; record: DrawRecord } | DrawFailure
 
@@ -86,8 +88,10 @@ function winnerOf(snap: DrawSnapshot, numbers: Map<string, number>, openid: stri
 const numbersOf = (snap: DrawSnapshot): Map<string, number> =>
   new Map(snap.visitors.map((v) => [v.openid, v.number]))
 
-const tooFew = (eligible: number, wanted: number): DrawFailure =>
-  fail(409, 'conflict', `only ${eligible} eligible visitors; cannot draw ${wanted}`)
+const tooFew = (eligible: number, wanted: number): DrawFailure => ({
+  ...fail(409, 'conflict', `only ${eligible} eligible visitors; cannot draw ${wanted}`),
+  eligible,
+})
 
 const busy = fail(503, 'internal', 'other draws kept coming in; try again')
 

@@ -90,6 +90,26 @@ describe('console API client', () => {
     expect(error).toMatchObject({ code: 'locked_out', status: 429, retryAfterSeconds: 42 })
   })
 
+  it('a draw refused for too few eligible visitors carries how many there were', async () => {
+    const tooFew = { error: { code: 'conflict', message: 'only 4 eligible', eligible: 4 } }
+    const request = { prize: '奖', count: 9, excludeWinners: true, rosterOnly: false }
+    const error = await failure(
+      createConsoleApi({ fetch: answer(409, tooFew) }).makeDraw('c', request),
+    )
+    expect(error).toMatchObject({ code: 'conflict', status: 409, eligible: 4 })
+    // Any other 409, or a number that is not a count, carries none.
+    const plain = { error: { code: 'conflict', message: 'not a current winner' } }
+    const other = await failure(
+      createConsoleApi({ fetch: answer(409, plain) }).makeDraw('c', request),
+    )
+    expect(other.eligible).toBeNull()
+    const odd = { error: { code: 'conflict', message: 'x', eligible: -1 } }
+    expect(
+      (await failure(createConsoleApi({ fetch: answer(409, odd) }).makeDraw('c', request)))
+        .eligible,
+    ).toBeNull()
+  })
+
   it('an unknown error code or a non-JSON error falls back on the status', async () => {
     const api = createConsoleApi({ fetch: answer(409, { error: { code: 'weird' } }) })
     expect((await failure(api.addKiosk('hall-a'))).code).toBe('conflict')

@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 // The console's 抽奖 / Draws panel (issue 21): it sends the form as the contract's draw request,
 // shows the relay's answer (roster name, else 来宾 #n; OpenIDs masked until asked), says "not
-// enough eligible" on a 409, redraws only after an inline confirm, shows markup in a prize or a
-// name as text, and links the winners sheet.
+// enough eligible" on a 409 ("only N eligible" when the relay says how many), redraws only
+// after an inline confirm, shows markup in a prize or a name as text, and links the winners
+// sheet.
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConsoleApiError } from '../../console/src/api/errors'
@@ -110,6 +111,39 @@ describe('the draws panel', () => {
     await wrapper.get('form').trigger('submit')
     await flushPromises()
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的访客不足这么多人')
+  })
+
+  it('says how many were eligible when the relay tells it', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409, null, 3))
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('奖')
+    await wrapper.get('[data-testid="draw-count"]').setValue('5')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      '只有 3 位访客符合条件，不足这么多人',
+    )
+  })
+
+  it('in English: "only 1 eligible visitor", "only 0 eligible visitors"', async () => {
+    for (const [n, text] of [
+      [1, 'Only 1 eligible visitor: not enough for that many winners'],
+      [0, 'Only 0 eligible visitors: not enough for that many winners'],
+      [1234, 'Only 1,234 eligible visitors: not enough for that many winners'],
+    ] as const) {
+      const fake = createFakeConsoleApi()
+      fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409, null, n))
+      const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+      i18n.global.locale.value = 'en'
+      await flushPromises()
+      await wrapper.get('[data-testid="draw-prize"]').setValue('Prize')
+      await wrapper.get('form').trigger('submit')
+      await flushPromises()
+      expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(text)
+      wrapper.unmount()
+    }
   })
 
   it('redraws a winner only after the inline confirm, and shows the replaced one', async () => {

@@ -3,7 +3,8 @@
  * out/console) in real Chromium: an organizer opens a campaign with 200 checked-in visitors
  * (some bound to the roster), draws 3, sees the winners the relay stored (names or 来宾 #n),
  * redraws an absent one (the others stay) and downloads the winners CSV, which matches the
- * stored record. Screenshot: test-artifacts/console-draws.png (1440×900).
+ * stored record; asked for more winners than there are eligible, it says how many there were.
+ * Screenshot: test-artifacts/console-draws.png (1440×900).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,7 +18,8 @@ import { campaignBody } from '../relay/campaign-helpers'
 import { ConsoleClient } from '../relay/console-helpers'
 import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
 import { consoleCampaignSchema } from '../../shared/campaign'
-import { drawAnswerOf } from '../../shared/screen-api'
+import { currentWinners, eligibleOf } from '../../relay/draws/draw-service'
+import { drawAnswerOf, MAX_DRAW_WINNERS } from '../../shared/screen-api'
 import { launchChromium, waitForPage, waitForStill } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 
@@ -173,6 +175,26 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
     expect(await page.locator('[data-testid="draw-prize-name"]').first().textContent()).toBe(
       '二等奖',
     )
+    expect(problems).toEqual([])
+  }, 60_000)
+
+  it('asks for more winners than there are roster guests: says how many were eligible', async () => {
+    const snap = await relay.store.draws.snapshot(campaignId)
+    if (snap === null) throw new Error('no campaign')
+    const eligible = eligibleOf(snap, true, currentWinners(snap.draws)).length
+    expect(eligible).toBeGreaterThan(0)
+    expect(eligible).toBeLessThan(MAX_DRAW_WINNERS)
+    const before = (await relay.store.draws.list(campaignId)).length
+    await page.fill('[data-testid="draw-prize"]', '特等奖')
+    await page.fill('[data-testid="draw-count"]', String(MAX_DRAW_WINNERS))
+    await page.check('[data-testid="draw-roster-only"]')
+    await page.click('[data-testid="draw-start"]')
+    const error = page.locator('[data-testid="draw-error"]')
+    await error.waitFor()
+    expect((await error.textContent())?.trim()).toBe(
+      `只有 ${eligible} 位访客符合条件，不足这么多人`,
+    )
+    expect(await relay.store.draws.list(campaignId)).toHaveLength(before)
     expect(problems).toEqual([])
   }, 60_000)
 })

@@ -5,6 +5,7 @@
 // the record (BOM, formula escaping); concurrent draws never share a winner.
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import {
   drawAnswerOf,
   drawAnswerSchema,
@@ -42,6 +43,14 @@ async function draw(
   })
   expect(a.status, a.text).toBe(201)
   return drawAnswerSchema.parse(a.json)
+}
+
+/** The 409's `eligible` (too few eligible visitors), or undefined when the body has none. */
+function eligibleIn(a: { json: unknown }): number | undefined {
+  const body = z
+    .object({ error: z.object({ eligible: z.number().int().nonnegative().optional() }) })
+    .parse(a.json)
+  return body.error.eligible
 }
 
 const openids = (d: DrawRecord) => d.winners.map((w) => w.openid)
@@ -107,6 +116,8 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(none.status).toBe(409)
     expect(errorCode(none)).toBe('conflict')
     expect(none.text).toMatch(/only 0 eligible/)
+    // The number, as a field the console can show (added after v2).
+    expect(eligibleIn(none)).toBe(0)
     expect(await stored(relay, campaignId)).toHaveLength(2)
     // Without the exclusion everyone checked in may win again.
     const again = await draw(c, campaignId, { count: 10, excludeWinners: false })
@@ -128,6 +139,16 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
       rosterOnly: true,
     })
     expect(more.status).toBe(409)
+    expect(errorCode(more)).toBe('conflict')
+    expect(eligibleIn(more)).toBe(0)
+    // Asking for more than there are: the answer says how many could have been drawn.
+    const tooMany = await c.call('POST', `/console/api/campaigns/${campaignId}/draws`, {
+      prize: 'y',
+      count: 7,
+    })
+    expect(tooMany.status).toBe(409)
+    expect(tooMany.text).toMatch(/only 6 eligible visitors; cannot draw 7/)
+    expect(eligibleIn(tooMany)).toBe(6)
     // Everyone checked in: names where bound, null elsewhere.
     const all = await draw(c, campaignId, { count: 6 })
     expect(all.eligibleCount).toBe(6)
@@ -173,6 +194,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     const twice = await c.call('POST', path, { openid: absent })
     expect(twice.status).toBe(409)
     expect(errorCode(twice)).toBe('conflict')
+    expect(eligibleIn(twice)).toBeUndefined()
     expect((await c.call('POST', path, { openid: 'nobody' })).status).toBe(409)
     expect((await c.call('POST', path, { openid: '' })).status).toBe(400)
     expect((await c.call('POST', path, { openid: fresh, x: 1 })).status).toBe(400)
@@ -180,6 +202,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     for (const o of kept) expect((await c.call('POST', path, { openid: o })).status).toBe(200)
     const last = await c.call('POST', path, { openid: fresh })
     expect(last.status).toBe(409)
+    expect(eligibleIn(last)).toBe(0)
     const final = await relay.store.draws.get(campaignId, d.id)
     expect(final?.redraws).toHaveLength(3)
   })

@@ -38,7 +38,7 @@ import {
 } from './campaign-contract'
 import { drawAnswerSchema, type DrawAnswer, type DrawRequest } from '../../../shared/screen-api'
 import { followUpReportSchema, type FollowUpReport } from '../../../shared/follow-up-api'
-import { ConsoleApiError, errorCodeOf, parseRetryAfter } from './errors'
+import { ConsoleApiError, eligibleOf, errorCodeOf, parseRetryAfter } from './errors'
 
 export const API_BASE = '/console/api'
 
@@ -246,6 +246,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         code,
         res.status,
         parseRetryAfter(res.headers.get('retry-after')),
+        eligibleOf(res.status, data),
       )
       if (res.status === 401 && !signIn) options.onUnauthorized?.(error)
       throw error

@@ -14,6 +14,11 @@ export class ConsoleApiError extends Error {
     readonly status: number,
     /** From Retry-After on 429 (locked_out, rate_limited); null otherwise. */
     readonly retryAfterSeconds: number | null = null,
+    /**
+     * From a draw's or redraw's 409 for too few eligible visitors: how many could have been
+     * drawn (the body's `eligible`); null for any other failure, or a relay that does not say.
+     */
+    readonly eligible: number | null = null,
   ) {
     super(`console API: ${code} (${status})`)
     this.name = 'ConsoleApiError'
@@ -41,6 +46,17 @@ export function errorCodeOf(status: number, body: unknown): ConsoleErrorCode {
   if (status === 429) return 'rate_limited'
   if (status >= 400 && status < 500) return 'bad_request'
   return 'internal'
+}
+
+const eligibleBodySchema = z.object({
+  error: z.object({ eligible: z.number().int().nonnegative() }),
+})
+
+/** The `eligible` count of a 409 body (too few eligible visitors for a draw), else null. */
+export function eligibleOf(status: number, body: unknown): number | null {
+  if (status !== 409) return null
+  const parsed = eligibleBodySchema.safeParse(body)
+  return parsed.success ? parsed.data.error.eligible : null
 }
 
 /** Retry-After as whole seconds (delta form only; the relay never sends a date), else null. */

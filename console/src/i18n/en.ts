@@ -327,6 +327,8 @@ export const en: MessageSchema = {
       drawing: 'Drawing…',
       empty: 'No draws yet',
       tooFew: 'Not enough eligible visitors for that many winners',
+      tooFewCount:
+        'Only {n} eligible visitor: not enough for that many winners | Only {n} eligible visitors: not enough for that many winners',
       alreadyReplaced:
         '{who} was already replaced (perhaps by another organizer just now); the list is up to date',
       by: '{at} · by {organizer} · {eligible} eligible',

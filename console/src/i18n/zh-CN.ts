@@ -318,6 +318,7 @@ export const zhCN = {
       drawing: '正在抽奖…',
       empty: '还没有抽奖记录',
       tooFew: '符合条件的访客不足这么多人',
+      tooFewCount: '只有 {n} 位访客符合条件，不足这么多人',
       alreadyReplaced: '{who} 已被替换（可能是其他组织者刚刚重抽），列表已更新',
       by: '{at} · {organizer} 抽取 · 共 {eligible} 人参与',
       guest: '来宾 #{number}',
