@@ -31,6 +31,12 @@ export interface SandboxOptions {
   now?: () => number
   /** How long one push attempt may take (WeChat: 5 s). */
   pushTimeoutMs?: number
+  /**
+   * From the start of one push try to the start of the next, whatever ended the first (refused,
+   * error status, timeout). WeChat tries again when it gives up on a try, so this defaults to
+   * `pushTimeoutMs` (5 s); tests shorten one or both.
+   */
+  pushRetryIntervalMs?: number
   /** Base URL to report instead of http://host:port (e.g. behind a proxy). */
   publicBase?: string
 }
@@ -50,6 +56,7 @@ export interface ResolvedSandboxOptions {
   originalId: string
   now: () => number
   pushTimeoutMs: number
+  pushRetryIntervalMs: number
   publicBase: string | null
 }
 
@@ -114,6 +121,7 @@ const optionsSchema = z.object({
   permanentQrCap: z.number().int().min(0),
   originalId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   pushTimeoutMs: z.number().int().min(1).max(120_000),
+  pushRetryIntervalMs: z.number().int().min(0).max(120_000),
   publicBase: httpUrl.nullable(),
 })
 
@@ -134,6 +142,7 @@ export function resolveOptions(opts: SandboxOptions = {}): ResolvedSandboxOption
     permanentQrCap: opts.permanentQrCap ?? WECHAT_PERMANENT_QR_CAP,
     originalId: opts.originalId ?? DEFAULT_ORIGINAL_ID,
     pushTimeoutMs: opts.pushTimeoutMs ?? WECHAT_PUSH_TIMEOUT_MS,
+    pushRetryIntervalMs: opts.pushRetryIntervalMs ?? opts.pushTimeoutMs ?? WECHAT_PUSH_TIMEOUT_MS,
     publicBase: opts.publicBase?.replace(/\/+$/, '') ?? null,
   }
   const parsed = optionsSchema.safeParse(candidate)

@@ -1,7 +1,10 @@
 // Delivers one push the way WeChat does: signed query (plus msg_signature and the encrypted
 // message in compat/safe mode), a 5-second limit per try, three tries in all, then give up.
-// Every try carries the same XML, so the same CreateTime; timestamp and nonce are fresh per try,
-// so a receiver must de-duplicate by content (FromUserName + CreateTime), never by nonce.
+// WeChat tries again when it gives up on a try, 5 s after that try began: a try refused at once
+// (server restarting) or answered with an error status is followed by a wait until then, not by
+// an immediate retry, so three tries span about 10 s and end by 15 s. Every try carries the
+// same XML, so the same CreateTime; timestamp and nonce are fresh per try, so a receiver must
+// de-duplicate by content (FromUserName + CreateTime), never by nonce.
 import { randomInt } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
@@ -77,6 +80,8 @@ export interface PushAttempt {
 export interface DeliveryOptions {
   url: string
   timeoutMs: number
+  /** From the start of one try to the start of the next (WeChat: its 5 s wait). */
+  retryIntervalMs: number
   /** Called once per try, so each try is freshly signed. */
   build: () => SignedPush
   signal: AbortSignal
@@ -90,7 +95,12 @@ export interface Delivery {
 
 export async function deliverPush(opts: DeliveryOptions): Promise<Delivery> {
   const attempts: PushAttempt[] = []
-  for (let i = 0; i < PUSH_TRIES && !opts.signal.aborted; i++) {
+  let nextTryAt = performance.now()
+  for (let i = 0; i < PUSH_TRIES; i++) {
+    // Not before WeChat would have given up on the try before (at once after a timeout).
+    await pause(nextTryAt - performance.now(), opts.signal)
+    if (opts.signal.aborted) break
+    nextTryAt = performance.now() + opts.retryIntervalMs
     const attempt = await attemptOnce(opts, opts.build())
     attempts.push(attempt)
     // A 2xx answer ends delivery, whatever it says; no answer or an error status is retried.
@@ -99,6 +109,20 @@ export async function deliverPush(opts: DeliveryOptions): Promise<Delivery> {
     }
   }
   return { attempts, answered: null }
+}
+
+/** Waits `ms` (nothing when ≤ 0), or until `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
 }
 
 function attemptOnce(opts: DeliveryOptions, push: SignedPush): Promise<PushAttempt> {

@@ -179,6 +179,7 @@ export class ScanSimulator {
     return deliverPush({
       url,
       timeoutMs: this.#opts.pushTimeoutMs,
+      retryIntervalMs: this.#opts.pushRetryIntervalMs,
       signal: this.#closing.signal,
       build: () =>
         sealPush(creds, msg, {

@@ -107,8 +107,11 @@ export async function startSandbox(
         else res.destroy()
       })
   })
-  // A scan waits for up to three push tries; keep the default timeouts well above that.
-  server.requestTimeout = Math.max(120_000, options.pushTimeoutMs * 4)
+  // A scan waits for up to three push tries, spaced; keep the default timeouts well above that.
+  server.requestTimeout = Math.max(
+    120_000,
+    2 * Math.max(options.pushRetryIntervalMs, options.pushTimeoutMs) + options.pushTimeoutMs * 2,
+  )
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

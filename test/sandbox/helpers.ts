@@ -1,6 +1,7 @@
 // Shared test plumbing: a controllable clock, sandboxes on port 0, and a local push receiver.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server'
 
 /** 2025-01-15 12:00 in Beijing. */
@@ -101,6 +102,8 @@ export interface ReceivedPush {
   query: URLSearchParams
   body: string
   headers: http.IncomingHttpHeaders
+  /** performance.now() when the push had arrived. */
+  at: number
 }
 
 export type ReceiverAnswer = { status?: number; body?: string; delayMs?: number }
@@ -114,6 +117,8 @@ export interface Receiver {
 /** A developer server stand-in: records every push and answers as `answer` says. */
 export async function receiver(
   answer: (push: ReceivedPush, index: number) => ReceiverAnswer,
+  /** 0 picks a free port; a test restarting a server passes the port it had. */
+  port = 0,
 ): Promise<Receiver> {
   const received: ReceivedPush[] = []
   const timers = new Set<NodeJS.Timeout>()
@@ -125,6 +130,7 @@ export async function receiver(
         query: new URL(req.url ?? '/', 'http://x').searchParams,
         body: Buffer.concat(chunks).toString('utf8'),
         headers: req.headers,
+        at: performance.now(),
       }
       received.push(push)
       const a = answer(push, received.length - 1)
@@ -142,10 +148,9 @@ export async function receiver(
       } else reply()
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const r: Receiver = {
-    url: `http://127.0.0.1:${port}/wechat`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wechat`,
     received,
     close: async () => {
       for (const t of timers) clearTimeout(t)

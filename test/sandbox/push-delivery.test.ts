@@ -1,10 +1,12 @@
-// WeChat's delivery rules (timeout, three tries, same CreateTime) and what the visitor sees.
+// WeChat's delivery rules (timeout, three tries spaced one wait apart, same CreateTime) and what
+// the visitor sees.
 import { afterEach, describe, expect, it } from 'vitest'
 import { WechatCipher } from '../../shared/wechat/crypto'
 import { parsePushXml } from '../../shared/wechat/push'
 import { buildEncryptedReply, buildTextReply } from '../../shared/wechat/reply'
 import { SERVICE_UNAVAILABLE, type Sandbox } from '../../sandbox/server'
-import type { PushMode } from '../../sandbox/options'
+import { performance } from 'node:perf_hooks'
+import { resolveOptions, WECHAT_PUSH_TIMEOUT_MS, type PushMode } from '../../sandbox/options'
 import { closeAll, getJson, receiver, sandbox, tempCode, type ReceiverAnswer } from './helpers'
 
 afterEach(closeAll)
@@ -77,6 +79,73 @@ describe('delivery', () => {
       ['subscribe', 'oV', 2],
       ['SCAN', 'oV', 1],
     ])
+  })
+})
+
+describe('retry timing', () => {
+  it('spaces its tries as WeChat does: each begins one interval after the one before began', async () => {
+    const r = await receiver(() => ({ status: 503 }))
+    const sb = await sandbox({
+      pushUrl: r.url,
+      pushTimeoutMs: TIMEOUT_MS,
+      pushRetryIntervalMs: 250,
+    })
+    const code = await tempCode(sb, 'k:spaced')
+    const result = await sb.scan(code.url, 'oV')
+    expect(result.attempts.map((a) => a.status)).toEqual([503, 503, 503])
+    const gaps = r.received.slice(1).map((p, i) => p.at - (r.received[i]?.at ?? 0))
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(240)
+      expect(gap).toBeLessThan(250 + 750)
+    }
+  })
+
+  it("defaults to WeChat's: a try begins when the one before is given up, 5 s after it began", () => {
+    expect(resolveOptions().pushRetryIntervalMs).toBe(WECHAT_PUSH_TIMEOUT_MS)
+    expect(WECHAT_PUSH_TIMEOUT_MS).toBe(5000)
+    // A shorter wait (tests) shortens the spacing with it, unless the spacing is given.
+    expect(resolveOptions({ pushTimeoutMs: 300 }).pushRetryIntervalMs).toBe(300)
+    expect(resolveOptions({ pushTimeoutMs: 300, pushRetryIntervalMs: 0 }).pushRetryIntervalMs).toBe(
+      0,
+    )
+    for (const bad of [-1, 1.5, 120_001]) {
+      expect(() => resolveOptions({ pushRetryIntervalMs: bad })).toThrow(/pushRetryIntervalMs/)
+    }
+  })
+
+  it('a server down for a moment gets the push from a later try, once', async () => {
+    const gone = await receiver(() => ({}))
+    const port = Number(new URL(gone.url).port)
+    await gone.close()
+    const sb = await sandbox({ pushUrl: gone.url, pushTimeoutMs: TIMEOUT_MS })
+    const code = await tempCode(sb, 'k:restart')
+    const scanned = sb.scan(code.url, 'oV')
+    // Back up well within the first interval (as a relay restarting in 2 s is within WeChat's 5).
+    await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS / 4))
+    const back = await receiver(() => ({}), port)
+    const result = await scanned
+    expect(result.attempts.map((a) => a.status)).toEqual([null, 200])
+    expect(result.attempts[0]?.error).toMatch(/ECONNREFUSED/)
+    expect(back.received).toHaveLength(1)
+    expect(parsePushXml(back.received[0]?.body ?? '').createTime).toBe(result.createTime)
+    expect(result.reply).toEqual({ kind: 'none', visitorSees: null })
+  })
+
+  it('closing the sandbox ends a delivery waiting for its next try', async () => {
+    const r = await receiver(() => ({ status: 503 }))
+    const sb = await sandbox({
+      pushUrl: r.url,
+      pushTimeoutMs: TIMEOUT_MS,
+      pushRetryIntervalMs: 60_000,
+    })
+    const code = await tempCode(sb, 'k:close')
+    const scanned = sb.scan(code.url, 'oV')
+    while (r.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    const closing = performance.now()
+    await sb.close()
+    const result = await scanned
+    expect(performance.now() - closing).toBeLessThan(2000)
+    expect(result.attempts.map((a) => a.status)).toEqual([503])
   })
 })
 

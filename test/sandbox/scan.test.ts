@@ -45,7 +45,8 @@ describe('scan simulator', () => {
 
   it('makes a visitor follow on the first scan, whatever the server answers', async () => {
     const r = await receiver(() => ({ status: 500 }))
-    const sb = await sandbox({ pushUrl: r.url })
+    // Retried at once: the tries' spacing (push-delivery.test.ts) is not what this is about.
+    const sb = await sandbox({ pushUrl: r.url, pushRetryIntervalMs: 0 })
     const a = await tempCode(sb, 'k:a')
     const b = await tempCode(sb, 'k:b')
     expect((await sb.scan(a.url, 'oX')).event).toBe('subscribe')

@@ -1,0 +1,116 @@
+// WeChat's push retries against the real relay (SQLite) and a kiosk: a scan made while the relay
+// restarts reaches the kiosk once, from a later try (WeChat tries again 5 s after a try began,
+// so a 2-second restart is inside the window); a try the relay stored but answered too late is
+// retried with the same FromUserName + CreateTime and counted once. The sandbox's spacing is
+// shortened (pushTimeoutMs) so the test runs in about a second.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { startSandbox } from '../../sandbox/server'
+import {
+  attendanceRows,
+  cleanup,
+  kioskOn,
+  onCleanup,
+  tempDir,
+  waitFor,
+  type Platform,
+} from '../kiosk/helpers'
+
+afterEach(cleanup)
+
+/** WeChat's 5 s, shortened: the wait for an answer and the spacing of tries. */
+const WAIT_MS = 500
+
+async function platformOnDisk(): Promise<{ p: Platform; start: () => Promise<RelayHandle> }> {
+  const sandbox = await startSandbox({ port: 0, pushTimeoutMs: WAIT_MS })
+  onCleanup(() => sandbox.close())
+  const data = join(tempDir(), 'relay')
+  let port = 0
+  // The same data folder and port each time, as a relay restarted by its supervisor.
+  const start = async (): Promise<RelayHandle> => {
+    const relay = await startRelay(
+      { port, host: '127.0.0.1', data, wechat: sandbox.credentials() },
+      { shutdownGraceMs: 200 },
+    )
+    port = Number(new URL(relay.url).port)
+    onCleanup(() => relay.close())
+    return relay
+  }
+  const relay = await start()
+  sandbox.setPushUrl(`${relay.url}/wechat`)
+  return { p: { sandbox, relay }, start }
+}
+
+function expectOnce(rows: Array<{ event_id: string; openid: string }>, openids: string[]): void {
+  expect(rows.map((r) => r.openid).sort()).toEqual([...openids].sort())
+  expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length)
+}
+
+describe('WeChat push retries against the relay', () => {
+  it('a scan made while the relay restarts arrives exactly once, from a later try', async () => {
+    const { p, start } = await platformOnDisk()
+    const { core } = await kioskOn(p)
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await p.sandbox.scan(shown.url, 'o_before')
+    await waitFor(() => attendanceRows(core).length === 1, 'scan before the restart')
+
+    await p.relay.close()
+    const scanned = p.sandbox.scan(shown.url, 'o_during')
+    // Back well within the first interval, as a 2 s restart is within WeChat's 5 s.
+    await new Promise((resolve) => setTimeout(resolve, WAIT_MS / 4))
+    const again = await start()
+    const result = await scanned
+    expect(result.attempts.map((a) => a.status)).toEqual([null, 200])
+    expect(result.attempts[0]?.error).toMatch(/ECONNREFUSED/)
+
+    await waitFor(() => attendanceRows(core).length >= 2, 'the scan made during the restart')
+    await waitFor(
+      async () => (await again.store.getKiosk('booth-1'))?.ackedSeq === 2,
+      'every scan acknowledged',
+    )
+    expectOnce(attendanceRows(core), ['o_before', 'o_during'])
+  })
+
+  it('a try the relay stored but answered too late is retried and counted once', async () => {
+    const { p } = await platformOnDisk()
+    const { core } = await kioskOn(p)
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    // Between WeChat and the relay: the relay's answer to the first push is held past the wait.
+    let pushes = 0
+    const slow = http.createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const first = pushes++ === 0
+        void fetch(`${p.relay.url}${req.url ?? '/'}`, {
+          method: 'POST',
+          headers: { 'content-type': req.headers['content-type'] ?? 'text/xml' },
+          body: Buffer.concat(chunks),
+        }).then(async (answer) => {
+          const body = await answer.text()
+          if (first) await new Promise((resolve) => setTimeout(resolve, WAIT_MS * 2))
+          if (!res.destroyed) res.writeHead(answer.status).end(body)
+        })
+      })
+    })
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+    onCleanup(async () => {
+      const closed = new Promise<void>((resolve) => slow.close(() => resolve()))
+      slow.closeAllConnections()
+      await closed
+    })
+    p.sandbox.setPushUrl(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/wechat`)
+
+    const result = await p.sandbox.scan(shown.url, 'o_slow')
+    expect(result.attempts.map((a) => a.status)).toEqual([null, 200])
+    expect(result.attempts[0]?.error).toMatch(/no answer/)
+    await waitFor(() => attendanceRows(core).length >= 1, 'the scan')
+    // Time for a duplicate to show up, had the retry been taken for a new scan.
+    await new Promise((resolve) => setTimeout(resolve, WAIT_MS))
+    expect((await p.relay.store.getKiosk('booth-1'))?.headSeq).toBe(1)
+    expectOnce(attendanceRows(core), ['o_slow'])
+  })
+})
