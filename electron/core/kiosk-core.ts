@@ -502,6 +502,17 @@ export class KioskCore {
     return this.greetings.recent()
   }
 
+  /**
+   * The relay serves campaigns: it sent this connection a campaign frame (naming one or none),
+   * or this kiosk was paired with a code, which only a contract v2 relay hands out. A relay
+   * sends no frame to a booth in no campaign (a v1 kiosk knows none), such as one just paired.
+   */
+  private campaignsFromRelay(): boolean {
+    const s = this.current
+    if (this.relayCampaigns.held(s.connectionId) !== null) return true
+    return !s.demo && s.pairedCodeHash !== null && relayTarget(s, this.o.vault) !== null
+  }
+
   screenState(): ScreenState {
     return {
       configured: this.isConfigured(),
@@ -511,7 +522,7 @@ export class KioskCore {
       ticket: this.pool.current(),
       status: this.status(),
       bigScreen: this.bigScreen(),
-      campaignsFromRelay: this.relayCampaigns.held(this.current.connectionId) !== null,
+      campaignsFromRelay: this.campaignsFromRelay(),
     }
   }
 

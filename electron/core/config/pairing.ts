@@ -239,7 +239,7 @@ export async function pairWithRelay(
     if (problems.length > 0)
       return { ok: false, errors: problems.map(({ field, code: c }) => ({ field, code: c })) }
     const paired = await requestPairing({ ...o, relayUrl: setup.relayUrl, code })
-    const result = await applySetup(core, setupInputFor(setup, paired))
+    const result = await applySetup(core, setupInputFor(setup, paired), pairingCodeHash(code))
     if (!result.ok) return result
     core.log?.info(`paired with ${setup.relayUrl} as ${paired.kioskId}`)
     return { ok: true, kioskId: paired.kioskId }

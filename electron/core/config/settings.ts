@@ -57,9 +57,12 @@ export const settingsSchema = z
     /** What the screen shows: the QR code, or the relay campaign's sign-in wall or draw. */
     bigScreen: bigScreenSchema.default('qr'),
     /**
-     * SHA-256 of the pairing code a headless start last paired with (config/pairing.ts
-     * `pairAtStart`): the same code again is a restart, another one a re-pairing. Null when
-     * paired otherwise, or before this was kept.
+     * SHA-256 of the pairing code the relay token came from (config/pairing.ts: the admin
+     * area's pairing or a headless start's): for a headless start the same code again is a
+     * restart, another one a re-pairing. Its being set also says that the relay serves
+     * campaigns (only a contract v2 relay pairs; the screen state's campaignsFromRelay). Null
+     * for a typed token (a setup with another token, relay or kiosk id clears it), or when
+     * paired before this was kept.
      */
     pairedCodeHash: z
       .string()

@@ -127,6 +127,15 @@ export function planSetup(
     // The demo campaign is deleted on the way out; the organizer picks or creates a real one.
     activeCampaignId: fromDemo ? null : s.activeCampaignId,
     connectionId: connectionChanged ? newConnectionId() : s.connectionId,
+    // The pairing code's hash stays only while the token it gave stays in use for the same
+    // relay and kiosk id; a pairing sets the new one after planning (`applySetup`, `provision`).
+    pairedCodeHash:
+      !fromDemo &&
+      !tokenMoved &&
+      s.kioskId === input.kioskId &&
+      (input.relayToken === undefined || input.relayToken === savedToken)
+        ? s.pairedCodeHash
+        : null,
   }
   const secrets: Partial<Record<SecretName, string>> = {}
   if (input.relayToken !== undefined) secrets.relayToken = input.relayToken
@@ -162,7 +171,11 @@ export interface SetupDeps {
   log?: Logger
 }
 
-export async function applySetup(d: SetupDeps, input: SetupInput) {
+/**
+ * Saves a setup and rebuilds the links. `pairedCodeHash`: the setup is what a pairing code gave
+ * (config/pairing.ts), kept as the settings' `pairedCodeHash`.
+ */
+export async function applySetup(d: SetupDeps, input: SetupInput, pairedCodeHash?: string) {
   const { vault } = d
   const wasDemo = d.settings.get().demo
   const plan = planSetup(d.settings.get(), vault, input)
@@ -183,7 +196,9 @@ export async function applySetup(d: SetupDeps, input: SetupInput) {
       throw err
     }
   }
-  d.settings.update(plan.settings)
+  d.settings.update(
+    pairedCodeHash === undefined ? plan.settings : { ...plan.settings, pairedCodeHash },
+  )
   d.reconfigure()
   if (wasDemo) await d.stopDemoServices()
   return { ok: true as const }
