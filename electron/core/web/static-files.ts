@@ -1,5 +1,5 @@
 /** Serves the built renderer (`out/renderer`) for web mode; unknown paths get index.html. */
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createReadStream, realpathSync, statSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
 import { pipeline } from 'node:stream'
@@ -33,7 +33,43 @@ export function resolveStatic(root: string, urlPath: string): string | null {
   }
   if (decoded.includes('\0')) return null
   const file = normalize(join(root, decoded))
-  return file === root || file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null
+  return within(root, file) ? file : null
+}
+
+/** `path` is `root` or lies under it (both absolute and normalized). */
+function within(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)
+}
+
+type Found = { kind: 'file'; real: string; size: number } | { kind: 'missing' | 'outside' }
+
+/**
+ * What `file` (a path inside `root` by its name) really is. A symbolic link on the way (the file
+ * or a folder the path goes through) is followed; when that leads out of the root's real folder
+ * the file is `outside`: nothing of it is served, not even its size. The root itself may be
+ * reached through a link. `real` is what to open, so a link changed after this check is not
+ * followed again.
+ */
+function find(root: string, file: string): Found {
+  let real: string
+  let realRoot: string
+  try {
+    real = realpathSync(file)
+    realRoot = realpathSync(root)
+  } catch {
+    return { kind: 'missing' }
+  }
+  if (!within(realRoot, real)) return { kind: 'outside' }
+  try {
+    const stats = statSync(real)
+    return stats.isFile() ? { kind: 'file', real, size: stats.size } : { kind: 'missing' }
+  } catch {
+    return { kind: 'missing' }
+  }
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
 }
 
 export function serveStatic(
@@ -47,15 +83,12 @@ export function serveStatic(
     res.writeHead(400).end()
     return
   }
-  const isFile = (f: string) => existsSync(f) && statSync(f).isFile()
-  if (!isFile(file)) {
-    // Asset requests that miss are real 404s; anything else is a client-side route.
-    if (extname(file) !== '' && extname(file) !== '.html') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
-      return
-    }
+  let found = find(root, file)
+  // Asset requests that miss are real 404s; anything else is a client-side route.
+  if (found.kind === 'missing' && (extname(file) === '' || extname(file) === '.html')) {
     file = join(root, 'index.html')
-    if (!isFile(file)) {
+    found = find(root, file)
+    if (found.kind === 'missing') {
       res
         .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
         .end(
@@ -64,15 +97,17 @@ export function serveStatic(
       return
     }
   }
+  if (found.kind !== 'file') return notFound(res)
+  // The type by the name asked for; the bytes from the real file checked above.
   const isHtml = extname(file) === '.html'
   res.writeHead(200, {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': statSync(file).size,
+    'content-length': found.size,
     // Hashed assets never change; the page itself must always be fresh.
     'cache-control': isHtml ? 'no-store' : 'public, max-age=31536000, immutable',
   })
   if (head) res.end()
-  else sendFile(file, res)
+  else sendFile(found.real, res)
 }
 
 /**
