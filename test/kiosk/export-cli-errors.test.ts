@@ -2,7 +2,14 @@
 // value, a bad --format) exits 2 like the other kiosk commands, says what is wrong on stderr,
 // and writes no file; an --out it cannot write is named as typed, with what is wrong.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
@@ -124,7 +131,7 @@ describe('kiosk export --out it cannot write', () => {
     expect(run.stderr).toMatch(says)
     // Named as typed: not the absolute path, not the hidden temporary beside it.
     expect(run.stderr).not.toContain(cwd)
-    expect(run.stderr).not.toMatch(/partial|ENOENT|EISDIR|EACCES/)
+    expect(run.stderr).not.toMatch(/partial|ENOENT|EISDIR|EACCES|ELOOP|ENAMETOOLONG/)
   }
 
   it('a folder that does not exist', () => {
@@ -166,5 +173,67 @@ describe('kiosk export --out it cannot write', () => {
       /cannot write locked\/att\.csv: no permission to write in the folder locked/,
     )
     expect(filesUnder(cwd)).toEqual(['locked'])
+  })
+
+  // The path cannot even be looked at (stat fails with something other than "not there"): said
+  // like the cases above, not Node's "EACCES: permission denied, stat '<absolute path>'".
+  it('a folder on the way it may not open', () => {
+    const { run, cwd } = exportTo('closed/reports/att.csv', (dir) => {
+      mkdirSync(join(dir, 'closed', 'reports'), { recursive: true })
+      chmodSync(join(dir, 'closed'), 0o000)
+    })
+    chmodSync(join(cwd, 'closed'), 0o755)
+    expectRefused(
+      run,
+      cwd,
+      /^error: cannot write closed\/reports\/att\.csv: no permission to open the folder closed\/reports or a folder it is in\n$/,
+    )
+    expect(filesUnder(cwd)).toEqual(['closed', 'closed/reports'])
+
+    // The folder itself readable and writable, but not to be opened (no x).
+    const dark = exportTo('dark/att.csv', (dir) => {
+      mkdirSync(join(dir, 'dark'))
+      chmodSync(join(dir, 'dark'), 0o600)
+    })
+    chmodSync(join(dark.cwd, 'dark'), 0o755)
+    expectRefused(
+      dark.run,
+      dark.cwd,
+      /^error: cannot write dark\/att\.csv: no permission to open the folder dark\n$/,
+    )
+    expect(filesUnder(dark.cwd)).toEqual(['dark'])
+  })
+
+  it('a symbolic link on the way that leads round in a loop', () => {
+    const { run, cwd } = exportTo('loop/att.csv', (dir) => {
+      symlinkSync('loop-back', join(dir, 'loop'))
+      symlinkSync('loop', join(dir, 'loop-back'))
+    })
+    expectRefused(
+      run,
+      cwd,
+      /^error: cannot write loop\/att\.csv: the symbolic links on the way to the folder loop lead round in a loop\n$/,
+    )
+    expect(filesUnder(cwd)).toEqual(['loop', 'loop-back'])
+
+    // The file itself such a link: replaced by the export, as a dangling link would be.
+    const self = exportTo('self.csv', (dir) => symlinkSync('self.csv', join(dir, 'self.csv')))
+    expect(self.run.stderr).toBe('exported 1 row of campaign expo to self.csv\n')
+    expect(self.run.status).toBe(0)
+    expect(readFileSync(join(self.cwd, 'self.csv'), 'utf8')).toContain('o_1')
+  })
+
+  it('a name longer than the file system takes', () => {
+    const long = 'n'.repeat(300)
+    // A folder's name, or the file's own.
+    for (const out of [`${long}/att.csv`, `${long}.csv`]) {
+      const { run, cwd } = exportTo(out)
+      expectRefused(
+        run,
+        cwd,
+        new RegExp(`^error: cannot write ${out}: a name in it is too long\n$`),
+      )
+      expect(filesUnder(cwd)).toEqual([])
+    }
   })
 })

@@ -1,5 +1,5 @@
 /** `kiosk export`: attendance to CSV/XLSX without a UI (stdout when no --out). */
-import { accessSync, constants, existsSync, statSync, type Stats } from 'node:fs'
+import { accessSync, constants, existsSync, statSync, Stats } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
@@ -246,15 +246,19 @@ function folderProblem(code: string, folder: string): string | null {
 function whyNotWritable(out: string, format: 'csv' | 'xlsx'): string | null {
   const file = resolve(out)
   const target = statOf(file)
-  if (typeof target !== 'string' && target.isDirectory()) return isAFolder(out, format)
+  if (target instanceof Stats && target.isDirectory()) return isAFolder(out, format)
   // `reports/` names a folder to write into, not a file called reports.
   const named = /[\\/]$/.test(out)
   const folder = named ? file : dirname(file)
   const shown = named ? out.replace(/[\\/]+$/, '') || out : typedFolder(out)
   const st = statOf(folder)
-  if (typeof st === 'string') return folderProblem(st, shown)
+  if (!(st instanceof Stats)) return folderStatProblem(st, shown)
   if (!st.isDirectory()) return `${shown} is not a folder`
   if (named) return isAFolder(out, format)
+  if (!(target instanceof Stats)) {
+    const why = fileStatProblem(target, shown)
+    if (why !== null) return why
+  }
   try {
     accessSync(folder, constants.W_OK)
   } catch {
@@ -263,15 +267,61 @@ function whyNotWritable(out: string, format: 'csv' | 'xlsx'): string | null {
   return null
 }
 
-/** A path's stat, or the code saying nothing is there (ENOENT) or a parent is a file (ENOTDIR). */
-function statOf(path: string): Stats | 'ENOENT' | 'ENOTDIR' {
+/** A path's stat, or the file system's error saying why there is none. */
+function statOf(path: string): Stats | NodeJS.ErrnoException {
   try {
     return statSync(path)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return code
+    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string') return err
     throw err
   }
+}
+
+/**
+ * Why the folder a file goes into (`folder` as typed) cannot be looked at: not there, or a
+ * folder on the way may not be opened (EACCES: no search permission), and the like.
+ */
+function folderStatProblem(err: NodeJS.ErrnoException, folder: string): string {
+  switch (err.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return folderProblem(err.code, folder) ?? nodeReason(err)
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to open the folder ${folder} or a folder it is in`
+    case 'ELOOP':
+      return `the symbolic links on the way to the folder ${folder} lead round in a loop`
+    case 'ENAMETOOLONG':
+      return 'a name in it is too long'
+    default:
+      return nodeReason(err)
+  }
+}
+
+/**
+ * Why the file itself cannot be looked at, in a folder that can (`folder` as typed): null when
+ * nothing is there (ENOENT), or only a link that leads round in a loop, which the export
+ * replaces as it would a dangling one.
+ */
+function fileStatProblem(err: NodeJS.ErrnoException, folder: string): string | null {
+  switch (err.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'ELOOP':
+      return null
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to open the folder ${folder}`
+    case 'ENAMETOOLONG':
+      return 'a name in it is too long'
+    default:
+      return nodeReason(err)
+  }
+}
+
+/** Node's "EIO: i/o error, stat '<absolute path>'" without the path (the user typed another). */
+function nodeReason(err: NodeJS.ErrnoException): string {
+  return err.message.split(',')[0] ?? err.code ?? 'file system error'
 }
 
 /** A failure of the file system writing `out`, said as the user typed it; null for others. */
@@ -288,7 +338,7 @@ function fileErrorReason(err: unknown, out: string, format: 'csv' | 'xlsx'): str
     case 'EDQUOT':
       return 'the disk is full'
     default:
-      // Node's "EIO: i/o error, open '<temporary>'" without the temporary's name.
-      return err.message.split(',')[0] ?? code
+      // Without the temporary's name.
+      return nodeReason(err)
   }
 }
