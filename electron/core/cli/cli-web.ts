@@ -1,6 +1,5 @@
 /** `kiosk web`: the kiosk core plus the loopback web bridge; prints where to open it. */
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigFileError } from '../config/json-file'
@@ -11,7 +10,7 @@ import {
   UsageError,
 } from '../config/provisioning-args'
 import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
-import { newWebSecret, startWebServer } from '../web/web-server'
+import { listenWeb, newWebSecret, type WebListener } from '../web/web-server'
 import { relayFrameOrigin } from '../../../shared/screen-paths'
 import { openFileKeyVault, VaultError } from '../config/vault'
 import { resetPinCommand } from './cli-reset-pin'
@@ -35,19 +34,6 @@ const STATIC_DIR = join(projectRoot(import.meta.dirname), 'out/renderer')
 function listenError(port: number, err: unknown): string {
   const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
   return inUse ? `port ${port} is in use; pick another with --port` : (err as Error).message
-}
-
-/**
- * Why `port` on 127.0.0.1 cannot be listened on now, or null when it can (briefly listens, then
- * lets it go). Checked before the kiosk is set up: a start that fails only at the web server's
- * listen would already have made (and not shown) the admin PIN, or spent a one-time pairing code.
- */
-function portProblem(port: number): Promise<string | null> {
-  return new Promise((done) => {
-    const probe = createServer()
-    probe.once('error', (err) => done(listenError(port, err)))
-    probe.listen(port, '127.0.0.1', () => probe.close(() => done(null)))
-  })
 }
 
 export function parseWebArgs(
@@ -87,9 +73,14 @@ export async function runWebCommand(args: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`)
     return 2
   }
-  const problem = parsed.port === 0 ? null : await portProblem(parsed.port)
-  if (problem !== null) {
-    process.stderr.write(`error: ${problem}\n`)
+  // The web server's listen first, and kept: a start that failed only at the listen would already
+  // have made (and not shown) the admin PIN, or spent a one-time pairing code; a port only
+  // probed here could be taken by another program while the kiosk is set up.
+  let listener: WebListener
+  try {
+    listener = await listenWeb(parsed.port)
+  } catch (err) {
+    process.stderr.write(`error: ${listenError(parsed.port, err)}\n`)
     return 1
   }
   const secret = newWebSecret()
@@ -112,6 +103,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
       onLine: (line) => out(`${line}\n`),
     })
   } catch (err) {
+    await listener.close()
     if (
       err instanceof ConfigFileError ||
       err instanceof StartupError ||
@@ -122,21 +114,14 @@ export async function runWebCommand(args: string[]): Promise<number> {
     }
     throw err
   }
-  let web
-  try {
-    web = await startWebServer({
-      target: runtime.core,
-      secret,
-      staticDir: STATIC_DIR,
-      port: parsed.port,
-      frameOrigin: () => relayFrameOrigin(runtime.core.settings().relayUrl),
-      log,
-    })
-  } catch (err) {
-    await runtime.close()
-    process.stderr.write(`error: ${listenError(parsed.port, err)}\n`)
-    return 1
-  }
+  const core = runtime.core
+  const web = listener.serve({
+    target: core,
+    secret,
+    staticDir: STATIC_DIR,
+    frameOrigin: () => relayFrameOrigin(core.settings().relayUrl),
+    log,
+  })
   // Stoppable before the lines below: their writes wait for stdout to take them.
   let closing = false
   const shutdown = () => {

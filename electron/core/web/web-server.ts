@@ -8,7 +8,12 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { statSync } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   errorBody,
@@ -79,10 +84,71 @@ export function newWebSecret(): string {
   return randomBytes(24).toString('base64url')
 }
 
-export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
-  const secret = Buffer.from(o.secret, 'utf8')
+/**
+ * The web server's port, taken before the kiosk is set up: the listen itself is the check that
+ * it is free (`kiosk web` says so and stops before making a PIN or spending a pairing code), and
+ * nothing else can take the port while the kiosk starts. Until `serve`, every request is
+ * answered 503.
+ */
+export interface WebListener {
+  /** The port taken: the one asked for, or the free one given for 0. */
+  port: number
+  /** Serves the bridge on the port taken. */
+  serve(o: Omit<WebServerOptions, 'port'>): WebServer
+  /** Lets the port go unserved (the kiosk did not start). */
+  close(): Promise<void>
+}
+
+/** Listens on 127.0.0.1:`port` (0: any free one); rejects with the listen's error (EADDRINUSE). */
+export async function listenWeb(port = 0): Promise<WebListener> {
   const sockets = new Set<ServerResponse>()
-  let port = 0
+  let handler: RequestListener = (_req, res) => {
+    res
+      .writeHead(503, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        'retry-after': '1',
+      })
+      .end('the kiosk is starting')
+  }
+  const server = createServer((req, res) => handler(req, res))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    // Loopback only: web mode is for this machine's browser, never the venue network.
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const taken = (server.address() as AddressInfo).port
+  const close = async () => {
+    for (const r of sockets) r.end()
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeAllConnections()
+    await closed
+  }
+  return {
+    port: taken,
+    serve: (o) => {
+      handler = bridge(o, taken, sockets)
+      const url = `http://127.0.0.1:${taken}`
+      return { url, port: taken, kioskUrl: `${url}/?key=${encodeURIComponent(o.secret)}`, close }
+    },
+    close,
+  }
+}
+
+export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
+  return (await listenWeb(o.port ?? 0)).serve(o)
+}
+
+/** The bridge's answers on `port`; its open event streams are kept in `sockets` (ended on close). */
+function bridge(
+  o: Omit<WebServerOptions, 'port'>,
+  port: number,
+  sockets: Set<ServerResponse>,
+): RequestListener {
+  const secret = Buffer.from(o.secret, 'utf8')
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`])
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`])
@@ -92,7 +158,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     return c.length === secret.length && timingSafeEqual(c, secret)
   }
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     res.setHeader('x-content-type-options', 'nosniff')
     // The secret rides in the page URL: never send it on as a Referer.
     res.setHeader('referrer-policy', 'no-referrer')
@@ -104,7 +170,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       if (!res.headersSent) sendError(res, 'internal')
       else res.destroy()
     })
-  })
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!allowedHosts().has(req.headers.host ?? '')) {
@@ -213,27 +279,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     )
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    // Loopback only: web mode is for this machine's browser, never the venue network.
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  port = (server.address() as AddressInfo).port
-  const url = `http://127.0.0.1:${port}`
-  return {
-    url,
-    port,
-    kioskUrl: `${url}/?key=${encodeURIComponent(o.secret)}`,
-    close: async () => {
-      for (const r of sockets) r.end()
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeAllConnections()
-      await closed
-    },
-  }
+  return listener
 }
 
 /** A refusal as `{error: {code, params}}` (shared/errors.ts), with the code's HTTP status. */

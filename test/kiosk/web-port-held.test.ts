@@ -1,0 +1,97 @@
+// `kiosk web --port N`: the web server's own listen is the check that N is free, made before the
+// kiosk is set up, and the port stays the kiosk's from then on. Before, a probe listened and let
+// the port go, the kiosk was set up (settings, admin PIN, a pairing code spent), and only then
+// did the real listen come: another process taking the port in between made the start fail
+// after all that. Here the other process tries while the kiosk pairs (the stand-in relay
+// answers the pairing request only once it has tried).
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterEach, describe, expect, it } from 'vitest'
+import { closedPort } from '../helpers/closed-port'
+import { cleanup, onCleanup, tempDir, waitFor } from './helpers'
+import { PAIR_TOKEN, startPairStub } from './pair-stub'
+
+afterEach(cleanup)
+
+const root = join(import.meta.dirname, '..', '..')
+
+function runWeb(args: string[]) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'electron/core/cli/cli.ts', 'web', ...args],
+    {
+      cwd: root,
+      env: { ...process.env, SCANDESK_ADMIN_PIN: '4321' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+  onCleanup(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  const out: string[] = []
+  let err = ''
+  createInterface({ input: child.stdout }).on('line', (l) => out.push(l))
+  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
+  return { exited, out, stderr: () => err }
+}
+
+/** Listens on `port` as another program would: the server, or the error code it met. */
+function takePort(port: number): Promise<Server | string> {
+  return new Promise((resolve) => {
+    const rival = createServer()
+    rival.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? String(err)))
+    rival.listen(port, '127.0.0.1', () => {
+      onCleanup(() => new Promise<void>((done) => rival.close(() => done())))
+      resolve(rival)
+    })
+  })
+}
+
+describe('kiosk web holds its port from the check on', () => {
+  it('a port taken before the start: one line, exit 1, nothing set up', async () => {
+    const port = await closedPort()
+    expect(await takePort(port)).not.toBeTypeOf('string')
+    const dataDir = tempDir()
+    const run = runWeb(['--port', String(port), '--data', dataDir])
+    expect(await run.exited).toBe(1)
+    expect(run.stderr()).toBe(`error: port ${port} is in use; pick another with --port\n`)
+    expect(run.out).toEqual([])
+    expect(existsSync(join(dataDir, 'settings.json'))).toBe(false)
+  }, 60_000)
+
+  it('another program cannot take the port while the kiosk starts (here: pairs); the kiosk serves on it', async () => {
+    const port = await closedPort()
+    const stub = await startPairStub()
+    let rival: Server | string | null = null
+    // The pairing request comes after the port check and before the kiosk is up.
+    stub.override = (_req, res) => {
+      void takePort(port).then((taken) => {
+        rival = taken
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ kioskId: 'booth-7', token: PAIR_TOKEN }))
+      })
+      return true
+    }
+    const dataDir = tempDir()
+    const run = runWeb([
+      ...['--port', String(port), '--data', dataDir],
+      ...['--relay', stub.url, '--pairing-code', 'ACDE-FGHJ'],
+    ])
+    const line = await Promise.race([
+      waitFor(() => run.out.find((l) => l.startsWith('kiosk: ')), 'kiosk line', 40_000),
+      run.exited.then((code) => `exited ${code}: ${run.stderr()}`),
+    ])
+    expect(rival).toBe('EADDRINUSE')
+    expect(line).toMatch(new RegExp(`^kiosk: http://127\\.0\\.0\\.1:${port}/\\?key=`))
+    // It answers there.
+    const page = await fetch(`http://127.0.0.1:${port}/`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<html')
+  }, 60_000)
+})
