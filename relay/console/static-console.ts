@@ -3,11 +3,12 @@
  * CSP. A path naming a file serves it; a path without a file extension is a page of the app
  * (index.html, the app routes itself); anything else is 404. Each segment is decoded once and
  * must be a plain name (no `..`, `.`, slashes, backslashes or NUL after decoding), and the
- * resolved path must stay inside the directory, so nothing outside it is ever read.
+ * resolved path must stay inside the directory, its real path too (a symbolic link placed in it
+ * that leads outside is not followed), so nothing outside it is ever read.
  */
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream'
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -77,10 +78,24 @@ function segmentsOf(rest: string): string[] | null {
   return out
 }
 
-async function fileSize(path: string): Promise<number | null> {
+/** `path` is `root` or lies under it (both absolute and normalized). */
+function within(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)
+}
+
+/**
+ * The file at `path` (inside `root` by its name) to serve, or null. A symbolic link on the way
+ * is followed, and where it leads out of the root's real folder the file is not served, not
+ * even its size: nothing placed in the app folder can hand out what lies beside it. The root
+ * itself may be reached through a link. What is returned is the real path checked, so a link
+ * changed after the check is not followed again.
+ */
+async function fileIn(root: string, path: string): Promise<{ real: string; size: number } | null> {
   try {
-    const s = await stat(path)
-    return s.isFile() ? s.size : null
+    const [real, realRoot] = await Promise.all([realpath(path), realpath(root)])
+    if (!within(realRoot, real)) return null
+    const s = await stat(real)
+    return s.isFile() ? { real, size: s.size } : null
   } catch {
     return null
   }
@@ -92,13 +107,14 @@ export function createConsoleStatic(dir: string) {
   async function send(
     req: IncomingMessage,
     res: ServerResponse,
+    name: string,
     path: string,
     size: number,
     immutable: boolean,
   ): Promise<void> {
     res.writeHead(200, {
       ...SECURITY_HEADERS,
-      'Content-Type': TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': size,
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     })
@@ -136,9 +152,10 @@ export function createConsoleStatic(dir: string) {
       sendApiError(res, 400, 'bad_request', 'bad path')
       return
     }
-    const size = target === root ? null : await fileSize(target)
-    if (size !== null) {
-      await send(req, res, target, size, segments[0] === 'assets')
+    const file = target === root ? null : await fileIn(root, target)
+    if (file !== null) {
+      // The type comes from the name asked for, the bytes from the real path checked.
+      await send(req, res, target, file.real, file.size, segments[0] === 'assets')
       return
     }
     const last = segments[segments.length - 1] ?? ''
@@ -147,12 +164,12 @@ export function createConsoleStatic(dir: string) {
       return
     }
     const index = join(root, 'index.html')
-    const indexSize = await fileSize(index)
-    if (indexSize === null) {
+    const indexFile = await fileIn(root, index)
+    if (indexFile === null) {
       res.setHeader('Content-Security-Policy', CONSOLE_CSP)
       sendText(res, 404, 'The console app is not built.\n')
       return
     }
-    await send(req, res, index, indexSize, false)
+    await send(req, res, index, indexFile.real, indexFile.size, false)
   }
 }

@@ -1,7 +1,7 @@
 // The built console app at /console/: strict CSP and the other headers on every page, the SPA
 // fallback for app routes, 404 for missing files, and no way out of the directory (raw `..`,
 // encoded `%2e%2e` and `%2f`, backslashes, absolute paths), sent as raw request lines.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,6 +9,7 @@ import { CONSOLE_CSP, defaultConsoleDir } from '../../relay/console/static-conso
 import { jsonLogger } from '../../relay/log'
 import type { RelayHandle } from '../../relay/server'
 import { openFds } from '../helpers/fds'
+import { rawHttp } from '../helpers/raw-http'
 import { startTestRelay, tempDir } from './harness'
 
 const root = tempDir('console-static-')
@@ -151,6 +152,42 @@ describe('the console app at /console/', () => {
     } finally {
       await r.close()
       rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  it('serves nothing a symbolic link inside it points to outside it, to GET or HEAD', async () => {
+    const outside = join(root, 'outside')
+    mkdirSync(outside, { recursive: true })
+    writeFileSync(join(outside, 'key.js'), 'TOP-SECRET')
+    symlinkSync(join(root, 'secret.txt'), join(app, 'assets', 'leak-9f9f.js'))
+    symlinkSync('../../secret.txt', join(app, 'assets', 'rel-9f9f.js'))
+    symlinkSync(outside, join(app, 'linked'))
+    // A link that stays inside the app serves as before.
+    symlinkSync('app-1a2b.js', join(app, 'assets', 'alias-1a2b.js'))
+    try {
+      for (const path of [
+        '/console/assets/leak-9f9f.js',
+        '/console/assets/rel-9f9f.js',
+        '/console/linked/key.js',
+      ]) {
+        for (const method of ['GET', 'HEAD']) {
+          const res = await rawHttp(new URL(path, relay.url).href, { method })
+          expect(res.status, `${method} ${path}`).toBe(404)
+          expect(res.body).not.toContain('TOP-SECRET')
+          expect(res.headers['content-length'], `${method} ${path}`).not.toBe('10')
+        }
+      }
+      const inside = await rawHttp(new URL('/console/assets/alias-1a2b.js', relay.url).href)
+      expect(inside.status).toBe(200)
+      expect(inside.body).toBe('console.log(1)')
+    } finally {
+      for (const link of [
+        'assets/leak-9f9f.js',
+        'assets/rel-9f9f.js',
+        'linked',
+        'assets/alias-1a2b.js',
+      ])
+        rmSync(join(app, link), { force: true })
     }
   })
 
