@@ -663,27 +663,36 @@ export class RedisAttendance implements AttendanceReader {
     const campaignId = scope.campaignId
     const keep = (rows: AttendanceRow[]): AttendanceRow[] =>
       campaignId === undefined ? rows : rows.filter((r) => r.campaignId === campaignId)
-    const fetch = (k: number, start: string): Promise<unknown[]> =>
-      this.redis.xrange(this.keysOf(ids[k] as string).rows, start, '+', 'COUNT', pageSize)
+    // Each page is asked for before the one before it is handed over, and waits unawaited while
+    // the consumer writes that one (to a slow browser: seconds). Its failure then (Redis gone)
+    // reaches the consumer when it asks for the page, or goes with the page unread when the
+    // consumer stops early; handled from the start, or it would be an unhandled rejection
+    // meanwhile, which ends the relay.
+    const fetch = (k: number, start: string): Promise<unknown[]> => {
+      const read = this.redis.xrange(
+        this.keysOf(ids[k] as string).rows,
+        start,
+        '+',
+        'COUNT',
+        pageSize,
+      )
+      read.catch(() => {})
+      return read
+    }
     let k = 0
     let pending: Promise<unknown[]> | null = ids.length > 0 ? fetch(0, '-') : null
-    try {
-      while (pending !== null) {
-        const got = await pending
-        pending = null
-        const id = ids[k] as string
-        const rows = got.map((e) => toRow(id, e))
-        if (got.length === pageSize) {
-          pending = fetch(k, `(${(rows[rows.length - 1] as AttendanceRow).seq}-0`)
-        } else if (++k < ids.length) {
-          pending = fetch(k, '-')
-        }
-        const kept = keep(rows)
-        if (kept.length > 0) yield kept
+    while (pending !== null) {
+      const got = await pending
+      pending = null
+      const id = ids[k] as string
+      const rows = got.map((e) => toRow(id, e))
+      if (got.length === pageSize) {
+        pending = fetch(k, `(${(rows[rows.length - 1] as AttendanceRow).seq}-0`)
+      } else if (++k < ids.length) {
+        pending = fetch(k, '-')
       }
-    } finally {
-      // A consumer that stopped early: the read ahead is dropped, its failure too.
-      pending?.catch(() => {})
+      const kept = keep(rows)
+      if (kept.length > 0) yield kept
     }
   }
 
