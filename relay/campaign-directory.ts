@@ -41,8 +41,12 @@ export class CampaignDirectory {
         this.store.campaigns.assignmentVersion(kioskId),
       ]).then(([m, version]) => ({ campaignId: m.get(kioskId)?.campaignId ?? null, version }))
       this.kioskCampaign.set(kioskId, p)
-      // A failed read is not cached: the next caller tries again.
-      p.catch(() => this.kioskCampaign.delete(kioskId))
+      const read = p
+      // A failed read is not cached: the next caller tries again. Only this read is dropped: a
+      // change may have replaced it with a newer one meanwhile, which stays.
+      read.catch(() => {
+        if (this.kioskCampaign.get(kioskId) === read) this.kioskCampaign.delete(kioskId)
+      })
     }
     return p
   }

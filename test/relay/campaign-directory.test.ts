@@ -45,4 +45,36 @@ describe('CampaignDirectory', () => {
     for (let i = 0; i < 3; i++) expect(await dir.campaign('c-nope')).toBeNull()
     expect(reads).toEqual(['c-nope', 'c-nope', 'c-nope'])
   })
+
+  it('a failed assignment read does not forget a newer read that replaced it', async () => {
+    let listener: (c: StoreChange) => void = () => undefined
+    const pending: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = []
+    const later = <T>(): Promise<T> =>
+      new Promise<T>((resolve, reject) =>
+        pending.push({ resolve: resolve as (v: unknown) => void, reject }),
+      )
+    const store = {
+      subscribe: (l: (c: StoreChange) => void) => {
+        listener = l
+        return () => undefined
+      },
+      console: { kioskMeta: () => later() },
+      campaigns: { assignmentVersion: () => Promise.resolve(3) },
+    } as unknown as RelayStore
+    const dir = new CampaignDirectory(store, Date.now)
+    const first = dir.assignmentOf('k1')
+    // An organizer reassigns the booth while the first read is out: the cache drops it and the
+    // next caller reads again.
+    listener({ type: 'campaign', campaignId: 'c1', kioskId: 'k1' })
+    const second = dir.assignmentOf('k1')
+    expect(pending).toHaveLength(2)
+    pending[1]?.resolve(new Map([['k1', { campaignId: 'c1' }]]))
+    expect(await second).toEqual({ campaignId: 'c1', version: 3 })
+    pending[0]?.reject(new Error('store down'))
+    await expect(first).rejects.toThrow('store down')
+    // The newer answer stays cached: no third read.
+    const third = dir.assignmentOf('k1')
+    expect(pending).toHaveLength(2)
+    expect(await third).toEqual({ campaignId: 'c1', version: 3 })
+  })
 })
