@@ -71,14 +71,10 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         const organizer = name.success ? await organizers.getOrganizer(name.data) : null
         // The organizer's known browser: its own limit instead of the name's and the address's,
         // so that someone who knows only the name cannot keep the organizer out.
-        const device =
-          organizer === null
-            ? null
-            : await devices.verify(ctx.req, organizer.name, ctx.now, organizer.createdAt)
+        // (Issued to this account: an earlier one of the name signed another generation.)
+        const device = organizer === null ? null : await devices.verify(ctx.req, organizer, ctx.now)
         const known =
           device !== null &&
-          organizer !== null &&
-          organizer.createdAt <= device.issuedAt &&
           (
             await organizers.takeLoginAttempt(
               deviceLockoutKey(device.deviceId),
@@ -133,13 +129,13 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         if (known)
           await organizers.settleLoginAttempt(deviceLockoutKey(device.deviceId), true, ctx.now)
         else await organizers.settleLoginAttempt(addressKey, false, ctx.now)
-        const { id, session } = await startSession(organizers, organizer.name, ctx.now)
+        const { id, session } = await startSession(organizers, organizer, ctx.now)
         log.info('organizer signed in', { name: organizer.name })
         const secure = cameOverHttps(ctx.req, config.trustProxyHops)
         // A fresh device cookie at every sign-in: this browser is known for 90 days from now.
         ctx.res.setHeader('Set-Cookie', [
           sessionCookie(id, secure),
-          deviceCookie(await devices.issue(organizer.name, ctx.now), secure),
+          deviceCookie(await devices.issue(organizer, ctx.now), secure),
         ])
         const info: SessionInfo = { name: session.name, expiresAt: session.expiresAt }
         sendJson(ctx.res, 200, info)

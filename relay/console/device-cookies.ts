@@ -5,12 +5,18 @@
  * name it tries is the organizer's known browser: it is not held to the name's or the address's
  * lockout but to its own small limit (relay/console/lockout.ts DEVICE_LOCKOUT), so someone who
  * only knows the name cannot keep the organizer out. Forged, altered, expired, another
- * organizer's, issued before the organizer was (re)added, or from another relay: no exemption.
+ * organizer's, an earlier account's of the same name, or from another relay: no exemption.
  * HttpOnly, SameSite=Strict, Path=/console, Secure over https: the session cookie's attributes.
+ *
+ * The signature covers the organizer's generation (OrganizerRecord.generation), which the
+ * cookie does not carry: removing the name and adding it again makes every earlier cookie's
+ * signature wrong, whatever the clocks said at either step. Cookies signed before the
+ * generation was signed (`scandesk-device-v1`) no longer verify; the next sign-in from that
+ * browser issues a new one.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { ConsoleStore } from '../store/console-types'
+import type { ConsoleStore, OrganizerRecord } from '../store/console-types'
 
 export const DEVICE_COOKIE = 'scandesk_device'
 /** 90 days: a browser that signed in for one season's events is still known at the next. */
@@ -19,6 +25,9 @@ export const DEVICE_COOKIE_MAX_MS = 90 * 86_400_000
 export const DEVICE_COOKIE_SECRET_PURPOSE = 'console-device-cookie'
 /** `<name>.<device id>.<issued at ms>.<HMAC>`: the name may hold dots, the rest cannot. */
 const VALUE = /^([a-z0-9][a-z0-9._-]{0,31})\.([A-Za-z0-9_-]{22})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/
+
+/** The organizer a cookie is issued to or checked for: its name and generation. */
+type Account = Pick<OrganizerRecord, 'name' | 'generation'>
 
 export interface KnownDevice {
   name: string
@@ -45,34 +54,32 @@ export class DeviceCookies {
     return this.key
   }
 
-  private async mac(name: string, deviceId: string, issuedAt: number): Promise<Buffer> {
+  private async mac(account: Account, deviceId: string, issuedAt: number): Promise<Buffer> {
     return createHmac('sha256', await this.secret())
-      .update(`scandesk-device-v1\n${name}\n${deviceId}\n${issuedAt}`, 'utf8')
+      .update(
+        `scandesk-device-v2\n${account.name}\n${account.generation}\n${deviceId}\n${issuedAt}`,
+        'utf8',
+      )
       .digest()
   }
 
-  /** A fresh device cookie's value for `name`, issued `now`. */
-  async issue(name: string, now: number): Promise<string> {
+  /** A fresh device cookie's value for the organizer `account`, issued `now`. */
+  async issue(account: Account, now: number): Promise<string> {
     const deviceId = randomBytes(16).toString('base64url')
-    const mac = await this.mac(name, deviceId, now)
-    return `${name}.${deviceId}.${now}.${mac.toString('base64url')}`
+    const mac = await this.mac(account, deviceId, now)
+    return `${account.name}.${deviceId}.${now}.${mac.toString('base64url')}`
   }
 
   /**
-   * The known device the request's cookies prove for `name` at `now`, issued at `since` or
-   * later (the organizer's creation: an earlier account's browser is not known), or null. Every
-   * `scandesk_device` the request carries is tried (a few at most): one planted ahead of the
-   * real one (a sibling host's Domain cookie, or one set over plain http with a longer Path,
-   * which the browser sends first) must not hide it.
+   * The known device the request's cookies prove for the organizer `account` at `now`, or
+   * null: a cookie issued to an earlier account of the name (another generation) is not known.
+   * Every `scandesk_device` the request carries is tried (a few at most): one planted ahead of
+   * the real one (a sibling host's Domain cookie, or one set over plain http with a longer
+   * Path, which the browser sends first) must not hide it.
    */
-  async verify(
-    req: IncomingMessage,
-    name: string,
-    now: number,
-    since = 0,
-  ): Promise<KnownDevice | null> {
+  async verify(req: IncomingMessage, account: Account, now: number): Promise<KnownDevice | null> {
     for (const value of deviceCookiesOf(req)) {
-      const known = await this.verifyOne(value, name, now, since)
+      const known = await this.verifyOne(value, account, now)
       if (known !== null) return known
     }
     return null
@@ -80,9 +87,8 @@ export class DeviceCookies {
 
   private async verifyOne(
     value: string,
-    name: string,
+    account: Account,
     now: number,
-    since: number,
   ): Promise<KnownDevice | null> {
     const m = VALUE.exec(value)
     if (m === null) return null
@@ -90,10 +96,10 @@ export class DeviceCookies {
     const issuedAt = Number(issued)
     // Only the spelling issue() makes: no leading zeros on the time, and the signature compared
     // as its text (a lenient base64url decode drops the last character's two padding bits).
-    if (cookieName !== name || String(issuedAt) !== issued) return null
-    if (issuedAt < since || issuedAt > now || now - issuedAt >= DEVICE_COOKIE_MAX_MS) return null
+    if (cookieName !== account.name || String(issuedAt) !== issued) return null
+    if (issuedAt > now || now - issuedAt >= DEVICE_COOKIE_MAX_MS) return null
     const expected = Buffer.from(
-      (await this.mac(cookieName, deviceId, issuedAt)).toString('base64url'),
+      (await this.mac(account, deviceId, issuedAt)).toString('base64url'),
     )
     const given = Buffer.from(sent)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null

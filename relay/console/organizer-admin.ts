@@ -1,4 +1,5 @@
 /** Organizer accounts for `relay organizer add|list|remove|unlock` (the relay CLI). */
+import { randomBytes } from 'node:crypto'
 import { normalizeOrganizerName, organizerNameSchema } from '../../shared/console-api'
 import type { OrganizerRecord } from '../store/console-types'
 import type { RelayStore } from '../store/types'
@@ -27,6 +28,8 @@ export async function addOrganizer(store: RelayStore, name: string, now: number)
     name: parsed.data,
     passwordHash: await hashPassword(password),
     createdAt: now,
+    // A new account: the sessions and device cookies of an earlier one of this name are not its.
+    generation: randomBytes(16).toString('hex'),
   }
   if (!(await store.console.addOrganizer(record))) {
     throw new OrganizerAdminError(

@@ -4,10 +4,16 @@
  * second instance on the same Redis accepts it and a restart keeps it. A session ends after
  * 30 minutes without a request (sliding), 12 hours after sign-in whatever the activity, at
  * logout, and when its organizer is removed (or removed and added again).
+ *
+ * A session belongs to one account: it keeps the organizer's generation (a random value made
+ * when the organizer was added) and holds only while the organizer of its name has that same
+ * one. Creation times are not compared: instances' clocks differ, and a remove and an add may
+ * fall in one millisecond, either of which let a newer account of the name look older than a
+ * session of the removed one.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { ConsoleStore, SessionRecord } from '../store/console-types'
+import type { ConsoleStore, OrganizerRecord, SessionRecord } from '../store/console-types'
 
 export const SESSION_IDLE_MS = 30 * 60_000
 export const SESSION_MAX_MS = 12 * 3_600_000
@@ -20,16 +26,20 @@ export function hashSessionId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex')
 }
 
-/** Creates and stores a session; returns the id for the cookie (never stored) and the record. */
+/**
+ * Creates and stores a session of `organizer` (the account as read at sign-in); returns the id
+ * for the cookie (never stored) and the record.
+ */
 export async function startSession(
   store: ConsoleStore,
-  name: string,
+  organizer: Pick<OrganizerRecord, 'name' | 'generation'>,
   now: number,
 ): Promise<{ id: string; session: SessionRecord }> {
   const id = randomBytes(32).toString('base64url')
   const session: SessionRecord = {
     idHash: hashSessionId(id),
-    name,
+    name: organizer.name,
+    generation: organizer.generation,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: now + SESSION_MAX_MS,
@@ -167,7 +177,11 @@ export async function sessionIsLive(
   return session !== null && (await holds(store, session, now))
 }
 
-/** Neither expiry has passed, and the organizer exists and is not newer than the session. */
+/**
+ * Neither expiry has passed, and the organizer exists with the session's generation. A session
+ * without one (Redis, signed in before generations; gone by SESSION_MAX_MS after the upgrade)
+ * keeps the rule it was made under: the organizer is not newer than it.
+ */
 async function holds(
   store: Pick<ConsoleStore, 'getOrganizer'>,
   session: SessionRecord,
@@ -175,5 +189,7 @@ async function holds(
 ): Promise<boolean> {
   if (now >= session.expiresAt || now - session.lastSeenAt >= SESSION_IDLE_MS) return false
   const organizer = await store.getOrganizer(session.name)
-  return organizer !== null && organizer.createdAt <= session.createdAt
+  if (organizer === null) return false
+  if (session.generation === null) return organizer.createdAt <= session.createdAt
+  return organizer.generation === session.generation
 }

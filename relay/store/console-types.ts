@@ -11,12 +11,24 @@ export interface OrganizerRecord {
   /** `scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>` (relay/console/passwords.ts). */
   passwordHash: string
   createdAt: number
+  /**
+   * 32 hex digits, random, made when the organizer is added: which account of this name a
+   * session or a device cookie belongs to (relay/console/sessions.ts). Removing the name and
+   * adding it again makes a new one, whatever the clocks say.
+   */
+  generation: string
 }
 
 export interface SessionRecord {
   /** SHA-256 (hex) of the session id the cookie carries. */
   idHash: string
   name: string
+  /**
+   * The organizer's generation at sign-in: the session holds only while it is the organizer's.
+   * Null only for a Redis session signed in by a relay from before generations (gone within
+   * SESSION_MAX_MS of the upgrade), which is held to the organizer's creation time instead.
+   */
+  generation: string | null
   createdAt: number
   /** Last request seen: the idle expiry counts from here. */
   lastSeenAt: number
@@ -71,8 +83,9 @@ export interface ConsoleStore {
   listOrganizers(): Promise<OrganizerRecord[]>
   /**
    * Removes the organizer; false when there was none. Its sessions end with it: a session is
-   * valid only while its organizer exists and is not newer (relay/console/sessions.ts); the
-   * SQLite store also deletes their rows, Redis lets them expire.
+   * valid only while its organizer exists with the session's generation
+   * (relay/console/sessions.ts); the SQLite store also deletes their rows, Redis lets them
+   * expire.
    */
   removeOrganizer(name: string): Promise<boolean>
 

@@ -117,6 +117,7 @@ class Stream {
 const SESSION: SessionRecord = {
   idHash: 'a'.repeat(64),
   name: 'alice',
+  generation: '0'.repeat(32),
   createdAt: 0,
   lastSeenAt: 0,
   expiresAt: Number.MAX_SAFE_INTEGER,

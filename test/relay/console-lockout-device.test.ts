@@ -225,4 +225,33 @@ describe.each(['sqlite', 'redis'] as const)('device cookies (%s store)', (backen
     // Unlocking an unknown name says so.
     await expect(unlockOrganizer(relay.store, 'nobody')).rejects.toThrow(/no organizer nobody/)
   })
+
+  it('the old account’s device is not known to a new one added at the same time or earlier', async () => {
+    for (const offset of [0, -5_000]) {
+      const clock = new Clock()
+      const relay = await relayOn(place(backend), clock)
+      const old = await organizer(relay, 'alice', clock.t)
+      const oldBrowser = client(relay)
+      expect((await oldBrowser.login('alice', old)).status).toBe(200)
+      // Removed and added again by a process whose clock is not ahead of the sign-in.
+      await removeOrganizer(relay.store, 'alice')
+      const fresh = await addOrganizer(relay.store, 'alice', clock.t + offset)
+      await lockName(relay, 'alice', fresh)
+      const stale = client(relay)
+      stale.c.deviceCookie = oldBrowser.c.deviceCookie
+      expect((await stale.login('alice', fresh)).status, `offset ${offset}`).toBe(429)
+    }
+  })
+
+  it('a browser that signed in on an instance whose clock is behind the one that added the organizer is known', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    // Added by a process whose clock runs 5 s ahead of this relay's.
+    const password = await organizer(relay, 'alice', clock.t + 5_000)
+    const known = client(relay)
+    expect((await known.login('alice', password)).status).toBe(200)
+    await lockName(relay, 'alice', password)
+    const ok = await known.login('alice', password)
+    expect(ok.status, ok.text).toBe(200)
+  })
 })

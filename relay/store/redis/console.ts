@@ -4,9 +4,14 @@
  * every step that must be atomic is a script over the keys of one kiosk or one counter, so
  * hash-tagging the per-kiosk keys is all Redis Cluster would need. Sessions, counters and
  * codes expire by themselves; an organizer's removal ends its sessions because a session is
- * only valid while its organizer exists and is not newer than it (relay/console/sessions.ts).
+ * only valid while its organizer exists with the session's generation
+ * (relay/console/sessions.ts).
+ *
+ * Organizers written before generations get one at their next read (FILL_GENERATION, so
+ * every instance reading at once agrees on it); sessions written then have none and are held to
+ * the organizer's creation time until they expire (SESSION_MAX_MS).
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
 import { z } from 'zod'
@@ -24,11 +29,25 @@ import type {
 /** Used codes are remembered this long past their expiry, to answer 410 rather than 404. */
 const USED_CODE_MEMORY_MS = 86_400_000
 
-/** KEYS: 1 organizer hash. ARGV: 1 password hash, 2 created at. 1 when added, 0 if taken. */
+/**
+ * KEYS: 1 organizer hash. ARGV: 1 password hash, 2 created at, 3 generation. 1 when added, 0 if
+ * taken.
+ */
 const ADD_ORGANIZER = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1], 'createdAt', ARGV[2])
+redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1], 'createdAt', ARGV[2], 'generation', ARGV[3])
 return 1
+`
+
+/**
+ * KEYS: 1 organizer hash. ARGV: 1 a fresh generation. Gives an organizer from before
+ * generations one (the first asked keeps it) and returns the organizer's; false when the
+ * organizer is gone (removed since it was read: nothing is written, no hash re-created).
+ */
+const FILL_GENERATION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSETNX', KEYS[1], 'generation', ARGV[1])
+return redis.call('HGET', KEYS[1], 'generation')
 `
 
 /** KEYS: 1 session hash. ARGV: 1 last seen. Never re-creates an expired session. */
@@ -102,9 +121,18 @@ if redis.call('HEXISTS', KEYS[1], 'usedAt') == 0 then redis.call('DEL', KEYS[1])
 return 0
 `
 
-const organizerHash = z.object({ passwordHash: z.string(), createdAt: z.coerce.number() })
+/** OrganizerRecord.generation: 128 random bits in hex. */
+const generation = z.string().regex(/^[0-9a-f]{32}$/)
+const organizerHash = z.object({
+  passwordHash: z.string(),
+  createdAt: z.coerce.number(),
+  // Absent on an organizer written before generations, until FILL_GENERATION gives it one.
+  generation: generation.optional(),
+})
 const sessionHash = z.object({
   name: z.string(),
+  // Absent on a session signed in before generations.
+  generation: generation.optional(),
   createdAt: z.coerce.number(),
   lastSeenAt: z.coerce.number(),
   expiresAt: z.coerce.number(),
@@ -140,6 +168,7 @@ export class RedisConsoleStore implements ConsoleStore {
       this.organizerKey(o.name),
       o.passwordHash,
       String(o.createdAt),
+      generation.parse(o.generation),
     )
     if (added !== 1) return false
     await this.redis.sadd(this.keys.organizers, o.name)
@@ -147,10 +176,17 @@ export class RedisConsoleStore implements ConsoleStore {
   }
 
   async getOrganizer(name: string): Promise<OrganizerRecord | null> {
-    const raw = await this.redis.hgetall(this.organizerKey(name))
+    const key = this.organizerKey(name)
+    const raw = await this.redis.hgetall(key)
     if (Object.keys(raw).length === 0) return null
     const h = organizerHash.parse(raw)
-    return { name, passwordHash: h.passwordHash, createdAt: h.createdAt }
+    let gen = h.generation
+    if (gen === undefined) {
+      const filled = await this.redis.eval(FILL_GENERATION, 1, key, randomBytes(16).toString('hex'))
+      if (filled === null) return null
+      gen = generation.parse(filled)
+    }
+    return { name, passwordHash: h.passwordHash, createdAt: h.createdAt, generation: gen }
   }
 
   async listOrganizers(): Promise<OrganizerRecord[]> {
@@ -171,6 +207,7 @@ export class RedisConsoleStore implements ConsoleStore {
       .multi()
       .hset(key, {
         name: s.name,
+        ...(s.generation !== null && { generation: generation.parse(s.generation) }),
         createdAt: String(s.createdAt),
         lastSeenAt: String(s.lastSeenAt),
         expiresAt: String(s.expiresAt),
@@ -182,7 +219,8 @@ export class RedisConsoleStore implements ConsoleStore {
   async getSession(idHash: string): Promise<SessionRecord | null> {
     const raw = await this.redis.hgetall(this.sessionKey(idHash))
     if (Object.keys(raw).length === 0) return null
-    return { idHash, ...sessionHash.parse(raw) }
+    const h = sessionHash.parse(raw)
+    return { idHash, ...h, generation: h.generation ?? null }
   }
 
   async touchSession(idHash: string, lastSeenAt: number): Promise<void> {

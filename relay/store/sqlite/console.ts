@@ -1,6 +1,7 @@
 /**
  * The console half of the SQLite store (relay/store/console-types.ts): organizers, sessions,
- * lockout counters, pairing codes and kiosk meta, in the tables of migration 4. One process
+ * lockout counters, pairing codes and kiosk meta, in the tables of migration 4 (organizer
+ * generations: migration 18). One process
  * owns the file, so a transaction is all the atomicity a redeem or a lockout step needs.
  */
 import type Database from 'better-sqlite3'
@@ -24,14 +25,19 @@ type Db = Database.Database
 const USED_CODE_MEMORY_MS = 86_400_000
 
 const replacementsRow = z.object({ n: z.number() })
+/** OrganizerRecord.generation: 128 random bits in hex. */
+const generation = z.string().regex(/^[0-9a-f]{32}$/)
 const organizerRow = z.object({
   name: z.string(),
   password_hash: z.string(),
   created_at: z.number(),
+  generation,
 })
 const sessionRow = z.object({
   id_hash: z.string(),
   name: z.string(),
+  // Every session row has one (migration 18 dropped those that did not hold).
+  generation,
   created_at: z.number(),
   last_seen_at: z.number(),
   expires_at: z.number(),
@@ -53,7 +59,12 @@ const pendingRow = z.object({ kiosk_id: z.string(), expires_at: z.number() })
 
 const toOrganizer = (raw: unknown): OrganizerRecord => {
   const r = organizerRow.parse(raw)
-  return { name: r.name, passwordHash: r.password_hash, createdAt: r.created_at }
+  return {
+    name: r.name,
+    passwordHash: r.password_hash,
+    createdAt: r.created_at,
+    generation: r.generation,
+  }
 }
 
 /** better-sqlite3 is synchronous: its throws become rejections, as the interface promises. */
@@ -82,9 +93,9 @@ export class SqliteConsoleStore implements ConsoleStore {
       () =>
         statement(
           this.db,
-          `INSERT INTO organizers (name, password_hash, created_at) VALUES (?, ?, ?)
-             ON CONFLICT (name) DO NOTHING`,
-        ).run(o.name, o.passwordHash, o.createdAt).changes > 0,
+          `INSERT INTO organizers (name, password_hash, created_at, generation)
+             VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+        ).run(o.name, o.passwordHash, o.createdAt, generation.parse(o.generation)).changes > 0,
     )
   }
 
@@ -117,9 +128,17 @@ export class SqliteConsoleStore implements ConsoleStore {
         statement(this.db, 'DELETE FROM console_sessions WHERE expires_at <= ?').run(s.createdAt)
         statement(
           this.db,
-          `INSERT INTO console_sessions (id_hash, name, created_at, last_seen_at, expires_at)
-             VALUES (?, ?, ?, ?, ?)`,
-        ).run(s.idHash, s.name, s.createdAt, s.lastSeenAt, s.expiresAt)
+          `INSERT INTO console_sessions
+             (id_hash, name, generation, created_at, last_seen_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+        ).run(
+          s.idHash,
+          s.name,
+          generation.parse(s.generation),
+          s.createdAt,
+          s.lastSeenAt,
+          s.expiresAt,
+        )
       })
     })
   }
@@ -132,6 +151,7 @@ export class SqliteConsoleStore implements ConsoleStore {
       return {
         idHash: r.id_hash,
         name: r.name,
+        generation: r.generation,
         createdAt: r.created_at,
         lastSeenAt: r.last_seen_at,
         expiresAt: r.expires_at,

@@ -20,6 +20,7 @@ import { m014AttendancePending } from './014-attendance-pending'
 import { m015RelaySecrets } from './015-relay-secrets'
 import { m016EventCampaign } from './016-event-campaign'
 import { m017KioskReplacements } from './017-kiosk-replacements'
+import { m018OrganizerGenerations } from './018-organizer-generations'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -39,4 +40,5 @@ export const migrations: readonly Migration[] = [
   m015RelaySecrets,
   m016EventCampaign,
   m017KioskReplacements,
+  m018OrganizerGenerations,
 ]

@@ -1,0 +1,191 @@
+// An organizer's sessions end with the organizer, whatever the clocks say (both stores): a
+// session belongs to one account (its generation, a random value made when the organizer was
+// added), not to whichever organizer of that name is newer than it. A session from before
+// `organizer remove` + `add` of the same name stays dead when the new account's creation time
+// is equal to or earlier than the session's (clock skew between relay instances, or both steps
+// in one millisecond), and one signed in on an instance whose clock is behind the one that
+// added the organizer still works. Records from before generations: Redis fills the
+// organizer's at its next read and lets a session without one use the creation-time rule until
+// it expires; SQLite migration 18 gives every organizer one and copies it to the sessions that
+// held then.
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { Redis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
+import { sessionInfoSchema } from '../../shared/console-api'
+import { migrate } from '../../shared/server/migrate'
+import { addOrganizer, removeOrganizer } from '../../relay/console/organizer-admin'
+import { hashSessionId, resumeSession, SESSION_MAX_MS } from '../../relay/console/sessions'
+import { redisKeys } from '../../relay/store/redis/keys'
+import { openRedisStore } from '../../relay/store/redis/store'
+import { migrations } from '../../relay/store/sqlite/migrations'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import type { RelayHandle } from '../../relay/server'
+import { Clock, ConsoleClient, consoleTestBed, type Place } from './console-helpers'
+import { tempDir, type Backend } from './harness'
+
+const bed = consoleTestBed()
+const place = (backend: Backend): Place => bed.place(backend)
+
+function relayOn(p: Place, clock: Clock): Promise<RelayHandle> {
+  return bed.relay(p, { now: clock.now })
+}
+
+const GENERATION = /^[0-9a-f]{32}$/
+
+describe.each(['sqlite', 'redis'] as const)('console session generations (%s store)', (backend) => {
+  for (const [what, offset] of [
+    ['at the same millisecond', 0],
+    ['a clock 5 s behind', -5_000],
+  ] as const) {
+    it(`a session from before remove-and-add stays dead when the new account is added ${what}`, async () => {
+      const clock = new Clock()
+      const p = place(backend)
+      const relay = await relayOn(p, clock)
+      const first = await addOrganizer(relay.store, 'alice', clock.t)
+      const c = new ConsoleClient(relay.url)
+      expect((await c.login('alice', first)).status).toBe(200)
+      const old = c.cookie
+      expect((await c.call('GET', '/console/api/session')).status).toBe(200)
+      // Another process removes and adds alice again, its clock not ahead of the sign-in.
+      await removeOrganizer(relay.store, 'alice')
+      const again = await addOrganizer(relay.store, 'alice', clock.t + offset)
+      c.cookie = old
+      const after = await c.call('GET', '/console/api/session')
+      expect(after.status, after.text).toBe(401)
+      // Neither on another instance (Redis) nor after a restart (SQLite).
+      if (backend === 'redis') {
+        const other = await relayOn(p, clock)
+        const o = new ConsoleClient(other.url)
+        o.cookie = old
+        expect((await o.call('GET', '/console/api/session')).status).toBe(401)
+      }
+      // The new account signs in as usual.
+      const fresh = new ConsoleClient(relay.url)
+      expect((await fresh.login('alice', again)).status).toBe(200)
+      expect((await fresh.call('GET', '/console/api/session')).status).toBe(200)
+    })
+  }
+
+  it('a session signed in on an instance whose clock is behind the one that added the organizer holds', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    // Added by a process whose clock runs 5 s ahead of this relay's.
+    const password = await addOrganizer(relay.store, 'alice', clock.t + 5_000)
+    const c = new ConsoleClient(relay.url)
+    const signedIn = await c.login('alice', password)
+    expect(signedIn.status).toBe(200)
+    const who = await c.call('GET', '/console/api/session')
+    expect(who.status, who.text).toBe(200)
+    expect(sessionInfoSchema.parse(who.json).name).toBe('alice')
+  })
+
+  it('every organizer gets its own generation, and every session its organizer’s', async () => {
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    await addOrganizer(relay.store, 'alice', clock.t)
+    await addOrganizer(relay.store, 'bob', clock.t)
+    const [alice, bob] = await relay.store.console.listOrganizers()
+    expect(alice?.generation).toMatch(GENERATION)
+    expect(bob?.generation).toMatch(GENERATION)
+    expect(alice?.generation).not.toBe(bob?.generation)
+    await removeOrganizer(relay.store, 'alice')
+    await addOrganizer(relay.store, 'alice', clock.t)
+    const again = await relay.store.console.getOrganizer('alice')
+    expect(again?.generation).toMatch(GENERATION)
+    expect(again?.generation).not.toBe(alice?.generation)
+  })
+})
+
+describe('Redis records from before generations', () => {
+  it('an organizer without one gets one at its next read, the same for every reader', async () => {
+    const prefix = `legacy-${Date.now()}:`
+    const keys = redisKeys(prefix)
+    const raw = new Redis(bed.redisUrl)
+    const a = await openRedisStore({ url: bed.redisUrl, prefix })
+    const b = await openRedisStore({ url: bed.redisUrl, prefix })
+    bed.cleanups.push(
+      () => a.close(),
+      () => b.close(),
+      () => raw.quit(),
+    )
+    const t = Date.parse('2026-05-01T10:00:00Z')
+    // As a relay before generations wrote them.
+    await raw.hset(keys.organizer('alice'), { passwordHash: 'scrypt$x', createdAt: String(t) })
+    await raw.sadd(keys.organizers, 'alice')
+    const id = 'S'.repeat(43)
+    const sessionKey = keys.consoleSession(hashSessionId(id))
+    await raw.hset(sessionKey, {
+      name: 'alice',
+      createdAt: String(t + 10),
+      lastSeenAt: String(t + 10),
+      expiresAt: String(t + 10 + SESSION_MAX_MS),
+    })
+    const [first, second] = await Promise.all([
+      a.console.getOrganizer('alice'),
+      b.console.getOrganizer('alice'),
+    ])
+    expect(first?.generation).toMatch(GENERATION)
+    expect(second?.generation).toBe(first?.generation)
+    expect(await raw.hget(keys.organizer('alice'), 'generation')).toBe(first?.generation)
+    expect((await a.console.listOrganizers()).map((o) => o.generation)).toEqual([first?.generation])
+    // The session from before: the creation-time rule until it expires.
+    const before = await b.console.getSession(hashSessionId(id))
+    expect(before?.generation).toBeNull()
+    expect(await resumeSession(a.console, id, t + 20)).not.toBeNull()
+    // Removed and added again later: over.
+    expect(await a.console.removeOrganizer('alice')).toBe(true)
+    expect(await a.console.getOrganizer('alice')).toBeNull()
+    // The read of a removed organizer wrote nothing back.
+    expect(await raw.exists(keys.organizer('alice'))).toBe(0)
+    await addOrganizer(a, 'alice', t + 15)
+    expect(await resumeSession(a.console, id, t + 20)).toBeNull()
+  })
+})
+
+describe('SQLite migration 18', () => {
+  it('gives every organizer a generation and keeps the sessions that held', async () => {
+    const data = tempDir('relay-m18-')
+    bed.cleanups.push(() => rmSync(data, { recursive: true, force: true }))
+    const db = new Database(join(data, 'relay.sqlite'))
+    const t = Date.parse('2026-05-01T10:00:00Z')
+    const live = 'L'.repeat(43)
+    const older = 'O'.repeat(43)
+    const bobs = 'B'.repeat(43)
+    try {
+      migrate(db, migrations.slice(0, 17), 'relay store')
+      const organizer = db.prepare(
+        'INSERT INTO organizers (name, password_hash, created_at) VALUES (?, ?, ?)',
+      )
+      const session = db.prepare(
+        `INSERT INTO console_sessions (id_hash, name, created_at, last_seen_at, expires_at)
+           VALUES (?, ?, ?, ?, ?)`,
+      )
+      organizer.run('alice', 'scrypt$a', t)
+      organizer.run('bob', 'scrypt$b', t)
+      session.run(hashSessionId(live), 'alice', t + 10, t + 10, t + 10 + SESSION_MAX_MS)
+      // From an earlier alice (the current one is newer): dead then, dead now.
+      session.run(hashSessionId(older), 'alice', t - 10, t - 10, t - 10 + SESSION_MAX_MS)
+      session.run(hashSessionId(bobs), 'bob', t, t, t + SESSION_MAX_MS)
+    } finally {
+      db.close()
+    }
+    const store = openSqliteStore({ data, pollMs: 50 })
+    bed.cleanups.push(() => store.close())
+    const [alice, bob] = await store.console.listOrganizers()
+    expect(alice?.generation).toMatch(GENERATION)
+    expect(bob?.generation).toMatch(GENERATION)
+    expect(alice?.generation).not.toBe(bob?.generation)
+    expect((await store.console.getSession(hashSessionId(live)))?.generation).toBe(
+      alice?.generation,
+    )
+    expect(await resumeSession(store.console, live, t + 20)).not.toBeNull()
+    expect(await resumeSession(store.console, bobs, t + 20)).not.toBeNull()
+    expect(await resumeSession(store.console, older, t + 20)).toBeNull()
+    // And a remove-and-add in the same millisecond ends the migrated session too.
+    await removeOrganizer(store, 'alice')
+    await addOrganizer(store, 'alice', t)
+    expect(await resumeSession(store.console, live, t + 20)).toBeNull()
+  })
+})
