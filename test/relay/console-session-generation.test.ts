@@ -7,12 +7,13 @@
 // added the organizer still works. Records from before generations: Redis fills the
 // organizer's at its next read and lets a session without one use the creation-time rule until
 // it expires; SQLite migration 18 gives every organizer one and copies it to the sessions that
-// held then.
+// held then. Removing an organizer on Redis (its hash and the name set, two Cluster slots): a
+// failure between the steps leaves no account, and a name added again meanwhile stays listed.
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { sessionInfoSchema } from '../../shared/console-api'
 import { migrate } from '../../shared/server/migrate'
 import { addOrganizer, removeOrganizer } from '../../relay/console/organizer-admin'
@@ -141,6 +142,75 @@ describe('Redis records from before generations', () => {
     expect(await raw.exists(keys.organizer('alice'))).toBe(0)
     await addOrganizer(a, 'alice', t + 15)
     expect(await resumeSession(a.console, id, t + 20)).toBeNull()
+  })
+})
+
+describe('Redis organizer removal', () => {
+  it('a failure after the account is gone leaves only a name the list skips', async () => {
+    const prefix = `remove-${Date.now()}:`
+    const store = await openRedisStore({ url: bed.redisUrl, prefix })
+    const admin = new Redis(bed.redisUrl)
+    bed.cleanups.push(
+      () => store.close(),
+      async () => {
+        await admin.call('ACL', 'SETUSER', 'default', '+@all')
+        await admin.quit()
+      },
+    )
+    const t = Date.parse('2026-05-01T10:00:00Z')
+    await addOrganizer(store, 'alice', t)
+    await addOrganizer(store, 'bob', t)
+    const alice = await store.console.getOrganizer('alice')
+    if (alice === null) throw new Error('alice was not added')
+    const id = 'A'.repeat(43)
+    await store.console.putSession({
+      idHash: hashSessionId(id),
+      name: 'alice',
+      generation: alice.generation,
+      createdAt: t,
+      lastSeenAt: t,
+      expiresAt: t + SESSION_MAX_MS,
+    })
+    // The name set's step (in another Cluster slot than the account) is refused.
+    await admin.call('ACL', 'SETUSER', 'default', '-srem')
+    await expect(store.console.removeOrganizer('alice')).rejects.toThrow()
+    await admin.call('ACL', 'SETUSER', 'default', '+@all')
+    // The account is gone all the same: no sign-in, no session, not listed.
+    expect(await store.console.getOrganizer('alice')).toBeNull()
+    expect(await resumeSession(store.console, id, t + 1)).toBeNull()
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['bob'])
+    // Added again, it is listed once; removed again, it is gone from the list.
+    await addOrganizer(store, 'alice', t)
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['alice', 'bob'])
+    expect(await store.console.removeOrganizer('alice')).toBe(true)
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['bob'])
+  })
+  it('a name added again while its removal runs stays listed', async () => {
+    const prefix = `readd-${Date.now()}:`
+    const store = await openRedisStore({ url: bed.redisUrl, prefix })
+    const other = await openRedisStore({ url: bed.redisUrl, prefix })
+    bed.cleanups.push(
+      () => store.close(),
+      () => other.close(),
+    )
+    const t = Date.parse('2026-05-01T10:00:00Z')
+    await addOrganizer(store, 'alice', t)
+    // Another process adds alice again between the removal's DEL and its SREM.
+    // (The once-implementation is used up when it runs: its own SREM is the real one.)
+    const spy = vi.spyOn(Redis.prototype, 'srem').mockImplementationOnce(async function (
+      this: Redis,
+      key,
+      members,
+    ) {
+      await addOrganizer(other, 'alice', t)
+      return this.srem(key, members)
+    })
+    bed.cleanups.push(() => spy.mockRestore())
+    expect(await store.console.removeOrganizer('alice')).toBe(true)
+    expect(spy).toHaveBeenCalled()
+    const again = await store.console.getOrganizer('alice')
+    expect(again).not.toBeNull()
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['alice'])
   })
 })
 

@@ -195,9 +195,19 @@ export class RedisConsoleStore implements ConsoleStore {
     return all.filter((o): o is OrganizerRecord => o !== null)
   }
 
+  /**
+   * The organizer's hash and the name set are in different Cluster slots (neither carries a
+   * hash tag: keys.ts), so no script or transaction can take both. The hash goes first: it is
+   * the account (sign-in and sessions read only it), and a name left in the set by a failure
+   * after it is harmless (listOrganizers skips it, addOrganizer checks the hash). Last, a name
+   * added again while this ran (its hash written after the DEL, its SADD before the SREM) is
+   * put back in the set.
+   */
   async removeOrganizer(name: string): Promise<boolean> {
-    const removed = await this.redis.del(this.organizerKey(name))
+    const key = this.organizerKey(name)
+    const removed = await this.redis.del(key)
     await this.redis.srem(this.keys.organizers, name)
+    if ((await this.redis.exists(key)) === 1) await this.redis.sadd(this.keys.organizers, name)
     return removed > 0
   }
 
