@@ -70,6 +70,11 @@ export type WechatApiErrorKind = (typeof WECHAT_API_ERROR_KINDS)[number]
 
 const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(['cgi-bin/token', 'cgi-bin/stable_token'])
 
+/** Whether `endpoint` (an API path such as `cgi-bin/stable_token`) is one that hands out tokens. */
+export function isTokenEndpoint(endpoint: string | undefined): boolean {
+  return endpoint !== undefined && TOKEN_ENDPOINTS.has(endpoint)
+}
+
 /**
  * What an errcode means, given the endpoint that answered it (docs/WECHAT.md "Access token"):
  * 45009 ("api freq out of limit") is each endpoint's own limit.
@@ -122,14 +127,17 @@ export type WechatHttpErrorCode = 'timeout' | 'http' | 'bad_response' | 'network
 export class WechatHttpError extends WechatError {
   declare readonly code: WechatHttpErrorCode
   readonly status: number | undefined
+  /** The API path whose call failed (`cgi-bin/stable_token`…), when the caller named it. */
+  readonly endpoint: string | undefined
 
   constructor(
     code: WechatHttpErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; endpoint?: string },
   ) {
     super(code, message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.status = options?.status
+    this.endpoint = options?.endpoint
   }
 }
 

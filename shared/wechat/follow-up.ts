@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import type { WechatClient } from './client'
-import { WechatApiError } from './errors'
+import { WechatApiError, WechatHttpError, isTokenEndpoint } from './errors'
 import { wechatFailureOf, isTransportFailure } from './failure'
 import { parseResponse } from './http'
 
@@ -101,11 +101,14 @@ const NEVER_SENT = new Set([
  * Whether a failed `message/custom/send` may still have sent its text: asked and never
  * answered (a timeout, or a connection lost after it was made), or answered unreadably. Such a
  * message is never sent again (one text at most); a refusal, a 5xx or a connection that was
- * never made sent nothing and is retried.
+ * never made sent nothing and is retried. So is a failure of the token endpoint: the client
+ * renews its token before the send, or after WeChat refused the send for its token (40001,
+ * 42001), and either way the text did not go out.
  */
 export function mayHaveBeenSent(err: unknown): boolean {
   const f = wechatFailureOf(err)
   if (f === null) return false
+  if (err instanceof WechatHttpError && isTokenEndpoint(err.endpoint)) return false
   if (f.kind === 'timeout' || f.kind === 'bad_response') return true
   if (f.kind !== 'network') return false
   const socket: unknown =

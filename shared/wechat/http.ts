@@ -47,20 +47,31 @@ export async function requestJson(req: JsonRequest): Promise<unknown> {
     text = await res.text() // still under the timer: a stalled body times out too
   } catch (err) {
     if (controller.signal.aborted) {
-      throw new WechatHttpError('timeout', `${req.label} timed out after ${req.timeoutMs} ms`)
+      throw new WechatHttpError('timeout', `${req.label} timed out after ${req.timeoutMs} ms`, {
+        endpoint: req.label,
+      })
     }
-    throw new WechatHttpError('network', `${req.label} failed: ${causeCode(err)}`, { cause: err })
+    throw new WechatHttpError('network', `${req.label} failed: ${causeCode(err)}`, {
+      cause: err,
+      endpoint: req.label,
+    })
   } finally {
     clearTimeout(timer)
   }
   if (status < 200 || status > 299) {
-    throw new WechatHttpError('http', `${req.label} answered HTTP ${status}`, { status })
+    throw new WechatHttpError('http', `${req.label} answered HTTP ${status}`, {
+      status,
+      endpoint: req.label,
+    })
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    throw new WechatHttpError('bad_response', `${req.label} answered with invalid JSON`, { status })
+    throw new WechatHttpError('bad_response', `${req.label} answered with invalid JSON`, {
+      status,
+      endpoint: req.label,
+    })
   }
   const apiError = apiErrorSchema.safeParse(json)
   if (apiError.success && apiError.data.errcode !== 0) {
@@ -77,7 +88,9 @@ export function parseResponse<T extends z.ZodType>(
 ): z.output<T> {
   const result = schema.safeParse(json)
   if (!result.success) {
-    throw new WechatHttpError('bad_response', `${label} answered with an unexpected body`)
+    throw new WechatHttpError('bad_response', `${label} answered with an unexpected body`, {
+      endpoint: label,
+    })
   }
   return result.data
 }

@@ -1,11 +1,12 @@
 /**
  * Account-wide refusals of the follow-up's WeChat calls, against the sandbox through a client
  * that answers chosen endpoints with an errcode: a batchtagging call refused for the account
- * (48001, the API not authorized) is not split in halves as if one visitor were the cause.
+ * (48001, the API not authorized) is not split in halves as if one visitor were the cause; a
+ * text refused for its token (40001) is not given up when getting a new token then fails.
  */
 import { describe, expect, it } from 'vitest'
 import type { Sandbox } from '../../sandbox/server'
-import { WechatApiError, WechatClient } from '../../shared/wechat'
+import { MemoryTokenStore, WechatApiError, WechatClient } from '../../shared/wechat'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { startOn } from './console-helpers'
 import {
@@ -101,5 +102,52 @@ describe('follow-up refused by WeChat for the whole account', () => {
       expect(f.reason).toContain('45009')
       expect(f.reason).not.toContain('processed after')
     }
+  })
+})
+
+describe('a text refused for its token', () => {
+  it('is sent once the token can be renewed, not given up as maybe sent', async () => {
+    const sandbox = await followUpSandbox()
+    bed.cleanups.push(() => sandbox.close())
+    const o = sandbox.options
+    // The relay holds a token WeChat no longer takes (another caller replaced it): the send is
+    // refused with 40001 and nothing goes out. Renewing it then fails on the way (the
+    // connection reset), so the call ends in a network error, not in WeChat's answer.
+    const tokens = new MemoryTokenStore()
+    await tokens.set({ token: 'replaced-token', expiresAt: Date.now() + 3_600_000 })
+    const renew = { down: true, tries: 0 }
+    const client = new WechatClient({
+      appId: o.appId,
+      appSecret: o.appSecret,
+      apiBase: sandbox.url,
+      tokenStore: tokens,
+      busyRetries: 0,
+      fetch: (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (url.includes('/cgi-bin/stable_token')) {
+          renew.tries++
+          if (renew.down) {
+            const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+            return Promise.reject(new TypeError('fetch failed', { cause: reset }))
+          }
+        }
+        return fetch(input, init)
+      },
+    })
+    const { c, campaign, codes } = await boothWith({ followUp: '谢谢' }, client, sandbox)
+    await scanAll(sandbox, codes, ['orenew'], 1)
+    await waitFor(
+      'a second renewal, or the text given up',
+      async () => renew.tries >= 2 || (await report(c, campaign.id)).counts.messageFailed > 0,
+    )
+    // WeChat refused the text: it went nowhere, and is still due.
+    expect((await report(c, campaign.id)).counts).toMatchObject({
+      messageFailed: 0,
+      messagePending: 1,
+      sent: 0,
+    })
+    renew.down = false
+    await waitFor('sent', async () => (await report(c, campaign.id)).counts.sent === 1)
+    expect(sandbox.users.messages().map((m) => m.openid)).toEqual(['orenew'])
   })
 })
