@@ -344,7 +344,10 @@ export async function startRelay(
     const work = route(req, res)
       .catch((err: unknown) => {
         log.error('request failed', { path: req.url?.split('?')[0], error: errorMessage(err) })
-        sendApiError(res, 500, 'internal', 'internal error')
+        // Failed after its headers went out: a 500 can no longer be said, so the connection
+        // ends and the client sees a broken answer at once rather than one that never ends.
+        if (res.headersSent) res.destroy()
+        else sendApiError(res, 500, 'internal', 'internal error')
       })
       .finally(() => {
         inFlight.delete(work)
