@@ -15,6 +15,7 @@ import {
 } from './campaign'
 import { screenPathsSchema } from './screen-paths'
 import { LINE_TEXT_MESSAGE, isLineText } from './typed-text'
+import { qrTicketSchema, qrUrlSchema } from './qr-ticket'
 
 export { KIOSK_ID_PATTERN, kioskIdSchema, type KioskId } from './kiosk-id'
 
@@ -308,8 +309,8 @@ export type TicketProxyRequest = z.infer<typeof ticketProxyRequestSchema>
 
 export const proxiedTicketSchema = z
   .object({
-    ticket: z.string().min(1).max(512),
-    url: z.string().min(1).max(512),
+    ticket: qrTicketSchema,
+    url: qrUrlSchema,
     scene: z.string().min(1).max(MAX_SCENE_LENGTH),
     expireSeconds: z.number().int().positive(),
     /** Milliseconds since the epoch when WeChat issued it. */
@@ -346,8 +347,8 @@ export function fallbackScene(kioskId: string): string {
 /** `POST /api/fallback-code`: the kiosk's permanent code, the same on every call. */
 export const fallbackCodeResponseSchema = z
   .object({
-    ticket: z.string().min(1).max(512),
-    url: z.string().min(1).max(512),
+    ticket: qrTicketSchema,
+    url: qrUrlSchema,
     scene: z.string().min(1).max(MAX_SCENE_LENGTH),
   })
   .strict()

@@ -2,9 +2,14 @@
 // token rules of docs/WECHAT.md "Access token": cache with a margin, one refresh at a time,
 // retry once on a bad token.
 import { z } from 'zod'
-import { WechatApiError } from './errors'
+import { WechatApiError, WechatHttpError } from './errors'
 import { parseResponse, requestJson } from './http'
-import { qrCreateResponseSchema, validateQrCreateBody, type QrCreateBody } from './qrcode'
+import {
+  qrCodeLifetime,
+  qrCreateResponseSchema,
+  validateQrCreateBody,
+  type QrCreateBody,
+} from './qrcode'
 import { MemoryTokenStore, type TokenStore } from './token-store'
 
 export interface WechatClientOptions {
@@ -119,7 +124,15 @@ export class WechatClient {
     )
     const res = parseResponse(qrCreateResponseSchema, json, 'cgi-bin/qrcode/create')
     const requested = 'expire_seconds' in valid ? valid.expire_seconds : 0
-    return { ticket: res.ticket, expireSeconds: res.expire_seconds ?? requested, url: res.url }
+    const expireSeconds = qrCodeLifetime(res.expire_seconds, requested)
+    if (expireSeconds === null) {
+      throw new WechatHttpError(
+        'bad_response',
+        'cgi-bin/qrcode/create answered with a lifetime of no time',
+        { endpoint: 'cgi-bin/qrcode/create' },
+      )
+    }
+    return { ticket: res.ticket, expireSeconds, url: res.url }
   }
 
   /**

@@ -1,7 +1,16 @@
 // Parametric QR code requests (docs/WECHAT.md "Creating a QR code ticket"), checked here so a bad
 // request fails with the field and the rule instead of an errcode from WeChat.
 import { z } from 'zod'
+import { qrTicketSchema, qrUrlSchema } from '../qr-ticket'
 import { WechatRequestError } from './errors'
+
+export {
+  MAX_QR_TICKET_CHARS,
+  MAX_QR_URL_CHARS,
+  qrCodeLifetime,
+  qrTicketSchema,
+  qrUrlSchema,
+} from '../qr-ticket'
 
 export type QrAction = 'QR_SCENE' | 'QR_STR_SCENE' | 'QR_LIMIT_SCENE' | 'QR_LIMIT_STR_SCENE'
 
@@ -137,11 +146,14 @@ export function validateQrCreateBody(body: QrCreateBody): QrCreateBody {
   return buildQrCreateBody(input as QrCreateInput)
 }
 
-/** A successful `qrcode/create` answer; `url` is what the QR image encodes. */
+/**
+ * A successful `qrcode/create` answer; `url` is what the QR image encodes. `expire_seconds` is
+ * checked against what was asked by WechatClient.createQrCode (qrCodeLifetime).
+ */
 export const qrCreateResponseSchema = z.object({
-  ticket: z.string().min(1).max(1024),
-  expire_seconds: z.number().int().nonnegative().optional(),
-  url: z.string().min(1).max(1024),
+  ticket: qrTicketSchema,
+  expire_seconds: z.number().int().optional(),
+  url: qrUrlSchema,
 })
 
 export type QrCreateResponse = z.infer<typeof qrCreateResponseSchema>

@@ -54,7 +54,8 @@ export function createProxyTicketSource(o: ProxyTicketSourceOptions): TicketSour
           ticket: t.ticket,
           url: t.url,
           scene: t.scene,
-          expireSeconds: t.expireSeconds,
+          // Kept no longer than asked, whatever the relay says (it cuts WeChat's answer so too).
+          expireSeconds: Math.min(t.expireSeconds, expireSeconds),
         })
       }
       return tickets
