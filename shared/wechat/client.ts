@@ -120,6 +120,7 @@ export class WechatClient {
         url: `${this.#apiBase}/cgi-bin/qrcode/create?access_token=${encodeURIComponent(token)}`,
         label: 'cgi-bin/qrcode/create',
         body: valid,
+        token,
       }),
     )
     const res = parseResponse(qrCreateResponseSchema, json, 'cgi-bin/qrcode/create')
@@ -146,6 +147,7 @@ export class WechatClient {
         url: `${this.#apiBase}/${path}?access_token=${encodeURIComponent(token)}`,
         label: path,
         body,
+        token,
       }),
     )
   }
@@ -244,11 +246,27 @@ export class WechatClient {
     }
   }
 
-  /** One API request, retried with exponential backoff while WeChat answers -1 (busy). */
-  async #call(req: { method: 'GET' | 'POST'; url: string; label: string; body?: unknown }) {
+  /**
+   * One API request, retried with exponential backoff while WeChat answers -1 (busy). WeChat's
+   * errmsg is masked of the AppSecret and of `token`, the access token the call carries.
+   */
+  async #call(req: {
+    method: 'GET' | 'POST'
+    url: string
+    label: string
+    body?: unknown
+    token?: string
+  }) {
+    const { token, ...rest } = req
+    const secrets = token === undefined ? [this.#appSecret] : [this.#appSecret, token]
     for (let attempt = 0; ; attempt++) {
       try {
-        return await requestJson({ ...req, timeoutMs: this.#timeoutMs, fetch: this.#fetch })
+        return await requestJson({
+          ...rest,
+          secrets,
+          timeoutMs: this.#timeoutMs,
+          fetch: this.#fetch,
+        })
       } catch (err) {
         const busy = err instanceof WechatApiError && err.kind === 'busy'
         if (!busy || attempt >= this.#busyRetries) throw err

@@ -107,15 +107,17 @@ export class WechatApiError extends WechatError {
   readonly endpoint: string
   readonly kind: WechatApiErrorKind
 
-  constructor(errcode: number, errmsg: string, endpoint: string) {
+  /**
+   * `secrets`: the credentials of the call (its access token, the AppSecret), masked wherever
+   * WeChat's errmsg echoes them, in whatever words, besides the patterns `redact` knows.
+   */
+  constructor(errcode: number, errmsg: string, endpoint: string, secrets: readonly string[] = []) {
     const kind = classifyErrcode(errcode, endpoint)
     // errmsg comes from WeChat; 40164's names the caller's IP, which is fine, but never a token.
-    super(
-      `api_${kind}`,
-      `WeChat API error ${errcode} (${kind}) from ${endpoint}: ${redact(errmsg)}`,
-    )
+    const masked = redact(errmsg, secrets)
+    super(`api_${kind}`, `WeChat API error ${errcode} (${kind}) from ${endpoint}: ${masked}`)
     this.errcode = errcode
-    this.errmsg = errmsg
+    this.errmsg = masked
     this.endpoint = endpoint
     this.kind = kind
   }
@@ -141,13 +143,24 @@ export class WechatHttpError extends WechatError {
   }
 }
 
+/** Shorter values are no credential of WeChat's (AppSecrets are 32 characters, tokens far longer). */
+const MIN_SECRET_CHARS = 8
+
 /**
- * Masks anything that looks like a token or secret in text echoed from WeChat, as a query
- * parameter (`secret=…`) or a JSON field (`"secret":"…"`, what stable_token is sent), before
+ * Masks anything that looks like a token or secret in text echoed from WeChat: the values in
+ * `secrets` wherever they appear verbatim (or URL-encoded), then any query parameter
+ * (`secret=…`) or JSON field (`"secret":"…"`, what stable_token is sent) of such a name, before
  * shortening (a cut must not leave half a secret showing).
  */
-export function redact(text: string): string {
-  return text
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text
+  for (const secret of secrets) {
+    if (secret.length < MIN_SECRET_CHARS) continue
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      out = out.split(form).join('***')
+    }
+  }
+  return out
     .replace(/(access_token|secret|appsecret|ticket)(\s*=\s*|"?\s*:\s*"?)[^&\s,;"'}]*/gi, '$1$2***')
     .slice(0, 200)
 }

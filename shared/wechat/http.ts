@@ -8,6 +8,8 @@ export interface JsonRequest {
   url: string
   /** What to call this request in errors, e.g. 'cgi-bin/stable_token'. */
   label: string
+  /** The call's credentials (access token, AppSecret): masked in WeChat's errmsg if echoed. */
+  secrets?: readonly string[]
   body?: unknown
   timeoutMs: number
   fetch: typeof fetch
@@ -75,7 +77,8 @@ export async function requestJson(req: JsonRequest): Promise<unknown> {
   }
   const apiError = apiErrorSchema.safeParse(json)
   if (apiError.success && apiError.data.errcode !== 0) {
-    throw new WechatApiError(apiError.data.errcode, apiError.data.errmsg ?? '', req.label)
+    const { errcode, errmsg } = apiError.data
+    throw new WechatApiError(errcode, errmsg ?? '', req.label, req.secrets)
   }
   return json
 }

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ticketProxyResponseSchema } from '../../shared/relay-protocol'
+import { relayApiErrorSchema, ticketProxyResponseSchema } from '../../shared/relay-protocol'
 import { createDirectTicketSource } from '../../electron/core/tickets/ticket-source-direct'
 import { createProxyTicketSource } from '../../electron/core/tickets/ticket-source-proxy'
 import type { RelayConfigInput } from '../../relay/config'
@@ -184,5 +184,57 @@ describe("the kiosk's proxy path reads the relay's answer by the same rules", ()
         .catch((e: unknown) => e)
       expect(err).toMatchObject({ code: 'bad_response' })
     }
+  })
+})
+
+describe("WeChat's errmsg echoing a credential", () => {
+  const ECHOES: Array<[string, string, unknown]> = [
+    [
+      'the token, in words',
+      '/cgi-bin/qrcode/create',
+      { errcode: 48001, errmsg: `api unauthorized, hints: [ token ${TOKEN} rid: 6621f3a1-1b ]` },
+    ],
+    [
+      'the token, JSON-quoted under another name',
+      '/cgi-bin/qrcode/create',
+      { errcode: 40003, errmsg: `bad request {"token" "${TOKEN}"}` },
+    ],
+    [
+      'the secret, in words',
+      '/cgi-bin/stable_token',
+      { errcode: 40125, errmsg: `invalid appsecret ${APP_SECRET}, view more at http://t.cn/x` },
+    ],
+  ]
+
+  it.each(ECHOES)('masks %s in the relay answer', async (_name, path, refusal) => {
+    const fake = await wechat(() => refusal)
+    const first = fake.handler
+    fake.handler = (r) => (r.path === path ? { body: refusal } : first(r))
+    const relay = await relayWith(fake)
+    const res = await tickets(relay, await relay.addKiosk('k1'))
+    expect(res.status).toBe(502)
+    expect(res.text).not.toContain(TOKEN)
+    expect(res.text).not.toContain(APP_SECRET)
+    // Masked where it stood; what is not a credential is still there to read.
+    const { message } = relayApiErrorSchema.parse(JSON.parse(res.text)).error
+    expect(message).toContain('***')
+    expect(message).toMatch(/unauthorized|bad request|invalid appsecret/)
+  })
+
+  it.each(ECHOES)('masks %s on the direct path', async (_name, path, refusal) => {
+    const fake = await wechat(() => refusal)
+    const first = fake.handler
+    fake.handler = (r) => (r.path === path ? { body: refusal } : first(r))
+    const source = createDirectTicketSource({
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      apiBase: fake.url,
+      kioskId: 'k1',
+    })
+    const err = await source.create(1, 600).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Error)
+    const text = `${(err as Error).message} ${String((err as Error).cause)}`
+    expect(text).not.toContain(TOKEN)
+    expect(text).not.toContain(APP_SECRET)
   })
 })
