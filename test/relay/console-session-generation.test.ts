@@ -214,6 +214,75 @@ describe('Redis organizer removal', () => {
   })
 })
 
+describe('Redis organizer add', () => {
+  async function storeWithAcl(name: string) {
+    const store = await openRedisStore({ url: bed.redisUrl, prefix: `${name}-${Date.now()}:` })
+    const admin = new Redis(bed.redisUrl)
+    bed.cleanups.push(
+      () => store.close(),
+      async () => {
+        await admin.call('ACL', 'SETUSER', 'default', '+@all')
+        await admin.quit()
+      },
+    )
+    return { store, admin }
+  }
+  const t = Date.parse('2026-05-01T10:00:00Z')
+
+  it('a failure at the name set leaves no account that the list does not show', async () => {
+    const { store, admin } = await storeWithAcl('add-sadd')
+    await addOrganizer(store, 'bob', t)
+    // The name set's step (in another Cluster slot than the account) is refused.
+    await admin.call('ACL', 'SETUSER', 'default', '-sadd')
+    await expect(addOrganizer(store, 'alice', t)).rejects.toThrow()
+    await admin.call('ACL', 'SETUSER', 'default', '+@all')
+    // No account that signs in but `organizer list` leaves out.
+    expect(await store.console.getOrganizer('alice')).toBeNull()
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['bob'])
+    await addOrganizer(store, 'alice', t)
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['alice', 'bob'])
+  })
+
+  it('a failure at the account leaves only a name the list skips', async () => {
+    const { store, admin } = await storeWithAcl('add-eval')
+    await admin.call('ACL', 'SETUSER', 'default', '-eval')
+    await expect(addOrganizer(store, 'alice', t)).rejects.toThrow()
+    await admin.call('ACL', 'SETUSER', 'default', '+@all')
+    expect(await store.console.getOrganizer('alice')).toBeNull()
+    expect(await store.console.listOrganizers()).toEqual([])
+    // Added again it is listed once; removed, it is gone.
+    await addOrganizer(store, 'alice', t)
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['alice'])
+    expect(await store.console.removeOrganizer('alice')).toBe(true)
+    expect(await store.console.listOrganizers()).toEqual([])
+  })
+
+  it('a removal of the old account run between the steps leaves the new one listed', async () => {
+    const prefix = `add-remove-${Date.now()}:`
+    const store = await openRedisStore({ url: bed.redisUrl, prefix })
+    const other = await openRedisStore({ url: bed.redisUrl, prefix })
+    bed.cleanups.push(
+      () => store.close(),
+      () => other.close(),
+    )
+    await addOrganizer(store, 'alice', t)
+    // Another process removes the old alice (DEL, SREM, its put-back check) after the add's
+    // first step and before the account is written.
+    const spy = vi.spyOn(Redis.prototype, 'eval').mockImplementationOnce(async function (
+      this: Redis,
+      ...args: Parameters<Redis['eval']>
+    ) {
+      await removeOrganizer(other, 'alice')
+      return this.eval(...args)
+    })
+    bed.cleanups.push(() => spy.mockRestore())
+    await addOrganizer(store, 'alice', t)
+    expect(spy).toHaveBeenCalled()
+    expect(await store.console.getOrganizer('alice')).not.toBeNull()
+    expect((await store.console.listOrganizers()).map((o) => o.name)).toEqual(['alice'])
+  })
+})
+
 describe('SQLite migration 18', () => {
   it('gives every organizer a generation and keeps the sessions that held', async () => {
     const data = tempDir('relay-m18-')

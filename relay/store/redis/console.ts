@@ -161,7 +161,15 @@ export class RedisConsoleStore implements ConsoleStore {
   private kioskKey = (kioskId: string): string => this.keys.kiosk(kioskId)
   private metaKey = (kioskId: string): string => this.keys.kioskMeta(kioskId)
 
+  /**
+   * The name set and the organizer's hash are in different Cluster slots (see removeOrganizer).
+   * The name goes in first: a failure after it leaves a name listOrganizers skips, never an
+   * account that signs in but is not listed. The name is added again once the account is
+   * written, for a removal of the name's earlier account run in between (its SREM, then its
+   * put-back check before this hash existed), so add and remove interleave into a listed account.
+   */
   async addOrganizer(o: OrganizerRecord): Promise<boolean> {
+    await this.redis.sadd(this.keys.organizers, o.name)
     const added = await this.redis.eval(
       ADD_ORGANIZER,
       1,
@@ -200,8 +208,8 @@ export class RedisConsoleStore implements ConsoleStore {
    * hash tag: keys.ts), so no script or transaction can take both. The hash goes first: it is
    * the account (sign-in and sessions read only it), and a name left in the set by a failure
    * after it is harmless (listOrganizers skips it, addOrganizer checks the hash). Last, a name
-   * added again while this ran (its hash written after the DEL, its SADD before the SREM) is
-   * put back in the set.
+   * added again while this ran (its hash written after the DEL, its SADDs before the SREM) is
+   * put back in the set; an add whose hash comes after that check puts it back itself.
    */
   async removeOrganizer(name: string): Promise<boolean> {
     const key = this.organizerKey(name)
