@@ -8,7 +8,8 @@
  * ones (a batch refused for one visitor is split until that visitor is alone). Messages go once
  * per visitor per campaign, only inside the window the scan opened; a call whose outcome was
  * lost to a crash is never repeated (`sending` → failed). One relay instance at a time works,
- * under a lease in the store.
+ * under a lease in the store; a batch can outlast it, so a text is sent only by the caller whose
+ * atomic write claimed it (`pending` → `sending`), whichever instance that is.
  */
 import { randomUUID } from 'node:crypto'
 import { fitFollowUpBytes, type ConsoleCampaign } from '../../shared/campaign'
@@ -29,6 +30,7 @@ import { errorMessage, type Logger } from '../log'
 import type {
   FollowUpVisitor,
   MessageUpdate,
+  MessageWrite,
   NewFollowUpVisitor,
   OutboxRow,
 } from '../store/follow-up-types'
@@ -46,7 +48,7 @@ export interface FollowUpWorkerOptions {
   windowMs: number
   /** Pause between rounds of work. Default 200 ms. */
   tickMs?: number
-  /** The lease's lifetime; renewed before every WeChat call (each times out in 5 s). Default 10 s. */
+  /** The lease's lifetime; renewed before each batch (a batch can outlast it). Default 10 s. */
   leaseTtlMs?: number
   /** First retry delay, doubled per attempt up to `maxBackoffMs`, with ±50 % jitter. */
   backoffMs?: number
@@ -184,7 +186,12 @@ export class FollowUpWorker {
       const lost = await this.o.store.followUp.sendingMessages(c.id, 1000)
       await this.o.store.followUp.updateMessages(
         c.id,
-        lost.map((v) => ({ openid: v.openid, u: { state: 'failed' as const, errcode: 0 } })),
+        // Only those still `sending`: an outcome written meanwhile is the truth.
+        lost.map((v) => ({
+          openid: v.openid,
+          u: { state: 'failed' as const, errcode: 0 },
+          from: ['sending' as const],
+        })),
       )
     }
   }
@@ -400,20 +407,31 @@ export class FollowUpWorker {
     const { store, now } = this.o
     const late = visitors.filter((v) => now() - v.scannedAt > this.o.windowMs)
     const inTime = visitors.filter((v) => now() - v.scannedAt <= this.o.windowMs)
-    await store.followUp.updateMessages(c.id, [
-      ...late.map((v) => ({ openid: v.openid, u: { state: 'outside-window' as const } })),
-      ...inTime.map((v) => ({
-        openid: v.openid,
-        u: { state: 'sending' as const, attempted: true },
-      })),
-    ])
+    // Claimed: only those still pending become `sending`, atomically, and only those are sent.
+    // `visitors` may be stale (another instance took a lapsed lease and sent some already).
+    const pending = ['pending' as const]
+    const claimed = new Set(
+      await store.followUp.updateMessages(c.id, [
+        ...late.map((v) => ({
+          openid: v.openid,
+          u: { state: 'outside-window' as const },
+          from: pending,
+        })),
+        ...inTime.map((v) => ({
+          openid: v.openid,
+          u: { state: 'sending' as const, attempted: true },
+          from: pending,
+        })),
+      ]),
+    )
+    const toSend = inTime.filter((v) => claimed.has(v.openid))
     // A few calls at a time: one WeChat round trip per message in turn would cap a burst at
     // 60 s / latency messages a minute, and a scan's window is a minute.
-    const outcomes: Array<{ openid: string; u: MessageUpdate }> = []
+    const outcomes: MessageWrite[] = []
     let next = 0
     const lane = async (): Promise<void> => {
-      while (next < inTime.length) {
-        const v = inTime[next++] as FollowUpVisitor
+      while (next < toSend.length) {
+        const v = toSend[next++] as FollowUpVisitor
         const text = fitFollowUpBytes(
           fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number }),
         )
@@ -421,8 +439,16 @@ export class FollowUpWorker {
         outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })
       }
     }
-    await Promise.all(Array.from({ length: Math.min(MESSAGE_LANES, inTime.length) }, lane))
-    if (outcomes.length > 0) await store.followUp.updateMessages(c.id, outcomes)
+    await Promise.all(Array.from({ length: Math.min(MESSAGE_LANES, toSend.length) }, lane))
+    // Over our own claim (`sending`), or over another instance's "maybe sent" (`failed`, set
+    // while our calls were in flight): what WeChat answered is the truth. Nothing else: a
+    // state past those is not ours to change.
+    if (outcomes.length > 0) {
+      await store.followUp.updateMessages(
+        c.id,
+        outcomes.map((x) => ({ ...x, from: ['sending' as const, 'failed' as const] })),
+      )
+    }
   }
 
   private async sendOne(v: FollowUpVisitor, text: string): Promise<MessageUpdate> {

@@ -104,6 +104,17 @@ export interface MessageUpdate {
   attempted?: boolean
 }
 
+/**
+ * One visitor's message write. `from`: applied only while the message is in one of these
+ * states, checked and written atomically (two instances may both hold a stale read): the
+ * claim `pending` → `sending` is how only one caller ever sends a text.
+ */
+export interface MessageWrite {
+  openid: string
+  u: MessageUpdate
+  from?: readonly FollowUpMessageState[]
+}
+
 export interface FollowUpCounts {
   tagged: number
   pending: number
@@ -164,11 +175,11 @@ export interface FollowUpStore {
   /** Visitors whose message was being sent when the relay stopped. */
   sendingMessages(campaignId: string, limit: number): Promise<FollowUpVisitor[]>
   updateTags(campaignId: string, openids: readonly string[], u: TagUpdate): Promise<void>
-  /** Several visitors' messages in one write (one commit on SQLite). */
-  updateMessages(
-    campaignId: string,
-    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
-  ): Promise<void>
+  /**
+   * Several visitors' messages in one write (one commit on SQLite); each applied only when its
+   * `from` allows. Returns the openids written.
+   */
+  updateMessages(campaignId: string, updates: ReadonlyArray<MessageWrite>): Promise<string[]>
   campaignTag(campaignId: string): Promise<CampaignTag | null>
   saveCampaignTag(campaignId: string, tag: CampaignTag | null): Promise<void>
   counts(campaignId: string): Promise<FollowUpCounts>

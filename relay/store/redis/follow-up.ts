@@ -2,8 +2,8 @@
  * The Redis store's follow-up state (relay/store/follow-up-types.ts). Per campaign, in its
  * slot: a hash of visitor states (JSON), sorted sets of pending tags and messages by due time,
  * the set of messages being sent, and the campaign's WeChat tag. Per kiosk, the cursor into its
- * attendance stream. One lease key lets one instance at a time do the work. Only the lease
- * holder writes states; each write is one script or MULTI in the campaign's slot.
+ * attendance stream. One lease key lets one instance at a time do the work; as a lease can lapse
+ * under a slow batch, every state write is a compare-and-set script in the campaign's slot.
  */
 import { z } from 'zod'
 import {
@@ -14,7 +14,7 @@ import {
   type FollowUpFailure,
   type FollowUpStore,
   type FollowUpVisitor,
-  type MessageUpdate,
+  type MessageWrite,
   type NewFollowUpVisitor,
   type OutboxRow,
   type TagUpdate,
@@ -23,6 +23,7 @@ import { attendanceEntryFields } from './attendance'
 import { streamEntrySchema } from './codec'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
+import { runScript } from './run-script'
 import { noFollowUpCounts } from '../../../shared/follow-up-api'
 
 /** KEYS: 1 lease. ARGV: owner, ttl ms. Takes a free lease or renews the owner's own. */
@@ -39,6 +40,33 @@ local at = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > at then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 `
+
+/**
+ * KEYS: 1 visitors hash, 2 tags due, 3 messages due, 4 messages being sent (one campaign's
+ * slot). ARGV, per visitor: openid, the state JSON read ('' when there was none), the state
+ * JSON to write, '1' when its tag is pending, the tag's due time, its message state ('' none),
+ * the message's due time. Writes each visitor whose state is still the one read (compare and
+ * set), keeping the due and sending sets in step; returns the openids written.
+ */
+const WRITE_VISITORS = `
+local out = {}
+for i = 1, #ARGV, 7 do
+  local openid = ARGV[i]
+  if (redis.call('HGET', KEYS[1], openid) or '') == ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], openid, ARGV[i + 2])
+    if ARGV[i + 3] == '1' then redis.call('ZADD', KEYS[2], ARGV[i + 4], openid)
+    else redis.call('ZREM', KEYS[2], openid) end
+    if ARGV[i + 5] == 'pending' then redis.call('ZADD', KEYS[3], ARGV[i + 6], openid)
+    else redis.call('ZREM', KEYS[3], openid) end
+    if ARGV[i + 5] == 'sending' then redis.call('SADD', KEYS[4], openid)
+    else redis.call('SREM', KEYS[4], openid) end
+    out[#out + 1] = openid
+  end
+end
+return out
+`
+/** Compare-and-set rounds of one write before giving up (a round loses only to another write). */
+const CAS_ROUNDS = 5
 
 const storedSchema = z.object({
   kioskId: z.string(),
@@ -123,59 +151,85 @@ export class RedisFollowUpStore implements FollowUpStore {
       list.push(v)
       byCampaign.set(v.campaignId, list)
     }
-    // Read, merged, written: only the lease holder writes states, so no other write comes
-    // between (as updateTags and updateMessages).
     for (const [campaignId, list] of byCampaign) {
-      const current = new Map(
-        (await this.visitors(campaignId, [...new Set(list.map((v) => v.openid))])).map((v) => [
-          v.openid,
-          v,
-        ]),
-      )
-      const writes: FollowUpVisitor[] = []
-      for (const v of list) {
-        const old = current.get(v.openid)
-        const next =
-          old === undefined
-            ? {
-                campaignId,
-                openid: v.openid,
-                kioskId: v.kioskId,
-                number: v.number,
-                scannedAt: v.scannedAt,
-                tag: v.tag,
-                tagErrcode: 0,
-                tagAttempts: 0,
-                tagDueAt: 0,
-                message: v.message,
-                messageErrcode: 0,
-                messageAttempts: 0,
-                messageDueAt: 0,
-              }
-            : mergeFollowUpVisitor(old, v)
-        if (next === null) continue
-        current.set(v.openid, next)
-        writes.push(next)
-      }
-      await this.write(campaignId, writes)
+      await this.change(campaignId, [...new Set(list.map((v) => v.openid))], (openid, old) => {
+        let cur = old
+        for (const v of list) {
+          if (v.openid !== openid) continue
+          cur =
+            cur === undefined
+              ? {
+                  campaignId,
+                  openid,
+                  kioskId: v.kioskId,
+                  number: v.number,
+                  scannedAt: v.scannedAt,
+                  tag: v.tag,
+                  tagErrcode: 0,
+                  tagAttempts: 0,
+                  tagDueAt: 0,
+                  message: v.message,
+                  messageErrcode: 0,
+                  messageAttempts: 0,
+                  messageDueAt: 0,
+                }
+              : (mergeFollowUpVisitor(cur, v) ?? cur)
+        }
+        return cur === old ? null : (cur ?? null)
+      })
     }
     // Only after every state is recorded (cross-slot: a separate step, never before).
     await this.redis.eval(MOVE_CURSOR, 1, this.keys.followUpCursor(kioskId), seq)
   }
 
-  /** Visitors' states and their places in the due sets, in one MULTI (the campaign's slot). */
-  private async write(campaignId: string, visitors: readonly FollowUpVisitor[]): Promise<void> {
-    if (visitors.length === 0) return
+  /**
+   * Visitors' states changed by `next` (null: unchanged) and written with their places in the
+   * due sets, each only if its state is still the one `next` was given (WRITE_VISITORS), else
+   * read and changed again: two instances may both work for a while (a lease lapsed under a
+   * slow batch), and a write from a stale read must not undo another's (a text claimed for
+   * sending made due again would be sent twice). Returns the openids written.
+   */
+  private async change(
+    campaignId: string,
+    openids: readonly string[],
+    next: (openid: string, old: FollowUpVisitor | undefined) => FollowUpVisitor | null,
+  ): Promise<string[]> {
     const k = this.keys.followUp(campaignId)
-    const m = this.redis.multi()
-    for (const v of visitors) {
-      m.hset(k.visitors, v.openid, JSON.stringify(strip(v)))
-      if (v.tag === 'pending') m.zadd(k.tagDue, v.tagDueAt, v.openid)
-      else m.zrem(k.tagDue, v.openid)
-      if (v.message === 'pending') m.zadd(k.messageDue, v.messageDueAt, v.openid)
-      else m.zrem(k.messageDue, v.openid)
+    const written: string[] = []
+    let left = [...new Set(openids)]
+    for (let round = 0; left.length > 0 && round < CAS_ROUNDS; round++) {
+      const raw = await this.redis.hmget(k.visitors, ...left)
+      const args: string[] = []
+      const tried: string[] = []
+      left.forEach((openid, i) => {
+        const json = raw[i]
+        const old =
+          typeof json === 'string' ? { campaignId, openid, ...parseStored(json) } : undefined
+        const v = next(openid, old)
+        if (v === null) return
+        args.push(
+          openid,
+          json ?? '',
+          JSON.stringify(strip(v)),
+          v.tag === 'pending' ? '1' : '0',
+          String(v.tagDueAt),
+          v.message ?? '',
+          String(v.messageDueAt),
+        )
+        tried.push(openid)
+      })
+      left = tried
+      if (tried.length === 0) break
+      const keys = [k.visitors, k.tagDue, k.messageDue, k.sending]
+      const done = z
+        .array(z.string())
+        .parse(await runScript(this.redis, WRITE_VISITORS, keys, args))
+      written.push(...done)
+      const ok = new Set(done)
+      left = left.filter((o) => !ok.has(o))
     }
-    await m.exec()
+    if (left.length > 0) throw new Error(`follow-up: ${left.length} visitor writes kept racing`)
+    return written
   }
 
   async promote(
@@ -194,18 +248,12 @@ export class RedisFollowUpStore implements FollowUpStore {
         1000,
       )
       cursor = next
-      const writes: FollowUpVisitor[] = []
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const old: FollowUpVisitor = {
-          campaignId,
-          openid: flat[i] as string,
-          ...parseStored(flat[i + 1] as string),
-        }
-        const merged = mergeFollowUpVisitor(old, promotion(old, what, now, windowMs))
-        if (merged !== null) writes.push(merged)
-      }
-      await this.write(campaignId, writes)
-      changed += writes.length
+      const openids: string[] = []
+      for (let i = 0; i + 1 < flat.length; i += 2) openids.push(flat[i] as string)
+      const written = await this.change(campaignId, openids, (_, old) =>
+        old === undefined ? null : mergeFollowUpVisitor(old, promotion(old, what, now, windowMs)),
+      )
+      changed += written.length
     } while (cursor !== '0')
     return changed
   }
@@ -240,54 +288,33 @@ export class RedisFollowUpStore implements FollowUpStore {
   }
 
   async updateTags(campaignId: string, openids: readonly string[], u: TagUpdate): Promise<void> {
-    const k = this.keys.followUp(campaignId)
-    const current = await this.visitors(campaignId, [...openids])
-    if (current.length === 0) return
-    const m = this.redis.multi()
-    for (const v of current) {
-      const next: Stored = {
-        ...strip(v),
-        tag: u.state,
-        tagErrcode: u.errcode ?? v.tagErrcode,
-        tagDueAt: u.dueAt ?? v.tagDueAt,
-        tagAttempts: v.tagAttempts + (u.attempted ? 1 : 0),
-      }
-      m.hset(k.visitors, v.openid, JSON.stringify(next))
-      if (u.state === 'pending') m.zadd(k.tagDue, next.tagDueAt, v.openid)
-      else m.zrem(k.tagDue, v.openid)
-    }
-    await m.exec()
+    await this.change(campaignId, openids, (_, v) =>
+      v === undefined
+        ? null
+        : {
+            ...v,
+            tag: u.state,
+            tagErrcode: u.errcode ?? v.tagErrcode,
+            tagDueAt: u.dueAt ?? v.tagDueAt,
+            tagAttempts: v.tagAttempts + (u.attempted ? 1 : 0),
+          },
+    )
   }
 
-  async updateMessages(
-    campaignId: string,
-    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
-  ): Promise<void> {
-    const k = this.keys.followUp(campaignId)
-    const current = await this.visitors(
-      campaignId,
-      updates.map((x) => x.openid),
-    )
-    const byOpenid = new Map(current.map((v) => [v.openid, v]))
-    const m = this.redis.multi()
-    for (const { openid, u } of updates) {
-      const v = byOpenid.get(openid)
-      if (v === undefined) continue
-      const next: Stored = {
-        ...strip(v),
-        message: u.state,
-        messageErrcode: u.errcode ?? v.messageErrcode,
-        messageDueAt: u.dueAt ?? v.messageDueAt,
-        messageAttempts: v.messageAttempts + (u.attempted ? 1 : 0),
+  updateMessages(campaignId: string, updates: ReadonlyArray<MessageWrite>): Promise<string[]> {
+    const byOpenid = new Map(updates.map((x) => [x.openid, x]))
+    return this.change(campaignId, [...byOpenid.keys()], (openid, v) => {
+      const x = byOpenid.get(openid)
+      if (v === undefined || x === undefined) return null
+      if (x.from !== undefined && (v.message === null || !x.from.includes(v.message))) return null
+      return {
+        ...v,
+        message: x.u.state,
+        messageErrcode: x.u.errcode ?? v.messageErrcode,
+        messageDueAt: x.u.dueAt ?? v.messageDueAt,
+        messageAttempts: v.messageAttempts + (x.u.attempted ? 1 : 0),
       }
-      byOpenid.set(openid, { ...v, ...next })
-      m.hset(k.visitors, openid, JSON.stringify(next))
-      if (u.state === 'pending') m.zadd(k.messageDue, next.messageDueAt, openid)
-      else m.zrem(k.messageDue, openid)
-      if (u.state === 'sending') m.sadd(k.sending, openid)
-      else m.srem(k.sending, openid)
-    }
-    await m.exec()
+    })
   }
 
   async campaignTag(campaignId: string): Promise<CampaignTag | null> {

@@ -13,7 +13,7 @@ import {
   type FollowUpFailure,
   type FollowUpStore,
   type FollowUpVisitor,
-  type MessageUpdate,
+  type MessageWrite,
   type NewFollowUpVisitor,
   type OutboxRow,
   type TagUpdate,
@@ -274,29 +274,35 @@ export class SqliteFollowUpStore implements FollowUpStore {
     })
   }
 
-  updateMessages(
-    campaignId: string,
-    updates: ReadonlyArray<{ openid: string; u: MessageUpdate }>,
-  ): Promise<void> {
+  updateMessages(campaignId: string, updates: ReadonlyArray<MessageWrite>): Promise<string[]> {
     return attempt(() => {
+      // `from` as a JSON array of states (null: any): the check is the UPDATE's own WHERE, so
+      // another connection's write cannot come between it and the write.
       const update = statement(
         this.db,
         `UPDATE follow_up_visitors SET msg_state = ?, msg_errcode = coalesce(?, msg_errcode),
            msg_due_at = coalesce(?, msg_due_at), msg_attempts = msg_attempts + ?
-         WHERE campaign_id = ? AND openid = ?`,
+         WHERE campaign_id = ? AND openid = ?
+           AND (? IS NULL OR msg_state IN (SELECT value FROM json_each(?)))`,
       )
+      const written: string[] = []
       writeTransaction(this.db, () => {
-        for (const { openid, u } of updates) {
-          update.run(
+        for (const { openid, u, from } of updates) {
+          const states = from === undefined ? null : JSON.stringify(from)
+          const r = update.run(
             u.state,
             u.errcode ?? null,
             u.dueAt ?? null,
             u.attempted ? 1 : 0,
             campaignId,
             openid,
+            states,
+            states,
           )
+          if (r.changes > 0) written.push(openid)
         }
       })
+      return written
     })
   }
 
