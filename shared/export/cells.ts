@@ -82,8 +82,9 @@ export function excelLocalTime(ms: number): number {
  * What a spreadsheet runs as a formula when it opens a CSV: a cell whose first character is
  * `=`, `+`, `-` or `@`, also behind leading white space (LibreOffice's import trims spaces when
  * asked, and remembers the choice; Google Sheets and many converters trim), and one starting
- * with tab or CR, which some programs strip first. docs/DESIGN.md "Formula escaping" says which
- * characters were looked at and left (the full-width ＝＋－＠ among them).
+ * with tab or CR, which some programs strip first. docs/DESIGN.md "The kiosk" (its formula
+ * escaping item) says which characters were looked at and left (the full-width ＝＋－＠ among
+ * them).
  */
 const TRIGGERS = '=+-@\t\r'
 const BEHIND_SPACE = /^\s+[=+\-@]/

@@ -22,7 +22,7 @@ afterEach(cleanup)
 
 const reference = (cells: Array<string | number>) =>
   stringify([cells], { record_delimiter: 'windows' })
-/** docs/DESIGN.md "Formula escaping": a trigger first, or after leading white space; tab, CR. */
+/** docs/DESIGN.md "The kiosk", formula escaping: a trigger first, or after leading white space; tab, CR. */
 const dangerous = /^(?:[\t\r]|\s*[=+\-@])/
 const referenceEscape = (c: string | number) =>
   typeof c === 'string' && dangerous.test(c) ? `'${c}` : c
