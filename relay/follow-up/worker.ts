@@ -8,8 +8,10 @@
  * ones (a batch refused for one visitor is split until that visitor is alone). Messages go once
  * per visitor per campaign, only inside the window the scan opened; a call whose outcome was
  * lost to a crash is never repeated (`sending` → failed). One relay instance at a time works,
- * under a lease in the store; a batch can outlast it, so a text is sent only by the caller whose
- * atomic write claimed it (`pending` → `sending`), whichever instance that is.
+ * under a lease in the store, renewed all through a round by a heartbeat (a third of the lease)
+ * so a batch of slow calls does not outlast it; should it lapse anyway (a stalled process, a
+ * store out of reach), a text is sent only by the caller whose atomic write claimed it
+ * (`pending` → `sending`), whichever instance that is.
  */
 import { randomUUID } from 'node:crypto'
 import { fitFollowUpBytes, type ConsoleCampaign } from '../../shared/campaign'
@@ -48,7 +50,10 @@ export interface FollowUpWorkerOptions {
   windowMs: number
   /** Pause between rounds of work. Default 200 ms. */
   tickMs?: number
-  /** The lease's lifetime; renewed before each batch (a batch can outlast it). Default 10 s. */
+  /**
+   * The lease's lifetime; renewed before each batch and, while a round runs, every third of it
+   * (a batch's calls can take longer than the lease). Default 10 s.
+   */
   leaseTtlMs?: number
   /** First retry delay, doubled per attempt up to `maxBackoffMs`, with ±50 % jitter. */
   backoffMs?: number
@@ -108,6 +113,8 @@ export class FollowUpWorker {
   private running: Promise<void> | null = null
   private stopped = false
   private holding = false
+  /** A renewal in this round found the lease taken: claim nothing more (in-flight calls end). */
+  private lost = false
   /** Per campaign, the tag/text it had when its earlier visitors were last promoted. */
   private readonly promoted = new Map<string, string>()
 
@@ -153,6 +160,50 @@ export class FollowUpWorker {
     }
     const fresh = !this.holding
     this.holding = true
+    this.lost = false
+    const heartbeat = this.heartbeat()
+    try {
+      await this.work(fresh)
+    } finally {
+      clearInterval(heartbeat)
+    }
+  }
+
+  /**
+   * Renews the lease every third of its lifetime while a round runs: a batch of texts (calls of
+   * up to 5 s, four at a time) can take longer than the lease, and a lease lapsed mid-batch let
+   * a second instance take it, report the texts in flight "maybe sent" and work alongside.
+   */
+  private heartbeat(): NodeJS.Timeout {
+    let renewing = false
+    const timer = setInterval(
+      () => {
+        if (renewing || this.lost) return
+        renewing = true
+        this.o.store.followUp
+          .lease(this.owner, this.o.now(), this.o.leaseTtlMs)
+          .then((ok) => {
+            if (ok) return
+            this.lost = true
+            this.holding = false
+            this.o.log.warn('follow-up: lease lost mid-round; finishing the calls in flight')
+          })
+          .catch((err: unknown) => {
+            // Unknown: the renewal before the next batch decides.
+            this.o.log.warn('follow-up lease renewal failed', { error: errorMessage(err) })
+          })
+          .finally(() => {
+            renewing = false
+          })
+      },
+      Math.max(1, Math.floor(this.o.leaseTtlMs / 3)),
+    )
+    timer.unref()
+    return timer
+  }
+
+  private async work(fresh: boolean): Promise<void> {
+    const { store, now } = this.o
     this.stats.rounds++
     const all = (await store.campaigns.listCampaigns()).map((r) => r.campaign)
     const campaigns = all.filter(hasWork)
@@ -258,8 +309,9 @@ export class FollowUpWorker {
     }
   }
 
-  /** Renews the lease before each WeChat call; false once another instance holds it. */
+  /** Renews the lease before each batch; false once another instance holds it. */
   private async stillLeased(): Promise<boolean> {
+    if (this.lost || this.stopped) return false
     const ok = await this.o.store.followUp.lease(this.owner, this.o.now(), this.o.leaseTtlMs)
     if (!ok) this.holding = false
     return ok && !this.stopped
