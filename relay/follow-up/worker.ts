@@ -98,6 +98,13 @@ const MESSAGE_LANES = 4
  */
 const ONE_VISITOR_ERRCODES: ReadonlySet<number> = new Set([E.invalidOpenid, E.userTagLimit])
 
+/**
+ * Tag results (a retry, a refusal) are written only over a pending tag: a stale instance's
+ * late retry (its lease lapsed while another tagged the same visitors) would otherwise set a
+ * tagged visitor back to pending, costing another batchtagging call.
+ */
+const PENDING_TAG = ['pending' as const]
+
 const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !== null
 
 export class FollowUpWorker {
@@ -375,7 +382,7 @@ export class FollowUpWorker {
       await store.followUp.updateTags(
         c.id,
         batches.flat().map((v) => v.openid),
-        { state: 'failed', errcode: f.errcode, attempted: true },
+        { state: 'failed', errcode: f.errcode, attempted: true, from: PENDING_TAG },
       )
       return
     }
@@ -390,7 +397,12 @@ export class FollowUpWorker {
     await this.o.store.followUp.updateTags(
       c.id,
       batch.map((v) => v.openid),
-      { state: 'pending', dueAt: this.o.now() + this.backoff(attempts), attempted: true },
+      {
+        state: 'pending',
+        dueAt: this.o.now() + this.backoff(attempts),
+        attempted: true,
+        from: PENDING_TAG,
+      },
     )
   }
 
@@ -420,10 +432,16 @@ export class FollowUpWorker {
         state: 'failed',
         errcode: f.errcode,
         attempted: true,
+        from: PENDING_TAG,
       })
       return
     }
-    await store.followUp.updateTags(c.id, openids, { state: 'tagged', attempted: true })
+    // WeChat tagged them: true over a stale instance's refusal too, never over nothing.
+    await store.followUp.updateTags(c.id, openids, {
+      state: 'tagged',
+      attempted: true,
+      from: ['pending', 'failed'],
+    })
   }
 
   private async sendDue(c: ConsoleCampaign, template: string): Promise<void> {

@@ -95,6 +95,12 @@ export interface TagUpdate {
   dueAt?: number
   /** Counts one more attempt. */
   attempted?: boolean
+  /**
+   * Applied only to visitors whose tag is in one of these states, checked and written
+   * atomically (absent: any): a stale instance's retry must not set a tagged visitor back to
+   * pending.
+   */
+  from?: readonly TagState[]
 }
 
 export interface MessageUpdate {

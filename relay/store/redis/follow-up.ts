@@ -289,7 +289,7 @@ export class RedisFollowUpStore implements FollowUpStore {
 
   async updateTags(campaignId: string, openids: readonly string[], u: TagUpdate): Promise<void> {
     await this.change(campaignId, openids, (_, v) =>
-      v === undefined
+      v === undefined || (u.from !== undefined && (v.tag === null || !u.from.includes(v.tag)))
         ? null
         : {
             ...v,

@@ -257,8 +257,10 @@ export class SqliteFollowUpStore implements FollowUpStore {
         this.db,
         `UPDATE follow_up_visitors SET tag_state = ?, tag_errcode = coalesce(?, tag_errcode),
            tag_due_at = coalesce(?, tag_due_at), tag_attempts = tag_attempts + ?
-         WHERE campaign_id = ? AND openid = ?`,
+         WHERE campaign_id = ? AND openid = ?
+           AND (? IS NULL OR tag_state IN (SELECT value FROM json_each(?)))`,
       )
+      const states = u.from === undefined ? null : JSON.stringify(u.from)
       writeTransaction(this.db, () => {
         for (const o of openids) {
           update.run(
@@ -268,6 +270,8 @@ export class SqliteFollowUpStore implements FollowUpStore {
             u.attempted ? 1 : 0,
             campaignId,
             o,
+            states,
+            states,
           )
         }
       })
