@@ -55,6 +55,12 @@ export interface FollowUpWorkerOptions {
    * (a batch's calls can take longer than the lease). Default 10 s.
    */
   leaseTtlMs?: number
+  /**
+   * How often a running round renews the lease. Default a third of `leaseTtlMs`; 0 renews only
+   * before each batch (the claim alone then keeps two instances from sending a text twice:
+   * tests use it to let a lease lapse mid-batch).
+   */
+  leaseRenewMs?: number
   /** First retry delay, doubled per attempt up to `maxBackoffMs`, with ±50 % jitter. */
   backoffMs?: number
   maxBackoffMs?: number
@@ -168,7 +174,8 @@ export class FollowUpWorker {
     const fresh = !this.holding
     this.holding = true
     this.lost = false
-    const heartbeat = this.heartbeat()
+    const renewMs = this.o.leaseRenewMs ?? Math.max(1, Math.floor(this.o.leaseTtlMs / 3))
+    const heartbeat = renewMs > 0 ? this.heartbeat(renewMs) : undefined
     try {
       await this.work(fresh)
     } finally {
@@ -181,30 +188,27 @@ export class FollowUpWorker {
    * up to 5 s, four at a time) can take longer than the lease, and a lease lapsed mid-batch let
    * a second instance take it, report the texts in flight "maybe sent" and work alongside.
    */
-  private heartbeat(): NodeJS.Timeout {
+  private heartbeat(everyMs: number): NodeJS.Timeout {
     let renewing = false
-    const timer = setInterval(
-      () => {
-        if (renewing || this.lost) return
-        renewing = true
-        this.o.store.followUp
-          .lease(this.owner, this.o.now(), this.o.leaseTtlMs)
-          .then((ok) => {
-            if (ok) return
-            this.lost = true
-            this.holding = false
-            this.o.log.warn('follow-up: lease lost mid-round; finishing the calls in flight')
-          })
-          .catch((err: unknown) => {
-            // Unknown: the renewal before the next batch decides.
-            this.o.log.warn('follow-up lease renewal failed', { error: errorMessage(err) })
-          })
-          .finally(() => {
-            renewing = false
-          })
-      },
-      Math.max(1, Math.floor(this.o.leaseTtlMs / 3)),
-    )
+    const timer = setInterval(() => {
+      if (renewing || this.lost) return
+      renewing = true
+      this.o.store.followUp
+        .lease(this.owner, this.o.now(), this.o.leaseTtlMs)
+        .then((ok) => {
+          if (ok) return
+          this.lost = true
+          this.holding = false
+          this.o.log.warn('follow-up: lease lost mid-round; finishing the calls in flight')
+        })
+        .catch((err: unknown) => {
+          // Unknown: the renewal before the next batch decides.
+          this.o.log.warn('follow-up lease renewal failed', { error: errorMessage(err) })
+        })
+        .finally(() => {
+          renewing = false
+        })
+    }, everyMs)
     timer.unref()
     return timer
   }

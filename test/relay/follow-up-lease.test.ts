@@ -27,7 +27,18 @@ const bed = relayTestBed()
 /** Shorter than one chunk of 20 texts on 4 lanes at LATENCY_MS a call. */
 const LEASE_MS = 300
 const LATENCY_MS = 250
-const TUNING = { tickMs: 50, backoffMs: 100, maxBackoffMs: 400, leaseTtlMs: LEASE_MS }
+/**
+ * No renewal while a round runs (leaseRenewMs 0): the lease lapses mid-batch, as it did before
+ * the heartbeat and still can when a renewal is late, so the claim alone must keep the two
+ * workers from sending a text twice (follow-up-heartbeat tests the renewal).
+ */
+const TUNING = {
+  tickMs: 50,
+  backoffMs: 100,
+  maxBackoffMs: 400,
+  leaseTtlMs: LEASE_MS,
+  leaseRenewMs: 0,
+}
 
 /** A client that waits out the slow sandbox (the relay's own gives up after 5 s). */
 function slowClient(sandbox: Sandbox): WechatClient {
@@ -95,5 +106,8 @@ describe.each(['sqlite', 'redis'] as const)('follow-up lease outlasted on %s', (
     const r = await report(c, campaign.id)
     expect(r.counts).toMatchObject({ sent: 60, messageFailed: 0, messagePending: 0 })
     expect(r.failures).toEqual([])
+    // Both worked: the lease did lapse mid-batch, so the claim is what kept each text single.
+    expect(second.stats.messageCalls).toBeGreaterThan(0)
+    expect(second.stats.messageCalls).toBeLessThan(60)
   }, 90_000)
 })
