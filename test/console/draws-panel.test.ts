@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 // The console's 抽奖 / Draws panel (issue 21): it sends the form as the contract's draw request,
 // shows the relay's answer (roster name, else 来宾 #n; OpenIDs masked until asked), says "not
-// enough eligible" on a 409 ("only N eligible" when the relay says how many), redraws only
-// after an inline confirm, shows markup in a prize or a name as text, and links the winners
-// sheet.
+// enough eligible" on a 409 ("only N eligible" when the relay says how many; a redraw's 409
+// without a count: already replaced or not a current winner), redraws only after an inline
+// confirm, shows markup in a prize or a name as text, and links the winners sheet.
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConsoleApiError } from '../../console/src/api/errors'
@@ -206,17 +206,46 @@ describe('the draws panel', () => {
     expect(wrapper.find('[data-openid="oOtherPick00000000"]').exists()).toBe(true)
   })
 
-  it('a redraw with no one left to draw still says there are not enough eligible', async () => {
+  it('a redraw with no one left to draw says there are not enough eligible (0)', async () => {
     const fake = createFakeConsoleApi()
     const first = record()
     fake.api.draws.mockResolvedValue([first])
-    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
+    // The relay's too-few 409 for a redraw carries `eligible` (0: no one left).
+    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409, null, 0))
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
     const row = `[data-openid="${first.winners[0]?.openid ?? ''}"]`
     await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
     await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
     await flushPromises()
-    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe('符合条件的访客不足这么多人')
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      '只有 0 位访客符合条件，不足这么多人',
+    )
+  })
+
+  it('a redraw refused as not a current winner, still shown standing, is not called too few', async () => {
+    // The relay's other 409 ('not a current winner of this draw') has no `eligible`; the
+    // draws read again may still show the winner standing (a read that lags the refusal).
+    for (const [locale, text] of [
+      ['zh-CN', '来宾 #7 已被替换，或不是这次抽奖的当前中奖者；列表已更新'],
+      [
+        'en',
+        'Guest #7 was already replaced or is not a current winner of this draw; the list is up to date',
+      ],
+    ] as const) {
+      const fake = createFakeConsoleApi()
+      const first = record()
+      fake.api.draws.mockResolvedValue([first])
+      fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
+      const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+      i18n.global.locale.value = locale
+      await flushPromises()
+      const row = `[data-openid="${first.winners[0]?.openid ?? ''}"]`
+      await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+      await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+      await flushPromises()
+      expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(text)
+      wrapper.unmount()
+    }
   })
 })

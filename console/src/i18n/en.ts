@@ -331,6 +331,8 @@ export const en: MessageSchema = {
         'Only {n} eligible visitor: not enough for that many winners | Only {n} eligible visitors: not enough for that many winners',
       alreadyReplaced:
         '{who} was already replaced (perhaps by another organizer just now); the list is up to date',
+      notCurrentWinner:
+        '{who} was already replaced or is not a current winner of this draw; the list is up to date',
       by: '{at} · by {organizer} · {eligible} eligible',
       guest: 'Guest #{number}',
       replaced: 'replaced',

@@ -320,6 +320,7 @@ export const zhCN = {
       tooFew: '符合条件的访客不足这么多人',
       tooFewCount: '只有 {n} 位访客符合条件，不足这么多人',
       alreadyReplaced: '{who} 已被替换（可能是其他组织者刚刚重抽），列表已更新',
+      notCurrentWinner: '{who} 已被替换，或不是这次抽奖的当前中奖者；列表已更新',
       by: '{at} · {organizer} 抽取 · 共 {eligible} 人参与',
       guest: '来宾 #{number}',
       replaced: '已替换',
