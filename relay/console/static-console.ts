@@ -8,11 +8,11 @@
  */
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream'
-import { realpath, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sendApiError, sendText } from '../http-util'
+import { fileIn } from '../../shared/server/real-file'
 
 export const CONSOLE_CSP = [
   "default-src 'self'",
@@ -78,29 +78,6 @@ function segmentsOf(rest: string): string[] | null {
   return out
 }
 
-/** `path` is `root` or lies under it (both absolute and normalized). */
-function within(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)
-}
-
-/**
- * The file at `path` (inside `root` by its name) to serve, or null. A symbolic link on the way
- * is followed, and where it leads out of the root's real folder the file is not served, not
- * even its size: nothing placed in the app folder can hand out what lies beside it. The root
- * itself may be reached through a link. What is returned is the real path checked, so a link
- * changed after the check is not followed again.
- */
-async function fileIn(root: string, path: string): Promise<{ real: string; size: number } | null> {
-  try {
-    const [real, realRoot] = await Promise.all([realpath(path), realpath(root)])
-    if (!within(realRoot, real)) return null
-    const s = await stat(real)
-    return s.isFile() ? { real, size: s.size } : null
-  } catch {
-    return null
-  }
-}
-
 export function createConsoleStatic(dir: string) {
   const root = resolve(dir)
 
@@ -153,7 +130,8 @@ export function createConsoleStatic(dir: string) {
       return
     }
     const file = target === root ? null : await fileIn(root, target)
-    if (file !== null) {
+    // A file outside (through a link) is answered as a missing one.
+    if (file?.kind === 'file') {
       // The type comes from the name asked for, the bytes from the real path checked.
       await send(req, res, target, file.real, file.size, segments[0] === 'assets')
       return
@@ -165,7 +143,7 @@ export function createConsoleStatic(dir: string) {
     }
     const index = join(root, 'index.html')
     const indexFile = await fileIn(root, index)
-    if (indexFile === null) {
+    if (indexFile.kind !== 'file') {
       res.setHeader('Content-Security-Policy', CONSOLE_CSP)
       sendText(res, 404, 'The console app is not built.\n')
       return

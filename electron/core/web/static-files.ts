@@ -1,8 +1,9 @@
 /** Serves the built renderer (`out/renderer`) for web mode; unknown paths get index.html. */
-import { createReadStream, realpathSync, statSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import type { ServerResponse } from 'node:http'
-import { extname, join, normalize, sep } from 'node:path'
+import { extname, join, normalize } from 'node:path'
 import { pipeline } from 'node:stream'
+import { fileIn, isWithin } from '../../../shared/server/real-file'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,61 +34,29 @@ export function resolveStatic(root: string, urlPath: string): string | null {
   }
   if (decoded.includes('\0')) return null
   const file = normalize(join(root, decoded))
-  return within(root, file) ? file : null
-}
-
-/** `path` is `root` or lies under it (both absolute and normalized). */
-function within(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)
-}
-
-type Found = { kind: 'file'; real: string; size: number } | { kind: 'missing' | 'outside' }
-
-/**
- * What `file` (a path inside `root` by its name) really is. A symbolic link on the way (the file
- * or a folder the path goes through) is followed; when that leads out of the root's real folder
- * the file is `outside`: nothing of it is served, not even its size. The root itself may be
- * reached through a link. `real` is what to open, so a link changed after this check is not
- * followed again.
- */
-function find(root: string, file: string): Found {
-  let real: string
-  let realRoot: string
-  try {
-    real = realpathSync(file)
-    realRoot = realpathSync(root)
-  } catch {
-    return { kind: 'missing' }
-  }
-  if (!within(realRoot, real)) return { kind: 'outside' }
-  try {
-    const stats = statSync(real)
-    return stats.isFile() ? { kind: 'file', real, size: stats.size } : { kind: 'missing' }
-  } catch {
-    return { kind: 'missing' }
-  }
+  return isWithin(root, file) ? file : null
 }
 
 function notFound(res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
 }
 
-export function serveStatic(
+export async function serveStatic(
   root: string,
   urlPath: string,
   res: ServerResponse,
   head: boolean,
-): void {
+): Promise<void> {
   let file = resolveStatic(root, urlPath === '/' ? '/index.html' : urlPath)
   if (file === null) {
     res.writeHead(400).end()
     return
   }
-  let found = find(root, file)
+  let found = await fileIn(root, file)
   // Asset requests that miss are real 404s; anything else is a client-side route.
   if (found.kind === 'missing' && (extname(file) === '' || extname(file) === '.html')) {
     file = join(root, 'index.html')
-    found = find(root, file)
+    found = await fileIn(root, file)
     if (found.kind === 'missing') {
       res
         .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
