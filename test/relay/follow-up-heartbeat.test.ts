@@ -6,21 +6,14 @@
  * all along, on each store. Every text reaches its visitor exactly once.
  */
 import { describe, expect, it } from 'vitest'
-import { CampaignDirectory } from '../../relay/campaign-directory'
-import { FollowUpWorker } from '../../relay/follow-up/worker'
-import { silentLogger } from '../../shared/server/log'
-import { WechatClient } from '../../shared/wechat'
-import type { Sandbox } from '../../sandbox/server'
-import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
-import { startOn } from './console-helpers'
+import { relayTestBed } from './campaign-helpers'
 import {
-  boothCodes,
-  followUpSandbox,
   report,
   scanAll,
+  textsPerVisitor,
+  twoWorkersOneStore,
   visitors,
   waitFor,
-  wechatOf,
 } from './follow-up-helpers'
 
 const bed = relayTestBed()
@@ -29,57 +22,14 @@ const LEASE_MS = 300
 const LATENCY_MS = 250
 const TUNING = { tickMs: 50, backoffMs: 100, maxBackoffMs: 400, leaseTtlMs: LEASE_MS }
 
-/** A client that waits out the slow sandbox and counts its customer-service sends. */
-class CountingClient extends WechatClient {
-  sends = 0
-  constructor(sandbox: Sandbox) {
-    const o = sandbox.options
-    super({
-      appId: o.appId,
-      appSecret: o.appSecret,
-      apiBase: sandbox.url,
-      busyRetries: 0,
-      timeoutMs: 5000,
-    })
-  }
-  override callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    if (path === 'cgi-bin/message/custom/send') this.sends++
-    return super.callApi(method, path, body)
-  }
-}
-
 describe.each(['sqlite', 'redis'] as const)('follow-up lease heartbeat on %s', (backend) => {
   it('the lease holder keeps it through slow batches: one sender, nothing shown failed', async () => {
-    const sandbox = await followUpSandbox()
-    bed.cleanups.push(() => sandbox.close())
-    const firstClient = new CountingClient(sandbox)
-    const relay = await startOn(
-      bed.placeFor(backend),
-      { followUp: { ...TUNING, client: firstClient } },
-      { wechat: wechatOf(sandbox), followUp: { batchWindowMs: 300 } },
+    const { sandbox, c, campaignId, codes, firstClient, secondClient } = await twoWorkersOneStore(
+      bed,
+      backend,
+      TUNING,
+      LATENCY_MS,
     )
-    bed.cleanups.push(() => relay.close())
-    // The second instance: its own worker (own lease owner) on the same store.
-    const secondClient = new CountingClient(sandbox)
-    const second = new FollowUpWorker({
-      store: relay.store,
-      campaigns: new CampaignDirectory(relay.store, Date.now),
-      client: secondClient,
-      log: silentLogger,
-      now: Date.now,
-      batchWindowMs: 300,
-      windowMs: 60_000,
-      ...TUNING,
-    })
-    bed.cleanups.push(() => second.stop())
-    sandbox.setPushUrl(`${relay.url}/wechat`)
-    const c = await signIn(relay)
-    const campaign = await createCampaign(c, { followUp: 'hi {number}' })
-    await relay.addKiosk('booth-a')
-    await assign(c, 'booth-a', campaign.id)
-    const codes = await boothCodes(sandbox, ['booth-a'])
-    sandbox.setFaults({ latencyMs: LATENCY_MS })
-    second.start()
 
     const openids = visitors(60)
     await scanAll(sandbox, codes, openids)
@@ -89,7 +39,7 @@ describe.each(['sqlite', 'redis'] as const)('follow-up lease heartbeat on %s', (
     await waitFor(
       'all sent',
       async () => {
-        const r = await report(c, campaign.id)
+        const r = await report(c, campaignId)
         mostFailed = Math.max(mostFailed, r.counts.messageFailed)
         for (const f of r.failures) shownFailed.add(f.openid)
         return r.counts.messagePending === 0 && r.counts.sent + r.counts.messageFailed === 60
@@ -108,13 +58,10 @@ describe.each(['sqlite', 'redis'] as const)('follow-up lease heartbeat on %s', (
       first: 60,
       second: 0,
     })
-    const perVisitor = new Map<string, number>()
-    for (const m of sandbox.users.messages()) {
-      perVisitor.set(m.openid, (perVisitor.get(m.openid) ?? 0) + 1)
-    }
+    const perVisitor = textsPerVisitor(sandbox)
     expect([...perVisitor].filter(([, n]) => n > 1)).toEqual([])
     expect(new Set(perVisitor.keys())).toEqual(new Set(openids))
-    const r = await report(c, campaign.id)
+    const r = await report(c, campaignId)
     expect(r.counts).toMatchObject({ sent: 60, messageFailed: 0, messagePending: 0 })
     expect(r.failures).toEqual([])
   }, 90_000)

@@ -8,7 +8,12 @@ import { silentLogger } from '../../shared/server/log'
 import { followUpReportSchema, type FollowUpReport } from '../../shared/follow-up-api'
 import { WechatClient, buildQrCreateBody } from '../../shared/wechat'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
-import type { ConsoleClient } from './console-helpers'
+import { CampaignDirectory } from '../../relay/campaign-directory'
+import { FollowUpWorker, type FollowUpWorkerOptions } from '../../relay/follow-up/worker'
+import type { RelayStore } from '../../relay/store/types'
+import { assign, createCampaign, signIn, type RelayTestBed } from './campaign-helpers'
+import { startOn, type ConsoleClient } from './console-helpers'
+import type { Backend } from './harness'
 
 export async function followUpSandbox(): Promise<Sandbox> {
   return startSandbox({ mode: 'plain' }, silentLogger)
@@ -82,3 +87,97 @@ export async function waitFor(
 
 export const visitors = (n: number, prefix = 'v'): string[] =>
   Array.from({ length: n }, (_, i) => `o${prefix}${String(i).padStart(5, '0')}`)
+
+const SEND_PATH = 'cgi-bin/message/custom/send'
+const BATCH_PATHS: ReadonlySet<string> = new Set([SEND_PATH, 'cgi-bin/tags/members/batchtagging'])
+
+/**
+ * A WeChat client of the sandbox that waits out a slow one (5 s a call, no busy retries), and
+ * counts its customer-service sends and the batch calls (texts, tagging) it has in flight.
+ */
+export class SlowSandboxClient extends WechatClient {
+  sends = 0
+  inFlight = 0
+  constructor(sandbox: Sandbox) {
+    const o = sandbox.options
+    super({
+      appId: o.appId,
+      appSecret: o.appSecret,
+      apiBase: sandbox.url,
+      busyRetries: 0,
+      timeoutMs: 5000,
+    })
+  }
+  override async callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    if (path === SEND_PATH) this.sends++
+    const batch = BATCH_PATHS.has(path)
+    if (batch) this.inFlight++
+    try {
+      return await super.callApi(method, path, body)
+    } finally {
+      if (batch) this.inFlight--
+    }
+  }
+}
+
+/**
+ * A follow-up worker on `store` as another relay instance runs one (its own lease owner), not
+ * started; `o` sets its timing.
+ */
+export function extraWorker(
+  store: RelayStore,
+  client: WechatClient,
+  o: Partial<FollowUpWorkerOptions> = {},
+): FollowUpWorker {
+  return new FollowUpWorker({
+    store,
+    campaigns: new CampaignDirectory(store, Date.now),
+    client,
+    log: silentLogger,
+    now: Date.now,
+    batchWindowMs: 300,
+    windowMs: 60_000,
+    ...o,
+  })
+}
+
+/**
+ * Two relay instances' follow-up workers on one store: the relay's own and an extra one (both
+ * with `tuning`, each its own slow client), a campaign with a follow-up text on one booth, and
+ * the sandbox answering every WeChat call after `latencyMs`. The extra worker is started.
+ */
+export async function twoWorkersOneStore(
+  bed: RelayTestBed,
+  backend: Backend,
+  tuning: Partial<FollowUpWorkerOptions>,
+  latencyMs: number,
+) {
+  const sandbox = await followUpSandbox()
+  bed.cleanups.push(() => sandbox.close())
+  const firstClient = new SlowSandboxClient(sandbox)
+  const relay = await startOn(
+    bed.placeFor(backend),
+    { followUp: { ...tuning, client: firstClient } },
+    { wechat: wechatOf(sandbox), followUp: { batchWindowMs: 300 } },
+  )
+  bed.cleanups.push(() => relay.close())
+  const secondClient = new SlowSandboxClient(sandbox)
+  const second = extraWorker(relay.store, secondClient, tuning)
+  bed.cleanups.push(() => second.stop())
+  sandbox.setPushUrl(`${relay.url}/wechat`)
+  const c = await signIn(relay)
+  const campaign = await createCampaign(c, { followUp: 'hi {number}' })
+  await relay.addKiosk('booth-a')
+  await assign(c, 'booth-a', campaign.id)
+  const codes = await boothCodes(sandbox, ['booth-a'])
+  sandbox.setFaults({ latencyMs })
+  second.start()
+  return { sandbox, relay, c, campaignId: campaign.id, codes, firstClient, second, secondClient }
+}
+
+/** How many follow-up texts each visitor received at the sandbox. */
+export function textsPerVisitor(sandbox: Sandbox): Map<string, number> {
+  const per = new Map<string, number>()
+  for (const m of sandbox.users.messages()) per.set(m.openid, (per.get(m.openid) ?? 0) + 1)
+  return per
+}

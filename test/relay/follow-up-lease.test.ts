@@ -6,21 +6,14 @@
  * flight nor leaves it reported failed.
  */
 import { describe, expect, it } from 'vitest'
-import { CampaignDirectory } from '../../relay/campaign-directory'
-import { FollowUpWorker } from '../../relay/follow-up/worker'
-import { silentLogger } from '../../shared/server/log'
-import { WechatClient } from '../../shared/wechat'
-import type { Sandbox } from '../../sandbox/server'
-import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
-import { startOn } from './console-helpers'
+import { relayTestBed } from './campaign-helpers'
 import {
-  boothCodes,
-  followUpSandbox,
   report,
   scanAll,
+  textsPerVisitor,
+  twoWorkersOneStore,
   visitors,
   waitFor,
-  wechatOf,
 } from './follow-up-helpers'
 
 const bed = relayTestBed()
@@ -40,55 +33,21 @@ const TUNING = {
   leaseRenewMs: 0,
 }
 
-/** A client that waits out the slow sandbox (the relay's own gives up after 5 s). */
-function slowClient(sandbox: Sandbox): WechatClient {
-  const o = sandbox.options
-  return new WechatClient({
-    appId: o.appId,
-    appSecret: o.appSecret,
-    apiBase: sandbox.url,
-    busyRetries: 0,
-    timeoutMs: 5000,
-  })
-}
-
 describe.each(['sqlite', 'redis'] as const)('follow-up lease outlasted on %s', (backend) => {
   it('two workers, WeChat slower than the lease: each text sent once and reported sent', async () => {
-    const sandbox = await followUpSandbox()
-    bed.cleanups.push(() => sandbox.close())
-    const relay = await startOn(
-      bed.placeFor(backend),
-      { followUp: { ...TUNING, client: slowClient(sandbox) } },
-      { wechat: wechatOf(sandbox), followUp: { batchWindowMs: 300 } },
+    const { sandbox, c, campaignId, codes, second } = await twoWorkersOneStore(
+      bed,
+      backend,
+      TUNING,
+      LATENCY_MS,
     )
-    bed.cleanups.push(() => relay.close())
-    // The second instance: its own worker (own lease owner) on the same store.
-    const second = new FollowUpWorker({
-      store: relay.store,
-      campaigns: new CampaignDirectory(relay.store, Date.now),
-      client: slowClient(sandbox),
-      log: silentLogger,
-      now: Date.now,
-      batchWindowMs: 300,
-      windowMs: 60_000,
-      ...TUNING,
-    })
-    bed.cleanups.push(() => second.stop())
-    sandbox.setPushUrl(`${relay.url}/wechat`)
-    const c = await signIn(relay)
-    const campaign = await createCampaign(c, { followUp: 'hi {number}' })
-    await relay.addKiosk('booth-a')
-    await assign(c, 'booth-a', campaign.id)
-    const codes = await boothCodes(sandbox, ['booth-a'])
-    sandbox.setFaults({ latencyMs: LATENCY_MS })
-    second.start()
 
     const openids = visitors(60)
     await scanAll(sandbox, codes, openids)
     await waitFor(
       'all settled',
       async () => {
-        const r = await report(c, campaign.id)
+        const r = await report(c, campaignId)
         return r.counts.messagePending === 0 && r.counts.sent + r.counts.messageFailed === 60
       },
       60_000,
@@ -96,14 +55,11 @@ describe.each(['sqlite', 'redis'] as const)('follow-up lease outlasted on %s', (
     // Settled: a result still in flight would land within a few calls' time.
     await new Promise((r) => setTimeout(r, 6 * LATENCY_MS))
 
-    const perVisitor = new Map<string, number>()
-    for (const m of sandbox.users.messages()) {
-      perVisitor.set(m.openid, (perVisitor.get(m.openid) ?? 0) + 1)
-    }
+    const perVisitor = textsPerVisitor(sandbox)
     const twice = [...perVisitor].filter(([, n]) => n > 1).map(([o]) => o)
     expect(twice).toEqual([])
     expect(new Set(perVisitor.keys())).toEqual(new Set(openids))
-    const r = await report(c, campaign.id)
+    const r = await report(c, campaignId)
     expect(r.counts).toMatchObject({ sent: 60, messageFailed: 0, messagePending: 0 })
     expect(r.failures).toEqual([])
     // Both worked: the lease did lapse mid-batch, so the claim is what kept each text single.

@@ -7,17 +7,15 @@
  * round carries on to every batch (the renewal before the next batch decides, and it succeeds).
  */
 import { describe, expect, it } from 'vitest'
-import { CampaignDirectory } from '../../relay/campaign-directory'
-import { FollowUpWorker } from '../../relay/follow-up/worker'
 import type { FollowUpStore } from '../../relay/store/follow-up-types'
 import type { RelayStore } from '../../relay/store/types'
 import type { Logger } from '../../shared/server/log'
-import { WechatClient } from '../../shared/wechat'
-import type { Sandbox } from '../../sandbox/server'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import {
   boothCodes,
+  extraWorker,
   followUpSandbox,
+  SlowSandboxClient,
   report,
   scanAll,
   visitors,
@@ -28,31 +26,6 @@ const bed = relayTestBed()
 const LATENCY_MS = 150
 /** Renewals every 40 ms: several while one WeChat call (LATENCY_MS) is in flight. */
 const TUNING = { leaseTtlMs: 10_000, leaseRenewMs: 40, backoffMs: 100, maxBackoffMs: 400 }
-const BATCH_PATHS = new Set(['cgi-bin/message/custom/send', 'cgi-bin/tags/members/batchtagging'])
-
-/** A client that waits out the slow sandbox and knows how many batch calls are in flight. */
-class InFlightClient extends WechatClient {
-  inFlight = 0
-  constructor(sandbox: Sandbox) {
-    const o = sandbox.options
-    super({
-      appId: o.appId,
-      appSecret: o.appSecret,
-      apiBase: sandbox.url,
-      busyRetries: 0,
-      timeoutMs: 5000,
-    })
-  }
-  override async callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const batch = BATCH_PATHS.has(path)
-    if (batch) this.inFlight++
-    try {
-      return await super.callApi(method, path, body)
-    } finally {
-      if (batch) this.inFlight--
-    }
-  }
-}
 
 /** `target[prop]`, a method bound to `target` (a class's methods read its private fields). */
 function forward(target: object, prop: string | symbol): unknown {
@@ -67,7 +40,7 @@ type Renewal = 'taken' | 'store-error'
  * flight (necessarily a heartbeat renewal: the worker renews before a batch only between them)
  * as `renewal` says: `taken` answers false from then on, `store-error` throws that once.
  */
-function leaseTurning(store: RelayStore, client: InFlightClient, renewal: Renewal) {
+function leaseTurning(store: RelayStore, client: SlowSandboxClient, renewal: Renewal) {
   const seen = { turnedWhileInFlight: 0, leaseCalls: 0 }
   let turned = false
   const followUp = new Proxy(store.followUp, {
@@ -134,19 +107,10 @@ async function setUp(
   const codes = await boothCodes(sandbox, ['booth-a'])
   await scanAll(sandbox, codes, visitors(n))
   sandbox.setFaults({ latencyMs: LATENCY_MS })
-  const client = new InFlightClient(sandbox)
+  const client = new SlowSandboxClient(sandbox)
   const { store, seen } = leaseTurning(relay.store, client, renewal)
   const { log, warnings } = recordingLogger()
-  const worker = new FollowUpWorker({
-    store,
-    campaigns: new CampaignDirectory(relay.store, Date.now),
-    client,
-    log,
-    now: Date.now,
-    batchWindowMs: 0,
-    windowMs: 60_000,
-    ...TUNING,
-  })
+  const worker = extraWorker(store, client, { log, batchWindowMs: 0, ...TUNING })
   bed.cleanups.push(() => worker.stop())
   const counts = async () => (await report(c, created.id)).counts
   return { worker, seen, warnings, counts }
