@@ -105,11 +105,12 @@ const MESSAGE_LANES = 4
 const ONE_VISITOR_ERRCODES: ReadonlySet<number> = new Set([E.invalidOpenid, E.userTagLimit])
 
 /**
- * Tag results (a retry, a refusal) are written only over a pending tag: a stale instance's
- * late retry (its lease lapsed while another tagged the same visitors) would otherwise set a
- * tagged visitor back to pending, costing another batchtagging call.
+ * `from` for a write allowed only over `pending`: a text's claim (`pending` → `sending`, so only
+ * one caller sends it) and a tag's retry or refusal (a stale instance's late retry, its lease
+ * lapsed while another tagged the same visitors, would otherwise set a tagged visitor back to
+ * pending, costing another batchtagging call).
  */
-const PENDING_TAG = ['pending' as const]
+const FROM_PENDING = ['pending' as const]
 
 const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !== null
 
@@ -386,7 +387,7 @@ export class FollowUpWorker {
       await store.followUp.updateTags(
         c.id,
         batches.flat().map((v) => v.openid),
-        { state: 'failed', errcode: f.errcode, attempted: true, from: PENDING_TAG },
+        { state: 'failed', errcode: f.errcode, attempted: true, from: FROM_PENDING },
       )
       return
     }
@@ -405,7 +406,7 @@ export class FollowUpWorker {
         state: 'pending',
         dueAt: this.o.now() + this.backoff(attempts),
         attempted: true,
-        from: PENDING_TAG,
+        from: FROM_PENDING,
       },
     )
   }
@@ -436,7 +437,7 @@ export class FollowUpWorker {
         state: 'failed',
         errcode: f.errcode,
         attempted: true,
-        from: PENDING_TAG,
+        from: FROM_PENDING,
       })
       return
     }
@@ -483,18 +484,17 @@ export class FollowUpWorker {
     const inTime = visitors.filter((v) => now() - v.scannedAt <= this.o.windowMs)
     // Claimed: only those still pending become `sending`, atomically, and only those are sent.
     // `visitors` may be stale (another instance took a lapsed lease and sent some already).
-    const pending = ['pending' as const]
     const claimed = new Set(
       await store.followUp.updateMessages(c.id, [
         ...late.map((v) => ({
           openid: v.openid,
           u: { state: 'outside-window' as const },
-          from: pending,
+          from: FROM_PENDING,
         })),
         ...inTime.map((v) => ({
           openid: v.openid,
           u: { state: 'sending' as const, attempted: true },
-          from: pending,
+          from: FROM_PENDING,
         })),
       ]),
     )
