@@ -1,7 +1,6 @@
 /** Organizer accounts for `relay organizer add|list|remove|unlock` (the relay CLI). */
-import { randomBytes } from 'node:crypto'
 import { normalizeOrganizerName, organizerNameSchema } from '../../shared/console-api'
-import type { OrganizerRecord } from '../store/console-types'
+import { newOrganizerGeneration, type OrganizerRecord } from '../store/console-types'
 import type { RelayStore } from '../store/types'
 import { nameLockoutKey } from './lockout'
 import { generatePassword, hashPassword } from './passwords'
@@ -29,7 +28,7 @@ export async function addOrganizer(store: RelayStore, name: string, now: number)
     passwordHash: await hashPassword(password),
     createdAt: now,
     // A new account: the sessions and device cookies of an earlier one of this name are not its.
-    generation: randomBytes(16).toString('hex'),
+    generation: newOrganizerGeneration(),
   }
   if (!(await store.console.addOrganizer(record))) {
     throw new OrganizerAdminError(

@@ -5,6 +5,16 @@
  * and survives a restart. Secrets are never stored: passwords as scrypt hashes, session ids
  * and pairing codes as SHA-256.
  */
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+
+/** OrganizerRecord.generation as both stores keep it: 128 random bits in hex. */
+export const organizerGenerationSchema = z.string().regex(/^[0-9a-f]{32}$/)
+
+/** A new account's generation (OrganizerRecord.generation). */
+export function newOrganizerGeneration(): string {
+  return randomBytes(16).toString('hex')
+}
 
 export interface OrganizerRecord {
   name: string

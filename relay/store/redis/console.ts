@@ -11,19 +11,21 @@
  * every instance reading at once agrees on it); sessions written then have none and are held to
  * the organizer's creation time until they expire (SESSION_MAX_MS).
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
 import { z } from 'zod'
-import type {
-  ConsoleStore,
-  KioskMeta,
-  LockoutPolicy,
-  LoginAttempt,
-  OrganizerRecord,
-  PairingCodeRecord,
-  RedeemResult,
-  SessionRecord,
+import {
+  newOrganizerGeneration,
+  organizerGenerationSchema,
+  type ConsoleStore,
+  type KioskMeta,
+  type LockoutPolicy,
+  type LoginAttempt,
+  type OrganizerRecord,
+  type PairingCodeRecord,
+  type RedeemResult,
+  type SessionRecord,
 } from '../console-types'
 
 /** Used codes are remembered this long past their expiry, to answer 410 rather than 404. */
@@ -121,18 +123,16 @@ if redis.call('HEXISTS', KEYS[1], 'usedAt') == 0 then redis.call('DEL', KEYS[1])
 return 0
 `
 
-/** OrganizerRecord.generation: 128 random bits in hex. */
-const generation = z.string().regex(/^[0-9a-f]{32}$/)
 const organizerHash = z.object({
   passwordHash: z.string(),
   createdAt: z.coerce.number(),
   // Absent on an organizer written before generations, until FILL_GENERATION gives it one.
-  generation: generation.optional(),
+  generation: organizerGenerationSchema.optional(),
 })
 const sessionHash = z.object({
   name: z.string(),
   // Absent on a session signed in before generations.
-  generation: generation.optional(),
+  generation: organizerGenerationSchema.optional(),
   createdAt: z.coerce.number(),
   lastSeenAt: z.coerce.number(),
   expiresAt: z.coerce.number(),
@@ -176,7 +176,7 @@ export class RedisConsoleStore implements ConsoleStore {
       this.organizerKey(o.name),
       o.passwordHash,
       String(o.createdAt),
-      generation.parse(o.generation),
+      organizerGenerationSchema.parse(o.generation),
     )
     if (added !== 1) return false
     await this.redis.sadd(this.keys.organizers, o.name)
@@ -190,9 +190,9 @@ export class RedisConsoleStore implements ConsoleStore {
     const h = organizerHash.parse(raw)
     let gen = h.generation
     if (gen === undefined) {
-      const filled = await this.redis.eval(FILL_GENERATION, 1, key, randomBytes(16).toString('hex'))
+      const filled = await this.redis.eval(FILL_GENERATION, 1, key, newOrganizerGeneration())
       if (filled === null) return null
-      gen = generation.parse(filled)
+      gen = organizerGenerationSchema.parse(filled)
     }
     return { name, passwordHash: h.passwordHash, createdAt: h.createdAt, generation: gen }
   }
@@ -225,7 +225,7 @@ export class RedisConsoleStore implements ConsoleStore {
       .multi()
       .hset(key, {
         name: s.name,
-        ...(s.generation !== null && { generation: generation.parse(s.generation) }),
+        ...(s.generation !== null && { generation: organizerGenerationSchema.parse(s.generation) }),
         createdAt: String(s.createdAt),
         lastSeenAt: String(s.lastSeenAt),
         expiresAt: String(s.expiresAt),

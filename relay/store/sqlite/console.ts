@@ -7,15 +7,16 @@
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
 import { lockoutStep } from '../../console/lockout'
-import type {
-  ConsoleStore,
-  KioskMeta,
-  LockoutPolicy,
-  LoginAttempt,
-  OrganizerRecord,
-  PairingCodeRecord,
-  RedeemResult,
-  SessionRecord,
+import {
+  organizerGenerationSchema,
+  type ConsoleStore,
+  type KioskMeta,
+  type LockoutPolicy,
+  type LoginAttempt,
+  type OrganizerRecord,
+  type PairingCodeRecord,
+  type RedeemResult,
+  type SessionRecord,
 } from '../console-types'
 import { statement, writeTransaction } from './statements'
 
@@ -25,19 +26,17 @@ type Db = Database.Database
 const USED_CODE_MEMORY_MS = 86_400_000
 
 const replacementsRow = z.object({ n: z.number() })
-/** OrganizerRecord.generation: 128 random bits in hex. */
-const generation = z.string().regex(/^[0-9a-f]{32}$/)
 const organizerRow = z.object({
   name: z.string(),
   password_hash: z.string(),
   created_at: z.number(),
-  generation,
+  generation: organizerGenerationSchema,
 })
 const sessionRow = z.object({
   id_hash: z.string(),
   name: z.string(),
   // Every session row has one (migration 18 dropped those that did not hold).
-  generation,
+  generation: organizerGenerationSchema,
   created_at: z.number(),
   last_seen_at: z.number(),
   expires_at: z.number(),
@@ -95,7 +94,8 @@ export class SqliteConsoleStore implements ConsoleStore {
           this.db,
           `INSERT INTO organizers (name, password_hash, created_at, generation)
              VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-        ).run(o.name, o.passwordHash, o.createdAt, generation.parse(o.generation)).changes > 0,
+        ).run(o.name, o.passwordHash, o.createdAt, organizerGenerationSchema.parse(o.generation))
+          .changes > 0,
     )
   }
 
@@ -134,7 +134,7 @@ export class SqliteConsoleStore implements ConsoleStore {
         ).run(
           s.idHash,
           s.name,
-          generation.parse(s.generation),
+          organizerGenerationSchema.parse(s.generation),
           s.createdAt,
           s.lastSeenAt,
           s.expiresAt,
