@@ -20,15 +20,6 @@ export const qrTicketSchema = z
   .max(MAX_QR_TICKET_CHARS)
   .regex(/^[A-Za-z0-9+/=_-]+$/, 'not a ticket')
 
-function parses(url: string): boolean {
-  try {
-    new URL(url)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /**
  * What a QR code encodes: WeChat's `http://weixin.qq.com/q/<code>` (plain http, as WeChat sends
  * it) or an https address: a host name or IPv4 address, then printable ASCII only. Never
@@ -38,7 +29,7 @@ export const qrUrlSchema = z
   .string()
   .max(MAX_QR_URL_CHARS)
   .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?([/?#][!-~]*)?$/i, 'not an http(s) url')
-  .refine(parses, 'not an http(s) url')
+  .url({ protocol: /^https?$/, message: 'not an http(s) url' })
 
 /**
  * The lifetime to keep a new code for, from WeChat's `expire_seconds` and what was asked (0 for
