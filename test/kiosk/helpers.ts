@@ -1,9 +1,11 @@
 // Kiosk test plumbing: a sandbox + relay on loopback, kiosk cores on temporary data dirs, a
 // TCP proxy that can cut the kiosk's network, and bounded waiting.
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { startRelay, type RelayHandle } from '../../relay/server'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server'
 import type { Campaign } from '../../shared/domain'
@@ -23,6 +25,32 @@ export function onCleanup(fn: () => Promise<void> | void): void {
 }
 
 /** Runs cleanups newest first; call from afterEach. */
+/**
+ * `kiosk web` as a child process (from source, through tsx) with `args` as typed and the admin
+ * PIN set: its stdout lines, its stderr so far, and its exit. Killed at cleanup if still running.
+ */
+export function runKioskWeb(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'electron/core/cli/cli.ts', 'web', ...args],
+    {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, SCANDESK_ADMIN_PIN: '4321', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+  onCleanup(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  const out: string[] = []
+  let err = ''
+  createInterface({ input: child.stdout }).on('line', (l) => out.push(l))
+  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
+  return { exited, out, stderr: () => err }
+}
+
 export async function cleanup(): Promise<void> {
   for (const fn of cleanups.splice(0).reverse()) await fn()
 }

@@ -2,10 +2,8 @@
 // and the Electron shell. Pairs at start unless already paired with that relay with that code
 // (then the used code is no error: the kiosk keeps its token; another code re-pairs); a failure
 // is one clear line and exit 1.
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseWebArgs } from '../../electron/core/cli/cli-web'
 import { UsageError } from '../../electron/core/config/provisioning-args'
@@ -13,12 +11,11 @@ import { loadSettings } from '../../electron/core/config/settings'
 import { openFileKeyVault } from '../../electron/core/config/vault'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
 import { parseLaunchArgs } from '../../electron/main/core-adapter'
-import { cleanup, fastLink, onCleanup, tempDir, waitFor } from './helpers'
+import { cleanup, fastLink, onCleanup, runKioskWeb, tempDir, waitFor } from './helpers'
 import { PAIR_TOKEN, startPairStub } from './pair-stub'
 
 afterEach(cleanup)
 
-const root = join(import.meta.dirname, '..', '..')
 const RELAY = 'https://relay.example'
 
 describe('pairing flags', () => {
@@ -256,27 +253,8 @@ describe('pairing at start', () => {
 })
 
 describe('kiosk web --pairing-code', () => {
-  function runWeb(args: string[], env: Record<string, string> = {}) {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'electron/core/cli/cli.ts', 'web', '--port', '0', ...args],
-      {
-        cwd: root,
-        env: { ...process.env, SCANDESK_ADMIN_PIN: '4321', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
-    onCleanup(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL')
-      await exited
-    })
-    const out: string[] = []
-    let err = ''
-    createInterface({ input: child.stdout }).on('line', (l) => out.push(l))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
-    return { exited, out, stderr: () => err }
-  }
+  const runWeb = (args: string[], env: Record<string, string> = {}) =>
+    runKioskWeb(['--port', '0', ...args], env)
 
   it('exits 1 with one line saying why when the relay refuses the code', async () => {
     const stub = await startPairStub()

@@ -4,41 +4,15 @@
 // did the real listen come: another process taking the port in between made the start fail
 // after all that. Here the other process tries while the kiosk pairs (the stand-in relay
 // answers the pairing request only once it has tried).
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { closedPort } from '../helpers/closed-port'
-import { cleanup, onCleanup, tempDir, waitFor } from './helpers'
+import { cleanup, onCleanup, runKioskWeb, tempDir, waitFor } from './helpers'
 import { PAIR_TOKEN, startPairStub } from './pair-stub'
 
 afterEach(cleanup)
-
-const root = join(import.meta.dirname, '..', '..')
-
-function runWeb(args: string[]) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'electron/core/cli/cli.ts', 'web', ...args],
-    {
-      cwd: root,
-      env: { ...process.env, SCANDESK_ADMIN_PIN: '4321' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
-  onCleanup(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  const out: string[] = []
-  let err = ''
-  createInterface({ input: child.stdout }).on('line', (l) => out.push(l))
-  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
-  return { exited, out, stderr: () => err }
-}
 
 /** Listens on `port` as another program would: the server, or the error code it met. */
 function takePort(port: number): Promise<Server | string> {
@@ -57,7 +31,7 @@ describe('kiosk web holds its port from the check on', () => {
     const port = await closedPort()
     expect(await takePort(port)).not.toBeTypeOf('string')
     const dataDir = tempDir()
-    const run = runWeb(['--port', String(port), '--data', dataDir])
+    const run = runKioskWeb(['--port', String(port), '--data', dataDir])
     expect(await run.exited).toBe(1)
     expect(run.stderr()).toBe(`error: port ${port} is in use; pick another with --port\n`)
     expect(run.out).toEqual([])
@@ -79,7 +53,7 @@ describe('kiosk web holds its port from the check on', () => {
       return true
     }
     const dataDir = tempDir()
-    const run = runWeb([
+    const run = runKioskWeb([
       ...['--port', String(port), '--data', dataDir],
       ...['--relay', stub.url, '--pairing-code', 'ACDE-FGHJ'],
     ])
