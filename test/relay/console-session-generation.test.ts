@@ -145,18 +145,26 @@ describe('Redis records from before generations', () => {
   })
 })
 
+/**
+ * A Redis store under a fresh prefix, and an admin connection whose ACL changes refuse the
+ * store's commands; every command is allowed again at cleanup.
+ */
+async function storeWithAcl(name: string) {
+  const store = await openRedisStore({ url: bed.redisUrl, prefix: `${name}-${Date.now()}:` })
+  const admin = new Redis(bed.redisUrl)
+  bed.cleanups.push(
+    () => store.close(),
+    async () => {
+      await admin.call('ACL', 'SETUSER', 'default', '+@all')
+      await admin.quit()
+    },
+  )
+  return { store, admin }
+}
+
 describe('Redis organizer removal', () => {
   it('a failure after the account is gone leaves only a name the list skips', async () => {
-    const prefix = `remove-${Date.now()}:`
-    const store = await openRedisStore({ url: bed.redisUrl, prefix })
-    const admin = new Redis(bed.redisUrl)
-    bed.cleanups.push(
-      () => store.close(),
-      async () => {
-        await admin.call('ACL', 'SETUSER', 'default', '+@all')
-        await admin.quit()
-      },
-    )
+    const { store, admin } = await storeWithAcl('remove')
     const t = Date.parse('2026-05-01T10:00:00Z')
     await addOrganizer(store, 'alice', t)
     await addOrganizer(store, 'bob', t)
@@ -215,18 +223,6 @@ describe('Redis organizer removal', () => {
 })
 
 describe('Redis organizer add', () => {
-  async function storeWithAcl(name: string) {
-    const store = await openRedisStore({ url: bed.redisUrl, prefix: `${name}-${Date.now()}:` })
-    const admin = new Redis(bed.redisUrl)
-    bed.cleanups.push(
-      () => store.close(),
-      async () => {
-        await admin.call('ACL', 'SETUSER', 'default', '+@all')
-        await admin.quit()
-      },
-    )
-    return { store, admin }
-  }
   const t = Date.parse('2026-05-01T10:00:00Z')
 
   it('a failure at the name set leaves no account that the list does not show', async () => {
