@@ -8,6 +8,7 @@
 import { randomInt } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { performance } from 'node:perf_hooks'
 import type { WechatCipher } from '../shared/wechat/crypto'
 import { msgSignature, plainSignature } from '../shared/wechat/signature'
@@ -98,7 +99,9 @@ export async function deliverPush(opts: DeliveryOptions): Promise<Delivery> {
   let nextTryAt = performance.now()
   for (let i = 0; i < PUSH_TRIES; i++) {
     // Not before WeChat would have given up on the try before (at once after a timeout).
-    await pause(nextTryAt - performance.now(), opts.signal)
+    const wait = nextTryAt - performance.now()
+    // Its only failure is the abort, which the check below sees.
+    if (wait > 0) await sleep(wait, undefined, { signal: opts.signal }).catch(() => undefined)
     if (opts.signal.aborted) break
     nextTryAt = performance.now() + opts.retryIntervalMs
     const attempt = await attemptOnce(opts, opts.build())
@@ -109,20 +112,6 @@ export async function deliverPush(opts: DeliveryOptions): Promise<Delivery> {
     }
   }
   return { attempts, answered: null }
-}
-
-/** Waits `ms` (nothing when ≤ 0), or until `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve()
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
 }
 
 function attemptOnce(opts: DeliveryOptions, push: SignedPush): Promise<PushAttempt> {
