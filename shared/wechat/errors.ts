@@ -92,7 +92,7 @@ export function classifyErrcode(errcode: number, endpoint: string): WechatApiErr
       return 'ip'
     case 45009:
       if (endpoint === 'cgi-bin/qrcode/create') return 'quota'
-      return TOKEN_ENDPOINTS.has(endpoint) ? 'token_limit' : 'other'
+      return isTokenEndpoint(endpoint) ? 'token_limit' : 'other'
     case -1:
       return 'busy'
     default:
