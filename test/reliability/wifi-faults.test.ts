@@ -1,0 +1,333 @@
+// Venue Wi-Fi between a real relay (SQLite, and Redis) and a kiosk core, through a TCP proxy the
+// test controls. A half-dead link: both directions stall with the connections kept and every
+// byte held, then delivered when the link heals, a close included (as TCP retransmits them), so
+// the relay also gets the old link's late acks and its close after the kiosk's new hello. The
+// kiosk notices within two heartbeats, the relay's console shows the booth offline, and once
+// healed every push answered 200 is in attendance once, the kiosk connected and the console
+// online. Also: short stalls over and over, links dropped in the middle of a frame, and a roster
+// transfer cut midway (the kiosk keeps its previous complete roster until the new one is whole).
+import net from 'node:net'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { consoleKioskListSchema } from '../../shared/console-api'
+import { MemoryVault } from '../../electron/core/config/vault'
+import type { KioskCore } from '../../electron/core/kiosk-core'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { startSandbox, type Sandbox } from '../../sandbox/server'
+import {
+  attendanceRows,
+  cleanup,
+  onCleanup,
+  provisionDir,
+  startCore,
+  tempDir,
+  waitFor,
+} from '../kiosk/helpers'
+import { assign, createCampaign, guestRosterCsv, signIn } from '../relay/campaign-helpers'
+import type { ConsoleClient } from '../relay/console-helpers'
+import type { Backend } from '../relay/harness'
+import { startRedis, type TestRedis } from '../helpers/redis'
+
+afterEach(cleanup)
+
+/** One direction of one proxied connection: bytes not yet handed on, and whether it closed. */
+interface Way {
+  to: net.Socket
+  queue: Buffer[]
+  closed: boolean
+}
+
+/** The venue network: `stall()` holds every byte (and close) until `heal()`. */
+class FaultLink {
+  url = ''
+  private stalled = false
+  private refusing = false
+  private dropNext: 'up' | 'down' | null = null
+  private readonly ways = new Set<Way>()
+  private readonly sockets = new Set<net.Socket>()
+  private readonly server = net.createServer((client) => this.accept(client))
+
+  constructor(private readonly targetPort: number) {}
+
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r))
+    const address = this.server.address()
+    if (address === null || typeof address === 'string') throw new Error('no port')
+    this.url = `http://127.0.0.1:${address.port}`
+  }
+
+  stall(): void {
+    this.stalled = true
+  }
+
+  heal(): void {
+    this.stalled = false
+    this.refusing = false
+    for (const w of [...this.ways]) this.flush(w)
+  }
+
+  /** The next chunk going `dir` is cut in half: its first half passes, then every link drops. */
+  dropMidFrame(dir: 'up' | 'down'): void {
+    this.dropNext = dir
+  }
+
+  /** Every connection dropped at once, new ones refused until `heal()`. */
+  cut(): void {
+    this.refusing = true
+    this.dropAll()
+  }
+
+  async close(): Promise<void> {
+    this.dropAll()
+    await new Promise<void>((r) => this.server.close(() => r()))
+  }
+
+  private accept(client: net.Socket): void {
+    client.on('error', () => client.destroy())
+    if (this.refusing) return void client.destroy()
+    const upstream = net.connect(this.targetPort, '127.0.0.1')
+    upstream.on('error', () => upstream.destroy())
+    for (const s of [client, upstream]) {
+      this.sockets.add(s)
+      s.on('close', () => this.sockets.delete(s))
+    }
+    this.forward(client, upstream, 'up')
+    this.forward(upstream, client, 'down')
+  }
+
+  private forward(from: net.Socket, to: net.Socket, dir: 'up' | 'down'): void {
+    const w: Way = { to, queue: [], closed: false }
+    this.ways.add(w)
+    from.on('data', (d: Buffer) => {
+      if (this.dropNext === dir && d.length >= 2) {
+        this.dropNext = null
+        to.write(d.subarray(0, d.length >> 1))
+        this.dropAll()
+        return
+      }
+      w.queue.push(d)
+      this.flush(w)
+    })
+    from.on('close', () => {
+      w.closed = true
+      this.flush(w)
+    })
+  }
+
+  private flush(w: Way): void {
+    if (this.stalled) return
+    for (const d of w.queue.splice(0)) if (!w.to.destroyed) w.to.write(d)
+    if (!w.closed) return
+    w.to.end()
+    this.ways.delete(w)
+  }
+
+  private dropAll(): void {
+    for (const s of this.sockets) s.destroy()
+    this.sockets.clear()
+    this.ways.clear()
+  }
+}
+
+/** The kiosk's heartbeat and the relay's ping, both: a half-dead link is noticed in 1–2 of them. */
+const HEARTBEAT_MS = 300
+
+let redis: TestRedis | null = null
+afterAll(async () => {
+  await redis?.stop()
+})
+
+interface Bed {
+  sandbox: Sandbox
+  relay: RelayHandle
+  link: FaultLink
+  console: ConsoleClient
+  core: KioskCore
+  /** The url of the code on the kiosk's screen, for the sandbox's phone. */
+  code: string
+}
+
+async function bed(backend: Backend): Promise<Bed> {
+  if (backend === 'redis' && redis === null) redis = await startRedis()
+  const sandbox = await startSandbox({ port: 0, host: '127.0.0.1' })
+  onCleanup(() => sandbox.close())
+  const relay = await startRelay(
+    {
+      port: 0,
+      data: tempDir(),
+      redis: backend === 'redis' ? (redis?.url ?? null) : null,
+      wechat: sandbox.credentials(),
+    },
+    {
+      shutdownGraceMs: 500,
+      pingIntervalMs: HEARTBEAT_MS,
+      storePollMs: 50,
+      redisPrefix: `wifi-${Date.now()}-${Math.random()}:`,
+    },
+  )
+  onCleanup(() => relay.close())
+  sandbox.setPushUrl(`${relay.url}/wechat`)
+  const link = new FaultLink(relay.port)
+  await link.listen()
+  onCleanup(() => link.close())
+  const consoleClient = await signIn(relay)
+  const token = await relay.addKiosk('booth-1')
+  const dataDir = tempDir()
+  const vault = new MemoryVault()
+  provisionDir(dataDir, vault, { relayUrl: link.url, kioskId: 'booth-1', token })
+  const core = startCore(dataDir, vault, {
+    relayLink: {
+      heartbeatMs: HEARTBEAT_MS,
+      welcomeTimeoutMs: 1000,
+      backoffBaseMs: 40,
+      backoffMaxMs: 250,
+    },
+  })
+  await waitFor(() => core.status().relay.state === 'connected', 'link')
+  const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+  return { sandbox, relay, link, console: consoleClient, core, code: shown.url }
+}
+
+/** The relay's view of the booth, as the organizer's console lists it. */
+async function online(c: ConsoleClient): Promise<boolean> {
+  const a = await c.call('GET', '/console/api/kiosks')
+  expect(a.status).toBe(200)
+  return consoleKioskListSchema.parse(a.json).find((k) => k.id === 'booth-1')?.online === true
+}
+
+/** `n` visitors scanning `pauseMs` apart; the openids whose push was answered 200. */
+async function scanMany(b: Bed, prefix: string, n: number, pauseMs: number): Promise<string[]> {
+  const answered: string[] = []
+  for (let i = 0; i < n; i++) {
+    await new Promise((r) => setTimeout(r, pauseMs))
+    const r = await b.sandbox.scan(b.code, `${prefix}_${i}`)
+    if (r.attempts.some((a) => a.status === 200)) answered.push(`${prefix}_${i}`)
+  }
+  return answered
+}
+
+/** Healed: every answered push in attendance once, the kiosk connected, the console online. */
+async function settledOnce(b: Bed, answered: string[]): Promise<void> {
+  await waitFor(() => attendanceRows(b.core).length >= answered.length, 'every scan', 15_000)
+  await waitFor(() => b.core.status().relay.state === 'connected', 'kiosk connected', 10_000)
+  await waitFor(() => online(b.console), 'console shows the booth online', 10_000)
+  await waitFor(
+    async () => {
+      const k = await b.relay.store.getKiosk('booth-1')
+      return k !== null && k.ackedSeq === k.headSeq
+    },
+    'every scan acknowledged',
+    10_000,
+  )
+  const rows = attendanceRows(b.core)
+  expect(rows.map((r) => r.openid).sort()).toEqual([...answered].sort())
+  expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length)
+  expect(b.core.status().relay.state).toBe('connected')
+  expect(await online(b.console)).toBe(true)
+}
+
+describe.each<Backend>(['sqlite', 'redis'])('venue Wi-Fi faults (%s)', (backend) => {
+  it('a half-dead link (2 s, bytes held) is noticed within two heartbeats; healed, nothing lost or doubled', async () => {
+    const b = await bed(backend)
+    expect(await online(b.console)).toBe(true)
+    const before = await scanMany(b, 'o_pre', 5, 10)
+    await waitFor(() => attendanceRows(b.core).length === 5, 'scans before the stall')
+
+    b.link.stall()
+    const stalledAt = Date.now()
+    const during = scanMany(b, 'o_stall', 20, 50)
+    await waitFor(() => b.core.status().relay.state !== 'connected', 'stall noticed', 5000)
+    const noticedMs = Date.now() - stalledAt
+    await waitFor(async () => !(await online(b.console)), 'console shows it offline', 5000)
+    const answered = [...before, ...(await during)]
+    expect(answered).toHaveLength(25)
+    // Nothing got through meanwhile: the 20 wait in the relay's queue.
+    expect(attendanceRows(b.core)).toHaveLength(5)
+    await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (Date.now() - stalledAt))))
+    b.link.heal()
+
+    await settledOnce(b, answered)
+    // Two heartbeats at most (no wait for a TCP timeout), with room for a loaded machine.
+    expect(noticedMs).toBeLessThan(2 * HEARTBEAT_MS + 400)
+  })
+
+  it('stalls of 150–700 ms over and over, old links’ bytes arriving late: every scan once', async () => {
+    const b = await bed(backend)
+    let running = true
+    let stalls = 0
+    const flutter = (async () => {
+      while (running) {
+        b.link.stall()
+        stalls++
+        await new Promise((r) => setTimeout(r, 150 + ((stalls * 211) % 550)))
+        b.link.heal()
+        await new Promise((r) => setTimeout(r, 100 + ((stalls * 137) % 300)))
+      }
+    })()
+    const answered = await scanMany(b, 'o_flutter', 50, 40)
+    running = false
+    await flutter
+    b.link.heal()
+    expect(stalls).toBeGreaterThanOrEqual(3)
+    expect(answered).toHaveLength(50)
+    await settledOnce(b, answered)
+  })
+})
+
+describe('venue Wi-Fi faults (sqlite)', () => {
+  it('links dropped in the middle of a frame, either way, during scans: every scan once', async () => {
+    const b = await bed('sqlite')
+    const answered: string[] = []
+    for (let round = 0; round < 4; round++) {
+      b.link.heal()
+      b.link.dropMidFrame(round % 2 === 0 ? 'down' : 'up')
+      answered.push(...(await scanMany(b, `o_drop${round}`, 8, 10)))
+    }
+    b.link.heal()
+    expect(answered).toHaveLength(32)
+    await settledOnce(b, answered)
+  })
+
+  it('a roster transfer cut midway leaves the previous complete roster, and finishes later', async () => {
+    const b = await bed('sqlite')
+    const made = await createCampaign(b.console)
+    const upload = async (rows: number): Promise<void> => {
+      const res = await fetch(`${b.relay.url}/console/api/campaigns/${made.id}/roster`, {
+        method: 'POST',
+        headers: {
+          origin: b.relay.url,
+          cookie: b.console.cookie ?? '',
+          'content-type': 'text/csv',
+        },
+        body: guestRosterCsv(rows),
+      })
+      expect(res.status).toBe(200)
+    }
+    const rosterRows = (): number =>
+      (
+        b.core.db
+          .prepare('SELECT count(*) AS n FROM roster_entries WHERE campaign_id = ?')
+          .get(made.id) as { n: number }
+      ).n
+    await upload(300)
+    await assign(b.console, 'booth-1', made.id)
+    await waitFor(() => rosterRows() === 300, 'first roster', 20_000)
+
+    // A bigger version; the link is cut as soon as part of it is staged.
+    await upload(4000)
+    await waitFor(() => b.core.relayRoster.stagedCount() > 0, 'part of the new roster', 20_000)
+    b.link.cut()
+    const staged = b.core.relayRoster.stagedCount()
+    expect(staged).toBeLessThan(4000)
+    expect(rosterRows()).toBe(300)
+    await waitFor(() => b.core.status().relay.state !== 'connected', 'cut noticed')
+    expect(rosterRows()).toBe(300)
+    // The kiosk stays in the campaign, on the roster it holds whole.
+    expect(b.core.activeCampaign()?.id).toBe(made.id)
+
+    b.link.heal()
+    await waitFor(() => rosterRows() === 4000, 'new roster', 30_000)
+    expect(b.core.relayRoster.stagedCount()).toBe(0)
+    expect(b.core.relayRoster.held(b.core.settings().connectionId)?.offset).toBe(4000)
+    await waitFor(() => online(b.console), 'console shows the booth online', 10_000)
+  })
+})
