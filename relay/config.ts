@@ -513,12 +513,26 @@ export function parseRelayConfig(
   }
   const message = issue ? settingProblem(issue) : 'is invalid'
   if (source) throw new RelayConfigError(path, `${message} (from ${source})`)
-  // Missing, not mistyped (the AppID in safe mode): say how it is set, in a container by env.
+  // Missing, not mistyped (the AppID in safe mode): say how it is set, in a container by env,
+  // and in the config file when there is one.
   const settable = FIELDS.some(([p]) => p === path)
+  const inFile = file !== undefined ? `, or ${path} in ${file}` : ''
   throw new RelayConfigError(
     path,
-    settable ? `${message} (set ${envNameOf(path)} or --${flagNameOf(path)})` : message,
+    settable ? `${message} (set ${envNameOf(path)} or --${flagNameOf(path)}${inFile})` : message,
   )
+}
+
+/** Every key path a parsed config file sets (`wechat`, `wechat.mode`, …), groups included. */
+function filePaths(value: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(value).flatMap(([key, inner]) => {
+    const path = `${prefix}${key}`
+    const nested =
+      typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+        ? filePaths(inner as Record<string, unknown>, `${path}.`)
+        : []
+    return [path, ...nested]
+  })
 }
 
 /** The known field an unknown one (`prot`, `wechat.appSecrte`) most likely meant, or null. */
@@ -590,7 +604,8 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
       throw new RelayConfigError('config', `${file} must hold a JSON object`)
     }
     merged = parsed as Record<string, unknown>
-    for (const [path] of FIELDS) sources.set(path, file)
+    // Only what the file holds comes from it: a field it lacks is missing, not the file's.
+    for (const path of filePaths(merged)) sources.set(path, file)
   }
   for (const [path, kind] of FIELDS) {
     const name = envNameOf(path)

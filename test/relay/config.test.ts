@@ -300,6 +300,30 @@ describe('relay config', () => {
     expect(bad({ readFile, flags: { config: 'far.json' } })).toBe(
       'relay config: zzzzzzzzzzzz is not a known field (in far.json)',
     )
+    // A value the file does not hold is not blamed on it: "(from relay.json)" sent the deployer
+    // looking in a file without the field. What is missing is said with every way to set it.
+    const partial = files({
+      'safe.json': '{"wechat": {"token": "t0ken", "mode": "safe"}}',
+      'group.json': '{"wechat": "x"}',
+    })
+    expect(bad({ readFile: partial, flags: { config: 'safe.json' } })).toBe(
+      'relay config: wechat.encodingAESKey must be 43 characters in safe mode ' +
+        '(set SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY or --wechat-encoding-aes-key, ' +
+        'or wechat.encodingAESKey in safe.json)',
+    )
+    expect(
+      bad({
+        readFile: partial,
+        flags: { config: 'safe.json' },
+        env: { SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY: 'a'.repeat(43) },
+      }),
+    ).toBe(
+      'relay config: wechat.appId is required in safe mode ' +
+        '(set SCANDESK_RELAY_WECHAT_APP_ID or --wechat-app-id, or wechat.appId in safe.json)',
+    )
+    expect(bad({ readFile: partial, flags: { config: 'group.json' } })).toBe(
+      'relay config: wechat must be an object (from group.json)',
+    )
     // A file named in the environment: the variable is said, and the reason in a few words.
     const missing = bad({ env: { SCANDESK_RELAY_CONFIG: '/nope/relay.json' } })
     expect(missing).toBe(
