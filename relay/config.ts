@@ -72,10 +72,15 @@ function singleRedisProblem(value: string): string | null {
     return fits ? null : `is not a Redis address: must be ${forms} (absolute), or host:port`
   }
   if (scheme !== 'redis' && scheme !== 'rediss') return `must be ${forms}, not ${scheme}://`
+  let path: string
   try {
-    new URL(value)
+    path = new URL(value).pathname
   } catch {
     return `is not a valid ${scheme}:// URL (${forms})`
+  }
+  // ioredis reads the database off the path loosely (`/abc` as NaN: database 0, `/1.5` as 1).
+  if (path !== '' && path !== '/' && !/^\/[0-9]{1,9}$/.test(path)) {
+    return `names no database: the path after host:port is /<number> (e.g. /0) or nothing`
   }
   return null
 }

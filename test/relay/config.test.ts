@@ -404,6 +404,20 @@ describe('relay config', () => {
     ]) {
       expect(refused(good), good).toBe('accepted')
     }
+    // The database is the path's whole number: ioredis read `/abc` as NaN, `/1.5` as 1 and
+    // `/2/x` as 2, and a relay on NaN wrote to database 0 without a word.
+    for (const slip of [
+      'redis://:s3cret-pw@redis:6379/abc',
+      'redis://redis/1.5',
+      'redis://redis/2/x',
+    ]) {
+      const message = refused(slip)
+      expect(message, slip).toMatch(
+        /^relay config: redis names no database: .*\/<number>.* \(from SCANDESK_RELAY_REDIS\)$/,
+      )
+      expect(message, slip).not.toContain('s3cret-pw')
+    }
+    expect(refused('redis://redis:6379/')).toBe('accepted')
     // Without a scheme: ioredis answered "Invalid URL" (no setting named), Node's "Port should be
     // >= 0 and < 65536", or took a slip for a socket path ("connect ENOENT //redis:6379").
     for (const slip of ['zz z', '-1', '99999', 'redis//redis:6379', './redis.sock', 'p@ss w0rd']) {

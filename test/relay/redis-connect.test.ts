@@ -1,8 +1,10 @@
 // Opening the Redis store where no Redis answers: the error says why (what ioredis reported on
 // its 'error' event), not only ioredis's "Connection is closed.", so `kiosk add --redis …` or
 // a relay started against a wrong address names the address and the reason.
-import { describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openRedisStore } from '../../relay/store/redis/store'
+import { startRedis, type TestRedis } from '../helpers/redis'
 
 describe('opening the Redis store without a Redis', () => {
   it('names the address and the reason when nothing listens there', async () => {
@@ -25,5 +27,40 @@ describe('opening the Redis store without a Redis', () => {
     const err = await openRedisStore({ url }).catch((e: unknown) => e)
     expect((err as Error).message).toMatch(/ECONNREFUSED/)
     expect((err as Error).message).not.toContain('s3cret-pass')
+  })
+})
+
+describe('opening the Redis store on a numbered database', () => {
+  let redis: TestRedis
+  beforeAll(async () => {
+    redis = await startRedis({ tcp: true })
+  })
+  afterAll(async () => {
+    await redis.stop()
+  })
+
+  it('refuses a database the server does not have, instead of writing to database 0', async () => {
+    // ioredis sends SELECT once connected and drops its refusal on the 'error' event: the relay
+    // started, answered /healthz ok and kept everything in database 0.
+    const url = redis.url.replace('redis://', 'redis://:s3cret-pass@') + '/99'
+    const err = await openRedisStore({ url }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).message).toMatch(/cannot use Redis database 99: .*out of range/)
+    expect((err as Error).message).toContain('the redis setting (--redis, SCANDESK_RELAY_REDIS)')
+    expect((err as Error).message).not.toContain('s3cret-pass')
+    const zero = new Redis(redis.url)
+    expect(await zero.dbsize()).toBe(0)
+    zero.disconnect()
+  })
+
+  it('keeps its keys in the database the URL names', async () => {
+    const store = await openRedisStore({ url: `${redis.url}/3` })
+    await store.close()
+    const three = new Redis(`${redis.url}/3`)
+    const zero = new Redis(redis.url)
+    expect(await three.dbsize()).toBeGreaterThan(0)
+    expect(await zero.dbsize()).toBe(0)
+    three.disconnect()
+    zero.disconnect()
   })
 })

@@ -56,6 +56,7 @@ export async function connectRedis(url: string, tlsCaFile?: string): Promise<Red
     )
     const sub = quiet(client.duplicate({ enableAutoPipelining: false }))
     await connectAll(client, sub)
+    await selectDatabase(client, sub)
     return { client, sub, cluster: false }
   }
   const { seeds, username, password, tls } = parseRedisClusterUrl(url)
@@ -93,6 +94,29 @@ export async function connectRedis(url: string, tlsCaFile?: string): Promise<Red
   }
   await connectAll(client, sub)
   return { client, sub, cluster: true }
+}
+
+/**
+ * The database the URL names (`…/3`), confirmed: ioredis sends SELECT once connected and reports
+ * a refusal (an index past the server's `databases`) only on the 'error' event, then goes on in
+ * database 0, where another relay or application may keep its keys. Pub/sub spans databases,
+ * so the subscriber needs no check.
+ */
+async function selectDatabase(client: Redis, sub: Redis): Promise<void> {
+  const db = client.options.db ?? 0
+  if (db === 0) return
+  try {
+    await client.select(db)
+  } catch (err) {
+    client.disconnect()
+    sub.disconnect()
+    const why = err instanceof Error ? err.message : String(err)
+    throw new Error(
+      `cannot use Redis database ${db}: ${why}; check the redis setting ` +
+        "(--redis, SCANDESK_RELAY_REDIS) and the server's databases setting",
+      { cause: err },
+    )
+  }
 }
 
 /**
