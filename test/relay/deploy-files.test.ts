@@ -7,7 +7,15 @@
  */
 import Database from 'better-sqlite3'
 import { execFile, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import type { IncomingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { createServer as createNetServer } from 'node:net'
@@ -17,6 +25,8 @@ import { load } from 'js-yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CONFIG_ENV_NAMES, loadRelayConfig } from '../../relay/config'
+import { openRedisStore } from '../../relay/store/redis/store'
+import { startRedis } from '../helpers/redis'
 import { KioskClient, TOKEN, postPush, scanXml, signedQuery, tempDir } from './harness'
 import {
   expandSpecifiers,
@@ -309,6 +319,47 @@ describe('deploy/scandesk-relay.service', () => {
     const db = new Database(join(dataDir, 'relay.sqlite'), { readonly: true, fileMustExist: true })
     expect(db.prepare('SELECT openid FROM events').all()).toEqual([{ openid: 'o_deploy' }])
     db.close()
+  })
+
+  it("with Redis in relay.env, docs/DEPLOY.md's one-off commands read it and reach the relay's store", async () => {
+    // `sudo -u scandesk-relay node … kiosk add booth-1 --data /var/lib/scandesk-relay` never sees
+    // relay.env: with SCANDESK_RELAY_REDIS there it wrote the kiosk into a SQLite store nobody
+    // reads, and the booth's token was refused. The documented command, in both languages:
+    const etc = '/etc/scandesk-relay/relay.env'
+    const entry = '/opt/scandesk/out/relay/relay.mjs'
+    const documented = [...read('docs/DEPLOY.md').matchAll(/`sudo (node --env-file=[^`]*)`/g)]
+    expect(documented.map((m) => m[1])).toEqual([
+      `node --env-file=${etc} ${entry} kiosk add booth-1`,
+      `node --env-file=${etc} ${entry} kiosk add booth-1`,
+    ])
+    const redis = await startRedis({ tcp: true })
+    try {
+      const envFile = join(scratch('relay-unit-etc-'), 'relay.env')
+      const filled = { ...FILLED, SCANDESK_RELAY_REDIS: redis.url }
+      writeFileSync(
+        envFile,
+        Object.entries(filled)
+          .map(([k, v]) => `${k}=${v}\n`)
+          .join(''),
+      )
+      // Run from an empty folder, as root runs it from wherever it is: nothing is written there.
+      const cwd = scratch('relay-unit-cwd-')
+      const words = (documented[0]?.[1] ?? '').split(' ').slice(1)
+      const args = words.map((w) =>
+        w.replace(etc, envFile).replace(entry, join(bundle.dir, 'out/relay/relay.mjs')),
+      )
+      const { stdout } = await run(process.execPath, args, { cwd, env: { PATH: process.env.PATH } })
+      expect(stdout).toMatch(/^kiosk booth-1 ready/)
+      expect(readdirSync(cwd)).toEqual([])
+      const store = await openRedisStore({ url: redis.url })
+      try {
+        expect((await store.listKiosks()).map((k) => k.kioskId)).toEqual(['booth-1'])
+      } finally {
+        await store.close()
+      }
+    } finally {
+      await redis.stop()
+    }
   })
 
   it('lets node start under its system call filter (V8 calls pkey_alloc at start)', async () => {
