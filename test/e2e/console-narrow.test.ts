@@ -1,12 +1,15 @@
 /**
  * The BUILT console at a phone's width (390 px) in real Chromium against the fake relay: the
  * attendance list is wider than the screen and scrolls sideways, and its column headings must
- * move with the rows, or each heading sits over another column's values.
+ * move with the rows, or each heading sits over another column's values. A campaign's roster
+ * (long Chinese and English names and companies) scrolls sideways inside its panel; the page
+ * itself never does.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { screenshot, waitForPage } from './browser'
+import { EXPO } from './fake-console-relay'
 import { fakeConsolePage } from './fake-console-page'
 
 /** In-page source: the left edge of each heading and of the first row's cells, in order. */
@@ -66,6 +69,48 @@ describe('the console at a phone’s width', () => {
     await page.locator('[data-testid="campaign-form"]').waitFor()
     await page.click('[data-nav="campaigns"]')
   })
+
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`${lang}: a campaign's roster scrolls inside its panel, the page never sideways`, async () => {
+      await page.click(`[data-locale="${lang}"]`)
+      await waitForPage(page, `document.documentElement.lang === '${lang}'`)
+      await page.evaluate(`location.hash = '#/campaigns/${EXPO.id}'`)
+      await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
+      const lines = [
+        '姓名,单位,电话,编号',
+        '欧阳娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜娜,中国国际贸易促进委员会上海市分会展览部,13811112222,VIP-0001-ABCDEFGHIJ',
+        'Maximilian Featherstonehaugh-Worthington,Very Long Company Name International Holdings Ltd,13700137000,G-0002',
+        `张三${lang},公司,13900139000,G-0003`,
+      ]
+      await page.setInputFiles('[data-testid="roster-file"]', {
+        name: 'roster.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(lines.join('\r\n'), 'utf8'),
+      })
+      await waitForPage(
+        page,
+        `[...document.querySelectorAll('[data-testid="roster-row"]')].some((r) => r.textContent.includes('张三${lang}'))`,
+      )
+      const sideways = await page.evaluate(
+        `document.documentElement.scrollWidth > document.documentElement.clientWidth`,
+      )
+      expect(sideways).toBe(false)
+      // The table's own scroller lies within the screen, and scrolled to its end it shows the
+      // last column (编号 / code) whole.
+      expect(await allOnScreen('[data-testid="roster-scroller"]')).toEqual([true])
+      await page.evaluate(
+        `(() => { const s = document.querySelector('[data-testid="roster-scroller"]'); s.scrollLeft = s.scrollWidth })()`,
+      )
+      const code = page.locator('[data-testid="roster-row"] td.mono').first()
+      expect(await code.textContent()).toBe('VIP-0001-ABCDEFGHIJ')
+      expect(await allOnScreen('[data-testid="roster-row"] td.mono >> nth=0')).toEqual([true])
+      await page.locator('[data-testid="roster-panel"]').scrollIntoViewIfNeeded()
+      await screenshot(page, `console-narrow-roster-${lang}`)
+      await page.click('[data-locale="zh-CN"]')
+      await page.click('[data-nav="booths"]')
+      expect(problems).toEqual([])
+    })
+  }
 
   it('in English the header’s tabs all fit: none past the edge, no sideways page', async () => {
     await page.click('[data-locale="en"]')
