@@ -11,6 +11,7 @@ import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
 import { EXPORT_COLUMNS, exportAttendance } from '../../electron/core/export/export'
 import { Workbook } from '../../shared/roster/xlsx'
 import { MemoryVault } from '../../electron/core/config/vault'
+import { RosterStore } from '../../electron/core/roster/roster-store'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { RelayCampaignStore } from '../../electron/core/campaigns/relay-campaign'
@@ -187,6 +188,67 @@ describe('attendance export', () => {
       expect(r.getCell(col('name') + 1).text).toBe(e.name.replace(/\r/g, '\n'))
       expect(r.getCell(col('firstVisit') + 1).text).toBe(e.firstVisit ? '是' : '否')
     }
+  })
+
+  it("names a visitor's scans made before a desk bound them, in that campaign only, as the relay's sheet does", async () => {
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    const roster = new RosterStore(db)
+    roster.upsertMany(
+      'expo',
+      [{ name: 'Smith, "Bob"', company: 'ACME', phone: '+86 138', code: 'R1' }],
+      T,
+    )
+    const entry = roster.search('expo', 'Smith', 1)[0]
+    if (!entry) throw new Error('no roster entry')
+    const insert = db.prepare(
+      `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+         create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+       VALUES (?, ?, 'k1', ?, 'k1:abc', 'T', 'scan', 0, ?, ?, ?, NULL, 0)`,
+    )
+    // A walk-up scan at the booth, then the registration desk binds the visitor; another
+    // campaign's scan by the same person and a visitor never bound stay unnamed.
+    insert.run('e1', 'expo', 'o-walk', T, 1, 1)
+    insert.run('e2', 'expo', 'o-other', T + 1000, 1, 2)
+    insert.run('e3', 'c-next', 'o-walk', T + 2000, 1, 1)
+    roster.bind({ id: entry.id, campaignId: 'expo' }, 'o-walk', T + 3000)
+    const cells = [col('openid'), col('name'), col('company'), col('phone'), col('code')]
+    const csvFile = join(dir, 'out.csv')
+    await exportAttendance({
+      db,
+      campaignId: null,
+      format: 'csv',
+      out: createWriteStream(csvFile),
+      locale: 'en',
+    })
+    const table: string[][] = parse(readFileSync(csvFile, 'utf8').slice(1))
+    expect(table.slice(1).map((r) => cells.map((c) => r[c]))).toEqual([
+      ['o-walk', 'Smith, "Bob"', 'ACME', "'+86 138", 'R1'],
+      ['o-other', '', '', '', ''],
+      ['o-walk', '', '', '', ''],
+    ])
+    const xlsxFile = join(dir, 'out.xlsx')
+    await exportAttendance({
+      db,
+      campaignId: 'expo',
+      format: 'xlsx',
+      out: createWriteStream(xlsxFile),
+      locale: 'en',
+    })
+    const wb = new Workbook()
+    await wb.xlsx.readFile(xlsxFile)
+    const ws = wb.worksheets[0]
+    if (!ws) throw new Error('no sheet')
+    expect(cells.map((c) => ws.getRow(2).getCell(c + 1).text)).toEqual([
+      'o-walk',
+      'Smith, "Bob"',
+      'ACME',
+      '+86 138',
+      'R1',
+    ])
   })
 
   it("活动 shows the campaign's name: formula-escaped in CSV, text in XLSX, the id when unknown", async () => {

@@ -20,6 +20,7 @@ import { excelTimeCache } from '../../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../../shared/export/xlsx-writer'
 import type { KioskDb } from '../db/db'
 import { countAttendance } from '../scans/attendance-queries'
+import { ROSTER_JOIN } from '../scans/attendance-store'
 
 export { csvField, csvRecord, escapeFormula, formatLocalTime } from '../../../shared/export/cells'
 
@@ -161,7 +162,7 @@ type ExportTuple = [
 const EXPORT_SELECT = `SELECT a.id, a.campaign_id, a.check_in_number, r.name, r.company, r.phone,
     r.code, a.first_visit, a.kind, a.create_time, a.received_at, a.openid, a.scene,
     a.unknown_ticket, a.event_id, a.fallback
-  FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id
+  FROM attendance a ${ROSTER_JOIN}
   WHERE (? IS NULL OR a.campaign_id = ?) AND a.id > ? ORDER BY a.id LIMIT ?`
 
 function toRecord(t: ExportTuple): ExportRecord {

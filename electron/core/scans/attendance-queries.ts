@@ -5,7 +5,7 @@
 import type { Statement } from 'better-sqlite3'
 import type { AttendanceRow, Stats } from '../../../shared/domain'
 import type { KioskDb } from '../db/db'
-import { ROW_SELECT, toRow } from './attendance-store'
+import { ROSTER_JOIN, ROW_SELECT, toRow } from './attendance-store'
 import { escapeLike } from '../roster/roster-store'
 
 export interface ListQuery {
@@ -95,7 +95,7 @@ function listAttendance(db: KioskDb, q: ListQuery): { rows: AttendanceRow[]; tot
   const total =
     db
       .prepare<[Record<string, string | number>], { n: number }>(
-        `SELECT count(*) AS n FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id WHERE ${clause}`,
+        `SELECT count(*) AS n FROM attendance a ${ROSTER_JOIN} WHERE ${clause}`,
       )
       .get(params)?.n ?? 0
   const rows = db

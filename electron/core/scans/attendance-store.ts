@@ -63,12 +63,22 @@ interface RawRow {
   fallback: number
 }
 
+/**
+ * Who a row's visitor is (`r`): the roster entry their openid is bound to in the row's campaign
+ * now, else the one the scan itself bound. A walk-up scan made before the registration desk
+ * bound the visitor is then theirs too, as the relay's sheet names every scan of a bound
+ * visitor (docs/DESIGN.md "Consolidated attendance"). One lookup in `roster_by_openid` a row.
+ */
+export const ROSTER_JOIN = `LEFT JOIN roster_entries r ON r.id = coalesce(
+    (SELECT b.id FROM roster_entries b WHERE b.campaign_id = a.campaign_id AND b.openid = a.openid),
+    a.roster_entry_id)`
+
 export const ROW_SELECT = `SELECT a.id, a.event_id AS eventId, a.campaign_id AS campaignId,
   a.kiosk_id AS kioskId, a.openid, a.scene, a.kind, a.create_time AS createTime,
   a.received_at AS receivedAt, a.first_visit AS firstVisit, a.check_in_number AS checkInNumber,
   a.roster_entry_id AS rosterEntryId, r.name AS rosterName, a.greeting_shown AS greetingShown,
   a.unknown_ticket AS unknownTicket, a.fallback
-  FROM attendance a LEFT JOIN roster_entries r ON r.id = a.roster_entry_id`
+  FROM attendance a ${ROSTER_JOIN}`
 
 export function toRow(r: RawRow): AttendanceRow {
   return {
