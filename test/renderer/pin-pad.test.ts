@@ -98,6 +98,19 @@ describe('PIN pad', () => {
     expect(wrapper.text()).toContain('PIN 码为 4–8 位数字')
   })
 
+  it('says a PIN is too short after a wrong one, instead of repeating "wrong"', async () => {
+    fake.api.unlockAdmin.mockResolvedValue({ ok: false, attemptsLeft: 4, lockedUntil: null })
+    const wrapper = mountAdmin()
+    await typePin(wrapper, '1111')
+    expect(wrapper.get('[data-testid="pin-wrong"]').text()).toBe('PIN 码错误，还可尝试 4 次')
+    await typePin(wrapper, '12')
+    expect(fake.api.unlockAdmin).toHaveBeenCalledTimes(1)
+    expect(wrapper.get('[role="alert"]').text()).toBe('PIN 码为 4–8 位数字')
+    // Typing again takes the short-PIN message away; the attempts left still show.
+    await wrapper.get('[data-key="3"]').trigger('click')
+    expect(wrapper.get('[data-testid="pin-wrong"]').text()).toBe('PIN 码错误，还可尝试 4 次')
+  })
+
   it('goes back to the PIN pad when the core says the admin session ended', async () => {
     const wrapper = mountAdmin()
     await typePin(wrapper, '2468')
