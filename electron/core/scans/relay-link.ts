@@ -8,6 +8,7 @@
  * are stored together: one `onScans` call, one transaction and one fsync for the lot, then
  * one ack for the highest seq. At 1,000 scans/s a commit per frame was the kiosk's bottleneck.
  */
+import type { Socket } from 'node:net'
 import WebSocket from 'ws'
 import {
   MAX_RELAY_FRAME_BYTES,
@@ -271,8 +272,20 @@ export class RelayLink {
       handshakeTimeout: this.o.welcomeTimeoutMs ?? 10_000,
     })
     this.ws = ws
+    let socket: Socket | null = null
+    ws.on('upgrade', (res) => (socket = res.socket))
     ws.on('open', () => {
       this.alive = true
+      // Any byte from the relay is a sign of life, not only a whole frame or a pong: on a slow
+      // link one large roster frame (and the pong queued behind it) can take several heartbeats
+      // to arrive while its bytes keep coming.
+      // See docs/RELIABILITY.md "Kiosk heartbeat".
+      // Added after ws's own 'data' listener, this one only watches: the socket already flows
+      // (adding it resumes nothing), and while ws pauses the socket (its parser is behind) this
+      // one hears nothing either. Over TLS a 'data' is one decrypted record (16 KiB at most).
+      socket?.on('data', () => {
+        if (this.ws === ws) this.alive = true
+      })
       const hello: HelloFrame = { type: 'hello', kioskId: this.o.kioskId }
       // Only a version the relay's hello schema takes: a bad one would refuse the hello.
       const version = this.o.version
@@ -297,7 +310,7 @@ export class RelayLink {
         ws.terminate()
       }, this.o.welcomeTimeoutMs ?? 10_000)
       this.heartbeat = setInterval(() => {
-        // No pong (or anything) since the last ping: the connection is dead even if TCP hasn't noticed.
+        // Not a byte since the last ping: the connection is dead even if TCP hasn't noticed.
         if (!this.alive) return ws.terminate()
         this.alive = false
         ws.ping()
