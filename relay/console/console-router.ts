@@ -12,6 +12,7 @@ import type { RelayConfig } from '../config'
 import { BodyError, readJson as readJsonBody, sendApiError, sendBodyError } from '../http-util'
 import { Router, type RouteParams, type RouteRequest } from '../../shared/server/routes'
 import { errorMessage, type Logger } from '../log'
+import { storeErrorText } from '../store-health'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
 import type { KdfGateOptions } from './passwords'
@@ -258,8 +259,34 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
           sendConsoleError(r.res, 404, 'not_found', 'no such console endpoint')
           return
         }
-        return route.handler({ req: r.req, res: r.res, url: r.url, params, session, now })
+        return Promise.resolve(
+          route.handler({ req: r.req, res: r.res, url: r.url, params, session, now }),
+        ).catch((err: unknown) => storeRefused(r, err))
       }),
+    )
+  }
+
+  /**
+   * A route's store read or write refused by the store (its disk full, a lock held by a
+   * backup, Redis away): 503 naming that in the store's few fixed words (never its own message,
+   * which can name a path), so the organizer knows the relay could not save and that waiting
+   * or the operator will cure it. On SQLite each console write is one transaction, so a
+   * refused one changed nothing.
+   * Anything else goes on to the server's 500.
+   */
+  function storeRefused(r: RouteRequest, err: unknown): void {
+    const text = storeErrorText(err)
+    if (text === 'store error' || r.res.headersSent) throw err
+    deps.log.error('console request refused by the store', {
+      method: r.req.method,
+      path: r.url.pathname,
+      error: errorMessage(err),
+    })
+    sendConsoleError(
+      r.res,
+      503,
+      'internal',
+      `the relay's store refused it (${text}): nothing was saved; try again once it is fixed`,
     )
   }
 

@@ -16,6 +16,7 @@ import {
   signedQuery,
   startTestRelay,
 } from '../relay/harness'
+import { ConsoleClient, organizer } from '../relay/console-helpers'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
@@ -164,4 +165,37 @@ describe.skipIf(!canMountTmpfs())('relay disk full (a real full file system)', (
       { timeout: 10_000, interval: 100 },
     )
   }, 60_000)
+  it('refuses a console roster upload while full, naming it, and keeps the roster it had', async () => {
+    const data = smallDisk('16m')
+    const relay = await startTestRelay('sqlite', null, { data })
+    cleanups.push(() => relay.close())
+    const c = new ConsoleClient(relay.url)
+    expect((await c.login('alice', await organizer(relay, 'alice'))).status).toBe(200)
+    const created = await c.call('POST', '/console/api/campaigns', { name: 'Expo' })
+    const path = `/console/api/campaigns/${(created.json as { id: string }).id}/roster`
+    const upload = (csv: string) =>
+      fetch(`${relay.url}${path}`, {
+        method: 'POST',
+        headers: { origin: relay.url, cookie: c.cookie ?? '', 'content-type': 'text/csv' },
+        body: csv,
+      })
+    expect((await upload('name,phone\nAnn,13800000000\n')).status).toBe(200)
+
+    // More rows than the WAL's free room (a small write still fits in it on a full disk).
+    const rows = Array.from(
+      { length: 20_000 },
+      (_, i) => `Visitor ${i} ${'x'.repeat(60)},139${String(i).padStart(8, '0')}`,
+    )
+    const big = `name,phone\n${rows.join('\n')}\n`
+    const filler = fillDisk(data)
+    const refused = await upload(big)
+    expect(refused.status).toBe(503)
+    expect(await refused.text()).toMatch(/disk is full.*nothing was saved/)
+    const kept = (await c.call('GET', path)).json as { total: number }
+    expect(kept.total).toBe(1)
+
+    rmSync(filler)
+    expect((await upload(big)).status).toBe(200)
+    expect(((await c.call('GET', path)).json as { total: number }).total).toBe(20_000)
+  }, 30_000)
 })
