@@ -282,11 +282,12 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
       path: r.url.pathname,
       error: errorMessage(err),
     })
+    const outcome = r.req.method === 'GET' || r.req.method === 'HEAD' ? '' : ': nothing was saved'
     sendConsoleError(
       r.res,
       503,
       'internal',
-      `the relay's store refused it (${text}): nothing was saved; try again once it is fixed`,
+      `the relay's store refused it (${text})${outcome}; try again once it is fixed`,
     )
   }
 

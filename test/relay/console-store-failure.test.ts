@@ -55,6 +55,15 @@ describe('console writes the store refuses', () => {
     expect(locked.status).toBe(503)
     expect(locked.text).toMatch(/database is locked/)
 
+    // A read the store refuses says so too, without claiming anything was saved.
+    vi.spyOn(relay.store.campaigns, 'listCampaigns').mockRejectedValueOnce(
+      sqliteError('SQLITE_BUSY', 'database is locked'),
+    )
+    const list = await c.call('GET', '/console/api/campaigns')
+    expect(list.status).toBe(503)
+    expect(list.text).toMatch(/database is locked/)
+    expect(list.text).not.toMatch(/saved/)
+
     // A bug's message is not shown (it may name a path): 500, the generic text, as before.
     vi.spyOn(relay.store.campaigns, 'createCampaign').mockRejectedValueOnce(
       new Error('/var/lib/relay/x: something broke'),
