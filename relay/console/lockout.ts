@@ -70,7 +70,11 @@ export function lockoutStep(
     state === null || now - state.updatedAt >= policy.forgetAfterMs
       ? { count: 0, lockedUntil: 0 }
       : state
-  if (current.lockedUntil > now) return { retryAfterMs: current.lockedUntil - now }
+  // A lock lasts at most what its count earned, from now: one stamped by a clock ahead of this
+  // one (another instance's before NTP synced it, or this one's before NTP set it back) would
+  // otherwise last that much longer, and a free attempt (no delay) would lock until then.
+  const wait = Math.min(current.lockedUntil - now, lockoutDelayMs(current.count, policy))
+  if (wait > 0) return { retryAfterMs: wait }
   const count = current.count + 1
   return { next: { count, lockedUntil: now + lockoutDelayMs(count, policy), updatedAt: now } }
 }

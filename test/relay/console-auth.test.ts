@@ -492,4 +492,32 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect(refused.status).toBe(429)
     expect(errorCode(refused)).toBe('locked_out')
   })
+
+  it('a clock 90 s behind the one that counted (another instance before NTP synced it, or this one set back) adds nothing to a lock', async () => {
+    // Redis: instance A's clock runs 90 s ahead of B's. SQLite: one process whose clock NTP
+    // sets back 90 s. Either way the counters hold times from the faster clock.
+    const clock = new Clock()
+    const p = place(backend)
+    const a = await relayOn(p, clock)
+    const behind = new Clock(clock.t - 90_000)
+    const b = backend === 'redis' ? await relayOn(p, behind) : a
+    const toB = (): void => {
+      if (backend === 'sqlite') clock.advance(-90_000)
+    }
+    const alice = await organizer(a, 'alice', clock.t)
+    const bob = await organizer(a, 'bob', clock.t)
+    // One typo (a free attempt), and bob signing in from the venue's one address.
+    expect((await new ConsoleClient(a.url).login('alice', 'typo')).status).toBe(401)
+    expect((await new ConsoleClient(a.url).login('bob', bob)).status).toBe(200)
+    toB()
+    const retry = await new ConsoleClient(b.url).login('alice', alice)
+    expect(retry.status, retry.headers.get('retry-after') ?? '').toBe(200)
+    // A lock earned is kept, never longer than it was earned for: the 6th failure's 1 s.
+    for (let i = 0; i < 6; i++) {
+      expect((await new ConsoleClient(b.url).login('bob', 'guess')).status).toBe(401)
+    }
+    const locked = await new ConsoleClient(b.url).login('bob', bob)
+    expect(locked.status).toBe(429)
+    expect(locked.headers.get('retry-after')).toBe('1')
+  })
 })

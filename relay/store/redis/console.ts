@@ -61,7 +61,8 @@ return 1
 `
 
 /**
- * relay/console/lockout.ts `lockoutStep`, in one script. KEYS: 1 counter hash.
+ * relay/console/lockout.ts `lockoutStep`, in one script (a lock lasts at most what its count
+ * earned, from this instance's now). KEYS: 1 counter hash.
  * ARGV: 1 now, 2 free, 3 base delay, 4 max delay, 5 forget after (ms).
  * Returns -1 when the attempt is counted, else the ms left to wait.
  */
@@ -72,12 +73,14 @@ local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
 local locked = tonumber(redis.call('HGET', KEYS[1], 'lockedUntil') or '0')
 local updated = tonumber(redis.call('HGET', KEYS[1], 'updatedAt') or '0')
 if now - updated >= tonumber(ARGV[5]) then count = 0; locked = 0 end
-if locked > now then return locked - now end
-count = count + 1
-local delay = 0
-if count > free then
-  delay = math.min(tonumber(ARGV[3]) * 2 ^ math.min(count - free - 1, 40), tonumber(ARGV[4]))
+local function delayOf(n)
+  if n <= free then return 0 end
+  return math.min(tonumber(ARGV[3]) * 2 ^ math.min(n - free - 1, 40), tonumber(ARGV[4]))
 end
+local wait = math.min(locked - now, delayOf(count))
+if wait > 0 then return wait end
+count = count + 1
+local delay = delayOf(count)
 redis.call('HSET', KEYS[1], 'count', count, 'lockedUntil', now + delay, 'updatedAt', now)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return -1
