@@ -152,6 +152,11 @@ export class KioskHub {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
     this.pingTimer = setInterval(() => this.heartbeat(), opts.pingIntervalMs ?? PING_INTERVAL_MS)
     this.pingTimer.unref()
+    // The relay's clock on the 101, as on any other answer: what the kiosk judges a replayed
+    // scan's age by, as receivedAt is stamped with this clock (docs/DESIGN.md "The kiosk").
+    this.wss.on('headers', (headers: string[]) => {
+      headers.push(`Date: ${new Date(this.opts.now()).toUTCString()}`)
+    })
     this.unsubscribe = opts.store.subscribe((c) => this.onStoreChange(c))
   }
 

@@ -36,6 +36,11 @@ import type { Logger } from '../../../shared/server/log'
 export interface ScanDelivery {
   frame: ScanFrame
   live: boolean
+  /**
+   * How far the relay's clock (which stamped `receivedAt`) ran ahead of the kiosk's when the
+   * link opened, from the relay's Date on the upgrade; 0 when it sent none.
+   */
+  relayAheadMs?: number
 }
 
 /** Runs once the batch is committed and acknowledged: greetings, screen updates. */
@@ -179,6 +184,8 @@ export class RelayLink {
   private welcomed = false
   private headSeq = 0
   private lagMs: number | null = null
+  /** The relay's clock less the kiosk's, read from this link's upgrade answer (0 unknown). */
+  private relayAheadMs = 0
   /** Scans received and not yet stored; stored on the next turn of the event loop. */
   private pending: PendingBatch | null = null
   private readonly now: () => number
@@ -273,7 +280,11 @@ export class RelayLink {
     })
     this.ws = ws
     let socket: Socket | null = null
-    ws.on('upgrade', (res) => (socket = res.socket))
+    this.relayAheadMs = 0
+    ws.on('upgrade', (res) => {
+      socket = res.socket
+      this.relayAheadMs = relayAheadMs(res.headers.date, this.now())
+    })
     ws.on('open', () => {
       this.alive = true
       // Any byte from the relay is a sign of life, not only a whole frame or a pong: on a slow
@@ -412,7 +423,7 @@ export class RelayLink {
     const queued = this.pending?.ws === ws ? this.pending.items : null
     const lastSeq = queued?.at(-1)?.frame.seq ?? this.o.cursor.current().lastSeq
     if (frame.seq <= lastSeq) return // already stored (and acked), or already queued
-    const delivery = { frame, live: frame.seq > this.headSeq }
+    const delivery = { frame, live: frame.seq > this.headSeq, relayAheadMs: this.relayAheadMs }
     if (queued) queued.push(delivery)
     else this.pending = { ws, items: [delivery], timer: setImmediate(() => this.flush(ws)) }
   }
@@ -658,4 +669,14 @@ function rawText(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
   return data.toString('utf8')
+}
+
+/**
+ * The relay's clock less the kiosk's from an HTTP Date (whole seconds, so its middle is taken);
+ * 0 when there is none or it does not parse.
+ */
+export function relayAheadMs(date: string | undefined, now: number): number {
+  if (date === undefined) return 0
+  const at = Date.parse(date)
+  return Number.isFinite(at) ? at + 500 - now : 0
 }

@@ -46,23 +46,25 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
   const last = batch.at(-1)
   if (!last) return () => {}
   const fresh = d.cursor.commit(last.frame.seq, () => {
-    const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean }> = []
-    for (const { frame, live } of batch) {
+    const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean; at: number }> = []
+    for (const { frame, live, relayAheadMs = 0 } of batch) {
       const r = d.attendance.record(frame, d.context, now)
-      if (r.inserted) rows.push({ row: r.row, frame, live })
+      // When the relay received it, on the kiosk's clock (the relay's may be hours apart).
+      if (r.inserted) rows.push({ row: r.row, frame, live, at: frame.receivedAt - relayAheadMs })
     }
     return rows
   })
   return () => {
-    for (const { row, frame, live } of fresh) {
+    for (const { row, frame, live, at } of fresh) {
       d.events.emit('attendance', row)
       const campaign = d.campaigns.get(row.campaignId)
-      const recent = now - frame.receivedAt <= d.greetWindowMs
+      const recent = now - at <= d.greetWindowMs
       if (campaign && (live || recent)) {
         const greeting = makeGreeting(row, campaign, now)
         // Its age counts from the scan as above; a live one's from now (the relay's clock may
-        // be off, which is why a live scan is greeted whatever its receivedAt).
-        d.backlog.add(greeting, live ? now : Math.min(now, frame.receivedAt))
+        // be off and its Date unknown, which is why a live scan is greeted whatever its
+        // receivedAt).
+        d.backlog.add(greeting, live ? now : Math.min(now, at))
         d.events.emit('greeting', greeting)
       }
       d.pool.scanned(frame.scene)

@@ -1,0 +1,68 @@
+// A kiosk whose clock is off from the relay's (a laptop hours ahead, or a day behind after its
+// battery died): scans the relay kept while the link was down are greeted by their age on the
+// relay's clock, the one that stamped them, not the kiosk's.
+import { afterEach, describe, expect, it } from 'vitest'
+import { startRelay } from '../../relay/server'
+import { startSandbox } from '../../sandbox/server'
+import type { Platform } from './helpers'
+import { attendanceRows, cleanup, kioskOn, onCleanup, startCutProxy, waitFor } from './helpers'
+
+afterEach(cleanup)
+
+const HOUR = 3_600_000
+
+/** A sandbox pushing to a relay whose clock runs `shift.ms` from the real one. */
+async function platformWithRelayClock(shift: { ms: number }): Promise<Platform> {
+  const sandbox = await startSandbox({ port: 0 })
+  onCleanup(() => sandbox.close())
+  const relay = await startRelay(
+    { port: 0, data: ':memory:', wechat: sandbox.credentials() },
+    { shutdownGraceMs: 500, now: () => Date.now() + shift.ms },
+  )
+  onCleanup(() => relay.close())
+  sandbox.setPushUrl(`${relay.url}/wechat`)
+  return { sandbox, relay }
+}
+
+/**
+ * Cuts the kiosk's link, has `openid` scan while it is down, moves the relay's clock on by
+ * `relayLaterMs`, restores the link, and says whether the replayed scan was greeted.
+ */
+async function greetedAfterOutage(kioskAheadMs: number, relayLaterMs: number): Promise<boolean> {
+  const shift = { ms: 0 }
+  const p = await platformWithRelayClock(shift)
+  const proxy = await startCutProxy(p.relay.url)
+  const { core } = await kioskOn(p, {
+    relayUrl: proxy.url,
+    core: { now: () => Date.now() + kioskAheadMs },
+  })
+  const greeted: string[] = []
+  core.events.on('greeting', (g) => greeted.push(g.eventId))
+  await waitFor(() => core.status().relay.state === 'connected', 'link')
+  const code = await waitFor(() => core.pool.current() ?? undefined, 'code')
+
+  proxy.cut()
+  await waitFor(() => core.status().relay.state === 'reconnecting', 'link noticed the cut')
+  await p.sandbox.scan(code.url, 'o_during')
+  shift.ms = relayLaterMs
+  proxy.restore()
+  await waitFor(() => attendanceRows(core).length === 1, 'replayed scan')
+  await core.whenIdle()
+  const ids = attendanceRows(core).map((r) => r.event_id)
+  expect(ids).toHaveLength(1)
+  return ids.some((id) => greeted.includes(id))
+}
+
+describe('replayed scans and a kiosk clock off from the relay', () => {
+  it('a kiosk 3 h ahead greets a scan made seconds ago while its link was down', async () => {
+    expect(await greetedAfterOutage(3 * HOUR, 0)).toBe(true)
+  })
+
+  it('a kiosk 2 h behind greets it too', async () => {
+    expect(await greetedAfterOutage(-2 * HOUR, 0)).toBe(true)
+  })
+
+  it('a kiosk a day behind does not greet a scan two minutes old by the relay', async () => {
+    expect(await greetedAfterOutage(-24 * HOUR, 2 * 60_000)).toBe(false)
+  })
+})
