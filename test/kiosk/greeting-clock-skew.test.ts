@@ -66,3 +66,18 @@ describe('replayed scans and a kiosk clock off from the relay', () => {
     expect(await greetedAfterOutage(-24 * HOUR, 2 * 60_000)).toBe(false)
   })
 })
+
+describe('the link lag a kiosk with a clock off from the relay shows', () => {
+  it('is the scan’s time in transit, not the hours between the two clocks', async () => {
+    const p = await platformWithRelayClock({ ms: 0 })
+    const { core } = await kioskOn(p, { core: { now: () => Date.now() + 3 * HOUR } })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const code = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await p.sandbox.scan(code.url, 'o_live')
+    await waitFor(() => attendanceRows(core).length === 1, 'live scan')
+    const lag = core.relayDiagnostics()?.lagMs ?? null
+    expect(lag).not.toBeNull()
+    // Within a few seconds (the relay's Date is whole seconds); before: three hours.
+    expect(lag).toBeLessThan(5_000)
+  })
+})

@@ -528,7 +528,12 @@ export class RelayLink {
     const { stored, after, error } = this.store(batch.items)
     if (stored !== null) {
       const now = this.now()
-      if (stored.live) this.lagMs = Math.max(0, now - stored.frame.receivedAt)
+      if (stored.live) {
+        // On the kiosk's clock. The relay's Date is whole seconds: clocks within one of each
+        // other are taken as in step, so the usual few-ms lag is not blurred by ±500 ms.
+        const ahead = Math.abs(this.relayAheadMs) > 1_000 ? this.relayAheadMs : 0
+        this.lagMs = Math.max(0, now - (stored.frame.receivedAt - ahead))
+      }
       this.state = { ...this.state, lastEventAt: now }
       this.send(ws, { type: 'ack', seq: stored.frame.seq })
     }
