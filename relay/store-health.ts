@@ -46,6 +46,8 @@ export type StoreErrorText =
   | 'database or disk is full'
   | 'store is read-only'
   | 'store refused authentication'
+  | 'store is out of memory'
+  | 'store cannot save to disk'
   | 'store unreachable'
   | 'store did not answer in time'
   | 'store error'
@@ -73,6 +75,10 @@ export function storeErrorText(err: unknown): StoreErrorText {
     return 'store is read-only'
   }
   if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message)) return 'store refused authentication'
+  // Redis past its maxmemory with a no-eviction policy, and Redis refusing writes because its
+  // last snapshot failed (stop-writes-on-bgsave-error): both refuse every write until fixed.
+  if (/^OOM\b/.test(message)) return 'store is out of memory'
+  if (/^MISCONF\b/.test(message)) return 'store cannot save to disk'
   if (
     /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(
       code,

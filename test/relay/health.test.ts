@@ -4,6 +4,7 @@
  * them again. `/metrics` keeps the counts.
  */
 import Database from 'better-sqlite3'
+import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { jsonLogger } from '../../relay/log'
 import type { RelayHandle } from '../../relay/server'
@@ -79,6 +80,41 @@ describe('/healthz', () => {
     const metrics = await fetch(`${r.url}/metrics`)
     expect(metrics.status).toBe(200)
     expect(await metrics.text()).toContain('scandesk_relay_store_healthy 0')
+  })
+
+  it('says when Redis refuses writes for its memory limit: pushes 503, then stored once it has room', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const r = await startTestRelay('redis', redis.url)
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    const admin = new Redis({ path: redis.url })
+    cleanups.push(() => void admin.disconnect())
+    // A server past its maxmemory with noeviction refuses every write with OOM.
+    await admin.config('SET', 'maxmemory-policy', 'noeviction')
+    await admin.config('SET', 'maxmemory', '1')
+    const body = scanXml('o_oom', 'k1:a')
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(503)
+    const down = await health(r)
+    expect(down.status).toBe(503)
+    expect(down.body.error).toBe('store is out of memory')
+
+    await admin.config('SET', 'maxmemory', '0')
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(200)
+    expect((await health(r)).status).toBe(200)
+  })
+
+  it('names a Redis that stopped taking writes after a failed snapshot (MISCONF)', async () => {
+    const r = await startTestRelay('sqlite', null)
+    cleanups.push(() => r.close())
+    const misconf = new Error(
+      'MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist on disk.',
+    )
+    vi.spyOn(r.store, 'probeWrite').mockRejectedValue(misconf)
+    expect(await health(r)).toMatchObject({
+      status: 503,
+      body: { reason: 'probe_failed', error: 'store cannot save to disk' },
+    })
   })
 
   it('says why in a short stable text, never the store error itself (paths, hosts); the log has it', async () => {
