@@ -108,6 +108,27 @@ describe('greeting queue', () => {
     expect(store.pending).toBe(0)
   })
 
+  it('holds at most a minute of greetings while hidden, however long the admin area stays open', () => {
+    // A desk spends the day on the admin area's desk page: a greeting per check-in, none shown.
+    const store = useGreetingStore()
+    store.listen()
+    store.resume()
+    store.pause()
+    const perMinute = GREETING_STALE_MS / 1000
+    for (let n = 1; n <= 10 * perMinute; n++) {
+      fake.emit('greeting', makeGreeting(n))
+      vi.advanceTimersByTime(1000)
+    }
+    // Those more than a minute old could never be shown: they are not kept.
+    expect(store.pending).toBeLessThanOrEqual(perMinute + 1)
+    expect(store.pending).toBeGreaterThan(0)
+
+    store.resume()
+    const shown = drain(store)
+    expect(shown[0]).toBe(`ev-${9 * perMinute + 1}`)
+    expect(store.pending).toBe(0)
+  })
+
   it('a greeting tapped away early is still reported and the next one follows', () => {
     const store = useGreetingStore()
     store.resume()

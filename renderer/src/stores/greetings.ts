@@ -45,8 +45,26 @@ export const useGreetingStore = defineStore('greetings', () => {
     return true
   }
 
+  /**
+   * Drops the greetings at the front of the queue that have waited past GREETING_STALE_MS (the
+   * queue is in arrival order): never shown, never reported as shown. Run on every arrival too,
+   * not only when one is put on show: a desk spends the day on the admin area's desk page, and a
+   * greeting per check-in would otherwise pile up until the kiosk screen came back.
+   */
+  function dropStale(): void {
+    const now = Date.now()
+    let stale = 0
+    for (const g of waiting.value) {
+      if (now - (arrivedAt.get(g.eventId) ?? now) <= GREETING_STALE_MS) break
+      arrivedAt.delete(g.eventId)
+      stale++
+    }
+    if (stale > 0) waiting.value.splice(0, stale)
+  }
+
   function enqueue(greeting: Greeting): void {
     if (!remember(greeting.eventId)) return
+    dropStale()
     arrivedAt.set(greeting.eventId, Date.now())
     waiting.value.push(greeting)
     if (!current.value) showNext()
@@ -63,12 +81,9 @@ export const useGreetingStore = defineStore('greetings', () => {
 
   function showNext(): void {
     if (!active.value || current.value) return
-    let next = waiting.value.shift()
     // Held past their time (the admin area was open): dropped, never reported as shown.
-    while (next && Date.now() - (arrivedAt.get(next.eventId) ?? Date.now()) > GREETING_STALE_MS) {
-      arrivedAt.delete(next.eventId)
-      next = waiting.value.shift()
-    }
+    dropStale()
+    const next = waiting.value.shift()
     if (!next) return
     current.value = next
     shownAt = Date.now()
