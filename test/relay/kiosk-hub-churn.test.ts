@@ -1,0 +1,178 @@
+// A relay stays up for a whole event day while its kiosks come and go: links closed cleanly, links
+// that vanish without a close frame, a second device taking a booth's link, tokens refused, sockets
+// that never say hello, bad frames. Whatever the hub keeps for a link (the socket, its session,
+// the timers and store subscriptions) goes with it: after hundreds of such cycles the server holds
+// no connection, no session is online, every per-link set is empty again, per-kiosk state is at
+// most one entry per kiosk, and the store has exactly the subscriptions it had before.
+import { createServer, type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CampaignDirectory } from '../../relay/campaign-directory'
+import { addKiosk, revokeKiosk } from '../../relay/kiosk-admin'
+import { KioskHub } from '../../relay/kiosk-hub'
+import { silentLogger } from '../../relay/log'
+import { RelayMetrics } from '../../relay/metrics'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import type { RelayStore, StoreChange } from '../../relay/store/types'
+import { RelayCloseCode } from '../../shared/relay-protocol'
+import { KioskClient } from './harness'
+import { waitFor } from '../kiosk/helpers'
+
+/** Connect/drop cycles of each kind. */
+const CYCLES = 150
+
+/** What the hub keeps, by its own names: per link (`peers`, `live`) and per kiosk (the rest). */
+interface HubState {
+  peers: Set<unknown>
+  live: Map<string, unknown>
+  newestGeneration: Map<string, number>
+  seenWritten: Map<string, number>
+  replacedAt: Map<string, number[]>
+  conflictTimers: Map<string, unknown>
+  recheckTimers: Map<string, unknown>
+  generationRetries: Map<string, unknown>
+}
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** The store, counting the change-feed subscriptions open on it. */
+function countingSubscriptions(store: RelayStore): { store: RelayStore; open: () => number } {
+  let open = 0
+  const counted = new Proxy(store, {
+    get(target, key) {
+      if (key === 'subscribe') {
+        return (listener: (c: StoreChange) => void) => {
+          const off = target.subscribe(listener)
+          open++
+          let done = false
+          return () => {
+            if (!done) open--
+            done = true
+            off()
+          }
+        }
+      }
+      const value: unknown = Reflect.get(target, key, target)
+      if (typeof value !== 'function') return value
+      const method = value as (this: RelayStore, ...args: unknown[]) => unknown
+      return method.bind(target)
+    },
+  })
+  return { store: counted, open: () => open }
+}
+
+async function hubOnItsOwnServer() {
+  const raw = openSqliteStore({ data: ':memory:' })
+  const { store, open } = countingSubscriptions(raw)
+  const campaigns = new CampaignDirectory(store, Date.now)
+  const hub = new KioskHub({
+    store,
+    log: silentLogger,
+    metrics: new RelayMetrics(),
+    now: Date.now,
+    campaigns,
+    helloTimeoutMs: 50,
+  })
+  const server = createServer()
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    hub.handleUpgrade(req, socket, head),
+  )
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  cleanups.push(async () => {
+    await hub.close(RelayCloseCode.goingAway, 200)
+    campaigns.close()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await raw.close()
+  })
+  const connections = () =>
+    new Promise<number>((resolve, reject) =>
+      server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+    )
+  const state = hub as unknown as HubState
+  const sizes = () => ({
+    peers: state.peers.size,
+    live: state.live.size,
+    newestGeneration: state.newestGeneration.size,
+    seenWritten: state.seenWritten.size,
+    replacedAt: state.replacedAt.size,
+    conflictTimers: state.conflictTimers.size,
+    recheckTimers: state.recheckTimers.size,
+    generationRetries: state.generationRetries.size,
+  })
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    raw,
+    hub,
+    subscriptions: open,
+    connections,
+    sizes,
+  }
+}
+
+describe('kiosk hub under connect/drop churn (sqlite store)', () => {
+  it('keeps nothing per link once the link is gone, after hundreds of cycles of every kind', async () => {
+    const h = await hubOnItsOwnServer()
+    const kiosks = ['k1', 'k2']
+    const tokens = new Map<string, string>()
+    for (const id of kiosks) tokens.set(id, await addKiosk(h.raw, id, {}, Date.now()))
+    const gone = await addKiosk(h.raw, 'gone', {}, Date.now())
+    await revokeKiosk(h.raw, 'gone', Date.now())
+    const token = (id: string) => tokens.get(id) ?? ''
+    const subscriptionsBefore = h.subscriptions()
+
+    const settled = async (what: string) => {
+      await waitFor(async () => (await h.connections()) === 0, `${what}: no connection open`, 5000)
+      await waitFor(() => h.sizes().peers === 0, `${what}: no link kept`, 5000)
+    }
+
+    for (let i = 0; i < CYCLES; i++) {
+      const id = kiosks[i % kiosks.length] ?? 'k1'
+      // A link closed by the kiosk, then one that vanishes without a close frame.
+      const clean = await KioskClient.hello(h.url, token(id), { kioskId: id })
+      await clean.close()
+      const vanished = await KioskClient.hello(h.url, token(id), { kioskId: id })
+      vanished.ws.terminate()
+      await vanished.closed
+      // A second device takes the booth's link (4409), then goes too.
+      const first = await KioskClient.hello(h.url, token(id), { kioskId: id })
+      const second = await KioskClient.hello(h.url, token(id), { kioskId: id })
+      expect((await first.closed).code).toBe(RelayCloseCode.replaced)
+      await second.close()
+      // Refused before the upgrade: a wrong token, a revoked kiosk's.
+      await expect(KioskClient.connect(h.url, `${id}.wrong-secret`)).rejects.toThrow('HTTP 401')
+      await expect(KioskClient.connect(h.url, gone)).rejects.toThrow('HTTP 401')
+      // A bad frame instead of a hello.
+      const bad = await KioskClient.connect(h.url, token(id))
+      bad.send('not json')
+      expect((await bad.closed).code).toBe(RelayCloseCode.badFrame)
+    }
+    // A few sockets that never say hello (each waits out the hello deadline).
+    for (let i = 0; i < 10; i++) {
+      const silent = await KioskClient.connect(h.url, token('k1'))
+      expect((await silent.closed).code).toBe(RelayCloseCode.helloTimeout)
+    }
+    await settled(`after ${CYCLES} cycles`)
+
+    expect(h.hub.connectedKiosks).toBe(0)
+    const after = h.sizes()
+    expect(after.peers).toBe(0)
+    expect(after.live).toBe(0)
+    // Per kiosk, never per link: at most one entry for each of the kiosks that came.
+    for (const [name, size] of Object.entries(after)) {
+      expect(size, name).toBeLessThanOrEqual(kiosks.length)
+    }
+    expect(h.subscriptions()).toBe(subscriptionsBefore)
+
+    // And the hub still works: a booth connects and is online.
+    const back = await KioskClient.hello(h.url, token('k1'), { kioskId: 'k1' })
+    await waitFor(() => h.hub.isOnline('k1'), 'k1 online', 5000)
+    await back.close()
+    await settled('after the last link')
+    expect(h.hub.connectedKiosks).toBe(0)
+  }, 60_000)
+})
