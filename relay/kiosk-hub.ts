@@ -60,15 +60,18 @@ export function coalescedFrames(ws: WebSocket, socket: Duplex): FrameSocket {
 
 const DEFAULT_LIMITS: DeliveryLimits = { window: 100, highWaterBytes: 256 * 1024, batch: 50 }
 /**
- * Every connected kiosk is pinged this often, and a socket that missed the previous pong is
- * ended: a link gone half-open (venue Wi-Fi dropped without a TCP close) is noticed in 15–30 s,
- * as the kiosk notices it (its own heartbeat, 15 s), so the console shows the booth offline
- * when the booth does. At 10,000 booths on one instance: about 670 pings and 670 pongs a
- * second (a 2-byte frame out, a 6-byte masked one back, each in its own TCP segment: roughly
- * 40 KB/s each way with headers), and half as many safety-net reads of unsent events
+ * Every connected kiosk is pinged this often, and a socket not heard from since the previous
+ * ping (no frame, no pong, none of the kiosk's own pings) is ended: a link gone half-open (venue
+ * Wi-Fi dropped without a TCP close) is noticed in 15–30 s, close to when the kiosk notices it
+ * (its own heartbeat, 10 s: 10–20 s), so the console shows the booth offline soon after the
+ * booth does. The kiosk's pings, every 10 s, put at least one in each of these intervals on a
+ * live link, even one whose pong to our ping is stuck behind roster bytes. At 10,000 booths
+ * on one instance: about 670 pings and 670 pongs a second (a 2-byte frame out, a 6-byte masked
+ * one back, each in its own TCP segment: roughly 40 KB/s each way with headers), the kiosks'
+ * 1,000 pings a second answered besides, and half as many safety-net reads of unsent events
  * (SAFETY_READ_EVERY_PINGS).
  */
-const PING_INTERVAL_MS = 15_000
+export const PING_INTERVAL_MS = 15_000
 /**
  * The safety-net read of a kiosk's unsent events (an event whose change notification was
  * missed, e.g. over a Redis reconnect) runs on every this many pings: every 30 s at 15 s, the
@@ -100,7 +103,7 @@ interface Peer {
   ws: WebSocket
   session: KioskSession
   alive: boolean
-  /** When the kiosk was last heard from on this socket: the upgrade, a frame, a pong. */
+  /** When the kiosk was last heard from on this socket: the upgrade, a frame, a pong, a ping. */
   heardAt: number
   /** Pings sent, offset by the peer's turn: the safety-net read runs when it divides evenly. */
   pings: number
@@ -374,6 +377,13 @@ export class KioskHub {
       peer.heardAt = this.opts.now()
       session.roster.onPong(data)
     })
+    // The kiosk's own ping (ws answers it) is a sign of life too. On a slow link the relay's
+    // ping waits behind the roster bytes already written, so the pong comes late; the kiosk's
+    // pings come the other way, more often than ours (docs/RELIABILITY.md "Kiosk heartbeat").
+    ws.on('ping', () => {
+      peer.alive = true
+      peer.heardAt = this.opts.now()
+    })
     ws.on('error', () => ws.terminate())
     ws.on('close', (code: number) => {
       // The kiosk's close frame is a word from it too (without one, ws says 1006).
@@ -551,7 +561,10 @@ export class KioskHub {
     }
   }
 
-  /** ws README: ping every interval, terminate sockets that missed the previous pong. */
+  /**
+   * ws README: ping every interval, terminate sockets not heard from (a frame, a pong, the
+   * kiosk's own ping) since the previous one.
+   */
   private heartbeat(): void {
     for (const peer of this.peers) {
       if (!peer.alive) {

@@ -1,8 +1,9 @@
 // The relay's ping/pong with the kiosks, as the console sees it: a booth whose link goes
 // half-open (venue Wi-Fi gone without a TCP close) is shown offline once the relay's heartbeat
 // ends it, on the instance holding it and on another one (Redis), list and live stream; a
-// healthy booth stays online across many intervals; and the default interval notices a
-// half-open link as soon as the kiosk does (15–30 s), not 30–60 s later. The last seen kept is
+// healthy booth stays online across many intervals, and so does one whose pongs are held up
+// while its own pings arrive; and the default interval notices a half-open link in 15–30 s,
+// soon after the kiosk does (10–20 s), not 30–60 s later. The last seen kept is
 // the kiosk's last word, and the safety-net read of unsent events runs on every other ping.
 import { createServer, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -10,7 +11,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { consoleKioskListSchema } from '../../shared/console-api'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { addKiosk } from '../../relay/kiosk-admin'
-import { KioskHub } from '../../relay/kiosk-hub'
+import { DEFAULT_HEARTBEAT_MS } from '../../electron/core/scans/relay-link'
+import { KioskHub, PING_INTERVAL_MS } from '../../relay/kiosk-hub'
 import { silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
@@ -132,6 +134,30 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk heartbeat on %s', (backend) =
     expect((await kiosk.closed).code).toBe(1006)
   })
 
+  it('a booth whose pongs are held up but whose own pings arrive stays online; silent, it is ended', async () => {
+    // A slow link: the relay's ping (and so the pong) waits behind bytes already written to the
+    // kiosk, while the kiosk's own pings come the other way every 100 ms.
+    const { relay, c, token } = await signedIn({ pingIntervalMs: 250 })
+    const kiosk = await booth(relay, token, { autoPong: false, onPing: () => {} })
+    const pinging = setInterval(() => kiosk.ws.ping(), 100)
+    cleanups.push(() => clearInterval(pinging))
+    let relayPings = 0
+    kiosk.ws.on('ping', () => relayPings++)
+    let ended = false
+    void kiosk.closed.then(() => (ended = true))
+    await waitFor(() => relayPings >= 6 || ended, 'six of the relay’s pings, or the link ended')
+    expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
+    expect((await k1(c)).online).toBe(true)
+    // Its pings stop too: nothing arrives at the relay, which ends the link as before.
+    clearInterval(pinging)
+    const k = await waitFor(async () => {
+      const k = await k1(c)
+      return !k.online && k
+    }, 'k1 offline')
+    expect(k.lastSeenAt).not.toBeNull()
+    expect((await kiosk.closed).code).toBe(1006)
+  })
+
   it('a healthy booth stays online across many ping intervals', async () => {
     const { relay, c, token } = await signedIn({ pingIntervalMs: 250 })
     const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
@@ -181,7 +207,13 @@ describe('kiosk heartbeat default (sqlite store)', () => {
     vi.useRealTimers()
   })
 
-  it('ends a half-open link within 30 s, as the kiosk notices it (its heartbeat: 15 s)', async () => {
+  it('the kiosk pings more often than the relay: each of the relay’s intervals holds one of its pings', () => {
+    // A kiosk ping in every interval keeps a live link whose pong is late (see above); a
+    // dead link is still noticed within two of either side's intervals.
+    expect(DEFAULT_HEARTBEAT_MS).toBeLessThan(PING_INTERVAL_MS)
+  })
+
+  it('ends a half-open link within 30 s, soon after the kiosk notices it (its heartbeat: 10 s)', async () => {
     // Only intervals are the test's: the relay's ping timer is advanced by hand.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
     const relay = await bed.relay(bed.place('sqlite'))

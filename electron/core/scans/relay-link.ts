@@ -154,6 +154,14 @@ const BIND_RESEND_MS = 5000
 const BIND_RESEND_MAX_MS = 60_000
 /** A link up this long has proved itself: its next drop reconnects after the shortest wait. */
 const STABLE_MS = 2_000
+/**
+ * The link is checked, and the relay pinged, this often: nothing from the relay in a whole
+ * interval ends it (a dead link noticed within two, 10–20 s). Shorter than the relay's own ping
+ * (15 s) so that every one of its intervals holds one of these pings, which it counts as life
+ * when its ping's pong is stuck behind roster bytes on a slow link
+ * (docs/RELIABILITY.md "Kiosk heartbeat").
+ */
+export const DEFAULT_HEARTBEAT_MS = 10_000
 
 interface PendingBatch {
   ws: WebSocket
@@ -325,7 +333,7 @@ export class RelayLink {
         if (!this.alive) return ws.terminate()
         this.alive = false
         ws.ping()
-      }, this.o.heartbeatMs ?? 15_000)
+      }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
     })
     ws.on('pong', () => (this.alive = true))
     ws.on('ping', () => (this.alive = true))
