@@ -4,6 +4,8 @@
  * (some bound to the roster), draws 3, sees the winners the relay stored (names or 来宾 #n),
  * redraws an absent one (the others stay) and downloads the winners CSV, which matches the
  * stored record; asked for more winners than there are eligible, it says how many there were.
+ * The prize stays in the field after a draw: pressing the button again for a prize already drawn
+ * asks first (how many were drawn for it, when, by whom) and draws nothing until confirmed.
  * Screenshot: test-artifacts/console-draws.png (1440×900).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -195,6 +197,61 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
       `只有 ${eligible} 位访客符合条件，不足这么多人`,
     )
     expect(await relay.store.draws.list(campaignId)).toHaveLength(before)
+    expect(problems).toEqual([])
+  }, 60_000)
+
+  it('a prize already drawn is drawn again only once the organizer confirms', async () => {
+    await page.uncheck('[data-testid="draw-roster-only"]')
+    const before = (await relay.store.draws.list(campaignId)).length
+    const firstPrizeWinners = (await relay.store.draws.list(campaignId))
+      .filter((d) => d.prize === '一等奖')
+      .reduce((n, d) => n + drawAnswerOf(d).winners.length, 0)
+    expect(firstPrizeWinners).toBe(3)
+    // As after the first draw: the field still says 一等奖, and the button is pressed again.
+    await page.fill('[data-testid="draw-prize"]', '一等奖')
+    await page.fill('[data-testid="draw-count"]', '2')
+    await page.click('[data-testid="draw-start"]')
+    const ask = page.locator('[data-testid="draw-again"]')
+    await ask.waitFor()
+    const question = (await ask.textContent()) ?? ''
+    expect(question).toContain('「一等奖」已抽过 1 轮，共 3 位中奖者（最近一轮：')
+    expect(question).toContain('，alice）')
+    expect(await ask.locator('[data-testid="draw-again-confirm"]').textContent()).toContain(
+      '再抽 2 位',
+    )
+    await page.waitForTimeout(300)
+    expect(await relay.store.draws.list(campaignId)).toHaveLength(before)
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page
+      .locator('[data-testid="draws-panel"]')
+      .screenshot({ path: resolve(ARTIFACTS, 'console-draw-again.png') })
+
+    // Cancel: nothing drawn, the question gone; pressed again it asks again.
+    await page.click('[data-testid="draw-again-cancel"]')
+    expect(await ask.count()).toBe(0)
+    await page.click('[data-testid="draw-start"]')
+    await ask.waitFor()
+    expect(await relay.store.draws.list(campaignId)).toHaveLength(before)
+
+    await page.click('[data-testid="draw-again-confirm"]')
+    await waitForPage(
+      page,
+      `document.querySelectorAll('[data-testid="draw"]').length === ${before + 1}`,
+    )
+    const [latest] = await relay.store.draws.list(campaignId)
+    expect(latest).toMatchObject({ prize: '一等奖', organizer: 'alice' })
+    expect(latest?.winners).toHaveLength(2)
+    expect(await ask.count()).toBe(0)
+
+    // A prize not drawn yet is drawn at once, as before.
+    await page.fill('[data-testid="draw-prize"]', '三等奖')
+    await page.fill('[data-testid="draw-count"]', '1')
+    await page.click('[data-testid="draw-start"]')
+    await waitForPage(
+      page,
+      `document.querySelectorAll('[data-testid="draw"]').length === ${before + 2}`,
+    )
+    expect(await ask.count()).toBe(0)
     expect(problems).toEqual([])
   }, 60_000)
 })

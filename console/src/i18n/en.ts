@@ -338,6 +338,9 @@ export const en: MessageSchema = {
       replaced: 'replaced',
       redraw: 'Redraw',
       redrawConfirm: 'Replace {who} (absent) with a new winner?',
+      againConfirm:
+        '“{prize}” was drawn already (rounds: {rounds}, winners: {winners}; latest {at} by {organizer}). Another round draws new winners and plays them on the draw screen.',
+      again: 'Draw {count} more',
       showOpenids: 'Show full OpenIDs',
       export: 'Winners',
       rules: { excludeWinners: 'previous winners excluded', rosterOnly: 'roster guests only' },

@@ -326,6 +326,9 @@ export const zhCN = {
       replaced: '已替换',
       redraw: '重抽',
       redrawConfirm: '{who} 不在场，确定重抽一位替换？',
+      againConfirm:
+        '「{prize}」已抽过 {rounds} 轮，共 {winners} 位中奖者（最近一轮：{at}，{organizer}）。再抽一轮会另外抽出中奖者，并在抽奖大屏播放。',
+      again: '再抽 {count} 位',
       showOpenids: '显示完整 OpenID',
       export: '中奖名单',
       rules: { excludeWinners: '已排除往期中奖者', rosterOnly: '仅限名单内来宾' },
