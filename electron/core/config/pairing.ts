@@ -54,10 +54,11 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
   checkRelayUrl(o.relayUrl)
   const timeoutMs = o.timeoutMs ?? PAIR_TIMEOUT_MS
   const signal = AbortSignal.timeout(timeoutMs)
+  const url = relayHttpUrl(o.relayUrl, '/api/pair')
   let res: Response
   let text: string
   try {
-    res = await (o.fetch ?? fetch)(relayHttpUrl(o.relayUrl, '/api/pair'), {
+    res = await (o.fetch ?? fetch)(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ code }),
@@ -82,6 +83,8 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
   // server at the address (a website, a wrong port) answers 404 too, and a new code would not help.
   const expected = CODE_ERRORS.get(res.status)
   if (expected !== undefined && apiErrorCode(text) !== expected) throw notAPairingAnswer(res.status)
+  if (res.status === 404 && !(await pairingEndpointIsThere(url, o.fetch ?? fetch, signal)))
+    throw notAPairingAnswer(res.status)
   switch (res.status) {
     case 200:
       return parseAnswer(text)
@@ -105,6 +108,32 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
     }
     default:
       throw notAPairingAnswer(res.status)
+  }
+}
+
+/**
+ * Whether a 404 `not_found` came from the pairing endpoint. The relay answers every path it
+ * does not serve with that same error (the console's pairing link pasted as the address,
+ * `https://relay/wechat`), and "ask for a new code" would send staff round in circles. The
+ * endpoint answers a GET with 405; a path the relay does not serve answers it 404 `not_found`
+ * again. Any other answer, or none, leaves the 404 read as being about the code.
+ */
+async function pairingEndpointIsThere(
+  url: string,
+  fetchFn: typeof fetch,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    const probe = await fetchFn(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal,
+    })
+    const text = await readCapped(probe, MAX_ANSWER_BYTES)
+    return !(probe.status === 404 && apiErrorCode(text) === 'not_found')
+  } catch {
+    return true
   }
 }
 
