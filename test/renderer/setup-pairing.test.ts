@@ -49,6 +49,28 @@ describe('setup page: pairing with a code', () => {
     expect((wrapper.get('#pairingCode').element as HTMLInputElement).value).toBe('')
   })
 
+  it('the pairing link pasted into the relay address field is split into relay and code', async () => {
+    // The address is the first field, where a barcode scanner aimed at the console's QR types.
+    const { fake, wrapper } = await freshKiosk()
+    await wrapper.get('#relayUrl').setValue(' https://relay.example.org/scandesk/pair/acde-fghj ')
+    expect((wrapper.get('#relayUrl').element as HTMLInputElement).value).toBe(
+      'https://relay.example.org/scandesk',
+    )
+    expect((wrapper.get('#pairingCode').element as HTMLInputElement).value).toBe('ACDE-FGHJ')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.pairWithCode).toHaveBeenCalledWith({
+      ticketSource: 'proxy',
+      relayUrl: 'https://relay.example.org/scandesk',
+      code: 'ACDE-FGHJ',
+    })
+    // A relay address that only looks like it has "pair" in it is left alone.
+    await wrapper.get('#relayUrl').setValue('https://pair.example.org/pairing')
+    expect((wrapper.get('#relayUrl').element as HTMLInputElement).value).toBe(
+      'https://pair.example.org/pairing',
+    )
+  })
+
   it('groups the code as it is typed, and explains a code that cannot be one', async () => {
     const { fake, wrapper, i18n } = await freshKiosk()
     await wrapper.get('#relayUrl').setValue('https://relay.example.org')
