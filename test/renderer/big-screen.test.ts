@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import App from '../../renderer/src/App.vue'
 import SettingsPage from '../../renderer/src/admin/pages/SettingsPage.vue'
 import { LONG_PRESS_MS } from '../../renderer/src/composables/use-admin-entry'
-import { createFakeKioskApi, makeScreenState } from './fake-kiosk-api'
+import { createFakeKioskApi, makeScreenState, makeStatus } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
 enableAutoUnmount(afterEach)
@@ -104,6 +104,42 @@ describe('big screen on the kiosk screen', () => {
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'A', ctrlKey: true, shiftKey: true }))
     await flushPromises()
     expect(window.location.hash).toBe('#/admin')
+  })
+
+  it('loads the page again when the link comes back only if it last loaded with the link down (or just before it was noticed)', async () => {
+    const { fake, wrapper } = await mountScreen()
+    const frame = () => wrapper.get('[data-testid="big-screen-frame"]').element
+    const blip = async () => {
+      fake.emit('status', makeStatus({ relay: { state: 'reconnecting' } }))
+      await flushPromises()
+      fake.emit('status', makeStatus())
+      await flushPromises()
+    }
+    // Loaded with the link up: a Wi-Fi blip leaves the page alone (it catches up by itself;
+    // loading it again on a flaky link could swap a working wall for an error page).
+    const first = frame()
+    await wrapper.get('[data-testid="big-screen-frame"]').trigger('load')
+    vi.advanceTimersByTime(30_000)
+    await blip()
+    expect(frame()).toBe(first)
+
+    // Loaded seconds before the kiosk noticed the link down (it takes up to two heartbeats):
+    // that load may have failed too, so it is loaded again.
+    await wrapper.get('[data-testid="big-screen-frame"]').trigger('load')
+    vi.advanceTimersByTime(5_000)
+    await blip()
+    const reloaded = frame()
+    expect(reloaded).not.toBe(first)
+
+    // Loaded while the link was down (most likely the browser's error page): loaded again.
+    fake.emit('status', makeStatus({ relay: { state: 'reconnecting' } }))
+    await flushPromises()
+    await wrapper.get('[data-testid="big-screen-frame"]').trigger('load')
+    fake.emit('status', makeStatus())
+    await flushPromises()
+    const second = frame()
+    expect(second).not.toBe(reloaded)
+    expect(second.getAttribute('src')).toBe(WALL)
   })
 
   it('goes back to the code when the core says the big screen is off', async () => {
