@@ -272,6 +272,8 @@ export const en: MessageSchema = {
       rotate: 'New key',
       rotating: 'Changing…',
       confirm: 'The old links stop working at once. Change the key?',
+      replacedElsewhere:
+        'Someone else changed the key while this page was open: the links below are the new ones, and links copied before no longer work.',
     },
     roster: {
       hint: 'A CSV or XLSX file (up to 10 MB) with the columns the booth import takes: name, company, phone, code. It replaces the roster and goes to this campaign’s booths.',

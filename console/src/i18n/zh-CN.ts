@@ -265,6 +265,7 @@ export const zhCN = {
       rotate: '更换密钥',
       rotating: '正在更换…',
       confirm: '旧链接将立即失效，确定更换？',
+      replacedElsewhere: '其他人在此页面打开期间更换了密钥：下面是新链接，之前复制的链接已失效。',
     },
     roster: {
       hint: 'CSV 或 XLSX 文件（最大 10 MB），列与签到台导入相同：姓名、单位、电话、编号。上传后替换原名单并送达此活动的签到台。',

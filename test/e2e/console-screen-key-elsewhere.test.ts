@@ -1,0 +1,104 @@
+/**
+ * Another organizer gives a campaign a new big-screen key while Alice has its page open,
+ * against the real relay (SQLite, the built out/console) in real Chromium: within seconds
+ * Alice's links card shows the new key's links and says the key was changed elsewhere, what
+ * she had typed stays in the form, and her save goes through (the rotation changed nothing her
+ * form holds). An edit by someone else still refuses her stale save, as before.
+ */
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
+import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
+import { addOrganizer } from '../../relay/console/organizer-admin'
+import { waitForPage } from './browser'
+import { realConsoleRelay } from './real-console-relay'
+
+const NAME = '[data-testid="field-name"]'
+const REPLY = '[data-testid="reply-scan"]'
+const WALL = '[data-testid="screen-link-wall"]'
+
+const bed = realConsoleRelay({ name: 'screen-key-elsewhere' })
+const problems: string[] = []
+
+/** A signed-in console page of its own (own cookies) on the campaign's editor. */
+async function editorAs(name: string, campaignId: string): Promise<Page> {
+  const password = await addOrganizer(bed.relay.store, name, Date.now())
+  const context = await bed.browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'zh-CN',
+  })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of (401|412)/.test(m.text()))
+      problems.push(`console: ${m.text()}`)
+  })
+  await page.goto(`${bed.relay.url}/console/`)
+  await page.fill('#sign-in-name', name)
+  await page.fill('#sign-in-password', password)
+  await page.click('[data-testid="sign-in-submit"]')
+  await page.locator('[data-testid="page-booths"]').waitFor()
+  await page.goto(`${bed.relay.url}/console/#/campaigns/${encodeURIComponent(campaignId)}`)
+  await page.locator(NAME).waitFor()
+  await waitForPage(page, `(document.querySelector('${NAME}')?.value ?? '') !== ''`)
+  return page
+}
+
+async function stored(id: string): Promise<{ name: string; screenKey: string }> {
+  const c = (await bed.relay.store.campaigns.getCampaign(id))?.campaign
+  if (c === undefined) throw new Error(`no campaign ${id}`)
+  return c
+}
+
+it('a key rotated elsewhere reaches the open page, and the page’s next save is not refused for it', async () => {
+  const oldKey = 'k'.repeat(43)
+  const made = await bed.relay.store.campaigns.createCampaign(
+    { ...CAMPAIGN_DEFAULTS, name: '夏季展', id: 'c-key-elsewhere-01', screenKey: oldKey },
+    Date.now(),
+  )
+  const id = made?.campaign.id ?? ''
+  const alice = await editorAs('alice', id)
+  const bob = await editorAs('bob', id)
+  expect(await alice.getAttribute(WALL, 'href')).toContain(`key=${oldKey}`)
+
+  // Alice is mid-edit when Bob gives the screens a new key.
+  await alice.fill(NAME, '夏季展（Alice 改）')
+  await alice.fill(REPLY, '欢迎来到夏季展')
+  await bob.click('[data-testid="rotate-key"]')
+  await bob.click('[data-testid="confirm-rotate"]')
+  const newKey = (await stored(id)).screenKey
+  expect(newKey).not.toBe(oldKey)
+  await waitForPage(bob, `document.querySelector('${WALL}')?.href.includes('key=${newKey}')`)
+
+  // Within a few seconds Alice's card has the new links and says why; her typing is untouched.
+  await waitForPage(
+    alice,
+    `document.querySelector('${WALL}')?.href.includes('key=${newKey}') === true`,
+    8000,
+  )
+  expect(await alice.getAttribute('[data-testid="screen-link-draw"]', 'href')).toContain(
+    `key=${newKey}`,
+  )
+  expect(await alice.textContent('[data-testid="screen-key-value"]')).toBe(newKey)
+  const note = alice.locator('[data-testid="screen-key-replaced"]')
+  await note.waitFor()
+  expect(await note.textContent()).toContain('其他人')
+  expect(await alice.inputValue(NAME)).toBe('夏季展（Alice 改）')
+  expect(await alice.inputValue(REPLY)).toBe('欢迎来到夏季展')
+  // Bob made the key here: his card says nothing about a key from elsewhere.
+  expect(await bob.locator('[data-testid="screen-key-replaced"]').count()).toBe(0)
+
+  // Only the key changed since she opened the page: her save goes through, keeping Bob's key.
+  await alice.click('[data-testid="save-campaign"]')
+  await alice.locator('[data-testid="saved"], [data-testid="changed-elsewhere"]').first().waitFor()
+  expect(await alice.locator('[data-testid="changed-elsewhere"]').count()).toBe(0)
+  expect(await alice.locator('[data-testid="saved"]').count()).toBe(1)
+  expect(await stored(id)).toMatchObject({ name: '夏季展（Alice 改）', screenKey: newKey })
+
+  // A real edit still conflicts: Bob's form is older than Alice's save.
+  await bob.fill(NAME, '夏季展（Bob 改）')
+  await bob.click('[data-testid="save-campaign"]')
+  await bob.locator('[data-testid="changed-elsewhere"]').waitFor()
+  expect((await stored(id)).name).toBe('夏季展（Alice 改）')
+  expect(await bob.inputValue(NAME)).toBe('夏季展（Bob 改）')
+  expect(problems).toEqual([])
+}, 60_000)
