@@ -3,7 +3,8 @@
  * against the real relay (SQLite, the built out/console) in real Chromium: within seconds
  * Alice's links card shows the new key's links and says the key was changed elsewhere, what
  * she had typed stays in the form, and her save goes through (the rotation changed nothing her
- * form holds). An edit by someone else still refuses her stale save, as before.
+ * form holds). An edit by someone else still refuses her stale save, as before; so does a
+ * draft kept from before such an edit, even after a rotation made on the page itself.
  */
 import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
@@ -18,10 +19,12 @@ const WALL = '[data-testid="screen-link-wall"]'
 
 const bed = realConsoleRelay({ name: 'screen-key-elsewhere' })
 const problems: string[] = []
+const passwords = new Map<string, string>()
 
 /** A signed-in console page of its own (own cookies) on the campaign's editor. */
 async function editorAs(name: string, campaignId: string): Promise<Page> {
   const password = await addOrganizer(bed.relay.store, name, Date.now())
+  passwords.set(name, password)
   const context = await bed.browser.newContext({
     viewport: { width: 1280, height: 900 },
     locale: 'zh-CN',
@@ -100,5 +103,44 @@ it('a key rotated elsewhere reaches the open page, and the page’s next save is
   await bob.locator('[data-testid="changed-elsewhere"]').waitFor()
   expect((await stored(id)).name).toBe('夏季展（Alice 改）')
   expect(await bob.inputValue(NAME)).toBe('夏季展（Bob 改）')
+  expect(problems).toEqual([])
+}, 60_000)
+
+it('a draft kept from before someone else’s save is still refused after a rotation made on the page', async () => {
+  const made = await bed.relay.store.campaigns.createCampaign(
+    { ...CAMPAIGN_DEFAULTS, name: '冬季展', id: 'c-key-elsewhere-02', screenKey: 'k'.repeat(43) },
+    Date.now(),
+  )
+  const id = made?.campaign.id ?? ''
+  const carol = await editorAs('carol', id)
+  await carol.fill(NAME, '冬季展（Carol 改）')
+  // Her session ends mid-edit; the draft is kept in the tab.
+  await carol.context().clearCookies()
+  await carol.click('[data-testid="save-campaign"]')
+  await carol.locator('[data-testid="sign-in"]').waitFor()
+
+  const dave = await editorAs('dave', id)
+  await dave.fill(NAME, '冬季展（Dave 改）')
+  await dave.click('[data-testid="save-campaign"]')
+  await dave.locator('[data-testid="saved"]').waitFor()
+
+  await carol.fill('#sign-in-name', 'carol')
+  await carol.fill('#sign-in-password', passwords.get('carol') ?? '')
+  await carol.click('[data-testid="sign-in-submit"]')
+  await carol.locator('[data-testid="draft-offer"]').waitFor()
+  await carol.click('[data-testid="draft-restore"]')
+  expect(await carol.inputValue(NAME)).toBe('冬季展（Carol 改）')
+
+  // A new key from this page: her draft is still from before Dave's save.
+  await carol.click('[data-testid="rotate-key"]')
+  await carol.click('[data-testid="confirm-rotate"]')
+  const newKey = (await stored(id)).screenKey
+  await waitForPage(carol, `document.querySelector('${WALL}')?.href.includes('key=${newKey}')`)
+  await carol.click('[data-testid="save-campaign"]')
+  await carol.locator('[data-testid="saved"], [data-testid="changed-elsewhere"]').first().waitFor()
+  expect(await carol.locator('[data-testid="saved"]').count()).toBe(0)
+  expect(await carol.locator('[data-testid="changed-elsewhere"]').count()).toBe(1)
+  expect((await stored(id)).name).toBe('冬季展（Dave 改）')
+  expect(await carol.inputValue(NAME)).toBe('冬季展（Carol 改）')
   expect(problems).toEqual([])
 }, 60_000)
