@@ -142,6 +142,26 @@ describe('big screen on the kiosk screen', () => {
     expect(second.getAttribute('src')).toBe(WALL)
   })
 
+  it('covers a page loaded while the link was down with a calm note, gone once it is back', async () => {
+    const { fake, wrapper } = await mountScreen()
+    const note = () => wrapper.find('[data-testid="big-screen-waiting"]')
+    await wrapper.get('[data-testid="big-screen-frame"]').trigger('load')
+    expect(note().exists()).toBe(false)
+
+    // Chosen, or the kiosk started, with the relay out of reach: the browser's error page
+    // would fill the room's screen.
+    fake.emit('status', makeStatus({ relay: { state: 'reconnecting' } }))
+    await flushPromises()
+    await wrapper.get('[data-testid="big-screen-frame"]').trigger('load')
+    expect(note().text()).toBe('大屏正在等待连接中继，连接恢复后自动显示。')
+    // The admin gestures still reach the kiosk under it.
+    expect(wrapper.find('[data-testid="big-screen-corner"]').exists()).toBe(true)
+
+    fake.emit('status', makeStatus())
+    await flushPromises()
+    expect(note().exists()).toBe(false)
+  })
+
   it('goes back to the code when the core says the big screen is off', async () => {
     const { fake, wrapper } = await mountScreen()
     fake.emit('screen', makeScreenState(Date.now()))

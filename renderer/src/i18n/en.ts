@@ -65,6 +65,8 @@ export const en: MessageSchema = {
     quota: "Today's code quota is used up",
     offline:
       'Connection lost — scans are still being collected and will appear here when the connection returns.',
+    bigScreenWaiting:
+      'The big screen is waiting for the relay and will appear once the connection is back.',
     /** Screen banner: a link failure waiting does not cure, with what to do (instead of offline). */
     banner: {
       store_failed:

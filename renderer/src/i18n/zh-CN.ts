@@ -61,6 +61,7 @@ export const zhCN = {
     poolLow: '二维码即将用完',
     quota: '今日二维码额度已用完',
     offline: '网络连接中断 — 扫码仍在后台收集，连接恢复后会自动显示在这里。',
+    bigScreenWaiting: '大屏正在等待连接中继，连接恢复后自动显示。',
     /** 签到屏横幅：等待不会好转的中继连接故障，说明原因和处理办法（代替上面的“网络连接中断”）。 */
     banner: {
       store_failed:
