@@ -206,6 +206,8 @@ export const en: MessageSchema = {
     conflict: 'Someone else changed this campaign: reload the page, then edit again',
     changedElsewhere:
       'Someone else saved this campaign after you opened it, so your edits were not saved. They are still in the form below.',
+    newerElsewhere:
+      'Someone else saved changes to this campaign after you opened it (this page noticed at {time}). Your form is as you left it and nothing of yours is saved yet: choose which version to go on from.',
     keepMine: 'Keep my edits (Save then replaces their version)',
     loadTheirs: 'Load their version',
     editsKept: 'Showing their version. Your edits are kept:',
