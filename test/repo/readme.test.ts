@@ -54,6 +54,16 @@ describe('README.md', () => {
     expect(named.filter((p) => !existsSync(join(ROOT, p)))).toEqual([])
   })
 
+  it('installs every Debian package CI installs (.ci/run) for the tests', () => {
+    const packages = (text: string): string[] =>
+      (/apt-get install ([^`\n]+)/.exec(text)?.[1] ?? '')
+        .split(/\s+/)
+        .filter((p) => p !== '' && !p.startsWith('-'))
+    const ci = packages(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'))
+    expect(ci).toContain('chromium')
+    expect(ci.filter((p) => !packages(README).includes(p))).toEqual([])
+  })
+
   it('the checks catch a script or a path that is not there', () => {
     expect(npmScriptsNamed('`npm run kiosk:web -- --port 1` and npm run nope')).toEqual([
       'kiosk:web',
