@@ -10,36 +10,20 @@ import { resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
-import { addOrganizer } from '../../relay/console/organizer-admin'
 import { waitForPage, waitForStill } from './browser'
+import { consoleOrganizers } from './console-organizers'
 import { realConsoleRelay } from './real-console-relay'
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
 const NAME = '[data-testid="field-name"]'
 
 const bed = realConsoleRelay({ name: 'conflict' })
-const problems: string[] = []
-const passwords = new Map<string, string>()
+const organizers = consoleOrganizers(bed)
+const { problems, passwords } = organizers
 
 /** A signed-in console page of its own (own cookies) on the campaign's editor. */
 async function editorAs(name: string, campaignId: string): Promise<Page> {
-  const password = await addOrganizer(bed.relay.store, name, Date.now())
-  passwords.set(name, password)
-  const context = await bed.browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    locale: 'zh-CN',
-  })
-  const page = await context.newPage()
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|412)/.test(m.text()))
-      problems.push(`console: ${m.text()}`)
-  })
-  await page.goto(`${bed.relay.url}/console/`)
-  await page.fill('#sign-in-name', name)
-  await page.fill('#sign-in-password', password)
-  await page.click('[data-testid="sign-in-submit"]')
-  await page.locator('[data-testid="page-booths"]').waitFor()
+  const page = await organizers.signedIn(name)
   await page.goto(`${bed.relay.url}/console/#/campaigns/${encodeURIComponent(campaignId)}`)
   await page.locator(`${NAME}`).waitFor()
   await waitForPage(page, `(document.querySelector('${NAME}')?.value ?? '') !== ''`)
