@@ -1,8 +1,8 @@
 /**
  * A kiosk switched to the relay's sign-in wall while the relay cannot be reached (venue Wi-Fi
- * not up yet, a cut cable): the iframe's load fails and Chromium's error page fills the whole
- * big screen. Its page has no script to retry, so once the link is back the kiosk must load the
- * wall again itself; before, the error page stayed up for good. Real relay and `kiosk web`, the
+ * not up yet, a cut cable): the iframe's load fails into Chromium's error page (the kiosk covers
+ * it with its own waiting note). That page has no script to retry, so once the link is back the
+ * kiosk must load the wall again itself; before, the error page stayed up for good. Real relay and `kiosk web`, the
  * link a TCP link the test cuts. Screenshots: big-screen-relay-down.png, -back.png.
  */
 import type { Browser, Page } from 'playwright-core'
