@@ -78,10 +78,20 @@ function insertRates(dir: string, budgetMs: number): { ours: number; bare: numbe
   return { ours: oursRate, bare: bareRate }
 }
 
+/** Visitors the export's rows name: each of `row`'s 5,000 openids is registered in the roster. */
+const REGISTERED = 5000
+
 function fill(db: KioskDb, n: number): void {
   const stmt = db.prepare(INSERT)
+  // Bound at a desk after their scans (the rows carry no roster entry): every row is named
+  // through the visitor's registration, the export's join at its dearest.
+  const entry = db.prepare(`INSERT INTO roster_entries (id, campaign_id, name, company, phone,
+    code, match_key, openid, imported_at) VALUES (?, 'c1', ?, ?, ?, ?, ?, ?, 0)`)
   db.transaction(() => {
     for (let i = 0; i < n; i++) stmt.run(...row(i))
+    for (let i = 0; i < REGISTERED; i++) {
+      entry.run(`r-${i}`, `来宾 ${i}`, 'ScanDesk', '13800000000', `C${i}`, `m-${i}`, `o-${i}`)
+    }
   })()
 }
 
@@ -172,12 +182,14 @@ export async function benchKiosk(quick: boolean): Promise<Results> {
         unit: 'ms',
         goal: '< 1000 ms',
         met: csv < 1000,
+        note: `every row named through its visitor's registration (${REGISTERED} registered)`,
       },
       'kiosk.export.xlsx.100k': {
         value: round(xlsx, 0),
         unit: 'ms',
         goal: '< 5000 ms',
         met: xlsx < 5000,
+        note: `every row named through its visitor's registration (${REGISTERED} registered)`,
       },
       'kiosk.desk-search.p50': {
         value: round(desk.ours, 2),
