@@ -335,10 +335,9 @@ export class RelayLink {
         ws.ping()
       }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
     })
-    ws.on('pong', () => (this.alive = true))
-    ws.on('ping', () => (this.alive = true))
+    // Frames, pings and pongs are bytes too: the socket's 'data' listener above marks the link
+    // alive for all of them.
     ws.on('message', (data, isBinary) => {
-      this.alive = true
       if (isBinary) return ws.close(RelayCloseCode.badFrame, 'binary frame')
       this.onFrame(ws, rawText(data))
     })
