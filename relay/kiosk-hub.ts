@@ -367,23 +367,22 @@ export class KioskHub {
     }, this.opts.helloTimeoutMs ?? 10_000)
     helloTimer.unref()
 
-    ws.on('message', (data, isBinary) => {
+    const heard = (): void => {
       peer.alive = true
       peer.heardAt = this.opts.now()
+    }
+    ws.on('message', (data, isBinary) => {
+      heard()
       session.onMessage(isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : null)
     })
     ws.on('pong', (data) => {
-      peer.alive = true
-      peer.heardAt = this.opts.now()
+      heard()
       session.roster.onPong(data)
     })
     // The kiosk's own ping (ws answers it) is a sign of life too. On a slow link the relay's
     // ping waits behind the roster bytes already written, so the pong comes late; the kiosk's
     // pings come the other way, more often than ours (docs/RELIABILITY.md "Kiosk heartbeat").
-    ws.on('ping', () => {
-      peer.alive = true
-      peer.heardAt = this.opts.now()
-    })
+    ws.on('ping', heard)
     ws.on('error', () => ws.terminate())
     ws.on('close', (code: number) => {
       // The kiosk's close frame is a word from it too (without one, ws says 1006).
