@@ -64,6 +64,23 @@ describe('GET /wechat URL check', () => {
     expect(bad.status).toBe(401)
     expect(await bad.text()).not.toContain('4375120948345356249')
   })
+  it("answers the official vector's check (signed years ago) with its echostr", async () => {
+    const v = vectors.plain_signature.find((x) => x.echostr !== undefined)
+    if (v?.echostr === undefined) throw new Error('the fixture lost its URL-check vector')
+    const r = await start({ wechat: { token: v.token } })
+    const q = new URLSearchParams({
+      signature: v.signature,
+      timestamp: v.timestamp,
+      nonce: v.nonce,
+      echostr: v.echostr,
+    })
+    const ok = await fetch(`${r.url}/wechat?${q.toString()}`)
+    expect(ok.status).toBe(200)
+    expect(await ok.text()).toBe(v.echostr)
+    // The same check under another token is not valid.
+    q.set('signature', sha1Sorted(['BBBBB', v.timestamp, v.nonce]))
+    expect((await fetch(`${r.url}/wechat?${q.toString()}`)).status).toBe(401)
+  })
   it('answers 401 to any unsigned or badly signed check, with or without a usable echostr', async () => {
     const r = await start()
     const noParams = await fetch(`${r.url}/wechat`)
@@ -80,7 +97,7 @@ describe('GET /wechat URL check', () => {
 })
 
 describe('a relay whose clock is off', () => {
-  it('says the timestamp is stale, not the signature bad, and logs by how much', async () => {
+  it('answers the URL check but says its timestamp is stale, refuses pushes so, and logs by how much', async () => {
     const lines: string[] = []
     clock = Date.now()
     relay = await startTestRelay(
@@ -93,21 +110,25 @@ describe('a relay whose clock is off', () => {
     const q = signedQuery(TOKEN, clock + 600_000)
     q.set('echostr', '4375120948345356249')
     const check = await fetch(`${relay.url}/wechat?${q.toString()}`)
-    expect(check.status).toBe(401)
-    expect(await check.text()).toBe('stale timestamp')
+    // Contract v1: the check is answered whenever its signature is valid; the log warns.
+    expect(check.status).toBe(200)
+    expect(await check.text()).toBe('4375120948345356249')
     const push = await postPush(
       relay.url,
       scanXml('o1', 'k1:n1'),
       signedQuery(TOKEN, clock - 600_000),
     )
     expect(push).toEqual({ status: 401, body: 'stale timestamp' })
-    const refused = lines
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === 'push refused')
-    expect(refused.map((l) => [l.outcome, l.clockSkewSeconds])).toEqual([
-      ['stale', 600],
-      ['stale', -600],
-    ])
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const warned = logged.filter((l) => String(l.msg).startsWith('URL check answered;'))
+    expect(warned.map((l) => [l.level, l.clockSkewSeconds])).toEqual([['warn', 600]])
+    const refused = logged.filter((l) => l.msg === 'push refused')
+    expect(refused.map((l) => [l.outcome, l.clockSkewSeconds])).toEqual([['stale', -600]])
+    // A fresh check is answered without a warning.
+    const fresh = signedQuery(TOKEN, clock)
+    fresh.set('echostr', 'e2')
+    expect(await (await fetch(`${relay.url}/wechat?${fresh.toString()}`)).text()).toBe('e2')
+    expect(lines.filter((l) => l.includes('URL check answered;'))).toHaveLength(1)
     // A signature that is wrong stays a bad signature, whatever the timestamp.
     const forged = signedQuery('not-the-token', clock + 600_000)
     forged.set('echostr', 'x')
@@ -500,19 +521,21 @@ describe('GET /wechat URL check in safe mode', () => {
     return q
   }
 
-  it('answers the official encrypted check with its decryption', async () => {
+  it('answers the official encrypted check with its decryption, at its time and years later', async () => {
     const r = await start(safe)
     const u = s.url_check
-    clock = Number(u.timestamp) * 1000
-    const q = new URLSearchParams({
-      msg_signature: u.msg_signature,
-      timestamp: u.timestamp,
-      nonce: u.nonce,
-      echostr: u.echostr_encrypted,
-    })
-    const res = await fetch(`${r.url}/wechat?${q.toString()}`)
-    expect(res.status).toBe(200)
-    expect(await res.text()).toBe(u.echostr_plaintext)
+    for (const at of [Number(u.timestamp) * 1000, Date.now()]) {
+      clock = at
+      const q = new URLSearchParams({
+        msg_signature: u.msg_signature,
+        timestamp: u.timestamp,
+        nonce: u.nonce,
+        echostr: u.echostr_encrypted,
+      })
+      const res = await fetch(`${r.url}/wechat?${q.toString()}`)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toBe(u.echostr_plaintext)
+    }
   })
 
   it('decrypts no captured push or reply: a signed push query with its Encrypt as echostr is refused', async () => {
