@@ -20,11 +20,12 @@ export function issueKioskToken(kioskId: string): { token: string; tokenHash: st
 
 /**
  * The token in an `Authorization: Bearer <token>` header, or null. The scheme's name is
- * case-insensitive (RFC 9110 §11.1: `bearer` is the same scheme); the token is not.
+ * case-insensitive (RFC 9110 §11.1: `bearer` is the same scheme); the token is not. One or more
+ * spaces part them (RFC 6750 §2.1: `"Bearer" 1*SP b64token`).
  */
 export function bearerToken(header: string | undefined): string | null {
   if (header === undefined || header.length > MAX_TOKEN_LENGTH + 16) return null
-  const m = /^[Bb][Ee][Aa][Rr][Ee][Rr] ([A-Za-z0-9._~+/=-]+)$/.exec(header.trim())
+  const m = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/=-]+)$/.exec(header.trim())
   return m?.[1] ?? null
 }
 

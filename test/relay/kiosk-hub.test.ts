@@ -74,6 +74,26 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     ).rejects.toThrow('HTTP 401')
   })
 
+  it('takes the scheme and token apart by one or more spaces, as RFC 6750 writes it (1*SP)', async () => {
+    const r = await start()
+    const token = await r.addKiosk('k1')
+    for (const authorization of [`Bearer  ${token}`, `BEARER   ${token}`]) {
+      const c = await KioskClient.connect(r.url, null, {
+        headers: { Authorization: authorization },
+      })
+      clients.push(c)
+      c.send({ type: 'hello', kioskId: 'k1' })
+      await c.waitFor((f) => f.type === 'welcome')
+    }
+    // Still no token without the space, nor one split by a tab or holding a space.
+    for (const authorization of [`Bearer${token}`, `Bearer\t${token}`, `Bearer ${token} x`]) {
+      await expect(
+        KioskClient.connect(r.url, null, { headers: { Authorization: authorization } }),
+        JSON.stringify(authorization),
+      ).rejects.toThrow('HTTP 401')
+    }
+  })
+
   it('closes with 4400 on garbage, a binary frame or an unknown frame type', async () => {
     const r = await start()
     const token = await r.addKiosk('k1')
