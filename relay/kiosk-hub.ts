@@ -238,6 +238,11 @@ export class KioskHub {
   private noteReplaced(kioskId: string): void {
     const before = this.identityConflict(kioskId)
     const now = this.opts.now()
+    // Replacements a window old flag nothing any more, nor will with any later one: forgotten,
+    // or every kiosk ever replaced (on any instance, revoked since) would stay here for good.
+    for (const [id, times] of this.replacedAt) {
+      if (now - (times[times.length - 1] ?? now) >= CONFLICT_WINDOW_MS) this.replacedAt.delete(id)
+    }
     const times = [...(this.replacedAt.get(kioskId) ?? []), now].slice(-CONFLICT_REPLACEMENTS)
     this.replacedAt.set(kioskId, times)
     const conflict = this.identityConflict(kioskId)
@@ -390,6 +395,12 @@ export class KioskHub {
       clearTimeout(helloTimer)
       this.peers.delete(peer)
       session.closed()
+      // Its last link here gone, the kiosk's state here goes too (a kiosk revoked or moved to
+      // another instance would keep it for good): a later link reads a newer generation anyway.
+      if (!this.hasLink(session.kioskId)) {
+        this.newestGeneration.delete(session.kioskId)
+        this.seenWritten.delete(session.kioskId)
+      }
     })
   }
 
@@ -413,8 +424,21 @@ export class KioskHub {
     })
   }
 
-  /** Closes this instance's sessions of `kioskId` that a later hello (anywhere) superseded. */
+  /** Whether `kioskId` has a socket on this instance (said hello or not). */
+  private hasLink(kioskId: string): boolean {
+    for (const p of this.peers) if (p.session.kioskId === kioskId) return true
+    return false
+  }
+
+  /**
+   * Closes this instance's sessions of `kioskId` that a later hello (anywhere) superseded. Kept
+   * only for a kiosk with a socket here: any later socket's hello reads a newer generation.
+   */
   private noteGeneration(kioskId: string, generation: number): void {
+    if (!this.hasLink(kioskId)) {
+      this.newestGeneration.delete(kioskId)
+      return
+    }
     const newest = Math.max(this.newestGeneration.get(kioskId) ?? 0, generation)
     this.newestGeneration.set(kioskId, newest)
     for (const { session } of this.peers) {
