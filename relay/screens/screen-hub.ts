@@ -124,10 +124,33 @@ export class ScreenHub {
     const id = record.campaign.id
     const hit = this.snapshots.get(id)
     if (hit !== undefined && this.opts.now() - hit.at < this.limits.snapshotMs) return hit.read
+    // Stale ones go now: kept, every campaign ever shown would keep its snapshot for good.
+    for (const [other, old] of this.snapshots) {
+      if (this.opts.now() - old.at >= this.limits.snapshotMs) this.dropSnapshot(other)
+    }
     const read = this.readSnapshot(record)
-    this.snapshots.set(id, { at: this.opts.now(), read })
-    read.catch(() => this.snapshots.delete(id))
+    const entry = { at: this.opts.now(), read }
+    this.snapshots.set(id, entry)
+    read.catch(() => {
+      if (this.snapshots.get(id) === entry) this.dropSnapshot(id)
+    })
     return read
+  }
+
+  private dropSnapshot(campaignId: string): void {
+    this.snapshots.delete(campaignId)
+    this.forgetIfIdle(campaignId)
+  }
+
+  /**
+   * The campaign's count and last batch time go once nothing needs them: no screen open, no
+   * batch waiting, no fresh snapshot (a screen that read one opens its stream next).
+   */
+  private forgetIfIdle(campaignId: string): void {
+    if (this.clients.has(campaignId) || this.pending.has(campaignId)) return
+    if (this.snapshots.has(campaignId)) return
+    this.counts.delete(campaignId)
+    this.lastFlush.delete(campaignId)
   }
 
   private async readSnapshot(record: CampaignRecord): Promise<WallSnapshot> {
@@ -145,7 +168,10 @@ export class ScreenHub {
         at: r.at,
       })),
     )
-    this.counts.set(id, Math.max(this.counts.get(id) ?? 0, count))
+    // Kept only while something needs it (a snapshot dropped meanwhile, no screen: nothing).
+    if (this.clients.has(id) || this.snapshots.has(id)) {
+      this.counts.set(id, Math.max(this.counts.get(id) ?? 0, count))
+    }
     return { campaign: { id, name: record.campaign.name }, count, recent, draw }
   }
 
@@ -194,7 +220,7 @@ export class ScreenHub {
     this.total--
     if (set.size === 0) {
       this.clients.delete(c.campaignId)
-      this.lastFlush.delete(c.campaignId)
+      this.forgetIfIdle(c.campaignId)
       this.holds.get(c.campaignId)?.()
       this.holds.delete(c.campaignId)
     }
@@ -286,10 +312,11 @@ export class ScreenHub {
       c.owedCount = Math.max(c.owedCount, count)
       if (!c.res.writableNeedDrain) this.payDebt(c)
     }
+    this.forgetIfIdle(campaignId)
   }
 
   private onDraw(campaignId: string, draw: ScreenDraw): void {
-    this.snapshots.delete(campaignId)
+    this.dropSnapshot(campaignId)
     for (const c of this.clients.get(campaignId) ?? []) {
       c.owedDraw = draw
       if (!c.res.writableNeedDrain) this.payDebt(c)
@@ -322,7 +349,7 @@ export class ScreenHub {
     } catch {
       return // the store is down: the next check decides
     }
-    this.snapshots.delete(campaignId)
+    this.dropSnapshot(campaignId)
     for (const c of [...(this.clients.get(campaignId) ?? [])]) {
       if (record === null || !keyMatches(c.key, record.campaign.screenKey)) {
         this.drop(c)

@@ -1,0 +1,124 @@
+// A relay that runs for an agency for months: a campaign a week, each with its wall looked at,
+// and most never again. What the screens' hub keeps per campaign (the shared snapshot, the count
+// it last saw, when it last sent a batch) is kept while a screen of the campaign is open or its
+// snapshot is fresh, never for every campaign ever shown, on either store.
+import { EventEmitter } from 'node:events'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { NameBook } from '../../relay/screens/name-book'
+import { ScreenAccess } from '../../relay/screens/screen-access'
+import { SCREEN_LIMITS, ScreenHub } from '../../relay/screens/screen-hub'
+import { openRedisStore } from '../../relay/store/redis/store'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import type { CampaignRecord } from '../../relay/store/campaign-types'
+import type { RelayStore } from '../../relay/store/types'
+import { startRedis, type TestRedis } from '../helpers/redis'
+import { campaignBody } from './campaign-helpers'
+
+/** Campaigns created and shown once each. */
+const CAMPAIGNS = 1000
+
+/** What the hub keeps per campaign, by its own names. */
+interface HubState {
+  clients: Map<string, unknown>
+  snapshots: Map<string, unknown>
+  counts: Map<string, number>
+  lastFlush: Map<string, number>
+  pending: Map<string, unknown>
+}
+
+class FakeResponse extends EventEmitter {
+  writableNeedDrain = false
+  destroyed = false
+  writeHead(): this {
+    return this
+  }
+  flushHeaders(): void {}
+  setHeader(): void {}
+  write(): boolean {
+    return true
+  }
+  end(): void {
+    this.emit('close')
+  }
+}
+
+let redis: TestRedis
+let prefixN = 0
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+})
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+const stores: Array<{ name: string; open: () => Promise<RelayStore> | RelayStore }> = [
+  { name: 'sqlite', open: () => openSqliteStore({ data: ':memory:' }) },
+  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `shf${++prefixN}:` }) },
+]
+
+async function campaign(store: RelayStore, id: string): Promise<CampaignRecord> {
+  const r = await store.campaigns.createCampaign(
+    { ...campaignBody({ name: id }), id, screenKey: 'k'.repeat(43) },
+    0,
+  )
+  if (r === null) throw new Error(`campaign ${id} not created`)
+  return r
+}
+
+describe.each(stores)('screen hub forgets campaigns no screen shows ($name store)', ({ open }) => {
+  it(`keeps at most one fresh snapshot after ${CAMPAIGNS} campaigns each shown once`, async () => {
+    const store = await open()
+    let clock = Date.now()
+    const now = () => clock
+    const names = new NameBook(store)
+    const hub = new ScreenHub({
+      store,
+      directory: { assignmentOf: () => Promise.resolve({ campaignId: null, version: 0 }) },
+      access: new ScreenAccess(store, now),
+      names,
+      now,
+    })
+    cleanups.push(async () => {
+      hub.close()
+      names.close()
+      await store.close()
+    })
+    const state = hub as unknown as HubState
+
+    // One campaign's wall stays open throughout: what it needs is kept.
+    const held = await campaign(store, 'held')
+    const res = new FakeResponse()
+    const req = { socket: new Socket() } as unknown as IncomingMessage
+    hub.handle(req, res as unknown as ServerResponse, held, held.campaign.screenKey)
+    await hub.snapshot(held)
+
+    for (let i = 0; i < CAMPAIGNS; i++) {
+      const r = await campaign(store, `c${i}`)
+      const snap = await hub.snapshot(r)
+      expect(snap.campaign.id).toBe(`c${i}`)
+      clock += SCREEN_LIMITS.snapshotMs
+    }
+    // The last one shown may still be fresh; the open wall's campaign keeps its count.
+    expect(state.snapshots.size).toBeLessThanOrEqual(1)
+    expect(state.counts.size).toBeLessThanOrEqual(2)
+    expect(state.counts.has('held')).toBe(true)
+    expect(state.lastFlush.size).toBeLessThanOrEqual(1)
+
+    // The wall closes: once its snapshot is stale too, nothing of it is left.
+    res.end()
+    await hub.snapshot(await campaign(store, 'last'))
+    clock += SCREEN_LIMITS.snapshotMs
+    await hub.snapshot(await campaign(store, 'after'))
+    expect([...state.counts.keys()]).toEqual(['after'])
+    expect([...state.snapshots.keys()]).toEqual(['after'])
+    expect(state.clients.size).toBe(0)
+    expect(state.pending.size).toBe(0)
+  }, 120_000)
+})
