@@ -14,6 +14,7 @@ import type { RelayConfig } from '../config'
 import { clientLimitKey } from '../console/request-origin'
 import { sendApiError, sendJson, sendText } from '../http-util'
 import { TicketLimiter } from '../rate-limit'
+import type { CampaignRecord } from '../store/campaign-types'
 import type { DrawFeed } from './draw-source'
 import { NameBook } from './name-book'
 import { ScreenAccess } from './screen-access'
@@ -97,6 +98,9 @@ export interface ScreenRoutesOptions {
   >
 }
 
+/** How many different `key` parameters of one address are tried (see `handle`). */
+const MAX_KEYS_TRIED = 4
+
 const PAGE = /^\/screen\/([^/]+)\/(wall|draw)\/?$/
 const API = /^\/screen\/api\/([^/]+)\/(wall|events)$/
 
@@ -164,16 +168,23 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
     } catch {
       id = ''
     }
-    // One key, never two to choose from; the API takes nothing else (the page ignores the
-    // rest of its address, which a browser or a person may have added to).
-    const keys = url.searchParams.getAll('key')
-    const other = [...url.searchParams.keys()].some((k) => k !== 'key')
-    if (keys.length > 1 || (apiMatch !== null && other)) {
-      sendApiError(res, 400, 'bad_request', 'give the screen key once, and nothing else')
-      return
+    // A wrong or missing key is 403 whatever else the address carries (the contract's one
+    // answer): an address none of whose keys is right is refused before its shape is judged.
+    // Only one holding the right key learns of the rest: one key, never two to choose from;
+    // the API takes nothing else (the page ignores the rest of its address, which a browser
+    // or a person may have added to). A few keys are tried, not thousands (each may be a
+    // store read): past those, an address is refused as one with none right.
+    const keys = [...new Set(url.searchParams.getAll('key'))].slice(0, MAX_KEYS_TRIED)
+    let record: CampaignRecord | null = null
+    let key: string | null = null
+    for (const given of keys) {
+      const found = await access.check(id, given)
+      if (found !== null) {
+        record = found
+        key = given
+        break
+      }
     }
-    const key = keys[0] ?? null
-    const record = await access.check(id, key)
     if (record === null || key === null) {
       if (pageMatch !== null) {
         res.writeHead(403, {
@@ -182,6 +193,11 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
         })
         res.end(SCREEN_REFUSED_HTML)
       } else sendApiError(res, 403, 'forbidden', 'wrong or missing screen key')
+      return
+    }
+    const other = [...url.searchParams.keys()].some((k) => k !== 'key')
+    if (url.searchParams.getAll('key').length > 1 || (apiMatch !== null && other)) {
+      sendApiError(res, 400, 'bad_request', 'give the screen key once, and nothing else')
       return
     }
     if (pageMatch !== null) await page(res)

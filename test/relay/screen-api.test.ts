@@ -80,6 +80,32 @@ describe('who may open a screen', () => {
     expect((await get(relay, `${page}&utm_source=mail`)).status).toBe(200)
   })
 
+  it('403, not 400, when no given key is right, whatever else the address carries', async () => {
+    const relay = await relayOn(placeFor('sqlite'))
+    const { campaign } = await screenSetup(relay)
+    const wrong = `${campaign.screenKey.slice(0, -1)}x`
+    for (const kind of ['wall', 'events', 'page-wall', 'page-draw'] as const) {
+      const bare = screenPath(kind, campaign.id, null)
+      for (const query of [
+        '?_=1', // a cache-buster and no key: the key is missing
+        `?key=${wrong}&_=1`,
+        `?key=${wrong}&key=${wrong}`,
+        `?key=${wrong}&key=other`,
+        '?key=&key=',
+      ]) {
+        const res = await get(relay, `${bare}${query}`)
+        const body = await res.text()
+        expect(res.status, `${kind} ${query}`).toBe(403)
+        expect(body).not.toContain(campaign.name)
+        if (kind.startsWith('page-')) {
+          expect(res.headers.get('content-type'), `${kind} ${query}`).toBe(
+            'text/html; charset=utf-8',
+          )
+        }
+      }
+    }
+  })
+
   it('a screen page opened with a wrong or old key says so in words, in Chinese and English, not as JSON', async () => {
     const relay = await relayOn(placeFor('sqlite'))
     const { campaign } = await screenSetup(relay)
