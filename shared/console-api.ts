@@ -47,8 +47,12 @@ export function normalizePairingCode(input: string): string {
   return (fromLink?.[1] ?? trimmed).replace(/[\s\p{Pd}]/gu, '').toUpperCase()
 }
 
-/** `POST /api/pair` (no credential: the code is the credential). */
-export const pairRequestSchema = z.object({ code: z.string().min(1).max(64) }).strict()
+/**
+ * `POST /api/pair` (no credential: the code is the credential). Any string is a code to look
+ * up (the request's size is bounded where it is read): an empty or overlong one is a code
+ * nobody holds, 404 like any unknown code, not a malformed request.
+ */
+export const pairRequestSchema = z.object({ code: z.string() }).strict()
 export type PairRequest = z.infer<typeof pairRequestSchema>
 export const pairResponseSchema = z
   .object({ kioskId: kioskIdSchema, token: z.string().min(16) })

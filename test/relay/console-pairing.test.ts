@@ -194,6 +194,10 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     expect((await pair(relay, { code: generatePairingCode() })).status).toBe(404)
     expect((await pair(relay, { code: 'O0O0O0O0' })).status).toBe(404)
     expect((await pair(relay, { code: '../../etc' })).status).toBe(404)
+    // An empty or overlong code is a code nobody holds, not a malformed request.
+    expect((await pair(relay, { code: '' })).status).toBe(404)
+    expect((await pair(relay, { code: '   ' })).status).toBe(404)
+    expect((await pair(relay, { code: 'A'.repeat(65) })).status).toBe(404)
     expect((await pair(relay, 'not json')).status).toBe(400)
     expect((await pair(relay, { code: booth.pairingCode, kioskId: 'x' })).status).toBe(400)
     expect((await pair(relay, { token: 'x' })).status).toBe(400)
