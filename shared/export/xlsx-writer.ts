@@ -134,6 +134,15 @@ export interface XlsxOptions {
   dateTimes?: readonly boolean[]
 }
 
+/**
+ * The header row frozen (it stays on screen while the organizer scrolls 2,000 scans) and the
+ * first cell below it selected, as Excel writes a "Freeze top row".
+ */
+const FROZEN_HEADER =
+  '<sheetViews><sheetView workbookViewId="0">' +
+  '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
+  '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+
 /** `<cols>` widening the date-time columns ('' when there are none). */
 function colsXml(dateTimes: readonly boolean[]): string {
   let xml = ''
@@ -165,7 +174,7 @@ export async function xlsxStreamSink<R>(
   const styles = dateTimes.map((dt) => (dt ? ' s="1"' : ''))
   await sheet.write(
     Buffer.from(
-      `${DECL}<worksheet xmlns="${MAIN}">${colsXml(dateTimes)}<sheetData>` +
+      `${DECL}<worksheet xmlns="${MAIN}">${FROZEN_HEADER}${colsXml(dateTimes)}<sheetData>` +
         rowXml(1, header, letters, []),
       'utf8',
     ),
@@ -182,7 +191,9 @@ export async function xlsxStreamSink<R>(
       await sheet.write(Buffer.from(xml, 'utf8'))
     },
     async end() {
-      await sheet.write(Buffer.from('</sheetData></worksheet>', 'utf8'))
+      // A filter on every heading, over every row written (the header alone when there were none).
+      const filter = `<autoFilter ref="A1:${letters[letters.length - 1] ?? 'A'}${r}"/>`
+      await sheet.write(Buffer.from(`</sheetData>${filter}</worksheet>`, 'utf8'))
       await sheet.end()
       await zip.finish()
       await endStream(out)
