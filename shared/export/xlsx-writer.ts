@@ -143,11 +143,36 @@ const FROZEN_HEADER =
   '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
   '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
 
-/** `<cols>` widening the date-time columns ('' when there are none). */
-function colsXml(dateTimes: readonly boolean[]): string {
+/** Characters a spreadsheet draws two columns wide: CJK, Hangul, full-width forms, emoji. */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\ud800-\udbff][\udc00-\udfff]/g
+/** Bounds of a text column's width, in characters: Excel's default, and a screen's third. */
+const MIN_WIDTH = 9
+const MAX_WIDTH = 60
+
+/** How many character widths `cell` takes on screen: its longest line, a wide character two. */
+export function displayWidth(cell: Cell): number {
+  if (typeof cell === 'number') return String(cell).length
+  let widest = 0
+  for (const line of cell.split('\n')) {
+    const w = line.length + (line.match(WIDE)?.length ?? 0)
+    // An astral pair is two UTF-16 units already: counted wide once, not four.
+    const astral = line.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length ?? 0
+    widest = Math.max(widest, w - astral)
+  }
+  return widest
+}
+
+/**
+ * `<cols>`: each column as wide as its heading and the widest cell of the first page (and a
+ * margin), within MIN_WIDTH–MAX_WIDTH; a date-time column at least as wide as its format.
+ */
+function colsXml(widths: readonly number[], dateTimes: readonly boolean[]): string {
   let xml = ''
-  dateTimes.forEach((dt, i) => {
-    if (dt) xml += `<col min="${i + 1}" max="${i + 1}" width="${DATE_TIME_WIDTH}" customWidth="1"/>`
+  widths.forEach((w, i) => {
+    const fit = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, w + 2))
+    const width = dateTimes[i] === true ? Math.max(DATE_TIME_WIDTH, fit) : fit
+    xml += `<col min="${i + 1}" max="${i + 1}" width="${width}" customWidth="1"/>`
   })
   return xml === '' ? '' : `<cols>${xml}</cols>`
 }
@@ -172,13 +197,18 @@ export async function xlsxStreamSink<R>(
   const sheet = await zip.open('xl/worksheets/sheet1.xml')
   const letters = header.map((_, i) => columnLetters(i))
   const styles = dateTimes.map((dt) => (dt ? ' s="1"' : ''))
-  await sheet.write(
-    Buffer.from(
-      `${DECL}<worksheet xmlns="${MAIN}">${FROZEN_HEADER}${colsXml(dateTimes)}<sheetData>` +
-        rowXml(1, header, letters, []),
-      'utf8',
-    ),
-  )
+  // The columns' widths come before the rows in the sheet's XML: they are measured on the
+  // header and the first page (a bounded sample), and the sheet starts with that page.
+  const widths = header.map((h) => displayWidth(h))
+  const start = (rowsXml: string): Promise<void> =>
+    sheet.write(
+      Buffer.from(
+        `${DECL}<worksheet xmlns="${MAIN}">${FROZEN_HEADER}${colsXml(widths, dateTimes)}` +
+          `<sheetData>${rowXml(1, header, letters, [])}${rowsXml}`,
+        'utf8',
+      ),
+    )
+  let started = false
   let r = 1
   const cells: Cell[] = new Array<Cell>(header.length)
   return {
@@ -186,11 +216,28 @@ export async function xlsxStreamSink<R>(
       let xml = ''
       for (const rec of records) {
         toCells(rec, cells)
+        if (!started) {
+          for (let i = 0; i < cells.length; i++) {
+            // A date-time's serial day is shown as its format, whatever its digits.
+            if (dateTimes[i] !== true || typeof cells[i] === 'string') {
+              widths[i] = Math.max(widths[i] ?? 0, displayWidth(cells[i] as Cell))
+            }
+          }
+        }
         xml += rowXml(++r, cells, letters, styles)
       }
-      await sheet.write(Buffer.from(xml, 'utf8'))
+      if (started) {
+        await sheet.write(Buffer.from(xml, 'utf8'))
+      } else {
+        started = true
+        await start(xml)
+      }
     },
     async end() {
+      if (!started) {
+        started = true
+        await start('')
+      }
       // A filter on every heading, over every row written (the header alone when there were none).
       const filter = `<autoFilter ref="A1:${letters[letters.length - 1] ?? 'A'}${r}"/>`
       await sheet.write(Buffer.from(`</sheetData>${filter}</worksheet>`, 'utf8'))

@@ -1,6 +1,7 @@
 // What an organizer sees on opening a streamed XLSX (the consolidated attendance, a kiosk's own
-// export, the winners): the header row stays on screen while scrolling and every column has a
-// filter.
+// export, the winners): the header row stays on screen while scrolling, every column has a
+// filter, and columns are wide enough for what they hold (an OpenID, an event id, a company's
+// Chinese name) instead of Excel's default 8.43 characters cutting them off.
 import { PassThrough } from 'node:stream'
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
@@ -54,5 +55,25 @@ describe('streamed XLSX layout', () => {
     expect(ws.getRow(1).values).toEqual([undefined, ...HEADER])
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 })
     expect(ws.autoFilter).toBe('A1:F1')
+  })
+
+  it('columns are as wide as their text (a CJK character counts two), within a bound', async () => {
+    const long = 'x'.repeat(500)
+    const ws = await sheetOf(
+      [...HEADER, '备注'],
+      [[[...ROW, long]]],
+      [false, false, false, false, true, false, false],
+    )
+    const width = (i: number): number => ws.getColumn(i).width ?? 0
+    // The heading 签到号 (6) is wider than the number 12.
+    expect(width(1)).toBeGreaterThanOrEqual(6)
+    expect(width(2)).toBeGreaterThanOrEqual(8) // 欧阳娜娜
+    expect(width(3)).toBeGreaterThanOrEqual(28) // 14 CJK characters
+    expect(width(4)).toBeGreaterThanOrEqual(28) // the OpenID
+    expect(width(5)).toBeGreaterThanOrEqual(19) // yyyy-mm-dd hh:mm:ss
+    expect(width(6)).toBeGreaterThanOrEqual(35) // the event id
+    // A 500-character note does not make a column screens wide.
+    expect(width(7)).toBeGreaterThan(8)
+    expect(width(7)).toBeLessThanOrEqual(60)
   })
 })
