@@ -20,7 +20,7 @@ import {
   yesNo,
   type Cell,
 } from '../../shared/export/cells'
-import { campaignFilePart, sheetWord } from '../../shared/export/file-name'
+import { campaignFilePart, rfc5987, sheetWord } from '../../shared/export/file-name'
 import { csvSink } from '../../shared/export/sinks'
 import { excelTimeCache, localTimeCache } from '../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
@@ -157,14 +157,6 @@ export function campaignSheetFileName(
 ): string {
   const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
   return `${campaignFilePart(campaign)}-${sheetWord(locale)}-${stamp}.${format}`
-}
-
-/** RFC 5987's `value-chars`: percent-encoded UTF-8 but for attr-char (encodeURIComponent keeps `'()*!`). */
-function rfc5987(value: string): string {
-  return encodeURIComponent(value).replace(
-    /['()*!]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  )
 }
 
 /**

@@ -32,3 +32,15 @@ export function campaignFilePart(campaign: { id: string; name: string }): string
 /** The word after the campaign's part: what the file holds, in the UI's language. */
 export const sheetWord = (locale: 'zh-CN' | 'en'): string =>
   locale === 'zh-CN' ? '签到记录' : 'attendance'
+
+/**
+ * RFC 8187's (5987's) `value-chars` for a `filename*`: percent-encoded UTF-8 but for
+ * attr-char. encodeURIComponent keeps `'()*!`, which the value may not hold: a strict reader
+ * (Firefox) then ignores the `filename*` and saves the ASCII fallback.
+ */
+export function rfc5987(value: string): string {
+  return encodeURIComponent(value).replace(
+    /['()*!]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+}

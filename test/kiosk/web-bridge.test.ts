@@ -274,7 +274,7 @@ describe('web bridge security', () => {
 })
 
 /** A bridge whose one export (any id) is `exportPath`; its warnings land in `warned`. */
-async function downloadBridge(exportPath: string) {
+async function downloadBridge(exportPath: string, fileName = 'attendance.csv') {
   const warned: Array<{ msg: string; fields?: LogFields }> = []
   const log: Logger = { ...silentLogger, warn: (msg, fields) => warned.push({ msg, fields }) }
   const secret = newWebSecret()
@@ -285,7 +285,7 @@ async function downloadBridge(exportPath: string) {
     call: () => Promise.reject(new Error('unused')),
     events: { onAny: () => () => undefined },
     unshownGreetings: () => [],
-    exports: { file: () => ({ path: exportPath, fileName: 'attendance.csv' }) },
+    exports: { file: () => ({ path: exportPath, fileName }) },
   } as unknown as Parameters<typeof startWebServer>[0]['target']
   const web = await startWebServer({ target, secret, staticDir, port: 0, log })
   onCleanup(() => web.close())
@@ -317,6 +317,24 @@ describe('web bridge downloads', () => {
       }
     },
   )
+
+  it("names the file in a filename* every browser reads: a campaign's quote and brackets encoded", async () => {
+    // encodeURIComponent leaves ' ( ) ! as they are, which RFC 8187 does not allow in the
+    // value; a strict reader (Firefox) then drops filename* and saves the ASCII fallback
+    // (`Tom_s_Expo__..._.csv`) instead of the campaign's name.
+    const dir = tempDir()
+    const file = join(dir, 'sheet.csv')
+    writeFileSync(file, 'x')
+    const name = "Tom's Expo (北京)!-签到记录-20260502-073015.csv"
+    const { web, secret } = await downloadBridge(file, name)
+    const res = await raw(`${web.url}/api/exports/x_1?key=${secret}`)
+    const disposition = String(res.headers['content-disposition'])
+    const ext = /filename\*=UTF-8''(\S+)$/.exec(disposition)?.[1] ?? ''
+    // RFC 8187 value-chars: attr-char or a percent-encoded octet, nothing else.
+    expect(ext).toMatch(/^(?:%[0-9A-F]{2}|[A-Za-z0-9!#$&+\-.^_`|~])+$/)
+    expect(ext).not.toMatch(/['()]/)
+    expect(decodeURIComponent(ext)).toBe(name)
+  })
 
   it('a download whose file cannot be read is cut off, and the bridge goes on', async () => {
     // A folder opens but cannot be read: the read fails once the answer's head is written.

@@ -31,6 +31,7 @@ import {
   type RouteRequest,
 } from '../../../shared/server'
 import type { Greeting } from '../../../shared/domain'
+import { rfc5987 } from '../../../shared/export/file-name'
 import type { Logger } from '../../../shared/server/log'
 import type { KioskCall } from '../api/kiosk-api'
 import { KioskError } from '../api/kiosk-error'
@@ -272,7 +273,7 @@ function bridge(
     res.writeHead(200, {
       'content-type': type,
       'content-length': statSync(file.path).size,
-      'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
+      'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${rfc5987(file.fileName)}`,
     })
     sendFile(file.path, res, (err) =>
       o.log?.warn('web bridge: export download failed', { exportId, error: err.message }),
