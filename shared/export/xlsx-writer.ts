@@ -56,9 +56,17 @@ const STYLES =
   '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
   '</styleSheet>'
-const workbook = (sheetName: string): string =>
+/**
+ * The workbook, with the hidden name Excel writes beside a sheet's filter
+ * (`_xlnm._FilterDatabase`, the filter's range): LibreOffice shows no filter without it, and
+ * some Excel versions fail sorting through one that lacks it.
+ */
+const workbook = (sheetName: string, filterRef: string): string =>
   `${DECL}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
-  `<sheet name="${xmlText(sheetName)}" sheetId="1" r:id="rId1"/></sheets></workbook>`
+  `<sheet name="${xmlText(sheetName)}" sheetId="1" r:id="rId1"/></sheets>` +
+  '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">' +
+  `${xmlText(`'${sheetName.replaceAll("'", "''")}'!${filterRef}`)}</definedName></definedNames>` +
+  '</workbook>'
 
 /* eslint-disable no-control-regex -- these match exactly the control characters XML forbids */
 /** Characters XML 1.0 cannot hold at all (C0 controls but tab/LF/CR, DEL as exceljs did, lone surrogates, U+FFFE/F). */
@@ -191,7 +199,6 @@ export async function xlsxStreamSink<R>(
   const zip = new ZipWriter(out)
   await zip.add('[Content_Types].xml', CONTENT_TYPES)
   await zip.add('_rels/.rels', ROOT_RELS)
-  await zip.add('xl/workbook.xml', workbook(options.sheetName ?? SHEET_NAMES.attendance.en))
   await zip.add('xl/_rels/workbook.xml.rels', WORKBOOK_RELS)
   await zip.add('xl/styles.xml', STYLES)
   const sheet = await zip.open('xl/worksheets/sheet1.xml')
@@ -239,9 +246,13 @@ export async function xlsxStreamSink<R>(
         await start('')
       }
       // A filter on every heading, over every row written (the header alone when there were none).
-      const filter = `<autoFilter ref="A1:${letters[letters.length - 1] ?? 'A'}${r}"/>`
+      const last = letters[letters.length - 1] ?? 'A'
+      const filter = `<autoFilter ref="A1:${last}${r}"/>`
       await sheet.write(Buffer.from(`</sheetData>${filter}</worksheet>`, 'utf8'))
       await sheet.end()
+      // Written last, when the filter's rows are known (a zip's parts may come in any order).
+      const sheetName = options.sheetName ?? SHEET_NAMES.attendance.en
+      await zip.add('xl/workbook.xml', workbook(sheetName, `$A$1:$${last}$${r}`))
       await zip.finish()
       await endStream(out)
     },

@@ -4,6 +4,7 @@
 // Chinese name) instead of Excel's default 8.43 characters cutting them off.
 import { PassThrough } from 'node:stream'
 import ExcelJS from 'exceljs'
+import JSZip from 'jszip'
 import { describe, expect, it } from 'vitest'
 import type { Cell } from '../../shared/export/cells'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
@@ -42,7 +43,44 @@ const ROW: Cell[] = [
   'ev_0123456789abcdef0123456789abcdef',
 ]
 
+/** The raw workbook and sheet XML of a streamed XLSX (what LibreOffice and Excel read). */
+async function partsOf(
+  sheetName: string,
+  rows: Cell[][],
+): Promise<{ book: string; sheet: string }> {
+  const out = new PassThrough()
+  const chunks: Buffer[] = []
+  out.on('data', (c: Buffer) => chunks.push(c))
+  const sink = await xlsxStreamSink<Cell[]>(
+    out,
+    HEADER,
+    (r, cells) => r.forEach((c, i) => (cells[i] = c)),
+    { sheetName },
+  )
+  if (rows.length > 0) await sink.write(rows)
+  await sink.end()
+  const zip = await JSZip.loadAsync(Buffer.concat(chunks))
+  const text = (name: string): Promise<string> => {
+    const f = zip.file(name)
+    if (f === null) throw new Error(`no ${name} in the zip`)
+    return f.async('string')
+  }
+  return { book: await text('xl/workbook.xml'), sheet: await text('xl/worksheets/sheet1.xml') }
+}
+
 describe('streamed XLSX layout', () => {
+  it("names the filter's range in the workbook as Excel does (LibreOffice shows no filter without it)", async () => {
+    const three = await partsOf('签到记录', [ROW, ROW, ROW])
+    expect(three.sheet).toContain('<autoFilter ref="A1:F4"/>')
+    expect(three.book).toContain(
+      '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">' +
+        "'签到记录'!$A$1:$F$4</definedName>",
+    )
+    const none = await partsOf("Tom's & Co", [])
+    expect(none.sheet).toContain('<autoFilter ref="A1:F1"/>')
+    expect(none.book).toContain(">'Tom''s &amp; Co'!$A$1:$F$1</definedName>")
+  })
+
   it('freezes the header row and puts a filter on every column of every row', async () => {
     const ws = await sheetOf(HEADER, [[ROW, ROW], [ROW]], [false, false, false, false, true, false])
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 })
