@@ -44,7 +44,8 @@ const USAGE = `usage:
   relay organizer remove <name>   (also ends the organizer's console sessions)
   relay organizer unlock <name>   (lifts the name's sign-in lockout)
   relay healthcheck          (GET /healthz on this host's relay; exit 0 when healthy)
-Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>.`
+Every config field can also be set by an env var SCANDESK_RELAY_<FIELD>, and the config file
+by SCANDESK_RELAY_CONFIG (--config wins over it).`
 
 const VALUED = new Set([...CONFIG_FLAGS, 'scenes'])
 const SWITCHES = new Set(['rotate', 'ticket-proxy', 'no-ticket-proxy', 'help'])

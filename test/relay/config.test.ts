@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseArgs, UsageError } from '../../relay/cli-args'
 import {
@@ -13,6 +14,8 @@ import {
 } from '../../relay/config'
 import { parseSceneRanges } from '../../relay/kiosk-admin'
 import { parseRedisClusterUrl } from '../../relay/store/redis/cluster-url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..')
 
 const files = (content: Record<string, string>) => (path: string) => {
   const text = content[path]
@@ -151,6 +154,24 @@ describe('relay config', () => {
       wechat: { token: 'from-env', appId: 'wxfile', mode: 'plain' },
       reply: { subscribe: 'hi', scan: 'again' },
     })
+  })
+
+  it('takes --config over SCANDESK_RELAY_CONFIG, and relay/README says so where --config is', () => {
+    const readFile = files({
+      'flag.json': JSON.stringify({ port: 9001 }),
+      'env.json': JSON.stringify({ port: 9002, host: '0.0.0.0' }),
+    })
+    const env = { SCANDESK_RELAY_CONFIG: 'env.json' }
+    expect(loadRelayConfig({ readFile, env }).port).toBe(9002)
+    // The flag's file only: the variable's file is not read at all (its host is not taken).
+    const both = loadRelayConfig({ readFile, env, flags: { config: 'flag.json' } })
+    expect(both).toMatchObject({ port: 9001, host: '127.0.0.1' })
+    // A deployer reads the README's "Run" section for how to name the file: the variable was
+    // never named there, so a container (configured by env alone) had no way to find it.
+    const readme = readFileSync(join(ROOT, 'relay/README.md'), 'utf8')
+    const configParagraph = readme.split(/\n\s*\n/).find((p) => p.includes('--config')) ?? ''
+    expect(configParagraph).toContain('SCANDESK_RELAY_CONFIG')
+    expect(configParagraph).toMatch(/--config[^.]*wins/)
   })
 
   it('reads a config file saved with a UTF-8 byte order mark', () => {
