@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
 import { jsonErrorPlace } from '../shared/json-place'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
@@ -569,6 +570,24 @@ function unreadable(err: unknown): string {
   return code !== '' ? code : err instanceof Error ? err.message : String(err)
 }
 
+/**
+ * The settings that name a file or folder. In a config file a relative one is read from the
+ * file's folder (relay/README.md "Run"), as docker compose and systemd's own files do: the
+ * relay may be started from anywhere (`/` under an init system). Flags and env vars are typed
+ * where the relay starts, so theirs stay relative to the working directory.
+ */
+const PATH_FIELDS: ReadonlySet<string> = new Set(['data', 'redisTlsCaFile', 'consoleDir'])
+
+function resolveFilePaths(fromFile: Record<string, unknown>, file: string): void {
+  for (const key of PATH_FIELDS) {
+    const value = fromFile[key]
+    // `:memory:` is no folder; anything not text is left for the schema to refuse.
+    if (typeof value !== 'string' || value === '' || isAbsolute(value)) continue
+    if (key === 'data' && value === ':memory:') continue
+    fromFile[key] = resolve(dirname(file), value)
+  }
+}
+
 export interface LoadConfigOptions {
   /** Parsed flags without the leading dashes, e.g. `{ port: '0', 'wechat-token': 't' }`. */
   flags?: Readonly<Record<string, string>>
@@ -609,6 +628,7 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
       throw new RelayConfigError('config', `${file} must hold a JSON object`)
     }
     merged = parsed as Record<string, unknown>
+    resolveFilePaths(merged, file)
     // Only what the file holds comes from it: a field it lacks is missing, not the file's.
     for (const path of filePaths(merged)) sources.set(path, file)
   }

@@ -174,6 +174,59 @@ describe('relay config', () => {
     expect(configParagraph).toMatch(/--config[^.]*wins/)
   })
 
+  it("reads a config file's relative paths from the file's folder, the command line's from cwd", () => {
+    // `node relay.mjs --config /etc/scandesk/relay.json` run from / put "data": "relay-data" in
+    // /relay-data: the file's paths are now the file's, as docker compose reads its own.
+    const readFile = files({
+      '/etc/scandesk/relay.json': JSON.stringify({
+        data: 'relay-data',
+        consoleDir: '../console',
+      }),
+      'conf/relay.json': JSON.stringify({ data: './d', consoleDir: '/srv/console' }),
+      '/etc/mem.json': JSON.stringify({ data: ':memory:' }),
+    })
+    expect(
+      loadRelayConfig({ readFile, flags: { config: '/etc/scandesk/relay.json' } }),
+    ).toMatchObject({ data: '/etc/scandesk/relay-data', consoleDir: '/etc/console' })
+    // A relative config file is found from cwd, and its paths from its own folder.
+    expect(
+      loadRelayConfig({ readFile, env: { SCANDESK_RELAY_CONFIG: 'conf/relay.json' } }),
+    ).toMatchObject({ data: join(process.cwd(), 'conf', 'd'), consoleDir: '/srv/console' })
+    expect(loadRelayConfig({ readFile, flags: { config: '/etc/mem.json' } }).data).toBe(':memory:')
+    // Flags and env vars are typed where the relay starts: relative to its working directory,
+    // also when they override the file's value. The default stays relative to cwd too.
+    const file = { config: '/etc/scandesk/relay.json' }
+    expect(loadRelayConfig({ readFile, flags: { ...file, data: './x' } }).data).toBe('./x')
+    expect(
+      loadRelayConfig({ readFile, flags: file, env: { SCANDESK_RELAY_CONSOLE_DIR: 'web' } })
+        .consoleDir,
+    ).toBe('web')
+    expect(
+      loadRelayConfig({
+        readFile: files({ '/etc/e.json': '{}' }),
+        flags: { config: '/etc/e.json' },
+      }).data,
+    ).toBe('./relay-data')
+    // The CA file is checked at start where the relay will read it: beside the config file.
+    const dir = mkdtempSync(join(tmpdir(), 'relay-conf-'))
+    try {
+      execFileSync(
+        'openssl',
+        [
+          ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+          ...['-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '1'],
+          ...['-subj', '/CN=scandesk test CA'],
+        ],
+        { stdio: 'ignore' },
+      )
+      const config = join(dir, 'relay.json')
+      writeFileSync(config, JSON.stringify({ redis: 'rediss://r:6380', redisTlsCaFile: 'ca.pem' }))
+      expect(loadRelayConfig({ flags: { config } }).redisTlsCaFile).toBe(join(dir, 'ca.pem'))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('reads a config file saved with a UTF-8 byte order mark', () => {
     // Windows PowerShell's `Set-Content -Encoding UTF8` and older Notepad write one.
     const readFile = files({ 'relay.json': '\uFEFF' + JSON.stringify({ port: 9000 }) })
