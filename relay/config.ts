@@ -541,11 +541,23 @@ function filePaths(value: Record<string, unknown>, prefix = ''): string[] {
   })
 }
 
-/** The known field an unknown one (`prot`, `wechat.appSecrte`) most likely meant, or null. */
+/** The groups of fields a config file may hold (`wechat`, `reply`, `followUp`). */
+const GROUPS: readonly string[] = [
+  ...new Set(FIELDS.map(([p]) => p.split('.').slice(0, -1).join('.')).filter((g) => g !== '')),
+]
+
+/**
+ * The known field or group an unknown one most likely meant, or null: a field in the wrong
+ * place (`appSecret` at the top, `wechat.port`) by its name, else a few slips away (`prot`,
+ * `wechat.appSecrte`, `wechatt`, `followup`).
+ */
 function closestField(path: string): string | null {
   const squash = (p: string): string => p.toLowerCase().replaceAll(/[._-]/g, '')
+  const leaf = (p: string): string => squash(p.slice(p.lastIndexOf('.') + 1))
+  const moved = FIELDS.find(([known]) => leaf(known) === leaf(path))
+  if (moved !== undefined && squash(moved[0]) !== squash(path)) return moved[0]
   let best: { path: string; distance: number } | null = null
-  for (const [known] of FIELDS) {
+  for (const known of [...FIELDS.map(([p]) => p), ...GROUPS]) {
     const distance = editDistance(squash(path), squash(known))
     if (best === null || distance < best.distance) best = { path: known, distance }
   }

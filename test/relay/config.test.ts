@@ -374,6 +374,27 @@ describe('relay config', () => {
     expect(bad({ readFile, flags: { config: 'far.json' } })).toBe(
       'relay config: zzzzzzzzzzzz is not a known field (in far.json)',
     )
+    // A misspelt group, or a field in the wrong place, is suggested like a misspelt field: was
+    // "wechatt is not a known field (in …)" with no hint, as the field list held leaves only.
+    const placed = files({
+      'group.json': '{"wechatt": {"appId": "wx1"}}',
+      'camel.json': '{"followup": {"windowSeconds": 30}}',
+      'flat.json': '{"appSecret": "x"}',
+      'moved.json': '{"wechat": {"port": 8080}}',
+    })
+    const said = (config: string): string => bad({ readFile: placed, flags: { config } })
+    expect(said('group.json')).toBe(
+      'relay config: wechatt is not a known field (in group.json; did you mean wechat?)',
+    )
+    expect(said('camel.json')).toBe(
+      'relay config: followup is not a known field (in camel.json; did you mean followUp?)',
+    )
+    expect(said('flat.json')).toBe(
+      'relay config: appSecret is not a known field (in flat.json; did you mean wechat.appSecret?)',
+    )
+    expect(said('moved.json')).toBe(
+      'relay config: wechat.port is not a known field (in moved.json; did you mean port?)',
+    )
     // A value the file does not hold is not blamed on it: "(from relay.json)" sent the deployer
     // looking in a file without the field. What is missing is said with every way to set it.
     const partial = files({
