@@ -66,22 +66,71 @@ function singleRedisProblem(value: string): string | null {
   if (scheme === undefined) {
     // What ioredis takes without a scheme: an absolute socket path, a port, or host[:port].
     // Anything else failed only on connecting, as "Invalid URL" or taken for a socket path.
-    if (value.startsWith('/') && !value.startsWith('//')) return null
+    if (value.startsWith('/') && !value.startsWith('//')) {
+      const query = value.indexOf('?')
+      if (query === -1) return null
+      return redisQueryProblem(new URLSearchParams(value.slice(query + 1)), false, false)
+    }
     const hostPort = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::([0-9]{1,5}))?$/.exec(value)
     const port = /^[0-9]+$/.test(value) ? Number(value) : Number(hostPort?.[1] ?? 6379)
     const fits = hostPort !== null && !value.startsWith('-') && port >= 1 && port <= 65535
     return fits ? null : `is not a Redis address: must be ${forms} (absolute), or host:port`
   }
   if (scheme !== 'redis' && scheme !== 'rediss') return `must be ${forms}, not ${scheme}://`
-  let path: string
+  let url: URL
   try {
-    path = new URL(value).pathname
+    url = new URL(value)
   } catch {
     return `is not a valid ${scheme}:// URL (${forms})`
   }
+  const path = url.pathname
   // ioredis reads the database off the path loosely (`/abc` as NaN: database 0, `/1.5` as 1).
   if (path !== '' && path !== '/' && !/^\/[0-9]{1,9}$/.test(path)) {
     return `names no database: the path after host:port is /<number> (e.g. /0) or nothing`
+  }
+  if (url.hash !== '') {
+    return 'has a # part, which ioredis ignores (a # in a password is written %23)'
+  }
+  const hasDb = path !== '' && path !== '/'
+  return redisQueryProblem(url.searchParams, hasDb, url.username !== '' || url.password !== '')
+}
+
+/** The query options the relay takes on a single Redis's URL (relay/README.md "Stores"). */
+const REDIS_QUERY_OPTIONS: ReadonlySet<string> = new Set(['db', 'username', 'password', 'family'])
+
+/**
+ * What is wrong with a single Redis URL's `?…` query, or null. ioredis reads every query item
+ * as a client option of its own, as text, and under what the URL itself says: `/0?db=3` runs
+ * in database 0, `?password=` beside `user@` is dropped, and `?enableAutoPipelining=false`,
+ * `?tls=…` or `?lazyConnect=…` override the relay's own client options (relay/store/redis/
+ * connect.ts), `?keyPrefix=` moves every key. Only the four that say something the URL's
+ * other parts do not are taken. An unknown option is named by its place, not its text (a
+ * mistyped URL can leave a password there).
+ */
+function redisQueryProblem(
+  query: URLSearchParams,
+  hasDb: boolean,
+  hasAuth: boolean,
+): string | null {
+  const keys = [...query.keys()]
+  for (const [i, key] of keys.entries()) {
+    if (!REDIS_QUERY_OPTIONS.has(key)) {
+      return (
+        `query option ${i + 1} is not one the relay takes (db, username, password, family): ` +
+        'ioredis would read it as a client option of its own'
+      )
+    }
+    if (keys.indexOf(key) !== i) return `gives ?${key}= twice`
+    const v = query.get(key) ?? ''
+    if (key === 'db' && hasDb) return 'names its database twice (the path /<number> and ?db=)'
+    if (key === 'db' && !/^[0-9]{1,9}$/.test(v)) return '?db= must be a whole number'
+    if (key === 'family' && v !== '4' && v !== '6') return '?family= must be 4 or 6 (IPv4 or IPv6)'
+    if ((key === 'username' || key === 'password') && hasAuth) {
+      return (
+        `gives ?${key}= beside a user or password before @, and ioredis takes only what is ` +
+        'before @: write redis://user:password@host'
+      )
+    }
   }
   return null
 }

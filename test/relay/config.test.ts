@@ -524,6 +524,64 @@ describe('relay config', () => {
     }
   })
 
+  it('takes only the URL query options ioredis honours as the relay means them, refusing the rest', () => {
+    const refused = (redis: string): string => {
+      try {
+        loadRelayConfig({ env: { SCANDESK_RELAY_REDIS: redis } })
+      } catch (err) {
+        return (err as Error).message
+      }
+      return 'accepted'
+    }
+    // ioredis reads each query item as one of its options, below what the URL itself says: these
+    // four it honours, and they say nothing the URL's other parts do.
+    for (const good of [
+      'redis://redis:6379?db=3',
+      'redis://redis:6379/?db=3',
+      'redis://redis:6379?password=s3cret-pw',
+      'rediss://redis:6380?username=relay&password=s3cret-pw',
+      'redis://redis:6379/2?family=6',
+      '/run/redis/redis.sock?db=2',
+    ]) {
+      expect(refused(good), good).toBe('accepted')
+    }
+    // Was: `/0?db=3` ran in database 0 (the path wins), `?password=` beside `:pw@` was dropped,
+    // `?enableAutoPipelining=false` or `?tls=…` overrode the relay's own client options (the
+    // query beats them), `?keyPrefix=` moved every key, a second `?db=` won over the first.
+    const cases: Array<[string, RegExp]> = [
+      ['redis://redis:6379/0?db=3', /names its database twice/],
+      ['/run/redis/redis.sock?db=x', /\?db= must be a whole number/],
+      ['redis://redis:6379?db=1&db=2', /gives \?db= twice/],
+      [
+        'redis://:s3cret-pw@redis:6379?password=other-pw',
+        /\\?password= beside a user or password before @/,
+      ],
+      [
+        'redis://relay@redis:6379?username=other',
+        /\\?username= beside a user or password before @/,
+      ],
+      ['redis://redis:6379?family=5', /\?family= must be 4 or 6/],
+      [
+        'redis://redis:6379?enableAutoPipelining=false',
+        /query option 1 is not one the relay takes/,
+      ],
+      ['rediss://:s3cret-pw@redis:6380?db=1&tls=x', /query option 2 is not one the relay takes/],
+      [
+        'redis://redis:6379?keyPrefix=app:',
+        /is not one the relay takes \(db, username, password, family\)/,
+      ],
+      ['redis://:s3cret-pw@redis:6379/1#s3cret-pw', /#/],
+    ]
+    for (const [url, said] of cases) {
+      const message = refused(url)
+      expect(message, url).toMatch(/^relay config: redis /)
+      expect(message, url).toMatch(said)
+      expect(message, url).toMatch(/\(from SCANDESK_RELAY_REDIS\)$/)
+      expect(message, url).not.toContain('s3cret-pw')
+      expect(message, url).not.toContain('other-pw')
+    }
+  })
+
   it('waits for replicas only when asked, and only with a Redis store', () => {
     const env = { SCANDESK_RELAY_REDIS: 'redis-cluster://h1:7000' }
     const c = loadRelayConfig({ env, flags: { 'redis-wait-replicas': '1' } })
