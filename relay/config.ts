@@ -253,12 +253,13 @@ export const relayConfigSchema = z
       if (problem !== null) ctx.addIssue({ code: 'custom', path: ['redis'], message: problem })
     }
     if (c.redisTlsCaFile !== null) {
-      const problem =
-        c.redis === null || !isRedisTlsUrl(c.redis)
-          ? 'needs a TLS Redis (redis: rediss://… or rediss-cluster://…)'
-          : caFileProblem(c.redisTlsCaFile)
+      const notTls = c.redis === null || !isRedisTlsUrl(c.redis)
+      const problem = notTls
+        ? 'needs a TLS Redis (redis: rediss://… or rediss-cluster://…)'
+        : caFileProblem(c.redisTlsCaFile)
       if (problem !== null) {
-        ctx.addIssue({ code: 'custom', path: ['redisTlsCaFile'], message: problem })
+        const params = notTls ? { related: ['redis'] } : {}
+        ctx.addIssue({ code: 'custom', path: ['redisTlsCaFile'], message: problem, params })
       }
     }
     if (c.redisWaitReplicas > 0 && c.redis === null) {
@@ -273,6 +274,7 @@ export const relayConfigSchema = z
         code: 'custom',
         path: ['headersTimeoutMs'],
         message: 'must not exceed requestTimeoutMs',
+        params: { related: ['requestTimeoutMs'] },
       })
     }
     if (c.wechat.mode === 'plain') return
@@ -567,15 +569,34 @@ export function parseRelayConfig(
     throw new RelayConfigError(path, `is not a known field${where ? ` (${where})` : ''}`)
   }
   const message = issue ? settingProblem(issue) : 'is invalid'
-  if (source) throw new RelayConfigError(path, `${message} (from ${source})`)
+  // A setting refused for another's value (a header timeout past the request timeout): where
+  // that one came from too, as it may be the one the deployer wrote.
+  const also = (issue ? relatedFields(issue) : [])
+    .flatMap((field) => {
+      const from = sources.get(field)
+      return from !== undefined ? [`${field} from ${from}`] : []
+    })
+    .join('; ')
+  if (source)
+    throw new RelayConfigError(
+      path,
+      `${message} (from ${[source, also].filter((w) => w !== '').join('; ')})`,
+    )
   // Missing, not mistyped (the AppID in safe mode): say how it is set, in a container by env,
   // and in the config file when there is one.
   const settable = FIELDS.some(([p]) => p === path)
   const inFile = file !== undefined ? `, or ${path} in ${file}` : ''
-  throw new RelayConfigError(
-    path,
-    settable ? `${message} (set ${envNameOf(path)} or --${flagNameOf(path)}${inFile})` : message,
-  )
+  const howToSet = `set ${envNameOf(path)} or --${flagNameOf(path)}${inFile}`
+  if (settable && also !== '') {
+    throw new RelayConfigError(path, `${message} (${also}; ${path} is its default: ${howToSet})`)
+  }
+  throw new RelayConfigError(path, settable ? `${message} (${howToSet})` : message)
+}
+
+/** The other settings a cross-field refinement names in its `params.related`. */
+function relatedFields(issue: z.core.$ZodIssue): string[] {
+  const related: unknown = issue.code === 'custom' ? issue.params?.related : undefined
+  return Array.isArray(related) ? related.filter((f): f is string => typeof f === 'string') : []
 }
 
 /** Every key path a parsed config file sets (`wechat`, `wechat.mode`, …), groups included. */

@@ -100,6 +100,36 @@ describe('relay config', () => {
     expect(() => loadRelayConfig({ flags: { 'max-connections': '0' } })).toThrow(/maxConnections/)
   })
 
+  it('names where the other setting came from when two settings disagree', () => {
+    // Was "headersTimeoutMs must not exceed requestTimeoutMs (set SCANDESK_RELAY_HEADERS_TIMEOUT_MS
+    // or --headers-timeout-ms)": the deployer had set only --request-timeout-ms, and was sent to
+    // a setting they never wrote, the one they did write left unsaid.
+    expect(bad({ flags: { 'request-timeout-ms': '5000' } })).toBe(
+      'relay config: headersTimeoutMs must not exceed requestTimeoutMs ' +
+        '(requestTimeoutMs from --request-timeout-ms; headersTimeoutMs is its default: ' +
+        'set SCANDESK_RELAY_HEADERS_TIMEOUT_MS or --headers-timeout-ms)',
+    )
+    expect(
+      bad({
+        readFile: files({ 'relay.json': '{"requestTimeoutMs": 5000}' }),
+        flags: { config: 'relay.json', 'headers-timeout-ms': '6000' },
+      }),
+    ).toBe(
+      'relay config: headersTimeoutMs must not exceed requestTimeoutMs ' +
+        '(from --headers-timeout-ms; requestTimeoutMs from relay.json)',
+    )
+    // The CA file is refused for a Redis URL that is not TLS: say where that URL was set.
+    expect(
+      bad({
+        readFile: files({ 'relay.json': '{"redisTlsCaFile": "/etc/ca.pem"}' }),
+        flags: { config: 'relay.json' },
+        env: { SCANDESK_RELAY_REDIS: 'redis://r:6379' },
+      }),
+    ).toMatch(
+      /redisTlsCaFile needs a TLS Redis .* \(from relay\.json; redis from SCANDESK_RELAY_REDIS\)$/,
+    )
+  })
+
   it('names env vars and flags after the fields', () => {
     expect(envNameOf('port')).toBe('SCANDESK_RELAY_PORT')
     expect(envNameOf('wechat.token')).toBe('SCANDESK_RELAY_WECHAT_TOKEN')
