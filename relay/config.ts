@@ -135,6 +135,19 @@ function redisQueryProblem(
   return null
 }
 
+/**
+ * A file or folder setting starting with `~`: only a shell expands it (and not in
+ * `--data=~/x`); JSON, env files and systemd leave it, and the relay made a folder named `~`.
+ */
+const pathSetting = () =>
+  z
+    .string()
+    .min(1)
+    .refine(
+      (v) => !v.startsWith('~'),
+      'starts with ~, which is not expanded here (only a shell does that): write the full path',
+    )
+
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g
 const MAX_CA_FILE_BYTES = 1024 * 1024
 
@@ -173,7 +186,7 @@ export const relayConfigSchema = z
     /** Loopback by default: a public relay normally sits behind an HTTPS reverse proxy. */
     host: z.string().min(1).default('127.0.0.1'),
     /** Directory of the SQLite store, or `:memory:` for a throw-away store. */
-    data: z.string().min(1).default('./relay-data'),
+    data: pathSetting().default('./relay-data'),
     /**
      * Redis URL (or unix socket path), or a Redis Cluster's seed nodes
      * (`redis-cluster://host:port,host:port`); when set, Redis is the store instead of SQLite.
@@ -184,7 +197,7 @@ export const relayConfigSchema = z
      * `rediss-cluster://` when they are not signed by a CA the system trusts; null: the
      * system's. Checked at start (readable, PEM certificates that parse).
      */
-    redisTlsCaFile: z.string().min(1).nullable().default(null),
+    redisTlsCaFile: pathSetting().nullable().default(null),
     /**
      * Replicas a push's write must reach (Redis `WAIT`) before WeChat gets its 200, and how long
      * to wait for them (relay/README.md "Running on a Redis Cluster"). 0: do not wait.
@@ -226,7 +239,7 @@ export const relayConfigSchema = z
      */
     trustProxyHops: z.number().int().min(0).max(10).default(0),
     /** The built console app (`out/console`); null: beside the relay (relay/console/static-console.ts). */
-    consoleDir: z.string().min(1).nullable().default(null),
+    consoleDir: pathSetting().nullable().default(null),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
     /** Campaign tags and follow-up messages (relay/follow-up/worker.ts). */
@@ -665,6 +678,8 @@ function resolveFilePaths(fromFile: Record<string, unknown>, file: string): void
     const value = fromFile[key]
     // `:memory:` is no folder; anything not text is left for the schema to refuse.
     if (typeof value !== 'string' || value === '' || isAbsolute(value)) continue
+    // Refused as it stands (pathSetting), not hidden as /etc/scandesk/~/x.
+    if (value.startsWith('~')) continue
     if (key === 'data' && value === ':memory:') continue
     fromFile[key] = resolve(dirname(file), value)
   }

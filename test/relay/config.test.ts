@@ -257,6 +257,22 @@ describe('relay config', () => {
     }
   })
 
+  it('refuses a path starting with ~, which nothing here expands', () => {
+    // JSON, a systemd Environment= line and `--data=~/x` leave ~ as it is: the relay made a
+    // folder named "~" in the working directory and kept its data there without a word.
+    const readFile = files({ '/etc/relay.json': '{"data": "~/relay-data"}' })
+    expect(bad({ readFile, flags: { config: '/etc/relay.json' } })).toMatch(
+      /^relay config: data starts with ~, .*full path \(from \/etc\/relay\.json\)$/,
+    )
+    expect(bad({ env: { SCANDESK_RELAY_CONSOLE_DIR: '~' } })).toMatch(
+      /^relay config: consoleDir starts with ~, .*\(from SCANDESK_RELAY_CONSOLE_DIR\)$/,
+    )
+    expect(bad({ flags: { 'redis-tls-ca-file': '~alice/ca.pem', redis: 'rediss://r' } })).toMatch(
+      /^relay config: redisTlsCaFile starts with ~/,
+    )
+    expect(loadRelayConfig({ flags: { data: './~x' } }).data).toBe('./~x')
+  })
+
   it('reads a config file saved with a UTF-8 byte order mark', () => {
     // Windows PowerShell's `Set-Content -Encoding UTF8` and older Notepad write one.
     const readFile = files({ 'relay.json': '\uFEFF' + JSON.stringify({ port: 9000 }) })
