@@ -11,6 +11,7 @@
  * whatever a driver put in it. The whole message goes to the relay's log instead.
  */
 import { performance } from 'node:perf_hooks'
+import type { StoreRefusalCause } from '../shared/console-api'
 import { errorMessage, silentLogger, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore } from './store/types'
@@ -40,17 +41,11 @@ export interface StoreHealthOptions {
   log?: Logger
 }
 
-/** The short texts `/healthz` may show as `error`. */
-export type StoreErrorText =
-  | 'database is locked'
-  | 'database or disk is full'
-  | 'store is read-only'
-  | 'store refused authentication'
-  | 'store is out of memory'
-  | 'store cannot save to disk'
-  | 'store unreachable'
-  | 'store did not answer in time'
-  | 'store error'
+/**
+ * The short texts `/healthz` may show as `error`: the console's store refusals name the same
+ * (shared/console-api.ts), and 'store error' for anything else.
+ */
+export type StoreErrorText = StoreRefusalCause | 'store error'
 
 /** The probe took longer than `probeTimeoutMs`. */
 class ProbeTimeout extends Error {}

@@ -215,6 +215,46 @@ export const consoleErrorCodes = [
 export type ConsoleErrorCode = (typeof consoleErrorCodes)[number]
 
 /**
+ * Why the relay's store refused a console request, in the few fixed words the relay uses for
+ * it (relay/store-health.ts `storeErrorText`, never the store's own message).
+ */
+export const storeRefusalCauses = [
+  'database is locked',
+  'database or disk is full',
+  'store is read-only',
+  'store refused authentication',
+  'store is out of memory',
+  'store cannot save to disk',
+  'store unreachable',
+  'store did not answer in time',
+] as const
+export type StoreRefusalCause = (typeof storeRefusalCauses)[number]
+
+/** A console request the store refused: why, and whether it was a write (nothing was saved). */
+export interface StoreRefusal {
+  cause: string
+  write: boolean
+}
+
+/**
+ * The message of the relay's 503 `internal` for a store refusal; `storeRefusalOf` reads it back
+ * (the console shows it in its own words; the code stays `internal`).
+ */
+export function storeRefusalMessage({ cause, write }: StoreRefusal): string {
+  const outcome = write ? ': nothing was saved' : ''
+  return `the relay's store refused it (${cause})${outcome}; try again once it is fixed`
+}
+
+const STORE_REFUSAL = /^the relay's store refused it \(([^()]{1,100})\)(: nothing was saved)?;/
+
+/** The store refusal a 503 `internal` message names, else null (any other failure). */
+export function storeRefusalOf(status: number, message: string): StoreRefusal | null {
+  if (status !== 503) return null
+  const m = STORE_REFUSAL.exec(message)
+  return m?.[1] === undefined ? null : { cause: m[1], write: m[2] !== undefined }
+}
+
+/**
  * `POST /console/api/campaigns/<id>/roster[?skipBadRows=1]` (a CSV or XLSX body, the kiosk
  * import's columns, encodings and limits) → the roster now held; a file with problems is
  * refused whole (400, `errors` beside `error`) unless `skipBadRows` asks for the good rows.

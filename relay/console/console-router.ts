@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import type { ConsoleErrorCode } from '../../shared/console-api'
+import { storeRefusalMessage, type ConsoleErrorCode } from '../../shared/console-api'
 import type { RelayConfig } from '../config'
 import { BodyError, readJson as readJsonBody, sendApiError, sendBodyError } from '../http-util'
 import { Router, type RouteParams, type RouteRequest } from '../../shared/server/routes'
@@ -282,13 +282,8 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
       path: r.url.pathname,
       error: errorMessage(err),
     })
-    const outcome = r.req.method === 'GET' || r.req.method === 'HEAD' ? '' : ': nothing was saved'
-    sendConsoleError(
-      r.res,
-      503,
-      'internal',
-      `the relay's store refused it (${text})${outcome}; try again once it is fixed`,
-    )
+    const write = r.req.method !== 'GET' && r.req.method !== 'HEAD'
+    sendConsoleError(r.res, 503, 'internal', storeRefusalMessage({ cause: text, write }))
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

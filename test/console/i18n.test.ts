@@ -2,10 +2,15 @@
 // same messages (a key missing in English would show Chinese to an English reader).
 import { describe, expect, it } from 'vitest'
 import { ConsoleApiError } from '../../console/src/api/errors'
-import { createConsoleI18n, errorKey } from '../../console/src/i18n/index'
+import { createConsoleI18n, errorKey, errorText } from '../../console/src/i18n/index'
 import { en } from '../../console/src/i18n/en'
 import { zhCN } from '../../console/src/i18n/zh-CN'
-import { consoleErrorCodes } from '../../shared/console-api'
+import {
+  consoleErrorCodes,
+  storeRefusalCauses,
+  storeRefusalMessage,
+  storeRefusalOf,
+} from '../../shared/console-api'
 
 function keys(value: unknown, prefix = ''): string[] {
   if (typeof value !== 'object' || value === null) return [prefix]
@@ -27,6 +32,37 @@ describe('console messages', () => {
       }
     }
     expect(errorKey(new Error('boom'))).toBe('errors.network')
+  })
+
+  it("a store refusal is told in the relay's words, in both languages, for every cause", () => {
+    const i18n = createConsoleI18n()
+    const t = (key: string, named: Record<string, unknown>): string => i18n.global.t(key, named)
+    for (const locale of ['zh-CN', 'en'] as const) {
+      i18n.global.locale.value = locale
+      const generic = errorText(t, new ConsoleApiError('internal', 503))
+      for (const cause of storeRefusalCauses) {
+        for (const write of [true, false]) {
+          const message = storeRefusalMessage({ cause, write })
+          const refusal = storeRefusalOf(503, message)
+          expect(refusal).toEqual({ cause, write })
+          const text = errorText(t, new ConsoleApiError('internal', 503, null, null, refusal))
+          expect(text, `${locale} ${cause}`).not.toBe(generic)
+          expect(text).not.toMatch(/errors\.|\{cause\}/)
+          expect(/nothing was saved|没有保存/.test(text)).toBe(write)
+        }
+      }
+      // A cause a newer relay names: its own words.
+      const odd = new ConsoleApiError('internal', 503, null, null, {
+        cause: 'x is odd',
+        write: true,
+      })
+      expect(errorText(t, odd)).toContain('x is odd')
+    }
+    // Not a store refusal: no refusal read from it.
+    expect(
+      storeRefusalOf(500, storeRefusalMessage({ cause: 'database is locked', write: true })),
+    ).toBeNull()
+    expect(storeRefusalOf(503, 'the relay is shutting down')).toBeNull()
   })
 
   it('the pairing hint names no side for the QR code: beside the code when wide, below it on a phone', () => {

@@ -38,7 +38,7 @@ import {
 } from './campaign-contract'
 import { drawAnswerSchema, type DrawAnswer, type DrawRequest } from '../../../shared/screen-api'
 import { followUpReportSchema, type FollowUpReport } from '../../../shared/follow-up-api'
-import { ConsoleApiError, eligibleOf, errorCodeOf, parseRetryAfter } from './errors'
+import { ConsoleApiError, eligibleOf, errorCodeOf, parseRetryAfter, storeRefusalIn } from './errors'
 
 export const API_BASE = '/console/api'
 
@@ -247,6 +247,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         res.status,
         parseRetryAfter(res.headers.get('retry-after')),
         eligibleOf(res.status, data),
+        storeRefusalIn(res.status, data),
       )
       if (res.status === 401 && !signIn) options.onUnauthorized?.(error)
       throw error

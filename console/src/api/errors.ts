@@ -3,7 +3,12 @@
  * v2, shared/console-api.ts), the HTTP status and, for a lockout, how long to wait.
  */
 import { z } from 'zod'
-import { consoleErrorCodes, type ConsoleErrorCode } from '../../../shared/console-api'
+import {
+  consoleErrorCodes,
+  storeRefusalOf,
+  type ConsoleErrorCode,
+  type StoreRefusal,
+} from '../../../shared/console-api'
 
 /** The relay's codes plus two the client itself detects. */
 export type ConsoleFailureCode = ConsoleErrorCode | 'network' | 'bad_response'
@@ -19,6 +24,11 @@ export class ConsoleApiError extends Error {
      * drawn (the body's `eligible`); null for any other failure, or a relay that does not say.
      */
     readonly eligible: number | null = null,
+    /**
+     * From a 503 `internal` the relay's store refused (its disk full, its database locked):
+     * why, and whether nothing was saved, so the page can say retrying now will not help.
+     */
+    readonly storeRefusal: StoreRefusal | null = null,
   ) {
     super(`console API: ${code} (${status})`)
     this.name = 'ConsoleApiError'
@@ -57,6 +67,13 @@ export function eligibleOf(status: number, body: unknown): number | null {
   if (status !== 409) return null
   const parsed = eligibleBodySchema.safeParse(body)
   return parsed.success ? parsed.data.error.eligible : null
+}
+
+/** The store refusal an error answer names (503 `internal`, the relay's fixed words), else null. */
+export function storeRefusalIn(status: number, body: unknown): StoreRefusal | null {
+  const parsed = errorBodySchema.safeParse(body)
+  if (!parsed.success || parsed.data.error.code !== 'internal') return null
+  return storeRefusalOf(status, parsed.data.error.message ?? '')
 }
 
 /** Retry-After as whole seconds (delta form only; the relay never sends a date), else null. */

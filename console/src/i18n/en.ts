@@ -369,5 +369,19 @@ export const en: MessageSchema = {
     internal: 'The server failed; try again shortly',
     network: 'Cannot reach the relay server; check the network',
     bad_response: 'The relay server sent something this console does not understand',
+    storeRefusedWrite:
+      "The relay's store refused it ({cause}): nothing was saved. Retrying will not help until that is fixed; tell whoever runs the relay",
+    storeRefusedRead:
+      "The relay's store could not be read ({cause}). Retrying will not help until that is fixed; tell whoever runs the relay",
+    storeCause: {
+      locked: 'its database is locked',
+      full: 'its database or disk is full',
+      readOnly: 'it is read-only',
+      auth: "it refused the relay's credentials",
+      outOfMemory: 'it is out of memory',
+      cannotSave: 'it cannot save to disk',
+      unreachable: 'it cannot be reached',
+      slow: 'it did not answer in time',
+    },
   },
 }

@@ -356,6 +356,19 @@ export const zhCN = {
     internal: '服务器出错，请稍后再试',
     network: '无法连接中继服务器，请检查网络',
     bad_response: '中继服务器返回了无法识别的数据',
+    storeRefusedWrite:
+      '中继的存储拒绝了此操作（{cause}），没有保存任何内容。修复之前重试也没有用，请联系中继的管理员',
+    storeRefusedRead: '中继的存储无法读取（{cause}）。修复之前重试也没有用，请联系中继的管理员',
+    storeCause: {
+      locked: '数据库被锁定',
+      full: '数据库或磁盘已满',
+      readOnly: '存储为只读',
+      auth: '存储拒绝了中继的认证',
+      outOfMemory: '存储内存已满',
+      cannotSave: '存储无法写入磁盘',
+      unreachable: '无法连接存储',
+      slow: '存储未及时响应',
+    },
   },
 }
 
