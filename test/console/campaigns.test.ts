@@ -843,3 +843,53 @@ describe('hostile input', () => {
     expect(api.screenUrl('wall', 'c1', 'a/b?c')).toMatch(/\/screen\/c1\/wall\?key=a%2Fb%3Fc$/)
   })
 })
+
+describe('the campaigns list while followed', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+  })
+
+  it('is read again while a page follows it and is on screen, not when hidden or unfollowed', async () => {
+    vi.useFakeTimers()
+    let visibility: DocumentVisibilityState = 'visible'
+    vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => visibility)
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c1', name: '春季展' })])
+    setupConsoleStores(fake.api)
+    const campaigns = useCampaignsStore()
+    await campaigns.refresh()
+    expect(campaigns.list.map((c) => c.name)).toEqual(['春季展'])
+
+    // Unfollowed: nothing is read behind the organizer's back.
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(fake.api.campaigns).toHaveBeenCalledTimes(1)
+
+    // Followed and on screen: another organizer's new and renamed campaigns arrive.
+    const stop = campaigns.follow()
+    await flushPromises()
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c1', name: '春季展（新）' }),
+      makeCampaign({ id: 'c2', name: '秋季展' }),
+    ])
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(campaigns.list.map((c) => c.name)).toEqual(['春季展（新）', '秋季展'])
+
+    // Hidden: no reads; back in view: read at once.
+    visibility = 'hidden'
+    const before = fake.api.campaigns.mock.calls.length
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(fake.api.campaigns).toHaveBeenCalledTimes(before)
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c2', name: '秋季展' })])
+    visibility = 'visible'
+    document.dispatchEvent(new Event('visibilitychange'))
+    await flushPromises()
+    expect(fake.api.campaigns).toHaveBeenCalledTimes(before + 1)
+    expect(campaigns.list.map((c) => c.name)).toEqual(['秋季展'])
+
+    stop()
+    await flushPromises()
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(fake.api.campaigns).toHaveBeenCalledTimes(before + 1)
+  })
+})

@@ -2,15 +2,25 @@
  * Campaigns (`/console/api/campaigns`): the list, creating and saving one, its screen key, and
  * which booths run it (`PUT /console/api/kiosks/<id> {"campaignId"}`: a booth runs one
  * campaign, so the booth list is the truth about who runs what).
+ *
+ * The console's event stream carries no campaign changes (docs/DESIGN.md "Big screens"), so
+ * while a page on screen follows the list it is read again every few seconds, and at once
+ * when the tab comes back into view or gets the focus: a campaign another organizer created
+ * or renamed shows up without a reload, like the open campaign's editor notices their save.
  */
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import { useConsoleApi } from '../api/api-key'
 import type { TaggedCampaign } from '../api/client'
 import type { CampaignInput, ConsoleCampaign } from '../api/campaign-contract'
 import { ConsoleApiError, toConsoleError } from '../api/errors'
 import type { ConsoleKiosk } from '../../../shared/console-api'
+import { coalesce } from './coalesce'
+import { followers } from './follow'
 import { useKiosksStore } from './kiosks'
+
+/** How often a followed list is read again while on screen (as the open campaign's editor). */
+const RECHECK_MS = 5000
 
 export const useCampaignsStore = defineStore('console-campaigns', () => {
   const api = useConsoleApi()
@@ -22,18 +32,43 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
   const justCreated = ref<string | null>(null)
 
   const byId = computed(() => new Map(list.value.map((c) => [c.id, c])))
+  const { followed, follow } = followers()
+  /** Counts this page's own saves: a list read before one is older than what `put` holds. */
+  let puts = 0
 
-  async function refresh(): Promise<void> {
+  const refresh = coalesce(async () => {
+    const before = puts
     try {
-      list.value = await api.campaigns()
+      const read = await api.campaigns()
+      // A save here answered meanwhile: the next read has it and the rest.
+      if (puts !== before && loaded.value) return
+      list.value = read
       loaded.value = true
       error.value = null
     } catch (e) {
       error.value = toConsoleError(e)
     }
+  })
+
+  let timer: ReturnType<typeof globalThis.setInterval> | null = null
+  function rereadIfVisible(): void {
+    if (globalThis.document.visibilityState === 'visible') void refresh()
   }
+  watch(followed, (on) => {
+    if (on) {
+      timer = globalThis.setInterval(rereadIfVisible, RECHECK_MS)
+      globalThis.document.addEventListener('visibilitychange', rereadIfVisible)
+      globalThis.addEventListener('focus', rereadIfVisible)
+    } else {
+      if (timer !== null) globalThis.clearInterval(timer)
+      timer = null
+      globalThis.document.removeEventListener('visibilitychange', rereadIfVisible)
+      globalThis.removeEventListener('focus', rereadIfVisible)
+    }
+  })
 
   function put(campaign: ConsoleCampaign): void {
+    puts++
     const at = list.value.findIndex((c) => c.id === campaign.id)
     if (at === -1) list.value = [...list.value, campaign]
     else list.value = list.value.map((c, i) => (i === at ? campaign : c))
@@ -154,6 +189,8 @@ export const useCampaignsStore = defineStore('console-campaigns', () => {
   }
 
   return {
+    followed,
+    follow,
     list,
     loaded,
     error,
