@@ -97,22 +97,37 @@ describe('setup page: pairing with a code', () => {
   })
 
   it.each([
-    ['pairing_code_used', '这个配对码已经用过了', 'This pairing code was already used'],
-    ['pairing_code_invalid', '配对码已过期', 'has expired (codes last 15 minutes)'],
-    ['relay_timeout', '中继没有及时响应', 'The relay did not answer in time'],
-  ])('words the relay’s refusal %s in both languages', async (code, zh, en) => {
-    const { fake, wrapper, i18n } = await freshKiosk()
-    fake.api.pairWithCode.mockRejectedValue(new KioskCallError(code))
-    await wrapper.get('#relayUrl').setValue('https://relay.example.org')
-    await wrapper.get('#pairingCode').setValue('ACDEFGHJ')
-    await wrapper.get('form').trigger('submit')
-    await flushPromises()
-    expect(wrapper.text()).toContain(zh)
-    i18n.global.locale.value = 'en'
-    await flushPromises()
-    expect(wrapper.text()).toContain(en)
-    expect(wrapper.find('[data-testid="paired"]').exists()).toBe(false)
-  })
+    [
+      'pairing_code_used',
+      '这个配对码已经用过了',
+      'This pairing code was already used',
+      'pairingCode',
+    ],
+    ['pairing_code_invalid', '配对码已过期', 'has expired (codes last 15 minutes)', 'pairingCode'],
+    ['relay_timeout', '中继没有及时响应', 'The relay did not answer in time', 'relayUrl'],
+    ['relay_unreachable', '无法连接中继', 'Cannot reach the relay', 'relayUrl'],
+    ['relay_bad_answer', '不是支持配对的', 'not as a ScanDesk relay', 'relayUrl'],
+    ['pairing_rate_limited', '配对尝试过于频繁', 'Too many pairing attempts', null],
+  ])(
+    'words the relay’s refusal %s in both languages, under the field it is down to',
+    async (code, zh, en, field) => {
+      const { fake, wrapper, i18n } = await freshKiosk()
+      fake.api.pairWithCode.mockRejectedValue(new KioskCallError(code))
+      await wrapper.get('#relayUrl').setValue('https://relay.example.org')
+      await wrapper.get('#pairingCode').setValue('ACDEFGHJ')
+      await wrapper.get('form').trigger('submit')
+      await flushPromises()
+      expect(wrapper.text()).toContain(zh)
+      i18n.global.locale.value = 'en'
+      await flushPromises()
+      expect(wrapper.text()).toContain(en)
+      expect(wrapper.find('[data-testid="paired"]').exists()).toBe(false)
+      // The field it is down to is marked (the code's refusal, or the address), and only that one.
+      const marked = wrapper.findAll('[aria-invalid="true"]').map((e) => e.attributes('id'))
+      expect(marked).toEqual(field === null ? [] : [field])
+      if (field !== null) expect(wrapper.get(`[data-error-for="${field}"]`).text()).toContain(en)
+    },
+  )
 
   it('shows the core’s field errors (the stored AppSecret is not for this account)', async () => {
     const fake = createFakeKioskApi()
