@@ -31,7 +31,15 @@ const NAMES = [
   '爱新觉罗·溥仪',
   '王小明',
   '阿卜杜热西提·买买提',
+  // A WeChat-style name with an emoji: drawn with the platform's emoji font, not as a box.
+  '王小明🎉',
 ]
+/** In-page: whether the tile with the emoji name is drawn with a stack that names emoji fonts. */
+const EMOJI_FONT = `(() => {
+  const who = [...document.querySelectorAll('.tile .who')].find((e) => e.textContent.includes('🎉'))
+  const family = who ? getComputedStyle(who).fontFamily : ''
+  return ['Apple Color Emoji', 'Segoe UI Emoji', 'Noto Color Emoji'].every((f) => family.includes(f))
+})()`
 
 function busySnapshot(c: ConsoleCampaign): WallSnapshot {
   const recent = Array.from({ length: 60 }, (_, i) => ({
@@ -143,16 +151,41 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
                     `(() => { const r = document.querySelector('.waiting').getBoundingClientRect(); const y = (r.top + r.bottom) / 2; return y > innerHeight * 0.35 && y < innerHeight * 0.65 })()`,
                   )
                 : null,
+            emojiFont: kind === 'wall' && busy ? await page.evaluate(EMOJI_FONT) : null,
           }
           await page.close()
         }
       }
       const caption = '中奖名单 · 5,000 位来宾参与'
       expect(seen).toEqual({
-        'wall 0': { problems: [], title: LONG_NAME, count: '0', waitingInMiddle: true },
-        'wall 5000': { problems: [], title: LONG_NAME, count: '5,000', waitingInMiddle: null },
-        'draw 0': { problems: [], title: LONG_NAME, count: null, waitingInMiddle: null },
-        'draw 5000': { problems: [], title: LONG_NAME, count: caption, waitingInMiddle: null },
+        'wall 0': {
+          problems: [],
+          title: LONG_NAME,
+          count: '0',
+          waitingInMiddle: true,
+          emojiFont: null,
+        },
+        'wall 5000': {
+          problems: [],
+          title: LONG_NAME,
+          count: '5,000',
+          waitingInMiddle: null,
+          emojiFont: true,
+        },
+        'draw 0': {
+          problems: [],
+          title: LONG_NAME,
+          count: null,
+          waitingInMiddle: null,
+          emojiFont: null,
+        },
+        'draw 5000': {
+          problems: [],
+          title: LONG_NAME,
+          count: caption,
+          waitingInMiddle: null,
+          emojiFont: null,
+        },
       })
     }, 60_000)
   }
