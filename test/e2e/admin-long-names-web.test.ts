@@ -7,8 +7,9 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { goHash, waitForPage } from './browser'
+import { decodeQr, goHash, waitForPage } from './browser'
 import { demoKioskPage } from './demo-kiosk'
+import { phoneScan } from './phone'
 
 const LONG_NAME =
   '欧阳诸葛司马上官端木皇甫长孙慕容令狐公孙宇文尉迟东方西门南宫北堂百里呼延闻人夏侯轩辕钟离独孤太史申屠左丘拓跋'
@@ -59,4 +60,37 @@ describe('the admin area with long names', () => {
     // The name is shown whole, wrapping in its own column.
     await expect(page.locator(`${row} strong`).textContent()).resolves.toBe(LONG_NAME)
   })
+
+  it('attendance: a long name stays on its row (whole in its tooltip), not over the next', async () => {
+    const sandbox = demo.kiosk.sandboxUrl
+    if (sandbox === null) throw new Error('demo mode printed no sandbox address')
+    await goHash(page, '#/admin/desk')
+    await page.fill('[data-testid="desk-search"]', '欧阳')
+    await waitForPage(page, `document.querySelectorAll('[data-testid="desk-result"]').length === 1`)
+    await page.locator('[data-testid="desk-result"] button').click()
+    const ticket = page.locator('[data-testid="desk-ticket"]')
+    await ticket.waitFor()
+    const url = decodeQr(await ticket.screenshot())
+    expect(url).toMatch(/^https?:\/\//)
+    await phoneScan(sandbox, url ?? '', 'o_long_name_guest')
+    await goHash(page, '#/admin/attendance')
+    await waitForPage(
+      page,
+      `[...document.querySelectorAll('[data-testid="attendance-row"]')].filter((r) => r.textContent.includes('${LONG_NAME}')).length === 1`,
+    )
+    // Every cell inside its row: a name wrapping over three lines ran into the rows around it.
+    const outside =
+      await page.evaluate(`[...document.querySelectorAll('[data-testid="attendance-row"]')]
+      .flatMap((row) => {
+        const r = row.getBoundingClientRect()
+        return [...row.querySelectorAll('[role="cell"]')]
+          .filter((c) => { const b = c.getBoundingClientRect(); return b.top < r.top - 0.5 || b.bottom > r.bottom + 0.5 })
+          .map((c) => c.textContent.trim())
+      })`)
+    expect(outside).toEqual([])
+    const name = page.locator('[data-testid="attendance-row"] [role="cell"]', {
+      hasText: LONG_NAME,
+    })
+    await expect(name.getAttribute('title')).resolves.toBe(LONG_NAME)
+  }, 60_000)
 })
