@@ -26,6 +26,7 @@ import {
   getTags,
   mayHaveBeenSent,
   sendCustomText,
+  wechatPlainText,
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
 import { errorMessage, type Logger } from '../log'
@@ -507,7 +508,11 @@ export class FollowUpWorker {
       while (next < toSend.length) {
         const v = toSend[next++] as FollowUpVisitor
         const text = fitFollowUpBytes(
-          fillGreeting(template, { name: names.get(v.openid) ?? '', number: v.number }),
+          fillGreeting(template, {
+            // A registrant's own words: never markup in the account's message.
+            name: wechatPlainText(names.get(v.openid) ?? ''),
+            number: v.number,
+          }),
         )
         this.stats.messageCalls++
         outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })

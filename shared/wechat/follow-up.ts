@@ -14,6 +14,20 @@ export const MAX_OPENIDS_PER_TAGGING = 50
 /** Tag names are at most 30 bytes of UTF-8 (45158 beyond). */
 export const MAX_TAG_NAME_BYTES = 30
 
+/** Characters WeChat could read as markup in a text message, and what stands in for each. */
+const MARKUP_STAND_INS: Readonly<Record<string, string>> = { '<': '＜', '>': '＞', '&': '＆' }
+
+/**
+ * `value` as plain words inside a customer-service text (docs/WECHAT.md "Names in a follow-up
+ * text"): WeChat renders `<a href>` in a text message as a link showing only its words, so a
+ * name someone typed into a sign-up form must not carry markup into the account's message.
+ * Angle brackets and `&` (an entity WeChat might decode) become their full-width look-alikes,
+ * which read the same and are never markup. For filled-in values only: the organizer's own
+ * template keeps its links.
+ */
+export const wechatPlainText = (value: string): string =>
+  value.replace(/[<>&]/g, (ch) => MARKUP_STAND_INS[ch] ?? ch)
+
 const tagSchema = z.object({ id: z.number().int(), name: z.string() })
 const tagsGetSchema = z.object({
   tags: z.array(tagSchema.extend({ count: z.number().optional() })),
