@@ -5,11 +5,15 @@
  * obtain a code whose scans would be routed to another kiosk. Each kiosk is held to a ticket
  * rate and a number of requests in flight (429 with Retry-After beyond them), and lifetimes are
  * capped at `maxTicketExpireSeconds`, so one kiosk cannot spend the account's daily quota.
+ * Once WeChat answers 45009 (the quota is spent), the proxy stops calling qrcode/create until the
+ * quota day turns (midnight Beijing time): every booth gets that same answer at once, as
+ * docs/WECHAT.md "Access token" asks ("stop creating codes"), however often a kiosk asks. Each relay
+ * instance learns it from its own first 45009.
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { makeScene, ticketProxyRequestSchema, type ProxiedTicket } from '../shared/relay-protocol'
-import { WechatClient, buildQrCreateBody } from '../shared/wechat'
+import { WechatClient, buildQrCreateBody, quotaDay, wechatFailureOf } from '../shared/wechat'
 import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
@@ -46,6 +50,13 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     now,
   )
   const lastRefusalLog = new Map<string, number>()
+  /** WeChat's 45009 on qrcode/create and the quota day it came on: answered again until then. */
+  let quotaSpent: { day: string; err: unknown } | null = null
+
+  /** Remembers a 45009 on qrcode/create (WeChat's daily quota) for the rest of its day. */
+  function noteFailure(err: unknown): void {
+    if (wechatFailureOf(err)?.kind === 'quota') quotaSpent = { day: quotaDay(now()), err }
+  }
 
   function refuse(
     res: ServerResponse,
@@ -118,6 +129,10 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     if (!admission.granted) {
       return limited(res, cred.kioskId, admission.reason, admission.retryAfterSeconds)
     }
+    if (quotaSpent !== null && quotaSpent.day === quotaDay(now())) {
+      admission.release()
+      return fail(res, quotaSpent.err)
+    }
     // Clamped rather than refused: the kiosk keeps each ticket for the lifetime in the answer.
     const expireSeconds = Math.min(parsed.data.expireSeconds, config.maxTicketExpireSeconds)
     if (expireSeconds < parsed.data.expireSeconds) metrics.countExpireClamped()
@@ -141,6 +156,7 @@ export function createTicketProxy(opts: TicketProxyOptions) {
         })
       }
     } catch (err) {
+      noteFailure(err)
       // Tickets already created cost quota: hand them over rather than waste them.
       if (tickets.length === 0) return fail(res, err)
       log.warn('ticket proxy: partial batch', { kioskId: cred.kioskId, error: errorMessage(err) })

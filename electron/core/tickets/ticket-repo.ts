@@ -7,6 +7,7 @@ import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from '../db/db'
 import type { MetaTable } from '../db/meta-table'
 import type { CreatedTicket } from './ticket-source'
+import { quotaDay } from '../../../shared/wechat/quota-day'
 
 export interface TicketRow {
   id: number
@@ -175,6 +176,4 @@ export function madeByLimit(now: number): number {
 }
 
 /** WeChat's daily quotas reset at midnight Beijing time (UTC+8), whatever the kiosk's zone. */
-export function quotaDay(now: number): string {
-  return new Date(now + 8 * 3_600_000).toISOString().slice(0, 10)
-}
+export { quotaDay }
