@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
 import { jsonErrorPlace } from '../shared/json-place'
+import { portFromText, splitHostPort } from '../shared/net-address'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
 import { isRedisClusterUrl, isRedisTlsUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
@@ -71,9 +72,12 @@ function singleRedisProblem(value: string): string | null {
       if (query === -1) return null
       return redisQueryProblem(new URLSearchParams(value.slice(query + 1)), false, false)
     }
-    const hostPort = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::([0-9]{1,5}))?$/.exec(value)
-    const port = /^[0-9]+$/.test(value) ? Number(value) : Number(hostPort?.[1] ?? 6379)
-    const fits = hostPort !== null && !value.startsWith('-') && port >= 1 && port <= 65535
+    const parts = splitHostPort(value)
+    const host = parts?.ipv6 ? /^[0-9A-Fa-f:.]+$/ : /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/
+    const port = /^[0-9]+$/.test(value)
+      ? portFromText(value, { min: 1 })
+      : portFromText(parts?.port ?? '6379', { min: 1 })
+    const fits = parts !== null && host.test(parts.host) && port !== null
     return fits ? null : `is not a Redis address: must be ${forms} (absolute), or host:port`
   }
   if (scheme !== 'redis' && scheme !== 'rediss') return `must be ${forms}, not ${scheme}://`

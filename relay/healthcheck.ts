@@ -4,6 +4,7 @@
  * port or host changed by env var is followed without repeating it in the Dockerfile.
  */
 import { get } from 'node:http'
+import { hostPort } from '../shared/net-address'
 import type { RelayConfig } from './config'
 
 export class HealthcheckError extends Error {
@@ -14,7 +15,7 @@ export class HealthcheckError extends Error {
 export function healthzUrl(config: Pick<RelayConfig, 'host' | 'port'>): string {
   const wildcard = config.host === '0.0.0.0' || config.host === '::'
   const host = wildcard ? '127.0.0.1' : config.host
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}/healthz`
+  return `http://${hostPort(host, config.port)}/healthz`
 }
 
 /**

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { hostPort } from '../shared/net-address'
 import { RelayCloseCode } from '../shared/relay-protocol'
 import {
   envNameOf,
@@ -380,8 +381,7 @@ export async function startRelay(
     throw listenError(err, config)
   }
   const port = (server.address() as AddressInfo).port
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host
-  const url = `http://${host}:${port}`
+  const url = `http://${hostPort(config.host, port)}`
 
   const prune = async (): Promise<void> => {
     try {

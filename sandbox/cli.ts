@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { portFromText } from '../shared/net-address'
 import { SandboxOptionsError } from './options'
 import { startSandbox, type Sandbox } from './server'
 
@@ -47,16 +48,6 @@ export const USAGE = `usage:
           this text`
 
 const modeSchema = z.enum(['plain', 'compat', 'safe'])
-// Digits only: z.coerce reads '' (and ' ') as 0, a random port nobody asked for.
-const portSchema = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .regex(/^[0-9]{1,5}$/)
-      .transform(Number),
-  ])
-  .pipe(z.number().int().min(0).max(65535))
 
 function parseFlag<T>(schema: z.ZodType<T>, value: unknown, flag: string, expected: string): T {
   const r = schema.safeParse(value)
@@ -105,9 +96,12 @@ export function parseCli(argv: string[]): CliCommand {
     return { kind: 'scan', url, openid: values.openid, sandbox, json }
   }
   if (verb !== undefined) throw new Error(`unknown command "${verb}" (scan, unsubscribe)`)
+  // Digits only: z.coerce reads '' (and ' ') as 0, a random port nobody asked for.
+  const port = values.port === undefined ? DEFAULT_PORT : portFromText(values.port)
+  if (port === null) throw new Error('--port must be a port number (0–65535)')
   const cmd: CliCommand = {
     kind: 'serve',
-    port: parseFlag(portSchema, values.port ?? DEFAULT_PORT, 'port', 'a port number (0–65535)'),
+    port,
     host: values.host ?? '127.0.0.1',
   }
   if (values.mode !== undefined) {

@@ -2,12 +2,14 @@
 // name is made to resolve to 127.0.0.1 is the sandbox's own origin to the browser (it could POST
 // JSON to /sandbox/scan and read /sandbox/pushes), but its requests carry Host: evil.example.
 import { isIP } from 'node:net'
+import { portFromText, splitHostPort } from '../shared/net-address'
 
 /** The host name of a Host header (port and IPv6 brackets off, lower case); null: malformed. */
 export function hostName(header: string): string | null {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+))(?::\d{1,5})?$/.exec(header)
-  if (!m) return null
-  return (m[1] ?? m[2] ?? '').toLowerCase()
+  const parts = splitHostPort(header)
+  if (parts === null || (parts.ipv6 && !/^[0-9A-Fa-f:.]+$/.test(parts.host))) return null
+  if (parts.port !== null && portFromText(parts.port) === null) return null
+  return parts.host.toLowerCase()
 }
 
 /**

@@ -2,6 +2,7 @@
 // server, and a phone page, on one node:http server.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { hostPort } from '../shared/net-address'
 import { WechatCipher } from '../shared/wechat/crypto'
 import { Router, sendJson } from '../shared/server'
 import { lineLogger, type Logger } from '../shared/server/log'
@@ -124,8 +125,7 @@ export async function startSandbox(
   options.port = port
   // A wildcard bind is reached through loopback from this machine.
   const reachable = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host
-  const hostForUrl = reachable.includes(':') ? `[${reachable}]` : reachable
-  const url = options.publicBase ?? `http://${hostForUrl}:${port}`
+  const url = options.publicBase ?? `http://${hostPort(reachable, port)}`
 
   return {
     url,

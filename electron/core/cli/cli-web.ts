@@ -12,6 +12,7 @@ import {
 import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
 import { listenWeb, newWebSecret, type WebListener } from '../web/web-server'
 import { relayFrameOrigin } from '../../../shared/screen-paths'
+import { portFromText } from '../../../shared/net-address'
 import { openFileKeyVault, VaultError } from '../config/vault'
 import { resetPinCommand } from './cli-reset-pin'
 import { lineLogger } from '../../../shared/server/log'
@@ -54,9 +55,8 @@ export function parseWebArgs(
     strict: true,
   })
   // Digits only: Number('') and Number(' ') are 0, a random free port nobody asked for.
-  const port = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError('--port must be 0–65535')
+  const port = portFromText(values.port)
+  if (port === null) throw new UsageError('--port must be 0–65535')
   return {
     port,
     dataDir: dataDirFrom(values.data, 'kiosk-data'),

@@ -1,0 +1,118 @@
+// Ports and host[:port] as typed, at every entry point that reads them: a flag, a Host header,
+// a Redis address. Number() (and z.coerce) read '', ' ', '0x1F90', '1e3' and '+80' as ports, so
+// a slip silently meant a random port or another server; each entry point refuses them itself.
+import { describe, expect, it } from 'vitest'
+import { parseWebArgs } from '../../electron/core/cli/cli-web'
+import { UsageError } from '../../electron/core/config/provisioning-args'
+import { healthzUrl } from '../../relay/healthcheck'
+import { loadRelayConfig } from '../../relay/config'
+import { parseCli } from '../../sandbox/cli'
+import { hostName } from '../../sandbox/host-check'
+import { hostPort, portFromText, splitHostPort } from '../../shared/net-address'
+
+const NOT_PORTS = ['', ' ', '0x1F90', '1e3', '+80', '-1', '80 ', ' 80', '8.0', '65536', '123456']
+
+describe('a port as typed', () => {
+  it('is 1–5 decimal digits up to 65535, port 0 only where the caller allows it', () => {
+    for (const text of NOT_PORTS) expect(portFromText(text), text).toBeNull()
+    expect(portFromText('٨٠')).toBeNull()
+    expect(portFromText('80')).toBe(80)
+    expect(portFromText('080')).toBe(80)
+    expect(portFromText('65535')).toBe(65535)
+    expect(portFromText('0')).toBe(0)
+    expect(portFromText('0', { min: 1 })).toBeNull()
+  })
+
+  it('kiosk web --port refuses the same slips in its own words', () => {
+    for (const text of NOT_PORTS) {
+      expect(() => parseWebArgs([`--port=${text}`], {}), text).toThrow(
+        new UsageError('--port must be 0–65535'),
+      )
+    }
+    expect(parseWebArgs(['--port', '080'], {}).port).toBe(80)
+    expect(parseWebArgs(['--port', '0'], {}).port).toBe(0)
+    expect(parseWebArgs(['--port', '65535'], {}).port).toBe(65535)
+  })
+
+  it('sandbox --port refuses the same slips in its own words', () => {
+    for (const text of NOT_PORTS) {
+      expect(() => parseCli([`--port=${text}`]), text).toThrow(
+        '--port must be a port number (0–65535)',
+      )
+    }
+    expect(parseCli(['--port', '080'])).toMatchObject({ port: 80 })
+    expect(parseCli(['--port', '0'])).toMatchObject({ port: 0 })
+    expect(parseCli([])).toMatchObject({ port: 8788 })
+  })
+})
+
+describe('host[:port] with IPv6 in brackets', () => {
+  it('splits off the port text and the brackets, or says null', () => {
+    expect(splitHostPort('redis:6379')).toEqual({ host: 'redis', ipv6: false, port: '6379' })
+    expect(splitHostPort('redis')).toEqual({ host: 'redis', ipv6: false, port: null })
+    expect(splitHostPort('[::1]:80')).toEqual({ host: '::1', ipv6: true, port: '80' })
+    expect(splitHostPort('[::1]')).toEqual({ host: '::1', ipv6: true, port: null })
+    // A bare IPv6 address cannot be told from host:port: its last group would be the port.
+    for (const text of [
+      '::1',
+      '::1:80',
+      'host:',
+      '',
+      ':80',
+      '[::1',
+      '::1]:80',
+      'a[b]:80',
+      '[::1]x',
+    ]) {
+      expect(splitHostPort(text), text).toBeNull()
+    }
+    expect(splitHostPort('[]:80')).toBeNull()
+  })
+
+  it('joins a host and a port, an IPv6 address in brackets', () => {
+    expect(hostPort('127.0.0.1', 80)).toBe('127.0.0.1:80')
+    expect(hostPort('::1', 80)).toBe('[::1]:80')
+    expect(healthzUrl({ host: '::1', port: 8787 })).toBe('http://[::1]:8787/healthz')
+    expect(healthzUrl({ host: '::', port: 8787 })).toBe('http://127.0.0.1:8787/healthz')
+  })
+
+  it("the sandbox's Host check takes a name or [v6], with a port as typed", () => {
+    expect(hostName('[::1]:80')).toBe('::1')
+    expect(hostName('[::1]')).toBe('::1')
+    expect(hostName('LocalHost:8788')).toBe('localhost')
+    expect(hostName('127.0.0.1')).toBe('127.0.0.1')
+    for (const header of ['', '::1', 'host:', 'host:0x50', 'host:+80', 'host:1e3', '[evil]:80']) {
+      expect(hostName(header), header).toBeNull()
+    }
+    // No browser sends a port past 65535: it was taken as the name before, now it is malformed.
+    expect(hostName('localhost:65536')).toBeNull()
+  })
+
+  it('the relay takes a Redis host[:port] with a port of 1 to 65535', () => {
+    const redis = (value: string): string => {
+      try {
+        return String(loadRelayConfig({ env: { SCANDESK_RELAY_REDIS: value } }).redis)
+      } catch (err) {
+        return (err as Error).message.includes('is not a Redis address') ? 'refused' : String(err)
+      }
+    }
+    for (const good of ['redis:6379', 'redis', '[::1]:6379', '[::1]', '6380', '080', 'redis:080']) {
+      expect(redis(good), good).toBe(good)
+    }
+    for (const slip of [
+      ' ',
+      '::1',
+      'redis:',
+      'redis:0',
+      '0',
+      'redis:0x1F90',
+      'redis:1e3',
+      'redis:+80',
+      'redis:65536',
+      '65536',
+      '-1',
+    ]) {
+      expect(redis(slip), slip).toBe('refused')
+    }
+  })
+})
