@@ -6,6 +6,7 @@ import { parseWebArgs } from '../../electron/core/cli/cli-web'
 import { UsageError } from '../../electron/core/config/provisioning-args'
 import { healthzUrl } from '../../relay/healthcheck'
 import { loadRelayConfig } from '../../relay/config'
+import { parseRedisClusterUrl } from '../../relay/store/redis/cluster-url'
 import { parseCli } from '../../sandbox/cli'
 import { hostName } from '../../sandbox/host-check'
 import { hostPort, portFromText, splitHostPort } from '../../shared/net-address'
@@ -114,5 +115,26 @@ describe('host[:port] with IPv6 in brackets', () => {
     ]) {
       expect(redis(slip), slip).toBe('refused')
     }
+  })
+})
+
+describe('a Redis Cluster seed', () => {
+  it('takes its port as typed: a slip is refused, not read as another port', () => {
+    // z.coerce took 0x1F90 as 8080 and 1e3 as 1000: a typo silently connected elsewhere.
+    for (const port of ['0x1F90', '1e3', '+80', ' 80', '80 ', '0b11', '8.0', '', '0', '65536']) {
+      const url = `redis-cluster://h1:7000,h2:${port}`
+      expect(() => parseRedisClusterUrl(url), url).toThrow(
+        'node 2 is not host:port (port 1 to 65535)',
+      )
+    }
+    for (const node of ['::1:7000', '[::1]', 'h2:', '[h2]:7000']) {
+      expect(() => parseRedisClusterUrl(`redis-cluster://${node}`), node).toThrow(
+        'node 1 is not host:port',
+      )
+    }
+    expect(parseRedisClusterUrl('redis-cluster://h1:080,[::1]:65535').seeds).toEqual([
+      { host: 'h1', port: 80 },
+      { host: '::1', port: 65535 },
+    ])
   })
 })

@@ -4,7 +4,7 @@
  * cluster's layout (one reachable seed is enough; list a few). Parsed here without ioredis, so
  * the config check needs no Redis client.
  */
-import { z } from 'zod'
+import { portFromText, splitHostPort } from '../../../shared/net-address'
 
 export const REDIS_CLUSTER_SCHEME = 'redis-cluster://'
 export const REDIS_CLUSTER_TLS_SCHEME = 'rediss-cluster://'
@@ -22,12 +22,17 @@ export interface RedisClusterUrl {
   tls: boolean
 }
 
-const hostSchema = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/, 'is not a host name or address')
-const portSchema = z.coerce.number().int().min(1).max(65535)
+/**
+ * `host:port` or `[v6]:port`, the port as typed: z.coerce read `h:0x1F90` as port 8080 and
+ * `h:1e3` as 1000, a slip that silently reached another server.
+ */
+function seedOf(node: string): ClusterSeed | null {
+  const parts = splitHostPort(node)
+  if (parts === null || parts.port === null || parts.host.length > 253) return null
+  const host = parts.ipv6 ? /^[0-9a-fA-F:.]+$/ : /^[A-Za-z0-9.-]+$/
+  const port = portFromText(parts.port, { min: 1 })
+  return host.test(parts.host) && port !== null ? { host: parts.host, port } : null
+}
 
 export function isRedisClusterUrl(url: string): boolean {
   const lower = url.toLowerCase()
@@ -68,14 +73,12 @@ export function parseRedisClusterUrl(url: string): RedisClusterUrl {
   }
   if (rest === '') throw new RangeError(`names no node (${scheme}host:port,host:port)`)
   for (const [i, node] of rest.split(',').entries()) {
-    const m = /^(.*):([^:\]]+)$/.exec(node)
-    const host = hostSchema.safeParse(m?.[1])
-    const port = portSchema.safeParse(m?.[2])
-    if (!m || !host.success || !port.success) {
+    const seed = seedOf(node)
+    if (seed === null) {
       // By its place, not its text: a mistyped URL can leave part of the password in a node.
       throw new RangeError(`node ${i + 1} is not host:port (port 1 to 65535)`)
     }
-    out.seeds.push({ host: host.data.replace(/^\[(.*)\]$/, '$1'), port: port.data })
+    out.seeds.push(seed)
   }
   if (out.seeds.length > 64) throw new RangeError('names more than 64 seed nodes')
   return out
