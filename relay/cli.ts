@@ -11,6 +11,7 @@ import {
   CONFIG_FLAGS,
   loadRelayConfig,
   RelayConfigError,
+  ignoredConfigWarning,
   unknownEnvWarnings,
   wechatTokenWarning,
   type RelayConfig,
@@ -170,7 +171,7 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
   }
 }
 
-async function serve(config: RelayConfig): Promise<void> {
+async function serve(config: RelayConfig, configWarning: string | null): Promise<void> {
   const log = jsonLogger(
     stdoutSink('relay', 'logs are dropped from now on, the relay keeps serving'),
   )
@@ -205,6 +206,7 @@ async function serve(config: RelayConfig): Promise<void> {
   // A misspelt variable is not refused (the environment is shared), but said, by name only.
   const unknownEnv = unknownEnvWarnings(process.env)
   if (unknownEnv.length > 0) log.warn('unknown environment variables ignored', { unknownEnv })
+  if (configWarning !== null) log.warn(configWarning)
   const tokenWarning = wechatTokenWarning(config.wechat.token)
   if (tokenWarning !== null) log.warn(tokenWarning)
   relay = await startRelay(config, { log })
@@ -236,7 +238,7 @@ async function main(argv: readonly string[]): Promise<void> {
   refuseKioskAddOptions(args, 'the relay')
   const zone = timeZoneProblem(process.env.TZ)
   if (zone !== null) throw new RelayConfigError('TZ', zone)
-  return serve(config)
+  return serve(config, ignoredConfigWarning(args.flags, process.env))
 }
 
 /** A second relay on one SQLite data folder: who has it, and what to do instead. */

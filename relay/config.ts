@@ -474,6 +474,21 @@ export function wechatTokenWarning(token: string): string | null {
   )
 }
 
+/**
+ * `--config` and `SCANDESK_RELAY_CONFIG` naming two files: `--config` wins and the variable's
+ * file is not read (relay/README.md "Run"), which was said nowhere. Names both, never contents.
+ */
+export function ignoredConfigWarning(
+  flags: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>>,
+): string | null {
+  const flag = flags.config
+  const variable = env.SCANDESK_RELAY_CONFIG
+  if (flag === undefined || variable === undefined || variable === '') return null
+  if (resolve(flag) === resolve(variable)) return null
+  return `SCANDESK_RELAY_CONFIG=${variable} is ignored: --config ${flag} wins, and only it is read`
+}
+
 /** Each unknown variable as `NAME (did you mean KNOWN?)`, for one warning at start. */
 export function unknownEnvWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
   return unknownEnvNames(env).map((u) => `${u.name} (did you mean ${u.closest}?)`)

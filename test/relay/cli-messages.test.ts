@@ -1,7 +1,7 @@
 // What the bundled relay CLI tells whoever deploys or runs it: unknown SCANDESK_RELAY_*
 // variables named at start (never their values), usage errors for stray arguments.
 import { execFile, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -83,6 +83,34 @@ describe('relay CLI messages', () => {
     expect(listed.stderr).toContain('SCANDESK_RELAY_DATA')
     expect(listed.stderr).not.toContain(secret)
     expect(listed.stdout.trim()).toBe('no kiosks')
+  })
+
+  it('says at start that SCANDESK_RELAY_CONFIG is ignored when --config names another file', async () => {
+    // --config wins (relay/README.md): the variable's file was skipped without a word, so a
+    // deployer who set both saw settings of a file they did not mean.
+    const flagFile = join(dir, 'flag.json')
+    const envFile = join(dir, 'env.json')
+    writeFileSync(flagFile, JSON.stringify({ wechat: { token: TOKEN } }))
+    writeFileSync(envFile, JSON.stringify({ wechat: { token: 's3cret-token-in-file' } }))
+    const start = async (variable: string) => {
+      const relay = await spawnRelay(
+        process.execPath,
+        [bundle.entry, '--config', flagFile, '--port', '0', '--data', ':memory:'],
+        { cwd: dir, env: { ...process.env, SCANDESK_RELAY_CONFIG: variable } },
+      )
+      relay.child.kill('SIGTERM')
+      await relay.exited
+      return relay.log.filter((l) => JSON.stringify(l).includes('SCANDESK_RELAY_CONFIG'))
+    }
+    const warned = await start(envFile)
+    expect(warned).toHaveLength(1)
+    expect(warned[0]?.level).toBe('warn')
+    const text = JSON.stringify(warned[0])
+    expect(text).toContain(flagFile)
+    expect(text).toContain(envFile)
+    expect(text).not.toContain('s3cret-token-in-file')
+    // The same file by another spelling: nothing ignored, nothing said.
+    expect(await start('./flag.json')).toHaveLength(0)
   })
 
   it('names the kiosk and range a new scene range overlaps', async () => {
