@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import { portFromText, splitHostPort } from '../../shared/net-address'
 
 function forwarded(req: IncomingMessage, header: string, hops: number): string | null {
   if (hops <= 0) return null
@@ -27,11 +28,12 @@ const unmapped = (address: string): string => address.replace(/^::ffff:(?=\d+\.)
  * is not an address: then every client would have counted as the proxy.
  */
 function forwardedAddress(value: string): string | null {
-  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(value)
-  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(value)
-  const address = withPort?.[1] ?? bracketed?.[1] ?? value
-  if (bracketed !== null && isIP(address) !== 6) return null
-  return isIP(address) !== 0 ? unmapped(address) : null
+  // A bare IPv6 address is whole (`::1:80` is one): only brackets set a port off it.
+  if (isIP(value) !== 0) return unmapped(value)
+  const parts = splitHostPort(value)
+  if (parts === null || (parts.port !== null && portFromText(parts.port) === null)) return null
+  // In brackets an IPv6 address, else an IPv4 one with its port.
+  return isIP(parts.host) === (parts.ipv6 ? 6 : 4) ? unmapped(parts.host) : null
 }
 
 export function clientAddress(req: IncomingMessage, trustProxyHops: number): string {

@@ -1,11 +1,13 @@
 // Ports and host[:port] as typed, at every entry point that reads them: a flag, a Host header,
 // a Redis address. Number() (and z.coerce) read '', ' ', '0x1F90', '1e3' and '+80' as ports, so
 // a slip silently meant a random port or another server; each entry point refuses them itself.
+import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { parseWebArgs } from '../../electron/core/cli/cli-web'
 import { UsageError } from '../../electron/core/config/provisioning-args'
 import { healthzUrl } from '../../relay/healthcheck'
 import { loadRelayConfig } from '../../relay/config'
+import { clientAddress } from '../../relay/console/request-origin'
 import { parseRedisClusterUrl } from '../../relay/store/redis/cluster-url'
 import { parseCli } from '../../sandbox/cli'
 import { hostName } from '../../sandbox/host-check'
@@ -87,6 +89,27 @@ describe('host[:port] with IPv6 in brackets', () => {
     }
     // No browser sends a port past 65535: it was taken as the name before, now it is malformed.
     expect(hostName('localhost:65536')).toBeNull()
+  })
+
+  it("the relay's X-Forwarded-For takes ip, ip:port, [v6] or [v6]:port, the port as typed", () => {
+    const from = (forwardedFor: string): string =>
+      clientAddress(
+        {
+          headers: { 'x-forwarded-for': forwardedFor },
+          socket: { remoteAddress: '10.0.0.5' },
+        } as unknown as IncomingMessage,
+        1,
+      )
+    expect(from('::1')).toBe('::1')
+    // A bare IPv6 address is whole: '::1:80' is one, not ::1 port 80.
+    expect(from('::1:80')).toBe('::1:80')
+    expect(from('[::1]:080')).toBe('::1')
+    expect(from('203.0.113.9:0')).toBe('203.0.113.9')
+    for (const slip of ['203.0.113.9:', '203.0.113.9:0x50', '203.0.113.9:+80', '[::1]x']) {
+      expect(from(slip), slip).toBe('10.0.0.5')
+    }
+    // A port past 65535 is no proxy's: it was taken with the address, now the peer counts.
+    expect(from('203.0.113.9:65536')).toBe('10.0.0.5')
   })
 
   it('the relay takes a Redis host[:port] with a port of 1 to 65535', () => {
