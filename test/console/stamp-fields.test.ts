@@ -95,6 +95,23 @@ describe('the campaign editor with a rally', () => {
     const progress = wrapper.get('[data-testid="field-stampProgress"]')
     expect(progress.attributes('placeholder')).toBe('已集 {count}/{total} 章，还差：{missing}')
   })
+
+  it('saves a booth name typed into a rally that had none (the name reaches the relay)', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaign.mockResolvedValue({
+      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'] }),
+      etag: '"7"',
+    })
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    // Only the booth name is typed: the form's check must see the new key, not an old result.
+    await wrapper.get('[data-testid="stamp-name-hall-a"]').setValue('A 区')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign).toHaveBeenCalledTimes(1)
+    const sent = fake.api.updateCampaign.mock.calls[0]?.[1]
+    expect(sent?.stampNames).toEqual({ 'hall-a': 'A 区' })
+  })
 })
 
 describe('the rally line', () => {

@@ -116,15 +116,22 @@ function namesOf(names: Readonly<Record<string, string>>): Record<string, string
   return Object.assign(Object.create(null) as Record<string, string>, names)
 }
 
+/**
+ * A picked booth's typed name. Read with a plain property get, not `Object.hasOwn`: the editor
+ * checks its reactive draft in a `computed`, and only a get (or `in`) tells Vue the check
+ * depends on that key, so a name typed for a booth that had none is seen (hasOwn is not
+ * tracked: the check stayed stale and the save left the name out). A draft's names have no
+ * prototype; a plain object's inherited "constructor" is not a string, so it is no name.
+ */
+function stampNameOf(d: CampaignDraft, id: string): string {
+  const name: unknown = d.stampNames[id]
+  return typeof name === 'string' ? name.trim() : ''
+}
+
 /** The stamp rally's optional fields: names of picked booths only, empty texts left out. */
 function stampFieldsOf(d: CampaignDraft): Record<string, unknown> {
   const names = Object.fromEntries(
-    d.stamps
-      .map(
-        (id) =>
-          [id, (Object.hasOwn(d.stampNames, id) ? (d.stampNames[id] ?? '') : '').trim()] as const,
-      )
-      .filter(([, name]) => name !== ''),
+    d.stamps.map((id) => [id, stampNameOf(d, id)] as const).filter(([, name]) => name !== ''),
   )
   const out: Record<string, unknown> = {}
   if (Object.keys(names).length > 0) out.stampNames = names
