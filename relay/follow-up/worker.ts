@@ -460,8 +460,11 @@ export class FollowUpWorker {
       : new Map<string, string>()
     // A desk binds its guest after the scan: an unnamed one is left pending a few seconds (the
     // window is a minute), then sent with {name} empty (a desk's general code binds no one).
+    // Any campaign with a roster may have a desk: the admin area's desk page shows a guest's
+    // code whatever the campaign's mode, so a booth-mode campaign's guests wait too (only a
+    // campaign with no roster cannot bind anyone).
     const ready =
-      named && c.mode === 'desk'
+      named && (await this.mayBind(c))
         ? due.filter((v) => names.has(v.openid) || now() - v.scannedAt >= this.nameWait())
         : due
     for (let i = 0; i < ready.length; i += MESSAGES_PER_WRITE) {
@@ -555,6 +558,12 @@ export class FollowUpWorker {
       }
       return { state: 'failed', errcode: f.errcode }
     }
+  }
+
+  /** Whether a desk can bind this campaign's visitors to a name: desk mode, or a roster. */
+  private async mayBind(c: ConsoleCampaign): Promise<boolean> {
+    if (c.mode === 'desk') return true
+    return (await this.o.store.campaigns.readRoster(c.id, 0, 1)).total > 0
   }
 
   /**
