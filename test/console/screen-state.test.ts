@@ -70,6 +70,19 @@ describe('WallState', () => {
     expect(w.count).toBe(3)
   })
 
+  it('a check-in and its naming in one message (the desk bound them within the batch) show the name', () => {
+    const w = new WallState()
+    w.applyCheckins(1, [c(1)])
+    // The relay batches a second's check-ins: the desk guest's scan, then the same check-in
+    // again named once the desk's binding came in the same second.
+    const added = w.applyCheckins(2, [c(2), c(2, '张伟')])
+    expect(added.map((t) => t.number)).toEqual([2])
+    expect(w.tiles.map((t) => [t.number, t.name])).toEqual([
+      [2, '张伟'],
+      [1, null],
+    ])
+  })
+
   it(`keeps the newest ${WALL_TILES} tiles and ignores what is older than all of them`, () => {
     const w = new WallState()
     w.applyCheckins(

@@ -39,15 +39,21 @@ export class WallState {
    * (a desk bound the visitor after their check-in), names its tile.
    */
   add(checkins: readonly ScreenCheckin[]): ScreenCheckin[] {
-    this.tiles = named(this.tiles, checkins)
+    const names = namesOf(checkins)
+    this.tiles = named(this.tiles, names)
     const shown = new Set(this.tiles.map((t) => t.number))
     const oldest = this.tiles[this.tiles.length - 1]?.number ?? 0
     const full = this.tiles.length >= this.cap
-    const fresh = checkins.filter((c) => {
-      if (shown.has(c.number) || (full && c.number < oldest)) return false
-      shown.add(c.number)
-      return true
-    })
+    // A new tile takes its name from any of the batch's copies: the relay sends a check-in and,
+    // when a desk binds the visitor within the same batch, the same check-in again named.
+    const fresh = named(
+      checkins.filter((c) => {
+        if (shown.has(c.number) || (full && c.number < oldest)) return false
+        shown.add(c.number)
+        return true
+      }),
+      names,
+    )
     if (fresh.length === 0) return []
     this.tiles = [...this.tiles, ...fresh].sort((a, b) => b.number - a.number).slice(0, this.cap)
     this.count = Math.max(this.count, this.tiles[0]?.number ?? 0)
@@ -55,10 +61,15 @@ export class WallState {
   }
 }
 
-/** The tiles, each named by a check-in of its number that carries a name. */
-function named(tiles: ScreenCheckin[], checkins: readonly ScreenCheckin[]): ScreenCheckin[] {
+/** The names the check-ins carry, by number. */
+function namesOf(checkins: readonly ScreenCheckin[]): Map<number, string> {
   const names = new Map<number, string>()
   for (const c of checkins) if (c.name !== null) names.set(c.number, c.name)
+  return names
+}
+
+/** The tiles, each named by a check-in of its number that carries a name. */
+function named(tiles: ScreenCheckin[], names: ReadonlyMap<number, string>): ScreenCheckin[] {
   if (names.size === 0) return tiles
   return tiles.map((t) => {
     const name = names.get(t.number)
