@@ -1,10 +1,43 @@
 /**
- * Dates, times and counts as staff expect them in the UI's language (24-hour, local time zone),
- * never the browser's: the kiosk's admin pages and the organizer's console. Plain TS (Intl only).
+ * Dates, times and counts as staff expect them in the UI's language (24-hour, local time zone;
+ * 2026/12/05 14:03:07 in Chinese, 5 Dec 2026, 14:03:07 in English), never the browser's: the
+ * kiosk's admin pages and the organizer's console. Plain TS (Intl and Date only).
  */
 import type { Locale } from './domain'
 
+const EN_MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+] as const
+
+const two = (n: number): string => String(n).padStart(2, '0')
+
+/**
+ * English dates name the month (5 Dec 2026, 5 Dec): Intl's 'en' is the US form 12/05/2026, which
+ * most readers outside the US take for 12 May. Written out here, not by en-GB's Intl data, whose
+ * short months differ between engines (Sep, Sept), so every browser and the CLI agree.
+ */
+function englishDay(ms: number): string {
+  const d = new Date(ms)
+  return `${d.getDate()} ${EN_MONTHS[d.getMonth()] ?? ''}`
+}
+
 export function formatDateTime(ms: number, locale: Locale): string {
+  if (locale === 'en') {
+    const d = new Date(ms)
+    const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+    return `${englishDay(ms)} ${d.getFullYear()}, ${time}`
+  }
   return new Intl.DateTimeFormat(locale, {
     year: 'numeric',
     month: '2-digit',
@@ -26,8 +59,9 @@ export function formatTime(ms: number, locale: Locale): string {
   }).format(ms)
 }
 
-/** Month, day and time without the year (05/02 09:00, 05/02, 09:00): a chart's labels. */
+/** Month, day and time without the year (05/02 09:00; 2 May, 09:00): a chart's labels. */
 export function formatDayTime(ms: number, locale: Locale): string {
+  if (locale === 'en') return `${englishDay(ms)}, ${formatTime(ms, locale)}`
   return new Intl.DateTimeFormat(locale, {
     month: '2-digit',
     day: '2-digit',

@@ -1,8 +1,10 @@
 // Times in the console and the kiosk's admin pages (shared/format.ts): 24-hour, midnight as 00,
 // in English too. Browsers before ECMA-402's 2023 change (Chrome before 119, Node 20's V8 that
 // runs this test) render `hour12: false` as h24 in English: 00:05 came out as "24:05".
+// Dates in English name the month ("2 May 2026"): "05/02/2026" reads as 5 February to most
+// readers outside the US. Chinese writes the year first (2026/05/02), which no one misreads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { formatDateTime, formatTime } from '../../shared/format'
+import { formatDateTime, formatDayTime, formatTime } from '../../shared/format'
 
 const zoneBefore = process.env.TZ
 beforeAll(() => {
@@ -20,7 +22,7 @@ describe('24-hour times', () => {
   it('writes the hour after midnight as 00 in both languages', () => {
     expect(formatTime(justAfterMidnight, 'en')).toBe('00:05')
     expect(formatTime(justAfterMidnight, 'zh-CN')).toBe('00:05')
-    expect(formatDateTime(justAfterMidnight, 'en')).toBe('05/02/2026, 00:05:09')
+    expect(formatDateTime(justAfterMidnight, 'en')).toBe('2 May 2026, 00:05:09')
     expect(formatDateTime(justAfterMidnight, 'zh-CN')).toBe('2026/05/02 00:05:09')
   })
 
@@ -28,5 +30,16 @@ describe('24-hour times', () => {
     const afternoon = justAfterMidnight + 14 * 3_600_000
     expect(formatTime(afternoon, 'en')).toBe('14:05')
     expect(formatTime(afternoon, 'zh-CN')).toBe('14:05')
+  })
+
+  it('names the month in English dates, never day and month as two numbers', () => {
+    // 2026-12-05 14:03:07 and 2026-09-30 09:00:00 in China.
+    const december = Date.UTC(2026, 11, 5, 6, 3, 7)
+    const september = Date.UTC(2026, 8, 30, 1, 0, 0)
+    expect(formatDateTime(december, 'en')).toBe('5 Dec 2026, 14:03:07')
+    expect(formatDateTime(september, 'en')).toBe('30 Sep 2026, 09:00:00')
+    expect(formatDayTime(december, 'en')).toBe('5 Dec, 14:03')
+    expect(formatDateTime(december, 'zh-CN')).toBe('2026/12/05 14:03:07')
+    expect(formatDayTime(december, 'zh-CN')).toBe('12/05 14:03')
   })
 })

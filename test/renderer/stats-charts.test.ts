@@ -30,7 +30,7 @@ describe('stats chart labels', () => {
     const zh = bucketTimeLabel([bucket(day1), bucket(day2)], 'zh-CN')
     expect([zh(day1), zh(day2)]).toEqual(['05/01 09:00', '05/02 09:00'])
     const en = bucketTimeLabel([bucket(day1), bucket(day2)], 'en')
-    expect([en(day1), en(day2)]).toEqual(['05/01, 09:00', '05/02, 09:00'])
+    expect([en(day1), en(day2)]).toEqual(['1 May, 09:00', '2 May, 09:00'])
   })
 
   it('counts a bucket after local midnight as the next day, whatever its UTC date', () => {
