@@ -748,6 +748,31 @@ describe('the roster panel', () => {
     expect(summary()).toBe('名单已更新：共 19 人，跳过 1 行有问题的行')
   })
 
+  it('counts one guest as one guest in English, not "1 guests"', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.uploadRoster
+      .mockResolvedValueOnce({ stored: true, version: 1, total: 1, skipped: 0, errors: [] })
+      .mockResolvedValueOnce({ stored: true, version: 2, total: 1, skipped: 2, errors: [] })
+    const { wrapper, i18n } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const upload = async (): Promise<void> => {
+      const file = new File(['name\nAda'], 'guests.csv', { type: 'text/csv' })
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+      await flushPromises()
+    }
+    const summary = (): string => wrapper.get('[data-testid="roster-result"] .summary').text()
+    await upload()
+    expect(summary()).toBe('Roster updated: 1 guest')
+    await upload()
+    expect(summary()).toBe('Roster updated: 1 guest, 2 rows with problems left out')
+    i18n.global.locale.value = 'zh-CN'
+    await flushPromises()
+    expect(summary()).toBe('名单已更新：共 1 人，跳过 2 行有问题的行')
+  })
+
   it('words a phone too short by its length, not as bad characters', async () => {
     const fake = createFakeConsoleApi()
     fake.api.uploadRoster.mockResolvedValue({

@@ -284,21 +284,22 @@ export const en: MessageSchema = {
       uploading: 'Uploading…',
       badFormat: 'Only .csv or .xlsx files',
       tooLarge: 'File too large (10 MB at most)',
+      /** A roster's size, for {guests} below: 1 guest, 2 guests. */
+      guests: '{n} guest | {n} guests',
       // By the rows left out: none (nothing to say), one, more.
       stored:
-        'Roster updated: {total} guests | Roster updated: {total} guests, {skipped} row with problems left out | Roster updated: {total} guests, {skipped} rows with problems left out',
+        'Roster updated: {guests} | Roster updated: {guests}, {skipped} row with problems left out | Roster updated: {guests}, {skipped} rows with problems left out',
       refused:
         'Roster not imported: the rows below have problems, and the roster is unchanged. Fix them and upload again, or leave them out.',
       refusedFile:
         'Roster not imported: the file itself cannot be imported (see below), and the roster is unchanged. Fix the file and upload it again.',
       skipBad: 'Leave out the rows with problems and import the rest',
       conflict:
-        '“{file}” was not uploaded: someone else replaced this campaign’s roster after you opened this page. Their roster is shown below ({total} guests).',
+        '“{file}” was not uploaded: someone else replaced this campaign’s roster after you opened this page. Their roster is shown below ({guests}).',
       uploadAnyway: 'Upload my file anyway (replacing theirs)',
       keepTheirs: 'Keep their roster',
       emptyFile: 'The file has no roster rows: uploading it will empty this campaign’s roster',
-      emptyCounts:
-        'Roster rows in the file: {file}. Current roster it would replace: {current} guests.',
+      emptyCounts: 'Roster rows in the file: {file}. Current roster it would replace: {guests}.',
       emptyConfirm: 'Upload anyway (empty the roster)',
       emptyCancel: 'Cancel, keep the current roster',
       problemsTitle: 'Rows with problems',

@@ -276,19 +276,21 @@ export const zhCN = {
       uploading: '正在上传…',
       badFormat: '只支持 .csv 或 .xlsx 文件',
       tooLarge: '文件过大（最大 10 MB）',
+      /** A roster's size, for {guests} below (English has one guest, 2 guests). */
+      guests: '{n} 人',
       // By the rows left out: none (nothing to say), one, more.
       stored:
-        '名单已更新：共 {total} 人 | 名单已更新：共 {total} 人，跳过 {skipped} 行有问题的行 | 名单已更新：共 {total} 人，跳过 {skipped} 行有问题的行',
+        '名单已更新：共 {guests} | 名单已更新：共 {guests}，跳过 {skipped} 行有问题的行 | 名单已更新：共 {guests}，跳过 {skipped} 行有问题的行',
       refused: '名单未导入：以下行有问题，原名单未改变。请修正后重新上传，或跳过这些行。',
       refusedFile:
         '名单未导入：文件本身无法导入（见下方说明），原名单未改变。请修正文件后重新上传。',
       skipBad: '跳过有问题的行，导入其余行',
       conflict:
-        '“{file}”未上传：你打开本页后，其他人已替换了本活动的名单。下面是他们上传的名单（共 {total} 人）。',
+        '“{file}”未上传：你打开本页后，其他人已替换了本活动的名单。下面是他们上传的名单（共 {guests}）。',
       uploadAnyway: '仍然上传我的文件（替换他们的名单）',
       keepTheirs: '保留他们的名单',
       emptyFile: '文件里没有名单行，上传会清空本活动的名单',
-      emptyCounts: '文件中的名单行：{file} 行；将被替换的当前名单：{current} 人。',
+      emptyCounts: '文件中的名单行：{file} 行；将被替换的当前名单：{guests}。',
       emptyConfirm: '仍然上传（清空名单）',
       emptyCancel: '取消，保留当前名单',
       problemsTitle: '有问题的行',
