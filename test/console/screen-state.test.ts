@@ -177,6 +177,12 @@ describe('screen numbers and titles', () => {
     expect(screenTexts('en').eligible(12000)).toBe('12,000 guests in the draw')
   })
 
+  it('says one guest, not "1 guests", in the English draw', () => {
+    expect(screenTexts('en').eligible(1)).toBe('1 guest in the draw')
+    expect(screenTexts('en').eligible(0)).toBe('0 guests in the draw')
+    expect(screenTexts('zh-CN').eligible(1)).toBe('1 位来宾参与')
+  })
+
   it('sizes a title by its characters (a CJK name counted per character)', () => {
     expect(titleLength('春季展 签到')).toBe('short')
     expect(titleLength('长'.repeat(21))).toBe('long')

@@ -38,7 +38,7 @@ const TEXTS = {
     drawIdle: 'The draw starts soon',
     drawing: 'Drawing…',
     winners: 'Winners',
-    eligible: (n: number) => `${grouped(n)} guests in the draw`,
+    eligible: (n: number) => `${grouped(n)} ${n === 1 ? 'guest' : 'guests'} in the draw`,
   },
 } as const
 
