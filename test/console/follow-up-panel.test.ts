@@ -50,6 +50,23 @@ describe('the follow-up panel', () => {
     expect(wrapper.text()).toContain('超出')
   })
 
+  it('groups large counts as the rest of the console does (12,345, not 12345)', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.followUp.mockResolvedValue({
+      campaignId: 'c1',
+      tag: 'expo',
+      followUp: true,
+      counts: { ...noFollowUpCounts(), tagged: 12345, sent: 10240 },
+      failures: [],
+    })
+    const { wrapper, i18n } = mountConsole(FollowUpPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="follow-up-tagged"]').text()).toBe('12,345')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-testid="follow-up-sent"]').text()).toBe('10,240')
+  })
+
   it('words each reason in the console’s language, Chinese first, from its errcode', async () => {
     const fake = createFakeConsoleApi()
     const failure = (
