@@ -32,8 +32,11 @@ import type { RelayStore } from './store/types'
 const MAX_REQUEST_BYTES = 1024
 export const PAIR_RATE_PER_MINUTE = 10
 export const PAIR_BURST = 10
-/** Idle address buckets are swept once the map holds this many. */
-const SWEEP_AT = 10_000
+/**
+ * Client addresses (IPv6 by /64) the limit holds at once: more than a /48's 65,536. Past it a
+ * new address is refused until old buckets refill (relay/rate-limit.ts).
+ */
+export const PAIR_MAX_ADDRESSES = 100_000
 
 export interface PairEndpointOptions {
   config: Pick<RelayConfig, 'trustProxyHops'>
@@ -47,6 +50,7 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
   const limiter = new TicketLimiter(
     { ratePerMinute: PAIR_RATE_PER_MINUTE, burst: PAIR_BURST, concurrency: 4 },
     now,
+    { maxKeys: PAIR_MAX_ADDRESSES },
   )
 
   return async function handlePair(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -55,7 +59,6 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
       sendApiError(res, 405, 'method_not_allowed', 'use POST')
       return
     }
-    if (limiter.size >= SWEEP_AT) limiter.sweep()
     const admission = limiter.admit(clientLimitKey(req, opts.config.trustProxyHops), 1)
     if (!admission.granted) {
       closeAfterResponse(res)

@@ -1,9 +1,18 @@
 /**
- * Per-kiosk limits on ticket creation, so one kiosk (or a leaked kiosk token) cannot spend the
- * account's daily QR quota: a token bucket counted in tickets, and a cap on requests in flight.
- * State is per relay process (several instances behind one address each allow the full rate).
- * Entries are keyed by kiosk ids that presented a valid token, so the map stays as small as the
- * kiosk list.
+ * Token buckets per key: per kiosk (ticket creation, fallback codes, admin-unlock clears), so
+ * one kiosk (or a leaked kiosk token) cannot spend the account's daily QR quota, and per
+ * client address (pairing, screens): a bucket counted in tokens, and a cap on requests in
+ * flight. State is per relay process (several instances behind one address each allow the
+ * full rate).
+ *
+ * A bucket that is full again with nothing in flight holds nothing a fresh one would not, so it
+ * is forgotten; one that is not is never forgotten, or its key would get a fresh allowance for
+ * the asking. Buckets are kept in the order their keys last asked, and each request looks at
+ * the oldest two at most: forgotten if refilled and idle, moved to the back if busy, and the
+ * look stops at the first still refilling (anything behind it asked later, so it refills at
+ * most one whole bucket's time later). The work per request is constant however many keys an
+ * attacker holds (a /48 of IPv6 is 65,536 /64 keys); `maxKeys` bounds the memory: past it a
+ * new key is refused (429) until old ones refill, never let in by forgetting a drained one.
  */
 
 export interface TicketLimits {
@@ -21,21 +30,39 @@ export type Admission =
   | { granted: true; count: number; release: () => void }
   | { granted: false; reason: RefusalReason; retryAfterSeconds: number }
 
+export interface LimiterOptions {
+  /** Keys held at most (default: no bound, for keys that are as few as the kiosks). */
+  maxKeys?: number
+}
+
+/** Buckets looked at per request: more than the one a request may add. */
+const RECLAIM_STEPS = 2
+
 interface Bucket {
+  key: string
   tokens: number
   updatedAt: number
   inFlight: number
+  /** Neighbours in the order keys last asked: `older` toward the oldest. */
+  older: Bucket | null
+  newer: Bucket | null
 }
 
 export class TicketLimiter {
   private readonly buckets = new Map<string, Bucket>()
   private readonly perMs: number
+  private readonly maxKeys: number
+  private oldest: Bucket | null = null
+  private newest: Bucket | null = null
+  private looks = 0
 
   constructor(
     private readonly limits: TicketLimits,
     private readonly now: () => number,
+    options: LimiterOptions = {},
   ) {
     this.perMs = limits.ratePerMinute / 60_000
+    this.maxKeys = options.maxKeys ?? Infinity
   }
 
   /**
@@ -43,7 +70,10 @@ export class TicketLimiter {
    * refusal saying how long to wait. A granted request must call `release` when done.
    */
   admit(kioskId: string, want: number): Admission {
-    const b = this.bucket(kioskId)
+    const now = this.now()
+    this.reclaim(now)
+    const b = this.bucket(kioskId, now)
+    if (b === null) return { granted: false, reason: 'rate', retryAfterSeconds: this.fullFor(now) }
     if (b.inFlight >= this.limits.concurrency) {
       return { granted: false, reason: 'concurrency', retryAfterSeconds: 1 }
     }
@@ -70,34 +100,82 @@ export class TicketLimiter {
     }
   }
 
-  /**
-   * Forgets buckets that are full again and have nothing in flight: they hold no state a
-   * fresh bucket would not. For limiters keyed by something unbounded (client addresses).
-   */
-  sweep(): void {
-    const now = this.now()
-    for (const [key, b] of this.buckets) {
-      const refilled = b.tokens + Math.max(0, now - b.updatedAt) * this.perMs
-      if (b.inFlight === 0 && refilled >= this.limits.burst) this.buckets.delete(key)
-    }
+  /** Buckets looked at to find ones to forget, since the start (a test's measure of work). */
+  get examined(): number {
+    return this.looks
   }
 
   get size(): number {
     return this.buckets.size
   }
 
-  private bucket(kioskId: string): Bucket {
-    const now = this.now()
+  private bucket(kioskId: string, now: number): Bucket | null {
     let b = this.buckets.get(kioskId)
     if (!b) {
-      b = { tokens: this.limits.burst, updatedAt: now, inFlight: 0 }
+      if (this.buckets.size >= this.maxKeys) return null
+      b = {
+        key: kioskId,
+        tokens: this.limits.burst,
+        updatedAt: now,
+        inFlight: 0,
+        older: null,
+        newer: null,
+      }
       this.buckets.set(kioskId, b)
+      this.append(b)
       return b
     }
     // A clock that steps back must not drain the bucket.
-    const elapsed = Math.max(0, now - b.updatedAt)
-    b.tokens = Math.min(this.limits.burst, b.tokens + elapsed * this.perMs)
+    b.tokens = this.refilled(b, now)
     b.updatedAt = now
+    this.unlink(b)
+    this.append(b)
     return b
+  }
+
+  private refilled(b: Bucket, now: number): number {
+    return Math.min(this.limits.burst, b.tokens + Math.max(0, now - b.updatedAt) * this.perMs)
+  }
+
+  /** Forgets the oldest buckets that are full again and idle; moves busy ones to the back. */
+  private reclaim(now: number): void {
+    for (let step = 0; step < RECLAIM_STEPS; step++) {
+      const b = this.oldest
+      if (b === null) return
+      this.looks++
+      if (b.inFlight > 0) {
+        if (b === this.newest) return
+        this.unlink(b)
+        this.append(b)
+      } else if (this.refilled(b, now) >= this.limits.burst) {
+        this.unlink(b)
+        this.buckets.delete(b.key)
+      } else return
+    }
+  }
+
+  /** Seconds until the oldest bucket may be forgotten: when a full map has room again. */
+  private fullFor(now: number): number {
+    const b = this.oldest
+    if (b === null || b.inFlight > 0) return 1
+    const waitMs = (this.limits.burst - this.refilled(b, now)) / this.perMs
+    return Math.max(1, Math.ceil(waitMs / 1000))
+  }
+
+  private append(b: Bucket): void {
+    b.older = this.newest
+    b.newer = null
+    if (this.newest !== null) this.newest.newer = b
+    else this.oldest = b
+    this.newest = b
+  }
+
+  private unlink(b: Bucket): void {
+    if (b.older !== null) b.older.newer = b.newer
+    else this.oldest = b.newer
+    if (b.newer !== null) b.newer.older = b.older
+    else this.newest = b.older
+    b.older = null
+    b.newer = null
   }
 }

@@ -78,7 +78,8 @@ export const SCREEN_REFUSED_HTML = Buffer.from(
 
 /** Per client address: a wall reconnecting with backoff needs a few a minute. */
 export const SCREEN_RATE = { ratePerMinute: 120, burst: 60, concurrency: 16 }
-const SWEEP_AT = 10_000
+/** Client addresses held at once, as for pairing (relay/pairing.ts PAIR_MAX_ADDRESSES). */
+export const SCREEN_MAX_ADDRESSES = 100_000
 
 export interface ScreenRoutesOptions {
   config: Pick<RelayConfig, 'trustProxyHops'>
@@ -116,7 +117,7 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
     draws: opts.draws,
     now: opts.now,
   })
-  const limiter = new TicketLimiter(SCREEN_RATE, opts.now)
+  const limiter = new TicketLimiter(SCREEN_RATE, opts.now, { maxKeys: SCREEN_MAX_ADDRESSES })
 
   async function page(res: ServerResponse): Promise<void> {
     let html: Buffer
@@ -150,7 +151,6 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       sendApiError(res, 404, 'not_found', 'no such screen')
       return
     }
-    if (limiter.size >= SWEEP_AT) limiter.sweep()
     const admission = limiter.admit(clientLimitKey(req, opts.config.trustProxyHops), 1)
     if (!admission.granted) {
       res.setHeader('Retry-After', String(admission.retryAfterSeconds))
