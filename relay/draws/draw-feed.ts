@@ -5,9 +5,11 @@
  * committed), so a screen only ever hears of a stored result; each change is read back from the
  * store, so what a screen plays is what the record says. After a `resync` (Redis: the
  * subscriber was away and may have missed changes) the last draw or redraw stored of every
- * campaign this feed has served is read again and passed on if it is not the one last passed
- * on; `latest` is that one too. Screens see no
- * openid (screenDrawOf).
+ * campaign a screen still shows (asked `latest` and not `forget`) is read again and passed on if
+ * it is not the one last passed on; `latest` is that one too. A campaign drawn with no screen
+ * open, or whose screens have all closed, is not re-read: a relay running for months would
+ * otherwise re-read every campaign it ever showed on each resync. Screens see no openid
+ * (screenDrawOf).
  */
 import { errorMessage, type Logger } from '../log'
 import type { RelayStore } from '../store/types'
@@ -19,6 +21,8 @@ export interface DrawFeed {
   latest(campaignId: string): Promise<ScreenDraw | null>
   /** Called once per stored draw or redraw; returns an unsubscribe. */
   subscribe(listener: (campaignId: string, d: ScreenDraw) => void): () => void
+  /** No screen shows the campaign any more: a resync need not re-read it. */
+  forget(campaignId: string): void
 }
 
 /** A draw as passed on: a redraw changes `at`, so this tells it from a repeat. */
@@ -42,12 +46,17 @@ export function createDrawFeed(
   log?: Logger,
 ): DrawFeed {
   const listeners = new Set<(campaignId: string, d: ScreenDraw) => void>()
-  /** Per campaign served, the stamp of the newest draw known to screens ('' for none). */
+  /** Per campaign screens show, the stamp of the newest draw known to them ('' for none). */
   const newest = new Map<string, string>()
+  /**
+   * Per campaign with a `latest` read in flight: how many, and how often it was forgotten
+   * since. A read the hub forgot meanwhile does not take the campaign up again.
+   */
+  const reading = new Map<string, { calls: number; forgets: number }>()
   let unsubscribeStore: (() => void) | null = null
 
   function pass(campaignId: string, shown: ScreenDraw): void {
-    newest.set(campaignId, stamp(shown))
+    if (newest.has(campaignId)) newest.set(campaignId, stamp(shown))
     for (const l of [...listeners]) l(campaignId, shown)
   }
 
@@ -80,9 +89,19 @@ export function createDrawFeed(
 
   return {
     async latest(campaignId) {
-      const shown = lastShown(await store.draws.list(campaignId))
-      if (!newest.has(campaignId)) newest.set(campaignId, shown === null ? '' : stamp(shown))
-      return shown
+      const r = reading.get(campaignId) ?? { calls: 0, forgets: 0 }
+      reading.set(campaignId, r)
+      r.calls++
+      const forgets = r.forgets
+      try {
+        const shown = lastShown(await store.draws.list(campaignId))
+        if (!newest.has(campaignId) && r.forgets === forgets) {
+          newest.set(campaignId, shown === null ? '' : stamp(shown))
+        }
+        return shown
+      } finally {
+        if (--r.calls === 0) reading.delete(campaignId)
+      }
     },
     subscribe(listener) {
       listeners.add(listener)
@@ -97,6 +116,11 @@ export function createDrawFeed(
           unsubscribeStore = null
         }
       }
+    },
+    forget(campaignId) {
+      newest.delete(campaignId)
+      const r = reading.get(campaignId)
+      if (r !== undefined) r.forgets++
     },
   }
 }

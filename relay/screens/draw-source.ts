@@ -10,4 +10,9 @@ export interface DrawFeed {
   latest(campaignId: string): Promise<ScreenDraw | null>
   /** Every draw or redraw as it is stored, on any instance. Returns an unsubscribe. */
   subscribe(listener: (campaignId: string, draw: ScreenDraw) => void): () => void
+  /**
+   * No screen of the campaign is open and none is about to open (the hub forgot it): the feed
+   * may stop re-reading it after a resync. A later `latest` takes it up again.
+   */
+  forget(campaignId: string): void
 }

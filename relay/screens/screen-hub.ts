@@ -151,6 +151,7 @@ export class ScreenHub {
     if (this.snapshots.has(campaignId)) return
     this.counts.delete(campaignId)
     this.lastFlush.delete(campaignId)
+    this.opts.draws?.forget(campaignId)
   }
 
   private async readSnapshot(record: CampaignRecord): Promise<WallSnapshot> {
@@ -204,6 +205,11 @@ export class ScreenHub {
       owedCheckins: [],
       owedCount: 0,
       owedDraw: null,
+    }
+    // The campaign's snapshot went before its first stream opened, and with it (forgetIfIdle)
+    // the draw feed's interest in it: taken up again, so a resync re-reads it for this screen.
+    if (set.size === 0 && !this.snapshots.has(id)) {
+      this.opts.draws?.latest(id).catch(() => undefined)
     }
     set.add(c)
     if (!this.holds.has(id)) this.holds.set(id, this.opts.names.hold(id))

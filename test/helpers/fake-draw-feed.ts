@@ -15,6 +15,8 @@ export class FakeDrawFeed implements DrawFeed {
     return () => this.listeners.delete(listener)
   }
 
+  forget(): void {}
+
   emit(campaignId: string, draw: ScreenDraw): void {
     this.draws.set(campaignId, draw)
     for (const l of this.listeners) l(campaignId, draw)

@@ -6,13 +6,14 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createDrawFeed } from '../../relay/draws/draw-feed'
 import { NameBook } from '../../relay/screens/name-book'
 import { ScreenAccess } from '../../relay/screens/screen-access'
 import { SCREEN_LIMITS, ScreenHub } from '../../relay/screens/screen-hub'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { CampaignRecord } from '../../relay/store/campaign-types'
-import type { RelayStore } from '../../relay/store/types'
+import type { RelayStore, StoreChange } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { campaignBody } from './campaign-helpers'
 
@@ -78,11 +79,34 @@ describe.each(stores)('screen hub forgets campaigns no screen shows ($name store
     let clock = Date.now()
     const now = () => clock
     const names = new NameBook(store)
+    // The draw feed, its store reads counted and a resync sent by hand.
+    const read: string[] = []
+    let emit: (change: StoreChange) => void = () => undefined
+    const draws = createDrawFeed({
+      draws: {
+        ...store.draws,
+        list: (id: string) => {
+          read.push(id)
+          return store.draws.list(id)
+        },
+      },
+      subscribe: (l) => {
+        emit = l
+        return store.subscribe(l)
+      },
+    })
+    const resyncReads = async (): Promise<string[]> => {
+      read.length = 0
+      emit({ type: 'resync' })
+      await new Promise((r) => setTimeout(r, 50))
+      return [...read].sort()
+    }
     const hub = new ScreenHub({
       store,
       directory: { assignmentOf: () => Promise.resolve({ campaignId: null, version: 0 }) },
       access: new ScreenAccess(store, now),
       names,
+      draws,
       now,
     })
     cleanups.push(async () => {
@@ -110,6 +134,19 @@ describe.each(stores)('screen hub forgets campaigns no screen shows ($name store
     expect(state.counts.size).toBeLessThanOrEqual(2)
     expect(state.counts.has('held')).toBe(true)
     expect(state.lastFlush.size).toBeLessThanOrEqual(1)
+    // A resync re-reads the draws of the open wall's campaign and the one fresh snapshot's.
+    expect(await resyncReads()).toEqual(['held', `c${CAMPAIGNS - 1}`].sort())
+
+    // A wall whose snapshot went stale before its stream opened is still re-read.
+    const late = await campaign(store, 'late')
+    await hub.snapshot(late)
+    clock += SCREEN_LIMITS.snapshotMs
+    await hub.snapshot(await campaign(store, 'other'))
+    const lateRes = new FakeResponse()
+    hub.handle(req, lateRes as unknown as ServerResponse, late, late.campaign.screenKey)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await resyncReads()).toEqual(['held', 'late', 'other'])
+    lateRes.end()
 
     // The wall closes: once its snapshot is stale too, nothing of it is left.
     res.end()
