@@ -219,6 +219,12 @@ export const relayConfigSchema = z
     ticketRatePerMinute: z.number().min(1).max(6000).default(30),
     ticketBurst: z.number().int().min(1).max(10_000).default(40),
     ticketConcurrency: z.number().int().min(1).max(64).default(4),
+    /**
+     * Tickets one kiosk may have created in a quota day (midnight to midnight Beijing time),
+     * counted in the store across instances and restarts (relay/README.md "Ticket proxy
+     * limits"). 0: no daily budget.
+     */
+    ticketDailyBudget: z.number().int().min(0).max(100_000).default(10_000),
     /** Longest lifetime the proxy asks of WeChat; kiosks asking for more get this. */
     maxTicketExpireSeconds: z.number().int().min(60).max(2_592_000).default(14_400),
     /** On SIGTERM: how long pushes in flight may take before the process exits regardless. */
@@ -354,6 +360,7 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['ticketRatePerMinute', 'number'],
   ['ticketBurst', 'int'],
   ['ticketConcurrency', 'int'],
+  ['ticketDailyBudget', 'int'],
   ['maxTicketExpireSeconds', 'int'],
   ['shutdownTimeoutMs', 'int'],
   ['headersTimeoutMs', 'int'],

@@ -18,7 +18,14 @@ export type PushOutcome =
 
 /** Why `POST /api/tickets` was refused before any WeChat call. */
 export type TicketRefusal =
-  'unauthorized' | 'forbidden' | 'disabled' | 'bad_request' | 'too_large' | 'rate' | 'concurrency'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'disabled'
+  | 'bad_request'
+  | 'too_large'
+  | 'rate'
+  | 'concurrency'
+  | 'budget'
 
 /** Delivery lag buckets, seconds: from a push being stored to the kiosk acknowledging it. */
 const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]

@@ -4,7 +4,10 @@
  * `<caller's kioskId>:<random nonce>`: the request has no scene field, so a kiosk can never
  * obtain a code whose scans would be routed to another kiosk. Each kiosk is held to a ticket
  * rate and a number of requests in flight (429 with Retry-After beyond them), and lifetimes are
- * capped at `maxTicketExpireSeconds`, so one kiosk cannot spend the account's daily quota.
+ * capped at `maxTicketExpireSeconds`. Those limits are per relay process; the daily ticket budget
+ * (`ticketDailyBudget` a kiosk per quota day) is counted in the store, across every instance and
+ * restart, so one kiosk token cannot spend the account's daily quota however many instances
+ * stand behind the balancer. Past it the kiosk gets the same 429 until midnight Beijing time.
  * Once WeChat answers 45009 (the quota is spent), the proxy stops calling qrcode/create until the
  * quota day turns (midnight Beijing time): every booth gets that same answer at once, as
  * docs/WECHAT.md "Access token" asks ("stop creating codes"), however often a kiosk asks. Each relay
@@ -13,7 +16,13 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { makeScene, ticketProxyRequestSchema, type ProxiedTicket } from '../shared/relay-protocol'
-import { WechatClient, buildQrCreateBody, quotaDay, wechatFailureOf } from '../shared/wechat'
+import {
+  WechatClient,
+  buildQrCreateBody,
+  quotaDay,
+  quotaDayEndsAt,
+  wechatFailureOf,
+} from '../shared/wechat'
 import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
@@ -50,6 +59,8 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     now,
   )
   const lastRefusalLog = new Map<string, number>()
+  /** The quota day each kiosk was last logged as past its daily budget (once a day each). */
+  const budgetLogged = new Map<string, string>()
   /** WeChat's 45009 on qrcode/create and the quota day it came on: answered again until then. */
   let quotaSpent: { day: string; err: unknown } | null = null
 
@@ -86,6 +97,44 @@ export function createTicketProxy(opts: TicketProxyOptions) {
         ? `ticket rate limit for this kiosk; retry in ${retryAfterSeconds} s`
         : `too many ticket requests in flight for this kiosk; retry in ${retryAfterSeconds} s`
     refuse(res, reason, 429, reason === 'rate' ? 'rate_limited' : 'too_many_in_flight', message)
+  }
+
+  /**
+   * The kiosk's daily budget is spent: the 429 it waits out like its rate limit (the kiosk caps
+   * the wait at an hour and asks again, getting this same answer without a WeChat call).
+   */
+  function overBudget(res: ServerResponse, kioskId: string, day: string): void {
+    const at = now()
+    const retryAfterSeconds = Math.max(1, Math.ceil((quotaDayEndsAt(at) - at) / 1000))
+    if (budgetLogged.get(kioskId) !== day) {
+      budgetLogged.set(kioskId, day)
+      log.warn('ticket proxy: kiosk spent its daily ticket budget', {
+        kioskId,
+        day,
+        budget: config.ticketDailyBudget,
+        retryAfterSeconds,
+      })
+    }
+    res.setHeader('Retry-After', String(retryAfterSeconds))
+    const message =
+      `daily ticket budget of this kiosk (${config.ticketDailyBudget}) spent; ` +
+      `retry in ${retryAfterSeconds} s, after midnight Beijing time`
+    refuse(res, 'budget', 429, 'rate_limited', message)
+  }
+
+  /** Gives back budget taken for tickets that were not created (a WeChat failure, a kiosk gone). */
+  async function giveBack(kioskId: string, day: string, count: number): Promise<void> {
+    if (count <= 0) return
+    try {
+      await store.returnTicketBudget(kioskId, day, count)
+    } catch (err) {
+      // The budget errs on the side of the account's quota: these stay counted.
+      log.warn('ticket proxy: could not give back unspent budget', {
+        kioskId,
+        count,
+        error: errorMessage(err),
+      })
+    }
   }
 
   function fail(res: ServerResponse, err: unknown): void {
@@ -129,21 +178,43 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     if (!admission.granted) {
       return limited(res, cred.kioskId, admission.reason, admission.retryAfterSeconds)
     }
-    if (quotaSpent !== null && quotaSpent.day === quotaDay(now())) {
+    const day = quotaDay(now())
+    if (quotaSpent !== null && quotaSpent.day === day) {
       admission.release()
       return fail(res, quotaSpent.err)
+    }
+    // A kiosk that stopped waiting (its timeout, a dropped venue Wi-Fi) gets nothing more:
+    // every ticket costs the account's daily quota. Before the answer, 'close' means that (heard
+    // from here on, also while the budget is taken).
+    let gone = false
+    res.once('close', () => (gone = true))
+    // Taken before WeChat is called (two instances never both take the last ticket); what is not
+    // created is given back below, so only tickets WeChat made count.
+    let budgeted = admission.count
+    if (config.ticketDailyBudget > 0) {
+      try {
+        budgeted = await store.takeTicketBudget(
+          cred.kioskId,
+          day,
+          admission.count,
+          config.ticketDailyBudget,
+        )
+      } catch (err) {
+        admission.release()
+        throw err
+      }
+      if (budgeted === 0) {
+        admission.release()
+        return overBudget(res, cred.kioskId, day)
+      }
     }
     // Clamped rather than refused: the kiosk keeps each ticket for the lifetime in the answer.
     const expireSeconds = Math.min(parsed.data.expireSeconds, config.maxTicketExpireSeconds)
     if (expireSeconds < parsed.data.expireSeconds) metrics.countExpireClamped()
     const tickets: ProxiedTicket[] = []
-    // A kiosk that stopped waiting (its timeout, a dropped venue Wi-Fi) gets nothing more:
-    // every ticket costs the account's daily quota. Before the answer, 'close' means that.
-    let gone = false
-    res.once('close', () => (gone = true))
     try {
       // One at a time: gentle on the daily quota, and a failure stops the batch early.
-      for (let i = 0; i < admission.count && !gone; i++) {
+      for (let i = 0; i < budgeted && !gone; i++) {
         const scene = makeScene(cred.kioskId, randomBytes(12).toString('base64url'))
         const body = buildQrCreateBody({ action: 'QR_STR_SCENE', sceneStr: scene, expireSeconds })
         const created = await client.createQrCode(body)
@@ -162,6 +233,7 @@ export function createTicketProxy(opts: TicketProxyOptions) {
       log.warn('ticket proxy: partial batch', { kioskId: cred.kioskId, error: errorMessage(err) })
     } finally {
       admission.release()
+      if (config.ticketDailyBudget > 0) await giveBack(cred.kioskId, day, budgeted - tickets.length)
     }
     metrics.countTickets(tickets.length, false)
     if (gone) {

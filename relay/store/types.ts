@@ -282,6 +282,15 @@ export interface RelayStore {
    */
   leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null>
 
+  /**
+   * Takes up to `want` tickets of the kiosk's daily ticket budget for quota day `day` (at most
+   * `budget` that day in all, on every instance sharing the store), in one atomic step; returns
+   * how many it took (0: spent). Counts of past days are dropped after their day.
+   */
+  takeTicketBudget(kioskId: string, day: string, want: number, budget: number): Promise<number>
+  /** Gives back `count` tickets taken for `day` that were not created after all. */
+  returnTicketBudget(kioskId: string, day: string, count: number): Promise<void>
+
   /** Where the WeChat access token of `appId` is cached (shared between instances on Redis). */
   accessTokenStore(appId: string): TokenStore
 

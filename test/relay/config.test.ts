@@ -50,6 +50,7 @@ describe('relay config', () => {
       ticketRatePerMinute: 30,
       ticketBurst: 40,
       ticketConcurrency: 4,
+      ticketDailyBudget: 10_000,
       maxTicketExpireSeconds: 14_400,
       shutdownTimeoutMs: 10_000,
       headersTimeoutMs: 10_000,
@@ -155,6 +156,15 @@ describe('relay config', () => {
     )
     expect(() => loadRelayConfig({ env: { SCANDESK_RELAY_TICKET_CONCURRENCY: '0' } })).toThrow(
       /ticketConcurrency/,
+    )
+    expect(loadRelayConfig({ env: { SCANDESK_RELAY_TICKET_DAILY_BUDGET: '0' } })).toMatchObject({
+      ticketDailyBudget: 0,
+    })
+    expect(loadRelayConfig({ flags: { 'ticket-daily-budget': '20000' } })).toMatchObject({
+      ticketDailyBudget: 20_000,
+    })
+    expect(() => loadRelayConfig({ flags: { 'ticket-daily-budget': '-1' } })).toThrow(
+      /ticketDailyBudget/,
     )
   })
 

@@ -22,6 +22,7 @@ describe('redis key layout', () => {
         keys.dedup('k1', 'ev_abc'),
         keys.fallbackCode('k1'),
         keys.fallbackLease('k1'),
+        keys.ticketBudget('k1', '2026-05-20'),
       ].map(hashTag),
     )
     expect([...tags]).toEqual(['scandesk:k:k1'])

@@ -105,6 +105,37 @@ describe.each(backends)('relay store: $name', (backend) => {
     await Promise.all([store, ...extra.splice(0)].map((s) => s.close()))
   })
 
+  it('takes the daily ticket budget in one step across handles, per kiosk and day, and takes back returns', async () => {
+    const other = await another()
+    extra.push(other)
+    const day = '2026-05-20'
+    const takes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? other : store).takeTicketBudget('k1', day, 3, 10),
+      ),
+    )
+    expect(takes.reduce((a, b) => a + b, 0)).toBe(10)
+    expect(await store.takeTicketBudget('k1', day, 1, 10)).toBe(0)
+    // Another kiosk, and the next quota day, have their own.
+    expect(await other.takeTicketBudget('k2', day, 4, 10)).toBe(4)
+    expect(await store.takeTicketBudget('k1', '2026-05-21', 4, 10)).toBe(4)
+    await other.returnTicketBudget('k1', day, 2)
+    expect(await store.takeTicketBudget('k1', day, 5, 10)).toBe(2)
+    // Never below nothing: a return larger than what was taken leaves the day at 0.
+    await store.returnTicketBudget('k2', day, 50)
+    expect(await store.takeTicketBudget('k2', day, 20, 10)).toBe(10)
+    if (backend.name === 'sqlite') {
+      // Past quota days go with the retention run (Redis: the key lapses on its own).
+      await store.prune({
+        now: Date.UTC(2026, 4, 21, 2),
+        ackedRetentionMs: DAY,
+        unackedRetentionMs: DAY,
+      })
+      expect(await store.takeTicketBudget('k1', day, 3, 10)).toBe(3)
+      expect(await store.takeTicketBudget('k1', '2026-05-21', 10, 10)).toBe(6)
+    }
+  })
+
   it('hands out increasing connection generations and tells the latest', async () => {
     expect(await store.connectionGeneration('k1')).toBe(0)
     const first = await store.nextConnectionGeneration('k1')

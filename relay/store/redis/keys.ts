@@ -3,7 +3,7 @@
  * Redis Cluster hash slot. Redis hashes only the text between the first `{` and the next `}`:
  *
  * - per kiosk, `{<prefix>k:<kioskId>}:…` — its hash, stream, ack history, connection
- *   generation, fallback code and lease, and the de-dup keys of its events. An event id is a
+ *   generation, fallback code and lease, daily ticket budget, and the de-dup keys of its events. An event id is a
  *   hash of WeChat's retry key, which includes the scene (shared/wechat/push.ts `dedupKey`),
  *   and a scene names one kiosk, so de-duplicating inside the kiosk's slot sees every retry;
  * - per campaign, `{<prefix>c:<campaignId>}:…` (for keys a campaign's scripts touch together);
@@ -34,6 +34,8 @@ export interface RedisKeys {
   dedup(kioskId: string, eventId: string): string
   fallbackCode(kioskId: string): string
   fallbackLease(kioskId: string): string
+  /** Tickets the kiosk took of its daily budget in quota day `day` (YYYY-MM-DD, Beijing). */
+  ticketBudget(kioskId: string, day: string): string
   /** The console's per-kiosk state: last seen, connected since, campaign, version. */
   kioskMeta(kioskId: string): string
   /** Sorted set: the kiosk's live links replaced lately (score: when), its identity conflict. */
@@ -138,6 +140,7 @@ export function redisKeys(prefix: string): RedisKeys {
     dedup: (id, eventId) => `${k(id)}:dedup:${eventId}`,
     fallbackCode: (id) => `${k(id)}:fallback-code`,
     fallbackLease: (id) => `${k(id)}:fallback-lease`,
+    ticketBudget: (id, day) => `${k(id)}:ticket-budget:${tagSafe('quota day', day)}`,
     kioskMeta: (id) => `${k(id)}:meta`,
     kioskReplaced: (id) => `${k(id)}:replaced`,
     pairingCode: (id) => `${k(id)}:pairing-code`,

@@ -27,6 +27,7 @@ import { RedisDrawStore } from './draws'
 import { RedisConsoleStore } from './console'
 import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
+import { RedisTicketBudget } from './ticket-budget'
 import { RedisStamps } from './stamps'
 import { RedisFollowUpStore } from './follow-up'
 import { redisKeys, type RedisKeys } from './keys'
@@ -147,6 +148,7 @@ class RedisStore implements RelayStore {
   private readonly feed = new ChangeFeed()
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
+  private readonly ticketBudget: RedisTicketBudget
   readonly attendance: RedisAttendance
   readonly stamps: RedisStamps
   readonly followUp: RedisFollowUpStore
@@ -162,6 +164,7 @@ class RedisStore implements RelayStore {
   ) {
     this.channel = keys.channel
     this.fallback = new RedisFallbackCodes(redis, keys)
+    this.ticketBudget = new RedisTicketBudget(redis, keys)
     this.console = new RedisConsoleStore(redis, keys, (kioskId) =>
       this.announce({ type: 'kiosk', kioskId }),
     )
@@ -584,6 +587,14 @@ class RedisStore implements RelayStore {
 
   leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null> {
     return this.fallback.lease(kioskId, ttlMs)
+  }
+
+  takeTicketBudget(kioskId: string, day: string, want: number, budget: number): Promise<number> {
+    return this.ticketBudget.take(kioskId, day, want, budget)
+  }
+
+  returnTicketBudget(kioskId: string, day: string, count: number): Promise<void> {
+    return this.ticketBudget.giveBack(kioskId, day, count)
   }
 
   accessTokenStore(appId: string): TokenStore {

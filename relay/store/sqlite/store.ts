@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
-import { MemoryTokenStore, type TokenStore } from '../../../shared/wechat'
+import { MemoryTokenStore, quotaDay, type TokenStore } from '../../../shared/wechat'
 import { READ_WAIT_MS, SqliteAttendance, type IndexingOptions } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { Checkpointer } from './checkpointer'
@@ -20,6 +20,7 @@ import { SqliteDrawStore } from './draws'
 import { SqliteFollowUpStore } from './follow-up'
 import { migrations } from './migrations'
 import { LocalLeases, readFallbackCode, writeFallbackCode } from './fallback-codes'
+import { pruneTicketBudget, returnTicketBudget, takeTicketBudget } from './ticket-budget'
 import { integerSceneOwner, markRevoked, readKiosk, readKiosks, writeKiosk } from './kiosks'
 import {
   ackRow,
@@ -472,6 +473,7 @@ class SqliteStore implements RelayStore {
               ).run(ackedBefore, receivedBefore, oldest)
         statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
         this.purgeSignedQueries(p.now)
+        pruneTicketBudget(this.db, quotaDay(p.now))
         return events.changes
       }),
     )
@@ -498,6 +500,14 @@ class SqliteStore implements RelayStore {
 
   leaseFallbackCreation(kioskId: string, ttlMs: number): Promise<ReleaseLease | null> {
     return Promise.resolve(this.leases.take(kioskId, ttlMs))
+  }
+
+  takeTicketBudget(kioskId: string, day: string, want: number, budget: number): Promise<number> {
+    return attempt(() => takeTicketBudget(this.db, kioskId, day, want, budget))
+  }
+
+  returnTicketBudget(kioskId: string, day: string, count: number): Promise<void> {
+    return attempt(() => returnTicketBudget(this.db, kioskId, day, count))
   }
 
   /**

@@ -21,6 +21,7 @@ import { m015RelaySecrets } from './015-relay-secrets'
 import { m016EventCampaign } from './016-event-campaign'
 import { m017KioskReplacements } from './017-kiosk-replacements'
 import { m018OrganizerGenerations } from './018-organizer-generations'
+import { m019TicketBudget } from './019-ticket-budget'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -41,4 +42,5 @@ export const migrations: readonly Migration[] = [
   m016EventCampaign,
   m017KioskReplacements,
   m018OrganizerGenerations,
+  m019TicketBudget,
 ]
