@@ -101,6 +101,9 @@ export const en: MessageSchema = {
     perBooth: 'Scans per booth',
     perTenMinutes: 'Scans per 10 minutes today',
     newVsReturning: 'New followers vs returning',
+    timelineChartLabel:
+      'Bar chart of scans per 10 minutes today: {total} in all, at most {peak} (from {at})',
+    splitChartLabel: 'Doughnut chart: {newFollowers} new followers, {returning} returning',
     empty: 'No data yet',
     visitorsOf: '{n} visitor | {n} visitors',
   },
@@ -111,6 +114,7 @@ export const en: MessageSchema = {
     total: '{n} row | {n} rows',
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download Excel',
+    rows: 'Check-in rows (scroll with the arrow and page keys)',
     empty: 'No matching rows',
     columns: {
       number: 'Check-in no.',

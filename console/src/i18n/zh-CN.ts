@@ -91,6 +91,8 @@ export const zhCN = {
     perBooth: '各签到台扫码',
     perTenMinutes: '今日每 10 分钟扫码',
     newVsReturning: '新关注与回访',
+    timelineChartLabel: '今日每 10 分钟扫码柱状图：共 {total} 次，最多一段 {peak} 次（{at} 起）',
+    splitChartLabel: '新关注与回访环形图：新关注 {newFollowers}，回访 {returning}',
     empty: '暂无数据',
     visitorsOf: '{n} 人',
   },
@@ -101,6 +103,7 @@ export const zhCN = {
     total: '共 {n} 条',
     downloadCsv: '下载 CSV',
     downloadXlsx: '下载 Excel',
+    rows: '签到记录列表（可用方向键、翻页键滚动）',
     empty: '没有符合条件的记录',
     columns: {
       number: '签到号',

@@ -1,0 +1,128 @@
+/**
+ * The organizer console and the big screens as a screen-reader or keyboard user, or someone
+ * reading a laptop in a bright hall, meets them: axe-core's WCAG 2.1 A/AA rules (contrast of
+ * text 4.5:1, every control named, ARIA used as allowed, scrollable regions reachable by
+ * keyboard, images named) on every page of the BUILT console against the real relay, in
+ * zh-CN and in English: sign-in (and its error), booths (the add form, a pairing code),
+ * campaigns, a new campaign with its errors, the campaign editor with a draw and its roster,
+ * stats, attendance (rows, and none found); and the wall and draw screens.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addOrganizer } from '../../relay/console/organizer-admin'
+import { startRelay, type RelayHandle } from '../../relay/server'
+import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
+import { campaignBody } from '../relay/campaign-helpers'
+import { ConsoleClient } from '../relay/console-helpers'
+import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
+import { axeViolations } from './axe'
+import { launchChromium, waitForPage } from './browser'
+import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+
+describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
+  let dir: string
+  let relay: RelayHandle
+  let browser: Browser
+  let password: string
+  let campaign: ConsoleCampaign
+
+  beforeAll(async () => {
+    assertConsoleBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'scandesk-e2e-a11y-'))
+    relay = await startRelay({
+      port: 0,
+      host: '127.0.0.1',
+      data: join(dir, 'relay'),
+      wechat: { token: 'a11yE2eToken' },
+      consoleDir: CONSOLE_DIR,
+    })
+    password = await addOrganizer(relay.store, 'alice', Date.now())
+    const api = new ConsoleClient(relay.url)
+    expect((await api.login('alice', password)).status).toBe(200)
+    const made = await api.call('POST', '/console/api/campaigns', campaignBody({ name: '年会' }))
+    campaign = consoleCampaignSchema.parse(made.json)
+    const people = visitors(30, 'oA11yVisitor')
+    await checkIn(relay.store, campaign.id, people)
+    await rosterWith(relay.store, campaign.id, people.slice(0, 10))
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await relay?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }, 60_000)
+
+  for (const locale of ['zh-CN', 'en'] as const) {
+    it(`every console page in ${locale}`, async () => {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+      await context.addInitScript({
+        content: `localStorage.setItem('scandesk.console.locale', ${JSON.stringify(locale)})`,
+      })
+      const page = await context.newPage()
+      const found: Record<string, string[]> = {}
+      const check = async (name: string): Promise<void> => {
+        found[name] = await axeViolations(page)
+      }
+      const go = (selector: string) => page.locator(selector).first().waitFor()
+
+      await page.goto(`${relay.url}/console/`)
+      await go('[data-testid="sign-in"]')
+      expect(await page.evaluate('document.documentElement.lang')).toBe(locale)
+      await check('sign-in')
+      await page.fill('#sign-in-name', 'alice')
+      await page.fill('#sign-in-password', 'wrong')
+      await page.click('[data-testid="sign-in-submit"]')
+      await go('[data-testid="sign-in-error"]')
+      await check('sign-in, wrong password')
+      await page.fill('#sign-in-password', password)
+      await page.click('[data-testid="sign-in-submit"]')
+      await go('[data-testid="page-booths"]')
+      await check('booths')
+      await page.click('[data-testid="add-booth"]')
+      await check('booths, add form')
+      await page.fill('[data-testid="booth-id"]', `booth-${locale.toLowerCase()}`)
+      await page.click('[data-testid="create-code"]')
+      await go('[data-testid="pairing-code"]')
+      await check('booths, pairing code')
+
+      await page.click('[data-nav="campaigns"]')
+      await go(`[data-campaign="${campaign.id}"]`)
+      await check('campaigns')
+      await page.click('[data-testid="new-campaign"]')
+      await go('[data-testid="campaign-form"]')
+      await page.click('[data-testid="save-campaign"]')
+      await go('[data-error="name"]')
+      await check('new campaign, errors')
+
+      await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaign.id)}`)
+      await go('[data-testid="draws-panel"]')
+      await page.fill('[data-testid="draw-prize"]', `prize ${locale}`)
+      await page.fill('[data-testid="draw-count"]', '2')
+      await page.click('[data-testid="draw-start"]')
+      await go('[data-testid="draw-winner"]')
+      await check('campaign editor, a draw made')
+
+      await page.click('[data-nav="stats"]')
+      await go('[data-testid="page-stats"] canvas')
+      await check('stats')
+      await page.click('[data-nav="attendance"]')
+      await go('[data-testid="page-attendance"] [role="row"]')
+      await check('attendance')
+      await page.fill('[data-testid="page-attendance"] input[type="search"]', 'nobody-like-this')
+      await go('[data-testid="attendance-scroller"] .empty')
+      await check('attendance, nothing found')
+
+      for (const kind of ['wall', 'draw']) {
+        await page.goto(`${relay.url}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}`)
+        await waitForPage(page, `document.querySelector('[data-testid]') !== null`)
+        await check(`${kind} screen`)
+      }
+      await context.close()
+      expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])))
+    }, 180_000)
+  }
+})
