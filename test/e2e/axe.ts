@@ -21,9 +21,13 @@ const RUN = `axe.run(document, {
 }).then((r) => r.violations.flatMap((v) => v.nodes.map((n) =>
   v.id + ': ' + n.target.join(' ') + ' (' + (n.failureSummary || '').split('\\n').slice(1).join(' ').trim() + ')')))`
 
-/** The WCAG A/AA violations on the page as it is now (settled first); [] when none. */
-export async function axeViolations(page: Page): Promise<string[]> {
-  await waitForStill(page)
+/**
+ * The WCAG A/AA violations on the page as it is now; [] when none. It waits for the page to
+ * settle first unless `still` is false (the kiosk's check-in screen: its countdown ring to the
+ * next code never stops).
+ */
+export async function axeViolations(page: Page, { still = true } = {}): Promise<string[]> {
+  if (still) await waitForStill(page)
   if ((await page.evaluate('typeof window.axe')) !== 'object') await page.evaluate(AXE_SOURCE)
   return z.array(z.string()).parse(await page.evaluate(RUN))
 }

@@ -85,6 +85,7 @@ export const en: MessageSchema = {
   pin: {
     title: 'Admin sign-in',
     prompt: 'Enter the admin PIN',
+    entered: '{prompt}, no digits yet | {prompt}, {n} digit entered | {prompt}, {n} digits entered',
     clear: 'Clear',
     back: 'Delete',
     enter: 'OK',

@@ -78,6 +78,7 @@ export const zhCN = {
   pin: {
     title: '管理员登录',
     prompt: '请输入管理 PIN 码',
+    entered: '{prompt}，已输入 {n} 位',
     clear: '清除',
     back: '删除',
     enter: '确定',

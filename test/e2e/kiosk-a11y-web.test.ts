@@ -1,0 +1,80 @@
+/**
+ * The kiosk's own pages as a screen-reader or keyboard user meets them, in real Chromium against
+ * `kiosk web` in demo mode: axe-core's WCAG 2.1 A/AA rules (text contrast 4.5:1, every control
+ * named, ARIA used as allowed, images and the QR named) on the check-in screen, the PIN pad
+ * (empty, some digits typed, a wrong PIN) and every admin page, in zh-CN and in English, with
+ * `lang` following the language. The PIN pad's dots say how many digits are in.
+ */
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { axeViolations } from './axe'
+import { callKiosk, goHash, waitForPage, waitForSteadyCode } from './browser'
+import { demoKioskPage } from './demo-kiosk'
+
+/** renderer/src/composables/use-hash-route.ts ADMIN_PAGES (that file needs the DOM's types). */
+const ADMIN_PAGES = [
+  'setup',
+  'campaign',
+  'attendance',
+  'stats',
+  'export',
+  'roster',
+  'desk',
+  'diagnostics',
+  'settings',
+] as const
+
+describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
+  const demo = demoKioskPage({
+    name: 'kiosk-a11y',
+    context: { viewport: { width: 1280, height: 800 } },
+  })
+
+  const dotsName = (page: Page) =>
+    page.evaluate(`(() => {
+      const dots = document.querySelector('[data-testid="pin-dots"]')
+      return dots.getAttribute('role') + ' ' + dots.getAttribute('aria-label')
+    })()`)
+
+  for (const [locale, names] of [
+    ['zh-CN', ['img 请输入管理 PIN 码，已输入 0 位', 'img 请输入管理 PIN 码，已输入 2 位']],
+    ['en', ['img Enter the admin PIN, no digits yet', 'img Enter the admin PIN, 2 digits entered']],
+  ] as const) {
+    it(`check-in screen, PIN pad and every admin page in ${locale}`, async () => {
+      const page = demo.page
+      const found: Record<string, string[]> = {}
+      const check = async (name: string, still = true): Promise<void> => {
+        found[name] = await axeViolations(page, { still })
+      }
+      expect(await callKiosk(page, 'setLocale', { locale })).toBe(200)
+      await goHash(page, '#/')
+      await waitForPage(page, `document.documentElement.lang === ${JSON.stringify(locale)}`)
+      await waitForSteadyCode(page)
+      await check('check-in screen', false)
+
+      await page.keyboard.press('Control+Shift+A')
+      await page.locator('[data-testid="pin-pad"]').waitFor()
+      expect(await dotsName(page)).toBe(names[0])
+      await check('PIN pad')
+      await page.keyboard.type('12')
+      expect(await dotsName(page)).toBe(names[1])
+      await page.keyboard.type('98')
+      await page.keyboard.press('Enter')
+      await page.locator('[data-testid="pin-wrong"]').waitFor()
+      await check('PIN pad, wrong PIN')
+      await page.keyboard.press('Backspace')
+      await page.keyboard.type(demo.pin)
+      await page.keyboard.press('Enter')
+      await page
+        .locator('[data-testid="admin-page-attendance"], [data-testid="admin-page-campaign"]')
+        .waitFor()
+      for (const name of ADMIN_PAGES) {
+        await goHash(page, `#/admin/${name}`)
+        await page.locator(`[data-testid="admin-page-${name}"]`).waitFor()
+        await check(`admin ${name}`)
+      }
+      expect(await callKiosk(page, 'lockAdmin')).toBe(200)
+      expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])))
+    }, 180_000)
+  }
+})
