@@ -5,7 +5,10 @@
  * keyboard, images named) on every page of the BUILT console against the real relay, in
  * zh-CN and in English: sign-in (and its error), booths (the add form, a pairing code),
  * campaigns, a new campaign with its errors, the campaign editor with a draw and its roster,
- * stats, attendance (rows, and none found); and the wall and draw screens.
+ * stats, attendance (rows, and none found); and the wall and draw screens. And by keyboard
+ * alone, the inline confirmations (revoke a booth, rotate the screen key, redraw a winner):
+ * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
+ * button again, not lost to the top of the page.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -125,4 +128,65 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])))
     }, 180_000)
   }
+
+  it('inline confirmations take the focus in and give it back (keyboard only)', async () => {
+    // A booth and a draw of its own, whatever the tests above did.
+    const api = new ConsoleClient(relay.url)
+    expect((await api.login('alice', password)).status).toBe(200)
+    expect((await api.call('POST', '/console/api/kiosks', { id: 'booth-keys' })).status).toBe(201)
+    const drawn = await api.call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+      prize: 'keyboard',
+      count: 2,
+    })
+    expect(drawn.status, drawn.text).toBe(201)
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const page = await context.newPage()
+    /** The focused element as `testid|text` (`body` when the focus is lost). */
+    const focused = async (): Promise<string> =>
+      String(
+        await page.evaluate(`(() => {
+          const a = document.activeElement
+          if (!a || a === document.body) return 'body'
+          return (a.dataset.testid || (a.hasAttribute('data-confirm-cancel') ? 'cancel' : a.tagName)) +
+            '|' + a.textContent.trim()
+        })()`),
+      )
+    await page.goto(`${relay.url}/console/`)
+    await page.fill('#sign-in-name', 'alice')
+    await page.fill('#sign-in-password', password)
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+
+    async function roundTrip(asker: string, confirm: string, askerText: RegExp): Promise<void> {
+      const button = page.locator(asker).first()
+      await button.waitFor()
+      await button.focus()
+      await page.keyboard.press('Enter')
+      await page.locator(confirm).waitFor()
+      expect(await focused()).toBe('cancel|取消')
+      await page.keyboard.press('Escape')
+      await page.locator(confirm).waitFor({ state: 'detached' })
+      expect(await focused()).toMatch(askerText)
+      await page.keyboard.press('Enter')
+      await page.locator(confirm).waitFor()
+      await page.keyboard.press('Enter') // on 取消
+      await page.locator(confirm).waitFor({ state: 'detached' })
+      expect(await focused()).toMatch(askerText)
+    }
+
+    await waitForPage(page, `!!document.querySelector('[data-kiosk="booth-keys"]')`)
+    await roundTrip(
+      '[data-kiosk="booth-keys"] [data-testid="revoke"]',
+      '[data-testid="confirm-revoke"]',
+      /^revoke\|停用/,
+    )
+    await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaign.id)}`)
+    await roundTrip('[data-testid="rotate-key"]', '[data-testid="confirm-rotate"]', /^rotate-key\|/)
+    await roundTrip(
+      '[data-testid="draw-redraw"]',
+      '[data-testid="draw-redraw-confirm"]',
+      /^draw-redraw\|/,
+    )
+    await context.close()
+  }, 120_000)
 })
