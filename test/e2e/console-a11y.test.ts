@@ -8,7 +8,8 @@
  * stats, attendance (rows, and none found); and the wall and draw screens. And by keyboard
  * alone, the inline confirmations (revoke a booth, rotate the screen key, redraw a winner):
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
- * button again, not lost to the top of the page.
+ * button again, not lost to the top of the page; a wrong password marks both fields
+ * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -128,6 +129,47 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])))
     }, 180_000)
   }
+
+  it('sign-in by keyboard: a wrong password is tied to the fields, and the cursor is back in it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const page = await context.newPage()
+    await page.goto(`${relay.url}/console/`)
+    await page.locator('[data-testid="sign-in"]').waitFor()
+    expect(await page.locator('main [data-testid="sign-in"]').count()).toBe(1)
+    await page.keyboard.press('Tab') // the language switch first
+    await page.locator('#sign-in-name').focus()
+    await page.keyboard.type('alice')
+    await page.keyboard.press('Tab')
+    await page.keyboard.type('not the password')
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="sign-in-error"]').waitFor()
+    // In-page: each field's state and what its description says; where the focus is.
+    const state = await page.evaluate(`(() => {
+      const field = (id) => {
+        const input = document.getElementById(id)
+        const ids = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+        return input.getAttribute('aria-invalid') + ' ' +
+          ids.map((d) => document.getElementById(d)?.textContent.trim()).join(' ')
+      }
+      const a = document.activeElement
+      return {
+        name: field('sign-in-name'),
+        password: field('sign-in-password'),
+        focus: a.id + ' ' + a.selectionStart + '-' + a.selectionEnd,
+      }
+    })()`)
+    expect(state).toEqual({
+      name: 'true 账号或密码不正确',
+      password: 'true 账号或密码不正确',
+      focus: `sign-in-password 0-${'not the password'.length}`,
+    })
+    // Typing again takes the mark away: the error was about what was typed before.
+    await page.keyboard.type(password)
+    expect(await page.getAttribute('#sign-in-password', 'aria-invalid')).toBeNull()
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+    await context.close()
+  }, 60_000)
 
   it('inline confirmations take the focus in and give it back (keyboard only)', async () => {
     // A booth and a draw of its own, whatever the tests above did.
