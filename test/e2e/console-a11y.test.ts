@@ -5,7 +5,8 @@
  * keyboard, images named) on every page of the BUILT console against the real relay, in
  * zh-CN and in English: sign-in (and its error), booths (the add form, a pairing code),
  * campaigns, a new campaign with its errors, the campaign editor with a draw and its roster,
- * stats, attendance (rows, and none found); and the wall and draw screens. And by keyboard
+ * stats, attendance (rows, and none found); and the wall and draw screens; each page's title
+ * names it in that language. And by keyboard
  * alone, the inline confirmations (revoke a booth, rotate the screen key, redraw a winner):
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
  * button again, not lost to the top of the page; a wrong password marks both fields
@@ -25,6 +26,28 @@ import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
 import { axeViolations } from './axe'
 import { launchChromium, waitForPage } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
+
+/** The page titles met along the way, in order (a repeat is listed once). */
+const TITLES = {
+  'zh-CN': [
+    '登录 · ScanDesk 活动控制台',
+    '签到台 · ScanDesk 活动控制台',
+    '活动 · ScanDesk 活动控制台',
+    '实时统计 · ScanDesk 活动控制台',
+    '签到记录 · ScanDesk 活动控制台',
+    '签到墙 · ScanDesk 大屏',
+    '幸运抽奖 · ScanDesk 大屏',
+  ],
+  en: [
+    'Sign in · ScanDesk Event console',
+    'Booths · ScanDesk Event console',
+    'Campaigns · ScanDesk Event console',
+    'Live stats · ScanDesk Event console',
+    'Attendance · ScanDesk Event console',
+    'Sign-in wall · ScanDesk screen',
+    'Lucky draw · ScanDesk screen',
+  ],
+}
 
 describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
   let dir: string
@@ -68,8 +91,11 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       })
       const page = await context.newPage()
       const found: Record<string, string[]> = {}
+      const titles: string[] = []
       const check = async (name: string): Promise<void> => {
         found[name] = await axeViolations(page)
+        const title = await page.title()
+        if (titles.at(-1) !== title) titles.push(title)
       }
       const go = (selector: string) => page.locator(selector).first().waitFor()
 
@@ -121,12 +147,17 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       await check('attendance, nothing found')
 
       for (const kind of ['wall', 'draw']) {
-        await page.goto(`${relay.url}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}`)
+        const lang = locale === 'en' ? '&lang=en' : ''
+        await page.goto(
+          `${relay.url}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}${lang}`,
+        )
         await waitForPage(page, `document.querySelector('[data-testid]') !== null`)
         await check(`${kind} screen`)
       }
       await context.close()
       expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])))
+      // Each page's title names it, in the page's language.
+      expect(titles).toEqual(TITLES[locale])
     }, 180_000)
   }
 

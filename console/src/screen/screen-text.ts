@@ -14,6 +14,8 @@ export function grouped(n: number): string {
 const TEXTS = {
   'zh-CN': {
     checkedIn: '已签到',
+    /** The browser tab's title after the screen's own (签到墙 · ScanDesk 大屏). */
+    app: 'ScanDesk 大屏',
     wallTitle: '签到墙',
     guest: (n: number) => `来宾 #${n}`,
     waiting: '等待第一位来宾签到…',
@@ -28,6 +30,7 @@ const TEXTS = {
   },
   en: {
     checkedIn: 'checked in',
+    app: 'ScanDesk screen',
     wallTitle: 'Sign-in wall',
     guest: (n: number) => `Guest #${n}`,
     waiting: 'Waiting for the first guest…',
