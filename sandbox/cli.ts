@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { portFromText } from '../shared/net-address'
-import { SandboxOptionsError } from './options'
+import { pushUrlSchema as httpUrlSchema, SandboxOptionsError } from './options'
 import { startSandbox, type Sandbox } from './server'
 
 export const DEFAULT_PORT = 8788
@@ -48,6 +48,9 @@ export const USAGE = `usage:
           this text`
 
 const modeSchema = z.enum(['plain', 'compat', 'safe'])
+
+/** The flags of `scan` and `unsubscribe`; every other flag is serving's. */
+const CALL_FLAGS: ReadonlySet<string> = new Set(['openid', 'sandbox', 'json'])
 
 function parseFlag<T>(schema: z.ZodType<T>, value: unknown, flag: string, expected: string): T {
   const r = schema.safeParse(value)
@@ -86,16 +89,29 @@ export function parseCli(argv: string[]): CliCommand {
   if (values.sandbox === '') throw new Error('--sandbox needs the sandbox URL')
   if (values.credentials === '') throw new Error('--credentials needs a file name')
   const [verb, ...rest] = positionals
+  // A flag of the other kind of command would be dropped without a word (`scan … --push-url X`
+  // pushing nowhere new, `sandbox --openid o1` serving): refused instead, as a stray argument.
+  const given = Object.keys(values)
   if (verb === 'scan' || verb === 'unsubscribe') {
+    const alien = given.find((f) => !CALL_FLAGS.has(f))
+    if (alien !== undefined) throw new Error(`${verb} does not take --${alien}`)
     if (values.openid === undefined) throw new Error(`${verb} needs --openid <id>`)
     const sandbox = values.sandbox ?? DEFAULT_SANDBOX
+    if (!httpUrlSchema.safeParse(sandbox).success)
+      throw new Error('--sandbox must be an http(s) URL')
     const json = values.json ?? false
-    if (verb === 'unsubscribe') return { kind: 'unsubscribe', openid: values.openid, sandbox, json }
-    const url = rest[0]
+    if (verb === 'unsubscribe') {
+      if (rest[0] !== undefined) throw new Error(`unsubscribe takes no argument, not "${rest[0]}"`)
+      return { kind: 'unsubscribe', openid: values.openid, sandbox, json }
+    }
+    const [url, extra] = rest
     if (url === undefined) throw new Error('scan needs the QR url: scan <url> --openid <id>')
+    if (extra !== undefined) throw new Error(`scan takes one QR url, not also "${extra}"`)
     return { kind: 'scan', url, openid: values.openid, sandbox, json }
   }
   if (verb !== undefined) throw new Error(`unknown command "${verb}" (scan, unsubscribe)`)
+  const alien = given.find((f) => CALL_FLAGS.has(f))
+  if (alien !== undefined) throw new Error(`serving does not take --${alien}`)
   // Digits only: z.coerce reads '' (and ' ') as 0, a random port nobody asked for.
   const port = values.port === undefined ? DEFAULT_PORT : portFromText(values.port)
   if (port === null) throw new Error('--port must be a port number (0–65535)')

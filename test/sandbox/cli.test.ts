@@ -255,3 +255,33 @@ describe('sandbox CLI address it cannot listen on', () => {
     }
   })
 })
+
+describe('sandbox CLI arguments a command does not take', () => {
+  // Each used to be dropped without a word: `sandbox --openid o1` started a server, `scan URL
+  // extra` scanned URL, `scan … --push-url X` scanned without pushing to X, and a --sandbox
+  // that is no URL was "cannot reach" (exit 1). Now a usage error naming it, nothing done.
+  const url = 'http://weixin.qq.com/q/x'
+  const cases: Array<[string[], string]> = [
+    [['scan', url, 'extra', '--openid', 'o1'], 'scan takes one QR url, not also "extra"'],
+    [['unsubscribe', 'o1', '--openid', 'o1'], 'unsubscribe takes no argument, not "o1"'],
+    [
+      ['scan', url, '--openid', 'o1', '--push-url', 'http://127.0.0.1:1/w'],
+      'scan does not take --push-url',
+    ],
+    [['unsubscribe', '--openid', 'o1', '--port', '9'], 'unsubscribe does not take --port'],
+    [['scan', url, '--openid', 'o1', '--mode', 'safe'], 'scan does not take --mode'],
+    [['--port', '0', '--openid', 'o1'], 'serving does not take --openid'],
+    [['--port', '0', '--sandbox', 'http://127.0.0.1:1'], 'serving does not take --sandbox'],
+    [['--port', '0', '--json'], 'serving does not take --json'],
+    [['scan', url, '--openid', 'o1', '--sandbox', 'notaurl'], '--sandbox must be an http(s) URL'],
+    [['unsubscribe', '--openid', 'o1', '--sandbox', 'ftp://h'], '--sandbox must be an http(s) URL'],
+  ]
+  for (const [argv, says] of cases) {
+    it(`${argv.join(' ')}: exit 2, "${says}"`, async () => {
+      const r = await run(argv)
+      expect(r.code).toBe(2)
+      expect(r.err).toEqual([`sandbox: ${says} (sandbox --help: the usage)`])
+      expect(r.out).toEqual([])
+    })
+  }
+})
