@@ -214,6 +214,39 @@ describe('relay config', () => {
     expect(configParagraph).toMatch(/--config[^.]*wins/)
   })
 
+  it("sets every field of the contract's config file from its env var and flag, as relay/README names them", () => {
+    // Contract v1: every field, nested wechat.* and reply.* too, by SCANDESK_RELAY_<FIELD>. The
+    // README gave the rule only by example (WECHAT_TOKEN), so a deployer had to guess between
+    // SCANDESK_RELAY_WECHAT_APPID and _APP_ID (a typo is ignored, with a warning at start).
+    const aesKey = 'a'.repeat(43)
+    const values: Array<[path: string, raw: string, value: unknown]> = [
+      ['port', '9100', 9100],
+      ['data', '/srv/relay-data', '/srv/relay-data'],
+      ['redis', 'redis://127.0.0.1:6390', 'redis://127.0.0.1:6390'],
+      ['timestampWindowSeconds', '120', 120],
+      ['wechat.apiBase', 'http://127.0.0.1:8788', 'http://127.0.0.1:8788'],
+      ['wechat.appId', 'wx0123456789abcdef', 'wx0123456789abcdef'],
+      ['wechat.appSecret', 's'.repeat(32), 's'.repeat(32)],
+      ['wechat.token', 'Tok123', 'Tok123'],
+      ['wechat.encodingAESKey', aesKey, aesKey],
+      ['wechat.mode', 'plain', 'plain'],
+      ['reply.subscribe', '欢迎', '欢迎'],
+      ['reply.scan', 'welcome back', 'welcome back'],
+    ]
+    const readme = readFileSync(join(ROOT, 'relay/README.md'), 'utf8')
+    const at = (c: object, path: string): unknown =>
+      path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c)
+    for (const [path, raw, value] of values) {
+      const env = envNameOf(path)
+      expect(at(loadRelayConfig({ env: { [env]: raw } }), path), env).toEqual(value)
+      expect(at(loadRelayConfig({ flags: { [flagNameOf(path)]: raw } }), path), path).toEqual(value)
+      expect(readme, `relay/README.md names ${env}`).toContain(`\`${env}\``)
+      expect(readme, `relay/README.md names --${flagNameOf(path)}`).toContain(
+        `\`--${flagNameOf(path)}\``,
+      )
+    }
+  })
+
   it("reads a config file's relative paths from the file's folder, the command line's from cwd", () => {
     // `node relay.mjs --config /etc/scandesk/relay.json` run from / put "data": "relay-data" in
     // /relay-data: the file's paths are now the file's, as docker compose reads its own.
