@@ -117,8 +117,18 @@ async function handleStableToken(
   const b = body.data
   const err = credentialError(req, deps, b.grant_type, b.appid, b.secret)
   if (err) return json(res, err)
-  const issued = deps.state.tokens.stable(b.force_refresh ?? false)
+  const { state, opts } = deps
+  // The account's call limits (10,000 a minute, 500,000 a day), counted on calls it answered.
+  if (
+    state.stableCallsThisMinute.used() >= opts.stableTokenPerMinute ||
+    state.stableCallsToday.used() >= opts.stableTokenPerDay
+  ) {
+    return json(res, apiError('dailyQuota'))
+  }
+  const issued = state.tokens.stable(b.force_refresh ?? false)
   if (issued === 'daily_limit') return json(res, apiError('dailyQuota'))
+  state.stableCallsThisMinute.increment()
+  state.stableCallsToday.increment()
   json(res, tokenJson(issued))
 }
 

@@ -7,6 +7,35 @@ export function beijingDay(ms: number): number {
   return Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS)
 }
 
+/** Calls counted in the current clock minute (WeChat's per-minute call limits). */
+export class MinuteCounter {
+  readonly #now: () => number
+  #minute = Number.NaN
+  #count = 0
+
+  constructor(now: () => number) {
+    this.#now = now
+  }
+
+  used(): number {
+    this.#roll()
+    return this.#count
+  }
+
+  increment(): void {
+    this.#roll()
+    this.#count += 1
+  }
+
+  #roll(): void {
+    const minute = Math.floor(this.#now() / 60_000)
+    if (minute !== this.#minute) {
+      this.#minute = minute
+      this.#count = 0
+    }
+  }
+}
+
 export class DailyCounter {
   readonly #now: () => number
   #day = Number.NaN

@@ -25,6 +25,10 @@ export interface SandboxOptions {
   dailyQrQuota?: number
   /** Permanent codes allowed per account (WeChat: 100,000); an option so tests can reach it. */
   permanentQrCap?: number
+  /** stable_token calls allowed per minute (WeChat: 10,000) before 45009. */
+  stableTokenPerMinute?: number
+  /** stable_token calls allowed per day (WeChat: 500,000) before 45009. */
+  stableTokenPerDay?: number
   /** The account's original id, sent as ToUserName in every push. */
   originalId?: string
   /** Milliseconds since the epoch; injected so tests can move time. */
@@ -53,6 +57,8 @@ export interface ResolvedSandboxOptions {
   ipAllowList: string[] | null
   dailyQrQuota: number
   permanentQrCap: number
+  stableTokenPerMinute: number
+  stableTokenPerDay: number
   originalId: string
   now: () => number
   pushTimeoutMs: number
@@ -66,6 +72,9 @@ export const WECHAT_PUSH_TIMEOUT_MS = 5000
 /** WeChat's documented daily limit for qrcode/create. */
 export const WECHAT_DAILY_QR_QUOTA = 100_000
 export const WECHAT_PERMANENT_QR_CAP = 100_000
+/** stable_token's documented call limits (docs/WECHAT.md "Access token"). */
+export const WECHAT_STABLE_TOKEN_PER_MINUTE = 10_000
+export const WECHAT_STABLE_TOKEN_PER_DAY = 500_000
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
@@ -119,6 +128,8 @@ const optionsSchema = z.object({
   ipAllowList: z.array(z.string().min(1).max(64)).nullable(),
   dailyQrQuota: z.number().int().min(0),
   permanentQrCap: z.number().int().min(0),
+  stableTokenPerMinute: z.number().int().min(0),
+  stableTokenPerDay: z.number().int().min(0),
   originalId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   pushTimeoutMs: z.number().int().min(1).max(120_000),
   pushRetryIntervalMs: z.number().int().min(0).max(120_000),
@@ -140,6 +151,8 @@ export function resolveOptions(opts: SandboxOptions = {}): ResolvedSandboxOption
     ipAllowList: opts.ipAllowList && opts.ipAllowList.length > 0 ? opts.ipAllowList : null,
     dailyQrQuota: opts.dailyQrQuota ?? WECHAT_DAILY_QR_QUOTA,
     permanentQrCap: opts.permanentQrCap ?? WECHAT_PERMANENT_QR_CAP,
+    stableTokenPerMinute: opts.stableTokenPerMinute ?? WECHAT_STABLE_TOKEN_PER_MINUTE,
+    stableTokenPerDay: opts.stableTokenPerDay ?? WECHAT_STABLE_TOKEN_PER_DAY,
     originalId: opts.originalId ?? DEFAULT_ORIGINAL_ID,
     pushTimeoutMs: opts.pushTimeoutMs ?? WECHAT_PUSH_TIMEOUT_MS,
     pushRetryIntervalMs: opts.pushRetryIntervalMs ?? opts.pushTimeoutMs ?? WECHAT_PUSH_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 // Everything the sandbox remembers, on one injected clock.
 import { AccountUsers } from './account-users'
-import { DailyCounter } from './daily-counter'
+import { DailyCounter, MinuteCounter } from './daily-counter'
 import { applyFaults, NO_FAULTS, type Faults, type FaultsPatch } from './faults'
 import type { ResolvedSandboxOptions } from './options'
 import { TicketStore } from './ticket-store'
@@ -11,6 +11,9 @@ export class SandboxState {
   readonly tickets: TicketStore
   /** Successful qrcode/create calls today (45009 past dailyQrQuota). */
   readonly qrCreates: DailyCounter
+  /** stable_token calls answered with a token, this minute and today (45009 past the limits). */
+  readonly stableCallsThisMinute: MinuteCounter
+  readonly stableCallsToday: DailyCounter
   /** Followers' tags, message windows and the messages sent to them. */
   readonly users: AccountUsers
   #faults: Faults = NO_FAULTS
@@ -19,6 +22,8 @@ export class SandboxState {
     this.tokens = new TokenStore(opts.now)
     this.tickets = new TicketStore(opts.now, opts.permanentQrCap)
     this.qrCreates = new DailyCounter(opts.now)
+    this.stableCallsThisMinute = new MinuteCounter(opts.now)
+    this.stableCallsToday = new DailyCounter(opts.now)
     this.users = new AccountUsers(opts.now)
   }
 

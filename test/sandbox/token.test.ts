@@ -196,6 +196,39 @@ describe('cgi-bin/stable_token', () => {
     expect((await stable(sb, true)).access_token).toEqual(expect.any(String))
   })
 
+  it('holds the call limits of docs/WECHAT.md (10,000 a minute, 500,000 a day): 45009 past them', async () => {
+    // The limits are options (like dailyQrQuota) so a test reaches them in a few calls; the
+    // defaults are WeChat's. Before, stable_token answered every call however many.
+    clock = fakeClock()
+    const defaults = await sandbox({ now: clock.now })
+    expect(defaults.options).toMatchObject({
+      stableTokenPerMinute: 10_000,
+      stableTokenPerDay: 500_000,
+    })
+    sb = await sandbox({ now: clock.now, stableTokenPerMinute: 3, stableTokenPerDay: 5 })
+    for (let i = 0; i < 3; i++) expect((await stable(sb)).access_token).toEqual(expect.any(String))
+    expect((await stable(sb)).errcode).toBe(45009)
+    // A wrong secret is not the account's call: 40125 still, and it spends nothing.
+    const wrong = await postJson(`${sb.url}/cgi-bin/stable_token`, {
+      grant_type: 'client_credential',
+      appid: sb.options.appId,
+      secret: 'not-the-secret',
+    })
+    expect(wrong.json.errcode).toBe(40125)
+    clock.advance(MIN)
+    expect((await stable(sb)).access_token).toEqual(expect.any(String))
+    expect((await stable(sb)).access_token).toEqual(expect.any(String))
+    // Five today: the day's limit, whatever the minute.
+    clock.advance(MIN)
+    expect((await stable(sb)).errcode).toBe(45009)
+    expect((await stable(sb, true)).errcode).toBe(45009)
+    // T0 is 12:00 in Beijing; 16:00 UTC is midnight there.
+    clock.set(Date.UTC(2025, 0, 15, 16, 0, 0))
+    expect((await stable(sb)).access_token).toEqual(expect.any(String))
+    // cgi-bin/token is a separate line: not counted against stable_token.
+    expect(await basic(sb)).toEqual(expect.any(String))
+  })
+
   it('checks the body like WeChat', async () => {
     await setup()
     const url = `${sb.url}/cgi-bin/stable_token`
