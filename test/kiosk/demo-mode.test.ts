@@ -319,7 +319,12 @@ describe('provisioning flags', () => {
       appId: 'wx0123456789abcdef',
     })
     expect(() => parseWebArgs(['--relay', 'https://relay.example'])).toThrow(/--kiosk-id/)
-    expect(() => parseWebArgs([...flags.slice(0, 4), '--ticket-source', 'magic'])).toThrow()
+    // Named, not the generic "provisioning needs …" that read as if --ticket-source were missing.
+    for (const bad of ['magic', 'Proxy', '']) {
+      expect(() => parseWebArgs([...flags.slice(0, 4), '--ticket-source', bad])).toThrow(
+        `--ticket-source must be proxy or direct, not "${bad}"`,
+      )
+    }
     expect(parseLaunchArgs(['.', '--no-sandbox', ...flags]).provisioning).toMatchObject({
       kioskId: 'hall-a',
     })

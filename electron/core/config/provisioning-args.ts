@@ -57,6 +57,10 @@ export function provisioningFromValues(
 ): Provisioning | null {
   const given = [v.relay, v['kiosk-id'], v['ticket-source'], v['api-base'], v.appid]
   if ([...given, v['pairing-code']].every((x) => x === undefined)) return null
+  const typed = v['ticket-source']
+  if (typed !== undefined && typed !== 'proxy' && typed !== 'direct') {
+    throw new UsageError(`--ticket-source must be proxy or direct, not "${typed}"`)
+  }
   const pairingCode = pairingCodeFrom(v, env)
   // A paired booth gets its codes through the relay unless told otherwise.
   const source = v['ticket-source'] ?? (pairingCode !== undefined ? 'proxy' : undefined)
