@@ -7,7 +7,8 @@
  * campaigns, a new campaign with its errors, the campaign editor with a draw and its roster,
  * stats, attendance (rows, and none found); and the wall and draw screens; each page's title
  * names it in that language. And by keyboard
- * alone, the inline confirmations (revoke a booth, rotate the screen key, redraw a winner):
+ * alone, the inline confirmations (revoke a booth, rotate the screen key, redraw a winner, draw
+ * a prize already drawn again):
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
  * button again, not lost to the top of the page; a wrong password marks both fields
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
@@ -220,7 +221,7 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
         await page.evaluate(`(() => {
           const a = document.activeElement
           if (!a || a === document.body) return 'body'
-          return (a.dataset.testid || (a.hasAttribute('data-confirm-cancel') ? 'cancel' : a.tagName)) +
+          return (a.hasAttribute('data-confirm-cancel') ? 'cancel' : a.dataset.testid || a.tagName) +
             '|' + a.textContent.trim()
         })()`),
       )
@@ -260,6 +261,10 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       '[data-testid="draw-redraw-confirm"]',
       /^draw-redraw\|/,
     )
+    // A prize already drawn: the draw button asks 已抽过 N 轮… 再抽 N 位 / 取消 first.
+    await page.fill('[data-testid="draw-prize"]', 'keyboard')
+    await page.fill('[data-testid="draw-count"]', '1')
+    await roundTrip('[data-testid="draw-start"]', '[data-testid="draw-again"]', /^draw-start\|/)
     await context.close()
   }, 120_000)
 })
