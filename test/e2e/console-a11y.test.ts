@@ -8,7 +8,7 @@
  * stats, attendance (rows, and none found); and the wall and draw screens; each page's title
  * names it in that language. And by keyboard
  * alone, the inline confirmations (revoke a booth, rotate the screen key, redraw a winner, draw
- * a prize already drawn again):
+ * a prize already drawn again, a roster file that would empty the roster):
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
  * button again, not lost to the top of the page; a wrong password marks both fields
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
@@ -265,6 +265,30 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     await page.fill('[data-testid="draw-prize"]', 'keyboard')
     await page.fill('[data-testid="draw-count"]', '1')
     await roundTrip('[data-testid="draw-start"]', '[data-testid="draw-again"]', /^draw-start\|/)
+
+    // A roster file with a header and no rows would empty the roster (10 guests): it asks first.
+    // (The file chooser is the system's: the file is handed to the focused input.)
+    const emptyFile = {
+      name: 'empty.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('姓名,单位,电话,编号\r\n', 'utf8'),
+    }
+    const rosterFile = page.locator('[data-testid="roster-file"]')
+    const askEmpty = page.locator('[data-testid="roster-confirm-empty"]')
+    await rosterFile.focus()
+    await rosterFile.setInputFiles(emptyFile)
+    await askEmpty.waitFor()
+    expect(await focused()).toBe('cancel|取消，保留当前名单')
+    await page.keyboard.press('Escape')
+    await askEmpty.waitFor({ state: 'detached' })
+    expect(await focused()).toBe('roster-file|')
+    await rosterFile.setInputFiles(emptyFile)
+    await askEmpty.waitFor()
+    expect(await focused()).toBe('cancel|取消，保留当前名单')
+    await page.keyboard.press('Enter') // on 取消
+    await askEmpty.waitFor({ state: 'detached' })
+    expect(await focused()).toBe('roster-file|')
+    expect(await page.locator('[data-testid="roster-row"]').count()).toBe(10)
     await context.close()
   }, 120_000)
 })
