@@ -12,6 +12,7 @@
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
  * button again, not lost to the top of the page; a wrong password marks both fields
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
+ * A pairing code is heard a character at a time (seen in two groups of four).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -291,4 +292,30 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     expect(await page.locator('[data-testid="roster-row"]').count()).toBe(10)
     await context.close()
   }, 120_000)
+  it('the pairing code is read as its characters, not as a word or a number', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const page = await context.newPage()
+    await page.goto(`${relay.url}/console/`)
+    await page.fill('#sign-in-name', 'alice')
+    await page.fill('#sign-in-password', password)
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+    await page.click('[data-testid="add-booth"]')
+    await page.fill('[data-testid="booth-id"]', 'booth-spoken')
+    await page.click('[data-testid="create-code"]')
+    const card = page.locator('[data-testid="pairing"][data-booth="booth-spoken"]')
+    await card.locator('[data-testid="pairing-code"]').waitFor()
+    const link = (await card.locator('svg[data-qr-text]').getAttribute('data-qr-text')) ?? ''
+    const code = link.split('/').at(-1) ?? ''
+    expect(code).toMatch(/^[34679ACDEFGHJKMNPQRTUVWXY]{8}$/)
+    // Seen: two groups of four, large. Heard (the accessibility tree): the code a character at
+    // a time, introduced as the pairing code; the grouped form is not read as well.
+    expect((await card.locator('[data-testid="pairing-code"]').textContent())?.trim()).toBe(
+      `${code.slice(0, 4)} ${code.slice(4)}`,
+    )
+    const tree = await card.ariaSnapshot()
+    expect(tree).toContain(`配对码 ${[...code].join(' ')}`)
+    expect(tree).not.toContain(code.slice(0, 4))
+    await context.close()
+  }, 60_000)
 })

@@ -85,6 +85,7 @@ export const en: MessageSchema = {
     expired: 'This code has expired; create a new one',
     done: 'Done',
     qrLabel: 'Pairing QR code',
+    codeSpoken: 'Pairing code {code}',
     usedTitle: '“{id}” is paired',
     used: 'The booth has used this code; it no longer works.',
   },

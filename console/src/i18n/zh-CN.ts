@@ -75,6 +75,7 @@ export const zhCN = {
     expired: '配对码已失效，请重新生成',
     done: '完成',
     qrLabel: '配对二维码',
+    codeSpoken: '配对码 {code}',
     usedTitle: '“{id}”已配对',
     used: '签到设备已使用此配对码，配对码已作废。',
   },
