@@ -12,13 +12,15 @@
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
  * button again, not lost to the top of the page; a wrong password marks both fields
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
- * A pairing code is heard a character at a time (seen in two groups of four).
+ * A pairing code is heard a character at a time (seen in two groups of four); the campaign
+ * editor's headings go down one level at a time.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { addOrganizer } from '../../relay/console/organizer-admin'
 import { startRelay, type RelayHandle } from '../../relay/server'
 import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
@@ -316,6 +318,31 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     const tree = await card.ariaSnapshot()
     expect(tree).toContain(`配对码 ${[...code].join(' ')}`)
     expect(tree).not.toContain(code.slice(0, 4))
+    await context.close()
+  }, 60_000)
+  it('the campaign editor headings go down one level at a time (no h1 → h3)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const page = await context.newPage()
+    await page.goto(`${relay.url}/console/`)
+    await page.fill('#sign-in-name', 'alice')
+    await page.fill('#sign-in-password', password)
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+    await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaign.id)}`)
+    await page.locator('[data-testid="draws-panel"]').waitFor()
+    // Each heading as `level text`; a screen reader's list of headings is this outline.
+    const headings = z
+      .array(z.string())
+      .parse(
+        await page.evaluate(
+          `[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => h.tagName[1] + ' ' + h.textContent.trim())`,
+        ),
+      )
+    const jumps = headings.filter(
+      (h, i) => i > 0 && Number(h[0]) > Number(headings[i - 1]?.[0] ?? 0) + 1,
+    )
+    expect(headings[0]).toMatch(/^1 /)
+    expect(jumps).toEqual([])
     await context.close()
   }, 60_000)
 })
