@@ -3,7 +3,8 @@
  * `kiosk web` in demo mode: axe-core's WCAG 2.1 A/AA rules (text contrast 4.5:1, every control
  * named, ARIA used as allowed, images and the QR named) on the check-in screen, the PIN pad
  * (empty, some digits typed, a wrong PIN) and every admin page, in zh-CN and in English, with
- * `lang` following the language. The PIN pad's dots say how many digits are in.
+ * `lang` following the language. The PIN pad's dots say how many digits are in; the PIN pad is
+ * the page's main landmark.
  */
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -54,6 +55,8 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
 
       await page.keyboard.press('Control+Shift+A')
       await page.locator('[data-testid="pin-pad"]').waitFor()
+      // The PIN pad is the page's main landmark (a screen reader's "jump to main" lands on it).
+      expect(await page.locator('main[data-testid="pin-pad"]').count()).toBe(1)
       expect(await dotsName(page)).toBe(names[0])
       await check('PIN pad')
       await page.keyboard.type('12')
