@@ -7,16 +7,19 @@ export function beijingDay(ms: number): number {
   return Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS)
 }
 
-/** Calls counted in the current clock minute (WeChat's per-minute call limits). */
-export class MinuteCounter {
+/** Calls counted in the current period of the injected clock (`periodOf` numbers them). */
+class PeriodCounter {
   readonly #now: () => number
-  #minute = Number.NaN
+  readonly #periodOf: (ms: number) => number
+  #period = Number.NaN
   #count = 0
 
-  constructor(now: () => number) {
+  constructor(now: () => number, periodOf: (ms: number) => number) {
     this.#now = now
+    this.#periodOf = periodOf
   }
 
+  /** Calls counted in this period. */
   used(): number {
     this.#roll()
     return this.#count
@@ -28,39 +31,24 @@ export class MinuteCounter {
   }
 
   #roll(): void {
-    const minute = Math.floor(this.#now() / 60_000)
-    if (minute !== this.#minute) {
-      this.#minute = minute
+    const period = this.#periodOf(this.#now())
+    if (period !== this.#period) {
+      this.#period = period
       this.#count = 0
     }
   }
 }
 
-export class DailyCounter {
-  readonly #now: () => number
-  #day = Number.NaN
-  #count = 0
-
+/** Calls counted in the current clock minute (WeChat's per-minute call limits). */
+export class MinuteCounter extends PeriodCounter {
   constructor(now: () => number) {
-    this.#now = now
+    super(now, (ms) => Math.floor(ms / 60_000))
   }
+}
 
-  /** Calls counted today. */
-  used(): number {
-    this.#roll()
-    return this.#count
-  }
-
-  increment(): void {
-    this.#roll()
-    this.#count += 1
-  }
-
-  #roll(): void {
-    const day = beijingDay(this.#now())
-    if (day !== this.#day) {
-      this.#day = day
-      this.#count = 0
-    }
+/** Calls counted today, a Beijing day (WeChat's daily quotas). */
+export class DailyCounter extends PeriodCounter {
+  constructor(now: () => number) {
+    super(now, beijingDay)
   }
 }
