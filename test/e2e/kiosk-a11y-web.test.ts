@@ -8,22 +8,10 @@
  */
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import { ADMIN_PAGES } from '../../renderer/src/admin/admin-pages'
 import { axeViolations } from './axe'
 import { callKiosk, goHash, waitForPage, waitForSteadyCode } from './browser'
 import { demoKioskPage } from './demo-kiosk'
-
-/** renderer/src/composables/use-hash-route.ts ADMIN_PAGES (that file needs the DOM's types). */
-const ADMIN_PAGES = [
-  'setup',
-  'campaign',
-  'attendance',
-  'stats',
-  'export',
-  'roster',
-  'desk',
-  'diagnostics',
-  'settings',
-] as const
 
 describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
   const demo = demoKioskPage({

@@ -1,17 +1,7 @@
 import { computed, onMounted, onUnmounted, ref } from 'vue'
+import { ADMIN_PAGES, type AdminPage } from '../admin/admin-pages'
 
-export const ADMIN_PAGES = [
-  'setup',
-  'campaign',
-  'attendance',
-  'stats',
-  'export',
-  'roster',
-  'desk',
-  'diagnostics',
-  'settings',
-] as const
-export type AdminPage = (typeof ADMIN_PAGES)[number]
+export { ADMIN_PAGES, type AdminPage }
 
 export type Route = { view: 'kiosk' } | { view: 'admin'; page: AdminPage | null }
 
