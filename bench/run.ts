@@ -29,6 +29,7 @@ import { benchStamps } from './stamps'
 import { benchDraws } from './draws'
 import { benchFollowUp } from './follow-up'
 import { benchScreenWall } from './screen-wall'
+import { benchTicketBudget } from './ticket-budget'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -60,6 +61,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['follow-up', benchFollowUp],
   ['screen-wall', benchScreenWall],
   ['kiosk-screen', benchKioskScreen],
+  ['tickets', benchTicketBudget],
 ]
 
 async function main(): Promise<void> {
