@@ -15,7 +15,7 @@ import { startRelay, type RelayHandle } from '../relay/server'
 import type { NewEvent } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { TOKEN, type Backend, BENCH_CAMPAIGN } from './env'
-import { ratio, round, type Results } from './result'
+import { percentile, ratio, round, type Results } from './result'
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 
@@ -178,6 +178,68 @@ async function appendRate(backend: Backend, events: number): Promise<Results> {
   }
 }
 
+/**
+ * The console's campaigns list as a followed page re-reads it (every 5 s while its tab is
+ * visible): `GET /console/api/campaigns` with 0 (the floor: session check, HTTP, an empty list),
+ * 50 and 500 campaigns stored, one request at a time, p50 and p99.
+ */
+async function campaignList(backend: Backend, reads: number): Promise<Results> {
+  const { relay, close } = await relayOn(backend)
+  try {
+    const cookie = await session(relay)
+    const screenKey = 'k'.repeat(43)
+    let stored = 0
+    const fill = async (n: number): Promise<void> => {
+      for (; stored < n; stored++) {
+        const id = `c-list-${String(stored).padStart(4, '0')}`
+        const campaign = { ...BENCH_CAMPAIGN, name: `春季展会 ${stored}`, id, screenKey }
+        await relay.store.campaigns.createCampaign(campaign, Date.now())
+      }
+    }
+    const read = async (): Promise<{ ms: number; bytes: number }> => {
+      const t0 = performance.now()
+      const res = await fetch(`${relay.url}/console/api/campaigns`, { headers: { cookie } })
+      const bytes = (await res.arrayBuffer()).byteLength
+      if (res.status !== 200) throw new Error(`campaigns: HTTP ${res.status}`)
+      return { ms: performance.now() - t0, bytes }
+    }
+    const measure = async (): Promise<{ p50: number; p99: number; bytes: number }> => {
+      for (let i = 0; i < 20; i++) await read() // warm-up
+      const times: number[] = []
+      let bytes = 0
+      for (let i = 0; i < reads; i++) {
+        const r = await read()
+        times.push(r.ms)
+        bytes = r.bytes
+      }
+      times.sort((a, b) => a - b)
+      return { p50: percentile(times, 50), p99: percentile(times, 99), bytes }
+    }
+    const floor = await measure()
+    const out: Results = {
+      [`campaign.${backend}.list_0.p50_ms`]: {
+        value: round(floor.p50, 2),
+        unit: 'ms',
+        note: `${reads} reads one at a time, no campaign stored (the floor)`,
+      },
+    }
+    for (const n of [50, 500]) {
+      await fill(n)
+      const m = await measure()
+      out[`campaign.${backend}.list_${n}.p50_ms`] = {
+        value: round(m.p50, 2),
+        unit: 'ms',
+        compare: { against: 'no campaign stored', ratio: ratio(m.p50, floor.p50) },
+        note: `${reads} reads one at a time, ${n} campaigns, ${round(m.bytes / 1024, 1)} KiB a read; a visible console tab reads it 12 times a minute`,
+      }
+      out[`campaign.${backend}.list_${n}.p99_ms`] = { value: round(m.p99, 2), unit: 'ms' }
+    }
+    return out
+  } finally {
+    await close()
+  }
+}
+
 export async function benchCampaign(quick: boolean): Promise<Results> {
   const rows = quick ? 10_000 : 50_000
   const events = quick ? 1000 : 5000
@@ -185,6 +247,7 @@ export async function benchCampaign(quick: boolean): Promise<Results> {
   for (const backend of ['sqlite', 'redis'] as const) {
     Object.assign(results, await rosterSync(backend, rows))
     Object.assign(results, await appendRate(backend, events))
+    Object.assign(results, await campaignList(backend, quick ? 100 : 400))
   }
   return results
 }
