@@ -1,11 +1,12 @@
 /**
  * The ticket-budget half of the SQLite store: per kiosk and quota day, how many tickets the
- * proxy has taken of the kiosk's daily budget. One process owns the store, and each step is one
- * synchronous transaction, so two requests never both take the last ticket.
+ * proxy has taken of the kiosk's daily budget. Each step runs whole inside the caller's write
+ * (the store's group commit: one transaction, each write in its own savepoint, run one after
+ * another), so two requests never both take the last ticket.
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import { statement, writeTransaction } from './statements'
+import { statement } from './statements'
 
 type Db = Database.Database
 
@@ -18,21 +19,19 @@ export function takeTicketBudget(
   want: number,
   budget: number,
 ): number {
-  return writeTransaction(db, () => {
-    const row = statement(db, 'SELECT spent FROM ticket_budget WHERE kiosk_id = ? AND day = ?').get(
-      kioskId,
-      day,
-    )
-    const spent = row === undefined ? 0 : spentRow.parse(row).spent
-    const take = Math.max(0, Math.min(want, budget - spent))
-    if (take === 0) return 0
-    statement(
-      db,
-      `INSERT INTO ticket_budget (kiosk_id, day, spent) VALUES (?, ?, ?)
+  const row = statement(db, 'SELECT spent FROM ticket_budget WHERE kiosk_id = ? AND day = ?').get(
+    kioskId,
+    day,
+  )
+  const spent = row === undefined ? 0 : spentRow.parse(row).spent
+  const take = Math.max(0, Math.min(want, budget - spent))
+  if (take === 0) return 0
+  statement(
+    db,
+    `INSERT INTO ticket_budget (kiosk_id, day, spent) VALUES (?, ?, ?)
          ON CONFLICT (kiosk_id, day) DO UPDATE SET spent = spent + excluded.spent`,
-    ).run(kioskId, day, take)
-    return take
-  })
+  ).run(kioskId, day, take)
+  return take
 }
 
 export function returnTicketBudget(db: Db, kioskId: string, day: string, count: number): void {
