@@ -59,6 +59,8 @@ interface Answer {
 }
 
 const SUCCESS = 'success'
+/** A URL check answered with a stale timestamp is logged at most this often (a replay floods). */
+const STALE_CHECK_LOG_INTERVAL_MS = 60_000
 const reject = (status: number, outcome: PushOutcome, body: string): Answer => ({
   status,
   outcome,
@@ -452,6 +454,29 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     }
   }
 
+  /** When the last stale URL check was logged, and how many were answered since unlogged. */
+  let staleCheckLoggedAt = -Infinity
+  let staleChecksUnlogged = 0
+
+  /**
+   * A stale URL check is answered (urlCheck), and a warning is worth one line a minute: one
+   * signed check seen once (an access log, plain http) can be replayed at will, and each replay
+   * must not be another warn line.
+   */
+  function staleCheckAnswered(q: Query): void {
+    const at = opts.now()
+    if (at - staleCheckLoggedAt < STALE_CHECK_LOG_INTERVAL_MS && at >= staleCheckLoggedAt) {
+      staleChecksUnlogged++
+      return
+    }
+    log.warn('URL check answered; its timestamp is outside the window (is this clock off?)', {
+      clockSkewSeconds: clockSkewSeconds(q.timestamp),
+      ...(staleChecksUnlogged > 0 && { unlogged: staleChecksUnlogged }),
+    })
+    staleCheckLoggedAt = at
+    staleChecksUnlogged = 0
+  }
+
   function clockSkewSeconds(timestamp: string | undefined): number | undefined {
     if (timestamp === undefined || !/^[0-9]{1,12}$/.test(timestamp)) return undefined
     return Number(timestamp) - Math.floor(opts.now() / 1000)
@@ -472,9 +497,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     }
     if (req.method === 'POST' && a.outcome !== undefined) metrics.countPush(a.outcome)
     if (a.status === 200 && a.outcome === 'stale') {
-      log.warn('URL check answered; its timestamp is outside the window (is this clock off?)', {
-        clockSkewSeconds: clockSkewSeconds(q.timestamp),
-      })
+      staleCheckAnswered(q)
     } else if (a.status >= 400) {
       // How far WeChat's clock (the signed timestamp) is from this server's, in seconds.
       const skew = a.outcome === 'stale' ? clockSkewSeconds(q.timestamp) : undefined

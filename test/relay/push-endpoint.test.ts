@@ -136,6 +136,40 @@ describe('a relay whose clock is off', () => {
       'bad signature',
     )
   })
+  it('warns of a stale URL check at most once a minute, however often one signed check is replayed', async () => {
+    const lines: string[] = []
+    clock = Date.now()
+    relay = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    // One signed check an attacker saw (an access log, plain http), replayed again and again.
+    const q = signedQuery(TOKEN, clock - 3_600_000)
+    q.set('echostr', 'e1')
+    const replay = async (): Promise<void> => {
+      const res = await fetch(`${relay?.url ?? ''}/wechat?${q.toString()}`)
+      expect(await res.text()).toBe('e1')
+    }
+    for (let i = 0; i < 30; i++) await replay()
+    const warned = (): Record<string, unknown>[] =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => String(l.msg).startsWith('URL check answered;'))
+    expect(warned()).toHaveLength(1)
+    expect(warned()[0]?.clockSkewSeconds).toBe(-3600)
+    clock += 59_000
+    await replay()
+    expect(warned()).toHaveLength(1)
+    // A minute after the last line: one more, saying how many went unlogged in between.
+    clock += 1_000
+    await replay()
+    expect(warned().map((l) => [l.level, l.unlogged])).toEqual([
+      ['warn', undefined],
+      ['warn', 30],
+    ])
+  })
 })
 
 describe('POST /wechat', () => {
