@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDrawFeed } from '../../relay/draws/draw-feed'
 import { NameBook } from '../../relay/screens/name-book'
 import { ScreenAccess } from '../../relay/screens/screen-access'
@@ -81,13 +81,21 @@ describe.each(stores)('screen hub forgets campaigns no screen shows ($name store
     const names = new NameBook(store)
     // The draw feed, its store reads counted and a resync sent by hand.
     const read: string[] = []
+    // Reads not yet answered: a resync's reads go one after another, each issued in the
+    // previous one's continuation, so none is in flight only once the last has been answered.
+    let inFlight = 0
+    const answered = async (): Promise<void> => {
+      do await new Promise((r) => setImmediate(r))
+      while (inFlight > 0)
+    }
     let emit: (change: StoreChange) => void = () => undefined
     const draws = createDrawFeed({
       draws: {
         ...store.draws,
         list: (id: string) => {
           read.push(id)
-          return store.draws.list(id)
+          inFlight++
+          return store.draws.list(id).finally(() => inFlight--)
         },
       },
       subscribe: (l) => {
@@ -98,7 +106,7 @@ describe.each(stores)('screen hub forgets campaigns no screen shows ($name store
     const resyncReads = async (): Promise<string[]> => {
       read.length = 0
       emit({ type: 'resync' })
-      await new Promise((r) => setTimeout(r, 50))
+      await answered()
       return [...read].sort()
     }
     const hub = new ScreenHub({
@@ -143,8 +151,11 @@ describe.each(stores)('screen hub forgets campaigns no screen shows ($name store
     clock += SCREEN_LIMITS.snapshotMs
     await hub.snapshot(await campaign(store, 'other'))
     const lateRes = new FakeResponse()
+    read.length = 0
     hub.handle(req, lateRes as unknown as ServerResponse, late, late.campaign.screenKey)
-    await new Promise((r) => setTimeout(r, 50))
+    // The stream's opening reads the campaign's newest draw (the feed then keeps it).
+    await vi.waitFor(() => expect(read).toContain('late'), { timeout: 10_000 })
+    await answered()
     expect(await resyncReads()).toEqual(['held', 'late', 'other'])
     lateRes.end()
 
