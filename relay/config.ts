@@ -4,8 +4,8 @@
  * field and where its value came from.
  */
 import { X509Certificate } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { jsonErrorPlace } from '../shared/json-place'
 import { portFromText, splitHostPort } from '../shared/net-address'
@@ -708,7 +708,25 @@ function resolveFilePaths(fromFile: Record<string, unknown>, file: string): void
     if (value.startsWith('~')) continue
     if (key === 'data' && value === ':memory:') continue
     fromFile[key] = resolve(dirname(file), value)
+    if (key === 'data') upgradedDataProblem(value, fromFile[key] as string, file)
   }
+}
+
+/**
+ * A relay upgraded from before config files' paths were the file's own (dd27cc8) would start
+ * on a new, empty store beside the file while its scans sit in the folder it read from the
+ * working directory: refused, naming both, rather than silently showing organizers nothing.
+ */
+function upgradedDataProblem(value: string, besideFile: string, file: string): void {
+  const fromCwd = resolve(value)
+  const holds = (dir: string): boolean => existsSync(join(dir, 'relay.sqlite'))
+  if (fromCwd === besideFile || !holds(fromCwd) || holds(besideFile)) return
+  throw new RelayConfigError(
+    'data',
+    `"${value}" in ${file} is read from the file's folder (${besideFile}), which holds no ` +
+      `relay store, while ${fromCwd} (where relays before 2026-12-05 read it, from the working ` +
+      `directory) holds one: write the folder you mean as an absolute path in ${file}`,
+  )
 }
 
 export interface LoadConfigOptions {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseArgs, UsageError } from '../../relay/cli-args'
@@ -244,6 +244,36 @@ describe('relay config', () => {
       expect(readme, `relay/README.md names --${flagNameOf(path)}`).toContain(
         `\`--${flagNameOf(path)}\``,
       )
+    }
+  })
+
+  it('refuses a config file whose relative data now misses the store a relay before read', () => {
+    // Upgraded from before config paths were the file's: the store is where the working
+    // directory put it, the file's folder holds none. Starting there would show an empty store.
+    const old = mkdtempSync(join(tmpdir(), 'relay-old-data-'))
+    const top = mkdtempSync(join(tmpdir(), 'relay-etc-'))
+    // Deeper than the working directory, so the relative path lands elsewhere from there.
+    const etc = join(top, 'a', 'b', 'c', 'd', 'e')
+    mkdirSync(etc, { recursive: true })
+    try {
+      writeFileSync(join(old, 'relay.sqlite'), '')
+      const value = relative(process.cwd(), old)
+      const config = join(etc, 'relay.json')
+      writeFileSync(config, JSON.stringify({ data: value }))
+      expect(() => loadRelayConfig({ flags: { config } })).toThrow(
+        `relay config: data "${value}" in ${config} is read from the file's folder ` +
+          `(${resolve(etc, value)}), which holds no relay store, while ${old}`,
+      )
+      // Once the file's folder holds a store (or the path is written absolute), it is used.
+      writeFileSync(config, JSON.stringify({ data: old }))
+      expect(loadRelayConfig({ flags: { config } }).data).toBe(old)
+      mkdirSync(resolve(etc, value), { recursive: true })
+      writeFileSync(join(resolve(etc, value), 'relay.sqlite'), '')
+      writeFileSync(config, JSON.stringify({ data: value }))
+      expect(loadRelayConfig({ flags: { config } }).data).toBe(resolve(etc, value))
+    } finally {
+      rmSync(old, { recursive: true, force: true })
+      rmSync(top, { recursive: true, force: true })
     }
   })
 
