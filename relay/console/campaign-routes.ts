@@ -3,7 +3,8 @@
  * `GET|PUT /console/api/campaigns/<id>` (every field checked by shared/campaign.ts; each
  * change bumps `version` and reaches the campaign's kiosks as a campaign frame) and
  * `POST /console/api/campaigns/<id>/screen-key` (a new key for the big screens; the old one
- * stops working). Only the console ever sees a screen key.
+ * stops working). Only the console ever sees a screen key. The list has a strong ETag (a hash
+ * of its bytes): a matching `If-None-Match` is `304 Not Modified` with no body.
  */
 import { randomBytes } from 'node:crypto'
 import {
@@ -22,7 +23,7 @@ import {
   type ConsoleDeps,
   type ConsoleRoute,
 } from './console-router'
-import { readIfMatch, versionEtag } from './if-match'
+import { readIfMatch, sendJsonTagged, versionEtag } from './if-match'
 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
 
@@ -71,7 +72,8 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'GET',
       path: '/campaigns',
       async handler(ctx) {
-        sendJson(ctx.res, 200, (await store.campaigns.listCampaigns()).map(shown))
+        // Followed pages re-read it every 5 s: unchanged, it is a 304 of a few hundred bytes.
+        sendJsonTagged(ctx.req, ctx.res, (await store.campaigns.listCampaigns()).map(shown))
       },
     },
     {
