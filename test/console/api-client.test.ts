@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createConsoleApi } from '../../console/src/api/client'
 import { ConsoleApiError } from '../../console/src/api/errors'
-import { makeKiosk } from './fake-console-api'
+import { makeCampaign, makeKiosk } from './fake-console-api'
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
   return vi.fn<typeof fetch>(() =>
@@ -28,6 +28,33 @@ async function failure(promise: Promise<unknown>): Promise<ConsoleApiError> {
 }
 
 describe('console API client', () => {
+  it('reads the campaigns list again with If-None-Match and keeps the last list on a 304', async () => {
+    const list = [makeCampaign({ id: 'c1' })]
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValueOnce(
+        new Response(JSON.stringify(list), { status: 200, headers: { etag: '"t1"' } }),
+      )
+      .mockResolvedValueOnce(new Response(null, { status: 304, headers: { etag: '"t1"' } }))
+      .mockResolvedValueOnce(
+        new Response(JSON.stringify([]), { status: 200, headers: { etag: '"t2"' } }),
+      )
+      .mockResolvedValueOnce(new Response(JSON.stringify([]), { status: 200 }))
+      .mockResolvedValueOnce(new Response(JSON.stringify([]), { status: 200 }))
+    const api = createConsoleApi({ fetch })
+    const first = await api.campaigns()
+    expect(first).toEqual(list)
+    expect(await api.campaigns()).toBe(first)
+    expect(await api.campaigns()).toEqual([])
+    await api.campaigns()
+    // No tag in the last answer: nothing to revalidate.
+    await api.campaigns()
+    const asked = fetch.mock.calls.map(([, init]) =>
+      new Headers(init?.headers).get('if-none-match'),
+    )
+    expect(asked).toEqual([null, '"t1"', '"t1"', '"t2"', null])
+  })
+
   it('returns answers that match the contract, sent same-origin with the cookie', async () => {
     const fetch = answer(200, [makeKiosk({ id: 'hall-a' })])
     const api = createConsoleApi({ fetch })

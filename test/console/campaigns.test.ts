@@ -917,4 +917,43 @@ describe('the campaigns list while followed', () => {
     await vi.advanceTimersByTimeAsync(30_000)
     expect(fake.api.campaigns).toHaveBeenCalledTimes(before + 1)
   })
+
+  it('re-reads with If-None-Match: a 304 keeps the list as it was, a changed list replaces it', async () => {
+    vi.useFakeTimers()
+    vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => 'visible')
+    // The relay as far as the list goes: a tag per body, 304 with no body when it is named.
+    let body = JSON.stringify([makeCampaign({ id: 'c1', name: '春季展' })])
+    let tag = '"a1"'
+    const sent: (string | null)[] = []
+    const fetch = vi.fn<typeof globalThis.fetch>((_url, init) => {
+      const asked = new Headers(init?.headers).get('if-none-match')
+      sent.push(asked)
+      const headers = { etag: tag, 'cache-control': 'no-store' }
+      if (asked === tag) return Promise.resolve(new Response(null, { status: 304, headers }))
+      return Promise.resolve(new Response(body, { status: 200, headers }))
+    })
+    setupConsoleStores(createConsoleApi({ fetch }))
+    const campaigns = useCampaignsStore()
+    const stop = campaigns.follow()
+    await campaigns.refresh()
+    const first = campaigns.list
+    expect(first.map((c) => c.name)).toEqual(['春季展'])
+
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(sent).toEqual([null, '"a1"', '"a1"'])
+    expect(campaigns.error).toBeNull()
+    expect(campaigns.list).toBe(first)
+    expect(campaigns.list.map((c) => c.name)).toEqual(['春季展'])
+
+    // Another organizer renamed it: a new tag and the whole list.
+    body = JSON.stringify([makeCampaign({ id: 'c1', name: '春季展（新）' })])
+    tag = '"b2"'
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(sent.at(-1)).toBe('"a1"')
+    expect(campaigns.list.map((c) => c.name)).toEqual(['春季展（新）'])
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(sent.at(-1)).toBe('"b2"')
+    expect(campaigns.list.map((c) => c.name)).toEqual(['春季展（新）'])
+    stop()
+  })
 })

@@ -113,6 +113,7 @@ export interface ConsoleApi {
     campaignId: string | null,
     ifMatch?: string | null,
   ): Promise<ConsoleKiosk>
+  /** Sent with If-None-Match when a list was kept: unchanged (304), the same array again. */
   campaigns(): Promise<ConsoleCampaign[]>
   campaign(id: string): Promise<TaggedCampaign>
   createCampaign(input: CampaignInput): Promise<ConsoleCampaign>
@@ -185,6 +186,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     headers?: Record<string, string>
     /** An error answer with a body this call understands (a refused roster) is its answer. */
     refusal?: (status: number, data: unknown) => T | undefined
+    /** What a `304 Not Modified` answers (the call sent If-None-Match with what it kept). */
+    notModified?: T
   }
 
   async function call<S extends z.ZodType>(
@@ -195,6 +198,24 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     options: CallOptions<z.infer<S>> = {},
   ): Promise<z.infer<S>> {
     return (await request(method, path, schema, body, options)).data
+  }
+
+  /**
+   * The campaigns list as last answered, with its ETag: followed pages read it again every few
+   * seconds, and sent back as If-None-Match an unchanged list is a bodiless 304 (the relay's
+   * answers are `no-store`, so the browser would not revalidate on its own).
+   */
+  let lastCampaigns: { etag: string; list: ConsoleCampaign[] } | null = null
+
+  async function campaigns(): Promise<ConsoleCampaign[]> {
+    const kept = lastCampaigns
+    const answer = await request('GET', '/campaigns', z.array(consoleCampaignSchema), undefined, {
+      ...(kept !== null && { headers: { 'if-none-match': kept.etag }, notModified: kept.list }),
+    })
+    if (kept !== null && answer.data === kept.list) return kept.list
+    const etag = answer.headers.get('etag')
+    lastCampaigns = etag === null ? null : { etag, list: answer.data }
+    return answer.data
   }
 
   /** A campaign and its ETag. */
@@ -218,6 +239,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       contentType = 'application/json',
       headers = {},
       refusal,
+      notModified,
     }: CallOptions<z.infer<S>> = {},
   ): Promise<{ data: z.infer<S>; headers: Headers }> {
     let res: Response
@@ -237,6 +259,8 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     } catch {
       throw new ConsoleApiError('network', 0)
     }
+    if (res.status === 304 && notModified !== undefined)
+      return { data: notModified, headers: res.headers }
     const data: unknown = await res.json().catch(() => undefined)
     if (!res.ok) {
       const refused = refusal?.(res.status, data)
@@ -295,7 +319,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         { campaignId },
         ifMatch ? { headers: { 'if-match': ifMatch } } : {},
       ),
-    campaigns: () => call('GET', '/campaigns', z.array(consoleCampaignSchema)),
+    campaigns,
     campaign: (id) => tagged('GET', `/campaigns/${encodeURIComponent(id)}`),
     followUp: (id) =>
       call('GET', `/campaigns/${encodeURIComponent(id)}/follow-up`, followUpReportSchema),

@@ -7,6 +7,8 @@
  * while a page on screen follows the list it is read again every few seconds, and at once
  * when the tab comes back into view or gets the focus: a campaign another organizer created
  * or renamed shows up without a reload, like the open campaign's editor notices their save.
+ * Each re-read sends the last list's ETag (api/client.ts): unchanged, the relay answers a
+ * bodiless 304 and the read gives the same array back, so the list here stays as it was.
  */
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
