@@ -83,8 +83,13 @@ export const statusCodes = {
   bad_credentials: errcode,
   quota: errcode,
   busy: errcode,
-  /** The relay is pacing this kiosk's ticket requests (429); the kiosk waits and asks again. */
-  rate_limited: none,
+  /**
+   * The relay is pacing this kiosk's ticket requests (429); the kiosk waits and asks again.
+   * `seconds`: how long the pause still runs, when it is long enough to tell staff.
+   */
+  rate_limited: z.object({ seconds: z.number().int().optional() }).strict(),
+  /** The relay's daily ticket budget for this kiosk is spent: new codes after midnight Beijing time. */
+  ticket_budget: none,
   bad_response: none,
   /** The relay has no WeChat AppID/AppSecret, so its ticket proxy makes no codes. */
   proxy_disabled: none,

@@ -189,6 +189,70 @@ describe('kiosk and the relay rate limit (429)', () => {
   })
 })
 
+/** The relay's answer once this kiosk's daily ticket budget is spent (relay/ticket-proxy.ts). */
+function budgetSpent(seconds: number): Answer {
+  return {
+    status: 429,
+    headers: { 'retry-after': String(seconds) },
+    body: {
+      error: {
+        code: 'rate_limited',
+        message: `daily ticket budget of this kiosk (3) spent; retry in ${seconds} s, after midnight Beijing time`,
+      },
+    },
+  }
+}
+
+describe('what staff are told while no new codes come', () => {
+  it("the kiosk's daily budget spent: said as such until a code comes, whatever the hourly retries", async () => {
+    const s = await setup()
+    // Beijing 10:00: 14 h to midnight; the kiosk waits an hour at a time.
+    s.relay.answer = () => budgetSpent(14 * 3600)
+    const t = s.pool.current()
+    if (t) s.pool.scanned(t.scene)
+    await s.pool.whenIdle()
+    expect(s.pool.api()).toMatchObject({ state: 'ok', lastError: { code: 'ticket_budget' } })
+    expect(s.pool.status().quotaExhausted).toBe(false)
+    expect(s.logs.some((l) => /daily ticket budget/.test(l))).toBe(true)
+    // Past the hour's wait and before the next answer: still spent, not "ok".
+    s.clock.advance(3_600_000)
+    expect(s.pool.api().lastError?.code).toBe('ticket_budget')
+    await s.settle()
+    expect(s.pool.api().lastError?.code).toBe('ticket_budget')
+    // The admin's connection test says so too.
+    expect(await s.pool.probe()).toMatchObject({ ok: false, code: 'ticket_budget' })
+    // Midnight Beijing time: the relay hands out codes again.
+    s.relay.answer = s.success
+    s.clock.advance(14 * 3_600_000)
+    await s.settle()
+    expect(s.pool.api()).toMatchObject({ state: 'ok', lastError: null })
+  })
+
+  it('a pause of minutes is reported with the minutes left; one of seconds stays quiet', async () => {
+    const s = await setup()
+    s.relay.answer = () => rateLimited('600')
+    const t = s.pool.current()
+    if (t) s.pool.scanned(t.scene)
+    await s.pool.whenIdle()
+    expect(s.pool.api()).toMatchObject({
+      state: 'ok',
+      lastError: { code: 'rate_limited', params: { seconds: 600 } },
+    })
+    s.clock.advance(240_000)
+    expect(s.pool.api().lastError).toEqual({ code: 'rate_limited', params: { seconds: 360 } })
+    s.relay.answer = s.success
+    s.clock.advance(360_000)
+    await s.settle()
+    expect(s.pool.api()).toMatchObject({ state: 'ok', lastError: null })
+    // The routine pacing of a burst (seconds): nothing to tell.
+    s.relay.answer = () => rateLimited('20')
+    const u = s.pool.current()
+    if (u) s.pool.scanned(u.scene)
+    await s.pool.whenIdle()
+    expect(s.pool.api()).toMatchObject({ state: 'ok', lastError: null })
+  })
+})
+
 describe('WeChat errors are classified by the endpoint that answered', () => {
   it("the relay's token-endpoint 45009 does not stop ticket creation for the day", async () => {
     const s = await setup()

@@ -60,6 +60,12 @@ const WEEK_MS = 7 * 86_400_000
  */
 export const FALLBACK_GRACE_MS = 3000
 
+/**
+ * A relay rate-limit pause at least this long is told to staff (diagnostics); shorter ones are
+ * the routine pacing of a burst of scans.
+ */
+export const NOTABLE_PAUSE_MS = 60_000
+
 export class TicketPool {
   private readonly repo: TicketRepo
   private readonly supply: TicketSupply
@@ -205,10 +211,18 @@ export class TicketPool {
 
   api(): ApiStatus {
     const source = this.supply.kind ?? 'proxy'
-    const lastError = this.supply.lastError ? { ...this.supply.lastError } : null
+    const now = this.o.now()
+    // The relay holding new codes back (not a fault, so the state stays): staff are told why.
+    const pauseMs = this.supply.pauseLeftMs(now)
+    const paused: ApiStatus['lastError'] = this.supply.budgetSpent(now)
+      ? { code: 'ticket_budget', params: {} }
+      : pauseMs >= NOTABLE_PAUSE_MS
+        ? { code: 'rate_limited', params: { seconds: Math.ceil(pauseMs / 1000) } }
+        : null
+    const lastError = this.supply.lastError ? { ...this.supply.lastError } : paused
     if (this.supply.outcome === 'none') return { state: 'unknown', source, lastError }
-    if (this.supply.outcome === 'ok' && !this.supply.quotaExhausted(this.o.now())) {
-      return { state: 'ok', source, lastError: null }
+    if (this.supply.outcome === 'ok' && !this.supply.quotaExhausted(now)) {
+      return { state: 'ok', source, lastError: paused }
     }
     const serving = this.status().available > 0 || this.shown !== null || this.fallbackOn !== null
     return { state: serving ? 'degraded' : 'down', source, lastError }
@@ -274,8 +288,11 @@ export class TicketPool {
     const code = this.o.fallback?.() ?? null
     if (!code || this.fallbackOn) return code
     this.blankSince ??= now
-    // Until an attempt fails (or the quota is spent), fresh codes are on their way.
-    const coming = this.supply.outcome !== 'error' && !this.supply.quotaExhausted(now)
+    // Until an attempt fails (or the quota or budget is spent), fresh codes are on their way.
+    const coming =
+      this.supply.outcome !== 'error' &&
+      !this.supply.quotaExhausted(now) &&
+      !this.supply.budgetSpent(now)
     return !coming || now - this.blankSince >= FALLBACK_GRACE_MS ? code : null
   }
 

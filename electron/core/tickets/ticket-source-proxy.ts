@@ -96,6 +96,16 @@ export function retryAfterMs(header: string | null, now = Date.now()): number {
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, ms))
 }
 
+/**
+ * Whether a 429 is the relay's daily ticket budget (relay/ticket-proxy.ts overBudget) rather than
+ * its rate limit: both are `rate_limited`; the budget's message says so, and only it asks for a
+ * wait of more than an hour (to midnight Beijing time; the rate limit's waits are seconds).
+ */
+export function isBudgetRefusal(message: string, retryAfter: string | null): boolean {
+  if (/daily ticket budget/i.test(message)) return true
+  return retryAfter !== null && /^\s*\d+\s*$/.test(retryAfter) && Number(retryAfter) > 3600
+}
+
 const MESSAGES: Partial<Record<TicketSourceErrorCode, string>> = {
   quota: 'WeChat daily quota reached (45009)',
   ip_not_allowed: "the relay's IP is not on the account's allow-list",
@@ -118,6 +128,10 @@ export function errorFromRelay(
   }
   if (status === 429) {
     const wait = retryAfterMs(retryAfter)
+    if (isBudgetRefusal(parsed.success ? parsed.data.error.message : '', retryAfter)) {
+      const message = `relay: this kiosk's daily ticket budget is spent (until midnight Beijing time)`
+      return new TicketSourceError('ticket_budget', message, { retryAfterMs: wait })
+    }
     return new TicketSourceError('rate_limited', `relay rate limit (${code || 'HTTP 429'})`, {
       retryAfterMs: wait,
     })

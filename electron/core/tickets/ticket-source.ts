@@ -29,6 +29,11 @@ export type TicketSourceErrorCode =
   | 'busy'
   /** The relay's per-kiosk limit (429): wait `retryAfterMs`, then ask again. Not a fault. */
   | 'rate_limited'
+  /**
+   * The relay's per-kiosk daily ticket budget is spent (its 429 until midnight Beijing time):
+   * waited out like `rate_limited`, and staff are told no per-visitor codes come today.
+   */
+  | 'ticket_budget'
   | 'bad_response'
   /** The relay has no WeChat credentials: its ticket proxy is off (its 503 ticket_proxy_disabled). */
   | 'proxy_disabled'

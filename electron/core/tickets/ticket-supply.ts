@@ -1,7 +1,9 @@
 /**
  * Getting new tickets from the ticket source: bounded concurrency, backoff with jitter after
  * errors, the daily quota (45009 stops all requests until WeChat's quota day turns), the
- * relay's rate limit (429: wait as told, quietly), and the outcome the status corner shows.
+ * relay's rate limit (429: wait as told, quietly), its daily ticket budget (429 until midnight
+ * Beijing time: waited out the same way, and remembered for staff), and the outcome the status
+ * corner shows.
  * The pool decides how many it needs.
  */
 import type { ConnectionCheck } from '../../../shared/ipc'
@@ -41,6 +43,8 @@ export class TicketSupply {
   /** Set by the relay's 429: kept apart from the backoff, which a success elsewhere clears. */
   private rateLimitedUntil = 0
   private rateLimitMs = 0
+  /** The quota day on which the relay said this kiosk's daily ticket budget is spent. */
+  private budgetSpentOn: string | null = null
   outcome: 'none' | 'ok' | 'error' = 'none'
   /** The last failure as the UI shows it (shared/errors.ts); the detail goes to the log. */
   lastError: { code: TicketSourceErrorCode; params: { errcode?: number } } | null = null
@@ -58,12 +62,23 @@ export class TicketSupply {
     this.failures = 0
     this.nextAttemptAt = 0
     this.rateLimitedUntil = 0
+    this.budgetSpentOn = null
     this.outcome = 'none'
     this.lastError = null
   }
 
   quotaExhausted(now: number): boolean {
     return this.o.tickets.quotaExhaustedOn(quotaDay(now))
+  }
+
+  /** The relay refused more tickets today (this kiosk's daily budget) and none came since. */
+  budgetSpent(now: number): boolean {
+    return this.budgetSpentOn === quotaDay(now)
+  }
+
+  /** How long the relay's rate-limit pause still runs (0: none). */
+  pauseLeftMs(now: number): number {
+    return waiting(now, this.rateLimitedUntil, this.rateLimitMs) ? this.rateLimitedUntil - now : 0
   }
 
   createdToday(now: number): number {
@@ -148,6 +163,7 @@ export class TicketSupply {
     if (connectionId !== this.connectionId || this.stopped) return null
     this.failures = 0
     this.nextAttemptAt = 0
+    this.budgetSpentOn = null
     this.outcome = 'ok'
     this.lastError = null
     return null
@@ -160,10 +176,20 @@ export class TicketSupply {
         : new TicketSourceError('other', err instanceof Error ? err.message : 'failed')
     if (connectionId !== this.connectionId || this.stopped) return e
     const now = this.o.now()
-    if (e.code === 'rate_limited') {
+    if (e.code === 'rate_limited' || e.code === 'ticket_budget') {
       // Our own relay pacing this kiosk: nothing is broken, so the status stays as it was and
-      // the pool serves what it has until the wait is over.
+      // the pool serves what it has until the wait is over (an hour at most, then asks again).
       const waitMs = e.retryAfterMs ?? 5_000
+      if (e.code === 'ticket_budget') {
+        const day = quotaDay(now)
+        if (this.budgetSpentOn !== day) {
+          this.o.log?.warn(
+            "ticket source: the relay says this kiosk's daily ticket budget is spent; " +
+              'no new codes until midnight Beijing time',
+          )
+        }
+        this.budgetSpentOn = day
+      }
       if (
         !waiting(now, this.rateLimitedUntil, this.rateLimitMs) ||
         now + waitMs > this.rateLimitedUntil

@@ -63,6 +63,7 @@ export const en: MessageSchema = {
     pool: '{n} code left | {n} codes left',
     poolLow: 'Running out of codes',
     quota: "Today's code quota is used up",
+    budget: "This booth's codes for today are used up",
     offline:
       'Connection lost — scans are still being collected and will appear here when the connection returns.',
     bigScreenWaiting:
@@ -174,6 +175,8 @@ export const en: MessageSchema = {
     quota: "Today's QR code quota is used up; it resets tomorrow",
     busy: 'WeChat API busy; retrying automatically',
     rate_limited: 'The relay is pacing this booth; it asks again shortly',
+    ticket_budget:
+      "This booth's daily limit of per-visitor codes (set on the relay) is used up; back after midnight Beijing time",
     bad_response: 'The WeChat API gave an answer that was not understood',
     proxy_disabled:
       "The relay has no WeChat AppID and AppSecret set up, so it makes no codes — ask the relay's administrator",
@@ -409,6 +412,17 @@ export const en: MessageSchema = {
     fallbackLastShown: 'Fallback code last shown',
     fallbackOnScreen: 'On screen now',
     fallbackNever: 'Never',
+    supply: {
+      ticket_budget:
+        "Per-visitor codes are used up for today: this booth's daily limit (set on the relay) is spent. {screen}Back after midnight Beijing time.",
+      quota:
+        "Per-visitor codes are used up for today: the WeChat account's daily quota is spent (every booth is affected). {screen}Back after midnight Beijing time.",
+      rate_limited:
+        'The relay is pacing new codes for this booth; it continues in about {minutes} min. The current codes still work.',
+      fallbackOn: "Showing the booth's general code (fallback code); check-in still works. ",
+      fallbackNext:
+        "When the current codes run out, the booth's general code (fallback code) goes up; check-in still works. ",
+    },
   },
   settings: {
     language: 'Language',

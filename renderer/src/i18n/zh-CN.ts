@@ -60,6 +60,7 @@ export const zhCN = {
     pool: '剩余二维码 {n}',
     poolLow: '二维码即将用完',
     quota: '今日二维码额度已用完',
+    budget: '本签到台今日专属码已用完',
     offline: '网络连接中断 — 扫码仍在后台收集，连接恢复后会自动显示在这里。',
     bigScreenWaiting: '大屏正在等待连接中继，连接恢复后自动显示。',
     /** 签到屏横幅：等待不会好转的中继连接故障，说明原因和处理办法（代替上面的“网络连接中断”）。 */
@@ -165,6 +166,7 @@ export const zhCN = {
     quota: '今日二维码额度已用完，明天会自动恢复',
     busy: '微信接口繁忙，稍后会自动重试',
     rate_limited: '中继正在限制本签到台的请求频率，稍后会自动重试',
+    ticket_budget: '本签到台今日的专属二维码限额已用完（中继设定），北京时间 0 点后自动恢复',
     bad_response: '微信接口返回了无法识别的内容',
     proxy_disabled: '中继尚未设置公众号的 AppID 和 AppSecret，无法生成二维码 — 请联系中继管理员',
     other: '微信接口出错（错误码 {errcode}），请查看诊断页',
@@ -389,6 +391,17 @@ export const zhCN = {
     fallbackLastShown: '备用码上次显示',
     fallbackOnScreen: '正在显示',
     fallbackNever: '从未显示',
+    /** 诊断页顶部：今天拿不到新的专属二维码时，说明原因、访客看到什么、何时恢复。 */
+    supply: {
+      ticket_budget:
+        '每人专属二维码今日已用完：本签到台的每日限额（中继设定）已用完。{screen}北京时间 0 点后自动恢复。',
+      quota:
+        '每人专属二维码今日已用完：公众号的微信每日额度已用完（所有签到台都受影响）。{screen}北京时间 0 点后自动恢复。',
+      rate_limited:
+        '中继暂时限制本签到台获取新二维码的频率，约 {minutes} 分钟后自动继续；现有二维码照常使用。',
+      fallbackOn: '正在显示通用二维码（备用码），签到照常。',
+      fallbackNext: '现有二维码用完后会显示通用二维码（备用码），签到照常。',
+    },
   },
   settings: {
     language: '界面语言',
