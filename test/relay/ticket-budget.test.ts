@@ -259,10 +259,10 @@ describe('a kiosk past its daily budget', () => {
     expect(pool.current()?.fallback).toBeUndefined()
     expect(fake.count(QR_CREATE)).toBe(4)
 
-    // The budget is spent: the kiosk hears its rate limit (a wait of at most an hour)...
+    // The budget is spent: the kiosk hears it as such, a wait of at most an hour at a time...
     const err = await source.create(1, 600).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TicketSourceError)
-    expect(err).toMatchObject({ code: 'rate_limited', retryAfterMs: 3_600_000 })
+    expect(err).toMatchObject({ code: 'ticket_budget', retryAfterMs: 3_600_000 })
     // ...and once its codes have run out of time (and the pool's grace for a code on its way,
     // the kiosk's timer ticking each second), the booth shows its fallback code.
     clock.t += 600_000

@@ -242,7 +242,7 @@ describe('command line', () => {
     expect(() => parseLaunchArgs(['--relay', 'https://relay.example'])).toThrow(/--kiosk-id/)
     expect(() =>
       parseLaunchArgs(['--relay', 'https://r', '--kiosk-id', 'k', '--ticket-source', 'magic']),
-    ).toThrow(/proxy\|direct/)
+    ).toThrow('--ticket-source must be proxy or direct, not "magic"')
     expect(parseLaunchArgs(['--no-sandbox'])).toEqual({ dataDir: null, provisioning: null })
   })
 
