@@ -1,20 +1,16 @@
-// Per-day call counting on the injected clock. WeChat's daily quotas reset at midnight Beijing
-// time (UTC+8), not at the caller's midnight.
-const DAY_MS = 86_400_000
-const BEIJING_OFFSET_MS = 8 * 3_600_000
+// Per-period call counting on the injected clock. WeChat's daily quotas reset at midnight
+// Beijing time (UTC+8), not at the caller's midnight: the quota day the relay and the kiosk
+// use (shared/wechat/quota-day.ts).
+import { quotaDay } from '../shared/wechat/quota-day'
 
-export function beijingDay(ms: number): number {
-  return Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS)
-}
-
-/** Calls counted in the current period of the injected clock (`periodOf` numbers them). */
+/** Calls counted in the current period of the injected clock (`periodOf` names them). */
 class PeriodCounter {
   readonly #now: () => number
-  readonly #periodOf: (ms: number) => number
-  #period = Number.NaN
+  readonly #periodOf: (ms: number) => number | string
+  #period: number | string = Number.NaN
   #count = 0
 
-  constructor(now: () => number, periodOf: (ms: number) => number) {
+  constructor(now: () => number, periodOf: (ms: number) => number | string) {
     this.#now = now
     this.#periodOf = periodOf
   }
@@ -49,6 +45,6 @@ export class MinuteCounter extends PeriodCounter {
 /** Calls counted today, a Beijing day (WeChat's daily quotas). */
 export class DailyCounter extends PeriodCounter {
   constructor(now: () => number) {
-    super(now, beijingDay)
+    super(now, quotaDay)
   }
 }
