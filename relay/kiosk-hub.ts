@@ -533,7 +533,7 @@ export class KioskHub {
    * sessions of it; a failed read is tried again, backing off, while one is connected here.
    */
   private async rereadGeneration(kioskId: string, failures: number): Promise<void> {
-    if (![...this.peers].some((p) => p.session.kioskId === kioskId)) return
+    if (!this.hasLink(kioskId)) return
     try {
       this.noteGeneration(kioskId, await this.opts.store.connectionGeneration(kioskId))
     } catch (err) {
