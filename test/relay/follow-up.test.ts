@@ -170,63 +170,43 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     ])
   })
 
-  it('at a desk, {name} waits for the binding the kiosk makes just after the scan', async () => {
-    const sandbox = await sandboxFor()
-    const place = bed.placeFor(backend)
-    const relay = await relayFor(place, sandbox)
-    sandbox.setPushUrl(`${relay.url}/wechat`)
-    const c = await signIn(relay)
-    const campaign = await createCampaign(c, { mode: 'desk', followUp: '{name}，欢迎光临' })
-    await relay.store.campaigns.replaceRoster(campaign.id, [
-      { id: 'r1', name: '韩梅梅', company: 'ACME', phone: '13900000000', code: 'C1' },
-    ])
-    await relay.addKiosk('desk-a')
-    await assign(c, 'desk-a', campaign.id)
-    const codes = await boothCodes(sandbox, ['desk-a'])
-    // The guest's personal code is scanned: the relay stores the check-in, then the kiosk,
-    // which alone knows whose code it was, binds them (here: once the worker has seen the scan).
-    await scanAll(sandbox, codes, ['oguest'], 1)
-    await waitFor('the visitor recorded', async () => {
-      const r = (await report(c, campaign.id)).counts
-      return r.messagePending + r.sent + r.messageFailed > 0
-    })
-    await relay.store.campaigns.putBinding(campaign.id, {
-      registrationId: 'r1',
-      openid: 'oguest',
-      at: Date.now(),
-    })
-    await waitFor('sent', async () => (await report(c, campaign.id)).counts.sent === 1)
-    expect(sandbox.users.messages().map((m) => m.text)).toEqual(['韩梅梅，欢迎光临'])
-  })
-
-  it('a booth-mode campaign with a roster waits for the desk page’s binding too', async () => {
-    // The admin area's desk page works whatever the campaign's mode: staff at a booth-mode
-    // campaign check registered guests in there, and their message must name them.
-    const sandbox = await sandboxFor()
-    const place = bed.placeFor(backend)
-    const relay = await relayFor(place, sandbox)
-    sandbox.setPushUrl(`${relay.url}/wechat`)
-    const c = await signIn(relay)
-    const campaign = await createCampaign(c, { mode: 'booth', followUp: '{name}，欢迎光临' })
-    await relay.store.campaigns.replaceRoster(campaign.id, [
-      { id: 'r1', name: '韩梅梅', company: 'ACME', phone: '13900000000', code: 'C1' },
-    ])
-    await relay.addKiosk('hall-b')
-    await assign(c, 'hall-b', campaign.id)
-    const codes = await boothCodes(sandbox, ['hall-b'])
-    await scanAll(sandbox, codes, ['oguest'], 1)
-    await waitFor('the visitor recorded', async () => {
-      const r = (await report(c, campaign.id)).counts
-      return r.messagePending + r.sent + r.messageFailed > 0
-    })
-    await relay.store.campaigns.putBinding(campaign.id, {
-      registrationId: 'r1',
-      openid: 'oguest',
-      at: Date.now(),
-    })
-    await waitFor('sent', async () => (await report(c, campaign.id)).counts.sent === 1)
-    expect(sandbox.users.messages().map((m) => m.text)).toEqual(['韩梅梅，欢迎光临'])
-  })
+  // At a desk the kiosk binds the guest just after the scan; the admin area's desk page works
+  // whatever the campaign's mode, so staff at a booth-mode campaign with a roster check
+  // registered guests in there too, and their message must name them as well.
+  it.each([
+    { mode: 'desk' as const, kioskId: 'desk-a' },
+    { mode: 'booth' as const, kioskId: 'hall-b' },
+  ])(
+    'in a $mode-mode campaign with a roster, {name} waits for the binding made just after the scan',
+    async ({ mode, kioskId }) => {
+      const sandbox = await sandboxFor()
+      const place = bed.placeFor(backend)
+      const relay = await relayFor(place, sandbox)
+      sandbox.setPushUrl(`${relay.url}/wechat`)
+      const c = await signIn(relay)
+      const campaign = await createCampaign(c, { mode, followUp: '{name}，欢迎光临' })
+      await relay.store.campaigns.replaceRoster(campaign.id, [
+        { id: 'r1', name: '韩梅梅', company: 'ACME', phone: '13900000000', code: 'C1' },
+      ])
+      await relay.addKiosk(kioskId)
+      await assign(c, kioskId, campaign.id)
+      const codes = await boothCodes(sandbox, [kioskId])
+      // The guest's personal code is scanned: the relay stores the check-in, then the kiosk,
+      // which alone knows whose code it was, binds them (here: once the worker has seen the scan).
+      await scanAll(sandbox, codes, ['oguest'], 1)
+      await waitFor('the visitor recorded', async () => {
+        const r = (await report(c, campaign.id)).counts
+        return r.messagePending + r.sent + r.messageFailed > 0
+      })
+      await relay.store.campaigns.putBinding(campaign.id, {
+        registrationId: 'r1',
+        openid: 'oguest',
+        at: Date.now(),
+      })
+      await waitFor('sent', async () => (await report(c, campaign.id)).counts.sent === 1)
+      expect(sandbox.users.messages().map((m) => m.text)).toEqual(['韩梅梅，欢迎光临'])
+    },
+  )
 
   it('a tag or a text added later reaches the visitors who came before it', async () => {
     const sandbox = await sandboxFor()
