@@ -5,14 +5,12 @@
 // while its own pings arrive; and the default interval notices a half-open link in 15–30 s,
 // soon after the kiosk does (10–20 s), not 30–60 s later. The last seen kept is
 // the kiosk's last word, and the safety-net read of unsent events runs on every other ping.
-import { createServer, type IncomingMessage } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { consoleKioskListSchema } from '../../shared/console-api'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { addKiosk } from '../../relay/kiosk-admin'
 import { DEFAULT_HEARTBEAT_MS } from '../../electron/core/scans/relay-link'
-import { KioskHub, PING_INTERVAL_MS } from '../../relay/kiosk-hub'
+import { PING_INTERVAL_MS } from '../../relay/kiosk-hub'
 import { silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
@@ -29,6 +27,7 @@ import {
   startOn,
 } from './console-helpers'
 import { KioskClient, settle, type Backend } from './harness'
+import { serveKioskHub } from './hub-server'
 import { waitFor } from '../kiosk/helpers'
 
 const bed = consoleTestBed()
@@ -271,30 +270,20 @@ describe('kiosk heartbeat safety-net read (sqlite store, default interval)', () 
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
     const store = openSqliteStore({ data: ':memory:' })
     const feed = feedMissingEvents(store)
-    const hub = new KioskHub({
+    const { url, close } = await serveKioskHub({
       store: feed.store,
       log: silentLogger,
       metrics: new RelayMetrics(),
       now: Date.now,
       campaigns: new CampaignDirectory(feed.store, Date.now),
     })
-    const server = createServer()
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      hub.handleUpgrade(req, socket, head),
-    )
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const address = server.address()
-    if (address === null || typeof address === 'string') throw new Error('no port')
     cleanups.push(async () => {
-      await hub.close()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await close()
       await store.close()
     })
     const token = await addKiosk(store, 'k1', {}, Date.now())
     secrets.add(token)
-    const kiosk = await KioskClient.hello(`http://127.0.0.1:${address.port}`, token, {
-      kioskId: 'k1',
-    })
+    const kiosk = await KioskClient.hello(url, token, { kioskId: 'k1' })
     cleanups.push(() => kiosk.ws.terminate())
     let n = 0
     const scan = () =>

@@ -4,18 +4,16 @@
 // the timers and store subscriptions) goes with it: after hundreds of such cycles the server holds
 // no connection, no session is online, every per-link set is empty again, per-kiosk state is at
 // most one entry per kiosk, and the store has exactly the subscriptions it had before.
-import { createServer, type IncomingMessage } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { addKiosk, revokeKiosk } from '../../relay/kiosk-admin'
-import { KioskHub } from '../../relay/kiosk-hub'
 import { silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { RelayStore, StoreChange } from '../../relay/store/types'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { KioskClient } from './harness'
+import { serveKioskHub } from './hub-server'
 import { waitFor } from '../kiosk/helpers'
 
 /** Connect/drop cycles of each kind. */
@@ -68,7 +66,7 @@ async function hubOnItsOwnServer() {
   const raw = openSqliteStore({ data: ':memory:' })
   const { store, open } = countingSubscriptions(raw)
   const campaigns = new CampaignDirectory(store, Date.now)
-  const hub = new KioskHub({
+  const { url, hub, connections, close } = await serveKioskHub({
     store,
     log: silentLogger,
     metrics: new RelayMetrics(),
@@ -78,23 +76,11 @@ async function hubOnItsOwnServer() {
     // once is never late on a busy machine (50 ms was, in a full run).
     helloTimeoutMs: 1_000,
   })
-  const server = createServer()
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-    hub.handleUpgrade(req, socket, head),
-  )
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no port')
   cleanups.push(async () => {
-    await hub.close(RelayCloseCode.goingAway, 200)
+    await close(200)
     campaigns.close()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
     await raw.close()
   })
-  const connections = () =>
-    new Promise<number>((resolve, reject) =>
-      server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
-    )
   const state = hub as unknown as HubState
   const sizes = () => ({
     peers: state.peers.size,
@@ -107,7 +93,7 @@ async function hubOnItsOwnServer() {
     generationRetries: state.generationRetries.size,
   })
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     raw,
     hub,
     subscriptions: open,

@@ -3,12 +3,10 @@
 // per kiosk (its newest connection generation, when its last-seen was written, its recent
 // replacements) is kept only while the kiosk has a link on this instance, or its replacements are
 // recent enough to flag a conflict: a kiosk gone for good leaves nothing, on either store.
-import { createServer, type IncomingMessage } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { addKiosk, revokeKiosk } from '../../relay/kiosk-admin'
-import { CONFLICT_WINDOW_MS, KioskHub } from '../../relay/kiosk-hub'
+import { CONFLICT_WINDOW_MS } from '../../relay/kiosk-hub'
 import { silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import { openRedisStore } from '../../relay/store/redis/store'
@@ -16,6 +14,7 @@ import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { RelayStore, StoreChange } from '../../relay/store/types'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { serveKioskHub } from './hub-server'
 import { waitFor } from '../kiosk/helpers'
 import { KioskClient } from './harness'
 
@@ -56,29 +55,21 @@ const stores: Array<{ name: string; open: () => Promise<RelayStore> | RelayStore
 async function hubOn(store: RelayStore) {
   let clock = Date.now()
   const campaigns = new CampaignDirectory(store, () => clock)
-  const hub = new KioskHub({
+  const { url, hub, close } = await serveKioskHub({
     store,
     log: silentLogger,
     metrics: new RelayMetrics(),
     now: () => clock,
     campaigns,
   })
-  const server = createServer()
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-    hub.handleUpgrade(req, socket, head),
-  )
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no port')
   cleanups.push(async () => {
-    await hub.close(RelayCloseCode.goingAway, 200)
+    await close(200)
     campaigns.close()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
     await store.close()
   })
   const state = hub as unknown as HubState
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     hub,
     state,
     advance: (ms: number) => (clock += ms),
