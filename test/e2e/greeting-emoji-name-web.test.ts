@@ -8,11 +8,11 @@
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { decodeQr, goHash, screenshot, unlockAdmin, waitForGreetingIn } from './browser'
+import { screenshot } from './browser'
 import type { KioskProcess } from './kiosk-process'
 import { callKiosk } from './kiosk-process'
 import { demoKioskPage } from './demo-kiosk'
-import { phoneScan } from './phone'
+import { greetRegisteredGuest } from './desk-guest'
 
 const NAME = '王小明🎉'
 const EMOJI_FONTS = ['Apple Color Emoji', 'Segoe UI Emoji', 'Noto Color Emoji']
@@ -40,26 +40,11 @@ describe('a greeting for a name with an emoji', () => {
       .map((f) => f.trim().replace(/^["']|["']$/g, ''))
 
   it('is drawn with the emoji fonts at the end of its stack, in zh-CN and English', async () => {
-    const sandbox = kiosk.sandboxUrl
-    if (!sandbox || !kiosk.adminPin) throw new Error('demo mode printed no sandbox or PIN')
-    await unlockAdmin(page, kiosk.adminPin)
-    await goHash(page, '#/admin/roster')
-    await page.locator('[data-testid="roster-file"]').setInputFiles({
-      name: 'guests.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from(`姓名,编号\n${NAME},E1\n`, 'utf8'),
+    await greetRegisteredGuest(page, kiosk, {
+      name: NAME,
+      code: 'E1',
+      openid: 'o_emoji_name_guest',
     })
-    await page.locator('[data-testid="roster-result"]').waitFor()
-    await goHash(page, '#/admin/desk')
-    await page.locator('[data-testid="desk-result"] button').first().click()
-    const ticket = page.locator('[data-testid="desk-ticket"]')
-    await ticket.waitFor()
-    const url = decodeQr(await ticket.screenshot())
-    expect(url).toMatch(/^https?:\/\//)
-    await phoneScan(sandbox, url ?? '', 'o_emoji_name_guest')
-    await page.locator('[data-testid="admin-lock"]').click()
-    await page.locator('[data-testid="greeting"][data-kind="named"]').waitFor({ timeout: 20_000 })
-    await waitForGreetingIn(page)
     expect(await page.locator('[data-testid="greeting-text"]').textContent()).toContain(NAME)
     await screenshot(page, 'greeting-emoji-name-zh')
     const zh = await nameFonts()

@@ -7,10 +7,10 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { decodeQr, goHash, screenshot, unlockAdmin, waitForGreetingIn } from './browser'
+import { screenshot } from './browser'
 import type { KioskProcess } from './kiosk-process'
 import { demoKioskPage } from './demo-kiosk'
-import { phoneScan } from './phone'
+import { greetRegisteredGuest } from './desk-guest'
 
 const LONG_NAME = '欧阳'.padEnd(100, '娜')
 
@@ -36,26 +36,11 @@ describe('a greeting for a very long name', () => {
   })
 
   it('stays whole on a 1024×768 screen', async () => {
-    const sandbox = kiosk.sandboxUrl
-    if (!sandbox || !kiosk.adminPin) throw new Error('demo mode printed no sandbox or PIN')
-    await unlockAdmin(page, kiosk.adminPin)
-    await goHash(page, '#/admin/roster')
-    await page.locator('[data-testid="roster-file"]').setInputFiles({
-      name: 'guests.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from(`姓名,编号\n${LONG_NAME},L1\n`, 'utf8'),
+    await greetRegisteredGuest(page, kiosk, {
+      name: LONG_NAME,
+      code: 'L1',
+      openid: 'o_long_name_guest',
     })
-    await page.locator('[data-testid="roster-result"]').waitFor()
-    await goHash(page, '#/admin/desk')
-    await page.locator('[data-testid="desk-result"] button').first().click()
-    const ticket = page.locator('[data-testid="desk-ticket"]')
-    await ticket.waitFor()
-    const url = decodeQr(await ticket.screenshot())
-    expect(url).toMatch(/^https?:\/\//)
-    await phoneScan(sandbox, url ?? '', 'o_long_name_guest')
-    await page.locator('[data-testid="admin-lock"]').click()
-    await page.locator('[data-testid="greeting"][data-kind="named"]').waitFor({ timeout: 20_000 })
-    await waitForGreetingIn(page)
     await screenshot(page, 'greeting-long-name-1024x768')
     const parts = partsSchema.parse(await page.evaluate(GREETING_PARTS))
     expect(parts.map((p) => p.part)).toEqual(['greeting-kind', 'greeting-text', 'greeting-number'])

@@ -1,0 +1,37 @@
+/**
+ * A registered guest checked in at the kiosk's desk page in demo mode: their roster row
+ * imported, their personal code shown and scanned by a phone, the admin area locked, and the
+ * named greeting on screen.
+ */
+import type { Page } from 'playwright-core'
+import { expect } from 'vitest'
+import { decodeQr, goHash, unlockAdmin, waitForGreetingIn } from './browser'
+import type { KioskProcess } from './kiosk-process'
+import { phoneScan } from './phone'
+
+export async function greetRegisteredGuest(
+  page: Page,
+  kiosk: KioskProcess,
+  guest: { name: string; code: string; openid: string },
+): Promise<void> {
+  const sandbox = kiosk.sandboxUrl
+  if (!sandbox || !kiosk.adminPin) throw new Error('demo mode printed no sandbox or PIN')
+  await unlockAdmin(page, kiosk.adminPin)
+  await goHash(page, '#/admin/roster')
+  await page.locator('[data-testid="roster-file"]').setInputFiles({
+    name: 'guests.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`姓名,编号\n${guest.name},${guest.code}\n`, 'utf8'),
+  })
+  await page.locator('[data-testid="roster-result"]').waitFor()
+  await goHash(page, '#/admin/desk')
+  await page.locator('[data-testid="desk-result"] button').first().click()
+  const ticket = page.locator('[data-testid="desk-ticket"]')
+  await ticket.waitFor()
+  const url = decodeQr(await ticket.screenshot())
+  expect(url).toMatch(/^https?:\/\//)
+  await phoneScan(sandbox, url ?? '', guest.openid)
+  await page.locator('[data-testid="admin-lock"]').click()
+  await page.locator('[data-testid="greeting"][data-kind="named"]').waitFor({ timeout: 20_000 })
+  await waitForGreetingIn(page)
+}
