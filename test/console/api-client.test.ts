@@ -137,6 +137,37 @@ describe('console API client', () => {
     ).toBeNull()
   })
 
+  it("a pairing code's expiry is moved onto this browser's clock by the answer's Date", async () => {
+    // The relay's clock: a code made at 10:00:00 expires at 10:15:00 (the contract's 15 minutes).
+    const relayNow = Date.UTC(2026, 11, 5, 2, 0, 0)
+    const code = { id: 'hall-a', pairingCode: 'ACDE4679', expiresAt: relayNow + 15 * 60_000 }
+    const date = new Date(relayNow).toUTCString()
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      // The organizer's laptop 7 minutes fast, 20 minutes fast, a day behind: still 15 minutes.
+      for (const skew of [7 * 60_000, 20 * 60_000, -86_400_000]) {
+        vi.setSystemTime(relayNow + skew)
+        for (const made of [
+          createConsoleApi({ fetch: answer(200, code, { date }) }).addKiosk('hall-a'),
+          createConsoleApi({ fetch: answer(200, code, { date }) }).pairKiosk('hall-a'),
+        ]) {
+          const left = (await made).expiresAt - Date.now()
+          expect(left, `clock ${skew} ms off`).toBeGreaterThan(14 * 60_000 + 58_000)
+          expect(left, `clock ${skew} ms off`).toBeLessThanOrEqual(15 * 60_000)
+        }
+      }
+      // Clocks that agree (or no Date at all): the relay's expiry as it came.
+      vi.setSystemTime(relayNow + 300)
+      const same = await createConsoleApi({ fetch: answer(200, code, { date }) }).addKiosk('x')
+      expect(same.expiresAt).toBe(code.expiresAt)
+      vi.setSystemTime(relayNow + 7 * 60_000)
+      const bare = await createConsoleApi({ fetch: answer(200, code) }).addKiosk('x')
+      expect(bare.expiresAt).toBe(code.expiresAt)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('an unknown error code or a non-JSON error falls back on the status', async () => {
     const api = createConsoleApi({ fetch: answer(409, { error: { code: 'weird' } }) })
     expect((await failure(api.addKiosk('hall-a'))).code).toBe('conflict')

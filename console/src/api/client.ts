@@ -93,6 +93,7 @@ export interface ConsoleApi {
   login(name: string, password: string): Promise<SessionInfo>
   logout(): Promise<void>
   kiosks(): Promise<ConsoleKiosk[]>
+  /** A new booth and its pairing code; `expiresAt` on this browser's clock (`onOurClock`). */
   addKiosk(id: string): Promise<AddKioskResponse>
   /** A new pairing code for an existing booth (a replaced laptop, or an expired code). */
   pairKiosk(id: string): Promise<AddKioskResponse>
@@ -281,6 +282,22 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     return { data: parsed.data, headers: res.headers }
   }
 
+  /**
+   * A new pairing code with its expiry moved onto this browser's clock: the relay's `expiresAt`
+   * is on the relay's, and a laptop 7 minutes fast counted its 15 minutes down from 8:00 (20
+   * minutes fast: "expired" beside a code that still works; a day behind: a day left). The
+   * answer's `Date` is the relay's clock to the second, read as it arrives; clocks within two
+   * seconds of each other are left alone.
+   */
+  function onOurClock(answer: { data: AddKioskResponse; headers: Headers }): AddKioskResponse {
+    const date = Date.parse(answer.headers.get('date') ?? '')
+    if (!Number.isFinite(date)) return answer.data
+    // `Date` drops the milliseconds: the relay's clock was in [date, date + 1 s).
+    const relayAhead = date + 500 - Date.now()
+    if (Math.abs(relayAhead) <= 2000) return answer.data
+    return { ...answer.data, expiresAt: answer.data.expiresAt - relayAhead }
+  }
+
   return {
     async session() {
       try {
@@ -299,9 +316,12 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       await call('POST', '/logout', z.unknown(), {}, { signIn: true })
     },
     kiosks: () => call('GET', '/kiosks', consoleKioskListSchema),
-    addKiosk: (id) => call('POST', '/kiosks', addKioskResponseSchema, { id }),
-    pairKiosk: (id) =>
-      call('POST', `/kiosks/${encodeURIComponent(id)}/pairing`, addKioskResponseSchema),
+    addKiosk: async (id) =>
+      onOurClock(await request('POST', '/kiosks', addKioskResponseSchema, { id })),
+    pairKiosk: async (id) =>
+      onOurClock(
+        await request('POST', `/kiosks/${encodeURIComponent(id)}/pairing`, addKioskResponseSchema),
+      ),
     revokeKiosk: async (id) => {
       await call('DELETE', `/kiosks/${encodeURIComponent(id)}`, z.unknown())
     },
