@@ -51,6 +51,17 @@ describe('the error contract and the locales', () => {
       expect(problems).toEqual([])
     })
 
+    it(`${locale} says a daily limit comes back at midnight Beijing time, not "tomorrow"`, () => {
+      // WeChat's quota day and the relay's ticket budget turn at 00:00 UTC+8: on a laptop in
+      // Europe/Berlin that is 17:00 today, on one left on UTC 16:00 today.
+      const back = locale === 'zh-CN' ? '北京时间 0 点' : 'midnight Beijing time'
+      for (const code of ['quota', 'ticket_budget'] as const) {
+        const text = messages.codes[code]
+        expect(text, code).toContain(back)
+        expect(text, code).not.toMatch(/明天|tomorrow/)
+      }
+    })
+
     it(`${locale} has no message for a code the contract does not have`, () => {
       const stale = Object.keys(messages.codes).filter((c) => !messageCodes.has(c as never))
       expect(stale).toEqual([])

@@ -172,7 +172,7 @@ export const en: MessageSchema = {
     unauthorized: 'Token wrong or revoked — ask the relay admin for a new one',
     ip_not_allowed: "IP not on the account's allow-list — use the relay proxy",
     bad_credentials: 'AppID or AppSecret is wrong',
-    quota: "Today's QR code quota is used up; it resets tomorrow",
+    quota: "Today's QR code quota is used up; it resets at midnight Beijing time",
     busy: 'WeChat API busy; retrying automatically',
     rate_limited: 'The relay is pacing this booth; it asks again shortly',
     ticket_budget:

@@ -163,7 +163,7 @@ export const zhCN = {
     unauthorized: '令牌不正确或已被撤销 — 请向中继管理员重新申请',
     ip_not_allowed: '本机 IP 不在公众号的白名单中 — 请改用中继代理',
     bad_credentials: 'AppID 或 AppSecret 不正确',
-    quota: '今日二维码额度已用完，明天会自动恢复',
+    quota: '今日二维码额度已用完，北京时间 0 点后自动恢复',
     busy: '微信接口繁忙，稍后会自动重试',
     rate_limited: '中继正在限制本签到台的请求频率，稍后会自动重试',
     ticket_budget: '本签到台今日的专属二维码限额已用完（中继设定），北京时间 0 点后自动恢复',
