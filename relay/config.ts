@@ -504,10 +504,20 @@ export function unknownEnvWarnings(env: Readonly<Record<string, string | undefin
 function coerce(path: string, kind: FieldKind, raw: string, source: string): unknown {
   if (kind === 'nullable') return raw === '' || raw === 'null' ? null : raw
   if (kind === 'string') return raw
+  const got = `(got ${JSON.stringify(raw)} from ${source})`
+  // Number() reads ' 8080 ' as 8080 (and ' ' as 0): a value with stray spaces is refused as
+  // typed, as the kiosk's and the sandbox's --port are (shared/net-address.ts).
+  if (raw !== raw.trim() && raw.trim() !== '') {
+    throw new RelayConfigError(path, `${numberRule(path)}, with no spaces around it ${got}`)
+  }
   // Decimal only: Number() also reads '0x50', '0b1000' and '1e3', which no one means as a port.
   const n = Number(raw)
-  if (!/^\s*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*$/.test(raw) || !Number.isFinite(n)) {
-    throw new RelayConfigError(path, `must be a number (got ${JSON.stringify(raw)} from ${source})`)
+  if (!/^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/.test(raw) || !Number.isFinite(n)) {
+    throw new RelayConfigError(path, `must be a number ${got}`)
+  }
+  // '8080.0' is not how anyone writes a port or a count: a whole number is digits alone.
+  if (kind === 'int' && !/^-?[0-9]+$/.test(raw)) {
+    throw new RelayConfigError(path, `${numberRule(path)} ${got}`)
   }
   return n
 }
@@ -553,6 +563,23 @@ function settingSchema(path: ReadonlyArray<PropertyKey>): { schema: z.ZodType; n
   return { schema, nullable }
 }
 
+/** What a number setting takes: `must be a whole number from 0 to 65535`. */
+function numberSchemaRule(schema: z.ZodNumber): string {
+  const kind = schema.isInt ? 'a whole number' : 'a number'
+  const { minValue: min, maxValue: max } = schema
+  const finite = (n: number | null): n is number => n !== null && Number.isFinite(n)
+  if (finite(min) && finite(max)) return `must be ${kind} from ${min} to ${max}`
+  if (finite(min)) return `must be ${kind} of at least ${min}`
+  if (finite(max)) return `must be ${kind} of at most ${max}`
+  return `must be ${kind}`
+}
+
+/** The same for the setting at `path` (`followUp.windowSeconds`), by its schema. */
+function numberRule(path: string): string {
+  const { schema } = settingSchema(path.split('.'))
+  return schema instanceof z.ZodNumber ? numberSchemaRule(schema) : 'must be a number'
+}
+
 /**
  * A bad value in our words: what the setting takes (its range, length or form), never Zod's
  * own English ("Too big: expected number to be <=65535") and never the value (it may be a
@@ -561,15 +588,7 @@ function settingSchema(path: ReadonlyArray<PropertyKey>): { schema: z.ZodType; n
 function settingProblem(issue: z.core.$ZodIssue): string {
   if (issue.code === 'custom') return issue.message
   const { schema, nullable } = settingSchema(issue.path)
-  if (schema instanceof z.ZodNumber) {
-    const kind = schema.isInt ? 'a whole number' : 'a number'
-    const { minValue: min, maxValue: max } = schema
-    const finite = (n: number | null): n is number => n !== null && Number.isFinite(n)
-    if (finite(min) && finite(max)) return `must be ${kind} from ${min} to ${max}`
-    if (finite(min)) return `must be ${kind} of at least ${min}`
-    if (finite(max)) return `must be ${kind} of at most ${max}`
-    return `must be ${kind}`
-  }
+  if (schema instanceof z.ZodNumber) return numberSchemaRule(schema)
   if (schema instanceof z.ZodEnum) return `must be one of ${schema.options.join(', ')}`
   if (schema instanceof z.ZodObject) return 'must be an object'
   if (issue.code === 'invalid_format' && issue.format === 'url')

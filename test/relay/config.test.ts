@@ -364,7 +364,7 @@ describe('relay config', () => {
       ],
       [
         { env: { SCANDESK_RELAY_TICKET_BURST: '1.5' } },
-        'relay config: ticketBurst must be a whole number from 1 to 10000 (from SCANDESK_RELAY_TICKET_BURST)',
+        'relay config: ticketBurst must be a whole number from 1 to 10000 (got "1.5" from SCANDESK_RELAY_TICKET_BURST)',
       ],
       [
         { flags: { 'acked-retention-days': '400' } },

@@ -47,6 +47,37 @@ describe('a port as typed', () => {
     expect(parseCli(['--port', '0'])).toMatchObject({ port: 0 })
     expect(parseCli([])).toMatchObject({ port: 8788 })
   })
+
+  it("the relay's port from SCANDESK_RELAY_PORT and --port refuses the same slips, naming where", () => {
+    // ' 8080 ' and '8080.0' were read as 8080 from either: only the file's JSON was strict.
+    for (const text of NOT_PORTS) {
+      const sources: Array<[Parameters<typeof loadRelayConfig>[0], string]> = [
+        [{ env: { SCANDESK_RELAY_PORT: text } }, 'SCANDESK_RELAY_PORT'],
+        [{ flags: { port: text } }, '--port'],
+      ]
+      for (const [opts, source] of sources) {
+        expect(() => loadRelayConfig(opts), `${text} from ${source}`).toThrow(
+          new RegExp(`^relay config: port must be .*from ${source}\\)$`),
+        )
+      }
+    }
+    expect(() => loadRelayConfig({ flags: { port: '8080.0' } })).toThrow(
+      'relay config: port must be a whole number from 0 to 65535 (got "8080.0" from --port)',
+    )
+    expect(() => loadRelayConfig({ env: { SCANDESK_RELAY_PORT: ' 8080 ' } })).toThrow(
+      'relay config: port must be a whole number from 0 to 65535, with no spaces around it (got " 8080 " from SCANDESK_RELAY_PORT)',
+    )
+    // A config file's port is a JSON number; text there was refused already.
+    const file = (json: string) => ({ flags: { config: 'relay.json' }, readFile: () => json })
+    expect(() => loadRelayConfig(file('{"port":" 8080 "}'))).toThrow(
+      'relay config: port must be a whole number from 0 to 65535 (from relay.json)',
+    )
+    expect(loadRelayConfig(file('{"port":8787,"data":"./relay-data","redis":null}')).port).toBe(
+      8787,
+    )
+    expect(loadRelayConfig({ flags: { port: '0' } }).port).toBe(0)
+    expect(loadRelayConfig({ env: { SCANDESK_RELAY_PORT: '080' } }).port).toBe(80)
+  })
 })
 
 describe('host[:port] with IPv6 in brackets', () => {
