@@ -209,12 +209,21 @@ async function callSandbox(
     console.error(`${cmd.kind}: ${error.success ? error.data.error : `HTTP ${res.status}`}`)
     return 1
   }
-  if (cmd.json) return 0
   const out = outcomeSchema.parse(data)
-  const tries = out.attempts.map((a) => `${a.status ?? a.error ?? 'no answer'} in ${a.ms} ms`)
-  console.log(`${out.event}: ${tries.length > 0 ? tries.join(', ') : 'not pushed (no push url)'}`)
-  const sees = out.reply.visitorSees ?? '(nothing)'
-  console.log(`visitor sees: ${sees}${out.reply.detail ? ` [${out.reply.detail}]` : ''}`)
+  if (!cmd.json) {
+    const tries = out.attempts.map((a) => `${a.status ?? a.error ?? 'no answer'} in ${a.ms} ms`)
+    console.log(`${out.event}: ${tries.length > 0 ? tries.join(', ') : 'not pushed (no push url)'}`)
+    const sees = out.reply.visitorSees ?? '(nothing)'
+    console.log(`visitor sees: ${sees}${out.reply.detail ? ` [${out.reply.detail}]` : ''}`)
+  }
+  // Pushed, but the receiver never took it (as push-sender counts it, any 2xx): a script
+  // running this must be able to tell. Without a push url nothing was asked of anyone.
+  const delivered = out.attempts.some((a) => a.status !== null && a.status >= 200 && a.status < 300)
+  if (out.attempts.length > 0 && !delivered) {
+    const n = out.attempts.length
+    console.error(`${cmd.kind}: not delivered: none of ${n} push tries was answered 2xx`)
+    return 1
+  }
   return 0
 }
 

@@ -137,6 +137,23 @@ describe('sandbox CLI commands', () => {
     expect(out.at(-1)).toBe('unsubscribe: openid: must be 1–64 of [A-Za-z0-9_-]')
   })
 
+  it('scan and unsubscribe exit 1 saying why when no push try was answered 2xx', async () => {
+    // Three 500s used to end in exit 0, so a script could not tell the relay never took the scan.
+    const r = await receiver(() => ({ status: 500 }))
+    const sb = await sandbox({ pushUrl: r.url, pushRetryIntervalMs: 0 })
+    const code = await tempCode(sb, 'k:cli')
+    const scan = await run(['scan', code.url, '--openid', 'oCli', '--sandbox', sb.url])
+    expect(scan.code).toBe(1)
+    expect(scan.out[0]).toMatch(/^subscribe: 500 in \d+ ms, 500 in \d+ ms, 500 in \d+ ms$/)
+    expect(scan.err).toEqual(['scan: not delivered: none of 3 push tries was answered 2xx'])
+    expect(r.received).toHaveLength(3)
+    // --json too: the outcome on stdout as before, the reason on stderr, exit 1.
+    const json = await run(['unsubscribe', '--openid', 'oCli', '--sandbox', sb.url, '--json'])
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ event: 'unsubscribe' })
+    expect(json.err).toEqual(['unsubscribe: not delivered: none of 3 push tries was answered 2xx'])
+  })
+
   it('serve prints the url and keeps secrets in a 0600 file it removes on exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sbx-cli-'))
     const creds = join(dir, 'creds.json')
