@@ -10,7 +10,8 @@
  * alone, the inline confirmations (revoke a booth, rotate the screen key, redraw a winner, draw
  * a prize already drawn again, a roster file that would empty the roster):
  * Enter on the button puts the focus on 取消, Escape or 取消 backs out and the focus is on the
- * button again, not lost to the top of the page; a wrong password marks both fields
+ * button again, not lost to the top of the page; confirmed, the focus waits out the request on
+ * the button that asked (or on the row, a booth revoked or a winner replaced); a wrong password marks both fields
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
  * A pairing code is heard a character at a time (seen in two groups of four); the campaign
  * editor's headings go down one level at a time.
@@ -292,6 +293,58 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     await askEmpty.waitFor({ state: 'detached' })
     expect(await focused()).toBe('roster-file|')
     expect(await page.locator('[data-testid="roster-row"]').count()).toBe(10)
+
+    // Confirmed: the button that asked is disabled (or gone) while the request runs, which
+    // dropped the focus onto <body>. It comes back to the asker once that is enabled again, or
+    // to the row the confirmation was about when the asker is gone with it.
+    async function confirmed(asker: string, confirm: string, done: string): Promise<void> {
+      await page.locator(asker).first().focus()
+      await page.keyboard.press('Enter')
+      await page.locator(confirm).focus()
+      await page.keyboard.press('Enter')
+      await waitForPage(page, done)
+    }
+    const drawStart = `document.querySelector('[data-testid="draw-start"]')`
+    const drawsBefore = await page.locator('[data-testid="draw"]').count()
+    await confirmed(
+      '[data-testid="draw-start"]',
+      '[data-testid="draw-again-confirm"]',
+      `document.querySelectorAll('[data-testid="draw"]').length === ${drawsBefore + 1} && !${drawStart}.disabled`,
+    )
+    expect(await focused()).toMatch(/^draw-start\|/)
+    const winner = page.locator('[data-testid="draw-winner"]:has([data-testid="draw-redraw"])')
+    const openid = (await winner.first().getAttribute('data-openid')) ?? ''
+    const row = `document.querySelector('[data-testid="draw-winner"][data-openid="${openid}"]')`
+    await confirmed(
+      `[data-openid="${openid}"] [data-testid="draw-redraw"]`,
+      '[data-testid="draw-redraw-confirm"]',
+      `${row}.classList.contains('replaced') && !${drawStart}.disabled`,
+    )
+    expect(await focused()).toMatch(/^draw-winner\|.*已替换/)
+    await confirmed(
+      '[data-testid="rotate-key"]',
+      '[data-testid="confirm-rotate"]',
+      `!document.querySelector('[data-testid="confirm-rotate"]')`,
+    )
+    expect(await focused()).toMatch(/^rotate-key\|/)
+    await rosterFile.focus()
+    await rosterFile.setInputFiles(emptyFile)
+    await page.locator('[data-testid="roster-empty-confirm"]').focus()
+    await page.keyboard.press('Enter')
+    await waitForPage(
+      page,
+      `!document.querySelector('[data-testid="roster-confirm-empty"]') && !document.querySelector('[data-testid="roster-file"]').disabled`,
+    )
+    expect(await focused()).toBe('roster-file|')
+    await page.goto(`${relay.url}/console/#/booths`)
+    const booth = `document.querySelector('[data-kiosk="booth-keys"]')`
+    await waitForPage(page, `!!${booth}?.querySelector('[data-testid="revoke"]')`)
+    await confirmed(
+      '[data-kiosk="booth-keys"] [data-testid="revoke"]',
+      '[data-testid="confirm-revoke"]',
+      `!${booth}.querySelector('button')`,
+    )
+    expect(await focused()).toMatch(/^booth-row\|\s*booth-keys/)
     await context.close()
   }, 120_000)
   it('the pairing code is read as its characters, not as a word or a number', async () => {
