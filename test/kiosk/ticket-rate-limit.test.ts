@@ -79,8 +79,10 @@ function rateLimited(seconds: string): Answer {
   }
 }
 
-async function setup() {
+/** `first`: the relay's answer from the start (a kiosk restarted after it was spent). */
+async function setup(first?: () => Answer) {
   const { relay, success } = await fakeRelay()
+  if (first) relay.answer = first
   let t = T0
   const clock = { now: () => t, advance: (ms: number) => (t += ms) }
   const db = openKioskDb(join(tempDir(), 'kiosk.db'))
@@ -226,6 +228,18 @@ describe('what staff are told while no new codes come', () => {
     s.clock.advance(14 * 3_600_000)
     await s.settle()
     expect(s.pool.api()).toMatchObject({ state: 'ok', lastError: null })
+  })
+
+  it('the first answer after a restart a 429: the relay answered, so the API is reachable', async () => {
+    // The status dot was grey ("unknown") beside the budget notice until a code came, hours later.
+    const spent = await setup(() => budgetSpent(14 * 3600))
+    expect(spent.relay.requests).toBeGreaterThan(0)
+    expect(spent.pool.api()).toMatchObject({ state: 'ok', lastError: { code: 'ticket_budget' } })
+    const paced = await setup(() => rateLimited('600'))
+    expect(paced.pool.api()).toMatchObject({
+      state: 'ok',
+      lastError: { code: 'rate_limited', params: { seconds: 600 } },
+    })
   })
 
   it('a pause of minutes is reported with the minutes left; one of seconds stays quiet', async () => {

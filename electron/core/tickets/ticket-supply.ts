@@ -179,6 +179,9 @@ export class TicketSupply {
     if (e.code === 'rate_limited' || e.code === 'ticket_budget') {
       // Our own relay pacing this kiosk: nothing is broken, so the status stays as it was and
       // the pool serves what it has until the wait is over (an hour at most, then asks again).
+      // The relay answered, though: the first answer since a start (or a new source) shows it
+      // reachable, not "unknown" for the hours until a code comes.
+      if (this.outcome === 'none') this.outcome = 'ok'
       const waitMs = e.retryAfterMs ?? 5_000
       if (e.code === 'ticket_budget') {
         const day = quotaDay(now)
