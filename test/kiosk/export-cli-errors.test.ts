@@ -99,6 +99,20 @@ describe('kiosk export usage errors', () => {
     expect(readdirSync(outDir)).toEqual([])
   })
 
+  it('a kiosk.db that is not a database: exit 1 naming it and what to do, file untouched', () => {
+    const dir = tempDir()
+    const outDir = tempDir()
+    const db = join(dir, 'kiosk.db')
+    const garbage = Buffer.alloc(20_000, 7)
+    writeFileSync(db, garbage)
+    const run = exportCli(['--data', dir, '--out', join(outDir, 'att.csv')])
+    expect(run.status).toBe(1)
+    expect(run.stderr).toContain(`kiosk database ${db} is damaged (file is not a database)`)
+    expect(run.stderr).toMatch(/Restore it from a backup/)
+    expect(readFileSync(db).equals(garbage)).toBe(true)
+    expect(readdirSync(outDir)).toEqual([])
+  })
+
   it('the same folder and --out export when the command is right', () => {
     const data = seededDataDir()
     const outDir = tempDir()

@@ -4,7 +4,16 @@
  * kiosk's is.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
-import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -173,5 +182,70 @@ describe('SQLite store file modes', () => {
       other.exec('ROLLBACK')
       other.close()
     }
+  })
+
+  // A database that is not one (a copy cut short, a file that is something else): SQLite's
+  // "database disk image is malformed" named neither the file nor what to do, and the relay
+  // must not go on to write it.
+  it.each([
+    ['cut short', (file: string) => truncateSync(file, 8192), /malformed/],
+    [
+      'not a database',
+      (file: string) => writeFileSync(file, Buffer.alloc(20_000, 7)),
+      /not a database/,
+    ],
+  ])(
+    'refuses a database file %s, naming it and what to do, and leaves it as it was',
+    async (_, damage, why) => {
+      const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+      dirs.push(data)
+      const made = openSqliteStore({ data })
+      for (let i = 0; i < 40; i++) {
+        await made.putKiosk({
+          kioskId: `k${i}`,
+          tokenHash: 'h'.repeat(64),
+          ticketProxy: true,
+          sceneRanges: [],
+          now: Date.now(),
+        })
+      }
+      await made.close()
+      const file = join(data, 'relay.sqlite')
+      damage(file)
+      const before = readFileSync(file)
+      expect(() => openSqliteStore({ data })).toThrow(
+        new RegExp(`relay database ${file} is damaged`),
+      )
+      let error: unknown
+      try {
+        openSqliteStore({ data })
+      } catch (err) {
+        error = err
+      }
+      expect(String(error)).toMatch(why)
+      expect(String(error)).toMatch(/restore it from a backup/i)
+      expect(readFileSync(file).equals(before)).toBe(true)
+    },
+  )
+
+  it('says so at start with the file and exits 1', () => {
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    const file = join(data, 'relay.sqlite')
+    writeFileSync(file, Buffer.alloc(20_000, 7))
+    const bundle = buildRelayBundle()
+    try {
+      const run = spawnSync(process.execPath, [bundle.entry, '--port', '0', '--data', data], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: 'abcdefghijklmnop' },
+        timeout: 20_000,
+      })
+      expect(run.stderr).toContain(`relay database ${file} is damaged`)
+      expect(run.status).toBe(1)
+    } finally {
+      bundle.remove()
+    }
+    expect(readFileSync(file).equals(Buffer.alloc(20_000, 7))).toBe(true)
   })
 })

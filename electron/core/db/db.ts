@@ -7,6 +7,7 @@
  * better-sqlite3 is synchronous on purpose: a scan is committed before its ack is sent.
  */
 import Database from 'better-sqlite3'
+import { refuseDamaged } from '../../../shared/server/damaged-database'
 import { migrate as migrateDb } from '../../../shared/server/migrate'
 import { migrations } from './migrations'
 
@@ -24,12 +25,20 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
     fileMustExist: options.mustExist ?? false,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   })
-  db.pragma('journal_mode = WAL')
-  // FULL: an acknowledged scan must survive a power cut, since the relay forgets it once acked.
-  db.pragma('synchronous = FULL')
-  db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
-  migrate(db)
+  try {
+    // A file that is not a database (cut short, something else) refused naming it, untouched.
+    refuseDamaged('kiosk database', file, () => {
+      db.pragma('journal_mode = WAL')
+      // FULL: an acknowledged scan must survive a power cut, since the relay forgets it once acked.
+      db.pragma('synchronous = FULL')
+      db.pragma('foreign_keys = ON')
+      db.pragma('busy_timeout = 5000')
+      migrate(db)
+    })
+  } catch (err) {
+    db.close()
+    throw err
+  }
   return db
 }
 

@@ -1,0 +1,38 @@
+/**
+ * A database file SQLite cannot read as one (a copy cut short, a disk that lost pages, a file
+ * that is something else): its own words ("database disk image is malformed", "file is not a
+ * database") name neither the file nor what to do. Both programs refuse to start on it in
+ * these words and leave the file as it was, for its owner to restore or keep.
+ */
+import { basename } from 'node:path'
+
+/** SQLite's codes for a file that is damaged or not a database at all. */
+function isDamage(err: unknown): err is Error {
+  if (!(err instanceof Error) || !('code' in err)) return false
+  const code = String(err.code)
+  return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')
+}
+
+/** The database `file` is damaged: what it is, where, and what to do. */
+export class DamagedDatabaseError extends Error {
+  constructor(what: string, file: string, cause: Error) {
+    const name = basename(file)
+    super(
+      `${what} ${file} is damaged (${cause.message}); it was left as it is. Restore it from a ` +
+        `backup (with no ${name}-wal or ${name}-shm from another copy beside it), or move it ` +
+        'away to start with an empty one',
+      { cause },
+    )
+    this.name = 'DamagedDatabaseError'
+  }
+}
+
+/** Runs `open` (opening and migrating `file`), turning SQLite's damage errors into ours. */
+export function refuseDamaged<T>(what: string, file: string, open: () => T): T {
+  try {
+    return open()
+  } catch (err) {
+    if (isDamage(err)) throw new DamagedDatabaseError(what, file, err)
+    throw err
+  }
+}
