@@ -147,9 +147,12 @@ export class RelayMetrics {
       ...family('store_errors_total', 'counter', 'Failed store writes: pushes, probes.', [
         ['', this.storeErrors],
       ]),
-      ...family('store_healthy', 'gauge', 'Whether the last /healthz found the store writable.', [
-        ['', this.storeHealthy ? 1 : 0],
-      ]),
+      ...family(
+        'store_healthy',
+        'gauge',
+        'Whether the store takes writes: the last /healthz, or a push write since.',
+        [['', this.storeHealthy ? 1 : 0]],
+      ),
       ...family('connections_refused_total', 'counter', 'Connections refused at the cap.', [
         ['', this.refusedConnections],
       ]),

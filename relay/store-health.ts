@@ -120,6 +120,8 @@ export class StoreHealth {
   writeFailed(err: unknown): void {
     this.lastWriteFailure = { at: performance.now(), error: storeErrorText(err) }
     this.metrics.countStoreError()
+    // At once, for a scrape of /metrics alone: nothing may ask /healthz.
+    this.metrics.setStoreHealthy(false)
   }
 
   /** The health check's own read failed after the probe passed (the store just went). */
@@ -132,6 +134,7 @@ export class StoreHealth {
   writeSucceeded(): void {
     this.lastWriteFailure = null
     if (this.lastProbe?.failure) this.lastProbe = null
+    this.metrics.setStoreHealthy(true)
   }
 
   async check(): Promise<StoreHealthReport> {

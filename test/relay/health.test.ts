@@ -66,6 +66,24 @@ describe('/healthz', () => {
     expect((await health(r)).status).toBe(200)
   })
 
+  it('shows a push the store refused in /metrics at once, without anyone asking /healthz', async () => {
+    // Prometheus scrapes /metrics alone: store_healthy stayed 1 through a full disk until
+    // something (a Docker healthcheck) asked /healthz.
+    const r = await startTestRelay('sqlite', null)
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    const gauge = async () =>
+      /scandesk_relay_store_healthy (\d)/.exec(await (await fetch(`${r.url}/metrics`)).text())?.[1]
+    expect(await gauge()).toBe('1')
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+    vi.spyOn(r.store, 'appendEvent').mockRejectedValueOnce(full)
+    const body = scanXml('o_full', 'k1:b')
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(503)
+    expect(await gauge()).toBe('0')
+    expect((await postPush(r.url, body, signedQuery(TOKEN))).status).toBe(200)
+    expect(await gauge()).toBe('1')
+  })
+
   it('answers 503 when Redis is gone', async () => {
     const redis = await startRedis()
     cleanups.push(() => redis.stop())
