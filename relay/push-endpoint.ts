@@ -30,7 +30,7 @@ import type { PushOutcome, RelayMetrics } from './metrics'
 import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
 import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
-import type { StoreHealth } from './store-health'
+import { storeErrorAction, storeErrorText, type StoreHealth } from './store-health'
 import { eventIdOf } from './store/store-util'
 import type { CampaignRecord } from './store/campaign-types'
 import type { AppendResult, NewEvent, RelayStore, UnroutedEvent } from './store/types'
@@ -448,7 +448,12 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       }
       if (err instanceof WechatCryptoError)
         return reject(400, 'malformed', `bad Encrypt: ${err.code}`)
-      log.error('storing push failed', { error: errorMessage(err) })
+      const cause = storeErrorText(err)
+      log.error('storing push failed', {
+        error: errorMessage(err),
+        cause,
+        action: storeErrorAction(cause),
+      })
       opts.health?.writeFailed(err)
       return reject(503, 'store_error', 'store unavailable')
     }

@@ -88,6 +88,32 @@ export function storeErrorText(err: unknown): StoreErrorText {
   return 'store error'
 }
 
+/**
+ * What an operator does about a push the store refused, for the log line: the cause in the
+ * store's fixed words, that WeChat retries the push (it was answered 503), and the fix.
+ */
+export function storeErrorAction(cause: StoreErrorText): string {
+  const fix: Record<StoreErrorText, string> = {
+    'database or disk is full':
+      'free space on the disk of the data folder (--data) or of Redis; pushes are stored again ' +
+      'as soon as there is room, no restart needed',
+    'database is locked':
+      'another program holds the relay database (a backup, an sqlite3 shell): end it',
+    'store is read-only':
+      'the data folder and its relay.sqlite must belong to the user the relay runs as and be ' +
+      'on a writable disk (Redis: not a read-only replica)',
+    'store refused authentication': "check the Redis URL's user and password and its ACL",
+    'store is out of memory':
+      "Redis is at its maxmemory: raise maxmemory or free Redis's memory (noeviction keeps data)",
+    'store cannot save to disk':
+      "Redis's snapshot failed (MISCONF): free its disk or fix its folder's permissions",
+    'store unreachable': 'check that Redis is running and reachable from the relay',
+    'store did not answer in time': 'check the store: Redis overloaded, or a disk that stalls',
+    'store error': 'see the error',
+  }
+  return `answered 503; WeChat retries it for a while: ${fix[cause]}`
+}
+
 interface Failure {
   at: number
   error: string

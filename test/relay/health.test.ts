@@ -84,6 +84,37 @@ describe('/healthz', () => {
     expect(await gauge()).toBe('1')
   })
 
+  // The log line an operator reads at 2 a.m. said only "storing push failed: database or disk
+  // is full": not that WeChat retries it, nor what to do.
+  it.each<[{ code?: string; message?: string }, string, RegExp]>([
+    [
+      { code: 'SQLITE_FULL' },
+      'database or disk is full',
+      /free space on the disk of the data folder/,
+    ],
+    [{ code: 'SQLITE_BUSY' }, 'database is locked', /another program holds the relay database/],
+    [
+      { code: 'SQLITE_READONLY' },
+      'store is read-only',
+      /must belong to the user the relay runs as/,
+    ],
+    [{ message: 'OOM command not allowed' }, 'store is out of memory', /maxmemory/],
+  ])('logs a refused push with its cause and what to do (%o)', async (fields, cause, action) => {
+    const lines: string[] = []
+    const r = await startTestRelay('sqlite', null, {}, { log: jsonLogger((l) => lines.push(l)) })
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    const err = Object.assign(new Error(fields.message ?? 'refused'), fields)
+    vi.spyOn(r.store, 'appendEvent').mockRejectedValueOnce(err)
+    expect((await postPush(r.url, scanXml('o_x', 'k1:b'), signedQuery(TOKEN))).status).toBe(503)
+    const line = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'storing push failed')
+    expect(line).toMatchObject({ level: 'error', cause })
+    expect(String(line?.action)).toMatch(action)
+    expect(String(line?.action)).toMatch(/answered 503; WeChat retries it/)
+  })
+
   it('answers 503 when Redis is gone', async () => {
     const redis = await startRedis()
     cleanups.push(() => redis.stop())
