@@ -110,6 +110,25 @@ describe('exports are written whole or not at all', () => {
     expect(statSync(final).mode & 0o777).toBe(0o600)
   })
 
+  it('a write the disk refused leaves neither the file nor a temporary, and says the error', async () => {
+    // A full disk: the stream fails its own write (destroyed, its 'error' not yet emitted) and
+    // the export throws what it sees. Waiting for 'close' met that 'error' and the temporary,
+    // as big as the disk, stayed behind.
+    const dir = tempDir()
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    })
+    await expect(
+      writeAtomically(join(dir, 'a.csv'), (out) => {
+        out.write('half a file')
+        out.destroy(full)
+        return Promise.reject(full)
+      }),
+    ).rejects.toBe(full)
+    expect(readdirSync(dir)).toEqual([])
+  })
+
   it('stale temporaries of other names, and other files, are left alone in a chosen folder', () => {
     const dir = tempDir()
     for (const name of [

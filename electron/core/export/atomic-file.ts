@@ -13,7 +13,6 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs'
-import { once } from 'node:events'
 import { basename, dirname, join } from 'node:path'
 import type { Writable } from 'node:stream'
 
@@ -24,6 +23,16 @@ function partialPath(finalPath: string): string {
     dirname(finalPath),
     `.${basename(finalPath)}.${randomBytes(6).toString('hex')}.partial`,
   )
+}
+
+/**
+ * Resolves once `out` has closed, whatever it emits first: `once(out, 'close')` rejects on an
+ * 'error' (a full disk's ENOSPC, emitted after the stream is already destroyed), which skipped
+ * removing the temporary.
+ */
+function closedOf(out: Writable): Promise<void> {
+  if (out.closed) return Promise.resolve()
+  return new Promise((resolve) => out.once('close', () => resolve()))
 }
 
 /**
@@ -42,7 +51,9 @@ export async function writeAtomically<T>(
   out.on('error', () => undefined)
   try {
     const result = await write(out)
-    if (!out.closed) await once(out, 'close')
+    await closedOf(out)
+    // A write or close the disk refused after `write` resolved: not a whole file.
+    if (out.errored) throw out.errored
     // fsync flushes the file whatever descriptor asks: the data is on disk before the name is.
     const fd = openSync(tmp, 'r+')
     try {
@@ -54,11 +65,9 @@ export async function writeAtomically<T>(
     return result
   } catch (err) {
     // Let a write in flight settle and the descriptor close before removing the file.
-    if (!out.closed) {
-      const closed = once(out, 'close')
-      out.destroy()
-      await closed
-    }
+    const closed = closedOf(out)
+    out.destroy()
+    await closed
     rmSync(tmp, { force: true })
     throw err
   }
