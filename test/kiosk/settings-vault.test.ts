@@ -1,6 +1,14 @@
 // Configuration files that refuse to be misread, a write that fails and changes nothing,
 // secrets that are not stored in the clear, and an admin PIN that cannot be guessed by trying.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigFileError } from '../../electron/core/config/json-file'
@@ -9,6 +17,7 @@ import { KioskError } from '../../electron/core/api/kiosk-error'
 import { openFileKeyVault, VaultError } from '../../electron/core/config/vault'
 import { defaultSettings, loadSettings, saveSettings } from '../../electron/core/config/settings'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
+import { openKioskDb } from '../../electron/core/db/db'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { cleanup, onCleanup, tempDir, TEST_PIN, testCampaign } from './helpers'
 
@@ -201,6 +210,38 @@ describe('file vault', () => {
     openFileKeyVault(dir).set('relayToken', 'x'.repeat(32))
     writeFileSync(join(dir, 'vault.key'), '')
     expect(() => openFileKeyVault(dir)).toThrow(VaultError)
+  })
+})
+
+describe('kiosk database file', () => {
+  const modeOf = (path: string): number => statSync(path).mode & 0o777
+
+  it("is this user's alone, as the vault and settings are, whatever the umask", () => {
+    if (process.platform === 'win32') return
+    // Roster names and phones, every visitor's openid: kiosk.db was made 0644 (the umask's),
+    // readable by every account on the booth's laptop in a --data folder that is not 0700.
+    const dir = tempDir()
+    chmodSync(dir, 0o755)
+    const previous = process.umask(0o022)
+    try {
+      const db = openKioskDb(join(dir, 'kiosk.db'))
+      db.exec('CREATE TABLE probe (x INTEGER)')
+      db.prepare('INSERT INTO probe VALUES (1)').run()
+      expect(modeOf(join(dir, 'kiosk.db'))).toBe(0o600)
+      expect(modeOf(join(dir, 'kiosk.db-wal'))).toBe(0o600)
+      db.close()
+    } finally {
+      process.umask(previous)
+    }
+  })
+
+  it('keeps the mode of a database the operator set', () => {
+    if (process.platform === 'win32') return
+    const dir = tempDir()
+    openKioskDb(join(dir, 'kiosk.db')).close()
+    chmodSync(join(dir, 'kiosk.db'), 0o640)
+    openKioskDb(join(dir, 'kiosk.db')).close()
+    expect(modeOf(join(dir, 'kiosk.db'))).toBe(0o640)
   })
 })
 

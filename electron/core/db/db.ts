@@ -7,6 +7,7 @@
  * better-sqlite3 is synchronous on purpose: a scan is committed before its ack is sent.
  */
 import Database from 'better-sqlite3'
+import { chmodSync, existsSync } from 'node:fs'
 import { refuseDamaged } from '../../../shared/server/damaged-database'
 import { migrate as migrateDb } from '../../../shared/server/migrate'
 import { migrations } from './migrations'
@@ -21,10 +22,15 @@ export interface OpenDbOptions {
 }
 
 export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb {
+  const isNew = file !== ':memory:' && !existsSync(file)
   const db = new Database(file, {
     fileMustExist: options.mustExist ?? false,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   })
+  // Roster names and phones, every visitor's openid: a database made here is this user's alone,
+  // as the vault and settings beside it are (not the umask's 0644). Before WAL mode, as SQLite
+  // gives the -wal and -shm files the database's mode. One the operator made keeps its mode.
+  if (isNew) chmodSync(file, 0o600)
   try {
     // A file that is not a database (cut short, something else) refused naming it, untouched.
     refuseDamaged('kiosk database', file, () => {
