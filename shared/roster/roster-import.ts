@@ -407,7 +407,10 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
  */
 function cellText(cell: { value: unknown; text: string } | undefined): string {
   if (cell === undefined) return ''
+  // A merged cell's value is its range's first cell's; exceljs's text for it throws when that
+  // one is empty (a merged blank column), which refused the whole workbook.
   const v = cell.value
+  if (v === null || v === undefined) return ''
   if (!(v instanceof Date) || Number.isNaN(v.getTime())) return cell.text
   const iso = v.toISOString()
   const time = iso.slice(11, 19)

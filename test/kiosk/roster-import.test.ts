@@ -130,6 +130,26 @@ describe('roster import', () => {
     expect(parsed.rows.map((r) => r.code)).toEqual(['2026-03-15', '2026-03-15 09:30:05'])
   })
 
+  it('reads a sheet with merged cells, empty ones too (a merged blank 备注 column)', async () => {
+    // A merged range whose first cell is empty: exceljs's text for the other cells of the
+    // range threw, and the whole workbook was refused as unreadable.
+    const wb = new Workbook()
+    const ws = wb.addWorksheet('名单')
+    ws.addRow(['姓名', '单位', '备注'])
+    ws.addRow(['王小明', '华为', null])
+    ws.addRow(['李四', null, null])
+    ws.addRow(['赵六', '腾讯', '贵宾'])
+    ws.mergeCells('C2:C3')
+    ws.mergeCells('B4:C4')
+    const parsed = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(parsed.errors).toEqual([])
+    expect(parsed.rows.map((r) => [r.name, r.company])).toEqual([
+      ['王小明', '华为'],
+      ['李四', ''],
+      ['赵六', '腾讯'],
+    ])
+  })
+
   it('sends a parser failure as a code; its English detail only to the log', async () => {
     const { core, log } = await adminCore()
     const result = await core.call('importRoster', {
