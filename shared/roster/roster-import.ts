@@ -400,19 +400,39 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
 }
 
 /**
- * A cell as the roster reads it: exceljs's text, except a date (a code Excel took for one, such
- * as "3-15"), which its text would give as JavaScript prints a Date ("Sun Mar 15 2026 08:00:00
- * GMT+0800 (China Standard Time)", differing by the machine's zone). Excel's dates are wall-clock
- * times, which exceljs holds as UTC: written `YYYY-MM-DD`, with the time when there is one.
+ * A cell as the roster reads it: what the spreadsheet shows. exceljs's text, except
+ * - a date (a code Excel took for one, such as "3-15"), which its text would give as JavaScript
+ *   prints a Date ("Sun Mar 15 2026 08:00:00 GMT+0800 (China Standard Time)", differing by the
+ *   machine's zone). Excel's dates are wall-clock times, which exceljs holds as UTC: written
+ *   `YYYY-MM-DD`, with the time when there is one;
+ * - a formula, whose text exceljs gives from its last result without looking at it: an error
+ *   (`#N/A` where a VLOOKUP found nothing) became "[object Object]", a date as above. Its
+ *   result is read as a value of its own; none (never calculated) is an empty cell;
+ * - an empty cell, also a merged one whose range starts with an empty cell (exceljs's text for
+ *   it threw, which refused the whole workbook).
  */
 function cellText(cell: { value: unknown; text: string } | undefined): string {
   if (cell === undefined) return ''
-  // A merged cell's value is its range's first cell's; exceljs's text for it throws when that
-  // one is empty (a merged blank column), which refused the whole workbook.
   const v = cell.value
   if (v === null || v === undefined) return ''
-  if (!(v instanceof Date) || Number.isNaN(v.getTime())) return cell.text
-  const iso = v.toISOString()
-  const time = iso.slice(11, 19)
-  return time === '00:00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${time}`
+  if (typeof v === 'object' && ('formula' in v || 'sharedFormula' in v)) {
+    const result: unknown = Reflect.get(v, 'result')
+    return result === null || result === undefined ? '' : valueText(result)
+  }
+  return v instanceof Date ? valueText(v) : cell.text
+}
+
+/** A formula's result, or a date: a number, text, true/false, a date or an error. */
+function valueText(v: unknown): string {
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) return ''
+    const iso = v.toISOString()
+    const time = iso.slice(11, 19)
+    return time === '00:00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${time}`
+  }
+  if (typeof v === 'object' && v !== null) {
+    const error: unknown = Reflect.get(v, 'error')
+    return typeof error === 'string' ? error : ''
+  }
+  return String(v)
 }

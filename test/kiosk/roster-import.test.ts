@@ -130,6 +130,27 @@ describe('roster import', () => {
     expect(parsed.rows.map((r) => r.code)).toEqual(['2026-03-15', '2026-03-15 09:30:05'])
   })
 
+  it('reads a formula cell as the value Excel shows: its error, its date', async () => {
+    // Rosters built with VLOOKUP show #N/A where the lookup failed; a code column of =DATE()
+    // shows a date. exceljs's text gave "[object Object]" and JavaScript's Date printout.
+    const wb = new Workbook()
+    const ws = wb.addWorksheet('名单')
+    ws.addRow(['姓名', '编号', '电话'])
+    ws.addRow([
+      { formula: 'VLOOKUP(A9,报名!A:B,2,FALSE)', result: { error: '#N/A' } },
+      { formula: 'DATE(2026,3,15)', result: new Date(Date.UTC(2026, 2, 15)) },
+      { formula: 'TEXT(13800138000,"0")', result: '13800138000' },
+    ])
+    ws.addRow(['李四', { formula: '1+1', result: 2 }, { formula: 'B9' }])
+    ws.getCell('B2').numFmt = 'yyyy-mm-dd'
+    const parsed = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(parsed.errors).toEqual([])
+    expect(parsed.rows.map((r) => [r.name, r.code, r.phone])).toEqual([
+      ['#N/A', '2026-03-15', '13800138000'],
+      ['李四', '2', ''],
+    ])
+  })
+
   it('reads a sheet with merged cells, empty ones too (a merged blank 备注 column)', async () => {
     // A merged range whose first cell is empty: exceljs's text for the other cells of the
     // range threw, and the whole workbook was refused as unreadable.
