@@ -318,8 +318,9 @@ const MAX_CSV_SEPARATORS = 2_000_000
 
 function readCsv(data: Buffer): string[][] {
   const text = decodeRoster(data).text
+  const eol = lineEndOf(text)
   for (let start = 0; start < text.length;) {
-    const newline = text.indexOf('\n', start)
+    const newline = text.indexOf(eol, start)
     const end = newline === -1 ? text.length : newline
     if (end - start > MAX_CSV_LINE_CHARS) {
       throw new RosterFileError(
@@ -331,7 +332,7 @@ function readCsv(data: Buffer): string[][] {
     start = end + 1
   }
   // After the line check: delimiterOf splits the header line.
-  const delimiter = delimiterOf(text)
+  const delimiter = delimiterOf(text, eol)
   let separators = 0
   for (let at = text.indexOf(delimiter); at !== -1; at = text.indexOf(delimiter, at + 1)) {
     if (++separators > MAX_CSV_SEPARATORS) {
@@ -358,11 +359,21 @@ function readCsv(data: Buffer): string[][] {
 }
 
 /**
+ * The character that ends the file's lines, as csv-parse finds its record delimiter (the first
+ * line end decides): CR alone for Excel for Mac's "CSV (Macintosh)", else LF (CRLF's CR stays
+ * at the end of each line, which the line limit may count).
+ */
+function lineEndOf(text: string): '\r' | '\n' {
+  const at = text.search(/[\r\n]/)
+  return at !== -1 && text[at] === '\r' && text[at + 1] !== '\n' ? '\r' : '\n'
+}
+
+/**
  * The header line's most frequent separator outside quotes: Excel writes ';' where the decimal
  * separator is a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma.
  */
-export function delimiterOf(text: string): string {
-  const end = text.indexOf('\n')
+export function delimiterOf(text: string, eol: '\r' | '\n' = lineEndOf(text)): string {
+  const end = text.indexOf(eol)
   const header = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*"/g, '')
   const count = (d: string) => header.split(d).length - 1
   let best = ','

@@ -332,6 +332,23 @@ describe('forgiving imports', () => {
     expect(comma.rows.map((e) => e.name)).toEqual(['Ada'])
   })
 
+  it('reads lone-CR line ends (Excel for Mac\'s "CSV (Macintosh)"), past 1 MiB too', async () => {
+    // The line limit and the separator detection looked for LF only: the whole file was one
+    // line (refused past 1 MiB), and the data's commas outvoted the header's semicolons.
+    const guest = (i: number) => [`来宾${i}`, '示例科技, 北京, 有限公司', `138${1e7 + i}`]
+    const lines = ['姓名;单位;电话']
+    for (let i = 0; i < 40_000; i++) lines.push(guest(i).join(';'))
+    const text = lines.join('\r')
+    expect(text.length).toBeGreaterThan(1024 * 1024)
+    const r = await parseRosterFile('csv', Buffer.from(text))
+    expect(r.errors).toEqual([])
+    expect(r.rows).toHaveLength(40_000)
+    const [name, company, phone] = guest(39_999)
+    expect(r.rows.at(-1)).toEqual({ name, company, phone, code: '' })
+    const small = await parseRosterFile('csv', Buffer.from(lines.slice(0, 3).join('\r')))
+    expect(small.rows.map((e) => e.company)).toEqual([company, company])
+  })
+
   it('ignores a trailing empty column', async () => {
     const r = await csv('姓名,单位,', '张三,华为,', '李四,腾讯,,')
     expect(r.errors).toEqual([])
