@@ -11,7 +11,7 @@
  * GB18030/GBK (Excel in China); other encodings are refused (see roster-encoding.ts).
  * Rows are counted while the file is read, so an oversized file is refused before it is held.
  */
-import { parse } from 'csv-parse/sync'
+import { parse } from 'csv-parse'
 import type { RosterImportResult } from '../ipc'
 import { rosterMatchKey, type RosterInput } from './roster-input'
 import { decodeRoster, EncodingError } from './roster-encoding'
@@ -152,7 +152,7 @@ const tooManyRows = () =>
 export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Promise<ParsedRoster> {
   let table: string[][]
   try {
-    table = format === 'csv' ? readCsv(data) : await readXlsx(data)
+    table = format === 'csv' ? await readCsv(data) : await readXlsx(data)
   } catch (err) {
     if (err instanceof XlsxRefusedError && err.code === 'too_many_rows') return fatal(tooManyRows())
     if (err instanceof RosterFileError || err instanceof XlsxRefusedError) return fatal(err)
@@ -316,7 +316,14 @@ const MAX_CSV_LINE_CHARS = 1024 * 1024
  */
 const MAX_CSV_SEPARATORS = 2_000_000
 
-function readCsv(data: Buffer): string[][] {
+/**
+ * The most bytes csv-parse is given at a time: a 10 MiB roster parsed in one go held the event
+ * loop for over a second (a relay's pushes and kiosk links, the kiosk's screen waited); a slice
+ * this size parses in a few milliseconds, and the loop runs between slices.
+ */
+const CSV_SLICE_BYTES = 64 * 1024
+
+async function readCsv(data: Buffer): Promise<string[][]> {
   const text = decodeRoster(data).text
   const eol = lineEndOf(text)
   for (let start = 0; start < text.length;) {
@@ -344,7 +351,8 @@ function readCsv(data: Buffer): string[][] {
     }
   }
   let records = 0
-  return parse(text, {
+  const table: string[][] = []
+  const parser = parse({
     delimiter,
     // A quote inside an unquoted field (王"小"明, 5" screen) is text, as Excel reads it.
     relax_quotes: true,
@@ -356,6 +364,27 @@ function readCsv(data: Buffer): string[][] {
       return record.every((c) => c.trim() === '') ? BLANK : record
     },
   })
+  let failure: Error | null = null
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('error', (err: Error) => {
+      failure = err
+      reject(err)
+    })
+    parser.on('end', resolve)
+  })
+  // Keeps `done` from counting as unhandled while the slices are still being written.
+  done.catch(() => undefined)
+  parser.on('data', (record: string[]) => table.push(record))
+  // UTF-8 bytes: csv-parse keeps a character cut between slices whole (a JS string slice
+  // could cut an emoji's surrogate pair in two).
+  const bytes = Buffer.from(text, 'utf8')
+  for (let at = 0; at < bytes.length && failure === null; at += CSV_SLICE_BYTES) {
+    parser.write(bytes.subarray(at, at + CSV_SLICE_BYTES))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  if (failure === null) parser.end()
+  await done
+  return table
 }
 
 /**
