@@ -16,6 +16,7 @@ import type { RosterImportResult } from '../ipc'
 import { rosterMatchKey, type RosterInput } from './roster-input'
 import { decodeRoster, EncodingError } from './roster-encoding'
 import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize } from './xlsx'
+import type { Row, Worksheet } from 'exceljs'
 import { isLinesText, isLineText } from '../typed-text'
 
 type Field = keyof RosterInput
@@ -173,13 +174,7 @@ export function validateTable(table: string[][]): ParsedRoster {
   if (!header || header.every((h) => h.trim() === ''))
     return fatal(new RosterFileError('file_empty', {}, 'the file is empty'))
   if (table.length - 1 > MAX_ROWS) return fatal(tooManyRows())
-  const columns = new Map<Field, number>()
-  header.forEach((h, i) => {
-    const key = normalizeHeader(h)
-    for (const field of Object.keys(ALIASES) as Field[]) {
-      if (!columns.has(field) && ALIASES[field].includes(key)) columns.set(field, i)
-    }
-  })
+  const columns = columnsOf(header)
   if (!columns.has('name')) {
     return fatal(
       new RosterFileError(
@@ -283,6 +278,18 @@ export function validateTable(table: string[][]): ParsedRoster {
     rows.push(entry)
   }
   return { rows, errors, badRows, fatal: false }
+}
+
+/** The roster's columns a header row holds, each at the first cell its aliases name. */
+function columnsOf(header: readonly string[]): Map<Field, number> {
+  const columns = new Map<Field, number>()
+  header.forEach((h, i) => {
+    const key = normalizeHeader(h)
+    for (const field of Object.keys(ALIASES) as Field[]) {
+      if (!columns.has(field) && ALIASES[field].includes(key)) columns.set(field, i)
+    }
+  })
+  return columns
 }
 
 function fatal(err: {
@@ -422,19 +429,40 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
   })
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)
-  const ws = wb.worksheets[0]
-  if (!ws) return []
+  // The first worksheet whose first row has a name column, a visible one before a hidden one:
+  // a workbook may open on a notes tab, or keep last year's list on a hidden one. None: the
+  // first worksheet, whose missing name column is the problem reported.
+  const sheets = wb.worksheets
+  const byVisibility = [
+    ...sheets.filter((w) => w.state === 'visible'),
+    ...sheets.filter((w) => w.state !== 'visible'),
+  ]
+  const chosen = byVisibility.find((w) => columnsOf(sheetRow(w, 1)).has('name')) ?? sheets[0]
+  return chosen === undefined ? [] : sheetTable(chosen)
+}
+
+/** The text of one worksheet row's cells, the first `MAX_COLUMNS` of them. */
+function sheetRow(ws: Worksheet, rowNumber: number): string[] {
+  return rowCells(ws.findRow(rowNumber))
+}
+
+function rowCells(row: Row | undefined): string[] {
+  if (row === undefined) return []
+  // Only the cells that exist, and only the first MAX_COLUMNS: exceljs's own iteration with
+  // empty cells makes a cell object for every column up to the last one, so a single cell
+  // at column XFD per row cost 16,384 objects a row (20,000 such rows hung the kiosk).
+  const width = Math.min(row.cellCount, MAX_COLUMNS)
+  const cells = new Array<string>(width)
+  for (let c = 1; c <= width; c++) cells[c - 1] = cellText(row.findCell(c))
+  return cells
+}
+
+function sheetTable(ws: Worksheet): string[][] {
   const table: string[][] = []
   ws.eachRow({ includeEmpty: true }, (row, rowNumber) => {
     // A row numbered past the limit (rows can skip numbers) would make the table that long.
     if (rowNumber > MAX_ROWS + 1) throw tooManyRows()
-    // Only the cells that exist, and only the first MAX_COLUMNS: exceljs's own iteration with
-    // empty cells makes a cell object for every column up to the last one, so a single cell
-    // at column XFD per row cost 16,384 objects a row (20,000 such rows hung the kiosk).
-    const width = Math.min(row.cellCount, MAX_COLUMNS)
-    const cells = new Array<string>(width)
-    for (let c = 1; c <= width; c++) cells[c - 1] = cellText(row.findCell(c))
-    table[rowNumber - 1] = cells
+    table[rowNumber - 1] = rowCells(row)
   })
   return Array.from(table, (r) => r ?? BLANK)
 }

@@ -130,6 +130,28 @@ describe('roster import', () => {
     expect(parsed.rows.map((r) => r.code)).toEqual(['2026-03-15', '2026-03-15 09:30:05'])
   })
 
+  it('reads the first visible worksheet with a name column, behind a notes sheet', async () => {
+    // Only the first worksheet was read: a workbook opening on a 说明 (notes) tab, or keeping
+    // last year's list on a hidden one, was refused with "no name column in the first row".
+    const wb = new Workbook()
+    wb.addWorksheet('说明').addRow(['请在“名单”页填写来宾'])
+    const old = wb.addWorksheet('去年名单', { state: 'hidden' })
+    old.addRow(['姓名'])
+    old.addRow(['去年的来宾'])
+    const ws = wb.addWorksheet('名单')
+    ws.addRow(['姓名', '单位'])
+    ws.addRow(['王小明', '华为'])
+    const parsed = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(parsed.errors).toEqual([])
+    expect(parsed.rows.map((r) => [r.name, r.company])).toEqual([['王小明', '华为']])
+    // No sheet with a name column: the first sheet's problem, as before.
+    const none = new Workbook()
+    none.addWorksheet('说明').addRow(['说明'])
+    none.addWorksheet('其他').addRow(['备注'])
+    const refused = await parseRosterFile('xlsx', Buffer.from(await none.xlsx.writeBuffer()))
+    expect(refused.errors.map((e) => e.code)).toEqual(['no_name_column'])
+  })
+
   it('reads a formula cell as the value Excel shows: its error, its date', async () => {
     // Rosters built with VLOOKUP show #N/A where the lookup failed; a code column of =DATE()
     // shows a date. exceljs's text gave "[object Object]" and JavaScript's Date printout.
