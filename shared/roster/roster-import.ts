@@ -121,12 +121,26 @@ const PHONE_MIN = 3
  * full-width forms folded (NFKC), case, spaces, punctuation and a trailing note ignored.
  */
 export const normalizeHeader = (h: string): string =>
-  h
-    .normalize('NFKC')
-    .toLowerCase()
-    .trim()
+  trimCell(h.normalize('NFKC').toLowerCase())
     .replace(/\([^()]*\)$/, '')
-    .replace(/[\s_.*:#-]+/g, '')
+    .replace(/[\s\u200b-\u200d\u2060_.*:#-]+/g, '')
+
+/** Zero-width space, non-joiner, joiner, word joiner and BOM: invisible in a spreadsheet. */
+const ZERO_WIDTH = '\u200b\u200c\u200d\u2060\ufeff'
+const isEdge = (ch: string): boolean => ch.trim() === '' || ZERO_WIDTH.includes(ch)
+
+/**
+ * A cell without white space or zero-width characters at its edges (text copied from a web
+ * page carries U+200B): a cell of only those is empty, as the spreadsheet shows it. A loop, not
+ * a regex: `[…]+$` retried from every character of a long run of spaces inside a cell.
+ */
+function trimCell(cell: string): string {
+  let start = 0
+  let end = cell.length
+  while (start < end && isEdge(cell[start] as string)) start++
+  while (end > start && isEdge(cell[end - 1] as string)) end--
+  return start === 0 && end === cell.length ? cell : cell.slice(start, end)
+}
 
 /** Dashes people type in phone numbers (hyphen, en and em dash, minus, small forms). */
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g
@@ -191,11 +205,11 @@ export function validateTable(table: string[][]): ParsedRoster {
   let badRows = 0
   for (let i = 1; i < table.length; i++) {
     const cells = table[i] ?? []
-    if (cells.every((c) => c.trim() === '')) continue
+    if (cells.every((c) => trimCell(c) === '')) continue
     const row = i + 1
     const value = (f: Field): string => {
       const col = columns.get(f)
-      return col === undefined ? '' : (cells[col] ?? '').trim()
+      return col === undefined ? '' : trimCell(cells[col] ?? '')
     }
     const entry: RosterInput = {
       name: value('name'),

@@ -371,6 +371,24 @@ describe('forgiving imports', () => {
     expect(small.rows.map((e) => e.company)).toEqual([company, company])
   })
 
+  it('trims zero-width characters at cell edges, as white space (text copied from the web)', async () => {
+    // A cell of one U+200B looks empty in Excel: it was imported as a guest with an invisible
+    // name, and "\u200b张三" was another guest than "张三" (no duplicate found). A header with one
+    // was no column at all. A ZWJ inside an emoji stays.
+    const r = await csv(
+      '\u200b姓名\u2060,电话',
+      '\u200b,13800138000',
+      '\ufeff\u200b张三\u200c,13800138001',
+      '张三,13800138001',
+      '👩\u200d💻 Ada\u200b,13800138002',
+    )
+    expect(problems(r)).toEqual([
+      { row: 2, column: 'name', code: 'name_empty', params: {} },
+      { row: 4, column: 'name', code: 'duplicate_row', params: { duplicateOf: 3 } },
+    ])
+    expect(r.rows.map((e) => e.name)).toEqual(['张三', '👩\u200d💻 Ada'])
+  })
+
   it('ignores a trailing empty column', async () => {
     const r = await csv('姓名,单位,', '张三,华为,', '李四,腾讯,,')
     expect(r.errors).toEqual([])
