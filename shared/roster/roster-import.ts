@@ -490,19 +490,28 @@ function sheetTable(ws: Worksheet): string[][] {
  * - a formula, whose text exceljs gives from its last result without looking at it: an error
  *   (`#N/A` where a VLOOKUP found nothing) became "[object Object]", a date as above. Its
  *   result is read as a value of its own; none (never calculated) is an empty cell;
+ * - a whole number under a zero-padding format ("00000"), which Excel shows with its zeros;
  * - an empty cell, also a merged one whose range starts with an empty cell (exceljs's text for
  *   it threw, which refused the whole workbook).
  */
-function cellText(cell: { value: unknown; text: string } | undefined): string {
+function cellText(cell: { value: unknown; text: string; numFmt?: string } | undefined): string {
   if (cell === undefined) return ''
   const v = cell.value
   if (v === null || v === undefined) return ''
+  // 00123 typed into a cell formatted "00000" is the number 123, shown with its zeros (codes,
+  // phones with a leading 0): read as shown.
+  const format = cell.numFmt ?? ''
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && ZERO_PADDING.test(format))
+    return String(v).padStart(format.length, '0')
   if (typeof v === 'object' && ('formula' in v || 'sharedFormula' in v)) {
     const result: unknown = Reflect.get(v, 'result')
     return result === null || result === undefined ? '' : valueText(result)
   }
   return v instanceof Date ? valueText(v) : cell.text
 }
+
+/** A number format that only pads a whole number with zeros: "00000", "00000000000". */
+const ZERO_PADDING = /^0+$/
 
 /** A formula's result, or a date: a number, text, true/false, a date or an error. */
 function valueText(v: unknown): string {

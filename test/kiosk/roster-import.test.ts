@@ -152,6 +152,31 @@ describe('roster import', () => {
     expect(refused.errors.map((e) => e.code)).toEqual(['no_name_column'])
   })
 
+  it('keeps the leading zeros a zero-padding number format shows (codes 00123, 010 phones)', async () => {
+    // Excel keeps 00123 typed into a "00000" cell as the number 123 and shows the zeros; the
+    // import read 123, so the desk's search for the ticket's 00123 found nobody.
+    const wb = new Workbook()
+    const ws = wb.addWorksheet('名单')
+    ws.addRow(['姓名', '编号', '电话'])
+    ws.addRow(['王小明', 123, 1012345678])
+    ws.addRow(['李四', 45, 13800138000])
+    ws.addRow(['赵六', 1234567, 2.5])
+    ws.getCell('B2').numFmt = '00000'
+    ws.getCell('C2').numFmt = '00000000000'
+    ws.getCell('B3').numFmt = '0'
+    ws.getCell('B4').numFmt = '00000'
+    ws.getCell('C4').numFmt = '000'
+    const parsed = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(parsed.rows.map((r) => [r.code, r.phone])).toEqual([
+      ['00123', '01012345678'],
+      ['45', '13800138000'],
+    ])
+    // A fraction under a padding format is not a whole number: as it is (and no phone).
+    expect(problems(parsed)).toEqual([
+      { row: 4, column: 'phone', code: 'phone_invalid', params: {} },
+    ])
+  })
+
   it('reads a formula cell as the value Excel shows: its error, its date', async () => {
     // Rosters built with VLOOKUP show #N/A where the lookup failed; a code column of =DATE()
     // shows a date. exceljs's text gave "[object Object]" and JavaScript's Date printout.
