@@ -179,14 +179,17 @@ export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Pro
   return validateTable(table)
 }
 
+const isBlank = (cells: readonly string[]): boolean => cells.every((c) => trimCell(c) === '')
+
 /**
- * `table[0]` is the header row; `table[i]` is spreadsheet row i + 1 (blank rows keep their
- * place), so a problem's row is the number the person sees beside it in their spreadsheet.
+ * The header is the first row that is not blank (a table may start below a blank row 1);
+ * `table[i]` is spreadsheet row i + 1 (blank rows keep their place), so a problem's row is the
+ * number the person sees beside it in their spreadsheet.
  */
 export function validateTable(table: string[][]): ParsedRoster {
-  const header = table[0]
-  if (!header || header.every((h) => h.trim() === ''))
-    return fatal(new RosterFileError('file_empty', {}, 'the file is empty'))
+  const start = table.findIndex((cells) => !isBlank(cells))
+  const header = table[start]
+  if (header === undefined) return fatal(new RosterFileError('file_empty', {}, 'the file is empty'))
   if (table.length - 1 > MAX_ROWS) return fatal(tooManyRows())
   const columns = columnsOf(header)
   if (!columns.has('name')) {
@@ -203,9 +206,9 @@ export function validateTable(table: string[][]): ParsedRoster {
   const errors: ImportError[] = []
   const seen = new Map<string, number>()
   let badRows = 0
-  for (let i = 1; i < table.length; i++) {
+  for (let i = start + 1; i < table.length; i++) {
     const cells = table[i] ?? []
-    if (cells.every((c) => trimCell(c) === '')) continue
+    if (isBlank(cells)) continue
     const row = i + 1
     const value = (f: Field): string => {
       const col = columns.get(f)
@@ -423,8 +426,14 @@ function lineEndOf(text: string): '\r' | '\n' {
  * separator is a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma.
  */
 export function delimiterOf(text: string, eol: '\r' | '\n' = lineEndOf(text)): string {
-  const end = text.indexOf(eol)
-  const header = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*"/g, '')
+  // The header line: the first that is not empty (validateTable's header, the first row not blank).
+  let start = 0
+  let end = text.indexOf(eol)
+  while (end !== -1 && text.slice(start, end).trim() === '') {
+    start = end + 1
+    end = text.indexOf(eol, start)
+  }
+  const header = text.slice(start, end === -1 ? text.length : end).replace(/"[^"]*"/g, '')
   const count = (d: string) => header.split(d).length - 1
   let best = ','
   for (const d of [';', '\t']) if (count(d) > count(best)) best = d
@@ -443,7 +452,7 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
   })
   const wb = new Workbook()
   await wb.xlsx.load(data as unknown as ArrayBuffer)
-  // The first worksheet whose first row has a name column, a visible one before a hidden one:
+  // The first worksheet whose header (its first row not blank) has a name column, a visible one before a hidden one:
   // a workbook may open on a notes tab, or keep last year's list on a hidden one. None: the
   // first worksheet, whose missing name column is the problem reported.
   const sheets = wb.worksheets
@@ -451,13 +460,17 @@ async function readXlsx(data: Buffer): Promise<string[][]> {
     ...sheets.filter((w) => w.state === 'visible'),
     ...sheets.filter((w) => w.state !== 'visible'),
   ]
-  const chosen = byVisibility.find((w) => columnsOf(sheetRow(w, 1)).has('name')) ?? sheets[0]
+  const chosen = byVisibility.find((w) => columnsOf(sheetHeader(w)).has('name')) ?? sheets[0]
   return chosen === undefined ? [] : sheetTable(chosen)
 }
 
-/** The text of one worksheet row's cells, the first `MAX_COLUMNS` of them. */
-function sheetRow(ws: Worksheet, rowNumber: number): string[] {
-  return rowCells(ws.findRow(rowNumber))
+/** The text of a worksheet's first row that is not blank (`validateTable`'s header). */
+function sheetHeader(ws: Worksheet): string[] {
+  for (let r = 1; r <= ws.rowCount; r++) {
+    const cells = rowCells(ws.findRow(r))
+    if (!isBlank(cells)) return cells
+  }
+  return []
 }
 
 function rowCells(row: Row | undefined): string[] {

@@ -346,6 +346,27 @@ describe('row problems as codes, at the row the spreadsheet shows', () => {
     expect(r.rows).toEqual([{ name: 'Ada', company: 'Line one\r\nline two', phone: '', code: '' }])
   })
 
+  it('takes the first row that is not blank as the header, and keeps the spreadsheet rows', async () => {
+    // A sheet whose table starts at row 2 or 3 (row 1 left blank) was refused as "the file is
+    // empty"; a file of blank rows only still is.
+    const r = await csv('', ',,', '姓名,电话', ',13800138000', '张三,13800138001')
+    expect(problems(r)).toEqual([{ row: 4, column: 'name', code: 'name_empty', params: {} }])
+    expect(r.rows.map((e) => e.name)).toEqual(['张三'])
+    // The separator, too, is the header line's.
+    const semi = await csv('', '姓名;单位', '李四;示例科技, 北京')
+    expect(semi.rows.map((e) => [e.name, e.company])).toEqual([['李四', '示例科技, 北京']])
+    const wb = new Workbook()
+    const ws = wb.addWorksheet('名单')
+    ws.getCell('A3').value = '姓名'
+    ws.getCell('A4').value = '王小明'
+    const x = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(x.errors).toEqual([])
+    expect(x.rows.map((e) => e.name)).toEqual(['王小明'])
+    expect(problems(await csv('', ' , ', ''))).toEqual([
+      { row: 1, column: null, code: 'file_empty', params: {} },
+    ])
+  })
+
   it('a file the parser cannot read: a code, with the parser detail kept for the log', async () => {
     const r = await csv('name,company', 'Ada,"never closed')
     expect(problems(r)).toEqual([
