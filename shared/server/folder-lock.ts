@@ -28,6 +28,7 @@ import {
   constants,
   existsSync,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readSync,
@@ -148,6 +149,41 @@ export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock 
       rmSync(join(dir, OWNER_FILE), { force: true })
       held.close()
     },
+  }
+}
+
+/**
+ * The refusal lockFolder would throw for `folder` now, or null when it would take the lock
+ * (the folder or its lock file missing, or anything but a plain lock file: lockFolder says
+ * what is wrong then). Takes no lock and makes or writes nothing: a read-only connection asks
+ * for SQLite's shared lock, which the holder's exclusive lock refuses. The file is never
+ * opened outside SQLite, so a process holding the lock keeps it (see lockFolder).
+ */
+export function folderInUse(folder: string, nativeBinding?: string): FolderInUseError | null {
+  const dir = resolve(folder)
+  const file = join(dir, LOCK_FILE)
+  try {
+    // Not through a link, never a pipe (opening one waits for a writer).
+    if (!lstatSync(file).isFile()) return null
+  } catch {
+    return null
+  }
+  let db: Database.Database | null = null
+  try {
+    db = new Database(file, {
+      readonly: true,
+      fileMustExist: true,
+      timeout: 0,
+      ...(nativeBinding !== undefined && { nativeBinding }),
+    })
+    db.prepare('SELECT count(*) FROM sqlite_master').get()
+    return null
+  } catch (err) {
+    return sqliteCode(err).startsWith('SQLITE_BUSY')
+      ? new FolderInUseError(dir, readOwner(dir))
+      : null
+  } finally {
+    db?.close()
   }
 }
 

@@ -48,7 +48,10 @@ describe('kiosk web on a port in use', () => {
       }),
     )
     expect(run.code).toBe(1)
-    expect(run.stderr).toContain(`error: port ${port} is in use; pick another with --port`)
+    expect(run.stderr).toBe(
+      `error: 端口 ${port} 已被其他程序占用：请用 --port 换一个端口。\n` +
+        `Port ${port} is in use by another program; pick another with --port.\n`,
+    )
     expect(run.stdout).not.toContain('admin PIN')
     expect(existsSync(join(dataDir, 'settings.json'))).toBe(false)
 

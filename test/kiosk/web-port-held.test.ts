@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { lockFolder } from '../../shared/server/folder-lock'
 import { closedPort } from '../helpers/closed-port'
 import { cleanup, onCleanup, runKioskWeb, tempDir, waitFor } from './helpers'
 import { PAIR_TOKEN, startPairStub } from './pair-stub'
@@ -27,13 +28,43 @@ function takePort(port: number): Promise<Server | string> {
 }
 
 describe('kiosk web holds its port from the check on', () => {
-  it('a port taken before the start: one line, exit 1, nothing set up', async () => {
+  it('a port taken before the start: one message (zh-CN, English), exit 1, nothing set up', async () => {
     const port = await closedPort()
     expect(await takePort(port)).not.toBeTypeOf('string')
     const dataDir = tempDir()
     const run = runKioskWeb(['--port', String(port), '--data', dataDir])
     expect(await run.exited).toBe(1)
-    expect(run.stderr()).toBe(`error: port ${port} is in use; pick another with --port\n`)
+    expect(run.stderr()).toBe(
+      `error: 端口 ${port} 已被其他程序占用：请用 --port 换一个端口。\n` +
+        `Port ${port} is in use by another program; pick another with --port.\n`,
+    )
+    expect(run.out).toEqual([])
+    expect(existsSync(join(dataDir, 'settings.json'))).toBe(false)
+  }, 60_000)
+
+  // A second `npm start` / `kiosk:web` on the folder of one still running: the port is the
+  // first kiosk's, and another port would only meet the folder's lock.
+  it('a port taken while a kiosk runs on the data folder: says that kiosk runs (its pid), not --port', async () => {
+    const port = await closedPort()
+    expect(await takePort(port)).not.toBeTypeOf('string')
+    const dataDir = tempDir()
+    const first = lockFolder(dataDir, {
+      program: 'kiosk web',
+      now: () => Date.UTC(2026, 11, 3, 8, 0, 0),
+    })
+    onCleanup(() => first.release())
+    const run = runKioskWeb(['--port', String(port), '--data', dataDir])
+    expect(await run.exited).toBe(1)
+    const since = '2026-12-03 08:00:00 UTC'
+    expect(run.stderr()).toBe(
+      `error: 端口 ${port} 已被占用，且已有签到程序在这个数据文件夹上运行：${dataDir} 正被` +
+        `另一个 kiosk web 进程（pid ${process.pid}，自 ${since} 起）使用。` +
+        '请继续使用那个签到程序，或先关闭它再启动。\n' +
+        `Port ${port} is in use, and a kiosk is already running on the data folder ${dataDir}: ` +
+        `another kiosk web (pid ${process.pid}, since ${since}). ` +
+        'Use that one, or close it before starting this again.\n',
+    )
+    expect(run.stderr()).not.toContain('--port')
     expect(run.out).toEqual([])
     expect(existsSync(join(dataDir, 'settings.json'))).toBe(false)
   }, 60_000)

@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   FolderInUseError,
+  folderInUse,
   LOCK_FILE,
   lockFolder,
   OWNER_FILE,
@@ -145,6 +146,43 @@ describe('lockFolder', () => {
       lock.release()
     },
   )
+})
+
+// `kiosk web` asks, before its port check, whether a kiosk already runs on its folder: a port
+// in use is then that kiosk's, and `--port` is the wrong advice.
+describe('folderInUse', () => {
+  it('says who holds the folder without taking the lock or writing anything', () => {
+    const dir = folder()
+    const first = lockFolder(dir, { program: 'kiosk web', now: () => Date.UTC(2026, 11, 3, 8) })
+    const held = folderInUse(dir)
+    expect(held).toBeInstanceOf(FolderInUseError)
+    expect(held?.folder).toBe(dir)
+    expect(held?.owner).toMatchObject({ pid: process.pid, program: 'kiosk web' })
+    // Asking did not drop the holder's lock (closing a descriptor of the file would).
+    expect(() => lockFolder(dir, { program: 'relay' })).toThrow(FolderInUseError)
+    expect(folderInUse(dir)).toBeInstanceOf(FolderInUseError)
+    first.release()
+    expect(folderInUse(dir)).toBeNull()
+    expect(existsSync(join(dir, OWNER_FILE))).toBe(false)
+    lockFolder(dir, { program: 'relay' }).release()
+  })
+
+  it('a missing folder or lock file is free, and nothing is made', () => {
+    const missing = join(folder(), 'new')
+    expect(folderInUse(missing)).toBeNull()
+    expect(existsSync(missing)).toBe(false)
+    const empty = folder()
+    expect(folderInUse(empty)).toBeNull()
+    expect(existsSync(join(empty, LOCK_FILE))).toBe(false)
+  })
+
+  it.skipIf(process.platform === 'win32')('a lock file that is a link is not followed', () => {
+    const dir = folder()
+    const fifo = join(folder(), 'fifo')
+    execFileSync('mkfifo', [fifo])
+    symlinkSync(fifo, join(dir, LOCK_FILE))
+    expect(folderInUse(dir)).toBeNull()
+  })
 })
 
 describe('a data setting that names a file', () => {

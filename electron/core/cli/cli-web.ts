@@ -17,6 +17,7 @@ import { openFileKeyVault, VaultError } from '../config/vault'
 import { resetPinCommand } from './cli-reset-pin'
 import { lineLogger } from '../../../shared/server/log'
 import { stdoutSink } from '../../../shared/server/stdout-sink'
+import { describeOwner, folderInUse } from '../../../shared/server/folder-lock'
 
 /**
  * The checkout this runs from: the nearest folder up with a package.json. This module runs as
@@ -31,10 +32,27 @@ function projectRoot(from: string): string {
 
 const STATIC_DIR = join(projectRoot(import.meta.dirname), 'out/renderer')
 
-/** What stops the web server from listening on `port`, said for the person who chose it. */
-function listenError(port: number, err: unknown): string {
-  const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
-  return inUse ? `port ${port} is in use; pick another with --port` : (err as Error).message
+/**
+ * What stops the web server from listening on `port`, said for the person who chose it. A port
+ * in use while a kiosk holds `dataDir` is most likely that kiosk's (a second `npm start`): it is
+ * named, as the folder's lock would name it, rather than sending them to --port, where the
+ * folder's lock would stop them next.
+ */
+function listenError(port: number, dataDir: string, err: unknown): string {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') return (err as Error).message
+  const held = folderInUse(dataDir)
+  if (held === null) {
+    return (
+      `端口 ${port} 已被其他程序占用：请用 --port 换一个端口。\n` +
+      `Port ${port} is in use by another program; pick another with --port.`
+    )
+  }
+  return (
+    `端口 ${port} 已被占用，且已有签到程序在这个数据文件夹上运行：${held.folder} 正被` +
+    `${describeOwner(held.owner, 'zh-CN')}使用。请继续使用那个签到程序，或先关闭它再启动。\n` +
+    `Port ${port} is in use, and a kiosk is already running on the data folder ${held.folder}: ` +
+    `${describeOwner(held.owner, 'en')}. Use that one, or close it before starting this again.`
+  )
 }
 
 export function parseWebArgs(
@@ -80,7 +98,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
   try {
     listener = await listenWeb(parsed.port)
   } catch (err) {
-    process.stderr.write(`error: ${listenError(parsed.port, err)}\n`)
+    process.stderr.write(`error: ${listenError(parsed.port, parsed.dataDir, err)}\n`)
     return 1
   }
   const secret = newWebSecret()
