@@ -4,11 +4,13 @@
 //
 // Electron's own `require('electron')` would try to download a missing binary, so the binary
 // is located here from node_modules/electron/path.txt without running that code.
+/* global AbortController */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
+import { fetchElectron } from './electron-fetch.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const require = createRequire(join(root, 'package.json'))
@@ -47,26 +49,39 @@ function run(command, commandArgs) {
 }
 
 // Electron 45 fetches its binary on first use rather than at install: try once, quietly,
-// unless the user asked to skip it. Offline this fails within a second.
-function fetchElectronBinary() {
-  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return Promise.resolve(1)
-  return new Promise((resolveFetch) => {
-    const child = spawn(process.execPath, [binScript('electron', 'install.js')], {
+// unless the user asked to skip it. Offline this fails within a second; on slow Wi-Fi it says
+// what it is doing after a few seconds, and Ctrl-C stops it: the kiosk goes to a browser.
+async function fetchElectronBinary() {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return { code: 1, stopped: false }
+  const interrupt = new AbortController()
+  const stop = () => interrupt.abort()
+  process.on('SIGINT', stop)
+  try {
+    return await fetchElectron({
+      command: process.execPath,
+      args: [binScript('electron', 'install.js')],
       cwd: root,
-      stdio: 'ignore',
-      timeout: 300_000,
+      out: process.stdout,
+      signal: interrupt.signal,
     })
-    child.on('error', () => resolveFetch(1))
-    child.on('exit', (code) => resolveFetch(code ?? 1))
-  })
+  } finally {
+    process.off('SIGINT', stop)
+  }
 }
 
 let electron = electronBinary()
-if (!electron && (await fetchElectronBinary()) === 0) electron = electronBinary()
+let fetchStopped = false
+if (!electron) {
+  const fetched = await fetchElectronBinary()
+  fetchStopped = fetched.stopped
+  if (fetched.code === 0) electron = electronBinary()
+}
 if (!electron) {
   const why = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD
     ? 'is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set)'
-    : 'is missing and could not be downloaded'
+    : fetchStopped
+      ? 'is missing and its download was stopped (Ctrl-C)'
+      : 'is missing and could not be downloaded'
   process.stdout.write(
     `Electron's binary ${why}, so the kiosk is served to a browser instead: after the build, open the address on the line starting "kiosk:".\n`,
   )
