@@ -106,6 +106,8 @@ export class KioskCore {
   private current: Settings
   private readonly meta: MetaTable
   private link: RelayLink | null = null
+  /** The relay link's state when it last changed (for noticing it come back). */
+  private relayState: KioskStatus['relay']['state'] | null = null
   private source: TicketSource | null = null
   private timer: NodeJS.Timeout | null = null
   private lastStatusJson = ''
@@ -451,7 +453,7 @@ export class KioskCore {
             this.link?.sendBinds()
           }
         },
-        onState: () => this.emitStatus(),
+        onState: () => this.relayStateChanged(),
         log: this.o.log,
         sync: this.syncHandler(cursor),
         onAdminUnlock: () => this.adminUnlockFromRelay(),
@@ -529,6 +531,19 @@ export class KioskCore {
   /** Test hook and shutdown helper: waits for ticket requests and exports in flight. */
   async whenIdle(): Promise<void> {
     await Promise.all([this.pool.whenIdle(), this.exports.whenIdle(), this.fallback.whenIdle()])
+  }
+
+  /**
+   * The relay link changed state. Welcomed again after being away, the relay is reachable once
+   * more, so the ticket pool stops waiting out its backoff (the ticket proxy is the same relay).
+   */
+  private relayStateChanged(): void {
+    const state = this.link?.status().state ?? null
+    const back = state === 'connected' && this.relayState !== 'connected'
+    this.relayState = state
+    if (!back) return this.emitStatus()
+    this.pool.relayBack()
+    this.tick()
   }
 
   emitStatus(): void {

@@ -9,6 +9,7 @@ import {
   startCore,
   startCutProxy,
   startPlatform,
+  testCampaign,
   waitFor,
 } from './helpers'
 
@@ -73,6 +74,40 @@ describe('relay link through outages', () => {
     const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
     await p.sandbox.scan(shown.url, 'o_x')
     await waitFor(() => attendanceRows(core).length === 1, 'scan after reconnect')
+  })
+
+  it('desk codes come again as soon as the relay link is back, not when the ticket backoff runs out', async () => {
+    const p = await startPlatform()
+    const proxy = await startCutProxy(p.relay.url)
+    // The kiosk's clock stands still: a ticket backoff it sets never runs out by itself (after
+    // an outage of a minute or more it is 30–60 s, the longest the pool waits).
+    const clock = Date.now()
+    const { core } = await kioskOn(p, {
+      relayUrl: proxy.url,
+      campaign: testCampaign({ mode: 'desk' }),
+      core: { now: () => clock },
+    })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const target = core.settings().pool.target
+    await waitFor(() => core.pool.status().available === target, 'pool')
+    await core.whenIdle()
+
+    proxy.cut()
+    await waitFor(() => core.status().relay.state === 'reconnecting', 'link noticed the cut')
+    // Staff hand out personal codes meanwhile; the pool runs dry, its refills fail and back off.
+    for (let i = 0; i < target; i++) core.pool.showDesk({ id: `g${i}`, name: `Guest ${i}` })
+    expect(() => core.pool.showDesk({ id: 'late', name: 'Late' })).toThrow(/no fresh code/)
+    await waitFor(() => core.status().api.lastError?.code === 'unreachable', 'refill failed')
+    await core.whenIdle()
+
+    proxy.restore()
+    await waitFor(() => core.status().relay.state === 'connected', 'link back')
+    // The same relay answers the websocket again: its ticket proxy is asked at once, so the
+    // status stops saying "unreachable" beside "connected" and the desk gets codes again.
+    await waitFor(() => core.status().api.state === 'ok', 'tickets after the link came back')
+    expect(core.status().api.lastError).toBeNull()
+    await waitFor(() => core.pool.status().available === target, 'pool refilled')
+    expect(core.pool.showDesk({ id: 'late', name: 'Late' }).rosterEntry?.id).toBe('late')
   })
 
   it('acknowledges only after the commit: a scan that could not be stored is replayed', async () => {

@@ -168,6 +168,14 @@ export class TicketPool {
     this.tick()
   }
 
+  /**
+   * The relay link was welcomed again: tickets held back by a failure to reach it are asked for
+   * at the next `tick()`.
+   */
+  relayBack(): void {
+    this.supply.relayBack()
+  }
+
   /** Desk mode: a personal code for one registered visitor, taken from the pool. */
   showDesk(entry: { id: string; name: string }): ScreenTicket {
     const campaign = this.o.campaign()

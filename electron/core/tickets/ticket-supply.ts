@@ -85,6 +85,17 @@ export class TicketSupply {
     return this.o.tickets.createdOn(quotaDay(now))
   }
 
+  /**
+   * The relay answers this kiosk again (its link is welcomed): a backoff after failing to reach
+   * it ends now, so tickets are asked for at once instead of when the wait runs out (30–60 s
+   * after an outage of a minute or more). The count of failures stays: if the request fails
+   * again, the next wait is as long as it would have been.
+   */
+  relayBack(): void {
+    if (this.source?.kind !== 'proxy' || this.lastError?.code !== 'unreachable') return
+    this.nextAttemptAt = 0
+  }
+
   /** Asks for up to `need` tickets, unless backing off, out of quota or at the concurrency cap. */
   request(need: number, lifetimeSeconds: number, maxInFlight: number): void {
     const now = this.o.now()
