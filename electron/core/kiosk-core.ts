@@ -535,7 +535,8 @@ export class KioskCore {
 
   /**
    * The relay link changed state. Welcomed again after being away, the relay is reachable once
-   * more, so the ticket pool stops waiting out its backoff (the ticket proxy is the same relay).
+   * more, so the ticket pool and the fallback code stop waiting out their backoff (the ticket
+   * proxy and the fallback code endpoint are the same relay).
    */
   private relayStateChanged(): void {
     const state = this.link?.status().state ?? null
@@ -543,6 +544,7 @@ export class KioskCore {
     this.relayState = state
     if (!back) return this.emitStatus()
     this.pool.relayBack()
+    this.fallback.relayBack()
     this.tick()
   }
 

@@ -1,11 +1,14 @@
 // Venue Wi-Fi: the kiosk loses the relay while visitors keep scanning; nothing may be lost or
 // recorded twice, and a restart of the kiosk in the middle of the replay changes nothing.
+import { connect, createServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MetaTable } from '../../electron/core/db/meta-table'
+import { closedPort } from '../helpers/closed-port'
 import {
   attendanceRows,
   cleanup,
   kioskOn,
+  onCleanup,
   startCore,
   startCutProxy,
   startPlatform,
@@ -108,6 +111,38 @@ describe('relay link through outages', () => {
     expect(core.status().api.lastError).toBeNull()
     await waitFor(() => core.pool.status().available === target, 'pool refilled')
     expect(core.pool.showDesk({ id: 'late', name: 'Late' }).rosterEntry?.id).toBe('late')
+  })
+
+  it('a kiosk started while the relay is unreachable gets its fallback code as soon as the link is up', async () => {
+    const p = await startPlatform()
+    // Nothing listens at the relay's address yet (refused at once, as a relay that is down).
+    const port = await closedPort()
+    // As above, the clock stands still: the fallback code's backoff never runs out by itself.
+    const clock = Date.now()
+    const { core } = await kioskOn(p, {
+      relayUrl: `http://127.0.0.1:${port}`,
+      core: { now: () => clock },
+    })
+    await waitFor(() => core.fallback.status().lastError?.code === 'unreachable', 'first try')
+    await core.whenIdle()
+    expect(core.fallback.status().state).toBe('pending')
+
+    // The relay comes up at that address.
+    const sockets = new Set<Socket>()
+    const forward = createServer((c) => {
+      const u = connect(p.relay.port, '127.0.0.1')
+      for (const s of [c, u]) sockets.add(s.on('error', () => s.destroy()))
+      c.pipe(u).pipe(c)
+    })
+    await new Promise<void>((r) => forward.listen(port, '127.0.0.1', r))
+    onCleanup(async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((r) => forward.close(() => r()))
+    })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    // The booth's permanent code, for when the pool runs dry, is fetched on the link's return.
+    await waitFor(() => core.fallback.status().state === 'ready', 'fallback code')
+    expect(core.fallback.status().lastError).toBeNull()
   })
 
   it('acknowledges only after the commit: a scan that could not be stored is replayed', async () => {

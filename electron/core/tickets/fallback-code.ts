@@ -99,6 +99,16 @@ export class FallbackCodes {
       })
   }
 
+  /**
+   * The relay answers this kiosk again (its link is welcomed): a backoff after failing to reach
+   * it ends now, so a code still missing is asked for at the next `ensure()` instead of up to a
+   * minute later. The count of failures stays, as in the ticket supply's `relayBack`.
+   */
+  relayBack(): void {
+    if (this.source?.kind !== 'proxy' || this.lastError?.code !== 'unreachable') return
+    this.nextAttemptAt = 0
+  }
+
   /** The pool put the code on screen (true) or took it off (false). */
   shown(onScreen: boolean): void {
     if (this.row === null || onScreen === this.onScreen) return
