@@ -67,6 +67,8 @@ function setup(
     maxInFlight?: number
     db?: KioskDb
     source?: ScriptedSource
+    /** The backoff's jitter (default 0.5: whole-millisecond waits). */
+    random?: () => number
   } = {},
 ) {
   let t = T0
@@ -83,7 +85,7 @@ function setup(
   const pool = new TicketPool({
     tickets: new TicketRepo(db, new MetaTable(db)),
     now: clock.now,
-    random: () => 0.5,
+    random: opts.random ?? (() => 0.5),
     settings: () => ({
       target: opts.target ?? 3,
       marginSeconds: 30,
@@ -259,6 +261,27 @@ describe('ticket pool', () => {
     await settle(s.pool)
     expect(s.pool.api().state).toBe('ok')
     expect(s.pool.status().available).toBe(3)
+  })
+
+  it('a backoff holds from the millisecond it is set, whatever its fraction of a millisecond', async () => {
+    // Jitter makes waits such as 788.607832 ms; read back from the clock (until − now) one came
+    // out a hair longer than the wait, was taken for a wait begun before the clock was set back,
+    // and ended at once: the next tick in that millisecond asked again.
+    const s = setup({ target: 3, maxInFlight: 1, random: () => 0.577215664 })
+    s.source.fail = new TicketSourceError('unreachable', 'relay unreachable')
+    s.pool.setSource(s.source, 'c1')
+    await s.pool.whenIdle()
+    expect(s.source.calls).toBe(1)
+    for (let i = 0; i < 5; i++) {
+      s.pool.tick()
+      await s.pool.whenIdle()
+    }
+    expect(s.source.calls).toBe(1)
+    // The wait (under a second after one failure) runs out as before.
+    s.clock.advance(1000)
+    s.pool.tick()
+    await s.pool.whenIdle()
+    expect(s.source.calls).toBe(2)
   })
 
   it('a clock set back during an outage does not hold the next request back for hours', async () => {

@@ -235,5 +235,8 @@ export class TicketSupply {
  * over, or the kiosk would ask for nothing until the clock caught up, hours later.
  */
 export function waiting(now: number, until: number, waitMs: number): boolean {
-  return now < until && until - now <= waitMs
+  // `until` is `now + waitMs` rounded to a double: read back in the millisecond it was set, a
+  // jittered wait (788.607832 ms) can come out a hair longer than itself. A clock set back is
+  // hours, not a millisecond.
+  return now < until && until - now <= waitMs + 1
 }
