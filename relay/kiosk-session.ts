@@ -57,6 +57,10 @@ type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
 const STORE_RETRY_MS = 1000
 /** Failed binds kept for a retry on the link; past that, the kiosk's resend at reconnect. */
 const MAX_BINDS_TO_RETRY = 1000
+/** A bind for a campaign the booth left: its scans of the visitor read this many at a time. */
+const LEFT_CAMPAIGN_PAGE = 100
+/** ... and no more than this many (a visitor's scans at one booth: a handful). */
+const LEFT_CAMPAIGN_ROWS = 1000
 
 export class KioskSession {
   readonly id = randomUUID()
@@ -181,17 +185,20 @@ export class KioskSession {
   }
 
   /**
-   * A desk at this kiosk bound a visitor: stored if the kiosk is in that campaign, then
-   * acknowledged. A bind for a campaign the kiosk has left is acknowledged and dropped (it
-   * would be sent again forever otherwise); a store failure is not acknowledged, and is tried
-   * again after STORE_RETRY_MS while the link is up (the kiosk also sends it again when it
-   * reconnects).
+   * A desk at this kiosk bound a visitor: stored if the kiosk is in that campaign, or if it
+   * left it and a scan of that visitor here counted in it (the bind was in flight, or in the
+   * kiosk's outbox, as the organizer moved the booth: the desk check-in stays in the campaign
+   * of the scan), then acknowledged. Any other bind for a campaign the kiosk is not in is
+   * acknowledged and dropped (it would be sent again forever otherwise): a booth cannot bind
+   * in a campaign it never scanned that visitor in. A store failure is not acknowledged, and
+   * is tried again after STORE_RETRY_MS while the link is up (the kiosk also sends it again
+   * when it reconnects).
    */
   private async onBind(bind: BindFrame): Promise<void> {
     const { campaignId, registrationId, openid, at } = bind
     try {
       const view = await this.ctx.campaignOf(this.kioskId)
-      if (view.campaign?.id === campaignId) {
+      if (view.campaign?.id === campaignId || (await this.scannedIn(campaignId, openid))) {
         await this.ctx.store.campaigns.putBinding(campaignId, { registrationId, openid, at })
       } else {
         this.ctx.log.warn('bind for another campaign dropped', {
@@ -216,6 +223,25 @@ export class KioskSession {
       }, STORE_RETRY_MS)
       this.bindRetry.unref()
     }
+  }
+
+  /** Whether a scan of `openid` at this kiosk counted in `campaignId` (the console's rows). */
+  private async scannedIn(campaignId: string, openid: string): Promise<boolean> {
+    // Every row stored so far (SQLite indexes them after the push's commit; a page read alone
+    // answers after a bounded wait): a bind dropped for a row still pending would be lost.
+    await this.ctx.store.attendance.settled()
+    for (let offset = 0; offset < LEFT_CAMPAIGN_ROWS; offset += LEFT_CAMPAIGN_PAGE) {
+      // The search matches openids starting with it: the rows are checked for this one.
+      const page = await this.ctx.store.attendance.page({
+        kioskIds: [this.kioskId],
+        search: openid,
+        offset,
+        limit: LEFT_CAMPAIGN_PAGE,
+      })
+      if (page.rows.some((r) => r.openid === openid && r.campaignId === campaignId)) return true
+      if (page.rows.length < LEFT_CAMPAIGN_PAGE) return false
+    }
+    return false
   }
 
   private async onHello(hello: HelloFrame): Promise<void> {

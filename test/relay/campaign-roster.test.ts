@@ -14,7 +14,7 @@ import {
 import type { HelloFrame, RelayFrame, RosterFrame } from '../../shared/relay-protocol'
 import { type ConsoleClient } from './console-helpers'
 import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
-import { KioskClient, type Backend } from './harness'
+import { KioskClient, postPush, scanXml, type Backend } from './harness'
 
 const { cleanups, placeFor, relayOn } = relayTestBed()
 
@@ -475,5 +475,39 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
       (await c.call('GET', `/console/api/campaigns/${made.id}/roster?offset=3&limit=1`)).json,
     )
     expect(page.entries[0]?.openid).toBe('o-alice')
+  })
+
+  it('a desk bind in flight as its booth moves to another campaign is kept in the campaign of the scan', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const t1 = await relay.addKiosk('k1')
+    const t2 = await relay.addKiosk('k2')
+    const c = await signIn(relay)
+    const made = await createCampaign(c, { mode: 'desk' })
+    const next = await createCampaign(c, { name: 'Next' })
+    for (const k of ['k1', 'k2']) await assign(c, k, made.id)
+    await upload(c, made.id, csv(10))
+    const [dora, erin] = (await relay.store.campaigns.readRoster(made.id, 3, 2)).entries
+    const desk = new RosterKiosk(relay.url, t1, 'k1', made.id)
+    const other = new RosterKiosk(relay.url, t2, 'k2', made.id)
+    const k1 = await desk.connect()
+    await other.connect()
+    await until(() => desk.received === 10 && other.received === 10, 'rosters')
+    // Dora scans her personal code at the desk while it is in the campaign: the relay counts
+    // the scan there; the desk binds her and sends the bind...
+    expect((await postPush(relay.url, scanXml('o-dora', 'k1:desk-1'))).status).toBe(200)
+    await k1.waitForScans(1)
+    // ... as the organizer moves the booth to the next campaign.
+    await assign(c, 'k1', next.id)
+    const bind = { type: 'bind', campaignId: made.id, openid: 'o-dora', at: 5000 }
+    k1.send({ ...bind, registrationId: dora?.id })
+    await k1.waitFor((f) => f.type === 'bind-ack')
+    expect(await relay.store.campaigns.bindings(made.id)).toEqual([
+      { registrationId: dora?.id, openid: 'o-dora', at: 5000 },
+    ])
+    await until(() => other.bindings.get(dora?.id ?? '') === 'o-dora', 'binding at k2')
+    // A visitor this booth never scanned in that campaign is still not its to bind there.
+    k1.send({ ...bind, registrationId: erin?.id, openid: 'o-erin', at: 6000 })
+    await k1.waitFor((f) => f.type === 'bind-ack', 2)
+    expect((await relay.store.campaigns.bindings(made.id)).map((b) => b.openid)).toEqual(['o-dora'])
   })
 })
