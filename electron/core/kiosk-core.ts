@@ -153,11 +153,13 @@ export class KioskCore {
         byId: (id) => roster.byId(id),
         byOpenid: (c, openid) => roster.byOpenid(c, openid),
         markCheckedIn: (id, now) => roster.markCheckedIn(id, now),
-        // A desk binding in the relay's campaign goes to the relay too (in the same transaction).
+        // A desk binding of a relay registration goes to the relay too (in the same transaction),
+        // also when the booth has moved on since its code was shown: the scan counted in the
+        // code's campaign at the relay, which keeps the bind there (relay/kiosk-session.ts).
         bind: (entry, openid, now) => {
           roster.bind(entry, openid, now)
           const registrationId = roster.registrationIdOf(entry.id)
-          if (this.relayCampaign()?.id === entry.campaignId && registrationId !== null) {
+          if (registrationId !== null) {
             const b = { campaignId: entry.campaignId, registrationId, openid, at: now }
             this.relayRoster.queueBind(this.current.connectionId, b)
           }

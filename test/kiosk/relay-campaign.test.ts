@@ -515,6 +515,43 @@ describe('desk bindings', () => {
     expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBe('o_here')
   })
 
+  it('a desk code scanned before its booth moved still sends the bind for the campaign of the scan', async () => {
+    const relay = await fakeV2Relay()
+    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
+    const { core } = kiosk(relay)
+    await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
+    const shown = await waitFor(async () => {
+      try {
+        return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
+      } catch {
+        return undefined
+      }
+    }, 'desk code')
+    // Offline, the guest scans the desk code (the relay counts it in expo-2026); the organizer
+    // moves the booth; back online, the new campaign comes first, then the scan.
+    relay.onHello((c) =>
+      c.send(
+        welcome,
+        {
+          type: 'campaign',
+          campaign: relayCampaign({ id: 'next-2026', mode: 'desk' }),
+          version: 2,
+        },
+        scan(1, { openid: 'o_here', scene: shown.scene, number: 1, firstInCampaign: true }),
+      ),
+    )
+    relay.current()?.cut()
+    await waitFor(() => relay.received.some((f) => f.type === 'bind'), 'bind sent')
+    expect(relay.received.filter((f) => f.type === 'bind')).toEqual([
+      expect.objectContaining({
+        campaignId: 'expo-2026',
+        registrationId: 'reg-00001',
+        openid: 'o_here',
+      }),
+    ])
+    expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBe('o_here')
+  })
+
   it('a bind lost on a live link is sent again on that link, not only after a reconnect', async () => {
     const relay = await fakeV2Relay()
     serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
