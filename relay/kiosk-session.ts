@@ -57,10 +57,11 @@ type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
 const STORE_RETRY_MS = 1000
 /** Failed binds kept for a retry on the link; past that, the kiosk's resend at reconnect. */
 const MAX_BINDS_TO_RETRY = 1000
-/** A bind for a campaign the booth left: its scans of the visitor read this many at a time. */
-const LEFT_CAMPAIGN_PAGE = 100
-/** ... and no more than this many (a visitor's scans at one booth: a handful). */
-const LEFT_CAMPAIGN_ROWS = 1000
+/**
+ * Binds for a campaign the booth is not in, waiting for their look-up on one link (one runs at
+ * a time); past that, one is tried again after STORE_RETRY_MS, as a failed store write is.
+ */
+const MAX_CAMPAIGN_CHECKS = 100
 
 export class KioskSession {
   readonly id = randomUUID()
@@ -100,6 +101,10 @@ export class KioskSession {
    */
   private readonly bindsToRetry = new Map<string, BindFrame>()
   private bindRetry: NodeJS.Timeout | null = null
+  /** Look-ups of binds for a campaign the kiosk is not in, waiting or running (`scannedIn`). */
+  private campaignChecks = 0
+  /** The last of them: the next one starts after it. */
+  private campaignCheckChain: Promise<unknown> = Promise.resolve()
   /** The roster of the kiosk's campaign, in frames the kiosk acks (contract v2). */
   readonly roster: RosterSync
 
@@ -192,13 +197,23 @@ export class KioskSession {
    * acknowledged and dropped (it would be sent again forever otherwise): a booth cannot bind
    * in a campaign it never scanned that visitor in. A store failure is not acknowledged, and
    * is tried again after STORE_RETRY_MS while the link is up (the kiosk also sends it again
-   * when it reconnects).
+   * when it reconnects); so is a bind for another campaign when MAX_CAMPAIGN_CHECKS already
+   * wait for their look-up.
    */
   private async onBind(bind: BindFrame): Promise<void> {
     const { campaignId, registrationId, openid, at } = bind
     try {
       const view = await this.ctx.campaignOf(this.kioskId)
-      if (view.campaign?.id === campaignId || (await this.scannedIn(campaignId, openid))) {
+      let keep = view.campaign?.id === campaignId
+      if (!keep) {
+        const scanned = await this.scannedIn(campaignId, openid)
+        if (scanned === null) {
+          this.retryBind(bind)
+          return
+        }
+        keep = scanned
+      }
+      if (keep) {
         await this.ctx.store.campaigns.putBinding(campaignId, { registrationId, openid, at })
       } else {
         this.ctx.log.warn('bind for another campaign dropped', {
@@ -213,35 +228,45 @@ export class KioskSession {
         kioskId: this.kioskId,
         error: errorMessage(err),
       })
-      if (this.phase !== 'live' || this.bindsToRetry.size >= MAX_BINDS_TO_RETRY) return
-      this.bindsToRetry.set(JSON.stringify([campaignId, registrationId, openid, at]), bind)
-      this.bindRetry ??= setTimeout(() => {
-        this.bindRetry = null
-        const binds = [...this.bindsToRetry.values()]
-        this.bindsToRetry.clear()
-        for (const b of binds) void this.onBind(b)
-      }, STORE_RETRY_MS)
-      this.bindRetry.unref()
+      this.retryBind(bind)
     }
   }
 
-  /** Whether a scan of `openid` at this kiosk counted in `campaignId` (the console's rows). */
-  private async scannedIn(campaignId: string, openid: string): Promise<boolean> {
-    // Every row stored so far (SQLite indexes them after the push's commit; a page read alone
-    // answers after a bounded wait): a bind dropped for a row still pending would be lost.
-    await this.ctx.store.attendance.settled()
-    for (let offset = 0; offset < LEFT_CAMPAIGN_ROWS; offset += LEFT_CAMPAIGN_PAGE) {
-      // The search matches openids starting with it: the rows are checked for this one.
-      const page = await this.ctx.store.attendance.page({
-        kioskIds: [this.kioskId],
-        search: openid,
-        offset,
-        limit: LEFT_CAMPAIGN_PAGE,
+  /** A bind not acknowledged, stored again after STORE_RETRY_MS while the link is up. */
+  private retryBind(bind: BindFrame): void {
+    if (this.phase !== 'live' || this.bindsToRetry.size >= MAX_BINDS_TO_RETRY) return
+    const { campaignId, registrationId, openid, at } = bind
+    this.bindsToRetry.set(JSON.stringify([campaignId, registrationId, openid, at]), bind)
+    this.bindRetry ??= setTimeout(() => {
+      this.bindRetry = null
+      const binds = [...this.bindsToRetry.values()]
+      this.bindsToRetry.clear()
+      for (const b of binds) void this.onBind(b)
+    }, STORE_RETRY_MS)
+    this.bindRetry.unref()
+  }
+
+  /**
+   * Whether a scan of `openid` at this kiosk counted in `campaignId`: one exact look-up of the
+   * store's (never the console's search, which matches openid prefixes, scenes and the kiosk
+   * id: the kiosk chooses the openid). One at a time on a link, and at most
+   * MAX_CAMPAIGN_CHECKS waiting: null when that many already wait, or the link closed while
+   * this one did.
+   */
+  private scannedIn(campaignId: string, openid: string): Promise<boolean | null> {
+    if (this.campaignChecks >= MAX_CAMPAIGN_CHECKS) return Promise.resolve(null)
+    this.campaignChecks++
+    const check = this.campaignCheckChain
+      .then(() =>
+        this.phase === 'closed'
+          ? null
+          : this.ctx.store.attendance.hasScan(this.kioskId, openid, campaignId),
+      )
+      .finally(() => {
+        this.campaignChecks--
       })
-      if (page.rows.some((r) => r.openid === openid && r.campaignId === campaignId)) return true
-      if (page.rows.length < LEFT_CAMPAIGN_PAGE) return false
-    }
-    return false
+    this.campaignCheckChain = check.catch(() => {})
+    return check
   }
 
   private async onHello(hello: HelloFrame): Promise<void> {

@@ -69,6 +69,13 @@ export interface AttendanceReader {
   /** Rows ordered by kiosk id then seq (the order of the export). */
   page(q: AttendanceQuery): Promise<AttendancePage>
   /**
+   * Whether a scan of exactly `openid` at `kioskId` counted in `campaignId` (a row with that
+   * campaign), counting every row stored before the call. A point look-up (the row's openid,
+   * kiosk and campaign; never the console's prefix search): a kiosk's link asks it for a bind
+   * the kiosk sends, and the kiosk chooses the openid.
+   */
+  hasScan(kioskId: string, openid: string, campaignId: string): Promise<boolean>
+  /**
    * Every row in scope, in pages of about `pageSize`, in kiosk id then seq order, with what
    * the export writes (a store may leave out the ticket, which no column shows).
    */

@@ -20,6 +20,7 @@ export function countingReader(a: AttendanceReader): {
     stats: (...args) => a.stats(...args),
     scansToday: (...args) => a.scansToday(...args),
     page: (...args) => a.page(...args),
+    hasScan: (...args) => a.hasScan(...args),
     seed: (...args) => a.seed(...args),
     settled: () => a.settled(),
     backlog: () => a.backlog(),

@@ -111,6 +111,28 @@ describe('SQLite attendance written after the push commit', () => {
     expect(spring).toMatchObject({ scans: 2, visitors: 1, returning: 1 })
   })
 
+  it('hasScan sees a pending scan; a scan already in needs no pending row written', async () => {
+    const store = open()
+    await addKiosks(store, 'k1')
+    await store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'spring', screenKey: 'k'.repeat(43) },
+      1,
+    )
+    await store.appendEvent('k1', ev('k1', 'oA'), 'spring')
+    expect(count('attendance_pending')).toBe(1)
+    // Pending: the look-up waits for it (a bind dropped for a row not yet in would be lost).
+    expect(await store.attendance.hasScan('k1', 'oA', 'spring')).toBe(true)
+    expect(count('attendance_pending')).toBe(0)
+    await store.appendEvent('k1', ev('k1', 'oB'), 'spring')
+    // In already: found without building the rows pending since.
+    expect(await store.attendance.hasScan('k1', 'oA', 'spring')).toBe(true)
+    expect(count('attendance_pending')).toBe(1)
+    // Not found: every row pending when asked is looked at first.
+    expect(await store.attendance.hasScan('k1', 'oC', 'spring')).toBe(false)
+    expect(count('attendance_pending')).toBe(0)
+    expect(await store.attendance.hasScan('k1', 'oB', 'spring')).toBe(true)
+  })
+
   it('rows left pending at close are written at the next start, once', async () => {
     let store = open()
     await addKiosks(store, 'k1')

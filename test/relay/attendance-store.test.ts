@@ -488,6 +488,41 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
     }
   })
 
+  it('hasScan finds a scan by its exact openid, kiosk and campaign only', async () => {
+    const store = await open()
+    try {
+      for (const k of ['k1', 'k2']) await addKiosk(store, k)
+      for (const id of ['spring', 'autumn']) {
+        await store.campaigns.createCampaign(
+          { ...campaignBody(), id, screenKey: 'k'.repeat(43) },
+          0,
+        )
+      }
+      await store.appendEvent('k1', ev('k1', 'o-abc', { scene: 'k1:desk' }), 'spring')
+      await store.appendEvent('k1', ev('k1', 'o-abd'), 'autumn')
+      await store.appendEvent('k2', ev('k2', 'o-zed'), 'spring')
+      await store.appendEvent('k1', ev('k1', 'o-none'), null)
+      const has = (kioskId: string, openid: string, campaignId: string) =>
+        store.attendance.hasScan(kioskId, openid, campaignId)
+      expect(await has('k1', 'o-abc', 'spring')).toBe(true)
+      expect(await has('k1', 'o-abd', 'autumn')).toBe(true)
+      expect(await has('k2', 'o-zed', 'spring')).toBe(true)
+      // What the console's search would match, and is no scan of that visitor: a prefix of the
+      // openid, the kiosk's id, a scene, the empty string.
+      for (const openid of ['o-ab', 'o-', 'o', 'k1', 'k1:desk', 'k1:', '', 'o-abc ']) {
+        expect(await has('k1', openid, 'spring'), openid).toBe(false)
+      }
+      // The visitor's scan at another kiosk, in another campaign, or in none.
+      expect(await has('k2', 'o-abc', 'spring')).toBe(false)
+      expect(await has('k1', 'o-abc', 'autumn')).toBe(false)
+      expect(await has('k1', 'o-zed', 'spring')).toBe(false)
+      expect(await has('k1', 'o-none', 'spring')).toBe(false)
+      expect(await has('kz', 'o-abc', 'spring')).toBe(false)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('seeded rows count as pushed ones, and later pushes take the next seq', async () => {
     const store = await open()
     try {

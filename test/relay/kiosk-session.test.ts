@@ -189,6 +189,66 @@ describe('KioskSession backpressure', () => {
     expect(socket.closedWith).toBeNull()
   })
 
+  it("checks a burst of binds for a campaign the booth left one exact look-up at a time, never by the console's search", async () => {
+    const body = { ...campaignBody(), screenKey: 'k'.repeat(43) }
+    await store.campaigns.createCampaign({ ...body, id: 'old' }, 0)
+    const next = await store.campaigns.createCampaign({ ...body, id: 'next' }, 0)
+    if (next === null) throw new Error('no campaign')
+    // Dora's scan here counted in the campaign the booth ran before 'next'.
+    const scan = { event: 'scan', scene: 'k1:desk', ticket: 't', createTime: 1, receivedAt: 1 }
+    await store.appendEvent(
+      'k1',
+      { ...scan, event: 'scan', id: eventIdOf('d'), openid: 'oDora' },
+      'old',
+    )
+    const page = vi.spyOn(store.attendance, 'page')
+    const hasScan = store.attendance.hasScan.bind(store.attendance)
+    let inFlight = 0
+    let most = 0
+    let open: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const looked = vi.spyOn(store.attendance, 'hasScan').mockImplementation(async (...args) => {
+      most = Math.max(most, ++inFlight)
+      try {
+        await gate
+        return await hasScan(...args)
+      } finally {
+        inFlight--
+      }
+    })
+    const socket = new SlowSocket()
+    const view = { campaign: toRelayCampaign(next.campaign), version: next.version }
+    const s = session(socket, { window: 100, highWaterBytes: 1_000_000, batch: 100 }, store, () =>
+      Promise.resolve(view),
+    )
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(11))
+    // A stolen token's flood: the kiosk's own id as the openid (every row of the kiosk matches
+    // it in the console's search), for the campaign the booth left; then Dora's real bind.
+    const burst = 150
+    for (let i = 0; i < burst; i++) {
+      const bind = { type: 'bind', campaignId: 'old', registrationId: `r${i}`, openid: 'k1', at: i }
+      s.onMessage(JSON.stringify(bind))
+    }
+    const dora = { campaignId: 'old', registrationId: 'r-dora', openid: 'oDora', at: 7 }
+    s.onMessage(JSON.stringify({ type: 'bind', ...dora }))
+    await ticks()
+    expect(looked).toHaveBeenCalledTimes(1)
+    expect(most).toBe(1)
+    open()
+    const acks = () => socket.sent.filter((f) => f.type === 'bind-ack')
+    await vi.waitFor(() => expect(acks()).toHaveLength(burst + 1), { timeout: 10_000 })
+    expect(most).toBe(1)
+    // One look-up a bind, the console's search never.
+    expect(looked).toHaveBeenCalledTimes(burst + 1)
+    expect(page).not.toHaveBeenCalled()
+    expect(await store.campaigns.bindings('old')).toEqual([
+      { registrationId: 'r-dora', openid: 'oDora', at: 7 },
+    ])
+    expect(await store.campaigns.bindings('next')).toEqual([])
+    expect(socket.closedWith).toBeNull()
+  })
+
   it('does not grow the buffer without bound when the kiosk never reads', async () => {
     const socket = new SlowSocket()
     // The welcome (~60 bytes) fits under the mark; one scan frame (~200 bytes) does not.

@@ -444,6 +444,19 @@ export class RedisAttendance implements AttendanceReader {
     )
   }
 
+  /**
+   * One field of the kiosk's campaign visitors hash (`<campaign>\0<openid>` → the visitor's
+   * scans there in that campaign; a campaign id has no NUL, so the field names one pair),
+   * which the push's script writes with the row.
+   */
+  async hasScan(kioskId: string, openid: string, campaignId: string): Promise<boolean> {
+    const scans = await this.redis.hget(
+      this.keysOf(kioskId).campaignVisitors,
+      `${campaignId}\0${openid}`,
+    )
+    return num(scans) > 0
+  }
+
   /** A page of the kiosks' rows (of the campaign in scope, `inCampaign` of each). */
   private async plainPage(
     kiosks: readonly KioskInCampaign[],

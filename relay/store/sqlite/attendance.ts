@@ -327,6 +327,10 @@ const CAMPAIGN_VISITOR_COUNTS = `${VISITOR_COUNTS},
        WHERE openid = ? AND kiosk_id = ? AND campaign_id = ? LIMIT 2)),
     (SELECT COUNT(*) FROM (SELECT 1 FROM attendance WHERE openid = ? AND campaign_id = ? LIMIT 3))`
 
+/** A row of the visitor at the kiosk in the campaign: the attendance_openid_kiosk index alone. */
+const HAS_SCAN = `SELECT 1 FROM attendance WHERE openid = ? AND kiosk_id = ? AND campaign_id = ?
+  LIMIT 1`
+
 /** The campaign a stored scan counted in, and the visitor's number there. */
 export interface RowCampaign {
   id: string
@@ -575,6 +579,19 @@ export class SqliteAttendance implements AttendanceReader {
   async page(q: AttendanceQuery): Promise<AttendancePage> {
     await this.settled(READ_WAIT_MS)
     return attempt(() => (q.search === '' ? this.plainPage(q) : this.searchPage(q)))
+  }
+
+  /**
+   * One probe of the (openid, kiosk_id, campaign_id) index; when it finds nothing and rows are
+   * pending, once more after those are in (a pending row may be the scan: a bind dropped for it
+   * would be lost). With nothing pending the wait is one read of the pending rowid range.
+   */
+  async hasScan(kioskId: string, openid: string, campaignId: string): Promise<boolean> {
+    const found = (): Promise<boolean> =>
+      attempt(() => statement(this.db, HAS_SCAN).get(openid, kioskId, campaignId) !== undefined)
+    if (await found()) return true
+    await this.settled()
+    return found()
   }
 
   /** No search: the counters give the total and where the offset falls, kiosk by kiosk. */
