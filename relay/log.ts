@@ -4,6 +4,7 @@
 export {
   errorMessage,
   jsonLogger,
+  LogLimiter,
   silentLogger,
   type LogFields,
   type LogLevel,

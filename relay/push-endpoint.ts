@@ -25,7 +25,7 @@ import {
 import type { CampaignDirectory } from './campaign-directory'
 import type { RelayConfig } from './config'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendText } from './http-util'
-import { errorMessage, type Logger } from './log'
+import { LogLimiter, errorMessage, type Logger } from './log'
 import type { PushOutcome, RelayMetrics } from './metrics'
 import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
 import { incompletePush, isIncomplete } from './incomplete-push'
@@ -59,8 +59,12 @@ interface Answer {
 }
 
 const SUCCESS = 'success'
-/** A URL check answered with a stale timestamp is logged at most this often (a replay floods). */
-const STALE_CHECK_LOG_INTERVAL_MS = 60_000
+/**
+ * A line a request can repeat at will is logged at most this often for each kind: a stale URL
+ * check (a replay floods), a push the store refused for one cause (every push while the disk is
+ * full, onto logs that may share that disk).
+ */
+const REPEATED_LINE_INTERVAL_MS = 60_000
 const reject = (status: number, outcome: PushOutcome, body: string): Answer => ({
   status,
   outcome,
@@ -255,11 +259,43 @@ export function createPushPipeline(opts: PushPipelineOptions) {
 export function createPushEndpoint(opts: PushEndpointOptions) {
   const { store, log, metrics } = opts
   const { urlCheck, authenticate, kioskPush, replyFor, claimTtl } = createPushPipeline(opts)
+  /** Lines a request can repeat, each kind at most once a minute with a count of the rest. */
+  const limited = new LogLimiter(opts.now, REPEATED_LINE_INTERVAL_MS)
+  /** Pushes the store refused since the line saying it accepts them again (or the start). */
+  let refusedSinceAccepted = 0
+
+  /**
+   * A push's store write failed: answered 503 (WeChat retries it) and counted in /metrics every
+   * time, but logged once a minute for each cause, with how many went unlogged in between.
+   */
+  function storeRefused(err: unknown): void {
+    opts.health?.writeFailed(err)
+    refusedSinceAccepted++
+    const cause = storeErrorText(err)
+    const line = limited.take(`store refused: ${cause}`)
+    if (line === null) return
+    log.error('storing push failed', {
+      error: errorMessage(err),
+      cause,
+      action: storeErrorAction(cause),
+      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+    })
+  }
+
+  /** A push's store write succeeded: after refusals, one line says the store takes them again. */
+  function storeAccepted(): void {
+    opts.health?.writeSucceeded()
+    if (refusedSinceAccepted === 0 || limited.take('store accepting') === null) return
+    log.info(`store accepting pushes again after ${refusedSinceAccepted} refused`, {
+      refused: refusedSinceAccepted,
+    })
+    refusedSinceAccepted = 0
+  }
 
   /** `detail` names what was wrong (a field's name, never its value: it may be an openid). */
   async function keepUnrouted(e: UnroutedEvent, detail?: string): Promise<PushOutcome> {
     const r = await store.appendUnrouted(e)
-    opts.health?.writeSucceeded()
+    storeAccepted()
     if (r === 'stored') metrics.countUnrouted(e.reason)
     const outcome = r === 'stored' ? 'unrouted' : 'duplicate'
     log.info('push kept as unrouted', { reason: e.reason, outcome, detail })
@@ -348,7 +384,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (r.status === 'unknown-kiosk') {
       outcome = await keepUnrouted({ ...event, reason: 'unknown-kiosk' })
     } else {
-      opts.health?.writeSucceeded()
+      storeAccepted()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
     }
@@ -414,7 +450,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
             )
       // Both settle before either is trusted: a failed stamp fails the push (503) too.
       const [r, stamps] = await Promise.all([appended, stamped])
-      opts.health?.writeSucceeded()
+      storeAccepted()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
       reply = await replyOfRow(r, campaign, kioskId, event, stamps)
@@ -448,20 +484,10 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       }
       if (err instanceof WechatCryptoError)
         return reject(400, 'malformed', `bad Encrypt: ${err.code}`)
-      const cause = storeErrorText(err)
-      log.error('storing push failed', {
-        error: errorMessage(err),
-        cause,
-        action: storeErrorAction(cause),
-      })
-      opts.health?.writeFailed(err)
+      storeRefused(err)
       return reject(503, 'store_error', 'store unavailable')
     }
   }
-
-  /** When the last stale URL check was logged, and how many were answered since unlogged. */
-  let staleCheckLoggedAt = -Infinity
-  let staleChecksUnlogged = 0
 
   /**
    * A stale URL check is answered (urlCheck), and a warning is worth one line a minute: one
@@ -469,17 +495,12 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
    * must not be another warn line.
    */
   function staleCheckAnswered(q: Query): void {
-    const at = opts.now()
-    if (at - staleCheckLoggedAt < STALE_CHECK_LOG_INTERVAL_MS && at >= staleCheckLoggedAt) {
-      staleChecksUnlogged++
-      return
-    }
+    const line = limited.take('stale URL check')
+    if (line === null) return
     log.warn('URL check answered; its timestamp is outside the window (is this clock off?)', {
       clockSkewSeconds: clockSkewSeconds(q.timestamp),
-      ...(staleChecksUnlogged > 0 && { unlogged: staleChecksUnlogged }),
+      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
     })
-    staleCheckLoggedAt = at
-    staleChecksUnlogged = 0
   }
 
   function clockSkewSeconds(timestamp: string | undefined): number | undefined {
@@ -503,7 +524,8 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (req.method === 'POST' && a.outcome !== undefined) metrics.countPush(a.outcome)
     if (a.status === 200 && a.outcome === 'stale') {
       staleCheckAnswered(q)
-    } else if (a.status >= 400) {
+    } else if (a.status >= 400 && a.outcome !== 'store_error') {
+      // A store refusal has its own line, once a minute (storeRefused).
       // How far WeChat's clock (the signed timestamp) is from this server's, in seconds.
       const skew = a.outcome === 'stale' ? clockSkewSeconds(q.timestamp) : undefined
       log.info('push refused', {

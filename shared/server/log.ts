@@ -99,6 +99,36 @@ export function prefixed(log: Logger, prefix: string): Logger {
   }
 }
 
+/**
+ * Lines of one kind at most once per `intervalMs` for each key, for a line that something
+ * outside can repeat at will (a replayed request, every push while the store refuses it): the
+ * line it lets through says how many went unlogged since the last. Keys are a fixed few (a
+ * cause, a kind of line), not one per request. A clock that steps back lets the next line out.
+ */
+export class LogLimiter {
+  private readonly last = new Map<string, { at: number; unlogged: number }>()
+
+  constructor(
+    private readonly now: () => number,
+    private readonly intervalMs: number,
+  ) {}
+
+  /**
+   * Whether a line for `key` is logged now: null when not (it is counted as unlogged), else
+   * how many went unlogged since the key's last line.
+   */
+  take(key: string): { unlogged: number } | null {
+    const at = this.now()
+    const last = this.last.get(key)
+    if (last !== undefined && at >= last.at && at - last.at < this.intervalMs) {
+      last.unlogged++
+      return null
+    }
+    this.last.set(key, { at, unlogged: 0 })
+    return { unlogged: last?.unlogged ?? 0 }
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }

@@ -115,6 +115,66 @@ describe('/healthz', () => {
     expect(String(line?.action)).toMatch(/answered 503; WeChat retries it/)
   })
 
+  // A full disk refused 162 pushes in the disk-full test and the relay wrote 162 error lines and
+  // 162 'push refused' lines, onto logs that may share the full disk, burying everything else.
+  it('logs refused pushes once a minute per cause with a count, and once more when the store accepts again', async () => {
+    const lines: string[] = []
+    let clock = Date.now()
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+    const locked = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+    const append = vi.spyOn(r.store, 'appendEvent')
+    let n = 0
+    const refusedWith = async (err: Error, times: number): Promise<void> => {
+      append.mockRejectedValue(err)
+      for (let i = 0; i < times; i++) {
+        const body = scanXml(`o_r${n}`, `k1:r${n++}`)
+        expect((await postPush(r.url, body, signedQuery(TOKEN, clock))).status).toBe(503)
+      }
+    }
+    const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const failed = () => logged().filter((l) => l.msg === 'storing push failed')
+
+    await refusedWith(full, 30)
+    await refusedWith(locked, 5)
+    expect(failed().map((l) => [l.cause, l.unlogged])).toEqual([
+      ['database or disk is full', undefined],
+      ['database is locked', undefined],
+    ])
+    // Each refused push is answered 503 and counted, logged or not; no line per push.
+    expect(logged().filter((l) => l.msg === 'push refused')).toEqual([])
+    const metrics = await (await fetch(`${r.url}/metrics`)).text()
+    expect(metrics).toContain('scandesk_relay_pushes_total{outcome="store_error"} 35')
+
+    clock += 59_000
+    await refusedWith(full, 1)
+    expect(failed()).toHaveLength(2)
+    clock += 1_000
+    await refusedWith(full, 1)
+    expect(failed().map((l) => [l.cause, l.unlogged])).toEqual([
+      ['database or disk is full', undefined],
+      ['database is locked', undefined],
+      ['database or disk is full', 30],
+    ])
+
+    append.mockRestore()
+    for (let i = 0; i < 2; i++) {
+      const body = scanXml(`o_ok${i}`, `k1:ok${i}`)
+      expect((await postPush(r.url, body, signedQuery(TOKEN, clock))).status).toBe(200)
+    }
+    const again = logged().filter((l) => String(l.msg).startsWith('store accepting pushes again'))
+    expect(again.map((l) => [l.level, l.msg, l.refused])).toEqual([
+      ['info', 'store accepting pushes again after 37 refused', 37],
+    ])
+  })
+
   it('answers 503 when Redis is gone', async () => {
     const redis = await startRedis()
     cleanups.push(() => redis.stop())
