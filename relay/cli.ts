@@ -85,7 +85,10 @@ function refuseKioskAddOptions(args: ParsedArgs, command: string): void {
 
 async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<T>): Promise<T> {
   // Beside a running relay: that relay builds the attendance rows, not this command.
-  const store = await openStore(config, { attendanceForReadsOnly: true })
+  const store = await openStore(config, {
+    attendanceForReadsOnly: true,
+    warn: (message) => process.stderr.write(`relay: warning: ${message}\n`),
+  })
   try {
     return await fn(store)
   } finally {

@@ -174,6 +174,7 @@ export async function startRelay(
       // The rows stay pending and are retried: the console is behind, nothing is lost.
       onAttendanceError: (err) =>
         log.error('attendance rows not moved', { error: errorMessage(err) }),
+      warn: (message, fields) => log.warn(message, fields),
     })
   } catch (err) {
     folderLock?.release()

@@ -126,10 +126,10 @@ export class KioskCore {
     const loaded = loadSettings(o.dataDir)
     this.campaigns = openCampaignStore(o.dataDir)
     this.current = loaded ?? defaultSettings()
-    this.db = openKioskDb(
-      join(o.dataDir, 'kiosk.db'),
-      o.nativeBinding ? { nativeBinding: o.nativeBinding } : {},
-    )
+    this.db = openKioskDb(join(o.dataDir, 'kiosk.db'), {
+      ...(o.nativeBinding && { nativeBinding: o.nativeBinding }),
+      warn: (message, fields) => o.log?.warn(message, fields),
+    })
     const pinMissing = this.current.adminPin === null
     if (pinMissing) {
       const pin = o.initialPin ?? randomPin()

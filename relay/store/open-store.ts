@@ -19,6 +19,8 @@ export async function openStore(
      * beside a running relay: the relay builds them, its chunks stay the only ones).
      */
     attendanceForReadsOnly?: boolean
+    /** SQLite: told when relay.sqlite was there but empty (it starts as a new database). */
+    warn?: (message: string, fields: { file: string }) => void
   } = {},
 ): Promise<RelayStore> {
   if (config.redis !== null) {
@@ -34,6 +36,7 @@ export async function openStore(
   return openSqliteStore({
     data: config.data,
     ...(opts.pollMs !== undefined && { pollMs: opts.pollMs }),
+    ...(opts.warn !== undefined && { warn: opts.warn }),
     indexing: {
       ...(opts.onAttendanceError !== undefined && { onError: opts.onAttendanceError }),
       ...(opts.attendanceForReadsOnly === true && { onlyForReaders: true }),

@@ -4,6 +4,7 @@
  * database") name neither the file nor what to do. Both programs refuse to start on it in
  * these words and leave the file as it was, for its owner to restore or keep.
  */
+import { statSync } from 'node:fs'
 import { basename } from 'node:path'
 
 /** SQLite's codes for a file that is damaged or not a database at all. */
@@ -35,4 +36,24 @@ export function refuseDamaged<T>(what: string, file: string, open: () => T): T {
     if (isDamage(err)) throw new DamagedDatabaseError(what, file, err)
     throw err
   }
+}
+
+/**
+ * What to say before opening `file` when it is there but empty (0 bytes: a backup copy that
+ * failed, a disk that lost it): SQLite opens it as a new empty database without a word, and the
+ * program starts with nothing in it. Null when it is not there (a first start) or has content.
+ * Asked before opening: opening writes it.
+ */
+export function emptyDatabaseWarning(what: string, file: string): string | null {
+  let size: number
+  try {
+    size = statSync(file).size
+  } catch {
+    return null
+  }
+  if (size > 0) return null
+  return (
+    `${what} ${file} was empty: starting a new database; if you meant to restore a backup, ` +
+    'stop and restore it'
+  )
 }

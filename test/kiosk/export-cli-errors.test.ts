@@ -13,6 +13,9 @@ import {
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
+import { createKioskCore } from '../../electron/core/kiosk-core'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { silentLogger } from '../../shared/server/log'
 import { cleanup, tempDir } from './helpers'
 
 afterEach(cleanup)
@@ -249,5 +252,49 @@ describe('kiosk export --out it cannot write', () => {
       )
       expect(filesUnder(cwd)).toEqual([])
     }
+  })
+})
+
+// A kiosk.db of 0 bytes (a backup copy that failed, a disk that lost it) opened as a new empty
+// database without a word: the kiosk started with no check-ins and nobody knew why.
+describe('a kiosk.db of 0 bytes', () => {
+  const EMPTY =
+    'was empty: starting a new database; if you meant to restore a backup, stop and restore it'
+
+  it('kiosk export warns naming it, and not for a folder that had a database', () => {
+    const dir = tempDir()
+    const db = join(dir, 'kiosk.db')
+    writeFileSync(db, '')
+    const run = exportCli(['--data', dir, '--campaign', 'expo', '--out', join(tempDir(), 'a.csv')])
+    expect(run.stderr).toContain(`warning: kiosk database ${db} ${EMPTY}\n`)
+    // A data folder that had a database: no such warning.
+    const seeded = seededDataDir()
+    const again = exportCli([
+      '--data',
+      seeded,
+      '--campaign',
+      'expo',
+      '--out',
+      join(tempDir(), 'b.csv'),
+    ])
+    expect(again.stderr).not.toContain('was empty')
+  })
+
+  it('the kiosk logs a warning naming it; a first start does not', async () => {
+    const warned = async (dir: string): Promise<string[]> => {
+      const lines: string[] = []
+      const core = createKioskCore({
+        dataDir: dir,
+        vault: new MemoryVault(),
+        tickMs: 0,
+        log: { ...silentLogger, warn: (msg) => lines.push(msg) },
+      })
+      await core.stop()
+      return lines.filter((l) => l.includes('kiosk.db'))
+    }
+    expect(await warned(tempDir())).toEqual([])
+    const dir = tempDir()
+    writeFileSync(join(dir, 'kiosk.db'), '')
+    expect(await warned(dir)).toEqual([`kiosk database ${join(dir, 'kiosk.db')} ${EMPTY}`])
   })
 })

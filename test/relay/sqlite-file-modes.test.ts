@@ -7,6 +7,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -18,9 +19,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { jsonLogger } from '../../relay/log'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { migrations } from '../../relay/store/sqlite/migrations'
 import { migrate } from '../../shared/server/migrate'
+import { startTestRelay } from './harness'
 import { buildRelayBundle, ROOT } from './relay-process'
 
 const modeOf = (path: string): number => statSync(path).mode & 0o777
@@ -227,6 +230,36 @@ describe('SQLite store file modes', () => {
       expect(readFileSync(file).equals(before)).toBe(true)
     },
   )
+
+  // A relay.sqlite of 0 bytes (a backup copy that failed, a disk that lost it) opened as a new
+  // empty database without a word: the relay started with no kiosks and nobody knew why.
+  it('warns, naming the file, when relay.sqlite was empty; not on a first start', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    const file = join(data, 'relay.sqlite')
+    const warnings = async (): Promise<Record<string, unknown>[]> => {
+      const lines: string[] = []
+      const relay = await startTestRelay(
+        'sqlite',
+        null,
+        { data },
+        { log: jsonLogger((l) => lines.push(l)) },
+      )
+      await relay.close()
+      return lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.level === 'warn' && String(l.msg).includes(file))
+    }
+    expect(await warnings()).toEqual([])
+    expect(await warnings()).toEqual([])
+    rmSync(data, { recursive: true, force: true })
+    mkdirSync(data)
+    writeFileSync(file, '')
+    expect((await warnings()).map((l) => l.msg)).toEqual([
+      `relay database ${file} was empty: starting a new database; if you meant to restore a ` +
+        'backup, stop and restore it',
+    ])
+  })
 
   it('says so at start with the file and exits 1', () => {
     const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))

@@ -78,7 +78,10 @@ export async function runExportCommand(args: string[]): Promise<number> {
     damaged = err.message
     process.stderr.write(`warning: ${damaged}\n`)
   }
-  const db = openKioskDb(dbFile, { mustExist: true })
+  const db = openKioskDb(dbFile, {
+    mustExist: true,
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
+  })
   if (damaged !== null && values.campaign === undefined) {
     const known = knownCampaignIds(db, dataDir, null)
     db.close()

@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3'
 import { chmodSync, existsSync } from 'node:fs'
-import { refuseDamaged } from '../../../shared/server/damaged-database'
+import { emptyDatabaseWarning, refuseDamaged } from '../../../shared/server/damaged-database'
 import { migrate as migrateDb } from '../../../shared/server/migrate'
 import { migrations } from './migrations'
 
@@ -19,10 +19,14 @@ export interface OpenDbOptions {
   mustExist?: boolean
   /** Electron main passes its own build of better-sqlite3 (docs/DESIGN.md "Native modules"). */
   nativeBinding?: string
+  /** Told when the file was there but empty, so it starts as a new database. */
+  warn?: (message: string, fields: { file: string }) => void
 }
 
 export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb {
   const isNew = file !== ':memory:' && !existsSync(file)
+  const empty = emptyDatabaseWarning('kiosk database', file)
+  if (empty !== null) options.warn?.(empty, { file })
   const db = new Database(file, {
     fileMustExist: options.mustExist ?? false,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),

@@ -11,7 +11,7 @@ import { MemoryTokenStore, quotaDay, type TokenStore } from '../../../shared/wec
 import { READ_WAIT_MS, SqliteAttendance, type IndexingOptions } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { Checkpointer } from './checkpointer'
-import { refuseDamaged } from '../../../shared/server/damaged-database'
+import { emptyDatabaseWarning, refuseDamaged } from '../../../shared/server/damaged-database'
 import { migrate } from '../../../shared/server/migrate'
 import { RELAY_DATA_SETTING, unwritableFolderHint } from '../../../shared/server/folder-lock'
 import { SqliteConsoleStore } from './console'
@@ -59,6 +59,8 @@ export interface SqliteStoreOptions {
   attendance?: boolean
   /** When pending attendance rows are moved into the indexed table (tests). */
   indexing?: IndexingOptions
+  /** Told when `relay.sqlite` was there but empty, so it starts as a new database. */
+  warn?: (message: string, fields: { file: string }) => void
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
@@ -69,6 +71,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     // alone (as the kiosk's). One the operator made keeps its mode; the WAL follows the file's.
     if (file !== ':memory:') mkdirSync(opts.data, { recursive: true, mode: 0o700 })
     const isNew = file !== ':memory:' && !existsSync(file)
+    const empty = file === ':memory:' ? null : emptyDatabaseWarning('relay database', file)
+    if (empty !== null) opts.warn?.(empty, { file })
     db = new Database(file)
     if (isNew) chmodSync(file, 0o600)
   } catch (err) {
