@@ -7,7 +7,8 @@
  * four, "已签到" broke over two lines), counts are grouped (5,000, not 5000) and, with no one yet,
  * the waiting line is in the middle. A name on two lines (1280×720 and 1920×1080) keeps both
  * lines whole: neither clipped by the title's box nor overlapping the other (a line-height of 1
- * or less does both to CJK glyphs). The screenshots go to test-artifacts/screenshots (or
+ * or less does both to CJK glyphs), and an English name keeps the letters that reach below
+ * the line (g, y, p) whole: they were cut off by the title's box. The screenshots go to test-artifacts/screenshots (or
  * $SCREEN_SHOTS) for a person to look at.
  */
 import { resolve } from 'node:path'
@@ -24,6 +25,8 @@ import { realConsoleRelay } from './real-console-relay'
 const LONG_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛·嘉宾签到'
 /** Long enough to wrap, short enough for the two-line size (titleLength 'long'). */
 const TWO_LINE_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛'
+/** An English name on one line whose letters reach below the baseline (g, y, p, j, q). */
+const LATIN_NAME = 'Spring Gala: Jumpy Typography'
 const NAMES = [
   '欧阳娜娜',
   '司马相如',
@@ -67,6 +70,7 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
   let browser: Browser
   let campaign: ConsoleCampaign
   let twoLine: ConsoleCampaign
+  let latin: ConsoleCampaign
 
   beforeAll(async () => {
     ;({ relay, browser } = fx)
@@ -77,6 +81,9 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
     await relay.addKiosk('k2')
     twoLine = await createCampaign(c, { name: TWO_LINE_NAME })
     await assign(c, 'k2', twoLine.id)
+    await relay.addKiosk('k3')
+    latin = await createCampaign(c, { name: LATIN_NAME })
+    await assign(c, 'k3', latin.id)
   }, 60_000)
 
   /** Every box in the page that sticks out of the viewport, or whose text is cut. */
@@ -233,29 +240,34 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
     { width: 1280, height: 720 },
     { width: 1920, height: 1080 },
   ]) {
-    it(`${size.width}×${size.height}: a name on two lines, neither clipped nor overlapping`, async () => {
+    it(`${size.width}×${size.height}: a name on two lines, neither clipped nor overlapping; g, y, p whole`, async () => {
       const seen: Record<string, unknown> = {}
       for (const kind of ['wall', 'draw'] as const) {
-        const page = await browser.newPage({ viewport: size })
-        await page.goto(`${relay.url}/screen/${twoLine.id}/${kind}?key=${twoLine.screenKey}`)
-        await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
-        await page.screenshot({
-          path: resolve(
-            process.env.SCREEN_SHOTS ?? SCREENSHOTS,
-            `screen-${kind}-${size.width}x${size.height}-two-lines.png`,
-          ),
-        })
-        const t = titleLinesSchema.parse(await page.evaluate(TITLE_LINES))
-        const [first, second] = t.lines
-        seen[kind] = {
-          lines: t.lines.length,
-          whole: t.lines.map((l) => l.text).join(''),
-          firstInBox: first !== undefined && first.inkTop >= t.boxTop,
-          lastInBox: t.lines.every((l) => l.inkBottom <= t.boxBottom),
-          apart: first !== undefined && second !== undefined && first.inkBottom <= second.inkTop,
-          problems: await page.evaluate(PROBLEMS),
+        for (const [label, c] of [
+          ['two lines', twoLine],
+          ['latin', latin],
+        ] as const) {
+          const page = await browser.newPage({ viewport: size })
+          await page.goto(`${relay.url}/screen/${c.id}/${kind}?key=${c.screenKey}`)
+          await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
+          await page.screenshot({
+            path: resolve(
+              process.env.SCREEN_SHOTS ?? SCREENSHOTS,
+              `screen-${kind}-${size.width}x${size.height}-${label.replace(' ', '-')}.png`,
+            ),
+          })
+          const t = titleLinesSchema.parse(await page.evaluate(TITLE_LINES))
+          seen[`${kind} ${label}`] = {
+            lines: t.lines.length,
+            whole: t.lines.map((l) => l.text).join(''),
+            firstInBox: t.lines[0] !== undefined && t.lines[0].inkTop >= t.boxTop,
+            // The descenders of the last line (g, y, p) too: the title's box clips what sticks out.
+            lastInBox: t.lines.every((l) => l.inkBottom <= t.boxBottom),
+            apart: t.lines.every((l, i) => (t.lines[i + 1]?.inkTop ?? Infinity) >= l.inkBottom),
+            problems: await page.evaluate(PROBLEMS),
+          }
+          await page.close()
         }
-        await page.close()
       }
       const fine = {
         lines: 2,
@@ -265,7 +277,13 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
         apart: true,
         problems: [],
       }
-      expect(seen).toEqual({ wall: fine, draw: fine })
+      const latinFine = { ...fine, lines: 1, whole: LATIN_NAME }
+      expect(seen).toEqual({
+        'wall two lines': fine,
+        'wall latin': latinFine,
+        'draw two lines': fine,
+        'draw latin': latinFine,
+      })
     }, 60_000)
   }
 })
