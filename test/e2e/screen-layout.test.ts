@@ -8,7 +8,10 @@
  * the waiting line is in the middle. A name on two lines (1280×720 and 1920×1080) keeps both
  * lines whole: neither clipped by the title's box nor overlapping the other (a line-height of 1
  * or less does both to CJK glyphs), and an English name keeps the letters that reach below
- * the line (g, y, p) whole: they were cut off by the title's box. The screenshots go to test-artifacts/screenshots (or
+ * the line (g, y, p) whole: they were cut off by the title's box. A draw of 1, 12, 50 or 100
+ * winners with long names fits at 1280×720, 1920×1080 and 4K, each name whole and no smaller
+ * than 1.6% of the screen's height (one long name ran off both sides; 12 pushed the prize over
+ * the campaign's name and the rest below the screen). The screenshots go to test-artifacts/screenshots (or
  * $SCREEN_SHOTS) for a person to look at.
  */
 import { resolve } from 'node:path'
@@ -36,6 +39,15 @@ const NAMES = [
   '阿卜杜热西提·买买提',
   // A WeChat-style name with an emoji: drawn with the platform's emoji font, not as a box.
   '王小明🎉',
+]
+/** Winners' names as long as they come: English with a title, a Uyghur name, emoji. */
+const LONG_WINNERS = [
+  'Maximilian Alexander von Hohenzollern-Sigmaringen',
+  '阿卜杜热西提·买买提·艾力',
+  'Dr. Christopher Montgomery-Wellington III',
+  '🎉🎉王小明🎉🎉',
+  'Anastasiya Konstantinovna Rimskaya-Korsakova',
+  '欧阳娜娜',
 ]
 /** In-page: whether the tile with the emoji name is drawn with a stack that names emoji fonts. */
 const EMOJI_FONT = `(() => {
@@ -110,27 +122,79 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
     return out
   })()`
 
+  /** The screen at `size`, its snapshot `busy` (5,000) or a given one, or the relay's own. */
   async function open(
     size: { width: number; height: number },
     kind: 'wall' | 'draw',
-    busy: boolean,
+    busy: boolean | { snapshot: WallSnapshot; name: string },
   ): Promise<Page> {
     const page = await browser.newPage({ viewport: size })
-    if (busy) {
+    if (busy !== false) {
+      const snapshot = busy === true ? busySnapshot(campaign) : busy.snapshot
       await page.route('**/screen/api/*/wall?*', (route) =>
         route.fulfill({
           status: 200,
           contentType: 'application/json',
-          body: JSON.stringify(busySnapshot(campaign)),
+          body: JSON.stringify(snapshot),
         }),
       )
     }
     await page.goto(`${relay.url}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}`)
     await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
     await page.waitForTimeout(400) // the tiles' entrance
-    const name = `screen-${kind}-${size.width}x${size.height}-${busy ? '5000' : '0'}`
+    const what = typeof busy === 'object' ? busy.name : busy ? '5000' : '0'
+    const name = `screen-${kind}-${size.width}x${size.height}-${what}`
     await page.screenshot({ path: resolve(process.env.SCREEN_SHOTS ?? SCREENSHOTS, `${name}.png`) })
     return page
+  }
+
+  /** In-page: the prize under the title (not pushed up over it), and the smallest winner's font. */
+  const DRAW_FIT = `(() => {
+    const head = document.querySelector('.draw-head').getBoundingClientRect()
+    const prize = document.querySelector('[data-testid="draw-prize"]').getBoundingClientRect()
+    const sizes = [...document.querySelectorAll('.winner')].map((e) => parseFloat(getComputedStyle(e).fontSize))
+    return { prizeUnderTitle: prize.top >= head.bottom, smallest: Math.min(...sizes), shown: sizes.length }
+  })()`
+
+  /** A draw of `n` winners named from LONG_WINNERS (the longest roster names a desk may bind). */
+  function drawOf(n: number): WallSnapshot {
+    const s = busySnapshot(campaign)
+    const winners = Array.from({ length: n }, (_, i) => ({
+      number: 5000 - i,
+      name: LONG_WINNERS[i % LONG_WINNERS.length] ?? null,
+    }))
+    return { ...s, draw: s.draw === null ? null : { ...s.draw, winners } }
+  }
+
+  for (const size of [
+    { width: 1280, height: 720 },
+    { width: 1920, height: 1080 },
+    { width: 3840, height: 2160 },
+  ]) {
+    it(`${size.width}×${size.height}: a draw of 1, 12, 50 and 100 with long names fits the screen`, async () => {
+      const seen: Record<string, unknown> = {}
+      for (const n of [1, 12, 50, 100]) {
+        const page = await open(size, 'draw', { snapshot: drawOf(n), name: `${n}-winners` })
+        const fit = z
+          .object({ prizeUnderTitle: z.boolean(), smallest: z.number(), shown: z.number() })
+          .parse(await page.evaluate(DRAW_FIT))
+        seen[`${n}`] = {
+          problems: await page.evaluate(PROBLEMS),
+          prizeUnderTitle: fit.prizeUnderTitle,
+          shown: fit.shown,
+          // Readable from the back of a hall: no winner under 1.6% of the screen's height.
+          readable: fit.smallest >= size.height * 0.016,
+        }
+        await page.close()
+      }
+      const fits = (shown: number): unknown => ({
+        problems: [],
+        prizeUnderTitle: true,
+        shown,
+        readable: true,
+      })
+      expect(seen).toEqual({ 1: fits(1), 12: fits(12), 50: fits(50), 100: fits(100) })
+    }, 120_000)
   }
 
   for (const size of [

@@ -49,3 +49,22 @@ export const ticker = {
     return () => window.clearInterval(id)
   },
 }
+
+/** The smallest `--fit` a stage may shrink its contents to (a fifth of their size). */
+const MIN_FIT = 0.2
+
+/**
+ * Shrinks `el`'s contents (whatever its CSS sizes by `var(--fit)`) in 10% steps until they fit
+ * in its box: 1 when they fit as they are.
+ */
+export function fitInside(el: HTMLElement): number {
+  let fit = 1
+  el.style.setProperty('--fit', '1')
+  const over = (): boolean =>
+    el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1
+  while (fit > MIN_FIT && over()) {
+    fit *= 0.9
+    el.style.setProperty('--fit', fit.toFixed(3))
+  }
+  return fit
+}
