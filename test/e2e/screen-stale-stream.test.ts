@@ -6,8 +6,8 @@
  * once nothing came for about two intervals, the wall (Chinese) and the draw stage (English) show
  * their discreet reconnecting badge, open a new stream and read the snapshot again: check-ins
  * made meanwhile appear once, the count is right, the draw made meanwhile lands on its winners. A
- * key rotated while the link was stalled: on reconnect both say the link no longer works, and
- * stop asking.
+ * key rotated while the link was stalled: on reconnect both say the link no longer works, in
+ * Chinese and English (their own language first), and stop asking.
  */
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +17,7 @@ import type { ScreenDraw } from '../../shared/screen-api'
 import { FakeDrawFeed } from '../helpers/fake-draw-feed'
 import { signIn } from '../relay/campaign-helpers'
 import { scan, screenSetup } from '../relay/screen-helpers'
-import { waitForPage } from './browser'
+import { screenshot, waitForPage } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 import type { TcpLink } from './tcp-link'
 
@@ -143,13 +143,13 @@ describe('the big screens when their stream goes silent', () => {
     const organizer = await signIn(relay, 'bob')
     const rotated = await organizer.call('POST', `/console/api/campaigns/${campaign.id}/screen-key`)
     expect(rotated.status, rotated.text).toBe(200)
-    const notice = `document.querySelector('[data-testid="screen-forbidden"]')?.textContent.trim()`
-    await waitForPage(wall, `${notice} === '大屏链接已失效，请在控制台复制新的链接。'`, 45_000)
-    await waitForPage(
-      draw,
-      `${notice} === 'This screen link no longer works: copy the new one from the console.'`,
-      45_000,
-    )
+    // In the screen's language first, then the other: whoever is at the projector reads it.
+    const notice = `JSON.stringify([...document.querySelectorAll('[data-testid="screen-forbidden"] p')].map((p) => [p.lang, p.textContent.trim()]))`
+    const zh = ['zh-CN', '大屏链接已失效，请在控制台复制新的链接。']
+    const en = ['en', 'This screen link no longer works: copy the new one from the console.']
+    await waitForPage(wall, `${notice} === '${JSON.stringify([zh, en])}'`, 45_000)
+    await waitForPage(draw, `${notice} === '${JSON.stringify([en, zh])}'`, 45_000)
+    await screenshot(wall, 'screen-wall-1280-key-rotated')
     // Not a blank wall or endless retries: the notice stays, and nothing more is asked.
     const asked = link.accepted()
     await wall.waitForTimeout(3000)
