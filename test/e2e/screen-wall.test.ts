@@ -15,6 +15,8 @@ import type { RelayHandle } from '../../relay/server'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { ScreenDraw } from '../../shared/screen-api'
 import { FakeDrawFeed } from '../helpers/fake-draw-feed'
+import { assign, campaignBody, createCampaign, signIn } from '../relay/campaign-helpers'
+import type { ConsoleClient } from '../relay/console-helpers'
 import { TOKEN } from '../relay/harness'
 import { scan, screenSetup } from '../relay/screen-helpers'
 import { screenshot, waitForPage, waitForStill } from './browser'
@@ -46,6 +48,7 @@ describe('the big screens in Chromium', () => {
   let context: BrowserContext
   let campaign: ConsoleCampaign
   let kioskToken: string
+  let organizer: ConsoleClient
   /** Every body the screen pages got: responses and server-sent messages. */
   const bodies: Array<{ what: string; body: string }> = []
   const problems: string[] = []
@@ -81,8 +84,8 @@ describe('the big screens in Chromium', () => {
     kioskToken = await relay.addKiosk('k1')
     ;({ campaign } = await screenSetup(relay, 'k1-unused'))
     // screenSetup added its own kiosk; put k1 in the campaign too.
-    const { assign, signIn } = await import('../relay/campaign-helpers')
-    await assign(await signIn(relay, 'bob'), 'k1', campaign.id)
+    organizer = await signIn(relay, 'bob')
+    await assign(organizer, 'k1', campaign.id)
     context = await fx.browser.newContext({ viewport: { width: 1920, height: 1080 } })
   }, 60_000)
 
@@ -272,6 +275,53 @@ describe('the big screens in Chromium', () => {
     expect(await page.locator('.winner').first().textContent()).toContain('李雷')
     await page.close()
   }, 90_000)
+
+  it('renamed, its greetings edited, a booth moved away: open screens follow without a reload', async () => {
+    const wall = await openScreen('wall')
+    const draw = await openScreen('draw')
+    for (const page of [wall, draw]) {
+      await waitForPage(page, `document.querySelector('main').dataset.state === 'live'`)
+      await page.evaluate('window.__sameLoad = true')
+    }
+    expect(await wall.evaluate(WATCH)).toBe(true)
+    const count = `document.querySelector('[data-testid="wall-count"]').textContent`
+    const before = Number((await wall.evaluate<string>(count)).replace(/,/g, ''))
+    const numbers = `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`
+    const tiles = await wall.evaluate<number[]>(numbers)
+
+    // Renamed, greetings edited (a PUT of the whole campaign, as the console saves it).
+    const renamed = '春季展 签到 · 第二天'
+    const greetings = {
+      'zh-CN': { first: '第二天欢迎 {number}', returning: '又见面了', named: '你好 {name}' },
+      en: { first: 'Day two {number}', returning: 'Hello again', named: 'Hi {name}' },
+    }
+    const put = await organizer.call(
+      'PUT',
+      `/console/api/campaigns/${campaign.id}`,
+      campaignBody({ name: renamed, greetings }),
+    )
+    expect(put.status, put.text).toBe(200)
+    for (const page of [wall, draw]) {
+      await waitForPage(page, `document.querySelector('.name').textContent === '${renamed}'`)
+    }
+
+    // k1 moves to another campaign: its next visitor is that campaign's, not this wall's; the
+    // visitor after it, at a booth still in the campaign, is.
+    const other = await createCampaign(organizer, { name: '别的活动' })
+    await assign(organizer, 'k1', other.id)
+    await scan(relay.url, OPENID(900), 'k1', 900)
+    await scan(relay.url, OPENID(901), 'k1-unused', 901)
+    await waitForPage(wall, `${count} === '${before + 1}'`)
+    const after = await wall.evaluate<number[]>(numbers)
+    expect(after).toEqual([before + 1, ...tiles].slice(0, 60))
+    expect(await wall.evaluate('window.__dupes')).toBe(0)
+    for (const page of [wall, draw]) {
+      expect(await page.evaluate('window.__sameLoad')).toBe(true)
+      expect(await page.evaluate(`document.querySelector('main').dataset.state`)).toBe('live')
+      await page.close()
+    }
+    await assign(organizer, 'k1', campaign.id)
+  }, 60_000)
 
   it('no response or message a screen got holds an openid, a token or the key', () => {
     expect(bodies.length).toBeGreaterThan(10)
