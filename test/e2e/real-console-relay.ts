@@ -19,6 +19,11 @@ export interface RealConsoleRelay {
   /** Only with `link: true`. */
   readonly link: TcpLink
   readonly browser: Browser
+  /**
+   * Stops the relay and starts it again on the same data dir and port (a restart after an
+   * update or a crash); `relay` is the new one from then on.
+   */
+  restart(): Promise<void>
 }
 
 export interface RealConsoleRelayOptions {
@@ -40,13 +45,16 @@ export function realConsoleRelay(options: RealConsoleRelayOptions): RealConsoleR
   let link: TcpLink | undefined
   let browser: Browser | undefined
 
+  const start = (data: string, port: number): Promise<RelayHandle> =>
+    startRelay(
+      { port, host: '127.0.0.1', data, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
+      options.relay,
+    )
+
   beforeAll(async () => {
     assertConsoleBuilt()
     dir = mkdtempSync(join(tmpdir(), `scandesk-e2e-${options.name}-`))
-    relay = await startRelay(
-      { port: 0, host: '127.0.0.1', data: dir, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
-      options.relay,
-    )
+    relay = await start(dir, 0)
     if (options.link === true) link = await startTcpLink(relay.port)
     browser = await launchChromium()
   }, 60_000)
@@ -71,6 +79,12 @@ export function realConsoleRelay(options: RealConsoleRelayOptions): RealConsoleR
     },
     get browser() {
       return started(browser, 'browser')
+    },
+    async restart() {
+      const old = started(relay, 'relay')
+      relay = undefined
+      await old.close()
+      relay = await start(started(dir, 'data dir'), old.port)
     },
   }
 }

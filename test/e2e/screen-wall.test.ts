@@ -323,6 +323,30 @@ describe('the big screens in Chromium', () => {
     await assign(organizer, 'k1', campaign.id)
   }, 60_000)
 
+  it('the relay restarted under an open wall: it comes back by itself, nothing twice or lost', async () => {
+    const wall = await openScreen('wall')
+    await waitForPage(wall, `document.querySelector('main').dataset.state === 'live'`)
+    await wall.evaluate('window.__sameLoad = true')
+    expect(await wall.evaluate(WATCH)).toBe(true)
+    const count = `document.querySelector('[data-testid="wall-count"]').textContent`
+    const before = Number((await wall.evaluate<string>(count)).replace(/,/g, ''))
+    const numbers = `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`
+    const tiles = await wall.evaluate<number[]>(numbers)
+
+    await fx.restart()
+    relay = fx.relay
+    await Promise.all(
+      Array.from({ length: 5 }, (_, j) => scan(relay.url, OPENID(950 + j), 'k1-unused', 950 + j)),
+    )
+    await waitForPage(wall, `${count} === '${before + 5}'`, 45_000)
+    await waitForPage(wall, `document.querySelector('main').dataset.state === 'live'`)
+    const fresh = Array.from({ length: 5 }, (_, j) => before + 5 - j)
+    expect(await wall.evaluate<number[]>(numbers)).toEqual([...fresh, ...tiles].slice(0, 60))
+    expect(await wall.evaluate('window.__dupes')).toBe(0)
+    expect(await wall.evaluate('window.__sameLoad')).toBe(true)
+    await wall.close()
+  }, 90_000)
+
   it('no response or message a screen got holds an openid, a token or the key', () => {
     expect(bodies.length).toBeGreaterThan(10)
     expect(bodies.some((b) => b.what.endsWith(' sse') && b.body.includes('checkins'))).toBe(true)
