@@ -7,7 +7,13 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('electron/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve('electron/main/index.ts'),
+          // The XLSX roster reader's worker thread, beside index.js (shared/roster/xlsx-thread.ts).
+          'roster-xlsx-worker': resolve('shared/roster/xlsx-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -10,9 +10,15 @@ import { parseArgs } from 'node:util'
 const root = resolve(import.meta.dirname, '..')
 
 /**
- * Bundles `entry` into `out/<name>.mjs` under `--outdir` (default `defaultOutdir`), leaving the
- * packages in `external` to node_modules. Exits the process on bad arguments or build errors.
- * Returns the output folder (absolute).
+ * Worker threads every program that reads rosters starts, each an entry of its own beside the
+ * program (`<outdir>/<name>.mjs`): shared/roster/xlsx-thread.ts looks for it there.
+ */
+const WORKERS = { 'roster-xlsx-worker': 'shared/roster/xlsx-worker.ts' }
+
+/**
+ * Bundles `entry` into `out/<name>.mjs` under `--outdir` (default `defaultOutdir`), and the
+ * worker threads (`WORKERS`) beside it, leaving the packages in `external` to node_modules.
+ * Exits the process on bad arguments or build errors. Returns the output folder (absolute).
  */
 export async function bundleNodeProgram({ name, entry, defaultOutdir, external }) {
   const { values } = parseArgs({ options: { outdir: { type: 'string' } } })
@@ -28,7 +34,7 @@ export async function bundleNodeProgram({ name, entry, defaultOutdir, external }
   try {
     const { metafile } = await build({
       absWorkingDir: root,
-      entryPoints: { [name]: entry },
+      entryPoints: { [name]: entry, ...WORKERS },
       outdir,
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunks/[name]-[hash]',

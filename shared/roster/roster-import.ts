@@ -15,7 +15,8 @@ import { parse } from 'csv-parse'
 import type { RosterImportResult } from '../ipc'
 import { rosterMatchKey, type RosterInput } from './roster-input'
 import { decodeRoster, EncodingError } from './roster-encoding'
-import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize } from './xlsx'
+import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize, type XlsxRefusal } from './xlsx'
+import { XlsxWorkerFailure, readXlsxInWorker } from './xlsx-thread'
 import type { Row, Worksheet } from 'exceljs'
 import { isLinesText, isLineText } from '../typed-text'
 
@@ -440,7 +441,31 @@ export function delimiterOf(text: string, eol: '\r' | '\n' = lineEndOf(text)): s
   return best
 }
 
+/**
+ * In a worker thread (shared/roster/xlsx-thread.ts): exceljs reads a workbook in one
+ * synchronous stretch of seconds. Its refusals come back as the same errors.
+ */
 async function readXlsx(data: Buffer): Promise<string[][]> {
+  try {
+    return await readXlsxInWorker(data)
+  } catch (err) {
+    if (!(err instanceof XlsxWorkerFailure)) throw err
+    const { name, code, params = {}, message } = err.error
+    if (name === 'XlsxRefusedError' && code !== undefined) {
+      const numbers = Object.fromEntries(
+        Object.entries(params).filter((e): e is [string, number] => typeof e[1] === 'number'),
+      )
+      throw new XlsxRefusedError(code as XlsxRefusal, numbers, message)
+    }
+    if (name === 'RosterFileError' && code !== undefined) {
+      throw new RosterFileError(code, params, message)
+    }
+    throw new Error(message, { cause: err })
+  }
+}
+
+/** The workbook's table, read here (the XLSX worker thread's work). */
+export async function readXlsxTable(data: Buffer): Promise<string[][]> {
   // Before exceljs, which inflates the whole workbook in memory: refuse a zip bomb, and a
   // workbook with more rows, cells or texts than a roster may have (counted while inflating).
   await checkXlsxSize(data, {

@@ -58,7 +58,9 @@ describe('roster import under bad input', () => {
       expect((await parseRosterFile('xlsx', junk)).fatal).toBe(true)
       await expect(parseRosterFile('csv', junk)).resolves.toBeDefined()
     }
-  })
+    // Each XLSX is read by a worker thread of its own, which loads exceljs (from the sources,
+    // through tsx): 80 of them take longer than the default 30 s on a loaded machine.
+  }, 120_000)
 
   it('unbalanced quotes, a single 5 MB cell and more than 100,000 rows are refused as a whole', async () => {
     expect((await parseRosterFile('csv', Buffer.from('name,phone\n"unterminated,1\n'))).fatal).toBe(
