@@ -213,6 +213,34 @@ describe('web bridge security', () => {
     expect(web.kioskUrl).toBe(`${web.url}/?key=${secret}`)
   })
 
+  it('an export downloads only while the admin area is unlocked, as listAttendance reads', async () => {
+    // The key is the kiosk screen's (any tab it was opened in holds it); the attendance sheet,
+    // every visitor's openid and registered name, is the admin area's, behind the PIN.
+    const { core, web, secret } = await bridge()
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const { exportId } = (await core.call('startExport', {
+      campaignId: 'expo',
+      format: 'csv',
+    })) as { exportId: string }
+    await core.whenIdle()
+    const url = `${web.url}/api/exports/${exportId}?key=${secret}`
+    const open = await raw(url)
+    expect(open.status).toBe(200)
+    expect(open.body).toContain('\ufeff')
+
+    await core.call('lockAdmin', undefined)
+    const locked = await raw(url)
+    expect(locked.status).toBe(403)
+    expect(JSON.parse(locked.body)).toEqual({ error: { code: 'admin_locked', params: {} } })
+    expect(locked.body).not.toContain('\ufeff')
+
+    // The session idled out (or the page reloaded): the same.
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    expect((await raw(url)).status).toBe(200)
+    core.auth.lock()
+    expect((await raw(url)).status).toBe(403)
+  })
+
   it('answers an oversized body 413 from its declared length, before it is sent', async () => {
     const { web, secret } = await bridge()
     // A page (or anything on this machine) announcing a gigabyte, sending a few bytes, and
@@ -286,6 +314,7 @@ async function downloadBridge(exportPath: string, fileName = 'attendance.csv') {
     events: { onAny: () => () => undefined },
     unshownGreetings: () => [],
     exports: { file: () => ({ path: exportPath, fileName }) },
+    isAdminUnlocked: () => true,
   } as unknown as Parameters<typeof startWebServer>[0]['target']
   const web = await startWebServer({ target, secret, staticDir, port: 0, log })
   onCleanup(() => web.close())

@@ -44,6 +44,11 @@ export interface WebBridgeTarget {
   exports: { file(exportId: string): { path: string; fileName: string } | null }
   /** The recent greetings not yet shown (KioskCore.unshownGreetings), oldest first. */
   unshownGreetings(): readonly Greeting[]
+  /**
+   * Whether the admin area is unlocked with the PIN (an admin use: it extends the session), as
+   * the dispatcher asks for every admin method: an export is the attendance sheet.
+   */
+  isAdminUnlocked(): boolean
 }
 
 export interface WebServerOptions {
@@ -267,6 +272,9 @@ function bridge(
   function download(exportId: string, res: ServerResponse): void {
     const file = o.target.exports.file(exportId)
     if (!file) return sendError(res, 'not_found')
+    // The key is the kiosk screen's; the sheet (every visitor's openid and name) is the admin
+    // area's, which listAttendance and startExport need the PIN for.
+    if (!o.target.isAdminUnlocked()) return sendError(res, 'admin_locked')
     const type = file.fileName.endsWith('.xlsx')
       ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
       : 'text/csv; charset=utf-8'
