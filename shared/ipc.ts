@@ -345,6 +345,16 @@ export const kioskEvents = {
   adminLockout: z.object({ lockedUntil: z.number().int().nullable() }).strict(),
 } as const
 export type KioskEventName = keyof typeof kioskEvents
+
+/**
+ * Events that carry the admin area's data: every check-in's openid and registered name (what
+ * listAttendance needs the PIN for), an export's file. Every bridge sends them only while the
+ * admin area is unlocked; the kiosk screen has no use for them.
+ */
+export const adminEventNames: ReadonlySet<KioskEventName> = new Set<KioskEventName>([
+  'attendance',
+  'exportProgress',
+])
 export type KioskEventPayload<E extends KioskEventName> = z.output<(typeof kioskEvents)[E]>
 
 /** The shape of `window.kiosk`: one named method per contract entry, plus `on`. */

@@ -294,6 +294,14 @@ export class KioskCore {
     return this.auth.checkAndTouch()
   }
 
+  /**
+   * Whether the admin area is unlocked, without extending its session: the bridges ask it
+   * before sending an admin event (adminEventNames), which is not staff using the admin area.
+   */
+  adminSessionOpen(): boolean {
+    return this.auth.isUnlocked()
+  }
+
   on<E extends KioskEventName>(event: E, listener: (p: KioskEventPayload<E>) => void): () => void {
     return this.events.on(event, listener)
   }

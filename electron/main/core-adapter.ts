@@ -27,6 +27,8 @@ export interface ShellCore {
   readonly initialPin: string | null
   /** Whether the admin area is unlocked (also extends the admin session, as any admin use does). */
   isAdminUnlocked(): boolean
+  /** Whether the admin area is unlocked, without extending the session (admin events). */
+  adminSessionOpen(): boolean
   /** Ends the admin session (the screen was loaded again and shows itself locked). */
   lockAdmin(): void
   onEvent(listener: (name: KioskEventName, payload: unknown) => void): () => void
@@ -74,6 +76,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
     call: core.call,
     initialPin: core.initialPin,
     isAdminUnlocked: () => core.auth.checkAndTouch(),
+    adminSessionOpen: () => core.adminSessionOpen(),
     lockAdmin: () => core.auth.lock(),
     onEvent: (listener) => core.events.onAny(listener),
     unshownGreetings: () => core.unshownGreetings(),

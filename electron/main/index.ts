@@ -183,6 +183,7 @@ async function start(): Promise<void> {
     send: (channel, payload) => {
       if (!win.isDestroyed()) win.webContents.send(channel, payload)
     },
+    adminSessionOpen: () => core.adminSessionOpen(),
     log,
   })
   core.onEvent(sendEvent)

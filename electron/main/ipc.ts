@@ -6,7 +6,7 @@
  * same checks every bridge gets).
  */
 import type { IpcMainInvokeEvent } from 'electron'
-import { kioskEvents, type KioskEventName } from '../../shared/ipc'
+import { adminEventNames, kioskEvents, type KioskEventName } from '../../shared/ipc'
 import type { KioskCall } from '../core/api/kiosk-api'
 import { eventChannel, kioskMethodNames, methodChannel, type IpcReply } from '../preload/channels'
 import { badInput, toKioskError } from './ipc-errors'
@@ -61,9 +61,14 @@ export function registerKioskIpc(options: KioskIpcOptions): () => void {
   }
 }
 
-/** Sends a contract event to the window after checking its payload against the schema. */
+/**
+ * Sends a contract event to the window after checking its payload against the schema. The admin
+ * area's events (adminEventNames) go only while it is unlocked, as its methods do.
+ */
 export function createEventSender(options: {
   send: (channel: string, payload: unknown) => void
+  /** Whether the admin area is unlocked (without extending its session). */
+  adminSessionOpen: () => boolean
   log: Logger
 }): (name: KioskEventName, payload: unknown) => void {
   return (name, payload) => {
@@ -71,6 +76,7 @@ export function createEventSender(options: {
       options.log.error('unknown kiosk event dropped', { event: String(name) })
       return
     }
+    if (adminEventNames.has(name) && !options.adminSessionOpen()) return
     const parsed = kioskEvents[name].safeParse(payload)
     if (!parsed.success) {
       options.log.error('kiosk event does not match the contract; dropped', { event: name })

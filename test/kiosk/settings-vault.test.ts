@@ -317,6 +317,19 @@ describe('admin PIN', () => {
     expect(await c.call('unlockAdmin', { pin: '86420' })).toEqual({ ok: true })
   })
 
+  it("asking for the admin events does not extend the session: a busy booth's scans keep no admin area open", async () => {
+    let t = 6_000_000
+    const c = core(tempDir(), () => t)
+    expect(c.adminSessionOpen()).toBe(false)
+    await c.call('unlockAdmin', { pin: '1357' })
+    t += 59_000
+    // A check-in's attendance event asks as it is sent; that is no staff at the admin area.
+    expect(c.adminSessionOpen()).toBe(true)
+    t += 2_000
+    expect(c.adminSessionOpen()).toBe(false)
+    await expect(c.call('listCampaigns', undefined)).rejects.toMatchObject({ code: 'admin_locked' })
+  })
+
   it('changing the PIN is no way round the lockout: wrong current PINs count as wrong PINs', async () => {
     const t = 7_000_000
     const dir = tempDir()

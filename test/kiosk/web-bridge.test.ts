@@ -241,6 +241,60 @@ describe('web bridge security', () => {
     expect((await raw(url)).status).toBe(403)
   })
 
+  it("streams the admin area's events only while it is unlocked: no openids to a locked screen", async () => {
+    const { core, web, secret } = await bridge()
+    const got: Array<[string, unknown]> = []
+    const opened = streamsOpen
+    const es = fetchEventSource(`${web.url}/api/events?key=${secret}`)
+    for (const name of ['attendance', 'exportProgress', 'locale'])
+      es.addEventListener(name, (e) => got.push([name, JSON.parse(e.data)]))
+    await waitFor(() => streamsOpen > opened, 'the event stream open')
+    const row = {
+      id: 1,
+      eventId: 'ev_1',
+      campaignId: 'expo',
+      kioskId: 'booth-1',
+      openid: 'o_visitor_openid',
+      scene: 'booth-1:abc',
+      kind: 'scan' as const,
+      createTime: 1_700_000_000,
+      receivedAt: 1_700_000_000_000,
+      firstVisit: true,
+      checkInNumber: 1,
+      rosterEntryId: 'r1',
+      rosterName: '张三',
+      greetingShown: false,
+      unknownTicket: false,
+      fallback: false,
+    }
+    // One stream, in order: a row sent while locked would arrive before the locale.
+    core.events.emit('attendance', row)
+    core.events.emit('locale', 'en')
+    await waitFor(() => got.length > 0, 'the locale event')
+    expect(got).toEqual([['locale', 'en']])
+
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const { exportId } = (await core.call('startExport', {
+      campaignId: 'expo',
+      format: 'csv',
+    })) as { exportId: string }
+    core.events.emit('attendance', row)
+    await waitFor(() => got.some(([n]) => n === 'attendance'), 'the attendance row')
+    await waitFor(
+      () =>
+        got.some(([n, p]) => n === 'exportProgress' && (p as { state: string }).state === 'done'),
+      'the export done',
+    )
+    expect(got.find(([n]) => n === 'exportProgress')?.[1]).toMatchObject({ exportId })
+
+    await core.call('lockAdmin', undefined)
+    got.length = 0
+    core.events.emit('attendance', row)
+    core.events.emit('locale', 'zh-CN')
+    await waitFor(() => got.length > 0, 'the second locale event')
+    expect(got).toEqual([['locale', 'zh-CN']])
+  })
+
   it('answers an oversized body 413 from its declared length, before it is sent', async () => {
     const { web, secret } = await bridge()
     // A page (or anything on this machine) announcing a gigabyte, sending a few bytes, and

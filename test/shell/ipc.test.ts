@@ -227,7 +227,11 @@ describe('events', () => {
   it('sends contract events after checking the payload', () => {
     const sent: Array<[string, unknown]> = []
     const log = memoryLogger()
-    const send = createEventSender({ send: (c, p) => sent.push([c, p]), log })
+    const send = createEventSender({
+      send: (c, p) => sent.push([c, p]),
+      adminSessionOpen: () => false,
+      log,
+    })
     send('locale', 'en')
     send('locale', 'fr')
     send('status', { nonsense: true })

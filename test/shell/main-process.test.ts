@@ -169,6 +169,7 @@ function fakeCore(): Harness['core'] {
       isAdminUnlocked: () => core.adminUnlocked,
     }),
     isAdminUnlocked: () => core.adminUnlocked,
+    adminSessionOpen: () => core.adminUnlocked,
     lockAdmin: () => {
       core.adminUnlocked = false
     },
@@ -319,6 +320,52 @@ describe('startup wiring', () => {
     h.current.core.emit?.('locale', 'zh-CN')
     h.current.core.emit?.('locale', 'klingon')
     expect(win.webContents.sent).toEqual([{ channel: 'kiosk-event:locale', args: ['zh-CN'] }])
+  })
+
+  it("sends the admin area's events only while it is unlocked: no openids on a locked screen", async () => {
+    // Every check-in's openid and registered name, an export's file: what listAttendance and
+    // startExport need the PIN for, and what the kiosk screen has no use for.
+    const win = await launched()
+    const row = {
+      id: 1,
+      eventId: 'ev_1',
+      campaignId: 'expo',
+      kioskId: 'booth-1',
+      openid: 'o_visitor_openid',
+      scene: 'booth-1:abc',
+      kind: 'scan',
+      createTime: 1_700_000_000,
+      receivedAt: 1_700_000_000_000,
+      firstVisit: true,
+      checkInNumber: 1,
+      rosterEntryId: 'r1',
+      rosterName: '张三',
+      greetingShown: false,
+      unknownTicket: false,
+      fallback: false,
+    }
+    const progress = {
+      exportId: 'x_1',
+      state: 'done',
+      rowsDone: 1,
+      rowsTotal: 1,
+      fileName: 'expo.csv',
+      downloadUrl: null,
+      savedPath: '/home/staff/expo.csv',
+      error: null,
+    }
+    h.current.core.emit?.('attendance', row)
+    h.current.core.emit?.('exportProgress', progress)
+    h.current.core.emit?.('locale', 'en')
+    expect(win.webContents.sent).toEqual([{ channel: 'kiosk-event:locale', args: ['en'] }])
+
+    h.current.core.adminUnlocked = true
+    h.current.core.emit?.('attendance', row)
+    h.current.core.emit?.('exportProgress', progress)
+    expect(win.webContents.sent.slice(1)).toEqual([
+      { channel: 'kiosk-event:attendance', args: [row] },
+      { channel: 'kiosk-event:exportProgress', args: [progress] },
+    ])
   })
 
   it('a page that (re)loads gets the recent greetings not yet shown, checked, in order', async () => {

@@ -75,6 +75,12 @@ export class AdminAuth {
     return true
   }
 
+  /** Whether a session is open, without extending it (for what is not an admin use). */
+  isUnlocked(): boolean {
+    const now = this.o.now()
+    return now < this.unlockedUntil && this.unlockedUntil - now <= this.idleMs
+  }
+
   unlock(pin: string): UnlockResult {
     const result = this.attempt(pin)
     if (result.ok) this.unlockedUntil = this.o.now() + this.idleMs

@@ -31,6 +31,7 @@ import {
   type RouteRequest,
 } from '../../../shared/server'
 import type { Greeting } from '../../../shared/domain'
+import { adminEventNames, type KioskEventName } from '../../../shared/ipc'
 import { rfc5987 } from '../../../shared/export/file-name'
 import type { Logger } from '../../../shared/server/log'
 import type { KioskCall } from '../api/kiosk-api'
@@ -49,6 +50,8 @@ export interface WebBridgeTarget {
    * the dispatcher asks for every admin method: an export is the attendance sheet.
    */
   isAdminUnlocked(): boolean
+  /** The same without extending the session: the admin events (adminEventNames) ask it. */
+  adminSessionOpen(): boolean
 }
 
 export interface WebServerOptions {
@@ -253,8 +256,12 @@ function bridge(
     })
     res.write('retry: 2000\n\n')
     sockets.add(res)
-    const send = (name: string, payload: unknown) =>
+    const send = (name: KioskEventName, payload: unknown) => {
+      // The admin area's data (every check-in's openid and name, an export's download) only
+      // while it is unlocked: the key alone is the kiosk screen's.
+      if (adminEventNames.has(name) && !o.target.adminSessionOpen()) return
       sendEvent(res, `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
+    }
     // Events are not numbered or sent again: what was emitted while this page had no stream
     // (reconnecting, loading) is gone, but a visitor's greeting still matters while they are at
     // the booth. The recent ones not yet shown come first (the page ignores those it has seen),
