@@ -145,7 +145,12 @@ describe('retry timing', () => {
     await sb.close()
     const result = await scanned
     expect(performance.now() - closing).toBeLessThan(2000)
-    expect(result.attempts.map((a) => a.status)).toEqual([503])
+    // One try and no other: its 503 is recorded, or, when the sandbox closed while the answer
+    // was still on its way (the receiver counts a push before it answers), the try is 'aborted'.
+    expect(result.attempts).toHaveLength(1)
+    const [first] = result.attempts
+    if (first?.status !== 503) expect(first).toMatchObject({ status: null, error: 'aborted' })
+    expect(r.received).toHaveLength(1)
   })
 })
 
