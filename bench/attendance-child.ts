@@ -25,6 +25,7 @@ import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { answerParent } from './child'
+import { guestName } from './names'
 import { BENCH_CAMPAIGN, postRaw, scanXml, tempDir, TOKEN } from './env'
 import { plainSignature } from '../shared/wechat'
 
@@ -71,16 +72,6 @@ const openidOf = (r: number) => visitorId(Math.floor(r * 400_000))
 const CAMPAIGNS = ['c20', 'c-rest'] as const
 /** Of each roster's guests, this share came and was bound to a visitor at a desk. */
 const BOUND_SHARE = 0.75
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗'
-const GIVEN = '伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华建国志红玲'
-
-/** A Chinese-like guest name: 20 surnames, one or two given characters of 30. */
-function guestName(i: number): string {
-  const h = Math.imul(i + 1, 2654435761) >>> 0
-  const first = GIVEN[Math.floor(h / 20) % 30]!
-  const second = h % 4 === 0 ? '' : GIVEN[Math.floor(h / 600) % 30]!
-  return `${SURNAMES[h % 20]!}${first}${second}`
-}
 
 /**
  * The visitors a campaign's desks bound, BOUND_SHARE of its `guests`: distinct openids of the

@@ -25,6 +25,7 @@ import { benchKioskScreen } from './kiosk-screen'
 import { benchCampaign } from './campaign'
 import { benchCampaignBooths } from './campaign-booths'
 import { benchRosterLink } from './roster-link'
+import { benchRosterImport } from './roster-import'
 import { benchStamps } from './stamps'
 import { benchDraws } from './draws'
 import { benchFollowUp } from './follow-up'
@@ -56,6 +57,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['campaign', benchCampaign],
   ['campaign-booths', benchCampaignBooths],
   ['roster-link', benchRosterLink],
+  ['roster-import', benchRosterImport],
   ['stamps', benchStamps],
   ['draws', benchDraws],
   ['follow-up', benchFollowUp],
