@@ -51,6 +51,7 @@ const msgSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('peak') }),
   z.object({ cmd: z.literal('cpu') }),
   z.object({ cmd: z.literal('settle') }),
+  z.object({ cmd: z.literal('bind-check'), n: z.number(), oldRuns: z.number() }),
   z.object({ cmd: z.literal('stop') }),
 ])
 
@@ -62,6 +63,8 @@ let routes: AttendanceRoutes | null = null
 let rowNames: RowNames | null = null
 let watch: { baseline: number; peakNow: number; timer: NodeJS.Timeout } | null = null
 let appended = 0
+/** Every 50th seeded row of a campaign: a scan the bind check must find. */
+const scanned: Array<{ kioskId: string; openid: string; campaignId: string }> = []
 
 const kioskId = (i: number) => `booth-${String(i).padStart(3, '0')}`
 /** A visitor pool of 400,000 for 1,000,000 scans: most come once, many come back. */
@@ -176,7 +179,9 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
   const t0 = performance.now()
   const today = localDay(Date.now())
   const seqs = new Array<number>(m.kiosks).fill(0)
-  const BATCH = 5000
+  // Redis seeds a kiosk's rows of a batch as one script's arguments: at most 1,000 a kiosk (5,000
+  // rows of one booth overflowed the call stack spreading them).
+  const BATCH = Math.min(5000, 1000 * m.kiosks)
   for (let from = 0; from < m.rows; from += BATCH) {
     const rows: AttendanceRow[] = []
     for (let i = from; i < Math.min(m.rows, from + BATCH); i++) {
@@ -206,6 +211,9 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
           campaignId,
         }),
       })
+      if (campaignId !== undefined && i % 50 === 0) {
+        scanned.push({ kioskId: kioskId(k), openid, campaignId })
+      }
     }
     await s.attendance.seed(rows)
   }
@@ -362,6 +370,93 @@ async function commandsPerPush(n: number): Promise<{ perPush: number; scripts: n
   }
 }
 
+/** Rows a page of the bind check before 540ef1a read, and the most it read. */
+const OLD_CHECK_PAGE = 100
+const OLD_CHECK_ROWS = 1000
+
+/**
+ * The check a bind for a campaign the booth left went through before 540ef1a (KioskSession's
+ * scannedIn then): every row settled, then the console's search for the openid (prefixes of
+ * openids and scenes, the kiosk id exactly) over the booth's rows, paged, each page checked.
+ */
+async function oldCheck(
+  s: RelayStore,
+  kiosk: string,
+  openid: string,
+  campaignId: string,
+): Promise<boolean> {
+  await s.attendance.settled()
+  for (let offset = 0; offset < OLD_CHECK_ROWS; offset += OLD_CHECK_PAGE) {
+    const page = await s.attendance.page({
+      kioskIds: [kiosk],
+      search: openid,
+      offset,
+      limit: OLD_CHECK_PAGE,
+    })
+    if (page.rows.some((r) => r.openid === openid && r.campaignId === campaignId)) return true
+    if (page.rows.length < OLD_CHECK_PAGE) return false
+  }
+  return false
+}
+
+/**
+ * The relay's check of a bind for a campaign the booth left (`attendance.hasScan`), each call
+ * timed (ms): `n` scans that are there (a seeded row's kiosk, openid and campaign), `n` that
+ * are not (the booth's own id as the openid, what a flooding kiosk sent), `n` of `hasKiosk` (a
+ * point read the store had before), and `oldRuns` of each through the check it replaced. Every
+ * answer is checked.
+ */
+async function bindCheck(n: number, oldRuns: number) {
+  const s = store
+  if (s === null) throw new Error('not started')
+  const first = scanned[0]
+  if (first === undefined) throw new Error('no campaign rows seeded')
+  const timed = async (
+    runs: number,
+    check: (i: number) => Promise<boolean>,
+    want: boolean,
+  ): Promise<number[]> => {
+    const ms: number[] = []
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now()
+      const got = await check(i)
+      ms.push(performance.now() - t0)
+      if (got !== want) throw new Error(`bind check ${i} answered ${got}, not ${want}`)
+    }
+    return ms
+  }
+  const hitOf = (i: number) => scanned[i % scanned.length] ?? first
+  const hit = (i: number) => {
+    const r = hitOf(i)
+    return s.attendance.hasScan(r.kioskId, r.openid, r.campaignId)
+  }
+  const miss = (i: number) => {
+    const r = hitOf(i)
+    return s.attendance.hasScan(r.kioskId, r.kioskId, r.campaignId)
+  }
+  const floor = (i: number) => s.hasKiosk(hitOf(i).kioskId)
+  // Warm-ups, untimed: the floor's and the look-up's code paths compiled alike.
+  await timed(Math.min(n, 100), floor, true)
+  await timed(Math.min(n, 100), hit, true)
+  return {
+    samples: scanned.length,
+    // The floor: a point read the store already had (the kiosk's row), timed the same way.
+    floor: await timed(n, floor, true),
+    hit: await timed(n, hit, true),
+    miss: await timed(n, miss, false),
+    oldHit: await timed(
+      oldRuns,
+      (i) => oldCheck(s, hitOf(i).kioskId, hitOf(i).openid, hitOf(i).campaignId),
+      true,
+    ),
+    oldMiss: await timed(
+      oldRuns,
+      (i) => oldCheck(s, hitOf(i).kioskId, hitOf(i).kioskId, hitOf(i).campaignId),
+      false,
+    ),
+  }
+}
+
 answerParent(async (raw) => {
   const m = msgSchema.parse(raw)
   switch (m.cmd) {
@@ -373,6 +468,8 @@ answerParent(async (raw) => {
       return commandsPerPush(m.n)
     case 'read-floor':
       return readFloor()
+    case 'bind-check':
+      return bindCheck(m.n, m.oldRuns)
     case 'cpu': {
       // This process's CPU so far (every thread: the checkpointer's included), µs.
       const u = process.cpuUsage()

@@ -4,7 +4,8 @@
  * --quick) and, on its two campaigns, rosters with desk bindings: the stats query, the console's
  * table pages and its search by openid and by name, the CSV and XLSX exports over HTTP
  * (time, and the serving process's RSS growth while it streams), and appends per second with
- * the attendance written against the same store without it.
+ * the attendance written against the same store without it; and, on a store of its own, the
+ * bind check for a campaign the booth left (`hasScan`) against a point read and the old check.
  */
 import { get } from 'node:http'
 import { z } from 'zod'
@@ -33,6 +34,16 @@ const commandsSchema = z.object({ perPush: z.number(), scripts: z.number() })
 const floorSchema = z.object({ ms: z.number(), rows: z.number() })
 const cpuSchema = z.object({ micros: z.number() })
 const settleSchema = z.object({ ms: z.number() })
+const bindCheckSchema = z.object({
+  samples: z.number(),
+  floor: z.array(z.number()),
+  hit: z.array(z.number()),
+  miss: z.array(z.number()),
+  oldHit: z.array(z.number()),
+  oldMiss: z.array(z.number()),
+})
+/** Rows at the one booth the bind check reads (the figure 540ef1a's message gives). */
+const BIND_CHECK_ROWS = 50_000
 
 /** GETs `url`, reading and discarding the body; ms, bytes and CRLF-ended lines. */
 function download(
@@ -318,15 +329,99 @@ async function commandsPerPush(results: Results): Promise<void> {
   }
 }
 
+/**
+ * The relay's check of a bind for a campaign the booth has left (`attendance.hasScan`, one
+ * exact look-up since 540ef1a), with BIND_CHECK_ROWS rows at that booth, all in the campaign:
+ * p50/p99 of a scan that is there and of one that is not (the openid being the booth's own id,
+ * what a flooding kiosk sent), each against the check it replaced (the console's search, paged).
+ */
+async function bindCheck(backend: Backend, quick: boolean, results: Results): Promise<void> {
+  const child = new Child('attendance-child.ts')
+  try {
+    startedSchema.parse(
+      await child.call({
+        cmd: 'start',
+        backend,
+        kiosks: 1,
+        rows: BIND_CHECK_ROWS,
+        attendance: true,
+      }),
+    )
+    const n = quick ? 500 : 2000
+    const oldRuns = quick ? 5 : 10
+    const r = bindCheckSchema.parse(await child.call({ cmd: 'bind-check', n, oldRuns }))
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b)
+    const [floor, hit, miss, oldHit, oldMiss] = [r.floor, r.hit, r.miss, r.oldHit, r.oldMiss].map(
+      sorted,
+    )
+    /** The q-th percentile in µs. */
+    const us = (xs: number[] | undefined, q: number) => round(percentile(xs ?? [], q) * 1000, 1)
+    const ms = (xs: number[] | undefined, q: number) => round(percentile(xs ?? [], q), 2)
+    const at = `${backend}.attendance.has-scan`
+    const where = `${BIND_CHECK_ROWS} rows at the one booth, all in its former campaign; ${n} calls one at a time after 100 untimed, in the store's process`
+    const againstFloor = (xs: number[] | undefined) => ({
+      against: `hasKiosk, a point read the store had (p50 ${us(floor, 50)} µs)`,
+      ratio: ratio(us(xs, 50), us(floor, 50)),
+    })
+    results[`${at}.hit.p50`] = {
+      value: us(hit, 50),
+      unit: 'µs',
+      compare: againstFloor(hit),
+      note: `a scan that is there (a seeded row's kiosk, openid and campaign, ${r.samples} of them in turn); ${where}`,
+    }
+    results[`${at}.hit.p99`] = { value: us(hit, 99), unit: 'µs', note: 'as .hit.p50' }
+    results[`${at}.miss.p50`] = {
+      value: us(miss, 50),
+      unit: 'µs',
+      compare: againstFloor(miss),
+      note: `a scan that is not there: the openid is the booth's own id, what a flooding kiosk sent${backend === 'sqlite' ? ' (SQLite looks, waits for settled() and looks again)' : ''}; ${where}`,
+    }
+    results[`${at}.miss.p99`] = {
+      value: us(miss, 99),
+      unit: 'µs',
+      note: `as .miss.p50; hasKiosk's p99 ${us(floor, 99)} µs`,
+    }
+    const old = `the check before 540ef1a (settled, then the console's search for the openid over the booth's rows, pages of 100, up to 10), ${oldRuns} runs`
+    results[`${at}.before-540ef1a.hit.p50`] = {
+      value: ms(oldHit, 50),
+      unit: 'ms',
+      compare: {
+        against: `hasScan now (${us(hit, 50)} µs)`,
+        ratio: ratio(us(oldHit, 50), us(hit, 50)),
+      },
+      note: `${old}, for the scans of .hit; worst ${ms(oldHit, 100)} ms`,
+    }
+    results[`${at}.before-540ef1a.miss.p50`] = {
+      value: ms(oldMiss, 50),
+      unit: 'ms',
+      compare: {
+        against: `hasScan now (${us(miss, 50)} µs)`,
+        ratio: ratio(us(oldMiss, 50), us(miss, 50)),
+      },
+      note: `${old}, for .miss's openid (the booth's id: the search matched all its rows, 10 pages read and counted); worst ${ms(oldMiss, 100)} ms`,
+    }
+  } finally {
+    await child.stop()
+  }
+}
+
 /** `BENCH_ATTENDANCE_BACKENDS=redis`: one store only (a before/after of one store's change). */
 function backends(): Backend[] {
   return onlyFromEnv('BENCH_ATTENDANCE_BACKENDS', ['sqlite', 'redis'] as const)
 }
 
-/** `BENCH_ATTENDANCE_PARTS=throughput` (or `queries`): one half only. */
-function parts(): { queries: boolean; throughput: boolean } {
-  const only = onlyFromEnv('BENCH_ATTENDANCE_PARTS', ['queries', 'throughput'] as const)
-  return { queries: only.includes('queries'), throughput: only.includes('throughput') }
+/** `BENCH_ATTENDANCE_PARTS=throughput` (or `queries`, `bind-check`): some parts only. */
+function parts(): { queries: boolean; throughput: boolean; bindCheck: boolean } {
+  const only = onlyFromEnv('BENCH_ATTENDANCE_PARTS', [
+    'queries',
+    'throughput',
+    'bind-check',
+  ] as const)
+  return {
+    queries: only.includes('queries'),
+    throughput: only.includes('throughput'),
+    bindCheck: only.includes('bind-check'),
+  }
 }
 
 export async function benchAttendance(quick: boolean): Promise<Results> {
@@ -338,6 +433,7 @@ export async function benchAttendance(quick: boolean): Promise<Results> {
       await benchAttendanceQueries(backend, rows, quick ? 5_000 : 20_000, results)
     }
     if (run.throughput) await throughput(backend, quick ? 5_000 : 20_000, results)
+    if (run.bindCheck) await bindCheck(backend, quick, results)
   }
   return results
 }
