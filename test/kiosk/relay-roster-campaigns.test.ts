@@ -47,6 +47,21 @@ const wholeRoster = (campaignId: string, version: number, entries: Entry[]): Ros
   final: true,
 })
 
+describe('a relay roster at the desk', () => {
+  it('is found as staff type it, and by its new details after the relay changes them', () => {
+    const jose = { ...person('r-j', 'SD-7'), name: 'José Álvarez', phone: '+86 138-0013-8000' }
+    sync.applySlice('conn', wholeRoster('day-1', 1, [jose]), 1)
+    const found = (q: string) => roster.search('day-1', q, 10).map((e) => e.name)
+    expect(found('jose alvarez')).toEqual(['José Álvarez'])
+    expect(found('13800138000')).toEqual(['José Álvarez'])
+    expect(found('sd7')).toEqual(['José Álvarez'])
+
+    sync.applySlice('conn', wholeRoster('day-1', 2, [{ ...jose, name: 'Zoë Wang' }]), 2)
+    expect(found('zoe')).toEqual(['Zoë Wang'])
+    expect(found('jose')).toEqual([])
+  })
+})
+
 describe('one person in two relay campaigns', () => {
   it('is a row in each, and a check-in in one is not one in the other', () => {
     sync.applySlice('conn', wholeRoster('day-1', 1, [person('r-p', 'P1')]), 1000)

@@ -15,28 +15,35 @@ import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { naturalKey } from '../../electron/core/roster/natural-key'
+import { searchKey } from '../../shared/roster/search-key'
 import { cleanup, startCore, tempDir, testCampaign, TEST_PIN } from './helpers'
 
 afterEach(cleanup)
 
 async function coreWith(names: string[]) {
+  return coreWithCsv(['name', ...names].join('\n'))
+}
+
+/** A kiosk in desk mode with `csv` imported as the active campaign's roster. */
+async function coreWithCsv(csv: string) {
   const dir = tempDir()
   openCampaignStore(dir).save(testCampaign())
   saveSettings(dir, { ...defaultSettings(), activeCampaignId: 'expo' })
   const core = startCore(dir, new MemoryVault(), { tickMs: 0 })
   await core.call('unlockAdmin', { pin: TEST_PIN })
-  const csv = ['name', ...names].join('\n')
-  await core.call('importRoster', {
-    fileName: 'r.csv',
-    format: 'csv',
-    dataBase64: Buffer.from(csv).toString('base64'),
-    skipBadRows: false,
-  })
+  const importCsv = (text: string) =>
+    core.call('importRoster', {
+      fileName: 'r.csv',
+      format: 'csv',
+      dataBase64: Buffer.from(text).toString('base64'),
+      skipBadRows: false,
+    })
+  await importCsv(csv)
   const search = async (query: string, limit: number) =>
     ((await core.call('searchRoster', { query, limit })) as Array<{ name: string }>).map(
       (r) => r.name,
     )
-  return { search }
+  return { search, importCsv }
 }
 
 describe('desk search order', () => {
@@ -61,6 +68,81 @@ describe('desk search order', () => {
       'Table 4',
       'Table 5',
     ])
+  })
+})
+
+describe('desk search finds guests the way staff type them', () => {
+  // As rosters arrive: accents, spaces, phones with dashes, brackets and country codes, codes
+  // in either case.
+  const roster = [
+    'name,company,phone,code',
+    '王小明,腾讯科技,138-0013-8000,SD-001',
+    '张 伟,阿里巴巴,+86 139 1234 5678,SD-002',
+    'Mary Ann Smith,Acme Corp.,(021) 6234 5678,sd-003',
+    'José Álvarez,Café Société,+34 612 345 678,SD-004',
+    'ÉLODIE Durand,Müller GmbH,0033 6 12 34 56 78,SD-005',
+    "Seán O'Brien,Groß & Co,0086 137 0000 1111,SD-006",
+  ].join('\n')
+
+  it.each([
+    // A Chinese input method's full-width letters and digits
+    ['ＳＤ－００１', ['王小明']],
+    ['１３８００', ['王小明']],
+    ['ｍａｒｙ', ['Mary Ann Smith']],
+    // A space typed or left out inside a name
+    ['王 小明', ['王小明']],
+    ['张伟', ['张 伟']],
+    ['maryann', ['Mary Ann Smith']],
+    ['mary ann smith', ['Mary Ann Smith']],
+    ['obrien', ["Seán O'Brien"]],
+    // Phones typed with or without dashes, spaces, brackets or the country code
+    ['13800138000', ['王小明']],
+    ['138 0013 8000', ['王小明']],
+    ['139-1234-5678', ['张 伟']],
+    ['+86 139 1234 5678', ['张 伟']],
+    ['+8613912345678', ['张 伟']],
+    ['8613912345678', ['张 伟']],
+    ['+86 137 0000 1111', ["Seán O'Brien"]],
+    ['021-62345678', ['Mary Ann Smith']],
+    ['1111', ["Seán O'Brien"]],
+    // Accents and case beyond ASCII
+    ['jose', ['José Álvarez']],
+    ['JOSÉ ÁLVAREZ', ['José Álvarez']],
+    ['élodie', ['ÉLODIE Durand']],
+    ['elodie', ['ÉLODIE Durand']],
+    ['cafe societe', ['José Álvarez']],
+    ['muller', ['ÉLODIE Durand']],
+    ['gross', ["Seán O'Brien"]],
+    // Codes in either case, with or without the dash; a barcode scanner's Enter
+    ['sd002', ['张 伟']],
+    ['SD003', ['Mary Ann Smith']],
+    ['SD-004\n', ['José Álvarez']],
+    ['sd-005\r\n', ['ÉLODIE Durand']],
+  ])('%j finds %j', async (query, names) => {
+    const { search } = await coreWithCsv(roster)
+    expect(await search(query, 50)).toEqual(names)
+  })
+
+  it('matches within one field, never across two', async () => {
+    const { search } = await coreWithCsv(roster)
+    // The end of a name and the start of its company: no guest is called that.
+    expect(await search('smithacme', 50)).toEqual([])
+    expect(await search('王小明腾讯', 50)).toEqual([])
+  })
+
+  it('finds nothing for text no guest has, and everyone for punctuation alone', async () => {
+    const { search } = await coreWithCsv(roster)
+    expect(await search('李雷', 50)).toEqual([])
+    expect(await search('%', 50)).toHaveLength(6)
+    expect(await search('-', 50)).toHaveLength(6)
+  })
+
+  it('finds a guest re-imported with new details by those, not the old ones', async () => {
+    const { search, importCsv } = await coreWithCsv(roster)
+    await importCsv('name,company,phone,code\nZoë Wang,Nordisk,150-0000-0001,SD-001')
+    expect(await search('zoe', 50)).toEqual(['Zoë Wang'])
+    expect(await search('15000000001', 50)).toEqual(['Zoë Wang'])
+    expect(await search('王小明', 50)).toEqual([])
   })
 })
 
@@ -102,6 +184,47 @@ describe('a roster imported before the order was kept (database version 4)', () 
       for (const r of rows) expect(r.sortKey).toBe(naturalKey(r.name))
       const found = new RosterStore(db).search('expo', '', 10).map((e) => e.name)
       expect(found).toEqual(['Guest 1', 'guest 2', 'Guest 10', '来宾 ２'])
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('a roster imported before the search was folded (database version 5)', () => {
+  it('is given its search keys when the kiosk opens it, and the desk finds it as typed', () => {
+    const file = join(tempDir(), 'kiosk.sqlite')
+    const old = new Database(file)
+    migrateWith(old, migrations.slice(0, 5), 'kiosk database')
+    const insert = old.prepare(
+      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key,
+         imported_at, sort_key) VALUES (?, 'expo', ?, ?, ?, ?, ?, 0, ?)`,
+    )
+    const guests = [
+      ['王 小明', '腾讯科技', '138-0013-8000', 'SD-001'],
+      ['José Álvarez', 'Café Société', '+34 612 345 678', 'SD-002'],
+      ['Guest 10', '', '', ''],
+      ['Guest 2', '', '', ''],
+    ] as const
+    for (const [i, [name, company, phone, code]] of guests.entries()) {
+      insert.run(`r${i}`, name, company, phone, code, `name:${name}`, naturalKey(name))
+    }
+    old.close()
+    const db = openKioskDb(file)
+    try {
+      const rows = db
+        .prepare<
+          [],
+          { name: string; company: string; phone: string; code: string; searchKey: string }
+        >('SELECT name, company, phone, code, search_key AS searchKey FROM roster_entries')
+        .all()
+      for (const r of rows) expect(r.searchKey).toBe(searchKey(r))
+      const store = new RosterStore(db)
+      const found = (q: string) => store.search('expo', q, 10).map((e) => e.name)
+      expect(found('王小明')).toEqual(['王 小明'])
+      expect(found('13800138000')).toEqual(['王 小明'])
+      expect(found('jose')).toEqual(['José Álvarez'])
+      expect(found('ｓｄ００２')).toEqual(['José Álvarez'])
+      expect(found('guest')).toEqual(['Guest 2', 'Guest 10'])
     } finally {
       db.close()
     }

@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from '../db/db'
 import { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-input'
 import { naturalKey } from './natural-key'
+import { searchKey, searchQueryKey } from '../../../shared/roster/search-key'
 
 export { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-input'
 
@@ -17,6 +18,8 @@ export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '')
+
 type EntryWithCampaign = RosterEntry & { campaignId: string }
 
 export class RosterStore {
@@ -26,8 +29,10 @@ export class RosterStore {
     byRegistration: Statement<[string, string], EntryWithCampaign>
     matchKey: Statement<[string], { matchKey: string }>
     byOpenid: Statement<[string, string], { id: string; name: string }>
-    search: Statement<[string, string, string, string, string, number], RosterEntry>
-    upsert: Statement<[string, string, string, string, string, string, string, number, string]>
+    search: Statement<[string, string, number], RosterEntry>
+    upsert: Statement<
+      [string, string, string, string, string, string, string, number, string, string]
+    >
     unbindOthers: Statement<[string, string, string]>
     bind: Statement<[string, number, string]>
     markCheckedIn: Statement<[number, string]>
@@ -41,6 +46,18 @@ export class RosterStore {
     db.function('natural_key', { deterministic: true }, (text: unknown) =>
       typeof text === 'string' ? naturalKey(text) : null,
     )
+    // What the search compares (shared/roster/search-key.ts), kept the same way (search_key).
+    db.function(
+      'search_key',
+      { deterministic: true },
+      (name: unknown, company: unknown, phone: unknown, code: unknown) =>
+        searchKey({
+          name: text(name),
+          company: text(company),
+          phone: text(phone),
+          code: text(code),
+        }),
+    )
     this.q = {
       byId: db.prepare(
         `SELECT ${COLUMNS}, campaign_id AS campaignId FROM roster_entries WHERE id = ?`,
@@ -53,18 +70,20 @@ export class RosterStore {
       byOpenid: db.prepare(
         'SELECT id, name FROM roster_entries WHERE campaign_id = ? AND openid = ?',
       ),
+      // instr, not LIKE: both sides are folded already, so a plain substring test; the index
+      // holds search_key, so rows that do not match are never read from the table.
       search: db.prepare(
-        `SELECT ${COLUMNS} FROM roster_entries WHERE campaign_id = ?
-         AND (name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\'
-              OR code LIKE ? ESCAPE '\\')
+        `SELECT ${COLUMNS} FROM roster_entries INDEXED BY roster_by_sort_key
+         WHERE campaign_id = ? AND instr(search_key, ?) > 0
          ORDER BY sort_key, name, id LIMIT ?`,
       ),
       upsert: db.prepare(
         `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at,
-           sort_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           sort_key, search_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (campaign_id, match_key) DO UPDATE SET
-           name = excluded.name, sort_key = excluded.sort_key, company = excluded.company,
+           name = excluded.name, sort_key = excluded.sort_key, search_key = excluded.search_key,
+           company = excluded.company,
            phone = excluded.phone,
            code = excluded.code, imported_at = excluded.imported_at`,
       ),
@@ -91,6 +110,7 @@ export class RosterStore {
           rosterMatchKey(r),
           now,
           naturalKey(r.name),
+          searchKey(r),
         )
       }
     })
@@ -105,9 +125,13 @@ export class RosterStore {
     return this.q.byOpenid.get(campaignId, openid) ?? null
   }
 
+  /**
+   * Entries whose name, company, phone or code holds the query, folded as the desk types it
+   * (shared/roster/search-key.ts: full-width forms, case, accents, spaces and punctuation, a
+   * phone's country code); in natural order.
+   */
   search(campaignId: string, query: string, limit: number): RosterEntry[] {
-    const q = `%${escapeLike(query.trim())}%`
-    return this.q.search.all(campaignId, q, q, q, q, limit)
+    return this.q.search.all(campaignId, searchQueryKey(query), limit)
   }
 
   /** Inserts or updates (keeping any openid binding); returns how many rows were written. */
@@ -177,17 +201,17 @@ export class RosterStore {
     this.db
       .prepare(
         `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, openid,
-           imported_at, sort_key)
+           imported_at, sort_key, search_key)
          SELECT CASE WHEN EXISTS (SELECT 1 FROM roster_entries e WHERE e.id = s.id)
              THEN 'r_' || lower(hex(randomblob(9))) ELSE s.id END,
            @campaign, s.name, s.company, s.phone, s.code,
            '${RELAY_KEY}' || s.id,
            CASE WHEN s.position = (SELECT min(position) FROM roster_staging o WHERE o.openid = s.openid)
              THEN s.openid END,
-           @now, natural_key(s.name)
+           @now, natural_key(s.name), search_key(s.name, s.company, s.phone, s.code)
          FROM roster_staging s WHERE true ORDER BY s.position
          ON CONFLICT (campaign_id, match_key) DO UPDATE SET name = excluded.name,
-           sort_key = excluded.sort_key, company = excluded.company, phone = excluded.phone, code = excluded.code,
+           sort_key = excluded.sort_key, search_key = excluded.search_key, company = excluded.company, phone = excluded.phone, code = excluded.code,
            openid = COALESCE(excluded.openid, openid), imported_at = excluded.imported_at`,
       )
       .run(p)

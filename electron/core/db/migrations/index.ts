@@ -5,6 +5,7 @@ import { m002FallbackCode } from './002-fallback-code'
 import { m003RelayCampaign } from './003-relay-campaign'
 import { m004RelayScreens } from './004-relay-screens'
 import { m005RosterSortKey } from './005-roster-sort-key'
+import { m006RosterSearchKey } from './006-roster-search-key'
 
 export type { Migration }
 
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   m003RelayCampaign,
   m004RelayScreens,
   m005RosterSortKey,
+  m006RosterSearchKey,
 ]

@@ -1,0 +1,71 @@
+/**
+ * What a roster search compares: text folded so that what staff type at a desk finds the guest
+ * as the roster wrote them. Both sides are folded the same way, so a fold only ever makes more
+ * text equal:
+ * - full-width letters and digits (a Chinese input method's `ＡＢＣ`, `１３８`) as ASCII,
+ *   compatibility forms as their plain letters (NFKD);
+ * - accents dropped (`José` → `jose`, `ÉLODIE` → `elodie`) and case folded beyond ASCII, with
+ *   the letters that have no decomposition written out (`ß` → `ss`, `ø` → `o`, `æ` → `ae`);
+ * - everything that is not a letter or a digit dropped: spaces (`王 小明` and `王小明`, `Mary Ann`
+ *   and `maryann`), punctuation (`O'Brien`, `SD-001`), a phone's dashes, brackets and `+`.
+ * Traditional and simplified Chinese are not folded into each other (張偉 does not find 张伟): that
+ * needs a character table this project does not carry.
+ */
+
+/** Letters lower case keeps as they are and NFKD does not take apart. */
+const SPELLED_OUT: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+}
+const SPELLED_OUT_RE = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'g')
+
+/** `text` as a search compares it (see above); '' when it has no letter or digit. */
+export function searchFold(text: string): string {
+  const folded = text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(SPELLED_OUT_RE, (c) => SPELLED_OUT[c] ?? c)
+    .replace(/[^\p{L}\p{N}]+/gu, '')
+  // Hangul syllables, taken apart by NFKD, put back together (as the query's are).
+  return /[\u1100-\u11ff]/.test(folded) ? folded.normalize('NFC') : folded
+}
+
+/** Between a key's fields: never in a folded query, so no match spans two fields. */
+export const SEARCH_KEY_SEPARATOR = '|'
+
+/** An entry's key: its name, company, phone and code, each folded. */
+export function searchKey(entry: {
+  name: string
+  company: string
+  phone: string
+  code: string
+}): string {
+  return [entry.name, entry.company, entry.phone, entry.code]
+    .map(searchFold)
+    .join(SEARCH_KEY_SEPARATOR)
+}
+
+/** China's country code as people type it before a number: `+86`, `0086`. */
+const COUNTRY_PREFIX = /^\s*(?:\+|00)\s*86/
+/** A mobile number with the country code in front and no `+`: `86 138 0013 8000`. */
+const BARE_COUNTRY_MOBILE = /^861\d{10}$/
+
+/**
+ * A query as a search compares it: folded, and a phone typed with China's country code in front
+ * (`+86 138…`, `0086 138…`, `8613800138000`) without it. The rest is a part of the number as
+ * typed, so whatever the whole query would find it finds too, and a roster that wrote its phones
+ * without the code (most do) finds the guest.
+ */
+export function searchQueryKey(query: string): string {
+  const nfkc = query.normalize('NFKC')
+  const folded = searchFold(nfkc.replace(COUNTRY_PREFIX, ''))
+  return BARE_COUNTRY_MOBILE.test(folded) ? folded.slice(2) : folded
+}
