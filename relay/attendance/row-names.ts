@@ -46,11 +46,11 @@ export class RowNames {
   }
 
   /**
-   * The openids of visitors whose name contains `text` (any case), on the roster of
+   * The openids of visitors whose name contains `text` (width, case, accents, spaces and
+   * punctuation ignored, as the kiosk's desk search: NameBook.visitorsNamed), on the roster of
    * `campaignId` or of any campaign (undefined); at most MAX_NAMED_VISITORS.
    */
   async visitorsNamed(text: string, campaignId: string | undefined): Promise<string[]> {
-    const needle = text.toLowerCase()
     const ids =
       campaignId !== undefined
         ? [campaignId]
@@ -58,7 +58,7 @@ export class RowNames {
     const found = new Set<string>()
     for (const id of ids) {
       this.used(id)
-      const named = await this.book.visitorsNamed(id, (name) => name.toLowerCase().includes(needle))
+      const named = await this.book.visitorsNamed(id, text)
       for (const openid of named) {
         if (found.size === MAX_NAMED_VISITORS) return [...found]
         found.add(openid)

@@ -17,6 +17,7 @@
  * - A book read by neither (a screen's snapshot with no stream open) is dropped `idleMs` after
  *   that read, or as soon as a screen that then held it goes.
  */
+import { searchFold } from '../../shared/roster/search-key'
 import type { RelayStore, StoreChange } from '../store/types'
 
 const PAGE = 1000
@@ -29,6 +30,8 @@ interface Book {
   names: Map<string, string>
   /** openid → registration id */
   bound: Map<string, string>
+  /** registration id → name as a search compares it, filled by the first search that reads it */
+  folded: Map<string, string>
 }
 
 /** Who keeps a campaign's book. */
@@ -59,13 +62,25 @@ export class NameBook {
     return reg === undefined ? null : (book.names.get(reg) ?? null)
   }
 
-  /** The openids bound to a registration whose name `matches`. */
-  async visitorsNamed(campaignId: string, matches: (name: string) => boolean): Promise<string[]> {
+  /**
+   * The openids bound to a registration whose name holds `text`, both folded as the desk's search
+   * folds them (shared/roster/search-key.ts: width, case, accents, spaces and punctuation); none
+   * when `text` has no letter or digit. Each name is folded once per book.
+   */
+  async visitorsNamed(campaignId: string, text: string): Promise<string[]> {
+    const needle = searchFold(text)
+    if (needle === '') return []
     const book = await this.book(campaignId)
     const out: string[] = []
     for (const [openid, reg] of book.bound) {
-      const name = book.names.get(reg)
-      if (name !== undefined && matches(name)) out.push(openid)
+      let folded = book.folded.get(reg)
+      if (folded === undefined) {
+        const name = book.names.get(reg)
+        if (name === undefined) continue
+        folded = searchFold(name)
+        book.folded.set(reg, folded)
+      }
+      if (folded.includes(needle)) out.push(openid)
     }
     return out
   }
@@ -177,6 +192,6 @@ export class NameBook {
     const bindings = await this.store.campaigns.bindings(campaignId)
     // Latest wins for an openid bound twice, as the store keeps it.
     for (const b of [...bindings].sort((x, y) => x.at - y.at)) bound.set(b.openid, b.registrationId)
-    return { names, bound }
+    return { names, bound, folded: new Map() }
   }
 }

@@ -6,13 +6,16 @@ import { MAX_NAMED_VISITORS, RowNames } from '../../relay/attendance/row-names'
 import { NameBook } from '../../relay/screens/name-book'
 import type { RelayStore, StoreChange } from '../../relay/store/types'
 
-/** A campaign `c1` whose roster of `size` entries is all bound (`o<i>` to `Visitor <i>`). */
-function fakeStore(size: number) {
+/**
+ * A campaign `c1` whose roster of `size` entries is all bound (`o<i>` to `Visitor <i>`, or to
+ * `names[i]`).
+ */
+function fakeStore(size: number, names: readonly string[] = []) {
   const reads: string[] = []
   let listener: ((c: StoreChange) => void) | null = null
   const entries = Array.from({ length: size }, (_, i) => ({
     id: `r${i}`,
-    name: `Visitor ${i}`,
+    name: names[i] ?? `Visitor ${i}`,
     company: '',
     phone: '',
     code: '',
@@ -71,6 +74,25 @@ describe('the console list’s roster names', () => {
       vi.useRealTimers()
     }
     expect(fake.subscribed()).toBe(false)
+  })
+
+  it('finds visitors by name as staff type it: width, case, accents, spaces ignored', async () => {
+    const roster = ['王小明', 'José Álvarez', 'Mary Ann Smith', 'ÉLODIE Durand', "Seán O'Brien"]
+    const names = new RowNames(fakeStore(roster.length, roster).store)
+    try {
+      const found = (q: string) => names.visitorsNamed(q, 'c1')
+      expect(await found('王 小明')).toEqual(['o0'])
+      expect(await found('ｊｏｓｅ')).toEqual(['o1'])
+      expect(await found('JOSÉ ÁLVAREZ')).toEqual(['o1'])
+      expect(await found('maryann')).toEqual(['o2'])
+      expect(await found('élodie')).toEqual(['o3'])
+      expect(await found('obrien')).toEqual(['o4'])
+      expect(await found('李雷')).toEqual([])
+      // Punctuation alone names no one (the list's search still looks at openids and scenes).
+      expect(await found("'")).toEqual([])
+    } finally {
+      names.close()
+    }
   })
 
   it(`finds at most ${MAX_NAMED_VISITORS} visitors by name`, async () => {
