@@ -315,6 +315,21 @@ describe('campaign frame', () => {
   })
 })
 
+/**
+ * Once serveRoster's 3 entries of expo-2026 are in, the desk code for reg-00001 (asked again
+ * until the desk campaign lets the kiosk show it).
+ */
+async function deskCodeOnceRostered(core: KioskCore) {
+  await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
+  return waitFor(async () => {
+    try {
+      return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
+    } catch {
+      return undefined
+    }
+  }, 'desk code')
+}
+
 function entries(n: number, version: number): RelayRosterEntry[] {
   return Array.from({ length: n }, (_, i) => ({
     id: `reg-${String(i).padStart(5, '0')}`,
@@ -466,14 +481,7 @@ describe('desk bindings', () => {
     const relay = await fakeV2Relay()
     serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
     const { core } = kiosk(relay)
-    await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
-    const shown = await waitFor(async () => {
-      try {
-        return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
-      } catch {
-        return undefined
-      }
-    }, 'desk code')
+    const shown = await deskCodeOnceRostered(core)
     // The link drops before the scan's bind reaches the relay: the scan is replayed on reconnect.
     let n = 0
     relay.onHello((c) => {
@@ -519,14 +527,7 @@ describe('desk bindings', () => {
     const relay = await fakeV2Relay()
     serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
     const { core } = kiosk(relay)
-    await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
-    const shown = await waitFor(async () => {
-      try {
-        return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
-      } catch {
-        return undefined
-      }
-    }, 'desk code')
+    const shown = await deskCodeOnceRostered(core)
     // Offline, the guest scans the desk code (the relay counts it in expo-2026); the organizer
     // moves the booth; back online, the new campaign comes first, then the scan.
     relay.onHello((c) =>
@@ -565,14 +566,7 @@ describe('desk bindings', () => {
     const core = startCore(dataDir, vault, {
       relayLink: { ...fastLink, bindResendMs: 100, bindResendMaxMs: 400 },
     })
-    await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
-    const shown = await waitFor(async () => {
-      try {
-        return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
-      } catch {
-        return undefined
-      }
-    }, 'desk code')
+    const shown = await deskCodeOnceRostered(core)
     let hellos = 0
     relay.onHello((c) => {
       hellos++
