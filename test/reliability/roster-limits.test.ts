@@ -49,6 +49,23 @@ async function workbookOfRows(rows: number): Promise<Buffer> {
   return writeZip([...parts.filter((p) => p.name !== sheetEntry.name), sheetEntry])
 }
 
+/**
+ * Runs `read`, counting the turns of the event loop while it runs (a setImmediate chain, started
+ * before `read` is called and stopped as it settles).
+ */
+async function loopTurnsDuring<T>(read: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0
+  let reading = true
+  const turn = () => {
+    if (!reading) return
+    turns++
+    setImmediate(turn)
+  }
+  setImmediate(turn)
+  const result = await read().finally(() => (reading = false))
+  return { result, turns }
+}
+
 interface ChildResult {
   fatal: boolean
   rows: number
@@ -174,15 +191,7 @@ describe('roster row limit', () => {
       )
       const data = Buffer.from(['姓名,单位,电话,编号,备注', ...body].join('\r\n'))
       expect(data.length).toBeGreaterThan(90 * 64 * 1024)
-      let turns = 0
-      let reading = true
-      const turn = () => {
-        if (!reading) return
-        turns++
-        setImmediate(turn)
-      }
-      setImmediate(turn)
-      const r = await parseRosterFile('csv', data).finally(() => (reading = false))
+      const { result: r, turns } = await loopTurnsDuring(() => parseRosterFile('csv', data))
       expect(r.errors).toEqual([])
       expect(r.rows).toHaveLength(99_999)
       expect(r.rows.at(-1)).toEqual({
@@ -204,15 +213,7 @@ describe('roster row limit', () => {
       // check's inflated chunks). In the worker, the loop turns freely while it reads; the rows
       // come back in batches, a turn between each.
       const data = await workbookOfRows(49_999)
-      let turns = 0
-      let reading = true
-      const turn = () => {
-        if (!reading) return
-        turns++
-        setImmediate(turn)
-      }
-      setImmediate(turn)
-      const r = await parseRosterFile('xlsx', data).finally(() => (reading = false))
+      const { result: r, turns } = await loopTurnsDuring(() => parseRosterFile('xlsx', data))
       expect(r.errors).toEqual([])
       expect(r.rows).toHaveLength(49_999)
       expect(r.rows.at(-1)).toEqual({ name: 'n50000', company: '', phone: '', code: '' })
