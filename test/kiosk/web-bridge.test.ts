@@ -20,6 +20,7 @@ import { silentLogger, type LogFields, type Logger } from '../../shared/server/l
 import { MemoryVault } from '../../electron/core/config/vault'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
+import { adminEventRow } from '../helpers/admin-event-row'
 import { openFds } from '../helpers/fds'
 import { rawHttp as raw } from '../helpers/raw-http'
 import {
@@ -249,24 +250,7 @@ describe('web bridge security', () => {
     for (const name of ['attendance', 'exportProgress', 'locale'])
       es.addEventListener(name, (e) => got.push([name, JSON.parse(e.data)]))
     await waitFor(() => streamsOpen > opened, 'the event stream open')
-    const row = {
-      id: 1,
-      eventId: 'ev_1',
-      campaignId: 'expo',
-      kioskId: 'booth-1',
-      openid: 'o_visitor_openid',
-      scene: 'booth-1:abc',
-      kind: 'scan' as const,
-      createTime: 1_700_000_000,
-      receivedAt: 1_700_000_000_000,
-      firstVisit: true,
-      checkInNumber: 1,
-      rosterEntryId: 'r1',
-      rosterName: '张三',
-      greetingShown: false,
-      unknownTicket: false,
-      fallback: false,
-    }
+    const row = adminEventRow
     // One stream, in order: a row sent while locked would arrive before the locale.
     core.events.emit('attendance', row)
     core.events.emit('locale', 'en')

@@ -17,6 +17,7 @@ import type { Greeting } from '../../shared/domain'
 import type { KioskEventName, KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
 import { FakeBrowserWindow, FakeEvent, FakeIpcMain, FakeSession, FakeWebContents } from './fakes'
+import { adminEventRow } from '../helpers/admin-event-row'
 
 class FakeApp extends EventEmitter {
   isPackaged = true
@@ -326,24 +327,7 @@ describe('startup wiring', () => {
     // Every check-in's openid and registered name, an export's file: what listAttendance and
     // startExport need the PIN for, and what the kiosk screen has no use for.
     const win = await launched()
-    const row = {
-      id: 1,
-      eventId: 'ev_1',
-      campaignId: 'expo',
-      kioskId: 'booth-1',
-      openid: 'o_visitor_openid',
-      scene: 'booth-1:abc',
-      kind: 'scan',
-      createTime: 1_700_000_000,
-      receivedAt: 1_700_000_000_000,
-      firstVisit: true,
-      checkInNumber: 1,
-      rosterEntryId: 'r1',
-      rosterName: '张三',
-      greetingShown: false,
-      unknownTicket: false,
-      fallback: false,
-    }
+    const row = adminEventRow
     const progress = {
       exportId: 'x_1',
       state: 'done',
