@@ -66,8 +66,7 @@ export class AdminAuth {
   /** True while a session is open; each admin call extends it. */
   checkAndTouch(): boolean {
     const now = this.o.now()
-    // More left than a session ever has: it began before the clock was set back, and is over.
-    if (now >= this.unlockedUntil || this.unlockedUntil - now > this.idleMs) {
+    if (!this.openAt(now)) {
       this.unlockedUntil = 0
       return false
     }
@@ -77,7 +76,14 @@ export class AdminAuth {
 
   /** Whether a session is open, without extending it (for what is not an admin use). */
   isUnlocked(): boolean {
-    const now = this.o.now()
+    return this.openAt(this.o.now())
+  }
+
+  /**
+   * Whether a session is open at `now`. More left than a session ever has: it began before the
+   * clock was set back, and is over.
+   */
+  private openAt(now: number): boolean {
     return now < this.unlockedUntil && this.unlockedUntil - now <= this.idleMs
   }
 
