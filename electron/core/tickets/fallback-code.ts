@@ -9,7 +9,7 @@ import type { FallbackCodeStatus } from '../../../shared/ipc'
 import type { KioskDb } from '../db/db'
 import type { FallbackSource } from './fallback-source'
 import { TicketSourceError } from './ticket-source'
-import { waiting } from './ticket-supply'
+import { waitEndsWithRelay, waiting } from './ticket-supply'
 import type { ErrorBody } from '../../../shared/errors'
 
 export interface FallbackCodeRow {
@@ -105,8 +105,7 @@ export class FallbackCodes {
    * minute later. The count of failures stays, as in the ticket supply's `relayBack`.
    */
   relayBack(): void {
-    if (this.source?.kind !== 'proxy' || this.lastError?.code !== 'unreachable') return
-    this.nextAttemptAt = 0
+    if (waitEndsWithRelay(this.source, this.lastError)) this.nextAttemptAt = 0
   }
 
   /** The pool put the code on screen (true) or took it off (false). */

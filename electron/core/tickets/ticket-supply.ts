@@ -92,8 +92,7 @@ export class TicketSupply {
    * again, the next wait is as long as it would have been.
    */
   relayBack(): void {
-    if (this.source?.kind !== 'proxy' || this.lastError?.code !== 'unreachable') return
-    this.nextAttemptAt = 0
+    if (waitEndsWithRelay(this.source, this.lastError)) this.nextAttemptAt = 0
   }
 
   /** Asks for up to `need` tickets, unless backing off, out of quota or at the concurrency cap. */
@@ -239,4 +238,16 @@ export function waiting(now: number, until: number, waitMs: number): boolean {
   // jittered wait (788.607832 ms) can come out a hair longer than itself. A clock set back is
   // hours, not a millisecond.
   return now < until && until - now <= waitMs + 1
+}
+
+/**
+ * Whether a backoff ends as the relay link is welcomed again (`relayBack`): only a wait after
+ * failing to reach the relay (`unreachable`), for a source that asks through it (`proxy`). The
+ * ticket supply and the fallback code alike.
+ */
+export function waitEndsWithRelay(
+  source: { readonly kind: 'direct' | 'proxy' } | null,
+  lastError: { readonly code: string } | null,
+): boolean {
+  return source?.kind === 'proxy' && lastError?.code === 'unreachable'
 }
