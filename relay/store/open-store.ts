@@ -1,3 +1,4 @@
+import type { EmptyDatabaseWarn } from '../../shared/server/damaged-database'
 import type { RelayConfig } from '../config'
 import { openSqliteStore } from './sqlite/store'
 import type { RelayStore } from './types'
@@ -20,7 +21,7 @@ export async function openStore(
      */
     attendanceForReadsOnly?: boolean
     /** SQLite: told when relay.sqlite was there but empty (it starts as a new database). */
-    warn?: (message: string, fields: { file: string }) => void
+    warn?: EmptyDatabaseWarn
   } = {},
 ): Promise<RelayStore> {
   if (config.redis !== null) {

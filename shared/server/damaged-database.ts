@@ -39,6 +39,27 @@ export function refuseDamaged<T>(what: string, file: string, open: () => T): T {
 }
 
 /**
+ * Sets up the just-opened `db` (its pragmas and migrations, `setUp`) as `refuseDamaged` runs it,
+ * closing `db` when anything fails: the program refuses to start without holding the file.
+ */
+export function setUpOrClose(
+  db: { readonly open: boolean; close(): unknown },
+  what: string,
+  file: string,
+  setUp: () => void,
+): void {
+  try {
+    refuseDamaged(what, file, setUp)
+  } catch (err) {
+    if (db.open) db.close()
+    throw err
+  }
+}
+
+/** Told when the database file was there but empty (`emptyDatabaseWarning`), so it starts new. */
+export type EmptyDatabaseWarn = (message: string, fields: { file: string }) => void
+
+/**
  * What to say before opening `file` when it is there but empty (0 bytes: a backup copy that
  * failed, a disk that lost it): SQLite opens it as a new empty database without a word, and the
  * program starts with nothing in it. Null when it is not there (a first start) or has content.

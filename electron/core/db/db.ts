@@ -8,7 +8,11 @@
  */
 import Database from 'better-sqlite3'
 import { chmodSync, existsSync } from 'node:fs'
-import { emptyDatabaseWarning, refuseDamaged } from '../../../shared/server/damaged-database'
+import {
+  emptyDatabaseWarning,
+  setUpOrClose,
+  type EmptyDatabaseWarn,
+} from '../../../shared/server/damaged-database'
 import { migrate as migrateDb } from '../../../shared/server/migrate'
 import { migrations } from './migrations'
 
@@ -20,7 +24,7 @@ export interface OpenDbOptions {
   /** Electron main passes its own build of better-sqlite3 (docs/DESIGN.md "Native modules"). */
   nativeBinding?: string
   /** Told when the file was there but empty, so it starts as a new database. */
-  warn?: (message: string, fields: { file: string }) => void
+  warn?: EmptyDatabaseWarn
 }
 
 export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb {
@@ -35,20 +39,15 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
   // as the vault and settings beside it are (not the umask's 0644). Before WAL mode, as SQLite
   // gives the -wal and -shm files the database's mode. One the operator made keeps its mode.
   if (isNew) chmodSync(file, 0o600)
-  try {
-    // A file that is not a database (cut short, something else) refused naming it, untouched.
-    refuseDamaged('kiosk database', file, () => {
-      db.pragma('journal_mode = WAL')
-      // FULL: an acknowledged scan must survive a power cut, since the relay forgets it once acked.
-      db.pragma('synchronous = FULL')
-      db.pragma('foreign_keys = ON')
-      db.pragma('busy_timeout = 5000')
-      migrate(db)
-    })
-  } catch (err) {
-    db.close()
-    throw err
-  }
+  // A file that is not a database (cut short, something else) refused naming it, untouched.
+  setUpOrClose(db, 'kiosk database', file, () => {
+    db.pragma('journal_mode = WAL')
+    // FULL: an acknowledged scan must survive a power cut, since the relay forgets it once acked.
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('busy_timeout = 5000')
+    migrate(db)
+  })
   return db
 }
 

@@ -11,7 +11,11 @@ import { MemoryTokenStore, quotaDay, type TokenStore } from '../../../shared/wec
 import { READ_WAIT_MS, SqliteAttendance, type IndexingOptions } from './attendance'
 import { SqliteChangePoller } from './change-poller'
 import { Checkpointer } from './checkpointer'
-import { emptyDatabaseWarning, refuseDamaged } from '../../../shared/server/damaged-database'
+import {
+  emptyDatabaseWarning,
+  setUpOrClose,
+  type EmptyDatabaseWarn,
+} from '../../../shared/server/damaged-database'
 import { migrate } from '../../../shared/server/migrate'
 import { RELAY_DATA_SETTING, unwritableFolderHint } from '../../../shared/server/folder-lock'
 import { SqliteConsoleStore } from './console'
@@ -60,7 +64,7 @@ export interface SqliteStoreOptions {
   /** When pending attendance rows are moved into the indexed table (tests). */
   indexing?: IndexingOptions
   /** Told when `relay.sqlite` was there but empty, so it starts as a new database. */
-  warn?: (message: string, fields: { file: string }) => void
+  warn?: EmptyDatabaseWarn
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
@@ -83,30 +87,25 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
       { cause: err },
     )
   }
-  try {
-    // A file that is not a database (cut short, something else) refused naming it, untouched.
-    refuseDamaged('relay database', file, () => {
-      // Before anything writes (switching to WAL, an older relay's database's migrations), so
-      // a database it may not write is refused in our words, never in SQLite's alone.
-      assertWritable(db, file)
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = FULL')
-      // better-sqlite3 waits synchronously: a lock held elsewhere (a backup, an sqlite3 shell)
-      // freezes the whole relay for this long per statement. 1 s covers the CLI's short
-      // writes; past it the push gets 503 and WeChat retries (docs/RELIABILITY.md).
-      db.pragma('busy_timeout = 1000')
-      db.pragma('foreign_keys = ON')
-      // Each push writes in its own savepoint, whose undo copies of the pages it touches
-      // spilled to a temporary file past 64 KiB: with the attendance, as many bytes per group
-      // commit as the WAL itself. In memory it holds one push's pages at a time. See
-      // docs/BENCHMARKS.md "SQLite push path: what a commit writes (issue 18, pushsql, 2026-12-02)".
-      db.pragma('temp_store = MEMORY')
-      migrate(db, migrations, 'relay database')
-    })
-  } catch (err) {
-    if (db.open) db.close()
-    throw err
-  }
+  // A file that is not a database (cut short, something else) refused naming it, untouched.
+  setUpOrClose(db, 'relay database', file, () => {
+    // Before anything writes (switching to WAL, an older relay's database's migrations), so
+    // a database it may not write is refused in our words, never in SQLite's alone.
+    assertWritable(db, file)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    // better-sqlite3 waits synchronously: a lock held elsewhere (a backup, an sqlite3 shell)
+    // freezes the whole relay for this long per statement. 1 s covers the CLI's short
+    // writes; past it the push gets 503 and WeChat retries (docs/RELIABILITY.md).
+    db.pragma('busy_timeout = 1000')
+    db.pragma('foreign_keys = ON')
+    // Each push writes in its own savepoint, whose undo copies of the pages it touches
+    // spilled to a temporary file past 64 KiB: with the attendance, as many bytes per group
+    // commit as the WAL itself. In memory it holds one push's pages at a time. See
+    // docs/BENCHMARKS.md "SQLite push path: what a commit writes (issue 18, pushsql, 2026-12-02)".
+    db.pragma('temp_store = MEMORY')
+    migrate(db, migrations, 'relay database')
+  })
   const checkpointer = file === ':memory:' ? null : new Checkpointer(db, file)
   return new SqliteStore(
     db,
