@@ -25,6 +25,18 @@ import type { TcpLink } from './tcp-link'
 
 const OPENID = (i: number): string => `oWallVisitor${String(i).padStart(5, '0')}xyz`
 
+/** The wall's check-in count, as it shows it ("1,234"). */
+const WALL_COUNT = `document.querySelector('[data-testid="wall-count"]').textContent`
+/** The check-in numbers of the wall's tiles, newest first. */
+const TILE_NUMBERS = `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`
+
+/** The count the wall shows now, and its tiles' numbers. */
+async function wallNow(wall: Page): Promise<{ before: number; tiles: number[] }> {
+  const before = Number((await wall.evaluate<string>(WALL_COUNT)).replace(/,/g, ''))
+  const tiles = await wall.evaluate<number[]>(TILE_NUMBERS)
+  return { before, tiles }
+}
+
 /** In-page: remembers every tile number ever added, and the most tiles seen at once. */
 const WATCH = `(() => {
   window.__seen = []
@@ -284,10 +296,7 @@ describe('the big screens in Chromium', () => {
       await page.evaluate('window.__sameLoad = true')
     }
     expect(await wall.evaluate(WATCH)).toBe(true)
-    const count = `document.querySelector('[data-testid="wall-count"]').textContent`
-    const before = Number((await wall.evaluate<string>(count)).replace(/,/g, ''))
-    const numbers = `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`
-    const tiles = await wall.evaluate<number[]>(numbers)
+    const { before, tiles } = await wallNow(wall)
 
     // Renamed, greetings edited (a PUT of the whole campaign, as the console saves it).
     const renamed = '春季展 签到 · 第二天'
@@ -311,8 +320,8 @@ describe('the big screens in Chromium', () => {
     await assign(organizer, 'k1', other.id)
     await scan(relay.url, OPENID(900), 'k1', 900)
     await scan(relay.url, OPENID(901), 'k1-unused', 901)
-    await waitForPage(wall, `${count} === '${before + 1}'`)
-    const after = await wall.evaluate<number[]>(numbers)
+    await waitForPage(wall, `${WALL_COUNT} === '${before + 1}'`)
+    const after = await wall.evaluate<number[]>(TILE_NUMBERS)
     expect(after).toEqual([before + 1, ...tiles].slice(0, 60))
     expect(await wall.evaluate('window.__dupes')).toBe(0)
     for (const page of [wall, draw]) {
@@ -328,20 +337,17 @@ describe('the big screens in Chromium', () => {
     await waitForPage(wall, `document.querySelector('main').dataset.state === 'live'`)
     await wall.evaluate('window.__sameLoad = true')
     expect(await wall.evaluate(WATCH)).toBe(true)
-    const count = `document.querySelector('[data-testid="wall-count"]').textContent`
-    const before = Number((await wall.evaluate<string>(count)).replace(/,/g, ''))
-    const numbers = `[...document.querySelectorAll('.tile')].map((e) => Number(e.dataset.number))`
-    const tiles = await wall.evaluate<number[]>(numbers)
+    const { before, tiles } = await wallNow(wall)
 
     await fx.restart()
     relay = fx.relay
     await Promise.all(
       Array.from({ length: 5 }, (_, j) => scan(relay.url, OPENID(950 + j), 'k1-unused', 950 + j)),
     )
-    await waitForPage(wall, `${count} === '${before + 5}'`, 45_000)
+    await waitForPage(wall, `${WALL_COUNT} === '${before + 5}'`, 45_000)
     await waitForPage(wall, `document.querySelector('main').dataset.state === 'live'`)
     const fresh = Array.from({ length: 5 }, (_, j) => before + 5 - j)
-    expect(await wall.evaluate<number[]>(numbers)).toEqual([...fresh, ...tiles].slice(0, 60))
+    expect(await wall.evaluate<number[]>(TILE_NUMBERS)).toEqual([...fresh, ...tiles].slice(0, 60))
     expect(await wall.evaluate('window.__dupes')).toBe(0)
     expect(await wall.evaluate('window.__sameLoad')).toBe(true)
     await wall.close()
