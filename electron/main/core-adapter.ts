@@ -25,9 +25,11 @@ export interface ShellCore {
   readonly call: KioskCall
   /** The PIN generated on this first start, to show the operator once; else null. */
   readonly initialPin: string | null
-  /** Whether the admin area is unlocked (also extends the admin session, as any admin use does). */
-  isAdminUnlocked(): boolean
-  /** Whether the admin area is unlocked, without extending the session (admin events). */
+  /**
+   * Whether the admin area is unlocked, without extending its session: the shell asks it for
+   * admin events, for a blur and for a close, none of which is staff using the admin area (a
+   * visitor tapping outside must not keep it from idling out). Admin calls go through `call`.
+   */
   adminSessionOpen(): boolean
   /** Ends the admin session (the screen was loaded again and shows itself locked). */
   lockAdmin(): void
@@ -75,7 +77,6 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
   return {
     call: core.call,
     initialPin: core.initialPin,
-    isAdminUnlocked: () => core.auth.checkAndTouch(),
     adminSessionOpen: () => core.adminSessionOpen(),
     lockAdmin: () => core.auth.lock(),
     onEvent: (listener) => core.events.onAny(listener),

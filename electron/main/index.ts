@@ -161,8 +161,9 @@ async function start(): Promise<void> {
     preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
     lockdown: app.isPackaged || process.argv.includes('--kiosk'),
     log,
-    holdFocus: () => !core.isAdminUnlocked(),
-    canClose: () => state.quitting || core.isAdminUnlocked(),
+    // Not admin use: a blur or a close asks without extending the admin session.
+    holdFocus: () => !core.adminSessionOpen(),
+    canClose: () => state.quitting || core.adminSessionOpen(),
   })
   state.kiosk = kiosk
   const win = kiosk.window

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createDispatcher } from '../../electron/core/api/kiosk-api'
+import { AdminAuth, hashPin } from '../../electron/core/config/admin-auth'
 import type * as LaunchArgs from '../../electron/core/config/provisioning-args'
 import type * as Settings from '../../electron/core/config/settings'
 import { defaultSettings } from '../../electron/core/config/settings'
@@ -169,7 +170,6 @@ function fakeCore(): Harness['core'] {
       handlers: { setLocale: () => ({ ok: true }) } as unknown as KioskHandlers,
       isAdminUnlocked: () => core.adminUnlocked,
     }),
-    isAdminUnlocked: () => core.adminUnlocked,
     adminSessionOpen: () => core.adminUnlocked,
     lockAdmin: () => {
       core.adminUnlocked = false
@@ -610,6 +610,32 @@ describe('quitting', () => {
     expect(win.tryClose()).toBe(false)
     h.current.core.adminUnlocked = true
     expect(win.tryClose()).toBe(true)
+  })
+
+  it('a blur or a close is not admin use: the admin session still idles out', async () => {
+    // A visitor tapping outside the window or pressing Alt+F4 while staff left the admin area
+    // open must not keep it open: the shell asks without extending the session.
+    let now = 0
+    const auth = new AdminAuth({
+      now: () => now,
+      getPinHash: () => hashPin('135790'),
+      setPinHash: () => undefined,
+      loadLockout: () => ({ failures: 0, lockedUntil: null }),
+      saveLockout: () => undefined,
+      idleMs: 60_000,
+    })
+    Object.assign(h.current.core, {
+      adminSessionOpen: () => auth.isUnlocked(),
+      lockAdmin: () => auth.lock(),
+    })
+    const win = await launched()
+    expect(auth.unlock('135790').ok).toBe(true)
+    now = 50_000
+    win.emit('blur')
+    win.tryClose()
+    now = 70_000
+    expect(auth.isUnlocked()).toBe(false)
+    expect(win.tryClose()).toBe(false)
   })
 
   it('a page that loads again (reload, renderer crash) starts locked, in the core too', async () => {
