@@ -11,7 +11,7 @@ import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
 import { exemptFromIdleTimeout } from './connection-limits'
 import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
-import { errorMessage, type Logger } from './log'
+import { errorMessage, LogLimiter, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { CampaignDirectory } from './campaign-directory'
 import type { RelayStore, StoreChange } from './store/types'
@@ -85,6 +85,8 @@ export const SAFETY_READ_EVERY_PINGS = 2
  * small write per kiosk per 30 s, whatever the ping interval (every other ping at 15 s).
  */
 const SEEN_WRITE_EVERY_MS = 30_000
+/** A line a kiosk's frames can repeat at will is logged at most this often for each kiosk. */
+const REPEATED_LINE_INTERVAL_MS = 60_000
 /** A failed token check is tried again after this long, while the kiosk is connected. */
 const RECHECK_RETRY_MS = 1000
 /**
@@ -150,9 +152,12 @@ export class KioskHub {
    * never repeated, and a stale session here would otherwise keep the link, and the scans.
    */
   private readonly generationRetries = new Map<string, NodeJS.Timeout>()
+  /** Lines a kiosk's frames can repeat at will: once a minute for each kiosk (SessionContext). */
+  private readonly repeatedLines: LogLimiter
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
+    this.repeatedLines = new LogLimiter(opts.now, REPEATED_LINE_INTERVAL_MS)
     this.pingTimer = setInterval(() => this.heartbeat(), opts.pingIntervalMs ?? PING_INTERVAL_MS)
     this.pingTimer.unref()
     // The relay's clock on the 101, as on any other answer: what the kiosk judges a replayed
@@ -346,6 +351,7 @@ export class KioskHub {
       limits: this.limits,
       onHello: (s) => this.onHello(s),
       campaignOf: (kioskId) => this.opts.campaigns.viewOf(kioskId),
+      repeatedLines: this.repeatedLines,
       onClosed: (s) => {
         if (this.live.get(s.kioskId) !== s) return
         this.live.delete(s.kioskId)

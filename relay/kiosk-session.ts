@@ -15,7 +15,7 @@ import {
 } from '../shared/relay-protocol'
 import type { KioskCampaignView } from './campaign-directory'
 import { RosterSync } from './roster-sync'
-import { errorMessage, type Logger } from './log'
+import { errorMessage, type Logger, type LogLimiter } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore, StoredEvent } from './store/types'
 
@@ -50,6 +50,11 @@ export interface SessionContext {
   onClosed(session: KioskSession): void
   /** The kiosk's current campaign (contract v2) and its version. */
   campaignOf(kioskId: string): Promise<KioskCampaignView>
+  /**
+   * Lines a kiosk can repeat at will (a bind for another campaign, each frame), keyed by kiosk:
+   * the hub's one limiter, so a kiosk that reconnects does not start its minute over.
+   */
+  repeatedLines: LogLimiter
 }
 
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
@@ -216,10 +221,15 @@ export class KioskSession {
       if (keep) {
         await this.ctx.store.campaigns.putBinding(campaignId, { registrationId, openid, at })
       } else {
-        this.ctx.log.warn('bind for another campaign dropped', {
-          kioskId: this.kioskId,
-          campaignId,
-        })
+        // A kiosk can send these without end (a stolen token's flood): once a minute a kiosk.
+        const line = this.ctx.repeatedLines.take(`bind for another campaign: ${this.kioskId}`)
+        if (line !== null) {
+          this.ctx.log.warn('bind for another campaign dropped', {
+            kioskId: this.kioskId,
+            campaignId,
+            ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+          })
+        }
       }
       if (this.phase === 'live')
         this.send({ type: 'bind-ack', campaignId, registrationId, openid, at })

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { toRelayCampaign } from '../../shared/campaign'
 import { relayFrameSchema, type RelayFrame, type RosterFrame } from '../../shared/relay-protocol'
 import type { KioskCampaignView } from '../../relay/campaign-directory'
-import { KioskSession, type FrameSocket } from '../../relay/kiosk-session'
-import { silentLogger } from '../../relay/log'
+import { KioskSession, type FrameSocket, type SessionContext } from '../../relay/kiosk-session'
+import { jsonLogger, LogLimiter, silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
@@ -82,6 +82,7 @@ describe('KioskSession backpressure', () => {
     through: RelayStore = store,
     campaignOf: () => Promise<KioskCampaignView> = () =>
       Promise.resolve({ campaign: null, version: 0 }),
+    context: Partial<SessionContext> = {},
   ) {
     return new KioskSession(socket, 'k1', 'h', {
       store: through,
@@ -92,6 +93,8 @@ describe('KioskSession backpressure', () => {
       onHello: () => Promise.resolve(),
       campaignOf,
       onClosed: () => {},
+      repeatedLines: new LogLimiter(() => 0, 60_000),
+      ...context,
     })
   }
 
@@ -247,6 +250,63 @@ describe('KioskSession backpressure', () => {
     ])
     expect(await store.campaigns.bindings('next')).toEqual([])
     expect(socket.closedWith).toBeNull()
+  })
+
+  it('logs dropped binds for another campaign once a minute per kiosk, with how many went unlogged', async () => {
+    const next = await store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'next', screenKey: 'k'.repeat(43) },
+      0,
+    )
+    if (next === null) throw new Error('no campaign')
+    const view = { campaign: toRelayCampaign(next.campaign), version: next.version }
+    let clock = 0
+    const lines: string[] = []
+    // One limiter for the hub's sessions: a kiosk that reconnects does not start over.
+    const repeatedLines = new LogLimiter(() => clock, 60_000)
+    const link = async () => {
+      const socket = new SlowSocket()
+      const s = session(
+        socket,
+        { window: 100, highWaterBytes: 1_000_000, batch: 100 },
+        store,
+        () => Promise.resolve(view),
+        { now: () => clock, log: jsonLogger((l) => lines.push(l)), repeatedLines },
+      )
+      s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+      let sent = 0
+      const binds = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const bind = { campaignId: 'other', registrationId: `r${sent}`, openid: 'oX', at: sent }
+          sent++
+          s.onMessage(JSON.stringify({ type: 'bind', ...bind }))
+        }
+        await vi.waitFor(() =>
+          expect(socket.sent.filter((f) => f.type === 'bind-ack')).toHaveLength(sent),
+        )
+      }
+      return binds
+    }
+    const dropped = () =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['msg'] === 'bind for another campaign dropped')
+        .map((l) => [l['kioskId'], l['unlogged'] ?? 0])
+
+    let binds = await link()
+    await binds(5)
+    expect(dropped()).toEqual([['k1', 0]])
+    clock = 30_000
+    binds = await link()
+    await binds(3)
+    expect(dropped()).toEqual([['k1', 0]])
+    // A minute after the line: one more, with the 4 + 3 in between (the next waits again).
+    clock = 60_000
+    await binds(2)
+    expect(dropped()).toEqual([
+      ['k1', 0],
+      ['k1', 7],
+    ])
   })
 
   it('does not grow the buffer without bound when the kiosk never reads', async () => {
