@@ -6,7 +6,7 @@
  * running kiosk holds its settings in memory and would keep the old PIN).
  */
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -14,6 +14,7 @@ import { z } from 'zod'
 import { openKioskDb } from '../../electron/core/db/db'
 import { MetaTable } from '../../electron/core/db/meta-table'
 import { loadLockout } from '../../electron/core/config/admin-lockout'
+import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { assertCliBuilt, callKiosk, type KioskProcess } from './kiosk-process'
 import { kioskDataFolder } from './kiosk-data-folder'
 
@@ -62,6 +63,28 @@ describe('kiosk reset-pin', () => {
     expect(run.stdout).toBe('')
     expect(run.stderr).toContain(`no kiosk settings in ${none}`)
     expect(existsSync(none)).toBe(false)
+  }, 60_000)
+
+  it('warns, in zh-CN then English, of a kiosk.db of 0 bytes it opens as a new database', async () => {
+    // A backup copy that failed: reset-pin made it a new empty database without a word, and the
+    // kiosk, finding a database there, had nothing to warn of at its next start either.
+    const folder = join(dir, 'empty-db')
+    mkdirSync(folder)
+    saveSettings(folder, defaultSettings())
+    const db = join(folder, 'kiosk.db')
+    writeFileSync(db, '')
+    const run = await resetPin(['--data', folder])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d{6}$/)
+    expect(run.stderr).toBe(
+      `warning: 签到数据库 ${db} 是空文件：已作为新数据库使用；如果本想恢复备份，请停下来先恢复备份。\n` +
+        `kiosk database ${db} was empty: starting a new database; ` +
+        'if you meant to restore a backup, stop and restore it\n',
+    )
+    // Now a database: no warning the next time.
+    const again = await resetPin(['--data', folder])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toBe('')
   }, 60_000)
 
   it('refuses while a kiosk runs on the folder, then gives a new PIN and clears the lockout', async () => {

@@ -65,7 +65,16 @@ export async function runResetPinCommand(args: string[]): Promise<number> {
     // The lockout first: a failure here leaves the old PIN, not a new one nobody was shown.
     const dbFile = join(dataDir, 'kiosk.db')
     if (existsSync(dbFile)) {
-      const db = openKioskDb(dbFile, { mustExist: true })
+      // A 0-byte kiosk.db becomes a new database here, and the kiosk then finds nothing to warn
+      // of at its start: the warning the other commands give, said as this command speaks.
+      const db = openKioskDb(dbFile, {
+        mustExist: true,
+        warn: (message, { file }) =>
+          process.stderr.write(
+            `warning: 签到数据库 ${file} 是空文件：已作为新数据库使用；` +
+              `如果本想恢复备份，请停下来先恢复备份。\n${message}\n`,
+          ),
+      })
       try {
         saveLockout(new MetaTable(db), { failures: 0, lockedUntil: null })
       } finally {
