@@ -26,7 +26,7 @@ import {
 import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
 import { bearerToken, verifyKioskToken } from './kiosk-tokens'
-import { errorMessage, type Logger } from './log'
+import { errorMessage, LogLimiter, type Logger } from './log'
 import type { RelayMetrics, TicketRefusal } from './metrics'
 import { TicketLimiter, type RefusalReason } from './rate-limit'
 import type { RelayStore } from './store/types'
@@ -58,7 +58,8 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     },
     now,
   )
-  const lastRefusalLog = new Map<string, number>()
+  /** A kiosk over its limit: a line once a minute for each kiosk, with how many went unlogged. */
+  const refusalLines = new LogLimiter(now, REFUSAL_LOG_INTERVAL_MS)
   /** The quota day each kiosk was last logged as past its daily budget (once a day each). */
   const budgetLogged = new Map<string, string>()
   /** WeChat's 45009 on qrcode/create and the quota day it came on: answered again until then. */
@@ -86,10 +87,14 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     reason: RefusalReason,
     retryAfterSeconds: number,
   ): void {
-    const at = now()
-    if (at - (lastRefusalLog.get(kioskId) ?? -Infinity) >= REFUSAL_LOG_INTERVAL_MS) {
-      lastRefusalLog.set(kioskId, at)
-      log.warn('ticket proxy: kiosk over its limit', { kioskId, reason, retryAfterSeconds })
+    const line = refusalLines.take(kioskId)
+    if (line !== null) {
+      log.warn('ticket proxy: kiosk over its limit', {
+        kioskId,
+        reason,
+        retryAfterSeconds,
+        ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+      })
     }
     res.setHeader('Retry-After', String(retryAfterSeconds))
     const message =

@@ -5,7 +5,8 @@ import { ticketProxyResponseSchema } from '../../shared/relay-protocol'
 import { TicketSourceError } from '../../electron/core/tickets/ticket-source'
 import { createProxyTicketSource } from '../../electron/core/tickets/ticket-source-proxy'
 import type { RelayConfigInput } from '../../relay/config'
-import type { RelayHandle } from '../../relay/server'
+import type { RelayHandle, StartRelayOptions } from '../../relay/server'
+import { jsonLogger } from '../../shared/server/log'
 import { FakeWechat } from '../wechat/fake-wechat'
 import { startTestRelay } from './harness'
 import { waitFor } from '../kiosk/helpers'
@@ -37,11 +38,20 @@ async function wechat() {
   return { fake, state, held, release }
 }
 
-async function relayWith(fake: FakeWechat, config: RelayConfigInput): Promise<RelayHandle> {
-  const relay = await startTestRelay('sqlite', null, {
-    ...config,
-    wechat: { appId: 'wx5823bf96d3bd56c7', appSecret: 'secret-0123456789', apiBase: fake.url },
-  })
+async function relayWith(
+  fake: FakeWechat,
+  config: RelayConfigInput,
+  opts: StartRelayOptions = {},
+): Promise<RelayHandle> {
+  const relay = await startTestRelay(
+    'sqlite',
+    null,
+    {
+      ...config,
+      wechat: { appId: 'wx5823bf96d3bd56c7', appSecret: 'secret-0123456789', apiBase: fake.url },
+    },
+    opts,
+  )
   cleanups.push(() => relay.close())
   return relay
 }
@@ -91,6 +101,45 @@ describe('ticket proxy limits per kiosk', () => {
     expect(await metricsText(relay)).toContain(
       'scandesk_relay_ticket_refusals_total{reason="rate"} 30',
     )
+  })
+
+  it('logs a kiosk over its limit once a minute, with how many went unlogged', async () => {
+    const { fake } = await wechat()
+    let t = Date.UTC(2026, 0, 5, 2)
+    const lines: string[] = []
+    const relay = await relayWith(
+      fake,
+      { ticketBurst: 1, ticketRatePerMinute: 1 },
+      { now: () => t, log: jsonLogger((l) => lines.push(l)) },
+    )
+    const k1 = await relay.addKiosk('k1')
+    const k2 = await relay.addKiosk('k2')
+    const over = () =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['msg'] === 'ticket proxy: kiosk over its limit')
+        .map((l) => [l['kioskId'], l['reason'], l['unlogged'] ?? 0])
+    const statuses = async (token: string, n: number) => {
+      const out: number[] = []
+      for (let i = 0; i < n; i++) out.push((await tickets(relay, token)).status)
+      return out
+    }
+    expect(await statuses(k1, 4)).toEqual([200, 429, 429, 429])
+    // Each kiosk has its own minute.
+    expect(await statuses(k2, 2)).toEqual([200, 429])
+    expect(over()).toEqual([
+      ['k1', 'rate', 0],
+      ['k2', 'rate', 0],
+    ])
+    // A minute on: one ticket back, then one line saying how many 429s went unlogged.
+    t += 60_000
+    expect(await statuses(k1, 3)).toEqual([200, 429, 429])
+    expect(over()).toEqual([
+      ['k1', 'rate', 0],
+      ['k2', 'rate', 0],
+      ['k1', 'rate', 2],
+    ])
+    expect(relay.metrics.ticketRefusalCount('rate')).toBe(6)
   })
 
   it('caps the requests one kiosk has in flight', async () => {
