@@ -14,7 +14,7 @@
 import { parse } from 'csv-parse'
 import type { RosterImportResult } from '../ipc'
 import { rosterMatchKey, type RosterInput } from './roster-input'
-import { decodeRoster, EncodingError } from './roster-encoding'
+import { decodeRoster, EncodingError, type RosterEncoding } from './roster-encoding'
 import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize, type XlsxRefusal } from './xlsx'
 import { XlsxWorkerFailure, readXlsxInWorker } from './xlsx-thread'
 import type { Row, Worksheet } from 'exceljs'
@@ -180,6 +180,9 @@ export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Pro
   return validateTable(table)
 }
 
+/** A turn of the event loop (the relay's pushes and links, the kiosk's screen) between two stretches. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 const isBlank = (cells: readonly string[]): boolean => cells.every((c) => trimCell(c) === '')
 
 /**
@@ -218,7 +221,7 @@ export async function validateTable(
   const seen = new Map<string, number>()
   let badRows = 0
   for (let i = start + 1; i < table.length; i++) {
-    if ((i - start) % rowsPerTurn === 0) await new Promise((resolve) => setImmediate(resolve))
+    if ((i - start) % rowsPerTurn === 0) await nextTurn()
     const cells = table[i] ?? []
     if (isBlank(cells)) continue
     const row = i + 1
@@ -355,12 +358,15 @@ const MAX_CSV_SEPARATORS = 2_000_000
 /**
  * The most bytes csv-parse is given at a time: a 10 MiB roster parsed in one go held the event
  * loop for over a second (a relay's pushes and kiosk links, the kiosk's screen waited); a slice
- * this size parses in a few milliseconds, and the loop runs between slices.
+ * this size parses in ~12 ms, and the loop runs between slices. Measured on a 7 MB roster
+ * (docs/BENCHMARKS.md group 21): 64 KiB cost ~4 % more CPU in all for the same longest stretch;
+ * 512 KiB and 1 MiB held the loop 70–120 ms a slice.
  */
-const CSV_SLICE_BYTES = 64 * 1024
+export const CSV_SLICE_BYTES = 256 * 1024
 
 async function readCsv(data: Buffer): Promise<string[][]> {
-  const text = decodeRoster(data).text
+  const { encoding, text } = decodeRoster(data)
+  await nextTurn()
   const eol = lineEndOf(text)
   for (let start = 0; start < text.length;) {
     const newline = text.indexOf(eol, start)
@@ -374,6 +380,7 @@ async function readCsv(data: Buffer): Promise<string[][]> {
     }
     start = end + 1
   }
+  await nextTurn()
   // After the line check: delimiterOf splits the header line.
   const delimiter = delimiterOf(text, eol)
   let separators = 0
@@ -411,16 +418,39 @@ async function readCsv(data: Buffer): Promise<string[][]> {
   // Keeps `done` from counting as unhandled while the slices are still being written.
   done.catch(() => undefined)
   parser.on('data', (record: string[]) => table.push(record))
-  // UTF-8 bytes: csv-parse keeps a character cut between slices whole (a JS string slice
-  // could cut an emoji's surrogate pair in two).
-  const bytes = Buffer.from(text, 'utf8')
-  for (let at = 0; at < bytes.length && failure === null; at += CSV_SLICE_BYTES) {
-    parser.write(bytes.subarray(at, at + CSV_SLICE_BYTES))
-    await new Promise((resolve) => setImmediate(resolve))
+  for (const slice of csvSlices(data, encoding, text)) {
+    if (failure !== null) break
+    parser.write(slice)
+    await nextTurn()
   }
   if (failure === null) parser.end()
   await done
   return table
+}
+
+/**
+ * The text as UTF-8 bytes, `CSV_SLICE_BYTES` at a time. A UTF-8 file's own bytes past its BOM
+ * (what the decoded text encodes to: no copy of the whole text); csv-parse keeps a character
+ * cut between two slices whole. Another encoding's text is encoded a slice at a time, never
+ * cut inside a surrogate pair (an emoji).
+ */
+function* csvSlices(data: Buffer, encoding: RosterEncoding, text: string): Generator<Buffer> {
+  if (encoding === 'utf-8') {
+    const bom = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0
+    for (let at = bom; at < data.length; at += CSV_SLICE_BYTES) {
+      yield data.subarray(at, at + CSV_SLICE_BYTES)
+    }
+    return
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes.
+  const units = Math.floor(CSV_SLICE_BYTES / 3)
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(at + units, text.length)
+    const last = text.charCodeAt(end - 1)
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--
+    yield Buffer.from(text.slice(at, end), 'utf8')
+    at = end
+  }
 }
 
 /**
