@@ -14,7 +14,7 @@
 import { parse } from 'csv-parse'
 import type { RosterImportResult } from '../ipc'
 import { rosterMatchKey, type RosterInput } from './roster-input'
-import { decodeRoster, EncodingError, type RosterEncoding } from './roster-encoding'
+import { decodeRosterInTurns, EncodingError, type RosterEncoding } from './roster-encoding'
 import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize, type XlsxRefusal } from './xlsx'
 import { XlsxWorkerFailure, readXlsxInWorker } from './xlsx-thread'
 import type { Row, Worksheet } from 'exceljs'
@@ -365,7 +365,7 @@ const MAX_CSV_SEPARATORS = 2_000_000
 export const CSV_SLICE_BYTES = 256 * 1024
 
 async function readCsv(data: Buffer): Promise<string[][]> {
-  const { encoding, text } = decodeRoster(data)
+  const { encoding, text } = await decodeRosterInTurns(data)
   await nextTurn()
   const eol = lineEndOf(text)
   for (let start = 0; start < text.length;) {
