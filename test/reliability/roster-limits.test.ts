@@ -237,15 +237,7 @@ describe('roster row limit', () => {
         else if (r % 3_001 === 0) table.push([`来宾${r - 7_000}`, `138${1e7 + r - 7_000}`])
         else table.push([`来宾${r}`, `138${1e7 + r}`])
       }
-      let turns = 0
-      let validating = true
-      const turn = () => {
-        if (!validating) return
-        turns++
-        setImmediate(turn)
-      }
-      setImmediate(turn)
-      const r = await validateTable(table).finally(() => (validating = false))
+      const { result: r, turns } = await loopTurnsDuring(() => validateTable(table))
       expect(turns).toBeGreaterThanOrEqual(Math.floor(100_000 / VALIDATE_ROWS_PER_TURN) - 1)
       const oneGo = await validateTable(table, Infinity)
       expect(r).toEqual(oneGo)
