@@ -1,9 +1,11 @@
 // @vitest-environment happy-dom
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
+import { defineComponent, h } from 'vue'
 import type { RosterEntry } from '../../shared/domain'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
-import { createFakeKioskApi } from './fake-kiosk-api'
+import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
+import { createFakeKioskApi, makeTicket } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
 enableAutoUnmount(afterEach)
@@ -38,5 +40,39 @@ describe('desk page', () => {
       'ACME',
       '',
     ])
+  })
+
+  it('shows a check-in made while the admin area was locked once it is unlocked again', async () => {
+    const fake = createFakeKioskApi()
+    const guest = entry('1', 'ACME', 'G1')
+    fake.api.searchRoster.mockResolvedValue([guest])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(Date.now(), { rosterEntry: { id: guest.id, name: guest.name } }),
+    )
+    // The page lives only while the admin area is unlocked, as in AdminView.
+    const Host = defineComponent(() => {
+      const session = useAdminSessionStore()
+      return () => h('div', session.unlocked ? [h(DeskPage)] : [])
+    })
+    const { wrapper } = mountWith(Host, fake.api)
+    const session = useAdminSessionStore()
+    session.unlocked = true
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).not.toContain('done')
+
+    // The admin area locks (idle); the guest scans meanwhile, and the attendance event is not
+    // sent to a locked renderer. Staff unlock again.
+    session.sessionEnded()
+    await flushPromises()
+    fake.api.searchRoster.mockResolvedValue([{ ...guest, checkedInAt: 1_700_000_000_000 }])
+    session.unlocked = true
+    await flushPromises()
+
+    const row = wrapper.find('[data-testid="desk-result"]')
+    expect(row.find('.badge').classes()).toContain('good')
+    expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
+    expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(true)
   })
 })

@@ -12,19 +12,39 @@ export const useDeskStore = defineStore('desk', () => {
   const query = ref('')
   const results = ref<RosterEntry[]>([])
   const ticket = ref<ScreenTicket | null>(null)
-  /** Roster entry ids seen checking in while this page is open. */
+  /**
+   * Roster entry ids seen checking in while this page is open: from the live events, and from
+   * a re-read of the results (the page re-reads them each time it is shown, as after unlocking
+   * again: a check-in while the admin area was locked sent the renderer no event).
+   */
   const checkedIn = ref(new Set<string>())
   let searchSeq = 0
+  /** The shown guest's check-in time as the results had it when their code was shown. */
+  let shownCheckedInAt: number | null = null
 
   async function search(text: string = query.value): Promise<void> {
     query.value = text
     const mine = ++searchSeq
     const found = await session.run(() => api.searchRoster({ query: text.trim(), limit: 50 }))
-    if (mine === searchSeq) results.value = found
+    if (mine !== searchSeq) return
+    results.value = found
+    noteCheckInSinceTicket(found)
+  }
+
+  /** The guest whose code is shown checked in since it was shown (the code is then used). */
+  function noteCheckInSinceTicket(found: RosterEntry[]): void {
+    const shown = ticket.value?.rosterEntry
+    if (!shown || checkedIn.value.has(shown.id)) return
+    const now = found.find((e) => e.id === shown.id)
+    if (now && now.checkedInAt !== null && now.checkedInAt !== shownCheckedInAt) {
+      checkedIn.value = new Set(checkedIn.value).add(shown.id)
+    }
   }
 
   async function showTicket(entry: RosterEntry): Promise<void> {
-    ticket.value = await session.run(() => api.showDeskTicket({ rosterEntryId: entry.id }))
+    const shown = await session.run(() => api.showDeskTicket({ rosterEntryId: entry.id }))
+    shownCheckedInAt = entry.checkedInAt
+    ticket.value = shown
   }
 
   function isCheckedIn(entry: RosterEntry): boolean {
