@@ -1,10 +1,10 @@
 /**
  * `POST /api/pair {"code"}` → `{"kioskId","token"}`: a kiosk trades a pairing code for its
- * credentials, once (then 410 `gone`); an unknown or expired code is 404. The kiosk gets a
- * fresh token (as `kiosk add --rotate` would give it: a live socket on the old one closes),
- * written atomically with marking the code used. No credential: the code is the credential,
- * so each client address may try 10 codes a minute (burst 10, per relay process); guessing
- * one of the 25^8 codes within its 15 minutes is then hopeless.
+ * credentials, once (then 410 `gone`); an unknown, expired or replaced code is 404. The kiosk
+ * gets a fresh token (as `kiosk add --rotate` would give it: a live socket on the old one
+ * closes), written atomically with marking the code used. No credential: the code is the
+ * credential, so each client address may try 10 codes a minute (burst 10, per relay process);
+ * guessing one of the 25^8 codes within its 15 minutes is then hopeless.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
@@ -37,6 +37,13 @@ export const PAIR_BURST = 10
  * new address is refused until old buckets refill (relay/rate-limit.ts).
  */
 export const PAIR_MAX_ADDRESSES = 100_000
+/**
+ * An unknown code's 404. Asking a booth's code again (two organizers at once, or twice by
+ * mistake) replaces the one shown before, so staff typing a code a console has just shown
+ * are told that too, not only that it does not exist.
+ */
+const NO_SUCH_CODE =
+  'no such pairing code: it has expired, or a newer code was made for its booth since (only the latest one works)'
 
 export interface PairEndpointOptions {
   config: Pick<RelayConfig, 'trustProxyHops'>
@@ -89,7 +96,7 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
       const codeHash = code.success ? hashPairingCode(code.data) : null
       const kioskId = codeHash === null ? null : await store.console.pairingCodeKiosk(codeHash)
       if (codeHash === null || kioskId === null) {
-        sendApiError(res, 404, 'not_found', 'no such pairing code, or it has expired')
+        sendApiError(res, 404, 'not_found', NO_SUCH_CODE)
         return
       }
       const { token, tokenHash } = issueKioskToken(kioskId)
@@ -99,7 +106,7 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
         return
       }
       if (result.status === 'unknown') {
-        sendApiError(res, 404, 'not_found', 'no such pairing code, or it has expired')
+        sendApiError(res, 404, 'not_found', NO_SUCH_CODE)
         return
       }
       log.info('kiosk paired', { kioskId })

@@ -147,6 +147,22 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     await kiosk.close()
   })
 
+  it('a code replaced by a newer one for its booth is 404 whose message names the newer code', async () => {
+    // Two organizers asked the booth's code at once (or one asked twice): staff typing the code
+    // a console had just shown were told it did not exist or had expired.
+    const { relay, c } = await signedIn(backend)
+    const booth = await addBooth(c, 'booth-1')
+    const newer = await c.call('POST', '/console/api/kiosks/booth-1/pairing')
+    expect(newer.status).toBe(201)
+    const old = await pair(relay, { code: booth.pairingCode })
+    expect(old.status).toBe(404)
+    expect(old.json).toMatchObject({ error: { code: 'not_found' } })
+    expect(old.text).toMatch(/newer code/)
+    const paired = await pair(relay, { code: addKioskResponseSchema.parse(newer.json).pairingCode })
+    expect(paired.status).toBe(200)
+    secrets.add(pairResponseSchema.parse(paired.json).token)
+  })
+
   it('a booth revoked through the relay handle stays revoked: its unused code is void', async () => {
     // relay.revokeKiosk (the embedding program's revoke) left the console's pending code live,
     // and redeeming it gave the revoked booth a fresh token and took the revocation back.

@@ -104,6 +104,13 @@ describe('setup page: pairing with a code', () => {
       'pairingCode',
     ],
     ['pairing_code_invalid', '配对码已过期', 'has expired (codes last 15 minutes)', 'pairingCode'],
+    // Asking a booth's code again replaces the one shown before: the likely cause is named too.
+    [
+      'pairing_code_invalid',
+      '又为该展位生成了新的配对码',
+      'a newer code was made for this booth',
+      'pairingCode',
+    ],
     ['relay_timeout', '中继没有及时响应', 'The relay did not answer in time', 'relayUrl'],
     ['relay_unreachable', '无法连接中继', 'Cannot reach the relay', 'relayUrl'],
     ['relay_bad_answer', '不是支持配对的', 'not as a ScanDesk relay', 'relayUrl'],

@@ -91,7 +91,7 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
     case 404:
       throw new KioskError(
         'pairing_code_invalid',
-        'the relay does not know this pairing code, or it expired (codes last 15 minutes): ask the organizer for a new one',
+        'the relay does not know this pairing code: it expired (codes last 15 minutes), or a newer code was made for this booth since (only the latest works): ask the organizer for the latest code',
       )
     case 410:
       throw new KioskError(

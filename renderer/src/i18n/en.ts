@@ -215,7 +215,7 @@ export const en: MessageSchema = {
     body_too_large: 'Too much data in one request',
     service_unreachable: 'The check-in service cannot be reached; check that it is running',
     pairing_code_invalid:
-      'The relay does not know this pairing code, or it has expired (codes last 15 minutes) — ask the organizer for a new one',
+      'The relay does not know this pairing code: it has expired (codes last 15 minutes), or a newer code was made for this booth since (only the latest works) — ask the organizer for the latest code',
     pairing_code_used: 'This pairing code was already used — ask the organizer for a new one',
     pairing_rate_limited:
       'Too many pairing attempts from this network; wait a few minutes and try again',

@@ -203,7 +203,7 @@ export const zhCN = {
     body_too_large: '一次提交的数据过多',
     service_unreachable: '无法连接签到服务，请确认签到程序正在运行',
     pairing_code_invalid:
-      '中继不认识这个配对码，或配对码已过期（有效期 15 分钟）— 请向组织者重新获取',
+      '中继不认识这个配对码：配对码已过期（有效期 15 分钟），或之后又为该展位生成了新的配对码（只有最新的有效）— 请向组织者获取最新的配对码',
     pairing_code_used: '这个配对码已经用过了 — 请向组织者重新获取',
     pairing_rate_limited: '配对尝试过于频繁，请等几分钟再试',
     relay_unreachable: '无法连接中继 — 请检查地址和网络',
