@@ -107,7 +107,7 @@ describe('setup page: pairing with a code', () => {
     // Asking a booth's code again replaces the one shown before: the likely cause is named too.
     [
       'pairing_code_invalid',
-      '又为该展位生成了新的配对码',
+      '又为该签到台生成了新的配对码',
       'a newer code was made for this booth',
       'pairingCode',
     ],
