@@ -31,9 +31,16 @@ afterEach(async () => {
   relay = null
 })
 
-async function start(config: Parameters<typeof startTestRelay>[2] = {}): Promise<RelayHandle> {
+/** A relay on the test's `clock`; its log lines (JSON) go to `lines` when given. */
+async function start(
+  config: Parameters<typeof startTestRelay>[2] = {},
+  lines?: string[],
+): Promise<RelayHandle> {
   clock = Date.now()
-  relay = await startTestRelay('sqlite', null, config, { now: () => clock })
+  relay = await startTestRelay('sqlite', null, config, {
+    now: () => clock,
+    ...(lines && { log: jsonLogger((l) => lines.push(l)) }),
+  })
   return relay
 }
 
@@ -99,13 +106,7 @@ describe('GET /wechat URL check', () => {
 describe('a relay whose clock is off', () => {
   it('answers the URL check but says its timestamp is stale, refuses pushes so, and logs by how much', async () => {
     const lines: string[] = []
-    clock = Date.now()
-    relay = await startTestRelay(
-      'sqlite',
-      null,
-      {},
-      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
-    )
+    relay = await start({}, lines)
     // WeChat signs with its own clock: here 10 minutes ahead of this server's.
     const q = signedQuery(TOKEN, clock + 600_000)
     q.set('echostr', '4375120948345356249')
@@ -138,13 +139,7 @@ describe('a relay whose clock is off', () => {
   })
   it('warns of a stale URL check at most once a minute, however often one signed check is replayed', async () => {
     const lines: string[] = []
-    clock = Date.now()
-    relay = await startTestRelay(
-      'sqlite',
-      null,
-      {},
-      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
-    )
+    relay = await start({}, lines)
     // One signed check an attacker saw (an access log, plain http), replayed again and again.
     const q = signedQuery(TOKEN, clock - 3_600_000)
     q.set('echostr', 'e1')
@@ -414,14 +409,7 @@ describe('POST /wechat', () => {
 
   it('answers an authentic push it cannot route with success and keeps it as unrouted', async () => {
     const lines: string[] = []
-    clock = Date.now()
-    const r = await startTestRelay(
-      'sqlite',
-      null,
-      {},
-      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
-    )
-    relay = r
+    const r = await start({}, lines)
     await r.addKiosk('k1')
     const noTicket = eventXml({
       openid: 'o-secret',
