@@ -19,7 +19,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { addOrganizer } from '../../relay/console/organizer-admin'
@@ -81,6 +81,15 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     await rosterWith(relay.store, campaign.id, people.slice(0, 10))
     browser = await launchChromium()
   }, 120_000)
+
+  /** The console's sign-in as alice, by keyboard, until the booths page is shown. */
+  async function signIn(page: Page): Promise<void> {
+    await page.goto(`${relay.url}/console/`)
+    await page.fill('#sign-in-name', 'alice')
+    await page.fill('#sign-in-password', password)
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="page-booths"]').waitFor()
+  }
 
   afterAll(async () => {
     await browser?.close()
@@ -229,11 +238,7 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
             '|' + a.textContent.trim()
         })()`),
       )
-    await page.goto(`${relay.url}/console/`)
-    await page.fill('#sign-in-name', 'alice')
-    await page.fill('#sign-in-password', password)
-    await page.keyboard.press('Enter')
-    await page.locator('[data-testid="page-booths"]').waitFor()
+    await signIn(page)
 
     async function roundTrip(asker: string, confirm: string, askerText: RegExp): Promise<void> {
       const button = page.locator(asker).first()
@@ -350,11 +355,7 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
   it('the pairing code is read as its characters, not as a word or a number', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     const page = await context.newPage()
-    await page.goto(`${relay.url}/console/`)
-    await page.fill('#sign-in-name', 'alice')
-    await page.fill('#sign-in-password', password)
-    await page.keyboard.press('Enter')
-    await page.locator('[data-testid="page-booths"]').waitFor()
+    await signIn(page)
     await page.click('[data-testid="add-booth"]')
     await page.fill('[data-testid="booth-id"]', 'booth-spoken')
     await page.click('[data-testid="create-code"]')
@@ -376,11 +377,7 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
   it('the campaign editor headings go down one level at a time (no h1 → h3)', async () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
     const page = await context.newPage()
-    await page.goto(`${relay.url}/console/`)
-    await page.fill('#sign-in-name', 'alice')
-    await page.fill('#sign-in-password', password)
-    await page.keyboard.press('Enter')
-    await page.locator('[data-testid="page-booths"]').waitFor()
+    await signIn(page)
     await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaign.id)}`)
     await page.locator('[data-testid="draws-panel"]').waitFor()
     // Each heading as `level text`; a screen reader's list of headings is this outline.
