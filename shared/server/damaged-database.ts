@@ -63,9 +63,12 @@ export type EmptyDatabaseWarn = (message: string, fields: { file: string }) => v
  * What to say before opening `file` when it is there but empty (0 bytes: a backup copy that
  * failed, a disk that lost it): SQLite opens it as a new empty database without a word, and the
  * program starts with nothing in it. Null when it is not there (a first start) or has content.
- * Asked before opening: opening writes it.
+ * `:memory:` is never a file. Asked before opening: opening writes it.
  */
 export function emptyDatabaseWarning(what: string, file: string): string | null {
+  // SQLite's in-memory database, not a file (a stray file of that name in the working folder
+  // would otherwise be stat'ed).
+  if (file === ':memory:') return null
   let size: number
   try {
     size = statSync(file).size

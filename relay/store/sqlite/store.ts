@@ -75,7 +75,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     // alone (as the kiosk's). One the operator made keeps its mode; the WAL follows the file's.
     if (file !== ':memory:') mkdirSync(opts.data, { recursive: true, mode: 0o700 })
     const isNew = file !== ':memory:' && !existsSync(file)
-    const empty = file === ':memory:' ? null : emptyDatabaseWarning('relay database', file)
+    const empty = emptyDatabaseWarning('relay database', file)
     if (empty !== null) opts.warn?.(empty, { file })
     db = new Database(file)
     if (isNew) chmodSync(file, 0o600)
