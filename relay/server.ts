@@ -99,6 +99,11 @@ export interface StartRelayOptions {
   screens?: ScreenRoutesOptions['hub']
   /** The console sign-in's scrypt gate (relay/console/passwords.ts KdfGate), for tests. */
   consoleKdf?: KdfGateOptions
+  /**
+   * SQLite: better-sqlite3's addon to load instead of node_modules' (the Electron app's demo
+   * relay: docs/NATIVE-MODULES.md "How the app finds it").
+   */
+  nativeBinding?: string | undefined
 }
 
 export interface RelayHandle {
@@ -164,7 +169,12 @@ export async function startRelay(
   // are the designed scale-out, so there is no folder to lock (docs/RELIABILITY.md).
   const folderLock =
     config.redis === null && config.data !== ':memory:'
-      ? lockFolder(config.data, { program: 'relay', now, setting: RELAY_DATA_SETTING })
+      ? lockFolder(config.data, {
+          program: 'relay',
+          now,
+          setting: RELAY_DATA_SETTING,
+          nativeBinding: opts.nativeBinding,
+        })
       : null
   let store: RelayStore
   try {
@@ -175,6 +185,7 @@ export async function startRelay(
       onAttendanceError: (err) =>
         log.error('attendance rows not moved', { error: errorMessage(err) }),
       warn: (message, fields) => log.warn(message, fields),
+      nativeBinding: opts.nativeBinding,
     })
   } catch (err) {
     folderLock?.release()

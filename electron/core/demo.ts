@@ -39,6 +39,8 @@ export interface DemoServices {
 export interface DemoOptions {
   /** The built console the relay serves; default: the relay's own (out/console). */
   consoleDir?: string
+  /** better-sqlite3's Electron build, for the relay's database as for the kiosk's. */
+  nativeBinding?: string | undefined
 }
 
 export function demoCampaign(): Campaign {
@@ -76,14 +78,17 @@ export async function startDemo(
   const sandbox = await startSandbox({ port: 0, host: '127.0.0.1' })
   let relay: RelayHandle
   try {
-    relay = await startRelay({
-      port: 0,
-      host: '127.0.0.1',
-      // The demo relay lives as long as this process; its queue needs no disk.
-      data: ':memory:',
-      wechat: sandbox.credentials(),
-      consoleDir,
-    })
+    relay = await startRelay(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        // The demo relay lives as long as this process; its queue needs no disk.
+        data: ':memory:',
+        wechat: sandbox.credentials(),
+        consoleDir,
+      },
+      { nativeBinding: opts.nativeBinding },
+    )
   } catch (err) {
     await sandbox.close()
     throw err

@@ -112,12 +112,10 @@ async function startLocked(o: LockedOptions): Promise<KioskRuntime> {
   if (o.provisioning?.pairingCode !== undefined) await provisionByPairing(o, env)
   else if (o.provisioning) provision(o, env)
   else if (existing === null || existing.demo) {
-    demo = await startDemo(
-      o.dataDir,
-      o.vault,
-      existing,
-      o.consoleDir === undefined ? {} : { consoleDir: o.consoleDir },
-    )
+    demo = await startDemo(o.dataDir, o.vault, existing, {
+      ...(o.consoleDir !== undefined && { consoleDir: o.consoleDir }),
+      nativeBinding: o.core?.nativeBinding,
+    })
     o.onLine?.(`sandbox: ${demo.sandbox.url}`)
     o.onLine?.(`relay: ${demo.relay.url}`)
     if (demo.console) {

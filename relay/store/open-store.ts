@@ -22,6 +22,8 @@ export async function openStore(
     attendanceForReadsOnly?: boolean
     /** SQLite: told when relay.sqlite was there but empty (it starts as a new database). */
     warn?: EmptyDatabaseWarn
+    /** SQLite: better-sqlite3's addon to load instead of node_modules' (the Electron app). */
+    nativeBinding?: string | undefined
   } = {},
 ): Promise<RelayStore> {
   if (config.redis !== null) {
@@ -38,6 +40,7 @@ export async function openStore(
     data: config.data,
     ...(opts.pollMs !== undefined && { pollMs: opts.pollMs }),
     ...(opts.warn !== undefined && { warn: opts.warn }),
+    ...(opts.nativeBinding !== undefined && { nativeBinding: opts.nativeBinding }),
     indexing: {
       ...(opts.onAttendanceError !== undefined && { onError: opts.onAttendanceError }),
       ...(opts.attendanceForReadsOnly === true && { onlyForReaders: true }),

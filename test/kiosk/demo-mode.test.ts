@@ -1,8 +1,9 @@
 // Demo mode and the web command: no configuration gives a working kiosk on loopback, and a
 // restart never shows a code from the previous (now gone) sandbox.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import Module, { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Greeting } from '../../shared/domain'
@@ -164,6 +165,47 @@ describe('demo mode', () => {
     )
     expect(second.core.attendance.latest(1)[0]?.campaignId).toBe('demo')
     await signInAsPrinted(lines)
+  })
+
+  it("opens every SQLite database with the app's Electron build of better-sqlite3, the demo relay's too", async () => {
+    // The packaged app ships no Node build of better-sqlite3 (docs/NATIVE-MODULES.md): a
+    // database opened without `nativeBinding` stopped its first (demo) start with "not built
+    // for Electron". A stand-in addon at the binding's path records what is opened through it.
+    const dir = tempDir()
+    const binding = join(dir, 'native', 'better_sqlite3.node')
+    mkdirSync(dirname(binding))
+    writeFileSync(binding, '')
+    const require = createRequire(import.meta.url)
+    const real = require('better-sqlite3/build/Release/better_sqlite3.node') as Record<
+      string,
+      unknown
+    > & { Database: new (...args: unknown[]) => object }
+    const opened: string[] = []
+    const Database = new Proxy(real.Database, {
+      construct(target, args: unknown[], newTarget: new (...a: unknown[]) => object) {
+        opened.push(String(args[0]))
+        return Reflect.construct(target, args, newTarget)
+      },
+    })
+    const addon = new Proxy(real, { get: (t, k) => (k === 'Database' ? Database : t[k as string]) })
+    require.cache[binding] = Object.assign(new Module(binding), {
+      filename: binding,
+      loaded: true,
+      exports: addon,
+    })
+    onCleanup(() => {
+      delete require.cache[binding]
+    })
+    const dataDir = join(dir, 'kiosk')
+    const runtime = await startKioskRuntime({
+      dataDir,
+      vault: new MemoryVault(),
+      env: {},
+      core: { tickMs: 50, relayLink: fastLink, nativeBinding: binding },
+    })
+    onCleanup(() => runtime.close())
+    expect(runtime.demo).not.toBeNull()
+    expect(opened).toContain(':memory:')
   })
 
   it('promises no console when the console is not built', async () => {

@@ -65,6 +65,11 @@ export interface SqliteStoreOptions {
   indexing?: IndexingOptions
   /** Told when `relay.sqlite` was there but empty, so it starts as a new database. */
   warn?: EmptyDatabaseWarn
+  /**
+   * better-sqlite3's addon to load instead of node_modules' (the Electron app's demo relay runs
+   * in Electron, whose build is apart: docs/NATIVE-MODULES.md "How the app finds it").
+   */
+  nativeBinding?: string | undefined
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
@@ -77,7 +82,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     const isNew = file !== ':memory:' && !existsSync(file)
     const empty = emptyDatabaseWarning('relay database', file)
     if (empty !== null) opts.warn?.(empty, { file })
-    db = new Database(file)
+    db = new Database(
+      file,
+      opts.nativeBinding === undefined ? {} : { nativeBinding: opts.nativeBinding },
+    )
     if (isNew) chmodSync(file, 0o600)
   } catch (err) {
     // SQLite's own words ("unable to open database file") name neither the file nor the setting.
