@@ -10,6 +10,7 @@ import {
   dialog,
   ipcMain,
   Menu,
+  powerMonitor,
   powerSaveBlocker,
   safeStorage,
   session,
@@ -80,6 +81,12 @@ if (claimSingleInstance(app, focusKiosk)) {
 }
 
 async function start(): Promise<void> {
+  // Linux and macOS: Electron holds the shutdown while the app quits (the core closes on the
+  // way out, onBeforeQuit). The event's type lists no argument; Electron passes one.
+  powerMonitor.on('shutdown', (event?: { preventDefault(): void }) => {
+    event?.preventDefault()
+    quitForSystem('the system is shutting down')
+  })
   const args = parseLaunchArgs(process.argv.slice(1), process.env)
   const dataDir = dataDirFrom(args.dataDir, join(userData, 'kiosk'))
   state.dataDir = dataDir
@@ -196,6 +203,10 @@ async function start(): Promise<void> {
     for (const greeting of core.unshownGreetings()) sendEvent('greeting', greeting)
   })
 
+  // Windows ends the session without 'before-quit': the clean quit starts as soon as it asks.
+  win.on('query-session-end', () => quitForSystem('the Windows session is ending'))
+  win.on('session-end', () => quitForSystem('the Windows session ended'))
+
   const awake = createDisplayAwake(powerSaveBlocker)
   win.on('show', () => awake.start())
   win.on('closed', () => awake.stop())
@@ -227,6 +238,13 @@ function focusKiosk(): void {
   if (win.isMinimized()) win.restore()
   win.show()
   win.focus()
+}
+
+/** The computer shuts down or logs off: quit as staff would, the core and SQLite closed. */
+function quitForSystem(why: string): void {
+  if (state.quitting) return
+  log.info(`${why}; stopping`)
+  app.quit()
 }
 
 /** Holds the quit until the core has stopped and SQLite is closed (bounded by a timeout). */

@@ -81,6 +81,7 @@ interface Harness {
     showErrorBox: ReturnType<typeof vi.fn>
   }
   blockers: Set<number>
+  powerMonitor: EventEmitter
   core: ShellCore & {
     adminUnlocked: boolean
     closed: boolean
@@ -123,6 +124,9 @@ vi.mock('electron', () => ({
       stop: (id: number) => blockers.delete(id),
       isStarted: (id: number) => blockers.has(id),
     }
+  },
+  get powerMonitor() {
+    return h.current.powerMonitor
   },
   get safeStorage() {
     return {
@@ -202,6 +206,7 @@ beforeEach(() => {
       showErrorBox: vi.fn(),
     },
     blockers: new Set(),
+    powerMonitor: new EventEmitter(),
     core,
     startShellCore: () => Promise.resolve(core),
   }
@@ -674,6 +679,33 @@ describe('quitting', () => {
     expect(win.tryClose()).toBe(true)
     expect(mainLog()).toContain('ScanDesk stopped')
   })
+})
+
+describe('the computer shutting down', () => {
+  // Nobody quits the kiosk before the booth PC is switched off: the core (relay link, SQLite)
+  // must still be closed the way a quit closes it.
+  it('Linux/macOS: holds the shutdown, closes the core, then quits', async () => {
+    await launched()
+    const { app, core, powerMonitor } = h.current
+    const shutdown = new FakeEvent()
+    powerMonitor.emit('shutdown', shutdown)
+    expect(shutdown.defaultPrevented).toBe(true)
+    await vi.waitFor(() => expect(app.quitted).toBe(true))
+    expect(core.closed).toBe(true)
+    expect(mainLog()).toContain('ScanDesk stopped')
+  })
+
+  it.each(['query-session-end', 'session-end'])(
+    'Windows (%s): closes the core and quits without the admin PIN',
+    async (event) => {
+      const win = await launched()
+      const { app, core } = h.current
+      win.emit(event, Object.assign(new FakeEvent(), { reasons: ['shutdown'] }))
+      await vi.waitFor(() => expect(app.quitted).toBe(true))
+      expect(core.closed).toBe(true)
+      expect(win.tryClose()).toBe(true)
+    },
+  )
 })
 
 describe('main-process errors', () => {
