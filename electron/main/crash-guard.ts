@@ -87,16 +87,27 @@ export function crashHistoryStore(file: string): { load(): number[]; save(v: num
   }
 }
 
-const ERROR_PAGE = `<!doctype html><html><head><meta charset="utf-8">
+/** The plain error screens' words, zh-CN first: the kiosk screen's own page is gone. */
+const ERROR_TEXTS = {
+  crashed: [
+    '签到屏多次意外退出，已停止运行。请联系工作人员重新启动 ScanDesk。',
+    'The kiosk screen stopped after crashing repeatedly. Please ask staff to restart ScanDesk.',
+  ],
+  'load-failed': [
+    '签到屏页面无法加载，已停止重试。请联系工作人员重新启动 ScanDesk；若仍无法加载，请重新安装。',
+    "The kiosk screen's page could not be loaded. Please ask staff to restart ScanDesk; " +
+      'if it still fails, reinstall it.',
+  ],
+} as const
+
+export function errorPageUrl(kind: keyof typeof ERROR_TEXTS = 'crashed'): string {
+  const page = `<!doctype html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>ScanDesk</title>
 <style>body{margin:0;height:100vh;display:flex;align-items:center;justify-content:center;
 background:#111;color:#eee;font:24px/1.6 system-ui,sans-serif;text-align:center}
 p{max-width:40em;margin:0 2em 1em}</style></head><body><div>
-<p>签到屏多次意外退出，已停止运行。请联系工作人员重新启动 ScanDesk。</p>
-<p>The kiosk screen stopped after crashing repeatedly. Please ask staff to restart ScanDesk.</p>
+${ERROR_TEXTS[kind].map((text) => `<p>${text}</p>`).join('\n')}
 </div></body></html>`
-
-export function errorPageUrl(): string {
-  return `data:text/html;charset=utf-8,${encodeURIComponent(ERROR_PAGE)}`
+  return `data:text/html;charset=utf-8,${encodeURIComponent(page)}`
 }

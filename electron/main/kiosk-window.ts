@@ -5,6 +5,7 @@
  * lockdown (kiosk mode, always-on-top, refocus, close guard) is off for development runs.
  */
 import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron'
+import { errorPageUrl } from './crash-guard'
 import { lockDownContents } from './lockdown'
 import type { Logger } from './log'
 import { isOwnUrl, rendererUrl, type RendererTarget } from './renderer-target'
@@ -20,6 +21,9 @@ export interface KioskWindowOptions {
   /** Whether the window may close now (admin unlocked, or the app is quitting). */
   canClose: () => boolean
   refocusDelayMs?: number
+  /** A page that failed to load is loaded again after this pause, this many times in a row. */
+  loadRetryMs?: number
+  maxLoadRetries?: number
   schedule?: (fn: () => void, ms: number) => void
 }
 
@@ -69,6 +73,8 @@ export function createKioskWindow(
   const { target, log } = options
   const schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms))
   const refocusDelayMs = options.refocusDelayMs ?? 1500
+  const loadRetryMs = options.loadRetryMs ?? 3000
+  const maxLoadRetries = options.maxLoadRetries ?? 5
   let locked = options.lockdown
 
   const win = new BrowserWindowClass(
@@ -111,27 +117,53 @@ export function createKioskWindow(
     log.warn('window close refused: admin area is locked')
   })
 
+  const release = (): void => {
+    locked = false
+    if (win.isDestroyed()) return
+    win.setAlwaysOnTop(false)
+    win.setKiosk(false)
+  }
+
   win.once('ready-to-show', () => {
     win.show()
     win.focus()
   })
+  let failedLoads = 0
   contents.on('did-finish-load', () => {
+    if (isOwnUrl(target, contents.mainFrame.url)) failedLoads = 0
     // No pinch-zoom on touch screens: the kiosk layout is fixed.
     contents.setVisualZoomLevelLimits(1, 1).catch(() => undefined)
   })
+  // Our page not loading (a file missing from the install, a dev server not up, a reload after a
+  // crash that failed) left a blank window, or none at all: it never got ready to show. It is
+  // loaded again a few times; then a plain error screen says so and staff can close the app.
+  // -3 (ERR_ABORTED) is a load replaced by another one; a frame's failure is the frame's.
+  contents.on(
+    'did-fail-load',
+    (_event, errorCode: number, errorDescription: string, url: string, isMainFrame: boolean) => {
+      if (!isMainFrame || errorCode === -3 || !isOwnUrl(target, url) || win.isDestroyed()) return
+      failedLoads++
+      log.error('kiosk page failed to load', { errorCode, errorDescription, failedLoads })
+      win.show()
+      if (failedLoads > maxLoadRetries) {
+        log.error('kiosk page keeps failing to load; stopping on the error screen')
+        release()
+        win.loadURL(errorPageUrl('load-failed')).catch(() => undefined)
+        return
+      }
+      schedule(() => {
+        if (!win.isDestroyed()) load()
+      }, loadRetryMs)
+    },
+  )
 
-  win.loadURL(rendererUrl(target)).catch((error: unknown) => {
-    log.error('kiosk page failed to load', { error })
-  })
+  // A failed load is handled by did-fail-load above; its promise rejects as well.
+  const load = (): void => void win.loadURL(rendererUrl(target)).catch(() => undefined)
+  load()
 
   return {
     window: win,
-    release() {
-      locked = false
-      if (win.isDestroyed()) return
-      win.setAlwaysOnTop(false)
-      win.setKiosk(false)
-    },
+    release,
     isKioskFrame(sender, frame) {
       if (win.isDestroyed() || sender !== contents) return false
       // Only the top frame of our page: not an iframe, not a page we navigated away to.

@@ -4,7 +4,7 @@ import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createKioskWindow, type KioskWindowOptions } from '../../electron/main/kiosk-window'
 import type { RendererTarget } from '../../electron/main/renderer-target'
-import { FakeBrowserWindow, FakeFrame, memoryLogger } from './fakes'
+import { FakeBrowserWindow, FakeEvent, FakeFrame, memoryLogger } from './fakes'
 
 const rendererFile = join('/opt', 'ScanDesk', 'out', 'renderer', 'index.html')
 const fileTarget: RendererTarget = { kind: 'file', file: rendererFile }
@@ -108,6 +108,75 @@ describe('navigation and new windows', () => {
   it('refuses webviews', () => {
     const { fake } = open()
     expect(fake.webContents.attempt('will-attach-webview')).toBe(true)
+  })
+})
+
+describe('a page that fails to load', () => {
+  /** Fires did-fail-load as Electron does: (event, code, description, url, isMainFrame). */
+  const failLoad = (fake: FakeBrowserWindow, url = ownUrl, code = -6, mainFrame = true) =>
+    fake.webContents.emit(
+      'did-fail-load',
+      new FakeEvent(),
+      code,
+      'ERR_FILE_NOT_FOUND',
+      url,
+      mainFrame,
+    )
+
+  it('shows the window and loads the page again after a pause', () => {
+    const { fake, scheduled, log } = open()
+    failLoad(fake)
+    // Not the desktop behind a window that never got ready to show.
+    expect(fake.calls).toContain('show')
+    expect(fake.loadedUrls).toEqual([ownUrl])
+    expect(scheduled).toHaveLength(1)
+    scheduled.shift()?.()
+    expect(fake.loadedUrls).toEqual([ownUrl, ownUrl])
+    expect(log.entries.some((e) => e.level === 'error' && /failed to load/.test(e.message))).toBe(
+      true,
+    )
+  })
+
+  it('ignores a frame’s failure and a load replaced by another one', () => {
+    const { fake, scheduled } = open()
+    failLoad(fake, 'http://127.0.0.1:1/screen/x', -102, false)
+    failLoad(fake, ownUrl, -3)
+    expect(scheduled).toHaveLength(0)
+    expect(fake.loadedUrls).toEqual([ownUrl])
+  })
+
+  it('gives up after a few failures in a row: error screen, lockdown released', () => {
+    const { fake, scheduled } = open()
+    let retries = 0
+    for (; retries < 50; retries++) {
+      failLoad(fake)
+      const retry = scheduled.shift()
+      if (retry === undefined) break
+      retry()
+    }
+    expect(retries).toBeGreaterThan(1)
+    expect(retries).toBeLessThan(10)
+    const last = decodeURIComponent(fake.loadedUrls.at(-1) ?? '')
+    expect(last).toMatch(/^data:text\/html/)
+    expect(last).toContain('签到屏页面无法加载')
+    expect(last).toContain('could not be loaded')
+    // Staff can close it: without its page nobody can enter the admin PIN.
+    expect(fake.tryClose()).toBe(true)
+    expect(fake.kiosk).toBe(false)
+    // The error screen's own load does not start the cycle again.
+    failLoad(fake, fake.loadedUrls.at(-1))
+    expect(scheduled).toHaveLength(0)
+  })
+
+  it('a page that loads in between starts the count again', () => {
+    const { fake, scheduled } = open()
+    for (let i = 0; i < 20; i++) {
+      failLoad(fake)
+      scheduled.shift()?.()
+      fake.webContents.emit('did-finish-load')
+    }
+    expect(fake.loadedUrls.every((u) => u === ownUrl)).toBe(true)
+    expect(fake.kiosk).toBe(true)
   })
 })
 
