@@ -13,6 +13,7 @@ import {
   powerMonitor,
   powerSaveBlocker,
   safeStorage,
+  screen,
   session,
 } from 'electron'
 import {
@@ -168,6 +169,7 @@ async function start(): Promise<void> {
     preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
     lockdown: app.isPackaged || process.argv.includes('--kiosk'),
     log,
+    displays: screen,
     // Not admin use: a blur or a close asks without extending the admin session.
     holdFocus: () => !core.adminSessionOpen(),
     canClose: () => state.quitting || core.adminSessionOpen(),

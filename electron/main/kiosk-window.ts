@@ -4,11 +4,25 @@
  * the app itself is quitting. Security options are fixed here whatever the mode; only the
  * lockdown (kiosk mode, always-on-top, refocus, close guard) is off for development runs.
  */
-import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron'
+import type { BrowserWindow, BrowserWindowConstructorOptions, Rectangle } from 'electron'
 import { errorPageUrl } from './crash-guard'
 import { lockDownContents } from './lockdown'
 import type { Logger } from './log'
 import { isOwnUrl, rendererUrl, type RendererTarget } from './renderer-target'
+
+/** Electron's `screen`, as far as the kiosk follows displays being plugged and unplugged. */
+export interface KioskDisplays {
+  getAllDisplays(): ReadonlyArray<{ bounds: Rectangle }>
+  getPrimaryDisplay(): { bounds: Rectangle }
+  on(event: DisplayChange, listener: () => void): unknown
+  removeListener(event: DisplayChange, listener: () => void): unknown
+}
+type DisplayChange = 'display-added' | 'display-removed' | 'display-metrics-changed'
+const DISPLAY_CHANGES: readonly DisplayChange[] = [
+  'display-added',
+  'display-removed',
+  'display-metrics-changed',
+]
 
 export interface KioskWindowOptions {
   target: RendererTarget
@@ -21,6 +35,8 @@ export interface KioskWindowOptions {
   /** Whether the window may close now (admin unlocked, or the app is quitting). */
   canClose: () => boolean
   refocusDelayMs?: number
+  /** Followed while locked: the window is kept fullscreen on a display that is there. */
+  displays?: KioskDisplays
   /** A page that failed to load is loaded again after this pause, this many times in a row. */
   loadRetryMs?: number
   maxLoadRetries?: number
@@ -98,6 +114,36 @@ export function createKioskWindow(
   }
   win.on('leave-full-screen', backToFullScreen)
   win.on('minimize', backToFullScreen)
+
+  // The projector it shows on unplugged mid-event: the OS leaves the window where that display
+  // was, or shrunk onto another, not fullscreen. It goes fullscreen on the display under its
+  // centre, or on the primary one. A display plugged in leaves a fullscreen window where it is.
+  const displays = options.displays
+  const keepOnADisplay = (): void => {
+    if (!locked || win.isDestroyed() || displays === undefined) return
+    const b = win.getBounds()
+    const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2]
+    const under = displays
+      .getAllDisplays()
+      .find(({ bounds: d }) => cx >= d.x && cx < d.x + d.width && cy >= d.y && cy < d.y + d.height)
+    if (under !== undefined && win.isFullScreen()) return
+    const target = (under ?? displays.getPrimaryDisplay()).bounds
+    log.warn('displays changed; kiosk window back to fullscreen on a present display', {
+      display: target,
+    })
+    if (win.isMinimized()) win.restore()
+    win.setKiosk(false)
+    win.setFullScreen(false)
+    win.setBounds(target)
+    win.setFullScreen(true)
+    win.setKiosk(true)
+  }
+  if (displays !== undefined) {
+    for (const change of DISPLAY_CHANGES) displays.on(change, keepOnADisplay)
+    win.on('closed', () => {
+      for (const change of DISPLAY_CHANGES) displays.removeListener(change, keepOnADisplay)
+    })
+  }
 
   // Delayed, so a brief system dialog or a notification does not fight with us for focus.
   win.on('blur', () => {

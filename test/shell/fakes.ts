@@ -80,6 +80,8 @@ export class FakeBrowserWindow extends EventEmitter {
   minimized = false
   destroyed = false
   menuRemoved = false
+  /** Where the window is: on the first display unless a test moves it. */
+  bounds = { x: 0, y: 0, width: 1920, height: 1080 }
 
   constructor(readonly options: Record<string, unknown>) {
     super()
@@ -99,6 +101,16 @@ export class FakeBrowserWindow extends EventEmitter {
   }
   setFullScreen(flag: boolean): void {
     this.fullScreen = flag
+  }
+  isFullScreen(): boolean {
+    return this.fullScreen
+  }
+  getBounds(): { x: number; y: number; width: number; height: number } {
+    return { ...this.bounds }
+  }
+  setBounds(bounds: { x: number; y: number; width: number; height: number }): void {
+    this.bounds = { ...bounds }
+    this.calls.push('setBounds')
   }
   isMinimized(): boolean {
     return this.minimized
@@ -133,6 +145,33 @@ export class FakeBrowserWindow extends EventEmitter {
     const e = new FakeEvent()
     this.emit('close', e)
     return !e.defaultPrevented
+  }
+}
+
+/** Electron's `screen`: the displays plugged in; a test plugs and unplugs them. */
+export class FakeScreen extends EventEmitter {
+  displays: Array<{ id: number; bounds: { x: number; y: number; width: number; height: number } }>
+  constructor(...widths: number[]) {
+    super()
+    let x = 0
+    this.displays = widths.map((width, id) => {
+      const display = { id, bounds: { x, y: 0, width, height: 1080 } }
+      x += width
+      return display
+    })
+  }
+  getAllDisplays() {
+    return this.displays
+  }
+  getPrimaryDisplay() {
+    const primary = this.displays[0]
+    if (primary === undefined) throw new Error('no display')
+    return primary
+  }
+  unplug(id: number): void {
+    const display = this.displays.find((d) => d.id === id)
+    this.displays = this.displays.filter((d) => d.id !== id)
+    this.emit('display-removed', {}, display)
   }
 }
 

@@ -4,7 +4,7 @@ import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createKioskWindow, type KioskWindowOptions } from '../../electron/main/kiosk-window'
 import type { RendererTarget } from '../../electron/main/renderer-target'
-import { FakeBrowserWindow, FakeEvent, FakeFrame, memoryLogger } from './fakes'
+import { FakeBrowserWindow, FakeEvent, FakeFrame, FakeScreen, memoryLogger } from './fakes'
 
 const rendererFile = join('/opt', 'ScanDesk', 'out', 'renderer', 'index.html')
 const fileTarget: RendererTarget = { kind: 'file', file: rendererFile }
@@ -236,6 +236,40 @@ describe('lockdown', () => {
     fake.fullScreen = false
     fake.emit('leave-full-screen')
     expect(fake.fullScreen).toBe(false)
+  })
+})
+
+describe('displays plugged and unplugged mid-event', () => {
+  it('the projector it was on unplugged: moves to a present display, fullscreen kept', () => {
+    const screen = new FakeScreen(1920, 1280)
+    const { fake } = open({ displays: screen })
+    fake.bounds = { x: 1920, y: 0, width: 1280, height: 1080 }
+    // Windows left it where the projector was, no longer fullscreen on anything.
+    fake.fullScreen = false
+    screen.unplug(1)
+    expect(fake.bounds).toEqual({ x: 0, y: 0, width: 1920, height: 1080 })
+    expect(fake.fullScreen).toBe(true)
+    expect(fake.kiosk).toBe(true)
+  })
+
+  it('a display plugged in: the window stays where it is', () => {
+    const screen = new FakeScreen(1920)
+    const { fake } = open({ displays: screen })
+    screen.displays.push({ id: 1, bounds: { x: 1920, y: 0, width: 1280, height: 1080 } })
+    screen.emit('display-added', {}, screen.displays[1])
+    expect(fake.calls).not.toContain('setBounds')
+    expect(fake.bounds).toEqual({ x: 0, y: 0, width: 1920, height: 1080 })
+  })
+
+  it('not while the lockdown is off, and not after the window is gone', () => {
+    const screen = new FakeScreen(1920, 1280)
+    const { fake, kiosk } = open({ displays: screen })
+    kiosk.release()
+    fake.bounds = { x: 1920, y: 0, width: 1280, height: 1080 }
+    screen.unplug(1)
+    expect(fake.calls).not.toContain('setBounds')
+    fake.emit('closed')
+    expect(screen.listenerCount('display-removed')).toBe(0)
   })
 })
 

@@ -17,7 +17,14 @@ import type { ShellCore, ShellCoreOptions } from '../../electron/main/core-adapt
 import type { Greeting } from '../../shared/domain'
 import type { KioskEventName, KioskHandlers } from '../../shared/ipc'
 import { kioskMethods } from '../../shared/ipc'
-import { FakeBrowserWindow, FakeEvent, FakeIpcMain, FakeSession, FakeWebContents } from './fakes'
+import {
+  FakeBrowserWindow,
+  FakeEvent,
+  FakeIpcMain,
+  FakeScreen,
+  FakeSession,
+  FakeWebContents,
+} from './fakes'
 import { adminEventRow } from '../helpers/admin-event-row'
 
 class FakeApp extends EventEmitter {
@@ -82,6 +89,7 @@ interface Harness {
   }
   blockers: Set<number>
   powerMonitor: EventEmitter
+  screen: FakeScreen
   core: ShellCore & {
     adminUnlocked: boolean
     closed: boolean
@@ -124,6 +132,9 @@ vi.mock('electron', () => ({
       stop: (id: number) => blockers.delete(id),
       isStarted: (id: number) => blockers.has(id),
     }
+  },
+  get screen() {
+    return h.current.screen
   },
   get powerMonitor() {
     return h.current.powerMonitor
@@ -207,6 +218,7 @@ beforeEach(() => {
     },
     blockers: new Set(),
     powerMonitor: new EventEmitter(),
+    screen: new FakeScreen(1920, 1280),
     core,
     startShellCore: () => Promise.resolve(core),
   }
@@ -477,6 +489,15 @@ describe('startup wiring', () => {
     expect(h.current.blockers.size).toBe(1)
     win.emit('closed')
     expect(h.current.blockers.size).toBe(0)
+  })
+
+  it('follows the displays: the projector it was on unplugged, it is fullscreen on another', async () => {
+    const win = await launched()
+    win.bounds = { x: 1920, y: 0, width: 1280, height: 1080 }
+    win.fullScreen = false
+    h.current.screen.unplug(1)
+    expect(win.bounds).toEqual({ x: 0, y: 0, width: 1920, height: 1080 })
+    expect(win.fullScreen).toBe(true)
   })
 
   it('explains a startup problem and quits', async () => {
