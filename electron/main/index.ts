@@ -57,12 +57,15 @@ process.on('unhandledRejection', (reason) =>
 
 const state: {
   core: ShellCore | null
+  /** The core's start while it runs: a quit meanwhile waits for it, to close what it opened. */
+  starting: Promise<unknown> | null
   kiosk: KioskWindow | null
   quitting: boolean
   /** Known once the command line is read: whose settings give the error box its language. */
   dataDir: string | null
 } = {
   core: null,
+  starting: null,
   kiosk: null,
   quitting: false,
   dataDir: null,
@@ -118,7 +121,7 @@ async function start(): Promise<void> {
   // The demo's lines also go to a terminal the app was started from; one that closed (or a
   // reader gone, `… | head -1`) must not reach the uncaught-exception handler on every line.
   const out = stdoutSink('ScanDesk', 'its lines go to the log only from now on')
-  const core = await startShellCore({
+  const starting = startShellCore({
     dataDir,
     vault: () =>
       demoVault ?? openSafeStorageVault({ dataDir, safeStorage, platform: process.platform }),
@@ -138,9 +141,16 @@ async function start(): Promise<void> {
       out(`${line}\n`)
     },
   })
+  state.starting = starting
+  const core = await starting.finally(() => {
+    state.starting = null
+  })
   demoVault?.seal()
   state.core = core
-  if (state.quitting) return
+  if (state.quitting) {
+    app.quit()
+    return
+  }
 
   const target = resolveRendererTarget({
     isPackaged: app.isPackaged,
@@ -253,7 +263,12 @@ function quitForSystem(why: string): void {
 function onBeforeQuit(event: { preventDefault(): void }): void {
   state.quitting = true
   const core = state.core
-  if (core === null) return
+  if (core === null) {
+    // The core is still starting: start() quits again once it has it (closed then, below), and
+    // failToStart exits if it fails.
+    if (state.starting !== null) event.preventDefault()
+    return
+  }
   state.core = null
   event.preventDefault()
   const timeout = new Promise<void>((done) => setTimeout(done, SHUTDOWN_TIMEOUT_MS).unref())

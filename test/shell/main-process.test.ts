@@ -687,6 +687,22 @@ describe('quitting', () => {
     expect(core.adminUnlocked).toBe(true)
   })
 
+  it('a quit while the core is still starting (SIGTERM, shutdown): the core is closed too', async () => {
+    // The demo's start takes seconds (sandbox, relay): a quit in between let the app exit with
+    // the core it was starting never closed.
+    const { app, core } = h.current
+    const starting: { done: ((c: ShellCore) => void) | null } = { done: null }
+    h.current.startShellCore = () => new Promise((resolve) => (starting.done = resolve))
+    await launch()
+    await vi.waitFor(() => expect(starting.done).not.toBeNull())
+    app.quit()
+    expect(app.quitted).toBe(false)
+    starting.done?.(core)
+    await vi.waitFor(() => expect(app.quitted).toBe(true))
+    expect(core.closed).toBe(true)
+    expect(FakeBrowserWindow.instances).toHaveLength(0)
+  })
+
   it('closes the core (and SQLite) before the app exits', async () => {
     const win = await launched()
     const { app, core } = h.current
