@@ -24,7 +24,13 @@ import {
 } from '../shared/wechat'
 import type { CampaignDirectory } from './campaign-directory'
 import type { RelayConfig } from './config'
-import { BodyTooLargeError, closeAfterResponse, readBody, sendText } from './http-util'
+import {
+  BodyAbortedError,
+  BodyTooLargeError,
+  closeAfterResponse,
+  readBody,
+  sendText,
+} from './http-util'
 import { LogLimiter, errorMessage, type Logger } from './log'
 import type { PushOutcome, RelayMetrics } from './metrics'
 import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
@@ -518,6 +524,18 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     try {
       a = await answer(req, res, q)
     } catch (err) {
+      if (err instanceof BodyAbortedError) {
+        // The link to WeChat dropped before the body was in: no push was received (none is
+        // counted, and none is malformed), nobody is left to answer, and WeChat retries it.
+        res.destroy()
+        const line = limited.take('push cut off')
+        if (line !== null) {
+          log.info('push cut off before its body was complete; WeChat retries it', {
+            ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+          })
+        }
+        return
+      }
       log.error('push failed', { error: errorMessage(err) })
       a = { status: 400, body: 'bad request', outcome: 'malformed' }
     }

@@ -20,6 +20,7 @@ import {
   tempDir,
 } from './harness'
 import { vectors } from '../wechat/vectors'
+import { until } from './campaign-helpers'
 
 const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C'
 const APP_ID = 'wx5823bf96d3bd56c7'
@@ -209,6 +210,30 @@ describe('POST /wechat', () => {
     expect((await postPush(r.url, big, signedQuery(TOKEN, clock))).status).toBe(413)
     expect(r.metrics.pushCount('too_large')).toBe(1)
     expect(r.metrics.pushCount('malformed')).toBe(1)
+  })
+
+  it('takes a push cut off mid-body (the link to WeChat dropped) as no push: not malformed, no error', async () => {
+    const lines: string[] = []
+    const r = await start({}, lines)
+    await r.addKiosk('k1')
+    const body = Buffer.from(scanXml('o1', 'k1:n1'))
+    const target = new URL(`${r.url}/wechat?${signedQuery(TOKEN, clock).toString()}`)
+    const req = request(target, { method: 'POST', headers: { 'content-length': body.length } })
+    req.on('error', () => {})
+    req.write(body.subarray(0, 20))
+    await settle() // the relay now holds a half-received push
+    req.destroy()
+    // Whatever the relay made of it, once it has: a line about it.
+    await until(() => lines.some((l) => /aborted|cut off/.test(l)), 'the cut-off push handled')
+    expect(r.metrics.pushCount('malformed')).toBe(0)
+    const levels = lines.map((l) => (JSON.parse(l) as { level: string }).level)
+    expect(levels).not.toContain('error')
+    expect(lines.filter((l) => /cut off/.test(l))).toHaveLength(1)
+    // The retry WeChat sends is taken as usual.
+    expect((await postPush(r.url, scanXml('o1', 'k1:n1'), signedQuery(TOKEN, clock))).status).toBe(
+      200,
+    )
+    expect(await queue(r, 'k1')).toHaveLength(1)
   })
 
   it('does not let a signed query be reused with another body', async () => {
