@@ -22,7 +22,7 @@ import {
 import { httpServerOptions, limitConnections } from './connection-limits'
 import { Router } from '../shared/server/routes'
 import { RELAY_DATA_SETTING, lockFolder } from '../shared/server/folder-lock'
-import { sendApiError, sendJson, sendText } from './http-util'
+import { BodyAbortedError, sendApiError, sendJson, sendText } from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
 import { CampaignDirectory } from './campaign-directory'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
@@ -356,7 +356,15 @@ export async function startRelay(
     }
     const work = route(req, res)
       .catch((err: unknown) => {
-        log.error('request failed', { path: req.url?.split('?')[0], error: errorMessage(err) })
+        const path = req.url?.split('?')[0]
+        if (err instanceof BodyAbortedError) {
+          // The client went (its link dropped, or its body stalled past requestTimeoutMs)
+          // before its body was in: nothing was done with it and nobody is left to answer.
+          log.info('request cut off before its body was complete', { path })
+          res.destroy()
+          return
+        }
+        log.error('request failed', { path, error: errorMessage(err) })
         // Failed after its headers went out: a 500 can no longer be said, so the connection
         // ends and the client sees a broken answer at once rather than one that never ends.
         if (res.headersSent) res.destroy()

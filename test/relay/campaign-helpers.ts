@@ -6,7 +6,7 @@
 import type { CampaignInput } from '../../shared/campaign'
 import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
-import type { RelayConfigInput, RelayHandle } from '../../relay/server'
+import type { RelayConfigInput, RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { ConsoleClient, newPlace, organizer, startOn, type Place } from './console-helpers'
 import type { Backend } from './harness'
@@ -17,7 +17,11 @@ export interface RelayTestBed {
   /** A fresh store of that kind (SQLite in a temp dir, or a key prefix on the file's Redis). */
   placeFor: (backend: Backend) => Place
   /** A relay on that store, closed after the test. */
-  relayOn: (place: Place, config?: RelayConfigInput) => Promise<RelayHandle>
+  relayOn: (
+    place: Place,
+    config?: RelayConfigInput,
+    opts?: StartRelayOptions,
+  ) => Promise<RelayHandle>
 }
 
 /** Call at a test file's top level: starts one Redis for the file and cleans up after each test. */
@@ -38,8 +42,8 @@ export function relayTestBed(): RelayTestBed {
       cleanups.push(() => p.remove())
       return p
     },
-    relayOn: async (place, config = {}) => {
-      const relay = await startOn(place, {}, config)
+    relayOn: async (place, config = {}, opts = {}) => {
+      const relay = await startOn(place, opts, config)
       cleanups.push(() => relay.close())
       return relay
     },

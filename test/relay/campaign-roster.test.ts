@@ -15,6 +15,7 @@ import type { HelloFrame, RelayFrame, RosterFrame } from '../../shared/relay-pro
 import { type ConsoleClient } from './console-helpers'
 import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, type Backend } from './harness'
+import { jsonLogger } from '../../relay/log'
 
 const { cleanups, placeFor, relayOn } = relayTestBed()
 
@@ -42,6 +43,37 @@ async function upload(
     body: typeof body === 'string' ? body : new Uint8Array(body),
   })
   return { status: res.status, json: await res.json() }
+}
+
+/**
+ * Three uploads of `body` whose bodies stop after 10 bytes: two take the relay's two places
+ * for reading rosters, one is refused (429) once both are taken, and is returned as `refused`.
+ */
+async function twoPlacesTaken(c: ConsoleClient, campaignId: string, body: Buffer) {
+  const held = [0, 1, 2].map(() => {
+    const req = request(`${c.relayUrl}/console/api/campaigns/${campaignId}/roster`, {
+      method: 'POST',
+      headers: {
+        origin: c.relayUrl,
+        cookie: c.cookie ?? '',
+        'content-type': 'text/csv',
+        'content-length': body.length,
+      },
+    })
+    const status = new Promise<number>((resolve) => {
+      req.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      // The refused one is closed before its body is all sent.
+      req.on('error', () => undefined)
+    })
+    req.write(body.subarray(0, 10))
+    return { req, status, done: false }
+  })
+  for (const h of held) void h.status.then(() => (h.done = true))
+  await Promise.race(held.map((h) => h.status))
+  return { held, refused: held.filter((h) => h.done) }
 }
 
 /**
@@ -271,31 +303,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     const c = await signIn(relay)
     const made = await createCampaign(c)
     const body = Buffer.from(csv(3))
-    // Three uploads whose bodies are still arriving: two take the places, one is refused.
-    const held = [0, 1, 2].map(() => {
-      const req = request(`${relay.url}/console/api/campaigns/${made.id}/roster`, {
-        method: 'POST',
-        headers: {
-          origin: relay.url,
-          cookie: c.cookie ?? '',
-          'content-type': 'text/csv',
-          'content-length': body.length,
-        },
-      })
-      const status = new Promise<number>((resolve) => {
-        req.on('response', (res) => {
-          res.resume()
-          resolve(res.statusCode ?? 0)
-        })
-        // The refused one is closed before its body is all sent.
-        req.on('error', () => undefined)
-      })
-      req.write(body.subarray(0, 10))
-      return { req, status, done: false }
-    })
-    for (const h of held) void h.status.then(() => (h.done = true))
-    await Promise.race(held.map((h) => h.status))
-    const refused = held.filter((h) => h.done)
+    const { held, refused } = await twoPlacesTaken(c, made.id, body)
     expect(refused.length).toBe(1)
     expect(await refused[0]?.status).toBe(429)
     // Both places are taken now: another upload is refused too, whatever its size.
@@ -306,6 +314,26 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     const reading = held.filter((h) => !h.done)
     for (const h of reading) h.req.end(body.subarray(10))
     expect(await Promise.all(reading.map((h) => h.status))).toEqual([200, 200])
+    expect((await upload(c, made.id, csv(3))).status).toBe(200)
+  })
+
+  it('an upload cut off mid-file (the organizer’s Wi-Fi dropped) frees its place and logs no error', async () => {
+    const lines: string[] = []
+    const relay = await relayOn(placeFor(backend), {}, { log: jsonLogger((l) => lines.push(l)) })
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // Both places taken by uploads whose bodies stop arriving; then their links drop.
+    const { held, refused } = await twoPlacesTaken(c, made.id, Buffer.from(csv(3)))
+    expect(await refused[0]?.status).toBe(429)
+    for (const h of held) h.req.destroy()
+    await until(
+      () => lines.filter((l) => /aborted|cut off/.test(l)).length === 2,
+      'both cut-off uploads handled',
+    )
+    const levels = lines.map((l) => (JSON.parse(l) as { level: string }).level)
+    expect(levels).not.toContain('error')
+    expect((await relay.store.campaigns.readRoster(made.id, 0, 0)).total).toBe(0)
+    // Their places are free again: the organizer's retry is read and stored.
     expect((await upload(c, made.id, csv(3))).status).toBe(200)
   })
 
