@@ -69,10 +69,30 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   })
 }
 
-/** Parses a JSON body; throws BadJsonError (400) for anything else, an empty body included. */
-export function parseJsonBody(body: Buffer): unknown {
+/** Strict: a byte that is not UTF-8 is an error, not U+FFFD. A BOM is kept (JSON refuses it). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * The body as text; BadJsonError (400) when it is not UTF-8. Decoded leniently, a script's
+ * GBK body (curl on a Chinese Windows console) was stored as U+FFFD where its Chinese was,
+ * and reached visitors so.
+ */
+function bodyText(body: Buffer): string {
   try {
-    return JSON.parse(body.toString('utf8')) as unknown
+    return UTF8.decode(body)
+  } catch {
+    throw new BadJsonError('body must be JSON in UTF-8')
+  }
+}
+
+/**
+ * Parses a JSON body; throws BadJsonError (400) for anything else, an empty body and one not
+ * in UTF-8 included.
+ */
+export function parseJsonBody(body: Buffer): unknown {
+  const text = bodyText(body)
+  try {
+    return JSON.parse(text) as unknown
   } catch {
     throw new BadJsonError()
   }
@@ -90,6 +110,6 @@ export async function readJson(
   options: ReadJsonOptions = {},
 ): Promise<unknown> {
   const body = await readBody(req, limit)
-  if (options.optional && body.toString('utf8').trim() === '') return undefined
+  if (options.optional && bodyText(body).trim() === '') return undefined
   return parseJsonBody(body)
 }

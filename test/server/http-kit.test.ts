@@ -67,7 +67,7 @@ function call(
   port: number,
   method: string,
   path: string,
-  body?: string,
+  body?: string | Buffer,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Record<string, unknown>; json: unknown }> {
   return new Promise((resolve, reject) => {
@@ -104,6 +104,27 @@ describe('bodies', () => {
     }
     expect((await call(port, 'POST', '/optional', '  ')).json).toEqual({ body: null })
     expect((await call(port, 'POST', '/optional', '{"a":1}')).json).toEqual({ body: { a: 1 } })
+  })
+
+  it('refuses a body that is not UTF-8 (a GBK script’s) rather than reading it as U+FFFD', async () => {
+    const { port, seen } = await kitServer()
+    // {"name":"春季展"} as a Windows console in GBK (code page 936) sends it.
+    const gbk = Buffer.concat([
+      Buffer.from('{"name":"'),
+      Buffer.from([0xb4, 0xba, 0xbc, 0xbe, 0xd5, 0xb9]),
+      Buffer.from('"}'),
+    ])
+    const r = await call(port, 'POST', '/echo', gbk)
+    expect(r.status).toBe(400)
+    expect(r.json).toEqual({
+      error: { code: 'bad_request', message: 'body must be JSON in UTF-8' },
+    })
+    // Refused as it was read: no (garbled) body reached the handler.
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toBeInstanceOf(BodyError)
+    // The same text in UTF-8 is read as sent.
+    const utf8 = await call(port, 'POST', '/echo', Buffer.from('{"name":"春季展"}'))
+    expect(utf8).toMatchObject({ status: 200, json: { body: { name: '春季展' } } })
   })
 
   it('refuses a body over the limit with 413 and closes the connection', async () => {
