@@ -166,8 +166,11 @@ function tagFitsWechat(c: { tag: string | null }): boolean {
 export const GREETING_PLACEHOLDERS = ['{name}', '{number}'] as const
 /** What the relay fills in the rally's progress text (shared/stamp-reply.ts `stampLine`). */
 export const STAMP_PROGRESS_PLACEHOLDERS = ['{count}', '{total}', '{missing}'] as const
-/** Everything in braces in `text`, placeholder or not. */
-const braced = (text: string): string[] => text.match(/\{[^{}]*\}/g) ?? []
+/**
+ * Everything in braces in `text`, placeholder or not. A Chinese input method types full-width
+ * braces (｛number｝, or one of each): never filled in, so they are braces like any other.
+ */
+const braced = (text: string): string[] => text.match(/[{｛][^{}｛｝]*[}｝]/g) ?? []
 
 /** Placeholders in `text` that are not `known` (a typo such as `{nmae}`). */
 export function unknownPlaceholders(

@@ -26,6 +26,15 @@ import { mountConsole, setupConsoleStores } from './setup-console'
 enableAutoUnmount(afterEach)
 
 const named = () => ({ ...newDraft(), name: 'Expo' })
+/** The new draft's greetings with one text replaced. */
+function greetingsWith(
+  locale: 'zh-CN' | 'en',
+  key: 'first' | 'returning' | 'named',
+  text: string,
+): ReturnType<typeof newDraft>['greetings'] {
+  const g = newDraft().greetings
+  return { ...g, [locale]: { ...g[locale], [key]: text } }
+}
 
 describe('the campaign form', () => {
   it('accepts the defaults with a name, trimmed, empty optional fields as null', () => {
@@ -71,6 +80,17 @@ describe('the campaign form', () => {
     // Within 600 characters, past WeChat's 2,048 bytes once a long name is filled in.
     ['followUp', { followUp: '{name}'.repeat(100) }, 'campaigns.errors.followUpBytes'],
     ['followUp', { followUp: `${'谢'.repeat(590)}{name}` }, 'campaigns.errors.followUpBytes'],
+    // A Chinese input method types full-width braces: ｛number｝ would reach visitors as typed.
+    [
+      'greetings.zh-CN.first',
+      { greetings: greetingsWith('zh-CN', 'first', '欢迎！您是第｛number｝位来宾') },
+      'campaigns.errors.placeholder',
+    ],
+    [
+      'greetings.zh-CN.named',
+      { greetings: greetingsWith('zh-CN', 'named', '{name｝，欢迎您') },
+      'campaigns.errors.placeholder',
+    ],
     ['stamps', { stamps: ['hall-a', 'hall-a'] }, 'campaigns.errors.stamps'],
     ['stamps.0', { stamps: ['Not A Booth'] }, 'campaigns.errors.stamps'],
     // What WeChat gets cannot hold what XML cannot carry (Word's line break is U+000B).

@@ -295,6 +295,27 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
     expect(put.status, put.text).toBe(200)
   })
 
+  it('refuses a placeholder typed with full-width braces (a Chinese input method), naming it', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // ｛number｝ is not filled in: the kiosk would show it to every visitor as typed.
+    const base = campaignBody().greetings
+    const greetings = { ...base, 'zh-CN': { ...base['zh-CN'], first: '欢迎！第｛number｝位' } }
+    for (const [field, body] of [
+      ['greetings.zh-CN.first: ｛number｝', campaignBody({ greetings })],
+      ['followUp: ｛name｝', campaignBody({ followUp: '｛name｝，感谢到访' })],
+      ['stampProgress: {count｝', { ...campaignBody(), stampProgress: '已集 {count｝ 章' }],
+    ] as const) {
+      const res = await c.call('PUT', `/console/api/campaigns/${made.id}`, body)
+      expect(res.status, field).toBe(400)
+      expect((res.json as { error: { message: string } }).error.message).toMatch(
+        new RegExp(`^${field.replace(/[.{}]/g, '\\$&')}: only `),
+      )
+    }
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+  })
+
   it('refuses a placeholder copied into a text sent as typed (replies, completion) or the follow-up', async () => {
     const { relay } = await relayOn(backend)
     const c = await signIn(relay)
