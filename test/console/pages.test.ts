@@ -137,6 +137,50 @@ describe('booths', () => {
     expect(rows[1]?.text()).toContain('7')
   })
 
+  it('2,000 booths: shows 100 rows, more on request, and finds a booth by its id or its campaign', async () => {
+    const fake = createFakeConsoleApi()
+    const campaign = (c: number) => makeCampaign({ id: `c${c}`, name: `活动 ${c}` })
+    fake.api.campaigns.mockResolvedValue(Array.from({ length: 40 }, (_, c) => campaign(c)))
+    const booth = (i: number) => `booth-${String(i).padStart(4, '0')}`
+    fake.api.kiosks.mockResolvedValue(
+      Array.from({ length: 2000 }, (_, i) => makeKiosk({ id: booth(i), campaignId: `c${i % 40}` })),
+    )
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const shown = () =>
+      wrapper.findAll('[data-testid="booth-row"]').map((r) => r.attributes('data-kiosk'))
+    // Bounded: not 2,000 rows of 101 options each (a frozen tab on every live refresh).
+    expect(shown()).toEqual(Array.from({ length: 100 }, (_, i) => booth(i)))
+    expect(wrapper.get('[data-testid="booths-shown"]').text()).toBe('显示 100 / 2,000 个签到台')
+    expect(wrapper.get('[data-testid="booths-more"]').text()).toBe('再显示 100 个（还有 1,900 个）')
+    await wrapper.get('[data-testid="booths-more"]').trigger('click')
+    expect(shown()).toHaveLength(200)
+    expect(shown()[199]).toBe('booth-0199')
+    // A live refresh of the list keeps what the organizer asked to see.
+    await useKiosksStore().refresh()
+    await flushPromises()
+    expect(shown()).toHaveLength(200)
+
+    await wrapper.get('[data-testid="booths-search"]').setValue('BOOTH-1234')
+    expect(shown()).toEqual(['booth-1234'])
+    expect(wrapper.find('[data-testid="booths-more"]').exists()).toBe(false)
+    // A campaign's name finds its booths (every 40th): 50 of them, all shown.
+    await wrapper.get('[data-testid="booths-search"]').setValue('活动 32')
+    expect(shown()).toEqual(Array.from({ length: 50 }, (_, j) => booth(32 + j * 40)))
+    expect(wrapper.get('[data-testid="booths-shown"]').text()).toBe('50 / 2,000 个签到台符合')
+    await wrapper.get('[data-testid="booths-search"]').setValue('no-such-booth')
+    expect(shown()).toEqual([])
+    expect(wrapper.get('[data-testid="booths-no-match"]').text()).toBe(
+      '没有签到台符合“no-such-booth”',
+    )
+    await wrapper.get('[data-testid="booths-search"]').setValue('booth-0')
+    expect(shown()).toHaveLength(100)
+    useLocaleStore().change('en')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="booths-shown"]').text()).toBe('1,000 of 2,000 booths match')
+    expect(wrapper.get('[data-testid="booths-more"]').text()).toBe('Show 100 more (900 left)')
+  })
+
   it('flags a booth two devices share, and says what to do, in zh-CN and English', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([

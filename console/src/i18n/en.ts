@@ -74,6 +74,11 @@ export const en: MessageSchema = {
     noCampaign: 'None',
     unknownCampaign: 'Unknown campaign ({id})',
     creating: 'Creating…',
+    search: 'Find a booth by ID or campaign',
+    showing: 'Showing {shown} of {total} booths',
+    matching: '{matched} of {total} booths match',
+    noMatch: 'No booth matches “{query}”',
+    showMore: 'Show {n} more ({left} left)',
     changedElsewhere:
       'Someone else just assigned “{id}” to a campaign, so nothing was changed. The list is reloaded: check it and choose again.',
   },

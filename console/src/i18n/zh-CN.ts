@@ -65,6 +65,11 @@ export const zhCN = {
     noCampaign: '未分配',
     unknownCampaign: '未知活动（{id}）',
     creating: '正在生成…',
+    search: '按签到台 ID 或活动查找',
+    showing: '显示 {shown} / {total} 个签到台',
+    matching: '{matched} / {total} 个签到台符合',
+    noMatch: '没有签到台符合“{query}”',
+    showMore: '再显示 {n} 个（还有 {left} 个）',
     changedElsewhere: '“{id}”刚被其他人改派了活动，本次未更改。已重新载入最新分配，请确认后再选。',
   },
   pairing: {
