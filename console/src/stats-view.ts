@@ -40,3 +40,22 @@ export function boothBars(stats: ConsoleStats): BoothBar[] {
     .sort((a, b) => b.scans - a.scans || a.id.localeCompare(b.id))
     .map((k) => ({ ...k, percent: max === 0 ? 0 : (k.scans / max) * 100 }))
 }
+
+/** The busiest booths with bars, and what the others add up to (a campaign of 2,000 booths). */
+export interface TopBooths {
+  bars: BoothBar[]
+  /** The booths past the bars: how many, and their scans summed; null when there are none. */
+  rest: { booths: number; scans: number } | null
+}
+
+export function topBooths(stats: ConsoleStats, limit: number): TopBooths {
+  const all = boothBars(stats)
+  const others = all.slice(limit)
+  return {
+    bars: all.slice(0, limit),
+    rest:
+      others.length === 0
+        ? null
+        : { booths: others.length, scans: others.reduce((sum, b) => sum + b.scans, 0) },
+  }
+}

@@ -8,6 +8,7 @@ import { ConsoleApiError } from '../../console/src/api/errors'
 import AttendancePage from '../../console/src/pages/AttendancePage.vue'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
 import SignInPage from '../../console/src/pages/SignInPage.vue'
+import StatsPage from '../../console/src/pages/StatsPage.vue'
 import { useCampaignsStore } from '../../console/src/stores/campaigns'
 import { useScopeStore } from '../../console/src/stores/scope'
 import { useStatsStore } from '../../console/src/stores/stats'
@@ -15,7 +16,13 @@ import { useLocaleStore } from '../../console/src/stores/locale'
 import { useKiosksStore } from '../../console/src/stores/kiosks'
 import { useSessionStore } from '../../console/src/stores/session'
 import { normalizePairingCode } from '../../shared/console-api'
-import { createFakeConsoleApi, makeCampaign, makeKiosk, makeRow } from './fake-console-api'
+import {
+  createFakeConsoleApi,
+  makeCampaign,
+  makeKiosk,
+  makeRow,
+  makeStats,
+} from './fake-console-api'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -329,6 +336,36 @@ describe('booths', () => {
     await wrapper.get('[data-testid="confirm-revoke"]').trigger('click')
     await flushPromises()
     expect(fake.api.revokeKiosk).toHaveBeenCalledWith('hall-a')
+  })
+})
+
+describe('stats', () => {
+  it('2,000 booths: bars for the 50 busiest, the others summed in one line', async () => {
+    const fake = createFakeConsoleApi()
+    // booth-0000 has the fewest scans, booth-1999 the most.
+    const perKiosk = Array.from({ length: 2000 }, (_, i) => ({
+      id: `booth-${String(i).padStart(4, '0')}`,
+      scans: i + 1,
+      visitors: 1,
+    }))
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 2_001_000, perKiosk }))
+    const { wrapper } = mountConsole(StatsPage, fake.api)
+    await flushPromises()
+    const bars = wrapper.findAll('[data-testid="booth-bar"]')
+    // Bounded: every scan re-renders the bars, 2,000 of them kept the tab busy all the time.
+    expect(bars.map((b) => b.attributes('data-booth'))).toEqual(
+      Array.from({ length: 50 }, (_, j) => `booth-${1999 - j}`),
+    )
+    expect(bars[0]?.text()).toContain('2,000')
+    // 1..1950 summed: 1,902,225 scans at the 1,950 others.
+    expect(wrapper.get('[data-testid="booth-bars-rest"]').text()).toBe(
+      '其余 1,950 个签到台：共 1,902,225 次扫码',
+    )
+    useLocaleStore().change('en')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="booth-bars-rest"]').text()).toBe(
+      'The other 1,950 booths: 1,902,225 scans in all',
+    )
   })
 })
 

@@ -110,6 +110,7 @@ export const en: MessageSchema = {
     timelineChartLabel:
       'Bar chart of scans per 10 minutes today: {total} in all, at most {peak} (from {at})',
     splitChartLabel: 'Doughnut chart: {newFollowers} new followers, {returning} returning',
+    otherBooths: 'The other {n} booths: {scans} scans in all',
     empty: 'No data yet',
     visitorsOf: '{n} visitor | {n} visitors',
   },

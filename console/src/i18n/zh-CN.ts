@@ -99,6 +99,7 @@ export const zhCN = {
     newVsReturning: '新关注与回访',
     timelineChartLabel: '今日每 10 分钟扫码柱状图：共 {total} 次，最多一段 {peak} 次（{at} 起）',
     splitChartLabel: '新关注与回访环形图：新关注 {newFollowers}，回访 {returning}',
+    otherBooths: '其余 {n} 个签到台：共 {scans} 次扫码',
     empty: '暂无数据',
     visitorsOf: '{n} 人',
   },
