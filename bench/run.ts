@@ -14,7 +14,7 @@ import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
 import { benchPairing } from './pairing'
 import { benchConsoleUi } from './console-ui'
-import { benchConsoleRelayUi } from './console-relay-ui'
+import { benchConsoleRelayUi, benchConsoleScale } from './console-relay-ui'
 import { benchCluster } from './cluster'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
@@ -48,6 +48,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['pairing', benchPairing],
   ['console', benchConsoleUi],
   ['console-relay', benchConsoleRelayUi],
+  ['console-scale', benchConsoleScale],
   ['cluster', benchCluster],
   ['console-auth', benchConsole],
   ['kit', benchServerKit],
