@@ -61,11 +61,7 @@ export function visitorLabel(t: ScreenTexts, v: { number: number; name: string |
 }
 
 /**
- * How long a campaign's name is, for its title's size: a short one in one large line, a long one
- * smaller on up to two lines, a very long one (up to the 80 a campaign may have) on up to three,
- * so the whole name shows instead of being cut after twenty characters.
+ * A long name smaller on up to two lines, a very long one on up to three (screen.css), so the
+ * whole name shows instead of being cut after twenty characters.
  */
-export function titleLength(name: string): 'short' | 'long' | 'longer' {
-  const n = [...name].length
-  return n <= 20 ? 'short' : n <= 44 ? 'long' : 'longer'
-}
+export { titleLength } from '../../../shared/ui/title-length'

@@ -1,0 +1,143 @@
+/**
+ * A campaign named with all 80 characters a name may have (a Chinese expo's full name with its
+ * English one), typed into the admin area of `kiosk web` in demo mode, on the screens booths
+ * use, in real Chromium. The whole name shows, and it takes neither the status line from staff
+ * nor size from the code: at 1024×768 and 1280×1024 the name ran down the left column past the
+ * bottom of the screen and pushed the status line (relay, API, codes left, the demo badge) off
+ * it; on a 768×1024 tablet it took five lines above the code and the code shrank from 656 to
+ * 410 px, too small to scan from a metre away.
+ */
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { goHash, readScreenCode, unlockAdmin, waitForSteadyCode } from './browser'
+import { demoKioskPage } from './demo-kiosk'
+
+const LONG_NAME =
+  '第二十三届中国国际数字化办公与智能会展技术博览会暨开发者大会签到 International Digital Office Expo Check-in Desk'
+
+const SIZES = [
+  [1920, 1080],
+  [1366, 768],
+  [1280, 1024],
+  [1024, 768],
+  [1080, 1920],
+  [768, 1024],
+  [3840, 2160],
+] as const
+
+const box = z.object({ left: z.number(), top: z.number(), right: z.number(), bottom: z.number() })
+const layoutSchema = z.object({
+  title: box.extend({ text: z.string(), cut: z.boolean() }),
+  card: box,
+  instruction: box,
+  status: box,
+  viewport: z.object({ width: z.number(), height: z.number() }),
+})
+type Box = z.infer<typeof box>
+
+/** In-page source: the screen's parts as laid out now, and whether the title's text is cut. */
+const LAYOUT = `(() => {
+  const at = (id) => {
+    const r = document.querySelector('[data-testid="' + id + '"]').getBoundingClientRect()
+    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }
+  }
+  const title = document.querySelector('[data-testid="kiosk-title"]')
+  const style = getComputedStyle(title)
+  // The text's own extent (its lines), not the heading's box.
+  const range = document.createRange()
+  range.selectNodeContents(title)
+  const r = range.getBoundingClientRect()
+  return {
+    title: {
+      left: r.left, top: r.top, right: r.right, bottom: r.bottom,
+      text: title.textContent.trim(),
+      // Nothing of the name hidden: no clamp to a number of lines, nothing clipped.
+      cut: style.webkitLineClamp !== 'none' || style.overflow !== 'visible',
+    },
+    card: at('qr-card'),
+    instruction: at('instruction'),
+    status: at('status-corner'),
+    viewport: { width: innerWidth, height: innerHeight },
+  }
+})()`
+
+const onScreen = (b: Box, v: { width: number; height: number }) =>
+  b.left >= 0 && b.top >= 0 && b.right <= v.width && b.bottom <= v.height
+const overlap = (a: Box, b: Box) =>
+  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+
+describe('the code screen with an 80-character campaign name', () => {
+  const demo = demoKioskPage({
+    name: 'long-title',
+    context: { viewport: { width: 1920, height: 1080 } },
+  })
+  let page: Page
+  /** The code's side at each size with the demo campaign's short name. */
+  const shortNameCard = new Map<string, number>()
+
+  beforeAll(() => {
+    ;({ page } = demo)
+  })
+
+  async function layoutAt(width: number, height: number) {
+    await page.setViewportSize({ width, height })
+    await waitForSteadyCode(page)
+    // The code is sized by a resize observer a frame after the window: read it once it holds.
+    let last = ''
+    for (let look = 0; look < 50; look++) {
+      const now = JSON.stringify(await page.evaluate(LAYOUT))
+      if (now === last) return layoutSchema.parse(JSON.parse(now))
+      last = now
+      await page.waitForTimeout(100)
+    }
+    throw new Error(`the layout at ${width}×${height} did not settle: ${last}`)
+  }
+
+  it('measures the code with the short demo name first', async () => {
+    for (const [width, height] of SIZES) {
+      const { card } = await layoutAt(width, height)
+      shortNameCard.set(`${width}x${height}`, card.right - card.left)
+    }
+  }, 120_000)
+
+  it('shows the whole name beside the code, with the status line and the code kept', async () => {
+    await page.setViewportSize({ width: 1920, height: 1080 })
+    await unlockAdmin(page, demo.pin)
+    await goHash(page, '#/admin/campaign')
+    await page.locator('.list .link').first().click()
+    await page.locator('#c-name').fill(LONG_NAME)
+    await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
+    await page.locator('[data-testid="campaign-notice"]').waitFor()
+    await page.locator('[data-testid="admin-lock"]').click()
+
+    for (const [width, height] of SIZES) {
+      const size = `${width}x${height}`
+      const { title, card, instruction, status, viewport } = await layoutAt(width, height)
+      expect(title.text).toBe(LONG_NAME)
+      expect(
+        {
+          titleWhole: !title.cut,
+          titleOnScreen: onScreen(title, viewport),
+          titleClearOfCode: !overlap(title, card),
+          instructionOnScreen: onScreen(instruction, viewport),
+          statusOnScreen: onScreen(status, viewport),
+          codeOnScreen: onScreen(card, viewport),
+        },
+        size,
+      ).toEqual({
+        titleWhole: true,
+        titleOnScreen: true,
+        titleClearOfCode: true,
+        instructionOnScreen: true,
+        statusOnScreen: true,
+        codeOnScreen: true,
+      })
+      const before = shortNameCard.get(size) ?? Infinity
+      expect(card.right - card.left, `${size}: the code's side`).toBeGreaterThanOrEqual(
+        0.9 * before,
+      )
+      expect(await readScreenCode(page, `kiosk-long-title-${size}`)).toMatch(/^https?:\/\//)
+    }
+  }, 180_000)
+})
