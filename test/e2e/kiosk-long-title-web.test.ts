@@ -1,20 +1,49 @@
 /**
- * A campaign named with all 80 characters a name may have (a Chinese expo's full name with its
- * English one), typed into the admin area of `kiosk web` in demo mode, on the screens booths
- * use, in real Chromium. The whole name shows, and it takes neither the status line from staff
- * nor size from the code: at 1024×768 and 1280×1024 the name ran down the left column past the
- * bottom of the screen and pushed the status line (relay, API, codes left, the demo badge) off
- * it; on a 768×1024 tablet it took five lines above the code and the code shrank from 656 to
- * 410 px, too small to scan from a metre away.
+ * The longest texts the code screen may be given, on the screens booths use, in real Chromium
+ * against `kiosk web` in demo mode: a campaign named with all 80 characters a name may have (a
+ * Chinese expo's full name with its English one), typed into the admin area, and a registered
+ * guest's roster name of all 100 characters (a name with its company and title) shown from the
+ * desk page. The whole text shows, and it takes neither the status line from staff nor size
+ * from the code: at 1024×768 and 1280×1024 either ran down the left column past the bottom of
+ * the screen and pushed the status line (relay, API, codes left, the demo badge) and the
+ * countdown off it; on a 768×1024 tablet either took five or six lines and the code shrank from
+ * 656 to 410 px, too small to scan from a metre away.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { goHash, readScreenCode, unlockAdmin, waitForSteadyCode } from './browser'
-import { demoKioskPage } from './demo-kiosk'
+import { demoKioskPage, type DemoKioskPage } from './demo-kiosk'
+import { showGuestCode } from './desk-guest'
 
 const LONG_NAME =
   '第二十三届中国国际数字化办公与智能会展技术博览会暨开发者大会签到 International Digital Office Expo Check-in Desk'
+const LONG_GUEST = '欧阳'.padEnd(100, '娜')
+
+/** Each long text: how staff put it on screen, and where it shows. */
+const CASES = [
+  {
+    what: 'an 80-character campaign name',
+    name: 'long-title',
+    async show(page: Page, demo: DemoKioskPage): Promise<void> {
+      await unlockAdmin(page, demo.pin)
+      await goHash(page, '#/admin/campaign')
+      await page.locator('.list .link').first().click()
+      await page.locator('#c-name').fill(LONG_NAME)
+      await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
+      await page.locator('[data-testid="campaign-notice"]').waitFor()
+    },
+    shown: (l: Layout) => l.title.text === LONG_NAME,
+  },
+  {
+    what: 'a guest’s 100-character roster name',
+    name: 'long-guest',
+    async show(page: Page, demo: DemoKioskPage): Promise<void> {
+      await showGuestCode(page, demo.kiosk, { name: LONG_GUEST, code: 'L100' })
+    },
+    shown: (l: Layout) => l.instruction.text.includes(LONG_GUEST),
+  },
+]
 
 const SIZES = [
   [1920, 1080],
@@ -30,11 +59,13 @@ const box = z.object({ left: z.number(), top: z.number(), right: z.number(), bot
 const layoutSchema = z.object({
   title: box.extend({ text: z.string(), cut: z.boolean() }),
   card: box,
-  instruction: box,
+  instruction: box.extend({ text: z.string() }),
+  ring: box,
   status: box,
   viewport: z.object({ width: z.number(), height: z.number() }),
 })
 type Box = z.infer<typeof box>
+type Layout = z.infer<typeof layoutSchema>
 
 /** In-page source: the screen's parts as laid out now, and whether the title's text is cut. */
 const LAYOUT = `(() => {
@@ -56,7 +87,8 @@ const LAYOUT = `(() => {
       cut: style.webkitLineClamp !== 'none' || style.overflow !== 'visible',
     },
     card: at('qr-card'),
-    instruction: at('instruction'),
+    instruction: { ...at('instruction'), text: document.querySelector('[data-testid="instruction"]').textContent },
+    ring: (({ left, top, right, bottom }) => ({ left, top, right, bottom }))(document.querySelector('.ring-slot').getBoundingClientRect()),
     status: at('status-corner'),
     viewport: { width: innerWidth, height: innerHeight },
   }
@@ -67,77 +99,79 @@ const onScreen = (b: Box, v: { width: number; height: number }) =>
 const overlap = (a: Box, b: Box) =>
   a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
 
-describe('the code screen with an 80-character campaign name', () => {
-  const demo = demoKioskPage({
-    name: 'long-title',
-    context: { viewport: { width: 1920, height: 1080 } },
+for (const c of CASES) {
+  describe(`the code screen with ${c.what}`, () => {
+    const demo = demoKioskPage({
+      name: c.name,
+      context: { viewport: { width: 1920, height: 1080 } },
+    })
+    let page: Page
+    /** The code's side at each size with the demo's short texts. */
+    const shortNameCard = new Map<string, number>()
+
+    beforeAll(() => {
+      ;({ page } = demo)
+    })
+
+    async function layoutAt(width: number, height: number) {
+      await page.setViewportSize({ width, height })
+      await waitForSteadyCode(page)
+      // The code is sized by a resize observer a frame after the window: read it once it holds.
+      let last = ''
+      for (let look = 0; look < 50; look++) {
+        const now = JSON.stringify(await page.evaluate(LAYOUT))
+        if (now === last) return layoutSchema.parse(JSON.parse(now))
+        last = now
+        await page.waitForTimeout(100)
+      }
+      throw new Error(`the layout at ${width}×${height} did not settle: ${last}`)
+    }
+
+    it('measures the code with the demo’s short texts first', async () => {
+      for (const [width, height] of SIZES) {
+        const { card } = await layoutAt(width, height)
+        shortNameCard.set(`${width}x${height}`, card.right - card.left)
+      }
+    }, 120_000)
+
+    it('shows it whole beside the code, with the status line, the countdown and the code kept', async () => {
+      await page.setViewportSize({ width: 1920, height: 1080 })
+      await c.show(page, demo)
+      await page.locator('[data-testid="admin-lock"]').click()
+
+      for (const [width, height] of SIZES) {
+        const size = `${width}x${height}`
+        const layout = await layoutAt(width, height)
+        const { title, card, instruction, ring, status, viewport } = layout
+        expect(c.shown(layout), size).toBe(true)
+        expect(
+          {
+            titleWhole: !title.cut,
+            titleOnScreen: onScreen(title, viewport),
+            titleClearOfCode: !overlap(title, card),
+            instructionOnScreen: onScreen(instruction, viewport),
+            instructionClearOfCode: !overlap(instruction, card),
+            countdownOnScreen: onScreen(ring, viewport),
+            statusOnScreen: onScreen(status, viewport),
+            codeOnScreen: onScreen(card, viewport),
+          },
+          size,
+        ).toEqual({
+          titleWhole: true,
+          titleOnScreen: true,
+          titleClearOfCode: true,
+          instructionOnScreen: true,
+          instructionClearOfCode: true,
+          countdownOnScreen: true,
+          statusOnScreen: true,
+          codeOnScreen: true,
+        })
+        const before = shortNameCard.get(size) ?? Infinity
+        expect(card.right - card.left, `${size}: the code's side`).toBeGreaterThanOrEqual(
+          0.9 * before,
+        )
+        expect(await readScreenCode(page, `kiosk-${c.name}-${size}`)).toMatch(/^https?:\/\//)
+      }
+    }, 180_000)
   })
-  let page: Page
-  /** The code's side at each size with the demo campaign's short name. */
-  const shortNameCard = new Map<string, number>()
-
-  beforeAll(() => {
-    ;({ page } = demo)
-  })
-
-  async function layoutAt(width: number, height: number) {
-    await page.setViewportSize({ width, height })
-    await waitForSteadyCode(page)
-    // The code is sized by a resize observer a frame after the window: read it once it holds.
-    let last = ''
-    for (let look = 0; look < 50; look++) {
-      const now = JSON.stringify(await page.evaluate(LAYOUT))
-      if (now === last) return layoutSchema.parse(JSON.parse(now))
-      last = now
-      await page.waitForTimeout(100)
-    }
-    throw new Error(`the layout at ${width}×${height} did not settle: ${last}`)
-  }
-
-  it('measures the code with the short demo name first', async () => {
-    for (const [width, height] of SIZES) {
-      const { card } = await layoutAt(width, height)
-      shortNameCard.set(`${width}x${height}`, card.right - card.left)
-    }
-  }, 120_000)
-
-  it('shows the whole name beside the code, with the status line and the code kept', async () => {
-    await page.setViewportSize({ width: 1920, height: 1080 })
-    await unlockAdmin(page, demo.pin)
-    await goHash(page, '#/admin/campaign')
-    await page.locator('.list .link').first().click()
-    await page.locator('#c-name').fill(LONG_NAME)
-    await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
-    await page.locator('[data-testid="campaign-notice"]').waitFor()
-    await page.locator('[data-testid="admin-lock"]').click()
-
-    for (const [width, height] of SIZES) {
-      const size = `${width}x${height}`
-      const { title, card, instruction, status, viewport } = await layoutAt(width, height)
-      expect(title.text).toBe(LONG_NAME)
-      expect(
-        {
-          titleWhole: !title.cut,
-          titleOnScreen: onScreen(title, viewport),
-          titleClearOfCode: !overlap(title, card),
-          instructionOnScreen: onScreen(instruction, viewport),
-          statusOnScreen: onScreen(status, viewport),
-          codeOnScreen: onScreen(card, viewport),
-        },
-        size,
-      ).toEqual({
-        titleWhole: true,
-        titleOnScreen: true,
-        titleClearOfCode: true,
-        instructionOnScreen: true,
-        statusOnScreen: true,
-        codeOnScreen: true,
-      })
-      const before = shortNameCard.get(size) ?? Infinity
-      expect(card.right - card.left, `${size}: the code's side`).toBeGreaterThanOrEqual(
-        0.9 * before,
-      )
-      expect(await readScreenCode(page, `kiosk-long-title-${size}`)).toMatch(/^https?:\/\//)
-    }
-  }, 180_000)
-})
+}
