@@ -77,6 +77,12 @@ describe('kiosk export usage errors', () => {
       args: ['--out', 'OUT', '--format', 'pdf'],
       says: /--format must be csv or xlsx, not "pdf"/,
     },
+    // A file whose name says one format and holds the other: Excel refuses to open it.
+    {
+      what: '--format xlsx with an --out named .csv',
+      args: ['--out', 'OUT', '--format', 'xlsx'],
+      says: /--format xlsx does not match --out .*att\.csv/,
+    },
   ]
   for (const c of cases) {
     it(`${c.what}: exit 2, says why with the usage, writes nothing`, () => {
@@ -124,6 +130,20 @@ describe('kiosk export usage errors', () => {
     expect(readdirSync(outDir)).toEqual(['att.csv'])
     // One check-in: one row, in the singular.
     expect(run.stderr).toBe(`exported 1 row of campaign expo to ${join(outDir, 'att.csv')}\n`)
+  })
+
+  it('an --out named .xlsx, with no --format, is an XLSX workbook; --format csv with it is refused', () => {
+    const data = seededDataDir()
+    const outDir = tempDir()
+    const out = join(outDir, 'Att.XLSX')
+    const run = exportCli(['--data', data, '--campaign', 'expo', '--out', out])
+    expect(run.status).toBe(0)
+    // A zip (PK), as Excel opens it: not CSV text (the BOM) under an .xlsx name.
+    expect(readFileSync(out).subarray(0, 2).toString('latin1')).toBe('PK')
+    const refused = exportCli(['--data', data, '--format', 'csv', '--out', join(outDir, 'b.xlsx')])
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toMatch(/--format csv does not match --out .*b\.xlsx/)
+    expect(readdirSync(outDir)).toEqual(['Att.XLSX'])
   })
 })
 

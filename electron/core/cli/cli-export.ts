@@ -1,6 +1,6 @@
 /** `kiosk export`: attendance to CSV/XLSX without a UI (stdout when no --out). */
 import { accessSync, constants, existsSync, statSync, Stats } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { removeStalePartials, writeAtomically } from '../export/atomic-file'
@@ -27,7 +27,7 @@ function parseExportArgs(args: string[]) {
     options: {
       data: { type: 'string' },
       campaign: { type: 'string' },
-      format: { type: 'string', default: 'csv' },
+      format: { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -42,11 +42,19 @@ export async function runExportCommand(args: string[]): Promise<number> {
     // Unknown flag, a flag without its value, a stray argument: nothing is opened or written.
     return usageError(err instanceof Error ? err.message : String(err))
   }
-  const format = values.format
+  if (values.out === '') return usageError('--out needs a file name')
+  // The file's name says what Excel will open it as: CSV bytes named .xlsx (or a workbook
+  // named .csv) is a file it refuses. Without --format the name chooses; csv otherwise.
+  const named = values.out === undefined ? null : formatNamedBy(values.out)
+  const format = values.format ?? named ?? 'csv'
   if (format !== 'csv' && format !== 'xlsx') {
     return usageError(`--format must be csv or xlsx, not ${JSON.stringify(format)}`)
   }
-  if (values.out === '') return usageError('--out needs a file name')
+  if (named !== null && named !== format) {
+    return usageError(
+      `--format ${format} does not match --out ${values.out ?? ''} (a .${named} file); name it .${format} or leave out --format`,
+    )
+  }
   let dataDir: string
   try {
     dataDir = dataDirFrom(values.data, 'kiosk-data')
@@ -217,6 +225,12 @@ function typedFolder(out: string): string {
 }
 
 /** What to say for `out` that is a folder: a file in it to name instead. */
+/** The format an --out file's extension names (any case), or null for another name. */
+function formatNamedBy(out: string): 'csv' | 'xlsx' | null {
+  const ext = extname(out).toLowerCase()
+  return ext === '.csv' ? 'csv' : ext === '.xlsx' ? 'xlsx' : null
+}
+
 function isAFolder(out: string, format: 'csv' | 'xlsx'): string {
   return `it is a folder; name a file in it, such as ${join(out, `attendance.${format}`)}`
 }
