@@ -1,4 +1,7 @@
-/** A small argv parser: `--name value`, `--name=value`, boolean switches, positionals. */
+/**
+ * A small argv parser: `--name value`, `--name=value` (each name once), boolean switches,
+ * positionals.
+ */
 export interface ParsedArgs {
   positionals: string[]
   flags: Record<string, string>
@@ -32,6 +35,10 @@ export function parseArgs(
     } else if (valued.has(name)) {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1)
       if (value === undefined) throw new UsageError(`--${name} needs a value`)
+      // Not the last one silently: `kiosk add k1 --data ./a --data ./b` would write to ./b. The
+      // values are not echoed (a flag may carry a secret).
+      if (Object.hasOwn(out.flags, name))
+        throw new UsageError(`--${name} is given twice; give it once`)
       out.flags[name] = value
     } else {
       throw new UsageError(`unknown option --${name}`)

@@ -828,6 +828,22 @@ describe('relay CLI arguments', () => {
     expect(() => parseArgs(['--port'], valued, switches)).toThrow(/--port needs a value/)
   })
 
+  it('refuses a flag given twice, in either form, without echoing either value', () => {
+    // `kiosk add k1 --data ./a --data ./b` would store the token in ./b, the one not meant.
+    for (const argv of [
+      ['kiosk', 'add', 'k1', '--data', '/a', '--data', '/b'],
+      ['--data=/a', '--data=/b'],
+      ['--data', '/a', '--data=/a'],
+    ]) {
+      expect(() => parseArgs(argv, valued, switches)).toThrow(UsageError)
+      expect(() => parseArgs(argv, valued, switches)).toThrow(
+        /^--data is given twice; give it once$/,
+      )
+    }
+    // A switch said twice means the same thing once.
+    expect([...parseArgs(['--rotate', '--rotate'], valued, switches).switches]).toEqual(['rotate'])
+  })
+
   it('parses scene ranges', () => {
     expect(parseSceneRanges('100-199, 500')).toEqual([
       { lo: 100, hi: 199 },
