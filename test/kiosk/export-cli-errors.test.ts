@@ -77,6 +77,17 @@ describe('kiosk export usage errors', () => {
       args: ['--out', 'OUT', '--format', 'pdf'],
       says: /--format must be csv or xlsx, not "pdf"/,
     },
+    // Not the last one silently: the sheet of another campaign, or a file elsewhere.
+    {
+      what: '--campaign given twice',
+      args: ['--out', 'OUT', '--campaign', 'expo', '--campaign', 'expo2'],
+      says: /--campaign is given twice; give it once/,
+    },
+    {
+      what: '--out given twice',
+      args: ['--out', 'OUT', '--out=OUT'],
+      says: /--out is given twice/,
+    },
     // A file whose name says one format and holds the other: Excel refuses to open it.
     {
       what: '--format xlsx with an --out named .csv',
@@ -89,7 +100,7 @@ describe('kiosk export usage errors', () => {
       const data = seededDataDir()
       const outDir = tempDir()
       const out = join(outDir, 'att.csv')
-      const run = exportCli(['--data', data, ...c.args.map((a) => (a === 'OUT' ? out : a))])
+      const run = exportCli(['--data', data, ...c.args.map((a) => a.replace(/OUT$/, out))])
       expect(run.status).toBe(2)
       expect(run.stderr).toMatch(c.says)
       expect(run.stderr).toMatch(/usage: kiosk export --data DIR/)

@@ -22,7 +22,7 @@ function usageError(message: string): number {
 }
 
 function parseExportArgs(args: string[]) {
-  return parseArgs({
+  const { values, tokens } = parseArgs({
     args,
     options: {
       data: { type: 'string' },
@@ -31,7 +31,16 @@ function parseExportArgs(args: string[]) {
       out: { type: 'string' },
     },
     strict: true,
-  }).values
+    tokens: true,
+  })
+  // Not the last one silently: `--campaign a --campaign b` would export b's sheet as asked for a.
+  const seen = new Set<string>()
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue
+    if (seen.has(t.name)) throw new Error(`--${t.name} is given twice; give it once`)
+    seen.add(t.name)
+  }
+  return values
 }
 
 export async function runExportCommand(args: string[]): Promise<number> {
