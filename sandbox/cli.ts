@@ -65,10 +65,11 @@ export function parseCli(argv: string[]): CliCommand {
   if ((end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
     return { kind: 'help' }
   }
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
+    tokens: true,
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -84,6 +85,13 @@ export function parseCli(argv: string[]): CliCommand {
       json: { type: 'boolean' },
     },
   })
+  // Not the last one silently (`--port 8788 --port 8789`); values unsaid (a flag may be a secret).
+  const named = new Set<string>()
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.value === undefined) continue // --json twice is still --json
+    if (named.has(t.name)) throw new Error(`--${t.name} is given twice; give it once`)
+    named.add(t.name)
+  }
   // An empty value (a variable that expanded to nothing) must not pass as a default.
   if (values.openid === '') throw new Error('--openid needs a value')
   if (values.sandbox === '') throw new Error('--sandbox needs the sandbox URL')

@@ -292,6 +292,9 @@ describe('sandbox CLI arguments a command does not take', () => {
     [['--port', '0', '--json'], 'serving does not take --json'],
     [['scan', url, '--openid', 'o1', '--sandbox', 'notaurl'], '--sandbox must be an http(s) URL'],
     [['unsubscribe', '--openid', 'o1', '--sandbox', 'ftp://h'], '--sandbox must be an http(s) URL'],
+    // A flag given twice took the last value: a sandbox on another port than the first said.
+    [['--port', '0', '--port', '1'], '--port is given twice; give it once'],
+    [['scan', url, '--openid', 'o1', '--openid=o2'], '--openid is given twice; give it once'],
   ]
   for (const [argv, says] of cases) {
     it(`${argv.join(' ')}: exit 2, "${says}"`, async () => {
