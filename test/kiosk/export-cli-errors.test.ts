@@ -72,6 +72,12 @@ describe('kiosk export usage errors', () => {
     { what: '--format without its value', args: ['--format', '--out', 'OUT'], says: /--format/ },
     { what: '--out without its value', args: ['--out'], says: /--out/ },
     { what: 'an empty --out', args: ['--out', ''], says: /--out needs a file name/ },
+    // Made a file named "-" in the folder it ran in, where stdout was meant.
+    {
+      what: '--out -',
+      args: ['--out', '-'],
+      says: /--out - is no file name: for stdout, leave out --out/,
+    },
     {
       what: 'a bad --format',
       args: ['--out', 'OUT', '--format', 'pdf'],

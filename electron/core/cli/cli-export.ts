@@ -52,6 +52,8 @@ export async function runExportCommand(args: string[]): Promise<number> {
     return usageError(err instanceof Error ? err.message : String(err))
   }
   if (values.out === '') return usageError('--out needs a file name')
+  // Many tools read "-" as stdout; here it would be a file named "-" wherever the command ran.
+  if (values.out === '-') return usageError('--out - is no file name: for stdout, leave out --out')
   // The file's name says what Excel will open it as: CSV bytes named .xlsx (or a workbook
   // named .csv) is a file it refuses. Without --format the name chooses; csv otherwise.
   const named = values.out === undefined ? null : formatNamedBy(values.out)
