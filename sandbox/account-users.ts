@@ -28,7 +28,8 @@ export interface SentMessage {
 }
 
 export type TagResult = 'ok' | 'name_taken' | 'name_too_long' | 'too_many_tags'
-export type TaggingResult = 'ok' | 'invalid_tag' | 'invalid_openid' | 'list_size' | 'user_tag_limit'
+export type TaggingResult =
+  'ok' | 'invalid_tag' | 'invalid_openid' | 'other_account' | 'list_size' | 'user_tag_limit'
 export type SendResult = 'ok' | 'invalid_openid' | 'out_of_window' | 'out_of_count'
 
 interface Window {
@@ -41,6 +42,8 @@ export class AccountUsers {
   readonly #followers = new Set<string>()
   /** Openids that followed once and then unfollowed (the account's, unlike a stranger's). */
   readonly #former = new Set<string>()
+  /** Openids of another AppID's followers (batchtagging's 49003). */
+  readonly #foreign = new Set<string>()
   readonly #tags = new Map<number, { name: string; openids: Set<string> }>()
   readonly #userTags = new Map<string, Set<number>>()
   readonly #windows = new Map<string, Window>()
@@ -57,6 +60,7 @@ export class AccountUsers {
   interacted(openid: string): void {
     this.#followers.add(openid)
     this.#former.delete(openid)
+    this.#foreign.delete(openid)
     this.#windows.set(openid, { opensAt: this.#now(), left: WINDOW_MESSAGES })
   }
 
@@ -70,6 +74,17 @@ export class AccountUsers {
     const mine = this.#userTags.get(openid) ?? new Set<number>()
     for (let i = 0; i < count; i++) mine.add(-1 - i)
     this.#userTags.set(openid, mine)
+  }
+
+  /**
+   * For tests: `openid` is another AppID's (a scan a relay recorded while configured for another
+   * account): batchtagging answers 49003 ("openid not of this AppID"), custom/send 40003.
+   */
+  otherAccount(openid: string): void {
+    this.#followers.delete(openid)
+    this.#former.delete(openid)
+    this.#windows.delete(openid)
+    this.#foreign.add(openid)
   }
 
   tags(): SandboxTag[] {
@@ -95,7 +110,10 @@ export class AccountUsers {
     if (openids.length === 0 || openids.length > MAX_OPENIDS_PER_CALL) return 'list_size'
     const tag = this.#tags.get(tagId)
     if (tag === undefined) return 'invalid_tag'
-    for (const o of openids) if (!this.#followers.has(o)) return 'invalid_openid'
+    for (const o of openids) {
+      if (this.#foreign.has(o)) return 'other_account'
+      if (!this.#followers.has(o)) return 'invalid_openid'
+    }
     for (const o of openids) {
       const mine = this.#userTags.get(o)
       if (mine !== undefined && !mine.has(tagId) && mine.size >= MAX_TAGS_PER_USER) {

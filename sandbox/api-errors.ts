@@ -39,6 +39,7 @@ export const ERR = {
   tagNameTaken: [45157, 'invalid tag name'],
   tagNameTooLong: [45158, 'tag name too long'],
   invalidTagId: [45159, 'invalid tag id'],
+  openidNotOfAppId: [49003, 'openid does not belong to this appid'],
   // WeChat's generic "argument invalid!" code, for expire_seconds outside 1..2592000: the docs
   // state the limit but not the code.
   argumentInvalid: [47003, 'argument invalid!'],

@@ -79,6 +79,7 @@ const taggingSchema = z.object({
 const TAGGING_ERRORS = {
   invalid_tag: 'invalidTagId',
   invalid_openid: 'invalidOpenid',
+  other_account: 'openidNotOfAppId',
   list_size: 'invalidOpenidListSize',
   user_tag_limit: 'userTagLimit',
 } as const satisfies Record<string, ApiErrorName>

@@ -1,7 +1,7 @@
 /**
  * The sandbox's tag and customer-service endpoints as the official pages describe them:
  * tags/get and tags/create (30-byte names, unique, 100 per account), batchtagging (1–50 openids,
- * followers only, 20 tags per user, all or nothing), message/custom/send (3 messages within a
+ * followers only, another AppID's openid 49003, 20 tags per user, all or nothing), message/custom/send (3 messages within a
  * minute of a scan or follow), the fault switches, and what /sandbox/tags and /sandbox/messages
  * show.
  */
@@ -54,6 +54,10 @@ describe('tags', () => {
     expect(errcode(await a.tag(id.id, many))).toBe(40032)
     expect(errcode(await a.tag(id.id, ['oa', 'ostranger']))).toBe(40003)
     expect(errcode(await a.tag(999_999, ['oa']))).toBe(45159)
+    // An openid of another AppID (scans a relay kept from before its account changed): 49003.
+    sb.users.otherAccount('oother')
+    expect(errcode(await a.tag(id.id, ['oa', 'oother']))).toBe(49003)
+    expect(errcode(await a.send('oother', 'hi'))).toBe(40003)
     sb.users.preTag('oc', 20)
     expect(errcode(await a.tag(id.id, ['oa', 'oc']))).toBe(45059)
     expect(sb.users.tags()[0]?.openids).toEqual([])
