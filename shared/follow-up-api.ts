@@ -91,6 +91,7 @@ export function followUpReasonKey(f: FailureFacts): FollowUpReasonKey {
   }
   switch (f.errcode) {
     case 40003:
+    case 49003:
       return 'unknownOpenid'
     case 45059:
       return 'userTagLimit'
@@ -118,7 +119,7 @@ export const FOLLOW_UP_REASONS_EN: Record<FollowUpReasonKey, string> = {
   windowRefused: 'the message window closed while WeChat refused the call (errcode {errcode})',
   windowLate: 'processed after the message window (a minute after the scan) had closed',
   unknownOpenid:
-    'WeChat: not a follower of the account (the visitor unfollowed), or not its openid (40003)',
+    'WeChat: not a follower of the account (the visitor unfollowed), or not its openid ({errcode})',
   userTagLimit: 'the visitor already has 20 tags (45059)',
   tagTooLong: 'the tag name is longer than 30 bytes (45158)',
   tooManyTags: 'the account has 100 tags already (45056)',

@@ -98,12 +98,16 @@ const MESSAGES_PER_WRITE = 20
 const MESSAGE_LANES = 4
 
 /**
- * batchtagging's refusals that concern one openid of the call (unknown openid, the user's 20
- * tags): the batch is halved until that visitor is alone. Any other (48001 API not authorized,
+ * batchtagging's refusals that concern one openid of the call (unknown openid, another AppID's
+ * openid, the user's 20 tags): the batch is halved until that visitor is alone. Any other (48001 API not authorized,
  * and the like) concerns the account: halving would make 99 calls of a batch of 50 for the
  * same answer, so the whole batch is recorded with it.
  */
-const ONE_VISITOR_ERRCODES: ReadonlySet<number> = new Set([E.invalidOpenid, E.userTagLimit])
+const ONE_VISITOR_ERRCODES: ReadonlySet<number> = new Set([
+  E.invalidOpenid,
+  E.openidNotOfAppId,
+  E.userTagLimit,
+])
 
 /**
  * `from` for a write allowed only over `pending`: a text's claim (`pending` → `sending`, so only

@@ -82,6 +82,8 @@ export async function sendCustomText(
 export const FOLLOW_UP_ERRCODES = {
   busy: -1,
   invalidOpenid: 40003,
+  /** batchtagging: an openid of another AppID ("传入的openid不属于此AppID"). */
+  openidNotOfAppId: 49003,
   openidListSize: 40032,
   apiLimit: 45009,
   outOfWindow: 45015,

@@ -110,7 +110,7 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     expect(r.failures).toEqual([])
   })
 
-  it('records permanent refusals per visitor (20-tag limit, unknown openid) and does not retry them', async () => {
+  it('records permanent refusals per visitor (20-tag limit, unknown openid, another AppID) and does not retry them', async () => {
     const sandbox = await sandboxFor()
     const place = bed.placeFor(backend)
     const relay = await relayFor(place, sandbox, { followUp: { batchWindowMs: 2000 } })
@@ -120,27 +120,33 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     await relay.addKiosk('booth-a')
     await assign(c, 'booth-a', campaign.id)
     const openids = visitors(10)
-    const [full, gone] = [openids[3] ?? '', openids[7] ?? '']
+    const [full, gone, foreign] = [openids[3] ?? '', openids[7] ?? '', openids[5] ?? '']
     sandbox.users.preTag(full, 20)
     await scanAll(sandbox, await boothCodes(sandbox, ['booth-a']), openids, 1)
     // Unfollowed before the batch goes: WeChat no longer knows the openid (40003).
     await sandbox.unsubscribe(gone)
+    // Another AppID's openid (49003): refused for that visitor alone, like the two above.
+    sandbox.users.otherAccount(foreign)
 
     await waitFor('all settled', async () => {
       const r = await report(c, campaign.id)
       return r.counts.tagged + r.counts.failed === 10
     })
     const r = await report(c, campaign.id)
-    expect(r.counts).toMatchObject({ tagged: 8, failed: 2, pending: 0 })
+    expect(r.counts).toMatchObject({ tagged: 7, failed: 3, pending: 0 })
+    expect(r.failures).toHaveLength(3)
     expect(r.failures).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ openid: full, what: 'tag', errcode: 45059 }),
         expect.objectContaining({ openid: gone, what: 'tag', errcode: 40003 }),
+        expect.objectContaining({ openid: foreign, what: 'tag', errcode: 49003 }),
       ]),
     )
     expect(r.failures.find((f) => f.openid === full)?.reason).toContain('20 tags')
+    expect(r.failures.find((f) => f.openid === foreign)?.reason).toContain('49003')
+    expect(r.failures.find((f) => f.openid === foreign)?.reason).toContain('not its openid')
     expect(sandbox.users.tags()[0]?.openids.sort()).toEqual(
-      openids.filter((o) => o !== full && o !== gone).sort(),
+      openids.filter((o) => o !== full && o !== gone && o !== foreign).sort(),
     )
     // Not retried: a while later, no further calls.
     const calls = sandbox.users.taggingCalls
