@@ -71,10 +71,14 @@ export function fitFollowUpBytes(text: string): string {
   const room = MAX_FOLLOW_UP_BYTES - encoder.encode('…').length
   let used = 0
   let out = ''
-  for (const ch of text) {
-    used += encoder.encode(ch).length
+  // By user-perceived character: an emoji of several code points (👨‍👩‍👧, 🇨🇳, 👍🏽) cut through
+  // would show as other emoji or a lone letter box.
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(
+    text,
+  )) {
+    used += encoder.encode(segment).length
     if (used > room) break
-    out += ch
+    out += segment
   }
   return `${out}…`
 }

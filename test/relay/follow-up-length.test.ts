@@ -54,4 +54,26 @@ describe('follow-up length', () => {
       expect(bytes(cut)).toBeGreaterThan(MAX_FOLLOW_UP_BYTES - 8)
     }
   })
+
+  it('never cuts an emoji in two: a family, a flag or a skin tone stays whole or goes', () => {
+    // One user-perceived character of several code points each: 👨‍👩‍👧 (5, 18 bytes), 🇨🇳 (2,
+    // 8 bytes), 👍🏽 (2, 8 bytes). Cut through, they show as other emoji or a lone letter box.
+    const segments = (s: string): string[] =>
+      [...new Intl.Segmenter('zh', { granularity: 'grapheme' }).segment(s)].map((g) => g.segment)
+    for (const emoji of ['👨‍👩‍👧', '🇨🇳', '👍🏽']) {
+      for (let pad = 0; pad < bytes(emoji); pad++) {
+        const long = 'a'.repeat(pad) + emoji.repeat(400)
+        const cut = fitFollowUpBytes(long)
+        expect(bytes(cut)).toBeLessThanOrEqual(MAX_FOLLOW_UP_BYTES)
+        expect(cut.endsWith('…')).toBe(true)
+        const kept = cut.slice(pad, -1)
+        expect(
+          segments(kept).every((g) => g === emoji),
+          `${emoji} after ${pad}`,
+        ).toBe(true)
+        // Only what does not fit is dropped: less than one more emoji and the mark.
+        expect(bytes(cut)).toBeGreaterThan(MAX_FOLLOW_UP_BYTES - bytes(emoji) - bytes('…'))
+      }
+    }
+  })
 })
