@@ -83,6 +83,8 @@ export class WechatClient {
   readonly #sleep: (ms: number) => Promise<void>
   /** The refresh in progress, shared by every caller that needs a token meanwhile. */
   #refreshing: Promise<string> | null = null
+  /** The rejected token the refresh in progress was started for (null: none). */
+  #refreshingFor: string | null = null
   /** When this client last asked stable_token for a forced refresh. */
   #lastForcedAt: number | null = null
 
@@ -159,12 +161,26 @@ export class WechatClient {
     return cached.expiresAt - this.#marginMs > this.#now() ? cached.token : null
   }
 
-  /** Single flight: concurrent callers share one token request. */
-  #refresh(failed: string | null): Promise<string> {
-    this.#refreshing ??= this.#fetchToken(failed).finally(() => {
-      this.#refreshing = null
-    })
-    return this.#refreshing
+  /**
+   * Single flight: concurrent callers share one token request. A caller whose token WeChat
+   * rejected (`failed`) that joins a refresh started without knowing of it (a caller that only
+   * found the cache empty) may be handed that same token back, as stable_token does until it is
+   * forced: it then asks once more, for `failed`, rather than retry its call with it.
+   */
+  async #refresh(failed: string | null, mayRejoin = true): Promise<string> {
+    const joined = this.#refreshing !== null && this.#refreshingFor !== failed
+    if (this.#refreshing === null) {
+      this.#refreshingFor = failed
+      this.#refreshing = this.#fetchToken(failed).finally(() => {
+        this.#refreshing = null
+        this.#refreshingFor = null
+      })
+    }
+    const token = await this.#refreshing
+    if (joined && mayRejoin && failed !== null && token === failed) {
+      return this.#refresh(failed, false)
+    }
+    return token
   }
 
   async #fetchToken(failed: string | null): Promise<string> {

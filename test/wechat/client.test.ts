@@ -256,6 +256,30 @@ describe('token errors: retry once', () => {
     expect(fake.count('/cgi-bin/qrcode/create')).toBe(40)
   })
 
+  it('a rejected token is not taken back from a refresh another caller had started meanwhile', async () => {
+    const revoked = platform.issue()
+    platform.valid.delete(revoked)
+    await store.set({ token: revoked, expiresAt: Date.now() + 3_600_000 })
+    const c = client()
+    // Another caller (a send in the next lane) finds the cache just cleared and starts a plain
+    // refresh, which knows nothing of the rejection: stable_token hands it the same token.
+    let other: Promise<string> | undefined
+    const clearIf = store.clearIf.bind(store)
+    store.clearIf = async (token) => {
+      await clearIf(token)
+      other ??= c.getAccessToken()
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+    const res = await c.createQrCode(qrBody)
+    expect(res.ticket).toBe('ticket-for-tok-2')
+    expect(await other).toBe(revoked)
+    const forces = fake.requests
+      .filter((r) => r.path === '/cgi-bin/stable_token')
+      .map((r) => (r.body as { force_refresh: boolean }).force_refresh)
+    expect(forces.filter((f) => f)).toEqual([true])
+    expect(await store.get()).toMatchObject({ token: 'tok-2' })
+  })
+
   it('forces a stable_token refresh when the normal one returns the rejected token', async () => {
     const revoked = platform.issue()
     platform.valid.delete(revoked) // e.g. revoked by a force_refresh elsewhere
