@@ -139,6 +139,12 @@ export function classifyFollowUpFailure(err: unknown): FollowUpFailure {
   if (f === null) throw err
   if (isTransportFailure(f.kind)) return { kind: 'retry', errcode: 0 }
   const errcode = err instanceof WechatApiError ? err.errcode : (f.errcode ?? 0)
+  // No token (40164 the relay's address off the allow-list, 40125 a changed AppSecret, the
+  // endpoint's own limit): the call never reached the API and says nothing of the visitor. The
+  // work waits for the operator's fix; a text's window closing meanwhile keeps the errcode.
+  if (err instanceof WechatApiError && isTokenEndpoint(err.endpoint)) {
+    return { kind: 'retry', errcode }
+  }
   return TRANSIENT_ERRCODES.has(errcode)
     ? { kind: 'retry', errcode }
     : { kind: 'permanent', errcode }

@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Sandbox } from '../../sandbox/server'
-import { MemoryTokenStore, WechatApiError, WechatClient } from '../../shared/wechat'
+import {
+  MemoryTokenStore,
+  WechatApiError,
+  WechatClient,
+  type WechatClientOptions,
+} from '../../shared/wechat'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { startOn } from './console-helpers'
 import {
@@ -30,9 +35,10 @@ class RefusingClient extends WechatClient {
     sandbox: Sandbox,
     private readonly path: string,
     private readonly errcode: number,
+    options: Partial<WechatClientOptions> = {},
   ) {
     const o = sandbox.options
-    super({ appId: o.appId, appSecret: o.appSecret, apiBase: sandbox.url })
+    super({ appId: o.appId, appSecret: o.appSecret, apiBase: sandbox.url, ...options })
   }
 
   override async callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
@@ -102,6 +108,51 @@ describe('follow-up refused by WeChat for the whole account', () => {
       expect(f.reason).toContain('45009')
       expect(f.reason).not.toContain('processed after')
     }
+  })
+})
+
+describe("a relay whose address is not on the account's IP allow-list (40164)", () => {
+  it('keeps its tags and texts due until the address is listed, then does them', async () => {
+    const sandbox = await followUpSandbox()
+    bed.cleanups.push(() => sandbox.close())
+    // The token endpoint refuses the relay's address (a deployment not yet on the account's
+    // allow-list): no call reaches the tag or message APIs, until the operator lists it.
+    const gate = { listed: false, refused: 0 }
+    const client = new RefusingClient(sandbox, 'cgi-bin/tags/get', 0, {
+      busyRetries: 0,
+      fetch: (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (url.includes('/cgi-bin/stable_token') && !gate.listed) {
+          gate.refused++
+          const errmsg = 'invalid ip 203.0.113.9 ipv6 ::ffff:203.0.113.9, not in whitelist'
+          return Promise.resolve(Response.json({ errcode: 40164, errmsg }))
+        }
+        return fetch(input, init)
+      },
+    })
+    client.refusing = false
+    const fields = { tag: 'expo', followUp: '谢谢' }
+    const { c, campaign, codes } = await boothWith(fields, client, sandbox)
+    await scanAll(sandbox, codes, visitors(3), 1)
+    // The tag was looked for, and retried, with the token refused each time.
+    await waitFor(
+      'tagging retried, or given up',
+      async () => client.calls >= 2 || (await report(c, campaign.id)).counts.failed > 0,
+    )
+    expect((await report(c, campaign.id)).counts).toMatchObject({
+      failed: 0,
+      pending: 3,
+      messageFailed: 0,
+      messagePending: 3,
+    })
+    gate.listed = true
+    await waitFor('done', async () => {
+      const { counts } = await report(c, campaign.id)
+      return counts.tagged === 3 && counts.sent === 3
+    })
+    expect(gate.refused).toBeGreaterThan(2)
+    expect(sandbox.users.tags()[0]?.openids).toHaveLength(3)
+    expect(sandbox.users.messages()).toHaveLength(3)
   })
 })
 
