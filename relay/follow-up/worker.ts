@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto'
 import { fitFollowUpBytes, type ConsoleCampaign } from '../../shared/campaign'
 import { fillGreeting } from '../../shared/greeting-template'
-import type { WechatClient } from '../../shared/wechat'
+import { WechatApiError, isTokenEndpoint, type WechatClient } from '../../shared/wechat'
 import {
   FOLLOW_UP_ERRCODES as E,
   MAX_OPENIDS_PER_TAGGING,
@@ -134,6 +134,8 @@ export class FollowUpWorker {
   private holding = false
   /** A renewal in this round found the lease taken: claim nothing more (in-flight calls end). */
   private lost = false
+  /** A call found no token (warned once, until one is had again). */
+  private noToken = false
   /** Per campaign, the tag/text it had when its earlier visitors were last promoted. */
   private readonly promoted = new Map<string, string>()
 
@@ -339,6 +341,19 @@ export class FollowUpWorker {
     return Math.min(this.o.nameWaitMs, this.o.windowMs / 2)
   }
 
+  /**
+   * A retry because WeChat gave no token (40164 the relay's address off the account's IP
+   * allow-list, 40125 a changed AppSecret) is the operator's to fix: said once, not per retry.
+   */
+  private noteFailure(err: unknown): void {
+    if (this.noToken || !(err instanceof WechatApiError) || !isTokenEndpoint(err.endpoint)) return
+    this.noToken = true
+    this.o.log.warn('follow-up: no WeChat access token; tags and texts wait for it', {
+      errcode: err.errcode,
+      error: errorMessage(err),
+    })
+  }
+
   private backoff(attempts: number): number {
     const base = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** Math.max(0, attempts - 1))
     return Math.round(base * (0.5 + (this.o.random ?? Math.random)()))
@@ -386,6 +401,7 @@ export class FollowUpWorker {
       tagId = await this.tagId(c, name)
     } catch (err) {
       const f = classifyFollowUpFailure(err)
+      this.noteFailure(err)
       if (f.kind === 'retry') return this.retryTags(c, batches.flat())
       // The tag cannot exist (name too long, 100 tags): every visitor fails with that reason.
       this.o.log.warn('follow-up: campaign tag refused', { campaignId: c.id, errcode: f.errcode })
@@ -424,6 +440,7 @@ export class FollowUpWorker {
       await batchTagging(this.o.client, tagId, openids)
     } catch (err) {
       const f = classifyFollowUpFailure(err)
+      this.noteFailure(err)
       if (f.kind === 'retry') return this.retryTags(c, batch)
       if (f.errcode === E.invalidTagId) {
         // Deleted in WeChat: find or create it again on the next round.
@@ -446,6 +463,7 @@ export class FollowUpWorker {
       })
       return
     }
+    this.noToken = false
     // WeChat tagged them: true over a stale instance's refusal too, never over nothing.
     await store.followUp.updateTags(c.id, openids, {
       state: 'tagged',
@@ -544,12 +562,14 @@ export class FollowUpWorker {
       await this.o.client.getAccessToken()
       asked = true
       await sendCustomText(this.o.client, v.openid, text)
+      this.noToken = false
       return { state: 'sent' }
     } catch (err) {
       // The send may have gone out (mayHaveBeenSent): like a call a crash cut short, never
       // made again: one text at most.
       if (asked && mayHaveBeenSent(err)) return { state: 'failed', errcode: 0 }
       const f = classifyFollowUpFailure(err)
+      this.noteFailure(err)
       if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
       if (f.kind === 'retry') {
         // The errcode is kept: a message whose window closes while WeChat refuses it (45009,

@@ -5,6 +5,7 @@
  * text refused for its token (40001) is not given up when getting a new token then fails.
  */
 import { describe, expect, it } from 'vitest'
+import { jsonLogger, type Logger } from '../../relay/log'
 import type { Sandbox } from '../../sandbox/server'
 import {
   MemoryTokenStore,
@@ -55,10 +56,11 @@ async function boothWith(
   client: WechatClient,
   sandbox: Sandbox,
   now: () => number = Date.now,
+  log?: Logger,
 ) {
   const relay = await startOn(
     bed.placeFor('sqlite'),
-    { followUp: { ...FAST, client }, now },
+    { followUp: { ...FAST, client }, now, ...(log && { log }) },
     { wechat: wechatOf(sandbox), followUp: { batchWindowMs: 2000 } },
   )
   bed.cleanups.push(() => relay.close())
@@ -132,7 +134,9 @@ describe("a relay whose address is not on the account's IP allow-list (40164)", 
     })
     client.refusing = false
     const fields = { tag: 'expo', followUp: '谢谢' }
-    const { c, campaign, codes } = await boothWith(fields, client, sandbox)
+    const lines: string[] = []
+    const log = jsonLogger((l) => lines.push(l))
+    const { c, campaign, codes } = await boothWith(fields, client, sandbox, Date.now, log)
     await scanAll(sandbox, codes, visitors(3), 1)
     // The tag was looked for, and retried, with the token refused each time.
     await waitFor(
@@ -151,6 +155,10 @@ describe("a relay whose address is not on the account's IP allow-list (40164)", 
       return counts.tagged === 3 && counts.sent === 3
     })
     expect(gate.refused).toBeGreaterThan(2)
+    // The operator is told why nothing goes out, once, with WeChat's errcode; not every retry.
+    const said = lines.filter((l) => l.includes('no WeChat access token'))
+    expect(said).toHaveLength(1)
+    expect(said[0]).toContain('40164')
     expect(sandbox.users.tags()[0]?.openids).toHaveLength(3)
     expect(sandbox.users.messages()).toHaveLength(3)
   })
