@@ -232,12 +232,16 @@ export const relayConfigSchema = z
     /**
      * HTTP connections (relay/README.md "Connections"): a request's headers must arrive
      * within headersTimeoutMs of connecting (an idle or slowloris socket is closed then),
-     * the whole request within requestTimeoutMs; a kept-alive connection closes after
-     * keepAliveTimeoutMs without a request, any HTTP connection after idleTimeoutMs without
-     * a byte either way. Kiosk websockets are exempt: their ping/pong decides.
+     * its body within requestTimeoutMs; a file upload (a roster) may take up to
+     * uploadTimeoutMs as long as it keeps coming (no gap of uploadIdleTimeoutMs, 4 KiB/s on
+     * average); a kept-alive connection closes after keepAliveTimeoutMs without a request, any
+     * HTTP connection after idleTimeoutMs without a byte either way. Kiosk websockets are
+     * exempt: their ping/pong decides.
      */
     headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+    uploadIdleTimeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+    uploadTimeoutMs: z.number().int().min(100).max(7_200_000).default(3_600_000),
     keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
     idleTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
     /** Open connections (kiosk websockets included); lowered to fit the open-file limit. */
@@ -365,6 +369,8 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['shutdownTimeoutMs', 'int'],
   ['headersTimeoutMs', 'int'],
   ['requestTimeoutMs', 'int'],
+  ['uploadIdleTimeoutMs', 'int'],
+  ['uploadTimeoutMs', 'int'],
   ['keepAliveTimeoutMs', 'int'],
   ['idleTimeoutMs', 'int'],
   ['maxConnections', 'int'],

@@ -8,6 +8,7 @@ import type { Server, ServerOptions } from 'node:http'
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { RelayConfig } from './config'
+import type { BodyPace } from './http-util'
 import type { Logger } from './log'
 import type { RelayMetrics } from './metrics'
 
@@ -51,11 +52,42 @@ export function connectionCap(configured: number, fileLimit: number | null): num
   return Math.max(1, Math.min(configured, fileLimit - RESERVED_FDS))
 }
 
-/** What `createServer` takes of the config; the checking interval can only be set here. */
+/**
+ * The least average rate of a file upload (a roster) once its first `uploadIdleTimeoutMs` is
+ * past: 4 KiB/s, a tenth of a badly shared 1 Mbit/s uplink; 10 MiB at this rate is 43 minutes.
+ */
+export const UPLOAD_MIN_BYTES_PER_SECOND = 4096
+
+/** Every request body but a file upload's: whole within `requestTimeoutMs` of its reading. */
+export function requestBodyPace(c: Pick<RelayConfig, 'requestTimeoutMs'>): BodyPace {
+  return { totalMs: c.requestTimeoutMs }
+}
+
+/**
+ * A file upload's (relay/README.md "Connections"): as long as it keeps coming, up to
+ * `uploadTimeoutMs` in all; cut when no byte came for `uploadIdleTimeoutMs`, or when after that
+ * long it averages under UPLOAD_MIN_BYTES_PER_SECOND.
+ */
+export function uploadBodyPace(
+  c: Pick<RelayConfig, 'uploadIdleTimeoutMs' | 'uploadTimeoutMs'>,
+): BodyPace {
+  return {
+    totalMs: c.uploadTimeoutMs,
+    idleMs: c.uploadIdleTimeoutMs,
+    minBytesPerSecond: UPLOAD_MIN_BYTES_PER_SECOND,
+  }
+}
+
+/**
+ * What `createServer` takes of the config; the checking interval can only be set here. Node's
+ * request deadline is one for the whole server, so it is the longest a request may take (a file
+ * upload's); each body is held to its own pace as it is read (`requestBodyPace`,
+ * `uploadBodyPace`), and an answer given without reading the body closes the connection.
+ */
 export function httpServerOptions(c: RelayConfig): ServerOptions {
   return {
     headersTimeout: c.headersTimeoutMs,
-    requestTimeout: c.requestTimeoutMs,
+    requestTimeout: Math.max(c.requestTimeoutMs, c.uploadTimeoutMs),
     keepAliveTimeout: c.keepAliveTimeoutMs,
     connectionsCheckingInterval: checkingIntervalMs(c),
   }

@@ -26,6 +26,7 @@ import type { CampaignDirectory } from './campaign-directory'
 import type { RelayConfig } from './config'
 import {
   BodyAbortedError,
+  BodyTimeoutError,
   BodyTooLargeError,
   closeAfterResponse,
   readBody,
@@ -476,6 +477,12 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     try {
       body = await readBody(req, MAX_PUSH_BYTES)
     } catch (err) {
+      if (err instanceof BodyTimeoutError) {
+        // Not whole within requestTimeoutMs (WeChat gave up at 5 s): no push was received,
+        // none is counted, and the rest of the body is not waited for.
+        closeAfterResponse(res)
+        return { status: 408, body: 'request timeout' }
+      }
       if (!(err instanceof BodyTooLargeError)) throw err
       closeAfterResponse(res)
       return reject(413, 'too_large', 'body too large')

@@ -19,10 +19,18 @@ import {
   type RelayConfig,
   type RelayConfigInput,
 } from './config'
-import { httpServerOptions, limitConnections } from './connection-limits'
+import { httpServerOptions, limitConnections, requestBodyPace } from './connection-limits'
 import { Router } from '../shared/server/routes'
 import { RELAY_DATA_SETTING, lockFolder } from '../shared/server/folder-lock'
-import { BodyAbortedError, sendApiError, sendJson, sendText } from './http-util'
+import {
+  BodyAbortedError,
+  BodyTimeoutError,
+  paceBody,
+  sendApiError,
+  sendBodyError,
+  sendJson,
+  sendText,
+} from './http-util'
 import type { DeliveryLimits } from './kiosk-session'
 import { CampaignDirectory } from './campaign-directory'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
@@ -347,6 +355,7 @@ export async function startRelay(
   const noticeProxy = proxyTrustWarning(config.trustProxyHops, log)
   const server = createServer(httpServerOptions(config), (req, res) => {
     noticeProxy(req)
+    paceBody(req, requestBodyPace(config))
     if (draining) {
       // A request on a kept-alive connection after SIGTERM: WeChat retries a 5xx (and, with
       // the connection closed, may reach another instance); the body is never read.
@@ -358,10 +367,17 @@ export async function startRelay(
       .catch((err: unknown) => {
         const path = req.url?.split('?')[0]
         if (err instanceof BodyAbortedError) {
-          // The client went (its link dropped, or its body stalled past requestTimeoutMs)
-          // before its body was in: nothing was done with it and nobody is left to answer.
+          // The client went (its link dropped) before its body was in: nothing was done with
+          // it and nobody is left to answer.
           log.info('request cut off before its body was complete', { path })
           res.destroy()
+          return
+        }
+        if (err instanceof BodyTimeoutError) {
+          // Its body stalled or crawled (relay/README.md "Connections"): nothing was done
+          // with it; 408 and the connection closes.
+          log.info('request body too slow', { path, reason: err.message })
+          sendBodyError(res, err)
           return
         }
         log.error('request failed', { path, error: errorMessage(err) })

@@ -58,7 +58,7 @@ export type ScansToday = (
 ) => Promise<ReadonlyMap<string, number>>
 
 export interface ConsoleDeps {
-  config: Pick<RelayConfig, 'trustProxyHops'>
+  config: Pick<RelayConfig, 'trustProxyHops' | 'uploadIdleTimeoutMs' | 'uploadTimeoutMs'>
   store: RelayStore
   /**
    * This instance's campaign cache: a change made here is dropped from it at once (other

@@ -21,6 +21,7 @@ import type {
   ConsoleRosterUpload,
 } from '../../shared/console-api'
 import { MAX_ROSTER_FILE_BYTES, rosterMatchKey } from '../../shared/roster/roster-input'
+import { uploadBodyPace } from '../connection-limits'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
 import type { StoredRosterEntry } from '../store/campaign-types'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
@@ -123,7 +124,9 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         try {
           let data: Buffer
           try {
-            data = await readBody(ctx.req, MAX_ROSTER_FILE_BYTES)
+            // A file from the venue's Wi-Fi: as long as it keeps coming, not within
+            // requestTimeoutMs (relay/README.md "Connections").
+            data = await readBody(ctx.req, MAX_ROSTER_FILE_BYTES, uploadBodyPace(deps.config))
           } catch (err) {
             if (!(err instanceof BodyTooLargeError)) throw err
             closeAfterResponse(ctx.res)

@@ -27,6 +27,91 @@ export class BodyAbortedError extends BodyError {
   }
 }
 
+/**
+ * The body stopped arriving, or came too slowly, for its `BodyPace`: 408, and the connection
+ * closes after it (the rest of the body is never read).
+ */
+export class BodyTimeoutError extends BodyError {
+  readonly status = 408
+  constructor(message: string) {
+    super(message)
+    this.name = 'BodyTimeoutError'
+  }
+}
+
+/**
+ * How long a body may take, counted from when its reading starts (the headers' own deadline
+ * is the server's `headersTimeout`). A small body must be whole within `totalMs`; a file upload
+ * sets the rest too, and so may take up to `totalMs` as long as it keeps coming, as nginx's
+ * client_body_timeout and Apache's mod_reqtimeout MinRate have it.
+ */
+export interface BodyPace {
+  /** The whole body within this many ms. */
+  totalMs: number
+  /** Cut when no byte came for this long. */
+  idleMs?: number
+  /**
+   * The least average rate, in bytes per second, once `idleMs` has passed: by `idleMs +
+   * n / minBytesPerSecond` ms after the start at least n bytes must be in.
+   */
+  minBytesPerSecond?: number
+}
+
+/** Each request's pace when its reader names none (the relay sets its own on every request). */
+const requestPaces = new WeakMap<IncomingMessage, BodyPace>()
+
+/** The pace `readBody` holds this request's body to unless it is given another. */
+export function paceBody(req: IncomingMessage, pace: BodyPace): void {
+  requestPaces.set(req, pace)
+}
+
+/**
+ * Watches a body being read against `pace`; `fail` is called once with the reason when it is
+ * broken. Returns `progress` (call with each chunk's size) and `stop`.
+ */
+function watchPace(pace: BodyPace, fail: (err: BodyTimeoutError) => void) {
+  const started = Date.now()
+  let lastByte = started
+  let received = 0
+  const check = (): void => {
+    const now = Date.now()
+    if (now - started >= pace.totalMs) {
+      fail(new BodyTimeoutError(`body not complete within ${pace.totalMs} ms`))
+    } else if (pace.idleMs !== undefined && now - lastByte >= pace.idleMs) {
+      fail(new BodyTimeoutError(`no byte of the body for ${pace.idleMs} ms`))
+    } else if (
+      pace.idleMs !== undefined &&
+      pace.minBytesPerSecond !== undefined &&
+      now - started >= pace.idleMs + (received * 1000) / pace.minBytesPerSecond
+    ) {
+      fail(new BodyTimeoutError(`body slower than ${pace.minBytesPerSecond} bytes/s`))
+    } else {
+      timer = setTimeout(check, nextCheckMs(now)).unref()
+    }
+  }
+  /** The nearest moment a limit can be broken, if no byte comes until then. */
+  const nextCheckMs = (now: number): number => {
+    let at = started + pace.totalMs
+    if (pace.idleMs !== undefined) {
+      at = Math.min(at, lastByte + pace.idleMs)
+      if (pace.minBytesPerSecond !== undefined) {
+        at = Math.min(at, started + pace.idleMs + (received * 1000) / pace.minBytesPerSecond)
+      }
+    }
+    return Math.max(1, Math.ceil(at - now))
+  }
+  let timer = setTimeout(check, nextCheckMs(started)).unref()
+  return {
+    progress(bytes: number): void {
+      received += bytes
+      lastByte = Date.now()
+    },
+    stop(): void {
+      clearTimeout(timer)
+    },
+  }
+}
+
 /** The body is not JSON (or is empty where JSON was required): 400. */
 export class BadJsonError extends BodyError {
   readonly status = 400
@@ -39,9 +124,14 @@ export class BadJsonError extends BodyError {
 /**
  * Reads the whole body, failing as soon as it passes `limit` bytes (declared or actual): an
  * oversized upload is never buffered, and a declared one is refused before a byte is read.
- * Listeners rather than `for await`: this is the push hot path.
+ * With a `pace` (given, or set on the request by `paceBody`) a body that stalls or crawls fails
+ * with BodyTimeoutError (408). Listeners rather than `for await`: this is the push hot path.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  pace: BodyPace | undefined = requestPaces.get(req),
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0')
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new BodyTooLargeError(limit))
@@ -49,9 +139,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    const watch =
+      pace === undefined || req.complete
+        ? null
+        : watchPace(pace, (err) => {
+            // Left unread: the answer closes the connection, so no byte more is waited for.
+            req.off('data', onData)
+            req.pause()
+            reject(err)
+          })
     const onData = (chunk: Buffer): void => {
       size += chunk.length
+      watch?.progress(chunk.length)
       if (size > limit) {
+        watch?.stop()
         req.off('data', onData)
         // Drained, not kept: the answer can still go out on this socket.
         req.resume()
@@ -61,9 +162,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk)
     }
     req.on('data', onData)
-    req.once('end', () => resolve(Buffer.concat(chunks)))
-    req.once('error', () => reject(new BodyAbortedError()))
+    req.once('end', () => {
+      watch?.stop()
+      resolve(Buffer.concat(chunks))
+    })
+    req.once('error', () => {
+      watch?.stop()
+      reject(new BodyAbortedError())
+    })
     req.once('close', () => {
+      watch?.stop()
       if (!req.complete) reject(new BodyAbortedError())
     })
   })

@@ -46,8 +46,9 @@ export function closeAfterResponse(res: ServerResponse): void {
 }
 
 /**
- * Answers a body error in the caller's own shape (`send`), closing the connection after a 413;
- * a client that went away gets nothing (the socket is already gone).
+ * Answers a body error in the caller's own shape (`send`), closing the connection after a 413
+ * or 408 (the rest of the body is not read); a client that went away gets nothing (the socket
+ * is already gone).
  */
 export function answerBodyError(
   res: ServerResponse,
@@ -58,13 +59,14 @@ export function answerBodyError(
     res.destroy()
     return
   }
-  if (err.status === 413) closeAfterResponse(res)
+  if (err.status === 413 || err.status === 408) closeAfterResponse(res)
   send(err.status, err.message)
 }
 
 /**
  * A body error as the v1 answer: 413 `too_large` (the connection closes after it), 400
- * `bad_request`; nothing for a client that went away.
+ * `bad_request`, 408 `bad_request` for a body that stalled (its message says so; the connection
+ * closes); nothing for a client that went away.
  */
 export function sendBodyError(res: ServerResponse, err: BodyError): void {
   answerBodyError(res, err, (status, message) =>

@@ -55,6 +55,8 @@ describe('relay config', () => {
       shutdownTimeoutMs: 10_000,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 15_000,
+      uploadIdleTimeoutMs: 60_000,
+      uploadTimeoutMs: 3_600_000,
       keepAliveTimeoutMs: 5_000,
       idleTimeoutMs: 30_000,
       maxConnections: 10_000,

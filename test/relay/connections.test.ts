@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { connectionCap, openFileLimit, RESERVED_FDS } from '../../relay/connection-limits'
 import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
-import { KioskClient, postPush, scanXml, startTestRelay } from './harness'
+import { createCampaign, guestRosterCsv, signIn } from './campaign-helpers'
+import { KioskClient, postPush, scanXml, signedQuery, startTestRelay, TOKEN } from './harness'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
@@ -125,6 +126,111 @@ describe('idle and slow connections', () => {
     expect(kiosk.ws.readyState).toBe(kiosk.ws.OPEN)
     expect((await postPush(r.url, scanXml('v', 'k1:1'))).status).toBe(200)
     await kiosk.waitForScans(1)
+  })
+})
+
+/**
+ * Sends `body` on `raw` as a request with these head lines, `chunk` bytes every `everyMs`, and
+ * stops after `stopAfter` bytes (a link that stalls). Returns when all that was sent or the
+ * relay closed the connection.
+ */
+async function sendPaced(
+  raw: Raw,
+  head: string,
+  body: Buffer,
+  pace: { chunk: number; everyMs: number; stopAfter?: number },
+): Promise<number> {
+  raw.socket.write(`${head}Content-Length: ${body.length}\r\n\r\n`)
+  const end = Math.min(body.length, pace.stopAfter ?? body.length)
+  let sent = 0
+  let closed = false
+  void raw.closed.then(() => (closed = true))
+  while (sent < end && !closed) {
+    const next = Math.min(end, sent + pace.chunk)
+    raw.socket.write(body.subarray(sent, next))
+    sent = next
+    if (sent < end) await new Promise((resolve) => setTimeout(resolve, pace.everyMs))
+  }
+  return sent
+}
+
+/** The head of a roster upload to `campaignId` by the signed-in `cookie`. */
+function rosterHead(r: RelayHandle, campaignId: string, cookie: string): string {
+  return (
+    `POST /console/api/campaigns/${campaignId}/roster HTTP/1.1\r\nHost: 127.0.0.1:${r.port}\r\n` +
+    `Origin: ${r.url}\r\nCookie: ${cookie}\r\nContent-Type: text/csv\r\n`
+  )
+}
+
+describe('request bodies on a slow link', () => {
+  // Deadlines lowered a hundredfold: the whole-request deadline is 600 ms, a file upload may
+  // go 600 ms without a byte.
+  const SLOW = { ...SHORT, uploadIdleTimeoutMs: 600 }
+
+  async function rosterRelay() {
+    const r = await start(SLOW)
+    const c = await signIn(r)
+    const campaign = await createCampaign(c)
+    return { r, cookie: c.cookie ?? '', id: campaign.id }
+  }
+
+  it('takes a roster upload that keeps coming for far longer than requestTimeoutMs', async () => {
+    const { r, cookie, id } = await rosterRelay()
+    const csv = Buffer.from(guestRosterCsv(5500))
+    expect(csv.length).toBeGreaterThan(200 * 1024)
+    const raw = await rawSocket(r)
+    // About 16 KiB every 150 ms: some 2 s for the file, over three times requestTimeoutMs.
+    const sent = await sendPaced(raw, rosterHead(r, id, cookie), csv, {
+      chunk: 16 * 1024,
+      everyMs: 150,
+    })
+    expect(sent).toBe(csv.length)
+    const answered = async () => {
+      for (let i = 0; i < BOUND_MS / 20 && !raw.received().includes('\r\n\r\n'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      return raw.received()
+    }
+    expect(await answered()).toMatch(/^HTTP\/1\.1 200/)
+    expect((await r.store.campaigns.readRoster(id, 0, 0)).total).toBe(5500)
+  })
+
+  it('cuts a roster upload that stops arriving, with 408, and stores nothing', async () => {
+    const { r, cookie, id } = await rosterRelay()
+    const csv = Buffer.from(guestRosterCsv(2000))
+    const raw = await rawSocket(r)
+    await sendPaced(raw, rosterHead(r, id, cookie), csv, {
+      chunk: 8 * 1024,
+      everyMs: 100,
+      stopAfter: 24 * 1024,
+    })
+    expect(await closedWithin(raw)).toBe(true)
+    expect(raw.received()).toMatch(/^HTTP\/1\.1 408/)
+    expect(raw.received()).toMatch(/\r\nConnection: close\r\n/i)
+    expect((await r.store.campaigns.readRoster(id, 0, 0)).total).toBe(0)
+  })
+
+  it('cuts a roster upload that trickles below the floor rate, though never idle long', async () => {
+    const { r, cookie, id } = await rosterRelay()
+    const csv = Buffer.from(guestRosterCsv(2000))
+    const raw = await rawSocket(r)
+    // 100 bytes every 200 ms: 500 B/s, a byte well within every idle deadline, under 4 KiB/s.
+    void sendPaced(raw, rosterHead(r, id, cookie), csv, { chunk: 100, everyMs: 200 })
+    expect(await closedWithin(raw)).toBe(true)
+    expect(raw.received()).toMatch(/^HTTP\/1\.1 408/)
+    expect((await r.store.campaigns.readRoster(id, 0, 0)).total).toBe(0)
+  })
+
+  it('still cuts a push whose body keeps coming past requestTimeoutMs (WeChat waits 5 s)', async () => {
+    const r = await start(SLOW)
+    const raw = await rawSocket(r)
+    const xml = Buffer.from(scanXml('v', 'k1:1').padEnd(4000, ' '))
+    const head =
+      `POST /wechat?${signedQuery(TOKEN).toString()} HTTP/1.1\r\nHost: relay\r\n` +
+      'Content-Type: text/xml\r\n'
+    void sendPaced(raw, head, xml, { chunk: 100, everyMs: 50 })
+    expect(await closedWithin(raw)).toBe(true)
+    expect(raw.received()).toMatch(/^HTTP\/1\.1 408/)
   })
 })
 
