@@ -7,6 +7,18 @@ import type { ServerResponse } from 'node:http'
 import type { RelayApiError } from '../relay-protocol'
 import type { BodyError } from './body'
 
+/**
+ * Whether the request being answered declared a body not yet all received: an answer given
+ * before reading it (a wrong Content-Type, 401, 404) must close the connection, or Node would
+ * read and drop the rest of it, however large or slow, before the next request.
+ */
+function bodyUnread(res: ServerResponse): boolean {
+  const req = res.req
+  const length = req.headers['content-length']
+  const declared = req.headers['transfer-encoding'] !== undefined || (length ?? '0') !== '0'
+  return declared && !req.complete
+}
+
 export function sendText(
   res: ServerResponse,
   status: number,
@@ -14,6 +26,7 @@ export function sendText(
   contentType = 'text/plain; charset=utf-8',
 ): void {
   if (res.headersSent) return
+  if (bodyUnread(res)) closeAfterResponse(res)
   res.writeHead(status, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(body),

@@ -234,6 +234,47 @@ describe('request bodies on a slow link', () => {
   })
 })
 
+describe('answers given without reading the body', () => {
+  /** Sends a head declaring a 100 MB body and a few bytes of it; returns what was answered. */
+  async function refused(r: RelayHandle, head: string): Promise<string> {
+    const raw = await rawSocket(r)
+    raw.socket.write(`${head}Content-Length: 100000000\r\n\r\n${'x'.repeat(1000)}`)
+    expect(await closedWithin(raw)).toBe(true)
+    return raw.received()
+  }
+
+  it('closes the connection instead of waiting for the rest of the body', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    const c = await signIn(r)
+    const signedIn = `Host: 127.0.0.1:${r.port}\r\nOrigin: ${r.url}\r\nCookie: ${c.cookie ?? ''}\r\n`
+    const wrongType = await refused(
+      r,
+      `POST /console/api/campaigns HTTP/1.1\r\n${signedIn}Content-Type: text/plain\r\n`,
+    )
+    expect(wrongType).toMatch(/^HTTP\/1\.1 400/)
+    expect(wrongType).toMatch(/\r\nConnection: close\r\n/i)
+    const signedOut = await refused(
+      r,
+      `POST /console/api/campaigns HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\n`,
+    )
+    expect(signedOut).toMatch(/^HTTP\/1\.1 401/)
+    expect(signedOut).toMatch(/\r\nConnection: close\r\n/i)
+    const nowhere = await refused(r, 'POST /nowhere HTTP/1.1\r\nHost: relay\r\n')
+    expect(nowhere).toMatch(/^HTTP\/1\.1 404/)
+  })
+
+  it('keeps a connection alive after an answer to a request without a body', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    const raw = await rawSocket(r)
+    raw.socket.write('GET /nowhere HTTP/1.1\r\nHost: relay\r\n\r\n')
+    raw.socket.write('GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n')
+    expect(await closedWithin(raw)).toBe(true)
+    expect(raw.received()).toMatch(
+      /^HTTP\/1\.1 404[^]*\r\nConnection: keep-alive\r\n[^]*HTTP\/1\.1 200/,
+    )
+  })
+})
+
 describe('connection cap', () => {
   it('refuses connections past maxConnections; the kiosk keeps working, a push gets in once one frees', async () => {
     const long = { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 }
