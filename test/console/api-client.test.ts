@@ -179,6 +179,15 @@ describe('console API client', () => {
     expect((await failure(createConsoleApi({ fetch: down }).stats())).code).toBe('network')
   })
 
+  it('a 408 (a body that stalled on a slow link) reads as too slow, not as bad input', async () => {
+    const stalled = { error: { code: 'bad_request', message: 'no byte of the body for 60000 ms' } }
+    const file = new Blob(['姓名\n张三\n'])
+    const relay = createConsoleApi({ fetch: answer(408, stalled) })
+    expect((await failure(relay.uploadRoster('c-1', file, 'csv'))).code).toBe('too_slow')
+    const bare = vi.fn<typeof fetch>(() => Promise.resolve(new Response('', { status: 408 })))
+    expect((await failure(createConsoleApi({ fetch: bare }).stats())).code).toBe('too_slow')
+  })
+
   it('reads a booth with its assignment ETag and sends it back as If-Match', async () => {
     const booth = makeKiosk({ id: 'hall-a', campaignId: 'c-1' })
     const read = answer(200, booth, { etag: '"41"' })

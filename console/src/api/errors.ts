@@ -10,8 +10,11 @@ import {
   type StoreRefusal,
 } from '../../../shared/console-api'
 
-/** The relay's codes plus two the client itself detects. */
-export type ConsoleFailureCode = ConsoleErrorCode | 'network' | 'bad_response'
+/**
+ * The relay's codes plus those the client itself detects: `too_slow` is any 408, a body the
+ * relay stopped waiting for (relay/README.md "Connections"): the link, not the input.
+ */
+export type ConsoleFailureCode = ConsoleErrorCode | 'network' | 'bad_response' | 'too_slow'
 
 export class ConsoleApiError extends Error {
   constructor(
@@ -40,7 +43,8 @@ const errorBodySchema = z.object({
 })
 
 /** The code in an error answer; a code this client does not know falls back on the status. */
-export function errorCodeOf(status: number, body: unknown): ConsoleErrorCode {
+export function errorCodeOf(status: number, body: unknown): ConsoleFailureCode {
+  if (status === 408) return 'too_slow'
   const parsed = errorBodySchema.safeParse(body)
   const code = parsed.success ? parsed.data.error.code : null
   const known = consoleErrorCodes.find((c) => c === code)

@@ -367,6 +367,7 @@ export const zhCN = {
     too_large: '内容过大',
     internal: '服务器出错，请稍后再试',
     network: '无法连接中继服务器，请检查网络',
+    too_slow: '网络太慢，中继没有等到完整的内容，本次未保存。请换到更好的网络后重试',
     bad_response: '中继服务器返回了无法识别的数据',
     storeRefusedWrite:
       '中继的存储拒绝了此操作（{cause}），没有保存任何内容。修复之前重试也没有用，请联系中继的管理员',
