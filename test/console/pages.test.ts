@@ -4,6 +4,7 @@
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import App from '../../console/src/App.vue'
+import { createConsoleApi } from '../../console/src/api/client'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import AttendancePage from '../../console/src/pages/AttendancePage.vue'
 import BoothsPage from '../../console/src/pages/BoothsPage.vue'
@@ -15,7 +16,7 @@ import { useStatsStore } from '../../console/src/stores/stats'
 import { useLocaleStore } from '../../console/src/stores/locale'
 import { useKiosksStore } from '../../console/src/stores/kiosks'
 import { useSessionStore } from '../../console/src/stores/session'
-import { normalizePairingCode } from '../../shared/console-api'
+import { normalizePairingCode, storeRefusalMessage } from '../../shared/console-api'
 import {
   createFakeConsoleApi,
   makeCampaign,
@@ -367,6 +368,100 @@ describe('stats', () => {
       'The other 1,950 booths: 1,902,225 scans in all',
     )
   })
+})
+
+/**
+ * What reaches the console over the wire when a request fails, as sent: the relay's error
+ * bodies (their message English, for developers), a reverse proxy's HTML page, Node's bare
+ * 408 when a slow upload outlasts the relay's request timeout, no answer at all.
+ */
+type Wire = { status: number; body: string; headers?: Record<string, string> } | 'offline'
+const relayError = (status: number, code: string, message: string): Wire => ({
+  status,
+  body: JSON.stringify({ error: { code, message } }),
+})
+const WIRE_FAILURES: ReadonlyArray<[string, Wire, string]> = [
+  ['unauthorized', relayError(401, 'unauthorized', 'sign in first'), '登录已失效，请重新登录'],
+  [
+    'ambiguous_session',
+    relayError(401, 'ambiguous_session', 'two session cookies; both cleared'),
+    '检测到多个登录会话，已全部退出，请重新登录。如反复出现，请清除本站的 Cookie',
+  ],
+  ['forbidden', relayError(403, 'forbidden', 'cross-site request refused'), '没有权限执行此操作'],
+  [
+    'locked_out',
+    relayError(429, 'locked_out', 'too many failed sign-ins'),
+    '失败次数过多，请稍后再试',
+  ],
+  ['bad_request', relayError(400, 'bad_request', 'limit: too big'), '输入有误，请检查后重试'],
+  ['not_found', relayError(404, 'not_found', 'no such campaign'), '未找到'],
+  [
+    'method_not_allowed',
+    relayError(405, 'method_not_allowed', 'use GET'),
+    '中继不接受此处的这种请求',
+  ],
+  ['conflict', relayError(409, 'conflict', 'kiosk hall-a exists'), '该签到台编号已存在'],
+  [
+    'precondition_failed',
+    relayError(412, 'precondition_failed', 'changed since'),
+    '其他人已先修改了这里，本次未保存',
+  ],
+  ['gone', relayError(410, 'gone', 'this pairing code was used already'), '已失效'],
+  ['rate_limited', relayError(429, 'rate_limited', 'slow down'), '操作过于频繁，请稍后再试'],
+  ['too_large', relayError(413, 'too_large', 'body over 10 MiB'), '内容过大'],
+  ['internal', relayError(500, 'internal', 'Internal error'), '服务器出错，请稍后再试'],
+  [
+    'internal: the store refused',
+    relayError(
+      503,
+      'internal',
+      storeRefusalMessage({ cause: 'database or disk is full', write: false }),
+    ),
+    '中继的存储无法读取（数据库或磁盘已满）。修复之前重试也没有用，请联系中继的管理员',
+  ],
+  ['a code this console does not know', relayError(400, 'odd', 'odd'), '输入有误，请检查后重试'],
+  [
+    "a reverse proxy's 502 page",
+    { status: 502, body: '<html><h1>502 Bad Gateway</h1></html>' },
+    '服务器出错，请稍后再试',
+  ],
+  [
+    "Node's 408: the request outlasted the relay's request timeout",
+    { status: 408, body: '' },
+    '网络太慢，中继没有等到完整的内容，本次未保存。请换到更好的网络后重试',
+  ],
+  ['no answer at all', 'offline', '无法连接中继服务器，请检查网络'],
+  [
+    'an answer that is not the contract',
+    { status: 200, body: '{"scans":"x"}' },
+    '中继服务器返回了无法识别的数据',
+  ],
+]
+
+describe('a failed request as a Chinese organizer reads it', () => {
+  it.each(WIRE_FAILURES)(
+    '%s: in Chinese, never the English it came with',
+    async (_, wire, text) => {
+      const fetch = vi.fn<typeof globalThis.fetch>(() =>
+        wire === 'offline'
+          ? Promise.reject(new TypeError('Failed to fetch'))
+          : Promise.resolve(
+              new Response(wire.body === '' ? null : wire.body, {
+                status: wire.status,
+                headers: { 'content-type': 'application/json', ...wire.headers },
+              }),
+            ),
+      )
+      const fake = createFakeConsoleApi()
+      const relay = createConsoleApi({ fetch })
+      fake.api.stats.mockImplementation((campaign) => relay.stats(campaign))
+      const { wrapper } = mountConsole(StatsPage, fake.api)
+      await flushPromises()
+      const shown = wrapper.get('[role="alert"]').text()
+      expect(shown).toBe(text)
+      expect(shown).not.toMatch(/[A-Za-z]{3,} [A-Za-z]{3,}/)
+    },
+  )
 })
 
 describe('attendance', () => {
