@@ -13,6 +13,7 @@ import { KioskCallError } from '../../renderer/src/bridge/web-client'
 import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
+import type { KioskErrorCode } from '../../shared/errors'
 
 enableAutoUnmount(afterEach)
 
@@ -95,5 +96,80 @@ describe('failed calls on the admin pages', () => {
     })
     await flushPromises()
     expect(wrapper.text()).toContain('导出失败：无法写入导出文件，详情见日志')
+  })
+})
+
+/**
+ * Every code a kiosk call can fail with (shared/errors.ts), as the core sends it with its English
+ * detail, and what a Chinese operator reads: typed, so a new code without a row fails to compile.
+ */
+const KIOSK_CODES_ZH: Record<KioskErrorCode, [Record<string, unknown>, string]> = {
+  bad_input: [{ field: 'relayUrl' }, '输入有误：中继服务器地址'],
+  admin_locked: [{}, '管理界面已锁定，请重新输入 PIN 码'],
+  unknown_method: [{}, '此版本的签到程序不支持该操作，请更新程序'],
+  not_found: [{}, '未找到'],
+  unavailable: [{}, '服务暂不可用，请稍后再试'],
+  internal: [{}, '内部错误，详情见日志'],
+  wrong_pin: [{}, '当前 PIN 码不正确'],
+  campaign_not_found: [{}, '活动不存在（可能已被删除）'],
+  campaign_managed: [{}, '本机活动由活动控制台管理，请在控制台中修改'],
+  event_not_found: [{}, '找不到这条签到记录'],
+  registration_not_found: [{}, '当前活动中没有这位来宾'],
+  no_active_campaign: [{}, '请先在“活动”页面设置当前活动'],
+  no_ticket_source: [{}, '还没有当前活动或二维码来源，请先完成设置'],
+  no_fresh_code: [{}, '暂时没有可用的新二维码，请稍后再试'],
+  desktop_only: [{}, '开机自动启动仅在安装版桌面程序中可用'],
+  secure_storage_unavailable: [
+    {},
+    '无法安全保存密钥：系统钥匙串不可用。请解锁钥匙串或登录桌面会话后再试。',
+  ],
+  web_key_rejected: [{}, '页面密钥已失效（签到程序可能已重启），请打开终端中显示的新地址'],
+  foreign_origin: [{}, '请求来自其他网页，已拒绝'],
+  body_too_large: [{}, '一次提交的数据过多'],
+  service_unreachable: [{}, '无法连接签到服务，请确认签到程序正在运行'],
+  pairing_code_invalid: [
+    {},
+    '中继不认识这个配对码：配对码已过期（有效期 15 分钟），或之后又为该签到台生成了新的配对码（只有最新的有效）— 请向组织者获取最新的配对码',
+  ],
+  pairing_code_used: [{}, '这个配对码已经用过了 — 请向组织者重新获取'],
+  pairing_rate_limited: [{ seconds: 120 }, '配对尝试过于频繁，请等几分钟再试'],
+  relay_unreachable: [{}, '无法连接中继 — 请检查地址和网络'],
+  relay_timeout: [{}, '中继没有及时响应。请重试；如果随后提示配对码已用过，请向组织者重新获取'],
+  relay_bad_answer: [{}, '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址'],
+}
+
+/**
+ * `bad_input` names the first offending field by its path in the contract. The web bridge names
+ * the request's own parts (`body`, `content-type`), a campaign its nested ones: none of those
+ * paths is a word a person at the booth knows.
+ */
+const BAD_INPUT_FIELDS_ZH: ReadonlyArray<[string, string]> = [
+  ['pin', '输入有误：PIN 码'],
+  ['body', '输入有误：输入内容'],
+  ['content-type', '输入有误：输入内容'],
+  ['greetings.zh-CN.named', '输入有误：输入内容'],
+  ['name.0', '输入有误：名称'],
+]
+
+describe('every failure code as a Chinese operator reads it', () => {
+  async function shown(error: unknown): Promise<string> {
+    const fake = createFakeKioskApi()
+    fake.api.listCampaigns.mockRejectedValue(error)
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    await flushPromises()
+    return wrapper.get('.error-text').text()
+  }
+
+  it.each(Object.entries(KIOSK_CODES_ZH))(
+    '%s: in Chinese, not the core’s English',
+    async (code, [params, zh]) => {
+      const text = await shown(coded(code, `${code}: the English detail for the log`, params))
+      expect(text).toBe(`操作失败：${zh}`)
+      expect(text).not.toContain('English')
+    },
+  )
+
+  it.each(BAD_INPUT_FIELDS_ZH)('bad_input on %s names no contract path', async (field, zh) => {
+    expect(await shown(new KioskCallError('bad_input', { field }))).toBe(`操作失败：${zh}`)
   })
 })

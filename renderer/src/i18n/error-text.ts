@@ -20,12 +20,17 @@ export function errorText(i18n: Translator, error: unknown): string {
   return i18n.t(key, localizedParams(i18n, params))
 }
 
-/** A field path becomes the field's label where the UI has one ('relayUrl' → 中继服务器地址). */
+/**
+ * A field path becomes the field's label ('relayUrl' → 中继服务器地址), a path into a field its
+ * field's ('name.0' → 名称), and a path the UI has no word for (the web bridge's `body`, a
+ * campaign's `greetings.zh-CN.named`) the input as a whole: never the contract's English path.
+ */
 function localizedParams(i18n: Translator, params: ErrorBody['params']): Record<string, unknown> {
-  const field = typeof params.field === 'string' ? params.field : 'input'
-  const label = `fields.${field}`
+  const path = typeof params.field === 'string' ? params.field : 'input'
+  const labelled = [path, path.split('.')[0] ?? path, 'input'].find((f) => i18n.te(`fields.${f}`))
+  const field = i18n.t(`fields.${labelled ?? 'input'}`)
   // errcode is optional (WeChat does not always give one): a dash rather than a gap.
-  return { errcode: '—', ...params, field: i18n.te(label) ? i18n.t(label) : field }
+  return { errcode: '—', ...params, field }
 }
 
 /** `errorText` bound to the component's i18n: `const errorText = useErrorText()`. */
