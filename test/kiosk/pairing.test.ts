@@ -184,7 +184,27 @@ describe('pairWithCode: answers that are not the contract', () => {
       },
     ],
   ]
-  it.each(garbage)('%s → relay_bad_answer, nothing changed', async (_name, answer) => {
+  /**
+   * A reverse proxy in front of the relay (deploy/Caddyfile, deploy/nginx.conf) answers for it
+   * while it is down or restarting (502, 503), or gave up waiting for it (504: the relay may have
+   * used the code meanwhile). The address is right: "not a ScanDesk relay, check the address"
+   * would send staff to retype a good one.
+   */
+  const proxyPage = (status: number) => (res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': 'text/html' }).end(`<h1>${status}</h1> nginx`)
+  const proxied: Array<[string, string, (res: ServerResponse) => void]> = [
+    ["a proxy's 502 Bad Gateway", 'relay_unreachable', proxyPage(502)],
+    ["a proxy's 503 Service Unavailable", 'relay_unreachable', proxyPage(503)],
+    ["a proxy's 504 Gateway Timeout", 'relay_timeout', proxyPage(504)],
+  ]
+  it.each([
+    ...garbage.map(([name, answer]): [string, string, (res: ServerResponse) => void] => [
+      name,
+      'relay_bad_answer',
+      answer,
+    ]),
+    ...proxied,
+  ])('%s → %s, nothing changed', async (_name, code, answer) => {
     const stub = await startPairStub()
     stub.override = (_req, res) => {
       answer(res)
@@ -196,7 +216,7 @@ describe('pairWithCode: answers that are not the contract', () => {
       await failure(
         core.call('pairWithCode', { ticketSource: 'proxy', relayUrl: stub.url, code: 'ACDEFGHJ' }),
       ),
-    ).toEqual({ code: 'relay_bad_answer', params: {} })
+    ).toEqual({ code, params: {} })
     expect(snapshot(dataDir, vault)).toEqual(before)
   })
 

@@ -106,6 +106,20 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
         seconds === undefined ? {} : { seconds },
       )
     }
+    // A reverse proxy answering for the relay (deploy/): the address is right, the relay behind
+    // it is down or restarting (502, 503), or slower than the proxy waits (504, after which the
+    // code may have been used). "Not a ScanDesk relay, check the address" would be wrong.
+    case 502:
+    case 503:
+      throw new KioskError(
+        'relay_unreachable',
+        `the relay at ${o.relayUrl} answered HTTP ${res.status}: it is down or restarting behind its proxy; try again shortly`,
+      )
+    case 504:
+      throw new KioskError(
+        'relay_timeout',
+        `the relay at ${o.relayUrl} answered HTTP 504: its proxy gave up waiting; if it used the code meanwhile, ask the organizer for a new one`,
+      )
     default:
       throw notAPairingAnswer(res.status)
   }
