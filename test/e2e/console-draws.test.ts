@@ -160,6 +160,36 @@ describe('lucky draws in the console against the real relay (Chromium)', () => {
     expect(problems).toEqual([])
   }, 60_000)
 
+  it('a winners download the relay refuses leaves the console where it was, not on its English JSON', async () => {
+    // The relay's store down as the organizer clicks: its answer is `{"error":…}` in English.
+    const refused = '**/draws/*/winners?*'
+    await page.route(refused, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'internal', message: 'store unreachable' } }),
+      }),
+    )
+    const at = page.url()
+    try {
+      const outcome = await Promise.race([
+        page.waitForEvent('download').then(() => 'a failed download, the page kept'),
+        page.waitForEvent('framenavigated').then(() => 'navigated away'),
+        page
+          .locator('[data-testid="draw-export-csv"]')
+          .first()
+          .click()
+          .then(() => new Promise<string>(() => undefined)),
+      ])
+      expect(outcome).toBe('a failed download, the page kept')
+    } finally {
+      await page.unroute(refused)
+    }
+    expect(page.url()).toBe(at)
+    expect(await page.locator('body').textContent()).not.toContain('store unreachable')
+    await page.locator('[data-testid="draws-panel"]').waitFor()
+  }, 60_000)
+
   it('another organizer draws: the open panel shows it without a reload', async () => {
     const before = await page.locator('[data-testid="draw"]').count()
     const made = await bob.call('POST', `/console/api/campaigns/${campaignId}/draws`, {
