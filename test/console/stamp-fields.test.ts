@@ -14,7 +14,7 @@ import {
   stampLine,
   stampReply,
 } from '../../shared/stamp-reply'
-import { createFakeConsoleApi, makeCampaign, makeStats } from './fake-console-api'
+import { createFakeConsoleApi, makeCampaign, makeKiosk, makeStats } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -111,6 +111,37 @@ describe('the campaign editor with a rally', () => {
     expect(fake.api.updateCampaign).toHaveBeenCalledTimes(1)
     const sent = fake.api.updateCampaign.mock.calls[0]?.[1]
     expect(sent?.stampNames).toEqual({ 'hall-a': 'A 区' })
+  })
+
+  it('shows a revoked booth still in the rally, marked, so it can be unticked and saved without it', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a' }),
+      makeKiosk({ id: 'hall-b', revoked: true, online: false }),
+      makeKiosk({ id: 'hall-c', revoked: true, online: false }),
+    ])
+    fake.api.campaign.mockResolvedValue({
+      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'], stampNames: { 'hall-b': 'B 区' } }),
+      etag: '"7"',
+    })
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    const picks = wrapper.get('[data-testid="stamps"]')
+    // A revoked booth not in the rally is not offered.
+    expect(picks.find('[data-stamp="hall-c"]').exists()).toBe(false)
+    const hallB = picks.get('[data-stamp="hall-b"]')
+    expect((hallB.element as HTMLInputElement).checked).toBe(true)
+    expect(hallB.element.closest('label')?.textContent).toContain('hall-b')
+    expect(hallB.element.closest('label')?.textContent).toContain('已停用')
+    expect(wrapper.get('[data-testid="stamps-revoked"]').text()).toContain('hall-b')
+    await hallB.setValue(false)
+    expect(wrapper.find('[data-testid="stamp-name-hall-b"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="stamps-revoked"]').exists()).toBe(false)
+    // Still offered after the untick, in case it was a slip.
+    expect(picks.find('[data-stamp="hall-b"]').exists()).toBe(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign.mock.calls[0]?.[1].stamps).toEqual(['hall-a'])
   })
 })
 

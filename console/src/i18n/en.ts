@@ -199,6 +199,8 @@ export const en: MessageSchema = {
       stampComplete: 'Replaces the progress once every booth is stamped. Empty: the default',
       booths:
         'A booth runs one campaign at a time: picking it here moves it from its current campaign',
+      stampsRevoked:
+        'A revoked booth stamps no more, so while it stays in the rally nobody can complete it: untick {ids}',
       noBooths: 'No booths yet: add them on the Booths page first',
     },
     greetingKind: { first: 'First visit', returning: 'Returning', named: 'Registered guest' },
