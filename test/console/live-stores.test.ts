@@ -11,7 +11,7 @@ import { useSessionStore } from '../../console/src/stores/session'
 import { useStatsStore } from '../../console/src/stores/stats'
 import { boothBars, fillTimeline, SLOT_MS } from '../../console/src/stats-view'
 import type { ConsoleStats } from '../../shared/console-api'
-import { createFakeConsoleApi, makeRow, makeStats } from './fake-console-api'
+import { createFakeConsoleApi, makeKiosk, makeRow, makeStats } from './fake-console-api'
 import { setupConsoleStores } from './setup-console'
 
 afterEach(() => vi.useRealTimers())
@@ -45,6 +45,36 @@ describe('live stats', () => {
     fake.emit({ type: 'stats', at: 99 })
     await flushPromises()
     expect(stats.stats?.scans).toBe(51)
+  })
+
+  it('scans refresh the booth list at most about once a second, ending on the last counts', async () => {
+    vi.useFakeTimers()
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const kiosks = useKiosksStore()
+    kiosks.follow()
+    useLiveStore().start()
+    await flushPromises()
+    vi.advanceTimersByTime(5000)
+    const before = fake.api.kiosks.mock.calls.length
+    // 100 scans/s for a second: the relay's coalesced `stats` events, 3 of them every 100 ms.
+    for (let i = 1; i <= 30; i++) {
+      fake.api.kiosks.mockResolvedValue([makeKiosk({ scansToday: i })])
+      fake.emit({ type: 'stats', at: i })
+      await vi.advanceTimersByTimeAsync(33)
+    }
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(fake.api.kiosks.mock.calls.length - before).toBeGreaterThanOrEqual(1)
+    expect(fake.api.kiosks.mock.calls.length - before).toBeLessThanOrEqual(2)
+    expect(kiosks.list[0]?.scansToday).toBe(30)
+    // A booth that pairs or goes offline (a `kiosks` event) is shown at once, not a second later.
+    fake.emit({ type: 'stats', at: 31 })
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ online: false, scansToday: 31 })])
+    const calls = fake.api.kiosks.mock.calls.length
+    fake.emit({ type: 'kiosks', at: 32 })
+    await flushPromises()
+    expect(fake.api.kiosks.mock.calls.length).toBe(calls + 1)
+    expect(kiosks.list[0]?.online).toBe(false)
   })
 
   it('a kiosks event refreshes the booths, not the stats', async () => {
