@@ -553,6 +553,33 @@ describe('desk bindings', () => {
     expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBe('o_here')
   })
 
+  it('a replay after hours offline sends each desk bind once, not again with every later batch', async () => {
+    const relay = await fakeV2Relay()
+    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
+    const { core } = kiosk(relay)
+    const shown = await deskCodeOnceRostered(core)
+    relay.onHello((c) =>
+      c.send(
+        welcome,
+        { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
+        scan(1, { openid: 'o_here', scene: shown.scene }),
+      ),
+    )
+    // The relay is slow to store binds (catching up itself): none is acked during the replay.
+    relay.current()?.cut()
+    await waitFor(() => core.attendance.byEventId('ev-1') ?? undefined, 'the desk scan')
+    const conn = relay.current() as FakeConn
+    // The walk-ups kept while offline come after it, batch after batch.
+    for (let seq = 2; seq <= 21; seq++) {
+      conn.send(scan(seq))
+      await waitFor(() => core.attendance.byEventId(`ev-${seq}`) ?? undefined, `scan ${seq}`)
+    }
+    await core.whenIdle()
+    const binds = relay.received.filter((f) => f.type === 'bind')
+    // Once when made; again only by the resend timer (seconds away) or after a reconnect.
+    expect(binds).toHaveLength(1)
+  })
+
   it('a bind lost on a live link is sent again on that link, not only after a reconnect', async () => {
     const relay = await fakeV2Relay()
     serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })

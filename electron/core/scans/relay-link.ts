@@ -186,6 +186,8 @@ export class RelayLink {
   private stableTimer: NodeJS.Timeout | null = null
   /** The wait before the next resend of the binds; back to `bindResendMs` once all are acked. */
   private bindResendDelay: number
+  /** The unacknowledged binds already sent on this link (their JSON keys). */
+  private bindsSent = new Set<string>()
   /** When the relay closed this kiosk's link for a newer one with its identity (4409). */
   private replacedAt: number[] = []
   private alive = false
@@ -421,7 +423,7 @@ export class RelayLink {
       this.everConnected = true
       this.setState('connected')
       this.bindResendDelay = this.o.bindResendMs ?? BIND_RESEND_MS
-      this.sendBinds()
+      this.sendPendingBinds(true)
       return
     }
     if (!this.welcomed) return ws.close(RelayCloseCode.protocolError, 'scan before welcome')
@@ -481,17 +483,35 @@ export class RelayLink {
   }
 
   /**
-   * Sends the desk bindings not yet acknowledged (after welcome, when one is made, and again
-   * while some stay unacknowledged on this link). The relay takes the same bind twice as one
-   * binding and acks it again (docs/DESIGN.md "Campaign and roster frames").
+   * Sends the desk bindings made since the last send on this link (after a batch of scans made
+   * some): the ones sent already wait for their ack, or for the resend timer. A replay after
+   * hours offline stores thousands of scans in dozens of batches; sending every unacknowledged
+   * bind again after each one sent 500 binds 30 times over, each a store write at the relay.
    */
   sendBinds(): void {
+    this.sendPendingBinds(false)
+  }
+
+  /**
+   * Sends the desk bindings not yet acknowledged (`all`: after welcome, and again while some
+   * stay unacknowledged on this link; else only those not yet sent on it). The relay takes the
+   * same bind twice as one binding and acks it again (docs/DESIGN.md "Campaign and roster
+   * frames").
+   */
+  private sendPendingBinds(all: boolean): void {
     const ws = this.ws
     if (!ws || !this.welcomed || !this.o.sync) return
     let pending = true
     try {
       const binds = this.o.sync.pendingBinds()
-      for (const b of binds) this.send(ws, b)
+      const sent = new Set<string>()
+      for (const b of binds) {
+        const key = JSON.stringify([b.campaignId, b.registrationId, b.openid, b.at])
+        sent.add(key)
+        if (all || !this.bindsSent.has(key)) this.send(ws, b)
+      }
+      // Only the unacknowledged ones are kept: bounded by the outbox.
+      this.bindsSent = sent
       pending = binds.length > 0
     } catch (err) {
       // Kept in the outbox: read again at the next resend, or after the next welcome.
@@ -517,7 +537,7 @@ export class RelayLink {
       this.bindTimer = null
       if (this.stopped || this.ws !== ws) return
       this.bindResendDelay = Math.min(this.o.bindResendMaxMs ?? BIND_RESEND_MAX_MS, delay * 2)
-      this.sendBinds()
+      this.sendPendingBinds(true)
     }, delay)
   }
 
