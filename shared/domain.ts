@@ -167,6 +167,10 @@ export const greetingSchema = z.object({
    * the screen then leaves out its number line. Absent: it does not.
    */
   numberInText: z.object({ 'zh-CN': z.boolean(), en: z.boolean() }).optional(),
+  /**
+   * When the visitor scanned, on the kiosk's clock (a scan replayed after an outage: when the
+   * relay received it; a live one: when it arrived). The screen drops it unshown a minute on.
+   */
   at: epochMs,
 })
 export type Greeting = z.infer<typeof greetingSchema>

@@ -50,6 +50,8 @@ describe('greeting backlog', () => {
     const now = 5_000_000
     const backlog = new GreetingBacklog({ now: () => now, windowMs: 60_000 })
     const added: Array<[string, number]> = []
+    /** Each greeting's `at`, which the screen ages it from: the same instant as the backlog's. */
+    const at: Array<[string, number]> = []
     const frame = (seq: number, receivedAt: number): ScanFrame => ({
       type: 'scan',
       seq,
@@ -89,7 +91,12 @@ describe('greeting backlog', () => {
         now: () => now,
         context: { kioskId: 'booth-1', fallbackCampaignId: 'expo' },
         greetWindowMs: 60_000,
-        backlog: { add: (g, since) => added.push([g.eventId, since]) },
+        backlog: {
+          add: (g, since) => {
+            added.push([g.eventId, since])
+            at.push([g.eventId, g.at])
+          },
+        },
       },
       [
         // The relay's clock two minutes behind: a live scan is greeted and kept all the same.
@@ -103,6 +110,7 @@ describe('greeting backlog', () => {
       ['ev-1', now],
       ['ev-2', now - 50_000],
     ])
+    expect(at).toEqual(added)
     for (const [id, since] of added) backlog.add(greeting(id), since)
     expect(backlog.recent().map((g) => g.eventId)).toEqual(['ev-1', 'ev-2'])
   })

@@ -108,6 +108,30 @@ describe('greeting queue', () => {
     expect(store.pending).toBe(0)
   })
 
+  it('back online: greetings of scans made while offline age from the scan, and the visitor here now is not kept waiting', () => {
+    const store = useGreetingStore()
+    store.listen()
+    store.resume()
+    // The link returns: twenty visitors scanned the fallback code in the last minute (50 s ago
+    // and after), then one scans now.
+    const now = Date.now()
+    for (let n = 1; n <= 20; n++) fake.emit('greeting', makeGreeting(n, { at: now - 50_000 + n }))
+    fake.emit('greeting', makeGreeting(21, { at: now }))
+    const shown: string[] = []
+    let liveAfterMs: number | null = null
+    for (let step = 0; step < 2_000 && store.current; step++) {
+      const id = store.current.eventId
+      if (shown.at(-1) !== id) shown.push(id)
+      if (id === 'ev-21' && liveAfterMs === null) liveAfterMs = Date.now() - now
+      vi.advanceTimersByTime(100)
+    }
+    // None put on show more than a minute after its scan; the visitor at the booth greeted.
+    expect(shown.at(-1)).toBe('ev-21')
+    expect(shown.length).toBeLessThanOrEqual(1 + Math.ceil(10_000 / GREETING_BUSY_MS) + 1)
+    expect(liveAfterMs).not.toBeNull()
+    expect(liveAfterMs ?? Infinity).toBeLessThanOrEqual(10_000 + GREETING_BUSY_MS)
+  })
+
   it('holds at most a minute of greetings while hidden, however long the admin area stays open', () => {
     // A desk spends the day on the admin area's desk page: a greeting per check-in, none shown.
     const store = useGreetingStore()

@@ -1,4 +1,7 @@
-/** Turns a recorded scan into the greeting the screen shows, in both UI languages. */
+/**
+ * Turns a recorded scan into the greeting the screen shows, in both UI languages; `at`: when the
+ * visitor scanned, on the kiosk's clock (the screen ages the greeting from it).
+ */
 import type { AttendanceRow, Campaign, Greeting } from '../../../shared/domain'
 import { LOCALES } from '../../../shared/domain'
 import { fillGreeting, templateShowsNumber } from '../../../shared/greeting-template'

@@ -60,11 +60,12 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       const campaign = d.campaigns.get(row.campaignId)
       const recent = now - at <= d.greetWindowMs
       if (campaign && (live || recent)) {
-        const greeting = makeGreeting(row, campaign, now)
         // Its age counts from the scan as above; a live one's from now (the relay's clock may
         // be off and its Date unknown, which is why a live scan is greeted whatever its
-        // receivedAt).
-        d.backlog.add(greeting, live ? now : Math.min(now, at))
+        // receivedAt). The screen ages it from the same instant, its `at`.
+        const since = live ? now : Math.min(now, at)
+        const greeting = makeGreeting(row, campaign, since)
+        d.backlog.add(greeting, since)
         d.events.emit('greeting', greeting)
       }
       d.pool.scanned(frame.scene)

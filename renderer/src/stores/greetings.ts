@@ -10,10 +10,23 @@ export const GREETING_BUSY_MS = 2_500
 /** Event ids remembered to ignore a greeting sent twice (event stream resumed, resync). */
 const SEEN_LIMIT = 1_000
 /**
- * A greeting still waiting this long after it reached the page (held while the admin area was
- * open) is dropped unshown: the visitor has walked on, as the core judges a replayed scan.
+ * A greeting still waiting this long after its scan (held while the admin area was open, or
+ * behind others) is dropped unshown: the visitor has walked on, as the core judges a replayed
+ * scan.
  */
 export const GREETING_STALE_MS = 60_000
+
+/**
+ * When the greeting's visitor scanned, on this page's clock: its `at` (the core's clock, the
+ * same machine's), unless that is in the future or older than the core would greet (the two
+ * clocks disagree): then its arrival. A scan replayed after the link came back may already be
+ * most of a minute old when it arrives; counted from its arrival, it was shown up to two
+ * minutes after the visitor left, the visitor scanning now waiting behind it.
+ */
+function scannedAt(greeting: Greeting, now: number): number {
+  const age = now - greeting.at
+  return age >= 0 && age <= GREETING_STALE_MS ? greeting.at : now
+}
 
 /**
  * The greeting queue: every greeting is shown, one after another, in arrival order; after
@@ -27,7 +40,7 @@ export const useGreetingStore = defineStore('greetings', () => {
   const current = ref<Greeting | null>(null)
   const active = ref(false)
   const seen = new Set<string>()
-  /** When each waiting greeting reached this page (the page's clock, not the core's). */
+  /** When each waiting greeting's visitor scanned (`scannedAt`, on the page's clock). */
   const arrivedAt = new Map<string, number>()
   let timer: ReturnType<typeof setTimeout> | null = null
   let shownAt = 0
@@ -46,26 +59,25 @@ export const useGreetingStore = defineStore('greetings', () => {
   }
 
   /**
-   * Drops the greetings at the front of the queue that have waited past GREETING_STALE_MS (the
-   * queue is in arrival order): never shown, never reported as shown. Run on every arrival too,
+   * Drops the waiting greetings whose scan is more than GREETING_STALE_MS old: never shown,
+   * never reported as shown. Run on every arrival too,
    * not only when one is put on show: a desk spends the day on the admin area's desk page, and a
    * greeting per check-in would otherwise pile up until the kiosk screen came back.
    */
   function dropStale(): void {
     const now = Date.now()
-    let stale = 0
-    for (const g of waiting.value) {
-      if (now - (arrivedAt.get(g.eventId) ?? now) <= GREETING_STALE_MS) break
+    const fresh = waiting.value.filter((g) => {
+      if (now - (arrivedAt.get(g.eventId) ?? now) <= GREETING_STALE_MS) return true
       arrivedAt.delete(g.eventId)
-      stale++
-    }
-    if (stale > 0) waiting.value.splice(0, stale)
+      return false
+    })
+    if (fresh.length < waiting.value.length) waiting.value = fresh
   }
 
   function enqueue(greeting: Greeting): void {
     if (!remember(greeting.eventId)) return
     dropStale()
-    arrivedAt.set(greeting.eventId, Date.now())
+    arrivedAt.set(greeting.eventId, scannedAt(greeting, Date.now()))
     waiting.value.push(greeting)
     if (!current.value) showNext()
     else hurry()
