@@ -355,6 +355,12 @@ export const adminEventNames: ReadonlySet<KioskEventName> = new Set<KioskEventNa
   'attendance',
   'exportProgress',
 ])
+/**
+ * The admin session ends this long after the last admin call (the core's AdminAuth). The
+ * renderer keeps the same clock from the calls it makes, so it shows the PIN pad when the core
+ * stops sending the admin events, never a page that silently stops getting them.
+ */
+export const ADMIN_SESSION_IDLE_MS = 5 * 60_000
 export type KioskEventPayload<E extends KioskEventName> = z.output<(typeof kioskEvents)[E]>
 
 /** The shape of `window.kiosk`: one named method per contract entry, plus `on`. */

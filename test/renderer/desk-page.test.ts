@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import type { RosterEntry } from '../../shared/domain'
+import AdminView from '../../renderer/src/admin/AdminView.vue'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
 import { createFakeKioskApi, makeTicket } from './fake-kiosk-api'
@@ -74,5 +75,70 @@ describe('desk page', () => {
     expect(row.find('.badge').classes()).toContain('good')
     expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
     expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(true)
+  })
+})
+
+describe('desk page and the core admin session', () => {
+  const T0 = new Date('2025-05-01T09:00:00Z').getTime()
+  const MINUTE = 60_000
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('asks for the PIN when the core session ends, though staff touched the screen since', async () => {
+    const fake = createFakeKioskApi()
+    const guest = entry('1', 'ACME', 'G1')
+    fake.api.searchRoster.mockResolvedValue([guest])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(T0, { rosterEntry: { id: guest.id, name: guest.name } }),
+    )
+    const { wrapper } = mountWith(AdminView, fake.api, { props: { page: 'desk' } })
+    await useAdminSessionStore().unlock('2468')
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"] .guest').text()).toContain(guest.name)
+
+    // Four minutes on, staff touch the screen (no admin call): the renderer's own idle lock
+    // starts over, but the core's session still ends five minutes after the last call, and
+    // from then on it sends no check-in marks.
+    vi.advanceTimersByTime(4 * MINUTE)
+    window.dispatchEvent(new Event('pointerdown'))
+    vi.advanceTimersByTime(MINUTE + 1_000)
+    await flushPromises()
+
+    // The desk must not go on saying "waiting" with the marks cut off: the PIN pad is back.
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(true)
+    expect(wrapper.text()).toContain('管理会话已锁定')
+
+    // The guest scanned meanwhile; unlocking again shows them checked in.
+    fake.api.searchRoster.mockResolvedValue([{ ...guest, checkedInAt: T0 + 5 * MINUTE }])
+    await useAdminSessionStore().unlock('2468')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
+  })
+
+  it('keeps the desk open while admin calls keep the core session going', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
+    const { wrapper } = mountWith(AdminView, fake.api, { props: { page: 'desk' } })
+    await useAdminSessionStore().unlock('2468')
+    await flushPromises()
+    for (let i = 0; i < 3; i++) {
+      vi.advanceTimersByTime(4 * MINUTE)
+      // Each search is an admin call (the core's session starts over) made by a touch.
+      window.dispatchEvent(new Event('keydown'))
+      await wrapper.find('[data-testid="desk-search"]').setValue(`G${i}`)
+      vi.advanceTimersByTime(300)
+      await flushPromises()
+    }
+    expect(fake.api.searchRoster.mock.calls.length).toBeGreaterThanOrEqual(4)
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(false)
+    expect(fake.api.lockAdmin).not.toHaveBeenCalled()
   })
 })

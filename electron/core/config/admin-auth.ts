@@ -4,6 +4,7 @@
  * after a quiet spell so a kiosk left unlocked locks itself.
  */
 import { randomBytes, randomInt, scryptSync, timingSafeEqual } from 'node:crypto'
+import { ADMIN_SESSION_IDLE_MS } from '../../../shared/ipc'
 
 export interface PinHash {
   salt: string
@@ -57,7 +58,7 @@ export class AdminAuth {
   private readonly maxLockMs: number
 
   constructor(private readonly o: AdminAuthOptions) {
-    this.idleMs = o.idleMs ?? 5 * 60_000
+    this.idleMs = o.idleMs ?? ADMIN_SESSION_IDLE_MS
     this.maxAttempts = o.maxAttempts ?? 5
     this.lockBaseMs = o.lockBaseMs ?? 60_000
     this.maxLockMs = o.maxLockMs ?? 60 * 60_000

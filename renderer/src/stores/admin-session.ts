@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
+import { ADMIN_SESSION_IDLE_MS } from '../../../shared/ipc'
 import { useKioskApi } from '../bridge/api-key'
 import { errorCode } from '../bridge/errors'
 
@@ -7,7 +8,10 @@ export type LockReason = 'idle' | 'session' | null
 
 /**
  * The admin lock as the renderer sees it. The core decides (PIN check, attempt counting,
- * lockout); this store only mirrors its answers so the PIN pad can show them.
+ * lockout); this store only mirrors its answers so the PIN pad can show them, and its session
+ * clock: the core's session ends ADMIN_SESSION_IDLE_MS after the last admin call, touches or
+ * not, and from then on sends no admin events (check-ins, exports). The pad comes back at that
+ * moment rather than at the next call, so a page never waits on marks that no longer come.
  */
 export const useAdminSessionStore = defineStore('adminSession', () => {
   const api = useKioskApi()
@@ -20,6 +24,36 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
   const lockReason = ref<LockReason>(null)
   const error = ref<string | null>(null)
 
+  /** When the last admin call that opened or extended the core's session was sent. */
+  let touchedAt = 0
+  let sessionTimer: ReturnType<typeof setTimeout> | null = null
+  let callsInFlight = 0
+
+  function stopSessionClock(): void {
+    if (sessionTimer !== null) clearTimeout(sessionTimer)
+    sessionTimer = null
+  }
+
+  /**
+   * A call sent at `sentAt` was let through: the core's session runs until ADMIN_SESSION_IDLE_MS
+   * after it reached the core, which was after `sentAt`, so timing from the send never outlasts it.
+   */
+  function touched(sentAt: number): void {
+    touchedAt = Math.max(touchedAt, sentAt)
+    stopSessionClock()
+    sessionTimer = setTimeout(expireIfQuiet, touchedAt + ADMIN_SESSION_IDLE_MS - Date.now())
+  }
+
+  /** The core's session is over by now, unless a call on its way extends it (checked on return). */
+  function expireIfQuiet(): void {
+    sessionTimer = null
+    if (!unlocked.value || callsInFlight > 0) return
+    if (Date.now() < touchedAt + ADMIN_SESSION_IDLE_MS) return
+    sessionEnded()
+    // Ends it at the core too, should a call the renderer did not count have kept it open.
+    void api.lockAdmin().catch(() => undefined)
+  }
+
   // An organizer cleared the lockout from the relay's console: the pad takes a PIN at once.
   // The store lives as long as the app, so the subscription does too.
   api.on('adminLockout', (lockout) => {
@@ -30,9 +64,11 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
   async function unlock(pin: string): Promise<boolean> {
     busy.value = true
     error.value = null
+    const sentAt = Date.now()
     try {
       const result = await api.unlockAdmin({ pin })
       if (result.ok) {
+        touched(sentAt)
         unlocked.value = true
         attemptsLeft.value = null
         lockedUntil.value = null
@@ -52,6 +88,7 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
 
   async function lock(reason: LockReason = null): Promise<void> {
     const wasUnlocked = unlocked.value
+    stopSessionClock()
     unlocked.value = false
     lockReason.value = reason
     if (wasUnlocked) await api.lockAdmin().catch(() => undefined)
@@ -59,6 +96,7 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
 
   /** A call was refused because the core's admin session ended (timeout, restart). */
   function sessionEnded(): void {
+    stopSessionClock()
     unlocked.value = false
     lockReason.value = 'session'
   }
@@ -68,12 +106,24 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
    * instead of an error. Other failures are rethrown for the page to show.
    */
   async function run<T>(call: () => Promise<T>): Promise<T> {
+    const sentAt = Date.now()
+    callsInFlight++
     try {
-      return await call()
+      const result = await call()
+      if (unlocked.value) touched(sentAt)
+      return result
     } catch (e) {
       if (errorCode(e) === 'admin_locked') sessionEnded()
       throw e
+    } finally {
+      callsInFlight--
+      expireIfDue()
     }
+  }
+
+  /** A call that failed for another reason may not have extended the session: check the clock. */
+  function expireIfDue(): void {
+    if (callsInFlight === 0 && Date.now() >= touchedAt + ADMIN_SESSION_IDLE_MS) expireIfQuiet()
   }
 
   return {
