@@ -15,6 +15,8 @@ export interface DemoKioskPage {
   readonly page: Page
   /** The PIN demo mode printed. */
   readonly pin: string
+  /** The kiosk's data dir (to start it again on the same folder). */
+  readonly dataDir: string
   /** Every uncaught error of the page, from before it loaded. */
   readonly pageErrors: string[]
 }
@@ -74,6 +76,9 @@ export function demoKioskPage({ name, context, admin = false }: DemoKioskOptions
     },
     get pin() {
       return pin
+    },
+    get dataDir() {
+      return started(dataDir)
     },
     pageErrors,
   }

@@ -6,6 +6,7 @@ import type { RosterEntry } from '../../shared/domain'
 import AdminView from '../../renderer/src/admin/AdminView.vue'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
+import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeTicket } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
@@ -121,6 +122,35 @@ describe('desk page and the core admin session', () => {
     await useAdminSessionStore().unlock('2468')
     await flushPromises()
     expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
+  })
+
+  it('gives way to the PIN pad saying so when the kiosk restarted under the page (web mode)', async () => {
+    const fake = createFakeKioskApi()
+    const guest = entry('1', 'ACME', 'G1')
+    fake.api.searchRoster.mockResolvedValue([guest])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(T0, { rosterEntry: { id: guest.id, name: guest.name } }),
+    )
+    const { wrapper } = mountWith(AdminView, fake.api, { props: { page: 'desk' } })
+    const stopScreen = useScreenStore().start()
+    await useAdminSessionStore().unlock('2468')
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(true)
+
+    // `kiosk web` restarted: a new key, its admin session gone, no more events for this page.
+    // The screen's periodic re-read is the first call to hear of it.
+    const rejected = Object.assign(new Error('rejected'), { code: 'web_key_rejected' })
+    fake.api.getScreenState.mockRejectedValue(rejected)
+    fake.api.searchRoster.mockRejectedValue(rejected)
+    vi.advanceTimersByTime(MINUTE)
+    await flushPromises()
+
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(true)
+    expect(wrapper.text()).toContain('页面密钥已失效')
+    stopScreen()
   })
 
   it('keeps the desk open while admin calls keep the core session going', async () => {

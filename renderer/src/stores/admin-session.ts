@@ -1,8 +1,9 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { ref, watch } from 'vue'
 import { ADMIN_SESSION_IDLE_MS } from '../../../shared/ipc'
 import { useKioskApi } from '../bridge/api-key'
 import { errorCode } from '../bridge/errors'
+import { useScreenStore } from './screen'
 
 export type LockReason = 'idle' | 'session' | null
 
@@ -15,6 +16,7 @@ export type LockReason = 'idle' | 'session' | null
  */
 export const useAdminSessionStore = defineStore('adminSession', () => {
   const api = useKioskApi()
+  const screen = useScreenStore()
 
   const unlocked = ref(false)
   const busy = ref(false)
@@ -102,6 +104,26 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
   }
 
   /**
+   * Web mode: the kiosk refused this page's key, so it was restarted under the page (a new key,
+   * its admin session gone, no more events to this page). The pad says to open the new address
+   * rather than take a PIN that cannot work here.
+   */
+  function keyRejected(): void {
+    stopSessionClock()
+    unlocked.value = false
+    lockReason.value = null
+    error.value = 'web_key_rejected'
+  }
+
+  // Any call may be the first to hear of it: the kiosk screen's periodic re-read included.
+  watch(
+    () => screen.loadError?.code,
+    (code) => {
+      if (code === 'web_key_rejected' && unlocked.value) keyRejected()
+    },
+  )
+
+  /**
    * Runs an admin call; if the core says the admin area is locked, shows the PIN pad again
    * instead of an error. Other failures are rethrown for the page to show.
    */
@@ -113,7 +135,9 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
       if (unlocked.value) touched(sentAt)
       return result
     } catch (e) {
-      if (errorCode(e) === 'admin_locked') sessionEnded()
+      const code = errorCode(e)
+      if (code === 'admin_locked') sessionEnded()
+      else if (code === 'web_key_rejected') keyRejected()
       throw e
     } finally {
       callsInFlight--
