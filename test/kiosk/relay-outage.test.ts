@@ -3,6 +3,7 @@
 import { connect, createServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MetaTable } from '../../electron/core/db/meta-table'
+import type { ScreenTicket } from '../../shared/domain'
 import { closedPort } from '../helpers/closed-port'
 import {
   attendanceRows,
@@ -13,6 +14,7 @@ import {
   startCutProxy,
   startPlatform,
   testCampaign,
+  TEST_PIN,
   waitFor,
 } from './helpers'
 
@@ -111,6 +113,41 @@ describe('relay link through outages', () => {
     expect(core.status().api.lastError).toBeNull()
     await waitFor(() => core.pool.status().available === target, 'pool refilled')
     expect(core.pool.showDesk({ id: 'late', name: 'Late' }).rosterEntry?.id).toBe('late')
+  })
+
+  it('a guest who scans their desk code while the link is down is marked on the open desk once it is back', async () => {
+    const p = await startPlatform()
+    const proxy = await startCutProxy(p.relay.url)
+    const { core } = await kioskOn(p, {
+      relayUrl: proxy.url,
+      campaign: testCampaign({ mode: 'desk' }),
+    })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await waitFor(() => core.pool.status().available > 0, 'pool')
+    // What the desk page gets: the attendance events, which every bridge sends only while the
+    // admin session is open (shared/ipc.ts adminEventNames).
+    const marks: Array<string | null> = []
+    core.on('attendance', (row) => {
+      if (core.adminSessionOpen()) marks.push(row.rosterEntryId)
+    })
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    await core.call('importRoster', {
+      fileName: 'roster.csv',
+      format: 'csv',
+      dataBase64: Buffer.from('name,code\n王小明,A-1\n').toString('base64'),
+      skipBadRows: false,
+    })
+    const [entry] = (await core.call('searchRoster', { query: 'A-1' })) as Array<{ id: string }>
+    const desk = (await core.call('showDeskTicket', { rosterEntryId: entry?.id })) as ScreenTicket
+
+    proxy.cut()
+    await waitFor(() => core.status().relay.state === 'reconnecting', 'link noticed the cut')
+    await p.sandbox.scan(desk.url, 'o_wang')
+    expect(marks).toEqual([])
+
+    proxy.restore()
+    await waitFor(() => marks.length === 1, 'the replayed scan marked on the desk')
+    expect(marks).toEqual([entry?.id])
   })
 
   it('a kiosk started while the relay is unreachable gets its fallback code as soon as the link is up', async () => {
