@@ -3,7 +3,7 @@
  * kiosk started again on the same port and data folder): the new kiosk has a new page key and
  * no admin session, and sends this page nothing. The desk must not go on saying "waiting" for a
  * guest: it gives way to the PIN pad saying the page's key is no longer valid, in the page's
- * language, and the new address works with the PIN.
+ * language, as does the kiosk screen behind it, and the new address works with the PIN.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { goHash, unlockAdmin } from './browser'
@@ -35,7 +35,14 @@ describe('the desk page when the kiosk restarts under it', () => {
     expect(await page.locator('[data-testid="desk-ticket"]').count()).toBe(0)
     expect(await pad.textContent()).toContain('页面密钥已失效')
 
+    // The kiosk screen behind it says the same instead of a code that no longer moves on.
+    await goHash(page, '#/')
+    const notice = page.locator('[data-testid="page-key-rejected"]')
+    await notice.waitFor({ timeout: 60_000 })
+    expect(await notice.textContent()).toContain('请打开终端中显示的新地址')
+
     await page.goto(again.kioskUrl)
+    expect(await notice.count()).toBe(0)
     await unlockAdmin(page, demo.pin)
     await goHash(page, '#/admin/desk')
     await page.locator('[data-testid="desk-result"]').first().waitFor()

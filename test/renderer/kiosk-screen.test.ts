@@ -196,6 +196,28 @@ describe('kiosk screen', () => {
     expect(wrapper.find('[data-testid="offline-banner"]').exists()).toBe(false)
   })
 
+  it('says the page key is no longer valid once the kiosk restarted under it (web mode)', async () => {
+    const { wrapper, fake } = await mountScreen()
+    expect(wrapper.find('[data-testid="page-key-rejected"]').exists()).toBe(false)
+    // `kiosk web` started again: a new key, and this page gets no events any more (no new
+    // codes, no greetings). Its periodic re-read is refused.
+    fake.api.getScreenState.mockRejectedValue(
+      Object.assign(new Error('rejected'), { code: 'web_key_rejected' }),
+    )
+    vi.advanceTimersByTime(60_000)
+    await flushPromises()
+    const notice = wrapper.get('[data-testid="page-key-rejected"]')
+    expect(notice.attributes('role')).toBe('alert')
+    expect(notice.text()).toContain(
+      '页面密钥已失效（签到程序可能已重启），请打开终端中显示的新地址',
+    )
+    fake.emit('locale', 'en')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="page-key-rejected"]').text()).toContain(
+      "This page's key is no longer valid",
+    )
+  })
+
   it('names a link failure staff must act on instead of "scans still collected"', async () => {
     const { wrapper, fake } = await mountScreen()
     const banner = () => wrapper.find('[data-testid="offline-banner"]')
