@@ -90,7 +90,8 @@ describe('desk page and the core admin session', () => {
     vi.useRealTimers()
   })
 
-  it('asks for the PIN when the core session ends, though staff touched the screen since', async () => {
+  /** The admin area (the desk page) unlocked, and a guest's personal code shown on it. */
+  async function showGuestCode() {
     const fake = createFakeKioskApi()
     const guest = entry('1', 'ACME', 'G1')
     fake.api.searchRoster.mockResolvedValue([guest])
@@ -102,6 +103,11 @@ describe('desk page and the core admin session', () => {
     await flushPromises()
     await wrapper.find('[data-testid="desk-result"] button').trigger('click')
     await flushPromises()
+    return { fake, guest, wrapper }
+  }
+
+  it('asks for the PIN when the core session ends, though staff touched the screen since', async () => {
+    const { fake, guest, wrapper } = await showGuestCode()
     expect(wrapper.find('[data-testid="desk-ticket"] .guest').text()).toContain(guest.name)
 
     // Four minutes on, staff touch the screen (no admin call): the renderer's own idle lock
@@ -125,18 +131,8 @@ describe('desk page and the core admin session', () => {
   })
 
   it('gives way to the PIN pad saying so when the kiosk restarted under the page (web mode)', async () => {
-    const fake = createFakeKioskApi()
-    const guest = entry('1', 'ACME', 'G1')
-    fake.api.searchRoster.mockResolvedValue([guest])
-    fake.api.showDeskTicket.mockResolvedValue(
-      makeTicket(T0, { rosterEntry: { id: guest.id, name: guest.name } }),
-    )
-    const { wrapper } = mountWith(AdminView, fake.api, { props: { page: 'desk' } })
+    const { fake, wrapper } = await showGuestCode()
     const stopScreen = useScreenStore().start()
-    await useAdminSessionStore().unlock('2468')
-    await flushPromises()
-    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
-    await flushPromises()
     expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(true)
 
     // `kiosk web` restarted: a new key, its admin session gone, no more events for this page.
