@@ -165,7 +165,29 @@ class RosterFileError extends Error {
 const tooManyRows = () =>
   new RosterFileError('too_many_rows', { max: MAX_ROWS }, `more than ${MAX_ROWS} rows`)
 
-export async function parseRosterFile(format: 'csv' | 'xlsx', data: Buffer): Promise<ParsedRoster> {
+/** The first bytes of a ZIP file, which an XLSX workbook is. */
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04])
+/** How much of a file not a ZIP is looked at for a NUL byte, which no CSV text holds. */
+const SNIFF_BYTES = 8192
+
+/**
+ * What a file holds, whatever its name says (`declared`: the kiosk's file name, the relay's
+ * Content-Type): a roster saved as CSV and renamed .xlsx, or the reverse, is read as what it is.
+ * A ZIP is XLSX; a file with a NUL byte near its start (and no UTF-16 byte-order mark) is no
+ * text, so it stays what it was declared as and is refused as that.
+ */
+export function rosterFormatOf(declared: 'csv' | 'xlsx', data: Buffer): 'csv' | 'xlsx' {
+  if (data.subarray(0, ZIP_MAGIC.length).equals(ZIP_MAGIC)) return 'xlsx'
+  if (declared === 'csv') return 'csv'
+  const utf16 = (data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)
+  return utf16 || !data.subarray(0, SNIFF_BYTES).includes(0) ? 'csv' : 'xlsx'
+}
+
+export async function parseRosterFile(
+  declared: 'csv' | 'xlsx',
+  data: Buffer,
+): Promise<ParsedRoster> {
+  const format = rosterFormatOf(declared, data)
   let table: string[][]
   try {
     table = format === 'csv' ? await readCsv(data) : await readXlsx(data)

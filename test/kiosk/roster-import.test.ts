@@ -235,9 +235,26 @@ describe('roster import', () => {
     expect(log.join('\n')).toMatch(/roster import refused \(csv\): .*Quote Not Closed/)
   })
 
-  it('reports a file that is not XLSX at all', async () => {
+  it('reads a file as what it holds, not as its name says: CSV renamed .xlsx, XLSX renamed .csv', async () => {
+    // The kiosk sends the format its file name says; a roster saved as CSV and renamed .xlsx
+    // (or the reverse) was refused as unreadable.
+    const { importFile, names } = await adminCore()
+    const asXlsx = await importFile('xlsx', Buffer.from('姓名,电话\n王小明,13800138000'), false)
+    expect(asXlsx).toEqual({ imported: 1, skipped: 0, errors: [] })
+    const wb = new Workbook()
+    wb.addWorksheet('名单').addRows([
+      ['姓名', '电话'],
+      ['李四', '13900139000'],
+    ])
+    const asCsv = await importFile('csv', Buffer.from(await wb.xlsx.writeBuffer()), false)
+    expect(asCsv).toEqual({ imported: 1, skipped: 0, errors: [] })
+    expect(await names()).toEqual(['李四', '王小明'])
+  })
+
+  it('reports a file that is neither XLSX nor text as unreadable XLSX', async () => {
     const { importFile } = await adminCore()
-    const r = await importFile('xlsx', Buffer.from('name\nnot a zip'), true)
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d])
+    const r = await importFile('xlsx', png, true)
     expect(r.imported).toBe(0)
     expect(r.errors).toEqual([
       { row: 1, column: null, code: 'unreadable', params: { format: 'XLSX' } },

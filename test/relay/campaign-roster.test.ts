@@ -214,6 +214,9 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
       [csv(6), null, 6],
       [xlsx, 'application/octet-stream', 4],
       [xlsx, 'application/vnd.ms-excel', 4],
+      // Labelled by a file name that lies (a workbook renamed .csv, a CSV renamed .xlsx).
+      [xlsx, 'text/csv', 4],
+      [csv(3), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 3],
     ] as const) {
       const sniffed = await upload(c, made.id, body, '', type)
       expect(sniffed.status, String(type)).toBe(200)
