@@ -127,7 +127,10 @@ export const rosterProblemCodes = {
   too_many_rows: z.object({ max: z.number().int() }).strict(),
   too_many_cells: z.object({ max: z.number().int() }).strict(),
   no_name_column: none,
-  /** `format`: CSV or XLSX. */
+  /**
+   * `format`: CSV or XLSX, what the file was read as; or what it was found to be and the roster
+   * cannot take: `UNREADABLE_XLS`, `UNREADABLE_ENCRYPTED` (worded with what to do about it).
+   */
   unreadable: z.object({ format: z.string() }).strict(),
   encoding_big5: z.object({ encoding: z.string().optional() }).strict(),
   encoding_utf16_no_bom: none,
@@ -138,6 +141,10 @@ export const rosterProblemCodes = {
   xlsx_damaged: none,
 } as const satisfies Record<string, z.ZodObject>
 export type RosterProblemCode = keyof typeof rosterProblemCodes
+/** `unreadable`'s format for an Excel 97–2003 workbook (.xls, an OLE2 file). */
+export const UNREADABLE_XLS = 'XLS'
+/** `unreadable`'s format for a password-protected workbook (encrypted OOXML, an OLE2 file). */
+export const UNREADABLE_ENCRYPTED = 'XLSX (encrypted)'
 
 /**
  * Whether leaving out the problem rows could let a refused roster in: a row problem names its

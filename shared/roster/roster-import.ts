@@ -19,6 +19,7 @@ import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize, type XlsxRefusa
 import { XlsxWorkerFailure, readXlsxInWorker } from './xlsx-thread'
 import type { Row, Worksheet } from 'exceljs'
 import { isLinesText, isLineText } from '../typed-text'
+import { UNREADABLE_ENCRYPTED, UNREADABLE_XLS } from '../errors'
 
 type Field = keyof RosterInput
 /** A problem as the admin area gets it, plus its English detail for the log. */
@@ -183,10 +184,44 @@ export function rosterFormatOf(declared: 'csv' | 'xlsx', data: Buffer): 'csv' | 
   return utf16 || !data.subarray(0, SNIFF_BYTES).includes(0) ? 'csv' : 'xlsx'
 }
 
+/** The first bytes of an OLE2 compound file: an Excel 97–2003 workbook, or an encrypted one. */
+const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])
+const utf16Name = (name: string): Buffer => Buffer.from(`${name}\u0000`, 'utf16le')
+/** The stream Excel keeps a password-protected workbook in (MS-OFFCRYPTO). */
+const ENCRYPTED_PACKAGE = utf16Name('EncryptedPackage')
+/** The streams an .xls keeps its sheets in (BIFF8, and BIFF5 from Excel 95). */
+const XLS_STREAMS = [utf16Name('Workbook'), utf16Name('Book')]
+
+/**
+ * An OLE2 file the roster cannot take but can name, so the person knows what to do: a
+ * password-protected workbook (Excel encrypts an XLSX into an OLE2 container) or an old .xls.
+ * The directory entries' names are looked for in the bytes (UTF-16, as OLE2 writes them).
+ */
+function officeFileProblem(data: Buffer): RosterFileError | null {
+  if (!data.subarray(0, CFB_MAGIC.length).equals(CFB_MAGIC)) return null
+  if (data.includes(ENCRYPTED_PACKAGE)) {
+    return new RosterFileError(
+      'unreadable',
+      { format: UNREADABLE_ENCRYPTED },
+      'the file is a password-protected workbook',
+    )
+  }
+  if (XLS_STREAMS.some((name) => data.includes(name))) {
+    return new RosterFileError(
+      'unreadable',
+      { format: UNREADABLE_XLS },
+      'the file is an Excel 97-2003 workbook (.xls)',
+    )
+  }
+  return null
+}
+
 export async function parseRosterFile(
   declared: 'csv' | 'xlsx',
   data: Buffer,
 ): Promise<ParsedRoster> {
+  const office = officeFileProblem(data)
+  if (office !== null) return fatal(office)
   const format = rosterFormatOf(declared, data)
   let table: string[][]
   try {

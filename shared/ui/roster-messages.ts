@@ -4,7 +4,7 @@
  * `problems`. Avoid `|` and `@` in messages (vue-i18n syntax).
  */
 import type { Locale } from '../domain'
-import type { RosterProblemCode } from '../errors'
+import { UNREADABLE_ENCRYPTED, UNREADABLE_XLS, type RosterProblemCode } from '../errors'
 
 export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, string>> = {
   'zh-CN': {
@@ -61,3 +61,40 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     xlsx_damaged: 'The XLSX file is damaged',
   },
 }
+
+/** Files the roster cannot take but can name (`unreadable` with their format), and what to do. */
+type RosterFileKind = 'xls' | 'encrypted'
+
+export const rosterFileMessages: Record<Locale, Record<RosterFileKind, string>> = {
+  'zh-CN': {
+    xls: '这是旧版 Excel 文件（.xls）：请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后重新导入',
+    encrypted:
+      '这是加密的 Excel 文件：请在 Excel 中取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存为 .xlsx 再导入',
+  },
+  en: {
+    xls: 'This is an old Excel file (.xls): in Excel, save it as .xlsx or "CSV UTF-8" and import it again',
+    encrypted:
+      'This workbook is password-protected: in Excel, remove the password (File → Info → Protect Workbook → Encrypt with Password, clear it), save it as .xlsx and import it again',
+  },
+}
+
+/**
+ * Where a roster problem's words are, under the roster's messages: `files.<kind>` for a file
+ * found to be an old .xls or a password-protected workbook, else `problems.<code>`.
+ */
+export function rosterProblemKey(p: {
+  code: string
+  params: Readonly<Record<string, unknown>>
+}): string {
+  if (p.code === 'unreadable' && p.params['format'] === UNREADABLE_XLS) return 'files.xls'
+  if (p.code === 'unreadable' && p.params['format'] === UNREADABLE_ENCRYPTED)
+    return 'files.encrypted'
+  return `problems.${p.code}`
+}
+
+/**
+ * Why a picked file is refused before it is read, by its name: an old .xls (which the
+ * organizer can save as .xlsx), else any other kind (`badFormat`), under the roster's messages.
+ */
+export const rosterPickProblemKey = (fileName: string): string =>
+  /\.xls$/i.test(fileName) ? 'files.xls' : 'badFormat'

@@ -848,8 +848,13 @@ describe('the roster panel', () => {
       await input.trigger('change')
       await flushPromises()
     }
-    await pick(new File(['x'], 'guests.xls'))
+    await pick(new File(['x'], 'guests.numbers'))
     expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('只支持 .csv 或 .xlsx 文件')
+    // An old .xls is named, with what to do about it.
+    await pick(new File(['x'], 'guests.XLS'))
+    expect(wrapper.get('[data-testid="roster-error"]').text()).toBe(
+      '这是旧版 Excel 文件（.xls）：请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后重新导入',
+    )
     const big = new File(['x'], 'guests.csv')
     Object.defineProperty(big, 'size', { value: 10 * 1024 * 1024 + 1 })
     await pick(big)

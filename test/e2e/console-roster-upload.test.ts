@@ -10,6 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { screenshot, waitForPage } from './browser'
 import { EXPO, type FakeConsoleRelay } from './fake-console-relay'
 import { fakeConsolePage } from './fake-console-page'
+import { encryptedXlsx, oldXls } from '../helpers/office-files'
+import { rosterFileMessages } from '../../shared/ui/roster-messages'
 
 const NAMES = `[...document.querySelectorAll('[data-testid="roster-row"] .name')].map((e) => e.textContent.trim()).join(',')`
 
@@ -31,12 +33,8 @@ describe('console roster upload', () => {
     await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
   })
 
-  async function upload(name: string, body: Buffer): Promise<void> {
-    await page.setInputFiles('[data-testid="roster-file"]', {
-      name,
-      mimeType: 'text/csv',
-      buffer: body,
-    })
+  async function upload(name: string, body: Buffer, mimeType = 'text/csv'): Promise<void> {
+    await page.setInputFiles('[data-testid="roster-file"]', { name, mimeType, buffer: body })
   }
 
   it('sends If-Match; replaced meanwhile: says so, shows theirs, uploads mine on request', async () => {
@@ -92,6 +90,28 @@ describe('console roster upload', () => {
     await waitForPage(page, `${NAMES} === ''`)
     expect(stored()).toBe(before + 1)
     await page.click('[data-locale="zh-CN"]')
+    expect(problems).toEqual([])
+  }, 60_000)
+
+  it('a password-protected workbook and an old .xls: the organizer reads what to do', async () => {
+    const PROBLEMS = `[...document.querySelectorAll('[data-testid="roster-problem"] td')].map((e) => e.textContent.trim()).join('|')`
+    const xlsx = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+    await upload('名单.xlsx', encryptedXlsx(), xlsx)
+    const said = (text: string): string => `${PROBLEMS} === ${JSON.stringify(`1|文件|${text}`)}`
+    await waitForPage(page, said(rosterFileMessages['zh-CN'].encrypted))
+    await page.locator('[data-testid="roster-result"]').scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-roster-encrypted-zh')
+    // An .xls renamed .xlsx by its bytes; one named .xls before it is sent.
+    await upload('旧名单.xlsx', oldXls(), xlsx)
+    await waitForPage(page, said(rosterFileMessages['zh-CN'].xls))
+    const sent = relay.rosterUploads.length
+    await upload('旧名单.xls', oldXls(), 'application/vnd.ms-excel')
+    const error = page.locator('[data-testid="roster-error"]')
+    await error.waitFor()
+    expect(await error.textContent()).toContain(rosterFileMessages['zh-CN'].xls)
+    expect(relay.rosterUploads.length).toBe(sent)
+    // The roster stays as it was.
+    expect(await page.evaluate(NAMES)).toBe('')
     expect(problems).toEqual([])
   }, 60_000)
 })

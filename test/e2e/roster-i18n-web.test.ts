@@ -10,6 +10,10 @@ import { z } from 'zod'
 import { goHash, screenshot } from './browser'
 import { callKiosk } from './kiosk-process'
 import { demoKioskPage } from './demo-kiosk'
+import { encryptedXlsx, oldXls } from '../helpers/office-files'
+import { rosterFileMessages } from '../../shared/ui/roster-messages'
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 const ROSTER = [
   '姓名,单位,电话,编号', // row 1
@@ -131,6 +135,36 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
     await screenshot(page, 'roster-en-problems')
     await page.getByRole('button', { name: 'Skip the bad rows and import the rest' }).click()
     await expect.poll(result, { timeout: 10_000 }).toBe('Imported 2 rows, skipped 3')
+  }, 60_000)
+
+  it('a password-protected workbook and an old .xls: the staff member reads what to do', async () => {
+    await call('setLocale', { locale: 'zh-CN' })
+    await goHash(page, '#/admin/roster')
+    const file = page.locator('[data-testid="roster-file"]')
+    // Named .xlsx, held in an OLE2 container: the core sniffs what it is.
+    await file.setInputFiles({ name: '名单.xlsx', mimeType: XLSX, buffer: encryptedXlsx() })
+    await expect
+      .poll(problemTable, { timeout: 10_000 })
+      .toEqual([['1', '—', rosterFileMessages['zh-CN'].encrypted]])
+    expect(rosterFileMessages['zh-CN'].encrypted).toMatch(/^这是加密的 Excel 文件：.*取消密码/)
+    await screenshot(page, 'roster-zh-encrypted')
+    // An .xls by its name, before it is sent; one renamed .xlsx by its bytes.
+    await file.setInputFiles({
+      name: '旧名单.xls',
+      mimeType: 'application/vnd.ms-excel',
+      buffer: oldXls(),
+    })
+    await expect
+      .poll(() => page.locator('[data-testid="roster-problem"]').textContent(), { timeout: 10_000 })
+      .toBe(rosterFileMessages['zh-CN'].xls)
+    await file.setInputFiles({ name: '旧名单.xlsx', mimeType: XLSX, buffer: oldXls() })
+    await expect
+      .poll(async () => (await problemTable())[0]?.[2], { timeout: 10_000 })
+      .toBe(rosterFileMessages['zh-CN'].xls)
+    await call('setLocale', { locale: 'en' })
+    await expect
+      .poll(async () => (await problemTable())[0]?.[2], { timeout: 10_000 })
+      .toBe(rosterFileMessages.en.xls)
   }, 60_000)
 
   it('raised no script errors along the way', () => {

@@ -9,6 +9,8 @@ import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { defaultSettings, saveSettings } from '../../electron/core/config/settings'
 import { cleanup, startCore, tempDir, testCampaign, TEST_PIN } from './helpers'
 import { lineLogger } from '../../shared/server/log'
+import { UNREADABLE_ENCRYPTED, UNREADABLE_XLS } from '../../shared/errors'
+import { encryptedXlsx, oldXls } from '../helpers/office-files'
 
 afterEach(cleanup)
 
@@ -249,6 +251,21 @@ describe('roster import', () => {
     const asCsv = await importFile('csv', Buffer.from(await wb.xlsx.writeBuffer()), false)
     expect(asCsv).toEqual({ imported: 1, skipped: 0, errors: [] })
     expect(await names()).toEqual(['李四', '王小明'])
+  })
+
+  it('names a password-protected workbook and an old .xls, whatever their file name', async () => {
+    // Both are OLE2 containers, not ZIPs: refused as "cannot be read as XLSX" with nothing
+    // to do about it. The code stays `unreadable`; its format says what the file is.
+    const { importFile, names } = await adminCore()
+    for (const format of ['xlsx', 'csv'] as const) {
+      expect((await importFile(format, encryptedXlsx(), true)).errors).toEqual([
+        { row: 1, column: null, code: 'unreadable', params: { format: UNREADABLE_ENCRYPTED } },
+      ])
+      expect((await importFile(format, oldXls(), true)).errors).toEqual([
+        { row: 1, column: null, code: 'unreadable', params: { format: UNREADABLE_XLS } },
+      ])
+    }
+    expect(await names()).toEqual([])
   })
 
   it('reports a file that is neither XLSX nor text as unreadable XLSX', async () => {

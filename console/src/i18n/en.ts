@@ -5,7 +5,7 @@
  */
 import { FOLLOW_UP_REASONS_EN } from '../../../shared/follow-up-api'
 import { dateMessages } from '../../../shared/ui/date-messages'
-import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
+import { rosterFileMessages, rosterProblemMessages } from '../../../shared/ui/roster-messages'
 import type { MessageSchema } from './zh-CN'
 
 export const en: MessageSchema = {
@@ -328,6 +328,7 @@ export const en: MessageSchema = {
       prev: 'Previous',
       next: 'Next',
       problems: rosterProblemMessages['en'],
+      files: rosterFileMessages['en'],
     },
     draws: {
       title: 'Lucky draws',

@@ -5,7 +5,7 @@
  * as the kiosk and the exported sheets (test/repo/glossary.test.ts).
  */
 import { dateMessages } from '../../../shared/ui/date-messages'
-import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
+import { rosterFileMessages, rosterProblemMessages } from '../../../shared/ui/roster-messages'
 export const zhCN = {
   app: { name: 'ScanDesk', title: '活动控制台' },
   nav: { booths: '签到台', campaigns: '活动', stats: '实时统计', attendance: '签到记录' },
@@ -317,6 +317,7 @@ export const zhCN = {
       prev: '上一页',
       next: '下一页',
       problems: rosterProblemMessages['zh-CN'],
+      files: rosterFileMessages['zh-CN'],
     },
     draws: {
       title: '抽奖',

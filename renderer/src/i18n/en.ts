@@ -1,5 +1,5 @@
 import { dateMessages } from '../../../shared/ui/date-messages'
-import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
+import { rosterFileMessages, rosterProblemMessages } from '../../../shared/ui/roster-messages'
 import type { MessageSchema } from './zh-CN'
 
 /**
@@ -371,6 +371,7 @@ export const en: MessageSchema = {
     tooLarge: 'File too large (10 MB at most)',
     fields: { name: 'Name', company: 'Company', phone: 'Phone', code: 'Code' },
     problems: rosterProblemMessages['en'],
+    files: rosterFileMessages['en'],
   },
   desk: {
     search: 'Search guest name, phone or code',

@@ -5,7 +5,7 @@
  * the same words as the console and the exported sheets (test/repo/glossary.test.ts).
  */
 import { dateMessages } from '../../../shared/ui/date-messages'
-import { rosterProblemMessages } from '../../../shared/ui/roster-messages'
+import { rosterFileMessages, rosterProblemMessages } from '../../../shared/ui/roster-messages'
 export const zhCN = {
   app: { name: 'ScanDesk 扫码签到' },
   kiosk: {
@@ -350,6 +350,7 @@ export const zhCN = {
     tooLarge: '文件过大（最大 10 MB）',
     fields: { name: '姓名', company: '单位', phone: '电话', code: '编号' },
     problems: rosterProblemMessages['zh-CN'],
+    files: rosterFileMessages['zh-CN'],
   },
   desk: {
     search: '搜索来宾姓名、电话或编号',
