@@ -113,6 +113,27 @@ const ALIASES: Record<Field, string[]> = {
   ],
 }
 const LIMITS: Record<Field, number> = { name: 100, company: 200, phone: 40, code: 64 }
+/**
+ * The values Excel (and WPS) show for a formula that failed, as a cell of the XLSX holds them
+ * and as Excel writes them into a CSV.
+ */
+const FORMULA_ERRORS: ReadonlySet<string> = new Set([
+  '#N/A',
+  '#REF!',
+  '#VALUE!',
+  '#DIV/0!',
+  '#NAME?',
+  '#NUM!',
+  '#NULL!',
+  '#SPILL!',
+  '#CALC!',
+  '#FIELD!',
+  '#BLOCKED!',
+  '#CONNECT!',
+  '#BUSY!',
+  '#UNKNOWN!',
+  '#GETTING_DATA',
+])
 /** What a phone number may hold: digits, spaces, brackets and dashes, a "+" only at the start. */
 const PHONE_CHARS = /^\+?[\d\s()-]*$/
 /** Shorter than this it is no phone number ("1", "-"); the longest is `LIMITS.phone`. */
@@ -293,13 +314,14 @@ export async function validateTable(
       code: value('code'),
     }
     const rowErrors: ImportError[] = []
-    if (entry.name === '')
+    // A formula's error (a VLOOKUP that found nothing shows #N/A, in CSV too) is no name.
+    if (entry.name === '' || FORMULA_ERRORS.has(entry.name))
       rowErrors.push({
         row,
         column: 'name',
         code: 'name_empty',
         params: {},
-        message: 'name is empty',
+        message: entry.name === '' ? 'name is empty' : `name is a formula error (${entry.name})`,
       })
     for (const f of Object.keys(LIMITS) as Field[]) {
       if (entry[f].length > LIMITS[f]) {

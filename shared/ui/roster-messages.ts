@@ -8,7 +8,7 @@ import { UNREADABLE_ENCRYPTED, UNREADABLE_XLS, type RosterProblemCode } from '..
 
 export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, string>> = {
   'zh-CN': {
-    name_empty: '姓名为空',
+    name_empty: '姓名为空或是公式错误值（如 #N/A）',
     too_long: '超过 {limit} 个字符',
     phone_invalid: '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）',
     phone_too_short: '电话号码太短（至少 {min} 个字符）',
@@ -34,7 +34,7 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     xlsx_damaged: 'XLSX 文件已损坏',
   },
   en: {
-    name_empty: 'The name is empty',
+    name_empty: 'The name is empty or a formula error (such as #N/A)',
     too_long: 'Longer than {limit} characters',
     phone_invalid:
       'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',

@@ -190,14 +190,29 @@ describe('roster import', () => {
       { formula: 'DATE(2026,3,15)', result: new Date(Date.UTC(2026, 2, 15)) },
       { formula: 'TEXT(13800138000,"0")', result: '13800138000' },
     ])
+    ws.addRow(['王五', { formula: 'DATE(2026,4,1)', result: new Date(Date.UTC(2026, 3, 1)) }])
     ws.addRow(['李四', { formula: '1+1', result: 2 }, { formula: 'B9' }])
     ws.getCell('B2').numFmt = 'yyyy-mm-dd'
     const parsed = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
-    expect(parsed.errors).toEqual([])
+    // A name that is a formula's error is no name: the row is refused (and can be left out).
+    expect(problems(parsed)).toEqual([{ row: 2, column: 'name', code: 'name_empty', params: {} }])
     expect(parsed.rows.map((r) => [r.name, r.code, r.phone])).toEqual([
-      ['#N/A', '2026-03-15', '13800138000'],
+      ['王五', '2026-04-01', ''],
       ['李四', '2', ''],
     ])
+  })
+
+  it('refuses a name that is a formula error, as Excel saves it in CSV too (#N/A, #REF!)', async () => {
+    // A VLOOKUP that found nothing shows #N/A; saved as CSV the cell holds the text "#N/A".
+    // Imported as a name, "#N/A" greeted a guest on the kiosk's screen.
+    const errors = ['#N/A', '#REF!', '#VALUE!', '#DIV/0!', '#NAME?', ' #N/A ', '#NUM!', '#NULL!']
+    const r = await csv('姓名,编号', ...errors.map((e, i) => `${e},C${i}`), '#1 Fan,C9')
+    expect(problems(r)).toEqual(
+      errors.map((_, i) => ({ row: i + 2, column: 'name', code: 'name_empty', params: {} })),
+    )
+    expect(r.errors[0]?.message).toBe('name is a formula error (#N/A)')
+    // A name that only starts with "#" is a name.
+    expect(r.rows.map((e) => e.name)).toEqual(['#1 Fan'])
   })
 
   it('reads a sheet with merged cells, empty ones too (a merged blank 备注 column)', async () => {
