@@ -136,6 +136,11 @@ const FORMULA_ERRORS: ReadonlySet<string> = new Set([
 ])
 /** What a phone number may hold: digits, spaces, brackets and dashes, a "+" only at the start. */
 const PHONE_CHARS = /^\+?[\d\s()-]*$/
+/**
+ * A number as Excel writes one in scientific notation ("1.38E+10"): a phone column Excel took
+ * for numbers, too narrow to show its digits, saved as CSV. The digits past the shown ones are lost.
+ */
+const SCIENTIFIC = /^\d+(\.\d+)?E\+\d+$/i
 /** Shorter than this it is no phone number ("1", "-"); the longest is `LIMITS.phone`. */
 const PHONE_MIN = 3
 
@@ -358,7 +363,10 @@ export async function validateTable(
         column: 'phone',
         code: 'phone_invalid',
         params: {},
-        message: 'phone has characters a phone number cannot have',
+        // The words say what to do about both (shared/ui/roster-messages.ts).
+        message: SCIENTIFIC.test(entry.phone)
+          ? `phone is in scientific notation (${entry.phone}): digits lost`
+          : 'phone has characters a phone number cannot have',
       })
     } else if (entry.phone !== '' && entry.phone.length < PHONE_MIN) {
       rowErrors.push({

@@ -10,7 +10,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
   'zh-CN': {
     name_empty: '姓名为空或是公式错误值（如 #N/A）',
     too_long: '超过 {limit} 个字符',
-    phone_invalid: '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）',
+    phone_invalid:
+      '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）；若为科学计数法（如 1.38E+10），请把该列设为文本后重新导出',
     phone_too_short: '电话号码太短（至少 {min} 个字符）',
     control_chars:
       '含有控制字符（如单元格内换行、制表符）或文字方向控制符：请在表格中删除后重新导入',
@@ -37,7 +38,7 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     name_empty: 'The name is empty or a formula error (such as #N/A)',
     too_long: 'Longer than {limit} characters',
     phone_invalid:
-      'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',
+      'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start); if it is in scientific notation (such as 1.38E+10): in Excel, format the column as Text and export again',
     phone_too_short: 'The phone number is too short (at least {min} characters)',
     control_chars:
       'Holds a control character (such as a line break inside the cell or a tab) or a text-direction control: delete it in the spreadsheet and import again',

@@ -81,7 +81,11 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
     await importRoster()
     expect(await problemTable()).toEqual([
       ['3', '姓名', '姓名为空或是公式错误值（如 #N/A）'],
-      ['4', '电话', '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）'],
+      [
+        '4',
+        '电话',
+        '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）；若为科学计数法（如 1.38E+10），请把该列设为文本后重新导出',
+      ],
       ['6', '编号', '与第 2 行重复'],
     ])
     await expect(page.locator('[data-testid="roster-errors"]').textContent()).resolves.not.toMatch(
@@ -128,7 +132,7 @@ describe('roster problems in the UI language, in an en-US Chromium', () => {
       [
         '4',
         'Phone',
-        'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',
+        'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start); if it is in scientific notation (such as 1.38E+10): in Excel, format the column as Text and export again',
       ],
       ['6', 'Code', 'Same guest as row 2'],
     ])

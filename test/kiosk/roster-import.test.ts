@@ -11,6 +11,7 @@ import { cleanup, startCore, tempDir, testCampaign, TEST_PIN } from './helpers'
 import { lineLogger } from '../../shared/server/log'
 import { UNREADABLE_ENCRYPTED, UNREADABLE_XLS } from '../../shared/errors'
 import { encryptedXlsx, oldXls } from '../helpers/office-files'
+import { rosterProblemMessages } from '../../shared/ui/roster-messages'
 
 afterEach(cleanup)
 
@@ -353,6 +354,24 @@ describe('row problems as codes, at the row the spreadsheet shows', () => {
   it('a phone with characters a phone number cannot have', async () => {
     const r = await csv('name,phone', 'Ada,call me', 'Bob,13800138000')
     expect(problems(r)).toEqual([{ row: 2, column: 'phone', code: 'phone_invalid', params: {} }])
+  })
+
+  it('a phone Excel wrote in scientific notation (1.38E+10): its digits are lost, and it says so', async () => {
+    // A phone column Excel took for numbers, too narrow to show 11 digits, is saved in CSV as
+    // "1.38E+10": the digits are gone. The generic words (only digits, spaces…) left the
+    // organizer looking for a stray character.
+    const r = await csv('name,phone', 'Ada,1.38E+10', 'Bob,1.38001E+10', 'Cy,13800138000')
+    expect(problems(r)).toEqual([
+      { row: 2, column: 'phone', code: 'phone_invalid', params: {} },
+      { row: 3, column: 'phone', code: 'phone_invalid', params: {} },
+    ])
+    expect(r.errors[0]?.message).toBe('phone is in scientific notation (1.38E+10): digits lost')
+    expect(rosterProblemMessages['zh-CN'].phone_invalid).toContain(
+      '科学计数法（如 1.38E+10），请把该列设为文本后重新导出',
+    )
+    expect(rosterProblemMessages.en.phone_invalid).toContain(
+      'scientific notation (such as 1.38E+10): in Excel, format the column as Text and export again',
+    )
   })
 
   it('a phone too short to be one: its length, not its characters, is the problem', async () => {

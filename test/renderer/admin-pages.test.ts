@@ -266,7 +266,11 @@ describe('roster page: row problems in the chosen language', () => {
         .findAll('tbody tr')
         .map((tr) => tr.findAll('td').map((td) => td.text()))
     expect(table()).toEqual([
-      ['4', '电话', '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）'],
+      [
+        '4',
+        '电话',
+        '电话号码含有无效字符（只能有数字、空格、-、括号，+ 只能在开头）；若为科学计数法（如 1.38E+10），请把该列设为文本后重新导出',
+      ],
       ['5', '单位', '超过 200 个字符'],
       ['6', '编号', '与第 2 行重复'],
       ['7', '姓名', '未知错误（错误代码：from_a_newer_core）'],
@@ -278,7 +282,7 @@ describe('roster page: row problems in the chosen language', () => {
       [
         '4',
         'Phone',
-        'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start)',
+        'The phone number has characters a phone number cannot have (only digits, spaces, - and brackets, and + at the start); if it is in scientific notation (such as 1.38E+10): in Excel, format the column as Text and export again',
       ],
       ['5', 'Company', 'Longer than 200 characters'],
       ['6', 'Code', 'Same guest as row 2'],
