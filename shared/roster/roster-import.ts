@@ -470,6 +470,7 @@ async function readCsv(data: Buffer): Promise<string[][]> {
   await nextTurn()
   // After the line check: delimiterOf splits the header line.
   const delimiter = delimiterOf(text, eol)
+  const oneColumn = isOneColumn(text, eol)
   let separators = 0
   for (let at = text.indexOf(delimiter); at !== -1; at = text.indexOf(delimiter, at + 1)) {
     if (++separators > MAX_CSV_SEPARATORS) {
@@ -503,7 +504,9 @@ async function readCsv(data: Buffer): Promise<string[][]> {
   let over = false
   parser.on('data', (record: string[]) => {
     if (table.length > MAX_ROWS) over = true
-    else table.push(record.every((c) => c.trim() === '') ? BLANK : record)
+    else if (record.every((c) => c.trim() === '')) table.push(BLANK)
+    // One column: the line's separators were part of its cell ("Smith, John").
+    else table.push(oneColumn && record.length > 1 ? [record.join(delimiter)] : record)
   })
   for (const slice of csvSlices(data, encoding, text)) {
     if (failure !== null || over) break
@@ -561,19 +564,33 @@ function lineEndOf(text: string): '\r' | '\n' {
  * separator is a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma.
  */
 export function delimiterOf(text: string, eol: '\r' | '\n' = lineEndOf(text)): string {
-  // The header line: the first that is not empty (validateTable's header, the first row not blank).
+  const header = headerLine(text, eol)
+  const count = (d: string) => header.split(d).length - 1
+  let best = ','
+  for (const d of [';', '\t']) if (count(d) > count(best)) best = d
+  return best
+}
+
+/**
+ * The header line without its quoted parts: the first line that is not empty (validateTable's
+ * header, the first row not blank).
+ */
+function headerLine(text: string, eol: '\r' | '\n'): string {
   let start = 0
   let end = text.indexOf(eol)
   while (end !== -1 && text.slice(start, end).trim() === '') {
     start = end + 1
     end = text.indexOf(eol, start)
   }
-  const header = text.slice(start, end === -1 ? text.length : end).replace(/"[^"]*"/g, '')
-  const count = (d: string) => header.split(d).length - 1
-  let best = ','
-  for (const d of [';', '\t']) if (count(d) > count(best)) best = d
-  return best
+  return text.slice(start, end === -1 ? text.length : end).replace(/"[^"]*"/g, '')
 }
+
+/**
+ * Whether the header names one column only (no separator of any kind outside quotes): a list
+ * of names typed one a line, where a comma ("Smith, John") is part of the name, not a column.
+ */
+const isOneColumn = (text: string, eol: '\r' | '\n'): boolean =>
+  !/[,;\t]/.test(headerLine(text, eol))
 
 /**
  * In a worker thread (shared/roster/xlsx-thread.ts): exceljs reads a workbook in one

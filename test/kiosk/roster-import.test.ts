@@ -503,6 +503,24 @@ describe('forgiving imports', () => {
     expect(r.rows.map((e) => e.name)).toEqual(['张三', '👩\u200d💻 Ada'])
   })
 
+  it('keeps a one-column list whole: an unquoted comma is part of the name', async () => {
+    // A list of names typed or pasted into Notepad, one a line: "Smith, John" was cut to
+    // "Smith". With one column there is nothing to separate.
+    const r = await csv('姓名', 'Smith, John', '王小明', '"Lovelace, Ada"', 'Dr. Who, Jr.,')
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => e.name)).toEqual([
+      'Smith, John',
+      '王小明',
+      'Lovelace, Ada',
+      'Dr. Who, Jr.,',
+    ])
+    // Blank lines before the header; and a header with two columns still separates.
+    expect((await csv('', 'name', 'Smith, John')).rows.map((e) => e.name)).toEqual(['Smith, John'])
+    expect((await csv('name,company', 'Smith, John')).rows).toEqual([
+      { name: 'Smith', company: 'John', phone: '', code: '' },
+    ])
+  })
+
   it('ignores a trailing empty column', async () => {
     const r = await csv('姓名,单位,', '张三,华为,', '李四,腾讯,,')
     expect(r.errors).toEqual([])
