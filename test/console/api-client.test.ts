@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createConsoleApi } from '../../console/src/api/client'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import { makeCampaign, makeKiosk } from './fake-console-api'
+import { fakeXhrs, type FakeXhr } from './fake-xhr'
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}) {
   return vi.fn<typeof fetch>(() =>
@@ -182,10 +183,62 @@ describe('console API client', () => {
   it('a 408 (a body that stalled on a slow link) reads as too slow, not as bad input', async () => {
     const stalled = { error: { code: 'bad_request', message: 'no byte of the body for 60000 ms' } }
     const file = new Blob(['姓名\n张三\n'])
-    const relay = createConsoleApi({ fetch: answer(408, stalled) })
+    const relay = createConsoleApi({ xhr: fakeXhrs((xhr) => xhr.answer(408, stalled)).xhr })
     expect((await failure(relay.uploadRoster('c-1', file, 'csv'))).code).toBe('too_slow')
     const bare = vi.fn<typeof fetch>(() => Promise.resolve(new Response('', { status: 408 })))
     expect((await failure(createConsoleApi({ fetch: bare }).stats())).code).toBe('too_slow')
+  })
+
+  it('a roster upload tells how much is sent, fails as any call does, and stops when aborted', async () => {
+    const relay = fakeXhrs()
+    const onUnauthorized = vi.fn()
+    const api = createConsoleApi({ xhr: relay.xhr, onUnauthorized })
+    const file = new Blob([new Uint8Array(1000)])
+    const steps: { sent: number; total: number }[] = []
+    const done = api.uploadRoster('c-1', file, 'csv', { onProgress: (p) => steps.push(p) })
+    const xhr = relay.sent[0]
+    xhr?.progress(400)
+    xhr?.progress(900)
+    xhr?.bodySent()
+    xhr?.answer(200, { version: 2, total: 9, skipped: 0, errors: [] })
+    expect((await done).stored).toBe(true)
+    expect(steps).toEqual([
+      { sent: 0, total: 1000 },
+      { sent: 400, total: 1000 },
+      { sent: 900, total: 1000 },
+      { sent: 1000, total: 1000 },
+    ])
+
+    const failed = async (fail: (xhr: FakeXhr) => void): Promise<ConsoleApiError> => {
+      const call = failure(api.checkRoster('c-1', file, 'csv'))
+      const sent = relay.sent.at(-1)
+      if (sent) fail(sent)
+      return call
+    }
+    const expired = await failed((x) => x.answer(401, { error: { code: 'unauthorized' } }))
+    expect([expired.code, expired.status]).toEqual(['unauthorized', 401])
+    expect(onUnauthorized).toHaveBeenCalledWith(expired)
+    expect((await failed((x) => x.answer(403, ''))).code).toBe('forbidden')
+    expect((await failed((x) => x.answer(408, ''))).code).toBe('too_slow')
+    expect((await failed((x) => x.answer(413, { error: { code: 'too_large' } }))).code).toBe(
+      'too_large',
+    )
+    const limited = await failed((x) => x.answer(429, '', { 'Retry-After': '30' }))
+    expect([limited.code, limited.retryAfterSeconds]).toEqual(['rate_limited', 30])
+    expect((await failed((x) => x.fail())).code).toBe('network')
+
+    const stop = new AbortController()
+    const stopped = failure(api.uploadRoster('c-1', file, 'csv', { signal: stop.signal }))
+    relay.sent.at(-1)?.progress(300)
+    stop.abort()
+    expect((await stopped).code).toBe('cancelled')
+    expect(relay.sent.at(-1)?.aborted).toBe(true)
+    // Aborted before it began: nothing is sent at all.
+    const before = relay.sent.length
+    expect((await failure(api.checkRoster('c-1', file, 'csv', { signal: stop.signal }))).code).toBe(
+      'cancelled',
+    )
+    expect(relay.sent.length).toBe(before)
   })
 
   it('reads a booth with its assignment ETag and sends it back as If-Match', async () => {

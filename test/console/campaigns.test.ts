@@ -21,6 +21,7 @@ import { en as kioskEn } from '../../renderer/src/i18n/en'
 import { zhCN as kioskZh } from '../../renderer/src/i18n/zh-CN'
 import { fillGreeting, KIOSK_GREETING_WORDS } from '../../shared/greeting-template'
 import { createFakeConsoleApi, makeCampaign, makeKiosk } from './fake-console-api'
+import { fakeXhrs } from './fake-xhr'
 import { mountConsole, setupConsoleStores } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -625,40 +626,48 @@ describe('the roster', () => {
   })
 
   it('uploads the file’s bytes with the format’s content type, and reads the outcome', async () => {
-    const fetch = vi.fn<typeof globalThis.fetch>(() =>
-      Promise.resolve(
-        new Response(JSON.stringify({ version: 3, total: 2, skipped: 1, errors: [] }), {
-          status: 200,
-        }),
-      ),
+    const relay = fakeXhrs((xhr) =>
+      xhr.answer(200, {
+        ...(xhr.url.includes('dryRun') ? { dryRun: true } : { version: 3 }),
+        ...{ total: 2, skipped: 1, errors: [] },
+      }),
     )
-    const api = createConsoleApi({ fetch })
+    const api = createConsoleApi({ xhr: relay.xhr })
     const file = new Blob([new Uint8Array([0x50, 0x4b, 3, 4])])
-    expect(await api.uploadRoster('c/1', file, 'xlsx', { skipBadRows: true })).toEqual({
+    expect(
+      await api.uploadRoster('c/1', file, 'xlsx', { skipBadRows: true, ifMatch: '"2"' }),
+    ).toEqual({
       stored: true,
       version: 3,
       total: 2,
       skipped: 1,
       errors: [],
     })
-    const [url, init] = fetch.mock.calls[0] ?? []
-    expect(url).toBe('/console/api/campaigns/c%2F1/roster?skipBadRows=1')
-    expect(init?.method).toBe('POST')
-    expect(init?.body).toBe(file)
-    expect((init?.headers as Record<string, string>)['content-type']).toBe(
-      ROSTER_CONTENT_TYPES.xlsx,
-    )
+    const [sent] = relay.sent
+    expect(sent?.url).toBe('/console/api/campaigns/c%2F1/roster?skipBadRows=1')
+    expect(sent?.method).toBe('POST')
+    expect(sent?.body).toBe(file)
+    expect(sent?.withCredentials).toBe(true)
+    expect(sent?.headers['content-type']).toBe(ROSTER_CONTENT_TYPES.xlsx)
+    expect(sent?.headers['if-match']).toBe('"2"')
+    expect(await api.checkRoster('c/1', file, 'csv', { skipBadRows: true })).toMatchObject({
+      dryRun: true,
+      total: 2,
+    })
+    expect(relay.sent[1]?.url).toBe('/console/api/campaigns/c%2F1/roster?dryRun=1&skipBadRows=1')
+    expect(relay.sent[1]?.headers['content-type']).toBe(ROSTER_CONTENT_TYPES.csv)
   })
 
   it('a file refused for its rows is an answer (the rows to fix), other 400s are errors', async () => {
     const reply = (status: number, body: unknown) =>
-      createConsoleApi({
-        fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status })),
-      })
+      createConsoleApi({ xhr: fakeXhrs((xhr) => xhr.answer(status, body)).xhr })
     const problem = { row: 3, column: 'name', code: 'name_empty', params: {} }
     const error = { code: 'bad_request', message: 'rows have problems' }
     expect(
       await reply(400, { error, errors: [problem] }).uploadRoster('c', new Blob([]), 'csv'),
+    ).toEqual({ stored: false, errors: [problem] })
+    expect(
+      await reply(400, { error, errors: [problem] }).checkRoster('c', new Blob([]), 'csv'),
     ).toEqual({ stored: false, errors: [problem] })
     await expect(
       reply(400, { error, errors: [] }).uploadRoster('c', new Blob([]), 'csv'),
@@ -672,10 +681,14 @@ describe('the roster', () => {
     const bad = (body: unknown) =>
       createConsoleApi({
         fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status: 200 })),
+        xhr: fakeXhrs((xhr) => xhr.answer(200, body)).xhr,
       })
     await expect(
       bad({ version: 1, total: -1, skipped: 0, errors: [] }).uploadRoster('c', new Blob([]), 'csv'),
     ).rejects.toMatchObject({ code: 'bad_response' })
+    await expect(bad('<html>').uploadRoster('c', new Blob([]), 'csv')).rejects.toMatchObject({
+      code: 'bad_response',
+    })
     await expect(
       bad({ ...makeCampaign(), screenKey: 'short' }).campaign('c'),
     ).rejects.toMatchObject({ code: 'bad_response' })
@@ -722,18 +735,28 @@ describe('the roster panel', () => {
     Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
     await input.trigger('change')
     await flushPromises()
-    expect(fake.api.uploadRoster).toHaveBeenCalledWith('c1', file, 'csv', {
-      skipBadRows: false,
-      ifMatch: '"0"',
-    })
+    expect(fake.api.uploadRoster).toHaveBeenCalledWith(
+      'c1',
+      file,
+      'csv',
+      expect.objectContaining({
+        skipBadRows: false,
+        ifMatch: '"0"',
+      }),
+    )
     expect(wrapper.get('[data-testid="roster-result"]').text()).toContain('名单未导入')
     expect(wrapper.get('[data-testid="roster-problem"]').text()).toContain('电话号码含有无效字符')
     await wrapper.get('[data-testid="roster-skip-bad"]').trigger('click')
     await flushPromises()
-    expect(fake.api.uploadRoster).toHaveBeenLastCalledWith('c1', file, 'csv', {
-      skipBadRows: true,
-      ifMatch: '"0"',
-    })
+    expect(fake.api.uploadRoster).toHaveBeenLastCalledWith(
+      'c1',
+      file,
+      'csv',
+      expect.objectContaining({
+        skipBadRows: true,
+        ifMatch: '"0"',
+      }),
+    )
     expect(wrapper.get('[data-testid="roster-result"] .summary').text()).toBe(
       '名单已更新：共 9 人，跳过 1 行有问题的行',
     )
@@ -836,6 +859,90 @@ describe('the roster panel', () => {
     )
     // Leaving out rows cannot help a file that cannot be read at all.
     expect(wrapper.find('[data-testid="roster-skip-bad"]').exists()).toBe(false)
+  })
+
+  it('shows how much of the file is sent, then “processing”, and cancels one still sending', async () => {
+    const relay = fakeXhrs()
+    const page = { version: 0, total: 0, offset: 0, entries: [] }
+    const api = createConsoleApi({
+      xhr: relay.xhr,
+      fetch: () => Promise.resolve(new Response(JSON.stringify(page), { status: 200 })),
+    })
+    const { wrapper, i18n } = mountConsole(RosterPanel, api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const input = wrapper.get('[data-testid="roster-file"]')
+    const pick = async (file: File): Promise<void> => {
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+      await flushPromises()
+    }
+    const MB = 1024 * 1024
+    const big = (): File => {
+      const file = new File(['姓名\n张三'], 'guests.csv')
+      Object.defineProperty(file, 'size', { value: 10 * MB })
+      return file
+    }
+    const text = (): string => wrapper.get('[data-testid="roster-progress-text"]').text()
+    const bar = (): HTMLProgressElement =>
+      wrapper.get<HTMLProgressElement>('[data-testid="roster-progress"] progress').element
+    const cancel = (): boolean => wrapper.find('[data-testid="roster-cancel"]').exists()
+
+    // A big file goes once: its percentage and megabytes as they go out.
+    await pick(big())
+    expect(relay.sent).toHaveLength(1)
+    expect(text()).toBe('上传中 0%（0 / 10 MB）')
+    relay.sent[0]?.progress(4.5 * MB)
+    await flushPromises()
+    expect(text()).toBe('上传中 45%（4.5 / 10 MB）')
+    expect([bar().value, bar().max]).toEqual([4.5 * MB, 10 * MB])
+    expect(input.attributes('disabled')).toBeDefined()
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(text()).toBe('Uploading 45% (4.5 / 10 MB)')
+    // All sent: the relay is importing it, too late to cancel.
+    relay.sent[0]?.bodySent()
+    await flushPromises()
+    expect(text()).toBe('Processing…')
+    expect(cancel()).toBe(false)
+    relay.sent[0]?.answer(200, { version: 1, total: 8000, skipped: 0, errors: [] })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="roster-progress"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="roster-result"] .summary').text()).toBe(
+      'Roster updated: 8,000 guests',
+    )
+    i18n.global.locale.value = 'zh-CN'
+
+    // A small file is checked first, then stored: each pass says which it is.
+    await pick(new File(['x'.repeat(2048)], 'small.csv'))
+    relay.sent[1]?.progress(1024)
+    await flushPromises()
+    expect(text()).toBe('正在检查文件 50%（1 / 2 KB）')
+    relay.sent[1]?.answer(200, { dryRun: true, total: 3, skipped: 0, errors: [] })
+    await flushPromises()
+    expect(relay.sent[2]?.url).toBe('/console/api/campaigns/c1/roster')
+    expect(text()).toBe('上传中 0%（0 / 2 KB）')
+    relay.sent[2]?.answer(200, { version: 2, total: 3, skipped: 0, errors: [] })
+    await flushPromises()
+
+    // Cancelled while sending: the request is aborted, no error, nothing more sent.
+    await pick(big())
+    relay.sent[3]?.progress(MB)
+    await flushPromises()
+    await wrapper.get('[data-testid="roster-cancel"]').trigger('click')
+    await flushPromises()
+    expect(relay.sent[3]?.aborted).toBe(true)
+    expect(relay.sent).toHaveLength(4)
+    expect(wrapper.find('[data-testid="roster-progress"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="roster-cancelled"]').text()).toBe('已取消上传，名单未改变')
+    expect(wrapper.find('[data-testid="roster-error"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="roster-result"]').exists()).toBe(false)
+    expect(input.attributes('disabled')).toBeUndefined()
+
+    // Leaving the page stops a file still on its way.
+    await pick(big())
+    relay.sent[4]?.progress(MB)
+    wrapper.unmount()
+    expect(relay.sent[4]?.aborted).toBe(true)
   })
 
   it('refuses a file that is not CSV or XLSX, or is too large, before any upload', async () => {

@@ -2,9 +2,12 @@
  * A TCP forwarder standing in for the venue network between the kiosk and the relay: the test
  * can cut it (every connection dropped, new ones closed at once and counted, so a test can wait
  * for the kiosk's reconnect attempts) and bring it back, or stall it (the connections open now
- * go silent without a word, new ones pass).
+ * go silent without a word, new ones pass), or slow what the client sends to a trickle (a venue
+ * uplink: a roster upload that takes a while).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { Transform } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface TcpLink {
   port: number
@@ -18,6 +21,11 @@ export interface TcpLink {
    * other end closes; connections made after it pass as before.
    */
   stall(): Promise<void>
+  /**
+   * From now on what clients send passes at about `bytesPerSecond` (null: at full speed again),
+   * on the connections open now and new ones; what the other end answers is not slowed.
+   */
+  throttle(bytesPerSecond: number | null): void
   /** Connections accepted so far (made through the link, stalled ones included). */
   accepted(): number
   close(): Promise<void>
@@ -28,6 +36,25 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
   let down = false
   let refused = 0
   let accepted = 0
+  let rate: number | null = null
+  /** Passes a chunk on in twentieths of a second's worth while `rate` is set. */
+  const paced = (): Transform =>
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        void (async () => {
+          for (let at = 0; at < chunk.length;) {
+            if (rate === null) {
+              this.push(chunk.subarray(at))
+              break
+            }
+            const piece = Math.max(1, Math.ceil(rate / 20))
+            this.push(chunk.subarray(at, at + piece))
+            at += piece
+            await sleep(50)
+          }
+        })().then(() => done(), done)
+      },
+    })
   /** Each live pair's stall: stops forwarding and keeps either end from hearing a close. */
   const stalls = new Set<() => void>()
 
@@ -48,11 +75,14 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
     const upstream = connect(targetPort, '127.0.0.1')
     track(client)
     track(upstream)
-    client.pipe(upstream).pipe(client)
+    const up = paced()
+    client.pipe(up).pipe(upstream)
+    upstream.pipe(client)
     let stalled = false
     const stall = (): void => {
       stalled = true
-      client.unpipe(upstream)
+      client.unpipe(up)
+      up.unpipe(upstream)
       upstream.unpipe(client)
       client.pause()
       upstream.pause()
@@ -92,6 +122,9 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
       for (const stall of [...stalls]) stall()
       stalls.clear()
       return Promise.resolve()
+    },
+    throttle: (bytesPerSecond) => {
+      rate = bytesPerSecond
     },
     accepted: () => accepted,
     close: async () => {

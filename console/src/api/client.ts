@@ -1,5 +1,6 @@
 /**
- * The console's only way to the relay: `fetch` on /console/api with the session cookie, every
+ * The console's only way to the relay: `fetch` (a roster file: XMLHttpRequest, for its upload
+ * progress) on /console/api with the session cookie, every
  * answer validated with its schema from shared/console-api.ts before a page sees it. A 401 on
  * any call but the login itself means the session ended: `onUnauthorized` sends the app back
  * to sign-in.
@@ -134,14 +135,14 @@ export interface ConsoleApi {
     file: Blob,
     format: RosterFormat,
     /** `ifMatch`: the roster's ETag as read; 412 `precondition_failed` if it was replaced since. */
-    options?: { skipBadRows?: boolean; ifMatch?: string | null },
+    options?: { skipBadRows?: boolean; ifMatch?: string | null } & UploadOptions,
   ): Promise<RosterUploadOutcome>
   /** The file parsed as an upload would parse it (`?dryRun=1`): nothing is stored. */
   checkRoster(
     id: string,
     file: Blob,
     format: RosterFormat,
-    options?: { skipBadRows?: boolean },
+    options?: { skipBadRows?: boolean } & UploadOptions,
   ): Promise<RosterCheckOutcome>
   roster(id: string, page: { offset: number; limit: number }): Promise<ConsoleRosterPage>
   /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
@@ -168,17 +169,67 @@ export interface ConsoleApi {
   drawWinnersUrl(campaignId: string, drawId: string, format: 'csv' | 'xlsx', locale: string): string
 }
 
+/** How much of a file's body has gone out: `sent` of `total` bytes. */
+export interface UploadProgress {
+  sent: number
+  total: number
+}
+
+/** A file upload followed (its progress) and cancellable (`signal`: `cancelled`, nothing kept). */
+export interface UploadOptions {
+  onProgress?: (progress: UploadProgress) => void
+  signal?: AbortSignal
+}
+
+/** The part of XMLHttpRequest a file upload uses: the browser's, or a test's stand-in. */
+export interface UploadXhr {
+  open(method: string, url: string): void
+  setRequestHeader(name: string, value: string): void
+  send(body: Blob): void
+  abort(): void
+  withCredentials: boolean
+  readonly status: number
+  readonly responseText: string
+  getAllResponseHeaders(): string
+  readonly upload: {
+    onprogress: ((event: ProgressEvent) => void) | null
+    onload: ((event: ProgressEvent) => void) | null
+  }
+  onload: ((event: ProgressEvent) => void) | null
+  onerror: ((event: ProgressEvent) => void) | null
+  ontimeout: ((event: ProgressEvent) => void) | null
+  onabort: ((event: ProgressEvent) => void) | null
+}
+
+/** `getAllResponseHeaders()` ("name: value" lines) as Headers. */
+function headersOf(all: string): Headers {
+  const headers = new Headers()
+  for (const line of all.trim().split(/[\r\n]+/)) {
+    const at = line.indexOf(':')
+    if (at <= 0) continue
+    try {
+      headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim())
+    } catch {
+      // A header Headers refuses is one this client never reads.
+    }
+  }
+  return headers
+}
+
 export type StreamState = 'open' | 'reconnecting' | 'closed'
 export type StreamListener = (state: StreamState) => void
 
 export interface ConsoleApiOptions {
   fetch?: typeof fetch
+  /** Roster files go by XMLHttpRequest (its upload progress); a test passes a stand-in. */
+  xhr?: () => UploadXhr
   /** Any 401 but a sign-in's: the session ended (`unauthorized`) or was refused as ambiguous. */
   onUnauthorized?: (error: ConsoleApiError) => void
 }
 
 export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const makeXhr = options.xhr ?? ((): UploadXhr => new XMLHttpRequest())
 
   interface CallOptions<T> {
     signIn?: boolean
@@ -263,23 +314,95 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     if (res.status === 304 && notModified !== undefined)
       return { data: notModified, headers: res.headers }
     const data: unknown = await res.json().catch(() => undefined)
-    if (!res.ok) {
-      const refused = refusal?.(res.status, data)
+    return answerOf({ status: res.status, headers: res.headers, data }, schema, {
+      signIn,
+      refusal,
+    })
+  }
+
+  /** An answer read (fetch or XHR) as its schema, a refusal the call understands, or the error. */
+  function answerOf<S extends z.ZodType>(
+    res: { status: number; headers: Headers; data: unknown },
+    schema: S,
+    { signIn = false, refusal }: CallOptions<z.infer<S>>,
+  ): { data: z.infer<S>; headers: Headers } {
+    const { status, data } = res
+    if (status < 200 || status > 299) {
+      const refused = refusal?.(status, data)
       if (refused !== undefined) return { data: refused, headers: res.headers }
-      const code = errorCodeOf(res.status, data)
+      const code = errorCodeOf(status, data)
       const error = new ConsoleApiError(
         code,
-        res.status,
+        status,
         parseRetryAfter(res.headers.get('retry-after')),
-        eligibleOf(res.status, data),
-        storeRefusalIn(res.status, data),
+        eligibleOf(status, data),
+        storeRefusalIn(status, data),
       )
-      if (res.status === 401 && !signIn) options.onUnauthorized?.(error)
+      if (status === 401 && !signIn) options.onUnauthorized?.(error)
       throw error
     }
     const parsed = schema.safeParse(data)
-    if (!parsed.success) throw new ConsoleApiError('bad_response', res.status)
+    if (!parsed.success) throw new ConsoleApiError('bad_response', status)
     return { data: parsed.data, headers: res.headers }
+  }
+
+  /**
+   * A file as the body over XMLHttpRequest, which (unlike fetch) tells how much of the body is
+   * sent: `onProgress` hears each step, `signal` aborts it (`cancelled`; a body cut short is never
+   * stored). The answer is read as `request` reads one.
+   */
+  async function sendFile<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    file: Blob,
+    contentType: string,
+    { onProgress, signal }: UploadOptions,
+    call: CallOptions<z.infer<S>> = {},
+  ): Promise<z.infer<S>> {
+    const res = await new Promise<{ status: number; headers: Headers; data: unknown }>(
+      (resolve, reject) => {
+        if (signal?.aborted) {
+          reject(new ConsoleApiError('cancelled', 0))
+          return
+        }
+        const xhr = makeXhr()
+        const abort = (): void => xhr.abort()
+        signal?.addEventListener('abort', abort, { once: true })
+        const settle = (): void => signal?.removeEventListener('abort', abort)
+        const total = file.size
+        xhr.upload.onprogress = (e) => onProgress?.({ sent: Math.min(e.loaded, total), total })
+        // The body is all out: the relay now reads it in (`sent === total` reads "processing").
+        xhr.upload.onload = () => onProgress?.({ sent: total, total })
+        xhr.onload = () => {
+          settle()
+          let data: unknown
+          try {
+            data = JSON.parse(xhr.responseText)
+          } catch {
+            data = undefined
+          }
+          resolve({ status: xhr.status, headers: headersOf(xhr.getAllResponseHeaders()), data })
+        }
+        xhr.onerror = () => {
+          settle()
+          reject(new ConsoleApiError('network', 0))
+        }
+        xhr.ontimeout = xhr.onerror
+        xhr.onabort = () => {
+          settle()
+          reject(new ConsoleApiError('cancelled', 0))
+        }
+        xhr.open('POST', `${API_BASE}${path}`)
+        xhr.withCredentials = true
+        xhr.setRequestHeader('accept', 'application/json')
+        xhr.setRequestHeader('content-type', contentType)
+        for (const [name, value] of Object.entries(call.headers ?? {}))
+          xhr.setRequestHeader(name, value)
+        onProgress?.({ sent: 0, total })
+        xhr.send(file)
+      },
+    )
+    return answerOf(res, schema, call).data
   }
 
   /**
@@ -352,14 +475,18 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         ifMatch ? { 'if-match': ifMatch } : {},
       ),
     rotateScreenKey: (id) => tagged('POST', `/campaigns/${encodeURIComponent(id)}/screen-key`, {}),
-    uploadRoster: async (id, file, format, { skipBadRows = false, ifMatch = null } = {}) => {
+    uploadRoster: async (
+      id,
+      file,
+      format,
+      { skipBadRows = false, ifMatch = null, ...follow } = {},
+    ) => {
       const path = `/campaigns/${encodeURIComponent(id)}/roster${skipBadRows ? '?skipBadRows=1' : ''}`
       const stored = consoleRosterUploadSchema.transform((r): RosterUploadOutcome => ({
         stored: true,
         ...r,
       }))
-      return call('POST', path, stored, file, {
-        contentType: ROSTER_CONTENT_TYPES[format],
+      return sendFile(path, stored, file, ROSTER_CONTENT_TYPES[format], follow, {
         ...(ifMatch ? { headers: { 'if-match': ifMatch } } : {}),
         refusal: (status, data): RosterUploadOutcome | undefined => {
           const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
@@ -367,12 +494,11 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         },
       })
     },
-    checkRoster: async (id, file, format, { skipBadRows = false } = {}) => {
+    checkRoster: async (id, file, format, { skipBadRows = false, ...follow } = {}) => {
       const query = new URLSearchParams({ dryRun: '1', ...(skipBadRows && { skipBadRows: '1' }) })
       const path = `/campaigns/${encodeURIComponent(id)}/roster?${query.toString()}`
       const checked = consoleRosterCheckSchema.transform((r): RosterCheckOutcome => r)
-      return call('POST', path, checked, file, {
-        contentType: ROSTER_CONTENT_TYPES[format],
+      return sendFile(path, checked, file, ROSTER_CONTENT_TYPES[format], follow, {
         refusal: (status, data): RosterCheckOutcome | undefined => {
           const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
           return refused?.success ? { stored: false, errors: refused.data.errors } : undefined

@@ -12,9 +12,11 @@ import {
 
 /**
  * The relay's codes plus those the client itself detects: `too_slow` is any 408, a body the
- * relay stopped waiting for (relay/README.md "Connections"): the link, not the input.
+ * relay stopped waiting for (relay/README.md "Connections"): the link, not the input;
+ * `cancelled` is an upload the organizer stopped before its body was all sent (nothing stored).
  */
-export type ConsoleFailureCode = ConsoleErrorCode | 'network' | 'bad_response' | 'too_slow'
+export type ConsoleFailureCode =
+  ConsoleErrorCode | 'network' | 'bad_response' | 'too_slow' | 'cancelled'
 
 export class ConsoleApiError extends Error {
   constructor(

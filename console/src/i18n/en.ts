@@ -295,6 +295,14 @@ export const en: MessageSchema = {
       saveFirst: 'Save the campaign first, then upload its roster',
       choose: 'Upload roster file',
       uploading: 'Uploading…',
+      /** {percent} 45%, {sent} / {total} in {unit} (MB or KB). */
+      progress: {
+        check: 'Checking the file {percent} ({sent} / {total} {unit})',
+        store: 'Uploading {percent} ({sent} / {total} {unit})',
+      },
+      processing: 'Processing…',
+      cancel: 'Cancel upload',
+      cancelled: 'Upload cancelled; the roster is unchanged',
       badFormat: 'Only .csv or .xlsx files',
       tooLarge: 'File too large (10 MB at most)',
       /** A roster's size, for {guests} below: 1 guest, 2 guests. */
@@ -383,6 +391,7 @@ export const en: MessageSchema = {
     too_large: 'Too large',
     internal: 'The server failed; try again shortly',
     network: 'Cannot reach the relay server; check the network',
+    cancelled: 'Upload cancelled; the roster is unchanged',
     too_slow:
       'The network was too slow: the relay stopped waiting for the rest and nothing was saved. Try again on a better connection',
     bad_response: 'The relay server sent something this console does not understand',

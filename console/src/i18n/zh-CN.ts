@@ -285,6 +285,14 @@ export const zhCN = {
       saveFirst: '保存活动后即可上传名单',
       choose: '上传名单文件',
       uploading: '正在上传…',
+      /** {percent} 45%, {sent} / {total} in {unit} (MB or KB). */
+      progress: {
+        check: '正在检查文件 {percent}（{sent} / {total} {unit}）',
+        store: '上传中 {percent}（{sent} / {total} {unit}）',
+      },
+      processing: '处理中…',
+      cancel: '取消上传',
+      cancelled: '已取消上传，名单未改变',
       badFormat: '只支持 .csv 或 .xlsx 文件',
       tooLarge: '文件过大（最大 10 MB）',
       /** A roster's size, for {guests} below (English has one guest, 2 guests). */
@@ -369,6 +377,7 @@ export const zhCN = {
     too_large: '内容过大',
     internal: '服务器出错，请稍后再试',
     network: '无法连接中继服务器，请检查网络',
+    cancelled: '已取消上传，名单未改变',
     too_slow: '网络太慢，中继没有等到完整的内容，本次未保存。请换到更好的网络后重试',
     bad_response: '中继服务器返回了无法识别的数据',
     storeRefusedWrite:

@@ -4,10 +4,13 @@
  * leave those rows out) and reading it back a page at a time. An upload names the roster's
  * version last read (If-Match): when another organizer replaced the roster meanwhile the relay
  * refuses it (412), their roster is read and shown, and the file is kept for "upload mine anyway".
+ * A file goes with its progress shown (minutes on venue Wi-Fi) and can be cancelled while its body
+ * is still going out: the relay stores nothing it did not receive whole.
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
+import type { UploadProgress } from '../api/client'
 import type {
   ConsoleRosterEntry,
   RosterFormat,
@@ -32,6 +35,14 @@ export function rosterFormatOf(fileName: string): RosterFormat | null {
   return ext === 'csv' ? 'csv' : ext === 'xlsx' ? 'xlsx' : null
 }
 
+/**
+ * How far the file in flight is: `check` the parse-only pass of a small file (`dryRun`), `store`
+ * the upload itself; `sent === total` the body is all out and the relay is reading it in.
+ */
+export interface RosterProgress extends UploadProgress {
+  step: 'check' | 'store'
+}
+
 export const useRosterStore = defineStore('console-roster', () => {
   const api = useConsoleApi()
   const campaignId = ref<string | null>(null)
@@ -41,6 +52,11 @@ export const useRosterStore = defineStore('console-roster', () => {
   const loading = ref(false)
   const error = ref<ConsoleApiError | null>(null)
   const uploading = ref(false)
+  /** The upload in flight's progress; null when none is. */
+  const progress = ref<RosterProgress | null>(null)
+  /** The last upload was cancelled by the organizer (nothing stored). */
+  const cancelled = ref(false)
+  let inFlight: AbortController | null = null
   const result = ref<RosterUploadOutcome | null>(null)
   /** The file last refused for its problem rows: what "leave them out" sends again. */
   const refused = ref<{ file: Blob; format: RosterFormat } | null>(null)
@@ -55,6 +71,8 @@ export const useRosterStore = defineStore('console-roster', () => {
   /** Shows `id`'s roster from its first page (a different campaign forgets the last report). */
   async function open(id: string): Promise<void> {
     if (campaignId.value !== id) {
+      leave()
+      cancelled.value = false
       result.value = null
       refused.value = null
       conflict.value = null
@@ -97,14 +115,25 @@ export const useRosterStore = defineStore('console-roster', () => {
     const id = campaignId.value
     if (id === null) return
     uploading.value = true
+    cancelled.value = false
     result.value = null
     refused.value = null
     conflict.value = null
     emptying.value = null
     const ifMatch = version.value === null ? null : `"${version.value}"`
+    const controller = new AbortController()
+    inFlight = controller
+    const follow = (step: RosterProgress['step']) => ({
+      signal: controller.signal,
+      onProgress: (p: UploadProgress) => {
+        if (inFlight === controller) progress.value = { ...p, step }
+      },
+    })
     try {
       if (!emptyConfirmed && file.size <= CHECK_BELOW_BYTES) {
-        const check = await api.checkRoster(id, file, format, { skipBadRows })
+        const check = await api.checkRoster(id, file, format, { skipBadRows, ...follow('check') })
+        // The page went elsewhere meanwhile: this answer is not its.
+        if (inFlight !== controller) return
         if (!('dryRun' in check)) {
           // Refused as the upload would be: the same report, nothing sent twice.
           result.value = check
@@ -118,24 +147,67 @@ export const useRosterStore = defineStore('console-roster', () => {
       }
       let outcome: RosterUploadOutcome
       try {
-        outcome = await api.uploadRoster(id, file, format, { skipBadRows, ifMatch })
+        outcome = await api.uploadRoster(id, file, format, {
+          skipBadRows,
+          ifMatch,
+          ...follow('store'),
+        })
       } catch (e) {
+        if (inFlight !== controller) return
         if (!(e instanceof ConsoleApiError) || e.code !== 'precondition_failed') throw e
         conflict.value = { file, format, skipBadRows }
-        uploading.value = false
+        settle(controller)
         await page(0)
         return
       }
+      if (inFlight !== controller) return
       result.value = outcome
       if (outcome.stored) version.value = outcome.version
       // Refused after a skip too, or for the file as a whole, means rows are not the problem:
       // no offer to leave them out.
       if (!outcome.stored && !skipBadRows && rosterHasRowProblems(outcome.errors))
         refused.value = { file, format }
+    } catch (e) {
+      // The page went elsewhere: nothing of this upload is its to report.
+      if (inFlight !== controller) return
+      // Stopped by the organizer: not a failure, and nothing was stored.
+      if (!(e instanceof ConsoleApiError) || e.code !== 'cancelled') throw e
+      cancelled.value = true
+      return
     } finally {
-      uploading.value = false
+      settle(controller)
     }
     if (result.value?.stored) await page(0)
+  }
+
+  function settle(controller: AbortController): void {
+    if (inFlight !== controller) return
+    inFlight = null
+    uploading.value = false
+    progress.value = null
+  }
+
+  /**
+   * The page goes elsewhere: an upload still sending is stopped (nothing stored), one the relay
+   * is importing runs on there, and neither is reported here.
+   */
+  function leave(): void {
+    const controller = inFlight
+    if (controller === null) return
+    const p = progress.value
+    const sending = p === null || p.sent < p.total || p.total === 0
+    settle(controller)
+    if (sending) controller.abort()
+  }
+
+  /**
+   * Stops the upload in flight while its body is still going out (nothing reaches the roster).
+   * Once the body is all sent the relay is importing it: too late to take back, so it runs on.
+   */
+  function cancel(): void {
+    const p = progress.value
+    if (inFlight === null || (p !== null && p.sent >= p.total && p.total > 0)) return
+    inFlight.abort()
   }
 
   /** The file refused for a roster replaced meanwhile, over the roster now shown (theirs). */
@@ -173,6 +245,10 @@ export const useRosterStore = defineStore('console-roster', () => {
     loading,
     error,
     uploading,
+    progress,
+    cancelled,
+    cancel,
+    leave,
     result,
     refused,
     conflict,

@@ -1,0 +1,89 @@
+/**
+ * A big roster on a slow uplink, in real Chromium against the real relay (the BUILT console)
+ * through a TCP link that trickles what the browser sends: the organizer sees how much is sent
+ * ("上传中 45%（2.3 / 5 MB）") rising, then the import through; and a cancelled upload leaves the
+ * roster as it was. Screenshot: test-artifacts/screenshots/console-roster-progress-zh.png.
+ */
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
+import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
+import { screenshot, waitForPage } from './browser'
+import { consoleOrganizers } from './console-organizers'
+import { realConsoleRelay } from './real-console-relay'
+
+const bed = realConsoleRelay({ name: 'roster-progress', link: true })
+const organizers = consoleOrganizers(bed)
+
+const TEXT = `document.querySelector('[data-testid="roster-progress-text"]')?.textContent ?? ''`
+/** The percentage shown while the file goes out; -1 when none is. */
+const PERCENT = `Number(/上传中 (\\d+)%/.exec(${TEXT})?.[1] ?? -1)`
+
+/** A CSV of `rows` guests named `<prefix><n>`: about 80 bytes a row. */
+function csv(prefix: string, rows: number): Buffer {
+  const lines = ['姓名,单位,电话,编号']
+  for (let i = 0; i < rows; i++)
+    lines.push(
+      `${prefix}${i},上海某某会展服务有限公司市场部,139${String(i).padStart(8, '0')},G${i}`,
+    )
+  return Buffer.from(lines.join('\r\n'), 'utf8')
+}
+
+async function pick(page: Page, name: string, body: Buffer): Promise<void> {
+  await page.setInputFiles('[data-testid="roster-file"]', {
+    name,
+    mimeType: 'text/csv',
+    buffer: body,
+  })
+}
+
+it('a roster on a slow link shows its progress rising, then imports; a cancelled one changes nothing', async () => {
+  const made = await bed.relay.store.campaigns.createCampaign(
+    { ...CAMPAIGN_DEFAULTS, name: '秋季展', id: 'c-roster-progress', screenKey: 'k'.repeat(43) },
+    Date.now(),
+  )
+  const id = made?.campaign.id ?? ''
+  const page = await organizers.signedIn('alice')
+  // Through the link (the session cookie is the host's, whatever the port).
+  await page.goto(`http://127.0.0.1:${bed.link.port}/console/#/campaigns/${id}`)
+  await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
+
+  const ROWS = 60_000
+  const file = csv('来宾', ROWS)
+  expect(file.length).toBeGreaterThan(4 * 1024 * 1024)
+  // About 10 s for the file: kernel buffers on either side take the first part at once.
+  bed.link.throttle(512 * 1024)
+  await pick(page, 'guests.csv', file)
+  await waitForPage(page, `${PERCENT} >= 0`)
+  const first = Number(await page.evaluate(PERCENT))
+  expect(await page.locator('[data-testid="roster-progress"] progress').count()).toBe(1)
+  await waitForPage(page, `${PERCENT} > ${first}`, 60_000)
+  expect(await page.evaluate(TEXT)).toMatch(/^上传中 \d+%（[\d.]+ \/ [\d.]+ MB）$/)
+  await page.locator('[data-testid="roster-progress"]').scrollIntoViewIfNeeded()
+  await screenshot(page, 'console-roster-progress-zh')
+  await page
+    .locator('[data-testid="roster-result"]')
+    .waitFor({ state: 'attached', timeout: 120_000 })
+  expect(await page.locator('[data-testid="roster-result"] .summary').textContent()).toContain(
+    '60,000',
+  )
+  expect(await page.locator('[data-testid="roster-progress"]').count()).toBe(0)
+  const stored = await bed.relay.store.campaigns.readRoster(id, 0, 1)
+  expect(stored.total).toBe(ROWS)
+
+  // Another file, cancelled while it goes out: the relay keeps the roster it had. On a fresh
+  // connection: the last one's buffers grew big enough to swallow a whole file at once.
+  await bed.link.cut()
+  await bed.link.restore()
+  await pick(page, 'other.csv', csv('别人', ROWS))
+  await waitForPage(page, `${PERCENT} >= 0`)
+  await page.click('[data-testid="roster-cancel"]')
+  await page.locator('[data-testid="roster-cancelled"]').waitFor()
+  expect(await page.locator('[data-testid="roster-progress"]').count()).toBe(0)
+  expect(await page.locator('[data-testid="roster-error"]').count()).toBe(0)
+  bed.link.throttle(null)
+  const after = await bed.relay.store.campaigns.readRoster(id, 0, 1)
+  expect([after.total, after.entries[0]?.name]).toEqual([ROWS, '来宾0'])
+  // The cut ended the live event stream mid-chunk (it reconnects): the only error expected.
+  const cutStream = /ERR_INCOMPLETE_CHUNKED_ENCODING/
+  expect(organizers.problems.filter((p) => !cutStream.test(p))).toEqual([])
+}, 180_000)
