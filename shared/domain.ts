@@ -138,6 +138,12 @@ export const kioskStatusSchema = z.object({
     lastEventAt: epochMs.nullable(),
     /** Why the link last failed (a status code from shared/errors.ts); null once it works. */
     lastError: errorBodySchema.nullable(),
+    /**
+     * Connected and still storing the scans the relay kept while the kiosk was away: how many
+     * are left (the welcome's headSeq less the last stored seq). Absent once caught up, and
+     * while not connected. A scan made now waits behind them, so the screen says so.
+     */
+    backlog: z.number().int().positive().optional(),
   }),
   api: z.object({
     state: apiStateSchema,

@@ -3,7 +3,7 @@
 import { connect, createServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MetaTable } from '../../electron/core/db/meta-table'
-import type { ScreenTicket } from '../../shared/domain'
+import { kioskStatusSchema, type ScreenTicket } from '../../shared/domain'
 import { closedPort } from '../helpers/closed-port'
 import {
   attendanceRows,
@@ -59,6 +59,38 @@ describe('relay link through outages', () => {
       async () => (await p.relay.store.getKiosk('booth-1'))?.ackedSeq === 14,
       'every scan acknowledged',
     )
+  })
+
+  it('catching up after an outage: the status counts the stored scans left down to none', async () => {
+    const p = await startPlatform()
+    const proxy = await startCutProxy(p.relay.url)
+    const { core } = await kioskOn(p, { relayUrl: proxy.url })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    proxy.cut()
+    await waitFor(() => core.status().relay.state === 'reconnecting', 'link noticed the cut')
+    const during = Array.from({ length: 8 }, (_, i) => `o_backlog_${i}`)
+    for (const openid of during) await p.sandbox.scan(shown.url, openid)
+    // What the screen is told (the status events), with the rows stored when each was sent.
+    const seen: Array<{ backlog: number | undefined; rows: number }> = []
+    core.on('status', (s) => {
+      if (s.relay.state === 'connected') {
+        seen.push({ backlog: s.relay.backlog, rows: attendanceRows(core).length })
+      }
+    })
+    proxy.restore()
+    await waitFor(() => attendanceRows(core).length === during.length, 'replayed scans')
+    await waitFor(() => core.status().relay.backlog === undefined, 'caught up')
+    // Welcomed with every scan still to come, then counting down, then plain connected.
+    expect(seen[0]).toEqual({ backlog: during.length, rows: 0 })
+    for (const s of seen) expect((s.backlog ?? 0) + s.rows).toBe(during.length)
+    expect(seen.at(-1)?.backlog).toBeUndefined()
+    expect(kioskStatusSchema.parse(core.status()).relay.backlog).toBeUndefined()
+    // A live scan now is no backlog.
+    const caughtUp = seen.length
+    await p.sandbox.scan((core.pool.current() ?? shown).url, 'o_live')
+    await waitFor(() => attendanceRows(core).length === during.length + 1, 'live scan')
+    expect(seen.slice(caughtUp).filter((s) => s.backlog !== undefined)).toEqual([])
   })
 
   it('notices a dead connection by heartbeat and reconnects', async () => {

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
-import { enableAutoUnmount } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
+import DiagnosticsPage from '../../renderer/src/admin/pages/DiagnosticsPage.vue'
 import StatusCorner from '../../renderer/src/kiosk/StatusCorner.vue'
 import { isOffline } from '../../renderer/src/kiosk/status-view'
 import type { KioskStatus } from '../../shared/domain'
@@ -111,6 +112,35 @@ describe('status corner', () => {
     const zh = render(makeStatus({ pool: { available: 1, target: 20 } }), false, 'zh-CN')
     await zh.vm.$nextTick()
     expect(text(zh, 'status-pool')).toBe('剩余二维码 1')
+  })
+
+  it('catching up after an outage: says how many stored scans are left, then plain connected', async () => {
+    const catchingUp = makeStatus({ relay: { backlog: 2_345 } })
+    const zh = render(catchingUp, false, 'zh-CN')
+    await zh.vm.$nextTick()
+    expect(text(zh, 'status-relay')).toBe('同步中：还有 2,345 条')
+    expect(level(zh, 'status-relay')).toBe('warn')
+    const en = render(catchingUp)
+    await en.vm.$nextTick()
+    expect(text(en, 'status-relay')).toBe('Catching up: 2,345 left')
+    await en.setProps({ status: makeStatus({ relay: { backlog: 1 } }) })
+    expect(text(en, 'status-relay')).toBe('Catching up: 1 left')
+    await en.setProps({ status: makeStatus() })
+    expect(text(en, 'status-relay')).toBe('Relay connected')
+    expect(level(en, 'status-relay')).toBe('ok')
+  })
+
+  it('catching up shows on the diagnostics page too', async () => {
+    const fake = createFakeKioskApi()
+    const base = await fake.api.getDiagnostics()
+    fake.api.getDiagnostics.mockResolvedValue({
+      ...base,
+      status: makeStatus({ relay: { backlog: 40 } }),
+    })
+    const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+    i18n.global.locale.value = 'zh-CN'
+    await flushPromises()
+    expect(wrapper.get('[data-fact="relay"]').text()).toBe('同步中：还有 40 条')
   })
 
   it('shows the demo badge in demo mode', async () => {

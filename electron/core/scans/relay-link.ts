@@ -152,6 +152,11 @@ const CONFLICT_REPLACEMENTS = 3
 /** Unacknowledged desk binds go again after 5 s on the live link, backing off to a minute. */
 const BIND_RESEND_MS = 5000
 const BIND_RESEND_MAX_MS = 60_000
+/**
+ * While catching up, the count of scans left is told this often at most (it changes with every
+ * stored batch, dozens a second): a few updates a second read as a countdown.
+ */
+const BACKLOG_NOTICE_MS = 250
 /** A link up this long has proved itself: its next drop reconnects after the shortest wait. */
 const STABLE_MS = 2_000
 /**
@@ -184,6 +189,8 @@ export class RelayLink {
   private bindTimer: NodeJS.Timeout | null = null
   /** Starts the backoff over once the welcomed link has stayed up `stableMs`. */
   private stableTimer: NodeJS.Timeout | null = null
+  /** Tells the screen the backlog left, `BACKLOG_NOTICE_MS` after a batch changed it. */
+  private backlogTimer: NodeJS.Timeout | null = null
   /** The wait before the next resend of the binds; back to `bindResendMs` once all are acked. */
   private bindResendDelay: number
   /** The unacknowledged binds already sent on this link (their JSON keys). */
@@ -249,7 +256,36 @@ export class RelayLink {
   }
 
   status(): LinkState {
-    return { ...this.state, lastError: this.state.lastError && { ...this.state.lastError } }
+    const status = { ...this.state, lastError: this.state.lastError && { ...this.state.lastError } }
+    const backlog = this.backlog()
+    return backlog > 0 ? { ...status, backlog } : status
+  }
+
+  /**
+   * The scans the relay held when it welcomed this link that are not stored yet (its seqs for
+   * this kiosk are consecutive); 0 while not connected. After a new epoch the relay may have
+   * dropped its oldest, so the count can start high; the first stored batch corrects it.
+   */
+  private backlog(): number {
+    if (this.state.state !== 'connected' || !this.welcomed) return 0
+    return Math.max(0, this.headSeq - this.o.cursor.current().lastSeq)
+  }
+
+  /**
+   * A batch was stored while catching up: tell the screen the count left, at most every
+   * `BACKLOG_NOTICE_MS`, and at once when it is down to none.
+   */
+  private backlogChanged(): void {
+    if (this.backlog() === 0) {
+      if (this.backlogTimer) clearTimeout(this.backlogTimer)
+      this.backlogTimer = null
+      return this.o.onState()
+    }
+    if (this.backlogTimer) return
+    this.backlogTimer = setTimeout(() => {
+      this.backlogTimer = null
+      if (!this.stopped) this.o.onState()
+    }, BACKLOG_NOTICE_MS)
   }
 
   diagnostics(): {
@@ -552,6 +588,7 @@ export class RelayLink {
     if (batch?.ws !== ws) return
     this.pending = null
     if (this.stopped || this.ws !== ws) return
+    const catchingUp = this.backlog() > 0
     const { stored, after, error } = this.store(batch.items)
     if (stored !== null) {
       const now = this.now()
@@ -563,6 +600,7 @@ export class RelayLink {
       }
       this.state = { ...this.state, lastEventAt: now }
       this.send(ws, { type: 'ack', seq: stored.frame.seq })
+      if (catchingUp) this.backlogChanged()
     }
     for (const fn of after) {
       try {
@@ -647,12 +685,12 @@ export class RelayLink {
 
   private clearTimers(): void {
     const timers = [this.retryTimer, this.welcomeTimer, this.conflictTimer, this.bindTimer]
-    for (const t of [...timers, this.stableTimer]) {
+    for (const t of [...timers, this.stableTimer, this.backlogTimer]) {
       if (t) clearTimeout(t)
     }
     if (this.heartbeat) clearInterval(this.heartbeat)
     this.retryTimer = this.welcomeTimer = this.conflictTimer = this.heartbeat = null
-    this.bindTimer = this.stableTimer = null
+    this.bindTimer = this.stableTimer = this.backlogTimer = null
   }
 
   /** Welcomed on `ws`: the backoff starts over if it is still this link after `stableMs`. */

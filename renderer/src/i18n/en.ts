@@ -41,6 +41,7 @@ export const en: MessageSchema = {
       connecting: 'Connecting to relay',
       reconnecting: 'Relay reconnecting',
       reconnectingIn: 'Relay reconnecting (retry in {s} s)',
+      catchingUp: 'Catching up: {n} left',
       disabled: 'Relay not enabled',
     },
     api: {

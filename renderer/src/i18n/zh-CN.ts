@@ -38,6 +38,7 @@ export const zhCN = {
       connecting: '正在连接中继',
       reconnecting: '中继重连中',
       reconnectingIn: '中继重连中（{s} 秒后重试）',
+      catchingUp: '同步中：还有 {n} 条',
       disabled: '中继未启用',
     },
     api: {

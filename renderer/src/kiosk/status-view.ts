@@ -36,7 +36,8 @@ export function relayLevel(status: KioskStatus): Level {
   if (linkProblem(status)) return 'bad'
   switch (status.relay.state) {
     case 'connected':
-      return 'ok'
+      // Still storing the scans kept while away: a scan made now waits behind them.
+      return status.relay.backlog ? 'warn' : 'ok'
     case 'connecting':
       return 'warn'
     case 'reconnecting':
@@ -78,6 +79,22 @@ export function poolLevel(status: KioskStatus): Level {
   if (quotaExhausted || available === 0) return 'bad'
   if (available < target * LOW_POOL_SHARE) return 'warn'
   return 'ok'
+}
+
+/**
+ * The relay link's state in words: how many stored scans are left while it catches up after an
+ * outage, else its state (`status.relay.*`). Problems and the reconnect countdown are the
+ * caller's.
+ */
+export function relayStateText(
+  status: KioskStatus,
+  t: (key: string, params: Record<string, unknown>) => string,
+  formatNumber: (n: number) => string,
+): string {
+  const { state, backlog } = status.relay
+  return state === 'connected' && backlog
+    ? t('status.relay.catchingUp', { n: formatNumber(backlog) })
+    : t(`status.relay.${state}`, {})
 }
 
 /** Seconds until the next reconnect attempt, when one is scheduled. */
