@@ -11,7 +11,7 @@ import {
   type ScanFrame,
 } from '../../shared/relay-protocol'
 import { MemoryVault } from '../../electron/core/config/vault'
-import type { KioskCore } from '../../electron/core/kiosk-core'
+import type { KioskCore, KioskCoreOptions } from '../../electron/core/kiosk-core'
 import {
   cleanup,
   fastLink,
@@ -43,13 +43,18 @@ function scan(seq: number, o: Partial<ScanFrame> = {}): ScanFrame {
   }
 }
 
-function kiosk(relay: FakeV2Relay, dataDir = tempDir(), vault = new MemoryVault()) {
+function kiosk(
+  relay: FakeV2Relay,
+  dataDir = tempDir(),
+  vault = new MemoryVault(),
+  extra: Partial<KioskCoreOptions> = {},
+) {
   provisionDir(dataDir, vault, {
     relayUrl: relay.url,
     kioskId: 'booth-1',
     token: 'tok-booth-1-xyz0123',
   })
-  const core = startCore(dataDir, vault)
+  const core = startCore(dataDir, vault, extra)
   const greetings: Greeting[] = []
   core.on('greeting', (g) => greetings.push(g))
   return { core, dataDir, vault, greetings }
@@ -316,18 +321,43 @@ describe('campaign frame', () => {
 })
 
 /**
- * Once serveRoster's 3 entries of expo-2026 are in, the desk code for reg-00001 (asked again
- * until the desk campaign lets the kiosk show it).
+ * A kiosk (started with `extra`) on a fresh relay that serves 3 roster entries of expo-2026:
+ * once they are in, the desk code for reg-00001 (asked again until the desk campaign lets the
+ * kiosk show it).
  */
-async function deskCodeOnceRostered(core: KioskCore) {
+async function deskCodeOnceRostered(extra: Partial<KioskCoreOptions> = {}) {
+  const relay = await fakeV2Relay()
+  serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
+  const { core } = kiosk(relay, tempDir(), new MemoryVault(), extra)
   await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
-  return waitFor(async () => {
+  const shown = await waitFor(async () => {
     try {
       return await core.handlers.showDeskTicket({ rosterEntryId: 'reg-00001' })
     } catch {
       return undefined
     }
   }, 'desk code')
+  return { relay, core, shown }
+}
+
+/** What the relay sends on (re)connect after the guest scanned that desk code offline. */
+function sendDeskScan(c: FakeConn, scene: string): void {
+  c.send(
+    welcome,
+    { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
+    scan(1, { openid: 'o_here', scene }),
+  )
+}
+
+/** The relay stored the bind. */
+function ackBind(c: FakeConn, f: Extract<KioskFrame, { type: 'bind' }>): void {
+  c.send({
+    type: 'bind-ack',
+    campaignId: f.campaignId,
+    registrationId: f.registrationId,
+    openid: f.openid,
+    at: f.at,
+  })
 }
 
 function entries(n: number, version: number): RelayRosterEntry[] {
@@ -478,31 +508,18 @@ describe('desk bindings', () => {
   })
 
   it('a binding made here reaches the relay, queued while offline, until it is acknowledged', async () => {
-    const relay = await fakeV2Relay()
-    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
-    const { core } = kiosk(relay)
-    const shown = await deskCodeOnceRostered(core)
+    const { relay, core, shown } = await deskCodeOnceRostered()
     // The link drops before the scan's bind reaches the relay: the scan is replayed on reconnect.
     let n = 0
     relay.onHello((c) => {
       n++
-      c.send(
-        welcome,
-        { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
-        scan(1, { openid: 'o_here', scene: shown.scene }),
-      )
+      sendDeskScan(c, shown.scene)
     })
     relay.onFrame((c, f) => {
       // The first bind is "lost" (the link is cut before the relay stores it); later ones are acked.
       if (f.type !== 'bind') return
       if (n === 1) return c.cut()
-      c.send({
-        type: 'bind-ack',
-        campaignId: f.campaignId,
-        registrationId: f.registrationId,
-        openid: f.openid,
-        at: f.at,
-      })
+      ackBind(c, f)
     })
     relay.current()?.cut()
     const conn = core.settings().connectionId
@@ -524,10 +541,7 @@ describe('desk bindings', () => {
   })
 
   it('a desk code scanned before its booth moved still sends the bind for the campaign of the scan', async () => {
-    const relay = await fakeV2Relay()
-    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
-    const { core } = kiosk(relay)
-    const shown = await deskCodeOnceRostered(core)
+    const { relay, core, shown } = await deskCodeOnceRostered()
     // Offline, the guest scans the desk code (the relay counts it in expo-2026); the organizer
     // moves the booth; back online, the new campaign comes first, then the scan.
     relay.onHello((c) =>
@@ -554,17 +568,8 @@ describe('desk bindings', () => {
   })
 
   it('a replay after hours offline sends each desk bind once, not again with every later batch', async () => {
-    const relay = await fakeV2Relay()
-    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
-    const { core } = kiosk(relay)
-    const shown = await deskCodeOnceRostered(core)
-    relay.onHello((c) =>
-      c.send(
-        welcome,
-        { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
-        scan(1, { openid: 'o_here', scene: shown.scene }),
-      ),
-    )
+    const { relay, core, shown } = await deskCodeOnceRostered()
+    relay.onHello((c) => sendDeskScan(c, shown.scene))
     // The relay is slow to store binds (catching up itself): none is acked during the replay.
     relay.current()?.cut()
     await waitFor(() => core.attendance.byEventId('ev-1') ?? undefined, 'the desk scan')
@@ -581,27 +586,13 @@ describe('desk bindings', () => {
   })
 
   it('a bind lost on a live link is sent again on that link, not only after a reconnect', async () => {
-    const relay = await fakeV2Relay()
-    serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
-    const dataDir = tempDir()
-    const vault = new MemoryVault()
-    provisionDir(dataDir, vault, {
-      relayUrl: relay.url,
-      kioskId: 'booth-1',
-      token: 'tok-booth-1-xyz0123',
-    })
-    const core = startCore(dataDir, vault, {
+    const { relay, core, shown } = await deskCodeOnceRostered({
       relayLink: { ...fastLink, bindResendMs: 100, bindResendMaxMs: 400 },
     })
-    const shown = await deskCodeOnceRostered(core)
     let hellos = 0
     relay.onHello((c) => {
       hellos++
-      c.send(
-        welcome,
-        { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
-        scan(1, { openid: 'o_here', scene: shown.scene }),
-      )
+      sendDeskScan(c, shown.scene)
     })
     const binds: KioskFrame[] = []
     relay.onFrame((c, f) => {
@@ -610,13 +601,7 @@ describe('desk bindings', () => {
       // The first is lost on a link that stays up (the relay restarted between the send and
       // the ack and the socket has not noticed yet, or its store refused the bind).
       if (binds.length === 1) return
-      c.send({
-        type: 'bind-ack',
-        campaignId: f.campaignId,
-        registrationId: f.registrationId,
-        openid: f.openid,
-        at: f.at,
-      })
+      ackBind(c, f)
     })
     relay.current()?.cut()
     const conn = core.settings().connectionId
