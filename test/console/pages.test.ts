@@ -380,36 +380,32 @@ const relayError = (status: number, code: string, message: string): Wire => ({
   status,
   body: JSON.stringify({ error: { code, message } }),
 })
+/** A relay error body, the case named by its code, and what the organizer reads for it. */
+const coded = (
+  status: number,
+  code: string,
+  message: string,
+  text: string,
+): [string, Wire, string] => [code, relayError(status, code, message), text]
 const WIRE_FAILURES: ReadonlyArray<[string, Wire, string]> = [
-  ['unauthorized', relayError(401, 'unauthorized', 'sign in first'), '登录已失效，请重新登录'],
-  [
+  coded(401, 'unauthorized', 'sign in first', '登录已失效，请重新登录'),
+  coded(
+    401,
     'ambiguous_session',
-    relayError(401, 'ambiguous_session', 'two session cookies; both cleared'),
+    'two session cookies; both cleared',
     '检测到多个登录会话，已全部退出，请重新登录。如反复出现，请清除本站的 Cookie',
-  ],
-  ['forbidden', relayError(403, 'forbidden', 'cross-site request refused'), '没有权限执行此操作'],
-  [
-    'locked_out',
-    relayError(429, 'locked_out', 'too many failed sign-ins'),
-    '失败次数过多，请稍后再试',
-  ],
-  ['bad_request', relayError(400, 'bad_request', 'limit: too big'), '输入有误，请检查后重试'],
-  ['not_found', relayError(404, 'not_found', 'no such campaign'), '未找到'],
-  [
-    'method_not_allowed',
-    relayError(405, 'method_not_allowed', 'use GET'),
-    '中继不接受此处的这种请求',
-  ],
-  ['conflict', relayError(409, 'conflict', 'kiosk hall-a exists'), '该签到台编号已存在'],
-  [
-    'precondition_failed',
-    relayError(412, 'precondition_failed', 'changed since'),
-    '其他人已先修改了这里，本次未保存',
-  ],
-  ['gone', relayError(410, 'gone', 'this pairing code was used already'), '已失效'],
-  ['rate_limited', relayError(429, 'rate_limited', 'slow down'), '操作过于频繁，请稍后再试'],
-  ['too_large', relayError(413, 'too_large', 'body over 10 MiB'), '内容过大'],
-  ['internal', relayError(500, 'internal', 'Internal error'), '服务器出错，请稍后再试'],
+  ),
+  coded(403, 'forbidden', 'cross-site request refused', '没有权限执行此操作'),
+  coded(429, 'locked_out', 'too many failed sign-ins', '失败次数过多，请稍后再试'),
+  coded(400, 'bad_request', 'limit: too big', '输入有误，请检查后重试'),
+  coded(404, 'not_found', 'no such campaign', '未找到'),
+  coded(405, 'method_not_allowed', 'use GET', '中继不接受此处的这种请求'),
+  coded(409, 'conflict', 'kiosk hall-a exists', '该签到台编号已存在'),
+  coded(412, 'precondition_failed', 'changed since', '其他人已先修改了这里，本次未保存'),
+  coded(410, 'gone', 'this pairing code was used already', '已失效'),
+  coded(429, 'rate_limited', 'slow down', '操作过于频繁，请稍后再试'),
+  coded(413, 'too_large', 'body over 10 MiB', '内容过大'),
+  coded(500, 'internal', 'Internal error', '服务器出错，请稍后再试'),
   [
     'internal: the store refused',
     relayError(
