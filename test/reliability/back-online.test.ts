@@ -38,7 +38,8 @@ const phase = (what: string): void => {
 const HOUR = 3_600_000
 /**
  * Kept small for the suite; the measurement in docs/BENCHMARKS.md ran BACK_ONLINE_SCANS=2500
- * BACK_ONLINE_DESK=500 BACK_ONLINE_ROSTER=20000 (with BACK_ONLINE_TRACE=1 for the phases).
+ * BACK_ONLINE_DESK=500 BACK_ONLINE_ROSTER=20000 BACK_ONLINE_TRACE=1 (which prints the phases and,
+ * at the end, the times).
  */
 const WALK_UPS = Number(process.env.BACK_ONLINE_SCANS ?? 300)
 const DESK = Number(process.env.BACK_ONLINE_DESK ?? 60)
@@ -167,7 +168,7 @@ describe('back online after hours', () => {
       (core.db.prepare('SELECT count(*) AS n FROM bind_outbox').get() as { n: number }).n
     await waitFor(() => outbox() === 0, 'binds acknowledged', 60_000)
     const bindsMs = Date.now() - t0
-    console.log(
+    phase(
       JSON.stringify({
         total,
         liveMs,
