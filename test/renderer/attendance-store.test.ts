@@ -4,7 +4,7 @@ import { PAGE_SIZE, useAttendanceStore } from '../../renderer/src/stores/attenda
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
 import type { AttendanceRow } from '../../shared/domain'
 import type { KioskApi } from '../../shared/ipc'
-import { createFakeKioskApi, type FakeKioskApi } from './fake-kiosk-api'
+import { createFakeKioskApi, webClientOver, type FakeKioskApi } from './fake-kiosk-api'
 import { setupStores } from './setup-app'
 
 const TOTAL = 100_000
@@ -120,6 +120,30 @@ describe('attendance store', () => {
     for (let i = 0; i < 5; i++) fake.emit('attendance', row(i))
     fake.emit('attendance', row(9, 'other-campaign'))
     await vi.advanceTimersByTimeAsync(1_000)
+    expect(fake.api.listAttendance).toHaveBeenCalledTimes(1)
+  })
+
+  it('web mode: re-reads the rows on screen when the event stream comes back after a drop', async () => {
+    const web = webClientOver(fake)
+    setupStores(web.api)
+    const store = useAttendanceStore()
+    const stop = store.listen()
+    web.stream.open()
+    await store.reset('spring-expo')
+    store.ensureRange(73_410, 73_440)
+    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined())
+    fake.api.listAttendance.mockClear()
+
+    // Check-ins sent while the stream was down are gone: the reopening re-reads the rows in
+    // view (not the top of the list), with no attendance event to prompt it.
+    web.stream.open()
+    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined())
+    const offsets = fake.api.listAttendance.mock.calls.map(([i]) => i.offset)
+    expect(offsets).toEqual([Math.floor(73_410 / PAGE_SIZE) * PAGE_SIZE])
+
+    // Off the page, a reopening reads nothing for it.
+    stop()
+    web.stream.open()
     expect(fake.api.listAttendance).toHaveBeenCalledTimes(1)
   })
 

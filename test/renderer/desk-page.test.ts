@@ -7,7 +7,7 @@ import AdminView from '../../renderer/src/admin/AdminView.vue'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
 import { useScreenStore } from '../../renderer/src/stores/screen'
-import { createFakeKioskApi, makeTicket } from './fake-kiosk-api'
+import { createFakeKioskApi, makeTicket, webClientOver } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
 enableAutoUnmount(afterEach)
@@ -76,6 +76,42 @@ describe('desk page', () => {
     expect(row.find('.badge').classes()).toContain('good')
     expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
     expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(true)
+  })
+
+  it('web mode: re-reads the results when the event stream comes back after a drop', async () => {
+    const fake = createFakeKioskApi()
+    const guest = entry('1', 'ACME', 'G1')
+    fake.api.searchRoster.mockResolvedValue([guest])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(Date.now(), { rosterEntry: { id: guest.id, name: guest.name } }),
+    )
+    const web = webClientOver(fake)
+    const { wrapper } = mountWith(DeskPage, web.api)
+    useAdminSessionStore().unlocked = true
+    web.stream.open()
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    const ticketGuest = () => wrapper.find('[data-testid="desk-ticket"] .guest')
+    expect(ticketGuest().classes()).not.toContain('done')
+
+    // The stream drops (the browser reconnects on its own); the guest scans meanwhile and the
+    // attendance mark sent then is gone. The reopened stream brings only what comes after.
+    fake.api.searchRoster.mockResolvedValue([{ ...guest, checkedInAt: 1_700_000_000_000 }])
+    const searches = fake.api.searchRoster.mock.calls.length
+    web.stream.open()
+    await flushPromises()
+
+    expect(fake.api.searchRoster.mock.calls.length).toBe(searches + 1)
+    expect(wrapper.find('[data-testid="desk-result"] .badge').classes()).toContain('good')
+    expect(ticketGuest().classes()).toContain('done')
+
+    // The first open re-reads nothing (the page has just read), and once the page is gone
+    // a reopening reads nothing for it.
+    wrapper.unmount()
+    web.stream.open()
+    await flushPromises()
+    expect(fake.api.searchRoster.mock.calls.length).toBe(searches + 1)
   })
 })
 

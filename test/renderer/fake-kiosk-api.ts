@@ -1,6 +1,7 @@
 import { vi } from 'vitest'
 import type { Campaign, Greeting, KioskStatus, ScreenTicket } from '../../shared/domain'
 import type { KioskApi, KioskEventName, KioskEventPayload, ScreenState } from '../../shared/ipc'
+import { createWebKioskApi, type EventSourceFactory } from '../../renderer/src/bridge/web-client'
 
 export function makeStatus(
   overrides: Partial<{ [K in keyof KioskStatus]: Partial<KioskStatus[K]> }> = {},
@@ -194,3 +195,58 @@ export function createFakeKioskApi(screen: ScreenState = makeScreenState(Date.no
 }
 
 export type FakeKioskApi = ReturnType<typeof createFakeKioskApi>
+
+/** The browser's EventSource as the web client sees it, driven by the test. */
+export interface FakeEventStream {
+  /** The stream (re)opens, as the browser reports it. */
+  open(): void
+  /** An event arrives on the stream. */
+  send<E extends KioskEventName>(event: E, payload: KioskEventPayload<E>): void
+}
+
+/**
+ * Web mode over a fake: the real web client (renderer/src/bridge/web-client.ts), its calls
+ * answered by the fake's spies and its event stream a fake EventSource the test drives.
+ */
+export function webClientOver(fake: FakeKioskApi): { api: KioskApi; stream: FakeEventStream } {
+  const listeners = new Map<string, Set<(e: { data: string }) => void>>()
+  const fire = (type: string, data = '') => {
+    for (const l of [...(listeners.get(type) ?? [])]) l({ data })
+  }
+  const eventSource: EventSourceFactory = () => ({
+    addEventListener: (type, l) => {
+      const set = listeners.get(type) ?? new Set()
+      listeners.set(type, set)
+      set.add(l)
+    },
+    removeEventListener: (type, l) => void listeners.get(type)?.delete(l),
+    close: () => listeners.clear(),
+  })
+  const methods = fake.api as unknown as Record<string, (input: unknown) => Promise<unknown>>
+  const fetchFake: typeof fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const name = url.split('/api/call/')[1] ?? ''
+    const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as {
+      input?: unknown
+    }
+    try {
+      const result = await methods[name]?.(body.input)
+      return new Response(JSON.stringify({ result }), { status: 200 })
+    } catch (e) {
+      const code = (e as { code?: unknown }).code
+      const error = { code: typeof code === 'string' ? code : 'internal', params: {} }
+      return new Response(JSON.stringify({ error }), {
+        status: code === 'web_key_rejected' ? 401 : 400,
+      })
+    }
+  }
+  const api = createWebKioskApi('http://127.0.0.1:5170', 'page-key', {
+    fetch: fetchFake,
+    eventSource,
+  })
+  const stream: FakeEventStream = {
+    open: () => fire('open'),
+    send: (event, payload) => fire(event, JSON.stringify(payload)),
+  }
+  return { api, stream }
+}

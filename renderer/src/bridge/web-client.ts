@@ -52,6 +52,25 @@ function browserEventSource(url: string): EventSourceLike {
   return new Ctor(url)
 }
 
+/**
+ * What the page's event stream does besides delivering events, for the stores that must act on
+ * it. Not part of KioskApi: Electron's IPC has no stream to lose.
+ */
+export interface KioskStreamSignals {
+  /**
+   * The stream opened again after it was down (the browser reconnected to the same kiosk): the
+   * events sent in between are gone, so a page showing their data re-reads it.
+   */
+  onReopen(listener: () => void): () => void
+}
+
+const streamSignals = new WeakMap<KioskApi, KioskStreamSignals>()
+
+/** The stream signals of a web client; null for any other KioskApi (Electron, a test fake). */
+export function kioskStreamSignals(api: KioskApi): KioskStreamSignals | null {
+  return streamSignals.get(api) ?? null
+}
+
 export function createWebKioskApi(
   baseUrl: string,
   secret: string,
@@ -63,15 +82,20 @@ export function createWebKioskApi(
   let source: EventSourceLike | null = null
   /** The page's `screen` listeners, also handed the state re-read on every (re)connection. */
   const screenListeners = new Set<(state: ScreenState) => void>()
+  const reopenListeners = new Set<() => void>()
 
   /**
    * The event stream, re-reading the screen state each time it opens. Events sent while it was
    * down (the browser reconnects on its own) or before it first opened are not sent again: a
    * code put up in that gap would otherwise stay off the screen until the page's next resync.
+   * The admin pages hear of a reopening (onReopen) and re-read theirs.
    */
   function openStream(): EventSourceLike {
     const es = openEvents(`${base}/api/events?key=${encodeURIComponent(secret)}`)
+    let openedBefore = false
     es.addEventListener('open', () => {
+      if (openedBefore) for (const l of [...reopenListeners]) l()
+      openedBefore = true
       if (screenListeners.size === 0) return
       call('getScreenState', undefined).then(
         (state) => {
@@ -131,10 +155,21 @@ export function createWebKioskApi(
     }
   }
 
+  function signal(listeners: Set<() => void>) {
+    return (listener: () => void): (() => void) => {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    }
+  }
+
   const api: Record<string, unknown> = { on }
   for (const name of Object.keys(kioskMethods) as (keyof typeof kioskMethods)[]) {
     api[name] = (input?: unknown) => call(name, input)
   }
   // Built from the same table the type is derived from: one function per contract method.
-  return Object.freeze(api) as unknown as KioskApi
+  const kioskApi = Object.freeze(api) as unknown as KioskApi
+  streamSignals.set(kioskApi, {
+    onReopen: signal(reopenListeners),
+  })
+  return kioskApi
 }

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { reactive, ref, shallowReactive } from 'vue'
 import type { AttendanceRow } from '../../../shared/domain'
 import { useKioskApi } from '../bridge/api-key'
+import { kioskStreamSignals } from '../bridge/web-client'
 import type { ErrorBody } from '../../../shared/errors'
 import { toErrorBody } from '../bridge/errors'
 import { useAdminSessionStore } from './admin-session'
@@ -110,11 +111,16 @@ export const useAttendanceStore = defineStore('attendance', () => {
     }, LIVE_REFRESH_MS)
   }
 
-  /** Follows live check-ins; returns the unsubscribe function. */
+  /**
+   * Follows live check-ins; returns the unsubscribe function. Web mode: when the event stream
+   * comes back after a drop, the check-ins sent meanwhile are gone, so the rows are read again.
+   */
   function listen(): () => void {
     const stop = api.on('attendance', onLive)
+    const stopReopen = kioskStreamSignals(api)?.onReopen(() => void refreshVisible())
     return () => {
       stop()
+      stopReopen?.()
       if (liveTimer) clearTimeout(liveTimer)
       liveTimer = null
     }

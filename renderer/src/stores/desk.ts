@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { RosterEntry, ScreenTicket } from '../../../shared/domain'
 import { useKioskApi } from '../bridge/api-key'
+import { kioskStreamSignals } from '../bridge/web-client'
 import { useAdminSessionStore } from './admin-session'
 
 /** Desk mode: find a registered guest, show their personal code, see them check in. */
@@ -51,11 +52,20 @@ export const useDeskStore = defineStore('desk', () => {
     return entry.checkedInAt !== null || checkedIn.value.has(entry.id)
   }
 
+  /**
+   * Follows check-ins; returns the unsubscribe function. Web mode: when the event stream comes
+   * back after a drop, the marks sent meanwhile are gone, so the results are read again.
+   */
   function listen(): () => void {
-    return api.on('attendance', (row) => {
-      if (!row.rosterEntryId) return
-      checkedIn.value = new Set(checkedIn.value).add(row.rosterEntryId)
-    })
+    const stops = [
+      api.on('attendance', (row) => {
+        if (!row.rosterEntryId) return
+        checkedIn.value = new Set(checkedIn.value).add(row.rosterEntryId)
+      }),
+    ]
+    const reopen = kioskStreamSignals(api)?.onReopen(() => void search().catch(() => undefined))
+    if (reopen) stops.push(reopen)
+    return () => stops.forEach((stop) => stop())
   }
 
   return { query, results, ticket, checkedIn, search, showTicket, isCheckedIn, listen }

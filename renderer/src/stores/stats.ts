@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { Stats } from '../../../shared/domain'
 import { useKioskApi } from '../bridge/api-key'
+import { kioskStreamSignals } from '../bridge/web-client'
 import { useAdminSessionStore } from './admin-session'
 
 /** Live check-ins re-read the statistics at most this often. */
@@ -25,7 +26,9 @@ export const useStatsStore = defineStore('stats', () => {
     if (campaignId.value === id) stats.value = result
   }
 
+  /** Follows check-ins, and (web mode) re-reads when the event stream comes back after a drop. */
   function listen(): () => void {
+    const stopReopen = kioskStreamSignals(api)?.onReopen(() => void load().catch(() => undefined))
     const stop = api.on('attendance', (row) => {
       if (row.campaignId !== campaignId.value || liveTimer) return
       liveTimer = setTimeout(() => {
@@ -35,6 +38,7 @@ export const useStatsStore = defineStore('stats', () => {
     })
     return () => {
       stop()
+      stopReopen?.()
       if (liveTimer) clearTimeout(liveTimer)
       liveTimer = null
     }
