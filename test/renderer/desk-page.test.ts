@@ -126,20 +126,25 @@ describe('desk page and the core admin session', () => {
     vi.useRealTimers()
   })
 
-  /** The admin area (the desk page) unlocked, and a guest's personal code shown on it. */
-  async function showGuestCode() {
+  /**
+   * The admin area (the desk page) unlocked, and a guest's personal code shown on it; `web`:
+   * through the web client, with an event stream the test drives.
+   */
+  async function showGuestCode(mode: 'ipc' | 'web' = 'ipc') {
     const fake = createFakeKioskApi()
+    const web = webClientOver(fake)
     const guest = entry('1', 'ACME', 'G1')
     fake.api.searchRoster.mockResolvedValue([guest])
     fake.api.showDeskTicket.mockResolvedValue(
       makeTicket(T0, { rosterEntry: { id: guest.id, name: guest.name } }),
     )
-    const { wrapper } = mountWith(AdminView, fake.api, { props: { page: 'desk' } })
+    const api = mode === 'web' ? web.api : fake.api
+    const { wrapper } = mountWith(AdminView, api, { props: { page: 'desk' } })
     await useAdminSessionStore().unlock('2468')
     await flushPromises()
     await wrapper.find('[data-testid="desk-result"] button').trigger('click')
     await flushPromises()
-    return { fake, guest, wrapper }
+    return { fake, guest, wrapper, stream: web.stream }
   }
 
   it('asks for the PIN when the core session ends, though staff touched the screen since', async () => {
@@ -179,6 +184,34 @@ describe('desk page and the core admin session', () => {
     vi.advanceTimersByTime(MINUTE)
     await flushPromises()
 
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(true)
+    expect(wrapper.text()).toContain('页面密钥已失效')
+    stopScreen()
+  })
+
+  it('web mode: notices the restart at once from the refused event stream', async () => {
+    const { fake, wrapper, stream } = await showGuestCode('web')
+    const stopScreen = useScreenStore().start()
+    stream.open()
+    await flushPromises()
+    const reads = fake.api.getScreenState.mock.calls.length
+
+    // The kiosk stops: the stream drops and the browser keeps trying. Nothing to say yet.
+    stream.fail('connecting')
+    await flushPromises()
+    expect(fake.api.getScreenState.mock.calls.length).toBe(reads)
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(true)
+
+    // It is back with a new key: the reconnection gets a 401 and the browser gives up. With
+    // no clock moving (the screen's periodic re-read never comes), the page says so at once.
+    const rejected = Object.assign(new Error('rejected'), { code: 'web_key_rejected' })
+    fake.api.getScreenState.mockRejectedValue(rejected)
+    fake.api.searchRoster.mockRejectedValue(rejected)
+    stream.fail('closed')
+    await flushPromises()
+
+    expect(fake.api.getScreenState.mock.calls.length).toBe(reads + 1)
     expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
     expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(true)
     expect(wrapper.text()).toContain('页面密钥已失效')

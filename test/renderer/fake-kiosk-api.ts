@@ -202,6 +202,11 @@ export interface FakeEventStream {
   open(): void
   /** An event arrives on the stream. */
   send<E extends KioskEventName>(event: E, payload: KioskEventPayload<E>): void
+  /**
+   * The stream fails: dropped (`connecting`, the browser tries again) or refused (`closed`,
+   * the answer to a reconnection was not the stream, e.g. a 401: the browser gives up).
+   */
+  fail(state: 'connecting' | 'closed'): void
 }
 
 /**
@@ -210,6 +215,7 @@ export interface FakeEventStream {
  */
 export function webClientOver(fake: FakeKioskApi): { api: KioskApi; stream: FakeEventStream } {
   const listeners = new Map<string, Set<(e: { data: string }) => void>>()
+  let readyState = 0
   const fire = (type: string, data = '') => {
     for (const l of [...(listeners.get(type) ?? [])]) l({ data })
   }
@@ -220,7 +226,12 @@ export function webClientOver(fake: FakeKioskApi): { api: KioskApi; stream: Fake
       set.add(l)
     },
     removeEventListener: (type, l) => void listeners.get(type)?.delete(l),
-    close: () => listeners.clear(),
+    close: () => {
+      readyState = 2
+    },
+    get readyState() {
+      return readyState
+    },
   })
   const methods = fake.api as unknown as Record<string, (input: unknown) => Promise<unknown>>
   const fetchFake: typeof fetch = async (input, init) => {
@@ -245,8 +256,15 @@ export function webClientOver(fake: FakeKioskApi): { api: KioskApi; stream: Fake
     eventSource,
   })
   const stream: FakeEventStream = {
-    open: () => fire('open'),
+    open: () => {
+      readyState = 1
+      fire('open')
+    },
     send: (event, payload) => fire(event, JSON.stringify(payload)),
+    fail: (state) => {
+      readyState = state === 'closed' ? 2 : 0
+      fire('error')
+    },
   }
   return { api, stream }
 }

@@ -38,7 +38,10 @@ export interface EventSourceLike {
   addEventListener(type: string, listener: (event: MessageEventLike) => void): void
   removeEventListener(type: string, listener: (event: MessageEventLike) => void): void
   close(): void
+  /** 2 (CLOSED) once the browser has given up: it does so on a refusal (a 401), not on a drop. */
+  readonly readyState?: number
 }
+const EVENT_SOURCE_CLOSED = 2
 export type EventSourceFactory = (url: string) => EventSourceLike
 
 export interface WebClientDeps {
@@ -62,6 +65,12 @@ export interface KioskStreamSignals {
    * events sent in between are gone, so a page showing their data re-reads it.
    */
   onReopen(listener: () => void): () => void
+  /**
+   * The kiosk refused the stream and the browser will not try again: a restarted kiosk has a
+   * new page key, and the reconnection got a 401. The page's next call says why (and shows it),
+   * so it is made at once rather than at a periodic re-read.
+   */
+  onRefused(listener: () => void): () => void
 }
 
 const streamSignals = new WeakMap<KioskApi, KioskStreamSignals>()
@@ -83,16 +92,21 @@ export function createWebKioskApi(
   /** The page's `screen` listeners, also handed the state re-read on every (re)connection. */
   const screenListeners = new Set<(state: ScreenState) => void>()
   const reopenListeners = new Set<() => void>()
+  const refusedListeners = new Set<() => void>()
 
   /**
    * The event stream, re-reading the screen state each time it opens. Events sent while it was
    * down (the browser reconnects on its own) or before it first opened are not sent again: a
    * code put up in that gap would otherwise stay off the screen until the page's next resync.
-   * The admin pages hear of a reopening (onReopen) and re-read theirs.
+   * The admin pages hear of a reopening (onReopen) and re-read theirs; a refusal, after which
+   * the browser stops reconnecting, is passed on (onRefused).
    */
   function openStream(): EventSourceLike {
     const es = openEvents(`${base}/api/events?key=${encodeURIComponent(secret)}`)
     let openedBefore = false
+    es.addEventListener('error', () => {
+      if (es.readyState === EVENT_SOURCE_CLOSED) for (const l of [...refusedListeners]) l()
+    })
     es.addEventListener('open', () => {
       if (openedBefore) for (const l of [...reopenListeners]) l()
       openedBefore = true
@@ -170,6 +184,7 @@ export function createWebKioskApi(
   const kioskApi = Object.freeze(api) as unknown as KioskApi
   streamSignals.set(kioskApi, {
     onReopen: signal(reopenListeners),
+    onRefused: signal(refusedListeners),
   })
   return kioskApi
 }

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { Campaign, KioskStatus, ScreenTicket } from '../../../shared/domain'
 import type { ScreenState } from '../../../shared/ipc'
 import { useKioskApi } from '../bridge/api-key'
+import { kioskStreamSignals } from '../bridge/web-client'
 import type { ErrorBody } from '../../../shared/errors'
 import { toErrorBody } from '../bridge/errors'
 import { isOffline, linkProblem, type LinkProblem } from '../kiosk/status-view'
@@ -123,6 +124,10 @@ export const useScreenStore = defineStore('screen', () => {
       // Setup changed (e.g. demo mode left): demo badge, banner and campaign follow at once.
       api.on('screen', apply),
     ]
+    // Web mode: a kiosk restarted under the page refuses its stream (a new key). Re-reading now
+    // puts up the page-key notice, and the admin area's pad (admin-session.ts), at once.
+    const refused = kioskStreamSignals(api)?.onRefused(() => void load())
+    if (refused) stops.push(refused)
     const clock = setInterval(tick, TICK_MS)
     const resync = setInterval(() => void load(), RESYNC_MS)
     void load()
