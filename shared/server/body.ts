@@ -112,6 +112,25 @@ function watchPace(pace: BodyPace, fail: (err: BodyTimeoutError) => void) {
   }
 }
 
+/**
+ * While a body with an idle gap (`pace.idleMs`) is read, the socket's own idle timeout (the
+ * relay's idleTimeoutMs, 30 s, under uploadIdleTimeoutMs, 60 s) is lengthened past that gap:
+ * else it cut a pause the pace allows, and a stall the pace answers 408, with no answer at all.
+ * Returns what puts it back once the body is read.
+ */
+function outlastIdleGap(req: IncomingMessage, pace: BodyPace | undefined): () => void {
+  const socket = req.socket
+  const before = socket.timeout ?? 0
+  if (pace?.idleMs === undefined || before === 0 || before > pace.idleMs) return () => {}
+  socket.setTimeout(pace.idleMs + IDLE_GAP_MARGIN_MS)
+  return () => {
+    if (!socket.destroyed) socket.setTimeout(before)
+  }
+}
+
+/** How much longer than a body's idle gap its socket may stay silent: the pace answers first. */
+const IDLE_GAP_MARGIN_MS = 1000
+
 /** The body is not JSON (or is empty where JSON was required): 400. */
 export class BadJsonError extends BodyError {
   readonly status = 400
@@ -139,6 +158,7 @@ export function readBody(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    const restoreIdle = req.complete ? () => {} : outlastIdleGap(req, pace)
     const watch =
       pace === undefined || req.complete
         ? null
@@ -153,6 +173,7 @@ export function readBody(
       watch?.progress(chunk.length)
       if (size > limit) {
         watch?.stop()
+        restoreIdle()
         req.off('data', onData)
         // Drained, not kept: the answer can still go out on this socket.
         req.resume()
@@ -164,6 +185,7 @@ export function readBody(
     req.on('data', onData)
     req.once('end', () => {
       watch?.stop()
+      restoreIdle()
       resolve(Buffer.concat(chunks))
     })
     req.once('error', () => {
