@@ -37,3 +37,28 @@ describe('an empty flag value', () => {
     expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/--data needs a folder/)
   })
 })
+
+// As `kiosk export` and the relay's and sandbox's flags: the last of two silently won, so
+// `reset-pin --data ./hall-a --data ./hall-b` replaced hall-b's PIN, not the one asked first.
+describe('a flag given twice', () => {
+  it('kiosk web --port/--data/--relay twice: a usage error naming it, never its values', () => {
+    expect(() => parseWebArgs(['--port', '5170', '--port', '5171'], {})).toThrow(
+      new UsageError('--port is given twice; give it once'),
+    )
+    expect(() => parseWebArgs(['--data=./a', '--data', './b'], {})).toThrow(
+      new UsageError('--data is given twice; give it once'),
+    )
+    expect(() =>
+      parseWebArgs(['--relay', 'https://a.example', '--relay=https://b.example'], {}),
+    ).toThrow(new UsageError('--relay is given twice; give it once'))
+    expect(parseWebArgs(['--port', '5171', '--data', './a'], {}).port).toBe(5171)
+  })
+
+  it('kiosk reset-pin --data twice: exit 2 naming --data, no folder touched', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    expect(await runResetPinCommand(['--data', './hall-a', '--data', './hall-b'])).toBe(2)
+    const said = stderr.mock.calls.map((c) => String(c[0])).join('')
+    expect(said).toMatch(/--data is given twice; give it once/)
+    expect(said).not.toMatch(/hall-/)
+  })
+})

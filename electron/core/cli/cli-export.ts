@@ -4,7 +4,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { removeStalePartials, writeAtomically } from '../export/atomic-file'
-import { dataDirFrom, UsageError } from '../config/provisioning-args'
+import { dataDirFrom, refuseRepeatedFlags, UsageError } from '../config/provisioning-args'
 import { openKioskDb, type KioskDb } from '../db/db'
 import { exportAttendance } from '../export/export'
 import { ConfigFileError } from '../config/json-file'
@@ -33,13 +33,7 @@ function parseExportArgs(args: string[]) {
     strict: true,
     tokens: true,
   })
-  // Not the last one silently: `--campaign a --campaign b` would export b's sheet as asked for a.
-  const seen = new Set<string>()
-  for (const t of tokens) {
-    if (t.kind !== 'option') continue
-    if (seen.has(t.name)) throw new Error(`--${t.name} is given twice; give it once`)
-    seen.add(t.name)
-  }
+  refuseRepeatedFlags(tokens)
   return values
 }
 

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util'
 import { hashPin, randomPin } from '../config/admin-auth'
 import { saveLockout } from '../config/admin-lockout'
 import { ConfigFileError } from '../config/json-file'
-import { dataDirFrom } from '../config/provisioning-args'
+import { dataDirFrom, refuseRepeatedFlags } from '../config/provisioning-args'
 import { loadSettings, saveSettings, settingsFile } from '../config/settings'
 import { openKioskDb } from '../db/db'
 import { MetaTable } from '../db/meta-table'
@@ -31,7 +31,13 @@ export function resetPinCommand(dataDir: string): string {
 export async function runResetPinCommand(args: string[]): Promise<number> {
   let dataDir: string
   try {
-    const { values } = parseArgs({ args, options: { data: { type: 'string' } }, strict: true })
+    const { values, tokens } = parseArgs({
+      args,
+      options: { data: { type: 'string' } },
+      strict: true,
+      tokens: true,
+    })
+    refuseRepeatedFlags(tokens)
     dataDir = dataDirFrom(values.data, 'kiosk-data')
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`)

@@ -7,6 +7,7 @@ import {
   dataDirFrom,
   PROVISIONING_OPTIONS,
   provisioningFromValues,
+  refuseRepeatedFlags,
   UsageError,
 } from '../config/provisioning-args'
 import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
@@ -63,7 +64,7 @@ export function parseWebArgs(
   dataDir: string
   provisioning: Provisioning | null
 } {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args,
     options: {
       port: { type: 'string', default: '5170' },
@@ -71,7 +72,9 @@ export function parseWebArgs(
       ...PROVISIONING_OPTIONS,
     },
     strict: true,
+    tokens: true,
   })
+  refuseRepeatedFlags(tokens)
   // Digits only: Number('') and Number(' ') are 0, a random free port nobody asked for.
   const port = portFromText(values.port)
   if (port === null) throw new UsageError('--port must be 0–65535')

@@ -15,6 +15,23 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
+/**
+ * Refuses a valued flag given twice (`parseArgs` with `tokens: true` keeps only the last: `--data
+ * ./a --data ./b` would act on b, and `--campaign a --campaign b` export b's sheet), naming the
+ * flag, never its values, as the relay's and the sandbox's commands do. A switch said twice stays
+ * one.
+ */
+export function refuseRepeatedFlags(
+  tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>,
+): void {
+  const seen = new Set<string>()
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined || t.value === undefined) continue
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice; give it once`)
+    seen.add(t.name)
+  }
+}
+
 export const PROVISIONING_OPTIONS = {
   relay: { type: 'string' },
   'kiosk-id': { type: 'string' },
