@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { jsonLogger } from '../../relay/log'
-import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { assertWritable, openSqliteStore } from '../../relay/store/sqlite/store'
 import { migrations } from '../../relay/store/sqlite/migrations'
 import { migrate } from '../../shared/server/migrate'
 import { startTestRelay } from './harness'
@@ -185,6 +185,44 @@ describe('SQLite store file modes', () => {
       other.exec('ROLLBACK')
       other.close()
     }
+  })
+
+  // The relay started (systemd, compose up) while `relay organizer add` ran on the same new
+  // folder: the check read user_version 4, the command migrated to the last version, the check
+  // wrote 4 back, and neither could open the folder again ('table attendance already exists').
+  it('never puts the schema version back under a migration run beside it', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'scandesk-relay-modes-'))
+    dirs.push(data)
+    const file = join(data, 'relay.sqlite')
+    const checking = new Database(file)
+    migrate(checking, migrations.slice(0, 4), 'relay database')
+    const beside = new Database(file, { timeout: 50 })
+    // The other process migrates right after the check has read the version.
+    const raced = new Proxy(checking, {
+      get(target, prop) {
+        if (prop === 'pragma') {
+          return (source: string, options?: Database.PragmaOptions): unknown => {
+            const value = target.pragma(source, options)
+            if (source === 'user_version') {
+              try {
+                migrate(beside, migrations, 'relay database')
+              } catch {
+                // Held off by the check's own transaction: it migrates when the check is done.
+              }
+            }
+            return value
+          }
+        }
+        const value: unknown = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value
+      },
+    })
+    assertWritable(raced, file)
+    beside.close()
+    checking.close()
+    const store = openSqliteStore({ data })
+    expect((await store.listKiosks()).length).toBe(0)
+    await store.close()
   })
 
   // A database that is not one (a copy cut short, a file that is something else): SQLite's

@@ -127,11 +127,16 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
 /**
  * SQLite opens a file it may not write (a backup restored as root, a read-only mount) for
  * reading without a word, and the relay then answered every push 503 while it said it was
- * listening: refuse to start instead, saying why. Rewriting user_version is a write.
+ * listening: refuse to start instead, saying why. Rewriting user_version is a write; read and
+ * written in one IMMEDIATE transaction, so a migration run beside it (`relay organizer add` on
+ * the same new folder) cannot land between the two and have its version put back (after which
+ * no process could open the folder: 'table ... already exists'). Exported for its test.
  */
-function assertWritable(db: Database.Database, file: string): void {
+export function assertWritable(db: Database.Database, file: string): void {
   try {
-    db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`)
+    db.transaction(() => {
+      db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`)
+    }).immediate()
   } catch (err) {
     // Only a read-only database: a lock held elsewhere (SQLITE_BUSY) is the next write's matter.
     const code = err instanceof Error && 'code' in err ? String(err.code) : ''
