@@ -8,15 +8,24 @@ import type { RelayApiError } from '../relay-protocol'
 import type { BodyError } from './body'
 
 /**
- * Whether the request being answered declared a body not yet all received: an answer given
- * before reading it (a wrong Content-Type, 401, 404) must close the connection, or Node would
- * read and drop the rest of it, however large or slow, before the next request.
+ * Above this declared length (and for a chunked body, of no declared length) an unread body ends
+ * the connection; below it Node drops the rest and the connection is kept: a small body usually
+ * came in the headers' packet, and a client refused (401, 404, 503) need not reconnect.
+ */
+const DRAIN_BELOW_BYTES = 64 * 1024
+
+/**
+ * Whether the request being answered declared a body not yet all received that is too large (or
+ * of unknown length) to drop: an answer given before reading it (a wrong Content-Type, 401, 404)
+ * must close the connection, or Node would read and drop the rest of it, however large or slow,
+ * before the next request.
  */
 function bodyUnread(res: ServerResponse): boolean {
   const req = res.req
-  const length = req.headers['content-length']
-  const declared = req.headers['transfer-encoding'] !== undefined || (length ?? '0') !== '0'
-  return declared && !req.complete
+  if (req.complete) return false
+  if (req.headers['transfer-encoding'] !== undefined) return true
+  const length = Number(req.headers['content-length'] ?? '0')
+  return !(Number.isSafeInteger(length) && length <= DRAIN_BELOW_BYTES)
 }
 
 export function sendText(

@@ -306,6 +306,23 @@ describe('answers given without reading the body', () => {
     expect(nowhere).toMatch(/^HTTP\/1\.1 404/)
   })
 
+  // A small body mostly comes in the headers' packet: a client refused (401, 404) keeps its
+  // connection rather than reconnecting (a TLS handshake on venue Wi-Fi); Node drops the body.
+  it('keeps a connection alive after refusing a small body, and answers the next request', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    const raw = await rawSocket(r)
+    const body = JSON.stringify({ id: 'hall-a' })
+    raw.socket.write(
+      'POST /console/api/kiosks HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+    raw.socket.write('GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n')
+    expect(await closedWithin(raw)).toBe(true)
+    expect(raw.received()).toMatch(
+      /^HTTP\/1\.1 401[^]*\r\nConnection: keep-alive\r\n[^]*HTTP\/1\.1 200/,
+    )
+  })
+
   it('keeps a connection alive after an answer to a request without a body', async () => {
     const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
     const raw = await rawSocket(r)
