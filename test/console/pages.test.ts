@@ -189,6 +189,18 @@ describe('booths', () => {
     expect(wrapper.get('[data-testid="booths-more"]').text()).toBe('Show 100 more (900 left)')
   })
 
+  it('lists numbered booths in their numbers’ order: hall-2 before hall-10', async () => {
+    const fake = createFakeConsoleApi()
+    // The relay's order (by code point).
+    const ids = ['gate', 'hall-1', 'hall-10', 'hall-100', 'hall-11', 'hall-2', 'hall-9']
+    fake.api.kiosks.mockResolvedValue(ids.map((id) => makeKiosk({ id })))
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    expect(
+      wrapper.findAll('[data-testid="booth-row"]').map((r) => r.attributes('data-kiosk')),
+    ).toEqual(['gate', 'hall-1', 'hall-2', 'hall-9', 'hall-10', 'hall-11', 'hall-100'])
+  })
+
   it('flags a booth two devices share, and says what to do, in zh-CN and English', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([
