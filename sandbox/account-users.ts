@@ -11,8 +11,13 @@ export const MAX_OPENIDS_PER_CALL = 50
 /** A scan or a follow allows 3 customer-service messages within 1 minute. */
 export const WINDOW_MS = 60_000
 export const WINDOW_MESSAGES = 3
-/** WeChat's reserved tags 0, 1 and 2 (星标组 etc.): ids of the account's own start above. */
+/** WeChat's reserved tags 0, 1 and 2: ids of the account's own start above. */
 const FIRST_TAG_ID = 100
+/**
+ * The built-in tag every account has (docs/WECHAT.md "Tags and follow-up messages"): tags/get
+ * lists it with its count, its name is taken, and it is not one of the 100 the account creates.
+ */
+export const STARRED_TAG = { id: 2, name: '星标组' } as const
 const KEPT_MESSAGES = 10_000
 
 export interface SandboxTag {
@@ -44,7 +49,9 @@ export class AccountUsers {
   readonly #former = new Set<string>()
   /** Openids of another AppID's followers (batchtagging's 49003). */
   readonly #foreign = new Set<string>()
-  readonly #tags = new Map<number, { name: string; openids: Set<string> }>()
+  readonly #tags = new Map<number, { name: string; openids: Set<string> }>([
+    [STARRED_TAG.id, { name: STARRED_TAG.name, openids: new Set() }],
+  ])
   readonly #userTags = new Map<string, Set<number>>()
   readonly #windows = new Map<string, Window>()
   readonly #messages: SentMessage[] = []
@@ -87,7 +94,13 @@ export class AccountUsers {
     this.#foreign.add(openid)
   }
 
+  /** The tags the account created, in the order it did (built-in ones left out). */
   tags(): SandboxTag[] {
+    return this.listedTags().filter((t) => t.id !== STARRED_TAG.id)
+  }
+
+  /** Every tag as tags/get lists it: the built-in 星标组 first, then the account's own. */
+  listedTags(): SandboxTag[] {
     return [...this.#tags].map(([id, t]) => ({ id, name: t.name, openids: [...t.openids] }))
   }
 
@@ -98,7 +111,8 @@ export class AccountUsers {
   createTag(name: string): { result: TagResult; tag?: { id: number; name: string } } {
     if (Buffer.byteLength(name, 'utf8') > MAX_TAG_NAME_BYTES) return { result: 'name_too_long' }
     for (const t of this.#tags.values()) if (t.name === name) return { result: 'name_taken' }
-    if (this.#tags.size >= MAX_TAGS) return { result: 'too_many_tags' }
+    // The built-in 星标组 is not one of the 100.
+    if (this.#tags.size - 1 >= MAX_TAGS) return { result: 'too_many_tags' }
     const id = this.#nextTagId++
     this.#tags.set(id, { name, openids: new Set() })
     return { result: 'ok', tag: { id, name } }

@@ -55,7 +55,9 @@ const handleTagsGet: Handler = (req, res, url, { state }) => {
   if (req.method !== 'GET') return json(res, apiError('requireGet'))
   const err = callError(url, state)
   if (err !== null) return json(res, apiError(err))
-  const tags = state.users.tags().map((t) => ({ id: t.id, name: t.name, count: t.openids.length }))
+  const tags = state.users
+    .listedTags()
+    .map((t) => ({ id: t.id, name: t.name, count: t.openids.length }))
   json(res, { tags })
 }
 

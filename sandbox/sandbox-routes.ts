@@ -51,7 +51,9 @@ export function addSandboxRoutes(router: Router, deps: SandboxDeps): Router {
     .add('GET', '/sandbox/followers', ({ res }) =>
       sendJson(res, 200, { followers: simulator.followers() }),
     )
-    .add('GET', '/sandbox/tags', ({ res }) => sendJson(res, 200, { tags: state.users.tags() }))
+    .add('GET', '/sandbox/tags', ({ res }) =>
+      sendJson(res, 200, { tags: state.users.listedTags() }),
+    )
     .add('GET', '/sandbox/messages', ({ res }) => sendJson(res, 200, state.users.messages()))
     .add('GET', '/sandbox/faults', ({ res }) => sendJson(res, 200, { faults: state.faults }))
     .add('POST', '/sandbox/faults', (r) =>

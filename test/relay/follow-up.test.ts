@@ -110,6 +110,21 @@ describe.each(['sqlite', 'redis'] as const)('campaign tags and follow-ups on %s'
     expect(r.failures).toEqual([])
   })
 
+  it('finds WeChat’s built-in 星标组 by name and tags into it rather than creating a tag', async () => {
+    const sandbox = await sandboxFor()
+    const relay = await relayFor(bed.placeFor(backend), sandbox)
+    sandbox.setPushUrl(`${relay.url}/wechat`)
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { tag: '星标组' })
+    await relay.addKiosk('booth-a')
+    await assign(c, 'booth-a', campaign.id)
+    await scanAll(sandbox, await boothCodes(sandbox, ['booth-a']), ['o1', 'o2'], 1)
+    await waitFor('2 tagged', async () => (await report(c, campaign.id)).counts.tagged === 2)
+    expect(sandbox.users.tags()).toEqual([])
+    const starred = sandbox.users.listedTags().find((t) => t.id === 2)
+    expect(new Set(starred?.openids)).toEqual(new Set(['o1', 'o2']))
+  })
+
   it('records permanent refusals per visitor (20-tag limit, unknown openid, another AppID) and does not retry them', async () => {
     const sandbox = await sandboxFor()
     const place = bed.placeFor(backend)

@@ -40,7 +40,29 @@ describe('tags', () => {
     for (let i = 0; i < 98; i++) expect(errcode(await a.create(`t${i}`))).toBeUndefined()
     expect(errcode(await a.create('one-too-many'))).toBe(45056)
     const listed = await a.get()
-    expect((listed.json.tags as unknown[]).length).toBe(100)
+    // The 100 the account created, and WeChat's built-in 星标组 (id 2), which is not one of them.
+    expect((listed.json.tags as unknown[]).length).toBe(101)
+  })
+
+  it('lists the built-in 星标组 (id 2) with its count, and its name is taken', async () => {
+    const sb = await sandbox()
+    const a = await api(sb)
+    expect((await a.get()).json).toEqual({ tags: [{ id: 2, name: '星标组', count: 0 }] })
+    expect(errcode(await a.create('星标组'))).toBe(45157)
+    const { url } = await tempCode(sb, 'k1:x')
+    await sb.scan(url, 'oa')
+    expect(errcode(await a.tag(2, ['oa']))).toBe(0)
+    const made = (await a.create('expo')).json.tag as { id: number }
+    // Ids 0, 1 and 2 are WeChat's; the account's own start above them.
+    expect(made.id).toBeGreaterThan(2)
+    expect((await a.get()).json).toEqual({
+      tags: [
+        { id: 2, name: '星标组', count: 1 },
+        { id: made.id, name: 'expo', count: 0 },
+      ],
+    })
+    expect(errcode(await a.tag(0, ['oa']))).toBe(45159)
+    expect(errcode(await a.tag(1, ['oa']))).toBe(45159)
   })
 
   it('tags followers only, 1–50 at a time, at most 20 tags a user, all or nothing', async () => {
@@ -65,7 +87,12 @@ describe('tags', () => {
     // Tagging again is harmless.
     expect(errcode(await a.tag(id.id, ['oa']))).toBe(0)
     const shown = await getJson(`${sb.url}/sandbox/tags`)
-    expect(shown.json).toEqual({ tags: [{ id: id.id, name: 'expo', openids: ['oa', 'ob'] }] })
+    expect(shown.json).toEqual({
+      tags: [
+        { id: 2, name: '星标组', openids: [] },
+        { id: id.id, name: 'expo', openids: ['oa', 'ob'] },
+      ],
+    })
   })
 
   it('honours the fault switches: busy, HTTP 5xx, and tagFailRate', async () => {
