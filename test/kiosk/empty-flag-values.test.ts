@@ -31,6 +31,29 @@ describe('an empty flag value', () => {
     expect(parseLaunchArgs(['.']).dataDir).toBeNull()
   })
 
+  // `--api-base ""` was kept as the ticket API's address, `--pairing-code ""` sent to the relay.
+  it.each([
+    ['--relay', /--relay needs the relay URL/],
+    ['--kiosk-id', /--kiosk-id needs a kiosk id/],
+    ['--api-base', /--api-base needs a URL/],
+    ['--appid', /--appid needs an AppID/],
+    ['--pairing-code', /--pairing-code needs a pairing code/],
+    ['--ticket-source', /--ticket-source must be proxy or direct, not ""/],
+  ])('kiosk web and the Electron shell %s "": a usage error naming it', (flag, says) => {
+    // A complete provisioning otherwise, the flag's own value (if any) left out.
+    const given: Record<string, string> = {
+      '--relay': 'https://relay.example',
+      '--kiosk-id': 'k1',
+      '--ticket-source': 'direct',
+    }
+    const others = Object.entries(given).flatMap(([f, v]) => (f === flag ? [] : [f, v]))
+    const args = [...others, flag, '']
+    expect(() => parseWebArgs(args, {})).toThrow(UsageError)
+    expect(() => parseWebArgs(args, {})).toThrow(says)
+    expect(() => parseWebArgs([...others, `${flag}=`], {})).toThrow(says)
+    expect(() => parseLaunchArgs(['.', ...args])).toThrow(says)
+  })
+
   it('kiosk reset-pin --data "": exit 2 naming --data', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     expect(await runResetPinCommand(['--data', ''])).toBe(2)

@@ -72,6 +72,17 @@ describe('kiosk export usage errors', () => {
     { what: '--format without its value', args: ['--format', '--out', 'OUT'], says: /--format/ },
     { what: '--out without its value', args: ['--out'], says: /--out/ },
     { what: 'an empty --out', args: ['--out', ''], says: /--out needs a file name/ },
+    // Was exit 1 `no campaign ""`: a data problem, when the command line was what was wrong.
+    {
+      what: 'an empty --campaign',
+      args: ['--out', 'OUT', '--campaign='],
+      says: /--campaign needs a campaign id/,
+    },
+    {
+      what: 'an empty --format',
+      args: ['--out', 'OUT', '--format', ''],
+      says: /--format must be csv or xlsx, not ""/,
+    },
     // Made a file named "-" in the folder it ran in, where stdout was meant.
     {
       what: '--out -',

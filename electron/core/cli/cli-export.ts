@@ -4,7 +4,12 @@ import { basename, dirname, extname, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { removeStalePartials, writeAtomically } from '../export/atomic-file'
-import { dataDirFrom, refuseRepeatedFlags, UsageError } from '../config/provisioning-args'
+import {
+  dataDirFrom,
+  refuseEmptyFlagValues,
+  refuseRepeatedFlags,
+  UsageError,
+} from '../config/provisioning-args'
 import { openKioskDb, type KioskDb } from '../db/db'
 import { exportAttendance } from '../export/export'
 import { ConfigFileError } from '../config/json-file'
@@ -34,6 +39,7 @@ function parseExportArgs(args: string[]) {
     tokens: true,
   })
   refuseRepeatedFlags(tokens)
+  refuseEmptyFlagValues(tokens)
   return values
 }
 
@@ -45,7 +51,6 @@ export async function runExportCommand(args: string[]): Promise<number> {
     // Unknown flag, a flag without its value, a stray argument: nothing is opened or written.
     return usageError(err instanceof Error ? err.message : String(err))
   }
-  if (values.out === '') return usageError('--out needs a file name')
   // Many tools read "-" as stdout; here it would be a file named "-" wherever the command ran.
   if (values.out === '-') return usageError('--out - is no file name: for stdout, leave out --out')
   // The file's name says what Excel will open it as: CSV bytes named .xlsx (or a workbook

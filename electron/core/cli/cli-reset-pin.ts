@@ -15,7 +15,11 @@ import { parseArgs } from 'node:util'
 import { hashPin, randomPin } from '../config/admin-auth'
 import { saveLockout } from '../config/admin-lockout'
 import { ConfigFileError } from '../config/json-file'
-import { dataDirFrom, refuseRepeatedFlags } from '../config/provisioning-args'
+import {
+  dataDirFrom,
+  refuseEmptyFlagValues,
+  refuseRepeatedFlags,
+} from '../config/provisioning-args'
 import { loadSettings, saveSettings, settingsFile } from '../config/settings'
 import { openKioskDb } from '../db/db'
 import { MetaTable } from '../db/meta-table'
@@ -38,6 +42,7 @@ export async function runResetPinCommand(args: string[]): Promise<number> {
       tokens: true,
     })
     refuseRepeatedFlags(tokens)
+    refuseEmptyFlagValues(tokens)
     dataDir = dataDirFrom(values.data, 'kiosk-data')
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`)

@@ -7,6 +7,7 @@ import {
   dataDirFrom,
   PROVISIONING_OPTIONS,
   provisioningFromValues,
+  refuseEmptyFlagValues,
   refuseRepeatedFlags,
   UsageError,
 } from '../config/provisioning-args'
@@ -75,6 +76,7 @@ export function parseWebArgs(
     tokens: true,
   })
   refuseRepeatedFlags(tokens)
+  refuseEmptyFlagValues(tokens)
   // Digits only: Number('') and Number(' ') are 0, a random free port nobody asked for.
   const port = portFromText(values.port)
   if (port === null) throw new UsageError('--port must be 0–65535')

@@ -32,6 +32,39 @@ export function refuseRepeatedFlags(
   }
 }
 
+/** What each kiosk flag's value is, for the usage error an empty one gets. */
+const FLAG_NEEDS: Readonly<Record<string, string>> = {
+  data: 'a folder',
+  relay: 'the relay URL',
+  'kiosk-id': 'a kiosk id',
+  'api-base': 'a URL',
+  appid: 'an AppID',
+  'pairing-code': 'a pairing code',
+  campaign: 'a campaign id',
+  out: 'a file name',
+}
+
+/** Flags whose own check already refuses an empty value as a usage error, in its own words. */
+const CHECKED_ELSEWHERE = new Set(['port', 'ticket-source', 'format'])
+
+/**
+ * Refuses a flag given an empty value (`--campaign=`, `--api-base "$UNSET"`), naming the flag
+ * and what it needs: a mistake on the command line, so a usage error (exit 2) in every kiosk
+ * command, never read as "not given" nor passed on (an empty campaign id was exit 1, `no
+ * campaign ""`, as if the data were wrong). `only`: the flags to look at (the Electron shell's
+ * argv carries Chromium's switches as well).
+ */
+export function refuseEmptyFlagValues(
+  tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>,
+  only?: ReadonlySet<string>,
+): void {
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined || t.value !== '') continue
+    if (CHECKED_ELSEWHERE.has(t.name) || (only !== undefined && !only.has(t.name))) continue
+    throw new UsageError(`--${t.name} needs ${FLAG_NEEDS[t.name] ?? 'a value'}`)
+  }
+}
+
 export const PROVISIONING_OPTIONS = {
   relay: { type: 'string' },
   'kiosk-id': { type: 'string' },
@@ -137,12 +170,15 @@ export function parseLaunchArgs(
   argv: readonly string[],
   env: Record<string, string | undefined> = {},
 ): LaunchArgs {
-  const { values } = parseArgs({
+  const options = { data: { type: 'string' }, ...PROVISIONING_OPTIONS } as const
+  const { values, tokens } = parseArgs({
     args: [...argv],
-    options: { data: { type: 'string' }, ...PROVISIONING_OPTIONS },
+    options,
     strict: false,
     allowPositionals: true,
+    tokens: true,
   })
+  refuseEmptyFlagValues(tokens, new Set(Object.keys(options)))
   // Lenient parsing types every value as string | boolean: a flag given without its value.
   const pick = (k: keyof ProvisioningValues | 'data') =>
     typeof values[k] === 'string' ? values[k] : undefined
