@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { portFromText } from '../shared/net-address'
+import { negativeValuesJoined, portFromText } from '../shared/net-address'
 import { pushUrlSchema as httpUrlSchema, SandboxOptionsError } from './options'
 import { startSandbox, type Sandbox } from './server'
 
@@ -66,7 +66,7 @@ export function parseCli(argv: string[]): CliCommand {
     return { kind: 'help' }
   }
   const { values, positionals, tokens } = parseArgs({
-    args: argv,
+    args: negativeValuesJoined(argv, new Set(['port'])),
     allowPositionals: true,
     strict: true,
     tokens: true,

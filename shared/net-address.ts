@@ -14,6 +14,36 @@ export function portFromText(text: string, opts: { min?: 0 | 1 } = {}): number |
   return port >= (opts.min ?? 0) && port <= 65535 ? port : null
 }
 
+/**
+ * `args` with `--port -1` written as `--port=-1`, for Node's parseArgs: it refuses a value that
+ * starts with a dash as "argument is ambiguous…", so a negative port never reached the program's
+ * own "--port must be …". Only the `flags` named (number-valued), and only a value that reads as
+ * a negative number; everything after `--` is left as it is.
+ */
+export function negativeValuesJoined(
+  args: readonly string[],
+  flags: ReadonlySet<string>,
+): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? ''
+    if (arg === '--') return [...out, ...args.slice(i)]
+    const next = args[i + 1]
+    if (
+      arg.startsWith('--') &&
+      flags.has(arg.slice(2)) &&
+      next !== undefined &&
+      /^-[0-9.]/.test(next)
+    ) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else {
+      out.push(arg)
+    }
+  }
+  return out
+}
+
 export interface HostPortText {
   /** The name or address, brackets off (`::1` for `[::1]`); its characters are the caller's to check. */
   host: string

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { parseWebArgs } from '../../electron/core/cli/cli-web'
 import { UsageError } from '../../electron/core/config/provisioning-args'
+import { parseArgs as parseRelayArgs } from '../../relay/cli-args'
 import { healthzUrl } from '../../relay/healthcheck'
 import { loadRelayConfig } from '../../relay/config'
 import { clientAddress } from '../../relay/console/request-origin'
@@ -26,11 +27,17 @@ describe('a port as typed', () => {
     expect(portFromText('0', { min: 1 })).toBeNull()
   })
 
+  // `--port -1` (the value as its own argument) got Node's parseArgs "argument is ambiguous…"
+  // instead: each program's own words, whichever way the value is given.
+  const asTyped = (text: string) => [[`--port=${text}`], ['--port', text]]
+
   it('kiosk web --port refuses the same slips in its own words', () => {
     for (const text of NOT_PORTS) {
-      expect(() => parseWebArgs([`--port=${text}`], {}), text).toThrow(
-        new UsageError('--port must be 0–65535'),
-      )
+      for (const args of asTyped(text)) {
+        expect(() => parseWebArgs(args, {}), args.join(' ')).toThrow(
+          new UsageError('--port must be 0–65535'),
+        )
+      }
     }
     expect(parseWebArgs(['--port', '080'], {}).port).toBe(80)
     expect(parseWebArgs(['--port', '0'], {}).port).toBe(0)
@@ -39,9 +46,11 @@ describe('a port as typed', () => {
 
   it('sandbox --port refuses the same slips in its own words', () => {
     for (const text of NOT_PORTS) {
-      expect(() => parseCli([`--port=${text}`]), text).toThrow(
-        '--port must be a port number (0–65535)',
-      )
+      for (const args of asTyped(text)) {
+        expect(() => parseCli(args), args.join(' ')).toThrow(
+          '--port must be a port number (0–65535)',
+        )
+      }
     }
     expect(parseCli(['--port', '080'])).toMatchObject({ port: 80 })
     expect(parseCli(['--port', '0'])).toMatchObject({ port: 0 })
@@ -54,6 +63,11 @@ describe('a port as typed', () => {
       const sources: Array<[Parameters<typeof loadRelayConfig>[0], string]> = [
         [{ env: { SCANDESK_RELAY_PORT: text } }, 'SCANDESK_RELAY_PORT'],
         [{ flags: { port: text } }, '--port'],
+        // As the relay's command line reads it, `--port -1` too.
+        ...asTyped(text).map((args): [Parameters<typeof loadRelayConfig>[0], string] => [
+          { flags: parseRelayArgs(args, new Set(['port']), new Set()).flags },
+          '--port',
+        ]),
       ]
       for (const [opts, source] of sources) {
         expect(() => loadRelayConfig(opts), `${text} from ${source}`).toThrow(

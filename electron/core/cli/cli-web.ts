@@ -14,7 +14,7 @@ import {
 import { startKioskRuntime, StartupError, type Provisioning } from '../kiosk-runtime'
 import { listenWeb, newWebSecret, type WebListener } from '../web/web-server'
 import { relayFrameOrigin } from '../../../shared/screen-paths'
-import { portFromText } from '../../../shared/net-address'
+import { negativeValuesJoined, portFromText } from '../../../shared/net-address'
 import { openFileKeyVault, VaultError } from '../config/vault'
 import { resetPinCommand } from './cli-reset-pin'
 import { lineLogger } from '../../../shared/server/log'
@@ -66,7 +66,7 @@ export function parseWebArgs(
   provisioning: Provisioning | null
 } {
   const { values, tokens } = parseArgs({
-    args,
+    args: negativeValuesJoined(args, new Set(['port'])),
     options: {
       port: { type: 'string', default: '5170' },
       data: { type: 'string' },
