@@ -13,6 +13,7 @@ import {
   RelayConfigError,
   ignoredConfigWarning,
   unknownEnvWarnings,
+  wechatAesKeyWarning,
   wechatTokenWarning,
   type RelayConfig,
 } from './config'
@@ -212,6 +213,8 @@ async function serve(config: RelayConfig, configWarning: string | null): Promise
   if (configWarning !== null) log.warn(configWarning)
   const tokenWarning = wechatTokenWarning(config.wechat.token)
   if (tokenWarning !== null) log.warn(tokenWarning)
+  const aesKeyWarning = wechatAesKeyWarning(config.wechat)
+  if (aesKeyWarning !== null) log.warn(aesKeyWarning)
   relay = await startRelay(config, { log })
   if (stopping !== null) closeAndExit(relay)
 }

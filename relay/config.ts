@@ -488,6 +488,24 @@ export function wechatTokenWarning(token: string): string | null {
 }
 
 /**
+ * Why a plain-mode `wechat.encodingAESKey` would stop the relay in compat or safe mode, or null.
+ * Plain mode does not use it, so it is not refused there (deploy samples carry placeholders), but
+ * said at start: otherwise it fails only on the day someone switches the mode. Never the key.
+ */
+export function wechatAesKeyWarning(wechat: {
+  mode: WechatMode
+  encodingAESKey: string
+}): string | null {
+  const key = wechat.encodingAESKey
+  if (wechat.mode !== 'plain' || key === '' || /^[A-Za-z0-9+/]{43}$/.test(key)) return null
+  return (
+    'wechat.encodingAESKey is not 43 base64 characters (A-Z a-z 0-9 + /), as WeChat gives it: ' +
+    'unused in plain mode, but the relay will refuse to start in compat or safe mode until it is ' +
+    "the EncodingAESKey from WeChat's server configuration"
+  )
+}
+
+/**
  * `--config` and `SCANDESK_RELAY_CONFIG` naming two files: `--config` wins and the variable's
  * file is not read (relay/README.md "Run"), which was said nowhere. Names both, never contents.
  */

@@ -418,6 +418,13 @@ describe('relay config', () => {
     expect(bad({ flags: { 'wechat-mode': 'safe', 'wechat-app-id': 'wx1' } })).toMatch(
       /wechat\.encodingAESKey must be 43 characters/,
     )
+    // "short" (a deploy sample's placeholder), as plain mode only warns of it.
+    expect(
+      bad({
+        env: { SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY: 'short' },
+        flags: { 'wechat-mode': 'compat', 'wechat-app-id': 'wx1' },
+      }),
+    ).toMatch(/wechat\.encodingAESKey must be 43 characters in compat mode/)
     // The cipher would refuse it at start, with neither the field nor where it came from.
     const aes = { SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY: '!'.repeat(43) }
     expect(bad({ env: aes, flags: { 'wechat-mode': 'compat', 'wechat-app-id': 'wx1' } })).toMatch(

@@ -1,11 +1,13 @@
 /**
  * A WeChat Token WeChat's server configuration would not take (not 3–32 letters or digits) is
  * said at start, on the deployed bundle, without the Token itself; the relay still starts with
- * it, as it always has. A Token WeChat takes gets no warning.
+ * it, as it always has. A Token WeChat takes gets no warning. So is a malformed EncodingAESKey in
+ * plain mode (compat and safe refuse it at start): deploy samples carry placeholders, and it fails
+ * only when someone switches the mode.
  */
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { wechatTokenWarning } from '../../relay/config'
+import { wechatAesKeyWarning, wechatTokenWarning } from '../../relay/config'
 import { tempDir } from './harness'
 import { ROOT, buildRelayBundle, spawnRelay, type RelayProcess } from './relay-process'
 
@@ -38,14 +40,33 @@ describe('wechatTokenWarning', () => {
   })
 })
 
+describe('wechatAesKeyWarning', () => {
+  const key = 'Abc0+/'.repeat(8).slice(0, 43)
+
+  it('is null in plain mode for no key or 43 base64 characters, and in compat/safe (refused there)', () => {
+    expect(wechatAesKeyWarning({ mode: 'plain', encodingAESKey: '' })).toBeNull()
+    expect(wechatAesKeyWarning({ mode: 'plain', encodingAESKey: key })).toBeNull()
+    expect(wechatAesKeyWarning({ mode: 'compat', encodingAESKey: 'short' })).toBeNull()
+  })
+
+  it('names the setting and the rule for any other key in plain mode, never the key', () => {
+    for (const bad of ['short', `${key}=`, '!'.repeat(43), `${key.slice(1)} `]) {
+      const warning = wechatAesKeyWarning({ mode: 'plain', encodingAESKey: bad })
+      expect(warning, bad).toMatch(/wechat\.encodingAESKey is not 43 base64 characters/)
+      expect(warning).toMatch(/compat or safe mode/)
+      expect(warning).not.toContain(bad)
+    }
+  })
+})
+
 describe('the relay at start', () => {
-  async function start(token: string): Promise<RelayProcess> {
+  async function start(token: string, env: Record<string, string> = {}): Promise<RelayProcess> {
     const dir = tempDir('relay-token-warning-')
     dirs.push(dir)
     const relay = await spawnRelay(
       process.execPath,
       [bundle.entry, '--port', '0', '--host', '127.0.0.1', '--data', dir],
-      { cwd: ROOT, env: { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: token } },
+      { cwd: ROOT, env: { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: token, ...env } },
     )
     relays.push(relay)
     return relay
@@ -56,6 +77,18 @@ describe('the relay at start', () => {
     const relay = await start('my-secret-token')
     expect(warned(relay)).toHaveLength(1)
     expect(JSON.stringify(relay.log)).not.toContain('my-secret-token')
+    expect((await fetch(`${relay.url}/healthz`)).status).toBe(200)
+    relay.child.kill('SIGTERM')
+    expect(await relay.exited).toEqual({ code: 0, signal: null })
+  }, 60_000)
+
+  it('warns once about a plain-mode EncodingAESKey compat/safe would refuse, and serves anyway', async () => {
+    const relay = await start('ScanDesk2026', { SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY: 'short' })
+    const aes = relay.log.filter((l) => l.msg.includes('wechat.encodingAESKey'))
+    expect(aes).toHaveLength(1)
+    expect(aes[0]?.level).toBe('warn')
+    expect(JSON.stringify(relay.log)).not.toContain('short')
+    expect(warned(relay)).toHaveLength(0)
     expect((await fetch(`${relay.url}/healthz`)).status).toBe(200)
     relay.child.kill('SIGTERM')
     expect(await relay.exited).toEqual({ code: 0, signal: null })
