@@ -233,7 +233,6 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
 
   interface CallOptions<T> {
     signIn?: boolean
-    contentType?: string
     /** Sent besides the usual ones (If-Match). */
     headers?: Record<string, string>
     /** An error answer with a body this call understands (a refused roster) is its answer. */
@@ -288,25 +287,22 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     body?: unknown,
     {
       signIn = false,
-      contentType = 'application/json',
       headers = {},
       refusal,
       notModified,
     }: CallOptions<z.infer<S>> = {},
   ): Promise<{ data: z.infer<S>; headers: Headers }> {
     let res: Response
-    // A Blob (a roster file) goes as it is; anything else as JSON.
-    const raw = body instanceof Blob
     try {
       res = await doFetch(`${API_BASE}${path}`, {
         method,
         credentials: 'same-origin',
         headers: {
           accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': contentType }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...headers,
         },
-        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
+        body: body === undefined ? undefined : JSON.stringify(body),
       })
     } catch {
       throw new ConsoleApiError('network', 0)
