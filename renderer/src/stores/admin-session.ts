@@ -46,9 +46,11 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
     sessionTimer = setTimeout(expireIfQuiet, touchedAt + ADMIN_SESSION_IDLE_MS - Date.now())
   }
 
-  /** The core's session is over by now, unless a call on its way extends it (checked on return). */
+  /**
+   * Ends the session if the core's is over by now: not while a call is on its way, which may
+   * extend it (checked again when it returns, extended or not).
+   */
   function expireIfQuiet(): void {
-    sessionTimer = null
     if (!unlocked.value || callsInFlight > 0) return
     if (Date.now() < touchedAt + ADMIN_SESSION_IDLE_MS) return
     sessionEnded()
@@ -141,13 +143,9 @@ export const useAdminSessionStore = defineStore('adminSession', () => {
       throw e
     } finally {
       callsInFlight--
-      expireIfDue()
+      // A call that failed for another reason may not have extended the session.
+      expireIfQuiet()
     }
-  }
-
-  /** A call that failed for another reason may not have extended the session: check the clock. */
-  function expireIfDue(): void {
-    if (callsInFlight === 0 && Date.now() >= touchedAt + ADMIN_SESSION_IDLE_MS) expireIfQuiet()
   }
 
   return {
