@@ -353,9 +353,11 @@ export async function startRelay(
 
   let draining = false
   const noticeProxy = proxyTrustWarning(config.trustProxyHops, log)
+  // Every body's pace but a file upload's (which names its own): one object for all requests.
+  const bodyPace = requestBodyPace(config)
   const server = createServer(httpServerOptions(config), (req, res) => {
     noticeProxy(req)
-    paceBody(req, requestBodyPace(config))
+    paceBody(req, bodyPace)
     if (draining) {
       // A request on a kept-alive connection after SIGTERM: WeChat retries a 5xx (and, with
       // the connection closed, may reach another instance); the body is never read.
