@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { repeatedFlag } from '../shared/cli-tokens'
 import { negativeValuesJoined, portFromText } from '../shared/net-address'
 import { pushUrlSchema as httpUrlSchema, SandboxOptionsError } from './options'
 import { startSandbox, type Sandbox } from './server'
@@ -86,12 +87,8 @@ export function parseCli(argv: string[]): CliCommand {
     },
   })
   // Not the last one silently (`--port 8788 --port 8789`); values unsaid (a flag may be a secret).
-  const named = new Set<string>()
-  for (const t of tokens) {
-    if (t.kind !== 'option' || t.value === undefined) continue // --json twice is still --json
-    if (named.has(t.name)) throw new Error(`--${t.name} is given twice; give it once`)
-    named.add(t.name)
-  }
+  const twice = repeatedFlag(tokens)
+  if (twice !== null) throw new Error(`--${twice} is given twice; give it once`)
   // An empty value (a variable that expanded to nothing) must not pass as a default.
   if (values.openid === '') throw new Error('--openid needs a value')
   if (values.sandbox === '') throw new Error('--sandbox needs the sandbox URL')

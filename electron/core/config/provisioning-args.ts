@@ -8,6 +8,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { repeatedFlag, type ArgToken } from '../../../shared/cli-tokens'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../../shared/url-rule'
 import type { Provisioning } from '../kiosk-runtime'
 
@@ -21,15 +22,9 @@ export class UsageError extends Error {
  * flag, never its values, as the relay's and the sandbox's commands do. A switch said twice stays
  * one.
  */
-export function refuseRepeatedFlags(
-  tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>,
-): void {
-  const seen = new Set<string>()
-  for (const t of tokens) {
-    if (t.kind !== 'option' || t.name === undefined || t.value === undefined) continue
-    if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice; give it once`)
-    seen.add(t.name)
-  }
+export function refuseRepeatedFlags(tokens: ReadonlyArray<ArgToken>): void {
+  const twice = repeatedFlag(tokens)
+  if (twice !== null) throw new UsageError(`--${twice} is given twice; give it once`)
 }
 
 /** What each kiosk flag's value is, for the usage error an empty one gets. */
@@ -55,7 +50,7 @@ const CHECKED_ELSEWHERE = new Set(['port', 'ticket-source', 'format'])
  * argv carries Chromium's switches as well).
  */
 export function refuseEmptyFlagValues(
-  tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>,
+  tokens: ReadonlyArray<ArgToken>,
   only?: ReadonlySet<string>,
 ): void {
   for (const t of tokens) {
