@@ -234,13 +234,13 @@ function typedFolder(out: string): string {
   return dirname(out.replace(/[\\/]+$/, '') || out)
 }
 
-/** What to say for `out` that is a folder: a file in it to name instead. */
 /** The format an --out file's extension names (any case), or null for another name. */
 function formatNamedBy(out: string): 'csv' | 'xlsx' | null {
   const ext = extname(out).toLowerCase()
   return ext === '.csv' ? 'csv' : ext === '.xlsx' ? 'xlsx' : null
 }
 
+/** What to say for `out` that is a folder: a file in it to name instead. */
 function isAFolder(out: string, format: 'csv' | 'xlsx'): string {
   return `it is a folder; name a file in it, such as ${join(out, `attendance.${format}`)}`
 }
