@@ -468,9 +468,8 @@ async function readCsv(data: Buffer): Promise<string[][]> {
     start = end + 1
   }
   await nextTurn()
-  // After the line check: delimiterOf splits the header line.
-  const delimiter = delimiterOf(text, eol)
-  const oneColumn = isOneColumn(text, eol)
+  // After the line check: the header line is split here.
+  const { delimiter, oneColumn } = headerSeparators(text, eol)
   let separators = 0
   for (let at = text.indexOf(delimiter); at !== -1; at = text.indexOf(delimiter, at + 1)) {
     if (++separators > MAX_CSV_SEPARATORS) {
@@ -564,33 +563,31 @@ function lineEndOf(text: string): '\r' | '\n' {
  * separator is a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma.
  */
 export function delimiterOf(text: string, eol: '\r' | '\n' = lineEndOf(text)): string {
-  const header = headerLine(text, eol)
-  const count = (d: string) => header.split(d).length - 1
-  let best = ','
-  for (const d of [';', '\t']) if (count(d) > count(best)) best = d
-  return best
+  return headerSeparators(text, eol).delimiter
 }
 
 /**
- * The header line without its quoted parts: the first line that is not empty (validateTable's
- * header, the first row not blank).
+ * The header line (the first that is not empty: validateTable's header, the first row not
+ * blank), outside quotes: its separator (`delimiterOf`), and whether it has none of any kind
+ * (`oneColumn`): a list of names typed one a line, where a comma ("Smith, John") is part of the
+ * name, not a column.
  */
-function headerLine(text: string, eol: '\r' | '\n'): string {
+function headerSeparators(
+  text: string,
+  eol: '\r' | '\n',
+): { delimiter: string; oneColumn: boolean } {
   let start = 0
   let end = text.indexOf(eol)
   while (end !== -1 && text.slice(start, end).trim() === '') {
     start = end + 1
     end = text.indexOf(eol, start)
   }
-  return text.slice(start, end === -1 ? text.length : end).replace(/"[^"]*"/g, '')
+  const header = text.slice(start, end === -1 ? text.length : end).replace(/"[^"]*"/g, '')
+  const count = (d: string) => header.split(d).length - 1
+  let delimiter = ','
+  for (const d of [';', '\t']) if (count(d) > count(delimiter)) delimiter = d
+  return { delimiter, oneColumn: !/[,;\t]/.test(header) }
 }
-
-/**
- * Whether the header names one column only (no separator of any kind outside quotes): a list
- * of names typed one a line, where a comma ("Smith, John") is part of the name, not a column.
- */
-const isOneColumn = (text: string, eol: '\r' | '\n'): boolean =>
-  !/[,;\t]/.test(headerLine(text, eol))
 
 /**
  * In a worker thread (shared/roster/xlsx-thread.ts): exceljs reads a workbook in one
