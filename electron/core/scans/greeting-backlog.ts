@@ -19,14 +19,14 @@ export const GREETING_BACKLOG_LIMIT = 50
 
 export class GreetingBacklog {
   /** By eventId, in the order they were emitted (a Map keeps insertion order). */
-  private readonly entries = new Map<string, { greeting: Greeting; since: number }>()
+  private readonly entries = new Map<string, Greeting>()
 
   constructor(private readonly o: GreetingBacklogOptions) {}
 
-  /** A greeting just emitted for a scan made at `since` (the core's clock). */
-  add(greeting: Greeting, since: number): void {
+  /** A greeting just emitted, for a scan made at its `at` (the core's clock). */
+  add(greeting: Greeting): void {
     this.entries.delete(greeting.eventId)
-    this.entries.set(greeting.eventId, { greeting, since })
+    this.entries.set(greeting.eventId, greeting)
     const limit = this.o.limit ?? GREETING_BACKLOG_LIMIT
     for (const id of this.entries.keys()) {
       if (this.entries.size <= limit) break
@@ -47,9 +47,9 @@ export class GreetingBacklog {
   recent(): Greeting[] {
     const now = this.o.now()
     const out: Greeting[] = []
-    for (const [id, e] of this.entries) {
-      if (now - e.since > this.o.windowMs) this.entries.delete(id)
-      else out.push(e.greeting)
+    for (const [id, g] of this.entries) {
+      if (now - g.at > this.o.windowMs) this.entries.delete(id)
+      else out.push(g)
     }
     return out
   }

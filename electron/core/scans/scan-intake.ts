@@ -62,10 +62,9 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       if (campaign && (live || recent)) {
         // Its age counts from the scan as above; a live one's from now (the relay's clock may
         // be off and its Date unknown, which is why a live scan is greeted whatever its
-        // receivedAt). The screen ages it from the same instant, its `at`.
-        const since = live ? now : Math.min(now, at)
-        const greeting = makeGreeting(row, campaign, since)
-        d.backlog.add(greeting, since)
+        // receivedAt). The backlog and the screen age it from that instant, its `at`.
+        const greeting = makeGreeting(row, campaign, live ? now : Math.min(now, at))
+        d.backlog.add(greeting)
         d.events.emit('greeting', greeting)
       }
       d.pool.scanned(frame.scene)
