@@ -41,7 +41,7 @@ export const useGreetingStore = defineStore('greetings', () => {
   const active = ref(false)
   const seen = new Set<string>()
   /** When each waiting greeting's visitor scanned (`scannedAt`, on the page's clock). */
-  const arrivedAt = new Map<string, number>()
+  const scanTimes = new Map<string, number>()
   let timer: ReturnType<typeof setTimeout> | null = null
   let shownAt = 0
   let shownFor = 0
@@ -67,8 +67,8 @@ export const useGreetingStore = defineStore('greetings', () => {
   function dropStale(): void {
     const now = Date.now()
     const fresh = waiting.value.filter((g) => {
-      if (now - (arrivedAt.get(g.eventId) ?? now) <= GREETING_STALE_MS) return true
-      arrivedAt.delete(g.eventId)
+      if (now - (scanTimes.get(g.eventId) ?? now) <= GREETING_STALE_MS) return true
+      scanTimes.delete(g.eventId)
       return false
     })
     if (fresh.length < waiting.value.length) waiting.value = fresh
@@ -77,7 +77,7 @@ export const useGreetingStore = defineStore('greetings', () => {
   function enqueue(greeting: Greeting): void {
     if (!remember(greeting.eventId)) return
     dropStale()
-    arrivedAt.set(greeting.eventId, scannedAt(greeting, Date.now()))
+    scanTimes.set(greeting.eventId, scannedAt(greeting, Date.now()))
     waiting.value.push(greeting)
     if (!current.value) showNext()
     else hurry()
@@ -110,7 +110,7 @@ export const useGreetingStore = defineStore('greetings', () => {
     const shown = current.value
     current.value = null
     if (shown) {
-      arrivedAt.delete(shown.eventId)
+      scanTimes.delete(shown.eventId)
       // Best effort: the core only records it (the attendance row's greeting_shown). If the
       // call fails the row stays unmarked; nothing offers the greeting again.
       api.greetingShown({ eventId: shown.eventId }).catch(() => undefined)
