@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { jsonErrorPlace } from '../shared/json-place'
+import { isEncodingAESKey } from '../shared/wechat/crypto'
 import { portFromText, splitHostPort } from '../shared/net-address'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
@@ -311,7 +312,7 @@ export const relayConfigSchema = z
         path: ['wechat', 'encodingAESKey'],
         message: `must be 43 characters in ${c.wechat.mode} mode`,
       })
-    } else if (!/^[A-Za-z0-9+/]{43}$/.test(c.wechat.encodingAESKey)) {
+    } else if (!isEncodingAESKey(c.wechat.encodingAESKey)) {
       // As the cipher (shared/wechat/crypto.ts) takes it, checked here to name field and source.
       ctx.addIssue({
         code: 'custom',
@@ -497,7 +498,7 @@ export function wechatAesKeyWarning(wechat: {
   encodingAESKey: string
 }): string | null {
   const key = wechat.encodingAESKey
-  if (wechat.mode !== 'plain' || key === '' || /^[A-Za-z0-9+/]{43}$/.test(key)) return null
+  if (wechat.mode !== 'plain' || key === '' || isEncodingAESKey(key)) return null
   return (
     'wechat.encodingAESKey is not 43 base64 characters (A-Z a-z 0-9 + /), as WeChat gives it: ' +
     'unused in plain mode, but the relay will refuse to start in compat or safe mode until it is ' +

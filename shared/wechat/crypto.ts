@@ -18,6 +18,11 @@ const BASE64_KEY = /^[A-Za-z0-9+/]{43}$/
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
+/** Whether `key` has an EncodingAESKey's form, 43 base64 characters, as parseEncodingAESKey takes it. */
+export function isEncodingAESKey(key: string): boolean {
+  return BASE64_KEY.test(key)
+}
+
 /** Decodes the 43-character EncodingAESKey into the 32-byte AES key. */
 export function parseEncodingAESKey(key: string): Buffer {
   // Buffer.from(base64) silently skips bad characters, so check the alphabet first.
