@@ -285,12 +285,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     path: string,
     schema: S,
     body?: unknown,
-    {
-      signIn = false,
-      headers = {},
-      refusal,
-      notModified,
-    }: CallOptions<z.infer<S>> = {},
+    { signIn = false, headers = {}, refusal, notModified }: CallOptions<z.infer<S>> = {},
   ): Promise<{ data: z.infer<S>; headers: Headers }> {
     let res: Response
     try {
