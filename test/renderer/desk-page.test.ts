@@ -2,7 +2,7 @@
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
-import type { RosterEntry } from '../../shared/domain'
+import type { AttendanceRow, RosterEntry } from '../../shared/domain'
 import AdminView from '../../renderer/src/admin/AdminView.vue'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
@@ -76,6 +76,48 @@ describe('desk page', () => {
     expect(row.find('.badge').classes()).toContain('good')
     expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
     expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(true)
+  })
+
+  it('marks every guest the live check-ins name, the shown one and the listed ones', async () => {
+    const fake = createFakeKioskApi()
+    const guests = Array.from({ length: 40 }, (_, i) => entry(String(i + 1), 'ACME', `G${i + 1}`))
+    fake.api.searchRoster.mockResolvedValue(guests)
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(Date.now(), { rosterEntry: { id: '1', name: guests[0].name } }),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+
+    const row = (n: number): AttendanceRow => ({
+      id: n,
+      eventId: `e${n}`,
+      campaignId: 'c1',
+      kioskId: 'desk-1',
+      openid: `o${n}`,
+      scene: 'desk-1:t',
+      kind: 'scan',
+      createTime: 1_700_000_000 + n,
+      receivedAt: 1_700_000_000_000 + n,
+      firstVisit: true,
+      checkInNumber: n,
+      rosterEntryId: String(n),
+      rosterName: `Guest ${n}`,
+      greetingShown: true,
+      unknownTicket: false,
+      fallback: false,
+    })
+    // Every other guest checks in, one event each, the shown guest among them.
+    for (let n = 1; n <= 40; n += 2) fake.emit('attendance', row(n))
+    await flushPromises()
+
+    const badges = wrapper.findAll('[data-testid="desk-result"] .badge')
+    expect(badges.map((b, i) => [i + 1, b.classes().includes('good')])).toEqual(
+      guests.map((_, i) => [i + 1, i % 2 === 0]),
+    )
+    expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
   })
 
   it('web mode: re-reads the results when the event stream comes back after a drop', async () => {

@@ -16,7 +16,9 @@ export const useDeskStore = defineStore('desk', () => {
   /**
    * Roster entry ids seen checking in while this page is open: from the live events, and from
    * a re-read of the results (the page re-reads them each time it is shown, as after unlocking
-   * again: a check-in while the admin area was locked sent the renderer no event).
+   * again: a check-in while the admin area was locked sent the renderer no event). Added to in
+   * place (Vue's reactive Set tracks `has` per id): a copy per check-in grew quadratic with the
+   * desk's check-ins.
    */
   const checkedIn = ref(new Set<string>())
   let searchSeq = 0
@@ -38,7 +40,7 @@ export const useDeskStore = defineStore('desk', () => {
     if (!shown || checkedIn.value.has(shown.id)) return
     const now = found.find((e) => e.id === shown.id)
     if (now && now.checkedInAt !== null && now.checkedInAt !== shownCheckedInAt) {
-      checkedIn.value = new Set(checkedIn.value).add(shown.id)
+      checkedIn.value.add(shown.id)
     }
   }
 
@@ -60,7 +62,7 @@ export const useDeskStore = defineStore('desk', () => {
     const stops = [
       api.on('attendance', (row) => {
         if (!row.rosterEntryId) return
-        checkedIn.value = new Set(checkedIn.value).add(row.rosterEntryId)
+        checkedIn.value.add(row.rosterEntryId)
       }),
     ]
     const reopen = kioskStreamSignals(api)?.onReopen(() => void search().catch(() => undefined))
