@@ -113,6 +113,26 @@ describe('the campaign editor with a rally', () => {
     expect(sent?.stampNames).toEqual({ 'hall-a': 'A 区' })
   })
 
+  it("names every revoked booth still in the rally, in each language's list style", async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a' }),
+      makeKiosk({ id: 'hall-b', revoked: true, online: false }),
+      makeKiosk({ id: 'hall-c', revoked: true, online: false }),
+    ])
+    fake.api.campaign.mockResolvedValue({
+      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b', 'hall-c'] }),
+      etag: '"7"',
+    })
+    const { wrapper, i18n } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    const note = () => wrapper.get('[data-testid="stamps-revoked"]').text()
+    expect(note()).toContain('hall-b、hall-c')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(note()).toContain('hall-b, hall-c')
+  })
+
   it('shows a revoked booth still in the rally, marked, so it can be unticked and saved without it', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([

@@ -374,7 +374,11 @@ export const en: MessageSchema = {
     },
   },
   date: dateMessages['en'],
-  language: { label: 'Language' },
+  language: {
+    label: 'Language',
+    /** Between the items of a list in running text (booth ids). */
+    listSeparator: ', ',
+  },
   errors: {
     unauthorized: 'Your session ended; sign in again',
     ambiguous_session:

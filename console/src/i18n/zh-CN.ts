@@ -360,7 +360,11 @@ export const zhCN = {
     },
   },
   date: dateMessages['zh-CN'],
-  language: { label: '语言' },
+  language: {
+    label: '语言',
+    /** Between the items of a list in running text (booth ids). */
+    listSeparator: '、',
+  },
   errors: {
     unauthorized: '登录已失效，请重新登录',
     ambiguous_session:
