@@ -10,7 +10,9 @@
  * Retry-After, like the ticket proxy): without it a kiosk token could make the relay call
  * `qrcode/create` without end while WeChat refuses (spending the account's daily quota the
  * booths' tickets need), and while the store cannot save what WeChat made, every call made one
- * more permanent code. A stored code is answered without WeChat and never limited.
+ * more permanent code. A stored code is answered without WeChat and never limited. A code
+ * WeChat made that the store failed to save is kept in memory and saved by the next call, so
+ * a kiosk retrying through a store blip gets that code and no second one is made.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
@@ -57,6 +59,11 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
   const limiter = new TicketLimiter(FALLBACK_CREATION_LIMITS, now)
   /** Concurrent first calls on this instance share one creation. */
   const creating = new Map<string, Promise<FallbackCodeRecord | null>>()
+  /**
+   * Codes WeChat made whose saving failed (a store blip): the next call saves this one rather
+   * than asking WeChat for another permanent code. Per instance, so a restart forgets it.
+   */
+  const unsaved = new Map<string, FallbackCodeRecord>()
 
   async function create(wechat: WechatClient, kioskId: string): Promise<FallbackCodeRecord | null> {
     for (let poll = 0; ; poll++) {
@@ -68,16 +75,18 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
         try {
           const raced = await store.fallbackCode(kioskId)
           if (raced !== null) return raced
-          const scene = fallbackScene(kioskId)
-          const body = buildQrCreateBody({ action: 'QR_LIMIT_STR_SCENE', sceneStr: scene })
-          const created = await wechat.createQrCode(body)
-          log.info('fallback code created', { kioskId })
-          return await store.saveFallbackCode(kioskId, {
-            ticket: created.ticket,
-            url: created.url,
-            scene,
-            createdAt: now(),
-          })
+          let made = unsaved.get(kioskId)
+          if (made === undefined) {
+            const scene = fallbackScene(kioskId)
+            const body = buildQrCreateBody({ action: 'QR_LIMIT_STR_SCENE', sceneStr: scene })
+            const created = await wechat.createQrCode(body)
+            log.info('fallback code created', { kioskId })
+            made = { ticket: created.ticket, url: created.url, scene, createdAt: now() }
+            unsaved.set(kioskId, made)
+          }
+          const saved = await store.saveFallbackCode(kioskId, made)
+          unsaved.delete(kioskId)
+          return saved
         } finally {
           await release().catch(() => {})
         }

@@ -207,6 +207,26 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)'
     for (let i = 0; i < 10; i++) expect((await fallbackCode(relay, other)).status).toBe(200)
   })
 
+  it('keeps a code WeChat made but the store could not save, and saves it on the next call', async () => {
+    // The kiosk's retry after a store blip must not make a second permanent code: WeChat
+    // already made one for this scene, and the account may make only 100,000 ever.
+    const fake = await wechat(0)
+    const relay = await relayOn(backend, fake)
+    const token = await relay.addKiosk('booth-s')
+    const save = vi
+      .spyOn(relay.store, 'saveFallbackCode')
+      .mockRejectedValueOnce(new Error('store write failed'))
+    const failed = await fallbackCode(relay, token)
+    expect(failed.status).toBeGreaterThanOrEqual(500)
+    expect(await relay.store.fallbackCode('booth-s')).toBeNull()
+    save.mockRestore()
+    const retried = await fallbackCode(relay, token)
+    expect(retried.status).toBe(200)
+    expect(fallbackCodeResponseSchema.parse(retried.json).url).toBe('http://weixin.qq.com/q/fb1')
+    expect(fake.creates).toHaveLength(1)
+    expect((await relay.store.fallbackCode('booth-s'))?.url).toBe('http://weixin.qq.com/q/fb1')
+  })
+
   it('routes scans of the fallback scene to its kiosk, one event per visitor', async () => {
     const fake = await wechat(0)
     const relay = await relayOn(backend, fake)
