@@ -254,6 +254,39 @@ describe('keeping the fallback code', () => {
     expect(calls).toBe(3)
   })
 
+  it('waits as long as the relay’s 429 Retry-After says before asking again', async () => {
+    let t = T0
+    const db = openKioskDb(join(tempDir(), 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    let calls = 0
+    const source: FallbackSource = {
+      kind: 'proxy',
+      create: () => {
+        calls++
+        return Promise.reject(
+          new TicketSourceError('rate_limited', 'relay rate limit', { retryAfterMs: 60_000 }),
+        )
+      },
+    }
+    const codes = new FallbackCodes({ db, now: () => t, random: () => 1, onReady: () => {} })
+    codes.setSource(source, 'c1')
+    await codes.whenIdle()
+    expect(calls).toBe(1)
+    // Its own backoff after one failure is a second; the relay asked for a minute.
+    for (let i = 0; i < 59; i++) {
+      t += 1000
+      codes.ensure()
+      await codes.whenIdle()
+    }
+    expect(calls).toBe(1)
+    t += 1000
+    codes.ensure()
+    await codes.whenIdle()
+    expect(calls).toBe(2)
+  })
+
   it('creates it directly with the AppSecret as a permanent QR_LIMIT_STR_SCENE code', async () => {
     const p = await startPlatform()
     const creds = p.sandbox.credentials()

@@ -162,7 +162,10 @@ export class FallbackCodes {
         : { code: 'other', params: {} }
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, BASE_BACKOFF_MS * 2 ** (this.failures - 1))
-    this.backoffMs = base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    const jittered = base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    // The relay's 429 (its per-kiosk creation limit) says how long: asking sooner is refused.
+    const relayWait = err instanceof TicketSourceError ? (err.retryAfterMs ?? 0) : 0
+    this.backoffMs = Math.max(jittered, relayWait)
     this.nextAttemptAt = this.o.now() + this.backoffMs
   }
 }
