@@ -452,6 +452,7 @@ export class KioskCore {
                 kioskId: target.kioskId,
                 fallbackCampaignId: this.activeCampaign()?.id ?? UNASSIGNED_CAMPAIGN,
               },
+              relayCampaignId: this.relayCampaign()?.id ?? null,
               greetWindowMs: this.greetWindowMs,
               backlog: this.greetings,
             },

@@ -90,6 +90,7 @@ describe('greeting backlog', () => {
         pool: { scanned: () => undefined },
         now: () => now,
         context: { kioskId: 'booth-1', fallbackCampaignId: 'expo' },
+        relayCampaignId: null,
         greetWindowMs: 60_000,
         backlog: { add: (g) => void added.push([g.eventId, g.at]) },
       },

@@ -229,6 +229,47 @@ describe('campaign frame', () => {
     expect(seen.map((g) => g.texts.en)).toEqual(['en first #5', 'AGAIN 5'])
   })
 
+  it('a code shown before the booth moved, scanned after, counts where the relay counted it', async () => {
+    // At the booth: o_a checked in at expo-2026 as no. 5; the organizer moves the booth to
+    // next-2026 while a visitor's phone still holds the expo-2026 code. The relay counts that
+    // live scan in next-2026 (its no. 1): the booth records and greets it there too, and leaves
+    // o_a's expo-2026 number alone.
+    const relay = await fakeV2Relay()
+    relay.onHello((c) =>
+      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 1 }),
+    )
+    const { core, greetings: seen } = kiosk(relay)
+    const codeOfA = await waitFor(() => {
+      const t = core.pool.current()
+      return t && core.tickets.byScene(t.scene)?.campaignId === 'expo-2026' ? t : undefined
+    }, 'an expo-2026 code')
+    const conn = relay.current() as FakeConn
+    conn.send(scan(1, { openid: 'o_a', scene: codeOfA.scene, number: 5, firstInCampaign: true }))
+    await waitFor(() => seen.length === 1, 'first greeting')
+    const b = { first: 'B first {number}', returning: 'B back {number}', named: 'B {name}' }
+    const next = relayCampaign({ id: 'next-2026', greetings: { 'zh-CN': b, en: b } })
+    conn.send({ type: 'campaign', campaign: next, version: 2 })
+    conn.send(scan(2, { openid: 'o_a', scene: codeOfA.scene, number: 1, firstInCampaign: true }))
+    await waitFor(() => seen.length === 2, 'greeting after the move')
+    expect(seen.map((g) => g.texts.en)).toEqual(['en first #5', 'B first 1'])
+    expect(core.attendance.byEventId('ev-1')).toMatchObject({
+      campaignId: 'expo-2026',
+      checkInNumber: 5,
+    })
+    expect(core.attendance.byEventId('ev-2')).toMatchObject({
+      campaignId: 'next-2026',
+      checkInNumber: 1,
+      firstVisit: true,
+    })
+    const numbers = core.db
+      .prepare('SELECT campaign_id AS c, check_in_number AS n FROM visitors ORDER BY c')
+      .all()
+    expect(numbers).toEqual([
+      { c: 'expo-2026', n: 5 },
+      { c: 'next-2026', n: 1 },
+    ])
+  })
+
   it('counts as returning a visitor whose first visit was at another booth, as its own rows say', async () => {
     const relay = await fakeV2Relay()
     relay.onHello((c) =>
@@ -543,10 +584,11 @@ describe('desk bindings', () => {
   it('a desk code scanned before its booth moved still sends the bind for the campaign of the scan', async () => {
     const { relay, core, shown } = await deskCodeOnceRostered()
     // Offline, the guest scans the desk code (the relay counts it in expo-2026); the organizer
-    // moves the booth; back online, the new campaign comes first, then the scan.
+    // moves the booth; back online, the new campaign comes first, then the scan (replayed: the
+    // relay stored it before this link's welcome).
     relay.onHello((c) =>
       c.send(
-        welcome,
+        { ...welcome, headSeq: 1 },
         {
           type: 'campaign',
           campaign: relayCampaign({ id: 'next-2026', mode: 'desk' }),

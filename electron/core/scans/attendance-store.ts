@@ -35,6 +35,13 @@ export interface ScanContext {
   kioskId: string
   /** Used when the scene's ticket is unknown (or was shown before any campaign). */
   fallbackCampaignId: string
+  /**
+   * The campaign the relay counted this scan in, when the kiosk knows it (a live scan the relay
+   * numbered: its campaign is the one the kiosk holds now). It wins over the code's own: a code
+   * shown before the booth moved, scanned after, counts in the booth's new campaign, as at the
+   * relay (relay/README.md "Campaigns").
+   */
+  countedIn?: string
 }
 
 export interface AttendanceOwners {
@@ -180,7 +187,7 @@ export class AttendanceStore {
     if (this.q.seen.get(s.id) !== undefined) return { inserted: false }
     const ticket = tickets.byScene(s.scene)
     if (ticket) tickets.markScanned(s.scene)
-    const campaignId = ticket?.campaignId ?? where.fallbackCampaignId
+    const campaignId = where.countedIn ?? ticket?.campaignId ?? where.fallbackCampaignId
     const visitor = this.visitor(campaignId, s)
 
     // Desk mode: the personal code binds whoever scanned it to that registration.

@@ -30,6 +30,14 @@ export interface ScanIntakeDeps {
   now: () => number
   /** This link's kiosk, and where scans of codes we have no record of are counted. */
   context: ScanContext
+  /**
+   * The relay campaign the kiosk holds for this link, or null. A live scan the relay numbered
+   * was counted there: the relay sends a move's campaign frame before the scans it then counts
+   * in the new campaign (only a push racing the move itself, or a move another relay instance
+   * heard of later, can come after it counted in the old one: the scan frame names no
+   * campaign). A replayed one may predate the move, so it keeps its code's campaign.
+   */
+  relayCampaignId: string | null
   /** Replayed scans older than this get no greeting: the visitor has long walked on. */
   greetWindowMs: number
   /** Keeps each greeting until the screen shows it, for a page that was not listening. */
@@ -48,7 +56,9 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
   const fresh = d.cursor.commit(last.frame.seq, () => {
     const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean; at: number }> = []
     for (const { frame, live, relayAheadMs = 0 } of batch) {
-      const r = d.attendance.record(frame, d.context, now)
+      const counted = live && frame.number !== undefined ? d.relayCampaignId : null
+      const where = counted === null ? d.context : { ...d.context, countedIn: counted }
+      const r = d.attendance.record(frame, where, now)
       // When the relay received it, on the kiosk's clock (the relay's may be hours apart).
       if (r.inserted) rows.push({ row: r.row, frame, live, at: frame.receivedAt - relayAheadMs })
     }
