@@ -212,11 +212,14 @@ export async function startCutProxy(target: string): Promise<{
   restore(): void
   /** Keeps connections open but silently drops all bytes (a dead Wi-Fi link). */
   blackhole(on: boolean): void
+  /** Bytes handed on from the relay to the kiosk so far, over every connection. */
+  downBytes(): number
   close(): Promise<void>
 }> {
   const { hostname, port } = new URL(target)
   let down = false
   let hole = false
+  let passedDown = 0
   const pairs = new Set<[net.Socket, net.Socket]>()
   const server = net.createServer((client) => {
     if (down) return client.destroy()
@@ -224,7 +227,11 @@ export async function startCutProxy(target: string): Promise<{
     const pair: [net.Socket, net.Socket] = [client, upstream]
     pairs.add(pair)
     client.on('data', (d) => !hole && upstream.write(d))
-    upstream.on('data', (d) => !hole && client.write(d))
+    upstream.on('data', (d: Buffer) => {
+      if (hole) return
+      passedDown += d.length
+      client.write(d)
+    })
     const end = () => {
       client.destroy()
       upstream.destroy()
@@ -255,6 +262,7 @@ export async function startCutProxy(target: string): Promise<{
     blackhole: (on: boolean) => {
       hole = on
     },
+    downBytes: () => passedDown,
     close: async () => {
       closeAllPairs()
       await new Promise<void>((r) => server.close(() => r()))
