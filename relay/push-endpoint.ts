@@ -40,6 +40,7 @@ import { routeScene } from './scene-router'
 import { storeErrorAction, storeErrorText, type StoreHealth } from './store-health'
 import { eventIdOf } from './store/store-util'
 import type { CampaignRecord } from './store/campaign-types'
+import type { Stamped } from './store/stamp-types'
 import type { AppendResult, NewEvent, RelayStore, UnroutedEvent } from './store/types'
 
 /** A stored event is a scan frame without `type` and `seq` (one shape from the wire to the row). */
@@ -315,7 +316,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
    * append (WeChat's retry, a replay) stamps nothing new and reads the same progress, and a push
    * whose append fails is answered 503, so WeChat's retry makes the two agree.
    */
-  function stampOf(campaign: RelayCampaign, kioskId: string, event: NewEvent): Promise<string[]> {
+  function stampOf(campaign: RelayCampaign, kioskId: string, event: NewEvent): Promise<Stamped> {
     return store.stamps.stamp(campaign.id, event.openid, kioskId, campaign.stamps, event.receivedAt)
   }
 
@@ -348,7 +349,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     current: CampaignRecord | null,
     kioskId: string,
     event: NewEvent,
-    stamped: string[] | null = null,
+    stamped: Stamped | null = null,
   ): Promise<{ subscribe: string; scan: string } | undefined> {
     const campaign = await campaignOfRow(r, current)
     if (campaign === null) return undefined
@@ -360,9 +361,9 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   /** The campaign's reply with the rally's progress (or completion) on a line of its own. */
   function withProgress(
     campaign: RelayCampaign,
-    stamped: readonly string[],
+    stamped: Stamped,
   ): { subscribe: string; scan: string } {
-    const line = stampLine(campaign, { stamped })
+    const line = stampLine(campaign, stamped)
     const { subscribe, scan } = campaign.reply
     return { subscribe: stampReply(subscribe, line), scan: stampReply(scan, line) }
   }

@@ -19,6 +19,11 @@ type StampFields = Pick<CampaignFields, 'stamps' | 'stampNames' | 'stampProgress
 export interface StampProgress {
   /** Kiosk ids of the rally the visitor has stamped (any order; others are ignored). */
   stamped: readonly string[]
+  /**
+   * A completion is recorded for the visitor: the completion text even when `stamps` gained a
+   * booth since (they stay complete in stats and the export too).
+   */
+  completed?: boolean
 }
 
 const bytes = (s: string): number => new TextEncoder().encode(s).length
@@ -50,7 +55,8 @@ function fill(template: string, count: number, total: number, missing: string): 
  * list that would not fit is cut short with "…" (50 long names can exceed it).
  */
 export function stampLine(c: StampFields, p: StampProgress): string {
-  if (rallyComplete(c, p.stamped)) return c.stampComplete ?? DEFAULT_STAMP_COMPLETE
+  if (p.completed === true || rallyComplete(c, p.stamped))
+    return c.stampComplete ?? DEFAULT_STAMP_COMPLETE
   const have = new Set(p.stamped)
   const count = c.stamps.filter((k) => have.has(k)).length
   const missing = c.stamps.filter((k) => !have.has(k)).map((k) => stampName(c, k))

@@ -5,11 +5,21 @@
  * The push endpoint calls `stamp` beside `appendEvent` (same turn), only at a rally's booths.
  */
 
+/** A visitor's rally after a stamp: the kiosk ids stamped, sorted, and whether they completed it. */
+export interface Stamped {
+  stamped: string[]
+  /**
+   * A completion is recorded for them (now or before): true also once `stamps` gained a booth
+   * after they completed, as stats and the export still count them (docs/DESIGN.md "Stamp rally").
+   */
+  completed: boolean
+}
+
 export interface StampStore {
   /**
    * Adds `kioskId` to the visitor's stamps in the campaign (idempotent: a retried push adds
    * nothing) and, when their stamps now cover every kiosk of `rally`, records that they
-   * completed it (once, at the first such call). Returns the visitor's stamped kiosk ids.
+   * completed it (once, at the first such call). Returns the visitor's stamps and completion.
    */
   stamp(
     campaignId: string,
@@ -17,7 +27,7 @@ export interface StampStore {
     kioskId: string,
     rally: readonly string[],
     now: number,
-  ): Promise<string[]>
+  ): Promise<Stamped>
   /**
    * Optional: `stamp`, only when the push `eventId` is stored in `campaignId` (the campaign its
    * number counts in), checked in the same step; null, and nothing stamped, when it is not. For
@@ -33,7 +43,7 @@ export interface StampStore {
     kioskId: string,
     rally: readonly string[],
     now: number,
-  ): Promise<string[] | null>
+  ): Promise<Stamped | null>
   /** How many visitors completed the rally of each of `campaignIds`, summed. */
   completedCount(campaignIds: readonly string[]): Promise<number>
   /** The openids that completed the campaign's rally. */

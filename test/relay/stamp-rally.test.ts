@@ -84,7 +84,7 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     // Retrying B (late) adds nothing either: still three stamps, one completion.
     expect(replyText(await postPush(relay.url, scanB))).toBe(`欢迎光临\n${DONE}`)
     const stamped = await relay.store.stamps.stamp(campaignId, 'alice', 'ka', RALLY, Date.now())
-    expect(stamped).toEqual(RALLY)
+    expect(stamped).toEqual({ stamped: RALLY, completed: true })
     expect(await relay.store.stamps.completedCount([campaignId])).toBe(1)
 
     // Bob stamps only A: not complete.
@@ -149,6 +149,41 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     expect(new Set(moved.slice(1).map((r) => `${r[at('OpenID')]}=${r[at('集章完成')]}`))).toEqual(
       new Set(['alice=是', 'bob=否', 'mallory=否']),
     )
+  })
+
+  it('the rally edited mid-event: a completed visitor stays complete; a removed booth no longer counts', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const { c, campaignId } = await rallyOn(relay)
+    const scan = async (openid: string, scene: string) =>
+      replyText(await postPush(relay.url, scanXml(openid, scene, 1_700_000_000)))
+    await scan('alice', 'ka:s1')
+    await scan('alice', 'kb:s2')
+    expect(await scan('alice', 'kc:s3')).toBe(`欢迎光临\n${DONE}`)
+    expect(await scan('bob', 'ka:s4')).toBe('欢迎光临\n已集 1/3 章，还差：B 区、C 区')
+    const made = await c.call('GET', `/console/api/campaigns/${campaignId}`)
+    const { id: _id, screenKey: _key, ...fields } = made.json as Record<string, unknown>
+    const edit = async (stamps: string[]) => {
+      const a = await c.call('PUT', `/console/api/campaigns/${campaignId}`, { ...fields, stamps })
+      expect(a.status, a.text).toBe(200)
+    }
+    // kx joins the rally after alice completed it: she stays complete (stats, export) and her
+    // next rally scan says so, as a retry of her completing scan does; bob now needs four.
+    await edit([...RALLY, 'kx'])
+    expect(await scan('alice', 'ka:s5')).toBe(`欢迎光临\n${DONE}`)
+    expect(replyText(await postPush(relay.url, scanXml('alice', 'kc:s3', 1_700_000_000)))).toBe(
+      `欢迎光临\n${DONE}`,
+    )
+    expect(await scan('bob', 'kb:s6')).toBe('欢迎光临\n已集 2/4 章，还差：C 区、kx')
+    expect((await stats(c, campaignId)).stampsCompleted).toBe(1)
+    // kc and kx leave the rally: bob's next rally scan completes it (counted once, then).
+    await edit(['ka', 'kb'])
+    expect(await scan('bob', 'kb:s7')).toBe(`欢迎光临\n${DONE}`)
+    expect((await stats(c, campaignId)).stampsCompleted).toBe(2)
+    const csv = await c.call('GET', `/console/api/attendance?format=csv&campaign=${campaignId}`)
+    const records: string[][] = parse(csv.text.replace(/^\uFEFF/, ''))
+    const header = records[0] ?? []
+    const cells = records.slice(1).map((r) => `${r[header.indexOf('OpenID')]}=${r.at(-1)}`)
+    expect(new Set(cells)).toEqual(new Set(['alice=是', 'bob=是']))
   })
 
   it('custom texts and no booth names: kiosk ids listed, the campaign’s own completion', async () => {

@@ -4,13 +4,14 @@
  * instances stamping one visitor at once never lose a stamp nor record a completion twice.
  */
 import { z } from 'zod'
-import type { StampStore } from '../stamp-types'
+import type { StampStore, Stamped } from '../stamp-types'
 import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
 
 /**
  * KEYS: 1 the visitor's stamps (set), 2 completions (hash). ARGV: 1 kiosk id, 2 openid,
- * 3 now, 4… the rally's kiosk ids. Returns the visitor's stamped kiosk ids.
+ * 3 now, 4… the rally's kiosk ids. Returns the visitor's stamped kiosk ids and 1 when a
+ * completion is recorded for them (now, or before `stamps` gained a booth), else 0.
  */
 const STAMP = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -19,10 +20,10 @@ for i = 4, #ARGV do
   if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then done = false break end
 end
 if done then redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) end
-return redis.call('SMEMBERS', KEYS[1])
+return {redis.call('SMEMBERS', KEYS[1]), redis.call('HEXISTS', KEYS[2], ARGV[2])}
 `
 
-const stampedReply = z.array(z.string())
+const stampedReply = z.tuple([z.array(z.string()), z.union([z.literal(0), z.literal(1)])])
 
 export class RedisStamps implements StampStore {
   constructor(
@@ -38,7 +39,7 @@ export class RedisStamps implements StampStore {
     kioskId: string,
     rally: readonly string[],
     now: number,
-  ): Promise<string[]> {
+  ): Promise<Stamped> {
     const reply = await this.write(
       STAMP,
       [
@@ -47,7 +48,8 @@ export class RedisStamps implements StampStore {
       ],
       [kioskId, openid, String(now), ...rally],
     )
-    return stampedReply.parse(reply).sort()
+    const [stamped, completed] = stampedReply.parse(reply)
+    return { stamped: stamped.sort(), completed: completed === 1 }
   }
 
   async completedCount(campaignIds: readonly string[]): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import type { StampStore } from '../stamp-types'
+import type { StampStore, Stamped } from '../stamp-types'
 import { statement } from './statements'
 
 const kioskRow = z.object({ kiosk_id: z.string() })
@@ -24,7 +24,7 @@ export class SqliteStamps implements StampStore {
     kioskId: string,
     rally: readonly string[],
     now: number,
-  ): Promise<string[]> {
+  ): Promise<Stamped> {
     return this.submit(() => this.write(campaignId, openid, kioskId, rally, now))
   }
 
@@ -35,7 +35,7 @@ export class SqliteStamps implements StampStore {
     kioskId: string,
     rally: readonly string[],
     now: number,
-  ): Promise<string[] | null> {
+  ): Promise<Stamped | null> {
     return this.submit(() => {
       const stored = statement(
         this.db,
@@ -52,7 +52,7 @@ export class SqliteStamps implements StampStore {
     kioskId: string,
     rally: readonly string[],
     now: number,
-  ): string[] {
+  ): Stamped {
     statement(
       this.db,
       `INSERT INTO stamps (campaign_id, openid, kiosk_id, stamped_at) VALUES (?, ?, ?, ?)
@@ -71,8 +71,15 @@ export class SqliteStamps implements StampStore {
         `INSERT INTO stamp_completions (campaign_id, openid, completed_at) VALUES (?, ?, ?)
            ON CONFLICT DO NOTHING`,
       ).run(campaignId, openid, now)
+      return { stamped, completed: true }
     }
-    return stamped
+    // Completed before `stamps` gained a booth: still complete.
+    const completed =
+      statement(
+        this.db,
+        'SELECT 1 FROM stamp_completions WHERE campaign_id = ? AND openid = ?',
+      ).get(campaignId, openid) !== undefined
+    return { stamped, completed }
   }
 
   completedCount(campaignIds: readonly string[]): Promise<number> {
