@@ -184,6 +184,20 @@ describe.each<Backend>(['sqlite', 'redis'])('stamp rally (%s)', (backend) => {
     const header = records[0] ?? []
     const cells = records.slice(1).map((r) => `${r[header.indexOf('OpenID')]}=${r.at(-1)}`)
     expect(new Set(cells)).toEqual(new Set(['alice=是', 'bob=是']))
+    // The rally switched off after the event: no more stamps or progress lines, but the two
+    // completions visitors were told of stay in stats and in the export's column.
+    await edit([])
+    expect(await scan('carol', 'ka:s8')).toBe('欢迎光临')
+    expect((await stats(c, campaignId)).stampsCompleted).toBe(2)
+    expect((await stats(c)).stampsCompleted).toBe(2)
+    for (const scope of [`&campaign=${campaignId}`, '']) {
+      const after = await c.call('GET', `/console/api/attendance?format=csv${scope}`)
+      const rows: string[][] = parse(after.text.replace(/^\uFEFF/, ''))
+      const head = rows[0] ?? []
+      expect(head.at(-1)).toBe('集章完成')
+      const done = rows.slice(1).map((r) => `${r[head.indexOf('OpenID')]}=${r.at(-1)}`)
+      expect(new Set(done)).toEqual(new Set(['alice=是', 'bob=是', 'carol=否']))
+    }
   })
 
   it('custom texts and no booth names: kiosk ids listed, the campaign’s own completion', async () => {
