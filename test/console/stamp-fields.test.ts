@@ -163,6 +163,27 @@ describe('the campaign editor with a rally', () => {
     await flushPromises()
     expect(fake.api.updateCampaign.mock.calls[0]?.[1].stamps).toEqual(['hall-a'])
   })
+
+  it('warns of a rally booth that does not run the campaign (it would stamp nothing) until it is picked to run it', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-expo' }),
+      makeKiosk({ id: 'hall-b', campaignId: 'c-other' }),
+    ])
+    fake.api.campaign.mockResolvedValue({
+      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'] }),
+      etag: '"7"',
+    })
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    const warning = wrapper.get('[data-testid="stamps-elsewhere"]').text()
+    expect(warning).toContain('hall-b')
+    expect(warning).not.toContain('hall-a')
+    expect(warning).toContain('不会盖章')
+    // Picked to run this campaign (the booths section): no warning; saved, it moves here.
+    await wrapper.get('[data-testid="campaign-booths-pick"] [data-booth="hall-b"]').setValue(true)
+    expect(wrapper.find('[data-testid="stamps-elsewhere"]').exists()).toBe(false)
+  })
 })
 
 describe('the rally line', () => {

@@ -201,6 +201,8 @@ export const en: MessageSchema = {
         'A booth runs one campaign at a time: picking it here moves it from its current campaign',
       stampsRevoked:
         'A revoked booth stamps no more, so while it stays in the rally nobody can complete it: untick {ids}',
+      stampsElsewhere:
+        '{ids} do not run this campaign, so scans there stamp nothing and while they stay in the rally nobody can complete it: pick them under “Booths running this campaign”, or untick them',
       noBooths: 'No booths yet: add them on the Booths page first',
     },
     greetingKind: { first: 'First visit', returning: 'Returning', named: 'Registered guest' },

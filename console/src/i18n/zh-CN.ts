@@ -180,6 +180,8 @@ export const zhCN = {
       stampComplete: '集齐所有印章后代替进度回复。留空使用默认文字',
       booths: '每个签到台同一时间只运行一个活动：选中后将从原活动移到此活动',
       stampsRevoked: '已停用的签到台不会再盖章，留在集章中则无人能集齐：请取消勾选 {ids}',
+      stampsElsewhere:
+        '{ids} 不运行此活动，扫码不会盖章，留在集章中则无人能集齐：请在“运行此活动的签到台”中选中，或取消勾选',
       noBooths: '还没有签到台，请先在“签到台”页面添加',
     },
     greetingKind: { first: '首次到访', returning: '再次到访', named: '名单来宾' },
