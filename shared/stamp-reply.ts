@@ -10,8 +10,10 @@ export const DEFAULT_STAMP_PROGRESS = '已集 {count}/{total} 章，还差：{mi
 export const DEFAULT_STAMP_COMPLETE = '集章完成！请到服务台领取礼品'
 /** WeChat's limit for a passive reply's text, in UTF-8 bytes (docs/WECHAT.md "Passive replies"). */
 export const MAX_REPLY_BYTES = 2048
-/** Between booth names in `{missing}`. */
+/** Between booth names in `{missing}`: Chinese, or English for a progress text in English. */
 const SEPARATOR = '、'
+const LATIN_SEPARATOR = ', '
+const CJK = /[\p{Script=Han}\u3000-\u303F\uFF00-\uFFEF]/u
 const ELLIPSIS = '…'
 
 type StampFields = Pick<CampaignFields, 'stamps' | 'stampNames' | 'stampProgress' | 'stampComplete'>
@@ -44,6 +46,15 @@ export function rallyComplete(
   return c.stamps.length > 0 && c.stamps.every((k) => have.has(k))
 }
 
+/**
+ * The `{missing}` separator the template reads with: `、` unless the organizer wrote it in a
+ * Latin script (letters outside the placeholders, no Chinese), then `, `.
+ */
+function separatorFor(template: string): string {
+  const own = template.replace(/\{(count|total|missing)\}/g, '')
+  return !CJK.test(own) && /[A-Za-z]/.test(own) ? LATIN_SEPARATOR : SEPARATOR
+}
+
 function fill(template: string, count: number, total: number, missing: string): string {
   return template.replace(/\{(count|total|missing)\}/g, (_, key: string) =>
     key === 'count' ? String(count) : key === 'total' ? String(total) : missing,
@@ -61,8 +72,9 @@ export function stampLine(c: StampFields, p: StampProgress): string {
   const count = c.stamps.filter((k) => have.has(k)).length
   const missing = c.stamps.filter((k) => !have.has(k)).map((k) => stampName(c, k))
   const template = c.stampProgress ?? DEFAULT_STAMP_PROGRESS
+  const separator = separatorFor(template)
   for (let n = missing.length; n >= 0; n--) {
-    const list = missing.slice(0, n).join(SEPARATOR) + (n < missing.length ? ELLIPSIS : '')
+    const list = missing.slice(0, n).join(separator) + (n < missing.length ? ELLIPSIS : '')
     const line = fill(template, count, c.stamps.length, list)
     if (bytes(line) <= MAX_REPLY_BYTES) return line
   }

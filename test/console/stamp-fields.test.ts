@@ -196,6 +196,18 @@ describe('the rally line', () => {
     expect(stampLine(odd, { stamped: ['b'] })).toBe('已集 1/2 章，还差：constructor')
   })
 
+  it('an English progress text lists the missing booths with English commas', () => {
+    const en = {
+      stamps: ['a', 'b', 'c'],
+      stampNames: { b: 'Hall B', c: 'Hall C' },
+      stampProgress: '{count} of {total} stamps; still to visit: {missing}',
+    }
+    expect(stampLine(en, { stamped: ['a'] })).toBe('1 of 3 stamps; still to visit: Hall B, Hall C')
+    // A Chinese text (the organizer's own, or the default) keeps 、 between names.
+    const zh = { ...en, stampProgress: '还差{missing}' }
+    expect(stampLine(zh, { stamped: ['a'] })).toBe('还差Hall B、Hall C')
+  })
+
   it('the form keeps a booth named "constructor" without a name', () => {
     const checked = checkDraft({ ...named(), stamps: ['constructor'], stampNames: {} })
     expect(checked.ok).toBe(true)
