@@ -81,9 +81,15 @@ export class CampaignDirectory {
     return this.kioskCampaign.has(kioskId) ? this.campaignOf(kioskId) : undefined
   }
 
-  /** What the kiosk's campaign frame carries: its campaign (no screen key) and version. */
-  async viewOf(kioskId: string): Promise<KioskCampaignView> {
+  /**
+   * What the kiosk's campaign frame carries: its campaign (no screen key) and version. `fresh`
+   * reads the store past this instance's cache (whose change feed may lag another instance's
+   * edit): for a kiosk that holds a newer version than the cache.
+   */
+  async viewOf(kioskId: string, fresh = false): Promise<KioskCampaignView> {
+    if (fresh) this.kioskCampaign.delete(kioskId)
     const a = await this.assignmentOf(kioskId)
+    if (fresh && a.campaignId !== null) this.campaigns.delete(a.campaignId)
     const c = a.campaignId === null ? null : await this.campaign(a.campaignId)
     if (c === null) return { campaign: null, version: a.version }
     return {

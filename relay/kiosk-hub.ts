@@ -350,7 +350,7 @@ export class KioskHub {
       now: this.opts.now,
       limits: this.limits,
       onHello: (s) => this.onHello(s),
-      campaignOf: (kioskId) => this.opts.campaigns.viewOf(kioskId),
+      campaignOf: (kioskId, fresh) => this.opts.campaigns.viewOf(kioskId, fresh),
       repeatedLines: this.repeatedLines,
       onClosed: (s) => {
         if (this.live.get(s.kioskId) !== s) return

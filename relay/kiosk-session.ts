@@ -48,8 +48,11 @@ export interface SessionContext {
   onHello(session: KioskSession): Promise<void>
   /** Called when the session ends, however it ends. */
   onClosed(session: KioskSession): void
-  /** The kiosk's current campaign (contract v2) and its version. */
-  campaignOf(kioskId: string): Promise<KioskCampaignView>
+  /**
+   * The kiosk's current campaign (contract v2) and its version; `fresh`: read from the store,
+   * past any cache.
+   */
+  campaignOf(kioskId: string, fresh?: boolean): Promise<KioskCampaignView>
   /**
    * Lines a kiosk can repeat at will (a bind for another campaign, each frame), keyed by kiosk:
    * the hub's one limiter, so a kiosk that reconnects does not start its minute over.
@@ -301,22 +304,34 @@ export class KioskSession {
       }
       let { epoch } = state
       let start = 0
-      if (hello.epoch === epoch && hello.lastSeq !== undefined) {
-        if (hello.lastSeq <= state.headSeq) {
-          start = hello.lastSeq
-          // The kiosk has committed everything up to lastSeq: that is an acknowledgement.
-          await this.ctx.store.ack(this.kioskId, start, this.ctx.now())
-        } else {
-          // The kiosk has seen seqs this store never issued (restored from an old backup):
-          // those numbers will be reused, so the kiosk's position must be voided.
-          epoch = await this.ctx.store.rotateEpoch(this.kioskId)
-          this.ctx.log.warn('kiosk is ahead of the store; new epoch', { kioskId: this.kioskId })
-        }
-      }
-      if (this.phase !== 'welcoming') return
       // Read before the welcome so nothing comes between it and the campaign frame: a kiosk
       // back after hours has its current campaign before any replayed scan is greeted.
-      const view = await this.ctx.campaignOf(this.kioskId)
+      let view = await this.ctx.campaignOf(this.kioskId)
+      if (this.phase !== 'welcoming') return
+      const held = hello.campaignVersion
+      const sameStore = hello.epoch === epoch
+      if (sameStore && held !== undefined && held > view.version) {
+        view = await this.ctx.campaignOf(this.kioskId, true)
+        if (this.phase !== 'welcoming') return
+      }
+      // The kiosk has seen seqs, or a campaign version, this store never issued (restored from
+      // an old backup): those numbers will be issued again for other events and edits, so the
+      // kiosk's position must be voided (it replays by event id, and takes the campaign frame
+      // by the new epoch instead of dropping every one below the version it holds).
+      const aheadSeq = hello.lastSeq !== undefined && hello.lastSeq > state.headSeq
+      const aheadVersion = held !== undefined && held > view.version
+      if (sameStore && (aheadSeq || aheadVersion)) {
+        epoch = await this.ctx.store.rotateEpoch(this.kioskId)
+        this.ctx.log.warn('kiosk is ahead of the store; new epoch', {
+          kioskId: this.kioskId,
+          ...(aheadSeq ? { lastSeq: hello.lastSeq, headSeq: state.headSeq } : {}),
+          ...(aheadVersion ? { campaignVersion: held, storeVersion: view.version } : {}),
+        })
+      } else if (sameStore && hello.lastSeq !== undefined) {
+        start = hello.lastSeq
+        // The kiosk has committed everything up to lastSeq: that is an acknowledgement.
+        await this.ctx.store.ack(this.kioskId, start, this.ctx.now())
+      }
       if (this.phase !== 'welcoming') return
       this.sentSeq = start
       this.ackedSeq = start
@@ -325,7 +340,6 @@ export class KioskSession {
       // holds another view: an older one, or one from a store since replaced (its versions
       // count from scratch: the kiosk takes the frame by the welcome's new epoch). Then it
       // learns it has none now.
-      const held = hello.campaignVersion
       if (view.campaign !== null || (held !== undefined && held !== view.version)) {
         this.sendCampaign(view)
       }
