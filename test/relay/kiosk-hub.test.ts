@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync, renameSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { RelayCloseCode } from '../../shared/relay-protocol'
-import type { RelayHandle, StartRelayOptions } from '../../relay/server'
+import { startRelay, type RelayHandle, type StartRelayOptions } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import {
   KioskClient,
@@ -10,6 +15,7 @@ import {
   settle,
   signedQuery,
   startTestRelay,
+  tempDir,
   type Backend,
 } from './harness'
 
@@ -214,6 +220,90 @@ describe.each<Backend>(['sqlite', 'redis'])('kiosk websocket on %s', (backend) =
     expect(ahead.welcome.headSeq).toBe(3)
     await ahead.waitForScans(3)
     expect(ahead.scans.map((s) => s.seq)).toEqual([1, 2, 3])
+  })
+
+  it('after a restore from a backup and docs/DEPLOY.md step 8, a kiosk gets every new scan', async () => {
+    // A backup taken while k1 had acked seq 2; k1 then acks 3..5. Restored, the relay numbers
+    // the next scans 3..5 again, and as many arrive before k1 is back as it saw since the
+    // backup: its lastSeq 5 is no longer ahead of the head, so without the documented step
+    // the relay starts after 5 and k1 never hears of the three visitors.
+    const dir = tempDir()
+    const prefix = `t-${randomUUID()}:`
+    const at = () =>
+      startRelay(
+        {
+          port: 0,
+          data: dir,
+          redis: backend === 'redis' ? redis.url : null,
+          wechat: { token: TOKEN },
+        },
+        { redisPrefix: prefix, storePollMs: 50 },
+      )
+    const db = new Redis(redis.url)
+    const dumps = new Map<string, Buffer>()
+    try {
+      let r = await at()
+      relays.push(r)
+      const token = await r.addKiosk('k1')
+      for (let i = 1; i <= 2; i++) await scan(r, `k1:before${i}`)
+      const first = await hello(r, token, 'k1')
+      await first.waitForScans(2)
+      first.ack(2)
+      await settle()
+      if (backend === 'sqlite') {
+        const live = new Database(join(dir, 'relay.sqlite'), { fileMustExist: true })
+        await live.backup(join(dir, 'backup.sqlite'))
+        live.close()
+      } else {
+        for (const key of await db.keys(`*${prefix}*`)) {
+          const dumped = await db.dumpBuffer(key)
+          if (dumped !== null) dumps.set(key, dumped)
+        }
+      }
+      for (let i = 1; i <= 3; i++) await scan(r, `k1:after${i}`)
+      await first.waitForScans(5)
+      first.ack(5)
+      const { epoch } = first.welcome
+      await first.close()
+      await r.close()
+      relays.splice(relays.indexOf(r), 1)
+
+      const doc = readFileSync(join(__dirname, '../../docs/DEPLOY.md'), 'utf8')
+      if (backend === 'sqlite') {
+        renameSync(join(dir, 'backup.sqlite'), join(dir, 'relay.sqlite'))
+        for (const f of ['relay.sqlite-wal', 'relay.sqlite-shm'])
+          rmSync(join(dir, f), { force: true })
+        const sql = [...doc.matchAll(/relay\.sqlite "(UPDATE kiosks SET epoch[^"]*)"/g)]
+        expect(sql.map((m) => m[1])).toHaveLength(2)
+        const restored = new Database(join(dir, 'relay.sqlite'), { fileMustExist: true })
+        restored.exec(sql[0]?.[1] ?? '')
+        restored.close()
+      } else {
+        await db.del(...(await db.keys(`*${prefix}*`)))
+        for (const [key, dumped] of dumps) await db.restore(key, 0, dumped)
+        const lua = [...doc.matchAll(/redis-cli EVAL "([^"]*)" 0 "([^"]*)"/g)]
+        expect(lua).toHaveLength(2)
+        const script = (lua[0]?.[1] ?? '').replace('{scandesk:', `{${prefix}`)
+        await db.eval(script, 0, 'restored-1')
+      }
+      r = await at()
+      relays.push(r)
+      for (let i = 1; i <= 3; i++) await scan(r, `k1:restored${i}`)
+      const back = await hello(r, token, 'k1', { epoch, lastSeq: 5 })
+      expect(back.welcome.epoch).not.toBe(epoch)
+      await back.waitForScans(5)
+      expect(back.scans.map((s) => s.scene)).toEqual([
+        'k1:before1',
+        'k1:before2',
+        'k1:restored1',
+        'k1:restored2',
+        'k1:restored3',
+      ])
+    } finally {
+      db.disconnect()
+      await Promise.all(relays.splice(0).map((x) => x.close()))
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('holds at most `window` unacknowledged events in flight', async () => {
