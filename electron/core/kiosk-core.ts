@@ -432,7 +432,11 @@ export class KioskCore {
     this.link = null
     if (old) void old.stop()
     if (target) {
-      const cursor = new RelayCursorStore(this.db, this.meta, s.connectionId)
+      // A new relay epoch (another store, or one restored from a backup) also voids where the
+      // roster transfer was: its versions count again from what that store holds.
+      const cursor = new RelayCursorStore(this.db, this.meta, s.connectionId, () =>
+        this.relayRoster.forgetProgress(s.connectionId),
+      )
       this.link = new RelayLink({
         ...target,
         ...this.o.relayLink,

@@ -139,6 +139,45 @@ describe('campaign frame', () => {
     await waitFor(() => core.activeCampaign()?.name === 'Fresh store', 'the new store’s campaign')
   })
 
+  it('takes the roster of a store restored from a backup (new epoch), though its version is older', async () => {
+    const relay = await fakeV2Relay()
+    const rosterOf = (version: number, all: RelayRosterEntry[]): RosterFrame => ({
+      type: 'roster',
+      campaignId: 'expo-2026',
+      rosterVersion: version,
+      offset: 0,
+      total: all.length,
+      entries: all,
+      final: true,
+    })
+    let n = 0
+    relay.onHello((c) => {
+      n++
+      const campaign = relayCampaign()
+      // The restored store gave the roster version 3; the one uploaded since, 50, is gone.
+      if (n === 1) {
+        c.send(welcome, { type: 'campaign', campaign, version: 50 }, rosterOf(50, entries(2, 50)))
+      } else {
+        c.send(
+          { ...welcome, epoch: 'e2' },
+          { type: 'campaign', campaign, version: 2 },
+          rosterOf(3, entries(1, 3)),
+        )
+      }
+    })
+    const { core } = kiosk(relay)
+    await waitFor(() => rosterRows(core, 'expo-2026').length === 2, 'the first store’s roster')
+    relay.current()?.cut()
+    await waitFor(() => relay.hellos.length === 2, 'the second hello')
+    // The kiosk says what it holds: without forgetting it on the new epoch, it would keep
+    // ignoring the restored store's roster, and every upload until the clock passed 50.
+    await waitFor(
+      () => relay.received.some((f) => f.type === 'roster-ack' && f.rosterVersion === 3),
+      'the ack of the restored roster',
+    )
+    await waitFor(() => rosterRows(core, 'expo-2026').length === 1, 'the restored roster')
+  })
+
   it('survives a restart with the relay unreachable, and hello says which version it holds', async () => {
     const relay = await fakeV2Relay()
     const proxy = await startCutProxy(relay.url)

@@ -39,6 +39,7 @@ export class RelayRosterSync {
     sync: Statement<[string], SyncRow>
     putSync: Statement<[string, string, number, number, number, number]>
     clearStaging: Statement<[]>
+    forget: Statement<[string]>
     stage: Statement<[number, string, string, string, string, string, string | null]>
     queue: Statement<[string, string, string, string, number]>
     pending: Statement<[string], Omit<BindFrame, 'type'>>
@@ -63,6 +64,7 @@ export class RelayRosterSync {
            complete = excluded.complete`,
       ),
       clearStaging: db.prepare('DELETE FROM roster_staging'),
+      forget: db.prepare('DELETE FROM roster_sync WHERE connection_id = ?'),
       stage: db.prepare(
         `INSERT OR REPLACE INTO roster_staging (position, id, name, company, phone, code, openid)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -81,6 +83,14 @@ export class RelayRosterSync {
       ),
     }
     this.sliceTx = db.transaction((c: string, f: RosterFrame, now: number) => this.slice(c, f, now))
+  }
+
+  /**
+   * Forgets where the transfer was (the roster held stays until another one is complete): the
+   * next roster frame starts a transfer whatever its version, and `hello` says none is held.
+   */
+  forgetProgress(connectionId: string): void {
+    this.q.forget.run(connectionId)
   }
 
   /** What `hello` says the kiosk holds, so the relay resumes instead of starting over. */

@@ -22,10 +22,16 @@ export class RelayCursorStore implements RelayCursorView {
   private readonly key: string
   private cursor: RelayCursor
 
+  /**
+   * `onReset`: what else a new epoch voids (it runs in the same transaction as the cursor's
+   * write): the relay store is another one, or one restored from a backup, and numbers
+   * counted there mean nothing now.
+   */
   constructor(
     private readonly db: KioskDb,
     private readonly meta: MetaTable,
     connectionId: string,
+    private readonly onReset: () => void = () => {},
   ) {
     this.key = `relay.cursor:${connectionId}`
     const raw = meta.get(this.key)
@@ -38,7 +44,11 @@ export class RelayCursorStore implements RelayCursorView {
   }
 
   reset(epoch: string): void {
-    this.write({ epoch, lastSeq: 0 })
+    this.db.transaction(() => {
+      this.onReset()
+      this.meta.set(this.key, `${epoch}\n0`)
+    })()
+    this.cursor = { epoch, lastSeq: 0 }
   }
 
   /**
@@ -54,10 +64,5 @@ export class RelayCursorStore implements RelayCursorView {
     })()
     this.cursor = next
     return result
-  }
-
-  private write(next: RelayCursor): void {
-    this.meta.set(this.key, `${next.epoch ?? ''}\n${next.lastSeq}`)
-    this.cursor = next
   }
 }
