@@ -320,12 +320,22 @@ export class KioskSession {
       // by the new epoch instead of dropping every one below the version it holds).
       const aheadSeq = hello.lastSeq !== undefined && hello.lastSeq > state.headSeq
       const aheadVersion = held !== undefined && held > view.version
-      if (sameStore && (aheadSeq || aheadVersion)) {
+      // Roster versions come from the same clock and only grow for a campaign.
+      const resume = hello.roster
+      const aheadRoster =
+        sameStore &&
+        resume !== undefined &&
+        resume.campaignId === view.campaign?.id &&
+        resume.version >
+          (await this.ctx.store.campaigns.readRoster(resume.campaignId, 0, 0)).version
+      if (this.phase !== 'welcoming') return
+      if (sameStore && (aheadSeq || aheadVersion || aheadRoster)) {
         epoch = await this.ctx.store.rotateEpoch(this.kioskId)
         this.ctx.log.warn('kiosk is ahead of the store; new epoch', {
           kioskId: this.kioskId,
           ...(aheadSeq ? { lastSeq: hello.lastSeq, headSeq: state.headSeq } : {}),
           ...(aheadVersion ? { campaignVersion: held, storeVersion: view.version } : {}),
+          ...(aheadRoster ? { rosterVersion: resume.version } : {}),
         })
       } else if (sameStore && hello.lastSeq !== undefined) {
         start = hello.lastSeq

@@ -384,6 +384,45 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     expect([...kiosk.stored.values()].every((n) => n === 1)).toBe(true)
   })
 
+  it('gives a kiosk holding a newer roster than its store a new epoch (restored backup)', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    await upload(c, made.id, csv(3))
+    const first = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
+    cleanups.push(() => first.close())
+    await first.waitFor((f) => f.type === 'roster')
+    const held = first.frames.find((f) => f.type === 'campaign')
+    if (held?.type !== 'campaign') throw new Error('no campaign frame')
+    const { epoch } = first.welcome
+    await first.close()
+    // The store went back to a backup taken before a roster upload the kiosk received: the
+    // next upload will take a version the kiosk holds, or a lower one, and would be ignored.
+    const { version } = await relay.store.campaigns.readRoster(made.id, 0, 0)
+    const k = await KioskClient.hello(relay.url, token, {
+      kioskId: 'k1',
+      epoch,
+      lastSeq: 0,
+      campaignVersion: held.version,
+      roster: { campaignId: made.id, version: version + 50, offset: 3 },
+    })
+    cleanups.push(() => k.close())
+    await k.waitFor((f) => f.type === 'roster')
+    expect(k.welcome.epoch).not.toBe(epoch)
+    // A kiosk holding what the store has keeps its position.
+    const same = await KioskClient.hello(relay.url, token, {
+      kioskId: 'k1',
+      epoch: k.welcome.epoch,
+      lastSeq: 0,
+      campaignVersion: held.version,
+      roster: { campaignId: made.id, version, offset: 3 },
+    })
+    cleanups.push(() => same.close())
+    expect(same.welcome.epoch).toBe(k.welcome.epoch)
+  })
+
   it('a roster read that fails mid-transfer (a store blip) is retried on the same link', async () => {
     const relay = await relayOn(placeFor(backend))
     const token = await relay.addKiosk('k1')
