@@ -181,3 +181,40 @@ it('the If-Match check is in the write: a save of the same fields that landed af
   expect(await mine).toBe('stale')
   expect((await store.getCampaign('spring'))?.campaign.name).toBe(fields.name)
 })
+
+it("reads a roster's head (version, total) without fetching its rows", async () => {
+  // Each kiosk's hello and each roster transfer's start read only the head: fetched whole,
+  // a 50,000-row roster crossed from Redis at every reconnect of every booth.
+  const client = new Redis(redis.url)
+  clients.push(client)
+  const replies: unknown[] = []
+  const realEval = client.eval.bind(client) as (...args: unknown[]) => Promise<unknown>
+  const recorded = async (...args: unknown[]): Promise<unknown> => {
+    const reply = await realEval(...args)
+    replies.push(reply)
+    return reply
+  }
+  Object.defineProperty(client, 'eval', { value: recorded })
+  const store = storeOn(client)
+  await store.createCampaign(newCampaign(), 1)
+  const rows = Array.from({ length: 500 }, (_, n) => ({
+    id: `r-${n}`,
+    name: `来宾${n}`,
+    company: '',
+    phone: '',
+    code: '',
+  }))
+  const state = await store.replaceRoster('spring', rows)
+  if (state === null || state === 'stale') throw new Error(`no roster: ${String(state)}`)
+
+  replies.length = 0
+  const head = await store.readRoster('spring', 0, 0)
+  expect(head).toEqual({ version: state.version, total: 500, entries: [] })
+  const rowsFetched = replies.map((r) => (Array.isArray(r) ? (r[2] as unknown) : null))
+  expect(rowsFetched).toEqual([[]])
+  // A slice still reads its rows.
+  expect((await store.readRoster('spring', 498, 10)).entries.map((e) => e.id)).toEqual([
+    'r-498',
+    'r-499',
+  ])
+})

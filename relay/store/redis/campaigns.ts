@@ -331,8 +331,9 @@ export class RedisCampaignStore implements CampaignStore {
       2,
       this.keys.campaign(campaignId),
       this.keys.campaignRoster(campaignId),
-      offset,
-      offset + limit - 1,
+      // LRANGE's stop is inclusive and -1 means the end: a head read (limit 0) asks for the
+      // empty range 1..0, not 0..-1 (the whole list, fetched at every kiosk's hello).
+      ...(limit <= 0 ? [1, 0] : [offset, offset + limit - 1]),
     )
     const [version, total, raw] = rosterReply.parse(reply)
     const entries = limit <= 0 ? [] : raw.map((r) => rosterEntry.parse(JSON.parse(r)))
