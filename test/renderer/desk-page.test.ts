@@ -83,7 +83,7 @@ describe('desk page', () => {
     const guests = Array.from({ length: 40 }, (_, i) => entry(String(i + 1), 'ACME', `G${i + 1}`))
     fake.api.searchRoster.mockResolvedValue(guests)
     fake.api.showDeskTicket.mockResolvedValue(
-      makeTicket(Date.now(), { rosterEntry: { id: '1', name: guests[0].name } }),
+      makeTicket(Date.now(), { rosterEntry: { id: '1', name: 'Guest 1' } }),
     )
     const { wrapper } = mountWith(DeskPage, fake.api)
     useAdminSessionStore().unlocked = true
