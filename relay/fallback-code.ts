@@ -29,8 +29,14 @@ import type { FallbackCodeRecord, RelayStore } from './store/types'
 const MAX_REQUEST_BYTES = 256
 /** Longer than one WeChat call with its retries: a live holder never loses the lease. */
 const LEASE_MS = 60_000
-/** How long a caller waits for another instance's creation before asking it to retry. */
-const WAIT_POLLS = 100
+/**
+ * How long a caller waits for another instance's creation before answering 503 `fallback_busy`
+ * (Retry-After 5). Clearly shorter than the kiosk's wait for this answer
+ * (`FALLBACK_REQUEST_TIMEOUT_MS`, 15 s, in electron/core/tickets/fallback-source.ts), with room
+ * for a slow venue link and the store's round trips: a relay that waits longer is cut off by the
+ * kiosk's timeout, which then hears neither the 503 nor its Retry-After, only "unreachable".
+ */
+export const FALLBACK_WAIT_MS = 8_000
 const POLL_MS = 200
 /**
  * WeChat asked for one kiosk's code: 3 at once, then one a minute. A kiosk asks once per
@@ -66,6 +72,8 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
   const unsaved = new Map<string, FallbackCodeRecord>()
 
   async function create(wechat: WechatClient, kioskId: string): Promise<FallbackCodeRecord | null> {
+    // Timed by the clock as well as by the polls: slow store round trips count against it too.
+    const until = now() + FALLBACK_WAIT_MS
     for (let poll = 0; ; poll++) {
       const stored = await store.fallbackCode(kioskId)
       if (stored !== null) return stored
@@ -91,7 +99,7 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
           await release().catch(() => {})
         }
       }
-      if (poll >= WAIT_POLLS) return null
+      if (poll >= FALLBACK_WAIT_MS / POLL_MS || now() + POLL_MS > until) return null
       await sleep(POLL_MS)
     }
   }

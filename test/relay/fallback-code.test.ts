@@ -9,6 +9,10 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fallbackCodeResponseSchema } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
+import { parseRelayConfig } from '../../relay/config'
+import { createFallbackCodeEndpoint, FALLBACK_WAIT_MS } from '../../relay/fallback-code'
+import { silentLogger } from '../../relay/log'
+import { FALLBACK_REQUEST_TIMEOUT_MS } from '../../electron/core/tickets/fallback-source'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { KioskClient, TOKEN, eventXml, postPush, startTestRelay, type Backend } from './harness'
 
@@ -254,6 +258,56 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)'
       ['v2', 'booth-r:fallback'],
       ['v3', 'booth-r:fallback'],
     ])
+  })
+})
+
+/**
+ * The endpoint on `relay`'s store, served on its own port with a clock that only its waits move:
+ * another instance holds the creation lease for good, so every call waits it out.
+ */
+async function endpointWithLeaseHeld(relay: RelayHandle, fake: FakeWechat) {
+  vi.spyOn(relay.store, 'leaseFallbackCreation').mockResolvedValue(null)
+  const clock = { t: 1_000_000, waited: 0 }
+  const handle = createFallbackCodeEndpoint({
+    config: parseRelayConfig({
+      wechat: { token: TOKEN, appId: APP_ID, appSecret: APP_SECRET, apiBase: fake.url },
+    }),
+    store: relay.store,
+    log: silentLogger,
+    now: () => clock.t,
+    sleep: (ms) => {
+      clock.t += ms
+      clock.waited += ms
+      return Promise.resolve()
+    },
+  })
+  const server = createServer((req, res) => void handle(req, res))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { url, clock }
+}
+
+describe('another instance creating the code', () => {
+  it('answers 503 fallback_busy with Retry-After well before the kiosk stops waiting', async () => {
+    // The relay's wait was 20 s and the kiosk's 15 s: the 503 never arrived, only a timeout.
+    expect(FALLBACK_WAIT_MS + 5_000).toBeLessThanOrEqual(FALLBACK_REQUEST_TIMEOUT_MS)
+    const fake = await wechat()
+    const relay = await relayOn('sqlite', fake)
+    const token = await relay.addKiosk('booth-w')
+    const { url, clock } = await endpointWithLeaseHeld(relay, fake)
+    const res = await fetch(`${url}/api/fallback-code`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect(await res.json()).toMatchObject({ error: { code: 'fallback_busy' } })
+    // It did wait for the other instance, and answered within the kiosk's timeout.
+    expect(clock.waited).toBeGreaterThan(0)
+    expect(clock.waited).toBeLessThanOrEqual(FALLBACK_WAIT_MS)
+    expect(clock.waited + 5_000).toBeLessThanOrEqual(FALLBACK_REQUEST_TIMEOUT_MS)
+    expect(fake.creates).toHaveLength(0)
   })
 })
 

@@ -53,7 +53,17 @@ export function makeFallbackSource(s: Settings, vault: SecretVault): FallbackSou
   }
 }
 
-function proxyFallbackSource(o: RelayTarget, timeoutMs = 15_000): FallbackSource {
+/**
+ * How long the kiosk waits for the relay's answer. The relay's own wait for another instance's
+ * creation (`FALLBACK_WAIT_MS` in relay/fallback-code.ts, 8 s) is kept well inside it, so its
+ * 503 `fallback_busy` with Retry-After arrives rather than this timeout.
+ */
+export const FALLBACK_REQUEST_TIMEOUT_MS = 15_000
+
+function proxyFallbackSource(
+  o: RelayTarget,
+  timeoutMs = FALLBACK_REQUEST_TIMEOUT_MS,
+): FallbackSource {
   const endpoint = relayHttpUrl(o.relayUrl, '/api/fallback-code')
   const scene = fallbackScene(o.kioskId)
   return {
