@@ -191,6 +191,55 @@ describe('kiosk and the relay rate limit (429)', () => {
   })
 })
 
+/** A 503 from the relay (or the proxy in front of it), with the wait it asks for if any. */
+function unavailable(code: string, seconds?: string): Answer {
+  return {
+    status: 503,
+    ...(seconds !== undefined && { headers: { 'retry-after': seconds } }),
+    body: { error: { code, message: 'relay unavailable' } },
+  }
+}
+
+describe('kiosk and a relay answering 503', () => {
+  it('waits the Retry-After a 503 carries before asking again, then refills', async () => {
+    const s = await setup()
+    s.relay.answer = () => unavailable('shutting_down', '30')
+    const before = s.relay.requests
+    const first = s.pool.current()
+    if (!first) throw new Error('no code on screen')
+    s.pool.scanned(first.scene)
+    await s.pool.whenIdle()
+    expect(s.relay.requests).toBe(before + 1)
+    // Its own backoff after one failure is under a second; the relay asked for 30 s.
+    for (let i = 0; i < 29; i++) {
+      s.clock.advance(1000)
+      s.pool.tick()
+      await s.pool.whenIdle()
+    }
+    expect(s.relay.requests).toBe(before + 1)
+    s.relay.answer = s.success
+    s.clock.advance(1000)
+    await s.settle()
+    expect(s.relay.requests).toBeGreaterThan(before + 1)
+    expect(s.pool.status().available).toBe(3)
+    expect(s.pool.api().state).toBe('ok')
+  })
+
+  it('a 503 without Retry-After keeps the ordinary backoff', async () => {
+    const s = await setup()
+    s.relay.answer = () => unavailable('shutting_down')
+    const before = s.relay.requests
+    const first = s.pool.current()
+    if (first) s.pool.scanned(first.scene)
+    await s.pool.whenIdle()
+    expect(s.relay.requests).toBe(before + 1)
+    s.clock.advance(1000)
+    s.pool.tick()
+    await s.pool.whenIdle()
+    expect(s.relay.requests).toBe(before + 2)
+  })
+})
+
 /** The relay's answer once this kiosk's daily ticket budget is spent (relay/ticket-proxy.ts). */
 function budgetSpent(seconds: number): Answer {
   return {

@@ -6,15 +6,32 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fallbackCodeResponseSchema } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
 import { parseRelayConfig } from '../../relay/config'
 import { createFallbackCodeEndpoint, FALLBACK_WAIT_MS } from '../../relay/fallback-code'
 import { silentLogger } from '../../relay/log'
-import { FALLBACK_REQUEST_TIMEOUT_MS } from '../../electron/core/tickets/fallback-source'
+import {
+  FALLBACK_REQUEST_TIMEOUT_MS,
+  makeFallbackSource,
+} from '../../electron/core/tickets/fallback-source'
+import { FallbackCodes } from '../../electron/core/tickets/fallback-code'
+import { openKioskDb } from '../../electron/core/db/db'
+import { defaultSettings } from '../../electron/core/config/settings'
+import { MemoryVault } from '../../electron/core/config/vault'
 import { startRedis, type TestRedis } from '../helpers/redis'
-import { KioskClient, TOKEN, eventXml, postPush, startTestRelay, type Backend } from './harness'
+import {
+  KioskClient,
+  TOKEN,
+  eventXml,
+  postPush,
+  startTestRelay,
+  tempDir,
+  type Backend,
+} from './harness'
 
 const APP_ID = 'wx0123456789abcdef'
 const APP_SECRET = 'fallbacktestsecret0123456789abcd'
@@ -267,7 +284,7 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)'
  */
 async function endpointWithLeaseHeld(relay: RelayHandle, fake: FakeWechat) {
   vi.spyOn(relay.store, 'leaseFallbackCreation').mockResolvedValue(null)
-  const clock = { t: 1_000_000, waited: 0 }
+  const clock = { t: 1_000_000, waited: 0, requests: 0 }
   const handle = createFallbackCodeEndpoint({
     config: parseRelayConfig({
       wechat: { token: TOKEN, appId: APP_ID, appSecret: APP_SECRET, apiBase: fake.url },
@@ -281,7 +298,10 @@ async function endpointWithLeaseHeld(relay: RelayHandle, fake: FakeWechat) {
       return Promise.resolve()
     },
   })
-  const server = createServer((req, res) => void handle(req, res))
+  const server = createServer((req, res) => {
+    clock.requests++
+    void handle(req, res)
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -308,6 +328,41 @@ describe('another instance creating the code', () => {
     expect(clock.waited).toBeLessThanOrEqual(FALLBACK_WAIT_MS)
     expect(clock.waited + 5_000).toBeLessThanOrEqual(FALLBACK_REQUEST_TIMEOUT_MS)
     expect(fake.creates).toHaveLength(0)
+  })
+
+  it("makes the kiosk wait the 503's Retry-After before asking again", async () => {
+    const fake = await wechat()
+    const relay = await relayOn('sqlite', fake)
+    const token = await relay.addKiosk('booth-w')
+    const relayEnd = await endpointWithLeaseHeld(relay, fake)
+    const url = relayEnd.url
+    const vault = new MemoryVault()
+    vault.set('relayToken', token)
+    const settings = { ...defaultSettings(), kioskId: 'booth-w', relayUrl: url }
+    const source = makeFallbackSource({ ...settings, ticketSource: 'proxy' }, vault)
+    let t = 1_000_000
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    cleanups.push(() => {
+      db.close()
+      return rm(dir, { recursive: true, force: true })
+    })
+    const codes = new FallbackCodes({ db, now: () => t, random: () => 1, onReady: () => {} })
+    codes.setSource(source, 'c1')
+    await codes.whenIdle()
+    expect(codes.status()).toMatchObject({ state: 'pending', lastError: { code: 'other' } })
+    expect(relayEnd.clock.requests).toBe(1)
+    // Its own backoff after one failure is a second; the relay asked for 5.
+    for (let i = 0; i < 4; i++) {
+      t += 1000
+      codes.ensure()
+      await codes.whenIdle()
+    }
+    expect(relayEnd.clock.requests).toBe(1)
+    t += 1000
+    codes.ensure()
+    await codes.whenIdle()
+    expect(relayEnd.clock.requests).toBe(2)
   })
 })
 

@@ -163,7 +163,8 @@ export class FallbackCodes {
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, BASE_BACKOFF_MS * 2 ** (this.failures - 1))
     const jittered = base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
-    // The relay's 429 (its per-kiosk creation limit) says how long: asking sooner is refused.
+    // The relay's 429 (its per-kiosk creation limit) or 503 `fallback_busy` (another instance
+    // is creating it) says how long: asking sooner is refused.
     const relayWait = err instanceof TicketSourceError ? (err.retryAfterMs ?? 0) : 0
     this.backoffMs = Math.max(jittered, relayWait)
     this.nextAttemptAt = this.o.now() + this.backoffMs

@@ -82,7 +82,7 @@ export async function relayBody(res: Response): Promise<unknown> {
   }
 }
 
-/** Without a usable Retry-After, wait this long after a 429. */
+/** Without a usable Retry-After, wait this long after a 429 (or a 503 that sent an unusable one). */
 const DEFAULT_RETRY_AFTER_MS = 5_000
 /** A relay asking for more than this is wrong or hostile: never stall the pool for longer. */
 const MAX_RETRY_AFTER_MS = 3_600_000
@@ -136,13 +136,19 @@ export function errorFromRelay(
       retryAfterMs: wait,
     })
   }
+  // A 503 that says how long (`fallback_busy` while another instance creates the fallback code,
+  // a reverse proxy's maintenance page) is a fault all the same, but asking before then is
+  // answered the same: the next try waits at least that long. One without it keeps the backoff.
+  const wait = status === 503 && retryAfter !== null ? retryAfterMs(retryAfter) : undefined
+  const waitOption = wait === undefined ? {} : { retryAfterMs: wait }
   if (code === 'ticket_proxy_disabled') {
-    return new TicketSourceError('proxy_disabled', 'the relay has no WeChat AppID/AppSecret')
+    const message = 'the relay has no WeChat AppID/AppSecret'
+    return new TicketSourceError('proxy_disabled', message, waitOption)
   }
   // Classified by the relay, by the endpoint that answered (a bare 45009 may be a token limit).
   const kind = wechatFailureKindOfCode(code)
   const sourceCode = kind === null ? 'other' : sourceCodeOfFailure(kind)
   const message =
     MESSAGES[sourceCode] ?? `relay request failed (HTTP ${status}${code ? `, ${code}` : ''})`
-  return new TicketSourceError(sourceCode, message, { errcode })
+  return new TicketSourceError(sourceCode, message, { errcode, ...waitOption })
 }

@@ -41,7 +41,10 @@ export type TicketSourceErrorCode =
 
 export class TicketSourceError extends Error {
   override name = 'TicketSourceError'
-  /** How long the source asked us to wait before the next request (`rate_limited`). */
+  /**
+   * How long the source asked us to wait before the next request: `rate_limited`,
+   * `ticket_budget`, or any code from a relay's 503 with Retry-After.
+   */
   readonly retryAfterMs: number | undefined
 
   constructor(

@@ -222,7 +222,11 @@ export class TicketSupply {
     if (e.code === 'quota') this.o.tickets.markQuotaExhausted(quotaDay(now))
     this.failures++
     const base = Math.min(this.o.maxBackoffMs ?? 60_000, 1000 * 2 ** (this.failures - 1))
-    this.backoffMs = base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
+    // A relay's 503 with Retry-After says how long: asking sooner is refused the same way.
+    this.backoffMs = Math.max(
+      base * (0.5 + 0.5 * (this.o.random ?? Math.random)()),
+      e.retryAfterMs ?? 0,
+    )
     this.nextAttemptAt = now + this.backoffMs
     return e
   }
