@@ -213,6 +213,56 @@ describe('/healthz', () => {
     expect((await health(r)).status).toBe(200)
   })
 
+  it("says when Redis lost the relay's data under it (restarted without persistence): 503, the log names it", async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const lines: string[] = []
+    const r = await startTestRelay(
+      'redis',
+      redis.url,
+      {},
+      { log: jsonLogger((l) => lines.push(l)) },
+    )
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    expect((await postPush(r.url, scanXml('o_before', 'k1:a'), signedQuery(TOKEN))).status).toBe(
+      200,
+    )
+    const admin = new Redis({ path: redis.url })
+    cleanups.push(() => void admin.disconnect())
+    // What a Redis restarted without appendonly/save looks like to the relay: every key gone.
+    await admin.flushall()
+    const down = await health(r)
+    expect(down).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable', store: 'redis', reason: 'probe_failed', error: 'store error' },
+    })
+    expect(await (await fetch(`${r.url}/metrics`)).text()).toContain(
+      'scandesk_relay_store_healthy 0',
+    )
+    const probe = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'store health probe failed')
+    expect(probe.length).toBeGreaterThan(0)
+    expect(String(probe[0]?.error)).toMatch(/lost the relay's data/)
+    // A push is still kept (as unrouted: Redis no longer knows the booth), and storing it does
+    // not clear the verdict, nor does the probe's own write: only a restart of the relay does.
+    expect((await postPush(r.url, scanXml('o_after', 'k1:b'), signedQuery(TOKEN))).status).toBe(200)
+    expect(await r.store.countUnrouted()).toBe(1)
+    expect((await health(r)).status).toBe(503)
+  })
+
+  it("keeps 200 for a Redis that still holds the relay's data, on every instance sharing it", async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const a = await startTestRelay('redis', redis.url, {}, { redisPrefix: 'shared:' })
+    cleanups.push(() => a.close())
+    const b = await startTestRelay('redis', redis.url, {}, { redisPrefix: 'shared:' })
+    cleanups.push(() => b.close())
+    expect((await health(a)).status).toBe(200)
+    expect((await health(b)).status).toBe(200)
+  })
+
   it('names a Redis that stopped taking writes after a failed snapshot (MISCONF)', async () => {
     const r = await startTestRelay('sqlite', null)
     cleanups.push(() => r.close())

@@ -109,6 +109,11 @@ export interface RedisKeys {
   signedQuery(key: string): string
   wechatToken(appId: string): string
   healthProbe: string
+  /**
+   * A random id set once, by the first relay on this Redis (never expires): a relay that finds
+   * it gone or changed knows Redis lost its data under it (store.ts `probeWrite`).
+   */
+  storeId: string
   /** The pub/sub channel of store changes (a channel, not a key: no slot). */
   channel: string
   /** Follow-up work (relay/store/redis/follow-up.ts): per campaign, in the campaign's slot. */
@@ -187,6 +192,7 @@ export function redisKeys(prefix: string): RedisKeys {
     signedQuery: (key) => `${p}signed-query:${key}`,
     wechatToken: (appId) => `${p}wechat-token:${appId}`,
     healthProbe: `${p}health-probe`,
+    storeId: `{${p}g}:store-id`,
     channel: `${p}changes`,
     followUp: (id) => {
       const c = `{${p}c:${tagSafe('campaign id', id)}}`

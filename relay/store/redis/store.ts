@@ -6,6 +6,7 @@
  * yes` for the "stored before answered" promise to survive a Redis crash, and wait for a
  * replica (`waitReplicas`) for it to survive a failover.
  */
+import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { TokenStore } from '../../../shared/wechat'
@@ -146,6 +147,8 @@ class RedisStore implements RelayStore {
   readonly campaigns: RedisCampaignStore
   readonly draws: RedisDrawStore
   private readonly feed = new ChangeFeed()
+  /** The store id read at start (keys.ts `storeId`). */
+  private storeId: string | null = null
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
   private readonly ticketBudget: RedisTicketBudget
@@ -211,6 +214,9 @@ class RedisStore implements RelayStore {
       if (change.success) this.feed.emit(change.data)
     })
     await this.sub.subscribe(this.channel)
+    // The first relay on this Redis names it; the others (and later starts) keep that name.
+    await this.redis.set(this.keys.storeId, randomUUID(), 'NX')
+    this.storeId = await this.redis.get(this.keys.storeId)
     // A reconnected subscriber heard nothing while it was away: an event stored, a token
     // revoked on another instance. ioredis re-subscribes on its own on 'ready'; our own
     // SUBSCRIBE queues behind its, so once it is answered nothing more is missed, and
@@ -552,7 +558,20 @@ class RedisStore implements RelayStore {
   }
 
   async probeWrite(now: number): Promise<void> {
-    await this.redis.set(this.keys.healthProbe, String(now), 'PX', 60_000)
+    const [, id] = await Promise.all([
+      this.redis.set(this.keys.healthProbe, String(now), 'PX', 60_000),
+      this.redis.get(this.keys.storeId),
+    ])
+    // Not re-created: every later probe says so too, until the relay is restarted.
+    if (id !== this.storeId) {
+      throw new Error(
+        `Redis lost the relay's data: its ${this.keys.storeId} key is ${id === null ? 'gone' : 'another'} ` +
+          'since this relay started, so Redis was restarted without persistence (appendonly) or ' +
+          'emptied (FLUSHALL). Booths, organizers and campaigns are gone from it (booths get 401; ' +
+          'pushes are kept as unrouted): restore the backup (docs/DEPLOY.md "8. Backups"), then ' +
+          'restart every relay instance',
+      )
+    }
   }
 
   async prune(p: RetentionPolicy): Promise<number> {
