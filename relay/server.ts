@@ -193,6 +193,7 @@ export async function startRelay(
       onAttendanceError: (err) =>
         log.error('attendance rows not moved', { error: errorMessage(err) }),
       warn: (message, fields) => log.warn(message, fields),
+      redisWarn: (message, fields) => log.warn(message, fields),
       nativeBinding: opts.nativeBinding,
     })
   } catch (err) {

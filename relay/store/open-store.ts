@@ -22,6 +22,8 @@ export async function openStore(
     attendanceForReadsOnly?: boolean
     /** SQLite: told when relay.sqlite was there but empty (it starts as a new database). */
     warn?: EmptyDatabaseWarn
+    /** Redis: told when its memory limit lets it evict the relay's keys. */
+    redisWarn?: (message: string, fields: Record<string, string | number>) => void
     /** SQLite: better-sqlite3's addon to load instead of node_modules' (the Electron app). */
     nativeBinding?: string | undefined
   } = {},
@@ -32,6 +34,7 @@ export async function openStore(
       url: config.redis,
       ...(config.redisTlsCaFile != null && { tlsCaFile: config.redisTlsCaFile }),
       ...(opts.prefix && { prefix: opts.prefix }),
+      ...(opts.redisWarn !== undefined && { warn: opts.redisWarn }),
       ...(config.redisWaitReplicas !== undefined && { waitReplicas: config.redisWaitReplicas }),
       ...(config.redisWaitTimeoutMs !== undefined && { waitTimeoutMs: config.redisWaitTimeoutMs }),
     })

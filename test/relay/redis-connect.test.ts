@@ -3,8 +3,10 @@
 // a relay started against a wrong address names the address and the reason.
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jsonLogger } from '../../relay/log'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { startTestRelay } from './harness'
 
 describe('opening the Redis store without a Redis', () => {
   it('names the address and the reason when nothing listens there', async () => {
@@ -62,5 +64,63 @@ describe('opening the Redis store on a numbered database', () => {
     expect(await zero.dbsize()).toBe(0)
     three.disconnect()
     zero.disconnect()
+  })
+})
+
+describe('opening the Redis store on a Redis that may evict keys', () => {
+  let redis: TestRedis
+  let admin: Redis
+  beforeAll(async () => {
+    redis = await startRedis()
+    admin = new Redis({ path: redis.url })
+  })
+  afterAll(async () => {
+    admin.disconnect()
+    await redis.stop()
+  })
+
+  /** The warnings the store gives at open, with `maxmemory` and its policy set first. */
+  async function warningsWith(maxmemory: string, policy: string): Promise<string[]> {
+    await admin.config('SET', 'maxmemory', maxmemory)
+    await admin.config('SET', 'maxmemory-policy', policy)
+    const warnings: string[] = []
+    const store = await openRedisStore({
+      url: redis.url,
+      prefix: `evict-${policy}-${maxmemory}:`,
+      warn: (message) => warnings.push(message),
+    })
+    await store.close()
+    return warnings
+  }
+
+  it('warns at start when a memory limit lets Redis evict queues and attendance', async () => {
+    for (const policy of ['allkeys-lru', 'volatile-ttl', 'allkeys-random']) {
+      const warnings = await warningsWith('100mb', policy)
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(`maxmemory-policy ${policy}`)
+      expect(warnings[0]).toContain('noeviction')
+    }
+  })
+
+  it('the relay logs it as a warning when it starts', async () => {
+    await admin.config('SET', 'maxmemory', '100mb')
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru')
+    const lines: string[] = []
+    const relay = await startTestRelay(
+      'redis',
+      redis.url,
+      {},
+      { log: jsonLogger((l) => lines.push(l)) },
+    )
+    await relay.close()
+    const warned = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.level === 'warn' && String(l.msg).includes('maxmemory-policy allkeys-lru'))
+    expect(warned).toHaveLength(1)
+  })
+
+  it('says nothing for noeviction, or without a memory limit', async () => {
+    expect(await warningsWith('100mb', 'noeviction')).toEqual([])
+    expect(await warningsWith('0', 'allkeys-lru')).toEqual([])
   })
 })

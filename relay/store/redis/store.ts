@@ -7,7 +7,7 @@
  * replica (`waitReplicas`) for it to survive a failover.
  */
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { z } from 'zod'
 import type { TokenStore } from '../../../shared/wechat'
 import {
@@ -81,6 +81,45 @@ export interface RedisStoreOptions {
   waitTimeoutMs?: number
   /** false: no attendance written (only for the benchmark's with/without comparison). */
   attendance?: boolean
+  /** Told at open about a Redis set up to lose the relay's keys (evictionWarning). */
+  warn?: (message: string, fields: Record<string, string | number>) => void
+}
+
+/**
+ * What to tell the operator about a Redis whose `maxmemory` lets it evict keys, from its
+ * `INFO memory` text, or null. With a limit and any policy but noeviction, Redis deletes keys
+ * to make room, silently: queues, attendance (never meant to go), de-dup and replay-guard keys.
+ * noeviction refuses writes at the limit instead (pushes 503, WeChat retries, /healthz says so).
+ */
+export function evictionWarning(info: string): string | null {
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim()
+  const maxmemory = Number(field('maxmemory') ?? '0')
+  const policy = field('maxmemory_policy') ?? 'noeviction'
+  if (!(maxmemory > 0) || policy === 'noeviction') return null
+  return (
+    `Redis has maxmemory ${maxmemory} bytes with maxmemory-policy ${policy}: at that limit it ` +
+    "deletes the relay's keys (booth queues, attendance, de-dup) without a word. Set " +
+    'maxmemory-policy noeviction (then a full Redis refuses pushes with 503 and WeChat retries) ' +
+    'and size maxmemory for the attendance (relay/README.md "Attendance")'
+  )
+}
+
+/** evictionWarning for each master (a Cluster's every master); a Redis that hides INFO: none. */
+async function warnOfEviction(
+  client: RedisClient,
+  cluster: boolean,
+  warn: RedisStoreOptions['warn'],
+) {
+  if (warn === undefined) return
+  const nodes: Array<Pick<Redis, 'info'>> = cluster ? (client as Cluster).nodes('master') : [client]
+  for (const node of nodes) {
+    const text = await node.info('memory').catch(() => '')
+    const warning = evictionWarning(text)
+    if (warning !== null) {
+      warn(warning, {})
+      return
+    }
+  }
 }
 
 /** Connects both clients and subscribes to the change channel before returning. */
@@ -95,6 +134,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
   try {
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
     if (!cluster) await migrateLayout(client as Redis, prefix, keys)
+    await warnOfEviction(client, cluster, opts.warn)
     const store = new RedisStore(client, sub, keys, wait, opts.attendance ?? true, cluster)
     await store.start()
     // Rows stored before the counters per campaign were kept: counted once, before serving.
