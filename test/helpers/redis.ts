@@ -80,3 +80,26 @@ export async function startRedis(opts: { tcp?: boolean } = {}): Promise<TestRedi
   rmSync(dir, { recursive: true, force: true })
   throw new Error(`redis-server did not start: ${stderr.trim() || 'no output'}`)
 }
+
+/**
+ * `CONFIG SET appendonly yes` on a running server, returning once its first AOF is written:
+ * until then Redis refuses to stop ("Writing initial AOF, can't exit") and `stop()` would hang.
+ */
+export async function turnOnAppendOnly(admin: {
+  config(op: 'SET', key: string, value: string): Promise<unknown>
+  info(section: string): Promise<string>
+}): Promise<void> {
+  await admin.config('SET', 'appendonly', 'yes')
+  // Bounded wait: 400 × 25 ms.
+  for (let i = 0; i < 400; i++) {
+    const info = await admin.info('persistence')
+    if (
+      /^aof_rewrite_in_progress:0\r?$/m.test(info) &&
+      /^aof_rewrite_scheduled:0\r?$/m.test(info)
+    ) {
+      return
+    }
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error('redis-server did not write its first append-only file')
+}

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jsonLogger } from '../../relay/log'
 import { openRedisStore } from '../../relay/store/redis/store'
-import { startRedis, type TestRedis } from '../helpers/redis'
+import { startRedis, turnOnAppendOnly, type TestRedis } from '../helpers/redis'
 import { startTestRelay } from './harness'
 
 describe('opening the Redis store without a Redis', () => {
@@ -73,6 +73,8 @@ describe('opening the Redis store on a Redis that may evict keys', () => {
   beforeAll(async () => {
     redis = await startRedis()
     admin = new Redis({ path: redis.url })
+    // Persistence as the docs ask: only the memory settings differ between cases.
+    await turnOnAppendOnly(admin)
   })
   afterAll(async () => {
     admin.disconnect()
@@ -122,5 +124,33 @@ describe('opening the Redis store on a Redis that may evict keys', () => {
   it('says nothing for noeviction, or without a memory limit', async () => {
     expect(await warningsWith('100mb', 'noeviction')).toEqual([])
     expect(await warningsWith('0', 'allkeys-lru')).toEqual([])
+  })
+})
+
+describe('opening the Redis store on a Redis without an append-only file', () => {
+  it('warns at start that answered pushes and the whole store can be lost, until appendonly is on', async () => {
+    const redis = await startRedis()
+    const admin = new Redis({ path: redis.url })
+    try {
+      const warnings: string[] = []
+      const open = async () => {
+        const store = await openRedisStore({
+          url: redis.url,
+          prefix: 'aof:',
+          warn: (message) => warnings.push(message),
+        })
+        await store.close()
+      }
+      await open()
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain('appendonly no')
+      expect(warnings[0]).toContain('appendonly yes')
+      await turnOnAppendOnly(admin)
+      await open()
+      expect(warnings).toHaveLength(1)
+    } finally {
+      admin.disconnect()
+      await redis.stop()
+    }
   })
 })

@@ -81,45 +81,56 @@ export interface RedisStoreOptions {
   waitTimeoutMs?: number
   /** false: no attendance written (only for the benchmark's with/without comparison). */
   attendance?: boolean
-  /** Told at open about a Redis set up to lose the relay's keys (evictionWarning). */
+  /** Told at open about a Redis set up to lose the relay's data (redisSetupWarnings). */
   warn?: (message: string, fields: Record<string, string | number>) => void
 }
 
 /**
- * What to tell the operator about a Redis whose `maxmemory` lets it evict keys, from its
- * `INFO memory` text, or null. With a limit and any policy but noeviction, Redis deletes keys
- * to make room, silently: queues, attendance (never meant to go), de-dup and replay-guard keys.
- * noeviction refuses writes at the limit instead (pushes 503, WeChat retries, /healthz says so).
+ * What to tell the operator at start about a Redis set up to lose the relay's data, from its
+ * `INFO` text (the memory and persistence sections):
+ * - no append-only file: a push answered 200 is lost with a Redis restart, and a restart with no
+ *   snapshot either starts Redis empty (the relay's health then says so: "Health");
+ * - a `maxmemory` with any policy but noeviction: at the limit Redis deletes keys, silently:
+ *   queues, attendance (never meant to go), de-dup and replay-guard keys. noeviction refuses
+ *   writes at the limit instead (pushes 503, WeChat retries, /healthz says so).
  */
-export function evictionWarning(info: string): string | null {
+export function redisSetupWarnings(info: string): string[] {
   const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim()
+  const warnings: string[] = []
+  if (field('aof_enabled') === '0') {
+    warnings.push(
+      'Redis runs with appendonly no: a push answered 200 is lost if Redis stops, and Redis ' +
+        'restarted without a snapshot starts empty (booths, organizers, attendance gone). Set ' +
+        'appendonly yes with appendfsync everysec or always (relay/README.md "Stores")',
+    )
+  }
   const maxmemory = Number(field('maxmemory') ?? '0')
   const policy = field('maxmemory_policy') ?? 'noeviction'
-  if (!(maxmemory > 0) || policy === 'noeviction') return null
-  return (
-    `Redis has maxmemory ${maxmemory} bytes with maxmemory-policy ${policy}: at that limit it ` +
-    "deletes the relay's keys (booth queues, attendance, de-dup) without a word. Set " +
-    'maxmemory-policy noeviction (then a full Redis refuses pushes with 503 and WeChat retries) ' +
-    'and size maxmemory for the attendance (relay/README.md "Attendance")'
-  )
+  if (maxmemory > 0 && policy !== 'noeviction') {
+    warnings.push(
+      `Redis has maxmemory ${maxmemory} bytes with maxmemory-policy ${policy}: at that limit it ` +
+        "deletes the relay's keys (booth queues, attendance, de-dup) without a word. Set " +
+        'maxmemory-policy noeviction (then a full Redis refuses pushes with 503 and WeChat ' +
+        'retries) and size maxmemory for the attendance (relay/README.md "Attendance")',
+    )
+  }
+  return warnings
 }
 
-/** evictionWarning for each master (a Cluster's every master); a Redis that hides INFO: none. */
-async function warnOfEviction(
+/** redisSetupWarnings of each master (a Cluster's every master), each once; a Redis hiding INFO: none. */
+async function warnOfRedisSetup(
   client: RedisClient,
   cluster: boolean,
   warn: RedisStoreOptions['warn'],
-) {
+): Promise<void> {
   if (warn === undefined) return
   const nodes: Array<Pick<Redis, 'info'>> = cluster ? (client as Cluster).nodes('master') : [client]
+  const warnings = new Set<string>()
   for (const node of nodes) {
-    const text = await node.info('memory').catch(() => '')
-    const warning = evictionWarning(text)
-    if (warning !== null) {
-      warn(warning, {})
-      return
-    }
+    const text = await node.info().catch(() => '')
+    for (const w of redisSetupWarnings(text)) warnings.add(w)
   }
+  for (const w of warnings) warn(w, {})
 }
 
 /** Connects both clients and subscribes to the change channel before returning. */
@@ -134,7 +145,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
   try {
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
     if (!cluster) await migrateLayout(client as Redis, prefix, keys)
-    await warnOfEviction(client, cluster, opts.warn)
+    await warnOfRedisSetup(client, cluster, opts.warn)
     const store = new RedisStore(client, sub, keys, wait, opts.attendance ?? true, cluster)
     await store.start()
     // Rows stored before the counters per campaign were kept: counted once, before serving.
