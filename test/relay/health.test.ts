@@ -9,7 +9,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { jsonLogger } from '../../relay/log'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis } from '../helpers/redis'
-import { TOKEN, postPush, scanXml, signedQuery, startTestRelay, tempDir } from './harness'
+import { RelayCloseCode } from '../../shared/relay-protocol'
+import {
+  KioskClient,
+  TOKEN,
+  postPush,
+  scanXml,
+  signedQuery,
+  startTestRelay,
+  tempDir,
+} from './harness'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
@@ -224,7 +233,9 @@ describe('/healthz', () => {
       { log: jsonLogger((l) => lines.push(l)) },
     )
     cleanups.push(() => r.close())
-    await r.addKiosk('k1')
+    const token = await r.addKiosk('k1')
+    const kiosk = await KioskClient.hello(r.url, token, { kioskId: 'k1' })
+    cleanups.push(() => kiosk.close())
     expect((await postPush(r.url, scanXml('o_before', 'k1:a'), signedQuery(TOKEN))).status).toBe(
       200,
     )
@@ -245,6 +256,10 @@ describe('/healthz', () => {
       .filter((l) => l.msg === 'store health probe failed')
     expect(probe.length).toBeGreaterThan(0)
     expect(String(probe[0]?.error)).toMatch(/lost the relay's data/)
+    // The booth linked before is told at once (its token is gone with the data): it shows the
+    // link refused instead of online with no scans coming, and a reconnect is refused 401.
+    expect((await kiosk.closed).code).toBe(RelayCloseCode.revoked)
+    await expect(KioskClient.connect(r.url, token)).rejects.toThrow('HTTP 401')
     // A push is still kept (as unrouted: Redis no longer knows the booth), and storing it does
     // not clear the verdict, nor does the probe's own write: only a restart of the relay does.
     expect((await postPush(r.url, scanXml('o_after', 'k1:b'), signedQuery(TOKEN))).status).toBe(200)

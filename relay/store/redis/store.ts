@@ -615,6 +615,9 @@ class RedisStore implements RelayStore {
     ])
     // Not re-created: every later probe says so too, until the relay is restarted.
     if (id !== this.storeId) {
+      // Booths linked here check their tokens again (the kiosk hub, on 'resync'): gone with the
+      // data, so each is closed as revoked instead of staying online with no scans coming.
+      this.feed.emit({ type: 'resync' })
       throw new Error(
         `Redis lost the relay's data: its ${this.keys.storeId} key is ${id === null ? 'gone' : 'another'} ` +
           'since this relay started, so Redis was restarted without persistence (appendonly) or ' +
