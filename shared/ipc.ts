@@ -28,7 +28,12 @@ import {
 import { errorBodySchema, rosterColumns } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { bigScreenSchema } from './screen-paths'
-import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from './url-rule'
+import {
+  hasUserInfo,
+  INSECURE_HTTP_MESSAGE,
+  isInsecureRemoteUrl,
+  USER_INFO_MESSAGE,
+} from './url-rule'
 
 export type { KioskErrorCode } from './errors'
 
@@ -87,19 +92,24 @@ export const publicSettingsSchema = z.object({
 export type PublicSettings = z.infer<typeof publicSettingsSchema>
 
 const secureOrLoopback = (url: string) => !isInsecureRemoteUrl(url)
+const noUserInfo = (url: string) => !hasUserInfo(url)
 /** The field's code is `insecure_http` (in `params`): the setup page has a message for it. */
 const insecureHttp = { message: INSECURE_HTTP_MESSAGE, params: { code: 'insecure_http' } }
 
 export const setupInputSchema = z
   .object({
     ticketSource: z.enum(['direct', 'proxy']),
-    relayUrl: z.url({ protocol: /^(https?|wss?)$/ }).refine(secureOrLoopback, insecureHttp),
+    relayUrl: z
+      .url({ protocol: /^(https?|wss?)$/ })
+      .refine(secureOrLoopback, insecureHttp)
+      .refine(noUserInfo, USER_INFO_MESSAGE),
     kioskId: kioskIdSchema,
     /** Omitted: keep the stored one. */
     relayToken: z.string().min(16).max(256).optional(),
     apiBase: z
       .url({ protocol: /^https?$/ })
       .refine(secureOrLoopback, insecureHttp)
+      .refine(noUserInfo, USER_INFO_MESSAGE)
       .optional(),
     appId: z
       .string()

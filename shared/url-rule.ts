@@ -25,3 +25,23 @@ export function isInsecureRemoteUrl(url: string): boolean {
 
 export const INSECURE_HTTP_MESSAGE =
   'plain http:// or ws:// is allowed only to this computer (localhost, 127.0.0.0/8, ::1): use https:// or wss://'
+
+/**
+ * True for an address carrying a user name or password (`https://user:password@host`). The
+ * relay is reached with the kiosk token and WeChat with the access token, never with these;
+ * fetch refuses such an address anyway, and the address is kept in settings in clear and named
+ * in the log. False for one without (or unparseable).
+ */
+export function hasUserInfo(url: string): boolean {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return false
+  }
+  return u.username !== '' || u.password !== ''
+}
+
+/** Words for an address with user info; the address itself is never repeated (it holds them). */
+export const USER_INFO_MESSAGE =
+  'the address must not hold a user name or password (user:password@ before the host): remove them'

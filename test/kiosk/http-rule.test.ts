@@ -8,6 +8,7 @@ import { parseWebArgs } from '../../electron/core/cli/cli-web'
 import { parseLaunchArgs, UsageError } from '../../electron/core/config/provisioning-args'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
 import { MemoryVault } from '../../electron/core/config/vault'
+import { requestPairing } from '../../electron/core/config/pairing'
 import { loadRelayConfig, RelayConfigError } from '../../relay/config'
 import { cleanup, startCore, tempDir, TEST_PIN } from './helpers'
 
@@ -134,5 +135,61 @@ describe('plain http only to loopback', () => {
     expect(
       loadRelayConfig({ flags: { 'wechat-api-base': 'http://127.0.0.1:9100' } }).wechat.apiBase,
     ).toBe('http://127.0.0.1:9100')
+  })
+})
+
+// `https://user:password@relay` is never a working address (fetch refuses one, and the kiosk
+// token is the relay's credential), yet it was taken, kept in settings.json in clear, shown in
+// the admin area and written into every message about the relay: refused up front, in words
+// that never repeat the address.
+describe('an address with a user name or password', () => {
+  const PASSWORD = 'Pa55-in-the-url'
+  const WITH_USER = [
+    `https://booth:${PASSWORD}@relay.example.com`,
+    `https://:${PASSWORD}@relay.example.com`,
+    `wss://${PASSWORD}@relay.example.com/kiosk`,
+    `http://booth:${PASSWORD}@127.0.0.1:8787`,
+  ]
+
+  it('setup refuses it for the relay and the API, naming the field, not the address', () => {
+    for (const url of WITH_USER) {
+      const r = setup(url)
+      expect(r.success, url).toBe(false)
+      expect(r.error?.issues[0]?.path, url).toEqual(['relayUrl'])
+      expect(JSON.stringify(r.error?.issues), url).not.toContain(PASSWORD)
+    }
+    const api = setup('https://relay.example.com', `https://wx:${PASSWORD}@api.weixin.qq.com`)
+    expect(api.error?.issues[0]?.path).toEqual(['apiBase'])
+    expect(JSON.stringify(api.error?.issues)).not.toContain(PASSWORD)
+  })
+
+  it('kiosk web flags and a pairing refuse it without printing the password', async () => {
+    const flags = (relay: string, apiBase?: string) => [
+      '--relay',
+      relay,
+      '--pairing-code',
+      'ACDEFGHJ',
+      ...(apiBase !== undefined ? ['--api-base', apiBase] : []),
+    ]
+    for (const args of [
+      flags(`https://booth:${PASSWORD}@relay.example.com`),
+      flags('https://relay.example.com', `https://wx:${PASSWORD}@api.example`),
+    ]) {
+      let thrown: unknown
+      try {
+        parseWebArgs(args)
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown, args.join(' ')).toBeInstanceOf(UsageError)
+      expect(String(thrown)).toMatch(/user name or password/)
+      expect(String(thrown)).not.toContain(PASSWORD)
+    }
+    const paired = requestPairing({ relayUrl: WITH_USER[0] ?? '', code: 'ACDEFGHJ' })
+    await expect(paired).rejects.toMatchObject({
+      code: 'bad_input',
+      body: { params: { field: 'relayUrl' } },
+    })
+    await expect(paired).rejects.toThrow(/^(?!.*Pa55-in-the-url).*user name or password/)
   })
 })

@@ -17,7 +17,11 @@ import {
 } from '../../../shared/console-api'
 import type { KioskErrorCode } from '../../../shared/errors'
 import type { PairInput, SetupInput } from '../../../shared/ipc'
-import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../../shared/url-rule'
+import {
+  INSECURE_HTTP_MESSAGE,
+  isInsecureRemoteUrl,
+  USER_INFO_MESSAGE,
+} from '../../../shared/url-rule'
 import { KioskError } from '../api/kiosk-error'
 import { relayHttpUrl } from './relay-url'
 import { defaultSettings, loadSettings, type Settings } from './settings'
@@ -233,6 +237,9 @@ function checkRelayUrl(relayUrl: string): void {
   } catch {
     throw new KioskError('bad_input', `${relayUrl} is not an address`, { field: 'relayUrl' })
   }
+  // Before any message that repeats the address: this one would repeat its password.
+  if (u.username !== '' || u.password !== '')
+    throw new KioskError('bad_input', USER_INFO_MESSAGE, { field: 'relayUrl' })
   if (!/^(https?|wss?):$/.test(u.protocol))
     throw new KioskError('bad_input', `${relayUrl}: use https://`, { field: 'relayUrl' })
   if (isInsecureRemoteUrl(relayUrl))

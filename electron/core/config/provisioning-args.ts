@@ -9,7 +9,12 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { repeatedFlag, type ArgToken } from '../../../shared/cli-tokens'
-import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../../../shared/url-rule'
+import {
+  hasUserInfo,
+  INSECURE_HTTP_MESSAGE,
+  isInsecureRemoteUrl,
+  USER_INFO_MESSAGE,
+} from '../../../shared/url-rule'
 import type { Provisioning } from '../kiosk-runtime'
 
 export class UsageError extends Error {
@@ -120,6 +125,8 @@ export function provisioningFromValues(
     ['--relay', v.relay],
     ['--api-base', v['api-base']],
   ] as const) {
+    // Checked first: its message names the flag alone, never the address, which holds them.
+    if (url !== undefined && hasUserInfo(url)) throw new UsageError(`${flag}: ${USER_INFO_MESSAGE}`)
     if (url !== undefined && isInsecureRemoteUrl(url))
       throw new UsageError(`${flag} ${url}: ${INSECURE_HTTP_MESSAGE}`)
   }
