@@ -555,6 +555,9 @@ describe('deploy/nginx.conf', () => {
       site = site.replaceAll(from, to)
     }
     site = site.replace(/^\s*listen \[::\]:\d+( ssl)?;\n/gm, '')
+    // Its access log where nginx's own default (Debian's nginx.conf) would put every request.
+    const accessLog = join(dir, 'access.log')
+    site = site.replaceAll('/var/log/nginx/access.log', accessLog)
     const temp = (name: string): string => `${name} ${join(dir, 'tmp')};`
     // Run as root, nginx's workers are `nobody`: they keep a large upload's body in tmp.
     chmodSync(dir, 0o711)
@@ -568,7 +571,7 @@ describe('deploy/nginx.conf', () => {
         'daemon off;',
         'events { worker_connections 64; }',
         'http {',
-        'access_log off;',
+        `access_log ${accessLog};`,
         ...['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path'].map(temp),
         ...['uwsgi_temp_path', 'scgi_temp_path'].map(temp),
         site,
@@ -650,7 +653,9 @@ describe('deploy/nginx.conf', () => {
         JSON.stringify({ name: '展会' }),
       )
       expect(made.status, made.text).toBe(201)
-      const { id: campaignId } = z.object({ id: z.string() }).parse(JSON.parse(made.text))
+      const { id: campaignId, screenKey } = z
+        .object({ id: z.string(), screenKey: z.string() })
+        .parse(JSON.parse(made.text))
       const rows = ['姓名,公司,手机,编号']
       for (let i = 0; i < 50_000; i++)
         rows.push(`来宾${i},公司${i % 97},1380000${String(i).padStart(4, '0')},R${i}`)
@@ -661,6 +666,19 @@ describe('deploy/nginx.conf', () => {
         rows.join('\n'),
       )
       expect(roster.status, roster.text.slice(0, 200)).toBe(200)
+
+      // What the access log must not keep (PIPL: an openid is personal data): the big-screen
+      // key, a name searched in the console, the openid WeChat adds to each push's query, and a
+      // live pairing code (the link a phone opens).
+      const visitor = 'oDeployVisitorOpenid123'
+      const searched = encodeURIComponent('来宾123')
+      expect((await call('GET', `/screen/${campaignId}/wall?key=${screenKey}`)).status).toBe(200)
+      const search = await call('GET', `/console/api/attendance?q=${searched}`, { cookie })
+      expect(search.status, search.text).toBe(200)
+      const query = signedQuery(TOKEN)
+      query.set('openid', visitor)
+      await call('POST', `/wechat?${query.toString()}`, { 'content-type': 'text/xml' }, '<xml/>')
+      expect((await call('GET', `/pair/${pairingCode}`)).status).toBe(200)
 
       // The booth pairs and its websocket gets through.
       const paired = await call(
@@ -684,6 +702,18 @@ describe('deploy/nginx.conf', () => {
         redirect: 'manual',
       })
       expect(plain.status).toBe(301)
+      await fetch(`http://127.0.0.1:${http}/screen/${campaignId}/wall?key=${screenKey}`, {
+        headers: { host },
+        redirect: 'manual',
+      })
+
+      // Every request is logged, by its path alone.
+      const logged = readFileSync(accessLog, 'utf8')
+      expect(logged).toContain(`/screen/${campaignId}/wall`)
+      expect(logged).toContain('/console/api/attendance')
+      expect(logged).toContain('/wechat')
+      for (const secret of [screenKey, visitor, searched, pairingCode])
+        expect(logged).not.toContain(secret)
     } finally {
       nginx.kill('SIGTERM')
       await stopped
