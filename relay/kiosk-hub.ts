@@ -320,7 +320,15 @@ export class KioskHub {
     verifyKioskToken(this.opts.store, bearerToken(req.headers.authorization)).then(
       (cred) => {
         if (cred === null) {
-          this.opts.log.info('kiosk socket refused: bad token')
+          // Anyone can retry a wrong token without end (a booth left with a revoked one, a
+          // scanner): one line a minute, saying how many it left out.
+          const line = this.repeatedLines.take('kiosk socket refused: bad token')
+          if (line !== null) {
+            this.opts.log.info(
+              'kiosk socket refused: bad token',
+              line.unlogged > 0 ? { unlogged: line.unlogged } : undefined,
+            )
+          }
           refuseUpgrade(socket, 401, 'Unauthorized')
           return
         }

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { addKiosk, revokeKiosk } from '../../relay/kiosk-admin'
-import { silentLogger } from '../../relay/log'
+import { silentLogger, type Logger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { RelayStore, StoreChange } from '../../relay/store/types'
@@ -62,15 +62,16 @@ function countingSubscriptions(store: RelayStore): { store: RelayStore; open: ()
   return { store: counted, open: () => open }
 }
 
-async function hubOnItsOwnServer() {
+async function hubOnItsOwnServer(opts: { log?: Logger; now?: () => number } = {}) {
   const raw = openSqliteStore({ data: ':memory:' })
   const { store, open } = countingSubscriptions(raw)
-  const campaigns = new CampaignDirectory(store, Date.now)
+  const now = opts.now ?? Date.now
+  const campaigns = new CampaignDirectory(store, now)
   const { url, hub, connections, close } = await serveKioskHub({
     store,
-    log: silentLogger,
+    log: opts.log ?? silentLogger,
     metrics: new RelayMetrics(),
-    now: Date.now,
+    now,
     campaigns,
     // Short, so the silent sockets below do not take long; long enough that a hello sent at
     // once is never late on a busy machine (50 ms was, in a full run).
@@ -163,4 +164,26 @@ describe('kiosk hub under connect/drop churn (sqlite store)', () => {
     await settled('after the last link')
     expect(h.hub.connectedKiosks).toBe(0)
   }, 60_000)
+
+  it('logs a wrong token retried without end once a minute, saying how many it left out', async () => {
+    let clock = Date.now()
+    const lines: Array<[string, unknown]> = []
+    const log: Logger = {
+      ...silentLogger,
+      info: (msg, fields) => void lines.push([msg, fields]),
+    }
+    const h = await hubOnItsOwnServer({ log, now: () => clock })
+    await addKiosk(h.raw, 'k1', {}, clock)
+    const refusals = () => lines.filter(([msg]) => msg === 'kiosk socket refused: bad token')
+    for (let i = 0; i < 5; i++) {
+      await expect(KioskClient.connect(h.url, 'k1.wrong-secret')).rejects.toThrow('HTTP 401')
+    }
+    expect(refusals()).toEqual([['kiosk socket refused: bad token', undefined]])
+    clock += 60_000
+    await expect(KioskClient.connect(h.url, 'k1.wrong-secret')).rejects.toThrow('HTTP 401')
+    expect(refusals()).toEqual([
+      ['kiosk socket refused: bad token', undefined],
+      ['kiosk socket refused: bad token', { unlogged: 4 }],
+    ])
+  })
 })
