@@ -144,6 +144,15 @@ export const kioskStatusSchema = z.object({
      * while not connected. A scan made now waits behind them, so the screen says so.
      */
     backlog: z.number().int().positive().optional(),
+    /**
+     * A new roster of the relay campaign is arriving: the rows stored of its total (told at
+     * each whole percent). Absent when none is. Until it is all in, the desk searches the
+     * previous roster, so the screens say so.
+     */
+    roster: z
+      .object({ received: z.number().int().nonnegative(), total: z.number().int().positive() })
+      .refine((r) => r.received < r.total, { message: 'received must be less than total' })
+      .optional(),
   }),
   api: z.object({
     state: apiStateSchema,

@@ -12,7 +12,7 @@ import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
 import { campaignView } from './campaigns/campaign-view'
 import { activeCampaignId, RelayCampaignStore } from './campaigns/relay-campaign'
-import { RelayRosterSync } from './campaigns/relay-roster'
+import { RelayRosterSync, type RosterArriving } from './campaigns/relay-roster'
 import { makeTicketSource, relayTarget } from './tickets/ticket-sources'
 import { openKioskDb, type KioskDb } from './db/db'
 import { forgetDemoData, type DemoForgotten } from './demo-exit'
@@ -111,6 +111,11 @@ export class KioskCore {
   private source: TicketSource | null = null
   private timer: NodeJS.Timeout | null = null
   private lastStatusJson = ''
+  /**
+   * The relay campaign's roster still arriving, as the status last told it (it moves at whole
+   * percents, not per slice); undefined: not read yet for this connection.
+   */
+  private rosterTold: { conn: string; arriving: RosterArriving | null } | undefined
   private running = false
   private readonly noRelaySince: number
 
@@ -362,6 +367,7 @@ export class KioskCore {
         // Greetings follow at once (they read the campaign per scan); the screen moves to a code
         // of the new campaign when what a code depends on changed.
         const after = this.activeCampaign()
+        this.rosterMoved(conn)
         this.events.emit('campaign', after)
         if (codeChanged(before, after)) this.pool.campaignChanged()
         if (this.running) this.events.emit('screen', this.screenState())
@@ -370,7 +376,11 @@ export class KioskCore {
         if (!this.relayCampaigns.applyScreens(conn, frame, cursor.current().epoch)) return
         if (this.running) this.events.emit('screen', this.screenState())
       },
-      onRoster: (frame) => this.relayRoster.applySlice(conn, frame, this.now()).ack,
+      onRoster: (frame) => {
+        const { ack } = this.relayRoster.applySlice(conn, frame, this.now())
+        this.rosterMoved(conn)
+        return ack
+      },
       onBinding: (frame) => {
         this.relayRoster.applyBinding(frame)
       },
@@ -494,17 +504,50 @@ export class KioskCore {
   }
 
   status(): KioskStatus {
+    const link = this.link?.status()
+    const roster = link ? this.rosterArriving() : null
     return {
-      relay: this.link?.status() ?? {
-        state: 'disabled',
-        since: this.noRelaySince,
-        retryAt: null,
-        lastEventAt: null,
-        lastError: null,
-      },
+      relay: link
+        ? { ...link, ...(roster && { roster: { ...roster } }) }
+        : {
+            state: 'disabled',
+            since: this.noRelaySince,
+            retryAt: null,
+            lastEventAt: null,
+            lastError: null,
+          },
       api: this.pool.api(),
       pool: this.pool.status(),
     }
+  }
+
+  /** The relay campaign's roster still arriving on this connection, as last told. */
+  private rosterArriving(): RosterArriving | null {
+    const conn = this.current.connectionId
+    if (this.rosterTold?.conn !== conn)
+      this.rosterTold = { conn, arriving: this.readArriving(conn) }
+    return this.rosterTold.arriving
+  }
+
+  private readArriving(conn: string): RosterArriving | null {
+    const campaignId = this.relayCampaigns.held(conn)?.campaign?.id
+    return campaignId === undefined ? null : this.relayRoster.arriving(conn, campaignId)
+  }
+
+  /**
+   * A roster slice or a campaign frame was stored: the status is told when the share of the
+   * roster in moved a whole percent, or the transfer began or ended (not for every slice: a
+   * 50,000-row roster is hundreds of them).
+   */
+  private rosterMoved(conn: string): void {
+    if (conn !== this.current.connectionId) return
+    const told = this.rosterArriving()
+    const next = this.readArriving(conn)
+    const percent = (r: RosterArriving | null) =>
+      r === null ? -1 : Math.floor((r.received * 100) / r.total)
+    if (percent(next) === percent(told) && next?.total === told?.total) return
+    this.rosterTold = { conn, arriving: next }
+    this.emitStatus()
   }
 
   relayDiagnostics(): ReturnType<RelayLink['diagnostics']> | null {

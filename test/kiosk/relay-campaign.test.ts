@@ -2,7 +2,12 @@
 // versions ignored, applied before the scans replayed after it), greetings with the relay's
 // campaign-wide number, a 50,000-row roster over a link cut twice, and desk bindings both ways.
 import { afterEach, describe, expect, it } from 'vitest'
-import { statsSchema as statsShape, type Greeting } from '../../shared/domain'
+import {
+  kioskStatusSchema,
+  statsSchema as statsShape,
+  type Greeting,
+  type KioskStatus,
+} from '../../shared/domain'
 import type { RelayRosterEntry } from '../../shared/campaign'
 import {
   rosterChunkEnd,
@@ -451,15 +456,27 @@ function entries(n: number, version: number): RelayRosterEntry[] {
   }))
 }
 
-/** The relay's side of roster sync: resume where hello says, one slice per ack. */
+/**
+ * The relay's side of roster sync: resume where hello says, one slice per ack (of `frameRows`
+ * rows at most). The link is cut at each of `cutAt`; at each of `pauseAt` the relay waits for
+ * `resume()`.
+ */
 function serveRoster(
   relay: FakeV2Relay,
-  o: { campaignId: string; version: number; all: RelayRosterEntry[]; cutAt: number[] },
-): { starts: number[]; sentEntries: () => number } {
+  o: {
+    campaignId: string
+    version: number
+    all: RelayRosterEntry[]
+    cutAt: number[]
+    pauseAt?: number[]
+    frameRows?: number
+  },
+): { starts: number[]; sentEntries: () => number; paused: () => boolean; resume: () => void } {
   const starts: number[] = []
   let sent = 0
+  let paused: { c: FakeConn; offset: number } | null = null
   const sendFrom = (c: FakeConn, offset: number) => {
-    const end = rosterChunkEnd(o.all, offset)
+    const end = Math.min(rosterChunkEnd(o.all, offset), offset + (o.frameRows ?? Infinity))
     const frame: RosterFrame = {
       type: 'roster',
       campaignId: o.campaignId,
@@ -487,9 +504,23 @@ function serveRoster(
       o.cutAt.shift()
       return c.cut()
     }
+    const pause = o.pauseAt?.[0]
+    if (pause !== undefined && f.offset >= pause) {
+      o.pauseAt?.shift()
+      paused = { c, offset: f.offset }
+      return
+    }
     sendFrom(c, f.offset)
   })
-  return { starts, sentEntries: () => sent }
+  return {
+    starts,
+    sentEntries: () => sent,
+    paused: () => paused !== null,
+    resume: () => {
+      if (paused) sendFrom(paused.c, paused.offset)
+      paused = null
+    },
+  }
 }
 
 describe('roster sync', () => {
@@ -540,6 +571,43 @@ describe('roster sync', () => {
     )
     expect(found.map((r) => r.id)).toEqual(['reg-49999'])
   }, 180_000)
+})
+
+describe('roster sync in the kiosk status', () => {
+  it('says how much of the new roster is in, at whole percents, and nothing once it is all in', async () => {
+    const relay = await fakeV2Relay()
+    const all = entries(1_000, 1)
+    // 3 rows a frame: 334 frames, a whole percent every 3 or 4 of them.
+    const sync = serveRoster(relay, {
+      campaignId: 'expo-2026',
+      version: 1,
+      all,
+      cutAt: [],
+      pauseAt: [500],
+      frameRows: 3,
+    })
+    const { core } = kiosk(relay)
+    const told: Array<KioskStatus['relay']['roster']> = []
+    core.on('status', (s) => told.push(s.relay.roster))
+    await waitFor(() => sync.paused(), 'half the roster')
+    // The desk searches the previous roster until the new one is in: the status says why.
+    const half = kioskStatusSchema.parse(core.status()).relay.roster
+    expect(half).toEqual({ received: 501, total: 1_000 })
+    sync.resume()
+    await waitFor(() => rosterRows(core, 'expo-2026').length === 1_000, 'roster complete')
+    await waitFor(() => told.at(-1) === undefined, 'the status after the last slice')
+    expect(core.status().relay.roster).toBeUndefined()
+    // Each status event carries it (the pool's and the link's too): what changed between them.
+    const progress = told.filter((r) => r !== undefined)
+    const moves = progress.filter((r, i) => i === 0 || r.received !== progress[i - 1]?.received)
+    const percents = moves.map((r) => Math.floor((r.received * 100) / r.total))
+    // Told as it rose, once per whole percent (not once per frame: 334 frames).
+    expect(percents.length).toBeGreaterThanOrEqual(90)
+    expect(percents.length).toBeLessThanOrEqual(100)
+    for (const [i, p] of percents.entries())
+      if (i > 0) expect(p).toBeGreaterThan(percents[i - 1] ?? 0)
+    expect(percents).toContain(50)
+  })
 })
 
 describe('roster sync across a kiosk restart', () => {

@@ -7,7 +7,7 @@ import AdminView from '../../renderer/src/admin/AdminView.vue'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
 import { useScreenStore } from '../../renderer/src/stores/screen'
-import { createFakeKioskApi, makeTicket, webClientOver } from './fake-kiosk-api'
+import { createFakeKioskApi, makeStatus, makeTicket, webClientOver } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
 enableAutoUnmount(afterEach)
@@ -42,6 +42,27 @@ describe('desk page', () => {
       'ACME',
       '',
     ])
+  })
+
+  it('says a new roster is still arriving, and that the search finds the previous one', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
+    const { wrapper, i18n } = mountWith(DeskPage, fake.api)
+    const screen = useScreenStore()
+    screen.status = makeStatus({ relay: { roster: { received: 22_600, total: 50_000 } } })
+    await flushPromises()
+    const notice = () => wrapper.find('[data-testid="desk-roster-arriving"]')
+    expect(notice().text()).toBe('名单同步中 45%：新名单到齐前按旧名单查找')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(notice().text()).toBe(
+      'Roster updating 45%: searching the previous list until it is complete',
+    )
+    // Still listed meanwhile; the notice goes once the new roster is all in.
+    expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(1)
+    screen.status = makeStatus()
+    await flushPromises()
+    expect(notice().exists()).toBe(false)
   })
 
   it('shows a check-in made while the admin area was locked once it is unlocked again', async () => {

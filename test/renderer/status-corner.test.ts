@@ -130,6 +130,28 @@ describe('status corner', () => {
     expect(level(en, 'status-relay')).toBe('ok')
   })
 
+  it('a new roster arriving: says how much is in, amber; scans left to store come first', async () => {
+    const roster = { received: 22_600, total: 50_000 }
+    const arriving = makeStatus({ relay: { roster } })
+    const zh = render(arriving, false, 'zh-CN')
+    await zh.vm.$nextTick()
+    expect(text(zh, 'status-relay')).toBe('名单同步中 45%')
+    expect(level(zh, 'status-relay')).toBe('warn')
+    const en = render(arriving)
+    await en.vm.$nextTick()
+    expect(text(en, 'status-relay')).toBe('Roster updating 45%')
+    // A scan made now waits behind the stored ones: that is said first.
+    await en.setProps({ status: makeStatus({ relay: { roster, backlog: 12 } }) })
+    expect(text(en, 'status-relay')).toBe('Catching up: 12 left')
+    // Cut off meanwhile: the link's state is what matters.
+    await en.setProps({ status: makeStatus({ relay: { roster, state: 'reconnecting' } }) })
+    expect(text(en, 'status-relay')).toBe('Relay reconnecting')
+    expect(level(en, 'status-relay')).toBe('bad')
+    await en.setProps({ status: makeStatus() })
+    expect(text(en, 'status-relay')).toBe('Relay connected')
+    expect(level(en, 'status-relay')).toBe('ok')
+  })
+
   it('catching up shows on the diagnostics page too', async () => {
     const fake = createFakeKioskApi()
     const base = await fake.api.getDiagnostics()

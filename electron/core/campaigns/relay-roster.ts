@@ -28,6 +28,12 @@ interface SyncRow {
   complete: number
 }
 
+/** A roster transfer under way (KioskStatus `relay.roster`). */
+export interface RosterArriving {
+  received: number
+  total: number
+}
+
 export interface RosterSliceResult {
   ack: RosterAckFrame
   /** The roster of this campaign was just replaced. */
@@ -97,6 +103,16 @@ export class RelayRosterSync {
   held(connectionId: string): HelloFrame['roster'] {
     const s = this.q.sync.get(connectionId)
     return s ? { campaignId: s.campaignId, version: s.version, offset: s.received } : undefined
+  }
+
+  /**
+   * The roster of `campaignId` still arriving on this connection: rows stored of its total.
+   * Null when none is (all in, none started, or the transfer is of another campaign's).
+   */
+  arriving(connectionId: string, campaignId: string): RosterArriving | null {
+    const s = this.q.sync.get(connectionId)
+    if (!s || s.complete === 1 || s.campaignId !== campaignId || s.total === 0) return null
+    return { received: Math.min(s.received, s.total - 1), total: s.total }
   }
 
   /** Stores one slice (or skips it) and says what to ack; one transaction. */

@@ -42,6 +42,7 @@ export const en: MessageSchema = {
       reconnecting: 'Relay reconnecting',
       reconnectingIn: 'Relay reconnecting (retry in {s} s)',
       catchingUp: 'Catching up: {n} left',
+      rosterArriving: 'Roster updating {percent}%',
       disabled: 'Relay not enabled',
     },
     api: {
@@ -375,6 +376,7 @@ export const en: MessageSchema = {
     files: rosterFileMessages['en'],
   },
   desk: {
+    rosterArriving: 'Roster updating {percent}%: searching the previous list until it is complete',
     search: 'Search guest name, phone or code',
     empty: 'No matching guest',
     show: 'Show QR code',

@@ -39,6 +39,7 @@ export const zhCN = {
       reconnecting: '中继重连中',
       reconnectingIn: '中继重连中（{s} 秒后重试）',
       catchingUp: '同步中：还有 {n} 条',
+      rosterArriving: '名单同步中 {percent}%',
       disabled: '中继未启用',
     },
     api: {
@@ -354,6 +355,7 @@ export const zhCN = {
     files: rosterFileMessages['zh-CN'],
   },
   desk: {
+    rosterArriving: '名单同步中 {percent}%：新名单到齐前按旧名单查找',
     search: '搜索来宾姓名、电话或编号',
     empty: '没有匹配的来宾',
     show: '出示二维码',

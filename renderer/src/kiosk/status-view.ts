@@ -36,8 +36,9 @@ export function relayLevel(status: KioskStatus): Level {
   if (linkProblem(status)) return 'bad'
   switch (status.relay.state) {
     case 'connected':
-      // Still storing the scans kept while away: a scan made now waits behind them.
-      return status.relay.backlog ? 'warn' : 'ok'
+      // Still storing the scans kept while away (a scan made now waits behind them), or a new
+      // roster still arriving (the desk finds guests in the previous one until it is in).
+      return status.relay.backlog || status.relay.roster ? 'warn' : 'ok'
     case 'connecting':
       return 'warn'
     case 'reconnecting':
@@ -81,10 +82,16 @@ export function poolLevel(status: KioskStatus): Level {
   return 'ok'
 }
 
+/** How much of a new roster arriving from the relay is in, in whole percent; null: none is. */
+export function rosterPercent(status: KioskStatus): number | null {
+  const r = status.relay.roster
+  return r ? Math.floor((r.received * 100) / r.total) : null
+}
+
 /**
  * The relay link's state in words: how many stored scans are left while it catches up after an
- * outage, else its state (`status.relay.*`). Problems and the reconnect countdown are the
- * caller's.
+ * outage, else how much of a new roster is in, else its state (`status.relay.*`). Problems and
+ * the reconnect countdown are the caller's.
  */
 export function relayStateText(
   status: KioskStatus,
@@ -92,9 +99,11 @@ export function relayStateText(
   formatNumber: (n: number) => string,
 ): string {
   const { state, backlog } = status.relay
-  return state === 'connected' && backlog
-    ? t('status.relay.catchingUp', { n: formatNumber(backlog) })
-    : t(`status.relay.${state}`, {})
+  const percent = rosterPercent(status)
+  if (state !== 'connected') return t(`status.relay.${state}`, {})
+  if (backlog) return t('status.relay.catchingUp', { n: formatNumber(backlog) })
+  if (percent !== null) return t('status.relay.rosterArriving', { percent })
+  return t('status.relay.connected', {})
 }
 
 /** Seconds until the next reconnect attempt, when one is scheduled. */
