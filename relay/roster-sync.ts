@@ -6,7 +6,8 @@
  * says the kiosk is (its offset in that roster version); then every stored binding, so a kiosk
  * that was away when a desk bound a visitor still learns it. The kiosk acks every roster frame
  * in order, with its real position: an ack short of the frame's end means it did not take it
- * (it holds less than this side thought), and the transfer rewinds there. A store read that
+ * (it holds less than this side thought), and the transfer rewinds there; one past what was
+ * sent means it already held those rows, and the transfer goes on from there. A store read that
  * fails (Redis reconnecting, SQLite locked elsewhere) is tried again after ROSTER_RETRY_MS while
  * the link is up: nothing else would restart the transfer short of the kiosk reconnecting.
  *
@@ -178,6 +179,10 @@ export class RosterSync {
       this.pacer.restarted(performance.now())
     } else {
       this.pacer.acked(frame, performance.now())
+      // The kiosk holds more than was sent: a transfer started again without its resume point
+      // (a roster notice for the version being sent, the booth moved away and back). It skips
+      // the rows it has; the transfer goes on from where it is instead of sending them again.
+      if (ack.offset > this.sent) this.sent = Math.min(ack.offset, this.total)
     }
     if (ack.offset === this.total && this.inFlight.length === 0 && this.sent === this.total) {
       void this.sendBindings()

@@ -1,7 +1,9 @@
-// The stored bindings a kiosk is sent after its roster, with a fake socket: in batches, at most
-// the pacer's window unanswered by the kiosk's pongs; a pong lets the next go, an overdue one
-// counts as through; each binding once, in order; a registration bound live meanwhile is not
-// sent its stale stored binding after; the link closing leaves nothing sent or scheduled.
+// The roster transfer to one kiosk, with a fake socket. The stored bindings it is sent after
+// its roster: in batches, at most the pacer's window unanswered by the kiosk's pongs; a pong
+// lets the next go, an overdue one counts as through; each binding once, in order; a
+// registration bound live meanwhile is not sent its stale stored binding after; the link
+// closing leaves nothing sent or scheduled. A transfer restarted from 0 (no resume point) for
+// a version the kiosk already holds part of goes on from where the kiosk's ack says it is.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../../relay/log'
 import { ROSTER_START_BYTES } from '../../relay/roster-pacer'
@@ -16,13 +18,22 @@ const stored: Binding[] = Array.from({ length: N }, (_, i) => ({
   at: 1_700_000_000_000 + i,
 }))
 
-function harness(withPing = true) {
+/** Roster version 7 of campaign c1, `total` rows. */
+function harness(withPing = true, total = 1) {
   const sent: RelayFrame[] = []
   const pings: string[] = []
   let queued = 0
+  const roster = Array.from({ length: total }, (_, i) => ({
+    id: `reg-${i}`,
+    name: `来宾 ${i}`,
+    company: `公司 ${i % 7}`,
+    phone: `139${String(i).padStart(8, '0')}`,
+    code: `C${i}`,
+  }))
   const sync = new RosterSync({
     campaigns: {
-      readRoster: () => Promise.resolve({ version: 7, total: 1, entries: [] }),
+      readRoster: (_campaignId, offset, limit) =>
+        Promise.resolve({ version: 7, total, entries: roster.slice(offset, offset + limit) }),
       bindings: () => Promise.resolve(stored),
     },
     send: (frame) => {
@@ -39,6 +50,39 @@ function harness(withPing = true) {
   const bytes = () =>
     sent.reduce((n, f) => n + (f.type === 'binding' ? Buffer.byteLength(JSON.stringify(f)) : 0), 0)
   return { sync, sent, pings, bindings, bytes, setQueued: (n: number) => (queued = n) }
+}
+
+/** Lets the transfer's store reads (promises) and the writes after them run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await Promise.resolve()
+}
+
+/**
+ * The kiosk's side, holding `held` rows of version 7: stores a roster frame only at the offset
+ * it holds, acks every one with where it is, until nothing more comes. Returns the roster
+ * frames and rows it was sent.
+ */
+async function kioskTakes(h: ReturnType<typeof harness>, held: number) {
+  let seen = 0
+  let frames = 0
+  let rows = 0
+  for (let round = 0; round < 10_000; round++) {
+    await settle()
+    const f = h.sent[seen]
+    if (f === undefined) break
+    seen++
+    if (f.type !== 'roster') continue
+    frames++
+    rows += f.entries.length
+    if (f.offset === held) held += f.entries.length
+    h.sync.onAck({
+      type: 'roster-ack',
+      campaignId: f.campaignId,
+      rosterVersion: f.rosterVersion,
+      offset: held,
+    })
+  }
+  return { held, frames, rows }
 }
 
 /** The kiosk already holds the whole roster: the bindings start at once. */
@@ -122,5 +166,30 @@ describe('stored bindings after the roster', () => {
     h.sync.drained()
     vi.advanceTimersByTime(BINDING_PONG_WAIT_MS * 100)
     expect(h.sent).toHaveLength(before)
+  })
+})
+
+describe('a transfer started again without the resume point', () => {
+  it('goes on from where the kiosk is, not sending again the rows it holds', async () => {
+    const total = 5_000
+    const h = harness(true, total)
+    // A roster notice for the version being sent, or the booth moved away and back: the
+    // transfer starts over from 0 though the kiosk holds 4,000 rows of this version.
+    await h.sync.start('c1')
+    const got = await kioskTakes(h, 4_000)
+    expect(got.held).toBe(total)
+    // The frames already on their way when the kiosk's first ack came (a window: 16 KiB at
+    // first, four frames at most) and the 1,000 rows it lacks; not the 4,000 it has again.
+    expect(got.rows).toBeLessThanOrEqual(1_000 + 4 * 200)
+    const bindingsAfter = h.sent.findIndex((f) => f.type === 'binding')
+    expect(bindingsAfter).toBeGreaterThan(0)
+  })
+
+  it('with the resume point, only what the kiosk lacks', async () => {
+    const h = harness(true, 5_000)
+    await h.sync.start('c1', { campaignId: 'c1', version: 7, offset: 4_000 })
+    const got = await kioskTakes(h, 4_000)
+    expect(got.held).toBe(5_000)
+    expect(got.rows).toBe(1_000)
   })
 })
