@@ -44,6 +44,24 @@ const placeholdersSchema = z.array(
   z.object({ id: z.string(), text: z.string(), width: z.number(), room: z.number() }),
 )
 
+/** In-page source: each attendance column heading's text box and its header row's box. */
+const HEADINGS = `[...document.querySelectorAll('.table .th [role="columnheader"]')].map((el) => {
+  const range = document.createRange()
+  range.selectNodeContents(el)
+  const text = range.getBoundingClientRect()
+  const row = el.parentElement.getBoundingClientRect()
+  return { text: el.textContent.trim(), top: text.top, bottom: text.bottom, rowTop: row.top, rowBottom: row.bottom }
+})`
+const headingsSchema = z.array(
+  z.object({
+    text: z.string(),
+    top: z.number(),
+    bottom: z.number(),
+    rowTop: z.number(),
+    rowBottom: z.number(),
+  }),
+)
+
 describe('the admin area in English', () => {
   const demo = demoKioskPage({
     name: 'quotes',
@@ -83,6 +101,20 @@ describe('the admin area in English', () => {
       // text in 29 px, showed "Hou"): a quarter of the box is left for that.
       for (const f of fields) {
         expect(f.width, `${f.id} "${f.text}"`).toBeLessThanOrEqual(f.room * 0.75)
+      }
+    })
+
+    it(`${locale}: the attendance column headings sit inside their header row`, async () => {
+      await page.click(`[data-testid="language-switch"] [data-locale="${locale}"]`)
+      await waitForPage(page, `document.documentElement.lang === '${locale}'`)
+      await goHash(page, '#/admin/attendance')
+      await page.locator('.table .th').waitFor()
+      const headings = headingsSchema.parse(await page.evaluate(HEADINGS))
+      expect(headings).toHaveLength(6)
+      // "Check-in no." wraps in its 5rem column: its second line sat on the row's border.
+      for (const h of headings) {
+        expect(h.top, `"${h.text}" top`).toBeGreaterThanOrEqual(h.rowTop)
+        expect(h.bottom, `"${h.text}" bottom`).toBeLessThanOrEqual(h.rowBottom - 2)
       }
     })
   }
