@@ -202,7 +202,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     const started = performance.now()
     const completion = (await deps.rally?.completion(q.campaign)) ?? null
     const personOf = (await deps.people?.(q.campaign)) ?? null
-    const rows = await streamSheet(deps.store.attendance, res, {
+    const sheet = await streamSheet(deps.store.attendance, res, {
       format: q.format,
       locale: q.locale,
       scope,
@@ -221,9 +221,13 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       }
       return null
     })
-    if (rows !== null) {
+    if (sheet !== null) {
       const ms = Math.round(performance.now() - started)
-      deps.log.info('attendance exported', { format: q.format, rows, ms })
+      const fields = { format: q.format, rows: sheet.rows, ms }
+      // A cancelled download, or one cut by the idle timeout (idleTimeoutMs): the organizer has
+      // no sheet, and whoever reads the log must not think they have one.
+      if (sheet.complete) deps.log.info('attendance exported', fields)
+      else deps.log.warn('attendance export abandoned by the client', fields)
     }
   }
 

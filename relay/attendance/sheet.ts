@@ -182,6 +182,13 @@ export function sheetHeaders(
   }
 }
 
+/** How a streamed sheet went: the rows handed to the socket, and whether all of it was. */
+export interface SheetResult {
+  rows: number
+  /** False: the client went (or the socket was cut) before the sheet's end was sent. */
+  complete: boolean
+}
+
 /**
  * Streams the sheet into `res`. The first page is read before the headers go: a store that
  * fails by then (SQLite's pending rows that cannot be built) throws with nothing sent, for the
@@ -193,7 +200,7 @@ export async function streamSheet(
   attendance: AttendanceReader,
   res: ServerResponse,
   q: SheetRequest,
-): Promise<number> {
+): Promise<SheetResult> {
   const pages = attendance.rows(q.scope, EXPORT_PAGE_ROWS)[Symbol.asyncIterator]()
   let next = await pages.next()
   res.writeHead(200, sheetHeaders(q.format, q.now, q.campaign, q.locale))
@@ -238,10 +245,12 @@ export async function streamSheet(
       if (personOf !== undefined) for (const r of page as SheetRow[]) r.person = personOf(r)
       // A reader that went away never drains: stop waiting for it.
       await Promise.race([settled(sink.write(page)), closed])
-      if (gone) return rows
+      if (gone) return { rows, complete: false }
       rows += page.length
     }
     await Promise.race([settled(sink.end()), closed])
+    // Closed before the end was flushed: the sheet never reached its end.
+    if (!res.writableFinished) return { rows, complete: false }
   } catch (err) {
     res.destroy(err instanceof Error ? err : new Error(String(err)))
     throw err
@@ -249,7 +258,7 @@ export async function streamSheet(
     // Stopped early (the reader went, a write failed): the store's reads end here too.
     if (next.done !== true) await pages.return?.()
   }
-  return rows
+  return { rows, complete: true }
 }
 
 /**

@@ -26,6 +26,7 @@ import {
 } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
 import { createCampaignNames } from '../../relay/attendance/campaign-names'
+import { jsonLogger } from '../../relay/log'
 
 let redis: TestRedis
 let tmp: string
@@ -131,6 +132,35 @@ const HEADER = [
   '活动',
   '事件ID',
 ]
+
+/**
+ * `total` long rows (~2 KB each, 40 MB in all: far more than socket buffers hold), half at
+ * booth k1 and half at k2.
+ */
+async function seedLongRows(store: RelayStore, total: number): Promise<void> {
+  await addKiosk(store, 'k1')
+  await addKiosk(store, 'k2')
+  const pad = 's'.repeat(2000)
+  for (let from = 0; from < total; from += 2000) {
+    const rows: AttendanceRow[] = []
+    for (let i = from; i < from + 2000; i++) {
+      const kioskId = i < total / 2 ? 'k1' : 'k2'
+      rows.push({
+        kioskId,
+        seq: (i % (total / 2)) + 1,
+        id: `ev_${i}`,
+        event: 'scan',
+        openid: `o${i}`,
+        scene: `${kioskId}:${i}:${pad}`,
+        ticket: '',
+        fallback: false,
+        createTime: 1_700_000_000,
+        receivedAt: 1_700_000_000_000,
+      })
+    }
+    await store.attendance.seed(rows)
+  }
+}
 
 describe.each(backends)('attendance API ($name store)', ({ open }) => {
   it('CSV: BOM, header, every row once in kiosk order, formulas escaped, a filename', async () => {
@@ -473,29 +503,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
     const store = await open()
     const total = 20_000
     try {
-      await addKiosk(store, 'k1')
-      await addKiosk(store, 'k2')
-      // Long rows (~2 KB each, 40 MB in all): far more than socket buffers hold.
-      const pad = 's'.repeat(2000)
-      for (let from = 0; from < total; from += 2000) {
-        const rows: AttendanceRow[] = []
-        for (let i = from; i < from + 2000; i++) {
-          const kioskId = i < total / 2 ? 'k1' : 'k2'
-          rows.push({
-            kioskId,
-            seq: (i % (total / 2)) + 1,
-            id: `ev_${i}`,
-            event: 'scan',
-            openid: `o${i}`,
-            scene: `${kioskId}:${i}:${pad}`,
-            ticket: '',
-            fallback: false,
-            createTime: 1_700_000_000,
-            receivedAt: 1_700_000_000_000,
-          })
-        }
-        await store.attendance.seed(rows)
-      }
+      await seedLongRows(store, total)
       // Counts the rows the export has taken from the store.
       const counting = countingReader(store.attendance)
       const s = await serve({ attendance: counting.reader, subscribe: (l) => store.subscribe(l) })
@@ -524,6 +532,66 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         await new Promise((r) => res.once('end', r))
         expect(lines).toBe(total + 1)
         expect(counting.handedOut()).toBe(total)
+      } finally {
+        await s.close()
+      }
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
+
+  it('a download the organizer abandons stops the store reads and is logged as abandoned, not exported; a whole one as exported', async () => {
+    const store = await open()
+    const total = 20_000
+    try {
+      await seedLongRows(store, total)
+      const counting = countingReader(store.attendance)
+      const lines: string[] = []
+      const s = await serveAttendanceRoutes(
+        { attendance: counting.reader, subscribe: (l) => store.subscribe(l) },
+        { log: jsonLogger((l) => lines.push(l)) },
+      )
+      const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+      try {
+        // The organizer's browser takes 1 MB of the sheet, then the download is cancelled.
+        await new Promise<void>((resolve, reject) => {
+          const req = get(`${s.url}/console/api/attendance?format=csv`, (res) => {
+            let bytes = 0
+            res.on('data', (chunk: Buffer) => {
+              bytes += chunk.length
+              if (bytes >= 1024 * 1024) {
+                req.destroy()
+                resolve()
+              }
+            })
+            res.on('end', () => reject(new Error('the whole sheet came')))
+          })
+          req.on('error', () => {})
+        })
+        for (let i = 0; i < 200 && !counting.finished(); i++) {
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        // The store's reads ended (SQLite's pages, Redis's read ahead), well short of the sheet.
+        expect(counting.finished()).toBe(true)
+        expect(counting.handedOut()).toBeLessThan(total)
+        for (let i = 0; i < 200 && logged().length === 0; i++) {
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        expect(logged().map((l) => [l.level, l.msg])).toEqual([
+          ['warn', 'attendance export abandoned by the client'],
+        ])
+        const [line] = logged()
+        expect(line?.rows).toBeLessThan(total)
+        expect(line?.format).toBe('csv')
+        // A download read to its end is logged as exported, every row counted.
+        lines.length = 0
+        await (await fetch(`${s.url}/console/api/attendance?format=xlsx`)).arrayBuffer()
+        for (let i = 0; i < 200 && logged().length === 0; i++) {
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        expect(logged().map((l) => [l.level, l.msg, l.rows])).toEqual([
+          ['info', 'attendance exported', total],
+        ])
       } finally {
         await s.close()
       }

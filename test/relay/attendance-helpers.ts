@@ -14,8 +14,11 @@ import type { NewEvent, RelayStore } from '../../relay/store/types'
 export function countingReader(a: AttendanceReader): {
   reader: AttendanceReader
   handedOut: () => number
+  /** Whether the last `rows` iteration ended (read to its end, or returned early). */
+  finished: () => boolean
 } {
   let handedOut = 0
+  let finished = false
   const reader: AttendanceReader = {
     stats: (...args) => a.stats(...args),
     scansToday: (...args) => a.scansToday(...args),
@@ -25,13 +28,18 @@ export function countingReader(a: AttendanceReader): {
     settled: () => a.settled(),
     backlog: () => a.backlog(),
     async *rows(scope, pageSize) {
-      for await (const page of a.rows(scope, pageSize)) {
-        handedOut += page.length
-        yield page
+      finished = false
+      try {
+        for await (const page of a.rows(scope, pageSize)) {
+          handedOut += page.length
+          yield page
+        }
+      } finally {
+        finished = true
       }
     },
   }
-  return { reader, handedOut: () => handedOut }
+  return { reader, handedOut: () => handedOut, finished: () => finished }
 }
 
 export interface ServedRoutes {
