@@ -21,6 +21,7 @@ import { startRedis, type TestRedis } from '../helpers/redis'
 import {
   addKiosk,
   countingReader,
+  scanEvent,
   serveAttendanceRoutes,
   type ServedRoutes,
 } from './attendance-helpers'
@@ -592,6 +593,64 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         expect(logged().map((l) => [l.level, l.msg, l.rows])).toEqual([
           ['info', 'attendance exported', total],
         ])
+      } finally {
+        await s.close()
+      }
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
+
+  it('scans stored while a download streams: in it when their booth is not done yet, else not; each whole, none twice', async () => {
+    const store = await open()
+    const total = 20_000
+    try {
+      // Booth k0 sorts first: the download is past it while it streams k1's long rows.
+      await addKiosk(store, 'k0')
+      const early = [scanEvent('k0', 'o-early-1'), scanEvent('k0', 'o-early-2')]
+      for (const e of early) await store.appendEvent('k0', e)
+      await seedLongRows(store, total)
+      const counting = countingReader(store.attendance)
+      const s = await serveAttendanceRoutes({
+        attendance: counting.reader,
+        subscribe: (l) => store.subscribe(l),
+      })
+      try {
+        const res = await new Promise<IncomingMessage>((resolve) =>
+          get(`${s.url}/console/api/attendance?format=csv`, resolve),
+        )
+        res.pause()
+        let seen = -1
+        for (let i = 0; i < 200 && counting.handedOut() !== seen; i++) {
+          seen = counting.handedOut()
+          await new Promise((r) => setTimeout(r, 150))
+        }
+        // Stalled in k1's rows: k0 is written, k1 partly, k2 not yet.
+        expect(counting.handedOut()).toBeGreaterThan(early.length)
+        expect(counting.handedOut()).toBeLessThan(total / 2)
+        const during = { k0: scanEvent('k0', 'o-during-0'), k1: scanEvent('k1', 'o-during-1') }
+        const k2 = scanEvent('k2', 'o-during-2')
+        await store.appendEvent('k0', during.k0)
+        await store.appendEvent('k1', during.k1)
+        await store.appendEvent('k2', k2)
+        await store.attendance.settled() // SQLite: the rows built, as they are within moments
+        res.resume()
+        const chunks: Buffer[] = []
+        for await (const chunk of res) chunks.push(chunk as Buffer)
+        const records: string[][] = parse(Buffer.concat(chunks).subarray(3).toString('utf8'))
+        const ids = records.slice(1).map((r) => r[r.length - 1])
+        expect(records.every((r) => r.length === HEADER.length)).toBe(true)
+        expect(new Set(ids).size).toBe(ids.length)
+        expect(ids).toContain(during.k1.id)
+        expect(ids).toContain(k2.id)
+        expect(ids).not.toContain(during.k0.id)
+        expect(ids).toHaveLength(early.length + total + 2)
+        // The next download has it: nothing stored is missing from a sheet begun after it.
+        const next = await (await fetch(`${s.url}/console/api/attendance?format=csv`)).text()
+        const nextRecords: string[][] = parse(next.slice(1))
+        const nextIds = nextRecords.slice(1).map((r) => r[r.length - 1])
+        expect(nextIds).toHaveLength(early.length + total + 3)
+        expect(nextIds).toContain(during.k0.id)
       } finally {
         await s.close()
       }
