@@ -9,6 +9,7 @@
  */
 import { get } from 'node:http'
 import { z } from 'zod'
+import { benchAttendanceLive } from './attendance-live'
 import { Child } from './child'
 import { onlyFromEnv, postPush, scanXml, type Backend } from './env'
 import { percentile, ratio, round, type Results } from './result'
@@ -410,17 +411,19 @@ function backends(): Backend[] {
   return onlyFromEnv('BENCH_ATTENDANCE_BACKENDS', ['sqlite', 'redis'] as const)
 }
 
-/** `BENCH_ATTENDANCE_PARTS=throughput` (or `queries`, `bind-check`): some parts only. */
-function parts(): { queries: boolean; throughput: boolean; bindCheck: boolean } {
+/** `BENCH_ATTENDANCE_PARTS=throughput` (or `queries`, `bind-check`, `live`): some parts only. */
+function parts(): { queries: boolean; throughput: boolean; bindCheck: boolean; live: boolean } {
   const only = onlyFromEnv('BENCH_ATTENDANCE_PARTS', [
     'queries',
     'throughput',
     'bind-check',
+    'live',
   ] as const)
   return {
     queries: only.includes('queries'),
     throughput: only.includes('throughput'),
     bindCheck: only.includes('bind-check'),
+    live: only.includes('live'),
   }
 }
 
@@ -434,6 +437,7 @@ export async function benchAttendance(quick: boolean): Promise<Results> {
     }
     if (run.throughput) await throughput(backend, quick ? 5_000 : 20_000, results)
     if (run.bindCheck) await bindCheck(backend, quick, results)
+    if (run.live) await benchAttendanceLive(backend, quick ? 100_000 : 300_000, results)
   }
   return results
 }
