@@ -4,7 +4,8 @@
  * disk may still take a tiny write, but not the push WeChat is retrying), or a probe write
  * fails now. Probes are shared and at most one a second (one in five after a failure), so
  * polling `/healthz` cannot turn into a stream of fsyncs or of lock waits. A push stored again
- * ends both signs at once. Durations use a monotonic clock, not the relay's `now`.
+ * ends both signs at once, except a store whose data is gone (StoreLostError): that stays until
+ * a restart. Durations use a monotonic clock, not the relay's `now`.
  *
  * `/healthz` answers anyone, so its `error` is one of a few fixed short texts (storeErrorText),
  * never the store's own message: that can name a file path, an internal host and port, or
@@ -14,7 +15,7 @@ import { performance } from 'node:perf_hooks'
 import type { StoreRefusalCause } from '../shared/console-api'
 import { errorMessage, silentLogger, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
-import type { RelayStore } from './store/types'
+import { StoreLostError, type RelayStore } from './store/types'
 
 export interface StoreHealthReport {
   ok: boolean
@@ -123,6 +124,8 @@ export class StoreHealth {
   private lastWriteFailure: Failure | null = null
   private lastProbe: { at: number; failure: Failure | null } | null = null
   private probing: Promise<void> | null = null
+  /** A probe found the store's data gone (StoreLostError): for good, until a restart. */
+  private storeLost = false
   private readonly holdMs: number
   private readonly probeEveryMs: number
   private readonly failedProbeEveryMs: number
@@ -159,6 +162,9 @@ export class StoreHealth {
   /** A push's store write succeeded: the store takes writes again. */
   writeSucceeded(): void {
     this.lastWriteFailure = null
+    // A push kept in what is left of a store that lost its data (as unrouted: its booths are
+    // gone) says nothing of that loss: /healthz and /metrics stay unhealthy until a restart.
+    if (this.storeLost) return
     if (this.lastProbe?.failure) this.lastProbe = null
     this.metrics.setStoreHealthy(true)
   }
@@ -200,6 +206,7 @@ export class StoreHealth {
       await Promise.race([this.store.probeWrite(this.now()), timeout])
     } catch (err) {
       failure = { at: performance.now(), error: storeErrorText(err) }
+      if (err instanceof StoreLostError) this.storeLost = true
       this.metrics.countStoreError()
       this.log.warn('store health probe failed', { error: errorMessage(err) })
     } finally {

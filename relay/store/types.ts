@@ -51,6 +51,15 @@ export class KioskExistsError extends Error {
   }
 }
 
+/**
+ * probeWrite found the store's data gone from under the relay (Redis restarted without
+ * persistence, or emptied): not cured by any later write, only by a restart of the relay after
+ * the restore (relay/README.md "Health"), so a push stored since does not end the verdict.
+ */
+export class StoreLostError extends Error {
+  override name = 'StoreLostError'
+}
+
 /** A kiosk's new integer scene range reaches into another kiosk's: names both. */
 export class SceneRangeClashError extends RangeError {
   override name = 'SceneRangeClashError'
@@ -261,7 +270,8 @@ export interface RelayStore {
   countUnrouted(): Promise<number>
   /**
    * A small real write, as a push's would be (SQLite: through the group commit, to the disk;
-   * Redis: a SET), for `/healthz`: rejects when the store cannot take writes now.
+   * Redis: a SET), for `/healthz`: rejects when the store cannot take writes now, with a
+   * StoreLostError when its data is gone from under the relay.
    */
   probeWrite(now: number): Promise<void>
   /** Deletes what the retention policy no longer keeps; returns how many events went. */

@@ -264,6 +264,11 @@ describe('/healthz', () => {
     // not clear the verdict, nor does the probe's own write: only a restart of the relay does.
     expect((await postPush(r.url, scanXml('o_after', 'k1:b'), signedQuery(TOKEN))).status).toBe(200)
     expect(await r.store.countUnrouted()).toBe(1)
+    // Nor does it for /metrics alone: a scrape between two health checks (a push every few
+    // seconds, a health check every 30 s) would read the store healthy almost all the time.
+    expect(await (await fetch(`${r.url}/metrics`)).text()).toContain(
+      'scandesk_relay_store_healthy 0',
+    )
     expect((await health(r)).status).toBe(503)
   })
 

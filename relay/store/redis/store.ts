@@ -64,6 +64,7 @@ import {
   type StoreChange,
   type StoredEvent,
   type UnroutedEvent,
+  StoreLostError,
 } from '../types'
 
 export interface RedisStoreOptions {
@@ -618,7 +619,7 @@ class RedisStore implements RelayStore {
       // Booths linked here check their tokens again (the kiosk hub, on 'resync'): gone with the
       // data, so each is closed as revoked instead of staying online with no scans coming.
       this.feed.emit({ type: 'resync' })
-      throw new Error(
+      throw new StoreLostError(
         `Redis lost the relay's data: its ${this.keys.storeId} key is ${id === null ? 'gone' : 'another'} ` +
           'since this relay started, so Redis was restarted without persistence (appendonly) or ' +
           'emptied (FLUSHALL). Booths, organizers and campaigns are gone from it (booths get 401; ' +
