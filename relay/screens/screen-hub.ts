@@ -275,16 +275,19 @@ export class ScreenHub {
 
   /**
    * A desk binds a visitor after their check-in (the scan of their personal code came first):
-   * a tile still on the screens is sent again, named. Only the newest `recentLimit` can be.
+   * a tile still on the screens is sent again, named. Only the newest `recentLimit` can be:
+   * numbers are taken 1, 2, 3… once each, so those past the count less `recentLimit` (the
+   * visitor's own number and the count read, not every check-in of the campaign).
    */
   private async onBinding(campaignId: string, openid: string): Promise<void> {
     try {
-      const rows = await this.opts.store.campaigns.recentCheckins(
-        campaignId,
-        this.limits.recentLimit,
-      )
-      const row = rows.find((r) => r.openid === openid)
-      if (row === undefined || !this.clients.has(campaignId)) return
+      const { campaigns } = this.opts.store
+      const [row, count] = await Promise.all([
+        campaigns.checkinOf(campaignId, openid),
+        campaigns.checkinCount(campaignId),
+      ])
+      if (row === null || row.number <= count - this.limits.recentLimit) return
+      if (!this.clients.has(campaignId)) return
       const name = await this.opts.names.nameOf(campaignId, openid)
       if (name !== null) this.queue(campaignId, { number: row.number, name, at: row.at })
     } catch {

@@ -105,6 +105,11 @@ export interface CampaignStore {
    * the store cannot tell.
    */
   recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]>
+  /**
+   * One visitor's check-in in the campaign (null: none), read by the visitor alone: whether a
+   * desk's binding names a tile still on the screens costs one lookup, not every check-in.
+   */
+  checkinOf(campaignId: string, openid: string): Promise<CheckinRecord | null>
 }
 
 /** A visitor's check-in as the store keeps it (the screens never pass the openid on). */

@@ -2,7 +2,8 @@
  * The Redis relay's push path on a single Redis: one script per push (the claim, the kiosk
  * check, the write, the attendance and the visitors together), what that folding must not
  * weaken (a seen signed query with another body, for another kiosk too), scripts sent by SHA
- * surviving a server that forgot them, and the all-kiosk stats reading the day's slots once.
+ * surviving a server that forgot them, the all-kiosk stats reading the day's slots once, and a
+ * desk's binding with a screen open reading the visitor's number, not the campaign's every one.
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
@@ -10,7 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { localDay } from '../../relay/attendance/routes'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import type { ConsoleCampaign } from '../../shared/campaign'
 import { assign, createCampaign, signIn } from './campaign-helpers'
+import { EventReader, screenPath, until } from './screen-helpers'
 import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
 
 let redis: TestRedis
@@ -37,6 +40,31 @@ async function relay(): Promise<{ r: RelayHandle; prefix: string }> {
     expect((await postPush(r.url, scanXml('warm', `${k}:warm`))).status).toBe(200)
   }
   return { r, prefix }
+}
+
+/** `relay()` with both kiosks assigned to a new campaign, the push path's cache warm again. */
+async function campaignRelay(): Promise<{
+  r: RelayHandle
+  prefix: string
+  campaign: ConsoleCampaign
+}> {
+  const { r, prefix } = await relay()
+  const c = await signIn(r)
+  const campaign = await createCampaign(c)
+  // The assignment reaches the push path's cache through the change feed (which drops the
+  // kiosk's entry): once this listener, registered after the cache's, has heard both, re-warm.
+  const heard = new Set<string>()
+  const stop = r.store.subscribe((ch) => {
+    if (ch.type === 'campaign' && ch.kioskId !== undefined) heard.add(ch.kioskId)
+  })
+  await assign(c, 'k1', campaign.id)
+  await assign(c, 'k2', campaign.id)
+  await waitFor(() => heard.has('k1') && heard.has('k2'))
+  stop()
+  for (const k of ['k1', 'k2']) {
+    expect((await postPush(r.url, scanXml('warm2', `${k}:warm2`))).status).toBe(200)
+  }
+  return { r, prefix, campaign }
 }
 
 /** Commands clients send (not those scripts run), while `during` runs; each as its args. */
@@ -146,22 +174,7 @@ describe('redis push path (one Redis)', () => {
   })
 
   it('takes campaign numbers in the same one script: 1..n, once each, retries keep theirs', async () => {
-    const { r, prefix } = await relay()
-    const c = await signIn(r)
-    const campaign = await createCampaign(c)
-    // The assignment reaches the push path's cache through the change feed (which drops the
-    // kiosk's entry): once this listener, registered after the cache's, has heard both, re-warm.
-    const heard = new Set<string>()
-    const stop = r.store.subscribe((ch) => {
-      if (ch.type === 'campaign' && ch.kioskId !== undefined) heard.add(ch.kioskId)
-    })
-    await assign(c, 'k1', campaign.id)
-    await assign(c, 'k2', campaign.id)
-    await waitFor(() => heard.has('k1') && heard.has('k2'))
-    stop()
-    for (const k of ['k1', 'k2']) {
-      expect((await postPush(r.url, scanXml('warm2', `${k}:warm2`))).status).toBe(200)
-    }
+    const { r, prefix } = await campaignRelay()
     const told: Array<{ seq: number; number?: number; firstInCampaign?: boolean }> = []
     const unsubscribe = r.store.subscribe((ch) => {
       if (ch.type === 'event' && ch.kioskId === 'k1' && ch.event !== undefined) told.push(ch.event)
@@ -206,5 +219,39 @@ describe('redis push path (one Redis)', () => {
     const again = numbered.find((e) => e.scene === 'k2:n0-again')
     expect(again?.firstInCampaign).toBe(false)
     expect(again?.number).toBe(numbered.find((e) => e.scene === 'k1:n0')?.number)
+  })
+})
+
+describe('the big screens on a Redis relay', () => {
+  it("a desk's binding names the visitor's tile from their own number, not every check-in", async () => {
+    const { r, prefix, campaign } = await campaignRelay()
+    for (let i = 0; i < 70; i++) {
+      expect((await postPush(r.url, scanXml(`w${i}`, `k1:w${i}`))).status).toBe(200)
+    }
+    await r.store.campaigns.replaceRoster(campaign.id, [
+      { id: 'r1', name: '韩梅梅', company: 'ACME', phone: '13900000000', code: 'C1' },
+      { id: 'r2', name: '李雷', company: 'ACME', phone: '13900000001', code: 'C2' },
+    ])
+    const url = `${r.url}${screenPath('events', campaign.id, campaign.screenKey)}`
+    const screen = await EventReader.open(url)
+    cleanups.push(() => Promise.resolve(screen.close()))
+    expect(screen.status).toBe(200)
+    const named = () =>
+      screen.events.flatMap((e) => (e.type === 'checkins' ? e.checkins : [])).filter((c) => c.name)
+    const seen = await monitored(async () => {
+      // The newest check-in (w69) is on the screens: named again. The first (warm2 at k1,
+      // number 1) is long gone from them (recentLimit): nothing is sent for it.
+      for (const [registrationId, openid] of [
+        ['r1', 'w69'],
+        ['r2', 'warm2'],
+      ] as const) {
+        await r.store.campaigns.putBinding(campaign.id, { registrationId, openid, at: Date.now() })
+      }
+      await until(() => named().length > 0, 15_000, 'the tile named')
+    })
+    expect(named().map((c) => c.name)).toEqual(['韩梅梅'])
+    const visitors = `{${prefix}c:${campaign.id}}:visitors`
+    const wholeReads = seen.filter((a) => a[0]?.toLowerCase() === 'hgetall' && a[1] === visitors)
+    expect(wholeReads).toEqual([])
   })
 })

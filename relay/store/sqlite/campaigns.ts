@@ -320,7 +320,20 @@ export class SqliteCampaignStore implements CampaignStore {
     })
   }
 
-  async recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
+  recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
+    return this.checkins('ORDER BY v.number DESC LIMIT ?', campaignId, limit)
+  }
+
+  async checkinOf(campaignId: string, openid: string): Promise<CheckinRecord | null> {
+    return (await this.checkins('AND v.openid = ?', campaignId, openid))[0] ?? null
+  }
+
+  /** The campaign's check-ins `where` picks (`params` after the campaign id). */
+  private async checkins(
+    where: string,
+    campaignId: string,
+    ...params: Array<string | number>
+  ): Promise<CheckinRecord[]> {
     // The first scan's receive time from its attendance row (the openid index finds it), or,
     // while that row is still pending past the read's wait, from its queue entry (the prune
     // keeps those): the newest check-ins are the ones most likely pending.
@@ -332,9 +345,9 @@ export class SqliteCampaignStore implements CampaignStore {
              (SELECT a.received_at FROM attendance a
                 WHERE a.openid = v.openid AND a.event_id = v.first_event_id LIMIT 1),
              (SELECT e.received_at FROM events e WHERE e.id = v.first_event_id)) AS at
-           FROM campaign_visitors v WHERE v.campaign_id = ? ORDER BY v.number DESC LIMIT ?`,
+           FROM campaign_visitors v WHERE v.campaign_id = ? ${where}`,
       )
-        .all(campaignId, limit)
+        .all(campaignId, ...params)
         .map((raw) => {
           const r = checkinRow.parse(raw)
           return { number: r.number, openid: r.openid, at: r.at ?? 0 }
