@@ -227,9 +227,9 @@ export async function startRelay(
     log,
     sessionLive: (idHash) => sessionIsLive(store.console, idHash, now()),
     sessionCheckMs: opts.sessionCheckMs,
-    campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaigns, campaignId, now()),
+    campaignKiosks: (campaignId) => kioskIdsOfCampaign(store, campaigns, campaignId),
     campaignNames: createCampaignNames(store.campaigns),
-    rally: createRallyLookup(store, campaigns, now),
+    rally: createRallyLookup(store, campaigns),
     people: createPeopleLookup(store.campaigns),
     names: rowNames,
   })
@@ -549,10 +549,8 @@ async function kioskIdsOfCampaign(
   store: RelayStore,
   campaigns: CampaignDirectory,
   campaignId: string,
-  now: number,
 ): Promise<string[] | null> {
   if ((await campaigns.campaign(campaignId)) === null) return null
-  const ids = (await store.listKiosks()).map((k) => k.kioskId)
-  const meta = await store.console.kioskMeta(ids, now)
-  return ids.filter((id) => meta.get(id)?.campaignId === campaignId)
+  const assigned = await store.console.kioskCampaigns()
+  return [...assigned].flatMap(([id, c]) => (c === campaignId ? [id] : []))
 }

@@ -25,9 +25,8 @@ export interface RallyLookup {
 }
 
 export function createRallyLookup(
-  store: Pick<RelayStore, 'stamps' | 'campaigns' | 'console' | 'listKiosks'>,
+  store: Pick<RelayStore, 'stamps' | 'campaigns' | 'console'>,
   campaigns: Pick<CampaignDirectory, 'campaign'>,
-  now: () => number,
 ): RallyLookup {
   /**
    * Whether the campaign runs a rally, or ran one: `stamps` emptied after the event leaves the
@@ -50,13 +49,7 @@ export function createRallyLookup(
     },
 
     async completion(campaignId) {
-      const ids = (await store.listKiosks()).map((k) => k.kioskId)
-      const meta = await store.console.kioskMeta(ids, now())
-      const boothCampaign = new Map<string, string>()
-      for (const kioskId of ids) {
-        const c = meta.get(kioskId)?.campaignId ?? null
-        if (c !== null) boothCampaign.set(kioskId, c)
-      }
+      const boothCampaign = await store.console.kioskCampaigns()
       const candidates =
         campaignId === undefined
           ? (await store.campaigns.listCampaigns()).map((r) => r.campaign)

@@ -141,6 +141,11 @@ export interface ConsoleStore {
 
   kioskMeta(kioskIds: readonly string[], now: number): Promise<Map<string, KioskMeta>>
   /**
+   * Every kiosk assigned to a campaign, and that campaign: the console's `?campaign=` scope
+   * and the export's rally column. One small read per kiosk, not its record nor its code.
+   */
+  kioskCampaigns(): Promise<Map<string, string>>
+  /**
    * A live link of the kiosk was replaced by a newer one and its device answered the close (the
    * console's identity-conflict flag: two devices with one identity). Kept `windowMs`, where
    * every instance on the store reads it, including one started since.

@@ -3,7 +3,8 @@
  * check, the write, the attendance and the visitors together), what that folding must not
  * weaken (a seen signed query with another body, for another kiosk too), scripts sent by SHA
  * surviving a server that forgot them, the all-kiosk stats reading the day's slots once, and a
- * desk's binding with a screen open reading the visitor's number, not the campaign's every one.
+ * desk's binding with a screen open reading the visitor's number, not the campaign's every one;
+ * the console's campaign-scoped reads learning its booths without reading every booth's record.
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
@@ -13,6 +14,7 @@ import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import { assign, createCampaign, signIn } from './campaign-helpers'
+import type { ConsoleClient } from './console-helpers'
 import { EventReader, screenPath, until } from './screen-helpers'
 import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
 
@@ -47,6 +49,7 @@ async function campaignRelay(): Promise<{
   r: RelayHandle
   prefix: string
   campaign: ConsoleCampaign
+  c: ConsoleClient
 }> {
   const { r, prefix } = await relay()
   const c = await signIn(r)
@@ -64,7 +67,7 @@ async function campaignRelay(): Promise<{
   for (const k of ['k1', 'k2']) {
     expect((await postPush(r.url, scanXml('warm2', `${k}:warm2`))).status).toBe(200)
   }
-  return { r, prefix, campaign }
+  return { r, prefix, campaign, c }
 }
 
 /** Commands clients send (not those scripts run), while `during` runs; each as its args. */
@@ -252,6 +255,34 @@ describe('the big screens on a Redis relay', () => {
     expect(named().map((c) => c.name)).toEqual(['韩梅梅'])
     const visitors = `{${prefix}c:${campaign.id}}:visitors`
     const wholeReads = seen.filter((a) => a[0]?.toLowerCase() === 'hgetall' && a[1] === visitors)
+    expect(wholeReads).toEqual([])
+  })
+})
+
+describe("the console's campaign reads on a Redis relay", () => {
+  it("learn the campaign's booths from each kiosk's campaign, not its whole record and code", async () => {
+    const { r, prefix, campaign, c } = await campaignRelay()
+    await r.addKiosk('k3')
+    for (const k of ['k1', 'k2', 'k3']) {
+      expect((await postPush(r.url, scanXml(`b-${k}`, `${k}:b`))).status).toBe(200)
+    }
+    let stats: { perKiosk?: Array<{ id: string }> } = {}
+    let sheet = ''
+    const seen = await monitored(async () => {
+      const a = await c.call('GET', `/console/api/stats?campaign=${campaign.id}`)
+      expect(a.status).toBe(200)
+      stats = a.json as typeof stats
+      const b = await c.call('GET', `/console/api/attendance?campaign=${campaign.id}&format=csv`)
+      expect(b.status).toBe(200)
+      sheet = b.text
+    })
+    expect(stats.perKiosk?.map((k) => k.id)).toEqual(['k1', 'k2'])
+    expect(sheet).toContain('b-k1')
+    expect(sheet).not.toContain('b-k3')
+    // A booth's record (its token hash, ranges…) and its pairing code are not what a campaign's
+    // booths are: neither is read, for any kiosk.
+    const kioskKey = new RegExp(`^\\{${prefix}k:[^}]+\\}:(kiosk|pairing-code)$`)
+    const wholeReads = seen.filter((a) => a.slice(1).some((k) => kioskKey.test(k)))
     expect(wholeReads).toEqual([])
   })
 })

@@ -352,6 +352,20 @@ export class RedisConsoleStore implements ConsoleStore {
     return out
   }
 
+  async kioskCampaigns(): Promise<Map<string, string>> {
+    const ids = (await this.redis.smembers(this.keys.kiosks)).sort()
+    // One field per kiosk, side by side (auto-pipelined; each to its slot's node on a cluster).
+    const campaigns = await Promise.all(
+      ids.map((id) => this.redis.hget(this.metaKey(id), 'campaignId')),
+    )
+    const out = new Map<string, string>()
+    ids.forEach((id, i) => {
+      const c = campaigns[i]
+      if (typeof c === 'string') out.set(id, c)
+    })
+    return out
+  }
+
   async noteKioskReplaced(kioskId: string, now: number, windowMs: number): Promise<void> {
     // One key in the kiosk's slot: a transaction, on a Cluster too.
     const key = this.keys.kioskReplaced(kioskId)

@@ -55,6 +55,7 @@ const metaRow = z.object({
   version: z.string().nullable(),
 })
 const pendingRow = z.object({ kiosk_id: z.string(), expires_at: z.number() })
+const kioskCampaignRow = z.object({ kiosk_id: z.string(), campaign_id: z.string() })
 
 const toOrganizer = (raw: unknown): OrganizerRecord => {
   const r = organizerRow.parse(raw)
@@ -394,6 +395,22 @@ export class SqliteConsoleStore implements ConsoleStore {
         version: state.version ?? null,
         keepVersion: state.version === undefined ? 1 : 0,
       })
+    })
+  }
+
+  kioskCampaigns(): Promise<Map<string, string>> {
+    return attempt(() => {
+      const out = new Map<string, string>()
+      const rows = statement(
+        this.db,
+        `SELECT m.kiosk_id, m.campaign_id FROM kiosk_meta m JOIN kiosks k USING (kiosk_id)
+           WHERE m.campaign_id IS NOT NULL ORDER BY m.kiosk_id`,
+      ).all()
+      for (const raw of rows) {
+        const r = kioskCampaignRow.parse(raw)
+        out.set(r.kiosk_id, r.campaign_id)
+      }
+      return out
     })
   }
 
