@@ -37,7 +37,7 @@ import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, revokeKiosk, type AddKioskOptions } from './kiosk-admin'
 import { errorMessage, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
-import { createAttendanceRoutes, localDay } from './attendance/routes'
+import { createAttendanceRoutes, soFarToday } from './attendance/routes'
 import { createCampaignNames } from './attendance/campaign-names'
 import { createPeopleLookup } from './attendance/people'
 import { RowNames } from './attendance/row-names'
@@ -256,7 +256,7 @@ export async function startRelay(
     {
       ...consoleBase,
       scansToday:
-        consoleExtras.scansToday ?? ((ids, at) => store.attendance.scansToday(ids, localDay(at))),
+        consoleExtras.scansToday ?? ((ids, at) => store.attendance.scansToday(ids, soFarToday(at))),
     },
     [...attendanceRoutes, ...followUp.routes, ...(consoleExtras.routes ?? [])],
   )

@@ -4,7 +4,8 @@
  * weaken (a seen signed query with another body, for another kiosk too), scripts sent by SHA
  * surviving a server that forgot them, the all-kiosk stats reading the day's slots once, and a
  * desk's binding with a screen open reading the visitor's number, not the campaign's every one;
- * the console's campaign-scoped reads learning its booths without reading every booth's record.
+ * the console's campaign-scoped reads learning its booths without reading every booth's record;
+ * the booths page's scans today reading the day's slots so far, not those still to come.
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
@@ -284,5 +285,40 @@ describe("the console's campaign reads on a Redis relay", () => {
     const kioskKey = new RegExp(`^\\{${prefix}k:[^}]+\\}:(kiosk|pairing-code)$`)
     const wholeReads = seen.filter((a) => a.slice(1).some((k) => kioskKey.test(k)))
     expect(wholeReads).toEqual([])
+  })
+})
+
+describe("the booths page's scans today on a Redis relay", () => {
+  it('reads the slots of the day so far, not the hours still to come', async () => {
+    // Noon, local time: the day's slots up to it are half of its 144.
+    const noon = new Date(2026, 11, 5, 12, 0, 0).getTime()
+    const prefix = `rt-${randomUUID()}:`
+    const r = await startTestRelay('redis', redis.url, {}, { redisPrefix: prefix, now: () => noon })
+    cleanups.push(() => r.close())
+    await r.addKiosk('k1')
+    const row = (seq: number, receivedAt: number) => ({
+      ...{ kioskId: 'k1', seq, id: `e${seq}`, event: 'scan' as const, openid: `o${seq}` },
+      ...{ scene: 'k1:x', ticket: 't', fallback: false, createTime: 1, receivedAt },
+    })
+    // Yesterday evening, this morning, and the slot at noon itself.
+    await r.store.attendance.seed([
+      row(1, noon - 13 * 3600_000),
+      row(2, noon - 3 * 3600_000),
+      row(3, noon + 1000),
+    ])
+    const c = await signIn(r)
+    let today: unknown
+    const seen = await monitored(async () => {
+      const a = await c.call('GET', '/console/api/kiosks')
+      expect(a.status).toBe(200)
+      today = (a.json as Array<{ id: string; scansToday: number }>).map((k) => k.scansToday)
+    })
+    expect(today).toEqual([2])
+    const slots = seen
+      .filter((a) => a[0]?.toLowerCase() === 'hmget' && a[1]?.endsWith(':attendance-stats'))
+      .flatMap((a) => a.slice(2).map((f) => Number(f.slice(2))))
+    expect(slots.length).toBeGreaterThan(0)
+    // The slot now and the next (another instance's clock a little ahead), none later.
+    expect(Math.max(...slots)).toBeLessThanOrEqual(noon + 10 * 60_000)
   })
 })
