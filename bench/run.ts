@@ -16,6 +16,7 @@ import { benchPairing } from './pairing'
 import { benchConsoleUi } from './console-ui'
 import { benchConsoleRelayUi, benchConsoleScale } from './console-relay-ui'
 import { benchCluster } from './cluster'
+import { benchConsoleReads } from './console-reads'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
 import { benchAttendance } from './attendance'
@@ -49,6 +50,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['console', benchConsoleUi],
   ['console-relay', benchConsoleRelayUi],
   ['console-scale', benchConsoleScale],
+  ['console-scale-reads', benchConsoleReads],
   ['cluster', benchCluster],
   ['console-auth', benchConsole],
   ['kit', benchServerKit],
