@@ -76,6 +76,43 @@ function localCommand(argv: readonly string[]): [string, string[]] {
   return [process.execPath, args]
 }
 
+/** A free loopback port for nginx or Caddy (neither can be told port 0 and report the one it took). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createNetServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address()
+      s.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
+    })
+  })
+
+/**
+ * What a request's URL may carry that no proxy log may keep (PIPL: an openid is personal data):
+ * the openid WeChat adds to each push's query, a big screen's key, a name searched in the
+ * console, a live pairing code (the link a phone opens). `secrets` as they appear in a URL.
+ */
+function personalRequests(campaignId: string, screenKey: string, pairingCode: string) {
+  const visitor = 'oDeployVisitorOpenid123'
+  const searched = encodeURIComponent('来宾123')
+  const query = signedQuery(TOKEN)
+  query.set('openid', visitor)
+  return {
+    secrets: [screenKey, visitor, searched, pairingCode],
+    wall: `/screen/${campaignId}/wall?key=${screenKey}`,
+    search: `/console/api/attendance?q=${searched}`,
+    push: `/wechat?${query.toString()}`,
+    pair: `/pair/${pairingCode}`,
+  }
+}
+
+/** The caddy binary: a failure, not a skip, when missing (CI: apt-get install caddy). */
+function caddyBin(): string {
+  const bin = ['/usr/bin/caddy', '/usr/local/bin/caddy'].find((p) => existsSync(p))
+  expect(bin, 'caddy (apt-get install caddy)').toBeDefined()
+  return bin ?? ''
+}
+
 /** Serves: /healthz answers, a kiosk added by the CLI gets a signed push. */
 async function servesPushes(relay: RelayProcess, cli: (args: string[]) => string[]): Promise<void> {
   const health = await fetch(`${relay.url}/healthz`)
@@ -226,11 +263,8 @@ describe('compose.yaml', () => {
   })
 
   it('Caddy reads the Caddyfile as HTTPS for the domain, proxying to the relay but not /metrics', async () => {
-    // A failure, not a skip, when missing: CI installs it (Debian: apt-get install caddy).
-    const bin = ['/usr/bin/caddy', '/usr/local/bin/caddy'].find((p) => existsSync(p))
-    expect(bin, 'caddy (apt-get install caddy)').toBeDefined()
     const { stdout } = await run(
-      bin ?? '',
+      caddyBin(),
       ['adapt', '--adapter', 'caddyfile', '--config', join(ROOT, 'deploy/Caddyfile')],
       { env: { PATH: process.env.PATH, SCANDESK_DOMAIN: FILLED.SCANDESK_DOMAIN } },
     )
@@ -248,6 +282,64 @@ describe('compose.yaml', () => {
       { handler: 'reverse_proxy', upstreams: [{ dial: `relay:${image.env.SCANDESK_RELAY_PORT}` }] },
     ])
   })
+  it("Caddy's logs keep no openid, screen key, search or pairing code while the relay is down", async () => {
+    // Relay down or restarting: Caddy logs each failed request (http.log.error) with its URI,
+    // and WeChat retries each push three times. The Caddyfile as written, on loopback over plain
+    // http, in front of a port nothing listens on; its admin endpoint off.
+    const dir = scratch('relay-caddy-')
+    const [port, closed] = [await freePort(), await freePort()]
+    let site = read('deploy/Caddyfile')
+    for (const [from, to] of [
+      ['{$SCANDESK_DOMAIN} {', `http://127.0.0.1:${port} {`],
+      [`reverse_proxy relay:${image.env.SCANDESK_RELAY_PORT}`, `reverse_proxy 127.0.0.1:${closed}`],
+    ] as const) {
+      expect(site, from).toContain(from)
+      site = site.replace(from, to)
+    }
+    const options = /^\{\n/m
+    site = options.test(site)
+      ? site.replace(options, '{\n\tadmin off\n')
+      : `{\n\tadmin off\n}\n${site}`
+    writeFileSync(join(dir, 'Caddyfile'), site)
+    const caddy = spawn(
+      caddyBin(),
+      ['run', '--adapter', 'caddyfile', '--config', join(dir, 'Caddyfile')],
+      { env: { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir } },
+    )
+    let written = ''
+    caddy.stdout.on('data', (d: Buffer) => (written += d.toString('utf8')))
+    caddy.stderr.on('data', (d: Buffer) => (written += d.toString('utf8')))
+    const stopped = new Promise((r) => caddy.once('exit', r))
+    const personal = personalRequests('c-expo', 'screenKeySecret42', 'PAIR9CODE')
+    try {
+      const url = `http://127.0.0.1:${port}`
+      const deadline = Date.now() + 10_000
+      while ((await fetch(`${url}/healthz`).catch(() => null)) === null) {
+        expect(Date.now(), 'caddy did not answer').toBeLessThan(deadline)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      for (let i = 0; i < 3; i++) {
+        for (const path of [personal.wall, personal.search, personal.pair]) {
+          expect((await fetch(url + path)).status, path).toBe(502)
+        }
+        const push = await fetch(url + personal.push, { method: 'POST', body: '<xml/>' })
+        expect(push.status).toBe(502)
+      }
+    } finally {
+      caddy.kill('SIGTERM')
+      await stopped
+    }
+    // Each failure is logged, by its path; nothing personal is.
+    const uris = [...written.matchAll(/"logger":"http\.log\.error".*?"uri":"([^"]*)"/g)].map(
+      (m) => m[1] ?? '',
+    )
+    expect(uris.filter((u) => u.startsWith('/wechat?')).length).toBe(3)
+    expect(uris.filter((u) => u.startsWith('/screen/c-expo/wall')).length).toBe(3)
+    expect(uris.filter((u) => u.startsWith('/console/api/attendance')).length).toBe(3)
+    expect(uris.filter((u) => u.startsWith('/pair/')).length).toBe(3)
+    for (const secret of personal.secrets) expect(written).not.toContain(secret)
+  })
+
   it("docs/DEPLOY.md step 8's Redis backup and restore bring the relay's data back", async () => {
     // Restoring: put dump.rdb in the volume without appendonlydir, start Redis once with
     // --appendonly no, CONFIG SET appendonly yes, then compose's Redis again. Stopped before its
@@ -483,17 +575,6 @@ describe('deploy/scandesk-relay.service', () => {
 })
 
 describe('deploy/nginx.conf', () => {
-  /** A free loopback port for nginx (it cannot be told port 0 and report the one it took). */
-  const freePort = (): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const s = createNetServer()
-      s.once('error', reject)
-      s.listen(0, '127.0.0.1', () => {
-        const address = s.address()
-        s.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-      })
-    })
-
   interface Answer {
     status: number
     headers: IncomingHttpHeaders
@@ -558,6 +639,8 @@ describe('deploy/nginx.conf', () => {
     // Its access log where nginx's own default (Debian's nginx.conf) would put every request.
     const accessLog = join(dir, 'access.log')
     site = site.replaceAll('/var/log/nginx/access.log', accessLog)
+    const errorLog = join(dir, 'error.log')
+    site = site.replaceAll('/var/log/nginx/error.log', errorLog)
     const temp = (name: string): string => `${name} ${join(dir, 'tmp')};`
     // Run as root, nginx's workers are `nobody`: they keep a large upload's body in tmp.
     chmodSync(dir, 0o711)
@@ -567,7 +650,7 @@ describe('deploy/nginx.conf', () => {
       join(dir, 'nginx.conf'),
       [
         `pid ${join(dir, 'nginx.pid')};`,
-        `error_log ${join(dir, 'error.log')};`,
+        `error_log ${errorLog};`,
         'daemon off;',
         'events { worker_connections 64; }',
         'http {',
@@ -667,18 +750,16 @@ describe('deploy/nginx.conf', () => {
       )
       expect(roster.status, roster.text.slice(0, 200)).toBe(200)
 
-      // What the access log must not keep (PIPL: an openid is personal data): the big-screen
-      // key, a name searched in the console, the openid WeChat adds to each push's query, and a
-      // live pairing code (the link a phone opens).
-      const visitor = 'oDeployVisitorOpenid123'
-      const searched = encodeURIComponent('来宾123')
-      expect((await call('GET', `/screen/${campaignId}/wall?key=${screenKey}`)).status).toBe(200)
-      const search = await call('GET', `/console/api/attendance?q=${searched}`, { cookie })
-      expect(search.status, search.text).toBe(200)
-      const query = signedQuery(TOKEN)
-      query.set('openid', visitor)
-      await call('POST', `/wechat?${query.toString()}`, { 'content-type': 'text/xml' }, '<xml/>')
-      expect((await call('GET', `/pair/${pairingCode}`)).status).toBe(200)
+      // What the access log must not keep.
+      const personal = personalRequests(campaignId, screenKey, pairingCode)
+      const sendPersonal = async (): Promise<number[]> => [
+        (await call('GET', personal.wall)).status,
+        (await call('GET', personal.search, { cookie })).status,
+        (await call('POST', personal.push, { 'content-type': 'text/xml' }, '<xml/>')).status,
+        (await call('GET', personal.pair)).status,
+      ]
+      const [wall, search, , pair] = await sendPersonal()
+      expect([wall, search, pair]).toEqual([200, 200, 200])
 
       // The booth pairs and its websocket gets through.
       const paired = await call(
@@ -712,8 +793,18 @@ describe('deploy/nginx.conf', () => {
       expect(logged).toContain(`/screen/${campaignId}/wall`)
       expect(logged).toContain('/console/api/attendance')
       expect(logged).toContain('/wechat')
-      for (const secret of [screenKey, visitor, searched, pairingCode])
-        expect(logged).not.toContain(secret)
+      for (const secret of personal.secrets) expect(logged).not.toContain(secret)
+
+      // The relay down or restarting (WeChat retries each push three times meanwhile): nginx's
+      // error log writes a failed request's line and upstream URL, query and all. Those whose
+      // URL carries personal data leave nothing there; the others keep their diagnostics.
+      relay.child.kill('SIGTERM')
+      expect((await relay.exited).code).toBe(0)
+      for (let i = 0; i < 3; i++) expect(await sendPersonal()).toEqual([502, 502, 502, 502])
+      expect((await call('GET', '/healthz')).status).toBe(502)
+      const errors = readFileSync(errorLog, 'utf8')
+      expect(errors).toMatch(/connect\(\) failed .* request: "GET \/healthz HTTP\/1\.1"/)
+      for (const secret of personal.secrets) expect(errors).not.toContain(secret)
     } finally {
       nginx.kill('SIGTERM')
       await stopped
