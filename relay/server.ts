@@ -82,6 +82,11 @@ export interface StartRelayOptions {
   redisPrefix?: string
   /** How often retention runs; default hourly. */
   pruneIntervalMs?: number
+  /**
+   * How often the relay probes its store by itself, as `/healthz` does (default 30 s): a Redis
+   * that lost the relay's data closes the booths even when nothing asks `/healthz`.
+   */
+  storeProbeIntervalMs?: number
   /** How often the SQLite store looks for CLI changes such as `kiosk revoke`. */
   storePollMs?: number
   /** How long `close()` may take in all (default: the config's `shutdownTimeoutMs`). */
@@ -437,6 +442,7 @@ export async function startRelay(
   void prune()
   const pruneTimer = setInterval(() => void prune(), opts.pruneIntervalMs ?? 3_600_000)
   pruneTimer.unref()
+  storeHealth.start(opts.storeProbeIntervalMs ?? 30_000)
   followUp.worker?.start()
   log.info('relay listening', { url, store: store.kind, mode: config.wechat.mode })
   if (!hasWechatCredentials(config.wechat)) {
@@ -472,6 +478,7 @@ export async function startRelay(
     const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
     draining = true
     clearInterval(pruneTimer)
+    const storeHealthStopped = storeHealth.stop()
     attendanceApi.close()
     rowNames.close()
     const followUpStopped = followUp.worker?.stop()
@@ -491,6 +498,7 @@ export async function startRelay(
     await kiosksClosed
     const unanswered = inFlight.size
     await Promise.race([followUpStopped, deadline(left(grace - reserve))])
+    await Promise.race([storeHealthStopped, deadline(left(grace - reserve))])
     // The store's last group commit: writes already queued are committed, their pushes answered.
     await store.close()
     server.closeAllConnections()

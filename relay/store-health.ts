@@ -131,6 +131,7 @@ export class StoreHealth {
   private readonly failedProbeEveryMs: number
   private readonly probeTimeoutMs: number
   private readonly log: Logger
+  private timer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly store: RelayStore,
@@ -183,6 +184,24 @@ export class StoreHealth {
     if (report.ageMs !== undefined) report.ageMs = Math.round(report.ageMs)
     this.metrics.setStoreHealthy(report.ok)
     return report
+  }
+
+  /**
+   * Checks by itself every `everyMs`, as a `/healthz` request would (the same probe, verdict,
+   * gauge and log line): with no outside checker, a store that lost its data (its booths then
+   * closed as revoked) or stopped taking writes is still noticed. One probe write a round; a
+   * `/healthz` within a second of it reuses its result. The timer keeps no process alive.
+   */
+  start(everyMs: number): void {
+    this.timer ??= setInterval(() => void this.check(), everyMs)
+    this.timer.unref()
+  }
+
+  /** Stops the timer; resolves once a probe in flight has ended (before the store closes). */
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer)
+    this.timer = null
+    await this.probing
   }
 
   private probe(): Promise<void> {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { jsonLogger } from '../../relay/log'
-import type { RelayHandle } from '../../relay/server'
+import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis } from '../helpers/redis'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import {
@@ -15,6 +15,7 @@ import {
   TOKEN,
   postPush,
   scanXml,
+  settle,
   signedQuery,
   startTestRelay,
   tempDir,
@@ -29,6 +30,26 @@ afterEach(async () => {
 async function health(r: RelayHandle): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${r.url}/healthz`)
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
+
+/** A relay on Redis with booth k1 linked, its log kept, and a client to empty that Redis. */
+async function relayWithBoothOnRedis(opts: StartRelayOptions = {}) {
+  const redis = await startRedis()
+  cleanups.push(() => redis.stop())
+  const lines: string[] = []
+  const log = jsonLogger((l) => lines.push(l))
+  const r = await startTestRelay('redis', redis.url, {}, { log, ...opts })
+  cleanups.push(() => r.close())
+  const token = await r.addKiosk('k1')
+  const kiosk = await KioskClient.hello(r.url, token, { kioskId: 'k1' })
+  cleanups.push(() => kiosk.close())
+  const admin = new Redis({ path: redis.url })
+  cleanups.push(() => void admin.disconnect())
+  const probeFailures = (): Array<Record<string, unknown>> =>
+    lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'store health probe failed')
+  return { r, token, kiosk, admin, probeFailures }
 }
 
 describe('/healthz', () => {
@@ -223,24 +244,10 @@ describe('/healthz', () => {
   })
 
   it("says when Redis lost the relay's data under it (restarted without persistence): 503, the log names it", async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.stop())
-    const lines: string[] = []
-    const r = await startTestRelay(
-      'redis',
-      redis.url,
-      {},
-      { log: jsonLogger((l) => lines.push(l)) },
-    )
-    cleanups.push(() => r.close())
-    const token = await r.addKiosk('k1')
-    const kiosk = await KioskClient.hello(r.url, token, { kioskId: 'k1' })
-    cleanups.push(() => kiosk.close())
+    const { r, token, kiosk, admin, probeFailures } = await relayWithBoothOnRedis()
     expect((await postPush(r.url, scanXml('o_before', 'k1:a'), signedQuery(TOKEN))).status).toBe(
       200,
     )
-    const admin = new Redis({ path: redis.url })
-    cleanups.push(() => void admin.disconnect())
     // What a Redis restarted without appendonly/save looks like to the relay: every key gone.
     await admin.flushall()
     const down = await health(r)
@@ -251,9 +258,7 @@ describe('/healthz', () => {
     expect(await (await fetch(`${r.url}/metrics`)).text()).toContain(
       'scandesk_relay_store_healthy 0',
     )
-    const probe = lines
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === 'store health probe failed')
+    const probe = probeFailures()
     expect(probe.length).toBeGreaterThan(0)
     expect(String(probe[0]?.error)).toMatch(/lost the relay's data/)
     // The booth linked before is told at once (its token is gone with the data): it shows the
@@ -270,6 +275,50 @@ describe('/healthz', () => {
       'scandesk_relay_store_healthy 0',
     )
     expect((await health(r)).status).toBe(503)
+  })
+
+  it("notices by itself that Redis lost the relay's data, with nothing asking /healthz", async () => {
+    // Without an outside checker (no Docker HEALTHCHECK, no monitor), the relay learnt of the
+    // loss only when something asked /healthz: booths stayed online with no scans coming, the
+    // gauge read 1. It probes the store itself on a timer (here every 50 ms, 30 s by default),
+    // with the same probe and verdict.
+    const { r, kiosk, admin, probeFailures } = await relayWithBoothOnRedis({
+      storeProbeIntervalMs: 50,
+    })
+    await admin.flushall()
+    const closed = await Promise.race([kiosk.closed, settle(10_000).then(() => null)])
+    expect(closed?.code, 'the booth was not told').toBe(RelayCloseCode.revoked)
+    expect(String(probeFailures()[0]?.error)).toMatch(/lost the relay's data/)
+    expect(await (await fetch(`${r.url}/metrics`)).text()).toContain(
+      'scandesk_relay_store_healthy 0',
+    )
+    expect(await health(r)).toMatchObject({ status: 503, body: { reason: 'probe_failed' } })
+  })
+
+  it('probes the SQLite store by itself too, one cheap write a round, and stops with the relay', async () => {
+    const r = await startTestRelay('sqlite', null, {}, { storeProbeIntervalMs: 50 })
+    let closed = false
+    cleanups.push(() => (closed ? undefined : r.close()))
+    const probe = vi.spyOn(r.store, 'probeWrite')
+    // A store refusing writes shows in the gauge with nothing asking /healthz.
+    probe.mockRejectedValue(Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' }))
+    const gauge = async (): Promise<string> =>
+      /scandesk_relay_store_healthy (\d)/.exec(
+        await (await fetch(`${r.url}/metrics`)).text(),
+      )?.[1] ?? ''
+    for (let i = 0; i < 200 && (await gauge()) !== '0'; i++) await settle(50)
+    expect(await gauge()).toBe('0')
+    // Taking writes again: back to 1 at its next round, one probe write each.
+    probe.mockRestore()
+    const rounds = vi.spyOn(r.store, 'probeWrite')
+    for (let i = 0; i < 200 && (await gauge()) !== '1'; i++) await settle(50)
+    expect(await gauge()).toBe('1')
+    expect(rounds.mock.calls.length).toBeGreaterThan(0)
+    await r.close()
+    closed = true
+    const after = rounds.mock.calls.length
+    await settle(300)
+    expect(rounds.mock.calls.length).toBe(after)
   })
 
   it("keeps 200 for a Redis that still holds the relay's data, on every instance sharing it", async () => {
