@@ -140,6 +140,39 @@ describe('live stats', () => {
     expect(fake.api.stats).toHaveBeenCalledTimes(2)
   })
 
+  it('a stream that goes silent before its first heartbeat is replaced and the stats read again', async () => {
+    // A Wi-Fi switch seconds after sign-in: no heartbeat has come yet (the relay sends its
+    // first after 15 s), and the page must not say 实时 with frozen numbers for good.
+    vi.useFakeTimers()
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const live = useLiveStore()
+    useStatsStore().follow()
+    live.start()
+    fake.reopenStream()
+    await flushPromises()
+    const reads = fake.api.stats.mock.calls.length
+    expect(fake.api.events).toHaveBeenCalledTimes(1)
+    // Two of the relay's documented 15 s intervals and the slack, and nothing came.
+    await vi.advanceTimersByTimeAsync(2 * 15_000 + 2000 + 2 * 1000)
+    expect(fake.api.events).toHaveBeenCalledTimes(2)
+    expect(fake.streams()).toBe(1)
+    expect(live.connected).toBe(false)
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 77 }))
+    fake.reopenStream()
+    await flushPromises()
+    expect(live.connected).toBe(true)
+    expect(fake.api.stats.mock.calls.length).toBe(reads + 1)
+    expect(useStatsStore().stats?.scans).toBe(77)
+    // Heartbeats keep a quiet stream: it is not replaced while they come.
+    for (let i = 0; i < 10; i++) {
+      fake.emit({ type: 'heartbeat', at: i, everyMs: 15_000 })
+      await vi.advanceTimersByTimeAsync(15_000)
+    }
+    expect(fake.api.events).toHaveBeenCalledTimes(2)
+    live.stop()
+  })
+
   it('reopens the stream after the relay closed it if still signed in; not after the session ended', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const fake = createFakeConsoleApi()

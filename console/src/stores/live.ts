@@ -7,10 +7,12 @@
  *
  * A stream can also die without a word (a proxy's idle cut, a laptop asleep, a Wi-Fi switch: no
  * TCP reset, so EventSource never errors and would say live for good). A relay that sends the
- * named `heartbeat` says how often it does (`everyMs`); once one has come, a stream that then
- * brings nothing for two intervals and a bit is shown as reconnecting, replaced by a new one,
- * and what the pages follow is read again when that one opens. A relay that sends no
- * heartbeat (older) is trusted as before.
+ * named `heartbeat` says how often it does (`everyMs`); a stream that brings nothing for two
+ * intervals and a bit is shown as reconnecting, replaced by a new one, and what the pages
+ * follow is read again when that one opens. Until the first heartbeat says otherwise the
+ * interval is the relay's documented 15 s (docs/DESIGN.md "Consolidated attendance"): the relay
+ * serving this console sends it, and a stream cut before its first one (a Wi-Fi switch right
+ * after sign-in) would otherwise be trusted for good while the numbers stay frozen.
  *
  * Scans move only the booths' counts, and the booth list is read whole (hundreds of KB for a
  * national campaign's booths): at 100 scans/s, `stats` refreshes the booths at most once per
@@ -32,6 +34,8 @@ const REOPEN_MS = 3000
 const SILENCE_SLACK_MS = 2000
 /** How often the silence is looked at. */
 const WATCH_MS = 1000
+/** The relay's heartbeat interval until one of its heartbeats says otherwise. */
+const HEARTBEAT_MS = 15_000
 /** Scan-driven refreshes of the booth list: at most one per this long. */
 const BOOTH_COUNTS_MS = 1000
 
@@ -45,8 +49,8 @@ export const useLiveStore = defineStore('console-live', () => {
   const running = ref(false)
   let close: (() => void) | null = null
   let reopen: ReturnType<typeof setTimeout> | null = null
-  /** The relay's heartbeat interval on this stream; null until its first heartbeat. */
-  let heartbeatEveryMs: number | null = null
+  /** The relay's heartbeat interval, as its last heartbeat said (kept across streams). */
+  let heartbeatEveryMs = HEARTBEAT_MS
   /** When the stream last brought anything (a message or a heartbeat). */
   let heardAt = 0
   let watch: ReturnType<typeof setInterval> | null = null
@@ -58,7 +62,7 @@ export const useLiveStore = defineStore('console-live', () => {
   function onEvent(event: ConsoleEvent): void {
     heardAt = Date.now()
     if (event.type === 'heartbeat') {
-      heartbeatEveryMs = event.everyMs ?? heartbeatEveryMs ?? 15_000
+      heartbeatEveryMs = event.everyMs ?? heartbeatEveryMs
       if (!connected.value) catchUp()
       connected.value = true
       return
@@ -78,7 +82,7 @@ export const useLiveStore = defineStore('console-live', () => {
 
   /** A stream silent past two heartbeats is dead: say so, and open a new one. */
   function checkSilence(): void {
-    if (heartbeatEveryMs === null || close === null) return
+    if (close === null) return
     if (Date.now() - heardAt <= 2 * heartbeatEveryMs + SILENCE_SLACK_MS) return
     open()
     connected.value = false
@@ -128,7 +132,6 @@ export const useLiveStore = defineStore('console-live', () => {
     boothCounts.cancel()
     close?.()
     close = null
-    heartbeatEveryMs = null
     connected.value = false
     running.value = false
   }
