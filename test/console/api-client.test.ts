@@ -189,6 +189,36 @@ describe('console API client', () => {
     expect((await failure(createConsoleApi({ fetch: bare }).stats())).code).toBe('too_slow')
   })
 
+  it('a read the relay never answers (a stalled connection) gives up as a network error; a change waits', async () => {
+    vi.useFakeTimers()
+    try {
+      // A connection gone silent without a reset: the browser would wait for minutes or more.
+      const hung = vi.fn<typeof fetch>(
+        (_url, init) =>
+          new Promise<Response>((_resolve, reject) =>
+            init?.signal?.addEventListener('abort', () =>
+              reject(new DOMException('timed out', 'TimeoutError')),
+            ),
+          ),
+      )
+      const api = createConsoleApi({ fetch: hung })
+      const settled: Record<string, string> = {}
+      const watch = (name: string, call: Promise<unknown>): void =>
+        void failure(call).then(
+          (e) => (settled[name] = e.code),
+          (e: unknown) => (settled[name] = String(e)),
+        )
+      watch('stats', api.stats())
+      watch('session', api.session())
+      watch('revoke', api.revokeKiosk('hall-a'))
+      await vi.advanceTimersByTimeAsync(60_000)
+      // A change may have been made at the relay: it is not given up on the client's side.
+      expect(settled).toEqual({ stats: 'network', session: 'network' })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('a roster upload tells how much is sent, fails as any call does, and stops when aborted', async () => {
     const relay = fakeXhrs()
     const onUnauthorized = vi.fn()

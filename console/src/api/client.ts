@@ -42,6 +42,13 @@ import { followUpReportSchema, type FollowUpReport } from '../../../shared/follo
 import { ConsoleApiError, eligibleOf, errorCodeOf, parseRetryAfter, storeRefusalIn } from './errors'
 
 export const API_BASE = '/console/api'
+/**
+ * A read (GET) gives up after this long as a network error: on a connection gone silent without
+ * a reset (a Wi-Fi switch, a proxy's cut) the browser waits for its answer for many minutes, and
+ * the live stats, which fetch one at a time, would stay frozen behind it. A change (POST, PUT…)
+ * is never given up here: it may have been made at the relay.
+ */
+export const READ_TIMEOUT_MS = 30_000
 
 /** The relay's address as the organizer's browser reaches it: what a pairing link starts with. */
 export function pageOrigin(): string {
@@ -287,28 +294,37 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
     body?: unknown,
     { signIn = false, headers = {}, refusal, notModified }: CallOptions<z.infer<S>> = {},
   ): Promise<{ data: z.infer<S>; headers: Headers }> {
-    let res: Response
+    const read = method === 'GET' ? new AbortController() : null
+    const timer = read && setTimeout(() => read.abort(), READ_TIMEOUT_MS)
     try {
-      res = await doFetch(`${API_BASE}${path}`, {
-        method,
-        credentials: 'same-origin',
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
+      let res: Response
+      try {
+        res = await doFetch(`${API_BASE}${path}`, {
+          method,
+          credentials: 'same-origin',
+          headers: {
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          ...(read && { signal: read.signal }),
+        })
+      } catch {
+        throw new ConsoleApiError('network', 0)
+      }
+      if (res.status === 304 && notModified !== undefined)
+        return { data: notModified, headers: res.headers }
+      const data: unknown = await res.json().catch(() => undefined)
+      // The body stalled halfway and was given up: not a bad answer, a lost connection.
+      if (read?.signal.aborted === true) throw new ConsoleApiError('network', 0)
+      return answerOf({ status: res.status, headers: res.headers, data }, schema, {
+        signIn,
+        refusal,
       })
-    } catch {
-      throw new ConsoleApiError('network', 0)
+    } finally {
+      if (timer !== null) clearTimeout(timer)
     }
-    if (res.status === 304 && notModified !== undefined)
-      return { data: notModified, headers: res.headers }
-    const data: unknown = await res.json().catch(() => undefined)
-    return answerOf({ status: res.status, headers: res.headers, data }, schema, {
-      signIn,
-      refusal,
-    })
   }
 
   /** An answer read (fetch or XHR) as its schema, a refusal the call understands, or the error. */
