@@ -1,7 +1,8 @@
 // A big screen's connection (console/src/screen/screen-feed.ts) against a fake EventSource and
 // fetch: a stream that goes silent after the relay's heartbeat is replaced and the snapshot read
-// again, one from a relay that sends no heartbeat is trusted; a rotated key leaves the screen
-// saying so while it checks again, without showing the stale wall in between.
+// again, one cut before its first heartbeat too (after the relay's documented interval); a
+// rotated key leaves the screen saying so while it checks again, without showing the stale wall
+// in between.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ScreenFeed, type FeedState } from '../../console/src/screen/screen-feed'
 import type { ScreenEvent, WallSnapshot } from '../../shared/screen-api'
@@ -50,7 +51,7 @@ const snapshot: WallSnapshot = {
   draw: null,
 }
 
-function setup(status: () => number) {
+function setup(status: () => number, heartbeatMs?: number) {
   FakeEventSource.made = []
   FakeEventSource.behaviour = 'open'
   vi.stubGlobal('EventSource', FakeEventSource)
@@ -74,6 +75,7 @@ function setup(status: () => number) {
       forbiddenRetryMs: 20,
       silenceSlackMs: 50,
       watchMs: 10,
+      ...(heartbeatMs !== undefined && { heartbeatMs }),
     },
     {
       snapshot: () => snapshots++,
@@ -110,7 +112,21 @@ describe('ScreenFeed', () => {
     feed.stop()
   })
 
-  it('a relay that sends no heartbeat is trusted: its quiet stream is kept', async () => {
+  it("a stream cut before its first heartbeat is given up after the relay's documented interval", async () => {
+    // The relay's interval (15 s in the page) as 20 ms here: no heartbeat has come yet.
+    const { feed, states, snapshots } = setup(() => 200, 20)
+    feed.start()
+    await until(() => states.includes('live'), 'live')
+    const first = FakeEventSource.made[0]
+    first?.emit('message', { type: 'campaign', campaign: { id: 'c1', name: 'X' } })
+    await until(() => first?.closed === true, 'the silent stream closed')
+    await until(() => FakeEventSource.made.length >= 2 && snapshots() >= 2, 'a new stream')
+    await until(() => states[states.length - 1] === 'live', 'live again')
+    expect(states).toEqual(['connecting', 'live', 'offline', 'live'])
+    feed.stop()
+  })
+
+  it("a quiet stream within the relay's heartbeat interval is kept", async () => {
     const { feed, states } = setup(() => 200)
     feed.start()
     await until(() => states.includes('live'), 'live')

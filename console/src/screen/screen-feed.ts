@@ -7,10 +7,12 @@
  *
  * A stream can also die without a word (a venue Wi-Fi switch, a proxy's idle cut, a laptop
  * asleep: no TCP reset, so EventSource never errors and the wall would stay frozen for good).
- * A relay that sends the named `heartbeat` says how often (`everyMs`); once one has come, a
- * stream (or a stream still opening) that brings nothing for two intervals and a bit is taken
- * as dropped: closed and retried as above, so the snapshot is read again (or the 403 seen). A
- * relay that sends no heartbeat is trusted as before. Every request gives up after
+ * The relay sends the named `heartbeat` and says how often (`everyMs`; until the first one, its
+ * documented 15 s, kept across streams): a stream (or a stream still opening) that brings
+ * nothing for two intervals and a bit is taken as dropped: closed and retried as above, so the
+ * snapshot is read again (or the 403 seen). That holds from the stream's first second: one cut
+ * before its first heartbeat (a Wi-Fi switch right after the page loaded) would otherwise be
+ * trusted for good while the wall stays frozen. Every request gives up after
  * `requestTimeoutMs`: on a dead connection the browser may wait for an answer for minutes.
  */
 import {
@@ -58,6 +60,8 @@ export interface FeedOptions {
   minBackoffMs?: number
   maxBackoffMs?: number
   forbiddenRetryMs?: number
+  /** The relay's heartbeat interval until one of its heartbeats says (default 15 s). */
+  heartbeatMs?: number
   /** Silence past two heartbeat intervals and this much means the stream is dead. */
   silenceSlackMs?: number
   /** How often the silence is looked at. */
@@ -72,8 +76,8 @@ export class ScreenFeed {
   private attempt = 0
   private stopped = false
   private generation = 0
-  /** The relay's heartbeat interval; null until its first heartbeat (an older relay: never). */
-  private heartbeatEveryMs: number | null = null
+  /** The relay's heartbeat interval, as its last heartbeat said (kept across streams). */
+  private heartbeatEveryMs: number
   /** When the current stream last brought anything (or was opened). */
   private heardAt = 0
   private watch: ReturnType<typeof setInterval> | null = null
@@ -88,7 +92,9 @@ export class ScreenFeed {
   constructor(
     private readonly opts: FeedOptions,
     private readonly on: FeedHandlers,
-  ) {}
+  ) {
+    this.heartbeatEveryMs = opts.heartbeatMs ?? 15_000
+  }
 
   private url(kind: 'wall' | 'events'): string {
     const id = encodeURIComponent(this.opts.campaignId)
@@ -118,7 +124,7 @@ export class ScreenFeed {
   /** A stream silent past two heartbeats is dead: close it and retry (a snapshot follows). */
   private checkSilence(): void {
     const every = this.heartbeatEveryMs
-    if (this.stopped || every === null || this.source === null) return
+    if (this.stopped || this.source === null) return
     // Date.now, not a monotonic clock: a laptop's sleep counts as the silence it is.
     if (Date.now() - this.heardAt <= 2 * every + (this.opts.silenceSlackMs ?? 2000)) return
     this.source.close()
