@@ -19,6 +19,7 @@ import {
   type AttendanceRow,
   type AttendanceScope,
   type DayWindow,
+  type DaySoFar,
 } from '../store/attendance'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore } from '../store/types'
@@ -117,11 +118,20 @@ export function localDay(now: number): DayWindow {
  * Today up to `now` for a count of today's scans: the 10-minute slot of `now` and the next one
  * (another instance's clock a little ahead), not the hours still to come. Each slot is a field
  * a store reads per kiosk: on the booths page, 2,000 booths × 144 slots was most of Redis's time.
+ * The slots more than two before `now`'s are closed for good (`closedBefore`: an instance whose
+ * clock runs up to 20 minutes behind writes none of them), so a store may remember their sum.
  */
-export function soFarToday(now: number): DayWindow {
+export function soFarToday(now: number): DaySoFar {
   const day = localDay(now)
-  return { start: day.start, end: Math.min(day.end, slotOf(now) + 2 * SLOT_MS) }
+  return {
+    start: day.start,
+    end: Math.min(day.end, slotOf(now) + 2 * SLOT_MS),
+    closedBefore: Math.max(day.start, slotOf(now) - CLOSED_MARGIN_SLOTS * SLOT_MS),
+  }
 }
+
+/** Slots before `now`'s still open for another instance's clock running behind. */
+const CLOSED_MARGIN_SLOTS = 2
 
 export function toConsoleRow(r: AttendanceRow, name: string | null = null): ConsoleAttendanceRow {
   return {

@@ -62,10 +62,19 @@ export interface AttendancePage {
   rows: AttendanceRow[]
 }
 
+/**
+ * Today so far, for the booths page's scans today: with `closedBefore`, the slots before it are
+ * closed for good (no instance's push writes them any more), so a reader may remember their sum
+ * and read only the later ones; without it, every slot of the window is read.
+ */
+export interface DaySoFar extends DayWindow {
+  closedBefore?: number
+}
+
 export interface AttendanceReader {
   stats(scope: AttendanceScope, today: DayWindow): Promise<ConsoleStats>
   /** Scans per kiosk in `today`, for each of `kioskIds` (0 when none). */
-  scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>>
+  scansToday(kioskIds: readonly string[], today: DaySoFar): Promise<Map<string, number>>
   /** Rows ordered by kiosk id then seq (the order of the export). */
   page(q: AttendanceQuery): Promise<AttendancePage>
   /**

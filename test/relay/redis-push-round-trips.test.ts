@@ -5,12 +5,14 @@
  * surviving a server that forgot them, the all-kiosk stats reading the day's slots once, and a
  * desk's binding with a screen open reading the visitor's number, not the campaign's every one;
  * the console's campaign-scoped reads learning its booths without reading every booth's record;
- * the booths page's scans today reading the day's slots so far, not those still to come.
+ * the booths page's scans today reading the day's slots so far, not those still to come, and
+ * on later refreshes only the slots still open (the closed ones' sums remembered).
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { localDay } from '../../relay/attendance/routes'
+import { localDay, soFarToday } from '../../relay/attendance/routes'
+import { SLOT_MS, slotOf } from '../../relay/store/attendance'
 import type { RelayHandle } from '../../relay/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import type { ConsoleCampaign } from '../../shared/campaign'
@@ -320,5 +322,146 @@ describe("the booths page's scans today on a Redis relay", () => {
     expect(slots.length).toBeGreaterThan(0)
     // The slot now and the next (another instance's clock a little ahead), none later.
     expect(Math.max(...slots)).toBeLessThanOrEqual(noon + 10 * 60_000)
+  })
+})
+
+describe("the booths page's scans today, refreshed on a Redis relay", () => {
+  it('reads only the open slots once the closed ones are summed, with the full read’s answers', async () => {
+    const at = (day: number, h: number, m: number): number =>
+      new Date(2026, 11, 5 + day, h, m, 0).getTime()
+    let clock = at(0, 9, 30)
+    const prefix = `rt-${randomUUID()}:`
+    const r = await startTestRelay(
+      'redis',
+      redis.url,
+      {},
+      { redisPrefix: prefix, now: () => clock },
+    )
+    cleanups.push(() => r.close())
+    const ids = ['k1', 'k2']
+    for (const id of ids) await r.addKiosk(id)
+    // Scans across yesterday evening, today and just after the next midnight.
+    const scans: Array<{ kioskId: string; receivedAt: number }> = []
+    const times = [
+      [-1, 23, 55],
+      [0, 0, 1],
+      [0, 0, 15],
+      [0, 3, 0],
+      [0, 9, 5],
+      [0, 9, 12],
+      [0, 11, 45],
+      [0, 11, 58],
+      [0, 12, 1],
+      [0, 23, 50],
+      [1, 0, 1],
+      [1, 0, 25],
+    ] as const
+    const seqs = new Map<string, number>()
+    const rows = times.flatMap(([d, h, m], i) =>
+      ids.slice(0, 1 + (i % 2)).map((kioskId) => {
+        const seq = (seqs.get(kioskId) ?? 0) + 1
+        seqs.set(kioskId, seq)
+        const receivedAt = at(d, h, m) + i
+        scans.push({ kioskId, receivedAt })
+        return {
+          ...{ kioskId, seq, id: `e-${kioskId}-${seq}`, event: 'scan' as const },
+          ...{ openid: `o${i}`, scene: `${kioskId}:x`, ticket: 't', fallback: false },
+          ...{ createTime: 1, receivedAt },
+        }
+      }),
+    )
+    await r.store.attendance.seed(rows)
+    let c = await signIn(r)
+    let signedInAt = clock
+    /** One refresh of the booths page: its counts, and the slot fields it read per booth. */
+    const refresh = async (): Promise<{ counts: number[]; fields: number[] }> => {
+      if (clock - signedInAt > 20 * 60_000 || clock < signedInAt) {
+        c = await signIn(r, `o${clock}`)
+        signedInAt = clock
+      }
+      let counts: number[] = []
+      const seen = await monitored(async () => {
+        const a = await c.call('GET', '/console/api/kiosks')
+        expect(a.status).toBe(200)
+        counts = (a.json as Array<{ scansToday: number }>).map((k) => k.scansToday)
+      })
+      const reads = seen.filter(
+        (a) => a[0]?.toLowerCase() === 'hmget' && a[1]?.endsWith(':attendance-stats'),
+      )
+      expect(reads).toHaveLength(ids.length)
+      return { counts, fields: reads.map((a) => a.length - 2) }
+    }
+    /** The answer of the full read (every slot of the day so far), and by hand from the scans. */
+    const expected = async (): Promise<number[]> => {
+      const { start, end } = soFarToday(clock)
+      const full = await r.store.attendance.scansToday(ids, { start, end })
+      const byHand = ids.map(
+        (id) =>
+          scans.filter((s) => s.kioskId === id && s.receivedAt >= start && s.receivedAt < end)
+            .length,
+      )
+      expect(ids.map((id) => full.get(id))).toEqual(byHand)
+      return byHand
+    }
+    const push = async (kioskId: string): Promise<void> => {
+      const n = scans.length
+      const query = signedQuery(TOKEN, clock)
+      expect((await postPush(r.url, scanXml(`p${n}`, `${kioskId}:p${n}`), query)).status).toBe(200)
+      scans.push({ kioskId, receivedAt: clock })
+    }
+    const slotsUpTo = (t: number): number =>
+      (Math.min(localDay(t).end, slotOf(t) + 2 * SLOT_MS) - localDay(t).start) / SLOT_MS
+
+    // The first refresh reads the day so far; the next ones the slots from two before now's.
+    let got = await refresh()
+    expect(got.counts).toEqual(await expected())
+    expect(got.fields).toEqual([slotsUpTo(clock), slotsUpTo(clock)])
+    for (const [d, h, m, pushTo] of [
+      [0, 9, 31, 'k1'],
+      [0, 9, 39, 'k2'],
+      [0, 12, 5, 'k1'],
+      [0, 12, 6, null],
+      [0, 23, 58, 'k2'],
+      [0, 23, 59, null],
+      [1, 0, 2, 'k1'],
+      [1, 0, 3, null],
+      [1, 0, 45, 'k2'],
+      [1, 0, 46, null],
+    ] as const) {
+      const previous = clock
+      clock = at(d, h, m)
+      if (pushTo !== null) await push(pushTo)
+      got = await refresh()
+      expect(got.counts, new Date(clock).toString()).toEqual(await expected())
+      const day = localDay(clock).start
+      // From where the last refresh's closed slots ended (two before its own), or the day's start.
+      const from =
+        localDay(previous).start === day ? Math.max(day, slotOf(previous) - 2 * SLOT_MS) : day
+      const open = (Math.min(localDay(clock).end, slotOf(clock) + 2 * SLOT_MS) - from) / SLOT_MS
+      expect(got.fields, new Date(clock).toString()).toEqual([open, open])
+      // A minute on in the same slot: the two before now's, now's and the next.
+      if (slotOf(previous) === slotOf(clock) && localDay(previous).start === day) {
+        expect(open).toBeLessThanOrEqual(4)
+      }
+    }
+
+    // A resync (the subscriber was away: the store may have changed unheard) forgets the sums.
+    const stats = `{${prefix}k:k1}:attendance-stats`
+    const admin = new Redis(redis.url)
+    cleanups.push(() => admin.quit())
+    expect(await admin.exists(stats)).toBe(1)
+    await admin.hincrby(stats, `s:${slotOf(at(1, 0, 1))}`, 5)
+    scans.push(...Array.from({ length: 5 }, () => ({ kioskId: 'k1', receivedAt: at(1, 0, 1) })))
+    let resynced = false
+    // Heard until the relay closes (its store drops its listeners).
+    r.store.subscribe((change) => {
+      if (change.type === 'resync') resynced = true
+    })
+    await admin.client('KILL', 'TYPE', 'pubsub')
+    await until(() => resynced)
+    clock = at(1, 0, 47)
+    got = await refresh()
+    expect(got.counts).toEqual(await expected())
+    expect(got.fields).toEqual([slotsUpTo(clock), slotsUpTo(clock)])
   })
 })

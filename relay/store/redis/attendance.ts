@@ -24,6 +24,7 @@ import {
   type AttendanceReader,
   type AttendanceRow,
   type AttendanceScope,
+  type DaySoFar,
   type DayWindow,
 } from '../attendance'
 import { eventFields, streamEntrySchema } from './codec'
@@ -191,6 +192,14 @@ const SCAN_PAGE = 1000
 const wholeKiosk = (id: string): KioskInCampaign => ({ id, scans: 0, inCampaign: 0 })
 
 export class RedisAttendance implements AttendanceReader {
+  /**
+   * Per kiosk, the sum of its slots of one local day (`day`, its first slot) before `upTo`,
+   * closed for good when read (scansToday): one entry a kiosk, replaced on another day.
+   */
+  private readonly closedSlots = new Map<string, { day: number; upTo: number; sum: number }>()
+  /** Moved by forgetting every kiosk: a read out meanwhile remembers nothing. */
+  private closedGeneration = 0
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keysOf: (kioskId: string) => KioskAttendanceKeys,
@@ -406,21 +415,63 @@ export class RedisAttendance implements AttendanceReader {
     return { visitors: scans.size, returning }
   }
 
-  async scansToday(kioskIds: readonly string[], today: DayWindow): Promise<Map<string, number>> {
-    const slots: string[] = []
-    for (let at = slotOf(today.start); at < today.end; at += SLOT_MS) slots.push(`s:${at}`)
+  /**
+   * Each kiosk's slots in `today`. With `today.closedBefore`, the sum of a kiosk's slots before
+   * it (closed for good) is remembered, per kiosk and day, and later calls read only the slots
+   * from where that sum ends: on the booths page (refreshed about once a second while scans
+   * flow), a few fields a booth rather than the whole day so far (2,000 booths × up to 144
+   * slots was most of Redis's time). The answers are those of the full read.
+   */
+  async scansToday(kioskIds: readonly string[], today: DaySoFar): Promise<Map<string, number>> {
+    const day = slotOf(today.start)
+    // Clamped to the window: just after midnight, nothing of the new day is closed yet.
+    const closed =
+      today.closedBefore === undefined
+        ? day
+        : Math.max(day, Math.min(slotOf(today.closedBefore), today.end))
+    const generation = this.closedGeneration
+    const from = kioskIds.map((id) => {
+      const known = this.closedSlots.get(id)
+      // Another day, or a clock that went back: the day is read again from its start.
+      return known !== undefined && known.day === day && known.upTo <= closed ? known : null
+    })
     const replies = await perKioskReads(
       this.redis,
-      kioskIds.map((id): Command => ['hmget', this.keysOf(id).stats, ...slots]),
+      kioskIds.map((id, i): Command => {
+        const fields: string[] = []
+        for (let at = from[i]?.upTo ?? day; at < today.end; at += SLOT_MS) fields.push(`s:${at}`)
+        return ['hmget', this.keysOf(id).stats, ...fields]
+      }),
     )
     const out = new Map<string, number>()
     kioskIds.forEach((id, i) => {
-      out.set(
-        id,
-        countsSchema.parse(replies[i]).reduce<number>((n, v) => n + num(v), 0),
-      )
+      const start = from[i]?.upTo ?? day
+      let sum = from[i]?.sum ?? 0
+      let open = 0
+      countsSchema.parse(replies[i]).forEach((v, j) => {
+        if (start + j * SLOT_MS < closed) sum += num(v)
+        else open += num(v)
+      })
+      out.set(id, sum + open)
+      // Not after a resync (or a seed) that happened while this read was out.
+      if (today.closedBefore !== undefined && generation === this.closedGeneration) {
+        this.closedSlots.set(id, { day, upTo: closed, sum })
+      }
     })
     return out
+  }
+
+  /**
+   * Forgets the remembered sums of closed slots: a kiosk's (its token changed or it was
+   * revoked), or every kiosk's (a resync: the store may have changed unheard).
+   */
+  forgetClosedSlots(kioskId?: string): void {
+    if (kioskId !== undefined) {
+      this.closedSlots.delete(kioskId)
+      return
+    }
+    this.closedSlots.clear()
+    this.closedGeneration++
   }
 
   async page(q: AttendanceQuery): Promise<AttendancePage> {
@@ -719,6 +770,15 @@ export class RedisAttendance implements AttendanceReader {
   }
 
   async seed(rows: readonly AttendanceRow[]): Promise<void> {
+    try {
+      await this.seedRows(rows)
+    } finally {
+      // Rows in any slot, closed ones included: what a read remembered meanwhile is forgotten.
+      this.forgetClosedSlots()
+    }
+  }
+
+  private async seedRows(rows: readonly AttendanceRow[]): Promise<void> {
     const byKiosk = new Map<string, AttendanceRow[]>()
     for (const r of rows) {
       let list = byKiosk.get(r.kioskId)

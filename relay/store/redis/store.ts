@@ -243,6 +243,12 @@ class RedisStore implements RelayStore {
         returning: keys.campaignReturning(id),
       }),
     )
+    // The closed slots' sums scansToday remembers: a booth's dropped when its token changes or
+    // it is revoked, all of them on a resync (what changed unheard may include them).
+    this.feed.on((change) => {
+      if (change.type === 'resync') this.attendance.forgetClosedSlots()
+      else if (change.type === 'kiosk') this.attendance.forgetClosedSlots(change.kioskId)
+    })
     this.stamps = new RedisStamps(redis, keys, (script, k, args) => this.write(script, k, args))
     this.followUp = new RedisFollowUpStore(redis, keys, (id) => keys.attendance(id).rows)
   }
