@@ -31,6 +31,8 @@ const booth = (i: number): string => `booth-${String(i).padStart(4, '0')}`
 /** The reads, as the pages make them (c0: the campaign with the roster and the draws). */
 const READS: ReadonlyArray<[string, string]> = [
   ['kiosks', '/console/api/kiosks'],
+  // The booths page's next refresh (about a second later while scans flow).
+  ['kiosks-again', '/console/api/kiosks'],
   ['campaigns', '/console/api/campaigns'],
   ['campaign', '/console/api/campaigns/c0'],
   ['stats-campaign', '/console/api/stats?campaign=c0'],
