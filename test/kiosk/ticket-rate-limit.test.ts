@@ -110,7 +110,46 @@ async function setup(first?: () => Answer) {
     }
   }
   await settle()
-  return { relay, success, clock, pool, logs, settle }
+  /** The kiosk's one-second timer, `seconds` times. */
+  const tickSeconds = async (seconds: number) => {
+    for (let i = 0; i < seconds; i++) {
+      clock.advance(1000)
+      pool.tick()
+      await pool.whenIdle()
+    }
+  }
+  return { relay, success, clock, pool, logs, settle, tickSeconds }
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>
+
+/**
+ * A visitor scans the code on screen: the pool asks the relay once for the next. Returns the
+ * request count before the scan and the code scanned.
+ */
+async function scanOnce(s: Setup) {
+  const before = s.relay.requests
+  const first = s.pool.current()
+  if (!first) throw new Error('no code on screen')
+  s.pool.scanned(first.scene)
+  await s.pool.whenIdle()
+  expect(s.relay.requests).toBe(before + 1)
+  return { before, first }
+}
+
+/**
+ * The relay asked for `seconds` after its answer to request `asked`: no request on the kiosk's
+ * timer until they are over; then the relay serves again and the pool refills.
+ */
+async function expectWaitedOut(s: Setup, seconds: number, asked: number) {
+  await s.tickSeconds(seconds - 1)
+  expect(s.relay.requests).toBe(asked)
+  s.relay.answer = s.success
+  s.clock.advance(1000)
+  await s.settle()
+  expect(s.relay.requests).toBeGreaterThan(asked)
+  expect(s.pool.status().available).toBe(3)
+  expect(s.pool.api().state).toBe('ok')
 }
 
 describe('kiosk and the relay rate limit (429)', () => {
@@ -120,30 +159,14 @@ describe('kiosk and the relay rate limit (429)', () => {
     expect(s.pool.api().state).toBe('ok')
 
     s.relay.answer = () => rateLimited('30')
-    const before = s.relay.requests
-    const first = s.pool.current()
-    if (!first) throw new Error('no code on screen')
-    s.pool.scanned(first.scene) // a visitor: the pool hands out the next code and refills
-    await s.pool.whenIdle()
-    expect(s.relay.requests).toBe(before + 1)
+    // A visitor: the pool hands out the next code and refills.
+    const { before, first } = await scanOnce(s)
     expect(s.pool.current()?.id).not.toBe(first.id)
     // Nothing for visitors or staff to act on: the status corner stays green.
     expect(s.pool.api()).toMatchObject({ state: 'ok', lastError: null })
     expect(s.logs.some((l) => /rate-limited.*30 s/.test(l))).toBe(true)
-
     // The kiosk's timer ticks every second: no request until the 30 s are over.
-    for (let i = 0; i < 29; i++) {
-      s.clock.advance(1000)
-      s.pool.tick()
-      await s.pool.whenIdle()
-    }
-    expect(s.relay.requests).toBe(before + 1)
-    s.relay.answer = s.success
-    s.clock.advance(1000)
-    await s.settle()
-    expect(s.relay.requests).toBeGreaterThan(before + 1)
-    expect(s.pool.status().available).toBe(3)
-    expect(s.pool.api().state).toBe('ok')
+    await expectWaitedOut(s, 30, before + 1)
   })
 
   it('a success on a parallel request does not cut the wait short', async () => {
@@ -162,15 +185,9 @@ describe('kiosk and the relay rate limit (429)', () => {
     await s.pool.whenIdle()
     s.relay.answer = () => rateLimited('20')
     const after = s.relay.requests
-    for (let i = 0; i < 19; i++) {
-      s.clock.advance(1000)
-      s.pool.tick()
-      await s.pool.whenIdle()
-    }
+    await s.tickSeconds(19)
     expect(s.relay.requests).toBe(after)
-    s.clock.advance(1000)
-    s.pool.tick()
-    await s.pool.whenIdle()
+    await s.tickSeconds(1)
     expect(s.relay.requests).toBe(after + 1)
   })
 
@@ -204,38 +221,16 @@ describe('kiosk and a relay answering 503', () => {
   it('waits the Retry-After a 503 carries before asking again, then refills', async () => {
     const s = await setup()
     s.relay.answer = () => unavailable('shutting_down', '30')
-    const before = s.relay.requests
-    const first = s.pool.current()
-    if (!first) throw new Error('no code on screen')
-    s.pool.scanned(first.scene)
-    await s.pool.whenIdle()
-    expect(s.relay.requests).toBe(before + 1)
+    const { before } = await scanOnce(s)
     // Its own backoff after one failure is under a second; the relay asked for 30 s.
-    for (let i = 0; i < 29; i++) {
-      s.clock.advance(1000)
-      s.pool.tick()
-      await s.pool.whenIdle()
-    }
-    expect(s.relay.requests).toBe(before + 1)
-    s.relay.answer = s.success
-    s.clock.advance(1000)
-    await s.settle()
-    expect(s.relay.requests).toBeGreaterThan(before + 1)
-    expect(s.pool.status().available).toBe(3)
-    expect(s.pool.api().state).toBe('ok')
+    await expectWaitedOut(s, 30, before + 1)
   })
 
   it('a 503 without Retry-After keeps the ordinary backoff', async () => {
     const s = await setup()
     s.relay.answer = () => unavailable('shutting_down')
-    const before = s.relay.requests
-    const first = s.pool.current()
-    if (first) s.pool.scanned(first.scene)
-    await s.pool.whenIdle()
-    expect(s.relay.requests).toBe(before + 1)
-    s.clock.advance(1000)
-    s.pool.tick()
-    await s.pool.whenIdle()
+    const { before } = await scanOnce(s)
+    await s.tickSeconds(1)
     expect(s.relay.requests).toBe(before + 2)
   })
 })
