@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleAttendancePageSchema, consoleStatsSchema } from '../../shared/console-api'
 import { formatLocalTime } from '../../shared/export/cells'
 import { EXPORT_COLUMNS } from '../../electron/core/export/export'
-import type { AttendanceRow } from '../../relay/store/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
@@ -22,6 +21,7 @@ import {
   addKiosk,
   countingReader,
   scanEvent,
+  seedLongRows,
   serveAttendanceRoutes,
   type ServedRoutes,
 } from './attendance-helpers'
@@ -133,35 +133,6 @@ const HEADER = [
   '活动',
   '事件ID',
 ]
-
-/**
- * `total` long rows (~2 KB each, 40 MB in all: far more than socket buffers hold), half at
- * booth k1 and half at k2.
- */
-async function seedLongRows(store: RelayStore, total: number): Promise<void> {
-  await addKiosk(store, 'k1')
-  await addKiosk(store, 'k2')
-  const pad = 's'.repeat(2000)
-  for (let from = 0; from < total; from += 2000) {
-    const rows: AttendanceRow[] = []
-    for (let i = from; i < from + 2000; i++) {
-      const kioskId = i < total / 2 ? 'k1' : 'k2'
-      rows.push({
-        kioskId,
-        seq: (i % (total / 2)) + 1,
-        id: `ev_${i}`,
-        event: 'scan',
-        openid: `o${i}`,
-        scene: `${kioskId}:${i}:${pad}`,
-        ticket: '',
-        fallback: false,
-        createTime: 1_700_000_000,
-        receivedAt: 1_700_000_000_000,
-      })
-    }
-    await store.attendance.seed(rows)
-  }
-}
 
 describe.each(backends)('attendance API ($name store)', ({ open }) => {
   it('CSV: BOM, header, every row once in kiosk order, formulas escaped, a filename', async () => {

@@ -7,7 +7,7 @@ import {
   type AttendanceRoutesDeps,
 } from '../../relay/attendance/routes'
 import { silentLogger } from '../../relay/log'
-import type { AttendanceReader } from '../../relay/store/attendance'
+import type { AttendanceReader, AttendanceRow } from '../../relay/store/attendance'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 
@@ -109,4 +109,36 @@ export async function addKiosk(store: RelayStore, kioskId: string): Promise<void
     sceneRanges: [],
     now: 1,
   })
+}
+
+/**
+ * `total` long rows, half at booth k1 and half at k2, in store pages of 2,000: each row's scene
+ * ends in `long()` (by default 2 KB, 40 MB for 20,000 rows: far more than socket buffers hold).
+ */
+export async function seedLongRows(
+  store: RelayStore,
+  total: number,
+  long: () => string = () => 's'.repeat(2000),
+): Promise<void> {
+  await addKiosk(store, 'k1')
+  await addKiosk(store, 'k2')
+  for (let from = 0; from < total; from += 2000) {
+    const rows: AttendanceRow[] = []
+    for (let i = from; i < from + 2000; i++) {
+      const kioskId = i < total / 2 ? 'k1' : 'k2'
+      rows.push({
+        kioskId,
+        seq: (i % (total / 2)) + 1,
+        id: `ev_${i}`,
+        event: 'scan',
+        openid: `o${i}`,
+        scene: `${kioskId}:${i}:${long()}`,
+        ticket: '',
+        fallback: false,
+        createTime: 1_700_000_000,
+        receivedAt: 1_700_000_000_000,
+      })
+    }
+    await store.attendance.seed(rows)
+  }
 }

@@ -32,6 +32,7 @@ import { campaignBody } from './campaign-helpers'
 import {
   addKiosk,
   countingReader,
+  seedLongRows,
   serveAttendanceRoutes,
   type ServedRoutes,
 } from './attendance-helpers'
@@ -263,30 +264,9 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
     const store = await open()
     const total = 8000
     try {
-      await addKiosk(store, 'k1')
-      await addKiosk(store, 'k2')
-      // Long random rows (~4 KB of base64 each: deflate cannot shrink them away), ~24 MB of
-      // zip in all: far more than socket buffers hold.
-      for (let from = 0; from < total; from += 2000) {
-        const rows: AttendanceRow[] = []
-        for (let i = from; i < from + 2000; i++) {
-          const kioskId = i < total / 2 ? 'k1' : 'k2'
-          rows.push({
-            kioskId,
-            seq: (i % (total / 2)) + 1,
-            id: `ev_${i}`,
-            event: 'scan',
-            openid: `o${i}`,
-            // Long, incompressible cells (the sheet has no ticket column): the zip stays large.
-            scene: `${kioskId}:${i}:${randomBytes(3000).toString('base64')}`,
-            ticket: '',
-            fallback: false,
-            createTime: 1_700_000_000,
-            receivedAt: 1_700_000_000_000,
-          })
-        }
-        await store.attendance.seed(rows)
-      }
+      // Long random rows (~4 KB of base64 each: deflate cannot shrink them away; the sheet has
+      // no ticket column), ~24 MB of zip in all: far more than socket buffers hold.
+      await seedLongRows(store, total, () => randomBytes(3000).toString('base64'))
       const counting = countingReader(store.attendance)
       const s = await serve({ attendance: counting.reader, subscribe: (l) => store.subscribe(l) })
       try {
