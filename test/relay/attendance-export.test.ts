@@ -25,7 +25,7 @@ import {
   serveAttendanceRoutes,
   type ServedRoutes,
 } from './attendance-helpers'
-import { campaignBody } from './campaign-helpers'
+import { campaignBody, until } from './campaign-helpers'
 import { createCampaignNames } from '../../relay/attendance/campaign-names'
 import { jsonLogger } from '../../relay/log'
 
@@ -485,11 +485,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         )
         res.pause()
         // Wait until the export stalls on the paused reader (no more rows taken for a while).
-        let seen = -1
-        for (let i = 0; i < 200 && counting.handedOut() !== seen; i++) {
-          seen = counting.handedOut()
-          await new Promise((r) => setTimeout(r, 150))
-        }
+        await counting.stalled()
         expect(counting.handedOut()).toBeGreaterThan(0)
         expect(counting.handedOut()).toBeLessThan(total / 2)
         let lines = 0
@@ -540,15 +536,11 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
           })
           req.on('error', () => {})
         })
-        for (let i = 0; i < 200 && !counting.finished(); i++) {
-          await new Promise((r) => setTimeout(r, 50))
-        }
+        await until(() => counting.finished(), 'the store reads ended', 10_000)
         // The store's reads ended (SQLite's pages, Redis's read ahead), well short of the sheet.
         expect(counting.finished()).toBe(true)
         expect(counting.handedOut()).toBeLessThan(total)
-        for (let i = 0; i < 200 && logged().length === 0; i++) {
-          await new Promise((r) => setTimeout(r, 50))
-        }
+        await until(() => logged().length > 0, 'the export logged', 10_000)
         expect(logged().map((l) => [l.level, l.msg])).toEqual([
           ['warn', 'attendance export abandoned by the client'],
         ])
@@ -558,9 +550,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
         // A download read to its end is logged as exported, every row counted.
         lines.length = 0
         await (await fetch(`${s.url}/console/api/attendance?format=xlsx`)).arrayBuffer()
-        for (let i = 0; i < 200 && logged().length === 0; i++) {
-          await new Promise((r) => setTimeout(r, 50))
-        }
+        await until(() => logged().length > 0, 'the export logged', 10_000)
         expect(logged().map((l) => [l.level, l.msg, l.rows])).toEqual([
           ['info', 'attendance exported', total],
         ])
@@ -591,11 +581,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
           get(`${s.url}/console/api/attendance?format=csv`, resolve),
         )
         res.pause()
-        let seen = -1
-        for (let i = 0; i < 200 && counting.handedOut() !== seen; i++) {
-          seen = counting.handedOut()
-          await new Promise((r) => setTimeout(r, 150))
-        }
+        await counting.stalled()
         // Stalled in k1's rows: k0 is written, k1 partly, k2 not yet.
         expect(counting.handedOut()).toBeGreaterThan(early.length)
         expect(counting.handedOut()).toBeLessThan(total / 2)

@@ -16,6 +16,11 @@ export function countingReader(a: AttendanceReader): {
   handedOut: () => number
   /** Whether the last `rows` iteration ended (read to its end, or returned early). */
   finished: () => boolean
+  /**
+   * Waits until the export has taken rows and then takes no more for a while: stalled on a
+   * paused or gone reader, or done (150 ms a look; 400 looks at the most).
+   */
+  stalled: () => Promise<void>
 } {
   let handedOut = 0
   let finished = false
@@ -39,7 +44,14 @@ export function countingReader(a: AttendanceReader): {
       }
     },
   }
-  return { reader, handedOut: () => handedOut, finished: () => finished }
+  const stalled = async (): Promise<void> => {
+    let seen = -1
+    for (let i = 0; i < 400 && (handedOut === 0 || handedOut !== seen); i++) {
+      seen = handedOut
+      await new Promise((r) => setTimeout(r, 150))
+    }
+  }
+  return { reader, handedOut: () => handedOut, finished: () => finished, stalled }
 }
 
 export interface ServedRoutes {

@@ -276,24 +276,13 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
         res.on('error', () => {})
         res.pause()
         // Wait until the export has started, then until it stalls on the paused reader.
-        const stalled = async (): Promise<void> => {
-          let seen = -1
-          for (
-            let i = 0;
-            i < 400 && (counting.handedOut() === 0 || counting.handedOut() !== seen);
-            i++
-          ) {
-            seen = counting.handedOut()
-            await new Promise((r) => setTimeout(r, 150))
-          }
-        }
-        await stalled()
+        await counting.stalled()
         expect(counting.handedOut()).toBeGreaterThan(0)
         expect(counting.handedOut()).toBeLessThan(total / 2)
         // The reader goes away: the export stops there, and nothing fails later.
         const before = counting.handedOut()
         res.destroy()
-        await stalled()
+        await counting.stalled()
         expect(counting.handedOut() - before).toBeLessThanOrEqual(2 * EXPORT_PAGE_ROWS)
         expect(counting.handedOut()).toBeLessThan(total)
         expect((await fetch(`${s.url}/console/api/stats`)).status).toBe(200)
