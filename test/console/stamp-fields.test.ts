@@ -14,6 +14,8 @@ import {
   stampLine,
   stampReply,
 } from '../../shared/stamp-reply'
+import type { ConsoleKiosk, ConsoleStats } from '../../shared/console-api'
+import type { ConsoleCampaign } from '../../console/src/api/campaign-contract'
 import { createFakeConsoleApi, makeCampaign, makeKiosk, makeStats } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
@@ -79,16 +81,33 @@ describe('the campaign form’s stamp fields', () => {
   })
 })
 
+/** The editor open on campaign c-expo with `campaign` in it, the booths and stats given. */
+async function openEditor(
+  campaign: Partial<ConsoleCampaign>,
+  over: { kiosks?: ConsoleKiosk[]; stats?: ConsoleStats } = {},
+) {
+  const fake = createFakeConsoleApi()
+  if (over.kiosks !== undefined) fake.api.kiosks.mockResolvedValue(over.kiosks)
+  if (over.stats !== undefined) fake.api.stats.mockResolvedValue(over.stats)
+  fake.api.campaign.mockResolvedValue({ campaign: makeCampaign(campaign), etag: '"7"' })
+  const mounted = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+  await flushPromises()
+  return { fake, ...mounted }
+}
+
 describe('the campaign editor with a rally', () => {
+  /** hall-a, and hall-b and hall-c revoked. */
+  const twoRevoked = () => [
+    makeKiosk({ id: 'hall-a' }),
+    makeKiosk({ id: 'hall-b', revoked: true, online: false }),
+    makeKiosk({ id: 'hall-c', revoked: true, online: false }),
+  ]
+
   it('shows how many completed it, asks for booth names and shows the default texts', async () => {
-    const fake = createFakeConsoleApi()
-    fake.api.campaign.mockResolvedValue({
-      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'] }),
-      etag: '"7"',
-    })
-    fake.api.stats.mockResolvedValue(makeStats({ stampsCompleted: 7 }))
-    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
-    await flushPromises()
+    const { fake, wrapper } = await openEditor(
+      { stamps: ['hall-a', 'hall-b'] },
+      { stats: makeStats({ stampsCompleted: 7 }) },
+    )
     expect(fake.api.stats).toHaveBeenCalledWith('c-expo')
     expect(wrapper.get('[data-testid="rally-completed"]').text()).toBe('已完成集章：7 人')
     expect(wrapper.find('[data-testid="stamp-name-hall-b"]').exists()).toBe(true)
@@ -97,13 +116,7 @@ describe('the campaign editor with a rally', () => {
   })
 
   it('saves a booth name typed into a rally that had none (the name reaches the relay)', async () => {
-    const fake = createFakeConsoleApi()
-    fake.api.campaign.mockResolvedValue({
-      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'] }),
-      etag: '"7"',
-    })
-    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
-    await flushPromises()
+    const { fake, wrapper } = await openEditor({ stamps: ['hall-a', 'hall-b'] })
     // Only the booth name is typed: the form's check must see the new key, not an old result.
     await wrapper.get('[data-testid="stamp-name-hall-a"]').setValue('A 区')
     await wrapper.get('form').trigger('submit')
@@ -114,18 +127,10 @@ describe('the campaign editor with a rally', () => {
   })
 
   it("names every revoked booth still in the rally, in each language's list style", async () => {
-    const fake = createFakeConsoleApi()
-    fake.api.kiosks.mockResolvedValue([
-      makeKiosk({ id: 'hall-a' }),
-      makeKiosk({ id: 'hall-b', revoked: true, online: false }),
-      makeKiosk({ id: 'hall-c', revoked: true, online: false }),
-    ])
-    fake.api.campaign.mockResolvedValue({
-      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b', 'hall-c'] }),
-      etag: '"7"',
-    })
-    const { wrapper, i18n } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
-    await flushPromises()
+    const { wrapper, i18n } = await openEditor(
+      { stamps: ['hall-a', 'hall-b', 'hall-c'] },
+      { kiosks: twoRevoked() },
+    )
     const note = () => wrapper.get('[data-testid="stamps-revoked"]').text()
     expect(note()).toContain('hall-b、hall-c')
     i18n.global.locale.value = 'en'
@@ -134,18 +139,10 @@ describe('the campaign editor with a rally', () => {
   })
 
   it('shows a revoked booth still in the rally, marked, so it can be unticked and saved without it', async () => {
-    const fake = createFakeConsoleApi()
-    fake.api.kiosks.mockResolvedValue([
-      makeKiosk({ id: 'hall-a' }),
-      makeKiosk({ id: 'hall-b', revoked: true, online: false }),
-      makeKiosk({ id: 'hall-c', revoked: true, online: false }),
-    ])
-    fake.api.campaign.mockResolvedValue({
-      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'], stampNames: { 'hall-b': 'B 区' } }),
-      etag: '"7"',
-    })
-    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
-    await flushPromises()
+    const { fake, wrapper } = await openEditor(
+      { stamps: ['hall-a', 'hall-b'], stampNames: { 'hall-b': 'B 区' } },
+      { kiosks: twoRevoked() },
+    )
     const picks = wrapper.get('[data-testid="stamps"]')
     // A revoked booth not in the rally is not offered.
     expect(picks.find('[data-stamp="hall-c"]').exists()).toBe(false)
@@ -165,17 +162,15 @@ describe('the campaign editor with a rally', () => {
   })
 
   it('warns of a rally booth that does not run the campaign (it would stamp nothing) until it is picked to run it', async () => {
-    const fake = createFakeConsoleApi()
-    fake.api.kiosks.mockResolvedValue([
-      makeKiosk({ id: 'hall-a', campaignId: 'c-expo' }),
-      makeKiosk({ id: 'hall-b', campaignId: 'c-other' }),
-    ])
-    fake.api.campaign.mockResolvedValue({
-      campaign: makeCampaign({ stamps: ['hall-a', 'hall-b'] }),
-      etag: '"7"',
-    })
-    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
-    await flushPromises()
+    const { wrapper } = await openEditor(
+      { stamps: ['hall-a', 'hall-b'] },
+      {
+        kiosks: [
+          makeKiosk({ id: 'hall-a', campaignId: 'c-expo' }),
+          makeKiosk({ id: 'hall-b', campaignId: 'c-other' }),
+        ],
+      },
+    )
     const warning = wrapper.get('[data-testid="stamps-elsewhere"]').text()
     expect(warning).toContain('hall-b')
     expect(warning).not.toContain('hall-a')
