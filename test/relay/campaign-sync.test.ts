@@ -103,7 +103,8 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign frames (%s)', (backend) =>
     expect(frame?.type === 'campaign' && frame.campaign?.id).toBe(a.id)
   })
 
-  it('tells a kiosk back from offline that it has no campaign any more', async () => {
+  /** k1 assigned a campaign, connected until the campaign came, then offline: what it holds. */
+  async function heldThenOffline() {
     const relay = await relayOn(placeFor(backend))
     const token = await relay.addKiosk('k1')
     const c = await signIn(relay)
@@ -112,9 +113,15 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign frames (%s)', (backend) =>
     const first = await kiosk(relay.url, token)
     await first.waitFor((f) => f.type === 'campaign')
     const held = first.frames.find((f) => f.type === 'campaign')
-    await first.close()
-    await assign(c, 'k1', null)
     if (held?.type !== 'campaign') throw new Error('no campaign frame')
+    const { epoch } = first.welcome
+    await first.close()
+    return { relay, token, c, a, held, epoch }
+  }
+
+  it('tells a kiosk back from offline that it has no campaign any more', async () => {
+    const { relay, token, c, held } = await heldThenOffline()
+    await assign(c, 'k1', null)
     const again = await kiosk(relay.url, token, { campaignVersion: held.version })
     await again.waitFor((f) => f.type === 'campaign')
     const frame = again.frames.find((f) => f.type === 'campaign')
@@ -139,15 +146,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign frames (%s)', (backend) =>
   })
 
   it('gives a kiosk holding a newer campaign than its store a new epoch (restored backup)', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const a = await createCampaign(c)
-    await assign(c, 'k1', a.id)
-    const first = await kiosk(relay.url, token)
-    await first.waitFor((f) => f.type === 'campaign')
-    const { epoch } = first.welcome
-    await first.close()
+    const { relay, token, a, epoch } = await heldThenOffline()
     // The store is restored from a backup taken before a campaign of version 999 reached the
     // kiosk: its versions will count up again through numbers the kiosk holds, and a kiosk
     // keeping the same epoch would drop every frame below 999 (the organizer's next
