@@ -166,6 +166,17 @@ async function until(pred: () => boolean, what: string, timeoutMs = 60_000): Pro
 }
 
 describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) => {
+  /** k1 assigned a new campaign, whose roster of `rows` rows is uploaded. */
+  async function k1WithRoster(rows: number) {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    expect((await upload(c, made.id, csv(rows))).status).toBe(200)
+    return { relay, token, c, made }
+  }
+
   it('uploads through the kiosk’s parser; a file with problems changes nothing', async () => {
     const relay = await relayOn(placeFor(backend))
     const c = await signIn(relay)
@@ -344,13 +355,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
   })
 
   it('sends 50,000 rows to a kiosk whose link is cut twice: complete, each entry once', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
-    const up = await upload(c, made.id, csv(50_000))
-    expect(up.status).toBe(200)
+    const { relay, token, made } = await k1WithRoster(50_000)
 
     const kiosk = new RosterKiosk(relay.url, token, 'k1', made.id)
     kiosk.cutAfter = [20, 120]
@@ -371,12 +376,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
   }, 120_000)
 
   it('rewinds a kiosk that did not take a frame to where it is', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
-    await upload(c, made.id, csv(2000))
+    const { relay, token, made } = await k1WithRoster(2000)
     const kiosk = new RosterKiosk(relay.url, token, 'k1', made.id)
     // Claims a position it does not hold: the relay resumes at 1000 and the kiosk rejects it.
     kiosk.version = (await relay.store.campaigns.readRoster(made.id, 0, 0)).version
@@ -388,12 +388,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
   })
 
   it('gives a kiosk holding a newer roster than its store a new epoch (restored backup)', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
-    await upload(c, made.id, csv(3))
+    const { relay, token, made } = await k1WithRoster(3)
     const first = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
     cleanups.push(() => first.close())
     await first.waitFor((f) => f.type === 'roster')
@@ -451,12 +446,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
   })
 
   it('a roster read that fails mid-transfer (a store blip) is retried on the same link', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
-    await upload(c, made.id, csv(2000))
+    const { relay, token, made } = await k1WithRoster(2000)
     // The store refuses the first read at hello and then the read of a later slice twice (Redis
     // reconnecting, SQLite locked elsewhere), then answers again: the link stays up, and
     // nothing else would tell the kiosk to reconnect.
@@ -484,12 +474,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
   })
 
   it('a bind the store fails to take once (a store blip) is stored and acked on the same link', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
-    await upload(c, made.id, csv(10))
+    const { relay, token, made } = await k1WithRoster(10)
     const regId = (await relay.store.campaigns.readRoster(made.id, 3, 1)).entries[0]?.id ?? ''
     const kiosk = new RosterKiosk(relay.url, token, 'k1', made.id)
     const k = await kiosk.connect()
