@@ -125,6 +125,18 @@ async function fallbackCode(
 }
 
 describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)', (backend) => {
+  /** A relay on this store with kiosk `kioskId`, whose store fails to save the fallback code. */
+  async function savesFailing(kioskId: string, times: 'once' | 'always') {
+    const fake = await wechat(0)
+    const relay = await relayOn(backend, fake)
+    const token = await relay.addKiosk(kioskId)
+    const save = vi.spyOn(relay.store, 'saveFallbackCode')
+    const failure = new Error('store write failed')
+    if (times === 'once') save.mockRejectedValueOnce(failure)
+    else save.mockRejectedValue(failure)
+    return { fake, relay, token, save }
+  }
+
   it('creates one permanent code for the kiosk and returns it on every later call', async () => {
     const fake = await wechat()
     const relay = await relayOn(backend, fake)
@@ -201,12 +213,7 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)'
     // The worst case: WeChat made the permanent code but the relay could not store it, so each
     // call makes one more of the account's 100,000 permanent codes; or WeChat refuses, and each
     // call spends the account's daily qrcode/create quota the booths' tickets need.
-    const fake = await wechat(0)
-    const relay = await relayOn(backend, fake)
-    const token = await relay.addKiosk('booth-z')
-    const save = vi
-      .spyOn(relay.store, 'saveFallbackCode')
-      .mockRejectedValue(new Error('store write failed'))
+    const { fake, relay, token, save } = await savesFailing('booth-z', 'always')
     const answers: Array<{ status: number; retryAfter: string | null }> = []
     for (let i = 0; i < 20; i++) {
       const res = await fetch(`${relay.url}/api/fallback-code`, {
@@ -231,12 +238,7 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)'
   it('keeps a code WeChat made but the store could not save, and saves it on the next call', async () => {
     // The kiosk's retry after a store blip must not make a second permanent code: WeChat
     // already made one for this scene, and the account may make only 100,000 ever.
-    const fake = await wechat(0)
-    const relay = await relayOn(backend, fake)
-    const token = await relay.addKiosk('booth-s')
-    const save = vi
-      .spyOn(relay.store, 'saveFallbackCode')
-      .mockRejectedValueOnce(new Error('store write failed'))
+    const { fake, relay, token, save } = await savesFailing('booth-s', 'once')
     const failed = await fallbackCode(relay, token)
     expect(failed.status).toBeGreaterThanOrEqual(500)
     expect(await relay.store.fallbackCode('booth-s')).toBeNull()
