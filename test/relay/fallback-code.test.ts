@@ -281,10 +281,14 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/fallback-code (%s store)'
 })
 
 /**
- * The endpoint on `relay`'s store, served on its own port with a clock that only its waits move:
- * another instance holds the creation lease for good, so every call waits it out.
+ * Kiosk booth-w on a SQLite relay, and the endpoint on that store served on its own port with a
+ * clock that only its waits move: another instance holds the creation lease for good, so every
+ * call waits it out.
  */
-async function endpointWithLeaseHeld(relay: RelayHandle, fake: FakeWechat) {
+async function endpointWithLeaseHeld() {
+  const fake = await wechat()
+  const relay = await relayOn('sqlite', fake)
+  const token = await relay.addKiosk('booth-w')
   vi.spyOn(relay.store, 'leaseFallbackCreation').mockResolvedValue(null)
   const clock = { t: 1_000_000, waited: 0, requests: 0 }
   const handle = createFallbackCodeEndpoint({
@@ -307,17 +311,14 @@ async function endpointWithLeaseHeld(relay: RelayHandle, fake: FakeWechat) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return { url, clock }
+  return { fake, token, url, clock }
 }
 
 describe('another instance creating the code', () => {
   it('answers 503 fallback_busy with Retry-After well before the kiosk stops waiting', async () => {
     // The relay's wait was 20 s and the kiosk's 15 s: the 503 never arrived, only a timeout.
     expect(FALLBACK_WAIT_MS + 5_000).toBeLessThanOrEqual(FALLBACK_REQUEST_TIMEOUT_MS)
-    const fake = await wechat()
-    const relay = await relayOn('sqlite', fake)
-    const token = await relay.addKiosk('booth-w')
-    const { url, clock } = await endpointWithLeaseHeld(relay, fake)
+    const { fake, token, url, clock } = await endpointWithLeaseHeld()
     const res = await fetch(`${url}/api/fallback-code`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
@@ -333,11 +334,7 @@ describe('another instance creating the code', () => {
   })
 
   it("makes the kiosk wait the 503's Retry-After before asking again", async () => {
-    const fake = await wechat()
-    const relay = await relayOn('sqlite', fake)
-    const token = await relay.addKiosk('booth-w')
-    const relayEnd = await endpointWithLeaseHeld(relay, fake)
-    const url = relayEnd.url
+    const { token, url, clock } = await endpointWithLeaseHeld()
     const vault = new MemoryVault()
     vault.set('relayToken', token)
     const settings = { ...defaultSettings(), kioskId: 'booth-w', relayUrl: url }
@@ -353,18 +350,18 @@ describe('another instance creating the code', () => {
     codes.setSource(source, 'c1')
     await codes.whenIdle()
     expect(codes.status()).toMatchObject({ state: 'pending', lastError: { code: 'other' } })
-    expect(relayEnd.clock.requests).toBe(1)
+    expect(clock.requests).toBe(1)
     // Its own backoff after one failure is a second; the relay asked for 5.
     for (let i = 0; i < 4; i++) {
       t += 1000
       codes.ensure()
       await codes.whenIdle()
     }
-    expect(relayEnd.clock.requests).toBe(1)
+    expect(clock.requests).toBe(1)
     t += 1000
     codes.ensure()
     await codes.whenIdle()
-    expect(relayEnd.clock.requests).toBe(2)
+    expect(clock.requests).toBe(2)
   })
 })
 
