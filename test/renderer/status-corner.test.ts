@@ -20,6 +20,15 @@ function render(status: KioskStatus, demo = false, locale: 'zh-CN' | 'en' = 'en'
   return wrapper
 }
 
+/** The corner for `status` in Chinese and in English, rendered. */
+async function renderBoth(status: KioskStatus) {
+  const zh = render(status, false, 'zh-CN')
+  const en = render(status)
+  await zh.vm.$nextTick()
+  await en.vm.$nextTick()
+  return { zh, en }
+}
+
 const text = (w: ReturnType<typeof render>, id: string) => w.get(`[data-testid="${id}"]`).text()
 const level = (w: ReturnType<typeof render>, id: string) =>
   w.get(`[data-testid="${id}"]`).attributes('data-level')
@@ -69,13 +78,11 @@ describe('status corner', () => {
 
   it('a relay proxy that answers but has no WeChat account is not called unreachable', async () => {
     const lastError = { code: 'proxy_disabled', params: {} }
-    const off = makeStatus({ api: { state: 'down', source: 'proxy', lastError } })
-    const w = render(off)
-    await w.vm.$nextTick()
-    expect(text(w, 'status-api')).toBe('Relay has no WeChat account set up')
-    expect(level(w, 'status-api')).toBe('bad')
-    const zh = render(off, false, 'zh-CN')
-    await zh.vm.$nextTick()
+    const { zh, en } = await renderBoth(
+      makeStatus({ api: { state: 'down', source: 'proxy', lastError } }),
+    )
+    expect(text(en, 'status-api')).toBe('Relay has no WeChat account set up')
+    expect(level(en, 'status-api')).toBe('bad')
     expect(text(zh, 'status-api')).toBe('中继未设置公众号')
     // Any other failure of the proxy still reads as its state.
     const other = { code: 'unreachable', params: {} }
@@ -115,13 +122,9 @@ describe('status corner', () => {
   })
 
   it('catching up after an outage: says how many stored scans are left, then plain connected', async () => {
-    const catchingUp = makeStatus({ relay: { backlog: 2_345 } })
-    const zh = render(catchingUp, false, 'zh-CN')
-    await zh.vm.$nextTick()
+    const { zh, en } = await renderBoth(makeStatus({ relay: { backlog: 2_345 } }))
     expect(text(zh, 'status-relay')).toBe('同步中：还有 2,345 条')
     expect(level(zh, 'status-relay')).toBe('warn')
-    const en = render(catchingUp)
-    await en.vm.$nextTick()
     expect(text(en, 'status-relay')).toBe('Catching up: 2,345 left')
     await en.setProps({ status: makeStatus({ relay: { backlog: 1 } }) })
     expect(text(en, 'status-relay')).toBe('Catching up: 1 left')
@@ -132,13 +135,9 @@ describe('status corner', () => {
 
   it('a new roster arriving: says how much is in, amber; scans left to store come first', async () => {
     const roster = { received: 22_600, total: 50_000 }
-    const arriving = makeStatus({ relay: { roster } })
-    const zh = render(arriving, false, 'zh-CN')
-    await zh.vm.$nextTick()
+    const { zh, en } = await renderBoth(makeStatus({ relay: { roster } }))
     expect(text(zh, 'status-relay')).toBe('名单同步中 45%')
     expect(level(zh, 'status-relay')).toBe('warn')
-    const en = render(arriving)
-    await en.vm.$nextTick()
     expect(text(en, 'status-relay')).toBe('Roster updating 45%')
     // A scan made now waits behind the stored ones: that is said first.
     await en.setProps({ status: makeStatus({ relay: { roster, backlog: 12 } }) })
