@@ -22,6 +22,13 @@ export interface RelayTestBed {
     config?: RelayConfigInput,
     opts?: StartRelayOptions,
   ) => Promise<RelayHandle>
+  /** Kiosk k1 on a relay of that store, assigned a new campaign by a signed-in organizer. */
+  k1InCampaign: (backend: Backend) => Promise<{
+    relay: RelayHandle
+    token: string
+    c: ConsoleClient
+    made: ConsoleCampaign
+  }>
 }
 
 /** Call at a test file's top level: starts one Redis for the file and cleans up after each test. */
@@ -35,19 +42,25 @@ export function relayTestBed(): RelayTestBed {
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c()
   })
-  return {
-    cleanups,
-    placeFor: (backend) => {
-      const p = newPlace(backend, redis.url)
-      cleanups.push(() => p.remove())
-      return p
-    },
-    relayOn: async (place, config = {}, opts = {}) => {
-      const relay = await startOn(place, opts, config)
-      cleanups.push(() => relay.close())
-      return relay
-    },
+  const placeFor: RelayTestBed['placeFor'] = (backend) => {
+    const p = newPlace(backend, redis.url)
+    cleanups.push(() => p.remove())
+    return p
   }
+  const relayOn: RelayTestBed['relayOn'] = async (place, config = {}, opts = {}) => {
+    const relay = await startOn(place, opts, config)
+    cleanups.push(() => relay.close())
+    return relay
+  }
+  const k1InCampaign: RelayTestBed['k1InCampaign'] = async (backend) => {
+    const relay = await relayOn(placeFor(backend))
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    return { relay, token, c, made }
+  }
+  return { cleanups, placeFor, relayOn, k1InCampaign }
 }
 
 export function campaignBody(over: Partial<CampaignInput> = {}): CampaignInput {

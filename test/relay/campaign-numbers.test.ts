@@ -11,7 +11,7 @@ import { newPlace, type Place } from './console-helpers'
 import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
-const { cleanups, placeFor, relayOn } = relayTestBed()
+const { cleanups, placeFor, relayOn, k1InCampaign } = relayTestBed()
 
 const KIOSKS = ['k1', 'k2', 'k3', 'k4']
 
@@ -161,11 +161,7 @@ describe.each<Backend>(['sqlite', 'redis'])('one number per visitor (%s)', (back
   })
 
   it('WeChat’s retries of a push get the same number and the same firstInCampaign', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
+    const { relay, token } = await k1InCampaign(backend)
     const xml = scanXml('bob', 'k1:n1')
     const q = signedQuery(TOKEN)
     // The same push sent three times at once (a retry while the first is stored) and again

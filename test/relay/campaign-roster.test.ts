@@ -17,7 +17,7 @@ import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers
 import { KioskClient, postPush, scanXml, type Backend } from './harness'
 import { jsonLogger } from '../../relay/log'
 
-const { cleanups, placeFor, relayOn } = relayTestBed()
+const { cleanups, placeFor, relayOn, k1InCampaign } = relayTestBed()
 
 function csv(rows: number): string {
   const lines = ['姓名,公司,手机,编号']
@@ -168,11 +168,7 @@ async function until(pred: () => boolean, what: string, timeoutMs = 60_000): Pro
 describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) => {
   /** k1 assigned a new campaign, whose roster of `rows` rows is uploaded. */
   async function k1WithRoster(rows: number) {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
+    const { relay, token, c, made } = await k1InCampaign(backend)
     expect((await upload(c, made.id, csv(rows))).status).toBe(200)
     return { relay, token, c, made }
   }

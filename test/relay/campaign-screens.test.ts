@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest'
 import type { RelayFrame, ScreensFrame } from '../../shared/relay-protocol'
 import { consoleCampaignSchema } from '../../shared/campaign'
 import { screenPathsSchema } from '../../shared/screen-paths'
-import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
+import { assign, relayTestBed } from './campaign-helpers'
 import { KioskClient, type Backend } from './harness'
 import { screenPath, screenSetup } from './screen-helpers'
 
-const { cleanups, placeFor, relayOn } = relayTestBed()
+const { cleanups, placeFor, relayOn, k1InCampaign } = relayTestBed()
 
 async function kiosk(url: string, token: string): Promise<KioskClient> {
   const k = await KioskClient.hello(url, token, { kioskId: 'k1' })
@@ -25,11 +25,7 @@ const screensOf = (frames: RelayFrame[]): ScreensFrame[] =>
 
 /** Kiosk k1 connected, in a new campaign, its first screens frame received. */
 async function kioskInCampaign(backend: Backend) {
-  const relay = await relayOn(placeFor(backend))
-  const token = await relay.addKiosk('k1')
-  const c = await signIn(relay)
-  const made = await createCampaign(c)
-  await assign(c, 'k1', made.id)
+  const { relay, token, c, made } = await k1InCampaign(backend)
   const k = await kiosk(relay.url, token)
   await k.waitFor((f) => f.type === 'screens')
   return { c, made, k }

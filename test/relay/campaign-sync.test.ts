@@ -6,7 +6,7 @@ import type { RelayFrame } from '../../shared/relay-protocol'
 import { assign, campaignBody, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
-const { cleanups, placeFor, relayOn } = relayTestBed()
+const { cleanups, placeFor, relayOn, k1InCampaign } = relayTestBed()
 
 async function kiosk(url: string, token: string, hello: object = {}): Promise<KioskClient> {
   const k = await KioskClient.hello(url, token, { kioskId: 'k1', ...hello })
@@ -18,11 +18,7 @@ const types = (frames: RelayFrame[]) => frames.map((f) => f.type)
 
 describe.each<Backend>(['sqlite', 'redis'])('campaign frames (%s)', (backend) => {
   it('sends the campaign right after welcome, before the replayed scans', async () => {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const made = await createCampaign(c)
-    await assign(c, 'k1', made.id)
+    const { relay, token, made } = await k1InCampaign(backend)
     for (let i = 0; i < 3; i++) {
       expect((await postPush(relay.url, scanXml(`o${i}`, `k1:n${i}`))).status).toBe(200)
     }
@@ -105,11 +101,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign frames (%s)', (backend) =>
 
   /** k1 assigned a campaign, connected until the campaign came, then offline: what it holds. */
   async function heldThenOffline() {
-    const relay = await relayOn(placeFor(backend))
-    const token = await relay.addKiosk('k1')
-    const c = await signIn(relay)
-    const a = await createCampaign(c)
-    await assign(c, 'k1', a.id)
+    const { relay, token, c, made: a } = await k1InCampaign(backend)
     const first = await kiosk(relay.url, token)
     await first.waitFor((f) => f.type === 'campaign')
     const held = first.frames.find((f) => f.type === 'campaign')
