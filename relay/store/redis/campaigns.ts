@@ -389,15 +389,16 @@ export class RedisCampaignStore implements CampaignStore {
     return n === null ? 0 : Number(n)
   }
 
-  /**
-   * Reads the campaign's visitors hash whole (openid → number): O(visitors), which the screens
-   * cache per campaign. The first scan's time is not kept per visitor here: `at` is 0.
-   */
+  /** One field of the campaign's visitors hash (openid → number); `at` is 0, as below. */
   async checkinOf(campaignId: string, openid: string): Promise<CheckinRecord | null> {
     const n = await this.redis.hget(this.keys.campaignVisitors(campaignId), openid)
     return n === null ? null : { number: Number(n), openid, at: 0 }
   }
 
+  /**
+   * Reads the campaign's visitors hash whole (openid → number): O(visitors), which the screens
+   * cache per campaign. The first scan's time is not kept per visitor here: `at` is 0.
+   */
   async recentCheckins(campaignId: string, limit: number): Promise<CheckinRecord[]> {
     const all = await this.redis.hgetall(this.keys.campaignVisitors(campaignId))
     return Object.entries(all)
