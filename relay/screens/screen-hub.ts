@@ -276,8 +276,9 @@ export class ScreenHub {
   /**
    * A desk binds a visitor after their check-in (the scan of their personal code came first):
    * a tile still on the screens is sent again, named. Only the newest `recentLimit` can be:
-   * numbers are taken 1, 2, 3… once each, so those past the count less `recentLimit` (the
-   * visitor's own number and the count read, not every check-in of the campaign).
+   * numbers are taken 1, 2, 3… once each, so those are the numbers above the count less
+   * `recentLimit` (the visitor's own number and the count are read, not every check-in of the
+   * campaign).
    */
   private async onBinding(campaignId: string, openid: string): Promise<void> {
     try {
