@@ -65,6 +65,9 @@ function storeOn(client: Redis): RedisCampaignStore {
   )
 }
 
+/** Roster row `n` as an upload gives it to the store. */
+const entry = (n: number) => ({ id: `r-${n}`, name: `来宾${n}`, company: '', phone: '', code: '' })
+
 function newCampaign(): ConsoleCampaign {
   return consoleCampaignSchema.parse({
     ...campaignBody(),
@@ -101,13 +104,6 @@ it('a roster whose version was taken before another upload landed does not lower
   const { client, hold } = gatedClient()
   const store = storeOn(client)
   await store.createCampaign(newCampaign(), 1)
-  const entry = (n: number) => ({
-    id: `r-${n}`,
-    name: `来宾${n}`,
-    company: '',
-    phone: '',
-    code: '',
-  })
 
   // Upload 1's swap is held after it took its version; upload 2 goes through meanwhile.
   const gate = hold('RENAME')
@@ -197,13 +193,7 @@ it("reads a roster's head (version, total) without fetching its rows", async () 
   Object.defineProperty(client, 'eval', { value: recorded })
   const store = storeOn(client)
   await store.createCampaign(newCampaign(), 1)
-  const rows = Array.from({ length: 500 }, (_, n) => ({
-    id: `r-${n}`,
-    name: `来宾${n}`,
-    company: '',
-    phone: '',
-    code: '',
-  }))
+  const rows = Array.from({ length: 500 }, (_, n) => entry(n))
   const state = await store.replaceRoster('spring', rows)
   if (state === null || state === 'stale') throw new Error(`no roster: ${String(state)}`)
 
