@@ -26,7 +26,7 @@ import type { NewEvent, RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { answerParent } from './child'
 import { guestName } from './names'
-import { BENCH_CAMPAIGN, postRaw, scanXml, tempDir, TOKEN } from './env'
+import { BENCH_CAMPAIGN, postRaw, putBenchKiosks, scanXml, tempDir, TOKEN } from './env'
 import { plainSignature } from '../shared/wechat'
 
 setFlagsFromString('--expose-gc')
@@ -160,15 +160,7 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
     store = openSqliteStore({ data: dir, attendance: m.attendance })
   }
   const s = store
-  for (let i = 0; i < m.kiosks; i++) {
-    await s.putKiosk({
-      kioskId: kioskId(i),
-      tokenHash: 'h',
-      ticketProxy: true,
-      sceneRanges: [],
-      now: 1,
-    })
-  }
+  await putBenchKiosks(s, m.kiosks, kioskId)
   const bound = new Map(CAMPAIGNS.map((id, c) => [id, boundVisitors(c, m.roster)]))
   const r0 = performance.now()
   const names =

@@ -24,7 +24,7 @@ import { openRedisStore } from '../relay/store/redis/store'
 import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { postPush, scanXml, tempDir, TOKEN, type Backend } from './env'
+import { postPush, putBenchKiosks, scanXml, tempDir, TOKEN, type Backend } from './env'
 import { percentile, ratio, round, type Results } from './result'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -46,15 +46,7 @@ const kioskId = (i: number) => `booth-${String(i).padStart(3, '0')}`
 
 /** `rows` scans over the booths, straight into the store, and two organizers; closed after. */
 async function seed(store: RelayStore, rows: number): Promise<[string, string]> {
-  for (let i = 0; i < KIOSKS; i++) {
-    await store.putKiosk({
-      kioskId: kioskId(i),
-      tokenHash: 'h',
-      ticketProxy: true,
-      sceneRanges: [],
-      now: 1,
-    })
-  }
+  await putBenchKiosks(store, KIOSKS, kioskId)
   const seqs = new Array<number>(KIOSKS).fill(0)
   const now = Date.now()
   for (let from = 0; from < rows; from += 5000) {

@@ -11,6 +11,7 @@ import { plainSignature } from '../shared/wechat'
 import { startRelay, type RelayHandle } from '../relay/server'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { CAMPAIGN_DEFAULTS, type CampaignInput } from '../shared/campaign'
+import type { RelayStore } from '../relay/store/types'
 
 export const TOKEN = 'benchToken123'
 export type Backend = 'sqlite' | 'redis'
@@ -109,6 +110,23 @@ export function appendLog(dir: string): (record: Buffer) => void {
     record.copy(page, 0, 0, Math.min(record.length, page.length))
     writeSync(fd, page)
     fdatasyncSync(fd)
+  }
+}
+
+/** Booths kioskId(0)…kioskId(n - 1) straight into the store (ticket proxy on, no integer scenes). */
+export async function putBenchKiosks(
+  store: Pick<RelayStore, 'putKiosk'>,
+  n: number,
+  kioskId: (i: number) => string,
+): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await store.putKiosk({
+      kioskId: kioskId(i),
+      tokenHash: 'h',
+      ticketProxy: true,
+      sceneRanges: [],
+      now: 1,
+    })
   }
 }
 
