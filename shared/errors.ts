@@ -99,6 +99,8 @@ export const statusCodes = {
   invalid: none,
   /** A plain http:// address to another host than this computer (https:// is required). */
   insecure_http: none,
+  /** An address with a user name or password in it (never kept, shown or sent). */
+  user_info: none,
   too_small: none,
   too_big: none,
   duplicate: none,

@@ -95,6 +95,8 @@ const secureOrLoopback = (url: string) => !isInsecureRemoteUrl(url)
 const noUserInfo = (url: string) => !hasUserInfo(url)
 /** The field's code is `insecure_http` (in `params`): the setup page has a message for it. */
 const insecureHttp = { message: INSECURE_HTTP_MESSAGE, params: { code: 'insecure_http' } }
+/** The field's code is `user_info`: the setup page says what is wrong, not "enter the address". */
+const userInfo = { message: USER_INFO_MESSAGE, params: { code: 'user_info' } }
 
 export const setupInputSchema = z
   .object({
@@ -102,14 +104,14 @@ export const setupInputSchema = z
     relayUrl: z
       .url({ protocol: /^(https?|wss?)$/ })
       .refine(secureOrLoopback, insecureHttp)
-      .refine(noUserInfo, USER_INFO_MESSAGE),
+      .refine(noUserInfo, userInfo),
     kioskId: kioskIdSchema,
     /** Omitted: keep the stored one. */
     relayToken: z.string().min(16).max(256).optional(),
     apiBase: z
       .url({ protocol: /^https?$/ })
       .refine(secureOrLoopback, insecureHttp)
-      .refine(noUserInfo, USER_INFO_MESSAGE)
+      .refine(noUserInfo, userInfo)
       .optional(),
     appId: z
       .string()

@@ -223,6 +223,9 @@ describe('测试连接 with the form’s values', () => {
       params: {},
       field: 'relayUrl',
     })
+    // A user name or password in the address: its own code too, the address never echoed.
+    const withUser = await test({ ...proxy, relayUrl: 'https://u:secret@relay.example.com' })
+    expect(withUser.relay).toEqual({ ok: false, code: 'user_info', params: {}, field: 'relayUrl' })
     // Nothing listens there.
     const closed = `http://127.0.0.1:${await closedPort()}`
     const unreachable = await test({ ticketSource: 'proxy', relayUrl: closed })

@@ -61,6 +61,23 @@ describe('setup page', () => {
     )
   })
 
+  it('says an address with a user name or password is refused for that, not as a bad address', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    await wrapper.get('#relayUrl').setValue('https://user:secret@relay.example.com')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    const mark = () => wrapper.get('[data-error-for="relayUrl"]').text()
+    expect(mark()).toContain('不能包含用户名或密码')
+    expect(mark()).not.toContain('secret')
+    i18n.global.locale.value = 'en'
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(mark()).toContain('without a user name or password')
+    expect(fake.api.saveSetup).not.toHaveBeenCalled()
+  })
+
   it('sends a valid form without secrets left empty, and shows the core’s field errors', async () => {
     const fake = createFakeKioskApi()
     fake.api.saveSetup.mockResolvedValue({

@@ -43,7 +43,7 @@ export interface FormCheckDeps {
 type CheckField = NonNullable<ConnectionCheck['field']>
 
 const fail = (
-  code: 'required' | 'invalid' | 'insecure_http' | 'reenter' | 'not_configured',
+  code: 'required' | 'invalid' | 'insecure_http' | 'user_info' | 'reenter' | 'not_configured',
   field?: CheckField,
 ): ConnectionCheck => ({
   ok: false,
@@ -62,11 +62,12 @@ function fieldProblem(field: FieldName, value: string): ConnectionCheck | null {
   if (value === '') return fail('required', field)
   const parsed = setupInputSchema.shape[field].safeParse(value)
   if (parsed.success) return null
-  // Plain http:// to another host has its own words, as when saving.
-  const insecure = parsed.error.issues.some(
-    (i) => i.code === 'custom' && i.params?.code === 'insecure_http',
-  )
-  return fail(insecure ? 'insecure_http' : 'invalid', field)
+  // Plain http:// to another host, and a user name or password in the address, have their own
+  // words, as when saving.
+  const own = (code: string) =>
+    parsed.error.issues.some((i) => i.code === 'custom' && i.params?.code === code)
+  if (own('insecure_http')) return fail('insecure_http', field)
+  return fail(own('user_info') ? 'user_info' : 'invalid', field)
 }
 
 /** The field a failure is down to, when it is one field's; `null`: none (the network, the relay's state). */

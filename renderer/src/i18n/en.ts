@@ -165,6 +165,8 @@ export const en: MessageSchema = {
       required: 'Required',
       insecureHttp:
         'Plain http:// is only for this computer (localhost, 127.0.0.1, ::1): enter the https:// (or wss://) address',
+      userInfo:
+        'Enter the address without a user name or password (nothing between // and the host): the booth never keeps or sends them',
     },
   },
   codes: {
@@ -230,6 +232,7 @@ export const en: MessageSchema = {
     invalid: 'Invalid format',
     insecure_http:
       'Plain http:// is only for this computer (localhost, 127.0.0.1, ::1): use the https:// address',
+    user_info: 'An address with a user name or password in it is not used: enter it without them',
     too_small: 'Too short or too small',
     too_big: 'Too long or too large',
     reenter: 'The address changed: enter it again (a saved secret is never sent to a new address)',

@@ -156,6 +156,7 @@ export const zhCN = {
       required: '此项必填',
       insecureHttp:
         '只有本机地址（localhost、127.0.0.1、::1）可以使用 http://，请填写 https://（或 wss://）地址',
+      userInfo: '地址中不能包含用户名或密码（// 与主机名之间的部分）：签到台不会保存或发送它们',
     },
   },
   codes: {
@@ -215,6 +216,7 @@ export const zhCN = {
     invalid: '格式不正确',
     insecure_http:
       '只有本机地址（localhost、127.0.0.1、::1）可以使用 http://，请使用 https:// 地址',
+    user_info: '地址中包含用户名或密码，不会使用：请去掉后重新填写',
     too_small: '太短或太小',
     too_big: '太长或太大',
     reenter: '地址已更改，请重新输入（已保存的密钥不会发往新地址）',
