@@ -9,7 +9,7 @@ import type { FallbackCodeStatus } from '../../../shared/ipc'
 import type { KioskDb } from '../db/db'
 import type { FallbackSource } from './fallback-source'
 import { TicketSourceError } from './ticket-source'
-import { waitEndsWithRelay, waiting } from './ticket-supply'
+import { failureBackoffMs, waitEndsWithRelay, waiting } from './ticket-supply'
 import type { ErrorBody } from '../../../shared/errors'
 
 export interface FallbackCodeRow {
@@ -29,8 +29,6 @@ export interface FallbackCodesOptions {
   /** The code has just been stored (the pool may put it on screen). */
   onReady: () => void
 }
-
-const BASE_BACKOFF_MS = 1000
 
 export class FallbackCodes {
   private source: FallbackSource | null = null
@@ -161,12 +159,10 @@ export class FallbackCodes {
         ? { code: err.code, params: err.errcode === undefined ? {} : { errcode: err.errcode } }
         : { code: 'other', params: {} }
     this.failures++
-    const base = Math.min(this.o.maxBackoffMs ?? 60_000, BASE_BACKOFF_MS * 2 ** (this.failures - 1))
-    const jittered = base * (0.5 + 0.5 * (this.o.random ?? Math.random)())
     // The relay's 429 (its per-kiosk creation limit) or 503 `fallback_busy` (another instance
     // is creating it) says how long: asking sooner is refused.
-    const relayWait = err instanceof TicketSourceError ? (err.retryAfterMs ?? 0) : 0
-    this.backoffMs = Math.max(jittered, relayWait)
+    const relayWait = err instanceof TicketSourceError ? err.retryAfterMs : undefined
+    this.backoffMs = failureBackoffMs(this.failures, this.o, relayWait)
     this.nextAttemptAt = this.o.now() + this.backoffMs
   }
 }

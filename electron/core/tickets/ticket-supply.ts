@@ -221,15 +221,25 @@ export class TicketSupply {
     // 45009: no more codes today; asking again only adds to the count. Wait for the quota day.
     if (e.code === 'quota') this.o.tickets.markQuotaExhausted(quotaDay(now))
     this.failures++
-    const base = Math.min(this.o.maxBackoffMs ?? 60_000, 1000 * 2 ** (this.failures - 1))
-    // A relay's 503 with Retry-After says how long: asking sooner is refused the same way.
-    this.backoffMs = Math.max(
-      base * (0.5 + 0.5 * (this.o.random ?? Math.random)()),
-      e.retryAfterMs ?? 0,
-    )
+    this.backoffMs = failureBackoffMs(this.failures, this.o, e.retryAfterMs)
     this.nextAttemptAt = now + this.backoffMs
     return e
   }
+}
+
+/**
+ * The wait after the `failures`-th failure in a row: 1 s doubling up to `maxBackoffMs` (60 s),
+ * jittered to 50–100 %, and never shorter than a relay's Retry-After (`relayWaitMs`: its 429, or
+ * a 503 that says how long, as `fallback_busy` does: asking sooner is refused the same way). The
+ * ticket supply and the fallback code alike.
+ */
+export function failureBackoffMs(
+  failures: number,
+  o: { maxBackoffMs?: number; random?: () => number },
+  relayWaitMs = 0,
+): number {
+  const base = Math.min(o.maxBackoffMs ?? 60_000, 1000 * 2 ** (failures - 1))
+  return Math.max(base * (0.5 + 0.5 * (o.random ?? Math.random)()), relayWaitMs)
 }
 
 /**
