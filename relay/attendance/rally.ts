@@ -6,7 +6,6 @@
  */
 import type { CampaignDirectory } from '../campaign-directory'
 import type { AttendanceRow } from '../store/attendance'
-import type { RelayCampaign } from '../../shared/campaign'
 import type { RelayStore } from '../store/types'
 
 /** Per row: true/false for a booth whose campaign has a rally, null for any other booth. */
@@ -28,24 +27,17 @@ export function createRallyLookup(
   store: Pick<RelayStore, 'stamps' | 'campaigns' | 'console'>,
   campaigns: Pick<CampaignDirectory, 'campaign'>,
 ): RallyLookup {
-  /**
-   * Whether the campaign runs a rally, or ran one: `stamps` emptied after the event leaves the
-   * completions visitors were told of in stats and the export (one count, only then).
-   */
-  const ranRally = async (c: Pick<RelayCampaign, 'id' | 'stamps'>): Promise<boolean> =>
-    c.stamps.length > 0 || (await store.stamps.completedCount([c.id])) > 0
   return {
     async completed(campaignId) {
       const records =
         campaignId === undefined
           ? await store.campaigns.listCampaigns()
           : [await campaigns.campaign(campaignId)]
-      // In scope: a campaign listing `stamps`, or holding completions (one count each, at once;
-      // one without either adds 0 to the sum).
+      // In scope: a campaign listing `stamps`, or one holding completions (`stamps` emptied
+      // after the event): a sum above 0 means one does, and one without either adds 0 to it.
       const known = records.flatMap((r) => (r === null ? [] : [r.campaign]))
-      const counts = await Promise.all(known.map((c) => store.stamps.completedCount([c.id])))
-      const inScope = known.some((c, i) => c.stamps.length > 0 || (counts[i] ?? 0) > 0)
-      return inScope ? counts.reduce((a, b) => a + b, 0) : null
+      const total = await store.stamps.completedCount(known.map((c) => c.id))
+      return known.some((c) => c.stamps.length > 0) || total > 0 ? total : null
     },
 
     async completion(campaignId) {
@@ -56,8 +48,11 @@ export function createRallyLookup(
           : [(await campaigns.campaign(campaignId))?.campaign ?? null]
       const done = new Map<string, Set<string>>()
       for (const c of candidates) {
-        if (c === null || !(await ranRally(c))) continue
-        done.set(c.id, await store.stamps.completedVisitors(c.id))
+        if (c === null) continue
+        // A campaign that runs a rally, or ran one (`stamps` emptied after the event leaves the
+        // completions visitors were told of).
+        const visitors = await store.stamps.completedVisitors(c.id)
+        if (c.stamps.length > 0 || visitors.size > 0) done.set(c.id, visitors)
       }
       if (done.size === 0) return null
       return (r) => {
