@@ -18,6 +18,7 @@ import {
 import type { KioskErrorCode } from '../../../shared/errors'
 import type { PairInput, SetupInput } from '../../../shared/ipc'
 import {
+  hasUserInfo,
   INSECURE_HTTP_MESSAGE,
   isInsecureRemoteUrl,
   USER_INFO_MESSAGE,
@@ -238,7 +239,7 @@ function checkRelayUrl(relayUrl: string): void {
     throw new KioskError('bad_input', `${relayUrl} is not an address`, { field: 'relayUrl' })
   }
   // Before any message that repeats the address: this one would repeat its password.
-  if (u.username !== '' || u.password !== '')
+  if (hasUserInfo(relayUrl))
     throw new KioskError('bad_input', USER_INFO_MESSAGE, { field: 'relayUrl' })
   if (!/^(https?|wss?):$/.test(u.protocol))
     throw new KioskError('bad_input', `${relayUrl}: use https://`, { field: 'relayUrl' })
