@@ -18,6 +18,9 @@ export interface RelayCursorView {
   reset(epoch: string): void
 }
 
+/** The cursor as its `meta` row holds it: the epoch, a newline, the last seq. */
+const line = (c: RelayCursor): string => `${c.epoch ?? ''}\n${c.lastSeq}`
+
 export class RelayCursorStore implements RelayCursorView {
   private readonly key: string
   private cursor: RelayCursor
@@ -35,6 +38,7 @@ export class RelayCursorStore implements RelayCursorView {
   ) {
     this.key = `relay.cursor:${connectionId}`
     const raw = meta.get(this.key)
+    // As `line` writes it.
     const [epoch = '', seq = '0'] = raw?.split('\n') ?? []
     this.cursor = raw === null ? { epoch: null, lastSeq: 0 } : { epoch, lastSeq: Number(seq) }
   }
@@ -44,11 +48,12 @@ export class RelayCursorStore implements RelayCursorView {
   }
 
   reset(epoch: string): void {
+    const next = { epoch, lastSeq: 0 }
     this.db.transaction(() => {
       this.onReset()
-      this.meta.set(this.key, `${epoch}\n0`)
+      this.meta.set(this.key, line(next))
     })()
-    this.cursor = { epoch, lastSeq: 0 }
+    this.cursor = next
   }
 
   /**
@@ -59,7 +64,7 @@ export class RelayCursorStore implements RelayCursorView {
     const next = { epoch: this.cursor.epoch ?? '', lastSeq: seq }
     const result = this.db.transaction(() => {
       const r = store()
-      this.meta.set(this.key, `${next.epoch}\n${next.lastSeq}`)
+      this.meta.set(this.key, line(next))
       return r
     })()
     this.cursor = next
