@@ -192,4 +192,19 @@ describe('an address with a user name or password', () => {
     })
     await expect(paired).rejects.toThrow(/^(?!.*Pa55-in-the-url).*user name or password/)
   })
+
+  it('a pairing refuses an address that does not parse without repeating it', async () => {
+    // A host with a space or a port past 65535: URL throws, so no user-name rule can run.
+    for (const url of [
+      `https://booth:${PASSWORD}@relay example.com`,
+      `https://booth:${PASSWORD}@relay.example.com:99999`,
+    ]) {
+      const paired = requestPairing({ relayUrl: url, code: 'ACDEFGHJ' })
+      await expect(paired, url).rejects.toMatchObject({
+        code: 'bad_input',
+        body: { params: { field: 'relayUrl' } },
+      })
+      await expect(paired, url).rejects.toThrow(/^(?!.*Pa55-in-the-url).*not an address/)
+    }
+  })
 })

@@ -236,7 +236,14 @@ function checkRelayUrl(relayUrl: string): void {
   try {
     u = new URL(relayUrl)
   } catch {
-    throw new KioskError('bad_input', `${relayUrl} is not an address`, { field: 'relayUrl' })
+    // Not repeated: an address that does not parse may still hold a password (user:pw@host).
+    throw new KioskError(
+      'bad_input',
+      'the relay address is not an address: write it as https://relay.example.com',
+      {
+        field: 'relayUrl',
+      },
+    )
   }
   // Before any message that repeats the address: this one would repeat its password.
   if (hasUserInfo(relayUrl))
