@@ -105,13 +105,17 @@ const attendanceQuerySchema = z
   })
   .strict()
 
-/** The relay's local day around `now`. */
+/**
+ * The relay's local day around `now`, in whole 10-minute slots (what the stores count by): a
+ * midnight inside a slot, in a zone whose offset is not a multiple of 10 minutes
+ * (Asia/Kathmandu, UTC+5:45), starts the day at that slot's start, so each slot is one day's.
+ */
 export function localDay(now: number): DayWindow {
-  const start = new Date(now)
+  const start = new Date(slotOf(now) + SLOT_MS - 1)
   start.setHours(0, 0, 0, 0)
   const end = new Date(start)
   end.setDate(end.getDate() + 1)
-  return { start: start.getTime(), end: end.getTime() }
+  return { start: slotOf(start.getTime()), end: slotOf(end.getTime()) }
 }
 
 /**

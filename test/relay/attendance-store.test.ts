@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { localDay } from '../../relay/attendance/routes'
+import { localDay, soFarToday } from '../../relay/attendance/routes'
 import type { ConsoleStats } from '../../shared/console-api'
 import type { AttendanceRow, ExportRow } from '../../relay/store/attendance'
 import { connectRedis } from '../../relay/store/redis/connect'
@@ -256,6 +256,38 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
       )
     } finally {
       await store.close()
+    }
+  })
+
+  it('a day whose midnight falls inside a 10-minute slot holds each scan once (UTC+5:45)', async () => {
+    // Asia/Kathmandu's midnight is 18:15 UTC, inside the slot 18:10–18:20 UTC: that slot is
+    // the new day's first on every store, in "scans today" as in the timeline, and is not the
+    // day before's last too (SQLite counted it only yesterday, Redis on both days).
+    const zone = process.env.TZ
+    process.env.TZ = 'Asia/Kathmandu'
+    const store = await open()
+    try {
+      await addKiosk(store, 'k1')
+      // 23:57 on 1 May and 00:02 on 2 May in Kathmandu: one slot.
+      await store.appendEvent('k1', ev('k1', 'oA', { receivedAt: Date.UTC(2026, 4, 1, 18, 12) }))
+      await store.appendEvent('k1', ev('k1', 'oB', { receivedAt: Date.UTC(2026, 4, 1, 18, 17) }))
+      const now = Date.UTC(2026, 4, 1, 18, 25)
+      const today = localDay(now)
+      const yesterday = localDay(today.start - 1)
+      expect(yesterday.end).toBe(today.start)
+      const sum = (s: ConsoleStats): number => (s.timeline ?? []).reduce((n, t) => n + t.scans, 0)
+      const stats = await store.attendance.stats({ kioskIds: null }, today)
+      expect(stats.timeline).toHaveLength(144)
+      expect(stats.timeline?.[0]).toEqual({ at: Date.UTC(2026, 4, 1, 18, 10), scans: 2 })
+      expect(sum(stats)).toBe(2)
+      expect(await store.attendance.scansToday(['k1'], soFarToday(now))).toEqual(
+        new Map([['k1', 2]]),
+      )
+      expect(sum(await store.attendance.stats({ kioskIds: null }, yesterday))).toBe(0)
+    } finally {
+      await store.close()
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
     }
   })
 
