@@ -61,6 +61,7 @@ import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 import { createTicketProxy } from './ticket-proxy'
 import { PAIR_LINK_CODE, servePairPage } from './pair-page'
+import { relayZone } from './time-zone'
 import { createFollowUp } from './follow-up/setup'
 import type { FollowUpWorkerOptions } from './follow-up/worker'
 
@@ -444,7 +445,14 @@ export async function startRelay(
   pruneTimer.unref()
   storeHealth.start(opts.storeProbeIntervalMs ?? 30_000)
   followUp.worker?.start()
-  log.info('relay listening', { url, store: store.kind, mode: config.wechat.mode })
+  // The zone "scans today" and the sheets' times follow (relay/time-zone.ts): a host left on
+  // UTC counts China's day from 08:00, which the start line shows.
+  log.info('relay listening', {
+    url,
+    store: store.kind,
+    mode: config.wechat.mode,
+    ...relayZone(now()),
+  })
   if (!hasWechatCredentials(config.wechat)) {
     // Pushes are still taken, but a kiosk on the ticket proxy gets no codes: say so at start,
     // where whoever deploys looks, not only in each refused request's answer.

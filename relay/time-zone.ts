@@ -51,3 +51,19 @@ export function timeZoneProblem(
         'write times in UTC: set it to the venue’s IANA zone name, spelt exactly, e.g. ' +
         'Asia/Shanghai, Asia/Hong_Kong or Europe/Berlin (or leave TZ unset for the machine’s zone)'
 }
+
+/**
+ * The zone this process counts days and writes times in, for the start line: its IANA name
+ * (else `TZ` as given, a POSIX rule such as `CST-8`, or `UTC` without one) and its offset from
+ * UTC now, `+08:00`.
+ */
+export function relayZone(now: number): { timeZone: string; utcOffset: string } {
+  const zone = processZone()
+  const minutes = -new Date(now).getTimezoneOffset()
+  const abs = Math.abs(minutes)
+  const two = (n: number): string => String(n).padStart(2, '0')
+  return {
+    timeZone: zone === undefined || zone === 'Etc/Unknown' ? (process.env.TZ ?? 'UTC') : zone,
+    utcOffset: `${minutes < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`,
+  }
+}

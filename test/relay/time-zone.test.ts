@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { jsonLogger } from '../../relay/log'
 import { timeZoneProblem } from '../../relay/time-zone'
+import { startTestRelay } from './harness'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const dirs: string[] = []
@@ -64,6 +66,37 @@ describe('TZ', () => {
       expect(timeZoneProblem(process.env.TZ)).toContain('Asia/Shanghai')
       process.env.TZ = 'Asia/Shanghai'
       expect(timeZoneProblem(process.env.TZ)).toBeNull()
+    } finally {
+      if (before === undefined) delete process.env.TZ
+      else process.env.TZ = before
+    }
+  })
+
+  it('says at start which zone it counts days and writes times in (a host left on UTC)', async () => {
+    // No TZ on a UTC server is taken as UTC, which in China starts "today" at 08:00: the start
+    // line is where whoever deploys looks, so it names the zone and its offset from UTC.
+    const before = process.env.TZ
+    try {
+      for (const [tz, offset] of [
+        ['UTC', '+00:00'],
+        ['Asia/Shanghai', '+08:00'],
+        // Summer time on the relay's clock: the offset of now, not of January.
+        ['America/Los_Angeles', '-07:00'],
+      ] as const) {
+        process.env.TZ = tz
+        const lines: string[] = []
+        const relay = await startTestRelay(
+          'sqlite',
+          null,
+          {},
+          { log: jsonLogger((l) => lines.push(l)), now: () => Date.UTC(2026, 6, 1, 12) },
+        )
+        await relay.close()
+        const start = lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === 'relay listening')
+        expect(start, tz).toMatchObject({ timeZone: tz, utcOffset: offset })
+      }
     } finally {
       if (before === undefined) delete process.env.TZ
       else process.env.TZ = before
