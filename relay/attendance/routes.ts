@@ -76,7 +76,11 @@ export interface AttendanceRoutes {
   routes: ConsoleRoute[]
   /** The live stream, for the hub to report kiosks coming and going on this instance. */
   events: LiveEvents
-  /** Ends the event streams (relay shutdown). */
+  /**
+   * Ends the event streams and cuts the sheet downloads under way (relay shutdown): the drain
+   * waits for WeChat's pushes, never for an organizer's slow link (the download would be cut
+   * when the grace period ends anyway, and meanwhile a relay restarted in place takes no push).
+   */
   close(): void
 }
 
@@ -162,6 +166,16 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     ...(deps.maxEventClients !== undefined && { maxClients: deps.maxEventClients }),
   })
 
+  /** Set by `close()`: a download is no longer started, and those under way are cut. */
+  let closing = false
+  const downloads = new Set<ServerResponse>()
+
+  /** An export asked for as the relay drains: 503 as the relay answers any request then. */
+  function refuseClosing(res: ServerResponse): void {
+    res.setHeader('Connection', 'close')
+    sendApiError(res, 503, 'shutting_down', 'relay shutting down')
+  }
+
   /** The scope of `campaign`, or null after answering 400/404. */
   async function scopeOf(
     res: ServerResponse,
@@ -229,7 +243,10 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale)).end()
       return
     }
+    if (closing) return refuseClosing(res)
     const started = performance.now()
+    downloads.add(res)
+    res.once('close', () => downloads.delete(res))
     const completion = (await deps.rally?.completion(q.campaign)) ?? null
     const personOf = (await deps.people?.(q.campaign)) ?? null
     const sheet = await streamSheet(deps.store.attendance, res, {
@@ -257,7 +274,9 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       // A cancelled download, or one cut by the idle timeout (idleTimeoutMs): the organizer has
       // no sheet, and whoever reads the log must not think they have one.
       if (sheet.complete) deps.log.info('attendance exported', fields)
-      else deps.log.warn('attendance export abandoned by the client', fields)
+      else if (closing) {
+        deps.log.warn('attendance export cut short: the relay is shutting down', fields)
+      } else deps.log.warn('attendance export abandoned by the client', fields)
     }
   }
 
@@ -276,6 +295,10 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       },
     ],
     events,
-    close: () => events.close(),
+    close: () => {
+      closing = true
+      events.close()
+      for (const res of downloads) res.destroy()
+    },
   }
 }

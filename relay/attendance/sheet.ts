@@ -217,13 +217,17 @@ export async function streamSheet(
   const toCells = (r: SheetRow, cells: Cell[]): void => {
     for (let i = 0; i < values.length; i++) cells[i] = (values[i] as (typeof values)[0])(r, context)
   }
-  let gone = false
-  const closed = new Promise<void>((resolve) =>
-    res.once('close', () => {
-      gone = true
-      resolve()
-    }),
-  )
+  // Already gone (the reader left, or the relay's shutdown cut it, while the page was read):
+  // its 'close' has been and will not come again.
+  let gone = res.destroyed
+  const closed = gone
+    ? Promise.resolve()
+    : new Promise<void>((resolve) =>
+        res.once('close', () => {
+          gone = true
+          resolve()
+        }),
+      )
   let rows = 0
   try {
     const sink =
