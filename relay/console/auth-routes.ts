@@ -6,6 +6,7 @@
  * relay/console/device-cookies.ts), which counts against its own small limit instead; an
  * unknown name costs the same scrypt as a known one.
  */
+import type { IncomingMessage } from 'node:http'
 import {
   loginRequestSchema,
   normalizeOrganizerName,
@@ -46,6 +47,20 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const organizers = store.console
   const kdf = new KdfGate(deps.kdfGate)
   const devices = new DeviceCookies(organizers)
+
+  /**
+   * Ends every session the request's cookies name (a planted one too: whoever planted it gave
+   * it away) and what those sessions hold open (their event streams); returns how many named.
+   */
+  async function endSessionsOf(req: IncomingMessage): Promise<number> {
+    const ids = sessionIdsOf(req)
+    for (const id of ids) {
+      const idHash = hashSessionId(id)
+      await organizers.deleteSession(idHash)
+      deps.sessionEnded(idHash)
+    }
+    return ids.length
+  }
 
   return [
     {
@@ -129,6 +144,9 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         if (known)
           await organizers.settleLoginAttempt(deviceLockoutKey(device.deviceId), true, ctx.now)
         else await organizers.settleLoginAttempt(addressKey, false, ctx.now)
+        // The session this browser held ends: its id is replaced here, and left live it would
+        // keep its organizer's event streams open on a shared laptop after another signed in.
+        await endSessionsOf(ctx.req)
         const { id, session } = await startSession(organizers, organizer, ctx.now)
         log.info('organizer signed in', { name: organizer.name })
         const secure = cameOverHttps(ctx.req, config.trustProxyHops)
@@ -148,18 +166,13 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       // removed, still clears the cookie (204). Still same-origin only, as every POST.
       public: true,
       async handler(ctx) {
-        // Every session the request names ends, a planted one too (whoever planted it gave it
-        // away); with more than one, every copy the relay can name is cleared.
-        const ids = sessionIdsOf(ctx.req)
-        for (const id of ids) {
-          const idHash = hashSessionId(id)
-          await organizers.deleteSession(idHash)
-          deps.sessionEnded(idHash)
-        }
+        // Every session the request names ends; with more than one, every copy the relay can
+        // name is cleared.
+        const named = await endSessionsOf(ctx.req)
         const secure = cameOverHttps(ctx.req, config.trustProxyHops)
         ctx.res.setHeader(
           'Set-Cookie',
-          ids.length > 1
+          named > 1
             ? clearedSessionCookies(ctx.req, ctx.url.pathname, secure)
             : clearedSessionCookie(secure),
         )

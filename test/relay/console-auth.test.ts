@@ -289,6 +289,34 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect((await ConsoleEvents.open(alice)).status).toBe(401)
   })
 
+  it('signing in on a browser that holds a session ends that one and its streams; a failed try leaves it', async () => {
+    // A shared laptop: alice left her console signed in, bob signs in on it. Her session's id
+    // is gone from the browser, but it stayed live on the relay (and its event stream open).
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const laptop = new ConsoleClient(relay.url)
+    await laptop.login('alice', await organizer(relay, 'alice', clock.t))
+    const bobPassword = await organizer(relay, 'bob', clock.t)
+    const hers = laptop.cookie
+    const stream = await ConsoleEvents.open(laptop)
+    expect(stream.status).toBe(200)
+
+    expect((await laptop.login('bob', 'wrong-password')).status).toBe(401)
+    expect(laptop.cookie).toBe(hers)
+    expect((await laptop.call('GET', '/console/api/session')).status).toBe(200)
+    expect(stream.ended).toBe(false)
+
+    expect((await laptop.login('bob', bobPassword)).status).toBe(200)
+    expect(laptop.cookie).not.toBe(hers)
+    expect(
+      sessionInfoSchema.parse((await laptop.call('GET', '/console/api/session')).json).name,
+    ).toBe('bob')
+    await until(() => stream.ended, 2000, 'her event stream to end')
+    const replay = new ConsoleClient(relay.url)
+    replay.cookie = hers
+    expect((await replay.call('GET', '/console/api/session')).status).toBe(401)
+  })
+
   it('expiry, removal and a logout elsewhere end open event streams within the check', async () => {
     const clock = new Clock()
     const p = place(backend)
