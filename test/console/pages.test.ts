@@ -123,6 +123,31 @@ describe('the app shell', () => {
     expect(fake.streams()).toBe(0)
     expect(wrapper.find('[data-testid="sign-in-error"]').exists()).toBe(false)
   })
+
+  it('a sign-out that does not reach the relay says so and stays signed in, until one does', async () => {
+    // Bad Wi-Fi at the booth: the relay never ended the session and only it can clear the
+    // HttpOnly cookie. Shown signed out, the shared laptop's next user would reload into it.
+    const fake = createFakeConsoleApi()
+    fake.api.logout.mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="sign-out"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.logout).toHaveBeenCalledTimes(1)
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="organizer-name"]').text()).toContain('alice')
+    expect(wrapper.get('[data-testid="sign-out-error"]').text()).toBe(
+      '未能退出登录：无法连接中继服务器，请检查网络。此电脑仍处于登录状态，请重试',
+    )
+    expect(fake.streams()).toBe(1)
+
+    await wrapper.get('[data-testid="sign-out"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.logout).toHaveBeenCalledTimes(2)
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="sign-in-error"]').exists()).toBe(false)
+    expect(fake.streams()).toBe(0)
+  })
 })
 
 describe('booths', () => {

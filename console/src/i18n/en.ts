@@ -16,7 +16,11 @@ export const en: MessageSchema = {
     stats: 'Live stats',
     attendance: 'Attendance',
   },
-  header: { signedInAs: 'Organizer: {name}', signOut: 'Sign out' },
+  header: {
+    signedInAs: 'Organizer: {name}',
+    signOut: 'Sign out',
+    signOutFailed: 'Not signed out: {reason}. This computer is still signed in; try again',
+  },
   signIn: {
     title: 'Sign in to the event console',
     subtitle: 'Use the organizer account created on the relay server',

@@ -9,7 +9,11 @@ import { rosterFileMessages, rosterProblemMessages } from '../../../shared/ui/ro
 export const zhCN = {
   app: { name: 'ScanDesk', title: '活动控制台' },
   nav: { booths: '签到台', campaigns: '活动', stats: '实时统计', attendance: '签到记录' },
-  header: { signedInAs: '组织者：{name}', signOut: '退出登录' },
+  header: {
+    signedInAs: '组织者：{name}',
+    signOut: '退出登录',
+    signOutFailed: '未能退出登录：{reason}。此电脑仍处于登录状态，请重试',
+  },
   signIn: {
     title: '登录活动控制台',
     subtitle: '使用中继服务器上创建的组织者账号登录',

@@ -22,6 +22,8 @@ export const useSessionStore = defineStore('console-session', () => {
   const busy = ref(false)
   /** The last sign-out was the relay's doing (session expired), not the organizer's. */
   const expired = ref(false)
+  /** Why the organizer's last sign-out did not happen (still signed in); null otherwise. */
+  const signOutError = ref<ConsoleApiError | null>(null)
 
   async function check(): Promise<void> {
     try {
@@ -72,10 +74,15 @@ export const useSessionStore = defineStore('console-session', () => {
   }
 
   async function logout(): Promise<void> {
+    signOutError.value = null
     try {
       await api.logout()
-    } catch {
-      // Signed out here whatever the relay said: the cookie dies with its session anyway.
+    } catch (e) {
+      // Not signed out: the relay did not end the session (unreachable, its store down), and
+      // only it can clear the HttpOnly cookie. Shown signed out, the browser would still be
+      // signed in for whoever opens the console next on a shared laptop; the header says so.
+      signOutError.value = toConsoleError(e)
+      return
     }
     expire()
     error.value = null
@@ -96,7 +103,20 @@ export const useSessionStore = defineStore('console-session', () => {
     }
     info.value = null
     state.value = 'signed-out'
+    signOutError.value = null
   }
 
-  return { state, info, error, lockedUntil, busy, expired, check, login, logout, expire }
+  return {
+    state,
+    info,
+    error,
+    lockedUntil,
+    busy,
+    expired,
+    signOutError,
+    check,
+    login,
+    logout,
+    expire,
+  }
 })
