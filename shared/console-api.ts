@@ -29,6 +29,13 @@ export function normalizeOrganizerName(typed: string): string {
 /** Pairing codes: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B). */
 export const PAIRING_ALPHABET = '34679ACDEFGHJKMNPQRTUVWXY'
 export const PAIRING_CODE_LENGTH = 8
+/**
+ * An organizer's session ends this long after its last request (relay/console/sessions.ts), and
+ * the console signs itself out this long after the last key or click in any of its tabs, since
+ * its own re-reads are requests too (console/src/composables/use-idle-sign-out.ts).
+ */
+export const SESSION_IDLE_MS = 30 * 60_000
+
 /** How long a pairing code can be used. */
 export const PAIRING_CODE_TTL_MS = 15 * 60_000
 export const pairingCodeSchema = z

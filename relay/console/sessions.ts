@@ -13,9 +13,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { SESSION_IDLE_MS } from '../../shared/console-api'
 import type { ConsoleStore, OrganizerRecord, SessionRecord } from '../store/console-types'
 
-export const SESSION_IDLE_MS = 30 * 60_000
+export { SESSION_IDLE_MS }
 export const SESSION_MAX_MS = 12 * 3_600_000
 /** Requests within this of the last recorded one do not write (one write a minute at most). */
 const TOUCH_EVERY_MS = 60_000

@@ -16,7 +16,12 @@ import { useStatsStore } from '../../console/src/stores/stats'
 import { useLocaleStore } from '../../console/src/stores/locale'
 import { useKiosksStore } from '../../console/src/stores/kiosks'
 import { useSessionStore } from '../../console/src/stores/session'
-import { normalizePairingCode, storeRefusalMessage } from '../../shared/console-api'
+import { CONSOLE_INPUT_KEY } from '../../console/src/composables/use-idle-sign-out'
+import {
+  SESSION_IDLE_MS,
+  normalizePairingCode,
+  storeRefusalMessage,
+} from '../../shared/console-api'
 import {
   createFakeConsoleApi,
   makeCampaign,
@@ -146,6 +151,33 @@ describe('the app shell', () => {
     expect(fake.api.logout).toHaveBeenCalledTimes(2)
     expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
     expect(wrapper.find('[data-testid="sign-in-error"]').exists()).toBe(false)
+    expect(fake.streams()).toBe(0)
+  })
+
+  it('signs out after the relay’s idle time without a key or a click in any of its tabs', async () => {
+    // The campaigns page re-reads every 5 s while shown: left open on a shared laptop, those
+    // requests kept the session alive for 12 h, though nobody was there.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(App, fake.api, { attachTo: document.body })
+    await flushPromises()
+    const minutes = async (n: number) => {
+      await vi.advanceTimersByTimeAsync(n * 60_000)
+      await flushPromises()
+    }
+    await minutes(20)
+    globalThis.dispatchEvent(new KeyboardEvent('keydown', { key: 'a' }))
+    await minutes(SESSION_IDLE_MS / 60_000 - 1)
+    // Another tab of the console was used meanwhile.
+    localStorage.setItem(CONSOLE_INPUT_KEY, String(Date.now()))
+    await minutes(SESSION_IDLE_MS / 60_000 - 1)
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(false)
+    expect(fake.api.logout).not.toHaveBeenCalled()
+
+    await minutes(2)
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('登录已失效，请重新登录')
+    expect(fake.api.logout).toHaveBeenCalledTimes(1)
     expect(fake.streams()).toBe(0)
   })
 })

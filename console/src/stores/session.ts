@@ -90,6 +90,21 @@ export const useSessionStore = defineStore('console-session', () => {
   }
 
   /**
+   * Nobody used the console for the relay's idle time (composables/use-idle-sign-out.ts): what
+   * it shows goes at once, and the relay is asked to end the session. If that does not reach
+   * it, nothing here asks any more, so the relay's own idle rule ends the session.
+   */
+  async function idleOut(): Promise<void> {
+    if (state.value !== 'signed-in') return
+    expire()
+    try {
+      await api.logout()
+    } catch {
+      // See above: the session lapses on the relay within its idle time.
+    }
+  }
+
+  /**
    * The relay no longer knows this session (a 401 on some call), or refused it as ambiguous
    * (`ambiguous_session`: that reason is kept, whatever the state, for the sign-in page).
    */
@@ -117,6 +132,7 @@ export const useSessionStore = defineStore('console-session', () => {
     check,
     login,
     logout,
+    idleOut,
     expire,
   }
 })
