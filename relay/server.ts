@@ -46,6 +46,7 @@ import { createConsoleApi } from './console/console-api'
 import type { KdfGateOptions } from './console/passwords'
 import { CONSOLE_API_PREFIX } from './console/console-router'
 import type { ConsoleDeps, ConsoleRoute, ScansToday } from './console/console-router'
+import { STRICT_TRANSPORT_SECURITY, cameOverHttps } from './console/request-origin'
 import { sessionIsLive } from './console/sessions'
 import { createConsoleStatic, defaultConsoleDir } from './console/static-console'
 import { createFallbackCodeEndpoint } from './fallback-code'
@@ -365,6 +366,9 @@ export async function startRelay(
   const server = createServer(httpServerOptions(config), (req, res) => {
     noticeProxy(req)
     paceBody(req, bodyPace)
+    if (cameOverHttps(req, config.trustProxyHops)) {
+      res.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY)
+    }
     if (draining) {
       // A request on a kept-alive connection after SIGTERM: WeChat retries a 5xx (and, with
       // the connection closed, may reach another instance); the body is never read.

@@ -73,6 +73,15 @@ export function clientLimitKey(req: IncomingMessage, trustProxyHops: number): st
   return addressLimitKey(clientAddress(req, trustProxyHops))
 }
 
+/**
+ * Sent with every answer that went out over https (cameOverHttps): for half a year the browser
+ * goes to this host over https only, even when the organizer types the bare name or an http://
+ * link. Otherwise that first plain-http request, on a venue's Wi-Fi, could be answered by
+ * anyone there with a look-alike sign-in page. Not `includeSubDomains`: other hosts under the
+ * relay's domain are not the relay's to decide.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=15552000'
+
 export function cameOverHttps(req: IncomingMessage, trustProxyHops: number): boolean {
   if ((req.socket as Partial<TLSSocket>).encrypted === true) return true
   return forwarded(req, 'x-forwarded-proto', trustProxyHops)?.toLowerCase() === 'https'

@@ -223,42 +223,58 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     let cookie = ''
     // As Caddy passes it on: the browser's Host, X-Forwarded-Proto https (fetch cannot set Host).
     const viaProxy = (path: string, body: unknown, headers: Record<string, string>) =>
-      new Promise<{ status: number; setCookie: string | undefined; code: unknown }>(
-        (resolve, reject) => {
-          const data = JSON.stringify(body)
-          const req = request(`${r.url}${path}`, {
-            method: 'POST',
-            headers: {
-              host,
-              'x-forwarded-proto': 'https',
-              'x-forwarded-for': '203.0.113.9',
-              'content-type': 'application/json',
-              'content-length': Buffer.byteLength(data),
-              ...(cookie !== '' && { cookie }),
-              ...headers,
-            },
-          })
-          req.on('error', reject)
-          req.on('response', (res) => {
-            let text = ''
-            res.setEncoding('utf8')
-            res.on('data', (chunk: string) => (text += chunk))
-            res.on('end', () => {
-              const setCookie = res.headers['set-cookie']?.[0]
-              const json = (text === '' ? null : JSON.parse(text)) as {
-                error?: { code?: string }
-              } | null
-              resolve({ status: res.statusCode ?? 0, setCookie, code: json?.error?.code })
+      new Promise<{
+        status: number
+        setCookie: string | undefined
+        code: unknown
+        hsts: string | undefined
+      }>((resolve, reject) => {
+        const data = JSON.stringify(body)
+        const req = request(`${r.url}${path}`, {
+          method: 'POST',
+          headers: {
+            host,
+            'x-forwarded-proto': 'https',
+            'x-forwarded-for': '203.0.113.9',
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(data),
+            ...(cookie !== '' && { cookie }),
+            ...headers,
+          },
+        })
+        req.on('error', reject)
+        req.on('response', (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (text += chunk))
+          res.on('end', () => {
+            const setCookie = res.headers['set-cookie']?.[0]
+            const json = (text === '' ? null : JSON.parse(text)) as {
+              error?: { code?: string }
+            } | null
+            resolve({
+              status: res.statusCode ?? 0,
+              setCookie,
+              code: json?.error?.code,
+              hsts: res.headers['strict-transport-security'],
             })
           })
-          req.end(data)
-        },
-      )
+        })
+        req.end(data)
+      })
     const https = { origin: `https://${host}` }
     const signedIn = await viaProxy('/console/api/login', { name: 'alice', password }, https)
     expect(signedIn.status).toBe(200)
     cookie = /^[^;]*/.exec(signedIn.setCookie ?? '')?.[0] ?? ''
     expect(cookie).toMatch(/^scandesk_session=./)
+    // Once seen over https, the browser never asks http://<relay host>/ again (for half a year):
+    // the next time the organizer types the address at the venue, nobody on its Wi-Fi can
+    // answer in the relay's place with a page of their own that takes the password.
+    const halfYear = /^max-age=(\d+)$/
+    expect(Number(halfYear.exec(signedIn.hsts ?? '')?.[1])).toBeGreaterThanOrEqual(15_552_000)
+    const page = await fetch(`${r.url}/console/`, { headers: { 'x-forwarded-proto': 'https' } })
+    await page.arrayBuffer()
+    expect(page.headers.get('strict-transport-security')).toBe(signedIn.hsts)
 
     const http = { origin: `http://${host}` }
     const add = await viaProxy('/console/api/kiosks', { id: 'k2' }, http)
@@ -276,7 +292,10 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     // Without a proxy saying https the relay cannot tell, so either scheme's page is let in (a
     // deployment with trustProxyHops 0 behind a TLS proxy keeps working).
     const direct = new ConsoleClient(r.url, r.url.replace('http:', 'https:'))
-    expect((await direct.login('alice', password)).status).toBe(200)
+    const plain = await direct.login('alice', password)
+    expect(plain.status).toBe(200)
+    // Not over plain http (a browser ignores it there anyway).
+    expect(plain.headers.get('strict-transport-security')).toBeNull()
     await collectSecrets(r, direct)
   })
 })
