@@ -154,6 +154,30 @@ describe('the app shell', () => {
     expect(fake.streams()).toBe(0)
   })
 
+  it('a page restored by the back button asks the relay whether its session is still live', async () => {
+    // Left on a shared laptop for another site, the console's page stays in the browser's
+    // back/forward cache; the back button brings it back as it was, without loading.
+    const fake = createFakeConsoleApi()
+    const { wrapper } = mountConsole(App, fake.api, { attachTo: document.body })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="organizer-name"]').text()).toContain('alice')
+    const checks = fake.api.session.mock.calls.length
+    fake.api.session.mockResolvedValue(null)
+    // happy-dom's PageTransitionEvent has no `persisted`: the browser's is set here.
+    const pageShow = (persisted: boolean) =>
+      Object.defineProperty(new Event('pageshow'), 'persisted', { value: persisted })
+    // A plain pageshow (the first load) asks nothing more.
+    globalThis.dispatchEvent(pageShow(false))
+    await flushPromises()
+    expect(fake.api.session).toHaveBeenCalledTimes(checks)
+    globalThis.dispatchEvent(pageShow(true))
+    await flushPromises()
+    expect(fake.api.session).toHaveBeenCalledTimes(checks + 1)
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('登录已失效，请重新登录')
+    wrapper.unmount()
+  })
+
   it('signs out after the relay’s idle time without a key or a click in any of its tabs', async () => {
     // The campaigns page re-reads every 5 s while shown: left open on a shared laptop, those
     // requests kept the session alive for 12 h, though nobody was there.
