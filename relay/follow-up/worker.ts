@@ -119,6 +119,19 @@ const FROM_PENDING = ['pending' as const]
 
 const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !== null
 
+/**
+ * A pause of one kind of call (tagging, texts) after WeChat refused one for the account (45009
+ * its quota, -1 busy, a 5xx, no token, the network): every visitor's call would meet the same
+ * answer, so none is made until it ends (the backoff, doubled per refusal in a row).
+ */
+interface Pause {
+  until: number
+  /** Refusals in a row; 0 after a call WeChat took. */
+  refusals: number
+  /** The refusal's errcode, kept on the visitors it held back (the report's reason). */
+  errcode: number
+}
+
 export class FollowUpWorker {
   readonly stats: FollowUpWorkerStats = {
     rounds: 0,
@@ -136,6 +149,11 @@ export class FollowUpWorker {
   private lost = false
   /** A call found no token (warned once, until one is had again). */
   private noToken = false
+  /** Tagging and texts held back after an account-wide refusal (see Pause). */
+  private readonly pauses: Record<'tag' | 'message', Pause> = {
+    tag: { until: 0, refusals: 0, errcode: 0 },
+    message: { until: 0, refusals: 0, errcode: 0 },
+  }
   /** Per campaign, the tag/text it had when its earlier visitors were last promoted. */
   private readonly promoted = new Map<string, string>()
 
@@ -354,6 +372,28 @@ export class FollowUpWorker {
     })
   }
 
+  private paused(kind: 'tag' | 'message'): boolean {
+    return this.o.now() < this.pauses[kind].until
+  }
+
+  /**
+   * WeChat refused a call for a reason that is the account's, not the visitor's: no call of
+   * this kind until the backoff ends. Calls already in flight that meet the same refusal do
+   * not lengthen it (one refusal, seen four times at once, is one).
+   */
+  private pause(kind: 'tag' | 'message', errcode: number): void {
+    const p = this.pauses[kind]
+    if (this.paused(kind)) return
+    p.refusals++
+    p.errcode = errcode
+    p.until = this.o.now() + this.backoff(p.refusals)
+    this.o.log.info('follow-up: WeChat refused a call; pausing', {
+      what: kind,
+      errcode,
+      ms: p.until - this.o.now(),
+    })
+  }
+
   private backoff(attempts: number): number {
     const base = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** Math.max(0, attempts - 1))
     return Math.round(base * (0.5 + (this.o.random ?? Math.random)()))
@@ -382,6 +422,7 @@ export class FollowUpWorker {
 
   private async tagDue(c: ConsoleCampaign, name: string): Promise<void> {
     const { store, now } = this.o
+    if (this.paused('tag')) return
     const due = await store.followUp.dueTags(c.id, now(), MAX_OPENIDS_PER_TAGGING * 10)
     if (due.length === 0) return
     // Full batches and retries go at once; a partial one waits for the window to fill it.
@@ -402,7 +443,10 @@ export class FollowUpWorker {
     } catch (err) {
       const f = classifyFollowUpFailure(err)
       this.noteFailure(err)
-      if (f.kind === 'retry') return this.retryTags(c, batches.flat())
+      if (f.kind === 'retry') {
+        this.pause('tag', f.errcode)
+        return this.retryTags(c, batches.flat())
+      }
       // The tag cannot exist (name too long, 100 tags): every visitor fails with that reason.
       this.o.log.warn('follow-up: campaign tag refused', { campaignId: c.id, errcode: f.errcode })
       await store.followUp.updateTags(
@@ -413,7 +457,7 @@ export class FollowUpWorker {
       return
     }
     for (const batch of batches) {
-      if (!(await this.stillLeased())) return
+      if (this.paused('tag') || !(await this.stillLeased())) return
       await this.tagBatch(c, tagId, batch)
     }
   }
@@ -425,7 +469,7 @@ export class FollowUpWorker {
       batch.map((v) => v.openid),
       {
         state: 'pending',
-        dueAt: this.o.now() + this.backoff(attempts),
+        dueAt: Math.max(this.pauses.tag.until, this.o.now() + this.backoff(attempts)),
         attempted: true,
         from: FROM_PENDING,
       },
@@ -441,7 +485,10 @@ export class FollowUpWorker {
     } catch (err) {
       const f = classifyFollowUpFailure(err)
       this.noteFailure(err)
-      if (f.kind === 'retry') return this.retryTags(c, batch)
+      if (f.kind === 'retry') {
+        this.pause('tag', f.errcode)
+        return this.retryTags(c, batch)
+      }
       if (f.errcode === E.invalidTagId) {
         // Deleted in WeChat: find or create it again on the next round.
         await store.followUp.saveCampaignTag(c.id, null)
@@ -464,6 +511,7 @@ export class FollowUpWorker {
       return
     }
     this.noToken = false
+    this.pauses.tag.refusals = 0
     // WeChat tagged them: true over a stale instance's refusal too, never over nothing.
     await store.followUp.updateTags(c.id, openids, {
       state: 'tagged',
@@ -474,6 +522,7 @@ export class FollowUpWorker {
 
   private async sendDue(c: ConsoleCampaign, template: string): Promise<void> {
     const { store, now } = this.o
+    if (this.paused('message')) return
     const due = await store.followUp.dueMessages(c.id, now(), MESSAGES_PER_WRITE * 10)
     if (due.length === 0) return
     const named = template.includes('{name}')
@@ -490,7 +539,7 @@ export class FollowUpWorker {
         ? due.filter((v) => names.has(v.openid) || now() - v.scannedAt >= this.nameWait())
         : due
     for (let i = 0; i < ready.length; i += MESSAGES_PER_WRITE) {
-      if (!(await this.stillLeased())) return
+      if (this.paused('message') || !(await this.stillLeased())) return
       await this.sendSome(c, template, names, ready.slice(i, i + MESSAGES_PER_WRITE))
     }
   }
@@ -532,6 +581,15 @@ export class FollowUpWorker {
     const lane = async (): Promise<void> => {
       while (next < toSend.length) {
         const v = toSend[next++] as FollowUpVisitor
+        const hold = this.pauses.message
+        if (this.paused('message')) {
+          // Claimed, not called: due again when the pause ends, with the refusal that held it.
+          outcomes.push({
+            openid: v.openid,
+            u: { state: 'pending', errcode: hold.errcode, dueAt: hold.until },
+          })
+          continue
+        }
         const text = fitFollowUpBytes(
           fillGreeting(template, {
             // A registrant's own words: never markup in the account's message.
@@ -563,6 +621,7 @@ export class FollowUpWorker {
       asked = true
       await sendCustomText(this.o.client, v.openid, text)
       this.noToken = false
+      this.pauses.message.refusals = 0
       return { state: 'sent' }
     } catch (err) {
       // The send may have gone out (mayHaveBeenSent): like a call a crash cut short, never
@@ -572,6 +631,7 @@ export class FollowUpWorker {
       this.noteFailure(err)
       if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
       if (f.kind === 'retry') {
+        this.pause('message', f.errcode)
         // The errcode is kept: a message whose window closes while WeChat refuses it (45009,
         // the API's quota) is reported with that reason, not as one processed too late.
         return {

@@ -17,13 +17,16 @@ import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers
 import { startOn } from './console-helpers'
 import {
   boothCodes,
+  extraWorker,
   followUpSandbox,
   report,
   scanAll,
+  textsPerVisitor,
   visitors,
   waitFor,
   wechatOf,
 } from './follow-up-helpers'
+import type { Backend } from './harness'
 
 const bed = relayTestBed()
 const FAST = { tickMs: 50, backoffMs: 100, maxBackoffMs: 400 }
@@ -31,20 +34,25 @@ const FAST = { tickMs: 50, backoffMs: 100, maxBackoffMs: 400 }
 /** The sandbox's client, but `path` answers `errcode` (and is counted) while `refusing`. */
 class RefusingClient extends WechatClient {
   calls = 0
+  /** The calls to each refused path. */
+  readonly callsTo: Record<string, number> = {}
   refusing = true
+  private readonly paths: ReadonlySet<string>
   constructor(
     sandbox: Sandbox,
-    private readonly path: string,
+    path: string | readonly string[],
     private readonly errcode: number,
     options: Partial<WechatClientOptions> = {},
   ) {
     const o = sandbox.options
     super({ appId: o.appId, appSecret: o.appSecret, apiBase: sandbox.url, ...options })
+    this.paths = new Set(typeof path === 'string' ? [path] : path)
   }
 
   override async callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    if (path === this.path) {
+    if (this.paths.has(path)) {
       this.calls++
+      this.callsTo[path] = (this.callsTo[path] ?? 0) + 1
       if (this.refusing) throw new WechatApiError(this.errcode, 'refused', path)
     }
     return super.callApi(method, path, body)
@@ -55,13 +63,19 @@ async function boothWith(
   campaignFields: { tag?: string; followUp?: string },
   client: WechatClient,
   sandbox: Sandbox,
-  now: () => number = Date.now,
-  log?: Logger,
+  o: {
+    now?: () => number
+    log?: Logger
+    backend?: Backend
+    /** false: the relay runs no worker of its own (the test drives one, round by round). */
+    relayWorker?: boolean
+  } = {},
 ) {
+  const { now = Date.now, log, backend = 'sqlite', relayWorker = true } = o
   const relay = await startOn(
-    bed.placeFor('sqlite'),
+    bed.placeFor(backend),
     { followUp: { ...FAST, client }, now, ...(log && { log }) },
-    { wechat: wechatOf(sandbox), followUp: { batchWindowMs: 2000 } },
+    { wechat: wechatOf(sandbox, relayWorker), followUp: { batchWindowMs: 2000 } },
   )
   bed.cleanups.push(() => relay.close())
   sandbox.setPushUrl(`${relay.url}/wechat`)
@@ -69,7 +83,7 @@ async function boothWith(
   const campaign = await createCampaign(c, campaignFields)
   await relay.addKiosk('booth-a')
   await assign(c, 'booth-a', campaign.id)
-  return { c, campaign, codes: await boothCodes(sandbox, ['booth-a']) }
+  return { c, campaign, relay, codes: await boothCodes(sandbox, ['booth-a']) }
 }
 
 describe('follow-up refused by WeChat for the whole account', () => {
@@ -94,7 +108,7 @@ describe('follow-up refused by WeChat for the whole account', () => {
     const client = new RefusingClient(sandbox, 'cgi-bin/message/custom/send', 45009)
     const clock = { shift: 0 }
     const now = () => Date.now() + clock.shift
-    const { c, campaign, codes } = await boothWith({ followUp: '谢谢' }, client, sandbox, now)
+    const { c, campaign, codes } = await boothWith({ followUp: '谢谢' }, client, sandbox, { now })
     await scanAll(sandbox, codes, visitors(3), 1)
     // Retried with backoff while the quota lasts.
     await waitFor('retried', () => client.calls >= 6)
@@ -110,6 +124,58 @@ describe('follow-up refused by WeChat for the whole account', () => {
       expect(f.reason).toContain('45009')
       expect(f.reason).not.toContain('processed after')
     }
+  })
+})
+
+describe.each(['sqlite', 'redis'] as const)('WeChat out of call quota (45009) on %s', (backend) => {
+  it('a big follow-up pauses its calls after a refusal instead of trying every visitor', async () => {
+    const sandbox = await followUpSandbox()
+    bed.cleanups.push(() => sandbox.close())
+    const paths = ['cgi-bin/tags/members/batchtagging', 'cgi-bin/message/custom/send']
+    const client = new RefusingClient(sandbox, paths, 45009)
+    const fields = { tag: 'expo', followUp: '谢谢' }
+    const { c, campaign, codes, relay } = await boothWith(fields, client, sandbox, {
+      backend,
+      relayWorker: false,
+    })
+    const openids = visitors(400)
+    await scanAll(sandbox, codes, openids)
+    // The one instance's worker, driven round by round on a clock that moves only when the
+    // test says (every scan's window stays open meanwhile).
+    const clock = { t: Date.now() }
+    const worker = extraWorker(relay.store, client, { ...FAST, now: () => clock.t })
+    await worker.round()
+    const first = { ...client.callsTo }
+    // One refusal says the account's quota is spent: the calls already in flight end, no
+    // other visitor is tried (trying each of 400 in turn, every round, was 8 tagging calls and
+    // 200 texts a round, all refused).
+    expect(first[paths[0] ?? '']).toBe(1)
+    expect(first[paths[1] ?? '']).toBeLessThanOrEqual(4)
+    for (let i = 0; i < 5; i++) await worker.round()
+    expect(client.callsTo).toEqual(first)
+    // Nothing is lost meanwhile: every visitor is still due, none reported failed.
+    expect((await report(c, campaign.id)).counts).toMatchObject({
+      pending: 400,
+      failed: 0,
+      messagePending: 400,
+      messageFailed: 0,
+    })
+    // The pause over, one more try each (still refused: paused again)...
+    clock.t += FAST.maxBackoffMs * 2
+    await worker.round()
+    expect(client.callsTo[paths[0] ?? '']).toBe(2)
+    expect(client.callsTo[paths[1] ?? '']).toBeLessThanOrEqual(2 * 4)
+    // ...and once WeChat takes them again, every visitor is tagged and messaged once.
+    client.refusing = false
+    for (let i = 0; i < 50; i++) {
+      clock.t += FAST.maxBackoffMs * 2
+      await worker.round()
+      const { counts } = await report(c, campaign.id)
+      if (counts.tagged === 400 && counts.sent === 400) break
+    }
+    expect((await report(c, campaign.id)).counts).toMatchObject({ tagged: 400, sent: 400 })
+    expect([...textsPerVisitor(sandbox).values()].every((n) => n === 1)).toBe(true)
+    expect(textsPerVisitor(sandbox).size).toBe(400)
   })
 })
 
@@ -136,7 +202,7 @@ describe("a relay whose address is not on the account's IP allow-list (40164)", 
     const fields = { tag: 'expo', followUp: '谢谢' }
     const lines: string[] = []
     const log = jsonLogger((l) => lines.push(l))
-    const { c, campaign, codes } = await boothWith(fields, client, sandbox, Date.now, log)
+    const { c, campaign, codes } = await boothWith(fields, client, sandbox, { log })
     await scanAll(sandbox, codes, visitors(3), 1)
     // The tag was looked for, and retried, with the token refused each time.
     await waitFor(
