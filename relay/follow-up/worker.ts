@@ -559,11 +559,15 @@ export class FollowUpWorker {
     const inTime = visitors.filter((v) => now() - v.scannedAt <= this.o.windowMs)
     // Claimed: only those still pending become `sending`, atomically, and only those are sent.
     // `visitors` may be stale (another instance took a lapsed lease and sent some already).
+    // Late while WeChat has refused every text since its last success (held back by the pause,
+    // or never reached): that refusal is why, not a worker that was behind.
+    const { refusals, errcode } = this.pauses.message
+    const lateFor = refusals > 0 ? { errcode } : {}
     const claimed = new Set(
       await store.followUp.updateMessages(c.id, [
         ...late.map((v) => ({
           openid: v.openid,
-          u: { state: 'outside-window' as const },
+          u: { state: 'outside-window' as const, ...lateFor },
           from: FROM_PENDING,
         })),
         ...inTime.map((v) => ({

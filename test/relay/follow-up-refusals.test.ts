@@ -128,23 +128,29 @@ describe('follow-up refused by WeChat for the whole account', () => {
 })
 
 describe.each(['sqlite', 'redis'] as const)('WeChat out of call quota (45009) on %s', (backend) => {
-  it('a big follow-up pauses its calls after a refusal instead of trying every visitor', async () => {
+  const paths = ['cgi-bin/tags/members/batchtagging', 'cgi-bin/message/custom/send']
+  /**
+   * 400 visitors scanned, tags and texts refused with 45009, and the one instance's worker,
+   * driven round by round on a clock that moves only when the test says; one round run.
+   */
+  async function refusedRound() {
     const sandbox = await followUpSandbox()
     bed.cleanups.push(() => sandbox.close())
-    const paths = ['cgi-bin/tags/members/batchtagging', 'cgi-bin/message/custom/send']
     const client = new RefusingClient(sandbox, paths, 45009)
     const fields = { tag: 'expo', followUp: '谢谢' }
     const { c, campaign, codes, relay } = await boothWith(fields, client, sandbox, {
       backend,
       relayWorker: false,
     })
-    const openids = visitors(400)
-    await scanAll(sandbox, codes, openids)
-    // The one instance's worker, driven round by round on a clock that moves only when the
-    // test says (every scan's window stays open meanwhile).
+    await scanAll(sandbox, codes, visitors(400))
     const clock = { t: Date.now() }
     const worker = extraWorker(relay.store, client, { ...FAST, now: () => clock.t })
     await worker.round()
+    return { sandbox, client, c, campaign, clock, worker }
+  }
+
+  it('a big follow-up pauses its calls after a refusal instead of trying every visitor', async () => {
+    const { sandbox, client, c, campaign, clock, worker } = await refusedRound()
     const first = { ...client.callsTo }
     // One refusal says the account's quota is spent: the calls already in flight end, no
     // other visitor is tried (trying each of 400 in turn, every round, was 8 tagging calls and
@@ -176,6 +182,23 @@ describe.each(['sqlite', 'redis'] as const)('WeChat out of call quota (45009) on
     expect((await report(c, campaign.id)).counts).toMatchObject({ tagged: 400, sent: 400 })
     expect([...textsPerVisitor(sandbox).values()].every((n) => n === 1)).toBe(true)
     expect(textsPerVisitor(sandbox).size).toBe(400)
+  })
+
+  it('texts held back by the refusal until their window closed give it as the reason', async () => {
+    const { c, campaign, clock, worker } = await refusedRound()
+    // Two minutes on, WeChat never having taken a text: every window has closed.
+    clock.t += 120_000
+    // A round reads 200 due texts: a few rounds reach them all.
+    for (let i = 0; i < 10; i++) {
+      await worker.round()
+      if ((await report(c, campaign.id)).counts.messagePending === 0) break
+    }
+    const r = await report(c, campaign.id)
+    expect(r.counts).toMatchObject({ outsideWindow: 400, messagePending: 0, sent: 0 })
+    const texts = r.failures.filter((f) => f.what === 'message')
+    expect(texts.length).toBeGreaterThan(100)
+    // Not "processed after the window" for those never tried: the quota held them.
+    for (const f of texts) expect(f).toMatchObject({ state: 'outside-window', errcode: 45009 })
   })
 })
 
