@@ -121,8 +121,9 @@ const hasWork = (c: ConsoleCampaign): boolean => c.tag !== null || c.followUp !=
 
 /**
  * A pause of one kind of call (tagging, texts) after WeChat refused one for the account (45009
- * its quota, -1 busy, a 5xx, no token, the network): every visitor's call would meet the same
- * answer, so none is made until it ends (the backoff, doubled per refusal in a row).
+ * its quota, -1 busy, a 5xx, no token, the network) or left a text unanswered: every visitor's
+ * call would meet the same answer, so none is made until it ends (the backoff, doubled per
+ * refusal in a row).
  */
 interface Pause {
   until: number
@@ -630,7 +631,12 @@ export class FollowUpWorker {
     } catch (err) {
       // The send may have gone out (mayHaveBeenSent): like a call a crash cut short, never
       // made again: one text at most.
-      if (asked && mayHaveBeenSent(err)) return { state: 'failed', errcode: 0 }
+      if (asked && mayHaveBeenSent(err)) {
+        // WeChat too slow (or its answers lost): every text sent meanwhile would be given up
+        // the same way, so the rest wait for the pause rather than each risk it.
+        this.pause('message', 0)
+        return { state: 'failed', errcode: 0 }
+      }
       const f = classifyFollowUpFailure(err)
       this.noteFailure(err)
       if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }

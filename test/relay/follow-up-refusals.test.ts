@@ -202,6 +202,51 @@ describe.each(['sqlite', 'redis'] as const)('WeChat out of call quota (45009) on
   })
 })
 
+describe.each(['sqlite', 'redis'] as const)('WeChat too slow to answer texts on %s', (backend) => {
+  it('after a text timed out (maybe sent), the others wait for WeChat instead of each timing out', async () => {
+    const sandbox = await followUpSandbox()
+    bed.cleanups.push(() => sandbox.close())
+    const o = sandbox.options
+    const client = new WechatClient({
+      appId: o.appId,
+      appSecret: o.appSecret,
+      apiBase: sandbox.url,
+      busyRetries: 0,
+      timeoutMs: 300,
+    })
+    await client.getAccessToken()
+    const { c, campaign, codes, relay } = await boothWith({ followUp: '谢谢' }, client, sandbox, {
+      backend,
+      relayWorker: false,
+    })
+    await scanAll(sandbox, codes, visitors(40))
+    const clock = { t: Date.now() }
+    const worker = extraWorker(relay.store, client, { ...FAST, now: () => clock.t })
+    // WeChat answers a text after the client gave up on it: it may have gone out.
+    sandbox.setFaults({ latencyMs: 1000 })
+    await worker.round()
+    const first = (await report(c, campaign.id)).counts
+    // The calls in flight are given up as maybe sent; no other text is tried meanwhile (each
+    // would only time out too: 40 of 40 were).
+    expect(first.messageFailed).toBeLessThanOrEqual(4)
+    expect(first.messagePending).toBe(40 - first.messageFailed)
+    sandbox.setFaults({ latencyMs: 0 })
+    for (let i = 0; i < 20; i++) {
+      clock.t += FAST.maxBackoffMs * 2
+      await worker.round()
+      if ((await report(c, campaign.id)).counts.messagePending === 0) break
+    }
+    expect((await report(c, campaign.id)).counts).toMatchObject({
+      sent: 40 - first.messageFailed,
+      messageFailed: first.messageFailed,
+    })
+    // Once each: the ones given up were never sent again.
+    const per = textsPerVisitor(sandbox)
+    expect(per.size).toBeGreaterThanOrEqual(40 - first.messageFailed)
+    expect([...per.values()].every((n) => n === 1)).toBe(true)
+  })
+})
+
 describe("a relay whose address is not on the account's IP allow-list (40164)", () => {
   it('keeps its tags and texts due until the address is listed, then does them', async () => {
     const sandbox = await followUpSandbox()
