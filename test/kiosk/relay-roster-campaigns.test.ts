@@ -62,6 +62,22 @@ describe('a relay roster at the desk', () => {
   })
 })
 
+describe('a roster transfer given up', () => {
+  it('leaves none of its rows behind when the kiosk forgets it (a new relay epoch)', () => {
+    const staged = () =>
+      (db.prepare('SELECT count(*) AS n FROM roster_staging').get() as { n: number }).n
+    const first = [person('r-1', 'A1'), person('r-2', 'A2')]
+    sync.applySlice('conn', { ...wholeRoster('day-1', 1, first), total: 3, final: false }, 1)
+    expect(staged()).toBe(2)
+    expect(sync.held('conn')).toEqual({ campaignId: 'day-1', version: 1, offset: 2 })
+    // Names and phones nothing could reach any more: the next transfer starts from row 0.
+    sync.forgetProgress('conn')
+    expect(sync.held('conn')).toBeUndefined()
+    expect(staged()).toBe(0)
+    expect(roster.byRegistration('day-1', 'r-1')).toBeNull()
+  })
+})
+
 describe('one person in two relay campaigns', () => {
   it('is a row in each, and a check-in in one is not one in the other', () => {
     sync.applySlice('conn', wholeRoster('day-1', 1, [person('r-p', 'P1')]), 1000)

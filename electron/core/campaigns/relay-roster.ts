@@ -52,6 +52,7 @@ export class RelayRosterSync {
     unqueue: Statement<[string, string, string, string, number]>
   }
   private readonly sliceTx: (connectionId: string, f: RosterFrame, now: number) => RosterSliceResult
+  private readonly forgetTx: (connectionId: string) => void
 
   constructor(
     private readonly db: KioskDb,
@@ -89,14 +90,20 @@ export class RelayRosterSync {
       ),
     }
     this.sliceTx = db.transaction((c: string, f: RosterFrame, now: number) => this.slice(c, f, now))
+    this.forgetTx = db.transaction((c: string) => {
+      this.q.forget.run(c)
+      this.q.clearStaging.run()
+    })
   }
 
   /**
    * Forgets where the transfer was (the roster held stays until another one is complete): the
    * next roster frame starts a transfer whatever its version, and `hello` says none is held.
+   * The rows of a transfer under way go too: nothing could reach them any more (the next
+   * transfer starts from row 0), and they are visitors' names and phones.
    */
   forgetProgress(connectionId: string): void {
-    this.q.forget.run(connectionId)
+    this.forgetTx(connectionId)
   }
 
   /** What `hello` says the kiosk holds, so the relay resumes instead of starting over. */
