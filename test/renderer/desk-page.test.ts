@@ -2,7 +2,7 @@
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
-import type { AttendanceRow, RosterEntry } from '../../shared/domain'
+import type { AttendanceRow, RosterEntry, ScreenTicket } from '../../shared/domain'
 import AdminView from '../../renderer/src/admin/AdminView.vue'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
@@ -193,13 +193,13 @@ describe('desk page and the core admin session', () => {
    * The admin area (the desk page) unlocked, and a guest's personal code shown on it; `web`:
    * through the web client, with an event stream the test drives.
    */
-  async function showGuestCode(mode: 'ipc' | 'web' = 'ipc') {
+  async function showGuestCode(mode: 'ipc' | 'web' = 'ipc', ticket: Partial<ScreenTicket> = {}) {
     const fake = createFakeKioskApi()
     const web = webClientOver(fake)
     const guest = entry('1', 'ACME', 'G1')
     fake.api.searchRoster.mockResolvedValue([guest])
     fake.api.showDeskTicket.mockResolvedValue(
-      makeTicket(T0, { rosterEntry: { id: guest.id, name: guest.name } }),
+      makeTicket(T0, { rosterEntry: { id: guest.id, name: guest.name }, ...ticket }),
     )
     const api = mode === 'web' ? web.api : fake.api
     const { wrapper } = mountWith(AdminView, api, { props: { page: 'desk' } })
@@ -279,6 +279,39 @@ describe('desk page and the core admin session', () => {
     expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(true)
     expect(wrapper.text()).toContain('页面密钥已失效')
     stopScreen()
+  })
+
+  it('takes the guest code down before WeChat lets it expire, and shows a fresh one on request', async () => {
+    // The core may hand out a desk code with little life left (its margin plus ten seconds of
+    // display). Left on the desk page, it stayed up after WeChat stopped routing it: the guest
+    // scanned a dead code, WeChat pushed nothing, and nobody was told.
+    const { fake, guest, wrapper } = await showGuestCode('ipc', { expiresAt: T0 + 40_000 })
+    const code = () => wrapper.find('[data-testid="desk-ticket"] .qr')
+    const expired = () => wrapper.find('[data-testid="desk-ticket-expired"]')
+    vi.advanceTimersByTime(30_000)
+    await flushPromises()
+    expect(code().exists()).toBe(true)
+    expect(expired().exists()).toBe(false)
+
+    // Five seconds before its expiry (the kiosk screen's rule), the code is gone, and why.
+    vi.advanceTimersByTime(5_000)
+    await flushPromises()
+    expect(code().exists()).toBe(false)
+    expect(expired().text()).toContain('二维码已过期')
+    expect(wrapper.find('[data-testid="desk-ticket"] .guest').text()).toContain(guest.name)
+
+    // One tap puts up a fresh code for the same guest.
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(T0 + 35_000, {
+        id: 't-2',
+        rosterEntry: { id: guest.id, name: guest.name },
+      }),
+    )
+    await wrapper.find('[data-testid="desk-ticket-again"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.showDeskTicket).toHaveBeenLastCalledWith({ rosterEntryId: guest.id })
+    expect(code().exists()).toBe(true)
+    expect(expired().exists()).toBe(false)
   })
 
   it('keeps the desk open while admin calls keep the core session going', async () => {

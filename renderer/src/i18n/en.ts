@@ -387,6 +387,8 @@ export const en: MessageSchema = {
     notCheckedIn: 'Not yet',
     waiting: '{name}: please scan with WeChat',
     done: '{name} is checked in',
+    expired: 'The code has expired and WeChat no longer accepts it: show a new one',
+    showAgain: 'Show a new code',
     company: 'Company',
     code: 'Code',
   },

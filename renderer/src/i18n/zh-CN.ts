@@ -365,6 +365,8 @@ export const zhCN = {
     notCheckedIn: '未签到',
     waiting: '{name}，请用微信扫码',
     done: '{name}已签到',
+    expired: '二维码已过期，微信不再识别，请重新出示',
+    showAgain: '重新出示二维码',
     company: '单位',
     code: '编号',
   },

@@ -24,6 +24,8 @@ export const useDeskStore = defineStore('desk', () => {
   let searchSeq = 0
   /** The shown guest's check-in time as the results had it when their code was shown. */
   let shownCheckedInAt: number | null = null
+  /** The guest whose code was shown last, for a fresh code once it expired (`showAgain`). */
+  let shownEntry: RosterEntry | null = null
 
   async function search(text: string = query.value): Promise<void> {
     query.value = text
@@ -47,7 +49,13 @@ export const useDeskStore = defineStore('desk', () => {
   async function showTicket(entry: RosterEntry): Promise<void> {
     const shown = await session.run(() => api.showDeskTicket({ rosterEntryId: entry.id }))
     shownCheckedInAt = entry.checkedInAt
+    shownEntry = entry
     ticket.value = shown
+  }
+
+  /** A fresh code for the guest whose code was shown last (it expired on the page). */
+  async function showAgain(): Promise<void> {
+    if (shownEntry) await showTicket(shownEntry)
   }
 
   function isCheckedIn(entry: RosterEntry): boolean {
@@ -70,5 +78,15 @@ export const useDeskStore = defineStore('desk', () => {
     return () => stops.forEach((stop) => stop())
   }
 
-  return { query, results, ticket, checkedIn, search, showTicket, isCheckedIn, listen }
+  return {
+    query,
+    results,
+    ticket,
+    checkedIn,
+    search,
+    showTicket,
+    showAgain,
+    isCheckedIn,
+    listen,
+  }
 })

@@ -15,6 +15,11 @@ import { useLocaleStore } from './locale'
  * by WeChat (no push), which would leave the visitor waiting for a greeting that never comes.
  */
 export const EXPIRY_MARGIN_MS = 5_000
+
+/** Whether a code may still be on show at `now`: up to EXPIRY_MARGIN_MS before its expiry. */
+export function codeShowable(ticket: Pick<ScreenTicket, 'expiresAt'>, now: number): boolean {
+  return now < ticket.expiresAt - EXPIRY_MARGIN_MS
+}
 const TICK_MS = 250
 /** Safety net for missed events (a dropped event stream): re-read the whole screen state. */
 const RESYNC_MS = 30_000
@@ -46,8 +51,7 @@ export const useScreenStore = defineStore('screen', () => {
 
   const visibleTicket = computed(() => {
     const t = ticket.value
-    if (!t || now.value >= t.expiresAt - EXPIRY_MARGIN_MS) return null
-    return t
+    return t && codeShowable(t, now.value) ? t : null
   })
 
   /** Seconds until the code rotates (rounded up), or null with no code (or the fallback) up. */
