@@ -35,7 +35,14 @@ export interface FakeV2Relay {
   close(): Promise<void>
 }
 
-export async function fakeV2Relay(): Promise<FakeV2Relay> {
+/** The fields of a contract v1 hello: a v1 relay checks it strictly and refuses any other. */
+const V1_HELLO_FIELDS = new Set(['type', 'kioskId', 'epoch', 'lastSeq'])
+
+/**
+ * `v1Hello`: behave as a relay from before contract v2 did (e.g. a57c5b5) at a hello with any
+ * other field: close 4400 "bad frame" without a welcome, hearing nothing of it.
+ */
+export async function fakeV2Relay(o: { v1Hello?: boolean } = {}): Promise<FakeV2Relay> {
   const server = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/api/tickets') {
       const nonce = randomBytes(9)
@@ -76,6 +83,9 @@ export async function fakeV2Relay(): Promise<FakeV2Relay> {
         const frame = kioskFrameSchema.parse(JSON.parse(text))
         if (frame.type === 'hello') {
           hellos.push(frame)
+          if (o.v1Hello === true && Object.keys(frame).some((k) => !V1_HELLO_FIELDS.has(k))) {
+            return ws.close(4400, 'bad frame')
+          }
           conn = {
             hello: frame,
             send: (...frames) => {

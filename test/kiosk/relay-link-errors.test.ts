@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { kioskStatusSchema } from '../../shared/domain'
 import { kioskMethods } from '../../shared/ipc'
+import { fakeV2Relay } from './fake-v2-relay'
 import {
   cleanup,
   kioskOn,
@@ -104,5 +105,35 @@ describe('relay link failures in the kiosk status', () => {
     core.db.exec('DROP TRIGGER full_disk')
     await waitFor(() => core.status().relay.lastError === null, 'error cleared once stored')
     expect(core.status().relay.state).toBe('connected')
+  })
+
+  it('an older relay (contract v1) refusing the v2 hello: the kiosk connects with a v1 hello and takes its scans', async () => {
+    // Mixed fleet on upgrade day: this kiosk against last month's relay, which closed every
+    // hello carrying `version` with 4400 "bad frame", so the booth never connected.
+    const relay = await fakeV2Relay({ v1Hello: true })
+    relay.onHello((c) =>
+      c.send(
+        { type: 'welcome', epoch: 'e-v1', headSeq: 1 },
+        {
+          type: 'scan',
+          seq: 1,
+          id: 'ev_v1_1',
+          event: 'subscribe',
+          openid: 'o_v1',
+          scene: 'booth-1:abc',
+          ticket: 't1',
+          createTime: 1_790_000_000,
+          receivedAt: 1_790_000_000_000,
+        },
+      ),
+    )
+    const dataDir = tempDir()
+    const vault = new MemoryVault()
+    provisionDir(dataDir, vault, { relayUrl: relay.url, kioskId: 'booth-1', token: 'tok-v1-0123' })
+    const core = startCore(dataDir, vault, { version: '1.4.0' })
+    await waitFor(() => relay.received.some((f) => f.type === 'ack' && f.seq === 1), 'scan acked')
+    expect(core.status().relay).toMatchObject({ state: 'connected', lastError: null })
+    expect(relay.hellos[0]?.version).toBe('1.4.0')
+    expect(relay.hellos.at(-1)).toEqual({ type: 'hello', kioskId: 'booth-1' })
   })
 })

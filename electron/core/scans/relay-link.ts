@@ -98,6 +98,13 @@ const SYNC_FRAMES = new Set([
 /** Frame types this kiosk reads; any other type from a newer relay is ignored. */
 const KNOWN_FRAMES = new Set(['welcome', 'scan', ...SYNC_FRAMES])
 
+/**
+ * A contract v1 hello's fields. A relay from before v2 checks the hello strictly and closes one
+ * with any other field as a bad frame (4400) without a welcome: the kiosk then says hello with
+ * these alone. See docs/DESIGN.md "Relay websocket".
+ */
+const V1_HELLO_FIELDS = new Set(['type', 'kioskId', 'epoch', 'lastSeq'])
+
 export interface RelayLinkBaseOptions {
   relayUrl: string
   kioskId: string
@@ -199,6 +206,12 @@ export class RelayLink {
   private replacedAt: number[] = []
   private alive = false
   private welcomed = false
+  /**
+   * An older relay (contract v1) refused a hello carrying v2 fields: later hellos on this link
+   * carry only v1's (kioskId, epoch, lastSeq). A relay of either version takes those; a v2 relay
+   * then simply sends the whole campaign and roster again.
+   */
+  private v1Hello = false
   private headSeq = 0
   private lagMs: number | null = null
   /** The relay's clock less the kiosk's, read from this link's upgrade answer (0 unknown). */
@@ -326,6 +339,8 @@ export class RelayLink {
     })
     this.ws = ws
     let socket: Socket | null = null
+    /** This connection's hello carried more than v1's fields. */
+    let extendedHello = false
     this.relayAheadMs = 0
     ws.on('upgrade', (res) => {
       socket = res.socket
@@ -346,7 +361,11 @@ export class RelayLink {
       const hello: HelloFrame = { type: 'hello', kioskId: this.o.kioskId }
       // Only a version the relay's hello schema takes: a bad one would refuse the hello.
       const version = this.o.version
-      if (version !== undefined && helloFrameSchema.shape.version.safeParse(version).success) {
+      if (
+        !this.v1Hello &&
+        version !== undefined &&
+        helloFrameSchema.shape.version.safeParse(version).success
+      ) {
         hello.version = version
       }
       if (cursor.epoch !== null) {
@@ -354,13 +373,14 @@ export class RelayLink {
         hello.lastSeq = cursor.lastSeq
       }
       try {
-        if (this.o.sync) Object.assign(hello, this.o.sync.hello())
+        if (this.o.sync && !this.v1Hello) Object.assign(hello, this.o.sync.hello())
       } catch (err) {
         // What the kiosk holds could not be read: try again on the next connection.
         this.o.log?.error(`reading what the kiosk holds failed: ${(err as Error).message}`)
         this.lastError = errorBody('store_failed')
         return ws.terminate()
       }
+      extendedHello = Object.keys(hello).some((k) => !V1_HELLO_FIELDS.has(k))
       this.send(ws, hello)
       this.welcomeTimer = setTimeout(() => {
         this.lastError = errorBody('timeout')
@@ -394,6 +414,11 @@ export class RelayLink {
       this.o.log?.warn(`relay link error: ${err.message}`)
     })
     ws.on('close', (code) => {
+      const v1Relay = code === RelayCloseCode.badFrame && extendedHello && !this.welcomed
+      if (v1Relay && !this.v1Hello) {
+        this.v1Hello = true
+        this.o.log?.warn('relay link: the relay refused the v2 hello; using a v1 hello')
+      }
       if (code === RelayCloseCode.forbidden) this.lastError = errorBody('forbidden')
       else if (code === RelayCloseCode.revoked) this.lastError = errorBody('revoked')
       else if (code === RelayCloseCode.replaced) this.noteReplaced()
@@ -405,7 +430,7 @@ export class RelayLink {
       if (this.stopped) return
       // A relay draining for a restart: nothing is wrong, come back soon (jittered, so a
       // venue's kiosks do not all arrive in the same millisecond); later tries back off as usual.
-      this.scheduleReconnect(code === RelayCloseCode.serviceRestart)
+      this.scheduleReconnect(code === RelayCloseCode.serviceRestart || v1Relay)
     })
   }
 
