@@ -673,4 +673,53 @@ describe.each([
       await again.close()
     }
   })
+
+  it('counts nothing twice after a relay that kept them at the push but no progress mark (095ea5f)', async () => {
+    const prefix = `upg${++prefixN}:`
+    const keys = redisKeys(prefix)
+    const kiosks = ['ka', 'kb']
+    const pushed: { kioskId: string; campaignId: string | null; e: NewEvent }[] = []
+    const today = localDay(Date.now())
+    const push = async (store: RelayStore, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const kioskId = kiosks[i % 2] as string
+        const campaignId = i % 3 === 0 ? null : 'spring'
+        const e = ev(kioskId, `o${i % 7}`, { event: i % 4 === 0 ? 'subscribe' : 'scan' })
+        await store.appendEvent(kioskId, e, campaignId)
+        pushed.push({ kioskId, campaignId, e })
+      }
+    }
+    const first = await openRedisStore({ url: url(), prefix })
+    try {
+      for (const k of kiosks) await addKiosk(first, k)
+      await first.campaigns.createCampaign(
+        { ...campaignBody(), id: 'spring', screenKey: 'k'.repeat(43) },
+        0,
+      )
+      await push(first, 30)
+    } finally {
+      await first.close()
+    }
+    // What 095ea5f left: the push kept the `c:` counters and campaign visitor hashes, but no
+    // progress mark (`c-from`, `c-backfilled`) and no "built" marker.
+    const { client } = await connectRedis(url())
+    try {
+      for (const k of kiosks) await client.hdel(keys.attendance(k).stats, 'c-from', 'c-backfilled')
+      await client.del(keys.campaignCountersBackfill)
+    } finally {
+      client.disconnect()
+    }
+    const upgraded = await openRedisStore({ url: url(), prefix })
+    try {
+      await push(upgraded, 6)
+      const mine = pushed.filter((p) => p.campaignId === 'spring')
+      expectStats(
+        await upgraded.attendance.stats({ campaignId: 'spring', booths: [] }, today),
+        bruteStats(mine, kiosks, today),
+        'spring',
+      )
+    } finally {
+      await upgraded.close()
+    }
+  })
 })

@@ -43,15 +43,57 @@ const col = (name: (typeof PACKED_ROW_COLUMNS)[number]): number =>
  * The campaign counters (ATTEND's `c:<campaign>:` fields and campaign visitors hash) of rows a
  * relay stored before it kept them, one kiosk a call, up to ARGV[1] rows a call, atomically with
  * its progress mark (so a relay stopped halfway, or two relays at once, count each row once).
- * Rows from the first seq the push counted (`c-from`; none yet: every row up to headSeq) are
- * the push's. KEYS: 1 rows stream, 2 stats hash, 3 campaign visitors hash, 4 kiosk hash.
+ * Rows from the first seq the push counted (`c-from`; none yet: every row up to headSeq, or, when
+ * the stats hash holds `c:` counters a relay of 095ea5f kept at the push without the mark, the
+ * newest campaign rows they add up to) are the push's. KEYS: 1 rows stream, 2 stats hash, 3 campaign visitors hash, 4 kiosk hash.
  * Returns {rows counted now, 1 when the kiosk is done}.
  */
 export const BACKFILL_CAMPAIGN_COUNTERS = `
 local stats = KEYS[2]
+local function fieldsOf(f)
+  if #f == 2 and f[1] == '${PACKED_ROW_FIELD}' then
+    local v, i = {}, 1
+    while true do
+      local j = string.find(f[2], '\\31', i, true)
+      if not j then v[#v + 1] = string.sub(f[2], i) break end
+      v[#v + 1] = string.sub(f[2], i, j - 1)
+      i = j + 1
+    end
+    return v[${col('campaignId')}], v[${col('openid')}], v[${col('event')}], v[${col('receivedAt')}]
+  end
+  local campaign, openid, kind, received
+  for i = 1, #f, 2 do
+    local name = f[i]
+    if name == 'campaignId' then campaign = f[i + 1]
+    elseif name == 'openid' then openid = f[i + 1]
+    elseif name == 'event' then kind = f[i + 1]
+    elseif name == 'receivedAt' then received = f[i + 1] end
+  end
+  return campaign, openid, kind, received
+end
 local from = redis.call('HGET', stats, '${CAMPAIGN_COUNTERS_FROM}')
 if not from then
   from = tonumber(redis.call('HGET', KEYS[4], 'headSeq') or '0') + 1
+  -- A relay that kept these counters at the push but set no mark (095ea5f): the rows it
+  -- counted are the newest rows of a campaign, as many as its c:<campaign>:scans add up to.
+  local kept = 0
+  local all = redis.call('HGETALL', stats)
+  for i = 1, #all, 2 do
+    if string.match(all[i], '^c:[%w_%-]+:scans$') then kept = kept + tonumber(all[i + 1]) end
+  end
+  local top = '+'
+  while kept > 0 do
+    local page = redis.call('XREVRANGE', KEYS[1], top, '-', 'COUNT', 1000)
+    for _, e in ipairs(page) do
+      from = tonumber(string.match(e[1], '^(%d+)'))
+      local campaign = fieldsOf(e[2])
+      if campaign and campaign ~= '' then kept = kept - 1 end
+      if kept == 0 then break end
+      top = '(' .. e[1]
+    end
+    -- Fewer rows than it counted (the oldest pruned since): every row left is counted.
+    if kept > 0 and #page < 1000 then from = 1 break end
+  end
   redis.call('HSET', stats, '${CAMPAIGN_COUNTERS_FROM}', from)
 end
 local upto = tonumber(from) - 1
@@ -61,26 +103,7 @@ local entries = redis.call('XRANGE', KEYS[1], '(' .. done .. '-0', upto .. '-0',
 local last = done
 for _, e in ipairs(entries) do
   last = tonumber(string.match(e[1], '^(%d+)'))
-  local f = e[2]
-  local campaign, openid, kind, received
-  if #f == 2 and f[1] == '${PACKED_ROW_FIELD}' then
-    local v, i = {}, 1
-    while true do
-      local j = string.find(f[2], '\\31', i, true)
-      if not j then v[#v + 1] = string.sub(f[2], i) break end
-      v[#v + 1] = string.sub(f[2], i, j - 1)
-      i = j + 1
-    end
-    campaign, openid, kind, received = v[${col('campaignId')}], v[${col('openid')}], v[${col('event')}], v[${col('receivedAt')}]
-  else
-    for i = 1, #f, 2 do
-      local name = f[i]
-      if name == 'campaignId' then campaign = f[i + 1]
-      elseif name == 'openid' then openid = f[i + 1]
-      elseif name == 'event' then kind = f[i + 1]
-      elseif name == 'receivedAt' then received = f[i + 1] end
-    end
-  end
+  local campaign, openid, kind, received = fieldsOf(e[2])
   if campaign and campaign ~= '' and openid then
     local c = 'c:' .. campaign .. ':'
     if redis.call('HINCRBY', KEYS[3], campaign .. '\\0' .. openid, 1) == 1 then
