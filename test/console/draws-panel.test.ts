@@ -102,6 +102,65 @@ describe('the draws panel', () => {
     expect(button().attributes('disabled')).toBeUndefined()
   })
 
+  it('an answer lost on the way back: reads the draws again, says it was drawn, and asks before another', async () => {
+    // The relay drew and stored the round, then the venue Wi-Fi dropped its answer: a second
+    // press must not draw the prize again on the big screen without the "again?" question.
+    const fake = createFakeConsoleApi()
+    const made = record({ id: 'd-lost', prize: '一等奖' })
+    fake.api.draws.mockResolvedValueOnce([]).mockResolvedValue([made])
+    fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.draws).toHaveBeenCalledTimes(2)
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      '连接中断，但「一等奖」这一轮已经抽出并保存（见下方），抽奖大屏会播放它；无需重抽',
+    )
+    expect(wrapper.find('[data-draw="d-lost"]').exists()).toBe(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="draw-again"]').exists()).toBe(true)
+    expect(fake.api.makeDraw).toHaveBeenCalledTimes(1)
+  })
+
+  it('an answer lost with no draw stored: says so, and the next press draws', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.makeDraw
+      .mockRejectedValueOnce(new ConsoleApiError('network', 0))
+      .mockResolvedValueOnce(record())
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.draws).toHaveBeenCalledTimes(2)
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      '无法连接中继服务器，请检查网络。列表已重新读取，其中没有这一轮',
+    )
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.makeDraw).toHaveBeenCalledTimes(2)
+  })
+
+  it('an answer lost and the draws unreadable too: says the round may have been drawn', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.draws
+      .mockResolvedValueOnce([])
+      .mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('internal', 502))
+    const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('First prize')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      'The server failed; try again shortly. This round may have been drawn: once connected, check the list below before drawing again',
+    )
+  })
+
   it('says there are not enough eligible visitors on a 409', async () => {
     const fake = createFakeConsoleApi()
     fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))

@@ -374,6 +374,11 @@ export const en: MessageSchema = {
       againConfirm:
         '“{prize}” was drawn already (rounds: {rounds}, winners: {winners}; latest {at} by {organizer}). Another round draws new winners and plays them on the draw screen.',
       again: 'Draw {count} more',
+      drawnAnswerLost:
+        'The connection dropped, but this round of “{prize}” was drawn and saved (below) and plays on the draw screen; no need to draw again',
+      lostNotDrawn: '{error}. The draws were read again: this round is not among them',
+      lostMaybeDrawn:
+        '{error}. This round may have been drawn: once connected, check the list below before drawing again',
       showOpenids: 'Show full OpenIDs',
       export: 'Winners',
       rules: { excludeWinners: 'previous winners excluded', rosterOnly: 'roster guests only' },

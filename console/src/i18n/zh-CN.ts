@@ -360,6 +360,10 @@ export const zhCN = {
       againConfirm:
         '「{prize}」已抽过 {rounds} 轮，共 {winners} 位中奖者（最近一轮：{at}，{organizer}）。再抽一轮会另外抽出中奖者，并在抽奖大屏播放。',
       again: '再抽 {count} 位',
+      drawnAnswerLost:
+        '连接中断，但「{prize}」这一轮已经抽出并保存（见下方），抽奖大屏会播放它；无需重抽',
+      lostNotDrawn: '{error}。列表已重新读取，其中没有这一轮',
+      lostMaybeDrawn: '{error}。这一轮可能已经抽出：连接恢复后请先看下方列表，再决定是否重抽',
       showOpenids: '显示完整 OpenID',
       export: '中奖名单',
       rules: { excludeWinners: '已排除往期中奖者', rosterOnly: '仅限名单内来宾' },

@@ -9,6 +9,11 @@ import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import type { DrawAnswer, DrawRequest } from '../../../shared/screen-api'
 
+/** A failure after which the relay may still have stored what was asked. */
+export function answerMayBeLost(error: ConsoleApiError): boolean {
+  return error.code === 'network' || error.code === 'bad_response' || error.code === 'internal'
+}
+
 export const useDrawsStore = defineStore('console-draws', () => {
   const api = useConsoleApi()
   const campaignId = ref<string | null>(null)
@@ -50,7 +55,12 @@ export const useDrawsStore = defineStore('console-draws', () => {
     list.value = [record, ...rest].sort((a, b) => b.at - a.at)
   }
 
-  /** Throws the API's error (the panel shows it). */
+  /**
+   * Throws the API's error (the panel shows it). A failure that may have come after the relay
+   * stored the draw (the answer lost on the Wi-Fi, a proxy's 502/504, a garbled answer) reads
+   * the draws again first, still busy: the panel then shows the round if it was drawn, and a
+   * second press of the same prize asks "again?" instead of drawing it on the big screen twice.
+   */
   async function draw(request: DrawRequest): Promise<DrawAnswer | null> {
     const id = campaignId.value
     if (id === null) return null
@@ -59,6 +69,9 @@ export const useDrawsStore = defineStore('console-draws', () => {
       const record = await api.makeDraw(id, request)
       keep(record)
       return record
+    } catch (e) {
+      if (answerMayBeLost(toConsoleError(e))) await open(id)
+      throw e
     } finally {
       busy.value = false
     }
