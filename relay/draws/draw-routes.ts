@@ -48,6 +48,8 @@ interface Row {
   draw: DrawRecord
   winner: DrawWinner
   place: number
+  /** When this winner was drawn: the draw's time, or their redraw's. */
+  at: number
 }
 
 /**
@@ -62,7 +64,7 @@ export const WINNER_COLUMNS: readonly {
   { label: { 'zh-CN': '奖项', en: 'Prize' }, value: (r) => r.draw.prize },
   {
     label: { 'zh-CN': '抽奖时间', en: 'Drawn at' },
-    value: (r, time) => time(r.draw.at),
+    value: (r, time) => time(r.at),
     time: true,
   },
   { label: { 'zh-CN': '序号', en: 'Place' }, value: (r) => r.place },
@@ -82,9 +84,19 @@ const CONTENT_TYPES = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 }
 
-/** Every winner of the draw in stored order (replaced ones too, marked), as sheet rows. */
+/**
+ * Every winner of the draw in stored order (replaced ones too, marked), as sheet rows. A
+ * redraw's winner is dated at the redraw: re-checking a later draw from the sheets leaves out
+ * the winners drawn before it (docs/DESIGN.md "Draws"), and they were not yet.
+ */
 export function winnerRows(draw: DrawRecord): Row[] {
-  return draw.winners.map((winner, i) => ({ draw, winner, place: i + 1 }))
+  const drawn = draw.winners.length - draw.redraws.length
+  return draw.winners.map((winner, i) => ({
+    draw,
+    winner,
+    place: i + 1,
+    at: i < drawn ? draw.at : (draw.redraws[i - drawn]?.at ?? draw.at),
+  }))
 }
 
 export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRoute[] {

@@ -15,7 +15,8 @@ import {
 } from '../../shared/screen-api'
 import { canonicalOrder, eligibleHash, recheckDraw } from '../../relay/draws/fair-draw'
 import type { RelayHandle } from '../../relay/server'
-import { makeDraw } from '../../relay/draws/draw-service'
+import { makeDraw, redraw } from '../../relay/draws/draw-service'
+import { formatLocalTime } from '../../shared/export/cells'
 import { errorCode, type ConsoleClient } from './console-helpers'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { checkIn, rosterWith, visitors } from './draws-helpers'
@@ -205,6 +206,40 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(eligibleIn(last)).toBe(0)
     const final = await relay.store.draws.get(campaignId, d.id)
     expect(final?.redraws).toHaveLength(3)
+  })
+
+  it("a redraw's winner is on the sheet at the redraw's time: a later draw re-checks from the sheets", async () => {
+    // docs/DESIGN.md "Draws": a later draw's eligible list is rebuilt from earlier draws' winners
+    // sheets (the winners drawn before it and not replaced before it). A winner redrawn after
+    // it was made was still eligible in it, so the sheet must not date them at their draw's time.
+    const { relay, c, campaignId, people } = await setUp(backend, 8)
+    const t1 = Date.UTC(2026, 11, 5, 2, 0)
+    const by = (now: number) => ({ organizer: 'alice', now })
+    const rule = { prize: '一等奖', count: 2, excludeWinners: true, rosterOnly: false }
+    const a = await makeDraw(relay.store.draws, campaignId, rule, by(t1))
+    const b = await makeDraw(relay.store.draws, campaignId, rule, by(t1 + 3_600_000))
+    if (!a.ok || !b.ok) throw new Error('draws refused')
+    const absent = a.record.winners[0]?.openid ?? ''
+    const r = await redraw(relay.store.draws, campaignId, a.record.id, absent, by(t1 + 7_200_000))
+    if (!r.ok) throw new Error('redraw refused')
+    const sheet = await c.call(
+      'GET',
+      `/console/api/campaigns/${campaignId}/draws/${a.record.id}/winners`,
+    )
+    const rows = sheet.text
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.split(','))
+    expect(rows).toHaveLength(3)
+    // The procedure, with A's sheet: A's winners drawn before B and not replaced before B.
+    const bAt = formatLocalTime(b.record.at)
+    const excluded = rows
+      .filter((row) => (row[1] ?? '') < bAt && ((row[6] ?? '') === '' || (row[6] ?? '') >= bAt))
+      .map((row) => row[5])
+    const eligible = people.filter((p) => !excluded.includes(p))
+    expect(recheckDraw(b.record, eligible)).toEqual({ ok: true })
+    expect(rows[2]?.[1]).toBe(formatLocalTime(t1 + 7_200_000))
   })
 
   it('exports the winners as CSV and XLSX, matching the record, formula-escaped', async () => {
