@@ -87,16 +87,19 @@ const CONTENT_TYPES = {
 /**
  * Every winner of the draw in stored order (replaced ones too, marked), as sheet rows. A
  * redraw's winner is dated at the redraw: re-checking a later draw from the sheets leaves out
- * the winners drawn before it (docs/DESIGN.md "Draws"), and they were not yet.
+ * the winners drawn before it (docs/DESIGN.md "Draws"), and they were not yet. Their place is
+ * the one they were announced in (the console and the draw screen, drawAnswerOf): the place of
+ * the winner they replaced.
  */
 export function winnerRows(draw: DrawRecord): Row[] {
   const drawn = draw.winners.length - draw.redraws.length
-  return draw.winners.map((winner, i) => ({
-    draw,
-    winner,
-    place: i + 1,
-    at: i < drawn ? draw.at : (draw.redraws[i - drawn]?.at ?? draw.at),
-  }))
+  const places = new Map<string, number>()
+  return draw.winners.map((winner, i) => {
+    const step = i < drawn ? undefined : draw.redraws[i - drawn]
+    const place = step === undefined ? i + 1 : (places.get(step.replaced) ?? i + 1)
+    places.set(winner.openid, place)
+    return { draw, winner, place, at: step?.at ?? draw.at }
+  })
 }
 
 export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRoute[] {

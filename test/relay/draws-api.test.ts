@@ -242,6 +242,29 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(rows[2]?.[1]).toBe(formatLocalTime(t1 + 7_200_000))
   })
 
+  it("the winners sheet gives a redraw's winner the place announced: the replaced one's", async () => {
+    const { c, campaignId } = await setUp(backend, 8)
+    const d = await draw(c, campaignId, { count: 3 })
+    const path = `/console/api/campaigns/${campaignId}/draws/${d.id}/redraw`
+    const once = drawAnswerSchema.parse(
+      (await c.call('POST', path, { openid: d.winners[1]?.openid })).json,
+    )
+    // The redraw's winner is absent too: redrawn again, the third one stands in place 2.
+    const twice = drawAnswerSchema.parse(
+      (await c.call('POST', path, { openid: once.winners[1]?.openid })).json,
+    )
+    const sheet = await c.call('GET', `/console/api/campaigns/${campaignId}/draws/${d.id}/winners`)
+    const rows = sheet.text
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.split(','))
+    expect(rows.map((row) => row[2])).toEqual(['1', '2', '3', '2', '2'])
+    // The standing winners, by place, are those the console and the draw screen announced.
+    const standing = rows.filter((row) => row[6] === '').sort((x, y) => Number(x[2]) - Number(y[2]))
+    expect(standing.map((row) => row[5])).toEqual(twice.winners.map((w) => w.openid))
+  })
+
   it('exports the winners as CSV and XLSX, matching the record, formula-escaped', async () => {
     const { relay, c, campaignId, people } = await setUp(backend, 3)
     await rosterWith(relay.store, campaignId, [])
