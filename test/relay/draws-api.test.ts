@@ -242,6 +242,28 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(rows[2]?.[1]).toBe(formatLocalTime(t1 + 7_200_000))
   })
 
+  it('a redraw after a later draw and a late check-in re-checks from the exports', async () => {
+    // docs/DESIGN.md "Draws": a redraw's list is rebuilt as a draw's, at the redraw's time, minus
+    // everyone who had won in its draw: a later draw's winners are out, a late arrival is in.
+    const { relay, campaignId, people } = await setUp(backend, 8)
+    const t1 = Date.UTC(2026, 11, 5, 2, 0)
+    const by = (now: number) => ({ organizer: 'alice', now })
+    const rule = { prize: '一等奖', count: 2, excludeWinners: true, rosterOnly: false }
+    const a = await makeDraw(relay.store.draws, campaignId, rule, by(t1))
+    const b = await makeDraw(relay.store.draws, campaignId, rule, by(t1 + 60_000))
+    if (!a.ok || !b.ok) throw new Error('draws refused')
+    const late = visitors(3, 'late')
+    await checkIn(relay.store, campaignId, late)
+    const absent = a.record.winners[0]?.openid ?? ''
+    const r = await redraw(relay.store.draws, campaignId, a.record.id, absent, by(t1 + 120_000))
+    if (!r.ok) throw new Error('redraw refused')
+    const redrawList = [...people, ...late]
+      .filter((p) => !openids(b.record).includes(p))
+      .filter((p) => !openids(a.record).includes(p))
+    expect(r.record.redraws[0]?.eligibleCount).toBe(redrawList.length)
+    expect(recheckDraw(r.record, people, [redrawList])).toEqual({ ok: true })
+  })
+
   it("the winners sheet gives a redraw's winner the place announced: the replaced one's", async () => {
     const { c, campaignId } = await setUp(backend, 8)
     const d = await draw(c, campaignId, { count: 3 })
