@@ -102,19 +102,38 @@ describe('the draws panel', () => {
     expect(button().attributes('disabled')).toBeUndefined()
   })
 
+  it('a prize another organizer drew moments ago (not yet listed here) is asked about, not drawn', async () => {
+    // Two laptops at the stage: the other one drew 一等奖 after this panel's last read. The
+    // press reads the draws first and asks "again?" instead of drawing the prize twice.
+    const fake = createFakeConsoleApi()
+    fake.api.draws.mockResolvedValueOnce([]).mockResolvedValue([record({ organizer: 'bob' })])
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.makeDraw).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="draw-again"]').text()).toContain('bob')
+    fake.api.makeDraw.mockResolvedValueOnce(record({ id: 'd-2' }))
+    await wrapper.get('[data-testid="draw-again-confirm"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.makeDraw).toHaveBeenCalledTimes(1)
+  })
+
   it('an answer lost on the way back: reads the draws again, says it was drawn, and asks before another', async () => {
     // The relay drew and stored the round, then the venue Wi-Fi dropped its answer: a second
     // press must not draw the prize again on the big screen without the "again?" question.
     const fake = createFakeConsoleApi()
     const made = record({ id: 'd-lost', prize: '一等奖' })
-    fake.api.draws.mockResolvedValueOnce([]).mockResolvedValue([made])
+    // Read on opening, before the draw, and after it failed.
+    fake.api.draws.mockResolvedValueOnce([]).mockResolvedValueOnce([]).mockResolvedValue([made])
     fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('network', 0))
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
     await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
     await wrapper.get('form').trigger('submit')
     await flushPromises()
-    expect(fake.api.draws).toHaveBeenCalledTimes(2)
+    expect(fake.api.draws).toHaveBeenCalledTimes(3)
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
       '连接中断，但「一等奖」这一轮已经抽出并保存（见下方），抽奖大屏会播放它；无需重抽',
     )
@@ -135,7 +154,7 @@ describe('the draws panel', () => {
     await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
     await wrapper.get('form').trigger('submit')
     await flushPromises()
-    expect(fake.api.draws).toHaveBeenCalledTimes(2)
+    expect(fake.api.draws).toHaveBeenCalledTimes(3)
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
       '无法连接中继服务器，请检查网络。列表已重新读取，其中没有这一轮',
     )
@@ -147,6 +166,7 @@ describe('the draws panel', () => {
   it('an answer lost and the draws unreadable too: says the round may have been drawn', async () => {
     const fake = createFakeConsoleApi()
     fake.api.draws
+      .mockResolvedValueOnce([])
       .mockResolvedValueOnce([])
       .mockRejectedValueOnce(new ConsoleApiError('network', 0))
     fake.api.makeDraw.mockRejectedValueOnce(new ConsoleApiError('internal', 502))

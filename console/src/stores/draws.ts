@@ -9,6 +9,9 @@ import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import type { DrawAnswer, DrawRequest } from '../../../shared/screen-api'
 
+/** A draw's answer, or `'drawn-before'`: the prize was drawn already, nothing was drawn now. */
+export type DrawOutcome = DrawAnswer | 'drawn-before'
+
 /** A failure after which the relay may still have stored what was asked. */
 export function answerMayBeLost(error: ConsoleApiError): boolean {
   return error.code === 'network' || error.code === 'bad_response' || error.code === 'internal'
@@ -60,12 +63,21 @@ export const useDrawsStore = defineStore('console-draws', () => {
    * stored the draw (the answer lost on the Wi-Fi, a proxy's 502/504, a garbled answer) reads
    * the draws again first, still busy: the panel then shows the round if it was drawn, and a
    * second press of the same prize asks "again?" instead of drawing it on the big screen twice.
+   *
+   * Unless `again` (the organizer confirmed another round), the draws are read first: a prize
+   * another organizer drew since the last read (the list is polled every few seconds) answers
+   * `'drawn-before'`, nothing drawn, so two laptops at the stage do not draw one prize twice.
    */
-  async function draw(request: DrawRequest): Promise<DrawAnswer | null> {
+  async function draw(request: DrawRequest, again = false): Promise<DrawOutcome | null> {
     const id = campaignId.value
     if (id === null) return null
     busy.value = true
     try {
+      if (!again) {
+        await open(id)
+        const prize = request.prize.trim()
+        if (list.value.some((d) => d.prize.trim() === prize)) return 'drawn-before'
+      }
       const record = await api.makeDraw(id, request)
       keep(record)
       return record
