@@ -260,6 +260,50 @@ describe('the draws panel', () => {
     expect(wrapper.findAll('[data-testid="draw-redraw"]')).toHaveLength(2)
   })
 
+  it('a redraw whose answer is lost: reads the draws again and says the winner was replaced', async () => {
+    // The relay redrew (the draw screen shows the new winner), the Wi-Fi lost the answer: the
+    // panel must not keep offering to redraw the absent one as if nothing happened.
+    const fake = createFakeConsoleApi()
+    const first = record()
+    const [gone, stays] = first.winners
+    if (!gone || !stays) throw new Error('fixture')
+    const now = record({
+      winners: [{ openid: 'oNewWinner000000000', number: 40, name: null, replacedAt: null }, stays],
+      replaced: [{ ...gone, replacedAt: first.at + 1000 }],
+    })
+    fake.api.draws.mockResolvedValueOnce([first]).mockResolvedValue([now])
+    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const row = `[data-openid="${gone.openid}"]`
+    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await flushPromises()
+    expect(fake.api.draws).toHaveBeenCalledTimes(2)
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      '连接中断，但已重抽：来宾 #7 已被替换（见下方），抽奖大屏会播放新的中奖者',
+    )
+    expect(wrapper.get(row).text()).toContain('已替换')
+  })
+
+  it('a redraw whose answer is lost before the relay redrew: says the winner still stands', async () => {
+    const fake = createFakeConsoleApi()
+    const first = record()
+    fake.api.draws.mockResolvedValue([first])
+    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    const row = `[data-openid="${first.winners[0]?.openid ?? ''}"]`
+    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
+      'Cannot reach the relay server; check the network. The draws were read again: Guest #7 still stands, nothing was redrawn',
+    )
+    expect(wrapper.find(`${row} [data-testid="draw-redraw"]`).exists()).toBe(true)
+  })
+
   it('a winner another organizer replaced meanwhile: says so and shows the draw as it now is', async () => {
     const fake = createFakeConsoleApi()
     const first = record()

@@ -379,6 +379,10 @@ export const en: MessageSchema = {
       lostNotDrawn: '{error}. The draws were read again: this round is not among them',
       lostMaybeDrawn:
         '{error}. This round may have been drawn: once connected, check the list below before drawing again',
+      redrawnAnswerLost:
+        'The connection dropped, but the redraw was made: {who} was replaced (below) and the draw screen plays the new winner',
+      redrawLostNotDone:
+        '{error}. The draws were read again: {who} still stands, nothing was redrawn',
       showOpenids: 'Show full OpenIDs',
       export: 'Winners',
       rules: { excludeWinners: 'previous winners excluded', rosterOnly: 'roster guests only' },

@@ -364,6 +364,8 @@ export const zhCN = {
         '连接中断，但「{prize}」这一轮已经抽出并保存（见下方），抽奖大屏会播放它；无需重抽',
       lostNotDrawn: '{error}。列表已重新读取，其中没有这一轮',
       lostMaybeDrawn: '{error}。这一轮可能已经抽出：连接恢复后请先看下方列表，再决定是否重抽',
+      redrawnAnswerLost: '连接中断，但已重抽：{who} 已被替换（见下方），抽奖大屏会播放新的中奖者',
+      redrawLostNotDone: '{error}。列表已重新读取：{who} 仍是中奖者，没有重抽',
       showOpenids: '显示完整 OpenID',
       export: '中奖名单',
       rules: { excludeWinners: '已排除往期中奖者', rosterOnly: '仅限名单内来宾' },

@@ -96,9 +96,11 @@ export const useDrawsStore = defineStore('console-draws', () => {
     try {
       keep(await api.redraw(id, drawId, openid))
     } catch (e) {
-      // Refused as it stands (someone else redrew meanwhile, or no one is left): this page may
-      // show an old draw, so it reads the draws again before the panel says why.
-      if (toConsoleError(e).code === 'conflict') await open(id)
+      // Refused as it stands (someone else redrew meanwhile, or no one is left), or an answer
+      // that may be lost after the relay redrew: this page may show an old draw, so it reads
+      // the draws again before the panel says why.
+      const error = toConsoleError(e)
+      if (error.code === 'conflict' || answerMayBeLost(error)) await open(id)
       throw e
     } finally {
       busy.value = false
