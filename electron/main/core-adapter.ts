@@ -11,6 +11,8 @@ import { startKioskRuntime, StartupError, type Provisioning } from '../core/kios
 import { loadSettings } from '../core/config/settings'
 import { VaultError, type SecretVault } from '../core/config/vault'
 import { prefixed } from '../../shared/server/log'
+import { DamagedDatabaseError } from '../../shared/server/damaged-database'
+import { DatabaseTooNewError } from '../../shared/server/migrate'
 import type { Logger } from './log'
 import type { StartAtLogin } from './login-item'
 
@@ -98,10 +100,15 @@ export function willRunDemo(dataDir: string, provisioning: Provisioning | null):
   }
 }
 
-/** Problems the user can fix (a broken settings file, a bad flag): shown as they are. */
+/**
+ * Problems the user can fix (a broken settings file, a bad flag, a damaged kiosk.db or one a
+ * newer ScanDesk wrote): shown as they are.
+ */
 export function isStartupProblem(error: unknown): error is Error {
   return (
     error instanceof StartupError ||
+    error instanceof DamagedDatabaseError ||
+    error instanceof DatabaseTooNewError ||
     error instanceof ConfigFileError ||
     error instanceof VaultError ||
     error instanceof UsageError

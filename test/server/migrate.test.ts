@@ -1,12 +1,13 @@
 // The one migration runner (shared/server/migrate.ts) on both databases: a database written by
 // a newer program is refused and left as it was, every table is STRICT, and a migration that
 // breaks the rules changes nothing.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openKioskDb } from '../../electron/core/db/db'
+import { isStartupProblem } from '../../electron/main/core-adapter'
 import { migrations as kioskMigrations } from '../../electron/core/db/migrations'
 import { migrations as relayMigrations } from '../../relay/store/sqlite/migrations'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
@@ -28,6 +29,15 @@ function newerDatabase(file: string, version: number): void {
   db.exec('CREATE TABLE from_the_future (x INTEGER) STRICT')
   db.pragma(`user_version = ${version}`)
   db.close()
+}
+
+function catchError(fn: () => unknown): Error | undefined {
+  try {
+    fn()
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err))
+  }
+  return undefined
 }
 
 function schemaOf(file: string): { version: number; tables: string[] } {
@@ -58,6 +68,29 @@ describe('a database from a newer program', () => {
     newerDatabase(file, kioskMigrations.length + 1)
     expect(() => openKioskDb(file)).toThrow(/newer than this program/)
     expect(schemaOf(file).tables).toEqual(['from_the_future'])
+  })
+
+  it("the kiosk app's start-up box says why, naming the file, zh-CN first: not 'an unexpected error'", () => {
+    // A booth downgraded (an older installer run over a newer one): staff see the core's words.
+    const file = join(tempDir(), 'kiosk.db')
+    newerDatabase(file, kioskMigrations.length + 1)
+    const refused = catchError(() => openKioskDb(file))
+    expect(refused).toBeInstanceOf(DatabaseTooNewError)
+    expect(isStartupProblem(refused)).toBe(true)
+    const [zh, en] = String(refused?.message).split('\n')
+    expect(zh).toContain(file)
+    expect(zh).toMatch(/更新版本的 ScanDesk/)
+    expect(en).toContain(file)
+    expect(en).toMatch(/newer than this program knows/)
+    expect(schemaOf(file).tables).toEqual(['from_the_future'])
+  })
+
+  it('a damaged kiosk.db is shown in the start-up box as the core words it', () => {
+    const file = join(tempDir(), 'kiosk.db')
+    writeFileSync(file, 'not a database, but long enough to be read as one'.repeat(100))
+    const refused = catchError(() => openKioskDb(file))
+    expect(refused?.message).toContain(file)
+    expect(isStartupProblem(refused)).toBe(true)
   })
 })
 

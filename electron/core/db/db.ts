@@ -13,7 +13,7 @@ import {
   setUpOrClose,
   type EmptyDatabaseWarn,
 } from '../../../shared/server/damaged-database'
-import { migrate as migrateDb } from '../../../shared/server/migrate'
+import { DatabaseTooNewError, migrate as migrateDb } from '../../../shared/server/migrate'
 import { migrations } from './migrations'
 
 export type KioskDb = Database.Database
@@ -46,9 +46,31 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
     db.pragma('synchronous = FULL')
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
-    migrate(db)
+    try {
+      migrate(db)
+    } catch (err) {
+      if (err instanceof DatabaseTooNewError) throw new KioskDatabaseTooNewError(file, err)
+      throw err
+    }
   })
   return db
+}
+
+/**
+ * A kiosk.db a newer ScanDesk wrote (the booth was downgraded): refused unchanged, in words for
+ * the booth's start-up box and `kiosk web`/`kiosk export`, zh-CN first: which file, and the two
+ * ways out (the newer version, or the copy of the data folder made before the upgrade).
+ */
+export class KioskDatabaseTooNewError extends DatabaseTooNewError {
+  constructor(file: string, err: DatabaseTooNewError) {
+    super(err.what, err.version, err.known)
+    this.message =
+      `签到数据库 ${file} 由更新版本的 ScanDesk 写入（数据库版本 ${err.version}，本程序只认识到 ${err.known}），` +
+      '文件未做任何改动。请安装那个更新的版本；要回到这个版本，只能恢复升级前复制的数据文件夹。\n' +
+      `The kiosk database ${file} is version ${err.version}, newer than this program knows ` +
+      `(${err.known}): a newer ScanDesk wrote it. It was left as it is. Install that newer ` +
+      'version; to go back to this one, restore the copy of the data folder made before the upgrade.'
+  }
 }
 
 /** Applies every migration newer than `user_version`; refuses a database from a newer ScanDesk. */
