@@ -168,3 +168,57 @@ describe('the console at a phone’s width', () => {
     })
   }
 })
+
+/** A small phone, held and tapped: 360×640 at 3x, touch (a coarse pointer). */
+describe('the console on a small touch phone (360×640)', () => {
+  const fx = fakeConsolePage({
+    relay: { attendanceRows: 30 },
+    context: {
+      viewport: { width: 360, height: 640 },
+      deviceScaleFactor: 3,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+    },
+  })
+  const { problems } = fx
+  let page: Page
+
+  beforeAll(() => {
+    page = fx.page
+  })
+
+  it('attendance: scrolled to the list, it fills the screen (not three rows in a box)', async () => {
+    await page.tap('[data-nav="attendance"]')
+    await page.locator('[data-testid="attendance-row"]').first().waitFor()
+    const scroller = page.locator('[data-testid="attendance-scroller"]')
+    await scroller.scrollIntoViewIfNeeded()
+    const rows = Number(
+      await page.evaluate(
+        `Math.floor(document.querySelector('[data-testid="attendance-scroller"]').clientHeight / 44)`,
+      ),
+    )
+    // 640 px less the console's header (three lines here) and the list's heading row: at
+    // least nine rows of 44 px, the whole list on screen.
+    expect(rows).toBeGreaterThanOrEqual(9)
+    const edges = z.object({ header: z.number(), heading: z.number(), bottom: z.number() }).parse(
+      await page.evaluate(`(() => ({
+          header: document.querySelector('header').getBoundingClientRect().bottom,
+          heading: document.querySelector('.attendance .th').getBoundingClientRect().top,
+          bottom: document.querySelector('[data-testid="attendance-scroller"]').getBoundingClientRect().bottom,
+        }))()`),
+    )
+    // The column headings are not under the header (which stays at the top), the list's end
+    // not past the screen's.
+    expect(edges.heading).toBeGreaterThanOrEqual(edges.header)
+    expect(Math.round(edges.bottom)).toBeLessThanOrEqual(640)
+    // The page itself still never scrolls sideways.
+    expect(
+      await page.evaluate(
+        `document.documentElement.scrollWidth > document.documentElement.clientWidth`,
+      ),
+    ).toBe(false)
+    await screenshot(page, 'console-phone-attendance-360')
+    expect(problems).toEqual([])
+  })
+})
