@@ -221,4 +221,33 @@ describe('the console on a small touch phone (360×640)', () => {
     await screenshot(page, 'console-phone-attendance-360')
     expect(problems).toEqual([])
   })
+
+  /** In-page source: each control shown that is less than 44×44 px (a fingertip), named. */
+  const SMALL_CONTROLS = `[...document.querySelectorAll(
+    'button, .btn, select, .nav a, input:not([type="checkbox"]):not([type="radio"]):not([type="file"])'
+  )].filter((e) => {
+    const r = e.getBoundingClientRect()
+    return r.width > 0 && r.height > 0 && (r.height < 44 || r.width < 44)
+  }).map((e) => (e.getAttribute('data-testid') || e.getAttribute('data-nav') || e.textContent.trim()) +
+    ' ' + Math.round(e.getBoundingClientRect().width) + '×' + Math.round(e.getBoundingClientRect().height))`
+
+  for (const [where, ready] of [
+    ['booths', '[data-testid="booth-row"]'],
+    ['attendance', '[data-testid="attendance-row"]'],
+    [`campaigns/${EXPO.id}`, '[data-testid="campaign-form"]'],
+  ] as const) {
+    it(`#/${where}: every button, tab and field is at least 44×44 px to a finger`, async () => {
+      await page.evaluate(`location.hash = '#/${where}'`)
+      await page.locator(ready).first().waitFor()
+      expect(await page.evaluate(SMALL_CONTROLS)).toEqual([])
+      // Grown to a fingertip, nothing is pushed past the screen's edge.
+      expect(
+        await page.evaluate(
+          `document.documentElement.scrollWidth > document.documentElement.clientWidth`,
+        ),
+      ).toBe(false)
+      await screenshot(page, `console-phone-touch-${where.replace('/', '-')}`)
+      expect(problems).toEqual([])
+    })
+  }
 })
