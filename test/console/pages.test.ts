@@ -461,6 +461,51 @@ describe('stats', () => {
       'The other 1,950 booths: 1,902,225 scans in all',
     )
   })
+
+  it('another campaign chosen: the first one’s figures go at once, and stay gone if the relay cannot be reached', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-spring', name: '春季展' }),
+      makeCampaign({ id: 'c-autumn', name: '秋季展' }),
+    ])
+    const spring = makeStats({
+      scans: 1234,
+      visitors: 567,
+      perKiosk: [{ id: 'hall-a', scans: 1234, visitors: 567 }],
+    })
+    fake.api.stats.mockImplementation((id) =>
+      id !== 'c-autumn'
+        ? Promise.resolve(spring)
+        : Promise.reject(new ConsoleApiError('network', 0)),
+    )
+    const { wrapper } = mountConsole(StatsPage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-spring')
+    await flushPromises()
+    const values = () => wrapper.findAll('[data-testid="stat-value"]').map((v) => v.text())
+    expect(values()).toContain('1,234')
+    expect(wrapper.find('[data-booth="hall-a"]').exists()).toBe(true)
+    // 秋季展 chosen on bad Wi-Fi: while it is asked, and after the request fails, nothing of
+    // 春季展 is shown under its name; the page says the relay was not reached.
+    let fail: (e: unknown) => void = () => undefined
+    fake.api.stats.mockImplementationOnce(() => new Promise((_, reject) => (fail = reject)))
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-autumn')
+    await flushPromises()
+    expect(fake.api.stats).toHaveBeenLastCalledWith('c-autumn')
+    expect(values()).toEqual([])
+    expect(wrapper.find('[data-booth="hall-a"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="stats-updated"]').exists()).toBe(false)
+    fail(new ConsoleApiError('network', 0))
+    await flushPromises()
+    expect(values()).toEqual([])
+    expect(wrapper.find('[data-booth="hall-a"]').exists()).toBe(false)
+    expect(wrapper.get('[role="alert"]').text()).toBe('无法连接中继服务器，请检查网络')
+    // Back to 春季展: its figures again.
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-spring')
+    await flushPromises()
+    expect(values()).toContain('1,234')
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+  })
 })
 
 /**

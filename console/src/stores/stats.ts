@@ -1,6 +1,11 @@
-/** Live stats (`GET /console/api/stats`): fetched on every `stats` event, coalesced. */
+/**
+ * Live stats (`GET /console/api/stats`): fetched on every `stats` event, coalesced. The figures
+ * are those of the campaign chosen (useScopeStore): another chosen drops them at once, so one
+ * campaign's figures are never shown under another's name while its own are asked for, or when
+ * the relay cannot be reached (an agency's two events on one relay).
+ */
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { ref, watch } from 'vue'
 import type { ConsoleStats } from '../../../shared/console-api'
 import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
@@ -15,6 +20,15 @@ export const useStatsStore = defineStore('console-stats', () => {
   const updatedAt = ref<number | null>(null)
   const error = ref<ConsoleApiError | null>(null)
   const { followed, follow } = followers()
+
+  watch(
+    () => scope.campaignId,
+    () => {
+      stats.value = null
+      updatedAt.value = null
+      error.value = null
+    },
+  )
 
   const refresh = coalesce(async () => {
     try {
