@@ -6,6 +6,7 @@
 // confirm, shows markup in a prize or a name as text, and links the winners sheet.
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
+import { defineComponent, h } from 'vue'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import DrawsPanel from '../../console/src/components/DrawsPanel.vue'
 import type { DrawAnswer } from '../../shared/screen-api'
@@ -13,6 +14,12 @@ import { createFakeConsoleApi } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
+
+/** The panel as a campaign's editor holds it: a new one per campaign (CampaignsPage keys it). */
+const EditorOf = defineComponent({
+  props: { id: { type: String, required: true } },
+  setup: (props) => () => h(DrawsPanel, { key: props.id, campaignId: props.id }),
+})
 
 function record(over: Partial<DrawAnswer> = {}): DrawAnswer {
   return {
@@ -370,5 +377,68 @@ describe('the draws panel', () => {
       expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(text)
       wrapper.unmount()
     }
+  })
+  it('a draw answered after the organizer opened another campaign joins neither its list nor its read', async () => {
+    // Two events on one relay, bad Wi-Fi: 春季展's draw is slow; the organizer opens 秋季展.
+    const fake = createFakeConsoleApi()
+    const spring = record({ id: 'd-spring', campaignId: 'c-spring', prize: '春季一等奖' })
+    const autumn = record({
+      id: 'd-autumn',
+      campaignId: 'c-autumn',
+      prize: '秋季大奖',
+      winners: [{ openid: 'oAutumnWinner000001', number: 3, name: '李四', replacedAt: null }],
+    })
+    let drawn: (r: DrawAnswer) => void = () => undefined
+    fake.api.makeDraw.mockImplementationOnce(() => new Promise((resolve) => (drawn = resolve)))
+    let autumnRead: (r: DrawAnswer[]) => void = () => undefined
+    fake.api.draws.mockImplementation((id) =>
+      id === 'c-autumn' ? new Promise((resolve) => (autumnRead = resolve)) : Promise.resolve([]),
+    )
+    const { wrapper } = mountConsole(EditorOf, fake.api, { props: { id: 'c-spring' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="draw-prize"]').setValue('春季一等奖')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.makeDraw).toHaveBeenCalledWith('c-spring', expect.anything())
+    await wrapper.setProps({ id: 'c-autumn' })
+    await flushPromises()
+    drawn(spring)
+    await flushPromises()
+    autumnRead([autumn])
+    await flushPromises()
+    const prizes = () => wrapper.findAll('[data-testid="draw-prize-name"]').map((p) => p.text())
+    expect(prizes()).toEqual(['秋季大奖'])
+    expect(wrapper.find('[data-openid="oAbcdefghijklmnop1234"]').exists()).toBe(false)
+    expect(wrapper.find('[data-openid="oAutumnWinner000001"]').exists()).toBe(true)
+    // 春季展's draw was stored: back on 春季展, the relay's list has it.
+    fake.api.draws.mockImplementation((id) =>
+      Promise.resolve(id === 'c-spring' ? [spring] : [autumn]),
+    )
+    await wrapper.setProps({ id: 'c-spring' })
+    await flushPromises()
+    expect(prizes()).toEqual(['春季一等奖'])
+  })
+  it('a redraw refused after the organizer opened another campaign does not bring the first one’s draws back', async () => {
+    const fake = createFakeConsoleApi()
+    const spring = record({ id: 'd-spring', campaignId: 'c-spring', prize: '春季一等奖' })
+    const autumn = record({ id: 'd-autumn', campaignId: 'c-autumn', prize: '秋季大奖' })
+    fake.api.draws.mockImplementation((id) =>
+      Promise.resolve(id === 'c-spring' ? [spring] : [autumn]),
+    )
+    let refuse: (e: unknown) => void = () => undefined
+    fake.api.redraw.mockImplementationOnce(() => new Promise((_, reject) => (refuse = reject)))
+    const { wrapper } = mountConsole(EditorOf, fake.api, { props: { id: 'c-spring' } })
+    await flushPromises()
+    const row = `[data-openid="${spring.winners[0]?.openid ?? ''}"]`
+    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await wrapper.setProps({ id: 'c-autumn' })
+    await flushPromises()
+    // Someone else redrew 春季展's winner meanwhile: the relay's 409.
+    refuse(new ConsoleApiError('conflict', 409))
+    await flushPromises()
+    const prizes = wrapper.findAll('[data-testid="draw-prize-name"]').map((p) => p.text())
+    expect(prizes).toEqual(['秋季大奖'])
+    expect(fake.api.draws).toHaveBeenLastCalledWith('c-autumn')
   })
 })

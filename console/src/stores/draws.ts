@@ -49,8 +49,13 @@ export const useDrawsStore = defineStore('console-draws', () => {
     }
   }
 
-  /** The stored record replaces or joins the list (newest first). */
+  /**
+   * The stored record replaces or joins the list (newest first), if the list is still its
+   * campaign's: one answered after the organizer opened another campaign is not shown there
+   * (nor does it void that campaign's read); its own list has it when opened again.
+   */
   function keep(record: DrawAnswer): void {
+    if (record.campaignId !== campaignId.value) return
     // A read still on its way may predate this record: its answer is not shown.
     asked++
     loading.value = false
@@ -82,7 +87,7 @@ export const useDrawsStore = defineStore('console-draws', () => {
       keep(record)
       return record
     } catch (e) {
-      if (answerMayBeLost(toConsoleError(e))) await open(id)
+      if (answerMayBeLost(toConsoleError(e)) && campaignId.value === id) await open(id)
       throw e
     } finally {
       busy.value = false
@@ -98,9 +103,11 @@ export const useDrawsStore = defineStore('console-draws', () => {
     } catch (e) {
       // Refused as it stands (someone else redrew meanwhile, or no one is left), or an answer
       // that may be lost after the relay redrew: this page may show an old draw, so it reads
-      // the draws again before the panel says why.
+      // the draws again before the panel says why (only while that campaign is on show).
       const error = toConsoleError(e)
-      if (error.code === 'conflict' || answerMayBeLost(error)) await open(id)
+      if ((error.code === 'conflict' || answerMayBeLost(error)) && campaignId.value === id) {
+        await open(id)
+      }
       throw e
     } finally {
       busy.value = false
