@@ -5,6 +5,7 @@
 // assigned with one PUT per change, a stale roster page never shown over a newer one.
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h } from 'vue'
 import { createConsoleApi } from '../../console/src/api/client'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import { ROSTER_CONTENT_TYPES } from '../../console/src/api/campaign-contract'
@@ -722,6 +723,42 @@ describe('the roster', () => {
 })
 
 describe('the roster panel', () => {
+  it('another campaign opened: the first one’s guests go at once, and stay gone if its roster cannot be read', async () => {
+    // Two events on one relay: 春季展's roster is on show, the organizer opens 秋季展 on bad Wi-Fi.
+    const fake = createFakeConsoleApi()
+    const guest = { id: 'r0', name: '张三', company: '甲公司', phone: '13800000001', code: 'A1' }
+    fake.api.roster.mockImplementation((id) =>
+      id === 'c-spring'
+        ? Promise.resolve({
+            version: 3,
+            total: 1,
+            offset: 0,
+            entries: [{ ...guest, openid: 'oX' }],
+          })
+        : Promise.reject(new ConsoleApiError('network', 0)),
+    )
+    // The panel as a campaign's editor holds it: a new one per campaign (CampaignsPage keys it).
+    const EditorOf = defineComponent({
+      props: { id: { type: String, required: true } },
+      setup: (props) => () => h(RosterPanel, { key: props.id, campaignId: props.id }),
+    })
+    const { wrapper } = mountConsole(EditorOf, fake.api, { props: { id: 'c-spring' } })
+    await flushPromises()
+    expect(
+      wrapper
+        .findAll('[data-testid="roster-row"]')
+        .map((r) => r.text())
+        .join(),
+    ).toContain('张三')
+    await wrapper.setProps({ id: 'c-autumn' })
+    expect(wrapper.findAll('[data-testid="roster-row"]')).toEqual([])
+    await flushPromises()
+    expect(fake.api.roster).toHaveBeenLastCalledWith('c-autumn', expect.anything())
+    expect(wrapper.findAll('[data-testid="roster-row"]')).toEqual([])
+    expect(wrapper.text()).not.toContain('13800000001')
+    expect(wrapper.get('[role="alert"]').text()).toBe('无法连接中继服务器，请检查网络')
+  })
+
   it('shows a refused file’s rows, and sends it again leaving them out only when asked', async () => {
     const fake = createFakeConsoleApi()
     const problem = { row: 4, column: 'phone' as const, code: 'phone_invalid', params: {} }

@@ -68,10 +68,18 @@ export const useRosterStore = defineStore('console-roster', () => {
   const emptying = ref<{ file: Blob; format: RosterFormat; skipBadRows: boolean } | null>(null)
   let asked = 0
 
-  /** Shows `id`'s roster from its first page (a different campaign forgets the last report). */
+  /**
+   * Shows `id`'s roster from its first page. A different campaign forgets the last one's report
+   * and its guests at once: they are never shown under another campaign's name while its roster
+   * is asked for, nor when it cannot be read.
+   */
   async function open(id: string): Promise<void> {
     if (campaignId.value !== id) {
       leave()
+      rows.value = []
+      total.value = 0
+      offset.value = 0
+      error.value = null
       cancelled.value = false
       result.value = null
       refused.value = null
