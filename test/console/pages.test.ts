@@ -21,6 +21,7 @@ import {
   SESSION_IDLE_MS,
   normalizePairingCode,
   storeRefusalMessage,
+  type ConsoleAttendancePage,
 } from '../../shared/console-api'
 import {
   createFakeConsoleApi,
@@ -685,6 +686,27 @@ describe('attendance', () => {
     await flushPromises()
     expect(useScopeStore().campaignId).toBeNull()
     expect((select.element as HTMLSelectElement).value).toBe('')
+  })
+
+  it('another campaign chosen drops the last one’s error while its own list is asked for', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-spring', name: '春季展' }),
+      makeCampaign({ id: 'c-autumn', name: '秋季展' }),
+    ])
+    fake.api.attendance.mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    expect(wrapper.find('[role="alert"]').exists()).toBe(true)
+    // 秋季展's list is on its way (slow Wi-Fi): no error of the other choice above it.
+    let answer: (page: ConsoleAttendancePage) => void = () => {}
+    fake.api.attendance.mockImplementationOnce(() => new Promise((r) => (answer = r)))
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-autumn')
+    await flushPromises()
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    answer({ total: 1, rows: [makeRow(0)] })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="attendance-total"]').text()).toBe('共 1 条')
   })
 
   it('a search waits for typing to pause, then asks the relay once, from the first row', async () => {

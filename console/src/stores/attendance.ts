@@ -67,6 +67,8 @@ export const useAttendanceStore = defineStore('console-attendance', () => {
     inFlight.clear()
     total.value = 0
     loadedOnce.value = false
+    // The last search's (or campaign's) failure is not this one's.
+    error.value = null
     await loadPage(0)
   }
 
