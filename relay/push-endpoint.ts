@@ -300,13 +300,39 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     refusedSinceAccepted = 0
   }
 
+  /**
+   * A line per push would be ~60 GB of log a day at 5,000 pushes a second (and past journald's
+   * 10,000 lines in 30 s its warnings are dropped too), so each booth's pushes are logged at most
+   * once a minute: its first at once (a test scan shows), then one with the count in between.
+   * Booths are the store's, a bounded few; /metrics counts every push.
+   */
+  function logStored(kioskId: string, seq: number, outcome: PushOutcome, event: string): void {
+    const line = limited.take(`stored: ${kioskId}`)
+    if (line === null) return
+    log.info('push stored', {
+      kioskId,
+      seq,
+      outcome,
+      event,
+      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+    })
+  }
+
   /** `detail` names what was wrong (a field's name, never its value: it may be an openid). */
   async function keepUnrouted(e: UnroutedEvent, detail?: string): Promise<PushOutcome> {
     const r = await store.appendUnrouted(e)
     storeAccepted()
     if (r === 'stored') metrics.countUnrouted(e.reason)
     const outcome = r === 'stored' ? 'unrouted' : 'duplicate'
-    log.info('push kept as unrouted', { reason: e.reason, outcome, detail })
+    // Once a minute for each reason and field, as logStored.
+    const line = limited.take(`unrouted: ${e.reason} ${detail ?? ''}`)
+    if (line === null) return outcome
+    log.info('push kept as unrouted', {
+      reason: e.reason,
+      outcome,
+      detail,
+      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+    })
     return outcome
   }
 
@@ -394,7 +420,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     } else {
       storeAccepted()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
-      log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
+      logStored(kioskId, r.seq, outcome, event.event)
     }
     // The stamp only once the claim is known good (a replayed query with a forged body must
     // not stamp): one more round trip, for a rally booth's scans alone.
@@ -460,7 +486,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       const [r, stamps] = await Promise.all([appended, stamped])
       storeAccepted()
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
-      log.info('push stored', { kioskId, seq: r.seq, outcome, event: event.event })
+      logStored(kioskId, r.seq, outcome, event.event)
       reply = await replyOfRow(r, campaign, kioskId, event, stamps)
     } else {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
@@ -554,11 +580,16 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       // A store refusal has its own line, once a minute (storeRefused).
       // How far WeChat's clock (the signed timestamp) is from this server's, in seconds.
       const skew = a.outcome === 'stale' ? clockSkewSeconds(q.timestamp) : undefined
-      log.info('push refused', {
-        status: a.status,
-        outcome: a.outcome,
-        ...(skew !== undefined && { clockSkewSeconds: skew }),
-      })
+      // Anyone can post to /wechat: once a minute for each outcome, as logStored.
+      const line = limited.take(`refused: ${a.status} ${a.outcome ?? ''}`)
+      if (line !== null) {
+        log.info('push refused', {
+          status: a.status,
+          outcome: a.outcome,
+          ...(skew !== undefined && { clockSkewSeconds: skew }),
+          ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+        })
+      }
     }
     sendText(res, a.status, a.body, a.contentType)
   }
