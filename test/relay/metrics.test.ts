@@ -1,0 +1,119 @@
+/**
+ * `/metrics` read the way Prometheus reads it (test/helpers/prometheus.ts parses every line):
+ * HELP and TYPE for each family, counters named `_total`, cumulative histogram buckets up to
+ * `+Inf`, escaped label values, no series twice; and labels that stay a bounded few, whatever
+ * is posted to the relay.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { RelayMetrics } from '../../relay/metrics'
+import type { RelayHandle } from '../../relay/server'
+import { parseExposition, type PromFamily } from '../helpers/prometheus'
+import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
+
+let relay: RelayHandle | null = null
+afterEach(async () => {
+  await relay?.close()
+  relay = null
+})
+
+function labelValues(families: PromFamily[]): string[] {
+  return families.flatMap((f) => f.samples.flatMap((s) => Object.values(s.labels)))
+}
+
+describe('the exposition parser', () => {
+  it.each([
+    ['a counter not named _total', '# HELP x_a A.\n# TYPE x_a counter\nx_a 1\n'],
+    ['a sample before its family', 'x_a 1\n'],
+    ['an unescaped quote', '# HELP g G.\n# TYPE g gauge\ng{k="a"b"} 1\n'],
+    ['a series twice', '# HELP g G.\n# TYPE g gauge\ng{k="a"} 1\ng{k="a"} 2\n'],
+    ['a family twice', '# HELP g G.\n# TYPE g gauge\n# HELP g G.\n# TYPE g gauge\n'],
+    [
+      'buckets that fall',
+      '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n',
+    ],
+    [
+      'a histogram without +Inf',
+      '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\n',
+    ],
+  ])('refuses %s', (_what, text) => {
+    expect(() => parseExposition(text)).toThrow()
+  })
+})
+
+describe('RelayMetrics.render', () => {
+  it('is valid exposition with every family touched, odd label values and the store away', () => {
+    const m = new RelayMetrics()
+    for (const o of ['stored', 'duplicate', 'bad_signature', 'store_error'] as const) m.countPush(o)
+    m.countUnrouted('unknown-kiosk')
+    m.countUnrouted('bad-field')
+    for (const s of [0, 0.05, 0.3, 7, 5000, -1]) m.observeDeliveryLag(s)
+    m.countTickets(5, true)
+    m.countTicketRefusal('rate')
+    m.countExpireClamped()
+    m.countStoreError()
+    m.countRefusedConnection()
+    const withStore = parseExposition(
+      m.render({
+        connectedKiosks: 2,
+        unacked: [
+          ['k1', 3],
+          ['we"ird\\id\nx', 1],
+        ],
+        unrouted: 4,
+        attendancePending: 0,
+      }),
+    )
+    const byName = new Map(withStore.map((f) => [f.name, f]))
+    expect(byName.get('scandesk_relay_unacked_events')?.samples.map((s) => s.labels.kiosk)).toEqual(
+      ['k1', 'we"ird\\id\nx'],
+    )
+    const lag = byName.get('scandesk_relay_delivery_lag_seconds')?.samples ?? []
+    expect(lag.find((s) => s.labels.le === '0.05')?.value).toBe(3)
+    expect(lag.find((s) => s.name.endsWith('_count'))?.value).toBe(6)
+    for (const f of withStore) expect(f.help, f.name).not.toBe('')
+    // The store away: the same families (Prometheus keeps its queries), without store gauges.
+    const away = parseExposition(
+      m.render({ connectedKiosks: 0, unacked: [], unrouted: null, attendancePending: null }),
+    )
+    expect(away.map((f) => f.name)).toEqual(withStore.map((f) => f.name))
+    expect(away.find((f) => f.name === 'scandesk_relay_unrouted_events')?.samples).toEqual([])
+  })
+})
+
+describe('GET /metrics', () => {
+  it('keeps its labels to a bounded few and no secrets, whatever is posted', async () => {
+    const appSecret = 'app-secret-0123456789abcdef'
+    relay = await startTestRelay('sqlite', null, {
+      wechat: { appId: 'wx0123456789abcdef', appSecret },
+    })
+    const r = relay
+    await r.addKiosk('k1')
+    await postPush(r.url, scanXml('o1', 'k1:a'), signedQuery(TOKEN))
+    const before = parseExposition(await (await fetch(`${r.url}/metrics`)).text())
+    // Hostile and unknown input: scenes of kiosks that do not exist, forged and broken pushes,
+    // odd paths and user agents.
+    for (let i = 0; i < 30; i++) {
+      const scene = `evil-${i}"x:${i}`
+      await postPush(r.url, scanXml(`o-${i}`, scene), signedQuery(TOKEN))
+      await postPush(r.url, scanXml(`o-${i}`, scene), signedQuery('forged-token'))
+      await postPush(r.url, `<xml>${i}`, signedQuery(TOKEN))
+      await fetch(`${r.url}/no/such/${i}`, { headers: { 'user-agent': `bot-${i}` } })
+    }
+    const res = await fetch(`${r.url}/metrics`)
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+    const text = await res.text()
+    const after = parseExposition(text)
+    const series = (fs: PromFamily[]): string[] =>
+      fs.flatMap((f) => f.samples.map((s) => `${s.name}${JSON.stringify(s.labels)}`))
+    // Only the outcomes and reasons seen for the first time add a series, one each.
+    const added = series(after).filter((s) => !series(before).includes(s))
+    expect(added.sort()).toEqual([
+      'scandesk_relay_pushes_total{"outcome":"bad_signature"}',
+      'scandesk_relay_pushes_total{"outcome":"malformed"}',
+      'scandesk_relay_pushes_total{"outcome":"unrouted"}',
+      'scandesk_relay_unrouted_total{"reason":"foreign-scene"}',
+    ])
+    for (const v of labelValues(after)) expect(v).not.toMatch(/evil|bot-|no\/such|o-\d/)
+    for (const secret of [TOKEN, appSecret]) expect(text).not.toContain(secret)
+  })
+})
