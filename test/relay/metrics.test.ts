@@ -2,10 +2,14 @@
  * `/metrics` read the way Prometheus reads it (test/helpers/prometheus.ts parses every line):
  * HELP and TYPE for each family, counters named `_total`, cumulative histogram buckets up to
  * `+Inf`, escaped label values, no series twice; and labels that stay a bounded few, whatever
- * is posted to the relay.
+ * is posted to the relay. The docs name only metrics the relay has, and relay/README "Metrics"
+ * says what each one means and when to be paged.
  */
+import { readFileSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RelayMetrics } from '../../relay/metrics'
+import { RelayMetrics, type PushOutcome, type TicketRefusal } from '../../relay/metrics'
+import type { UnroutedReason } from '../../relay/store/types'
 import type { RelayHandle } from '../../relay/server'
 import { parseExposition, type PromFamily } from '../helpers/prometheus'
 import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
@@ -115,5 +119,63 @@ describe('GET /metrics', () => {
     ])
     for (const v of labelValues(after)) expect(v).not.toMatch(/evil|bot-|no\/such|o-\d/)
     for (const secret of [TOKEN, appSecret]) expect(text).not.toContain(secret)
+  })
+})
+
+describe('the docs of /metrics', () => {
+  const root = resolve(import.meta.dirname, '..', '..')
+  const read = (path: string): string => readFileSync(join(root, path), 'utf8')
+  const docs = [
+    'README.md',
+    'relay/README.md',
+    ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`),
+  ].map((path) => [path, read(path)] as const)
+  const families = parseExposition(
+    new RelayMetrics().render({
+      connectedKiosks: 0,
+      unacked: [],
+      unrouted: 0,
+      attendancePending: 0,
+    }),
+  )
+  const section = /\n## Metrics\n([\s\S]*?)(\n## |$)/.exec(read('relay/README.md'))?.[1] ?? ''
+
+  it('name only metrics and label values the relay has', () => {
+    const names = new Set(
+      families.flatMap((f) =>
+        f.type === 'histogram'
+          ? ['', '_bucket', '_sum', '_count'].map((x) => f.name + x)
+          : [f.name],
+      ),
+    )
+    const unknown = docs.flatMap(([path, text]) =>
+      [...text.matchAll(/scandesk_relay_[a-z_]+/g)]
+        .map((m) => m[0])
+        .filter((n) => !names.has(n))
+        .map((n) => `${path}: ${n}`),
+    )
+    expect(unknown).toEqual([])
+    // Label values in the alert rules: each list is checked against the relay's types.
+    const outcomes: PushOutcome[] = ['stored', 'duplicate', 'unrouted', 'ignored', 'bad_signature']
+    outcomes.push('stale', 'malformed', 'too_large', 'store_error')
+    const reasons: (UnroutedReason | TicketRefusal)[] = ['unknown-kiosk', 'foreign-scene']
+    reasons.push('unrepresentable', 'missing-field', 'bad-field', 'unauthorized', 'forbidden')
+    reasons.push('disabled', 'bad_request', 'too_large', 'rate', 'concurrency', 'budget')
+    const known = new Set<string>([...outcomes, ...reasons])
+    const values = [...section.matchAll(/(?:outcome|reason)=~?"([^"]+)"/g)].flatMap((m) =>
+      (m[1] ?? '').split('|'),
+    )
+    expect(values.length).toBeGreaterThan(0)
+    expect(values.filter((v) => !known.has(v))).toEqual([])
+  })
+
+  it('say in relay/README "Metrics" what each family means, and which to alert on', () => {
+    expect(families.length).toBeGreaterThan(10)
+    const undocumented = families.map((f) => f.name).filter((n) => !section.includes(`\`${n}`))
+    expect(undocumented).toEqual([])
+    // The alert rules name the signs that lose or hold back scans.
+    for (const page of ['store_healthy', 'connections_refused_total', 'outcome="stale"']) {
+      expect(section).toContain(page)
+    }
   })
 })
