@@ -259,7 +259,7 @@ export class FollowUpWorker {
       if (this.promoted.get(c.id) === key) continue
       const changed = await store.followUp.promote(c.id, what, now(), this.o.windowMs)
       if (changed > 0)
-        this.o.log.info('follow-up: earlier visitors now due', { campaign: c.id, changed })
+        this.o.log.info('follow-up: earlier visitors now due', { campaignId: c.id, changed })
       this.promoted.set(c.id, key)
     }
     for (const c of campaigns) {

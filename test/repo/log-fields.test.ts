@@ -1,0 +1,95 @@
+// The relay's log is JSON lines for a log collector (shared/server/log.ts jsonLine): a query
+// over one field finds every line only if each thing has one name. Each log call's field names
+// are read with the TypeScript parser: a booth is `kioskId`, a campaign `campaignId`, a failure
+// `error`, and no field is named `time`, `level` or `msg`, which would overwrite the line's own.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const LEVELS = new Set(['debug', 'info', 'warn', 'error'])
+/** A field name and the one the rest of the log uses for the same thing. */
+const CANONICAL: Readonly<Record<string, string>> = {
+  kiosk: 'kioskId',
+  kioskID: 'kioskId',
+  kiosk_id: 'kioskId',
+  campaign: 'campaignId',
+  campaign_id: 'campaignId',
+  err: 'error',
+  time: '(the line’s own)',
+  level: '(the line’s own)',
+  msg: '(the line’s own)',
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const path = join(dir, d.name)
+    if (d.isDirectory()) return sourceFiles(path)
+    return d.name.endsWith('.ts') && !d.name.endsWith('.d.ts') ? [path] : []
+  })
+}
+
+/** The field names an object literal (and the objects spread into it) gives. */
+function fieldNames(node: ts.Node): string[] {
+  if (ts.isParenthesizedExpression(node)) return fieldNames(node.expression)
+  if (ts.isBinaryExpression(node)) return fieldNames(node.right)
+  if (ts.isConditionalExpression(node)) {
+    return [...fieldNames(node.whenTrue), ...fieldNames(node.whenFalse)]
+  }
+  if (!ts.isObjectLiteralExpression(node)) return []
+  return node.properties.flatMap((p) => {
+    if (ts.isSpreadAssignment(p)) return fieldNames(p.expression)
+    const name = p.name
+    return name !== undefined && (ts.isIdentifier(name) || ts.isStringLiteral(name))
+      ? [name.text]
+      : []
+  })
+}
+
+/** `<file>:<line> <field> (use <name>)` for each log field named otherwise than the rest. */
+function offNames(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const found: string[] = []
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      LEVELS.has(node.expression.name.text) &&
+      /\blog$/i.test(node.expression.expression.getText(source)) &&
+      node.arguments[1] !== undefined
+    ) {
+      for (const field of fieldNames(node.arguments[1])) {
+        const use = CANONICAL[field]
+        if (use === undefined) continue
+        const { line } = source.getLineAndCharacterOfPosition(node.getStart(source))
+        found.push(`${relative(ROOT, file)}:${line + 1} ${field} (use ${use})`)
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
+}
+
+describe("the relay's log fields", () => {
+  const files = [...sourceFiles(join(ROOT, 'relay')), ...sourceFiles(join(ROOT, 'shared/server'))]
+
+  it('finds the log calls it checks', () => {
+    const calls = files.reduce(
+      (n, f) => n + [...readFileSync(f, 'utf8').matchAll(/\blog\.(info|warn|error)\(/g)].length,
+      0,
+    )
+    expect(calls).toBeGreaterThan(50)
+    expect(offNames(join(ROOT, 'test/fixtures/log-fields-off.ts'))).toEqual([
+      'test/fixtures/log-fields-off.ts:5 kiosk (use kioskId)',
+      'test/fixtures/log-fields-off.ts:6 campaign (use campaignId)',
+      'test/fixtures/log-fields-off.ts:7 msg (use (the line’s own))',
+    ])
+  })
+
+  it('name one thing one way, and never the line’s own time, level or msg', () => {
+    expect(files.flatMap(offNames)).toEqual([])
+  })
+})
