@@ -11,7 +11,7 @@ import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
 import { exemptFromIdleTimeout } from './connection-limits'
 import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
-import { errorMessage, LogLimiter, type Logger } from './log'
+import { errorMessage, LogLimiter, type LogFields, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { CampaignDirectory } from './campaign-directory'
 import type { RelayStore, StoreChange } from './store/types'
@@ -87,6 +87,9 @@ export const SAFETY_READ_EVERY_PINGS = 2
 const SEEN_WRITE_EVERY_MS = 30_000
 /** A line a kiosk's frames can repeat at will is logged at most this often for each kiosk. */
 const REPEATED_LINE_INTERVAL_MS = 60_000
+/** What a kiosk refused 503 for a store that did not answer means, for the log. */
+const STORE_DOWN_ACTION =
+  'the store did not answer the token check: the booth was answered 503 and retries by itself; /healthz says what is wrong with the store'
 /** A failed token check is tried again after this long, while the kiosk is connected. */
 const RECHECK_RETRY_MS = 1000
 /**
@@ -288,7 +291,7 @@ export class KioskHub {
     connected: boolean,
     version?: string | null,
   ): void {
-    const { store, log } = this.opts
+    const { store } = this.opts
     if (connected) this.seenWritten.set(kioskId, this.opts.now())
     else this.seenWritten.delete(kioskId)
     const state = version === undefined ? { connected } : { connected, version }
@@ -301,12 +304,31 @@ export class KioskHub {
           return store.announce(change)
         },
         (err: unknown) => {
-          log.warn('recording kiosk last seen failed', { kioskId, error: errorMessage(err) })
+          this.storeTrouble('warn', 'recording kiosk last seen failed', {
+            kioskId,
+            error: errorMessage(err),
+            action: 'the console may show this booth online or offline wrongly until it is written',
+          })
         },
       )
       .catch((err: unknown) => {
-        log.warn('announcing a disconnect failed', { kioskId, error: errorMessage(err) })
+        this.storeTrouble('warn', 'announcing a disconnect failed', {
+          kioskId,
+          error: errorMessage(err),
+        })
       })
+  }
+
+  /**
+   * A store failure every booth (or anyone's upgrade) repeats while the store is away: 10,000
+   * booths reconnecting every few seconds would be hundreds of lines a second, past journald's
+   * 10,000 in 30 s (dropping the line that says what is wrong). Once a minute for each kind of
+   * line, with how many went unlogged since; the kioskId is the first one's.
+   */
+  private storeTrouble(level: 'warn' | 'error', msg: string, fields: LogFields): void {
+    const line = this.repeatedLines.take(`store: ${msg}`)
+    if (line === null) return
+    this.opts.log[level](msg, { ...fields, ...(line.unlogged > 0 && { unlogged: line.unlogged }) })
   }
 
   /** For `server.on('upgrade')` on the `/kiosk` path. */
@@ -344,7 +366,10 @@ export class KioskHub {
         })
       },
       (err: unknown) => {
-        this.opts.log.error('kiosk auth failed', { error: errorMessage(err) })
+        this.storeTrouble('error', 'kiosk auth failed', {
+          error: errorMessage(err),
+          action: STORE_DOWN_ACTION,
+        })
         refuseUpgrade(socket, 503, 'Service Unavailable')
       },
     )

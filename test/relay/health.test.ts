@@ -145,6 +145,38 @@ describe('/healthz', () => {
     expect(String(line?.action)).toMatch(/answered 503; WeChat retries it/)
   })
 
+  // While the store cannot be read, every booth's reconnect (10,000 booths every few seconds)
+  // and anyone's upgrade with any token wrote an error line, past journald's 10,000 in 30 s.
+  it('logs kiosk connections it cannot check once a minute with a count, saying what it means', async () => {
+    const lines: string[] = []
+    let clock = Date.now()
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    cleanups.push(() => r.close())
+    const token = await r.addKiosk('k1')
+    vi.spyOn(r.store, 'getKiosk').mockRejectedValue(new Error('database is locked'))
+    const refused = async (times: number): Promise<void> => {
+      for (let i = 0; i < times; i++) {
+        await expect(KioskClient.connect(r.url, token)).rejects.toThrow('HTTP 503')
+      }
+    }
+    const failed = (): Record<string, unknown>[] =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'kiosk auth failed')
+    await refused(20)
+    expect(failed()).toHaveLength(1)
+    expect(failed()[0]).toMatchObject({ level: 'error', error: 'database is locked' })
+    expect(String(failed()[0]?.action)).toMatch(/503.*retr.*\/healthz/)
+    clock += 60_000
+    await refused(1)
+    expect(failed().map((l) => l.unlogged)).toEqual([undefined, 19])
+  })
+
   // A full disk refused 162 pushes in the disk-full test and the relay wrote 162 error lines and
   // 162 'push refused' lines, onto logs that may share the full disk, burying everything else.
   it('logs refused pushes once a minute per cause with a count, and once more when the store accepts again', async () => {
