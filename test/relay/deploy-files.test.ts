@@ -181,6 +181,12 @@ const serviceSchema = z.looseObject({
   stop_grace_period: z.string().optional(),
   build: z.string().optional(),
   image: z.string().optional(),
+  logging: z
+    .object({
+      driver: z.string(),
+      options: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
 })
 const composeSchema = z.looseObject({
   services: z.object({
@@ -260,6 +266,22 @@ describe('compose.yaml', () => {
     expect(caddy.environment.SCANDESK_DOMAIN).toMatch(/^\$\{SCANDESK_DOMAIN:\?/)
     // The relay is reached through Caddy only.
     expect(relay).not.toHaveProperty('ports')
+  })
+
+  it('keeps each container log to a bounded size on the disk Redis shares', () => {
+    // Docker's json-file log grows without end by default: a relay or Caddy logging through a
+    // busy day or a flood of forged requests filled the VM's disk, and Redis then refused pushes.
+    const bytes = (size: string): number => {
+      const m = /^(\d+)([kmg])$/.exec(size)
+      return Number(m?.[1] ?? NaN) * 1024 ** (' kmg'.indexOf(m?.[2] ?? ' ') || NaN)
+    }
+    for (const [name, service] of Object.entries(compose.services)) {
+      const { driver, options = {} } = service.logging ?? { driver: 'json-file (default)' }
+      expect(driver, name).toBe('json-file')
+      const total = bytes(options['max-size'] ?? '') * Number(options['max-file'] ?? 1)
+      expect(total, name).toBeLessThanOrEqual(1024 ** 3)
+      expect(total, name).toBeGreaterThanOrEqual(10 * 1024 ** 2)
+    }
   })
 
   it('Caddy reads the Caddyfile as HTTPS for the domain, proxying to the relay but not /metrics', async () => {
