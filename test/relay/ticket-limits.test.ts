@@ -142,6 +142,32 @@ describe('ticket proxy limits per kiosk', () => {
     expect(relay.metrics.ticketRefusalCount('rate')).toBe(6)
   })
 
+  it('logs tickets issued once a minute per kiosk, with how many requests went unlogged', async () => {
+    // A booth rotating every 10 s asks for a ticket about every 10 s: 10,000 booths wrote
+    // 1,000 lines a second, three times what journald keeps. /metrics counts every ticket.
+    const { fake } = await wechat()
+    let t = Date.UTC(2026, 0, 5, 2)
+    const lines: string[] = []
+    const relay = await relayWith(fake, {}, { now: () => t, log: jsonLogger((l) => lines.push(l)) })
+    const k1 = await relay.addKiosk('k1')
+    const k2 = await relay.addKiosk('k2')
+    const issued = () =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['msg'] === 'tickets issued')
+        .map((l) => [l['kioskId'], l['count'], l['unlogged'] ?? 0])
+    for (let i = 0; i < 5; i++) expect((await tickets(relay, k1, 2)).status).toBe(200)
+    expect((await tickets(relay, k2)).status).toBe(200)
+    expect(issued()).toEqual([
+      ['k1', 2, 0],
+      ['k2', 1, 0],
+    ])
+    t += 60_000
+    expect((await tickets(relay, k1)).status).toBe(200)
+    expect(issued().at(-1)).toEqual(['k1', 1, 4])
+    expect(await metricsText(relay)).toContain('scandesk_relay_tickets_issued_total 12')
+  })
+
   it('caps the requests one kiosk has in flight', async () => {
     const w = await wechat()
     const relay = await relayWith(w.fake, { ticketConcurrency: 2 })
