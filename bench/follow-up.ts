@@ -1,7 +1,8 @@
 /**
  * Issue 20: the push answer's latency with a campaign's tag and follow-up message on vs off
  * (goal: p99 unchanged within noise: the worker is off the answer path), and how long the
- * worker takes to tag every visitor and send every follow-up, against the sandbox, per store.
+ * worker takes to tag every visitor and send every follow-up, against the sandbox, per store;
+ * and the console's report read on a large campaign (bench/follow-up-report.ts).
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -12,6 +13,7 @@ import { startSandbox } from '../sandbox/server'
 import { silentLogger } from '../shared/server/log'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { TOKEN, postPush, scanXml, type Backend, BENCH_CAMPAIGN } from './env'
+import { benchFollowUpReport } from './follow-up-report'
 import { percentile, ratio, round, type Results } from './result'
 
 const PARALLEL = 8
@@ -121,5 +123,6 @@ export async function benchFollowUp(quick: boolean): Promise<Results> {
       note: 'first push until every visitor is tagged (batches of 50) and messaged',
     }
   }
+  Object.assign(out, await benchFollowUpReport(quick))
   return out
 }

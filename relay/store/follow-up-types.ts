@@ -6,6 +6,8 @@
  * only then moves the cursor, so a crash between the two re-records the same states (a no-op)
  * and never skips a row. Both stores implement it.
  */
+import { noFollowUpCounts } from '../../shared/follow-up-api'
+
 /** The part of an attendance row (relay/store/attendance.ts) the worker reads. */
 export interface OutboxRow {
   seq: number
@@ -140,6 +142,54 @@ export interface FollowUpFailure {
   errcode: number
 }
 
+/**
+ * The report's counters a visitor adds to (`counts`): what a full recount adds up, and what a
+ * store keeping counters moves from the old state's fields to the new one's.
+ */
+export function followUpCountFields(
+  v: Pick<FollowUpVisitor, 'tag' | 'tagAttempts' | 'message'>,
+): Array<keyof FollowUpCounts> {
+  const out: Array<keyof FollowUpCounts> = []
+  if (v.tag === 'tagged') {
+    out.push('tagged')
+    if (v.tagAttempts > 1) out.push('retagged')
+  } else if (v.tag === 'pending') out.push('pending')
+  else if (v.tag === 'failed') out.push('failed')
+  if (v.message === 'sent') out.push('sent')
+  else if (v.message === 'outside-window') out.push('outsideWindow')
+  else if (v.message === 'failed') out.push('messageFailed')
+  else if (v.message === 'pending' || v.message === 'sending') out.push('messagePending')
+  return out
+}
+
+/** The report's failures of one visitor (none: not in the list). */
+export function followUpFailuresOf(
+  v: Pick<FollowUpVisitor, 'openid' | 'tag' | 'tagErrcode' | 'message' | 'messageErrcode'>,
+): FollowUpFailure[] {
+  const out: FollowUpFailure[] = []
+  if (v.tag === 'failed') {
+    out.push({ openid: v.openid, what: 'tag', state: 'failed', errcode: v.tagErrcode })
+  }
+  if (v.message === 'failed' || v.message === 'outside-window') {
+    out.push({ openid: v.openid, what: 'message', state: v.message, errcode: v.messageErrcode })
+  }
+  return out
+}
+
+/** The report from every visitor: counters, and the first `limit` failures by scan time. */
+export function tallyFollowUp(
+  all: readonly FollowUpVisitor[],
+  limit: number,
+): { counts: FollowUpCounts; failures: FollowUpFailure[] } {
+  const counts: FollowUpCounts = noFollowUpCounts()
+  for (const v of all) for (const name of followUpCountFields(v)) counts[name]++
+  const failing = all
+    .filter((v) => followUpFailuresOf(v).length > 0)
+    .sort((a, b) => a.scannedAt - b.scannedAt || (a.openid < b.openid ? -1 : 1))
+  const failures = failing.flatMap(followUpFailuresOf).slice(0, Math.max(0, limit))
+  return { counts, failures }
+}
+
 /** The tag a campaign's visitors get, once found or created in WeChat. */
 export interface CampaignTag {
   name: string
@@ -188,7 +238,19 @@ export interface FollowUpStore {
   updateMessages(campaignId: string, updates: ReadonlyArray<MessageWrite>): Promise<string[]>
   campaignTag(campaignId: string): Promise<CampaignTag | null>
   saveCampaignTag(campaignId: string, tag: CampaignTag | null): Promise<void>
+  /** The report's counters, kept with every state change (not a read of every visitor). */
   counts(campaignId: string): Promise<FollowUpCounts>
-  /** Permanent failures and outside-window messages, up to `limit`. */
+  /**
+   * Permanent failures and outside-window messages, up to `limit`, oldest scan first (then by
+   * openid), a visitor's tag before its message; read from a list kept with every change.
+   */
   failures(campaignId: string, limit: number): Promise<FollowUpFailure[]>
+  /**
+   * `counts` and `failures` recounted from every visitor of the campaign (cost grows with
+   * them): what those two must always equal.
+   */
+  recount(
+    campaignId: string,
+    limit: number,
+  ): Promise<{ counts: FollowUpCounts; failures: FollowUpFailure[] }>
 }

@@ -7,7 +7,10 @@
  */
 import { z } from 'zod'
 import {
+  followUpCountFields,
+  followUpFailuresOf,
   mergeFollowUpVisitor,
+  tallyFollowUp,
   promotion,
   type CampaignTag,
   type FollowUpCounts,
@@ -42,15 +45,19 @@ return 1
 `
 
 /**
- * KEYS: 1 visitors hash, 2 tags due, 3 messages due, 4 messages being sent (one campaign's
- * slot). ARGV, per visitor: openid, the state JSON read ('' when there was none), the state
- * JSON to write, '1' when its tag is pending, the tag's due time, its message state ('' none),
- * the message's due time. Writes each visitor whose state is still the one read (compare and
- * set), keeping the due and sending sets in step; returns the openids written.
+ * KEYS: 1 visitors hash, 2 tags due, 3 messages due, 4 messages being sent, 5 the report's
+ * counters, 6 its failures, 7 writes before the counters were built (one campaign's slot).
+ * ARGV, per visitor: openid, the state JSON read ('' when there was none), the state JSON to
+ * write, '1' when its tag is pending, the tag's due time, its message state ('' none), the
+ * message's due time, the counters the old state added to and the new one adds to (names
+ * separated by spaces), '1' when the new state is in the failures, its scan time. Writes each
+ * visitor whose state is still the one read (compare and set), keeping the due and sending
+ * sets, and once built the counters and failures, in step; returns the openids written.
  */
 const WRITE_VISITORS = `
+local built = redis.call('HEXISTS', KEYS[5], 'built') == 1
 local out = {}
-for i = 1, #ARGV, 7 do
+for i = 1, #ARGV, 11 do
   local openid = ARGV[i]
   if (redis.call('HGET', KEYS[1], openid) or '') == ARGV[i + 1] then
     redis.call('HSET', KEYS[1], openid, ARGV[i + 2])
@@ -60,11 +67,63 @@ for i = 1, #ARGV, 7 do
     else redis.call('ZREM', KEYS[3], openid) end
     if ARGV[i + 5] == 'sending' then redis.call('SADD', KEYS[4], openid)
     else redis.call('SREM', KEYS[4], openid) end
+    if built then
+      for f in string.gmatch(ARGV[i + 7], '%S+') do redis.call('HINCRBY', KEYS[5], f, -1) end
+      for f in string.gmatch(ARGV[i + 8], '%S+') do redis.call('HINCRBY', KEYS[5], f, 1) end
+      if ARGV[i + 9] == '1' then redis.call('ZADD', KEYS[6], ARGV[i + 10], openid)
+      else redis.call('ZREM', KEYS[6], openid) end
+    end
     out[#out + 1] = openid
+  end
+end
+if #out > 0 and not built then redis.call('INCR', KEYS[7]) end
+return out
+`
+
+/**
+ * KEYS: 1 counters, 2 failures, 3 writes before the build. ARGV: 1 the writes count read
+ * before the visitors were ('' none), 2 how many counter arguments follow (name, value
+ * pairs), then those, then the failures' score, openid pairs. Builds the counters and failures
+ * unless built already (1) or a visitor was written since that read (0: read and try again).
+ */
+const BUILD_REPORT = `
+if redis.call('HEXISTS', KEYS[1], 'built') == 1 then return 1 end
+if (redis.call('GET', KEYS[3]) or '') ~= ARGV[1] then return 0 end
+local k = tonumber(ARGV[2])
+local h = { 'built', '1' }
+for i = 3, 2 + k do h[#h + 1] = ARGV[i] end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], unpack(h))
+local z = {}
+for i = 3 + k, #ARGV, 2 do
+  z[#z + 1] = ARGV[i]
+  z[#z + 1] = ARGV[i + 1]
+  if #z >= 1000 then redis.call('ZADD', KEYS[2], unpack(z)); z = {} end
+end
+if #z > 0 then redis.call('ZADD', KEYS[2], unpack(z)) end
+return 1
+`
+
+/**
+ * KEYS: 1 failures, 2 visitors. ARGV: limit. The first `limit` failures' openids and states
+ * (read 500 at a time: a Lua call takes a few thousand arguments at most).
+ */
+const READ_FAILURES = `
+local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #ids == 0 then return {} end
+local out = {}
+for from = 1, #ids, 500 do
+  local part = { unpack(ids, from, math.min(#ids, from + 499)) }
+  local states = redis.call('HMGET', KEYS[2], unpack(part))
+  for i, openid in ipairs(part) do
+    out[#out + 1] = openid
+    out[#out + 1] = states[i] or ''
   end
 end
 return out
 `
+/** Builds of the report tried before reading it by a full recount (each loses only to a write). */
+const BUILD_ROUNDS = 3
 /** Compare-and-set rounds of one write before giving up (a round loses only to another write). */
 const CAS_ROUNDS = 5
 
@@ -215,12 +274,16 @@ export class RedisFollowUpStore implements FollowUpStore {
           String(v.tagDueAt),
           v.message ?? '',
           String(v.messageDueAt),
+          (old === undefined ? [] : followUpCountFields(old)).join(' '),
+          followUpCountFields(v).join(' '),
+          followUpFailuresOf(v).length > 0 ? '1' : '0',
+          String(v.scannedAt),
         )
         tried.push(openid)
       })
       left = tried
       if (tried.length === 0) break
-      const keys = [k.visitors, k.tagDue, k.messageDue, k.sending]
+      const keys = [k.visitors, k.tagDue, k.messageDue, k.sending, k.counts, k.failed, k.countsGen]
       const done = z
         .array(z.string())
         .parse(await runScript(this.redis, WRITE_VISITORS, keys, args))
@@ -328,39 +391,69 @@ export class RedisFollowUpStore implements FollowUpStore {
     else await this.redis.set(key, JSON.stringify(tag))
   }
 
-  /** Reads every visitor of the campaign (cost grows with them; the console asks rarely). */
+  /** Reads every visitor of the campaign (cost grows with them: `recount` and the build). */
   private async all(campaignId: string): Promise<FollowUpVisitor[]> {
     const h = await this.redis.hgetall(this.keys.followUp(campaignId).visitors)
     return Object.entries(h).map(([openid, json]) => ({ campaignId, openid, ...parseStored(json) }))
   }
 
+  async recount(
+    campaignId: string,
+    limit: number,
+  ): Promise<{ counts: FollowUpCounts; failures: FollowUpFailure[] }> {
+    return tallyFollowUp(await this.all(campaignId), limit)
+  }
+
+  /**
+   * The report's counters and failures built from every visitor, once per campaign (a store
+   * from before they were kept, or a campaign whose report was never read): compare and set
+   * against the visitor writes made meanwhile. false: writes kept coming (read by a recount).
+   */
+  private async built(campaignId: string): Promise<boolean> {
+    const k = this.keys.followUp(campaignId)
+    for (let round = 0; round < BUILD_ROUNDS; round++) {
+      if ((await this.redis.hexists(k.counts, 'built')) === 1) return true
+      const gen = (await this.redis.get(k.countsGen)) ?? ''
+      const all = await this.all(campaignId)
+      const { counts } = tallyFollowUp(all, 0)
+      const args: string[] = [gen, '0']
+      for (const [name, n] of Object.entries(counts)) args.push(name, String(n))
+      args[1] = String(args.length - 2)
+      for (const v of all) {
+        if (followUpFailuresOf(v).length > 0) args.push(String(v.scannedAt), v.openid)
+      }
+      const keys = [k.counts, k.failed, k.countsGen]
+      if ((await runScript(this.redis, BUILD_REPORT, keys, args)) === 1) return true
+    }
+    return false
+  }
+
   async counts(campaignId: string): Promise<FollowUpCounts> {
-    const c: FollowUpCounts = noFollowUpCounts()
-    for (const v of await this.all(campaignId)) {
-      if (v.tag === 'tagged') {
-        c.tagged++
-        if (v.tagAttempts > 1) c.retagged++
-      } else if (v.tag === 'pending') c.pending++
-      else if (v.tag === 'failed') c.failed++
-      if (v.message === 'sent') c.sent++
-      else if (v.message === 'outside-window') c.outsideWindow++
-      else if (v.message === 'failed') c.messageFailed++
-      else if (v.message === 'pending' || v.message === 'sending') c.messagePending++
+    if (!(await this.built(campaignId))) return (await this.recount(campaignId, 0)).counts
+    const h = await this.redis.hgetall(this.keys.followUp(campaignId).counts)
+    const c = noFollowUpCounts()
+    for (const name of Object.keys(c) as Array<keyof FollowUpCounts>) {
+      const n = Number(h[name] ?? '0')
+      if (!Number.isSafeInteger(n) || n < 0) {
+        throw new Error(`follow-up: the report's counter ${name} reads ${String(h[name])}`)
+      }
+      c[name] = n
     }
     return c
   }
 
   async failures(campaignId: string, limit: number): Promise<FollowUpFailure[]> {
+    if (limit <= 0) return []
+    if (!(await this.built(campaignId))) return (await this.recount(campaignId, limit)).failures
+    const k = this.keys.followUp(campaignId)
+    const flat = z
+      .array(z.string())
+      .parse(await runScript(this.redis, READ_FAILURES, [k.failed, k.visitors], [String(limit)]))
     const out: FollowUpFailure[] = []
-    const all = (await this.all(campaignId)).sort((a, b) => a.scannedAt - b.scannedAt)
-    for (const v of all) {
-      if (v.tag === 'failed') {
-        out.push({ openid: v.openid, what: 'tag', state: 'failed', errcode: v.tagErrcode })
-      }
-      if (v.message === 'failed' || v.message === 'outside-window') {
-        out.push({ openid: v.openid, what: 'message', state: v.message, errcode: v.messageErrcode })
-      }
-      if (out.length >= limit) break
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const json = flat[i + 1] ?? ''
+      if (json === '') continue
+      out.push(...followUpFailuresOf({ openid: flat[i] ?? '', ...parseStored(json) }))
     }
     return out.slice(0, limit)
   }

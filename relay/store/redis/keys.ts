@@ -127,6 +127,15 @@ export interface RedisKeys {
     sending: string
     /** The campaign's WeChat tag (JSON `{"name","id"}`). */
     tag: string
+    /**
+     * Hash: the report's counters (`FollowUpCounts` fields), kept by every visitor write once
+     * `built` is set (the first report read builds it from the visitors).
+     */
+    counts: string
+    /** Sorted set of openids in the report's failures, scored by scan time (with `counts`). */
+    failed: string
+    /** Visitor writes made before `counts` was built (the build's compare-and-set). */
+    countsGen: string
   }
   /** The last attendance seq of the kiosk the follow-up worker has read. */
   followUpCursor(kioskId: string): string
@@ -202,6 +211,9 @@ export function redisKeys(prefix: string): RedisKeys {
         messageDue: `${c}:fu-message-due`,
         sending: `${c}:fu-sending`,
         tag: `${c}:fu-tag`,
+        counts: `${c}:fu-counts`,
+        failed: `${c}:fu-failed`,
+        countsGen: `${c}:fu-counts-gen`,
       }
     },
     followUpCursor: (id) => `${k(id)}:fu-cursor`,

@@ -6,7 +6,9 @@
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
 import {
+  followUpFailuresOf,
   mergeFollowUpVisitor,
+  tallyFollowUp,
   promotion,
   type CampaignTag,
   type FollowUpCounts,
@@ -68,13 +70,22 @@ const seqRow = z.object({ seq: z.number() })
 const leaseRow = z.object({ owner: z.string(), expires_at: z.number() })
 const tagRow = z.object({ name: z.string(), tag_id: z.number() })
 const numberRow = z.object({ openid: z.string(), number: z.number() })
-const countRow = z.object({ state: z.string().nullable(), n: z.number() })
-const failureRow = z.object({
-  openid: z.string(),
-  tag_state: z.string().nullable(),
-  tag_errcode: z.number(),
-  msg_state: z.string().nullable(),
-  msg_errcode: z.number(),
+const countersRow = z.object({
+  tagged: z.number(),
+  pending: z.number(),
+  failed: z.number(),
+  retagged: z.number(),
+  sent: z.number(),
+  outside_window: z.number(),
+  message_failed: z.number(),
+  message_pending: z.number(),
+})
+const failureRow = visitorRow.pick({
+  openid: true,
+  tag_state: true,
+  tag_errcode: true,
+  msg_state: true,
+  msg_errcode: true,
 })
 
 export class SqliteFollowUpStore implements FollowUpStore {
@@ -336,67 +347,68 @@ export class SqliteFollowUpStore implements FollowUpStore {
     })
   }
 
+  /** The counters migration 20's triggers keep with every visitor write. */
   counts(campaignId: string): Promise<FollowUpCounts> {
     return attempt(() => {
-      const c: FollowUpCounts = noFollowUpCounts()
-      const tags = statement(
+      const row = statement(
         this.db,
-        `SELECT tag_state AS state, count(*) AS n FROM follow_up_visitors WHERE campaign_id = ?
-         GROUP BY tag_state`,
-      ).all(campaignId)
-      for (const raw of tags) {
-        const r = countRow.parse(raw)
-        if (r.state === 'tagged') c.tagged = r.n
-        else if (r.state === 'pending') c.pending = r.n
-        else if (r.state === 'failed') c.failed = r.n
-      }
-      const retagged = statement(
-        this.db,
-        `SELECT NULL AS state, count(*) AS n FROM follow_up_visitors WHERE campaign_id = ?
-         AND tag_state = 'tagged' AND tag_attempts > 1`,
+        `SELECT tagged, pending, failed, retagged, sent, outside_window, message_failed,
+           message_pending FROM follow_up_counts WHERE campaign_id = ?`,
       ).get(campaignId)
-      c.retagged = countRow.parse(retagged).n
-      const msgs = statement(
-        this.db,
-        `SELECT msg_state AS state, count(*) AS n FROM follow_up_visitors WHERE campaign_id = ?
-         GROUP BY msg_state`,
-      ).all(campaignId)
-      for (const raw of msgs) {
-        const r = countRow.parse(raw)
-        if (r.state === 'sent') c.sent = r.n
-        else if (r.state === 'outside-window') c.outsideWindow = r.n
-        else if (r.state === 'failed') c.messageFailed = r.n
-        else if (r.state === 'pending' || r.state === 'sending') c.messagePending += r.n
+      if (row === undefined) return noFollowUpCounts()
+      const r = countersRow.parse(row)
+      return {
+        tagged: r.tagged,
+        pending: r.pending,
+        failed: r.failed,
+        retagged: r.retagged,
+        sent: r.sent,
+        outsideWindow: r.outside_window,
+        messageFailed: r.message_failed,
+        messagePending: r.message_pending,
       }
-      return c
     })
   }
 
+  /** Up to `limit` rows of migration 20's index of failures (its WHERE repeated to use it). */
   failures(campaignId: string, limit: number): Promise<FollowUpFailure[]> {
-    return attempt(() => {
-      const out: FollowUpFailure[] = []
-      const rows = statement(
+    return attempt(() =>
+      statement(
         this.db,
         `SELECT openid, tag_state, tag_errcode, msg_state, msg_errcode FROM follow_up_visitors
          WHERE campaign_id = ? AND (tag_state = 'failed' OR msg_state IN ('failed', 'outside-window'))
-         ORDER BY scanned_at LIMIT ?`,
-      ).all(campaignId, limit)
-      for (const raw of rows) {
-        const r = failureRow.parse(raw)
-        if (r.tag_state === 'failed') {
-          out.push({ openid: r.openid, what: 'tag', state: 'failed', errcode: r.tag_errcode })
-        }
-        if (r.msg_state === 'failed' || r.msg_state === 'outside-window') {
-          out.push({
+         ORDER BY scanned_at, openid LIMIT ?`,
+      )
+        .all(campaignId, limit)
+        .flatMap((raw) => {
+          const r = failureRow.parse(raw)
+          return followUpFailuresOf({
             openid: r.openid,
-            what: 'message',
-            state: r.msg_state,
-            errcode: r.msg_errcode,
+            tag: r.tag_state,
+            tagErrcode: r.tag_errcode,
+            message: r.msg_state,
+            messageErrcode: r.msg_errcode,
           })
-        }
-      }
-      return out.slice(0, limit)
-    })
+        })
+        .slice(0, limit),
+    )
+  }
+
+  recount(
+    campaignId: string,
+    limit: number,
+  ): Promise<{ counts: FollowUpCounts; failures: FollowUpFailure[] }> {
+    return attempt(() =>
+      tallyFollowUp(
+        statement(
+          this.db,
+          `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors WHERE campaign_id = ?`,
+        )
+          .all(campaignId)
+          .map(toVisitor),
+        limit,
+      ),
+    )
   }
 }
 

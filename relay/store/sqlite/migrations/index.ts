@@ -22,6 +22,7 @@ import { m016EventCampaign } from './016-event-campaign'
 import { m017KioskReplacements } from './017-kiosk-replacements'
 import { m018OrganizerGenerations } from './018-organizer-generations'
 import { m019TicketBudget } from './019-ticket-budget'
+import { m020FollowUpCounts } from './020-follow-up-counts'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -43,4 +44,5 @@ export const migrations: readonly Migration[] = [
   m017KioskReplacements,
   m018OrganizerGenerations,
   m019TicketBudget,
+  m020FollowUpCounts,
 ]
