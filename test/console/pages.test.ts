@@ -369,11 +369,15 @@ describe('booths', () => {
     await wrapper.get('[data-testid="booth-id"]').setValue('hall-a')
     await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
     await flushPromises()
-    expect(wrapper.get('[data-testid="add-error"]').text()).toBe('该签到台编号已存在')
+    // Two organizers adding one booth: the other one's code is on their screen; this one is
+    // told where the booth is and how to get a code for it, not only that it exists.
+    expect(wrapper.get('[data-testid="add-error"]').text()).toBe(
+      '签到台“hall-a”已存在（可能刚由其他组织者添加，配对码显示在其屏幕上）。要为它配对设备，请在列表中它的一行点击“新配对码”（之前的配对码随即失效）。',
+    )
     expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
   })
 
-  it('gives an existing booth a new pairing code (a replaced laptop), not a revoked one', async () => {
+  it('gives an existing booth a new pairing code (a replaced laptop)', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([
       makeKiosk({ id: 'hall-a', online: true }),
@@ -381,12 +385,51 @@ describe('booths', () => {
     ])
     const { wrapper } = mountConsole(BoothsPage, fake.api)
     await flushPromises()
-    expect(wrapper.find('[data-kiosk="hall-b"] [data-testid="new-code"]').exists()).toBe(false)
     await wrapper.get('[data-kiosk="hall-a"] [data-testid="new-code"]').trigger('click')
     await flushPromises()
     expect(fake.api.pairKiosk).toHaveBeenCalledWith('hall-a')
     expect(fake.api.addKiosk).not.toHaveBeenCalled()
     expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
+  })
+
+  it('pairs a revoked booth again from its row: its id, queued scans and printed codes stay', async () => {
+    // A revoked booth had no buttons: "must be paired again", but adding its id is 409, so the
+    // spare laptop for a booth revoked first could only become a new booth, leaving the scans
+    // queued for the old id and the fallback codes printed on its signs to nobody.
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-b', revoked: true, queued: 4 })])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    expect(wrapper.find('[data-kiosk="hall-b"] [data-testid="revoke"]').exists()).toBe(false)
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-b', revoked: true, queued: 4, pairingPending: true }),
+    ])
+    await wrapper.get('[data-kiosk="hall-b"] [data-testid="new-code"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.pairKiosk).toHaveBeenCalledWith('hall-b')
+    expect(wrapper.get('[data-testid="pairing-code"]').text()).toBe('FGHJ 3467')
+    // Waiting for its laptop, not "revoked" any more in what the organizer is told.
+    expect(wrapper.get('[data-kiosk="hall-b"] [data-testid="booth-status"]').text()).toBe(
+      '等待配对',
+    )
+    // Redeemed: the relay takes the revocation back, and the card says it is paired.
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-b', online: true, queued: 4 })])
+    await useKiosksStore().refresh()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="pairing"]').text()).toContain('“hall-b”')
+    expect(useKiosksStore().pairingUsed).toBe(true)
+  })
+
+  it('says how a revoked booth comes back before revoking it, in zh-CN and English', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="revoke"]').trigger('click')
+    expect(wrapper.text()).toContain('“新配对码”')
+    useLocaleStore().change('en')
+    await flushPromises()
+    expect(wrapper.text()).toContain('“New code”')
   })
 
   it('clears an online booth’s PIN lockout; an offline one has no button, and says so if it went offline', async () => {

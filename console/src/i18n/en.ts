@@ -66,7 +66,10 @@ export const en: MessageSchema = {
     adminUnlockSent: '“{id}” was told to clear its admin PIN lockout: staff can enter the PIN now.',
     adminUnlockOffline:
       '“{id}” is offline: the lockout can only be cleared while the booth is online.',
-    confirmRevoke: 'Revoke “{id}”? It disconnects at once and must be paired again.',
+    confirmRevoke:
+      'Revoke “{id}”? It disconnects at once. “New code” on its row pairs it again later (on this or another device); scans meanwhile are kept for it.',
+    idTaken:
+      'Booth “{id}” already exists (another organizer may have just added it: its code is on their screen). To pair a device to it, click “New code” on its row (the earlier code then stops working).',
     confirm: 'Revoke',
     cancel: 'Cancel',
     addTitle: 'Add a booth',
