@@ -232,7 +232,10 @@ describe('pairing at start', () => {
         'ACDEFGHK',
         /does not know this pairing code.*a newer code was made for this booth.*ask the organizer for the latest code/,
       ],
-      ['KMNPQRTU', /already used: ask the organizer for a new one/],
+      [
+        'KMNPQRTU',
+        /already used \(a code pairs one device, once\).*another device.*this booth's own code/,
+      ],
       ['NOT-A-CODE', /not a pairing code/],
     ] as const) {
       const dataDir = tempDir()

@@ -103,6 +103,14 @@ describe('setup page: pairing with a code', () => {
       'This pairing code was already used',
       'pairingCode',
     ],
+    // The same code typed at two kiosks: the one that lost must not ask for "a new one" for the
+    // booth the other just paired (redeeming it would cut that one off), but for its own.
+    [
+      'pairing_code_used',
+      '请向组织者要本签到台自己的配对码',
+      "ask the organizer for this booth's own code",
+      'pairingCode',
+    ],
     ['pairing_code_invalid', '配对码已过期', 'has expired (codes last 15 minutes)', 'pairingCode'],
     // Asking a booth's code again replaces the one shown before: the likely cause is named too.
     [

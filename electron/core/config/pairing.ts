@@ -101,7 +101,7 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
     case 410:
       throw new KioskError(
         'pairing_code_used',
-        'this pairing code was already used: ask the organizer for a new one',
+        "this pairing code was already used (a code pairs one device, once): if another device is paired to its booth, ask the organizer for this booth's own code; a new code for a paired booth, once used, cuts off the device using it",
       )
     case 429: {
       const seconds = retryAfterSeconds(res.headers.get('retry-after'))

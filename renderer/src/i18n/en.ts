@@ -220,7 +220,8 @@ export const en: MessageSchema = {
     service_unreachable: 'The check-in service cannot be reached; check that it is running',
     pairing_code_invalid:
       'The relay does not know this pairing code: it has expired (codes last 15 minutes), or a newer code was made for this booth since (only the latest works) — ask the organizer for the latest code',
-    pairing_code_used: 'This pairing code was already used — ask the organizer for a new one',
+    pairing_code_used:
+      "This pairing code was already used (a code pairs one device, once). Check on the console which booth it was for: if another device is paired to that booth, ask the organizer for this booth's own code; a new code for a paired booth, once used, cuts off the device using it",
     pairing_rate_limited:
       'Too many pairing attempts from this network; wait a few minutes and try again',
     relay_unreachable: 'Cannot reach the relay — check the address and the network',
