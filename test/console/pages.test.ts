@@ -356,6 +356,36 @@ describe('booths', () => {
     expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
   })
 
+  it('a code that ran out unused is not shown as used: the booth still has no device', async () => {
+    // The relay stops listing a booth as waiting once its code expires, and the card took
+    // "waiting, then not" for the code being used: "“hall-a” is paired" over a booth nobody
+    // paired, the organizer moving on to the next booth.
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+    const fake = createFakeConsoleApi()
+    const waiting = makeKiosk({ id: 'hall-a', online: false, lastSeenAt: null })
+    fake.api.kiosks.mockResolvedValue([{ ...waiting, pairingPending: true }])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="add-booth"]').trigger('click')
+    await wrapper.get('[data-testid="booth-id"]').setValue('hall-a')
+    await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
+    await flushPromises()
+    const kiosks = useKiosksStore()
+    await kiosks.refresh()
+    vi.advanceTimersByTime(15 * 60_000 + 1000)
+    fake.api.kiosks.mockResolvedValue([{ ...waiting, pairingPending: false }])
+    await kiosks.refresh()
+    await flushPromises()
+    expect(kiosks.pairingUsed).toBe(false)
+    expect(wrapper.find('[data-testid="pairing-used"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="pairing-expiry"]').text()).toBe(
+      '此配对码已过期，请在签到台一行点击“新配对码”重新生成',
+    )
+    expect(wrapper.get('[data-kiosk="hall-a"] [data-testid="booth-status"]').text()).toBe(
+      '从未连接',
+    )
+  })
+
   it('refuses a bad booth id without asking the relay, and translates a conflict', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(BoothsPage, fake.api)

@@ -94,7 +94,7 @@ export const en: MessageSchema = {
     instruction:
       'Enter this code on the booth’s setup page. The QR code is the pairing link: scan it into the code field with a barcode scanner and the relay address fills in too. It works once.',
     expiresIn: 'Expires in {time}',
-    expired: 'This code has expired; create a new one',
+    expired: 'This code has expired: click “New code” on the booth’s row for a new one',
     done: 'Done',
     qrLabel: 'Pairing QR code',
     codeSpoken: 'Pairing code {code}',

@@ -84,7 +84,7 @@ export const zhCN = {
     instruction:
       '在签到设备的设置页输入此配对码；二维码是配对链接，可用扫码枪扫入配对码输入框（中继地址会一并填好）。配对码只能使用一次。',
     expiresIn: '剩余有效时间 {time}',
-    expired: '配对码已失效，请重新生成',
+    expired: '此配对码已过期，请在签到台一行点击“新配对码”重新生成',
     done: '完成',
     qrLabel: '配对二维码',
     codeSpoken: '配对码 {code}',

@@ -22,8 +22,9 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
   const pairing = ref<AddKioskResponse | null>(null)
   /**
    * The code on show has been used: the list showed its booth waiting for the code, and then
-   * not (a booth re-paired on another laptop is listed as not waiting before the first refresh,
-   * so "not waiting" alone proves nothing).
+   * not, in a list read back before the code's expiry (a booth re-paired on another laptop is
+   * listed as not waiting before the first refresh, so "not waiting" alone proves nothing; and
+   * the relay stops listing a booth as waiting once its code expires unused).
    */
   const pairingUsed = ref(false)
   let sawWaiting = false
@@ -34,19 +35,26 @@ export const useKiosksStore = defineStore('console-kiosks', () => {
     sawWaiting = false
   }
 
-  function notePairing(): void {
+  /** `readBy`: a time the list had been answered by (the relay judged expiry before it). */
+  function notePairing(readBy: number): void {
     const shown = pairing.value
     if (shown === null || pairingUsed.value) return
     const booth = list.value.find((k) => k.id === shown.id)
     if (booth?.pairingPending === true) sawWaiting = true
-    else if (sawWaiting && booth !== undefined && booth.revoked !== true) pairingUsed.value = true
+    else if (
+      sawWaiting &&
+      booth !== undefined &&
+      booth.revoked !== true &&
+      readBy < shown.expiresAt
+    )
+      pairingUsed.value = true
   }
 
   const refresh = coalesce(async () => {
     try {
       list.value = await api.kiosks()
       fetchedAt.value = Date.now()
-      notePairing()
+      notePairing(fetchedAt.value)
       loaded.value = true
       error.value = null
     } catch (e) {
