@@ -22,6 +22,7 @@ import {
   normalizePairingCode,
   storeRefusalMessage,
   type ConsoleAttendancePage,
+  type ConsoleKiosk,
 } from '../../shared/console-api'
 import {
   createFakeConsoleApi,
@@ -269,6 +270,64 @@ describe('booths', () => {
     await flushPromises()
     expect(wrapper.get('[data-testid="booths-shown"]').text()).toBe('1,000 of 2,000 booths match')
     expect(wrapper.get('[data-testid="booths-more"]').text()).toBe('Show 100 more (900 left)')
+  })
+
+  it('100 booths on pairing day: counts per state that add up, and lists the booths still waiting', async () => {
+    // 100 rows, one status each: which booths still wait for their laptop meant reading all.
+    const fake = createFakeConsoleApi()
+    const booth = (i: number) => `booth-${i}`
+    const state = (i: number): Partial<ConsoleKiosk> =>
+      i < 60
+        ? { online: true }
+        : i < 85
+          ? { online: false, lastSeenAt: null, pairingPending: true }
+          : i < 95
+            ? { online: false, lastSeenAt: null }
+            : i < 99
+              ? { online: false, lastSeenAt: Date.now() - 60_000 }
+              : { online: false, revoked: true }
+    fake.api.kiosks.mockResolvedValue(
+      Array.from({ length: 100 }, (_, i) => makeKiosk({ id: booth(i), ...state(i) })),
+    )
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const chips = () =>
+      wrapper.findAll('[data-testid="booths-state"]').map((c) => c.text().replace(/\s+/g, ' '))
+    expect(chips()).toEqual([
+      '全部 100',
+      '在线 60',
+      '等待配对 25',
+      '从未连接 10',
+      '离线 4',
+      '已停用 1',
+    ])
+    const shown = () =>
+      wrapper.findAll('[data-testid="booth-row"]').map((r) => r.attributes('data-kiosk'))
+    await wrapper.get('[data-state="pending"]').trigger('click')
+    expect(wrapper.get('[data-state="pending"]').attributes('aria-pressed')).toBe('true')
+    expect(shown()).toEqual(Array.from({ length: 25 }, (_, j) => booth(60 + j)))
+    // A booth that pairs leaves the list of those waiting at the next refresh.
+    fake.api.kiosks.mockResolvedValue(
+      Array.from({ length: 100 }, (_, i) =>
+        makeKiosk({ id: booth(i), ...(i === 60 ? { online: true } : state(i)) }),
+      ),
+    )
+    await useKiosksStore().refresh()
+    await flushPromises()
+    expect(shown()).toHaveLength(24)
+    expect(chips().slice(1, 3)).toEqual(['在线 61', '等待配对 24'])
+    await wrapper.get('[data-state="all"]').trigger('click')
+    expect(shown()).toHaveLength(100)
+    useLocaleStore().change('en')
+    await flushPromises()
+    expect(chips()).toEqual([
+      'All 100',
+      'Online 61',
+      'Waiting to pair 24',
+      'Never connected 10',
+      'Offline 4',
+      'Revoked 1',
+    ])
   })
 
   it('lists numbered booths in their numbers’ order: hall-2 before hall-10', async () => {

@@ -52,6 +52,10 @@ export const en: MessageSchema = {
     stale:
       'Cannot reach the relay: the list shows the state at {time} and updates once the connection is back.',
     neverSeen: 'Never connected',
+    offline: 'Offline',
+    stateUnknown: 'Unknown',
+    all: 'All',
+    statesLabel: 'Show booths by state',
     pending: 'Waiting to pair',
     revoked: 'Revoked',
     identityConflict: 'Two devices share this booth',
