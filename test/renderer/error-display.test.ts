@@ -135,7 +135,10 @@ const KIOSK_CODES_ZH: Record<KioskErrorCode, [Record<string, unknown>, string]> 
     {},
     '这个配对码已经用过了（一个配对码只能配对一台设备一次）。请在控制台看它属于哪个签到台：如果那个签到台已由另一台设备配对，请向组织者要本签到台自己的配对码；为已配对的签到台重新生成配对码并使用，会让正在使用它的设备断开',
   ],
-  pairing_rate_limited: [{ seconds: 120 }, '配对尝试过于频繁，请等几分钟再试'],
+  pairing_rate_limited: [
+    { seconds: 120 },
+    '配对尝试过于频繁（同一网络的签到台共用每分钟 10 次），请等几秒再试',
+  ],
   relay_unreachable: [{}, '无法连接中继 — 请检查地址和网络'],
   relay_timeout: [{}, '中继没有及时响应。请重试；如果随后提示配对码已用过，请向组织者重新获取'],
   relay_bad_answer: [{}, '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址'],

@@ -223,7 +223,7 @@ export const en: MessageSchema = {
     pairing_code_used:
       "This pairing code was already used (a code pairs one device, once). Check on the console which booth it was for: if another device is paired to that booth, ask the organizer for this booth's own code; a new code for a paired booth, once used, cuts off the device using it",
     pairing_rate_limited:
-      'Too many pairing attempts from this network; wait a few minutes and try again',
+      'Too many pairing attempts from this network (its booths share 10 a minute); wait a few seconds and try again',
     relay_unreachable: 'Cannot reach the relay — check the address and the network',
     relay_timeout:
       'The relay did not answer in time. Try again; if the code is then reported as used, ask for a new one',
