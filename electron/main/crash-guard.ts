@@ -35,7 +35,7 @@ export function guardKioskWindow(options: CrashGuardOptions): void {
     } else {
       log.error('kiosk screen is in a crash loop; stopping on the error screen')
       options.onStop()
-      win.loadURL(errorPageUrl()).catch((error: unknown) => {
+      win.loadURL(plainPageUrl('crashed')).catch((error: unknown) => {
         log.error('error screen failed to load', { error })
       })
     }
@@ -87,8 +87,12 @@ export function crashHistoryStore(file: string): { load(): number[]; save(v: num
   }
 }
 
-/** The plain error screens' words, zh-CN first: the kiosk screen's own page is gone. */
-const ERROR_TEXTS = {
+/**
+ * The plain screens' words, zh-CN first: shown while the kiosk screen's own page is not there
+ * (the core still starting) or gone (crashes, a page that does not load).
+ */
+const PLAIN_TEXTS = {
+  starting: ['正在启动…', 'Starting…'],
   crashed: [
     '签到屏多次意外退出，已停止运行。请联系工作人员重新启动 ScanDesk。',
     'The kiosk screen stopped after crashing repeatedly. Please ask staff to restart ScanDesk.',
@@ -100,14 +104,15 @@ const ERROR_TEXTS = {
   ],
 } as const
 
-export function errorPageUrl(kind: keyof typeof ERROR_TEXTS = 'crashed'): string {
+/** A plain page of `kind`'s words (a data: URL: no script, nothing loaded). */
+export function plainPageUrl(kind: keyof typeof PLAIN_TEXTS): string {
   const page = `<!doctype html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>ScanDesk</title>
 <style>body{margin:0;height:100vh;display:flex;align-items:center;justify-content:center;
 background:#111;color:#eee;font:24px/1.6 system-ui,sans-serif;text-align:center}
 p{max-width:40em;margin:0 2em 1em}</style></head><body><div>
-${ERROR_TEXTS[kind].map((text) => `<p>${text}</p>`).join('\n')}
+${PLAIN_TEXTS[kind].map((text) => `<p>${text}</p>`).join('\n')}
 </div></body></html>`
   return `data:text/html;charset=utf-8,${encodeURIComponent(page)}`
 }

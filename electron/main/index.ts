@@ -25,7 +25,7 @@ import {
   willRunDemo,
   type ShellCore,
 } from './core-adapter'
-import { crashHistoryStore, guardKioskWindow } from './crash-guard'
+import { crashHistoryStore, guardKioskWindow, plainPageUrl } from './crash-guard'
 import { createCrashPolicy } from './crash-policy'
 import { contentSecurityPolicy, relayFrameOrigin } from './csp'
 import { refusedSwitch, RefusedSwitchError } from './debug-switches'
@@ -101,6 +101,52 @@ async function start(): Promise<void> {
   const refused = app.isPackaged ? refusedSwitch(process.argv.slice(1), process.platform) : null
   if (refused !== null) throw new RefusedSwitchError(refused)
 
+  // The window shows at once, on black, saying it is starting: the first start after an
+  // upgrade may migrate a big data folder for seconds, and a booth showing nothing looks
+  // crashed. The kiosk page replaces it once the core is up (the page needs the core to call).
+  let up: ShellCore | null = null
+  const target = resolveRendererTarget({
+    isPackaged: app.isPackaged,
+    rendererFile: join(import.meta.dirname, '../renderer/index.html'),
+    devUrl: process.env['ELECTRON_RENDERER_URL'],
+  })
+  // The kiosk screen may frame the relay's big-screen pages (only those, only from its relay).
+  const frameOrigin = () => (up === null ? null : relayFrameOrigin(up.relayUrl()))
+  lockDownSession(session.defaultSession, {
+    csp: () => contentSecurityPolicy(target, frameOrigin()),
+    framable: (url) => {
+      const origin = frameOrigin()
+      if (origin === null) return false
+      try {
+        const u = new URL(url)
+        return u.origin === origin && u.pathname.startsWith('/screen/')
+      } catch {
+        return false
+      }
+    },
+    log,
+  })
+  const adminSessionOpen = () => up?.adminSessionOpen() ?? false
+  const kiosk = createKioskWindow(BrowserWindow, {
+    target,
+    preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
+    lockdown: app.isPackaged || process.argv.includes('--kiosk'),
+    log,
+    displays: screen,
+    // Not admin use: a blur or a close asks without extending the admin session.
+    holdFocus: () => !adminSessionOpen(),
+    canClose: () => state.quitting || adminSessionOpen(),
+    startingPage: plainPageUrl('starting'),
+  })
+  state.kiosk = kiosk
+  const win = kiosk.window
+  // Windows ends the session without 'before-quit': the clean quit starts as soon as it asks.
+  win.on('query-session-end', () => quitForSystem('the Windows session is ending'))
+  win.on('session-end', () => quitForSystem('the Windows session ended'))
+  const awake = createDisplayAwake(powerSaveBlocker)
+  win.on('show', () => awake.start())
+  win.on('closed', () => awake.stop())
+
   const binding = findSqliteBinding({
     isPackaged: app.isPackaged,
     appPath: app.getAppPath(),
@@ -147,45 +193,12 @@ async function start(): Promise<void> {
   })
   demoVault?.seal()
   state.core = core
+  up = core
   if (state.quitting) {
     app.quit()
     return
   }
 
-  const target = resolveRendererTarget({
-    isPackaged: app.isPackaged,
-    rendererFile: join(import.meta.dirname, '../renderer/index.html'),
-    devUrl: process.env['ELECTRON_RENDERER_URL'],
-  })
-  // The kiosk screen may frame the relay's big-screen pages (only those, only from its relay).
-  const frameOrigin = () => relayFrameOrigin(core.relayUrl())
-  lockDownSession(session.defaultSession, {
-    csp: () => contentSecurityPolicy(target, frameOrigin()),
-    framable: (url) => {
-      const origin = frameOrigin()
-      if (origin === null) return false
-      try {
-        const u = new URL(url)
-        return u.origin === origin && u.pathname.startsWith('/screen/')
-      } catch {
-        return false
-      }
-    },
-    log,
-  })
-
-  const kiosk = createKioskWindow(BrowserWindow, {
-    target,
-    preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
-    lockdown: app.isPackaged || process.argv.includes('--kiosk'),
-    log,
-    displays: screen,
-    // Not admin use: a blur or a close asks without extending the admin session.
-    holdFocus: () => !core.adminSessionOpen(),
-    canClose: () => state.quitting || core.adminSessionOpen(),
-  })
-  state.kiosk = kiosk
-  const win = kiosk.window
   // The screen starts locked whenever its page loads (a reload, a renderer that crashed or
   // hung): the core's admin session goes with it, or the kiosk screen would show while Alt+F4
   // still closed the window and focus went unguarded until the session idled out.
@@ -215,14 +228,6 @@ async function start(): Promise<void> {
     for (const greeting of core.unshownGreetings()) sendEvent('greeting', greeting)
   })
 
-  // Windows ends the session without 'before-quit': the clean quit starts as soon as it asks.
-  win.on('query-session-end', () => quitForSystem('the Windows session is ending'))
-  win.on('session-end', () => quitForSystem('the Windows session ended'))
-
-  const awake = createDisplayAwake(powerSaveBlocker)
-  win.on('show', () => awake.start())
-  win.on('closed', () => awake.stop())
-
   guardKioskWindow({
     window: win,
     policy: createCrashPolicy({
@@ -240,6 +245,8 @@ async function start(): Promise<void> {
     },
     quitting: () => state.quitting,
   })
+  // Everything the page calls and listens to is wired: it may load now.
+  kiosk.loadApp()
 
   if (core.initialPin !== null) showInitialPin(win, core.initialPin)
 }
@@ -335,6 +342,12 @@ const STARTUP_WORDS: Record<
 
 function failToStart(error: unknown): void {
   log.error('ScanDesk could not start', { error })
+  // The starting window steps aside: the box must not sit behind a fullscreen, on-top window.
+  const starting = state.kiosk
+  if (state.core === null && starting !== null && !starting.window.isDestroyed()) {
+    starting.release()
+    starting.window.hide()
+  }
   const words = STARTUP_WORDS[savedLocale(state.dataDir)]
   const text = error instanceof Error ? error.message : String(error)
   let message: string

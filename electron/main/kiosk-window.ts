@@ -5,7 +5,7 @@
  * lockdown (kiosk mode, always-on-top, refocus, close guard) is off for development runs.
  */
 import type { BrowserWindow, BrowserWindowConstructorOptions, Rectangle } from 'electron'
-import { errorPageUrl } from './crash-guard'
+import { plainPageUrl } from './crash-guard'
 import { lockDownContents } from './lockdown'
 import type { Logger } from './log'
 import { isOwnUrl, rendererUrl, type RendererTarget } from './renderer-target'
@@ -41,12 +41,19 @@ export interface KioskWindowOptions {
   loadRetryMs?: number
   maxLoadRetries?: number
   schedule?: (fn: () => void, ms: number) => void
+  /**
+   * Shown at once, instead of our page, until `loadApp()` (the core is still starting: the page
+   * would find nothing to call). Without it our page loads at once.
+   */
+  startingPage?: string
 }
 
 export interface KioskWindow {
   readonly window: BrowserWindow
   /** Leaves the lockdown (e.g. for the crash screen, so staff can close the app). */
   release(): void
+  /** Loads our page in place of the starting page. */
+  loadApp(): void
   /** True if this IPC sender is our window's main frame showing our page. */
   isKioskFrame(sender: unknown, frame: { url: string } | null | undefined): boolean
 }
@@ -194,7 +201,7 @@ export function createKioskWindow(
       if (failedLoads > maxLoadRetries) {
         log.error('kiosk page keeps failing to load; stopping on the error screen')
         release()
-        win.loadURL(errorPageUrl('load-failed')).catch(() => undefined)
+        win.loadURL(plainPageUrl('load-failed')).catch(() => undefined)
         return
       }
       schedule(() => {
@@ -205,11 +212,14 @@ export function createKioskWindow(
 
   // A failed load is handled by did-fail-load above; its promise rejects as well.
   const load = (): void => void win.loadURL(rendererUrl(target)).catch(() => undefined)
-  load()
+  // The starting page is a plain data: page: its load cannot fail, nor start the retries above.
+  if (options.startingPage === undefined) load()
+  else win.loadURL(options.startingPage).catch(() => undefined)
 
   return {
     window: win,
     release,
+    loadApp: load,
     isKioskFrame(sender, frame) {
       if (win.isDestroyed() || sender !== contents) return false
       // Only the top frame of our page: not an iframe, not a page we navigated away to.

@@ -129,6 +129,9 @@ export class FakeBrowserWindow extends EventEmitter {
   show(): void {
     this.calls.push('show')
   }
+  hide(): void {
+    this.calls.push('hide')
+  }
   moveTop(): void {
     this.calls.push('moveTop')
   }

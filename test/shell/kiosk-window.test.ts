@@ -76,6 +76,22 @@ describe('kiosk window security options', () => {
     const { fake } = open()
     expect(fake.loadedUrls).toEqual([ownUrl])
   })
+
+  it('with a starting page: shows it first, our page only on loadApp(), no IPC meanwhile', () => {
+    const { kiosk, fake, scheduled } = open({ startingPage: 'data:text/html,starting' })
+    expect(fake.loadedUrls).toEqual(['data:text/html,starting'])
+    const contents = fake.webContents
+    expect(kiosk.isKioskFrame(contents, contents.mainFrame)).toBe(false)
+    fake.emit('ready-to-show')
+    expect(fake.calls).toContain('show')
+    expect(fake.tryClose()).toBe(false)
+    // Not our page: no retries for it.
+    contents.emit('did-fail-load', new FakeEvent(), -6, 'x', 'data:text/html,starting', true)
+    expect(scheduled).toHaveLength(0)
+    kiosk.loadApp()
+    expect(fake.loadedUrls).toEqual(['data:text/html,starting', ownUrl])
+    expect(kiosk.isKioskFrame(contents, contents.mainFrame)).toBe(true)
+  })
 })
 
 describe('navigation and new windows', () => {

@@ -254,10 +254,43 @@ async function launch(): Promise<void> {
   await import('../../electron/main/index')
 }
 
-async function launched(): Promise<FakeBrowserWindow> {
-  await launch()
+/** The kiosk's own page (the built renderer), not the plain screen shown while it starts. */
+const isKioskPage = (url: string) => /^file:\/\/.*\/renderer\/index\.html$/.test(url)
+
+/** Whether any window ever loaded the kiosk page. */
+const kioskPageLoaded = () =>
+  FakeBrowserWindow.instances.some((w) => w.loadedUrls.some(isKioskPage))
+
+/** The window as soon as it is there: it shows while the core is still starting. */
+async function firstWindow(): Promise<FakeBrowserWindow> {
   await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1))
   return FakeBrowserWindow.instances[0] as FakeBrowserWindow
+}
+
+/** The window once the core is up and the kiosk page loads in it. */
+async function launched(): Promise<FakeBrowserWindow> {
+  await launch()
+  const win = await firstWindow()
+  await vi.waitFor(() => expect(win.loadedUrls.some(isKioskPage)).toBe(true))
+  return win
+}
+
+/** What a plain page (data: URL) the window shows says. */
+const pageText = (url: string | undefined) => decodeURIComponent(url ?? '')
+
+/** A core start that waits for the test: `up()` resolves it, `fail(e)` rejects it. */
+function slowCoreStart(): { up: () => void; fail: (e: Error) => void } {
+  const { core } = h.current
+  const pending: { up: () => void; fail: (e: Error) => void } = {
+    up: () => undefined,
+    fail: () => undefined,
+  }
+  h.current.startShellCore = () =>
+    new Promise((resolve, reject) => {
+      pending.up = () => resolve(core)
+      pending.fail = reject
+    })
+  return pending
 }
 
 /** The start-up error box, once it is up: title, its text and its buttons. */
@@ -304,7 +337,7 @@ describe('startup wiring', () => {
       sandbox: true,
       nodeIntegration: false,
     })
-    expect(win.loadedUrls[0]).toMatch(/^file:\/\/.*\/renderer\/index\.html$/)
+    expect(win.loadedUrls.at(-1)).toMatch(/^file:\/\/.*\/renderer\/index\.html$/)
     expect(h.current.session.permissionRequestHandler).not.toBeNull()
     expect(h.current.session.headersListener).not.toBeNull()
   })
@@ -513,7 +546,7 @@ describe('startup wiring', () => {
     expect(box).toMatchObject({ title: 'ScanDesk 无法启动', buttons: ['退出'] })
     expect(box.text).toContain('settings.json is invalid')
     expect(h.current.app.quitted).toBe(true)
-    expect(FakeBrowserWindow.instances).toHaveLength(0)
+    expect(kioskPageLoaded()).toBe(false)
   })
 
   it('a data folder another kiosk process holds: says so as the core words it, exits 1', async () => {
@@ -526,7 +559,7 @@ describe('startup wiring', () => {
     expect((await errorBox()).text).toContain(inUse)
     // Non-zero, so whatever started it (a script, a supervisor) sees the refusal.
     expect(h.current.app.exitCode).toBe(1)
-    expect(FakeBrowserWindow.instances).toHaveLength(0)
+    expect(kioskPageLoaded()).toBe(false)
   })
 
   it('does not show an unexpected error’s text, only where the log is', async () => {
@@ -630,6 +663,57 @@ describe('debugging switches on the command line', () => {
   })
 })
 
+describe('while the core starts', () => {
+  // The first start after an upgrade migrates the data folder: with 100,000 roster guests that
+  // takes seconds, and a booth showing nothing meanwhile looks crashed and gets power-cycled.
+  it('a window shows at once, on black, saying it is starting; the kiosk page follows', async () => {
+    const start = slowCoreStart()
+    await launch()
+    const win = await firstWindow()
+    expect(win.options).toMatchObject({ backgroundColor: '#000000', kiosk: true, fullscreen: true })
+    expect(win.loadedUrls).toHaveLength(1)
+    const starting = pageText(win.loadedUrls[0])
+    expect(starting).toMatch(/^data:text\/html/)
+    expect(starting).toContain('正在启动')
+    expect(starting).toContain('Starting')
+    win.emit('ready-to-show')
+    expect(win.calls).toContain('show')
+    win.emit('show')
+    // Locked as the kiosk is, and nothing to call yet.
+    expect(win.tryClose()).toBe(false)
+    expect(h.current.ipcMain.handlers.size).toBe(0)
+    // Brought forward by a second launch meanwhile, as the kiosk is.
+    win.calls.length = 0
+    h.current.app.emit('second-instance')
+    expect(win.calls).toContain('focus')
+
+    start.up()
+    await vi.waitFor(() => expect(win.loadedUrls.some(isKioskPage)).toBe(true))
+    expect(FakeBrowserWindow.instances).toHaveLength(1)
+    expect(h.current.ipcMain.handlers.size).toBe(Object.keys(kioskMethods).length)
+    // Shown before the core was up: the display is kept awake all the same.
+    expect(h.current.blockers.size).toBe(1)
+  })
+
+  it('a start that fails: the window steps aside for the box, unlocked, and the app exits', async () => {
+    const start = slowCoreStart()
+    await launch()
+    const win = await firstWindow()
+    win.emit('ready-to-show')
+    start.fail(
+      Object.assign(new Error('settings.json is not valid JSON'), { name: 'ConfigFileError' }),
+    )
+    const box = await errorBox()
+    expect(box.text).toContain('settings.json is not valid JSON')
+    // Not behind a fullscreen, always-on-top window: staff must read it and press Quit.
+    expect(win.calls).toContain('hide')
+    expect(win.kiosk).toBe(false)
+    expect(win.alwaysOnTop).toBe(false)
+    expect(win.loadedUrls.some(isKioskPage)).toBe(false)
+    expect(h.current.app.exitCode).toBe(1)
+  })
+})
+
 describe('quitting', () => {
   it('the window refuses to close until the admin area is unlocked', async () => {
     const win = await launched()
@@ -700,7 +784,8 @@ describe('quitting', () => {
     starting.done?.(core)
     await vi.waitFor(() => expect(app.quitted).toBe(true))
     expect(core.closed).toBe(true)
-    expect(FakeBrowserWindow.instances).toHaveLength(0)
+    // The starting screen was all it showed: the kiosk page never loaded.
+    expect(kioskPageLoaded()).toBe(false)
   })
 
   it('closes the core (and SQLite) before the app exits', async () => {
