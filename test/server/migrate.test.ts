@@ -1,7 +1,7 @@
 // The one migration runner (shared/server/migrate.ts) on both databases: a database written by
 // a newer program is refused and left as it was, every table is STRICT, and a migration that
 // breaks the rules changes nothing.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -11,6 +11,7 @@ import { isStartupProblem } from '../../electron/main/core-adapter'
 import { migrations as kioskMigrations } from '../../electron/core/db/migrations'
 import { migrations as relayMigrations } from '../../relay/store/sqlite/migrations'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
+import { DamagedDatabaseError } from '../../shared/server/damaged-database'
 import { DatabaseTooNewError, migrate, type Migration } from '../../shared/server/migrate'
 
 const dirs: string[] = []
@@ -85,12 +86,20 @@ describe('a database from a newer program', () => {
     expect(schemaOf(file).tables).toEqual(['from_the_future'])
   })
 
-  it('a damaged kiosk.db is shown in the start-up box as the core words it', () => {
+  it('a damaged kiosk.db is shown in the start-up box as the core words it, zh-CN first', () => {
     const file = join(tempDir(), 'kiosk.db')
-    writeFileSync(file, 'not a database, but long enough to be read as one'.repeat(100))
+    const garbage = 'not a database, but long enough to be read as one'.repeat(100)
+    writeFileSync(file, garbage)
     const refused = catchError(() => openKioskDb(file))
-    expect(refused?.message).toContain(file)
+    expect(refused).toBeInstanceOf(DamagedDatabaseError)
     expect(isStartupProblem(refused)).toBe(true)
+    const [zh, en, ...more] = String(refused?.message).split('\n')
+    expect(more).toEqual([])
+    expect(zh).toContain(file)
+    expect(zh).toMatch(/签到数据库.*已损坏.*从备份恢复/)
+    expect(en).toContain(`kiosk database ${file} is damaged (file is not a database)`)
+    expect(en).toMatch(/Restore it from a backup/)
+    expect(readFileSync(file, 'utf8')).toBe(garbage)
   })
 })
 

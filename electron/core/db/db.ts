@@ -8,7 +8,9 @@
  */
 import Database from 'better-sqlite3'
 import { chmodSync, existsSync } from 'node:fs'
+import { basename } from 'node:path'
 import {
+  DamagedDatabaseError,
   emptyDatabaseWarning,
   setUpOrClose,
   type EmptyDatabaseWarn,
@@ -40,19 +42,24 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
   // gives the -wal and -shm files the database's mode. One the operator made keeps its mode.
   if (isNew) chmodSync(file, 0o600)
   // A file that is not a database (cut short, something else) refused naming it, untouched.
-  setUpOrClose(db, 'kiosk database', file, () => {
-    db.pragma('journal_mode = WAL')
-    // FULL: an acknowledged scan must survive a power cut, since the relay forgets it once acked.
-    db.pragma('synchronous = FULL')
-    db.pragma('foreign_keys = ON')
-    db.pragma('busy_timeout = 5000')
-    try {
-      migrate(db)
-    } catch (err) {
-      if (err instanceof DatabaseTooNewError) throw new KioskDatabaseTooNewError(file, err)
-      throw err
-    }
-  })
+  try {
+    setUpOrClose(db, 'kiosk database', file, () => {
+      db.pragma('journal_mode = WAL')
+      // FULL: an acknowledged scan must survive a power cut, since the relay forgets it once acked.
+      db.pragma('synchronous = FULL')
+      db.pragma('foreign_keys = ON')
+      db.pragma('busy_timeout = 5000')
+      try {
+        migrate(db)
+      } catch (err) {
+        if (err instanceof DatabaseTooNewError) throw new KioskDatabaseTooNewError(file, err)
+        throw err
+      }
+    })
+  } catch (err) {
+    if (err instanceof DamagedDatabaseError) throw new KioskDamagedDatabaseError(file, err)
+    throw err
+  }
   return db
 }
 
@@ -70,6 +77,23 @@ export class KioskDatabaseTooNewError extends DatabaseTooNewError {
       `The kiosk database ${file} is version ${err.version}, newer than this program knows ` +
       `(${err.known}): a newer ScanDesk wrote it. It was left as it is. Install that newer ` +
       'version; to go back to this one, restore the copy of the data folder made before the upgrade.'
+  }
+}
+
+/**
+ * A kiosk.db SQLite cannot read (a copy cut short, a disk that lost pages): refused unchanged,
+ * in words for the booth's start-up box and `kiosk web`/`kiosk export`, zh-CN first, then the
+ * shared English wording (the relay keeps that alone).
+ */
+export class KioskDamagedDatabaseError extends DamagedDatabaseError {
+  constructor(file: string, err: DamagedDatabaseError) {
+    const cause = err.cause instanceof Error ? err.cause : err
+    super('kiosk database', file, cause)
+    const name = basename(file)
+    this.message =
+      `签到数据库 ${file} 已损坏（${cause.message}），文件未做任何改动。请从备份恢复它` +
+      `（旁边不要留有另一份副本的 ${name}-wal 或 ${name}-shm 文件），或把它移走，以一个空的数据库启动。\n` +
+      err.message
   }
 }
 
