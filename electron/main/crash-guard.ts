@@ -92,7 +92,12 @@ export function crashHistoryStore(file: string): { load(): number[]; save(v: num
  * (the core still starting) or gone (crashes, a page that does not load).
  */
 const PLAIN_TEXTS = {
-  starting: ['正在启动…', 'Starting…'],
+  starting: [
+    '正在启动…',
+    'Starting…',
+    '更新后的第一次启动要升级数据，可能需要较长时间，请勿关机。',
+    'The first start after an update upgrades the data and can take a while: please do not switch off.',
+  ],
   crashed: [
     '签到屏多次意外退出，已停止运行。请联系工作人员重新启动 ScanDesk。',
     'The kiosk screen stopped after crashing repeatedly. Please ask staff to restart ScanDesk.',

@@ -44,6 +44,8 @@ import type { Locale } from '../../shared/domain'
 import { stdoutSink } from '../../shared/server/stdout-sink'
 
 const SHUTDOWN_TIMEOUT_MS = 5000
+/** The longest the core's start waits for the starting window to be on screen. */
+const STARTING_SCREEN_WAIT_MS = 3000
 const userData = app.getPath('userData')
 const logDir = join(userData, 'logs')
 const log = createFileLogger({ dir: logDir, echo: !app.isPackaged })
@@ -146,6 +148,14 @@ async function start(): Promise<void> {
   const awake = createDisplayAwake(powerSaveBlocker)
   win.on('show', () => awake.start())
   win.on('closed', () => awake.stop())
+  // On screen before the core starts: its start (migrating kiosk.db, synchronous SQLite) holds
+  // this process, and a window not shown by then would appear only once it is done. A window
+  // that never gets ready to show does not hold the start for longer than this.
+  await Promise.race([
+    kiosk.shown,
+    new Promise<void>((done) => setTimeout(done, STARTING_SCREEN_WAIT_MS).unref()),
+  ])
+  if (state.quitting) return
 
   const binding = findSqliteBinding({
     isPackaged: app.isPackaged,

@@ -54,6 +54,8 @@ export interface KioskWindow {
   release(): void
   /** Loads our page in place of the starting page. */
   loadApp(): void
+  /** Settles once the window is on screen (its first page painted and shown). */
+  readonly shown: Promise<void>
   /** True if this IPC sender is our window's main frame showing our page. */
   isKioskFrame(sender: unknown, frame: { url: string } | null | undefined): boolean
 }
@@ -177,9 +179,12 @@ export function createKioskWindow(
     win.setKiosk(false)
   }
 
+  let onShown: () => void = () => undefined
+  const shown = new Promise<void>((resolve) => (onShown = resolve))
   win.once('ready-to-show', () => {
     win.show()
     win.focus()
+    onShown()
   })
   let failedLoads = 0
   contents.on('did-finish-load', () => {
@@ -220,6 +225,7 @@ export function createKioskWindow(
     window: win,
     release,
     loadApp: load,
+    shown,
     isKioskFrame(sender, frame) {
       if (win.isDestroyed() || sender !== contents) return false
       // Only the top frame of our page: not an iframe, not a page we navigated away to.

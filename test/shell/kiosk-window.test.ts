@@ -77,13 +77,14 @@ describe('kiosk window security options', () => {
     expect(fake.loadedUrls).toEqual([ownUrl])
   })
 
-  it('with a starting page: shows it first, our page only on loadApp(), no IPC meanwhile', () => {
+  it('with a starting page: shows it first, our page only on loadApp(), no IPC meanwhile', async () => {
     const { kiosk, fake, scheduled } = open({ startingPage: 'data:text/html,starting' })
     expect(fake.loadedUrls).toEqual(['data:text/html,starting'])
     const contents = fake.webContents
     expect(kiosk.isKioskFrame(contents, contents.mainFrame)).toBe(false)
     fake.emit('ready-to-show')
     expect(fake.calls).toContain('show')
+    await expect(kiosk.shown).resolves.toBeUndefined()
     expect(fake.tryClose()).toBe(false)
     // Not our page: no retries for it.
     contents.emit('did-fail-load', new FakeEvent(), -6, 'x', 'data:text/html,starting', true)

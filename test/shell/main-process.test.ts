@@ -100,6 +100,18 @@ interface Harness {
   startShellCore: (options: ShellCoreOptions) => Promise<ShellCore>
 }
 
+/** As Electron's: ready to show once its first page has painted, a moment after it loads. */
+class PaintingBrowserWindow extends FakeBrowserWindow {
+  private painted = false
+  override loadURL(url: string): Promise<void> {
+    if (!this.painted) {
+      this.painted = true
+      setImmediate(() => this.emit('ready-to-show'))
+    }
+    return super.loadURL(url)
+  }
+}
+
 const h = vi.hoisted(() => ({ current: null as unknown as Harness }))
 
 vi.mock('electron', () => ({
@@ -107,7 +119,7 @@ vi.mock('electron', () => ({
     return h.current.app
   },
   get BrowserWindow() {
-    return FakeBrowserWindow
+    return PaintingBrowserWindow
   },
   get ipcMain() {
     return h.current.ipcMain
@@ -278,18 +290,24 @@ async function launched(): Promise<FakeBrowserWindow> {
 /** What a plain page (data: URL) the window shows says. */
 const pageText = (url: string | undefined) => decodeURIComponent(url ?? '')
 
+interface SlowStart {
+  up: () => void
+  fail: (e: Error) => void
+  /** Whether the window was already shown when the core's start was called. */
+  windowShownFirst: boolean | null
+}
+
 /** A core start that waits for the test: `up()` resolves it, `fail(e)` rejects it. */
-function slowCoreStart(): { up: () => void; fail: (e: Error) => void } {
+function slowCoreStart(): SlowStart {
   const { core } = h.current
-  const pending: { up: () => void; fail: (e: Error) => void } = {
-    up: () => undefined,
-    fail: () => undefined,
-  }
-  h.current.startShellCore = () =>
-    new Promise((resolve, reject) => {
+  const pending: SlowStart = { up: () => undefined, fail: () => undefined, windowShownFirst: null }
+  h.current.startShellCore = () => {
+    pending.windowShownFirst = FakeBrowserWindow.instances[0]?.calls.includes('show') ?? false
+    return new Promise((resolve, reject) => {
       pending.up = () => resolve(core)
       pending.fail = reject
     })
+  }
   return pending
 }
 
@@ -676,8 +694,10 @@ describe('while the core starts', () => {
     expect(starting).toMatch(/^data:text\/html/)
     expect(starting).toContain('正在启动')
     expect(starting).toContain('Starting')
-    win.emit('ready-to-show')
-    expect(win.calls).toContain('show')
+    // Shown before the core starts: migrating kiosk.db holds the main process (better-sqlite3
+    // is synchronous), and a window not yet on screen then would not show until it is done.
+    await vi.waitFor(() => expect(start.windowShownFirst).not.toBeNull())
+    expect(start.windowShownFirst).toBe(true)
     win.emit('show')
     // Locked as the kiosk is, and nothing to call yet.
     expect(win.tryClose()).toBe(false)
@@ -699,7 +719,7 @@ describe('while the core starts', () => {
     const start = slowCoreStart()
     await launch()
     const win = await firstWindow()
-    win.emit('ready-to-show')
+    await vi.waitFor(() => expect(start.windowShownFirst).toBe(true))
     start.fail(
       Object.assign(new Error('settings.json is not valid JSON'), { name: 'ConfigFileError' }),
     )
