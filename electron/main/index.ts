@@ -18,7 +18,6 @@ import {
 } from 'electron'
 import {
   dataDirFrom,
-  isStartupProblem,
   parseLaunchArgs,
   savedLocale,
   startShellCore,
@@ -29,8 +28,8 @@ import { crashHistoryStore, guardKioskWindow, plainPageUrl } from './crash-guard
 import { createCrashPolicy } from './crash-policy'
 import { contentSecurityPolicy, relayFrameOrigin } from './csp'
 import { refusedSwitch, RefusedSwitchError } from './debug-switches'
+import { startupBox } from './startup-box'
 import { createEventSender, registerKioskIpc } from './ipc'
-import { toKioskError } from './ipc-errors'
 import { createKioskWindow, type KioskWindow } from './kiosk-window'
 import { lockDownSession } from './lockdown'
 import { createFileLogger } from './log'
@@ -40,7 +39,6 @@ import { createDisplayAwake } from './power'
 import { resolveRendererTarget } from './renderer-target'
 import { demoMemoryVault, encryptionProblem, openSafeStorageVault } from './safe-storage-vault'
 import { claimSingleInstance } from './single-instance'
-import type { Locale } from '../../shared/domain'
 import { stdoutSink } from '../../shared/server/stdout-sink'
 
 const SHUTDOWN_TIMEOUT_MS = 5000
@@ -311,45 +309,6 @@ function showInitialPin(win: BrowserWindow, pin: string): void {
     .catch((error: unknown) => log.error('could not show the admin PIN', { error }))
 }
 
-/**
- * The start-up error box in the kiosk's language (zh-CN first, as the kiosk screen): the core's
- * own problems (a broken settings file, a bad flag) are shown as it words them.
- */
-const STARTUP_WORDS: Record<
-  Locale,
-  {
-    title: string
-    quit: string
-    sqlite: string
-    unexpected: (logs: string) => string
-    refusedSwitch: (name: string) => string
-  }
-> = {
-  'zh-CN': {
-    title: 'ScanDesk 无法启动',
-    quit: '退出',
-    refusedSwitch: (name) =>
-      `ScanDesk 不能带调试开关 ${name} 启动：它会让他人远程操控签到屏。` +
-      '请从启动它的快捷方式或开机自启动项中删除这个开关，然后重新启动。',
-    sqlite:
-      'SQLite 模块不是为 Electron 编译的。在源码目录中运行 ' +
-      '`node scripts/electron-native.mjs`（见 docs/NATIVE-MODULES.md）。',
-    unexpected: (logs) => `ScanDesk 因意外错误停止。详情见 ${logs}。`,
-  },
-  en: {
-    title: 'ScanDesk cannot start',
-    quit: 'Quit',
-    refusedSwitch: (name) =>
-      `ScanDesk does not start with the debugging switch ${name}: it would let others ` +
-      'control the kiosk screen remotely. Remove it from the shortcut or autostart entry ' +
-      'that starts ScanDesk, then start it again.',
-    sqlite:
-      'The SQLite module is not built for Electron. In a source checkout run ' +
-      '`node scripts/electron-native.mjs` (see docs/NATIVE-MODULES.md).',
-    unexpected: (logs) => `An unexpected error stopped ScanDesk. Details are in ${logs}.`,
-  },
-}
-
 function failToStart(error: unknown): void {
   log.error('ScanDesk could not start', { error })
   // The starting window steps aside: the box must not sit behind a fullscreen, on-top window.
@@ -358,24 +317,13 @@ function failToStart(error: unknown): void {
     starting.release()
     starting.window.hide()
   }
-  const words = STARTUP_WORDS[savedLocale(state.dataDir)]
-  const text = error instanceof Error ? error.message : String(error)
-  let message: string
-  if (error instanceof RefusedSwitchError) {
-    message = words.refusedSwitch(error.switchName)
-  } else if (/NODE_MODULE_VERSION|better_sqlite3\.node/.test(text)) {
-    message = words.sqlite
-  } else if (isStartupProblem(error) || toKioskError(error).expected) {
-    message = text
-  } else {
-    message = words.unexpected(logDir)
-  }
+  const box = startupBox(error, savedLocale(state.dataDir), logDir)
   // Not showErrorBox: its title is all it lets us word, its button is the system's.
   dialog.showMessageBoxSync({
     type: 'error',
-    title: words.title,
-    message,
-    buttons: [words.quit],
+    title: box.title,
+    message: box.message,
+    buttons: [box.quit],
     defaultId: 0,
     noLink: true,
   })

@@ -27,6 +27,9 @@ export function encryptionProblem(safeStorage: SafeStorageLike, platform: string
   const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend?.() : undefined
   if (platform === 'linux' && (backend === 'basic_text' || backend === 'unknown')) {
     return (
+      '无法保存密钥信息：这台 Linux 电脑没有可用的密钥环（GNOME Keyring 或 KWallet），' +
+      'ScanDesk 不会以明文保存 AppSecret 或中继令牌。请安装并解锁密钥环（例如 gnome-keyring 软件包），' +
+      '或用 --password-store=gnome-libsecret 启动 ScanDesk，然后重新输入这些密钥信息。\n' +
       'Secrets cannot be stored: this Linux desktop has no keyring (GNOME Keyring or KWallet) ' +
       'for ScanDesk to encrypt them with, and ScanDesk does not keep the AppSecret or relay ' +
       'token in plain text. Install and unlock a keyring (e.g. the gnome-keyring package), or ' +
@@ -35,6 +38,8 @@ export function encryptionProblem(safeStorage: SafeStorageLike, platform: string
   }
   if (!safeStorage.isEncryptionAvailable()) {
     return (
+      '无法保存密钥信息：操作系统的加密功能（钥匙串 / DPAPI / 密钥环）目前不可用，' +
+      'ScanDesk 不会以明文保存密钥信息。请解锁系统钥匙串或登录桌面会话，然后重试。\n' +
       'Secrets cannot be stored: the operating system’s encryption (Keychain / DPAPI / keyring) ' +
       'is not available to ScanDesk right now, and ScanDesk does not keep secrets in plain text. ' +
       'Unlock the system keychain or log in to the desktop session, then try again.'

@@ -24,7 +24,12 @@ export class ConfigFileError extends Error {
     readonly field: string | null,
     detail: string,
   ) {
-    super(`${basename(file)} is invalid${field === null ? '' : ` at "${field}"`}: ${detail}`)
+    // zh-CN first, as every start-up problem the kiosk shows (its start-up box, `kiosk web`).
+    const name = basename(file)
+    super(
+      `文件 ${name} 无效${field === null ? '' : `（字段 "${field}"）`}：${detail}\n` +
+        `${name} is invalid${field === null ? '' : ` at "${field}"`}: ${detail}`,
+    )
     this.name = 'ConfigFileError'
   }
 }

@@ -18,6 +18,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { KioskError } from '../api/kiosk-error'
 import { readJsonFile, writeJsonFile } from './json-file'
 
 export type SecretName = 'appSecret' | 'relayToken'
@@ -64,8 +65,12 @@ export class FileVault implements SecretVault {
     try {
       return this.cipher.decrypt(name, sealed)
     } catch (err) {
+      // The cipher cannot decrypt anything right now (no OS keyring): that is the problem to
+      // show, not a key that was replaced.
+      if (err instanceof KioskError) throw err
       throw new VaultError(
-        `the stored ${name} cannot be decrypted (was the key replaced?); enter it again`,
+        `已保存的 ${name} 无法解密（密钥是否被替换过？），请重新输入。\n` +
+          `The stored ${name} cannot be decrypted (was the key replaced?); enter it again.`,
         { cause: err },
       )
     }
@@ -150,7 +155,9 @@ export function loadOrCreateVaultKey(dataDir: string): Buffer {
   if (!existsSync(file)) {
     if (existsSync(vaultFile)) {
       throw new VaultError(
-        `${VAULT_KEY_FILE} is missing but ${VAULT_FILE} exists: the stored secrets cannot be read. ` +
+        `${VAULT_KEY_FILE} 不见了，但 ${VAULT_FILE} 还在：已保存的密钥信息无法读取。` +
+          `请恢复 ${VAULT_KEY_FILE}，或删除 ${VAULT_FILE} 后重新输入这些密钥信息。\n` +
+          `${VAULT_KEY_FILE} is missing but ${VAULT_FILE} exists: the stored secrets cannot be read. ` +
           `Restore ${VAULT_KEY_FILE}, or delete ${VAULT_FILE} and enter the secrets again.`,
       )
     }
@@ -160,7 +167,10 @@ export function loadOrCreateVaultKey(dataDir: string): Buffer {
   }
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
   if (key.length !== KEY_BYTES)
-    throw new VaultError(`${VAULT_KEY_FILE} does not hold a 32-byte key`)
+    throw new VaultError(
+      `${VAULT_KEY_FILE} 里不是一个 32 字节的密钥：请从备份恢复它。\n` +
+        `${VAULT_KEY_FILE} does not hold a 32-byte key: restore it from a backup.`,
+    )
   return key
 }
 
