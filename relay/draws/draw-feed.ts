@@ -8,7 +8,10 @@
  * campaign a screen still shows (asked `latest` and not `forget`) is read again and passed on if
  * it is not the one last passed on; `latest` is that one too. A campaign drawn with no screen
  * open, or whose screens have all closed, is not re-read: a relay running for months would
- * otherwise re-read every campaign it ever showed on each resync. Screens see no openid
+ * otherwise re-read every campaign it ever showed on each resync. The same catch-up runs every
+ * `pollMs` while anyone listens: a draw stored on another instance whose announcement was lost
+ * (its publish failed after the record was stored) still reaches the screens. A draw or redraw
+ * is passed on once however it was heard (change, resync or poll). Screens see no openid
  * (screenDrawOf).
  */
 import { errorMessage, type Logger } from '../log'
@@ -28,6 +31,11 @@ export interface DrawFeed {
 /** A draw as passed on: a redraw changes `at`, so this tells it from a repeat. */
 const stamp = (d: ScreenDraw): string => `${d.id} ${d.at}`
 
+export interface DrawFeedOptions {
+  /** How often the campaigns screens show are re-read while anyone listens (default 5 s). */
+  pollMs?: number
+}
+
 /**
  * What screens played last: the draw or redraw stored last (`at` is a redraw's time), which is
  * not the newest draw when an earlier prize's absent winner was redrawn after it.
@@ -44,19 +52,29 @@ function lastShown(records: readonly DrawRecord[]): ScreenDraw | null {
 export function createDrawFeed(
   store: Pick<RelayStore, 'draws' | 'subscribe'>,
   log?: Logger,
+  opts: DrawFeedOptions = {},
 ): DrawFeed {
+  const pollMs = opts.pollMs ?? 5000
   const listeners = new Set<(campaignId: string, d: ScreenDraw) => void>()
-  /** Per campaign screens show, the stamp of the newest draw known to them ('' for none). */
-  const newest = new Map<string, string>()
+  /**
+   * Per campaign screens show, the stamps of its draws and redraws known to them: what was
+   * stored when the first screen read it, and what was passed on since.
+   */
+  const newest = new Map<string, Set<string>>()
   /**
    * Per campaign with a `latest` read in flight: how many, and how often it was forgotten
    * since. A read the hub forgot meanwhile does not take the campaign up again.
    */
   const reading = new Map<string, { calls: number; forgets: number }>()
   let unsubscribeStore: (() => void) | null = null
+  let poll: NodeJS.Timeout | null = null
+  let catchingUp = false
+  let catchUpAgain = false
 
   function pass(campaignId: string, shown: ScreenDraw): void {
-    if (newest.has(campaignId)) newest.set(campaignId, stamp(shown))
+    const known = newest.get(campaignId)
+    if (known?.has(stamp(shown)) === true) return
+    known?.add(stamp(shown))
     for (const l of [...listeners]) l(campaignId, shown)
   }
 
@@ -73,17 +91,40 @@ export function createDrawFeed(
     }
   }
 
+  /**
+   * Per campaign screens show: the last stored of the draws they have not heard of, if any. One
+   * pass at a time; one asked for meanwhile runs after it (what it read may predate the ask).
+   */
   async function catchUp(): Promise<void> {
-    for (const [campaignId, known] of [...newest]) {
-      try {
-        const top = lastShown(await store.draws.list(campaignId))
-        if (top !== null && stamp(top) !== known) pass(campaignId, top)
-      } catch (err) {
-        log?.error('re-reading draws after a resync failed', {
-          campaignId,
-          error: errorMessage(err),
-        })
-      }
+    if (catchingUp) {
+      catchUpAgain = true
+      return
+    }
+    catchingUp = true
+    try {
+      do {
+        catchUpAgain = false
+        for (const campaignId of [...newest.keys()]) await catchUpOn(campaignId)
+      } while (catchUpAgain)
+    } finally {
+      catchingUp = false
+    }
+  }
+
+  async function catchUpOn(campaignId: string): Promise<void> {
+    try {
+      const records = await store.draws.list(campaignId)
+      const known = newest.get(campaignId)
+      if (known === undefined) return // no screen shows it any more
+      const unheard = records.filter((r) => !known.has(stamp(screenDrawOf(r))))
+      const top = lastShown(unheard)
+      for (const r of unheard) known.add(stamp(screenDrawOf(r)))
+      if (top !== null) for (const l of [...listeners]) l(campaignId, top)
+    } catch (err) {
+      log?.error('re-reading draws for the screens failed', {
+        campaignId,
+        error: errorMessage(err),
+      })
     }
   }
 
@@ -94,11 +135,11 @@ export function createDrawFeed(
       r.calls++
       const forgets = r.forgets
       try {
-        const shown = lastShown(await store.draws.list(campaignId))
+        const records = await store.draws.list(campaignId)
         if (!newest.has(campaignId) && r.forgets === forgets) {
-          newest.set(campaignId, shown === null ? '' : stamp(shown))
+          newest.set(campaignId, new Set(records.map((d) => stamp(screenDrawOf(d)))))
         }
-        return shown
+        return lastShown(records)
       } finally {
         if (--r.calls === 0) reading.delete(campaignId)
       }
@@ -109,11 +150,19 @@ export function createDrawFeed(
         if (change.type === 'draw') void relay(change.campaignId, change.drawId)
         else if (change.type === 'resync') void catchUp()
       })
+      if (poll === null) {
+        poll = setInterval(() => void catchUp(), pollMs)
+        poll.unref()
+      }
       return () => {
         listeners.delete(listener)
         if (listeners.size === 0 && unsubscribeStore !== null) {
           unsubscribeStore()
           unsubscribeStore = null
+        }
+        if (listeners.size === 0 && poll !== null) {
+          clearInterval(poll)
+          poll = null
         }
       }
     },

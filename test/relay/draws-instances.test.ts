@@ -2,7 +2,7 @@
 // never get the same winner twice (the per-campaign fence serialises them), and each instance's
 // draw feed hears of every stored draw and redraw, whichever instance made it, without openids.
 // On SQLite (one instance) the feed hears its own draws.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { createDrawFeed } from '../../relay/draws/draw-feed'
 import {
@@ -238,5 +238,54 @@ describe('a redraw of an earlier draw', () => {
     expect(heard[2]?.winners.map((w) => w.number)).toEqual(redone.winners.map((w) => w.number))
     // A screen opened now shows that redraw, the last thing played, not the second prize.
     expect(await feed.latest(campaign.id)).toEqual(heard[2])
+  })
+})
+
+describe.each<Backend>(['sqlite', 'redis'])('a draw whose announcement fails (%s)', (backend) => {
+  it('is answered as stored, and screens on every instance still hear of it', async () => {
+    const place = bed.placeFor(backend)
+    const a = await bed.relayOn(place)
+    // On Redis a second instance, which hears of draws only through the store.
+    const b = backend === 'redis' ? await bed.relayOn(place) : a
+    const c = await signIn(a)
+    const campaign = await createCampaign(c)
+    await checkIn(a.store, campaign.id, visitors(4))
+    const heard: Array<{ on: string; draw: ScreenDraw }> = []
+    for (const [on, relay] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      const feed = createDrawFeed(relay.store, undefined, { pollMs: 50 })
+      bed.cleanups.push(feed.subscribe((_c, draw) => heard.push({ on, draw })))
+      expect(await feed.latest(campaign.id)).toBeNull() // a screen shows the campaign
+    }
+    // The publish fails after the record is stored (Redis), a listener throws (SQLite).
+    const publish = vi.spyOn(a.store, 'announce').mockRejectedValue(new Error('publish lost'))
+    bed.cleanups.push(() => publish.mockRestore())
+    bed.cleanups.push(
+      a.store.subscribe(() => {
+        throw new Error('a listener fails')
+      }),
+    )
+
+    const made = await c.call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+      prize: '一等奖',
+      count: 1,
+    })
+    expect(made.status, made.text).toBe(201)
+    const d = drawAnswerSchema.parse(made.json)
+    expect((await b.store.draws.list(campaign.id)).map((r) => r.id)).toEqual([d.id])
+    await until('both instances to hear the draw', () =>
+      ['a', 'b'].every((on) => heard.some((h) => h.on === on)),
+    )
+    // Once each: heard locally and re-read by later polls, it is not played twice.
+    const reads = [a, b].map((relay) => vi.spyOn(relay.store.draws, 'list'))
+    await until('two more polls on each instance', () =>
+      reads.every((r) => r.mock.calls.length >= 2),
+    )
+    for (const on of ['a', 'b']) {
+      const mine = heard.filter((h) => h.on === on)
+      expect(mine.map((h) => h.draw.id)).toEqual([d.id])
+    }
   })
 })

@@ -3,6 +3,9 @@
  * campaign's slot (keys.ts): the records in one hash, the draw version beside them. A snapshot
  * is one MULTI (version, visitors, bindings, records read at one instant); COMMIT_DRAW stores a
  * record only while the version is the snapshot's, so instances drawing at once serialise.
+ * A stored draw is announced after the script: if that publish fails the draw is still stored
+ * (and answered so), this instance's feed hears of it at once, and the other instances' draw
+ * feeds find it on their next poll (relay/draws/draw-feed.ts).
  */
 import { z } from 'zod'
 import { drawRecordSchema, type DrawRecord } from '../../../shared/screen-api'
@@ -46,6 +49,8 @@ export class RedisDrawStore implements DrawStore {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly announce: (change: StoreChange) => Promise<void>,
+    /** This instance's own listeners, told when the announcement failed. */
+    private readonly hearLocally: (change: StoreChange) => void,
   ) {}
 
   async snapshot(campaignId: string): Promise<DrawSnapshot | null> {
@@ -112,7 +117,13 @@ export class RedisDrawStore implements DrawStore {
       JSON.stringify(record),
     )
     if (r !== 1) return false
-    await this.announce({ type: 'draw', campaignId: record.campaignId, drawId: record.id })
+    const change: StoreChange = { type: 'draw', campaignId: record.campaignId, drawId: record.id }
+    try {
+      await this.announce(change)
+    } catch {
+      // Stored all the same: telling the organizer it failed would have them draw again.
+      this.hearLocally(change)
+    }
     return true
   }
 

@@ -229,7 +229,12 @@ class RedisStore implements RelayStore {
       (change) => this.announce(change),
       (script, k, args) => this.write(script, k, args),
     )
-    this.draws = new RedisDrawStore(redis, keys, (change) => this.announce(change))
+    this.draws = new RedisDrawStore(
+      redis,
+      keys,
+      (change) => this.announce(change),
+      (change) => this.feed.emit(change),
+    )
     this.attendance = new RedisAttendance(
       redis,
       this.attendanceKeys,
