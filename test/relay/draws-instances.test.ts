@@ -13,7 +13,8 @@ import {
 } from '../../shared/screen-api'
 import { ConsoleClient, newPlace } from './console-helpers'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
-import { checkIn, visitors } from './draws-helpers'
+import { checkIn, rosterWith, visitors } from './draws-helpers'
+import type { Redis } from 'ioredis'
 import type { Backend } from './harness'
 import type { StoreChange } from '../../relay/store/types'
 
@@ -287,5 +288,37 @@ describe.each<Backend>(['sqlite', 'redis'])('a draw whose announcement fails (%s
       const mine = heard.filter((h) => h.on === on)
       expect(mine.map((h) => h.draw.id)).toEqual([d.id])
     }
+  })
+})
+
+describe('a Redis draw snapshot', () => {
+  it('reads the roster names at the same instant as the rest, not after a later upload', async () => {
+    const relay = await bed.relayOn(bed.placeFor('redis'))
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c)
+    const people = visitors(3)
+    await checkIn(relay.store, campaign.id, people)
+    await rosterWith(relay.store, campaign.id, people)
+    // A roster upload (other registration ids) lands just after the snapshot's MULTI answers.
+    const client = (relay.store.draws as unknown as { redis: Redis }).redis
+    const multi = client.multi.bind(client)
+    const spy = vi.spyOn(client, 'multi').mockImplementation(() => {
+      const m = multi()
+      const exec = m.exec.bind(m)
+      m.exec = async () => {
+        const reply = await exec()
+        await relay.store.campaigns.replaceRoster(campaign.id, [
+          { id: 'new', name: '新名单', company: '', phone: '', code: '' },
+        ])
+        return reply
+      }
+      return m
+    })
+    bed.cleanups.push(() => spy.mockRestore())
+
+    const snap = await relay.store.draws.snapshot(campaign.id)
+    expect(spy).toHaveBeenCalled()
+    expect(snap?.visitors).toHaveLength(3)
+    expect(new Map(snap?.names)).toEqual(new Map(people.map((o, i) => [o, `姓名${i}`])))
   })
 })

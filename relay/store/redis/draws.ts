@@ -1,8 +1,9 @@
 /**
  * The lucky draws' half of the Redis store (relay/store/draw-types.ts), every key in the
  * campaign's slot (keys.ts): the records in one hash, the draw version beside them. A snapshot
- * is one MULTI (version, visitors, bindings, records read at one instant); COMMIT_DRAW stores a
- * record only while the version is the snapshot's, so instances drawing at once serialise.
+ * is one MULTI (version, visitors, bindings, roster, records read at one instant); COMMIT_DRAW
+ * stores a record only while the version is the snapshot's, so instances drawing at once
+ * serialise.
  * A stored draw is announced after the script: if that publish fails the draw is still stored
  * (and answered so), this instance's feed hears of it at once, and the other instances' draw
  * feeds find it on their next poll (relay/draws/draw-feed.ts).
@@ -37,11 +38,31 @@ const snapshotReply = z.tuple([
   z.tuple([z.null(), z.record(z.string(), z.unknown())]),
   z.tuple([z.null(), strings]),
   z.tuple([z.null(), strings]),
+  z.tuple([z.null(), z.array(z.string())]),
 ])
 const NUMBER_TEXT = /^[1-9][0-9]{0,14}$/
 
 function byNewest(a: DrawRecord, b: DrawRecord): number {
   return b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+}
+
+/** openid → name for the bound visitors whose registration is in the snapshot's roster. */
+function rosterNames(
+  bound: Record<string, string>,
+  roster: readonly string[],
+): Map<string, string> {
+  const names = new Map<string, string>()
+  if (Object.keys(bound).length === 0) return names
+  const nameOf = new Map<string, string>()
+  for (const json of roster) {
+    const e = rosterEntry.parse(JSON.parse(json))
+    nameOf.set(e.id, e.name)
+  }
+  for (const [openid, registrationId] of Object.entries(bound)) {
+    const name = nameOf.get(registrationId)
+    if (name !== undefined) names.set(openid, name)
+  }
+  return names
 }
 
 export class RedisDrawStore implements DrawStore {
@@ -62,10 +83,11 @@ export class RedisDrawStore implements DrawStore {
       .hgetall(k.campaignVisitors(campaignId))
       .hgetall(k.campaignBindingOpenids(campaignId))
       .hgetall(k.campaignDraws(campaignId))
+      // In the MULTI: a roster uploaded meanwhile must not name visitors of an older snapshot.
+      .lrange(k.campaignRoster(campaignId), 0, -1)
       .exec()
-    const [[, exists], [, version], [, visitorHash], [, bound], [, draws]] = snapshotReply.parse(
-      execReply.parse(reply),
-    )
+    const [[, exists], [, version], [, visitorHash], [, bound], [, draws], [, roster]] =
+      snapshotReply.parse(execReply.parse(reply))
     if (exists === 0) return null
     const visitors: CheckedInVisitor[] = []
     for (const openid in visitorHash) {
@@ -78,30 +100,9 @@ export class RedisDrawStore implements DrawStore {
     return {
       version: version === null ? 0 : Number(version),
       visitors,
-      names: await this.rosterNames(campaignId, bound),
+      names: rosterNames(bound, roster),
       draws: Object.values(draws).map((json) => drawRecordSchema.parse(JSON.parse(json))),
     }
-  }
-
-  /** openid → name for the bound visitors whose registration is in the current roster. */
-  private async rosterNames(
-    campaignId: string,
-    bound: Record<string, string>,
-  ): Promise<Map<string, string>> {
-    const names = new Map<string, string>()
-    const openids = Object.keys(bound)
-    if (openids.length === 0) return names
-    const roster = await this.redis.lrange(this.keys.campaignRoster(campaignId), 0, -1)
-    const nameOf = new Map<string, string>()
-    for (const json of roster) {
-      const e = rosterEntry.parse(JSON.parse(json))
-      nameOf.set(e.id, e.name)
-    }
-    for (const openid of openids) {
-      const name = nameOf.get(bound[openid] ?? '')
-      if (name !== undefined) names.set(openid, name)
-    }
-    return names
   }
 
   async commit(record: DrawRecord, expectedVersion: number): Promise<boolean> {
