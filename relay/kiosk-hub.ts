@@ -326,9 +326,7 @@ export class KioskHub {
    * line, with how many went unlogged since; the kioskId is the first one's.
    */
   private storeTrouble(level: 'warn' | 'error', msg: string, fields: LogFields): void {
-    const line = this.repeatedLines.take(`store: ${msg}`)
-    if (line === null) return
-    this.opts.log[level](msg, { ...fields, ...(line.unlogged > 0 && { unlogged: line.unlogged }) })
+    this.repeatedLines.log(this.opts.log, level, msg, fields)
   }
 
   /** For `server.on('upgrade')` on the `/kiosk` path. */

@@ -54,8 +54,9 @@ export interface SessionContext {
    */
   campaignOf(kioskId: string, fresh?: boolean): Promise<KioskCampaignView>
   /**
-   * Lines a kiosk can repeat at will (a bind for another campaign, each frame), keyed by kiosk:
-   * the hub's one limiter, so a kiosk that reconnects does not start its minute over.
+   * Lines a kiosk can repeat at will (a bind for another campaign, each frame), keyed by kiosk,
+   * and store failures every booth repeats, keyed by line: the hub's one limiter, so a kiosk
+   * that reconnects does not start its minute over.
    */
   repeatedLines: LogLimiter
 }
@@ -70,6 +71,14 @@ const MAX_BINDS_TO_RETRY = 1000
  * a time); past that, one is tried again after STORE_RETRY_MS, as a failed store write is.
  */
 const MAX_CAMPAIGN_CHECKS = 100
+
+// What each store failure means for the booth, and what to do, for the log.
+const SEE_HEALTHZ = '/healthz says what is wrong with the store'
+const HELLO_NOT_ANSWERED = `the booth's link was closed and it reconnects by itself; its scans wait in the store; ${SEE_HEALTHZ}`
+const ACK_NOT_STORED = `the booth has its scans; those not acknowledged in the store are sent again after it reconnects (it drops repeats); ${SEE_HEALTHZ}`
+const EVENTS_NOT_READ = `scans for the booth wait in the store and are sent once it can be read (tried again every second); ${SEE_HEALTHZ}`
+const CAMPAIGN_NOT_READ = `the booth keeps the campaign it has until the store can be read (tried again every second); ${SEE_HEALTHZ}`
+const BIND_NOT_STORED = `the desk check-in was not acknowledged: tried again every second while the booth is linked, and the booth sends it again when it reconnects; ${SEE_HEALTHZ}`
 
 export class KioskSession {
   readonly id = randomUUID()
@@ -237,10 +246,7 @@ export class KioskSession {
       if (this.phase === 'live')
         this.send({ type: 'bind-ack', campaignId, registrationId, openid, at })
     } catch (err) {
-      this.ctx.log.error('storing binding failed', {
-        kioskId: this.kioskId,
-        error: errorMessage(err),
-      })
+      this.storeTrouble('storing binding failed', err, BIND_NOT_STORED)
       this.retryBind(bind)
     }
   }
@@ -360,7 +366,7 @@ export class KioskSession {
       this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })
       void this.pump()
     } catch (err) {
-      this.ctx.log.error('hello failed', { kioskId: this.kioskId, error: errorMessage(err) })
+      this.storeTrouble('hello failed', err, HELLO_NOT_ANSWERED)
       this.close(RelayCloseCode.internalError, 'store unavailable')
     }
   }
@@ -382,10 +388,7 @@ export class KioskSession {
       const id = view.campaign?.id ?? null
       if (id !== this.roster.campaign) void this.roster.start(id)
     } catch (err) {
-      this.ctx.log.error('reading campaign failed', {
-        kioskId: this.kioskId,
-        error: errorMessage(err),
-      })
+      this.storeTrouble('reading campaign failed', err, CAMPAIGN_NOT_READ)
       if (this.campaignRetry !== null || this.phase !== 'live') return
       this.campaignRetry = setTimeout(() => {
         this.campaignRetry = null
@@ -450,10 +453,7 @@ export class KioskSession {
     this.ctx.store
       .ack(this.kioskId, seq, at)
       .catch((err: unknown) => {
-        this.ctx.log.error('storing ack failed', {
-          kioskId: this.kioskId,
-          error: errorMessage(err),
-        })
+        this.storeTrouble('storing ack failed', err, ACK_NOT_STORED)
       })
       .finally(() => {
         this.ackWriting = false
@@ -541,16 +541,25 @@ export class KioskSession {
       }
       this.dirty = true
     } catch (err) {
-      this.ctx.log.error('reading events failed', {
-        kioskId: this.kioskId,
-        error: errorMessage(err),
-      })
+      this.storeTrouble('reading events failed', err, EVENTS_NOT_READ)
       this.scheduleRetry()
     } finally {
       this.pumping = false
       // A notification that arrived during the last read may not have been seen yet.
       if (this.dirty) void this.pump()
     }
+  }
+
+  /**
+   * A store failure every booth repeats while the store is away (each ack, read, bind, hello):
+   * one line a minute for each kind across all booths, through the hub's limiter.
+   */
+  private storeTrouble(msg: string, err: unknown, action: string): void {
+    this.ctx.repeatedLines.log(this.ctx.log, 'error', msg, {
+      kioskId: this.kioskId,
+      error: errorMessage(err),
+      action,
+    })
   }
 
   private scheduleRetry(): void {

@@ -127,6 +127,17 @@ export class LogLimiter {
     this.last.set(key, { at, unlogged: 0 })
     return { unlogged: last?.unlogged ?? 0 }
   }
+
+  /**
+   * Logs `msg` at most once per interval, keyed by the message itself (a store failure every
+   * booth repeats while the store is away: one line for all of them, not one per booth), with
+   * `unlogged` when some went unlogged since; the fields (a kioskId) are the logged one's.
+   */
+  log(log: Logger, level: LogLevel, msg: string, fields: LogFields): void {
+    const line = this.take(`line: ${msg}`)
+    if (line === null) return
+    log[level](msg, { ...fields, ...(line.unlogged > 0 && { unlogged: line.unlogged }) })
+  }
 }
 
 export function errorMessage(err: unknown): string {

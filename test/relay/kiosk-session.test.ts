@@ -386,6 +386,91 @@ describe('KioskSession backpressure', () => {
     expect(s.unackedInFlight).toBe(3)
   })
 
+  // 20 booths with the store away wrote an error line each per ack, read, bind and hello (a
+  // thousand booths past journald's 10,000 lines in 30 s), none saying what it meant.
+  it('logs each store failure the booths repeat once a minute with a count, saying what the booth does', async () => {
+    const lines: Array<Record<string, unknown>> = []
+    let clock = 0
+    const context: Partial<SessionContext> = {
+      log: jsonLogger((l) => lines.push(JSON.parse(l) as Record<string, unknown>)),
+      now: () => clock,
+      repeatedLines: new LogLimiter(() => clock, 60_000),
+    }
+    const down = new Error('database is locked')
+    const failing = new Set<string>()
+    const tried = new Map<string, number>()
+    const fail = <T>(what: string, ok: () => Promise<T>): Promise<T> => {
+      if (!failing.has(what)) return ok()
+      tried.set(what, (tried.get(what) ?? 0) + 1)
+      return Promise.reject(down)
+    }
+    const away: RelayStore = Object.create(store) as RelayStore
+    away.queueState = (k) => fail('hello', () => store.queueState(k))
+    away.ack = (k, seq, at) => fail('ack', () => store.ack(k, seq, at))
+    away.readEvents = (k, after, n) => fail('read', () => store.readEvents(k, after, n))
+    const campaignOf = () =>
+      fail('campaign', () => Promise.resolve<KioskCampaignView>({ campaign: null, version: 0 }))
+    const booths = (n = 20) =>
+      Array.from({ length: n }, () => {
+        const socket = new SlowSocket()
+        const limits = { window: 100, highWaterBytes: 1_000_000, batch: 100 }
+        const s = session(socket, limits, away, campaignOf, context)
+        s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+        return { socket, s }
+      })
+    const failedTimes = async (what: string, times: number) => {
+      await vi.waitFor(() => expect(tried.get(what) ?? 0).toBeGreaterThanOrEqual(times))
+    }
+
+    failing.add('hello')
+    const refused = booths()
+    await failedTimes('hello', 20)
+    await vi.waitFor(() => expect(refused.every((b) => b.socket.closedWith !== null)).toBe(true))
+    failing.clear()
+    const live = booths()
+    await vi.waitFor(() => expect(live.every((b) => b.socket.scanSeqs.length === 10)).toBe(true))
+    failing.add('ack')
+    // One write per booth under way; 2..10 collapse into one more: 40 failed writes.
+    for (const b of live)
+      for (let seq = 1; seq <= 10; seq++) b.s.onMessage(`{"type":"ack","seq":${seq}}`)
+    await failedTimes('ack', 40)
+    failing.add('read')
+    for (const b of live) b.s.notify()
+    await failedTimes('read', 20)
+    failing.add('campaign')
+    for (const b of live) void b.s.refreshCampaign()
+    for (const b of live)
+      b.s.onMessage('{"type":"bind","campaignId":"c","registrationId":"r","openid":"o","at":1}')
+    await failedTimes('campaign', 40)
+
+    const logged = (msg: string) => lines.filter((l) => l.msg === msg)
+    const actions: Record<string, RegExp> = {
+      'hello failed': /reconnects by itself/,
+      'storing ack failed': /sent again/,
+      'reading events failed': /wait in the store/,
+      'reading campaign failed': /keeps the campaign it has/,
+      'storing binding failed': /check-in.*again/,
+    }
+    for (const [msg, action] of Object.entries(actions)) {
+      expect(logged(msg), msg).toHaveLength(1)
+      expect(logged(msg)[0], msg).toMatchObject({
+        level: 'error',
+        kioskId: 'k1',
+        error: 'database is locked',
+      })
+      expect(String(logged(msg)[0]?.action), msg).toMatch(action)
+      expect(String(logged(msg)[0]?.action), msg).toMatch(/\/healthz/)
+    }
+    // A minute on, the next booth refused says how many went unlogged since.
+    clock += 60_000
+    failing.add('hello')
+    const late = booths(1)
+    await failedTimes('hello', 21)
+    await vi.waitFor(() => expect(logged('hello failed')).toHaveLength(2))
+    expect(logged('hello failed')[1]?.unlogged).toBe(19)
+    for (const b of [...refused, ...live, ...late]) b.s.closed()
+  })
+
   it('reads the store on an ack only when something may be left to send', async () => {
     const socket = new SlowSocket()
     let reads = 0
