@@ -35,7 +35,7 @@ import type { DeliveryLimits } from './kiosk-session'
 import { CampaignDirectory } from './campaign-directory'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, revokeKiosk, type AddKioskOptions } from './kiosk-admin'
-import { errorMessage, silentLogger, type Logger } from './log'
+import { errorMessage, LogLimiter, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
 import { createAttendanceRoutes, soFarToday } from './attendance/routes'
 import { createCampaignNames } from './attendance/campaign-names'
@@ -281,6 +281,11 @@ export async function startRelay(
     hub: opts.screens,
   })
   const inFlight = new Set<Promise<void>>()
+  /**
+   * Reads a monitor or Prometheus repeats every few seconds while the store is away (and anyone
+   * can ask /healthz): logged once a minute each, with how many went unlogged.
+   */
+  const storeReadLines = new LogLimiter(now, 60_000)
 
   /** 200 only while the store takes writes; 503 with the reason when it cannot. */
   async function health(res: ServerResponse): Promise<void> {
@@ -300,7 +305,11 @@ export async function startRelay(
       })
     } catch (err) {
       storeHealth.readFailed()
-      log.warn('health check read failed', { error: errorMessage(err) })
+      storeReadLines.log(log, 'warn', 'health check read failed', {
+        error: errorMessage(err),
+        action:
+          'the store could not be read: /healthz answered 503 with its error (a monitor should page); /metrics counts store errors',
+      })
       sendJson(res, 503, { status: 'unavailable', store: store.kind, error: storeErrorText(err) })
     }
   }
@@ -312,7 +321,11 @@ export async function startRelay(
       store.countUnrouted(),
       store.attendance.backlog(),
     ]).catch((err: unknown) => {
-      log.warn('metrics without store gauges', { error: errorMessage(err) })
+      storeReadLines.log(log, 'warn', 'metrics without store gauges', {
+        error: errorMessage(err),
+        action:
+          'the store could not be read: /metrics has every counter but not the gauges read from the store (unacknowledged scans per booth, unrouted pushes, attendance backlog); /healthz says what is wrong with the store',
+      })
       return null
     })
     const body = metrics.render({

@@ -177,6 +177,42 @@ describe('/healthz', () => {
     expect(failed().map((l) => l.unlogged)).toEqual([undefined, 19])
   })
 
+  // A monitor asking /healthz and Prometheus scraping /metrics every few seconds while the store
+  // could not be read wrote a warning each, saying nothing of what to do.
+  it('logs /healthz and /metrics reads the store cannot answer once a minute with a count, saying what to do', async () => {
+    const lines: string[] = []
+    let clock = Date.now()
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    cleanups.push(() => r.close())
+    vi.spyOn(r.store, 'countUnrouted').mockRejectedValue(new Error('database is locked'))
+    const asked = async (times: number): Promise<void> => {
+      for (let i = 0; i < times; i++) {
+        expect((await health(r)).status).toBe(503)
+        const metrics = await fetch(`${r.url}/metrics`)
+        expect(metrics.status).toBe(200)
+        expect(await metrics.text()).toContain('scandesk_relay_store_healthy')
+      }
+    }
+    const logged = (msg: string): Record<string, unknown>[] =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg)
+    await asked(20)
+    for (const msg of ['health check read failed', 'metrics without store gauges']) {
+      expect(logged(msg), msg).toHaveLength(1)
+      expect(logged(msg)[0], msg).toMatchObject({ level: 'warn', error: 'database is locked' })
+      expect(String(logged(msg)[0]?.action), msg).toMatch(/\/healthz/)
+    }
+    expect(String(logged('metrics without store gauges')[0]?.action)).toMatch(/every counter/)
+    clock += 60_000
+    await asked(1)
+    expect(logged('health check read failed').map((l) => l.unlogged)).toEqual([undefined, 19])
+    expect(logged('metrics without store gauges').map((l) => l.unlogged)).toEqual([undefined, 19])
+  })
+
   // A full disk refused 162 pushes in the disk-full test and the relay wrote 162 error lines and
   // 162 'push refused' lines, onto logs that may share the full disk, burying everything else.
   it('logs refused pushes once a minute per cause with a count, and once more when the store accepts again', async () => {
