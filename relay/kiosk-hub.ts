@@ -230,15 +230,25 @@ export class KioskHub {
    * updates). A failed write still announces: the instances running now flag it as before.
    */
   private async countReplaced(kioskId: string): Promise<void> {
-    const { store, log } = this.opts
+    const { store } = this.opts
     try {
       await store.console.noteKioskReplaced(kioskId, this.opts.now(), CONFLICT_WINDOW_MS)
     } catch (err) {
-      log.warn('recording a replaced connection failed', { kioskId, error: errorMessage(err) })
+      this.storeTrouble('warn', 'recording a replaced connection failed', {
+        kioskId,
+        error: errorMessage(err),
+        action:
+          "this replacement is not counted in the console's warning that two devices share this booth's identity; scans are not affected",
+      })
     }
     const change: StoreChange = { type: 'replaced', kioskId }
     await store.announce(change).catch((err: unknown) => {
-      log.warn('announcing a replaced connection failed', { error: errorMessage(err) })
+      this.storeTrouble('warn', 'announcing a replaced connection failed', {
+        kioskId,
+        error: errorMessage(err),
+        action:
+          "other relay instances do not hear of this replacement (their console's live booth list, their warning of two devices on one identity); scans are not affected",
+      })
     })
   }
 
@@ -457,7 +467,12 @@ export class KioskHub {
       generation,
     }
     this.opts.store.announce(change).catch((err: unknown) => {
-      this.opts.log.warn('announcing connection failed', { error: errorMessage(err) })
+      this.storeTrouble('warn', 'announcing connection failed', {
+        kioskId: session.kioskId,
+        error: errorMessage(err),
+        action:
+          'other relay instances close an older link of this booth at their next check of it, not at once; scans are not affected',
+      })
     })
   }
 

@@ -177,6 +177,52 @@ describe('/healthz', () => {
     expect(failed().map((l) => l.unlogged)).toEqual([undefined, 19])
   })
 
+  // Announcements to the other instances (Redis pub/sub) failing while booths connected wrote a
+  // warning per connection, none saying what it meant for the console.
+  it('logs connections it cannot announce or record once a minute with a count, saying what it means', async () => {
+    const lines: string[] = []
+    let clock = Date.now()
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    cleanups.push(() => r.close())
+    const token = await r.addKiosk('k1')
+    vi.spyOn(r.store, 'announce').mockRejectedValue(new Error('connection lost'))
+    vi.spyOn(r.store.console, 'noteKioskReplaced').mockRejectedValue(new Error('connection lost'))
+    const logged = (msg: string): Record<string, unknown>[] =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg)
+    const messages = [
+      'announcing connection failed',
+      'recording a replaced connection failed',
+      'announcing a replaced connection failed',
+    ]
+    // Each link replaces the last: the booth on bad Wi-Fi reconnecting.
+    const links = async (times: number): Promise<void> => {
+      for (let i = 0; i < times; i++) {
+        const kiosk = await KioskClient.hello(r.url, token, { kioskId: 'k1' })
+        cleanups.push(() => kiosk.close())
+      }
+      await vi.waitFor(() => {
+        for (const msg of messages) expect(logged(msg).length, msg).toBeGreaterThan(0)
+      })
+      await settle()
+    }
+    await links(20)
+    for (const msg of messages) {
+      expect(logged(msg), msg).toHaveLength(1)
+      expect(logged(msg)[0], msg).toMatchObject({ level: 'warn', kioskId: 'k1' })
+      expect(String(logged(msg)[0]?.action), msg).toMatch(/scans are not affected/)
+    }
+    expect(String(logged('announcing connection failed')[0]?.action)).toMatch(/other relay/)
+    expect(String(logged('recording a replaced connection failed')[0]?.action)).toMatch(/console/)
+    clock += 60_000
+    await links(1)
+    expect(logged('announcing connection failed').map((l) => l.unlogged)).toEqual([undefined, 19])
+  })
+
   // A monitor asking /healthz and Prometheus scraping /metrics every few seconds while the store
   // could not be read wrote a warning each, saying nothing of what to do.
   it('logs /healthz and /metrics reads the store cannot answer once a minute with a count, saying what to do', async () => {
