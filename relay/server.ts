@@ -454,7 +454,11 @@ export async function startRelay(
       })
       if (deleted > 0) log.info('retention pruned events', { deleted })
     } catch (err) {
-      log.error('retention failed', { error: errorMessage(err) })
+      log.error('retention failed', {
+        error: errorMessage(err),
+        action:
+          'old events stay in the store until a later prune (each hour) succeeds: nothing is lost, but the store keeps growing; /healthz says what is wrong with the store',
+      })
     }
   }
   void prune()

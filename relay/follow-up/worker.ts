@@ -29,7 +29,7 @@ import {
   wechatPlainText,
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
-import { errorMessage, type Logger } from '../log'
+import { errorMessage, LogLimiter, type Logger } from '../log'
 import type {
   FollowUpVisitor,
   MessageUpdate,
@@ -158,8 +158,12 @@ export class FollowUpWorker {
   /** Per campaign, the tag/text it had when its earlier visitors were last promoted. */
   private readonly promoted = new Map<string, string>()
 
+  /** Failures repeated every round while the store is away (see schedule). */
+  private readonly failedRounds: LogLimiter
+
   constructor(opts: FollowUpWorkerOptions) {
     this.o = { ...DEFAULTS, ...stripUndefined(opts) }
+    this.failedRounds = new LogLimiter(() => this.o.now(), 60_000)
   }
 
   start(): void {
@@ -180,7 +184,12 @@ export class FollowUpWorker {
     this.timer = setTimeout(() => {
       this.running = this.round()
         .catch((err: unknown) => {
-          this.o.log.warn('follow-up round failed', { error: errorMessage(err) })
+          // Every tickMs while the store is away: once a minute, with how many went unlogged.
+          this.failedRounds.log(this.o.log, 'warn', 'follow-up round failed', {
+            error: errorMessage(err),
+            action:
+              "visitors' follow-up texts and tags wait and are tried again each round; /healthz says whether the store is the cause",
+          })
         })
         .finally(() => {
           this.running = null
@@ -230,7 +239,11 @@ export class FollowUpWorker {
         })
         .catch((err: unknown) => {
           // Unknown: the renewal before the next batch decides.
-          this.o.log.warn('follow-up lease renewal failed', { error: errorMessage(err) })
+          this.failedRounds.log(this.o.log, 'warn', 'follow-up lease renewal failed', {
+            error: errorMessage(err),
+            action:
+              'the round carries on; the renewal before its next batch decides whether this relay instance still holds the follow-up work',
+          })
         })
         .finally(() => {
           renewing = false

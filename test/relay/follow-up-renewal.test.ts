@@ -6,10 +6,11 @@
  * recorded, and no further batch (of texts or of tags) is claimed. Store error: logged, and the
  * round carries on to every batch (the renewal before the next batch decides, and it succeeds).
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import type { FollowUpWorkerOptions } from '../../relay/follow-up/worker'
 import type { FollowUpStore } from '../../relay/store/follow-up-types'
 import type { RelayStore } from '../../relay/store/types'
-import type { Logger } from '../../shared/server/log'
+import type { LogFields, Logger } from '../../shared/server/log'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import {
   boothCodes,
@@ -33,12 +34,13 @@ function forward(target: object, prop: string | symbol): unknown {
   return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v
 }
 
-type Renewal = 'taken' | 'store-error'
+type Renewal = 'taken' | 'store-error' | 'store-down'
 
 /**
  * The real store, its `followUp.lease` answering the first call made while a batch call is in
  * flight (necessarily a heartbeat renewal: the worker renews before a batch only between them)
- * as `renewal` says: `taken` answers false from then on, `store-error` throws that once.
+ * as `renewal` says: `taken` answers false from then on, `store-error` throws that once;
+ * `store-down` throws on every call.
  */
 function leaseTurning(store: RelayStore, client: SlowSandboxClient, renewal: Renewal) {
   const seen = { turnedWhileInFlight: 0, leaseCalls: 0 }
@@ -48,6 +50,7 @@ function leaseTurning(store: RelayStore, client: SlowSandboxClient, renewal: Ren
       if (prop === 'lease') {
         const lease: FollowUpStore['lease'] = async (owner, now, ttlMs) => {
           seen.leaseCalls++
+          if (renewal === 'store-down') throw new Error('store unreachable (test)')
           if (!turned && client.inFlight > 0) {
             turned = true
             seen.turnedWhileInFlight = client.inFlight
@@ -71,15 +74,21 @@ function leaseTurning(store: RelayStore, client: SlowSandboxClient, renewal: Ren
   return { store: wrapped, seen }
 }
 
-function recordingLogger(): { log: Logger; warnings: string[] } {
+/** The warning and error lines' messages, and the lines with their fields. */
+function recordingLogger(): { log: Logger; warnings: string[]; lines: LoggedLine[] } {
   const warnings: string[] = []
-  const log: Logger = {
-    debug: () => {},
-    info: () => {},
-    warn: (msg) => warnings.push(msg),
-    error: (msg) => warnings.push(msg),
+  const lines: LoggedLine[] = []
+  const keep = (msg: string, fields: LogFields = {}): void => {
+    warnings.push(msg)
+    lines.push({ msg, fields })
   }
-  return { log, warnings }
+  const log: Logger = { debug: () => {}, info: () => {}, warn: keep, error: keep }
+  return { log, warnings, lines }
+}
+
+interface LoggedLine {
+  msg: string
+  fields: LogFields
 }
 
 /**
@@ -92,6 +101,7 @@ async function setUp(
   campaign: { followUp?: string; tag?: string },
   n: number,
   renewal: Renewal,
+  tuning: Partial<FollowUpWorkerOptions> = {},
 ) {
   const sandbox = await followUpSandbox()
   bed.cleanups.push(() => sandbox.close())
@@ -109,11 +119,11 @@ async function setUp(
   sandbox.setFaults({ latencyMs: LATENCY_MS })
   const client = new SlowSandboxClient(sandbox)
   const { store, seen } = leaseTurning(relay.store, client, renewal)
-  const { log, warnings } = recordingLogger()
-  const worker = extraWorker(store, client, { log, batchWindowMs: 0, ...TUNING })
+  const { log, warnings, lines } = recordingLogger()
+  const worker = extraWorker(store, client, { log, batchWindowMs: 0, ...TUNING, ...tuning })
   bed.cleanups.push(() => worker.stop())
   const counts = async () => (await report(c, created.id)).counts
-  return { worker, seen, warnings, counts }
+  return { worker, seen, warnings, lines, counts }
 }
 
 describe.each(['sqlite', 'redis'] as const)('follow-up lease renewal on %s', (backend) => {
@@ -144,12 +154,35 @@ describe.each(['sqlite', 'redis'] as const)('follow-up lease renewal on %s', (ba
     expect(await t.counts()).toMatchObject({ tagged: 50, pending: 10, failed: 0 })
   }, 30_000)
 
+  // A round every 200 ms while the store was away wrote a warning each (18,000 an hour per
+  // instance), saying nothing of what it meant for the visitors' texts and tags.
+  it('rounds failing while the store is away are logged once a minute with a count, saying what waits', async () => {
+    let clock = Date.now()
+    const t = await setUp(backend, { followUp: 'hi {number}' }, 1, 'store-down', {
+      tickMs: 1,
+      now: () => clock,
+    })
+    t.worker.start()
+    await vi.waitFor(() => expect(t.seen.leaseCalls).toBeGreaterThanOrEqual(20))
+    clock += 60_000
+    const before = t.seen.leaseCalls
+    await vi.waitFor(() => expect(t.seen.leaseCalls).toBeGreaterThan(before))
+    await t.worker.stop()
+    const failed = t.lines.filter((l) => l.msg === 'follow-up round failed')
+    expect(failed).toHaveLength(2)
+    expect(failed[0]?.fields).toMatchObject({ error: 'store unreachable (test)' })
+    expect(String(failed[0]?.fields.action)).toMatch(/wait.*\/healthz/)
+    expect(Number(failed[1]?.fields.unlogged)).toBeGreaterThanOrEqual(19)
+  }, 30_000)
+
   it('a renewal failing with a store error is logged and the round carries on', async () => {
     const t = await setUp(backend, { followUp: 'hi {number}' }, 60, 'store-error')
     await t.worker.round()
 
     expect(t.seen.turnedWhileInFlight).toBeGreaterThan(0)
     expect(t.warnings).toContain('follow-up lease renewal failed')
+    const renewal = t.lines.find((l) => l.msg === 'follow-up lease renewal failed')
+    expect(String(renewal?.fields.action)).toMatch(/carries on/)
     expect(t.warnings).not.toContain(
       'follow-up: lease lost mid-round; finishing the calls in flight',
     )

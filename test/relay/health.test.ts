@@ -223,6 +223,25 @@ describe('/healthz', () => {
     expect(logged('announcing connection failed').map((l) => l.unlogged)).toEqual([undefined, 19])
   })
 
+  it('says what a failed retention prune means: nothing lost, the store keeps growing', async () => {
+    const lines: string[] = []
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { pruneIntervalMs: 10, log: jsonLogger((l) => lines.push(l)) },
+    )
+    cleanups.push(() => r.close())
+    vi.spyOn(r.store, 'prune').mockRejectedValue(new Error('database is locked'))
+    const failed = (): Record<string, unknown>[] =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'retention failed')
+    await vi.waitFor(() => expect(failed().length).toBeGreaterThan(0))
+    expect(failed()[0]).toMatchObject({ level: 'error', error: 'database is locked' })
+    expect(String(failed()[0]?.action)).toMatch(/nothing is lost.*\/healthz/)
+  })
+
   // A monitor asking /healthz and Prometheus scraping /metrics every few seconds while the store
   // could not be read wrote a warning each, saying nothing of what to do.
   it('logs /healthz and /metrics reads the store cannot answer once a minute with a count, saying what to do', async () => {
