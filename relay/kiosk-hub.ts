@@ -88,8 +88,8 @@ const SEEN_WRITE_EVERY_MS = 30_000
 /** A line a kiosk's frames can repeat at will is logged at most this often for each kiosk. */
 const REPEATED_LINE_INTERVAL_MS = 60_000
 /** What a kiosk refused 503 for a store that did not answer means, for the log. */
-const STORE_DOWN_ACTION =
-  'the store did not answer the token check: the booth was answered 503 and retries by itself; /healthz says what is wrong with the store'
+const SEE_HEALTHZ = '/healthz says what is wrong with the store'
+const STORE_DOWN_ACTION = `the store did not answer the token check: the booth was answered 503 and retries by itself; ${SEE_HEALTHZ}`
 /** A failed token check is tried again after this long, while the kiosk is connected. */
 const RECHECK_RETRY_MS = 1000
 /**
@@ -589,9 +589,10 @@ export class KioskHub {
     try {
       this.noteGeneration(kioskId, await this.opts.store.connectionGeneration(kioskId))
     } catch (err) {
-      this.opts.log.error('reading connection generation failed', {
+      this.storeTrouble('error', 'reading connection generation failed', {
         kioskId,
         error: errorMessage(err),
+        action: `an older link of this booth here stays open until the read succeeds (tried again, backing off); ${SEE_HEALTHZ}`,
       })
       const delay = Math.min(GENERATION_RETRY_MAX_MS, RECHECK_RETRY_MS * 2 ** failures)
       this.retryLater(this.generationRetries, kioskId, delay, () => {
@@ -629,7 +630,11 @@ export class KioskHub {
         }
       }
     } catch (err) {
-      this.opts.log.error('checking kiosk token failed', { kioskId, error: errorMessage(err) })
+      this.storeTrouble('error', 'checking kiosk token failed', {
+        kioskId,
+        error: errorMessage(err),
+        action: `the booth keeps its link; a revoked token closes it once the check succeeds (tried again every second); ${SEE_HEALTHZ}`,
+      })
       this.retryLater(this.recheckTimers, kioskId, RECHECK_RETRY_MS, () => {
         void this.recheckCredentials(kioskId)
       })

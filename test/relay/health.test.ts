@@ -177,6 +177,34 @@ describe('/healthz', () => {
     expect(failed().map((l) => l.unlogged)).toEqual([undefined, 19])
   })
 
+  // After a Redis reconnect (a resync) with the store still away, every connected booth's token
+  // check was retried each second, each failure an error line: 10,000 booths, 10,000 a second.
+  it('logs the checks of connected booths it cannot make after a resync once a minute, saying what it means', async () => {
+    const lines: string[] = []
+    const r = await startTestRelay('sqlite', null, {}, { log: jsonLogger((l) => lines.push(l)) })
+    cleanups.push(() => r.close())
+    for (let i = 0; i < 20; i++) {
+      const kiosk = await KioskClient.hello(r.url, await r.addKiosk(`k${i}`), { kioskId: `k${i}` })
+      cleanups.push(() => kiosk.close())
+    }
+    const down = new Error('database is locked')
+    const checks = vi.spyOn(r.store, 'getKiosk').mockRejectedValue(down)
+    const reads = vi.spyOn(r.store, 'connectionGeneration').mockRejectedValue(down)
+    await r.store.announce({ type: 'resync' })
+    await vi.waitFor(() => {
+      expect(checks.mock.calls.length).toBeGreaterThanOrEqual(20)
+      expect(reads.mock.calls.length).toBeGreaterThanOrEqual(20)
+    })
+    await settle()
+    const logged = (msg: string): Record<string, unknown>[] =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg)
+    for (const msg of ['checking kiosk token failed', 'reading connection generation failed']) {
+      expect(logged(msg), msg).toHaveLength(1)
+      expect(logged(msg)[0], msg).toMatchObject({ level: 'error', error: 'database is locked' })
+      expect(String(logged(msg)[0]?.action), msg).toMatch(/tried again.*\/healthz/)
+    }
+  })
+
   // Announcements to the other instances (Redis pub/sub) failing while booths connected wrote a
   // warning per connection, none saying what it meant for the console.
   it('logs connections it cannot announce or record once a minute with a count, saying what it means', async () => {
