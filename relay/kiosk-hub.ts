@@ -11,7 +11,7 @@ import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
 import { exemptFromIdleTimeout } from './connection-limits'
 import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
-import { errorMessage, LogLimiter, type LogFields, type Logger } from './log'
+import { errorMessage, LogLimiter, SEE_HEALTHZ, type LogFields, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { CampaignDirectory } from './campaign-directory'
 import type { RelayStore, StoreChange } from './store/types'
@@ -87,8 +87,6 @@ export const SAFETY_READ_EVERY_PINGS = 2
 const SEEN_WRITE_EVERY_MS = 30_000
 /** A line a kiosk's frames can repeat at will is logged at most this often for each kiosk. */
 const REPEATED_LINE_INTERVAL_MS = 60_000
-/** What a kiosk refused 503 for a store that did not answer means, for the log. */
-const SEE_HEALTHZ = '/healthz says what is wrong with the store'
 const STORE_DOWN_ACTION = `the store did not answer the token check: the booth was answered 503 and retries by itself; ${SEE_HEALTHZ}`
 /** A failed token check is tried again after this long, while the kiosk is connected. */
 const RECHECK_RETRY_MS = 1000

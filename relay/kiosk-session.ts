@@ -15,7 +15,7 @@ import {
 } from '../shared/relay-protocol'
 import type { KioskCampaignView } from './campaign-directory'
 import { RosterSync } from './roster-sync'
-import { errorMessage, type Logger, type LogLimiter } from './log'
+import { errorMessage, SEE_HEALTHZ, type Logger, type LogLimiter } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore, StoredEvent } from './store/types'
 
@@ -73,7 +73,6 @@ const MAX_BINDS_TO_RETRY = 1000
 const MAX_CAMPAIGN_CHECKS = 100
 
 // What each store failure means for the booth, and what to do, for the log.
-const SEE_HEALTHZ = '/healthz says what is wrong with the store'
 const HELLO_NOT_ANSWERED = `the booth's link was closed and it reconnects by itself; its scans wait in the store; ${SEE_HEALTHZ}`
 const ACK_NOT_STORED = `the booth has its scans; those not acknowledged in the store are sent again after it reconnects (it drops repeats); ${SEE_HEALTHZ}`
 const EVENTS_NOT_READ = `scans for the booth wait in the store and are sent once it can be read (tried again every second); ${SEE_HEALTHZ}`

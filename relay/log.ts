@@ -10,3 +10,6 @@ export {
   type LogLevel,
   type Logger,
 } from '../shared/server/log'
+
+/** Ends a store-failure line's `action`: where the on-call developer reads what is wrong. */
+export const SEE_HEALTHZ = '/healthz says what is wrong with the store'
