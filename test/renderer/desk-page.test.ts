@@ -7,7 +7,13 @@ import AdminView from '../../renderer/src/admin/AdminView.vue'
 import DeskPage from '../../renderer/src/admin/pages/DeskPage.vue'
 import { useAdminSessionStore } from '../../renderer/src/stores/admin-session'
 import { useScreenStore } from '../../renderer/src/stores/screen'
-import { createFakeKioskApi, makeStatus, makeTicket, webClientOver } from './fake-kiosk-api'
+import {
+  createFakeKioskApi,
+  makeCampaign,
+  makeStatus,
+  makeTicket,
+  webClientOver,
+} from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
 enableAutoUnmount(afterEach)
@@ -63,6 +69,57 @@ describe('desk page', () => {
     screen.status = makeStatus()
     await flushPromises()
     expect(notice().exists()).toBe(false)
+  })
+
+  it('follows the booth to another campaign: its roster only, the last campaign’s guest code gone', async () => {
+    // The organizer moves the booth from 春季展 to 秋季展 while staff have the desk page open
+    // with a 春季展 guest's code up. The core searches the new campaign's roster from then on;
+    // the page kept listing 春季展's guests (a tap said "no such registration") and kept their
+    // code up, and again after the admin area was locked and unlocked.
+    const fake = createFakeKioskApi()
+    const spring = entry('s1', 'ACME', 'G1')
+    fake.api.searchRoster.mockResolvedValue([spring])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(Date.now(), { rosterEntry: { id: spring.id, name: spring.name } }),
+    )
+    const Host = defineComponent(() => {
+      const session = useAdminSessionStore()
+      return () => h('div', session.unlocked ? [h(DeskPage)] : [])
+    })
+    const { wrapper } = mountWith(Host, fake.api)
+    const screen = useScreenStore()
+    screen.campaign = makeCampaign({ id: 'spring' })
+    const session = useAdminSessionStore()
+    session.unlocked = true
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(true)
+
+    const autumn = { ...entry('a1', 'Globex', 'H1'), name: 'Autumn Guest' }
+    fake.api.searchRoster.mockResolvedValue([autumn])
+    screen.campaign = makeCampaign({ id: 'autumn' })
+    await flushPromises()
+    const names = () => wrapper.findAll('[data-testid="desk-result"] strong').map((n) => n.text())
+    expect(names()).toEqual(['Autumn Guest'])
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+
+    // Moved while the admin area was locked: unlocked again, none of the last campaign shows.
+    session.sessionEnded()
+    await flushPromises()
+    session.unlocked = true
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(true)
+    session.sessionEnded()
+    await flushPromises()
+    fake.api.searchRoster.mockResolvedValue([spring])
+    screen.campaign = makeCampaign({ id: 'spring' })
+    session.unlocked = true
+    await flushPromises()
+    expect(names()).toEqual([spring.name])
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
   })
 
   it('shows a check-in made while the admin area was locked once it is unlocked again', async () => {

@@ -26,6 +26,28 @@ export const useDeskStore = defineStore('desk', () => {
   let shownCheckedInAt: number | null = null
   /** The guest whose code was shown last, for a fresh code once it expired (`showAgain`). */
   let shownEntry: RosterEntry | null = null
+  /** The campaign the results, marks and code are of (the core searches the active one's). */
+  let campaignId: string | null = null
+
+  /**
+   * The booth's campaign is `id` (the relay moved it, or the admin chose another): what was
+   * found, marked and shown under another campaign goes, none of it mixed into this one's.
+   * From none (or not yet known: the screen state is still being read) nothing is dropped.
+   * Returns whether it changed (the results are then to be read again).
+   */
+  function follow(id: string | null): boolean {
+    if (id === campaignId) return false
+    const before = campaignId
+    campaignId = id
+    if (before === null) return true
+    searchSeq++
+    results.value = []
+    ticket.value = null
+    shownEntry = null
+    shownCheckedInAt = null
+    checkedIn.value.clear()
+    return true
+  }
 
   async function search(text: string = query.value): Promise<void> {
     query.value = text
@@ -84,6 +106,7 @@ export const useDeskStore = defineStore('desk', () => {
     ticket,
     checkedIn,
     search,
+    follow,
     showTicket,
     showAgain,
     isCheckedIn,
