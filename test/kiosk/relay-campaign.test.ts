@@ -716,6 +716,111 @@ describe('desk bindings', () => {
     expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBe('o_here')
   })
 
+  it('a booth moved to another campaign and back: each campaign its own names, check-ins and binds', async () => {
+    const { relay, core, shown } = await deskCodeOnceRostered()
+    // Offline, 访客 1 checks in at the expo-2026 desk; the relay is slow to store the bind.
+    relay.onHello((c) => sendDeskScan(c, shown.scene))
+    relay.onFrame(() => undefined)
+    relay.current()?.cut()
+    await waitFor(() => core.attendance.byEventId('ev-1') ?? undefined, 'the desk check-in')
+    const conn = core.settings().connectionId
+    expect(core.relayRoster.pendingBinds(conn)).toHaveLength(1)
+
+    // The organizer moves the booth to next-2026: 访客 1 is on both rosters, 访客 2 on
+    // expo-2026's only (bound there to o_two), 新客 on next-2026's only.
+    relay.current()?.send({
+      type: 'binding',
+      campaignId: 'expo-2026',
+      registrationId: 'reg-00002',
+      openid: 'o_two',
+      at: Date.now(),
+    })
+    const [, one] = entries(2, 1)
+    const newcomer: RelayRosterEntry = {
+      id: 'reg-b',
+      name: '新客',
+      company: '',
+      phone: '13900000000',
+      code: 'NB',
+      openid: null,
+    }
+    const nextRoster = one ? [one, newcomer] : []
+    const binds: KioskFrame[] = []
+    relay.onHello((c) =>
+      c.send(
+        { ...welcome, headSeq: 1 },
+        {
+          type: 'campaign',
+          campaign: relayCampaign({ id: 'next-2026', mode: 'desk' }),
+          version: 2,
+        },
+        {
+          type: 'roster',
+          campaignId: 'next-2026',
+          rosterVersion: 1,
+          offset: 0,
+          total: 2,
+          entries: nextRoster,
+          final: true,
+        },
+        scan(2, { openid: 'o_two', number: 1, firstInCampaign: true }),
+        scan(3, { openid: 'o_here', number: 2, firstInCampaign: true }),
+      ),
+    )
+    relay.onFrame((c, f) => {
+      if (f.type !== 'bind') return
+      binds.push(f)
+      ackBind(c, f)
+    })
+    const greeted: Greeting[] = []
+    core.on('greeting', (g) => greeted.push(g))
+    relay.current()?.cut()
+    await waitFor(() => greeted.length >= 2, 'greetings under next-2026')
+    // Known by name only where the openid is bound: neither is, in next-2026.
+    expect(greeted.map((g) => [g.kind, g.name])).toEqual([
+      ['first-visit', null],
+      ['first-visit', null],
+    ])
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const names = async () =>
+      ((await core.call('searchRoster', { query: '', limit: 50 })) as Array<{ name: string }>)
+        .map((e) => e.name)
+        .sort()
+    await waitFor(async () => ((await names()).length === 2 ? true : undefined), 'next roster')
+    expect(await names()).toEqual(['新客', '访客 1 v1'])
+    // The check-in made under expo-2026 reaches the relay under expo-2026, and is acknowledged.
+    await waitFor(() => core.relayRoster.pendingBinds(conn).length === 0, 'bind acknowledged')
+    expect(binds).toEqual([
+      expect.objectContaining({
+        campaignId: 'expo-2026',
+        registrationId: 'reg-00001',
+        openid: 'o_here',
+      }),
+    ])
+    const listed = async (campaignId: string) =>
+      (
+        (await core.call('listAttendance', { campaignId })) as {
+          rows: Array<{ eventId: string }>
+        }
+      ).rows
+        .map((r) => r.eventId)
+        .sort()
+    expect(await listed('expo-2026')).toEqual(['ev-1'])
+    expect(await listed('next-2026')).toEqual(['ev-2', 'ev-3'])
+
+    // Moved back: expo-2026's roster with its check-in, not next-2026's.
+    relay
+      .current()
+      ?.send({ type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 3 })
+    await waitFor(() => (core.activeCampaign()?.id === 'expo-2026' ? true : undefined), 'back')
+    const back = (await core.call('searchRoster', { query: '', limit: 50 })) as Array<{
+      id: string
+      checkedInAt: number | null
+    }>
+    expect(back.map((e) => e.id).sort()).toEqual(['reg-00000', 'reg-00001', 'reg-00002'])
+    expect(back.find((e) => e.id === 'reg-00001')?.checkedInAt).not.toBeNull()
+  })
+
   it('a replay after hours offline sends each desk bind once, not again with every later batch', async () => {
     const { relay, core, shown } = await deskCodeOnceRostered()
     relay.onHello((c) => sendDeskScan(c, shown.scene))
