@@ -71,6 +71,28 @@ describe('desk page', () => {
     expect(notice().exists()).toBe(false)
   })
 
+  it('lists the new roster once it is all in, without a key pressed', async () => {
+    // The booth was moved to a campaign whose roster was still arriving: the list the page read
+    // then was the previous one (or none), and stayed so after the notice went, until staff
+    // typed something.
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([])
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    const screen = useScreenStore()
+    screen.status = makeStatus({ relay: { roster: { received: 600, total: 1_000 } } })
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(0)
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
+    screen.status = makeStatus({ relay: { roster: { received: 900, total: 1_000 } } })
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(0)
+    screen.status = makeStatus()
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"] strong').map((n) => n.text())).toEqual([
+      'Guest 1',
+    ])
+  })
+
   it('follows the booth to another campaign: its roster only, the last campaign’s guest code gone', async () => {
     // The organizer moves the booth from 春季展 to 秋季展 while staff have the desk page open
     // with a 春季展 guest's code up. The core searches the new campaign's roster from then on;
