@@ -150,7 +150,11 @@ export class KioskCore {
     this.roster = new RosterStore(this.db)
     this.relayCampaigns = new RelayCampaignStore(this.db)
     this.relayRoster = new RelayRosterSync(this.db, this.roster)
-    this.allCampaigns = campaignView(this.campaigns, () => this.relayCampaign())
+    this.allCampaigns = campaignView(
+      this.campaigns,
+      () => this.relayCampaign(),
+      () => this.relayCampaigns.known(this.current.connectionId),
+    )
     const roster = this.roster
     this.attendance = new AttendanceStore(this.db, {
       tickets: this.tickets,

@@ -1,8 +1,10 @@
 // Contract v2 on the kiosk: the relay's campaign frame (stored, applied, kept offline, older
 // versions ignored, applied before the scans replayed after it), greetings with the relay's
 // campaign-wide number, a 50,000-row roster over a link cut twice, and desk bindings both ways.
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  type ExportProgress,
   kioskStatusSchema,
   statsSchema as statsShape,
   type Greeting,
@@ -807,6 +809,25 @@ describe('desk bindings', () => {
         .sort()
     expect(await listed('expo-2026')).toEqual(['ev-1'])
     expect(await listed('next-2026')).toEqual(['ev-2', 'ev-3'])
+    // Tonight's attendance sheet of expo-2026, though the booth is in next-2026 now: it is one
+    // of the kiosk's campaigns still (read-only), and exports its own rows under its name.
+    const campaigns = (await core.call('listCampaigns', undefined)) as Array<{
+      id: string
+      name: string
+    }>
+    expect(campaigns.map((c) => c.id)).toEqual(['next-2026', 'expo-2026', 'expo'])
+    const progress: ExportProgress[] = []
+    core.on('exportProgress', (p) => progress.push(p))
+    const { exportId } = (await core.call('startExport', {
+      campaignId: 'expo-2026',
+      format: 'csv',
+    })) as { exportId: string }
+    const done = await waitFor(
+      () => progress.find((p) => p.exportId === exportId && p.state === 'done'),
+      'expo-2026 exported',
+    )
+    expect(done).toMatchObject({ rowsDone: 1, rowsTotal: 1 })
+    expect(readFileSync(core.exports.file(exportId)?.path ?? '', 'utf8')).toContain('Expo 2026')
 
     // Moved back: expo-2026's roster with its check-in, not next-2026's.
     relay

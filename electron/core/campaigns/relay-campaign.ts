@@ -60,9 +60,13 @@ export class RelayCampaignStore {
     get: Statement<[string], Row>
     put: Statement<[string, string | null, number, string | null, string | null, number]>
     screens: Statement<[string, string]>
+    remember: Statement<[string, string, string, number]>
+    history: Statement<[string], { campaign: string }>
   }
   /** Per connection, read once: the screen asks for the active campaign often. */
   private cache = new Map<string, HeldRelayCampaign | null>()
+  /** Per connection, read once: `known`, until a campaign frame changes it. */
+  private pastCache = new Map<string, Campaign[]>()
 
   constructor(db: KioskDb) {
     this.q = {
@@ -77,6 +81,16 @@ export class RelayCampaignStore {
            received_at = excluded.received_at`,
       ),
       screens: db.prepare('UPDATE relay_campaigns SET screens = ? WHERE connection_id = ?'),
+      remember: db.prepare(
+        `INSERT INTO relay_campaign_history (connection_id, campaign_id, campaign, received_at)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT (connection_id, campaign_id) DO UPDATE SET campaign = excluded.campaign,
+           received_at = excluded.received_at`,
+      ),
+      history: db.prepare(
+        `SELECT campaign FROM relay_campaign_history WHERE connection_id = ?
+         ORDER BY received_at DESC, campaign_id`,
+      ),
     }
   }
 
@@ -103,6 +117,23 @@ export class RelayCampaignStore {
     }
     this.cache.set(connectionId, held)
     return held
+  }
+
+  /**
+   * Every campaign the relay has run this kiosk in over this connection, the latest first (the
+   * current one too): a booth moved on still shows and exports the earlier ones' attendance.
+   */
+  known(connectionId: string): Campaign[] {
+    const cached = this.pastCache.get(connectionId)
+    if (cached) return cached
+    const list: Campaign[] = []
+    for (const row of this.q.history.all(connectionId)) {
+      // Validated again, as `held`: a bad row is left out, never shown.
+      const parsed = relayCampaignSchema.safeParse(JSON.parse(row.campaign))
+      if (parsed.success) list.push(toKioskCampaign(parsed.data))
+    }
+    this.pastCache.set(connectionId, list)
+    return list
   }
 
   /** The relay's campaign for this connection, or null when it runs none (or said nothing). */
@@ -133,7 +164,11 @@ export class RelayCampaignStore {
       frame.campaign !== null && campaignIdOf(before?.campaign ?? null) === frame.campaign.id
     const screens = sameCampaign ? (before?.screens ?? null) : null
     this.q.put.run(connectionId, epoch, frame.version, json, screens, now)
+    if (frame.campaign !== null && json !== null) {
+      this.q.remember.run(connectionId, frame.campaign.id, json, now)
+    }
     this.cache.delete(connectionId)
+    this.pastCache.delete(connectionId)
     return true
   }
 

@@ -6,6 +6,7 @@ import { m003RelayCampaign } from './003-relay-campaign'
 import { m004RelayScreens } from './004-relay-screens'
 import { m005RosterSortKey } from './005-roster-sort-key'
 import { m006RosterSearchKey } from './006-roster-search-key'
+import { m007RelayCampaignHistory } from './007-relay-campaign-history'
 
 export type { Migration }
 
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   m004RelayScreens,
   m005RosterSortKey,
   m006RosterSearchKey,
+  m007RelayCampaignHistory,
 ]
