@@ -449,8 +449,8 @@ describe('attendance export', () => {
       new RelayCampaignStore(db).apply(settings.connectionId, frame, 'e1', T)
       db.close()
     }
-    const exported = async () => {
-      const table = parse((await exportCli('--data', dir)).slice(1))
+    const exported = async (...args: string[]) => {
+      const table = parse((await exportCli('--data', dir, ...args)).slice(1))
       return new Set(table.slice(1).map((r) => r[col('campaign')]))
     }
     relaySends(1, relayCampaign())
@@ -461,9 +461,14 @@ describe('attendance export', () => {
     // Named as the relay named it.
     expect(await exported()).toEqual(new Set(['Expo 2026']))
 
+    // The organizer moves the booth to another campaign: expo-2026's sheet, asked for by id,
+    // still names it as the relay did (not by its id).
+    relaySends(2, relayCampaign({ id: 'next-2026', name: 'Next 2026' }))
+    expect(await exported('--campaign', 'expo-2026')).toEqual(new Set(['Expo 2026']))
+
     // The relay hands the kiosk back to its own campaigns: the local choice again (not in
     // campaigns.json here: its id).
-    relaySends(2, null)
+    relaySends(3, null)
     expect(await exported()).toEqual(new Set(['expo']))
   })
 })

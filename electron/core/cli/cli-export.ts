@@ -193,8 +193,8 @@ function stdoutWritable(stdout: StdoutSink): Writable {
 }
 
 /**
- * The campaigns set up here (campaigns.json) and the relay's current one, by id: their names,
- * for the sheet's 活动 column.
+ * The campaigns set up here (campaigns.json), the relay's current one and those it ran the kiosk
+ * in before, by id: their names, for the sheet's 活动 column.
  */
 function campaignNames(
   db: KioskDb,
@@ -208,8 +208,13 @@ function campaignNames(
     // A damaged campaigns.json must not stop an export of what the database holds.
   }
   if (settings !== null) {
-    const relay = new RelayCampaignStore(db).campaign(settings.connectionId)
-    if (relay !== null) names.set(relay.id, relay.name)
+    const relay = new RelayCampaignStore(db)
+    // The relay's earlier campaigns too (a booth moved on), oldest first: the latest name wins.
+    for (const c of [...relay.known(settings.connectionId)].reverse()) {
+      if (!names.has(c.id)) names.set(c.id, c.name)
+    }
+    const current = relay.campaign(settings.connectionId)
+    if (current !== null) names.set(current.id, current.name)
   }
   return names
 }
