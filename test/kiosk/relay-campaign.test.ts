@@ -840,6 +840,17 @@ describe('desk bindings', () => {
     }>
     expect(back.map((e) => e.id).sort()).toEqual(['reg-00000', 'reg-00001', 'reg-00002'])
     expect(back.find((e) => e.id === 'reg-00001')?.checkedInAt).not.toBeNull()
+
+    // Handed back to the kiosk's own campaigns: next-2026 is listed (its attendance), but it is
+    // the relay's to run, not one to start scanning for here.
+    relay.current()?.send({ type: 'campaign', campaign: null, version: 4 })
+    await waitFor(() => (core.activeCampaign()?.managedBy ? undefined : true), 'handed back')
+    const h = core.handlers
+    const later = <T>(fn: () => T) => Promise.resolve().then(fn)
+    await expect(later(() => h.activateCampaign({ id: 'next-2026' }))).rejects.toThrow(
+      /relay console/,
+    )
+    await expect(later(() => h.activateCampaign({ id: 'expo' }))).resolves.toEqual({ ok: true })
   })
 
   it('a replay after hours offline sends each desk bind once, not again with every later batch', async () => {

@@ -167,7 +167,10 @@ export function createHandlers(d: HandlerDeps): KioskHandlers {
     },
     activateCampaign: ({ id }) => {
       refuseWhenManaged()
-      requireCampaign(id)
+      // A campaign the relay ran this kiosk in before is listed for its attendance only.
+      if (requireCampaign(id).managedBy === 'relay') {
+        throw new KioskError('campaign_managed', 'the relay console runs this campaign')
+      }
       d.settings.update({ activeCampaignId: id })
       d.events.emit('campaign', d.view.activeCampaign())
       d.pool.campaignChanged()
