@@ -4,7 +4,7 @@
 // enough eligible" on a 409 ("only N eligible" when the relay says how many; a redraw's 409
 // without a count: already replaced or not a current winner), redraws only after an inline
 // confirm, shows markup in a prize or a name as text, and links the winners sheet.
-import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, type VueWrapper } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { ConsoleApiError } from '../../console/src/api/errors'
@@ -41,6 +41,26 @@ function record(over: Partial<DrawAnswer> = {}): DrawAnswer {
     replaced: [],
     ...over,
   }
+}
+
+/** A draw, and the same draw once its first winner was replaced by `openid` (来宾 #`number`). */
+function replacedDraw(openid: string, number: number) {
+  const first = record()
+  const [gone, stays] = first.winners
+  if (!gone || !stays) throw new Error('fixture')
+  const now = record({
+    winners: [{ openid, number, name: null, replacedAt: null }, stays],
+    replaced: [{ ...gone, replacedAt: first.at + 1000 }],
+  })
+  return { first, gone, stays, now }
+}
+
+/** Presses 重抽 on the winner `openid`, then its inline confirm; returns the row's selector. */
+async function redrawConfirmed(wrapper: Pick<VueWrapper, 'get'>, openid: string): Promise<string> {
+  const row = `[data-openid="${openid}"]`
+  await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
+  await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+  return row
 }
 
 describe('the draws panel', () => {
@@ -234,20 +254,10 @@ describe('the draws panel', () => {
 
   it('redraws a winner only after the inline confirm, and shows the replaced one', async () => {
     const fake = createFakeConsoleApi()
-    const first = record()
+    // The new winner in the place of the one replaced; that one listed apart.
+    const { first, gone, stays, now } = replacedDraw('oNewWinner000000000', 99)
     fake.api.draws.mockResolvedValueOnce([first])
-    const [gone, stays] = first.winners
-    if (!gone || !stays) throw new Error('fixture')
-    fake.api.redraw.mockResolvedValueOnce(
-      record({
-        // The new winner in the place of the one replaced; that one listed apart.
-        winners: [
-          { openid: 'oNewWinner000000000', number: 99, name: null, replacedAt: null },
-          stays,
-        ],
-        replaced: [{ ...gone, replacedAt: first.at + 1000 }],
-      }),
-    )
+    fake.api.redraw.mockResolvedValueOnce(now)
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
     const row = `[data-openid="${gone.openid}"]`
@@ -271,20 +281,12 @@ describe('the draws panel', () => {
     // The relay redrew (the draw screen shows the new winner), the Wi-Fi lost the answer: the
     // panel must not keep offering to redraw the absent one as if nothing happened.
     const fake = createFakeConsoleApi()
-    const first = record()
-    const [gone, stays] = first.winners
-    if (!gone || !stays) throw new Error('fixture')
-    const now = record({
-      winners: [{ openid: 'oNewWinner000000000', number: 40, name: null, replacedAt: null }, stays],
-      replaced: [{ ...gone, replacedAt: first.at + 1000 }],
-    })
+    const { first, gone, now } = replacedDraw('oNewWinner000000000', 40)
     fake.api.draws.mockResolvedValueOnce([first]).mockResolvedValue([now])
     fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('network', 0))
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
-    const row = `[data-openid="${gone.openid}"]`
-    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
-    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    const row = await redrawConfirmed(wrapper, gone.openid)
     await flushPromises()
     expect(fake.api.draws).toHaveBeenCalledTimes(2)
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
@@ -301,9 +303,7 @@ describe('the draws panel', () => {
     const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     i18n.global.locale.value = 'en'
     await flushPromises()
-    const row = `[data-openid="${first.winners[0]?.openid ?? ''}"]`
-    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
-    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    const row = await redrawConfirmed(wrapper, first.winners[0]?.openid ?? '')
     await flushPromises()
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
       'Cannot reach the relay server; check the network. The draws were read again: Guest #7 still stands, nothing was redrawn',
@@ -313,21 +313,13 @@ describe('the draws panel', () => {
 
   it('a winner another organizer replaced meanwhile: says so and shows the draw as it now is', async () => {
     const fake = createFakeConsoleApi()
-    const first = record()
-    const [gone, stays] = first.winners
-    if (!gone || !stays) throw new Error('fixture')
-    const now = record({
-      winners: [{ openid: 'oOtherPick00000000', number: 40, name: null, replacedAt: null }, stays],
-      replaced: [{ ...gone, replacedAt: first.at + 1000 }],
-    })
+    const { first, gone, now } = replacedDraw('oOtherPick00000000', 40)
     fake.api.draws.mockResolvedValueOnce([first]).mockResolvedValueOnce([now])
     // The relay's answer: the openid is no longer a current winner of this draw.
     fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
-    const row = `[data-openid="${gone.openid}"]`
-    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
-    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    const row = await redrawConfirmed(wrapper, gone.openid)
     await flushPromises()
     const error = wrapper.get('[data-testid="draw-error"]').text()
     expect(error).not.toBe('符合条件的访客不足这么多人')
@@ -344,9 +336,7 @@ describe('the draws panel', () => {
     fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409, null, 0))
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
-    const row = `[data-openid="${first.winners[0]?.openid ?? ''}"]`
-    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
-    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await redrawConfirmed(wrapper, first.winners[0]?.openid ?? '')
     await flushPromises()
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
       '只有 0 位访客符合条件，不足这么多人',
@@ -370,9 +360,7 @@ describe('the draws panel', () => {
       const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
       i18n.global.locale.value = locale
       await flushPromises()
-      const row = `[data-openid="${first.winners[0]?.openid ?? ''}"]`
-      await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
-      await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+      await redrawConfirmed(wrapper, first.winners[0]?.openid ?? '')
       await flushPromises()
       expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(text)
       wrapper.unmount()
@@ -429,9 +417,7 @@ describe('the draws panel', () => {
     fake.api.redraw.mockImplementationOnce(() => new Promise((_, reject) => (refuse = reject)))
     const { wrapper } = mountConsole(EditorOf, fake.api, { props: { id: 'c-spring' } })
     await flushPromises()
-    const row = `[data-openid="${spring.winners[0]?.openid ?? ''}"]`
-    await wrapper.get(`${row} [data-testid="draw-redraw"]`).trigger('click')
-    await wrapper.get(`${row} [data-testid="draw-redraw-confirm"]`).trigger('click')
+    await redrawConfirmed(wrapper, spring.winners[0]?.openid ?? '')
     await wrapper.setProps({ id: 'c-autumn' })
     await flushPromises()
     // Someone else redrew 春季展's winner meanwhile: the relay's 409.
