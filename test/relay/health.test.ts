@@ -52,6 +52,18 @@ async function relayWithBoothOnRedis(opts: StartRelayOptions = {}) {
   return { r, token, kiosk, admin, probeFailures }
 }
 
+/** A relay on SQLite on a clock the test moves (`clock.now`), and the log lines it wrote. */
+async function relayOnAClock() {
+  const lines: string[] = []
+  const clock = { now: Date.now() }
+  const log = jsonLogger((l) => lines.push(l))
+  const r = await startTestRelay('sqlite', null, {}, { now: () => clock.now, log })
+  cleanups.push(() => r.close())
+  const logged = (): Array<Record<string, unknown>> =>
+    lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { r, clock, logged }
+}
+
 describe('/healthz', () => {
   it('answers 503 while the SQLite store cannot commit (locked elsewhere), 200 after', async () => {
     const data = tempDir()
@@ -148,15 +160,7 @@ describe('/healthz', () => {
   // While the store cannot be read, every booth's reconnect (10,000 booths every few seconds)
   // and anyone's upgrade with any token wrote an error line, past journald's 10,000 in 30 s.
   it('logs kiosk connections it cannot check once a minute with a count, saying what it means', async () => {
-    const lines: string[] = []
-    let clock = Date.now()
-    const r = await startTestRelay(
-      'sqlite',
-      null,
-      {},
-      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
-    )
-    cleanups.push(() => r.close())
+    const { r, clock, logged } = await relayOnAClock()
     const token = await r.addKiosk('k1')
     vi.spyOn(r.store, 'getKiosk').mockRejectedValue(new Error('database is locked'))
     const refused = async (times: number): Promise<void> => {
@@ -165,14 +169,12 @@ describe('/healthz', () => {
       }
     }
     const failed = (): Record<string, unknown>[] =>
-      lines
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((l) => l.msg === 'kiosk auth failed')
+      logged().filter((l) => l.msg === 'kiosk auth failed')
     await refused(20)
     expect(failed()).toHaveLength(1)
     expect(failed()[0]).toMatchObject({ level: 'error', error: 'database is locked' })
     expect(String(failed()[0]?.action)).toMatch(/503.*retr.*\/healthz/)
-    clock += 60_000
+    clock.now += 60_000
     await refused(1)
     expect(failed().map((l) => l.unlogged)).toEqual([undefined, 19])
   })
@@ -309,15 +311,7 @@ describe('/healthz', () => {
   // A full disk refused 162 pushes in the disk-full test and the relay wrote 162 error lines and
   // 162 'push refused' lines, onto logs that may share the full disk, burying everything else.
   it('logs refused pushes once a minute per cause with a count, and once more when the store accepts again', async () => {
-    const lines: string[] = []
-    let clock = Date.now()
-    const r = await startTestRelay(
-      'sqlite',
-      null,
-      {},
-      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
-    )
-    cleanups.push(() => r.close())
+    const { r, clock, logged } = await relayOnAClock()
     await r.addKiosk('k1')
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
     const locked = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
@@ -327,10 +321,9 @@ describe('/healthz', () => {
       append.mockRejectedValue(err)
       for (let i = 0; i < times; i++) {
         const body = scanXml(`o_r${n}`, `k1:r${n++}`)
-        expect((await postPush(r.url, body, signedQuery(TOKEN, clock))).status).toBe(503)
+        expect((await postPush(r.url, body, signedQuery(TOKEN, clock.now))).status).toBe(503)
       }
     }
-    const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>)
     const failed = () => logged().filter((l) => l.msg === 'storing push failed')
 
     await refusedWith(full, 30)
@@ -344,10 +337,10 @@ describe('/healthz', () => {
     const metrics = await (await fetch(`${r.url}/metrics`)).text()
     expect(metrics).toContain('scandesk_relay_pushes_total{outcome="store_error"} 35')
 
-    clock += 59_000
+    clock.now += 59_000
     await refusedWith(full, 1)
     expect(failed()).toHaveLength(2)
-    clock += 1_000
+    clock.now += 1_000
     await refusedWith(full, 1)
     expect(failed().map((l) => [l.cause, l.unlogged])).toEqual([
       ['database or disk is full', undefined],
@@ -358,7 +351,7 @@ describe('/healthz', () => {
     append.mockRestore()
     for (let i = 0; i < 2; i++) {
       const body = scanXml(`o_ok${i}`, `k1:ok${i}`)
-      expect((await postPush(r.url, body, signedQuery(TOKEN, clock))).status).toBe(200)
+      expect((await postPush(r.url, body, signedQuery(TOKEN, clock.now))).status).toBe(200)
     }
     const again = logged().filter((l) => String(l.msg).startsWith('store accepting pushes again'))
     expect(again.map((l) => [l.level, l.msg, l.refused])).toEqual([
