@@ -6,7 +6,7 @@
 import { expect } from 'vitest'
 import { silentLogger } from '../../shared/server/log'
 import { followUpReportSchema, type FollowUpReport } from '../../shared/follow-up-api'
-import { WechatClient, buildQrCreateBody } from '../../shared/wechat'
+import { WechatClient, buildQrCreateBody, type WechatClientOptions } from '../../shared/wechat'
 import { startSandbox, type Sandbox } from '../../sandbox/server'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { FollowUpWorker, type FollowUpWorkerOptions } from '../../relay/follow-up/worker'
@@ -31,10 +31,23 @@ export function wechatOf(sandbox: Sandbox, credentials = true) {
   }
 }
 
+/** A WeChat client of the sandbox (its app's credentials), with `options` over the defaults. */
+export function sandboxClient(
+  sandbox: Sandbox,
+  options: Partial<WechatClientOptions> = {},
+): WechatClient {
+  const o = sandbox.options
+  return new WechatClient({
+    appId: o.appId,
+    appSecret: o.appSecret,
+    apiBase: sandbox.url,
+    ...options,
+  })
+}
+
 /** A code of each booth, made at the sandbox as the kiosk or the relay's proxy would. */
 export async function boothCodes(sandbox: Sandbox, kioskIds: readonly string[]) {
-  const o = sandbox.options
-  const client = new WechatClient({ appId: o.appId, appSecret: o.appSecret, apiBase: sandbox.url })
+  const client = sandboxClient(sandbox)
   const codes = new Map<string, string>()
   for (const id of kioskIds) {
     const body = buildQrCreateBody({

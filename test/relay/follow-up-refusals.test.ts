@@ -20,6 +20,7 @@ import {
   extraWorker,
   followUpSandbox,
   report,
+  sandboxClient,
   scanAll,
   textsPerVisitor,
   visitors,
@@ -206,14 +207,7 @@ describe.each(['sqlite', 'redis'] as const)('WeChat too slow to answer texts on 
   it('after a text timed out (maybe sent), the others wait for WeChat instead of each timing out', async () => {
     const sandbox = await followUpSandbox()
     bed.cleanups.push(() => sandbox.close())
-    const o = sandbox.options
-    const client = new WechatClient({
-      appId: o.appId,
-      appSecret: o.appSecret,
-      apiBase: sandbox.url,
-      busyRetries: 0,
-      timeoutMs: 300,
-    })
+    const client = sandboxClient(sandbox, { busyRetries: 0, timeoutMs: 300 })
     await client.getAccessToken()
     const { c, campaign, codes, relay } = await boothWith({ followUp: '谢谢' }, client, sandbox, {
       backend,
@@ -302,17 +296,13 @@ describe('a text refused for its token', () => {
   it('is sent once the token can be renewed, not given up as maybe sent', async () => {
     const sandbox = await followUpSandbox()
     bed.cleanups.push(() => sandbox.close())
-    const o = sandbox.options
     // The relay holds a token WeChat no longer takes (another caller replaced it): the send is
     // refused with 40001 and nothing goes out. Renewing it then fails on the way (the
     // connection reset), so the call ends in a network error, not in WeChat's answer.
     const tokens = new MemoryTokenStore()
     await tokens.set({ token: 'replaced-token', expiresAt: Date.now() + 3_600_000 })
     const renew = { down: true, tries: 0 }
-    const client = new WechatClient({
-      appId: o.appId,
-      appSecret: o.appSecret,
-      apiBase: sandbox.url,
+    const client = sandboxClient(sandbox, {
       tokenStore: tokens,
       busyRetries: 0,
       fetch: (input, init) => {

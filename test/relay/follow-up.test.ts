@@ -8,13 +8,13 @@ import { describe, expect, it } from 'vitest'
 import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import type { Sandbox } from '../../sandbox/server'
-import { WechatClient } from '../../shared/wechat'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { ConsoleClient, startOn, type Place } from './console-helpers'
 import {
   boothCodes,
   followUpSandbox,
   report,
+  sandboxClient,
   scanAll,
   visitors,
   waitFor,
@@ -53,14 +53,7 @@ async function relayFor(
 async function slowWechatBooth(backend: 'sqlite' | 'redis') {
   const sandbox = await sandboxFor()
   const place = bed.placeFor(backend)
-  const o = sandbox.options
-  const client = new WechatClient({
-    appId: o.appId,
-    appSecret: o.appSecret,
-    apiBase: sandbox.url,
-    busyRetries: 0,
-    timeoutMs: 300,
-  })
+  const client = sandboxClient(sandbox, { busyRetries: 0, timeoutMs: 300 })
   const relay = await relayFor(place, sandbox, {}, { followUp: { ...FAST, client } })
   sandbox.setPushUrl(`${relay.url}/wechat`)
   const c = await signIn(relay)
