@@ -94,22 +94,36 @@ async function relayWithCampaign(
   return { env, store, booths, first, campaign, signIn }
 }
 
-async function kill(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL')
+/**
+ * `body` given {@link relayWithCampaign} on a fresh sandbox and folder, both removed after;
+ * `body` stops the relays it started.
+ */
+async function onRelayWithCampaign(
+  backend: 'sqlite' | 'redis',
+  over: Parameters<typeof createCampaign>[1],
+  body: (
+    r: Awaited<ReturnType<typeof relayWithCampaign>> & { sandbox: Sandbox; dir: string },
+  ) => Promise<void>,
+): Promise<void> {
+  const sandbox = await followUpSandbox()
+  const dir = tempDir('relay-follow-up-')
+  try {
+    await body({ ...(await relayWithCampaign(backend, sandbox, dir, over)), sandbox, dir })
+  } finally {
+    await sandbox.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  child.kill(signal)
   await new Promise((r) => child.once('exit', r))
 }
 
 describe.each(['sqlite', 'redis'] as const)('relay killed while tagging (%s)', (backend) => {
   it('tags all 300 visitors after a restart, with 30 % of tag calls failing', async () => {
-    const sandbox = await followUpSandbox()
-    const dir = tempDir('relay-follow-up-')
-    try {
-      const { env, store, booths, first, campaign, signIn } = await relayWithCampaign(
-        backend,
-        sandbox,
-        dir,
-        { tag: 'survivor' },
-      )
+    await onRelayWithCampaign(backend, { tag: 'survivor' }, async (relay) => {
+      const { sandbox, env, store, booths, first, campaign, signIn } = relay
       sandbox.setFaults({ tagFailRate: 0.3 })
       const openids = visitors(300)
       await scanAll(sandbox, await boothCodes(sandbox, booths), openids)
@@ -129,26 +143,15 @@ describe.each(['sqlite', 'redis'] as const)('relay killed while tagging (%s)', (
       expect(new Set(sandbox.users.tags()[0]?.openids)).toEqual(new Set(openids))
       const r = await report(c2, campaign.id)
       expect(r.counts).toMatchObject({ tagged: 300, pending: 0, failed: 0 })
-      second.child.kill('SIGTERM')
-      await new Promise((r2) => second.child.once('exit', r2))
-    } finally {
-      await sandbox.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
+      await kill(second.child, 'SIGTERM')
+    })
   }, 240_000)
 })
 
 describe.each(['sqlite', 'redis'] as const)('relay killed while texting (%s)', (backend) => {
   it('sends no visitor a text twice and leaves none sending after a restart', async () => {
-    const sandbox = await followUpSandbox()
-    const dir = tempDir('relay-follow-up-')
-    try {
-      const { env, store, booths, first, campaign, signIn } = await relayWithCampaign(
-        backend,
-        sandbox,
-        dir,
-        { followUp: '谢谢 {number}' },
-      )
+    await onRelayWithCampaign(backend, { followUp: '谢谢 {number}' }, async (relay) => {
+      const { sandbox, dir, env, store, booths, first, campaign, signIn } = relay
       const codes = await boothCodes(sandbox, booths)
       // Each WeChat call answers after 1 s: the worker's four texts at a time are in flight
       // most of the time while it sends.
@@ -188,11 +191,7 @@ describe.each(['sqlite', 'redis'] as const)('relay killed while texting (%s)', (
       }
       for (const o of openids.filter((x) => !failed.has(x))) expect(got.get(o)).toBe(1)
       expect(r.counts.sent).toBe(openids.length - failed.size)
-      second.child.kill('SIGTERM')
-      await new Promise((r2) => second.child.once('exit', r2))
-    } finally {
-      await sandbox.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
+      await kill(second.child, 'SIGTERM')
+    })
   }, 240_000)
 })
