@@ -4,6 +4,9 @@
  */
 import { prng } from '../reliability/push-fuzz-gen'
 
+/** The bare generator (mulberry32): numbers in [0, 1), the same sequence for a seed everywhere. */
+export { prng }
+
 export class Rand {
   private readonly next: () => number
 

@@ -13,6 +13,7 @@ import { redisKeys } from '../../relay/store/redis/keys'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
+import { prng } from '../helpers/random'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { addKiosk, scanEvent as ev } from './attendance-helpers'
@@ -47,17 +48,6 @@ const backends: { name: string; open: () => Promise<RelayStore> }[] = [
     open: () => openRedisStore({ url: cluster.url, prefix: `att${++prefixN}:` }),
   },
 ]
-
-/** A small deterministic PRNG (mulberry32): random data, same every run. */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The kiosk's permanent fallback code, scene `<kioskId>:fallback`. */
 async function saveFallback(store: RelayStore, kioskId: string): Promise<void> {

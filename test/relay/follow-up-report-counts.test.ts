@@ -21,22 +21,12 @@ import type {
 } from '../../relay/store/follow-up-types'
 import type { RelayStore } from '../../relay/store/types'
 import { noFollowUpCounts } from '../../shared/follow-up-api'
+import { prng } from '../helpers/random'
 import { relayTestBed } from './campaign-helpers'
 import type { Place } from './console-helpers'
 
 const bed = relayTestBed()
 const LIMIT = 200
-
-/** A small seeded generator (mulberry32): the sequence is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 async function storeOn(place: Place): Promise<RelayStore> {
   const store = await openStore(
@@ -52,7 +42,7 @@ describe.each(['sqlite', 'redis'] as const)('follow-up report figures on %s', (b
     const place = bed.placeFor(backend)
     const a = await storeOn(place)
     const b = await storeOn(place)
-    const rnd = random(backend === 'sqlite' ? 11 : 29)
+    const rnd = prng(backend === 'sqlite' ? 11 : 29)
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T
     const campaigns = ['c1', 'c2']
     const openids = Array.from({ length: 60 }, (_, i) => `orc${String(i).padStart(3, '0')}`)
