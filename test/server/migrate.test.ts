@@ -13,6 +13,7 @@ import { migrations as relayMigrations } from '../../relay/store/sqlite/migratio
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { DamagedDatabaseError } from '../../shared/server/damaged-database'
 import { DatabaseTooNewError, migrate, type Migration } from '../../shared/server/migrate'
+import { thrown } from '../helpers/thrown'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -30,15 +31,6 @@ function newerDatabase(file: string, version: number): void {
   db.exec('CREATE TABLE from_the_future (x INTEGER) STRICT')
   db.pragma(`user_version = ${version}`)
   db.close()
-}
-
-function catchError(fn: () => unknown): Error | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof Error ? err : new Error(String(err))
-  }
-  return undefined
 }
 
 function schemaOf(file: string): { version: number; tables: string[] } {
@@ -75,10 +67,9 @@ describe('a database from a newer program', () => {
     // A booth downgraded (an older installer run over a newer one): staff see the core's words.
     const file = join(tempDir(), 'kiosk.db')
     newerDatabase(file, kioskMigrations.length + 1)
-    const refused = catchError(() => openKioskDb(file))
-    expect(refused).toBeInstanceOf(DatabaseTooNewError)
+    const refused = thrown(() => openKioskDb(file), DatabaseTooNewError)
     expect(isStartupProblem(refused)).toBe(true)
-    const [zh, en] = String(refused?.message).split('\n')
+    const [zh, en] = refused.message.split('\n')
     expect(zh).toContain(file)
     expect(zh).toMatch(/更新版本的 ScanDesk/)
     expect(en).toContain(file)
@@ -90,10 +81,9 @@ describe('a database from a newer program', () => {
     const file = join(tempDir(), 'kiosk.db')
     const garbage = 'not a database, but long enough to be read as one'.repeat(100)
     writeFileSync(file, garbage)
-    const refused = catchError(() => openKioskDb(file))
-    expect(refused).toBeInstanceOf(DamagedDatabaseError)
+    const refused = thrown(() => openKioskDb(file), DamagedDatabaseError)
     expect(isStartupProblem(refused)).toBe(true)
-    const [zh, en, ...more] = String(refused?.message).split('\n')
+    const [zh, en, ...more] = refused.message.split('\n')
     expect(more).toEqual([])
     expect(zh).toContain(file)
     expect(zh).toMatch(/签到数据库.*已损坏.*从备份恢复/)

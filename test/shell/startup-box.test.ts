@@ -15,21 +15,13 @@ import {
 } from '../../electron/core/config/vault'
 import { openSafeStorageVault } from '../../electron/main/safe-storage-vault'
 import { startupBox } from '../../electron/main/startup-box'
+import { thrown } from '../helpers/thrown'
 
 let dataDir: string
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'scandesk-box-'))
 })
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('it did not throw')
-}
 
 const HAN = /[\u4e00-\u9fff]/
 
