@@ -63,6 +63,25 @@ async function redrawConfirmed(wrapper: Pick<VueWrapper, 'get'>, openid: string)
   return row
 }
 
+/**
+ * The panel on campaign c1 in `locale`, reading the draws as `fake` answers them, the relay
+ * refusing the redraw with `refusal`: 重抽 and its confirm pressed on `openid`'s row.
+ */
+async function refusedRedraw(
+  fake: ReturnType<typeof createFakeConsoleApi>,
+  refusal: ConsoleApiError,
+  openid: string,
+  locale: 'zh-CN' | 'en' = 'zh-CN',
+) {
+  fake.api.redraw.mockRejectedValueOnce(refusal)
+  const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+  i18n.global.locale.value = locale
+  await flushPromises()
+  const row = await redrawConfirmed(wrapper, openid)
+  await flushPromises()
+  return { wrapper, row }
+}
+
 describe('the draws panel', () => {
   it('draws with the form, shows the winners, masks OpenIDs until asked', async () => {
     const fake = createFakeConsoleApi()
@@ -283,11 +302,11 @@ describe('the draws panel', () => {
     const fake = createFakeConsoleApi()
     const { first, gone, now } = replacedDraw('oNewWinner000000000', 40)
     fake.api.draws.mockResolvedValueOnce([first]).mockResolvedValue([now])
-    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('network', 0))
-    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
-    await flushPromises()
-    const row = await redrawConfirmed(wrapper, gone.openid)
-    await flushPromises()
+    const { wrapper, row } = await refusedRedraw(
+      fake,
+      new ConsoleApiError('network', 0),
+      gone.openid,
+    )
     expect(fake.api.draws).toHaveBeenCalledTimes(2)
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
       '连接中断，但已重抽：来宾 #7 已被替换（见下方），抽奖大屏会播放新的中奖者',
@@ -299,12 +318,12 @@ describe('the draws panel', () => {
     const fake = createFakeConsoleApi()
     const first = record()
     fake.api.draws.mockResolvedValue([first])
-    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('network', 0))
-    const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
-    i18n.global.locale.value = 'en'
-    await flushPromises()
-    const row = await redrawConfirmed(wrapper, first.winners[0]?.openid ?? '')
-    await flushPromises()
+    const { wrapper, row } = await refusedRedraw(
+      fake,
+      new ConsoleApiError('network', 0),
+      first.winners[0]?.openid ?? '',
+      'en',
+    )
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
       'Cannot reach the relay server; check the network. The draws were read again: Guest #7 still stands, nothing was redrawn',
     )
@@ -316,11 +335,11 @@ describe('the draws panel', () => {
     const { first, gone, now } = replacedDraw('oOtherPick00000000', 40)
     fake.api.draws.mockResolvedValueOnce([first]).mockResolvedValueOnce([now])
     // The relay's answer: the openid is no longer a current winner of this draw.
-    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
-    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
-    await flushPromises()
-    const row = await redrawConfirmed(wrapper, gone.openid)
-    await flushPromises()
+    const { wrapper, row } = await refusedRedraw(
+      fake,
+      new ConsoleApiError('conflict', 409),
+      gone.openid,
+    )
     const error = wrapper.get('[data-testid="draw-error"]').text()
     expect(error).not.toBe('符合条件的访客不足这么多人')
     expect(error).toContain('已被替换')
@@ -333,11 +352,11 @@ describe('the draws panel', () => {
     const first = record()
     fake.api.draws.mockResolvedValue([first])
     // The relay's too-few 409 for a redraw carries `eligible` (0: no one left).
-    fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409, null, 0))
-    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
-    await flushPromises()
-    await redrawConfirmed(wrapper, first.winners[0]?.openid ?? '')
-    await flushPromises()
+    const { wrapper } = await refusedRedraw(
+      fake,
+      new ConsoleApiError('conflict', 409, null, 0),
+      first.winners[0]?.openid ?? '',
+    )
     expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(
       '只有 0 位访客符合条件，不足这么多人',
     )
@@ -356,12 +375,12 @@ describe('the draws panel', () => {
       const fake = createFakeConsoleApi()
       const first = record()
       fake.api.draws.mockResolvedValue([first])
-      fake.api.redraw.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
-      const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
-      i18n.global.locale.value = locale
-      await flushPromises()
-      await redrawConfirmed(wrapper, first.winners[0]?.openid ?? '')
-      await flushPromises()
+      const { wrapper } = await refusedRedraw(
+        fake,
+        new ConsoleApiError('conflict', 409),
+        first.winners[0]?.openid ?? '',
+        locale,
+      )
       expect(wrapper.get('[data-testid="draw-error"]').text()).toBe(text)
       wrapper.unmount()
     }
