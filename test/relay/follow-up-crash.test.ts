@@ -9,7 +9,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Sandbox } from '../../sandbox/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { openStore } from '../../relay/store/open-store'
@@ -29,10 +29,12 @@ const run = promisify(execFile)
 const CLI = ['--import', 'tsx', 'relay/cli.ts']
 const children: ChildProcess[] = []
 let redis: TestRedis
-beforeAll(async () => {
+// A Redis of its own for each test: the texting test's booths are the tagging test's, and on
+// one Redis the CLI refused to add them again ('kiosk booth-a already exists').
+beforeEach(async () => {
   redis = await startRedis()
 })
-afterAll(() => redis.stop())
+afterEach(() => redis.stop())
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
 })
