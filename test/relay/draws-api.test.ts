@@ -33,6 +33,19 @@ async function setUp(backend: Backend, n: number) {
   return { relay, c, campaignId: campaign.id, people }
 }
 
+/** `organizer` alice acting at `now`. */
+const by = (now: number) => ({ organizer: 'alice', now })
+
+/** Draws A and, `gap` ms later, B straight on the store: two winners each, winners excluded. */
+async function twoDraws(relay: RelayHandle, campaignId: string, gap: number) {
+  const t1 = Date.UTC(2026, 11, 5, 2, 0)
+  const rule = { prize: '一等奖', count: 2, excludeWinners: true, rosterOnly: false }
+  const a = await makeDraw(relay.store.draws, campaignId, rule, by(t1))
+  const b = await makeDraw(relay.store.draws, campaignId, rule, by(t1 + gap))
+  if (!a.ok || !b.ok) throw new Error('draws refused')
+  return { t1, a, b }
+}
+
 async function draw(
   c: ConsoleClient,
   campaignId: string,
@@ -213,12 +226,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     // sheets (the winners drawn before it and not replaced before it). A winner redrawn after
     // it was made was still eligible in it, so the sheet must not date them at their draw's time.
     const { relay, c, campaignId, people } = await setUp(backend, 8)
-    const t1 = Date.UTC(2026, 11, 5, 2, 0)
-    const by = (now: number) => ({ organizer: 'alice', now })
-    const rule = { prize: '一等奖', count: 2, excludeWinners: true, rosterOnly: false }
-    const a = await makeDraw(relay.store.draws, campaignId, rule, by(t1))
-    const b = await makeDraw(relay.store.draws, campaignId, rule, by(t1 + 3_600_000))
-    if (!a.ok || !b.ok) throw new Error('draws refused')
+    const { t1, a, b } = await twoDraws(relay, campaignId, 3_600_000)
     const absent = a.record.winners[0]?.openid ?? ''
     const r = await redraw(relay.store.draws, campaignId, a.record.id, absent, by(t1 + 7_200_000))
     if (!r.ok) throw new Error('redraw refused')
@@ -246,12 +254,7 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     // docs/DESIGN.md "Draws": a redraw's list is rebuilt as a draw's, at the redraw's time, minus
     // everyone who had won in its draw: a later draw's winners are out, a late arrival is in.
     const { relay, campaignId, people } = await setUp(backend, 8)
-    const t1 = Date.UTC(2026, 11, 5, 2, 0)
-    const by = (now: number) => ({ organizer: 'alice', now })
-    const rule = { prize: '一等奖', count: 2, excludeWinners: true, rosterOnly: false }
-    const a = await makeDraw(relay.store.draws, campaignId, rule, by(t1))
-    const b = await makeDraw(relay.store.draws, campaignId, rule, by(t1 + 60_000))
-    if (!a.ok || !b.ok) throw new Error('draws refused')
+    const { t1, a, b } = await twoDraws(relay, campaignId, 60_000)
     const late = visitors(3, 'late')
     await checkIn(relay.store, campaignId, late)
     const absent = a.record.winners[0]?.openid ?? ''
