@@ -59,8 +59,11 @@ async function relayOnAClock() {
   const log = jsonLogger((l) => lines.push(l))
   const r = await startTestRelay('sqlite', null, {}, { now: () => clock.now, log })
   cleanups.push(() => r.close())
-  const logged = (): Array<Record<string, unknown>> =>
-    lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+  /** Every line logged so far, parsed; only those of `msg` when given. */
+  const logged = (msg?: string): Array<Record<string, unknown>> =>
+    lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => msg === undefined || l.msg === msg)
   return { r, clock, logged }
 }
 
@@ -210,20 +213,10 @@ describe('/healthz', () => {
   // Announcements to the other instances (Redis pub/sub) failing while booths connected wrote a
   // warning per connection, none saying what it meant for the console.
   it('logs connections it cannot announce or record once a minute with a count, saying what it means', async () => {
-    const lines: string[] = []
-    let clock = Date.now()
-    const r = await startTestRelay(
-      'sqlite',
-      null,
-      {},
-      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
-    )
-    cleanups.push(() => r.close())
+    const { r, clock, logged } = await relayOnAClock()
     const token = await r.addKiosk('k1')
     vi.spyOn(r.store, 'announce').mockRejectedValue(new Error('connection lost'))
     vi.spyOn(r.store.console, 'noteKioskReplaced').mockRejectedValue(new Error('connection lost'))
-    const logged = (msg: string): Record<string, unknown>[] =>
-      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg)
     const messages = [
       'announcing connection failed',
       'recording a replaced connection failed',
@@ -248,7 +241,7 @@ describe('/healthz', () => {
     }
     expect(String(logged('announcing connection failed')[0]?.action)).toMatch(/other relay/)
     expect(String(logged('recording a replaced connection failed')[0]?.action)).toMatch(/console/)
-    clock += 60_000
+    clock.now += 60_000
     await links(1)
     expect(logged('announcing connection failed').map((l) => l.unlogged)).toEqual([undefined, 19])
   })
@@ -275,15 +268,7 @@ describe('/healthz', () => {
   // A monitor asking /healthz and Prometheus scraping /metrics every few seconds while the store
   // could not be read wrote a warning each, saying nothing of what to do.
   it('logs /healthz and /metrics reads the store cannot answer once a minute with a count, saying what to do', async () => {
-    const lines: string[] = []
-    let clock = Date.now()
-    const r = await startTestRelay(
-      'sqlite',
-      null,
-      {},
-      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
-    )
-    cleanups.push(() => r.close())
+    const { r, clock, logged } = await relayOnAClock()
     vi.spyOn(r.store, 'countUnrouted').mockRejectedValue(new Error('database is locked'))
     const asked = async (times: number): Promise<void> => {
       for (let i = 0; i < times; i++) {
@@ -293,8 +278,6 @@ describe('/healthz', () => {
         expect(await metrics.text()).toContain('scandesk_relay_store_healthy')
       }
     }
-    const logged = (msg: string): Record<string, unknown>[] =>
-      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg)
     await asked(20)
     for (const msg of ['health check read failed', 'metrics without store gauges']) {
       expect(logged(msg), msg).toHaveLength(1)
@@ -302,7 +285,7 @@ describe('/healthz', () => {
       expect(String(logged(msg)[0]?.action), msg).toMatch(/\/healthz/)
     }
     expect(String(logged('metrics without store gauges')[0]?.action)).toMatch(/every counter/)
-    clock += 60_000
+    clock.now += 60_000
     await asked(1)
     expect(logged('health check read failed').map((l) => l.unlogged)).toEqual([undefined, 19])
     expect(logged('metrics without store gauges').map((l) => l.unlogged)).toEqual([undefined, 19])
