@@ -347,7 +347,8 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     await confirmed(
       '[data-kiosk="booth-keys"] [data-testid="revoke"]',
       '[data-testid="confirm-revoke"]',
-      `!${booth}.querySelector('button')`,
+      // A revoked booth keeps one button: 新配对码, to pair it again under its id.
+      `!${booth}.querySelector('[data-testid="revoke"]')`,
     )
     expect(await focused()).toMatch(/^booth-row\|\s*booth-keys/)
     await context.close()
