@@ -350,13 +350,7 @@ export class KioskHub {
         if (cred === null) {
           // Anyone can retry a wrong token without end (a booth left with a revoked one, a
           // scanner): one line a minute, saying how many it left out.
-          const line = this.repeatedLines.take('kiosk socket refused: bad token')
-          if (line !== null) {
-            this.opts.log.info(
-              'kiosk socket refused: bad token',
-              line.unlogged > 0 ? { unlogged: line.unlogged } : undefined,
-            )
-          }
+          this.repeatedLines.log(this.opts.log, 'info', 'kiosk socket refused: bad token')
           refuseUpgrade(socket, 401, 'Unauthorized')
           return
         }

@@ -233,14 +233,13 @@ export class KioskSession {
         await this.ctx.store.campaigns.putBinding(campaignId, { registrationId, openid, at })
       } else {
         // A kiosk can send these without end (a stolen token's flood): once a minute a kiosk.
-        const line = this.ctx.repeatedLines.take(`bind for another campaign: ${this.kioskId}`)
-        if (line !== null) {
-          this.ctx.log.warn('bind for another campaign dropped', {
-            kioskId: this.kioskId,
-            campaignId,
-            ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-          })
-        }
+        this.ctx.repeatedLines.log(
+          this.ctx.log,
+          'warn',
+          'bind for another campaign dropped',
+          { kioskId: this.kioskId, campaignId },
+          `bind for another campaign: ${this.kioskId}`,
+        )
       }
       if (this.phase === 'live')
         this.send({ type: 'bind-ack', campaignId, registrationId, openid, at })

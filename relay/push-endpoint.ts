@@ -280,14 +280,13 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     opts.health?.writeFailed(err)
     refusedSinceAccepted++
     const cause = storeErrorText(err)
-    const line = limited.take(`store refused: ${cause}`)
-    if (line === null) return
-    log.error('storing push failed', {
-      error: errorMessage(err),
-      cause,
-      action: storeErrorAction(cause),
-      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-    })
+    limited.log(
+      log,
+      'error',
+      'storing push failed',
+      { error: errorMessage(err), cause, action: storeErrorAction(cause) },
+      `store refused: ${cause}`,
+    )
   }
 
   /** A push's store write succeeded: after refusals, one line says the store takes them again. */
@@ -307,15 +306,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
    * Booths are the store's, a bounded few; /metrics counts every push.
    */
   function logStored(kioskId: string, seq: number, outcome: PushOutcome, event: string): void {
-    const line = limited.take(`stored: ${kioskId}`)
-    if (line === null) return
-    log.info('push stored', {
-      kioskId,
-      seq,
-      outcome,
-      event,
-      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-    })
+    limited.log(log, 'info', 'push stored', { kioskId, seq, outcome, event }, `stored: ${kioskId}`)
   }
 
   /** `detail` names what was wrong (a field's name, never its value: it may be an openid). */
@@ -325,14 +316,13 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (r === 'stored') metrics.countUnrouted(e.reason)
     const outcome = r === 'stored' ? 'unrouted' : 'duplicate'
     // Once a minute for each reason and field, as logStored.
-    const line = limited.take(`unrouted: ${e.reason} ${detail ?? ''}`)
-    if (line === null) return outcome
-    log.info('push kept as unrouted', {
-      reason: e.reason,
-      outcome,
-      detail,
-      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-    })
+    limited.log(
+      log,
+      'info',
+      'push kept as unrouted',
+      { reason: e.reason, outcome, detail },
+      `unrouted: ${e.reason} ${detail ?? ''}`,
+    )
     return outcome
   }
 
@@ -535,12 +525,13 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
    * must not be another warn line.
    */
   function staleCheckAnswered(q: Query): void {
-    const line = limited.take('stale URL check')
-    if (line === null) return
-    log.warn('URL check answered; its timestamp is outside the window (is this clock off?)', {
-      clockSkewSeconds: clockSkewSeconds(q.timestamp),
-      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-    })
+    limited.log(
+      log,
+      'warn',
+      'URL check answered; its timestamp is outside the window (is this clock off?)',
+      { clockSkewSeconds: clockSkewSeconds(q.timestamp) },
+      'stale URL check',
+    )
   }
 
   function clockSkewSeconds(timestamp: string | undefined): number | undefined {
@@ -562,12 +553,13 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
         // The link to WeChat dropped before the body was in: no push was received (none is
         // counted, and none is malformed), nobody is left to answer, and WeChat retries it.
         res.destroy()
-        const line = limited.take('push cut off')
-        if (line !== null) {
-          log.info('push cut off before its body was complete; WeChat retries it', {
-            ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-          })
-        }
+        limited.log(
+          log,
+          'info',
+          'push cut off before its body was complete; WeChat retries it',
+          {},
+          'push cut off',
+        )
         return
       }
       log.error('push failed', { error: errorMessage(err) })
@@ -581,15 +573,17 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       // How far WeChat's clock (the signed timestamp) is from this server's, in seconds.
       const skew = a.outcome === 'stale' ? clockSkewSeconds(q.timestamp) : undefined
       // Anyone can post to /wechat: once a minute for each outcome, as logStored.
-      const line = limited.take(`refused: ${a.status} ${a.outcome ?? ''}`)
-      if (line !== null) {
-        log.info('push refused', {
+      limited.log(
+        log,
+        'info',
+        'push refused',
+        {
           status: a.status,
           outcome: a.outcome,
           ...(skew !== undefined && { clockSkewSeconds: skew }),
-          ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-        })
-      }
+        },
+        `refused: ${a.status} ${a.outcome ?? ''}`,
+      )
     }
     sendText(res, a.status, a.body, a.contentType)
   }

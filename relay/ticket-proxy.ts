@@ -88,15 +88,13 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     reason: RefusalReason,
     retryAfterSeconds: number,
   ): void {
-    const line = refusalLines.take(kioskId)
-    if (line !== null) {
-      log.warn('ticket proxy: kiosk over its limit', {
-        kioskId,
-        reason,
-        retryAfterSeconds,
-        ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-      })
-    }
+    refusalLines.log(
+      log,
+      'warn',
+      'ticket proxy: kiosk over its limit',
+      { kioskId, reason, retryAfterSeconds },
+      kioskId,
+    )
     res.setHeader('Retry-After', String(retryAfterSeconds))
     const message =
       reason === 'rate'
@@ -251,14 +249,13 @@ export function createTicketProxy(opts: TicketProxyOptions) {
     }
     // A booth rotating every 10 s asks about every 10 s (10,000 booths: 1,000 lines a second):
     // once a minute for each kiosk, with how many requests went unlogged; /metrics counts all.
-    const line = issuedLines.take(cred.kioskId)
-    if (line !== null) {
-      log.info('tickets issued', {
-        kioskId: cred.kioskId,
-        count: tickets.length,
-        ...(line.unlogged > 0 && { unlogged: line.unlogged }),
-      })
-    }
+    issuedLines.log(
+      log,
+      'info',
+      'tickets issued',
+      { kioskId: cred.kioskId, count: tickets.length },
+      cred.kioskId,
+    )
     sendJson(res, 200, { tickets })
   }
 }

@@ -129,14 +129,15 @@ export class LogLimiter {
   }
 
   /**
-   * Logs `msg` at most once per interval, keyed by the message itself (a store failure every
-   * booth repeats while the store is away: one line for all of them, not one per booth), with
-   * `unlogged` when some went unlogged since; the fields (a kioskId) are the logged one's.
+   * Logs `msg` at most once per interval for `key`, with `unlogged` when some went unlogged
+   * since; the fields (a kioskId) are the logged one's. The key is the message itself unless
+   * given (a store failure every booth repeats while the store is away: one line for all of
+   * them, not one per booth); a key naming a kiosk or a cause limits each on its own.
    */
-  log(log: Logger, level: LogLevel, msg: string, fields: LogFields): void {
-    const line = this.take(`line: ${msg}`)
+  log(log: Logger, level: LogLevel, msg: string, fields?: LogFields, key = `line: ${msg}`): void {
+    const line = this.take(key)
     if (line === null) return
-    log[level](msg, { ...fields, ...(line.unlogged > 0 && { unlogged: line.unlogged }) })
+    log[level](msg, line.unlogged > 0 ? { ...fields, unlogged: line.unlogged } : fields)
   }
 }
 
