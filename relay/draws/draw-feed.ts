@@ -17,7 +17,7 @@
 import { errorMessage, type Logger } from '../log'
 import type { RelayStore } from '../store/types'
 import { screenDrawOf } from './draw-service'
-import type { DrawRecord, ScreenDraw } from '../../shared/screen-api'
+import type { ScreenDraw } from '../../shared/screen-api'
 
 export interface DrawFeed {
   /** The campaign's draw stored last (a redraw counts at its time), or null before its first. */
@@ -40,12 +40,9 @@ export interface DrawFeedOptions {
  * What screens played last: the draw or redraw stored last (`at` is a redraw's time), which is
  * not the newest draw when an earlier prize's absent winner was redrawn after it.
  */
-function lastShown(records: readonly DrawRecord[]): ScreenDraw | null {
+function lastShown(draws: readonly ScreenDraw[]): ScreenDraw | null {
   let last: ScreenDraw | null = null
-  for (const r of records) {
-    const shown = screenDrawOf(r)
-    if (last === null || shown.at > last.at) last = shown
-  }
+  for (const shown of draws) if (last === null || shown.at > last.at) last = shown
   return last
 }
 
@@ -116,9 +113,9 @@ export function createDrawFeed(
       const records = await store.draws.list(campaignId)
       const known = newest.get(campaignId)
       if (known === undefined) return // no screen shows it any more
-      const unheard = records.filter((r) => !known.has(stamp(screenDrawOf(r))))
+      const unheard = records.map(screenDrawOf).filter((d) => !known.has(stamp(d)))
       const top = lastShown(unheard)
-      for (const r of unheard) known.add(stamp(screenDrawOf(r)))
+      for (const d of unheard) known.add(stamp(d))
       if (top !== null) for (const l of [...listeners]) l(campaignId, top)
     } catch (err) {
       log?.error('re-reading draws for the screens failed', {
@@ -135,11 +132,11 @@ export function createDrawFeed(
       r.calls++
       const forgets = r.forgets
       try {
-        const records = await store.draws.list(campaignId)
+        const shown = (await store.draws.list(campaignId)).map(screenDrawOf)
         if (!newest.has(campaignId) && r.forgets === forgets) {
-          newest.set(campaignId, new Set(records.map((d) => stamp(screenDrawOf(d)))))
+          newest.set(campaignId, new Set(shown.map(stamp)))
         }
-        return lastShown(records)
+        return lastShown(shown)
       } finally {
         if (--r.calls === 0) reading.delete(campaignId)
       }
