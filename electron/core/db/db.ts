@@ -42,6 +42,7 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
   // gives the -wal and -shm files the database's mode. One the operator made keeps its mode.
   if (isNew) chmodSync(file, 0o600)
   // A file that is not a database (cut short, something else) refused naming it, untouched.
+  // Either refusal (the file closed by then) is told in the booth's words.
   try {
     setUpOrClose(db, 'kiosk database', file, () => {
       db.pragma('journal_mode = WAL')
@@ -49,14 +50,10 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
       db.pragma('synchronous = FULL')
       db.pragma('foreign_keys = ON')
       db.pragma('busy_timeout = 5000')
-      try {
-        migrate(db)
-      } catch (err) {
-        if (err instanceof DatabaseTooNewError) throw new KioskDatabaseTooNewError(file, err)
-        throw err
-      }
+      migrate(db)
     })
   } catch (err) {
+    if (err instanceof DatabaseTooNewError) throw new KioskDatabaseTooNewError(file, err)
     if (err instanceof DamagedDatabaseError) throw new KioskDamagedDatabaseError(file, err)
     throw err
   }
