@@ -49,6 +49,12 @@ export const useDrawsStore = defineStore('console-draws', () => {
     }
   }
 
+  /** The rounds of `prize` on the list (a prize is its trimmed name), newest first. */
+  function ofPrize(prize: string): DrawAnswer[] {
+    const name = prize.trim()
+    return list.value.filter((d) => d.prize.trim() === name)
+  }
+
   /**
    * The stored record replaces or joins the list (newest first), if the list is still its
    * campaign's: one answered after the organizer opened another campaign is not shown there
@@ -80,8 +86,7 @@ export const useDrawsStore = defineStore('console-draws', () => {
     try {
       if (!again) {
         await open(id)
-        const prize = request.prize.trim()
-        if (list.value.some((d) => d.prize.trim() === prize)) return 'drawn-before'
+        if (ofPrize(request.prize).length > 0) return 'drawn-before'
       }
       const record = await api.makeDraw(id, request)
       keep(record)
@@ -114,5 +119,5 @@ export const useDrawsStore = defineStore('console-draws', () => {
     }
   }
 
-  return { campaignId, list, loading, busy, error, open, draw, redraw }
+  return { campaignId, list, loading, busy, error, ofPrize, open, draw, redraw }
 })
