@@ -209,8 +209,9 @@ function campaignNames(
   }
   if (settings !== null) {
     const relay = new RelayCampaignStore(db)
-    // The relay's earlier campaigns too (a booth moved on), oldest first: the latest name wins.
-    for (const c of [...relay.known(settings.connectionId)].reverse()) {
+    // The relay's earlier campaigns too (a booth moved on; each id once, its last version): one
+    // set up here keeps its own name.
+    for (const c of relay.known(settings.connectionId)) {
       if (!names.has(c.id)) names.set(c.id, c.name)
     }
     const current = relay.campaign(settings.connectionId)
