@@ -36,6 +36,13 @@ export const PAIRING_CODE_LENGTH = 8
  */
 export const SESSION_IDLE_MS = 30 * 60_000
 
+/**
+ * How often the relay's event streams (the console's live events, the big screens' feed) send a
+ * heartbeat unless told otherwise; the console and the screens assume it until a stream's own
+ * heartbeat says its interval (relay/attendance/live-events.ts, relay/screens/screen-hub.ts).
+ */
+export const STREAM_HEARTBEAT_MS = 15_000
+
 /** How long a pairing code can be used. */
 export const PAIRING_CODE_TTL_MS = 15 * 60_000
 export const pairingCodeSchema = z

@@ -11,7 +11,7 @@
  * stream out, and lets the console see a stream gone silent (EventSource hides comments).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ConsoleEvent } from '../../shared/console-api'
+import { STREAM_HEARTBEAT_MS, type ConsoleEvent } from '../../shared/console-api'
 import { exemptFromIdleTimeout } from '../connection-limits'
 import { heartbeatMessage, sendApiError, sendEvent } from '../http-util'
 import type { SessionRecord } from '../store/console-types'
@@ -88,7 +88,7 @@ export class LiveEvents {
     this.minIntervalMs = opts.minIntervalMs ?? 100
     this.unsubscribe = opts.store.subscribe((c) => this.onChange(c))
     // Keeps proxies from timing the stream out, and tells the console the stream is alive.
-    this.heartbeatMs = opts.heartbeatMs ?? 15_000
+    this.heartbeatMs = opts.heartbeatMs ?? STREAM_HEARTBEAT_MS
     this.heartbeat = setInterval(() => {
       const text = heartbeatMessage(opts.now(), this.heartbeatMs)
       for (const c of this.clients) if (!c.res.writableNeedDrain) sendEvent(c.res, text)

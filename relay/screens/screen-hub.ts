@@ -13,6 +13,7 @@
  * connection dead without a TCP reset; EventSource hides comments, which is all it had before).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { STREAM_HEARTBEAT_MS } from '../../shared/console-api'
 import type { ScreenCheckin, ScreenDraw, ScreenEvent, WallSnapshot } from '../../shared/screen-api'
 import type { CampaignDirectory } from '../campaign-directory'
 import { exemptFromIdleTimeout } from '../connection-limits'
@@ -96,7 +97,7 @@ export class ScreenHub {
     }
     this.unsubscribe.push(opts.store.subscribe((c) => this.onChange(c)))
     if (opts.draws) this.unsubscribe.push(opts.draws.subscribe((id, d) => this.onDraw(id, d)))
-    const heartbeatMs = opts.heartbeatMs ?? 15_000
+    const heartbeatMs = opts.heartbeatMs ?? STREAM_HEARTBEAT_MS
     const heartbeat = setInterval(() => {
       // Named, so a page that does not know it (its listener is the unnamed one) never sees it.
       const text = heartbeatMessage(opts.now(), heartbeatMs)

@@ -23,6 +23,7 @@ import {
   type WallSnapshot,
 } from '../../../shared/screen-api'
 import type { z } from 'zod'
+import { STREAM_HEARTBEAT_MS } from '../../../shared/console-api'
 
 /** A stream message's data as JSON of `schema`'s shape, or null (not JSON, or another shape). */
 function parseMessage<T>(schema: z.ZodType<T>, data: string): T | null {
@@ -93,7 +94,7 @@ export class ScreenFeed {
     private readonly opts: FeedOptions,
     private readonly on: FeedHandlers,
   ) {
-    this.heartbeatEveryMs = opts.heartbeatMs ?? 15_000
+    this.heartbeatEveryMs = opts.heartbeatMs ?? STREAM_HEARTBEAT_MS
   }
 
   private url(kind: 'wall' | 'events'): string {

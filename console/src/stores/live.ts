@@ -21,7 +21,7 @@
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ConsoleEvent } from '../../../shared/console-api'
+import { STREAM_HEARTBEAT_MS, type ConsoleEvent } from '../../../shared/console-api'
 import { useConsoleApi } from '../api/api-key'
 import type { StreamState } from '../api/client'
 import { throttle } from './coalesce'
@@ -34,8 +34,6 @@ const REOPEN_MS = 3000
 const SILENCE_SLACK_MS = 2000
 /** How often the silence is looked at. */
 const WATCH_MS = 1000
-/** The relay's heartbeat interval until one of its heartbeats says otherwise. */
-const HEARTBEAT_MS = 15_000
 /** Scan-driven refreshes of the booth list: at most one per this long. */
 const BOOTH_COUNTS_MS = 1000
 
@@ -50,7 +48,7 @@ export const useLiveStore = defineStore('console-live', () => {
   let close: (() => void) | null = null
   let reopen: ReturnType<typeof setTimeout> | null = null
   /** The relay's heartbeat interval, as its last heartbeat said (kept across streams). */
-  let heartbeatEveryMs = HEARTBEAT_MS
+  let heartbeatEveryMs = STREAM_HEARTBEAT_MS
   /** When the stream last brought anything (a message or a heartbeat). */
   let heardAt = 0
   let watch: ReturnType<typeof setInterval> | null = null
