@@ -353,6 +353,12 @@ export const kioskEvents = {
   locale: localeSchema,
   /** The whole screen state, sent when the setup changes (demo mode left, relay configured). */
   screen: screenStateSchema,
+  /**
+   * The relay's roster of a campaign was replaced, all of it in (the last slice stored): the
+   * desk reads its results again. The status tells no transfer that fits in one frame, and the
+   * campaign frame (when the desk searched) may come a read before the roster.
+   */
+  roster: z.object({ campaignId: z.string() }).strict(),
   /** The admin PIN lockout changed outside the PIN pad (cleared from the relay's console). */
   adminLockout: z.object({ lockedUntil: z.number().int().nullable() }).strict(),
 } as const

@@ -381,8 +381,9 @@ export class KioskCore {
         if (this.running) this.events.emit('screen', this.screenState())
       },
       onRoster: (frame) => {
-        const { ack } = this.relayRoster.applySlice(conn, frame, this.now())
+        const { ack, swapped } = this.relayRoster.applySlice(conn, frame, this.now())
         this.rosterMoved(conn)
+        if (swapped) this.events.emit('roster', { campaignId: frame.campaignId })
         return ack
       },
       onBinding: (frame) => {

@@ -40,6 +40,7 @@ export const kioskEventNames = [
   'locale',
   'screen',
   'adminLockout',
+  'roster',
 ] as const satisfies readonly KioskEventName[]
 
 // A contract entry missing from the lists above is a compile error here.

@@ -612,6 +612,52 @@ describe('roster sync in the kiosk status', () => {
   })
 })
 
+describe('roster sync at the desk', () => {
+  it("tells the desk the moved booth's roster is in when it comes in a read after the campaign", async () => {
+    // The organizer moves the booth from 春季展 to 秋季展: the campaign frame comes first, and
+    // 秋季展's roster (one frame) in a later read. The desk searched when the campaign changed
+    // (nothing of 秋季展 yet) and nothing in the kiosk said the roster was in: the list stayed
+    // empty until staff typed something.
+    const relay = await fakeV2Relay()
+    const spring = relayCampaign({ id: 'spring', mode: 'desk' })
+    const autumn = relayCampaign({ id: 'autumn', mode: 'desk' })
+    const rosterOf = (campaignId: string, all: RelayRosterEntry[]): RosterFrame => ({
+      type: 'roster',
+      campaignId,
+      rosterVersion: 1,
+      offset: 0,
+      total: all.length,
+      entries: all,
+      final: true,
+    })
+    relay.onHello((c) =>
+      c.send(
+        welcome,
+        { type: 'campaign', campaign: spring, version: 1 },
+        rosterOf('spring', entries(2, 1)),
+      ),
+    )
+    const { core } = kiosk(relay)
+    await waitFor(() => rosterRows(core, 'spring').length === 2, 'the first roster')
+    const search = async () =>
+      (await Promise.resolve(core.handlers.searchRoster({ query: '', limit: 50 }))).map(
+        (e) => e.name,
+      )
+    const told: Array<{ campaignId: string; found: string[] }> = []
+    core.on('roster', (r) => void search().then((found) => told.push({ ...r, found })))
+    let atMove: string[] | null = null
+    core.on('campaign', () => void search().then((found) => (atMove = found)))
+    const c = relay.current()
+    if (!c) throw new Error('no connection')
+    c.send({ type: 'campaign', campaign: autumn, version: 2 })
+    await waitFor(() => atMove !== null, 'the desk searching when the booth moved')
+    expect(atMove).toEqual([])
+    c.send(rosterOf('autumn', entries(3, 2)))
+    await waitFor(() => told.length > 0, 'the roster replaced, told')
+    expect(told).toEqual([{ campaignId: 'autumn', found: ['访客 0 v2', '访客 1 v2', '访客 2 v2'] }])
+  })
+})
+
 describe('roster sync across a kiosk restart', () => {
   it('resumes from what the kiosk stored before it stopped', async () => {
     const relay = await fakeV2Relay()

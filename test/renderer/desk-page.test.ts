@@ -93,6 +93,32 @@ describe('desk page', () => {
     ])
   })
 
+  it("lists the moved booth's roster once the core says it is in, though no transfer was shown", async () => {
+    // Moved to 秋季展, whose roster fits in one frame and came a read after the campaign: the
+    // page searched at the move (nothing yet) and the status never said a roster was arriving.
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('s1', 'ACME', 'G1')])
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    const screen = useScreenStore()
+    screen.campaign = makeCampaign({ id: 'spring' })
+    await flushPromises()
+    fake.api.searchRoster.mockResolvedValue([])
+    screen.campaign = makeCampaign({ id: 'autumn' })
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(0)
+    fake.api.searchRoster.mockResolvedValue([{ ...entry('a1', 'Globex', 'H1'), name: 'Autumn' }])
+    // Another campaign's roster replaced (the booth's last one, late): no search for it.
+    const searches = fake.api.searchRoster.mock.calls.length
+    fake.emit('roster', { campaignId: 'spring' })
+    await flushPromises()
+    expect(fake.api.searchRoster.mock.calls.length).toBe(searches)
+    fake.emit('roster', { campaignId: 'autumn' })
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"] strong').map((n) => n.text())).toEqual([
+      'Autumn',
+    ])
+  })
+
   it('follows the booth to another campaign: its roster only, the last campaign’s guest code gone', async () => {
     // The organizer moves the booth from 春季展 to 秋季展 while staff have the desk page open
     // with a 春季展 guest's code up. The core searches the new campaign's roster from then on;

@@ -85,7 +85,7 @@ export const useDeskStore = defineStore('desk', () => {
   }
 
   /**
-   * Follows check-ins; returns the unsubscribe function. Web mode: when the event stream comes
+   * Follows check-ins and roster replacements; returns the unsubscribe function. Web mode: when the event stream comes
    * back after a drop, the marks sent meanwhile are gone, so the results are read again.
    */
   function listen(): () => void {
@@ -93,6 +93,13 @@ export const useDeskStore = defineStore('desk', () => {
       api.on('attendance', (row) => {
         if (!row.rosterEntryId) return
         checkedIn.value.add(row.rosterEntryId)
+      }),
+      // The booth's roster was replaced (a roster in one frame, a read after the campaign that
+      // moved the booth, shows no transfer in the status): the results read at the move were
+      // of none of it.
+      api.on('roster', (replaced) => {
+        if (campaignId !== null && replaced.campaignId !== campaignId) return
+        void search().catch(() => undefined)
       }),
     ]
     const reopen = kioskStreamSignals(api)?.onReopen(() => void search().catch(() => undefined))
