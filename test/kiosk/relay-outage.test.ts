@@ -1,6 +1,8 @@
 // Venue Wi-Fi: the kiosk loses the relay while visitors keep scanning; nothing may be lost or
 // recorded twice, and a restart of the kiosk in the middle of the replay changes nothing.
+import { cpSync, readdirSync, rmSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MetaTable } from '../../electron/core/db/meta-table'
 import { kioskStatusSchema, type ScreenTicket } from '../../shared/domain'
@@ -14,6 +16,7 @@ import {
   startCutProxy,
   startPlatform,
   testCampaign,
+  tempDir,
   TEST_PIN,
   waitFor,
 } from './helpers'
@@ -277,6 +280,45 @@ describe('relay link through outages', () => {
       'all acked',
     )
     expectEachOnce(attendanceRows(third), openids)
+  })
+
+  it('a kiosk restored from its own older backup gives no check-in number twice', async () => {
+    // The booth's PC is restored from last night's copy of its data folder: the scans since are
+    // gone from it, and the numbers it gave them must not go to the next visitors.
+    const p = await startPlatform()
+    const { core, dataDir, vault } = await kioskOn(p)
+    const scanAll = async (k: typeof core, openids: string[], total: number) => {
+      const shown = await waitFor(() => k.pool.current() ?? undefined, 'code')
+      for (const openid of openids) await p.sandbox.scan(shown.url, openid)
+      await waitFor(() => attendanceRows(k).length === total, `${total} scans`)
+    }
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await scanAll(core, ['o_1', 'o_2'], 2)
+    await core.stop()
+    const backup = tempDir()
+    for (const f of readdirSync(dataDir))
+      cpSync(join(dataDir, f), join(backup, f), { recursive: true })
+    const later = startCore(dataDir, vault)
+    await waitFor(() => later.status().relay.state === 'connected', 'link again')
+    await scanAll(later, ['o_3', 'o_4'], 4)
+    await later.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+    cpSync(backup, dataDir, { recursive: true })
+    const restored = startCore(dataDir, vault)
+    await waitFor(() => restored.status().relay.state === 'connected', 'link after the restore')
+    await scanAll(restored, ['o_5'], 5)
+    const numbers = restored.db
+      .prepare<[], { openid: string; n: number }>(
+        'SELECT openid, check_in_number AS n FROM attendance ORDER BY openid',
+      )
+      .all()
+    expect(numbers).toEqual([
+      { openid: 'o_1', n: 1 },
+      { openid: 'o_2', n: 2 },
+      { openid: 'o_3', n: 3 },
+      { openid: 'o_4', n: 4 },
+      { openid: 'o_5', n: 5 },
+    ])
   })
 
   it('a cursor restored from an old backup replays events already stored: inserted once', async () => {
