@@ -9,11 +9,15 @@
  * `heartbeat` message every `heartbeatMs` (none at once: the first message a client reads after
  * opening stays a change): it keeps proxies from timing the
  * stream out, and lets the console see a stream gone silent (EventSource hides comments).
+ * The first heartbeat tick of a new local day (the relay's midnight) also sends `stats`: the
+ * pages' "today" figures (scans today, the day's timeline) are read again only on a message,
+ * and a console left open overnight would show the last day's as today's until the first scan.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STREAM_HEARTBEAT_MS, type ConsoleEvent } from '../../shared/console-api'
 import { exemptFromIdleTimeout } from '../connection-limits'
 import { heartbeatMessage, sendApiError, sendEvent } from '../http-util'
+import { localDay } from '../store/attendance'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
 
@@ -80,6 +84,8 @@ export class LiveEvents {
   private readonly maxPerSession: number
   private readonly minIntervalMs: number
   private readonly heartbeatMs: number
+  /** The relay's local day (its first slot) at the last heartbeat tick. */
+  private day: number
   private closed = false
 
   constructor(private readonly opts: LiveEventsOptions) {
@@ -89,9 +95,16 @@ export class LiveEvents {
     this.unsubscribe = opts.store.subscribe((c) => this.onChange(c))
     // Keeps proxies from timing the stream out, and tells the console the stream is alive.
     this.heartbeatMs = opts.heartbeatMs ?? STREAM_HEARTBEAT_MS
+    this.day = localDay(opts.now()).start
     this.heartbeat = setInterval(() => {
-      const text = heartbeatMessage(opts.now(), this.heartbeatMs)
+      const now = opts.now()
+      const text = heartbeatMessage(now, this.heartbeatMs)
       for (const c of this.clients) if (!c.res.writableNeedDrain) sendEvent(c.res, text)
+      const day = localDay(now).start
+      if (day !== this.day) {
+        this.day = day
+        this.publish('stats')
+      }
     }, this.heartbeatMs)
     this.heartbeat.unref()
     // A logout here ends the session's streams at once (endSession). A session can also end

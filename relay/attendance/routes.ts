@@ -14,11 +14,11 @@ import {
 import { sendApiError, sendJson } from '../http-util'
 import { errorMessage, type Logger } from '../log'
 import {
+  localDay,
   slotOf,
   SLOT_MS,
   type AttendanceRow,
   type AttendanceScope,
-  type DayWindow,
   type DaySoFar,
 } from '../store/attendance'
 import type { SessionRecord } from '../store/console-types'
@@ -30,6 +30,8 @@ import type { RallyLookup } from './rally'
 import type { RowNames } from './row-names'
 import { sheetHeaders, streamSheet } from './sheet'
 import { queryOrRefuse } from '../query-params'
+
+export { localDay }
 
 export interface ConsoleRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -108,19 +110,6 @@ const attendanceQuerySchema = z
     locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
   })
   .strict()
-
-/**
- * The relay's local day around `now`, in whole 10-minute slots (what the stores count by): a
- * midnight inside a slot, in a zone whose offset is not a multiple of 10 minutes
- * (Asia/Kathmandu, UTC+5:45), starts the day at that slot's start, so each slot is one day's.
- */
-export function localDay(now: number): DayWindow {
-  const start = new Date(slotOf(now) + SLOT_MS - 1)
-  start.setHours(0, 0, 0, 0)
-  const end = new Date(start)
-  end.setDate(end.getDate() + 1)
-  return { start: slotOf(start.getTime()), end: slotOf(end.getTime()) }
-}
 
 /**
  * Today up to `now` for a count of today's scans: the 10-minute slot of `now` and the next one

@@ -37,6 +37,19 @@ export interface DayWindow {
 }
 
 /**
+ * The relay's local day around `now`, in whole 10-minute slots (what the stores count by): a
+ * midnight inside a slot, in a zone whose offset is not a multiple of 10 minutes
+ * (Asia/Kathmandu, UTC+5:45), starts the day at that slot's start, so each slot is one day's.
+ */
+export function localDay(now: number): DayWindow {
+  const start = new Date(slotOf(now) + SLOT_MS - 1)
+  start.setHours(0, 0, 0, 0)
+  const end = new Date(start)
+  end.setDate(end.getDate() + 1)
+  return { start: slotOf(start.getTime()), end: slotOf(end.getTime()) }
+}
+
+/**
  * Which rows: every kiosk's (`kioskIds` null) or some kiosks'; or the rows that counted in one
  * campaign (`AttendanceRow.campaignId`), wherever the booth runs now, with `booths` (the
  * kiosks the campaign names) listed in `perKiosk` even before their first scan in it.

@@ -161,6 +161,7 @@ describe('LiveEvents', () => {
       heartbeatMs?: number
       sessionLive?: (idHash: string) => Promise<boolean>
       sessionCheckMs?: number
+      now?: () => number
     } = {},
   ) {
     const feed = new ChangeFeed()
@@ -232,6 +233,24 @@ describe('LiveEvents', () => {
     }
     expect(handled).toBe(true)
     expect(live.clientCount).toBe(0)
+  })
+
+  it('brings `stats` once when the relay\'s local day turns, so open pages drop yesterday\'s "today"', async () => {
+    // The booths page's 今日扫码 and the stats page's 今日 timeline are read again only on a
+    // message: a console left open overnight (a three-day expo) showed the last day's figures as
+    // today's until the first scan of the morning.
+    let clock = new Date(2026, 11, 5, 23, 59, 0).getTime()
+    const { live } = setup({ heartbeatMs: 30, now: () => clock })
+    const url = await serveEvents((req, res) => live.handle(req, res, SESSION))
+    const stream = await Stream.open(url)
+    await stream.until(() => stream.count('heartbeat') >= 3)
+    expect(stream.count('stats')).toBe(0)
+    clock = new Date(2026, 11, 6, 0, 0, 20).getTime()
+    await stream.until(() => stream.count('stats') === 1)
+    const beats = stream.count('heartbeat')
+    await stream.until(() => stream.count('heartbeat') >= beats + 3)
+    // Once a day: the same day's heartbeats bring no more.
+    expect(stream.count('stats')).toBe(1)
   })
 
   it("ends a session's streams when it ends here, and at the next check when it ended elsewhere", async () => {
