@@ -2,12 +2,14 @@
 // first scans of distinct visitors across 4 kiosks get 1..200 with no gap or repeat (SQLite on
 // one instance; Redis with two instances on one Redis); a visitor seen at booth A keeps A's
 // number at booth B; WeChat's retries of a push never take a second number and keep
-// firstInCampaign true only for the push that took it.
+// firstInCampaign true only for the push that took it; and a three-day expo on a relay restarted
+// each night keeps all of that, counts scans on the day the relay received them and draws day 3
+// among every day's visitors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ScanFrame } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
-import { newPlace, type Place } from './console-helpers'
+import { Clock, ConsoleClient, newPlace, organizer, type Place } from './console-helpers'
 import { assign, createCampaign, signIn, relayTestBed } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
@@ -158,6 +160,83 @@ describe.each<Backend>(['sqlite', 'redis'])('one number per visitor (%s)', (back
     // Another campaign counts on its own.
     const x = await relay.store.readEvents('kx', 0, 10)
     expect(x.map((s) => [s.number, s.firstInCampaign])).toEqual([[1, true]])
+  })
+
+  it('a three-day expo: the relay restarted each night keeps tokens, booths, numbers; today rolls over; day 3’s draw has all', async () => {
+    const place = placeFor(backend)
+    const DAY = 24 * 3600_000
+    const clock = new Clock(new Date(2026, 11, 4, 10, 0).getTime())
+    let relay = await relayOn(place, {}, { now: clock.now })
+    const ta = await relay.addKiosk('ka')
+    const tb = await relay.addKiosk('kb')
+    const password = await organizer(relay, 'alice', clock.t)
+    const signedInAt = async (r: typeof relay) => {
+      const c = new ConsoleClient(r.url)
+      expect((await c.login('alice', password)).status).toBe(200)
+      return c
+    }
+    let c = await signedInAt(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'ka', made.id)
+    await assign(c, 'kb', made.id)
+    const push = async (openid: string, scene: string) => {
+      const createTime = Math.floor(clock.t / 1000)
+      const q = signedQuery(TOKEN, clock.t)
+      expect((await postPush(relay.url, scanXml(openid, scene, createTime), q)).status).toBe(200)
+    }
+    // Day 1: alice at booth A, whose kiosk was shut down before it took the scan.
+    await push('alice', 'ka:d1')
+    await relay.close()
+    // Day 2 after the overnight upgrade: the same store, the kiosks' tokens and booths kept.
+    clock.advance(DAY)
+    relay = await relayOn(place, {}, { now: clock.now })
+    c = await signedInAt(relay)
+    await push('alice', 'kb:d2')
+    await push('bob', 'kb:d2b')
+    const a = await KioskClient.hello(relay.url, ta, { kioskId: 'ka' })
+    const b = await KioskClient.hello(relay.url, tb, { kioskId: 'kb' })
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    )
+    await a.waitForScans(1)
+    await b.waitForScans(2)
+    // Day 1's scan, delivered on day 2, is day 1's: received then, numbered then.
+    const day1 = new Date(2026, 11, 4).getTime()
+    expect(a.scans.map((s) => [s.openid, s.number, s.firstInCampaign])).toEqual([
+      ['alice', 1, true],
+    ])
+    expect(a.scans[0]?.receivedAt).toBeGreaterThanOrEqual(day1)
+    expect(a.scans[0]?.receivedAt).toBeLessThan(day1 + DAY)
+    expect(b.scans.map((s) => [s.openid, s.number, s.firstInCampaign])).toEqual([
+      ['alice', 1, false],
+      ['bob', 2, true],
+    ])
+    const booths = await c.call('GET', '/console/api/kiosks')
+    expect(booths.json).toEqual([
+      expect.objectContaining({ id: 'ka', scansToday: 0, campaignId: made.id }),
+      expect.objectContaining({ id: 'kb', scansToday: 2, campaignId: made.id }),
+    ])
+    const stats = await c.call('GET', `/console/api/stats?campaign=${made.id}`)
+    expect(stats.json).toMatchObject({ scans: 3, visitors: 2, returning: 1 })
+    // Day 3, after another restart: a draw among all visitors includes days 1 and 2.
+    await relay.close()
+    clock.advance(DAY)
+    relay = await relayOn(place, {}, { now: clock.now })
+    c = await signedInAt(relay)
+    await push('carol', 'ka:d3')
+    const draw = await c.call('POST', `/console/api/campaigns/${made.id}/draws`, {
+      count: 3,
+      prize: '三日大奖',
+      excludeWinners: true,
+    })
+    expect(draw.status, draw.text).toBe(201)
+    const winners = (draw.json as { winners: { openid: string; number: number }[] }).winners
+    expect(winners.map((w) => [w.openid, w.number]).sort()).toEqual([
+      ['alice', 1],
+      ['bob', 2],
+      ['carol', 3],
+    ])
   })
 
   it('WeChat’s retries of a push get the same number and the same firstInCampaign', async () => {
