@@ -31,6 +31,7 @@ import {
   makeRow,
   makeStats,
 } from './fake-console-api'
+import { formatDateTime } from '../../shared/format'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -782,6 +783,75 @@ describe('attendance', () => {
     expect(note).toContain('每次扫码一行')
     expect(note).toContain('首次到访')
     wrapper.unmount()
+  })
+
+  it('names the offline booths whose scans are still waiting (last seen, how many): the sheet has the scans, desk names come later', async () => {
+    const fake = createFakeConsoleApi()
+    const bag = new Date()
+    bag.setHours(16, 0, 0, 0)
+    const yesterday = new Date(bag.getTime() - 86_400_000)
+    yesterday.setHours(17, 30, 0, 0)
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true, queued: 2, campaignId: 'c-spring' }),
+      makeKiosk({
+        id: 'hall-b',
+        online: false,
+        lastSeenAt: bag.getTime(),
+        queued: 37,
+        campaignId: 'c-spring',
+      }),
+      makeKiosk({
+        id: 'hall-c',
+        online: false,
+        lastSeenAt: yesterday.getTime(),
+        queued: 4,
+        campaignId: 'c-autumn',
+      }),
+      // Offline with nothing waiting, or revoked: nothing of theirs is behind.
+      makeKiosk({
+        id: 'hall-d',
+        online: false,
+        lastSeenAt: bag.getTime(),
+        queued: 0,
+        campaignId: 'c-spring',
+      }),
+      makeKiosk({
+        id: 'hall-e',
+        online: false,
+        lastSeenAt: bag.getTime(),
+        queued: 9,
+        revoked: true,
+      }),
+    ])
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-spring', name: '春季展' }),
+      makeCampaign({ id: 'c-autumn', name: '秋季展' }),
+    ])
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    const booths = () =>
+      wrapper.findAll('[data-testid="attendance-behind-booth"]').map((b) => b.text())
+    const note = wrapper.get('[data-testid="attendance-behind"]').text()
+    expect(note).toContain('已在')
+    expect(note).toContain('姓名')
+    expect(booths()).toEqual([
+      'hall-b：离线，自 16:00，37 条扫码待送达',
+      `hall-c：离线，自 ${formatDateTime(yesterday.getTime(), 'zh-CN')}，4 条扫码待送达`,
+    ])
+    // One campaign: only its booths.
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-spring')
+    await flushPromises()
+    expect(booths()).toEqual(['hall-b：离线，自 16:00，37 条扫码待送达'])
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(booths()).toEqual(['hall-b: offline since 16:00, 37 scans waiting'])
+    // The booth comes back and takes its scans: the note goes.
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-b', online: true, queued: 0, campaignId: 'c-spring' }),
+    ])
+    await useKiosksStore().refresh()
+    await flushPromises()
+    expect(wrapper.find('[data-testid="attendance-behind"]').exists()).toBe(false)
   })
 
   it('one campaign: its scans in the list, the downloads and the stats; gone from the list, all again', async () => {

@@ -10,6 +10,11 @@ export function useFormat() {
     number: (n: number) => formatNumber(n, current()),
     dateTime: (ms: number) => formatDateTime(ms, current()),
     time: (ms: number) => formatTime(ms, current()),
+    /** A moment in the past: today's as 14:05, an earlier day's with its date. */
+    since: (ms: number) =>
+      new Date(ms).toDateString() === new Date().toDateString()
+        ? formatTime(ms, current())
+        : formatDateTime(ms, current()),
   }
 }
 

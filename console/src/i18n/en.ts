@@ -147,6 +147,13 @@ export const en: MessageSchema = {
     fallback: 'Fallback',
     capped:
       'The list shows the first {n} rows: search to narrow it. The CSV and Excel downloads have every row.',
+    behind:
+      'This booth is offline and the relay still holds scans for it. They are already in the list and the downloads (WeChat sends scans to the relay, not to the booth), but the names of guests checked in at a desk are filled in only once the booth is back online and takes its scans: download again then. | These booths are offline and the relay still holds scans for them. They are already in the list and the downloads (WeChat sends scans to the relay, not to the booths), but the names of guests checked in at a desk are filled in only once the booth is back online and takes its scans: download again then.',
+    behindBooth:
+      '{id}: offline since {time}, {n} scan waiting | {id}: offline since {time}, {n} scans waiting',
+    behindNever:
+      '{id}: never connected, {n} scan waiting | {id}: never connected, {n} scans waiting',
+    behindMore: 'and {n} more booth | and {n} more booths',
     perScan:
       'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). For one row per visitor, filter the sheet’s 首次到访 / First visit column on “yes” (one row per visitor and campaign).',
   },
