@@ -42,7 +42,13 @@ const V1_HELLO_FIELDS = new Set(['type', 'kioskId', 'epoch', 'lastSeq'])
  * `v1Hello`: behave as a relay from before contract v2 did (e.g. a57c5b5) at a hello with any
  * other field: close 4400 "bad frame" without a welcome, hearing nothing of it.
  */
-export async function fakeV2Relay(o: { v1Hello?: boolean } = {}): Promise<FakeV2Relay> {
+/**
+ * `clock`: the relay's clock, sent as the upgrade's `Date` as the real relay does
+ * (relay/kiosk-hub.ts); without it no `Date` goes, and the kiosk keeps its own clock.
+ */
+export async function fakeV2Relay(
+  o: { v1Hello?: boolean; clock?: () => number } = {},
+): Promise<FakeV2Relay> {
   const server = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/api/tickets') {
       const nonce = randomBytes(9)
@@ -61,6 +67,12 @@ export async function fakeV2Relay(o: { v1Hello?: boolean } = {}): Promise<FakeV2
     res.writeHead(503).end()
   })
   const wss = new WebSocketServer({ noServer: true })
+  const clock = o.clock
+  if (clock !== undefined) {
+    wss.on('headers', (headers: string[]) => {
+      headers.push(`Date: ${new Date(clock()).toUTCString()}`)
+    })
+  }
   const sockets = new Set<Socket>()
   server.on('connection', (s: Socket) => {
     sockets.add(s)

@@ -412,8 +412,11 @@ describe('campaign frame', () => {
  * once they are in, the desk code for reg-00001 (asked again until the desk campaign lets the
  * kiosk show it).
  */
-async function deskCodeOnceRostered(extra: Partial<KioskCoreOptions> = {}) {
-  const relay = await fakeV2Relay()
+async function deskCodeOnceRostered(
+  extra: Partial<KioskCoreOptions> = {},
+  relayClock?: () => number,
+) {
+  const relay = await fakeV2Relay(relayClock === undefined ? {} : { clock: relayClock })
   serveRoster(relay, { campaignId: 'expo-2026', version: 1, all: entries(3, 1), cutAt: [] })
   const { core } = kiosk(relay, tempDir(), new MemoryVault(), extra)
   await waitFor(() => rosterRows(core, 'expo-2026').length === 3, 'roster')
@@ -734,6 +737,33 @@ describe('desk bindings', () => {
     // The same binding every time: one binding, however often it is sent.
     expect(new Set(binds.map((b) => JSON.stringify(b))).size).toBe(1)
     expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBe('o_here')
+  })
+
+  it('a booth whose clock is a day off stamps its binds on the relay’s clock, so they order with other desks’', async () => {
+    const DAY = 86_400_000
+    for (const kioskOffMs of [-DAY, DAY]) {
+      const { relay, core, shown } = await deskCodeOnceRostered(
+        { now: () => Date.now() + kioskOffMs },
+        () => Date.now(),
+      )
+      relay.onHello((c) => sendDeskScan(c, shown.scene))
+      relay.onFrame((c, f) => {
+        if (f.type === 'bind') ackBind(c, f)
+      })
+      const before = Date.now()
+      relay.current()?.cut()
+      const conn = core.settings().connectionId
+      await waitFor(
+        () =>
+          relay.received.some((f) => f.type === 'bind') &&
+          core.relayRoster.pendingBinds(conn).length === 0,
+        'bind acknowledged',
+      )
+      const bind = relay.received.find((f) => f.type === 'bind')
+      // The relay's Date is whole seconds: within 2 s of the relay's clock, not a day apart.
+      expect(Math.abs((bind?.type === 'bind' ? bind.at : 0) - before)).toBeLessThan(5_000)
+      await core.stop()
+    }
   })
 
   it('a desk code scanned before its booth moved still sends the bind for the campaign of the scan', async () => {

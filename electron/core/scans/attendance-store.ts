@@ -42,6 +42,13 @@ export interface ScanContext {
    * relay (relay/README.md "Campaigns").
    */
   countedIn?: string
+  /**
+   * The relay's clock less the kiosk's on the link that brought the scan (relay-link.ts
+   * `inStepMs`): a desk binding is stamped on the relay's clock, as the relay and every other
+   * booth order bindings by their `at` (latest wins), so a booth whose clock is a day off
+   * neither overrides later check-ins nor loses to earlier ones. Absent: the kiosk's clock.
+   */
+  relayAheadMs?: number
 }
 
 export interface AttendanceOwners {
@@ -192,7 +199,8 @@ export class AttendanceStore {
 
     // Desk mode: the personal code binds whoever scanned it to that registration.
     const deskEntry = ticket?.rosterEntryId ? roster.byId(ticket.rosterEntryId) : null
-    if (deskEntry && deskEntry.campaignId === campaignId) roster.bind(deskEntry, s.openid, now)
+    if (deskEntry && deskEntry.campaignId === campaignId)
+      roster.bind(deskEntry, s.openid, now + (where.relayAheadMs ?? 0))
     const entry = roster.byOpenid(campaignId, s.openid)
     if (entry) roster.markCheckedIn(entry.id, now)
 

@@ -618,10 +618,8 @@ export class RelayLink {
     if (stored !== null) {
       const now = this.now()
       if (stored.live) {
-        // On the kiosk's clock. The relay's Date is whole seconds: clocks within one of each
-        // other are taken as in step, so the usual few-ms lag is not blurred by ±500 ms.
-        const ahead = Math.abs(this.relayAheadMs) > 1_000 ? this.relayAheadMs : 0
-        this.lagMs = Math.max(0, now - (stored.frame.receivedAt - ahead))
+        // On the kiosk's clock.
+        this.lagMs = Math.max(0, now - (stored.frame.receivedAt - inStepMs(this.relayAheadMs)))
       }
       this.state = { ...this.state, lastEventAt: now }
       this.send(ws, { type: 'ack', seq: stored.frame.seq })
@@ -764,6 +762,14 @@ function rawText(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
   return data.toString('utf8')
+}
+
+/**
+ * `relayAheadMs` with clocks within a second of each other taken as in step (0): the relay's
+ * Date is whole seconds, so the usual few-ms lag is not blurred by ±500 ms.
+ */
+export function inStepMs(relayAheadMs: number): number {
+  return Math.abs(relayAheadMs) > 1_000 ? relayAheadMs : 0
 }
 
 /**

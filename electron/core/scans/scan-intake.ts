@@ -18,7 +18,7 @@ import { makeGreeting } from './greeter'
 import type { KioskEvents } from '../api/kiosk-events'
 import type { GreetingBacklog } from './greeting-backlog'
 import type { RelayCursorStore } from './relay-cursor'
-import type { AfterCommit, ScanDelivery } from './relay-link'
+import { inStepMs, type AfterCommit, type ScanDelivery } from './relay-link'
 import type { TicketPool } from '../tickets/ticket-pool'
 
 export interface ScanIntakeDeps {
@@ -57,7 +57,11 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
     const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean; at: number }> = []
     for (const { frame, live, relayAheadMs = 0 } of batch) {
       const counted = live && frame.number !== undefined ? d.relayCampaignId : null
-      const where = counted === null ? d.context : { ...d.context, countedIn: counted }
+      const where: ScanContext = {
+        ...d.context,
+        ...(counted !== null && { countedIn: counted }),
+        relayAheadMs: inStepMs(relayAheadMs),
+      }
       const r = d.attendance.record(frame, where, now)
       // When the relay received it, on the kiosk's clock (the relay's may be hours apart).
       if (r.inserted) rows.push({ row: r.row, frame, live, at: frame.receivedAt - relayAheadMs })
