@@ -339,6 +339,21 @@ describe('desk page and the core admin session', () => {
     expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
   })
 
+  it('locks as the computer wakes from a sleep longer than the idle time, not minutes later', async () => {
+    const { wrapper } = await showGuestCode()
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(true)
+
+    // Lunch: the lid closes with the desk page up. Timers stand still while the computer sleeps
+    // and the wall clock does not: on waking, the idle timer still has its five minutes to run.
+    vi.setSystemTime(T0 + 90 * MINUTE)
+    vi.advanceTimersByTime(2_000)
+    await flushPromises()
+
+    // The guest's name and an expired code must not stay on the public screen meanwhile.
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(true)
+  })
+
   it('gives way to the PIN pad saying so when the kiosk restarted under the page (web mode)', async () => {
     const { fake, wrapper } = await showGuestCode()
     const stopScreen = useScreenStore().start()
