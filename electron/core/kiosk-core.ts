@@ -57,6 +57,7 @@ export interface KioskCoreOptions {
   relayLink?: Pick<
     RelayLinkOptions,
     | 'heartbeatMs'
+    | 'wakeCheckMs'
     | 'welcomeTimeoutMs'
     | 'backoffBaseMs'
     | 'backoffMaxMs'
@@ -296,6 +297,22 @@ export class KioskCore {
       // A timer callback that throws would end the process; the next tick tries again.
       this.o.log?.error(`tick failed: ${err instanceof Error ? err.message : String(err)}`)
     }
+  }
+
+  /**
+   * The computer woke from a sleep (the shell's powerMonitor 'resume'): the code on screen is
+   * replaced now if it expired meanwhile, and the relay link is checked at once.
+   */
+  wake(): void {
+    if (!this.running) return
+    try {
+      this.link?.wake()
+    } catch (err) {
+      // Thrown from the shell's power event it would reach the crash guard; the heartbeat
+      // notices a dead link all the same, a little later.
+      this.o.log?.error(`checking the relay link on waking failed: ${(err as Error).message}`)
+    }
+    this.tick()
   }
 
   /** For the Electron shell's IPC gate: is the admin area unlocked (and still active)? */

@@ -38,6 +38,11 @@ export interface ShellCore {
   onEvent(listener: (name: KioskEventName, payload: unknown) => void): () => void
   /** The recent greetings the screen has not shown yet, oldest first (sent as the events are). */
   unshownGreetings(): readonly Greeting[]
+  /**
+   * The computer woke from a sleep: timers stood still meanwhile, so the code on screen is
+   * replaced now if it expired, and the relay link, maybe dead without a FIN, is checked now.
+   */
+  wake(): void
   /** The relay url the kiosk is set up with (the big screen frames its pages), or null. */
   relayUrl(): string | null
   /** Stops the relay link and ticket pool, then closes the SQLite store (and the demo services). */
@@ -84,6 +89,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
     onEvent: (listener) => core.events.onAny(listener),
     unshownGreetings: () => core.unshownGreetings(),
     relayUrl: () => core.settings().relayUrl,
+    wake: () => core.wake(),
     close: () => runtime.close(),
   }
 }

@@ -91,6 +91,9 @@ async function start(): Promise<void> {
     event?.preventDefault()
     quitForSystem('the system is shutting down')
   })
+  // A lid closed at lunch, an overnight suspend: the core checks its code and relay link now
+  // rather than when its timers, which stood still through the sleep, get round to it.
+  powerMonitor.on('resume', () => state.core?.wake())
   const args = parseLaunchArgs(process.argv.slice(1), process.env)
   const dataDir = dataDirFrom(args.dataDir, join(userData, 'kiosk'))
   state.dataDir = dataDir

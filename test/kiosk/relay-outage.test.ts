@@ -10,6 +10,7 @@ import { closedPort } from '../helpers/closed-port'
 import {
   attendanceRows,
   cleanup,
+  fastLink,
   kioskOn,
   onCleanup,
   startCore,
@@ -114,6 +115,48 @@ describe('relay link through outages', () => {
     const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
     await p.sandbox.scan(shown.url, 'o_x')
     await waitFor(() => attendanceRows(core).length === 1, 'scan after reconnect')
+  })
+
+  it('after the computer wakes, a link that died silently in its sleep is dropped and the scans come', async () => {
+    const p = await startPlatform()
+    const proxy = await startCutProxy(p.relay.url)
+    // A heartbeat too slow to notice anything within this test: only the wake may.
+    const { core } = await kioskOn(p, {
+      relayUrl: proxy.url,
+      core: { relayLink: { ...fastLink, heartbeatMs: 600_000, wakeCheckMs: 300 } },
+    })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await core.whenIdle()
+
+    // The lid closes; the relay's end of the link is gone, and no FIN ever reaches the kiosk.
+    proxy.blackhole(true)
+    const during = ['o_lunch_1', 'o_lunch_2']
+    for (const openid of during) await p.sandbox.scan(shown.url, openid)
+    // The lid opens (Electron's powerMonitor 'resume'): the link is checked at once, and
+    // ended when nothing answers; the booth's Wi-Fi is back, the relay replays what it holds.
+    core.wake()
+    await waitFor(() => core.status().relay.state !== 'connected', 'dead link noticed', 5000)
+    proxy.restore()
+    await waitFor(() => attendanceRows(core).length === during.length, 'scans after waking', 5000)
+    expectEachOnce(attendanceRows(core), during)
+    expect(core.status().relay.state).toBe('connected')
+  })
+
+  it('after the computer wakes, a reconnect waiting out a long backoff tries at once', async () => {
+    const p = await startPlatform()
+    const proxy = await startCutProxy(p.relay.url)
+    const { core } = await kioskOn(p, {
+      relayUrl: proxy.url,
+      core: { relayLink: { ...fastLink, backoffBaseMs: 600_000, backoffMaxMs: 600_000 } },
+    })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    // The venue Wi-Fi was gone before the lid closed: the next try is minutes away.
+    proxy.cut()
+    await waitFor(() => typeof core.status().relay.retryAt === 'number', 'a scheduled retry')
+    proxy.restore()
+    core.wake()
+    await waitFor(() => core.status().relay.state === 'connected', 'link after waking', 5000)
   })
 
   it('desk codes come again as soon as the relay link is back, not when the ticket backoff runs out', async () => {

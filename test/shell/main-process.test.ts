@@ -93,6 +93,8 @@ interface Harness {
   core: ShellCore & {
     adminUnlocked: boolean
     closed: boolean
+    /** How many times the shell told the core the computer woke from a sleep. */
+    wakes: number
     emit?: (n: KioskEventName, p: unknown) => void
     /** What unshownGreetings() answers. */
     greetings: Greeting[]
@@ -191,6 +193,7 @@ function fakeCore(): Harness['core'] {
   const core: Harness['core'] = {
     adminUnlocked: false,
     closed: false,
+    wakes: 0,
     greetings: [],
     initialPin: '246810',
     call: createDispatcher({
@@ -202,6 +205,9 @@ function fakeCore(): Harness['core'] {
       core.adminUnlocked = false
     },
     relayUrl: () => null,
+    wake: () => {
+      core.wakes++
+    },
     unshownGreetings: () => core.greetings,
     onEvent: (listener) => {
       core.emit = listener
@@ -820,6 +826,20 @@ describe('quitting', () => {
     // …and from then on the window may close without the PIN.
     expect(win.tryClose()).toBe(true)
     expect(mainLog()).toContain('ScanDesk stopped')
+  })
+})
+
+describe('the computer waking from a sleep', () => {
+  // A lid closed at lunch: timers stood still, the code on screen expired and the relay link
+  // may have died without a FIN. The core checks both as the computer wakes.
+  it("tells the core at powerMonitor 'resume', and only then", async () => {
+    await launched()
+    const { core, powerMonitor } = h.current
+    powerMonitor.emit('suspend')
+    powerMonitor.emit('unlock-screen')
+    expect(core.wakes).toBe(0)
+    powerMonitor.emit('resume')
+    expect(core.wakes).toBe(1)
   })
 })
 

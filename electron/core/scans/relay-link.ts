@@ -117,6 +117,8 @@ export interface RelayLinkBaseOptions {
   now?: () => number
   random?: () => number
   heartbeatMs?: number
+  /** After `wake()`, how long the relay has to answer its ping (default `WAKE_CHECK_MS`). */
+  wakeCheckMs?: number
   welcomeTimeoutMs?: number
   backoffBaseMs?: number
   backoffMaxMs?: number
@@ -174,6 +176,13 @@ const STABLE_MS = 2_000
  * (docs/RELIABILITY.md "Kiosk heartbeat").
  */
 export const DEFAULT_HEARTBEAT_MS = 10_000
+
+/**
+ * After the computer wakes, the relay has this long to answer a ping before the link is taken
+ * for dead: long enough for a round trip on slow venue Wi-Fi, short enough that visitors who
+ * scan as the booth opens again are greeted within seconds.
+ */
+export const WAKE_CHECK_MS = 5_000
 
 interface PendingBatch {
   ws: WebSocket
@@ -386,12 +395,7 @@ export class RelayLink {
         this.lastError = errorBody('timeout')
         ws.terminate()
       }, this.o.welcomeTimeoutMs ?? 10_000)
-      this.heartbeat = setInterval(() => {
-        // Not a byte since the last ping: the connection is dead even if TCP hasn't noticed.
-        if (!this.alive) return ws.terminate()
-        this.alive = false
-        ws.ping()
-      }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
+      this.startHeartbeat(ws)
     })
     // Frames, pings and pongs are bytes too: the socket's 'data' listener above marks the link
     // alive for all of them.
@@ -704,6 +708,43 @@ export class RelayLink {
       this.retryTimer = null
       if (!this.stopped) this.connect()
     }, delay)
+  }
+
+  /** Pings the relay every `heartbeatMs`; nothing from it in a whole interval ends the link. */
+  private startHeartbeat(ws: WebSocket): void {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.heartbeat = setInterval(() => {
+      // Not a byte since the last ping: the connection is dead even if TCP hasn't noticed.
+      if (!this.alive) return ws.terminate()
+      this.alive = false
+      ws.ping()
+    }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
+  }
+
+  /**
+   * The computer woke from a sleep (Electron's powerMonitor 'resume'). Timers stood still while
+   * it slept, and a link open before it is likely dead without a FIN (the relay gave up on it,
+   * or the booth woke on another Wi-Fi): it is pinged now and ended if nothing comes back within
+   * `wakeCheckMs`, not one or two heartbeats later; the heartbeat then goes on as before. A
+   * reconnect waiting out its backoff tries at once (docs/RELIABILITY.md "Kiosk heartbeat").
+   */
+  wake(): void {
+    if (this.stopped) return
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer)
+      this.retryTimer = null
+      return this.connect()
+    }
+    const ws = this.ws
+    if (!ws || ws.readyState !== WebSocket.OPEN || !this.heartbeat) return
+    clearInterval(this.heartbeat)
+    this.alive = false
+    ws.ping()
+    this.heartbeat = setTimeout(() => {
+      if (this.ws !== ws) return
+      if (!this.alive) return ws.terminate()
+      this.startHeartbeat(ws)
+    }, this.o.wakeCheckMs ?? WAKE_CHECK_MS)
   }
 
   private clearTimers(): void {
