@@ -91,6 +91,30 @@ describe('status corner', () => {
     expect(text(down, 'status-api')).toBe('Relay proxy unreachable')
   })
 
+  it('an AppSecret WeChat refuses (reset in the WeChat admin) is not called unreachable', async () => {
+    // 40125 after the organizer reset the AppSecret: the network is fine, the booth's (or the
+    // relay's) secret is not, and who fixes it differs.
+    const lastError = { code: 'bad_credentials', params: { errcode: 40125 } }
+    const direct = await renderBoth(
+      makeStatus({ api: { state: 'down', source: 'direct', lastError } }),
+    )
+    expect(text(direct.en, 'status-api')).toBe(
+      'AppID or AppSecret wrong — re-enter it in Admin → Setup',
+    )
+    expect(text(direct.zh, 'status-api')).toBe(
+      'AppID 或 AppSecret 不正确 — 请在管理界面“首次设置”页重新输入',
+    )
+    expect(level(direct.en, 'status-api')).toBe('bad')
+    const proxy = await renderBoth(
+      makeStatus({ api: { state: 'degraded', source: 'proxy', lastError } }),
+    )
+    expect(text(proxy.en, 'status-api')).toBe(
+      "Relay's AppID or AppSecret wrong — tell the relay admin",
+    )
+    expect(text(proxy.zh, 'status-api')).toBe('中继的 AppID 或 AppSecret 不正确 — 请联系中继管理员')
+    expect(level(proxy.en, 'status-api')).toBe('warn')
+  })
+
   it('warns when the daily quota is used up', async () => {
     const w = render(
       makeStatus({ pool: { available: 3, target: 20, quotaExhausted: true } }),

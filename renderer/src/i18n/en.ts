@@ -62,6 +62,11 @@ export const en: MessageSchema = {
       identity_conflict: "Another device is using this booth's identity",
     },
     proxyDisabled: 'Relay has no WeChat account set up',
+    /** WeChat refused the AppID/AppSecret (40013, 40125: reset in the WeChat admin), by who fixes it. */
+    badCredentials: {
+      direct: 'AppID or AppSecret wrong — re-enter it in Admin → Setup',
+      proxy: "Relay's AppID or AppSecret wrong — tell the relay admin",
+    },
     pool: '{n} code left | {n} codes left',
     poolLow: 'Running out of codes',
     quota: "Today's code quota is used up",

@@ -59,6 +59,11 @@ export const zhCN = {
       identity_conflict: '另一台设备在使用本签到台的身份',
     },
     proxyDisabled: '中继未设置公众号',
+    /** 微信拒绝了 AppID/AppSecret（40013、40125：在微信后台重置过），按由谁处理区分。 */
+    badCredentials: {
+      direct: 'AppID 或 AppSecret 不正确 — 请在管理界面“首次设置”页重新输入',
+      proxy: '中继的 AppID 或 AppSecret 不正确 — 请联系中继管理员',
+    },
     pool: '剩余二维码 {n}',
     poolLow: '二维码即将用完',
     quota: '今日二维码额度已用完',
