@@ -512,11 +512,37 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
           ? reject(413, 'too_large', 'body too large')
           : reject(400, 'malformed', `malformed push: ${err.code}`)
       }
-      if (err instanceof WechatCryptoError)
+      if (err instanceof WechatCryptoError) {
+        undecryptable(err)
         return reject(400, 'malformed', `bad Encrypt: ${err.code}`)
+      }
       storeRefused(err)
       return reject(503, 'store_error', 'store unavailable')
     }
+  }
+
+  /**
+   * A push whose signature is valid (so WeChat's, under our Token) that does not decrypt: the
+   * EncodingAESKey was generated anew in the WeChat admin (or the AppID is another account's),
+   * and every encrypted push is refused until the relay has the new one; WeChat gives each up
+   * after its retries. The operator's to fix, so a warning naming the setting, once a minute.
+   */
+  function undecryptable(err: WechatCryptoError): void {
+    if (err.code === 'bad_base64') return
+    const message =
+      err.code === 'appid_mismatch'
+        ? 'signed push encrypted for another AppID: SCANDESK_RELAY_WECHAT_APP_ID is not the ' +
+          "account's (WeChat admin 基本配置 → 开发者ID); every encrypted push is refused until it is"
+        : 'signed push does not decrypt: the EncodingAESKey in the WeChat admin (服务器配置) is not ' +
+          'SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY (generated anew there?); set it and restart the ' +
+          'relay: every encrypted push is refused until then, and WeChat gives each up after its retries'
+    limited.log(
+      log,
+      'warn',
+      message,
+      { code: err.code },
+      err.code === 'appid_mismatch' ? 'undecryptable: appid' : 'undecryptable: key',
+    )
   }
 
   /**

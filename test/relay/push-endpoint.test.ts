@@ -736,6 +736,41 @@ describe('POST /wechat in safe mode', () => {
     expect(await r.store.countUnrouted()).toBe(1)
   })
 
+  it('says a signed push that does not decrypt is an EncodingAESKey (or AppID) mismatch, as a warning', async () => {
+    // The organizer generated a new EncodingAESKey in the WeChat admin mid-event: WeChat signs
+    // with the same Token, so each push passes the signature and then fails to decrypt. Logged
+    // as a "malformed" push at info level, nothing told the on-call developer what to change.
+    const lines: string[] = []
+    const r = await start(
+      { wechat: { mode: 'safe', encodingAESKey: AES_KEY, appId: APP_ID } },
+      lines,
+    )
+    await r.addKiosk('k1')
+    const renewed = new WechatCipher({ encodingAESKey: 'A'.repeat(42) + 'E', appId: APP_ID })
+    const warned = () =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.level === 'warn' && String(l.msg).includes('EncodingAESKey'))
+    for (let i = 0; i < 3; i++) {
+      const encrypt = renewed.encrypt(scanXml(`o${i}`, `k1:r${i}`))
+      const res = await postPush(r.url, envelope(encrypt), safeQuery(encrypt, clock))
+      expect(res.status).toBe(400)
+    }
+    // Once a minute, naming the setting to change; never the key.
+    expect(warned()).toHaveLength(1)
+    expect(String(warned()[0]?.msg)).toContain('SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY')
+    expect(lines.join('\n')).not.toContain(AES_KEY)
+    // Encrypted for another account: the AppID is named instead.
+    const other = new WechatCipher({ encodingAESKey: AES_KEY, appId: 'wxotherapp' })
+    const foreign = other.encrypt(scanXml('o', 'k1:s3'))
+    expect((await postPush(r.url, envelope(foreign), safeQuery(foreign, clock))).status).toBe(400)
+    const appIdLine = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.level === 'warn' && String(l.msg).includes('SCANDESK_RELAY_WECHAT_APP_ID'))
+    expect(appIdLine).toHaveLength(1)
+    expect(await queue(r, 'k1')).toEqual([])
+  })
+
   it('in compat mode trusts the encrypted copy, not the plaintext fields beside it', async () => {
     const r = await start({ wechat: { mode: 'compat', encodingAESKey: AES_KEY, appId: APP_ID } })
     await r.addKiosk('k1')
