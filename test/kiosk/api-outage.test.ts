@@ -18,6 +18,40 @@ import {
 
 afterEach(cleanup)
 
+const APP_ID = 'wx0123456789abcdef'
+const SECRET = '0123456789abcdef0123456789abcdef'
+
+/** A kiosk provisioned for direct codes with `appSecret`, the account's being SECRET. */
+async function directKiosk(appSecret: string) {
+  const p = await startPlatform({ appId: APP_ID, appSecret: SECRET })
+  const token = await p.relay.addKiosk('desk-9')
+  const dataDir = tempDir()
+  openCampaignStore(dataDir).save(testCampaign())
+  const vault = new MemoryVault()
+  const runtime = await startKioskRuntime({
+    dataDir,
+    vault,
+    provisioning: {
+      relayUrl: p.relay.url,
+      kioskId: 'desk-9',
+      ticketSource: 'direct',
+      apiBase: p.sandbox.url,
+      appId: APP_ID,
+    },
+    env: {
+      SCANDESK_KIOSK_TOKEN: token,
+      SCANDESK_APP_SECRET: appSecret,
+      SCANDESK_ADMIN_PIN: '2580',
+    },
+    core: { tickMs: 50, relayLink: fastLink },
+  })
+  onCleanup(() => runtime.close())
+  const { core } = runtime
+  core.updateSettings({ activeCampaignId: 'expo' })
+  core.pool.campaignChanged()
+  return { p, core, vault }
+}
+
 describe('ticket API trouble', () => {
   it('API outage: the pool keeps serving and every scan is recorded', async () => {
     const p = await startPlatform()
@@ -71,37 +105,41 @@ describe('ticket API trouble', () => {
   })
 
   it('direct ticket source (headless provisioning) creates codes with the AppSecret here', async () => {
-    const p = await startPlatform({
-      appId: 'wx0123456789abcdef',
-      appSecret: '0123456789abcdef0123456789abcdef',
-    })
-    const token = await p.relay.addKiosk('desk-9')
-    const dataDir = tempDir()
-    openCampaignStore(dataDir).save(testCampaign())
-    const vault = new MemoryVault()
-    const runtime = await startKioskRuntime({
-      dataDir,
-      vault,
-      provisioning: {
-        relayUrl: p.relay.url,
-        kioskId: 'desk-9',
-        ticketSource: 'direct',
-        apiBase: p.sandbox.url,
-        appId: 'wx0123456789abcdef',
-      },
-      env: { SCANDESK_KIOSK_TOKEN: token, SCANDESK_APP_SECRET: '0123456789abcdef0123456789abcdef' },
-      core: { tickMs: 50, relayLink: fastLink },
-    })
-    onCleanup(() => runtime.close())
-    const { core } = runtime
-    expect(vault.get('appSecret')).toBe('0123456789abcdef0123456789abcdef')
-    core.updateSettings({ activeCampaignId: 'expo' })
-    core.pool.campaignChanged()
+    const { p, core, vault } = await directKiosk(SECRET)
+    expect(vault.get('appSecret')).toBe(SECRET)
     const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
     expect(core.status().api.source).toBe('direct')
     expect(shown.scene.startsWith('desk-9:')).toBe(true)
     await waitFor(() => core.status().relay.state === 'connected', 'link')
     await p.sandbox.scan(shown.url, 'o_direct')
+    await waitFor(() => attendanceRows(core).length === 1, 'row')
+  })
+
+  it('an AppSecret reset in the WeChat admin: staff are told so, and the one re-entered works at once', async () => {
+    // The booth still holds the AppSecret the organizer has just reset: WeChat answers 40125.
+    const { p, core } = await directKiosk('ffffffffffffffffffffffffffffffff')
+    await waitFor(() => core.status().api.lastError?.code === 'bad_credentials', 'refused')
+    expect(core.status().api).toMatchObject({
+      state: 'down',
+      source: 'direct',
+      lastError: { code: 'bad_credentials', params: { errcode: 40125 } },
+    })
+    expect(core.pool.current()).toBeNull()
+    // Staff enter the new one in Admin → Setup; nothing else is typed again, no restart.
+    await core.call('unlockAdmin', { pin: '2580' })
+    const saved = await core.call('saveSetup', {
+      ticketSource: 'direct',
+      relayUrl: p.relay.url,
+      kioskId: 'desk-9',
+      apiBase: p.sandbox.url,
+      appId: APP_ID,
+      appSecret: SECRET,
+    })
+    expect(saved).toEqual({ ok: true })
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code after re-entry')
+    expect(core.status().api).toMatchObject({ state: 'ok', lastError: null })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await p.sandbox.scan(shown.url, 'o_after_reset')
     await waitFor(() => attendanceRows(core).length === 1, 'row')
   })
 })
