@@ -10,9 +10,22 @@ import {
   wechatFailureCode,
   wechatFailureOf,
   wechatFailureStatus,
+  type WechatFailureKind,
 } from '../shared/wechat'
 import { sendApiError } from './http-util'
 import { errorMessage, type Logger } from './log'
+
+/**
+ * What the relay's operator changes for a refusal no kiosk can cure (docs/WECHAT.md "Access
+ * token"): an AppSecret reset in the WeChat admin mid-event leaves every booth on the proxy
+ * without new codes until the relay has the new one.
+ */
+const OPERATOR_FIX: Partial<Record<WechatFailureKind, string>> = {
+  config:
+    'WeChat refuses the AppID or AppSecret (reset in the WeChat admin?): set ' +
+    'SCANDESK_RELAY_WECHAT_APP_ID / SCANDESK_RELAY_WECHAT_APP_SECRET and restart the relay',
+  ip: "add this server's public IP to the account's IP allow-list (WeChat admin: IP白名单)",
+}
 
 export function sendWechatFailure(
   res: ServerResponse,
@@ -28,6 +41,9 @@ export function sendWechatFailure(
   }
   const { kind, errcode, message } = failure
   if (isTransportFailure(kind)) log.warn(`${what.name}: WeChat unreachable`, { code: kind })
-  else log.warn(`${what.name}: WeChat refused`, { errcode, kind })
+  else {
+    const fix = OPERATOR_FIX[kind]
+    log.warn(`${what.name}: WeChat refused`, { errcode, kind, ...(fix !== undefined && { fix }) })
+  }
   sendApiError(res, wechatFailureStatus(kind), wechatFailureCode(kind), message, errcode)
 }

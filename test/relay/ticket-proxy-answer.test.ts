@@ -12,6 +12,7 @@ import { createProxyTicketSource } from '../../electron/core/tickets/ticket-sour
 import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle } from '../../relay/server'
 import { FakeWechat } from '../wechat/fake-wechat'
+import { jsonLogger } from '../../relay/log'
 import { startTestRelay } from './harness'
 
 const APP_ID = 'wx5823bf96d3bd56c7'
@@ -40,11 +41,18 @@ async function wechat(answer: (asked: number) => unknown) {
   return fake
 }
 
-async function relayWith(fake: FakeWechat, config: RelayConfigInput = {}): Promise<RelayHandle> {
-  const relay = await startTestRelay('sqlite', null, {
-    ...config,
-    wechat: { appId: APP_ID, appSecret: APP_SECRET, apiBase: fake.url },
-  })
+/** A relay whose WeChat is `fake`; its log lines (JSON) go to `lines` when given. */
+async function relayWith(
+  fake: FakeWechat,
+  config: RelayConfigInput = {},
+  lines?: string[],
+): Promise<RelayHandle> {
+  const relay = await startTestRelay(
+    'sqlite',
+    null,
+    { ...config, wechat: { appId: APP_ID, appSecret: APP_SECRET, apiBase: fake.url } },
+    lines && { log: jsonLogger((l) => lines.push(l)) },
+  )
   cleanups.push(() => relay.close())
   return relay
 }
@@ -219,6 +227,24 @@ describe("WeChat's errmsg echoing a credential", () => {
     const { message } = relayApiErrorSchema.parse(JSON.parse(res.text)).error
     expect(message).toContain('***')
     expect(message).toMatch(/unauthorized|bad request|invalid appsecret/)
+  })
+
+  it('an AppSecret reset in the WeChat admin: the log names the setting to change', async () => {
+    // 40125 for the relay's AppSecret: every booth on the proxy gets no codes until the
+    // operator puts the new one in and restarts; "WeChat refused, kind config" said neither.
+    const fake = await wechat(real)
+    fake.handler = () => ({ body: { errcode: 40125, errmsg: 'invalid appsecret' } })
+    const lines: string[] = []
+    const relay = await relayWith(fake, {}, lines)
+    const res = await tickets(relay, await relay.addKiosk('k1'))
+    expect(res.status).toBe(502)
+    const refused = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => String(l.msg).includes('WeChat refused'))
+    expect(refused).toHaveLength(1)
+    expect(refused[0]).toMatchObject({ level: 'warn', errcode: 40125, kind: 'config' })
+    expect(String(refused[0]?.fix)).toContain('SCANDESK_RELAY_WECHAT_APP_SECRET')
+    expect(lines.join('\n')).not.toContain(APP_SECRET)
   })
 
   it.each(ECHOES)('masks %s on the direct path', async (_name, path, refusal) => {
