@@ -10,6 +10,7 @@ import type { ConsoleStats } from '../../shared/console-api'
 import type { AttendanceRow, ExportRow } from '../../relay/store/attendance'
 import { connectRedis } from '../../relay/store/redis/connect'
 import { redisKeys } from '../../relay/store/redis/keys'
+import { RedisAttendance } from '../../relay/store/redis/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
@@ -570,6 +571,84 @@ describe.each(backends)('attendance ($name store)', ({ open }) => {
       const stats = await store.attendance.stats({ kioskIds: null }, localDay(0))
       expect(stats).toMatchObject({ scans: 4, visitors: 2, returning: 2 })
     } finally {
+      await store.close()
+    }
+  })
+})
+
+describe("a Redis store's remembered sums of closed slots (scans today)", () => {
+  it('a booth forgotten while a read is out is read afresh next time, not from that read', async () => {
+    // The booths page's read remembers each booth's closed slots; forgetting one booth (its
+    // token changed, it was revoked) during a read must not let that read remember it again,
+    // or the booth's count stays on the old sum for the rest of the day.
+    const prefix = `closed${++prefixN}:`
+    const keys = redisKeys(prefix)
+    const store = await openRedisStore({ url: redis.url, prefix })
+    const { client, sub } = await connectRedis(redis.url)
+    sub.disconnect()
+    try {
+      await addKiosk(store, 'k1')
+      await addKiosk(store, 'k2')
+      // Local noon, and a slot two hours before it: closed.
+      const noon = new Date(2026, 11, 5, 12, 0, 0).getTime()
+      const today = soFarToday(noon)
+      const closed = noon - 2 * 3600_000
+      await store.appendEvent('k1', ev('k1', 'oA', { receivedAt: closed }))
+      await store.appendEvent('k2', ev('k2', 'oB', { receivedAt: closed }))
+      // A reader whose replies wait, once read, until `release` (between its reads and the
+      // sums it remembers).
+      let hold: Promise<void> | null = null
+      let release = (): void => {}
+      let held = (): void => {}
+      const reached = new Promise<void>((r) => (held = r))
+      const pipeline = client.pipeline.bind(client)
+      client.pipeline = (commands?: unknown[][]) => {
+        const p = pipeline(commands)
+        const exec = p.exec.bind(p)
+        p.exec = async () => {
+          const replies = await exec()
+          if (hold !== null) {
+            held()
+            await hold
+          }
+          return replies
+        }
+        return p
+      }
+      const reader = new RedisAttendance(
+        client,
+        (id) => keys.attendance(id),
+        keys.attendanceVisitors,
+        () => client.smembers(keys.kiosks),
+        (id) => keys.kiosk(id),
+        (id) => ({
+          visitors: keys.campaignVisitors(id),
+          firsts: keys.campaignFirsts(id),
+          returning: keys.campaignReturning(id),
+        }),
+      )
+      hold = new Promise<void>((r) => (release = r))
+      const out = reader.scansToday(['k1', 'k2'], today)
+      await reached
+      // Meanwhile k1's closed slot changes (here a scan stored late into it) and k1 is forgotten.
+      await store.appendEvent('k1', ev('k1', 'oC', { receivedAt: closed }))
+      reader.forgetClosedSlots('k1')
+      hold = null
+      release()
+      expect(await out).toEqual(
+        new Map([
+          ['k1', 1],
+          ['k2', 1],
+        ]),
+      )
+      expect(await reader.scansToday(['k1', 'k2'], today)).toEqual(
+        new Map([
+          ['k1', 2],
+          ['k2', 1],
+        ]),
+      )
+    } finally {
+      client.disconnect()
       await store.close()
     }
   })

@@ -197,8 +197,12 @@ export class RedisAttendance implements AttendanceReader {
    * closed for good when read (scansToday): one entry a kiosk, replaced on another day.
    */
   private readonly closedSlots = new Map<string, { day: number; upTo: number; sum: number }>()
-  /** Moved by forgetting every kiosk: a read out meanwhile remembers nothing. */
-  private closedGeneration = 0
+  /** Moved by every forgetting (scansToday notes it when it starts). */
+  private forgets = 0
+  /** `forgets` when every kiosk was last forgotten: a read out meanwhile remembers nothing. */
+  private allForgottenAt = 0
+  /** Per kiosk, `forgets` when it was last forgotten: a read out meanwhile does not remember it. */
+  private readonly forgottenAt = new Map<string, number>()
 
   constructor(
     private readonly redis: RedisClient,
@@ -429,7 +433,7 @@ export class RedisAttendance implements AttendanceReader {
       today.closedBefore === undefined
         ? day
         : Math.max(day, Math.min(slotOf(today.closedBefore), today.end))
-    const generation = this.closedGeneration
+    const started = this.forgets
     const from = kioskIds.map((id) => {
       const known = this.closedSlots.get(id)
       // Another day, or a clock that went back: the day is read again from its start.
@@ -453,8 +457,8 @@ export class RedisAttendance implements AttendanceReader {
         else open += num(v)
       })
       out.set(id, sum + open)
-      // Not after a resync (or a seed) that happened while this read was out.
-      if (today.closedBefore !== undefined && generation === this.closedGeneration) {
+      // Not after a resync (or a seed), or the kiosk forgotten, while this read was out.
+      if (today.closedBefore !== undefined && !this.forgottenSince(started, id)) {
         this.closedSlots.set(id, { day, upTo: closed, sum })
       }
     })
@@ -466,12 +470,21 @@ export class RedisAttendance implements AttendanceReader {
    * revoked), or every kiosk's (a resync: the store may have changed unheard).
    */
   forgetClosedSlots(kioskId?: string): void {
+    this.forgets++
     if (kioskId !== undefined) {
       this.closedSlots.delete(kioskId)
+      this.forgottenAt.set(kioskId, this.forgets)
       return
     }
     this.closedSlots.clear()
-    this.closedGeneration++
+    // Every kiosk's mark is older now: one number says it.
+    this.forgottenAt.clear()
+    this.allForgottenAt = this.forgets
+  }
+
+  /** Whether the kiosk was forgotten (alone or with every kiosk) after `forgets` was `started`. */
+  private forgottenSince(started: number, kioskId: string): boolean {
+    return this.allForgottenAt > started || (this.forgottenAt.get(kioskId) ?? 0) > started
   }
 
   async page(q: AttendanceQuery): Promise<AttendancePage> {
