@@ -432,6 +432,47 @@ describe('/healthz', () => {
     expect(await health(r)).toMatchObject({ status: 503, body: { reason: 'probe_failed' } })
   })
 
+  it("tells the relay's listeners once that Redis lost its data, not at every probe until a restart", async () => {
+    // Each failed probe (every 30 s, each /healthz) emitted a resync: every booth's token
+    // checked again, the draws caught up, the caches dropped, for as long as the relay ran.
+    // Once on the loss, once more on the data coming back (a restore: changed unheard), and
+    // once again on a second loss.
+    const { r, kiosk, admin } = await relayWithBoothOnRedis()
+    let resyncs = 0
+    cleanups.push(r.store.subscribe((c) => void (c.type === 'resync' && resyncs++)))
+    const [idKey] = await admin.keys('*:store-id')
+    const id = idKey === undefined ? null : await admin.get(idKey)
+    expect(id).not.toBeNull()
+    const probes = async (n: number): Promise<string[]> => {
+      const out: string[] = []
+      for (let i = 0; i < n; i++) {
+        out.push(
+          await r.store.probeWrite(Date.now()).then(
+            () => 'ok',
+            (err: unknown) => (err as Error).name,
+          ),
+        )
+      }
+      return out
+    }
+    expect(await probes(2)).toEqual(['ok', 'ok'])
+    expect(resyncs).toBe(0)
+    await admin.flushall()
+    expect(await probes(4)).toEqual(Array(4).fill('StoreLostError'))
+    expect(resyncs).toBe(1)
+    // That one resync closed the booth linked here (its token went with the data).
+    expect((await kiosk.closed).code).toBe(RelayCloseCode.revoked)
+    expect((await health(r)).status).toBe(503)
+    expect(resyncs).toBe(1)
+    // The backup restored (its store id with it): the probe passes, the listeners re-read.
+    await admin.set(idKey as string, id as string)
+    expect(await probes(3)).toEqual(['ok', 'ok', 'ok'])
+    expect(resyncs).toBe(2)
+    await admin.flushall()
+    expect(await probes(3)).toEqual(Array(3).fill('StoreLostError'))
+    expect(resyncs).toBe(3)
+  })
+
   it('probes the SQLite store by itself too, one cheap write a round, and stops with the relay', async () => {
     const r = await startTestRelay('sqlite', null, {}, { storeProbeIntervalMs: 50 })
     let closed = false

@@ -201,6 +201,8 @@ class RedisStore implements RelayStore {
   private readonly feed = new ChangeFeed()
   /** The store id read at start (keys.ts `storeId`). */
   private storeId: string | null = null
+  /** The last probe found that id gone or changed (probeWrite). */
+  private dataLost = false
   private readonly channel: string
   private readonly fallback: RedisFallbackCodes
   private readonly ticketBudget: RedisTicketBudget
@@ -625,11 +627,18 @@ class RedisStore implements RelayStore {
       this.redis.set(this.keys.healthProbe, String(now), 'PX', 60_000),
       this.redis.get(this.keys.storeId),
     ])
-    // Not re-created: every later probe says so too, until the relay is restarted.
-    if (id !== this.storeId) {
-      // Booths linked here check their tokens again (the kiosk hub, on 'resync'): gone with the
-      // data, so each is closed as revoked instead of staying online with no scans coming.
+    // Not re-created: every later probe says so too, until the relay is restarted (or the
+    // backup, with its id, is restored under it).
+    const lost = id !== this.storeId
+    if (lost !== this.dataLost) {
+      this.dataLost = lost
+      // Once a loss (and once a restore): booths linked here check their tokens again (the
+      // kiosk hub, on 'resync'; gone with the data, each is closed as revoked instead of
+      // staying online with no scans coming), caches are dropped, draws caught up. Not at
+      // every probe while it lasts: that re-ran them all every 30 s and at each /healthz.
       this.feed.emit({ type: 'resync' })
+    }
+    if (lost) {
       throw new StoreLostError(
         `Redis lost the relay's data: its ${this.keys.storeId} key is ${id === null ? 'gone' : 'another'} ` +
           'since this relay started, so Redis was restarted without persistence (appendonly) or ' +
