@@ -185,6 +185,22 @@ describe('follow-up report read on redis', () => {
     // 12 failures and 8 counters (~3 KB with the INFO answer), where every visitor's state
     // (3,000 × ~250 bytes, twice) was sent for each read.
     expect(bytes).toBeLessThan(20_000)
+    // The counters in one read (the console polls them every 5 s): their hash says itself
+    // that it is built, where a HEXISTS of that field went first, one more round trip.
+    const calls = async (): Promise<Map<string, number>> =>
+      new Map(
+        [...(await admin.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [
+          m[1] ?? '',
+          Number(m[2]),
+        ]),
+      )
+    const before = await calls()
+    expect(await store.followUp.counts('c1')).toEqual(got[0])
+    const after = await calls()
+    const made = [...after]
+      .filter(([name, n]) => name !== 'info' && n !== (before.get(name) ?? 0))
+      .map(([name, n]) => [name, n - (before.get(name) ?? 0)])
+    expect(made).toEqual([['hgetall', 1]])
   }, 60_000)
 })
 

@@ -429,8 +429,13 @@ export class RedisFollowUpStore implements FollowUpStore {
   }
 
   async counts(campaignId: string): Promise<FollowUpCounts> {
-    if (!(await this.built(campaignId))) return (await this.recount(campaignId, 0)).counts
-    const h = await this.redis.hgetall(this.keys.followUp(campaignId).counts)
+    const key = this.keys.followUp(campaignId).counts
+    // Built (the usual case, each poll): one read, the hash saying so itself.
+    let h = await this.redis.hgetall(key)
+    if (h.built === undefined) {
+      if (!(await this.built(campaignId))) return (await this.recount(campaignId, 0)).counts
+      h = await this.redis.hgetall(key)
+    }
     const c = noFollowUpCounts()
     for (const name of Object.keys(c) as Array<keyof FollowUpCounts>) {
       const n = Number(h[name] ?? '0')
