@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createConnection, createServer, type AddressInfo } from 'node:net'
+import { Redis } from 'ioredis'
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server'
 
@@ -102,4 +103,41 @@ export async function turnOnAppendOnly(admin: {
     await new Promise((r) => setTimeout(r, 25))
   }
   throw new Error('redis-server did not write its first append-only file')
+}
+
+/**
+ * The commands clients sent the server at `url` (not those scripts ran), while `during` ran;
+ * each as its args (MONITOR).
+ */
+export async function monitorCommands(
+  url: string,
+  during: () => Promise<void>,
+): Promise<string[][]> {
+  const mon = new Redis(url)
+  const seen: string[][] = []
+  const m = await mon.monitor()
+  m.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua') seen.push(args)
+  })
+  // MONITOR shows commands from when it is set up: one of our own marks that moment.
+  const probe = new Redis(url)
+  const heard = async (mark: string): Promise<void> => {
+    // Bounded wait: 500 × 10 ms.
+    for (let i = 0; i < 500 && !seen.some((a) => a[1] === mark); i++) {
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    if (!seen.some((a) => a[1] === mark)) throw new Error(`MONITOR never showed ${mark}`)
+  }
+  try {
+    await probe.echo('monitor-ready')
+    await heard('monitor-ready')
+    await during()
+    await probe.echo('monitor-done')
+    await heard('monitor-done')
+  } finally {
+    probe.disconnect()
+    m.disconnect()
+    mon.disconnect()
+  }
+  return seen
 }

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { localDay, soFarToday } from '../../relay/attendance/routes'
 import { SLOT_MS, slotOf } from '../../relay/store/attendance'
 import type { RelayHandle } from '../../relay/server'
-import { startRedis, type TestRedis } from '../helpers/redis'
+import { monitorCommands, startRedis, type TestRedis } from '../helpers/redis'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import { assign, createCampaign, signIn } from './campaign-helpers'
 import type { ConsoleClient } from './console-helpers'
@@ -74,28 +74,8 @@ async function campaignRelay(): Promise<{
 }
 
 /** Commands clients send (not those scripts run), while `during` runs; each as its args. */
-async function monitored(during: () => Promise<void>): Promise<string[][]> {
-  const mon = new Redis(redis.url)
-  const seen: string[][] = []
-  const m = await mon.monitor()
-  m.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source !== 'lua') seen.push(args)
-  })
-  // MONITOR shows commands from when it is set up: one of our own marks that moment.
-  const probe = new Redis(redis.url)
-  await probe.echo('monitor-ready')
-  await waitFor(() => seen.some((a) => a[1] === 'monitor-ready'))
-  try {
-    await during()
-    await probe.echo('monitor-done')
-    await waitFor(() => seen.some((a) => a[1] === 'monitor-done'))
-  } finally {
-    probe.disconnect()
-    m.disconnect()
-    mon.disconnect()
-  }
-  return seen
-}
+const monitored = (during: () => Promise<void>): Promise<string[][]> =>
+  monitorCommands(redis.url, during)
 
 async function waitFor(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10))

@@ -105,10 +105,12 @@ return 1
 `
 
 /**
- * KEYS: 1 failures, 2 visitors. ARGV: limit. The first `limit` failures' openids and states
- * (read 500 at a time: a Lua call takes a few thousand arguments at most).
+ * KEYS: 1 failures, 2 visitors, 3 counters. ARGV: limit. The first `limit` failures' openids
+ * and states (read 500 at a time: a Lua call takes a few thousand arguments at most); nil while
+ * the report is not built (its failures list is not kept yet).
  */
 const READ_FAILURES = `
+if redis.call('HEXISTS', KEYS[3], 'built') == 0 then return false end
 local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 if #ids == 0 then return {} end
 local out = {}
@@ -449,11 +451,23 @@ export class RedisFollowUpStore implements FollowUpStore {
 
   async failures(campaignId: string, limit: number): Promise<FollowUpFailure[]> {
     if (limit <= 0) return []
-    if (!(await this.built(campaignId))) return (await this.recount(campaignId, limit)).failures
     const k = this.keys.followUp(campaignId)
-    const flat = z
-      .array(z.string())
-      .parse(await runScript(this.redis, READ_FAILURES, [k.failed, k.visitors], [String(limit)]))
+    const read = async (): Promise<string[] | null> =>
+      z
+        .array(z.string())
+        .nullable()
+        .parse(
+          await runScript(
+            this.redis,
+            READ_FAILURES,
+            [k.failed, k.visitors, k.counts],
+            [String(limit)],
+          ),
+        )
+    // Built (the usual case, each poll): one script, which checks that itself.
+    // (Gone again after it was built, as with the store's data lost: read by a recount.)
+    const flat = (await read()) ?? ((await this.built(campaignId)) ? await read() : null)
+    if (flat === null) return (await this.recount(campaignId, limit)).failures
     const out: FollowUpFailure[] = []
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const json = flat[i + 1] ?? ''
