@@ -45,6 +45,7 @@ import {
   CLAIM_SIGNED_QUERY,
 } from './scripts'
 import { RedisTokenStore } from './token-store'
+import { LateAnnouncements } from './late-announcements'
 import { ChangeFeed, newEpoch } from '../store-util'
 import {
   DEDUP_TTL_SECONDS,
@@ -199,6 +200,11 @@ class RedisStore implements RelayStore {
   readonly campaigns: RedisCampaignStore
   readonly draws: RedisDrawStore
   private readonly feed = new ChangeFeed()
+  /** How a stored write is announced: a failed PUBLISH neither fails the write nor is lost. */
+  private readonly late = new LateAnnouncements(
+    (change) => this.announce(change),
+    (change) => this.feed.emit(change),
+  )
   /** The store id read at start (keys.ts `storeId`). */
   private storeId: string | null = null
   /** The last probe found that id gone or changed (probeWrite). */
@@ -223,12 +229,12 @@ class RedisStore implements RelayStore {
     this.fallback = new RedisFallbackCodes(redis, keys)
     this.ticketBudget = new RedisTicketBudget(redis, keys)
     this.console = new RedisConsoleStore(redis, keys, (kioskId) =>
-      this.announce({ type: 'kiosk', kioskId }),
+      this.late.announce({ type: 'kiosk', kioskId }),
     )
     this.campaigns = new RedisCampaignStore(
       redis,
       keys,
-      (change) => this.announce(change),
+      (change) => this.late.announce(change),
       (script, k, args) => this.write(script, k, args),
     )
     this.draws = new RedisDrawStore(
@@ -379,7 +385,7 @@ class RedisStore implements RelayStore {
       await undo.exec()
       throw new KioskExistsError(input.kioskId)
     }
-    await this.announce({ type: 'kiosk', kioskId: input.kioskId })
+    await this.late.announce({ type: 'kiosk', kioskId: input.kioskId })
     const rec = await this.kioskOf(input.kioskId)
     if (rec === null) throw new Error('kiosk vanished')
     return rec
@@ -411,7 +417,7 @@ class RedisStore implements RelayStore {
           String(now),
         ),
       )
-    if (marked === 1) await this.announce({ type: 'kiosk', kioskId })
+    if (marked === 1) await this.late.announce({ type: 'kiosk', kioskId })
     return marked !== -1
   }
 
@@ -704,6 +710,7 @@ class RedisStore implements RelayStore {
   }
 
   async close(): Promise<void> {
+    this.late.close()
     this.feed.clear()
     await Promise.allSettled([this.sub.quit(), this.redis.quit()])
   }
