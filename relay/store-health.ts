@@ -56,7 +56,13 @@ class ProbeTimeout extends Error {}
  * prefix), never from its free text. Unknown errors are 'store error'.
  */
 export function storeErrorText(err: unknown): StoreErrorText {
-  if (err instanceof ProbeTimeout) return 'store did not answer in time'
+  // ioredis's commandTimeout (relay/store/redis/connect.ts): Redis connected but not answering.
+  if (
+    err instanceof ProbeTimeout ||
+    (err instanceof Error && err.message === 'Command timed out')
+  ) {
+    return 'store did not answer in time'
+  }
   const code =
     typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
       ? err.code

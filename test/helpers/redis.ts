@@ -14,6 +14,8 @@ export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-
 export interface TestRedis {
   /** What the relay's `redis` setting takes: the unix socket path (`tcp`: `redis://…`). */
   url: string
+  /** The redis-server process (a test may SIGSTOP it to play a Redis that stops answering). */
+  pid: number
   stop(): Promise<void>
 }
 
@@ -68,7 +70,9 @@ export async function startRedis(opts: { tcp?: boolean } = {}): Promise<TestRedi
     if (existsSync(socket) && (await canConnect(socket))) {
       return {
         url: opts.tcp ? `redis://127.0.0.1:${port}` : socket,
+        pid: child.pid ?? 0,
         async stop() {
+          if (child.exitCode === null) child.kill('SIGCONT')
           if (child.exitCode === null) child.kill('SIGTERM')
           await exited
           rmSync(dir, { recursive: true, force: true })

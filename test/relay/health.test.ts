@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { jsonLogger } from '../../relay/log'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis } from '../helpers/redis'
+import { signIn } from './campaign-helpers'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import {
   KioskClient,
@@ -49,7 +50,12 @@ async function relayWithBoothOnRedis(opts: StartRelayOptions = {}) {
     lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => l.msg === 'store health probe failed')
-  return { r, token, kiosk, admin, probeFailures }
+  return { r, token, kiosk, admin, probeFailures, redis }
+}
+
+/** Settles to 'hung' after `ms`: a safety limit, so a request held forever fails the test. */
+function orHung<T>(p: Promise<T>, ms = 15_000): Promise<T | 'hung'> {
+  return Promise.race([p, new Promise<'hung'>((r) => setTimeout(() => r('hung'), ms).unref())])
 }
 
 /** A relay on SQLite on a clock the test moves (`clock.now`), and the log lines it wrote. */
@@ -357,6 +363,47 @@ describe('/healthz', () => {
     expect(metrics.status).toBe(200)
     expect(await metrics.text()).toContain('scandesk_relay_store_healthy 0')
   })
+
+  it('answers pushes, console reads and /healthz while Redis stops answering; loses nothing after', async () => {
+    const { r, kiosk, redis, token } = await relayWithBoothOnRedis()
+    const c = await signIn(r)
+    expect((await postPush(r.url, scanXml('o_before', 'k1:a', 1))).status).toBe(200)
+    await kiosk.waitForScans(1)
+    // A paused redis-server keeps its connections open and answers nothing, as across a
+    // network partition: commands sent now wait for a reply that does not come.
+    process.kill(redis.pid, 'SIGSTOP')
+    let paused = true
+    cleanups.push(() => {
+      if (paused) process.kill(redis.pid, 'SIGCONT')
+    })
+    const stalled = scanXml('o_stalled', 'k1:b', 2)
+    // WeChat waits 5 s, then retries: the relay must answer, not hold the request.
+    const push = await orHung(postPush(r.url, stalled))
+    expect(push === 'hung' ? 'hung' : push.status).toBe(503)
+    const down = await orHung(health(r))
+    expect(down === 'hung' ? 'hung' : down.status).toBe(503)
+    const page = await orHung(c.call('GET', '/console/api/campaigns'))
+    // The organizer is told the store is unavailable (503), not left waiting.
+    expect(page === 'hung' ? 'hung' : page.status).toBe(503)
+    // A booth reconnecting now is turned away (its token cannot be checked), not left hanging.
+    const booth = await orHung(
+      KioskClient.connect(r.url, token).then(
+        (k) => `open: ${k.ws.readyState}`,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      ),
+    )
+    expect(booth).toMatch(/^HTTP 5\d\d$/)
+
+    process.kill(redis.pid, 'SIGCONT')
+    paused = false
+    // WeChat's retry of the push answered 503, and a new one: both stored, the booth gets each once.
+    expect((await postPush(r.url, stalled)).status).toBe(200)
+    expect((await postPush(r.url, scanXml('o_after', 'k1:c', 3))).status).toBe(200)
+    await kiosk.waitForScans(3, 15_000)
+    expect(kiosk.scans.map((f) => f.openid)).toEqual(['o_before', 'o_stalled', 'o_after'])
+    expect((await health(r)).status).toBe(200)
+    expect((await c.call('GET', '/console/api/campaigns')).status).toBe(200)
+  }, 90_000)
 
   it('says when Redis refuses writes for its memory limit: pushes 503, then stored once it has room', async () => {
     const redis = await startRedis()

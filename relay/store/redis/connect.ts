@@ -26,6 +26,23 @@ export interface RedisConnections {
  */
 const AUTO_PIPELINING = { enableAutoPipelining: true }
 
+/**
+ * How long a command may wait for Redis's reply before it is rejected (ioredis
+ * `commandTimeout`), unless the store asks for longer (a WAIT for replicas takes up to its own
+ * timeout). A Redis that stops answering (paused, cut off by the network, stuck in a slow
+ * command) keeps its connection open, so without it every push, console request and kiosk
+ * hello would wait for ever: with it they fail within seconds (pushes 503, which WeChat
+ * retries) and all is answered again once Redis is back (relay/README.md "Stores").
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 4000
+
+export interface ConnectOptions {
+  /** The PEM CAs a `rediss://` or `rediss-cluster://` server's certificate must chain to. */
+  tlsCaFile?: string
+  /** REDIS_COMMAND_TIMEOUT_MS unless given. */
+  commandTimeoutMs?: number
+}
+
 /** Quietly: failures surface as rejected commands (so as 503s to WeChat). */
 function quiet<T extends Redis | Cluster>(c: T): T {
   c.on('error', () => {})
@@ -46,15 +63,26 @@ function tlsOptions(caFile: string | undefined): ConnectionOptions {
   }
 }
 
-/** `tlsCaFile`: the PEM CAs a `rediss://` or `rediss-cluster://` server's certificate must chain to. */
-export async function connectRedis(url: string, tlsCaFile?: string): Promise<RedisConnections> {
+export async function connectRedis(
+  url: string,
+  opts: ConnectOptions = {},
+): Promise<RedisConnections> {
+  const { tlsCaFile } = opts
+  // Only on the command client: the subscriber's (UN)SUBSCRIBE is answered when Redis is back.
+  const commandTimeout = opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS
   if (!isRedisClusterUrl(url)) {
     // rediss:// turns TLS on by itself (with the system's CAs); a CA file is given on top.
     const tls = tlsCaFile === undefined ? {} : { tls: tlsOptions(tlsCaFile) }
     const client = quiet(
-      new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...tls, ...AUTO_PIPELINING }),
+      new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 3,
+        commandTimeout,
+        ...tls,
+        ...AUTO_PIPELINING,
+      }),
     )
-    const sub = quiet(client.duplicate({ enableAutoPipelining: false }))
+    const sub = quiet(client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }))
     await connectAll(client, sub)
     await selectDatabase(client, sub)
     return { client, sub, cluster: false }
@@ -71,7 +99,7 @@ export async function connectRedis(url: string, tlsCaFile?: string): Promise<Red
     new Cluster(seeds, {
       lazyConnect: true,
       ...AUTO_PIPELINING,
-      redisOptions: { ...auth, maxRetriesPerRequest: 3 },
+      redisOptions: { ...auth, maxRetriesPerRequest: 3, commandTimeout },
       // Writes and the reads that follow them (a kiosk's replay) go to the slot's master.
       scaleReads: 'master',
     }),

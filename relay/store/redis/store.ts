@@ -22,7 +22,7 @@ import {
   storeChangeSchema,
   streamEntrySchema,
 } from './codec'
-import { connectRedis, type RedisClient } from './connect'
+import { connectRedis, REDIS_COMMAND_TIMEOUT_MS, type RedisClient } from './connect'
 import { RedisCampaignStore } from './campaigns'
 import { RedisDrawStore } from './draws'
 import { RedisConsoleStore } from './console'
@@ -139,11 +139,15 @@ async function warnOfRedisSetup(
 export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStore> {
   const prefix = opts.prefix ?? 'scandesk:'
   const keys = redisKeys(prefix)
-  const { client, sub, cluster } = await connectRedis(opts.url, opts.tlsCaFile)
   const wait =
     (opts.waitReplicas ?? 0) > 0
       ? { replicas: opts.waitReplicas ?? 0, timeoutMs: opts.waitTimeoutMs ?? 1000 }
       : null
+  const { client, sub, cluster } = await connectRedis(opts.url, {
+    ...(opts.tlsCaFile !== undefined && { tlsCaFile: opts.tlsCaFile }),
+    // A push's WAIT for replicas is answered after up to its timeout: give it that and a second.
+    commandTimeoutMs: Math.max(REDIS_COMMAND_TIMEOUT_MS, (wait?.timeoutMs ?? 0) + 1000),
+  })
   try {
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
     if (!cluster) await migrateLayout(client as Redis, prefix, keys)
