@@ -272,17 +272,20 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
    * which can name a path), so the organizer knows the relay could not save and that waiting
    * or the operator will cure it. On SQLite each console write is one transaction, so a
    * refused one changed nothing.
-   * Anything else goes on to the server's 500.
+   * Anything else goes on to the server's 500, and so does a write Redis did not answer in time
+   * (relay/README.md "Stores"): its command was sent and may still run, so "nothing was saved"
+   * could be false.
    */
   function storeRefused(r: RouteRequest, err: unknown): void {
     const text = storeErrorText(err)
+    const write = r.req.method !== 'GET' && r.req.method !== 'HEAD'
     if (text === 'store error' || r.res.headersSent) throw err
+    if (write && text === 'store did not answer in time') throw err
     deps.log.error('console request refused by the store', {
       method: r.req.method,
       path: r.url.pathname,
       error: errorMessage(err),
     })
-    const write = r.req.method !== 'GET' && r.req.method !== 'HEAD'
     sendConsoleError(r.res, 503, 'internal', storeRefusalMessage({ cause: text, write }))
   }
 

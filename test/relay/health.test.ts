@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { jsonLogger } from '../../relay/log'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis } from '../helpers/redis'
-import { signIn } from './campaign-helpers'
+import { campaignBody, signIn } from './campaign-helpers'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import {
   KioskClient,
@@ -404,6 +404,21 @@ describe('/healthz', () => {
     expect((await health(r)).status).toBe(200)
     expect((await c.call('GET', '/console/api/campaigns')).status).toBe(200)
   }, 90_000)
+
+  it('never tells an organizer "nothing was saved" for a Redis write that timed out (it may still land)', async () => {
+    const { r } = await relayWithBoothOnRedis()
+    const c = await signIn(r)
+    // What ioredis rejects with after commandTimeout: the command was sent and may still run.
+    vi.spyOn(r.store.campaigns, 'createCampaign').mockRejectedValue(new Error('Command timed out'))
+    const made = await c.call('POST', '/console/api/campaigns', campaignBody())
+    expect(made.status, made.text).toBeGreaterThanOrEqual(500)
+    expect(made.text).not.toMatch(/nothing was saved/)
+    // A read that timed out changed nothing: the store is named as the cause.
+    vi.spyOn(r.store.campaigns, 'listCampaigns').mockRejectedValue(new Error('Command timed out'))
+    const list = await c.call('GET', '/console/api/campaigns')
+    expect(list.status).toBe(503)
+    expect(list.text).toContain('store did not answer in time')
+  })
 
   it('says when Redis refuses writes for its memory limit: pushes 503, then stored once it has room', async () => {
     const redis = await startRedis()
