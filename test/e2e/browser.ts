@@ -194,3 +194,47 @@ export async function recordGreetings(page: Page): Promise<void> {
 export async function greetingsSeen(page: Page): Promise<SeenGreeting[]> {
   return greetingsSchema.parse(await page.evaluate('window.__greetings'))
 }
+
+/**
+ * In-page source: for each greeting, when it became fully opaque (its fade-in's opacity
+ * transition ended) and when it began to leave (Vue put its leave class on), page clock in ms.
+ */
+const TIME_GREETINGS = `(() => {
+  const times = {}
+  window.__greetingTimes = times
+  const entry = (el) => {
+    const id = el && el.dataset && el.dataset.testid === 'greeting' ? el.dataset.eventId : null
+    return id ? (times[id] = times[id] || { opaque: null, leaving: null }) : null
+  }
+  document.addEventListener('transitionend', (e) => {
+    const t = entry(e.target)
+    if (t && e.propertyName === 'opacity' && t.opaque === null && t.leaving === null) t.opaque = performance.now()
+  }, true)
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const t = entry(r.target)
+      if (t && t.leaving === null && r.target.classList.contains('greeting-leave-from')) t.leaving = performance.now()
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['class'] })
+})()`
+
+const greetingTimesSchema = z.record(
+  z.string(),
+  z.object({ opaque: z.number().nullable(), leaving: z.number().nullable() }),
+)
+
+/** Starts noting, on the page already loaded, when each greeting is fully in and when it leaves. */
+export async function timeGreetings(page: Page): Promise<void> {
+  await page.evaluate(TIME_GREETINGS)
+}
+
+/** Per greeting event id: ms it stayed fully opaque before leaving (null: not both seen). */
+export async function greetingOpaqueMs(page: Page): Promise<Record<string, number | null>> {
+  const times = greetingTimesSchema.parse(await page.evaluate('window.__greetingTimes'))
+  return Object.fromEntries(
+    Object.entries(times).map(([id, t]) => [
+      id,
+      t.opaque === null || t.leaving === null ? null : t.leaving - t.opaque,
+    ]),
+  )
+}

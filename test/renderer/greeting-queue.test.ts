@@ -1,9 +1,11 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { watch } from 'vue'
 import {
   GREETING_BUSY_MS,
   GREETING_MS,
   GREETING_STALE_MS,
+  GREETING_VISIBLE_WAIT_MS,
   useGreetingStore,
 } from '../../renderer/src/stores/greetings'
 import { createFakeKioskApi, makeGreeting, type FakeKioskApi } from './fake-kiosk-api'
@@ -21,6 +23,22 @@ describe('greeting queue', () => {
     vi.useRealTimers()
   })
 
+  /**
+   * The store as the kiosk screen uses it, the screen painting each greeting fully in at once
+   * (the screen says so with `visible`, as at the end of its fade-in).
+   */
+  function onScreen(): ReturnType<typeof useGreetingStore> {
+    const store = useGreetingStore()
+    watch(
+      () => store.current,
+      (g) => {
+        if (g) store.visible(g.eventId)
+      },
+      { flush: 'sync' },
+    )
+    return store
+  }
+
   /** Lets each greeting run its course in 100 ms steps, recording every one put on show. */
   function drain(store: ReturnType<typeof useGreetingStore>, maxSteps = 2_000): string[] {
     const shown: string[] = []
@@ -32,7 +50,7 @@ describe('greeting queue', () => {
   }
 
   it('shows greetings that arrive together one after another, in order, none dropped', () => {
-    const store = useGreetingStore()
+    const store = onScreen()
     store.listen()
     store.resume()
     for (let n = 1; n <= 7; n++) fake.emit('greeting', makeGreeting(n))
@@ -46,7 +64,7 @@ describe('greeting queue', () => {
   })
 
   it('keeps each greeting up for a while and reports it shown only afterwards', () => {
-    const store = useGreetingStore()
+    const store = onScreen()
     store.resume()
     store.enqueue(makeGreeting(1))
     vi.advanceTimersByTime(GREETING_MS - 100)
@@ -58,7 +76,7 @@ describe('greeting queue', () => {
   })
 
   it('moves faster through a backlog but still shows every one', () => {
-    const store = useGreetingStore()
+    const store = onScreen()
     store.resume()
     store.enqueue(makeGreeting(1))
     store.enqueue(makeGreeting(2))
@@ -66,8 +84,50 @@ describe('greeting queue', () => {
     expect(store.current?.eventId).toBe('ev-2')
   })
 
-  it('ignores the same event delivered twice', () => {
+  it("counts a greeting's time from when the screen has it fully in, not from when it went up", () => {
+    // A slow booth PC: the greeting's fade-in ends 1.5 s after it was put up.
     const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    store.enqueue(makeGreeting(2))
+    vi.advanceTimersByTime(1_500)
+    store.visible('ev-2') // not the one on show: changes nothing
+    store.visible('ev-1')
+    vi.advanceTimersByTime(GREETING_BUSY_MS - 1)
+    expect(store.current?.eventId).toBe('ev-1')
+    store.visible('ev-1') // said twice: its time does not start again
+    vi.advanceTimersByTime(1)
+    expect(store.current?.eventId).toBe('ev-2')
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+  })
+
+  it('a greeting alone, hurried by one arriving before it is fully in, gets the busy time from then', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    vi.advanceTimersByTime(500)
+    store.enqueue(makeGreeting(2))
+    vi.advanceTimersByTime(500)
+    store.visible('ev-1')
+    vi.advanceTimersByTime(GREETING_BUSY_MS - 1)
+    expect(store.current?.eventId).toBe('ev-1')
+    vi.advanceTimersByTime(1)
+    expect(store.current?.eventId).toBe('ev-2')
+  })
+
+  it('counts anyway when the screen never says the greeting is in (a hidden page paints nothing)', () => {
+    const store = useGreetingStore()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    vi.advanceTimersByTime(GREETING_VISIBLE_WAIT_MS + GREETING_MS - 1)
+    expect(store.current?.eventId).toBe('ev-1')
+    vi.advanceTimersByTime(1)
+    expect(store.current).toBeNull()
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+  })
+
+  it('ignores the same event delivered twice', () => {
+    const store = onScreen()
     store.resume()
     store.enqueue(makeGreeting(1))
     store.enqueue(makeGreeting(2))
@@ -77,7 +137,7 @@ describe('greeting queue', () => {
   })
 
   it('holds greetings while the kiosk screen is hidden and shows them all afterwards', () => {
-    const store = useGreetingStore()
+    const store = onScreen()
     store.resume()
     store.enqueue(makeGreeting(1))
     store.pause()
@@ -91,7 +151,7 @@ describe('greeting queue', () => {
   })
 
   it('drops greetings held longer than a minute unshown, and shows the ones still fresh', () => {
-    const store = useGreetingStore()
+    const store = onScreen()
     store.resume()
     store.enqueue(makeGreeting(1))
     // The admin area opens mid-greeting: ev-1 goes back to the queue, ev-2 and ev-3 wait.
@@ -109,7 +169,7 @@ describe('greeting queue', () => {
   })
 
   it('back online: greetings of scans made while offline age from the scan, and the visitor here now is not kept waiting', () => {
-    const store = useGreetingStore()
+    const store = onScreen()
     store.listen()
     store.resume()
     // The link returns: twenty visitors scanned the fallback code in the last minute (50 s ago
@@ -134,7 +194,7 @@ describe('greeting queue', () => {
 
   it('holds at most a minute of greetings while hidden, however long the admin area stays open', () => {
     // A desk spends the day on the admin area's desk page: a greeting per check-in, none shown.
-    const store = useGreetingStore()
+    const store = onScreen()
     store.listen()
     store.resume()
     store.pause()
@@ -154,7 +214,7 @@ describe('greeting queue', () => {
   })
 
   it('a greeting tapped away early is still reported and the next one follows', () => {
-    const store = useGreetingStore()
+    const store = onScreen()
     store.resume()
     store.enqueue(makeGreeting(1))
     store.enqueue(makeGreeting(2))
@@ -165,7 +225,7 @@ describe('greeting queue', () => {
 
   it('keeps going when the core cannot be told a greeting was shown', async () => {
     fake.api.greetingShown.mockRejectedValue(new Error('offline'))
-    const store = useGreetingStore()
+    const store = onScreen()
     store.resume()
     store.enqueue(makeGreeting(1))
     store.enqueue(makeGreeting(2))

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { playChime, preloadChimes } from '../../renderer/src/audio/chimes'
 import App from '../../renderer/src/App.vue'
 import { EXPIRY_MARGIN_MS, useScreenStore } from '../../renderer/src/stores/screen'
+import { GREETING_BUSY_MS } from '../../renderer/src/stores/greetings'
 import {
   createFakeKioskApi,
   makeCampaign,
@@ -20,11 +21,14 @@ enableAutoUnmount(afterEach)
 
 const T0 = new Date('2025-05-01T09:00:00Z').getTime()
 
-async function mountScreen(state = makeScreenState(T0)) {
+/** `transitions`: Vue's transitions run (in happy-dom, with no CSS, each ends the next frame). */
+async function mountScreen(state = makeScreenState(T0), { transitions = false } = {}) {
   const fake = createFakeKioskApi(state)
   window.location.hash = '#/'
   // The whole app, as main.ts mounts it: it subscribes to the core's events itself.
-  const { wrapper, i18n } = mountWith(App, fake.api)
+  const { wrapper, i18n } = mountWith(App, fake.api, {
+    global: { stubs: { transition: !transitions } },
+  })
   await flushPromises()
   return { fake, wrapper, i18n, screen: useScreenStore() }
 }
@@ -87,7 +91,7 @@ describe('kiosk screen', () => {
 
   it('shows greetings one after another, with the chime of each kind', async () => {
     vi.mocked(preloadChimes).mockClear()
-    const { wrapper, fake } = await mountScreen()
+    const { wrapper, fake } = await mountScreen(undefined, { transitions: true })
     // The chimes are fetched while the screen waits, not on the first greeting.
     expect(preloadChimes).toHaveBeenCalledTimes(1)
     fake.emit(
@@ -106,11 +110,22 @@ describe('kiosk screen', () => {
     expect(first.get('[data-testid="greeting-number"]').text()).toContain('1')
     expect(playChime).toHaveBeenLastCalledWith('named')
 
-    vi.advanceTimersByTime(4_000)
+    // Its fade-in ends on the next frame here; its 2.5 s (another waits) count from then, not
+    // from when it was put up.
+    vi.advanceTimersByTime(100)
+    await flushPromises()
+    vi.advanceTimersByTime(GREETING_BUSY_MS - 100)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="greeting"]').attributes('data-kind')).toBe('named')
+    expect(fake.api.greetingShown).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(200)
+    await flushPromises()
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+    // The next frame, it has faded out.
+    vi.advanceTimersByTime(100)
     await flushPromises()
     expect(wrapper.get('[data-testid="greeting"]').attributes('data-kind')).toBe('welcome-back')
     expect(playChime).toHaveBeenLastCalledWith('welcome-back')
-    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
   })
 
   it('leaves out the number line when the greeting itself says the number, per language', async () => {
@@ -134,7 +149,7 @@ describe('kiosk screen', () => {
   })
 
   it('leaves out the small label when the greeting opens with its words', async () => {
-    const { wrapper, fake } = await mountScreen()
+    const { wrapper, fake } = await mountScreen(undefined, { transitions: true })
     fake.emit(
       'greeting',
       makeGreeting(2, {
@@ -157,7 +172,8 @@ describe('kiosk screen', () => {
       'greeting',
       makeGreeting(3, { kind: 'welcome-back', texts: { 'zh-CN': '又见面了', en: 'Hello again' } }),
     )
-    vi.advanceTimersByTime(4_000)
+    // The frames of the fade-ins, and the promises after them, run as time passes.
+    await vi.advanceTimersByTimeAsync(4_000)
     await flushPromises()
     expect(wrapper.get('[data-testid="greeting-kind"]').text()).toBe('Welcome back')
   })

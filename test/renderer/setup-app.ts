@@ -28,6 +28,7 @@ export function mountWith<C extends Component>(
   const wrapper = mount(component, {
     ...options,
     global: {
+      ...options.global,
       plugins: [i18n, pinia],
       provide: { [kioskApiKey as symbol]: api, [I18nInjectionKey as symbol]: i18n },
     },

@@ -7,6 +7,12 @@ import { useKioskApi } from '../bridge/api-key'
 export const GREETING_MS = 4_000
 /** Shorter when others wait (a burst, or a backlog replayed after reconnecting). */
 export const GREETING_BUSY_MS = 2_500
+/**
+ * A greeting's time counts from when the screen says it is fully in (its fade-in ended,
+ * `visible`); if that is not heard this long after it went up (a hidden page paints nothing),
+ * its time counts from then.
+ */
+export const GREETING_VISIBLE_WAIT_MS = 2_000
 /** Event ids remembered to ignore a greeting sent twice (event stream resumed, resync). */
 const SEEN_LIMIT = 1_000
 /**
@@ -43,7 +49,8 @@ export const useGreetingStore = defineStore('greetings', () => {
   /** When each waiting greeting's visitor scanned (`scannedAt`, on the page's clock). */
   const scanTimes = new Map<string, number>()
   let timer: ReturnType<typeof setTimeout> | null = null
-  let shownAt = 0
+  /** When the greeting on show became fully visible (its time counts from then); null: not yet. */
+  let shownAt: number | null = null
   let shownFor = 0
 
   const pending = computed(() => waiting.value.length)
@@ -86,9 +93,27 @@ export const useGreetingStore = defineStore('greetings', () => {
   /** Someone else is waiting now: cut the greeting on show down to the busy length. */
   function hurry(): void {
     if (!timer || shownFor <= GREETING_BUSY_MS) return
-    clearTimeout(timer)
     shownFor = GREETING_BUSY_MS
+    // Not fully in yet: its (now shorter) time starts when it is.
+    if (shownAt === null) return
+    clearTimeout(timer)
     timer = setTimeout(dismiss, Math.max(0, shownAt + GREETING_BUSY_MS - Date.now()))
+  }
+
+  /** Starts the greeting's time: from now on it stays up `shownFor`. */
+  function startCounting(): void {
+    if (timer) clearTimeout(timer)
+    shownAt = Date.now()
+    timer = setTimeout(dismiss, shownFor)
+  }
+
+  /**
+   * The screen painted the greeting fully in (its fade-in ended): its time counts from now, so
+   * a slow booth PC, which takes longer to paint it, does not shorten how long it is readable.
+   */
+  function visible(eventId: string): void {
+    if (current.value?.eventId !== eventId || shownAt !== null) return
+    startCounting()
   }
 
   function showNext(): void {
@@ -97,10 +122,11 @@ export const useGreetingStore = defineStore('greetings', () => {
     dropStale()
     const next = waiting.value.shift()
     if (!next) return
-    current.value = next
-    shownAt = Date.now()
+    shownAt = null
     shownFor = waiting.value.length > 0 ? GREETING_BUSY_MS : GREETING_MS
-    timer = setTimeout(dismiss, shownFor)
+    timer = setTimeout(startCounting, GREETING_VISIBLE_WAIT_MS)
+    // Last: the screen may say at once that it is in (`visible`).
+    current.value = next
   }
 
   /** Ends the greeting on show (timer or tap) and moves on to the next one. */
@@ -138,5 +164,5 @@ export const useGreetingStore = defineStore('greetings', () => {
     return api.on('greeting', enqueue)
   }
 
-  return { waiting, current, active, pending, enqueue, dismiss, resume, pause, listen }
+  return { waiting, current, active, pending, enqueue, visible, dismiss, resume, pause, listen }
 })
