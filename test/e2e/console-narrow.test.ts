@@ -222,21 +222,29 @@ describe('the console on a small touch phone (360×640)', () => {
     expect(problems).toEqual([])
   })
 
-  /** In-page source: each control shown that is less than 44×44 px (a fingertip), named. */
+  /**
+   * In-page source: each control shown whose tap target is less than 44×44 px (a fingertip),
+   * named. A checkbox's or radio button's target is its label (a tap on it ticks the box).
+   */
   const SMALL_CONTROLS = `[...document.querySelectorAll(
-    'button, .btn, select, .nav a, input:not([type="checkbox"]):not([type="radio"]):not([type="file"])'
-  )].filter((e) => {
-    const r = e.getBoundingClientRect()
-    return r.width > 0 && r.height > 0 && (r.height < 44 || r.width < 44)
-  }).map((e) => (e.getAttribute('data-testid') || e.getAttribute('data-nav') || e.textContent.trim()) +
-    ' ' + Math.round(e.getBoundingClientRect().width) + '×' + Math.round(e.getBoundingClientRect().height))`
+    'button, .btn, select, a[href], input:not([type="file"])'
+  )].map((e) => {
+    const box = e.type === 'checkbox' || e.type === 'radio'
+    const target = box ? e.closest('label') || (e.id && document.querySelector('label[for="' + e.id + '"]')) || e : e
+    return { e, r: target.getBoundingClientRect() }
+  }).filter(({ e, r }) => {
+    const shown = e.getBoundingClientRect()
+    return shown.width > 0 && shown.height > 0 && (r.height < 44 || r.width < 44)
+  }).map(({ e, r }) => (e.getAttribute('data-testid') || e.getAttribute('data-nav') || e.type + ':' + (e.closest('label') || e).textContent.trim()) +
+    ' ' + Math.round(r.width) + '×' + Math.round(r.height))`
 
   for (const [where, ready] of [
     ['booths', '[data-testid="booth-row"]'],
     ['attendance', '[data-testid="attendance-row"]'],
+    ['campaigns', '[data-testid="campaign-row"]'],
     [`campaigns/${EXPO.id}`, '[data-testid="campaign-form"]'],
   ] as const) {
-    it(`#/${where}: every button, tab and field is at least 44×44 px to a finger`, async () => {
+    it(`#/${where}: every button, tab, field, link and tick box is at least 44×44 px to a finger`, async () => {
       await page.evaluate(`location.hash = '#/${where}'`)
       await page.locator(ready).first().waitFor()
       expect(await page.evaluate(SMALL_CONTROLS)).toEqual([])
