@@ -31,6 +31,9 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: 'out/renderer',
+      // electron-vite leaves the renderer unminified; minified it is 46 % of the bytes and its
+      // first code paints sooner on a slow booth PC (docs/BENCHMARKS.md "Kiosk renderer minified").
+      minify: true,
       rollupOptions: { input: { index: resolve('renderer/index.html') } },
     },
   },
