@@ -35,7 +35,7 @@ import type { DeliveryLimits } from './kiosk-session'
 import { CampaignDirectory } from './campaign-directory'
 import { KioskHub, refuseUpgrade } from './kiosk-hub'
 import { addKiosk, revokeKiosk, type AddKioskOptions } from './kiosk-admin'
-import { errorMessage, LogLimiter, silentLogger, type Logger } from './log'
+import { errorMessage, LogLimiter, SEE_HEALTHZ, silentLogger, type Logger } from './log'
 import { RelayMetrics } from './metrics'
 import { createAttendanceRoutes, soFarToday } from './attendance/routes'
 import { createCampaignNames } from './attendance/campaign-names'
@@ -72,6 +72,8 @@ export type { ConsoleRoute, ScansToday } from './console/console-router'
 export { jsonLogger, type Logger } from './log'
 
 const DAY_MS = 86_400_000
+/** What a failed attendance chunk (SQLite: a lock held elsewhere, a full disk) means. */
+const ATTENDANCE_NOT_MOVED = `the console's attendance is behind: the rows stay pending and are moved once the store takes writes again (tried again every second); nothing is lost; /metrics scandesk_relay_attendance_pending_rows counts them; ${SEE_HEALTHZ}`
 
 export interface StartRelayOptions {
   log?: Logger
@@ -192,13 +194,22 @@ export async function startRelay(
         })
       : null
   let store: RelayStore
+  // Tried again every second while a lock is held elsewhere (a backup, an sqlite3 shell): once
+  // a minute per cause, with how many went unlogged.
+  const attendanceLines = new LogLimiter(now, 60_000)
   try {
     store = await openStore(config, {
       prefix: opts.redisPrefix,
       pollMs: opts.storePollMs,
-      // The rows stay pending and are retried: the console is behind, nothing is lost.
+      now,
       onAttendanceError: (err) =>
-        log.error('attendance rows not moved', { error: errorMessage(err) }),
+        attendanceLines.log(
+          log,
+          'error',
+          'attendance rows not moved',
+          { error: errorMessage(err), action: ATTENDANCE_NOT_MOVED },
+          `attendance: ${storeErrorText(err)}`,
+        ),
       warn: (message, fields) => log.warn(message, fields),
       redisWarn: (message, fields) => log.warn(message, fields),
       nativeBinding: opts.nativeBinding,

@@ -15,6 +15,8 @@ export async function openStore(
     pollMs?: number | undefined
     /** SQLite: a failure to move pending attendance rows into the console's table (retried). */
     onAttendanceError?: (err: Error) => void
+    /** SQLite: the clock a failed attendance chunk's retry is counted on (default Date.now). */
+    now?: () => number
     /**
      * SQLite: build pending attendance rows only for this process's own reads (a CLI command
      * beside a running relay: the relay builds them, its chunks stay the only ones).
@@ -46,6 +48,7 @@ export async function openStore(
     ...(opts.nativeBinding !== undefined && { nativeBinding: opts.nativeBinding }),
     indexing: {
       ...(opts.onAttendanceError !== undefined && { onError: opts.onAttendanceError }),
+      ...(opts.now !== undefined && { now: opts.now }),
       ...(opts.attendanceForReadsOnly === true && { onlyForReaders: true }),
     },
   })

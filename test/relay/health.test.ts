@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { localDay } from '../../relay/attendance/routes'
 import { jsonLogger } from '../../relay/log'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import { startRedis } from '../helpers/redis'
@@ -59,11 +60,11 @@ function orHung<T>(p: Promise<T>, ms = 15_000): Promise<T | 'hung'> {
 }
 
 /** A relay on SQLite on a clock the test moves (`clock.now`), and the log lines it wrote. */
-async function relayOnAClock() {
+async function relayOnAClock(config: { data?: string } = {}) {
   const lines: string[] = []
   const clock = { now: Date.now() }
   const log = jsonLogger((l) => lines.push(l))
-  const r = await startTestRelay('sqlite', null, {}, { now: () => clock.now, log })
+  const r = await startTestRelay('sqlite', null, config, { now: () => clock.now, log })
   cleanups.push(() => r.close())
   /** Every line logged so far, parsed; only those of `msg` when given. */
   const logged = (msg?: string): Array<Record<string, unknown>> =>
@@ -270,6 +271,46 @@ describe('/healthz', () => {
     expect(failed()[0]).toMatchObject({ level: 'error', error: 'database is locked' })
     expect(String(failed()[0]?.action)).toMatch(/nothing is lost.*\/healthz/)
   })
+
+  // A backup tool or an sqlite3 shell holding the write lock: the attendance rows could not be
+  // moved into the console's table, retried every second, an error line each: 86,400 a day.
+  it('logs attendance rows it cannot move once a minute with a count, saying what it means', async () => {
+    const data = tempDir()
+    const { r, clock, logged } = await relayOnAClock({ data })
+    await r.addKiosk('k1')
+    expect(
+      (await postPush(r.url, scanXml('o_a', 'k1:a'), signedQuery(TOKEN, clock.now))).status,
+    ).toBe(200)
+    await r.store.attendance.settled()
+    // Its row pending again (counted once when moved), then another connection's write lock.
+    const locker = new Database(`${data}/relay.sqlite`)
+    cleanups.push(() => void locker.close())
+    locker.pragma('busy_timeout = 0')
+    locker.exec(`INSERT INTO attendance_pending (kiosk_id, seq, campaign_id, fallback, received_at)
+      SELECT kiosk_id, seq, NULL, 0, 1 FROM attendance`)
+    locker.exec('BEGIN IMMEDIATE')
+    const failed = () => logged('attendance rows not moved')
+    // Each try waits out the busy timeout, then is tried again a second later.
+    const notMoved = async (times: number): Promise<void> => {
+      for (let i = 0; i < times; i++) {
+        await expect(r.store.attendance.settled()).rejects.toThrow(/locked|busy/i)
+        clock.now += 1_000
+      }
+    }
+    await notMoved(3)
+    expect(failed()).toHaveLength(1)
+    expect(failed()[0]).toMatchObject({ level: 'error', error: 'database is locked' })
+    expect(String(failed()[0]?.action)).toMatch(
+      /console.*behind.*pending.*nothing is lost.*\/healthz/,
+    )
+    clock.now += 60_000
+    await notMoved(1)
+    expect(failed().map((l) => l.unlogged)).toEqual([undefined, 2])
+    // Moved once the lock is gone: nothing lost, nothing counted twice.
+    locker.exec('ROLLBACK')
+    await r.store.attendance.settled()
+    expect((await r.store.attendance.stats({ kioskIds: null }, localDay(clock.now))).scans).toBe(1)
+  }, 30_000)
 
   // A monitor asking /healthz and Prometheus scraping /metrics every few seconds while the store
   // could not be read wrote a warning each, saying nothing of what to do.

@@ -38,6 +38,8 @@ export interface IndexerDeps {
   progressMs?: number
   /** Wait after a failed chunk (default 1 s). */
   retryMs?: number
+  /** The clock `retryMs` is counted on (default Date.now): the relay's own. */
+  now?: () => number
   /**
    * The event loop's utilisation over the last `progressMs` above which chunks wait for the
    * progress timer (default 0.7): near saturation the pushes have the loop.
@@ -58,6 +60,7 @@ interface Waiter {
 export class AttendanceIndexer {
   private readonly chunkRows: number
   private readonly retryMs: number
+  private readonly now: () => number
   /** Whether rows may be pending. True at start: a previous run may have left some. */
   private behind = true
   /** Pending rows written so far (by `written`): a chunk that saw fewer left some behind. */
@@ -79,6 +82,7 @@ export class AttendanceIndexer {
   constructor(private readonly deps: IndexerDeps) {
     this.chunkRows = deps.chunkRows ?? 256
     this.retryMs = deps.retryMs ?? 1000
+    this.now = deps.now ?? Date.now
     this.busyAbove = deps.busyAbove ?? 0.7
     this.onlyForReaders = deps.onlyForReaders ?? false
     this.progress = setInterval(() => {
@@ -140,7 +144,7 @@ export class AttendanceIndexer {
 
   private tick(forced: boolean): void {
     if (this.stopped || this.running || !this.behind) return
-    if (Date.now() < this.retryAt) return
+    if (this.now() < this.retryAt) return
     if (this.waiters.length === 0) {
       if (this.onlyForReaders) return
       // Busy, and no reader waiting: the pushes go first; the progress timer's chunk will come.
@@ -166,7 +170,7 @@ export class AttendanceIndexer {
         this.running = false
         const e = err instanceof Error ? err : new Error(String(err))
         this.lastError = e
-        this.retryAt = Date.now() + this.retryMs
+        this.retryAt = this.now() + this.retryMs
         this.deps.onError?.(e)
         this.waiters = this.waiters.filter((w) => {
           if (w.reject === null) return true

@@ -350,7 +350,7 @@ export interface StoreWrites {
 /** The indexer's timing (tests make it slower or faster). */
 export type IndexingOptions = Pick<
   IndexerDeps,
-  'chunkRows' | 'progressMs' | 'retryMs' | 'onError' | 'busyAbove' | 'onlyForReaders'
+  'chunkRows' | 'progressMs' | 'retryMs' | 'now' | 'onError' | 'busyAbove' | 'onlyForReaders'
 >
 
 /**
