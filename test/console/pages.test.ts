@@ -17,6 +17,8 @@ import { useLocaleStore } from '../../console/src/stores/locale'
 import { useKiosksStore } from '../../console/src/stores/kiosks'
 import { useSessionStore } from '../../console/src/stores/session'
 import { CONSOLE_INPUT_KEY } from '../../console/src/composables/use-idle-sign-out'
+import { newDraft } from '../../console/src/campaigns/campaign-form'
+import { keepDraft, readDraft } from '../../console/src/campaigns/saved-draft'
 import {
   SESSION_IDLE_MS,
   normalizePairingCode,
@@ -38,7 +40,21 @@ enableAutoUnmount(afterEach)
 afterEach(() => {
   vi.useRealTimers()
   localStorage.clear()
+  sessionStorage.clear()
 })
+
+/** Unsaved edits of `organizer`'s, as the campaign editor keeps them in the tab. */
+function keepEdits(organizer: string, campaignId: string | null = 'c-expo'): void {
+  keepDraft(organizer, campaignId, { etag: '"v1"', draft: newDraft(), booths: [] })
+}
+
+/** The organizers whose unsaved edits the tab still holds. */
+function draftsKept(): string[] {
+  const keys = Array.from({ length: sessionStorage.length }, (_, i) => sessionStorage.key(i) ?? '')
+  return keys
+    .filter((k) => k.startsWith('scandesk.console.draft.'))
+    .map((k) => k.split(':')[1] ?? '')
+}
 
 async function signIn(wrapper: ReturnType<typeof mountConsole>['wrapper'], name = 'alice') {
   await wrapper.get('#sign-in-name').setValue(name)
@@ -132,6 +148,48 @@ describe('the app shell', () => {
     expect(wrapper.find('[data-testid="sign-in-error"]').exists()).toBe(false)
   })
 
+  // A shared laptop: the organizer's unsaved campaign edits stayed in the tab after they signed
+  // out, for whoever used it next (its devtools, or the same shared account's editor).
+  it('signing out leaves nothing of the organizer in the tab: no unsaved edits', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.logout.mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    keepEdits('alice')
+    keepEdits('alice', null)
+    useLocaleStore().change('en')
+    // Not signed out (the relay did not hear it): the edits stay theirs.
+    await wrapper.get('[data-testid="sign-out"]').trigger('click')
+    await flushPromises()
+    expect(draftsKept()).toEqual(['alice', 'alice'])
+    await wrapper.get('[data-testid="sign-out"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    expect(sessionStorage.length).toBe(0)
+    // Kept: the language chosen on this laptop; nothing that names or belongs to an organizer.
+    const kept = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i))
+    expect(kept).toEqual(['scandesk.console.locale'])
+  })
+
+  it('an expired session keeps the edits for the same organizer; another signing in drops them', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.session.mockResolvedValue(null)
+    const { wrapper } = mountConsole(App, fake.api)
+    await flushPromises()
+    await signIn(wrapper, 'alice')
+    keepEdits('alice')
+    fake.closeStream()
+    await flushPromises()
+    expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
+    // What the drafts are for: the session ran out mid-edit, the organizer signs in again.
+    await signIn(wrapper, 'alice')
+    expect(readDraft('alice', 'c-expo')).not.toBeNull()
+    fake.closeStream()
+    await flushPromises()
+    await signIn(wrapper, 'bob')
+    expect(draftsKept()).toEqual([])
+  })
+
   it('a sign-out that does not reach the relay says so and stays signed in, until one does', async () => {
     // Bad Wi-Fi at the booth: the relay never ended the session and only it can clear the
     // HttpOnly cookie. Shown signed out, the shared laptop's next user would reload into it.
@@ -201,11 +259,14 @@ describe('the app shell', () => {
     expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(false)
     expect(fake.api.logout).not.toHaveBeenCalled()
 
+    keepEdits('alice')
     await minutes(2)
     expect(wrapper.find('[data-testid="sign-in"]').exists()).toBe(true)
     expect(wrapper.get('[data-testid="sign-in-error"]').text()).toBe('登录已失效，请重新登录')
     expect(fake.api.logout).toHaveBeenCalledTimes(1)
     expect(fake.streams()).toBe(0)
+    // Nobody was there: their unsaved edits go with the session, not to the next person.
+    expect(draftsKept()).toEqual([])
   })
 })
 

@@ -5,6 +5,10 @@
  * It keeps the ETag the edits were made from, so a save of them is refused (412) if someone
  * saved the campaign meanwhile, never silently laid over a newer version. Read back through a
  * schema: anything else in that slot is ignored and removed.
+ *
+ * They are the organizer's alone: a sign-out (theirs, or the idle one) drops them, and so does
+ * another organizer signing in in the tab (stores/session.ts); only a session the relay ended
+ * keeps them, for the same organizer's next sign-in.
  */
 import { z } from 'zod'
 import { KIOSK_ID_PATTERN } from '../../../shared/relay-protocol'
@@ -98,6 +102,23 @@ export function keepDraft(
 export function dropDraft(organizer: string, campaignId: string | null): void {
   try {
     storage()?.removeItem(keyOf(organizer, campaignId))
+  } catch {
+    // Storage disabled.
+  }
+}
+
+/** Drops the kept edits of every organizer but `keep` (null: of everyone). */
+export function dropDraftsExcept(keep: string | null): void {
+  try {
+    const store = storage()
+    if (store === null) return
+    const mine = keep === null ? null : `${PREFIX}:${encodeURIComponent(keep)}:`
+    const keys = Array.from({ length: store.length }, (_, i) => store.key(i))
+    for (const key of keys) {
+      if (key?.startsWith(`${PREFIX}:`) === true && (mine === null || !key.startsWith(mine))) {
+        store.removeItem(key)
+      }
+    }
   } catch {
     // Storage disabled.
   }

@@ -9,6 +9,7 @@ import { ref } from 'vue'
 import type { SessionInfo } from '../../../shared/console-api'
 import { useConsoleApi } from '../api/api-key'
 import { ConsoleApiError, toConsoleError } from '../api/errors'
+import { dropDraftsExcept } from '../campaigns/saved-draft'
 
 export type SessionState = 'unknown' | 'signed-out' | 'signed-in'
 
@@ -25,6 +26,16 @@ export const useSessionStore = defineStore('console-session', () => {
   /** Why the organizer's last sign-out did not happen (still signed in); null otherwise. */
   const signOutError = ref<ConsoleApiError | null>(null)
 
+  /**
+   * Signed in as `who`: unsaved edits another organizer left in the tab (their session ran out
+   * on a shared laptop) are not theirs to see or save.
+   */
+  function signedIn(who: SessionInfo): void {
+    dropDraftsExcept(who.name)
+    info.value = who
+    state.value = 'signed-in'
+  }
+
   async function check(): Promise<void> {
     try {
       const who = await api.session()
@@ -33,8 +44,7 @@ export const useSessionStore = defineStore('console-session', () => {
         expire()
         return
       }
-      info.value = who
-      state.value = 'signed-in'
+      signedIn(who)
     } catch (e) {
       const failure = toConsoleError(e)
       // Two session cookies (one planted) were refused and cleared: signed out, and the
@@ -56,8 +66,7 @@ export const useSessionStore = defineStore('console-session', () => {
     error.value = null
     expired.value = false
     try {
-      info.value = await api.login(name, password)
-      state.value = 'signed-in'
+      signedIn(await api.login(name, password))
       lockedUntil.value = null
       return true
     } catch (e) {
@@ -84,6 +93,8 @@ export const useSessionStore = defineStore('console-session', () => {
       signOutError.value = toConsoleError(e)
       return
     }
+    // Nothing of theirs stays in the tab for whoever uses the laptop next.
+    dropDraftsExcept(null)
     expire()
     error.value = null
     expired.value = false
@@ -96,6 +107,8 @@ export const useSessionStore = defineStore('console-session', () => {
    */
   async function idleOut(): Promise<void> {
     if (state.value !== 'signed-in') return
+    // Nobody there: their unsaved edits go with the session, not to the next person.
+    dropDraftsExcept(null)
     expire()
     try {
       await api.logout()
