@@ -11,6 +11,7 @@ import { jsonErrorPlace } from '../shared/json-place'
 import { isEncodingAESKey } from '../shared/wechat/crypto'
 import { portFromText, splitHostPort } from '../shared/net-address'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
+import { MAX_REPLY_BYTES } from '../shared/stamp-reply'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
 import { isRedisClusterUrl, isRedisTlsUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
 
@@ -47,12 +48,23 @@ const wechatSchema = z
   })
   .strict()
 
-const replySchema = z
-  .object({
-    subscribe: z.string().max(2048).refine(isXmlText, XML_TEXT_MESSAGE).default(''),
-    scan: z.string().max(2048).refine(isXmlText, XML_TEXT_MESSAGE).default(''),
-  })
-  .strict()
+/**
+ * A passive reply text for a booth in no campaign: one XML can carry, within WeChat's bytes
+ * (docs/WECHAT.md "Passive replies"). Counted in UTF-8 bytes, not characters: 2048 Chinese
+ * characters are 6144 bytes, a reply the visitor would not get whole.
+ */
+const replyText = z
+  .string()
+  .max(MAX_REPLY_BYTES)
+  .refine(isXmlText, XML_TEXT_MESSAGE)
+  .refine(
+    (text) => new TextEncoder().encode(text).length <= MAX_REPLY_BYTES,
+    `must be at most ${MAX_REPLY_BYTES} bytes of UTF-8 (WeChat's limit for a passive reply; ` +
+      'a Chinese character is 3 bytes, an emoji 4)',
+  )
+  .default('')
+
+const replySchema = z.object({ subscribe: replyText, scan: replyText }).strict()
 
 /**
  * A single Redis is a `redis://` or `rediss://` URL, a socket path or `host:port`. Another

@@ -469,6 +469,17 @@ describe('relay config', () => {
     ).toMatch(/wechat\.token .*from w\.json/)
     // A passive reply XML cannot carry would turn every push into an error WeChat retries.
     expect(bad({ flags: { 'reply-scan': '签到\u000b成功' } })).toMatch(/reply\.scan .*control/)
+    // WeChat takes a passive text of 2048 bytes (UTF-8): 2048 Chinese characters are 6144, and
+    // the visitor would get nothing (or a cut message). Refused at start, naming the bytes.
+    expect(bad({ flags: { 'reply-scan': '签'.repeat(683) } })).toMatch(/reply\.scan .*2048 bytes/)
+    expect(bad({ env: { SCANDESK_RELAY_REPLY_SUBSCRIBE: '😀'.repeat(513) } })).toMatch(
+      /reply\.subscribe .*2048 bytes.*from SCANDESK_RELAY_REPLY_SUBSCRIBE/,
+    )
+    expect(
+      loadRelayConfig({
+        flags: { 'reply-scan': '签'.repeat(682), 'reply-subscribe': 'x'.repeat(2048) },
+      }).reply,
+    ).toEqual({ scan: '签'.repeat(682), subscribe: 'x'.repeat(2048) })
   })
 
   it('says how to set a setting that is missing, and where an unknown one was written', () => {
