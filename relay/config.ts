@@ -50,13 +50,19 @@ const wechatSchema = z
 
 /**
  * A passive reply text for a booth in no campaign: one XML can carry, within WeChat's bytes
- * (docs/WECHAT.md "Passive replies"). Counted in UTF-8 bytes, not characters: 2048 Chinese
- * characters are 6144 bytes, a reply the visitor would not get whole.
+ * (docs/WECHAT.md "Passive replies"), with words in it. Counted in UTF-8 bytes, not
+ * characters: 2048 Chinese characters are 6144 bytes, a reply the visitor would not get whole.
  */
 const replyText = z
   .string()
   .max(MAX_REPLY_BYTES)
   .refine(isXmlText, XML_TEXT_MESSAGE)
+  // Not empty, so sent: the visitor would get a blank message. An empty reply in an env file
+  // saved with CRLF is '\r'.
+  .refine(
+    (text) => text === '' || text.trim() !== '',
+    'holds only spaces or line breaks: leave it empty ("") for no reply, or write the text',
+  )
   .refine(
     (text) => new TextEncoder().encode(text).length <= MAX_REPLY_BYTES,
     `must be at most ${MAX_REPLY_BYTES} bytes of UTF-8 (WeChat's limit for a passive reply; ` +

@@ -480,6 +480,14 @@ describe('relay config', () => {
         flags: { 'reply-scan': '签'.repeat(682), 'reply-subscribe': 'x'.repeat(2048) },
       }).reply,
     ).toEqual({ scan: '签'.repeat(682), subscribe: 'x'.repeat(2048) })
+    // An empty reply saved in a CRLF env file is '\r': not empty, so every scan got a blank
+    // message instead of none. Refused as any other value of only spaces or line breaks.
+    for (const value of ['\r', ' ', '\n\t']) {
+      expect(bad({ env: { SCANDESK_RELAY_REPLY_SCAN: value } })).toMatch(
+        /reply\.scan .*only spaces or line breaks.*from SCANDESK_RELAY_REPLY_SCAN/,
+      )
+    }
+    expect(loadRelayConfig({ env: { SCANDESK_RELAY_REPLY_SCAN: '' } }).reply.scan).toBe('')
   })
 
   it('says how to set a setting that is missing, and where an unknown one was written', () => {
