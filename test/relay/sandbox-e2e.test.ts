@@ -58,7 +58,10 @@ describe.each(['plain', 'compat', 'safe'] as const)(
   'sandbox → relay → kiosk in %s mode',
   (mode) => {
     it('delivers the subscribe, then the SCAN, with the passive reply shown to the visitor', async () => {
-      const { sandbox, relay } = await setup(mode, { subscribe: '欢迎！', scan: '' })
+      // What an organizer may write: CDATA's end, markup characters, an emoji of several code
+      // points, line breaks. The visitor sees it as written, in every mode.
+      const text = '欢迎！]]> <a href="https://example.cn/?a=1&b=2">报名</a> 1<2 👨‍👩‍👧\n第二行'
+      const { sandbox, relay } = await setup(mode, { subscribe: text, scan: '' })
       const token = await relay.addKiosk('booth-1')
       const kiosk = await KioskClient.hello(relay.url, token, { kioskId: 'booth-1' })
       cleanups.push(() => kiosk.close())
@@ -68,7 +71,7 @@ describe.each(['plain', 'compat', 'safe'] as const)(
       const first = await sandbox.scan(t1.url, 'openid-visitor-1')
       expect(first.event).toBe('subscribe')
       expect(first.attempts.map((a) => a.status)).toEqual([200])
-      expect(first.reply).toEqual({ kind: 'text', visitorSees: '欢迎！' })
+      expect(first.reply).toEqual({ kind: 'text', visitorSees: text })
       const again = await sandbox.scan(t2.url, 'openid-visitor-1')
       expect(again.event).toBe('SCAN')
       expect(again.reply).toMatchObject({ kind: 'none' })
