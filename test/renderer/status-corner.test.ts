@@ -115,6 +115,32 @@ describe('status corner', () => {
     expect(level(proxy.en, 'status-api')).toBe('warn')
   })
 
+  it('a booth IP off the WeChat allow-list (40164) is not called unreachable', async () => {
+    // The network is fine; WeChat refuses calls from an address not on the account's IP
+    // allow-list. Direct: this computer's public IP; relay proxy: the relay's, its admin's to add.
+    const lastError = { code: 'ip_not_allowed', params: { errcode: 40164 } }
+    const direct = await renderBoth(
+      makeStatus({ api: { state: 'down', source: 'direct', lastError } }),
+    )
+    expect(text(direct.en, 'status-api')).toBe(
+      "This booth's IP is not on WeChat's IP allow-list — add it in the WeChat admin",
+    )
+    expect(text(direct.zh, 'status-api')).toBe(
+      '本签到台的 IP 不在公众号的 IP 白名单中 — 请在公众平台后台添加',
+    )
+    expect(level(direct.en, 'status-api')).toBe('bad')
+    const proxy = await renderBoth(
+      makeStatus({ api: { state: 'down', source: 'proxy', lastError } }),
+    )
+    expect(text(proxy.en, 'status-api')).toBe(
+      "Relay's IP is not on WeChat's IP allow-list — tell the relay admin",
+    )
+    expect(text(proxy.zh, 'status-api')).toBe(
+      '中继的 IP 不在公众号的 IP 白名单中 — 请联系中继管理员',
+    )
+    expect(level(proxy.en, 'status-api')).toBe('bad')
+  })
+
   it('warns when the daily quota is used up', async () => {
     const w = render(
       makeStatus({ pool: { available: 3, target: 20, quotaExhausted: true } }),

@@ -67,6 +67,11 @@ export const en: MessageSchema = {
       direct: 'AppID or AppSecret wrong — re-enter it in Admin → Setup',
       proxy: "Relay's AppID or AppSecret wrong — tell the relay admin",
     },
+    /** WeChat refused the caller's IP (40164: not on the account's IP allow-list), by who adds it. */
+    ipNotAllowed: {
+      direct: "This booth's IP is not on WeChat's IP allow-list — add it in the WeChat admin",
+      proxy: "Relay's IP is not on WeChat's IP allow-list — tell the relay admin",
+    },
     pool: '{n} code left | {n} codes left',
     poolLow: 'Running out of codes',
     quota: "Today's code quota is used up",

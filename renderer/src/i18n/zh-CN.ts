@@ -64,6 +64,11 @@ export const zhCN = {
       direct: 'AppID 或 AppSecret 不正确 — 请在管理界面“首次设置”页重新输入',
       proxy: '中继的 AppID 或 AppSecret 不正确 — 请联系中继管理员',
     },
+    /** 微信拒绝了调用方的 IP（40164：不在公众号的 IP 白名单中），按由谁添加区分。 */
+    ipNotAllowed: {
+      direct: '本签到台的 IP 不在公众号的 IP 白名单中 — 请在公众平台后台添加',
+      proxy: '中继的 IP 不在公众号的 IP 白名单中 — 请联系中继管理员',
+    },
     pool: '剩余二维码 {n}',
     poolLow: '二维码即将用完',
     quota: '今日二维码额度已用完',
