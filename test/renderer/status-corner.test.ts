@@ -29,6 +29,21 @@ async function renderBoth(status: KioskStatus) {
   return { zh, en }
 }
 
+/** One fact of the diagnostics page (`data-fact`) for a kiosk with `status`, rendered. */
+async function diagnosticsFact(
+  status: KioskStatus,
+  fact: string,
+  locale: 'zh-CN' | 'en' = 'zh-CN',
+): Promise<string> {
+  const fake = createFakeKioskApi()
+  const base = await fake.api.getDiagnostics()
+  fake.api.getDiagnostics.mockResolvedValue({ ...base, status })
+  const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+  i18n.global.locale.value = locale
+  await flushPromises()
+  return wrapper.get(`[data-fact="${fact}"]`).text()
+}
+
 const text = (w: ReturnType<typeof render>, id: string) => w.get(`[data-testid="${id}"]`).text()
 const level = (w: ReturnType<typeof render>, id: string) =>
   w.get(`[data-testid="${id}"]`).attributes('data-level')
@@ -202,16 +217,35 @@ describe('status corner', () => {
   })
 
   it('catching up shows on the diagnostics page too', async () => {
-    const fake = createFakeKioskApi()
-    const base = await fake.api.getDiagnostics()
-    fake.api.getDiagnostics.mockResolvedValue({
-      ...base,
-      status: makeStatus({ relay: { backlog: 40 } }),
-    })
-    const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
-    i18n.global.locale.value = 'zh-CN'
-    await flushPromises()
-    expect(wrapper.get('[data-fact="relay"]').text()).toBe('同步中：还有 40 条')
+    expect(await diagnosticsFact(makeStatus({ relay: { backlog: 40 } }), 'relay')).toBe(
+      '同步中：还有 40 条',
+    )
+  })
+
+  it("diagnostics' last error sends a proxy booth's refused AppSecret or IP to the relay admin", async () => {
+    // A proxy booth has no AppSecret field and its IP is not the one WeChat sees: only the
+    // relay's admin can fix either. A direct booth keeps the code's own words.
+    const status = (code: string, source: 'direct' | 'proxy') =>
+      makeStatus({
+        api: { state: 'down', source, lastError: { code, params: { errcode: 40125 } } },
+      })
+    const proxyCredentials = status('bad_credentials', 'proxy')
+    expect(await diagnosticsFact(proxyCredentials, 'lastError', 'en')).toBe(
+      "WeChat refuses the relay's AppID or AppSecret (reset in the WeChat admin?) — the relay admin must set the new one on the relay; nothing to change on this booth",
+    )
+    expect(await diagnosticsFact(proxyCredentials, 'lastError')).toBe(
+      '微信拒绝了中继的 AppID 或 AppSecret（可能已在公众平台后台重置）— 请中继管理员在中继上设置新的；本签到台无需修改',
+    )
+    const proxyIp = status('ip_not_allowed', 'proxy')
+    expect(await diagnosticsFact(proxyIp, 'lastError', 'en')).toBe(
+      "WeChat refuses calls from the relay's IP: it is not on the account's IP allow-list — the relay admin must add the relay server's public IP in the WeChat admin; nothing to change on this booth",
+    )
+    expect(await diagnosticsFact(proxyIp, 'lastError')).toBe(
+      '中继服务器的 IP 不在公众号的 IP 白名单中 — 请中继管理员在公众平台后台添加中继的公网 IP；本签到台无需修改',
+    )
+    expect(await diagnosticsFact(status('bad_credentials', 'direct'), 'lastError', 'en')).toBe(
+      'AppID or AppSecret is wrong',
+    )
   })
 
   it('shows the demo badge in demo mode', async () => {

@@ -432,6 +432,13 @@ export const en: MessageSchema = {
     fallbackLastShown: 'Fallback code last shown',
     fallbackOnScreen: 'On screen now',
     fallbackNever: 'Never',
+    /** The ticket source's failure through the relay proxy, when only the relay admin can fix it. */
+    proxyError: {
+      bad_credentials:
+        "WeChat refuses the relay's AppID or AppSecret (reset in the WeChat admin?) — the relay admin must set the new one on the relay; nothing to change on this booth",
+      ip_not_allowed:
+        "WeChat refuses calls from the relay's IP: it is not on the account's IP allow-list — the relay admin must add the relay server's public IP in the WeChat admin; nothing to change on this booth",
+    },
     supply: {
       ticket_budget:
         "Per-visitor codes are used up for today: this booth's daily limit (set on the relay) is spent. {screen}Back after midnight Beijing time.",

@@ -410,6 +410,13 @@ export const zhCN = {
     fallbackLastShown: '备用码上次显示',
     fallbackOnScreen: '正在显示',
     fallbackNever: '从未显示',
+    /** 通过中继代理取码时的失败，只有中继管理员能处理的。 */
+    proxyError: {
+      bad_credentials:
+        '微信拒绝了中继的 AppID 或 AppSecret（可能已在公众平台后台重置）— 请中继管理员在中继上设置新的；本签到台无需修改',
+      ip_not_allowed:
+        '中继服务器的 IP 不在公众号的 IP 白名单中 — 请中继管理员在公众平台后台添加中继的公网 IP；本签到台无需修改',
+    },
     /** 诊断页顶部：今天拿不到新的专属二维码时，说明原因、访客看到什么、何时恢复。 */
     supply: {
       ticket_budget:
