@@ -213,6 +213,49 @@ describe('greeting queue', () => {
     expect(store.pending).toBe(0)
   })
 
+  it('a greeting on screen when the lid closed is gone within a second of waking, its queue too', () => {
+    // Timers stand still while the computer sleeps: the greeting's own timer would keep it up
+    // for the rest of its time after waking, for a visitor long gone. The wall clock says so.
+    const store = onScreen()
+    store.resume()
+    const now = Date.now()
+    store.enqueue(makeGreeting(1, { at: now }))
+    store.enqueue(makeGreeting(2, { at: now }))
+    vi.advanceTimersByTime(500)
+    expect(store.current?.eventId).toBe('ev-1')
+    vi.setSystemTime(now + 30 * 60_000) // the lid was closed for half an hour
+    vi.advanceTimersByTime(1_000)
+    expect(store.current).toBeNull()
+    expect(store.pending).toBe(0)
+    expect(fake.api.greetingShown.mock.calls.map(([i]) => i.eventId)).toEqual(['ev-1'])
+  })
+
+  it('a clock set back leaves the greeting its full time, by its timer', () => {
+    const store = onScreen()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    vi.setSystemTime(Date.now() - 3_600_000)
+    vi.advanceTimersByTime(GREETING_MS - 100)
+    expect(store.current?.eventId).toBe('ev-1')
+    vi.advanceTimersByTime(100)
+    expect(store.current).toBeNull()
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+  })
+
+  it('a greeting put up but not yet painted in when the lid closed is gone within a second of waking', () => {
+    // The screen never said it was fully in (asleep mid-fade): its time starts
+    // GREETING_VISIBLE_WAIT_MS after it went up, by the wall clock too.
+    const store = useGreetingStore()
+    store.resume()
+    const now = Date.now()
+    store.enqueue(makeGreeting(1, { at: now }))
+    expect(store.current?.eventId).toBe('ev-1')
+    vi.setSystemTime(now + 30 * 60_000)
+    vi.advanceTimersByTime(1_000)
+    expect(store.current).toBeNull()
+    expect(fake.api.greetingShown.mock.calls.map(([i]) => i.eventId)).toEqual(['ev-1'])
+  })
+
   it('a greeting tapped away early is still reported and the next one follows', () => {
     const store = onScreen()
     store.resume()

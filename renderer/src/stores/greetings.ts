@@ -21,6 +21,12 @@ const SEEN_LIMIT = 1_000
  * scan.
  */
 export const GREETING_STALE_MS = 60_000
+/**
+ * How often the wall clock is read while a greeting is on show: its timer stands still while
+ * the computer sleeps (a lid closed at lunch), so after waking it would keep a long-gone
+ * visitor's greeting up for the rest of its time. As in composables/use-idle.ts.
+ */
+const WALL_CLOCK_CHECK_MS = 1_000
 
 /**
  * When the greeting's visitor scanned, on this page's clock: its `at` (the core's clock, the
@@ -51,6 +57,10 @@ export const useGreetingStore = defineStore('greetings', () => {
   let timer: ReturnType<typeof setTimeout> | null = null
   /** When the greeting on show became fully visible (its time counts from then); null: not yet. */
   let shownAt: number | null = null
+  /** When the greeting on show was put up (not yet fully in: its time starts at the latest after GREETING_VISIBLE_WAIT_MS). */
+  let putUpAt = 0
+  /** Reads the wall clock while a greeting is on show; a clock set back leaves it to `timer`. */
+  let clockCheck: ReturnType<typeof setInterval> | null = null
   let shownFor = 0
 
   const pending = computed(() => waiting.value.length)
@@ -123,16 +133,28 @@ export const useGreetingStore = defineStore('greetings', () => {
     const next = waiting.value.shift()
     if (!next) return
     shownAt = null
+    putUpAt = Date.now()
     shownFor = waiting.value.length > 0 ? GREETING_BUSY_MS : GREETING_MS
     timer = setTimeout(startCounting, GREETING_VISIBLE_WAIT_MS)
+    clockCheck ??= setInterval(() => {
+      const since = shownAt ?? putUpAt + GREETING_VISIBLE_WAIT_MS
+      if (timer !== null && Date.now() - since >= shownFor) dismiss()
+    }, WALL_CLOCK_CHECK_MS)
     // Last: the screen may say at once that it is in (`visible`).
     current.value = next
   }
 
-  /** Ends the greeting on show (timer or tap) and moves on to the next one. */
-  function dismiss(): void {
+  /** Nothing on show: stop the timer and the wall-clock check. */
+  function stopTimers(): void {
     if (timer) clearTimeout(timer)
     timer = null
+    if (clockCheck) clearInterval(clockCheck)
+    clockCheck = null
+  }
+
+  /** Ends the greeting on show (timer or tap) and moves on to the next one. */
+  function dismiss(): void {
+    stopTimers()
     const shown = current.value
     current.value = null
     if (shown) {
@@ -153,8 +175,7 @@ export const useGreetingStore = defineStore('greetings', () => {
   /** The kiosk screen is hidden: the greeting on show goes back to the front of the queue. */
   function pause(): void {
     active.value = false
-    if (timer) clearTimeout(timer)
-    timer = null
+    stopTimers()
     if (current.value) waiting.value.unshift(current.value)
     current.value = null
   }
