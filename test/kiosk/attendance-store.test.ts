@@ -211,3 +211,30 @@ describe('TicketRepo and RosterStore', () => {
     expect(prepare).not.toHaveBeenCalled()
   })
 })
+
+describe('the roster’s check-in time', () => {
+  const DAY = 24 * 3_600_000
+  const checkedInAt = (db: KioskDb, id: string) =>
+    (
+      db.prepare('SELECT checked_in_at AS t FROM roster_entries WHERE id = ?').get(id) as {
+        t: number | null
+      }
+    ).t
+
+  it('is the latest check-in: day 2’s moves it on, a late delivery of day 1’s does not move it back', () => {
+    const db = openDb()
+    const roster = new RosterStore(db)
+    addRoster(db, 'r1', 'expo', 'A')
+    addRoster(db, 'r2', 'expo', 'B')
+    roster.markCheckedIn('r1', 1_000)
+    roster.markCheckedIn('r1', 1_000 + DAY)
+    // On day 2 the desk saw only day 1's time: every day-1 guest looked checked in today.
+    expect(checkedInAt(db, 'r1')).toBe(1_000 + DAY)
+    roster.markCheckedIn('r1', 5_000)
+    expect(checkedInAt(db, 'r1')).toBe(1_000 + DAY)
+    // A desk binding is a check-in too, by the same rule.
+    roster.bind({ id: 'r2', campaignId: 'expo' }, 'o_2', 2_000)
+    roster.bind({ id: 'r2', campaignId: 'expo' }, 'o_2', 2_000 + DAY)
+    expect(checkedInAt(db, 'r2')).toBe(2_000 + DAY)
+  })
+})

@@ -12,6 +12,8 @@ export { rosterMatchKey, type RosterInput } from '../../../shared/roster/roster-
 const COLUMNS = `id, name, company, phone, code, openid, checked_in_at AS checkedInAt`
 /** A relay registration's match key: this prefix and the relay's registration id. */
 const RELAY_KEY = 'relay:'
+/** `checked_in_at` given a check-in at `?`: the later of the two (times are never negative). */
+const LATEST_CHECK_IN = 'max(coalesce(checked_in_at, 0), ?)'
 const relayMatchKey = (registrationId: string): string => RELAY_KEY + registrationId
 
 export function escapeLike(s: string): string {
@@ -90,11 +92,13 @@ export class RosterStore {
       unbindOthers: db.prepare(
         'UPDATE roster_entries SET openid = NULL WHERE campaign_id = ? AND openid = ? AND id <> ?',
       ),
+      // The latest check-in (a multi-day event's desk asks who came today), never moved back
+      // by one delivered late.
       bind: db.prepare(
-        'UPDATE roster_entries SET openid = ?, checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+        `UPDATE roster_entries SET openid = ?, checked_in_at = ${LATEST_CHECK_IN} WHERE id = ?`,
       ),
       markCheckedIn: db.prepare(
-        'UPDATE roster_entries SET checked_in_at = COALESCE(checked_in_at, ?) WHERE id = ?',
+        `UPDATE roster_entries SET checked_in_at = ${LATEST_CHECK_IN} WHERE id = ?`,
       ),
     }
     this.upsertTx = db.transaction((campaignId: string, rows: RosterInput[], now: number) => {
@@ -221,7 +225,7 @@ export class RosterStore {
     this.db.prepare('DELETE FROM roster_entries WHERE campaign_id = ?').run(campaignId)
   }
 
-  /** The first check-in is kept; later scans do not move it. */
+  /** The entry's latest check-in: an earlier one (a scan delivered late) does not move it back. */
   markCheckedIn(entryId: string, now: number): void {
     this.q.markCheckedIn.run(now, entryId)
   }
