@@ -167,7 +167,7 @@ export class KioskCore {
         // also when the booth has moved on since its code was shown: the scan counted in the
         // code's campaign at the relay, which keeps the bind there (relay/kiosk-session.ts).
         bind: (entry, openid, now) => {
-          roster.bind(entry, openid, now)
+          roster.bind(entry, openid)
           const registrationId = roster.registrationIdOf(entry.id)
           if (registrationId !== null) {
             const b = { campaignId: entry.campaignId, registrationId, openid, at: now }

@@ -225,16 +225,34 @@ describe('the roster’s check-in time', () => {
     const db = openDb()
     const roster = new RosterStore(db)
     addRoster(db, 'r1', 'expo', 'A')
-    addRoster(db, 'r2', 'expo', 'B')
     roster.markCheckedIn('r1', 1_000)
     roster.markCheckedIn('r1', 1_000 + DAY)
     // On day 2 the desk saw only day 1's time: every day-1 guest looked checked in today.
     expect(checkedInAt(db, 'r1')).toBe(1_000 + DAY)
     roster.markCheckedIn('r1', 5_000)
     expect(checkedInAt(db, 'r1')).toBe(1_000 + DAY)
-    // A desk binding is a check-in too, by the same rule.
-    roster.bind({ id: 'r2', campaignId: 'expo' }, 'o_2', 2_000)
-    roster.bind({ id: 'r2', campaignId: 'expo' }, 'o_2', 2_000 + DAY)
-    expect(checkedInAt(db, 'r2')).toBe(2_000 + DAY)
+  })
+
+  it('is when the scan happened, not when it reached the kiosk (a queued scan, a relay clock off)', () => {
+    const db = openDb()
+    const store = storeOn(db)
+    addRoster(db, 'r_walk', 'expo', 'Walk-up', 'o_walk')
+    addRoster(db, 'r_desk', 'expo', 'Desk')
+    addTicket(db, 'k1:a', 'expo', null)
+    addTicket(db, 'k1:desk', 'expo', 'r_desk')
+    const day1 = new Date(2026, 11, 4, 9, 12).getTime()
+    const nextMorning = day1 + DAY
+    // Both scanned on day 1 at 09:12, and reached the kiosk the next morning (bad Wi-Fi).
+    store.record(scanOf('o_walk', 'k1:a', { receivedAt: day1 }), WHERE, nextMorning)
+    store.record(scanOf('o_desk', 'k1:desk', { receivedAt: day1 }), WHERE, nextMorning)
+    expect(checkedInAt(db, 'r_walk')).toBe(day1)
+    expect(checkedInAt(db, 'r_desk')).toBe(day1)
+    // The relay's clock an hour ahead of the kiosk's: the time on the kiosk's clock.
+    const ahead = { ...WHERE, relayAheadMs: 3_600_000 }
+    store.record(scanOf('o_walk', 'k1:a', { receivedAt: day1 + DAY }), ahead, nextMorning)
+    expect(checkedInAt(db, 'r_walk')).toBe(day1 + DAY - 3_600_000)
+    // A relay clock far ahead and not known here: never later than the kiosk's now.
+    store.record(scanOf('o_desk', 'k1:a', { receivedAt: day1 + 3 * DAY }), WHERE, nextMorning)
+    expect(checkedInAt(db, 'r_desk')).toBe(nextMorning)
   })
 })

@@ -214,7 +214,7 @@ describe('attendance export', () => {
     insert.run('e1', 'expo', 'o-walk', T, 1, 1)
     insert.run('e2', 'expo', 'o-other', T + 1000, 1, 2)
     insert.run('e3', 'c-next', 'o-walk', T + 2000, 1, 1)
-    roster.bind({ id: entry.id, campaignId: 'expo' }, 'o-walk', T + 3000)
+    roster.bind({ id: entry.id, campaignId: 'expo' }, 'o-walk')
     const cells = [col('openid'), col('name'), col('company'), col('phone'), col('code')]
     const csvFile = join(dir, 'out.csv')
     await exportAttendance({

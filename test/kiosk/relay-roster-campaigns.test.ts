@@ -104,7 +104,7 @@ describe('one person in two relay campaigns', () => {
   it('takes day 2’s binding of an openid day 1 gave someone else, without failing', () => {
     sync.applySlice('conn', wholeRoster('day-1', 1, [person('r-p', 'P1')]), 1)
     const [p1] = roster.search('day-1', 'P1', 10)
-    roster.bind({ id: p1?.id ?? '', campaignId: 'day-1' }, 'oZ', 1)
+    roster.bind({ id: p1?.id ?? '', campaignId: 'day-1' }, 'oZ')
     const day2 = [person('r-p', 'P1'), person('r-q', 'Q1', 'oZ')]
     expect(() => sync.applySlice('conn', wholeRoster('day-2', 2, day2), 2)).not.toThrow()
     expect(roster.byOpenid('day-2', 'oZ')?.name).toBe('访客Q1')

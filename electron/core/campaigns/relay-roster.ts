@@ -56,7 +56,10 @@ export class RelayRosterSync {
 
   constructor(
     private readonly db: KioskDb,
-    private readonly roster: Pick<RosterStore, 'replaceFromStaging' | 'byRegistration' | 'bind'>,
+    private readonly roster: Pick<
+      RosterStore,
+      'replaceFromStaging' | 'byRegistration' | 'bind' | 'markCheckedIn'
+    >,
   ) {
     this.q = {
       sync: db.prepare(
@@ -213,7 +216,8 @@ export class RelayRosterSync {
     const entry = this.roster.byRegistration(f.campaignId, f.registrationId)
     if (!entry) return false
     if (entry.openid === f.openid) return false
-    this.roster.bind(entry, f.openid, f.at)
+    this.roster.bind(entry, f.openid)
+    this.roster.markCheckedIn(entry.id, f.at)
     return true
   }
 

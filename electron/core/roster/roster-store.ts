@@ -36,7 +36,7 @@ export class RosterStore {
       [string, string, string, string, string, string, string, number, string, string]
     >
     unbindOthers: Statement<[string, string, string]>
-    bind: Statement<[string, number, string]>
+    bind: Statement<[string, string]>
     markCheckedIn: Statement<[number, string]>
   }
   private readonly upsertTx: (campaignId: string, rows: RosterInput[], now: number) => void
@@ -92,11 +92,9 @@ export class RosterStore {
       unbindOthers: db.prepare(
         'UPDATE roster_entries SET openid = NULL WHERE campaign_id = ? AND openid = ? AND id <> ?',
       ),
+      bind: db.prepare('UPDATE roster_entries SET openid = ? WHERE id = ?'),
       // The latest check-in (a multi-day event's desk asks who came today), never moved back
       // by one delivered late.
-      bind: db.prepare(
-        `UPDATE roster_entries SET openid = ?, checked_in_at = ${LATEST_CHECK_IN} WHERE id = ?`,
-      ),
       markCheckedIn: db.prepare(
         `UPDATE roster_entries SET checked_in_at = ${LATEST_CHECK_IN} WHERE id = ?`,
       ),
@@ -145,12 +143,13 @@ export class RosterStore {
   }
 
   /**
-   * Desk mode: whoever scanned the entry's personal code is that entry, checked in. The desk's
-   * choice is the latest truth: the openid is taken off any other entry of the campaign.
+   * Desk mode: whoever scanned the entry's personal code is that entry. The desk's choice is the
+   * latest truth: the openid is taken off any other entry of the campaign. The check-in is the
+   * caller's (`markCheckedIn`), at the time it happened.
    */
-  bind(entry: { id: string; campaignId: string }, openid: string, now: number): void {
+  bind(entry: { id: string; campaignId: string }, openid: string): void {
     this.q.unbindOthers.run(entry.campaignId, openid, entry.id)
-    this.q.bind.run(openid, now, entry.id)
+    this.q.bind.run(openid, entry.id)
   }
 
   /** Leaving demo mode: bindings and check-ins that scans through `kioskId` gave are undone. */

@@ -53,7 +53,10 @@ export interface ScanContext {
 
 export interface AttendanceOwners {
   tickets: Pick<TicketRepo, 'byScene' | 'markScanned'>
-  roster: Pick<RosterStore, 'byId' | 'byOpenid' | 'bind' | 'markCheckedIn'>
+  roster: Pick<RosterStore, 'byId' | 'byOpenid' | 'markCheckedIn'> & {
+    /** RosterStore's `bind`; `at` (the relay's clock) for the owner that sends it on. */
+    bind(entry: { id: string; campaignId: string }, openid: string, at: number): void
+  }
 }
 
 export type RecordResult = { inserted: false } | { inserted: true; row: AttendanceRow }
@@ -135,6 +138,15 @@ interface Statements {
   latest: Statement<[number], RawRow>
 }
 
+/**
+ * When the visitor scanned, on the kiosk's clock: when the relay stored the push (a scan queued
+ * through a night of bad Wi-Fi is of the day it was made, not of the morning it arrived), never
+ * after `now` (a relay clock ahead by more than the link knows).
+ */
+export function checkInTime(s: Scan, where: ScanContext, now: number): number {
+  return Math.min(now, s.receivedAt - (where.relayAheadMs ?? 0))
+}
+
 export class AttendanceStore {
   /**
    * Prepared once: better-sqlite3 compiles the SQL on every `prepare`, which cost more than
@@ -202,7 +214,7 @@ export class AttendanceStore {
     if (deskEntry && deskEntry.campaignId === campaignId)
       roster.bind(deskEntry, s.openid, now + (where.relayAheadMs ?? 0))
     const entry = roster.byOpenid(campaignId, s.openid)
-    if (entry) roster.markCheckedIn(entry.id, now)
+    if (entry) roster.markCheckedIn(entry.id, checkInTime(s, where, now))
 
     const rosterEntryId = entry?.id ?? null
     // The relay routes only this kiosk's scenes here, so its own fallback scene is the one.
