@@ -28,6 +28,26 @@ const entry = (id: string, company: string, code: string): RosterEntry => ({
   checkedInAt: null,
 })
 
+/** The attendance event of guest `n`'s scan, made at `createTime` (WeChat's, in seconds): now. */
+const row = (n: number, createTime = Math.floor(Date.now() / 1000)): AttendanceRow => ({
+  id: n,
+  eventId: `e${n}`,
+  campaignId: 'c1',
+  kioskId: 'desk-1',
+  openid: `o${n}`,
+  scene: 'desk-1:t',
+  kind: 'scan',
+  createTime,
+  receivedAt: createTime * 1000,
+  firstVisit: true,
+  checkInNumber: n,
+  rosterEntryId: String(n),
+  rosterName: `Guest ${n}`,
+  greetingShown: true,
+  unknownTicket: false,
+  fallback: false,
+})
+
 describe('desk page', () => {
   it('joins company and code with a dot only when both are there', async () => {
     const fake = createFakeKioskApi()
@@ -194,7 +214,7 @@ describe('desk page', () => {
     // sent to a locked renderer. Staff unlock again.
     session.sessionEnded()
     await flushPromises()
-    fake.api.searchRoster.mockResolvedValue([{ ...guest, checkedInAt: 1_700_000_000_000 }])
+    fake.api.searchRoster.mockResolvedValue([{ ...guest, checkedInAt: Date.now() }])
     session.unlocked = true
     await flushPromises()
 
@@ -217,24 +237,6 @@ describe('desk page', () => {
     await wrapper.find('[data-testid="desk-result"] button').trigger('click')
     await flushPromises()
 
-    const row = (n: number): AttendanceRow => ({
-      id: n,
-      eventId: `e${n}`,
-      campaignId: 'c1',
-      kioskId: 'desk-1',
-      openid: `o${n}`,
-      scene: 'desk-1:t',
-      kind: 'scan',
-      createTime: 1_700_000_000 + n,
-      receivedAt: 1_700_000_000_000 + n,
-      firstVisit: true,
-      checkInNumber: n,
-      rosterEntryId: String(n),
-      rosterName: `Guest ${n}`,
-      greetingShown: true,
-      unknownTicket: false,
-      fallback: false,
-    })
     // Every other guest checks in, one event each, the shown guest among them.
     for (let n = 1; n <= 40; n += 2) fake.emit('attendance', row(n))
     await flushPromises()
@@ -265,7 +267,7 @@ describe('desk page', () => {
 
     // The stream drops (the browser reconnects on its own); the guest scans meanwhile and the
     // attendance mark sent then is gone. The reopened stream brings only what comes after.
-    fake.api.searchRoster.mockResolvedValue([{ ...guest, checkedInAt: 1_700_000_000_000 }])
+    fake.api.searchRoster.mockResolvedValue([{ ...guest, checkedInAt: Date.now() }])
     const searches = fake.api.searchRoster.mock.calls.length
     web.stream.open()
     await flushPromises()
@@ -451,5 +453,91 @@ describe('desk page and the core admin session', () => {
     expect(fake.api.searchRoster.mock.calls.length).toBeGreaterThanOrEqual(4)
     expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(false)
     expect(fake.api.lockAdmin).not.toHaveBeenCalled()
+  })
+})
+
+describe('desk page on day 2 of an event', () => {
+  // The kiosk's local time: day 1 is 4 Dec, the desk opens again on 5 Dec at 10:00.
+  const DAY1 = new Date(2026, 11, 4, 9, 12).getTime()
+  const DAY2 = new Date(2026, 11, 5, 10, 0).getTime()
+  const HOUR = 3_600_000
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: DAY1 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const badges = (wrapper: ReturnType<typeof mountWith>['wrapper']) =>
+    wrapper
+      .findAll('[data-testid="desk-result"] .badge')
+      .map((b) => [b.text(), b.classes().includes('good')])
+
+  it('tells today’s check-ins from earlier days’, and shows an earlier day’s guest a code to scan', async () => {
+    const fake = createFakeKioskApi()
+    const guests = [
+      { ...entry('1', 'ACME', 'G1'), checkedInAt: DAY1 },
+      { ...entry('2', 'ACME', 'G2'), checkedInAt: DAY2 - HOUR },
+      entry('3', 'ACME', 'G3'),
+    ]
+    fake.api.searchRoster.mockResolvedValue(guests)
+    vi.setSystemTime(DAY2)
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(DAY2, { rosterEntry: { id: '1', name: 'Guest 1' } }),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    // Every day-1 guest read 已签到 on day 2: staff could not see who had come today.
+    expect(badges(wrapper)).toEqual([
+      ['已签到 12/04 09:12', false],
+      ['已签到', true],
+      ['未签到', false],
+    ])
+
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    const guestLine = () => wrapper.find('[data-testid="desk-ticket"] .guest')
+    expect(wrapper.find('[data-testid="desk-ticket"] .qr').exists()).toBe(true)
+    expect(guestLine().classes()).not.toContain('done')
+
+    // Day 1's scan delivered only now (bad Wi-Fi) is not today's check-in; today's scan is.
+    fake.emit('attendance', row(1, Math.floor((DAY1 + 60_000) / 1000)))
+    await flushPromises()
+    expect(guestLine().classes()).not.toContain('done')
+    fake.emit('attendance', row(1, Math.floor(DAY2 / 1000)))
+    await flushPromises()
+    expect(guestLine().classes()).toContain('done')
+    expect(badges(wrapper)[0]).toEqual(['已签到', true])
+  })
+
+  it('does not carry day 1’s live check-ins into day 2 (the desk left open overnight)', async () => {
+    const fake = createFakeKioskApi()
+    const guest = entry('1', 'ACME', 'G1')
+    fake.api.searchRoster.mockResolvedValue([guest])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(DAY1, { rosterEntry: { id: '1', name: 'Guest 1' } }),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    fake.emit('attendance', row(1, Math.floor(DAY1 / 1000)))
+    await flushPromises()
+    expect(badges(wrapper)).toEqual([['已签到', true]])
+
+    // The next morning: the same page, the same store.
+    vi.setSystemTime(DAY2)
+    vi.advanceTimersByTime(1_000)
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(DAY2, { rosterEntry: { id: '1', name: 'Guest 1' } }),
+    )
+    await flushPromises()
+    expect(badges(wrapper)).toEqual([['已签到 12/04 09:12', false]])
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    // It showed ✓ at once instead of the code: the guest could not check in for day 2.
+    expect(wrapper.find('[data-testid="desk-ticket"] .qr').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(false)
   })
 })

@@ -1,7 +1,7 @@
 import type { Locale } from '../../../shared/domain'
 
 // Shared with the organizer's console.
-export { formatDateTime, formatNumber, formatTime } from '../../../shared/format'
+export { formatDateTime, formatDayTime, formatNumber, formatTime } from '../../../shared/format'
 
 /** DateInput's value ('YYYY-MM-DDTHH:mm') → epoch ms (local time); null when empty or invalid. */
 export function parseLocalDateTime(value: string): number | null {

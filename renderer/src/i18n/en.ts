@@ -395,6 +395,7 @@ export const en: MessageSchema = {
     empty: 'No matching guest',
     show: 'Show QR code',
     checkedIn: 'Checked in',
+    checkedInOn: 'Checked in {when}',
     notCheckedIn: 'Not yet',
     waiting: '{name}: please scan with WeChat',
     done: '{name} is checked in',

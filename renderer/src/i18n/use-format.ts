@@ -1,6 +1,6 @@
 import { useI18n } from 'vue-i18n'
 import type { Locale } from '../../../shared/domain'
-import { formatDate, formatDateTime, formatNumber } from '../admin/format'
+import { formatDate, formatDateTime, formatDayTime, formatNumber } from '../admin/format'
 
 /** Dates and numbers in the UI's language (the i18n locale), never the browser's. */
 export function useFormat() {
@@ -10,5 +10,6 @@ export function useFormat() {
     number: (n: number) => formatNumber(n, current()),
     date: (isoDate: string) => formatDate(isoDate, current()),
     dateTime: (ms: number) => formatDateTime(ms, current()),
+    dayTime: (ms: number) => formatDayTime(ms, current()),
   }
 }

@@ -373,6 +373,7 @@ export const zhCN = {
     empty: '没有匹配的来宾',
     show: '出示二维码',
     checkedIn: '已签到',
+    checkedInOn: '已签到 {when}',
     notCheckedIn: '未签到',
     waiting: '{name}，请用微信扫码',
     done: '{name}已签到',

@@ -5,6 +5,20 @@ import { useKioskApi } from '../bridge/api-key'
 import { kioskStreamSignals } from '../bridge/web-client'
 import { useAdminSessionStore } from './admin-session'
 
+/** Whether two instants fall on the same day of the kiosk's local calendar. */
+function sameLocalDay(a: number, b: number): boolean {
+  return new Date(a).toDateString() === new Date(b).toDateString()
+}
+
+/**
+ * A guest's latest check-in as the desk shows it: today's (✓ 已签到), or an earlier day's of a
+ * multi-day event (已签到 12/04 09:12), whose guest still needs their code to check in today.
+ */
+export interface DeskCheckIn {
+  at: number
+  today: boolean
+}
+
 /** Desk mode: find a registered guest, show their personal code, see them check in. */
 export const useDeskStore = defineStore('desk', () => {
   const api = useKioskApi()
@@ -14,13 +28,15 @@ export const useDeskStore = defineStore('desk', () => {
   const results = ref<RosterEntry[]>([])
   const ticket = ref<ScreenTicket | null>(null)
   /**
-   * Roster entry ids seen checking in while this page is open: from the live events, and from
-   * a re-read of the results (the page re-reads them each time it is shown, as after unlocking
-   * again: a check-in while the admin area was locked sent the renderer no event). Added to in
-   * place (Vue's reactive Set tracks `has` per id): a copy per check-in grew quadratic with the
-   * desk's check-ins.
+   * Roster entry ids seen checking in while this page is open, each with the time of its latest
+   * check-in: from the live events, and from a re-read of the results (the page re-reads them
+   * each time it is shown, as after unlocking again: a check-in while the admin area was locked
+   * sent the renderer no event). Only those of the kiosk's current day count: the store outlives
+   * the page, and a desk left open overnight must not show day 1's guests as checked in on
+   * day 2. Set in place (Vue's reactive Map tracks `get` per id): a copy per check-in grew
+   * quadratic with the desk's check-ins.
    */
-  const checkedIn = ref(new Set<string>())
+  const checkedIn = ref(new Map<string, number>())
   let searchSeq = 0
   /** The shown guest's check-in time as the results had it when their code was shown. */
   let shownCheckedInAt: number | null = null
@@ -61,11 +77,16 @@ export const useDeskStore = defineStore('desk', () => {
   /** The guest whose code is shown checked in since it was shown (the code is then used). */
   function noteCheckInSinceTicket(found: RosterEntry[]): void {
     const shown = ticket.value?.rosterEntry
-    if (!shown || checkedIn.value.has(shown.id)) return
+    if (!shown) return
     const now = found.find((e) => e.id === shown.id)
     if (now && now.checkedInAt !== null && now.checkedInAt !== shownCheckedInAt) {
-      checkedIn.value.add(shown.id)
+      mark(shown.id, now.checkedInAt)
     }
+  }
+
+  function mark(id: string, at: number): void {
+    const before = checkedIn.value.get(id)
+    if (before === undefined || at > before) checkedIn.value.set(id, at)
   }
 
   async function showTicket(entry: RosterEntry): Promise<void> {
@@ -80,8 +101,17 @@ export const useDeskStore = defineStore('desk', () => {
     if (shownEntry) await showTicket(shownEntry)
   }
 
-  function isCheckedIn(entry: RosterEntry): boolean {
-    return entry.checkedInAt !== null || checkedIn.value.has(entry.id)
+  /** The entry's latest check-in the desk knows of, as of `now` (the kiosk's clock); or none. */
+  function checkInOf(entry: RosterEntry, now: number): DeskCheckIn | null {
+    const at = Math.max(entry.checkedInAt ?? -1, checkedIn.value.get(entry.id) ?? -1)
+    return at < 0 ? null : { at, today: sameLocalDay(at, now) }
+  }
+
+  /** The guest whose code is shown checked in today while the page was open: ✓, no code. */
+  function shownGuestDone(now: number): boolean {
+    const shown = ticket.value?.rosterEntry
+    const at = shown ? checkedIn.value.get(shown.id) : undefined
+    return at !== undefined && sameLocalDay(at, now)
   }
 
   /**
@@ -90,9 +120,11 @@ export const useDeskStore = defineStore('desk', () => {
    */
   function listen(): () => void {
     const stops = [
+      // When the guest scanned (WeChat's time; never later than now): a scan delivered the
+      // morning after is not a check-in of that morning.
       api.on('attendance', (row) => {
         if (!row.rosterEntryId) return
-        checkedIn.value.add(row.rosterEntryId)
+        mark(row.rosterEntryId, Math.min(Date.now(), row.createTime * 1000))
       }),
       // The booth's roster was replaced (a roster in one frame, a read after the campaign that
       // moved the booth, shows no transfer in the status): the results read at the move were
@@ -111,12 +143,12 @@ export const useDeskStore = defineStore('desk', () => {
     query,
     results,
     ticket,
-    checkedIn,
     search,
     follow,
     showTicket,
     showAgain,
-    isCheckedIn,
+    checkInOf,
+    shownGuestDone,
     listen,
   }
 })
