@@ -1,4 +1,5 @@
 /** The organizer's console: API client, i18n and Pinia, then the app. */
+import './old-browsers'
 import './zod-config'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'

@@ -71,6 +71,17 @@ export interface FeedOptions {
   requestTimeoutMs?: number
 }
 
+/**
+ * A signal that aborts after `ms`, as `AbortSignal.timeout` would: that one is Chrome 103 /
+ * Safari 16, above the pages' floor (docs/DEPLOY.md "11. Browsers for the console and the big
+ * screens"), and without it every snapshot request threw and the wall stayed offline for good.
+ */
+function timeoutSignal(ms: number): AbortSignal {
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(), ms)
+  return controller.signal
+}
+
 export class ScreenFeed {
   private source: EventSource | null = null
   private timer: ReturnType<typeof setTimeout> | null = null
@@ -136,7 +147,7 @@ export class ScreenFeed {
   private get(kind: 'wall'): Promise<Response> {
     return fetch(this.url(kind), {
       cache: 'no-store',
-      signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
+      signal: timeoutSignal(this.opts.requestTimeoutMs ?? 10_000),
     })
   }
 
