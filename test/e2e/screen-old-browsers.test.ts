@@ -11,7 +11,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseSync, Visitor } from 'vite'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { ConsoleCampaign } from '../../shared/campaign'
 import { scan, screenPath, screenSetup } from '../relay/screen-helpers'
 import { waitForPage } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
@@ -141,9 +142,13 @@ describe('the console and screen bundles on old browsers', () => {
 
 describe('the wall in Chromium without the APIs above the floor', () => {
   const fx = realConsoleRelay({ name: 'screen-old' })
+  let campaign: ConsoleCampaign
+
+  beforeAll(async () => {
+    ;({ campaign } = await screenSetup(fx.relay))
+  })
 
   it('shows the campaign, goes live and counts new scans', async () => {
-    const { campaign } = await screenSetup(fx.relay)
     const context = await fx.browser.newContext({ viewport: { width: 1280, height: 720 } })
     try {
       await context.addInitScript(TAKE_AWAY_NEWER_APIS)
@@ -167,6 +172,32 @@ describe('the wall in Chromium without the APIs above the floor', () => {
         true,
       )
       expect(errors).toEqual([])
+      // The loading note screen.html holds until the page runs is gone.
+      expect(await page.locator('[data-testid="screen-loading"]').count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('a page script the browser cannot run leaves a note on the screen, not a black page', async () => {
+    const entry = /src="(\/console\/assets\/screen-[^"]+\.js)"/.exec(
+      readFileSync(join(CONSOLE_DIR, 'screen.html'), 'utf8'),
+    )?.[1]
+    expect(entry).toBeDefined()
+    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 720 } })
+    try {
+      // What a browser below the floor meets: a script it cannot parse.
+      await context.route(`**${entry ?? ''}`, (route) =>
+        route.fulfill({ contentType: 'text/javascript', body: 'let broken = ;' }),
+      )
+      const page = await context.newPage()
+      await page.goto(`${fx.relay.url}${screenPath('page-wall', campaign.id, campaign.screenKey)}`)
+      const note = page.locator('[data-testid="screen-loading"]')
+      expect(await note.isVisible()).toBe(true)
+      const text = await note.innerText()
+      expect(text).toContain('刷新')
+      expect(text).toContain('Chrome 80')
+      expect(text).toContain('reload')
     } finally {
       await context.close()
     }
