@@ -179,27 +179,37 @@ describe('the wall in Chromium without the APIs above the floor', () => {
     }
   })
 
-  it('a page script the browser cannot run leaves a note on the screen, not a black page', async () => {
-    const entry = /src="(\/console\/assets\/screen-[^"]+\.js)"/.exec(
-      readFileSync(join(CONSOLE_DIR, 'screen.html'), 'utf8'),
-    )?.[1]
-    expect(entry).toBeDefined()
-    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 720 } })
-    try {
-      // What a browser below the floor meets: a script it cannot parse.
-      await context.route(`**${entry ?? ''}`, (route) =>
-        route.fulfill({ contentType: 'text/javascript', body: 'let broken = ;' }),
-      )
-      const page = await context.newPage()
-      await page.goto(`${fx.relay.url}${screenPath('page-wall', campaign.id, campaign.screenKey)}`)
-      const note = page.locator('[data-testid="screen-loading"]')
-      expect(await note.isVisible()).toBe(true)
-      const text = await note.innerText()
-      expect(text).toContain('刷新')
-      expect(text).toContain('Chrome 80')
-      expect(text).toContain('reload')
-    } finally {
-      await context.close()
-    }
-  })
+  it.each([
+    { page: 'screen', html: 'screen.html', testid: 'screen-loading' },
+    { page: 'console', html: 'index.html', testid: 'console-loading' },
+  ])(
+    'a $page script the browser cannot run leaves a note on the page, not a blank one',
+    async ({ page: which, html, testid }) => {
+      const entry = /src="(\/console\/assets\/[^"]+\.js)"/.exec(
+        readFileSync(join(CONSOLE_DIR, html), 'utf8'),
+      )?.[1]
+      expect(entry).toBeDefined()
+      const context = await fx.browser.newContext({ viewport: { width: 1280, height: 720 } })
+      try {
+        // What a browser below the floor meets: a script it cannot parse.
+        await context.route(`**${entry ?? ''}`, (route) =>
+          route.fulfill({ contentType: 'text/javascript', body: 'let broken = ;' }),
+        )
+        const page = await context.newPage()
+        const path =
+          which === 'screen'
+            ? screenPath('page-wall', campaign.id, campaign.screenKey)
+            : '/console/'
+        await page.goto(`${fx.relay.url}${path}`)
+        const note = page.locator(`[data-testid="${testid}"]`)
+        expect(await note.isVisible()).toBe(true)
+        const text = await note.innerText()
+        expect(text).toContain('刷新')
+        expect(text).toContain('Chrome 80')
+        expect(text).toContain('reload')
+      } finally {
+        await context.close()
+      }
+    },
+  )
 })
