@@ -140,6 +140,41 @@ describe('the console and screen bundles on old browsers', () => {
   })
 })
 
+/** Lengths in units the floor lacks: container query units (Chrome 105 / Safari 16), dvh… (15.4). */
+const NEWER_UNITS = /[\d.](cq[whib]|cqmin|cqmax|[dsl]v[hwib])\b/
+
+/**
+ * The built style sheets' declarations in newer units that have no fallback (the same property
+ * earlier in the rule, in older units): a browser at the floor drops the declaration and the text
+ * falls back to the page's size.
+ */
+function lengthsWithoutFallback(): string[] {
+  const dir = join(CONSOLE_DIR, 'assets')
+  const found: string[] = []
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.css'))) {
+    const css = readFileSync(join(dir, name), 'utf8')
+    // Innermost blocks: a rule's selector (after any @media's brace) and its declarations.
+    for (const [, selector = '', body = ''] of css.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
+      const decls = body.split(';').map((d) => d.split(':').map((p) => p.trim()))
+      decls.forEach(([prop = '', value = ''], i) => {
+        if (!NEWER_UNITS.test(value)) return
+        const fallback = decls
+          .slice(0, i)
+          .some(([p = '', v = '']) => p === prop && v !== '' && !NEWER_UNITS.test(v))
+        if (!fallback) found.push(`${name}: ${selector.trim()} { ${prop}: ${value} }`)
+      })
+    }
+  }
+  return found
+}
+
+describe('the console and screen style sheets on old browsers', () => {
+  it('give every length in units newer than the floor a fallback', () => {
+    assertConsoleBuilt()
+    expect(lengthsWithoutFallback()).toEqual([])
+  })
+})
+
 describe('the wall in Chromium without the APIs above the floor', () => {
   const fx = realConsoleRelay({ name: 'screen-old' })
   let campaign: ConsoleCampaign
