@@ -150,11 +150,43 @@ describe('setup page', () => {
     const { wrapper, i18n } = mountWith(SetupPage, fake.api)
     i18n.global.locale.value = 'en'
     await flushPromises()
+    await wrapper.get('input[name="source"][value="direct"]').setValue(true)
     await wrapper.get('[data-testid="test-connection"]').trigger('click')
     await flushPromises()
     const text = wrapper.get('[data-testid="connection-check"]').text()
     expect(text).toContain("IP not on the account's allow-list — use the relay proxy")
     expect(text).toContain('Relay: OK')
+  })
+
+  it('on a relay-proxy booth, says WeChat refusing the relay’s secret or IP is the relay admin’s to fix', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(SetupPage, fake.api)
+    await flushPromises()
+    const testWith = async (code: string): Promise<string> => {
+      fake.api.testConnection.mockResolvedValue({
+        relay: { ok: true, code: 'ok', params: {} },
+        api: { ok: false, code, params: { errcode: 40164 } },
+      })
+      await wrapper.get('[data-testid="test-connection"]').trigger('click')
+      await flushPromises()
+      return wrapper.get('[data-testid="connection-check"]').text()
+    }
+    // Stored source: the relay proxy, so the booth has no AppSecret and its IP is not WeChat's.
+    for (const [locale, words] of [
+      ['zh-CN', zhCN],
+      ['en', en],
+    ] as const) {
+      i18n.global.locale.value = locale
+      for (const code of ['ip_not_allowed', 'bad_credentials'] as const) {
+        const text = await testWith(code)
+        expect(text).toContain(words.diagnostics.proxyError[code])
+        expect(text).not.toContain(words.codes[code])
+      }
+    }
+    // The same refusal on a direct booth is its own AppSecret's or IP's.
+    i18n.global.locale.value = 'en'
+    await wrapper.get('input[name="source"][value="direct"]').setValue(true)
+    expect(await testWith('bad_credentials')).toContain(en.codes.bad_credentials)
   })
 })
 

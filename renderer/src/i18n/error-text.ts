@@ -33,12 +33,43 @@ function localizedParams(i18n: Translator, params: ErrorBody['params']): Record<
   return { errcode: '—', ...params, field }
 }
 
-/** `errorText` bound to the component's i18n: `const errorText = useErrorText()`. */
-export function useErrorText(): (error: unknown) => string {
+/** WeChat refusals whose fix is the relay admin's when the relay's proxy makes the codes. */
+const RELAY_FIXES = ['bad_credentials', 'ip_not_allowed'] as const
+type RelayFix = (typeof RELAY_FIXES)[number]
+const isRelayFix = (code: string): code is RelayFix =>
+  (RELAY_FIXES as readonly string[]).includes(code)
+
+/**
+ * A ticket source's failure in words. Through the relay proxy, WeChat refusing the AppSecret or
+ * the caller's IP is about the relay's (this booth has no AppSecret field, and its IP is not
+ * the one WeChat sees): the relay admin fixes it, not staff at the booth.
+ */
+export function sourceErrorText(
+  i18n: Translator,
+  error: unknown,
+  source: 'direct' | 'proxy',
+): string {
+  const { code } = toErrorBody(error)
+  if (source === 'proxy' && isRelayFix(code)) return i18n.t(`diagnostics.proxyError.${code}`)
+  return errorText(i18n, error)
+}
+
+function useTranslator(): Translator {
   const i18n = useI18n()
-  const translator: Translator = {
+  return {
     t: (key, named) => (named ? i18n.t(key, named) : i18n.t(key)),
     te: (key) => i18n.te(key) || i18n.te(key, 'zh-CN'),
   }
+}
+
+/** `errorText` bound to the component's i18n: `const errorText = useErrorText()`. */
+export function useErrorText(): (error: unknown) => string {
+  const translator = useTranslator()
   return (error) => errorText(translator, error)
+}
+
+/** `sourceErrorText` bound to the component's i18n, as `useErrorText`. */
+export function useSourceErrorText(): (error: unknown, source: 'direct' | 'proxy') => string {
+  const translator = useTranslator()
+  return (error, source) => sourceErrorText(translator, error, source)
 }
