@@ -58,6 +58,7 @@ import type { DrawFeed } from './screens/draw-source'
 import { NameBook } from './screens/name-book'
 import { createScreenRoutes, type ScreenRoutesOptions } from './screens/screen-routes'
 import { StoreHealth, storeErrorText } from './store-health'
+import { AttendanceRowsDropped } from './store/attendance'
 import { openStore } from './store/open-store'
 import type { RelayStore } from './store/types'
 import { createTicketProxy } from './ticket-proxy'
@@ -74,6 +75,8 @@ export { jsonLogger, type Logger } from './log'
 const DAY_MS = 86_400_000
 /** What a failed attendance chunk (SQLite: a lock held elsewhere, a full disk) means. */
 const ATTENDANCE_NOT_MOVED = `the console's attendance is behind: the rows stay pending and are moved once the store takes writes again (tried again every second); nothing is lost; /metrics scandesk_relay_attendance_pending_rows counts them; ${SEE_HEALTHZ}`
+/** What pending rows deleted for want of their queue entry mean (never expected). */
+const ATTENDANCE_DROPPED = `these scans are not counted in the console's attendance, stats or export: their stored events were gone, so there was nothing to count them from, and they are not tried again; never expected (the retention prune keeps a pending row's event): report it with this line`
 
 export interface StartRelayOptions {
   log?: Logger
@@ -203,13 +206,19 @@ export async function startRelay(
       pollMs: opts.storePollMs,
       now,
       onAttendanceError: (err) =>
-        attendanceLines.log(
-          log,
-          'error',
-          'attendance rows not moved',
-          { error: errorMessage(err), action: ATTENDANCE_NOT_MOVED },
-          `attendance: ${storeErrorText(err)}`,
-        ),
+        err instanceof AttendanceRowsDropped
+          ? log.error('attendance rows dropped', {
+              rows: err.rows,
+              error: errorMessage(err),
+              action: ATTENDANCE_DROPPED,
+            })
+          : attendanceLines.log(
+              log,
+              'error',
+              'attendance rows not moved',
+              { error: errorMessage(err), action: ATTENDANCE_NOT_MOVED },
+              `attendance: ${storeErrorText(err)}`,
+            ),
       warn: (message, fields) => log.warn(message, fields),
       redisWarn: (message, fields) => log.warn(message, fields),
       nativeBinding: opts.nativeBinding,

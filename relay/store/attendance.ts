@@ -27,6 +27,18 @@ export interface AttendanceRow extends Omit<ScanFrame, 'type' | 'seq'> {
   campaignId?: string
 }
 
+/**
+ * Pending attendance rows deleted without being counted: their queue entry (the scan's stored
+ * event) was gone, so there is nothing to count them from. Not a failed move (those stay
+ * pending and are retried): the relay logs it on its own line, saying so.
+ */
+export class AttendanceRowsDropped extends Error {
+  constructor(readonly rows: number) {
+    super(`attendance: ${rows} pending rows had no queue entry; not counted`)
+    this.name = 'AttendanceRowsDropped'
+  }
+}
+
 /** A row as the export reads it: all but the ticket, which no column of the sheet shows. */
 export type ExportRow = Omit<AttendanceRow, 'ticket'>
 

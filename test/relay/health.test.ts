@@ -312,6 +312,31 @@ describe('/healthz', () => {
     expect((await r.store.attendance.stats({ kioskIds: null }, localDay(clock.now))).scans).toBe(1)
   }, 30_000)
 
+  // Pending rows whose queue entry is gone are deleted, not moved: the line for a failed chunk
+  // ("nothing is lost", retried) was untrue for them.
+  it('logs pending rows dropped for want of their event as their own line, saying they are not counted', async () => {
+    const data = tempDir()
+    const { r, clock, logged } = await relayOnAClock({ data })
+    await r.addKiosk('k1')
+    const db = new Database(`${data}/relay.sqlite`)
+    cleanups.push(() => void db.close())
+    db.exec(`INSERT INTO attendance_pending (kiosk_id, seq, campaign_id, fallback, received_at)
+      VALUES ('k1', 98, NULL, 0, 1), ('k1', 99, NULL, 0, 1)`)
+    expect(
+      (await postPush(r.url, scanXml('o_a', 'k1:a'), signedQuery(TOKEN, clock.now))).status,
+    ).toBe(200)
+    await r.store.attendance.settled()
+    expect((await r.store.attendance.stats({ kioskIds: null }, localDay(clock.now))).scans).toBe(1)
+    expect(logged('attendance rows not moved')).toEqual([])
+    const dropped = logged('attendance rows dropped')
+    expect(dropped).toHaveLength(1)
+    expect(dropped[0]).toMatchObject({ level: 'error', rows: 2 })
+    const action = String(dropped[0]?.action)
+    expect(action).toMatch(/not counted/)
+    expect(action).toMatch(/not tried again/)
+    expect(action).not.toMatch(/nothing is lost|tried again every/)
+  })
+
   // A monitor asking /healthz and Prometheus scraping /metrics every few seconds while the store
   // could not be read wrote a warning each, saying nothing of what to do.
   it('logs /healthz and /metrics reads the store cannot answer once a minute with a count, saying what to do', async () => {

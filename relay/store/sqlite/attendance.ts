@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3'
 import { z } from 'zod'
 import type { ConsoleStats } from '../../../shared/console-api'
 import {
+  AttendanceRowsDropped,
   dayTimeline,
   prefixEnd,
   slotOf,
@@ -441,7 +442,7 @@ export class SqliteAttendance implements AttendanceReader {
    */
   private dropOrphans(n: number): void {
     if (n <= 0) return
-    this.onError?.(new Error(`attendance: ${n} pending rows had no queue entry; not counted`))
+    this.onError?.(new AttendanceRowsDropped(n))
   }
 
   /**
