@@ -106,55 +106,54 @@ describe('status corner', () => {
     expect(text(down, 'status-api')).toBe('Relay proxy unreachable')
   })
 
-  it('an AppSecret WeChat refuses (reset in the WeChat admin) is not called unreachable', async () => {
-    // 40125 after the organizer reset the AppSecret: the network is fine, the booth's (or the
-    // relay's) secret is not, and who fixes it differs.
-    const lastError = { code: 'bad_credentials', params: { errcode: 40125 } }
-    const direct = await renderBoth(
-      makeStatus({ api: { state: 'down', source: 'direct', lastError } }),
-    )
-    expect(text(direct.en, 'status-api')).toBe(
-      'AppID or AppSecret wrong — re-enter it in Admin → Setup',
-    )
-    expect(text(direct.zh, 'status-api')).toBe(
-      'AppID 或 AppSecret 不正确 — 请在管理界面“首次设置”页重新输入',
-    )
-    expect(level(direct.en, 'status-api')).toBe('bad')
-    const proxy = await renderBoth(
-      makeStatus({ api: { state: 'degraded', source: 'proxy', lastError } }),
-    )
-    expect(text(proxy.en, 'status-api')).toBe(
-      "Relay's AppID or AppSecret wrong — tell the relay admin",
-    )
-    expect(text(proxy.zh, 'status-api')).toBe('中继的 AppID 或 AppSecret 不正确 — 请联系中继管理员')
-    expect(level(proxy.en, 'status-api')).toBe('warn')
-  })
-
-  it('a booth IP off the WeChat allow-list (40164) is not called unreachable', async () => {
-    // The network is fine; WeChat refuses calls from an address not on the account's IP
-    // allow-list. Direct: this computer's public IP; relay proxy: the relay's, its admin's to add.
-    const lastError = { code: 'ip_not_allowed', params: { errcode: 40164 } }
-    const direct = await renderBoth(
-      makeStatus({ api: { state: 'down', source: 'direct', lastError } }),
-    )
-    expect(text(direct.en, 'status-api')).toBe(
-      "This booth's IP is not on WeChat's IP allow-list — add it in the WeChat admin",
-    )
-    expect(text(direct.zh, 'status-api')).toBe(
-      '本签到台的 IP 不在公众号的 IP 白名单中 — 请在公众平台后台添加',
-    )
-    expect(level(direct.en, 'status-api')).toBe('bad')
-    const proxy = await renderBoth(
-      makeStatus({ api: { state: 'down', source: 'proxy', lastError } }),
-    )
-    expect(text(proxy.en, 'status-api')).toBe(
-      "Relay's IP is not on WeChat's IP allow-list — tell the relay admin",
-    )
-    expect(text(proxy.zh, 'status-api')).toBe(
-      '中继的 IP 不在公众号的 IP 白名单中 — 请联系中继管理员',
-    )
-    expect(level(proxy.en, 'status-api')).toBe('bad')
-  })
+  // WeChat refuses the credentials or the calling address: the network is fine, and who fixes
+  // it differs. 40125 after the organizer reset the AppSecret: the booth's secret (direct) or the
+  // relay's (proxy). 40164: an address not on the account's IP allow-list, this computer's public
+  // IP (direct) or the relay's, its admin's to add (proxy).
+  it.each([
+    {
+      name: 'an AppSecret WeChat refuses (reset in the WeChat admin)',
+      lastError: { code: 'bad_credentials', params: { errcode: 40125 } },
+      direct: [
+        'AppID or AppSecret wrong — re-enter it in Admin → Setup',
+        'AppID 或 AppSecret 不正确 — 请在管理界面“首次设置”页重新输入',
+      ],
+      proxyState: 'degraded' as const,
+      proxy: [
+        "Relay's AppID or AppSecret wrong — tell the relay admin",
+        '中继的 AppID 或 AppSecret 不正确 — 请联系中继管理员',
+      ],
+      proxyLevel: 'warn',
+    },
+    {
+      name: 'a booth IP off the WeChat allow-list (40164)',
+      lastError: { code: 'ip_not_allowed', params: { errcode: 40164 } },
+      direct: [
+        "This booth's IP is not on WeChat's IP allow-list — add it in the WeChat admin",
+        '本签到台的 IP 不在公众号的 IP 白名单中 — 请在公众平台后台添加',
+      ],
+      proxyState: 'down' as const,
+      proxy: [
+        "Relay's IP is not on WeChat's IP allow-list — tell the relay admin",
+        '中继的 IP 不在公众号的 IP 白名单中 — 请联系中继管理员',
+      ],
+      proxyLevel: 'bad',
+    },
+  ])(
+    '$name is not called unreachable',
+    async ({ lastError, direct, proxy, proxyState, proxyLevel }) => {
+      const d = await renderBoth(
+        makeStatus({ api: { state: 'down', source: 'direct', lastError } }),
+      )
+      expect([text(d.en, 'status-api'), text(d.zh, 'status-api')]).toEqual(direct)
+      expect(level(d.en, 'status-api')).toBe('bad')
+      const p = await renderBoth(
+        makeStatus({ api: { state: proxyState, source: 'proxy', lastError } }),
+      )
+      expect([text(p.en, 'status-api'), text(p.zh, 'status-api')]).toEqual(proxy)
+      expect(level(p.en, 'status-api')).toBe(proxyLevel)
+    },
+  )
 
   it('warns when the daily quota is used up', async () => {
     const w = render(
