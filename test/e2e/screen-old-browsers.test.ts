@@ -1,7 +1,7 @@
 /**
  * The big screens and the console on the oldest browsers docs/DEPLOY.md "11. Browsers for the
- * console and the big screens" supports: a venue's smart TV, an old iPad (Safari 14), a projector
- * laptop's Chrome 80, WeChat's built-in browser. The built bundles (out/console) must parse there:
+ * console and the big screens" supports: a venue's smart TV, an old iPad (Safari 14.1), a projector
+ * laptop's Chrome 84, WeChat's built-in browser. The built bundles (out/console) must parse there:
  * no syntax newer than the floor (a SyntaxError leaves the projector black), read from the
  * bundles' syntax trees; and in real Chromium with the APIs the floor lacks taken away before the
  * page loads (AbortSignal.timeout, structuredClone, Array.prototype.at, Object.hasOwn…, and
@@ -19,7 +19,7 @@ import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 import { realConsoleRelay } from './real-console-relay'
 
 /**
- * Run in the page before its scripts: removes what Chrome 80 / Safari 14 lack (and what an
+ * Run in the page before its scripts: removes what Chrome 84 / Safari 14.1 lack (and what an
  * insecure context lacks), so the page meets the floor's gaps in a current Chromium.
  */
 const TAKE_AWAY_NEWER_APIS = `(() => {
@@ -49,7 +49,7 @@ function builtScripts(): Array<{ name: string; code: string }> {
 }
 
 /**
- * Syntax in `code` newer than the floor (Chrome 80, Safari 14), each as "what @offset": logical
+ * Syntax in `code` newer than the floor (Chrome 84, Safari 14.1), each as "what @offset": logical
  * assignment (Chrome 85), class static fields, private names and static blocks (Safari 14.1 /
  * 15 / 16.4), top-level await (Chrome 89).
  */
@@ -123,7 +123,7 @@ function apisAboveFloor(name: string, code: string): string[] {
 }
 
 describe('the console and screen bundles on old browsers', () => {
-  it('use no syntax newer than Chrome 80 / Safari 14', () => {
+  it('use no syntax newer than the floor', () => {
     const scripts = builtScripts()
     expect(scripts.some((s) => s.name.startsWith('screen'))).toBe(true)
     const above = scripts
@@ -132,13 +132,69 @@ describe('the console and screen bundles on old browsers', () => {
     expect(above).toEqual([])
   })
 
-  it('call no API newer than Chrome 80 / Safari 14, nor one only HTTPS pages have', () => {
+  it('call no API newer than the floor, nor one only HTTPS pages have', () => {
     const above = builtScripts()
       .map(({ name, code }) => ({ name, found: apisAboveFloor(name, code).slice(0, 5) }))
       .filter((s) => s.found.length > 0)
     expect(above).toEqual([])
   })
 })
+
+/**
+ * The floor docs/DEPLOY.md "11. Browsers for the console and the big screens" states (both
+ * languages), console/vite.config.ts builds for and the loading notes name. Flex `gap` (the big
+ * screens' rows of texts and badges) is in from Chrome 84 / Safari 14.1 (iOS 14.5).
+ */
+const FLOOR = { chrome: 84, firefox: 78, safari: 14.1, ios: 14.5 }
+
+/** A rule in the built style sheets: its file, selector, enclosing at-rules and declarations. */
+interface BuiltRule {
+  name: string
+  selector: string
+  within: string[]
+  decls: string[][]
+}
+
+function builtRules(): BuiltRule[] {
+  const dir = join(CONSOLE_DIR, 'assets')
+  const rules: BuiltRule[] = []
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.css'))) {
+    const css = readFileSync(join(dir, name), 'utf8')
+    // Preludes of the open blocks (an @media's, then a rule's selector); innermost blocks are rules.
+    const open: string[] = []
+    let start = 0
+    let innermost = false
+    for (let i = 0; i < css.length; i++) {
+      if (css[i] === '{') {
+        open.push(css.slice(start, i).trim())
+        innermost = true
+      } else if (css[i] === '}') {
+        const selector = open.pop() ?? ''
+        if (innermost) {
+          const decls = css
+            .slice(start, i)
+            .split(';')
+            .map((d) => d.split(':').map((p) => p.trim()))
+          rules.push({ name, selector, within: [...open], decls })
+        }
+        innermost = false
+      } else continue
+      start = i + 1
+    }
+  }
+  return rules
+}
+
+/** Rules that lay out a flex box with `gap`, which a browser below Chrome 84 / Safari 14.1 drops. */
+function flexGapsBelowFloor(): string[] {
+  if (FLOOR.chrome >= 84 && FLOOR.safari >= 14.1) return []
+  return builtRules()
+    .filter(({ decls }) => decls.some(([p, v = '']) => p === 'display' && /flex/.test(v)))
+    .filter(({ decls }) =>
+      decls.some(([p]) => p === 'gap' || p === 'row-gap' || p === 'column-gap'),
+    )
+    .map(({ name, selector }) => `${name}: ${selector} { display: flex; gap }`)
+}
 
 /** Lengths in units the floor lacks: container query units (Chrome 105 / Safari 16), dvh… (15.4). */
 const NEWER_UNITS = /[\d.](cq[whib]|cqmin|cqmax|[dsl]v[hwib])\b/
@@ -149,26 +205,50 @@ const NEWER_UNITS = /[\d.](cq[whib]|cqmin|cqmax|[dsl]v[hwib])\b/
  * falls back to the page's size.
  */
 function lengthsWithoutFallback(): string[] {
-  const dir = join(CONSOLE_DIR, 'assets')
   const found: string[] = []
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.css'))) {
-    const css = readFileSync(join(dir, name), 'utf8')
-    // Innermost blocks: a rule's selector (after any @media's brace) and its declarations.
-    for (const [, selector = '', body = ''] of css.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
-      const decls = body.split(';').map((d) => d.split(':').map((p) => p.trim()))
-      decls.forEach(([prop = '', value = ''], i) => {
-        if (!NEWER_UNITS.test(value)) return
-        const fallback = decls
-          .slice(0, i)
-          .some(([p = '', v = '']) => p === prop && v !== '' && !NEWER_UNITS.test(v))
-        if (!fallback) found.push(`${name}: ${selector.trim()} { ${prop}: ${value} }`)
-      })
-    }
+  for (const { name, selector, decls } of builtRules()) {
+    decls.forEach(([prop = '', value = ''], i) => {
+      if (!NEWER_UNITS.test(value)) return
+      const fallback = decls
+        .slice(0, i)
+        .some(([p = '', v = '']) => p === prop && v !== '' && !NEWER_UNITS.test(v))
+      if (!fallback) found.push(`${name}: ${selector} { ${prop}: ${value} }`)
+    })
   }
   return found
 }
 
 describe('the console and screen style sheets on old browsers', () => {
+  it('are built for the floor the deploy guide and the loading notes state', () => {
+    const { chrome, firefox, safari, ios } = FLOOR
+    const config = readFileSync(join(import.meta.dirname, '../../console/vite.config.ts'), 'utf8')
+    expect(/target: (\[[^\]]*\])/.exec(config)?.[1]).toBe(
+      `['chrome${chrome}', 'edge${chrome}', 'firefox${firefox}', 'safari${safari}', 'ios${ios}']`,
+    )
+    const guide = readFileSync(join(import.meta.dirname, '../../docs/DEPLOY.md'), 'utf8')
+      .replace(/\s+/g, ' ')
+      .replace(/、 /g, '、')
+    expect(guide).toContain(
+      `Chrome / Edge ${chrome}、Firefox ${firefox}、Safari ${safari}（iPad / iPhone 需 iOS ${ios}）`,
+    )
+    expect(guide).toContain(
+      `Chrome / Edge ${chrome}, Firefox ${firefox}, Safari ${safari} (iOS / iPadOS ${ios}`,
+    )
+    for (const html of ['index.html', 'screen.html']) {
+      const note = readFileSync(join(import.meta.dirname, '../../console', html), 'utf8').replace(
+        /\s+/g,
+        ' ',
+      )
+      expect(note).toContain(`请换用 Chrome ${chrome}、Safari ${safari} 或更新版本`)
+      expect(note).toContain(`in Chrome ${chrome}, Safari ${safari} or a newer browser`)
+    }
+  })
+
+  it('lay out no flex box with gap below Chrome 84 / Safari 14.1', () => {
+    assertConsoleBuilt()
+    expect(flexGapsBelowFloor()).toEqual([])
+  })
+
   it('give every length in units newer than the floor a fallback', () => {
     assertConsoleBuilt()
     expect(lengthsWithoutFallback()).toEqual([])
@@ -240,7 +320,7 @@ describe('the wall in Chromium without the APIs above the floor', () => {
         expect(await note.isVisible()).toBe(true)
         const text = await note.innerText()
         expect(text).toContain('刷新')
-        expect(text).toContain('Chrome 80')
+        expect(text).toContain(`Chrome ${FLOOR.chrome}`)
         expect(text).toContain('reload')
       } finally {
         await context.close()
