@@ -196,6 +196,39 @@ function flexGapsBelowFloor(): string[] {
     .map(({ name, selector }) => `${name}: ${selector} { display: flex; gap }`)
 }
 
+/**
+ * Alignments with the `safe` keyword (Chrome 115 / Safari 17.6) that have no plain one before them
+ * in their rule: a browser at the floor drops the declaration and the content sits at the start
+ * (the draw stage's prize and winners at the top of the projector).
+ */
+function safeAlignmentsWithoutFallback(): string[] {
+  const SAFE = /\b(un)?safe\b/
+  const rules = builtRules()
+  const plain = (decls: string[][], prop: string): boolean =>
+    decls.some(([p = '', v = '']) => p === prop && v !== '' && !SAFE.test(v))
+  const found: string[] = []
+  for (const { name, selector, within, decls } of rules) {
+    decls.forEach(([prop = '', value = ''], i) => {
+      if (!SAFE.test(value)) return
+      // A plain value earlier in the rule, or (the build drops that as a duplicate) the safe one
+      // only where @supports says so and the same selector's plain one outside it.
+      const guarded =
+        within.some((at) => at.startsWith('@supports') && !at.includes(' not') && SAFE.test(at)) &&
+        rules.some(
+          (r) =>
+            r.name === name &&
+            r.selector === selector &&
+            r.within.length === 0 &&
+            plain(r.decls, prop),
+        )
+      if (!guarded && !plain(decls.slice(0, i), prop)) {
+        found.push(`${name}: ${selector} { ${prop}: ${value} }`)
+      }
+    })
+  }
+  return found
+}
+
 /** Lengths in units the floor lacks: container query units (Chrome 105 / Safari 16), dvh… (15.4). */
 const NEWER_UNITS = /[\d.](cq[whib]|cqmin|cqmax|[dsl]v[hwib])\b/
 
@@ -247,6 +280,11 @@ describe('the console and screen style sheets on old browsers', () => {
   it('lay out no flex box with gap below Chrome 84 / Safari 14.1', () => {
     assertConsoleBuilt()
     expect(flexGapsBelowFloor()).toEqual([])
+  })
+
+  it('give every safe alignment a plain one first', () => {
+    assertConsoleBuilt()
+    expect(safeAlignmentsWithoutFallback()).toEqual([])
   })
 
   it('give every length in units newer than the floor a fallback', () => {
