@@ -229,6 +229,27 @@ function safeAlignmentsWithoutFallback(): string[] {
   return found
 }
 
+/**
+ * Boxes sized by aspect-ratio (Chrome 88 / Safari 15 / Firefox 89) without a fallback: a rule for
+ * the same box (or its ::before) under `@supports not (aspect-ratio…)` that gives it a height
+ * (padding-top / padding-bottom / height). At the floor the box would collapse to its content.
+ */
+function aspectRatiosWithoutFallback(): string[] {
+  const rules = builtRules()
+  const fallbacks = rules.filter(
+    ({ within, decls }) =>
+      within.some((at) => /^@supports not \(aspect-ratio/.test(at)) &&
+      decls.some(([p = '']) => ['padding-top', 'padding-bottom', 'height'].includes(p)),
+  )
+  return rules
+    .filter(({ within, decls }) => within.length === 0 && decls.some(([p]) => p === 'aspect-ratio'))
+    .filter(({ name, selector }) => {
+      const own = (r: BuiltRule): boolean => r.name === name && r.selector.startsWith(selector)
+      return !fallbacks.some(own)
+    })
+    .map(({ name, selector }) => `${name}: ${selector} { aspect-ratio }`)
+}
+
 /** Lengths in units the floor lacks: container query units (Chrome 105 / Safari 16), dvh… (15.4). */
 const NEWER_UNITS = /[\d.](cq[whib]|cqmin|cqmax|[dsl]v[hwib])\b/
 
@@ -285,6 +306,11 @@ describe('the console and screen style sheets on old browsers', () => {
   it('give every safe alignment a plain one first', () => {
     assertConsoleBuilt()
     expect(safeAlignmentsWithoutFallback()).toEqual([])
+  })
+
+  it('give every box sized by aspect-ratio a height where the browser lacks it', () => {
+    assertConsoleBuilt()
+    expect(aspectRatiosWithoutFallback()).toEqual([])
   })
 
   it('give every length in units newer than the floor a fallback', () => {
