@@ -12,8 +12,11 @@ export interface ConsoleOrganizers {
   readonly problems: string[]
   /** Each organizer's password, by name, for signing in again. */
   readonly passwords: Map<string, string>
-  /** Adds organizer `name` and signs them in on a new page, on the booths page. */
-  signedIn(name: string): Promise<Page>
+  /**
+   * Adds organizer `name` and signs them in on a new page, on the booths page; `initScript` runs
+   * in each of the context's pages before their own scripts (an older browser's gaps…).
+   */
+  signedIn(name: string, initScript?: string): Promise<Page>
 }
 
 export function consoleOrganizers(bed: RealConsoleRelay): ConsoleOrganizers {
@@ -22,13 +25,14 @@ export function consoleOrganizers(bed: RealConsoleRelay): ConsoleOrganizers {
   return {
     problems,
     passwords,
-    async signedIn(name) {
+    async signedIn(name, initScript) {
       const password = await addOrganizer(bed.relay.store, name, Date.now())
       passwords.set(name, password)
       const context = await bed.browser.newContext({
         viewport: { width: 1280, height: 900 },
         locale: 'zh-CN',
       })
+      if (initScript !== undefined) await context.addInitScript(initScript)
       const page = await context.newPage()
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
       page.on('console', (m) => {

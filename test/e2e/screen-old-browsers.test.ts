@@ -6,15 +6,19 @@
  * bundles' syntax trees; and in real Chromium with the APIs the floor lacks taken away before the
  * page loads (AbortSignal.timeout, structuredClone, Array.prototype.at, Object.hasOwn…, and
  * crypto.randomUUID, which http://<LAN IP> never has), the wall still shows its campaign, goes
- * live and counts new scans.
+ * live and counts new scans; the console signs in and shows its campaigns, a campaign, a scan on
+ * the attendance page and the booths; and the draw stage plays a draw to its stored winners.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseSync, Visitor } from 'vite'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ConsoleCampaign } from '../../shared/campaign'
+import { drawRecordSchema } from '../../shared/screen-api'
+import type { ConsoleClient } from '../relay/console-helpers'
 import { scan, screenPath, screenSetup } from '../relay/screen-helpers'
 import { waitForPage } from './browser'
+import { consoleOrganizers } from './console-organizers'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 import { realConsoleRelay } from './real-console-relay'
 
@@ -319,12 +323,14 @@ describe('the console and screen style sheets on old browsers', () => {
   })
 })
 
-describe('the wall in Chromium without the APIs above the floor', () => {
+describe('the wall, draw stage and console in Chromium without the APIs above the floor', () => {
   const fx = realConsoleRelay({ name: 'screen-old' })
+  const organizers = consoleOrganizers(fx)
   let campaign: ConsoleCampaign
+  let organizer: ConsoleClient
 
   beforeAll(async () => {
-    ;({ campaign } = await screenSetup(fx.relay))
+    ;({ campaign, console: organizer } = await screenSetup(fx.relay))
   })
 
   it('shows the campaign, goes live and counts new scans', async () => {
@@ -353,6 +359,66 @@ describe('the wall in Chromium without the APIs above the floor', () => {
       expect(errors).toEqual([])
       // The loading note screen.html holds until the page runs is gone.
       expect(await page.locator('[data-testid="screen-loading"]').count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('the console: signs in, lists and opens the campaign, lists a scan, lists the booths', async () => {
+    await scan(fx.relay.url, 'oOldConsoleVisitor001xyz', 'k1', 1)
+    const page = await organizers.signedIn('old-browser', TAKE_AWAY_NEWER_APIS)
+    try {
+      expect(await page.evaluate('typeof structuredClone')).toBe('undefined')
+      expect(await page.locator('[data-kiosk="k1"]').count()).toBe(1)
+      await page.click('[data-nav="campaigns"]')
+      const row = page.locator(`[data-campaign="${campaign.id}"] [data-testid="campaign-name"]`)
+      expect(await row.innerText()).toBe('春季展 签到')
+      await row.locator('a').click()
+      await page.locator('[data-testid="campaign-form"]').waitFor()
+      await waitForPage(
+        page,
+        `[...document.querySelectorAll('[data-testid="campaign-form"] input')].some((i) => i.value === '春季展 签到')`,
+      )
+      await page.click('[data-nav="attendance"]')
+      await waitForPage(
+        page,
+        `[...document.querySelectorAll('[data-testid="attendance-row"] .openid')].some((e) => e.textContent.trim() === 'oOldConsoleVisitor001xyz')`,
+      )
+      await page.click('[data-nav="booths"]')
+      await page.locator('[data-testid="page-booths"]').waitFor()
+      expect(await page.locator('[data-kiosk="k1"]').count()).toBe(1)
+      expect(organizers.problems).toEqual([])
+    } finally {
+      await page.context().close()
+    }
+  })
+
+  it('the draw stage plays a draw and lands on the winners the relay stored', async () => {
+    for (let i = 0; i < 3; i++) await scan(fx.relay.url, `oOldDrawVisitor${i}00xyz`, 'k1', 10 + i)
+    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 720 } })
+    try {
+      await context.addInitScript(TAKE_AWAY_NEWER_APIS)
+      const page = await context.newPage()
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      await page.goto(`${fx.relay.url}${screenPath('page-draw', campaign.id, campaign.screenKey)}`)
+      expect(await page.evaluate('typeof Array.prototype.at')).toBe('undefined')
+      const stage = `document.querySelector('[data-testid="draw-stage"]')`
+      await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
+      await waitForPage(page, `${stage}?.dataset.phase === 'idle'`)
+      const made = await organizer.call('POST', `/console/api/campaigns/${campaign.id}/draws`, {
+        prize: '一等奖',
+        count: 2,
+      })
+      expect(made.status, made.text).toBe(201)
+      const draw = drawRecordSchema.parse(made.json)
+      await waitForPage(page, `${stage}.dataset.phase === 'done'`)
+      const shown = await page.evaluate<number[]>(
+        `[...document.querySelectorAll('.winner')].map((e) => Number(e.dataset.number))`,
+      )
+      expect(shown).toEqual(draw.winners.map((w) => w.number))
+      expect(await page.locator('[data-testid="draw-prize"]').textContent()).toBe('一等奖')
+      expect(errors).toEqual([])
     } finally {
       await context.close()
     }
