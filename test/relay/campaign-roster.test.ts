@@ -437,8 +437,10 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     expect(kiosk.stored.size).toBe(1500)
     expect([...kiosk.stored.values()].every((n) => n === 1)).toBe(true)
     // The 1,500 rows it lacked, and the frames already on their way when its first ack said
-    // where it is (the pacer's first window: 16 KiB); not the 1,500 it holds again.
-    expect(kiosk.rowsSeen).toBeLessThan(1500 + 400)
+    // where it is; not the 1,500 it holds again (3,000 in all). How many were on their way
+    // depends on when that ack is read: 123 rows (the pacer's first 16 KiB) on a quiet machine,
+    // 588 once in a loaded CI run; half the held rows is the bound.
+    expect(kiosk.rowsSeen).toBeLessThan(1500 + 1500 / 2)
   })
 
   it('a roster read that fails mid-transfer (a store blip) is retried on the same link', async () => {
