@@ -29,10 +29,14 @@ export interface HeldRelayCampaign {
   screens: ScreenPaths | null
 }
 
-function campaignIdOf(json: string | null): string | null {
-  if (json === null) return null
+/** A stored campaign frame's JSON, validated again (a row from an older build); null if bad. */
+function parseStored(json: string): RelayCampaign | null {
   const parsed = relayCampaignSchema.safeParse(JSON.parse(json))
-  return parsed.success ? parsed.data.id : null
+  return parsed.success ? parsed.data : null
+}
+
+function campaignIdOf(json: string | null): string | null {
+  return json === null ? null : (parseStored(json)?.id ?? null)
 }
 
 /** The relay's campaign in the kiosk's own shape, marked so the admin area shows it read-only. */
@@ -102,9 +106,8 @@ export class RelayCampaignStore {
     let held: HeldRelayCampaign | null = null
     if (row) {
       // Validated again: a row from an older build must not put a bad campaign on screen.
-      const parsed =
-        row.campaign === null ? null : relayCampaignSchema.safeParse(JSON.parse(row.campaign))
-      const campaign = parsed?.success ? toKioskCampaign(parsed.data) : null
+      const parsed = row.campaign === null ? null : parseStored(row.campaign)
+      const campaign = parsed === null ? null : toKioskCampaign(parsed)
       const screens =
         campaign === null || row.screens === null
           ? null
@@ -129,8 +132,8 @@ export class RelayCampaignStore {
     const list: Campaign[] = []
     for (const row of this.q.history.all(connectionId)) {
       // Validated again, as `held`: a bad row is left out, never shown.
-      const parsed = relayCampaignSchema.safeParse(JSON.parse(row.campaign))
-      if (parsed.success) list.push(toKioskCampaign(parsed.data))
+      const parsed = parseStored(row.campaign)
+      if (parsed !== null) list.push(toKioskCampaign(parsed))
     }
     this.pastCache.set(connectionId, list)
     return list
