@@ -22,6 +22,11 @@ const EN_MONTHS = [
 
 const two = (n: number): string => String(n).padStart(2, '0')
 
+/** Whether two instants fall on the same day of this computer's local calendar. */
+export function sameLocalDay(a: number, b: number): boolean {
+  return new Date(a).toDateString() === new Date(b).toDateString()
+}
+
 /**
  * English dates name the month (5 Dec 2026, 5 Dec): Intl's 'en' is the US form 12/05/2026, which
  * most readers outside the US take for 12 May. Written out here, not by en-GB's Intl data, whose

@@ -1,7 +1,7 @@
 /** Dates and numbers in the console's language (shared/format.ts), never the browser's. */
 import { useI18n } from 'vue-i18n'
 import type { Locale } from '../../../shared/domain'
-import { formatDateTime, formatNumber, formatTime } from '../../../shared/format'
+import { formatDateTime, formatNumber, formatTime, sameLocalDay } from '../../../shared/format'
 
 export function useFormat() {
   const { locale } = useI18n()
@@ -12,9 +12,7 @@ export function useFormat() {
     time: (ms: number) => formatTime(ms, current()),
     /** A moment in the past: today's as 14:05, an earlier day's with its date. */
     since: (ms: number) =>
-      new Date(ms).toDateString() === new Date().toDateString()
-        ? formatTime(ms, current())
-        : formatDateTime(ms, current()),
+      sameLocalDay(ms, Date.now()) ? formatTime(ms, current()) : formatDateTime(ms, current()),
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Locale, Stats } from '../../../shared/domain'
-import { formatDayTime, formatTime } from '../../../shared/format'
+import { formatDayTime, formatTime, sameLocalDay } from '../../../shared/format'
 
 export const CHART_COLOURS = { firstVisits: '#047857', repeats: '#2563eb' } as const
 
@@ -17,10 +17,7 @@ export interface StatsLabels {
 export function bucketTimeLabel(buckets: Stats['buckets'], locale: Locale): (ms: number) => string {
   const first = buckets[0]
   const last = buckets[buckets.length - 1]
-  const oneDay =
-    first === undefined ||
-    last === undefined ||
-    new Date(first.start).toDateString() === new Date(last.start).toDateString()
+  const oneDay = first === undefined || last === undefined || sameLocalDay(first.start, last.start)
   return oneDay ? (ms) => formatTime(ms, locale) : (ms) => formatDayTime(ms, locale)
 }
 

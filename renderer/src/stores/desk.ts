@@ -1,14 +1,10 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { RosterEntry, ScreenTicket } from '../../../shared/domain'
+import { sameLocalDay } from '../../../shared/format'
 import { useKioskApi } from '../bridge/api-key'
 import { kioskStreamSignals } from '../bridge/web-client'
 import { useAdminSessionStore } from './admin-session'
-
-/** Whether two instants fall on the same day of the kiosk's local calendar. */
-function sameLocalDay(a: number, b: number): boolean {
-  return new Date(a).toDateString() === new Date(b).toDateString()
-}
 
 /**
  * A guest's latest check-in as the desk shows it: today's (✓ 已签到), or an earlier day's of a
