@@ -80,13 +80,6 @@ const countersRow = z.object({
   message_failed: z.number(),
   message_pending: z.number(),
 })
-const failureRow = visitorRow.pick({
-  openid: true,
-  tag_state: true,
-  tag_errcode: true,
-  msg_state: true,
-  msg_errcode: true,
-})
 
 export class SqliteFollowUpStore implements FollowUpStore {
   private readonly recordTx: Database.Transaction<
@@ -375,21 +368,13 @@ export class SqliteFollowUpStore implements FollowUpStore {
     return attempt(() =>
       statement(
         this.db,
-        `SELECT openid, tag_state, tag_errcode, msg_state, msg_errcode FROM follow_up_visitors
+        `SELECT ${VISITOR_COLUMNS} FROM follow_up_visitors
          WHERE campaign_id = ? AND (tag_state = 'failed' OR msg_state IN ('failed', 'outside-window'))
          ORDER BY scanned_at, openid LIMIT ?`,
       )
         .all(campaignId, limit)
-        .flatMap((raw) => {
-          const r = failureRow.parse(raw)
-          return followUpFailuresOf({
-            openid: r.openid,
-            tag: r.tag_state,
-            tagErrcode: r.tag_errcode,
-            message: r.msg_state,
-            messageErrcode: r.msg_errcode,
-          })
-        })
+        .map(toVisitor)
+        .flatMap(followUpFailuresOf)
         .slice(0, limit),
     )
   }
