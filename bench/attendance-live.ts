@@ -8,14 +8,13 @@
  * after an abort whether the relay still reads the store, and whether each sheet read back is
  * whole (no duplicate event id, no short row, its rows between the stats before and after it).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { get, type IncomingMessage } from 'node:http'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import ExcelJS from 'exceljs'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { z } from 'zod'
 import { addOrganizer } from '../relay/console/organizer-admin'
@@ -24,10 +23,9 @@ import { openRedisStore } from '../relay/store/redis/store'
 import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { RelayStore } from '../relay/store/types'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { postPush, putBenchKiosks, scanXml, tempDir, TOKEN, type Backend } from './env'
+import { postPush, putBenchKiosks, scanXml, spawnBuiltRelay, tempDir, type Backend } from './env'
 import { percentile, ratio, round, type Results } from './result'
 
-const ROOT = resolve(import.meta.dirname, '..')
 const KIOSKS = 200
 const PUSH_RATE = 200
 const statsSchema = z.object({ scans: z.number() })
@@ -99,24 +97,15 @@ async function startLive(backend: Backend, rows: number): Promise<LiveRelay & { 
   const [pa, pb] = await seed(store, rows)
   const seedMs = performance.now() - t0
   await store.close()
-  const args = ['--enable-source-maps', join('out', 'relay', 'relay.mjs')]
-  args.push('--port', '0', '--host', '127.0.0.1', '--data', dir)
+  const args = ['--port', '0', '--host', '127.0.0.1', '--data', dir]
   if (redis !== null) args.push('--redis', redis.url)
-  const proc = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await new Promise<string>((ok, fail) => {
-    const lines = createInterface({ input: proc.stdout ?? process.stdin })
-    lines.on('line', (line) => {
-      if (!line.includes('"relay listening"')) {
-        if (line.includes('"error"')) process.stderr.write(`relay: ${line}\n`)
-        return
-      }
-      ok(z.object({ url: z.string() }).parse(JSON.parse(line)).url)
-    })
-    proc.once('exit', (code) => fail(new Error(`relay exited (${code}) before listening`)))
+  const { proc, url } = await spawnBuiltRelay({
+    nodeArgs: ['--enable-source-maps'],
+    args,
+    stderr: 'inherit',
+    onLine: (line) => {
+      if (line.includes('"error"')) process.stderr.write(`relay: ${line}\n`)
+    },
   })
   const cookies: [string, string] = [await login(url, 'alice', pa), await login(url, 'bob', pb)]
   return { backend, url, proc, dir, redis, cookies, seedMs }

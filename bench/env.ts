@@ -2,11 +2,14 @@
  * What the end-to-end benches share: a relay on loopback (SQLite or Redis store) and
  * WeChat-signed plain pushes. The kiosk side is in kiosk-sink-child.ts.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { z } from 'zod'
 import { plainSignature } from '../shared/wechat'
 import { startRelay, type RelayHandle } from '../relay/server'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
@@ -14,6 +17,7 @@ import { CAMPAIGN_DEFAULTS, type CampaignInput } from '../shared/campaign'
 import type { RelayStore } from '../relay/store/types'
 
 export const TOKEN = 'benchToken123'
+const ROOT = resolve(import.meta.dirname, '..')
 export type Backend = 'sqlite' | 'redis'
 
 /**
@@ -146,4 +150,35 @@ export const BENCH_CAMPAIGN: CampaignInput = {
   tag: null,
   followUp: null,
   stamps: [],
+}
+
+/**
+ * The built relay (out/relay/relay.mjs) in a process of its own, Node's `nodeArgs` before it and
+ * the relay's `args` after, signing with TOKEN: resolves with its URL once it says it is
+ * listening. Its other stdout lines go to `onLine`; its stderr is the caller's to read (`pipe`)
+ * or this process's.
+ */
+export function spawnBuiltRelay(opts: {
+  nodeArgs: string[]
+  args: string[]
+  stderr: 'pipe' | 'inherit'
+  onLine?: (line: string) => void
+}): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(
+    process.execPath,
+    [...opts.nodeArgs, join('out', 'relay', 'relay.mjs'), ...opts.args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', opts.stderr],
+    },
+  )
+  return new Promise((ok, fail) => {
+    createInterface({ input: proc.stdout ?? process.stdin }).on('line', (line) => {
+      if (line.includes('"relay listening"'))
+        ok({ proc, url: z.object({ url: z.string() }).parse(JSON.parse(line)).url })
+      else opts.onLine?.(line)
+    })
+    proc.once('exit', (code) => fail(new Error(`relay exited (${code}) before listening`)))
+  })
 }

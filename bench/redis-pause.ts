@@ -5,17 +5,14 @@
  * the relay's RSS and heap (from a preloaded sampler) and the pushes answered by status. Prints
  * one JSON line per sample and a summary: peak growth, time to the first 200 after SIGCONT.
  */
-import { spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
 import { rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { z } from 'zod'
 import { openRedisStore } from '../relay/store/redis/store'
 import { startRedis } from '../test/helpers/redis'
-import { putBenchKiosks, scanXml, signedPushUrl, tempDir, TOKEN } from './env'
+import { putBenchKiosks, scanXml, signedPushUrl, spawnBuiltRelay, tempDir } from './env'
 
-const ROOT = resolve(import.meta.dirname, '..')
 const KIOSKS = 50
 const kioskId = (i: number) => `booth-${String(i).padStart(3, '0')}`
 const memSchema = z.object({ rss: z.number(), heapUsed: z.number(), external: z.number() })
@@ -29,23 +26,14 @@ async function run(rate: number): Promise<void> {
   const store = await openRedisStore({ url: redis.url, prefix: 'scandesk:' })
   await putBenchKiosks(store, KIOSKS, kioskId)
   await store.close()
-  const args = ['--import', SAMPLER, join('out', 'relay', 'relay.mjs')]
-  args.push('--port', '0', '--host', '127.0.0.1', '--data', dir, '--redis', redis.url)
-  const proc = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { proc, url } = await spawnBuiltRelay({
+    nodeArgs: ['--import', SAMPLER],
+    args: ['--port', '0', '--host', '127.0.0.1', '--data', dir, '--redis', redis.url],
+    stderr: 'pipe',
   })
   let mem = { rss: 0, heapUsed: 0, external: 0 }
   createInterface({ input: proc.stderr ?? process.stdin }).on('line', (l) => {
     if (l.startsWith('MEM ')) mem = memSchema.parse(JSON.parse(l.slice(4)))
-  })
-  const url = await new Promise<string>((ok, fail) => {
-    createInterface({ input: proc.stdout ?? process.stdin }).on('line', (line) => {
-      if (line.includes('"relay listening"'))
-        ok(z.object({ url: z.string() }).parse(JSON.parse(line)).url)
-    })
-    proc.once('exit', (code) => fail(new Error(`relay exited (${code})`)))
   })
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
   const counts = new Map<string, number>()
