@@ -129,6 +129,10 @@ describe.each(['sqlite', 'redis'] as const)('relay killed while tagging (%s)', (
       sandbox.setFaults({ tagFailRate: 0.3 })
       const openids = visitors(300)
       await scanAll(sandbox, await boothCodes(sandbox, booths), openids)
+      // Each WeChat call answers after 300 ms, so the six batches of 50 land at least 300 ms
+      // apart: without it, all six could land (0.7^6, 12 % of runs) between two looks below,
+      // and CI once saw all 300 tagged before the kill.
+      sandbox.setFaults({ latencyMs: 300 })
 
       // Killed while the tag is being filled (some in, not all).
       await waitFor('tagging under way', () => (sandbox.users.tags()[0]?.openids.length ?? 0) > 0)
