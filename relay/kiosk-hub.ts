@@ -14,7 +14,7 @@ import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tok
 import { errorMessage, LogLimiter, SEE_HEALTHZ, type LogFields, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { CampaignDirectory } from './campaign-directory'
-import type { RelayStore, StoreChange } from './store/types'
+import type { RelayStore, StoreChange, StoredEvent } from './store/types'
 
 export interface KioskHubOptions {
   store: RelayStore
@@ -492,7 +492,7 @@ export class KioskHub {
   }
 
   private onStoreChange(change: StoreChange): void {
-    if (change.type === 'event') this.live.get(change.kioskId)?.notify(change.event)
+    if (change.type === 'event') this.live.get(change.kioskId)?.notify(withCampaign(change))
     else if (change.type === 'connected') this.noteGeneration(change.kioskId, change.generation)
     else if (change.type === 'replaced') this.noteReplaced(change.kioskId)
     else if (change.type === 'resync') this.resync()
@@ -689,4 +689,17 @@ export function refuseUpgrade(socket: Duplex, status: number, text: string): voi
   if (socket.destroyed) return
   socket.once('finish', () => socket.destroy())
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+/**
+ * The stored event a change carries, with the campaign its number counts in: a store whose
+ * change message says the campaign beside the event (Redis) rather than in it.
+ */
+function withCampaign(change: {
+  event?: StoredEvent
+  campaignId?: string
+}): StoredEvent | undefined {
+  const e = change.event
+  if (e === undefined || e.number === undefined || e.campaignId !== undefined) return e
+  return change.campaignId === undefined ? e : { ...e, campaignId: change.campaignId }
 }

@@ -481,8 +481,15 @@ export class KioskSession {
     void this.pump()
   }
 
+  /**
+   * A scan with a number goes right after the campaign it counts in (`scan-campaign`, same seq):
+   * the booth may have moved since, and a kiosk that was offline then would otherwise file it
+   * under the code's campaign or the one it holds now. Kiosks without that frame skip it.
+   */
   private deliver(e: StoredEvent): void {
-    this.send({ type: 'scan', ...e })
+    const { campaignId, ...scan } = e
+    if (campaignId !== undefined) this.send({ type: 'scan-campaign', seq: e.seq, campaignId })
+    this.send({ type: 'scan', ...scan })
     this.sentSeq = e.seq
     this.inFlight.set(e.seq, e.receivedAt)
   }

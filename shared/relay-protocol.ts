@@ -129,6 +129,18 @@ export const scanFrameSchema = z
   .strict()
 
 /**
+ * Additive (after v2): the campaign the relay counted the next scan in, the one its `number` and
+ * `firstInCampaign` are of, sent immediately before that scan frame (same `seq`) whenever the
+ * stored event has a campaign. Its own frame, not a field of `scan`: a kiosk checks scan frames
+ * strictly and closes the link on one it cannot read, while it ignores frame types it does not
+ * know, so kiosks without it (v1 and earlier v2) skip it and file the scan as before. A kiosk
+ * that reads it files the scan there, whatever campaign it holds and whatever code was shown.
+ */
+export const scanCampaignFrameSchema = z
+  .object({ type: z.literal('scan-campaign'), seq: seq.min(1), campaignId: campaignIdSchema })
+  .strict()
+
+/**
  * v2: the kiosk's relay campaign, sent right after `welcome` (before any scan) and on every
  * change; `null`: this kiosk has no relay campaign (it runs its own). `version` grows with every
  * change to what this kiosk gets; the kiosk ignores a version older than the one it holds.
@@ -208,6 +220,7 @@ export const adminUnlockFrameSchema = z.object({ type: z.literal('admin-unlock')
 export const relayFrameSchema = z.discriminatedUnion('type', [
   welcomeFrameSchema,
   scanFrameSchema,
+  scanCampaignFrameSchema,
   campaignFrameSchema,
   screensFrameSchema,
   rosterFrameSchema,
@@ -217,6 +230,7 @@ export const relayFrameSchema = z.discriminatedUnion('type', [
 ])
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>
 export type ScanFrame = z.infer<typeof scanFrameSchema>
+export type ScanCampaignFrame = z.infer<typeof scanCampaignFrameSchema>
 export type CampaignFrame = z.infer<typeof campaignFrameSchema>
 export type ScreensFrame = z.infer<typeof screensFrameSchema>
 export type RosterFrame = z.infer<typeof rosterFrameSchema>

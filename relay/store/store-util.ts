@@ -14,11 +14,15 @@ export function eventIdOf(dedupKey: string): string {
   return 'ev_' + hash('sha256', dedupKey, 'hex').slice(0, 32)
 }
 
-/** The event as stored under `seq`, field for field what `readEvents` returns. */
+/**
+ * The event as stored under `seq`, field for field what `readEvents` returns: with a number,
+ * the campaign it counts in.
+ */
 export function storedEvent(
   seq: number,
   e: NewEvent,
   n?: { number: number; firstInCampaign: boolean } | null,
+  campaignId?: string | null,
 ): StoredEvent {
   const stored: StoredEvent = {
     seq,
@@ -33,6 +37,7 @@ export function storedEvent(
   if (n != null) {
     stored.number = n.number
     stored.firstInCampaign = n.firstInCampaign
+    if (campaignId != null) stored.campaignId = campaignId
   }
   return stored
 }

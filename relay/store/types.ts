@@ -85,8 +85,12 @@ export interface NewEvent {
   receivedAt: number
 }
 
-/** A stored event, exactly the fields of a `scan` frame except `type`. */
-export type StoredEvent = Omit<ScanFrame, 'type'>
+/**
+ * A stored event: the fields of a `scan` frame except `type`, and with a `number` the campaign
+ * it counts in (the booth's when the push was stored), which goes out in a `scan-campaign`
+ * frame of its own just before the scan.
+ */
+export type StoredEvent = Omit<ScanFrame, 'type'> & { campaignId?: string }
 
 export type AppendResult =
   | { status: 'stored'; kioskId: string; seq: number }

@@ -14,6 +14,7 @@ import type { RelayRosterEntry } from '../../shared/campaign'
 import {
   rosterChunkEnd,
   type KioskFrame,
+  type RelayFrame,
   type RosterFrame,
   type ScanFrame,
 } from '../../shared/relay-protocol'
@@ -527,6 +528,151 @@ function serveRoster(
     },
   }
 }
+
+describe('scan-campaign: the campaign the relay counted a scan in', () => {
+  const b = { first: 'B first {number}', returning: 'B back {number}', named: 'B {name}' }
+  const next = relayCampaign({ id: 'next-2026', greetings: { 'zh-CN': b, en: b } })
+  const countedIn = (seq: number, campaignId: string) =>
+    ({ type: 'scan-campaign', seq, campaignId }) as const
+
+  /**
+   * A booth in expo-2026: o_z checks in live (no. 1). Its link drops; the relay keeps o_a's
+   * scan of the expo-2026 code (expo no. 2), the organizer moves the booth to next-2026, then
+   * o_b and o_a scan that same code (next no. 1 and 2). `frames` is what the relay sends on
+   * the next hello, the campaign frame and the scans in the order of the case.
+   */
+  async function movedWhileOffline(
+    frames: (scene: string, campaignFrame: RelayFrame) => RelayFrame[],
+  ): Promise<{ core: KioskCore; seen: Greeting[] }> {
+    const relay = await fakeV2Relay()
+    relay.onHello((c) =>
+      c.send(welcome, { type: 'campaign', campaign: relayCampaign(), version: 1 }),
+    )
+    const { core, greetings: seen } = kiosk(relay)
+    const code = await waitFor(() => {
+      const t = core.pool.current()
+      return t && core.tickets.byScene(t.scene)?.campaignId === 'expo-2026' ? t : undefined
+    }, 'an expo-2026 code')
+    const scene = code.scene
+    relay
+      .current()
+      ?.send(
+        countedIn(1, 'expo-2026'),
+        scan(1, { openid: 'o_z', scene, number: 1, firstInCampaign: true }),
+      )
+    await waitFor(() => core.attendance.byEventId('ev-1') !== null, 'the live scan')
+    relay.onHello((c) =>
+      c.send(
+        { ...welcome, headSeq: 4 },
+        ...frames(scene, { type: 'campaign', campaign: next, version: 2 }),
+      ),
+    )
+    relay.current()?.cut()
+    await waitFor(() => core.attendance.byEventId('ev-4') !== null, 'the replayed scans')
+    await waitFor(() => core.activeCampaign()?.id === 'next-2026', 'the move')
+    await core.whenIdle()
+    return { core, seen }
+  }
+
+  const replayed = (scene: string): RelayFrame[] => [
+    countedIn(2, 'expo-2026'),
+    scan(2, { openid: 'o_a', scene, number: 2, firstInCampaign: true }),
+    countedIn(3, 'next-2026'),
+    scan(3, { openid: 'o_b', scene, number: 1, firstInCampaign: true }),
+    countedIn(4, 'next-2026'),
+    scan(4, { openid: 'o_a', scene, number: 2, firstInCampaign: true }),
+  ]
+
+  function expectFiledWhereCounted(core: KioskCore): void {
+    const filed = ['ev-1', 'ev-2', 'ev-3', 'ev-4'].map((id) => {
+      const r = core.attendance.byEventId(id)
+      return [r?.openid, r?.campaignId, r?.checkInNumber, r?.firstVisit]
+    })
+    expect(filed).toEqual([
+      ['o_z', 'expo-2026', 1, true],
+      ['o_a', 'expo-2026', 2, true],
+      ['o_b', 'next-2026', 1, true],
+      ['o_a', 'next-2026', 2, true],
+    ])
+    // One no. 1 per campaign: none of next-2026's numbers given in expo-2026.
+    const numbers = core.db
+      .prepare('SELECT campaign_id AS c, openid, check_in_number AS n FROM visitors ORDER BY c, n')
+      .all()
+    expect(numbers).toEqual([
+      { c: 'expo-2026', openid: 'o_z', n: 1 },
+      { c: 'expo-2026', openid: 'o_a', n: 2 },
+      { c: 'next-2026', openid: 'o_b', n: 1 },
+      { c: 'next-2026', openid: 'o_a', n: 2 },
+    ])
+  }
+
+  it('files replayed scans where the relay counted them: the new campaign frame first', async () => {
+    const { core, seen } = await movedWhileOffline((scene, moved) => [moved, ...replayed(scene)])
+    expectFiledWhereCounted(core)
+    // Each greeted with its own campaign's words and number.
+    expect(seen.map((g) => g.texts.en)).toEqual([
+      'en first #1',
+      'en first #2',
+      'B first 1',
+      'B first 2',
+    ])
+  })
+
+  it('the same with the scans first and the campaign frame after them', async () => {
+    const { core } = await movedWhileOffline((scene, moved) => [...replayed(scene), moved])
+    expectFiledWhereCounted(core)
+  })
+
+  it('the same with the campaign frame between the scans', async () => {
+    const { core } = await movedWhileOffline((scene, moved) => {
+      const frames = replayed(scene)
+      return [...frames.slice(0, 2), moved, ...frames.slice(2)]
+    })
+    expectFiledWhereCounted(core)
+  })
+
+  it('files a scan counted in a campaign it holds no roster or campaign for there, and binds no desk entry of another', async () => {
+    const { relay, core, shown } = await deskCodeOnceRostered()
+    // Offline, the booth is moved to next-2026 (no roster here) and the desk code of expo-2026's
+    // reg-00001 is scanned: once while the relay held the booth in gone-2026, a campaign this
+    // kiosk never held, then after the move.
+    relay.onHello((c) =>
+      c.send(
+        { ...welcome, headSeq: 2 },
+        {
+          type: 'campaign',
+          campaign: relayCampaign({ id: 'next-2026', mode: 'desk' }),
+          version: 2,
+        },
+        countedIn(1, 'gone-2026'),
+        scan(1, { openid: 'o_x', scene: shown.scene, number: 4, firstInCampaign: true }),
+        countedIn(2, 'next-2026'),
+        scan(2, { openid: 'o_here', scene: shown.scene, number: 1, firstInCampaign: true }),
+      ),
+    )
+    relay.current()?.cut()
+    await waitFor(() => core.attendance.byEventId('ev-2') !== null, 'both scans')
+    await core.whenIdle()
+    expect(core.attendance.byEventId('ev-1')).toMatchObject({
+      campaignId: 'gone-2026',
+      checkInNumber: 4,
+      rosterEntryId: null,
+      rosterName: null,
+    })
+    expect(core.attendance.byEventId('ev-2')).toMatchObject({
+      campaignId: 'next-2026',
+      checkInNumber: 1,
+      rosterEntryId: null,
+    })
+    // Neither scan counted in expo-2026: its registration stays unbound, and no bind is sent.
+    expect(rosterRows(core, 'expo-2026').find((r) => r.id === 'reg-00001')?.openid).toBeNull()
+    expect(relay.received.filter((f) => f.type === 'bind')).toEqual([])
+    await waitFor(
+      () => relay.received.some((f) => f.type === 'ack' && f.seq === 2),
+      'both acknowledged',
+    )
+  })
+})
 
 describe('roster sync', () => {
   it('50,000 rows over a link cut twice: resumed, never restarted, complete and once', async () => {

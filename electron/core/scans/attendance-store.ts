@@ -36,10 +36,11 @@ export interface ScanContext {
   /** Used when the scene's ticket is unknown (or was shown before any campaign). */
   fallbackCampaignId: string
   /**
-   * The campaign the relay counted this scan in, when the kiosk knows it (a live scan the relay
-   * numbered: its campaign is the one the kiosk holds now). It wins over the code's own: a code
-   * shown before the booth moved, scanned after, counts in the booth's new campaign, as at the
-   * relay (relay/README.md "Campaigns").
+   * The campaign the relay counted this scan in, when the kiosk knows it (the relay's
+   * `scan-campaign` frame; from an older relay, a live scan it numbered: the campaign the kiosk
+   * holds now). It wins over the code's own: a code shown before the booth moved, scanned after,
+   * counts in the booth's new campaign, and one scanned before, replayed after, in the old one,
+   * as at the relay (relay/README.md "Campaigns"), with the relay's number there.
    */
   countedIn?: string
   /**

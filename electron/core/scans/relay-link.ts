@@ -37,6 +37,12 @@ export interface ScanDelivery {
   frame: ScanFrame
   live: boolean
   /**
+   * The campaign the relay counted the scan in, from the `scan-campaign` frame just before it;
+   * absent from a relay that does not send it (then the code's campaign, or for a live scan
+   * the one the kiosk holds).
+   */
+  countedIn?: string
+  /**
    * How far the relay's clock (which stamped `receivedAt`) ran ahead of the kiosk's when the
    * link opened, from the relay's Date on the upgrade; 0 when it sent none.
    */
@@ -95,8 +101,12 @@ const SYNC_FRAMES = new Set([
   'admin-unlock',
 ])
 
-/** Frame types this kiosk reads; any other type from a newer relay is ignored. */
-const KNOWN_FRAMES = new Set(['welcome', 'scan', ...SYNC_FRAMES])
+/**
+ * Frame types this kiosk reads; any other type from a newer relay is ignored. A bad
+ * `scan-campaign` is ignored too: the scan after it is still stored, under the code's campaign.
+ */
+const KNOWN_FRAMES = new Set(['welcome', 'scan', 'scan-campaign', ...SYNC_FRAMES])
+const IGNORED_WHEN_BAD = new Set(['scan-campaign', ...SYNC_FRAMES])
 
 /**
  * A contract v1 hello's fields. A relay from before v2 checks the hello strictly and closes one
@@ -227,6 +237,8 @@ export class RelayLink {
   private relayAheadMs = 0
   /** Scans received and not yet stored; stored on the next turn of the event loop. */
   private pending: PendingBatch | null = null
+  /** The last `scan-campaign` frame, for the scan frame right after it on the same socket. */
+  private counted: { ws: WebSocket; seq: number; campaignId: string } | null = null
   private readonly now: () => number
 
   constructor(private readonly o: RelayLinkOptions) {
@@ -452,7 +464,7 @@ export class RelayLink {
     if (type !== null && !KNOWN_FRAMES.has(type)) return
     const parsed = relayFrameSchema.safeParse(json)
     if (!parsed.success) {
-      if (type !== null && SYNC_FRAMES.has(type) && this.welcomed) {
+      if (type !== null && IGNORED_WHEN_BAD.has(type) && this.welcomed) {
         this.o.log?.warn(`relay link: ignored a ${type} frame that fails its check`)
         return
       }
@@ -493,11 +505,22 @@ export class RelayLink {
     }
     if (!this.welcomed) return ws.close(RelayCloseCode.protocolError, 'scan before welcome')
     if (frame.type === 'admin-unlock') return this.onAdminUnlock(ws)
+    if (frame.type === 'scan-campaign') {
+      this.counted = { ws, seq: frame.seq, campaignId: frame.campaignId }
+      return
+    }
     if (frame.type !== 'scan') return this.onSyncFrame(ws, frame)
+    const counted = this.counted
+    this.counted = null
     const queued = this.pending?.ws === ws ? this.pending.items : null
     const lastSeq = queued?.at(-1)?.frame.seq ?? this.o.cursor.current().lastSeq
     if (frame.seq <= lastSeq) return // already stored (and acked), or already queued
-    const delivery = { frame, live: frame.seq > this.headSeq, relayAheadMs: this.relayAheadMs }
+    const delivery: ScanDelivery = {
+      frame,
+      live: frame.seq > this.headSeq,
+      relayAheadMs: this.relayAheadMs,
+      ...(counted?.ws === ws && counted.seq === frame.seq && { countedIn: counted.campaignId }),
+    }
     if (queued) queued.push(delivery)
     else this.pending = { ws, items: [delivery], timer: setImmediate(() => this.flush(ws)) }
   }

@@ -31,11 +31,11 @@ export interface ScanIntakeDeps {
   /** This link's kiosk, and where scans of codes we have no record of are counted. */
   context: ScanContext
   /**
-   * The relay campaign the kiosk holds for this link, or null. A live scan the relay numbered
-   * was counted there: the relay sends a move's campaign frame before the scans it then counts
-   * in the new campaign (only a push racing the move itself, or a move another relay instance
-   * heard of later, can come after it counted in the old one: the scan frame names no
-   * campaign). A replayed one may predate the move, so it keeps its code's campaign.
+   * The relay campaign the kiosk holds for this link, or null. For a relay that names no
+   * campaign before its scans (no `scan-campaign` frame): a live scan the relay numbered was
+   * counted there, as the relay sends a move's campaign frame before the scans it then counts
+   * in the new campaign; a replayed one may predate the move, so it keeps its code's campaign.
+   * A scan whose campaign the relay named is filed there, live or replayed.
    */
   relayCampaignId: string | null
   /** Replayed scans older than this get no greeting: the visitor has long walked on. */
@@ -55,8 +55,9 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
   if (!last) return () => {}
   const fresh = d.cursor.commit(last.frame.seq, () => {
     const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean; at: number }> = []
-    for (const { frame, live, relayAheadMs = 0 } of batch) {
-      const counted = live && frame.number !== undefined ? d.relayCampaignId : null
+    for (const { frame, live, relayAheadMs = 0, countedIn } of batch) {
+      const counted =
+        frame.number === undefined ? null : (countedIn ?? (live ? d.relayCampaignId : null))
       const where: ScanContext = {
         ...d.context,
         ...(counted !== null && { countedIn: counted }),

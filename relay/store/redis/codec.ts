@@ -61,6 +61,8 @@ export const eventFieldsSchema = z.object({
     .enum(['0', '1'])
     .transform((v) => v === '1')
     .optional(),
+  /** The campaign `number` counts in (queue entries; absent from those stored before). */
+  campaignId: z.string().min(1).optional(),
 })
 export const appendReplySchema = z.tuple([z.number(), z.string()])
 

@@ -21,7 +21,8 @@ import { ATTEND, VISITOR } from './scripts'
  * channel, 6 to 8 the change message around its seq (twice) and its number (8 without the
  * closing braces), 9 slot field, 10 openid, 11 scene, 12 event kind, 13 event id,
  * 14 the campaign's id ('' without one), 15.. the event's stream field/value pairs (without
- * number). The attendance row also keeps the campaign's id when the push took or found a number.
+ * number). The queue's entry and the attendance row also keep the campaign's id when the push
+ * took or found a number (the kiosk is sent it in a `scan-campaign` frame).
  * The de-dup key keeps "kioskId seq campaignId" (campaignId '' when the push took no number).
  * Returns {1, seq} stored, {0, "kioskId seq campaignId"} a retry, {-1, ''} no such kiosk, {-2, ''} the
  * claim refused (the signed query came before with another body).
@@ -67,14 +68,12 @@ if n then
   fields[#fields + 1] = 'firstInCampaign'
   fields[#fields + 1] = first and '1' or '0'
   tail = ',"number":' .. n .. ',"firstInCampaign":' .. (first and 'true' or 'false') .. '}}'
+  fields[#fields + 1] = 'campaignId'
+  fields[#fields + 1] = ARGV[14]
 end
 redis.call('XADD', KEYS[4], seq .. '-0', unpack(fields))
 fields[#fields + 1] = 'fallback'
 fields[#fields + 1] = fallback
-if n then
-  fields[#fields + 1] = 'campaignId'
-  fields[#fields + 1] = ARGV[14]
-end
 ${
   attendance
     ? `attend(6, seq, ARGV[9], ARGV[10], ARGV[11], ARGV[12], fields)

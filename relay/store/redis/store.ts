@@ -562,7 +562,8 @@ class RedisStore implements RelayStore {
         e.scene,
         e.event,
         ...eventFields(e, n),
-        // The attendance row's campaign (the queue's entry carries it too; its reader skips it).
+        // The campaign the number counts in: the attendance row's, and the queue entry's (sent to
+        // the kiosk in a `scan-campaign` frame).
         ...(n === null || campaignId === null ? [] : ['campaignId', campaignId]),
       ],
     )
@@ -608,8 +609,12 @@ class RedisStore implements RelayStore {
     )
     return raw.map((entry) => {
       const [id, fields] = streamEntrySchema.parse(entry)
-      const f = eventFieldsSchema.parse(fieldsToObject(fields))
-      return { seq: Number(id.split('-')[0]), ...f }
+      const { campaignId, ...f } = eventFieldsSchema.parse(fieldsToObject(fields))
+      const seq = Number(id.split('-')[0])
+      // The campaign goes with a number only (an entry from before queues kept it has none).
+      return f.number === undefined || campaignId === undefined
+        ? { seq, ...f }
+        : { seq, ...f, campaignId }
     })
   }
 

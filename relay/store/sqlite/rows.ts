@@ -38,6 +38,7 @@ const eventRow = z.object({
   received_at: z.number(),
   number: z.number().nullable().optional(),
   first_in_campaign: z.number().nullable().optional(),
+  campaign_id: z.string().nullable().optional(),
 })
 
 export function toStoredEvent(raw: unknown): StoredEvent {
@@ -55,6 +56,8 @@ export function toStoredEvent(raw: unknown): StoredEvent {
   if (r.number != null) {
     stored.number = r.number
     stored.firstInCampaign = r.first_in_campaign === 1
+    // Null for a number stored before migration 16: its campaign unknown here.
+    if (r.campaign_id != null) stored.campaignId = r.campaign_id
   }
   return stored
 }

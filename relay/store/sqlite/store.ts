@@ -316,7 +316,7 @@ class SqliteStore implements RelayStore {
     // The feed hears of the event after its commit and before the pusher is answered.
     return stored.then((r) => {
       if (r.status === 'stored') {
-        const event = storedEvent(r.seq, e, n)
+        const event = storedEvent(r.seq, e, n, campaignId)
         this.feed.emit({
           type: 'event',
           kioskId,
@@ -400,7 +400,7 @@ class SqliteStore implements RelayStore {
       statement(
         this.db,
         `SELECT seq, id, event, openid, scene, ticket, create_time, received_at, number,
-             first_in_campaign FROM events
+             first_in_campaign, campaign_id FROM events
            WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
         .all(kioskId, afterSeq, limit)
