@@ -157,6 +157,24 @@ export const consoleStatsSchema = z.object({
 })
 export type ConsoleStats = z.infer<typeof consoleStatsSchema>
 
+/** One local day of `GET /console/api/stats/days` (the relay's time zone, by receive time). */
+export const consoleDayCountSchema = z.object({
+  /** `YYYY-MM-DD` in the relay's time zone. */
+  day: z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/),
+  scans: z.number().int().nonnegative(),
+  visitors: z.number().int().nonnegative(),
+  newFollowers: z.number().int().nonnegative(),
+})
+export type ConsoleDayCount = z.infer<typeof consoleDayCountSchema>
+
+/** `GET /console/api/stats/days`: the days with a scan in scope, oldest first. */
+export const consoleStatsDaysSchema = z.object({
+  /** The zone the days are counted in (the relay's `TZ`), e.g. `Asia/Shanghai`. */
+  timeZone: z.string(),
+  days: z.array(consoleDayCountSchema),
+})
+export type ConsoleStatsDays = z.infer<typeof consoleStatsDaysSchema>
+
 /** One row of `GET /console/api/attendance` as JSON (the console's table; CSV/XLSX have the same columns). */
 export const consoleAttendanceRowSchema = z.object({
   kioskId: kioskIdSchema,

@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
 import {
   consoleAttendancePageSchema,
+  consoleStatsDaysSchema,
   consoleStatsSchema,
   type ConsoleAttendanceRow,
 } from '../../shared/console-api'
@@ -30,6 +31,8 @@ import type { RallyLookup } from './rally'
 import type { RowNames } from './row-names'
 import { sheetHeaders, streamSheet } from './sheet'
 import { queryOrRefuse } from '../query-params'
+import { relayZone } from '../time-zone'
+import { dayCounts, dayParam, dayWindow } from './days'
 
 export { localDay }
 
@@ -108,6 +111,8 @@ const attendanceQuerySchema = z
     offset: intParam(0, 100_000_000, 0),
     limit: intParam(1, MAX_PAGE_ROWS, 100),
     locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+    /** One local day's rows (`YYYY-MM-DD`, the relay's zone); absent: every day's. */
+    day: dayParam.optional(),
   })
   .strict()
 
@@ -196,6 +201,17 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     sendJson(res, 200, consoleStatsSchema.parse(body))
   }
 
+  /** Each local day with a scan in scope: the organizer's yesterday, today and day choice. */
+  async function statsDays(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const q = queryOrRefuse(res, url, statsQuerySchema)
+    if (q === null) return
+    const scope = await scopeOf(res, q.campaign)
+    if (scope === null) return
+    const days = await dayCounts(deps.store.attendance, scope)
+    const body = { timeZone: relayZone(deps.now()).timeZone, days }
+    sendJson(res, 200, consoleStatsDaysSchema.parse(body))
+  }
+
   async function attendance(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const q = queryOrRefuse(res, url, attendanceQuerySchema)
     if (q === null) return
@@ -211,6 +227,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
         visitors,
         offset: q.offset,
         limit: q.limit,
+        ...(q.day !== undefined && { window: dayWindow(q.day) }),
       })
       const names = (await deps.names?.namesOf(page.rows)) ?? []
       const body = {
@@ -229,7 +246,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
         ? undefined
         : { id: q.campaign, name: names?.get(q.campaign) ?? q.campaign }
     if (head) {
-      res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale)).end()
+      res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale, q.day)).end()
       return
     }
     if (closing) return refuseClosing(res)
@@ -247,6 +264,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       ...(names !== undefined && { campaignNames: names }),
       ...(completion !== null && { stampsComplete: completion }),
       ...(personOf !== null && { personOf }),
+      ...(q.day !== undefined && { day: q.day }),
     }).catch((err: unknown) => {
       deps.log.error('attendance export failed', { error: errorMessage(err) })
       // Failed before a byte of the sheet (SQLite's rows stored before the request could not
@@ -272,6 +290,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
   return {
     routes: [
       { method: 'GET', path: '/console/api/stats', handler: stats },
+      { method: 'GET', path: '/console/api/stats/days', handler: statsDays },
       { method: 'GET', path: '/console/api/attendance', handler: attendance },
       {
         method: 'GET',

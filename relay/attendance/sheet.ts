@@ -26,6 +26,7 @@ import { excelTimeCache, localTimeCache } from '../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import type { AttendanceReader, AttendanceScope, ExportRow } from '../store/attendance'
 import type { PersonOf, RosterPerson } from './people'
+import { dayWindow, rowsIn } from './days'
 
 /**
  * A row as the sheet writes it: with its visitor's roster entry, and the stamp rally's
@@ -121,6 +122,8 @@ export interface SheetRequest {
   campaign?: SheetCampaign
   /** The campaigns' names by id, for the 活动 column (absent, or a campaign not in it: its id). */
   campaignNames?: ReadonlyMap<string, string>
+  /** One local day's rows only (`YYYY-MM-DD`, in the file's name too); absent: every day's. */
+  day?: string
 }
 
 const CONTENT_TYPES = {
@@ -136,13 +139,20 @@ export interface SheetCampaign {
 }
 
 /**
- * `scandesk-attendance-20260501-1430.csv` (a campaign's: `scandesk-attendance-<id>-…`): the
- * relay's local time, ASCII only (a campaign id is), safe in any file system and header.
+ * `scandesk-attendance-20260501-1430.csv` (a campaign's: `scandesk-attendance-<id>-…`; one
+ * day's: `…-day-2026-05-01-…`): the relay's local time, ASCII only (a campaign id is), safe in
+ * any file system and header.
  */
-export function sheetFileName(format: 'csv' | 'xlsx', now: number, campaignId?: string): string {
+export function sheetFileName(
+  format: 'csv' | 'xlsx',
+  now: number,
+  campaignId?: string,
+  day?: string,
+): string {
   const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
   const scope = campaignId === undefined ? '' : `${campaignId}-`
-  return `scandesk-attendance-${scope}${stamp}.${format}`
+  const oneDay = day === undefined ? '' : `day-${day}-`
+  return `scandesk-attendance-${scope}${oneDay}${stamp}.${format}`
 }
 
 /**
@@ -154,9 +164,11 @@ export function campaignSheetFileName(
   now: number,
   campaign: SheetCampaign,
   locale: Locale,
+  day?: string,
 ): string {
   const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
-  return `${campaignFilePart(campaign)}-${sheetWord(locale)}-${stamp}.${format}`
+  const oneDay = day === undefined ? '' : `${day}-`
+  return `${campaignFilePart(campaign)}-${sheetWord(locale)}-${oneDay}${stamp}.${format}`
 }
 
 /**
@@ -168,12 +180,13 @@ export function sheetHeaders(
   now: number,
   campaign?: SheetCampaign,
   locale: Locale = 'zh-CN',
+  day?: string,
 ): Record<string, string> {
-  const ascii = sheetFileName(format, now, campaign?.id)
+  const ascii = sheetFileName(format, now, campaign?.id, day)
   const disposition =
     campaign === undefined
       ? `attachment; filename="${ascii}"`
-      : `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(campaignSheetFileName(format, now, campaign, locale))}`
+      : `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(campaignSheetFileName(format, now, campaign, locale, day))}`
   return {
     'Content-Type': CONTENT_TYPES[format],
     'Content-Disposition': disposition,
@@ -201,9 +214,10 @@ export async function streamSheet(
   res: ServerResponse,
   q: SheetRequest,
 ): Promise<SheetResult> {
-  const pages = attendance.rows(q.scope, EXPORT_PAGE_ROWS)[Symbol.asyncIterator]()
+  const all = attendance.rows(q.scope, EXPORT_PAGE_ROWS)
+  const pages = (q.day === undefined ? all : rowsIn(all, dayWindow(q.day)))[Symbol.asyncIterator]()
   let next = await pages.next()
-  res.writeHead(200, sheetHeaders(q.format, q.now, q.campaign, q.locale))
+  res.writeHead(200, sheetHeaders(q.format, q.now, q.campaign, q.locale, q.day))
   const rally = q.stampsComplete
   const personOf = q.personOf
   const columns = SHEET_COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)

@@ -80,6 +80,8 @@ export type AttendanceQuery = AttendanceScope & {
   visitors?: readonly string[]
   offset: number
   limit: number
+  /** Only the rows received in this window (a local day); absent: every day's. */
+  window?: DayWindow
 }
 
 export interface AttendancePage {
@@ -139,6 +141,45 @@ export function dayTimeline(
     out.push({ at, scans: scansBySlot.get(at) ?? 0 })
   }
   return out
+}
+
+/** Whether a row matches a console search (`AttendanceQuery.search`, with its `visitors`). */
+export function rowMatches(
+  r: Pick<AttendanceRow, 'kioskId' | 'openid' | 'scene'>,
+  search: string,
+  visitors: ReadonlySet<string>,
+): boolean {
+  return (
+    search === '' ||
+    r.kioskId === search ||
+    r.openid.startsWith(search) ||
+    r.scene.startsWith(search) ||
+    visitors.has(r.openid)
+  )
+}
+
+/**
+ * A page of `q` from every row in its scope (`rows`, in the export's order) read once and
+ * filtered: by `q.window` and the search. What a store serves a day's page with when it keeps
+ * no index by receive time; the cost is the scope's rows, whatever the page.
+ */
+export async function filteredPage(
+  rows: AsyncIterable<AttendanceRow[]>,
+  q: AttendanceQuery,
+): Promise<AttendancePage> {
+  const visitors = new Set(q.visitors ?? [])
+  const out: AttendanceRow[] = []
+  let total = 0
+  for await (const page of rows) {
+    for (const r of page) {
+      if (q.window !== undefined && (r.receivedAt < q.window.start || r.receivedAt >= q.window.end))
+        continue
+      if (!rowMatches(r, q.search, visitors)) continue
+      if (total >= q.offset && out.length < q.limit) out.push(r)
+      total++
+    }
+  }
+  return { total, rows: out }
 }
 
 /**

@@ -17,6 +17,7 @@ import { z } from 'zod'
 import type { ConsoleStats } from '../../../shared/console-api'
 import {
   dayTimeline,
+  filteredPage,
   SLOT_MS,
   slotOf,
   type AttendancePage,
@@ -488,6 +489,8 @@ export class RedisAttendance implements AttendanceReader {
   }
 
   async page(q: AttendanceQuery): Promise<AttendancePage> {
+    // One day's rows: the Streams are by seq, not by time; read in scope and filtered.
+    if (q.window !== undefined) return filteredPage(this.rows(q, SCAN_PAGE), q)
     if (q.campaignId !== undefined) {
       const kiosks = await this.inCampaign(q.campaignId)
       return q.search === ''

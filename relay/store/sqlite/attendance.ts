@@ -579,7 +579,9 @@ export class SqliteAttendance implements AttendanceReader {
 
   async page(q: AttendanceQuery): Promise<AttendancePage> {
     await this.settled(READ_WAIT_MS)
-    return attempt(() => (q.search === '' ? this.plainPage(q) : this.searchPage(q)))
+    return attempt(() =>
+      q.search === '' && q.window === undefined ? this.plainPage(q) : this.searchPage(q),
+    )
   }
 
   /**
@@ -628,11 +630,19 @@ export class SqliteAttendance implements AttendanceReader {
 
   /**
    * Index ranges (openid prefix, scene prefix, kiosk id, each visitor's openid), OR-ed by
-   * SQLite.
+   * SQLite; and a day's rows (`q.window`), with or without a search.
    */
   private searchPage(q: AttendanceQuery): AttendancePage {
-    const match = `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
+    const searched =
+      q.search === ''
+        ? '1'
+        : `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
       OR kiosk_id = @q OR openid IN (SELECT value FROM json_each(@visitors)))`
+    // A day's rows (no index by receive time: the scope's rows are read once).
+    const match =
+      q.window === undefined
+        ? searched
+        : `${searched} AND received_at >= @from AND received_at < @to`
     const scoped =
       q.campaignId !== undefined
         ? ' AND campaign_id = @campaign'
@@ -640,10 +650,13 @@ export class SqliteAttendance implements AttendanceReader {
           ? ''
           : ' AND kiosk_id IN (SELECT value FROM json_each(@ids))'
     const params = {
-      lo: q.search,
-      hi: prefixEnd(q.search),
-      q: q.search,
-      visitors: JSON.stringify(q.visitors ?? []),
+      ...(q.search !== '' && {
+        lo: q.search,
+        hi: prefixEnd(q.search),
+        q: q.search,
+        visitors: JSON.stringify(q.visitors ?? []),
+      }),
+      ...(q.window !== undefined && { from: q.window.start, to: q.window.end }),
       ...(q.campaignId !== undefined && { campaign: q.campaignId }),
       ...(q.campaignId === undefined && q.kioskIds !== null && { ids: JSON.stringify(q.kioskIds) }),
     }
