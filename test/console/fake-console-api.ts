@@ -122,6 +122,9 @@ export function createFakeConsoleApi() {
     screenUrl: (kind: 'wall' | 'draw', campaignId: string, key: string) =>
       `http://relay.test/screen/${campaignId}/${kind}?key=${key}`,
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
+    statsDays: vi.fn<ConsoleApi['statsDays']>(() =>
+      Promise.resolve({ timeZone: 'Asia/Shanghai', days: [] }),
+    ),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),
     exportUrl: attendanceExportUrl,
     draws: vi.fn<ConsoleApi['draws']>(() => Promise.resolve([])),

@@ -37,6 +37,13 @@ import { formatDateTime } from '../../shared/format'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
+
+/** A three-day fair's days, as `GET /console/api/stats/days` lists them. */
+const EXPO_DAYS = [
+  { day: '2026-12-03', scans: 1, visitors: 1, newFollowers: 0 },
+  { day: '2026-12-04', scans: 1203, visitors: 842, newFollowers: 1 },
+  { day: '2026-12-05', scans: 2, visitors: 2, newFollowers: 0 },
+]
 afterEach(() => {
   vi.useRealTimers()
   localStorage.clear()
@@ -629,6 +636,43 @@ describe('booths', () => {
 })
 
 describe('stats', () => {
+  it('a table by day: each day with a scan, the days summed, the relay’s zone named; another campaign reads its own', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-expo', name: '博览会' })])
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 5, visitors: 3, newFollowers: 1 }))
+    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: EXPO_DAYS })
+    const { wrapper } = mountConsole(StatsPage, fake.api)
+    await flushPromises()
+    expect(fake.api.statsDays).toHaveBeenLastCalledWith(undefined)
+    const rows = () =>
+      wrapper
+        .findAll('[data-testid="stats-day"]')
+        .map((r) => r.findAll('th, td').map((c) => c.text()))
+    expect(rows()).toEqual([
+      ['2026-12-03', '1', '1', '0'],
+      ['2026-12-04', '1,203', '842', '1'],
+      ['2026-12-05', '2', '2', '0'],
+    ])
+    // Scans and new followers add up; visitors are the distinct count of every day.
+    expect(
+      wrapper
+        .get('[data-testid="stats-day-total"]')
+        .findAll('th, td')
+        .map((c) => c.text()),
+    ).toEqual(['合计', '1,206', '3', '1'])
+    expect(wrapper.get('[data-testid="stats-by-day"]').text()).toContain('Asia/Shanghai')
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-expo')
+    await flushPromises()
+    expect(fake.api.statsDays).toHaveBeenLastCalledWith('c-expo')
+    // Read when asked, not on every live update.
+    const asked = fake.api.statsDays.mock.calls.length
+    await useStatsStore().refresh()
+    await flushPromises()
+    expect(fake.api.statsDays.mock.calls.length).toBe(asked)
+    await wrapper.get('[data-testid="stats-days-refresh"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.statsDays.mock.calls.length).toBe(asked + 1)
+  })
   it('2,000 booths: bars for the 50 busiest, the others summed in one line', async () => {
     const fake = createFakeConsoleApi()
     // booth-0000 has the fewest scans, booth-1999 the most.
@@ -794,6 +838,58 @@ describe('a failed request as a Chinese organizer reads it', () => {
 })
 
 describe('attendance', () => {
+  it('one day: the list, both downloads and the file hold that day only; another campaign starts from every day again', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-expo', name: '博览会' }),
+      makeCampaign({ id: 'c-other', name: '其他' }),
+    ])
+    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: EXPO_DAYS })
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    const select = wrapper.get('[data-testid="attendance-day"]')
+    expect(select.findAll('option').map((o) => o.text())).toEqual([
+      '全部日期',
+      '2026-12-03（1 次扫码）',
+      '2026-12-04（1,203 次扫码）',
+      '2026-12-05（2 次扫码）',
+    ])
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(select.findAll('option').map((o) => o.text())[2]).toBe('2026-12-04 (scans: 1,203)')
+    i18n.global.locale.value = 'zh-CN'
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-expo')
+    await flushPromises()
+    expect(fake.api.statsDays).toHaveBeenLastCalledWith('c-expo')
+    fake.api.attendance.mockClear()
+    await select.setValue('2026-12-04')
+    await flushPromises()
+    expect(fake.api.attendance.mock.calls).toEqual([
+      [{ q: '', offset: 0, limit: 200, campaign: 'c-expo', day: '2026-12-04' }],
+    ])
+    expect(wrapper.get('[data-testid="download-csv"]').attributes('href')).toBe(
+      '/console/api/attendance?format=csv&campaign=c-expo&locale=zh-CN&day=2026-12-04',
+    )
+    expect(wrapper.get('[data-testid="download-xlsx"]').attributes('href')).toBe(
+      '/console/api/attendance?format=xlsx&campaign=c-expo&locale=zh-CN&day=2026-12-04',
+    )
+    // The day stays chosen while the list of days is read again, even if it is not in it yet.
+    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: [] })
+    await select.trigger('focus')
+    await flushPromises()
+    expect((select.element as HTMLSelectElement).value).toBe('2026-12-04')
+    // Another campaign: every day again (the day chosen may hold none of its scans).
+    fake.api.attendance.mockClear()
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-other')
+    await flushPromises()
+    expect(fake.api.attendance.mock.calls).toEqual([
+      [{ q: '', offset: 0, limit: 200, campaign: 'c-other' }],
+    ])
+    expect((select.element as HTMLSelectElement).value).toBe('')
+    expect(wrapper.get('[data-testid="download-csv"]').attributes('href')).toBe(
+      '/console/api/attendance?format=csv&campaign=c-other&locale=zh-CN',
+    )
+  })
   it('says when the list cannot reach every row (browsers cap its height), and links the full downloads', async () => {
     for (const [total, capped] of [
       [100_000, false],

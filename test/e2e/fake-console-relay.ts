@@ -525,6 +525,19 @@ export async function startFakeConsoleRelay(
       return json(res, 200, report, { etag: `"${rosterVersion}"` })
     }
     if (route === 'GET /stats') return json(res, 200, statsBody())
+    if (route === 'GET /stats/days') {
+      // Every scan today, as a relay whose event started today lists them.
+      const s = statsBody()
+      const d = new Date()
+      const day = [d.getFullYear(), d.getMonth() + 1, d.getDate()]
+        .map((n) => String(n).padStart(2, '0'))
+        .join('-')
+      const days =
+        s.scans === 0
+          ? []
+          : [{ day, scans: s.scans, visitors: s.visitors, newFollowers: s.newFollowers }]
+      return json(res, 200, { timeZone: 'UTC', days })
+    }
     if (route === 'GET /attendance') {
       const query = z
         .object({

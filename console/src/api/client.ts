@@ -13,6 +13,7 @@ import {
   consoleEventSchema,
   consoleKioskListSchema,
   consoleKioskSchema,
+  consoleStatsDaysSchema,
   consoleStatsSchema,
   sessionInfoSchema,
   type AddKioskResponse,
@@ -21,6 +22,7 @@ import {
   type ConsoleEvent,
   type ConsoleKiosk,
   type ConsoleStats,
+  type ConsoleStatsDays,
   type SessionInfo,
 } from '../../../shared/console-api'
 import {
@@ -61,12 +63,16 @@ export interface AttendanceQuery {
   limit: number
   /** One campaign's scans only (absent: every scan). */
   campaign?: string
+  /** One local day's scans only, `YYYY-MM-DD` in the relay's zone (absent: every day's). */
+  day?: string
 }
 
 /** What a sheet download holds: one campaign's scans or all, headings in the console's language. */
 export interface ExportOptions {
   campaign?: string
   locale?: 'zh-CN' | 'en'
+  /** One local day's scans (`YYYY-MM-DD`); the file's name says which. */
+  day?: string
 }
 
 /** The consolidated sheet's download link (a plain link: the browser streams it). */
@@ -74,6 +80,7 @@ export function attendanceExportUrl(format: 'csv' | 'xlsx', options: ExportOptio
   const query = new URLSearchParams({ format })
   if (options.campaign !== undefined) query.set('campaign', options.campaign)
   if (options.locale !== undefined) query.set('locale', options.locale)
+  if (options.day !== undefined) query.set('day', options.day)
   return `${API_BASE}/attendance?${query.toString()}`
 }
 
@@ -157,6 +164,8 @@ export interface ConsoleApi {
   screenUrl(kind: ScreenKind, campaignId: string, screenKey: string): string
   /** Every booth's stats, or one campaign's booths'. */
   stats(campaignId?: string): Promise<ConsoleStats>
+  /** Each day with a scan (every booth's, or one campaign's), in the relay's time zone. */
+  statsDays(campaignId?: string): Promise<ConsoleStatsDays>
   attendance(query: AttendanceQuery): Promise<ConsoleAttendancePage>
   /** Plain links: the browser streams the download itself. */
   exportUrl(format: 'csv' | 'xlsx', options?: ExportOptions): string
@@ -525,7 +534,15 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         campaignId === undefined ? '/stats' : `/stats?campaign=${encodeURIComponent(campaignId)}`,
         consoleStatsSchema,
       ),
-    attendance: ({ q, offset, limit, campaign }) => {
+    statsDays: (campaignId) =>
+      call(
+        'GET',
+        campaignId === undefined
+          ? '/stats/days'
+          : `/stats/days?campaign=${encodeURIComponent(campaignId)}`,
+        consoleStatsDaysSchema,
+      ),
+    attendance: ({ q, offset, limit, campaign, day }) => {
       const query = new URLSearchParams({
         format: 'json',
         q,
@@ -533,6 +550,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         limit: String(limit),
       })
       if (campaign !== undefined) query.set('campaign', campaign)
+      if (day !== undefined) query.set('day', day)
       return call('GET', `/attendance?${query.toString()}`, consoleAttendancePageSchema)
     },
     exportUrl: attendanceExportUrl,

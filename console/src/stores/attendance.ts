@@ -16,6 +16,8 @@ export const useAttendanceStore = defineStore('console-attendance', () => {
   const api = useConsoleApi()
   const scope = useScopeStore()
   const query = ref('')
+  /** One local day's rows (`YYYY-MM-DD`), or null for every day's. */
+  const day = ref<string | null>(null)
   const total = ref(0)
   const loadedOnce = ref(false)
   const error = ref<ConsoleApiError | null>(null)
@@ -30,11 +32,13 @@ export const useAttendanceStore = defineStore('console-attendance', () => {
     inFlight.add(page)
     try {
       const campaign = scope.campaignId
+      const oneDay = day.value
       const result = await api.attendance({
         q: query.value.trim(),
         offset: page * PAGE_SIZE,
         limit: PAGE_SIZE,
         ...(campaign !== null && { campaign }),
+        ...(oneDay !== null && { day: oneDay }),
       })
       if (mine !== generation) return
       pages.set(page, result.rows)
@@ -59,10 +63,11 @@ export const useAttendanceStore = defineStore('console-attendance', () => {
     return pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE]
   }
 
-  /** A new search (or a first look): drop every page and fetch the first. */
-  async function reset(q: string = query.value): Promise<void> {
+  /** A new search or day (or a first look): drop every page and fetch the first. */
+  async function reset(q: string = query.value, d: string | null = day.value): Promise<void> {
     generation++
     query.value = q
+    day.value = d
     pages.clear()
     inFlight.clear()
     total.value = 0
@@ -72,5 +77,5 @@ export const useAttendanceStore = defineStore('console-attendance', () => {
     await loadPage(0)
   }
 
-  return { query, total, loadedOnce, error, pages, ensureRange, rowAt, reset }
+  return { query, day, total, loadedOnce, error, pages, ensureRange, rowAt, reset }
 })

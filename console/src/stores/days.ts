@@ -1,0 +1,46 @@
+/**
+ * The days with a scan (`GET /console/api/stats/days`) of the campaign chosen (useScopeStore),
+ * in the relay's time zone: the attendance page's day choice and the stats page's table by day.
+ * Read when a page opens or asks, never on each live update: the relay counts them from the
+ * rows. Another campaign chosen drops them at once, as the stats do.
+ */
+import { defineStore } from 'pinia'
+import { ref, watch } from 'vue'
+import type { ConsoleDayCount } from '../../../shared/console-api'
+import { useConsoleApi } from '../api/api-key'
+import { toConsoleError, type ConsoleApiError } from '../api/errors'
+import { coalesce } from './coalesce'
+import { useScopeStore } from './scope'
+
+export const useDaysStore = defineStore('console-days', () => {
+  const api = useConsoleApi()
+  const scope = useScopeStore()
+  const days = ref<ConsoleDayCount[]>([])
+  /** The zone the relay counts days in (null until first read). */
+  const timeZone = ref<string | null>(null)
+  const error = ref<ConsoleApiError | null>(null)
+
+  watch(
+    () => scope.campaignId,
+    () => {
+      days.value = []
+      error.value = null
+    },
+  )
+
+  const refresh = coalesce(async () => {
+    try {
+      const campaignId = scope.campaignId
+      const next = await api.statsDays(campaignId ?? undefined)
+      // The scope changed while this was asked: its own refresh follows.
+      if (scope.campaignId !== campaignId) return
+      days.value = next.days
+      timeZone.value = next.timeZone
+      error.value = null
+    } catch (e) {
+      error.value = toConsoleError(e)
+    }
+  })
+
+  return { days, timeZone, error, refresh }
+})
