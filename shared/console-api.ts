@@ -323,3 +323,38 @@ export const consoleRosterPageSchema = z.object({
   entries: z.array(relayRosterEntrySchema),
 })
 export type ConsoleRosterPage = z.infer<typeof consoleRosterPageSchema>
+
+/**
+ * `POST /console/api/campaigns/<id>/erasures {"openid"}` (added after v2): erases the visitor
+ * from the campaign (their number, name binding, stamps, follow-up, draw places), for a
+ * visitor who asked for it. An openid is WeChat's (letters, digits, `-`, `_`); the sandbox's
+ * and tests' are the same shape.
+ */
+export const erasureRequestSchema = z
+  .object({
+    openid: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_-]+$/, 'an openid has only letters, digits, - and _'),
+  })
+  .strict()
+export type ErasureRequest = z.infer<typeof erasureRequestSchema>
+
+/** The erasure's answer: what the campaign held of the visitor and no longer does. */
+export const erasureAnswerSchema = z.object({
+  campaignId: z.string(),
+  at: z.number().int().nonnegative(),
+  number: z.number().int().positive().nullable(),
+  bindings: z.number().int().nonnegative(),
+  stamps: z.number().int().nonnegative(),
+  followUp: z.boolean(),
+  draws: z.number().int().nonnegative(),
+})
+export type ErasureAnswer = z.infer<typeof erasureAnswerSchema>
+
+/** `GET /console/api/campaigns/<id>/erasures`: the audit, newest first (who and when only). */
+export const erasureAuditSchema = z.object({
+  erasures: z.array(z.object({ by: z.string(), at: z.number().int().nonnegative() })),
+})
+export type ErasureAuditList = z.infer<typeof erasureAuditSchema>

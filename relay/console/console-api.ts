@@ -11,6 +11,7 @@ import {
 } from './console-router'
 import { campaignRoutes } from './campaign-routes'
 import { drawRoutes } from '../draws/draw-routes'
+import { erasureRoutes } from './erasure-routes'
 import { kioskRoutes } from './kiosk-routes'
 import { rosterRoutes } from './roster-routes'
 
@@ -21,6 +22,7 @@ export function createConsoleApi(deps: ConsoleDeps, extraRoutes: ConsoleRoute[] 
     ...campaignRoutes(deps),
     ...rosterRoutes(deps),
     ...drawRoutes(deps),
+    ...erasureRoutes(deps),
     ...extraRoutes,
   ])
 }

@@ -116,8 +116,9 @@ export class NameBook {
 
   private onChange(change: StoreChange): void {
     if (change.type === 'resync') this.books.clear()
-    else if (change.type === 'roster') this.books.delete(change.campaignId)
-    else if (change.type === 'binding') {
+    else if (change.type === 'roster' || change.type === 'erasure') {
+      this.books.delete(change.campaignId)
+    } else if (change.type === 'binding') {
       const loaded = this.books.get(change.campaignId)
       // Applied once the book is read (a read in flight reads the binding itself, or not:
       // then this catches it).

@@ -10,6 +10,7 @@ import type { AttendanceReader } from './attendance'
 import type { StampStore } from './stamp-types'
 import type { DrawStore } from './draw-types'
 import type { FollowUpStore } from './follow-up-types'
+import type { ErasureStore } from './erasure-types'
 
 /** An integer scene range `[lo, hi]` a kiosk owns (for `QR_SCENE` / `QR_LIMIT_SCENE` codes). */
 export interface SceneRange {
@@ -197,6 +198,11 @@ export type StoreChange =
    * its live link sends it the `admin-unlock` frame, once it has checked the link's token.
    */
   | { type: 'admin-unlock'; kioskId: string }
+  /**
+   * A visitor of the campaign was erased (relay/store/erasure-types.ts): whatever holds its
+   * names, numbers or draws in memory reads them again. Says nothing of whom.
+   */
+  | { type: 'erasure'; campaignId: string }
   /** A lucky draw was stored or redrawn (relay/draws/draw-feed.ts plays it on the screens). */
   | { type: 'draw'; campaignId: string; drawId: string }
   /**
@@ -219,6 +225,8 @@ export interface RelayStore {
   readonly draws: DrawStore
   /** Campaign tags and follow-up messages: the worker's cursor, lease and visitor states. */
   readonly followUp: FollowUpStore
+  /** Visitor erasure and its audit (erasure-types.ts). */
+  readonly erasures: ErasureStore
 
   /** Creates the kiosk, or gives an existing one a new token (and un-revokes it). */
   putKiosk(input: PutKioskInput): Promise<KioskRecord>

@@ -14,6 +14,7 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
   z.object({ type: z.literal('roster'), campaignId: z.string() }),
   z.object({ type: z.literal('draw'), campaignId: z.string(), drawId: z.string() }),
+  z.object({ type: z.literal('erasure'), campaignId: z.string() }),
   z.object({
     type: z.literal('binding'),
     campaignId: z.string(),

@@ -96,6 +96,8 @@ export interface RedisKeys {
   campaignDraws(campaignId: string): string
   /** The campaign's draw version, the fence COMMIT_DRAW checks (draw-types.ts). */
   campaignDrawVersion(campaignId: string): string
+  /** List of the campaign's erasure audit lines (JSON `{"by","at"}`), newest first. */
+  campaignErasures(campaignId: string): string
   /** Set of every campaign id (no script combines it with a campaign's keys). */
   campaigns: string
   /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
@@ -192,6 +194,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignStampCompletions: (id) => `{${p}c:${tagSafe('campaign id', id)}}:stamp-completions`,
     campaignDraws: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draws`,
     campaignDrawVersion: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draw-version`,
+    campaignErasures: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasures`,
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,

@@ -24,6 +24,7 @@ import {
 } from './codec'
 import { connectRedis, REDIS_COMMAND_TIMEOUT_MS, type RedisClient } from './connect'
 import { RedisCampaignStore } from './campaigns'
+import { RedisErasures } from './erasures'
 import { RedisDrawStore } from './draws'
 import { RedisConsoleStore } from './console'
 import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
@@ -219,6 +220,7 @@ class RedisStore implements RelayStore {
   readonly attendance: RedisAttendance
   readonly stamps: RedisStamps
   readonly followUp: RedisFollowUpStore
+  readonly erasures: RedisErasures
 
   constructor(
     private readonly redis: RedisClient,
@@ -268,6 +270,7 @@ class RedisStore implements RelayStore {
     })
     this.stamps = new RedisStamps(redis, keys, (script, k, args) => this.write(script, k, args))
     this.followUp = new RedisFollowUpStore(redis, keys, (id) => keys.attendance(id).rows)
+    this.erasures = new RedisErasures(redis, keys, (change) => this.late.announce(change))
   }
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */

@@ -21,6 +21,7 @@ import { RELAY_DATA_SETTING, unwritableFolderHint } from '../../../shared/server
 import { SqliteConsoleStore } from './console'
 import { SqliteStamps } from './stamps'
 import { SqliteCampaignStore, assignNumber } from './campaigns'
+import { SqliteErasures } from './erasures'
 import { SqliteDrawStore } from './draws'
 import { SqliteFollowUpStore } from './follow-up'
 import { migrations } from './migrations'
@@ -193,6 +194,7 @@ class SqliteStore implements RelayStore {
   readonly attendance: SqliteAttendance
   readonly stamps: SqliteStamps
   readonly followUp: SqliteFollowUpStore
+  readonly erasures: SqliteErasures
 
   constructor(
     private readonly db: Database.Database,
@@ -220,6 +222,11 @@ class SqliteStore implements RelayStore {
     // The follow-up reads by cursor and per kiosk in seq order: rows built later are read on a
     // later pass, never skipped, so it waits only briefly (a console read waits 2 s).
     this.followUp = new SqliteFollowUpStore(db, () => this.attendance.settled(FOLLOW_UP_WAIT_MS))
+    this.erasures = new SqliteErasures(
+      db,
+      (change) => this.feed.emit(change),
+      () => this.attendance.settled(READ_WAIT_MS),
+    )
   }
 
   putKiosk(input: PutKioskInput): Promise<KioskRecord> {

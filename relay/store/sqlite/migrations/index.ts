@@ -23,6 +23,7 @@ import { m017KioskReplacements } from './017-kiosk-replacements'
 import { m018OrganizerGenerations } from './018-organizer-generations'
 import { m019TicketBudget } from './019-ticket-budget'
 import { m020FollowUpCounts } from './020-follow-up-counts'
+import { m021Erasures } from './021-erasures'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -45,4 +46,5 @@ export const migrations: readonly Migration[] = [
   m018OrganizerGenerations,
   m019TicketBudget,
   m020FollowUpCounts,
+  m021Erasures,
 ]

@@ -1,0 +1,130 @@
+/**
+ * Visitor erasure on SQLite (relay/store/erasure-types.ts): one write transaction, once the
+ * attendance rows pending now are indexed (so the campaign's visitor totals it corrects
+ * include the visitor's last scans).
+ */
+import type Database from 'better-sqlite3'
+import { z } from 'zod'
+import { drawRecordSchema } from '../../../shared/screen-api'
+import {
+  redactDraw,
+  type ErasureAudit,
+  type ErasureInput,
+  type ErasureResult,
+  type ErasureStore,
+} from '../erasure-types'
+import type { StoreChange } from '../types'
+import { statement, writeTransaction } from './statements'
+
+const numberRow = z.object({ number: z.number() })
+const countRow = z.object({ n: z.number() })
+const drawRow = z.object({ id: z.string(), record: z.string() })
+const auditRow = z.object({ campaign_id: z.string(), at: z.number(), by: z.string() })
+
+export class SqliteErasures implements ErasureStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly emit: (change: StoreChange) => void,
+    /** Resolves once the attendance rows pending now are in the attendance table. */
+    private readonly attendanceSettled: () => Promise<void>,
+  ) {}
+
+  async erase(input: ErasureInput): Promise<ErasureResult | null> {
+    await this.attendanceSettled()
+    const { campaignId: c, openid } = input
+    const result = writeTransaction(this.db, (): ErasureResult | null => {
+      if (statement(this.db, 'SELECT 1 FROM campaigns WHERE id = ?').get(c) === undefined) {
+        return null
+      }
+      const run = (sql: string, ...args: unknown[]): number =>
+        statement(this.db, sql).run(...args).changes
+      const numberRaw = statement(
+        this.db,
+        'DELETE FROM campaign_visitors WHERE campaign_id = ? AND openid = ? RETURNING number',
+      ).get(c, openid)
+      const number = numberRaw === undefined ? null : numberRow.parse(numberRaw).number
+      if (number !== null) {
+        // The campaign's distinct visitors (and returning ones: two scans or more) leave them
+        // out from now on, as Redis's, which counts the numbers kept.
+        const scans = countRow.parse(
+          statement(
+            this.db,
+            `SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance
+               WHERE openid = ? AND campaign_id = ? LIMIT 2)`,
+          ).get(openid, c),
+        ).n
+        run(
+          `UPDATE attendance_campaign_totals SET visitors = max(visitors - ?, 0),
+             returning_visitors = max(returning_visitors - ?, 0) WHERE campaign_id = ?`,
+          scans > 0 ? 1 : 0,
+          scans >= 2 ? 1 : 0,
+          c,
+        )
+      }
+      const bindings = run(
+        'DELETE FROM campaign_bindings WHERE campaign_id = ? AND openid = ?',
+        c,
+        openid,
+      )
+      const stamps =
+        run('DELETE FROM stamps WHERE campaign_id = ? AND openid = ?', c, openid) +
+        run('DELETE FROM stamp_completions WHERE campaign_id = ? AND openid = ?', c, openid)
+      const followUp =
+        run('DELETE FROM follow_up_visitors WHERE campaign_id = ? AND openid = ?', c, openid) > 0
+      let draws = 0
+      for (const raw of statement(
+        this.db,
+        'SELECT id, record FROM campaign_draws WHERE campaign_id = ?',
+      ).all(c)) {
+        const row = drawRow.parse(raw)
+        const redacted = redactDraw(
+          drawRecordSchema.parse(JSON.parse(row.record)),
+          openid,
+          input.pseudonym,
+        )
+        if (redacted === null) continue
+        run(
+          'UPDATE campaign_draws SET record = ? WHERE campaign_id = ? AND id = ?',
+          JSON.stringify(redacted),
+          c,
+          row.id,
+        )
+        draws++
+      }
+      // A draw taken on a snapshot from before (the visitor still in it) is drawn again.
+      run(
+        `INSERT INTO campaign_draw_versions (campaign_id, version) VALUES (?, 1)
+           ON CONFLICT (campaign_id) DO UPDATE SET version = version + 1`,
+        c,
+      )
+      run(
+        'INSERT INTO campaign_erasures (campaign_id, at, by) VALUES (?, ?, ?)',
+        c,
+        input.at,
+        input.by,
+      )
+      return { number, bindings, stamps, followUp, draws }
+    })
+    if (result !== null) this.emit({ type: 'erasure', campaignId: c })
+    return result
+  }
+
+  audit(campaignId: string, limit: number): Promise<ErasureAudit[]> {
+    try {
+      return Promise.resolve(
+        statement(
+          this.db,
+          `SELECT campaign_id, at, by FROM campaign_erasures WHERE campaign_id = ?
+             ORDER BY at DESC, rowid DESC LIMIT ?`,
+        )
+          .all(campaignId, limit)
+          .map((raw) => {
+            const r = auditRow.parse(raw)
+            return { campaignId: r.campaign_id, at: r.at, by: r.by }
+          }),
+      )
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+}

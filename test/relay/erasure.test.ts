@@ -1,0 +1,187 @@
+// Visitor erasure from the console, on both stores: one POST removes what the campaign keeps
+// about one visitor (number, binding, stamps, follow-up state, their name and openid in draws)
+// and nothing of anyone else's; the audit says who and when, never whom; bad input, another
+// origin, no session, an unknown campaign and too many erasures change nothing.
+import { describe, expect, it } from 'vitest'
+import { erasureAnswerSchema, erasureAuditSchema } from '../../shared/console-api'
+import { makeDraw } from '../../relay/draws/draw-service'
+import { ERASURE_LIMITS } from '../../relay/console/erasure-routes'
+import { isErasedOpenid } from '../../relay/store/erasure-types'
+import type { RelayHandle } from '../../relay/server'
+import { ConsoleClient, errorCode } from './console-helpers'
+import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import { checkIn, rosterWith, visitors } from './draws-helpers'
+import type { Backend } from './harness'
+
+const bed = relayTestBed()
+
+async function setUp(backend: Backend) {
+  const relay = await bed.relayOn(bed.placeFor(backend))
+  const c = await signIn(relay)
+  const campaign = await createCampaign(c)
+  const other = await createCampaign(c, { name: '秋季展' })
+  const people = visitors(4)
+  await checkIn(relay.store, campaign.id, people)
+  // The same visitor in another campaign keeps everything there.
+  await checkIn(relay.store, other.id, people.slice(0, 1), 'k-other')
+  await rosterWith(relay.store, campaign.id, people)
+  await rosterWith(relay.store, other.id, people.slice(0, 1))
+  const now = Date.now()
+  for (const o of people.slice(0, 2)) {
+    await relay.store.stamps.stamp(campaign.id, o, 'k-draw', ['k-draw'], now)
+  }
+  await relay.store.followUp.record(
+    'k-draw',
+    people.length,
+    people.map((openid, i) => ({
+      campaignId: campaign.id,
+      openid,
+      kioskId: 'k-draw',
+      number: i + 1,
+      scannedAt: now,
+      tag: 'pending' as const,
+      message: null,
+    })),
+  )
+  const rule = { prize: '一等奖', count: 4, excludeWinners: false, rosterOnly: false }
+  const drawn = await makeDraw(relay.store.draws, campaign.id, rule, { organizer: 'alice', now })
+  if (!drawn.ok) throw new Error('draw refused')
+  return { relay, c, campaignId: campaign.id, otherId: other.id, people }
+}
+
+async function held(relay: RelayHandle, campaignId: string, openid: string) {
+  const [checkin, bindings, completed, draws, fuCounts] = await Promise.all([
+    relay.store.campaigns.checkinOf(campaignId, openid),
+    relay.store.campaigns.bindings(campaignId),
+    relay.store.stamps.completedVisitors(campaignId),
+    relay.store.draws.list(campaignId),
+    relay.store.followUp.counts(campaignId),
+  ])
+  return {
+    number: checkin?.number ?? null,
+    bound: bindings.some((b) => b.openid === openid),
+    completed: completed.has(openid),
+    inDraws: draws.some((d) => d.winners.some((w) => w.openid === openid)),
+    pendingTags: fuCounts.pending,
+  }
+}
+
+async function statsVisitors(c: ConsoleClient, campaignId: string): Promise<number> {
+  const a = await c.call('GET', `/console/api/stats?campaign=${campaignId}`)
+  expect(a.status, a.text).toBe(200)
+  return (a.json as { visitors: number }).visitors
+}
+
+describe.each<Backend>(['sqlite', 'redis'])('visitor erasure (%s)', (backend) => {
+  it('erases the visitor from the campaign and nothing else', async () => {
+    const { relay, c, campaignId, otherId, people } = await setUp(backend)
+    const [target = '', kept = ''] = people
+    expect(await held(relay, campaignId, target)).toEqual({
+      number: 1,
+      bound: true,
+      completed: true,
+      inDraws: true,
+      pendingTags: 4,
+    })
+    const visitorsBefore = await statsVisitors(c, campaignId)
+
+    const a = await c.call('POST', `/console/api/campaigns/${campaignId}/erasures`, {
+      openid: target,
+    })
+    expect(a.status, a.text).toBe(200)
+    const answer = erasureAnswerSchema.parse(a.json)
+    expect(answer).toMatchObject({ campaignId, number: 1, bindings: 1, followUp: true, draws: 1 })
+    expect(answer.stamps).toBeGreaterThanOrEqual(2) // the stamp and the completion
+
+    expect(await held(relay, campaignId, target)).toEqual({
+      number: null,
+      bound: false,
+      completed: false,
+      inDraws: false,
+      pendingTags: 3,
+    })
+    expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore - 1)
+    // The draw keeps its four places; the erased one has a pseudonym and no name.
+    const [draw] = await relay.store.draws.list(campaignId)
+    expect(draw?.winners).toHaveLength(4)
+    const erased = draw?.winners.filter((w) => isErasedOpenid(w.openid)) ?? []
+    expect(erased).toHaveLength(1)
+    expect(erased[0]).toMatchObject({ number: 1, name: null })
+    expect(JSON.stringify(draw)).not.toContain(target)
+    // Everyone else, and the same visitor in another campaign, untouched.
+    expect(await held(relay, campaignId, kept)).toMatchObject({ number: 2, bound: true })
+    expect(await relay.store.stamps.completedVisitors(campaignId)).toEqual(new Set([kept]))
+    expect(await held(relay, otherId, target)).toMatchObject({ number: 1, bound: true })
+
+    // The audit: who and when, nothing of the visitor.
+    const audit = await c.call('GET', `/console/api/campaigns/${campaignId}/erasures`)
+    expect(audit.status).toBe(200)
+    expect(erasureAuditSchema.parse(audit.json).erasures).toEqual([{ by: 'alice', at: answer.at }])
+    expect(audit.text).not.toContain(target)
+    const none = await c.call('GET', `/console/api/campaigns/${otherId}/erasures`)
+    expect(erasureAuditSchema.parse(none.json).erasures).toEqual([])
+
+    // Erasing again finds nothing more, and says so.
+    const again = await c.call('POST', `/console/api/campaigns/${campaignId}/erasures`, {
+      openid: target,
+    })
+    expect(erasureAnswerSchema.parse(again.json)).toMatchObject({
+      number: null,
+      bindings: 0,
+      stamps: 0,
+      followUp: false,
+      draws: 0,
+    })
+  })
+
+  it('refuses bad input, other origins, no session and unknown campaigns, changing nothing', async () => {
+    const { relay, c, campaignId, people } = await setUp(backend)
+    const target = people[0] ?? ''
+    const path = `/console/api/campaigns/${campaignId}/erasures`
+    const before = await held(relay, campaignId, target)
+
+    for (const body of [
+      {},
+      { openid: '' },
+      { openid: 'o 1' },
+      { openid: 'erased:abc' },
+      { openid: 'x'.repeat(129) },
+      { openid: target, extra: 1 },
+      [target],
+    ]) {
+      const a = await c.call('POST', path, body)
+      expect(a.status, JSON.stringify(body)).toBe(400)
+    }
+    const unknown = await c.call('POST', '/console/api/campaigns/nope-1/erasures', {
+      openid: target,
+    })
+    expect(unknown.status).toBe(404)
+    const badId = await c.call('POST', '/console/api/campaigns/%00x/erasures', { openid: target })
+    expect(badId.status).toBe(404)
+
+    const foreign = new ConsoleClient(relay.url, 'https://evil.example')
+    foreign.cookie = c.cookie
+    expect((await foreign.call('POST', path, { openid: target })).status).toBe(403)
+    const anonymous = new ConsoleClient(relay.url)
+    expect((await anonymous.call('POST', path, { openid: target })).status).toBe(401)
+    expect((await anonymous.call('GET', path)).status).toBe(401)
+
+    expect(await held(relay, campaignId, target)).toEqual(before)
+    const audit = await c.call('GET', path)
+    expect(erasureAuditSchema.parse(audit.json).erasures).toEqual([])
+  })
+
+  it('bounds erasures per organizer', async () => {
+    const { c, campaignId } = await setUp(backend)
+    const path = `/console/api/campaigns/${campaignId}/erasures`
+    const answers: number[] = []
+    for (let i = 0; i <= ERASURE_LIMITS.burst; i++) {
+      answers.push((await c.call('POST', path, { openid: `nobody${i}` })).status)
+    }
+    expect(answers.slice(0, ERASURE_LIMITS.burst).every((s) => s === 200)).toBe(true)
+    const last = await c.call('POST', path, { openid: 'one-more' })
+    expect(last.status).toBe(429)
+    expect(errorCode(last)).toBe('rate_limited')
+    expect(last.headers.get('retry-after')).not.toBeNull()
+  })
+})
