@@ -130,6 +130,17 @@ export function createFakeConsoleApi() {
     draws: vi.fn<ConsoleApi['draws']>(() => Promise.resolve([])),
     makeDraw: vi.fn<ConsoleApi['makeDraw']>(() => Promise.reject(new Error('no draws here'))),
     redraw: vi.fn<ConsoleApi['redraw']>(() => Promise.reject(new Error('no draws here'))),
+    eraseVisitor: vi.fn<ConsoleApi['eraseVisitor']>((campaignId) =>
+      Promise.resolve({
+        campaignId,
+        at: 0,
+        number: null,
+        bindings: 0,
+        stamps: 0,
+        followUp: false,
+        draws: 0,
+      }),
+    ),
     drawWinnersUrl: (campaignId: string, drawId: string, format: 'csv' | 'xlsx') =>
       `/console/api/campaigns/${campaignId}/draws/${drawId}/winners?format=${format}`,
     events: vi.fn<ConsoleApi['events']>((onEvent, onState) => {

@@ -2,7 +2,7 @@
 // The console's pages against a fake API: sign-in with its translated errors and lockout wait,
 // the booth list's states, adding a booth (code and QR), revoking only after a confirm.
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import App from '../../console/src/App.vue'
 import { createConsoleApi } from '../../console/src/api/client'
 import { ConsoleApiError } from '../../console/src/api/errors'
@@ -1066,6 +1066,76 @@ describe('attendance', () => {
     answer({ total: 1, rows: [makeRow(0)] })
     await flushPromises()
     expect(wrapper.get('[data-testid="attendance-total"]').text()).toBe('共 1 条')
+  })
+
+  it('erases a visitor of the chosen campaign only after a confirmation naming them, then reads the list again', async () => {
+    // happy-dom lays nothing out: the virtual list's scroller gets a height to show rows in.
+    const sizes = [
+      vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),
+      vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1200),
+    ]
+    onTestFinished(() => sizes.forEach((s) => s.mockRestore()))
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-spring', name: '春季展' })])
+    const named = makeRow(1)
+    fake.api.attendance.mockResolvedValue({ total: 2, rows: [makeRow(0), named] })
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    // Every campaign in scope: an erasure is of one campaign, so no row offers it.
+    expect(wrapper.findAll('[data-testid="attendance-row"]').length).toBeGreaterThan(0)
+    expect(wrapper.find('[data-testid="attendance-erase"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="erase-pick-campaign"]').text()).toContain('先选择一个活动')
+
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-spring')
+    await flushPromises()
+    const button = wrapper.get(`[data-erase="${named.openid}"]`)
+    await button.trigger('click')
+    await flushPromises()
+    // Asked, not done: the confirmation names the visitor and the campaign.
+    expect(fake.api.eraseVisitor).not.toHaveBeenCalled()
+    const confirm = wrapper.get('[data-testid="erase-confirm"]')
+    expect(confirm.text()).toContain('访客 1')
+    expect(confirm.text()).toContain('春季展')
+    expect(confirm.text()).toContain('不能撤销')
+    // 取消 changes nothing.
+    await confirm.get('[data-confirm-cancel]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="erase-confirm"]').exists()).toBe(false)
+    expect(fake.api.eraseVisitor).not.toHaveBeenCalled()
+
+    fake.api.eraseVisitor.mockResolvedValueOnce({
+      campaignId: 'c-spring',
+      at: 1,
+      number: 2,
+      bindings: 1,
+      stamps: 0,
+      followUp: false,
+      draws: 0,
+    })
+    await wrapper.get(`[data-erase="${named.openid}"]`).trigger('click')
+    await flushPromises()
+    fake.api.attendance.mockClear()
+    await wrapper.get('[data-testid="erase-confirm-button"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.eraseVisitor.mock.calls).toEqual([['c-spring', named.openid]])
+    expect(wrapper.find('[data-testid="erase-confirm"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="erase-done"]').text()).toBe(
+      '已删除此访客在活动「春季展」中的数据。',
+    )
+    expect(fake.api.attendance).toHaveBeenCalledWith(
+      expect.objectContaining({ campaign: 'c-spring', offset: 0 }),
+    )
+
+    // A refusal is said, and the confirmation stays for another try; in English too.
+    i18n.global.locale.value = 'en'
+    fake.api.eraseVisitor.mockRejectedValueOnce(new ConsoleApiError('rate_limited', 429))
+    await wrapper.get(`[data-erase="${named.openid}"]`).trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="erase-confirm"]').text()).toContain('cannot be undone')
+    await wrapper.get('[data-testid="erase-confirm-button"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="erase-error"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="erase-confirm"]').exists()).toBe(true)
   })
 
   it('a search waits for typing to pause, then asks the relay once, from the first row', async () => {

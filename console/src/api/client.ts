@@ -9,6 +9,8 @@ import { z } from 'zod'
 import {
   addKioskResponseSchema,
   adminUnlockResponseSchema,
+  erasureAnswerSchema,
+  type ErasureAnswer,
   consoleAttendancePageSchema,
   consoleEventSchema,
   consoleKioskListSchema,
@@ -181,6 +183,8 @@ export interface ConsoleApi {
   makeDraw(campaignId: string, request: DrawRequest): Promise<DrawAnswer>
   /** Replaces the absent winner `openid`; the other winners stay. */
   redraw(campaignId: string, drawId: string, openid: string): Promise<DrawAnswer>
+  /** Erases the visitor from the campaign (number, name binding, stamps, follow-up, draws). */
+  eraseVisitor(campaignId: string, openid: string): Promise<ErasureAnswer>
   /** A plain link to the draw's winners sheet. */
   drawWinnersUrl(campaignId: string, drawId: string, format: 'csv' | 'xlsx', locale: string): string
 }
@@ -565,6 +569,10 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         drawAnswerSchema,
         { openid },
       ),
+    eraseVisitor: (campaignId, openid) =>
+      call('POST', `/campaigns/${encodeURIComponent(campaignId)}/erasures`, erasureAnswerSchema, {
+        openid,
+      }),
     drawWinnersUrl: (campaignId, drawId, format, locale) =>
       `${API_BASE}/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(drawId)}/winners?${new URLSearchParams({ format, locale }).toString()}`,
     events: (onEvent, listener) => openEvents(`${API_BASE}/events`, onEvent, listener),

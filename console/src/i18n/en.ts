@@ -166,6 +166,18 @@ export const en: MessageSchema = {
     behindMore: 'and {n} more booth | and {n} more booths',
     perScan:
       'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). For one row per visitor, filter the sheet’s 首次到访 / First visit column on “yes” (one row per visitor and campaign).',
+    erase: {
+      column: 'Erase',
+      button: 'Erase this visitor',
+      pickCampaign: 'Choose a campaign first to erase a visitor from it.',
+      confirm:
+        'Erase this visitor ({who}) from “{campaign}”? Their check-in number, name binding, stamps, follow-up and name in draws go. This cannot be undone.',
+      confirmButton: 'Confirm erase',
+      cancel: 'Cancel',
+      guest: 'Guest #{number}',
+      done: 'The visitor’s data in “{campaign}” is erased.',
+      nothing: '“{campaign}” held no data of this visitor.',
+    },
   },
   campaigns: {
     title: 'Campaigns',

@@ -152,6 +152,18 @@ export const zhCN = {
     behindMore: '另有 {n} 个签到台',
     perScan:
       '每次扫码一行：同一访客在几个签到台扫码就有几行（签到号相同）。要每人一行，请在表格中筛选「首次到访」为“是”（每个活动每人一行）。',
+    erase: {
+      column: '删除',
+      button: '删除此访客',
+      pickCampaign: '先选择一个活动，才能删除其中的访客。',
+      confirm:
+        '确认从活动「{campaign}」中删除此访客（{who}）？将删除其签到号、姓名绑定、集章、后续互动和抽奖中的姓名，不能撤销。',
+      confirmButton: '确认删除',
+      cancel: '取消',
+      guest: '来宾 #{number}',
+      done: '已删除此访客在活动「{campaign}」中的数据。',
+      nothing: '活动「{campaign}」中没有此访客的数据。',
+    },
   },
   campaigns: {
     title: '活动',
