@@ -134,6 +134,25 @@ describe.each<Backend>(['sqlite', 'redis'])('visitor erasure (%s)', (backend) =>
     })
   })
 
+  it('a draw made on a snapshot from before the erasure is refused, and drawn again without them', async () => {
+    const { relay, c, campaignId, people } = await setUp(backend)
+    const target = people[2] ?? ''
+    const before = await relay.store.draws.snapshot(campaignId)
+    if (before === null) throw new Error('no snapshot')
+    expect(before.visitors.map((v) => v.openid)).toContain(target)
+    const a = await c.call('POST', `/console/api/campaigns/${campaignId}/erasures`, {
+      openid: target,
+    })
+    expect(a.status, a.text).toBe(200)
+    const [drawn] = await relay.store.draws.list(campaignId)
+    if (drawn === undefined) throw new Error('no draw')
+    const late = { ...drawn, id: 'late-draw', winners: [{ ...drawn.winners[0]!, openid: target }] }
+    expect(await relay.store.draws.commit(late, before.version)).toBe(false)
+    const after = await relay.store.draws.snapshot(campaignId)
+    expect(after?.visitors.map((v) => v.openid)).not.toContain(target)
+    expect(after?.names.has(target)).toBe(false)
+  })
+
   it('refuses bad input, other origins, no session and unknown campaigns, changing nothing', async () => {
     const { relay, c, campaignId, people } = await setUp(backend)
     const target = people[0] ?? ''
