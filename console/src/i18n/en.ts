@@ -175,7 +175,7 @@ export const en: MessageSchema = {
       confirmButton: 'Confirm erase',
       cancel: 'Cancel',
       guest: 'Guest #{number}',
-      done: 'The visitor’s data in “{campaign}” is erased.',
+      done: 'Erased from “{campaign}”: number, name, stamps, follow-up and draw names. Their scan rows (WeChat id, booth, time) stay for now.',
       nothing: '“{campaign}” held no data of this visitor.',
     },
   },
