@@ -1,7 +1,8 @@
 // The relay's one NameBook (relay/screens/name-book.ts), shared by the big screens and the
 // console list: how long a campaign's book is kept (a screen's hold until the last one goes, the
 // list's use for idleMs, a read by neither for idleMs), and how it follows the store (a failed
-// read is tried again, a binding applied in place, a new roster or a resync read again).
+// read is tried again, a binding applied in place, a new roster, an erasure or a resync read
+// again).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { NameBook } from '../../relay/screens/name-book'
 import type { RelayStore, StoreChange } from '../../relay/store/types'
@@ -12,7 +13,7 @@ const IDLE = 1000
 function fakeStore() {
   const reads: string[] = []
   const listeners = new Set<(c: StoreChange) => void>()
-  const state = { name: '王小明', failNext: false }
+  const state = { name: '王小明', failNext: false, bound: true }
   const store = {
     subscribe: (l: (c: StoreChange) => void) => {
       listeners.add(l)
@@ -28,7 +29,8 @@ function fakeStore() {
         const entries = [{ id: 'r1', name: state.name, company: '', phone: '', code: '' }]
         return Promise.resolve({ version: 1, total: 1, entries })
       },
-      bindings: () => Promise.resolve([{ registrationId: 'r1', openid: 'o1', at: 1 }]),
+      bindings: () =>
+        Promise.resolve(state.bound ? [{ registrationId: 'r1', openid: 'o1', at: 1 }] : []),
     },
   } as unknown as Pick<RelayStore, 'campaigns' | 'subscribe'>
   const emit = (c: StoreChange) => {
@@ -141,6 +143,23 @@ describe('following the store', () => {
     expect(await book.nameOf('c1', 'o1')).toBe('王二明')
     expect(fake.reads).toEqual(['c1', 'c1', 'c1', 'c1', 'c1', 'c1'])
     release()
+    book.close()
+  })
+
+  it('an erased visitor’s name is gone from the campaign’s book (read again), not from others', async () => {
+    const fake = fakeStore()
+    const book = new NameBook(fake.store)
+    const releases = [book.hold('c1'), book.hold('c2')]
+    expect(await book.nameOf('c1', 'o1')).toBe('王小明')
+    expect(await book.nameOf('c2', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c2'])
+    fake.state.bound = false // the store erased o1's binding in c1
+    fake.emit({ type: 'erasure', campaignId: 'c1' })
+    expect(await book.nameOf('c1', 'o1')).toBeNull()
+    expect(await book.visitorsNamed('c1', '小明')).toEqual([])
+    expect(await book.nameOf('c2', 'o1')).toBe('王小明')
+    expect(fake.reads).toEqual(['c1', 'c2', 'c1'])
+    for (const release of releases) release()
     book.close()
   })
 })
