@@ -25,8 +25,14 @@ export async function pruneKioskQueue(
   const ackedBefore = p.now - p.ackedRetentionMs
   let deleted = 0
   // Everything up to the highest seq acknowledged before the cut-off was acked long enough ago.
-  const acked = await redis.zrangebyscore(keys.acks, '-inf', ackedBefore)
-  const ackedUpTo = Math.max(0, ...acked.map(Number))
+  // Acks only move forward, so that is the latest ack before it: one member, however many
+  // piled up (all of them, spread into Math.max, threw past ~120,000: a kiosk's busy week once
+  // ackedRetentionDays was lowered). Instances' clocks a little apart can only make it an
+  // earlier ack: the events past it wait for a later ack to age, never go early.
+  const latest = Number(
+    (await redis.zrevrangebyscore(keys.acks, ackedBefore, '-inf', 'LIMIT', 0, 1))[0] ?? 0,
+  )
+  const ackedUpTo = Number.isSafeInteger(latest) && latest > 0 ? latest : 0
   if (ackedUpTo > 0) {
     deleted += await redis.xtrim(keys.stream, 'MINID', `${ackedUpTo + 1}-0`)
     await redis.zremrangebyscore(keys.acks, '-inf', ackedBefore)
