@@ -1,10 +1,16 @@
 /**
  * A relay run for a season: what its retention keeps stays bounded however much piled up.
  */
+import { rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { pruneKioskQueue } from '../../relay/store/redis/retention'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
+import type { NewEvent } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { tempDir } from './harness'
 
 const DAY = 24 * 60 * 60 * 1000
 
@@ -52,5 +58,56 @@ describe('redis retention of a busy kiosk queue', () => {
     expect(await client.zcard(keys.acks)).toBe(recent)
     const [first] = await client.xrange(keys.stream, '-', '+', 'COUNT', 1)
     expect(first?.[0]).toBe(`${old + 1}-0`)
+  }, 60_000)
+})
+
+describe('sqlite WAL after a long read', () => {
+  it('is cut back to its limit once the read ends, not kept at the size it grew to', async () => {
+    const dir = tempDir('relay-wal-')
+    const limit = 256 * 1024
+    const store = openSqliteStore({ data: dir, walSizeLimitBytes: limit })
+    const reader = new Database(join(dir, 'relay.sqlite'))
+    try {
+      await store.putKiosk({
+        kioskId: 'booth-1',
+        tokenHash: 'h',
+        ticketProxy: true,
+        sceneRanges: [],
+        now: 1,
+      })
+      let n = 0
+      const push = (): NewEvent => {
+        const i = n++
+        return {
+          id: `ev-${i}`,
+          event: 'scan',
+          openid: `o-visitor-${i}`,
+          scene: `booth-1:${i}`,
+          ticket: `gQ${'t'.repeat(94)}`,
+          createTime: 1_700_000_000,
+          receivedAt: 1_700_000_000_000 + i,
+        }
+      }
+      const wal = () => statSync(join(dir, 'relay.sqlite-wal')).size
+      // A read held open (an export, a backup): no checkpoint can start the WAL over meanwhile.
+      reader.prepare('BEGIN').run()
+      reader.prepare('SELECT count(*) FROM events').get()
+      while (wal() < 8 * limit) {
+        await Promise.all(Array.from({ length: 100 }, () => store.appendEvent('booth-1', push())))
+      }
+      reader.prepare('COMMIT').run()
+      // Once the checkpointer has caught up, the next commit starts the WAL over and cuts it.
+      const end = Date.now() + 30_000
+      while (wal() > limit) {
+        if (Date.now() > end) throw new Error(`WAL still ${wal()} bytes`)
+        await store.appendEvent('booth-1', push())
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(wal()).toBeLessThanOrEqual(limit)
+    } finally {
+      reader.close()
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, 60_000)
 })

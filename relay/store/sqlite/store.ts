@@ -71,7 +71,17 @@ export interface SqliteStoreOptions {
    * in Electron, whose build is apart: docs/NATIVE-MODULES.md "How the app finds it").
    */
   nativeBinding?: string | undefined
+  /** The WAL's length kept on disk between bursts (`WAL_SIZE_LIMIT_BYTES`; tests: smaller). */
+  walSizeLimitBytes?: number
 }
+
+/**
+ * The WAL is reused from its start after each full checkpoint but never shortened: one grown
+ * by a long read (an export, a backup, a console report during a busy hour) stayed that size on
+ * disk until the relay stopped. Past this SQLite cuts it back when it starts over. Above the
+ * checkpointer's ~40 MB restart mark, so a steady WAL is never cut and grown again.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
   const file = opts.data === ':memory:' ? ':memory:' : join(opts.data, 'relay.sqlite')
@@ -102,6 +112,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     // a database it may not write is refused in our words, never in SQLite's alone.
     assertWritable(db, file)
     db.pragma('journal_mode = WAL')
+    db.pragma(`journal_size_limit = ${Math.trunc(opts.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES)}`)
     db.pragma('synchronous = FULL')
     // better-sqlite3 waits synchronously: a lock held elsewhere (a backup, an sqlite3 shell)
     // freezes the whole relay for this long per statement. 1 s covers the CLI's short
