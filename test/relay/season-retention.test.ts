@@ -4,12 +4,16 @@
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
+import { RedisCampaignStore } from '../../relay/store/redis/campaigns'
+import { redisKeys } from '../../relay/store/redis/keys'
 import { pruneKioskQueue } from '../../relay/store/redis/retention'
+import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { NewEvent } from '../../relay/store/types'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { campaignBody } from './campaign-helpers'
 import { tempDir } from './harness'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -59,6 +63,52 @@ describe('redis retention of a busy kiosk queue', () => {
     const [first] = await client.xrange(keys.stream, '-', '+', 'COUNT', 1)
     expect(first?.[0]).toBe(`${old + 1}-0`)
   }, 60_000)
+})
+
+describe('redis roster upload cut short', () => {
+  it('leaves no partial roster for good, and the stored roster never expires', async () => {
+    const prefix = 'roster-cut:'
+    const store = await openRedisStore({ url: redis.url, prefix })
+    try {
+      await store.campaigns.createCampaign(
+        { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+        1,
+      )
+      const entries = Array.from({ length: 2500 }, (_, i) => ({
+        id: `r${i}`,
+        name: `Guest ${i}`,
+        company: '',
+        phone: '',
+        code: '',
+      }))
+      // The relay's link dies during the swap: neither the swap nor the clean-up reaches Redis.
+      const own = new Redis(redis.url)
+      const campaigns = new RedisCampaignStore(
+        own,
+        redisKeys(prefix),
+        () => Promise.resolve(),
+        () => Promise.reject(new Error('not used')),
+      )
+      vi.spyOn(own, 'eval').mockRejectedValueOnce(new Error('connection lost'))
+      vi.spyOn(own, 'del').mockRejectedValueOnce(new Error('connection lost'))
+      await expect(campaigns.replaceRoster('fair', entries)).rejects.toThrow('connection lost')
+      own.disconnect()
+      const left = await client.keys(`*${prefix}*roster-next*`)
+      expect(left).toHaveLength(1)
+      const ttl = await client.pttl(left[0] ?? '')
+      expect(ttl).toBeGreaterThan(0)
+      expect(ttl).toBeLessThanOrEqual(60 * 60 * 1000)
+
+      // A whole upload: the roster itself is kept (no expiry carried over from the upload).
+      const stored = await store.campaigns.replaceRoster('fair', entries)
+      expect(stored).toMatchObject({ total: 2500 })
+      const rosterKey = redisKeys(prefix).campaignRoster('fair')
+      expect(await client.pttl(rosterKey)).toBe(-1)
+      expect((await store.campaigns.readRoster('fair', 2499, 10)).entries).toEqual([entries[2499]])
+    } finally {
+      await store.close()
+    }
+  })
 })
 
 describe('sqlite WAL after a long read', () => {

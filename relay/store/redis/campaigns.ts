@@ -90,7 +90,13 @@ end
 if tonumber(redis.call('HGET', KEYS[1], 'rosterVersion') or '0') >= tonumber(ARGV[1]) then
   return 2
 end
-if tonumber(ARGV[2]) == 0 then redis.call('DEL', KEYS[3]) else redis.call('RENAME', KEYS[2], KEYS[3]) end
+if tonumber(ARGV[2]) == 0 then
+  redis.call('DEL', KEYS[3])
+else
+  -- The upload's expiry goes with it: the roster is kept for good.
+  redis.call('RENAME', KEYS[2], KEYS[3])
+  redis.call('PERSIST', KEYS[3])
+end
 redis.call('HSET', KEYS[1], 'rosterVersion', ARGV[1], 'rosterTotal', ARGV[2])
 return 1
 `
@@ -150,6 +156,8 @@ const rosterReply = z.tuple([z.coerce.number(), z.coerce.number(), z.array(z.str
 const storedBinding = z.object({ openid: z.string(), at: z.number() })
 /** Entries pushed per RPUSH while a roster uploads. */
 const UPLOAD_BATCH = 1000
+/** How long a roster being uploaded outlives its last batch (its relay died part-way). */
+const ROSTER_UPLOAD_TTL_MS = 60 * 60 * 1000
 
 export class RedisCampaignStore implements CampaignStore {
   constructor(
@@ -297,7 +305,15 @@ export class RedisCampaignStore implements CampaignStore {
     try {
       for (let i = 0; i < entries.length; i += UPLOAD_BATCH) {
         const batch = entries.slice(i, i + UPLOAD_BATCH).map((e) => JSON.stringify(e))
-        await this.redis.rpush(next, ...batch)
+        // Expiring, renewed per batch: a relay that dies part-way (no `finally`) leaves no
+        // partial roster in Redis for good.
+        const replies = await this.redis
+          .multi()
+          .rpush(next, ...batch)
+          .pexpire(next, ROSTER_UPLOAD_TTL_MS)
+          .exec()
+        // A command's own error is in its reply, not thrown: fail as the RPUSH alone did.
+        for (const [err] of replies ?? []) if (err) throw err
       }
       let version: number
       let swapped: unknown
