@@ -296,6 +296,21 @@ describe.each(backends)('relay store: $name', (backend) => {
     expect((await store.appendEvent('k1', ev('o7', 7, t0 + 31 * DAY))).seq).toBe(7)
   })
 
+  it('still knows a push for WeChat retries after its event was acked and pruned at once', async () => {
+    await addKiosk(store, 'k1')
+    const t0 = 1_700_000_000_000
+    const push = ev('o1', 1, t0)
+    expect(await store.appendEvent('k1', push)).toMatchObject({ status: 'stored', seq: 1 })
+    await store.ack('k1', 1, t0 + 1)
+    // ackedRetentionDays 0: acked events go at the next hourly prune.
+    const policy = (now: number) => ({ now, ackedRetentionMs: 0, unackedRetentionMs: DAY })
+    await store.prune(policy(t0 + 2))
+    expect(await store.appendEvent('k1', push)).toMatchObject({ status: 'duplicate', seq: 1 })
+    // Once de-dup keys would have lapsed (24 h), the event is gone.
+    await store.prune(policy(t0 + DAY + 1))
+    expect(await store.readEvents('k1', 0, 10)).toEqual([])
+  })
+
   it('knows which kiosks exist, revoked ones included', async () => {
     await addKiosk(store, 'k1')
     expect(await store.hasKiosk('k1')).toBe(true)

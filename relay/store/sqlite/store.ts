@@ -40,6 +40,7 @@ import {
 import { ChangeFeed, newEpoch, storedEvent } from '../store-util'
 import { GroupCommit } from './group-commit'
 import { statement, writeTransaction } from './statements'
+import { DEDUP_TTL_SECONDS } from '../types'
 import type {
   AppendResult,
   FallbackCodeRecord,
@@ -490,7 +491,10 @@ class SqliteStore implements RelayStore {
   }
 
   async prune(p: RetentionPolicy): Promise<number> {
-    const ackedBefore = p.now - p.ackedRetentionMs
+    // An event's row is its de-dup key here (Redis keeps one apart, for DEDUP_TTL_SECONDS):
+    // kept that long whatever the acked retention (0 is allowed), or a WeChat retry of a push
+    // acked and pruned at once would be stored, and counted, a second time.
+    const ackedBefore = Math.min(p.now - p.ackedRetentionMs, p.now - DEDUP_TTL_SECONDS * 1000)
     const receivedBefore = p.now - p.unackedRetentionMs
     // The attendance rows still pending are built first, as far as a console read would wait:
     // their queue entries can then go too.
