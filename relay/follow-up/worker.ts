@@ -157,6 +157,12 @@ export class FollowUpWorker {
   }
   /** Per campaign, the tag/text it had when its earlier visitors were last promoted. */
   private readonly promoted = new Map<string, string>()
+  /**
+   * Per kiosk, the cursor this worker last read or wrote while it held the lease. A kiosk whose
+   * queue head is not past it has no new rows: its cursor and rows are not read again. A round
+   * read both for every kiosk ever added, each 200 ms, however long ago it last scanned.
+   */
+  private readonly cursors = new Map<string, number>()
 
   /** Failures repeated every round while the store is away (see schedule). */
   private readonly failedRounds: LogLimiter
@@ -261,6 +267,8 @@ export class FollowUpWorker {
     if (campaigns.length === 0) return
     if (fresh) {
       this.promoted.clear()
+      // Another instance held the lease meanwhile and moved cursors on.
+      this.cursors.clear()
       await this.settleLostSends(campaigns)
     }
     // Every campaign's visitors are recorded (with no state for what it lacks), so one given a
@@ -306,10 +314,15 @@ export class FollowUpWorker {
   private async ingest(campaigns: Map<string, ConsoleCampaign>): Promise<void> {
     const { store, now } = this.o
     for (const kiosk of await store.listKiosks()) {
+      const known = this.cursors.get(kiosk.kioskId)
+      if (known !== undefined && kiosk.headSeq <= known) continue
       const after = await store.followUp.cursor(kiosk.kioskId)
       const rows = await store.followUp.rowsAfter(kiosk.kioskId, after, this.o.readLimit)
       const last = rows.at(-1)
-      if (last === undefined) continue
+      if (last === undefined) {
+        this.cursors.set(kiosk.kioskId, after)
+        continue
+      }
       let assigned: string | null | undefined
       const byCampaign = new Map<string, OutboxRow[]>()
       for (const r of rows) {
@@ -356,6 +369,7 @@ export class FollowUpWorker {
         }
       }
       await store.followUp.record(kiosk.kioskId, last.seq, visitors)
+      this.cursors.set(kiosk.kioskId, last.seq)
       this.stats.recorded += visitors.length
     }
   }
