@@ -337,7 +337,7 @@ export async function startRelay(
   async function scrape(res: ServerResponse): Promise<void> {
     // The counters are most wanted when the store is down: the gauges it holds are left out.
     const read = await Promise.all([
-      store.listKiosks(),
+      store.unackedCounts(),
       store.countUnrouted(),
       store.attendance.backlog(),
     ]).catch((err: unknown) => {
@@ -350,7 +350,7 @@ export async function startRelay(
     })
     const body = metrics.render({
       connectedKiosks: hub.connectedKiosks,
-      unacked: read?.[0].map((k) => [k.kioskId, k.headSeq - k.ackedSeq] as const) ?? [],
+      unacked: read?.[0].map((k) => [k.kioskId, k.count] as const) ?? [],
       unrouted: read?.[1] ?? null,
       attendancePending: read?.[2] ?? null,
     })

@@ -65,3 +65,12 @@ export class ChangeFeed {
     this.listeners.clear()
   }
 }
+
+/**
+ * Events stored and not acknowledged, from the queue's head, last ack and oldest kept seq (null:
+ * none kept). Retention only ever removes a queue's oldest events.
+ */
+export function unackedKept(headSeq: number, ackedSeq: number, oldestSeq: number | null): number {
+  if (oldestSeq === null) return 0
+  return Math.max(0, headSeq - Math.max(ackedSeq, oldestSeq - 1))
+}

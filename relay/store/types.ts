@@ -281,6 +281,12 @@ export interface RelayStore {
   rotateEpoch(kioskId: string): Promise<string>
   countUnrouted(): Promise<number>
   /**
+   * Per kiosk (revoked ones too), in id order: how many of its events are stored and not
+   * acknowledged. Events retention removed are not counted (head minus ack would count a booth
+   * gone for good's removed backlog for ever).
+   */
+  unackedCounts(): Promise<Array<{ kioskId: string; count: number }>>
+  /**
    * A small real write, as a push's would be (SQLite: through the group commit, to the disk;
    * Redis: a SET), for `/healthz`: rejects when the store cannot take writes now, with a
    * StoreLostError when its data is gone from under the relay.

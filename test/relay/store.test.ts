@@ -311,6 +311,32 @@ describe.each(backends)('relay store: $name', (backend) => {
     expect(await store.readEvents('k1', 0, 10)).toEqual([])
   })
 
+  it("counts a booth's unacknowledged events, not those retention removed", async () => {
+    await addKiosk(store, 'k1')
+    await addKiosk(store, 'k2')
+    const t0 = 1_700_000_000_000
+    for (let i = 1; i <= 6; i++) await store.appendEvent('k1', ev(`o${i}`, i, t0 + i))
+    await store.ack('k1', 2, t0 + 10)
+    expect(await store.unackedCounts()).toEqual([
+      { kioskId: 'k1', count: 4 },
+      { kioskId: 'k2', count: 0 },
+    ])
+    // The booth never came back: its backlog went after unackedRetentionDays.
+    await store.prune({
+      now: t0 + 31 * DAY,
+      ackedRetentionMs: 7 * DAY,
+      unackedRetentionMs: 30 * DAY,
+    })
+    expect(await store.readEvents('k1', 0, 10)).toEqual([])
+    expect(await store.unackedCounts()).toEqual([
+      { kioskId: 'k1', count: 0 },
+      { kioskId: 'k2', count: 0 },
+    ])
+    // A new event counts again.
+    await store.appendEvent('k1', ev('o7', 7, t0 + 31 * DAY))
+    expect((await store.unackedCounts())[0]).toEqual({ kioskId: 'k1', count: 1 })
+  })
+
   it('knows which kiosks exist, revoked ones included', async () => {
     await addKiosk(store, 'k1')
     expect(await store.hasKiosk('k1')).toBe(true)

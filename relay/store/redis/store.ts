@@ -47,7 +47,7 @@ import {
 } from './scripts'
 import { RedisTokenStore } from './token-store'
 import { LateAnnouncements } from './late-announcements'
-import { ChangeFeed, newEpoch } from '../store-util'
+import { ChangeFeed, newEpoch, unackedKept } from '../store-util'
 import {
   DEDUP_TTL_SECONDS,
   KioskExistsError,
@@ -410,6 +410,23 @@ class RedisStore implements RelayStore {
     const ids = (await this.redis.smembers(this.keys.kiosks)).sort()
     const all = await Promise.all(ids.map((id) => this.kioskOf(id)))
     return all.filter((k): k is KioskRecord => k !== null)
+  }
+
+  async unackedCounts(): Promise<Array<{ kioskId: string; count: number }>> {
+    const kiosks = await this.listKiosks()
+    // Side by side (auto-pipelined; each to its slot's node on a cluster): one entry each.
+    const oldest = await Promise.all(
+      kiosks.map(async (k) => {
+        const first = streamEntrySchema
+          .array()
+          .parse(await this.redis.xrange(this.streamKey(k.kioskId), '-', '+', 'COUNT', 1))[0]
+        return first === undefined ? null : Number(first[0].split('-')[0])
+      }),
+    )
+    return kiosks.map((k, i) => ({
+      kioskId: k.kioskId,
+      count: unackedKept(k.headSeq, k.ackedSeq, oldest[i] ?? null),
+    }))
   }
 
   async revokeKiosk(kioskId: string, now: number): Promise<boolean> {

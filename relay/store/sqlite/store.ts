@@ -37,7 +37,7 @@ import {
   duplicateRow,
   toStoredEvent,
 } from './rows'
-import { ChangeFeed, newEpoch, storedEvent } from '../store-util'
+import { ChangeFeed, newEpoch, storedEvent, unackedKept } from '../store-util'
 import { GroupCommit } from './group-commit'
 import { statement, writeTransaction } from './statements'
 import { DEDUP_TTL_SECONDS } from '../types'
@@ -164,6 +164,12 @@ export function assertWritable(db: Database.Database, file: string): void {
 }
 
 const pendingSinceRow = z.object({ at: z.number().nullable() })
+const unackedRow = z.object({
+  kiosk_id: z.string(),
+  head_seq: z.number(),
+  acked_seq: z.number(),
+  oldest_seq: z.number().nullable(),
+})
 /** How long the follow-up worker's read waits for pending attendance rows. */
 const FOLLOW_UP_WAIT_MS = 200
 
@@ -472,6 +478,22 @@ class SqliteStore implements RelayStore {
       statement(this.db, 'UPDATE kiosks SET epoch = ? WHERE kiosk_id = ?').run(epoch, kioskId)
       return epoch
     })
+  }
+
+  unackedCounts(): Promise<Array<{ kioskId: string; count: number }>> {
+    return attempt(() =>
+      statement(
+        this.db,
+        `SELECT kiosk_id, head_seq, acked_seq,
+             (SELECT min(seq) FROM events e WHERE e.kiosk_id = k.kiosk_id) AS oldest_seq
+           FROM kiosks k ORDER BY kiosk_id`,
+      )
+        .all()
+        .map((raw) => {
+          const r = unackedRow.parse(raw)
+          return { kioskId: r.kiosk_id, count: unackedKept(r.head_seq, r.acked_seq, r.oldest_seq) }
+        }),
+    )
   }
 
   countUnrouted(): Promise<number> {
