@@ -37,6 +37,7 @@ import type { PushOutcome, RelayMetrics } from './metrics'
 import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
 import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
+import type { StoreBreaker } from './store-breaker'
 import { storeErrorAction, storeErrorText, type StoreHealth } from './store-health'
 import { eventIdOf } from './store/store-util'
 import type { CampaignRecord } from './store/campaign-types'
@@ -54,6 +55,11 @@ export interface PushEndpointOptions {
   now: () => number
   /** Told of each push's store write, so `/healthz` knows when pushes cannot be stored. */
   health?: StoreHealth
+  /**
+   * Each push's store steps run through it: a store that stopped answering gets pushes
+   * answered 503 at once instead of held for the store client's timeout.
+   */
+  breaker?: StoreBreaker
   /** The kiosks' campaigns (cached): their numbers and passive replies. */
   campaigns?: CampaignDirectory
 }
@@ -505,7 +511,8 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       return reject(413, 'too_large', 'body too large')
     }
     try {
-      return await push(q, body)
+      const { breaker } = opts
+      return await (breaker === undefined ? push(q, body) : breaker.run(() => push(q, body)))
     } catch (err) {
       if (err instanceof WechatXmlError) {
         return err.code === 'too_large'

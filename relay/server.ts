@@ -57,6 +57,7 @@ import { createDrawFeed } from './draws/draw-feed'
 import type { DrawFeed } from './screens/draw-source'
 import { NameBook } from './screens/name-book'
 import { createScreenRoutes, type ScreenRoutesOptions } from './screens/screen-routes'
+import { StoreBreaker, type StoreBreakerOptions } from './store-breaker'
 import { StoreHealth, storeErrorText } from './store-health'
 import { AttendanceRowsDropped } from './store/attendance'
 import { openStore } from './store/open-store'
@@ -94,6 +95,11 @@ export interface StartRelayOptions {
    * that lost the relay's data closes the booths even when nothing asks `/healthz`.
    */
   storeProbeIntervalMs?: number
+  /**
+   * The push breaker's settings (relay/store-breaker.ts), on a Redis store (a SQLite store
+   * answers or fails in the relay's own process: it has none).
+   */
+  storeBreaker?: Omit<StoreBreakerOptions, 'log'>
   /** How often the SQLite store looks for CLI changes such as `kiosk revoke`. */
   storePollMs?: number
   /** How long `close()` may take in all (default: the config's `shutdownTimeoutMs`). */
@@ -239,8 +245,25 @@ export async function startRelay(
     limits: opts.limits,
   })
   const deps = { config, store, log, metrics, now }
-  const storeHealth = new StoreHealth(store, metrics, now, { log })
-  const handlePush = createPushEndpoint({ ...deps, health: storeHealth, campaigns })
+  const breaker =
+    store.kind === 'redis'
+      ? new StoreBreaker(
+          () => store.probeWrite(now()),
+          { ...opts.storeBreaker, log },
+          (answering) => {
+            if (answering) storeHealth.storeAnswered()
+            metrics.setStoreHealthy(answering)
+          },
+        )
+      : undefined
+  const storeHealth = new StoreHealth(store, metrics, now, {
+    log,
+    notAnsweringForMs: () => {
+      const s = breaker?.state()
+      return s?.open === true ? s.sinceMs : null
+    },
+  })
+  const handlePush = createPushEndpoint({ ...deps, health: storeHealth, breaker, campaigns })
   const handleTickets = createTicketProxy(deps)
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const handlePair = createPairEndpoint(deps)
@@ -527,7 +550,7 @@ export async function startRelay(
     const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
     draining = true
     clearInterval(pruneTimer)
-    const storeHealthStopped = storeHealth.stop()
+    const storeHealthStopped = Promise.all([storeHealth.stop(), breaker?.stop()])
     attendanceApi.close()
     rowNames.close()
     const followUpStopped = followUp.worker?.stop()

@@ -15,12 +15,15 @@ import { performance } from 'node:perf_hooks'
 import type { StoreRefusalCause } from '../shared/console-api'
 import { errorMessage, silentLogger, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
-import { StoreLostError, type RelayStore } from './store/types'
+import { StoreLostError, StoreNotAnsweringError, type RelayStore } from './store/types'
 
 export interface StoreHealthReport {
   ok: boolean
-  /** Why not ok: a recent push could not be stored, or the probe write failed now. */
-  reason?: 'store_write_failed' | 'probe_failed'
+  /**
+   * Why not ok: a recent push could not be stored, the probe write failed now, or the store has
+   * stopped answering (the push breaker is open: pushes are answered 503 at once).
+   */
+  reason?: 'store_write_failed' | 'probe_failed' | 'store_not_answering'
   error?: string
   /** How long ago the failure was seen. */
   ageMs?: number
@@ -40,6 +43,12 @@ export interface StoreHealthOptions {
   probeTimeoutMs?: number
   /** Where a failed probe's whole error goes (the push path logs its own failures). */
   log?: Logger
+  /**
+   * How long ago the push breaker found the store stopped answering (relay/store-breaker.ts),
+   * or null while it answers. While it does not, health says so at once, without a probe of its
+   * own (the breaker's is waiting for the store).
+   */
+  notAnsweringForMs?: () => number | null
 }
 
 /**
@@ -59,6 +68,7 @@ export function storeErrorText(err: unknown): StoreErrorText {
   // ioredis's commandTimeout (relay/store/redis/connect.ts): Redis connected but not answering.
   if (
     err instanceof ProbeTimeout ||
+    err instanceof StoreNotAnsweringError ||
     (err instanceof Error && err.message === 'Command timed out')
   ) {
     return 'store did not answer in time'
@@ -137,6 +147,7 @@ export class StoreHealth {
   private readonly failedProbeEveryMs: number
   private readonly probeTimeoutMs: number
   private readonly log: Logger
+  private readonly notAnsweringForMs: () => number | null
   private timer: NodeJS.Timeout | null = null
 
   constructor(
@@ -150,14 +161,27 @@ export class StoreHealth {
     this.failedProbeEveryMs = opts.failedProbeEveryMs ?? 5000
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 2000
     this.log = opts.log ?? silentLogger
+    this.notAnsweringForMs = opts.notAnsweringForMs ?? (() => null)
   }
 
   /** A push's store write failed (the push was answered 503). */
   writeFailed(err: unknown): void {
-    this.lastWriteFailure = { at: performance.now(), error: storeErrorText(err) }
     this.metrics.countStoreError()
+    // The push breaker's 503s leave no failure behind: while it is open /healthz says so from
+    // its state (notAnsweringForMs), and its probe answered is what closes it.
+    if (err instanceof StoreNotAnsweringError) return
+    this.lastWriteFailure = { at: performance.now(), error: storeErrorText(err) }
     // At once, for a scrape of /metrics alone: nothing may ask /healthz.
     this.metrics.setStoreHealthy(false)
+  }
+
+  /**
+   * The push breaker heard from the store again (its probe or a push's write was answered): a
+   * probe of ours that timed out meanwhile is not reused.
+   */
+  storeAnswered(): void {
+    if (this.storeLost || this.lastProbe?.failure?.error !== 'store did not answer in time') return
+    this.lastProbe = null
   }
 
   /** The health check's own read failed after the probe passed (the store just went). */
@@ -177,6 +201,16 @@ export class StoreHealth {
   }
 
   async check(): Promise<StoreHealthReport> {
+    const stalledMs = this.notAnsweringForMs()
+    if (stalledMs !== null) {
+      this.metrics.setStoreHealthy(false)
+      return {
+        ok: false,
+        reason: 'store_not_answering',
+        error: 'store did not answer in time',
+        ageMs: Math.round(stalledMs),
+      }
+    }
     await this.probe()
     const t = performance.now()
     const probe = this.lastProbe?.failure ?? null

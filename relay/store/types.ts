@@ -61,6 +61,16 @@ export class StoreLostError extends Error {
   override name = 'StoreLostError'
 }
 
+/**
+ * A push answered 503 without waiting any longer for the store (relay/store-breaker.ts): the
+ * store has stopped answering, or as many pushes as may wait for it already do. A push refused
+ * so on arrival sent nothing; one let go while waiting may still be stored when the store
+ * answers again, and WeChat's retry of it is then a duplicate (answered 200, queued once).
+ */
+export class StoreNotAnsweringError extends Error {
+  override name = 'StoreNotAnsweringError'
+}
+
 /** A kiosk's new integer scene range reaches into another kiosk's: names both. */
 export class SceneRangeClashError extends RangeError {
   override name = 'SceneRangeClashError'

@@ -462,6 +462,12 @@ describe('/healthz', () => {
 
     process.kill(redis.pid, 'SIGCONT')
     paused = false
+    // Pushes are answered 503 at once until the relay hears from Redis again (its breaker's
+    // probe, relay/store-breaker.ts); /healthz says when that is.
+    await vi.waitFor(async () => expect((await health(r)).status).toBe(200), {
+      timeout: 15_000,
+      interval: 50,
+    })
     // WeChat's retry of the push answered 503, and a new one: both stored, the booth gets each once.
     expect((await postPush(r.url, stalled)).status).toBe(200)
     expect((await postPush(r.url, scanXml('o_after', 'k1:c', 3))).status).toBe(200)
