@@ -292,6 +292,7 @@ export async function startRelay(
     campaignCache: campaigns,
     sessionEnded: (idHash: string) => attendanceApi.events.endSession(idHash),
     kdfGate: opts.consoleKdf,
+    storeNotAnswering: () => breaker?.state().open === true,
   }
   const consoleExtras = opts.console?.(consoleBase) ?? {}
   // Tags and follow-up messages: a worker off the push path, and its console report.

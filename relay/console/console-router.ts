@@ -76,6 +76,12 @@ export interface ConsoleDeps {
   sessionEnded: (idHash: string) => void
   /** The sign-in scrypt gate's size (relay/console/passwords.ts KdfGate); tests make it small. */
   kdfGate?: KdfGateOptions
+  /**
+   * Whether the store has stopped answering (the push breaker is open, relay/store-breaker.ts):
+   * requests are then answered 503 at once, naming that, instead of each waiting for the Redis
+   * client's command timeout.
+   */
+  storeNotAnswering?: () => boolean
 }
 
 export function sendConsoleError(
@@ -194,6 +200,14 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
     then: (session: SessionRecord | null, now: number) => Promise<void> | void,
   ): Promise<void> {
     const now = deps.now()
+    const write = r.req.method !== 'GET' && r.req.method !== 'HEAD'
+    if (deps.storeNotAnswering?.() === true) {
+      // Nothing of the request has reached the store: for a write, nothing was saved.
+      r.res.removeHeader('Allow')
+      const message = storeRefusalMessage({ cause: 'store did not answer in time', write })
+      sendConsoleError(r.res, 503, 'internal', message)
+      return
+    }
     let session: SessionRecord | null = null
     if (route?.public !== true) {
       const ids = sessionIdsOf(r.req)
@@ -224,7 +238,12 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
       } catch (err) {
         deps.log.error('reading console session failed', { error: errorMessage(err) })
         r.res.removeHeader('Allow')
-        sendConsoleError(r.res, 503, 'internal', 'store unavailable')
+        // The store's cause, as a route's refusal names it (the route itself never ran, so a
+        // write saved nothing): the organizer sees why, not "the server failed".
+        const cause = storeErrorText(err)
+        const message =
+          cause === 'store error' ? 'store unavailable' : storeRefusalMessage({ cause, write })
+        sendConsoleError(r.res, 503, 'internal', message)
         return
       }
       if (session === null) {

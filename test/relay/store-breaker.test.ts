@@ -9,6 +9,7 @@ import { jsonLogger } from '../../relay/log'
 import { StoreBreaker } from '../../relay/store-breaker'
 import { storeErrorText } from '../../relay/store-health'
 import { startRedis } from '../helpers/redis'
+import { campaignBody, signIn } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, startTestRelay } from './harness'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
@@ -119,6 +120,7 @@ describe('pushes while Redis stops answering (SIGSTOP)', () => {
     const token = await r.addKiosk('k1')
     const kiosk = await KioskClient.hello(r.url, token, { kioskId: 'k1' })
     cleanups.push(() => kiosk.close())
+    const c = await signIn(r)
     const scan = (i: number) => scanXml(`o_${i}`, `k1:s${i}`, 1_700_000_000 + i)
     expect((await postPush(r.url, scan(0))).status).toBe(200)
     await kiosk.waitForScans(1)
@@ -144,6 +146,15 @@ describe('pushes while Redis stops answering (SIGSTOP)', () => {
     })
     // Refused on arrival: nothing of it is sent, so it is not stored when Redis is back.
     expect((await postPush(r.url, scan(100))).status).toBe(503)
+    // The console is told why at once: a read, and a write that saved nothing.
+    const read = await c.call('GET', '/console/api/campaigns')
+    expect([read.status, read.text]).toEqual([
+      503,
+      expect.stringContaining('did not answer in time'),
+    ])
+    const made = await c.call('POST', '/console/api/campaigns', campaignBody({ name: 'never' }))
+    expect(made.status).toBe(503)
+    expect(made.text).toMatch(/did not answer in time\): nothing was saved/)
 
     process.kill(redis.pid, 'SIGCONT')
     paused = false
@@ -162,5 +173,8 @@ describe('pushes while Redis stops answering (SIGSTOP)', () => {
     expect(openids.slice(0, 1)).toEqual(['o_0'])
     expect([...openids].sort()).toEqual(['o_0', 'o_200', ...during.map((i) => `o_${i}`)].sort())
     expect(openids).not.toContain('o_100')
+    const campaigns = await c.call('GET', '/console/api/campaigns')
+    expect(campaigns.status).toBe(200)
+    expect(campaigns.text).not.toContain('never')
   }, 90_000)
 })
