@@ -403,6 +403,42 @@ describe('desk page and the core admin session', () => {
     stopScreen()
   })
 
+  it('web mode: a stream refused while the kiosk was still starting is tried again', async () => {
+    const { fake, wrapper, stream } = await showGuestCode('web')
+    const stopScreen = useScreenStore().start()
+    stream.open()
+    await flushPromises()
+    const reads = fake.api.getScreenState.mock.calls.length
+    stream.fail('connecting')
+
+    // The browser's retry lands while the restarted kiosk is still starting: its port answers
+    // 503, which the browser takes as a refusal and stops; the re-read learns nothing yet.
+    const starting = Object.assign(new Error('starting'), { code: 'service_unreachable' })
+    fake.api.getScreenState.mockRejectedValue(starting)
+    stream.fail('closed')
+    await flushPromises()
+    expect(fake.api.getScreenState.mock.calls.length).toBe(reads + 1)
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(false)
+
+    // Up with a new key: the page opens its stream again after the retry delay, as the browser
+    // would after a drop, well before the screen's 30 s re-read; that one gets the 401.
+    const rejected = Object.assign(new Error('rejected'), { code: 'web_key_rejected' })
+    fake.api.getScreenState.mockRejectedValue(rejected)
+    fake.api.searchRoster.mockRejectedValue(rejected)
+    vi.advanceTimersByTime(2_000)
+    expect(stream.streamsOpened).toBe(2)
+    stream.fail('closed')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-ticket"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(true)
+    expect(wrapper.text()).toContain('页面密钥已失效')
+
+    // The key is refused for good: no more tries.
+    vi.advanceTimersByTime(10_000)
+    expect(stream.streamsOpened).toBe(2)
+    stopScreen()
+  })
+
   it('takes the guest code down before WeChat lets it expire, and shows a fresh one on request', async () => {
     // The core may hand out a desk code with little life left (its margin plus ten seconds of
     // display). Left on the desk page, it stayed up after WeChat stopped routing it: the guest

@@ -207,6 +207,8 @@ export interface FakeEventStream {
    * the answer to a reconnection was not the stream, e.g. a 401: the browser gives up).
    */
   fail(state: 'connecting' | 'closed'): void
+  /** How many streams the client has opened (one more after each refusal it tries again). */
+  readonly streamsOpened: number
 }
 
 /**
@@ -214,25 +216,34 @@ export interface FakeEventStream {
  * answered by the fake's spies and its event stream a fake EventSource the test drives.
  */
 export function webClientOver(fake: FakeKioskApi): { api: KioskApi; stream: FakeEventStream } {
-  const listeners = new Map<string, Set<(e: { data: string }) => void>>()
+  /** The listeners of the stream the client opened last (it opens another after a refusal). */
+  let listeners = new Map<string, Set<(e: { data: string }) => void>>()
   let readyState = 0
+  let opened = 0
   const fire = (type: string, data = '') => {
     for (const l of [...(listeners.get(type) ?? [])]) l({ data })
   }
-  const eventSource: EventSourceFactory = () => ({
-    addEventListener: (type, l) => {
-      const set = listeners.get(type) ?? new Set()
-      listeners.set(type, set)
-      set.add(l)
-    },
-    removeEventListener: (type, l) => void listeners.get(type)?.delete(l),
-    close: () => {
-      readyState = 2
-    },
-    get readyState() {
-      return readyState
-    },
-  })
+  const eventSource: EventSourceFactory = () => {
+    const own = new Map<string, Set<(e: { data: string }) => void>>()
+    listeners = own
+    readyState = 0
+    opened++
+    return {
+      addEventListener: (type, l) => {
+        const set = own.get(type) ?? new Set()
+        own.set(type, set)
+        set.add(l)
+      },
+      removeEventListener: (type, l) => void own.get(type)?.delete(l),
+      close: () => {
+        if (listeners === own) readyState = 2
+        own.clear()
+      },
+      get readyState() {
+        return listeners === own ? readyState : 2
+      },
+    }
+  }
   const methods = fake.api as unknown as Record<string, (input: unknown) => Promise<unknown>>
   const fetchFake: typeof fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
@@ -264,6 +275,9 @@ export function webClientOver(fake: FakeKioskApi): { api: KioskApi; stream: Fake
     fail: (state) => {
       readyState = state === 'closed' ? 2 : 0
       fire('error')
+    },
+    get streamsOpened() {
+      return opened
     },
   }
   return { api, stream }

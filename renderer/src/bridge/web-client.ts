@@ -44,9 +44,14 @@ export interface EventSourceLike {
 const EVENT_SOURCE_CLOSED = 2
 export type EventSourceFactory = (url: string) => EventSourceLike
 
+/** The stream's own retry delay (the bridge sends `retry: 2000`): how soon a refused one is tried again. */
+const STREAM_RETRY_MS = 2_000
+
 export interface WebClientDeps {
   fetch?: typeof fetch
   eventSource?: EventSourceFactory
+  /** How long after the browser gives up on the stream it is opened again (default 2 s). */
+  streamRetryMs?: number
 }
 
 function browserEventSource(url: string): EventSourceLike {
@@ -67,8 +72,9 @@ export interface KioskStreamSignals {
   onReopen(listener: () => void): () => void
   /**
    * The kiosk refused the stream and the browser will not try again: a restarted kiosk has a
-   * new page key, and the reconnection got a 401. The page's next call says why (and shows it),
-   * so it is made at once rather than at a periodic re-read.
+   * new page key, and the reconnection got a 401 (or a 503 while it was still starting). The
+   * page's next call says why (and shows it), so it is made at once rather than at a periodic
+   * re-read.
    */
   onRefused(listener: () => void): () => void
 }
@@ -89,10 +95,17 @@ export function createWebKioskApi(
   const doFetch = deps.fetch ?? ((input, init) => fetch(input, init))
   const openEvents = deps.eventSource ?? browserEventSource
   let source: EventSourceLike | null = null
+  /** Every `on` listener, by event name, so a stream opened again delivers to them all. */
+  const subscriptions = new Set<{ event: string; handler: (e: MessageEventLike) => void }>()
   /** The page's `screen` listeners, also handed the state re-read on every (re)connection. */
   const screenListeners = new Set<(state: ScreenState) => void>()
   const reopenListeners = new Set<() => void>()
   const refusedListeners = new Set<() => void>()
+  const retryMs = deps.streamRetryMs ?? STREAM_RETRY_MS
+  /** A stream has been open before: the next open is a reopening, after a gap. */
+  let openedBefore = false
+  /** A call was refused for this page's key: the kiosk has a new one, no stream will be let in. */
+  let keyRefused = false
 
   /**
    * The event stream, re-reading the screen state each time it opens. Events sent while it was
@@ -100,12 +113,23 @@ export function createWebKioskApi(
    * code put up in that gap would otherwise stay off the screen until the page's next resync.
    * The admin pages hear of a reopening (onReopen) and re-read theirs; a refusal, after which
    * the browser stops reconnecting, is passed on (onRefused).
+   *
+   * The browser gives up on any answer that is not the stream: the 401 of a kiosk restarted with
+   * a new key, but also the 503 `kiosk web` answers on its port while it is still starting,
+   * which a 2 s retry can land on. So a refused stream is opened again after the retry delay,
+   * as the browser would after a drop, until a call is refused for the key: a restarted kiosk's
+   * 401 is then heard (on the next try at the latest), not left to the 30 s re-read.
    */
   function openStream(): EventSourceLike {
     const es = openEvents(`${base}/api/events?key=${encodeURIComponent(secret)}`)
-    let openedBefore = false
     es.addEventListener('error', () => {
-      if (es.readyState === EVENT_SOURCE_CLOSED) for (const l of [...refusedListeners]) l()
+      if (es.readyState !== EVENT_SOURCE_CLOSED || source !== es) return
+      for (const l of [...refusedListeners]) l()
+      setTimeout(() => {
+        if (source !== es || keyRefused) return
+        es.close()
+        source = openStream()
+      }, retryMs)
     })
     es.addEventListener('open', () => {
       if (openedBefore) for (const l of [...reopenListeners]) l()
@@ -118,6 +142,7 @@ export function createWebKioskApi(
         () => undefined,
       )
     })
+    for (const { event, handler } of subscriptions) es.addEventListener(event, handler)
     return es
   }
 
@@ -135,8 +160,14 @@ export function createWebKioskApi(
     const body: unknown = await res.json().catch(() => null)
     if (!res.ok) {
       const err = kioskErrorSchema.safeParse((body as { error?: unknown } | null)?.error)
+      const code = err.success
+        ? err.data.code
+        : res.status === 401
+          ? 'web_key_rejected'
+          : 'internal'
+      if (code === 'web_key_rejected') keyRefused = true
       if (err.success) throw new KioskCallError(err.data.code, err.data.params)
-      throw new KioskCallError(res.status === 401 ? 'web_key_rejected' : 'internal')
+      throw new KioskCallError(code)
     }
     const result = kioskMethods[name].output.safeParse(
       (body as { result?: unknown } | null)?.result,
@@ -149,8 +180,6 @@ export function createWebKioskApi(
     event: E,
     listener: (payload: KioskEventPayload<E>) => void,
   ): () => void {
-    source ??= openStream()
-    const es = source
     if (event === 'screen') screenListeners.add(listener as (state: ScreenState) => void)
     const handler = (e: MessageEventLike) => {
       let data: unknown
@@ -162,9 +191,13 @@ export function createWebKioskApi(
       const parsed = kioskEvents[event].safeParse(data)
       if (parsed.success) listener(parsed.data as KioskEventPayload<E>)
     }
-    es.addEventListener(event, handler)
+    const subscription = { event, handler }
+    subscriptions.add(subscription)
+    if (source) source.addEventListener(event, handler)
+    else source = openStream()
     return () => {
-      es.removeEventListener(event, handler)
+      subscriptions.delete(subscription)
+      source?.removeEventListener(event, handler)
       screenListeners.delete(listener as (state: ScreenState) => void)
     }
   }
