@@ -26,6 +26,11 @@ const LAYOUT = `(() => {
   }
 })()`
 
+/** In-page source: LAYOUT two animation frames from now (a resize observer's turn and a redraw). */
+const LAYOUT_NEXT_FRAMES = `new Promise((done) =>
+  requestAnimationFrame(() => requestAnimationFrame(() => done(${LAYOUT}))),
+)`
+
 describe('the code when the kiosk window changes size', () => {
   const demo = demoKioskPage({
     name: 'screen-resize',
@@ -37,12 +42,24 @@ describe('the code when the kiosk window changes size', () => {
     ;({ page } = demo)
   })
 
-  /** The card's box once the layout has settled (a resize observer redraws a frame later). */
+  /**
+   * The card's box once the layout has settled at the new size: the stage's resize observer
+   * measures a frame after the resize and Vue redraws the card after that, later still on a busy
+   * machine, so the box is read until it is the same two frames apart, the window at its size.
+   */
   async function cardAt(width: number, height: number) {
     await page.setViewportSize({ width, height })
     await waitForSteadyCode(page)
-    await page.waitForTimeout(300)
-    return boxSchema.parse(await page.evaluate(LAYOUT))
+    const deadline = Date.now() + 20_000
+    let last = ''
+    for (;;) {
+      const box = boxSchema.parse(await page.evaluate(LAYOUT_NEXT_FRAMES))
+      const now = JSON.stringify(box)
+      const sized = box.viewport.width === width && box.viewport.height === height
+      if (sized && now === last) return box
+      if (Date.now() > deadline) throw new Error(`layout not settled at ${width}×${height}: ${now}`)
+      last = now
+    }
   }
 
   for (const [from, to] of [
