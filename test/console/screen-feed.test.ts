@@ -95,33 +95,46 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-afterEach(() => vi.unstubAllGlobals())
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+})
 
 describe('ScreenFeed', () => {
+  // On the fake clock: with the real one, the new stream (its interval 20 ms too) was itself
+  // given up 90 ms after it opened, before a loaded machine let the test look at it.
   it('a stream silent past two heartbeats is closed, a new one opened, the snapshot read again', async () => {
+    vi.useFakeTimers()
     const { feed, states, snapshots } = setup(() => 200)
     feed.start()
-    await until(() => states.includes('live'), 'live')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(states).toEqual(['connecting', 'live'])
     const first = FakeEventSource.made[0]
     first?.emit('heartbeat', { type: 'heartbeat', at: 1, everyMs: 20 })
-    // Silent from here: within 2 × 20 + 50 ms of quiet it is given up.
-    await until(() => first?.closed === true, 'the silent stream closed')
-    await until(() => FakeEventSource.made.length >= 2 && snapshots() >= 2, 'a new stream')
-    await until(() => states[states.length - 1] === 'live', 'live again')
+    // Silent from here: past 2 × 20 + 50 ms, at the watch's next look (every 10 ms), it is given
+    // up; the new stream (backoff 1-2 ms) opens and the snapshot is read again, all well before
+    // that one has been quiet for 90 ms.
+    await vi.advanceTimersByTimeAsync(150)
+    expect(first?.closed).toBe(true)
+    expect(FakeEventSource.made).toHaveLength(2)
+    expect(snapshots()).toBe(2)
     expect(states).toEqual(['connecting', 'live', 'offline', 'live'])
     feed.stop()
   })
 
   it("a stream cut before its first heartbeat is given up after the relay's documented interval", async () => {
+    vi.useFakeTimers()
     // The relay's interval (15 s in the page) as 20 ms here: no heartbeat has come yet.
     const { feed, states, snapshots } = setup(() => 200, 20)
     feed.start()
-    await until(() => states.includes('live'), 'live')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(states).toEqual(['connecting', 'live'])
     const first = FakeEventSource.made[0]
     first?.emit('message', { type: 'campaign', campaign: { id: 'c1', name: 'X' } })
-    await until(() => first?.closed === true, 'the silent stream closed')
-    await until(() => FakeEventSource.made.length >= 2 && snapshots() >= 2, 'a new stream')
-    await until(() => states[states.length - 1] === 'live', 'live again')
+    await vi.advanceTimersByTimeAsync(150)
+    expect(first?.closed).toBe(true)
+    expect(FakeEventSource.made).toHaveLength(2)
+    expect(snapshots()).toBe(2)
     expect(states).toEqual(['connecting', 'live', 'offline', 'live'])
     feed.stop()
   })
