@@ -7,7 +7,8 @@
  * that was away when a desk bound a visitor still learns it. The kiosk acks every roster frame
  * in order, with its real position: an ack short of the frame's end means it did not take it
  * (it holds less than this side thought), and the transfer rewinds there; one past what was
- * sent means it already held those rows, and the transfer goes on from there. A store read that
+ * sent means it already held those rows, and the transfer goes on from there (a slice being read
+ * when such an ack comes is dropped and read again from there). A store read that
  * fails (Redis reconnecting, SQLite locked elsewhere) is tried again after ROSTER_RETRY_MS while
  * the link is up: nothing else would restart the transfer short of the kiosk reconnecting.
  *
@@ -245,6 +246,12 @@ export class RosterSync {
           if (slice.version !== this.version) {
             // Replaced meanwhile: the roster change restarts the transfer.
             return
+          }
+          if (this.sent !== offset) {
+            // An ack moved the transfer while this slice was read (the kiosk holds more, or
+            // did not take a frame): the slice is stale, and sending it would also send the
+            // rows after it again until the next ack. It is read again from where it is now.
+            continue
           }
           const entries: RelayRosterEntry[] = slice.entries.map((e) => ({
             ...e,

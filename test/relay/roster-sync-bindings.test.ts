@@ -19,7 +19,7 @@ const stored: Binding[] = Array.from({ length: N }, (_, i) => ({
 }))
 
 /** Roster version 7 of campaign c1, `total` rows. */
-function harness(withPing = true, total = 1) {
+function harness(withPing = true, total = 1, gate?: () => Promise<void>) {
   const sent: RelayFrame[] = []
   const pings: string[] = []
   let queued = 0
@@ -32,8 +32,10 @@ function harness(withPing = true, total = 1) {
   }))
   const sync = new RosterSync({
     campaigns: {
-      readRoster: (_campaignId, offset, limit) =>
-        Promise.resolve({ version: 7, total, entries: roster.slice(offset, offset + limit) }),
+      readRoster: async (_campaignId, offset, limit) => {
+        if (gate !== undefined && limit > 0) await gate()
+        return { version: 7, total, entries: roster.slice(offset, offset + limit) }
+      },
       bindings: () => Promise.resolve(stored),
     },
     send: (frame) => {
@@ -191,5 +193,59 @@ describe('a transfer started again without the resume point', () => {
     const got = await kioskTakes(h, 4_000)
     expect(got.held).toBe(5_000)
     expect(got.rows).toBe(1_000)
+  })
+
+  it('an ack that comes while the next slice is being read moves the transfer (slow store)', async () => {
+    // The store answers a slice only when let: the kiosk's first ack (it holds 4,000 rows)
+    // comes while the second slice, from near the start, is being read, as it does on a busy
+    // relay. That slice is stale: sending it, and going on after it, sent again rows the
+    // kiosk holds until its next ack (CI saw 588 such rows where a quiet run sees 123).
+    let release: (() => void) | null = null
+    let reads = 0
+    const gate = () => {
+      reads++
+      return reads === 1 ? Promise.resolve() : new Promise<void>((r) => (release = r))
+    }
+    const h = harness(true, 5_000, gate)
+    await h.sync.start('c1')
+    await settle()
+    const first = h.sent[0]
+    expect(first?.type).toBe('roster')
+    expect(h.sent).toHaveLength(1)
+    expect(release).not.toBeNull()
+    h.sync.onAck({ type: 'roster-ack', campaignId: 'c1', rosterVersion: 7, offset: 4_000 })
+    for (let i = 0; i < 20 && release !== null; i++) {
+      const open: () => void = release
+      release = null
+      open()
+      await settle()
+    }
+    const offsets = h.sent.flatMap((f) => (f.type === 'roster' ? [f.offset] : []))
+    expect(offsets.length).toBeGreaterThan(1)
+    expect(offsets.slice(1).every((o) => o >= 4_000)).toBe(true)
+  })
+
+  it('a rewind that comes while the next slice is being read sends from the rewound offset', async () => {
+    let release: (() => void) | null = null
+    let reads = 0
+    const gate = () => {
+      reads++
+      return reads === 1 ? Promise.resolve() : new Promise<void>((r) => (release = r))
+    }
+    const h = harness(true, 5_000, gate)
+    await h.sync.start('c1', { campaignId: 'c1', version: 7, offset: 100 })
+    await settle()
+    expect(h.sent).toHaveLength(1)
+    // The kiosk did not take the first frame: it holds 50 rows, not 100.
+    h.sync.onAck({ type: 'roster-ack', campaignId: 'c1', rosterVersion: 7, offset: 50 })
+    expect(release).not.toBeNull()
+    for (let i = 0; i < 3 && release !== null; i++) {
+      const open: () => void = release
+      release = null
+      open()
+      await settle()
+    }
+    const offsets = h.sent.flatMap((f) => (f.type === 'roster' ? [f.offset] : []))
+    expect(offsets.slice(0, 2)).toEqual([100, 50])
   })
 })
