@@ -73,6 +73,9 @@ function attendance(dataDir: string): Array<{ event_id: string; openid: string }
   }
 }
 
+// Three kiosk processes, each about a second of CPU to load through tsx, and 300 scans through
+// the sandbox: 16 s on a quiet machine, past the default 30 s on a loaded one (its own waits
+// allow 20 s each), so the test's limit is the sum of those waits.
 describe('kiosk process SIGKILLed mid-replay', () => {
   it('records every push answered 200 exactly once after the restart', async () => {
     const p = await startPlatform()
@@ -112,5 +115,5 @@ describe('kiosk process SIGKILLed mid-replay', () => {
     expect(new Set(rows.map((r) => r.event_id)).size).toBe(BACKLOG)
     third.child.kill('SIGTERM')
     await exited(third.child)
-  })
+  }, 120_000)
 })
