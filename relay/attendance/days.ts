@@ -55,6 +55,22 @@ export async function* rowsIn<R extends ExportRow>(
   }
 }
 
+/**
+ * Every local day's window from the day of `first` to the day of `last`, oldest first: whole
+ * 10-minute slots as `dayOf` cuts them (a DST day is 23 or 25 hours), each starting where the
+ * one before ends.
+ */
+export function daysBetween(first: number, last: number): DayWindow[] {
+  const out: DayWindow[] = []
+  let window = dayWindow(dayOf(first))
+  out.push(window)
+  while (window.end <= last) {
+    window = dayWindow(dayOf(window.end))
+    out.push(window)
+  }
+  return out
+}
+
 /** Rows read per page for the counts: the export's size. */
 const COUNT_PAGE_ROWS = 2000
 
@@ -64,9 +80,18 @@ const COUNT_PAGE_ROWS = 2000
  * kept per slot for scans only, and a day's distinct visitors need its openids.
  */
 export async function dayCounts(
-  attendance: Pick<AttendanceReader, 'rows'>,
+  attendance: Pick<AttendanceReader, 'rows' | 'countWindows'>,
   scope: AttendanceScope,
 ): Promise<ConsoleDayCount[]> {
+  if (attendance.countWindows !== undefined) {
+    const counted = await attendance.countWindows(scope, daysBetween)
+    return counted.map((c) => ({
+      day: dayOf(c.window.start),
+      scans: c.scans,
+      visitors: c.visitors,
+      newFollowers: c.newFollowers,
+    }))
+  }
   const days = new Map<string, { scans: number; newFollowers: number; openids: Set<string> }>()
   for await (const page of attendance.rows(scope, COUNT_PAGE_ROWS)) {
     for (const r of page) {

@@ -129,6 +129,24 @@ export interface AttendanceReader {
   settled(): Promise<void>
   /** Rows stored and not yet in what the reads see (SQLite's pending rows; Redis: 0). */
   backlog(): Promise<number>
+  /**
+   * The rows in scope counted per window, in one read by the store (optional: without it the
+   * counts read every row in scope through `rows`). `windowsFor` gives, for the first and last
+   * receive time in scope, the windows to count (in order, not overlapping); the answer lists
+   * each window with a row, in that order.
+   */
+  countWindows?(
+    scope: AttendanceScope,
+    windowsFor: (first: number, last: number) => DayWindow[],
+  ): Promise<WindowCount[]>
+}
+
+/** The rows received in one window: scans, distinct openids and `subscribe` events. */
+export interface WindowCount {
+  window: DayWindow
+  scans: number
+  visitors: number
+  newFollowers: number
 }
 
 /** Timeline of `today` from per-slot sums, every slot present (zeros included). */

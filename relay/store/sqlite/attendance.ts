@@ -20,6 +20,7 @@ import {
   type AttendanceScope,
   type DayWindow,
   type ExportRow,
+  type WindowCount,
 } from '../attendance'
 import { fallbackScene } from '../../../shared/relay-protocol'
 import type { NewEvent } from '../types'
@@ -36,6 +37,13 @@ const totalsRow = z.object({ visitors: z.number(), returning: z.number().nullabl
 const slotRow = z.object({ slot_at: z.number(), scans: z.number() })
 const kioskScansRow = z.object({ kiosk_id: z.string(), scans: z.number() })
 const countRow = z.object({ n: z.number() })
+const rangeRow = z.object({ first: z.number().nullable(), last: z.number().nullable() })
+const windowRow = z.object({
+  w: z.number().int().nonnegative(),
+  scans: z.number(),
+  visitors: z.number(),
+  new_followers: z.number(),
+})
 
 const ROW_NAMES = [
   'kiosk_id',
@@ -574,6 +582,56 @@ export class SqliteAttendance implements AttendanceReader {
       ).all(today.start, today.end, JSON.stringify(kioskIds))
       for (const r of rows.map((x) => kioskScansRow.parse(x))) out.set(r.kiosk_id, r.scans)
       return out
+    })
+  }
+
+  /**
+   * Two reads of the scope's rows inside SQLite, no row built in JS: the first and last receive
+   * time, then one GROUP BY over a CASE of the windows (scans, distinct openids, subscribes).
+   */
+  async countWindows(
+    scope: AttendanceScope,
+    windowsFor: (first: number, last: number) => DayWindow[],
+  ): Promise<WindowCount[]> {
+    await this.settled(READ_WAIT_MS)
+    return attempt(() => {
+      const scoped =
+        scope.campaignId !== undefined
+          ? 'campaign_id = @campaign'
+          : scope.kioskIds === null
+            ? '1'
+            : 'kiosk_id IN (SELECT value FROM json_each(@ids))'
+      const params = {
+        ...(scope.campaignId !== undefined && { campaign: scope.campaignId }),
+        ...(scope.campaignId === undefined &&
+          scope.kioskIds !== null && { ids: JSON.stringify(scope.kioskIds) }),
+      }
+      const range = rangeRow.parse(
+        statement(
+          this.db,
+          `SELECT MIN(received_at) AS first, MAX(received_at) AS last FROM attendance
+             WHERE ${scoped}`,
+        ).get(params),
+      )
+      if (range.first === null || range.last === null) return []
+      const windows = windowsFor(range.first, range.last)
+      const last = windows[windows.length - 1]
+      if (windows[0] === undefined || last === undefined) return []
+      const ends = Object.fromEntries(windows.map((w, i) => [`e${i}`, w.end]))
+      const which = windows.map((_, i) => `WHEN received_at < @e${i} THEN ${i}`).join(' ')
+      const rows = statement(
+        this.db,
+        `SELECT CASE ${which} END AS w, COUNT(*) AS scans, COUNT(DISTINCT openid) AS visitors,
+             SUM(event = 'subscribe') AS new_followers
+           FROM attendance WHERE ${scoped} AND received_at >= @from AND received_at < @to
+           GROUP BY w ORDER BY w`,
+      ).all({ ...params, ...ends, from: windows[0].start, to: last.end })
+      return rows.map((r) => {
+        const c = windowRow.parse(r)
+        const window = windows[c.w]
+        if (window === undefined) throw new Error(`attendance: no window ${c.w}`)
+        return { window, scans: c.scans, visitors: c.visitors, newFollowers: c.new_followers }
+      })
     })
   }
 
