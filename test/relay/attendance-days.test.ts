@@ -140,11 +140,9 @@ describe.each(backends)('attendance by day on $name', ({ open }) => {
         }
         // Another campaign's scan on the busiest day: never in the expo's counts or sheets.
         const other = scans[2] as Scan
-        await store.appendEvent(
-          'booth-a',
-          scanEvent('booth-a', 'oZ', { receivedAt: other.at + 60_000 }),
-          'other',
-        )
+        const otherScan = scanEvent('booth-a', 'oZ', { receivedAt: other.at + 60_000 })
+        await store.appendEvent('booth-a', otherScan, 'other')
+        const otherId = otherScan.id
         const ordered = [...ids].sort((a, b) =>
           a.kioskId < b.kioskId ? -1 : a.kioskId > b.kioskId ? 1 : 0,
         )
@@ -179,6 +177,26 @@ describe.each(backends)('attendance by day on $name', ({ open }) => {
           expect((await table(`day=${day}&offset=1&limit=1`)).rows.map((r) => r.eventId)).toEqual(
             want.slice(1, 2),
           )
+          // Every campaign's rows that day (the other campaign's scan too), each offset of it:
+          // a page starting in either booth, or past the end.
+          const everyRow = [
+            ...ordered.filter((r) => r.day === day && r.kioskId === 'booth-a').map((r) => r.id),
+            ...(day === other.day ? [otherId] : []),
+            ...ordered.filter((r) => r.day === day && r.kioskId === 'booth-b').map((r) => r.id),
+          ]
+          const unscoped = async (query: string) =>
+            consoleAttendancePageSchema.parse(
+              await (await fetch(`${s.url}/console/api/attendance?${query}`)).json(),
+            )
+          expect((await unscoped(`day=${day}`)).rows.map((r) => r.eventId)).toEqual(everyRow)
+          expect((await unscoped(`day=${day}&offset=1`)).rows.map((r) => r.eventId)).toEqual(
+            everyRow.slice(1),
+          )
+          for (let offset = 0; offset <= everyRow.length; offset++) {
+            const page = await unscoped(`day=${day}&offset=${offset}&limit=1`)
+            expect(page.total).toBe(everyRow.length)
+            expect(page.rows.map((r) => r.eventId)).toEqual(everyRow.slice(offset, offset + 1))
+          }
           // With a search: that day's rows of the visitor only.
           const oA = await table(`day=${day}&q=oA`)
           expect(oA.rows.map((r) => r.openid)).toEqual(

@@ -638,7 +638,11 @@ export class SqliteAttendance implements AttendanceReader {
   async page(q: AttendanceQuery): Promise<AttendancePage> {
     await this.settled(READ_WAIT_MS)
     return attempt(() =>
-      q.search === '' && q.window === undefined ? this.plainPage(q) : this.searchPage(q),
+      q.search !== ''
+        ? this.searchPage(q)
+        : q.window === undefined
+          ? this.plainPage(q)
+          : this.dayPage(q, q.window),
     )
   }
 
@@ -687,6 +691,65 @@ export class SqliteAttendance implements AttendanceReader {
   }
 
   /**
+   * One day's rows, no search. A day is whole 10-minute slots, so the slot counters give its
+   * total (and, per kiosk, where the offset falls) without reading the rows; then only the rows
+   * of the kiosks the page shows are read. A campaign's slots are not kept per kiosk: its rows
+   * are read in order up to the page's end.
+   */
+  private dayPage(q: AttendanceQuery, window: DayWindow): AttendancePage {
+    const inWindow = 'received_at >= ? AND received_at < ?'
+    if (q.campaignId !== undefined) {
+      const total = countRow.parse(
+        statement(
+          this.db,
+          `SELECT COALESCE(SUM(scans), 0) AS n FROM attendance_campaign_slots
+             WHERE campaign_id = ? AND slot_at >= ? AND slot_at < ?`,
+        ).get(q.campaignId, window.start, window.end),
+      ).n
+      const rows = statement(
+        this.db,
+        `SELECT ${ROW_COLUMNS} FROM attendance WHERE campaign_id = ? AND ${inWindow}
+           ORDER BY kiosk_id, seq LIMIT ? OFFSET ?`,
+      )
+        .all(q.campaignId, window.start, window.end, q.limit, q.offset)
+        .map(toRow)
+      return { total, rows }
+    }
+    const slots = `SELECT kiosk_id, SUM(scans) AS scans FROM attendance_slots
+      WHERE slot_at >= ? AND slot_at < ?`
+    const kiosks = (
+      q.kioskIds === null
+        ? statement(this.db, `${slots} GROUP BY kiosk_id ORDER BY kiosk_id`).all(
+            window.start,
+            window.end,
+          )
+        : statement(this.db, `${slots} AND ${inScope} GROUP BY kiosk_id ORDER BY kiosk_id`).all(
+            window.start,
+            window.end,
+            JSON.stringify(q.kioskIds),
+          )
+    ).map((r) => kioskScansRow.parse(r))
+    const total = kiosks.reduce((n, k) => n + k.scans, 0)
+    const rows: AttendanceRow[] = []
+    let skip = q.offset
+    for (const k of kiosks) {
+      if (rows.length >= q.limit) break
+      if (skip >= k.scans) {
+        skip -= k.scans
+        continue
+      }
+      const got = statement(
+        this.db,
+        `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND ${inWindow}
+           ORDER BY seq LIMIT ? OFFSET ?`,
+      ).all(k.kiosk_id, window.start, window.end, q.limit - rows.length, skip)
+      for (const r of got) rows.push(toRow(r))
+      skip = 0
+    }
+    return { total, rows }
+  }
+
+  /**
    * Index ranges (openid prefix, scene prefix, kiosk id, each visitor's openid), OR-ed by
    * SQLite; and a day's rows (`q.window`), with or without a search.
    */
@@ -696,7 +759,7 @@ export class SqliteAttendance implements AttendanceReader {
         ? '1'
         : `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
       OR kiosk_id = @q OR openid IN (SELECT value FROM json_each(@visitors)))`
-    // A day's rows (no index by receive time: the scope's rows are read once).
+    // A day's rows found by a search (no index by receive time: filtered as read).
     const match =
       q.window === undefined
         ? searched
