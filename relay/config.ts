@@ -13,6 +13,7 @@ import { portFromText, splitHostPort } from '../shared/net-address'
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteUrl } from '../shared/url-rule'
 import { MAX_REPLY_BYTES } from '../shared/stamp-reply'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
+import { DEFAULT_ENDED_REPLY, DEFAULT_TAKEN_REPLY } from './scan-rules'
 import { isRedisClusterUrl, isRedisTlsUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
 
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
@@ -70,7 +71,18 @@ const replyText = z
   )
   .default('')
 
-const replySchema = z.object({ subscribe: replyText, scan: replyText }).strict()
+/**
+ * `subscribe`, `scan`: for a booth in no campaign (and scans routed to no booth). `taken`,
+ * `ended`: for a scan that does not count (relay/scan-rules.ts), whatever the booth's campaign.
+ */
+const replySchema = z
+  .object({
+    subscribe: replyText,
+    scan: replyText,
+    taken: replyText.default(DEFAULT_TAKEN_REPLY),
+    ended: replyText.default(DEFAULT_ENDED_REPLY),
+  })
+  .strict()
 
 /**
  * A single Redis is a `redis://` or `rediss://` URL, a socket path or `host:port`. Another
@@ -273,6 +285,15 @@ export const relayConfigSchema = z
     trustProxyHops: z.number().int().min(0).max(10).default(0),
     /** The built console app (`out/console`); null: beside the relay (relay/console/static-console.ts). */
     consoleDir: pathSetting().nullable().default(null),
+    /**
+     * Which scans count (docs/DESIGN.md "Which scans count"), both off by default so the relay
+     * keeps the published contract (every scan of a kiosk's code reaches it): one visitor per
+     * code keeps another openid's later scan of a per-visitor code (a photo passed round) as
+     * unrouted `scene-taken`; stopAfterEndsAt keeps a scan after its campaign's endsAt day as
+     * unrouted `campaign-ended`. Each answers with its own reply (reply.taken, reply.ended).
+     */
+    oneVisitorPerCode: z.boolean().default(false),
+    stopAfterEndsAt: z.boolean().default(false),
     wechat: wechatSchema.prefault({}),
     reply: replySchema.prefault({}),
     /** Campaign tags and follow-up messages (relay/follow-up/worker.ts). */
@@ -367,7 +388,7 @@ export class RelayConfigError extends Error {
   }
 }
 
-type FieldKind = 'int' | 'number' | 'string' | 'nullable'
+type FieldKind = 'int' | 'number' | 'string' | 'nullable' | 'boolean'
 /** Every settable leaf field and how a string from env or argv becomes its value. */
 const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['port', 'int'],
@@ -395,6 +416,8 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['maxConnections', 'int'],
   ['trustProxyHops', 'int'],
   ['consoleDir', 'nullable'],
+  ['oneVisitorPerCode', 'boolean'],
+  ['stopAfterEndsAt', 'boolean'],
   ['wechat.apiBase', 'string'],
   ['wechat.appId', 'string'],
   ['wechat.appSecret', 'string'],
@@ -403,6 +426,8 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['wechat.mode', 'string'],
   ['reply.subscribe', 'string'],
   ['reply.scan', 'string'],
+  ['reply.taken', 'string'],
+  ['reply.ended', 'string'],
   ['followUp.batchWindowMs', 'int'],
   ['followUp.windowSeconds', 'int'],
 ]
@@ -548,6 +573,11 @@ function coerce(path: string, kind: FieldKind, raw: string, source: string): unk
   if (kind === 'nullable') return raw === '' || raw === 'null' ? null : raw
   if (kind === 'string') return raw
   const got = `(got ${JSON.stringify(raw)} from ${source})`
+  // Words only: '1', 'yes' or 'on' would be a guess at what was meant.
+  if (kind === 'boolean') {
+    if (raw === 'true' || raw === 'false') return raw === 'true'
+    throw new RelayConfigError(path, `must be true or false ${got}`)
+  }
   // Number() reads ' 8080 ' as 8080 (and ' ' as 0): a value with stray spaces is refused as
   // typed, as the kiosk's and the sandbox's --port are (shared/net-address.ts).
   if (raw !== raw.trim() && raw.trim() !== '') {
@@ -633,6 +663,7 @@ function settingProblem(issue: z.core.$ZodIssue): string {
   const { schema, nullable } = settingSchema(issue.path)
   if (schema instanceof z.ZodNumber) return numberSchemaRule(schema)
   if (schema instanceof z.ZodEnum) return `must be one of ${schema.options.join(', ')}`
+  if (schema instanceof z.ZodBoolean) return 'must be true or false'
   if (schema instanceof z.ZodObject) return 'must be an object'
   if (issue.code === 'invalid_format' && issue.format === 'url')
     return 'must be an http:// or https:// URL'

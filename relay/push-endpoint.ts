@@ -38,6 +38,7 @@ import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-gu
 import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
 import type { StoreBreaker } from './store-breaker'
+import { campaignEnded } from './scan-rules'
 import { storeErrorAction, storeErrorText, type StoreHealth } from './store-health'
 import { eventIdOf } from './store/store-util'
 import type { CampaignRecord } from './store/campaign-types'
@@ -112,7 +113,9 @@ export function queryOf(search: string): Query {
 }
 
 export interface PushPipelineOptions {
-  config: Pick<RelayConfig, 'wechat' | 'reply' | 'timestampWindowSeconds'>
+  config: Pick<RelayConfig, 'wechat' | 'timestampWindowSeconds'> & {
+    reply: Pick<RelayConfig['reply'], 'subscribe' | 'scan'>
+  }
   now: () => number
   /** Hears of a passive reply left out (one XML cannot carry). */
   log?: Pick<Logger, 'warn'>
@@ -333,6 +336,35 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   }
 
   /**
+   * Whether `event` comes after its booth's campaign's last day and so does not count: only
+   * with config `stopAfterEndsAt` on (off, every scan of a booth in a campaign counts, as the
+   * published contract has it). Judged by the push's CreateTime, as `notCounted` says.
+   */
+  const ended = (campaign: CampaignRecord | null, event: NewEvent): boolean =>
+    opts.config.stopAfterEndsAt &&
+    campaign !== null &&
+    campaignEnded(campaign.campaign, event.createTime * 1000)
+
+  /**
+   * A scan that does not count (relay/scan-rules.ts): kept as unrouted, so nothing accepted is
+   * lost, and answered with its own reply, never the campaign's. `reason` says which rule. The
+   * end is judged by the push's CreateTime, not its arrival: WeChat's retries of a push sent
+   * just before midnight take the way its first try took.
+   */
+  async function notCounted(
+    e: PushEvent,
+    q: Query,
+    event: NewEvent,
+    reason: 'scene-taken' | 'campaign-ended',
+  ): Promise<Answer> {
+    const outcome = await keepUnrouted({ ...event, reason })
+    const text = reason === 'scene-taken' ? opts.config.reply.taken : opts.config.reply.ended
+    const answer = replyFor(e, q, event.event, { subscribe: text, scan: text })
+    answer.outcome = outcome
+    return answer
+  }
+
+  /**
    * A rally booth's scan: the visitor's stamp, a store step of its own beside the append
    * (docs/DESIGN.md "Stamp rally"). That is safe because a stamp is a set add: a `duplicate`
    * append (WeChat's retry, a replay) stamps nothing new and reads the same progress, and a push
@@ -406,10 +438,13 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     const known = opts.campaigns === undefined ? null : opts.campaigns.cachedCampaignOf(kioskId)
     if (known === undefined) return null
     const campaign = await known
-    const claim = { ...auth.claim, ttlMs: claimTtl }
     const { event } = p
+    // A scan after the campaign's last day stores nothing of the kiosk's: the steps in turn.
+    if (ended(campaign, event)) return null
+    const claim = { ...auth.claim, ttlMs: claimTtl }
     const r = await store.appendClaimedEvent(claim, kioskId, event, campaign?.campaign.id ?? null)
     if (r.status === 'replayed') return reject(401, 'bad_signature', 'replayed')
+    if (r.status === 'taken') return notCounted(p.e, q, event, 'scene-taken')
     let outcome: PushOutcome
     if (r.status === 'unknown-kiosk') {
       outcome = await keepUnrouted({ ...event, reason: 'unknown-kiosk' })
@@ -462,6 +497,9 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (route.kioskId !== null && fits) {
       const kioskId = route.kioskId
       const campaign = (await opts.campaigns?.campaignOf(kioskId)) ?? null
+      if (ended(campaign, event)) {
+        return notCounted(e, q, event, 'campaign-ended')
+      }
       const appended = store.appendEvent(kioskId, event, campaign?.campaign.id ?? null)
       // A store that orders a stamp after the append sent before it (SQLite's group commit)
       // takes both in one step (one fsync), the stamp checked there against the stored push's
@@ -481,6 +519,8 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       // Both settle before either is trusted: a failed stamp fails the push (503) too.
       const [r, stamps] = await Promise.all([appended, stamped])
       storeAccepted()
+      // Another openid's code: nothing stored, so the stamp beside it found no push to stamp.
+      if (r.status === 'taken') return notCounted(e, q, event, 'scene-taken')
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       logStored(kioskId, r.seq, outcome, event.event)
       reply = await replyOfRow(r, campaign, kioskId, event, stamps)

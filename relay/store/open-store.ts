@@ -9,7 +9,12 @@ import type { RelayStore } from './types'
  */
 export async function openStore(
   config: Pick<RelayConfig, 'redis' | 'data'> &
-    Partial<Pick<RelayConfig, 'redisWaitReplicas' | 'redisWaitTimeoutMs' | 'redisTlsCaFile'>>,
+    Partial<
+      Pick<
+        RelayConfig,
+        'redisWaitReplicas' | 'redisWaitTimeoutMs' | 'redisTlsCaFile' | 'oneVisitorPerCode'
+      >
+    >,
   opts: {
     prefix?: string | undefined
     pollMs?: number | undefined
@@ -39,6 +44,7 @@ export async function openStore(
       ...(opts.redisWarn !== undefined && { warn: opts.redisWarn }),
       ...(config.redisWaitReplicas !== undefined && { waitReplicas: config.redisWaitReplicas }),
       ...(config.redisWaitTimeoutMs !== undefined && { waitTimeoutMs: config.redisWaitTimeoutMs }),
+      ...(config.oneVisitorPerCode === true && { sceneClaims: true }),
     })
   }
   return openSqliteStore({
@@ -46,6 +52,7 @@ export async function openStore(
     ...(opts.pollMs !== undefined && { pollMs: opts.pollMs }),
     ...(opts.warn !== undefined && { warn: opts.warn }),
     ...(opts.nativeBinding !== undefined && { nativeBinding: opts.nativeBinding }),
+    ...(config.oneVisitorPerCode === true && { sceneClaims: true }),
     indexing: {
       ...(opts.onAttendanceError !== undefined && { onError: opts.onAttendanceError }),
       ...(opts.now !== undefined && { now: opts.now }),

@@ -1,4 +1,5 @@
 import { hash, randomBytes } from 'node:crypto'
+import { FALLBACK_NONCE } from '../../shared/relay-protocol'
 import type { NewEvent, StoreChange, StoredEvent } from './types'
 
 /** A fresh random epoch: a kiosk holding any other epoch must forget its lastSeq. */
@@ -12,6 +13,18 @@ export function newEpoch(): string {
  */
 export function eventIdOf(dedupKey: string): string {
   return 'ev_' + hash('sha256', dedupKey, 'hex').slice(0, 32)
+}
+
+/**
+ * Whether a scan of `scene` at `kioskId` is of a per-visitor code, the first push stored for it
+ * recorded and another openid's later scan refused once the kiosk acknowledged that push
+ * (docs/DESIGN.md "Which scans count"): a string scene of
+ * the booth's own (`<kioskId>:<nonce>`), which names one temporary per-visitor code, except the
+ * permanent fallback code's (`<kioskId>:fallback`, shared by design). Integer scenes (ranges a
+ * kiosk registered, possibly printed permanent codes) claim nothing.
+ */
+export function claimsScene(kioskId: string, scene: string): boolean {
+  return scene.startsWith(`${kioskId}:`) && scene !== `${kioskId}:${FALLBACK_NONCE}`
 }
 
 /**

@@ -117,6 +117,13 @@ export type AppendResult =
        */
       campaignId?: string | null
     }
+  /**
+   * Not stored: the scene is a per-visitor code another openid scanned first (`claimsScene`),
+   * and the kiosk has acknowledged that scan, so shows another code, more than
+   * SCENE_SHARED_SECONDS ago: a photo. Nothing was
+   * written for it; the caller keeps the push as unrouted (`scene-taken`).
+   */
+  | { status: 'taken'; kioskId: string }
 
 /** A verified signed push query to claim (`RelayStore.claimSignedQuery`'s arguments). */
 export interface PushClaim {
@@ -131,10 +138,19 @@ export type ClaimedAppendResult =
 /**
  * Why no kiosk got an event: its scene names no kiosk here, or is not a kiosk scene, or does
  * not fit a kiosk frame, or the authentic push lacks a field (`missing-field`) or has one
- * that is not valid (`bad-field`), e.g. a SCAN without Ticket.
+ * that is not valid (`bad-field`), e.g. a SCAN without Ticket. Two are kept rather than
+ * counted: a per-visitor code another openid scanned first (`scene-taken`, a photo of the
+ * booth's screen passed round), and a scan at a booth whose campaign's `endsAt` day is over
+ * (`campaign-ended`).
  */
 export type UnroutedReason =
-  'unknown-kiosk' | 'foreign-scene' | 'unrepresentable' | 'missing-field' | 'bad-field'
+  | 'unknown-kiosk'
+  | 'foreign-scene'
+  | 'unrepresentable'
+  | 'missing-field'
+  | 'bad-field'
+  | 'scene-taken'
+  | 'campaign-ended'
 export interface UnroutedEvent extends Omit<NewEvent, 'event'> {
   /** `scan` or `subscribe`; for an incomplete push, WeChat's own Event or MsgType. */
   event: string
@@ -340,3 +356,14 @@ export interface RelayStore {
 
 /** WeChat retries within about 15 s; remember de-dup keys far longer than that. */
 export const DEDUP_TTL_SECONDS = 24 * 60 * 60
+/**
+ * How long a per-visitor scene's first push is remembered (`claimsScene`): the longest
+ * a temporary code can live (WeChat's 30 days) and a day more, so a photo of it never counts.
+ */
+export const SCENE_CLAIM_TTL_SECONDS = 31 * 24 * 60 * 60
+/**
+ * How long after a per-visitor code's first scan (WeChat's CreateTime of each) another openid's
+ * scan of it still counts, acknowledged or not: a group at the booth scanning the screen at
+ * once, their phones a second or two apart. A photo passed round takes longer than that.
+ */
+export const SCENE_SHARED_SECONDS = 10

@@ -14,6 +14,7 @@ import {
 } from '../../relay/config'
 import { parseSceneRanges } from '../../relay/kiosk-admin'
 import { parseRedisClusterUrl } from '../../relay/store/redis/cluster-url'
+import { DEFAULT_ENDED_REPLY, DEFAULT_TAKEN_REPLY } from '../../relay/scan-rules'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -62,6 +63,8 @@ describe('relay config', () => {
       maxConnections: 10_000,
       trustProxyHops: 0,
       consoleDir: null,
+      oneVisitorPerCode: false,
+      stopAfterEndsAt: false,
       wechat: {
         apiBase: 'https://api.weixin.qq.com',
         appId: '',
@@ -70,9 +73,34 @@ describe('relay config', () => {
         encodingAESKey: '',
         mode: 'plain',
       },
-      reply: { subscribe: '', scan: '' },
+      reply: { subscribe: '', scan: '', taken: DEFAULT_TAKEN_REPLY, ended: DEFAULT_ENDED_REPLY },
       followUp: { batchWindowMs: 1000, windowSeconds: 60 },
     })
+  })
+
+  it('turns the opt-in scan rules on by file, env or flag, and refuses anything but true or false', () => {
+    const readFile = files({ 'r.json': JSON.stringify({ oneVisitorPerCode: true }) })
+    expect(loadRelayConfig({ readFile, flags: { config: 'r.json' } })).toMatchObject({
+      oneVisitorPerCode: true,
+      stopAfterEndsAt: false,
+    })
+    expect(
+      loadRelayConfig({ env: { SCANDESK_RELAY_STOP_AFTER_ENDS_AT: 'true' } }).stopAfterEndsAt,
+    ).toBe(true)
+    expect(loadRelayConfig({ flags: { 'one-visitor-per-code': 'true' } }).oneVisitorPerCode).toBe(
+      true,
+    )
+    // '1', 'yes' or 'on' would be a guess: refused naming the setting and where it came from.
+    expect(() => loadRelayConfig({ env: { SCANDESK_RELAY_ONE_VISITOR_PER_CODE: '1' } })).toThrow(
+      'relay config: oneVisitorPerCode must be true or false (got "1" from SCANDESK_RELAY_ONE_VISITOR_PER_CODE)',
+    )
+    expect(() => loadRelayConfig({ flags: { 'stop-after-ends-at': 'yes' } })).toThrow(
+      /stopAfterEndsAt must be true or false .*--stop-after-ends-at/,
+    )
+    const text = files({ 'r.json': JSON.stringify({ stopAfterEndsAt: 'true' }) })
+    expect(() => loadRelayConfig({ readFile: text, flags: { config: 'r.json' } })).toThrow(
+      'relay config: stopAfterEndsAt must be true or false (from r.json)',
+    )
   })
 
   it('takes the shutdown bound from env or flag, and refuses a bad one', () => {
@@ -234,6 +262,10 @@ describe('relay config', () => {
       ['wechat.mode', 'plain', 'plain'],
       ['reply.subscribe', '欢迎', '欢迎'],
       ['reply.scan', 'welcome back', 'welcome back'],
+      ['reply.taken', '请到展位扫码', '请到展位扫码'],
+      ['reply.ended', '', ''],
+      ['oneVisitorPerCode', 'true', true],
+      ['stopAfterEndsAt', 'false', false],
     ]
     const readme = readFileSync(join(ROOT, 'relay/README.md'), 'utf8')
     const at = (c: object, path: string): unknown =>
@@ -479,7 +511,7 @@ describe('relay config', () => {
       loadRelayConfig({
         flags: { 'reply-scan': '签'.repeat(682), 'reply-subscribe': 'x'.repeat(2048) },
       }).reply,
-    ).toEqual({ scan: '签'.repeat(682), subscribe: 'x'.repeat(2048) })
+    ).toMatchObject({ scan: '签'.repeat(682), subscribe: 'x'.repeat(2048) })
     // An empty reply saved in a CRLF env file is '\r': not empty, so every scan got a blank
     // message instead of none. Refused as any other value of only spaces or line breaks.
     for (const value of ['\r', ' ', '\n\t']) {

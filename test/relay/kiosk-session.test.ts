@@ -9,6 +9,7 @@ import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { RelayStore } from '../../relay/store/types'
 import { campaignBody } from './campaign-helpers'
+import { seqOf } from '../helpers/stored-seq'
 
 /** A socket whose send buffer only drains when the test says so. */
 class SlowSocket implements FrameSocket {
@@ -338,7 +339,7 @@ describe('KioskSession backpressure', () => {
         createTime: i,
         receivedAt: i,
       })
-      return (await store.readEvents('k1', r.seq - 1, 1))[0]
+      return (await store.readEvents('k1', seqOf(r) - 1, 1))[0]
     }
     const e11 = await stored(11)
     const e12 = await stored(12)
@@ -500,7 +501,7 @@ describe('KioskSession backpressure', () => {
       createTime: 11,
       receivedAt: 11,
     })
-    const e11 = (await store.readEvents('k1', r.seq - 1, 1))[0]
+    const e11 = (await store.readEvents('k1', seqOf(r) - 1, 1))[0]
     if (!e11) throw new Error('not stored')
     s.notify(e11)
     s.onMessage(JSON.stringify({ type: 'ack', seq: 11 }))

@@ -21,6 +21,8 @@ describe('redis key layout', () => {
         keys.connectionGeneration('k1'),
         keys.dedup('k1', 'ev_abc'),
         keys.fallbackCode('k1'),
+        // A scene is WeChat's text: braces in it do not move the key out of the kiosk's slot.
+        keys.sceneClaim('k1', 'k1:{n}'),
         keys.fallbackLease('k1'),
         keys.ticketBudget('k1', '2026-05-20'),
       ].map(hashTag),

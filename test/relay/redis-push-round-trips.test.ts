@@ -20,6 +20,9 @@ import { assign, createCampaign, signIn } from './campaign-helpers'
 import type { ConsoleClient } from './console-helpers'
 import { EventReader, screenPath, until } from './screen-helpers'
 import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
+import type { RelayConfigInput } from '../../relay/config'
+import { PUSH_EVENT, PUSH_EVENT_CLAIMING_SCENES } from '../../relay/store/redis/push-script'
+import { shaOf } from '../../relay/store/redis/run-script'
 
 let redis: TestRedis
 beforeAll(async () => {
@@ -34,9 +37,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function relay(): Promise<{ r: RelayHandle; prefix: string }> {
+async function relay(config: RelayConfigInput = {}): Promise<{ r: RelayHandle; prefix: string }> {
   const prefix = `rt-${randomUUID()}:`
-  const r = await startTestRelay('redis', redis.url, {}, { redisPrefix: prefix })
+  const r = await startTestRelay('redis', redis.url, config, { redisPrefix: prefix })
   cleanups.push(() => r.close())
   await r.addKiosk('k1')
   await r.addKiosk('k2')
@@ -83,25 +86,37 @@ async function waitFor(ok: () => boolean): Promise<void> {
 }
 
 describe('redis push path (one Redis)', () => {
-  it('stores a push with one command from the relay: one script, no other round trip', async () => {
-    const { r, prefix } = await relay()
-    const pushKeys = [`{${prefix}k:`, `${prefix}signed-query:`, `{${prefix}attendance}`]
-    const seen = await monitored(async () => {
-      for (let i = 0; i < 10; i++) {
-        const k = i % 2 === 0 ? 'k1' : 'k2'
-        expect((await postPush(r.url, scanXml(`v${i}`, `${k}:p${i}`))).status).toBe(200)
-      }
-    })
-    const forPushes = seen.filter((args) => args.some((a) => pushKeys.some((p) => a.includes(p))))
-    expect(forPushes.map((a) => a[0]?.toLowerCase())).toEqual(Array(10).fill('evalsha'))
-    const events = [
-      ...(await r.store.readEvents('k1', 0, 10)),
-      ...(await r.store.readEvents('k2', 0, 10)),
-    ]
-    expect(events.map((e) => e.openid).sort()).toEqual(
-      ['warm', 'warm', ...Array.from({ length: 10 }, (_, i) => `v${i}`)].sort(),
-    )
-  })
+  // One visitor per code off (the default): the push script from before the rule, no claim key.
+  // On: its own script, still one command per push, a claim for each code (the warm-ups' too).
+  it.each([
+    ['off', {}, PUSH_EVENT, 0],
+    ['on', { oneVisitorPerCode: true }, PUSH_EVENT_CLAIMING_SCENES, 12],
+  ] as const)(
+    'stores a push with one command from the relay: one script, no other round trip (one visitor per code %s)',
+    async (_, config, script, claims) => {
+      const { r, prefix } = await relay(config)
+      const pushKeys = [`{${prefix}k:`, `${prefix}signed-query:`, `{${prefix}attendance}`]
+      const seen = await monitored(async () => {
+        for (let i = 0; i < 10; i++) {
+          const k = i % 2 === 0 ? 'k1' : 'k2'
+          expect((await postPush(r.url, scanXml(`v${i}`, `${k}:p${i}`))).status).toBe(200)
+        }
+      })
+      const forPushes = seen.filter((args) => args.some((a) => pushKeys.some((p) => a.includes(p))))
+      expect(forPushes.map((a) => a[0]?.toLowerCase())).toEqual(Array(10).fill('evalsha'))
+      expect(new Set(forPushes.map((a) => a[1]))).toEqual(new Set([shaOf(script)]))
+      const admin = new Redis(redis.url)
+      cleanups.push(() => admin.quit())
+      expect(await admin.keys(`{${prefix}k:*}:scene:*`)).toHaveLength(claims)
+      const events = [
+        ...(await r.store.readEvents('k1', 0, 10)),
+        ...(await r.store.readEvents('k2', 0, 10)),
+      ]
+      expect(events.map((e) => e.openid).sort()).toEqual(
+        ['warm', 'warm', ...Array.from({ length: 10 }, (_, i) => `v${i}`)].sort(),
+      )
+    },
+  )
 
   it('refuses a seen signed query with another body, for another kiosk too, and stores nothing', async () => {
     const { r } = await relay()

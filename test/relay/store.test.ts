@@ -10,6 +10,7 @@ import { Redis } from 'ioredis'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { campaignBody } from './campaign-helpers'
+import { seqOf } from '../helpers/stored-seq'
 
 const DAY = 86_400_000
 let redis: TestRedis
@@ -29,38 +30,42 @@ afterAll(async () => {
 interface Backend {
   name: string
   /** Opens a store; `another` returns a second handle onto the same data (another instance). */
-  open: () => Promise<{ store: RelayStore; another: () => Promise<RelayStore> }>
+  open: (opts?: StoreRules) => Promise<{ store: RelayStore; another: () => Promise<RelayStore> }>
+}
+/** The store's opt-in rules (config `oneVisitorPerCode`): off unless a test turns them on. */
+interface StoreRules {
+  sceneClaims?: boolean
 }
 
 const backends: Backend[] = [
   {
     name: 'sqlite',
-    open: () => {
+    open: (rules = {}) => {
       const dir = mkdtempSync(join(tmp, 'db-'))
       return Promise.resolve({
-        store: openSqliteStore({ data: dir, pollMs: 20 }),
-        another: () => Promise.resolve(openSqliteStore({ data: dir, pollMs: 20 })),
+        store: openSqliteStore({ data: dir, pollMs: 20, ...rules }),
+        another: () => Promise.resolve(openSqliteStore({ data: dir, pollMs: 20, ...rules })),
       })
     },
   },
   {
     name: 'redis',
-    open: async () => {
+    open: async (rules = {}) => {
       const prefix = `t${++prefixN}:`
       return {
-        store: await openRedisStore({ url: redis.url, prefix }),
-        another: () => openRedisStore({ url: redis.url, prefix }),
+        store: await openRedisStore({ url: redis.url, prefix, ...rules }),
+        another: () => openRedisStore({ url: redis.url, prefix, ...rules }),
       }
     },
   },
   {
     // Three masters: a script whose keys are not in one slot fails here (CROSSSLOT).
     name: 'redis-cluster',
-    open: async () => {
+    open: async (rules = {}) => {
       const prefix = `t${++prefixN}:`
       return {
-        store: await openRedisStore({ url: cluster.url, prefix }),
-        another: () => openRedisStore({ url: cluster.url, prefix }),
+        store: await openRedisStore({ url: cluster.url, prefix, ...rules }),
+        another: () => openRedisStore({ url: cluster.url, prefix, ...rules }),
       }
     },
   },
@@ -189,7 +194,7 @@ describe.each(backends)('relay store: $name', (backend) => {
     for (let i = 0; i < 5; i++) {
       const r = await store.appendEvent(i % 2 ? 'k2' : 'k1', ev(`o${i}`, 100 + i))
       expect(r.status).toBe('stored')
-      seqs.push(r.seq)
+      seqs.push(seqOf(r))
     }
     expect(seqs).toEqual([1, 1, 2, 2, 3])
     const k1 = await store.readEvents('k1', 0, 10)
@@ -205,11 +210,119 @@ describe.each(backends)('relay store: $name', (backend) => {
     await expect(store.appendEvent('ghost', ev('o9', 9))).rejects.toThrow()
   })
 
+  /** This test's store and its other handles with one visitor per code on. */
+  async function claimingScenes(): Promise<void> {
+    await store.close()
+    ;({ store, another } = await backend.open({ sceneClaims: true }))
+  }
+
+  it('with one visitor per code off (the default), stores every openid scanning one code', async () => {
+    await addKiosk(store, 'k1')
+    const scan = (openid: string, createTime: number): NewEvent => ({
+      ...ev(openid, createTime),
+      scene: 'k1:n1',
+    })
+    expect((await store.appendEvent('k1', scan('alice', 1))).status).toBe('stored')
+    await store.ack('k1', 1, 10)
+    // A minute later, acknowledged: a photo with the rule on; stored as before without it.
+    const other = await another()
+    extra.push(other)
+    expect((await store.appendEvent('k1', scan('bob', 61))).status).toBe('stored')
+    expect((await other.appendEvent('k1', scan('carol', 62))).status).toBe('stored')
+    expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual([
+      'alice',
+      'bob',
+      'carol',
+    ])
+  })
+
+  it('keeps a per-visitor scene for its first openid once the kiosk has acknowledged it', async () => {
+    await claimingScenes()
+    await addKiosk(store, 'k1', [{ lo: 100, hi: 199 }])
+    const scan = (openid: string, scene: string, createTime: number): NewEvent => ({
+      ...ev(openid, createTime),
+      scene,
+    })
+    const ackAll = async () => {
+      const q = await store.queueState('k1')
+      await store.ack('k1', q?.headSeq ?? 0, 10)
+    }
+    // alice scans the booth's code; bob scans it too before the kiosk has heard of her scan
+    // (the code is still on its screen): both stored.
+    expect((await store.appendEvent('k1', scan('alice', 'k1:n1', 1))).status).toBe('stored')
+    expect((await store.appendEvent('k1', scan('bob', 'k1:n1', 2))).status).toBe('stored')
+    await ackAll()
+    // Acknowledged, yet within seconds of alice's scan (WeChat's CreateTime): dave was at the
+    // booth with her, his phone a little slower.
+    expect((await store.appendEvent('k1', scan('dave', 'k1:n1', 11))).status).toBe('stored')
+    // Acknowledged and later: the code is off the screen, carol's scan (of a photo) is not
+    // stored, nor bob's again; on another handle (another relay instance) too, and retries.
+    expect(await store.appendEvent('k1', scan('carol', 'k1:n1', 12))).toEqual({
+      status: 'taken',
+      kioskId: 'k1',
+    })
+    const other = await another()
+    extra.push(other)
+    expect((await other.appendEvent('k1', scan('carol', 'k1:n1', 12))).status).toBe('taken')
+    expect((await other.appendEvent('k1', scan('bob', 'k1:n1', 40))).status).toBe('taken')
+    // alice again (a rescan, and WeChat's retry of her first push): as before the rule.
+    expect((await other.appendEvent('k1', scan('alice', 'k1:n1', 50))).status).toBe('stored')
+    expect((await store.appendEvent('k1', scan('alice', 'k1:n1', 1))).status).toBe('duplicate')
+    // The permanent fallback code and integer scenes are anyone's; another code is carol's own.
+    for (const openid of ['alice', 'carol']) {
+      for (const [scene, t] of [
+        ['k1:fallback', 60],
+        ['150', 70],
+      ] as const) {
+        expect((await store.appendEvent('k1', scan(openid, scene, t))).status).toBe('stored')
+        await ackAll()
+      }
+    }
+    expect((await store.appendEvent('k1', scan('carol', 'k1:n2', 80))).status).toBe('stored')
+    expect((await store.readEvents('k1', 0, 10)).map((e) => [e.openid, e.scene])).toEqual([
+      ['alice', 'k1:n1'],
+      ['bob', 'k1:n1'],
+      ['dave', 'k1:n1'],
+      ['alice', 'k1:n1'],
+      ['alice', 'k1:fallback'],
+      ['alice', '150'],
+      ['carol', 'k1:fallback'],
+      ['carol', '150'],
+      ['carol', 'k1:n2'],
+    ])
+  })
+
+  it('gives a per-visitor scene to the openid of its first stored push when several race', async () => {
+    await claimingScenes()
+    await addKiosk(store, 'k1')
+    const other = await another()
+    extra.push(other)
+    const scan = (i: number, t: number): NewEvent => ({ ...ev(`o${i}`, t), scene: 'k1:shared' })
+    const racing = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).appendEvent('k1', scan(i, 1))),
+    )
+    expect(racing.filter((r) => r.status === 'stored')).toHaveLength(8)
+    const first = (await store.readEvents('k1', 0, 1))[0]?.openid
+    await store.ack('k1', 8, 10)
+    // Each rescans once the kiosk has acknowledged: only the first is still counted.
+    const again = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).appendEvent('k1', scan(i, 60))),
+    )
+    expect(again.map((r, i) => [`o${i}`, r.status]).filter(([, s]) => s === 'stored')).toEqual([
+      [first, 'stored'],
+    ])
+  })
+
   it('stores a retried push once, even when the retries race', async () => {
     await addKiosk(store, 'k1')
     const first = await store.appendEvent('k1', ev('a', 1))
     const again = await store.appendEvent('k1', ev('a', 1))
-    expect(again).toEqual({ status: 'duplicate', kioskId: 'k1', seq: first.seq, campaignId: null })
+    expect(again).toEqual({
+      status: 'duplicate',
+      kioskId: 'k1',
+      seq: seqOf(first),
+      campaignId: null,
+    })
 
     const other = await another()
     extra.push(other)
@@ -217,7 +330,7 @@ describe.each(backends)('relay store: $name', (backend) => {
       Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).appendEvent('k1', ev('b', 2))),
     )
     expect(racing.filter((r) => r.status === 'stored')).toHaveLength(1)
-    expect(new Set(racing.map((r) => r.seq))).toEqual(new Set([2]))
+    expect(new Set(racing.map(seqOf))).toEqual(new Set([2]))
     expect((await store.readEvents('k1', 0, 10)).map((e) => e.openid)).toEqual(['a', 'b'])
   })
 
@@ -293,7 +406,7 @@ describe.each(backends)('relay store: $name', (backend) => {
     expect(await store.prune(policy(t0 + 31 * DAY))).toBe(2)
     expect(await store.readEvents('k1', 0, 10)).toEqual([])
     // Seq keeps counting after a prune.
-    expect((await store.appendEvent('k1', ev('o7', 7, t0 + 31 * DAY))).seq).toBe(7)
+    expect(seqOf(await store.appendEvent('k1', ev('o7', 7, t0 + 31 * DAY)))).toBe(7)
   })
 
   it('still knows a push for WeChat retries after its event was acked and pruned at once', async () => {
@@ -529,7 +642,7 @@ describe('redis store: data written before the Cluster key layout', () => {
         expect(await store.kioskOfIntegerScene(150)).toBe('k1')
         expect(await store.connectionGeneration('k1')).toBe(4)
         expect((await store.fallbackCode('k1'))?.ticket).toBe('T')
-        expect((await store.appendEvent('k1', ev('o3', 3))).seq).toBe(3)
+        expect(seqOf(await store.appendEvent('k1', ev('o3', 3)))).toBe(3)
         // Nothing is left under the old names, and the de-dup keys kept their expiry.
         expect(await admin.keys(`${p}*`)).toEqual([])
         const moved = await admin.keys(`{${p}k:k1}:dedup:*`)

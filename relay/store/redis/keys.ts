@@ -33,6 +33,11 @@ export interface RedisKeys {
   /** De-dup of one event stored for this kiosk; value `<kioskId> <seq> <campaignId>` ('' for none). */
   dedup(kioskId: string, eventId: string): string
   fallbackCode(kioskId: string): string
+  /**
+   * The openid that first scanned the kiosk's per-visitor scene `scene` (`claimsScene`),
+   * expiring after SCENE_CLAIM_TTL_SECONDS.
+   */
+  sceneClaim(kioskId: string, scene: string): string
   fallbackLease(kioskId: string): string
   /** Tickets the kiosk took of its daily budget in quota day `day` (YYYY-MM-DD, Beijing). */
   ticketBudget(kioskId: string, day: string): string
@@ -155,6 +160,7 @@ export function redisKeys(prefix: string): RedisKeys {
     connectionGeneration: (id) => `${k(id)}:connection-generation`,
     dedup: (id, eventId) => `${k(id)}:dedup:${eventId}`,
     fallbackCode: (id) => `${k(id)}:fallback-code`,
+    sceneClaim: (id, scene) => `${k(id)}:scene:${scene}`,
     fallbackLease: (id) => `${k(id)}:fallback-lease`,
     ticketBudget: (id, day) => `${k(id)}:ticket-budget:${tagSafe('quota day', day)}`,
     kioskMeta: (id) => `${k(id)}:meta`,

@@ -8,12 +8,13 @@
  * claim, which is kept whatever follows (as when it was its own step).
  */
 import { FALLBACK_NONCE } from '../../../shared/relay-protocol'
-import { ATTEND, VISITOR } from './scripts'
+import { SCENE_CLAIM_TTL_SECONDS } from '../types'
+import { ATTEND, SCENE_CHECK, VISITOR } from './scripts'
 
 /**
  * KEYS: 1 the signed query's claim key (unused without a claim), 2 de-dup key, 3 kiosk hash,
- * 4 kiosk stream, 5 its fallback code (unused: a scan is the fallback code's when its scene is
- * `<kioskId>:fallback`, whoever made the code), 6 to 11 its attendance keys (scripts.ts ATTEND),
+ * 4 kiosk stream, 5 the scene's claim (scripts.ts SCENE_CHECK; with one visitor per code only,
+ * else the kiosk's fallback code key, unused), 6 to 11 its attendance keys (scripts.ts ATTEND),
  * 12 people hash, 13 totals hash, and with a campaign 14 its hash, 15 its visitors (openid →
  * number), 16 its firsts (openid → event id of the push that took the number), 17 its
  * returning visitors (openid → event id of the second scan; scripts.ts ASSIGN_NUMBER).
@@ -25,13 +26,33 @@ import { ATTEND, VISITOR } from './scripts'
  * took or found a number (the kiosk is sent it in a `scan-campaign` frame).
  * The de-dup key keeps "kioskId seq campaignId" (campaignId '' when the push took no number).
  * Returns {1, seq} stored, {0, "kioskId seq campaignId"} a retry, {-1, ''} no such kiosk, {-2, ''} the
- * claim refused (the signed query came before with another body).
+ * claim refused (the signed query came before with another body), {-3, ''} a photo of another
+ * openid's code (PUSH_EVENT_CLAIMING_SCENES only; nothing written but the signed query's claim).
  */
 export const PUSH_EVENT = pushScript(true)
+/** PUSH_EVENT with one visitor per code (config `oneVisitorPerCode`): SCENE_CHECK's claim. */
+export const PUSH_EVENT_CLAIMING_SCENES = pushScript(true, true)
 /** PUSH_EVENT without the attendance (the benchmark's "without" side only). */
 export const PUSH_EVENT_WITHOUT_ATTENDANCE = pushScript(false)
 
-function pushScript(attendance: boolean): string {
+/**
+ * `sceneClaims`: check and record the scene's claim (KEYS[5]); without, KEYS[5] is not touched
+ * and the script is the one from before the rule, command for command.
+ */
+function pushScript(attendance: boolean, sceneClaims = false): string {
+  const check = sceneClaims
+    ? `${SCENE_CHECK}
+local createTime = argField(15, 'createTime')
+local claims, taken = sceneCheck(5, 3, ARGV[4], ARGV[11], ARGV[10], createTime)
+if taken then return {-3, ''} end
+`
+    : ''
+  const claim = sceneClaims
+    ? `if claims then
+  redis.call('SET', KEYS[5], seq .. ' ' .. createTime .. ' ' .. ARGV[10], 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
+end
+`
+    : ''
   return `${ATTEND}${VISITOR}
 if ARGV[1] ~= '' then
   if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -41,7 +62,7 @@ end
 local prev = redis.call('GET', KEYS[2])
 if prev then return {0, prev} end
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, ''} end
-local n, first = nil, false
+${check}local n, first = nil, false
 if #KEYS >= 17 then
   local openid, id = ARGV[10], ARGV[13]
   local have = redis.call('HGET', KEYS[15], openid)
@@ -59,7 +80,7 @@ end
 local fallback = '0'
 if ARGV[11] == ARGV[4] .. ':${FALLBACK_NONCE}' then fallback = '1' end
 local seq = redis.call('HINCRBY', KEYS[3], 'headSeq', 1)
-local fields = {}
+${claim}local fields = {}
 for i = 15, #ARGV do fields[#fields + 1] = ARGV[i] end
 local tail = '}}'
 if n then

@@ -5,6 +5,7 @@
  */
 import { SLOT_MS } from '../attendance'
 import { FALLBACK_NONCE } from '../../../shared/relay-protocol'
+import { SCENE_CLAIM_TTL_SECONDS, SCENE_SHARED_SECONDS } from '../types'
 
 /**
  * An attendance row's stream entry: one field (`PACKED_ROW_FIELD`) holding the values of
@@ -176,30 +177,96 @@ end
 `
 
 /**
- * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream, 4 the kiosk's fallback code (unused: a
- * scan is the fallback code's when its scene is `<kioskId>:fallback`), 5 to 10 its
- * attendance keys (see ATTEND). All but the de-dup key are the kiosk's own.
+ * A per-visitor scene's claim (store-util.ts `claimsScene`: a string scene of the kiosk other
+ * than `<kioskId>:fallback`), as a Lua function the push scripts define. The claim key holds
+ * "<seq> <createTime> <openid>" of the first push stored for the scene, written by the script
+ * that stores it. `sceneCheck(c, k, kioskId, scene, openid, createTime)`, `c` and `k` the KEYS
+ * indexes of the claim and the kiosk hash: returns whether the scene claims at all, and whether
+ * this push is a photo: another openid's scan of a code whose first push the kiosk has
+ * acknowledged (so rotated off its screen), more than SCENE_SHARED_SECONDS after that push.
+ * `argField(from, name)`: the value of field `name` among ARGV's field/value pairs from `from`.
+ */
+export const SCENE_CHECK = `
+local function argField(from, name)
+  for i = from, #ARGV - 1, 2 do
+    if ARGV[i] == name then return ARGV[i + 1] end
+  end
+  return nil
+end
+local function sceneCheck(c, k, kioskId, scene, openid, createTime)
+  local own = kioskId .. ':'
+  if string.sub(scene, 1, #own) ~= own or scene == own .. '${FALLBACK_NONCE}' then
+    return false, false
+  end
+  local claim = redis.call('GET', KEYS[c])
+  if not claim then return true, false end
+  local a = string.find(claim, ' ', 1, true)
+  local b = string.find(claim, ' ', a + 1, true)
+  local first, at = tonumber(string.sub(claim, 1, a - 1)), tonumber(string.sub(claim, a + 1, b - 1))
+  if string.sub(claim, b + 1) == openid then return true, false end
+  if tonumber(createTime) - at <= ${SCENE_SHARED_SECONDS} then return true, false end
+  local acked = tonumber(redis.call('HGET', KEYS[k], 'ackedSeq') or '0')
+  return true, first <= acked
+end
+`
+
+/**
+ * The Cluster's first step of a push for a per-visitor scene, before the campaign's number, so
+ * a photo takes none (APPEND_EVENT checks again). KEYS: 1 the scene's claim, 2 kiosk hash.
+ * ARGV: 1 kioskId, 2 scene, 3 openid, 4 createTime. Returns 1 for a photo of another openid's
+ * code, else 0.
+ */
+export const CHECK_SCENE = `${SCENE_CHECK}
+local _, taken = sceneCheck(1, 2, ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+if taken then return 1 end
+return 0
+`
+
+/**
+ * KEYS: 1 de-dup key, 2 kiosk hash, 3 kiosk stream, 4 the scene's claim (SCENE_CHECK; with one
+ * visitor per code only, else the kiosk's fallback code key, unused), 5 to 10
+ * its attendance keys (see ATTEND). All but the de-dup key are the kiosk's own.
  * ARGV: 1 de-dup TTL seconds, 2 kioskId, 3 change channel, 4 to 6 the change message in the
  * pieces around its seq (it carries the event, so live sessions need not read it back),
  * 7 the stats slot field, 8 openid, 9 scene, 10 event kind, 11.. stream field/value pairs
  * (with `campaignId` when the push took a number there). The de-dup key keeps
  * "kioskId seq campaignId" (campaignId '' for none).
- * Returns {1, seq} when stored, {0, "kioskId seq campaignId"} for a retry, {-1, ""} for an unknown kiosk.
+ * Returns {1, seq} when stored, {0, "kioskId seq campaignId"} for a retry, {-1, ""} for an unknown
+ * kiosk, {-3, ""} for a photo of another openid's code (APPEND_EVENT_CLAIMING_SCENES only;
+ * nothing written).
  * Every write comes after the checks: a script that fails halfway is not rolled back.
  */
 export const APPEND_EVENT = appendEventScript(true)
+/** APPEND_EVENT with one visitor per code (config `oneVisitorPerCode`): SCENE_CHECK's claim. */
+export const APPEND_EVENT_CLAIMING_SCENES = appendEventScript(true, true)
 /** APPEND_EVENT without the attendance (the benchmark's "without" side only). */
 export const APPEND_EVENT_WITHOUT_ATTENDANCE = appendEventScript(false)
 
-function appendEventScript(attendance: boolean): string {
-  return `${ATTEND}
+/**
+ * `sceneClaims`: check and record the scene's claim (KEYS[4]); without, KEYS[4] is not touched
+ * and the script is the one from before the rule, command for command.
+ */
+function appendEventScript(attendance: boolean, sceneClaims = false): string {
+  const check = sceneClaims
+    ? `local createTime = argField(11, 'createTime')
+local claims, taken = sceneCheck(4, 2, ARGV[2], ARGV[9], ARGV[8], createTime)
+if taken then return {-3, ''} end
+`
+    : ''
+  const claim = sceneClaims
+    ? `if claims then
+  redis.call('SET', KEYS[4], seq .. ' ' .. createTime .. ' ' .. ARGV[8], 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
+end
+`
+    : ''
+  return `${ATTEND}${sceneClaims ? SCENE_CHECK : ''}
 local prev = redis.call('GET', KEYS[1])
 if prev then return {0, prev} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
-local fallback = '0'
+${check}local fallback = '0'
 if ARGV[9] == ARGV[2] .. ':${FALLBACK_NONCE}' then fallback = '1' end
 local seq = redis.call('HINCRBY', KEYS[2], 'headSeq', 1)
-local fields = {}
+${claim}local fields = {}
 for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('XADD', KEYS[3], seq .. '-0', unpack(fields))
 fields[#fields + 1] = 'fallback'

@@ -35,19 +35,25 @@ import { RedisFollowUpStore } from './follow-up'
 import { redisKeys, type RedisKeys } from './keys'
 import { migrateLayout } from './migrate-layout'
 import { evalReplicated, type WaitPolicy } from './replicated-eval'
-import { PUSH_EVENT, PUSH_EVENT_WITHOUT_ATTENDANCE } from './push-script'
+import {
+  PUSH_EVENT,
+  PUSH_EVENT_CLAIMING_SCENES,
+  PUSH_EVENT_WITHOUT_ATTENDANCE,
+} from './push-script'
 import { pruneKioskQueue } from './retention'
 import { runScript } from './run-script'
 import {
   ACK,
   APPEND_EVENT,
+  APPEND_EVENT_CLAIMING_SCENES,
   APPEND_EVENT_WITHOUT_ATTENDANCE,
   APPEND_UNROUTED,
+  CHECK_SCENE,
   CLAIM_SIGNED_QUERY,
 } from './scripts'
 import { RedisTokenStore } from './token-store'
 import { LateAnnouncements } from './late-announcements'
-import { ChangeFeed, newEpoch, unackedKept } from '../store-util'
+import { ChangeFeed, claimsScene, newEpoch, unackedKept } from '../store-util'
 import {
   DEDUP_TTL_SECONDS,
   KioskExistsError,
@@ -84,6 +90,12 @@ export interface RedisStoreOptions {
   waitTimeoutMs?: number
   /** false: no attendance written (only for the benchmark's with/without comparison). */
   attendance?: boolean
+  /**
+   * One visitor per code (config `oneVisitorPerCode`, docs/DESIGN.md "Which scans count"):
+   * the push's script checks and records each per-visitor scene's first push. Off by default:
+   * the push runs the scripts from before the rule, with no claim key read or written.
+   */
+  sceneClaims?: boolean
   /** Told at open about a Redis set up to lose the relay's data (redisSetupWarnings). */
   warn?: (message: string, fields: Record<string, string | number>) => void
 }
@@ -153,7 +165,15 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     // A Cluster deployment is new: only a single Redis can hold the layout before it.
     if (!cluster) await migrateLayout(client as Redis, prefix, keys)
     await warnOfRedisSetup(client, cluster, opts.warn)
-    const store = new RedisStore(client, sub, keys, wait, opts.attendance ?? true, cluster)
+    const store = new RedisStore(
+      client,
+      sub,
+      keys,
+      wait,
+      opts.attendance ?? true,
+      cluster,
+      opts.sceneClaims ?? false,
+    )
     await store.start()
     // Rows stored before the counters per campaign were kept: counted once, before serving.
     await store.attendance.backfillCampaignCounters(keys.campaignCountersBackfill, () =>
@@ -230,6 +250,8 @@ class RedisStore implements RelayStore {
     private readonly keepAttendance: boolean,
     /** A Cluster runs a push as one script per slot; a single Redis as one (push-script.ts). */
     private readonly cluster: boolean,
+    /** One visitor per code (RedisStoreOptions.sceneClaims). */
+    private readonly sceneClaims: boolean,
   ) {
     this.channel = keys.channel
     this.fallback = new RedisFallbackCodes(redis, keys)
@@ -311,7 +333,12 @@ class RedisStore implements RelayStore {
   private generationKey = (id: string): string => this.keys.connectionGeneration(id)
   private streamKey = (id: string): string => this.keys.stream(id)
   private acksKey = (id: string): string => this.keys.acks(id)
-  private fallbackCodeKey = (id: string): string => this.keys.fallbackCode(id)
+  /**
+   * The push script's fifth key: the scene's claim with one visitor per code, else the
+   * fallback code's key as before the rule (in the kiosk's slot, not touched).
+   */
+  private claimKey = (id: string, scene: string): string =>
+    this.sceneClaims ? this.keys.sceneClaim(id, scene) : this.keys.fallbackCode(id)
   /** Written by the push's script with the kiosk's queue: in the kiosk's slot (keys.ts). */
   private attendanceKeys = (id: string): KioskAttendanceKeys => this.keys.attendance(id)
 
@@ -459,7 +486,7 @@ class RedisStore implements RelayStore {
     const r = this.cluster
       ? await this.appendBySlot(kioskId, e, campaignId ?? null)
       : await this.pushInOne(null, kioskId, e, campaignId ?? null)
-    if (r.status === 'stored' || r.status === 'duplicate') return r
+    if (r.status === 'stored' || r.status === 'duplicate' || r.status === 'taken') return r
     throw new Error(`unknown kiosk ${kioskId}`)
   }
 
@@ -491,7 +518,7 @@ class RedisStore implements RelayStore {
       dedup,
       this.kioskKey(kioskId),
       this.streamKey(kioskId),
-      this.fallbackCodeKey(kioskId),
+      this.claimKey(kioskId, e.scene),
       a.rows,
       a.stats,
       a.visitors,
@@ -511,7 +538,11 @@ class RedisStore implements RelayStore {
       )
     }
     const reply = await this.write(
-      this.keepAttendance ? PUSH_EVENT : PUSH_EVENT_WITHOUT_ATTENDANCE,
+      !this.keepAttendance
+        ? PUSH_EVENT_WITHOUT_ATTENDANCE
+        : this.sceneClaims
+          ? PUSH_EVENT_CLAIMING_SCENES
+          : PUSH_EVENT,
       keys,
       [
         claim === null ? '' : claim.bodyHash,
@@ -531,6 +562,7 @@ class RedisStore implements RelayStore {
     )
     const [code, value] = appendReplySchema.parse(reply)
     if (code === -2) return { status: 'replayed' }
+    if (code === -3) return { status: 'taken', kioskId }
     if (code === -1) return { status: 'unknown-kiosk' }
     if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }
     return duplicateOf(value)
@@ -551,6 +583,18 @@ class RedisStore implements RelayStore {
     e: NewEvent,
     campaignId: string | null,
   ): Promise<ClaimedAppendResult> {
+    const sceneClaim = this.claimKey(kioskId, e.scene)
+    // A photo of another openid's code takes no number: checked first (one more round trip,
+    // for a per-visitor scene only, with one visitor per code on), and again by the append.
+    if (this.sceneClaims && claimsScene(kioskId, e.scene)) {
+      const photo = await runScript(
+        this.redis,
+        CHECK_SCENE,
+        [sceneClaim, this.kioskKey(kioskId)],
+        [kioskId, e.scene, e.openid, String(e.createTime)],
+      )
+      if (photo === 1) return { status: 'taken', kioskId }
+    }
     const dedup = this.keys.dedup(kioskId, e.id)
     const appended = campaignId !== null && (await this.redis.exists(dedup)) === 1
     const n =
@@ -559,12 +603,16 @@ class RedisStore implements RelayStore {
         : await this.campaigns.assignNumber(campaignId, e.openid, e.id)
     const a = this.attendanceKeys(kioskId)
     const reply = await this.write(
-      this.keepAttendance ? APPEND_EVENT : APPEND_EVENT_WITHOUT_ATTENDANCE,
+      !this.keepAttendance
+        ? APPEND_EVENT_WITHOUT_ATTENDANCE
+        : this.sceneClaims
+          ? APPEND_EVENT_CLAIMING_SCENES
+          : APPEND_EVENT,
       [
         dedup,
         this.kioskKey(kioskId),
         this.streamKey(kioskId),
-        this.fallbackCodeKey(kioskId),
+        sceneClaim,
         a.rows,
         a.stats,
         a.visitors,
@@ -589,6 +637,7 @@ class RedisStore implements RelayStore {
     )
     const [code, value] = appendReplySchema.parse(reply)
     if (code === -1) return { status: 'unknown-kiosk' }
+    if (code === -3) return { status: 'taken', kioskId }
     // Stored or a retry (whose first try may have died before this step): answered only after.
     if (this.keepAttendance) await this.attendance.countVisitor(e.openid, e.id, e.receivedAt)
     if (code === 1) return { status: 'stored', kioskId, seq: Number(value) }

@@ -37,10 +37,10 @@ import {
   duplicateRow,
   toStoredEvent,
 } from './rows'
-import { ChangeFeed, newEpoch, storedEvent, unackedKept } from '../store-util'
+import { ChangeFeed, claimsScene, newEpoch, storedEvent, unackedKept } from '../store-util'
 import { GroupCommit } from './group-commit'
 import { statement, writeTransaction } from './statements'
-import { DEDUP_TTL_SECONDS } from '../types'
+import { DEDUP_TTL_SECONDS, SCENE_CLAIM_TTL_SECONDS } from '../types'
 import type {
   AppendResult,
   FallbackCodeRecord,
@@ -55,6 +55,7 @@ import type {
   StoredEvent,
   UnroutedEvent,
 } from '../types'
+import { claimScene, sceneTaken } from './scene-claims'
 
 export interface SqliteStoreOptions {
   /** Directory for `relay.sqlite`, or `:memory:`. */
@@ -74,6 +75,12 @@ export interface SqliteStoreOptions {
   nativeBinding?: string | undefined
   /** The WAL's length kept on disk between bursts (`WAL_SIZE_LIMIT_BYTES`; tests: smaller). */
   walSizeLimitBytes?: number
+  /**
+   * One visitor per code (config `oneVisitorPerCode`, docs/DESIGN.md "Which scans count"):
+   * record each per-visitor scene's first push and refuse a photo of it as `taken`. Off by
+   * default: no claim is read or written, and every scan is stored as before.
+   */
+  sceneClaims?: boolean
 }
 
 /**
@@ -134,6 +141,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     opts.attendance ?? true,
     checkpointer,
     opts.indexing ?? {},
+    opts.sceneClaims ?? false,
   )
 }
 
@@ -220,6 +228,7 @@ class SqliteStore implements RelayStore {
     private readonly keepAttendance: boolean,
     private readonly checkpointer: Checkpointer | null,
     indexing: IndexingOptions,
+    private readonly sceneClaims: boolean,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
@@ -305,12 +314,15 @@ class SqliteStore implements RelayStore {
           ...(campaign !== undefined && { campaignId: campaign }),
         }
       }
+      const claims = this.sceneClaims && claimsScene(kioskId, e.scene)
+      if (claims && sceneTaken(this.db, kioskId, e)) return { status: 'taken', kioskId }
       const bumped = statement(
         this.db,
         'UPDATE kiosks SET head_seq = head_seq + 1 WHERE kiosk_id = ? RETURNING head_seq',
       ).get(kioskId)
       if (bumped === undefined) throw new Error(`unknown kiosk ${kioskId}`)
       const seq = headSeqRow.parse(bumped).head_seq
+      if (claims) claimScene(this.db, e, seq)
       // In the push's savepoint: a push that fails takes no number.
       n = campaignId == null ? null : assignNumber(this.db, campaignId, e.openid, e.id)
       statement(
@@ -541,6 +553,9 @@ class SqliteStore implements RelayStore {
                 `DELETE FROM events WHERE (acked_at < ? OR received_at < ?) AND received_at < ?`,
               ).run(ackedBefore, receivedBefore, oldest)
         statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
+        statement(this.db, 'DELETE FROM scene_claims WHERE claimed_at < ?').run(
+          p.now - SCENE_CLAIM_TTL_SECONDS * 1000,
+        )
         this.purgeSignedQueries(p.now)
         pruneTicketBudget(this.db, quotaDay(p.now))
         return events.changes

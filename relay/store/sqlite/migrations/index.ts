@@ -24,6 +24,7 @@ import { m018OrganizerGenerations } from './018-organizer-generations'
 import { m019TicketBudget } from './019-ticket-budget'
 import { m020FollowUpCounts } from './020-follow-up-counts'
 import { m021Erasures } from './021-erasures'
+import { m022SceneClaims } from './022-scene-claims'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -47,4 +48,5 @@ export const migrations: readonly Migration[] = [
   m019TicketBudget,
   m020FollowUpCounts,
   m021Erasures,
+  m022SceneClaims,
 ]
