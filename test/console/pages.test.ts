@@ -1120,7 +1120,7 @@ describe('attendance', () => {
     expect(fake.api.eraseVisitor.mock.calls).toEqual([['c-spring', named.openid]])
     expect(wrapper.find('[data-testid="erase-confirm"]').exists()).toBe(false)
     expect(wrapper.get('[data-testid="erase-done"]').text()).toBe(
-      '已从活动「春季展」删除此访客的签到号、姓名、集章、后续互动和抽奖姓名；其扫码记录（微信 openid、展位、时间）暂时保留。',
+      '已从活动「春季展」删除此访客的签到号、姓名、集章、后续互动和抽奖姓名；其扫码记录（微信 openid、签到台、时间）暂时保留。',
     )
     expect(fake.api.attendance).toHaveBeenCalledWith(
       expect.objectContaining({ campaign: 'c-spring', offset: 0 }),
