@@ -153,12 +153,21 @@ export function provisionDir(
   })
 }
 
+/**
+ * Quick reconnects for tests. The heartbeat is longer than any test: the relay runs in the test's
+ * own worker, and a worker stalled past a short heartbeat (a loaded CI core, a GC, the test's own
+ * synchronous work) right after a ping finds no answer yet and cuts a healthy link, a reconnect
+ * and replay the test did not ask for. A test of the heartbeat itself takes `heartbeatLink`.
+ */
 export const fastLink = {
-  heartbeatMs: 300,
+  heartbeatMs: 600_000,
   welcomeTimeoutMs: 2000,
   backoffBaseMs: 40,
   backoffMaxMs: 250,
 }
+
+/** `fastLink` with a 300 ms heartbeat, for the tests of a link that stalls without closing. */
+export const heartbeatLink = { ...fastLink, heartbeatMs: 300 }
 
 export function startCore(
   dataDir: string,

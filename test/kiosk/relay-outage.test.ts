@@ -11,6 +11,7 @@ import {
   attendanceRows,
   cleanup,
   fastLink,
+  heartbeatLink,
   kioskOn,
   onCleanup,
   startCore,
@@ -100,7 +101,7 @@ describe('relay link through outages', () => {
   it('notices a dead connection by heartbeat and reconnects', async () => {
     const p = await startPlatform()
     const proxy = await startCutProxy(p.relay.url)
-    const { core } = await kioskOn(p, { relayUrl: proxy.url })
+    const { core } = await kioskOn(p, { relayUrl: proxy.url, core: { relayLink: heartbeatLink } })
     await waitFor(() => core.status().relay.state === 'connected', 'link')
     await waitFor(() => core.pool.status().available === core.settings().pool.target, 'pool')
     await core.whenIdle()

@@ -5,6 +5,7 @@ import { MemoryVault } from '../../electron/core/config/vault'
 import {
   attendanceRows,
   cleanup,
+  heartbeatLink,
   kioskOn,
   provisionDir,
   startCore,
@@ -78,7 +79,7 @@ describe('kiosk link faults', () => {
   it('link that stalls without closing: the heartbeat notices and nothing is lost', async () => {
     const p = await startPlatform()
     const proxy = await startCutProxy(p.relay.url)
-    const { core } = await kioskOn(p, { relayUrl: proxy.url })
+    const { core } = await kioskOn(p, { relayUrl: proxy.url, core: { relayLink: heartbeatLink } })
     await waitFor(() => core.status().relay.state === 'connected', 'link')
     const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
     const before = await scanMany(p, shown.url, 'o_pre', 5)

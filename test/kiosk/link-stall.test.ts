@@ -1,0 +1,51 @@
+// The kiosk tests run the relay in the same worker as the kiosk core, on a machine shared by many
+// test files: a worker can stall for a few hundred milliseconds (a busy core, a GC, a test's own
+// synchronous work). Such a stall must not cut a healthy link in tests that do not exercise the
+// heartbeat, where a reconnect they did not expect replays frames and adds states they check.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import { attendanceRows, cleanup, kioskOn, startPlatform, waitFor } from './helpers'
+
+afterEach(() => {
+  vi.restoreAllMocks()
+  return cleanup()
+})
+
+/** Holds the worker's thread, as a stalled CI worker would. */
+function stall(ms: number): void {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    // busy
+  }
+}
+
+describe('the kiosk tests’ link settings', () => {
+  it('keep a healthy link through 400 ms stalls of the worker, also right after a ping', async () => {
+    const p = await startPlatform()
+    const { core } = await kioskOn(p)
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await core.whenIdle()
+    const since = core.status().relay.since
+    const states: string[] = []
+    core.on('status', (s) => states.push(s.relay.state))
+    // A ping is followed by a stall before its answer can be read: with a heartbeat shorter than
+    // the stall, its next check comes first and finds nothing.
+    const proto: { ping: (this: WebSocket, ...args: Parameters<WebSocket['ping']>) => void } =
+      WebSocket.prototype
+    const ping = proto.ping
+    vi.spyOn(WebSocket.prototype, 'ping').mockImplementation(function (this: WebSocket, ...args) {
+      ping.apply(this, args)
+      stall(400)
+    })
+    for (const openid of ['o_1', 'o_2', 'o_3']) {
+      // Longer than such a heartbeat: one is due as the worker goes on.
+      stall(400)
+      await p.sandbox.scan(shown.url, openid)
+    }
+    await waitFor(() => attendanceRows(core).length === 3, 'every scan')
+    await core.whenIdle()
+    expect(states.filter((s) => s !== 'connected')).toEqual([])
+    expect(core.status().relay.since).toBe(since)
+  })
+})
