@@ -4,7 +4,15 @@
 // heartbeat, where a reconnect they did not expect replays frames and adds states they check.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { attendanceRows, cleanup, kioskOn, startPlatform, waitFor } from './helpers'
+import {
+  attendanceRows,
+  cleanup,
+  fastLink,
+  heartbeatLink,
+  kioskOn,
+  startPlatform,
+  waitFor,
+} from './helpers'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -19,10 +27,14 @@ function stall(ms: number): void {
   }
 }
 
-describe('the kiosk tests’ link settings', () => {
-  it('keep a healthy link through 400 ms stalls of the worker, also right after a ping', async () => {
+describe.each([
+  ['fastLink', fastLink],
+  // The heartbeat itself waits for the answers that came while the worker stood still.
+  ['a 300 ms heartbeat', heartbeatLink],
+])('a kiosk link (%s)', (_, relayLink) => {
+  it('is kept through 400 ms stalls of the worker, also right after a ping', async () => {
     const p = await startPlatform()
-    const { core } = await kioskOn(p)
+    const { core } = await kioskOn(p, { core: { relayLink } })
     await waitFor(() => core.status().relay.state === 'connected', 'link')
     const shown = await waitFor(() => core.pool.current() ?? undefined, 'code')
     await core.whenIdle()

@@ -736,11 +736,20 @@ export class RelayLink {
   /** Pings the relay every `heartbeatMs`; nothing from it in a whole interval ends the link. */
   private startHeartbeat(ws: WebSocket): void {
     if (this.heartbeat) clearInterval(this.heartbeat)
-    this.heartbeat = setInterval(() => {
+    const check = (): void => {
+      if (this.ws !== ws) return
       // Not a byte since the last ping: the connection is dead even if TCP hasn't noticed.
       if (!this.alive) return ws.terminate()
       this.alive = false
       ws.ping()
+    }
+    this.heartbeat = setInterval(() => {
+      if (this.alive) return check()
+      // Timers run before the sockets are read: after this process stood still (a long
+      // synchronous task, a starved CPU) the relay's answer may be waiting unread. The verdict
+      // waits two turns of the event loop, each reading the sockets: the first lets a relay in
+      // this same process answer the ping, the second reads that answer.
+      setImmediate(() => setImmediate(check))
     }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
   }
 
