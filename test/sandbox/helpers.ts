@@ -1,6 +1,6 @@
 // Shared test plumbing: a controllable clock, sandboxes on port 0, and a local push receiver.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server'
 
@@ -111,17 +111,25 @@ export type ReceiverAnswer = { status?: number; body?: string; delayMs?: number 
 export interface Receiver {
   url: string
   received: ReceivedPush[]
+  /**
+   * Down (true) or up again: while down the server keeps its port but resets every connection
+   * as it comes (the sender sees ECONNRESET, nothing is received). A test that closed the
+   * server and listened again on its port could find it taken by a test running beside it.
+   */
+  setDown(down: boolean): void
+  /** The connections reset while down. */
+  resets(): number
   close(): Promise<void>
 }
 
 /** A developer server stand-in: records every push and answers as `answer` says. */
 export async function receiver(
   answer: (push: ReceivedPush, index: number) => ReceiverAnswer,
-  /** 0 picks a free port; a test restarting a server passes the port it had. */
-  port = 0,
 ): Promise<Receiver> {
   const received: ReceivedPush[] = []
   const timers = new Set<NodeJS.Timeout>()
+  let down = false
+  let resets = 0
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -148,10 +156,20 @@ export async function receiver(
       } else reply()
     })
   })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  // Before the HTTP server's own listener: a connection reset here is never read from.
+  server.prependListener('connection', (socket: Socket) => {
+    if (!down) return
+    resets++
+    socket.resetAndDestroy()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const r: Receiver = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wechat`,
     received,
+    setDown: (value) => {
+      down = value
+    },
+    resets: () => resets,
     close: async () => {
       for (const t of timers) clearTimeout(t)
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
