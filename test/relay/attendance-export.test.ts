@@ -484,8 +484,8 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
           get(`${s.url}/console/api/attendance?format=csv`, resolve),
         )
         res.pause()
-        // Wait until the export stalls on the paused reader (no more rows taken for a while).
-        await counting.stalled()
+        // Wait until the export stalls on the paused reader.
+        await counting.stalled(res, s)
         expect(counting.handedOut()).toBeGreaterThan(0)
         expect(counting.handedOut()).toBeLessThan(total / 2)
         let lines = 0
@@ -581,7 +581,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
           get(`${s.url}/console/api/attendance?format=csv`, resolve),
         )
         res.pause()
-        await counting.stalled()
+        await counting.stalled(res, s)
         // Stalled in k1's rows: k0 is written, k1 partly, k2 not yet.
         expect(counting.handedOut()).toBeGreaterThan(early.length)
         expect(counting.handedOut()).toBeLessThan(total / 2)
@@ -614,5 +614,5 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
     } finally {
       await store.close()
     }
-  }, 60_000)
+  }, 120_000) // 40-53 s with two busy loops on 2 cores (seeding 40 MB, two downloads)
 })

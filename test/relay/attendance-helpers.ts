@@ -1,5 +1,5 @@
 /** A store's attendance reader that counts the rows it hands out (the export's reads). */
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   createAttendanceRoutes,
@@ -17,13 +17,21 @@ export function countingReader(a: AttendanceReader): {
   /** Whether the last `rows` iteration ended (read to its end, or returned early). */
   finished: () => boolean
   /**
-   * Waits until the export has taken rows and then takes no more for a while: stalled on a
-   * paused or gone reader, or done (150 ms a look; 400 looks at the most).
+   * Waits until the export (the last response `served` began) is stalled on `client`, a
+   * download paused before its end: the export holds a page it has not finished writing (it has
+   * not asked for the next), its response waits for a drain, and the client has stopped reading
+   * its socket (its buffer is full), so nothing can drain it. Or until the export's reads ended.
+   * Seen so twice, with the event loop's I/O between. Known, not inferred from a quiet spell: a
+   * loaded machine can leave a busy export quiet for as long as any spell.
    */
-  stalled: () => Promise<void>
+  stalled: (client: IncomingMessage, served: ServedRoutes) => Promise<void>
+  /** Waits until the last `rows` iteration ended. */
+  ended: () => Promise<void>
 } {
   let handedOut = 0
   let finished = false
+  // Suspended at a `yield`: the export holds the page, and has not asked for the next.
+  let holding = false
   const reader: AttendanceReader = {
     stats: (...args) => a.stats(...args),
     scansToday: (...args) => a.scansToday(...args),
@@ -37,26 +45,56 @@ export function countingReader(a: AttendanceReader): {
       try {
         for await (const page of a.rows(scope, pageSize)) {
           handedOut += page.length
-          yield page
+          holding = true
+          try {
+            yield page
+          } finally {
+            holding = false
+          }
         }
       } finally {
         finished = true
       }
     },
   }
-  const stalled = async (): Promise<void> => {
-    let seen = -1
-    for (let i = 0; i < 400 && (handedOut === 0 || handedOut !== seen); i++) {
-      seen = handedOut
-      await new Promise((r) => setTimeout(r, 150))
+  const stalled = async (client: IncomingMessage, served: ServedRoutes): Promise<void> => {
+    const stuck = (): boolean => {
+      const res = served.responses.at(-1)
+      return (
+        holding &&
+        res?.writableNeedDrain === true &&
+        client.readableLength >= client.readableHighWaterMark
+      )
     }
+    let seen = -1
+    for (let look = 0; look < LOOKS; look++) {
+      if (finished) return
+      if (stuck()) {
+        if (seen === handedOut) return
+        seen = handedOut
+      } else seen = -1
+      await new Promise((r) => setTimeout(r, LOOK_MS))
+    }
+    throw new Error(`the export neither stalled nor ended (${handedOut} rows taken)`)
   }
-  return { reader, handedOut: () => handedOut, finished: () => finished, stalled }
+  const ended = async (): Promise<void> => {
+    for (let look = 0; look < LOOKS && !finished; look++) {
+      await new Promise((r) => setTimeout(r, LOOK_MS))
+    }
+    if (!finished) throw new Error(`the export's reads did not end (${handedOut} rows taken)`)
+  }
+  return { reader, handedOut: () => handedOut, finished: () => finished, stalled, ended }
 }
+
+/** How often and how long `stalled` and `ended` look: 60 s at the most. */
+const LOOK_MS = 5
+const LOOKS = 12_000
 
 export interface ServedRoutes {
   url: string
   routes: AttendanceRoutes
+  /** Every response the server began, in order. */
+  responses: ServerResponse[]
   close(): Promise<void>
 }
 
@@ -75,7 +113,9 @@ export async function serveAttendanceRoutes(
     sessionLive: () => Promise.resolve(true), // no event stream is opened here
     ...deps,
   })
+  const responses: ServerResponse[] = []
   const server: Server = createServer((req, res) => {
+    responses.push(res)
     const url = new URL(req.url ?? '/', 'http://relay.invalid')
     // A GET route answers HEAD too, as in the console router.
     const method = req.method === 'HEAD' ? 'GET' : req.method
@@ -88,6 +128,7 @@ export async function serveAttendanceRoutes(
   return {
     url: `http://127.0.0.1:${port}`,
     routes,
+    responses,
     close: async () => {
       routes.close()
       server.closeAllConnections()

@@ -276,13 +276,13 @@ describe.each(backends)('consolidated sheet ($name store)', ({ open }) => {
         res.on('error', () => {})
         res.pause()
         // Wait until the export has started, then until it stalls on the paused reader.
-        await counting.stalled()
+        await counting.stalled(res, s)
         expect(counting.handedOut()).toBeGreaterThan(0)
         expect(counting.handedOut()).toBeLessThan(total / 2)
         // The reader goes away: the export stops there, and nothing fails later.
         const before = counting.handedOut()
         res.destroy()
-        await counting.stalled()
+        await counting.ended()
         expect(counting.handedOut() - before).toBeLessThanOrEqual(2 * EXPORT_PAGE_ROWS)
         expect(counting.handedOut()).toBeLessThan(total)
         expect((await fetch(`${s.url}/console/api/stats`)).status).toBe(200)
