@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
+import { afterSocketReads } from '../shared/server/socket-reads'
 import { exemptFromIdleTimeout } from './connection-limits'
 import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
 import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
@@ -635,26 +636,43 @@ export class KioskHub {
 
   /**
    * ws README: ping every interval, terminate sockets not heard from (a frame, a pong, the
-   * kiosk's own ping) since the previous one.
+   * kiosk's own ping) since the previous one. A socket that looks silent gets its verdict once
+   * the sockets have been read: timers run first, so after this process stood still past an
+   * interval (a long synchronous task, a starved CPU, a GC) the kiosk's answer may be waiting
+   * unread, and cutting at once would end a healthy link (docs/RELIABILITY.md "Kiosk heartbeat").
    */
   private heartbeat(): void {
     for (const peer of this.peers) {
-      if (!peer.alive) {
-        peer.ws.terminate()
+      if (peer.alive) {
+        this.checkPeer(peer)
         continue
       }
-      peer.alive = false
-      peer.ws.ping()
-      const { kioskId } = peer.session
-      const written = this.seenWritten.get(kioskId) ?? -Infinity
-      if (peer.session.isLive && this.opts.now() - written >= SEEN_WRITE_EVERY_MS) {
-        this.noteSeen(kioskId, peer.heardAt, true)
-      }
-      // Also a safety net for a missed change notification (e.g. a Redis reconnect), on every
-      // SAFETY_READ_EVERY_PINGS-th ping: an event it catches reaches the kiosk within that many.
-      peer.pings++
-      if (peer.pings % SAFETY_READ_EVERY_PINGS === 0) peer.session.notify()
+      // Dropped if the link ended meanwhile, or if a later tick found it alive and pinged again
+      // (a stall between the two turns): that ping's answer is not due yet.
+      const pings = peer.pings
+      afterSocketReads(() => {
+        if (this.peers.has(peer) && peer.pings === pings) this.checkPeer(peer)
+      })
     }
+  }
+
+  /** One heartbeat for one socket: ends it if nothing came since the last ping, else pings. */
+  private checkPeer(peer: Peer): void {
+    if (!peer.alive) {
+      peer.ws.terminate()
+      return
+    }
+    peer.alive = false
+    peer.ws.ping()
+    const { kioskId } = peer.session
+    const written = this.seenWritten.get(kioskId) ?? -Infinity
+    if (peer.session.isLive && this.opts.now() - written >= SEEN_WRITE_EVERY_MS) {
+      this.noteSeen(kioskId, peer.heardAt, true)
+    }
+    // Also a safety net for a missed change notification (e.g. a Redis reconnect), on every
+    // SAFETY_READ_EVERY_PINGS-th ping: an event it catches reaches the kiosk within that many.
+    peer.pings++
+    if (peer.pings % SAFETY_READ_EVERY_PINGS === 0) peer.session.notify()
   }
 
   /** Stops accepting, closes every socket with `code`, waits (bounded) for them to go. */

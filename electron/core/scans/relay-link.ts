@@ -31,6 +31,7 @@ import { errorBody, type ErrorBody } from '../../../shared/errors'
 import { relayWsUrl } from '../config/relay-url'
 import type { RelayCursorView } from './relay-cursor'
 import type { Logger } from '../../../shared/server/log'
+import { afterSocketReads } from '../../../shared/server/socket-reads'
 
 /** A scan frame and whether it is live (sent after the welcome) or replayed. */
 export interface ScanDelivery {
@@ -746,10 +747,8 @@ export class RelayLink {
     this.heartbeat = setInterval(() => {
       if (this.alive) return check()
       // Timers run before the sockets are read: after this process stood still (a long
-      // synchronous task, a starved CPU) the relay's answer may be waiting unread. The verdict
-      // waits two turns of the event loop, each reading the sockets: the first lets a relay in
-      // this same process answer the ping, the second reads that answer.
-      setImmediate(() => setImmediate(check))
+      // synchronous task, a starved CPU) the relay's answer may be waiting unread.
+      afterSocketReads(check)
     }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
   }
 
