@@ -61,3 +61,34 @@ describe.each([
     expect(core.status().relay.since).toBe(since)
   })
 })
+
+describe('a kiosk link (a 300 ms heartbeat) woken while a check waits for its answer', () => {
+  it('is kept: the waiting verdict does not judge the wake’s newer ping', async () => {
+    const p = await startPlatform()
+    const { core } = await kioskOn(p, { core: { relayLink: heartbeatLink } })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    const since = core.status().relay.since
+    const proto: { ping: (this: WebSocket, ...args: Parameters<WebSocket['ping']>) => void } =
+      WebSocket.prototype
+    const ping = proto.ping
+    let armed = true
+    let later = 0
+    vi.spyOn(WebSocket.prototype, 'ping').mockImplementation(function (this: WebSocket, ...args) {
+      ping.apply(this, args)
+      if (!armed) {
+        later++
+        return
+      }
+      armed = false
+      // The next check is due when the worker goes on, finds nothing yet and waits for the
+      // answer; the computer says it woke just after that answer was read, before the waiting
+      // check gives its verdict.
+      this.once('pong', () => setImmediate(() => core.wake()))
+      stall(400)
+    })
+    // The wake's ping, then the heartbeat going on: three more pings on the same link.
+    await waitFor(() => later >= 3 || core.status().relay.since !== since, 'three more pings')
+    expect(core.status().relay.state).toBe('connected')
+    expect(core.status().relay.since).toBe(since)
+  })
+})

@@ -225,6 +225,8 @@ export class RelayLink {
   /** When the relay closed this kiosk's link for a newer one with its identity (4409). */
   private replacedAt: number[] = []
   private alive = false
+  /** Heartbeat pings sent (the interval's and the wake's): a waiting verdict is for one of them. */
+  private pings = 0
   private welcomed = false
   /**
    * An older relay (contract v1) refused a hello carrying v2 fields: later hellos on this link
@@ -742,13 +744,19 @@ export class RelayLink {
       // Not a byte since the last ping: the connection is dead even if TCP hasn't noticed.
       if (!this.alive) return ws.terminate()
       this.alive = false
+      this.pings++
       ws.ping()
     }
     this.heartbeat = setInterval(() => {
       if (this.alive) return check()
       // Timers run before the sockets are read: after this process stood still (a long
-      // synchronous task, a starved CPU) the relay's answer may be waiting unread.
-      afterSocketReads(check)
+      // synchronous task, a starved CPU) the relay's answer may be waiting unread. A ping sent
+      // meanwhile (a wake, or a later tick that found the link alive) is not answered yet: the
+      // verdict was for the one before it, and is dropped.
+      const pings = this.pings
+      afterSocketReads(() => {
+        if (this.pings === pings) check()
+      })
     }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
   }
 
@@ -770,6 +778,7 @@ export class RelayLink {
     if (!ws || ws.readyState !== WebSocket.OPEN || !this.heartbeat) return
     clearInterval(this.heartbeat)
     this.alive = false
+    this.pings++
     ws.ping()
     this.heartbeat = setTimeout(() => {
       if (this.ws !== ws) return
