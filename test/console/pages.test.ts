@@ -1085,9 +1085,15 @@ describe('attendance', () => {
     expect(wrapper.findAll('[data-testid="attendance-row"]').length).toBeGreaterThan(0)
     expect(wrapper.find('[data-testid="attendance-erase"]').exists()).toBe(false)
     expect(wrapper.get('[data-testid="erase-pick-campaign"]').text()).toContain('先选择一个活动')
+    // Nor is there an empty 删除 column: the rows keep the width of the list without it.
+    const headings = () => wrapper.findAll('[role="columnheader"]').map((h) => h.text())
+    expect(headings()).not.toContain('删除')
+    expect(wrapper.find('.tr.erasable').exists()).toBe(false)
 
     await wrapper.get('[data-testid="campaign-scope"]').setValue('c-spring')
     await flushPromises()
+    expect(headings()).toContain('删除')
+    expect(wrapper.find('[data-testid="attendance-row"]').classes()).toContain('erasable')
     const button = wrapper.get(`[data-erase="${named.openid}"]`)
     await button.trigger('click')
     await flushPromises()
