@@ -302,7 +302,8 @@ describe('a Redis draw snapshot', () => {
     // A roster upload (other registration ids) lands just after the snapshot's MULTI answers.
     const client = (relay.store.draws as unknown as { redis: Redis }).redis
     const multi = client.multi.bind(client)
-    const spy = vi.spyOn(client, 'multi').mockImplementation(() => {
+    // Only the snapshot's MULTI: the upload itself writes its batches in MULTIs too.
+    const spy = vi.spyOn(client, 'multi').mockImplementationOnce(() => {
       const m = multi()
       const exec = m.exec.bind(m)
       m.exec = async () => {
