@@ -30,6 +30,21 @@ async function editorAs(name: string, campaignId: string): Promise<Page> {
   return page
 }
 
+/**
+ * Rotates the screen key from `page` and gives the new one, once the relay has stored it and the
+ * page shows it: the click only sends the request, so the store is read after the page's wall
+ * link has left the old key.
+ */
+async function rotateOn(page: Page, id: string, before: string): Promise<string> {
+  await page.click('[data-testid="rotate-key"]')
+  await page.click('[data-testid="confirm-rotate"]')
+  await waitForPage(page, `!document.querySelector('${WALL}')?.href.includes('key=${before}')`)
+  const key = (await stored(id)).screenKey
+  expect(key).not.toBe(before)
+  expect(await page.getAttribute(WALL, 'href')).toContain(`key=${key}`)
+  return key
+}
+
 async function stored(id: string): Promise<{ name: string; screenKey: string }> {
   const c = (await bed.relay.store.campaigns.getCampaign(id))?.campaign
   if (c === undefined) throw new Error(`no campaign ${id}`)
@@ -50,11 +65,7 @@ it('a key rotated elsewhere reaches the open page, and the page’s next save is
   // Alice is mid-edit when Bob gives the screens a new key.
   await alice.fill(NAME, '夏季展（Alice 改）')
   await alice.fill(REPLY, '欢迎来到夏季展')
-  await bob.click('[data-testid="rotate-key"]')
-  await bob.click('[data-testid="confirm-rotate"]')
-  const newKey = (await stored(id)).screenKey
-  expect(newKey).not.toBe(oldKey)
-  await waitForPage(bob, `document.querySelector('${WALL}')?.href.includes('key=${newKey}')`)
+  const newKey = await rotateOn(bob, id, oldKey)
 
   // Within a few seconds Alice's card has the new links and says why; her typing is untouched.
   await waitForPage(
@@ -116,10 +127,7 @@ it('a draft kept from before someone else’s save is still refused after a rota
   expect(await carol.inputValue(NAME)).toBe('冬季展（Carol 改）')
 
   // A new key from this page: her draft is still from before Dave's save.
-  await carol.click('[data-testid="rotate-key"]')
-  await carol.click('[data-testid="confirm-rotate"]')
-  const newKey = (await stored(id)).screenKey
-  await waitForPage(carol, `document.querySelector('${WALL}')?.href.includes('key=${newKey}')`)
+  await rotateOn(carol, id, (await stored(id)).screenKey)
   await carol.click('[data-testid="save-campaign"]')
   await carol.locator('[data-testid="saved"], [data-testid="changed-elsewhere"]').first().waitFor()
   expect(await carol.locator('[data-testid="saved"]').count()).toBe(0)
