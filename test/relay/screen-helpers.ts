@@ -26,8 +26,21 @@ export async function screenSetup(relay: RelayHandle, kioskId = 'k1'): Promise<S
 
 /** Pushes a scan by `openid` at the kiosk's booth; fails on anything but 200. */
 export async function scan(relayUrl: string, openid: string, kioskId = 'k1', n = 0): Promise<void> {
-  const a = await postPush(relayUrl, scanXml(openid, `${kioskId}:s${n}-${openid}`))
-  if (a.status !== 200) throw new Error(`push ${a.status}: ${a.body}`)
+  const xml = scanXml(openid, `${kioskId}:s${n}-${openid}`)
+  // As WeChat does, a push whose connection failed is sent again (up to three tries): a kept-alive
+  // connection to a relay that has just restarted on the same port can be closed under the next
+  // push ('other side closed'). The same push twice is stored once, so nothing is counted twice.
+  for (let attempt = 1; ; attempt++) {
+    let a: { status: number; body: string }
+    try {
+      a = await postPush(relayUrl, xml)
+    } catch (err) {
+      if (attempt < 3 && err instanceof TypeError) continue
+      throw err
+    }
+    if (a.status !== 200) throw new Error(`push ${a.status}: ${a.body}`)
+    return
+  }
 }
 
 export function screenPath(
