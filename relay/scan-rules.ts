@@ -10,6 +10,7 @@
  * its own (config `reply.taken`, `reply.ended`).
  */
 import type { RelayCampaign } from '../shared/campaign'
+import { calendarDay } from './attendance/days'
 
 export const DEFAULT_TAKEN_REPLY =
   '这个二维码已被其他人扫过，本次扫码不计入。请到展位现场扫描屏幕上的新二维码。\n' +
@@ -19,15 +20,7 @@ export const DEFAULT_TAKEN_REPLY =
 export const DEFAULT_ENDED_REPLY =
   '本次活动已结束，感谢关注！\nThis event has ended. Thank you for following us!'
 
-const pad = (n: number): string => String(n).padStart(2, '0')
-
-/** `at`'s day in the relay's time zone (relay/time-zone.ts), as campaigns write dates. */
-export function localDay(at: number): string {
-  const d = new Date(at)
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-}
-
 /** Whether a scan received at `at` comes after the campaign's last day (`endsAt`, inclusive). */
 export function campaignEnded(campaign: Pick<RelayCampaign, 'endsAt'>, at: number): boolean {
-  return campaign.endsAt !== null && localDay(at) > campaign.endsAt
+  return campaign.endsAt !== null && calendarDay(at) > campaign.endsAt
 }

@@ -18,10 +18,15 @@ import {
 
 const two = (n: number): string => String(n).padStart(2, '0')
 
+/** `at`'s calendar day in the relay's time zone, `YYYY-MM-DD` (as campaigns write dates). */
+export function calendarDay(at: number): string {
+  const d = new Date(at)
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`
+}
+
 /** The local day (`YYYY-MM-DD`) a row received at `at` counts in: its slot's, as `localDay`. */
 export function dayOf(at: number): string {
-  const d = new Date(slotOf(at) + SLOT_MS - 1)
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`
+  return calendarDay(slotOf(at) + SLOT_MS - 1)
 }
 
 /** `[start, end)` of a local day `YYYY-MM-DD` (a real date: the schema checks it). */
