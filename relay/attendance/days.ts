@@ -81,8 +81,10 @@ const COUNT_PAGE_ROWS = 2000
 
 /**
  * Each local day with a scan in scope, oldest first: its scans, distinct visitors and new
- * followers. Read from the rows (every row in scope once, in pages): the stores' counters are
- * kept per slot for scans only, and a day's distinct visitors need its openids.
+ * followers. A store that counts windows itself (SQLite's `countWindows`) is asked for the days
+ * in one read; otherwise (Redis) they are counted from the rows, every row in scope once, in
+ * pages: the stores' slot counters hold scans only, and a day's distinct visitors need its
+ * openids.
  */
 export async function dayCounts(
   attendance: Pick<AttendanceReader, 'rows' | 'countWindows'>,
