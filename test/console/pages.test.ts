@@ -1142,6 +1142,11 @@ describe('attendance', () => {
     await flushPromises()
     expect(wrapper.find('[data-testid="erase-error"]').exists()).toBe(true)
     expect(wrapper.find('[data-testid="erase-confirm"]').exists()).toBe(true)
+    // Every campaign in scope again: that campaign's confirmation and its refusal go with it.
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="erase-confirm"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="erase-error"]').exists()).toBe(false)
   })
 
   it('a search waits for typing to pause, then asks the relay once, from the first row', async () => {
