@@ -13,19 +13,12 @@ import {
   startPlatform,
   waitFor,
 } from './helpers'
+import { stall } from '../helpers/stall'
 
 afterEach(() => {
   vi.restoreAllMocks()
   return cleanup()
 })
-
-/** Holds the worker's thread, as a stalled CI worker would. */
-function stall(ms: number): void {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    // busy
-  }
-}
 
 describe.each([
   ['fastLink', fastLink],

@@ -14,6 +14,7 @@ import { eventIdOf } from '../../relay/store/store-util'
 import { KioskClient } from './harness'
 import { serveKioskHub } from './hub-server'
 import { waitFor } from '../kiosk/helpers'
+import { stall } from '../helpers/stall'
 
 const cleanups: Array<() => unknown> = []
 
@@ -21,14 +22,6 @@ afterEach(async () => {
   vi.restoreAllMocks()
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-/** Holds the worker's thread, as a stalled relay process would. */
-function stall(ms: number): void {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    // busy
-  }
-}
 
 /** Every ping the relay sends is followed by a stall longer than its interval. */
 function stallAfterEachPing(ms: number): void {
