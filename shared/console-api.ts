@@ -343,7 +343,7 @@ export type ErasureRequest = z.infer<typeof erasureRequestSchema>
 
 /** The erasure's answer: what the campaign held of the visitor and no longer does. */
 export const erasureAnswerSchema = z.object({
-  campaignId: z.string(),
+  campaignId: campaignIdSchema,
   at: z.number().int().nonnegative(),
   number: z.number().int().positive().nullable(),
   bindings: z.number().int().nonnegative(),
