@@ -16,6 +16,7 @@ import {
 import { followUpCountFields } from '../follow-up-types'
 import type { StoreChange } from '../types'
 import type { RedisClient } from './connect'
+import { parseStored } from './follow-up'
 import type { RedisKeys } from './keys'
 
 /**
@@ -81,19 +82,6 @@ const reply = z.union([
   z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()]),
 ])
 const auditLine = z.object({ by: z.string(), at: z.number() })
-const storedFollowUp = z.object({
-  kioskId: z.string(),
-  number: z.number(),
-  scannedAt: z.number(),
-  tag: z.enum(['pending', 'tagged', 'failed']).nullable(),
-  tagErrcode: z.number(),
-  tagAttempts: z.number(),
-  tagDueAt: z.number(),
-  message: z.enum(['pending', 'sending', 'sent', 'outside-window', 'failed']).nullable(),
-  messageErrcode: z.number(),
-  messageAttempts: z.number(),
-  messageDueAt: z.number(),
-})
 
 export class RedisErasures implements ErasureStore {
   constructor(
@@ -133,8 +121,7 @@ export class RedisErasures implements ErasureStore {
         this.redis.hget(fu.visitors, openid),
         this.redis.hgetall(k.campaignDraws(c)),
       ])
-      const counted =
-        state === null ? [] : followUpCountFields(storedFollowUp.parse(JSON.parse(state)))
+      const counted = state === null ? [] : followUpCountFields(parseStored(state))
       const args = [openid, state ?? '', counted.join(' '), audit]
       for (const [id, json] of Object.entries(draws)) {
         const redacted = redactDraw(

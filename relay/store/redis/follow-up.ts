@@ -146,7 +146,8 @@ type Stored = z.infer<typeof storedSchema>
 const tagSchema = z.object({ name: z.string(), id: z.number() })
 const entriesSchema = streamEntrySchema.array()
 
-function parseStored(json: string): Stored {
+/** A visitor's follow-up state as stored in the campaign's hash (also read by erasures.ts). */
+export function parseStored(json: string): Stored {
   return storedSchema.parse(JSON.parse(json))
 }
 
