@@ -751,13 +751,10 @@ export class SqliteAttendance implements AttendanceReader {
 
   /**
    * Index ranges (openid prefix, scene prefix, kiosk id, each visitor's openid), OR-ed by
-   * SQLite; and a day's rows (`q.window`), with or without a search.
+   * SQLite; within a day (`q.window`) when one is asked.
    */
   private searchPage(q: AttendanceQuery): AttendancePage {
-    const searched =
-      q.search === ''
-        ? '1'
-        : `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
+    const searched = `((openid >= @lo AND openid < @hi) OR (scene >= @lo AND scene < @hi)
       OR kiosk_id = @q OR openid IN (SELECT value FROM json_each(@visitors)))`
     // A day's rows found by a search (no index by receive time: filtered as read).
     const match =
@@ -771,12 +768,10 @@ export class SqliteAttendance implements AttendanceReader {
           ? ''
           : ' AND kiosk_id IN (SELECT value FROM json_each(@ids))'
     const params = {
-      ...(q.search !== '' && {
-        lo: q.search,
-        hi: prefixEnd(q.search),
-        q: q.search,
-        visitors: JSON.stringify(q.visitors ?? []),
-      }),
+      lo: q.search,
+      hi: prefixEnd(q.search),
+      q: q.search,
+      visitors: JSON.stringify(q.visitors ?? []),
       ...(q.window !== undefined && { from: q.window.start, to: q.window.end }),
       ...(q.campaignId !== undefined && { campaign: q.campaignId }),
       ...(q.campaignId === undefined && q.kioskIds !== null && { ids: JSON.stringify(q.kioskIds) }),
