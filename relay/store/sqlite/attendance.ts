@@ -363,6 +363,31 @@ export type IndexingOptions = Pick<
 >
 
 /**
+ * A page of rows kiosk by kiosk, in kiosk order: each kiosk's count (`scans`, of the rows in
+ * scope) says where the offset falls, so only the kiosks the page shows are read (`read`: up
+ * to `want` of the kiosk's rows in scope from its `skip`-th, in seq order).
+ */
+function pageByKiosk(
+  kiosks: readonly { kiosk_id: string; scans: number }[],
+  q: AttendanceQuery,
+  read: (kioskId: string, want: number, skip: number) => unknown[],
+): AttendancePage {
+  const total = kiosks.reduce((n, k) => n + k.scans, 0)
+  const rows: AttendanceRow[] = []
+  let skip = q.offset
+  for (const k of kiosks) {
+    if (rows.length >= q.limit) break
+    if (skip >= k.scans) {
+      skip -= k.scans
+      continue
+    }
+    for (const r of read(k.kiosk_id, q.limit - rows.length, skip)) rows.push(toRow(r))
+    skip = 0
+  }
+  return { total, rows }
+}
+
+/**
  * How long a console read (stats, a page, a search) waits for rows still pending before it
  * answers with what is in: during a peak the console may trail; it is never blocked.
  */
@@ -661,33 +686,19 @@ export class SqliteAttendance implements AttendanceReader {
 
   /** No search: the counters give the total and where the offset falls, kiosk by kiosk. */
   private plainPage(q: AttendanceQuery): AttendancePage {
-    const kiosks = this.kioskStats(q)
-    const total = kiosks.reduce((n, k) => n + k.scans, 0)
-    const rows: AttendanceRow[] = []
-    let skip = q.offset
-    for (const k of kiosks) {
-      if (rows.length >= q.limit) break
-      if (skip >= k.scans) {
-        skip -= k.scans
-        continue
-      }
-      const want = q.limit - rows.length
-      const got =
-        q.campaignId === undefined
-          ? statement(
-              this.db,
-              `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ?
-                 ORDER BY seq LIMIT ? OFFSET ?`,
-            ).all(k.kiosk_id, want, skip)
-          : statement(
-              this.db,
-              `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND campaign_id = ?
-                 ORDER BY seq LIMIT ? OFFSET ?`,
-            ).all(k.kiosk_id, q.campaignId, want, skip)
-      for (const r of got) rows.push(toRow(r))
-      skip = 0
-    }
-    return { total, rows }
+    return pageByKiosk(this.kioskStats(q), q, (kioskId, want, skip) =>
+      q.campaignId === undefined
+        ? statement(
+            this.db,
+            `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ?
+               ORDER BY seq LIMIT ? OFFSET ?`,
+          ).all(kioskId, want, skip)
+        : statement(
+            this.db,
+            `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND campaign_id = ?
+               ORDER BY seq LIMIT ? OFFSET ?`,
+          ).all(kioskId, q.campaignId, want, skip),
+    )
   }
 
   /**
@@ -729,24 +740,13 @@ export class SqliteAttendance implements AttendanceReader {
             JSON.stringify(q.kioskIds),
           )
     ).map((r) => kioskScansRow.parse(r))
-    const total = kiosks.reduce((n, k) => n + k.scans, 0)
-    const rows: AttendanceRow[] = []
-    let skip = q.offset
-    for (const k of kiosks) {
-      if (rows.length >= q.limit) break
-      if (skip >= k.scans) {
-        skip -= k.scans
-        continue
-      }
-      const got = statement(
+    return pageByKiosk(kiosks, q, (kioskId, want, skip) =>
+      statement(
         this.db,
         `SELECT ${ROW_COLUMNS} FROM attendance WHERE kiosk_id = ? AND ${inWindow}
            ORDER BY seq LIMIT ? OFFSET ?`,
-      ).all(k.kiosk_id, window.start, window.end, q.limit - rows.length, skip)
-      for (const r of got) rows.push(toRow(r))
-      skip = 0
-    }
-    return { total, rows }
+      ).all(kioskId, window.start, window.end, want, skip),
+    )
   }
 
   /**
