@@ -55,8 +55,8 @@ const SAFE_OPEN = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
 const ownerSchema = z.object({
   pid: z.number().int().positive(),
   host: z.string().max(255),
-  /** ms since the epoch. */
-  since: z.number().int().nonnegative(),
+  /** ms since the epoch, within what a Date holds (past it, toISOString throws a RangeError). */
+  since: z.number().int().nonnegative().max(8.64e15),
   /** Which program holds it, e.g. 'relay' or 'kiosk web'. */
   program: z.string().max(100),
 })

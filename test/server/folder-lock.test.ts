@@ -96,6 +96,22 @@ describe('lockFolder', () => {
     lock.release()
   })
 
+  it('an owner file whose time no Date can hold is not believed (the refusal still says in use)', () => {
+    const dir = folder()
+    const lock = lockFolder(dir, { program: 'relay' })
+    // An integer JSON carries but past Date's range (±8.64e15 ms): toISOString would throw a
+    // RangeError in place of the refusal.
+    writeFileSync(
+      join(dir, OWNER_FILE),
+      JSON.stringify({ pid: 7, host: 'x', since: 9e15, program: 'relay' }),
+    )
+    const err = refusal(() => lockFolder(dir, { program: 'relay' }))
+    expect(err.owner).toBeNull()
+    expect(err.message).toContain('in use by another process')
+    expect(folderInUse(dir)?.owner).toBeNull()
+    lock.release()
+  })
+
   // A data folder another user can write (a kiosk's folder in a user's home, the relay or
   // kiosk run as root) must not let that user make the program create, chmod or write a file
   // elsewhere through a symbolic link planted in it.
