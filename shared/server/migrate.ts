@@ -7,6 +7,7 @@
  * table not STRICT (so a column's declared type is enforced, not advisory).
  */
 import type Database from 'better-sqlite3'
+import { DamagedDatabaseError } from './damaged-database'
 
 export interface Migration {
   /** Its file's number: 1, 2, 3… with no gaps. */
@@ -41,9 +42,16 @@ export function migrate(
   })
   const current = Number(db.pragma('user_version', { simple: true }))
   const latest = migrations.length
-  if (!Number.isInteger(current) || current > latest) {
-    throw new DatabaseTooNewError(what, current, latest)
+  // SQLite's user_version is signed: a negative one is no version either program writes. Read
+  // as a count, slice(-1) ran only the last migration and stamped the file complete.
+  if (!Number.isSafeInteger(current) || current < 0) {
+    throw new DamagedDatabaseError(
+      what,
+      db.name,
+      new Error(`schema version ${current}, which no ScanDesk writes`),
+    )
   }
+  if (current > latest) throw new DatabaseTooNewError(what, current, latest)
   for (const m of migrations.slice(current)) {
     // IMMEDIATE: another process (the relay's CLI) migrating at the same time waits, then
     // finds the work done.

@@ -91,6 +91,26 @@ describe('a database from a newer program', () => {
     expect(en).toMatch(/Restore it from a backup/)
     expect(readFileSync(file, 'utf8')).toBe(garbage)
   })
+
+  // SQLite's user_version is a signed number: -1 is no version any ScanDesk writes. Read as a
+  // count it ran only the last migration (slice(-1)) and stamped the file as complete, so the
+  // relay failed on a missing table at every start after.
+  it('one with a negative schema version is refused as damaged by both, unchanged', () => {
+    const dir = tempDir()
+    const file = join(dir, 'relay.sqlite')
+    newerDatabase(file, -1)
+    const relayRefused = thrown(() => openSqliteStore({ data: dir }), DamagedDatabaseError)
+    expect(relayRefused.message).toContain(`relay database ${file} is damaged`)
+    expect(relayRefused.message).toContain('schema version -1')
+    expect(schemaOf(file)).toEqual({ version: -1, tables: ['from_the_future'] })
+
+    const kioskFile = join(tempDir(), 'kiosk.db')
+    newerDatabase(kioskFile, -3)
+    const kioskRefused = thrown(() => openKioskDb(kioskFile), DamagedDatabaseError)
+    expect(isStartupProblem(kioskRefused)).toBe(true)
+    expect(kioskRefused.message).toMatch(/签到数据库.*已损坏/)
+    expect(schemaOf(kioskFile)).toEqual({ version: -3, tables: ['from_the_future'] })
+  })
 })
 
 describe('both schemas', () => {
