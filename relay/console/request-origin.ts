@@ -20,7 +20,13 @@ function forwarded(req: IncomingMessage, header: string, hops: number): string |
   return all[Math.max(0, all.length - hops)] ?? null
 }
 
-const unmapped = (address: string): string => address.replace(/^::ffff:(?=\d+\.)/, '')
+/**
+ * An IPv4 client in IPv6's mapped form as its IPv4 address, however the proxy spelled it
+ * (`::ffff:`, `::FFFF:`, `0:0:0:0:0:ffff:`): left mapped, every IPv4 client of that proxy would
+ * share one /64 limit key, so one client's failed sign-ins would lock out all the others.
+ */
+const unmapped = (address: string): string =>
+  address.replace(/^(?:::|(?:0{1,4}:){5})ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
 
 /**
  * The address in a forwarded value, which some proxies (Azure Application Gateway, some load

@@ -17,6 +17,16 @@ describe('clientAddress behind a trusted proxy', () => {
     expect(clientAddress(request('[2001:db8::1]'), 1)).toBe('2001:db8::1')
     expect(clientAddress(request('::ffff:198.51.100.7'), 1)).toBe('198.51.100.7')
     expect(clientAddress(request('[::ffff:198.51.100.7]:80'), 1)).toBe('198.51.100.7')
+    // Some proxies write the mapped form in capitals or in full; it is still one IPv4 client,
+    // counted apart from the proxy's other IPv4 clients.
+    expect(clientAddress(request('::FFFF:198.51.100.7'), 1)).toBe('198.51.100.7')
+    expect(clientAddress(request('0:0:0:0:0:ffff:198.51.100.7'), 1)).toBe('198.51.100.7')
+    expect(clientAddress(request('[0000:0000:0000:0000:0000:FFFF:198.51.100.7]:80'), 1)).toBe(
+      '198.51.100.7',
+    )
+    expect(clientLimitKey(request('0:0:0:0:0:ffff:203.0.113.9'), 1)).not.toBe(
+      clientLimitKey(request('0:0:0:0:0:ffff:203.0.113.10'), 1),
+    )
     // Two clients through the same proxy are two keys, not the proxy's one.
     expect(clientLimitKey(request('203.0.113.9:1'), 1)).not.toBe(
       clientLimitKey(request('203.0.113.10:1'), 1),
