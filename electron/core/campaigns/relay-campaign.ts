@@ -31,8 +31,17 @@ export interface HeldRelayCampaign {
 
 /** A stored campaign frame's JSON, validated again (a row from an older build); null if bad. */
 function parseStored(json: string): RelayCampaign | null {
-  const parsed = relayCampaignSchema.safeParse(JSON.parse(json))
+  const parsed = relayCampaignSchema.safeParse(storedJson(json))
   return parsed.success ? parsed.data : null
+}
+
+/** A stored column's JSON, undefined when it is not JSON (a damaged file): never a throw. */
+function storedJson(json: string): unknown {
+  try {
+    return JSON.parse(json)
+  } catch {
+    return undefined
+  }
 }
 
 function campaignIdOf(json: string | null): string | null {
@@ -111,7 +120,7 @@ export class RelayCampaignStore {
       const screens =
         campaign === null || row.screens === null
           ? null
-          : screenPathsSchema.safeParse(JSON.parse(row.screens))
+          : screenPathsSchema.safeParse(storedJson(row.screens))
       held = {
         version: row.version,
         campaign,
