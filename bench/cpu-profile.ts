@@ -3,14 +3,21 @@
  * function, over a window of the run. Used by the profiling scripts in bench/.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { SourceMap } from 'node:module'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 
 const Profile = z.object({
   nodes: z.array(
     z.object({
       id: z.number(),
-      callFrame: z.object({ functionName: z.string(), url: z.string(), lineNumber: z.number() }),
+      callFrame: z.object({
+        functionName: z.string(),
+        url: z.string(),
+        lineNumber: z.number(),
+        columnNumber: z.number(),
+      }),
     }),
   ),
   startTime: z.number(),
@@ -18,6 +25,43 @@ const Profile = z.object({
   timeDeltas: z.array(z.number()),
 })
 export type Frame = z.infer<typeof Profile>['nodes'][number]['callFrame']
+
+/** What esbuild writes beside a bundle (`sourcemap: true`, `sourcesContent: false`). */
+const MapFile = z.object({
+  version: z.number(),
+  sources: z.array(z.string()),
+  names: z.array(z.string()),
+  mappings: z.string(),
+})
+const sourceMaps = new Map<string, SourceMap | null>()
+
+/** The source map beside a bundled `.mjs` (bench/child.ts `bundled`), or null. */
+function sourceMapOf(url: string): SourceMap | null {
+  if (!url.startsWith('file://') || !url.endsWith('.mjs')) return null
+  let map = sourceMaps.get(url)
+  if (map === undefined) {
+    try {
+      const m = MapFile.parse(JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, 'utf8')))
+      map = new SourceMap({ ...m, file: url, sourcesContent: [], sourceRoot: '' })
+    } catch {
+      map = null
+    }
+    sourceMaps.set(url, map)
+  }
+  return map
+}
+
+/**
+ * A frame as its source names it: a bundle's frames are all in one file, so each is looked up
+ * in its source map (its url becomes the source's path, which `areaOf` reads).
+ */
+function sourceFrame(f: Frame): Frame {
+  const map = sourceMapOf(f.url)
+  if (map === null || f.lineNumber < 0) return f
+  const at = map.findEntry(f.lineNumber, f.columnNumber)
+  if (!('originalSource' in at)) return f
+  return { ...f, url: at.originalSource, lineNumber: at.originalLine }
+}
 
 /** Which part of the code a frame belongs to. */
 export function areaOf(f: Frame): string {
@@ -37,7 +81,7 @@ export function selfTime(
   to: number,
 ): { total: number; rows: Array<[string, number]> } {
   const p = Profile.parse(raw)
-  const frames = new Map(p.nodes.map((n) => [n.id, n.callFrame]))
+  const frames = new Map(p.nodes.map((n) => [n.id, sourceFrame(n.callFrame)]))
   const by = new Map<string, number>()
   let t = p.startTime
   let total = 0

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const count = Math.round(rate * Number(secondsArg))
   const dir = mkdtempSync(join(tmpdir(), 'sat-prof-'))
   process.env.BENCH_RELAY_PROF = dir
-  const child = new Child()
+  // As the saturation bench runs it: bundled, as the relay ships; frames named by source map.
+  const child = new Child('relay-child.ts', { bundled: true })
   const { url } = Started.parse(await child.call(startMessage(target)))
   if (target !== 'floor') await child.call({ cmd: 'kiosks', from: 1, n: 1, events: 0 })
   const reqs = (n: number) =>

@@ -10,6 +10,22 @@ import { parseArgs } from 'node:util'
 const root = resolve(import.meta.dirname, '..')
 
 /**
+ * How every program we ship for plain `node` is compiled (the relay, the kiosk CLI), and what a
+ * bench that measures one runs (bench/child.ts): esbuild's defaults otherwise, so no `keepNames`
+ * (tsx turns it on, and then each function a request creates is named by a call of its own).
+ */
+export const NODE_BUNDLE_BASE = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Bundled CommonJS packages (ws, qrcode) require() Node's own modules.
+  banner: {
+    js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
+  },
+}
+
+/**
  * Worker threads every program that reads rosters starts, each an entry of its own beside the
  * program (`<outdir>/<name>.mjs`): shared/roster/xlsx-thread.ts looks for it there.
  */
@@ -38,19 +54,12 @@ export async function bundleNodeProgram({ name, entry, defaultOutdir, external }
       outdir,
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunks/[name]-[hash]',
-      bundle: true,
+      ...NODE_BUNDLE_BASE,
       splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
       sourcemap: true,
       sourcesContent: false,
       metafile: true,
       external,
-      // Bundled CommonJS packages (ws, qrcode) require() Node's own modules.
-      banner: {
-        js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
-      },
       logLevel: 'warning',
     })
     writeFileSync(join(outdir, 'meta.json'), JSON.stringify(metafile))
