@@ -7,6 +7,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { z } from 'zod'
 import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
 import {
   RelayCloseCode,
@@ -14,7 +15,9 @@ import {
   ticketProxyResponseSchema,
 } from '../../shared/relay-protocol'
 import type { RelayHandle } from '../../relay/server'
+import { drawAnswerSchema, drawRequestSchema } from '../../shared/screen-api'
 import { FakeWechat } from '../wechat/fake-wechat'
+import { waitFor } from '../kiosk/helpers'
 import { ConsoleClient, organizer } from '../relay/console-helpers'
 import { campaignBody } from '../relay/campaign-helpers'
 import { KioskClient, postPush, scanXml, startTestRelay } from '../relay/harness'
@@ -408,5 +411,96 @@ describe('kiosk websocket: the hello', () => {
     const k = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
     expect(k.welcome.type).toBe('welcome')
     k.ws.close()
+  })
+})
+
+describe('draws and redraws on a real pool', () => {
+  const draws = async (): Promise<string> => {
+    const a = await c.call('GET', `/console/api/campaigns/${campaign.id}/draws`)
+    expect(a.status).toBe(200)
+    return a.text
+  }
+
+  it('a draw body the schema refuses is 400; a refused or too-large draw or redraw changes no draw', async () => {
+    for (let i = 3; i < 12; i++) {
+      const scan = scanXml(`oDoor${i}`, `k1:d${i}`, 1_700_000_000 + i)
+      expect((await postPush(relay.url, scan)).status).toBe(200)
+    }
+    // Scans reach the attendance (and so the pool) a moment after they are stored.
+    await waitFor(async () => {
+      const a = await c.call('GET', `/console/api/stats?campaign=${campaign.id}`)
+      return ((a.json as { visitors?: number } | null)?.visitors ?? 0) >= 12
+    }, 'the twelve visitors in the attendance')
+    const valid = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) =>
+      fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: bad })
+    const drawBody = fc.record(
+      {
+        count: valid(fc.integer({ min: 1, max: 4 }), fc.constantFrom(-1, 0, 101, 1.5, '1', null)),
+        prize: valid(
+          fc.constantFrom('一等奖', 'Prize'),
+          fc.oneof(
+            fc.string({ maxLength: 70 }),
+            fc.constantFrom(' ', '\u202e奖', 'a\nb', 'x'.repeat(61), 7),
+          ),
+        ),
+        excludeWinners: valid(fc.boolean(), fc.constantFrom('true', 0, null)),
+        rosterOnly: valid(fc.constant(false), fc.constantFrom('false', 1, true)),
+        extra: fc.constant(1),
+      },
+      { requiredKeys: ['count', 'prize'] },
+    )
+    const drawBodies = drawBody.map((b) => {
+      // An unknown field in one body of ten.
+      const { extra, ...rest } = b
+      return extra !== undefined && (typeof b.count !== 'number' || b.count % 5 === 4) ? b : rest
+    })
+    const seen = new Set<string>()
+    const openid = fc.constantFrom(
+      'oDoor0',
+      'oDoor1',
+      'oDoor2',
+      'oNobody',
+      '',
+      'o'.repeat(129),
+      '__W__',
+    )
+    await fc.assert(
+      fc.asyncProperty(drawBodies, openid, async (b, who) => {
+        const before = await draws()
+        const a = await c.call('POST', `/console/api/campaigns/${campaign.id}/draws`, b)
+        const what = `${JSON.stringify(b)}: ${a.status} ${a.text.slice(0, 200)}`
+        const valid = drawRequestSchema.safeParse(b).success
+        if (!valid) expect(a.status, what).toBe(400)
+        else expect([201, 409], what).toContain(a.status)
+        seen.add(`draw ${a.status}`)
+        if (a.status !== 201) expect(await draws(), what).toBe(before)
+        // A redraw of the latest draw, of a winner or anyone else.
+        const list = z.array(drawAnswerSchema).parse(JSON.parse(await draws()))
+        const last = list.at(-1)
+        if (last === undefined) return
+        const winner = last.winners[0]?.openid ?? 'oNobody'
+        const target = who === '__W__' ? winner : who
+        const pre = await draws()
+        const r = await c.call(
+          'POST',
+          `/console/api/campaigns/${campaign.id}/draws/${last.id}/redraw`,
+          { openid: target },
+        )
+        const rwhat = `redraw ${target}: ${r.status} ${r.text.slice(0, 200)}`
+        expect([200, 400, 404, 409], rwhat).toContain(r.status)
+        seen.add(`redraw ${r.status}`)
+        if (r.status !== 200) expect(await draws(), rwhat).toBe(pre)
+        else
+          expect(
+            last.winners.some((w) => w.openid === target),
+            rwhat,
+          ).toBe(true)
+      }),
+      { seed: 18812, numRuns: 60 },
+    )
+    // Both ways out of each door were taken, or the property proves little.
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining(['draw 201', 'draw 400', 'draw 409', 'redraw 200', 'redraw 409']),
+    )
   })
 })
