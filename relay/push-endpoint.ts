@@ -534,8 +534,8 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   }
 
   async function answer(req: IncomingMessage, res: ServerResponse, q: Query): Promise<Answer> {
-    // The route table lets only GET and POST through.
-    if (req.method === 'GET') return urlCheck(q)
+    // The route table lets only GET, HEAD (a GET without its body) and POST through.
+    if (req.method === 'GET' || req.method === 'HEAD') return urlCheck(q)
     let body: Buffer
     try {
       body = await readBody(req, MAX_PUSH_BYTES)

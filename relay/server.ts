@@ -386,12 +386,24 @@ export async function startRelay(
     methodNotAllowed: ({ res }, allow) =>
       sendApiError(res, 405, 'method_not_allowed', `use ${allow.join(' or ')}`),
   })
-    .add(['GET', 'POST'], '/wechat', ({ req, res, url }) => handlePush(req, res, url))
+    .add(['GET', 'HEAD', 'POST'], '/wechat', ({ req, res, url }) => handlePush(req, res, url))
     .add('POST', '/api/tickets', ({ req, res }) => handleTickets(req, res))
     .add('POST', '/api/fallback-code', ({ req, res }) => handleFallbackCode(req, res))
     .add('POST', '/api/pair', ({ req, res }) => handlePair(req, res))
     .add(['GET', 'HEAD'], '/pair/:code', ({ req, res }) => servePairPage(req.method, res), {
       code: PAIR_LINK_CODE,
+    })
+    // The kiosks' websocket: an upgrade never reaches this table (the server's 'upgrade'
+    // listener takes it), so a plain request for the path is told what it lacks (426 names the
+    // protocol in Upgrade) rather than that the endpoint does not exist; other methods are 405.
+    .add(['GET', 'HEAD'], '/kiosk', ({ res }) => {
+      res.setHeader('Upgrade', 'websocket')
+      sendApiError(
+        res,
+        426,
+        'upgrade_required',
+        'the kiosks’ websocket: connect with Upgrade: websocket and Authorization: Bearer <token>',
+      )
     })
     .add(['GET', 'HEAD'], '/healthz', ({ res }) => health(res))
     .add(['GET', 'HEAD'], '/metrics', ({ res }) => scrape(res))

@@ -59,8 +59,8 @@ describe('the route table', () => {
     expect(missing.status).toBe(404)
     expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } })
     for (const [method, path, allow] of [
-      ['PUT', '/wechat', 'GET, POST'],
-      ['DELETE', '/wechat', 'GET, POST'],
+      ['PUT', '/wechat', 'GET, HEAD, POST'],
+      ['DELETE', '/wechat', 'GET, HEAD, POST'],
       ['GET', '/api/tickets', 'POST'],
       ['GET', '/api/fallback-code', 'POST'],
       ['POST', '/healthz', 'GET, HEAD'],

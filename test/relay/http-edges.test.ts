@@ -1,0 +1,194 @@
+/**
+ * The relay's HTTP edges as an outside checker probes them, on the deployed bundle (built by
+ * scripts/build-relay.mjs, run with plain `node`), over raw sockets so that nothing a client
+ * library would tidy (pipelining, HEAD, Expect, odd methods) is tidied: HEAD answers as GET
+ * does, a documented path with another method is 405 with Allow, the kiosks' websocket path
+ * says what a plain request lacks, and a connection stays usable after an error answer.
+ */
+import { connect } from 'node:net'
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from './harness'
+import { ROOT, buildRelayBundle, spawnRelay, type RelayProcess } from './relay-process'
+
+interface RawAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** The first complete HTTP/1.1 answer in `text` and how many characters it took, or null. */
+function parseAnswer(text: string, toHead: boolean): { answer: RawAnswer; used: number } | null {
+  const end = text.indexOf('\r\n\r\n')
+  if (end === -1) return null
+  const [statusLine = '', ...lines] = text.slice(0, end).split('\r\n')
+  const headers: Record<string, string> = {}
+  for (const line of lines) {
+    const colon = line.indexOf(':')
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  const status = Number(statusLine.split(' ')[1])
+  // An answer to HEAD, and a 1xx, has no body whatever Content-Length says.
+  const length = toHead || status < 200 ? 0 : Number(headers['content-length'] ?? 0)
+  if (text.length < end + 4 + length) return null
+  return {
+    answer: { status, headers, body: text.slice(end + 4, end + 4 + length) },
+    used: end + 4 + length,
+  }
+}
+
+/**
+ * Writes `text` on one new connection and resolves with the answers read once `count` are in
+ * (1xx included), or when the relay closes the connection (`closed`). `heads`: the places of
+ * the answers to HEAD requests.
+ */
+function raw(
+  port: number,
+  text: string,
+  count: number,
+  heads: readonly number[] = [],
+): Promise<{ answers: RawAnswer[]; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let received = ''
+    const answers: RawAnswer[] = []
+    socket.setEncoding('latin1')
+    socket.on('data', (d: string) => {
+      received += d
+      for (
+        let next = parseAnswer(received, heads.includes(answers.length));
+        next !== null;
+        next = parseAnswer(received, heads.includes(answers.length))
+      ) {
+        answers.push(next.answer)
+        received = received.slice(next.used)
+      }
+      if (answers.length >= count) {
+        socket.destroy()
+        resolve({ answers, closed: false })
+      }
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve({ answers, closed: true }))
+    socket.write(text)
+  })
+}
+
+let bundle: ReturnType<typeof buildRelayBundle>
+let relay: RelayProcess
+let port = 0
+const dir = tempDir('relay-http-edges-')
+
+beforeAll(async () => {
+  bundle = buildRelayBundle()
+  relay = await spawnRelay(
+    process.execPath,
+    [bundle.entry, '--port', '0', '--host', '127.0.0.1', '--data', dir],
+    { cwd: ROOT, env: { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: 'edgetoken' } },
+  )
+  port = Number(new URL(relay.url).port)
+}, 120_000)
+
+afterAll(async () => {
+  if (relay !== undefined && relay.child.exitCode === null) {
+    relay.child.kill('SIGTERM')
+    await relay.exited
+  }
+  bundle?.remove()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const request = (method: string, path: string, headers: string[] = [], body = ''): string =>
+  `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${body}`
+
+describe('methods on every documented path (deployed bundle)', () => {
+  it('HEAD answers as GET does, without a body, on every path GET serves', async () => {
+    for (const path of [
+      '/healthz',
+      '/metrics',
+      '/wechat',
+      '/wechat?signature=0&timestamp=1&nonce=2&echostr=x',
+      '/kiosk',
+      '/pair/ACDEFGHJ',
+      '/console/',
+      '/console/api/kiosks',
+      '/screen/c1/wall?key=x',
+    ]) {
+      const get = await raw(port, request('GET', path), 1)
+      const head = await raw(port, request('HEAD', path), 1, [0])
+      expect(head.answers[0]?.status, `HEAD ${path}`).toBe(get.answers[0]?.status)
+      expect(head.answers[0]?.body, `HEAD ${path}`).toBe('')
+      expect(head.closed, `HEAD ${path}`).toBe(false)
+    }
+  })
+
+  it('a documented path with another method is 405 with Allow, in the error shape', async () => {
+    for (const [method, path, allow] of [
+      ['PUT', '/wechat', 'GET, HEAD, POST'],
+      ['OPTIONS', '/wechat', 'GET, HEAD, POST'],
+      ['DELETE', '/healthz', 'GET, HEAD'],
+      ['OPTIONS', '/metrics', 'GET, HEAD'],
+      ['GET', '/api/pair', 'POST'],
+      ['HEAD', '/api/tickets', 'POST'],
+      ['PATCH', '/api/fallback-code', 'POST'],
+      ['POST', '/kiosk', 'GET, HEAD'],
+      ['DELETE', '/kiosk', 'GET, HEAD'],
+      ['POST', '/pair/ACDEFGHJ', 'GET, HEAD'],
+      ['POST', '/console/', 'GET, HEAD'],
+      ['DELETE', '/screen/c1/wall', 'GET, HEAD'],
+    ] as const) {
+      const { answers } = await raw(port, request(method, path), 1, method === 'HEAD' ? [0] : [])
+      const a = answers[0]
+      expect(a?.status, `${method} ${path}`).toBe(405)
+      expect(a?.headers.allow, `${method} ${path}`).toBe(allow)
+      if (method !== 'HEAD')
+        expect(JSON.parse(a?.body ?? '')).toMatchObject({ error: { code: 'method_not_allowed' } })
+    }
+  })
+
+  it('a plain request for the kiosks’ websocket is 426 naming the protocol, not 404', async () => {
+    const { answers } = await raw(port, request('GET', '/kiosk'), 1)
+    expect(answers[0]?.status).toBe(426)
+    expect(answers[0]?.headers.upgrade).toBe('websocket')
+    expect(JSON.parse(answers[0]?.body ?? '')).toMatchObject({
+      error: { code: 'upgrade_required' },
+    })
+    // The upgrade itself is as before: a missing token is 401 before anything else.
+    const upgrade = await raw(
+      port,
+      request('GET', '/kiosk', [
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      ]),
+      1,
+    )
+    expect(upgrade.answers[0]?.status).toBe(401)
+  })
+})
+
+describe('a kept-alive connection after an error answer', () => {
+  it('serves the next request after 400, 401, 403, 404, 405 and 413-free refusals', async () => {
+    const json = ['Content-Type: application/json']
+    const refusals = [
+      request('POST', '/api/pair', [...json, 'Content-Length: 3'], '{x}'),
+      request('POST', '/api/tickets', [...json, 'Content-Length: 11'], '{"count":1}'),
+      request('POST', '/console/api/kiosks', [...json, 'Content-Length: 10'], '{"id":"a"}'),
+      request(
+        'POST',
+        '/console/api/kiosks',
+        [...json, 'Origin: http://evil.example', 'Content-Length: 10'],
+        '{"id":"a"}',
+      ),
+      request('GET', '/nope'),
+      request('PUT', '/healthz', ['Content-Length: 5'], 'hello'),
+      request('POST', '/wechat?signature=0&timestamp=1&nonce=2', ['Content-Length: 6'], '<xml/>'),
+    ]
+    for (const first of refusals) {
+      const { answers, closed } = await raw(port, first + request('GET', '/healthz'), 2)
+      expect(answers.map((a) => a.status).slice(1), first.split('\r\n')[0]).toEqual([200])
+      expect(closed).toBe(false)
+    }
+  })
+})
