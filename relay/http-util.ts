@@ -9,6 +9,7 @@ export {
   type BodyPace,
   answerBodyError,
   closeAfterResponse,
+  continueOnlyWhenRead,
   heartbeatMessage,
   paceBody,
   readBody,

@@ -25,6 +25,7 @@ import { RELAY_DATA_SETTING, lockFolder } from '../shared/server/folder-lock'
 import {
   BodyAbortedError,
   BodyTimeoutError,
+  continueOnlyWhenRead,
   paceBody,
   sendApiError,
   sendBodyError,
@@ -432,7 +433,10 @@ export async function startRelay(
   const noticeProxy = proxyTrustWarning(config.trustProxyHops, log)
   // Every body's pace but a file upload's (which names its own): one object for all requests.
   const bodyPace = requestBodyPace(config)
-  const server = createServer(httpServerOptions(config), (req, res) => {
+  const server = createServer(httpServerOptions(config), handleRequest)
+  // `Expect: 100-continue`: 100 only once a route reads the body (shared/server/body.ts).
+  continueOnlyWhenRead(server, handleRequest)
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     noticeProxy(req)
     paceBody(req, bodyPace)
     if (cameOverHttps(req, config.trustProxyHops)) {
@@ -474,7 +478,7 @@ export async function startRelay(
         if (draining) server.closeIdleConnections()
       })
     inFlight.add(work)
-  })
+  }
   limitConnections(server, config, { log, metrics })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     noticeProxy(req)

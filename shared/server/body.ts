@@ -2,7 +2,7 @@
  * Reading a request body with a size limit, and the typed errors a body can fail with: each
  * carries the HTTP status to answer, so no caller tells them apart by message.
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 /** Why a body could not be read; `status` is the answer (0: the client is gone, none can be sent). */
 export abstract class BodyError extends Error {
@@ -131,6 +131,40 @@ function outlastIdleGap(req: IncomingMessage, pace: BodyPace | undefined): () =>
 /** How much longer than a body's idle gap its socket may stay silent: the pace answers first. */
 const IDLE_GAP_MARGIN_MS = 1000
 
+/** Requests that sent `Expect: 100-continue` and have not been told to go on yet. */
+const awaitingContinue = new WeakMap<IncomingMessage, ServerResponse>()
+
+/**
+ * Answers `Expect: 100-continue` only when the body is wanted: `server`'s requests that send it
+ * get `100 Continue` when `readBody` starts reading (past its declared-size check), not as
+ * Node's default sends it, before the handler has looked at anything. So a request refused
+ * first (401, 403, 404, 405, or 413 for its declared Content-Length) is answered without the
+ * client sending a body the server will not read, as the expectation is meant for; the
+ * connection then closes after the answer, since the client may or may not send that body
+ * after all and its bytes must not be read as the next request.
+ */
+export function continueOnlyWhenRead(
+  server: Server,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): void {
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    awaitingContinue.set(req, res)
+    res.setHeader('Connection', 'close')
+    handle(req, res)
+  })
+}
+
+/** Sends the `100 Continue` a request is waiting for (continueOnlyWhenRead), once. */
+function sendContinue(req: IncomingMessage): void {
+  const res = awaitingContinue.get(req)
+  if (res === undefined) return
+  awaitingContinue.delete(req)
+  if (res.headersSent || res.writableEnded) return
+  // The body will be read whole: the connection can be kept as for any other request.
+  res.removeHeader('Connection')
+  res.writeContinue()
+}
+
 /** The body is not JSON (or is empty where JSON was required): 400. */
 export class BadJsonError extends BodyError {
   readonly status = 400
@@ -155,6 +189,7 @@ export function readBody(
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new BodyTooLargeError(limit))
   }
+  sendContinue(req)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0

@@ -192,3 +192,84 @@ describe('a kept-alive connection after an error answer', () => {
     }
   })
 })
+
+/**
+ * Sends a request's headers with `Expect: 100-continue`, and its body only once the relay says
+ * `100 Continue`; resolves with every answer read when the final one is in or the link closes.
+ */
+function expectContinue(
+  method: string,
+  path: string,
+  headers: string[],
+  body: string,
+): Promise<{ answers: RawAnswer[]; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let received = ''
+    const answers: RawAnswer[] = []
+    const finish = (closed: boolean): void => {
+      socket.destroy()
+      resolve({ answers, closed })
+    }
+    socket.setEncoding('latin1')
+    socket.on('data', (d: string) => {
+      received += d
+      for (let next = parseAnswer(received, false); next !== null;) {
+        answers.push(next.answer)
+        received = received.slice(next.used)
+        if (next.answer.status === 100) socket.write(body)
+        next = parseAnswer(received, false)
+      }
+      // A final answer, then whether the relay closes the connection after it.
+      if (answers.some((a) => a.status >= 200)) {
+        if (answers.at(-1)?.headers.connection === 'close') socket.once('end', () => finish(true))
+        else finish(false)
+      }
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve({ answers, closed: true }))
+    socket.write(
+      request(method, path, [
+        ...headers,
+        'Expect: 100-continue',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+      ]),
+    )
+  })
+}
+
+describe('Expect: 100-continue', () => {
+  const json = 'Content-Type: application/json'
+
+  it('says 100 Continue when the body is wanted, then answers it on a connection kept alive', async () => {
+    const { answers, closed } = await expectContinue(
+      'POST',
+      '/api/pair',
+      [json],
+      '{"code":"ACDEFGHJ"}',
+    )
+    expect(answers.map((a) => a.status)).toEqual([100, 404])
+    expect(closed).toBe(false)
+  })
+
+  it('refuses without 100 Continue what it refuses before the body, and closes the connection', async () => {
+    const big = 'x'.repeat(70 * 1024)
+    for (const [path, headers, body, status] of [
+      // Declared over the push limit (64 KiB): the body is never wanted.
+      ['/wechat?signature=0&timestamp=1&nonce=2', ['Content-Type: text/xml'], big, 413],
+      ['/api/pair', [json], big, 413],
+      // No kiosk token, no session, another origin: refused before any body is read.
+      ['/api/tickets', [json], '{"count":1}', 401],
+      ['/console/api/kiosks', [json], '{"id":"k1"}', 401],
+      ['/console/api/kiosks', [json, 'Origin: http://evil.example'], '{"id":"k1"}', 403],
+      ['/healthz', [json], '{}', 405],
+    ] as const) {
+      const { answers, closed } = await expectContinue('POST', path, [...headers], body)
+      expect(
+        answers.map((a) => a.status),
+        path,
+      ).toEqual([status])
+      expect(closed, path).toBe(true)
+    }
+  })
+})
