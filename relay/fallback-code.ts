@@ -20,7 +20,7 @@ import { fallbackScene, type FallbackCodeResponse } from '../shared/relay-protoc
 import { WechatClient, buildQrCreateBody } from '../shared/wechat'
 import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
-import { bearerToken, verifyKioskToken } from './kiosk-tokens'
+import { KIOSK_TOKEN_CHALLENGE, bearerToken, verifyKioskToken } from './kiosk-tokens'
 import { TicketLimiter } from './rate-limit'
 import type { Logger } from './log'
 import { sendWechatFailure } from './wechat-failure'
@@ -125,7 +125,10 @@ export function createFallbackCodeEndpoint(opts: FallbackCodeOptions) {
     res: ServerResponse,
   ): Promise<void> {
     const cred = await verifyKioskToken(store, bearerToken(req.headers.authorization))
-    if (cred === null) return sendApiError(res, 401, 'unauthorized', 'bad or missing kiosk token')
+    if (cred === null) {
+      res.setHeader('WWW-Authenticate', KIOSK_TOKEN_CHALLENGE)
+      return sendApiError(res, 401, 'unauthorized', 'bad or missing kiosk token')
+    }
     if (!cred.ticketProxy) {
       return sendApiError(res, 403, 'forbidden', 'this kiosk may not use the ticket proxy')
     }

@@ -11,7 +11,12 @@ import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
 import { afterSocketReads } from '../shared/server/socket-reads'
 import { exemptFromIdleTimeout } from './connection-limits'
 import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
-import { bearerToken, verifyKioskToken, type KioskCredential } from './kiosk-tokens'
+import {
+  KIOSK_TOKEN_CHALLENGE,
+  bearerToken,
+  verifyKioskToken,
+  type KioskCredential,
+} from './kiosk-tokens'
 import { errorMessage, LogLimiter, SEE_HEALTHZ, type LogFields, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { CampaignDirectory } from './campaign-directory'
@@ -352,7 +357,7 @@ export class KioskHub {
           // Anyone can retry a wrong token without end (a booth left with a revoked one, a
           // scanner): one line a minute, saying how many it left out.
           this.repeatedLines.log(this.opts.log, 'info', 'kiosk socket refused: bad token')
-          refuseUpgrade(socket, 401, 'Unauthorized')
+          refuseUpgrade(socket, 401, 'Unauthorized', { 'WWW-Authenticate': KIOSK_TOKEN_CHALLENGE })
           return
         }
         if (!this.accepting || socket.destroyed) {
@@ -703,10 +708,18 @@ export class KioskHub {
  * half-closes it, and a client that never closes its own half kept the descriptor (and a
  * place under the connection cap) for good, token or not.
  */
-export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+export function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  text: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (socket.destroyed) return
   socket.once('finish', () => socket.destroy())
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
 /**

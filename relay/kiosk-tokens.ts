@@ -29,6 +29,13 @@ export function bearerToken(header: string | undefined): string | null {
   return m?.[1] ?? null
 }
 
+/**
+ * The challenge every 401 for a missing or wrong kiosk token carries (`WWW-Authenticate`: RFC
+ * 9110 §15.5.2 requires one on a 401; RFC 6750 §3 names the Bearer scheme's). The same for a
+ * token that is missing and one that is wrong, as the answer's body is.
+ */
+export const KIOSK_TOKEN_CHALLENGE = 'Bearer realm="scandesk-relay"'
+
 export interface KioskCredential {
   kioskId: string
   tokenHash: string

@@ -25,7 +25,7 @@ import {
 } from '../shared/wechat'
 import { hasWechatCredentials, type RelayConfig } from './config'
 import { BodyError, readJson, sendApiError, sendBodyError, sendJson } from './http-util'
-import { bearerToken, verifyKioskToken } from './kiosk-tokens'
+import { KIOSK_TOKEN_CHALLENGE, bearerToken, verifyKioskToken } from './kiosk-tokens'
 import { errorMessage, LogLimiter, type Logger } from './log'
 import type { RelayMetrics, TicketRefusal } from './metrics'
 import { TicketLimiter, type RefusalReason } from './rate-limit'
@@ -152,6 +152,7 @@ export function createTicketProxy(opts: TicketProxyOptions) {
   return async function handleTickets(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const cred = await verifyKioskToken(store, bearerToken(req.headers.authorization))
     if (cred === null) {
+      res.setHeader('WWW-Authenticate', KIOSK_TOKEN_CHALLENGE)
       return refuse(res, 'unauthorized', 401, 'unauthorized', 'bad or missing kiosk token')
     }
     if (!cred.ticketProxy) {

@@ -273,3 +273,31 @@ describe('Expect: 100-continue', () => {
     }
   })
 })
+
+describe('401 for a kiosk token', () => {
+  it('carries a Bearer challenge, the same for a missing and a wrong token, on every kiosk endpoint', async () => {
+    const json = ['Content-Type: application/json', 'Content-Length: 2']
+    const upgrade = [
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    ]
+    for (const auth of [
+      [],
+      ['Authorization: Bearer booth-1.wrong'],
+      ['Authorization: Basic eDp5'],
+    ]) {
+      for (const [method, path, headers, body] of [
+        ['POST', '/api/tickets', json, '{}'],
+        ['POST', '/api/fallback-code', json, '{}'],
+        ['GET', '/kiosk', upgrade, ''],
+      ] as const) {
+        const { answers } = await raw(port, request(method, path, [...headers, ...auth], body), 1)
+        const where = `${method} ${path} ${auth.join('')}`
+        expect(answers[0]?.status, where).toBe(401)
+        expect(answers[0]?.headers['www-authenticate'], where).toBe('Bearer realm="scandesk-relay"')
+      }
+    }
+  })
+})
