@@ -79,10 +79,13 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
         body = await readJson(req, MAX_REQUEST_BYTES)
       } catch (err) {
         if (!(err instanceof BodyError)) throw err
+        // A body that stalled is 408 as on every endpoint (sendBodyError), not "not JSON".
         answerBodyError(res, err, (status, message) =>
           status === 413
             ? sendApiError(res, 413, 'too_large', message)
-            : sendApiError(res, 400, 'bad_request', 'body must be JSON {"code"}'),
+            : status === 408
+              ? sendApiError(res, 408, 'bad_request', message)
+              : sendApiError(res, 400, 'bad_request', 'body must be JSON {"code"}'),
         )
         return
       }

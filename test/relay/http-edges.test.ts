@@ -8,6 +8,7 @@
 import { connect } from 'node:net'
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRelay } from '../../relay/server'
 import { tempDir } from './harness'
 import { ROOT, buildRelayBundle, spawnRelay, type RelayProcess } from './relay-process'
 
@@ -298,6 +299,33 @@ describe('401 for a kiosk token', () => {
         expect(answers[0]?.status, where).toBe(401)
         expect(answers[0]?.headers['www-authenticate'], where).toBe('Bearer realm="scandesk-relay"')
       }
+    }
+  })
+})
+
+describe('a body that stalls', () => {
+  it('is 408 on /api/pair as on every other endpoint, and the connection closes', async () => {
+    const r = await startRelay({
+      port: 0,
+      data: ':memory:',
+      wechat: { token: 'edgetoken' },
+      requestTimeoutMs: 300,
+      headersTimeoutMs: 300,
+    })
+    try {
+      const p = Number(new URL(r.url).port)
+      const json = ['Content-Type: application/json', 'Content-Length: 19']
+      // Half the body, then nothing: the relay answers once its request timeout has passed.
+      for (const path of ['/api/pair', '/console/api/login']) {
+        const head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\n${json.join('\r\n')}\r\n\r\n{"code":`
+        const { answers, closed } = await raw(p, head, 2)
+        expect(answers[0]?.status, path).toBe(408)
+        expect(JSON.parse(answers[0]?.body ?? '')).toMatchObject({ error: { code: 'bad_request' } })
+        expect(answers[0]?.headers.connection, path).toBe('close')
+        expect(closed, path).toBe(true)
+      }
+    } finally {
+      await r.close()
     }
   })
 })
