@@ -234,8 +234,13 @@ export function readBody(
   })
 }
 
-/** Strict: a byte that is not UTF-8 is an error, not U+FFFD. A BOM is kept (JSON refuses it). */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+/**
+ * Strict: a byte that is not UTF-8 is an error, not U+FFFD. A leading byte order mark is
+ * dropped (RFC 8259 §8.1 lets a parser ignore it): a file saved by Windows Notepad or
+ * PowerShell's `-Encoding UTF8` and sent with `curl --data-binary @file` starts with one, and
+ * was refused as "not JSON" though it was; the relay's config file is read the same way.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * The body as text; BadJsonError (400) when it is not UTF-8. Decoded leniently, a script's

@@ -329,3 +329,29 @@ describe('a body that stalls', () => {
     }
   })
 })
+
+describe('a JSON body saved with a byte order mark', () => {
+  it('is read as the JSON it is (pairing, sign-in), not refused as "not JSON"', async () => {
+    const bom = '\uFEFF'
+    const send = async (path: string, body: string) => {
+      // Written as UTF-8 (the socket's default): EF BB BF, then the JSON.
+      const bytes = Buffer.from(bom + body, 'utf8')
+      const { answers } = await raw(
+        port,
+        request(
+          'POST',
+          path,
+          ['Content-Type: application/json', `Content-Length: ${bytes.length}`],
+          bom + body,
+        ),
+        1,
+      )
+      return answers[0]
+    }
+    // An unknown code is 404 and a wrong password 401: the body was read.
+    expect((await send('/api/pair', '{"code":"ACDEFGHJ"}'))?.status).toBe(404)
+    expect((await send('/console/api/login', '{"name":"nobody","password":"x"}'))?.status).toBe(401)
+    // A BOM before something that is not JSON is still 400.
+    expect((await send('/api/pair', '{"code":'))?.status).toBe(400)
+  })
+})
