@@ -29,6 +29,34 @@ async function failure(promise: Promise<unknown>): Promise<ConsoleApiError> {
 }
 
 describe('console API client', () => {
+  it('checks a download link with a HEAD and names why the relay would refuse it', async () => {
+    const url = '/console/api/attendance?format=csv'
+    const ok = answer(200, undefined)
+    await createConsoleApi({ fetch: ok }).checkDownload(url)
+    expect(ok.mock.calls.map(([u, init]) => [u, init?.method, init?.credentials])).toEqual([
+      [url, 'HEAD', 'same-origin'],
+    ])
+
+    const busy = await failure(
+      createConsoleApi({ fetch: answer(503, undefined, { 'retry-after': '5' }) }).checkDownload(
+        url,
+      ),
+    )
+    expect([busy.code, busy.status, busy.retryAfterSeconds]).toEqual(['internal', 503, 5])
+
+    const onUnauthorized = vi.fn()
+    const ended = await failure(
+      createConsoleApi({ fetch: answer(401, undefined), onUnauthorized }).checkDownload(url),
+    )
+    expect(ended.code).toBe('unauthorized')
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+
+    const down = vi.fn<typeof fetch>(() => Promise.reject(new TypeError('Failed to fetch')))
+    expect((await failure(createConsoleApi({ fetch: down }).checkDownload(url))).code).toBe(
+      'network',
+    )
+  })
+
   it('reads the campaigns list again with If-None-Match and keeps the last list on a 304', async () => {
     const list = [makeCampaign({ id: 'c1' })]
     const fetch = vi

@@ -127,6 +127,7 @@ export function createFakeConsoleApi() {
     ),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),
     exportUrl: attendanceExportUrl,
+    checkDownload: vi.fn<ConsoleApi['checkDownload']>(() => Promise.resolve()),
     draws: vi.fn<ConsoleApi['draws']>(() => Promise.resolve([])),
     makeDraw: vi.fn<ConsoleApi['makeDraw']>(() => Promise.reject(new Error('no draws here'))),
     redraw: vi.fn<ConsoleApi['redraw']>(() => Promise.reject(new Error('no draws here'))),

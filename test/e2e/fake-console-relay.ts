@@ -297,9 +297,11 @@ export async function startFakeConsoleRelay(
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const route = `${req.method ?? 'GET'} ${url.pathname.replace('/console/api', '')}`
+    // A GET answers HEAD too, as the relay's does (Node drops the body it writes).
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
+    const route = `${method} ${url.pathname.replace('/console/api', '')}`
     // Same-origin rule for state-changing calls, as the relay has it.
-    if (req.method !== 'GET' && req.headers.origin !== `http://${req.headers.host}`) {
+    if (method !== 'GET' && req.headers.origin !== `http://${req.headers.host}`) {
       return fail(res, 403, 'forbidden')
     }
     if (route === 'POST /login') {

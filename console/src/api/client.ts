@@ -172,6 +172,12 @@ export interface ConsoleApi {
   /** Plain links: the browser streams the download itself. */
   exportUrl(format: 'csv' | 'xlsx', options?: ExportOptions): string
   /**
+   * Asks the relay, with a HEAD (headers only, no rows read), whether a download link would
+   * answer: a browser shows a refused download only as "failed" in its own bar, so the page
+   * checks first and says why (session over, relay unreachable, store not answering).
+   */
+  checkDownload(url: string): Promise<void>
+  /**
    * Follows `GET /console/api/events` (server-sent events): each valid event to `onEvent`;
    * the stream's state to `listener` (`open` again after a reconnect: events may have been
    * missed; `closed` when the relay refused or dropped it for good). Returns the unsubscribe.
@@ -558,6 +564,24 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       return call('GET', `/attendance?${query.toString()}`, consoleAttendancePageSchema)
     },
     exportUrl: attendanceExportUrl,
+    async checkDownload(url) {
+      const read = new AbortController()
+      const timer = setTimeout(() => read.abort(), READ_TIMEOUT_MS)
+      let res: Response
+      try {
+        res = await doFetch(url, {
+          method: 'HEAD',
+          credentials: 'same-origin',
+          signal: read.signal,
+        })
+      } catch {
+        throw new ConsoleApiError('network', 0)
+      } finally {
+        clearTimeout(timer)
+      }
+      // A HEAD answer has no body: the code comes from the status alone.
+      answerOf({ status: res.status, headers: res.headers, data: undefined }, z.unknown(), {})
+    },
     draws: (campaignId) =>
       call('GET', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawAnswerSchema.array()),
     makeDraw: (campaignId, request) =>

@@ -450,6 +450,7 @@ export const en: MessageSchema = {
     too_slow:
       'The network was too slow: the relay stopped waiting for the rest and nothing was saved. Try again on a better connection',
     bad_response: 'The relay server sent something this console does not understand',
+    downloadFailed: 'The download did not start: {reason}',
     storeRefusedWrite:
       "The relay's store refused it ({cause}): nothing was saved. Retrying will not help until that is fixed; tell whoever runs the relay",
     storeRefusedRead:

@@ -430,6 +430,7 @@ export const zhCN = {
     cancelled: '已取消上传，名单未改变',
     too_slow: '网络太慢，中继没有等到完整的内容，本次未保存。请换到更好的网络后重试',
     bad_response: '中继服务器返回了无法识别的数据',
+    downloadFailed: '没有开始下载：{reason}',
     storeRefusedWrite:
       '中继的存储拒绝了此操作（{cause}），没有保存任何内容。修复之前重试也没有用，请联系中继的管理员',
     storeRefusedRead: '中继的存储无法读取（{cause}）。修复之前重试也没有用，请联系中继的管理员',

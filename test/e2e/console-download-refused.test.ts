@@ -1,0 +1,88 @@
+/**
+ * The BUILT console in real Chromium when a download cannot start (the relay's store not
+ * answering, the relay unreachable): a browser shows a refused download only as "failed" in its
+ * own bar, if at all, so the page checks with the relay first (a HEAD) and says why, in the
+ * page's language — and a download the relay would answer still saves the sheet.
+ * Screenshots: test-artifacts/screenshots/console-download-refused-{zh,en}.png.
+ */
+import type { Page, Route } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { screenshot, waitForPage } from './browser'
+import type { FakeConsoleRelay } from './fake-console-relay'
+import { fakeConsolePage } from './fake-console-page'
+
+const ERROR = '[data-testid="download-error"]'
+const isExport = (url: URL): boolean =>
+  url.pathname.endsWith('/console/api/attendance') && url.searchParams.has('format')
+
+describe('the attendance downloads when the relay refuses them', () => {
+  const fx = fakeConsolePage({
+    relay: { attendanceRows: 10 },
+    context: { locale: 'zh-CN', acceptDownloads: true, viewport: { width: 1280, height: 800 } },
+  })
+  const { problems } = fx
+  let relay: FakeConsoleRelay
+  let page: Page
+
+  beforeAll(async () => {
+    ;({ relay, page } = fx)
+    await page.goto(`${relay.origin}/console/#/attendance`)
+    await page.locator('[data-testid="download-csv"]').waitFor()
+  })
+
+  it('says the server failed, in zh-CN then English, and saves nothing', async () => {
+    const refuse = (route: Route): Promise<void> =>
+      route.request().method() === 'HEAD'
+        ? route.fulfill({ status: 503, headers: { 'retry-after': '5' } })
+        : route.continue()
+    await page.route(isExport, refuse)
+    let downloads = 0
+    const counted = (): void => {
+      downloads++
+    }
+    page.on('download', counted)
+    await page.click('[data-testid="download-csv"]')
+    await page.locator(ERROR).waitFor()
+    expect((await page.locator(ERROR).textContent())?.trim()).toBe(
+      '没有开始下载：服务器出错，请稍后再试',
+    )
+    await screenshot(page, 'console-download-refused-zh')
+
+    await page.click('[data-locale="en"]')
+    await waitForPage(page, `document.documentElement.lang === 'en'`)
+    await page.click('[data-testid="download-xlsx"]')
+    await waitForPage(
+      page,
+      `document.documentElement.lang === 'en' && !!document.querySelector('${ERROR}')`,
+    )
+    expect((await page.locator(ERROR).textContent())?.trim()).toBe(
+      'The download did not start: The server failed; try again shortly',
+    )
+    await screenshot(page, 'console-download-refused-en')
+    await page.click('[data-locale="zh-CN"]')
+    await page.unroute(isExport, refuse)
+    page.off('download', counted)
+    expect(downloads).toBe(0)
+  }, 60_000)
+
+  it('says the relay cannot be reached when the network is down', async () => {
+    const cut = (route: Route): Promise<void> => route.abort('internetdisconnected')
+    await page.route(isExport, cut)
+    await page.click('[data-testid="download-csv"]')
+    await waitForPage(
+      page,
+      `(document.querySelector('${ERROR}')?.textContent ?? '').includes('无法连接中继服务器')`,
+    )
+    await page.unroute(isExport, cut)
+  }, 60_000)
+
+  it('once the relay answers, the same link saves the sheet and the error goes', async () => {
+    const saved = page.waitForEvent('download')
+    await page.click('[data-testid="download-csv"]')
+    const download = await saved
+    expect(await download.failure()).toBeNull()
+    expect(download.suggestedFilename()).toMatch(/\.csv$/)
+    expect(await page.locator(ERROR).count()).toBe(0)
+    expect(problems).toEqual([])
+  }, 60_000)
+})
