@@ -105,6 +105,10 @@ export const statusCodes = {
   too_big: none,
   duplicate: none,
   export_failed: none,
+  /** An export the disk had no room for (ENOSPC, EDQUOT): nothing was kept. */
+  export_disk_full: none,
+  /** An export the folder refused (no write permission, a read-only disk): nothing was kept. */
+  export_no_access: none,
 } as const satisfies Record<string, z.ZodObject>
 
 /**

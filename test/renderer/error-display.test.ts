@@ -95,7 +95,37 @@ describe('failed calls on the admin pages', () => {
       error: { code: 'export_failed', params: {} },
     })
     await flushPromises()
-    expect(wrapper.text()).toContain('导出失败：无法写入导出文件，详情见日志')
+    expect(wrapper.text()).toContain(
+      '导出失败：文件没有写成。请重试；如仍失败，请把签到程序的日志交给技术支持',
+    )
+  })
+
+  it('an export the full disk stopped says to free space and export again, in both languages', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    await wrapper.get('[data-testid="export-csv"]').trigger('click')
+    await flushPromises()
+    fake.emit('exportProgress', {
+      exportId: 'x-1',
+      fileName: 'spring.csv',
+      savedPath: null,
+      downloadUrl: null,
+      state: 'failed',
+      rowsDone: 3,
+      rowsTotal: 10,
+      error: { code: 'export_disk_full', params: {} },
+    })
+    await flushPromises()
+    expect(wrapper.text()).toContain(
+      '导出失败：签到台的磁盘已满，文件没有写完（未写完的部分已删除）。请清理磁盘空间后重新导出',
+    )
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.text()).toContain(
+      "the booth's disk is full, so the file was not finished (the unfinished part was removed). Free up disk space, then export again",
+    )
   })
 })
 

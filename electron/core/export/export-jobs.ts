@@ -31,6 +31,25 @@ export interface ExportJobsOptions {
   log?: Logger
 }
 
+/** The system error code of a failure (ENOSPC…), or null. */
+function systemCode(err: unknown): string | null {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return null
+  return typeof err.code === 'string' ? err.code : null
+}
+
+/**
+ * What staff can do about a failed export: a full disk (free space) and a folder the kiosk may
+ * not write (technical support) are said as such; anything else as a failed write.
+ */
+export function exportFailure(
+  err: unknown,
+): 'export_disk_full' | 'export_no_access' | 'export_failed' {
+  const code = systemCode(err)
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'export_disk_full'
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'export_no_access'
+  return 'export_failed'
+}
+
 interface Job {
   path: string
   fileName: string
@@ -54,7 +73,6 @@ export class ExportJobs {
     const name = this.o.campaignName?.(campaignId) ?? ''
     const campaignPart = campaignFilePart({ id: campaignId.replace(/[^\w-]/g, '_'), name })
     const fileName = `${campaignPart}-${sheetWord(this.o.locale())}-${stamp}.${format}`
-    mkdirSync(this.o.dir, { recursive: true })
     const path = join(this.o.dir, `${exportId}-${fileName}`)
     const job: Job = { path, fileName, state: 'running' }
     this.jobs.set(exportId, job)
@@ -78,26 +96,32 @@ export class ExportJobs {
       })
     }
     let last = { done: 0, total: 0 }
-    const run = writeAtomically(path, (out) =>
-      exportAttendance({
-        db: this.o.db,
-        campaignId,
-        format,
-        out,
-        locale: this.o.locale(),
-        campaignName: this.o.campaignName,
-        onProgress: (done, total) => {
-          last = { done, total }
-          progress('running', done, total, null)
-        },
-      }),
-    )
+    // The folder made inside the run: a disk that refuses it fails the export with its reason,
+    // as a refused write does, instead of the call failing as an internal error.
+    const run = Promise.resolve()
+      .then(() => mkdirSync(this.o.dir, { recursive: true }))
+      .then(() =>
+        writeAtomically(path, (out) =>
+          exportAttendance({
+            db: this.o.db,
+            campaignId,
+            format,
+            out,
+            locale: this.o.locale(),
+            campaignName: this.o.campaignName,
+            onProgress: (done, total) => {
+              last = { done, total }
+              progress('running', done, total, null)
+            },
+          }),
+        ),
+      )
       .then(({ rows }) => progress('done', rows, rows, null))
       .catch((err: unknown) => {
         this.o.log?.error(
           `export ${exportId} failed: ${err instanceof Error ? err.message : String(err)}`,
         )
-        progress('failed', last.done, last.total, errorBody('export_failed'))
+        progress('failed', last.done, last.total, errorBody(exportFailure(err)))
       })
       .finally(() => this.running.delete(run))
     this.running.add(run)

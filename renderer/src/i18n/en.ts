@@ -239,7 +239,12 @@ export const en: MessageSchema = {
       'The relay did not answer in time. Try again; if the code is then reported as used, ask for a new one',
     relay_bad_answer:
       'That address answered, but not as a ScanDesk relay that can pair booths — check the address',
-    export_failed: 'the file could not be written; details are in the log',
+    export_failed:
+      "the file could not be written. Try again; if it keeps failing, give the booth program's log to technical support",
+    export_disk_full:
+      "the booth's disk is full, so the file was not finished (the unfinished part was removed). Free up disk space, then export again",
+    export_no_access:
+      "the booth cannot write to its export folder (no write permission, or a read-only disk), so no file was made. Ask technical support to check the booth program's data folder",
     invalid: 'Invalid format',
     insecure_http:
       'Plain http:// is only for this computer (localhost, 127.0.0.1, ::1): use the https:// address',

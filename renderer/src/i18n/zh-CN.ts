@@ -223,7 +223,11 @@ export const zhCN = {
     relay_unreachable: '无法连接中继 — 请检查地址和网络',
     relay_timeout: '中继没有及时响应。请重试；如果随后提示配对码已用过，请向组织者重新获取',
     relay_bad_answer: '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址',
-    export_failed: '无法写入导出文件，详情见日志',
+    export_failed: '文件没有写成。请重试；如仍失败，请把签到程序的日志交给技术支持',
+    export_disk_full:
+      '签到台的磁盘已满，文件没有写完（未写完的部分已删除）。请清理磁盘空间后重新导出',
+    export_no_access:
+      '签到台无法在导出文件夹中写入（没有写入权限，或磁盘为只读），没有生成文件。请联系技术支持检查签到程序的数据目录',
     invalid: '格式不正确',
     insecure_http:
       '只有本机地址（localhost、127.0.0.1、::1）可以使用 http://，请使用 https:// 地址',
