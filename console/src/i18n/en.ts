@@ -434,16 +434,20 @@ export const en: MessageSchema = {
     unauthorized: 'Your session ended; sign in again',
     ambiguous_session:
       'Several sessions were found in this browser; all were signed out. Please sign in again (if this keeps happening, clear this site’s cookies)',
-    forbidden: 'Not allowed',
+    forbidden:
+      "The relay refused this request as coming from another site; nothing was saved. Open the console at the relay's own address; if you already did, ask whoever runs the relay to check that the reverse proxy passes Host on",
     locked_out: 'Too many failed attempts. Try again later',
     bad_request: 'Something in the input is wrong; check it and try again',
-    not_found: 'Not found',
-    conflict: 'A booth with this ID already exists',
+    not_found:
+      'The relay no longer has this (it may have been deleted or revoked). Reload the page and try again',
+    conflict:
+      'This clashes with what the relay already has; nothing was saved. Reload the page to see the latest, then try again',
     precondition_failed: 'Someone else changed this in the meantime; nothing was saved',
-    gone: 'No longer valid',
+    gone: 'This is no longer valid. Reload the page and try again',
     rate_limited: 'Too many requests; try again shortly',
     method_not_allowed: 'The relay does not take this request here',
-    too_large: 'Too large',
+    too_large:
+      'This is larger than the relay (or the proxy in front of it) accepts; nothing was saved. Make it smaller and try again, or ask whoever runs the relay to raise the upload limit',
     internal: 'The server failed; try again shortly',
     network: 'Cannot reach the relay server; check the network',
     cancelled: 'Upload cancelled; the roster is unchanged',

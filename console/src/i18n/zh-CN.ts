@@ -415,16 +415,18 @@ export const zhCN = {
     unauthorized: '登录已失效，请重新登录',
     ambiguous_session:
       '检测到多个登录会话，已全部退出，请重新登录。如反复出现，请清除本站的 Cookie',
-    forbidden: '没有权限执行此操作',
+    forbidden:
+      '中继把这个请求当作来自其他网站而拒绝了，没有保存。请用中继的地址打开控制台；如果本来就是，请中继的管理员检查反向代理是否传递了 Host',
     locked_out: '失败次数过多，请稍后再试',
     bad_request: '输入有误，请检查后重试',
-    not_found: '未找到',
-    conflict: '该签到台编号已存在',
+    not_found: '中继上已没有这一项（可能已被删除或撤销）。请刷新页面后再试',
+    conflict: '与中继上已有的内容冲突，没有保存。请刷新页面查看最新情况后再试',
     precondition_failed: '其他人已先修改了这里，本次未保存',
-    gone: '已失效',
+    gone: '这一项已失效。请刷新页面后再试',
     rate_limited: '操作过于频繁，请稍后再试',
     method_not_allowed: '中继不接受此处的这种请求',
-    too_large: '内容过大',
+    too_large:
+      '内容超过了中继（或它前面的代理）接受的大小，没有保存。请减小后重试，或请中继的管理员调大上传上限',
     internal: '服务器出错，请稍后再试',
     network: '无法连接中继服务器，请检查网络',
     cancelled: '已取消上传，名单未改变',
