@@ -30,10 +30,14 @@ describe('failed calls on the admin pages', () => {
     const { wrapper, i18n } = mountWith(CampaignPage, fake.api)
     await flushPromises()
     const failure = () => wrapper.get('.error-text').text()
-    expect(failure()).toBe('操作失败：内部错误，详情见日志')
+    expect(failure()).toBe(
+      '操作失败：签到程序内部出错。请重试；如仍出错，请重启签到程序，并把日志交给技术支持',
+    )
     i18n.global.locale.value = 'en'
     await flushPromises()
-    expect(failure()).toBe('Something went wrong: Internal error; details are in the log')
+    expect(failure()).toBe(
+      'Something went wrong: An internal error in the booth program. Try again; if it happens again, restart the booth program and give its log to technical support',
+    )
   })
 
   it('words a code this UI does not know with its own sentence and the code', async () => {
@@ -137,9 +141,9 @@ const KIOSK_CODES_ZH: Record<KioskErrorCode, [Record<string, unknown>, string]> 
   bad_input: [{ field: 'relayUrl' }, '输入有误：中继服务器地址'],
   admin_locked: [{}, '管理界面已锁定，请重新输入 PIN 码'],
   unknown_method: [{}, '此版本的签到程序不支持该操作，请更新程序'],
-  not_found: [{}, '未找到'],
+  not_found: [{}, '找不到要操作的内容（可能已被删除）。请重新打开此页后再试'],
   unavailable: [{}, '服务暂不可用，请稍后再试'],
-  internal: [{}, '内部错误，详情见日志'],
+  internal: [{}, '签到程序内部出错。请重试；如仍出错，请重启签到程序，并把日志交给技术支持'],
   wrong_pin: [{}, '当前 PIN 码不正确'],
   campaign_not_found: [{}, '活动不存在（可能已被删除）'],
   campaign_managed: [{}, '本机活动由活动控制台管理，请在控制台中修改'],

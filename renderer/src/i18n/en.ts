@@ -209,9 +209,11 @@ export const en: MessageSchema = {
     admin_locked: 'The admin area is locked: enter the PIN again',
     bad_input: 'Invalid input: {field}',
     unknown_method: 'This version of the check-in app cannot do that; update it',
-    not_found: 'Not found',
+    not_found:
+      'What this refers to is no longer there (it may have been deleted). Open this page again and try again',
     unavailable: 'Service unavailable, try again shortly',
-    internal: 'Internal error; details are in the log',
+    internal:
+      'An internal error in the booth program. Try again; if it happens again, restart the booth program and give its log to technical support',
     wrong_pin: 'The current admin PIN is wrong',
     campaign_not_found: 'No such campaign (it may have been removed)',
     campaign_managed: 'This booth’s campaign is managed by the event console; edit it there',
