@@ -19,6 +19,8 @@ export interface FakeConn {
   hello: HelloFrame
   /** Frames sent together in one socket write (so they arrive in one read). */
   send(...frames: RelayFrame[]): void
+  /** Sends `text` as one text frame, as it is: for malformed or unknown frames. */
+  sendRaw(text: string): void
   /** Drops the connection without a close frame (venue Wi-Fi). */
   cut(): void
   open(): boolean
@@ -105,6 +107,9 @@ export async function fakeV2Relay(
               socket.cork()
               for (const f of frames) ws.send(JSON.stringify(f))
               process.nextTick(() => socket.uncork())
+            },
+            sendRaw: (text) => {
+              if (ws.readyState === ws.OPEN) ws.send(text)
             },
             cut: () => ws.terminate(),
             open: () => ws.readyState === ws.OPEN,
