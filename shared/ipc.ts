@@ -91,6 +91,18 @@ export const publicSettingsSchema = z.object({
 })
 export type PublicSettings = z.infer<typeof publicSettingsSchema>
 
+/**
+ * A relay token as the link sends it, in an `Authorization: Bearer` header: printable ASCII
+ * without spaces (the relay's are `<kioskId>.<base64url>`). A line break, a space, a control or
+ * a non-ASCII character pasted with one cannot go into a header at all: every link, ticket
+ * request and connection test with it would fail before reaching the relay.
+ */
+export const relayTokenSchema = z
+  .string()
+  .min(16)
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, 'letters, digits and symbols only, without spaces or line breaks')
+
 const secureOrLoopback = (url: string) => !isInsecureRemoteUrl(url)
 const noUserInfo = (url: string) => !hasUserInfo(url)
 /** The field's code is `insecure_http` (in `params`): the setup page has a message for it. */
@@ -107,7 +119,7 @@ export const setupInputSchema = z
       .refine(noUserInfo, userInfo),
     kioskId: kioskIdSchema,
     /** Omitted: keep the stored one. */
-    relayToken: z.string().min(16).max(256).optional(),
+    relayToken: relayTokenSchema.optional(),
     apiBase: z
       .url({ protocol: /^https?$/ })
       .refine(secureOrLoopback, insecureHttp)

@@ -208,7 +208,7 @@ const PROVISIONING_FORMS: Record<string, string> = {
   ticketSource: 'must be proxy or direct',
   relayUrl: 'must be an https:// or wss:// URL (http:// and ws:// only to this machine)',
   kioskId: 'must be 1 to 24 of a-z 0-9 -',
-  relayToken: 'must be 16 to 256 characters',
+  relayToken: 'must be 16 to 256 letters, digits or symbols, without spaces or line breaks',
   apiBase: 'must be an https:// URL (http:// only to this machine)',
 }
 

@@ -256,7 +256,7 @@ describe('demo mode', () => {
     expect(short).toBe(
       'provisioning: --relay must be an https:// or wss:// URL (http:// and ws:// only to this machine); ' +
         '--kiosk-id must be 1 to 24 of a-z 0-9 -; ' +
-        'SCANDESK_KIOSK_TOKEN must be 16 to 256 characters',
+        'SCANDESK_KIOSK_TOKEN must be 16 to 256 letters, digits or symbols, without spaces or line breaks',
     )
     expect(short).not.toContain('sh0rt-t0ken')
     const direct = await refused(

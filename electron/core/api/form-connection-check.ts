@@ -226,10 +226,16 @@ async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<Connecti
  */
 function relayAccepts(relayUrl: string, token: string, timeoutMs = 5000): Promise<ConnectionCheck> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(relayWsUrl(relayUrl), {
-      headers: { authorization: `Bearer ${token}` },
-      handshakeTimeout: timeoutMs,
-    })
+    let ws: WebSocket
+    try {
+      ws = new WebSocket(relayWsUrl(relayUrl), {
+        headers: { authorization: `Bearer ${token}` },
+        handshakeTimeout: timeoutMs,
+      })
+    } catch {
+      // Not even sent: a stored token that cannot go into a header (see relayTokenSchema).
+      return resolve({ ok: false, ...errorBody('unauthorized') })
+    }
     ws.on('open', () => {
       ws.close(1000, 'connection test')
       resolve(passed)

@@ -356,11 +356,26 @@ export class RelayLink {
     this.dropPending()
     const cursor = this.o.cursor.current()
     this.welcomed = false
-    const ws = new WebSocket(relayWsUrl(this.o.relayUrl), {
-      headers: { authorization: `Bearer ${this.o.token}` },
-      maxPayload: MAX_RELAY_FRAME_BYTES,
-      handshakeTimeout: this.o.welcomeTimeoutMs ?? 10_000,
-    })
+    let ws: WebSocket
+    try {
+      ws = new WebSocket(relayWsUrl(this.o.relayUrl), {
+        headers: { authorization: `Bearer ${this.o.token}` },
+        maxPayload: MAX_RELAY_FRAME_BYTES,
+        handshakeTimeout: this.o.welcomeTimeoutMs ?? 10_000,
+      })
+    } catch (err) {
+      // The request could not even be made: thrown from here (a reconnect's timer) it would end
+      // the kiosk's process. A token that cannot go into a header (stored by a build that took
+      // a line break or a non-ASCII character) is one the relay can never accept: said as such,
+      // so the setup page points at the token; tried again on the backoff, as any failure.
+      this.o.log?.error(`relay link: the request could not be made: ${(err as Error).message}`)
+      this.lastError =
+        (err as NodeJS.ErrnoException).code === 'ERR_INVALID_CHAR'
+          ? errorBody('unauthorized')
+          : errorBody('unreachable')
+      this.ws = null
+      return this.scheduleReconnect()
+    }
     this.ws = ws
     let socket: Socket | null = null
     /** This connection's hello carried more than v1's fields. */

@@ -167,7 +167,7 @@ export const en: MessageSchema = {
     fieldErrors: {
       relayUrl: 'Enter the full address, starting with https:// or wss://',
       kioskId: 'Only lower-case letters, digits and dashes, 1–24 characters',
-      relayToken: 'The token is 16–256 characters — paste all of it',
+      relayToken: 'The token is 16–256 letters, digits or symbols, no spaces — paste all of it',
       apiBase: 'Enter the full address, starting with https://',
       appId: 'The AppID is wx followed by 16 letters or digits',
       appSecret: 'The AppSecret is 32 letters or digits',

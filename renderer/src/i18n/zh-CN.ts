@@ -158,7 +158,7 @@ export const zhCN = {
     fieldErrors: {
       relayUrl: '请填写完整的网址，以 https:// 或 wss:// 开头',
       kioskId: '编号只能包含小写字母、数字和短横线，1–24 位',
-      relayToken: '令牌长度应为 16–256 个字符，请完整粘贴',
+      relayToken: '令牌应为 16–256 个字母、数字或符号，不含空格和换行，请完整粘贴',
       apiBase: '请填写完整的网址，以 https:// 开头',
       appId: 'AppID 以 wx 开头，后跟 16 位字母或数字',
       appSecret: 'AppSecret 是 32 位字母或数字',
