@@ -379,17 +379,24 @@ describe('PIN lock-out (Chromium, a kiosk of its own)', () => {
     const wrong = kiosk.adminPin === '000000' ? '111111' : '000000'
     const locked = page.locator('[data-testid="pin-locked"]')
     const tries = page.locator('[data-testid="pin-wrong"]')
+    // The pad takes no key while it checks a PIN (its Enter key disabled, "checking" in place of
+    // the attempts left): each PIN is typed once that answer is in, or its digits would be lost.
+    const idle = `document.querySelector('[data-key="enter"]')?.disabled === false`
+    const attempts: (string | null)[] = []
     for (let i = 0; i < 10 && !(await locked.isVisible()); i++) {
       const before = (await tries.isVisible()) ? await tries.textContent() : null
       await page.keyboard.type(wrong)
       await page.keyboard.press('Enter')
-      // The kiosk's answer: one try fewer, or locked.
+      // The kiosk's answer: one try fewer and the pad taking keys again, or locked.
       await waitForPage(
         page,
-        `!!document.querySelector('[data-testid="pin-locked"]') ||
-          (document.querySelector('[data-testid="pin-wrong"]')?.textContent ?? null) !== ${JSON.stringify(before)}`,
+        `!!document.querySelector('[data-testid="pin-locked"]') || (${idle} &&
+          (document.querySelector('[data-testid="pin-wrong"]')?.textContent ?? null) !== ${JSON.stringify(before)})`,
       )
+      attempts.push((await tries.isVisible()) ? await tries.textContent() : null)
     }
+    // Five PINs, each answered with one try fewer, the fifth with the lock-out.
+    expect(attempts.map((a) => a?.match(/\d+/)?.[0] ?? null)).toEqual(['4', '3', '2', '1', null])
     await expect(locked.textContent()).resolves.toMatch(/已锁定。请在 \d+:\d\d 后再试/)
     await expect(page.locator('[data-key="5"]').isDisabled()).resolves.toBe(true)
     await screenshot(page, 'admin-pin-locked')
