@@ -49,6 +49,18 @@ const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r))
 }
 
+/**
+ * Polls until `done` (every few ms, up to 10 s): what the progress and retry timers move, waited
+ * for rather than slept for, which a loaded machine can stretch past any fixed time.
+ */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 2))
+  }
+}
+
 let indexer: AttendanceIndexer | null = null
 afterEach(() => {
   indexer?.stop()
@@ -85,8 +97,9 @@ describe('AttendanceIndexer', () => {
     indexer = new AttendanceIndexer(rows.deps({ progressMs: 10 }))
     rows.add(10)
     indexer.written()
-    await new Promise((r) => setTimeout(r, 200))
-    expect(rows.pending).toEqual([])
+    // Busy: a chunk a tick, until none is left.
+    await until(() => rows.pending.length === 0, 'every row moved by the timer')
+    expect(rows.chunks).toBe(3)
   })
 
   it('leaves rows for the progress timer while the event loop is busy', async () => {
@@ -96,10 +109,13 @@ describe('AttendanceIndexer', () => {
     await new Promise((r) => setTimeout(r, 250))
     rows.add(10)
     indexer.written()
-    await turns(10)
-    expect(rows.pending).toHaveLength(10)
-    await new Promise((r) => setTimeout(r, 200))
+    // A chunk a tick: each tick leaves four rows fewer, never all at once as a free loop would.
+    // Waited for, tick by tick: a fixed 200 ms sleep against the 200 ms timer could see no
+    // tick, or two, on a loaded machine.
+    await until(() => rows.pending.length < 10, 'a progress tick')
     expect(rows.pending).toHaveLength(6)
+    await until(() => rows.pending.length < 6, 'the next progress tick')
+    expect(rows.pending).toHaveLength(2)
   })
 
   it('a reader waits only for the rows pending when it asked', async () => {
@@ -150,8 +166,7 @@ describe('AttendanceIndexer', () => {
     expect(indexer.lastError?.message).toBe('disk full')
     expect(errors.length).toBeGreaterThan(0)
     rows.failing = null
-    await new Promise((r) => setTimeout(r, 100))
-    expect(rows.pending).toEqual([])
+    await until(() => rows.pending.length === 0, 'the retried chunks')
     expect(indexer.lastError).toBeNull()
   })
 
