@@ -113,6 +113,52 @@ describe('desk page', () => {
     ])
   })
 
+  it('says the campaign has no guest list, and where it comes from, rather than "no matching guest" to an empty search', async () => {
+    // A newcomer opening the desk page on a campaign without a roster read 没有匹配的来宾 under
+    // an empty search box: nothing had been searched, and nothing said a list was missing.
+    vi.useFakeTimers()
+    try {
+      const fake = createFakeKioskApi()
+      fake.api.searchRoster.mockResolvedValue([])
+      const { wrapper, i18n } = mountWith(DeskPage, fake.api)
+      await flushPromises()
+      const empty = () => wrapper.find('[data-testid="desk-roster-empty"]')
+      expect(empty().text()).toBe(
+        '本活动还没有来宾名单。前台签到按名单为每位来宾出示专属二维码：请先在「名单导入」页导入名单。',
+      )
+      expect(wrapper.text()).not.toContain('没有匹配的来宾')
+      // A booth whose campaign the console runs: the organizer uploads it there.
+      useScreenStore().campaignsFromRelay = true
+      await flushPromises()
+      expect(empty().text()).toBe(
+        '本活动还没有来宾名单。名单由主办方在活动控制台的活动页上传，上传后自动同步到本机。',
+      )
+      i18n.global.locale.value = 'en'
+      await flushPromises()
+      expect(empty().text()).toBe(
+        "This campaign has no guest list yet. The organizer uploads it on the campaign's page in the event console, and it syncs to this booth by itself.",
+      )
+
+      // Something typed that matches nobody is still "no matching guest".
+      await wrapper.find('[data-testid="desk-search"]').setValue('王')
+      vi.advanceTimersByTime(300)
+      await flushPromises()
+      expect(fake.api.searchRoster).toHaveBeenLastCalledWith({ query: '王', limit: 50 })
+      expect(empty().exists()).toBe(false)
+      expect(wrapper.text()).toContain('No matching guest')
+
+      // And a roster with guests lists them, with no word of a missing list.
+      fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
+      await wrapper.find('[data-testid="desk-search"]').setValue('')
+      vi.advanceTimersByTime(300)
+      await flushPromises()
+      expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(1)
+      expect(empty().exists()).toBe(false)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it("lists the moved booth's roster once the core says it is in, though no transfer was shown", async () => {
     // Moved to 秋季展, whose roster fits in one frame and came a read after the campaign: the
     // page searched at the move (nothing yet) and the status never said a roster was arriving.
