@@ -1088,6 +1088,37 @@ describe('attendance', () => {
     expect(wrapper.get('[data-testid="attendance-total"]').text()).toBe('共 1 条')
   })
 
+  it('asks for a campaign to erase a visitor only when there is a campaign to pick and a scan to erase', async () => {
+    // A newly deployed relay (no campaign, no scan) and the demo's (scans of the kiosk's own
+    // campaign only) both said 先选择一个活动，才能删除其中的访客 with no campaign to choose.
+    const pick = (w: { find: (s: string) => { exists: () => boolean } }) =>
+      w.find('[data-testid="erase-pick-campaign"]').exists()
+    const empty = createFakeConsoleApi()
+    empty.api.campaigns.mockResolvedValue([])
+    empty.api.attendance.mockResolvedValue({ total: 0, rows: [] })
+    const first = mountConsole(AttendancePage, empty.api)
+    await flushPromises()
+    expect(pick(first.wrapper)).toBe(false)
+    first.wrapper.unmount()
+
+    const scansNoCampaign = createFakeConsoleApi()
+    scansNoCampaign.api.campaigns.mockResolvedValue([])
+    scansNoCampaign.api.attendance.mockResolvedValue({ total: 1, rows: [makeRow(0)] })
+    const second = mountConsole(AttendancePage, scansNoCampaign.api)
+    await flushPromises()
+    expect(pick(second.wrapper)).toBe(false)
+    second.wrapper.unmount()
+
+    const campaignNoScans = createFakeConsoleApi()
+    campaignNoScans.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-spring', name: '春季展' }),
+    ])
+    campaignNoScans.api.attendance.mockResolvedValue({ total: 0, rows: [] })
+    const third = mountConsole(AttendancePage, campaignNoScans.api)
+    await flushPromises()
+    expect(pick(third.wrapper)).toBe(false)
+  })
+
   it('erases a visitor of the chosen campaign only after a confirmation naming them, then reads the list again', async () => {
     // happy-dom lays nothing out: the virtual list's scroller gets a height to show rows in.
     const sizes = [
