@@ -106,6 +106,8 @@ export function createWebKioskApi(
   let openedBefore = false
   /** A call was refused for this page's key: the kiosk has a new one, no stream will be let in. */
   let keyRefused = false
+  /** The reopening of a refused stream, waiting: cleared when nobody listens any more. */
+  let retry: ReturnType<typeof setTimeout> | null = null
 
   /**
    * The event stream, re-reading the screen state each time it opens. Events sent while it was
@@ -125,7 +127,9 @@ export function createWebKioskApi(
     es.addEventListener('error', () => {
       if (es.readyState !== EVENT_SOURCE_CLOSED || source !== es) return
       for (const l of [...refusedListeners]) l()
-      setTimeout(() => {
+      if (retry !== null) clearTimeout(retry)
+      retry = setTimeout(() => {
+        retry = null
         if (source !== es || keyRefused) return
         es.close()
         source = openStream()
@@ -199,7 +203,20 @@ export function createWebKioskApi(
       subscriptions.delete(subscription)
       source?.removeEventListener(event, handler)
       screenListeners.delete(listener as (state: ScreenState) => void)
+      if (subscriptions.size === 0) closeStream()
     }
+  }
+
+  /**
+   * Nobody listens any more (every page that did has gone): the stream is closed and a waiting
+   * reopening dropped, so no connection stays open and no timer keeps reopening one for nobody.
+   * The next `on` opens a stream again.
+   */
+  function closeStream(): void {
+    if (retry !== null) clearTimeout(retry)
+    retry = null
+    source?.close()
+    source = null
   }
 
   function signal(listeners: Set<() => void>) {
