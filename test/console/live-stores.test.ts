@@ -196,6 +196,66 @@ describe('live stats', () => {
   })
 })
 
+describe('live stream while the relay restarts behind a proxy', () => {
+  it('a stream reopened after a refusal is not shown live, nor the stats read, until it opens', async () => {
+    // nginx answers 502 while the relay restarts: EventSource gives up on each stream (closed),
+    // the session check cannot reach the relay either, and a new stream is tried every 3 s.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const session = useSessionStore()
+    await session.check()
+    const live = useLiveStore()
+    useStatsStore().follow()
+    live.start()
+    fake.reopenStream()
+    await flushPromises()
+    fake.api.session.mockRejectedValue(new TypeError('Failed to fetch'))
+    for (let i = 0; i < 5; i++) {
+      const reads = fake.api.stats.mock.calls.length
+      fake.closeStream()
+      await flushPromises()
+      expect(session.state).toBe('signed-in')
+      await vi.advanceTimersByTimeAsync(3000)
+      // A new stream, still refused or opening: the header keeps saying it is reconnecting.
+      expect(fake.streams()).toBe(1)
+      expect(live.connected).toBe(false)
+      expect(fake.api.stats.mock.calls.length).toBe(reads)
+    }
+    // The relay is back: the stream opens, live again, what was missed read once.
+    const reads = fake.api.stats.mock.calls.length
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 42 }))
+    fake.reopenStream()
+    await flushPromises()
+    expect(live.connected).toBe(true)
+    expect(fake.api.stats.mock.calls.length).toBe(reads + 1)
+    expect(useStatsStore().stats?.scans).toBe(42)
+    live.stop()
+  })
+
+  it('signed out while the session check of a closed stream runs: no stream is opened again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const session = useSessionStore()
+    await session.check()
+    const live = useLiveStore()
+    live.start()
+    const answer = deferred<{ name: string; expiresAt: number }>()
+    fake.api.session.mockReturnValue(answer.promise)
+    fake.closeStream()
+    await flushPromises()
+    // The organizer signs out (the app stops the stream) before the relay answers the check,
+    // which still names them: their sign-out went after it.
+    live.stop()
+    answer.resolve({ name: 'alice', expiresAt: 0 })
+    await flushPromises()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(fake.streams()).toBe(0)
+    expect(live.running).toBe(false)
+  })
+})
+
 describe('attendance pages', () => {
   it('fetches only the pages the list shows, and keeps none from an older search', async () => {
     const fake = createFakeConsoleApi()

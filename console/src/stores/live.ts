@@ -3,7 +3,9 @@
  * the stats and the booths (scans today, queued), `kiosks` the booths — each only while a
  * page on screen follows it (stores/follow.ts). After a reconnect the followed stores are
  * fetched again (events may have been missed). When the relay closes the stream for good, the
- * session is checked (a 401 means sign in again) and the stream is opened again after a pause.
+ * session is checked (a 401 means sign in again) and the stream is opened again after a pause;
+ * the console says live again only once that stream opens (behind a proxy a restarting relay's
+ * 502 closes every stream tried), and a sign-out meanwhile cancels it.
  *
  * A stream can also die without a word (a proxy's idle cut, a laptop asleep, a Wi-Fi switch: no
  * TCP reset, so EventSource never errors and would say live for good). A relay that sends the
@@ -47,6 +49,8 @@ export const useLiveStore = defineStore('console-live', () => {
   const running = ref(false)
   let close: (() => void) | null = null
   let reopen: ReturnType<typeof setTimeout> | null = null
+  /** Counts stop() calls: a session check that outlived its run schedules nothing. */
+  let runs = 0
   /** The relay's heartbeat interval, as its last heartbeat said (kept across streams). */
   let heartbeatEveryMs = STREAM_HEARTBEAT_MS
   /** When the stream last brought anything (a message or a heartbeat). */
@@ -97,8 +101,12 @@ export const useLiveStore = defineStore('console-live', () => {
       connected.value = false
       close?.()
       close = null
+      const run = runs
       void session.check().then(() => {
-        if (session.state === 'signed-in') reopen = setTimeout(start, REOPEN_MS)
+        // Stopped meanwhile (signed out, or started afresh): that run's reopening is not wanted.
+        if (run !== runs || session.state !== 'signed-in') return
+        if (reopen) clearTimeout(reopen)
+        reopen = setTimeout(resume, REOPEN_MS)
       })
     }
   }
@@ -113,16 +121,33 @@ export const useLiveStore = defineStore('console-live', () => {
     close = api.events(onEvent, onState)
   }
 
+  /** The stream of a console just signed in: shown live at once, what the pages follow read. */
   function start(): void {
-    stop()
-    open()
-    watch = setInterval(checkSilence, WATCH_MS)
-    running.value = true
+    begin()
     connected.value = true
     catchUp()
   }
 
+  /**
+   * A new stream after the relay closed the last one (a proxy's 502 or a draining relay's 503
+   * while it restarts, each again every few seconds until it is back): not live, and nothing
+   * read, until that stream opens (its 'open' reads what the pages follow). Shown live at once,
+   * the header flashed 实时 every few seconds all through the outage.
+   */
+  function resume(): void {
+    begin()
+    connected.value = false
+  }
+
+  function begin(): void {
+    stop()
+    open()
+    watch = setInterval(checkSilence, WATCH_MS)
+    running.value = true
+  }
+
   function stop(): void {
+    runs++
     if (reopen) clearTimeout(reopen)
     reopen = null
     if (watch) clearInterval(watch)
