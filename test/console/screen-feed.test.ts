@@ -122,6 +122,30 @@ describe('ScreenFeed', () => {
     feed.stop()
   })
 
+  it('a snapshot asked by a stream given up for silence and answered late is not shown', async () => {
+    // The link died while the screen read its snapshot: the answer (or its failure) comes
+    // after the stream was given up, while the screen is offline and checking the relay.
+    vi.useFakeTimers()
+    const { feed, states, snapshots } = setup(() => 200)
+    const answers: ((res: Response) => void)[] = []
+    vi.stubGlobal('fetch', () => new Promise<Response>((resolve) => answers.push(resolve)))
+    feed.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(answers).toHaveLength(1)
+    FakeEventSource.made[0]?.emit('heartbeat', { type: 'heartbeat', at: 1, everyMs: 20 })
+    await vi.advanceTimersByTimeAsync(150)
+    // Given up; the relay is being checked (that answer pending too).
+    expect(FakeEventSource.made[0]?.closed).toBe(true)
+    expect(answers).toHaveLength(2)
+    expect(states).toEqual(['connecting', 'offline'])
+    answers[0]?.(new Response(JSON.stringify(snapshot), { status: 200 }))
+    await vi.advanceTimersByTimeAsync(0)
+    // The dead stream's snapshot says nothing: still offline, no stream, nothing shown.
+    expect(snapshots()).toBe(0)
+    expect(states).toEqual(['connecting', 'offline'])
+    feed.stop()
+  })
+
   it("a stream cut before its first heartbeat is given up after the relay's documented interval", async () => {
     vi.useFakeTimers()
     // The relay's interval (15 s in the page) as 20 ms here: no heartbeat has come yet.

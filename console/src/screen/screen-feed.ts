@@ -141,7 +141,9 @@ export class ScreenFeed {
     if (Date.now() - this.heardAt <= 2 * every + (this.opts.silenceSlackMs ?? 2000)) return
     this.source.close()
     this.source = null
-    void this.retry(this.generation)
+    // A new generation: the given-up stream's snapshot still on its way (the link died while it
+    // was read) must not say live, or be shown, while the screen has no stream.
+    void this.retry(++this.generation)
   }
 
   private get(kind: 'wall'): Promise<Response> {
