@@ -12,6 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { expect, it } from 'vitest'
 import { addOrganizer } from '../../relay/console/organizer-admin'
 import { DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION } from '../../relay/attendance/live-events'
+import { streamsHeld } from '../helpers/streams-held'
 import { waitForPage } from './browser'
 import { CAMPAIGN, ConsoleApi } from './campaign-booths'
 import { realConsoleRelay } from './real-console-relay'
@@ -57,41 +58,17 @@ async function sessionCookie(context: BrowserContext): Promise<string> {
   return `scandesk_session=${cookie.value}`
 }
 
-/**
- * How many event streams the session holds at the relay: the probe opens streams with its cookie
- * until the relay refuses one (its per-session cap), then closes them. Closed streams leave the
- * relay asynchronously, so it asks until two probes agree.
- */
-async function relayStreams(cookie: string): Promise<number> {
-  const probe = async (): Promise<number> => {
-    const opened: AbortController[] = []
-    try {
-      for (let i = 0; i <= DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION; i++) {
-        const controller = new AbortController()
-        const res = await fetch(`${bed.relay.url}/console/api/events`, {
-          headers: { cookie, origin: bed.relay.url },
-          signal: controller.signal,
-        })
-        if (res.status === 429) {
-          controller.abort()
-          return DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION - opened.length
-        }
-        if (res.status !== 200) throw new Error(`events answered ${res.status}`)
-        opened.push(controller)
-      }
-      throw new Error('the relay never refused a stream')
-    } finally {
-      for (const c of opened) c.abort()
-    }
-  }
-  let last = await probe()
-  for (let tries = 0; tries < 50; tries++) {
-    await new Promise((r) => setTimeout(r, 200))
-    const now = await probe()
-    if (now === last) return now
-    last = now
-  }
-  throw new Error('the relay’s stream count never settled')
+/** How many event streams the session holds at the relay (see streamsHeld). */
+function relayStreams(cookie: string): Promise<number> {
+  return streamsHeld({
+    open: (signal) =>
+      fetch(`${bed.relay.url}/console/api/events`, {
+        headers: { cookie, origin: bed.relay.url },
+        signal,
+      }),
+    cap: DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION,
+    refusedWith: 429,
+  })
 }
 
 async function signIn(page: Page, name: string, password: string): Promise<void> {

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import { scan, screenSetup } from '../relay/screen-helpers'
+import { streamsHeld } from '../helpers/streams-held'
 import { waitForPage } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 
@@ -51,46 +52,16 @@ async function num(page: Page, expression: string): Promise<number> {
   return Number(await page.evaluate(expression))
 }
 
-/**
- * How many screen streams the campaign has at the relay: streams are opened with the key until
- * the relay refuses one (its per-campaign cap), then closed; asked until two probes agree
- * (closed streams leave the relay asynchronously).
- */
-async function relayStreams(campaign: ConsoleCampaign): Promise<number> {
+/** How many screen streams the campaign has at the relay (see streamsHeld). */
+function relayStreams(campaign: ConsoleCampaign): Promise<number> {
   const url = `${bed.relay.url}/screen/api/${campaign.id}/events?key=${campaign.screenKey}`
-  const probe = async (): Promise<number> => {
-    const opened: AbortController[] = []
-    try {
-      for (let i = 0; i <= PER_CAMPAIGN; i++) {
-        const controller = new AbortController()
-        const res = await fetch(url, { signal: controller.signal })
-        if (res.status === 429) {
-          // The screens' per-address rate (the pages share 127.0.0.1 with the probe): wait.
-          controller.abort()
-          await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after'))))
-          i--
-          continue
-        }
-        if (res.status === 503) {
-          controller.abort()
-          return PER_CAMPAIGN - opened.length
-        }
-        if (res.status !== 200) throw new Error(`events answered ${res.status}`)
-        opened.push(controller)
-      }
-      throw new Error('the relay never refused a stream')
-    } finally {
-      for (const c of opened) c.abort()
-    }
-  }
-  let last = await probe()
-  for (let tries = 0; tries < 50; tries++) {
-    await new Promise((r) => setTimeout(r, 200))
-    const now = await probe()
-    if (now === last) return now
-    last = now
-  }
-  throw new Error('the relay’s stream count never settled')
+  return streamsHeld({
+    open: (signal) => fetch(url, { signal }),
+    cap: PER_CAMPAIGN,
+    refusedWith: 503,
+    // The screens' per-address rate (the pages share 127.0.0.1 with the probe): waited out.
+    waitOut: (res) => (res.status === 429 ? 1000 * Number(res.headers.get('retry-after')) : null),
+  })
 }
 
 it('the wall and the draw stage stay live all day, one stream each, the wall bounded', async () => {
