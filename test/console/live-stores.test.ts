@@ -256,6 +256,42 @@ describe('live stream while the relay restarts behind a proxy', () => {
   })
 })
 
+describe('session checks that outlive a sign-in or sign-out', () => {
+  it('a check answered after an idle sign-out does not sign the tab back in', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const session = useSessionStore()
+    await session.check()
+    expect(session.state).toBe('signed-in')
+    const answer = deferred<{ name: string; expiresAt: number }>()
+    fake.api.session.mockReturnValueOnce(answer.promise)
+    const checking = session.check()
+    // Nobody at the laptop: the console signs out; the relay cannot be reached to end it.
+    fake.api.logout.mockRejectedValueOnce(new Error('unreachable'))
+    await session.idleOut()
+    expect(session.state).toBe('signed-out')
+    // The check asked before it still names the organizer: it must not bring their console back.
+    answer.resolve({ name: 'alice', expiresAt: 0 })
+    await checking
+    expect(session.state).toBe('signed-out')
+    expect(session.info).toBeNull()
+  })
+
+  it('a check answered "nobody" after a sign-in does not sign the new session out', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const session = useSessionStore()
+    const answer = deferred<{ name: string; expiresAt: number } | null>()
+    fake.api.session.mockReturnValueOnce(answer.promise)
+    const checking = session.check()
+    expect(await session.login('alice', 'pw')).toBe(true)
+    answer.resolve(null)
+    await checking
+    expect(session.state).toBe('signed-in')
+    expect(session.expired).toBe(false)
+  })
+})
+
 describe('attendance pages', () => {
   it('fetches only the pages the list shows, and keeps none from an older search', async () => {
     const fake = createFakeConsoleApi()

@@ -25,6 +25,12 @@ export const useSessionStore = defineStore('console-session', () => {
   const expired = ref(false)
   /** Why the organizer's last sign-out did not happen (still signed in); null otherwise. */
   const signOutError = ref<ConsoleApiError | null>(null)
+  /**
+   * Counts sign-ins and sign-outs: a session check answered after one of them (asked before an
+   * idle sign-out on a shared laptop, or before a sign-in) speaks of a session that is no
+   * longer this console's, and is dropped rather than signing the tab back in, or out.
+   */
+  let turns = 0
 
   /**
    * Signed in as `who`: unsaved edits another organizer left in the tab (their session ran out
@@ -32,13 +38,16 @@ export const useSessionStore = defineStore('console-session', () => {
    */
   function signedIn(who: SessionInfo): void {
     dropDraftsExcept(who.name)
+    turns++
     info.value = who
     state.value = 'signed-in'
   }
 
   async function check(): Promise<void> {
+    const asked = turns
     try {
       const who = await api.session()
+      if (asked !== turns) return
       if (who === null) {
         // Nobody: a console that was signed in says its session ended (expire), as after a 401.
         expire()
@@ -46,6 +55,7 @@ export const useSessionStore = defineStore('console-session', () => {
       }
       signedIn(who)
     } catch (e) {
+      if (asked !== turns) return
       const failure = toConsoleError(e)
       // Two session cookies (one planted) were refused and cleared: signed out, and the
       // sign-in page says why.
@@ -122,6 +132,7 @@ export const useSessionStore = defineStore('console-session', () => {
    * (`ambiguous_session`: that reason is kept, whatever the state, for the sign-in page).
    */
   function expire(reason?: ConsoleApiError): void {
+    turns++
     if (reason?.code === 'ambiguous_session') {
       error.value = reason
       expired.value = true
