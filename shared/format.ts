@@ -55,13 +55,25 @@ export function formatDateTime(ms: number, locale: Locale): string {
   }).format(ms)
 }
 
-export function formatTime(ms: number, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale, {
+/**
+ * 14:05. In `timeZone` when given (an IANA name: the relay's, for its "today"), else this
+ * computer's.
+ */
+export function formatTime(ms: number, locale: Locale, timeZone?: string): string {
+  const options: Intl.DateTimeFormatOptions = {
     hour: '2-digit',
     minute: '2-digit',
     // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
     hourCycle: 'h23',
-  }).format(ms)
+  }
+  if (timeZone !== undefined) {
+    try {
+      return new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(ms)
+    } catch {
+      // A zone this engine does not know (RangeError): this computer's own time, as before.
+    }
+  }
+  return new Intl.DateTimeFormat(locale, options).format(ms)
 }
 
 /** Month, day and time without the year (05/02 09:00; 2 May, 09:00): a chart's labels. */

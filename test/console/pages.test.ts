@@ -673,6 +673,46 @@ describe('stats', () => {
     await flushPromises()
     expect(fake.api.statsDays.mock.calls.length).toBe(asked + 1)
   })
+  it('a day without a scan: the 10-minute chart says there is no data, as the other charts do', async () => {
+    const fake = createFakeConsoleApi()
+    // An empty relay still sends every 10-minute slot of its day, each with no scans.
+    const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000
+    const timeline = Array.from({ length: 144 }, (_, i) => ({
+      at: midnight + i * 600_000,
+      scans: 0,
+    }))
+    fake.api.stats.mockResolvedValue(makeStats({ timeline }))
+    const { wrapper, i18n } = mountConsole(StatsPage, fake.api)
+    await flushPromises()
+    const panel = wrapper.get('.timeline')
+    expect(panel.find('canvas').exists()).toBe(false)
+    expect(panel.text()).toBe('今日每 10 分钟扫码暂无数据')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(panel.get('.empty').text()).toBe('No data yet')
+  })
+
+  it('the 10-minute chart is labelled in the relay’s time zone, whose day it is, not the browser’s', async () => {
+    const fake = createFakeConsoleApi()
+    const slot = Math.floor(Date.now() / 600_000) * 600_000 - 3 * 600_000
+    const at = (ms: number, timeZone?: string) =>
+      new Intl.DateTimeFormat('zh-CN', {
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+        timeZone,
+      }).format(ms)
+    // A zone other than the one the tests run in, so the two labels differ.
+    const zone = at(slot, 'Asia/Shanghai') === at(slot) ? 'America/New_York' : 'Asia/Shanghai'
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 7, timeline: [{ at: slot, scans: 7 }] }))
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    const { wrapper } = mountConsole(StatsPage, fake.api)
+    await flushPromises()
+    const label = wrapper.get('.timeline canvas').attributes('aria-label')
+    expect(label).toBe(`今日每 10 分钟扫码柱状图：共 7 次，最多一段 7 次（${at(slot, zone)} 起）`)
+    expect(at(slot, zone)).not.toBe(at(slot))
+  })
+
   it('2,000 booths: bars for the 50 busiest, the others summed in one line', async () => {
     const fake = createFakeConsoleApi()
     // booth-0000 has the fewest scans, booth-1999 the most.

@@ -9,7 +9,8 @@ export function useFormat() {
   return {
     number: (n: number) => formatNumber(n, current()),
     dateTime: (ms: number) => formatDateTime(ms, current()),
-    time: (ms: number) => formatTime(ms, current()),
+    /** In `timeZone` when given (the relay's, for its "today"), else the browser's. */
+    time: (ms: number, timeZone?: string) => formatTime(ms, current(), timeZone),
     /** A moment in the past: today's as 14:05, an earlier day's with its date. */
     since: (ms: number) =>
       sameLocalDay(ms, Date.now()) ? formatTime(ms, current()) : formatDateTime(ms, current()),
