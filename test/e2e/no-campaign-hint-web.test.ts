@@ -82,6 +82,16 @@ describe('the no-campaign hint names the event console for a relay that serves c
     await page.close()
   }, 90_000)
 
+  it('a booth paired with no campaign yet: the corner asks for one, not "status unknown"', async () => {
+    const fresh = await venue.addKiosk('hall-d')
+    const page = await open(fresh.kiosk.kioskUrl)
+    await page.locator('[data-testid="no-campaign"]').waitFor({ timeout: 30_000 })
+    const corner = `document.querySelector('[data-testid="status-api"]')?.textContent ?? ''`
+    await waitForPage(page, `(${corner}).trim() === '中继代理待用：指定活动后开始取码'`, 30_000)
+    await screenshot(page, 'no-campaign-hint-corner')
+    await page.close()
+  }, 90_000)
+
   it('taken out of it: the screen and the campaign page name the console', async () => {
     await api.assign('hall-c', null)
     const page = await open(booth.kiosk.kioskUrl)

@@ -84,6 +84,33 @@ describe('status corner', () => {
     expect(level(direct, 'status-api')).toBe('ok')
   })
 
+  it('no campaign yet: the code source is not "status unknown" but waiting for one, and says what to do', async () => {
+    const idle = (status: KioskStatus, locale: 'zh-CN' | 'en') => {
+      const mounted = mountWith(StatusCorner, createFakeKioskApi().api, {
+        props: { status, now: NOW, demo: false, idle: true },
+      })
+      mounted.i18n.global.locale.value = locale
+      return mounted
+    }
+    const status = makeStatus({ api: { state: 'unknown', source: 'proxy' } })
+    for (const [locale, shown] of [
+      ['zh-CN', '中继代理待用：指定活动后开始取码'],
+      ['en', 'Relay proxy idle: assign a campaign to start'],
+    ] as const) {
+      const { wrapper } = idle(status, locale)
+      await wrapper.vm.$nextTick()
+      expect(text(wrapper, 'status-api')).toBe(shown)
+      expect(level(wrapper, 'status-api')).toBe('off')
+    }
+    // With a campaign, unknown is still unknown; a known state shows as it is without one.
+    const running = render(status, false, 'zh-CN')
+    await running.vm.$nextTick()
+    expect(text(running, 'status-api')).toBe('中继代理状态未知')
+    const down = idle(makeStatus({ api: { state: 'down', source: 'direct' } }), 'en')
+    await down.wrapper.vm.$nextTick()
+    expect(text(down.wrapper, 'status-api')).toBe('WeChat API unreachable')
+  })
+
   it('direct WeChat API down is named as such', async () => {
     const w = render(makeStatus({ api: { state: 'down', source: 'direct' } }))
     await w.vm.$nextTick()

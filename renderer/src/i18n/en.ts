@@ -50,6 +50,8 @@ export const en: MessageSchema = {
       degraded: '{source} unstable',
       down: '{source} unreachable',
       unknown: '{source} status unknown',
+      /** No campaign yet: no code asked for, so no state to know (not a fault). */
+      idle: '{source} idle: assign a campaign to start',
     },
     source: { direct: 'WeChat API', proxy: 'Relay proxy' },
     /** The relay link's failure, short, in place of its state (Diagnostics say what to do). */

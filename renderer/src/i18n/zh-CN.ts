@@ -47,6 +47,8 @@ export const zhCN = {
       degraded: '{source}不稳定',
       down: '{source}无法访问',
       unknown: '{source}状态未知',
+      /** 尚无活动：还没取过码，状态无从得知（不是故障）。 */
+      idle: '{source}待用：指定活动后开始取码',
     },
     source: { direct: '微信接口', proxy: '中继代理' },
     /** 中继连接的故障（简短，代替连接状态；诊断页说明如何处理）。 */
