@@ -136,7 +136,7 @@ describe('desk page', () => {
       i18n.global.locale.value = 'en'
       await flushPromises()
       expect(empty().text()).toBe(
-        "This campaign has no guest list yet. The organizer uploads it on the campaign's page in the event console, and it syncs to this booth by itself.",
+        "This campaign has no roster yet. The organizer uploads it on the campaign's page in the event console, and it syncs to this booth by itself.",
       )
 
       // Something typed that matches nobody is still "no matching guest".

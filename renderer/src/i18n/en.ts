@@ -403,9 +403,9 @@ export const en: MessageSchema = {
     search: 'Search guest name, phone or code',
     empty: 'No matching guest',
     noRoster:
-      'This campaign has no guest list yet. The desk shows each listed guest their own QR code: import the list on the Roster page first.',
+      'This campaign has no roster yet. The desk shows each guest on the roster their own QR code: import the roster on the Roster page first.',
     noRosterConsole:
-      "This campaign has no guest list yet. The organizer uploads it on the campaign's page in the event console, and it syncs to this booth by itself.",
+      "This campaign has no roster yet. The organizer uploads it on the campaign's page in the event console, and it syncs to this booth by itself.",
     show: 'Show QR code',
     checkedIn: 'Checked in',
     checkedInOn: 'Checked in {when}',
