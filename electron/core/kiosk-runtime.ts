@@ -105,6 +105,11 @@ type LockedOptions = RuntimeOptions & { vault: SecretVault }
 
 async function startLocked(o: LockedOptions): Promise<KioskRuntime> {
   const env = o.env ?? process.env
+  // Checked before anything is provisioned, paired or started: a refused start stores nothing.
+  const initialPin = env.SCANDESK_ADMIN_PIN
+  if (initialPin !== undefined && !pinSchema.safeParse(initialPin).success) {
+    throw new StartupError('SCANDESK_ADMIN_PIN must be 4–8 digits')
+  }
   const existing = loadSettings(o.dataDir)
   let demo: DemoServices | null = null
   // Provisioning a kiosk that ran the demo leaves demo mode as the setup page does.
@@ -125,11 +130,6 @@ async function startLocked(o: LockedOptions): Promise<KioskRuntime> {
         `console: ${url} (organizer ${organizer}, password not logged)`,
       )
     }
-  }
-  const initialPin = env.SCANDESK_ADMIN_PIN
-  if (initialPin !== undefined && !pinSchema.safeParse(initialPin).success) {
-    await demo?.close()
-    throw new StartupError('SCANDESK_ADMIN_PIN must be 4–8 digits')
   }
   let core: KioskCore
   try {

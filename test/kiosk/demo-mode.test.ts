@@ -13,7 +13,7 @@ import { loadSettings } from '../../electron/core/config/settings'
 import { consoleKioskListSchema } from '../../shared/console-api'
 import { ConsoleClient } from '../relay/console-helpers'
 import { createCampaign } from '../relay/campaign-helpers'
-import { cleanup, fastLink, onCleanup, tempDir, waitFor } from './helpers'
+import { cleanup, fastLink, onCleanup, provisionDir, tempDir, waitFor } from './helpers'
 
 afterEach(cleanup)
 
@@ -279,6 +279,30 @@ describe('demo mode', () => {
 })
 
 describe('kiosk web command', () => {
+  it('a malformed SCANDESK_ADMIN_PIN refuses the start before provisioning stores anything', async () => {
+    // Found by the startup-flags property test on a wider seed: the PIN was checked after the
+    // new kiosk id and AppSecret were already saved, so a refused start re-provisioned the kiosk.
+    const dataDir = tempDir()
+    const vault = openFileKeyVault(dataDir)
+    provisionDir(dataDir, vault, {
+      relayUrl: 'http://127.0.0.1:9',
+      kioskId: 'booth-1',
+      token: 'tok-booth-1-xyz0123',
+    })
+    const files = ['settings.json', 'vault.json'].map((f) => join(dataDir, f))
+    const before = files.map((f) => readFileSync(f, 'utf8'))
+    const err = await startKioskRuntime({
+      dataDir,
+      vault: openFileKeyVault(dataDir),
+      env: { SCANDESK_APP_SECRET: 'AppSecretFromEnv0123456789abcdef', SCANDESK_ADMIN_PIN: 'abcd' },
+      provisioning: { relayUrl: 'http://127.0.0.1:9', kioskId: 'q9', ticketSource: 'proxy' },
+    }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StartupError)
+    expect(String(err)).toContain('SCANDESK_ADMIN_PIN')
+    expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before)
+    expect(loadSettings(dataDir)?.kioskId).toBe('booth-1')
+  })
+
   it('prints kiosk:, relay:, sandbox: and console: lines and serves the API at the kiosk url', async () => {
     const dataDir = tempDir()
     const child = spawn(
