@@ -20,7 +20,14 @@ import { FakeWechat } from '../wechat/fake-wechat'
 import { waitFor } from '../kiosk/helpers'
 import { ConsoleClient, organizer } from '../relay/console-helpers'
 import { campaignBody } from '../relay/campaign-helpers'
-import { KioskClient, postPush, scanXml, startTestRelay } from '../relay/harness'
+import {
+  KioskClient,
+  postPush,
+  scanXml,
+  signedQuery,
+  startTestRelay,
+  TOKEN,
+} from '../relay/harness'
 import { door } from './doors-http'
 
 let wechat: FakeWechat
@@ -33,6 +40,12 @@ let other: ConsoleCampaign
 let created = 0
 /** The relay's clock runs this far ahead of the wall clock: a test moves it past a rate limit. */
 let ahead = 0
+
+/**
+ * A push signed at the relay's time: the screens test moves its clock a second a request, and a
+ * push signed by the wall clock is refused as stale (401) once that passes the 300 s window.
+ */
+const push = (xml: string) => postPush(relay.url, xml, signedQuery(TOKEN, Date.now() + ahead))
 
 beforeAll(async () => {
   wechat = await FakeWechat.start()
@@ -72,9 +85,7 @@ beforeAll(async () => {
     200,
   )
   for (let i = 0; i < 3; i++) {
-    expect(
-      (await postPush(relay.url, scanXml(`oDoor${i}`, `k1:d${i}`, 1_700_000_000 + i))).status,
-    ).toBe(200)
+    expect((await push(scanXml(`oDoor${i}`, `k1:d${i}`, 1_700_000_000 + i))).status).toBe(200)
   }
 })
 afterAll(async () => {
@@ -299,9 +310,7 @@ describe('kiosk websocket: frames after the welcome', () => {
     expect(closes.get(RelayCloseCode.badFrame)).toBeGreaterThan(0)
     // The booth still gets its scans after it all.
     const k = await KioskClient.hello(relay.url, token, { kioskId: 'k1' })
-    expect((await postPush(relay.url, scanXml('oAfter', 'k1:after', 1_700_000_100))).status).toBe(
-      200,
-    )
+    expect((await push(scanXml('oAfter', 'k1:after', 1_700_000_100))).status).toBe(200)
     await k.waitFor((f) => f.type === 'scan' && f.openid === 'oAfter')
     k.ws.close()
   })
@@ -424,7 +433,7 @@ describe('draws and redraws on a real pool', () => {
   it('a draw body the schema refuses is 400; a refused or too-large draw or redraw changes no draw', async () => {
     for (let i = 3; i < 12; i++) {
       const scan = scanXml(`oDoor${i}`, `k1:d${i}`, 1_700_000_000 + i)
-      expect((await postPush(relay.url, scan)).status).toBe(200)
+      expect((await push(scan)).status).toBe(200)
     }
     // Scans reach the attendance (and so the pool) a moment after they are stored.
     await waitFor(async () => {
