@@ -10,6 +10,7 @@ import WebSocket from 'ws'
 import { z } from 'zod'
 import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
 import {
+  MAX_TICKETS_PER_REQUEST,
   RelayCloseCode,
   ticketProxyRequestSchema,
   ticketProxyResponseSchema,
@@ -145,8 +146,26 @@ const auth = fc.oneof(
 describe('ticket proxy and fallback code: bodies and tokens', () => {
   it('tickets: 200 only for a body the schema takes with the right token; a refusal asks WeChat for nothing', async () => {
     let ok = 0
+    // The schema takes few of body()'s draws (both keys, each in range, nothing else: seed 2887
+    // drew none in 600 runs), so bodies it takes are drawn on purpose too, some at the ranges' edges.
+    const good = fc
+      .record(
+        {
+          count: fc.integer({ min: 1, max: MAX_TICKETS_PER_REQUEST }),
+          expireSeconds: fc.oneof(
+            fc.integer({ min: 60, max: 2_592_000 }),
+            fc.constantFrom(60, 2_592_000),
+          ),
+        },
+        { requiredKeys: ['expireSeconds'] },
+      )
+      .map((o) => Buffer.from(JSON.stringify(o)))
+    const bodies = fc.oneof(
+      { weight: 6, arbitrary: body(['count', 'expireSeconds']) },
+      { weight: 1, arbitrary: good },
+    )
     await fc.assert(
-      fc.asyncProperty(body(['count', 'expireSeconds']), auth, async (b, a) => {
+      fc.asyncProperty(bodies, auth, async (b, a) => {
         const headers: Record<string, string> = { 'content-type': 'application/json' }
         if (a === 'right') headers.authorization = `Bearer ${token}`
         else if (a === 'bearer right-but-lower') headers.authorization = `bearer ${token}x`
@@ -177,7 +196,7 @@ describe('ticket proxy and fallback code: bodies and tokens', () => {
       }),
       { seed: 1887, numRuns: 200 },
     )
-    expect(ok).toBeGreaterThan(0)
+    expect(ok).toBeGreaterThan(5)
   })
 
   it('fallback code: only no body or {} makes the code; anything else is 400 or 413 and asks WeChat for nothing', async () => {
