@@ -502,9 +502,9 @@ describe('draws and redraws on a real pool', () => {
         else expect([201, 409], what).toContain(a.status)
         seen.add(`draw ${a.status}`)
         if (a.status !== 201) expect(await draws(), what).toBe(before)
-        // A redraw of the latest draw, of a winner or anyone else.
+        // A redraw of the latest draw (the list is newest first), of a winner or anyone else.
         const list = z.array(drawAnswerSchema).parse(JSON.parse(await draws()))
-        const last = list.at(-1)
+        const last = list[0]
         if (last === undefined) return
         const winner = last.winners[0]?.openid ?? 'oNobody'
         const target = who === '__W__' ? winner : who
