@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { expect, it } from 'vitest'
 import { addOrganizer } from '../../relay/console/organizer-admin'
 import { DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION } from '../../relay/attendance/live-events'
-import { streamsHeld } from '../helpers/streams-held'
+import { COUNT_STREAMS, STREAMS_SETTLE, streamsHeld } from '../helpers/streams-held'
 import { waitForPage } from './browser'
 import { CAMPAIGN, ConsoleApi } from './campaign-booths'
 import { realConsoleRelay } from './real-console-relay'
@@ -20,27 +20,6 @@ import { realConsoleRelay } from './real-console-relay'
 // A stream outlives its session by at most this on the relay (the test's revocation is a
 // logout, which ends the streams at once anyway).
 const bed = realConsoleRelay({ name: 'all-day', relay: { sessionCheckMs: 500 } })
-
-/** Counts the page's EventSources: made, and not yet closed (by the page or the browser). */
-const COUNT_STREAMS = `(() => {
-  const Native = window.EventSource
-  const all = new Set()
-  window.__streams = {
-    made: 0,
-    live: () => [...all].filter((s) => s.readyState !== Native.CLOSED).length,
-  }
-  window.EventSource = class extends Native {
-    constructor(url, init) {
-      super(url, init)
-      window.__streams.made++
-      all.add(this)
-    }
-    close() {
-      super.close()
-      all.delete(this)
-    }
-  }
-})()`
 
 const INDICATOR = `(document.querySelector('[data-testid="live-indicator"]')?.textContent.trim() ?? '')`
 const LIVE = `${INDICATOR} === '实时'`
@@ -135,7 +114,7 @@ it('recovers from restarts, silent drops and an ended session, one stream at a t
   }
   expect(await num(page, MADE)).toBeGreaterThanOrEqual(madeBefore + ROUNDS)
   expect(await num(page, NODES)).toBeLessThanOrEqual(nodes + 20)
-  expect(await relayStreams(await sessionCookie(context))).toBe(1)
+  await expect.poll(async () => relayStreams(await sessionCookie(context)), STREAMS_SETTLE).toBe(1)
 
   // The session ends on the relay (here: ended with the page's own cookie, elsewhere): the
   // sign-in form says so, and signing in again lands where the organizer was.
@@ -153,7 +132,7 @@ it('recovers from restarts, silent drops and an ended session, one stream at a t
   expect(await page.inputValue('[data-testid="campaign-scope"]')).toBe(campaign.id)
   await waitForPage(page, LIVE, 15_000)
   expect(await num(page, OPEN)).toBe(1)
-  expect(await relayStreams(await sessionCookie(context))).toBe(1)
+  await expect.poll(async () => relayStreams(await sessionCookie(context)), STREAMS_SETTLE).toBe(1)
 
   // Signed out: no stream, and none opened again however long the page stays.
   await page.click('[data-testid="sign-out"]')

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import { scan, screenSetup } from '../relay/screen-helpers'
-import { streamsHeld } from '../helpers/streams-held'
+import { COUNT_STREAMS, STREAMS_SETTLE, streamsHeld } from '../helpers/streams-held'
 import { waitForPage } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 
@@ -19,27 +19,6 @@ const bed = realConsoleRelay({
   name: 'screen-all-day',
   relay: { screens: { maxClientsPerCampaign: PER_CAMPAIGN } },
 })
-
-/** Counts the page's EventSources: made, and not yet closed (by the page or the browser). */
-const COUNT_STREAMS = `(() => {
-  const Native = window.EventSource
-  const all = new Set()
-  window.__streams = {
-    made: 0,
-    live: () => [...all].filter((s) => s.readyState !== Native.CLOSED).length,
-  }
-  window.EventSource = class extends Native {
-    constructor(url, init) {
-      super(url, init)
-      window.__streams.made++
-      all.add(this)
-    }
-    close() {
-      super.close()
-      all.delete(this)
-    }
-  }
-})()`
 
 const STATE = `document.querySelector('main')?.dataset.state`
 const LIVE = `${STATE} === 'live'`
@@ -80,7 +59,7 @@ it('the wall and the draw stage stay live all day, one stream each, the wall bou
   const pages = [await open('wall'), await open('draw')]
   const [wall] = pages
   if (wall === undefined) throw new Error('no wall')
-  expect(await relayStreams(campaign)).toBe(2)
+  await expect.poll(() => relayStreams(campaign), STREAMS_SETTLE).toBe(2)
 
   // A deploy restarts the relay, twice: both live again by themselves.
   for (let i = 0; i < 2; i++) {
@@ -107,7 +86,7 @@ it('the wall and the draw stage stay live all day, one stream each, the wall bou
   for (const [i, page] of pages.entries()) {
     expect(await num(page, NODES)).toBeLessThanOrEqual((nodes[i] ?? 0) + 20)
   }
-  expect(await relayStreams(campaign)).toBe(2)
+  await expect.poll(() => relayStreams(campaign), STREAMS_SETTLE).toBe(2)
 
   // Thousands of check-ins: the count is exact, the wall's DOM does not grow with them.
   const SCANS = 2000

@@ -40,6 +40,13 @@ async function probe(o: StreamCap): Promise<number> {
   }
 }
 
+/**
+ * For `expect.poll(() => streamsHeld(…), STREAMS_SETTLE)`: under load a page may be between two
+ * streams (a late heartbeat read as silence, its backoff running) when it is probed, so the
+ * count is asked until it is right; a stream piled up would never go.
+ */
+export const STREAMS_SETTLE = { timeout: 60_000, interval: 1000 }
+
 export async function streamsHeld(o: StreamCap): Promise<number> {
   let last = await probe(o)
   for (let tries = 0; tries < 50; tries++) {
@@ -50,3 +57,27 @@ export async function streamsHeld(o: StreamCap): Promise<number> {
   }
   throw new Error('the relay’s stream count never settled')
 }
+
+/**
+ * An init script for a page (playwright's addInitScript) that counts its EventSources: made, and
+ * not yet closed (by the page or the browser), in `window.__streams`.
+ */
+export const COUNT_STREAMS = `(() => {
+  const Native = window.EventSource
+  const all = new Set()
+  window.__streams = {
+    made: 0,
+    live: () => [...all].filter((s) => s.readyState !== Native.CLOSED).length,
+  }
+  window.EventSource = class extends Native {
+    constructor(url, init) {
+      super(url, init)
+      window.__streams.made++
+      all.add(this)
+    }
+    close() {
+      super.close()
+      all.delete(this)
+    }
+  }
+})()`
