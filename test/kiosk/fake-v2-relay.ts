@@ -11,6 +11,7 @@ import {
   type HelloFrame,
   type KioskFrame,
   type RelayFrame,
+  type ScanFrame,
 } from '../../shared/relay-protocol'
 import type { RelayCampaign } from '../../shared/campaign'
 import { onCleanup } from './helpers'
@@ -139,6 +140,22 @@ export async function fakeV2Relay(
     onFrame: (fn) => (frameFn = fn),
     current: () => current,
     close,
+  }
+}
+
+/** A numbered scan frame as the relay sends it; `o` changes any field (the scene, the number…). */
+export function scanFrame(seq: number, o: Partial<ScanFrame> = {}): ScanFrame {
+  return {
+    type: 'scan',
+    seq,
+    id: `ev-${seq}`,
+    event: 'scan',
+    openid: `o_${seq}`,
+    scene: `booth-1:unknown${seq}`,
+    ticket: 't',
+    createTime: 1_700_000_000,
+    receivedAt: Date.now(),
+    ...o,
   }
 }
 

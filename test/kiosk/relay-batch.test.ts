@@ -6,7 +6,6 @@ import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
-import type { ScanFrame } from '../../shared/relay-protocol'
 import { RelayLink, type ScanDelivery } from '../../electron/core/scans/relay-link'
 import type { RelayCursor } from '../../electron/core/scans/relay-cursor'
 import {
@@ -18,24 +17,11 @@ import {
   startPlatform,
   waitFor,
 } from './helpers'
+import { scanFrame } from './fake-v2-relay'
 
 afterEach(cleanup)
 
 const ackSchema = z.object({ type: z.literal('ack'), seq: z.number() })
-
-function scan(seq: number): ScanFrame {
-  return {
-    type: 'scan',
-    seq,
-    id: `ev-${seq}`,
-    event: 'scan',
-    openid: `o_${seq}`,
-    scene: `k1:s${seq}`,
-    ticket: 't',
-    createTime: 1_700_000_000,
-    receivedAt: Date.now(),
-  }
-}
 
 interface FakeRelay {
   url: string
@@ -65,7 +51,7 @@ async function fakeRelay(headSeq: number): Promise<FakeRelay> {
         hello((seqs) => {
           tcp.cork()
           ws.send(JSON.stringify({ type: 'welcome', epoch: 'ep1', headSeq }))
-          for (const s of seqs) ws.send(JSON.stringify(scan(s)))
+          for (const s of seqs) ws.send(JSON.stringify(scanFrame(s, { scene: `k1:s${s}` })))
           process.nextTick(() => tcp.uncork())
         })
       })

@@ -16,7 +16,6 @@ import {
   type KioskFrame,
   type RelayFrame,
   type RosterFrame,
-  type ScanFrame,
 } from '../../shared/relay-protocol'
 import { MemoryVault } from '../../electron/core/config/vault'
 import type { KioskCore, KioskCoreOptions } from '../../electron/core/kiosk-core'
@@ -30,26 +29,17 @@ import {
   TEST_PIN,
   waitFor,
 } from './helpers'
-import { fakeV2Relay, relayCampaign, type FakeConn, type FakeV2Relay } from './fake-v2-relay'
+import {
+  fakeV2Relay,
+  relayCampaign,
+  scanFrame,
+  type FakeConn,
+  type FakeV2Relay,
+} from './fake-v2-relay'
 
 afterEach(cleanup)
 
 const welcome = { type: 'welcome', epoch: 'e1', headSeq: 0 } as const
-
-function scan(seq: number, o: Partial<ScanFrame> = {}): ScanFrame {
-  return {
-    type: 'scan',
-    seq,
-    id: `ev-${seq}`,
-    event: 'scan',
-    openid: `o_${seq}`,
-    scene: `booth-1:unknown${seq}`,
-    ticket: 't',
-    createTime: 1_700_000_000,
-    receivedAt: Date.now(),
-    ...o,
-  }
-}
 
 function kiosk(
   relay: FakeV2Relay,
@@ -117,7 +107,7 @@ describe('campaign frame', () => {
     await waitFor(() => core.activeCampaign()?.name === 'Expo 2026 (day 2)', 'edit applied')
     expect(core.activeCampaign()?.mode).toBe('desk')
     conn.send({ type: 'campaign', campaign: relayCampaign({ name: 'stale' }), version: 2 })
-    conn.send(scan(1)) // a frame after it, so we know the stale one was handled
+    conn.send(scanFrame(1)) // a frame after it, so we know the stale one was handled
     await waitFor(
       () => core.attendance.byEventId('ev-1') ?? undefined,
       'scan after the stale frame',
@@ -235,9 +225,9 @@ describe('campaign frame', () => {
         c.send(
           { ...welcome, headSeq: 3 },
           { type: 'campaign', campaign: relayCampaign({ greetings }), version: 2 },
-          scan(1, { number: 12, firstInCampaign: false }),
-          scan(2, { number: 40, firstInCampaign: true }),
-          scan(3),
+          scanFrame(1, { number: 12, firstInCampaign: false }),
+          scanFrame(2, { number: 40, firstInCampaign: true }),
+          scanFrame(3),
         )
     })
     const { core, greetings: seen } = kiosk(relay)
@@ -262,13 +252,13 @@ describe('campaign frame', () => {
       c.send(
         { ...welcome, headSeq: 0 },
         { type: 'campaign', campaign: relayCampaign(), version: 1 },
-        scan(1, { number: 5, firstInCampaign: true }),
+        scanFrame(1, { number: 5, firstInCampaign: true }),
         {
           type: 'campaign',
           campaign: relayCampaign({ greetings: { 'zh-CN': en, en } }),
           version: 2,
         },
-        scan(2, { number: 5, firstInCampaign: false, openid: 'o_1' }),
+        scanFrame(2, { number: 5, firstInCampaign: false, openid: 'o_1' }),
       ),
     )
     const { greetings: seen } = kiosk(relay)
@@ -291,12 +281,16 @@ describe('campaign frame', () => {
       return t && core.tickets.byScene(t.scene)?.campaignId === 'expo-2026' ? t : undefined
     }, 'an expo-2026 code')
     const conn = relay.current() as FakeConn
-    conn.send(scan(1, { openid: 'o_a', scene: codeOfA.scene, number: 5, firstInCampaign: true }))
+    conn.send(
+      scanFrame(1, { openid: 'o_a', scene: codeOfA.scene, number: 5, firstInCampaign: true }),
+    )
     await waitFor(() => seen.length === 1, 'first greeting')
     const b = { first: 'B first {number}', returning: 'B back {number}', named: 'B {name}' }
     const next = relayCampaign({ id: 'next-2026', greetings: { 'zh-CN': b, en: b } })
     conn.send({ type: 'campaign', campaign: next, version: 2 })
-    conn.send(scan(2, { openid: 'o_a', scene: codeOfA.scene, number: 1, firstInCampaign: true }))
+    conn.send(
+      scanFrame(2, { openid: 'o_a', scene: codeOfA.scene, number: 1, firstInCampaign: true }),
+    )
     await waitFor(() => seen.length === 2, 'greeting after the move')
     expect(seen.map((g) => g.texts.en)).toEqual(['en first #5', 'B first 1'])
     expect(core.attendance.byEventId('ev-1')).toMatchObject({
@@ -324,11 +318,11 @@ describe('campaign frame', () => {
         { ...welcome, headSeq: 4 },
         { type: 'campaign', campaign: relayCampaign(), version: 1 },
         // o_a checked in at another booth first: here once, not a first visit.
-        scan(1, { openid: 'o_a', number: 3, firstInCampaign: false }),
+        scanFrame(1, { openid: 'o_a', number: 3, firstInCampaign: false }),
         // o_b's first visit is here, and o_b comes back.
-        scan(2, { openid: 'o_b', number: 7, firstInCampaign: true, event: 'subscribe' }),
-        scan(3, { openid: 'o_b', number: 7, firstInCampaign: false }),
-        scan(4, { openid: 'o_c', number: 8, firstInCampaign: true, event: 'subscribe' }),
+        scanFrame(2, { openid: 'o_b', number: 7, firstInCampaign: true, event: 'subscribe' }),
+        scanFrame(3, { openid: 'o_b', number: 7, firstInCampaign: false }),
+        scanFrame(4, { openid: 'o_c', number: 8, firstInCampaign: true, event: 'subscribe' }),
       ),
     )
     const { core, greetings: seen } = kiosk(relay)
@@ -346,7 +340,7 @@ describe('campaign frame', () => {
     relay.onHello((c) => {
       c.send(welcome)
       ;(c as unknown as { send(f: unknown): void }).send({ type: 'stats', anything: 1 })
-      c.send(scan(1))
+      c.send(scanFrame(1))
     })
     const { core } = kiosk(relay)
     await waitFor(
@@ -382,7 +376,7 @@ describe('campaign frame', () => {
           final: true,
         },
       )
-      c.send(scan(1, { number: 4, firstInCampaign: true }), {
+      c.send(scanFrame(1, { number: 4, firstInCampaign: true }), {
         type: 'roster',
         campaignId: 'expo-2026',
         rosterVersion: 1,
@@ -436,7 +430,7 @@ function sendDeskScan(c: FakeConn, scene: string): void {
   c.send(
     welcome,
     { type: 'campaign', campaign: relayCampaign({ mode: 'desk' }), version: 1 },
-    scan(1, { openid: 'o_here', scene }),
+    scanFrame(1, { openid: 'o_here', scene }),
   )
 }
 
@@ -558,7 +552,7 @@ describe('scan-campaign: the campaign the relay counted a scan in', () => {
       .current()
       ?.send(
         countedIn(1, 'expo-2026'),
-        scan(1, { openid: 'o_z', scene, number: 1, firstInCampaign: true }),
+        scanFrame(1, { openid: 'o_z', scene, number: 1, firstInCampaign: true }),
       )
     await waitFor(() => core.attendance.byEventId('ev-1') !== null, 'the live scan')
     relay.onHello((c) =>
@@ -576,11 +570,11 @@ describe('scan-campaign: the campaign the relay counted a scan in', () => {
 
   const replayed = (scene: string): RelayFrame[] => [
     countedIn(2, 'expo-2026'),
-    scan(2, { openid: 'o_a', scene, number: 2, firstInCampaign: true }),
+    scanFrame(2, { openid: 'o_a', scene, number: 2, firstInCampaign: true }),
     countedIn(3, 'next-2026'),
-    scan(3, { openid: 'o_b', scene, number: 1, firstInCampaign: true }),
+    scanFrame(3, { openid: 'o_b', scene, number: 1, firstInCampaign: true }),
     countedIn(4, 'next-2026'),
-    scan(4, { openid: 'o_a', scene, number: 2, firstInCampaign: true }),
+    scanFrame(4, { openid: 'o_a', scene, number: 2, firstInCampaign: true }),
   ]
 
   function expectFiledWhereCounted(core: KioskCore): void {
@@ -645,9 +639,9 @@ describe('scan-campaign: the campaign the relay counted a scan in', () => {
           version: 2,
         },
         countedIn(1, 'gone-2026'),
-        scan(1, { openid: 'o_x', scene: shown.scene, number: 4, firstInCampaign: true }),
+        scanFrame(1, { openid: 'o_x', scene: shown.scene, number: 4, firstInCampaign: true }),
         countedIn(2, 'next-2026'),
-        scan(2, { openid: 'o_here', scene: shown.scene, number: 1, firstInCampaign: true }),
+        scanFrame(2, { openid: 'o_here', scene: shown.scene, number: 1, firstInCampaign: true }),
       ),
     )
     relay.current()?.cut()
@@ -846,7 +840,7 @@ describe('desk bindings', () => {
         openid: 'o_desk',
         at: Date.now(),
       },
-      scan(1, { openid: 'o_desk', number: 3, firstInCampaign: false }),
+      scanFrame(1, { openid: 'o_desk', number: 3, firstInCampaign: false }),
     )
     await waitFor(() => greetings.length === 1, 'greeting')
     expect(greetings[0]).toMatchObject({ kind: 'named', name: '访客 2 v1', checkInNumber: 3 })
@@ -925,7 +919,7 @@ describe('desk bindings', () => {
           campaign: relayCampaign({ id: 'next-2026', mode: 'desk' }),
           version: 2,
         },
-        scan(1, { openid: 'o_here', scene: shown.scene, number: 1, firstInCampaign: true }),
+        scanFrame(1, { openid: 'o_here', scene: shown.scene, number: 1, firstInCampaign: true }),
       ),
     )
     relay.current()?.cut()
@@ -987,8 +981,8 @@ describe('desk bindings', () => {
           entries: nextRoster,
           final: true,
         },
-        scan(2, { openid: 'o_two', number: 1, firstInCampaign: true }),
-        scan(3, { openid: 'o_here', number: 2, firstInCampaign: true }),
+        scanFrame(2, { openid: 'o_two', number: 1, firstInCampaign: true }),
+        scanFrame(3, { openid: 'o_here', number: 2, firstInCampaign: true }),
       ),
     )
     relay.onFrame((c, f) => {
@@ -1084,7 +1078,7 @@ describe('desk bindings', () => {
     const conn = relay.current() as FakeConn
     // The walk-ups kept while offline come after it, batch after batch.
     for (let seq = 2; seq <= 21; seq++) {
-      conn.send(scan(seq))
+      conn.send(scanFrame(seq))
       await waitFor(() => core.attendance.byEventId(`ev-${seq}`) ?? undefined, `scan ${seq}`)
     }
     await core.whenIdle()

@@ -9,7 +9,13 @@ import { relayFrameSchema, type ScanFrame } from '../../shared/relay-protocol'
 import { MemoryVault } from '../../electron/core/config/vault'
 import type { KioskCore } from '../../electron/core/kiosk-core'
 import { cleanup, provisionDir, startCore, tempDir, waitFor } from './helpers'
-import { fakeV2Relay, relayCampaign, type FakeConn, type FakeV2Relay } from './fake-v2-relay'
+import {
+  fakeV2Relay,
+  relayCampaign,
+  scanFrame,
+  type FakeConn,
+  type FakeV2Relay,
+} from './fake-v2-relay'
 
 afterEach(cleanup)
 
@@ -42,25 +48,11 @@ const rosterEntries = [
   { id: 'r2', name: 'Ada', company: 'Engines', phone: '', code: '', openid: 'o_bound' },
 ]
 
-function scan(seq: number): ScanFrame {
-  return {
-    type: 'scan',
-    seq,
-    id: `ev-${seq}`,
-    event: 'scan',
-    openid: `o_${seq}`,
-    scene: `booth-1:unknown${seq}`,
-    ticket: 't',
-    createTime: 1_700_000_000,
-    receivedAt: Date.now(),
-  }
-}
-
 /** One valid frame of every known type, as the kiosk would get it once welcomed. */
 function templates(seq: number): Record<(typeof KNOWN)[number], Record<string, unknown>> {
   return {
     welcome: { type: 'welcome', epoch: 'e1', headSeq: seq },
-    scan: { ...scan(seq + 1) },
+    scan: { ...scanFrame(seq + 1) },
     'scan-campaign': { type: 'scan-campaign', seq: seq + 1, campaignId: campaign.id },
     campaign: { type: 'campaign', campaign: { ...campaign }, version: 9 },
     screens: {
@@ -256,7 +248,7 @@ describe('relay frames the kiosk cannot use', () => {
     const relay = await fakeV2Relay()
     let seq = 0
     const core = await kioskWithCampaign(relay, () => seq)
-    await delivered(relay, core, scan(++seq))
+    await delivered(relay, core, scanFrame(++seq))
     const errors: unknown[] = []
     const onError = (e: unknown) => errors.push(e)
     process.on('unhandledRejection', onError)
@@ -274,7 +266,7 @@ describe('relay frames the kiosk cannot use', () => {
           }, 'a link')
           const hellos = relay.hellos.length
           conn.sendRaw(text)
-          const good = scan(++seq)
+          const good = scanFrame(++seq)
           await delivered(relay, core, good)
           // An unknown type is skipped and a bad campaign, roster or binding frame ignored, on
           // the same link; anything else unreadable ends it, and the kiosk comes back.
