@@ -1128,6 +1128,23 @@ describe('attendance', () => {
     expect(wrapper.get('[data-testid="attendance-total"]').text()).toBe('共 1 条')
   })
 
+  it("another campaign chosen drops the last choice's refused download", async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([
+      makeCampaign({ id: 'c-spring', name: '春季展' }),
+      makeCampaign({ id: 'c-autumn', name: '秋季展' }),
+    ])
+    fake.api.checkDownload.mockRejectedValueOnce(new ConsoleApiError('internal', 503))
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="download-csv"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="download-error"]').text()).toContain('没有开始下载')
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-autumn')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="download-error"]').exists()).toBe(false)
+  })
+
   it('asks for a campaign to erase a visitor only when there is a campaign to pick and a scan to erase', async () => {
     // A newly deployed relay (no campaign, no scan) and the demo's (scans of the kiosk's own
     // campaign only) both said 先选择一个活动，才能删除其中的访客 with no campaign to choose.
