@@ -12,7 +12,10 @@ import { useConsoleApi } from '../api/api-key'
 export interface CheckedDownload {
   /** Why the last download could not start (null: none, or it started). */
   error: Ref<unknown>
-  /** A check is under way: a second click waits for it. */
+  /**
+   * A check is under way: a click meanwhile (on this link or another of the page's) is dropped;
+   * the checked link alone is clicked again if the relay would answer.
+   */
   checking: Ref<boolean>
   onClick: (event: MouseEvent) => void
 }
