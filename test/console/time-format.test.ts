@@ -32,6 +32,14 @@ describe('24-hour times', () => {
     expect(formatTime(afternoon, 'zh-CN')).toBe('14:05')
   })
 
+  it("writes a time in the zone it is given (the relay's), this computer's for a zone unknown", () => {
+    // 00:05 in China is 12:05 the day before in New York (EDT) and 16:05 in UTC.
+    expect(formatTime(justAfterMidnight, 'zh-CN', 'America/New_York')).toBe('12:05')
+    expect(formatTime(justAfterMidnight, 'en', 'UTC')).toBe('16:05')
+    // A name this engine does not know (a newer relay's, a typo in its TZ): no RangeError.
+    expect(formatTime(justAfterMidnight, 'en', 'Mars/Olympus_Mons')).toBe('00:05')
+  })
+
   it('names the month in English dates, never day and month as two numbers', () => {
     // 2026-12-05 14:03:07 and 2026-09-30 09:00:00 in China.
     const december = Date.UTC(2026, 11, 5, 6, 3, 7)
