@@ -277,6 +277,24 @@ describe('session checks that outlive a sign-in or sign-out', () => {
     expect(session.info).toBeNull()
   })
 
+  it('of two checks under way, the second one’s “nobody” is not dropped for the first one’s answer', async () => {
+    const fake = createFakeConsoleApi()
+    setupConsoleStores(fake.api)
+    const session = useSessionStore()
+    await session.check()
+    const first = deferred<{ name: string; expiresAt: number } | null>()
+    const second = deferred<{ name: string; expiresAt: number } | null>()
+    fake.api.session.mockReturnValueOnce(first.promise).mockReturnValueOnce(second.promise)
+    const checks = [session.check(), session.check()]
+    first.resolve({ name: 'alice', expiresAt: 0 })
+    await flushPromises()
+    // The session ended on the relay between the two: the later answer says so.
+    second.resolve(null)
+    await Promise.all(checks)
+    expect(session.state).toBe('signed-out')
+    expect(session.expired).toBe(true)
+  })
+
   it('a check answered "nobody" after a sign-in does not sign the new session out', async () => {
     const fake = createFakeConsoleApi()
     setupConsoleStores(fake.api)

@@ -26,9 +26,10 @@ export const useSessionStore = defineStore('console-session', () => {
   /** Why the organizer's last sign-out did not happen (still signed in); null otherwise. */
   const signOutError = ref<ConsoleApiError | null>(null)
   /**
-   * Counts sign-ins and sign-outs: a session check answered after one of them (asked before an
-   * idle sign-out on a shared laptop, or before a sign-in) speaks of a session that is no
-   * longer this console's, and is dropped rather than signing the tab back in, or out.
+   * Counts sign-ins and sign-outs (a 401 elsewhere included; not a check's own answer): a session
+   * check answered after one of them (asked before an idle sign-out on a shared laptop, or
+   * before a sign-in) speaks of a session that is no longer this console's, and is dropped
+   * rather than signing the tab back in, or out.
    */
   let turns = 0
 
@@ -38,7 +39,6 @@ export const useSessionStore = defineStore('console-session', () => {
    */
   function signedIn(who: SessionInfo): void {
     dropDraftsExcept(who.name)
-    turns++
     info.value = who
     state.value = 'signed-in'
   }
@@ -49,8 +49,8 @@ export const useSessionStore = defineStore('console-session', () => {
       const who = await api.session()
       if (asked !== turns) return
       if (who === null) {
-        // Nobody: a console that was signed in says its session ended (expire), as after a 401.
-        expire()
+        // Nobody: a console that was signed in says its session ended, as after a 401.
+        end()
         return
       }
       signedIn(who)
@@ -60,7 +60,7 @@ export const useSessionStore = defineStore('console-session', () => {
       // Two session cookies (one planted) were refused and cleared: signed out, and the
       // sign-in page says why.
       if (failure.code === 'ambiguous_session') {
-        expire(failure)
+        end(failure)
         return
       }
       // The relay could not say (unreachable, a proxy's 502 while it restarts): a signed-in
@@ -76,7 +76,9 @@ export const useSessionStore = defineStore('console-session', () => {
     error.value = null
     expired.value = false
     try {
-      signedIn(await api.login(name, password))
+      const who = await api.login(name, password)
+      turns++
+      signedIn(who)
       lockedUntil.value = null
       return true
     } catch (e) {
@@ -133,6 +135,11 @@ export const useSessionStore = defineStore('console-session', () => {
    */
   function expire(reason?: ConsoleApiError): void {
     turns++
+    end(reason)
+  }
+
+  /** Signed out (`expire`'s work; a check's own answer calls it directly). */
+  function end(reason?: ConsoleApiError): void {
     if (reason?.code === 'ambiguous_session') {
       error.value = reason
       expired.value = true
