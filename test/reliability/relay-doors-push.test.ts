@@ -14,6 +14,7 @@ import {
   KioskClient,
   TOKEN,
   sha1Sorted,
+  signedQuery,
   startTestRelay,
   type Backend,
 } from '../relay/harness'
@@ -50,11 +51,11 @@ async function stored(): Promise<number> {
 }
 
 let nonce = 0
-function signed(extra: Record<string, string> = {}): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000))
-  const n = String(7_000_000 + ++nonce)
-  return { signature: sha1Sorted([TOKEN, timestamp, n]), timestamp, nonce: n, ...extra }
-}
+/** A fresh signature (the harness's signedQuery), with `extra` beside it. */
+const signed = (extra: Record<string, string> = {}): Record<string, string> => ({
+  ...Object.fromEntries(signedQuery(TOKEN)),
+  ...extra,
+})
 
 const pathOf = (q: Record<string, string>): string =>
   '/wechat?' +
