@@ -237,6 +237,8 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       sendJson(res, 200, consoleAttendancePageSchema.parse(body))
       return
     }
+    // Draining: refused before the HEAD too, which answers as the GET would.
+    if (closing) return refuseClosing(res)
     // The headers a GET would send, without the rows (nor, for every campaign, their names).
     const head = req.method === 'HEAD'
     const names =
@@ -249,7 +251,6 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale, q.day)).end()
       return
     }
-    if (closing) return refuseClosing(res)
     const started = performance.now()
     downloads.add(res)
     res.once('close', () => downloads.delete(res))

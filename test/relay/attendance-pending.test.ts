@@ -210,6 +210,21 @@ describe('SQLite attendance written after the push commit', () => {
     }
   }, 20_000)
 
+  it('a relay draining refuses an export, its HEAD (the console asks it first) as its GET', async () => {
+    const store = open()
+    const served = await serveAttendanceRoutes(store)
+    try {
+      served.routes.close()
+      for (const method of ['HEAD', 'GET']) {
+        const res = await fetch(`${served.url}/console/api/attendance?format=csv`, { method })
+        expect(res.status).toBe(503)
+        expect(res.headers.get('content-disposition')).toBeNull()
+      }
+    } finally {
+      await served.close()
+    }
+  })
+
   it('the prune builds pending rows first, and keeps the queue entries of those it cannot', async () => {
     const store = open()
     await addKiosks(store, 'k1')
