@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openFileKeyVault, MemoryVault } from '../../electron/core/config/vault'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
+import { openRelaySocket } from '../../electron/core/scans/relay-socket'
 import { closedPort } from '../helpers/closed-port'
 import { cleanup, provisionDir, startCore, tempDir, TEST_PIN, waitFor } from './helpers'
 
@@ -77,5 +78,24 @@ describe('relay tokens that cannot go into a header', () => {
     expect(status.lastError?.code).toBe('unauthorized')
     // And it keeps trying on its backoff (a new token may be set up meanwhile).
     await waitFor(() => core.status().relay.retryAt !== null, 'a retry planned')
+  })
+})
+
+describe('openRelaySocket (the link and the connection test both open the relay with it)', () => {
+  it('a token that cannot go into a header is refused as unauthorized, without a throw', () => {
+    for (const token of [`${GOOD}\n`, `${GOOD}\u0000`, `${GOOD}中文`]) {
+      const opening = openRelaySocket('http://127.0.0.1:9', token, { handshakeTimeout: 100 })
+      expect(opening.ws).toBeUndefined()
+      expect(opening.refused?.code).toBe('unauthorized')
+      expect(opening.message).toMatch(/Invalid character/)
+    }
+  })
+
+  it('a good token opens the request', async () => {
+    const relay = `http://127.0.0.1:${await closedPort()}`
+    const opening = openRelaySocket(relay, GOOD, { handshakeTimeout: 1000 })
+    expect(opening.refused).toBeUndefined()
+    const failed = new Promise((resolve) => opening.ws?.on('error', resolve))
+    await failed
   })
 })

@@ -7,7 +7,6 @@
  * live link alone), and one ticket from the form's source, which is dropped. Pairing (no kiosk
  * id yet): the relay's health only.
  */
-import WebSocket from 'ws'
 import { errorBody } from '../../../shared/errors'
 import {
   setupInputSchema,
@@ -15,13 +14,14 @@ import {
   type ConnectionTestInput,
   type SetupInput,
 } from '../../../shared/ipc'
-import { relayHttpUrl, relayWsUrl } from '../config/relay-url'
+import { relayHttpUrl } from '../config/relay-url'
 import type { Settings } from '../config/settings'
 import { planAccount, planSetup } from '../config/setup'
 import type { SecretName, SecretVault } from '../config/vault'
 import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
 import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
+import { openRelaySocket } from '../scans/relay-socket'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -226,16 +226,9 @@ async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<Connecti
  */
 function relayAccepts(relayUrl: string, token: string, timeoutMs = 5000): Promise<ConnectionCheck> {
   return new Promise((resolve) => {
-    let ws: WebSocket
-    try {
-      ws = new WebSocket(relayWsUrl(relayUrl), {
-        headers: { authorization: `Bearer ${token}` },
-        handshakeTimeout: timeoutMs,
-      })
-    } catch {
-      // Not even sent: a stored token that cannot go into a header (see relayTokenSchema).
-      return resolve({ ok: false, ...errorBody('unauthorized') })
-    }
+    const opening = openRelaySocket(relayUrl, token, { handshakeTimeout: timeoutMs })
+    if (opening.ws === undefined) return resolve({ ok: false, ...opening.refused })
+    const ws = opening.ws
     ws.on('open', () => {
       ws.close(1000, 'connection test')
       resolve(passed)

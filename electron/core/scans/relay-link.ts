@@ -28,10 +28,10 @@ import {
 } from '../../../shared/relay-protocol'
 import type { KioskStatus } from '../../../shared/domain'
 import { errorBody, type ErrorBody } from '../../../shared/errors'
-import { relayWsUrl } from '../config/relay-url'
 import type { RelayCursorView } from './relay-cursor'
 import type { Logger } from '../../../shared/server/log'
 import { afterSocketReads } from '../../../shared/server/socket-reads'
+import { openRelaySocket } from './relay-socket'
 
 /** A scan frame and whether it is live (sent after the welcome) or replayed. */
 export interface ScanDelivery {
@@ -356,26 +356,19 @@ export class RelayLink {
     this.dropPending()
     const cursor = this.o.cursor.current()
     this.welcomed = false
-    let ws: WebSocket
-    try {
-      ws = new WebSocket(relayWsUrl(this.o.relayUrl), {
-        headers: { authorization: `Bearer ${this.o.token}` },
-        maxPayload: MAX_RELAY_FRAME_BYTES,
-        handshakeTimeout: this.o.welcomeTimeoutMs ?? 10_000,
-      })
-    } catch (err) {
+    const opening = openRelaySocket(this.o.relayUrl, this.o.token, {
+      maxPayload: MAX_RELAY_FRAME_BYTES,
+      handshakeTimeout: this.o.welcomeTimeoutMs ?? 10_000,
+    })
+    if (opening.ws === undefined) {
       // The request could not even be made: thrown from here (a reconnect's timer) it would end
-      // the kiosk's process. A token that cannot go into a header (stored by a build that took
-      // a line break or a non-ASCII character) is one the relay can never accept: said as such,
-      // so the setup page points at the token; tried again on the backoff, as any failure.
-      this.o.log?.error(`relay link: the request could not be made: ${(err as Error).message}`)
-      this.lastError =
-        (err as NodeJS.ErrnoException).code === 'ERR_INVALID_CHAR'
-          ? errorBody('unauthorized')
-          : errorBody('unreachable')
+      // the kiosk's process. Tried again on the backoff, as any failure (a new token may be set).
+      this.o.log?.error(`relay link: the request could not be made: ${opening.message}`)
+      this.lastError = opening.refused
       this.ws = null
       return this.scheduleReconnect()
     }
+    const ws = opening.ws
     this.ws = ws
     let socket: Socket | null = null
     /** This connection's hello carried more than v1's fields. */
