@@ -13,13 +13,35 @@ import { KioskCallError } from '../../renderer/src/bridge/web-client'
 import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
-import type { KioskErrorCode } from '../../shared/errors'
+import type { KioskErrorCode, StatusCode } from '../../shared/errors'
 
 enableAutoUnmount(afterEach)
 
 /** What the preload throws: a plain object; an older core may still send a message. */
 const coded = (code: string, message: string, params: Record<string, unknown> = {}) =>
   Object.assign(new Error(message), { code, params })
+
+/** The export page with a CSV export started and failed with `code`. */
+async function failedExport(code: StatusCode) {
+  const fake = createFakeKioskApi()
+  const mounted = mountWith(ExportPage, fake.api)
+  useScreenStore().campaign = makeCampaign()
+  await flushPromises()
+  await mounted.wrapper.get('[data-testid="export-csv"]').trigger('click')
+  await flushPromises()
+  fake.emit('exportProgress', {
+    exportId: 'x-1',
+    fileName: 'spring.csv',
+    savedPath: null,
+    downloadUrl: null,
+    state: 'failed',
+    rowsDone: 3,
+    rowsTotal: 10,
+    error: { code, params: {} },
+  })
+  await flushPromises()
+  return mounted
+}
 
 describe('failed calls on the admin pages', () => {
   it('shows a known code in Chinese, then English, never the English sentence it came with', async () => {
@@ -82,46 +104,14 @@ describe('failed calls on the admin pages', () => {
   })
 
   it('a failed export says why in the UI language', async () => {
-    const fake = createFakeKioskApi()
-    const { wrapper } = mountWith(ExportPage, fake.api)
-    useScreenStore().campaign = makeCampaign()
-    await flushPromises()
-    await wrapper.get('[data-testid="export-csv"]').trigger('click')
-    await flushPromises()
-    fake.emit('exportProgress', {
-      exportId: 'x-1',
-      fileName: 'spring.csv',
-      savedPath: null,
-      downloadUrl: null,
-      state: 'failed',
-      rowsDone: 3,
-      rowsTotal: 10,
-      error: { code: 'export_failed', params: {} },
-    })
-    await flushPromises()
+    const { wrapper } = await failedExport('export_failed')
     expect(wrapper.text()).toContain(
       '导出失败：文件没有写成。请重试；如仍失败，请把签到程序的日志交给技术支持',
     )
   })
 
   it('an export the full disk stopped says to free space and export again, in both languages', async () => {
-    const fake = createFakeKioskApi()
-    const { wrapper, i18n } = mountWith(ExportPage, fake.api)
-    useScreenStore().campaign = makeCampaign()
-    await flushPromises()
-    await wrapper.get('[data-testid="export-csv"]').trigger('click')
-    await flushPromises()
-    fake.emit('exportProgress', {
-      exportId: 'x-1',
-      fileName: 'spring.csv',
-      savedPath: null,
-      downloadUrl: null,
-      state: 'failed',
-      rowsDone: 3,
-      rowsTotal: 10,
-      error: { code: 'export_disk_full', params: {} },
-    })
-    await flushPromises()
+    const { wrapper, i18n } = await failedExport('export_disk_full')
     expect(wrapper.text()).toContain(
       '导出失败：签到台的磁盘已满，文件没有写完（未写完的部分已删除）。请清理磁盘空间后重新导出',
     )
