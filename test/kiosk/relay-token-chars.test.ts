@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openFileKeyVault, MemoryVault } from '../../electron/core/config/vault'
 import { startKioskRuntime, StartupError } from '../../electron/core/kiosk-runtime'
 import { openRelaySocket } from '../../electron/core/scans/relay-socket'
+import { createProxyTicketSource } from '../../electron/core/tickets/ticket-source-proxy'
 import { closedPort } from '../helpers/closed-port'
 import { cleanup, provisionDir, startCore, tempDir, TEST_PIN, waitFor } from './helpers'
 
@@ -97,5 +98,18 @@ describe('openRelaySocket (the link and the connection test both open the relay 
     expect(opening.refused).toBeUndefined()
     const failed = new Promise((resolve) => opening.ws?.on('error', resolve))
     await failed
+  })
+})
+
+describe('the proxy ticket source with a token stored by an older build', () => {
+  it('says unauthorized, as the link does, not the relay unreachable', async () => {
+    const relay = `http://127.0.0.1:${await closedPort()}`
+    for (const token of BAD) {
+      const source = createProxyTicketSource({ relayUrl: relay, kioskId: 'booth-1', token })
+      await expect(source.create(1, 300)).rejects.toMatchObject({ code: 'unauthorized' })
+    }
+    // A good token goes out (and finds nobody there).
+    const good = createProxyTicketSource({ relayUrl: relay, kioskId: 'booth-1', token: GOOD })
+    await expect(good.create(1, 300)).rejects.toMatchObject({ code: 'unreachable' })
   })
 })
