@@ -113,7 +113,7 @@ describe('desk page', () => {
     ])
   })
 
-  it('says the campaign has no guest list, and where it comes from, rather than "no matching guest" to an empty search', async () => {
+  it('says the campaign has no roster yet, and where it comes from, rather than "no matching guest" to an empty search', async () => {
     // A newcomer opening the desk page on a campaign without a roster read 没有匹配的来宾 under
     // an empty search box: nothing had been searched, and nothing said a list was missing.
     vi.useFakeTimers()
