@@ -93,15 +93,17 @@ export type PublicSettings = z.infer<typeof publicSettingsSchema>
 
 /**
  * A relay token as the link sends it, in an `Authorization: Bearer` header: printable ASCII
- * without spaces (the relay's are `<kioskId>.<base64url>`). A line break, a space, a control or
- * a non-ASCII character pasted with one cannot go into a header at all: every link, ticket
- * request and connection test with it would fail before reaching the relay.
+ * without spaces (RELAY_TOKEN_CHARS, which the ticket source checks too; the relay's tokens are
+ * `<kioskId>.<base64url>`). A line break, a space, a control or a non-ASCII character pasted
+ * with one cannot go into a header at all: every link, ticket request and connection test with
+ * it would fail before reaching the relay.
  */
+export const RELAY_TOKEN_CHARS = /^[\x21-\x7e]+$/
 export const relayTokenSchema = z
   .string()
   .min(16)
   .max(256)
-  .regex(/^[\x21-\x7e]+$/, 'letters, digits and symbols only, without spaces or line breaks')
+  .regex(RELAY_TOKEN_CHARS, 'letters, digits and symbols only, without spaces or line breaks')
 
 const secureOrLoopback = (url: string) => !isInsecureRemoteUrl(url)
 const noUserInfo = (url: string) => !hasUserInfo(url)
