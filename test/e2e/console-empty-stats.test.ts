@@ -3,7 +3,8 @@
  * real relay (SQLite, the built out/console), the relay's clock in Asia/Shanghai and the
  * browser's in America/New_York: the 10-minute chart says 暂无数据 like the other charts while
  * the day has no scan, and its slots are then labelled in the relay's zone (whose day "today"
- * is), not the laptop's. Screenshots: test-artifacts/console-empty-stats*.png.
+ * is), not the laptop's; the table by day, 还没有扫码 before, lists the day after the scan
+ * without a reload. Screenshots: test-artifacts/console-empty-stats*.png.
  */
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -45,9 +46,16 @@ it('an empty day says 暂无数据 in the 10-minute chart; a scan draws it in th
   mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: resolve(ARTIFACTS, 'console-empty-stats.png'), fullPage: true })
 
+  const byDay = page.locator('[data-testid="stats-by-day"]')
+  expect((await byDay.locator('.empty').textContent())?.trim()).toBe('还没有扫码')
+
   const r = await postPush(bed.relay.url, scanXml('o-visitor-1', 'hall-a:n1'))
   expect(r.status, r.body).toBe(200)
   await waitForPage(page, `document.querySelector('.timeline canvas') !== null`)
+  // The table by day follows the live scan too, without a reload or its refresh button.
+  await waitForPage(page, `document.querySelector('[data-testid="stats-day"]') !== null`)
+  expect(await byDay.locator('.empty').count()).toBe(0)
+  expect(await byDay.locator('[data-testid="stats-day"] td').first().textContent()).toBe('1')
   const label = (await panel.locator('canvas').getAttribute('aria-label')) ?? ''
   const slot = Math.floor(Date.now() / 600_000) * 600_000
   const shanghai = new Intl.DateTimeFormat('zh-CN', {

@@ -1,8 +1,8 @@
 /**
  * The days with a scan (`GET /console/api/stats/days`) of the campaign chosen (useScopeStore),
  * in the relay's time zone: the attendance page's day choice and the stats page's table by day.
- * Read when a page opens or asks, never on each live update: the relay counts them from the
- * rows. Another campaign chosen drops them at once, as the stats do.
+ * Read when a page opens or asks, and when the live stats count scans the days do not (the
+ * stats page, at most every 30 s): the relay counts them from the rows. Another campaign chosen drops them at once, as the stats do.
  */
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
@@ -19,11 +19,14 @@ export const useDaysStore = defineStore('console-days', () => {
   /** The zone the relay counts days in (null until first read). */
   const timeZone = ref<string | null>(null)
   const error = ref<ConsoleApiError | null>(null)
+  /** The days of the campaign chosen have been read (false again when another is chosen). */
+  const read = ref(false)
 
   watch(
     () => scope.campaignId,
     () => {
       days.value = []
+      read.value = false
       error.value = null
     },
   )
@@ -36,11 +39,12 @@ export const useDaysStore = defineStore('console-days', () => {
       if (scope.campaignId !== campaignId) return
       days.value = next.days
       timeZone.value = next.timeZone
+      read.value = true
       error.value = null
     } catch (e) {
       error.value = toConsoleError(e)
     }
   })
 
-  return { days, timeZone, error, refresh }
+  return { days, timeZone, read, error, refresh }
 })
