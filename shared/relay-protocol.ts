@@ -349,6 +349,14 @@ export const relayApiErrorSchema = z.object({
 export type RelayApiError = z.infer<typeof relayApiErrorSchema>
 
 /**
+ * A HEAD's error answer has no body: the relay repeats its `error.code` and `error.message` in
+ * these headers, each percent-encoded UTF-8 (the message cut at 500 characters), so a client
+ * that checks before a download can say why as the GET's body would.
+ */
+export const ERROR_CODE_HEADER = 'X-Error-Code'
+export const ERROR_MESSAGE_HEADER = 'X-Error-Message'
+
+/**
  * The nonce of each kiosk's one permanent fallback code (`QR_LIMIT_STR_SCENE`, scene
  * `<kioskId>:fallback`), shown when its pool holds no fresh per-visitor code. Temporary codes
  * use random nonces of 12 or more characters, so they never collide with it.

@@ -248,6 +248,10 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
         ? undefined
         : { id: q.campaign, name: names?.get(q.campaign) ?? q.campaign }
     if (head) {
+      // The store asked once, cheaply, whatever the scope (the scope's counters, no row): a store
+      // that does not answer refuses the HEAD as it would the GET, the whole relay's sheet
+      // included (its scope reads nothing else from the store).
+      await deps.store.attendance.page({ ...scope, search: '', visitors: [], offset: 0, limit: 0 })
       res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale, q.day)).end()
       return
     }

@@ -4,7 +4,7 @@
  * (contract v1: `{error: {code, message, errcode?}}`, shared/relay-protocol.ts).
  */
 import type { ServerResponse } from 'node:http'
-import type { RelayApiError } from '../relay-protocol'
+import { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, type RelayApiError } from '../relay-protocol'
 import type { BodyError } from './body'
 
 /**
@@ -59,7 +59,25 @@ export function sendApiError(
 ): void {
   const body: RelayApiError = { error: { code, message } }
   if (errcode !== undefined) body.error.errcode = errcode
+  if (res.req.method === 'HEAD' && !res.headersSent) {
+    // A HEAD answer has no body: the same code and message in headers (shared/relay-protocol.ts).
+    res.setHeader(ERROR_CODE_HEADER, encodeURIComponent(code))
+    const encoded = headerText(message)
+    if (encoded !== null) res.setHeader(ERROR_MESSAGE_HEADER, encoded)
+  }
   sendJson(res, status, body)
+}
+
+/** A longer message is cut in the header (the GET's body has it whole). */
+const MAX_HEADER_MESSAGE = 500
+
+/** `message`'s first characters percent-encoded, or null when it cannot be (a lone surrogate). */
+function headerText(message: string): string | null {
+  try {
+    return encodeURIComponent(Array.from(message).slice(0, MAX_HEADER_MESSAGE).join(''))
+  } catch {
+    return null
+  }
 }
 
 /** Answers early (e.g. 413) without reading the rest of the body: the connection must close. */

@@ -73,3 +73,33 @@ describe('console writes the store refuses', () => {
     expect(bug.text).not.toMatch(/var\/lib/)
   })
 })
+
+describe('the attendance downloads’ HEAD check when the store refuses', () => {
+  it('every scope asks the store, and the refusal names why in headers (a HEAD has no body)', async () => {
+    const relay = await bed.relay(bed.place('sqlite'))
+    const c = await bed.signedIn(relay)
+    const created = await c.call('POST', '/console/api/campaigns', { name: 'Expo' })
+    const { id } = created.json as { id: string }
+    const locked = sqliteError('SQLITE_BUSY', 'database is locked')
+    for (const query of ['format=csv', `format=xlsx&campaign=${id}`]) {
+      const path = `/console/api/attendance?${query}`
+      expect((await c.call('HEAD', path)).status, path).toBe(200)
+      vi.spyOn(relay.store.attendance, 'page').mockRejectedValueOnce(locked)
+      const head = await c.call('HEAD', path)
+      expect(head.status, path).toBe(503)
+      expect(head.text).toBe('')
+      expect(head.headers.get('x-error-code')).toBe('internal')
+      const message = decodeURIComponent(head.headers.get('x-error-message') ?? '')
+      expect(message).toMatch(/^the relay's store refused it \(database is locked\);/)
+      // The GET's body says the same.
+      vi.spyOn(relay.store.attendance, 'settled').mockRejectedValueOnce(locked)
+      const get = await c.call('GET', path)
+      expect(get.status, path).toBe(503)
+      expect(get.headers.get('x-error-code')).toBeNull()
+    }
+    // Any HEAD refused: the code in the header, whatever it is.
+    const missing = await c.call('HEAD', '/console/api/attendance?format=csv&campaign=nope')
+    expect(missing.status).toBe(404)
+    expect(missing.headers.get('x-error-code')).toBe('not_found')
+  })
+})
