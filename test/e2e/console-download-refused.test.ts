@@ -65,6 +65,54 @@ describe('the attendance downloads when the relay refuses them', () => {
     expect(downloads).toBe(0)
   }, 60_000)
 
+  it("names the store's refusal the relay put in the HEAD's headers, not the generic failure", async () => {
+    const message = "the relay's store refused it (database is locked); try again once it is fixed"
+    const refuse = (route: Route): Promise<void> =>
+      route.request().method() === 'HEAD'
+        ? route.fulfill({
+            status: 503,
+            headers: {
+              'x-error-code': 'internal',
+              'x-error-message': encodeURIComponent(message),
+            },
+          })
+        : route.continue()
+    await page.route(isExport, refuse)
+    await page.click('[data-testid="download-csv"]')
+    await waitForPage(
+      page,
+      `(document.querySelector('${ERROR}')?.textContent ?? '').includes('数据库被锁定')`,
+    )
+    expect((await page.locator(ERROR).textContent())?.trim()).toMatch(
+      /^没有开始下载：中继的存储无法读取（数据库被锁定）/,
+    )
+    await page.unroute(isExport, refuse)
+  }, 60_000)
+
+  it('a relay slow to answer the check gets the download anyway, not held past the click’s user activation', async () => {
+    // The HEAD is held unanswered (a relay slow to answer it): the download must not wait for it
+    // past the browser's user activation, or it may be blocked.
+    const held: Route[] = []
+    const hold = (route: Route): Promise<void> => {
+      if (route.request().method() !== 'HEAD') return route.fallback()
+      held.push(route)
+      return Promise.resolve()
+    }
+    await page.route(isExport, hold)
+    try {
+      const saved = page.waitForEvent('download', { timeout: 30_000 })
+      await page.click('[data-testid="download-csv"]')
+      const download = await saved
+      expect(held.length).toBe(1)
+      expect(await download.failure()).toBeNull()
+      expect(download.suggestedFilename()).toMatch(/\.csv$/)
+      expect(await page.locator(ERROR).count()).toBe(0)
+    } finally {
+      await page.unroute(isExport, hold)
+      for (const route of held) await route.abort().catch(() => {})
+    }
+  }, 60_000)
+
   it('says the relay cannot be reached when the network is down', async () => {
     const cut = (route: Route): Promise<void> => route.abort('internetdisconnected')
     await page.route(isExport, cut)

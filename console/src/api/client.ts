@@ -41,6 +41,7 @@ import {
   type RosterFormat,
   type RosterUploadOutcome,
 } from './campaign-contract'
+import { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER } from '../../../shared/relay-protocol'
 import { drawAnswerSchema, type DrawAnswer, type DrawRequest } from '../../../shared/screen-api'
 import { followUpReportSchema, type FollowUpReport } from '../../../shared/follow-up-api'
 import { ConsoleApiError, eligibleOf, errorCodeOf, parseRetryAfter, storeRefusalIn } from './errors'
@@ -225,6 +226,27 @@ export interface UploadXhr {
   onerror: ((event: ProgressEvent) => void) | null
   ontimeout: ((event: ProgressEvent) => void) | null
   onabort: ((event: ProgressEvent) => void) | null
+}
+
+/** A percent-encoded header's text, or null (absent, or not decodable). */
+function decodedHeader(headers: Headers, name: string): string | null {
+  const value = headers.get(name)
+  if (value === null) return null
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The error body a HEAD answer would have had (`X-Error-Code`, `X-Error-Message`), for the
+ * same reading as a GET's; undefined when the relay sent none.
+ */
+function headError(headers: Headers): unknown {
+  const code = decodedHeader(headers, ERROR_CODE_HEADER)
+  if (code === null) return undefined
+  return { error: { code, message: decodedHeader(headers, ERROR_MESSAGE_HEADER) ?? '' } }
 }
 
 /** `getAllResponseHeaders()` ("name: value" lines) as Headers. */
@@ -579,8 +601,12 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       } finally {
         clearTimeout(timer)
       }
-      // A HEAD answer has no body: the code comes from the status alone.
-      answerOf({ status: res.status, headers: res.headers, data: undefined }, z.unknown(), {})
+      // A HEAD answer has no body: the relay repeats its error in headers (else the status alone).
+      answerOf(
+        { status: res.status, headers: res.headers, data: headError(res.headers) },
+        z.unknown(),
+        {},
+      )
     },
     draws: (campaignId) =>
       call('GET', `/campaigns/${encodeURIComponent(campaignId)}/draws`, drawAnswerSchema.array()),

@@ -5,6 +5,11 @@
  * first click is held while the relay is asked with a HEAD (headers only, no rows read); if it
  * would answer, the same link is clicked again and the browser streams the file as before;
  * otherwise `error` holds why, for the page to show.
+ *
+ * The check waits CHECK_WAIT_MS at most: the browser lets a script's click start a download
+ * only shortly after the organizer's own click (Chrome's user activation lasts about 5 s;
+ * later, a download may be blocked or taken for an automatic one). A relay slower than that to
+ * answer the HEAD gets the download anyway, whose GET brings the relay's own answer.
  */
 import { ref, type Ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
@@ -20,6 +25,9 @@ export interface CheckedDownload {
   onClick: (event: MouseEvent) => void
 }
 
+/** How long a click waits for the relay's HEAD before it lets the download go. */
+export const CHECK_WAIT_MS = 3000
+
 export function useCheckedDownload(): CheckedDownload {
   const api = useConsoleApi()
   const error = ref<unknown>(null)
@@ -30,12 +38,18 @@ export function useCheckedDownload(): CheckedDownload {
   async function check(link: HTMLAnchorElement): Promise<void> {
     checking.value = true
     error.value = null
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await api.checkDownload(link.href)
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CHECK_WAIT_MS)
+      })
+      // No answer in time: the download goes ahead (the HEAD left to its own timeout).
+      await Promise.race([api.checkDownload(link.href), late])
     } catch (e) {
       error.value = e
       return
     } finally {
+      clearTimeout(timer)
       checking.value = false
     }
     checked.add(link)
