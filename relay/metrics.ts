@@ -32,6 +32,8 @@ const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
 
 export interface ScrapeState {
   connectedKiosks: number
+  /** Big-screen event streams (walls, draw stages) open here. */
+  screenStreams: number
   unacked: ReadonlyArray<readonly [kioskId: string, count: number]>
   /** null when the store could not be read. */
   unrouted: number | null
@@ -127,6 +129,9 @@ export class RelayMetrics {
       ]),
       ...family('connected_kiosks', 'gauge', 'Kiosks with a live websocket here.', [
         ['', state.connectedKiosks],
+      ]),
+      ...family('screen_streams', 'gauge', 'Big-screen event streams open here.', [
+        ['', state.screenStreams],
       ]),
       ...family('unrouted_events', 'gauge', 'Stored events no kiosk owns.', [
         ...(state.unrouted === null ? [] : [['', state.unrouted] satisfies Sample]),

@@ -375,6 +375,7 @@ export async function startRelay(
     })
     const body = metrics.render({
       connectedKiosks: hub.connectedKiosks,
+      screenStreams: screens.hub.clientCount,
       unacked: read?.[0].map((k) => [k.kioskId, k.count] as const) ?? [],
       unrouted: read?.[1] ?? null,
       attendancePending: read?.[2] ?? null,

@@ -158,3 +158,18 @@ export function parseExposition(text: string): PromFamily[] {
   families.forEach(checkFamily)
   return families
 }
+
+/**
+ * A relay's one-sample gauge `scandesk_relay_<name>`, read from its `/metrics` as a scraper
+ * reads it (the request touches no rate limit or cap a page shares).
+ */
+export async function relayGauge(relayUrl: string, name: string): Promise<number> {
+  const res = await fetch(`${relayUrl}/metrics`)
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`)
+  const family = parseExposition(await res.text()).find((f) => f.name === `scandesk_relay_${name}`)
+  const sample = family?.samples[0]
+  if (family?.type !== 'gauge' || family.samples.length !== 1 || sample === undefined) {
+    throw new Error(`/metrics has no one-sample gauge scandesk_relay_${name}`)
+  }
+  return sample.value
+}

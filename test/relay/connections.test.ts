@@ -349,7 +349,13 @@ describe('connection cap', () => {
     expect(await pushUntilAnswered(r)).toBe(200)
     await kiosk.waitForScans(1)
     expect(
-      r.metrics.render({ connectedKiosks: 0, unacked: [], unrouted: 0, attendancePending: 0 }),
+      r.metrics.render({
+        connectedKiosks: 0,
+        screenStreams: 0,
+        unacked: [],
+        unrouted: 0,
+        attendancePending: 0,
+      }),
     ).toMatch(/scandesk_relay_connections_refused_total [1-9]/)
   })
 

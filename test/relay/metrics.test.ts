@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RelayMetrics, type PushOutcome, type TicketRefusal } from '../../relay/metrics'
 import type { UnroutedReason } from '../../relay/store/types'
 import type { RelayHandle } from '../../relay/server'
-import { parseExposition, type PromFamily } from '../helpers/prometheus'
+import { parseExposition, relayGauge, type PromFamily } from '../helpers/prometheus'
+import { EventReader, screenPath, screenSetup } from './screen-helpers'
 import { TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
 
 let relay: RelayHandle | null = null
@@ -59,6 +60,7 @@ describe('RelayMetrics.render', () => {
     const withStore = parseExposition(
       m.render({
         connectedKiosks: 2,
+        screenStreams: 3,
         unacked: [
           ['k1', 3],
           ['we"ird\\id\nx', 1],
@@ -77,7 +79,13 @@ describe('RelayMetrics.render', () => {
     for (const f of withStore) expect(f.help, f.name).not.toBe('')
     // The store away: the same families (Prometheus keeps its queries), without store gauges.
     const away = parseExposition(
-      m.render({ connectedKiosks: 0, unacked: [], unrouted: null, attendancePending: null }),
+      m.render({
+        connectedKiosks: 0,
+        screenStreams: 0,
+        unacked: [],
+        unrouted: null,
+        attendancePending: null,
+      }),
     )
     expect(away.map((f) => f.name)).toEqual(withStore.map((f) => f.name))
     expect(away.find((f) => f.name === 'scandesk_relay_unrouted_events')?.samples).toEqual([])
@@ -122,6 +130,34 @@ describe('GET /metrics', () => {
   })
 })
 
+describe('scandesk_relay_screen_streams', () => {
+  it('counts the big screens’ open event streams, and those closed no more', async () => {
+    relay = await startTestRelay('sqlite', null)
+    const r = relay
+    const { campaign } = await screenSetup(r)
+    const streams = (): Promise<number> => relayGauge(r.url, 'screen_streams')
+    expect(await streams()).toBe(0)
+    const url = `${r.url}${screenPath('events', campaign.id, campaign.screenKey)}`
+    const wall = await EventReader.open(url)
+    const draw = await EventReader.open(url)
+    try {
+      expect([wall.status, draw.status]).toEqual([200, 200])
+      // Counted from the moment the stream is answered.
+      expect(await streams()).toBe(2)
+      // A refused stream (a wrong key) is none.
+      const refused = await EventReader.open(`${r.url}${screenPath('events', campaign.id, 'x')}`)
+      expect(refused.status).toBe(403)
+      expect(await streams()).toBe(2)
+      wall.close()
+      await expect.poll(streams).toBe(1)
+    } finally {
+      wall.close()
+      draw.close()
+    }
+    await expect.poll(streams).toBe(0)
+  })
+})
+
 describe('the docs of /metrics', () => {
   const root = resolve(import.meta.dirname, '..', '..')
   const read = (path: string): string => readFileSync(join(root, path), 'utf8')
@@ -133,6 +169,7 @@ describe('the docs of /metrics', () => {
   const families = parseExposition(
     new RelayMetrics().render({
       connectedKiosks: 0,
+      screenStreams: 0,
       unacked: [],
       unrouted: 0,
       attendancePending: 0,
