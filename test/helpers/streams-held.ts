@@ -1,7 +1,10 @@
 // How many event streams the relay holds for one holder (a console session, a campaign's screen
 // key), seen from outside: the probe opens streams until the relay refuses one (its cap for that
 // holder), then closes them. Closed streams leave the relay asynchronously, so it asks until two
-// probes agree. For tests that check a page left open all day does not pile streams up.
+// probes agree. For tests that check a page left open all day does not pile streams up. The
+// probe's streams take places under the cap the page's own reconnects need (and any rate the
+// page shares with it): where the relay counts the streams itself (the big screens: /metrics
+// scandesk_relay_screen_streams), read that instead.
 
 export interface StreamCap {
   /** Opens one stream; aborting the signal closes it. */
@@ -10,21 +13,45 @@ export interface StreamCap {
   cap: number
   /** The status the relay refuses a stream past the cap with (429 console, 503 screens). */
   refusedWith: number
-  /** A status answered for another reason (a rate limit): waited out, then asked again. */
-  waitOut?: (res: Response) => number | null
+  /**
+   * Whether an answer is a refusal for another reason (a rate limit): waited out (its
+   * Retry-After, see retryAfterMs), then asked again, MAX_WAITS times at most in one probe.
+   */
+  waitOut?: (res: Response) => boolean
+}
+
+/** The least and most a probe waits after a refusal it waits out. */
+export const WAIT_FLOOR_MS = 1000
+export const WAIT_CEILING_MS = 30_000
+/** Refusals waited out in one probe before it gives up (it then competes with what it counts). */
+export const MAX_WAITS = 10
+
+/**
+ * How long to wait after `res`: its Retry-After in whole seconds, between the floor and the
+ * ceiling. Without one (or with one that is no number of seconds, such as a date) the floor: a
+ * 0 ms wait would ask again at once, as fast as the refusals come back.
+ */
+export function retryAfterMs(res: Response): number {
+  const header = res.headers.get('retry-after')?.trim() ?? ''
+  const seconds = /^\d+$/.test(header) ? Number(header) : 0
+  return Math.min(WAIT_CEILING_MS, Math.max(WAIT_FLOOR_MS, seconds * 1000))
 }
 
 async function probe(o: StreamCap): Promise<number> {
   const opened: AbortController[] = []
+  let waits = 0
   try {
-    for (let i = 0; i <= o.cap; i++) {
+    while (opened.length <= o.cap) {
       const controller = new AbortController()
       const res = await o.open(controller.signal)
-      const wait = o.waitOut?.(res) ?? null
-      if (wait !== null) {
+      if (o.waitOut?.(res) === true) {
         controller.abort()
-        await new Promise((r) => setTimeout(r, wait))
-        i--
+        if (++waits > MAX_WAITS) {
+          throw new Error(
+            `events answered ${res.status} more than ${MAX_WAITS} times in one probe: the probe competes with what it counts`,
+          )
+        }
+        await new Promise((r) => setTimeout(r, retryAfterMs(res)))
         continue
       }
       if (res.status === o.refusedWith) {
