@@ -15,7 +15,14 @@ import { parse } from 'csv-parse'
 import type { RosterImportResult } from '../ipc'
 import { rosterMatchKey, type RosterInput } from './roster-input'
 import { decodeRosterInTurns, EncodingError, type RosterEncoding } from './roster-encoding'
-import { Workbook, XLSX_LIMITS, XlsxRefusedError, checkXlsxSize, type XlsxRefusal } from './xlsx'
+import {
+  Workbook,
+  XLSX_LIMITS,
+  XlsxRefusedError,
+  checkXlsxSize,
+  refuseNonZip,
+  type XlsxRefusal,
+} from './xlsx'
 import { XlsxWorkerFailure, readXlsxInWorker } from './xlsx-thread'
 import type { Row, Worksheet } from 'exceljs'
 import { isLinesText, isLineText } from '../typed-text'
@@ -591,9 +598,12 @@ function headerSeparators(
 
 /**
  * In a worker thread (shared/roster/xlsx-thread.ts): exceljs reads a workbook in one
- * synchronous stretch of seconds. Its refusals come back as the same errors.
+ * synchronous stretch of seconds. Its refusals come back as the same errors. Bytes that are no
+ * ZIP at all are refused first, here, with the worker's own error, and no worker is started
+ * for them (`refuseNonZip`).
  */
 async function readXlsx(data: Buffer): Promise<string[][]> {
+  await refuseNonZip(data)
   try {
     return await readXlsxInWorker(data)
   } catch (err) {

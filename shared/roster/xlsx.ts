@@ -212,6 +212,23 @@ function inflatedSize(
   })
 }
 
+/** How a ZIP starts (a local file header) and the record every ZIP ends with. */
+const ZIP_START = Buffer.from([0x50, 0x4b, 0x03, 0x04])
+const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06])
+
+/**
+ * Throws JSZip's own error for bytes that cannot be a ZIP: no local header at the start and no
+ * end-of-directory record anywhere, which is JSZip's first test, so it refuses them before
+ * reading anything else (a scan of the bytes). The worker that reads a workbook takes 0.5 s to
+ * start bundled, seconds from the sources; a PNG or a PDF named .xlsx no longer starts one, and
+ * gets the answer the worker gave it. A ZIP with bytes before it, or an empty one, passes, and
+ * is read or refused by the worker as before.
+ */
+export async function refuseNonZip(data: Buffer): Promise<void> {
+  if (data.subarray(0, ZIP_START.length).equals(ZIP_START) || data.includes(ZIP_END)) return
+  await JSZip.loadAsync(data)
+}
+
 /**
  * Throws `XlsxRefusedError` if the workbook's entries declare, or actually inflate to, more
  * than `limits.maxUnpackedBytes` in total (or there are more than `limits.maxEntries` entries,
