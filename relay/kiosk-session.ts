@@ -71,6 +71,13 @@ const MAX_BINDS_TO_RETRY = 1000
  * a time); past that, one is tried again after STORE_RETRY_MS, as a failed store write is.
  */
 const MAX_CAMPAIGN_CHECKS = 100
+/**
+ * How far a bind's `at` may run ahead of the relay's clock and still be stored as sent: the
+ * kiosk puts it on the relay's clock from the whole-second `Date` of its link's upgrade (and
+ * keeps its own when they differ by less than a second), so a second or two ahead is honest.
+ * Further ahead is stored as the relay's now (docs/DESIGN.md "Campaign and roster frames").
+ */
+export const BIND_AHEAD_MS = 5_000
 
 // What each store failure means for the booth, and what to do, for the log.
 const HELLO_NOT_ANSWERED = `the booth's link was closed and it reconnects by itself; its scans wait in the store; ${SEE_HEALTHZ}`
@@ -215,10 +222,15 @@ export class KioskSession {
    * is tried again after STORE_RETRY_MS while the link is up (the kiosk also sends it again
    * when it reconnects); so is a bind for another campaign when MAX_CAMPAIGN_CHECKS already
    * wait for their look-up.
+   * An `at` more than BIND_AHEAD_MS ahead of the relay's clock is stored as its now: the latest
+   * `at` wins, so a booth whose clock ran a day ahead would hold the registration against every
+   * later desk check-in for that day. The ack names the bind as sent (the kiosk's outbox key).
    */
   private async onBind(bind: BindFrame): Promise<void> {
     const { campaignId, registrationId, openid, at } = bind
     try {
+      const now = this.ctx.now()
+      const stamped = at > now + BIND_AHEAD_MS ? now : at
       const view = await this.ctx.campaignOf(this.kioskId)
       let keep = view.campaign?.id === campaignId
       if (!keep) {
@@ -230,7 +242,20 @@ export class KioskSession {
         keep = scanned
       }
       if (keep) {
-        await this.ctx.store.campaigns.putBinding(campaignId, { registrationId, openid, at })
+        if (stamped !== at) {
+          this.ctx.repeatedLines.log(
+            this.ctx.log,
+            'warn',
+            "bind stamped ahead of the relay's clock stored as now",
+            { kioskId: this.kioskId, campaignId, aheadMs: at - now },
+            `bind ahead of the clock: ${this.kioskId}`,
+          )
+        }
+        await this.ctx.store.campaigns.putBinding(campaignId, {
+          registrationId,
+          openid,
+          at: stamped,
+        })
       } else {
         // A kiosk can send these without end (a stolen token's flood): once a minute a kiosk.
         this.ctx.repeatedLines.log(

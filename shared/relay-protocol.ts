@@ -79,7 +79,8 @@ export const rosterAckFrameSchema = z
  * v2: a desk at this kiosk bound a WeChat user to a registration. Queued while offline, sent
  * (again) until the relay answers `bind-ack`; idempotent: the same four fields twice are one
  * binding. The latest `at` wins for a registration and for an openid; `at` is on the relay's
- * clock as the kiosk knows it (docs/DESIGN.md "Campaign and roster frames").
+ * clock as the kiosk knows it; the relay stores one more than a few seconds ahead of its clock
+ * as its now (docs/DESIGN.md "Campaign and roster frames").
  */
 export const bindFrameSchema = z
   .object({

@@ -310,6 +310,63 @@ describe('KioskSession backpressure', () => {
     ])
   })
 
+  it("stores a bind stamped ahead of the relay's clock as now, so a later desk check-in still wins", async () => {
+    const fair = await store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+      0,
+    )
+    if (fair === null) throw new Error('no campaign')
+    const view = { campaign: toRelayCampaign(fair.campaign), version: fair.version }
+    const day = 24 * 60 * 60 * 1000
+    let clock = 10 * day
+    const lines: string[] = []
+    const socket = new SlowSocket()
+    const s = session(
+      socket,
+      { window: 100, highWaterBytes: 1_000_000, batch: 100 },
+      store,
+      () => Promise.resolve(view),
+      { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
+    )
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+    const acks = () => socket.sent.filter((f) => f.type === 'bind-ack')
+    const bind = async (registrationId: string, openid: string, at: number) => {
+      const before = acks().length
+      s.onMessage(JSON.stringify({ type: 'bind', campaignId: 'fair', registrationId, openid, at }))
+      await vi.waitFor(() => expect(acks()).toHaveLength(before + 1))
+      return acks().at(-1)
+    }
+    // A booth whose clock runs a day ahead binds Ann to r1: stored at the relay's now, and
+    // acknowledged as sent (the kiosk drops it from its outbox by those four fields).
+    expect(await bind('r1', 'oAnn', clock + day)).toEqual({
+      type: 'bind-ack',
+      campaignId: 'fair',
+      registrationId: 'r1',
+      openid: 'oAnn',
+      at: clock + day,
+    })
+    expect(await store.campaigns.bindings('fair')).toEqual([
+      { registrationId: 'r1', openid: 'oAnn', at: clock },
+    ])
+    const ahead = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['msg'] === "bind stamped ahead of the relay's clock stored as now")
+    expect(ahead).toMatchObject([{ kioskId: 'k1', campaignId: 'fair', aheadMs: day }])
+    // A minute later a desk in step binds r1 to Bob: the later check-in wins.
+    clock += 60_000
+    await bind('r1', 'oBob', clock)
+    expect(await store.campaigns.bindings('fair')).toEqual([
+      { registrationId: 'r1', openid: 'oBob', at: clock },
+    ])
+    // A second ahead (the kiosk's whole-second view of the relay's clock) is stored as sent.
+    await bind('r2', 'oCid', clock + 1000)
+    expect((await store.campaigns.bindings('fair')).find((b) => b.registrationId === 'r2')).toEqual(
+      { registrationId: 'r2', openid: 'oCid', at: clock + 1000 },
+    )
+    expect(socket.closedWith).toBeNull()
+  })
+
   it('does not grow the buffer without bound when the kiosk never reads', async () => {
     const socket = new SlowSocket()
     // The welcome (~60 bytes) fits under the mark; one scan frame (~200 bytes) does not.
