@@ -7,6 +7,8 @@
  * organizers; `healthcheck` asks a
  * running relay for /healthz (exit 0 when healthy, 1 otherwise). Logs are JSON lines.
  */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import {
   CONFIG_FLAGS,
   loadRelayConfig,
@@ -32,6 +34,7 @@ import { normalizeOrganizerName } from '../shared/console-api'
 import { startRelay } from './server'
 import { timeZoneProblem } from './time-zone'
 import { openStore } from './store/open-store'
+import { RELAY_DB_FILE } from './store/sqlite/store'
 import { SceneRangeClashError, type RelayStore } from './store/types'
 import { describeOwner, FolderInUseError } from '../shared/server/folder-lock'
 
@@ -97,6 +100,35 @@ async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<
   }
 }
 
+/**
+ * For the commands that only read or remove (kiosk list and revoke, organizer list, remove and
+ * unlock): `fn` on the store, or, when a SQLite data folder holds no relay.sqlite (a typo in
+ * --data, the wrong working directory), `none` with words naming the folder, and no store is
+ * opened: opening one made the folder and an empty database, and said "no organizers" as if
+ * that were the relay's. A Redis store has no folder: always opened.
+ */
+async function withExistingStore<T>(
+  config: RelayConfig,
+  fn: (s: RelayStore) => Promise<T>,
+  none: (noData: string) => T,
+): Promise<T> {
+  if (config.redis === null && config.data !== ':memory:') {
+    const folder = resolve(config.data)
+    if (!existsSync(join(folder, RELAY_DB_FILE))) {
+      return none(
+        `no relay data at ${folder} (no ${RELAY_DB_FILE} there; nothing was created): check --data`,
+      )
+    }
+  }
+  return withStore(config, fn)
+}
+
+/** A list with no relay data: empty (its usual "no …" line), and why on stderr. */
+function noneListed(noData: string): [] {
+  process.stderr.write(`relay: ${noData}\n`)
+  return []
+}
+
 /** `--ticket-proxy` / `--no-ticket-proxy`, or undefined (a new kiosk: on; else unchanged). */
 function ticketProxyOption(args: ParsedArgs): boolean | undefined {
   const on = args.switches.has('ticket-proxy')
@@ -123,7 +155,7 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
     )
   } else if (sub === 'list' && args.positionals.length === 2) {
     refuseKioskAddOptions(args, 'kiosk list')
-    const kiosks = await withStore(config, (store) => store.listKiosks())
+    const kiosks = await withExistingStore(config, (store) => store.listKiosks(), noneListed)
     if (kiosks.length === 0) out('no kiosks')
     for (const k of kiosks) {
       const status = k.revokedAt === null ? 'active' : 'revoked'
@@ -135,7 +167,13 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
     }
   } else if (sub === 'revoke' && kioskId !== undefined && args.positionals.length === 3) {
     refuseKioskAddOptions(args, 'kiosk revoke')
-    const found = await withStore(config, (store) => revokeKiosk(store, kioskId, Date.now()))
+    const found = await withExistingStore(
+      config,
+      (store) => revokeKiosk(store, kioskId, Date.now()),
+      (noData) => {
+        throw new KioskAdminError(`no kiosk ${kioskId}: ${noData}`)
+      },
+    )
     if (!found) throw new KioskAdminError(`no kiosk ${kioskId}`)
     out(`kiosk ${kioskId} revoked`)
   } else {
@@ -159,14 +197,30 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
         `make a new one with: relay organizer remove ${name}, then relay organizer add ${name}`,
     )
   } else if (sub === 'list' && args.positionals.length === 2) {
-    const organizers = await withStore(config, (store) => store.console.listOrganizers())
+    const organizers = await withExistingStore(
+      config,
+      (store) => store.console.listOrganizers(),
+      noneListed,
+    )
     if (organizers.length === 0) out('no organizers')
     for (const o of organizers) out(`${o.name}\tadded ${new Date(o.createdAt).toISOString()}`)
   } else if (sub === 'remove' && typed !== undefined && args.positionals.length === 3) {
-    const removed = await withStore(config, (store) => removeOrganizer(store, typed))
+    const removed = await withExistingStore(
+      config,
+      (store) => removeOrganizer(store, typed),
+      (noData) => {
+        throw new OrganizerAdminError(`no organizer ${normalizeOrganizerName(typed)}: ${noData}`)
+      },
+    )
     out(`organizer ${removed} removed; their console sessions have ended`)
   } else if (sub === 'unlock' && typed !== undefined && args.positionals.length === 3) {
-    const unlocked = await withStore(config, (store) => unlockOrganizer(store, typed))
+    const unlocked = await withExistingStore(
+      config,
+      (store) => unlockOrganizer(store, typed),
+      (noData) => {
+        throw new OrganizerAdminError(`no organizer ${normalizeOrganizerName(typed)}: ${noData}`)
+      },
+    )
     out(`organizer ${unlocked} unlocked; failed sign-ins for the name are forgotten`)
   } else {
     throw new UsageError(

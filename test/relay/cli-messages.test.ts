@@ -1,7 +1,15 @@
 // What the bundled relay CLI tells whoever deploys or runs it: unknown SCANDESK_RELAY_*
 // variables named at start (never their values), usage errors for stray arguments.
 import { execFile, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -122,6 +130,45 @@ describe('relay CLI messages', () => {
     expect(clash.code).toBe(2)
     expect(clash.stderr).toContain("scene range 150-250 overlaps kiosk k1's 100-199")
     expect((await cli(env, 'kiosk', 'list', ...data)).stdout).not.toMatch(/^k2/m)
+  })
+
+  it('lists and removes nothing where there is no relay data, says so, and creates nothing', async () => {
+    // A typo in --data: the read made the folder and an empty database, and said "no
+    // organizers" as if that were the relay's answer.
+    const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+    const typo = join(dir, 'relay-dat')
+    const empty = join(dir, 'empty-folder')
+    mkdirSync(empty)
+    for (const place of [typo, empty]) {
+      const data = ['--data', place]
+      const noData = `no relay data at ${place} (no relay.sqlite there; nothing was created): check --data`
+      for (const [what, none] of [
+        ['kiosk', 'no kiosks'],
+        ['organizer', 'no organizers'],
+      ] as const) {
+        const listed = await cli(env, what, 'list', ...data)
+        expect(listed).toEqual({ code: 0, stdout: `${none}\n`, stderr: `relay: ${noData}\n` })
+      }
+      // What they answer for a name the store does not hold, and why.
+      const revoked = await cli(env, 'kiosk', 'revoke', 'k1', ...data)
+      expect(revoked).toMatchObject({ code: 2, stderr: `relay: no kiosk k1: ${noData}\n` })
+      for (const sub of ['remove', 'unlock']) {
+        const r = await cli(env, 'organizer', sub, 'Bob', ...data)
+        expect(r).toMatchObject({ code: 2, stderr: `relay: no organizer bob: ${noData}\n` })
+      }
+    }
+    expect(existsSync(typo)).toBe(false)
+    expect(readdirSync(empty)).toEqual([])
+    // Adding makes the store; the list reads it.
+    expect((await cli(env, 'kiosk', 'add', 'k1', '--data', typo)).code).toBe(0)
+    const listed = await cli(env, 'kiosk', 'list', '--data', typo)
+    expect(listed.stdout).toMatch(/^k1\tactive\t/)
+    expect(listed.stderr).toBe('')
+    expect(await cli(env, 'organizer', 'list', '--data', typo)).toEqual({
+      code: 0,
+      stdout: 'no organizers\n',
+      stderr: '',
+    })
   })
 
   it('says which variable or flag takes the WeChat Token when it is missing', async () => {

@@ -139,7 +139,8 @@ describe('SQLite store file modes', () => {
     chmodSync(data, 0o555)
     const bundle = buildRelayBundle()
     try {
-      const [cmd, args] = withoutOverride([bundle.entry, 'kiosk', 'list', '--data', data])
+      // A command that makes the store (`kiosk list` no longer does where there is none).
+      const [cmd, args] = withoutOverride([bundle.entry, 'kiosk', 'add', 'k1', '--data', data])
       const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8' })
       expect(run.stderr).toMatch(
         /cannot open the relay database .*relay\.sqlite \(the data setting\): unable to open/,
@@ -155,7 +156,7 @@ describe('SQLite store file modes', () => {
       expect(inside.stderr).toContain(`${data} cannot be written by `)
       expect(inside.status).toBe(1)
       // Serving, the folder's lock comes first: the same words, not SQLite's alone.
-      const serve = [...args.slice(0, -4), '--port', '0', '--data', join(data, 'relay-data')]
+      const serve = [...args.slice(0, -5), '--port', '0', '--data', join(data, 'relay-data')]
       const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: 'modesToken' }
       for (const serveArgs of [serve, [...serve.slice(0, -1), data]]) {
         const served = spawnSync(cmd, serveArgs, { cwd: ROOT, encoding: 'utf8', env })

@@ -91,8 +91,11 @@ export interface SqliteStoreOptions {
  */
 export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 
+/** The database file in a SQLite store's data folder. */
+export const RELAY_DB_FILE = 'relay.sqlite'
+
 export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
-  const file = opts.data === ':memory:' ? ':memory:' : join(opts.data, 'relay.sqlite')
+  const file = opts.data === ':memory:' ? ':memory:' : join(opts.data, RELAY_DB_FILE)
   let db: Database.Database
   try {
     // Screen keys, rosters and openids: a directory and database made here are this user's
