@@ -15,6 +15,7 @@ import { MAX_REPLY_BYTES } from '../shared/stamp-reply'
 import { isXmlText, XML_TEXT_MESSAGE } from '../shared/xml-text'
 import { DEFAULT_ENDED_REPLY, DEFAULT_TAKEN_REPLY } from './scan-rules'
 import { isRedisClusterUrl, isRedisTlsUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
+import { errorCode } from '../shared/error-code'
 
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
 export type WechatMode = z.infer<typeof wechatModeSchema>
@@ -199,7 +200,7 @@ function caFileProblem(path: string): string | null {
     if (stat.size > MAX_CA_FILE_BYTES) return `${path} is larger than 1 MiB (not a CA bundle)`
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    return `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+    return `${path} cannot be read (${errorCode(err) ?? 'error'})`
   }
   const certs = text.match(PEM_CERTIFICATE) ?? []
   if (certs.length === 0) {
@@ -771,7 +772,7 @@ function closestField(path: string): string | null {
 
 /** Why a file could not be read, in a few words and its code, never Node's whole sentence. */
 function unreadable(err: unknown): string {
-  const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+  const code = errorCode(err) ?? ''
   const words: Readonly<Record<string, string>> = {
     ENOENT: 'no such file',
     EACCES: 'permission denied',

@@ -6,6 +6,7 @@
 import { get } from 'node:http'
 import { hostPort } from '../shared/net-address'
 import type { RelayConfig } from './config'
+import { errorCode } from '../shared/error-code'
 
 export class HealthcheckError extends Error {
   override name = 'HealthcheckError'
@@ -56,7 +57,7 @@ function unreachable(err: unknown): string {
   if (err instanceof TimeoutError) {
     return 'no answer in time: the relay is there but does not answer'
   }
-  const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : ''
+  const code = errorCode(err) ?? ''
   const why = code !== '' ? code : err instanceof Error ? err.message : String(err)
   return (
     `no relay answers there (${why}): is it running, on this host and port ` +

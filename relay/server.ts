@@ -68,6 +68,7 @@ import { PAIR_LINK_CODE, servePairPage } from './pair-page'
 import { relayZone } from './time-zone'
 import { createFollowUp } from './follow-up/setup'
 import type { FollowUpWorkerOptions } from './follow-up/worker'
+import { errorCode } from '../shared/error-code'
 
 export type { AddKioskOptions } from './kiosk-admin'
 export type { RelayConfig, RelayConfigInput } from './config'
@@ -156,7 +157,7 @@ export interface RelayHandle {
  * happened but not which setting to change: each common cause gets the fix, the code kept.
  */
 function listenError(err: unknown, config: Pick<RelayConfig, 'host' | 'port'>): unknown {
-  const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+  const code = errorCode(err) ?? ''
   const port = `the port (--port, ${envNameOf('port')})`
   const host = `the host (--host, ${envNameOf('host')})`
   const fixes: Record<string, string> = {

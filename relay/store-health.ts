@@ -16,6 +16,7 @@ import type { StoreRefusalCause } from '../shared/console-api'
 import { errorMessage, silentLogger, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import { StoreLostError, StoreNotAnsweringError, type RelayStore } from './store/types'
+import { errorCode } from '../shared/error-code'
 
 export interface StoreHealthReport {
   ok: boolean
@@ -73,10 +74,7 @@ export function storeErrorText(err: unknown): StoreErrorText {
   ) {
     return 'store did not answer in time'
   }
-  const code =
-    typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
-      ? err.code
-      : ''
+  const code = errorCode(err) ?? ''
   const name = err instanceof Error ? err.name : ''
   const message = err instanceof Error ? err.message : ''
   if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'database is locked'

@@ -16,6 +16,7 @@ import { repeatedFlag } from '../shared/cli-tokens'
 import { negativeValuesJoined, portFromText } from '../shared/net-address'
 import { pushUrlSchema as httpUrlSchema, SandboxOptionsError } from './options'
 import { startSandbox, type Sandbox } from './server'
+import { errorCode } from '../shared/error-code'
 
 export const DEFAULT_PORT = 8788
 const DEFAULT_SANDBOX = `http://127.0.0.1:${DEFAULT_PORT}`
@@ -237,7 +238,7 @@ async function callSandbox(
  * said with the flag to change; null for another error.
  */
 export function listenProblem(err: unknown, host: string, port: number): string | null {
-  const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+  const code = errorCode(err) ?? ''
   const fixes: Partial<Record<string, string>> = {
     EADDRINUSE: 'another program listens there; stop it, or pass another --port',
     EACCES: 'ports below 1024 need root; pass another --port, e.g. 8788',

@@ -14,6 +14,7 @@ import {
   type LogLevel,
 } from '../../shared/server/log'
 import { redactText, redactValue } from './redact'
+import { errorCode } from '../../shared/error-code'
 
 export type { Logger, LogLevel }
 
@@ -83,6 +84,6 @@ function renameIfExists(from: string, to: string): void {
   try {
     renameSync(from, to)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    if (errorCode(error) !== 'ENOENT') throw error
   }
 }

@@ -10,15 +10,16 @@ import {
   type ToXlsxWorker,
   type XlsxWorkerError,
 } from './xlsx-thread'
+import { errorCode } from '../error-code'
 
 function errorOf(err: unknown): XlsxWorkerError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) }
-  const code: unknown = Reflect.get(err, 'code')
+  const code = errorCode(err)
   const params: unknown = Reflect.get(err, 'params')
   return {
     name: err.name,
     message: err.message,
-    ...(typeof code === 'string' && { code }),
+    ...(code !== null && { code }),
     ...(typeof params === 'object' && params !== null && { params: { ...params } }),
   }
 }

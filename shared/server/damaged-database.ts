@@ -6,11 +6,12 @@
  */
 import { statSync } from 'node:fs'
 import { basename } from 'node:path'
+import { errorCode } from '../error-code'
 
 /** SQLite's codes for a file that is damaged or not a database at all. */
 function isDamage(err: unknown): err is Error {
-  if (!(err instanceof Error) || !('code' in err)) return false
-  const code = String(err.code)
+  if (!(err instanceof Error)) return false
+  const code = errorCode(err) ?? ''
   return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')
 }
 

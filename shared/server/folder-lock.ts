@@ -40,6 +40,7 @@ import {
 import { dirname, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
+import { errorCode } from '../error-code'
 
 export const LOCK_FILE = 'scandesk.lock'
 export const OWNER_FILE = 'scandesk.lock.json'
@@ -115,7 +116,7 @@ export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock 
     db.exec('BEGIN EXCLUSIVE')
   } catch (err) {
     db?.close()
-    if (sqliteCode(err).startsWith('SQLITE_BUSY')) {
+    if ((errorCode(err) ?? '').startsWith('SQLITE_BUSY')) {
       throw new FolderInUseError(dir, readOwner(dir))
     }
     const why = err instanceof Error ? err.message : String(err)
@@ -179,7 +180,7 @@ export function folderInUse(folder: string, nativeBinding?: string): FolderInUse
     db.prepare('SELECT count(*) FROM sqlite_master').get()
     return null
   } catch (err) {
-    return sqliteCode(err).startsWith('SQLITE_BUSY')
+    return (errorCode(err) ?? '').startsWith('SQLITE_BUSY')
       ? new FolderInUseError(dir, readOwner(dir))
       : null
   } finally {
@@ -220,10 +221,6 @@ export function unwritableFolderHint(data: string, setting: string): string {
   }
 }
 
-function sqliteCode(err: unknown): string {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : ''
-}
-
 /**
  * Opens `file` with `flags` without following a link, and throws unless it is a plain file
  * (a link, a pipe, a device). The descriptor is closed before returning.
@@ -233,7 +230,7 @@ function refuseUnlessPlainFile(file: string, flags: number): void {
   try {
     fd = openSync(file, flags | SAFE_OPEN, 0o600)
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ELOOP') {
+    if (errorCode(err) === 'ELOOP') {
       throw new Error(`${file} is a symbolic link; remove it`, { cause: err })
     }
     throw err

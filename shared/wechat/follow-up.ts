@@ -8,6 +8,7 @@ import type { WechatClient } from './client'
 import { WechatApiError, WechatHttpError, isTokenEndpoint } from './errors'
 import { wechatFailureOf, isTransportFailure } from './failure'
 import { parseResponse } from './http'
+import { errorCode } from '../error-code'
 
 /** batchtagging takes at most 50 openids a call (40032 beyond). */
 export const MAX_OPENIDS_PER_TAGGING = 50
@@ -129,9 +130,7 @@ export function mayHaveBeenSent(err: unknown): boolean {
   if (f.kind !== 'network') return false
   const socket: unknown =
     err instanceof Error && err.cause instanceof Error ? err.cause.cause : null
-  const code =
-    typeof socket === 'object' && socket !== null && 'code' in socket ? String(socket.code) : ''
-  return !NEVER_SENT.has(code)
+  return !NEVER_SENT.has(errorCode(socket) ?? '')
 }
 
 export function classifyFollowUpFailure(err: unknown): FollowUpFailure {

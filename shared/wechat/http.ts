@@ -1,6 +1,7 @@
 // JSON over HTTP for the WeChat API: timeouts, status checks, and errcode → typed error.
 import { z } from 'zod'
 import { WechatApiError, WechatHttpError } from './errors'
+import { errorCode } from '../error-code'
 
 export interface JsonRequest {
   method: 'GET' | 'POST'
@@ -22,10 +23,8 @@ const apiErrorSchema = z.object({
 
 function causeCode(err: unknown): string {
   // undici wraps the socket error; its code (ECONNREFUSED…) helps and carries no secret.
-  const cause: unknown = err instanceof Error ? err.cause : undefined
-  if (typeof cause === 'object' && cause !== null && 'code' in cause) {
-    return String(cause.code)
-  }
+  const code = errorCode(err instanceof Error ? err.cause : undefined)
+  if (code !== null) return code
   return err instanceof Error ? err.name : 'unknown'
 }
 

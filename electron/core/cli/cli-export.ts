@@ -17,6 +17,7 @@ import { loadSettings, type Settings } from '../config/settings'
 import { openCampaignStore } from '../campaigns/campaign-store'
 import { activeCampaignId, RelayCampaignStore } from '../campaigns/relay-campaign'
 import { stdoutSink, type StdoutSink } from '../../../shared/server/stdout-sink'
+import { errorCode } from '../../../shared/error-code'
 
 const USAGE = 'usage: kiosk export --data DIR [--campaign ID] [--format csv|xlsx] [--out FILE]'
 
@@ -305,7 +306,7 @@ function statOf(path: string): Stats | NodeJS.ErrnoException {
   try {
     return statSync(path)
   } catch (err) {
-    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string') return err
+    if (err instanceof Error && errorCode(err) !== null) return err
     throw err
   }
 }

@@ -20,6 +20,7 @@ import { resetPinCommand } from './cli-reset-pin'
 import { lineLogger } from '../../../shared/server/log'
 import { stdoutSink } from '../../../shared/server/stdout-sink'
 import { describeOwner, folderInUse } from '../../../shared/server/folder-lock'
+import { errorCode } from '../../../shared/error-code'
 
 /**
  * The checkout this runs from: the nearest folder up with a package.json. This module runs as
@@ -41,7 +42,7 @@ const STATIC_DIR = join(projectRoot(import.meta.dirname), 'out/renderer')
  * folder's lock would stop them next.
  */
 function listenError(port: number, dataDir: string, err: unknown): string {
-  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') return (err as Error).message
+  if (errorCode(err) !== 'EADDRINUSE') return (err as Error).message
   const held = folderInUse(dataDir)
   if (held === null) {
     return (

@@ -28,6 +28,7 @@ import { relayHttpUrl } from './relay-url'
 import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
 import type { SecretVault } from './vault'
+import { errorCode } from '../../../shared/error-code'
 
 /** As long as a ticket request through the relay may take (ticket-source-proxy.ts). */
 export const PAIR_TIMEOUT_MS = 10_000
@@ -226,8 +227,7 @@ function retryAfterSeconds(header: string | null): number | undefined {
 
 function describeCause(err: unknown): string {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err
-  const code = (cause as NodeJS.ErrnoException | null)?.code
-  return typeof code === 'string' ? code : cause instanceof Error ? cause.message : 'network error'
+  return errorCode(cause) ?? (cause instanceof Error ? cause.message : 'network error')
 }
 
 /** The setup's own rules (shared/url-rule.ts), for the headless path that has no schema. */

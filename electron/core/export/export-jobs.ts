@@ -13,6 +13,7 @@ import { exportAttendance } from './export'
 import { formatLocalTime } from '../../../shared/export/cells'
 import { campaignFilePart, sheetWord } from '../../../shared/export/file-name'
 import type { Logger } from '../../../shared/server/log'
+import { errorCode } from '../../../shared/error-code'
 
 export interface ExportJobsOptions {
   db: KioskDb
@@ -31,12 +32,6 @@ export interface ExportJobsOptions {
   log?: Logger
 }
 
-/** The system error code of a failure (ENOSPC…), or null. */
-function systemCode(err: unknown): string | null {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return null
-  return typeof err.code === 'string' ? err.code : null
-}
-
 /**
  * What staff can do about a failed export: a full disk (free space) and a folder the kiosk may
  * not write (technical support) are said as such; anything else as a failed write.
@@ -44,7 +39,7 @@ function systemCode(err: unknown): string | null {
 export function exportFailure(
   err: unknown,
 ): 'export_disk_full' | 'export_no_access' | 'export_failed' {
-  const code = systemCode(err)
+  const code = errorCode(err)
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'export_disk_full'
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'export_no_access'
   return 'export_failed'

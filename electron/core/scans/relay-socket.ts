@@ -5,6 +5,7 @@
 import WebSocket from 'ws'
 import { errorBody, type ErrorBody } from '../../../shared/errors'
 import { relayWsUrl } from '../config/relay-url'
+import { errorCode } from '../../../shared/error-code'
 
 /** The request under way, or why it could not even be made (never a throw). */
 export type RelaySocketOpening =
@@ -33,7 +34,7 @@ export function openRelaySocket(
   } catch (err) {
     return {
       refused:
-        (err as NodeJS.ErrnoException).code === 'ERR_INVALID_CHAR'
+        errorCode(err) === 'ERR_INVALID_CHAR'
           ? errorBody('unauthorized')
           : errorBody('unreachable'),
       message: err instanceof Error ? err.message : String(err),

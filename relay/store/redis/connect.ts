@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
 import { Cluster, Redis } from 'ioredis'
 import { isRedisClusterUrl, parseRedisClusterUrl, type ClusterSeed } from './cluster-url'
+import { errorCode } from '../../../shared/error-code'
 
 /** What the store sends commands through: both clients take the same commands. */
 export type RedisClient = Redis | Cluster
@@ -58,7 +59,7 @@ function tlsOptions(caFile: string | undefined): ConnectionOptions {
   try {
     return { ca: readFileSync(caFile, 'utf8') }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    const code = errorCode(err) ?? 'error'
     throw new Error(`cannot read the Redis CA file ${caFile} (${code})`, { cause: err })
   }
 }

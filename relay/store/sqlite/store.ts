@@ -56,6 +56,7 @@ import type {
   UnroutedEvent,
 } from '../types'
 import { claimScene, sceneTaken } from './scene-claims'
+import { errorCode } from '../../../shared/error-code'
 
 export interface SqliteStoreOptions {
   /** Directory for `relay.sqlite`, or `:memory:`. */
@@ -163,7 +164,7 @@ export function assertWritable(db: Database.Database, file: string): void {
     }).immediate()
   } catch (err) {
     // Only a read-only database: a lock held elsewhere (SQLITE_BUSY) is the next write's matter.
-    const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+    const code = errorCode(err) ?? ''
     if (!code.startsWith('SQLITE_READONLY')) return
     db.close()
     throw new Error(

@@ -1,12 +1,8 @@
 import { errorBodySchema, type ErrorBody } from '../../../shared/errors'
+import { errorCode } from '../../../shared/error-code'
 
 /** The stable code of a failed kiosk call (the bridge attaches `code`), or null. */
-export function errorCode(error: unknown): string | null {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    if (typeof error.code === 'string') return error.code
-  }
-  return null
-}
+export { errorCode }
 
 /**
  * A failed call as data (`{code, params}`, shared/errors.ts), whatever shape it arrived in:

@@ -1,0 +1,11 @@
+/**
+ * The `code` a thrown error carries, when it is a string: Node's system codes (ENOENT,
+ * EADDRINUSE…), SQLite's (SQLITE_BUSY…), undici's socket causes, a worker's
+ * ERR_WORKER_OUT_OF_MEMORY, the kiosk bridge's stable codes. Null for anything else. The one
+ * reader of `err.code` across the kiosk, relay, sandbox and pages: each site had its own, some
+ * taking any object, some only an Error, some turning any value into text.
+ */
+export function errorCode(err: unknown): string | null {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return null
+  return typeof err.code === 'string' ? err.code : null
+}
