@@ -48,10 +48,26 @@ describe('npm run dist', () => {
   const scripts = z
     .object({ scripts: z.record(z.string(), z.string()) })
     .parse(JSON.parse(readFileSync(resolve('package.json'), 'utf8'))).scripts
-  const steps = (scripts['dist'] ?? '').split('&&').map((s) => s.trim())
+  /** A script's commands in order, `npm run <other>` replaced by the other's. */
+  const stepsOf = (name: string): string[] =>
+    (scripts[name] ?? '')
+      .split('&&')
+      .map((s) => s.trim())
+      .flatMap((s) => (s.startsWith('npm run ') ? stepsOf(s.slice('npm run '.length)) : [s]))
+  const steps = stepsOf('dist')
   const files = builderConfig.parse(
     load(readFileSync(resolve('electron-builder.yml'), 'utf8')),
   ).files
+
+  it('builds what build:all builds, then packs, and packs no bundle that runs from a checkout', () => {
+    // One build chain: dist spelt its own and went without a step build:all gained.
+    expect(steps).toEqual([
+      ...stepsOf('build:all'),
+      'electron-builder --config electron-builder.yml',
+    ])
+    expect(steps[0]).toBe('electron-vite build')
+    expect(files).toEqual(expect.arrayContaining(['!out/cli/**', '!out/relay/**']))
+  })
 
   it("packs the event console the app's demo relay serves at /console/", () => {
     // The demo prints the console's address only when out/console/index.html is there, so an
