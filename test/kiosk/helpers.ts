@@ -221,6 +221,11 @@ export async function startCutProxy(target: string): Promise<{
   restore(): void
   /** Keeps connections open but silently drops all bytes (a dead Wi-Fi link). */
   blackhole(on: boolean): void
+  /**
+   * Keeps connections open and passes the relay's bytes, but drops the kiosk's (its acks): a
+   * frame delivered whose ack never arrives. `restore()` ends it too.
+   */
+  holdUp(on: boolean): void
   /** Bytes handed on from the relay to the kiosk so far, over every connection. */
   downBytes(): number
   close(): Promise<void>
@@ -228,6 +233,7 @@ export async function startCutProxy(target: string): Promise<{
   const { hostname, port } = new URL(target)
   let down = false
   let hole = false
+  let upHeld = false
   let passedDown = 0
   const pairs = new Set<[net.Socket, net.Socket]>()
   const server = net.createServer((client) => {
@@ -235,7 +241,7 @@ export async function startCutProxy(target: string): Promise<{
     const upstream = net.connect(Number(port), hostname)
     const pair: [net.Socket, net.Socket] = [client, upstream]
     pairs.add(pair)
-    client.on('data', (d) => !hole && upstream.write(d))
+    client.on('data', (d) => !hole && !upHeld && upstream.write(d))
     upstream.on('data', (d: Buffer) => {
       if (hole) return
       passedDown += d.length
@@ -267,9 +273,13 @@ export async function startCutProxy(target: string): Promise<{
     restore: () => {
       down = false
       hole = false
+      upHeld = false
     },
     blackhole: (on: boolean) => {
       hole = on
+    },
+    holdUp: (on: boolean) => {
+      upHeld = on
     },
     downBytes: () => passedDown,
     close: async () => {
