@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   createWebKioskApi,
+  kioskStreamSignals,
   type EventSourceFactory,
   type EventSourceLike,
 } from '../../renderer/src/bridge/web-client'
@@ -138,5 +139,36 @@ describe('web client event stream', () => {
     // Every listener removed was removed from the stream too: none pile up.
     expect(opened[0]?.listening('attendance')).toBe(0)
     expect(opened[0]?.listening('adminLockout')).toBe(1)
+  })
+
+  it('a stream opened for a new page after every listener went is a first opening, not a reopening', () => {
+    // The desk page left (its stream closed with it) and opened again later: the new page reads
+    // its results as it mounts, and was told the stream "came back" on top, so it searched twice
+    // (and a page acting on a reopening, as for a drop, did so when nothing was missed).
+    const { factory, opened } = fakeStreams()
+    const api = createWebKioskApi('http://127.0.0.1:1', 'key', {
+      eventSource: factory,
+      fetch: noFetch,
+    })
+    const signals = kioskStreamSignals(api)
+    expect(signals).not.toBeNull()
+    let reopened = 0
+    const offReopen = signals?.onReopen(() => reopened++)
+    const off = api.on('attendance', () => undefined)
+    opened[0]?.fire('open')
+    expect(reopened).toBe(0)
+    // A drop the browser reconnected from, with the page still there: that is a reopening.
+    opened[0]?.fire('open')
+    expect(reopened).toBe(1)
+    off()
+    offReopen?.()
+
+    signals?.onReopen(() => reopened++)
+    api.on('attendance', () => undefined)
+    expect(opened).toHaveLength(2)
+    opened[1]?.fire('open')
+    expect(reopened).toBe(1)
+    opened[1]?.fire('open')
+    expect(reopened).toBe(2)
   })
 })

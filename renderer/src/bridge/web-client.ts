@@ -5,6 +5,7 @@
  * the main process checks them before sending: the dispatcher the outputs, electron/main/ipc.ts
  * the events; the preload passes them on unchecked.)
  */
+import type { z } from 'zod'
 import type { ErrorBody } from '../../../shared/errors'
 import {
   kioskErrorSchema,
@@ -13,6 +14,7 @@ import {
   type KioskApi,
   type KioskEventName,
   type KioskEventPayload,
+  type KioskMethodName,
   type ScreenState,
 } from '../../../shared/ipc'
 
@@ -102,7 +104,10 @@ export function createWebKioskApi(
   const reopenListeners = new Set<() => void>()
   const refusedListeners = new Set<() => void>()
   const retryMs = deps.streamRetryMs ?? STREAM_RETRY_MS
-  /** A stream has been open before: the next open is a reopening, after a gap. */
+  /**
+   * A stream has been open since someone started listening: the next open is a reopening, after
+   * a gap. Cleared when nobody listens any more (closeStream).
+   */
   let openedBefore = false
   /** A call was refused for this page's key: the kiosk has a new one, no stream will be let in. */
   let keyRefused = false
@@ -139,9 +144,9 @@ export function createWebKioskApi(
       if (openedBefore) for (const l of [...reopenListeners]) l()
       openedBefore = true
       if (screenListeners.size === 0) return
-      call('getScreenState', undefined).then(
+      call('getScreenState', kioskMethods.getScreenState.output, undefined).then(
         (state) => {
-          for (const l of screenListeners) l(state as ScreenState)
+          for (const l of screenListeners) l(state)
         },
         () => undefined,
       )
@@ -150,7 +155,11 @@ export function createWebKioskApi(
     return es
   }
 
-  async function call(name: keyof typeof kioskMethods, input: unknown): Promise<unknown> {
+  async function call<O extends z.ZodType>(
+    name: KioskMethodName,
+    output: O,
+    input: unknown,
+  ): Promise<z.output<O>> {
     let res: Response
     try {
       res = await doFetch(`${base}/api/call/${name}`, {
@@ -173,9 +182,7 @@ export function createWebKioskApi(
       if (err.success) throw new KioskCallError(err.data.code, err.data.params)
       throw new KioskCallError(code)
     }
-    const result = kioskMethods[name].output.safeParse(
-      (body as { result?: unknown } | null)?.result,
-    )
+    const result = output.safeParse((body as { result?: unknown } | null)?.result)
     if (!result.success) throw new KioskCallError('internal')
     return result.data
   }
@@ -210,13 +217,15 @@ export function createWebKioskApi(
   /**
    * Nobody listens any more (every page that did has gone): the stream is closed and a waiting
    * reopening dropped, so no connection stays open and no timer keeps reopening one for nobody.
-   * The next `on` opens a stream again.
+   * The next `on` opens a stream again, for listeners that read their data as they start: its
+   * first opening is not a reopening (nobody who listens now missed anything).
    */
   function closeStream(): void {
     if (retry !== null) clearTimeout(retry)
     retry = null
     source?.close()
     source = null
+    openedBefore = false
   }
 
   function signal(listeners: Set<() => void>) {
@@ -226,12 +235,44 @@ export function createWebKioskApi(
     }
   }
 
-  const api: Record<string, unknown> = { on }
-  for (const name of Object.keys(kioskMethods) as (keyof typeof kioskMethods)[]) {
-    api[name] = (input?: unknown) => call(name, input)
+  /**
+   * A contract method over the bridge: the name is checked to be the entry's (so the schema that
+   * checks the result is that method's), and the result is typed by that schema.
+   */
+  function send<K extends KioskMethodName, O extends z.ZodType>(
+    name: K,
+    method: (typeof kioskMethods)[K] & { output: O },
+  ): (input?: unknown) => Promise<z.output<O>> {
+    return (input) => call(name, method.output, input)
   }
-  // Built from the same table the type is derived from: one function per contract method.
-  const kioskApi = Object.freeze(api) as unknown as KioskApi
+
+  // One entry per contract method, each typed by the table's own schemas: a method added to
+  // the contract and missing here (or taking another input) is a compile error, not a cast.
+  const kioskApi: KioskApi = Object.freeze({
+    on,
+    getScreenState: send('getScreenState', kioskMethods.getScreenState),
+    greetingShown: send('greetingShown', kioskMethods.greetingShown),
+    setLocale: send('setLocale', kioskMethods.setLocale),
+    unlockAdmin: send('unlockAdmin', kioskMethods.unlockAdmin),
+    lockAdmin: send('lockAdmin', kioskMethods.lockAdmin),
+    setPin: send('setPin', kioskMethods.setPin),
+    getSettings: send('getSettings', kioskMethods.getSettings),
+    setBigScreen: send('setBigScreen', kioskMethods.setBigScreen),
+    saveSetup: send('saveSetup', kioskMethods.saveSetup),
+    pairWithCode: send('pairWithCode', kioskMethods.pairWithCode),
+    testConnection: send('testConnection', kioskMethods.testConnection),
+    listCampaigns: send('listCampaigns', kioskMethods.listCampaigns),
+    saveCampaign: send('saveCampaign', kioskMethods.saveCampaign),
+    activateCampaign: send('activateCampaign', kioskMethods.activateCampaign),
+    listAttendance: send('listAttendance', kioskMethods.listAttendance),
+    getStats: send('getStats', kioskMethods.getStats),
+    startExport: send('startExport', kioskMethods.startExport),
+    importRoster: send('importRoster', kioskMethods.importRoster),
+    searchRoster: send('searchRoster', kioskMethods.searchRoster),
+    showDeskTicket: send('showDeskTicket', kioskMethods.showDeskTicket),
+    getDiagnostics: send('getDiagnostics', kioskMethods.getDiagnostics),
+    setStartAtLogin: send('setStartAtLogin', kioskMethods.setStartAtLogin),
+  } satisfies KioskApi)
   streamSignals.set(kioskApi, {
     onReopen: signal(reopenListeners),
     onRefused: signal(refusedListeners),
