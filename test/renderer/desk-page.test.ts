@@ -159,6 +159,68 @@ describe('desk page', () => {
     }
   })
 
+  it('says nothing of a missing roster while the moved booth’s list is read, nor after that read failed', async () => {
+    // 春季展 was listed (an empty search); the booth moved to 秋季展: the results went at once
+    // and the page said 本活动还没有来宾名单 until 秋季展's answer came, and kept saying it when
+    // that search failed, under the error, though 秋季展's roster may be full.
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('s1', 'ACME', 'G1')])
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    const screen = useScreenStore()
+    screen.campaign = makeCampaign({ id: 'spring' })
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(1)
+    const empty = () => wrapper.find('[data-testid="desk-roster-empty"]')
+
+    let answer: (found: RosterEntry[]) => void = () => undefined
+    fake.api.searchRoster.mockReturnValue(new Promise((resolve) => (answer = resolve)))
+    screen.campaign = makeCampaign({ id: 'autumn' })
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(0)
+    expect(empty().exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('没有匹配的来宾')
+    answer([{ ...entry('a1', 'Globex', 'H1'), name: 'Autumn' }])
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(1)
+
+    // Back to an empty campaign, whose search fails: the error, and no claim about its roster.
+    fake.api.searchRoster.mockResolvedValue([])
+    screen.campaign = makeCampaign({ id: 'spring' })
+    await flushPromises()
+    expect(empty().exists()).toBe(true)
+    fake.api.searchRoster.mockRejectedValue({ code: 'internal', params: {} })
+    screen.campaign = makeCampaign({ id: 'winter' })
+    await flushPromises()
+    expect(wrapper.find('.error-text').exists()).toBe(true)
+    expect(empty().exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('没有匹配的来宾')
+  })
+
+  it('drops a search answered after the booth moved: no word of the last campaign’s empty roster', async () => {
+    // The empty search of an empty campaign was still out when the booth moved: the store
+    // dropped its answer, but the page still took it as "the roster is empty" for the new one.
+    const fake = createFakeKioskApi()
+    const answers: ((found: RosterEntry[]) => void)[] = []
+    fake.api.searchRoster.mockImplementation(
+      () => new Promise<RosterEntry[]>((resolve) => answers.push(resolve)),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    const screen = useScreenStore()
+    screen.campaign = makeCampaign({ id: 'spring' })
+    await flushPromises()
+    screen.campaign = makeCampaign({ id: 'autumn' })
+    await flushPromises()
+    expect(answers.length).toBeGreaterThanOrEqual(2)
+    answers[0]?.([])
+    await flushPromises()
+    expect(wrapper.find('[data-testid="desk-roster-empty"]').exists()).toBe(false)
+    answers.at(-1)?.([{ ...entry('a1', 'Globex', 'H1'), name: 'Autumn' }])
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="desk-result"] strong').map((n) => n.text())).toEqual([
+      'Autumn',
+    ])
+  })
+
   it("lists the moved booth's roster once the core says it is in, though no transfer was shown", async () => {
     // Moved to 秋季展, whose roster fits in one frame and came a read after the campaign: the
     // page searched at the move (nothing yet) and the status never said a roster was arriving.

@@ -22,6 +22,12 @@ export const useDeskStore = defineStore('desk', () => {
 
   const query = ref('')
   const results = ref<RosterEntry[]>([])
+  /**
+   * The search (trimmed) whose answer `results` are; null while they answer none: before the
+   * first answer, after the booth moved to another campaign (the results went with it), after a
+   * search failed. An empty answer to '' is the page's "no roster yet"; to text, "no match".
+   */
+  const answered = ref<string | null>(null)
   const ticket = ref<ScreenTicket | null>(null)
   /**
    * Roster entry ids seen checking in while this page is open, each with the time of its latest
@@ -54,6 +60,7 @@ export const useDeskStore = defineStore('desk', () => {
     if (before === null) return true
     searchSeq++
     results.value = []
+    answered.value = null
     ticket.value = null
     shownEntry = null
     shownCheckedInAt = null
@@ -64,9 +71,16 @@ export const useDeskStore = defineStore('desk', () => {
   async function search(text: string = query.value): Promise<void> {
     query.value = text
     const mine = ++searchSeq
-    const found = await session.run(() => api.searchRoster({ query: text.trim(), limit: 50 }))
+    let found: RosterEntry[]
+    try {
+      found = await session.run(() => api.searchRoster({ query: text.trim(), limit: 50 }))
+    } catch (e) {
+      if (mine === searchSeq) answered.value = null
+      throw e
+    }
     if (mine !== searchSeq) return
     results.value = found
+    answered.value = text.trim()
     noteCheckInSinceTicket(found)
   }
 
@@ -138,6 +152,7 @@ export const useDeskStore = defineStore('desk', () => {
   return {
     query,
     results,
+    answered,
     ticket,
     search,
     follow,
