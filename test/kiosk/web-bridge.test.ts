@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -240,6 +240,35 @@ describe('web bridge security', () => {
     expect((await raw(url)).status).toBe(200)
     core.auth.lock()
     expect((await raw(url)).status).toBe(403)
+  })
+
+  it('answers a HEAD for an export without the file, and not_found once the file is gone', async () => {
+    // The export page asks first (a HEAD) so a refusal is said on the page. A file deleted from
+    // the exports folder after it was written failed the GET mid-answer (stat threw) instead.
+    const { core, web, secret } = await bridge()
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const { exportId } = (await core.call('startExport', {
+      campaignId: 'expo',
+      format: 'csv',
+    })) as { exportId: string }
+    await core.whenIdle()
+    const url = `${web.url}/api/exports/${exportId}?key=${secret}`
+    const head = await raw(url, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.body).toBe('')
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(0)
+    expect(head.headers['content-disposition']).toMatch(/^attachment; /)
+    expect(
+      (await raw(`${web.url}/api/exports/x_none?key=${secret}`, { method: 'HEAD' })).status,
+    ).toBe(404)
+
+    const file = core.exports.file(exportId)
+    expect(file).not.toBeNull()
+    rmSync(file?.path ?? '')
+    expect((await raw(url, { method: 'HEAD' })).status).toBe(404)
+    const get = await raw(url)
+    expect(get.status).toBe(404)
+    expect(JSON.parse(get.body)).toEqual({ error: { code: 'not_found', params: {} } })
   })
 
   it("streams the admin area's events only while it is unlocked: no openids to a locked screen", async () => {

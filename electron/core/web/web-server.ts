@@ -214,9 +214,14 @@ function bridge(
   })
     .add('POST', '/api/call/:name', callMethod, { name: /^[A-Za-z]{1,64}$/ })
     .add('GET', '/api/events', ({ req, res }) => streamEvents(req, res))
-    .add('GET', '/api/exports/:id', ({ res, params }) => download(params.id ?? '', res), {
-      id: /^[\w-]{1,64}$/,
-    })
+    // HEAD: the export page asks first, so a file no longer there is said on the page rather
+    // than only as "failed" in the browser's download bar.
+    .add(
+      ['GET', 'HEAD'],
+      '/api/exports/:id',
+      ({ req, res, params }) => download(params.id ?? '', req.method === 'HEAD', res),
+      { id: /^[\w-]{1,64}$/ },
+    )
 
   async function callMethod({ req, res, params }: RouteRequest): Promise<void> {
     // JSON only: a cross-site form post cannot send it without a (refused) preflight.
@@ -276,9 +281,12 @@ function bridge(
     })
   }
 
-  function download(exportId: string, res: ServerResponse): void {
+  function download(exportId: string, headOnly: boolean, res: ServerResponse): void {
     const file = o.target.exports.file(exportId)
-    if (!file) return sendError(res, 'not_found')
+    // Gone from the folder since it was written (cleared by hand, a disk cleanup): not found,
+    // as one this kiosk never made, not a failed read halfway into the answer.
+    const size = file ? fileSize(file.path) : null
+    if (!file || size === null) return sendError(res, 'not_found')
     // The key is the kiosk screen's; the sheet (every visitor's openid and name) is the admin
     // area's, which listAttendance and startExport need the PIN for.
     if (!o.target.isAdminUnlocked()) return sendError(res, 'admin_locked')
@@ -287,15 +295,25 @@ function bridge(
       : 'text/csv; charset=utf-8'
     res.writeHead(200, {
       'content-type': type,
-      'content-length': statSync(file.path).size,
+      'content-length': size,
       'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${rfc5987(file.fileName)}`,
     })
+    if (headOnly) return void res.end()
     sendFile(file.path, res, (err) =>
       o.log?.warn('web bridge: export download failed', { exportId, error: err.message }),
     )
   }
 
   return listener
+}
+
+/** The size of what is at `path`, or null when nothing is (or it cannot be looked at). */
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size
+  } catch {
+    return null
+  }
 }
 
 /** A refusal as `{error: {code, params}}` (shared/errors.ts), with the code's HTTP status. */

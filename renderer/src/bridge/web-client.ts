@@ -32,6 +32,33 @@ export class KioskCallError extends Error {
   }
 }
 
+/** What a refused download's status means (a HEAD answer has no body to say it). */
+const DOWNLOAD_REFUSALS: Readonly<Record<number, string>> = {
+  401: 'web_key_rejected',
+  403: 'admin_locked',
+  404: 'not_found',
+}
+
+/**
+ * Web mode: asks the kiosk (a HEAD) whether an export's file can be downloaded before the
+ * browser is sent for it: a browser shows a refused download only as "failed" in its own bar,
+ * so the page says why instead. Throws a KioskCallError: `not_found` for a file the kiosk no
+ * longer has (it restarted since, or the file was deleted), `web_key_rejected` for a page key
+ * it no longer takes, `admin_locked`, `service_unreachable`.
+ */
+export async function checkDownload(
+  url: string,
+  doFetch: typeof fetch = (input, init) => fetch(input, init),
+): Promise<void> {
+  let res: Response
+  try {
+    res = await doFetch(url, { method: 'HEAD' })
+  } catch {
+    throw new KioskCallError('service_unreachable')
+  }
+  if (!res.ok) throw new KioskCallError(DOWNLOAD_REFUSALS[res.status] ?? 'internal')
+}
+
 interface MessageEventLike {
   data: string
 }

@@ -372,6 +372,8 @@ export const en: MessageSchema = {
     download: 'Download {file}',
     savedTo: 'Saved to {path}',
     failed: 'Export failed: {error}',
+    gone: 'This file is no longer on this booth (the check-in program restarted, or the file was deleted), so it cannot be downloaded. Export it again.',
+    again: 'Export again',
   },
   roster: {
     intro:

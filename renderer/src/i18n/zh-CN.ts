@@ -351,6 +351,8 @@ export const zhCN = {
     download: '下载 {file}',
     savedTo: '已保存到 {path}',
     failed: '导出失败：{error}',
+    gone: '这个文件已不在本机上（签到程序重启过，或文件被删除），无法下载。请重新导出一份。',
+    again: '重新导出',
   },
   roster: {
     intro: '导入来宾名单（CSV 或 XLSX），前台模式下可为名单来宾出示专属二维码。',
