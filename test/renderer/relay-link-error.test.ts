@@ -94,4 +94,29 @@ describe('diagnostics: the relay link error', () => {
     await flushPromises()
     expect(wrapper.get('[data-fact="relayError"]').text()).toBe('None')
   })
+
+  it('a revoked or refused token sends staff to the organizer for a pairing code, as the screen banner does', async () => {
+    // The banner on the screen said "get a new pairing code from the organizer"; the diagnostics
+    // and the connection test said "ask the relay admin for a new one", a person booth staff
+    // have never heard of, for a token they never saw (a paired booth gets its token itself).
+    for (const code of ['revoked', 'unauthorized'] as const) {
+      const fake = createFakeKioskApi()
+      const base = await fake.api.getDiagnostics()
+      fake.api.getDiagnostics.mockResolvedValue({
+        ...base,
+        status: makeStatus({ relay: { state: 'reconnecting', lastError: { code, params: {} } } }),
+      })
+      const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+      await flushPromises()
+      const zh = wrapper.get('[data-fact="relayError"]').text()
+      expect(zh).toContain('向组织者获取新的配对码')
+      expect(zh).not.toContain('中继管理员')
+      i18n.global.locale.value = 'en'
+      await flushPromises()
+      const en = wrapper.get('[data-fact="relayError"]').text()
+      expect(en).toContain('new pairing code from the organizer')
+      expect(en).not.toContain('relay admin')
+      wrapper.unmount()
+    }
+  })
 })

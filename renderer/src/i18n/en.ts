@@ -185,7 +185,8 @@ export const en: MessageSchema = {
     ok: 'OK',
     unreachable: 'Cannot connect — check the network and the address',
     timeout: 'Timed out — check the network',
-    unauthorized: 'Token wrong or revoked — ask the relay admin for a new one',
+    unauthorized:
+      'The relay does not accept this booth token (wrong or revoked) — get a new pairing code from the organizer and pair again on the Setup page',
     ip_not_allowed: "IP not on the account's allow-list — use the relay proxy",
     bad_credentials: 'AppID or AppSecret is wrong',
     quota: "Today's QR code quota is used up; it resets at midnight Beijing time",
@@ -206,7 +207,8 @@ export const en: MessageSchema = {
     identity_conflict:
       "Another device is using this booth's identity (a copied disk, or two booths on one data folder): they keep replacing each other's link and the scans are split between them. Turn the other one off, or pair one of them again with a new code",
     forbidden: 'The relay refused this booth; check the booth ID',
-    revoked: "This booth's token was revoked; ask the relay admin for a new one",
+    revoked:
+      "This booth's token was revoked — get a new pairing code from the organizer and pair again on the Setup page",
     not_configured: 'Not set up yet',
     admin_locked: 'The admin area is locked: enter the PIN again',
     bad_input: 'Invalid input: {field}',

@@ -175,7 +175,8 @@ export const zhCN = {
     ok: '正常',
     unreachable: '无法连接 — 请检查网络和地址是否正确',
     timeout: '连接超时 — 请检查网络',
-    unauthorized: '令牌不正确或已被撤销 — 请向中继管理员重新申请',
+    unauthorized:
+      '中继不认这个签到台令牌（不正确或已被撤销）— 请向组织者获取新的配对码，在“首次设置”页重新配对',
     ip_not_allowed: '本机 IP 不在公众号的白名单中 — 请改用中继代理',
     bad_credentials: 'AppID 或 AppSecret 不正确',
     quota: '今日二维码额度已用完，北京时间 0 点后自动恢复',
@@ -194,7 +195,7 @@ export const zhCN = {
     identity_conflict:
       '另一台设备在使用本签到台的身份（复制的磁盘，或两个签到台共用一个数据目录）：两台互相顶替连接，扫码被分到两台上。请关掉另一台，或用新的配对码重新配对其中一台',
     forbidden: '中继拒绝了此签到台，请检查签到台编号',
-    revoked: '此签到台的令牌已被撤销，请向中继管理员重新申请',
+    revoked: '此签到台的令牌已被撤销 — 请向组织者获取新的配对码，在“首次设置”页重新配对',
     not_configured: '尚未设置',
     admin_locked: '管理界面已锁定，请重新输入 PIN 码',
     bad_input: '输入有误：{field}',
