@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import SetupPage from '../../renderer/src/admin/pages/SetupPage.vue'
 import { KioskCallError } from '../../renderer/src/bridge/web-client'
 import { groupPairingCode, relayOfPairingLink } from '../../renderer/src/admin/pairing-code'
-import { createFakeKioskApi } from './fake-kiosk-api'
+import { useScreenStore } from '../../renderer/src/stores/screen'
+import { createFakeKioskApi, makeStatus } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
 enableAutoUnmount(afterEach)
@@ -196,6 +197,34 @@ describe('setup page: pairing with a code', () => {
     const { wrapper } = mountWith(SetupPage, fake.api)
     await flushPromises()
     expect((wrapper.get('#kioskId').element as HTMLInputElement).value).toBe('booth-1')
+    expect(wrapper.find('#pairingCode').exists()).toBe(false)
+  })
+})
+
+describe('setup page: a token the relay no longer takes', () => {
+  it('says so above the form and opens on pairing, not on the dead token', async () => {
+    // The screen told staff to pair again on this page; the page opened on the token form with
+    // "token saved" under an empty field and nothing about the relay refusing it.
+    for (const code of ['revoked', 'unauthorized'] as const) {
+      const fake = createFakeKioskApi()
+      const { wrapper } = mountWith(SetupPage, fake.api)
+      useScreenStore().status = makeStatus({
+        relay: { state: 'reconnecting', lastError: { code, params: {} } },
+      })
+      await flushPromises()
+      const notice = wrapper.get('[data-testid="setup-token-refused"]')
+      expect(notice.text()).toContain('向组织者获取新的配对码')
+      expect(wrapper.find('#pairingCode').exists()).toBe(true)
+      wrapper.unmount()
+    }
+    // A link down for the network only: no notice, the token form as before.
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    useScreenStore().status = makeStatus({
+      relay: { state: 'reconnecting', lastError: { code: 'unreachable', params: {} } },
+    })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="setup-token-refused"]').exists()).toBe(false)
     expect(wrapper.find('#pairingCode').exists()).toBe(false)
   })
 })
