@@ -1,21 +1,22 @@
 /**
- * A first visitor's greeting on a portrait kiosk (1080×1920, a totem at the booth), in real
- * Chromium against `kiosk web` in demo mode: "欢迎！您是第 1 位来宾" broke after 来, leaving 宾
- * alone on the second line, which reads as a broken screen. The lines of a greeting that wraps
- * are balanced, so no line is left with a single character.
- * Screenshot: test-artifacts/screenshots/greeting-portrait-1080x1920.png.
+ * A first visitor's greeting and the campaign's name on a portrait kiosk (1080×1920, a totem at
+ * the booth), in real Chromium against `kiosk web` in demo mode: "欢迎！您是第 1 位来宾" broke
+ * after 来, leaving 宾 alone on the second line, and a two-line campaign name filled the first
+ * line and left a short tail ("…上海新国" / "际博览中心 N3 馆"), which read as a broken screen.
+ * Lines that wrap are balanced, so none is left with a tail.
+ * Screenshots: test-artifacts/screenshots/greeting-portrait-1080x1920.png, title-portrait-1080x1920.png.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { readScreenCode, screenshot } from './browser'
-import { demoKioskPage } from './demo-kiosk'
+import { goHash, readScreenCode, screenshot, unlockAdmin } from './browser'
+import { demoKioskPage, type DemoKioskPage } from './demo-kiosk'
 import type { KioskProcess } from './kiosk-process'
 import { phoneScan } from './phone'
 
-/** In-page source: the greeting's visible characters, counted per rendered line. */
-const CHARS_PER_LINE = `(() => {
-  const el = document.querySelector('[data-testid="greeting-text"]')
+/** In-page source: the visible characters of the element `testid`, counted per rendered line. */
+const charsPerLine = (testid: string): string => `(() => {
+  const el = document.querySelector('[data-testid="${testid}"]')
   const node = el && el.firstChild
   if (!node || !node.textContent) return []
   const lines = new Map()
@@ -42,6 +43,30 @@ describe('a greeting on a portrait kiosk', () => {
     ;({ kiosk, page } = demo)
   })
 
+  /** The campaign's name on the screen, as staff type it in the admin area. */
+  async function nameCampaign(d: DemoKioskPage, name: string): Promise<void> {
+    await unlockAdmin(page, d.pin)
+    await goHash(page, '#/admin/campaign')
+    await page.locator('.list .link').first().click()
+    await page.locator('#c-name').fill(name)
+    await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
+    await page.locator('[data-testid="campaign-notice"]').waitFor()
+    await page.locator('[data-testid="admin-lock"]').click()
+  }
+
+  it('shows a two-line campaign name as two even lines', async () => {
+    const name = '2026 春季国际消费电子博览会 · 上海新国际博览中心 N3 馆'
+    await nameCampaign(demo, name)
+    const title = page.locator('[data-testid="kiosk-title"]')
+    await expect.poll(() => title.textContent()).toBe(name)
+    await screenshot(page, 'title-portrait-1080x1920')
+    const lines = z.array(z.number()).parse(await page.evaluate(charsPerLine('kiosk-title')))
+    expect(lines.length).toBe(2)
+    expect(Math.min(...lines) * 2, `characters per line: ${lines.join(', ')}`).toBeGreaterThan(
+      Math.max(...lines),
+    )
+  }, 60_000)
+
   it('wraps into balanced lines, none a single character', async () => {
     const sandbox = kiosk.sandboxUrl
     expect(sandbox).toBeTruthy()
@@ -51,7 +76,7 @@ describe('a greeting on a portrait kiosk', () => {
     await text.waitFor()
     expect(await text.textContent()).toContain('位来宾')
     await screenshot(page, 'greeting-portrait-1080x1920')
-    const lines = z.array(z.number()).parse(await page.evaluate(CHARS_PER_LINE))
+    const lines = z.array(z.number()).parse(await page.evaluate(charsPerLine('greeting-text')))
     expect(lines.length).toBeGreaterThanOrEqual(1)
     expect(Math.min(...lines), `characters per line: ${lines.join(', ')}`).toBeGreaterThan(1)
   }, 60_000)
