@@ -10,7 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
 import { afterSocketReads } from '../shared/server/socket-reads'
 import { exemptFromIdleTimeout } from './connection-limits'
-import { KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
+import { BindStamps, KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
 import {
   KIOSK_TOKEN_CHALLENGE,
   bearerToken,
@@ -161,6 +161,8 @@ export class KioskHub {
   private readonly generationRetries = new Map<string, NodeJS.Timeout>()
   /** Lines a kiosk's frames can repeat at will: once a minute for each kiosk (SessionContext). */
   private readonly repeatedLines: LogLimiter
+  /** Binds stored ahead of the clock, for every session here (kiosk-session.ts BindStamps). */
+  private readonly bindStamps = new BindStamps()
 
   constructor(private readonly opts: KioskHubOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
@@ -391,6 +393,7 @@ export class KioskHub {
       onHello: (s) => this.onHello(s),
       campaignOf: (kioskId, fresh) => this.opts.campaigns.viewOf(kioskId, fresh),
       repeatedLines: this.repeatedLines,
+      bindStamps: this.bindStamps,
       onClosed: (s) => {
         if (this.live.get(s.kioskId) !== s) return
         this.live.delete(s.kioskId)

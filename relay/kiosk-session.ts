@@ -59,6 +59,8 @@ export interface SessionContext {
    * that reconnects does not start its minute over.
    */
   repeatedLines: LogLimiter
+  /** The hub's one record of binds stored ahead of the clock (BindStamps). */
+  bindStamps: BindStamps
 }
 
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
@@ -78,6 +80,37 @@ const MAX_CAMPAIGN_CHECKS = 100
  * Further ahead is stored as the relay's now (docs/DESIGN.md "Campaign and roster frames").
  */
 export const BIND_AHEAD_MS = 5_000
+/** Binds stamped ahead of the clock remembered by the hub (the oldest forgotten past this). */
+const MAX_BIND_STAMPS = 10_000
+
+/**
+ * The at each bind sent ahead of the clock was stored at, by the frame as the kiosk sent it. A
+ * booth sends a bind again until its ack comes (a link that dropped first, a relay that could
+ * not store it yet), and the same frame must be the same binding: stamped with each arrival's
+ * now it would be a newer one every time, sent again to every booth, and would take back a
+ * registration that a desk checked in since. Kept by the hub, so a booth's next link on this
+ * instance finds it; a link to another instance of a Redis relay stamps it anew.
+ */
+export class BindStamps {
+  private readonly stamps = new Map<string, number>()
+
+  constructor(private readonly max = MAX_BIND_STAMPS) {}
+
+  /** The at to store `bind` from `kioskId` with, the relay's clock reading `now`. */
+  stampOf(kioskId: string, bind: BindFrame, now: number): number {
+    const { campaignId, registrationId, openid, at } = bind
+    const key = JSON.stringify([kioskId, campaignId, registrationId, openid, at])
+    const kept = this.stamps.get(key)
+    if (kept !== undefined) return kept
+    if (at <= now + BIND_AHEAD_MS) return at
+    if (this.stamps.size >= this.max) {
+      const oldest = this.stamps.keys().next()
+      if (oldest.done !== true) this.stamps.delete(oldest.value)
+    }
+    this.stamps.set(key, now)
+    return now
+  }
+}
 
 // What each store failure means for the booth, and what to do, for the log.
 const HELLO_NOT_ANSWERED = `the booth's link was closed and it reconnects by itself; its scans wait in the store; ${SEE_HEALTHZ}`
@@ -222,7 +255,8 @@ export class KioskSession {
    * is tried again after STORE_RETRY_MS while the link is up (the kiosk also sends it again
    * when it reconnects); so is a bind for another campaign when MAX_CAMPAIGN_CHECKS already
    * wait for their look-up.
-   * An `at` more than BIND_AHEAD_MS ahead of the relay's clock is stored as its now: the latest
+   * An `at` more than BIND_AHEAD_MS ahead of the relay's clock is stored as its now (the same
+   * frame sent again, at the same now: BindStamps): the latest
    * `at` wins, so a booth whose clock ran a day ahead would hold the registration against every
    * later desk check-in for that day. The ack names the bind as sent (the kiosk's outbox key).
    */
@@ -230,7 +264,6 @@ export class KioskSession {
     const { campaignId, registrationId, openid, at } = bind
     try {
       const now = this.ctx.now()
-      const stamped = at > now + BIND_AHEAD_MS ? now : at
       const view = await this.ctx.campaignOf(this.kioskId)
       let keep = view.campaign?.id === campaignId
       if (!keep) {
@@ -242,6 +275,7 @@ export class KioskSession {
         keep = scanned
       }
       if (keep) {
+        const stamped = this.ctx.bindStamps.stampOf(this.kioskId, bind, now)
         if (stamped !== at) {
           this.ctx.repeatedLines.log(
             this.ctx.log,

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { toRelayCampaign } from '../../shared/campaign'
 import { relayFrameSchema, type RelayFrame, type RosterFrame } from '../../shared/relay-protocol'
 import type { KioskCampaignView } from '../../relay/campaign-directory'
-import { KioskSession, type FrameSocket, type SessionContext } from '../../relay/kiosk-session'
+import {
+  BindStamps,
+  KioskSession,
+  type FrameSocket,
+  type SessionContext,
+} from '../../relay/kiosk-session'
 import { jsonLogger, LogLimiter, silentLogger } from '../../relay/log'
 import { RelayMetrics } from '../../relay/metrics'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
@@ -95,6 +100,7 @@ describe('KioskSession backpressure', () => {
       campaignOf,
       onClosed: () => {},
       repeatedLines: new LogLimiter(() => 0, 60_000),
+      bindStamps: new BindStamps(),
       ...context,
     })
   }
@@ -365,6 +371,81 @@ describe('KioskSession backpressure', () => {
       { registrationId: 'r2', openid: 'oCid', at: clock + 1000 },
     )
     expect(socket.closedWith).toBeNull()
+  })
+
+  it('stores a day-ahead bind sent again (its ack lost with the link) at the same now, so a desk check-in made in between still wins', async () => {
+    const fair = await store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+      0,
+    )
+    if (fair === null) throw new Error('no campaign')
+    const view = { campaign: toRelayCampaign(fair.campaign), version: fair.version }
+    const day = 24 * 60 * 60 * 1000
+    let clock = 10 * day
+    // The hub's sessions share what it keeps: the booth's second link is a new session.
+    const shared = { now: () => clock, bindStamps: new BindStamps() }
+    const link = async () => {
+      const socket = new SlowSocket()
+      const s = session(
+        socket,
+        { window: 100, highWaterBytes: 1_000_000, batch: 100 },
+        store,
+        () => Promise.resolve(view),
+        shared,
+      )
+      s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+      const bind = async (registrationId: string, openid: string, at: number) => {
+        const acks = () => socket.sent.filter((f) => f.type === 'bind-ack').length
+        const before = acks()
+        s.onMessage(
+          JSON.stringify({ type: 'bind', campaignId: 'fair', registrationId, openid, at }),
+        )
+        await vi.waitFor(() => expect(acks()).toBe(before + 1))
+      }
+      return { s, bind }
+    }
+    const ahead = clock + day
+    const first = await link()
+    await first.bind('r1', 'oAnn', ahead)
+    const storedAt = clock
+    expect(await store.campaigns.bindings('fair')).toEqual([
+      { registrationId: 'r1', openid: 'oAnn', at: storedAt },
+    ])
+    // The same frame again a moment later (the link dropped before its ack reached the booth):
+    // the same binding, not a newer one.
+    clock += 2_000
+    await first.bind('r1', 'oAnn', ahead)
+    expect(await store.campaigns.bindings('fair')).toEqual([
+      { registrationId: 'r1', openid: 'oAnn', at: storedAt },
+    ])
+    // A desk in step binds r1 to Bob; then the booth, on a new link, sends its unacknowledged
+    // bind once more: Bob's later check-in stays.
+    clock += 1_000
+    await first.bind('r1', 'oBob', clock)
+    first.s.close(1000, 'bye')
+    clock += 1_000
+    const second = await link()
+    await second.bind('r1', 'oAnn', ahead)
+    expect(await store.campaigns.bindings('fair')).toEqual([
+      { registrationId: 'r1', openid: 'oBob', at: clock - 1_000 },
+    ])
+  })
+
+  it('remembers at most its bound of binds stamped ahead, forgetting the oldest first', () => {
+    const stamps = new BindStamps(2)
+    const bind = (registrationId: string) =>
+      ({ type: 'bind', campaignId: 'fair', registrationId, openid: 'o1', at: 1_000_000 }) as const
+    expect(stamps.stampOf('k1', bind('r1'), 10)).toBe(10)
+    expect(stamps.stampOf('k1', bind('r2'), 20)).toBe(20)
+    expect(stamps.stampOf('k1', bind('r1'), 30)).toBe(10)
+    // A third: r1, the oldest kept, is forgotten, and stamped anew when it comes again.
+    expect(stamps.stampOf('k1', bind('r3'), 40)).toBe(40)
+    expect(stamps.stampOf('k1', bind('r2'), 50)).toBe(20)
+    expect(stamps.stampOf('k1', bind('r1'), 60)).toBe(60)
+    // Another booth's frame with the same fields is its own; one within the margin is as sent.
+    expect(stamps.stampOf('k2', bind('r2'), 70)).toBe(70)
+    expect(stamps.stampOf('k1', bind('r4'), 1_000_000 - 5_000)).toBe(1_000_000)
   })
 
   it('does not grow the buffer without bound when the kiosk never reads', async () => {
