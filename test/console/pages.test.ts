@@ -1234,7 +1234,7 @@ describe('attendance', () => {
     expect(fake.api.eraseVisitor.mock.calls).toEqual([['c-spring', named.openid]])
     expect(wrapper.find('[data-testid="erase-confirm"]').exists()).toBe(false)
     expect(wrapper.get('[data-testid="erase-done"]').text()).toBe(
-      '已从活动「春季展」删除此访客的签到号、姓名、集章、后续互动和抽奖姓名；其扫码记录（微信 openid、签到台、时间）暂时保留。',
+      '已从活动「春季展」删除此访客的签到号、姓名、集章、后续互动和抽奖姓名；扫码记录（签到台、时间）保留，其中的微信 openid 已换成匿名编号（Redis 中继暂时保留 openid）。签到台本机上的记录暂时保留。',
     )
     expect(fake.api.attendance).toHaveBeenCalledWith(
       expect.objectContaining({ campaign: 'c-spring', offset: 0 }),

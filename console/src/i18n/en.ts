@@ -175,7 +175,7 @@ export const en: MessageSchema = {
       confirmButton: 'Confirm erase',
       cancel: 'Cancel',
       guest: 'Guest #{number}',
-      done: 'Erased from “{campaign}”: number, name, stamps, follow-up and draw names. Their scan rows (WeChat id, booth, time) stay for now.',
+      done: 'Erased from “{campaign}”: number, name, stamps, follow-up and draw names. Their scan rows (booth, time) stay, with the WeChat id replaced by an anonymous one (a relay on Redis keeps the id for now). The booths’ own copies stay for now.',
       nothing: '“{campaign}” held no data of this visitor.',
     },
   },

@@ -161,7 +161,7 @@ export const zhCN = {
       confirmButton: '确认删除',
       cancel: '取消',
       guest: '来宾 #{number}',
-      done: '已从活动「{campaign}」删除此访客的签到号、姓名、集章、后续互动和抽奖姓名；其扫码记录（微信 openid、签到台、时间）暂时保留。',
+      done: '已从活动「{campaign}」删除此访客的签到号、姓名、集章、后续互动和抽奖姓名；扫码记录（签到台、时间）保留，其中的微信 openid 已换成匿名编号（Redis 中继暂时保留 openid）。签到台本机上的记录暂时保留。',
       nothing: '活动「{campaign}」中没有此访客的数据。',
     },
   },

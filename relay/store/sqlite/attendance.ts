@@ -470,6 +470,15 @@ export class SqliteAttendance implements AttendanceReader {
   }
 
   /**
+   * Writes every row still pending into the attendance table, with their counters, in the
+   * caller's transaction (an erasure's: its look-ups and rewrites then see every row the
+   * queue holds, however far behind the indexer is). Returns the rows moved.
+   */
+  indexPending(): number {
+    return this.moveChunk(-1).moved
+  }
+
+  /**
    * Pending rows whose queue entry was gone: the prune keeps the entries of pending rows, so
    * this is never expected; reported rather than retried for ever.
    */

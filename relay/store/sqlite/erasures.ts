@@ -1,7 +1,9 @@
 /**
- * Visitor erasure on SQLite (relay/store/erasure-types.ts): one write transaction, once the
- * attendance rows pending now are indexed (so the campaign's visitor totals it corrects
- * include the visitor's last scans).
+ * Visitor erasure on SQLite (relay/store/erasure-types.ts): one write transaction, which first
+ * indexes the attendance rows still pending (most were moved while it waited for them), so the
+ * campaign's visitor totals it corrects include the visitor's last scans, and no scan of theirs
+ * is missed by the rewrite. The visitor's attendance rows in the campaign and their queue
+ * entries (what a kiosk replays) then carry the erasure's pseudonym instead of the openid.
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
@@ -21,12 +23,20 @@ const countRow = z.object({ n: z.number() })
 const drawRow = z.object({ id: z.string(), record: z.string() })
 const auditRow = z.object({ campaign_id: z.string(), at: z.number(), by: z.string() })
 
+/** What the erasure needs of the store's consolidated attendance. */
+export interface PendingIndex {
+  /** Moves every pending row into the attendance table, in the caller's transaction. */
+  indexPending(): number
+}
+
 export class SqliteErasures implements ErasureStore {
   constructor(
     private readonly db: Database.Database,
     private readonly emit: (change: StoreChange) => void,
     /** Resolves once the attendance rows pending now are in the attendance table. */
     private readonly attendanceSettled: () => Promise<void>,
+    /** The consolidated attendance (null: the store keeps none). */
+    private readonly attendance: PendingIndex | null,
   ) {}
 
   async erase(input: ErasureInput): Promise<ErasureResult | null> {
@@ -38,6 +48,9 @@ export class SqliteErasures implements ErasureStore {
       }
       const run = (sql: string, ...args: unknown[]): number =>
         statement(this.db, sql).run(...args).changes
+      // A push stored since the wait above (or one the indexer could not move in time) has a
+      // pending row: indexed here, so the counts and the rewrites below see it.
+      this.attendance?.indexPending()
       const numberRaw = statement(
         this.db,
         'DELETE FROM campaign_visitors WHERE campaign_id = ? AND openid = ? RETURNING number',
@@ -61,6 +74,7 @@ export class SqliteErasures implements ErasureStore {
           c,
         )
       }
+      this.pseudonymise(c, openid, input.pseudonym)
       const bindings = run(
         'DELETE FROM campaign_bindings WHERE campaign_id = ? AND openid = ?',
         c,
@@ -107,6 +121,37 @@ export class SqliteErasures implements ErasureStore {
     })
     if (result !== null) this.emit({ type: 'erasure', campaignId: c })
     return result
+  }
+
+  /**
+   * The visitor's queue entries stored in the campaign (acknowledged or not: a kiosk that
+   * replays its queue gets the pseudonym), then their attendance rows in it (the console's
+   * list, search and exports), rewritten to `pseudonym`, in the caller's transaction. Their
+   * rows and queue entries of other campaigns keep the openid. The number, scene and times
+   * stay: the number names nobody once the visitor's number is erased.
+   */
+  private pseudonymise(campaignId: string, openid: string, pseudonym: string): void {
+    if (this.attendance !== null) {
+      // Every queue entry the store holds has its attendance row now (indexed above): the
+      // (openid, kiosk_id, campaign_id) index finds them, and each entry by its key.
+      statement(
+        this.db,
+        `UPDATE events SET openid = @pseudonym WHERE (kiosk_id, seq) IN (
+           SELECT kiosk_id, seq FROM attendance WHERE openid = @openid AND campaign_id = @c)
+           AND openid = @openid`,
+      ).run({ pseudonym, openid, c: campaignId })
+    } else {
+      // A store that keeps no attendance: by the entries' own campaign, a scan of the queue
+      // (no openid index there; an erasure is rare).
+      statement(
+        this.db,
+        'UPDATE events SET openid = @pseudonym WHERE openid = @openid AND campaign_id = @c',
+      ).run({ pseudonym, openid, c: campaignId })
+    }
+    statement(
+      this.db,
+      'UPDATE attendance SET openid = @pseudonym WHERE openid = @openid AND campaign_id = @c',
+    ).run({ pseudonym, openid, c: campaignId })
   }
 
   audit(campaignId: string, limit: number): Promise<ErasureAudit[]> {

@@ -257,6 +257,7 @@ class SqliteStore implements RelayStore {
       db,
       (change) => this.feed.emit(change),
       () => this.attendance.settled(READ_WAIT_MS),
+      keepAttendance ? this.attendance : null,
     )
   }
 
