@@ -325,6 +325,15 @@ export const consoleRosterPageSchema = z.object({
 export type ConsoleRosterPage = z.infer<typeof consoleRosterPageSchema>
 
 /**
+ * What replaces an erased visitor's openid in a campaign's draws, and (on a SQLite relay) in its
+ * scan rows: the prefix of a random id, one per erasure. A WeChat openid never starts so (it has
+ * no ':'), and the erasure request refuses one that does.
+ */
+export const ERASED_OPENID_PREFIX = 'erased:'
+
+export const isErasedOpenid = (openid: string): boolean => openid.startsWith(ERASED_OPENID_PREFIX)
+
+/**
  * `POST /console/api/campaigns/<id>/erasures {"openid"}` (added after v2): erases the visitor
  * from the campaign (their number, name binding, stamps, follow-up, draw places), for a
  * visitor who asked for it. An openid is WeChat's (letters, digits, `-`, `_`); the sandbox's

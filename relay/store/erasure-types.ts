@@ -56,10 +56,8 @@ export interface ErasureStore {
   audit(campaignId: string, limit: number): Promise<ErasureAudit[]>
 }
 
-/** The pseudonym prefix in draws: a WeChat openid never starts so (it has no ':'). */
-export const ERASED_OPENID_PREFIX = 'erased:'
-
-export const isErasedOpenid = (openid: string): boolean => openid.startsWith(ERASED_OPENID_PREFIX)
+/** The pseudonym prefix (shared: the console shows such rows without an erase button). */
+export { ERASED_OPENID_PREFIX, isErasedOpenid } from '../../shared/console-api'
 
 /**
  * The draw with `openid` replaced by `pseudonym` wherever it is a winner or a redraw's replaced

@@ -1176,6 +1176,27 @@ describe('attendance', () => {
     expect(pick(third.wrapper)).toBe(false)
   })
 
+  it('offers no erase on a row already erased (its openid a pseudonym)', async () => {
+    const sizes = [
+      vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),
+      vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1200),
+    ]
+    onTestFinished(() => sizes.forEach((s) => s.mockRestore()))
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-spring', name: '春季展' })])
+    const erased = { ...makeRow(0), openid: 'erased:AbC-12_xyz', name: null }
+    const kept = makeRow(1)
+    fake.api.attendance.mockResolvedValue({ total: 2, rows: [erased, kept] })
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-spring')
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="attendance-row"]')).toHaveLength(2)
+    expect(wrapper.findAll('[data-testid="attendance-erase"]')).toHaveLength(1)
+    expect(wrapper.find(`[data-erase="${kept.openid}"]`).exists()).toBe(true)
+    expect(wrapper.find(`[data-erase="${erased.openid}"]`).exists()).toBe(false)
+  })
+
   it('erases a visitor of the chosen campaign only after a confirmation naming them, then reads the list again', async () => {
     // happy-dom lays nothing out: the virtual list's scroller gets a height to show rows in.
     const sizes = [
