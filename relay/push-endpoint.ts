@@ -408,6 +408,15 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     const campaign = await campaignOfRow(r, current)
     if (campaign === null) return undefined
     if (rallyOf(campaign, kioskId) === null) return campaign.campaign.reply
+    // WeChat's retry of a push whose visitor was erased since (their number is gone): no
+    // stamp, or the retry would give the erased visitor a stamp again.
+    if (
+      stamped === null &&
+      r.status === 'duplicate' &&
+      (await store.campaigns.checkinOf(campaign.campaign.id, event.openid)) === null
+    ) {
+      return campaign.campaign.reply
+    }
     const stamps = stamped ?? (await stampOf(campaign.campaign, kioskId, event))
     return withProgress(campaign.campaign, stamps)
   }

@@ -15,9 +15,9 @@ import { ERASURE_LIMITS } from '../../relay/console/erasure-routes'
 import { isErasedOpenid } from '../../relay/store/erasure-types'
 import type { RelayHandle } from '../../relay/server'
 import { ConsoleClient, errorCode } from './console-helpers'
-import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { checkIn, rosterWith, visitors } from './draws-helpers'
-import type { Backend } from './harness'
+import { postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
 const bed = relayTestBed()
 
@@ -138,6 +138,25 @@ describe.each<Backend>(['sqlite', 'redis'])('visitor erasure (%s)', (backend) =>
       followUp: false,
       draws: 0,
     })
+  })
+
+  it('WeChat’s retry of a push from before the erasure stamps the erased visitor nothing', async () => {
+    const relay = await bed.relayOn(bed.placeFor(backend))
+    await relay.addKiosk('ka')
+    const c = await signIn(relay)
+    const made = await createCampaign(c, { stamps: ['ka'], stampNames: { ka: 'A 区' } })
+    await assign(c, 'ka', made.id)
+    const scan = scanXml('alice', 'ka:s1', 1_700_000_001)
+    expect((await postPush(relay.url, scan)).status).toBe(200)
+    expect(await relay.store.stamps.completedVisitors(made.id)).toEqual(new Set(['alice']))
+    const a = await c.call('POST', `/console/api/campaigns/${made.id}/erasures`, {
+      openid: 'alice',
+    })
+    expect(erasureAnswerSchema.parse(a.json).stamps).toBeGreaterThanOrEqual(1)
+    // The same XML again, on a fresh signed query, as WeChat retries a push it had no answer to.
+    expect((await postPush(relay.url, scan, signedQuery(TOKEN))).status).toBe(200)
+    expect(await relay.store.stamps.completedVisitors(made.id)).toEqual(new Set())
+    expect(await relay.store.campaigns.checkinOf(made.id, 'alice')).toBeNull()
   })
 
   it('a draw made on a snapshot from before the erasure is refused, and drawn again without them', async () => {

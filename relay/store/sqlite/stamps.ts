@@ -37,10 +37,11 @@ export class SqliteStamps implements StampStore {
     now: number,
   ): Promise<Stamped | null> {
     return this.submit(() => {
+      // The stored push's openid: an erasure since rewrote it, and stamps nothing again.
       const stored = statement(
         this.db,
-        'SELECT 1 FROM events WHERE id = ? AND campaign_id = ?',
-      ).get(eventId, campaignId)
+        'SELECT 1 FROM events WHERE id = ? AND campaign_id = ? AND openid = ?',
+      ).get(eventId, campaignId, openid)
       return stored === undefined ? null : this.write(campaignId, openid, kioskId, rally, now)
     })
   }
