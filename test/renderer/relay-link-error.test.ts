@@ -119,4 +119,41 @@ describe('diagnostics: the relay link error', () => {
       wrapper.unmount()
     }
   })
+
+  it('the relay row says the booth is no longer accepted (the banner words), not "reconnecting"', async () => {
+    // The link is retried in between (state reconnecting), but the row read 中继重连中 while the
+    // relay refused the booth's token: staff waited for a link that would never come back.
+    for (const code of ['revoked', 'unauthorized'] as const) {
+      const fake = createFakeKioskApi()
+      const base = await fake.api.getDiagnostics()
+      fake.api.getDiagnostics.mockResolvedValue({
+        ...base,
+        status: makeStatus({ relay: { state: 'reconnecting', lastError: { code, params: {} } } }),
+      })
+      const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+      await flushPromises()
+      const zh = wrapper.get('[data-fact="relay"]').text()
+      expect(zh).toBe(i18n.global.t(`status.banner.${code}`))
+      expect(zh).toContain('向组织者获取新的配对码')
+      expect(zh).not.toContain('重连中')
+      i18n.global.locale.value = 'en'
+      await flushPromises()
+      const en = wrapper.get('[data-fact="relay"]').text()
+      expect(en).toContain('new pairing code from the organizer')
+      expect(en).not.toMatch(/reconnecting/i)
+      wrapper.unmount()
+    }
+    // A network failure still reads as reconnecting.
+    const fake = createFakeKioskApi()
+    const base = await fake.api.getDiagnostics()
+    fake.api.getDiagnostics.mockResolvedValue({
+      ...base,
+      status: makeStatus({
+        relay: { state: 'reconnecting', lastError: { code: 'unreachable', params: {} } },
+      }),
+    })
+    const { wrapper } = mountWith(DiagnosticsPage, fake.api)
+    await flushPromises()
+    expect(wrapper.get('[data-fact="relay"]').text()).toBe('中继重连中')
+  })
 })

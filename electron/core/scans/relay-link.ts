@@ -167,6 +167,9 @@ export interface RelayLinkBaseOptions {
 
 type LinkState = KioskStatus['relay']
 
+/** The relay refusing this booth: retried at the longest backoff (`scheduleReconnect`). */
+const REFUSALS = new Set(['unauthorized', 'revoked', 'forbidden'])
+
 /** This many 4409 closes within `conflictWindowMs`: two kiosks share one identity. */
 const CONFLICT_REPLACEMENTS = 3
 /** Unacknowledged desk binds go again after 5 s on the live link, backing off to a minute. */
@@ -726,11 +729,17 @@ export class RelayLink {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame))
   }
 
-  /** Capped exponential backoff; `restart` (1012) starts over with a shorter first wait. */
+  /**
+   * Capped exponential backoff; `restart` (1012) starts over with a shorter first wait. The
+   * relay refusing this booth (a revoked or wrong token, a refused booth id) waits the longest
+   * at once: waiting does not cure it, and re-pairing builds a new link (kiosk-core reconfigure),
+   * so this one only looks now and then whether the relay takes the booth back.
+   */
   private scheduleReconnect(restart = false): void {
     if (restart) this.attempt = 0
     const cap = this.o.backoffMaxMs ?? 30_000
-    const base = Math.min(cap, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt)
+    const refused = !restart && REFUSALS.has(this.lastError?.code ?? '')
+    const base = refused ? cap : Math.min(cap, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt)
     const random = (this.o.random ?? Math.random)()
     // Equal jitter: kiosks that lost the venue Wi-Fi together don't all come back in the same ms.
     // A restart waits 10–50 % of the base: soon, and still spread out.
