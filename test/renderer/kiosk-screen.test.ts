@@ -337,3 +337,74 @@ describe('kiosk screen', () => {
     expect(wrapper.findAll('input')).toHaveLength(0)
   })
 })
+
+describe('kiosk screen: a relay that refuses the booth', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const refusedStatus = (code: 'revoked' | 'unauthorized' | 'forbidden') =>
+    makeStatus({
+      relay: { state: 'reconnecting', retryAt: T0 + 20_000, lastError: { code, params: {} } },
+    })
+
+  it('with the token revoked or refused, sends visitors to staff instead of showing a code no scan of reaches the booth', async () => {
+    // Proxy codes (made by the relay) and direct ones (made with the kiosk's own credentials)
+    // alike: a scan goes to WeChat, then to the relay, which forwards nothing to this booth.
+    for (const code of ['revoked', 'unauthorized', 'forbidden'] as const) {
+      for (const source of ['proxy', 'direct'] as const) {
+        const status = refusedStatus(code)
+        status.api.source = source
+        const { wrapper, i18n } = await mountScreen(makeScreenState(T0, { status }))
+        expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+        expect(wrapper.find('.ring').exists()).toBe(false)
+        expect(wrapper.find('[data-testid="instruction"]').exists()).toBe(false)
+        const paused = wrapper.get('[data-testid="scans-paused"]')
+        expect(paused.text()).toContain('签到暂停')
+        expect(paused.text()).toContain('请联系现场工作人员')
+        // Staff still get the banner saying why and what to do.
+        expect(wrapper.get('[data-testid="offline-banner"]').attributes('data-code')).toBe(code)
+        i18n.global.locale.value = 'en'
+        await flushPromises()
+        expect(wrapper.get('[data-testid="scans-paused"]').text()).toContain('ask a staff member')
+        wrapper.unmount()
+      }
+    }
+  })
+
+  it('shows the code again once the relay takes the booth back', async () => {
+    const { wrapper, fake } = await mountScreen(
+      makeScreenState(T0, { status: refusedStatus('revoked') }),
+    )
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+    fake.emit('status', makeStatus())
+    await flushPromises()
+    expect(wrapper.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('t-1')
+    expect(wrapper.find('[data-testid="scans-paused"]').exists()).toBe(false)
+  })
+
+  it('keeps the code for a network outage, a full disk and the demo', async () => {
+    const cases = [
+      makeScreenState(T0, {
+        status: makeStatus({
+          relay: { state: 'reconnecting', lastError: { code: 'unreachable', params: {} } },
+        }),
+      }),
+      makeScreenState(T0, {
+        status: makeStatus({
+          relay: { state: 'reconnecting', lastError: { code: 'store_failed', params: {} } },
+        }),
+      }),
+      makeScreenState(T0, { demo: true, status: refusedStatus('revoked') }),
+    ]
+    for (const state of cases) {
+      const { wrapper } = await mountScreen(state)
+      expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(true)
+      expect(wrapper.find('[data-testid="scans-paused"]').exists()).toBe(false)
+      wrapper.unmount()
+    }
+  })
+})

@@ -24,6 +24,8 @@ export const en: MessageSchema = {
       'Organizer: assign this booth to a campaign in the event console (or staff: create one in the admin area); the check-in code appears here then',
     deskWaiting: 'Please check in at the desk',
     deskWaitingHint: 'Once staff find your name, your check-in QR code appears here',
+    paused: 'Check-in paused',
+    pausedHint: 'Please ask a staff member to check you in',
     secondsLeft: '{n} s',
     ringLabel: 'New code in {n} second | New code in {n} seconds',
     demo: 'Demo mode',
