@@ -342,6 +342,40 @@ describe('roster page: row problems in the chosen language', () => {
 })
 
 describe('export page', () => {
+  it('names the campaign it exports, and says so when the booth has none any more', async () => {
+    // The organizer unassigned the booth's campaign: the buttons went on exporting the previous
+    // one under "export the current campaign", so staff got a sheet the page never named.
+    const before = makeCampaign({ id: 'autumn-fair', name: '秋季展会' })
+    const fake = createFakeKioskApi()
+    fake.api.listCampaigns.mockResolvedValue([before])
+    const { wrapper, i18n } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = null
+    await flushPromises()
+    const line = wrapper.get('[data-testid="export-campaign"]')
+    expect(line.attributes('data-current')).toBe('false')
+    expect(line.text()).toContain('没有指定活动')
+    expect(line.text()).toContain('秋季展会')
+    await wrapper.get('[data-testid="export-csv"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.startExport).toHaveBeenCalledWith({ campaignId: 'autumn-fair', format: 'csv' })
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-testid="export-campaign"]').text()).toContain('no campaign')
+
+    // Assigned again: the line names the current campaign, which the buttons export.
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="export-campaign"]').text()).toBe(
+      'Campaign exported: 春季博览会',
+    )
+    await wrapper.get('[data-testid="export-xlsx"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.startExport).toHaveBeenLastCalledWith({
+      campaignId: 'spring-expo',
+      format: 'xlsx',
+    })
+  })
+
   it('points whoever opens the sheet in Excel to the XLSX (phones as text, times that sort)', async () => {
     const fake = createFakeKioskApi()
     const { wrapper } = mountWith(ExportPage, fake.api)

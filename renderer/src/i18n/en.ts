@@ -369,6 +369,9 @@ export const en: MessageSchema = {
   export: {
     intro:
       'Export every check-in of the active campaign. To read it in Excel, WPS or Numbers choose Excel (XLSX): phones and codes stay as written, times sort and filter. CSV opens too (Chinese included) and suits other systems, but Excel shows long numbers such as phones as 1.38E+10.',
+    campaign: 'Campaign exported: {name}',
+    notCurrent:
+      'This booth has no campaign at the moment. The buttons below export the check-ins of “{name}”.',
     csv: 'Export CSV',
     xlsx: 'Export Excel (XLSX)',
     running: 'Exporting… {done} / {total}',

@@ -348,6 +348,8 @@ export const zhCN = {
   export: {
     intro:
       '导出当前活动的全部签到记录。在 Excel、WPS 或 Numbers 中查看请选 Excel (XLSX)：电话、编号保持原样，时间可排序筛选。CSV 含中文也能直接打开，适合导入其他系统，但 Excel 会把电话等长数字显示成 1.38E+10。',
+    campaign: '导出活动：{name}',
+    notCurrent: '本签到台目前没有指定活动。下面的按钮导出活动“{name}”的签到记录。',
     csv: '导出 CSV',
     xlsx: '导出 Excel (XLSX)',
     running: '正在导出… {done} / {total}',
