@@ -245,6 +245,13 @@ export const en: MessageSchema = {
         '{ids} do not run this campaign, so scans there stamp nothing and while they stay in the rally nobody can complete it: pick them under “Booths running this campaign”, or untick them',
       noBooths: 'No booths yet: add them on the Booths page first',
     },
+    pick: {
+      find: 'Find a booth',
+      placeholder: 'Booth ID or name, e.g. 137',
+      onlyChosen: 'Chosen only',
+      count: '{n} / {total} chosen',
+      noMatch: 'No booth matches',
+    },
     greetingKind: { first: 'First visit', returning: 'Returning', named: 'Registered guest' },
     preview: {
       title: 'Greeting screen preview',

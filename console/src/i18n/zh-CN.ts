@@ -222,6 +222,13 @@ export const zhCN = {
         '{ids} 不运行此活动，扫码不会盖章，留在集章中则无人能集齐：请在“运行此活动的签到台”中选中，或取消勾选',
       noBooths: '还没有签到台，请先在“签到台”页面添加',
     },
+    pick: {
+      find: '查找签到台',
+      placeholder: '签到台 ID 或名称，如 137',
+      onlyChosen: '只看已选',
+      count: '已选 {n} / {total}',
+      noMatch: '没有符合的签到台',
+    },
     greetingKind: { first: '首次到访', returning: '再次到访', named: '名单来宾' },
     preview: {
       title: '欢迎屏预览',

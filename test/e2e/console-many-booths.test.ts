@@ -1,0 +1,133 @@
+/**
+ * The BUILT console in real Chromium against the real relay (SQLite) with an expo's numbers:
+ * 200 booths and 30 campaigns. The campaign editor's booth choices (the campaign's booths and
+ * its stamp rally) have a filter, a "chosen only" switch and a count, in a box that scrolls, so
+ * the editor is not 4,300 px of checkboxes and booth 137 is a few keystrokes away.
+ * Screenshots: test-artifacts/console-many-booths-*.png.
+ */
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Page } from 'playwright-core'
+import { beforeAll, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
+import { waitForPage } from './browser'
+import { consoleOrganizers } from './console-organizers'
+import { realConsoleRelay } from './real-console-relay'
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
+const BOOTHS = 200
+const CAMPAIGNS = 30
+const booth = (i: number): string => `booth-${String(i).padStart(3, '0')}`
+/** A real expo's full title, no spaces: cut at every length from 12 to 41 characters. */
+const TITLE =
+  '二〇二六年春季国际消费电子产品博览会暨上海国际会展中心开幕式及长三角智能制造高峰论坛签到'
+
+const bed = realConsoleRelay({ name: 'many-booths' })
+const organizers = consoleOrganizers(bed)
+let page: Page
+
+beforeAll(async () => {
+  const store = bed.relay.store
+  for (let i = 0; i < BOOTHS; i++) await bed.relay.addKiosk(booth(i))
+  for (let c = 0; c < CAMPAIGNS; c++) {
+    // Every length of the title (one of them leaves one character on its last line at any
+    // width, unbalanced), one with spaces, one English.
+    const name =
+      c === 0
+        ? '2026 春季展会 第 3 场 · 上海国际会展中心'
+        : c === 1
+          ? 'Spring Expo 2026 at the Shanghai International Convention and Exhibition Center'
+          : TITLE.slice(0, 12 + c)
+    await store.campaigns.createCampaign(
+      { ...CAMPAIGN_DEFAULTS, id: `c${c}`, name, screenKey: 'k'.repeat(43) },
+      Date.now(),
+    )
+  }
+  for (let i = 0; i < BOOTHS; i++) await store.campaigns.assignKiosk(booth(i), `c${i % CAMPAIGNS}`)
+  page = await organizers.signedIn('alice')
+  await page.setViewportSize({ width: 1280, height: 800 })
+  mkdirSync(ARTIFACTS, { recursive: true })
+}, 120_000)
+
+const PICK = '[data-testid="campaign-booths-pick"]'
+
+it('the editor: booth 137 is found by typing, ticked from the keyboard and saved, the rest kept', async () => {
+  await page.goto(`${bed.relay.url}/console/#/campaigns/c0`)
+  await page.locator(`${PICK} [data-booth="${booth(199)}"]`).waitFor({ state: 'attached' })
+  await waitForPage(
+    page,
+    `document.querySelector('${PICK} [data-booth="booth-030"]')?.checked === true`,
+  )
+
+  // The page is a page, not two walls of 200 checkboxes (it was 4,300 px tall).
+  const height = await page.evaluate('document.documentElement.scrollHeight')
+  expect(height).toBeLessThan(3300)
+  // Each grid scrolls in its own box, within the window.
+  const box = await page.locator(PICK).boundingBox()
+  expect(box?.height ?? Infinity).toBeLessThan(400)
+
+  // The filter has a visible label tied to it, in Chinese.
+  const find = page.locator('[data-testid="campaign-booths-pick-find"]')
+  const label = await page.evaluate(
+    `document.querySelector('label[for="' + document.querySelector('[data-testid="campaign-booths-pick-find"]').id + '"]')?.textContent.trim()`,
+  )
+  expect(label).toBe('查找签到台')
+  const count = page.locator('[data-testid="campaign-booths-pick-count"]')
+  expect(await count.textContent()).toBe('已选 7 / 200')
+
+  await find.focus()
+  await page.keyboard.type('137')
+  await waitForPage(page, `document.querySelectorAll('${PICK} [data-booth]').length === 1`)
+  expect(await page.locator(`${PICK} [data-booth]`).getAttribute('data-booth')).toBe('booth-137')
+  // Tab past "chosen only" to the one box, tick it with the space bar.
+  await page.keyboard.press('Tab')
+  await page.keyboard.press('Tab')
+  expect(await page.evaluate('document.activeElement?.dataset.booth')).toBe('booth-137')
+  await page.keyboard.press('Space')
+  expect(await count.textContent()).toBe('已选 8 / 200')
+  await page.screenshot({ path: resolve(ARTIFACTS, 'console-many-booths-editor.png') })
+
+  // Chosen only: the eight, the filter cleared; what was ticked while hidden stayed ticked.
+  await find.fill('')
+  await page.click('[data-testid="campaign-booths-pick-only-chosen"]')
+  const chosen = z
+    .array(z.string())
+    .parse(
+      await page.evaluate(
+        `[...document.querySelectorAll('${PICK} [data-booth]')].map((el) => (el.checked ? el.dataset.booth : '?'))`,
+      ),
+    )
+  const before = Array.from({ length: 7 }, (_, i) => booth(i * CAMPAIGNS))
+  expect(chosen).toEqual([...before.slice(0, 5), 'booth-137', ...before.slice(5)])
+
+  // A name matches too: the campaign a booth runs now.
+  await page.click('[data-testid="campaign-booths-pick-only-chosen"]')
+  await find.fill(TITLE.slice(0, 12 + 29))
+  await waitForPage(page, `document.querySelectorAll('${PICK} [data-booth]').length === 6`)
+
+  // What goes to the relay is the booths ticked: booth-137 moved from c17, nothing else.
+  await page.click('[data-testid="save-campaign"]')
+  await page.locator('[data-testid="saved"]').waitFor()
+  const assigned = await bed.relay.store.console.kioskCampaigns()
+  expect(assigned.get('booth-137')).toBe('c0')
+  for (let i = 0; i < BOOTHS; i++) {
+    if (i !== 137) expect(assigned.get(booth(i)), booth(i)).toBe(`c${i % CAMPAIGNS}`)
+  }
+}, 120_000)
+
+it('the rally: its booths are filtered the same way, by id or stamp name', async () => {
+  const stamps = '[data-testid="stamps"]'
+  await page.locator('[data-testid="stamps-find"]').fill('booth-19')
+  await waitForPage(page, `document.querySelectorAll('${stamps} [data-stamp]').length === 10`)
+  await page.click(`${stamps} [data-stamp="booth-190"]`)
+  expect(await page.locator('[data-testid="stamps-count"]').textContent()).toBe('已选 1 / 200')
+  await page.locator('[data-testid="stamp-name-booth-190"]').fill('咖啡角')
+  await page.locator('[data-testid="stamps-find"]').fill('咖啡')
+  await waitForPage(page, `document.querySelectorAll('${stamps} [data-stamp]').length === 1`)
+  expect(await page.isChecked(`${stamps} [data-stamp="booth-190"]`)).toBe(true)
+})
+
+it('no page errors', () => {
+  expect(organizers.problems).toEqual([])
+})
