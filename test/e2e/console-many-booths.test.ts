@@ -2,7 +2,8 @@
  * The BUILT console in real Chromium against the real relay (SQLite) with an expo's numbers:
  * 200 booths and 30 campaigns. The campaign editor's booth choices (the campaign's booths and
  * its stamp rally) have a filter, a "chosen only" switch and a count, in a box that scrolls, so
- * the editor is not 4,300 px of checkboxes and booth 137 is a few keystrokes away.
+ * the editor is not 4,300 px of checkboxes and booth 137 is a few keystrokes away; the campaigns
+ * list's long names wrap into even lines, never leaving one character on a line of its own.
  * Screenshots: test-artifacts/console-many-booths-*.png.
  */
 import { mkdirSync } from 'node:fs'
@@ -127,6 +128,49 @@ it('the rally: its booths are filtered the same way, by id or stamp name', async
   await waitForPage(page, `document.querySelectorAll('${stamps} [data-stamp]').length === 1`)
   expect(await page.isChecked(`${stamps} [data-stamp="booth-190"]`)).toBe(true)
 })
+
+/** In-page source: each campaign name's lines, as [width of each line in px]. */
+const NAME_LINES = `[...document.querySelectorAll('[data-testid="campaign-name"] a')].map((el) => {
+  const range = document.createRange()
+  range.selectNodeContents(el)
+  const lines = new Map()
+  for (const r of range.getClientRects()) {
+    if (r.width === 0) continue
+    const top = Math.round(r.top)
+    lines.set(top, (lines.get(top) ?? 0) + r.width)
+  }
+  return { name: el.textContent.trim(), widths: [...lines.values()] }
+})`
+const nameLinesSchema = z.array(z.object({ name: z.string(), widths: z.array(z.number()) }))
+
+it('the campaigns list: a long name never leaves a character or two alone on its last line', async () => {
+  for (const [width, height] of [
+    [1280, 800],
+    [1920, 1080],
+  ] as const) {
+    await page.setViewportSize({ width, height })
+    await page.goto(`${bed.relay.url}/console/#/campaigns`)
+    await page.locator('[data-campaign="c29"]').waitFor()
+    await page
+      .locator('[data-campaign="c29"] [data-testid="campaign-booths"] .chip')
+      .first()
+      .waitFor()
+    const names = nameLinesSchema.parse(await page.evaluate(NAME_LINES))
+    expect(names).toHaveLength(CAMPAIGNS)
+    const wrapped = names.filter((n) => n.widths.length > 1)
+    expect(wrapped.length, `${width}: some names wrap`).toBeGreaterThan(0)
+    for (const n of wrapped) {
+      const last = n.widths.at(-1) ?? 0
+      // Unbalanced, the last line of some is one character (about 15 px) under a 330 px one.
+      expect(last, `${width}: ${n.name} ${JSON.stringify(n.widths)}`).toBeGreaterThan(
+        Math.max(...n.widths) * 0.5,
+      )
+    }
+    await page.screenshot({
+      path: resolve(ARTIFACTS, `console-many-booths-campaigns-${width}.png`),
+    })
+  }
+}, 60_000)
 
 it('no page errors', () => {
   expect(organizers.problems).toEqual([])
