@@ -172,6 +172,36 @@ it('the campaigns list: a long name never leaves a character or two alone on its
   }
 }, 60_000)
 
+it('the campaigns list: a campaign of 120 booths shows a dozen and a link, not a wall that squeezes every name', async () => {
+  // An expo's main campaign: booths 30 to 149 move into c0 (it had 0, 30 … 180).
+  for (let i = 30; i < 150; i++) await bed.relay.store.campaigns.assignKiosk(booth(i), 'c0')
+  await page.setViewportSize({ width: 1280, height: 800 })
+  // Moved in the store, not through the console: read afresh.
+  await page.goto(`${bed.relay.url}/console/#/campaigns`)
+  await page.reload()
+  const more = page.locator('[data-campaign="c0"] [data-testid="campaign-booths-more"]')
+  await more.waitFor()
+  // c0 runs 000, 030 … 149 and 150, 180: 123 booths, the first 12 shown, in number order.
+  const chips = await page
+    .locator('[data-campaign="c0"] [data-testid="campaign-booths"] .chip.mono')
+    .allTextContents()
+  expect(chips.map((c) => c.trim())).toEqual([
+    'booth-000',
+    ...Array.from({ length: 11 }, (_, i) => booth(30 + i)),
+  ])
+  expect((await more.textContent())?.trim()).toBe('另有 111 个')
+  expect(await more.getAttribute('href')).toBe('#/campaigns/c0')
+  // Every other name keeps its room: none over three lines (with the wall, five each).
+  const names = nameLinesSchema.parse(await page.evaluate(NAME_LINES))
+  for (const n of names) expect(n.widths.length, n.name).toBeLessThanOrEqual(3)
+  await page.screenshot({ path: resolve(ARTIFACTS, 'console-many-booths-big-campaign.png') })
+  await more.click()
+  await page.locator('[data-testid="campaign-booths-pick-count"]').waitFor()
+  expect(await page.locator('[data-testid="campaign-booths-pick-count"]').textContent()).toBe(
+    '已选 123 / 200',
+  )
+}, 60_000)
+
 it('no page errors', () => {
   expect(organizers.problems).toEqual([])
 })

@@ -245,6 +245,7 @@ export const en: MessageSchema = {
         '{ids} do not run this campaign, so scans there stamp nothing and while they stay in the rally nobody can complete it: pick them under “Booths running this campaign”, or untick them',
       noBooths: 'No booths yet: add them on the Booths page first',
     },
+    moreBooths: '+{n} more',
     pick: {
       find: 'Find a booth',
       placeholder: 'Booth ID or name, e.g. 137',
