@@ -202,6 +202,42 @@ it('the campaigns list: a campaign of 120 booths shows a dozen and a link, not a
   )
 }, 60_000)
 
+/** In-page source: booth-000's campaign menu, the chosen name's width and the room for it. */
+const MENU_ROOM = `(() => {
+  const select = document.querySelector('[data-kiosk="booth-000"] [data-testid="booth-campaign-select"]')
+  const style = getComputedStyle(select)
+  const context = document.createElement('canvas').getContext('2d')
+  context.font = style.font
+  const text = select.selectedOptions[0].textContent.trim()
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20
+  return { text, title: select.title, needs: context.measureText(text).width, room }
+})()`
+const menuRoomSchema = z.object({
+  text: z.string(),
+  title: z.string(),
+  needs: z.number(),
+  room: z.number(),
+})
+
+it('the booths page: the campaign of a booth reads whole in its menu, the name in its tooltip', async () => {
+  for (const [width, height] of [
+    [1280, 800],
+    [1920, 1080],
+  ] as const) {
+    await page.setViewportSize({ width, height })
+    await page.goto(`${bed.relay.url}/console/#/booths`)
+    await page.locator('[data-kiosk="booth-000"] [data-testid="booth-campaign-select"]').waitFor()
+    const menu = menuRoomSchema.parse(await page.evaluate(MENU_ROOM))
+    expect(menu.text).toBe('2026 春季展会 第 3 场 · 上海国际会展中心')
+    expect(menu.title).toBe(menu.text)
+    // At 14rem it was cut after 第 3 场 · , so every campaign of the expo read the same.
+    expect(menu.needs, `${width}: ${JSON.stringify(menu)}`).toBeLessThanOrEqual(menu.room)
+    // And the list still fits its page: no sideways scroll.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width)
+    await page.screenshot({ path: resolve(ARTIFACTS, `console-many-booths-booths-${width}.png`) })
+  }
+}, 60_000)
+
 it('no page errors', () => {
   expect(organizers.problems).toEqual([])
 })
