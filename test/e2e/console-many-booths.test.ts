@@ -11,6 +11,7 @@ import { resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { beforeAll, expect, it } from 'vitest'
 import { z } from 'zod'
+import type { AttendanceRow } from '../../relay/store/attendance'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import { waitForPage } from './browser'
 import { consoleOrganizers } from './console-organizers'
@@ -236,6 +237,59 @@ it('the booths page: the campaign of a booth reads whole in its menu, the name i
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width)
     await page.screenshot({ path: resolve(ARTIFACTS, `console-many-booths-booths-${width}.png`) })
   }
+}, 60_000)
+
+it('the booths page: the busiest booths and those holding scans first, a click on the heading', async () => {
+  const now = Date.now()
+  const rows: AttendanceRow[] = []
+  for (const [kioskId, n] of [
+    ['booth-077', 3],
+    ['booth-150', 5],
+    ['booth-012', 1],
+  ] as const) {
+    for (let seq = 1; seq <= n; seq++) {
+      rows.push({
+        kioskId,
+        seq,
+        id: `ev_${kioskId}_${seq}`.replaceAll('-', '_'),
+        event: 'scan',
+        openid: `o${kioskId}${seq}`.padEnd(28, '0'),
+        scene: `${kioskId}:s${seq}`,
+        ticket: `gQ${kioskId}${seq}`,
+        fallback: false,
+        createTime: Math.floor(now / 1000),
+        receivedAt: now,
+        number: seq,
+      })
+    }
+  }
+  await bed.relay.store.attendance.seed(rows)
+  await bed.relay.store.attendance.settled()
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await page.goto(`${bed.relay.url}/console/#/booths`)
+  await page.reload()
+  await page.locator('[data-kiosk="booth-000"]').waitFor()
+  const firstRows = async (): Promise<string[]> =>
+    z
+      .array(z.string())
+      .parse(
+        await page.evaluate(
+          `[...document.querySelectorAll('[data-testid="booth-row"]')].slice(0, 4).map((el) => el.dataset.kiosk)`,
+        ),
+      )
+  expect(await firstRows()).toEqual(['booth-000', 'booth-001', 'booth-002', 'booth-003'])
+
+  const scans = page.locator('[data-testid="booths-sort-scansToday"]')
+  await scans.locator('button').click()
+  expect(await firstRows()).toEqual(['booth-150', 'booth-077', 'booth-012', 'booth-000'])
+  expect(await scans.getAttribute('aria-sort')).toBe('descending')
+  await page.screenshot({ path: resolve(ARTIFACTS, 'console-many-booths-sorted.png') })
+  const queued = page.locator('[data-testid="booths-sort-queued"] button')
+  await queued.click()
+  expect(await firstRows()).toEqual(['booth-150', 'booth-077', 'booth-012', 'booth-000'])
+  // Again: back to booth order, and the search still narrows the sorted list.
+  await queued.click()
+  expect(await firstRows()).toEqual(['booth-000', 'booth-001', 'booth-002', 'booth-003'])
 }, 60_000)
 
 it('no page errors', () => {
