@@ -1,12 +1,14 @@
 // @vitest-environment happy-dom
 import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import AttendancePage from '../../renderer/src/admin/pages/AttendancePage.vue'
 import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
 import DiagnosticsPage from '../../renderer/src/admin/pages/DiagnosticsPage.vue'
 import ExportPage from '../../renderer/src/admin/pages/ExportPage.vue'
 import RosterPage from '../../renderer/src/admin/pages/RosterPage.vue'
 import SettingsPage from '../../renderer/src/admin/pages/SettingsPage.vue'
 import SetupPage from '../../renderer/src/admin/pages/SetupPage.vue'
+import StatsPage from '../../renderer/src/admin/pages/StatsPage.vue'
 import { useScreenStore } from '../../renderer/src/stores/screen'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
@@ -339,6 +341,75 @@ describe('roster page: row problems in the chosen language', () => {
       ['8', 'Phone', 'The phone number is too short (at least 3 characters)'],
     ])
   })
+})
+
+describe('attendance and stats pages: which campaign the numbers are for', () => {
+  // With the booth's campaign unassigned by the organizer, both pages went on showing the booth's
+  // previous campaign (the one the admin pages fall back to) without a word: staff read its
+  // check-ins and totals as today's. Like the export page, they now name the campaign.
+  const pages = [
+    {
+      page: 'attendance',
+      component: AttendancePage,
+      reads: (id: string) =>
+        expect(fake.api.listAttendance).toHaveBeenLastCalledWith(
+          expect.objectContaining({ campaignId: id }),
+        ),
+      current: 'Check-ins of campaign: 春季博览会',
+      zhCurrent: '签到记录所属活动：春季博览会',
+    },
+    {
+      page: 'stats',
+      component: StatsPage,
+      reads: (id: string) => expect(fake.api.getStats).toHaveBeenLastCalledWith({ campaignId: id }),
+      current: 'Statistics of campaign: 春季博览会',
+      zhCurrent: '统计所属活动：春季博览会',
+    },
+  ] as const
+  let fake = createFakeKioskApi()
+
+  for (const p of pages) {
+    it(`${p.page}: says the booth has no campaign now, and whose numbers it shows instead`, async () => {
+      fake = createFakeKioskApi()
+      fake.api.listCampaigns.mockResolvedValue([
+        makeCampaign({ id: 'autumn-fair', name: '秋季展会' }),
+      ])
+      const { wrapper, i18n } = mountWith(p.component, fake.api)
+      useScreenStore().campaign = null
+      await flushPromises()
+      // The page reads the campaign list itself: staff need not open the campaign page first.
+      expect(fake.api.listCampaigns).toHaveBeenCalled()
+      const line = () => wrapper.get(`[data-testid="${p.page}-campaign"]`)
+      expect(line().attributes('data-current')).toBe('false')
+      expect(line().text()).toContain('本签到台目前没有指定活动')
+      expect(line().text()).toContain('“秋季展会”')
+      p.reads('autumn-fair')
+      i18n.global.locale.value = 'en'
+      await flushPromises()
+      expect(line().text()).toContain('This booth has no campaign at the moment')
+      expect(line().text()).toContain('“秋季展会”')
+
+      // Assigned again: the line names the current campaign, whose numbers the page now reads.
+      useScreenStore().campaign = makeCampaign()
+      await flushPromises()
+      expect(line().attributes('data-current')).toBe('true')
+      expect(line().text()).toBe(p.current)
+      p.reads('spring-expo')
+      i18n.global.locale.value = 'zh-CN'
+      await flushPromises()
+      expect(line().text()).toBe(p.zhCurrent)
+    })
+
+    it(`${p.page}: no campaign at all: no line naming one, the page says there is none`, async () => {
+      fake = createFakeKioskApi()
+      fake.api.listCampaigns.mockResolvedValue([])
+      const { wrapper } = mountWith(p.component, fake.api)
+      useScreenStore().campaign = null
+      await flushPromises()
+      expect(wrapper.find(`[data-testid="${p.page}-campaign"]`).exists()).toBe(false)
+      expect(wrapper.text()).toContain(zhCN.attendance.noCampaign)
+    })
+  }
 })
 
 describe('export page', () => {

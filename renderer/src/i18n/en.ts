@@ -366,12 +366,24 @@ export const en: MessageSchema = {
     repeats: 'Returning visits',
     empty: 'No data yet',
   },
+  viewedCampaign: {
+    attendance: {
+      current: 'Check-ins of campaign: {name}',
+      other: 'This booth has no campaign at the moment. Below are the check-ins of “{name}”.',
+    },
+    stats: {
+      current: 'Statistics of campaign: {name}',
+      other: 'This booth has no campaign at the moment. Below are the statistics of “{name}”.',
+    },
+    export: {
+      current: 'Campaign exported: {name}',
+      other:
+        'This booth has no campaign at the moment. The buttons below export the check-ins of “{name}”.',
+    },
+  },
   export: {
     intro:
       'Export every check-in of the active campaign. To read it in Excel, WPS or Numbers choose Excel (XLSX): phones and codes stay as written, times sort and filter. CSV opens too (Chinese included) and suits other systems, but Excel shows long numbers such as phones as 1.38E+10.',
-    campaign: 'Campaign exported: {name}',
-    notCurrent:
-      'This booth has no campaign at the moment. The buttons below export the check-ins of “{name}”.',
     csv: 'Export CSV',
     xlsx: 'Export Excel (XLSX)',
     running: 'Exporting… {done} / {total}',

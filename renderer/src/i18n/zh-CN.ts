@@ -345,11 +345,27 @@ export const zhCN = {
     repeats: '再次到访',
     empty: '暂无数据',
   },
+  /**
+   * 签到记录、统计、导出页说明数字属于哪个活动。本签到台没有指定活动时（组织者取消了指定），
+   * 这些页面显示本签到台最近的活动：说明这一点，以免把旧活动的数字当成今天的。
+   */
+  viewedCampaign: {
+    attendance: {
+      current: '签到记录所属活动：{name}',
+      other: '本签到台目前没有指定活动。下面是活动“{name}”的签到记录。',
+    },
+    stats: {
+      current: '统计所属活动：{name}',
+      other: '本签到台目前没有指定活动。下面是活动“{name}”的统计。',
+    },
+    export: {
+      current: '导出活动：{name}',
+      other: '本签到台目前没有指定活动。下面的按钮导出活动“{name}”的签到记录。',
+    },
+  },
   export: {
     intro:
       '导出当前活动的全部签到记录。在 Excel、WPS 或 Numbers 中查看请选 Excel (XLSX)：电话、编号保持原样，时间可排序筛选。CSV 含中文也能直接打开，适合导入其他系统，但 Excel 会把电话等长数字显示成 1.38E+10。',
-    campaign: '导出活动：{name}',
-    notCurrent: '本签到台目前没有指定活动。下面的按钮导出活动“{name}”的签到记录。',
     csv: '导出 CSV',
     xlsx: '导出 Excel (XLSX)',
     running: '正在导出… {done} / {total}',
