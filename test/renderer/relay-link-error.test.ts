@@ -7,6 +7,7 @@ import DiagnosticsPage from '../../renderer/src/admin/pages/DiagnosticsPage.vue'
 import StatusCorner from '../../renderer/src/kiosk/StatusCorner.vue'
 import type { KioskStatus } from '../../shared/domain'
 import type { ErrorBody } from '../../shared/errors'
+import { LINK_PROBLEMS, type LinkProblem } from '../../renderer/src/kiosk/status-view'
 import { createFakeKioskApi, makeStatus } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 
@@ -120,9 +121,11 @@ describe('diagnostics: the relay link error', () => {
     }
   })
 
-  it('the relay row says the booth is no longer accepted (the banner words), not "reconnecting"', async () => {
+  it('the relay row names the refusal as the status corner does, not "reconnecting"; what to do is said once, in the error row', async () => {
     // The link is retried in between (state reconnecting), but the row read 中继重连中 while the
-    // relay refused the booth's token: staff waited for a link that would never come back.
+    // relay refused the booth's token: staff waited for a link that would never come back. Then
+    // the row took the screen banner's words, and the page said "get a new pairing code from the
+    // organizer" twice, in the relay row and, almost the same, in the relay error row below it.
     for (const code of ['revoked', 'unauthorized'] as const) {
       const fake = createFakeKioskApi()
       const base = await fake.api.getDiagnostics()
@@ -133,14 +136,17 @@ describe('diagnostics: the relay link error', () => {
       const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
       await flushPromises()
       const zh = wrapper.get('[data-fact="relay"]').text()
-      expect(zh).toBe(i18n.global.t(`status.banner.${code}`))
-      expect(zh).toContain('向组织者获取新的配对码')
+      expect(zh).toBe(i18n.global.t(`status.link.${code}`))
       expect(zh).not.toContain('重连中')
+      const facts = () => wrapper.get('[data-testid="diagnostics"]').text()
+      expect(facts().split('向组织者获取新的配对码').length - 1).toBe(1)
+      expect(wrapper.get('[data-fact="relayError"]').text()).toContain('向组织者获取新的配对码')
       i18n.global.locale.value = 'en'
       await flushPromises()
       const en = wrapper.get('[data-fact="relay"]').text()
-      expect(en).toContain('new pairing code from the organizer')
+      expect(en).toBe(i18n.global.t(`status.link.${code}`))
       expect(en).not.toMatch(/reconnecting/i)
+      expect(facts().split('new pairing code from the organizer').length - 1).toBe(1)
       wrapper.unmount()
     }
     // A network failure still reads as reconnecting.
@@ -155,5 +161,41 @@ describe('diagnostics: the relay link error', () => {
     const { wrapper } = mountWith(DiagnosticsPage, fake.api)
     await flushPromises()
     expect(wrapper.get('[data-fact="relay"]').text()).toBe('中继重连中')
+  })
+
+  it('every failure staff must act on: the relay row is the corner’s short name, the error row what to do, the banner not repeated', async () => {
+    const params: Record<LinkProblem, ErrorBody['params']> = {
+      store_failed: {},
+      link_refused: { status: 404 },
+      unauthorized: {},
+      forbidden: {},
+      revoked: {},
+      identity_conflict: {},
+    }
+    for (const code of LINK_PROBLEMS) {
+      const fake = createFakeKioskApi()
+      const base = await fake.api.getDiagnostics()
+      const lastError = { code, params: params[code] }
+      const state = code === 'identity_conflict' ? 'connected' : 'reconnecting'
+      fake.api.getDiagnostics.mockResolvedValue({
+        ...base,
+        status: makeStatus({ relay: { state, lastError } }),
+      })
+      const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+      await flushPromises()
+      for (const locale of ['zh-CN', 'en'] as const) {
+        i18n.global.locale.value = locale
+        await flushPromises()
+        const relay = wrapper.get('[data-fact="relay"]').text()
+        const error = wrapper.get('[data-fact="relayError"]').text()
+        expect(relay).toBe(i18n.global.t(`status.link.${code}`, params[code]))
+        expect(error).toBe(i18n.global.t(`codes.${code}`, params[code]))
+        expect(error).not.toBe(relay)
+        expect(wrapper.get('[data-testid="diagnostics"]').text()).not.toContain(
+          i18n.global.t(`status.banner.${code}`),
+        )
+      }
+      wrapper.unmount()
+    }
   })
 })
