@@ -33,7 +33,7 @@ export class SqliteErasures implements ErasureStore {
   constructor(
     private readonly db: Database.Database,
     private readonly emit: (change: StoreChange) => void,
-    /** Resolves once the attendance rows pending now are in the attendance table. */
+    /** Resolves once the attendance rows pending now are in the attendance table (no time limit). */
     private readonly attendanceSettled: () => Promise<void>,
     /** The consolidated attendance (null: the store keeps none). */
     private readonly attendance: PendingIndex | null,
@@ -48,8 +48,8 @@ export class SqliteErasures implements ErasureStore {
       }
       const run = (sql: string, ...args: unknown[]): number =>
         statement(this.db, sql).run(...args).changes
-      // A push stored since the wait above (or one the indexer could not move in time) has a
-      // pending row: indexed here, so the counts and the rewrites below see it.
+      // A push stored since the wait above has a pending row: indexed here (a few rows, the
+      // wait having moved the rest in chunks), so the counts and the rewrites below see it.
       this.attendance?.indexPending()
       const numberRaw = statement(
         this.db,

@@ -253,10 +253,15 @@ class SqliteStore implements RelayStore {
     // The follow-up reads by cursor and per kiosk in seq order: rows built later are read on a
     // later pass, never skipped, so it waits only briefly (a console read waits 2 s).
     this.followUp = new SqliteFollowUpStore(db, () => this.attendance.settled(FOLLOW_UP_WAIT_MS))
+    // An erasure waits for every row pending at its start, however long the indexer takes (its
+    // chunks let pushes through between them): bounded by READ_WAIT_MS, a backlog left after the
+    // wait (100,000 rows at a peak) was moved in one step inside the erasure's write
+    // transaction, holding every push and kiosk link for seconds. A rare organizer action may
+    // wait; the pushes may not.
     this.erasures = new SqliteErasures(
       db,
       (change) => this.feed.emit(change),
-      () => this.attendance.settled(READ_WAIT_MS),
+      () => this.attendance.settled(null),
       keepAttendance ? this.attendance : null,
     )
   }
