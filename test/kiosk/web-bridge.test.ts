@@ -261,6 +261,18 @@ describe('web bridge security', () => {
     expect(
       (await raw(`${web.url}/api/exports/x_none?key=${secret}`, { method: 'HEAD' })).status,
     ).toBe(404)
+    // Refused on the same terms as the GET: a wrong key, or the admin area locked (no length
+    // or file name of the sheet to a screen key alone).
+    const wrongKey = await raw(`${web.url}/api/exports/${exportId}?key=x${secret}`, {
+      method: 'HEAD',
+    })
+    expect(wrongKey.status).toBe(401)
+    expect(wrongKey.headers['content-disposition']).toBeUndefined()
+    await core.call('lockAdmin', undefined)
+    const locked = await raw(url, { method: 'HEAD' })
+    expect(locked.status).toBe(403)
+    expect(locked.headers['content-disposition']).toBeUndefined()
+    await core.call('unlockAdmin', { pin: TEST_PIN })
 
     const file = core.exports.file(exportId)
     expect(file).not.toBeNull()
