@@ -500,6 +500,51 @@ describe('export page', () => {
     expect(link.attributes('href')).toBe('/api/export/x-1')
     expect(link.attributes('download')).toBe('spring.csv')
   })
+
+  it('a second click while the download is being checked checks (and downloads) once', async () => {
+    // Web mode: the link is checked with a HEAD before the browser is sent for it. A kiosk slow
+    // to answer and staff clicking again sent two checks, and each then started the download.
+    let answer: (res: Response) => void = () => undefined
+    const fetchMock = vi.fn(
+      () =>
+        new Promise<Response>((resolve) => {
+          answer = resolve
+        }),
+    )
+    vi.stubGlobal('fetch', fetchMock)
+    try {
+      const fake = createFakeKioskApi()
+      fake.api.startExport.mockResolvedValue({ exportId: 'x-1' })
+      const { wrapper } = mountWith(ExportPage, fake.api)
+      useScreenStore().campaign = makeCampaign()
+      await flushPromises()
+      await wrapper.get('[data-testid="export-csv"]').trigger('click')
+      await flushPromises()
+      fake.emit('exportProgress', {
+        exportId: 'x-1',
+        fileName: 'spring.csv',
+        savedPath: null,
+        error: null,
+        state: 'done',
+        rowsDone: 1,
+        rowsTotal: 1,
+        downloadUrl: '/api/exports/x-1',
+      })
+      await flushPromises()
+      const link = wrapper.get('[data-testid="export-download"]')
+      await link.trigger('click')
+      await link.trigger('click')
+      await flushPromises()
+      expect(fetchMock).toHaveBeenCalledTimes(1)
+      // The kiosk no longer has the file: said once, with the same export offered again.
+      answer(new Response(null, { status: 404 }))
+      await flushPromises()
+      expect(wrapper.find('[data-testid="export-gone"]').exists()).toBe(true)
+      expect(wrapper.find('[data-testid="export-download"]').exists()).toBe(false)
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
 })
 
 describe('campaign page', () => {
