@@ -2,7 +2,8 @@
  * The days with a scan (`GET /console/api/stats/days`) of the campaign chosen (useScopeStore),
  * in the relay's time zone: the attendance page's day choice and the stats page's table by day.
  * Read when a page opens or asks, and when the live stats count scans the days do not (the
- * stats page, at most every 30 s): the relay counts them from the rows. Another campaign chosen drops them at once, as the stats do.
+ * stats page, at most every 30 s): the relay counts them from the rows. Another campaign
+ * chosen drops them at once, as the stats do.
  */
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
