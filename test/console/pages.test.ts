@@ -673,6 +673,34 @@ describe('stats', () => {
     await flushPromises()
     expect(fake.api.statsDays.mock.calls.length).toBe(asked + 1)
   })
+  it('live scans the table by day lacks re-read it once at once, then at most once a 30 s window, never per scan', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const fake = createFakeConsoleApi()
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 0 }))
+    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: [] })
+    mountConsole(StatsPage, fake.api)
+    await flushPromises()
+    const opened = fake.api.statsDays.mock.calls.length
+    const scan = async (scans: number): Promise<void> => {
+      fake.api.stats.mockResolvedValue(makeStats({ scans }))
+      await useStatsStore().refresh()
+      await flushPromises()
+    }
+    // The event's first scan: read at once (the relay still counts no day, as on a busy relay).
+    await scan(1)
+    expect(fake.api.statsDays.mock.calls.length).toBe(opened + 1)
+    // A busy evening: twenty more scans inside the window ask nothing more yet…
+    for (let n = 2; n <= 21; n++) await scan(n)
+    expect(fake.api.statsDays.mock.calls.length).toBe(opened + 1)
+    // …and one read when the window is over, folding them all.
+    vi.advanceTimersByTime(30_000)
+    await flushPromises()
+    expect(fake.api.statsDays.mock.calls.length).toBe(opened + 2)
+    vi.advanceTimersByTime(60_000)
+    await flushPromises()
+    expect(fake.api.statsDays.mock.calls.length).toBe(opened + 2)
+  })
+
   it('a day without a scan: the 10-minute chart says there is no data, as the other charts do', async () => {
     const fake = createFakeConsoleApi()
     // An empty relay still sends every 10-minute slot of its day, each with no scans.
