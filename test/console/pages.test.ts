@@ -1156,6 +1156,27 @@ describe('attendance', () => {
     expect(wrapper.get('[data-testid="attendance-total"]').text()).toBe('共 1 条')
   })
 
+  it('a download whose check the relay is slow to answer goes ahead after 3 s, not at once nor never', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    // The script's own click that lets the download go (happy-dom would navigate on it).
+    const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {})
+    onTestFinished(() => clicks.mockRestore())
+    const fake = createFakeConsoleApi()
+    fake.api.checkDownload.mockImplementation(() => new Promise<void>(() => {}))
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="download-csv"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.checkDownload).toHaveBeenCalledTimes(1)
+    vi.advanceTimersByTime(2999)
+    await flushPromises()
+    expect(clicks).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(1)
+    await flushPromises()
+    expect(clicks).toHaveBeenCalledTimes(1)
+    expect(wrapper.find('[data-testid="download-error"]').exists()).toBe(false)
+  })
+
   it("another campaign chosen drops the last choice's refused download", async () => {
     const fake = createFakeConsoleApi()
     fake.api.campaigns.mockResolvedValue([
