@@ -282,14 +282,15 @@ function bridge(
   }
 
   function download(exportId: string, headOnly: boolean, res: ServerResponse): void {
+    // The key is the kiosk screen's; the sheet (every visitor's openid and name) is the admin
+    // area's, which listAttendance and startExport need the PIN for. Checked first, so a page
+    // with the admin area locked learns nothing of which exports exist.
+    if (!o.target.isAdminUnlocked()) return sendError(res, 'admin_locked')
     const file = o.target.exports.file(exportId)
     // Gone from the folder since it was written (cleared by hand, a disk cleanup): not found,
     // as one this kiosk never made, not a failed read halfway into the answer.
     const size = file ? fileSize(file.path) : null
     if (!file || size === null) return sendError(res, 'not_found')
-    // The key is the kiosk screen's; the sheet (every visitor's openid and name) is the admin
-    // area's, which listAttendance and startExport need the PIN for.
-    if (!o.target.isAdminUnlocked()) return sendError(res, 'admin_locked')
     const type = file.fileName.endsWith('.xlsx')
       ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
       : 'text/csv; charset=utf-8'
