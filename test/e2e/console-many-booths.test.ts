@@ -192,6 +192,11 @@ it('the campaigns list: a campaign of 120 booths shows a dozen and a link, not a
   ])
   expect((await more.textContent())?.trim()).toBe('另有 111 个')
   expect(await more.getAttribute('href')).toBe('#/campaigns/c0')
+  // A screen reader's list of links names the campaign, not "另有 111 个" twelve times over.
+  const c0Name = await page
+    .locator('[data-campaign="c0"] [data-testid="campaign-name"]')
+    .textContent()
+  expect(await more.getAttribute('aria-label')).toBe(`${c0Name?.trim()}：全部 123 个签到台`)
   // Every other name keeps its room: none over three lines (with the wall, five each).
   const names = nameLinesSchema.parse(await page.evaluate(NAME_LINES))
   for (const n of names) expect(n.widths.length, n.name).toBeLessThanOrEqual(3)

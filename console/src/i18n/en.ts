@@ -247,6 +247,7 @@ export const en: MessageSchema = {
       noBooths: 'No booths yet: add them on the Booths page first',
     },
     moreBooths: '+{n} more',
+    moreBoothsLabel: '{name}: all {total} booths',
     pick: {
       find: 'Find a booth',
       placeholder: 'Booth ID or name, e.g. 137',

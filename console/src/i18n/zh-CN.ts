@@ -224,6 +224,7 @@ export const zhCN = {
       noBooths: '还没有签到台，请先在“签到台”页面添加',
     },
     moreBooths: '另有 {n} 个',
+    moreBoothsLabel: '{name}：全部 {total} 个签到台',
     pick: {
       find: '查找签到台',
       placeholder: '签到台 ID 或名称，如 137',
