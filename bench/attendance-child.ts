@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { z } from 'zod'
 import { createAttendanceRoutes, localDay, type AttendanceRoutes } from '../relay/attendance/routes'
 import { RowNames } from '../relay/attendance/row-names'
@@ -20,6 +21,7 @@ import { parseRelayConfig } from '../relay/config'
 import { RelayMetrics } from '../relay/metrics'
 import { createPushEndpoint } from '../relay/push-endpoint'
 import type { AttendanceRow } from '../relay/store/attendance'
+import { ERASED_OPENID_PREFIX } from '../relay/store/erasure-types'
 import { openRedisStore } from '../relay/store/redis/store'
 import { openSqliteStore } from '../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../relay/store/types'
@@ -43,6 +45,13 @@ const msgSchema = z.discriminatedUnion('cmd', [
     roster: z.number().default(0),
     /** Parts of names: how many bound visitors each matches is reported back. */
     needles: z.array(z.string()).default([]),
+    /**
+     * Visitors of campaign c-rest to erase (bench/erasure.ts): `few` drawn from the seeded scans
+     * (their own few rows), `heavy` more with `heavyRows` rows each over its booths.
+     */
+    erasable: z
+      .object({ few: z.number(), heavy: z.number(), heavyRows: z.number() })
+      .default({ few: 0, heavy: 0, heavyRows: 0 }),
   }),
   z.object({ cmd: z.literal('append'), n: z.number(), concurrency: z.number() }),
   z.object({ cmd: z.literal('commands'), n: z.number() }),
@@ -52,6 +61,12 @@ const msgSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('cpu') }),
   z.object({ cmd: z.literal('settle') }),
   z.object({ cmd: z.literal('bind-check'), n: z.number(), oldRuns: z.number() }),
+  z.object({
+    cmd: z.literal('erase'),
+    openids: z.array(z.string()),
+    campaignId: z.string(),
+    gapMs: z.number(),
+  }),
   z.object({ cmd: z.literal('stop') }),
 ])
 
@@ -171,6 +186,8 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
   const t0 = performance.now()
   const today = localDay(Date.now())
   const seqs = new Array<number>(m.kiosks).fill(0)
+  /** Rows of campaign c-rest per openid (only when visitors are to be erased). */
+  const restRows = new Map<string, number>()
   // Redis seeds a kiosk's rows of a batch as one script's arguments: at most 1,000 a kiosk (5,000
   // rows of one booth overflowed the call stack spreading them).
   const BATCH = Math.min(5000, 1000 * m.kiosks)
@@ -203,12 +220,16 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
           campaignId,
         }),
       })
+      if (campaignId === 'c-rest' && m.erasable.few > 0) {
+        restRows.set(openid, (restRows.get(openid) ?? 0) + 1)
+      }
       if (campaignId !== undefined && i % 50 === 0) {
         scanned.push({ kioskId: kioskId(k), openid, campaignId })
       }
     }
     await s.attendance.seed(rows)
   }
+  const erasable = await seedErasable(s, m.kiosks, m.erasable, seqs, restRows)
   const seedMs = performance.now() - t0
   // What the rows take: the SQLite file and its WAL, or Redis's used memory.
   let bytes = 0
@@ -266,7 +287,102 @@ async function start(m: Extract<z.infer<typeof msgSchema>, { cmd: 'start' }>) {
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  return { url: `http://127.0.0.1:${port}`, seedMs, bytes, rosterMs, ...names }
+  return { url: `http://127.0.0.1:${port}`, seedMs, bytes, rosterMs, ...names, erasable }
+}
+
+/** A booth of campaign c-rest (the seed's rule: past the first 20, two in three). */
+const restKiosk = (k: number) => k >= 20 && k % 3 !== 0
+
+/**
+ * The visitors bench/erasure.ts erases, all in campaign c-rest: `few` distinct seeded visitors
+ * with their own rows (counted in `restRows` while seeding), and `heavy` new ones with
+ * `heavyRows` rows each over the campaign's booths, seeded here (after the main seed, each
+ * booth's seq continued).
+ */
+async function seedErasable(
+  s: RelayStore,
+  kiosks: number,
+  want: { few: number; heavy: number; heavyRows: number },
+  seqs: number[],
+  restRows: ReadonlyMap<string, number>,
+): Promise<{ few: string[]; fewRows: number[]; heavy: string[]; heavyRows: number }> {
+  const few: string[] = []
+  const fewRows: number[] = []
+  // Past the roster's bound visitors (the first scans of each campaign): plain visitors.
+  for (const r of scanned.slice(Math.floor(scanned.length / 4))) {
+    if (few.length >= want.few) break
+    if (r.campaignId !== 'c-rest' || few.includes(r.openid)) continue
+    few.push(r.openid)
+    fewRows.push(restRows.get(r.openid) ?? 0)
+  }
+  const booths = Array.from({ length: kiosks }, (_, k) => k).filter(restKiosk)
+  const heavy = Array.from({ length: want.heavy }, (_, j) => `oHeavy${String(j).padStart(22, '0')}`)
+  const now = Date.now()
+  for (const [j, openid] of heavy.entries()) {
+    const rows: AttendanceRow[] = []
+    for (let i = 0; i < want.heavyRows; i++) {
+      const k = booths[i % booths.length] ?? 0
+      rows.push({
+        kioskId: kioskId(k),
+        seq: ++seqs[k]!,
+        id: `ev_${randomBytes(16).toString('hex')}`,
+        event: 'scan',
+        openid,
+        scene: `${kioskId(k)}:${randomBytes(6).toString('base64url')}`,
+        ticket: `gQ${randomBytes(48).toString('base64url')}`,
+        fallback: false,
+        createTime: Math.floor(now / 1000),
+        receivedAt: now,
+        number: 400_001 + j,
+        campaignId: 'c-rest',
+      })
+    }
+    for (let i = 0; i < rows.length; i += 1000) await s.attendance.seed(rows.slice(i, i + 1000))
+  }
+  return { few, fewRows, heavy, heavyRows: want.heavyRows }
+}
+
+/**
+ * Erases `openids` from `campaignId` one after another, `gapMs` apart, each through the store's
+ * `erasures.erase` as the console's route calls it: ms each (its wait for the pending rows
+ * included), and the longest the event loop stalled meanwhile (SQLite's transaction is
+ * synchronous: a push arriving then waits for it).
+ */
+async function erase(openids: readonly string[], campaignId: string, gapMs: number) {
+  const s = store
+  if (s === null) throw new Error('not started')
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
+  const ms: number[] = []
+  try {
+    for (const openid of openids) {
+      const t0 = performance.now()
+      const r = await s.erasures.erase({
+        campaignId,
+        openid,
+        by: 'bench',
+        at: Date.now(),
+        pseudonym: `${ERASED_OPENID_PREFIX}${randomBytes(9).toString('base64url')}`,
+      })
+      ms.push(performance.now() - t0)
+      if (r === null) throw new Error(`campaign ${campaignId} not found`)
+      // Untimed: on SQLite no row of the campaign keeps the openid (Redis keeps its rows).
+      if (dir !== null) {
+        const left = await s.attendance.page({
+          campaignId,
+          booths: [],
+          search: openid,
+          offset: 0,
+          limit: 1,
+        })
+        if (left.total > 0) throw new Error(`${left.total} rows still hold an erased openid`)
+      }
+      if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs))
+    }
+  } finally {
+    loop.disable()
+  }
+  return { ms, maxStallMs: loop.max / 1e6 }
 }
 
 /**
@@ -462,6 +578,8 @@ answerParent(async (raw) => {
       return readFloor()
     case 'bind-check':
       return bindCheck(m.n, m.oldRuns)
+    case 'erase':
+      return erase(m.openids, m.campaignId, m.gapMs)
     case 'cpu': {
       // This process's CPU so far (every thread: the checkpointer's included), µs.
       const u = process.cpuUsage()

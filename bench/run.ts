@@ -32,6 +32,7 @@ import { benchDraws } from './draws'
 import { benchFollowUp } from './follow-up'
 import { benchScreenWall } from './screen-wall'
 import { benchTicketBudget } from './ticket-budget'
+import { benchErasure } from './erasure'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -67,6 +68,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['screen-wall', benchScreenWall],
   ['kiosk-screen', benchKioskScreen],
   ['tickets', benchTicketBudget],
+  ['erasure', benchErasure],
 ]
 
 async function main(): Promise<void> {

@@ -1,0 +1,187 @@
+/**
+ * Visitor erasure (`POST /console/api/campaigns/<id>/erasures`) on a relay holding many scans,
+ * both stores: one erasure's time, for a visitor with a few rows in the campaign and for one with
+ * many, and what pushes at a steady rate pay while erasures go on. On SQLite the erasure is one
+ * write transaction that indexes the pending rows and rewrites the visitor's attendance rows and
+ * queue entries to the pseudonym: the store's write lock and the relay's event loop are held
+ * meanwhile. The store is attendance-child.ts's (seeded directly, 1,000,000 rows over 200 kiosks;
+ * 50,000 with --quick), each erasure made through `erasures.erase` as the route makes it, the
+ * pushes through the relay's own push endpoint over HTTP.
+ */
+import { z } from 'zod'
+import { Child } from './child'
+import { onlyFromEnv, postPush, scanXml, type Backend } from './env'
+import { percentile, ratio, round, type Results } from './result'
+
+const KIOSKS = 200
+/** Erasures timed per kind of visitor. */
+const SAMPLES = 20
+/** Erasures made while pushes run (few rows and many in turn), over ROUNDS runs. */
+const DURING = 18
+const ROUNDS = 3
+const PUSH_RATE = 500
+const startedSchema = z.object({
+  url: z.string(),
+  seedMs: z.number(),
+  erasable: z.object({
+    few: z.array(z.string()),
+    fewRows: z.array(z.number()),
+    heavy: z.array(z.string()),
+    heavyRows: z.number(),
+  }),
+})
+const eraseSchema = z.object({ ms: z.array(z.number()), maxStallMs: z.number() })
+
+const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)
+const p = (xs: readonly number[], q: number, digits = 1) => round(percentile(sorted(xs), q), digits)
+
+/**
+ * Signed pushes at `rate` per second for `seconds`, each sent at its time whatever the earlier
+ * ones are doing (open loop), to the 200 kiosks in turn: each answer's latency from its send, ms.
+ */
+async function pacedPushes(
+  url: string,
+  rate: number,
+  seconds: number,
+  tag: string,
+): Promise<number[]> {
+  const n = Math.round(rate * seconds)
+  const ms: number[] = []
+  let failed = 0
+  const inFlight: Array<Promise<void>> = []
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now()
+    if (wait >= 1) await new Promise((r) => setTimeout(r, wait))
+    const kiosk = `booth-${String(i % KIOSKS).padStart(3, '0')}`
+    const sent = performance.now()
+    inFlight.push(
+      postPush(url, scanXml(`o-erasure-bench-${tag}-${i}`, `${kiosk}:${tag}${i}`)).then((s) => {
+        ms.push(performance.now() - sent)
+        if (s !== 200) failed++
+      }),
+    )
+  }
+  await Promise.all(inFlight)
+  if (failed > 0) throw new Error(`${failed} of ${n} pushes failed`)
+  return ms
+}
+
+async function benchStore(backend: Backend, quick: boolean, results: Results): Promise<void> {
+  const rows = quick ? 50_000 : 1_000_000
+  const heavyRows = quick ? 200 : 1000
+  const seconds = quick ? 3 : 8
+  const child = new Child('attendance-child.ts')
+  try {
+    const s = startedSchema.parse(
+      await child.call({
+        cmd: 'start',
+        backend,
+        kiosks: KIOSKS,
+        rows,
+        attendance: true,
+        // Creates the campaigns c20 and c-rest (an erasure needs its campaign), 75 bound.
+        roster: 100,
+        erasable: { few: SAMPLES + DURING / 2, heavy: SAMPLES + DURING / 2, heavyRows },
+      }),
+    )
+    const e = s.erasable
+    if (e.few.length < SAMPLES + DURING / 2) throw new Error(`only ${e.few.length} visitors`)
+    const erase = async (openids: string[], gapMs: number) =>
+      eraseSchema.parse(await child.call({ cmd: 'erase', openids, campaignId: 'c-rest', gapMs }))
+    const at = `${backend}.erasure`
+    const where = `${rows} seeded rows over ${KIOSKS} kiosks (+${e.heavy.length * heavyRows} of the heavy visitors), campaign c-rest; the store's erasures.erase as the console's route calls it, one at a time, nothing else running`
+    const fewRows = e.fewRows.slice(0, SAMPLES)
+    const few = await erase(e.few.slice(0, SAMPLES), 20)
+    results[`${at}.few.p50`] = {
+      value: p(few.ms, 50),
+      unit: 'ms',
+      note: `a visitor with ${Math.min(...fewRows)}–${Math.max(...fewRows)} rows in the campaign (${SAMPLES} erasures); ${where}`,
+    }
+    results[`${at}.few.p99`] = {
+      value: p(few.ms, 99),
+      unit: 'ms',
+      goal: '< 1000 ms',
+      met: p(few.ms, 99) < 1000,
+      note: `as .few.p50; the event loop's longest stall meanwhile ${round(few.maxStallMs, 1)} ms`,
+    }
+    const many = await erase(e.heavy.slice(0, SAMPLES), 20)
+    results[`${at}.many.p50`] = {
+      value: p(many.ms, 50),
+      unit: 'ms',
+      compare: {
+        against: `a visitor with few rows (p50 ${p(few.ms, 50)} ms)`,
+        ratio: ratio(p(many.ms, 50), p(few.ms, 50)),
+      },
+      note: `a visitor with ${heavyRows} rows in the campaign over its booths (${SAMPLES} erasures); ${where}`,
+    }
+    results[`${at}.many.p99`] = {
+      value: p(many.ms, 99),
+      unit: 'ms',
+      goal: '< 1000 ms',
+      met: p(many.ms, 99) < 1000,
+      note: `as .many.p50; the event loop's longest stall meanwhile ${round(many.maxStallMs, 1)} ms`,
+    }
+
+    // Pushes at a steady rate, in ROUNDS pairs: without erasures, then with DURING / ROUNDS of
+    // them spread over the run; each kind's median p99 of its rounds (the machine's other work
+    // falls on both alike, a spike in one round does not decide the ratio).
+    await pacedPushes(s.url, PUSH_RATE, 1, 'warm')
+    const targets = e.few
+      .slice(SAMPLES)
+      .flatMap((openid, i) => [openid, e.heavy[SAMPLES + i] ?? openid])
+      .slice(0, DURING)
+    const per = DURING / ROUNDS
+    const without: number[][] = []
+    const during: number[][] = []
+    const erasing = { ms: [] as number[], maxStallMs: 0 }
+    for (let round_ = 0; round_ < ROUNDS; round_++) {
+      without.push(await pacedPushes(s.url, PUSH_RATE, seconds, `a${round_}-`))
+      const [pushed, erased] = await Promise.all([
+        pacedPushes(s.url, PUSH_RATE, seconds, `b${round_}-`),
+        erase(targets.slice(round_ * per, (round_ + 1) * per), (seconds * 1000) / per),
+      ])
+      during.push(pushed)
+      erasing.ms.push(...erased.ms)
+      erasing.maxStallMs = Math.max(erasing.maxStallMs, erased.maxStallMs)
+    }
+    const p99s = (runs: number[][]) => runs.map((r) => p(r, 99))
+    const median = (xs: number[]) => p(xs, 50)
+    const floor = median(p99s(without))
+    const busy = median(p99s(during))
+    const r = ratio(busy, floor)
+    const all = (runs: number[][]) => runs.flat()
+    const run = `${PUSH_RATE} signed pushes/s over HTTP for ${seconds} s, open loop (each sent at its time), latency from send to answer; median p99 of ${ROUNDS} runs alternating with the other kind`
+    results[`${at}.push-p99.without`] = {
+      value: floor,
+      unit: 'ms',
+      note: `${run}, no erasure; runs' p99 ${p99s(without).join(', ')} ms; all pushes' p50 ${p(all(without), 50)} ms, max ${p(all(without), 100)} ms`,
+    }
+    results[`${at}.push-p99.during`] = {
+      value: busy,
+      unit: 'ms',
+      compare: { against: `the same pushes without erasures (p99 ${floor} ms)`, ratio: r },
+      goal: '<= 2x without',
+      met: r !== null && r <= 2,
+      note: `${run}, ${per} erasures spread over each (few and many rows in turn); runs' p99 ${p99s(during).join(', ')} ms; all pushes' p50 ${p(all(during), 50)} ms, max ${p(all(during), 100)} ms`,
+    }
+    results[`${at}.during.p99`] = {
+      value: p(erasing.ms, 99),
+      unit: 'ms',
+      goal: '< 1000 ms',
+      met: p(erasing.ms, 99) < 1000,
+      note: `the ${erasing.ms.length} erasures made while the pushes ran; p50 ${p(erasing.ms, 50)} ms; the event loop's longest stall ${round(erasing.maxStallMs, 1)} ms`,
+    }
+  } finally {
+    await child.stop()
+  }
+}
+
+/** `BENCH_ERASURE_BACKENDS=sqlite`: one store only. */
+export async function benchErasure(quick: boolean): Promise<Results> {
+  const results: Results = {}
+  for (const backend of onlyFromEnv('BENCH_ERASURE_BACKENDS', ['sqlite', 'redis'] as const)) {
+    await benchStore(backend, quick, results)
+  }
+  return results
+}
