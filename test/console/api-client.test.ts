@@ -57,6 +57,23 @@ describe('console API client', () => {
     )
   })
 
+  it("cancels a download check's HEAD when its caller gives up on it", async () => {
+    let seen: AbortSignal | undefined
+    const pending = vi.fn<typeof fetch>(
+      (_u, init) =>
+        new Promise<Response>((_resolve, reject) => {
+          seen = init?.signal ?? undefined
+          seen?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))
+        }),
+    )
+    const gaveUp = new AbortController()
+    const check = failure(createConsoleApi({ fetch: pending }).checkDownload('/x', gaveUp.signal))
+    expect(seen?.aborted).toBe(false)
+    gaveUp.abort()
+    expect(seen?.aborted).toBe(true)
+    expect((await check).code).toBe('network')
+  })
+
   it('reads the campaigns list again with If-None-Match and keeps the last list on a 304', async () => {
     const list = [makeCampaign({ id: 'c1' })]
     const fetch = vi

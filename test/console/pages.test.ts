@@ -1162,19 +1162,31 @@ describe('attendance', () => {
     const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {})
     onTestFinished(() => clicks.mockRestore())
     const fake = createFakeConsoleApi()
-    fake.api.checkDownload.mockImplementation(() => new Promise<void>(() => {}))
+    const signals: (AbortSignal | undefined)[] = []
+    fake.api.checkDownload.mockImplementation((_url, signal) => {
+      signals.push(signal)
+      return new Promise<void>(() => {})
+    })
     const { wrapper } = mountConsole(AttendancePage, fake.api)
     await flushPromises()
+    await wrapper.get('[data-testid="download-csv"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.checkDownload).toHaveBeenCalledTimes(1)
+    // A second click while the check is out waits for it: no second HEAD, no second download.
     await wrapper.get('[data-testid="download-csv"]').trigger('click')
     await flushPromises()
     expect(fake.api.checkDownload).toHaveBeenCalledTimes(1)
     vi.advanceTimersByTime(2999)
     await flushPromises()
     expect(clicks).not.toHaveBeenCalled()
+    expect(signals[0]?.aborted).toBe(false)
     vi.advanceTimersByTime(1)
     await flushPromises()
     expect(clicks).toHaveBeenCalledTimes(1)
     expect(wrapper.find('[data-testid="download-error"]').exists()).toBe(false)
+    // The HEAD given up on is cancelled, not left open for its 30 s: clicks after the fallback
+    // never pile up several checks at once.
+    expect(signals[0]?.aborted).toBe(true)
   })
 
   it("another campaign chosen drops the last choice's refused download", async () => {

@@ -177,7 +177,7 @@ export interface ConsoleApi {
    * answer: a browser shows a refused download only as "failed" in its own bar, so the page
    * checks first and says why (session over, relay unreachable, store not answering).
    */
-  checkDownload(url: string): Promise<void>
+  checkDownload(url: string, signal?: AbortSignal): Promise<void>
   /**
    * Follows `GET /console/api/events` (server-sent events): each valid event to `onEvent`;
    * the stream's state to `listener` (`open` again after a reconnect: events may have been
@@ -586,9 +586,13 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
       return call('GET', `/attendance?${query.toString()}`, consoleAttendancePageSchema)
     },
     exportUrl: attendanceExportUrl,
-    async checkDownload(url) {
+    async checkDownload(url, signal) {
       const read = new AbortController()
       const timer = setTimeout(() => read.abort(), READ_TIMEOUT_MS)
+      // The caller gave up on the answer (the download went ahead without it).
+      const cancel = (): void => read.abort()
+      if (signal?.aborted) read.abort()
+      signal?.addEventListener('abort', cancel, { once: true })
       let res: Response
       try {
         res = await doFetch(url, {
@@ -600,6 +604,7 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         throw new ConsoleApiError('network', 0)
       } finally {
         clearTimeout(timer)
+        signal?.removeEventListener('abort', cancel)
       }
       // A HEAD answer has no body: the relay repeats its error in headers (else the status alone).
       answerOf(

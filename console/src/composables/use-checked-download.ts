@@ -9,7 +9,8 @@
  * The check waits CHECK_WAIT_MS at most: the browser lets a script's click start a download
  * only shortly after the organizer's own click (Chrome's user activation lasts about 5 s;
  * later, a download may be blocked or taken for an automatic one). A relay slower than that to
- * answer the HEAD gets the download anyway, whose GET brings the relay's own answer.
+ * answer the HEAD gets the download anyway, whose GET brings the relay's own answer; that HEAD
+ * is then aborted, so clicks after the fallback never leave several checks open at once.
  */
 import { ref, type Ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
@@ -39,12 +40,17 @@ export function useCheckedDownload(): CheckedDownload {
     checking.value = true
     error.value = null
     let timer: ReturnType<typeof setTimeout> | undefined
+    const head = new AbortController()
     try {
       const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CHECK_WAIT_MS)
+        timer = setTimeout(() => {
+          // The HEAD is given up on and cancelled, not left open to its own 30 s timeout.
+          head.abort()
+          resolve()
+        }, CHECK_WAIT_MS)
       })
-      // No answer in time: the download goes ahead (the HEAD left to its own timeout).
-      await Promise.race([api.checkDownload(link.href), late])
+      // No answer in time: the download goes ahead, its GET brings the relay's own answer.
+      await Promise.race([api.checkDownload(link.href, head.signal), late])
     } catch (e) {
       error.value = e
       return
