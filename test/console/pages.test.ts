@@ -411,6 +411,40 @@ describe('booths', () => {
     ).toEqual(['gate', 'hall-1', 'hall-2', 'hall-9', 'hall-10', 'hall-11', 'hall-100'])
   })
 
+  it('sorts by a button on each sortable heading, booth order too, aria-sort on the active one only', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-1', scansToday: 1, queued: 0 }),
+      makeKiosk({ id: 'hall-2', scansToday: 9, queued: 0 }),
+      makeKiosk({ id: 'hall-3', scansToday: 5, queued: 4 }),
+    ])
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const order = () =>
+      wrapper.findAll('[data-testid="booth-row"]').map((r) => r.attributes('data-kiosk'))
+    const sorted = () =>
+      wrapper.findAll('th').flatMap((th) => {
+        const sort = th.attributes('aria-sort')
+        return sort === undefined ? [] : [[th.attributes('data-testid'), sort]]
+      })
+    expect(sorted()).toEqual([['booths-sort-id', 'ascending']])
+    // Toggle buttons would read as pressed/not pressed on top of the heading's sort state.
+    expect(wrapper.findAll('th button[aria-pressed]')).toHaveLength(0)
+    await wrapper.get('[data-testid="booths-sort-scansToday"] button').trigger('click')
+    expect(order()).toEqual(['hall-2', 'hall-3', 'hall-1'])
+    expect(sorted()).toEqual([['booths-sort-scansToday', 'descending']])
+    await wrapper.get('[data-testid="booths-sort-queued"] button').trigger('click')
+    expect(order()).toEqual(['hall-3', 'hall-1', 'hall-2'])
+    // The booth heading's own button brings booth order back, from any sort, and keeps it.
+    const booth = wrapper.get('[data-testid="booths-sort-id"] button')
+    expect(booth.attributes('title')).toBe('按签到台排序')
+    await booth.trigger('click')
+    expect(order()).toEqual(['hall-1', 'hall-2', 'hall-3'])
+    expect(sorted()).toEqual([['booths-sort-id', 'ascending']])
+    await booth.trigger('click')
+    expect(order()).toEqual(['hall-1', 'hall-2', 'hall-3'])
+  })
+
   it('flags a booth two devices share, and says what to do, in zh-CN and English', async () => {
     const fake = createFakeConsoleApi()
     fake.api.kiosks.mockResolvedValue([

@@ -37,6 +37,7 @@ export const en: MessageSchema = {
     intro: 'Every scanning booth: online state, events waiting for it and scans today, live.',
     add: 'Add booth',
     empty: 'No booths yet. Add one to get a pairing code, then enter it on the booth.',
+    sortBooth: 'Sort by booth',
     sortMost: 'Sort by this column, most first; click again to sort by booth',
     columns: {
       booth: 'Booth',
