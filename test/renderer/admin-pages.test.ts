@@ -412,6 +412,33 @@ describe('attendance and stats pages: which campaign the numbers are for', () =>
   }
 })
 
+describe('stats page: two errors kept apart', () => {
+  // One error line served both the campaign list and the stats: reloading the stats cleared the
+  // campaign list's error, so staff no longer learnt why the page might name the wrong campaign.
+  it('a stats reload keeps the campaign list error, and each error shows on its own', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.listCampaigns.mockRejectedValue({ code: 'internal', params: {} })
+    const { wrapper } = mountWith(StatsPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    const listError = () => wrapper.find('[data-testid="stats-list-error"]')
+    expect(listError().exists()).toBe(true)
+    const errors = () => wrapper.findAll('.error-text')
+    expect(errors()).toHaveLength(1)
+
+    fake.api.getStats.mockRejectedValueOnce({ code: 'internal', params: {} })
+    await wrapper.get('button.btn').trigger('click')
+    await flushPromises()
+    expect(listError().exists()).toBe(true)
+    expect(errors()).toHaveLength(2)
+
+    await wrapper.get('button.btn').trigger('click')
+    await flushPromises()
+    expect(listError().exists()).toBe(true)
+    expect(errors()).toHaveLength(1)
+  })
+})
+
 describe('export page', () => {
   it('names the campaign it exports, and says so when the booth has none any more', async () => {
     // The organizer unassigned the booth's campaign: the buttons went on exporting the previous
