@@ -229,6 +229,39 @@ describe('setup page: a token the relay no longer takes', () => {
   })
 })
 
+describe('setup page: the screen status arriving after the page opened', () => {
+  it('moves to pairing when the refusal arrives late, unless staff picked a tab themselves', async () => {
+    // The page decided its tab once when it opened: with the status not read yet, a refused
+    // token still opened (and stayed) on the token form.
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    useScreenStore().status = null
+    await flushPromises()
+    expect(wrapper.find('#pairingCode').exists()).toBe(false)
+    useScreenStore().status = makeStatus({
+      relay: { state: 'reconnecting', lastError: { code: 'revoked', params: {} } },
+    })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="setup-token-refused"]').exists()).toBe(true)
+    expect(wrapper.find('#pairingCode').exists()).toBe(true)
+    wrapper.unmount()
+
+    // Staff chose the token form (to paste a new token): a late status leaves their choice.
+    const again = createFakeKioskApi()
+    const second = mountWith(SetupPage, again.api)
+    useScreenStore().status = null
+    await flushPromises()
+    await second.wrapper.get('input[name="mode"][value="token"]').trigger('click')
+    useScreenStore().status = makeStatus({
+      relay: { state: 'reconnecting', lastError: { code: 'unauthorized', params: {} } },
+    })
+    await flushPromises()
+    expect(second.wrapper.find('[data-testid="setup-token-refused"]').exists()).toBe(true)
+    expect(second.wrapper.find('#pairingCode').exists()).toBe(false)
+    expect(second.wrapper.find('#kioskId').exists()).toBe(true)
+  })
+})
+
 describe('pairing-code helpers', () => {
   it('reads the relay out of a pairing link, and nothing else', () => {
     expect(relayOfPairingLink('https://r.example/pair/ACDE-FGHJ')).toBe('https://r.example')
