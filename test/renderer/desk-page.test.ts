@@ -196,6 +196,38 @@ describe('desk page', () => {
     expect(wrapper.text()).not.toContain('没有匹配的来宾')
   })
 
+  it('a failed search leaves no earlier results beside its error', async () => {
+    // The error said the search failed while the last search's guests stayed listed under the
+    // new text, so staff could show the code of a guest the new search never found.
+    vi.useFakeTimers()
+    try {
+      const fake = createFakeKioskApi()
+      fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1'), entry('2', 'ACME', 'G2')])
+      const { wrapper } = mountWith(DeskPage, fake.api)
+      await flushPromises()
+      expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(2)
+
+      fake.api.searchRoster.mockRejectedValue({ code: 'internal', params: {} })
+      await wrapper.find('[data-testid="desk-search"]').setValue('王')
+      vi.advanceTimersByTime(300)
+      await flushPromises()
+      expect(fake.api.searchRoster).toHaveBeenLastCalledWith({ query: '王', limit: 50 })
+      expect(wrapper.find('.error-text').exists()).toBe(true)
+      expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(0)
+      expect(wrapper.text()).not.toContain('没有匹配的来宾')
+
+      // The next search that answers lists again, with the error gone.
+      fake.api.searchRoster.mockResolvedValue([entry('3', 'ACME', 'G3')])
+      await wrapper.find('[data-testid="desk-search"]').setValue('王五')
+      vi.advanceTimersByTime(300)
+      await flushPromises()
+      expect(wrapper.find('.error-text').exists()).toBe(false)
+      expect(wrapper.findAll('[data-testid="desk-result"]')).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('drops a search answered after the booth moved: no word of the last campaign’s empty roster', async () => {
     // The empty search of an empty campaign was still out when the booth moved: the store
     // dropped its answer, but the page still took it as "the roster is empty" for the new one.

@@ -25,7 +25,7 @@ export const useDeskStore = defineStore('desk', () => {
   /**
    * The search (trimmed) whose answer `results` are; null while they answer none: before the
    * first answer, after the booth moved to another campaign (the results went with it), after a
-   * search failed. An empty answer to '' is the page's "no roster yet"; to text, "no match".
+   * search failed (the results go then too). An empty answer to '' is the page's "no roster yet"; to text, "no match".
    */
   const answered = ref<string | null>(null)
   const ticket = ref<ScreenTicket | null>(null)
@@ -75,7 +75,12 @@ export const useDeskStore = defineStore('desk', () => {
     try {
       found = await session.run(() => api.searchRoster({ query: text.trim(), limit: 50 }))
     } catch (e) {
-      if (mine === searchSeq) answered.value = null
+      // The earlier answer's guests go too: listed beside the error under the new text, they
+      // read as this search's and staff could show a code it never found.
+      if (mine === searchSeq) {
+        results.value = []
+        answered.value = null
+      }
       throw e
     }
     if (mine !== searchSeq) return
