@@ -15,11 +15,12 @@ export const useCampaignStore = defineStore('campaigns', () => {
   const campaigns = ref<Campaign[]>([])
   const fieldErrors = ref<FieldError[]>([])
   const activeId = computed(() => screen.campaign?.id ?? null)
-  /** The campaign the attendance, stats and export pages show; defaults to the active one. */
-  const selectedId = ref<string | null>(null)
-  const viewedId = computed(
-    () => selectedId.value ?? activeId.value ?? campaigns.value[0]?.id ?? null,
-  )
+  /**
+   * The campaign the attendance, stats and export pages show: the booth's active one, else its
+   * latest (which those pages name as not current). There is no picking another one here: the
+   * pages' "no campaign now" line relies on this following the booth.
+   */
+  const viewedId = computed(() => activeId.value ?? campaigns.value[0]?.id ?? null)
 
   async function load(): Promise<void> {
     campaigns.value = await session.run(() => api.listCampaigns())
@@ -38,5 +39,5 @@ export const useCampaignStore = defineStore('campaigns', () => {
     await screen.load()
   }
 
-  return { campaigns, fieldErrors, activeId, selectedId, viewedId, load, save, activate }
+  return { campaigns, fieldErrors, activeId, viewedId, load, save, activate }
 })
