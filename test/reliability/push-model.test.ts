@@ -180,19 +180,28 @@ function checkSoFar(m: Model, r: Real): void {
 
 // ---- Pushes ----
 
+/** A scan never sent before, in the model (`first`: a new visitor's, a new openid). */
+function newScan(m: Model, r: Real, first: boolean, openid = `o_v${r.clock.openids++}`): Sent {
+  const createTime = r.clock.createTime++
+  const s: Sent = { openid, createTime, xml: scanXml(r, openid, createTime, first) }
+  m.sent.push(s)
+  if (first) m.visitors.push(openid)
+  return s
+}
+
+/** One try of `s`: the answer is what the model expects, and a 200 counts it where it landed. */
+async function tryOnce(m: Model, r: Real, s: Sent): Promise<void> {
+  const status = await pushTry(r, s.openid, s.xml)
+  expectAnswer(m, status)
+  if (status === 200) s.acceptedIn ??= m.campaign
+  checkSoFar(m, r)
+}
+
 class NewVisitor implements Cmd {
   check = () => true
   toString = () => 'NewVisitor'
   async run(m: Model, r: Real): Promise<void> {
-    const openid = `o_v${r.clock.openids++}`
-    const createTime = r.clock.createTime++
-    const s: Sent = { openid, createTime, xml: scanXml(r, openid, createTime, true) }
-    m.sent.push(s)
-    m.visitors.push(openid)
-    const status = await pushTry(r, openid, s.xml)
-    expectAnswer(m, status)
-    if (status === 200) s.acceptedIn = m.campaign
-    checkSoFar(m, r)
+    await tryOnce(m, r, newScan(m, r, true))
   }
 }
 
@@ -201,14 +210,7 @@ class SameVisitorAgain implements Cmd {
   check = (m: Readonly<Model>) => m.visitors.length > 0
   toString = () => `SameVisitorAgain(${this.pick})`
   async run(m: Model, r: Real): Promise<void> {
-    const openid = m.visitors[this.pick % m.visitors.length] ?? ''
-    const createTime = r.clock.createTime++
-    const s: Sent = { openid, createTime, xml: scanXml(r, openid, createTime, false) }
-    m.sent.push(s)
-    const status = await pushTry(r, openid, s.xml)
-    expectAnswer(m, status)
-    if (status === 200) s.acceptedIn = m.campaign
-    checkSoFar(m, r)
+    await tryOnce(m, r, newScan(m, r, false, m.visitors[this.pick % m.visitors.length] ?? ''))
   }
 }
 
@@ -220,10 +222,7 @@ class Retry implements Cmd {
   async run(m: Model, r: Real): Promise<void> {
     const s = m.sent[this.pick % m.sent.length]
     if (s === undefined) throw new Error('no push to retry')
-    const status = await pushTry(r, s.openid, s.xml)
-    expectAnswer(m, status)
-    if (status === 200) s.acceptedIn ??= m.campaign
-    checkSoFar(m, r)
+    await tryOnce(m, r, s)
   }
 }
 
@@ -235,12 +234,8 @@ class OverlappingTries implements Cmd {
   check = (m: Readonly<Model>) => !m.relayDown
   toString = () => 'OverlappingTries'
   async run(m: Model, r: Real): Promise<void> {
-    const openid = `o_v${r.clock.openids++}`
-    const createTime = r.clock.createTime++
-    const s: Sent = { openid, createTime, xml: scanXml(r, openid, createTime, true) }
-    m.sent.push(s)
-    m.visitors.push(openid)
-    const statuses = await Promise.all([pushTry(r, openid, s.xml), pushTry(r, openid, s.xml)])
+    const s = newScan(m, r, true)
+    const statuses = await Promise.all([pushTry(r, s.openid, s.xml), pushTry(r, s.openid, s.xml)])
     expect(statuses).toEqual([200, 200])
     s.acceptedIn = m.campaign
     checkSoFar(m, r)
@@ -320,11 +315,8 @@ class AckLost implements Cmd {
       20_000,
     )
     r.proxy.holdUp(true)
-    const openid = `o_v${r.clock.openids++}`
-    const createTime = r.clock.createTime++
-    const s: Sent = { openid, createTime, xml: scanXml(r, openid, createTime, true) }
-    m.sent.push(s)
-    m.visitors.push(openid)
+    const s = newScan(m, r, true)
+    const openid = s.openid
     const status = await pushTry(r, openid, s.xml)
     expect(status).toBe(200)
     s.acceptedIn = m.campaign
@@ -371,11 +363,8 @@ class PushDuringRestart implements Cmd {
   check = (m: Readonly<Model>) => !m.relayDown
   toString = () => `PushDuringRestart(${this.turns})`
   async run(m: Model, r: Real): Promise<void> {
-    const openid = `o_v${r.clock.openids++}`
-    const createTime = r.clock.createTime++
-    const s: Sent = { openid, createTime, xml: scanXml(r, openid, createTime, true) }
-    m.sent.push(s)
-    m.visitors.push(openid)
+    const s = newScan(m, r, true)
+    const openid = s.openid
     const stopped = async (): Promise<void> => {
       for (let i = 0; i < this.turns; i++) await new Promise((resolve) => setImmediate(resolve))
       await r.stopRelay()
