@@ -1,10 +1,9 @@
 // The relay link stores the scan frames that arrive together in one `onScans` call (one
 // transaction, one fsync) and acks the highest seq once, strictly after that returned; a batch
 // that fails is retried one scan at a time so the scans before the failing one still count.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import { z } from 'zod'
 import { RelayLink, type ScanDelivery } from '../../electron/core/scans/relay-link'
 import type { RelayCursor } from '../../electron/core/scans/relay-cursor'
@@ -18,6 +17,7 @@ import {
   waitFor,
 } from './helpers'
 import { scanFrame } from './fake-v2-relay'
+import { relayStandIn } from './relay-stand-in'
 
 afterEach(cleanup)
 
@@ -32,11 +32,9 @@ interface FakeRelay {
 
 /** A bare websocket server standing in for the relay: corks the socket so frames share a write. */
 async function fakeRelay(headSeq: number): Promise<FakeRelay> {
-  const server: Server = createServer()
-  const wss = new WebSocketServer({ noServer: true })
   const acks: number[] = []
   let hello: (send: (seqs: number[]) => void) => void = () => {}
-  server.on('upgrade', (req, socket, head) => {
+  const url = await relayStandIn((wss, req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       ws.on('message', (data) => {
         const text = Array.isArray(data)
@@ -57,16 +55,7 @@ async function fakeRelay(headSeq: number): Promise<FakeRelay> {
       })
     })
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  onCleanup(async () => {
-    for (const c of wss.clients) c.terminate()
-    await new Promise<void>((r) => server.close(() => r()))
-  })
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    acks,
-    onHello: (fn) => (hello = fn),
-  }
+  return { url, acks, onHello: (fn) => (hello = fn) }
 }
 
 function link(

@@ -1,13 +1,12 @@
 // A relay that refuses the booth (its token revoked or wrong: 401 to the upgrade, or 4410 on a
 // live link) is not retried on the short backoff meant for a network blip: waiting does not
 // cure it, and re-pairing builds a new link anyway. Each retry waits the longest backoff.
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import { RelayLink } from '../../electron/core/scans/relay-link'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { cleanup, onCleanup, waitFor } from './helpers'
+import { relayStandIn, welcomeHello } from './relay-stand-in'
 
 afterEach(cleanup)
 
@@ -15,32 +14,16 @@ const CAP_MS = 30_000
 
 /** A relay stand-in: 401 to every upgrade once `refuse` is set, else a welcome to every hello. */
 async function fakeRelay(): Promise<{ url: string; sockets: WebSocket[]; refuse: () => void }> {
-  const server = createServer()
-  const wss = new WebSocketServer({ noServer: true })
   const sockets: WebSocket[] = []
   let refusing = false
-  server.on('upgrade', (req, socket, head) => {
+  const url = await relayStandIn((wss, req, socket, head) => {
     if (refusing) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.once('message', () => {
-        ws.send(JSON.stringify({ type: 'welcome', epoch: 'ep1', headSeq: 0 }))
-        sockets.push(ws)
-      })
-    })
+    welcomeHello(wss, req, socket, head, (ws) => sockets.push(ws))
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  onCleanup(async () => {
-    for (const c of wss.clients) c.terminate()
-    await new Promise<void>((r) => server.close(() => r()))
-  })
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    sockets,
-    refuse: () => (refusing = true),
-  }
+  return { url, sockets, refuse: () => (refusing = true) }
 }
 
 function link(url: string): RelayLink {

@@ -1,34 +1,21 @@
 // A relay draining for a restart closes kiosk sockets with 1012 (service restart): the link
 // comes back after a short jittered wait, not the usual backoff, and says hello again.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import { RelayCloseCode } from '../../shared/relay-protocol'
 import { RelayLink } from '../../electron/core/scans/relay-link'
 import { cleanup, onCleanup, waitFor } from './helpers'
+import { relayStandIn, welcomeHello } from './relay-stand-in'
 
 afterEach(cleanup)
 
 /** A bare relay stand-in: welcomes every hello and keeps the sockets for the test to close. */
 async function fakeRelay(): Promise<{ url: string; sockets: WebSocket[] }> {
-  const server: Server = createServer()
-  const wss = new WebSocketServer({ noServer: true })
   const sockets: WebSocket[] = []
-  server.on('upgrade', (req, socket, head) => {
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.once('message', () => {
-        ws.send(JSON.stringify({ type: 'welcome', epoch: 'ep1', headSeq: 0 }))
-        sockets.push(ws)
-      })
-    })
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  onCleanup(async () => {
-    for (const c of wss.clients) c.terminate()
-    await new Promise<void>((r) => server.close(() => r()))
-  })
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets }
+  const url = await relayStandIn((wss, req, socket, head) =>
+    welcomeHello(wss, req, socket, head, (ws) => sockets.push(ws)),
+  )
+  return { url, sockets }
 }
 
 /** Connects, has the relay close with `code`, and returns the wait the link then chose. */

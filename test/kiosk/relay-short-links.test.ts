@@ -2,38 +2,23 @@
 // middlebox that drops upgraded sockets, an access point flapping every second): the link's
 // backoff keeps growing across those short-lived connections instead of starting over at every
 // welcome, and starts over once a link has stayed up.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocketServer, type WebSocket } from 'ws'
 import { RelayLink } from '../../electron/core/scans/relay-link'
 import { cleanup, onCleanup, waitFor } from './helpers'
+import { relayStandIn, welcomeHello } from './relay-stand-in'
 
 afterEach(cleanup)
 
 /** Welcomes every hello; `hold` says how long a welcomed socket lives before it is killed. */
 async function killingRelay(hold: () => number): Promise<{ url: string; welcomes: () => number }> {
-  const server: Server = createServer()
-  const wss = new WebSocketServer({ noServer: true })
   let welcomes = 0
-  server.on('upgrade', (req, socket, head) => {
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      ws.once('message', () => {
-        ws.send(JSON.stringify({ type: 'welcome', epoch: 'ep1', headSeq: 0 }))
-        welcomes++
-        setTimeout(() => ws.terminate(), hold())
-      })
-    })
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  onCleanup(async () => {
-    for (const c of wss.clients) c.terminate()
-    await new Promise<void>((r) => server.close(() => r()))
-  })
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    welcomes: () => welcomes,
-  }
+  const url = await relayStandIn((wss, req, socket, head) =>
+    welcomeHello(wss, req, socket, head, (ws) => {
+      welcomes++
+      setTimeout(() => ws.terminate(), hold())
+    }),
+  )
+  return { url, welcomes: () => welcomes }
 }
 
 function linkTo(url: string): { link: RelayLink; waits: number[] } {
