@@ -35,6 +35,25 @@ async function relayText(lastError: ErrorBody | null, locale: 'zh-CN' | 'en'): P
   return w.get('[data-testid="status-relay"]').text()
 }
 
+/**
+ * The diagnostics page mounted on a status whose relay link failed with `lastError` (`state`: the
+ * link's, reconnecting unless said); `fake` and `base` to change what the next read answers.
+ */
+async function diagnostics(
+  lastError: ErrorBody,
+  state: KioskStatus['relay']['state'] = 'reconnecting',
+) {
+  const fake = createFakeKioskApi()
+  const base = await fake.api.getDiagnostics()
+  fake.api.getDiagnostics.mockResolvedValue({
+    ...base,
+    status: makeStatus({ relay: { state, lastError } }),
+  })
+  const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
+  await flushPromises()
+  return { fake, base, wrapper, i18n }
+}
+
 describe('status corner: why the relay link is down', () => {
   it('names each failure staff must act on, in zh-CN and English', async () => {
     const cases: Array<[ErrorBody, string, string]> = [
@@ -75,16 +94,7 @@ describe('status corner: why the relay link is down', () => {
 
 describe('diagnostics: the relay link error', () => {
   it('says what is wrong and what to do, and nothing once the link works', async () => {
-    const fake = createFakeKioskApi()
-    const base = await fake.api.getDiagnostics()
-    fake.api.getDiagnostics.mockResolvedValue({
-      ...base,
-      status: makeStatus({
-        relay: { state: 'reconnecting', lastError: { code: 'store_failed', params: {} } },
-      }),
-    })
-    const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
-    await flushPromises()
+    const { fake, base, wrapper, i18n } = await diagnostics({ code: 'store_failed', params: {} })
     expect(wrapper.get('[data-fact="relayError"]').text()).toContain('磁盘')
     i18n.global.locale.value = 'en'
     await flushPromises()
@@ -101,14 +111,7 @@ describe('diagnostics: the relay link error', () => {
     // and the connection test said "ask the relay admin for a new one", a person booth staff
     // have never heard of, for a token they never saw (a paired booth gets its token itself).
     for (const code of ['revoked', 'unauthorized'] as const) {
-      const fake = createFakeKioskApi()
-      const base = await fake.api.getDiagnostics()
-      fake.api.getDiagnostics.mockResolvedValue({
-        ...base,
-        status: makeStatus({ relay: { state: 'reconnecting', lastError: { code, params: {} } } }),
-      })
-      const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
-      await flushPromises()
+      const { wrapper, i18n } = await diagnostics({ code, params: {} })
       const zh = wrapper.get('[data-fact="relayError"]').text()
       expect(zh).toContain('向组织者获取新的配对码')
       expect(zh).not.toContain('中继管理员')
@@ -127,14 +130,7 @@ describe('diagnostics: the relay link error', () => {
     // the row took the screen banner's words, and the page said "get a new pairing code from the
     // organizer" twice, in the relay row and, almost the same, in the relay error row below it.
     for (const code of ['revoked', 'unauthorized'] as const) {
-      const fake = createFakeKioskApi()
-      const base = await fake.api.getDiagnostics()
-      fake.api.getDiagnostics.mockResolvedValue({
-        ...base,
-        status: makeStatus({ relay: { state: 'reconnecting', lastError: { code, params: {} } } }),
-      })
-      const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
-      await flushPromises()
+      const { wrapper, i18n } = await diagnostics({ code, params: {} })
       const zh = wrapper.get('[data-fact="relay"]').text()
       expect(zh).toBe(i18n.global.t(`status.link.${code}`))
       expect(zh).not.toContain('重连中')
@@ -150,16 +146,7 @@ describe('diagnostics: the relay link error', () => {
       wrapper.unmount()
     }
     // A network failure still reads as reconnecting.
-    const fake = createFakeKioskApi()
-    const base = await fake.api.getDiagnostics()
-    fake.api.getDiagnostics.mockResolvedValue({
-      ...base,
-      status: makeStatus({
-        relay: { state: 'reconnecting', lastError: { code: 'unreachable', params: {} } },
-      }),
-    })
-    const { wrapper } = mountWith(DiagnosticsPage, fake.api)
-    await flushPromises()
+    const { wrapper } = await diagnostics({ code: 'unreachable', params: {} })
     expect(wrapper.get('[data-fact="relay"]').text()).toBe('中继重连中')
   })
 
@@ -173,16 +160,8 @@ describe('diagnostics: the relay link error', () => {
       identity_conflict: {},
     }
     for (const code of LINK_PROBLEMS) {
-      const fake = createFakeKioskApi()
-      const base = await fake.api.getDiagnostics()
-      const lastError = { code, params: params[code] }
       const state = code === 'identity_conflict' ? 'connected' : 'reconnecting'
-      fake.api.getDiagnostics.mockResolvedValue({
-        ...base,
-        status: makeStatus({ relay: { state, lastError } }),
-      })
-      const { wrapper, i18n } = mountWith(DiagnosticsPage, fake.api)
-      await flushPromises()
+      const { wrapper, i18n } = await diagnostics({ code, params: params[code] }, state)
       for (const locale of ['zh-CN', 'en'] as const) {
         i18n.global.locale.value = locale
         await flushPromises()
