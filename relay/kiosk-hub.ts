@@ -20,6 +20,7 @@ import {
 import { errorMessage, LogLimiter, SEE_HEALTHZ, type LogFields, type Logger } from './log'
 import type { RelayMetrics } from './metrics'
 import type { CampaignDirectory } from './campaign-directory'
+import { NameBook } from './screens/name-book'
 import type { RelayStore, StoreChange, StoredEvent } from './store/types'
 
 export interface KioskHubOptions {
@@ -32,6 +33,11 @@ export interface KioskHubOptions {
   limits?: Partial<DeliveryLimits>
   /** The kiosks' campaigns (cached), for the campaign frame. */
   campaigns: CampaignDirectory
+  /**
+   * The relay's one book of roster names (closed by whoever made it), which says whether a
+   * desk's bind names a registration of the roster. Absent: one of the hub's own, closed with it.
+   */
+  names?: NameBook
 }
 
 /**
@@ -163,8 +169,10 @@ export class KioskHub {
   private readonly repeatedLines: LogLimiter
   /** Binds stored ahead of the clock, for every session here (kiosk-session.ts BindStamps). */
   private readonly bindStamps = new BindStamps()
+  private readonly names: NameBook
 
   constructor(private readonly opts: KioskHubOptions) {
+    this.names = opts.names ?? new NameBook(opts.store)
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
     this.repeatedLines = new LogLimiter(opts.now, REPEATED_LINE_INTERVAL_MS)
     this.pingTimer = setInterval(() => this.heartbeat(), opts.pingIntervalMs ?? PING_INTERVAL_MS)
@@ -394,6 +402,8 @@ export class KioskHub {
       campaignOf: (kioskId, fresh) => this.opts.campaigns.viewOf(kioskId, fresh),
       repeatedLines: this.repeatedLines,
       bindStamps: this.bindStamps,
+      rosterHas: (campaignId, registrationId) =>
+        this.names.hasRegistration(campaignId, registrationId),
       onClosed: (s) => {
         if (this.live.get(s.kioskId) !== s) return
         this.live.delete(s.kioskId)
@@ -694,6 +704,7 @@ export class KioskHub {
     for (const t of this.generationRetries.values()) clearTimeout(t)
     this.generationRetries.clear()
     this.unsubscribe()
+    if (this.names !== this.opts.names) this.names.close()
     const gone = [...this.peers].map(
       (p) => new Promise<void>((resolve) => p.ws.once('close', () => resolve())),
     )

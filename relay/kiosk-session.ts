@@ -61,6 +61,11 @@ export interface SessionContext {
   repeatedLines: LogLimiter
   /** The hub's one record of binds stored ahead of the clock (BindStamps). */
   bindStamps: BindStamps
+  /**
+   * Whether the registration is in the campaign's current roster (the relay's NameBook): a bind
+   * for any other is acknowledged and dropped (onBind).
+   */
+  rosterHas(campaignId: string, registrationId: string): Promise<boolean>
 }
 
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
@@ -259,6 +264,8 @@ export class KioskSession {
    * frame sent again, at the same now: BindStamps): the latest
    * `at` wins, so a booth whose clock ran a day ahead would hold the registration against every
    * later desk check-in for that day. The ack names the bind as sent (the kiosk's outbox key).
+   * A bind for a registration not in the campaign's current roster is acknowledged and dropped
+   * as well (rosterHas).
    */
   private async onBind(bind: BindFrame): Promise<void> {
     const { campaignId, registrationId, openid, at } = bind
@@ -274,7 +281,18 @@ export class KioskSession {
         }
         keep = scanned
       }
-      if (keep) {
+      if (keep && !(await this.ctx.rosterHas(campaignId, registrationId))) {
+        // A kiosk binds only registrations its roster frames gave it: a made-up one (a stolen
+        // token's flood) would be a row kept for the season and a binding frame to every
+        // booth of the campaign. One the organizer's newer upload left out has no name either.
+        this.ctx.repeatedLines.log(
+          this.ctx.log,
+          'warn',
+          'bind for a registration not in the roster dropped',
+          { kioskId: this.kioskId, campaignId },
+          `bind not in the roster: ${this.kioskId}`,
+        )
+      } else if (keep) {
         const stamped = this.ctx.bindStamps.stampOf(this.kioskId, bind, now)
         if (stamped !== at) {
           this.ctx.repeatedLines.log(

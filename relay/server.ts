@@ -236,8 +236,12 @@ export async function startRelay(
     throw err
   }
   const campaigns = new CampaignDirectory(store, now)
+  // One book of roster names per campaign, for the list's names and the big screens' alike, and
+  // for the booths' binds (whether they name a registration of the roster).
+  const names = new NameBook(store)
   const hub = new KioskHub({
     campaigns,
+    names,
     store,
     log,
     metrics,
@@ -270,8 +274,6 @@ export async function startRelay(
   const handleFallbackCode = createFallbackCodeEndpoint(deps)
   const handlePair = createPairEndpoint(deps)
   // Stats, the attendance table and export, live events: behind the console's guard.
-  // One book of roster names per campaign, for the list's names and the big screens' alike.
-  const names = new NameBook(store)
   const rowNames = new RowNames(store, names)
   const attendanceApi = createAttendanceRoutes({
     store,

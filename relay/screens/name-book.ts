@@ -8,6 +8,9 @@
  * a resync (the feed was interrupted) every campaign; a read that failed is tried again on the
  * next use.
  *
+ * Booth links ask it too (hasRegistration), whether a desk's bind names a registration of the
+ * roster.
+ *
  * A book holds every name of the roster, bound or not (about 15 MB of heap for 100,000 entries),
  * so it is kept only while someone needs it:
  * - `hold`: a screen's open stream. When a campaign's last screen goes, its book is dropped at
@@ -60,6 +63,14 @@ export class NameBook {
     const book = await this.book(campaignId)
     const reg = book.bound.get(openid)
     return reg === undefined ? null : (book.names.get(reg) ?? null)
+  }
+
+  /**
+   * Whether `registrationId` is in the campaign's current roster: a desk's bind for any other
+   * (made up, or dropped by a newer upload) has no name to give (relay/kiosk-session.ts onBind).
+   */
+  async hasRegistration(campaignId: string, registrationId: string): Promise<boolean> {
+    return (await this.book(campaignId)).names.has(registrationId)
   }
 
   /**

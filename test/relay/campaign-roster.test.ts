@@ -515,6 +515,30 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     ])
   })
 
+  it("a bind for a registration not in the campaign's roster is acked and dropped", async () => {
+    const { relay, token, made } = await k1WithRoster(3)
+    const regId = (await relay.store.campaigns.readRoster(made.id, 1, 1)).entries[0]?.id ?? ''
+    const kiosk = new RosterKiosk(relay.url, token, 'k1', made.id)
+    const k = await kiosk.connect()
+    await until(() => kiosk.received === 3, 'roster')
+    // Made up by a kiosk (a stolen token): kept, each would be a row for the season and a
+    // binding frame to every booth of the campaign.
+    for (let i = 0; i < 20; i++) {
+      k.send({
+        type: 'bind',
+        campaignId: made.id,
+        registrationId: `r-fake${i}`,
+        openid: 'oX',
+        at: i,
+      })
+    }
+    k.send({ type: 'bind', campaignId: made.id, registrationId: regId, openid: 'o-bob', at: 30 })
+    await k.waitFor((f) => f.type === 'bind-ack', 21, 10_000)
+    expect(await relay.store.campaigns.bindings(made.id)).toEqual([
+      { registrationId: regId, openid: 'o-bob', at: 30 },
+    ])
+  })
+
   it('a binding made at one booth reaches the others, live and after a reconnect', async () => {
     const relay = await relayOn(placeFor(backend))
     const t1 = await relay.addKiosk('k1')

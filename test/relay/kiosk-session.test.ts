@@ -9,6 +9,7 @@ import {
   type SessionContext,
 } from '../../relay/kiosk-session'
 import { jsonLogger, LogLimiter, silentLogger } from '../../relay/log'
+import { NameBook } from '../../relay/screens/name-book'
 import { RelayMetrics } from '../../relay/metrics'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
@@ -101,6 +102,8 @@ describe('KioskSession backpressure', () => {
       onClosed: () => {},
       repeatedLines: new LogLimiter(() => 0, 60_000),
       bindStamps: new BindStamps(),
+      // The roster check has tests of its own: here every registration is one.
+      rosterHas: () => Promise.resolve(true),
       ...context,
     })
   }
@@ -314,6 +317,66 @@ describe('KioskSession backpressure', () => {
       ['k1', 0],
       ['k1', 7],
     ])
+  })
+
+  it("acknowledges and drops a bind for a registration not in the campaign's roster, storing nothing", async () => {
+    const fair = await store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+      0,
+    )
+    if (fair === null) throw new Error('no campaign')
+    await store.campaigns.replaceRoster('fair', [
+      { id: 'r-ann', name: 'Ann', company: '', phone: '', code: '' },
+    ])
+    const view = { campaign: toRelayCampaign(fair.campaign), version: fair.version }
+    const names = new NameBook(store)
+    const lines: string[] = []
+    const socket = new SlowSocket()
+    const s = session(
+      socket,
+      { window: 100, highWaterBytes: 1_000_000, batch: 100 },
+      store,
+      () => Promise.resolve(view),
+      {
+        rosterHas: (c, r) => names.hasRegistration(c, r),
+        log: jsonLogger((l) => lines.push(l)),
+      },
+    )
+    try {
+      s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+      // A stolen token's flood of made-up registrations (each one a row kept for the season
+      // and a binding frame to every booth of the campaign), then Ann's real desk check-in.
+      const burst = 50
+      for (let i = 0; i < burst; i++) {
+        const bind = { campaignId: 'fair', registrationId: `r-fake-${i}`, openid: `oX${i}`, at: i }
+        s.onMessage(JSON.stringify({ type: 'bind', ...bind }))
+      }
+      s.onMessage(
+        JSON.stringify({
+          type: 'bind',
+          campaignId: 'fair',
+          registrationId: 'r-ann',
+          openid: 'oAnn',
+          at: 7,
+        }),
+      )
+      // Every one acknowledged: the kiosk must not send a dropped bind again forever.
+      await vi.waitFor(() =>
+        expect(socket.sent.filter((f) => f.type === 'bind-ack')).toHaveLength(burst + 1),
+      )
+      expect(await store.campaigns.bindings('fair')).toEqual([
+        { registrationId: 'r-ann', openid: 'oAnn', at: 7 },
+      ])
+      const dropped = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['msg'] === 'bind for a registration not in the roster dropped')
+      // Once a minute per kiosk, however many came.
+      expect(dropped).toMatchObject([{ kioskId: 'k1', campaignId: 'fair' }])
+      expect(socket.closedWith).toBeNull()
+    } finally {
+      names.close()
+    }
   })
 
   it("stores a bind stamped ahead of the relay's clock as now, so a later desk check-in still wins", async () => {
