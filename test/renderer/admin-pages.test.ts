@@ -439,6 +439,35 @@ describe('stats page: two errors kept apart', () => {
   })
 })
 
+describe('export page: two errors kept apart', () => {
+  // One error line served both the campaign list and the export: starting an export cleared the
+  // campaign list's error (staff no longer learnt why the page might name the wrong campaign),
+  // and a list that failed after an export's error replaced that error.
+  it('an export keeps the campaign list error, and each error shows on its own', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.listCampaigns.mockRejectedValue({ code: 'internal', params: {} })
+    const { wrapper } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    const listError = () => wrapper.find('[data-testid="export-list-error"]')
+    const exportError = () => wrapper.find('[data-testid="export-error"]')
+    expect(listError().exists()).toBe(true)
+    expect(exportError().exists()).toBe(false)
+
+    fake.api.startExport.mockRejectedValueOnce({ code: 'internal', params: {} })
+    await wrapper.get('[data-testid="export-csv"]').trigger('click')
+    await flushPromises()
+    expect(listError().exists()).toBe(true)
+    expect(exportError().exists()).toBe(true)
+    expect(wrapper.findAll('.error-text')).toHaveLength(2)
+
+    await wrapper.get('[data-testid="export-csv"]').trigger('click')
+    await flushPromises()
+    expect(listError().exists()).toBe(true)
+    expect(exportError().exists()).toBe(false)
+  })
+})
+
 describe('export page', () => {
   it('names the campaign it exports, and says so when the booth has none any more', async () => {
     // The organizer unassigned the booth's campaign: the buttons went on exporting the previous
