@@ -13,8 +13,12 @@
  * whose GET brings its own answer, and the HEAD is aborted, so clicks after the fallback never
  * leave several checks open at once. A click while a check is out is dropped: one check, one
  * download.
+ *
+ * The page closing (the composable's scope disposed) ends a check under way: its HEAD is aborted
+ * rather than left open to its own timeout, and neither the download nor the refusal follows
+ * the organizer to the page they opened instead.
  */
-import { ref, type Ref } from 'vue'
+import { getCurrentScope, onScopeDispose, ref, type Ref } from 'vue'
 
 export interface CheckedLinkOptions {
   /** Asks the server whether the link would answer; throws why not. */
@@ -40,12 +44,21 @@ export function useCheckedLink(o: CheckedLinkOptions): CheckedLink {
   const checking = ref(false)
   /** Links whose next click is the one let through after the check. */
   const checked = new WeakSet<HTMLAnchorElement>()
+  /** The check under way, aborted when the page closes. */
+  let pending: AbortController | null = null
+  let closed = false
+  if (getCurrentScope())
+    onScopeDispose(() => {
+      closed = true
+      pending?.abort()
+    })
 
   async function check(link: HTMLAnchorElement): Promise<void> {
     checking.value = true
     o.onStart?.()
     let timer: ReturnType<typeof setTimeout> | undefined
     const head = new AbortController()
+    pending = head
     try {
       const answer = o.check(link.href, head.signal)
       const { waitMs } = o
@@ -62,12 +75,14 @@ export function useCheckedLink(o: CheckedLinkOptions): CheckedLink {
         await Promise.race([answer, late])
       }
     } catch (e) {
-      o.onRefused(e)
+      if (!closed) o.onRefused(e)
       return
     } finally {
       clearTimeout(timer)
+      pending = null
       checking.value = false
     }
+    if (closed) return
     checked.add(link)
     link.click()
   }

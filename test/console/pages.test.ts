@@ -1223,6 +1223,38 @@ describe('attendance', () => {
     expect(signals[0]?.aborted).toBe(true)
   })
 
+  it('leaving the page while a download is checked cancels the HEAD: no download, no error later', async () => {
+    // The HEAD was left open after the page closed: at 3 s the fallback clicked the (detached)
+    // link and the file downloaded on whatever page the organizer had opened meanwhile.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {})
+    onTestFinished(() => clicks.mockRestore())
+    const fake = createFakeConsoleApi()
+    const signals: (AbortSignal | undefined)[] = []
+    const cancelled = vi.fn()
+    fake.api.checkDownload.mockImplementation(
+      (_url, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          signals.push(signal)
+          signal?.addEventListener('abort', () => {
+            cancelled()
+            reject(new ConsoleApiError('network', 0))
+          })
+        }),
+    )
+    const { wrapper } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="download-csv"]').trigger('click')
+    await flushPromises()
+    expect(signals[0]?.aborted).toBe(false)
+    wrapper.unmount()
+    expect(signals[0]?.aborted).toBe(true)
+    vi.advanceTimersByTime(30_000)
+    await flushPromises()
+    expect(cancelled).toHaveBeenCalledTimes(1)
+    expect(clicks).not.toHaveBeenCalled()
+  })
+
   it("another campaign chosen drops the last choice's refused download", async () => {
     const fake = createFakeConsoleApi()
     fake.api.campaigns.mockResolvedValue([

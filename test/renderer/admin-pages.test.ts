@@ -601,6 +601,52 @@ describe('export page', () => {
       vi.unstubAllGlobals()
     }
   })
+
+  it('leaving the page while the download is checked aborts the HEAD and downloads nothing', async () => {
+    // The HEAD went on after the page closed, and its answer then clicked the detached link.
+    const signals: (AbortSignal | null | undefined)[] = []
+    const fetchMock = vi.fn(
+      (_url: string, init?: RequestInit) =>
+        new Promise<Response>((_resolve, reject) => {
+          signals.push(init?.signal)
+          init?.signal?.addEventListener('abort', () => reject(new Error('aborted')))
+        }),
+    )
+    vi.stubGlobal('fetch', fetchMock)
+    const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click')
+    try {
+      const fake = createFakeKioskApi()
+      fake.api.startExport.mockResolvedValue({ exportId: 'x-1' })
+      const { wrapper } = mountWith(ExportPage, fake.api)
+      useScreenStore().campaign = makeCampaign()
+      await flushPromises()
+      await wrapper.get('[data-testid="export-csv"]').trigger('click')
+      await flushPromises()
+      fake.emit('exportProgress', {
+        exportId: 'x-1',
+        fileName: 'spring.csv',
+        savedPath: null,
+        error: null,
+        state: 'done',
+        rowsDone: 1,
+        rowsTotal: 1,
+        downloadUrl: '/api/exports/x-1',
+      })
+      await flushPromises()
+      await wrapper.get('[data-testid="export-download"]').trigger('click')
+      await flushPromises()
+      expect(fetchMock).toHaveBeenCalledTimes(1)
+      expect(signals[0]?.aborted).toBe(false)
+      clicks.mockClear()
+      wrapper.unmount()
+      await flushPromises()
+      expect(signals[0]?.aborted).toBe(true)
+      expect(clicks).not.toHaveBeenCalled()
+    } finally {
+      clicks.mockRestore()
+      vi.unstubAllGlobals()
+    }
+  })
 })
 
 describe('campaign page', () => {

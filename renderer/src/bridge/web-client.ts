@@ -44,15 +44,17 @@ const DOWNLOAD_REFUSALS: Readonly<Record<number, string>> = {
  * browser is sent for it: a browser shows a refused download only as "failed" in its own bar,
  * so the page says why instead. Throws a KioskCallError: `not_found` for a file the kiosk no
  * longer has (it restarted since, or the file was deleted), `web_key_rejected` for a page key
- * it no longer takes, `admin_locked`, `service_unreachable`.
+ * it no longer takes, `admin_locked`, `service_unreachable`. `signal` aborts the HEAD (the page
+ * closed while it was out).
  */
 export async function checkDownload(
   url: string,
+  signal?: AbortSignal,
   doFetch: typeof fetch = (input, init) => fetch(input, init),
 ): Promise<void> {
   let res: Response
   try {
-    res = await doFetch(url, { method: 'HEAD' })
+    res = await doFetch(url, { method: 'HEAD', signal })
   } catch {
     throw new KioskCallError('service_unreachable')
   }
