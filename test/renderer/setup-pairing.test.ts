@@ -262,6 +262,28 @@ describe('setup page: the screen status arriving after the page opened', () => {
   })
 })
 
+describe('setup page: the refusal giving way to another error', () => {
+  it('stays on pairing, with the code being typed, when the link then fails for the network', async () => {
+    // The page followed the link's error both ways: a Wi-Fi drop (unreachable) replaced the
+    // refusal and the pairing form, half a code typed in it, turned back into the dead token's.
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(SetupPage, fake.api)
+    useScreenStore().status = makeStatus({
+      relay: { state: 'reconnecting', lastError: { code: 'revoked', params: {} } },
+    })
+    await flushPromises()
+    await wrapper.get('#pairingCode').setValue('ACDE-FG')
+    for (const code of ['unreachable', 'unhealthy'] as const) {
+      useScreenStore().status = makeStatus({
+        relay: { state: 'reconnecting', lastError: { code, params: {} } },
+      })
+      await flushPromises()
+      expect(wrapper.find('#kioskId').exists()).toBe(false)
+      expect((wrapper.get('#pairingCode').element as HTMLInputElement).value).toBe('ACDE-FG')
+    }
+  })
+})
+
 describe('pairing-code helpers', () => {
   it('reads the relay out of a pairing link, and nothing else', () => {
     expect(relayOfPairingLink('https://r.example/pair/ACDE-FGHJ')).toBe('https://r.example')
