@@ -5,6 +5,7 @@ import { playChime, preloadChimes } from '../../renderer/src/audio/chimes'
 import App from '../../renderer/src/App.vue'
 import { EXPIRY_MARGIN_MS, useScreenStore } from '../../renderer/src/stores/screen'
 import { GREETING_BUSY_MS } from '../../renderer/src/stores/greetings'
+import { LINK_ANSWER_WAIT_MS } from '../../renderer/src/kiosk/status-view'
 import {
   createFakeKioskApi,
   makeCampaign,
@@ -384,6 +385,51 @@ describe('kiosk screen: a relay that refuses the booth', () => {
     await flushPromises()
     expect(wrapper.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('t-1')
     expect(wrapper.find('[data-testid="scans-paused"]').exists()).toBe(false)
+  })
+
+  it('shows no code at start until the link says whether the relay takes the booth', async () => {
+    // A code from the pool stood on the screen for under a second after a start, until the
+    // relay's refusal of a revoked token arrived and the screen paused.
+    const connecting = makeStatus({ relay: { state: 'connecting', since: T0, lastError: null } })
+    const { wrapper, fake } = await mountScreen(makeScreenState(T0, { status: connecting }))
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+    expect(wrapper.find('.ring').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="instruction"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="link-pending"]').text()).toContain('正在连接')
+    fake.emit('status', refusedStatus('revoked'))
+    await flushPromises()
+    expect(wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="scans-paused"]').exists()).toBe(true)
+    wrapper.unmount()
+
+    // Welcomed: the code at once.
+    const good = await mountScreen(makeScreenState(T0, { status: connecting }))
+    good.fake.emit('status', makeStatus({ relay: { state: 'connected', since: T0 + 200 } }))
+    await flushPromises()
+    expect(good.wrapper.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('t-1')
+    expect(good.wrapper.find('[data-testid="link-pending"]').exists()).toBe(false)
+    good.wrapper.unmount()
+
+    // The network failing (scans wait at the relay): the code at once too.
+    const down = await mountScreen(makeScreenState(T0, { status: connecting }))
+    down.fake.emit(
+      'status',
+      makeStatus({
+        relay: { state: 'connecting', since: T0, lastError: { code: 'unreachable', params: {} } },
+      }),
+    )
+    await flushPromises()
+    expect(down.wrapper.find('[data-testid="qr-card"]').exists()).toBe(true)
+    down.wrapper.unmount()
+
+    // A relay that does not answer at all: the code after LINK_ANSWER_WAIT_MS, not never.
+    const silent = await mountScreen(makeScreenState(T0, { status: connecting }))
+    vi.advanceTimersByTime(LINK_ANSWER_WAIT_MS - 250)
+    await flushPromises()
+    expect(silent.wrapper.find('[data-testid="qr-card"]').exists()).toBe(false)
+    vi.advanceTimersByTime(250)
+    await flushPromises()
+    expect(silent.wrapper.find('[data-testid="qr-card"]').exists()).toBe(true)
   })
 
   it('keeps the code for a network outage, a full disk and the demo', async () => {

@@ -113,6 +113,24 @@ export function retryInSeconds(status: KioskStatus, now: number): number | null 
   return Math.max(0, Math.ceil((retryAt - now) / 1000))
 }
 
+/**
+ * How long a booth's first connection may go unanswered before its screen shows a code anyway:
+ * a relay that is slow to answer (or that the venue's network drops silently) must not keep a
+ * booth without a code, whose scans the relay keeps for it.
+ */
+export const LINK_ANSWER_WAIT_MS = 3_000
+
+/**
+ * The relay link has not yet said whether it takes this booth: its first connection is under
+ * way, with no answer (welcomed, refused, failed) yet, for less than LINK_ANSWER_WAIT_MS. A code
+ * shown meanwhile would stand for up to a second on a booth whose token was revoked before the
+ * screen learnt it and paused.
+ */
+export function linkUndecided(status: KioskStatus, now: number): boolean {
+  const { state, lastError, since } = status.relay
+  return state === 'connecting' && lastError === null && now - since < LINK_ANSWER_WAIT_MS
+}
+
 /** Scans are queued at the relay while the kiosk cannot reach it: tell staff so. */
 export function isOffline(status: KioskStatus, now: number): boolean {
   const { state, since } = status.relay
