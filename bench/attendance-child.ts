@@ -366,17 +366,15 @@ async function erase(openids: readonly string[], campaignId: string, gapMs: numb
       })
       ms.push(performance.now() - t0)
       if (r === null) throw new Error(`campaign ${campaignId} not found`)
-      // Untimed: on SQLite no row of the campaign keeps the openid (Redis keeps its rows).
-      if (dir !== null) {
-        const left = await s.attendance.page({
-          campaignId,
-          booths: [],
-          search: openid,
-          offset: 0,
-          limit: 1,
-        })
-        if (left.total > 0) throw new Error(`${left.total} rows still hold an erased openid`)
-      }
+      // Untimed: no row of the campaign keeps the openid (both stores).
+      const left = await s.attendance.page({
+        campaignId,
+        booths: [],
+        search: openid,
+        offset: 0,
+        limit: 1,
+      })
+      if (left.total > 0) throw new Error(`${left.total} rows still hold an erased openid`)
       if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs))
     }
   } finally {

@@ -4,7 +4,7 @@
 // origin, no session, an unknown campaign and too many erasures change nothing.
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   consoleAttendancePageSchema,
   erasureAnswerSchema,
@@ -14,15 +14,19 @@ import { makeDraw } from '../../relay/draws/draw-service'
 import { ERASURE_LIMITS } from '../../relay/console/erasure-routes'
 import { isErasedOpenid } from '../../relay/store/erasure-types'
 import type { RelayHandle } from '../../relay/server'
-import { ConsoleClient, errorCode } from './console-helpers'
-import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import { connectRedis } from '../../relay/store/redis/connect'
+import { openRedisStore } from '../../relay/store/redis/store'
+import { redisKeys } from '../../relay/store/redis/keys'
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
+import { ConsoleClient, errorCode, newPlace, type Place } from './console-helpers'
+import { assign, campaignBody, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { checkIn, rosterWith, visitors } from './draws-helpers'
 import { postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
 const bed = relayTestBed()
 
-async function setUp(backend: Backend) {
-  const relay = await bed.relayOn(bed.placeFor(backend))
+async function setUp(backend: Backend, place: Place = bed.placeFor(backend)) {
+  const relay = await bed.relayOn(place)
   const c = await signIn(relay)
   const campaign = await createCampaign(c)
   const other = await createCampaign(c, { name: '秋季展' })
@@ -258,89 +262,228 @@ async function xlsxCells(c: ConsoleClient, campaignId: string): Promise<string[]
   return cells
 }
 
-// SQLite only: the relay's own rows and its delivery queue are rewritten to the erasure's
-// pseudonym (docs/DESIGN.md "Visitor erasure (added after v2)"); Redis keeps the openid there
-// (not done yet).
-describe('visitor erasure rewrites the attendance rows and the queue (sqlite)', () => {
-  it('leaves no trace of the openid in the campaign, its exports or the kiosk queue', async () => {
-    const { relay, c, campaignId, otherId, people } = await setUp('sqlite')
-    const [target = '', kept = ''] = people
-    // A second scan of theirs, not yet indexed when the erasure is asked for.
-    const late = relay.store.appendEvent(
-      'k-draw',
-      {
-        id: 'late-scan-of-target',
-        event: 'scan',
-        openid: target,
-        scene: 'k-draw:s',
-        ticket: 't',
-        createTime: 1_700_000_100,
-        receivedAt: Date.now(),
-      },
-      campaignId,
-    )
-    await late
-    const visitorsBefore = await statsVisitors(c, campaignId)
-    const queuedBefore = await relay.store.readEvents('k-draw', 0, 100)
-    expect(queuedBefore.filter((e) => e.openid === target)).toHaveLength(2)
+/** A scan of `openid` stored at `kioskId` (counted in `campaignId`). */
+function scanAt(
+  relay: RelayHandle,
+  kioskId: string,
+  id: string,
+  openid: string,
+  campaignId: string,
+) {
+  return relay.store.appendEvent(
+    kioskId,
+    {
+      id,
+      event: 'scan',
+      openid,
+      scene: `${kioskId}:s`,
+      ticket: 't',
+      createTime: 1_700_000_100,
+      receivedAt: Date.now(),
+    },
+    campaignId,
+  )
+}
 
-    const a = await c.call('POST', `/console/api/campaigns/${campaignId}/erasures`, {
-      openid: target,
-    })
-    expect(a.status, a.text).toBe(200)
+/**
+ * The relay's own rows and its delivery queue are rewritten to the erasure's pseudonym
+ * (docs/DESIGN.md "Visitor erasure (added after v2)"): on SQLite in the erasure's transaction,
+ * on Redis per kiosk, read with the pseudonym (relay/store/redis/erasures.ts).
+ */
+async function rewritesRowsAndQueue(backend: Backend, place: Place): Promise<void> {
+  const { relay, c, campaignId, otherId, people } = await setUp(backend, place)
+  const [target = '', kept = ''] = people
+  // A second scan of theirs (on SQLite not yet indexed when the erasure is asked for), one at
+  // another kiosk of the campaign, and one in the other campaign at the same kiosk.
+  await scanAt(relay, 'k-draw', 'late-scan-of-target', target, campaignId)
+  await checkIn(relay.store, campaignId, [], 'k-two')
+  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
+  await scanAt(relay, 'k-draw', 'other-campaign-here', target, otherId)
+  const visitorsBefore = await statsVisitors(c, campaignId)
+  const queuedBefore = await relay.store.readEvents('k-draw', 0, 100)
+  expect(queuedBefore.filter((e) => e.openid === target)).toHaveLength(3)
+  const path = `/console/api/campaigns/${campaignId}/erasures`
 
-    // The console's list: the same rows, none with the openid, the search finds nothing.
-    const after = await listed(c, campaignId)
-    expect(after.page.total).toBe(people.length + 1)
-    expect(after.text).not.toContain(target)
-    const pseudonyms = new Set(
-      after.page.rows.map((r) => r.openid).filter((o) => isErasedOpenid(o)),
+  const a = await c.call('POST', path, { openid: target })
+  expect(a.status, a.text).toBe(200)
+
+  // The console's list: the same rows, none with the openid, the search finds nothing.
+  const after = await listed(c, campaignId)
+  expect(after.page.total).toBe(people.length + 2)
+  expect(after.text).not.toContain(target)
+  const pseudonyms = new Set(after.page.rows.map((r) => r.openid).filter((o) => isErasedOpenid(o)))
+  expect(pseudonyms.size).toBe(1)
+  const [pseudonym = ''] = pseudonyms
+  expect(after.page.rows.filter((r) => r.openid === pseudonym)).toHaveLength(3)
+  expect((await listed(c, campaignId, target)).page.total).toBe(0)
+  expect((await listed(c, campaignId, kept)).page.total).toBe(1)
+  expect((await listed(c, campaignId, pseudonym)).page.total).toBe(3)
+  // The exports.
+  const csv = await c.call('GET', `/console/api/attendance?campaign=${campaignId}&format=csv`)
+  expect(csv.status).toBe(200)
+  const records: string[][] = parse(csv.text.replace(/^\uFEFF/, ''))
+  expect(records.length).toBe(people.length + 3) // the header and every scan
+  expect(csv.text).not.toContain(target)
+  expect(csv.text).toContain(kept)
+  expect(csv.text).toContain(pseudonym)
+  const cells = await xlsxCells(c, campaignId)
+  expect(cells.some((t) => t.includes(kept))).toBe(true)
+  expect(cells.some((t) => t.includes(target))).toBe(false)
+  // A kiosk that reconnects replays its queue: the scans come pseudonymised, numbers kept.
+  const queued = await relay.store.readEvents('k-draw', 0, 100)
+  expect(queued.map((e) => e.seq)).toEqual(queuedBefore.map((e) => e.seq))
+  expect(queued.map((e) => e.number)).toEqual(queuedBefore.map((e) => e.number))
+  expect(queued.filter((e) => e.openid === target).map((e) => e.id)).toEqual([
+    'other-campaign-here',
+  ])
+  expect(queued.filter((e) => e.openid === pseudonym).map((e) => e.id)).toEqual(
+    queuedBefore
+      .filter((e) => e.openid === target && e.id !== 'other-campaign-here')
+      .map((e) => e.id),
+  )
+  expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([pseudonym])
+  // Stats as the erasure corrects them.
+  expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore - 1)
+
+  // The same visitor in another campaign keeps their rows and queue entries.
+  expect((await listed(c, otherId, target)).page.total).toBe(2)
+  const otherQueue = await relay.store.readEvents('k-other', 0, 100)
+  expect(otherQueue.map((e) => e.openid)).toEqual([target])
+
+  // Erasing again changes nothing: the same rows, the same pseudonym.
+  const again = await c.call('POST', path, { openid: target })
+  expect(erasureAnswerSchema.parse(again.json)).toMatchObject({ number: null, draws: 0 })
+  expect((await listed(c, campaignId)).page.rows).toEqual(after.page.rows)
+  expect(await relay.store.readEvents('k-draw', 0, 100)).toEqual(queued)
+  expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore - 1)
+
+  // Scanning again, they are a new visitor of the campaign, with a new number.
+  await scanAt(relay, 'k-draw', 'scan-after-erasure', target, campaignId)
+  expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore)
+  expect((await listed(c, campaignId, target)).page.total).toBe(1)
+}
+
+/**
+ * Redis: an erasure that stops after the campaign's step and some kiosks' (here a kiosk whose
+ * erased-seqs key is not a hash fails its step) is finished by the same call made again, with
+ * the same pseudonym everywhere and one audit line.
+ */
+async function finishesHalfwayErasure(place: Place, url: string): Promise<void> {
+  const { relay, c, campaignId, people } = await setUp('redis', place)
+  const target = people[0] ?? ''
+  await checkIn(relay.store, campaignId, [], 'k-two')
+  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
+  const visitorsBefore = await statsVisitors(c, campaignId)
+  const broken = redisKeys(place.prefix).erasedSeqs('k-two')
+  const { client, sub } = await connectRedis(url)
+  try {
+    await client.set(broken, 'not a hash')
+    const path = `/console/api/campaigns/${campaignId}/erasures`
+    const failed = await c.call('POST', path, { openid: target })
+    expect(failed.status).toBe(500)
+    await client.del(broken)
+    // Halfway: the campaign's step and k-draw's are done, k-two still holds the openid.
+    expect(await relay.store.campaigns.checkinOf(campaignId, target)).toBeNull()
+    expect((await relay.store.readEvents('k-draw', 0, 100)).some((e) => e.openid === target)).toBe(
+      false,
     )
+    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([target])
+    const audit = await c.call('GET', path)
+    expect(erasureAuditSchema.parse(audit.json).erasures).toEqual([])
+
+    const again = await c.call('POST', path, { openid: target })
+    expect(again.status, again.text).toBe(200)
+    const rows = (await listed(c, campaignId)).page.rows
+    expect(JSON.stringify(rows)).not.toContain(target)
+    const pseudonyms = new Set(rows.map((r) => r.openid).filter((o) => isErasedOpenid(o)))
     expect(pseudonyms.size).toBe(1)
-    expect(after.page.rows.filter((r) => pseudonyms.has(r.openid))).toHaveLength(2)
+    expect(rows.filter((r) => pseudonyms.has(r.openid))).toHaveLength(2)
+    const [pseudonym] = pseudonyms
+    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([
+      pseudonym,
+    ])
     expect((await listed(c, campaignId, target)).page.total).toBe(0)
-    expect((await listed(c, campaignId, kept)).page.total).toBe(1)
-    // The exports.
-    const csv = await c.call('GET', `/console/api/attendance?campaign=${campaignId}&format=csv`)
-    expect(csv.status).toBe(200)
-    const records: string[][] = parse(csv.text.replace(/^\uFEFF/, ''))
-    expect(records.length).toBe(people.length + 2) // the header and every scan
-    expect(csv.text).not.toContain(target)
-    expect(csv.text).toContain(kept)
-    const cells = await xlsxCells(c, campaignId)
-    expect(cells.some((t) => t.includes(kept))).toBe(true)
-    expect(cells.some((t) => t.includes(target))).toBe(false)
-    // A kiosk that reconnects replays its queue: the scans come pseudonymised, numbers kept.
-    const queued = await relay.store.readEvents('k-draw', 0, 100)
-    expect(queued.map((e) => e.seq)).toEqual(queuedBefore.map((e) => e.seq))
-    expect(queued.some((e) => e.openid === target)).toBe(false)
-    const rewritten = queued.filter((e) => pseudonyms.has(e.openid))
-    expect(rewritten.map((e) => e.id)).toEqual(
-      queuedBefore.filter((e) => e.openid === target).map((e) => e.id),
-    )
-    // Stats as the erasure corrects them.
     expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore - 1)
+    const done = await c.call('GET', path)
+    expect(erasureAuditSchema.parse(done.json).erasures).toHaveLength(1)
+  } finally {
+    client.disconnect()
+    sub.disconnect()
+  }
+}
 
-    // The same visitor in another campaign keeps their rows and queue entries.
-    expect((await listed(c, otherId, target)).page.total).toBe(1)
-    const otherQueue = await relay.store.readEvents('k-other', 0, 100)
-    expect(otherQueue.map((e) => e.openid)).toEqual([target])
+describe.each<Backend>(['sqlite', 'redis'])(
+  'visitor erasure rewrites the attendance rows and the queue (%s)',
+  (backend) => {
+    it('leaves no trace of the openid in the campaign, its exports or the kiosk queue', async () => {
+      await rewritesRowsAndQueue(backend, bed.placeFor(backend))
+    })
+  },
+)
 
-    // Scanning again, they are a new visitor of the campaign, with a new number.
-    await relay.store.appendEvent(
-      'k-draw',
-      {
-        id: 'scan-after-erasure',
-        event: 'scan',
-        openid: target,
-        scene: 'k-draw:s',
-        ticket: 't',
-        createTime: 1_700_000_200,
-        receivedAt: Date.now(),
-      },
-      campaignId,
-    )
-    expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore)
-    expect((await listed(c, campaignId, target)).page.total).toBe(1)
+describe('visitor erasure stopped halfway (redis)', () => {
+  it('the same call again finishes it', async () => {
+    const place = bed.placeFor('redis')
+    if (place.redisUrl === null) throw new Error('no Redis')
+    await finishesHalfwayErasure(place, place.redisUrl)
   })
+})
+
+describe('visitor erasure on a Redis store that keeps no attendance', () => {
+  it('finds the queue entries by their campaign and replays them pseudonymised', async () => {
+    const place = bed.placeFor('redis')
+    const store = await openRedisStore({
+      url: place.redisUrl ?? '',
+      prefix: place.prefix,
+      attendance: false,
+    })
+    try {
+      const now = Date.now()
+      for (const id of ['expo', 'fair']) {
+        await store.campaigns.createCampaign(
+          { ...campaignBody(), id, screenKey: 'k'.repeat(43) },
+          now,
+        )
+      }
+      await checkIn(store, 'expo', ['o-a', 'o-b'])
+      await checkIn(store, 'fair', ['o-a'])
+      const erase = () =>
+        store.erasures.erase({
+          campaignId: 'expo',
+          openid: 'o-a',
+          by: 'alice',
+          at: now,
+          pseudonym: 'erased:queue',
+        })
+      expect(await erase()).toMatchObject({ number: 1 })
+      const openids = async () => (await store.readEvents('k-draw', 0, 100)).map((e) => e.openid)
+      // The other campaign's entry of the same visitor keeps the openid.
+      expect(await openids()).toEqual(['erased:queue', 'o-b', 'o-a'])
+      expect(await erase()).toMatchObject({ number: null })
+      expect(await openids()).toEqual(['erased:queue', 'o-b', 'o-a'])
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('visitor erasure on a Redis Cluster', () => {
+  let cluster: TestRedisCluster
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 })
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+  const clusterPlace = (): Place => {
+    const place = newPlace('redis', cluster.url)
+    bed.cleanups.push(() => place.remove())
+    return place
+  }
+
+  it('rewrites the rows and the queue, the campaign’s and the kiosks’ slots apart', async () => {
+    await rewritesRowsAndQueue('redis', clusterPlace())
+  }, 60_000)
+
+  it('finishes an erasure stopped halfway', async () => {
+    await finishesHalfwayErasure(clusterPlace(), cluster.url)
+  }, 60_000)
 })

@@ -214,7 +214,48 @@ export class RedisAttendance implements AttendanceReader {
     /** The kiosk hash, whose headSeq `seed` moves past the seeded rows. */
     private readonly kioskKey: (kioskId: string) => string,
     private readonly campaignKeys: (campaignId: string) => CampaignVisitorKeys,
+    /**
+     * The kiosk's erased seqs (seq → pseudonym, erasures.ts): rows read are given the
+     * pseudonym in place of the openid. Absent: nothing is ever erased here.
+     */
+    private readonly erasedKey?: (kioskId: string) => string,
   ) {}
+
+  /**
+   * The rows with the pseudonym of an erased visitor in place of their openid: one read per
+   * kiosk among them, of the seqs read.
+   */
+  private async unerased(rows: AttendanceRow[]): Promise<AttendanceRow[]> {
+    const erasedKey = this.erasedKey
+    if (erasedKey === undefined || rows.length === 0) return rows
+    const byKiosk = new Map<string, AttendanceRow[]>()
+    for (const r of rows) {
+      let list = byKiosk.get(r.kioskId)
+      if (list === undefined) byKiosk.set(r.kioskId, (list = []))
+      list.push(r)
+    }
+    const kiosks = [...byKiosk]
+    const replies = await perKioskReads(
+      this.redis,
+      kiosks.map(([id, list]): Command => [
+        'hmget',
+        erasedKey(id),
+        ...list.map((r) => String(r.seq)),
+      ]),
+    )
+    const pseudonyms = new Map<AttendanceRow, string>()
+    kiosks.forEach(([, list], i) => {
+      countsSchema.parse(replies[i]).forEach((p, j) => {
+        const r = list[j]
+        if (p !== null && r !== undefined) pseudonyms.set(r, p)
+      })
+    })
+    if (pseudonyms.size === 0) return rows
+    return rows.map((r) => {
+      const p = pseudonyms.get(r)
+      return p === undefined ? r : { ...r, openid: p }
+    })
+  }
 
   /**
    * A Cluster push's last step: distinct visitors and returning ones, and the scan in its slot
@@ -489,8 +530,14 @@ export class RedisAttendance implements AttendanceReader {
   }
 
   async page(q: AttendanceQuery): Promise<AttendancePage> {
-    // One day's rows: the Streams are by seq, not by time; read in scope and filtered.
+    // One day's rows: the Streams are by seq, not by time; read in scope and filtered (rows
+    // gives erased visitors' rows their pseudonym).
     if (q.window !== undefined) return filteredPage(this.rows(q, SCAN_PAGE), q)
+    const page = await this.pageOf(q)
+    return { ...page, rows: await this.unerased(page.rows) }
+  }
+
+  private async pageOf(q: AttendanceQuery): Promise<AttendancePage> {
     if (q.campaignId !== undefined) {
       const kiosks = await this.inCampaign(q.campaignId)
       return q.search === ''
@@ -739,6 +786,18 @@ export class RedisAttendance implements AttendanceReader {
    */
   async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]> {
     const ids = await this.scopeIds(scope)
+    // The kiosks with an erased visitor's rows: their pages are given the pseudonyms.
+    const erasedKey = this.erasedKey
+    const withErased = new Set<string>()
+    if (erasedKey !== undefined && ids.length > 0) {
+      const lens = await perKioskReads(
+        this.redis,
+        ids.map((id): Command => ['hlen', erasedKey(id)]),
+      )
+      ids.forEach((id, i) => {
+        if (z.number().parse(lens[i]) > 0) withErased.add(id)
+      })
+    }
     // A campaign's rows: its kiosks' rows, those that counted in another campaign left out.
     const campaignId = scope.campaignId
     const keep = (rows: AttendanceRow[]): AttendanceRow[] =>
@@ -772,7 +831,7 @@ export class RedisAttendance implements AttendanceReader {
         pending = fetch(k, '-')
       }
       const kept = keep(rows)
-      if (kept.length > 0) yield kept
+      if (kept.length > 0) yield withErased.has(id) ? await this.unerased(kept) : kept
     }
   }
 
@@ -847,7 +906,7 @@ export class RedisAttendance implements AttendanceReader {
   }
 }
 
-type Command = [name: string, ...args: (string | Buffer)[]]
+export type Command = [name: string, ...args: (string | Buffer)[]]
 
 /** ZRANGEBYLEX's bounds of the members that start with `prefix` (0xff sorts after any UTF-8). */
 function lexPrefix(prefix: string): [Buffer, Buffer] {
@@ -890,7 +949,7 @@ function statsOf(
  * Cluster refuses a pipeline spanning slots served by different nodes, and kiosks' keys are
  * spread over them: the commands go side by side, each to its slot's node.
  */
-async function perKioskReads(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
+export async function perKioskReads(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
   if (redis instanceof Cluster) {
     return Promise.all(commands.map(([name, ...args]) => redis.call(name, ...args)))
   }

@@ -1,9 +1,28 @@
 /**
- * Visitor erasure on Redis (relay/store/erasure-types.ts): every key it touches is in the
- * campaign's slot (keys.ts), so one script erases all of it at once. The follow-up state and
- * the draws are read first (their counters and redactions are worked out here) and the script
- * writes only while they are still what was read (compare and set), else they are read again.
+ * Visitor erasure on Redis (relay/store/erasure-types.ts), in steps each of one slot:
+ *
+ * 1. the campaign's (ERASE): what the campaign keeps of the visitor, every key in its slot
+ *    (keys.ts), one script. The follow-up state and the draws are read first (their counters
+ *    and redactions are worked out here) and the script writes only while they are still what
+ *    was read (compare and set), else they are read again. It also records the erasure's
+ *    pseudonym under the hash of the campaign and openid (`campaignErasing`), so a call made
+ *    again after a failure goes on with the same pseudonym;
+ * 2. per kiosk holding the visitor's scans in the campaign (its campaign visitors hash has the
+ *    field `<campaignId>\0<openid>`), one script in the kiosk's slot (ERASE_AT_KIOSK): the
+ *    seqs of those scans (the openid search index, filtered to the campaign's rows) go to the
+ *    kiosk's `erasedSeqs` hash (seq → pseudonym), which the queue's replay, the console's pages
+ *    and the export apply to the entries they read (a Stream entry cannot be rewritten in
+ *    place: XADD cannot put an id back); the search index, the campaign visitors field and
+ *    this campaign's share of the kiosk's visitor counts move to the pseudonym. A store that
+ *    keeps no attendance finds the seqs in the kiosks' queues (by the entries' own campaign);
+ * 3. the cross-kiosk visitors (`{attendance}:people`, its slot): the openid leaves when none
+ *    of its scans are left at any kiosk, the pseudonym comes in (PEOPLE);
+ * 4. the campaign's again (FINISH): the pending record goes and the audit line is written.
+ *
+ * Each step is idempotent (a second run finds nothing more to move), so the erasure called
+ * again after a failure halfway finishes it, and the audit line says it is whole.
  */
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { drawRecordSchema } from '../../../shared/screen-api'
 import {
@@ -15,28 +34,34 @@ import {
 } from '../erasure-types'
 import { followUpCountFields } from '../follow-up-types'
 import type { StoreChange } from '../types'
+import { perKioskReads } from './attendance'
+import { fieldsToObject, streamEntrySchema } from './codec'
 import type { RedisClient } from './connect'
 import { parseStored } from './follow-up'
 import type { RedisKeys } from './keys'
+import { runScript } from './run-script'
+import { PACKED_ROW_COLUMNS, PACKED_ROW_FIELD } from './scripts'
 
 /**
  * KEYS: 1 campaign, 2 visitors (numbers), 3 firsts, 4 returning, 5 bindings, 6 binding openids,
  * 7 the visitor's stamps, 8 stamp completions, 9 follow-up visitors, 10 tags due, 11 messages
  * due, 12 messages being sent, 13 the report's counters, 14 its failures, 15 writes before the
- * counters were built, 16 draws, 17 draw version, 18 erasure audit.
+ * counters were built, 16 draws, 17 draw version, 18 erasures under way (`campaignErasing`).
  * ARGV: 1 openid, 2 the follow-up state JSON read ('' none), 3 the counters it adds to (names
- * separated by spaces), 4 the audit line JSON, then draw id, record JSON read, redacted JSON
- * for each draw the visitor is in.
+ * separated by spaces), 4 the hash of campaign and openid, 5 the pseudonym (kept only when no
+ * erasure of them is under way), then draw id, record JSON read, redacted JSON for each draw
+ * the visitor is in.
  * Returns -1 (no such campaign), -2 (the follow-up state or a draw changed since it was read:
- * read again) or {number (0: none), bindings, stamps, follow-up (0/1), draws}.
+ * read again) or {number (0: none), bindings, stamps, follow-up (0/1), draws, the pseudonym}.
  */
 const ERASE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local openid = ARGV[1]
 if (redis.call('HGET', KEYS[9], openid) or '') ~= ARGV[2] then return -2 end
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   if (redis.call('HGET', KEYS[16], ARGV[i]) or '') ~= ARGV[i + 1] then return -2 end
 end
+redis.call('HSETNX', KEYS[18], ARGV[4], ARGV[5])
 local number = tonumber(redis.call('HGET', KEYS[2], openid) or '0')
 redis.call('HDEL', KEYS[2], openid)
 redis.call('HDEL', KEYS[3], openid)
@@ -65,23 +90,129 @@ if ARGV[2] ~= '' then
   end
 end
 local draws = 0
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   redis.call('HSET', KEYS[16], ARGV[i], ARGV[i + 2])
   draws = draws + 1
 end
 redis.call('INCR', KEYS[17])
-redis.call('LPUSH', KEYS[18], ARGV[4])
-return {number, bindings, stamps, followUp, draws}
+return {number, bindings, stamps, followUp, draws, redis.call('HGET', KEYS[18], ARGV[4])}
 `
+
+/**
+ * The campaign's rows of the visitor at one kiosk, moved to the pseudonym (every key the
+ * kiosk's). KEYS: 1 attendance rows, 2 stats, 3 visitors (openid → scans), 4 openid search
+ * index, 5 campaign visitors (`<campaign>\0<openid>` → scans), 6 erased seqs.
+ * ARGV: 1 campaign id, 2 openid, 3 pseudonym.
+ * Returns the rows moved. Run again, it finds none: the index no longer has them.
+ */
+const ERASE_AT_KIOSK = `
+local c, openid, p = ARGV[1], ARGV[2], ARGV[3]
+local function campaignOf(f)
+  if #f == 2 and f[1] == '${PACKED_ROW_FIELD}' then
+    local v, i = {}, 1
+    while true do
+      local j = string.find(f[2], '\\31', i, true)
+      if not j then v[#v + 1] = string.sub(f[2], i) break end
+      v[#v + 1] = string.sub(f[2], i, j - 1)
+      i = j + 1
+    end
+    return v[${PACKED_ROW_COLUMNS.indexOf('campaignId') + 1}]
+  end
+  for i = 1, #f, 2 do
+    if f[i] == 'campaignId' then return f[i + 1] end
+  end
+  return nil
+end
+local prefix = openid .. '\\0'
+local members = redis.call('ZRANGEBYLEX', KEYS[4], '[' .. prefix, '[' .. prefix .. '\\255')
+local moved = 0
+for _, m in ipairs(members) do
+  local seq = string.sub(m, #prefix + 1)
+  local e = redis.call('XRANGE', KEYS[1], seq .. '-0', seq .. '-0')[1]
+  if e and campaignOf(e[2]) == c then
+    redis.call('HSET', KEYS[6], seq, p)
+    redis.call('ZREM', KEYS[4], m)
+    redis.call('ZADD', KEYS[4], 0, p .. '\\0' .. seq)
+    moved = moved + 1
+  end
+end
+local field = c .. '\\0' .. openid
+local scans = tonumber(redis.call('HGET', KEYS[5], field) or '0')
+if scans > 0 then
+  redis.call('HDEL', KEYS[5], field)
+  -- Already there (scans of theirs moved by an earlier run of this erasure): one visitor.
+  if redis.call('HINCRBY', KEYS[5], c .. '\\0' .. p, scans) > scans then
+    redis.call('HINCRBY', KEYS[2], 'c:' .. c .. ':visitors', -1)
+  end
+end
+if moved > 0 then
+  local left = redis.call('HINCRBY', KEYS[3], openid, -moved)
+  if left <= 0 then
+    redis.call('HDEL', KEYS[3], openid)
+    redis.call('HINCRBY', KEYS[2], 'visitors', -1)
+  end
+  if redis.call('HINCRBY', KEYS[3], p, moved) == moved then
+    redis.call('HINCRBY', KEYS[2], 'visitors', 1)
+  end
+end
+return moved
+`
+
+/**
+ * The cross-kiosk visitors (`{attendance}` slot). KEYS: 1 people (openid → first event id, or
+ * '+' returning), 2 totals. ARGV: 1 openid, 2 its scans left at every kiosk, 3 pseudonym, 4 its
+ * scans at every kiosk. The openid leaves once none of its scans are left (returning no more
+ * with one); the pseudonym is a visitor (returning with two scans or more). Idempotent.
+ */
+const PEOPLE = `
+local openid, left, p, scans = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+if scans > 0 then
+  local had = redis.call('HGET', KEYS[1], p)
+  if not had then
+    redis.call('HSET', KEYS[1], p, scans >= 2 and '+' or p)
+    redis.call('HINCRBY', KEYS[2], 'visitors', 1)
+    if scans >= 2 then redis.call('HINCRBY', KEYS[2], 'returning', 1) end
+  elseif had ~= '+' and scans >= 2 then
+    redis.call('HSET', KEYS[1], p, '+')
+    redis.call('HINCRBY', KEYS[2], 'returning', 1)
+  end
+end
+local was = redis.call('HGET', KEYS[1], openid)
+if was and left == 0 then
+  redis.call('HDEL', KEYS[1], openid)
+  redis.call('HINCRBY', KEYS[2], 'visitors', -1)
+  if was == '+' then redis.call('HINCRBY', KEYS[2], 'returning', -1) end
+elseif was == '+' and left == 1 then
+  redis.call('HSET', KEYS[1], openid, p)
+  redis.call('HINCRBY', KEYS[2], 'returning', -1)
+end
+return 1
+`
+
+/** KEYS: 1 erasures under way, 2 audit. ARGV: 1 hash of campaign and openid, 2 audit line. */
+const FINISH = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('LPUSH', KEYS[2], ARGV[2])
+return 1
+`
+
 /** Compare-and-set rounds before giving up (a round loses only to a write of this visitor). */
 const CAS_ROUNDS = 5
+/** Queue entries read per page when a store without attendance looks for the visitor's. */
+const QUEUE_PAGE = 1000
 
 const reply = z.union([
   z.literal(-1),
   z.literal(-2),
-  z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()]),
+  z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.string()]),
 ])
 const auditLine = z.object({ by: z.string(), at: z.number() })
+const counts = z.array(z.string().nullable())
+
+/** The hash an erasure under way is recorded by (never the openid itself). */
+export function erasureHash(campaignId: string, openid: string): string {
+  return createHash('sha256').update(`${campaignId}\0${openid}`).digest('hex')
+}
 
 export class RedisErasures implements ErasureStore {
   constructor(
@@ -89,9 +220,44 @@ export class RedisErasures implements ErasureStore {
     private readonly keys: RedisKeys,
     /** Published to every instance (their name books and screens read the campaign again). */
     private readonly announce: (change: StoreChange) => Promise<void>,
+    /** Whether the store keeps attendance rows (without, the queues are searched). */
+    private readonly keepAttendance: boolean,
   ) {}
 
   async erase(input: ErasureInput): Promise<ErasureResult | null> {
+    const { campaignId: c, openid } = input
+    const hash = erasureHash(c, openid)
+    const k = this.keys
+    // An erasure of them under way (a call that failed halfway) goes on with its pseudonym.
+    const pseudonym = (await this.redis.hget(k.campaignErasing(c), hash)) ?? input.pseudonym
+    const erased = await this.eraseInCampaign(input, hash, pseudonym)
+    if (erased === null) return null
+    const [number, bindings, stamps, followUp, drawCount, kept] = erased
+    if (this.keepAttendance) await this.eraseAtKiosks(c, openid, kept)
+    else await this.eraseInQueues(c, openid, kept)
+    const audit = JSON.stringify({ by: input.by, at: input.at })
+    await runScript(
+      this.redis,
+      FINISH,
+      [k.campaignErasing(c), k.campaignErasures(c)],
+      [hash, audit],
+    )
+    await this.announce({ type: 'erasure', campaignId: c })
+    return {
+      number: number > 0 ? number : null,
+      bindings,
+      stamps,
+      followUp: followUp === 1,
+      draws: drawCount,
+    }
+  }
+
+  /** Step 1: the campaign's own keys (ERASE), read again while the visitor's state moves. */
+  private async eraseInCampaign(
+    input: ErasureInput,
+    hash: string,
+    pseudonym: string,
+  ): Promise<[number, number, number, number, number, string] | null> {
     const { campaignId: c, openid } = input
     const k = this.keys
     const fu = k.followUp(c)
@@ -113,38 +279,102 @@ export class RedisErasures implements ErasureStore {
       fu.countsGen,
       k.campaignDraws(c),
       k.campaignDrawVersion(c),
-      k.campaignErasures(c),
+      k.campaignErasing(c),
     ]
-    const audit = JSON.stringify({ by: input.by, at: input.at })
     for (let round = 0; round < CAS_ROUNDS; round++) {
       const [state, draws] = await Promise.all([
         this.redis.hget(fu.visitors, openid),
         this.redis.hgetall(k.campaignDraws(c)),
       ])
       const counted = state === null ? [] : followUpCountFields(parseStored(state))
-      const args = [openid, state ?? '', counted.join(' '), audit]
+      const args = [openid, state ?? '', counted.join(' '), hash, pseudonym]
       for (const [id, json] of Object.entries(draws)) {
-        const redacted = redactDraw(
-          drawRecordSchema.parse(JSON.parse(json)),
-          openid,
-          input.pseudonym,
-        )
+        const redacted = redactDraw(drawRecordSchema.parse(JSON.parse(json)), openid, pseudonym)
         if (redacted !== null) args.push(id, json, JSON.stringify(redacted))
       }
-      const r = reply.parse(await this.redis.eval(ERASE, keys.length, ...keys, ...args))
+      const r = reply.parse(await runScript(this.redis, ERASE, keys, args))
       if (r === -1) return null
       if (r === -2) continue
-      const [number, bindings, stamps, followUp, drawCount] = r
-      await this.announce({ type: 'erasure', campaignId: c })
-      return {
-        number: number > 0 ? number : null,
-        bindings,
-        stamps,
-        followUp: followUp === 1,
-        draws: drawCount,
-      }
+      return r
     }
     throw new Error('erasure: the visitor’s follow-up state or the draws kept changing')
+  }
+
+  /**
+   * Steps 2 and 3: each kiosk holding the visitor's scans in the campaign (its campaign
+   * visitors field), then the cross-kiosk visitors from what every kiosk has left of them.
+   */
+  private async eraseAtKiosks(c: string, openid: string, pseudonym: string): Promise<void> {
+    const ids = (await this.redis.smembers(this.keys.kiosks)).sort()
+    const field = `${c}\0${openid}`
+    const held = await perKioskReads(
+      this.redis,
+      ids.map((id) => ['hexists', this.keys.attendance(id).campaignVisitors, field]),
+    )
+    const at = ids.filter((_, i) => held[i] === 1)
+    await Promise.all(
+      at.map((id) => {
+        const a = this.keys.attendance(id)
+        const keys = [
+          a.rows,
+          a.stats,
+          a.visitors,
+          a.openids,
+          a.campaignVisitors,
+          this.keys.erasedSeqs(id),
+        ]
+        return runScript(this.redis, ERASE_AT_KIOSK, keys, [c, openid, pseudonym])
+      }),
+    )
+    const scans = await perKioskReads(
+      this.redis,
+      ids.map((id) => ['hmget', this.keys.attendance(id).visitors, openid, pseudonym]),
+    )
+    let left = 0
+    let moved = 0
+    for (const r of scans) {
+      const [o, p] = counts.parse(r)
+      left += Number(o ?? 0)
+      moved += Number(p ?? 0)
+    }
+    const v = this.keys.attendanceVisitors
+    await runScript(
+      this.redis,
+      PEOPLE,
+      [v.people, v.totals],
+      [openid, String(left), pseudonym, String(moved)],
+    )
+  }
+
+  /**
+   * Step 2 without attendance rows: each kiosk's queue, read in pages, its entries of the
+   * visitor in the campaign (by their own campaign) recorded to be read with the pseudonym.
+   * Entries acknowledged and pruned are gone already.
+   */
+  private async eraseInQueues(c: string, openid: string, pseudonym: string): Promise<void> {
+    for (const id of await this.redis.smembers(this.keys.kiosks)) {
+      const key = this.keys.stream(id)
+      const seqs: string[] = []
+      let start = '-'
+      for (;;) {
+        const page = streamEntrySchema
+          .array()
+          .parse(await this.redis.xrange(key, start, '+', 'COUNT', QUEUE_PAGE))
+        for (const [entryId, fields] of page) {
+          const f = fieldsToObject(fields)
+          if (f.openid === openid && f.campaignId === c) seqs.push(entryId.split('-')[0] ?? '')
+        }
+        const last = page[page.length - 1]
+        if (last === undefined || page.length < QUEUE_PAGE) break
+        start = `(${last[0]}`
+      }
+      if (seqs.length > 0) {
+        await this.redis.hset(
+          this.keys.erasedSeqs(id),
+          Object.fromEntries(seqs.map((s) => [s, pseudonym])),
+        )
+      }
+    }
   }
 
   async audit(campaignId: string, limit: number): Promise<ErasureAudit[]> {

@@ -41,6 +41,11 @@ export interface RedisKeys {
   fallbackLease(kioskId: string): string
   /** Tickets the kiosk took of its daily budget in quota day `day` (YYYY-MM-DD, Beijing). */
   ticketBudget(kioskId: string, day: string): string
+  /**
+   * Hash: seq → the pseudonym of a visitor erased from the row's campaign (erasures.ts): the
+   * kiosk's queue entry and attendance row of that seq are read with it in place of the openid.
+   */
+  erasedSeqs(kioskId: string): string
   /** The console's per-kiosk state: last seen, connected since, campaign, version. */
   kioskMeta(kioskId: string): string
   /** Sorted set: the kiosk's live links replaced lately (score: when), its identity conflict. */
@@ -103,6 +108,11 @@ export interface RedisKeys {
   campaignDrawVersion(campaignId: string): string
   /** List of the campaign's erasure audit lines (JSON `{"by","at"}`), newest first. */
   campaignErasures(campaignId: string): string
+  /**
+   * Hash: sha256 of `<campaignId>\0<openid>` → the pseudonym of an erasure whose kiosks' steps
+   * are not all done yet (erasures.ts), so the erasure called again goes on with the same one.
+   */
+  campaignErasing(campaignId: string): string
   /** Set of every campaign id (no script combines it with a campaign's keys). */
   campaigns: string
   /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
@@ -163,6 +173,7 @@ export function redisKeys(prefix: string): RedisKeys {
     sceneClaim: (id, scene) => `${k(id)}:scene:${scene}`,
     fallbackLease: (id) => `${k(id)}:fallback-lease`,
     ticketBudget: (id, day) => `${k(id)}:ticket-budget:${tagSafe('quota day', day)}`,
+    erasedSeqs: (id) => `${k(id)}:erased-seqs`,
     kioskMeta: (id) => `${k(id)}:meta`,
     kioskReplaced: (id) => `${k(id)}:replaced`,
     pairingCode: (id) => `${k(id)}:pairing-code`,
@@ -201,6 +212,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignDraws: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draws`,
     campaignDrawVersion: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draw-version`,
     campaignErasures: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasures`,
+    campaignErasing: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasing`,
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,

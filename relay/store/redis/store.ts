@@ -283,6 +283,7 @@ class RedisStore implements RelayStore {
         firsts: keys.campaignFirsts(id),
         returning: keys.campaignReturning(id),
       }),
+      (id) => keys.erasedSeqs(id),
     )
     // The closed slots' sums scansToday remembers: a booth's dropped when its token changes or
     // it is revoked, all of them on a resync (what changed unheard may include them).
@@ -292,7 +293,12 @@ class RedisStore implements RelayStore {
     })
     this.stamps = new RedisStamps(redis, keys, (script, k, args) => this.write(script, k, args))
     this.followUp = new RedisFollowUpStore(redis, keys, (id) => keys.attendance(id).rows)
-    this.erasures = new RedisErasures(redis, keys, (change) => this.late.announce(change))
+    this.erasures = new RedisErasures(
+      redis,
+      keys,
+      (change) => this.late.announce(change),
+      keepAttendance,
+    )
   }
 
   /** A push's write: with a wait policy, answered only once on enough replicas. */
@@ -669,21 +675,35 @@ class RedisStore implements RelayStore {
   }
 
   async readEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    const raw = await this.redis.xrange(
-      this.streamKey(kioskId),
-      `${afterSeq + 1}-0`,
-      '+',
-      'COUNT',
-      limit,
-    )
-    return raw.map((entry) => {
-      const [id, fields] = streamEntrySchema.parse(entry)
-      const { campaignId, ...f } = eventFieldsSchema.parse(fieldsToObject(fields))
-      const seq = Number(id.split('-')[0])
-      // The campaign goes with a number only (an entry from before queues kept it has none).
-      return f.number === undefined || campaignId === undefined
-        ? { seq, ...f }
-        : { seq, ...f, campaignId }
+    // With the count of the kiosk's erased seqs (one round trip: one slot, one pipeline).
+    const erasedKey = this.keys.erasedSeqs(kioskId)
+    const replies =
+      (await this.redis
+        .pipeline()
+        .xrange(this.streamKey(kioskId), `${afterSeq + 1}-0`, '+', 'COUNT', limit)
+        .hlen(erasedKey)
+        .exec()) ?? []
+    const [raw, erased] = replies.map(([err, value]) => {
+      if (err) throw err
+      return value
+    })
+    const events = streamEntrySchema
+      .array()
+      .parse(raw)
+      .map(([id, fields]): StoredEvent => {
+        const { campaignId, ...f } = eventFieldsSchema.parse(fieldsToObject(fields))
+        const seq = Number(id.split('-')[0])
+        // The campaign goes with a number only (an entry from before queues kept it has none).
+        return f.number === undefined || campaignId === undefined
+          ? { seq, ...f }
+          : { seq, ...f, campaignId }
+      })
+    if (z.number().parse(erased) === 0 || events.length === 0) return events
+    // A visitor erased from the entry's campaign: the replay carries their pseudonym.
+    const pseudonyms = await this.redis.hmget(erasedKey, ...events.map((e) => String(e.seq)))
+    return events.map((e, i) => {
+      const p = pseudonyms[i]
+      return p === null || p === undefined ? e : { ...e, openid: p }
     })
   }
 
