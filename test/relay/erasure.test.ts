@@ -163,6 +163,32 @@ describe.each<Backend>(['sqlite', 'redis'])('visitor erasure (%s)', (backend) =>
     expect(await relay.store.campaigns.checkinOf(made.id, 'alice')).toBeNull()
   })
 
+  it('a stamp that comes after the erasure of its stored push stamps nothing', async () => {
+    const relay = await bed.relayOn(bed.placeFor(backend))
+    await relay.addKiosk('ka')
+    const c = await signIn(relay)
+    const made = await createCampaign(c, {
+      stamps: ['ka', 'kb'],
+      stampNames: { ka: 'A 区', kb: 'B 区' },
+    })
+    await assign(c, 'ka', made.id)
+    expect((await postPush(relay.url, scanXml('alice', 'ka:s1', 1_700_000_001))).status).toBe(200)
+    const a = await c.call('POST', `/console/api/campaigns/${made.id}/erasures`, {
+      openid: 'alice',
+    })
+    expect(a.status, a.text).toBe(200)
+    // The push's stamp step, late (Redis: a step of its own after the push's append).
+    if (backend === 'redis') {
+      const late = await relay.store.stamps.stamp(made.id, 'alice', 'kb', ['ka', 'kb'], Date.now())
+      expect(late).toEqual({ stamped: [], completed: false })
+    }
+    expect(await relay.store.stamps.completedVisitors(made.id)).toEqual(new Set())
+    const again = await c.call('POST', `/console/api/campaigns/${made.id}/erasures`, {
+      openid: 'alice',
+    })
+    expect(erasureAnswerSchema.parse(again.json).stamps).toBe(0)
+  })
+
   it('a draw made on a snapshot from before the erasure is refused, and drawn again without them', async () => {
     const { relay, c, campaignId, people } = await setUp(backend)
     const target = people[2] ?? ''

@@ -9,11 +9,15 @@ import type { RedisClient } from './connect'
 import type { RedisKeys } from './keys'
 
 /**
- * KEYS: 1 the visitor's stamps (set), 2 completions (hash). ARGV: 1 kiosk id, 2 openid,
- * 3 now, 4… the rally's kiosk ids. Returns the visitor's stamped kiosk ids and 1 when a
- * completion is recorded for them (now, or before `stamps` gained a booth), else 0.
+ * KEYS: 1 the visitor's stamps (set), 2 completions (hash), 3 the campaign's visitors (openid →
+ * number). ARGV: 1 kiosk id, 2 openid, 3 now, 4… the rally's kiosk ids. Returns the visitor's
+ * stamped kiosk ids and 1 when a completion is recorded for them (now, or before `stamps`
+ * gained a booth), else 0. A visitor without a number in the campaign is stamped nothing: the
+ * stamp is a step after the push's, and an erasure between the two took the number (their
+ * stamps with it), which the stamp must not give back.
  */
 const STAMP = `
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then return {{}, 0} end
 redis.call('SADD', KEYS[1], ARGV[1])
 local done = #ARGV >= 4
 for i = 4, #ARGV do
@@ -45,6 +49,7 @@ export class RedisStamps implements StampStore {
       [
         this.keys.campaignStamps(campaignId, openid),
         this.keys.campaignStampCompletions(campaignId),
+        this.keys.campaignVisitors(campaignId),
       ],
       [kioskId, openid, String(now), ...rally],
     )
