@@ -37,11 +37,17 @@ function englishDay(ms: number): string {
   return `${d.getDate()} ${EN_MONTHS[d.getMonth()] ?? ''}`
 }
 
-export function formatDateTime(ms: number, locale: Locale): string {
+/**
+ * 2026/12/05 14:03:07 (5 Dec 2026, 14:03:07). In `timeZone` when given (an IANA name: the
+ * relay's, so the console's attendance list reads as the sheets it downloads), else this
+ * computer's; a zone this engine does not know is this computer's too.
+ */
+export function formatDateTime(ms: number, locale: Locale, timeZone?: string): string {
+  const zone = timeZone !== undefined && knownZone(timeZone) ? timeZone : undefined
   if (locale === 'en') {
-    const d = new Date(ms)
-    const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
-    return `${englishDay(ms)} ${d.getFullYear()}, ${time}`
+    const d = wallClock(ms, zone)
+    const time = `${two(d.hour)}:${two(d.minute)}:${two(d.second)}`
+    return `${d.day} ${EN_MONTHS[d.month - 1] ?? ''} ${d.year}, ${time}`
   }
   return new Intl.DateTimeFormat(locale, {
     year: 'numeric',
@@ -52,7 +58,61 @@ export function formatDateTime(ms: number, locale: Locale): string {
     second: '2-digit',
     // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
     hourCycle: 'h23',
+    ...(zone === undefined ? {} : { timeZone: zone }),
   }).format(ms)
+}
+
+function knownZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface WallClock {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+}
+
+/** The calendar date and clock time of `ms` in `timeZone` (a known one), else this computer's. */
+function wallClock(ms: number, timeZone: string | undefined): WallClock {
+  if (timeZone === undefined) {
+    const d = new Date(ms)
+    return {
+      year: d.getFullYear(),
+      month: d.getMonth() + 1,
+      day: d.getDate(),
+      hour: d.getHours(),
+      minute: d.getMinutes(),
+      second: d.getSeconds(),
+    }
+  }
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    hourCycle: 'h23',
+  }).formatToParts(ms)
+  const part = (type: Intl.DateTimeFormatPartTypes): number =>
+    Number(parts.find((p) => p.type === type)?.value ?? '0')
+  return {
+    year: part('year'),
+    month: part('month'),
+    day: part('day'),
+    hour: part('hour') % 24,
+    minute: part('minute'),
+    second: part('second'),
+  }
 }
 
 /**

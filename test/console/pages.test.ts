@@ -1303,6 +1303,38 @@ describe('attendance', () => {
     expect(pick(third.wrapper)).toBe(false)
   })
 
+  it('writes each scan’s time in the relay’s time zone, as the downloaded sheets and the day filter do', async () => {
+    const sizes = [
+      vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),
+      vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1200),
+    ]
+    onTestFinished(() => sizes.forEach((s) => s.mockRestore()))
+    const fake = createFakeConsoleApi()
+    // 2026-12-06 08:26:43 UTC: 16:26:43 in Shanghai, 03:26:43 in New York.
+    const row = { ...makeRow(0), scannedAt: Date.UTC(2026, 11, 6, 8, 26, 43) }
+    const at = (timeZone?: string) =>
+      new Intl.DateTimeFormat('en-US', { hour: '2-digit', hourCycle: 'h23', timeZone }).format(
+        row.scannedAt,
+      )
+    // A zone other than the one the tests run in, so the browser's time would differ.
+    const zone = at('Asia/Shanghai') === at() ? 'America/New_York' : 'Asia/Shanghai'
+    const shown = zone === 'Asia/Shanghai' ? '2026/12/06 16:26:43' : '2026/12/06 03:26:43'
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    fake.api.attendance.mockResolvedValue({ total: 1, rows: [row] })
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    const cells = () => wrapper.get('[data-testid="attendance-row"]').findAll('[role="cell"]')
+    expect(cells()[1]?.text()).toBe(shown)
+    expect(wrapper.findAll('[role="columnheader"]')[1]?.attributes('title')).toBe(
+      `时间按中继的时区 ${zone}，与下载的表格一致`,
+    )
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(cells()[1]?.text()).toBe(
+      zone === 'Asia/Shanghai' ? '6 Dec 2026, 16:26:43' : '6 Dec 2026, 03:26:43',
+    )
+  })
+
   it('offers no erase on a row already erased (its openid a pseudonym)', async () => {
     const sizes = [
       vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),

@@ -40,6 +40,21 @@ describe('24-hour times', () => {
     expect(formatTime(justAfterMidnight, 'en', 'Mars/Olympus_Mons')).toBe('00:05')
   })
 
+  it("writes a date and time in the zone it is given (the relay's), this computer's for a zone unknown", () => {
+    // 2026-05-02 00:05:09 in China: 1 May 12:05:09 in New York, 1 May 16:05:09 in UTC.
+    expect(formatDateTime(justAfterMidnight, 'zh-CN', 'America/New_York')).toBe(
+      '2026/05/01 12:05:09',
+    )
+    expect(formatDateTime(justAfterMidnight, 'en', 'UTC')).toBe('1 May 2026, 16:05:09')
+    expect(formatDateTime(justAfterMidnight, 'en', 'Asia/Shanghai')).toBe('2 May 2026, 00:05:09')
+    expect(formatDateTime(justAfterMidnight, 'en', 'Mars/Olympus_Mons')).toBe(
+      '2 May 2026, 00:05:09',
+    )
+    expect(formatDateTime(justAfterMidnight, 'zh-CN', 'Mars/Olympus_Mons')).toBe(
+      '2026/05/02 00:05:09',
+    )
+  })
+
   it('names the month in English dates, never day and month as two numbers', () => {
     // 2026-12-05 14:03:07 and 2026-09-30 09:00:00 in China.
     const december = Date.UTC(2026, 11, 5, 6, 3, 7)

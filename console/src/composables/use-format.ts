@@ -8,7 +8,8 @@ export function useFormat() {
   const current = () => locale.value as Locale
   return {
     number: (n: number) => formatNumber(n, current()),
-    dateTime: (ms: number) => formatDateTime(ms, current()),
+    /** In `timeZone` when given (the relay's, as its sheets), else the browser's. */
+    dateTime: (ms: number, timeZone?: string) => formatDateTime(ms, current(), timeZone),
     /** In `timeZone` when given (the relay's, for its "today"), else the browser's. */
     time: (ms: number, timeZone?: string) => formatTime(ms, current(), timeZone),
     /** A moment in the past: today's as 14:05, an earlier day's with its date. */

@@ -142,6 +142,7 @@ export const en: MessageSchema = {
     allDays: 'All days',
     dayOption: '{day} (scans: {n})',
     dayZone: 'Days in the relay’s time zone, {zone}',
+    timeZone: 'Times in the relay’s time zone, {zone}, as in the downloaded sheets',
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download Excel',
     rows: 'Check-in rows (scroll with the arrow and page keys)',

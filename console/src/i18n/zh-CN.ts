@@ -131,6 +131,7 @@ export const zhCN = {
     allDays: '全部日期',
     dayOption: '{day}（{n} 次扫码）',
     dayZone: '按中继的时区 {zone} 划分日期',
+    timeZone: '时间按中继的时区 {zone}，与下载的表格一致',
     downloadCsv: '下载 CSV',
     downloadXlsx: '下载 Excel',
     rows: '签到记录列表（可用方向键、翻页键滚动）',
