@@ -282,7 +282,34 @@ const isBlank = (cells: readonly string[]): boolean => cells.every((c) => trimCe
 export const VALIDATE_ROWS_PER_TURN = 5_000
 
 /**
- * The header is the first row that is not blank (a table may start below a blank row 1);
+ * How many rows that are not blank the header may sit below: a sheet exported for printing
+ * often starts with a title ("春季展报名表", a merged cell across the table) and a date line
+ * above the column headings.
+ */
+export const HEADER_SEARCH_ROWS = 5
+
+/**
+ * The index of a table's header: the first of its first HEADER_SEARCH_ROWS rows that are not
+ * blank with a name column, else (no such row) the first row not blank, whose missing name
+ * column is then the problem reported; -1 for a table of blank rows.
+ */
+function headerIndex(rows: number, cellsAt: (i: number) => readonly string[]): number {
+  let first = -1
+  let seen = 0
+  for (let i = 0; i < rows && seen < HEADER_SEARCH_ROWS; i++) {
+    const cells = cellsAt(i)
+    if (isBlank(cells)) continue
+    if (first === -1) first = i
+    if (columnsOf(cells).has('name')) return i
+    seen++
+  }
+  return first
+}
+
+/**
+ * The header is the first row with a name column among the first rows that are not blank (a
+ * table may start below a blank row 1, or below a title: HEADER_SEARCH_ROWS), rows above it
+ * ignored;
  * `table[i]` is spreadsheet row i + 1 (blank rows keep their place), so a problem's row is the
  * number the person sees beside it in their spreadsheet. The loop turns after every
  * `rowsPerTurn` rows (Infinity: one synchronous stretch, as the benchmark's read before slicing).
@@ -291,7 +318,7 @@ export async function validateTable(
   table: string[][],
   rowsPerTurn = VALIDATE_ROWS_PER_TURN,
 ): Promise<ParsedRoster> {
-  const start = table.findIndex((cells) => !isBlank(cells))
+  const start = headerIndex(table.length, (i) => table[i] ?? BLANK)
   const header = table[start]
   if (header === undefined) return fatal(new RosterFileError('file_empty', {}, 'the file is empty'))
   if (table.length - 1 > MAX_ROWS) return fatal(tooManyRows())
@@ -301,7 +328,7 @@ export async function validateTable(
       new RosterFileError(
         'no_name_column',
         {},
-        'no name column (e.g. "name" or "姓名") in the first row',
+        `no name column (e.g. "name" or "姓名") in the first ${HEADER_SEARCH_ROWS} rows that are not blank`,
       ),
     )
   }
@@ -647,13 +674,10 @@ export async function readXlsxTable(data: Buffer): Promise<string[][]> {
   return chosen === undefined ? [] : sheetTable(chosen)
 }
 
-/** The text of a worksheet's first row that is not blank (`validateTable`'s header). */
+/** The text of a worksheet's header row as `validateTable` finds it (`headerIndex`). */
 function sheetHeader(ws: Worksheet): string[] {
-  for (let r = 1; r <= ws.rowCount; r++) {
-    const cells = rowCells(ws.findRow(r))
-    if (!isBlank(cells)) return cells
-  }
-  return []
+  const at = headerIndex(ws.rowCount, (i) => rowCells(ws.findRow(i + 1)))
+  return at === -1 ? [] : rowCells(ws.findRow(at + 1))
 }
 
 function rowCells(row: Row | undefined): string[] {

@@ -20,7 +20,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     too_many_rows: '超过 {max} 行：请拆分文件后分别导入',
     too_many_cells:
       '工作簿超过 {max} 个单元格（含带格式的空单元格和所有工作表）：请删除不用的列和工作表，或拆分文件',
-    no_name_column: '第一行没有姓名列（如“姓名”或“name”）',
+    no_name_column:
+      '找不到姓名列：表格开头的 5 个非空行都没有“姓名”或“name”这样的列标题。请把姓名列的标题改为“姓名”后重新导入',
     unreadable: '无法按 {format} 格式读取该文件',
     encoding_big5:
       '文件看起来是 Big5（繁体中文）编码，暂不支持。请在 Excel 中另存为“CSV UTF-8”后重新导入。',
@@ -47,7 +48,8 @@ export const rosterProblemMessages: Record<Locale, Record<RosterProblemCode, str
     too_many_rows: 'More than {max} rows: split the file and import the parts one by one',
     too_many_cells:
       'The workbook has more than {max} cells (empty formatted cells and every sheet count): delete unused columns and sheets, or split the file',
-    no_name_column: 'No name column in the first row (e.g. "name" or "姓名")',
+    no_name_column:
+      'No name column: none of the first 5 rows that are not blank has a heading such as "name" or "姓名". Give the column of names that heading and import again',
     unreadable: 'The file cannot be read as {format}',
     encoding_big5:
       'The file looks like Big5 (traditional Chinese), which is not supported. In Excel, save it as "CSV UTF-8" and import it again.',

@@ -435,6 +435,44 @@ describe('row problems as codes, at the row the spreadsheet shows', () => {
     ])
   })
 
+  it('finds the header below a title and a date line (a sheet made for printing), keeping the spreadsheet rows', async () => {
+    // Refused as "no name column in the first row" though the headings were on row 3: the
+    // organizer's export from Excel, a merged title across the table, as CSV (Excel pads each
+    // line to the table's width) and as a workbook.
+    const r = await csv(
+      '春季展报名表,,',
+      '导出时间：2026-12-01,,',
+      '姓名,单位,手机',
+      ',示例科技,',
+      '张三,华为,13800138001',
+      '张三,华为,13800138001',
+    )
+    expect(problems(r)).toEqual([
+      { row: 4, column: 'name', code: 'name_empty', params: {} },
+      { row: 6, column: 'name', code: 'duplicate_row', params: { duplicateOf: 5 } },
+    ])
+    expect(r.rows.map((e) => [e.name, e.company, e.phone])).toEqual([
+      ['张三', '华为', '13800138001'],
+    ])
+    const wb = new Workbook()
+    wb.addWorksheet('说明').addRow(['请在“名单”页填写来宾'])
+    const ws = wb.addWorksheet('名单')
+    ws.getCell('A1').value = '春季展报名表'
+    ws.mergeCells('A1:C1')
+    ws.getCell('A3').value = '姓名'
+    ws.getCell('B3').value = '单位'
+    ws.getCell('A4').value = '王小明'
+    ws.getCell('B4').value = '华为'
+    const x = await parseRosterFile('xlsx', Buffer.from(await wb.xlsx.writeBuffer()))
+    expect(x.errors).toEqual([])
+    expect(x.rows.map((e) => [e.name, e.company])).toEqual([['王小明', '华为']])
+    // Not past five rows that are not blank: a table whose headings no row names is refused.
+    const deep = await csv('a,b', 'c,d', 'e,f', 'g,h', 'i,j', '姓名,单位', '张三,华为')
+    expect(problems(deep)).toEqual([{ row: 1, column: null, code: 'no_name_column', params: {} }])
+    const none = await csv('客户名称,手机', '张三,13800138001')
+    expect(problems(none)).toEqual([{ row: 1, column: null, code: 'no_name_column', params: {} }])
+  })
+
   it('a file the parser cannot read: a code, with the parser detail kept for the log', async () => {
     const r = await csv('name,company', 'Ada,"never closed')
     expect(problems(r)).toEqual([
