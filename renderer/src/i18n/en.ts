@@ -397,7 +397,8 @@ export const en: MessageSchema = {
   roster: {
     intro:
       'Import the roster of registered guests (CSV or XLSX); in desk mode staff can show each guest a personal code.',
-    columns: 'First row: column names — name (required), company, phone, code.',
+    columns:
+      'A row of column names — name (required), company, phone, code — a title above it is fine.',
     managed:
       'This booth’s campaign is managed by the event console: organizers upload the roster on the campaign’s page there and this booth receives it by itself; nothing to import here.',
     choose: 'Choose file',
