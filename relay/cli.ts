@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   CONFIG_FLAGS,
-  loadRelayConfig,
+  loadRelayConfigWithSources,
   RelayConfigError,
   ignoredConfigWarning,
   unknownEnvWarnings,
@@ -109,6 +109,7 @@ async function withStore<T>(config: RelayConfig, fn: (s: RelayStore) => Promise<
  */
 async function withExistingStore<T>(
   config: RelayConfig,
+  dataFrom: string | undefined,
   fn: (s: RelayStore) => Promise<T>,
   none: (noData: string) => T,
 ): Promise<T> {
@@ -116,11 +117,23 @@ async function withExistingStore<T>(
     const folder = resolve(config.data)
     if (!existsSync(join(folder, RELAY_DB_FILE))) {
       return none(
-        `no relay data at ${folder} (no ${RELAY_DB_FILE} there; nothing was created): check --data`,
+        `no relay data at ${folder} (no ${RELAY_DB_FILE} there; nothing was created): ` +
+          dataHint(dataFrom),
       )
     }
   }
   return withStore(config, fn)
+}
+
+/**
+ * What to check when the data folder holds no relay: the setting the folder came from (a
+ * `--config` file's "data" was told to check --data, which the command line did not have).
+ */
+function dataHint(dataFrom: string | undefined): string {
+  if (dataFrom === undefined) return 'that is the default folder: give --data'
+  if (dataFrom.startsWith('--') || dataFrom.startsWith('SCANDESK_RELAY_'))
+    return `check ${dataFrom}`
+  return `check "data" in ${dataFrom}`
 }
 
 /** A list with no relay data: empty (its usual "no …" line), and why on stderr. */
@@ -137,7 +150,11 @@ function ticketProxyOption(args: ParsedArgs): boolean | undefined {
   return on ? true : off ? false : undefined
 }
 
-async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
+async function kioskCommand(
+  args: ParsedArgs,
+  config: RelayConfig,
+  dataFrom: string | undefined,
+): Promise<void> {
   const [, sub, kioskId] = args.positionals
   if (sub === 'add' && kioskId !== undefined && args.positionals.length === 3) {
     const scenes = args.flags.scenes
@@ -155,7 +172,12 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
     )
   } else if (sub === 'list' && args.positionals.length === 2) {
     refuseKioskAddOptions(args, 'kiosk list')
-    const kiosks = await withExistingStore(config, (store) => store.listKiosks(), noneListed)
+    const kiosks = await withExistingStore(
+      config,
+      dataFrom,
+      (store) => store.listKiosks(),
+      noneListed,
+    )
     if (kiosks.length === 0) out('no kiosks')
     for (const k of kiosks) {
       const status = k.revokedAt === null ? 'active' : 'revoked'
@@ -169,6 +191,7 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
     refuseKioskAddOptions(args, 'kiosk revoke')
     const found = await withExistingStore(
       config,
+      dataFrom,
       (store) => revokeKiosk(store, kioskId, Date.now()),
       (noData) => {
         throw new KioskAdminError(`no kiosk ${kioskId}: ${noData}`)
@@ -181,7 +204,11 @@ async function kioskCommand(args: ParsedArgs, config: RelayConfig): Promise<void
   }
 }
 
-async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<void> {
+async function organizerCommand(
+  args: ParsedArgs,
+  config: RelayConfig,
+  dataFrom: string | undefined,
+): Promise<void> {
   const [, sub, typed] = args.positionals
   refuseKioskAddOptions(args, `organizer ${sub ?? ''}`.trim())
   if (sub === 'add' && typed !== undefined && args.positionals.length === 3) {
@@ -199,6 +226,7 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
   } else if (sub === 'list' && args.positionals.length === 2) {
     const organizers = await withExistingStore(
       config,
+      dataFrom,
       (store) => store.console.listOrganizers(),
       noneListed,
     )
@@ -207,6 +235,7 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
   } else if (sub === 'remove' && typed !== undefined && args.positionals.length === 3) {
     const removed = await withExistingStore(
       config,
+      dataFrom,
       (store) => removeOrganizer(store, typed),
       (noData) => {
         throw new OrganizerAdminError(`no organizer ${normalizeOrganizerName(typed)}: ${noData}`)
@@ -216,6 +245,7 @@ async function organizerCommand(args: ParsedArgs, config: RelayConfig): Promise<
   } else if (sub === 'unlock' && typed !== undefined && args.positionals.length === 3) {
     const unlocked = await withExistingStore(
       config,
+      dataFrom,
       (store) => unlockOrganizer(store, typed),
       (noData) => {
         throw new OrganizerAdminError(`no organizer ${normalizeOrganizerName(typed)}: ${noData}`)
@@ -279,15 +309,16 @@ async function main(argv: readonly string[]): Promise<void> {
     out(USAGE)
     return
   }
-  const config = loadRelayConfig({ flags: args.flags, env: process.env })
+  const { config, sources } = loadRelayConfigWithSources({ flags: args.flags, env: process.env })
+  const dataFrom = sources.get('data')
   const unknownEnv = unknownEnvWarnings(process.env)
   if (unknownEnv.length > 0 && args.positionals.length > 0) {
     process.stderr.write(
       `relay: warning: unknown environment variables ignored: ${unknownEnv.join(', ')}\n`,
     )
   }
-  if (args.positionals[0] === 'kiosk') return kioskCommand(args, config)
-  if (args.positionals[0] === 'organizer') return organizerCommand(args, config)
+  if (args.positionals[0] === 'kiosk') return kioskCommand(args, config, dataFrom)
+  if (args.positionals[0] === 'organizer') return organizerCommand(args, config, dataFrom)
   // Exit 1 when unhealthy (an unknown error below): Docker reserves exit code 2.
   if (args.positionals[0] === 'healthcheck') {
     if (args.positionals.length > 1) throw new UsageError('healthcheck takes no arguments')

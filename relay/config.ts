@@ -832,6 +832,18 @@ export interface LoadConfigOptions {
 
 /** Config file (from `--config` or `SCANDESK_RELAY_CONFIG`), then env, then flags. */
 export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
+  return loadRelayConfigWithSources(opts).config
+}
+
+/**
+ * The config as `loadRelayConfig` reads it, and where each field set came from: `--<flag>`, a
+ * `SCANDESK_RELAY_*` variable, or the config file's path (a field none of them sets is absent:
+ * its default).
+ */
+export function loadRelayConfigWithSources(opts: LoadConfigOptions = {}): {
+  config: RelayConfig
+  sources: ReadonlyMap<string, string>
+} {
   const flags = opts.flags ?? {}
   const env = opts.env ?? {}
   const read = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
@@ -884,5 +896,5 @@ export function loadRelayConfig(opts: LoadConfigOptions = {}): RelayConfig {
     setPath(merged, path, coerce(path, kind, raw, `--${name}`))
     sources.set(path, `--${name}`)
   }
-  return parseRelayConfig(merged, sources, file)
+  return { config: parseRelayConfig(merged, sources, file), sources }
 }

@@ -171,6 +171,37 @@ describe('relay CLI messages', () => {
     })
   })
 
+  it('names where the empty data folder came from: --config file, variable, or the default', async () => {
+    // Every case said "check --data", also when no --data was given and the folder came from
+    // the config file or SCANDESK_RELAY_DATA.
+    const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+    const folder = join(dir, 'data-from-elsewhere')
+    const file = join(dir, 'data-from.json')
+    writeFileSync(file, JSON.stringify({ data: folder }))
+    const noData = `no relay data at ${folder} (no relay.sqlite there; nothing was created): `
+    const viaFile = await cli(env, 'kiosk', 'list', '--config', file)
+    expect(viaFile.stderr).toBe(`relay: ${noData}check "data" in ${file}\n`)
+    const viaEnvFile = await cli({ ...env, SCANDESK_RELAY_CONFIG: file }, 'organizer', 'list')
+    expect(viaEnvFile.stderr).toBe(`relay: ${noData}check "data" in ${file}\n`)
+    const viaVar = await cli({ ...env, SCANDESK_RELAY_DATA: folder }, 'kiosk', 'revoke', 'k1')
+    expect(viaVar.stderr).toBe(`relay: no kiosk k1: ${noData}check SCANDESK_RELAY_DATA\n`)
+    // The flag wins over the file, and is the one named.
+    const viaFlag = await cli(env, 'kiosk', 'list', '--config', file, '--data', folder)
+    expect(viaFlag.stderr).toBe(`relay: ${noData}check --data\n`)
+    const cwd = join(dir, 'no-data-here')
+    mkdirSync(cwd)
+    const byDefault = await promisify(execFile)(process.execPath, [bundle.entry, 'kiosk', 'list'], {
+      env,
+      cwd,
+    })
+    expect(byDefault.stderr).toBe(
+      `relay: no relay data at ${join(cwd, 'relay-data')} (no relay.sqlite there; nothing was ` +
+        'created): that is the default folder: give --data\n',
+    )
+    expect(existsSync(folder)).toBe(false)
+    expect(readdirSync(cwd)).toEqual([])
+  })
+
   it('says which variable or flag takes the WeChat Token when it is missing', async () => {
     // A newcomer's second command without SCANDESK_RELAY_WECHAT_TOKEN, or a systemd env file
     // left empty: "wechat.token is required" named neither the variable nor the flag.
