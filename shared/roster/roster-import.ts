@@ -20,6 +20,7 @@ import {
   XLSX_LIMITS,
   XlsxRefusedError,
   checkXlsxSize,
+  endsAsZip,
   refuseNonZip,
   type XlsxRefusal,
 } from './xlsx'
@@ -207,11 +208,13 @@ const SNIFF_BYTES = 8192
 /**
  * What a file holds, whatever its name says (`declared`: the kiosk's file name, the relay's
  * Content-Type): a roster saved as CSV and renamed .xlsx, or the reverse, is read as what it is.
- * A ZIP is XLSX; a file with a NUL byte near its start (and no UTF-16 byte-order mark) is no
- * text, so it stays what it was declared as and is refused as that.
+ * A ZIP is XLSX, by its first bytes or, with other bytes before it, by its end record (a ZIP
+ * after more than `SNIFF_BYTES` of text was read as CSV); a file with a NUL byte near its start
+ * (and no UTF-16 byte-order mark) is no text, so it stays what it was declared as and is refused
+ * as that.
  */
 export function rosterFormatOf(declared: 'csv' | 'xlsx', data: Buffer): 'csv' | 'xlsx' {
-  if (data.subarray(0, ZIP_MAGIC.length).equals(ZIP_MAGIC)) return 'xlsx'
+  if (data.subarray(0, ZIP_MAGIC.length).equals(ZIP_MAGIC) || endsAsZip(data)) return 'xlsx'
   if (declared === 'csv') return 'csv'
   const utf16 = (data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)
   return utf16 || !data.subarray(0, SNIFF_BYTES).includes(0) ? 'csv' : 'xlsx'

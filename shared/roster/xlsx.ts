@@ -216,6 +216,33 @@ function inflatedSize(
 const ZIP_START = Buffer.from([0x50, 0x4b, 0x03, 0x04])
 const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06])
 
+/** The end-of-central-directory record's fixed part; a comment of up to 65,535 bytes follows. */
+const ZIP_END_SIZE = 22
+const ZIP_MAX_COMMENT = 0xffff
+
+/**
+ * Whether the bytes are a ZIP by its end, as a ZIP reader finds one (JSZip does, so exceljs
+ * does): an end-of-central-directory record in the last 64 KiB whose comment length reaches the
+ * file's last byte exactly and whose directory lies before it. A ZIP with bytes before it (a
+ * text preamble, a self-extractor's stub) is found however long that preamble is; a CSV that
+ * happens to hold `PK\x05\x06` is not taken for one, as its "record" does not add up.
+ */
+export function endsAsZip(data: Buffer): boolean {
+  const last = data.length - ZIP_END_SIZE
+  for (let at = last; at >= 0 && at >= last - ZIP_MAX_COMMENT; at--) {
+    at = data.lastIndexOf(ZIP_END, at)
+    if (at === -1) return false
+    if (at < last - ZIP_MAX_COMMENT) return false
+    if (data.readUInt16LE(at + 20) !== data.length - at - ZIP_END_SIZE) continue
+    const dirSize = data.readUInt32LE(at + 12)
+    const dirOffset = data.readUInt32LE(at + 16)
+    // ZIP64 keeps the real figures in its own record and writes 0xffffffff here.
+    if (dirOffset === 0xffffffff || dirSize === 0xffffffff) return true
+    if (dirOffset + dirSize <= at) return true
+  }
+  return false
+}
+
 /**
  * Throws JSZip's own error for bytes that cannot be a ZIP: no local header at the start and no
  * end-of-directory record anywhere, which is JSZip's first test, so it refuses them before

@@ -91,4 +91,33 @@ describe('an XLSX upload that is no ZIP', () => {
     expect((await parseRosterFile('xlsx', empty)).errors).toMatchObject([{ code: 'file_empty' }])
     expect(started.count).toBe(3)
   })
+
+  it('a workbook after more than 8 KiB of text is a workbook, whatever it was sent as', async () => {
+    // Only the first 8 KiB were looked at: a ZIP behind a longer text preamble (as JSZip reads
+    // it, by its end record) was read as a CSV of garbage, on the relay (a generic type is sent
+    // as CSV) and on the kiosk (a .csv name, or an .xlsx name past the NUL check).
+    const xlsx = await workbook()
+    for (const preamble of [8 * 1024 + 1, 40 * 1024]) {
+      const prefixed = Buffer.concat([Buffer.from('x,'.repeat(preamble / 2 + 1) + '\n'), xlsx])
+      for (const declared of ['csv', 'xlsx'] as const) {
+        const parsed = await parseRosterFile(declared, prefixed)
+        expect(parsed.errors).toEqual([])
+        expect(parsed.rows.map((r) => r.name)).toEqual(['Ann'])
+      }
+    }
+  })
+
+  it('a CSV holding the bytes of a ZIP end record is still read as CSV', async () => {
+    // The record must add up (its comment reaching the last byte, its directory before it).
+    const end = '\u0050\u004b\u0005\u0006'
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 30 }), fc.nat({ max: 40 }), async (note, pad) => {
+        const text = `name,note\r\nAnn,"${end}${note.replace(/"/g, '')}${' '.repeat(pad)}"`
+        const parsed = await parseRosterFile('csv', Buffer.from(text))
+        expect(parsed.fatal).toBe(false)
+        expect(parsed.rows.map((r) => r.name)).toEqual(['Ann'])
+      }),
+      { seed: 216, numRuns: 40 },
+    )
+  })
 })
