@@ -94,8 +94,18 @@ export function sendConsoleError(
 }
 
 /**
+ * 415 for a body in a format the route does not take (RFC 9110 15.5.16; contract v2 names no
+ * status for it): the code stays `bad_request`, which every console client already translates.
+ * A POST also says what it takes in `Accept-Post` (there is no such header for a PUT).
+ */
+export function refuseMediaType(ctx: ConsoleRequestContext, types: readonly string[]): void {
+  if (ctx.req.method === 'POST') ctx.res.setHeader('Accept-Post', types.join(', '))
+  sendConsoleError(ctx.res, 415, 'bad_request', `send Content-Type: ${types.join(' or ')}`)
+}
+
+/**
  * The JSON body (at most `maxBytes`, 16 KiB unless the route says) checked against `schema`;
- * null once a 400/413 has been sent.
+ * null once a 400/413/415 has been sent.
  */
 export async function readJson<S extends z.ZodType>(
   ctx: ConsoleRequestContext,
@@ -104,7 +114,7 @@ export async function readJson<S extends z.ZodType>(
 ): Promise<z.infer<S> | null> {
   const type = ctx.req.headers['content-type'] ?? ''
   if (!/^application\/json\b/i.test(type)) {
-    sendConsoleError(ctx.res, 400, 'bad_request', 'send Content-Type: application/json')
+    refuseMediaType(ctx, ['application/json'])
     return null
   }
   let raw: unknown

@@ -26,7 +26,12 @@ import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../ht
 import type { StoredRosterEntry } from '../store/campaign-types'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
 import { readIfMatch, versionEtag } from './if-match'
-import { sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+import {
+  refuseMediaType,
+  sendConsoleError,
+  type ConsoleDeps,
+  type ConsoleRoute,
+} from './console-router'
 import { queryOrRefuse } from '../query-params'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
@@ -103,12 +108,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         if (ifVersions === null) return
         const declared = formatOf(ctx.req.headers['content-type'])
         if (declared === null) {
-          sendConsoleError(
-            ctx.res,
-            400,
-            'bad_request',
-            `send Content-Type: text/csv or ${XLSX_TYPE}`,
-          )
+          refuseMediaType(ctx, ['text/csv', XLSX_TYPE])
           return
         }
         if (reading >= MAX_ROSTERS_READ_AT_ONCE) {

@@ -219,8 +219,13 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
     )
 
     // Not CSV or XLSX, unknown campaign, no session: refused.
+    // JSON is another format, not "no format": 415 (RFC 9110), naming the types it takes.
     const typeless = await c.call('POST', `/console/api/campaigns/${made.id}/roster`, { rows: [] })
-    expect(typeless.status).toBe(400)
+    expect(typeless.status).toBe(415)
+    expect(typeless.headers.get('accept-post')).toBe(
+      'text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    )
+    expect(typeless.json).toMatchObject({ error: { code: 'bad_request' } })
     expect((await upload(c, 'c-nope', csv(1))).status).toBe(404)
     const anon = await fetch(`${relay.url}/console/api/campaigns/${made.id}/roster`, {
       method: 'POST',

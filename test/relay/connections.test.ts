@@ -288,7 +288,7 @@ describe('answers given without reading the body', () => {
       r,
       `POST /console/api/campaigns HTTP/1.1\r\n${signedIn}Content-Type: text/plain\r\n`,
     )
-    expect(wrongType).toMatch(/^HTTP\/1\.1 400/)
+    expect(wrongType).toMatch(/^HTTP\/1\.1 415/)
     expect(wrongType).toMatch(/\r\nConnection: close\r\n/i)
     const signedOut = await refused(
       r,

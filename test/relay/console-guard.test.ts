@@ -207,7 +207,26 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
       headers: { cookie: c.cookie ?? '', origin: r.url, 'content-type': 'text/plain' },
       body: JSON.stringify({ id: 'k3' }),
     })
-    expect(form.status).toBe(400)
+    // 415 (RFC 9110 15.5.16: the body's format is what is refused), saying which it takes.
+    expect(form.status).toBe(415)
+    expect(form.headers.get('accept-post')).toBe('application/json')
+    expect(await form.json()).toEqual({
+      error: { code: 'bad_request', message: 'send Content-Type: application/json' },
+    })
+    // Without a type, and on a PUT (no Accept-Post: that names what a POST takes).
+    const untyped = await fetch(`${r.url}/console/api/kiosks`, {
+      method: 'POST',
+      headers: { cookie: c.cookie ?? '', origin: r.url },
+      body: new Blob([JSON.stringify({ id: 'k3' })]),
+    })
+    expect(untyped.status).toBe(415)
+    const put = await fetch(`${r.url}/console/api/kiosks/k2`, {
+      method: 'PUT',
+      headers: { cookie: c.cookie ?? '', origin: r.url, 'content-type': 'text/plain' },
+      body: JSON.stringify({ campaignId: null }),
+    })
+    expect(put.status).toBe(415)
+    expect(put.headers.get('accept-post')).toBeNull()
     expect(await r.store.getKiosk('k3')).toBeNull()
     await collectSecrets(r, c)
   })
