@@ -667,6 +667,12 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
         `refused: ${a.status} ${a.outcome ?? ''}`,
       )
     }
+    // RFC 9110 15.5.2: a 401 names how to authenticate. WeChat signs the query, so a scheme of
+    // our own naming that (never Basic, which would have a browser ask for a password).
+    if (a.status === 401) res.setHeader('WWW-Authenticate', WECHAT_SIGNATURE_CHALLENGE)
     sendText(res, a.status, a.body, a.contentType)
   }
 }
+
+/** The challenge on every /wechat 401 (bad or missing signature, stale timestamp, replay). */
+export const WECHAT_SIGNATURE_CHALLENGE = 'WeChat-Signature realm="scandesk-wechat"'

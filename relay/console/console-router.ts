@@ -17,7 +17,7 @@ import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
 import type { KdfGateOptions } from './passwords'
 import { cameOverHttps, crossOriginReason } from './request-origin'
-import { clearedSessionCookies, resumeSession, sessionIdsOf } from './sessions'
+import { SESSION_COOKIE, clearedSessionCookies, resumeSession, sessionIdsOf } from './sessions'
 
 export const CONSOLE_API_PREFIX = '/console/api'
 export type ConsoleMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -84,12 +84,22 @@ export interface ConsoleDeps {
   storeNotAnswering?: () => boolean
 }
 
+/**
+ * The challenge on every console 401 (RFC 9110 15.5.2 requires one): the session cookie that
+ * signing in sets, in the `Cookie` scheme's words (an Internet-Draft's, not a registered
+ * scheme); not Basic, which would have a browser ask for a password the relay never reads.
+ */
+export const CONSOLE_SESSION_CHALLENGE =
+  `Cookie realm="scandesk-console", form-action="${CONSOLE_API_PREFIX}/login", ` +
+  `cookie-name="${SESSION_COOKIE}"`
+
 export function sendConsoleError(
   res: ServerResponse,
   status: number,
   code: ConsoleErrorCode,
   message: string,
 ): void {
+  if (status === 401) res.setHeader('WWW-Authenticate', CONSOLE_SESSION_CHALLENGE)
   sendApiError(res, status, code, message)
 }
 

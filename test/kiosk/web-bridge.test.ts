@@ -201,8 +201,13 @@ describe('web bridge security', () => {
 
   it('events and downloads need the key too; static files stay inside the web root', async () => {
     const { web, secret } = await bridge()
-    expect((await raw(`${web.url}/api/events`)).status).toBe(401)
-    expect((await raw(`${web.url}/api/events?key=nope`)).status).toBe(401)
+    // RFC 9110 15.5.2: a 401 carries a challenge; Bearer (the key's header), which no browser
+    // answers with a password dialog.
+    for (const path of ['/api/events', '/api/events?key=nope', '/api/exports/x_1']) {
+      const refused = await raw(`${web.url}${path}`)
+      expect(refused.status, path).toBe(401)
+      expect(refused.headers['www-authenticate'], path).toBe('Bearer realm="scandesk-kiosk"')
+    }
     // The admin area is locked: with the key alone no download, known or not, gets past it.
     expect((await raw(`${web.url}/api/exports/x_1?key=${secret}`)).status).toBe(403)
     expect((await raw(`${web.url}/api/exports/x_1`)).status).toBe(401)

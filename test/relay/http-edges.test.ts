@@ -303,6 +303,50 @@ describe('401 for a kiosk token', () => {
   })
 })
 
+describe('401 elsewhere', () => {
+  it('carries a challenge no browser answers with a password dialog: /wechat and the console', async () => {
+    // RFC 9110 15.5.2: a 401 MUST send WWW-Authenticate. Not Basic or Digest, which make a
+    // browser ask for a password the relay has no use for.
+    const json = ['Content-Type: application/json']
+    const login = '{"name":"nobody","password":"wrong"}'
+    for (const [method, path, headers, body, challenge] of [
+      ['GET', '/wechat?signature=0&timestamp=1&nonce=2&echostr=x', [], '', 'WeChat-Signature'],
+      [
+        'POST',
+        '/wechat?signature=0&timestamp=1&nonce=2',
+        ['Content-Type: text/xml'],
+        '<xml/>',
+        'WeChat-Signature',
+      ],
+      [
+        'POST',
+        '/wechat?timestamp=1&nonce=2',
+        ['Content-Type: text/xml'],
+        '<xml/>',
+        'WeChat-Signature',
+      ],
+      ['GET', '/console/api/kiosks', [], '', 'Cookie'],
+      ['GET', '/console/api/nowhere', ['Cookie: scandesk_session=nope'], '', 'Cookie'],
+      ['POST', '/console/api/login', json, login, 'Cookie'],
+      [
+        'GET',
+        '/console/api/kiosks',
+        ['Cookie: scandesk_session=a; scandesk_session=b'],
+        '',
+        'Cookie',
+      ],
+    ] as const) {
+      const sent = [...headers, `Content-Length: ${Buffer.byteLength(body)}`]
+      const { answers } = await raw(port, request(method, path, sent, body), 1)
+      const where = `${method} ${path} ${headers.join(' ')}`
+      expect(answers[0]?.status, where).toBe(401)
+      const header = answers[0]?.headers['www-authenticate'] ?? ''
+      expect(header.split(' ')[0], where).toBe(challenge)
+      expect(header, where).toMatch(/ realm="scandesk-/)
+    }
+  })
+})
+
 describe('a body that stalls', () => {
   it('is 408 on /api/pair as on every other endpoint, and the connection closes', async () => {
     const r = await startRelay({

@@ -203,6 +203,9 @@ function bridge(
     res.setHeader('cache-control', 'no-store')
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     if (!keyMatches(bearer ?? url.searchParams.get('key'))) {
+      // RFC 9110 15.5.2: a 401 names how to authenticate; Bearer is the header the page sends
+      // (no browser answers it with a password dialog).
+      res.setHeader('www-authenticate', 'Bearer realm="scandesk-kiosk"')
       return sendError(res, 'web_key_rejected')
     }
     return api.handle(req, res, url)
