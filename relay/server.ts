@@ -144,7 +144,7 @@ export interface RelayHandle {
   /** Revokes the kiosk and voids its unused pairing code; false when there is no such kiosk. */
   revokeKiosk(kioskId: string): Promise<boolean>
   /** Every `/console/api` route (path below `/console/api`), for the guard's tests. */
-  consoleRoutes: ReadonlyArray<Pick<ConsoleRoute, 'method' | 'path' | 'public'>>
+  consoleRoutes: ReadonlyArray<Pick<ConsoleRoute, 'method' | 'path' | 'public' | 'query'>>
   /**
    * Drains: answers new requests 503, closes kiosk sockets with 1012 (reconnect elsewhere),
    * answers the pushes in flight once stored, flushes the store, all within the grace period.
@@ -305,6 +305,7 @@ export async function startRelay(
   const attendanceRoutes: ConsoleRoute[] = attendanceApi.routes.map((r) => ({
     method: r.method,
     path: r.path.slice(CONSOLE_API_PREFIX.length),
+    query: r.query,
     handler: ({ req, res, url, session }) => r.handler(req, res, url, session),
   }))
   const consoleApi = createConsoleApi(
@@ -608,10 +609,11 @@ export async function startRelay(
     addKiosk: (kioskId, kioskOpts = {}) =>
       addKiosk(store, kioskId, { rotate: true, ...kioskOpts }, now()),
     revokeKiosk: (kioskId) => revokeKiosk(store, kioskId, now()),
-    consoleRoutes: consoleApi.routes.map(({ method, path, public: open }) => ({
+    consoleRoutes: consoleApi.routes.map(({ method, path, public: open, query }) => ({
       method,
       path,
       public: open,
+      query,
     })),
     close: () => (closing ??= close()),
   }

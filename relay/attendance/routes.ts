@@ -39,6 +39,8 @@ export { localDay }
 export interface ConsoleRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string
+  /** Reads its query itself (strict); without it the console's guard refuses any query. */
+  query?: boolean
   /** `session`: the organizer's, as the console's guard found it (null: no guard in front). */
   handler: (
     req: IncomingMessage,
@@ -294,9 +296,9 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
 
   return {
     routes: [
-      { method: 'GET', path: '/console/api/stats', handler: stats },
-      { method: 'GET', path: '/console/api/stats/days', handler: statsDays },
-      { method: 'GET', path: '/console/api/attendance', handler: attendance },
+      { method: 'GET', path: '/console/api/stats', query: true, handler: stats },
+      { method: 'GET', path: '/console/api/stats/days', query: true, handler: statsDays },
+      { method: 'GET', path: '/console/api/attendance', query: true, handler: attendance },
       {
         method: 'GET',
         path: '/console/api/events',

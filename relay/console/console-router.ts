@@ -41,6 +41,13 @@ export interface ConsoleRoute {
   path: string
   /** Served without a session (login, logout). The same-origin rule still holds. */
   public?: boolean
+  /**
+   * The handler reads the query itself (against a strict schema: relay/query-params.ts). A
+   * route without it takes no query: one naming any parameter is refused 400, naming it, before
+   * the handler runs (`GET /kiosks?campain=c` would list every kiosk as if filtered, `POST
+   * /kiosks?dryRun=1` would add one).
+   */
+  query?: boolean
   handler(ctx: ConsoleRequestContext): Promise<void>
 }
 
@@ -296,6 +303,16 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
         const params = decodeParams(r.params)
         if (params === null) {
           sendConsoleError(r.res, 404, 'not_found', 'no such console endpoint')
+          return
+        }
+        const unknown = route.query === true ? undefined : r.url.searchParams.keys().next().value
+        if (unknown !== undefined) {
+          sendConsoleError(
+            r.res,
+            400,
+            'bad_request',
+            `${unknown}: unknown parameter (this endpoint takes none); nothing was done`,
+          )
           return
         }
         return Promise.resolve(

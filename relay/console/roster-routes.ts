@@ -92,6 +92,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
     {
       method: 'POST',
       path: '/campaigns/:id/roster',
+      query: true,
       async handler(ctx) {
         const id = campaignIdSchema.safeParse(ctx.params.id)
         const campaign = id.success ? await store.campaigns.getCampaign(id.data) : null
@@ -201,6 +202,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
     {
       method: 'GET',
       path: '/campaigns/:id/roster',
+      query: true,
       async handler(ctx) {
         const id = campaignIdSchema.safeParse(ctx.params.id)
         const campaign = id.success ? await store.campaigns.getCampaign(id.data) : null

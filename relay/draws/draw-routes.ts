@@ -192,6 +192,7 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
     {
       method: 'GET',
       path: '/campaigns/:id/draws/:drawId/winners',
+      query: true,
       async handler(ctx) {
         // A repeated parameter is an error, as in the attendance export, not its last value.
         const q = queryOrRefuse(ctx.res, ctx.url, exportQuerySchema)

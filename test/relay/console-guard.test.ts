@@ -116,6 +116,38 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     await collectSecrets(r, c)
   })
 
+  it('a route that takes no query refuses one, naming the parameter, and does nothing', async () => {
+    // `GET /kiosks?campain=c` listed every kiosk as if filtered; `POST /kiosks?dryRun=1` added
+    // the kiosk; `DELETE /kiosks/k1?confirm=0` revoked it.
+    const { relay: r, password } = await relay(backend)
+    secrets.add(await r.addKiosk('k1'))
+    const c = new ConsoleClient(r.url)
+    expect((await c.login('alice', password)).status).toBe(200)
+    const without = r.consoleRoutes.filter((route) => route.query !== true)
+    expect(without.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining(['GET /kiosks', 'GET /campaigns', 'POST /kiosks', 'GET /events']),
+    )
+    // Those that read their own query keep reading it (each refuses a name it does not know).
+    expect(
+      r.consoleRoutes.filter((route) => route.query === true).map((route) => route.path),
+    ).toEqual(expect.arrayContaining(['/stats', '/attendance', '/campaigns/:id/roster']))
+    for (const route of without) {
+      if (route.path === '/logout') continue // ends the session the loop runs in
+      const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : { id: 'k2' }
+      const answer = await c.call(route.method, `${concrete(route.path)}?campain=c`, body)
+      const where = `${route.method} ${route.path}`
+      expect(answer.status, where).toBe(400)
+      expect(errorCode(answer), where).toBe('bad_request')
+      expect(answer.text, where).toContain('"campain: unknown parameter (this endpoint takes none)')
+    }
+    expect((await r.store.listKiosks()).map((k) => [k.kioskId, k.revokedAt])).toEqual([
+      ['k1', null],
+    ])
+    // An empty query names nothing: served as before.
+    expect((await c.call('GET', '/console/api/kiosks?')).status).toBe(200)
+    await collectSecrets(r, c)
+  })
+
   it('a session cookie is not a kiosk credential (/api/tickets, /api/fallback-code, /kiosk)', async () => {
     const { relay: r, password } = await relay(backend)
     await r.addKiosk('k1')
