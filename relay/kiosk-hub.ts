@@ -522,6 +522,13 @@ export class KioskHub {
       for (const { session } of this.peers) {
         if (session.isLive) session.roster.onBinding(campaignId, { registrationId, openid, at })
       }
+    } else if (change.type === 'erasure') {
+      for (const { session } of this.peers) {
+        if (!session.isLive) continue
+        const { campaignId, visitor, at } = change
+        const tombstone = visitor !== undefined && at !== undefined ? { visitor, at } : undefined
+        session.roster.onErasure(campaignId, tombstone)
+      }
     } else if (change.type === 'kiosk') {
       this.credentialChanges++
       void this.recheckCredentials(change.kioskId)
@@ -584,6 +591,9 @@ export class KioskHub {
       kiosks.add(session.kioskId)
       session.notify()
       void session.refreshCampaign()
+      // An erasure missed meanwhile: the kiosk gets the campaign's tombstones again.
+      const campaignId = session.roster.campaign
+      if (session.isLive && campaignId !== null) session.roster.onErasure(campaignId)
     }
     for (const kioskId of kiosks) {
       void this.recheckCredentials(kioskId)

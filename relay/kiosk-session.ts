@@ -15,6 +15,7 @@ import {
 } from '../shared/relay-protocol'
 import type { KioskCampaignView } from './campaign-directory'
 import { RosterSync } from './roster-sync'
+import { visitorTombstone } from '../shared/server/visitor-tombstone'
 import { errorMessage, SEE_HEALTHZ, type Logger, type LogLimiter } from './log'
 import type { RelayMetrics } from './metrics'
 import type { RelayStore, StoredEvent } from './store/types'
@@ -177,6 +178,7 @@ export class KioskSession {
   ) {
     this.roster = new RosterSync({
       campaigns: ctx.store.campaigns,
+      erasures: ctx.store.erasures,
       send: (frame) => this.send(frame),
       open: () =>
         this.phase === 'live' && this.socket.bufferedAmount <= this.ctx.limits.highWaterBytes,
@@ -281,7 +283,14 @@ export class KioskSession {
         }
         keep = scanned
       }
-      if (keep && !(await this.ctx.rosterHas(campaignId, registrationId))) {
+      if (keep && (await this.erasedSince(campaignId, openid, at))) {
+        // Made before the visitor was erased (a desk offline then, its outbox sent at the
+        // welcome, before the kiosk reads the erasure frame): it would bind them again.
+        this.ctx.log.info('bind of an erased visitor dropped', {
+          kioskId: this.kioskId,
+          campaignId,
+        })
+      } else if (keep && !(await this.ctx.rosterHas(campaignId, registrationId))) {
         // A kiosk binds only registrations its roster frames gave it: a made-up one (a stolen
         // token's flood) would be a row kept for the season and a binding frame to every
         // booth of the campaign. One the organizer's newer upload left out has no name either.
@@ -324,6 +333,17 @@ export class KioskSession {
       this.storeTrouble('storing binding failed', err, BIND_NOT_STORED)
       this.retryBind(bind)
     }
+  }
+
+  /**
+   * Whether the visitor was erased from the campaign at or after `at` (a bind's time): one read
+   * of the campaign's tombstones, a handful (erasures are rare).
+   */
+  private async erasedSince(campaignId: string, openid: string, at: number): Promise<boolean> {
+    const tombstones = await this.ctx.store.erasures.tombstones(campaignId)
+    if (tombstones.length === 0) return false
+    const visitor = visitorTombstone(campaignId, openid)
+    return tombstones.some((t) => t.visitor === visitor && t.at >= at)
   }
 
   /** A bind not acknowledged, stored again after STORE_RETRY_MS while the link is up. */

@@ -19,17 +19,25 @@
  * through, and no more than the pacer's window is unanswered (a scan queues behind that
  * much at most). A far end that does not answer pings gets a batch per BINDING_PONG_WAIT_MS.
  * The socket's own queue must also be under BINDING_QUEUE_BYTES (a link with no ping at all).
+ *
+ * Visitor erasure (docs/DESIGN.md "Visitor erasure (added after v2)"): once per link and
+ * campaign, the campaign's tombstones go out in `erasure` frames of MAX_TOMBSTONES_PER_FRAME, and each erasure made since
+ * live (`onErasure`), so the kiosk erases its own copies of the visitor. A kiosk that does not
+ * know the frame ignores it.
  */
 import { MAX_ROSTER_ENTRIES_PER_FRAME, type RelayRosterEntry } from '../shared/campaign'
 import {
+  MAX_TOMBSTONES_PER_FRAME,
   rosterChunkEnd,
   type HelloFrame,
   type RelayFrame,
   type RosterAckFrame,
 } from '../shared/relay-protocol'
+import { visitorTombstone } from '../shared/server/visitor-tombstone'
 import { errorMessage, type Logger } from './log'
 import { RosterPacer, type SentFrame } from './roster-pacer'
 import type { Binding, CampaignStore } from './store/campaign-types'
+import type { ErasureStore, Tombstone } from './store/erasure-types'
 
 /** How long after a failed store read the transfer tries again. */
 export const ROSTER_RETRY_MS = 1000
@@ -44,6 +52,8 @@ const BATCH_PING = /^b([0-9]{1,15})$/
 
 export interface RosterSyncContext {
   campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>
+  /** The campaign's tombstones (absent: the kiosk is told of no erasure). */
+  erasures?: Pick<ErasureStore, 'tombstones'>
   /** Writes the frame; returns its size in bytes. */
   send(frame: RelayFrame): number
   /** Whether the socket can take more now. */
@@ -97,6 +107,12 @@ export class RosterSync {
   private bindingTimer: NodeJS.Timeout | null = null
   /** The timer waits on a pong, not on the socket's queue: a write completion does not resume. */
   private waitingPong = false
+  /** The campaign whose tombstones this link has been sent (once per link and campaign). */
+  private tombstonesOf: string | null = null
+  /** Bumped on every (re)start and stop: an older tombstone read sends nothing. */
+  private tombstoneRun = 0
+  /** A failed tombstone read's retry. */
+  private tombstoneTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly ctx: RosterSyncContext) {}
 
@@ -115,6 +131,11 @@ export class RosterSync {
     this.staleAcks = 0
     this.complete = false
     this.emptySent = false
+    if (campaignId !== this.tombstonesOf) {
+      // Another campaign (or none): its erasures were not heard meanwhile; back here, all again.
+      this.tombstonesOf = null
+      if (campaignId !== null) this.sendTombstones(campaignId)
+    }
     if (campaignId === null) return
     try {
       const [head, bindings] = await Promise.all([
@@ -146,6 +167,70 @@ export class RosterSync {
     this.run++
     this.clearRetry()
     this.dropBindings()
+    this.tombstoneRun++
+    this.clearTombstoneRetry()
+  }
+
+  /**
+   * A visitor of `campaignId` was erased: the kiosk hears it now if it is in that campaign.
+   * No `visitor` (a change from an instance that does not say it, or changes missed): every
+   * tombstone of the campaign is read and sent again.
+   */
+  onErasure(campaignId: string, visitor?: Tombstone): void {
+    if (campaignId !== this.campaignId) return
+    if (visitor === undefined) {
+      this.sendTombstones(campaignId)
+      return
+    }
+    this.forgetErased(campaignId, [visitor])
+    this.ctx.send({ type: 'erasure', campaignId, visitors: [visitor] })
+  }
+
+  /** Roster frames still to send name no erased visitor (the store's binding is gone too). */
+  private forgetErased(campaignId: string, tombstones: readonly Tombstone[]): void {
+    if (this.openids.size === 0 || tombstones.length === 0) return
+    const erased = new Set(tombstones.map((t) => t.visitor))
+    for (const [registrationId, openid] of this.openids) {
+      if (erased.has(visitorTombstone(campaignId, openid))) this.openids.delete(registrationId)
+    }
+  }
+
+  /** Reads the campaign's tombstones and sends them all; tried again while the link is up. */
+  private sendTombstones(campaignId: string): void {
+    const erasures = this.ctx.erasures
+    if (erasures === undefined) return
+    const run = ++this.tombstoneRun
+    this.clearTombstoneRetry()
+    erasures.tombstones(campaignId).then(
+      (tombstones) => {
+        if (run !== this.tombstoneRun || campaignId !== this.campaignId) return
+        this.forgetErased(campaignId, tombstones)
+        for (let i = 0; i < tombstones.length; i += MAX_TOMBSTONES_PER_FRAME) {
+          const visitors = tombstones
+            .slice(i, i + MAX_TOMBSTONES_PER_FRAME)
+            .map(({ visitor, at }) => ({ visitor, at }))
+          this.ctx.send({ type: 'erasure', campaignId, visitors })
+        }
+        this.tombstonesOf = campaignId
+      },
+      (err: unknown) => {
+        if (run !== this.tombstoneRun) return
+        this.failed('reading erasures failed', err)
+        this.tombstoneTimer = setTimeout(() => {
+          this.tombstoneTimer = null
+          if (run === this.tombstoneRun && campaignId === this.campaignId) {
+            this.sendTombstones(campaignId)
+          }
+        }, ROSTER_RETRY_MS)
+        this.tombstoneTimer.unref()
+      },
+    )
+  }
+
+  private clearTombstoneRetry(): void {
+    if (this.tombstoneTimer === null) return
+    clearTimeout(this.tombstoneTimer)
+    this.tombstoneTimer = null
   }
 
   /** A pong from the kiosk: the binding batches up to the one it names got through. */

@@ -218,6 +218,32 @@ export const bindAckFrameSchema = z
  */
 export const adminUnlockFrameSchema = z.object({ type: z.literal('admin-unlock') }).strict()
 
+/** An erased visitor's tombstone: SHA-256 of `<campaignId>\0<openid>`, lowercase hex. */
+export const visitorTombstoneSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase SHA-256 hex')
+/** Tombstones in one `erasure` frame: 500 of them are ~45 KB, under MAX_RELAY_FRAME_BYTES. */
+export const MAX_TOMBSTONES_PER_FRAME = 500
+
+/**
+ * Additive (after v2): visitors erased from the campaign by the organizer (docs/DESIGN.md
+ * "Visitor erasure (added after v2)"), each as its tombstone (never the openid) and when it
+ * was erased, on the relay's clock. Sent after `welcome` with every tombstone of the kiosk's campaign (in frames of
+ * at most MAX_TOMBSTONES_PER_FRAME) and live after each erasure. The kiosk pseudonymises the
+ * visitor's rows of that campaign the relay stored up to `at` (a scan after it is the visitor
+ * come back, a new visitor), unbinds them from the roster and drops its unsent desk bindings
+ * of them made up to `at`; the same frame again changes nothing. Kiosks without it ignore the
+ * unknown type.
+ */
+export const erasureFrameSchema = z
+  .object({
+    type: z.literal('erasure'),
+    campaignId: campaignIdSchema,
+    visitors: z
+      .array(z.object({ visitor: visitorTombstoneSchema, at: epochMs }).strict())
+      .min(1)
+      .max(MAX_TOMBSTONES_PER_FRAME),
+  })
+  .strict()
+
 export const relayFrameSchema = z.discriminatedUnion('type', [
   welcomeFrameSchema,
   scanFrameSchema,
@@ -228,6 +254,7 @@ export const relayFrameSchema = z.discriminatedUnion('type', [
   bindingFrameSchema,
   bindAckFrameSchema,
   adminUnlockFrameSchema,
+  erasureFrameSchema,
 ])
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>
 export type ScanFrame = z.infer<typeof scanFrameSchema>
@@ -238,6 +265,7 @@ export type RosterFrame = z.infer<typeof rosterFrameSchema>
 export type BindingFrame = z.infer<typeof bindingFrameSchema>
 export type BindAckFrame = z.infer<typeof bindAckFrameSchema>
 export type AdminUnlockFrame = z.infer<typeof adminUnlockFrameSchema>
+export type ErasureFrame = z.infer<typeof erasureFrameSchema>
 export type RelayFrame = z.infer<typeof relayFrameSchema>
 
 /**

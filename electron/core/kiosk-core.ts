@@ -12,6 +12,7 @@ import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
 import { campaignView } from './campaigns/campaign-view'
 import { activeCampaignId, RelayCampaignStore } from './campaigns/relay-campaign'
+import { RelayErasures } from './campaigns/relay-erasures'
 import { RelayRosterSync, type RosterArriving } from './campaigns/relay-roster'
 import { makeTicketSource, relayTarget } from './tickets/ticket-sources'
 import { openKioskDb, type KioskDb } from './db/db'
@@ -94,6 +95,8 @@ export class KioskCore {
   readonly allCampaigns: CampaignStore
   readonly relayCampaigns: RelayCampaignStore
   readonly relayRoster: RelayRosterSync
+  /** The relay's erasures of visitors, applied to this kiosk's copies. */
+  readonly relayErasures: RelayErasures
   readonly attendance: AttendanceStore
   /** The recent greetings not yet shown, for a page that starts listening (unshownGreetings). */
   readonly greetings: GreetingBacklog
@@ -151,6 +154,7 @@ export class KioskCore {
     this.roster = new RosterStore(this.db)
     this.relayCampaigns = new RelayCampaignStore(this.db)
     this.relayRoster = new RelayRosterSync(this.db, this.roster)
+    this.relayErasures = new RelayErasures(this.db)
     this.allCampaigns = campaignView(
       this.campaigns,
       () => this.relayCampaign(),
@@ -408,6 +412,17 @@ export class KioskCore {
       },
       onBindAck: (frame) => this.relayRoster.bindAcked(conn, frame),
       pendingBinds: () => this.relayRoster.pendingBinds(conn),
+      onErasure: (frame) => {
+        const done = this.relayErasures.apply(frame)
+        if (done.visitors === 0) return
+        // Counts only: the log says nothing of whom.
+        this.o.log?.info(
+          `relay erasure: ${done.visitors} visitor(s) of ${frame.campaignId} erased here ` +
+            `(${done.rows} scans, ${done.unbound} roster bindings, ${done.binds} unsent bindings)`,
+        )
+        // The desk reads its roster again (the visitor's entry is no longer checked in).
+        if (done.unbound > 0) this.events.emit('roster', { campaignId: frame.campaignId })
+      },
     }
   }
 

@@ -45,6 +45,16 @@ export interface ErasureAudit {
   at: number
 }
 
+/**
+ * An erased visitor's tombstone (shared/server/visitor-tombstone.ts): what the campaign's
+ * kiosks get in `erasure` frames to erase their own copies. The hash, never the openid.
+ */
+export interface Tombstone {
+  /** SHA-256 of `<campaignId>\0<openid>`, lowercase hex. */
+  visitor: string
+  at: number
+}
+
 export interface ErasureStore {
   /**
    * Erases the visitor from the campaign, all of it or (a store error) as much as was done:
@@ -54,6 +64,12 @@ export interface ErasureStore {
   erase(input: ErasureInput): Promise<ErasureResult | null>
   /** The campaign's audit lines, newest first, at most `limit`. */
   audit(campaignId: string, limit: number): Promise<ErasureAudit[]>
+  /**
+   * Every tombstone of the campaign, oldest first, one per visitor (`at`: their latest erasure,
+   * which covers everything of theirs stored before it). Kept as long as the audit: a kiosk may
+   * come back at any time with the visitor's rows.
+   */
+  tombstones(campaignId: string): Promise<Tombstone[]>
 }
 
 /** The pseudonym prefix (shared: the console shows such rows without an erase button). */

@@ -226,9 +226,12 @@ export type StoreChange =
   | { type: 'admin-unlock'; kioskId: string }
   /**
    * A visitor of the campaign was erased (relay/store/erasure-types.ts): whatever holds its
-   * names, numbers or draws in memory reads them again. Says nothing of whom.
+   * names, numbers or draws in memory reads them again. Says whom only as the tombstone
+   * (`visitor`: a hash, shared/server/visitor-tombstone.ts; `at`: the erasure's), which the
+   * kiosks of the campaign get live; absent from an instance that does not know them (the
+   * kiosk hub then reads the campaign's tombstones).
    */
-  | { type: 'erasure'; campaignId: string }
+  | { type: 'erasure'; campaignId: string; visitor?: string; at?: number }
   /** A lucky draw was stored or redrawn (relay/draws/draw-feed.ts plays it on the screens). */
   | { type: 'draw'; campaignId: string; drawId: string }
   /**

@@ -16,6 +16,7 @@ import {
   helloFrameSchema,
   relayFrameSchema,
   type BindAckFrame,
+  type ErasureFrame,
   type BindFrame,
   type BindingFrame,
   type CampaignFrame,
@@ -84,6 +85,8 @@ export interface RelaySyncHandler {
    * and again on the live link while any stays unacknowledged (`bindResendMs`).
    */
   pendingBinds(): BindFrame[]
+  /** Erased visitors of a campaign (absent: this handler keeps no copies to erase). */
+  onErasure?(frame: ErasureFrame): void
 }
 
 /**
@@ -100,6 +103,7 @@ const SYNC_FRAMES = new Set([
   'binding',
   'bind-ack',
   'admin-unlock',
+  'erasure',
 ])
 
 /**
@@ -559,7 +563,7 @@ export class RelayLink {
    */
   private onSyncFrame(
     ws: WebSocket,
-    frame: CampaignFrame | ScreensFrame | RosterFrame | BindingFrame | BindAckFrame,
+    frame: CampaignFrame | ScreensFrame | RosterFrame | BindingFrame | BindAckFrame | ErasureFrame,
   ): void {
     if (this.pending?.ws === ws) {
       clearImmediate(this.pending.timer)
@@ -573,6 +577,7 @@ export class RelayLink {
       else if (frame.type === 'screens') sync.onScreens?.(frame)
       else if (frame.type === 'roster') this.send(ws, sync.onRoster(frame))
       else if (frame.type === 'binding') sync.onBinding(frame)
+      else if (frame.type === 'erasure') sync.onErasure?.(frame)
       else sync.onBindAck(frame)
       this.storedOk()
     } catch (err) {

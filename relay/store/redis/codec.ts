@@ -14,7 +14,12 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('kiosk'), kioskId: z.string() }),
   z.object({ type: z.literal('roster'), campaignId: z.string() }),
   z.object({ type: z.literal('draw'), campaignId: z.string(), drawId: z.string() }),
-  z.object({ type: z.literal('erasure'), campaignId: z.string() }),
+  z.object({
+    type: z.literal('erasure'),
+    campaignId: z.string(),
+    visitor: z.string().optional(),
+    at: z.number().optional(),
+  }),
   z.object({
     type: z.literal('binding'),
     campaignId: z.string(),

@@ -22,7 +22,6 @@
  * Each step is idempotent (a second run finds nothing more to move), so the erasure called
  * again after a failure halfway finishes it, and the audit line says it is whole.
  */
-import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { drawRecordSchema } from '../../../shared/screen-api'
 import {
@@ -31,7 +30,9 @@ import {
   type ErasureInput,
   type ErasureResult,
   type ErasureStore,
+  type Tombstone,
 } from '../erasure-types'
+import { visitorTombstone } from '../../../shared/server/visitor-tombstone'
 import { followUpCountFields } from '../follow-up-types'
 import type { StoreChange } from '../types'
 import { perKioskReads } from './attendance'
@@ -209,10 +210,8 @@ const reply = z.union([
 const auditLine = z.object({ by: z.string(), at: z.number() })
 const counts = z.array(z.string().nullable())
 
-/** The hash an erasure under way is recorded by (never the openid itself). */
-export function erasureHash(campaignId: string, openid: string): string {
-  return createHash('sha256').update(`${campaignId}\0${openid}`).digest('hex')
-}
+/** An audit line with its tombstone (lines written before it have none). */
+const tombstoneLine = z.object({ at: z.number(), visitor: z.string().optional() })
 
 export class RedisErasures implements ErasureStore {
   constructor(
@@ -226,7 +225,8 @@ export class RedisErasures implements ErasureStore {
 
   async erase(input: ErasureInput): Promise<ErasureResult | null> {
     const { campaignId: c, openid } = input
-    const hash = erasureHash(c, openid)
+    // The erasure under way is recorded by the visitor's tombstone (never the openid itself).
+    const hash = visitorTombstone(c, openid)
     const k = this.keys
     // An erasure of them under way (a call that failed halfway) goes on with its pseudonym.
     const pseudonym = (await this.redis.hget(k.campaignErasing(c), hash)) ?? input.pseudonym
@@ -235,14 +235,14 @@ export class RedisErasures implements ErasureStore {
     const [number, bindings, stamps, followUp, drawCount, kept] = erased
     if (this.keepAttendance) await this.eraseAtKiosks(c, openid, kept)
     else await this.eraseInQueues(c, openid, kept)
-    const audit = JSON.stringify({ by: input.by, at: input.at })
+    const audit = JSON.stringify({ by: input.by, at: input.at, visitor: hash })
     await runScript(
       this.redis,
       FINISH,
       [k.campaignErasing(c), k.campaignErasures(c)],
       [hash, audit],
     )
-    await this.announce({ type: 'erasure', campaignId: c })
+    await this.announce({ type: 'erasure', campaignId: c, visitor: hash, at: input.at })
     return {
       number: number > 0 ? number : null,
       bindings,
@@ -381,5 +381,20 @@ export class RedisErasures implements ErasureStore {
     if (limit <= 0) return []
     const lines = await this.redis.lrange(this.keys.campaignErasures(campaignId), 0, limit - 1)
     return lines.map((json) => ({ campaignId, ...auditLine.parse(JSON.parse(json)) }))
+  }
+
+  async tombstones(campaignId: string): Promise<Tombstone[]> {
+    const lines = await this.redis.lrange(this.keys.campaignErasures(campaignId), 0, -1)
+    const seen = new Set<string>()
+    const out: Tombstone[] = []
+    // Newest first: each visitor's first line is their latest erasure.
+    for (const line of lines) {
+      const { at, visitor } = tombstoneLine.parse(JSON.parse(line))
+      if (visitor === undefined || seen.has(visitor)) continue
+      seen.add(visitor)
+      out.push({ visitor, at })
+    }
+    out.reverse()
+    return out
   }
 }

@@ -106,7 +106,10 @@ export interface RedisKeys {
   campaignDraws(campaignId: string): string
   /** The campaign's draw version, the fence COMMIT_DRAW checks (draw-types.ts). */
   campaignDrawVersion(campaignId: string): string
-  /** List of the campaign's erasure audit lines (JSON `{"by","at"}`), newest first. */
+  /**
+   * List of the campaign's erasure audit lines (JSON `{"by","at","visitor"}`, `visitor` the
+   * tombstone), newest first.
+   */
   campaignErasures(campaignId: string): string
   /**
    * Hash: sha256 of `<campaignId>\0<openid>` → the pseudonym of an erasure whose kiosks' steps

@@ -14,7 +14,9 @@ import {
   type ErasureInput,
   type ErasureResult,
   type ErasureStore,
+  type Tombstone,
 } from '../erasure-types'
+import { visitorTombstone } from '../../../shared/server/visitor-tombstone'
 import type { StoreChange } from '../types'
 import { statement, writeTransaction } from './statements'
 
@@ -22,6 +24,7 @@ const numberRow = z.object({ number: z.number() })
 const countRow = z.object({ n: z.number() })
 const drawRow = z.object({ id: z.string(), record: z.string() })
 const auditRow = z.object({ campaign_id: z.string(), at: z.number(), by: z.string() })
+const tombstoneRow = z.object({ visitor: z.string(), at: z.number() })
 
 /** What the erasure needs of the store's consolidated attendance. */
 export interface PendingIndex {
@@ -42,6 +45,7 @@ export class SqliteErasures implements ErasureStore {
   async erase(input: ErasureInput): Promise<ErasureResult | null> {
     await this.attendanceSettled()
     const { campaignId: c, openid } = input
+    const visitor = visitorTombstone(c, openid)
     const result = writeTransaction(this.db, (): ErasureResult | null => {
       if (statement(this.db, 'SELECT 1 FROM campaigns WHERE id = ?').get(c) === undefined) {
         return null
@@ -112,14 +116,15 @@ export class SqliteErasures implements ErasureStore {
         c,
       )
       run(
-        'INSERT INTO campaign_erasures (campaign_id, at, by) VALUES (?, ?, ?)',
+        'INSERT INTO campaign_erasures (campaign_id, at, by, visitor) VALUES (?, ?, ?, ?)',
         c,
         input.at,
         input.by,
+        visitor,
       )
       return { number, bindings, stamps, followUp, draws }
     })
-    if (result !== null) this.emit({ type: 'erasure', campaignId: c })
+    if (result !== null) this.emit({ type: 'erasure', campaignId: c, visitor, at: input.at })
     return result
   }
 
@@ -167,6 +172,23 @@ export class SqliteErasures implements ErasureStore {
             const r = auditRow.parse(raw)
             return { campaignId: r.campaign_id, at: r.at, by: r.by }
           }),
+      )
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  tombstones(campaignId: string): Promise<Tombstone[]> {
+    try {
+      return Promise.resolve(
+        statement(
+          this.db,
+          `SELECT visitor, max(at) AS at FROM campaign_erasures
+             WHERE campaign_id = ? AND visitor IS NOT NULL
+             GROUP BY visitor ORDER BY at, visitor`,
+        )
+          .all(campaignId)
+          .map((raw) => tombstoneRow.parse(raw)),
       )
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))

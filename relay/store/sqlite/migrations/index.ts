@@ -25,6 +25,7 @@ import { m019TicketBudget } from './019-ticket-budget'
 import { m020FollowUpCounts } from './020-follow-up-counts'
 import { m021Erasures } from './021-erasures'
 import { m022SceneClaims } from './022-scene-claims'
+import { m023ErasureTombstones } from './023-erasure-tombstones'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -49,4 +50,5 @@ export const migrations: readonly Migration[] = [
   m020FollowUpCounts,
   m021Erasures,
   m022SceneClaims,
+  m023ErasureTombstones,
 ]

@@ -1,0 +1,140 @@
+/**
+ * Visitor erasure on the kiosk (docs/DESIGN.md "Visitor erasure (added after v2)"): the
+ * relay's `erasure` frame names erased visitors of a campaign by tombstone (SHA-256 of `<campaignId>\0<openid>`) and
+ * the time of their erasure on the relay's clock. The kiosk hashes its own openids of that
+ * campaign and, in one transaction per frame, for each match:
+ * - its attendance rows the relay stored up to then, and its `visitors` row, carry one random
+ *   `erased:…` pseudonym instead of the openid (the relay's own rows do the same); the rows
+ *   keep their number, scene and times and lose their roster entry, so the booth's counts
+ *   (scans, visitors, returning, the timeline) stay what they were: the visitor came, and is
+ *   counted as one anonymous visitor, as the relay's scans are;
+ * - the roster entry bound to them (up to then) is unbound and no longer checked in;
+ * - unsent desk bindings of them made up to then are dropped (sent on reconnect, they would
+ *   bind them at the relay again), and a roster transfer under way forgets their openid.
+ * A scan after the erasure is the visitor come back (a new visitor at the relay): kept. The
+ * same frame again finds nothing to change.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Statement } from 'better-sqlite3'
+import { ERASED_OPENID_PREFIX } from '../../../shared/console-api'
+import type { ErasureFrame } from '../../../shared/relay-protocol'
+import { visitorTombstone } from '../../../shared/server/visitor-tombstone'
+import type { KioskDb } from '../db/db'
+
+/** What one frame changed (all 0: nothing of these visitors was here, or already erased). */
+export interface ErasureApplied {
+  /** Visitors found here. */
+  visitors: number
+  /** Attendance rows pseudonymised. */
+  rows: number
+  /** Roster entries unbound. */
+  unbound: number
+  /** Unsent desk bindings dropped. */
+  binds: number
+}
+
+type P = { c: string; o: string; at: number; pseudonym: string }
+
+export class RelayErasures {
+  private readonly q: {
+    openids: Statement<[{ c: string }], string>
+    rows: Statement<[P]>
+    remaining: Statement<[{ c: string; o: string }], { n: number }>
+    visitor: Statement<[P]>
+    unbind: Statement<[P]>
+    staged: Statement<[{ c: string; o: string }]>
+    binds: Statement<[P]>
+  }
+  private readonly applyTx: (frame: ErasureFrame) => ErasureApplied
+  /**
+   * The tombstones of the openids of one campaign hashed so far: a welcome brings every
+   * tombstone of the campaign in frames of 500, and hashing a booth's 20,000 visitors again for
+   * each took ~0.25 s a frame (bench/erasure.ts). Openids only, as the rows hold them.
+   */
+  private memo: { campaignId: string; hashes: Map<string, string> } | null = null
+
+  constructor(db: KioskDb) {
+    this.q = {
+      // Every openid of the campaign held here, in whatever table holds one (repeats dropped
+      // by the caller: UNION's sort of a booth's 60,000 rows cost more than the rest).
+      openids: db
+        .prepare<[{ c: string }], string>(
+          `SELECT DISTINCT openid FROM attendance WHERE campaign_id = @c
+           UNION ALL SELECT openid FROM visitors WHERE campaign_id = @c
+           UNION ALL SELECT openid FROM roster_entries WHERE campaign_id = @c AND openid IS NOT NULL
+           UNION ALL SELECT openid FROM bind_outbox WHERE campaign_id = @c
+           UNION ALL SELECT s.openid FROM roster_staging s, roster_sync r
+             WHERE r.campaign_id = @c AND s.openid IS NOT NULL`,
+        )
+        .pluck(),
+      // By the openid index (`+`: not by received_at, which would read every older row).
+      rows: db.prepare(
+        `UPDATE attendance SET openid = @pseudonym, roster_entry_id = NULL
+         WHERE campaign_id = @c AND openid = @o AND +received_at <= @at`,
+      ),
+      remaining: db.prepare(
+        'SELECT count(*) AS n FROM attendance WHERE campaign_id = @c AND openid = @o',
+      ),
+      visitor: db.prepare(
+        'UPDATE visitors SET openid = @pseudonym WHERE campaign_id = @c AND openid = @o',
+      ),
+      unbind: db.prepare(
+        `UPDATE roster_entries SET openid = NULL, checked_in_at = NULL
+         WHERE campaign_id = @c AND openid = @o AND coalesce(checked_in_at, 0) <= @at`,
+      ),
+      staged: db.prepare(
+        `UPDATE roster_staging SET openid = NULL WHERE openid = @o
+           AND EXISTS (SELECT 1 FROM roster_sync WHERE campaign_id = @c)`,
+      ),
+      binds: db.prepare(
+        'DELETE FROM bind_outbox WHERE campaign_id = @c AND openid = @o AND at <= @at',
+      ),
+    }
+    this.applyTx = db.transaction((frame: ErasureFrame) => this.applyNow(frame))
+  }
+
+  /** Erases this kiosk's copies of the frame's visitors; one transaction. */
+  apply(frame: ErasureFrame): ErasureApplied {
+    return this.applyTx(frame)
+  }
+
+  private applyNow(frame: ErasureFrame): ErasureApplied {
+    const c = frame.campaignId
+    const erasedAt = new Map(frame.visitors.map((v) => [v.visitor, v.at]))
+    const done: ErasureApplied = { visitors: 0, rows: 0, unbound: 0, binds: 0 }
+    for (const o of new Set(this.q.openids.all({ c }))) {
+      if (o.startsWith(ERASED_OPENID_PREFIX)) continue
+      const at = erasedAt.get(this.tombstoneOf(c, o))
+      if (at === undefined) continue
+      const p: P = {
+        c,
+        o,
+        at,
+        pseudonym: ERASED_OPENID_PREFIX + randomBytes(9).toString('base64url'),
+      }
+      done.visitors++
+      done.rows += this.q.rows.run(p).changes
+      // Scans of theirs after the erasure (the visitor came back) keep the row: it is theirs.
+      if ((this.q.remaining.get({ c, o })?.n ?? 0) === 0) this.q.visitor.run(p)
+      done.unbound += this.q.unbind.run(p).changes
+      this.q.staged.run({ c, o })
+      done.binds += this.q.binds.run(p).changes
+    }
+    return done
+  }
+
+  private tombstoneOf(campaignId: string, openid: string): string {
+    if (this.memo?.campaignId !== campaignId || this.memo.hashes.size >= MEMO_LIMIT) {
+      this.memo = { campaignId, hashes: new Map() }
+    }
+    let hash = this.memo.hashes.get(openid)
+    if (hash === undefined) {
+      hash = visitorTombstone(campaignId, openid)
+      this.memo.hashes.set(openid, hash)
+    }
+    return hash
+  }
+}
+
+/** Openids whose tombstone is kept in memory (~15 MB at most); past it, hashed again. */
+const MEMO_LIMIT = 100_000

@@ -1,0 +1,120 @@
+// Visitor erasure reaches the kiosks (docs/DESIGN.md "Visitor erasure (added after v2)"), on
+// both stores: the relay keeps each erasure's tombstone (a hash of the campaign and openid, never the openid),
+// sends every tombstone of the kiosk's campaign after the welcome and each new one live, never
+// to a kiosk of another campaign; a desk binding the kiosk made before the erasure (its outbox
+// sent at the welcome, before it reads the tombstones) does not bind the visitor again.
+import { describe, expect, it } from 'vitest'
+import { erasureAnswerSchema } from '../../shared/console-api'
+import type { ErasureFrame, RelayFrame } from '../../shared/relay-protocol'
+import { visitorTombstone } from '../../shared/server/visitor-tombstone'
+import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import type { ConsoleClient } from './console-helpers'
+import { rosterWith } from './draws-helpers'
+import { KioskClient, postPush, scanXml, type Backend } from './harness'
+
+const { cleanups, placeFor, relayOn, k1InCampaign } = relayTestBed()
+
+async function kiosk(url: string, token: string, kioskId = 'k1'): Promise<KioskClient> {
+  const k = await KioskClient.hello(url, token, { kioskId })
+  cleanups.push(() => k.close())
+  return k
+}
+
+async function erase(c: ConsoleClient, campaignId: string, openid: string): Promise<number> {
+  const a = await c.call('POST', `/console/api/campaigns/${campaignId}/erasures`, { openid })
+  expect(a.status, a.text).toBe(200)
+  return erasureAnswerSchema.parse(a.json).at
+}
+
+const erasures = (frames: RelayFrame[]): ErasureFrame[] =>
+  frames.filter((f): f is ErasureFrame => f.type === 'erasure')
+
+describe.each<Backend>(['sqlite', 'redis'])('erasure frames (%s)', (backend) => {
+  it('sends a new erasure live, and every tombstone after the next welcome', async () => {
+    const { relay, token, c, made } = await k1InCampaign(backend)
+    for (const o of ['o-ann', 'o-bob']) {
+      expect((await postPush(relay.url, scanXml(o, `k1:n-${o}`))).status).toBe(200)
+    }
+    const first = await kiosk(relay.url, token)
+    await first.waitForScans(2)
+    expect(erasures(first.frames)).toEqual([]) // nobody erased yet: no frame at all
+
+    const at = await erase(c, made.id, 'o-ann')
+    await first.waitFor((f) => f.type === 'erasure')
+    const ann = { visitor: visitorTombstone(made.id, 'o-ann'), at }
+    expect(erasures(first.frames)).toEqual([
+      { type: 'erasure', campaignId: made.id, visitors: [ann] },
+    ])
+    // The frame names no openid.
+    expect(JSON.stringify(erasures(first.frames))).not.toContain('o-ann')
+    await first.close()
+
+    // Erased again (nothing left to erase) and another visitor: one tombstone each, the
+    // latest erasure's time, after the welcome.
+    const again = await erase(c, made.id, 'o-ann')
+    const bobAt = await erase(c, made.id, 'o-bob')
+    const tombstones = await relay.store.erasures.tombstones(made.id)
+    expect(tombstones).toEqual([
+      { visitor: visitorTombstone(made.id, 'o-ann'), at: again },
+      { visitor: visitorTombstone(made.id, 'o-bob'), at: bobAt },
+    ])
+    const second = await kiosk(relay.url, token)
+    await second.waitFor((f) => f.type === 'erasure')
+    expect(erasures(second.frames)).toEqual([
+      { type: 'erasure', campaignId: made.id, visitors: tombstones },
+    ])
+    expect(second.frames[0]?.type).toBe('welcome')
+    // The audit still says who and when only.
+    const audit = await c.call('GET', `/console/api/campaigns/${made.id}/erasures`)
+    expect(audit.text).not.toContain(visitorTombstone(made.id, 'o-ann'))
+  })
+
+  it('tells a kiosk of another campaign nothing', async () => {
+    const { relay, token, c } = await k1InCampaign(backend)
+    const other = await createCampaign(c, { name: '秋季展' })
+    const k = await kiosk(relay.url, token)
+    await k.waitFor((f) => f.type === 'campaign')
+    await erase(c, other.id, 'o-ann')
+    // A scan after it is the marker: frames come in order.
+    expect((await postPush(relay.url, scanXml('o-cat', 'k1:n-cat'))).status).toBe(200)
+    await k.waitForScans(1)
+    expect(erasures(k.frames)).toEqual([])
+  })
+
+  it('drops a desk binding made before the erasure, keeps one made after it', async () => {
+    const { relay, token, c, made } = await k1InCampaign(backend)
+    await rosterWith(relay.store, made.id, ['o-x', 'o-y'])
+    const at = await erase(c, made.id, 'o-ann')
+    const k = await kiosk(relay.url, token)
+    await k.waitFor((f) => f.type === 'campaign')
+    // The kiosk's outbox, sent at the welcome: bound offline before the erasure, and (the
+    // visitor came back to the desk) after it.
+    k.send({ type: 'bind', campaignId: made.id, registrationId: 'r0', openid: 'o-ann', at: at - 1 })
+    await k.waitFor((f) => f.type === 'bind-ack')
+    let bindings = await relay.store.campaigns.bindings(made.id)
+    expect(bindings.find((b) => b.registrationId === 'r0')?.openid).toBe('o-x')
+    k.send({ type: 'bind', campaignId: made.id, registrationId: 'r1', openid: 'o-ann', at: at + 1 })
+    await k.waitFor((f) => f.type === 'bind-ack', 2)
+    bindings = await relay.store.campaigns.bindings(made.id)
+    expect(bindings.find((b) => b.registrationId === 'r1')?.openid).toBe('o-ann')
+  })
+})
+
+describe('erasure frames across two relay instances on one Redis', () => {
+  it('an erasure made on instance B reaches a kiosk on instance A', async () => {
+    const place = placeFor('redis')
+    const a = await relayOn(place)
+    const b = await relayOn(place)
+    const token = await a.addKiosk('k1')
+    const cb = await signIn(b)
+    const made = await createCampaign(cb)
+    await assign(cb, 'k1', made.id)
+    const k = await kiosk(a.url, token)
+    await k.waitFor((f) => f.type === 'campaign')
+    const at = await erase(cb, made.id, 'o-ann')
+    await k.waitFor((f) => f.type === 'erasure')
+    expect(erasures(k.frames)[0]?.visitors).toEqual([
+      { visitor: visitorTombstone(made.id, 'o-ann'), at },
+    ])
+  })
+})
