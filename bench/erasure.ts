@@ -7,10 +7,21 @@
  * meanwhile. The store is attendance-child.ts's (seeded directly, 1,000,000 rows over 200 kiosks;
  * 50,000 with --quick), each erasure made through `erasures.erase` as the route makes it, the
  * pushes through the relay's own push endpoint over HTTP.
+ *
+ * Also what the tombstones cost a kiosk's welcome once many visitors were erased
+ * (`benchTombstones`): the relay's read of a campaign's tombstones (SQLite), the bytes of the
+ * `erasure` frames, and the kiosk applying them all to a booth holding many visitors.
  */
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { z } from 'zod'
+import { RelayErasures } from '../electron/core/campaigns/relay-erasures'
+import { openKioskDb } from '../electron/core/db/db'
+import { openSqliteStore } from '../relay/store/sqlite/store'
+import { MAX_TOMBSTONES_PER_FRAME, type ErasureFrame } from '../shared/relay-protocol'
+import { visitorTombstone } from '../shared/server/visitor-tombstone'
 import { Child } from './child'
-import { onlyFromEnv, postPush, scanXml, type Backend } from './env'
+import { BENCH_CAMPAIGN, onlyFromEnv, postPush, scanXml, tempDir, type Backend } from './env'
 import { percentile, ratio, round, type Results } from './result'
 
 const KIOSKS = 200
@@ -184,11 +195,111 @@ async function benchStore(backend: Backend, quick: boolean, results: Results): P
   }
 }
 
+/**
+ * A welcome's tombstones: `erased` visitors erased from one campaign on a SQLite relay (through
+ * `erasures.erase`, no attendance), then the read each welcome makes (median of 20) and the
+ * frames' bytes; and a kiosk DB holding `held` visitors of the campaign (two scans each, 50 of
+ * them among the erased) applying every frame, the first time (50 erased) and again (the next
+ * welcome: nothing left to change). In process, one store.
+ */
+export async function benchTombstones(quick: boolean, results: Results): Promise<void> {
+  const erased = quick ? 1_000 : 5_000
+  const held = quick ? 2_000 : 20_000
+  const campaignId = 'c-tomb'
+  const dir = tempDir('bench-tombstones-')
+  const store = openSqliteStore({ data: dir })
+  try {
+    await store.campaigns.createCampaign(
+      { ...BENCH_CAMPAIGN, id: campaignId, name: campaignId, screenKey: 'k'.repeat(43) },
+      Date.now(),
+    )
+    const openid = (i: number) => `o-tomb-${i}`
+    // The first 50 of the held visitors are among the erased; the rest of the erased are not here.
+    for (let i = 0; i < erased; i++) {
+      const o = i < 50 ? openid(i) : openid(held + i)
+      await store.erasures.erase({
+        campaignId,
+        openid: o,
+        by: 'bench',
+        at: 1_000 + i,
+        pseudonym: `erased:b${i}`,
+      })
+    }
+    const reads: number[] = []
+    let tombstones = await store.erasures.tombstones(campaignId)
+    for (let r = 0; r < 20; r++) {
+      const t0 = performance.now()
+      tombstones = await store.erasures.tombstones(campaignId)
+      reads.push(performance.now() - t0)
+    }
+    const frames: ErasureFrame[] = []
+    for (let i = 0; i < tombstones.length; i += MAX_TOMBSTONES_PER_FRAME) {
+      const visitors = tombstones.slice(i, i + MAX_TOMBSTONES_PER_FRAME)
+      frames.push({ type: 'erasure', campaignId, visitors })
+    }
+    const bytes = frames.reduce((n, f) => n + Buffer.byteLength(JSON.stringify(f)), 0)
+    const at = 'sqlite.erasure.welcome'
+    results[`${at}.tombstones-read.p50`] = {
+      value: p(reads, 50),
+      unit: 'ms',
+      note: `the relay's read of a campaign's ${tombstones.length} tombstones, once per kiosk link and campaign (median of 20); sent as ${frames.length} erasure frames, ${round(bytes / 1024, 1)} KiB in all`,
+    }
+
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    try {
+      const insert = db.prepare(
+        `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+           create_time, received_at, first_visit, check_in_number, unknown_ticket)
+         VALUES (?, ?, 'booth-1', ?, 'booth-1:x', '', 'scan', 1, 500, ?, ?, 0)`,
+      )
+      const visitor = db.prepare(
+        'INSERT INTO visitors (campaign_id, openid, check_in_number, first_seen) VALUES (?, ?, ?, 500)',
+      )
+      db.transaction(() => {
+        for (let i = 0; i < held; i++) {
+          visitor.run(campaignId, openid(i), i + 1)
+          insert.run(`ev-${i}-a`, campaignId, openid(i), 1, i + 1)
+          insert.run(`ev-${i}-b`, campaignId, openid(i), 0, i + 1)
+        }
+      })()
+      // The tombstones are the relay's; a check that the kiosk hashes as the relay does.
+      if (tombstones.every((t) => t.visitor !== visitorTombstone(campaignId, openid(0)))) {
+        throw new Error('no tombstone of a held visitor')
+      }
+      const erasures = new RelayErasures(db)
+      const applyAll = () => {
+        let found = 0
+        const t0 = performance.now()
+        for (const f of frames) found += erasures.apply(f).visitors
+        return { ms: performance.now() - t0, found }
+      }
+      const first = applyAll()
+      const again = applyAll()
+      results[`${at}.kiosk-apply.first`] = {
+        value: round(first.ms, 1),
+        unit: 'ms',
+        note: `a kiosk holding ${held} visitors of the campaign (${2 * held} scans) applying the ${frames.length} frames of ${tombstones.length} tombstones, ${first.found} of its visitors among them (one transaction a frame; each frame hashes the kiosk's openids of the campaign)`,
+      }
+      results[`${at}.kiosk-apply.again`] = {
+        value: round(again.ms, 1),
+        unit: 'ms',
+        note: `as .first, the same frames at the next welcome (${again.found} left to change)`,
+      }
+    } finally {
+      db.close()
+    }
+  } finally {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** `BENCH_ERASURE_BACKENDS=sqlite`: one store only. */
 export async function benchErasure(quick: boolean): Promise<Results> {
   const results: Results = {}
   for (const backend of onlyFromEnv('BENCH_ERASURE_BACKENDS', ['sqlite', 'redis'] as const)) {
     await benchStore(backend, quick, results)
   }
+  await benchTombstones(quick, results)
   return results
 }
