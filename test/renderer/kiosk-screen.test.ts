@@ -432,6 +432,24 @@ describe('kiosk screen: a relay that refuses the booth', () => {
     expect(silent.wrapper.find('[data-testid="qr-card"]').exists()).toBe(true)
   })
 
+  it('shows the code after LINK_ANSWER_WAIT_MS when every try closes without an answer', async () => {
+    // A relay whose store is down closes each hello (1011) with no reason the link keeps: the
+    // link stays 'connecting' with no error, its `since` starting again at every try, and the
+    // booth went back to 正在连接 for the first 3 s of each.
+    const attempt = (since: number) =>
+      makeStatus({ relay: { state: 'connecting', since, lastError: null } })
+    const { wrapper, fake } = await mountScreen(makeScreenState(T0, { status: attempt(T0) }))
+    expect(wrapper.find('[data-testid="link-pending"]').exists()).toBe(true)
+    const shown: boolean[] = []
+    for (let s = 1; s <= 8; s++) {
+      vi.advanceTimersByTime(1_000)
+      fake.emit('status', attempt(T0 + s * 1_000))
+      await flushPromises()
+      shown.push(wrapper.find('[data-testid="qr-card"]').exists())
+    }
+    expect(shown).toEqual([false, false, true, true, true, true, true, true])
+  })
+
   it('keeps the code for a network outage, a full disk and the demo', async () => {
     const cases = [
       makeScreenState(T0, {

@@ -124,11 +124,17 @@ export const LINK_ANSWER_WAIT_MS = 3_000
  * The relay link has not yet said whether it takes this booth: its first connection is under
  * way, with no answer (welcomed, refused, failed) yet, for less than LINK_ANSWER_WAIT_MS. A code
  * shown meanwhile would stand for up to a second on a booth whose token was revoked before the
- * screen learnt it and paused.
+ * screen learnt it and paused. `seenSince`: when the screen first saw it so (the link's `since`
+ * starts again at each try, so it alone does not bound the wait).
  */
-export function linkUndecided(status: KioskStatus, now: number): boolean {
+export function linkUndecided(status: KioskStatus, now: number, seenSince: number | null): boolean {
   const { state, lastError, since } = status.relay
-  return state === 'connecting' && lastError === null && now - since < LINK_ANSWER_WAIT_MS
+  return (
+    state === 'connecting' &&
+    lastError === null &&
+    now - since < LINK_ANSWER_WAIT_MS &&
+    (seenSince === null || now - seenSince < LINK_ANSWER_WAIT_MS)
+  )
 }
 
 /** Scans are queued at the relay while the kiosk cannot reach it: tell staff so. */

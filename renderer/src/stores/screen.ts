@@ -48,6 +48,13 @@ export const useScreenStore = defineStore('screen', () => {
    * banner does not blink off for every reconnect attempt (state 'connecting') in between.
    */
   const linkLostAt = ref<number | null>(null)
+  /**
+   * When this screen first saw the relay link connecting with no answer yet (linkUndecided),
+   * null once it answered. Kept over the link's own `since`, which starts again at every try:
+   * a relay that closes each hello without a reason (its store down: 1011) would otherwise keep
+   * the booth on 正在连接 for the first 3 s of every try.
+   */
+  const linkUnansweredSince = ref<number | null>(null)
 
   const visibleTicket = computed(() => {
     const t = ticket.value
@@ -85,6 +92,9 @@ export const useScreenStore = defineStore('screen', () => {
     const state = next.relay.state
     if (state === 'connected' || state === 'disabled') linkLostAt.value = null
     else if (state === 'reconnecting') linkLostAt.value ??= Date.now()
+    if (state === 'connecting' && next.relay.lastError === null)
+      linkUnansweredSince.value ??= Date.now()
+    else linkUnansweredSince.value = null
     status.value = next
   }
 
@@ -154,6 +164,7 @@ export const useScreenStore = defineStore('screen', () => {
     bigScreen,
     campaignsFromRelay,
     now,
+    linkUnansweredSince,
     visibleTicket,
     secondsToRotate,
     rotationRemaining,
