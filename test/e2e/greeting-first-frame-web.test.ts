@@ -3,7 +3,8 @@
  * opacity 0, so the frame the scan → greeting time counts to showed nothing, and the visitor saw
  * the greeting only some frames later. In real Chromium against `kiosk web` in demo mode: the
  * overlay's opacity in the first animation frame after it entered the DOM (the frame Vue's
- * enter classes are painted in) is most of the way in.
+ * enter classes are painted in) is most of the way in; with reduced motion, fully in and at
+ * full size (no transition: a first frame at 0.75 and 92 % would be a visible jump).
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -19,11 +20,15 @@ import { phoneScan } from './phone'
  */
 const WATCH_FIRST_FRAME = `(() => {
   window.__firstFrameOpacity = null
+  window.__firstFrameCard = null
   const observer = new MutationObserver(() => {
     const el = document.querySelector('[data-testid="greeting"]')
     if (!el) return
     observer.disconnect()
-    requestAnimationFrame(() => (window.__firstFrameOpacity = Number(getComputedStyle(el).opacity)))
+    requestAnimationFrame(() => {
+      window.__firstFrameCard = getComputedStyle(el.querySelector('.card')).transform
+      window.__firstFrameOpacity = Number(getComputedStyle(el).opacity)
+    })
   })
   observer.observe(document, { childList: true, subtree: true })
 })()`
@@ -65,5 +70,19 @@ describe('a greeting in its first painted frame', () => {
           .parse(await page.evaluate(opacityNow)),
       )
       .toBe('1')
+  }, 60_000)
+
+  it('with reduced motion, is fully in from its first frame: no jump from 0.75 and 92 %', async () => {
+    await page.emulateMedia({ reducedMotion: 'reduce' })
+    await page.locator('[data-testid="greeting"]').waitFor({ state: 'detached', timeout: 30_000 })
+    const code = await readScreenCode(page, 'greeting-first-frame-reduced-code')
+    await page.evaluate(WATCH_FIRST_FRAME)
+    await phoneScan(kiosk.sandboxUrl ?? '', code, 'o_first_frame_reduced')
+    const noted = z.number().nullable()
+    await expect
+      .poll(async () => noted.parse(await page.evaluate('window.__firstFrameOpacity')))
+      .not.toBeNull()
+    expect(noted.parse(await page.evaluate('window.__firstFrameOpacity'))).toBe(1)
+    expect(z.string().parse(await page.evaluate('window.__firstFrameCard'))).toBe('none')
   }, 60_000)
 })
