@@ -506,6 +506,7 @@ export class KioskCore {
               relayCampaignId: this.relayCampaign()?.id ?? null,
               greetWindowMs: this.greetWindowMs,
               backlog: this.greetings,
+              log: this.o.log,
             },
             batch,
           )

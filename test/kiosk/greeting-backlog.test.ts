@@ -21,6 +21,38 @@ function greeting(eventId: string, at: number): Greeting {
   }
 }
 
+/** The relay's scan frame `seq`, received at `receivedAt`. */
+const frame = (seq: number, receivedAt: number): ScanFrame => ({
+  type: 'scan',
+  seq,
+  id: `ev-${seq}`,
+  event: 'scan',
+  openid: `o_${seq}`,
+  scene: 'booth-1:s',
+  ticket: 't',
+  createTime: 1_700_000_000,
+  receivedAt,
+})
+/** The attendance row the frame is stored as. */
+const row = (f: ScanFrame): AttendanceRow => ({
+  id: f.seq,
+  eventId: f.id,
+  campaignId: 'expo',
+  kioskId: 'booth-1',
+  openid: f.openid,
+  scene: f.scene,
+  kind: 'scan',
+  createTime: f.createTime,
+  receivedAt: f.receivedAt,
+  firstVisit: true,
+  checkInNumber: f.seq,
+  rosterEntryId: null,
+  rosterName: null,
+  greetingShown: false,
+  unknownTicket: false,
+  fallback: false,
+})
+
 describe('greeting backlog', () => {
   it('keeps the recent unshown greetings in order, at most the limit, within the window', () => {
     let t = 1_000_000
@@ -52,35 +84,6 @@ describe('greeting backlog', () => {
     const backlog = new GreetingBacklog({ now: () => now, windowMs: 60_000 })
     /** Each greeting's `at`, which the backlog and the screen age it from. */
     const added: Array<[string, number]> = []
-    const frame = (seq: number, receivedAt: number): ScanFrame => ({
-      type: 'scan',
-      seq,
-      id: `ev-${seq}`,
-      event: 'scan',
-      openid: `o_${seq}`,
-      scene: 'booth-1:s',
-      ticket: 't',
-      createTime: 1_700_000_000,
-      receivedAt,
-    })
-    const row = (f: ScanFrame): AttendanceRow => ({
-      id: f.seq,
-      eventId: f.id,
-      campaignId: 'expo',
-      kioskId: 'booth-1',
-      openid: f.openid,
-      scene: f.scene,
-      kind: 'scan',
-      createTime: f.createTime,
-      receivedAt: f.receivedAt,
-      firstVisit: true,
-      checkInNumber: f.seq,
-      rosterEntryId: null,
-      rosterName: null,
-      greetingShown: false,
-      unknownTicket: false,
-      fallback: false,
-    })
     const announce = takeScans(
       {
         attendance: { record: (f) => ({ inserted: true, row: row(f as ScanFrame) }) },
@@ -108,5 +111,52 @@ describe('greeting backlog', () => {
     ])
     for (const [id, at] of added) backlog.add(greeting(id, at))
     expect(backlog.recent().map((g) => g.eventId)).toEqual(['ev-1', 'ev-2'])
+  })
+
+  it('a greeting that cannot be made costs the visitor the greeting, never the stored scan', () => {
+    // Greeted inside the transaction: a throw there rolled back the batch, and every resend of
+    // it by the relay the same way, so the booth stored nothing more.
+    const now = 5_000_000
+    const events = new KioskEvents()
+    const attendance: string[] = []
+    events.on('attendance', (r) => attendance.push(r.eventId))
+    const errors: string[] = []
+    let committed = false
+    const announce = takeScans(
+      {
+        attendance: { record: (f) => ({ inserted: true, row: row(f as ScanFrame) }) },
+        cursor: {
+          commit: (_seq, store) => {
+            const rows = store()
+            committed = true
+            return rows
+          },
+        },
+        campaigns: {
+          get: () => {
+            throw new Error('campaign unreadable')
+          },
+        },
+        events,
+        pool: { scanned: () => undefined },
+        now: () => now,
+        context: { kioskId: 'booth-1', fallbackCampaignId: 'expo' },
+        relayCampaignId: null,
+        greetWindowMs: 60_000,
+        backlog: { add: () => undefined },
+        log: { error: (msg) => void errors.push(msg) },
+      },
+      [
+        { frame: frame(1, now), live: true },
+        { frame: frame(2, now), live: true },
+      ],
+    )
+    expect(committed).toBe(true)
+    announce()
+    expect(attendance).toEqual(['ev-1', 'ev-2'])
+    expect(errors).toEqual([
+      'greeting scan ev-1 failed: campaign unreadable',
+      'greeting scan ev-2 failed: campaign unreadable',
+    ])
   })
 })

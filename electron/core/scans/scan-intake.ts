@@ -20,6 +20,7 @@ import type { GreetingBacklog } from './greeting-backlog'
 import type { RelayCursorStore } from './relay-cursor'
 import { inStepMs, type AfterCommit, type ScanDelivery } from './relay-link'
 import type { TicketPool } from '../tickets/ticket-pool'
+import type { Logger } from '../../../shared/server/log'
 
 export interface ScanIntakeDeps {
   attendance: Pick<AttendanceStore, 'record'>
@@ -42,6 +43,8 @@ export interface ScanIntakeDeps {
   greetWindowMs: number
   /** Keeps each greeting until the screen shows it, for a page that was not listening. */
   backlog: Pick<GreetingBacklog, 'add'>
+  /** Where a greeting that could not be made is told (its scan is stored all the same). */
+  log?: Pick<Logger, 'error'>
 }
 
 /**
@@ -75,8 +78,15 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       if (r.inserted) rows.push({ row: r.row, frame, live, at: frame.receivedAt - relayAheadMs })
     }
     // Every row written (a failing one threw above, before any greeting): greeted now, before
-    // the COMMIT's fsync.
-    for (const { row, live, at } of rows) greet(d, row, live, at, now)
+    // the COMMIT's fsync. A greeting that cannot be made costs the visitor only the greeting:
+    // thrown from here it would roll the batch back, and the relay's every resend with it.
+    for (const { row, live, at } of rows) {
+      try {
+        greet(d, row, live, at, now)
+      } catch (err) {
+        d.log?.error(`greeting scan ${row.eventId} failed: ${(err as Error).message}`)
+      }
+    }
     return rows
   })
   return () => {
