@@ -468,6 +468,29 @@ describe('export page: two errors kept apart', () => {
   })
 })
 
+/** The export page with a CSV export done and its download link on show (web mode: a URL). */
+async function exportPageWithDownload() {
+  const fake = createFakeKioskApi()
+  fake.api.startExport.mockResolvedValue({ exportId: 'x-1' })
+  const { wrapper } = mountWith(ExportPage, fake.api)
+  useScreenStore().campaign = makeCampaign()
+  await flushPromises()
+  await wrapper.get('[data-testid="export-csv"]').trigger('click')
+  await flushPromises()
+  fake.emit('exportProgress', {
+    exportId: 'x-1',
+    fileName: 'spring.csv',
+    savedPath: null,
+    error: null,
+    state: 'done',
+    rowsDone: 1,
+    rowsTotal: 1,
+    downloadUrl: '/api/exports/x-1',
+  })
+  await flushPromises()
+  return wrapper
+}
+
 describe('export page', () => {
   it('names the campaign it exports, and says so when the booth has none any more', async () => {
     // The organizer unassigned the booth's campaign: the buttons went on exporting the previous
@@ -569,24 +592,7 @@ describe('export page', () => {
     )
     vi.stubGlobal('fetch', fetchMock)
     try {
-      const fake = createFakeKioskApi()
-      fake.api.startExport.mockResolvedValue({ exportId: 'x-1' })
-      const { wrapper } = mountWith(ExportPage, fake.api)
-      useScreenStore().campaign = makeCampaign()
-      await flushPromises()
-      await wrapper.get('[data-testid="export-csv"]').trigger('click')
-      await flushPromises()
-      fake.emit('exportProgress', {
-        exportId: 'x-1',
-        fileName: 'spring.csv',
-        savedPath: null,
-        error: null,
-        state: 'done',
-        rowsDone: 1,
-        rowsTotal: 1,
-        downloadUrl: '/api/exports/x-1',
-      })
-      await flushPromises()
+      const wrapper = await exportPageWithDownload()
       const link = wrapper.get('[data-testid="export-download"]')
       await link.trigger('click')
       await link.trigger('click')
@@ -615,24 +621,7 @@ describe('export page', () => {
     vi.stubGlobal('fetch', fetchMock)
     const clicks = vi.spyOn(HTMLAnchorElement.prototype, 'click')
     try {
-      const fake = createFakeKioskApi()
-      fake.api.startExport.mockResolvedValue({ exportId: 'x-1' })
-      const { wrapper } = mountWith(ExportPage, fake.api)
-      useScreenStore().campaign = makeCampaign()
-      await flushPromises()
-      await wrapper.get('[data-testid="export-csv"]').trigger('click')
-      await flushPromises()
-      fake.emit('exportProgress', {
-        exportId: 'x-1',
-        fileName: 'spring.csv',
-        savedPath: null,
-        error: null,
-        state: 'done',
-        rowsDone: 1,
-        rowsTotal: 1,
-        downloadUrl: '/api/exports/x-1',
-      })
-      await flushPromises()
+      const wrapper = await exportPageWithDownload()
       await wrapper.get('[data-testid="export-download"]').trigger('click')
       await flushPromises()
       expect(fetchMock).toHaveBeenCalledTimes(1)
