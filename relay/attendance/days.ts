@@ -5,7 +5,7 @@
  * today" count), so a day's sheet and its count agree.
  */
 import { z } from 'zod'
-import type { ConsoleDayCount } from '../../shared/console-api'
+import { isErasedOpenid, type ConsoleDayCount } from '../../shared/console-api'
 import {
   localDay,
   slotOf,
@@ -110,7 +110,8 @@ export async function dayCounts(
       }
       c.scans++
       if (r.event === 'subscribe') c.newFollowers++
-      c.openids.add(r.openid)
+      // As the SQLite count: a visitor erased from the campaign is no longer one of its visitors.
+      if (scope.campaignId === undefined || !isErasedOpenid(r.openid)) c.openids.add(r.openid)
     }
     // Let pushes run between pages.
     await new Promise((resolve) => setImmediate(resolve))

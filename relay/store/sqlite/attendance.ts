@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import type { ConsoleStats } from '../../../shared/console-api'
+import { ERASED_OPENID_PREFIX, type ConsoleStats } from '../../../shared/console-api'
 import {
   AttendanceRowsDropped,
   dayTimeline,
@@ -653,10 +653,16 @@ export class SqliteAttendance implements AttendanceReader {
       if (windows[0] === undefined || last === undefined) return []
       const ends = Object.fromEntries(windows.map((w, i) => [`e${i}`, w.end]))
       const which = windows.map((_, i) => `WHEN received_at < @e${i} THEN ${i}`).join(' ')
+      // In a campaign, a visitor erased from it is no longer one of its visitors (its count
+      // dropped by them): their rows, under the erasure's pseudonym, count as scans only.
+      const visitor =
+        scope.campaignId !== undefined
+          ? `CASE WHEN openid LIKE '${ERASED_OPENID_PREFIX}%' THEN NULL ELSE openid END`
+          : 'openid'
       const rows = statement(
         this.db,
-        `SELECT CASE ${which} END AS w, COUNT(*) AS scans, COUNT(DISTINCT openid) AS visitors,
-             SUM(event = 'subscribe') AS new_followers
+        `SELECT CASE ${which} END AS w, COUNT(*) AS scans,
+             COUNT(DISTINCT ${visitor}) AS visitors, SUM(event = 'subscribe') AS new_followers
            FROM attendance WHERE ${scoped} AND received_at >= @from AND received_at < @to
            GROUP BY w ORDER BY w`,
       ).all({ ...params, ...ends, from: windows[0].start, to: last.end })
