@@ -432,6 +432,11 @@ async function finishesHalfwayErasure(place: Place, url: string): Promise<void> 
     expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore - 1)
     const done = await c.call('GET', path)
     expect(erasureAuditSchema.parse(done.json).erasures).toHaveLength(1)
+    // The openid keeps one scan (the other campaign's): the cross-kiosk visitors hash still has
+    // it, but nothing there ties it to the pseudonym of its erased rows.
+    const people = await client.hgetall(redisKeys(place.prefix).attendanceVisitors.people)
+    expect(people[target]).toBeDefined()
+    expect(JSON.stringify(people[target])).not.toContain(String(pseudonym))
   } finally {
     client.disconnect()
     sub.disconnect()

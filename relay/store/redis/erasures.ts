@@ -163,7 +163,9 @@ return moved
  * The cross-kiosk visitors (`{attendance}` slot). KEYS: 1 people (openid → first event id, or
  * '+' returning), 2 totals. ARGV: 1 openid, 2 its scans left at every kiosk, 3 pseudonym, 4 its
  * scans at every kiosk. The openid leaves once none of its scans are left (returning no more
- * with one); the pseudonym is a visitor (returning with two scans or more). Idempotent.
+ * with one: its value becomes '-', which no event id equals, so its next scan is a return; never
+ * the pseudonym, which would tie the openid to its erased rows for good); the pseudonym is a
+ * visitor (returning with two scans or more). Idempotent.
  */
 const PEOPLE = `
 local openid, left, p, scans = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
@@ -184,7 +186,7 @@ if was and left == 0 then
   redis.call('HINCRBY', KEYS[2], 'visitors', -1)
   if was == '+' then redis.call('HINCRBY', KEYS[2], 'returning', -1) end
 elseif was == '+' and left == 1 then
-  redis.call('HSET', KEYS[1], openid, p)
+  redis.call('HSET', KEYS[1], openid, '-')
   redis.call('HINCRBY', KEYS[2], 'returning', -1)
 end
 return 1
