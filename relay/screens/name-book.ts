@@ -29,6 +29,8 @@ const PAGE = 1000
 export const NAME_BOOK_IDLE_MS = 10 * 60_000
 
 interface Book {
+  /** The roster version read (of its first page: a roster swapped mid-read is older). */
+  version: number
   /** registration id → name */
   names: Map<string, string>
   /** openid → registration id */
@@ -68,8 +70,19 @@ export class NameBook {
   /**
    * Whether `registrationId` is in the campaign's current roster: a desk's bind for any other
    * (made up, or dropped by a newer upload) has no name to give (relay/kiosk-session.ts onBind).
+   * A bind said no to is acknowledged and dropped for good, so a miss is checked against the
+   * store's roster version (one head read): a book older than the store's roster (the change
+   * feed late or its PUBLISH failed on another instance, a read that straddled an upload) is
+   * read again before the answer, and a registration the booth got from the newer roster is
+   * never taken for a made-up one.
    */
   async hasRegistration(campaignId: string, registrationId: string): Promise<boolean> {
+    const read = this.book(campaignId)
+    const book = await read
+    if (book.names.has(registrationId)) return true
+    const { version } = await this.store.campaigns.readRoster(campaignId, 0, 0)
+    if (version === book.version) return false
+    if (this.books.get(campaignId) === read) this.books.delete(campaignId)
     return (await this.book(campaignId)).names.has(registrationId)
   }
 
@@ -194,8 +207,10 @@ export class NameBook {
 
   private async read(campaignId: string): Promise<Book> {
     const names = new Map<string, string>()
+    let version: number | undefined
     for (let offset = 0; ;) {
       const slice = await this.store.campaigns.readRoster(campaignId, offset, PAGE)
+      version ??= slice.version
       for (const e of slice.entries) names.set(e.id, e.name)
       offset += slice.entries.length
       if (slice.entries.length === 0 || offset >= slice.total) break
@@ -204,6 +219,6 @@ export class NameBook {
     const bindings = await this.store.campaigns.bindings(campaignId)
     // Latest wins for an openid bound twice, as the store keeps it.
     for (const b of [...bindings].sort((x, y) => x.at - y.at)) bound.set(b.openid, b.registrationId)
-    return { names, bound, folded: new Map() }
+    return { version: version ?? 0, names, bound, folded: new Map() }
   }
 }

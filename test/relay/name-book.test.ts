@@ -2,32 +2,44 @@
 // console list: how long a campaign's book is kept (a screen's hold until the last one goes, the
 // list's use for idleMs, a read by neither for idleMs), and how it follows the store (a failed
 // read is tried again, a binding applied in place, a new roster, an erasure or a resync read
-// again).
+// again, a registration the book lacks checked against the store's roster version).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { NameBook } from '../../relay/screens/name-book'
 import type { RelayStore, StoreChange } from '../../relay/store/types'
 
 const IDLE = 1000
 
-/** Campaigns whose roster is `r1` 王小明 bound to `o1`; counts roster reads; can fail them. */
+/**
+ * Campaigns whose roster (version `state.version`) is `r1` 王小明 bound to `o1`, and
+ * `state.more` unnamed; counts roster reads (and head reads, `heads`); can fail them.
+ */
 function fakeStore() {
   const reads: string[] = []
+  const heads: string[] = []
   const listeners = new Set<(c: StoreChange) => void>()
-  const state = { name: '王小明', failNext: false, bound: true }
+  const state = { name: '王小明', failNext: false, bound: true, version: 1, more: [] as string[] }
   const store = {
     subscribe: (l: (c: StoreChange) => void) => {
       listeners.add(l)
       return () => listeners.delete(l)
     },
     campaigns: {
-      readRoster: (id: string) => {
+      readRoster: (id: string, _offset: number, limit: number) => {
+        const total = 1 + state.more.length
+        if (limit <= 0) {
+          heads.push(id)
+          return Promise.resolve({ version: state.version, total, entries: [] })
+        }
         reads.push(id)
         if (state.failNext) {
           state.failNext = false
           return Promise.reject(new Error('store down'))
         }
-        const entries = [{ id: 'r1', name: state.name, company: '', phone: '', code: '' }]
-        return Promise.resolve({ version: 1, total: 1, entries })
+        const entries = [
+          { id: 'r1', name: state.name, company: '', phone: '', code: '' },
+          ...state.more.map((id) => ({ id, name: '', company: '', phone: '', code: '' })),
+        ]
+        return Promise.resolve({ version: state.version, total, entries })
       },
       bindings: () =>
         Promise.resolve(state.bound ? [{ registrationId: 'r1', openid: 'o1', at: 1 }] : []),
@@ -36,7 +48,7 @@ function fakeStore() {
   const emit = (c: StoreChange) => {
     for (const l of listeners) l(c)
   }
-  return { store, reads, state, emit, listeners }
+  return { store, reads, heads, state, emit, listeners }
 }
 
 describe('how long a campaign’s names are kept', () => {
@@ -142,6 +154,29 @@ describe('following the store', () => {
     fake.emit({ type: 'resync' })
     expect(await book.nameOf('c1', 'o1')).toBe('王二明')
     expect(fake.reads).toEqual(['c1', 'c1', 'c1', 'c1', 'c1', 'c1'])
+    release()
+    book.close()
+  })
+
+  it('a bind’s registration missing from the book is checked against the store’s roster version', async () => {
+    const fake = fakeStore()
+    const book = new NameBook(fake.store)
+    const release = book.hold('c1')
+    expect(await book.hasRegistration('c1', 'r1')).toBe(true)
+    expect(fake.heads).toEqual([])
+    // Made up: the book is the store's roster (one head read says so), no second read.
+    expect(await book.hasRegistration('c1', 'r-made-up')).toBe(false)
+    expect(fake.reads).toEqual(['c1'])
+    expect(fake.heads).toEqual(['c1'])
+    // A newer upload this instance has not heard of yet (its change late on the feed): a booth
+    // that got r2 from it binds r2, which is read again from the store, not dropped.
+    fake.state.version = 2
+    fake.state.more = ['r2']
+    expect(await book.hasRegistration('c1', 'r2')).toBe(true)
+    expect(fake.reads).toEqual(['c1', 'c1'])
+    expect(await book.hasRegistration('c1', 'r-made-up')).toBe(false)
+    expect(fake.reads).toEqual(['c1', 'c1'])
+    expect(fake.heads).toEqual(['c1', 'c1', 'c1'])
     release()
     book.close()
   })
