@@ -41,7 +41,7 @@ import type { RedisClient } from './connect'
 import { parseStored } from './follow-up'
 import type { RedisKeys } from './keys'
 import { runScript } from './run-script'
-import { PACKED_ROW_COLUMNS, PACKED_ROW_FIELD } from './scripts'
+import { PACKED_ROW_COLUMNS, PACKED_VALUES } from './scripts'
 
 /**
  * KEYS: 1 campaign, 2 visitors (numbers), 3 firsts, 4 returning, 5 bindings, 6 binding openids,
@@ -106,19 +106,11 @@ return {number, bindings, stamps, followUp, draws, redis.call('HGET', KEYS[18], 
  * ARGV: 1 campaign id, 2 openid, 3 pseudonym.
  * Returns the rows moved. Run again, it finds none: the index no longer has them.
  */
-const ERASE_AT_KIOSK = `
+const ERASE_AT_KIOSK = `${PACKED_VALUES}
 local c, openid, p = ARGV[1], ARGV[2], ARGV[3]
 local function campaignOf(f)
-  if #f == 2 and f[1] == '${PACKED_ROW_FIELD}' then
-    local v, i = {}, 1
-    while true do
-      local j = string.find(f[2], '\\31', i, true)
-      if not j then v[#v + 1] = string.sub(f[2], i) break end
-      v[#v + 1] = string.sub(f[2], i, j - 1)
-      i = j + 1
-    end
-    return v[${PACKED_ROW_COLUMNS.indexOf('campaignId') + 1}]
-  end
+  local v = packedValues(f)
+  if v then return v[${PACKED_ROW_COLUMNS.indexOf('campaignId') + 1}] end
   for i = 1, #f, 2 do
     if f[i] == 'campaignId' then return f[i + 1] end
   end

@@ -41,6 +41,24 @@ const col = (name: (typeof PACKED_ROW_COLUMNS)[number]): number =>
   PACKED_ROW_COLUMNS.indexOf(name) + 1
 
 /**
+ * Lua `packedValues(f)`: an attendance entry's fields as XRANGE gives them, split into its
+ * packed values (PACKED_ROW_COLUMNS order), or nil for a row written field by field.
+ */
+export const PACKED_VALUES = `
+local function packedValues(f)
+  if #f ~= 2 or f[1] ~= '${PACKED_ROW_FIELD}' then return nil end
+  local v, i = {}, 1
+  while true do
+    local j = string.find(f[2], '\\31', i, true)
+    if not j then v[#v + 1] = string.sub(f[2], i) break end
+    v[#v + 1] = string.sub(f[2], i, j - 1)
+    i = j + 1
+  end
+  return v
+end
+`
+
+/**
  * The campaign counters (ATTEND's `c:<campaign>:` fields and campaign visitors hash) of rows a
  * relay stored before it kept them, one kiosk a call, up to ARGV[1] rows a call, atomically with
  * its progress mark (so a relay stopped halfway, or two relays at once, count each row once).
@@ -49,17 +67,11 @@ const col = (name: (typeof PACKED_ROW_COLUMNS)[number]): number =>
  * newest campaign rows they add up to) are the push's. KEYS: 1 rows stream, 2 stats hash, 3 campaign visitors hash, 4 kiosk hash.
  * Returns {rows counted now, 1 when the kiosk is done}.
  */
-export const BACKFILL_CAMPAIGN_COUNTERS = `
+export const BACKFILL_CAMPAIGN_COUNTERS = `${PACKED_VALUES}
 local stats = KEYS[2]
 local function fieldsOf(f)
-  if #f == 2 and f[1] == '${PACKED_ROW_FIELD}' then
-    local v, i = {}, 1
-    while true do
-      local j = string.find(f[2], '\\31', i, true)
-      if not j then v[#v + 1] = string.sub(f[2], i) break end
-      v[#v + 1] = string.sub(f[2], i, j - 1)
-      i = j + 1
-    end
+  local v = packedValues(f)
+  if v then
     return v[${col('campaignId')}], v[${col('openid')}], v[${col('event')}], v[${col('receivedAt')}]
   end
   local campaign, openid, kind, received
