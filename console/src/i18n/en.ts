@@ -270,6 +270,10 @@ export const en: MessageSchema = {
     saved: 'Saved; on its way to the booths',
     savedNoBooths: 'Saved (no booths chosen yet)',
     fixFirst: 'Fix the fields marked first',
+    fixFirstShown: 'Fix the fields marked first: the first one is now on screen',
+    unsaved: 'Unsaved changes',
+    changedElsewhereBar:
+      'Someone else saved this campaign first, so yours was not saved: choose a version at the top of the page',
     conflict: 'Someone else changed this campaign: reload the page, then edit again',
     changedElsewhere:
       'Someone else saved this campaign after you opened it, so your edits were not saved. They are still in the form below.',

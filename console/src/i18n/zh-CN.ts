@@ -247,6 +247,9 @@ export const zhCN = {
     saved: '已保存，正在送达签到台',
     savedNoBooths: '已保存（尚未选择签到台）',
     fixFirst: '请先修正标出的内容',
+    fixFirstShown: '请先修正标出的内容：已跳到第一处',
+    unsaved: '有未保存的修改',
+    changedElsewhereBar: '其他人已先保存了此活动，你的修改未保存：请在页面顶部选择用哪个版本',
     conflict: '活动已被其他人修改：请刷新页面后再改',
     changedElsewhere:
       '你打开此活动后，其他人保存了修改，所以你的修改未保存。你填写的内容仍在下方表单中。',

@@ -1,0 +1,128 @@
+// @vitest-environment happy-dom
+// The campaign editor's save bar at the foot of the screen (200 booths make the form several
+// screens long on a phone, its header's save button at the top): shown only while something is
+// unsaved or a save failed; a save refused for a field far up brings that field into view and
+// focus and says so in the bar; closing the tab with unsaved edits asks first.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConsoleApiError } from '../../console/src/api/errors'
+import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
+import { createFakeConsoleApi } from './fake-console-api'
+import { mountConsole } from './setup-console'
+
+enableAutoUnmount(afterEach)
+
+function open(id: string | null) {
+  const fake = createFakeConsoleApi()
+  const { wrapper } = mountConsole(CampaignEditor, fake.api, {
+    props: { id },
+    attachTo: globalThis.document.body,
+  })
+  return { fake, wrapper }
+}
+
+/** Whether the browser would ask before the tab closes. */
+function asksBeforeClosing(): boolean {
+  const event = new globalThis.Event('beforeunload', { cancelable: true })
+  globalThis.dispatchEvent(event)
+  return event.defaultPrevented
+}
+
+describe('the campaign editor’s save bar', () => {
+  it('shows only while something is unsaved, and is gone once saved from it', async () => {
+    const { fake, wrapper } = open('c-expo')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(false)
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('有未保存的修改')
+    // Typed back as it was read: nothing is unsaved.
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026')
+    expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(false)
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    // A submit button of the form: a click on it submits the form (happy-dom does not).
+    const button = wrapper.get('[data-testid="save-bar-button"]')
+    expect(button.attributes('type')).toBe('submit')
+    expect(button.attributes('form')).toBe('campaign-form')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign).toHaveBeenCalledTimes(1)
+    expect(fake.api.updateCampaign.mock.calls[0]?.[1].name).toBe('Expo 2026 秋')
+    expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(false)
+  })
+
+  it('a save refused for a field far up focuses that field and says so in the bar', async () => {
+    const { fake, wrapper } = open('c-expo')
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('')
+    await wrapper.get('[data-testid="field-ticketTtlSeconds"]').setValue('1')
+    // The organizer is at the foot of the form: the follow-up text is the last thing they typed.
+    const followUp = wrapper.get('[data-testid="field-followUp"]')
+    await followUp.setValue('谢谢光临')
+    ;(followUp.element as HTMLTextAreaElement).focus()
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign).not.toHaveBeenCalled()
+    // The first in the form's order, not the last one typed.
+    expect(globalThis.document.activeElement?.id).toBe('c-name')
+    const text = wrapper.get('[data-testid="save-bar-text"]')
+    expect(text.text()).toBe('请先修正标出的内容：已跳到第一处')
+    expect(text.classes()).toContain('error-text')
+    // Fixed: the bar is back to saying what is unsaved.
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo')
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe(
+      '请先修正标出的内容：已跳到第一处',
+    )
+    await wrapper.get('[data-testid="field-ticketTtlSeconds"]').setValue('300')
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('有未保存的修改')
+  })
+
+  it('a new campaign refused for its empty name focuses the name', async () => {
+    const { fake, wrapper } = open(null)
+    await flushPromises()
+    await wrapper.get('[data-testid="field-tag"]').setValue('expo')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.createCampaign).not.toHaveBeenCalled()
+    expect(globalThis.document.activeElement?.id).toBe('c-name')
+  })
+
+  it('a save that fails at the relay says why in the bar, which stays', async () => {
+    const { fake, wrapper } = open('c-expo')
+    fake.api.updateCampaign.mockRejectedValueOnce(new Error('network down'))
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    const text = wrapper.get('[data-testid="save-bar-text"]')
+    expect(text.text()).toBe(wrapper.get('[data-testid="save-error"]').text())
+    expect(text.classes()).toContain('error-text')
+  })
+
+  it('a save refused as someone else saved first says so in the bar and shows the choices', async () => {
+    const { fake, wrapper } = open('c-expo')
+    fake.api.updateCampaign.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="changed-elsewhere"]').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe(
+      '其他人已先保存了此活动，你的修改未保存：请在页面顶部选择用哪个版本',
+    )
+  })
+
+  it('asks before the tab closes only while something is unsaved', async () => {
+    const { wrapper } = open('c-expo')
+    await flushPromises()
+    expect(asksBeforeClosing()).toBe(false)
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    expect(asksBeforeClosing()).toBe(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(asksBeforeClosing()).toBe(false)
+    await wrapper.get('[data-testid="field-name"]').setValue('又改了')
+    wrapper.unmount()
+    // The editor is gone (another page): nothing of it holds the tab.
+    expect(asksBeforeClosing()).toBe(false)
+  })
+})
