@@ -505,7 +505,7 @@ async function readCsv(data: Buffer): Promise<string[][]> {
     start = end + 1
   }
   await nextTurn()
-  // After the line check: the header line is split here.
+  // After the line check: the first lines are split here, to find the header's.
   const { delimiter, oneColumn } = headerSeparators(text, eol)
   let separators = 0
   for (let at = text.indexOf(delimiter); at !== -1; at = text.indexOf(delimiter, at + 1)) {
@@ -596,30 +596,76 @@ function lineEndOf(text: string): '\r' | '\n' {
 }
 
 /**
- * The header line's most frequent separator outside quotes: Excel writes ';' where the decimal
- * separator is a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma.
+ * The header line's separator outside quotes: Excel writes ';' where the decimal separator is
+ * a comma, and tabs for "Unicode Text"; a tie (or none) stays a comma. See `headerSeparators`
+ * for which line is the header.
  */
 export function delimiterOf(text: string, eol: '\r' | '\n' = lineEndOf(text)): string {
   return headerSeparators(text, eol).delimiter
 }
 
+const SEPARATORS = [',', ';', '\t'] as const
+
 /**
- * The header line (the first that is not empty: validateTable's header, the first row not
- * blank), outside quotes: its separator (`delimiterOf`), and whether it has none of any kind
- * (`oneColumn`): a list of names typed one a line, where a comma ("Smith, John") is part of the
- * name, not a column.
+ * A line's cells split at `delimiter` outside double quotes, quotes removed ("" is one quote):
+ * enough to recognise a header line, which is all it is used for.
+ */
+function splitLine(line: string, delimiter: string): string[] {
+  const cells: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string
+    if (ch === '"') {
+      if (quoted && line[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else quoted = !quoted
+    } else if (ch === delimiter && !quoted) {
+      cells.push(cell)
+      cell = ''
+    } else cell += ch
+  }
+  cells.push(cell)
+  return cells
+}
+
+/**
+ * The header line, outside quotes: its separator (`delimiterOf`), and whether it has none of
+ * any kind (`oneColumn`): a list of names typed one a line, where a comma ("Smith, John") is
+ * part of the name, not a column. The header line is found as validateTable finds its row: the
+ * first of the first HEADER_SEARCH_ROWS lines that are not blank (nothing but separators and
+ * spaces: Excel pads a title line to the table's width) whose cells, split at one of comma,
+ * semicolon or tab, hold a name column; more than one separator giving one: the line's most
+ * frequent. No such line: the first line not blank, whose missing name column validateTable
+ * then reports. A typed title without separators ("2026 年会签到名单") above the headings
+ * decided a comma and one column before, so "姓名;电话" and "姓名\t电话" were one cell each.
+ * A Chinese full-width comma (，) is text, never a separator: Excel and WPS never write it
+ * between cells, and it is common inside a company's or department's name.
  */
 function headerSeparators(
   text: string,
   eol: '\r' | '\n',
 ): { delimiter: string; oneColumn: boolean } {
-  let start = 0
-  let end = text.indexOf(eol)
-  while (end !== -1 && text.slice(start, end).trim() === '') {
-    start = end + 1
-    end = text.indexOf(eol, start)
+  let first: string | null = null
+  let seen = 0
+  for (let start = 0; start <= text.length && seen < HEADER_SEARCH_ROWS;) {
+    const end = text.indexOf(eol, start)
+    const line = text.slice(start, end === -1 ? text.length : end)
+    start = end === -1 ? text.length + 1 : end + 1
+    if (/^[\s,;\t"\ufeff\u200b-\u200d\u2060]*$/.test(line)) continue
+    seen++
+    const outside = line.replace(/"[^"]*"/g, '')
+    first ??= outside
+    const count = (d: string) => outside.split(d).length - 1
+    let found: string | null = null
+    for (const d of SEPARATORS) {
+      if (!columnsOf(splitLine(line, d)).has('name')) continue
+      if (found === null || count(d) > count(found)) found = d
+    }
+    if (found !== null) return { delimiter: found, oneColumn: count(found) === 0 }
   }
-  const header = text.slice(start, end === -1 ? text.length : end).replace(/"[^"]*"/g, '')
+  const header = first ?? ''
   const count = (d: string) => header.split(d).length - 1
   let delimiter = ','
   for (const d of [';', '\t']) if (count(d) > count(delimiter)) delimiter = d

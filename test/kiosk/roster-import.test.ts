@@ -295,6 +295,29 @@ describe('roster import', () => {
   })
 })
 
+/** GB18030 byte pairs of the characters the tests use (Node has decoders only). */
+const GBK_PAIRS: Record<string, [number, number]> = {
+  年: [0xc4, 0xea],
+  会: [0xbb, 0xe1],
+  签: [0xc7, 0xa9],
+  到: [0xb5, 0xbd],
+  姓: [0xd0, 0xd5],
+  名: [0xc3, 0xfb],
+  单: [0xb5, 0xa5],
+  位: [0xce, 0xbb],
+  手: [0xca, 0xd6],
+  机: [0xbb, 0xfa],
+  李: [0xc0, 0xee],
+  四: [0xcb, 0xc4],
+  华: [0xbb, 0xaa],
+  为: [0xce, 0xaa],
+}
+function gbkBytes(text: string): Buffer {
+  const out: number[] = []
+  for (const ch of text) out.push(...(GBK_PAIRS[ch] ?? [ch.charCodeAt(0)]))
+  return Buffer.from(out)
+}
+
 const csv = (...lines: string[]): Promise<ParsedRoster> =>
   parseRosterFile('csv', Buffer.from(lines.join('\r\n')))
 const problems = (r: ParsedRoster) =>
@@ -504,6 +527,48 @@ describe('forgiving imports', () => {
     // Separators inside a quoted header cell do not count.
     const comma = await csv('"Dept; team; unit",name', 'R&D,Ada')
     expect(comma.rows.map((e) => e.name)).toEqual(['Ada'])
+  })
+
+  it('finds the separator on the header row, below a title typed without one', async () => {
+    // "2026 年会签到名单" typed above the headings decided the separator (a comma, and none on
+    // the line: one column), so a semicolon or tab file was one column "姓名;单位;电话" and
+    // refused as having no name column; a comma file read "Smith, John" whole as one name.
+    const title = '2026 年会签到名单'
+    const semi = await csv(title, '姓名;单位;电话', '"Smith, John";ACME, Inc.;13800138000')
+    expect(problems(semi)).toEqual([])
+    expect(semi.rows).toEqual([
+      { name: 'Smith, John', company: 'ACME, Inc.', phone: '13800138000', code: '' },
+    ])
+    const tab = await csv(title, '', 'name\tcompany', 'Ada\tEngines, Ltd')
+    expect(tab.rows).toEqual([{ name: 'Ada', company: 'Engines, Ltd', phone: '', code: '' }])
+    const comma = await csv(title, '姓名,单位', '张三,华为')
+    expect(comma.rows.map((e) => [e.name, e.company])).toEqual([['张三', '华为']])
+    // A title with commas above a semicolon table (Excel in a European locale): the header's.
+    const padded = await csv('Anmeldungen, Berlin, 2026;;', 'Name;Company', 'Müller, Anna;ACME')
+    expect(padded.rows.map((e) => [e.name, e.company])).toEqual([['Müller, Anna', 'ACME']])
+    // A one-column list below a title with commas stays one column.
+    const one = await csv('签到名单, 北京', '姓名', 'Smith, John')
+    expect(one.rows.map((e) => e.name)).toEqual(['Smith, John'])
+    // A full-width comma is text: a company name keeps it, and it separates no headings.
+    const cn = await csv(title, '姓名,单位', '张三,华为，市场部')
+    expect(cn.rows.map((e) => e.company)).toEqual(['华为，市场部'])
+    // Headings typed with a Chinese input method's comma are one heading: refused, said why.
+    expect(problems(await csv(title, '姓名，单位', '张三，华为'))).toEqual([
+      { row: 1, column: null, code: 'no_name_column', params: {} },
+    ])
+    // UTF-8 with a BOM, LF line ends; and GBK (Excel's "CSV" in China) with CRLF.
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(`${title}\n姓名;单位\n李四;华为\n`),
+    ])
+    expect((await parseRosterFile('csv', bom)).rows.map((e) => [e.name, e.company])).toEqual([
+      ['李四', '华为'],
+    ])
+    const gbk = gbkBytes('年会签到\r\n姓名\t单位\t手机\r\n李四\t华为\t13800138000\r\n')
+    expect(new TextDecoder('gb18030').decode(gbk)).toContain('李四\t华为')
+    const g = await parseRosterFile('csv', gbk)
+    expect(problems(g)).toEqual([])
+    expect(g.rows).toEqual([{ name: '李四', company: '华为', phone: '13800138000', code: '' }])
   })
 
   it('reads lone-CR line ends (Excel for Mac\'s "CSV (Macintosh)"), past 1 MiB too', async () => {
