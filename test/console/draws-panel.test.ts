@@ -83,6 +83,25 @@ async function refusedRedraw(
 }
 
 describe('the draws panel', () => {
+  it('writes each draw’s time in the relay’s time zone, as the winners sheet does', async () => {
+    // The panel said the browser's time while the winners sheet the relay writes says its own.
+    const at = (timeZone?: string) =>
+      new Intl.DateTimeFormat('en-US', { hour: '2-digit', hourCycle: 'h23', timeZone }).format(
+        Date.UTC(2026, 11, 2, 6, 0),
+      )
+    const zone = at('Asia/Shanghai') === at() ? 'America/New_York' : 'Asia/Shanghai'
+    const fake = createFakeConsoleApi()
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    fake.api.draws.mockResolvedValue([record()])
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const meta = wrapper.get('[data-testid="draw"] .meta')
+    expect(meta.text()).toContain(
+      zone === 'Asia/Shanghai' ? '2026/12/02 14:00' : '2026/12/02 01:00',
+    )
+    expect(meta.attributes('title')).toBe(`时间按中继的时区 ${zone}，与下载的中奖名单一致`)
+  })
+
   it('draws with the form, shows the winners, masks OpenIDs until asked', async () => {
     const fake = createFakeConsoleApi()
     fake.api.makeDraw.mockResolvedValueOnce(record())

@@ -775,6 +775,30 @@ describe('stats', () => {
     expect(at(slot, zone)).not.toBe(at(slot))
   })
 
+  it('says when the figures were updated in the relay’s time zone, as the attendance list does', async () => {
+    // The "更新于" time was the browser's while the list below it and the sheets are the relay's:
+    // a console in Shanghai on a UTC relay said 更新于 16:26 beside a list reading 08:26.
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 6, 8, 26, 43), toFake: ['Date'] })
+    onTestFinished(() => {
+      vi.useRealTimers()
+    })
+    const at = (timeZone?: string) =>
+      new Intl.DateTimeFormat('en-US', { hour: '2-digit', hourCycle: 'h23', timeZone }).format(
+        Date.now(),
+      )
+    const zone = at('Asia/Shanghai') === at() ? 'America/New_York' : 'Asia/Shanghai'
+    const fake = createFakeConsoleApi()
+    fake.api.stats.mockResolvedValue(makeStats({ scans: 1 }))
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    const { wrapper } = mountConsole(StatsPage, fake.api)
+    await flushPromises()
+    const updated = wrapper.get('[data-testid="stats-updated"]')
+    expect(updated.text()).toBe(
+      zone === 'Asia/Shanghai' ? '更新于 2026/12/06 16:26:43' : '更新于 2026/12/06 03:26:43',
+    )
+    expect(updated.attributes('title')).toBe(`时间按中继的时区 ${zone}，与扫码记录和下载的表格一致`)
+  })
+
   it('2,000 booths: bars for the 50 busiest, the others summed in one line', async () => {
     const fake = createFakeConsoleApi()
     // booth-0000 has the fewest scans, booth-1999 the most.

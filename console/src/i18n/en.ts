@@ -112,6 +112,8 @@ export const en: MessageSchema = {
     live: 'Live',
     reconnecting: 'Reconnecting…',
     updatedAt: 'Updated {time}',
+    updatedZone:
+      'In the relay’s time zone, {zone}, as the attendance list and the downloaded sheets',
     byDay: 'By day',
     byDayZone: 'Days in the relay’s time zone, {zone}; each visitor counts once a day.',
     day: 'Day',
@@ -397,6 +399,7 @@ export const en: MessageSchema = {
       files: rosterFileMessages['en'],
     },
     draws: {
+      timeZone: 'Times in the relay’s time zone, {zone}, as in the downloaded winners sheet',
       title: 'Lucky draws',
       hint: 'The relay draws the winners with a cryptographic random generator among the visitors checked in to this campaign, and stores the result before the draw screen plays it.',
       saveFirst: 'Save the campaign to hold draws',

@@ -102,6 +102,7 @@ export const zhCN = {
     live: '实时',
     reconnecting: '正在重新连接…',
     updatedAt: '更新于 {time}',
+    updatedZone: '时间按中继的时区 {zone}，与扫码记录和下载的表格一致',
     byDay: '按日统计',
     byDayZone: '按中继的时区 {zone} 划分日期，每天的访客只算一次。',
     day: '日期',
@@ -383,6 +384,7 @@ export const zhCN = {
       files: rosterFileMessages['zh-CN'],
     },
     draws: {
+      timeZone: '时间按中继的时区 {zone}，与下载的中奖名单一致',
       title: '抽奖',
       hint: '由中继服务器用密码学安全随机数从本活动已签到的访客中抽出中奖者，结果先保存，再由抽奖大屏播放。',
       saveFirst: '保存活动后即可抽奖',
