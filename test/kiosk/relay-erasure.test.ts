@@ -198,6 +198,10 @@ describe('an erasure frame on the kiosk', () => {
       .all()
     expect(kept).toEqual([{ n: 3, at: ERASED_AT + 1 }])
     expect(sync.pendingBinds('conn').filter((b) => b.openid === 'o-ann')).toHaveLength(1)
+    // Sent again (every welcome), it finds them again but changes nothing: nothing to log.
+    const after = dump()
+    expect(erasures.apply(annErased)).toEqual({ visitors: 0, rows: 0, unbound: 0, binds: 0 })
+    expect(dump()).toEqual(after)
   })
 
   it('the frame is checked: no openid, no tombstone that is not a hash, no empty list', () => {

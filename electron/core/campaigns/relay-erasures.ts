@@ -23,7 +23,7 @@ import type { KioskDb } from '../db/db'
 
 /** What one frame changed (all 0: nothing of these visitors was here, or already erased). */
 export interface ErasureApplied {
-  /** Visitors found here. */
+  /** Visitors found here with something of theirs changed (not one come back, sent again). */
   visitors: number
   /** Attendance rows pseudonymised. */
   rows: number
@@ -112,13 +112,19 @@ export class RelayErasures {
         at,
         pseudonym: ERASED_OPENID_PREFIX + randomBytes(9).toString('base64url'),
       }
-      done.visitors++
-      done.rows += this.q.rows.run(p).changes
+      const rows = this.q.rows.run(p).changes
       // Scans of theirs after the erasure (the visitor came back) keep the row: it is theirs.
-      if ((this.q.remaining.get({ c, o })?.n ?? 0) === 0) this.q.visitor.run(p)
-      done.unbound += this.q.unbind.run(p).changes
-      this.q.staged.run({ c, o })
-      done.binds += this.q.binds.run(p).changes
+      const visitor =
+        (this.q.remaining.get({ c, o })?.n ?? 0) === 0 ? this.q.visitor.run(p).changes : 0
+      const unbound = this.q.unbind.run(p).changes
+      const staged = this.q.staged.run({ c, o }).changes
+      const binds = this.q.binds.run(p).changes
+      // A visitor come back after the erasure is found again by every resend: counted only
+      // when this frame changed something of theirs (else each welcome logged them anew).
+      if (rows + visitor + unbound + staged + binds > 0) done.visitors++
+      done.rows += rows
+      done.unbound += unbound
+      done.binds += binds
     }
     return done
   }
