@@ -50,6 +50,33 @@ describe('the campaign editor’s save bar', () => {
     expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(false)
   })
 
+  it('what is typed while a save is out stays unsaved once the save is in', async () => {
+    const { fake, wrapper } = open('c-expo')
+    const put = fake.api.updateCampaign.getMockImplementation()
+    let answer: () => void = () => {}
+    const answered = new Promise<void>((resolve) => (answer = resolve))
+    fake.api.updateCampaign.mockImplementationOnce(async (...args) => {
+      await answered
+      return put!(...args)
+    })
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    // Typed while the save is on its way: not in it.
+    await wrapper.get('[data-testid="field-followUp"]').setValue('谢谢光临')
+    answer()
+    await flushPromises()
+    expect(fake.api.updateCampaign.mock.calls[0]?.[1].followUp).toBeNull()
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('有未保存的修改')
+    expect(asksBeforeClosing()).toBe(true)
+    // Saved in turn: nothing left.
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign.mock.calls[1]?.[1].followUp).toBe('谢谢光临')
+    expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(false)
+  })
+
   it('a save refused for a field far up focuses that field and says so in the bar', async () => {
     const { fake, wrapper } = open('c-expo')
     await flushPromises()
