@@ -110,8 +110,9 @@ export async function dayCounts(
       }
       c.scans++
       if (r.event === 'subscribe') c.newFollowers++
-      // As the SQLite count: a visitor erased from the campaign is no longer one of its visitors.
-      if (scope.campaignId === undefined || !isErasedOpenid(r.openid)) c.openids.add(r.openid)
+      // As the SQLite count: a visitor erased from a campaign is no longer a visitor of it, nor
+      // of every campaign; their rows count as scans.
+      if (!isErasedOpenid(r.openid)) c.openids.add(r.openid)
     }
     // Let pushes run between pages.
     await new Promise((resolve) => setImmediate(resolve))

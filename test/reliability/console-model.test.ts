@@ -12,8 +12,7 @@
 // erased visitor anywhere in the campaign. The stats of every scope and the whole list are
 // checked after each step, the rest at the end of each run (which holds every step's effect). Seeds are
 // fixed, so a failure replays; MODEL_SEED, MODEL_RUNS and MODEL_MAX (commands per run) explore
-// further, and MODEL_ERASED_ALL=1 also checks every campaign's visitors once one was erased
-// (a known disagreement, see checkStats). Redis is not run yet: its erasure keeps the openid in
+// further. Redis is not run yet: its erasure keeps the openid in
 // the rows, which is being changed.
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
@@ -516,12 +515,12 @@ const fromJson = (x: ConsoleAttendanceRow): Seen => {
 function expectedStats(m: Model, campaign: string | null) {
   const rows = allRows(m).filter((x) => campaign === null || x.campaign === campaign)
   const key = (x: MRow) => (x.erasure === undefined ? x.openid : `erased#${x.erasure}`)
-  // Visitors by their openid as stored. In a campaign, one erased from it is no longer one of
-  // its visitors (their rows count as scans only); across every campaign (MODEL_ERASED_ALL=1)
-  // the pseudonym counts as a visitor of its own, as the rows say.
+  // Visitors by their openid as stored. One erased from a campaign is no longer one of its
+  // visitors, nor of every campaign's (their rows there count as scans only): the same
+  // person's rows in other campaigns still make them a visitor (returning with two there).
   const scansOf = new Map<string, number>()
   for (const x of rows) {
-    if (campaign !== null && x.erasure !== undefined) continue
+    if (x.erasure !== undefined) continue
     scansOf.set(key(x), (scansOf.get(key(x)) ?? 0) + 1)
   }
   const perKiosk = new Map<string, { scans: number; visitors: Set<string> }>()
@@ -556,44 +555,35 @@ async function checkStats(
   const scoped = campaign === null ? '' : `?campaign=${campaign}`
   const stats = consoleStatsSchema.parse(await getJson(r, `/console/api/stats${scoped}`))
   const e = expectedStats(m, campaign)
-  // Every campaign's visitors and returning visitors once one was erased: left out unless
-  // MODEL_ERASED_ALL=1. The all-campaigns counters are not touched by an erasure, so they keep
-  // counting the person (visitors) while the days count the rows' openids, the pseudonym one
-  // more; and a visitor erased from B who scans there again is counted returning a second
-  // time. Known, left to the erasure's owners (see the commit that added this test).
-  const vague = campaign === null && m.erasures > 0 && process.env.MODEL_ERASED_ALL !== '1'
-  const ifClear = (n: number): number | null => (vague ? null : n)
   expect(
     {
       scans: stats.scans,
-      visitors: ifClear(stats.visitors),
+      visitors: stats.visitors,
       newFollowers: stats.newFollowers,
-      returning: ifClear(stats.returning),
+      returning: stats.returning,
       perKiosk: [...stats.perKiosk].sort((a, b) => a.id.localeCompare(b.id)),
     },
     `the stats, ${what}`,
   ).toEqual({
     scans: e.scans,
-    visitors: ifClear(e.visitors),
+    visitors: e.visitors,
     newFollowers: e.newFollowers,
-    returning: ifClear(e.returning),
+    returning: e.returning,
     perKiosk: e.perKiosk,
   })
   const timeline = (stats.timeline ?? []).reduce((n, s) => n + s.scans, 0)
   expect(timeline, `the timeline, ${what}`).toBe(e.scans)
   if (!full) return
   const days = consoleStatsDaysSchema.parse(await getJson(r, `/console/api/stats/days${scoped}`))
-  const shown = days.days.map((d) => ({ ...d, visitors: ifClear(d.visitors) }))
+  const shown = days.days
   expect(
     shown.map(({ scans, visitors, newFollowers }) => ({ scans, visitors, newFollowers })),
     `the days, ${what}`,
   ).toEqual(
-    e.scans === 0
-      ? []
-      : [{ scans: e.scans, visitors: ifClear(e.visitors), newFollowers: e.newFollowers }],
+    e.scans === 0 ? [] : [{ scans: e.scans, visitors: e.visitors, newFollowers: e.newFollowers }],
   )
   // Every scan of a run is on one day: that day's visitors are the scope's.
-  if (campaign !== null && shown[0] !== undefined)
+  if (shown[0] !== undefined)
     expect(shown[0].visitors, `the day's visitors and the stats', ${what}`).toBe(stats.visitors)
 }
 

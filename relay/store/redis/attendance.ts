@@ -14,7 +14,7 @@
 import { Cluster, type Redis } from 'ioredis'
 import type { RedisClient } from './connect'
 import { z } from 'zod'
-import type { ConsoleStats } from '../../../shared/console-api'
+import { isErasedOpenid, type ConsoleStats } from '../../../shared/console-api'
 import {
   dayTimeline,
   filteredPage,
@@ -452,6 +452,8 @@ export class RedisAttendance implements AttendanceReader {
         cursor = next
         for (let i = 0; i + 1 < flat.length; i += 2) {
           const openid = flat[i] as string
+          // An erased visitor's pseudonym is no visitor (their scans count as scans only).
+          if (isErasedOpenid(openid)) continue
           scans.set(openid, (scans.get(openid) ?? 0) + Number(flat[i + 1]))
         }
       } while (cursor !== '0')

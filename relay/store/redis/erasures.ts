@@ -16,7 +16,7 @@
  *    this campaign's share of the kiosk's visitor counts move to the pseudonym. A store that
  *    keeps no attendance finds the seqs in the kiosks' queues (by the entries' own campaign);
  * 3. the cross-kiosk visitors (`{attendance}:people`, its slot): the openid leaves when none
- *    of its scans are left at any kiosk, the pseudonym comes in (PEOPLE);
+ *    of its scans are left at any kiosk (PEOPLE; the pseudonym is no visitor);
  * 4. the campaign's again (FINISH): the pending record goes and the audit line is written.
  *
  * Each step is idempotent (a second run finds nothing more to move), so the erasure called
@@ -153,25 +153,14 @@ return moved
 
 /**
  * The cross-kiosk visitors (`{attendance}` slot). KEYS: 1 people (openid → first event id, or
- * '+' returning), 2 totals. ARGV: 1 openid, 2 its scans left at every kiosk, 3 pseudonym, 4 its
- * scans at every kiosk. The openid leaves once none of its scans are left (returning no more
- * with one: its value becomes '-', which no event id equals, so its next scan is a return; never
- * the pseudonym, which would tie the openid to its erased rows for good); the pseudonym is a
- * visitor (returning with two scans or more). Idempotent.
+ * '+' returning), 2 totals. ARGV: 1 openid, 2 its scans left at every kiosk. The openid leaves
+ * once none of its scans are left (returning no more with one: its value becomes '-', which no
+ * event id equals, so its next scan is a return; never the pseudonym, which would tie the
+ * openid to its erased rows for good). The pseudonym is no visitor: as in the campaign, the
+ * erased rows count as scans only. Idempotent.
  */
 const PEOPLE = `
-local openid, left, p, scans = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-if scans > 0 then
-  local had = redis.call('HGET', KEYS[1], p)
-  if not had then
-    redis.call('HSET', KEYS[1], p, scans >= 2 and '+' or p)
-    redis.call('HINCRBY', KEYS[2], 'visitors', 1)
-    if scans >= 2 then redis.call('HINCRBY', KEYS[2], 'returning', 1) end
-  elseif had ~= '+' and scans >= 2 then
-    redis.call('HSET', KEYS[1], p, '+')
-    redis.call('HINCRBY', KEYS[2], 'returning', 1)
-  end
-end
+local openid, left = ARGV[1], tonumber(ARGV[2])
 local was = redis.call('HGET', KEYS[1], openid)
 if was and left == 0 then
   redis.call('HDEL', KEYS[1], openid)
@@ -322,22 +311,12 @@ export class RedisErasures implements ErasureStore {
     )
     const scans = await perKioskReads(
       this.redis,
-      ids.map((id) => ['hmget', this.keys.attendance(id).visitors, openid, pseudonym]),
+      ids.map((id) => ['hmget', this.keys.attendance(id).visitors, openid]),
     )
     let left = 0
-    let moved = 0
-    for (const r of scans) {
-      const [o, p] = counts.parse(r)
-      left += Number(o ?? 0)
-      moved += Number(p ?? 0)
-    }
+    for (const r of scans) left += Number(counts.parse(r)[0] ?? 0)
     const v = this.keys.attendanceVisitors
-    await runScript(
-      this.redis,
-      PEOPLE,
-      [v.people, v.totals],
-      [openid, String(left), pseudonym, String(moved)],
-    )
+    await runScript(this.redis, PEOPLE, [v.people, v.totals], [openid, String(left)])
   }
 
   /**

@@ -557,7 +557,8 @@ export class SqliteAttendance implements AttendanceReader {
     return statement(
       this.db,
       `SELECT COUNT(*) AS visitors, SUM(n >= 2) AS "returning" FROM (
-           SELECT COUNT(*) AS n FROM attendance WHERE ${inScope} GROUP BY openid)`,
+           SELECT COUNT(*) AS n FROM attendance WHERE ${inScope}
+             AND openid NOT LIKE '${ERASED_OPENID_PREFIX}%' GROUP BY openid)`,
     ).get(JSON.stringify(scope.kioskIds))
   }
 
@@ -653,12 +654,10 @@ export class SqliteAttendance implements AttendanceReader {
       if (windows[0] === undefined || last === undefined) return []
       const ends = Object.fromEntries(windows.map((w, i) => [`e${i}`, w.end]))
       const which = windows.map((_, i) => `WHEN received_at < @e${i} THEN ${i}`).join(' ')
-      // In a campaign, a visitor erased from it is no longer one of its visitors (its count
-      // dropped by them): their rows, under the erasure's pseudonym, count as scans only.
-      const visitor =
-        scope.campaignId !== undefined
-          ? `CASE WHEN openid LIKE '${ERASED_OPENID_PREFIX}%' THEN NULL ELSE openid END`
-          : 'openid'
+      // A visitor erased from a campaign is no longer one of its visitors, nor of every
+      // campaign's (the counts dropped by them): their rows, under the erasure's pseudonym,
+      // count as scans only.
+      const visitor = `CASE WHEN openid LIKE '${ERASED_OPENID_PREFIX}%' THEN NULL ELSE openid END`
       const rows = statement(
         this.db,
         `SELECT CASE ${which} END AS w, COUNT(*) AS scans,

@@ -78,6 +78,28 @@ export class SqliteErasures implements ErasureStore {
           c,
         )
       }
+      // Every campaign's visitors leave the erased rows out too (as the campaign's): the
+      // openid stays a visitor (returning) only while rows of other campaigns (two) hold it.
+      const count = (sql: string, ...args: unknown[]): number =>
+        countRow.parse(statement(this.db, sql).get(...args)).n
+      const before = count(
+        'SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance WHERE openid = ? LIMIT 2)',
+        openid,
+      )
+      const after = count(
+        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance
+           WHERE openid = ? AND campaign_id IS NOT ? LIMIT 2)`,
+        openid,
+        c,
+      )
+      if (after < before) {
+        run(
+          `UPDATE attendance_totals SET visitors = max(visitors - ?, 0),
+             returning_visitors = max(returning_visitors - ?, 0) WHERE id = 1`,
+          after === 0 ? 1 : 0,
+          before >= 2 && after < 2 ? 1 : 0,
+        )
+      }
       this.pseudonymise(c, openid, input.pseudonym)
       const bindings = run(
         'DELETE FROM campaign_bindings WHERE campaign_id = ? AND openid = ?',
