@@ -283,7 +283,10 @@ export class KioskSession {
         }
         keep = scanned
       }
-      if (keep && (await this.erasedSince(campaignId, openid, at))) {
+      // The time the binding would be stored with (a far-ahead kiosk clock capped): an
+      // erasure at or after it drops the bind.
+      const stamped = this.ctx.bindStamps.stampOf(this.kioskId, bind, now)
+      if (keep && (await this.erasedSince(campaignId, openid, stamped))) {
         // Made before the visitor was erased (a desk offline then, its outbox sent at the
         // welcome, before the kiosk reads the erasure frame): it would bind them again.
         this.ctx.log.info('bind of an erased visitor dropped', {
@@ -302,7 +305,6 @@ export class KioskSession {
           `bind not in the roster: ${this.kioskId}`,
         )
       } else if (keep) {
-        const stamped = this.ctx.bindStamps.stampOf(this.kioskId, bind, now)
         if (stamped !== at) {
           this.ctx.repeatedLines.log(
             this.ctx.log,
@@ -336,14 +338,16 @@ export class KioskSession {
   }
 
   /**
-   * Whether the visitor was erased from the campaign at or after `at` (a bind's time): one read
-   * of the campaign's tombstones, a handful (erasures are rare).
+   * Whether the visitor was erased from the campaign at or after `at` (a bind's stored time):
+   * the visitor's own latest erasure, looked up by their tombstone (never every tombstone of
+   * the campaign: a booth's backlog of binds at its welcome asks once a bind).
    */
   private async erasedSince(campaignId: string, openid: string, at: number): Promise<boolean> {
-    const tombstones = await this.ctx.store.erasures.tombstones(campaignId)
-    if (tombstones.length === 0) return false
-    const visitor = visitorTombstone(campaignId, openid)
-    return tombstones.some((t) => t.visitor === visitor && t.at >= at)
+    const erased = await this.ctx.store.erasures.erasedAt(
+      campaignId,
+      visitorTombstone(campaignId, openid),
+    )
+    return erased !== null && erased >= at
   }
 
   /** A bind not acknowledged, stored again after STORE_RETRY_MS while the link is up. */

@@ -70,6 +70,12 @@ export interface ErasureStore {
    * come back at any time with the visitor's rows.
    */
   tombstones(campaignId: string): Promise<Tombstone[]>
+  /**
+   * When the visitor with this tombstone was last erased from the campaign (null: never, as
+   * far as the tombstones go). One visitor's look-up, not a read of every tombstone: a kiosk's
+   * backlog of desk bindings asks it once a bind.
+   */
+  erasedAt(campaignId: string, visitor: string): Promise<number | null>
 }
 
 /** The pseudonym prefix (shared: the console shows such rows without an erase button). */

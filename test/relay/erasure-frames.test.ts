@@ -3,7 +3,9 @@
 // sends every tombstone of the kiosk's campaign after the welcome and each new one live, never
 // to a kiosk of another campaign; a desk binding the kiosk made before the erasure (its outbox
 // sent at the welcome, before it reads the tombstones) does not bind the visitor again.
-import { describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { describe, expect, it, vi } from 'vitest'
 import { erasureAnswerSchema } from '../../shared/console-api'
 import type { ErasureFrame, RelayFrame } from '../../shared/relay-protocol'
 import { visitorTombstone } from '../../shared/server/visitor-tombstone'
@@ -97,6 +99,78 @@ describe.each<Backend>(['sqlite', 'redis'])('erasure frames (%s)', (backend) => 
     await k.waitFor((f) => f.type === 'bind-ack', 2)
     bindings = await relay.store.campaigns.bindings(made.id)
     expect(bindings.find((b) => b.registrationId === 'r1')?.openid).toBe('o-ann')
+  })
+
+  it('checks a bind against the visitor’s own erasures, among many, without reading them all', async () => {
+    const { relay, token, c, made } = await k1InCampaign(backend)
+    await rosterWith(relay.store, made.id, ['o-x', 'o-y', 'o-z'])
+    const at = await erase(c, made.id, 'o-ann')
+    // Many other visitors erased after, some later than the binds below.
+    for (let i = 0; i < 60; i++) {
+      await relay.store.erasures.erase({
+        campaignId: made.id,
+        openid: `o-other-${i}`,
+        by: 'test',
+        at: at + 10 + i,
+        pseudonym: `erased:${randomUUID()}`,
+      })
+    }
+    const k = await kiosk(relay.url, token)
+    await k.waitFor((f) => f.type === 'erasure')
+    const tombstones = vi.spyOn(relay.store.erasures, 'tombstones')
+    k.send({ type: 'bind', campaignId: made.id, registrationId: 'r0', openid: 'o-ann', at: at - 1 })
+    k.send({ type: 'bind', campaignId: made.id, registrationId: 'r1', openid: 'o-ann', at: at + 1 })
+    // Not erased (an erasure of others at a later time says nothing of them).
+    k.send({ type: 'bind', campaignId: made.id, registrationId: 'r2', openid: 'o-cat', at: at + 1 })
+    await k.waitFor((f) => f.type === 'bind-ack', 3)
+    const bindings = await relay.store.campaigns.bindings(made.id)
+    expect(bindings.find((b) => b.registrationId === 'r0')?.openid).toBe('o-x')
+    expect(bindings.find((b) => b.registrationId === 'r1')?.openid).toBe('o-ann')
+    expect(bindings.find((b) => b.registrationId === 'r2')?.openid).toBe('o-cat')
+    expect(tombstones).not.toHaveBeenCalled()
+    expect(await relay.store.erasures.erasedAt(made.id, visitorTombstone(made.id, 'o-ann'))).toBe(
+      at,
+    )
+    expect(
+      await relay.store.erasures.erasedAt(made.id, visitorTombstone(made.id, 'o-other-59')),
+    ).toBe(at + 69)
+    expect(await relay.store.erasures.erasedAt(made.id, visitorTombstone(made.id, 'o-cat'))).toBe(
+      null,
+    )
+  })
+})
+
+describe('Redis erasedAt with audit lines from before its hash', () => {
+  it('builds the hash from the audit lines once, leaving out bad ones', async () => {
+    const place = placeFor('redis')
+    const relay = await relayOn(place)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    if (place.redisUrl === null) throw new Error('no Redis')
+    const redis = new Redis(place.redisUrl)
+    cleanups.push(async () => {
+      await redis.quit()
+    })
+    const list = `{${place.prefix}c:${made.id}}:erasures`
+    const ann = visitorTombstone(made.id, 'o-ann')
+    const bob = visitorTombstone(made.id, 'o-bob')
+    // Oldest first (LPUSH): written by a relay that kept no hash; a line before tombstones,
+    // a bad one, and Ann erased twice.
+    await redis.lpush(
+      list,
+      JSON.stringify({ by: 'a', at: 1000 }),
+      JSON.stringify({ by: 'a', at: 1500, visitor: ann }),
+      JSON.stringify({ by: 'a', at: 1600, visitor: 'NOT-A-HASH' }),
+      'not json',
+      JSON.stringify({ by: 'a', at: 2000, visitor: ann }),
+      JSON.stringify({ by: 'a', at: 1700, visitor: bob }),
+    )
+    expect(await relay.store.erasures.erasedAt(made.id, ann)).toBe(2000)
+    expect(await relay.store.erasures.erasedAt(made.id, bob)).toBe(1700)
+    expect(await relay.store.erasures.erasedAt(made.id, 'NOT-A-HASH')).toBe(null)
+    // A new erasure keeps the hash in step.
+    const at = await erase(c, made.id, 'o-bob')
+    expect(await relay.store.erasures.erasedAt(made.id, bob)).toBe(at)
   })
 })
 

@@ -17,7 +17,8 @@
  *    keeps no attendance finds the seqs in the kiosks' queues (by the entries' own campaign);
  * 3. the cross-kiosk visitors (`{attendance}:people`, its slot): the openid leaves when none
  *    of its scans are left at any kiosk (PEOPLE; the pseudonym is no visitor);
- * 4. the campaign's again (FINISH): the pending record goes and the audit line is written.
+ * 4. the campaign's again (FINISH): the pending record goes and the audit line is written,
+ *    and the visitor's tombstone → latest erasure time (`erasedAt`'s hash).
  *
  * Each step is idempotent (a second run finds nothing more to move), so the erasure called
  * again after a failure halfway finishes it, and the audit line says it is whole.
@@ -173,11 +174,39 @@ end
 return 1
 `
 
-/** KEYS: 1 erasures under way, 2 audit. ARGV: 1 hash of campaign and openid, 2 audit line. */
+/**
+ * KEYS: 1 erasures under way, 2 audit, 3 tombstones (tombstone → latest erasure time).
+ * ARGV: 1 hash of campaign and openid, 2 audit line, 3 its time (ms).
+ */
 const FINISH = `
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('LPUSH', KEYS[2], ARGV[2])
+local had = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '')
+if not had or tonumber(ARGV[3]) > had then redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) end
 return 1
+`
+
+/**
+ * One visitor's latest erasure time. KEYS: 1 tombstones hash, 2 audit. ARGV: 1 tombstone.
+ * A hash not built yet (the campaign's erasures were all made before it) is built first from
+ * the audit lines, once: lines without a tombstone, or with one that is not 64 lowercase hex,
+ * are left out. Returns the time as a string, or nil.
+ */
+const ERASED_AT = `
+if redis.call('HEXISTS', KEYS[1], '-built') == 0 then
+  for _, line in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    local ok, l = pcall(cjson.decode, line)
+    if ok and type(l) == 'table' and type(l.visitor) == 'string' and type(l.at) == 'number'
+      and string.len(l.visitor) == 64 and string.find(l.visitor, '^[0-9a-f]+$') then
+      local had = tonumber(redis.call('HGET', KEYS[1], l.visitor) or '')
+      if not had or l.at > had then
+        redis.call('HSET', KEYS[1], l.visitor, string.format('%.0f', l.at))
+      end
+    end
+  end
+  redis.call('HSET', KEYS[1], '-built', '1')
+end
+return redis.call('HGET', KEYS[1], ARGV[1])
 `
 
 /** Compare-and-set rounds before giving up (a round loses only to a write of this visitor). */
@@ -192,6 +221,10 @@ const reply = z.union([
 ])
 const auditLine = z.object({ by: z.string(), at: z.number() })
 const counts = z.array(z.string().nullable())
+const erasedAtReply = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .nullable()
 
 /** An audit line with its tombstone (lines written before it have none). */
 const tombstoneLine = z.object({ at: z.number(), visitor: z.string().optional() })
@@ -222,8 +255,8 @@ export class RedisErasures implements ErasureStore {
     await runScript(
       this.redis,
       FINISH,
-      [k.campaignErasing(c), k.campaignErasures(c)],
-      [hash, audit],
+      [k.campaignErasing(c), k.campaignErasures(c), k.campaignTombstones(c)],
+      [hash, audit, String(input.at)],
     )
     await this.announce({ type: 'erasure', campaignId: c, visitor: hash, at: input.at })
     return {
@@ -369,5 +402,18 @@ export class RedisErasures implements ErasureStore {
     }
     out.reverse()
     return out
+  }
+
+  async erasedAt(campaignId: string, visitor: string): Promise<number | null> {
+    const k = this.keys
+    const at = erasedAtReply.parse(
+      await runScript(
+        this.redis,
+        ERASED_AT,
+        [k.campaignTombstones(campaignId), k.campaignErasures(campaignId)],
+        [visitor],
+      ),
+    )
+    return at === null ? null : Number(at)
   }
 }

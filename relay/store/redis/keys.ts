@@ -116,6 +116,12 @@ export interface RedisKeys {
    * are not all done yet (erasures.ts), so the erasure called again goes on with the same one.
    */
   campaignErasing(campaignId: string): string
+  /**
+   * Hash: tombstone → the visitor's latest erasure time in the campaign (erasures.ts
+   * `erasedAt`), kept by each erasure's last step beside its audit line; built from the audit
+   * lines the first time it is read (erasures from before it had none), then the field `-built`.
+   */
+  campaignTombstones(campaignId: string): string
   /** Set of every campaign id (no script combines it with a campaign's keys). */
   campaigns: string
   /** The relay-wide version clock of campaigns and assignments (campaign-types.ts). */
@@ -216,6 +222,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignDrawVersion: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draw-version`,
     campaignErasures: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasures`,
     campaignErasing: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasing`,
+    campaignTombstones: (id) => `{${p}c:${tagSafe('campaign id', id)}}:tombstones`,
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,

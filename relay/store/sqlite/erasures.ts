@@ -25,6 +25,7 @@ const countRow = z.object({ n: z.number() })
 const drawRow = z.object({ id: z.string(), record: z.string() })
 const auditRow = z.object({ campaign_id: z.string(), at: z.number(), by: z.string() })
 const tombstoneRow = z.object({ visitor: z.string(), at: z.number() })
+const latestRow = z.object({ at: z.number().nullable() })
 
 /** What the erasure needs of the store's consolidated attendance. */
 export interface PendingIndex {
@@ -212,6 +213,19 @@ export class SqliteErasures implements ErasureStore {
           .all(campaignId)
           .map((raw) => tombstoneRow.parse(raw)),
       )
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  erasedAt(campaignId: string, visitor: string): Promise<number | null> {
+    try {
+      // The (campaign_id, visitor) index (migration 24): the visitor's own lines only.
+      const raw = statement(
+        this.db,
+        'SELECT max(at) AS at FROM campaign_erasures WHERE campaign_id = ? AND visitor = ?',
+      ).get(campaignId, visitor)
+      return Promise.resolve(latestRow.parse(raw).at)
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }

@@ -26,6 +26,7 @@ import { m020FollowUpCounts } from './020-follow-up-counts'
 import { m021Erasures } from './021-erasures'
 import { m022SceneClaims } from './022-scene-claims'
 import { m023ErasureTombstones } from './023-erasure-tombstones'
+import { m024ErasureVisitorIndex } from './024-erasure-visitor-index'
 
 export const migrations: readonly Migration[] = [
   m001Initial,
@@ -51,4 +52,5 @@ export const migrations: readonly Migration[] = [
   m021Erasures,
   m022SceneClaims,
   m023ErasureTombstones,
+  m024ErasureVisitorIndex,
 ]
