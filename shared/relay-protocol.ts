@@ -38,7 +38,7 @@ const count = z.number().int().nonnegative().max(1_000_000)
 const openid = z.string().min(1).max(128)
 const registrationId = z.string().min(1).max(64)
 /** Milliseconds since the epoch. */
-const epochMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+export const epochMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 
 export const helloFrameSchema = z
   .object({

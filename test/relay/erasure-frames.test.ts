@@ -9,6 +9,9 @@ import { describe, expect, it, vi } from 'vitest'
 import { erasureAnswerSchema } from '../../shared/console-api'
 import type { ErasureFrame, RelayFrame } from '../../shared/relay-protocol'
 import { visitorTombstone } from '../../shared/server/visitor-tombstone'
+import { storeChangeSchema } from '../../relay/store/redis/codec'
+import { RedisErasures } from '../../relay/store/redis/erasures'
+import { redisKeys } from '../../relay/store/redis/keys'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import type { ConsoleClient } from './console-helpers'
 import { rosterWith } from './draws-helpers'
@@ -171,6 +174,50 @@ describe('Redis erasedAt with audit lines from before its hash', () => {
     // A new erasure keeps the hash in step.
     const at = await erase(c, made.id, 'o-bob')
     expect(await relay.store.erasures.erasedAt(made.id, bob)).toBe(at)
+  })
+
+  it('skips an audit line with a bad tombstone (logged once) rather than failing the read', async () => {
+    const place = placeFor('redis')
+    if (place.redisUrl === null) throw new Error('no Redis')
+    const redis = new Redis(place.redisUrl)
+    cleanups.push(async () => {
+      await redis.quit()
+    })
+    const warned: Array<Record<string, string | number>> = []
+    const erasures = new RedisErasures(
+      redis,
+      redisKeys(place.prefix),
+      () => Promise.resolve(),
+      true,
+      (_message, fields) => warned.push(fields),
+    )
+    const ann = visitorTombstone('c1', 'o-ann')
+    await redis.lpush(
+      `{${place.prefix}c:c1}:erasures`,
+      JSON.stringify({ by: 'a', at: 1000, visitor: ann }),
+      JSON.stringify({ by: 'a', at: 1100, visitor: 'o-bob' }),
+      JSON.stringify({ by: 'a', at: 1200, visitor: ann.toUpperCase() }),
+      JSON.stringify({ by: 'a', at: -5, visitor: visitorTombstone('c1', 'o-cat') }),
+      'not json',
+    )
+    expect(await erasures.tombstones('c1')).toEqual([{ visitor: ann, at: 1000 }])
+    expect(await erasures.tombstones('c1')).toEqual([{ visitor: ann, at: 1000 }])
+    expect(warned).toEqual([{ campaignId: 'c1', lines: 4 }])
+  })
+})
+
+describe('the store change of an erasure', () => {
+  it('drops a bad tombstone or time, keeping the change (the hub then reads them again)', () => {
+    const visitor = visitorTombstone('c1', 'o-ann')
+    const good = { type: 'erasure', campaignId: 'c1', visitor, at: 1000 }
+    expect(storeChangeSchema.parse(good)).toEqual(good)
+    for (const bad of [{ visitor: 'o-ann' }, { visitor: visitor.toUpperCase() }, { at: 1.5 }]) {
+      const change = storeChangeSchema.parse({ ...good, ...bad })
+      expect(change.type).toBe('erasure')
+      if (change.type !== 'erasure') continue
+      expect(change.campaignId).toBe('c1')
+      expect(change.visitor === undefined || change.at === undefined).toBe(true)
+    }
   })
 })
 

@@ -1,6 +1,6 @@
 /** How relay records are laid out in Redis hashes, streams and pub/sub messages. */
 import { z } from 'zod'
-import { scanFrameSchema } from '../../../shared/relay-protocol'
+import { epochMs, scanFrameSchema, visitorTombstoneSchema } from '../../../shared/relay-protocol'
 import type { NewEvent } from '../types'
 
 export const storeChangeSchema = z.discriminatedUnion('type', [
@@ -17,8 +17,10 @@ export const storeChangeSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('erasure'),
     campaignId: z.string(),
-    visitor: z.string().optional(),
-    at: z.number().optional(),
+    // A bad tombstone is dropped, not the change: the kiosk hub then reads the campaign's
+    // tombstones again (which skip it) rather than send a kiosk a frame it would refuse.
+    visitor: visitorTombstoneSchema.optional().catch(undefined),
+    at: epochMs.optional().catch(undefined),
   }),
   z.object({
     type: z.literal('binding'),

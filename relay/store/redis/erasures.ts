@@ -24,6 +24,7 @@
  * again after a failure halfway finishes it, and the audit line says it is whole.
  */
 import { z } from 'zod'
+import { epochMs, visitorTombstoneSchema } from '../../../shared/relay-protocol'
 import { drawRecordSchema } from '../../../shared/screen-api'
 import {
   redactDraw,
@@ -226,8 +227,23 @@ const erasedAtReply = z
   .regex(/^\d+(\.\d+)?$/)
   .nullable()
 
-/** An audit line with its tombstone (lines written before it have none). */
-const tombstoneLine = z.object({ at: z.number(), visitor: z.string().optional() })
+/**
+ * An audit line with its tombstone (lines written before it have none). A tombstone that is not
+ * 64 lowercase hex would make a kiosk refuse the whole `erasure` frame it is in (up to
+ * MAX_TOMBSTONES_PER_FRAME): such a line is skipped.
+ */
+const tombstoneLine = z.object({ at: epochMs, visitor: visitorTombstoneSchema.optional() })
+
+function parseTombstoneLine(line: string): z.infer<typeof tombstoneLine> | null {
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch {
+    return null
+  }
+  const parsed = tombstoneLine.safeParse(json)
+  return parsed.success ? parsed.data : null
+}
 
 export class RedisErasures implements ErasureStore {
   constructor(
@@ -237,7 +253,12 @@ export class RedisErasures implements ErasureStore {
     private readonly announce: (change: StoreChange) => Promise<void>,
     /** Whether the store keeps attendance rows (without, the queues are searched). */
     private readonly keepAttendance: boolean,
+    /** Told once per campaign of audit lines skipped for a bad tombstone. */
+    private readonly warn?: (message: string, fields: Record<string, string | number>) => void,
   ) {}
+
+  /** Campaigns whose bad audit lines were logged (once each; bounded by the campaigns). */
+  private readonly warnedBadLines = new Set<string>()
 
   async erase(input: ErasureInput): Promise<ErasureResult | null> {
     const { campaignId: c, openid } = input
@@ -394,11 +415,27 @@ export class RedisErasures implements ErasureStore {
     const seen = new Set<string>()
     const out: Tombstone[] = []
     // Newest first: each visitor's first line is their latest erasure.
+    let bad = 0
     for (const line of lines) {
-      const { at, visitor } = tombstoneLine.parse(JSON.parse(line))
+      const parsed = parseTombstoneLine(line)
+      if (parsed === null) {
+        bad++
+        continue
+      }
+      const { at, visitor } = parsed
       if (visitor === undefined || seen.has(visitor)) continue
       seen.add(visitor)
       out.push({ visitor, at })
+    }
+    if (bad > 0 && !this.warnedBadLines.has(campaignId)) {
+      this.warnedBadLines.add(campaignId)
+      this.warn?.(
+        'erasure audit lines with a bad tombstone skipped (kiosks are not told of them)',
+        {
+          campaignId,
+          lines: bad,
+        },
+      )
     }
     out.reverse()
     return out

@@ -173,6 +173,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
       opts.attendance ?? true,
       cluster,
       opts.sceneClaims ?? false,
+      opts.warn,
     )
     await store.start()
     // Rows stored before the counters per campaign were kept: counted once, before serving.
@@ -252,6 +253,8 @@ class RedisStore implements RelayStore {
     private readonly cluster: boolean,
     /** One visitor per code (RedisStoreOptions.sceneClaims). */
     private readonly sceneClaims: boolean,
+    /** Stored data the store skips (RedisStoreOptions.warn). */
+    warn?: RedisStoreOptions['warn'],
   ) {
     this.channel = keys.channel
     this.fallback = new RedisFallbackCodes(redis, keys)
@@ -298,6 +301,7 @@ class RedisStore implements RelayStore {
       keys,
       (change) => this.late.announce(change),
       keepAttendance,
+      warn,
     )
   }
 
