@@ -207,7 +207,8 @@ function flexGapsBelowFloor(): string[] {
  * (the draw stage's prize and winners at the top of the projector).
  */
 function safeAlignmentsWithoutFallback(): string[] {
-  const SAFE = /\b(un)?safe\b/
+  // The keyword, not a word of a longer name (env(safe-area-inset-bottom) is no alignment).
+  const SAFE = /(?<![\w-])(un)?safe(?![\w-])/
   const rules = builtRules()
   const plain = (decls: string[][], prop: string): boolean =>
     decls.some(([p = '', v = '']) => p === prop && v !== '' && !SAFE.test(v))
