@@ -53,6 +53,8 @@ export class SqliteErasures implements ErasureStore {
       }
       const run = (sql: string, ...args: unknown[]): number =>
         statement(this.db, sql).run(...args).changes
+      const count = (sql: string, ...args: unknown[]): number =>
+        countRow.parse(statement(this.db, sql).get(...args)).n
       // A push stored since the wait above has a pending row: indexed here (a few rows, the
       // wait having moved the rest in chunks), so the counts and the rewrites below see it.
       this.attendance?.indexPending()
@@ -64,13 +66,12 @@ export class SqliteErasures implements ErasureStore {
       if (number !== null) {
         // The campaign's distinct visitors (and returning ones: two scans or more) leave them
         // out from now on, as Redis's, which counts the numbers kept.
-        const scans = countRow.parse(
-          statement(
-            this.db,
-            `SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance
-               WHERE openid = ? AND campaign_id = ? LIMIT 2)`,
-          ).get(openid, c),
-        ).n
+        const scans = count(
+          `SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance
+             WHERE openid = ? AND campaign_id = ? LIMIT 2)`,
+          openid,
+          c,
+        )
         run(
           `UPDATE attendance_campaign_totals SET visitors = max(visitors - ?, 0),
              returning_visitors = max(returning_visitors - ?, 0) WHERE campaign_id = ?`,
@@ -81,8 +82,6 @@ export class SqliteErasures implements ErasureStore {
       }
       // Every campaign's visitors leave the erased rows out too (as the campaign's): the
       // openid stays a visitor (returning) only while rows of other campaigns (two) hold it.
-      const count = (sql: string, ...args: unknown[]): number =>
-        countRow.parse(statement(this.db, sql).get(...args)).n
       const before = count(
         'SELECT COUNT(*) AS n FROM (SELECT 1 FROM attendance WHERE openid = ? LIMIT 2)',
         openid,
