@@ -10,13 +10,20 @@ import { postPush, scanXml, type Backend } from './harness'
 
 const bed = relayTestBed()
 
-async function counts(c: ConsoleClient, campaignId: string) {
-  const s = await c.call('GET', `/console/api/stats?campaign=${campaignId}`)
+/** The stats and the stats by day of one scope (`query`: '' every campaign, or `?campaign=`). */
+async function statsAndDays(c: ConsoleClient, query: string) {
+  const s = await c.call('GET', `/console/api/stats${query}`)
   expect(s.status, s.text).toBe(200)
-  const d = await c.call('GET', `/console/api/stats/days?campaign=${campaignId}`)
+  const d = await c.call('GET', `/console/api/stats/days${query}`)
   expect(d.status, d.text).toBe(200)
-  const stats = consoleStatsSchema.parse(s.json)
-  const days = consoleStatsDaysSchema.parse(d.json).days
+  return {
+    stats: consoleStatsSchema.parse(s.json),
+    days: consoleStatsDaysSchema.parse(d.json).days,
+  }
+}
+
+async function counts(c: ConsoleClient, campaignId: string) {
+  const { stats, days } = await statsAndDays(c, `?campaign=${campaignId}`)
   return {
     scans: stats.scans,
     visitors: stats.visitors,
@@ -51,12 +58,7 @@ describe('visitors by day after an erasure (sqlite)', () => {
 })
 
 async function allCounts(c: ConsoleClient) {
-  const s = await c.call('GET', '/console/api/stats')
-  expect(s.status, s.text).toBe(200)
-  const d = await c.call('GET', '/console/api/stats/days')
-  expect(d.status, d.text).toBe(200)
-  const stats = consoleStatsSchema.parse(s.json)
-  const days = consoleStatsDaysSchema.parse(d.json).days
+  const { stats, days } = await statsAndDays(c, '')
   return {
     scans: stats.scans,
     visitors: stats.visitors,
