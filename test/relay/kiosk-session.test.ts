@@ -108,6 +108,16 @@ describe('KioskSession backpressure', () => {
     })
   }
 
+  /** The campaign 'fair' in the store, as the booth's campaign view gives it. */
+  async function fairView(): Promise<KioskCampaignView> {
+    const made = await store.campaigns.createCampaign(
+      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
+      0,
+    )
+    if (made === null) throw new Error('no campaign')
+    return { campaign: toRelayCampaign(made.campaign), version: made.version }
+  }
+
   it('stops reading while the socket buffer is above the high-water mark, resumes on drain', async () => {
     const socket = new SlowSocket()
     const s = session(socket)
@@ -129,11 +139,7 @@ describe('KioskSession backpressure', () => {
   })
 
   it('sends the roster once the socket drains when it was full as the transfer started', async () => {
-    const record = await store.campaigns.createCampaign(
-      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
-      0,
-    )
-    if (record === null) throw new Error('no campaign')
+    const view = await fairView()
     // 450 entries: frames of up to 200 (smaller while the link is not yet measured).
     const entries = Array.from({ length: 450 }, (_, i) => ({
       id: `r${i}`,
@@ -144,7 +150,6 @@ describe('KioskSession backpressure', () => {
     }))
     await store.campaigns.replaceRoster('fair', entries)
     await store.campaigns.putBinding('fair', { registrationId: 'r7', openid: 'oBound', at: 1 })
-    const view = { campaign: toRelayCampaign(record.campaign), version: record.version }
     const socket = new SlowSocket()
     // The welcome and the campaign frame alone are over the 400-byte mark: a kiosk back on bad
     // Wi-Fi whose socket is full as its roster transfer starts, with scans to replay as well.
@@ -320,15 +325,10 @@ describe('KioskSession backpressure', () => {
   })
 
   it("acknowledges and drops a bind for a registration not in the campaign's roster, storing nothing", async () => {
-    const fair = await store.campaigns.createCampaign(
-      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
-      0,
-    )
-    if (fair === null) throw new Error('no campaign')
+    const view = await fairView()
     await store.campaigns.replaceRoster('fair', [
       { id: 'r-ann', name: 'Ann', company: '', phone: '', code: '' },
     ])
-    const view = { campaign: toRelayCampaign(fair.campaign), version: fair.version }
     const names = new NameBook(store)
     const lines: string[] = []
     const socket = new SlowSocket()
@@ -380,12 +380,7 @@ describe('KioskSession backpressure', () => {
   })
 
   it("stores a bind stamped ahead of the relay's clock as now, so a later desk check-in still wins", async () => {
-    const fair = await store.campaigns.createCampaign(
-      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
-      0,
-    )
-    if (fair === null) throw new Error('no campaign')
-    const view = { campaign: toRelayCampaign(fair.campaign), version: fair.version }
+    const view = await fairView()
     const day = 24 * 60 * 60 * 1000
     let clock = 10 * day
     const lines: string[] = []
@@ -437,12 +432,7 @@ describe('KioskSession backpressure', () => {
   })
 
   it('stores a day-ahead bind sent again (its ack lost with the link) at the same now, so a desk check-in made in between still wins', async () => {
-    const fair = await store.campaigns.createCampaign(
-      { ...campaignBody(), id: 'fair', screenKey: 'k'.repeat(43) },
-      0,
-    )
-    if (fair === null) throw new Error('no campaign')
-    const view = { campaign: toRelayCampaign(fair.campaign), version: fair.version }
+    const view = await fairView()
     const day = 24 * 60 * 60 * 1000
     let clock = 10 * day
     // The hub's sessions share what it keeps: the booth's second link is a new session.
