@@ -20,10 +20,10 @@
  * much at most). A far end that does not answer pings gets a batch per BINDING_PONG_WAIT_MS.
  * The socket's own queue must also be under BINDING_QUEUE_BYTES (a link with no ping at all).
  *
- * Visitor erasure (docs/DESIGN.md "Visitor erasure (added after v2)"): once per link and
- * campaign, the campaign's tombstones go out in `erasure` frames of MAX_TOMBSTONES_PER_FRAME, and each erasure made since
- * live (`onErasure`), so the kiosk erases its own copies of the visitor. A kiosk that does not
- * know the frame ignores it.
+ * Visitor erasure (docs/DESIGN.md "Visitor erasure (added after v2)"): once per link and campaign,
+ * the campaign's tombstones go out in `erasure` frames of MAX_TOMBSTONES_PER_FRAME, and each
+ * erasure made since live (`onErasure`), so the kiosk erases its own copies of the visitor. A kiosk
+ * that does not know the frame ignores it.
  */
 import { MAX_ROSTER_ENTRIES_PER_FRAME, type RelayRosterEntry } from '../shared/campaign'
 import {

@@ -224,14 +224,13 @@ export const visitorTombstoneSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a lowe
 export const MAX_TOMBSTONES_PER_FRAME = 500
 
 /**
- * Additive (after v2): visitors erased from the campaign by the organizer (docs/DESIGN.md
- * "Visitor erasure (added after v2)"), each as its tombstone (never the openid) and when it
- * was erased, on the relay's clock. Sent after `welcome` with every tombstone of the kiosk's campaign (in frames of
- * at most MAX_TOMBSTONES_PER_FRAME) and live after each erasure. The kiosk pseudonymises the
- * visitor's rows of that campaign the relay stored up to `at` (a scan after it is the visitor
- * come back, a new visitor), unbinds them from the roster and drops its unsent desk bindings
- * of them made up to `at`; the same frame again changes nothing. Kiosks without it ignore the
- * unknown type.
+ * Additive (after v2): visitors erased from the campaign by the organizer (docs/DESIGN.md "Visitor
+ * erasure (added after v2)"), each as its tombstone (never the openid) and when it was erased, on
+ * the relay's clock. Sent after `welcome` with every tombstone of the kiosk's campaign (in frames
+ * of at most MAX_TOMBSTONES_PER_FRAME) and live after each erasure. The kiosk pseudonymises the
+ * visitor's rows of that campaign the relay stored up to `at` (a scan after it is the visitor come
+ * back, a new visitor), unbinds them from the roster and drops its unsent desk bindings of them
+ * made up to `at`; the same frame again changes nothing. Kiosks without it ignore the unknown type.
  */
 export const erasureFrameSchema = z
   .object({

@@ -1,8 +1,8 @@
 /**
  * Visitor erasure on the kiosk (docs/DESIGN.md "Visitor erasure (added after v2)"): the
- * relay's `erasure` frame names erased visitors of a campaign by tombstone (SHA-256 of `<campaignId>\0<openid>`) and
- * the time of their erasure on the relay's clock. The kiosk hashes its own openids of that
- * campaign and, in one transaction per frame, for each match:
+ * relay's `erasure` frame names erased visitors of a campaign by tombstone (SHA-256 of
+ * `<campaignId>\0<openid>`) and the time of their erasure on the relay's clock. The kiosk
+ * hashes its own openids of that campaign and, in one transaction per frame, for each match:
  * - its attendance rows the relay stored up to then, and its `visitors` row, carry one random
  *   `erased:…` pseudonym instead of the openid (the relay's own rows do the same); the rows
  *   keep their number, scene and times and lose their roster entry, so the booth's counts
