@@ -104,11 +104,10 @@ export class BindStamps {
 
   /** The at to store `bind` from `kioskId` with, the relay's clock reading `now`. */
   stampOf(kioskId: string, bind: BindFrame, now: number): number {
-    const { campaignId, registrationId, openid, at } = bind
-    const key = JSON.stringify([kioskId, campaignId, registrationId, openid, at])
+    const key = stampKey(kioskId, bind)
     const kept = this.stamps.get(key)
     if (kept !== undefined) return kept
-    if (at <= now + BIND_AHEAD_MS) return at
+    if (bind.at <= now + BIND_AHEAD_MS) return bind.at
     if (this.stamps.size >= this.max) {
       const oldest = this.stamps.keys().next()
       if (oldest.done !== true) this.stamps.delete(oldest.value)
@@ -116,6 +115,21 @@ export class BindStamps {
     this.stamps.set(key, now)
     return now
   }
+
+  /**
+   * What stampOf would answer, remembering nothing: for a bind that may yet be dropped (a
+   * dropped bind stamped ahead must not push a stored one's stamp out of the bounded record).
+   */
+  peek(kioskId: string, bind: BindFrame, now: number): number {
+    const kept = this.stamps.get(stampKey(kioskId, bind))
+    if (kept !== undefined) return kept
+    return bind.at <= now + BIND_AHEAD_MS ? bind.at : now
+  }
+}
+
+function stampKey(kioskId: string, bind: BindFrame): string {
+  const { campaignId, registrationId, openid, at } = bind
+  return JSON.stringify([kioskId, campaignId, registrationId, openid, at])
 }
 
 // What each store failure means for the booth, and what to do, for the log.
@@ -284,9 +298,9 @@ export class KioskSession {
         keep = scanned
       }
       // The time the binding would be stored with (a far-ahead kiosk clock capped): an
-      // erasure at or after it drops the bind.
-      const stamped = this.ctx.bindStamps.stampOf(this.kioskId, bind, now)
-      if (keep && (await this.erasedSince(campaignId, openid, stamped))) {
+      // erasure at or after it drops the bind. Only a bind stored is remembered (stampOf).
+      const wouldStamp = this.ctx.bindStamps.peek(this.kioskId, bind, now)
+      if (keep && (await this.erasedSince(campaignId, openid, wouldStamp))) {
         // Made before the visitor was erased (a desk offline then, its outbox sent at the
         // welcome, before the kiosk reads the erasure frame): it would bind them again.
         this.ctx.log.info('bind of an erased visitor dropped', {
@@ -305,6 +319,7 @@ export class KioskSession {
           `bind not in the roster: ${this.kioskId}`,
         )
       } else if (keep) {
+        const stamped = this.ctx.bindStamps.stampOf(this.kioskId, bind, now)
         if (stamped !== at) {
           this.ctx.repeatedLines.log(
             this.ctx.log,

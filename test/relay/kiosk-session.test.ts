@@ -485,6 +485,50 @@ describe('KioskSession backpressure', () => {
     ])
   })
 
+  it('remembers the stamp of a bind stored, not of one dropped (another campaign)', async () => {
+    const view = await fairView()
+    const day = 24 * 60 * 60 * 1000
+    let clock = 10 * day
+    // Room for one stamp: a dropped bind remembered would push the stored one's out.
+    const bindStamps = new BindStamps(1)
+    const socket = new SlowSocket()
+    const s = session(
+      socket,
+      { window: 100, highWaterBytes: 1_000_000, batch: 100 },
+      store,
+      () => Promise.resolve(view),
+      { now: () => clock, bindStamps },
+    )
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+    const bind = async (campaignId: string, at: number) => {
+      const acks = () => socket.sent.filter((f) => f.type === 'bind-ack').length
+      const before = acks()
+      s.onMessage(
+        JSON.stringify({ type: 'bind', campaignId, registrationId: 'r1', openid: 'oAnn', at }),
+      )
+      await vi.waitFor(() => expect(acks()).toBe(before + 1))
+    }
+    const ahead = clock + day
+    const storedAt = clock
+    await bind('fair', ahead)
+    clock += 1_000
+    await bind('other', ahead)
+    clock += 1_000
+    // The stored bind sent again (its ack lost): the same binding, not a newer one.
+    await bind('fair', ahead)
+    expect(await store.campaigns.bindings('fair')).toEqual([
+      { registrationId: 'r1', openid: 'oAnn', at: storedAt },
+    ])
+    expect(
+      bindStamps.peek(
+        'k1',
+        { type: 'bind', campaignId: 'fair', registrationId: 'r1', openid: 'oAnn', at: ahead },
+        clock,
+      ),
+    ).toBe(storedAt)
+  })
+
   it('remembers at most its bound of binds stamped ahead, forgetting the oldest first', () => {
     const stamps = new BindStamps(2)
     const bind = (registrationId: string) =>
