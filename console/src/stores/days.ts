@@ -3,7 +3,9 @@
  * in the relay's time zone: the attendance page's day choice and the stats page's table by day.
  * Read when a page opens or asks, and when the live stats count scans the days do not (the
  * stats page, at most every 30 s): the relay counts them from the rows. Another campaign
- * chosen drops them at once, as the stats do.
+ * chosen drops them at once, as the stats do. Its `timeZone` is also the zone the console
+ * writes the relay's times in (the attendance list, the stats' 更新于, the draws panel, which
+ * reads the days once for it when no page has).
  */
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
