@@ -63,12 +63,20 @@ describe('the campaign editor’s save bar', () => {
     await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
     await wrapper.get('form').trigger('submit')
     await flushPromises()
+    // While the save is out, the bar's button and the header's say so alike, and take no click.
+    for (const id of ['save-bar-button', 'save-campaign']) {
+      const button = wrapper.get(`[data-testid="${id}"]`)
+      expect(button.text(), id).toBe('正在保存…')
+      expect(button.attributes('disabled'), id).toBeDefined()
+    }
     // Typed while the save is on its way: not in it.
     await wrapper.get('[data-testid="field-followUp"]').setValue('谢谢光临')
     answer()
     await flushPromises()
     expect(fake.api.updateCampaign.mock.calls[0]?.[1].followUp).toBeNull()
     expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('有未保存的修改')
+    expect(wrapper.get('[data-testid="save-bar-button"]').text()).toBe('保存')
+    expect(wrapper.get('[data-testid="save-bar-button"]').attributes('disabled')).toBeUndefined()
     expect(asksBeforeClosing()).toBe(true)
     // Saved in turn: nothing left.
     await wrapper.get('form').trigger('submit')
