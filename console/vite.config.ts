@@ -29,6 +29,10 @@ export default defineConfig({
     // lower: the pages lay out their rows with flex `gap` (Chrome 84, Safari 14.1).
     target: ['chrome84', 'edge84', 'firefox78', 'safari14.1', 'ios14.5'],
     // Two pages: the console, and the big screens (screen.html) the relay serves at /screen/.
-    rollupOptions: { input: { index: here('index.html'), screen: here('screen.html') } },
+    rollupOptions: {
+      input: { index: here('index.html'), screen: here('screen.html') },
+      // No "[PLUGIN_TIMINGS]" note on a busy machine (see electron.vite.config.ts).
+      checks: { bundlerTimings: false },
+    },
   },
 })
