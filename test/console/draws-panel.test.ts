@@ -102,6 +102,25 @@ describe('the draws panel', () => {
     expect(meta.attributes('title')).toBe(`时间按中继的时区 ${zone}，与下载的中奖名单一致`)
   })
 
+  it('says the pool is every day’s check-ins, not today’s, in both languages', async () => {
+    // On day 2 of a fair an organizer read "visitors checked in to this campaign" as today's,
+    // while the relay draws among everyone with a check-in number, and excludes every earlier
+    // draw's winners (day 1's too).
+    for (const [locale, days, winners] of [
+      ['zh-CN', '所有日期', '前几天的中奖者'],
+      ['en', 'on any of its days', 'earlier days’ winners'],
+    ] as const) {
+      const fake = createFakeConsoleApi()
+      const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+      i18n.global.locale.value = locale
+      await flushPromises()
+      const hint = wrapper.get('[data-testid="draws-hint"]').text()
+      expect(hint).toContain(days)
+      expect(hint).toContain(winners)
+      wrapper.unmount()
+    }
+  })
+
   it('draws with the form, shows the winners, masks OpenIDs until asked', async () => {
     const fake = createFakeConsoleApi()
     fake.api.makeDraw.mockResolvedValueOnce(record())

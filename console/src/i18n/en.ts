@@ -401,7 +401,7 @@ export const en: MessageSchema = {
     draws: {
       timeZone: 'Times in the relay’s time zone, {zone}, as in the downloaded winners sheet',
       title: 'Lucky draws',
-      hint: 'The relay draws the winners with a cryptographic random generator among the visitors checked in to this campaign, and stores the result before the draw screen plays it.',
+      hint: 'The relay draws the winners with a cryptographic random generator among the visitors checked in to this campaign on any of its days (not only today; excluding previous winners leaves out earlier days’ winners too), and stores the result before the draw screen plays it.',
       saveFirst: 'Save the campaign to hold draws',
       prize: 'Prize',
       prizePlaceholder: 'e.g. First prize',
