@@ -214,7 +214,12 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     sendJson(res, 200, consoleStatsDaysSchema.parse(body))
   }
 
-  async function attendance(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function attendance(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    session: SessionRecord | null,
+  ): Promise<void> {
     const q = queryOrRefuse(res, url, attendanceQuerySchema)
     if (q === null) return
     const scope = await scopeOf(res, q.campaign)
@@ -284,7 +289,16 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     })
     if (sheet !== null) {
       const ms = Math.round(performance.now() - started)
-      const fields = { format: q.format, rows: sheet.rows, ms }
+      // Who took which visitors' data off the relay: the organizer (one relay may serve several)
+      // and the scope (a campaign, a day; neither is the whole relay's sheet).
+      const fields = {
+        format: q.format,
+        rows: sheet.rows,
+        ms,
+        ...(q.campaign !== undefined && { campaignId: q.campaign }),
+        ...(q.day !== undefined && { day: q.day }),
+        by: session?.name,
+      }
       // A cancelled download, or one cut by the idle timeout (idleTimeoutMs): the organizer has
       // no sheet, and whoever reads the log must not think they have one.
       if (sheet.complete) deps.log.info('attendance exported', fields)
