@@ -109,7 +109,14 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
             sendConsoleError(ctx.res, 401, 'unauthorized', 'send a name and a password')
             return
           }
-          if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) return
+          if (refused(await organizers.takeLoginAttempt(nameKey, ctx.now, NAME_LOCKOUT))) {
+            // No password was checked: the address's attempt is taken back, or an organizer
+            // pressing sign-in while their own name is locked would lock out every other
+            // organizer behind the same office NAT (a guess sprayed over many names still
+            // counts: each name's free attempts check a password).
+            await organizers.settleLoginAttempt(addressKey, false, ctx.now)
+            return
+          }
         }
         const password = parsed.success ? parsed.data.password : ''
         // A known browser waits in its own queue, served first; others hold a few places at most

@@ -3,7 +3,9 @@
  * past a few free ones each earns a growing delay during which the next is refused (429
  * `locked_out`, Retry-After) without looking at the password. Counted before the password is
  * checked, so a burst of parallel guesses cannot slip past the count; a success clears the
- * name's counter and uncounts the address's. One the scrypt gate turns away ("busy", no
+ * name's counter and uncounts the address's, and so does (the address's) an attempt the name's
+ * lock refuses, as no password was checked: one organizer's locked name must not lock out the
+ * others behind the same office NAT. One the scrypt gate turns away ("busy", no
  * password checked) is uncounted wherever it counted, so load alone locks nothing out. A
  * sign-in from the organizer's known browser (a device cookie) counts against that browser
  * instead (DEVICE_LOCKOUT). The counters live in the store: every instance sees them and a

@@ -521,6 +521,30 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect(errorCode(refused)).toBe('locked_out')
   })
 
+  it("a sign-in refused by its name's lock checks no password and counts nothing against the venue's address", async () => {
+    // Two organizers behind one office NAT. Alice locks her own name with typos, then keeps
+    // pressing 登录 while it is locked (or several tabs retry): no password is checked, so none
+    // of those may count toward the address, or bob, signing in from a new laptop with his right
+    // password, is locked out by alice's name.
+    const clock = new Clock()
+    const relay = await relayOn(place(backend), clock)
+    const alice = await organizer(relay, 'alice', clock.t)
+    const bob = await organizer(relay, 'bob', clock.t)
+    const tab = new ConsoleClient(relay.url)
+    for (let i = 0; i < 6; i++) expect((await tab.login('alice', 'typo')).status).toBe(401)
+    for (let i = 0; i < 30; i++) {
+      const a = await tab.login('alice', i % 2 === 0 ? alice : 'typo')
+      expect(a.status).toBe(429)
+      expect(errorCode(a)).toBe('locked_out')
+    }
+    const next = await new ConsoleClient(relay.url).login('bob', bob)
+    expect(next.status, next.text).toBe(200)
+    // Alice's own lock stands: her right password still waits out the delay her typos earned.
+    expect((await tab.login('alice', alice)).status).toBe(429)
+    clock.advance(1000)
+    expect((await tab.login('alice', alice)).status).toBe(200)
+  })
+
   it('a clock 90 s behind the one that counted (another instance before NTP synced it, or this one set back) adds nothing to a lock', async () => {
     // Redis: instance A's clock runs 90 s ahead of B's. SQLite: one process whose clock NTP
     // sets back 90 s. Either way the counters hold times from the faster clock.
