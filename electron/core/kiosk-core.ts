@@ -407,13 +407,13 @@ export class KioskCore {
         if (swapped) this.events.emit('roster', { campaignId: frame.campaignId })
         return ack
       },
-      onBinding: (frame) => {
-        this.relayRoster.applyBinding(frame)
+      onBinding: (frame, relayAheadMs) => {
+        this.relayRoster.applyBinding(frame, relayAheadMs)
       },
       onBindAck: (frame) => this.relayRoster.bindAcked(conn, frame),
       pendingBinds: () => this.relayRoster.pendingBinds(conn),
-      onErasure: (frame) => {
-        const done = this.relayErasures.apply(frame)
+      onErasure: (frame, relayAheadMs) => {
+        const done = this.relayErasures.apply(frame, relayAheadMs)
         if (done.visitors === 0) return
         // Counts only: the log says nothing of whom.
         this.o.log?.info(

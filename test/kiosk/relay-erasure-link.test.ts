@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
 import type { KioskCore } from '../../electron/core/kiosk-core'
 import { isErasedOpenid } from '../../shared/console-api'
+import type { RelayFrame } from '../../shared/relay-protocol'
 import { visitorTombstone } from '../../shared/server/visitor-tombstone'
 import { attendanceRows, cleanup, provisionDir, startCore, tempDir, waitFor } from './helpers'
 import { fakeV2Relay, relayCampaign, scanFrame, type FakeConn } from './fake-v2-relay'
@@ -15,9 +16,14 @@ afterEach(cleanup)
 const welcome = { type: 'welcome', epoch: 'e1', headSeq: 0 } as const
 const CAMPAIGN = relayCampaign().id
 
-async function linked(): Promise<{ core: KioskCore; conn: FakeConn }> {
-  const relay = await fakeV2Relay()
-  relay.onHello((c) => c.send(welcome, { type: 'campaign', version: 1, campaign: relayCampaign() }))
+async function linked(
+  o: { clock?: () => number; roster?: RelayFrame } = {},
+): Promise<{ core: KioskCore; conn: FakeConn }> {
+  const relay = await fakeV2Relay(o.clock === undefined ? {} : { clock: o.clock })
+  relay.onHello((c) => {
+    c.send(welcome, { type: 'campaign', version: 1, campaign: relayCampaign() })
+    if (o.roster) c.send(o.roster)
+  })
   const vault = new MemoryVault()
   const dataDir = tempDir()
   provisionDir(dataDir, vault, {
@@ -77,5 +83,45 @@ describe('erasure frame on the relay link', () => {
     expect(attendanceRows(core).map((r) => r.openid)).toEqual(['o-ann', 'o-bob'])
     expect(core.status().relay.state).toBe('connected')
     expect(conn.open()).toBe(true)
+  })
+
+  it('compares a check-in here with the erasure on one clock, the kiosk 2 minutes behind', async () => {
+    const relayClock = () => Date.now() + 2 * 60_000
+    const { core, conn } = await linked({
+      clock: relayClock,
+      roster: {
+        type: 'roster',
+        campaignId: CAMPAIGN,
+        rosterVersion: 1,
+        offset: 0,
+        total: 1,
+        entries: [{ id: 'r-ann', name: '安', company: '', phone: '', code: 'A1', openid: 'o-ann' }],
+        final: true,
+      },
+    })
+    const entry = () =>
+      core.db
+        .prepare<[], { openid: string | null; checkedInAt: number | null }>(
+          `SELECT openid, checked_in_at AS checkedInAt FROM roster_entries WHERE code = 'A1'`,
+        )
+        .get()
+    await waitFor(() => entry(), 'the roster')
+    // Ann, erased a minute ago on the relay's clock, comes back now: her check-in here (on the
+    // kiosk's clock, 2 minutes behind) is after the erasure, so it stays.
+    const now = relayClock()
+    conn.send(
+      { type: 'scan-campaign', seq: 1, campaignId: CAMPAIGN },
+      scanFrame(1, { openid: 'o-ann', receivedAt: now, number: 2 }),
+      {
+        type: 'erasure',
+        campaignId: CAMPAIGN,
+        visitors: [{ visitor: visitorTombstone(CAMPAIGN, 'o-ann'), at: now - 60_000 }],
+      },
+      scanFrame(2, { openid: 'o-bob', receivedAt: now, number: 3 }),
+    )
+    await waitFor(() => attendanceRows(core).length === 2, 'both scans')
+    expect(attendanceRows(core).map((r) => r.openid)).toEqual(['o-ann', 'o-bob'])
+    expect(entry()?.openid).toBe('o-ann')
+    expect(entry()?.checkedInAt).not.toBeNull()
   })
 })

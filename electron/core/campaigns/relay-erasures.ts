@@ -8,7 +8,8 @@
  *   keep their number, scene and times and lose their roster entry, so the booth's counts
  *   (scans, visitors, returning, the timeline) stay what they were: the visitor came, and is
  *   counted as one anonymous visitor, as the relay's scans are;
- * - the roster entry bound to them (up to then) is unbound and no longer checked in;
+ * - the roster entry bound to them (up to then) is unbound and no longer checked in (a check-in
+ *   is on this kiosk's clock, the frame's `at` the relay's: compared after the link's skew);
  * - unsent desk bindings of them made up to then are dropped (sent on reconnect, they would
  *   bind them at the relay again), and a roster transfer under way forgets their openid.
  * A scan after the erasure is the visitor come back (a new visitor at the relay): kept. The
@@ -33,7 +34,7 @@ export interface ErasureApplied {
   binds: number
 }
 
-type P = { c: string; o: string; at: number; pseudonym: string }
+type P = { c: string; o: string; at: number; kioskAt: number; pseudonym: string }
 
 export class RelayErasures {
   private readonly q: {
@@ -45,7 +46,7 @@ export class RelayErasures {
     staged: Statement<[{ c: string; o: string }]>
     binds: Statement<[P]>
   }
-  private readonly applyTx: (frame: ErasureFrame) => ErasureApplied
+  private readonly applyTx: (frame: ErasureFrame, relayAheadMs: number) => ErasureApplied
   /**
    * The tombstones of the openids of one campaign hashed so far: a welcome brings every
    * tombstone of the campaign in frames of 500, and hashing a booth's 20,000 visitors again for
@@ -80,7 +81,7 @@ export class RelayErasures {
       ),
       unbind: db.prepare(
         `UPDATE roster_entries SET openid = NULL, checked_in_at = NULL
-         WHERE campaign_id = @c AND openid = @o AND coalesce(checked_in_at, 0) <= @at`,
+         WHERE campaign_id = @c AND openid = @o AND coalesce(checked_in_at, 0) <= @kioskAt`,
       ),
       staged: db.prepare(
         `UPDATE roster_staging SET openid = NULL WHERE openid = @o
@@ -90,15 +91,22 @@ export class RelayErasures {
         'DELETE FROM bind_outbox WHERE campaign_id = @c AND openid = @o AND at <= @at',
       ),
     }
-    this.applyTx = db.transaction((frame: ErasureFrame) => this.applyNow(frame))
+    this.applyTx = db.transaction((frame: ErasureFrame, relayAheadMs: number) =>
+      this.applyNow(frame, relayAheadMs),
+    )
   }
 
-  /** Erases this kiosk's copies of the frame's visitors; one transaction. */
-  apply(frame: ErasureFrame): ErasureApplied {
-    return this.applyTx(frame)
+  /**
+   * Erases this kiosk's copies of the frame's visitors; one transaction. `relayAheadMs`: how
+   * far the relay's clock is ahead of this kiosk's (the link's `inStepMs`). The scans' times
+   * and the unsent bindings' are the relay's already; a roster check-in is on this kiosk's
+   * clock, so the erasure's time is moved onto it before they are compared.
+   */
+  apply(frame: ErasureFrame, relayAheadMs = 0): ErasureApplied {
+    return this.applyTx(frame, relayAheadMs)
   }
 
-  private applyNow(frame: ErasureFrame): ErasureApplied {
+  private applyNow(frame: ErasureFrame, relayAheadMs: number): ErasureApplied {
     const c = frame.campaignId
     const erasedAt = new Map(frame.visitors.map((v) => [v.visitor, v.at]))
     const done: ErasureApplied = { visitors: 0, rows: 0, unbound: 0, binds: 0 }
@@ -110,6 +118,7 @@ export class RelayErasures {
         c,
         o,
         at,
+        kioskAt: at - relayAheadMs,
         pseudonym: ERASED_OPENID_PREFIX + randomBytes(9).toString('base64url'),
       }
       const rows = this.q.rows.run(p).changes

@@ -211,13 +211,17 @@ export class RelayRosterSync {
     this.q.unqueue.run(connectionId, f.campaignId, f.registrationId, f.openid, f.at)
   }
 
-  /** A binding made at another booth; false when the registration is not (yet) here. */
-  applyBinding(f: BindingFrame): boolean {
+  /**
+   * A binding made at another booth; false when the registration is not (yet) here. Its `at`
+   * is the relay's clock; the check-in is kept on this kiosk's, as a scan's here is
+   * (`relayAheadMs`: how far the relay's clock is ahead), so an erasure compares like with like.
+   */
+  applyBinding(f: BindingFrame, relayAheadMs = 0): boolean {
     const entry = this.roster.byRegistration(f.campaignId, f.registrationId)
     if (!entry) return false
     if (entry.openid === f.openid) return false
     this.roster.bind(entry, f.openid)
-    this.roster.markCheckedIn(entry.id, f.at)
+    this.roster.markCheckedIn(entry.id, f.at - relayAheadMs)
     return true
   }
 

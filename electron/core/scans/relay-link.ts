@@ -78,15 +78,19 @@ export interface RelaySyncHandler {
   onScreens?(frame: ScreensFrame): void
   /** Returns the ack to send (the kiosk's resume point). */
   onRoster(frame: RosterFrame): RosterAckFrame
-  onBinding(frame: BindingFrame): void
+  /** `relayAheadMs`: the relay's clock less this kiosk's (`inStepMs`), for the frame's `at`. */
+  onBinding(frame: BindingFrame, relayAheadMs: number): void
   onBindAck(frame: BindAckFrame): void
   /**
    * Bindings made here and not yet acknowledged: sent after each welcome, when one is made,
    * and again on the live link while any stays unacknowledged (`bindResendMs`).
    */
   pendingBinds(): BindFrame[]
-  /** Erased visitors of a campaign (absent: this handler keeps no copies to erase). */
-  onErasure?(frame: ErasureFrame): void
+  /**
+   * Erased visitors of a campaign (absent: this handler keeps no copies to erase);
+   * `relayAheadMs` as for `onBinding`.
+   */
+  onErasure?(frame: ErasureFrame, relayAheadMs: number): void
 }
 
 /**
@@ -576,8 +580,8 @@ export class RelayLink {
       if (frame.type === 'campaign') sync.onCampaign(frame)
       else if (frame.type === 'screens') sync.onScreens?.(frame)
       else if (frame.type === 'roster') this.send(ws, sync.onRoster(frame))
-      else if (frame.type === 'binding') sync.onBinding(frame)
-      else if (frame.type === 'erasure') sync.onErasure?.(frame)
+      else if (frame.type === 'binding') sync.onBinding(frame, inStepMs(this.relayAheadMs))
+      else if (frame.type === 'erasure') sync.onErasure?.(frame, inStepMs(this.relayAheadMs))
       else sync.onBindAck(frame)
       this.storedOk()
     } catch (err) {
