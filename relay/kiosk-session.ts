@@ -281,14 +281,16 @@ export class KioskSession {
    * `at` wins, so a booth whose clock ran a day ahead would hold the registration against every
    * later desk check-in for that day. The ack names the bind as sent (the kiosk's outbox key).
    * A bind for a registration not in the campaign's current roster is acknowledged and dropped
-   * as well (rosterHas).
+   * as well (rosterHas), and so is one of a visitor erased at or after its time (erasedSince),
+   * whether or not the kiosk is still in that campaign.
    */
   private async onBind(bind: BindFrame): Promise<void> {
     const { campaignId, registrationId, openid, at } = bind
     try {
       const now = this.ctx.now()
       const view = await this.ctx.campaignOf(this.kioskId)
-      let keep = view.campaign?.id === campaignId
+      const inCampaign = view.campaign?.id === campaignId
+      let keep = inCampaign
       if (!keep) {
         const scanned = await this.scannedIn(campaignId, openid)
         if (scanned === null) {
@@ -300,12 +302,16 @@ export class KioskSession {
       // The time the binding would be stored with (a far-ahead kiosk clock capped): an
       // erasure at or after it drops the bind. Only a bind stored is remembered (stampOf).
       const wouldStamp = this.ctx.bindStamps.peek(this.kioskId, bind, now)
-      if (keep && (await this.erasedSince(campaignId, openid, wouldStamp))) {
+      // A booth that has left the campaign is asked too: the erasure pseudonymised the
+      // visitor's scans here, so scannedIn found none, and the bind is dropped either way, but
+      // the log must not call it a bind for another campaign.
+      if (await this.erasedSince(campaignId, openid, wouldStamp)) {
         // Made before the visitor was erased (a desk offline then, its outbox sent at the
         // welcome, before the kiosk reads the erasure frame): it would bind them again.
         this.ctx.log.info('bind of an erased visitor dropped', {
           kioskId: this.kioskId,
           campaignId,
+          ...(!inCampaign && { kioskCampaignId: view.campaign?.id ?? null }),
         })
       } else if (keep && !(await this.ctx.rosterHas(campaignId, registrationId))) {
         // A kiosk binds only registrations its roster frames gave it: a made-up one (a stolen

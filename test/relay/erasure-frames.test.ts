@@ -12,6 +12,7 @@ import { visitorTombstone } from '../../shared/server/visitor-tombstone'
 import { storeChangeSchema } from '../../relay/store/redis/codec'
 import { RedisErasures } from '../../relay/store/redis/erasures'
 import { redisKeys } from '../../relay/store/redis/keys'
+import { silentLogger, type Logger } from '../../relay/log'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import type { ConsoleClient } from './console-helpers'
 import { rosterWith } from './draws-helpers'
@@ -102,6 +103,51 @@ describe.each<Backend>(['sqlite', 'redis'])('erasure frames (%s)', (backend) => 
     await k.waitFor((f) => f.type === 'bind-ack', 2)
     bindings = await relay.store.campaigns.bindings(made.id)
     expect(bindings.find((b) => b.registrationId === 'r1')?.openid).toBe('o-ann')
+  })
+
+  it('logs the dropped bind of an erased visitor as that at a booth that left the campaign', async () => {
+    const lines: string[] = []
+    const log: Logger = {
+      ...silentLogger,
+      info: (msg) => lines.push(msg),
+      warn: (msg) => lines.push(msg),
+    }
+    const place = placeFor(backend)
+    const relay = await relayOn(place, {}, { log })
+    const token = await relay.addKiosk('k1')
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    await assign(c, 'k1', made.id)
+    await rosterWith(relay.store, made.id, ['o-x'])
+    // Ann scans at the booth; the booth moves on; then Ann is erased from the first campaign.
+    expect((await postPush(relay.url, scanXml('o-ann', 'k1:n-ann'))).status).toBe(200)
+    const first = await kiosk(relay.url, token)
+    await first.waitForScans(1)
+    await first.close()
+    const other = await createCampaign(c, { name: '秋季展' })
+    await assign(c, 'k1', other.id)
+    const at = await erase(c, made.id, 'o-ann')
+    const k = await kiosk(relay.url, token)
+    await k.waitFor((f) => f.type === 'campaign')
+    // The desk check-in the booth made before the erasure, sent from its outbox.
+    k.send({ type: 'bind', campaignId: made.id, registrationId: 'r0', openid: 'o-ann', at: at - 1 })
+    await k.waitFor((f) => f.type === 'bind-ack')
+    expect(lines).toContain('bind of an erased visitor dropped')
+    expect(lines).not.toContain('bind for another campaign dropped')
+    const bindings = await relay.store.campaigns.bindings(made.id)
+    expect(bindings.find((b) => b.registrationId === 'r0')?.openid).toBe('o-x')
+    // A bind for a campaign the booth never scanned anyone in is still that, and on Redis the
+    // look-up of its erasures writes nothing for a campaign id the kiosk made up.
+    k.send({ type: 'bind', campaignId: 'made-up', registrationId: 'r0', openid: 'o-bob', at })
+    await k.waitFor((f) => f.type === 'bind-ack', 2)
+    expect(lines).toContain('bind for another campaign dropped')
+    if (place.redisUrl !== null) {
+      const redis = new Redis(place.redisUrl)
+      cleanups.push(async () => {
+        await redis.quit()
+      })
+      expect(await redis.keys(`*made-up*`)).toEqual([])
+    }
   })
 
   it('checks a bind against the visitor’s own erasures, among many, without reading them all', async () => {

@@ -195,6 +195,9 @@ return 1
  */
 const ERASED_AT = `
 if redis.call('HEXISTS', KEYS[1], '-built') == 0 then
+  -- No audit line (no erasure yet, or a campaign id a kiosk made up): nothing to build, and no
+  -- key written for it; the first erasure's own write, then this read, builds the hash.
+  if redis.call('LLEN', KEYS[2]) == 0 then return false end
   for _, line in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
     local ok, l = pcall(cjson.decode, line)
     if ok and type(l) == 'table' and type(l.visitor) == 'string' and type(l.at) == 'number'
