@@ -2,7 +2,8 @@
 // then fails before the relay heard the desk binding; the organizer erases the visitor in the
 // console meanwhile. When the link is back the binding the kiosk still holds does not bind them
 // at the relay again, and the kiosk's own copy (scans, number, roster binding, export) shows no
-// trace of them; the booth's counts stay as they were and the other visitor is untouched.
+// trace of them; the booth's scans stay as they were, its visitors and returning ones agree
+// with the relay's (also once the visitor comes back), and the other visitor is untouched.
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryVault } from '../../electron/core/config/vault'
@@ -11,7 +12,7 @@ import { AttendanceQueries } from '../../electron/core/scans/attendance-queries'
 import { silentLogger, type Logger } from '../../relay/log'
 import { startRelay } from '../../relay/server'
 import { startSandbox } from '../../sandbox/server'
-import { erasureAnswerSchema } from '../../shared/console-api'
+import { consoleStatsSchema, erasureAnswerSchema } from '../../shared/console-api'
 import {
   attendanceRows,
   cleanup,
@@ -68,6 +69,22 @@ describe('an erasure reaches the kiosk', () => {
     })
     const core = startCore(dataDir, vault)
     const held = (sql: string): number => (core.db.prepare(sql).get() as { n: number }).n
+    /** Scans, visitors and returning ones of the campaign: the booth's and the relay's. */
+    const figures = async () => {
+      const k = new AttendanceQueries(core.db).stats(made.id)
+      const answer = await c.call('GET', `/console/api/stats?campaign=${made.id}`)
+      const r = consoleStatsSchema.parse(answer.json)
+      return {
+        kiosk: { scans: k.total, visitors: k.uniqueVisitors, returning: k.returning },
+        relay: { scans: r.scans, visitors: r.visitors, returning: r.returning },
+      }
+    }
+    /** `figures` once the relay has counted `scans` scans (its indexer may lag a push). */
+    const settled = (scans: number) =>
+      waitFor(async () => {
+        const f = await figures()
+        return f.relay.scans === scans && f
+      }, `the relay counting ${scans} scans`)
     await waitFor(
       () => held(`SELECT count(*) AS n FROM roster_entries WHERE campaign_id = '${made.id}'`) === 2,
       'the roster',
@@ -131,8 +148,16 @@ describe('an erasure reaches the kiosk', () => {
     expect(held('SELECT count(*) AS n FROM bind_outbox')).toBe(0)
     expect((await relay.store.campaigns.bindings(made.id)).map((b) => b.openid)).toEqual([])
 
-    // The booth's figures as they were; Bob untouched; the export names no Ann.
-    expect(new AttendanceQueries(core.db).stats(made.id)).toEqual(stats)
+    // The booth's scans and timeline as they were; Ann no longer one of its visitors nor
+    // returning, as at the relay; Bob untouched; the export names no Ann.
+    expect(stats).toMatchObject({ total: 4, uniqueVisitors: 2, returning: 2 })
+    expect(new AttendanceQueries(core.db).stats(made.id)).toEqual({
+      ...stats,
+      uniqueVisitors: 1,
+      returning: 1,
+    })
+    const afterErasure = { scans: 4, visitors: 1, returning: 1 }
+    expect(await settled(4)).toEqual({ kiosk: afterErasure, relay: afterErasure })
     expect(attendanceRows(core).filter((r) => r.openid === 'o_bob')).toHaveLength(2)
     const chunks: Buffer[] = []
     const out = new PassThrough().on('data', (d: Buffer) => chunks.push(d))
@@ -147,5 +172,12 @@ describe('an erasure reaches the kiosk', () => {
     expect(csv).toContain('o_bob')
     expect(csv).not.toContain('o_ann')
     expect(csv).not.toContain(entry.name)
+
+    // Ann comes back: a new visitor, not returning (her erased scans count as scans only),
+    // counted alike by the booth and the relay.
+    expect((await sandbox.scan(fallback, 'o_ann')).attempts.at(-1)?.status).toBe(200)
+    await waitFor(() => attendanceRows(core).length === 5, 'Ann back')
+    const back = { scans: 5, visitors: 2, returning: 1 }
+    expect(await settled(5)).toEqual({ kiosk: back, relay: back })
   }, 120_000)
 })

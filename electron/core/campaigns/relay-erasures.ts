@@ -5,9 +5,9 @@
  * hashes its own openids of that campaign and, in one transaction per frame, for each match:
  * - its attendance rows the relay stored up to then, and its `visitors` row, carry one random
  *   `erased:…` pseudonym instead of the openid (the relay's own rows do the same); the rows
- *   keep their number, scene and times and lose their roster entry, so the booth's counts
- *   (scans, visitors, returning, the timeline) stay what they were: the visitor came, and is
- *   counted as one anonymous visitor, as the relay's scans are;
+ *   keep their number, scene and times and lose their roster entry, so the booth's scans and
+ *   timeline stay what they were (the visitor came, as the relay's scans say); its visitors and
+ *   returning ones leave the pseudonym out, as the relay's do (AttendanceQueries);
  * - the roster entry bound to them (up to then) is unbound and no longer checked in (a check-in
  *   is on this kiosk's clock, the frame's `at` the relay's: compared after the link's skew);
  * - unsent desk bindings of them made up to then are dropped (sent on reconnect, they would

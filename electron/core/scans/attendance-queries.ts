@@ -3,6 +3,7 @@
  * SQL depends on which filters are given, so it is prepared per call; the stats' once.
  */
 import type { Statement } from 'better-sqlite3'
+import { ERASED_OPENID_PREFIX } from '../../../shared/console-api'
 import type { AttendanceRow, Stats } from '../../../shared/domain'
 import type { KioskDb } from '../db/db'
 import { ROSTER_JOIN, ROW_SELECT, toRow } from './attendance-store'
@@ -18,6 +19,8 @@ export interface ListQuery {
 }
 
 const BUCKET_MS = 10 * 60_000
+/** The erased visitors' pseudonyms, for LIKE (the prefix holds no `%`, `_` or quote). */
+const ERASED_LIKE = `${ERASED_OPENID_PREFIX}%`
 
 type Totals = { total: number; unique: number; followers: number; fallback: number }
 
@@ -27,8 +30,14 @@ export class AttendanceQueries {
   private readonly buckets: Statement<[number, string], Stats['buckets'][number]>
 
   constructor(private readonly db: KioskDb) {
+    // Scans, followers and the timeline count an erased visitor's pseudonymised rows (the
+    // scans happened, and the relay counts them too); visitors and returning ones leave them
+    // out, as the relay's campaign figures do
+    // (docs/DESIGN.md "Visitor erasure (added after v2)"): else an erased visitor come back
+    // counted twice here, and their old scans kept them returning.
     this.totals = db.prepare(
-      `SELECT count(*) AS total, count(DISTINCT openid) AS "unique",
+      `SELECT count(*) AS total,
+         count(DISTINCT CASE WHEN openid NOT LIKE '${ERASED_LIKE}' THEN openid END) AS "unique",
          coalesce(sum(kind = 'subscribe'), 0) AS followers, coalesce(sum(fallback), 0) AS fallback
        FROM attendance WHERE campaign_id = ?`,
     )
@@ -38,7 +47,7 @@ export class AttendanceQueries {
     // chart's repeats say. Counting only repeats at this booth said 回访 1 beside 5 such rows.
     this.returning = db.prepare(
       `SELECT count(DISTINCT openid) AS n FROM attendance
-       WHERE campaign_id = ? AND first_visit = 0`,
+       WHERE campaign_id = ? AND first_visit = 0 AND openid NOT LIKE '${ERASED_LIKE}'`,
     )
     this.buckets = db.prepare(
       // % works on integers whatever the bound parameter's type, so this floors to the bucket.
