@@ -422,6 +422,10 @@ export class KioskCore {
         )
         // The desk reads its roster again (the visitor's entry is no longer checked in).
         if (done.unbound > 0) this.events.emit('roster', { campaignId: frame.campaignId })
+        // The attendance page and the stats read their rows again, as after a new scan (the
+        // event's row, pseudonymised, has no roster entry: the desk marks nobody for it).
+        const row = done.latestRow === null ? null : this.attendance.byRowId(done.latestRow)
+        if (row) this.events.emit('attendance', row)
       },
     }
   }

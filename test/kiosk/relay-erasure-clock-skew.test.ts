@@ -172,6 +172,6 @@ describe.each([
     // Eve's binding from another booth (before): gone; Fay's (after): kept.
     expect(heldOf('o-eve').entry).toEqual({ openid: null, checkedIn: false })
     expect(heldOf('o-fay').entry).toEqual({ openid: 'o-fay', checkedIn: true })
-    expect(done).toEqual({ visitors: 2, rows: 1, unbound: 2, binds: 1 })
+    expect(done).toEqual({ visitors: 2, rows: 1, unbound: 2, binds: 1, latestRow: 1 })
   })
 })

@@ -43,6 +43,9 @@ const at = (n: number) => ({ receivedAt: n, number: 1, firstInCampaign: n === 1_
 describe('erasure frame on the relay link', () => {
   it('erases the visitor’s scans stored before it, in order with the scans', async () => {
     const { core, conn } = await linked()
+    // What the attendance page and the stats hear (they read their rows again on each).
+    const heard: string[] = []
+    core.events.on('attendance', (row) => heard.push(row.openid))
     conn.send(
       { type: 'scan-campaign', seq: 1, campaignId: CAMPAIGN },
       scanFrame(1, { openid: 'o-ann', ...at(1_000) }),
@@ -62,6 +65,9 @@ describe('erasure frame on the relay link', () => {
     expect(isErasedOpenid(openids[0] ?? '')).toBe(true)
     expect(openids.slice(1)).toEqual(['o-bob', 'o-ann'])
     expect(core.status().relay.state).toBe('connected')
+    // The two scans, Ann's row as the erasure left it, Ann back: the page follows the erasure.
+    await waitFor(() => heard.length === 4, 'four attendance events')
+    expect(heard).toEqual(['o-ann', 'o-bob', openids[0], 'o-ann'])
   })
 
   it('ignores a bad one, changing nothing, and stores the scan after it', async () => {

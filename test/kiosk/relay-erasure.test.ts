@@ -131,7 +131,14 @@ describe('an erasure frame on the kiosk', () => {
     const stats = queries.stats('day-1')
     const day2 = openidsOf('day-2')
 
-    expect(erasures.apply(annErased)).toEqual({ visitors: 1, rows: 2, unbound: 1, binds: 1 })
+    // Ann's latest row pseudonymised is her second scan of day-1 (the booth's third row).
+    expect(erasures.apply(annErased)).toEqual({
+      visitors: 1,
+      rows: 2,
+      unbound: 1,
+      binds: 1,
+      latestRow: 3,
+    })
 
     expect(openidsOf('day-1')).not.toContain('o-ann')
     // One pseudonym for the visitor's rows and number; their number stays with it.
@@ -172,14 +179,26 @@ describe('an erasure frame on the kiosk', () => {
     booth()
     erasures.apply(annErased)
     const after = dump()
-    expect(erasures.apply(annErased)).toEqual({ visitors: 0, rows: 0, unbound: 0, binds: 0 })
+    expect(erasures.apply(annErased)).toEqual({
+      visitors: 0,
+      rows: 0,
+      unbound: 0,
+      binds: 0,
+      latestRow: null,
+    })
     expect(dump()).toEqual(after)
     // Day-2's tombstone of Ann said as day-1's: the hash names day-2, nobody here matches.
     const wrong = {
       ...annErased,
       visitors: [{ visitor: visitorTombstone('day-2', 'o-bob'), at: 1e9 }],
     }
-    expect(erasures.apply(wrong)).toEqual({ visitors: 0, rows: 0, unbound: 0, binds: 0 })
+    expect(erasures.apply(wrong)).toEqual({
+      visitors: 0,
+      rows: 0,
+      unbound: 0,
+      binds: 0,
+      latestRow: null,
+    })
     expect(dump()).toEqual(after)
   })
 
@@ -203,7 +222,13 @@ describe('an erasure frame on the kiosk', () => {
     expect(sync.pendingBinds('conn').filter((b) => b.openid === 'o-ann')).toHaveLength(1)
     // Sent again (every welcome), it finds them again but changes nothing: nothing to log.
     const after = dump()
-    expect(erasures.apply(annErased)).toEqual({ visitors: 0, rows: 0, unbound: 0, binds: 0 })
+    expect(erasures.apply(annErased)).toEqual({
+      visitors: 0,
+      rows: 0,
+      unbound: 0,
+      binds: 0,
+      latestRow: null,
+    })
     expect(dump()).toEqual(after)
   })
 

@@ -32,6 +32,11 @@ export interface ErasureApplied {
   unbound: number
   /** Unsent desk bindings dropped. */
   binds: number
+  /**
+   * The id of the latest attendance row pseudonymised (null: none): the kiosk's `attendance`
+   * event carries it, so the attendance page and the stats read the changed rows again.
+   */
+  latestRow: number | null
 }
 
 type P = { c: string; o: string; at: number; kioskAt: number; pseudonym: string }
@@ -39,7 +44,7 @@ type P = { c: string; o: string; at: number; kioskAt: number; pseudonym: string 
 export class RelayErasures {
   private readonly q: {
     openids: Statement<[{ c: string }], string>
-    rows: Statement<[P]>
+    rows: Statement<[P], { id: number }>
     remaining: Statement<[{ c: string; o: string }], { n: number }>
     visitor: Statement<[P]>
     unbind: Statement<[P]>
@@ -71,7 +76,7 @@ export class RelayErasures {
       // By the openid index (`+`: not by received_at, which would read every older row).
       rows: db.prepare(
         `UPDATE attendance SET openid = @pseudonym, roster_entry_id = NULL
-         WHERE campaign_id = @c AND openid = @o AND +received_at <= @at`,
+         WHERE campaign_id = @c AND openid = @o AND +received_at <= @at RETURNING id`,
       ),
       remaining: db.prepare(
         'SELECT count(*) AS n FROM attendance WHERE campaign_id = @c AND openid = @o',
@@ -109,7 +114,7 @@ export class RelayErasures {
   private applyNow(frame: ErasureFrame, relayAheadMs: number): ErasureApplied {
     const c = frame.campaignId
     const erasedAt = new Map(frame.visitors.map((v) => [v.visitor, v.at]))
-    const done: ErasureApplied = { visitors: 0, rows: 0, unbound: 0, binds: 0 }
+    const done: ErasureApplied = { visitors: 0, rows: 0, unbound: 0, binds: 0, latestRow: null }
     for (const o of new Set(this.q.openids.all({ c }))) {
       if (o.startsWith(ERASED_OPENID_PREFIX)) continue
       const at = erasedAt.get(this.tombstoneOf(c, o))
@@ -121,7 +126,9 @@ export class RelayErasures {
         kioskAt: at - relayAheadMs,
         pseudonym: ERASED_OPENID_PREFIX + randomBytes(9).toString('base64url'),
       }
-      const rows = this.q.rows.run(p).changes
+      const changed = this.q.rows.all(p)
+      const rows = changed.length
+      for (const { id } of changed) done.latestRow = Math.max(done.latestRow ?? id, id)
       // Scans of theirs after the erasure (the visitor came back) keep the row: it is theirs.
       const visitor =
         (this.q.remaining.get({ c, o })?.n ?? 0) === 0 ? this.q.visitor.run(p).changes : 0
