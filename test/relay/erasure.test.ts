@@ -460,6 +460,27 @@ describe('visitor erasure stopped halfway (redis)', () => {
   })
 })
 
+describe('two erasures of one visitor at once (redis)', () => {
+  it('write one audit line, with one pseudonym', async () => {
+    const { relay, campaignId, people } = await setUp('redis')
+    const target = people[0] ?? ''
+    const at = Date.now()
+    const erase = (by: string, pseudonym: string) =>
+      relay.store.erasures.erase({ campaignId, openid: target, by, at, pseudonym })
+    // Both calls read the pending record before either finishes (their first commands go out
+    // together on the one connection): the second goes on with the first's pseudonym.
+    const [a, b] = await Promise.all([erase('alice', 'erased:one'), erase('bob', 'erased:two')])
+    expect(a).not.toBeNull()
+    expect(b).not.toBeNull()
+    const audit = await relay.store.erasures.audit(campaignId, 10)
+    expect(audit).toHaveLength(1)
+    const openids = (await relay.store.readEvents('k-draw', 0, 100)).map((e) => e.openid)
+    expect(openids).not.toContain(target)
+    expect(openids.filter((o) => isErasedOpenid(o))).toHaveLength(1)
+    expect(await relay.store.erasures.tombstones(campaignId)).toHaveLength(1)
+  })
+})
+
 describe('visitor erasure on a Redis store that keeps no attendance', () => {
   it('finds the queue entries by their campaign and replays them pseudonymised', async () => {
     const place = bed.placeFor('redis')

@@ -18,7 +18,8 @@
  * 3. the cross-kiosk visitors (`{attendance}:people`, its slot): the openid leaves when none
  *    of its scans are left at any kiosk (PEOPLE; the pseudonym is no visitor);
  * 4. the campaign's again (FINISH): the pending record goes and the audit line is written,
- *    and the visitor's tombstone → latest erasure time (`erasedAt`'s hash).
+ *    and the visitor's tombstone → latest erasure time (`erasedAt`'s hash); by the call that
+ *    removes the record only, so two erasures of the visitor at once write one audit line.
  *
  * Each step is idempotent (a second run finds nothing more to move), so the erasure called
  * again after a failure halfway finishes it, and the audit line says it is whole.
@@ -178,9 +179,12 @@ return 1
 /**
  * KEYS: 1 erasures under way, 2 audit, 3 tombstones (tombstone → latest erasure time).
  * ARGV: 1 hash of campaign and openid, 2 audit line, 3 its time (ms).
+ * Only the call that removes the pending record writes: a second erasure of the visitor run
+ * at the same time (the same pending record, the same pseudonym) finds it gone and writes no
+ * second audit line. Returns 1 (written) or 0.
  */
 const FINISH = `
-redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('LPUSH', KEYS[2], ARGV[2])
 local had = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '')
 if not had or tonumber(ARGV[3]) > had then redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) end
