@@ -14,6 +14,7 @@ import { makeDraw } from '../../relay/draws/draw-service'
 import { ERASURE_LIMITS } from '../../relay/console/erasure-routes'
 import { isErasedOpenid } from '../../relay/store/erasure-types'
 import type { RelayHandle } from '../../relay/server'
+import type { RelayStore } from '../../relay/store/types'
 import { connectRedis } from '../../relay/store/redis/connect'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { redisKeys } from '../../relay/store/redis/keys'
@@ -443,6 +444,65 @@ async function finishesHalfwayErasure(place: Place, url: string): Promise<void> 
   }
 }
 
+/**
+ * Redis: an erasure stopped halfway (as above) that nobody calls again is finished by the next
+ * store opened on the same Redis (a relay's restart), with the pseudonym it began with, one
+ * audit line and one log line; the console's call for the visitor still answers as before.
+ */
+async function resumesUnfinishedErasure(place: Place, url: string): Promise<void> {
+  const { relay, c, campaignId, people } = await setUp('redis', place)
+  const target = people[0] ?? ''
+  await checkIn(relay.store, campaignId, [], 'k-two')
+  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
+  const broken = redisKeys(place.prefix).erasedSeqs('k-two')
+  const { client, sub } = await connectRedis(url)
+  const logged: Array<[string, Record<string, string | number>]> = []
+  let reopened: RelayStore | null = null
+  try {
+    await client.set(broken, 'not a hash')
+    const path = `/console/api/campaigns/${campaignId}/erasures`
+    const failed = await c.call('POST', path, { openid: target })
+    expect(failed.status).toBe(500)
+    await client.del(broken)
+    const [pseudonym] = (await relay.store.readEvents('k-draw', 0, 100))
+      .map((e) => e.openid)
+      .filter((o) => isErasedOpenid(o))
+    expect(pseudonym).toBeDefined()
+    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([target])
+
+    reopened = await openRedisStore({
+      url,
+      prefix: place.prefix,
+      warn: (message, fields) => logged.push([message, fields]),
+    })
+    expect((await reopened.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([pseudonym])
+    const audit = await reopened.erasures.audit(campaignId, 10)
+    expect(audit.map((a) => a.by)).toEqual(['alice'])
+    const resumed = logged.filter(([m]) => m.includes('erasure'))
+    expect(resumed).toEqual([
+      ['unfinished visitor erasure finished', { campaignId, by: 'alice', at: audit[0]?.at }],
+    ])
+    // Nothing is left to finish: the next start finds nothing.
+    const quiet: string[] = []
+    const third = await openRedisStore({
+      url,
+      prefix: place.prefix,
+      warn: (message) => quiet.push(message),
+    })
+    await third.close()
+    expect(quiet.filter((m) => m.includes('erasure'))).toEqual([])
+    const people = await client.hgetall(redisKeys(place.prefix).attendanceVisitors.people)
+    expect(JSON.stringify(people)).not.toContain(String(pseudonym))
+    const again = await c.call('POST', path, { openid: target })
+    expect(again.status, again.text).toBe(200)
+    expect((await listed(c, campaignId, target)).page.total).toBe(0)
+  } finally {
+    await reopened?.close()
+    client.disconnect()
+    sub.disconnect()
+  }
+}
+
 describe.each<Backend>(['sqlite', 'redis'])(
   'visitor erasure rewrites the attendance rows and the queue (%s)',
   (backend) => {
@@ -457,6 +517,12 @@ describe('visitor erasure stopped halfway (redis)', () => {
     const place = bed.placeFor('redis')
     if (place.redisUrl === null) throw new Error('no Redis')
     await finishesHalfwayErasure(place, place.redisUrl)
+  })
+
+  it('left unfinished, the relay finishes it when it starts again', async () => {
+    const place = bed.placeFor('redis')
+    if (place.redisUrl === null) throw new Error('no Redis')
+    await resumesUnfinishedErasure(place, place.redisUrl)
   })
 })
 
@@ -537,5 +603,9 @@ describe('visitor erasure on a Redis Cluster', () => {
 
   it('finishes an erasure stopped halfway', async () => {
     await finishesHalfwayErasure(clusterPlace(), cluster.url)
+  }, 60_000)
+
+  it('finishes an erasure left unfinished when the relay starts again', async () => {
+    await resumesUnfinishedErasure(clusterPlace(), cluster.url)
   }, 60_000)
 })

@@ -50,11 +50,12 @@ import { PACKED_ROW_COLUMNS, PACKED_VALUES } from './scripts'
  * KEYS: 1 campaign, 2 visitors (numbers), 3 firsts, 4 returning, 5 bindings, 6 binding openids,
  * 7 the visitor's stamps, 8 stamp completions, 9 follow-up visitors, 10 tags due, 11 messages
  * due, 12 messages being sent, 13 the report's counters, 14 its failures, 15 writes before the
- * counters were built, 16 draws, 17 draw version, 18 erasures under way (`campaignErasing`).
+ * counters were built, 16 draws, 17 draw version, 18 erasures under way (`campaignErasing`),
+ * 19 what finishing them takes (`campaignErasingWho`).
  * ARGV: 1 openid, 2 the follow-up state JSON read ('' none), 3 the counters it adds to (names
  * separated by spaces), 4 the hash of campaign and openid, 5 the pseudonym (kept only when no
- * erasure of them is under way), then draw id, record JSON read, redacted JSON for each draw
- * the visitor is in.
+ * erasure of them is under way), 6 the erasure as `resumeUnfinished` reads it (kept likewise),
+ * then draw id, record JSON read, redacted JSON for each draw the visitor is in.
  * Returns -1 (no such campaign), -2 (the follow-up state or a draw changed since it was read:
  * read again) or {number (0: none), bindings, stamps, follow-up (0/1), draws, the pseudonym}.
  */
@@ -62,10 +63,11 @@ const ERASE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local openid = ARGV[1]
 if (redis.call('HGET', KEYS[9], openid) or '') ~= ARGV[2] then return -2 end
-for i = 6, #ARGV, 3 do
+for i = 7, #ARGV, 3 do
   if (redis.call('HGET', KEYS[16], ARGV[i]) or '') ~= ARGV[i + 1] then return -2 end
 end
 redis.call('HSETNX', KEYS[18], ARGV[4], ARGV[5])
+redis.call('HSETNX', KEYS[19], ARGV[4], ARGV[6])
 local number = tonumber(redis.call('HGET', KEYS[2], openid) or '0')
 redis.call('HDEL', KEYS[2], openid)
 redis.call('HDEL', KEYS[3], openid)
@@ -94,7 +96,7 @@ if ARGV[2] ~= '' then
   end
 end
 local draws = 0
-for i = 6, #ARGV, 3 do
+for i = 7, #ARGV, 3 do
   redis.call('HSET', KEYS[16], ARGV[i], ARGV[i + 2])
   draws = draws + 1
 end
@@ -177,13 +179,14 @@ return 1
 `
 
 /**
- * KEYS: 1 erasures under way, 2 audit, 3 tombstones (tombstone → latest erasure time).
- * ARGV: 1 hash of campaign and openid, 2 audit line, 3 its time (ms).
+ * KEYS: 1 erasures under way, 2 audit, 3 tombstones (tombstone → latest erasure time), 4 what
+ * finishing them takes. ARGV: 1 hash of campaign and openid, 2 audit line, 3 its time (ms).
  * Only the call that removes the pending record writes: a second erasure of the visitor run
  * at the same time (the same pending record, the same pseudonym) finds it gone and writes no
  * second audit line. Returns 1 (written) or 0.
  */
 const FINISH = `
+redis.call('HDEL', KEYS[4], ARGV[1])
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('LPUSH', KEYS[2], ARGV[2])
 local had = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '')
@@ -241,6 +244,20 @@ const erasedAtReply = z
  */
 const tombstoneLine = z.object({ at: epochMs, visitor: visitorTombstoneSchema.optional() })
 
+/** What `resumeUnfinished` needs of a pending erasure (`campaignErasingWho`). */
+const resumable = z.object({ openid: z.string().min(1), by: z.string(), at: epochMs })
+
+function parseResumable(raw: string): z.infer<typeof resumable> | null {
+  let json: unknown
+  try {
+    json = JSON.parse(raw)
+  } catch {
+    return null
+  }
+  const parsed = resumable.safeParse(json)
+  return parsed.success ? parsed.data : null
+}
+
 function parseTombstoneLine(line: string): z.infer<typeof tombstoneLine> | null {
   let json: unknown
   try {
@@ -283,7 +300,12 @@ export class RedisErasures implements ErasureStore {
     await runScript(
       this.redis,
       FINISH,
-      [k.campaignErasing(c), k.campaignErasures(c), k.campaignTombstones(c)],
+      [
+        k.campaignErasing(c),
+        k.campaignErasures(c),
+        k.campaignTombstones(c),
+        k.campaignErasingWho(c),
+      ],
       [hash, audit, String(input.at)],
     )
     await this.announce({ type: 'erasure', campaignId: c, visitor: hash, at: input.at })
@@ -324,14 +346,16 @@ export class RedisErasures implements ErasureStore {
       k.campaignDraws(c),
       k.campaignDrawVersion(c),
       k.campaignErasing(c),
+      k.campaignErasingWho(c),
     ]
+    const who = JSON.stringify({ openid, by: input.by, at: input.at })
     for (let round = 0; round < CAS_ROUNDS; round++) {
       const [state, draws] = await Promise.all([
         this.redis.hget(fu.visitors, openid),
         this.redis.hgetall(k.campaignDraws(c)),
       ])
       const counted = state === null ? [] : followUpCountFields(parseStored(state))
-      const args = [openid, state ?? '', counted.join(' '), hash, pseudonym]
+      const args = [openid, state ?? '', counted.join(' '), hash, pseudonym, who]
       for (const [id, json] of Object.entries(draws)) {
         const redacted = redactDraw(drawRecordSchema.parse(JSON.parse(json)), openid, pseudonym)
         if (redacted !== null) args.push(id, json, JSON.stringify(redacted))
@@ -410,6 +434,62 @@ export class RedisErasures implements ErasureStore {
       }
     }
   }
+
+  /**
+   * Finishes every erasure left unfinished (a call that failed halfway and was not made again,
+   * or a relay that stopped mid-erasure): each is erased again with its recorded pseudonym,
+   * organizer and time, as the console's same call would (the steps are idempotent, and one
+   * audit line is written: FINISH). `startedBefore`: only erasures whose time is before it (an
+   * erasure still running on another relay is left to it; one resumed anyway does no harm).
+   * One HLEN per campaign finds them, no SCAN. Returns how many were finished.
+   */
+  async resumeUnfinished(startedBefore: number): Promise<number> {
+    const k = this.keys
+    const ids = (await this.redis.smembers(k.campaigns)).sort()
+    const lens = await perKioskReads(
+      this.redis,
+      ids.map((id) => ['hlen', k.campaignErasing(id)]),
+    )
+    let finished = 0
+    for (const [i, c] of ids.entries()) {
+      if (z.number().parse(lens[i]) === 0) continue
+      const [pending, who] = await Promise.all([
+        this.redis.hgetall(k.campaignErasing(c)),
+        this.redis.hgetall(k.campaignErasingWho(c)),
+      ])
+      let unknown = 0
+      for (const [hash, pseudonym] of Object.entries(pending)) {
+        const raw = who[hash]
+        const parsed = raw === undefined ? null : parseResumable(raw)
+        if (parsed === null) {
+          // Recorded by a relay from before the openid was kept with it: only the console's
+          // call, which names the visitor, can finish it.
+          unknown++
+          continue
+        }
+        if (parsed.at >= startedBefore) continue
+        const done = await this.erase({ campaignId: c, ...parsed, pseudonym })
+        if (done === null) continue
+        finished++
+        this.warn?.('unfinished visitor erasure finished', {
+          campaignId: c,
+          by: parsed.by,
+          at: parsed.at,
+        })
+      }
+      if (unknown > 0 && !this.warnedUnresumable.has(c)) {
+        this.warnedUnresumable.add(c)
+        this.warn?.(
+          'unfinished visitor erasures recorded by an older relay: erase the visitors again from the console to finish them',
+          { campaignId: c, erasures: unknown },
+        )
+      }
+    }
+    return finished
+  }
+
+  /** Campaigns whose erasures that cannot be resumed were logged (once each). */
+  private readonly warnedUnresumable = new Set<string>()
 
   async audit(campaignId: string, limit: number): Promise<ErasureAudit[]> {
     if (limit <= 0) return []

@@ -117,6 +117,12 @@ export interface RedisKeys {
    */
   campaignErasing(campaignId: string): string
   /**
+   * Hash: the same hash → what the relay needs to finish that erasure on its own (JSON
+   * `{"openid","by","at"}`), written with the pending record and gone with it (erasures.ts
+   * `resumeUnfinished`).
+   */
+  campaignErasingWho(campaignId: string): string
+  /**
    * Hash: tombstone → the visitor's latest erasure time in the campaign (erasures.ts
    * `erasedAt`), kept by each erasure's last step beside its audit line; built from the audit
    * lines the first time it is read (erasures from before it had none), then the field `-built`.
@@ -222,6 +228,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaignDrawVersion: (id) => `{${p}c:${tagSafe('campaign id', id)}}:draw-version`,
     campaignErasures: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasures`,
     campaignErasing: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasing`,
+    campaignErasingWho: (id) => `{${p}c:${tagSafe('campaign id', id)}}:erasing-who`,
     campaignTombstones: (id) => `{${p}c:${tagSafe('campaign id', id)}}:tombstones`,
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,

@@ -148,6 +148,12 @@ async function warnOfRedisSetup(
   for (const w of warnings) warn(w, {})
 }
 
+/**
+ * How often unfinished erasures are looked for (one HLEN per campaign), and how old one must
+ * be to be finished by this relay rather than left to the call still running it.
+ */
+const ERASURE_RESUME_MS = 10 * 60_000
+
 /** Connects both clients and subscribes to the change channel before returning. */
 export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStore> {
   const prefix = opts.prefix ?? 'scandesk:'
@@ -180,6 +186,9 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     await store.attendance.backfillCampaignCounters(keys.campaignCountersBackfill, () =>
       client.smembers(keys.campaigns),
     )
+    // Erasures a failed call or a stopped relay left halfway (the openid still at some
+    // kiosks): finished before serving, then on a slow round.
+    await store.resumeErasures(Date.now())
     return store
   } catch (err) {
     client.disconnect()
@@ -254,7 +263,7 @@ class RedisStore implements RelayStore {
     /** One visitor per code (RedisStoreOptions.sceneClaims). */
     private readonly sceneClaims: boolean,
     /** Stored data the store skips (RedisStoreOptions.warn). */
-    warn?: RedisStoreOptions['warn'],
+    private readonly warn?: RedisStoreOptions['warn'],
   ) {
     this.channel = keys.channel
     this.fallback = new RedisFallbackCodes(redis, keys)
@@ -811,7 +820,36 @@ class RedisStore implements RelayStore {
     await this.redis.publish(this.channel, JSON.stringify(change))
   }
 
+  /** The slow round of `resumeErasures` (started by `openRedisStore`). */
+  private resumeTimer: NodeJS.Timeout | null = null
+  private closed = false
+
+  /**
+   * Finishes the erasures left unfinished (RedisErasures.resumeUnfinished) begun before
+   * `startedBefore`, and from then on, every ERASURE_RESUME_MS, those begun that long before.
+   * A failure is logged and tried again on the next round; it never fails the store's start.
+   */
+  async resumeErasures(startedBefore: number): Promise<void> {
+    try {
+      await this.erasures.resumeUnfinished(startedBefore)
+    } catch (err) {
+      if (!this.closed) {
+        this.warn?.('unfinished visitor erasures not finished yet (tried again later)', {
+          error: err instanceof Error ? err.message : String(err),
+        })
+      }
+    }
+    if (this.resumeTimer === null && !this.closed) {
+      this.resumeTimer = setInterval(() => {
+        void this.resumeErasures(Date.now() - ERASURE_RESUME_MS)
+      }, ERASURE_RESUME_MS)
+      this.resumeTimer.unref()
+    }
+  }
+
   async close(): Promise<void> {
+    this.closed = true
+    if (this.resumeTimer !== null) clearInterval(this.resumeTimer)
     this.late.close()
     this.feed.clear()
     await Promise.allSettled([this.sub.quit(), this.redis.quit()])
