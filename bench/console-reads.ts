@@ -38,6 +38,9 @@ const READS: ReadonlyArray<[string, string]> = [
   ['stats-campaign', '/console/api/stats?campaign=c0'],
   ['stats-all', '/console/api/stats'],
   ['attendance-csv', '/console/api/attendance?campaign=c0&format=csv'],
+  // The attendance page's list: a page of the campaign's rows, and of every booth's.
+  ['attendance-page', '/console/api/attendance?campaign=c0'],
+  ['attendance-page-all', '/console/api/attendance'],
   ['draws', '/console/api/campaigns/c0/draws'],
   ['wall', `/screen/api/c0/wall?key=${SCREEN_KEY}`],
   ['wall-again', `/screen/api/c0/wall?key=${SCREEN_KEY}`],

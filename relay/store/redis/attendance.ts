@@ -215,46 +215,33 @@ export class RedisAttendance implements AttendanceReader {
     private readonly kioskKey: (kioskId: string) => string,
     private readonly campaignKeys: (campaignId: string) => CampaignVisitorKeys,
     /**
-     * The kiosk's erased seqs (seq → pseudonym, erasures.ts): rows read are given the
-     * pseudonym in place of the openid. Absent: nothing is ever erased here.
+     * The kiosks' erased seqs (seq → pseudonym, erasures.ts) and the marker of the kiosks that
+     * may have some (keys.ts `erasedKiosks`): rows read are given the pseudonym in place of the
+     * openid. Absent: nothing is ever erased here.
      */
-    private readonly erasedKey?: (kioskId: string) => string,
+    private readonly erased?: { key: (kioskId: string) => string; marker: string },
   ) {}
 
   /**
-   * The rows with the pseudonym of an erased visitor in place of their openid: one read per
-   * kiosk among them, of the seqs read.
+   * The rows with the pseudonym of an erased visitor in place of their openid (pseudonymsOf),
+   * asked of the kiosks the marker names only, after the rows were read: with nobody erased
+   * there, one command for the page whatever its kiosks.
    */
   private async unerased(rows: AttendanceRow[]): Promise<AttendanceRow[]> {
-    const erasedKey = this.erasedKey
-    if (erasedKey === undefined || rows.length === 0) return rows
+    const erased = this.erased
+    if (erased === undefined || rows.length === 0) return rows
     const byKiosk = new Map<string, AttendanceRow[]>()
     for (const r of rows) {
       let list = byKiosk.get(r.kioskId)
       if (list === undefined) byKiosk.set(r.kioskId, (list = []))
       list.push(r)
     }
-    const kiosks = [...byKiosk]
-    const replies = await perKioskReads(
-      this.redis,
-      kiosks.map(([id, list]): Command => [
-        'hmget',
-        erasedKey(id),
-        ...list.map((r) => String(r.seq)),
-      ]),
+    const marked = await kiosksWithErasures(this.redis, erased.marker, [...byKiosk.keys()])
+    const pseudonyms = await pseudonymsOf(this.redis, erased.key, [...byKiosk], (id) =>
+      marked.has(id),
     )
-    const pseudonyms = new Map<AttendanceRow, string>()
-    kiosks.forEach(([, list], i) => {
-      countsSchema.parse(replies[i]).forEach((p, j) => {
-        const r = list[j]
-        if (p !== null && r !== undefined) pseudonyms.set(r, p)
-      })
-    })
     if (pseudonyms.size === 0) return rows
-    return rows.map((r) => {
-      const p = pseudonyms.get(r)
-      return p === undefined ? r : { ...r, openid: p }
-    })
+    return rows.map((r) => pseudonyms.get(r) ?? r)
   }
 
   /**
@@ -788,18 +775,6 @@ export class RedisAttendance implements AttendanceReader {
    */
   async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<AttendanceRow[]> {
     const ids = await this.scopeIds(scope)
-    // The kiosks with an erased visitor's rows: their pages are given the pseudonyms.
-    const erasedKey = this.erasedKey
-    const withErased = new Set<string>()
-    if (erasedKey !== undefined && ids.length > 0) {
-      const lens = await perKioskReads(
-        this.redis,
-        ids.map((id): Command => ['hlen', erasedKey(id)]),
-      )
-      ids.forEach((id, i) => {
-        if (z.number().parse(lens[i]) > 0) withErased.add(id)
-      })
-    }
     // A campaign's rows: its kiosks' rows, those that counted in another campaign left out.
     const campaignId = scope.campaignId
     const keep = (rows: AttendanceRow[]): AttendanceRow[] =>
@@ -833,7 +808,9 @@ export class RedisAttendance implements AttendanceReader {
         pending = fetch(k, '-')
       }
       const kept = keep(rows)
-      if (kept.length > 0) yield withErased.has(id) ? await this.unerased(kept) : kept
+      // Erased visitors' rows given their pseudonyms, asked after the page was read (asked
+      // before, an erasure finishing meanwhile would leave its openid in the page).
+      if (kept.length > 0) yield await this.unerased(kept)
     }
   }
 
@@ -909,6 +886,82 @@ export class RedisAttendance implements AttendanceReader {
 }
 
 export type Command = [name: string, ...args: (string | Buffer)[]]
+
+/** The field of `erasedKiosks` saying every kiosk with erased seqs is in it (no kiosk id). */
+export const ERASED_KIOSKS_BUILT = '\0built'
+
+/**
+ * The kiosk replay's and the console's one way to hide erased visitors (erasures.ts): per
+ * kiosk, the rows (queue entries or attendance rows) read there, each given the pseudonym its
+ * seq has in the kiosk's erased seqs. One HMGET per kiosk, in one pipeline (a Cluster: one
+ * command each), and only for kiosks `mayHold` says may hold one: the caller asks that after
+ * its rows were read (the replay: HLEN in its XRANGE's pipeline; the console: the
+ * `erasedKiosks` marker, `kiosksWithErasures`), and an erasure marks a kiosk before it writes
+ * the first seq there, so a kiosk said to hold none held none when its rows were read: an
+ * erasure finishing later is one the read came before (as if the read had come a moment
+ * earlier), never one whose seqs it missed. Returns the rows, those of erased visitors copied
+ * with the pseudonym.
+ */
+export async function pseudonymsOf<R extends { seq: number; openid: string }>(
+  redis: RedisClient,
+  erasedKey: (kioskId: string) => string,
+  byKiosk: ReadonlyArray<readonly [kioskId: string, rows: readonly R[]]>,
+  mayHold: (kioskId: string) => boolean,
+): Promise<Map<R, R>> {
+  const asked = byKiosk.filter(([id, rows]) => rows.length > 0 && mayHold(id))
+  const out = new Map<R, R>()
+  if (asked.length === 0) return out
+  const replies = await perKioskReads(
+    redis,
+    asked.map(([id, rows]): Command => ['hmget', erasedKey(id), ...rows.map((r) => String(r.seq))]),
+  )
+  asked.forEach(([, rows], i) => {
+    countsSchema.parse(replies[i]).forEach((p, j) => {
+      const r = rows[j]
+      if (p !== null && r !== undefined) out.set(r, { ...r, openid: p })
+    })
+  })
+  return out
+}
+
+/**
+ * Which of these kiosks may hold erased seqs (one HMGET of the `erasedKiosks` marker); every
+ * one of them while the marker is not built yet (a store from before it: `buildErasedKiosks`).
+ */
+export async function kiosksWithErasures(
+  redis: RedisClient,
+  markerKey: string,
+  kioskIds: readonly string[],
+): Promise<Set<string>> {
+  if (kioskIds.length === 0) return new Set()
+  const [built, ...marks] = countsSchema.parse(
+    await redis.hmget(markerKey, ERASED_KIOSKS_BUILT, ...kioskIds),
+  )
+  if (built === null) return new Set(kioskIds)
+  return new Set(kioskIds.filter((_, i) => marks[i] !== null))
+}
+
+/**
+ * Fills the `erasedKiosks` marker from the kiosks' erased seqs, once per store (erasures made
+ * before it was kept): one HLEN per kiosk. Erasures meanwhile mark their kiosks themselves.
+ */
+export async function buildErasedKiosks(
+  redis: RedisClient,
+  markerKey: string,
+  kioskIds: readonly string[],
+  erasedKey: (kioskId: string) => string,
+): Promise<void> {
+  if ((await redis.hexists(markerKey, ERASED_KIOSKS_BUILT)) === 1) return
+  const lens = await perKioskReads(
+    redis,
+    kioskIds.map((id): Command => ['hlen', erasedKey(id)]),
+  )
+  const held = kioskIds.filter((_, i) => z.number().parse(lens[i]) > 0)
+  await redis.hset(markerKey, {
+    ...Object.fromEntries(held.map((id) => [id, '1'])),
+    [ERASED_KIOSKS_BUILT]: '1',
+  })
+}
 
 /** ZRANGEBYLEX's bounds of the members that start with `prefix` (0xff sorts after any UTF-8). */
 function lexPrefix(prefix: string): [Buffer, Buffer] {

@@ -380,6 +380,8 @@ export class RedisErasures implements ErasureStore {
       ids.map((id) => ['hexists', this.keys.attendance(id).campaignVisitors, field]),
     )
     const at = ids.filter((_, i) => held[i] === 1)
+    // Marked before their first erased seq is written (attendance.ts pseudonymsOf).
+    if (at.length > 0) await this.markErased(at)
     await Promise.all(
       at.map((id) => {
         const a = this.keys.attendance(id)
@@ -427,6 +429,7 @@ export class RedisErasures implements ErasureStore {
         start = `(${last[0]}`
       }
       if (seqs.length > 0) {
+        await this.markErased([id])
         await this.redis.hset(
           this.keys.erasedSeqs(id),
           Object.fromEntries(seqs.map((s) => [s, pseudonym])),
@@ -490,6 +493,14 @@ export class RedisErasures implements ErasureStore {
 
   /** Campaigns whose erasures that cannot be resumed were logged (once each). */
   private readonly warnedUnresumable = new Set<string>()
+
+  /** The kiosks' erased seqs may hold a seq from now on (keys.ts `erasedKiosks`). */
+  private async markErased(kioskIds: readonly string[]): Promise<void> {
+    await this.redis.hset(
+      this.keys.erasedKiosks,
+      Object.fromEntries(kioskIds.map((id) => [id, '1'])),
+    )
+  }
 
   async audit(campaignId: string, limit: number): Promise<ErasureAudit[]> {
     if (limit <= 0) return []

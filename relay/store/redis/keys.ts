@@ -134,6 +134,12 @@ export interface RedisKeys {
   campaignClock: string
   /** Set of every kiosk id. */
   kiosks: string
+  /**
+   * Hash: kiosk id → '1' for every kiosk whose `erasedSeqs` may hold a seq (written before the
+   * first seq goes there, never taken back), and the field ERASED_KIOSKS_BUILT once the kiosks
+   * erased before it was kept are in (attendance.ts `pseudonymsOf`).
+   */
+  erasedKiosks: string
   /** Sorted set of integer scene ranges: member `<kioskId>:<lo>:<hi>`, score lo. */
   ranges: string
   unrouted: string
@@ -233,6 +239,7 @@ export function redisKeys(prefix: string): RedisKeys {
     campaigns: `${p}campaigns`,
     campaignClock: `${p}campaign-clock`,
     kiosks: `{${p}g}:kiosks`,
+    erasedKiosks: `{${p}g}:erased-kiosks`,
     ranges: `{${p}g}:ranges`,
     unrouted: `{${p}u}:unrouted`,
     unroutedDedup: (eventId) => `{${p}u}:dedup:${eventId}`,

@@ -27,7 +27,13 @@ import { RedisCampaignStore } from './campaigns'
 import { RedisErasures } from './erasures'
 import { RedisDrawStore } from './draws'
 import { RedisConsoleStore } from './console'
-import { RedisAttendance, slotField, type KioskAttendanceKeys } from './attendance'
+import {
+  buildErasedKiosks,
+  pseudonymsOf,
+  RedisAttendance,
+  slotField,
+  type KioskAttendanceKeys,
+} from './attendance'
 import { RedisFallbackCodes } from './fallback-codes'
 import { RedisTicketBudget } from './ticket-budget'
 import { RedisStamps } from './stamps'
@@ -186,6 +192,10 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RelayStor
     await store.attendance.backfillCampaignCounters(keys.campaignCountersBackfill, () =>
       client.smembers(keys.campaigns),
     )
+    // The kiosks erased at before the marker of them was kept (once per store).
+    await buildErasedKiosks(client, keys.erasedKiosks, await client.smembers(keys.kiosks), (id) =>
+      keys.erasedSeqs(id),
+    )
     // Erasures a failed call or a stopped relay left halfway (the openid still at some
     // kiosks): finished before serving, then on a slow round.
     await store.resumeErasures(Date.now())
@@ -295,7 +305,7 @@ class RedisStore implements RelayStore {
         firsts: keys.campaignFirsts(id),
         returning: keys.campaignReturning(id),
       }),
-      (id) => keys.erasedSeqs(id),
+      { key: (id) => keys.erasedSeqs(id), marker: keys.erasedKiosks },
     )
     // The closed slots' sums scansToday remembers: a booth's dropped when its token changes or
     // it is revoked, all of them on a resync (what changed unheard may include them).
@@ -711,13 +721,17 @@ class RedisStore implements RelayStore {
           ? { seq, ...f }
           : { seq, ...f, campaignId }
       })
-    if (z.number().parse(erased) === 0 || events.length === 0) return events
-    // A visitor erased from the entry's campaign: the replay carries their pseudonym.
-    const pseudonyms = await this.redis.hmget(erasedKey, ...events.map((e) => String(e.seq)))
-    return events.map((e, i) => {
-      const p = pseudonyms[i]
-      return p === null || p === undefined ? e : { ...e, openid: p }
-    })
+    // A visitor erased from the entry's campaign: the replay carries their pseudonym (asked
+    // only when the HLEN, read after the entries, says the kiosk has erased seqs).
+    const held = z.number().parse(erased) > 0
+    const pseudonyms = await pseudonymsOf(
+      this.redis,
+      () => erasedKey,
+      [[kioskId, events]],
+      () => held,
+    )
+    if (pseudonyms.size === 0) return events
+    return events.map((e) => pseudonyms.get(e) ?? e)
   }
 
   async queueState(kioskId: string): Promise<QueueState | null> {
