@@ -14,7 +14,7 @@ import {
   type PairResponse,
 } from '../shared/console-api'
 import type { RelayConfig } from './config'
-import { clientLimitKey } from './console/request-origin'
+import { clientLimitKeys } from './console/request-origin'
 import {
   answerBodyError,
   BodyError,
@@ -26,15 +26,16 @@ import {
 import { issueKioskToken } from './kiosk-tokens'
 import type { Logger } from './log'
 import { hashPairingCode } from './pairing-codes'
-import { TicketLimiter } from './rate-limit'
+import { ADDRESS_GROUP_SHARE, AddressLimiter } from './rate-limit'
 import type { RelayStore } from './store/types'
 
 const MAX_REQUEST_BYTES = 1024
 export const PAIR_RATE_PER_MINUTE = 10
 export const PAIR_BURST = 10
 /**
- * Client addresses (IPv6 by /64) the limit holds at once: more than a /48's 65,536. Past it a
- * new address is refused until old buckets refill (relay/rate-limit.ts).
+ * Client addresses (IPv6 by /64) the limit holds at once, and /48s (each also counted as one,
+ * with 8 times the room): more than a /48's 65,536 /64s. Past it a new address is refused
+ * until old buckets refill (relay/rate-limit.ts).
  */
 export const PAIR_MAX_ADDRESSES = 100_000
 /**
@@ -54,10 +55,10 @@ export interface PairEndpointOptions {
 
 export function createPairEndpoint(opts: PairEndpointOptions) {
   const { store, log, now } = opts
-  const limiter = new TicketLimiter(
+  const limiter = new AddressLimiter(
     { ratePerMinute: PAIR_RATE_PER_MINUTE, burst: PAIR_BURST, concurrency: 4 },
     now,
-    { maxKeys: PAIR_MAX_ADDRESSES },
+    { maxKeys: PAIR_MAX_ADDRESSES, groupShare: ADDRESS_GROUP_SHARE },
   )
 
   return async function handlePair(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -66,7 +67,7 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
       sendApiError(res, 405, 'method_not_allowed', 'use POST')
       return
     }
-    const admission = limiter.admit(clientLimitKey(req, opts.config.trustProxyHops), 1)
+    const admission = limiter.admit(clientLimitKeys(req, opts.config.trustProxyHops))
     if (!admission.granted) {
       closeAfterResponse(res)
       res.setHeader('Retry-After', String(admission.retryAfterSeconds))

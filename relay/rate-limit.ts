@@ -13,6 +13,8 @@
  * most one whole bucket's time later). The work per request is constant however many keys an
  * attacker holds (a /48 of IPv6 is 65,536 /64 keys); `maxKeys` bounds the memory: past it a
  * new key is refused (429) until old ones refill, never let in by forgetting a drained one.
+ * Per address, AddressLimiter also counts each IPv6 /48 as one, so that one /48's many /64s
+ * cannot fill the book.
  */
 
 export interface TicketLimits {
@@ -27,7 +29,13 @@ export interface TicketLimits {
 export type RefusalReason = 'rate' | 'concurrency'
 
 export type Admission =
-  | { granted: true; count: number; release: () => void }
+  | {
+      granted: true
+      count: number
+      release: () => void
+      /** Releases and gives the tokens back: for a request another limit then refused. */
+      refund: () => void
+    }
   | { granted: false; reason: RefusalReason; retryAfterSeconds: number }
 
 export interface LimiterOptions {
@@ -89,13 +97,19 @@ export class TicketLimiter {
     b.tokens -= count
     b.inFlight++
     let released = false
+    const release = (): boolean => {
+      if (released) return false
+      released = true
+      b.inFlight--
+      return true
+    }
     return {
       granted: true,
       count,
-      release: () => {
-        if (released) return
-        released = true
-        b.inFlight--
+      release: () => void release(),
+      // The bucket is still held (its request was in flight), so the tokens go back to it.
+      refund: () => {
+        if (release()) b.tokens = Math.min(this.limits.burst, b.tokens + count)
       },
     }
   }
@@ -177,5 +191,77 @@ export class TicketLimiter {
     else this.newest = b.older
     b.older = null
     b.newer = null
+  }
+}
+
+/** A client's limit keys: its address (an IPv6 /64) and, for IPv6, the /48 that holds it. */
+export interface AddressKeys {
+  key: string
+  group: string | null
+}
+
+/**
+ * The pairing and screen limits' `groupShare`: a /48 may spend what eight of its /64s at their
+ * full rate would. A venue's screens or a kiosk pairing spend a few requests a minute.
+ */
+export const ADDRESS_GROUP_SHARE = 8
+
+export interface AddressLimiterOptions {
+  /** Keys held at most, and groups held at most (each its own book). */
+  maxKeys: number
+  /** What one group may spend together, in keys' worth: its rate, burst and "at once". */
+  groupShare: number
+}
+
+/**
+ * Per client address, twice over: each key (an IPv6 /64, an IPv4 address) has its bucket, and
+ * every /64 of one /48 also spends from the /48's, `groupShare` times as big. One /48 holds
+ * 65,536 /64s, so without it a flood rotating through them got a fresh allowance per /64 and,
+ * keeping each bucket from refilling, could fill the book (`maxKeys`) so that new addresses
+ * everywhere were refused; now it is limited as one client with `groupShare` times the room.
+ * A request the /48 refuses makes no /64 bucket. One /64 at its own limit never drains the
+ * /48: a request its /64 refuses gives the /48's token back, so it takes `groupShare` /64s at
+ * full rate (clearly a flood, not a venue) before its neighbours are refused.
+ */
+export class AddressLimiter {
+  readonly keys: TicketLimiter
+  readonly groups: TicketLimiter
+
+  constructor(limits: TicketLimits, now: () => number, options: AddressLimiterOptions) {
+    const share = options.groupShare
+    this.keys = new TicketLimiter(limits, now, { maxKeys: options.maxKeys })
+    this.groups = new TicketLimiter(
+      {
+        ratePerMinute: limits.ratePerMinute * share,
+        burst: limits.burst * share,
+        concurrency: limits.concurrency * share,
+      },
+      now,
+      { maxKeys: options.maxKeys },
+    )
+  }
+
+  /** Admits one request from `from`, or says how long to wait; granted, call `release`. */
+  admit(from: AddressKeys): Admission {
+    if (from.group === null) return this.keys.admit(from.key, 1)
+    const group = this.groups.admit(from.group, 1)
+    if (!group.granted) return group
+    const own = this.keys.admit(from.key, 1)
+    if (!own.granted) {
+      group.refund()
+      return own
+    }
+    return {
+      granted: true,
+      count: 1,
+      release: () => {
+        own.release()
+        group.release()
+      },
+      refund: () => {
+        own.refund()
+        group.refund()
+      },
+    }
   }
 }

@@ -48,14 +48,8 @@ export function clientAddress(req: IncomingMessage, trustProxyHops: number): str
   return (given !== null ? forwardedAddress(given) : null) ?? socketAddress
 }
 
-/**
- * The key a per-address limit (sign-in lockout, pairing and screen rate limits) counts under:
- * an IPv4 address as itself, an IPv6 one by its /64. One subscriber, one venue's router, gets
- * at least a /64 and can use any address in it: counted one by one, rotating through them
- * would be a fresh allowance per try.
- */
-export function addressLimitKey(address: string): string {
-  if (isIP(address) !== 6) return address
+/** An IPv6 address's first four 16-bit groups, written short (`2001:db8:0:5`). */
+function leadingGroups(address: string): string[] {
   const bare = (address.split('%')[0] ?? address).toLowerCase()
   const [left = '', right] = bare.split('::')
   const head = left === '' ? [] : left.split(':')
@@ -70,13 +64,42 @@ export function addressLimitKey(address: string): string {
       ...tail,
     ]
   }
-  const prefix = groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16))
-  return `${prefix.join(':')}::/64`
+  return groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+}
+
+/**
+ * The key a per-address limit (sign-in lockout, pairing and screen rate limits) counts under:
+ * an IPv4 address as itself, an IPv6 one by its /64. One subscriber, one venue's router, gets
+ * at least a /64 and can use any address in it: counted one by one, rotating through them
+ * would be a fresh allowance per try.
+ */
+export function addressLimitKey(address: string): string {
+  if (isIP(address) !== 6) return address
+  return `${leadingGroups(address).join(':')}::/64`
+}
+
+/**
+ * The wider block an IPv6 address's /64 belongs to, its /48, which the pairing and screen
+ * limits also count as one (relay/rate-limit.ts AddressLimiter): a site or a tunnel broker's
+ * customer gets a /48, 65,536 /64s, each a key of its own. Null for IPv4 (no such block).
+ */
+export function addressGroupKey(address: string): string | null {
+  if (isIP(address) !== 6) return null
+  return `${leadingGroups(address).slice(0, 3).join(':')}::/48`
 }
 
 /** The key the client's requests count under in a per-address limit (see addressLimitKey). */
 export function clientLimitKey(req: IncomingMessage, trustProxyHops: number): string {
   return addressLimitKey(clientAddress(req, trustProxyHops))
+}
+
+/** The client's /64 (or IPv4 address) and its /48, for an AddressLimiter. */
+export function clientLimitKeys(
+  req: IncomingMessage,
+  trustProxyHops: number,
+): { key: string; group: string | null } {
+  const address = clientAddress(req, trustProxyHops)
+  return { key: addressLimitKey(address), group: addressGroupKey(address) }
 }
 
 /**

@@ -11,9 +11,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { CampaignDirectory } from '../campaign-directory'
 import type { RelayConfig } from '../config'
-import { clientLimitKey } from '../console/request-origin'
+import { clientLimitKeys } from '../console/request-origin'
 import { sendApiError, sendJson, sendText } from '../http-util'
-import { TicketLimiter } from '../rate-limit'
+import { ADDRESS_GROUP_SHARE, AddressLimiter } from '../rate-limit'
 import type { CampaignRecord } from '../store/campaign-types'
 import type { DrawFeed } from './draw-source'
 import { NameBook } from './name-book'
@@ -76,7 +76,10 @@ export const SCREEN_REFUSED_HTML = Buffer.from(
   'utf8',
 )
 
-/** Per client address: a wall reconnecting with backoff needs a few a minute. */
+/**
+ * Per client address (and per /48, 8 times as much): a wall reconnecting with backoff needs a
+ * few a minute.
+ */
 export const SCREEN_RATE = { ratePerMinute: 120, burst: 60, concurrency: 16 }
 /** Client addresses held at once, as for pairing (relay/pairing.ts PAIR_MAX_ADDRESSES). */
 export const SCREEN_MAX_ADDRESSES = 100_000
@@ -117,7 +120,10 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
     draws: opts.draws,
     now: opts.now,
   })
-  const limiter = new TicketLimiter(SCREEN_RATE, opts.now, { maxKeys: SCREEN_MAX_ADDRESSES })
+  const limiter = new AddressLimiter(SCREEN_RATE, opts.now, {
+    maxKeys: SCREEN_MAX_ADDRESSES,
+    groupShare: ADDRESS_GROUP_SHARE,
+  })
 
   async function page(res: ServerResponse): Promise<void> {
     let html: Buffer
@@ -151,7 +157,7 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
       sendApiError(res, 404, 'not_found', 'no such screen')
       return
     }
-    const admission = limiter.admit(clientLimitKey(req, opts.config.trustProxyHops), 1)
+    const admission = limiter.admit(clientLimitKeys(req, opts.config.trustProxyHops))
     if (!admission.granted) {
       res.setHeader('Retry-After', String(admission.retryAfterSeconds))
       sendApiError(res, 429, 'rate_limited', 'too many requests; wait and try again')

@@ -13,7 +13,7 @@ import {
   type AddKioskResponse,
 } from '../../shared/console-api'
 import { RelayCloseCode } from '../../shared/relay-protocol'
-import { addressLimitKey } from '../../relay/console/request-origin'
+import { addressGroupKey, addressLimitKey } from '../../relay/console/request-origin'
 import { generatePairingCode } from '../../relay/pairing-codes'
 import type { RelayHandle } from '../../relay/server'
 import type { ConsoleClient } from './console-helpers'
@@ -298,6 +298,16 @@ describe('per-address limit keys', () => {
     expect(addressLimitKey('::1')).toBe('0:0:0:0::/64')
     expect(addressLimitKey('2001:db8::')).toBe('2001:db8:0:0::/64')
     expect(addressLimitKey('2001:db8:5:7::1')).not.toBe(addressLimitKey('2001:db8:5:6::1'))
+  })
+
+  it('group an IPv6 address by its /48 as well, however it is written; IPv4 in none', () => {
+    expect(addressGroupKey('203.0.113.5')).toBeNull()
+    for (const a of ['2001:db8:5:6::1', '2001:0DB8:0005:ffff::', '2001:db8:5::192.0.2.1']) {
+      expect(addressGroupKey(a), a).toBe('2001:db8:5::/48')
+    }
+    expect(addressGroupKey('2001:db8::1')).toBe('2001:db8:0::/48')
+    expect(addressGroupKey('::1')).toBe('0:0:0::/48')
+    expect(addressGroupKey('2001:db8:6::1')).not.toBe(addressGroupKey('2001:db8:5::1'))
   })
 })
 
