@@ -153,13 +153,22 @@ export interface RelayHandle {
 }
 
 /**
+ * How to give the relay a flag, as the one who started it would type it: through npm
+ * (`npm run relay`, which sets npm_lifecycle_event) a flag must follow `--`, or npm takes it
+ * for its own (`npm run relay --port 8788` starts on 8787 again); otherwise the flag itself.
+ */
+export function flagAdvice(flag: string, example: string, env = process.env): string {
+  return env.npm_lifecycle_event === 'relay' ? `npm run relay -- ${flag} ${example}` : flag
+}
+
+/**
  * Node's own words for a failed listen ("listen EADDRINUSE: address already in use …") say what
  * happened but not which setting to change: each common cause gets the fix, the code kept.
  */
 function listenError(err: unknown, config: Pick<RelayConfig, 'host' | 'port'>): unknown {
   const code = errorCode(err) ?? ''
-  const port = `the port (--port, ${envNameOf('port')})`
-  const host = `the host (--host, ${envNameOf('host')})`
+  const port = `the port (${flagAdvice('--port', 'N')}, ${envNameOf('port')})`
+  const host = `the host (${flagAdvice('--host', 'H')}, ${envNameOf('host')})`
   const fixes: Record<string, string> = {
     EADDRINUSE: `another program (another relay?) already listens there: stop it, or set ${port}`,
     EACCES:

@@ -219,7 +219,8 @@ describe('relay CLI messages', () => {
 
   it('says which setting to change when it cannot listen: port taken, low port, foreign host', async () => {
     // Node's "listen EADDRINUSE: address already in use 127.0.0.1:8787" named no setting.
-    const env = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+    const env: NodeJS.ProcessEnv = { ...process.env, SCANDESK_RELAY_WECHAT_TOKEN: TOKEN }
+    delete env.npm_lifecycle_event // as started by node or systemd, not by an npm script
     const taken = createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
     const port = String((taken.address() as AddressInfo).port)
@@ -227,7 +228,20 @@ describe('relay CLI messages', () => {
       const busy = await cli(env, '--data', ':memory:', '--port', port)
       expect(busy.code).toBe(1)
       expect(busy.stderr).toContain(`cannot listen on 127.0.0.1 port ${port} (EADDRINUSE)`)
-      expect(busy.stderr).toContain('SCANDESK_RELAY_PORT')
+      expect(busy.stderr).toContain('set the port (--port, SCANDESK_RELAY_PORT)')
+      expect(busy.stderr).not.toContain('npm run')
+      // Through `npm run relay`, a bare --port would be npm's own: the flag goes after `--`.
+      const viaNpm = await cli(
+        { ...env, npm_lifecycle_event: 'relay' },
+        '--data',
+        ':memory:',
+        '--port',
+        port,
+      )
+      expect(viaNpm.code).toBe(1)
+      expect(viaNpm.stderr).toContain(
+        'set the port (npm run relay -- --port N, SCANDESK_RELAY_PORT)',
+      )
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()))
     }
@@ -236,6 +250,13 @@ describe('relay CLI messages', () => {
     expect(foreign.code).toBe(1)
     expect(foreign.stderr).toContain('(EADDRNOTAVAIL): 192.0.2.1 is not an address of this machine')
     expect(foreign.stderr).toContain('SCANDESK_RELAY_HOST')
+    const foreignViaNpm = await cli(
+      { ...env, npm_lifecycle_event: 'relay' },
+      ...['--data', ':memory:', '--port', '0', '--host', '192.0.2.1'],
+    )
+    expect(foreignViaNpm.stderr).toContain(
+      'set the host (npm run relay -- --host H, SCANDESK_RELAY_HOST)',
+    )
     // Port 80 as a user without the capability (root runs the relay without it, via setpriv).
     const lowest = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'))
     if (lowest > 80) {
