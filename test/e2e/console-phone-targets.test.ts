@@ -6,48 +6,29 @@
  * Screenshots: test-artifacts/screenshots/console-phone-*.png.
  */
 import type { Page } from 'playwright-core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
-import { addOrganizer } from '../../relay/console/organizer-admin'
 import { screenshot, waitForPage } from './browser'
+import { seedBooths } from './console-booths-seed'
 import { realConsoleRelay } from './real-console-relay'
 
-const BOOTHS = 200
 const CAMPAIGNS = 4
-const booth = (i: number): string => `booth-${String(i).padStart(3, '0')}`
 const bed = realConsoleRelay({ name: 'phone-targets' })
-let password = ''
+const venue = seedBooths(bed, {
+  booths: 200,
+  campaigns: Array.from(
+    { length: CAMPAIGNS },
+    (_, c) => `2026 春季展会 第 ${c} 场 · 上海国际会展中心`,
+  ),
+})
 
-beforeAll(async () => {
-  const store = bed.relay.store
-  for (let i = 0; i < BOOTHS; i++) await bed.relay.addKiosk(booth(i))
-  for (let c = 0; c < CAMPAIGNS; c++) {
-    const name = `2026 春季展会 第 ${c} 场 · 上海国际会展中心`
-    await store.campaigns.createCampaign(
-      { ...CAMPAIGN_DEFAULTS, id: `c${c}`, name, screenKey: 'k'.repeat(43) },
-      Date.now(),
-    )
-  }
-  for (let i = 0; i < BOOTHS; i++) await store.campaigns.assignKiosk(booth(i), `c${i % CAMPAIGNS}`)
-  password = await addOrganizer(store, 'alice', Date.now())
-}, 120_000)
-
-async function phone(touch: boolean): Promise<Page> {
-  const context = await bed.browser.newContext({
+const phone = (touch: boolean): Promise<Page> =>
+  venue.signedIn({
     viewport: { width: 390, height: 844 },
     locale: 'zh-CN',
     isMobile: touch,
     hasTouch: touch,
   })
-  const page = await context.newPage()
-  await page.goto(`${bed.relay.url}/console/`)
-  await page.fill('#sign-in-name', 'alice')
-  await page.fill('#sign-in-password', password)
-  await page.click('[data-testid="sign-in-submit"]')
-  await page.locator('[data-testid="page-booths"]').waitFor()
-  return page
-}
 
 const boxSchema = z.object({ width: z.number(), height: z.number() })
 

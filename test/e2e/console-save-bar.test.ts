@@ -6,40 +6,17 @@
  * and focus. Screenshots: test-artifacts/screenshots/console-save-bar-*.png.
  */
 import type { Locator, Page } from 'playwright-core'
-import { beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { z } from 'zod'
-import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
-import { addOrganizer } from '../../relay/console/organizer-admin'
 import { screenshot, waitForPage } from './browser'
+import { seedBooths } from './console-booths-seed'
 import { realConsoleRelay } from './real-console-relay'
 
-const BOOTHS = 200
-const booth = (i: number): string => `booth-${String(i).padStart(3, '0')}`
 const bed = realConsoleRelay({ name: 'save-bar' })
-let password = ''
+const venue = seedBooths(bed, { booths: 200, campaigns: ['2026 春季展会 · 上海国际会展中心'] })
 
-beforeAll(async () => {
-  const store = bed.relay.store
-  for (let i = 0; i < BOOTHS; i++) await bed.relay.addKiosk(booth(i))
-  const name = '2026 春季展会 · 上海国际会展中心'
-  await store.campaigns.createCampaign(
-    { ...CAMPAIGN_DEFAULTS, id: 'c0', name, screenKey: 'k'.repeat(43) },
-    Date.now(),
-  )
-  for (let i = 0; i < BOOTHS; i++) await store.campaigns.assignKiosk(booth(i), 'c0')
-  password = await addOrganizer(store, 'alice', Date.now())
-}, 120_000)
-
-async function open(width: number, height: number, locale: 'zh-CN' | 'en'): Promise<Page> {
-  const context = await bed.browser.newContext({ viewport: { width, height }, locale })
-  const page = await context.newPage()
-  await page.goto(`${bed.relay.url}/console/`)
-  await page.fill('#sign-in-name', 'alice')
-  await page.fill('#sign-in-password', password)
-  await page.click('[data-testid="sign-in-submit"]')
-  await page.locator('[data-testid="page-booths"]').waitFor()
-  return page
-}
+const open = (width: number, height: number, locale: 'zh-CN' | 'en'): Promise<Page> =>
+  venue.signedIn({ viewport: { width, height }, locale })
 
 const boxSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
 
