@@ -10,7 +10,14 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
 import { afterSocketReads } from '../shared/server/socket-reads'
 import { exemptFromIdleTimeout } from './connection-limits'
-import { BindStamps, KioskSession, type DeliveryLimits, type FrameSocket } from './kiosk-session'
+import {
+  BIND_LIMITS,
+  BindStamps,
+  KioskSession,
+  type DeliveryLimits,
+  type FrameSocket,
+} from './kiosk-session'
+import { TicketLimiter } from './rate-limit'
 import {
   KIOSK_TOKEN_CHALLENGE,
   bearerToken,
@@ -169,12 +176,15 @@ export class KioskHub {
   private readonly repeatedLines: LogLimiter
   /** Binds stored ahead of the clock, for every session here (kiosk-session.ts BindStamps). */
   private readonly bindStamps = new BindStamps()
+  /** Each kiosk's bind allowance, kept across its reconnects (BIND_LIMITS). */
+  private readonly bindLimiter: TicketLimiter
   private readonly names: NameBook
 
   constructor(private readonly opts: KioskHubOptions) {
     this.names = opts.names ?? new NameBook(opts.store)
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
     this.repeatedLines = new LogLimiter(opts.now, REPEATED_LINE_INTERVAL_MS)
+    this.bindLimiter = new TicketLimiter(BIND_LIMITS, opts.now)
     this.pingTimer = setInterval(() => this.heartbeat(), opts.pingIntervalMs ?? PING_INTERVAL_MS)
     this.pingTimer.unref()
     // The relay's clock on the 101, as on any other answer: what the kiosk judges a replayed
@@ -402,6 +412,7 @@ export class KioskHub {
       campaignOf: (kioskId, fresh) => this.opts.campaigns.viewOf(kioskId, fresh),
       repeatedLines: this.repeatedLines,
       bindStamps: this.bindStamps,
+      bindLimiter: this.bindLimiter,
       rosterHas: (campaignId, registrationId) =>
         this.names.hasRegistration(campaignId, registrationId),
       onClosed: (s) => {

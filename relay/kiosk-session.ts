@@ -18,6 +18,7 @@ import { RosterSync } from './roster-sync'
 import { visitorTombstone } from '../shared/server/visitor-tombstone'
 import { errorMessage, SEE_HEALTHZ, type Logger, type LogLimiter } from './log'
 import type { RelayMetrics } from './metrics'
+import { TicketLimiter } from './rate-limit'
 import type { RelayStore, StoredEvent } from './store/types'
 
 /** The part of a `ws` WebSocket a session needs (a fake one in unit tests). */
@@ -67,9 +68,30 @@ export interface SessionContext {
    * for any other is acknowledged and dropped (onBind).
    */
   rosterHas(campaignId: string, registrationId: string): Promise<boolean>
+  /**
+   * Binds each kiosk may have looked at, keyed by kiosk (BIND_LIMITS): the hub's one, so a kiosk
+   * that reconnects does not start its allowance over. Absent: the session's own.
+   */
+  bindLimiter?: TicketLimiter
 }
 
 type Phase = 'awaiting-hello' | 'welcoming' | 'live' | 'closed'
+
+/**
+ * Binds a kiosk's link takes at once and then a second, sustained. Each bind is store reads
+ * and, if it changes the binding, a write and a `binding` frame to every booth of the campaign:
+ * a stolen token rebinding one registration back and forth as fast as its socket goes would
+ * be that many writes and that many frames times the booths. A desk binds at human speed (one
+ * visitor every few seconds); after an offline spell the kiosk sends its whole outbox at the
+ * welcome, which the burst takes at once and the rate within seconds more. A bind past them is
+ * never refused: it waits in the session (BindPacer) and is looked at as the allowance refills.
+ */
+export const BIND_LIMITS = { ratePerMinute: 1_200, burst: 2_000, concurrency: Infinity }
+/**
+ * Binds waiting for the allowance on one link; past that one is left unacknowledged (not lost:
+ * the kiosk keeps it in its outbox and sends it again, on this link or the next).
+ */
+export const MAX_BINDS_PACED = 20_000
 
 const STORE_RETRY_MS = 1000
 /** Failed binds kept for a retry on the link; past that, the kiosk's resend at reconnect. */
@@ -177,6 +199,10 @@ export class KioskSession {
    */
   private readonly bindsToRetry = new Map<string, BindFrame>()
   private bindRetry: NodeJS.Timeout | null = null
+  /** Binds past the kiosk's allowance (BIND_LIMITS), oldest first, by their outbox key. */
+  private readonly bindsPaced = new Map<string, BindFrame>()
+  private bindPace: NodeJS.Timeout | null = null
+  private readonly bindLimiter: TicketLimiter
   /** Look-ups of binds for a campaign the kiosk is not in, waiting or running (`scannedIn`). */
   private campaignChecks = 0
   /** The last of them: the next one starts after it. */
@@ -190,6 +216,7 @@ export class KioskSession {
     readonly tokenHash: string,
     private readonly ctx: SessionContext,
   ) {
+    this.bindLimiter = ctx.bindLimiter ?? new TicketLimiter(BIND_LIMITS, ctx.now)
     this.roster = new RosterSync({
       campaigns: ctx.store.campaigns,
       erasures: ctx.store.erasures,
@@ -239,6 +266,8 @@ export class KioskSession {
     if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
     if (this.bindRetry !== null) clearTimeout(this.bindRetry)
     this.bindsToRetry.clear()
+    if (this.bindPace !== null) clearTimeout(this.bindPace)
+    this.bindsPaced.clear()
     this.roster.stop()
     return true
   }
@@ -263,7 +292,60 @@ export class KioskSession {
       this.close(RelayCloseCode.protocolError, `${f.type} before welcome`)
     else if (f.type === 'ack') this.onAck(f)
     else if (f.type === 'roster-ack') this.roster.onAck(f)
-    else void this.onBind(f)
+    else this.pace(f)
+  }
+
+  /**
+   * A bind within the kiosk's allowance (BIND_LIMITS) is looked at now; past it, or while
+   * earlier ones wait, it waits its turn (the same bind sent again waits once), so a long
+   * outbox is stored in the order sent, never refused. Past MAX_BINDS_PACED waiting it is left
+   * unacknowledged: the kiosk sends it again.
+   */
+  private pace(bind: BindFrame): void {
+    const wait = this.bindsPaced.size === 0 ? this.takeBindAllowance() : 1
+    if (wait === 0) {
+      void this.onBind(bind)
+      return
+    }
+    const key = JSON.stringify([bind.campaignId, bind.registrationId, bind.openid, bind.at])
+    if (!this.bindsPaced.has(key) && this.bindsPaced.size >= MAX_BINDS_PACED) {
+      this.ctx.repeatedLines.log(
+        this.ctx.log,
+        'warn',
+        'binds past the allowance left unacknowledged',
+        { kioskId: this.kioskId, waiting: this.bindsPaced.size },
+        `binds paced: ${this.kioskId}`,
+      )
+      return
+    }
+    this.bindsPaced.set(key, bind)
+    this.paceLater(wait)
+  }
+
+  /** 0 when a bind may be looked at now (and counted), else the seconds to wait. */
+  private takeBindAllowance(): number {
+    const admitted = this.bindLimiter.admit(this.kioskId, 1)
+    if (!admitted.granted) return admitted.retryAfterSeconds
+    admitted.release()
+    return 0
+  }
+
+  /** Looks at the waiting binds as far as the allowance goes, then waits for it to refill. */
+  private paceLater(waitSeconds: number): void {
+    if (this.bindPace !== null || this.bindsPaced.size === 0) return
+    this.bindPace = setTimeout(() => {
+      this.bindPace = null
+      if (this.phase !== 'live') return
+      let wait = 0
+      for (const [key, bind] of this.bindsPaced) {
+        wait = this.takeBindAllowance()
+        if (wait > 0) break
+        this.bindsPaced.delete(key)
+        void this.onBind(bind)
+      }
+      this.paceLater(Math.max(1, wait))
+    }, waitSeconds * 1000)
+    this.bindPace.unref()
   }
 
   /**

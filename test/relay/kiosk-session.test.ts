@@ -11,6 +11,7 @@ import {
 import { jsonLogger, LogLimiter, silentLogger } from '../../relay/log'
 import { NameBook } from '../../relay/screens/name-book'
 import { RelayMetrics } from '../../relay/metrics'
+import { TicketLimiter } from '../../relay/rate-limit'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { RelayStore } from '../../relay/store/types'
@@ -527,6 +528,84 @@ describe('KioskSession backpressure', () => {
         clock,
       ),
     ).toBe(storedAt)
+  })
+
+  /** A live session in campaign 'fair' whose binds are allowed `burst` at once, 10 a second. */
+  async function pacedSession(burst: number) {
+    const view = await fairView()
+    const clock = { t: 1_000_000 }
+    const socket = new SlowSocket()
+    const s = session(
+      socket,
+      { window: 100, highWaterBytes: 10_000_000, batch: 100 },
+      store,
+      () => Promise.resolve(view),
+      {
+        now: () => clock.t,
+        bindLimiter: new TicketLimiter(
+          { ratePerMinute: 600, burst, concurrency: Infinity },
+          () => clock.t,
+        ),
+      },
+    )
+    s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+    const acks = () => socket.sent.filter((f) => f.type === 'bind-ack')
+    const bind = (registrationId: string, openid: string, at: number) =>
+      s.onMessage(JSON.stringify({ type: 'bind', campaignId: 'fair', registrationId, openid, at }))
+    return { s, socket, clock, acks, bind }
+  }
+
+  it("takes a kiosk's binds at its allowance: a flood rebinding one registration back and forth writes the burst, then 10 a second", async () => {
+    const writes = vi.spyOn(store.campaigns, 'putBinding')
+    const { s, clock, acks, bind } = await pacedSession(50)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      // A stolen token: each frame a newer `at`, so each would be a write and a frame to every
+      // booth of the campaign.
+      for (let i = 0; i < 2_000; i++) bind('r1', i % 2 === 0 ? 'oAnn' : 'oBob', clock.t - 5_000 + i)
+      await vi.waitFor(() => expect(acks().length).toBe(50))
+      expect(writes).toHaveBeenCalledTimes(50)
+      // The allowance refills with the relay's clock: a second more, ten more.
+      await vi.advanceTimersByTimeAsync(5_000)
+      expect(writes).toHaveBeenCalledTimes(50)
+      clock.t += 1_000
+      await vi.advanceTimersByTimeAsync(1_000)
+      await vi.waitFor(() => expect(acks().length).toBe(60))
+      expect(writes).toHaveBeenCalledTimes(60)
+    } finally {
+      s.close(1000, 'done')
+      vi.useRealTimers()
+    }
+  })
+
+  it('never refuses nor loses a long outbox: past the burst it is stored as the allowance refills, a resend waiting once', async () => {
+    const { s, clock, acks, bind } = await pacedSession(50)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const outbox = Array.from({ length: 300 }, (_, i) => [`r${i}`, `o${i}`, 900_000 + i] as const)
+      for (const [r, o, at] of outbox) bind(r, o, at)
+      await vi.waitFor(() => expect(acks().length).toBe(50))
+      // The kiosk's resend of every unacknowledged bind 5 s later: the waiting ones wait once.
+      for (const [r, o, at] of outbox.slice(50)) bind(r, o, at)
+      for (
+        let second = 0;
+        second < 40 && new Set(acks().map((a) => a.registrationId)).size < 300;
+        second++
+      ) {
+        clock.t += 1_000
+        await vi.advanceTimersByTimeAsync(1_000)
+      }
+      await vi.waitFor(async () =>
+        expect((await store.campaigns.bindings('fair')).length).toBe(300),
+      )
+      expect(new Set(acks().map((a) => a.registrationId)).size).toBe(300)
+      // Each bind acknowledged once: the resent ones were not looked at twice.
+      expect(acks().length).toBe(300)
+    } finally {
+      s.close(1000, 'done')
+      vi.useRealTimers()
+    }
   })
 
   it('remembers at most its bound of binds stamped ahead, forgetting the oldest first', () => {
