@@ -295,6 +295,7 @@ export async function startRelay(
     rally: createRallyLookup(store, campaigns),
     people: createPeopleLookup(store.campaigns),
     names: rowNames,
+    stopsAfterEndsAt: config.stopAfterEndsAt,
   })
   const consoleBase = {
     config,

@@ -171,6 +171,11 @@ export type ConsoleDayCount = z.infer<typeof consoleDayCountSchema>
 export const consoleStatsDaysSchema = z.object({
   /** The zone the days are counted in (the relay's `TZ`), e.g. `Asia/Shanghai`. */
   timeZone: z.string(),
+  /**
+   * The relay keeps a scan after its campaign's `endsAt` day out of the counts (its config
+   * `stopAfterEndsAt`); false: dates are labels and every scan counts. Console-only.
+   */
+  stopsAfterEndsAt: z.boolean().default(false),
   days: z.array(consoleDayCountSchema),
 })
 export type ConsoleStatsDays = z.infer<typeof consoleStatsDaysSchema>

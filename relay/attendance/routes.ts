@@ -68,6 +68,11 @@ export interface AttendanceRoutesDeps {
    */
   campaignNames?: CampaignNames
   maxEventClients?: number
+  /**
+   * The relay's config `stopAfterEndsAt`, told to the console with the days (its zone beside
+   * it) so a campaign past its last day can say its scans no longer count. Absent: false.
+   */
+  stopsAfterEndsAt?: boolean
   /** The stamp rally's completions (stats, export column). Absent: neither is given. */
   rally?: RallyLookup
   /** The rows' roster people (the export's name columns). Absent: those columns stay empty. */
@@ -210,7 +215,11 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     const scope = await scopeOf(res, q.campaign)
     if (scope === null) return
     const days = await dayCounts(deps.store.attendance, scope)
-    const body = { timeZone: relayZone(deps.now()).timeZone, days }
+    const body = {
+      timeZone: relayZone(deps.now()).timeZone,
+      stopsAfterEndsAt: deps.stopsAfterEndsAt === true,
+      days,
+    }
     sendJson(res, 200, consoleStatsDaysSchema.parse(body))
   }
 

@@ -91,7 +91,7 @@ describe('the draws panel', () => {
       )
     const zone = at('Asia/Shanghai') === at() ? 'America/New_York' : 'Asia/Shanghai'
     const fake = createFakeConsoleApi()
-    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, stopsAfterEndsAt: false, days: [] })
     fake.api.draws.mockResolvedValue([record()])
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()

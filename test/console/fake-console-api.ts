@@ -123,7 +123,7 @@ export function createFakeConsoleApi() {
       `http://relay.test/screen/${campaignId}/${kind}?key=${key}`,
     stats: vi.fn<ConsoleApi['stats']>(() => Promise.resolve(makeStats())),
     statsDays: vi.fn<ConsoleApi['statsDays']>(() =>
-      Promise.resolve({ timeZone: 'Asia/Shanghai', days: [] }),
+      Promise.resolve({ timeZone: 'Asia/Shanghai', stopsAfterEndsAt: false, days: [] }),
     ),
     attendance: vi.fn<ConsoleApi['attendance']>(() => Promise.resolve({ total: 0, rows: [] })),
     exportUrl: attendanceExportUrl,

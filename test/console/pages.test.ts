@@ -674,7 +674,11 @@ describe('stats', () => {
     const fake = createFakeConsoleApi()
     fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-expo', name: '博览会' })])
     fake.api.stats.mockResolvedValue(makeStats({ scans: 5, visitors: 3, newFollowers: 1 }))
-    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: EXPO_DAYS })
+    fake.api.statsDays.mockResolvedValue({
+      timeZone: 'Asia/Shanghai',
+      stopsAfterEndsAt: false,
+      days: EXPO_DAYS,
+    })
     const { wrapper } = mountConsole(StatsPage, fake.api)
     await flushPromises()
     expect(fake.api.statsDays).toHaveBeenLastCalledWith(undefined)
@@ -711,7 +715,11 @@ describe('stats', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const fake = createFakeConsoleApi()
     fake.api.stats.mockResolvedValue(makeStats({ scans: 0 }))
-    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: [] })
+    fake.api.statsDays.mockResolvedValue({
+      timeZone: 'Asia/Shanghai',
+      stopsAfterEndsAt: false,
+      days: [],
+    })
     mountConsole(StatsPage, fake.api)
     await flushPromises()
     const opened = fake.api.statsDays.mock.calls.length
@@ -767,7 +775,7 @@ describe('stats', () => {
     // A zone other than the one the tests run in, so the two labels differ.
     const zone = at(slot, 'Asia/Shanghai') === at(slot) ? 'America/New_York' : 'Asia/Shanghai'
     fake.api.stats.mockResolvedValue(makeStats({ scans: 7, timeline: [{ at: slot, scans: 7 }] }))
-    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, stopsAfterEndsAt: false, days: [] })
     const { wrapper } = mountConsole(StatsPage, fake.api)
     await flushPromises()
     const label = wrapper.get('.timeline canvas').attributes('aria-label')
@@ -789,7 +797,7 @@ describe('stats', () => {
     const zone = at('Asia/Shanghai') === at() ? 'America/New_York' : 'Asia/Shanghai'
     const fake = createFakeConsoleApi()
     fake.api.stats.mockResolvedValue(makeStats({ scans: 1 }))
-    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, stopsAfterEndsAt: false, days: [] })
     const { wrapper } = mountConsole(StatsPage, fake.api)
     await flushPromises()
     const updated = wrapper.get('[data-testid="stats-updated"]')
@@ -990,7 +998,11 @@ describe('attendance', () => {
       makeCampaign({ id: 'c-expo', name: '博览会' }),
       makeCampaign({ id: 'c-other', name: '其他' }),
     ])
-    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: EXPO_DAYS })
+    fake.api.statsDays.mockResolvedValue({
+      timeZone: 'Asia/Shanghai',
+      stopsAfterEndsAt: false,
+      days: EXPO_DAYS,
+    })
     const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
     await flushPromises()
     const select = wrapper.get('[data-testid="attendance-day"]')
@@ -1020,7 +1032,11 @@ describe('attendance', () => {
       '/console/api/attendance?format=xlsx&campaign=c-expo&locale=zh-CN&day=2026-12-04',
     )
     // The day stays chosen while the list of days is read again, even if it is not in it yet.
-    fake.api.statsDays.mockResolvedValue({ timeZone: 'Asia/Shanghai', days: [] })
+    fake.api.statsDays.mockResolvedValue({
+      timeZone: 'Asia/Shanghai',
+      stopsAfterEndsAt: false,
+      days: [],
+    })
     await select.trigger('focus')
     await flushPromises()
     expect((select.element as HTMLSelectElement).value).toBe('2026-12-04')
@@ -1343,7 +1359,7 @@ describe('attendance', () => {
     // A zone other than the one the tests run in, so the browser's time would differ.
     const zone = at('Asia/Shanghai') === at() ? 'America/New_York' : 'Asia/Shanghai'
     const shown = zone === 'Asia/Shanghai' ? '2026/12/06 16:26:43' : '2026/12/06 03:26:43'
-    fake.api.statsDays.mockResolvedValue({ timeZone: zone, days: [] })
+    fake.api.statsDays.mockResolvedValue({ timeZone: zone, stopsAfterEndsAt: false, days: [] })
     fake.api.attendance.mockResolvedValue({ total: 1, rows: [row] })
     const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
     await flushPromises()

@@ -198,6 +198,16 @@ export const en: MessageSchema = {
       actions: 'Actions',
     },
     anyDate: 'Any',
+    phase: {
+      'not-started': 'Not started',
+      running: 'Running',
+      ended: 'Ended',
+      noLongerCount: '· scans no longer count',
+      endedStops:
+        "The campaign's end date has passed (in the relay's time zone): the relay no longer counts its scans, and visitors get the 'event ended' reply.",
+      endedCounts:
+        "The campaign's end date has passed (in the relay's time zone). This relay treats dates as labels only: scans still count as usual.",
+    },
     edit: 'Edit',
     back: '← All campaigns',
     newTitle: 'New campaign',

@@ -177,6 +177,16 @@ export const zhCN = {
     empty: '还没有活动。新建一个活动，再为它选择签到台。',
     columns: { name: '活动名称', dates: '日期', mode: '模式', booths: '签到台', actions: '操作' },
     anyDate: '不限',
+    /** 按日期（中继的时区）判断的活动状态；已结束时中继是否还计入扫码（中继设置 stopAfterEndsAt）。 */
+    phase: {
+      'not-started': '未开始',
+      running: '进行中',
+      ended: '已结束',
+      noLongerCount: '· 扫码不再计入',
+      endedStops:
+        '活动的结束日期已过（按中继的时区），中继不再计入本活动的扫码，访客收到“活动已结束”的回复。',
+      endedCounts: '活动的结束日期已过（按中继的时区）。本中继只把日期当作标注，扫码仍照常计入。',
+    },
     edit: '编辑',
     back: '← 全部活动',
     newTitle: '新建活动',

@@ -5,7 +5,9 @@
  * stats page, at most every 30 s): the relay counts them from the rows. Another campaign
  * chosen drops them at once, as the stats do. Its `timeZone` is also the zone the console
  * writes the relay's times in (the attendance list, the stats' 更新于, the draws panel, which
- * reads the days once for it when no page has).
+ * reads the days once for it when no page has), and with `stopsAfterEndsAt` the zone each
+ * campaign's 未开始 / 进行中 / 已结束 badge is judged in (CampaignPhaseBadge, which reads
+ * them once when no page has).
  */
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
@@ -21,6 +23,8 @@ export const useDaysStore = defineStore('console-days', () => {
   const days = ref<ConsoleDayCount[]>([])
   /** The zone the relay counts days in (null until first read). */
   const timeZone = ref<string | null>(null)
+  /** The relay stops counting a campaign's scans after its endsAt day (false until read). */
+  const stopsAfterEndsAt = ref(false)
   const error = ref<ConsoleApiError | null>(null)
   /** The days of the campaign chosen have been read (false again when another is chosen). */
   const read = ref(false)
@@ -42,6 +46,7 @@ export const useDaysStore = defineStore('console-days', () => {
       if (scope.campaignId !== campaignId) return
       days.value = next.days
       timeZone.value = next.timeZone
+      stopsAfterEndsAt.value = next.stopsAfterEndsAt
       read.value = true
       error.value = null
     } catch (e) {
@@ -49,5 +54,5 @@ export const useDaysStore = defineStore('console-days', () => {
     }
   })
 
-  return { days, timeZone, read, error, refresh }
+  return { days, timeZone, stopsAfterEndsAt, read, error, refresh }
 })

@@ -1,0 +1,127 @@
+// @vitest-environment happy-dom
+// A campaign's 未开始 / 进行中 / 已结束 badge (campaigns list, editor, stats) is judged on the
+// relay's calendar, not this computer's or UTC's: in Asia/Shanghai a campaign ending on
+// 3 December is running at 23:59 local and ended at 00:01 local (16:01 UTC, still the 3rd in
+// UTC). Ended, it says scans no longer count only where the relay says it stops counting them
+// (stats/days' stopsAfterEndsAt); elsewhere its title says they still count.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import CampaignPhaseBadge from '../../console/src/components/CampaignPhaseBadge.vue'
+import { campaignPhase, dayIn } from '../../shared/campaign-phase'
+import { createFakeConsoleApi } from './fake-console-api'
+import { mountConsole } from './setup-console'
+
+enableAutoUnmount(afterEach)
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const ZONE = 'Asia/Shanghai'
+/** Shanghai local time (UTC+8 all year) as a UTC instant. */
+const shanghai = (y: number, mo: number, d: number, h: number, mi: number): number =>
+  Date.UTC(y, mo - 1, d, h - 8, mi)
+
+const LAST_DAY_2359 = shanghai(2026, 12, 3, 23, 59)
+const AFTER_END_0001 = shanghai(2026, 12, 4, 0, 1)
+const EVE_2359 = shanghai(2026, 11, 30, 23, 59)
+const FIRST_DAY_0001 = shanghai(2026, 12, 1, 0, 1)
+
+describe('campaignPhase on the relay’s calendar', () => {
+  it('turns at the zone’s midnight, not UTC’s', () => {
+    // 00:01 on the 4th in Shanghai is still the 3rd in UTC.
+    expect(dayIn(AFTER_END_0001, 'UTC')).toBe('2026-12-03')
+    expect(dayIn(AFTER_END_0001, ZONE)).toBe('2026-12-04')
+    const phase = (at: number) => campaignPhase('2026-12-01', '2026-12-03', at, ZONE)
+    expect(phase(EVE_2359)).toBe('not-started')
+    expect(phase(FIRST_DAY_0001)).toBe('running')
+    expect(phase(LAST_DAY_2359)).toBe('running')
+    expect(phase(AFTER_END_0001)).toBe('ended')
+    // In UTC the same instants fall on the day before.
+    expect(campaignPhase('2026-12-01', '2026-12-03', AFTER_END_0001, 'UTC')).toBe('running')
+    expect(campaignPhase('2026-12-01', '2026-12-03', FIRST_DAY_0001, 'UTC')).toBe('not-started')
+  })
+
+  it('open dates: no phase without any; one side open never ends or never starts', () => {
+    expect(campaignPhase(null, null, AFTER_END_0001, ZONE)).toBeNull()
+    expect(campaignPhase(null, '2026-12-03', EVE_2359, ZONE)).toBe('running')
+    expect(campaignPhase('2026-12-01', null, AFTER_END_0001 + 400 * 86_400_000, ZONE)).toBe(
+      'running',
+    )
+  })
+
+  it('an unknown zone falls back to this computer’s calendar instead of throwing', () => {
+    const local = new Date(AFTER_END_0001)
+    const expected = [local.getFullYear(), local.getMonth() + 1, local.getDate()]
+      .map((n) => String(n).padStart(2, '0'))
+      .join('-')
+    expect(dayIn(AFTER_END_0001, 'Mars/Olympus_Mons')).toBe(expected)
+  })
+})
+
+async function badgeAt(
+  at: number,
+  stopsAfterEndsAt: boolean,
+  locale: 'zh-CN' | 'en' = 'zh-CN',
+  dates: { startsAt: string | null; endsAt: string | null } = {
+    startsAt: '2026-12-01',
+    endsAt: '2026-12-03',
+  },
+) {
+  vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+  vi.setSystemTime(at)
+  const fake = createFakeConsoleApi()
+  fake.api.statsDays.mockResolvedValue({ timeZone: ZONE, stopsAfterEndsAt, days: [] })
+  const { wrapper, i18n } = mountConsole(CampaignPhaseBadge, fake.api, { props: dates })
+  i18n.global.locale.value = locale
+  await flushPromises()
+  return { wrapper, fake }
+}
+
+const phaseOf = (w: Awaited<ReturnType<typeof badgeAt>>['wrapper']) =>
+  w.find('[data-testid="campaign-phase"]')
+
+describe('the phase badge', () => {
+  it('reads the relay’s zone once and shows each phase in both languages', async () => {
+    const eve = await badgeAt(EVE_2359, false)
+    expect(eve.fake.api.statsDays).toHaveBeenCalledTimes(1)
+    expect(phaseOf(eve.wrapper).attributes('data-phase')).toBe('not-started')
+    expect(phaseOf(eve.wrapper).text()).toBe('未开始')
+    const first = await badgeAt(FIRST_DAY_0001, false, 'en')
+    expect(phaseOf(first.wrapper).text()).toBe('Running')
+    const last = await badgeAt(LAST_DAY_2359, true)
+    expect(phaseOf(last.wrapper).text()).toBe('进行中')
+    expect(last.wrapper.find('[data-testid="campaign-phase-note"]').exists()).toBe(false)
+  })
+
+  it('ended at 00:01 local on a relay that stops counting: says scans no longer count', async () => {
+    const zh = await badgeAt(AFTER_END_0001, true)
+    expect(phaseOf(zh.wrapper).attributes('data-phase')).toBe('ended')
+    expect(phaseOf(zh.wrapper).text()).toBe('已结束 · 扫码不再计入')
+    expect(phaseOf(zh.wrapper).attributes('title')).toContain('不再计入')
+    const en = await badgeAt(AFTER_END_0001, true, 'en')
+    expect(phaseOf(en.wrapper).text()).toBe('Ended · scans no longer count')
+  })
+
+  it('ended on a relay where dates are labels: no such note, its title says scans count', async () => {
+    const { wrapper } = await badgeAt(AFTER_END_0001, false)
+    expect(phaseOf(wrapper).text()).toBe('已结束')
+    expect(wrapper.find('[data-testid="campaign-phase-note"]').exists()).toBe(false)
+    expect(phaseOf(wrapper).attributes('title')).toContain('仍照常计入')
+  })
+
+  it('turns from running to ended while on screen when the relay’s midnight passes', async () => {
+    const { wrapper } = await badgeAt(LAST_DAY_2359, true)
+    expect(phaseOf(wrapper).attributes('data-phase')).toBe('running')
+    vi.advanceTimersByTime(2 * 60_000)
+    await flushPromises()
+    expect(phaseOf(wrapper).attributes('data-phase')).toBe('ended')
+  })
+
+  it('shows nothing for a campaign without dates', async () => {
+    const { wrapper } = await badgeAt(AFTER_END_0001, true, 'zh-CN', {
+      startsAt: null,
+      endsAt: null,
+    })
+    expect(phaseOf(wrapper).exists()).toBe(false)
+  })
+})
