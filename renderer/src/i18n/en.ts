@@ -66,6 +66,7 @@ export const en: MessageSchema = {
       identity_conflict: "Another device is using this booth's identity",
     },
     proxyDisabled: 'Relay has no WeChat account set up',
+    campaignEnded: 'Campaign ended',
     /** WeChat refused the AppID/AppSecret (40013, 40125: reset in the WeChat admin), by who fixes it. */
     badCredentials: {
       direct: 'AppID or AppSecret wrong — re-enter it in Admin → Setup',
@@ -311,6 +312,9 @@ export const en: MessageSchema = {
     managed:
       'This booth’s campaign is managed by the event console: organizers edit it there, and this booth follows within seconds. Shown here read-only.',
     managedBadge: 'Event console',
+    endedBadge: 'Ended',
+    activeEnded:
+      "The active campaign ended on {date} (by this booth's date). The booth still shows and rotates its code; whether scans after the end count is up to the relay's settings. To keep checking visitors in, change the campaign's end date or pick another campaign.",
     noneActive:
       'No campaign is active, so the booth shows no code. Create one below (it becomes active when saved) or make an existing one active.',
     noneActiveConsole:

@@ -64,6 +64,8 @@ export const zhCN = {
       identity_conflict: '另一台设备在使用本签到台的身份',
     },
     proxyDisabled: '中继未设置公众号',
+    /** 当前活动的结束日期（本机日期）已过：二维码照常更新，扫码是否计入由中继决定。 */
+    campaignEnded: '活动已结束',
     /** 微信拒绝了 AppID/AppSecret（40013、40125：在微信后台重置过），按由谁处理区分。 */
     badCredentials: {
       direct: 'AppID 或 AppSecret 不正确 — 请在管理界面“首次设置”页重新输入',
@@ -293,6 +295,10 @@ export const zhCN = {
     savedAndActivated: '活动已保存并设为当前活动，签到台现在显示二维码',
     managed: '本机活动由活动控制台管理：主办方在控制台中修改，本机数秒内同步。此处仅供查看。',
     managedBadge: '活动控制台',
+    endedBadge: '已结束',
+    /** 当前活动的结束日期已过（按本机日期）。 */
+    activeEnded:
+      '当前活动已于 {date} 结束（按本机日期）。签到台仍照常显示并更新二维码；结束后的扫码是否计入，由中继的设置决定。如需继续签到，请修改活动的结束日期或换一个活动。',
     noneActive:
       '目前没有当前活动，签到台不显示二维码。请在下方新建活动（保存后即成为当前活动），或将已有活动设为当前活动。',
     noneActiveConsole:

@@ -1,0 +1,98 @@
+// @vitest-environment happy-dom
+// A booth whose campaign's last day (endsOn) is over on its own calendar says so: the kiosk
+// screen's status bar carries 活动已结束 / Campaign ended beside the relay's state, and the
+// admin area's campaign page says the active campaign has ended (and marks ended campaigns),
+// while the code keeps rotating (the relay decides whether a scan counts). Judged in the
+// kiosk's zone (here Asia/Shanghai): 23:59 on the last day runs, 00:01 the day after (16:01 UTC,
+// still the last day in UTC) has ended.
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import App from '../../renderer/src/App.vue'
+import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
+import { useScreenStore } from '../../renderer/src/stores/screen'
+import { createFakeKioskApi, makeCampaign, makeScreenState, makeTicket } from './fake-kiosk-api'
+import { mountWith } from './setup-app'
+
+vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn(), preloadChimes: vi.fn() }))
+
+enableAutoUnmount(afterEach)
+
+let savedTz: string | undefined
+beforeAll(() => {
+  savedTz = process.env.TZ
+  process.env.TZ = 'Asia/Shanghai'
+})
+afterAll(() => {
+  if (savedTz === undefined) delete process.env.TZ
+  else process.env.TZ = savedTz
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** Shanghai local time (UTC+8) as a UTC instant. */
+const shanghai = (d: number, h: number, mi: number): number => Date.UTC(2026, 11, d, h - 8, mi)
+const LAST_DAY_2359 = shanghai(3, 23, 59)
+const AFTER_END_0001 = shanghai(4, 0, 1)
+const FAIR = makeCampaign({ startsOn: '2026-12-01', endsOn: '2026-12-03' })
+
+async function kioskAt(at: number, locale: 'zh-CN' | 'en' = 'zh-CN') {
+  vi.useFakeTimers({ now: at })
+  const ticket = makeTicket(at, { expiresAt: at + 600_000, rotateAt: at + 300_000 })
+  const fake = createFakeKioskApi(makeScreenState(at, { campaign: FAIR, ticket, locale }))
+  window.location.hash = '#/'
+  const { wrapper } = mountWith(App, fake.api, { global: { stubs: { transition: true } } })
+  await flushPromises()
+  return wrapper
+}
+
+describe('the kiosk screen after its campaign’s last day', () => {
+  it('runs as before at 23:59 on the last day: no note', async () => {
+    const w = await kioskAt(LAST_DAY_2359)
+    expect(w.find('[data-testid="status-ended"]').exists()).toBe(false)
+    expect(w.find('[data-testid="qr-card"]').exists()).toBe(true)
+  })
+
+  it('at 00:01 the day after, says the campaign ended and keeps showing the code', async () => {
+    const w = await kioskAt(AFTER_END_0001)
+    expect(w.get('[data-testid="status-ended"]').text()).toBe('活动已结束')
+    expect(w.get('[data-testid="status-relay"]').text()).toBe('中继已连接')
+    expect(w.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('t-1')
+    const en = await kioskAt(AFTER_END_0001, 'en')
+    expect(en.get('[data-testid="status-ended"]').text()).toBe('Campaign ended')
+  })
+
+  it('turns at the kiosk’s midnight while on screen', async () => {
+    const w = await kioskAt(LAST_DAY_2359)
+    vi.advanceTimersByTime(2 * 60_000)
+    await flushPromises()
+    expect(w.get('[data-testid="status-ended"]').text()).toBe('活动已结束')
+  })
+})
+
+describe('the admin campaign page after the active campaign’s last day', () => {
+  async function pageAt(at: number) {
+    vi.useFakeTimers({ now: at, toFake: ['Date'] })
+    const fake = createFakeKioskApi()
+    const other = makeCampaign({ id: 'winter', name: '冬季展', endsOn: '2027-01-31' })
+    fake.api.listCampaigns.mockImplementation(() => Promise.resolve([FAIR, other]))
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    useScreenStore().campaign = FAIR
+    await flushPromises()
+    return wrapper
+  }
+
+  it('says the active campaign ended, and marks it ended in the list', async () => {
+    const w = await pageAt(AFTER_END_0001)
+    const note = w.get('[data-testid="active-campaign-ended"]').text()
+    expect(note).toContain('当前活动已于')
+    expect(note).toContain('由中继的设置决定')
+    expect(w.findAll('[data-testid="campaign-ended-badge"]')).toHaveLength(1)
+  })
+
+  it('says nothing on the last day', async () => {
+    const w = await pageAt(LAST_DAY_2359)
+    expect(w.find('[data-testid="active-campaign-ended"]').exists()).toBe(false)
+    expect(w.find('[data-testid="campaign-ended-badge"]').exists()).toBe(false)
+  })
+})
