@@ -7,7 +7,7 @@ import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
-import { createFakeConsoleApi } from './fake-console-api'
+import { createFakeConsoleApi, makeCampaign } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -109,6 +109,27 @@ describe('the campaign editor’s save bar', () => {
     )
     await wrapper.get('[data-testid="field-ticketTtlSeconds"]').setValue('300')
     expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('有未保存的修改')
+  })
+
+  it('a save refused for a problem no field shows does not say it jumped to one', async () => {
+    const fake = createFakeConsoleApi()
+    // A rally booth id the schema refuses (stored before a rule tightened): its problem is at
+    // stamps.0, which no field of the form marks, so nothing is brought into view.
+    fake.api.campaign.mockResolvedValueOnce({
+      campaign: makeCampaign({ stamps: ['NOT A KIOSK!'] }),
+      etag: '"7"',
+    })
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, {
+      props: { id: 'c-expo' },
+      attachTo: globalThis.document.body,
+    })
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.api.updateCampaign).not.toHaveBeenCalled()
+    expect(wrapper.find('[data-error]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('请先修正标出的内容')
   })
 
   it('a new campaign refused for its empty name focuses the name', async () => {
