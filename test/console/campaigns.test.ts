@@ -38,6 +38,13 @@ function greetingsWith(
   return { ...g, [locale]: { ...g[locale], [key]: text } }
 }
 
+/** Whether the browser would ask before the tab closes. */
+function asksBeforeClosing(): boolean {
+  const event = new globalThis.Event('beforeunload', { cancelable: true })
+  globalThis.dispatchEvent(event)
+  return event.defaultPrevented
+}
+
 describe('the campaign form', () => {
   it('accepts the defaults with a name, trimmed, empty optional fields as null', () => {
     const checked = checkDraft({ ...named(), name: '  Expo  ', tag: '   ', followUp: '' })
@@ -399,6 +406,25 @@ describe('the campaign editor', () => {
     expect((wrapper.get('[data-testid="field-name"]').element as HTMLInputElement).value).toBe(
       '我的名字',
     )
+  })
+
+  it('after loading the other version, the edits set aside still hold the tab until discarded', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.updateCampaign.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))
+    const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="field-name"]').setValue('我的名字')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    await wrapper.get('[data-testid="load-theirs"]').trigger('click')
+    await flushPromises()
+    // Their version on screen, nothing of it changed: the organizer's edits are still unsaved.
+    expect(wrapper.find('[data-testid="edits-kept"]').exists()).toBe(true)
+    expect(asksBeforeClosing()).toBe(true)
+    // Let go by their own click: the page is clean, and closing it asks nothing.
+    await wrapper.get('[data-testid="discard-mine"]').trigger('click')
+    expect(wrapper.find('[data-testid="edits-kept"]').exists()).toBe(false)
+    expect(asksBeforeClosing()).toBe(false)
   })
 
   it('says a 409 on save is someone else’s change, not a booth id clash', async () => {

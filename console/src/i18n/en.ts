@@ -295,6 +295,7 @@ export const en: MessageSchema = {
     loadTheirs: 'Load their version',
     editsKept: 'Showing their version. Your edits are kept:',
     restoreMine: 'Put my edits back',
+    discardMine: 'Discard my edits',
     draftOffer: 'You have unsaved edits from {time}. The form below shows the saved version.',
     draftRestore: 'Restore my unsaved edits',
     draftDiscard: 'Discard',

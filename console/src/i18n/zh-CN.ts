@@ -270,6 +270,7 @@ export const zhCN = {
     loadTheirs: '载入对方的版本',
     editsKept: '正在显示对方的版本。你的修改已保留：',
     restoreMine: '恢复我的修改',
+    discardMine: '放弃我的修改',
     draftOffer: '这里有你 {time} 未保存的修改。下方仍是已保存的版本。',
     draftRestore: '恢复未保存的修改',
     draftDiscard: '放弃',
