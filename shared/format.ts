@@ -49,26 +49,61 @@ export function formatDateTime(ms: number, locale: Locale, timeZone?: string): s
     const time = `${two(d.hour)}:${two(d.minute)}:${two(d.second)}`
     return `${d.day} ${EN_MONTHS[d.month - 1] ?? ''} ${d.year}, ${time}`
   }
-  return new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
-    hourCycle: 'h23',
-    ...(zone === undefined ? {} : { timeZone: zone }),
-  }).format(ms)
+  return cachedFormat(
+    locale,
+    zone,
+    () =>
+      new Intl.DateTimeFormat(locale, {
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
+        hourCycle: 'h23',
+        ...(zone === undefined ? {} : { timeZone: zone }),
+      }),
+  ).format(ms)
 }
 
-function knownZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone })
-    return true
-  } catch {
-    return false
+/**
+ * Formatters made once per language and named zone, not once per row: building an
+ * Intl.DateTimeFormat costs far more than formatting with one, and a list of the relay's times
+ * writes thousands. Only a few keys ever exist (two languages, the relay's zone), so nothing is
+ * evicted. This computer's own zone (`zone` undefined) is not cached: a formatter keeps the zone
+ * it was made in, and the computer's may change while the page is open.
+ */
+const formats = new Map<string, Intl.DateTimeFormat>()
+function cachedFormat(
+  locale: string,
+  zone: string | undefined,
+  make: () => Intl.DateTimeFormat,
+): Intl.DateTimeFormat {
+  if (zone === undefined) return make()
+  const key = `${locale} ${zone}`
+  let f = formats.get(key)
+  if (f === undefined) {
+    f = make()
+    formats.set(key, f)
   }
+  return f
+}
+
+/** Zones this engine was asked about, and whether it knows them. */
+const zonesKnown = new Map<string, boolean>()
+function knownZone(timeZone: string): boolean {
+  let known = zonesKnown.get(timeZone)
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone })
+      known = true
+    } catch {
+      known = false
+    }
+    zonesKnown.set(timeZone, known)
+  }
+  return known
 }
 
 interface WallClock {
@@ -93,16 +128,21 @@ function wallClock(ms: number, timeZone: string | undefined): WallClock {
       second: d.getSeconds(),
     }
   }
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = cachedFormat(
+    'en-US',
     timeZone,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-    hourCycle: 'h23',
-  }).formatToParts(ms)
+    () =>
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+        hourCycle: 'h23',
+      }),
+  ).formatToParts(ms)
   const part = (type: Intl.DateTimeFormatPartTypes): number =>
     Number(parts.find((p) => p.type === type)?.value ?? '0')
   return {

@@ -66,3 +66,17 @@ describe('24-hour times', () => {
     expect(formatDayTime(december, 'zh-CN')).toBe('12/05 14:03')
   })
 })
+
+describe('formatters made once per language and zone', () => {
+  it('writes each zone’s own time however the calls interleave', () => {
+    // 2026-05-02 00:05:09 in China, 2026-05-01 18:05:09 in Berlin.
+    const ms = Date.UTC(2026, 4, 1, 16, 5, 9)
+    for (let round = 0; round < 2; round++) {
+      expect(formatDateTime(ms, 'zh-CN', 'Asia/Shanghai')).toBe('2026/05/02 00:05:09')
+      expect(formatDateTime(ms, 'zh-CN', 'Europe/Berlin')).toBe('2026/05/01 18:05:09')
+      expect(formatDateTime(ms, 'en', 'Europe/Berlin')).toBe('1 May 2026, 18:05:09')
+      expect(formatDateTime(ms, 'en', 'Asia/Shanghai')).toBe('2 May 2026, 00:05:09')
+      expect(formatDateTime(ms, 'zh-CN', 'Not/AZone')).toBe('2026/05/02 00:05:09')
+    }
+  })
+})
