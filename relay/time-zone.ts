@@ -67,3 +67,25 @@ export function relayZone(now: number): { timeZone: string; utcOffset: string } 
     utcOffset: `${minutes < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`,
   }
 }
+
+/**
+ * The relay's zone as a browser can use it (the console writes the relay's times in it):
+ * `resolved`, the IANA name this process runs in, when it has one; else, for a POSIX rule such
+ * as `CST-8` that Intl cannot use, the zone of its offset from UTC now (`offsetMinutes`, east
+ * positive): `Etc/GMT-8` for whole hours (the Etc names count the other way), `UTC` for none,
+ * else the offset itself, `+05:30`, which the console turns into clock times by hand where the
+ * browser does not take it.
+ */
+export function browserZone(resolved: string | undefined, offsetMinutes: number): string {
+  if (resolved !== undefined && resolved !== 'Etc/Unknown') return resolved
+  if (offsetMinutes === 0) return 'UTC'
+  const abs = Math.abs(offsetMinutes)
+  if (abs % 60 === 0) return `Etc/GMT${offsetMinutes > 0 ? '-' : '+'}${abs / 60}`
+  const two = (n: number): string => String(n).padStart(2, '0')
+  return `${offsetMinutes < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`
+}
+
+/** This process's zone as a browser can use it, at `now` (browserZone). */
+export function relayBrowserZone(now: number): string {
+  return browserZone(processZone(), -new Date(now).getTimezoneOffset())
+}

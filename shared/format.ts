@@ -43,6 +43,8 @@ function englishDay(ms: number): string {
  * computer's; a zone this engine does not know is this computer's too.
  */
 export function formatDateTime(ms: number, locale: Locale, timeZone?: string): string {
+  const shift = offsetShift(timeZone)
+  if (shift !== null) return formatDateTime(ms + shift, locale, 'UTC')
   const zone = timeZone !== undefined && knownZone(timeZone) ? timeZone : undefined
   if (locale === 'en') {
     const d = wallClock(ms, zone)
@@ -88,6 +90,27 @@ function cachedFormat(
     formats.set(key, f)
   }
   return f
+}
+
+/**
+ * A fixed offset from UTC written as the zone (`+05:30`: the relay sends one for a POSIX `TZ`
+ * without a whole-hour Etc name) that this engine does not take as a zone itself: the
+ * milliseconds to add to `ms` so that UTC's clock reads the offset's. Null for anything else.
+ */
+function offsetShift(timeZone: string | undefined): number | null {
+  if (timeZone === undefined || knownZone(timeZone)) return null
+  const m = /^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$/.exec(timeZone)
+  if (m === null) return null
+  const minutes = Number(m[2]) * 60 + Number(m[3])
+  return (m[1] === '-' ? -minutes : minutes) * 60_000
+}
+
+/**
+ * Whether times can be written in `timeZone` (a zone this engine knows, or a fixed offset such
+ * as `+05:30`): a zone that cannot is this computer's, and must not be named as the one used.
+ */
+export function usableZone(timeZone: string): boolean {
+  return knownZone(timeZone) || offsetShift(timeZone) !== null
 }
 
 /** Zones this engine was asked about, and whether it knows them. */
@@ -160,6 +183,8 @@ function wallClock(ms: number, timeZone: string | undefined): WallClock {
  * computer's.
  */
 export function formatTime(ms: number, locale: Locale, timeZone?: string): string {
+  const shift = offsetShift(timeZone)
+  if (shift !== null) return formatTime(ms + shift, locale, 'UTC')
   const options: Intl.DateTimeFormatOptions = {
     hour: '2-digit',
     minute: '2-digit',

@@ -31,7 +31,7 @@ import type { RallyLookup } from './rally'
 import type { RowNames } from './row-names'
 import { sheetHeaders, streamSheet } from './sheet'
 import { queryOrRefuse } from '../query-params'
-import { relayZone } from '../time-zone'
+import { relayBrowserZone } from '../time-zone'
 import { dayCounts, dayParam, dayWindow } from './days'
 
 export { localDay }
@@ -216,7 +216,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
     if (scope === null) return
     const days = await dayCounts(deps.store.attendance, scope)
     const body = {
-      timeZone: relayZone(deps.now()).timeZone,
+      timeZone: relayBrowserZone(deps.now()),
       stopsAfterEndsAt: deps.stopsAfterEndsAt === true,
       days,
     }

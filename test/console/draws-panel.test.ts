@@ -121,6 +121,18 @@ describe('the draws panel', () => {
     }
   })
 
+  it('names no relay zone it cannot write times in (a POSIX TZ such as CST-8)', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.statsDays.mockResolvedValue({ timeZone: 'CST-8', stopsAfterEndsAt: false, days: [] })
+    fake.api.draws.mockResolvedValue([record()])
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    // Written in the browser's zone, as the title then must not claim the relay's.
+    const meta = wrapper.get('[data-testid="draw"] .meta')
+    expect(meta.attributes('title')).toBeUndefined()
+    expect(wrapper.text()).not.toContain('CST-8')
+  })
+
   it('draws with the form, shows the winners, masks OpenIDs until asked', async () => {
     const fake = createFakeConsoleApi()
     fake.api.makeDraw.mockResolvedValueOnce(record())

@@ -4,7 +4,7 @@
 // Dates in English name the month ("2 May 2026"): "05/02/2026" reads as 5 February to most
 // readers outside the US. Chinese writes the year first (2026/05/02), which no one misreads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { formatDateTime, formatDayTime, formatTime } from '../../shared/format'
+import { formatDateTime, formatDayTime, formatTime, usableZone } from '../../shared/format'
 
 const zoneBefore = process.env.TZ
 beforeAll(() => {
@@ -78,5 +78,19 @@ describe('formatters made once per language and zone', () => {
       expect(formatDateTime(ms, 'en', 'Asia/Shanghai')).toBe('2 May 2026, 00:05:09')
       expect(formatDateTime(ms, 'zh-CN', 'Not/AZone')).toBe('2026/05/02 00:05:09')
     }
+  })
+})
+
+describe('a fixed offset as the zone (a relay on a POSIX TZ without a whole-hour name)', () => {
+  it('writes the offset’s clock time, and says which zones can be used', () => {
+    // 2026-05-01 16:05:09 UTC is 21:35:09 at +05:30 and 06:35:09 at -09:30.
+    const ms = Date.UTC(2026, 4, 1, 16, 5, 9)
+    expect(formatDateTime(ms, 'zh-CN', '+05:30')).toBe('2026/05/01 21:35:09')
+    expect(formatDateTime(ms, 'en', '-09:30')).toBe('1 May 2026, 06:35:09')
+    expect(formatTime(ms, 'zh-CN', '+05:30')).toBe('21:35')
+    expect(usableZone('+05:30')).toBe(true)
+    expect(usableZone('Etc/GMT-8')).toBe(true)
+    expect(usableZone('CST-8')).toBe(false)
+    expect(usableZone('+25:00')).toBe(false)
   })
 })

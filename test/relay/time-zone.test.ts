@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { jsonLogger } from '../../relay/log'
-import { timeZoneProblem } from '../../relay/time-zone'
+import { browserZone, timeZoneProblem } from '../../relay/time-zone'
 import { startTestRelay } from './harness'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -107,5 +107,25 @@ describe('TZ', () => {
     const r = await runRelay('Asia/Shangai')
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/^relay: relay config: TZ "Asia\/Shangai" is not a time zone/m)
+  })
+
+  it('sends the console a zone a browser can use, also for a POSIX rule Intl names no zone for', () => {
+    expect(browserZone('Asia/Shanghai', 480)).toBe('Asia/Shanghai')
+    // CST-8: Node runs at +08:00 without a name; Etc/GMT-8 is +08:00 (the Etc names count west).
+    const cst = browserZone(undefined, 480)
+    expect(cst).toBe('Etc/GMT-8')
+    expect(browserZone('Etc/Unknown', -300)).toBe('Etc/GMT+5')
+    expect(browserZone(undefined, 0)).toBe('UTC')
+    // Whole hours: a zone Intl knows, at the offset Node runs at.
+    const at = Date.UTC(2026, 4, 1, 16, 5, 9)
+    const hour = new Intl.DateTimeFormat('en-US', {
+      timeZone: cst,
+      hour: 'numeric',
+      hourCycle: 'h23',
+    })
+    expect(hour.format(at)).toBe('00')
+    // No Etc name for half hours: the offset itself.
+    expect(browserZone(undefined, 330)).toBe('+05:30')
+    expect(browserZone(undefined, -570)).toBe('-09:30')
   })
 })

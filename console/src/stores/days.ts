@@ -12,6 +12,7 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import type { ConsoleDayCount } from '../../../shared/console-api'
+import { usableZone } from '../../../shared/format'
 import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import { coalesce } from './coalesce'
@@ -21,7 +22,11 @@ export const useDaysStore = defineStore('console-days', () => {
   const api = useConsoleApi()
   const scope = useScopeStore()
   const days = ref<ConsoleDayCount[]>([])
-  /** The zone the relay counts days in (null until first read). */
+  /**
+   * The zone the relay counts days in, as this browser can write times in it (null until first
+   * read, or when the relay named one the browser cannot use: times are then the browser's,
+   * and no page names the relay's zone as the one they are in).
+   */
   const timeZone = ref<string | null>(null)
   /** The relay stops counting a campaign's scans after its endsAt day (false until read). */
   const stopsAfterEndsAt = ref(false)
@@ -45,7 +50,7 @@ export const useDaysStore = defineStore('console-days', () => {
       // The scope changed while this was asked: its own refresh follows.
       if (scope.campaignId !== campaignId) return
       days.value = next.days
-      timeZone.value = next.timeZone
+      timeZone.value = usableZone(next.timeZone) ? next.timeZone : null
       stopsAfterEndsAt.value = next.stopsAfterEndsAt
       read.value = true
       error.value = null
