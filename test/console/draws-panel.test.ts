@@ -100,6 +100,9 @@ describe('the draws panel', () => {
       zone === 'Asia/Shanghai' ? '2026/12/02 14:00' : '2026/12/02 01:00',
     )
     expect(meta.attributes('title')).toBe(`时间按中继的时区 ${zone}，与下载的中奖名单一致`)
+    // Seen too, not only in a title a touch screen cannot reach: once, above the draws.
+    expect(wrapper.findAll('[data-testid="draws-zone"]')).toHaveLength(1)
+    expect(wrapper.get('[data-testid="draws-zone"]').text()).toBe(`时间按 ${zone}`)
   })
 
   it('says the pool is every day’s check-ins, not today’s, in both languages', async () => {
@@ -130,6 +133,7 @@ describe('the draws panel', () => {
     // Written in the browser's zone, as the title then must not claim the relay's.
     const meta = wrapper.get('[data-testid="draw"] .meta')
     expect(meta.attributes('title')).toBeUndefined()
+    expect(wrapper.find('[data-testid="draws-zone"]').exists()).toBe(false)
     expect(wrapper.text()).not.toContain('CST-8')
   })
 

@@ -1368,11 +1368,15 @@ describe('attendance', () => {
     expect(wrapper.findAll('[role="columnheader"]')[1]?.attributes('title')).toBe(
       `时间按中继的时区 ${zone}，与下载的表格一致`,
     )
+    // Seen too, once, not only in the column's title (out of reach on a touch screen).
+    expect(wrapper.findAll('[data-testid="attendance-zone"]')).toHaveLength(1)
+    expect(wrapper.get('[data-testid="attendance-zone"]').text()).toBe(`时间按 ${zone}`)
     i18n.global.locale.value = 'en'
     await flushPromises()
     expect(cells()[1]?.text()).toBe(
       zone === 'Asia/Shanghai' ? '6 Dec 2026, 16:26:43' : '6 Dec 2026, 03:26:43',
     )
+    expect(wrapper.get('[data-testid="attendance-zone"]').text()).toBe(`Times in ${zone}`)
   })
 
   it('offers no erase on a row already erased (its openid a pseudonym)', async () => {

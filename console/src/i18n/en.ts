@@ -145,6 +145,7 @@ export const en: MessageSchema = {
     dayOption: '{day} (scans: {n})',
     dayZone: 'Days in the relay’s time zone, {zone}',
     timeZone: 'Times in the relay’s time zone, {zone}, as in the downloaded sheets',
+    timesIn: 'Times in {zone}',
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download Excel',
     rows: 'Check-in rows (scroll with the arrow and page keys)',
@@ -411,6 +412,7 @@ export const en: MessageSchema = {
     },
     draws: {
       timeZone: 'Times in the relay’s time zone, {zone}, as in the downloaded winners sheet',
+      timesIn: 'Times in {zone}',
       title: 'Lucky draws',
       hint: 'The relay draws the winners with a cryptographic random generator among the visitors checked in to this campaign on any of its days (not only today; excluding previous winners leaves out earlier days’ winners too), and stores the result before the draw screen plays it.',
       saveFirst: 'Save the campaign to hold draws',

@@ -133,6 +133,7 @@ export const zhCN = {
     dayOption: '{day}（{n} 次扫码）',
     dayZone: '按中继的时区 {zone} 划分日期',
     timeZone: '时间按中继的时区 {zone}，与下载的表格一致',
+    timesIn: '时间按 {zone}',
     downloadCsv: '下载 CSV',
     downloadXlsx: '下载 Excel',
     rows: '签到记录列表（可用方向键、翻页键滚动）',
@@ -396,6 +397,7 @@ export const zhCN = {
     },
     draws: {
       timeZone: '时间按中继的时区 {zone}，与下载的中奖名单一致',
+      timesIn: '时间按 {zone}',
       title: '抽奖',
       hint: '由中继服务器用密码学安全随机数从本活动所有日期签到过的访客中抽出中奖者（不只是今天签到的；排除已中奖者时，前几天的中奖者也排除在外），结果先保存，再由抽奖大屏播放。',
       saveFirst: '保存活动后即可抽奖',
