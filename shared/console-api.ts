@@ -81,6 +81,11 @@ export type LoginRequest = z.infer<typeof loginRequestSchema>
 export const sessionInfoSchema = z.object({
   name: organizerNameSchema,
   expiresAt: z.number().int(),
+  /**
+   * The relay's time zone as a browser can use it (as `stats/days` names it), so a page that
+   * reads no days still writes the relay's times in it. Optional: older relays send none.
+   */
+  timeZone: z.string().optional(),
 })
 export type SessionInfo = z.infer<typeof sessionInfoSchema>
 

@@ -14,6 +14,7 @@ import {
   type SessionInfo,
 } from '../../shared/console-api'
 import { sendJson } from '../http-util'
+import { relayBrowserZone } from '../time-zone'
 import type { LoginAttempt } from '../store/console-types'
 import {
   jsonObjectSchema,
@@ -162,7 +163,11 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sessionCookie(id, secure),
           deviceCookie(await devices.issue(organizer, ctx.now), secure),
         ])
-        const info: SessionInfo = { name: session.name, expiresAt: session.expiresAt }
+        const info: SessionInfo = {
+          name: session.name,
+          expiresAt: session.expiresAt,
+          timeZone: relayBrowserZone(ctx.now),
+        }
         sendJson(ctx.res, 200, info)
       },
     },
@@ -192,7 +197,11 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       handler(ctx) {
         const s = ctx.session
         if (s === null) throw new Error('guarded route without a session')
-        const info: SessionInfo = { name: s.name, expiresAt: s.expiresAt }
+        const info: SessionInfo = {
+          name: s.name,
+          expiresAt: s.expiresAt,
+          timeZone: relayBrowserZone(ctx.now),
+        }
         sendJson(ctx.res, 200, info)
         return Promise.resolve()
       },

@@ -10,6 +10,7 @@ import { defineComponent, h } from 'vue'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import DrawsPanel from '../../console/src/components/DrawsPanel.vue'
 import type { DrawAnswer } from '../../shared/screen-api'
+import { useSessionStore } from '../../console/src/stores/session'
 import { createFakeConsoleApi } from './fake-console-api'
 import { mountConsole } from './setup-console'
 
@@ -91,10 +92,12 @@ describe('the draws panel', () => {
       )
     const zone = at('Asia/Shanghai') === at() ? 'America/New_York' : 'Asia/Shanghai'
     const fake = createFakeConsoleApi()
-    fake.api.statsDays.mockResolvedValue({ timeZone: zone, stopsAfterEndsAt: false, days: [] })
     fake.api.draws.mockResolvedValue([record()])
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    // The zone as the session answer names it: the panel reads no days list to learn it.
+    useSessionStore().info = { name: 'alice', expiresAt: 0, timeZone: zone }
     await flushPromises()
+    expect(fake.api.statsDays).not.toHaveBeenCalled()
     const meta = wrapper.get('[data-testid="draw"] .meta')
     expect(meta.text()).toContain(
       zone === 'Asia/Shanghai' ? '2026/12/02 14:00' : '2026/12/02 01:00',
@@ -126,9 +129,9 @@ describe('the draws panel', () => {
 
   it('names no relay zone it cannot write times in (a POSIX TZ such as CST-8)', async () => {
     const fake = createFakeConsoleApi()
-    fake.api.statsDays.mockResolvedValue({ timeZone: 'CST-8', stopsAfterEndsAt: false, days: [] })
     fake.api.draws.mockResolvedValue([record()])
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    useSessionStore().info = { name: 'alice', expiresAt: 0, timeZone: 'CST-8' }
     await flushPromises()
     // Written in the browser's zone, as the title then must not claim the relay's.
     const meta = wrapper.get('[data-testid="draw"] .meta')

@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_EVENT_CLIENTS_PER_SESSION,
 } from '../../relay/attendance/live-events'
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../relay/console/sessions'
+import { relayBrowserZone } from '../../relay/time-zone'
 import type { RelayConfigInput } from '../../relay/config'
 import type { RelayHandle, StartRelayOptions } from '../../relay/server'
 import {
@@ -51,6 +52,8 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     expect(sessionInfoSchema.parse(ok.json)).toEqual({
       name: 'alice',
       expiresAt: clock.t + SESSION_MAX_MS,
+      // The zone the console writes the relay's times in, also on pages that read no days.
+      timeZone: relayBrowserZone(clock.t),
     })
     const cookie = ok.headers.get('set-cookie') ?? ''
     expect(cookie).toMatch(/^scandesk_session=[A-Za-z0-9_-]{43};/)
@@ -63,6 +66,7 @@ describe.each(['sqlite', 'redis'] as const)('console sign-in (%s store)', (backe
     const who = await c.call('GET', '/console/api/session')
     expect(who.status).toBe(200)
     expect(sessionInfoSchema.parse(who.json).name).toBe('alice')
+    expect(sessionInfoSchema.parse(who.json).timeZone).toBe(relayBrowserZone(clock.t))
   })
 
   it('takes the printed password as a person types it: no dashes, spaces, capitals', async () => {

@@ -4,19 +4,20 @@
  * Read when a page opens or asks, and when the live stats count scans the days do not (the
  * stats page, at most every 30 s): the relay counts them from the rows. Another campaign
  * chosen drops them at once, as the stats do. Its `timeZone` is also the zone the console
- * writes the relay's times in (the attendance list, the stats' 更新于, the draws panel, which
- * reads the days once for it when no page has), and with `stopsAfterEndsAt` the zone each
- * campaign's 未开始 / 进行中 / 已结束 badge is judged in (CampaignPhaseBadge, which reads
- * them once when no page has).
+ * writes the relay's times in (the attendance list, the stats' 更新于, the draws panel); before
+ * any days are read it is the zone the session answer named. With `stopsAfterEndsAt` it is also
+ * what each campaign's 未开始 / 进行中 / 已结束 badge is judged by (CampaignPhaseBadge, which
+ * reads the days once when no page has).
  */
 import { defineStore } from 'pinia'
-import { ref, watch } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { ConsoleDayCount } from '../../../shared/console-api'
 import { usableZone } from '../../../shared/format'
 import { useConsoleApi } from '../api/api-key'
 import { toConsoleError, type ConsoleApiError } from '../api/errors'
 import { coalesce } from './coalesce'
 import { useScopeStore } from './scope'
+import { useSessionStore } from './session'
 
 export const useDaysStore = defineStore('console-days', () => {
   const api = useConsoleApi()
@@ -27,7 +28,14 @@ export const useDaysStore = defineStore('console-days', () => {
    * read, or when the relay named one the browser cannot use: times are then the browser's,
    * and no page names the relay's zone as the one they are in).
    */
-  const timeZone = ref<string | null>(null)
+  const daysZone = ref<string | null>(null)
+  const session = useSessionStore()
+  /** The zone as the days last named it, else as the session did (a page that reads no days). */
+  const timeZone = computed(() => {
+    if (daysZone.value !== null) return daysZone.value
+    const fromSession = session.info?.timeZone
+    return fromSession !== undefined && usableZone(fromSession) ? fromSession : null
+  })
   /** The relay stops counting a campaign's scans after its endsAt day (false until read). */
   const stopsAfterEndsAt = ref(false)
   const error = ref<ConsoleApiError | null>(null)
@@ -50,7 +58,7 @@ export const useDaysStore = defineStore('console-days', () => {
       // The scope changed while this was asked: its own refresh follows.
       if (scope.campaignId !== campaignId) return
       days.value = next.days
-      timeZone.value = usableZone(next.timeZone) ? next.timeZone : null
+      daysZone.value = usableZone(next.timeZone) ? next.timeZone : null
       stopsAfterEndsAt.value = next.stopsAfterEndsAt
       read.value = true
       error.value = null
