@@ -90,3 +90,41 @@ it('on a laptop: the bar sits at the foot of the window too', async () => {
   await screenshot(page, 'console-save-bar-laptop')
   await page.context().close()
 }, 120_000)
+
+it('on a phone: a field reached by Tab at the foot of the form is scrolled clear of the bar', async () => {
+  const page = await open(390, 844, 'zh-CN')
+  await page.goto(`${bed.relay.url}/console/#/campaigns/c0`)
+  await waitForPage(page, `document.querySelector('#c-name')?.value.startsWith('2026')`)
+  await page.fill('#c-tag', 'spring-expo')
+  const bar = page.locator('[data-testid="save-bar"]')
+  await bar.waitFor()
+  // The form's last field (outside the booth list's own scroller) and the one before it; the
+  // page scrolled so the last one sits at the foot of the window, under the bar, and the one
+  // before it focused where it is: Tab then moves to the last.
+  await page.evaluate(`(() => {
+    const form = document.querySelector('#campaign-form')
+    const inScroller = (el) => {
+      for (let p = el.parentElement; p && p !== form; p = p.parentElement) {
+        if (['auto', 'scroll'].includes(getComputedStyle(p).overflowY)) return true
+      }
+      return false
+    }
+    const fields = [...form.querySelectorAll('input, textarea, select, button')].filter(
+      (el) => !el.disabled && el.getClientRects().length > 0 && !inScroller(el),
+    )
+    const last = fields[fields.length - 1]
+    const before = fields[fields.length - 2]
+    last.setAttribute('data-last-field', '')
+    const box = last.getBoundingClientRect()
+    window.scrollBy(0, box.bottom - (window.innerHeight - 8))
+    before.focus({ preventScroll: true })
+  })()`)
+  await page.keyboard.press('Tab')
+  await waitForPage(page, `document.activeElement?.hasAttribute('data-last-field') === true`)
+  const field = boxSchema.parse(await page.locator('[data-last-field]').boundingBox())
+  const barBox = boxSchema.parse(await bar.boundingBox())
+  // Not under the bar: the field ends above the bar's top.
+  expect(field.y + field.height).toBeLessThanOrEqual(barBox.y)
+  await onScreen(page.locator('[data-last-field]'), page)
+  await page.context().close()
+}, 120_000)
