@@ -16,6 +16,7 @@ import { isErasedOpenid } from '../../relay/store/erasure-types'
 import type { RelayHandle } from '../../relay/server'
 import type { RelayStore } from '../../relay/store/types'
 import { connectRedis } from '../../relay/store/redis/connect'
+import { RedisErasures } from '../../relay/store/redis/erasures'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { redisKeys } from '../../relay/store/redis/keys'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
@@ -503,6 +504,63 @@ async function resumesUnfinishedErasure(place: Place, url: string): Promise<void
   }
 }
 
+/**
+ * Redis: a resume that read a pending erasure a moment before the call running it finished it
+ * (its HGETALL stale when it acts) leaves it alone: run again, it would erase what the visitor
+ * did since (a scan and number after their erasure) and write a second audit line.
+ */
+async function staleResumeDoesNothing(place: Place, url: string): Promise<void> {
+  const { relay, c, campaignId, people } = await setUp('redis', place)
+  const target = people[0] ?? ''
+  await checkIn(relay.store, campaignId, [], 'k-two')
+  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
+  const keys = redisKeys(place.prefix)
+  const broken = keys.erasedSeqs('k-two')
+  const { client, sub } = await connectRedis(url)
+  try {
+    await client.set(broken, 'not a hash')
+    const path = `/console/api/campaigns/${campaignId}/erasures`
+    expect((await c.call('POST', path, { openid: target })).status).toBe(500)
+    await client.del(broken)
+    // What a resume reads now, and acts on after the console's call below has finished it.
+    const stale: Record<string, Record<string, string>> = {}
+    for (const key of [keys.campaignErasing(campaignId), keys.campaignErasingWho(campaignId)]) {
+      stale[key] = await client.hgetall(key)
+      expect(Object.keys(stale[key] ?? {})).toHaveLength(1)
+    }
+    expect((await c.call('POST', path, { openid: target })).status).toBe(200)
+    // The visitor comes back after their erasure: a new scan, a new number.
+    await scanAt(relay, 'k-two', 'scan-after-erasure', target, campaignId)
+    const number = (await relay.store.campaigns.checkinOf(campaignId, target))?.number
+    expect(number).toBeDefined()
+    // One other pending record (an older relay's, no openid beside it), so the HLEN finds one.
+    await client.hset(keys.campaignErasing(campaignId), 'f'.repeat(64), 'erased:older')
+    const reads = new Proxy(client, {
+      get(t, p) {
+        if (p === 'hgetall') return (key: string) => Promise.resolve(stale[key] ?? {})
+        const v: unknown = Reflect.get(t, p, t)
+        if (typeof v !== 'function') return v
+        const f = v as (...args: unknown[]) => unknown
+        return (...args: unknown[]) => f.apply(t, args)
+      },
+    })
+    const erasures = new RedisErasures(reads, keys, () => Promise.resolve(), true)
+    expect(await erasures.resumeUnfinished(Date.now() + 1)).toBe(0)
+    expect((await relay.store.erasures.audit(campaignId, 10)).map((a) => a.by)).toEqual(['alice'])
+    expect((await relay.store.campaigns.checkinOf(campaignId, target))?.number).toBe(number)
+    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toContain(target)
+    expect(
+      await client.hexists(
+        keys.campaignErasing(campaignId),
+        Object.keys(stale[keys.campaignErasing(campaignId)] ?? {})[0] ?? '',
+      ),
+    ).toBe(0)
+  } finally {
+    client.disconnect()
+    sub.disconnect()
+  }
+}
+
 describe.each<Backend>(['sqlite', 'redis'])(
   'visitor erasure rewrites the attendance rows and the queue (%s)',
   (backend) => {
@@ -523,6 +581,12 @@ describe('visitor erasure stopped halfway (redis)', () => {
     const place = bed.placeFor('redis')
     if (place.redisUrl === null) throw new Error('no Redis')
     await resumesUnfinishedErasure(place, place.redisUrl)
+  })
+
+  it('a resume that read it before another call finished it leaves it alone', async () => {
+    const place = bed.placeFor('redis')
+    if (place.redisUrl === null) throw new Error('no Redis')
+    await staleResumeDoesNothing(place, place.redisUrl)
   })
 })
 

@@ -55,17 +55,20 @@ import { PACKED_ROW_COLUMNS, PACKED_VALUES } from './scripts'
  * ARGV: 1 openid, 2 the follow-up state JSON read ('' none), 3 the counters it adds to (names
  * separated by spaces), 4 the hash of campaign and openid, 5 the pseudonym (kept only when no
  * erasure of them is under way), 6 the erasure as `resumeUnfinished` reads it (kept likewise),
- * then draw id, record JSON read, redacted JSON for each draw the visitor is in.
+ * 7 '1' for a resumed erasure (only while that pending record, with that pseudonym, is still
+ * there), then draw id, record JSON read, redacted JSON for each draw the visitor is in.
  * Returns -1 (no such campaign), -2 (the follow-up state or a draw changed since it was read:
- * read again) or {number (0: none), bindings, stamps, follow-up (0/1), draws, the pseudonym}.
+ * read again), -3 (resumed, but finished meanwhile) or {number (0: none), bindings, stamps,
+ * follow-up (0/1), draws, the pseudonym}.
  */
 const ERASE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local openid = ARGV[1]
 if (redis.call('HGET', KEYS[9], openid) or '') ~= ARGV[2] then return -2 end
-for i = 7, #ARGV, 3 do
+for i = 8, #ARGV, 3 do
   if (redis.call('HGET', KEYS[16], ARGV[i]) or '') ~= ARGV[i + 1] then return -2 end
 end
+if ARGV[7] == '1' and redis.call('HGET', KEYS[18], ARGV[4]) ~= ARGV[5] then return -3 end
 redis.call('HSETNX', KEYS[18], ARGV[4], ARGV[5])
 redis.call('HSETNX', KEYS[19], ARGV[4], ARGV[6])
 local number = tonumber(redis.call('HGET', KEYS[2], openid) or '0')
@@ -96,7 +99,7 @@ if ARGV[2] ~= '' then
   end
 end
 local draws = 0
-for i = 7, #ARGV, 3 do
+for i = 8, #ARGV, 3 do
   redis.call('HSET', KEYS[16], ARGV[i], ARGV[i + 2])
   draws = draws + 1
 end
@@ -228,6 +231,7 @@ const QUEUE_PAGE = 1000
 const reply = z.union([
   z.literal(-1),
   z.literal(-2),
+  z.literal(-3),
   z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.string()]),
 ])
 const auditLine = z.object({ by: z.string(), at: z.number() })
@@ -284,14 +288,24 @@ export class RedisErasures implements ErasureStore {
   /** Campaigns whose bad audit lines were logged (once each; bounded by the campaigns). */
   private readonly warnedBadLines = new Set<string>()
 
-  async erase(input: ErasureInput): Promise<ErasureResult | null> {
+  erase(input: ErasureInput): Promise<ErasureResult | null> {
+    return this.run(input, false)
+  }
+
+  /**
+   * `resumed`: an erasure `resumeUnfinished` read as pending, done only while its pending record
+   * is still there. Read a moment before, it may have been finished since (by the call still
+   * running it, on this relay or another): run anew, it would be a second erasure, with a
+   * second audit line, of whatever the visitor has done since (a new scan, number, draw).
+   */
+  private async run(input: ErasureInput, resumed: boolean): Promise<ErasureResult | null> {
     const { campaignId: c, openid } = input
     // The erasure under way is recorded by the visitor's tombstone (never the openid itself).
     const hash = visitorTombstone(c, openid)
     const k = this.keys
     // An erasure of them under way (a call that failed halfway) goes on with its pseudonym.
     const pseudonym = (await this.redis.hget(k.campaignErasing(c), hash)) ?? input.pseudonym
-    const erased = await this.eraseInCampaign(input, hash, pseudonym)
+    const erased = await this.eraseInCampaign(input, hash, pseudonym, resumed)
     if (erased === null) return null
     const [number, bindings, stamps, followUp, drawCount, kept] = erased
     if (this.keepAttendance) await this.eraseAtKiosks(c, openid, kept)
@@ -323,6 +337,7 @@ export class RedisErasures implements ErasureStore {
     input: ErasureInput,
     hash: string,
     pseudonym: string,
+    resumed: boolean,
   ): Promise<[number, number, number, number, number, string] | null> {
     const { campaignId: c, openid } = input
     const k = this.keys
@@ -355,13 +370,21 @@ export class RedisErasures implements ErasureStore {
         this.redis.hgetall(k.campaignDraws(c)),
       ])
       const counted = state === null ? [] : followUpCountFields(parseStored(state))
-      const args = [openid, state ?? '', counted.join(' '), hash, pseudonym, who]
+      const args = [
+        openid,
+        state ?? '',
+        counted.join(' '),
+        hash,
+        pseudonym,
+        who,
+        resumed ? '1' : '0',
+      ]
       for (const [id, json] of Object.entries(draws)) {
         const redacted = redactDraw(drawRecordSchema.parse(JSON.parse(json)), openid, pseudonym)
         if (redacted !== null) args.push(id, json, JSON.stringify(redacted))
       }
       const r = reply.parse(await runScript(this.redis, ERASE, keys, args))
-      if (r === -1) return null
+      if (r === -1 || r === -3) return null
       if (r === -2) continue
       return r
     }
@@ -443,7 +466,8 @@ export class RedisErasures implements ErasureStore {
    * or a relay that stopped mid-erasure): each is erased again with its recorded pseudonym,
    * organizer and time, as the console's same call would (the steps are idempotent, and one
    * audit line is written: FINISH). `startedBefore`: only erasures whose time is before it (an
-   * erasure still running on another relay is left to it; one resumed anyway does no harm).
+   * erasure still running on another relay is left to it; one resumed anyway goes on with the
+   * same pseudonym, and one finished after it was read here is left alone: `run`).
    * One HLEN per campaign finds them, no SCAN. Returns how many were finished.
    */
   async resumeUnfinished(startedBefore: number): Promise<number> {
@@ -471,7 +495,7 @@ export class RedisErasures implements ErasureStore {
           continue
         }
         if (parsed.at >= startedBefore) continue
-        const done = await this.erase({ campaignId: c, ...parsed, pseudonym })
+        const done = await this.run({ campaignId: c, ...parsed, pseudonym }, true)
         if (done === null) continue
         finished++
         this.warn?.('unfinished visitor erasure finished', {
