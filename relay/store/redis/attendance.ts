@@ -943,15 +943,19 @@ export async function kiosksWithErasures(
 
 /**
  * Fills the `erasedKiosks` marker from the kiosks' erased seqs, once per store (erasures made
- * before it was kept): one HLEN per kiosk. Erasures meanwhile mark their kiosks themselves.
+ * before it was kept): one HLEN per kiosk. Erasures meanwhile mark their kiosks themselves,
+ * except those of a relay from before the marker still running beside this one (instances
+ * upgraded one at a time): `again` looks once more at a marker already built (the store's slow
+ * round), so such a kiosk's erased rows are shown with their pseudonyms within that round.
  */
 export async function buildErasedKiosks(
   redis: RedisClient,
   markerKey: string,
   kioskIds: readonly string[],
   erasedKey: (kioskId: string) => string,
+  again = false,
 ): Promise<void> {
-  if ((await redis.hexists(markerKey, ERASED_KIOSKS_BUILT)) === 1) return
+  if (!again && (await redis.hexists(markerKey, ERASED_KIOSKS_BUILT)) === 1) return
   const lens = await perKioskReads(
     redis,
     kioskIds.map((id): Command => ['hlen', erasedKey(id)]),

@@ -855,9 +855,32 @@ class RedisStore implements RelayStore {
     }
     if (this.resumeTimer === null && !this.closed) {
       this.resumeTimer = setInterval(() => {
-        void this.resumeErasures(Date.now() - ERASURE_RESUME_MS)
+        void this.markErasedKiosks().then(() => this.resumeErasures(Date.now() - ERASURE_RESUME_MS))
       }, ERASURE_RESUME_MS)
       this.resumeTimer.unref()
+    }
+  }
+
+  /**
+   * The slow round's look at the erased-kiosks marker (buildErasedKiosks `again`): kiosks an
+   * older relay instance erased at, which it does not mark. A failure is logged (next round).
+   */
+  private async markErasedKiosks(): Promise<void> {
+    try {
+      const kiosks = await this.redis.smembers(this.keys.kiosks)
+      await buildErasedKiosks(
+        this.redis,
+        this.keys.erasedKiosks,
+        kiosks,
+        (id) => this.keys.erasedSeqs(id),
+        true,
+      )
+    } catch (err) {
+      if (!this.closed) {
+        this.warn?.('erased kiosks not looked at (tried again later)', {
+          error: err instanceof Error ? err.message : String(err),
+        })
+      }
     }
   }
 
