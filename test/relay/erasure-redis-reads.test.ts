@@ -93,6 +93,35 @@ describe('console reads of erased visitors on Redis', () => {
     })
   })
 
+  it('what an older relay left of an erasure it finished goes when a store opens', async () => {
+    await withStore(async (store, prefix) => {
+      const keys = redisKeys(prefix)
+      const client = new Redis(redis.url)
+      try {
+        // An erasure an upgraded relay began and an older one finished: its step 4 removed the
+        // pending record only. Beside it, one under way (both kept; begun after the store
+        // opens, so left to its call) and an older relay's own pending record (only logged).
+        const later = Date.now() + 3_600_000
+        const who = (openid: string) => JSON.stringify({ openid, by: 'alice', at: later })
+        await client.hset(keys.campaignErasingWho('expo'), {
+          ['a'.repeat(64)]: who('o-a'),
+          ['b'.repeat(64)]: who('o-b'),
+        })
+        await client.hset(keys.campaignErasing('expo'), {
+          ['b'.repeat(64)]: 'erased:b',
+          ['c'.repeat(64)]: 'erased:c',
+        })
+        const reopened = await openRedisStore({ url: redis.url, prefix })
+        await reopened.close()
+        expect(Object.keys(await client.hgetall(keys.campaignErasingWho('expo')))).toEqual([
+          'b'.repeat(64),
+        ])
+      } finally {
+        client.disconnect()
+      }
+    })
+  })
+
   it('a kiosk an older relay instance erased at is marked by the slow round', async () => {
     // The slow round's timer only is faked: the store's Redis traffic runs as it would.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })

@@ -38,7 +38,7 @@ import {
 import { visitorTombstone } from '../../../shared/server/visitor-tombstone'
 import { followUpCountFields } from '../follow-up-types'
 import type { StoreChange } from '../types'
-import { perKioskReads } from './attendance'
+import { perKioskReads, type Command } from './attendance'
 import { fieldsToObject, streamEntrySchema } from './codec'
 import type { RedisClient } from './connect'
 import { parseStored } from './follow-up'
@@ -195,6 +195,21 @@ redis.call('LPUSH', KEYS[2], ARGV[2])
 local had = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '')
 if not had or tonumber(ARGV[3]) > had then redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) end
 return 1
+`
+
+/**
+ * KEYS: 1 erasures under way, 2 what finishing them takes. Removes every entry of 2 with none
+ * in 1: left by a relay from before 2 was kept, whose step 4 removes the pending record only
+ * (it finished an erasure an upgraded one began), each holding an erased visitor's openid.
+ * Step 1 writes both and step 4 removes both in one script, so no erasure under way has one.
+ * Returns how many went.
+ */
+const PRUNE_WHO = `
+local gone = 0
+for _, h in ipairs(redis.call('HKEYS', KEYS[2])) do
+  if redis.call('HEXISTS', KEYS[1], h) == 0 then gone = gone + redis.call('HDEL', KEYS[2], h) end
+end
+return gone
 `
 
 /**
@@ -468,18 +483,25 @@ export class RedisErasures implements ErasureStore {
    * audit line is written: FINISH). `startedBefore`: only erasures whose time is before it (an
    * erasure still running on another relay is left to it; one resumed anyway goes on with the
    * same pseudonym, and one finished after it was read here is left alone: `run`).
-   * One HLEN per campaign finds them, no SCAN. Returns how many were finished.
+   * Two HLENs per campaign find them, no SCAN (the second for what an older relay left of
+   * finished ones: PRUNE_WHO). Returns how many were finished.
    */
   async resumeUnfinished(startedBefore: number): Promise<number> {
     const k = this.keys
     const ids = (await this.redis.smembers(k.campaigns)).sort()
     const lens = await perKioskReads(
       this.redis,
-      ids.map((id) => ['hlen', k.campaignErasing(id)]),
+      ids.flatMap((id): Command[] => [
+        ['hlen', k.campaignErasing(id)],
+        ['hlen', k.campaignErasingWho(id)],
+      ]),
     )
     let finished = 0
     for (const [i, c] of ids.entries()) {
-      if (z.number().parse(lens[i]) === 0) continue
+      if (z.number().parse(lens[2 * i + 1]) > 0) {
+        await runScript(this.redis, PRUNE_WHO, [k.campaignErasing(c), k.campaignErasingWho(c)], [])
+      }
+      if (z.number().parse(lens[2 * i]) === 0) continue
       const [pending, who] = await Promise.all([
         this.redis.hgetall(k.campaignErasing(c)),
         this.redis.hgetall(k.campaignErasingWho(c)),
