@@ -155,8 +155,9 @@ async function warnOfRedisSetup(
 }
 
 /**
- * How often unfinished erasures are looked for (one HLEN per campaign), and how old one must
- * be to be finished by this relay rather than left to the call still running it.
+ * How often unfinished erasures are looked for (two HLENs per campaign, and one per kiosk for
+ * the erased-kiosks marker), and how old one must be to be finished by this relay rather than
+ * left to the call still running it.
  */
 const ERASURE_RESUME_MS = 10 * 60_000
 
