@@ -212,6 +212,11 @@ export class KioskHub {
     return [...this.live.values()].filter((s) => s.isLive).length
   }
 
+  /** Live kiosks here whose roster transfer has not finished (RosterSync `pending`). */
+  get rosterTransfersPending(): number {
+    return [...this.live.values()].filter((s) => s.isLive && s.roster.pending).length
+  }
+
   /** Whether the kiosk holds a live session on this instance. */
   isOnline(kioskId: string): boolean {
     return this.live.get(kioskId)?.isLive ?? false

@@ -227,6 +227,7 @@ export class KioskSession {
       ping: socket.ping === undefined ? undefined : (data) => socket.ping?.(data),
       log: ctx.log,
       kioskId,
+      onFailure: () => ctx.metrics.countRosterSyncFailure(),
     })
   }
 
@@ -261,6 +262,7 @@ export class KioskSession {
   /** Marks the session closed and stops its retries; false if it already was. */
   private end(): boolean {
     if (this.phase === 'closed') return false
+    if (this.phase === 'live') this.ctx.metrics.countKioskDisconnect()
     this.phase = 'closed'
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     if (this.campaignRetry !== null) clearTimeout(this.campaignRetry)
@@ -308,7 +310,9 @@ export class KioskSession {
       return
     }
     const key = JSON.stringify([bind.campaignId, bind.registrationId, bind.openid, bind.at])
-    if (!this.bindsPaced.has(key) && this.bindsPaced.size >= MAX_BINDS_PACED) {
+    const fresh = !this.bindsPaced.has(key)
+    if (fresh && this.bindsPaced.size >= MAX_BINDS_PACED) {
+      this.ctx.metrics.countLimitHit('desk_bind_unacked')
       this.ctx.repeatedLines.log(
         this.ctx.log,
         'warn',
@@ -318,6 +322,7 @@ export class KioskSession {
       )
       return
     }
+    if (fresh) this.ctx.metrics.countLimitHit('desk_bind_paced')
     this.bindsPaced.set(key, bind)
     this.paceLater(wait)
   }
@@ -563,6 +568,7 @@ export class KioskSession {
       }
       this.campaignVersion = view.version
       this.phase = 'live'
+      this.ctx.metrics.countKioskConnect()
       void this.roster.start(view.campaign?.id ?? null, hello.roster)
       if (this.campaignStale) void this.refreshCampaign()
       this.ctx.log.info('kiosk connected', { kioskId: this.kioskId, fromSeq: start })

@@ -27,6 +27,36 @@ export type TicketRefusal =
   | 'concurrency'
   | 'budget'
 
+/**
+ * A limit that turned something away or made it wait, for the operator's "is someone hammering
+ * us, or is a venue locked out" question. A fixed set: no per-kiosk or per-address label.
+ * `pair_*`/`screen_*`: POST /api/pair and the big screens answered 429, by the key that refused
+ * (`address`: one IPv4 address or IPv6 /64; `block`: the IPv6 /48 holding it).
+ * `console_sign_in_locked`: a console sign-in answered 429 `locked_out` (name, address or device).
+ * `desk_bind_paced`: a desk bind past its kiosk's allowance, made to wait (never refused);
+ * `desk_bind_unacked`: one left unacknowledged with MAX_BINDS_PACED already waiting.
+ */
+export type LimitHit =
+  | 'pair_address'
+  | 'pair_block'
+  | 'screen_address'
+  | 'screen_block'
+  | 'console_sign_in_locked'
+  | 'desk_bind_paced'
+  | 'desk_bind_unacked'
+
+/** The follow-up worker's WeChat calls: tagging (and the tag's look-up) and texts. */
+export type FollowUpCall = 'tag' | 'message'
+
+/**
+ * How a failed follow-up call is handled: `no_token` (no access token: the relay's address off
+ * the account's IP allow-list, a changed AppSecret: the operator's to fix), `retry` (WeChat
+ * busy, out of quota, unreachable: tried again later), `permanent` (given up for those
+ * visitors, listed in the console's follow-up report), `maybe_sent` (a text whose answer never
+ * came: not sent again).
+ */
+export type FollowUpFailureClass = 'no_token' | 'retry' | 'permanent' | 'maybe_sent'
+
 /** Delivery lag buckets, seconds: from a push being stored to the kiosk acknowledging it. */
 const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
 
@@ -39,6 +69,10 @@ export interface ScrapeState {
   unrouted: number | null
   /** Stored scans not yet in the console's attendance table; null when not read. */
   attendancePending: number | null
+  /** Live kiosks here whose roster transfer (roster, then stored bindings) has not finished. */
+  rosterTransfersPending?: number
+  /** Unfinished visitor erasures the store finished itself (Redis; SQLite has none). */
+  erasuresResumed?: number
 }
 
 function label(value: string): string {
@@ -59,6 +93,11 @@ export class RelayMetrics {
   private ticketErrors = 0
   private readonly ticketRefusals = new Map<TicketRefusal, number>()
   private expireClamped = 0
+  private kioskConnects = 0
+  private kioskDisconnects = 0
+  private readonly limitHits = new Map<LimitHit, number>()
+  private readonly followUpFailures = new Map<string, number>()
+  private rosterSyncFailures = 0
 
   countPush(outcome: PushOutcome): void {
     this.pushes.set(outcome, (this.pushes.get(outcome) ?? 0) + 1)
@@ -111,6 +150,34 @@ export class RelayMetrics {
 
   countExpireClamped(): void {
     this.expireClamped++
+  }
+
+  /** A kiosk said hello and its link went live here. */
+  countKioskConnect(): void {
+    this.kioskConnects++
+  }
+
+  /** A live kiosk link here ended (for any reason: network, replaced, revoked, shutdown). */
+  countKioskDisconnect(): void {
+    this.kioskDisconnects++
+  }
+
+  countLimitHit(limit: LimitHit): void {
+    this.limitHits.set(limit, (this.limitHits.get(limit) ?? 0) + 1)
+  }
+
+  limitHitCount(limit: LimitHit): number {
+    return this.limitHits.get(limit) ?? 0
+  }
+
+  countFollowUpFailure(call: FollowUpCall, failure: FollowUpFailureClass): void {
+    const key = `{call="${call}",class="${failure}"}`
+    this.followUpFailures.set(key, (this.followUpFailures.get(key) ?? 0) + 1)
+  }
+
+  /** A store read of a roster transfer failed (it is tried again while the link is up). */
+  countRosterSyncFailure(): void {
+    this.rosterSyncFailures++
   }
 
   render(state: ScrapeState): string {
@@ -175,6 +242,42 @@ export class RelayMetrics {
         'counter',
         'Ticket requests whose expireSeconds was cut to maxTicketExpireSeconds.',
         [['', this.expireClamped]],
+      ),
+      ...family('kiosk_connects_total', 'counter', 'Kiosk links gone live here (hello).', [
+        ['', this.kioskConnects],
+      ]),
+      ...family('kiosk_disconnects_total', 'counter', 'Live kiosk links ended here.', [
+        ['', this.kioskDisconnects],
+      ]),
+      ...family(
+        'limit_hits_total',
+        'counter',
+        'Requests a limit turned away or made wait, by limit.',
+        [...[...this.limitHits].sort().map(([l, n]): Sample => [`{limit="${l}"}`, n])],
+      ),
+      ...family(
+        'follow_up_failures_total',
+        'counter',
+        "Follow-up WeChat calls that failed, by call and how they're handled.",
+        [...[...this.followUpFailures].sort()],
+      ),
+      ...family(
+        'roster_transfers_pending',
+        'gauge',
+        'Live kiosks here whose roster transfer has not finished.',
+        [['', state.rosterTransfersPending ?? 0]],
+      ),
+      ...family(
+        'erasures_resumed_total',
+        'counter',
+        'Unfinished visitor erasures the store finished itself (Redis).',
+        [['', state.erasuresResumed ?? 0]],
+      ),
+      ...family(
+        'roster_sync_failures_total',
+        'counter',
+        'Failed store reads of roster transfers (retried while the link is up).',
+        [['', this.rosterSyncFailures]],
       ),
     ]
     return lines.join('\n') + '\n'

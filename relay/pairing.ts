@@ -27,6 +27,7 @@ import { issueKioskToken } from './kiosk-tokens'
 import type { Logger } from './log'
 import { hashPairingCode } from './pairing-codes'
 import { ADDRESS_GROUP_SHARE, AddressLimiter } from './rate-limit'
+import type { RelayMetrics } from './metrics'
 import type { RelayStore } from './store/types'
 
 const MAX_REQUEST_BYTES = 1024
@@ -51,6 +52,7 @@ export interface PairEndpointOptions {
   store: RelayStore
   log: Logger
   now: () => number
+  metrics?: Pick<RelayMetrics, 'countLimitHit'>
 }
 
 export function createPairEndpoint(opts: PairEndpointOptions) {
@@ -58,7 +60,12 @@ export function createPairEndpoint(opts: PairEndpointOptions) {
   const limiter = new AddressLimiter(
     { ratePerMinute: PAIR_RATE_PER_MINUTE, burst: PAIR_BURST, concurrency: 4 },
     now,
-    { maxKeys: PAIR_MAX_ADDRESSES, groupShare: ADDRESS_GROUP_SHARE },
+    {
+      maxKeys: PAIR_MAX_ADDRESSES,
+      groupShare: ADDRESS_GROUP_SHARE,
+      onRefused: (by) =>
+        opts.metrics?.countLimitHit(by === 'block' ? 'pair_block' : 'pair_address'),
+    },
   )
 
   return async function handlePair(req: IncomingMessage, res: ServerResponse): Promise<void> {

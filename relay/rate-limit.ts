@@ -211,7 +211,14 @@ export interface AddressLimiterOptions {
   maxKeys: number
   /** What one group may spend together, in keys' worth: its rate, burst and "at once". */
   groupShare: number
+  /**
+   * Each refusal, by the key that refused: `address` (an IPv4 address or IPv6 /64) or `block`
+   * (the IPv6 /48), for /metrics.
+   */
+  onRefused?: (by: AddressRefusal) => void
 }
+
+export type AddressRefusal = 'address' | 'block'
 
 /**
  * Per client address, twice over: each key (an IPv6 /64, an IPv4 address) has its bucket, and
@@ -226,9 +233,11 @@ export interface AddressLimiterOptions {
 export class AddressLimiter {
   readonly keys: TicketLimiter
   readonly groups: TicketLimiter
+  private readonly onRefused: AddressLimiterOptions['onRefused']
 
   constructor(limits: TicketLimits, now: () => number, options: AddressLimiterOptions) {
     const share = options.groupShare
+    this.onRefused = options.onRefused
     this.keys = new TicketLimiter(limits, now, { maxKeys: options.maxKeys })
     this.groups = new TicketLimiter(
       {
@@ -243,12 +252,20 @@ export class AddressLimiter {
 
   /** Admits one request from `from`, or says how long to wait; granted, call `release`. */
   admit(from: AddressKeys): Admission {
-    if (from.group === null) return this.keys.admit(from.key, 1)
+    if (from.group === null) {
+      const alone = this.keys.admit(from.key, 1)
+      if (!alone.granted) this.onRefused?.('address')
+      return alone
+    }
     const group = this.groups.admit(from.group, 1)
-    if (!group.granted) return group
+    if (!group.granted) {
+      this.onRefused?.('block')
+      return group
+    }
     const own = this.keys.admit(from.key, 1)
     if (!own.granted) {
       group.refund()
+      this.onRefused?.('address')
       return own
     }
     return {

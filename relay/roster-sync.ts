@@ -64,6 +64,8 @@ export interface RosterSyncContext {
   ping?: (data: Buffer) => void
   log: Logger
   kioskId: string
+  /** Each failed store read (counted in /metrics; the log says one in 60). */
+  onFailure?: () => void
 }
 
 export class RosterSync {
@@ -83,6 +85,8 @@ export class RosterSync {
   private openids = new Map<string, string>()
   /** The bindings went out after the whole roster (once per transfer). */
   private complete = false
+  /** The roster is acknowledged and the stored bindings read (or there is no roster). */
+  private transferred = false
   /** An empty roster is one empty final frame, sent once. */
   private emptySent = false
   private pumping = false
@@ -120,6 +124,14 @@ export class RosterSync {
     return this.campaignId
   }
 
+  /**
+   * The campaign's roster not yet all acknowledged by the kiosk, or its stored bindings not yet
+   * read (a failed read waits for its retry): what /metrics counts as a transfer pending.
+   */
+  get pending(): boolean {
+    return this.campaignId !== null && !this.transferred
+  }
+
   /** Starts (or restarts) the transfer of `campaignId`'s roster; null: the kiosk has none. */
   async start(campaignId: string | null, resume?: HelloFrame['roster']): Promise<void> {
     const run = ++this.run
@@ -130,6 +142,7 @@ export class RosterSync {
     this.inFlightBytes = 0
     this.staleAcks = 0
     this.complete = false
+    this.transferred = false
     this.emptySent = false
     if (campaignId !== this.tombstonesOf) {
       // Another campaign (or none): its erasures were not heard meanwhile; back here, all again.
@@ -150,7 +163,10 @@ export class RosterSync {
       const same = resume?.campaignId === campaignId && resume.version === head.version
       this.sent = same ? Math.min(resume.offset, head.total) : 0
       // No roster uploaded yet: nothing to send, bindings included (they name registrations).
-      if (head.version === 0) return
+      if (head.version === 0) {
+        this.transferred = true
+        return
+      }
       if (same && this.sent === head.total) {
         this.finish(bindings)
         return
@@ -384,6 +400,7 @@ export class RosterSync {
   }
 
   private failed(msg: string, err: unknown): void {
+    this.ctx.onFailure?.()
     if (this.failures++ % 60 !== 0) return
     this.ctx.log.error(msg, { kioskId: this.ctx.kioskId, error: errorMessage(err) })
   }
@@ -407,6 +424,7 @@ export class RosterSync {
     const campaignId = this.campaignId
     if (campaignId === null) return
     this.complete = true
+    this.transferred = true
     this.dropBindings()
     this.bindingQueue = bindings
     this.sendStoredBindings()

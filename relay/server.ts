@@ -307,10 +307,19 @@ export async function startRelay(
     sessionEnded: (idHash: string) => attendanceApi.events.endSession(idHash),
     kdfGate: opts.consoleKdf,
     storeNotAnswering: () => breaker?.state().open === true,
+    metrics,
   }
   const consoleExtras = opts.console?.(consoleBase) ?? {}
   // Tags and follow-up messages: a worker off the push path, and its console report.
-  const followUp = createFollowUp({ config, store, campaigns, log, now, tuning: opts.followUp })
+  const followUp = createFollowUp({
+    config,
+    store,
+    campaigns,
+    log,
+    now,
+    metrics,
+    tuning: opts.followUp,
+  })
   hub.onPresence(() => attendanceApi.events.kiosksChanged())
   const attendanceRoutes: ConsoleRoute[] = attendanceApi.routes.map((r) => ({
     method: r.method,
@@ -335,6 +344,7 @@ export async function startRelay(
     directory: campaigns,
     now,
     consoleDir,
+    metrics,
     draws: opts.draws ?? createDrawFeed(store, log),
     names,
     hub: opts.screens,
@@ -393,6 +403,8 @@ export async function startRelay(
       unacked: read?.[0].map((k) => [k.kioskId, k.count] as const) ?? [],
       unrouted: read?.[1] ?? null,
       attendancePending: read?.[2] ?? null,
+      rosterTransfersPending: hub.rosterTransfersPending,
+      erasuresResumed: store.erasuresResumed,
     })
     sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
   }

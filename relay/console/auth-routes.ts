@@ -76,6 +76,7 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
         const addressKey = addressLockoutKey(clientLimitKey(ctx.req, config.trustProxyHops))
         const refused = (a: LoginAttempt): boolean => {
           if (a.allowed) return false
+          deps.metrics?.countLimitHit('console_sign_in_locked')
           ctx.res.setHeader('Retry-After', String(Math.max(1, Math.ceil(a.retryAfterMs / 1000))))
           sendConsoleError(ctx.res, 429, 'locked_out', 'too many failed sign-ins; wait and retry')
           return true

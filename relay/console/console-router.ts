@@ -12,6 +12,7 @@ import type { RelayConfig } from '../config'
 import { BodyError, readJson as readJsonBody, sendApiError, sendBodyError } from '../http-util'
 import { Router, type RouteParams, type RouteRequest } from '../../shared/server/routes'
 import { errorMessage, type Logger } from '../log'
+import type { RelayMetrics } from '../metrics'
 import { storeErrorText } from '../store-health'
 import type { SessionRecord } from '../store/console-types'
 import type { RelayStore, StoreChange } from '../store/types'
@@ -89,6 +90,8 @@ export interface ConsoleDeps {
    * client's command timeout.
    */
   storeNotAnswering?: () => boolean
+  /** Counts sign-ins refused by a lockout (absent in tests that do not look). */
+  metrics?: Pick<RelayMetrics, 'countLimitHit'>
 }
 
 /**

@@ -28,6 +28,7 @@ export function createFollowUp(opts: {
   campaigns: CampaignDirectory
   log: Logger
   now: () => number
+  metrics?: FollowUpWorkerOptions['metrics']
   tuning?: Partial<FollowUpWorkerOptions>
 }): FollowUpSetup {
   const { config, store, campaigns, log, now } = opts
@@ -39,6 +40,7 @@ export function createFollowUp(opts: {
         campaigns,
         log,
         now,
+        metrics: opts.metrics,
         // No in-call retries: the worker retries later, durably, with its own backoff.
         client: new WechatClient({
           appId,

@@ -23,6 +23,7 @@ import {
   batchTagging,
   classifyFollowUpFailure,
   createTag,
+  type FollowUpFailure,
   getTags,
   mayHaveBeenSent,
   sendCustomText,
@@ -30,6 +31,7 @@ import {
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
 import { errorMessage, LogLimiter, type Logger } from '../log'
+import type { FollowUpCall, RelayMetrics } from '../metrics'
 import type {
   FollowUpVisitor,
   MessageUpdate,
@@ -45,6 +47,8 @@ export interface FollowUpWorkerOptions {
   client: WechatClient
   log: Logger
   now: () => number
+  /** Counts the pauses (absent in tests that do not look). */
+  metrics?: Pick<RelayMetrics, 'countFollowUpFailure'>
   /** Gather visitors this long (or until 50) before a batchtagging call. */
   batchWindowMs: number
   /** The message window a scan opens. */
@@ -388,11 +392,17 @@ export class FollowUpWorker {
   }
 
   /**
-   * A retry because WeChat gave no token (40164 the relay's address off the account's IP
-   * allow-list, 40125 a changed AppSecret) is the operator's to fix: said once, not per retry.
+   * Counts a failed call for /metrics by how it is handled. A retry because WeChat gave no token
+   * (40164 the relay's address off the account's IP allow-list, 40125 a changed AppSecret) is
+   * the operator's to fix: said once in the log, not per retry.
    */
-  private noteFailure(err: unknown): void {
-    if (this.noToken || !(err instanceof WechatApiError) || !isTokenEndpoint(err.endpoint)) return
+  private noteFailure(err: unknown, call: FollowUpCall, f: FollowUpFailure): void {
+    const token = err instanceof WechatApiError && isTokenEndpoint(err.endpoint)
+    this.o.metrics?.countFollowUpFailure(
+      call,
+      token ? 'no_token' : f.kind === 'retry' ? 'retry' : 'permanent',
+    )
+    if (this.noToken || !token) return
     this.noToken = true
     this.o.log.warn('follow-up: no WeChat access token; tags and texts wait for it', {
       errcode: err.errcode,
@@ -470,7 +480,7 @@ export class FollowUpWorker {
       tagId = await this.tagId(c, name)
     } catch (err) {
       const f = classifyFollowUpFailure(err)
-      this.noteFailure(err)
+      this.noteFailure(err, 'tag', f)
       if (f.kind === 'retry') {
         this.pause('tag', f.errcode)
         return this.retryTags(c, batches.flat())
@@ -512,7 +522,7 @@ export class FollowUpWorker {
       await batchTagging(this.o.client, tagId, openids)
     } catch (err) {
       const f = classifyFollowUpFailure(err)
-      this.noteFailure(err)
+      this.noteFailure(err, 'tag', f)
       if (f.kind === 'retry') {
         this.pause('tag', f.errcode)
         return this.retryTags(c, batch)
@@ -661,11 +671,12 @@ export class FollowUpWorker {
       if (asked && mayHaveBeenSent(err)) {
         // WeChat too slow (or its answers lost): every text sent meanwhile would be given up
         // the same way, so the rest wait for the pause rather than each risk it.
+        this.o.metrics?.countFollowUpFailure('message', 'maybe_sent')
         this.pause('message', 0)
         return { state: 'failed', errcode: 0 }
       }
       const f = classifyFollowUpFailure(err)
-      this.noteFailure(err)
+      this.noteFailure(err, 'message', f)
       if (f.errcode === E.outOfWindow) return { state: 'outside-window', errcode: f.errcode }
       if (f.kind === 'retry') {
         this.pause('message', f.errcode)

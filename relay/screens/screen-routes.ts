@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { CampaignDirectory } from '../campaign-directory'
+import type { RelayMetrics } from '../metrics'
 import type { RelayConfig } from '../config'
 import { clientLimitKeys } from '../console/request-origin'
 import { sendApiError, sendJson, sendText } from '../http-util'
@@ -91,6 +92,8 @@ export interface ScreenRoutesOptions {
   now: () => number
   /** Where the built console (and its `screen.html`) is. */
   consoleDir: string
+  /** Counts the screens' 429s by the key that refused (absent in tests that do not look). */
+  metrics?: Pick<RelayMetrics, 'countLimitHit'>
   draws?: DrawFeed
   /**
    * The relay's one book of roster names, shared with the console's attendance list (closed by
@@ -123,6 +126,8 @@ export function createScreenRoutes(opts: ScreenRoutesOptions) {
   const limiter = new AddressLimiter(SCREEN_RATE, opts.now, {
     maxKeys: SCREEN_MAX_ADDRESSES,
     groupShare: ADDRESS_GROUP_SHARE,
+    onRefused: (by) =>
+      opts.metrics?.countLimitHit(by === 'block' ? 'screen_block' : 'screen_address'),
   })
 
   async function page(res: ServerResponse): Promise<void> {

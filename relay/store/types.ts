@@ -242,6 +242,11 @@ export type StoreChange =
 
 export interface RelayStore {
   readonly kind: 'sqlite' | 'redis'
+  /**
+   * Redis: visitor erasures left halfway (a failed call, a stopped relay) that this store
+   * finished itself since it opened. SQLite has none (an erasure is one transaction).
+   */
+  readonly erasuresResumed?: number
   /** Organizers, sessions, lockout, pairing codes, kiosk meta (contract v2's console). */
   readonly console: ConsoleStore
   /** Campaigns (contract v2); numbers are assigned by `appendEvent`. */

@@ -173,3 +173,23 @@ export async function relayGauge(relayUrl: string, name: string): Promise<number
   }
   return sample.value
 }
+
+/**
+ * The value of `scandesk_relay_<name>` with exactly `labels` in a relay's `/metrics`, 0 when
+ * the series is not there yet (a counter by label shows a value once it is first counted).
+ */
+export async function relaySample(
+  relayUrl: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const res = await fetch(`${relayUrl}/metrics`)
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`)
+  const family = parseExposition(await res.text()).find((f) => f.name === `scandesk_relay_${name}`)
+  if (family === undefined) throw new Error(`/metrics has no scandesk_relay_${name}`)
+  const want = JSON.stringify(Object.entries(labels).sort())
+  const sample = family.samples.find(
+    (s) => JSON.stringify(Object.entries(s.labels).sort()) === want,
+  )
+  return sample?.value ?? 0
+}

@@ -18,6 +18,7 @@ import {
   type Place,
 } from './console-helpers'
 import type { Backend } from './harness'
+import { relaySample } from '../helpers/prometheus'
 
 const bed = consoleTestBed()
 const place = (backend: Backend): Place => bed.place(backend)
@@ -42,14 +43,23 @@ function client(relay: RelayHandle): {
 
 /** Locks `name`: failed sign-ins from fresh addresses until one is refused, then the password is. */
 async function lockName(relay: RelayHandle, name: string, password: string): Promise<void> {
+  const locked = () =>
+    relaySample(relay.url, 'limit_hits_total', { limit: 'console_sign_in_locked' })
+  const before = await locked()
+  let refusals = 1
   for (let i = 0; i < 7; i++) {
     const a = await client(relay).login(name, 'guess')
-    if (a.status === 429) break
+    if (a.status === 429) {
+      refusals++
+      break
+    }
     expect(a.status).toBe(401)
   }
   const refused = await client(relay).login(name, password)
   expect(refused.status).toBe(429)
   expect(errorCode(refused)).toBe('locked_out')
+  // Each lockout refusal is on /metrics: a venue locked out, or a name being guessed.
+  expect((await locked()) - before).toBe(refusals)
 }
 
 describe.each(['sqlite', 'redis'] as const)('device cookies (%s store)', (backend) => {

@@ -479,6 +479,8 @@ async function resumesUnfinishedErasure(place: Place, url: string): Promise<void
     expect((await reopened.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([pseudonym])
     const audit = await reopened.erasures.audit(campaignId, 10)
     expect(audit.map((a) => a.by)).toEqual(['alice'])
+    // Counted for /metrics (erasures_resumed_total): the log line alone is easy to miss.
+    expect(reopened.erasuresResumed).toBe(1)
     const resumed = logged.filter(([m]) => m.includes('erasure'))
     expect(resumed).toEqual([
       ['unfinished visitor erasure finished', { campaignId, by: 'alice', at: audit[0]?.at }],
@@ -490,6 +492,7 @@ async function resumesUnfinishedErasure(place: Place, url: string): Promise<void
       prefix: place.prefix,
       warn: (message) => quiet.push(message),
     })
+    expect(third.erasuresResumed).toBe(0)
     await third.close()
     expect(quiet.filter((m) => m.includes('erasure'))).toEqual([])
     const people = await client.hgetall(redisKeys(place.prefix).attendanceVisitors.people)

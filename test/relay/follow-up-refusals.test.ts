@@ -28,6 +28,7 @@ import {
   wechatOf,
 } from './follow-up-helpers'
 import type { Backend } from './harness'
+import { relaySample } from '../helpers/prometheus'
 
 const bed = relayTestBed()
 const FAST = { tickMs: 50, backoffMs: 100, maxBackoffMs: 400 }
@@ -92,7 +93,7 @@ describe('follow-up refused by WeChat for the whole account', () => {
     const sandbox = await followUpSandbox()
     bed.cleanups.push(() => sandbox.close())
     const client = new RefusingClient(sandbox, 'cgi-bin/tags/members/batchtagging', 48001)
-    const { c, campaign, codes } = await boothWith({ tag: 'expo' }, client, sandbox)
+    const { c, campaign, codes, relay } = await boothWith({ tag: 'expo' }, client, sandbox)
     const openids = visitors(16)
     await scanAll(sandbox, codes, openids)
     await waitFor('all failed', async () => (await report(c, campaign.id)).counts.failed === 16)
@@ -102,6 +103,13 @@ describe('follow-up refused by WeChat for the whole account', () => {
     const r = await report(c, campaign.id)
     expect(r.failures).toHaveLength(16)
     expect(r.failures.every((f) => f.what === 'tag' && f.errcode === 48001)).toBe(true)
+    // The operator sees the account's refusal on /metrics, not only in the console's report.
+    expect(
+      await relaySample(relay.url, 'follow_up_failures_total', {
+        call: 'tag',
+        class: 'permanent',
+      }),
+    ).toBe(1)
   })
   it('messages WeChat kept refusing with 45009 until their window closed say so in the report', async () => {
     const sandbox = await followUpSandbox()

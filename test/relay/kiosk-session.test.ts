@@ -535,6 +535,7 @@ describe('KioskSession backpressure', () => {
     const view = await fairView()
     const clock = { t: 1_000_000 }
     const socket = new SlowSocket()
+    const metrics = new RelayMetrics()
     const s = session(
       socket,
       { window: 100, highWaterBytes: 10_000_000, batch: 100 },
@@ -542,6 +543,7 @@ describe('KioskSession backpressure', () => {
       () => Promise.resolve(view),
       {
         now: () => clock.t,
+        metrics,
         bindLimiter: new TicketLimiter(
           { ratePerMinute: 600, burst, concurrency: Infinity },
           () => clock.t,
@@ -553,7 +555,7 @@ describe('KioskSession backpressure', () => {
     const acks = () => socket.sent.filter((f) => f.type === 'bind-ack')
     const bind = (registrationId: string, openid: string, at: number) =>
       s.onMessage(JSON.stringify({ type: 'bind', campaignId: 'fair', registrationId, openid, at }))
-    return { s, socket, clock, acks, bind }
+    return { s, socket, clock, acks, bind, metrics }
   }
 
   it("takes a kiosk's binds at its allowance: a flood rebinding one registration back and forth writes the burst, then 10 a second", async () => {
@@ -580,7 +582,7 @@ describe('KioskSession backpressure', () => {
   })
 
   it('never refuses nor loses a long outbox: past the burst it is stored as the allowance refills, a resend waiting once', async () => {
-    const { s, clock, acks, bind } = await pacedSession(50)
+    const { s, clock, acks, bind, metrics } = await pacedSession(50)
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     try {
       const outbox = Array.from({ length: 300 }, (_, i) => [`r${i}`, `o${i}`, 900_000 + i] as const)
@@ -602,6 +604,9 @@ describe('KioskSession backpressure', () => {
       expect(new Set(acks().map((a) => a.registrationId)).size).toBe(300)
       // Each bind acknowledged once: the resent ones were not looked at twice.
       expect(acks().length).toBe(300)
+      // /metrics counts each bind made to wait once (the resends are not new ones), none dropped.
+      expect(metrics.limitHitCount('desk_bind_paced')).toBe(250)
+      expect(metrics.limitHitCount('desk_bind_unacked')).toBe(0)
     } finally {
       s.close(1000, 'done')
       vi.useRealTimers()

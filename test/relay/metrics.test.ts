@@ -8,7 +8,16 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RelayMetrics, type PushOutcome, type TicketRefusal } from '../../relay/metrics'
+import { load } from 'js-yaml'
+import { z } from 'zod'
+import {
+  RelayMetrics,
+  type FollowUpCall,
+  type FollowUpFailureClass,
+  type LimitHit,
+  type PushOutcome,
+  type TicketRefusal,
+} from '../../relay/metrics'
 import type { UnroutedReason } from '../../relay/store/types'
 import type { RelayHandle } from '../../relay/server'
 import { parseExposition, relayGauge, type PromFamily } from '../helpers/prometheus'
@@ -57,6 +66,13 @@ describe('RelayMetrics.render', () => {
     m.countExpireClamped()
     m.countStoreError()
     m.countRefusedConnection()
+    m.countKioskConnect()
+    m.countKioskDisconnect()
+    m.countLimitHit('pair_block')
+    m.countLimitHit('desk_bind_paced')
+    m.countFollowUpFailure('tag', 'no_token')
+    m.countFollowUpFailure('message', 'maybe_sent')
+    m.countRosterSyncFailure()
     const withStore = parseExposition(
       m.render({
         connectedKiosks: 2,
@@ -200,10 +216,71 @@ describe('the docs of /metrics', () => {
     reasons.push('disabled', 'bad_request', 'too_large', 'rate', 'concurrency', 'budget')
     const known = new Set<string>([...outcomes, ...reasons])
     const values = [...section.matchAll(/(?:outcome|reason)=~?"([^"]+)"/g)].flatMap((m) =>
-      (m[1] ?? '').split('|'),
+      (m[1] ?? '').split(/\\?\|/),
     )
     expect(values.length).toBeGreaterThan(0)
     expect(values.filter((v) => !known.has(v))).toEqual([])
+    // The operator's labels, in the README and the example alert rules alike.
+    const limits: LimitHit[] = ['pair_address', 'pair_block', 'screen_address', 'screen_block']
+    limits.push('console_sign_in_locked', 'desk_bind_paced', 'desk_bind_unacked')
+    const classes: FollowUpFailureClass[] = ['no_token', 'retry', 'permanent', 'maybe_sent']
+    const calls: FollowUpCall[] = ['tag', 'message']
+    const operator = new Set<string>([...limits, ...classes, ...calls])
+    const rules = read('deploy/prometheus-alerts.yml')
+    for (const text of [section, rules]) {
+      const found = [...text.matchAll(/(?:limit|class|call)=~?"([^"]+)"/g)].flatMap((m) =>
+        (m[1] ?? '').split(/\\?\|/),
+      )
+      expect(found.length).toBeGreaterThan(0)
+      expect(found.filter((v) => !operator.has(v))).toEqual([])
+    }
+  })
+
+  it('ship example alert rules that name only metrics and label values the relay has', () => {
+    const rules = z
+      .object({
+        groups: z.array(
+          z.object({
+            name: z.string(),
+            rules: z.array(
+              z.object({
+                alert: z.string().regex(/^[A-Za-z]+$/),
+                expr: z.string(),
+                for: z
+                  .string()
+                  .regex(/^\d+[smh]$/)
+                  .optional(),
+                labels: z.object({ severity: z.enum(['page', 'warn']) }),
+                annotations: z.object({ summary: z.string().min(1) }).passthrough(),
+              }),
+            ),
+          }),
+        ),
+      })
+      .parse(load(read('deploy/prometheus-alerts.yml')))
+    const all = rules.groups.flatMap((g) => g.rules)
+    expect(new Set(all.map((r) => r.alert)).size).toBe(all.length)
+    const names = new Set(families.map((f) => f.name))
+    const bare = (n: string) => n.replace(/_(bucket|sum|count)$/, '')
+    const unknown = all.flatMap((r) =>
+      [...r.expr.matchAll(/scandesk_relay_[a-z_]+/g)]
+        .map((m) => m[0])
+        .filter((n) => !names.has(n) && !names.has(bare(n))),
+    )
+    expect(unknown).toEqual([])
+    // Each signal the operator must see within minutes has a rule.
+    const exprs = all.map((r) => r.expr).join('\n')
+    for (const n of [
+      'store_healthy',
+      'kiosk_disconnects_total',
+      'unacked_events',
+      'roster_transfers_pending',
+      'follow_up_failures_total',
+      'limit_hits_total',
+      'ticket_refusals_total{reason="budget"}',
+    ]) {
+      expect(exprs).toContain(n)
+    }
   })
 
   it('say in relay/README "Metrics" what each family means, and which to alert on', () => {

@@ -835,6 +835,13 @@ class RedisStore implements RelayStore {
     await this.redis.publish(this.channel, JSON.stringify(change))
   }
 
+  private resumed = 0
+
+  /** Unfinished erasures this store has finished itself since it opened (for /metrics). */
+  get erasuresResumed(): number {
+    return this.resumed
+  }
+
   /** The slow round of `resumeErasures` (started by `openRedisStore`). */
   private resumeTimer: NodeJS.Timeout | null = null
   private closed = false
@@ -846,7 +853,7 @@ class RedisStore implements RelayStore {
    */
   async resumeErasures(startedBefore: number): Promise<void> {
     try {
-      await this.erasures.resumeUnfinished(startedBefore)
+      this.resumed += await this.erasures.resumeUnfinished(startedBefore)
     } catch (err) {
       if (!this.closed) {
         this.warn?.('unfinished visitor erasures not finished yet (tried again later)', {
