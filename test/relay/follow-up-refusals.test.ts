@@ -272,7 +272,7 @@ describe("a relay whose address is not on the account's IP allow-list (40164)", 
     const fields = { tag: 'expo', followUp: '谢谢' }
     const lines: string[] = []
     const log = jsonLogger((l) => lines.push(l))
-    const { c, campaign, codes } = await boothWith(fields, client, sandbox, { log })
+    const { c, campaign, codes, relay } = await boothWith(fields, client, sandbox, { log })
     await scanAll(sandbox, codes, visitors(3), 1)
     // The tag was looked for, and retried, with the token refused each time.
     await waitFor(
@@ -285,6 +285,11 @@ describe("a relay whose address is not on the account's IP allow-list (40164)", 
       messageFailed: 0,
       messagePending: 3,
     })
+    // On /metrics as the operator's to fix (no token), not as WeChat refusing the visitors.
+    const failures = (cls: string) =>
+      relaySample(relay.url, 'follow_up_failures_total', { call: 'tag', class: cls })
+    expect(await failures('no_token')).toBeGreaterThanOrEqual(1)
+    expect(await failures('permanent')).toBe(0)
     gate.listed = true
     await waitFor('done', async () => {
       const { counts } = await report(c, campaign.id)
