@@ -4,12 +4,15 @@
 // 3 December is running at 23:59 local and ended at 00:01 local (16:01 UTC, still the 3rd in
 // UTC). Ended, it says scans no longer count only where the relay says it stops counting them
 // (stats/days' stopsAfterEndsAt); elsewhere its title says they still count.
-import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { I18nInjectionKey } from 'vue-i18n'
 import CampaignPhaseBadge from '../../console/src/components/CampaignPhaseBadge.vue'
+import { consoleApiKey } from '../../console/src/api/api-key'
+import { useSessionStore } from '../../console/src/stores/session'
 import { campaignPhase, dayIn } from '../../shared/campaign-phase'
 import { createFakeConsoleApi } from './fake-console-api'
-import { mountConsole } from './setup-console'
+import { mountConsole, setupConsoleStores } from './setup-console'
 
 enableAutoUnmount(afterEach)
 afterEach(() => {
@@ -80,6 +83,30 @@ async function badgeAt(
 const phaseOf = (w: Awaited<ReturnType<typeof badgeAt>>['wrapper']) =>
   w.find('[data-testid="campaign-phase"]')
 
+/**
+ * The badge on a page that read no days, the session answer (a relay of now) having named the
+ * zone: it needs no days for the zone, only, once ended, for whether scans still count.
+ */
+async function badgeAfterSignIn(at: number, stopsAfterEndsAt: boolean) {
+  vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+  vi.setSystemTime(at)
+  const fake = createFakeConsoleApi()
+  fake.api.statsDays.mockResolvedValue({ timeZone: ZONE, stopsAfterEndsAt, days: [] })
+  const { app, i18n, pinia } = setupConsoleStores(fake.api)
+  app.runWithContext(() => {
+    useSessionStore().info = { name: 'alice', expiresAt: 0, timeZone: ZONE }
+  })
+  const wrapper = mount(CampaignPhaseBadge, {
+    props: { startsAt: '2026-12-01', endsAt: '2026-12-03' },
+    global: {
+      plugins: [i18n, pinia],
+      provide: { [consoleApiKey as symbol]: fake.api, [I18nInjectionKey as symbol]: i18n },
+    },
+  })
+  await flushPromises()
+  return { wrapper, fake }
+}
+
 describe('the phase badge', () => {
   it('reads the relay’s zone once and shows each phase in both languages', async () => {
     const eve = await badgeAt(EVE_2359, false)
@@ -115,6 +142,22 @@ describe('the phase badge', () => {
     vi.advanceTimersByTime(2 * 60_000)
     await flushPromises()
     expect(phaseOf(wrapper).attributes('data-phase')).toBe('ended')
+  })
+
+  it('with the zone from the session: reads the days only once ended, for whether scans count', async () => {
+    const running = await badgeAfterSignIn(LAST_DAY_2359, true)
+    expect(phaseOf(running.wrapper).attributes('data-phase')).toBe('running')
+    expect(running.fake.api.statsDays).not.toHaveBeenCalled()
+    // Midnight passes on screen: now it asks, and says what this relay does.
+    vi.advanceTimersByTime(2 * 60_000)
+    await flushPromises()
+    expect(running.fake.api.statsDays).toHaveBeenCalledTimes(1)
+    expect(phaseOf(running.wrapper).text()).toBe('已结束 · 扫码不再计入')
+
+    const ended = await badgeAfterSignIn(AFTER_END_0001, true)
+    expect(ended.fake.api.statsDays).toHaveBeenCalledTimes(1)
+    expect(phaseOf(ended.wrapper).text()).toBe('已结束 · 扫码不再计入')
+    expect(phaseOf(ended.wrapper).attributes('title')).toContain('不再计入')
   })
 
   it('shows nothing for a campaign without dates', async () => {
