@@ -5,16 +5,22 @@
  * end the same way (relay/scan-rules.ts campaignEnded, in its own zone), so the console, given
  * the relay's zone, and a booth, in its own, say "ended" when the relay's day has turned.
  */
+import { offsetShift } from './format'
+
 export type CampaignPhase = 'not-started' | 'running' | 'ended'
 
 const two = (n: number): string => String(n).padStart(2, '0')
 
 /**
- * `at`'s calendar day `YYYY-MM-DD` in the IANA `timeZone`; this computer's own zone when none
- * is given or the engine does not know the one given.
+ * `at`'s calendar day `YYYY-MM-DD` in the IANA `timeZone` or fixed offset (`+05:30`, as the
+ * relay names a POSIX `TZ` without a whole-hour name: read as UTC's day once shifted, where the
+ * engine takes no offset as a zone); this computer's own zone when none is given or the engine
+ * does not know the one given.
  */
 export function dayIn(at: number, timeZone?: string | null): string {
   if (timeZone) {
+    const shift = offsetShift(timeZone)
+    if (shift !== null) return dayIn(at + shift, 'UTC')
     try {
       const parts = new Intl.DateTimeFormat('en-US', {
         timeZone,

@@ -97,7 +97,7 @@ function cachedFormat(
  * without a whole-hour Etc name) that this engine does not take as a zone itself: the
  * milliseconds to add to `ms` so that UTC's clock reads the offset's. Null for anything else.
  */
-function offsetShift(timeZone: string | undefined): number | null {
+export function offsetShift(timeZone: string | undefined): number | null {
   if (timeZone === undefined || knownZone(timeZone)) return null
   const m = /^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$/.exec(timeZone)
   if (m === null) return null

@@ -52,6 +52,15 @@ describe('campaignPhase on the relay’s calendar', () => {
     )
   })
 
+  it('a fixed offset (the relay on a POSIX TZ such as IST-5:30) turns at its own midnight', () => {
+    // 18:31 UTC on the 3rd is 00:01 on the 4th at +05:30 (and 08:31 on the 3rd at -10:00).
+    const at = Date.UTC(2026, 11, 3, 18, 31)
+    expect(dayIn(at, '+05:30')).toBe('2026-12-04')
+    expect(campaignPhase('2026-12-01', '2026-12-03', at, '+05:30')).toBe('ended')
+    expect(campaignPhase('2026-12-01', '2026-12-03', at - 2 * 60_000, '+05:30')).toBe('running')
+    expect(dayIn(at, '-10:00')).toBe('2026-12-03')
+  })
+
   it('an unknown zone falls back to this computer’s calendar instead of throwing', () => {
     const local = new Date(AFTER_END_0001)
     const expected = [local.getFullYear(), local.getMonth() + 1, local.getDate()]
