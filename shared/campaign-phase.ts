@@ -5,7 +5,7 @@
  * end the same way (relay/scan-rules.ts campaignEnded, in its own zone), so the console, given
  * the relay's zone, and a booth, in its own, say "ended" when the relay's day has turned.
  */
-import { offsetShift } from './format'
+import { wallClockIn } from './format'
 
 export type CampaignPhase = 'not-started' | 'running' | 'ended'
 
@@ -13,29 +13,13 @@ const two = (n: number): string => String(n).padStart(2, '0')
 
 /**
  * `at`'s calendar day `YYYY-MM-DD` in the IANA `timeZone` or fixed offset (`+05:30`, as the
- * relay names a POSIX `TZ` without a whole-hour name: read as UTC's day once shifted, where the
- * engine takes no offset as a zone); this computer's own zone when none is given or the engine
- * does not know the one given.
+ * relay names a POSIX `TZ` without a whole-hour name, also where the engine takes no offset as
+ * a zone); this computer's own zone when none is given or the engine does not know the one
+ * given, as the console's times are then written.
  */
 export function dayIn(at: number, timeZone?: string | null): string {
-  if (timeZone) {
-    const shift = offsetShift(timeZone)
-    if (shift !== null) return dayIn(at + shift, 'UTC')
-    try {
-      const parts = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-      }).formatToParts(new Date(at))
-      const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? ''
-      return `${part('year')}-${part('month')}-${part('day')}`
-    } catch {
-      // An unknown zone (RangeError): this computer's calendar, as the console's times do.
-    }
-  }
-  const d = new Date(at)
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`
+  const d = wallClockIn(at, timeZone)
+  return `${d.year}-${two(d.month)}-${two(d.day)}`
 }
 
 /** The phase of a campaign dated `starts`–`ends` at `at` in `timeZone`; null without dates. */

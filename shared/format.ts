@@ -97,7 +97,7 @@ function cachedFormat(
  * without a whole-hour Etc name) that this engine does not take as a zone itself: the
  * milliseconds to add to `ms` so that UTC's clock reads the offset's. Null for anything else.
  */
-export function offsetShift(timeZone: string | undefined): number | null {
+function offsetShift(timeZone: string | undefined): number | null {
   if (timeZone === undefined || knownZone(timeZone)) return null
   const m = /^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$/.exec(timeZone)
   if (m === null) return null
@@ -129,13 +129,24 @@ function knownZone(timeZone: string): boolean {
   return known
 }
 
-interface WallClock {
+export interface WallClock {
   year: number
   month: number
   day: number
   hour: number
   minute: number
   second: number
+}
+
+/**
+ * The calendar date and clock time of `ms` in `timeZone` (a zone this engine knows, or a fixed
+ * offset such as `+05:30`), else this computer's: as formatDateTime writes it.
+ */
+export function wallClockIn(ms: number, timeZone?: string | null): WallClock {
+  if (!timeZone) return wallClock(ms, undefined)
+  const shift = offsetShift(timeZone)
+  if (shift !== null) return wallClock(ms + shift, 'UTC')
+  return wallClock(ms, knownZone(timeZone) ? timeZone : undefined)
 }
 
 /** The calendar date and clock time of `ms` in `timeZone` (a known one), else this computer's. */
