@@ -564,6 +564,65 @@ async function staleResumeDoesNothing(place: Place, url: string): Promise<void> 
   }
 }
 
+/**
+ * Redis: a resume whose step 1 ran while the pending record was still there, but whose step 4
+ * came after the call running the erasure had finished it (that call wrote the audit line),
+ * logs no "finished" line and counts none: it finished nothing.
+ */
+async function resumeRacingLiveCallLogsNothing(place: Place, url: string): Promise<void> {
+  const { relay, c, campaignId, people } = await setUp('redis', place)
+  const target = people[0] ?? ''
+  await checkIn(relay.store, campaignId, [], 'k-two')
+  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
+  const keys = redisKeys(place.prefix)
+  const broken = keys.erasedSeqs('k-two')
+  const { client, sub } = await connectRedis(url)
+  try {
+    await client.set(broken, 'not a hash')
+    const path = `/console/api/campaigns/${campaignId}/erasures`
+    expect((await c.call('POST', path, { openid: target })).status).toBe(500)
+    await client.del(broken)
+    // The console's retry runs to its end between the resume's step 1 and its step 4: the
+    // resume's first read after step 1 is the kiosks' set (step 2).
+    let live: Promise<number> | null = null
+    const racing = new Proxy(client, {
+      get(t, p) {
+        const v: unknown = Reflect.get(t, p, t)
+        if (typeof v !== 'function') return v
+        const f = v as (...args: unknown[]) => unknown
+        if (p === 'smembers') {
+          return async (...args: unknown[]) => {
+            if (args[0] === keys.kiosks && live === null) {
+              live = c.call('POST', path, { openid: target }).then((r) => r.status)
+              expect(await live).toBe(200)
+            }
+            return f.apply(t, args)
+          }
+        }
+        return (...args: unknown[]) => f.apply(t, args)
+      },
+    })
+    const logged: string[] = []
+    const erasures = new RedisErasures(
+      racing,
+      keys,
+      () => Promise.resolve(),
+      true,
+      (message) => logged.push(message),
+    )
+    expect(await erasures.resumeUnfinished(Date.now() + 1)).toBe(0)
+    expect(live).not.toBeNull()
+    expect(logged).toEqual([])
+    expect((await relay.store.erasures.audit(campaignId, 10)).map((a) => a.by)).toEqual(['alice'])
+    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).not.toContain(
+      target,
+    )
+  } finally {
+    client.disconnect()
+    sub.disconnect()
+  }
+}
+
 describe.each<Backend>(['sqlite', 'redis'])(
   'visitor erasure rewrites the attendance rows and the queue (%s)',
   (backend) => {
@@ -590,6 +649,12 @@ describe('visitor erasure stopped halfway (redis)', () => {
     const place = bed.placeFor('redis')
     if (place.redisUrl === null) throw new Error('no Redis')
     await staleResumeDoesNothing(place, place.redisUrl)
+  })
+
+  it('a resume the live call finished under it logs nothing', async () => {
+    const place = bed.placeFor('redis')
+    if (place.redisUrl === null) throw new Error('no Redis')
+    await resumeRacingLiveCallLogsNothing(place, place.redisUrl)
   })
 })
 

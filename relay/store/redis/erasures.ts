@@ -249,6 +249,7 @@ const reply = z.union([
   z.literal(-3),
   z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.string()]),
 ])
+const finishReply = z.union([z.literal(0), z.literal(1)])
 const auditLine = z.object({ by: z.string(), at: z.number() })
 const counts = z.array(z.string().nullable())
 const erasedAtReply = z
@@ -303,8 +304,8 @@ export class RedisErasures implements ErasureStore {
   /** Campaigns whose bad audit lines were logged (once each; bounded by the campaigns). */
   private readonly warnedBadLines = new Set<string>()
 
-  erase(input: ErasureInput): Promise<ErasureResult | null> {
-    return this.run(input, false)
+  async erase(input: ErasureInput): Promise<ErasureResult | null> {
+    return (await this.run(input, false))?.result ?? null
   }
 
   /**
@@ -312,8 +313,13 @@ export class RedisErasures implements ErasureStore {
    * is still there. Read a moment before, it may have been finished since (by the call still
    * running it, on this relay or another): run anew, it would be a second erasure, with a
    * second audit line, of whatever the visitor has done since (a new scan, number, draw).
+   * `finished`: whether this call's step 4 removed the pending record and wrote the audit line
+   * (not so when another call running the same erasure got there first).
    */
-  private async run(input: ErasureInput, resumed: boolean): Promise<ErasureResult | null> {
+  private async run(
+    input: ErasureInput,
+    resumed: boolean,
+  ): Promise<{ result: ErasureResult; finished: boolean } | null> {
     const { campaignId: c, openid } = input
     // The erasure under way is recorded by the visitor's tombstone (never the openid itself).
     const hash = visitorTombstone(c, openid)
@@ -326,7 +332,7 @@ export class RedisErasures implements ErasureStore {
     if (this.keepAttendance) await this.eraseAtKiosks(c, openid, kept)
     else await this.eraseInQueues(c, openid, kept)
     const audit = JSON.stringify({ by: input.by, at: input.at, visitor: hash })
-    await runScript(
+    const wrote = await runScript(
       this.redis,
       FINISH,
       [
@@ -338,13 +344,14 @@ export class RedisErasures implements ErasureStore {
       [hash, audit, String(input.at)],
     )
     await this.announce({ type: 'erasure', campaignId: c, visitor: hash, at: input.at })
-    return {
+    const result = {
       number: number > 0 ? number : null,
       bindings,
       stamps,
       followUp: followUp === 1,
       draws: drawCount,
     }
+    return { result, finished: finishReply.parse(wrote) === 1 }
   }
 
   /** Step 1: the campaign's own keys (ERASE), read again while the visitor's state moves. */
@@ -484,7 +491,8 @@ export class RedisErasures implements ErasureStore {
    * erasure still running on another relay is left to it; one resumed anyway goes on with the
    * same pseudonym, and one finished after it was read here is left alone: `run`).
    * Two HLENs per campaign find them, no SCAN (the second for what an older relay left of
-   * finished ones: PRUNE_WHO). Returns how many were finished.
+   * finished ones: PRUNE_WHO). Returns how many this call finished (its step 4 wrote the audit
+   * line), each logged once.
    */
   async resumeUnfinished(startedBefore: number): Promise<number> {
     const k = this.keys
@@ -518,7 +526,9 @@ export class RedisErasures implements ErasureStore {
         }
         if (parsed.at >= startedBefore) continue
         const done = await this.run({ campaignId: c, ...parsed, pseudonym }, true)
-        if (done === null) continue
+        // Finished meanwhile by the call running it (before step 1 here, or after: that call
+        // wrote the audit line): nothing to count or log.
+        if (done === null || !done.finished) continue
         finished++
         this.warn?.('unfinished visitor erasure finished', {
           campaignId: c,
