@@ -28,7 +28,12 @@ export interface TicketLimits {
 
 export type RefusalReason = 'rate' | 'concurrency'
 
-export type Admission =
+export type Refusal = { granted: false; reason: RefusalReason; retryAfterSeconds: number }
+
+export type Admission = { granted: true; count: number; release: () => void } | Refusal
+
+/** A TicketLimiter's: its grant can also be given back (AddressLimiter's /48 does so). */
+export type RefundableAdmission =
   | {
       granted: true
       count: number
@@ -36,7 +41,7 @@ export type Admission =
       /** Releases and gives the tokens back: for a request another limit then refused. */
       refund: () => void
     }
-  | { granted: false; reason: RefusalReason; retryAfterSeconds: number }
+  | Refusal
 
 export interface LimiterOptions {
   /** Keys held at most (default: no bound, for keys that are as few as the kiosks). */
@@ -77,7 +82,7 @@ export class TicketLimiter {
    * Admits a request for `want` tickets: as many as the bucket holds (at least one), or a
    * refusal saying how long to wait. A granted request must call `release` when done.
    */
-  admit(kioskId: string, want: number): Admission {
+  admit(kioskId: string, want: number): RefundableAdmission {
     const now = this.now()
     this.reclaim(now)
     const b = this.bucket(kioskId, now)
@@ -274,10 +279,6 @@ export class AddressLimiter {
       release: () => {
         own.release()
         group.release()
-      },
-      refund: () => {
-        own.refund()
-        group.refund()
       },
     }
   }
