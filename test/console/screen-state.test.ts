@@ -141,6 +141,13 @@ describe('screen texts', () => {
     expect(visitorLabel(zh, { number: 42, name: '李雷' })).toBe('李雷')
     expect(visitorLabel(screenTexts('en'), { number: 42, name: null })).toBe('Guest #42')
   })
+
+  it("the wall's count says it is every day's, not today's (the campaign's visitors, each once)", () => {
+    // The count is the campaign's last number: a two-day fair's second morning starts at
+    // yesterday's total, which "已签到" alone read as today's arrivals.
+    expect(screenTexts('zh-CN').checkedIn).toBe('累计签到')
+    expect(screenTexts('en').checkedIn).toBe('checked in (all days)')
+  })
 })
 
 describe("missedDrawToPlay (a reconnect's snapshot)", () => {

@@ -13,7 +13,11 @@ export function grouped(n: number): string {
 
 const TEXTS = {
   'zh-CN': {
-    checkedIn: '已签到',
+    /**
+     * The wall's count: the campaign's visitors, each once, over all its days (the campaign's
+     * last number), so a second day does not start from 0 and the label says so.
+     */
+    checkedIn: '累计签到',
     /** The browser tab's title after the screen's own (签到墙 · ScanDesk 大屏). */
     app: 'ScanDesk 大屏',
     wallTitle: '签到墙',
@@ -29,7 +33,7 @@ const TEXTS = {
     eligible: (n: number) => `${grouped(n)} 位来宾参与`,
   },
   en: {
-    checkedIn: 'checked in',
+    checkedIn: 'checked in (all days)',
     app: 'ScanDesk screen',
     wallTitle: 'Sign-in wall',
     guest: (n: number) => `Guest #${n}`,
