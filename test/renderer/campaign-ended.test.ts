@@ -71,22 +71,37 @@ describe('the kiosk screen after its campaign’s last day', () => {
 })
 
 describe('the admin campaign page after the active campaign’s last day', () => {
-  async function pageAt(at: number) {
+  async function pageAt(at: number, from: 'local' | 'relay' = 'relay') {
     vi.useFakeTimers({ now: at, toFake: ['Date'] })
     const fake = createFakeKioskApi()
+    const fair = from === 'relay' ? { ...FAIR, managedBy: 'relay' as const } : FAIR
     const other = makeCampaign({ id: 'winter', name: '冬季展', endsOn: '2027-01-31' })
-    fake.api.listCampaigns.mockImplementation(() => Promise.resolve([FAIR, other]))
+    const list = from === 'relay' ? [fair] : [fair, other]
+    fake.api.listCampaigns.mockImplementation(() => Promise.resolve(list))
     const { wrapper } = mountWith(CampaignPage, fake.api)
-    useScreenStore().campaign = FAIR
+    useScreenStore().campaign = fair
     await flushPromises()
     return wrapper
   }
 
-  it('says the active campaign ended, and marks it ended in the list', async () => {
-    const w = await pageAt(AFTER_END_0001)
+  it('on a booth run from the console: the relay decides, an organizer changes it there', async () => {
+    const w = await pageAt(AFTER_END_0001, 'relay')
     const note = w.get('[data-testid="active-campaign-ended"]').text()
     expect(note).toContain('当前活动已于')
     expect(note).toContain('由中继的设置决定')
+    expect(note).toContain('请主办方在控制台中修改')
+    // The page is read-only there: the note sends nobody to edit it here.
+    expect(note).not.toContain('请修改活动的结束日期')
+    expect(w.findAll('[data-testid="campaign-ended-badge"]')).toHaveLength(1)
+  })
+
+  it('on a standalone booth: its own campaign’s scans still count, staff change it here', async () => {
+    const w = await pageAt(AFTER_END_0001, 'local')
+    const note = w.get('[data-testid="active-campaign-ended"]').text()
+    expect(note).toContain('当前活动已于')
+    expect(note).toContain('扫码照常计入')
+    expect(note).not.toContain('中继')
+    expect(note).toContain('请修改活动的结束日期或换一个活动')
     expect(w.findAll('[data-testid="campaign-ended-badge"]')).toHaveLength(1)
   })
 

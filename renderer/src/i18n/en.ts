@@ -313,8 +313,10 @@ export const en: MessageSchema = {
       'This booth’s campaign is managed by the event console: organizers edit it there, and this booth follows within seconds. Shown here read-only.',
     managedBadge: 'Event console',
     endedBadge: 'Ended',
-    activeEnded:
-      "The active campaign ended on {date} (by this booth's date). The booth still shows and rotates its code; whether scans after the end count is up to the relay's settings. To keep checking visitors in, change the campaign's end date or pick another campaign.",
+    activeEndedConsole:
+      "The active campaign ended on {date} (by this booth's date). The booth still shows and rotates its code; whether scans after the end count is up to the relay's settings. This campaign is managed by the event console: to keep checking visitors in, an organizer changes its end date or assigns this booth another campaign there.",
+    activeEndedLocal:
+      "The active campaign ended on {date} (by this booth's date). It is this booth's own campaign, so its dates are labels only: the booth still shows and rotates its code and every scan still counts. To clear this note, change the campaign's end date or pick another campaign.",
     noneActive:
       'No campaign is active, so the booth shows no code. Create one below (it becomes active when saved) or make an existing one active.',
     noneActiveConsole:
