@@ -119,7 +119,7 @@ describe('the campaign editor’s save bar', () => {
       campaign: makeCampaign({ stamps: ['NOT A KIOSK!'] }),
       etag: '"7"',
     })
-    const { wrapper } = mountConsole(CampaignEditor, fake.api, {
+    const { wrapper, i18n } = mountConsole(CampaignEditor, fake.api, {
       props: { id: 'c-expo' },
       attachTo: globalThis.document.body,
     })
@@ -129,7 +129,16 @@ describe('the campaign editor’s save bar', () => {
     await flushPromises()
     expect(fake.api.updateCampaign).not.toHaveBeenCalled()
     expect(wrapper.find('[data-error]').exists()).toBe(false)
-    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe('请先修正标出的内容')
+    // Nothing is marked, so it does not send the organizer to look for marks: it names where
+    // the refused part is (the rally's booths), in the bar and the banner at the top.
+    const said = '未保存：「集章签到台」中有一项内容无效，表单上无法标出，请检查此项后再保存'
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe(said)
+    expect(wrapper.get('[data-testid="save-error"]').text()).toBe(said)
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-testid="save-bar-text"]').text()).toBe(
+      'Not saved: something in “Stamp-rally booths” is not valid and no field here can mark it; check it and save again',
+    )
   })
 
   it('a new campaign refused for its empty name focuses the name', async () => {

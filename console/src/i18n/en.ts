@@ -284,6 +284,8 @@ export const en: MessageSchema = {
     savedNoBooths: 'Saved (no booths chosen yet)',
     fixFirst: 'Fix the fields marked first',
     fixFirstShown: 'Fix the fields marked first: the first one is now on screen',
+    fixUnmarked:
+      'Not saved: something in “{field}” is not valid and no field here can mark it; check it and save again',
     unsaved: 'Unsaved changes',
     changedElsewhereBar:
       'Someone else saved this campaign first, so yours was not saved: choose a version at the top of the page',

@@ -260,6 +260,7 @@ export const zhCN = {
     savedNoBooths: '已保存（尚未选择签到台）',
     fixFirst: '请先修正标出的内容',
     fixFirstShown: '请先修正标出的内容：已跳到第一处',
+    fixUnmarked: '未保存：「{field}」中有一项内容无效，表单上无法标出，请检查此项后再保存',
     unsaved: '有未保存的修改',
     changedElsewhereBar: '其他人已先保存了此活动，你的修改未保存：请在页面顶部选择用哪个版本',
     conflict: '活动已被其他人修改：请刷新页面后再改',
