@@ -176,6 +176,28 @@ describe('the campaign editor’s save bar', () => {
     )
   })
 
+  it('marks the document while the bar shows, for its scroll padding, and not after unmount', async () => {
+    // console.css pads focus scrolling by html.save-bar-shown: html:has(.save-bar) is dropped
+    // by the Chrome 84 / Safari 14.1 the console targets.
+    const root = globalThis.document.documentElement
+    const { wrapper } = open('c-expo')
+    await flushPromises()
+    expect(root.classList.contains('save-bar-shown')).toBe(false)
+    await wrapper.get('[data-testid="field-name"]').setValue('Expo 2026 秋')
+    expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(true)
+    expect(root.classList.contains('save-bar-shown')).toBe(true)
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    // Saved: the bar is gone, and so is the padding.
+    expect(wrapper.find('[data-testid="save-bar"]').exists()).toBe(false)
+    expect(root.classList.contains('save-bar-shown')).toBe(false)
+    await wrapper.get('[data-testid="field-name"]').setValue('又改了')
+    expect(root.classList.contains('save-bar-shown')).toBe(true)
+    // Another page while unsaved: the editor is gone, nothing of it pads the document.
+    wrapper.unmount()
+    expect(root.classList.contains('save-bar-shown')).toBe(false)
+  })
+
   it('asks before the tab closes only while something is unsaved', async () => {
     const { wrapper } = open('c-expo')
     await flushPromises()
