@@ -51,42 +51,35 @@ export function formatDateTime(ms: number, locale: Locale, timeZone?: string): s
     const time = `${two(d.hour)}:${two(d.minute)}:${two(d.second)}`
     return `${d.day} ${EN_MONTHS[d.month - 1] ?? ''} ${d.year}, ${time}`
   }
-  return cachedFormat(
-    locale,
-    zone,
-    () =>
-      new Intl.DateTimeFormat(locale, {
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
-        hourCycle: 'h23',
-        ...(zone === undefined ? {} : { timeZone: zone }),
-      }),
-  ).format(ms)
+  return cachedFormat(locale, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
+    hourCycle: 'h23',
+    ...(zone === undefined ? {} : { timeZone: zone }),
+  }).format(ms)
 }
 
 /**
- * Formatters made once per language and named zone, not once per row: building an
+ * Formatters made once per language, named zone and options, not once per row: building an
  * Intl.DateTimeFormat costs far more than formatting with one, and a list of the relay's times
- * writes thousands. Only a few keys ever exist (two languages, the relay's zone), so nothing is
- * evicted. This computer's own zone (`zone` undefined) is not cached: a formatter keeps the zone
- * it was made in, and the computer's may change while the page is open.
+ * writes thousands. Only a few keys ever exist (two languages, the relay's zone, the few option
+ * sets of this file), so nothing is evicted. The key holds the options (their JSON: each caller
+ * writes its options in one order), so two callers with the same language and zone never get
+ * each other's formatter. This computer's own zone (no `timeZone`) is not cached: a formatter
+ * keeps the zone it was made in, and the computer's may change while the page is open.
  */
 const formats = new Map<string, Intl.DateTimeFormat>()
-function cachedFormat(
-  locale: string,
-  zone: string | undefined,
-  make: () => Intl.DateTimeFormat,
-): Intl.DateTimeFormat {
-  if (zone === undefined) return make()
-  const key = `${locale} ${zone}`
+function cachedFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  if (options.timeZone === undefined) return new Intl.DateTimeFormat(locale, options)
+  const key = `${locale} ${JSON.stringify(options)}`
   let f = formats.get(key)
   if (f === undefined) {
-    f = make()
+    f = new Intl.DateTimeFormat(locale, options)
     formats.set(key, f)
   }
   return f
@@ -162,21 +155,16 @@ function wallClock(ms: number, timeZone: string | undefined): WallClock {
       second: d.getSeconds(),
     }
   }
-  const parts = cachedFormat(
-    'en-US',
+  const parts = cachedFormat('en-US', {
     timeZone,
-    () =>
-      new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-        hourCycle: 'h23',
-      }),
-  ).formatToParts(ms)
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    hourCycle: 'h23',
+  }).formatToParts(ms)
   const part = (type: Intl.DateTimeFormatPartTypes): number =>
     Number(parts.find((p) => p.type === type)?.value ?? '0')
   return {
@@ -202,12 +190,9 @@ export function formatTime(ms: number, locale: Locale, timeZone?: string): strin
     // Not `hour12: false`: older engines read it as h24 in English (midnight as 24:05).
     hourCycle: 'h23',
   }
-  if (timeZone !== undefined) {
-    try {
-      return new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(ms)
-    } catch {
-      // A zone this engine does not know (RangeError): this computer's own time, as before.
-    }
+  // A zone this engine does not know: this computer's own time, as before.
+  if (timeZone !== undefined && knownZone(timeZone)) {
+    return cachedFormat(locale, { ...options, timeZone }).format(ms)
   }
   return new Intl.DateTimeFormat(locale, options).format(ms)
 }

@@ -4,7 +4,13 @@
 // Dates in English name the month ("2 May 2026"): "05/02/2026" reads as 5 February to most
 // readers outside the US. Chinese writes the year first (2026/05/02), which no one misreads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { formatDateTime, formatDayTime, formatTime, usableZone } from '../../shared/format'
+import {
+  formatDateTime,
+  formatDayTime,
+  formatTime,
+  usableZone,
+  wallClockIn,
+} from '../../shared/format'
 
 const zoneBefore = process.env.TZ
 beforeAll(() => {
@@ -77,6 +83,28 @@ describe('formatters made once per language and zone', () => {
       expect(formatDateTime(ms, 'en', 'Europe/Berlin')).toBe('1 May 2026, 18:05:09')
       expect(formatDateTime(ms, 'en', 'Asia/Shanghai')).toBe('2 May 2026, 00:05:09')
       expect(formatDateTime(ms, 'zh-CN', 'Not/AZone')).toBe('2026/05/02 00:05:09')
+    }
+  })
+})
+
+describe('formatters cached by their options too', () => {
+  it('a time, a date-time and a calendar day in the same language and zone each get their own', () => {
+    // Three callers share the cache with zh-CN or en-US in Asia/Shanghai: keyed by language and
+    // zone alone, whichever came first would write the others' text.
+    const ms = Date.UTC(2026, 4, 1, 16, 5, 9)
+    for (let round = 0; round < 2; round++) {
+      expect(formatTime(ms, 'zh-CN', 'Asia/Shanghai')).toBe('00:05')
+      expect(formatDateTime(ms, 'zh-CN', 'Asia/Shanghai')).toBe('2026/05/02 00:05:09')
+      expect(wallClockIn(ms, 'Asia/Shanghai')).toEqual({
+        year: 2026,
+        month: 5,
+        day: 2,
+        hour: 0,
+        minute: 5,
+        second: 9,
+      })
+      expect(formatTime(ms, 'en', 'Asia/Shanghai')).toBe('00:05')
+      expect(formatDateTime(ms, 'en', 'Asia/Shanghai')).toBe('2 May 2026, 00:05:09')
     }
   })
 })
