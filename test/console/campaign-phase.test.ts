@@ -7,11 +7,12 @@
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { I18nInjectionKey } from 'vue-i18n'
+import CampaignEditor from '../../console/src/components/CampaignEditor.vue'
 import CampaignPhaseBadge from '../../console/src/components/CampaignPhaseBadge.vue'
 import { consoleApiKey } from '../../console/src/api/api-key'
 import { useSessionStore } from '../../console/src/stores/session'
 import { campaignPhase, dayIn } from '../../shared/campaign-phase'
-import { createFakeConsoleApi } from './fake-console-api'
+import { createFakeConsoleApi, makeCampaign } from './fake-console-api'
 import { mountConsole, setupConsoleStores } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -175,5 +176,40 @@ describe('the phase badge', () => {
       endsAt: null,
     })
     expect(phaseOf(wrapper).exists()).toBe(false)
+  })
+})
+
+describe('the campaign editor, where touch cannot hover the badge', () => {
+  async function editorAt(at: number, stopsAfterEndsAt: boolean, locale: 'zh-CN' | 'en') {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+    vi.setSystemTime(at)
+    const fake = createFakeConsoleApi()
+    fake.api.statsDays.mockResolvedValue({ timeZone: ZONE, stopsAfterEndsAt, days: [] })
+    fake.api.campaign.mockResolvedValue({
+      campaign: makeCampaign({ startsAt: '2026-12-01', endsAt: '2026-12-03' }),
+      etag: '"1"',
+    })
+    const { wrapper, i18n } = mountConsole(CampaignEditor, fake.api, { props: { id: 'c-expo' } })
+    i18n.global.locale.value = locale
+    await flushPromises()
+    return wrapper
+  }
+  const explainOf = (w: Awaited<ReturnType<typeof editorAt>>) =>
+    w.find('[data-testid="campaign-phase-explain"]')
+
+  it('writes by the dates what the badge’s title says, once the campaign has ended', async () => {
+    const counts = await editorAt(AFTER_END_0001, false, 'zh-CN')
+    expect(explainOf(counts).text()).toContain('扫码仍照常计入')
+    expect(explainOf(counts).text()).toBe(
+      counts.get('[data-testid="campaign-phase"]').attributes('title'),
+    )
+    const stops = await editorAt(AFTER_END_0001, true, 'en')
+    expect(explainOf(stops).text()).toContain('no longer counts its scans')
+  })
+
+  it('says nothing of it while the campaign runs', async () => {
+    const running = await editorAt(LAST_DAY_2359, true, 'zh-CN')
+    expect(running.get('[data-testid="campaign-phase"]').attributes('data-phase')).toBe('running')
+    expect(explainOf(running).exists()).toBe(false)
   })
 })

@@ -1,0 +1,37 @@
+/**
+ * A campaign's state by its dates on the relay's calendar (its zone, from the days store), and
+ * what an ended one means for its scans: the phase badge shows it, and the campaign editor
+ * writes the explanation as text by the dates (a badge's title is out of reach on a touch
+ * screen). Until the relay's zone is read, this computer's calendar.
+ */
+import { computed, type ComputedRef } from 'vue'
+import { useI18n } from 'vue-i18n'
+import { campaignPhase, type CampaignPhase } from '../../../shared/campaign-phase'
+import { useDaysStore } from '../stores/days'
+import { useNow } from './use-now'
+
+export interface CampaignPhaseView {
+  phase: ComputedRef<CampaignPhase | null>
+  /** Ended on a relay that stops counting after endsAt (config stopAfterEndsAt). */
+  stops: ComputedRef<boolean>
+  /** For an ended campaign: whether its scans still count, and why; else null. */
+  explanation: ComputedRef<string | null>
+}
+
+export function useCampaignPhase(
+  startsAt: () => string | null,
+  endsAt: () => string | null,
+): CampaignPhaseView {
+  const { t } = useI18n()
+  const days = useDaysStore()
+  // A minute is soon enough for a day's turn.
+  const now = useNow(60_000)
+  const phase = computed(() => campaignPhase(startsAt(), endsAt(), now.value, days.timeZone))
+  const stops = computed(() => phase.value === 'ended' && days.stopsAfterEndsAt)
+  const explanation = computed(() =>
+    phase.value !== 'ended'
+      ? null
+      : t(stops.value ? 'campaigns.phase.endedStops' : 'campaigns.phase.endedCounts'),
+  )
+  return { phase, stops, explanation }
+}
