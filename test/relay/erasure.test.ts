@@ -27,6 +27,14 @@ import { postPush, scanXml, signedQuery, TOKEN, type Backend } from './harness'
 
 const bed = relayTestBed()
 
+type Halfway = Awaited<ReturnType<typeof setUp>> & {
+  target: string
+  visitorsBefore: number
+  keys: ReturnType<typeof redisKeys>
+  path: string
+  client: Awaited<ReturnType<typeof connectRedis>>['client']
+}
+
 async function setUp(backend: Backend, place: Place = bed.placeFor(backend)) {
   const relay = await bed.relayOn(place)
   const c = await signIn(relay)
@@ -392,57 +400,79 @@ async function rewritesRowsAndQueue(backend: Backend, place: Place): Promise<voi
 }
 
 /**
+ * Redis: an erasure stopped halfway. The visitor (target) also scanned at k-two, whose
+ * erased-seqs key, made not a hash, fails its step: the console's call answers 500 after the
+ * campaign's step and k-draw's are done, and the key is then put right. visitorsBefore is the
+ * campaign's visitors before that call. body runs with it; the Redis connection is closed after.
+ */
+async function withHalfwayErasure(
+  place: Place,
+  url: string,
+  body: (halfway: Halfway) => Promise<void>,
+): Promise<void> {
+  const set = await setUp('redis', place)
+  const { relay, c, campaignId } = set
+  const target = set.people[0] ?? ''
+  await checkIn(relay.store, campaignId, [], 'k-two')
+  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
+  const visitorsBefore = await statsVisitors(c, campaignId)
+  const keys = redisKeys(place.prefix)
+  const broken = keys.erasedSeqs('k-two')
+  const path = `/console/api/campaigns/${campaignId}/erasures`
+  const { client, sub } = await connectRedis(url)
+  try {
+    await client.set(broken, 'not a hash')
+    const failed = await c.call('POST', path, { openid: target })
+    expect(failed.status, failed.text).toBe(500)
+    await client.del(broken)
+    await body({ ...set, target, visitorsBefore, keys, path, client })
+  } finally {
+    client.disconnect()
+    sub.disconnect()
+  }
+}
+
+/**
  * Redis: an erasure that stops after the campaign's step and some kiosks' (here a kiosk whose
  * erased-seqs key is not a hash fails its step) is finished by the same call made again, with
  * the same pseudonym everywhere and one audit line.
  */
 async function finishesHalfwayErasure(place: Place, url: string): Promise<void> {
-  const { relay, c, campaignId, people } = await setUp('redis', place)
-  const target = people[0] ?? ''
-  await checkIn(relay.store, campaignId, [], 'k-two')
-  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
-  const visitorsBefore = await statsVisitors(c, campaignId)
-  const broken = redisKeys(place.prefix).erasedSeqs('k-two')
-  const { client, sub } = await connectRedis(url)
-  try {
-    await client.set(broken, 'not a hash')
-    const path = `/console/api/campaigns/${campaignId}/erasures`
-    const failed = await c.call('POST', path, { openid: target })
-    expect(failed.status).toBe(500)
-    await client.del(broken)
-    // Halfway: the campaign's step and k-draw's are done, k-two still holds the openid.
-    expect(await relay.store.campaigns.checkinOf(campaignId, target)).toBeNull()
-    expect((await relay.store.readEvents('k-draw', 0, 100)).some((e) => e.openid === target)).toBe(
-      false,
-    )
-    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([target])
-    const audit = await c.call('GET', path)
-    expect(erasureAuditSchema.parse(audit.json).erasures).toEqual([])
+  await withHalfwayErasure(
+    place,
+    url,
+    async ({ relay, c, campaignId, target, visitorsBefore, keys, path, client }) => {
+      // Halfway: the campaign's step and k-draw's are done, k-two still holds the openid.
+      expect(await relay.store.campaigns.checkinOf(campaignId, target)).toBeNull()
+      expect(
+        (await relay.store.readEvents('k-draw', 0, 100)).some((e) => e.openid === target),
+      ).toBe(false)
+      expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([target])
+      const audit = await c.call('GET', path)
+      expect(erasureAuditSchema.parse(audit.json).erasures).toEqual([])
 
-    const again = await c.call('POST', path, { openid: target })
-    expect(again.status, again.text).toBe(200)
-    const rows = (await listed(c, campaignId)).page.rows
-    expect(JSON.stringify(rows)).not.toContain(target)
-    const pseudonyms = new Set(rows.map((r) => r.openid).filter((o) => isErasedOpenid(o)))
-    expect(pseudonyms.size).toBe(1)
-    expect(rows.filter((r) => pseudonyms.has(r.openid))).toHaveLength(2)
-    const [pseudonym] = pseudonyms
-    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([
-      pseudonym,
-    ])
-    expect((await listed(c, campaignId, target)).page.total).toBe(0)
-    expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore - 1)
-    const done = await c.call('GET', path)
-    expect(erasureAuditSchema.parse(done.json).erasures).toHaveLength(1)
-    // The openid keeps one scan (the other campaign's): the cross-kiosk visitors hash still has
-    // it, but nothing there ties it to the pseudonym of its erased rows.
-    const people = await client.hgetall(redisKeys(place.prefix).attendanceVisitors.people)
-    expect(people[target]).toBeDefined()
-    expect(JSON.stringify(people[target])).not.toContain(String(pseudonym))
-  } finally {
-    client.disconnect()
-    sub.disconnect()
-  }
+      const again = await c.call('POST', path, { openid: target })
+      expect(again.status, again.text).toBe(200)
+      const rows = (await listed(c, campaignId)).page.rows
+      expect(JSON.stringify(rows)).not.toContain(target)
+      const pseudonyms = new Set(rows.map((r) => r.openid).filter((o) => isErasedOpenid(o)))
+      expect(pseudonyms.size).toBe(1)
+      expect(rows.filter((r) => pseudonyms.has(r.openid))).toHaveLength(2)
+      const [pseudonym] = pseudonyms
+      expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([
+        pseudonym,
+      ])
+      expect((await listed(c, campaignId, target)).page.total).toBe(0)
+      expect(await statsVisitors(c, campaignId)).toBe(visitorsBefore - 1)
+      const done = await c.call('GET', path)
+      expect(erasureAuditSchema.parse(done.json).erasures).toHaveLength(1)
+      // The openid keeps one scan (the other campaign's): the cross-kiosk visitors hash still has
+      // it, but nothing there ties it to the pseudonym of its erased rows.
+      const people = await client.hgetall(keys.attendanceVisitors.people)
+      expect(people[target]).toBeDefined()
+      expect(JSON.stringify(people[target])).not.toContain(String(pseudonym))
+    },
+  )
 }
 
 /**
@@ -451,60 +481,57 @@ async function finishesHalfwayErasure(place: Place, url: string): Promise<void> 
  * audit line and one log line; the console's call for the visitor still answers as before.
  */
 async function resumesUnfinishedErasure(place: Place, url: string): Promise<void> {
-  const { relay, c, campaignId, people } = await setUp('redis', place)
-  const target = people[0] ?? ''
-  await checkIn(relay.store, campaignId, [], 'k-two')
-  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
-  const broken = redisKeys(place.prefix).erasedSeqs('k-two')
-  const { client, sub } = await connectRedis(url)
-  const logged: Array<[string, Record<string, string | number>]> = []
-  let reopened: RelayStore | null = null
-  try {
-    await client.set(broken, 'not a hash')
-    const path = `/console/api/campaigns/${campaignId}/erasures`
-    const failed = await c.call('POST', path, { openid: target })
-    expect(failed.status).toBe(500)
-    await client.del(broken)
-    const [pseudonym] = (await relay.store.readEvents('k-draw', 0, 100))
-      .map((e) => e.openid)
-      .filter((o) => isErasedOpenid(o))
-    expect(pseudonym).toBeDefined()
-    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([target])
+  await withHalfwayErasure(
+    place,
+    url,
+    async ({ relay, c, campaignId, target, keys, path, client }) => {
+      const logged: Array<[string, Record<string, string | number>]> = []
+      let reopened: RelayStore | null = null
+      try {
+        const [pseudonym] = (await relay.store.readEvents('k-draw', 0, 100))
+          .map((e) => e.openid)
+          .filter((o) => isErasedOpenid(o))
+        expect(pseudonym).toBeDefined()
+        expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([
+          target,
+        ])
 
-    reopened = await openRedisStore({
-      url,
-      prefix: place.prefix,
-      warn: (message, fields) => logged.push([message, fields]),
-    })
-    expect((await reopened.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([pseudonym])
-    const audit = await reopened.erasures.audit(campaignId, 10)
-    expect(audit.map((a) => a.by)).toEqual(['alice'])
-    // Counted for /metrics (erasures_resumed_total): the log line alone is easy to miss.
-    expect(reopened.erasuresResumed).toBe(1)
-    const resumed = logged.filter(([m]) => m.includes('erasure'))
-    expect(resumed).toEqual([
-      ['unfinished visitor erasure finished', { campaignId, by: 'alice', at: audit[0]?.at }],
-    ])
-    // Nothing is left to finish: the next start finds nothing.
-    const quiet: string[] = []
-    const third = await openRedisStore({
-      url,
-      prefix: place.prefix,
-      warn: (message) => quiet.push(message),
-    })
-    expect(third.erasuresResumed).toBe(0)
-    await third.close()
-    expect(quiet.filter((m) => m.includes('erasure'))).toEqual([])
-    const people = await client.hgetall(redisKeys(place.prefix).attendanceVisitors.people)
-    expect(JSON.stringify(people)).not.toContain(String(pseudonym))
-    const again = await c.call('POST', path, { openid: target })
-    expect(again.status, again.text).toBe(200)
-    expect((await listed(c, campaignId, target)).page.total).toBe(0)
-  } finally {
-    await reopened?.close()
-    client.disconnect()
-    sub.disconnect()
-  }
+        reopened = await openRedisStore({
+          url,
+          prefix: place.prefix,
+          warn: (message, fields) => logged.push([message, fields]),
+        })
+        expect((await reopened.readEvents('k-two', 0, 100)).map((e) => e.openid)).toEqual([
+          pseudonym,
+        ])
+        const audit = await reopened.erasures.audit(campaignId, 10)
+        expect(audit.map((a) => a.by)).toEqual(['alice'])
+        // Counted for /metrics (erasures_resumed_total): the log line alone is easy to miss.
+        expect(reopened.erasuresResumed).toBe(1)
+        const resumed = logged.filter(([m]) => m.includes('erasure'))
+        expect(resumed).toEqual([
+          ['unfinished visitor erasure finished', { campaignId, by: 'alice', at: audit[0]?.at }],
+        ])
+        // Nothing is left to finish: the next start finds nothing.
+        const quiet: string[] = []
+        const third = await openRedisStore({
+          url,
+          prefix: place.prefix,
+          warn: (message) => quiet.push(message),
+        })
+        expect(third.erasuresResumed).toBe(0)
+        await third.close()
+        expect(quiet.filter((m) => m.includes('erasure'))).toEqual([])
+        const people = await client.hgetall(keys.attendanceVisitors.people)
+        expect(JSON.stringify(people)).not.toContain(String(pseudonym))
+        const again = await c.call('POST', path, { openid: target })
+        expect(again.status, again.text).toBe(200)
+        expect((await listed(c, campaignId, target)).page.total).toBe(0)
+      } finally {
+        await reopened?.close()
+      }
+    },
+  )
 }
 
 /**
@@ -513,55 +540,45 @@ async function resumesUnfinishedErasure(place: Place, url: string): Promise<void
  * did since (a scan and number after their erasure) and write a second audit line.
  */
 async function staleResumeDoesNothing(place: Place, url: string): Promise<void> {
-  const { relay, c, campaignId, people } = await setUp('redis', place)
-  const target = people[0] ?? ''
-  await checkIn(relay.store, campaignId, [], 'k-two')
-  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
-  const keys = redisKeys(place.prefix)
-  const broken = keys.erasedSeqs('k-two')
-  const { client, sub } = await connectRedis(url)
-  try {
-    await client.set(broken, 'not a hash')
-    const path = `/console/api/campaigns/${campaignId}/erasures`
-    expect((await c.call('POST', path, { openid: target })).status).toBe(500)
-    await client.del(broken)
-    // What a resume reads now, and acts on after the console's call below has finished it.
-    const stale: Record<string, Record<string, string>> = {}
-    for (const key of [keys.campaignErasing(campaignId), keys.campaignErasingWho(campaignId)]) {
-      stale[key] = await client.hgetall(key)
-      expect(Object.keys(stale[key] ?? {})).toHaveLength(1)
-    }
-    expect((await c.call('POST', path, { openid: target })).status).toBe(200)
-    // The visitor comes back after their erasure: a new scan, a new number.
-    await scanAt(relay, 'k-two', 'scan-after-erasure', target, campaignId)
-    const number = (await relay.store.campaigns.checkinOf(campaignId, target))?.number
-    expect(number).toBeDefined()
-    // One other pending record (an older relay's, no openid beside it), so the HLEN finds one.
-    await client.hset(keys.campaignErasing(campaignId), 'f'.repeat(64), 'erased:older')
-    const reads = new Proxy(client, {
-      get(t, p) {
-        if (p === 'hgetall') return (key: string) => Promise.resolve(stale[key] ?? {})
-        const v: unknown = Reflect.get(t, p, t)
-        if (typeof v !== 'function') return v
-        const f = v as (...args: unknown[]) => unknown
-        return (...args: unknown[]) => f.apply(t, args)
-      },
-    })
-    const erasures = new RedisErasures(reads, keys, () => Promise.resolve(), true)
-    expect(await erasures.resumeUnfinished(Date.now() + 1)).toBe(0)
-    expect((await relay.store.erasures.audit(campaignId, 10)).map((a) => a.by)).toEqual(['alice'])
-    expect((await relay.store.campaigns.checkinOf(campaignId, target))?.number).toBe(number)
-    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toContain(target)
-    expect(
-      await client.hexists(
-        keys.campaignErasing(campaignId),
-        Object.keys(stale[keys.campaignErasing(campaignId)] ?? {})[0] ?? '',
-      ),
-    ).toBe(0)
-  } finally {
-    client.disconnect()
-    sub.disconnect()
-  }
+  await withHalfwayErasure(
+    place,
+    url,
+    async ({ relay, c, campaignId, target, keys, path, client }) => {
+      // What a resume reads now, and acts on after the console's call below has finished it.
+      const stale: Record<string, Record<string, string>> = {}
+      for (const key of [keys.campaignErasing(campaignId), keys.campaignErasingWho(campaignId)]) {
+        stale[key] = await client.hgetall(key)
+        expect(Object.keys(stale[key] ?? {})).toHaveLength(1)
+      }
+      expect((await c.call('POST', path, { openid: target })).status).toBe(200)
+      // The visitor comes back after their erasure: a new scan, a new number.
+      await scanAt(relay, 'k-two', 'scan-after-erasure', target, campaignId)
+      const number = (await relay.store.campaigns.checkinOf(campaignId, target))?.number
+      expect(number).toBeDefined()
+      // One other pending record (an older relay's, no openid beside it), so the HLEN finds one.
+      await client.hset(keys.campaignErasing(campaignId), 'f'.repeat(64), 'erased:older')
+      const reads = new Proxy(client, {
+        get(t, p) {
+          if (p === 'hgetall') return (key: string) => Promise.resolve(stale[key] ?? {})
+          const v: unknown = Reflect.get(t, p, t)
+          if (typeof v !== 'function') return v
+          const f = v as (...args: unknown[]) => unknown
+          return (...args: unknown[]) => f.apply(t, args)
+        },
+      })
+      const erasures = new RedisErasures(reads, keys, () => Promise.resolve(), true)
+      expect(await erasures.resumeUnfinished(Date.now() + 1)).toBe(0)
+      expect((await relay.store.erasures.audit(campaignId, 10)).map((a) => a.by)).toEqual(['alice'])
+      expect((await relay.store.campaigns.checkinOf(campaignId, target))?.number).toBe(number)
+      expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).toContain(target)
+      expect(
+        await client.hexists(
+          keys.campaignErasing(campaignId),
+          Object.keys(stale[keys.campaignErasing(campaignId)] ?? {})[0] ?? '',
+        ),
+      ).toBe(0)
+    },
+  )
 }
 
 /**
@@ -570,57 +587,47 @@ async function staleResumeDoesNothing(place: Place, url: string): Promise<void> 
  * logs no "finished" line and counts none: it finished nothing.
  */
 async function resumeRacingLiveCallLogsNothing(place: Place, url: string): Promise<void> {
-  const { relay, c, campaignId, people } = await setUp('redis', place)
-  const target = people[0] ?? ''
-  await checkIn(relay.store, campaignId, [], 'k-two')
-  await scanAt(relay, 'k-two', 'scan-at-two', target, campaignId)
-  const keys = redisKeys(place.prefix)
-  const broken = keys.erasedSeqs('k-two')
-  const { client, sub } = await connectRedis(url)
-  try {
-    await client.set(broken, 'not a hash')
-    const path = `/console/api/campaigns/${campaignId}/erasures`
-    expect((await c.call('POST', path, { openid: target })).status).toBe(500)
-    await client.del(broken)
-    // The console's retry runs to its end between the resume's step 1 and its step 4: the
-    // resume's first read after step 1 is the kiosks' set (step 2).
-    let live: Promise<number> | null = null
-    const racing = new Proxy(client, {
-      get(t, p) {
-        const v: unknown = Reflect.get(t, p, t)
-        if (typeof v !== 'function') return v
-        const f = v as (...args: unknown[]) => unknown
-        if (p === 'smembers') {
-          return async (...args: unknown[]) => {
-            if (args[0] === keys.kiosks && live === null) {
-              live = c.call('POST', path, { openid: target }).then((r) => r.status)
-              expect(await live).toBe(200)
+  await withHalfwayErasure(
+    place,
+    url,
+    async ({ relay, c, campaignId, target, keys, path, client }) => {
+      // The console's retry runs to its end between the resume's step 1 and its step 4: the
+      // resume's first read after step 1 is the kiosks' set (step 2).
+      let live: Promise<number> | null = null
+      const racing = new Proxy(client, {
+        get(t, p) {
+          const v: unknown = Reflect.get(t, p, t)
+          if (typeof v !== 'function') return v
+          const f = v as (...args: unknown[]) => unknown
+          if (p === 'smembers') {
+            return async (...args: unknown[]) => {
+              if (args[0] === keys.kiosks && live === null) {
+                live = c.call('POST', path, { openid: target }).then((r) => r.status)
+                expect(await live).toBe(200)
+              }
+              return f.apply(t, args)
             }
-            return f.apply(t, args)
           }
-        }
-        return (...args: unknown[]) => f.apply(t, args)
-      },
-    })
-    const logged: string[] = []
-    const erasures = new RedisErasures(
-      racing,
-      keys,
-      () => Promise.resolve(),
-      true,
-      (message) => logged.push(message),
-    )
-    expect(await erasures.resumeUnfinished(Date.now() + 1)).toBe(0)
-    expect(live).not.toBeNull()
-    expect(logged).toEqual([])
-    expect((await relay.store.erasures.audit(campaignId, 10)).map((a) => a.by)).toEqual(['alice'])
-    expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).not.toContain(
-      target,
-    )
-  } finally {
-    client.disconnect()
-    sub.disconnect()
-  }
+          return (...args: unknown[]) => f.apply(t, args)
+        },
+      })
+      const logged: string[] = []
+      const erasures = new RedisErasures(
+        racing,
+        keys,
+        () => Promise.resolve(),
+        true,
+        (message) => logged.push(message),
+      )
+      expect(await erasures.resumeUnfinished(Date.now() + 1)).toBe(0)
+      expect(live).not.toBeNull()
+      expect(logged).toEqual([])
+      expect((await relay.store.erasures.audit(campaignId, 10)).map((a) => a.by)).toEqual(['alice'])
+      expect((await relay.store.readEvents('k-two', 0, 100)).map((e) => e.openid)).not.toContain(
+        target,
+      )
+    },
+  )
 }
 
 describe.each<Backend>(['sqlite', 'redis'])(
