@@ -640,29 +640,29 @@ describe.each<Backend>(['sqlite', 'redis'])(
 )
 
 describe('visitor erasure stopped halfway (redis)', () => {
-  it('the same call again finishes it', async () => {
+  /** A test of `run` on this file's Redis (the cluster's tests below pass their own place). */
+  const onLocalRedis = (run: (place: Place, url: string) => Promise<void>) => async () => {
     const place = bed.placeFor('redis')
     if (place.redisUrl === null) throw new Error('no Redis')
-    await finishesHalfwayErasure(place, place.redisUrl)
-  })
+    await run(place, place.redisUrl)
+  }
 
-  it('left unfinished, the relay finishes it when it starts again', async () => {
-    const place = bed.placeFor('redis')
-    if (place.redisUrl === null) throw new Error('no Redis')
-    await resumesUnfinishedErasure(place, place.redisUrl)
-  })
+  it('the same call again finishes it', onLocalRedis(finishesHalfwayErasure))
 
-  it('a resume that read it before another call finished it leaves it alone', async () => {
-    const place = bed.placeFor('redis')
-    if (place.redisUrl === null) throw new Error('no Redis')
-    await staleResumeDoesNothing(place, place.redisUrl)
-  })
+  it(
+    'left unfinished, the relay finishes it when it starts again',
+    onLocalRedis(resumesUnfinishedErasure),
+  )
 
-  it('a resume the live call finished under it logs nothing', async () => {
-    const place = bed.placeFor('redis')
-    if (place.redisUrl === null) throw new Error('no Redis')
-    await resumeRacingLiveCallLogsNothing(place, place.redisUrl)
-  })
+  it(
+    'a resume that read it before another call finished it leaves it alone',
+    onLocalRedis(staleResumeDoesNothing),
+  )
+
+  it(
+    'a resume the live call finished under it logs nothing',
+    onLocalRedis(resumeRacingLiveCallLogsNothing),
+  )
 })
 
 describe('two erasures of one visitor at once (redis)', () => {
