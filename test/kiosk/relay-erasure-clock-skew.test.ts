@@ -7,57 +7,17 @@
  * for the relay, and the roster entry's binding and check-in, whether made by a desk scan here
  * or by a binding frame from another booth.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { RelayErasures } from '../../electron/core/campaigns/relay-erasures'
-import { RelayRosterSync } from '../../electron/core/campaigns/relay-roster'
-import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
-import { RosterStore } from '../../electron/core/roster/roster-store'
-import { AttendanceStore } from '../../electron/core/scans/attendance-store'
 import { isErasedOpenid } from '../../shared/console-api'
 import type { RosterFrame } from '../../shared/relay-protocol'
 import { visitorTombstone } from '../../shared/server/visitor-tombstone'
+import { openErasureBed, type ErasureBed } from './erasure-bed'
 
-let dir: string
-let db: KioskDb
-let roster: RosterStore
-let sync: RelayRosterSync
-let attendance: AttendanceStore
-let erasures: RelayErasures
-
+let bed: ErasureBed
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kiosk-erasure-skew-'))
-  db = openKioskDb(join(dir, 'kiosk.db'))
-  roster = new RosterStore(db)
-  sync = new RelayRosterSync(db, roster)
-  attendance = new AttendanceStore(db, {
-    // Scenes `desk:<entry>` are the desk's personal codes of those roster entries.
-    tickets: {
-      byScene: (scene) =>
-        scene.startsWith('desk:') ? { campaignId: 'day-1', rosterEntryId: scene.slice(5) } : null,
-      markScanned: () => {},
-    },
-    roster: {
-      byId: (id) => roster.byId(id),
-      byOpenid: (c, o) => roster.byOpenid(c, o),
-      markCheckedIn: (id, at) => roster.markCheckedIn(id, at),
-      // As the kiosk core does: bound here, and queued for the relay with the relay's time.
-      bind: (entry, openid, at) => {
-        roster.bind(entry, openid)
-        const registrationId = roster.registrationIdOf(entry.id)
-        if (registrationId !== null)
-          sync.queueBind('conn', { campaignId: entry.campaignId, registrationId, openid, at })
-      },
-    },
-  })
-  erasures = new RelayErasures(db)
+  bed = openErasureBed('kiosk-erasure-skew-')
 })
-afterEach(() => {
-  db.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => bed.close())
 
 const MINUTE = 60_000
 /** The erasure's time on the relay's clock. */
@@ -84,10 +44,10 @@ let seq = 0
  * `relayAt - relayAheadMs`), as the link stores it.
  */
 function deskScan(openid: string, registrationId: string, relayAt: number, ahead: number): void {
-  const entry = roster.byRegistration('day-1', registrationId)
+  const entry = bed.roster.byRegistration('day-1', registrationId)
   if (!entry) throw new Error(`no entry ${registrationId}`)
   seq++
-  attendance.record(
+  bed.attendance.record(
     {
       id: `ev-${seq}`,
       event: 'scan',
@@ -109,17 +69,18 @@ function heldOf(openid: string): {
   entry: { openid: string | null; checkedIn: boolean } | null
   binds: number
 } {
-  const n = (sql: string, ...p: string[]): number => (db.prepare(sql).get(...p) as { n: number }).n
+  const n = (sql: string, ...p: string[]): number =>
+    (bed.db.prepare(sql).get(...p) as { n: number }).n
   const regOf: Record<string, string> = {
     'o-ann': 'r-ann',
     'o-cy': 'r-cy',
     'o-eve': 'r-eve',
     'o-fay': 'r-fay',
   }
-  const e = roster.byRegistration('day-1', regOf[openid] ?? '')
+  const e = bed.roster.byRegistration('day-1', regOf[openid] ?? '')
   return {
     rows: n('SELECT count(*) AS n FROM attendance WHERE openid = ?', openid),
-    erasedRows: db
+    erasedRows: bed.db
       .prepare<[], { openid: string }>('SELECT openid FROM attendance')
       .all()
       .filter((r) => isErasedOpenid(r.openid)).length,
@@ -133,18 +94,21 @@ describe.each([
   ['2 minutes ahead of the relay', -2 * MINUTE],
 ])('an erasure on a kiosk %s', (_, ahead) => {
   it('erases what was made before it in relay time, and keeps what was made after', () => {
-    sync.applySlice('conn', rosterFrame, T - 10 * MINUTE)
+    bed.sync.applySlice('conn', rosterFrame, T - 10 * MINUTE)
     // Ann checks in at this desk a minute before her erasure; Cy a minute after his.
     deskScan('o-ann', 'r-ann', T - MINUTE, ahead)
     deskScan('o-cy', 'r-cy', T + MINUTE, ahead)
     // Eve and Fay check in at another booth (binding frames, the relay's times): Eve a minute
     // before her erasure, Fay a minute after hers.
     const binding = (registrationId: string, openid: string, at: number) =>
-      sync.applyBinding({ type: 'binding', campaignId: 'day-1', registrationId, openid, at }, ahead)
+      bed.sync.applyBinding(
+        { type: 'binding', campaignId: 'day-1', registrationId, openid, at },
+        ahead,
+      )
     expect(binding('r-eve', 'o-eve', T - MINUTE)).toBe(true)
     expect(binding('r-fay', 'o-fay', T + MINUTE)).toBe(true)
 
-    const done = erasures.apply(
+    const done = bed.erasures.apply(
       {
         type: 'erasure',
         campaignId: 'day-1',

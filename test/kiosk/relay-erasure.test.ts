@@ -6,16 +6,8 @@
  * the visitor in another campaign, everyone else, and a scan of theirs after the erasure are
  * untouched; the same frame again changes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { RelayErasures } from '../../electron/core/campaigns/relay-erasures'
-import { RelayRosterSync } from '../../electron/core/campaigns/relay-roster'
-import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
-import { RosterStore } from '../../electron/core/roster/roster-store'
 import { AttendanceQueries } from '../../electron/core/scans/attendance-queries'
-import { AttendanceStore } from '../../electron/core/scans/attendance-store'
 import { isErasedOpenid } from '../../shared/console-api'
 import {
   erasureFrameSchema,
@@ -23,40 +15,19 @@ import {
   type RosterFrame,
 } from '../../shared/relay-protocol'
 import { visitorTombstone } from '../../shared/server/visitor-tombstone'
+import { openErasureBed, type ErasureBed } from './erasure-bed'
 
-let dir: string
-let db: KioskDb
-let roster: RosterStore
-let sync: RelayRosterSync
-let attendance: AttendanceStore
-let erasures: RelayErasures
-
+let bed: ErasureBed
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kiosk-erasure-'))
-  db = openKioskDb(join(dir, 'kiosk.db'))
-  roster = new RosterStore(db)
-  sync = new RelayRosterSync(db, roster)
-  attendance = new AttendanceStore(db, {
-    tickets: { byScene: () => null, markScanned: () => {} },
-    roster: {
-      byId: (id) => roster.byId(id),
-      byOpenid: (c, o) => roster.byOpenid(c, o),
-      markCheckedIn: (id, at) => roster.markCheckedIn(id, at),
-      bind: (entry, openid) => roster.bind(entry, openid),
-    },
-  })
-  erasures = new RelayErasures(db)
+  bed = openErasureBed('kiosk-erasure-')
 })
-afterEach(() => {
-  db.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => bed.close())
 
 const ERASED_AT = 50_000
 let seq = 0
 function scan(campaignId: string, openid: string, receivedAt: number, number: number): void {
   seq++
-  attendance.record(
+  bed.attendance.record(
     {
       id: `ev-${seq}`,
       event: 'scan',
@@ -87,6 +58,7 @@ const roster2: RosterFrame = {
 
 /** Ann and Bob scanned twice each in day-1 (Ann bound at the desk), Ann once in day-2. */
 function booth(): void {
+  const { sync, roster } = bed
   sync.applySlice('conn', roster2, 1)
   roster.markCheckedIn(roster.byOpenid('day-1', 'o-ann')?.id ?? '', 1_000)
   scan('day-1', 'o-ann', 1_000, 1)
@@ -107,7 +79,7 @@ const annErased: ErasureFrame = {
 
 /** Every openid the kiosk holds for `campaignId`, in every table that holds one. */
 function openidsOf(campaignId: string): string[] {
-  return db
+  return bed.db
     .prepare<[{ c: string }], { openid: string }>(
       `SELECT openid FROM attendance WHERE campaign_id = @c
        UNION ALL SELECT openid FROM visitors WHERE campaign_id = @c
@@ -120,19 +92,19 @@ function openidsOf(campaignId: string): string[] {
 
 function dump(): unknown {
   return ['attendance', 'visitors', 'roster_entries', 'bind_outbox'].map((t) =>
-    db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all(),
+    bed.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all(),
   )
 }
 
 describe('an erasure frame on the kiosk', () => {
   it('leaves no trace of the visitor in the campaign, and the scans as they were', () => {
     booth()
-    const queries = new AttendanceQueries(db)
+    const queries = new AttendanceQueries(bed.db)
     const stats = queries.stats('day-1')
     const day2 = openidsOf('day-2')
 
     // Ann's latest row pseudonymised is her second scan of day-1 (the booth's third row).
-    expect(erasures.apply(annErased)).toEqual({
+    expect(bed.erasures.apply(annErased)).toEqual({
       visitors: 1,
       rows: 2,
       unbound: 1,
@@ -142,7 +114,7 @@ describe('an erasure frame on the kiosk', () => {
 
     expect(openidsOf('day-1')).not.toContain('o-ann')
     // One pseudonym for the visitor's rows and number; their number stays with it.
-    const rows = db
+    const rows = bed.db
       .prepare<[], { openid: string; n: number; entry: string | null }>(
         `SELECT openid, check_in_number AS n, roster_entry_id AS entry FROM attendance
          WHERE campaign_id = 'day-1' AND openid NOT LIKE 'o-bob' ORDER BY id`,
@@ -151,7 +123,7 @@ describe('an erasure frame on the kiosk', () => {
     expect(rows).toHaveLength(2)
     expect(new Set(rows.map((r) => r.openid)).size).toBe(1)
     expect(rows.every((r) => isErasedOpenid(r.openid) && r.n === 1 && r.entry === null)).toBe(true)
-    const visitor = db
+    const visitor = bed.db
       .prepare<[], { openid: string }>(
         `SELECT openid FROM visitors WHERE campaign_id = 'day-1' AND check_in_number = 1`,
       )
@@ -160,7 +132,7 @@ describe('an erasure frame on the kiosk', () => {
     // The attendance page finds them by neither openid nor name; the roster entry is free.
     expect(queries.list({ ...page, query: 'o-ann' }).total).toBe(0)
     expect(queries.list({ ...page, query: '安' }).total).toBe(0)
-    expect(roster.byRegistration('day-1', 'r-ann')).toMatchObject({
+    expect(bed.roster.byRegistration('day-1', 'r-ann')).toMatchObject({
       openid: null,
       checkedInAt: null,
     })
@@ -170,16 +142,16 @@ describe('an erasure frame on the kiosk', () => {
     expect(queries.stats('day-1')).toEqual({ ...stats, uniqueVisitors: 1, returning: 1 })
     // Bob, and Ann in day-2, untouched; Bob's unsent binding still goes.
     expect(queries.list({ ...page, query: 'o-bob' }).total).toBe(2)
-    expect(roster.byOpenid('day-1', 'o-bob')?.name).toBe('博')
+    expect(bed.roster.byOpenid('day-1', 'o-bob')?.name).toBe('博')
     expect(openidsOf('day-2')).toEqual(day2)
-    expect(sync.pendingBinds('conn').map((b) => b.openid)).toEqual(['o-bob'])
+    expect(bed.sync.pendingBinds('conn').map((b) => b.openid)).toEqual(['o-bob'])
   })
 
   it('changes nothing when sent again, or for a visitor of another campaign', () => {
     booth()
-    erasures.apply(annErased)
+    bed.erasures.apply(annErased)
     const after = dump()
-    expect(erasures.apply(annErased)).toEqual({
+    expect(bed.erasures.apply(annErased)).toEqual({
       visitors: 0,
       rows: 0,
       unbound: 0,
@@ -192,7 +164,7 @@ describe('an erasure frame on the kiosk', () => {
       ...annErased,
       visitors: [{ visitor: visitorTombstone('day-2', 'o-bob'), at: 1e9 }],
     }
-    expect(erasures.apply(wrong)).toEqual({
+    expect(bed.erasures.apply(wrong)).toEqual({
       visitors: 0,
       rows: 0,
       unbound: 0,
@@ -205,24 +177,24 @@ describe('an erasure frame on the kiosk', () => {
   it('keeps the scans of the visitor come back after the erasure (a new visitor)', () => {
     booth()
     scan('day-1', 'o-ann', ERASED_AT + 1, 3)
-    sync.queueBind('conn', {
+    bed.sync.queueBind('conn', {
       campaignId: 'day-1',
       registrationId: 'r-ann',
       openid: 'o-ann',
       at: ERASED_AT + 2,
     })
-    erasures.apply(annErased)
-    const kept = db
+    bed.erasures.apply(annErased)
+    const kept = bed.db
       .prepare<[], { n: number; at: number }>(
         `SELECT check_in_number AS n, received_at AS at FROM attendance
          WHERE campaign_id = 'day-1' AND openid = 'o-ann'`,
       )
       .all()
     expect(kept).toEqual([{ n: 3, at: ERASED_AT + 1 }])
-    expect(sync.pendingBinds('conn').filter((b) => b.openid === 'o-ann')).toHaveLength(1)
+    expect(bed.sync.pendingBinds('conn').filter((b) => b.openid === 'o-ann')).toHaveLength(1)
     // Sent again (every welcome), it finds them again but changes nothing: nothing to log.
     const after = dump()
-    expect(erasures.apply(annErased)).toEqual({
+    expect(bed.erasures.apply(annErased)).toEqual({
       visitors: 0,
       rows: 0,
       unbound: 0,
