@@ -71,6 +71,9 @@ function booth(): void {
   sync.queueBind('conn', { campaignId: 'day-1', registrationId: 'r-bob', openid: 'o-bob', at: 11 })
 }
 
+/** What apply answers for a frame that finds nothing to change. */
+const NOTHING_CHANGED = { visitors: 0, rows: 0, unbound: 0, binds: 0, latestRow: null }
+
 const annErased: ErasureFrame = {
   type: 'erasure',
   campaignId: 'day-1',
@@ -151,26 +154,14 @@ describe('an erasure frame on the kiosk', () => {
     booth()
     bed.erasures.apply(annErased)
     const after = dump()
-    expect(bed.erasures.apply(annErased)).toEqual({
-      visitors: 0,
-      rows: 0,
-      unbound: 0,
-      binds: 0,
-      latestRow: null,
-    })
+    expect(bed.erasures.apply(annErased)).toEqual(NOTHING_CHANGED)
     expect(dump()).toEqual(after)
     // Day-2's tombstone of Ann said as day-1's: the hash names day-2, nobody here matches.
     const wrong = {
       ...annErased,
       visitors: [{ visitor: visitorTombstone('day-2', 'o-bob'), at: 1e9 }],
     }
-    expect(bed.erasures.apply(wrong)).toEqual({
-      visitors: 0,
-      rows: 0,
-      unbound: 0,
-      binds: 0,
-      latestRow: null,
-    })
+    expect(bed.erasures.apply(wrong)).toEqual(NOTHING_CHANGED)
     expect(dump()).toEqual(after)
   })
 
@@ -194,13 +185,7 @@ describe('an erasure frame on the kiosk', () => {
     expect(bed.sync.pendingBinds('conn').filter((b) => b.openid === 'o-ann')).toHaveLength(1)
     // Sent again (every welcome), it finds them again but changes nothing: nothing to log.
     const after = dump()
-    expect(bed.erasures.apply(annErased)).toEqual({
-      visitors: 0,
-      rows: 0,
-      unbound: 0,
-      binds: 0,
-      latestRow: null,
-    })
+    expect(bed.erasures.apply(annErased)).toEqual(NOTHING_CHANGED)
     expect(dump()).toEqual(after)
   })
 
