@@ -100,8 +100,14 @@ describe('the campaign form', () => {
       { greetings: greetingsWith('zh-CN', 'named', '{name｝，欢迎您') },
       'campaigns.errors.placeholder',
     ],
-    ['stamps', { stamps: ['hall-a', 'hall-a'] }, 'campaigns.errors.stamps'],
-    ['stamps.0', { stamps: ['Not A Booth'] }, 'campaigns.errors.stamps'],
+    [
+      'stamps',
+      { stamps: Array.from({ length: 51 }, (_, i) => `k${i}`) },
+      'campaigns.errors.stamps',
+    ],
+    // Not "pick at most 50 booths": the list is short, one entry repeats or is not a booth id.
+    ['stamps', { stamps: ['hall-a', 'hall-a'] }, 'campaigns.errors.stampsInvalid'],
+    ['stamps.0', { stamps: ['Not A Booth'] }, 'campaigns.errors.stampsInvalid'],
     // What WeChat gets cannot hold what XML cannot carry (Word's line break is U+000B).
     ['tag', { tag: '秋季\u000b到访' }, 'campaigns.errors.controlChars'],
     ['followUp', { followUp: '感谢\u0007到访' }, 'campaigns.errors.controlChars'],

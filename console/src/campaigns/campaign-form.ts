@@ -162,7 +162,10 @@ function messageKey(path: string, code: string, message: string): string {
   if (path.startsWith('stampNames')) return 'campaigns.errors.stampName'
   if (path === 'stampProgress' && code === 'custom') return 'campaigns.errors.stampPlaceholder'
   if (path === 'stampProgress' || path === 'stampComplete') return 'campaigns.errors.reply'
-  if (path.startsWith('stamps')) return 'campaigns.errors.stamps'
+  // Over 50 picked; else an id that is not a booth's or one picked twice (a stored campaign, or
+  // a booth list read before an id was changed: the ticks cannot make either).
+  if (path.startsWith('stamps'))
+    return code === 'too_big' ? 'campaigns.errors.stamps' : 'campaigns.errors.stampsInvalid'
   if (path === 'endsAt' && code === 'custom') return 'campaigns.errors.endsBeforeStart'
   // In range, but not outliving the rotation and the scan after it (shared/ticket-ttl.ts).
   if (path === 'ticketTtlSeconds' && code === 'custom') return 'campaigns.errors.ticketTtlShort'

@@ -327,6 +327,8 @@ export const en: MessageSchema = {
       followUpBytes:
         "Too long for WeChat: at most 2048 bytes once filled in (a Chinese character is 3 bytes, each {'{name}'} counts as the longest name, 300)",
       stamps: 'Pick at most 50 booths',
+      stampsInvalid:
+        'A stamp-rally booth ID is not valid or is picked twice: tick the booths again',
       stampName: 'A booth name has at most 20 characters',
       controlChars:
         'Cannot hold control characters (a line break copied from Word is one) or broken characters: delete them and type again',

@@ -299,6 +299,7 @@ export const zhCN = {
       followUpBytes:
         "超出微信上限：填入后最多 2048 字节（一个汉字 3 字节，每个 {'{name}'} 按最长姓名 300 字节计）",
       stamps: '最多选择 50 个签到台',
+      stampsInvalid: '集章签到台中有无效或重复的签到台编号，请重新勾选',
       stampName: '签到台名称最多 20 个字',
       controlChars:
         '不能包含控制字符（从 Word 复制的换行符就是一种）或残缺的字符：请删除后重新输入',
