@@ -76,6 +76,8 @@ function ours(mode: Mode): Contestant {
         token: TOKEN,
         encodingAESKey: mode === 'safe' ? AES_KEY : '',
         mode,
+        previousToken: '',
+        previousEncodingAESKey: '',
       },
       reply: { subscribe: REPLY, scan: REPLY },
       timestampWindowSeconds: 300,

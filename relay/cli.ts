@@ -16,6 +16,7 @@ import {
   ignoredConfigWarning,
   unknownEnvWarnings,
   wechatAesKeyWarning,
+  wechatPreviousWarnings,
   wechatTokenWarning,
   type RelayConfig,
 } from './config'
@@ -299,6 +300,7 @@ async function serve(config: RelayConfig, configWarning: string | null): Promise
   if (tokenWarning !== null) log.warn(tokenWarning)
   const aesKeyWarning = wechatAesKeyWarning(config.wechat)
   if (aesKeyWarning !== null) log.warn(aesKeyWarning)
+  for (const warning of wechatPreviousWarnings(config.wechat)) log.warn(warning)
   relay = await startRelay(config, { log })
   if (stopping !== null) closeAndExit(relay)
 }

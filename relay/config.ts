@@ -17,6 +17,14 @@ import { DEFAULT_ENDED_REPLY, DEFAULT_TAKEN_REPLY } from './scan-rules'
 import { isRedisClusterUrl, isRedisTlsUrl, parseRedisClusterUrl } from './store/redis/cluster-url'
 import { errorCode } from '../shared/error-code'
 
+/**
+ * A previous value equal to the current one: refused, as the rotation it is set for would not
+ * happen (the new value is in neither setting, and WeChat's check of it would fail on submit).
+ */
+const SAME_AS_CURRENT = (current: string, what: string): string =>
+  `is the same as ${current}: put the new ${what} in ${current} and the one WeChat uses until ` +
+  'you submit the new one in its admin here, or leave this empty'
+
 export const wechatModeSchema = z.enum(['plain', 'compat', 'safe'])
 export type WechatMode = z.infer<typeof wechatModeSchema>
 
@@ -47,6 +55,12 @@ const wechatSchema = z
     token: credential(128),
     encodingAESKey: z.string().default(''),
     mode: wechatModeSchema.default('plain'),
+    /**
+     * While the Token or EncodingAESKey is changed (docs/DEPLOY.md): the one WeChat still uses
+     * until the new one is submitted in its admin, accepted beside the new. Empty: none.
+     */
+    previousToken: credential(128),
+    previousEncodingAESKey: z.string().default(''),
   })
   .strict()
 
@@ -345,19 +359,41 @@ export const relayConfigSchema = z
         params: { related: ['requestTimeoutMs'] },
       })
     }
-    if (c.wechat.mode === 'plain') return
-    if (c.wechat.encodingAESKey.length !== 43) {
+    if (c.wechat.previousToken !== '' && c.wechat.previousToken === c.wechat.token) {
       ctx.addIssue({
         code: 'custom',
-        path: ['wechat', 'encodingAESKey'],
-        message: `must be 43 characters in ${c.wechat.mode} mode`,
+        path: ['wechat', 'previousToken'],
+        message: SAME_AS_CURRENT('wechat.token', 'Token'),
+        params: { related: ['wechat.token'] },
       })
-    } else if (!isEncodingAESKey(c.wechat.encodingAESKey)) {
-      // As the cipher (shared/wechat/crypto.ts) takes it, checked here to name field and source.
+    }
+    if (c.wechat.mode === 'plain') return
+    for (const field of ['encodingAESKey', 'previousEncodingAESKey'] as const) {
+      const key = c.wechat[field]
+      // The previous key is optional; the current one is not.
+      if (field === 'previousEncodingAESKey' && key === '') continue
+      if (key.length !== 43) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['wechat', field],
+          message: `must be 43 characters in ${c.wechat.mode} mode`,
+        })
+      } else if (!isEncodingAESKey(key)) {
+        // As the cipher (shared/wechat/crypto.ts) takes it, checked here to name field and source.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['wechat', field],
+          message: 'must be base64 characters (A-Z a-z 0-9 + /)',
+        })
+      }
+    }
+    const { previousEncodingAESKey: previousKey } = c.wechat
+    if (previousKey !== '' && previousKey === c.wechat.encodingAESKey) {
       ctx.addIssue({
         code: 'custom',
-        path: ['wechat', 'encodingAESKey'],
-        message: 'must be base64 characters (A-Z a-z 0-9 + /)',
+        path: ['wechat', 'previousEncodingAESKey'],
+        message: SAME_AS_CURRENT('wechat.encodingAESKey', 'EncodingAESKey'),
+        params: { related: ['wechat.encodingAESKey'] },
       })
     }
     if (c.wechat.appId === '') {
@@ -425,6 +461,8 @@ const FIELDS: ReadonlyArray<readonly [path: string, kind: FieldKind]> = [
   ['wechat.token', 'string'],
   ['wechat.encodingAESKey', 'string'],
   ['wechat.mode', 'string'],
+  ['wechat.previousToken', 'string'],
+  ['wechat.previousEncodingAESKey', 'string'],
   ['reply.subscribe', 'string'],
   ['reply.scan', 'string'],
   ['reply.taken', 'string'],
@@ -523,10 +561,10 @@ export function unknownEnvNames(
  * Token cannot be the one WeChat signs with and every push would fail its signature. Said at
  * start, not refused: the relay has always taken such Tokens (tests, stand-ins for WeChat).
  */
-export function wechatTokenWarning(token: string): string | null {
+export function wechatTokenWarning(token: string, field = 'wechat.token'): string | null {
   if (token === '' || /^[A-Za-z0-9]{3,32}$/.test(token)) return null
   return (
-    "wechat.token is not 3–32 letters or digits (A-Z a-z 0-9), which WeChat's server " +
+    `${field} is not 3–32 letters or digits (A-Z a-z 0-9), which WeChat's server ` +
     'configuration requires: pushes from WeChat itself will not verify (401) unless the Token ' +
     'there is the same'
   )
@@ -548,6 +586,42 @@ export function wechatAesKeyWarning(wechat: {
     'unused in plain mode, but the relay will refuse to start in compat or safe mode until it is ' +
     "the EncodingAESKey from WeChat's server configuration"
   )
+}
+
+/**
+ * What is said at start of a previous Token or EncodingAESKey (docs/DEPLOY.md step 5,
+ * changing the Token or EncodingAESKey): that pushes under it are still accepted, so it is not left set
+ * once WeChat has switched (a leaked value stays usable while it is), and a previous Token
+ * WeChat could not have used. A previous key in plain mode is unused, said as such. Names the
+ * settings, never the values.
+ */
+export function wechatPreviousWarnings(wechat: {
+  mode: WechatMode
+  previousToken: string
+  previousEncodingAESKey: string
+}): string[] {
+  const out: string[] = []
+  const tokenVar = envNameOf('wechat.previousToken')
+  const keyVar = envNameOf('wechat.previousEncodingAESKey')
+  if (wechat.previousToken !== '') {
+    out.push(
+      `wechat.previousToken is set: pushes signed with the previous Token are still accepted ` +
+        `beside the new one. Once WeChat signs with the new one (the log says so), remove ` +
+        `${tokenVar} and restart`,
+    )
+    const form = wechatTokenWarning(wechat.previousToken, 'wechat.previousToken')
+    if (form !== null) out.push(form)
+  }
+  if (wechat.previousEncodingAESKey !== '') {
+    out.push(
+      wechat.mode === 'plain'
+        ? `wechat.previousEncodingAESKey is set but unused in plain mode: remove ${keyVar}`
+        : `wechat.previousEncodingAESKey is set: pushes encrypted with the previous ` +
+            `EncodingAESKey are still accepted beside the new one. Once WeChat encrypts with the ` +
+            `new one (the log says so), remove ${keyVar} and restart`,
+    )
+  }
+  return out
 }
 
 /**

@@ -57,6 +57,12 @@ export type FollowUpCall = 'tag' | 'message'
  */
 export type FollowUpFailureClass = 'no_token' | 'retry' | 'permanent' | 'maybe_sent'
 
+/**
+ * A WeChat credential that can have a previous value beside the current one while it is changed
+ * (docs/DEPLOY.md): the Token (signatures) and the EncodingAESKey (decryption).
+ */
+export type WechatCredential = 'token' | 'encoding_aes_key'
+
 /** Delivery lag buckets, seconds: from a push being stored to the kiosk acknowledging it. */
 const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
 
@@ -98,6 +104,8 @@ export class RelayMetrics {
   private readonly limitHits = new Map<LimitHit, number>()
   private readonly followUpFailures = new Map<string, number>()
   private rosterSyncFailures = 0
+  /** `{credential,used}` → pushes, for each credential with a previous value set. */
+  private readonly credentialUses = new Map<string, number>()
 
   countPush(outcome: PushOutcome): void {
     this.pushes.set(outcome, (this.pushes.get(outcome) ?? 0) + 1)
@@ -173,6 +181,28 @@ export class RelayMetrics {
   countFollowUpFailure(call: FollowUpCall, failure: FollowUpFailureClass): void {
     const key = `{call="${call}",class="${failure}"}`
     this.followUpFailures.set(key, (this.followUpFailures.get(key) ?? 0) + 1)
+  }
+
+  /**
+   * A previous value of `credential` is set: which value verifies each push is counted from
+   * here on, both from 0 (so `increase()` sees the first). Only then: none set, none shown.
+   */
+  watchCredential(credential: WechatCredential): void {
+    for (const used of ['current', 'previous'] as const) {
+      const key = credentialKey(credential, used)
+      if (!this.credentialUses.has(key)) this.credentialUses.set(key, 0)
+    }
+  }
+
+  /** A push verified by the current or the previous value of a watched credential. */
+  countCredentialUse(credential: WechatCredential, used: 'current' | 'previous'): void {
+    const key = credentialKey(credential, used)
+    const n = this.credentialUses.get(key)
+    if (n !== undefined) this.credentialUses.set(key, n + 1)
+  }
+
+  credentialUseCount(credential: WechatCredential, used: 'current' | 'previous'): number {
+    return this.credentialUses.get(credentialKey(credential, used)) ?? 0
   }
 
   /** A store read of a roster transfer failed (it is tried again while the link is up). */
@@ -274,6 +304,12 @@ export class RelayMetrics {
         [['', state.erasuresResumed ?? 0]],
       ),
       ...family(
+        'push_credentials_total',
+        'counter',
+        'Verified pushes by WeChat credential and which value verified them, while a previous one is set.',
+        [...[...this.credentialUses].sort()],
+      ),
+      ...family(
         'roster_sync_failures_total',
         'counter',
         'Failed store reads of roster transfers (retried while the link is up).',
@@ -283,6 +319,9 @@ export class RelayMetrics {
     return lines.join('\n') + '\n'
   }
 }
+
+const credentialKey = (credential: WechatCredential, used: 'current' | 'previous'): string =>
+  `{credential="${credential}",used="${used}"}`
 
 /** A name suffix and/or labels, and the value. */
 type Sample = [suffix: string, value: number]

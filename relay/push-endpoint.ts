@@ -23,7 +23,7 @@ import {
   type PushEvent,
 } from '../shared/wechat'
 import type { CampaignDirectory } from './campaign-directory'
-import type { RelayConfig } from './config'
+import { envNameOf, type RelayConfig } from './config'
 import {
   BodyAbortedError,
   BodyTimeoutError,
@@ -33,7 +33,7 @@ import {
   sendText,
 } from './http-util'
 import { LogLimiter, errorMessage, type Logger } from './log'
-import type { PushOutcome, RelayMetrics } from './metrics'
+import type { PushOutcome, RelayMetrics, WechatCredential } from './metrics'
 import { claimTtlMs, signedQueryClaim, type SignedQueryClaim } from './replay-guard'
 import { incompletePush, isIncomplete } from './incomplete-push'
 import { routeScene } from './scene-router'
@@ -129,11 +129,26 @@ export interface KioskPush {
   fits: boolean
 }
 
-/** An authentic push: its plaintext XML and the signed query to claim in the store. */
+/** Which of a credential's values verified a push: the current one, or the previous one. */
+export type CredentialUsed = 'current' | 'previous'
+
+/**
+ * The Token and the EncodingAESKey that verified a push, while a previous one may be set
+ * (docs/DEPLOY.md step 5); `key` is null for a plaintext push. Its reply is sealed with the same.
+ */
+export interface Via {
+  token: CredentialUsed
+  key: CredentialUsed | null
+}
+
+/** An authentic push: its plaintext XML, the signed query to claim in the store, and its credentials. */
 export interface Authentic {
   xml: string | Buffer
   claim: SignedQueryClaim
+  via: Via
 }
+
+const VIA_CURRENT: Via = { token: 'current', key: null }
 
 /**
  * The per-push work that needs no store: signatures, the replay claim's key and body hash,
@@ -142,14 +157,27 @@ export interface Authentic {
  */
 export function createPushPipeline(opts: PushPipelineOptions) {
   const { config, now } = opts
-  const { token, mode } = config.wechat
-  const cipher =
+  const { mode } = config.wechat
+  /** The Tokens pushes are verified with, the current first; the previous while one is set. */
+  const tokens: ReadonlyArray<readonly [CredentialUsed, string]> = [
+    ['current', config.wechat.token],
+    ...(config.wechat.previousToken === ''
+      ? []
+      : [['previous', config.wechat.previousToken] as const]),
+  ]
+  const cipherOf = (encodingAESKey: string) =>
+    new WechatCipher({ encodingAESKey, appId: config.wechat.appId })
+  /** The same for the EncodingAESKeys (none in plain mode). */
+  const ciphers: ReadonlyArray<readonly [CredentialUsed, WechatCipher]> =
     mode === 'plain'
-      ? null
-      : new WechatCipher({
-          encodingAESKey: config.wechat.encodingAESKey,
-          appId: config.wechat.appId,
-        })
+      ? []
+      : [
+          ['current', cipherOf(config.wechat.encodingAESKey)],
+          ...(config.wechat.previousEncodingAESKey === ''
+            ? []
+            : [['previous', cipherOf(config.wechat.previousEncodingAESKey)] as const]),
+        ]
+  const cipher = ciphers[0]?.[1] ?? null
   const windowMs = config.timestampWindowSeconds * 1000
 
   function fresh(q: Query): boolean {
@@ -158,13 +186,47 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     return Math.abs(now() - Number(ts) * 1000) <= windowMs
   }
 
+  /** Which Token the query's `signature` verifies with, or null (each compared in constant time). */
+  function plainSignedBy(q: Query): CredentialUsed | null {
+    for (const [used, token] of tokens) if (verifyPlainSignature(token, q)) return used
+    return null
+  }
+
+  /** Which Token `msg_signature` over `encrypt` verifies with, or null. */
+  function msgSignedBy(q: Query, encrypt: string): CredentialUsed | null {
+    for (const [used, token] of tokens) if (verifyMsgSignature(token, q, encrypt)) return used
+    return null
+  }
+
+  const tokenOf = (used: CredentialUsed): string =>
+    (tokens.find(([u]) => u === used) ?? tokens[0])?.[1] ?? ''
+
+  /**
+   * Decrypts with the current EncodingAESKey, else the previous one: the AppID inside the
+   * plaintext decides (a wrong key fails its padding, its length or that). Neither: the current
+   * key's error, as with no previous key.
+   */
+  function decrypt(encrypted: string): { message: string; key: CredentialUsed } {
+    let first: WechatCryptoError | undefined
+    for (const [used, c] of ciphers) {
+      try {
+        return { message: c.decrypt(encrypted), key: used }
+      } catch (err) {
+        if (!(err instanceof WechatCryptoError)) throw err
+        first ??= err
+      }
+    }
+    throw first ?? new WechatCryptoError('bad_key', 'no EncodingAESKey in plain mode')
+  }
+
   /**
    * The signature (contract v1: the echostr when it is valid, 401 otherwise), then the echostr.
    * The timestamp's age is not a condition here, as it is for pushes: a check whose signature
    * is valid is answered however old (the official vector too). Replaying one gains nothing: its
    * echostr is unsigned anyway, answered as text that is never sniffed, and a safe-mode one never
    * decrypts a push. An old one is answered with outcome `stale`, which the caller logs with the
-   * skew: a relay whose clock is off passes WeChat's check but will refuse every push.
+   * skew: a relay whose clock is off passes WeChat's check but will refuse every push. With a
+   * previous Token (or EncodingAESKey) set, a check under either is answered.
    */
   function urlCheck(q: Query): Answer {
     const answered = (body: string): Answer => ({
@@ -176,12 +238,11 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     const usable = echostr.length > 0 && echostr.length <= 1024
     // Safe-mode URL checks in the WXBizMsgCrypt style carry an encrypted echostr.
     if (cipher !== null && q.msg_signature !== undefined) {
-      if (!verifyMsgSignature(token, q, echostr))
-        return reject(401, 'bad_signature', 'bad signature')
+      if (msgSignedBy(q, echostr) === null) return reject(401, 'bad_signature', 'bad signature')
       if (!usable) return reject(400, 'malformed', 'echostr missing')
       let plain: string
       try {
-        plain = cipher.decrypt(echostr)
+        plain = decrypt(echostr).message
       } catch {
         return reject(400, 'malformed', 'bad echostr')
       }
@@ -192,7 +253,7 @@ export function createPushPipeline(opts: PushPipelineOptions) {
       if (plain.includes('<')) return reject(400, 'malformed', 'bad echostr')
       return answered(plain)
     }
-    if (!verifyPlainSignature(token, q)) return reject(401, 'bad_signature', 'bad signature')
+    if (plainSignedBy(q) === null) return reject(401, 'bad_signature', 'bad signature')
     if (!usable) return reject(400, 'malformed', 'echostr missing')
     return answered(echostr)
   }
@@ -204,22 +265,26 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     // needs only the query: checked, with the timestamp, before any XML is parsed, so a body
     // from no one never reaches the parser (64 KiB of crafted XML costs milliseconds a try).
     if (q.signature === undefined) return reject(401, 'bad_signature', 'signature required')
-    if (!verifyPlainSignature(token, q)) return reject(401, 'bad_signature', 'bad signature')
+    const token = plainSignedBy(q)
+    if (token === null) return reject(401, 'bad_signature', 'bad signature')
     if (!fresh(q)) return reject(401, 'stale', 'stale timestamp')
     if (!encrypted) {
       // WeChat encrypts every push in compat mode as in safe mode: a plaintext push there is
       // not WeChat's.
       if (mode !== 'plain') return reject(401, 'bad_signature', 'signature required')
-      return { xml: body, claim: signedQueryClaim(q, body, false) }
+      return { xml: body, claim: signedQueryClaim(q, body, false), via: { token, key: null } }
     }
     if (cipher === null)
       return reject(400, 'malformed', 'encrypted push but relay is in plain mode')
     const { encrypt } = parseEnvelope(body)
     if (encrypt === undefined) return reject(400, 'malformed', 'Encrypt missing')
-    if (!verifyMsgSignature(token, q, encrypt)) return reject(401, 'bad_signature', 'bad signature')
+    // WeChat signs both with one Token: msg_signature under the other one is not WeChat's.
+    if (!verifyMsgSignature(tokenOf(token), q, encrypt))
+      return reject(401, 'bad_signature', 'bad signature')
     // In compat mode the plaintext fields beside <Encrypt> are not covered by msg_signature:
     // only the decrypted copy is trusted.
-    return { xml: cipher.decrypt(encrypt), claim: signedQueryClaim(q, body, true) }
+    const { message, key } = decrypt(encrypt)
+    return { xml: message, claim: signedQueryClaim(q, body, true), via: { token, key } }
   }
 
   /** The kiosk event in an authenticated push, or null for pushes a kiosk has no use for. */
@@ -241,12 +306,16 @@ export function createPushPipeline(opts: PushPipelineOptions) {
     return { e, event, fits }
   }
 
-  /** `reply`: the texts of the campaign of the kiosk the scan went to, else the config's. */
+  /**
+   * `reply`: the texts of the campaign of the kiosk the scan went to, else the config's. `via`:
+   * the Token and key the push came with (its Authentic's), which seal an encrypted reply.
+   */
   function replyFor(
     e: PushEvent,
     q: Query,
     kind: 'subscribe' | 'scan',
     reply: { subscribe: string; scan: string } = config.reply,
+    via: Via = VIA_CURRENT,
   ): Answer {
     const content = reply[kind]
     if (content === '') return { status: 200, body: SUCCESS }
@@ -266,7 +335,15 @@ export function createPushPipeline(opts: PushPipelineOptions) {
       return { status: 200, body: replyXml, contentType: 'application/xml; charset=utf-8' }
     }
     const nonce = String(randomInt(100_000_000, 2_147_483_647))
-    const body = buildEncryptedReply({ cipher, token, replyXml, timestamp: createTime, nonce })
+    // Sealed as the push was: WeChat opens it with what it signed and encrypted that with.
+    const sealer = ciphers.find(([used]) => used === via.key)?.[1] ?? cipher
+    const body = buildEncryptedReply({
+      cipher: sealer,
+      token: tokenOf(via.token),
+      replyXml,
+      timestamp: createTime,
+      nonce,
+    })
     return { status: 200, body, contentType: 'application/xml; charset=utf-8' }
   }
 
@@ -280,6 +357,44 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   const limited = new LogLimiter(opts.now, REPEATED_LINE_INTERVAL_MS)
   /** Pushes the store refused since the line saying it accepts them again (or the start). */
   let refusedSinceAccepted = 0
+  const { wechat } = opts.config
+  /** The credentials with a previous value set, and whether the switch to the new one was said. */
+  const rotating = new Map<WechatCredential, boolean>()
+  if (wechat.previousToken !== '') rotating.set('token', false)
+  if (wechat.mode !== 'plain' && wechat.previousEncodingAESKey !== '') {
+    rotating.set('encoding_aes_key', false)
+  }
+  for (const credential of rotating.keys()) metrics.watchCredential(credential)
+
+  /**
+   * A push verified while a previous Token or EncodingAESKey is set: counted by which value
+   * verified it, and the first under the new one said once (WeChat has switched: the previous
+   * one can go, once its count stops rising: WeChat's retries of older pushes may still use it).
+   */
+  function credentialsUsed(via: Via): void {
+    if (rotating.size === 0) return
+    const uses: Array<readonly [WechatCredential, CredentialUsed | null]> = [
+      ['token', via.token],
+      ['encoding_aes_key', via.key],
+    ]
+    for (const [credential, used] of uses) {
+      const said = rotating.get(credential)
+      if (said === undefined || used === null) continue
+      metrics.countCredentialUse(credential, used)
+      if (used !== 'current' || said) continue
+      rotating.set(credential, true)
+      const [what, setting] =
+        credential === 'token'
+          ? ['Token', 'wechat.previousToken']
+          : ['EncodingAESKey', 'wechat.previousEncodingAESKey']
+      log.warn(
+        `WeChat has switched to the new ${what}; remove ${envNameOf(setting)} and restart once ` +
+          `scandesk_relay_push_credentials_total{credential="${credential}",used="previous"} ` +
+          'stops rising (until then it still accepts pushes under the old one)',
+        { credential },
+      )
+    }
+  }
 
   /**
    * A push's store write failed: answered 503 (WeChat retries it) and counted in /metrics every
@@ -354,12 +469,13 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   async function notCounted(
     e: PushEvent,
     q: Query,
+    via: Via,
     event: NewEvent,
     reason: 'scene-taken' | 'campaign-ended',
   ): Promise<Answer> {
     const outcome = await keepUnrouted({ ...event, reason })
     const text = reason === 'scene-taken' ? opts.config.reply.taken : opts.config.reply.ended
-    const answer = replyFor(e, q, event.event, { subscribe: text, scan: text })
+    const answer = replyFor(e, q, event.event, { subscribe: text, scan: text }, via)
     answer.outcome = outcome
     return answer
   }
@@ -453,7 +569,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     const claim = { ...auth.claim, ttlMs: claimTtl }
     const r = await store.appendClaimedEvent(claim, kioskId, event, campaign?.campaign.id ?? null)
     if (r.status === 'replayed') return reject(401, 'bad_signature', 'replayed')
-    if (r.status === 'taken') return notCounted(p.e, q, event, 'scene-taken')
+    if (r.status === 'taken') return notCounted(p.e, q, auth.via, event, 'scene-taken')
     let outcome: PushOutcome
     if (r.status === 'unknown-kiosk') {
       outcome = await keepUnrouted({ ...event, reason: 'unknown-kiosk' })
@@ -466,7 +582,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     // not stamp): one more round trip, for a rally booth's scans alone.
     const reply =
       r.status === 'unknown-kiosk' ? undefined : await replyOfRow(r, campaign, kioskId, event)
-    const answer = replyFor(p.e, q, event.event, reply)
+    const answer = replyFor(p.e, q, event.event, reply, auth.via)
     answer.outcome = outcome
     return answer
   }
@@ -474,6 +590,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
+    credentialsUsed(auth.via)
     // Parsed once for both ways; a push that does not parse is dealt with after its claim.
     let parsed: { p: KioskPush | null } | { err: unknown }
     try {
@@ -507,7 +624,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       const kioskId = route.kioskId
       const campaign = (await opts.campaigns?.campaignOf(kioskId)) ?? null
       if (ended(campaign, event)) {
-        return notCounted(e, q, event, 'campaign-ended')
+        return notCounted(e, q, auth.via, event, 'campaign-ended')
       }
       const appended = store.appendEvent(kioskId, event, campaign?.campaign.id ?? null)
       // A store that orders a stamp after the append sent before it (SQLite's group commit)
@@ -529,7 +646,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       const [r, stamps] = await Promise.all([appended, stamped])
       storeAccepted()
       // Another openid's code: nothing stored, so the stamp beside it found no push to stamp.
-      if (r.status === 'taken') return notCounted(e, q, event, 'scene-taken')
+      if (r.status === 'taken') return notCounted(e, q, auth.via, event, 'scene-taken')
       outcome = r.status === 'stored' ? 'stored' : 'duplicate'
       logStored(kioskId, r.seq, outcome, event.event)
       reply = await replyOfRow(r, campaign, kioskId, event, stamps)
@@ -537,7 +654,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       const reason = route.kioskId === null ? route.reason : 'unrepresentable'
       outcome = await keepUnrouted({ ...event, reason })
     }
-    const answer = replyFor(e, q, event.event, reply)
+    const answer = replyFor(e, q, event.event, reply, auth.via)
     answer.outcome = outcome
     return answer
   }

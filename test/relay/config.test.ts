@@ -72,6 +72,8 @@ describe('relay config', () => {
         token: '',
         encodingAESKey: '',
         mode: 'plain',
+        previousToken: '',
+        previousEncodingAESKey: '',
       },
       reply: { subscribe: '', scan: '', taken: DEFAULT_TAKEN_REPLY, ended: DEFAULT_ENDED_REPLY },
       followUp: { batchWindowMs: 1000, windowSeconds: 60 },
@@ -260,6 +262,8 @@ describe('relay config', () => {
       ['wechat.token', 'Tok123', 'Tok123'],
       ['wechat.encodingAESKey', aesKey, aesKey],
       ['wechat.mode', 'plain', 'plain'],
+      ['wechat.previousToken', 'OldTok123', 'OldTok123'],
+      ['wechat.previousEncodingAESKey', 'b'.repeat(43), 'b'.repeat(43)],
       ['reply.subscribe', '欢迎', '欢迎'],
       ['reply.scan', 'welcome back', 'welcome back'],
       ['reply.taken', '请到展位扫码', '请到展位扫码'],
@@ -610,6 +614,58 @@ describe('relay config', () => {
     expect(bad({ readFile, env: { SCANDESK_RELAY_CONFIG: '' } })).toBe(
       'relay config: config must not be empty (from SCANDESK_RELAY_CONFIG)',
     )
+  })
+
+  it('takes a previous Token and EncodingAESKey by the rules of the current ones, never equal to them', () => {
+    // Changing the Token or EncodingAESKey mid-event (docs/DEPLOY.md): the old value stays
+    // accepted beside the new one until WeChat has switched.
+    const key = 'a'.repeat(43)
+    const old = 'b'.repeat(43)
+    const safe = {
+      SCANDESK_RELAY_WECHAT_MODE: 'safe',
+      SCANDESK_RELAY_WECHAT_APP_ID: 'wx1',
+      SCANDESK_RELAY_WECHAT_TOKEN: 'NewTok1',
+      SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY: key,
+    }
+    expect(envNameOf('wechat.previousToken')).toBe('SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN')
+    expect(envNameOf('wechat.previousEncodingAESKey')).toBe(
+      'SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY',
+    )
+    const both = loadRelayConfig({
+      env: {
+        ...safe,
+        SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN: 'OldTok1',
+        SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY: old,
+      },
+    })
+    expect(both.wechat).toMatchObject({ previousToken: 'OldTok1', previousEncodingAESKey: old })
+    // The same rules as the current ones, said with the setting and where it came from.
+    expect(bad({ env: { ...safe, SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN: 'Old\r' } })).toMatch(
+      /wechat\.previousToken must not contain spaces or line breaks .*SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN/,
+    )
+    expect(
+      bad({ env: { ...safe, SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY: 'short' } }),
+    ).toMatch(
+      /wechat\.previousEncodingAESKey must be 43 characters in safe mode .*SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY/,
+    )
+    expect(
+      bad({ flags: { 'wechat-previous-encoding-aes-key': '!'.repeat(43) }, env: safe }),
+    ).toMatch(/wechat\.previousEncodingAESKey must be base64 .*--wechat-previous-encoding-aes-key/)
+    // Equal to the current one: the new value is in neither setting.
+    expect(bad({ env: { ...safe, SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN: 'NewTok1' } })).toMatch(
+      /wechat\.previousToken is the same as wechat\.token: .*SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN; wechat\.token from SCANDESK_RELAY_WECHAT_TOKEN/,
+    )
+    expect(bad({ env: { ...safe, SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY: key } })).toMatch(
+      /wechat\.previousEncodingAESKey is the same as wechat\.encodingAESKey/,
+    )
+    // No value is ever echoed.
+    const said = bad({ env: { ...safe, SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN: 'NewTok1' } })
+    expect(said).not.toContain('NewTok1')
+    // Plain mode uses no key: a previous one is not refused (a warning at start says so).
+    expect(
+      loadRelayConfig({ env: { SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY: 'short' } }).wechat
+        .previousEncodingAESKey,
+    ).toBe('short')
   })
 
   it("ignores Kubernetes' SCANDESK_RELAY_PORT service link, not a port", () => {

@@ -250,7 +250,7 @@ describe('the docs of /metrics', () => {
                   .string()
                   .regex(/^\d+[smh]$/)
                   .optional(),
-                labels: z.object({ severity: z.enum(['page', 'warn']) }),
+                labels: z.object({ severity: z.enum(['page', 'warn', 'info']) }),
                 annotations: z.object({ summary: z.string().min(1) }).passthrough(),
               }),
             ),

@@ -94,9 +94,21 @@ describe('the relay at start', () => {
     expect(await relay.exited).toEqual({ code: 0, signal: null })
   }, 60_000)
 
+  it('warns at start that a previous Token is still accepted, naming the variable, never the Token', async () => {
+    const relay = await start('ScanDesk2026', {
+      SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN: 'OldDesk2025',
+    })
+    const previous = relay.log.filter((l) => l.msg.includes('SCANDESK_RELAY_WECHAT_PREVIOUS_TOKEN'))
+    expect(previous.map((l) => l.level)).toEqual(['warn'])
+    expect(JSON.stringify(relay.log)).not.toContain('OldDesk2025')
+    relay.child.kill('SIGTERM')
+    expect(await relay.exited).toEqual({ code: 0, signal: null })
+  }, 60_000)
+
   it('says nothing about a Token WeChat takes', async () => {
     const relay = await start('ScanDesk2026')
     expect(warned(relay)).toHaveLength(0)
+    expect(relay.log.filter((l) => l.msg.includes('previous'))).toEqual([])
     relay.child.kill('SIGTERM')
     expect(await relay.exited).toEqual({ code: 0, signal: null })
   }, 60_000)
