@@ -529,6 +529,17 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
+ * Whether `short` is `long` with letters left out, in order, and most of it still there (a
+ * short name is in order inside too many long ones to say anything).
+ */
+function wordsLeftOut(short: string, long: string): boolean {
+  if (short.length >= long.length || short.length * 5 < long.length * 3) return false
+  let at = 0
+  for (const c of long) if (c === short[at]) at++
+  return at === short.length
+}
+
+/**
  * `SCANDESK_RELAY_*` variables that set nothing (a typo such as `SCANDESK_RELAY_APPSECRET`),
  * each with the known name closest to it, sorted; Kubernetes' service-link variables are not
  * counted. Names only: a value may be a secret.
@@ -538,7 +549,9 @@ export function unknownEnvNames(
 ): Array<{ name: string; closest: string }> {
   const known = [...CONFIG_ENV_NAMES]
   // Compared without the prefix and underscores; a name inside the other (APPSECRET in
-  // WECHATAPPSECRET, DATA in DATADIR) comes before any mere edit distance.
+  // WECHATAPPSECRET, DATA in DATADIR) comes first, then a slip of a letter or two, then a name
+  // the typed one is with a word left out (WECHAT_PREVIOUS_AES_KEY: _PREVIOUS_ENCODING_AES_KEY,
+  // not the nearer _PREVIOUS_TOKEN), then any edit distance.
   const bare = (n: string): string => n.slice('SCANDESK_RELAY_'.length).replaceAll('_', '')
   return Object.keys(env)
     .filter((name) => name.startsWith('SCANDESK_RELAY_') && env[name] !== undefined)
@@ -548,7 +561,16 @@ export function unknownEnvNames(
       const b = bare(name)
       const score = (k: string): number => {
         const bk = bare(k)
-        return (bk.includes(b) || b.includes(bk) ? 0 : 1000) + editDistance(b, bk)
+        const distance = editDistance(b, bk)
+        const rank =
+          bk.includes(b) || b.includes(bk)
+            ? 0
+            : distance <= 2
+              ? 100
+              : wordsLeftOut(b, bk)
+                ? 500
+                : 1000
+        return rank + distance
       }
       const closest = known.reduce((best, k) => (score(k) < score(best) ? k : best))
       return { name, closest }

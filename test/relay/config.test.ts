@@ -11,6 +11,7 @@ import {
   envNameOf,
   flagNameOf,
   loadRelayConfig,
+  unknownEnvNames,
 } from '../../relay/config'
 import { parseSceneRanges } from '../../relay/kiosk-admin'
 import { parseRedisClusterUrl } from '../../relay/store/redis/cluster-url'
@@ -666,6 +667,29 @@ describe('relay config', () => {
       loadRelayConfig({ env: { SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY: 'short' } }).wechat
         .previousEncodingAESKey,
     ).toBe('short')
+  })
+
+  it('suggests for a misspelt variable with a word left out the name it shortens, not a nearer other one', () => {
+    // SCANDESK_RELAY_WECHAT_AES_KEY was answered "did you mean SCANDESK_RELAY_WECHAT_TOKEN?":
+    // the EncodingAESKey written there would be a Token WeChat never signs with.
+    const closest = (name: string): string | undefined =>
+      unknownEnvNames({ [name]: 'x' })[0]?.closest
+    const cases: Array<[typed: string, meant: string]> = [
+      ['SCANDESK_RELAY_WECHAT_AES_KEY', 'SCANDESK_RELAY_WECHAT_ENCODING_AES_KEY'],
+      ['SCANDESK_RELAY_WECHAT_PREVIOUS_AES_KEY', 'SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY'],
+      ['SCANDESK_RELAY_KEEP_TIMEOUT_MS', 'SCANDESK_RELAY_KEEP_ALIVE_TIMEOUT_MS'],
+      ['SCANDESK_RELAY_TICKET_BUDGET', 'SCANDESK_RELAY_TICKET_DAILY_BUDGET'],
+      // A slip of a letter or two still wins over a word left out.
+      [
+        'SCANDESK_RELAY_WECHAT_PERVIOUS_ENCODING_AES_KEY',
+        'SCANDESK_RELAY_WECHAT_PREVIOUS_ENCODING_AES_KEY',
+      ],
+      ['SCANDESK_RELAY_UPLOAD_ILDE_TIMEOUT_MS', 'SCANDESK_RELAY_UPLOAD_IDLE_TIMEOUT_MS'],
+      // A name inside the other first, as before.
+      ['SCANDESK_RELAY_APPSECRET', 'SCANDESK_RELAY_WECHAT_APP_SECRET'],
+      ['SCANDESK_RELAY_TRUST_PROXY_HOP', 'SCANDESK_RELAY_TRUST_PROXY_HOPS'],
+    ]
+    expect(cases.map(([typed]) => [typed, closest(typed)])).toEqual(cases)
   })
 
   it("ignores Kubernetes' SCANDESK_RELAY_PORT service link, not a port", () => {
