@@ -79,6 +79,11 @@ export interface ScrapeState {
   rosterTransfersPending?: number
   /** Unfinished visitor erasures the store finished itself (Redis; SQLite has none). */
   erasuresResumed?: number
+  /**
+   * Follow-ups waiting (tags, texts), as the follow-up worker last read them; null or absent:
+   * no count (no worker here, another instance holds its lease, or none read lately).
+   */
+  followUpWaiting?: { tag: number; message: number } | null
 }
 
 function label(value: string): string {
@@ -211,6 +216,7 @@ export class RelayMetrics {
   }
 
   render(state: ScrapeState): string {
+    const waiting = state.followUpWaiting ?? null
     const lines = [
       ...family('pushes_total', 'counter', 'WeChat pushes received, by outcome.', [
         ...[...this.pushes].sort().map(([o, n]): Sample => [`{outcome="${o}"}`, n]),
@@ -290,6 +296,17 @@ export class RelayMetrics {
         'counter',
         "Follow-up WeChat calls that failed, by call and how they're handled.",
         [...[...this.followUpFailures].sort()],
+      ),
+      ...family(
+        'follow_up_waiting',
+        'gauge',
+        'Visitors waiting for their tag or follow-up text, on the instance doing that work.',
+        waiting === null
+          ? []
+          : [
+              ['{what="message"}', waiting.message],
+              ['{what="tag"}', waiting.tag],
+            ],
       ),
       ...family(
         'roster_transfers_pending',

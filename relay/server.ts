@@ -405,6 +405,7 @@ export async function startRelay(
       attendancePending: read?.[2] ?? null,
       rosterTransfersPending: hub.rosterTransfersPending,
       erasuresResumed: store.erasuresResumed,
+      followUpWaiting: followUp.worker?.backlog ?? null,
     })
     sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
   }

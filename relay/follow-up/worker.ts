@@ -76,8 +76,29 @@ export interface FollowUpWorkerOptions {
    * makes just after the scan (it alone knows whose personal code was scanned). Default 10 s.
    */
   nameWaitMs?: number
+  /**
+   * How often the instance doing the work reads how many follow-ups wait (one counter read per
+   * campaign with a tag or a text; /metrics shows the last one read). Default 15 s.
+   */
+  backlogRefreshMs?: number
   random?: () => number
 }
+
+/**
+ * Visitors waiting for their tag (pending, due or backing off) and for their text (pending or
+ * being sent), summed over the campaigns that have one, as the store's report counters said at
+ * `at` (the worker's clock).
+ */
+export interface FollowUpBacklog {
+  tag: number
+  message: number
+  at: number
+}
+
+/** Campaigns whose counters one backlog read asks for together (pipelined on Redis). */
+const BACKLOG_READS_AT_ONCE = 100
+/** A backlog read longer ago than this many refresh periods is not shown (a store away). */
+const BACKLOG_STALE_PERIODS = 4
 
 /** What this instance did (tests and the bench read it). */
 export interface FollowUpWorkerStats {
@@ -94,6 +115,7 @@ const DEFAULTS = {
   maxBackoffMs: 60_000,
   readLimit: 500,
   nameWaitMs: 10_000,
+  backlogRefreshMs: 15_000,
 }
 
 /** Messages marked `sending` together, then sent, then recorded together. */
@@ -167,6 +189,10 @@ export class FollowUpWorker {
    * read both for every kiosk ever added, each 200 ms, however long ago it last scanned.
    */
   private readonly cursors = new Map<string, number>()
+  /** The last backlog read while this instance held the lease (null: none, or lease lost). */
+  private lastBacklog: FollowUpBacklog | null = null
+  /** A backlog read in flight (one at a time). */
+  private readingBacklog: Promise<void> | null = null
 
   /** Failures repeated every round while the store is away (see schedule). */
   private readonly failedRounds: LogLimiter
@@ -187,6 +213,74 @@ export class FollowUpWorker {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
     await this.running
+    await this.readingBacklog
+  }
+
+  /**
+   * How many follow-ups wait, for /metrics: the last count read while this instance held the
+   * lease. null on an instance not doing the work (another holds the lease, or this one has not
+   * taken it since it started: the count is never guessed as 0), and once the last read is
+   * older than BACKLOG_STALE_PERIODS refreshes (the store out of reach: no frozen number).
+   */
+  get backlog(): FollowUpBacklog | null {
+    const b = this.lastBacklog
+    if (b === null || !this.holding) return null
+    return this.o.now() - b.at > this.o.backlogRefreshMs * BACKLOG_STALE_PERIODS ? null : b
+  }
+
+  /** This instance no longer holds the lease: another does the work (and reports its backlog). */
+  private release(): void {
+    this.holding = false
+    this.lastBacklog = null
+  }
+
+  /**
+   * Reads the backlog again when the last read is `backlogRefreshMs` old, in the background:
+   * called as a round starts and on each lease renewal, so a round of slow calls (texts of 5 s
+   * each) does not hold the count back.
+   */
+  private refreshBacklog(): void {
+    if (this.readingBacklog !== null) return
+    const last = this.lastBacklog
+    if (last !== null && this.o.now() - last.at < this.o.backlogRefreshMs) return
+    this.readingBacklog = this.readBacklog()
+      .then(
+        (b) => {
+          if (this.holding) this.lastBacklog = b
+        },
+        (err: unknown) => {
+          this.failedRounds.log(this.o.log, 'warn', 'follow-up backlog read failed', {
+            error: errorMessage(err),
+            action:
+              '/metrics leaves out follow_up_waiting once its last count is a minute old; the work itself goes on',
+          })
+        },
+      )
+      .finally(() => {
+        this.readingBacklog = null
+      })
+  }
+
+  /**
+   * The store's report counters of every campaign with a tag or a text (kept with each state
+   * change: one read per campaign, however many visitors), BACKLOG_READS_AT_ONCE at a time.
+   */
+  private async readBacklog(): Promise<FollowUpBacklog> {
+    const { store, now } = this.o
+    const at = now()
+    const campaigns = (await store.campaigns.listCampaigns()).map((r) => r.campaign).filter(hasWork)
+    const backlog: FollowUpBacklog = { tag: 0, message: 0, at }
+    for (let i = 0; i < campaigns.length; i += BACKLOG_READS_AT_ONCE) {
+      const part = campaigns.slice(i, i + BACKLOG_READS_AT_ONCE)
+      const counts = await Promise.all(part.map((c) => store.followUp.counts(c.id)))
+      part.forEach((c, j) => {
+        const n = counts[j]
+        if (n === undefined) return
+        if (c.tag !== null) backlog.tag += n.pending
+        if (c.followUp !== null) backlog.message += n.messagePending
+      })
+    }
+    return backlog
   }
 
   private schedule(ms: number): void {
@@ -214,12 +308,13 @@ export class FollowUpWorker {
     const { store, now } = this.o
     const got = await store.followUp.lease(this.owner, now(), this.o.leaseTtlMs)
     if (!got) {
-      this.holding = false
+      this.release()
       return
     }
     const fresh = !this.holding
     this.holding = true
     this.lost = false
+    this.refreshBacklog()
     const renewMs = this.o.leaseRenewMs ?? Math.max(1, Math.floor(this.o.leaseTtlMs / 3))
     const heartbeat = renewMs > 0 ? this.heartbeat(renewMs) : undefined
     try {
@@ -242,9 +337,12 @@ export class FollowUpWorker {
       this.o.store.followUp
         .lease(this.owner, this.o.now(), this.o.leaseTtlMs)
         .then((ok) => {
-          if (ok) return
+          if (ok) {
+            this.refreshBacklog()
+            return
+          }
           this.lost = true
-          this.holding = false
+          this.release()
           this.o.log.warn('follow-up: lease lost mid-round; finishing the calls in flight')
         })
         .catch((err: unknown) => {
@@ -382,7 +480,7 @@ export class FollowUpWorker {
   private async stillLeased(): Promise<boolean> {
     if (this.lost || this.stopped) return false
     const ok = await this.o.store.followUp.lease(this.owner, this.o.now(), this.o.leaseTtlMs)
-    if (!ok) this.holding = false
+    if (!ok) this.release()
     return ok && !this.stopped
   }
 

@@ -83,9 +83,16 @@ describe('RelayMetrics.render', () => {
         ],
         unrouted: 4,
         attendancePending: 0,
+        followUpWaiting: { tag: 7, message: 2 },
       }),
     )
     const byName = new Map(withStore.map((f) => [f.name, f]))
+    expect(
+      byName.get('scandesk_relay_follow_up_waiting')?.samples.map((s) => [s.labels.what, s.value]),
+    ).toEqual([
+      ['message', 2],
+      ['tag', 7],
+    ])
     expect(byName.get('scandesk_relay_unacked_events')?.samples.map((s) => s.labels.kiosk)).toEqual(
       ['k1', 'we"ird\\id\nx'],
     )
@@ -105,6 +112,8 @@ describe('RelayMetrics.render', () => {
     )
     expect(away.map((f) => f.name)).toEqual(withStore.map((f) => f.name))
     expect(away.find((f) => f.name === 'scandesk_relay_unrouted_events')?.samples).toEqual([])
+    // No follow-up count here (no worker, or another instance's): no sample, never a made-up 0.
+    expect(away.find((f) => f.name === 'scandesk_relay_follow_up_waiting')?.samples).toEqual([])
   })
 })
 
@@ -228,7 +237,7 @@ describe('the docs of /metrics', () => {
     const operator = new Set<string>([...limits, ...classes, ...calls])
     const rules = read('deploy/prometheus-alerts.yml')
     for (const text of [section, rules]) {
-      const found = [...text.matchAll(/(?:limit|class|call)=~?"([^"]+)"/g)].flatMap((m) =>
+      const found = [...text.matchAll(/(?:limit|class|call|what)=~?"([^"]+)"/g)].flatMap((m) =>
         (m[1] ?? '').split(/\\?\|/),
       )
       expect(found.length).toBeGreaterThan(0)
@@ -276,6 +285,7 @@ describe('the docs of /metrics', () => {
       'unacked_events',
       'roster_transfers_pending',
       'follow_up_failures_total',
+      'follow_up_waiting',
       'limit_hits_total',
       'ticket_refusals_total{reason="budget"}',
     ]) {
