@@ -75,7 +75,7 @@ export interface ScrapeState {
   unrouted: number | null
   /** Stored scans not yet in the console's attendance table; null when not read. */
   attendancePending: number | null
-  /** Live kiosks here whose roster transfer (roster, then stored bindings) has not finished. */
+  /** Live kiosks here whose roster transfer (roster, then every stored binding) is unfinished. */
   rosterTransfersPending?: number
   /** Unfinished visitor erasures the store finished itself (Redis; SQLite has none). */
   erasuresResumed?: number

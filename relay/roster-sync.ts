@@ -85,7 +85,10 @@ export class RosterSync {
   private openids = new Map<string, string>()
   /** The bindings went out after the whole roster (once per transfer). */
   private complete = false
-  /** The roster is acknowledged and the stored bindings read (or there is no roster). */
+  /**
+   * The roster is acknowledged and the stored bindings read (or there is no roster); they may
+   * still be going out (`pending` says so).
+   */
   private transferred = false
   /** An empty roster is one empty final frame, sent once. */
   private emptySent = false
@@ -126,10 +129,15 @@ export class RosterSync {
 
   /**
    * The campaign's roster not yet all acknowledged by the kiosk, or its stored bindings not yet
-   * read (a failed read waits for its retry): what /metrics counts as a transfer pending.
+   * read (a failed read waits for its retry) or not all written (they go a window at a time as
+   * the kiosk's pongs come back: thousands take a while on a slow link, and a kiosk that has
+   * not had them cannot name visitors a desk bound while it was away): what /metrics counts as
+   * a transfer pending.
    */
   get pending(): boolean {
-    return this.campaignId !== null && !this.transferred
+    return (
+      this.campaignId !== null && (!this.transferred || this.bindingNext < this.bindingQueue.length)
+    )
   }
 
   /** Starts (or restarts) the transfer of `campaignId`'s roster; null: the kiosk has none. */

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../../relay/log'
 import { ROSTER_START_BYTES } from '../../relay/roster-pacer'
-import { BINDING_PONG_WAIT_MS, RosterSync } from '../../relay/roster-sync'
+import { BINDING_PONG_WAIT_MS, BINDING_QUEUE_RECHECK_MS, RosterSync } from '../../relay/roster-sync'
 import type { Binding } from '../../relay/store/campaign-types'
 import type { RelayFrame } from '../../shared/relay-protocol'
 
@@ -115,6 +115,29 @@ describe('stored bindings after the roster', () => {
     h.sync.onPong(Buffer.alloc(0))
     expect(h.bindings()).toHaveLength(N)
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('keep the transfer pending (/metrics) until the last of them is written', async () => {
+    const h = harness()
+    await h.sync.start('c1', resumeAtEnd)
+    // The roster is all there; the bindings have only begun (a window's worth).
+    expect(h.bindings().length).toBeLessThan(N)
+    expect(h.sync.pending).toBe(true)
+    h.setQueued(1024 * 1024)
+    for (let round = 0; h.bindings().length < N && round < 1000; round++) {
+      // Waiting on the socket's queue or on a pong: still pending.
+      expect(h.sync.pending).toBe(true)
+      h.setQueued(round % 2 === 0 ? 1024 * 1024 : 0)
+      h.sync.drained()
+      h.sync.onPong(Buffer.from(h.pings.shift() ?? '', 'latin1'))
+      vi.advanceTimersByTime(BINDING_QUEUE_RECHECK_MS)
+    }
+    expect(h.bindings()).toEqual(stored.map((b) => b.registrationId))
+    expect(h.sync.pending).toBe(false)
+    // Another transfer (a new roster version): pending again until its bindings are out.
+    await h.sync.start('c1', resumeAtEnd)
+    expect(h.sync.pending).toBe(true)
+    h.sync.stop()
   })
 
   it('an overdue pong counts as through; a full socket queue waits', async () => {
