@@ -264,8 +264,9 @@ export class FollowUpWorker {
   /**
    * The store's report counters of every campaign with a tag or a text (kept with each state
    * change: one read per campaign, however many visitors), BACKLOG_READS_AT_ONCE at a time.
+   * Public for the bench (bench/metrics-scrape.ts).
    */
-  private async readBacklog(): Promise<FollowUpBacklog> {
+  async readBacklog(): Promise<FollowUpBacklog> {
     const { store, now } = this.o
     const at = now()
     const campaigns = (await store.campaigns.listCampaigns()).map((r) => r.campaign).filter(hasWork)

@@ -1,0 +1,194 @@
+/**
+ * `tsx bench/metrics-scrape.ts [--scrape-only] [campaigns]` (not in `npm run bench`): what the
+ * operator's /metrics costs with `campaigns` (default 1,000) campaigns, each with a tag, a
+ * follow-up text and 5 visitors waiting for both, on each store. Prints one JSON object.
+ *
+ * - `scrape`: the relay in-process with its follow-up worker running (WeChat unreachable:
+ *   nothing leaves the queue), 200 `GET /metrics` once the worker has read the backlog (or 10 s,
+ *   on a relay without scandesk_relay_follow_up_waiting): median and p95 ms.
+ * - `backlog` (left out with `--scrape-only`, for a relay from before it): the worker's read of
+ *   how many follow-ups wait (`FollowUpWorker.readBacklog`, every 15 s on the instance holding
+ *   the lease), on a store with no relay: median of 10 ms, and on Redis the commands and bytes
+ *   Redis sent for one (and of those, the campaign list's, which each worker round reads too).
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { CampaignDirectory } from '../relay/campaign-directory'
+import { FollowUpWorker } from '../relay/follow-up/worker'
+import { startRelay } from '../relay/server'
+import { openStore } from '../relay/store/open-store'
+import type { NewFollowUpVisitor } from '../relay/store/follow-up-types'
+import type { RelayStore } from '../relay/store/types'
+import { WechatClient } from '../shared/wechat'
+import { startRedis, type TestRedis } from '../test/helpers/redis'
+import { BENCH_CAMPAIGN, TOKEN, type Backend } from './env'
+import { percentile, round } from './result'
+
+const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+const VISITORS = 5
+/** Nothing listens there: every WeChat call fails at once and is retried later. */
+const NOWHERE = 'http://127.0.0.1:9'
+
+/** `n` campaigns with a tag and a text, `VISITORS` visitors of each waiting for both. */
+async function fill(store: RelayStore, n: number): Promise<void> {
+  let seq = 0
+  for (let i = 0; i < n; i++) {
+    const id = `c${String(i).padStart(5, '0')}`
+    await store.campaigns.createCampaign(
+      { ...BENCH_CAMPAIGN, id, screenKey: 'k'.repeat(43), tag: `tag${i}`, followUp: '谢谢' },
+      Date.now(),
+    )
+    const list: NewFollowUpVisitor[] = Array.from({ length: VISITORS }, (_, j) => ({
+      campaignId: id,
+      openid: `o${id}v${j}`,
+      kioskId: 'k1',
+      number: j + 1,
+      scannedAt: Date.now(),
+      tag: 'pending',
+      message: 'pending',
+    }))
+    await store.followUp.record('k1', ++seq, list)
+  }
+}
+
+async function place(backend: Backend) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-metrics-'))
+  const redis: TestRedis | null = backend === 'redis' ? await startRedis() : null
+  const prefix = `b-${randomUUID()}:`
+  return {
+    dir,
+    redis,
+    prefix,
+    async remove() {
+      await redis?.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function scrape(backend: Backend, n: number) {
+  const p = await place(backend)
+  const store = await openStore({ redis: p.redis?.url ?? null, data: p.dir }, { prefix: p.prefix })
+  await fill(store, n)
+  await store.close()
+  const relay = await startRelay(
+    {
+      port: 0,
+      data: p.dir,
+      redis: p.redis?.url ?? null,
+      wechat: {
+        token: TOKEN,
+        appId: 'wxbench0000000000',
+        appSecret: 's'.repeat(32),
+        apiBase: NOWHERE,
+      },
+    },
+    { redisPrefix: p.prefix, log: silent },
+  )
+  try {
+    const get = async () => (await fetch(`${relay.url}/metrics`)).text()
+    const until = Date.now() + 10_000
+    let shown = false
+    while (Date.now() < until && !shown) {
+      shown = /^scandesk_relay_follow_up_waiting\{what="tag"\} (\d+)$/m.test(await get())
+      if (!shown) await new Promise((r) => setTimeout(r, 100))
+    }
+    const line = /^scandesk_relay_follow_up_waiting\{what="tag"\} (\d+)$/m.exec(await get())
+    const times: number[] = []
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now()
+      await get()
+      times.push(performance.now() - t0)
+    }
+    times.sort((a, b) => a - b)
+    return {
+      waitingTag: line === null ? null : Number(line[1]),
+      p50Ms: round(percentile(times, 50), 2),
+      p95Ms: round(percentile(times, 95), 2),
+    }
+  } finally {
+    await relay.close()
+    await p.remove()
+  }
+}
+
+async function redisStats(admin: Redis): Promise<{ commands: number; bytes: number }> {
+  const stats = await admin.info('stats')
+  const num = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(stats)?.[1] ?? NaN)
+  return { commands: num('total_commands_processed'), bytes: num('total_net_output_bytes') }
+}
+
+async function backlog(backend: Backend, n: number) {
+  const p = await place(backend)
+  const store = await openStore({ redis: p.redis?.url ?? null, data: p.dir }, { prefix: p.prefix })
+  const admin = p.redis === null ? null : new Redis({ path: p.redis.url })
+  try {
+    await fill(store, n)
+    const worker = new FollowUpWorker({
+      store,
+      campaigns: new CampaignDirectory(store, Date.now),
+      client: new WechatClient({ appId: 'wxbench', appSecret: 's', apiBase: NOWHERE }),
+      log: silent,
+      now: Date.now,
+      batchWindowMs: 1000,
+      windowMs: 60_000,
+    })
+    // The first read builds each campaign's counters on Redis (once per campaign ever).
+    const first = await worker.readBacklog()
+    const times: number[] = []
+    let commands: number | null = null
+    let bytes: number | null = null
+    for (let i = 0; i < 10; i++) {
+      const before = admin === null ? null : await redisStats(admin)
+      const t0 = performance.now()
+      await worker.readBacklog()
+      times.push(performance.now() - t0)
+      if (admin !== null && before !== null) {
+        const after = await redisStats(admin)
+        commands = after.commands - before.commands - 1
+        bytes = after.bytes - before.bytes
+      }
+    }
+    times.sort((a, b) => a - b)
+    // Of which the campaign list (which every round of the worker also reads, each 200 ms).
+    let listCommands: number | null = null
+    let listBytes: number | null = null
+    if (admin !== null) {
+      const before = await redisStats(admin)
+      await store.campaigns.listCampaigns()
+      const after = await redisStats(admin)
+      listCommands = after.commands - before.commands - 1
+      listBytes = after.bytes - before.bytes
+    }
+    return {
+      tag: first.tag,
+      message: first.message,
+      p50Ms: round(percentile(times, 50), 2),
+      redisCommands: commands,
+      redisBytes: bytes,
+      listRedisCommands: listCommands,
+      listRedisBytes: listBytes,
+    }
+  } finally {
+    admin?.disconnect()
+    await store.close()
+    await p.remove()
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const scrapeOnly = args.includes('--scrape-only')
+  const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1000)
+  const out: Record<string, unknown> = { campaigns: n, visitorsEach: VISITORS }
+  for (const backend of ['sqlite', 'redis'] as const) {
+    out[`${backend}.scrape`] = await scrape(backend, n)
+    if (!scrapeOnly) out[`${backend}.backlog`] = await backlog(backend, n)
+  }
+  console.log(JSON.stringify(out, null, 2))
+}
+
+void main()
