@@ -2,41 +2,16 @@
 // a scan, in the relay's zone) and `day=YYYY-MM-DD` on `/console/api/attendance` (table, CSV,
 // XLSX), on both stores, in a zone without DST (Asia/Shanghai, UTC+8 all year) and one whose
 // offset changes during the event (Europe/Berlin, 29 March 2026: a 23-hour day).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { consoleAttendancePageSchema, consoleStatsDaysSchema } from '../../shared/console-api'
 import { SHEET_LABELS } from '../../shared/export/cells'
-import { openRedisStore } from '../../relay/store/redis/store'
-import { openSqliteStore } from '../../relay/store/sqlite/store'
-import type { RelayStore } from '../../relay/store/types'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import { addKiosk, scanEvent, serveAttendanceRoutes } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
+import { storeBackends } from './store-backends'
 
-let redis: TestRedis
-let tmp: string
-let prefixN = 0
-
-beforeAll(async () => {
-  redis = await startRedis()
-  tmp = mkdtempSync(join(tmpdir(), 'relay-att-days-'))
-})
-afterAll(async () => {
-  await redis?.stop()
-  rmSync(tmp, { recursive: true, force: true })
-})
-
-const backends: { name: string; open: () => Promise<RelayStore> }[] = [
-  {
-    name: 'sqlite',
-    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
-  },
-  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `ad${++prefixN}:` }) },
-]
+const backends = storeBackends('att-days')
 
 interface Scan {
   kioskId: string

@@ -2,21 +2,15 @@
 // (tested here without its session guard): the export parses back to exactly the stored rows
 // (BOM, formula escaping, XLSX), streams with backpressure instead of buffering, and the query
 // string is validated like any other outside input.
-import { mkdtempSync, rmSync } from 'node:fs'
 import { get, type IncomingMessage } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { consoleAttendancePageSchema, consoleStatsSchema } from '../../shared/console-api'
 import { formatLocalTime } from '../../shared/export/cells'
 import { EXPORT_COLUMNS } from '../../electron/core/export/export'
-import { openRedisStore } from '../../relay/store/redis/store'
-import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import {
   addKiosk,
   countingReader,
@@ -28,27 +22,9 @@ import {
 import { campaignBody, until } from './campaign-helpers'
 import { createCampaignNames } from '../../relay/attendance/campaign-names'
 import { jsonLogger } from '../../relay/log'
+import { storeBackends } from './store-backends'
 
-let redis: TestRedis
-let tmp: string
-let prefixN = 0
-
-beforeAll(async () => {
-  redis = await startRedis()
-  tmp = mkdtempSync(join(tmpdir(), 'relay-att-export-'))
-})
-afterAll(async () => {
-  await redis?.stop()
-  rmSync(tmp, { recursive: true, force: true })
-})
-
-const backends: { name: string; open: () => Promise<RelayStore> }[] = [
-  {
-    name: 'sqlite',
-    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
-  },
-  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `ax${++prefixN}:` }) },
-]
+const backends = storeBackends('att-export')
 
 /** The routes on a bare server, as the console router will mount them (no guard here). */
 function serve(

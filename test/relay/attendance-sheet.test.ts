@@ -5,14 +5,12 @@
 // export; each row carries the visitor's campaign-wide check-in number (and migration 10 fills
 // older rows from their queue entries).
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { get, type IncomingMessage } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { consoleAttendancePageSchema } from '../../shared/console-api'
 import { formatLocalTime } from '../../shared/export/cells'
 import { migrate } from '../../shared/server/migrate'
@@ -22,12 +20,10 @@ import { createPeopleLookup, type PeopleLookup } from '../../relay/attendance/pe
 import { RowNames } from '../../relay/attendance/row-names'
 import { EXPORT_PAGE_ROWS } from '../../relay/attendance/sheet'
 import type { AttendanceRow } from '../../relay/store/attendance'
-import { openRedisStore } from '../../relay/store/redis/store'
 import { migrations } from '../../relay/store/sqlite/migrations'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import { campaignBody } from './campaign-helpers'
 import {
   addKiosk,
@@ -36,27 +32,10 @@ import {
   serveAttendanceRoutes,
   type ServedRoutes,
 } from './attendance-helpers'
+import { storeBackends, storePlaces } from './store-backends'
 
-let redis: TestRedis
-let tmp: string
-let prefixN = 0
-
-beforeAll(async () => {
-  redis = await startRedis()
-  tmp = mkdtempSync(join(tmpdir(), 'relay-att-sheet-'))
-})
-afterAll(async () => {
-  await redis?.stop()
-  rmSync(tmp, { recursive: true, force: true })
-})
-
-const backends: { name: string; open: () => Promise<RelayStore> }[] = [
-  {
-    name: 'sqlite',
-    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
-  },
-  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `as${++prefixN}:` }) },
-]
+const at = storePlaces('att-sheet')
+const backends = storeBackends(at)
 
 function serve(
   store: Pick<RelayStore, 'attendance' | 'subscribe'>,
@@ -477,7 +456,7 @@ describe.each(backends)('console table: who each visitor is ($name store)', ({ o
 
 describe('SQLite migration 10', () => {
   it('gives older rows the number their queue entry still holds, and none otherwise', () => {
-    const db = new Database(join(mkdtempSync(join(tmp, 'm8-')), 'relay.sqlite'))
+    const db = new Database(join(at.dir('m8-'), 'relay.sqlite'))
     try {
       migrate(db, migrations.slice(0, 7), 'relay store')
       const row = db.prepare(
@@ -509,7 +488,7 @@ describe('SQLite migration 10', () => {
 
 describe('SQLite migration 12', () => {
   it('gives older rows the first-in-campaign flag their queue entry holds; no campaign', () => {
-    const db = new Database(join(mkdtempSync(join(tmp, 'm12-')), 'relay.sqlite'))
+    const db = new Database(join(at.dir('m12-'), 'relay.sqlite'))
     try {
       migrate(db, migrations.slice(0, 11), 'relay store')
       const row = db.prepare(
@@ -546,7 +525,7 @@ describe('SQLite migration 12', () => {
 
 describe('SQLite migration 13', () => {
   it("builds each campaign's counters from the rows already stored; pushes add to them", async () => {
-    const dir = mkdtempSync(join(tmp, 'm13-'))
+    const dir = at.dir('m13-')
     const db = new Database(join(dir, 'relay.sqlite'))
     const now = Date.now()
     try {

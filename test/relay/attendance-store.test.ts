@@ -1,10 +1,7 @@
 // The consolidated attendance both relay stores keep: one row per stored push (never doubled,
 // never pruned with the queues), and stats, pages and searches that agree with a brute-force
 // count over the rows themselves.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { localDay, soFarToday } from '../../relay/attendance/routes'
 import type { ConsoleStats } from '../../shared/console-api'
 import type { AttendanceRow, ExportRow } from '../../relay/store/attendance'
@@ -12,43 +9,17 @@ import { connectRedis } from '../../relay/store/redis/connect'
 import { redisKeys } from '../../relay/store/redis/keys'
 import { RedisAttendance } from '../../relay/store/redis/attendance'
 import { openRedisStore } from '../../relay/store/redis/store'
-import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
 import { prng } from '../helpers/random'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { addKiosk, scanEvent as ev } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
+import { storeBackends, storePlaces } from './store-backends'
 
-let redis: TestRedis
-let cluster: TestRedisCluster
-let tmp: string
-let prefixN = 0
-
-beforeAll(async () => {
-  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
-  tmp = mkdtempSync(join(tmpdir(), 'relay-attendance-'))
-})
-afterAll(async () => {
-  await Promise.all([redis?.stop(), cluster?.stop()])
-  rmSync(tmp, { recursive: true, force: true })
-})
-
-const backends: { name: string; open: () => Promise<RelayStore> }[] = [
-  {
-    name: 'sqlite',
-    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
-  },
-  // Another connection cannot open an in-memory database: the export reads on the relay's
-  // thread instead of a worker's (export-reader.ts).
-  { name: 'sqlite-memory', open: () => Promise.resolve(openSqliteStore({ data: ':memory:' })) },
-  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `att${++prefixN}:` }) },
-  // Kiosks' keys spread over three masters: every multi-kiosk read must be cluster-safe.
-  {
-    name: 'redis-cluster',
-    open: () => openRedisStore({ url: cluster.url, prefix: `att${++prefixN}:` }),
-  },
-]
+// `sqlite-memory`: another connection cannot open an in-memory database, so the export reads on
+// the relay's thread instead of a worker's (export-reader.ts). `redis-cluster`: kiosks' keys
+// spread over three masters, so every multi-kiosk read must be cluster-safe.
+const at = storePlaces('att', { cluster: true })
+const backends = storeBackends(at, { memory: true, cluster: true })
 
 /** The kiosk's permanent fallback code, scene `<kioskId>:fallback`. */
 async function saveFallback(store: RelayStore, kioskId: string): Promise<void> {
@@ -581,10 +552,10 @@ describe("a Redis store's remembered sums of closed slots (scans today)", () => 
     // The booths page's read remembers each booth's closed slots; forgetting one booth (its
     // token changed, it was revoked) during a read must not let that read remember it again,
     // or the booth's count stays on the old sum for the rest of the day.
-    const prefix = `closed${++prefixN}:`
+    const prefix = at.prefix('closed')
     const keys = redisKeys(prefix)
-    const store = await openRedisStore({ url: redis.url, prefix })
-    const { client, sub } = await connectRedis(redis.url)
+    const store = await openRedisStore({ url: at.redis.url, prefix })
+    const { client, sub } = await connectRedis(at.redis.url)
     sub.disconnect()
     try {
       await addKiosk(store, 'k1')
@@ -655,11 +626,11 @@ describe("a Redis store's remembered sums of closed slots (scans today)", () => 
 })
 
 describe.each([
-  { name: 'redis', url: () => redis.url },
-  { name: 'redis-cluster', url: () => cluster.url },
+  { name: 'redis', url: () => at.redis.url },
+  { name: 'redis-cluster', url: () => at.cluster.url },
 ])('a Redis relay upgraded to the counters per campaign ($name)', ({ url }) => {
   it("counts the rows stored before them once, at the first start, beside the push's own", async () => {
-    const prefix = `upg${++prefixN}:`
+    const prefix = at.prefix('upg')
     const keys = redisKeys(prefix)
     const kiosks = ['ka', 'kb', 'kc']
     const pushed: { kioskId: string; campaignId: string | null; e: NewEvent }[] = []
@@ -744,7 +715,7 @@ describe.each([
   })
 
   it('counts nothing twice after a relay that kept them at the push but no progress mark (095ea5f)', async () => {
-    const prefix = `upg${++prefixN}:`
+    const prefix = at.prefix('upg')
     const keys = redisKeys(prefix)
     const kiosks = ['ka', 'kb']
     const pushed: { kioskId: string; campaignId: string | null; e: NewEvent }[] = []

@@ -2,30 +2,18 @@
 // both stores. Two steps (the code dropped, then the kiosk marked) could stop halfway: a store
 // error or a crash between them left the code gone and the kiosk not revoked, and a code the
 // console issued in between outlived the revocation (redeeming it takes the revocation back).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { addKiosk, revokeKiosk } from '../../relay/kiosk-admin'
 import { hashPairingCode, issuePairingCode } from '../../relay/pairing-codes'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { RelayStore } from '../../relay/store/types'
-import { startRedis, type TestRedis } from '../helpers/redis'
+import { storePlaces } from './store-backends'
 
-let redis: TestRedis
-let tmp: string
-let prefixN = 0
-beforeAll(async () => {
-  redis = await startRedis()
-  tmp = mkdtempSync(join(tmpdir(), 'relay-revoke-'))
-})
-afterAll(async () => {
-  await redis?.stop()
-  rmSync(tmp, { recursive: true, force: true })
-})
+const at = storePlaces('revoke')
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
@@ -40,7 +28,7 @@ interface Bed {
 
 const backends: Record<'sqlite' | 'redis', () => Promise<Bed>> = {
   sqlite: () => {
-    const dir = mkdtempSync(join(tmp, 'db-'))
+    const dir = at.dir()
     const store = openSqliteStore({ data: dir, pollMs: 20 })
     cleanups.push(() => store.close())
     return Promise.resolve({
@@ -62,9 +50,9 @@ const backends: Record<'sqlite' | 'redis', () => Promise<Bed>> = {
     })
   },
   redis: async () => {
-    const store = await openRedisStore({ url: redis.url, prefix: `t${++prefixN}:` })
+    const store = await openRedisStore({ url: at.redis.url, prefix: at.prefix('t') })
     cleanups.push(() => store.close())
-    const admin = new Redis(redis.url)
+    const admin = new Redis(at.redis.url)
     cleanups.push(async () => {
       await admin.call('ACL', 'SETUSER', 'default', '+@all')
       admin.disconnect()

@@ -5,10 +5,7 @@
 // local ones; the booths page's remembered sums of closed slots are read across that midnight.
 // Day 1's visitors keep their numbers on day 2 (the returning greeting's), and with
 // stopAfterEndsAt the fair ends at the venue's midnight after day 3.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   consoleAttendancePageSchema,
   consoleStatsDaysSchema,
@@ -16,33 +13,11 @@ import {
 } from '../../shared/console-api'
 import { soFarToday } from '../../relay/attendance/routes'
 import { campaignEnded } from '../../relay/scan-rules'
-import { openRedisStore } from '../../relay/store/redis/store'
-import { openSqliteStore } from '../../relay/store/sqlite/store'
-import type { RelayStore } from '../../relay/store/types'
-import { startRedis, type TestRedis } from '../helpers/redis'
 import { addKiosk, scanEvent, serveAttendanceRoutes } from './attendance-helpers'
 import { campaignBody } from './campaign-helpers'
+import { storeBackends } from './store-backends'
 
-let redis: TestRedis
-let tmp: string
-let prefixN = 0
-
-beforeAll(async () => {
-  redis = await startRedis()
-  tmp = mkdtempSync(join(tmpdir(), 'relay-fair-'))
-})
-afterAll(async () => {
-  await redis?.stop()
-  rmSync(tmp, { recursive: true, force: true })
-})
-
-const backends: { name: string; open: () => Promise<RelayStore> }[] = [
-  {
-    name: 'sqlite',
-    open: () => Promise.resolve(openSqliteStore({ data: mkdtempSync(join(tmp, 'db-')) })),
-  },
-  { name: 'redis', open: () => openRedisStore({ url: redis.url, prefix: `fair${++prefixN}:` }) },
-]
+const backends = storeBackends('fair')
 
 /** `hh:mm` in Shanghai on December `d` 2026, as a UTC instant. */
 const local = (d: number, hh: number, mm: number): number => Date.UTC(2026, 11, d, hh - 8, mm)

@@ -1,31 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { openRedisStore } from '../../relay/store/redis/store'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
 import { Redis } from 'ioredis'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { campaignBody } from './campaign-helpers'
 import { seqOf } from '../helpers/stored-seq'
+import { storePlaces } from './store-backends'
 
 const DAY = 86_400_000
-let redis: TestRedis
-let cluster: TestRedisCluster
-let tmp: string
-let prefixN = 0
-
-beforeAll(async () => {
-  ;[redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })])
-  tmp = mkdtempSync(join(tmpdir(), 'relay-store-'))
-}, 60_000)
-afterAll(async () => {
-  await Promise.all([redis?.stop(), cluster?.stop()])
-  rmSync(tmp, { recursive: true, force: true })
-})
+const at = storePlaces('store', { cluster: true })
 
 interface Backend {
   name: string
@@ -41,7 +25,7 @@ const backends: Backend[] = [
   {
     name: 'sqlite',
     open: (rules = {}) => {
-      const dir = mkdtempSync(join(tmp, 'db-'))
+      const dir = at.dir()
       return Promise.resolve({
         store: openSqliteStore({ data: dir, pollMs: 20, ...rules }),
         another: () => Promise.resolve(openSqliteStore({ data: dir, pollMs: 20, ...rules })),
@@ -51,10 +35,10 @@ const backends: Backend[] = [
   {
     name: 'redis',
     open: async (rules = {}) => {
-      const prefix = `t${++prefixN}:`
+      const prefix = at.prefix('t')
       return {
-        store: await openRedisStore({ url: redis.url, prefix, ...rules }),
-        another: () => openRedisStore({ url: redis.url, prefix, ...rules }),
+        store: await openRedisStore({ url: at.redis.url, prefix, ...rules }),
+        another: () => openRedisStore({ url: at.redis.url, prefix, ...rules }),
       }
     },
   },
@@ -62,10 +46,10 @@ const backends: Backend[] = [
     // Three masters: a script whose keys are not in one slot fails here (CROSSSLOT).
     name: 'redis-cluster',
     open: async (rules = {}) => {
-      const prefix = `t${++prefixN}:`
+      const prefix = at.prefix('t')
       return {
-        store: await openRedisStore({ url: cluster.url, prefix, ...rules }),
-        another: () => openRedisStore({ url: cluster.url, prefix, ...rules }),
+        store: await openRedisStore({ url: at.cluster.url, prefix, ...rules }),
+        another: () => openRedisStore({ url: at.cluster.url, prefix, ...rules }),
       }
     },
   },
@@ -551,7 +535,7 @@ describe.each(backends)('relay store: $name', (backend) => {
 
 describe('sqlite store persistence', () => {
   it('keeps kiosks, events and acks across reopen', async () => {
-    const dir = mkdtempSync(join(tmp, 'persist-'))
+    const dir = at.dir('persist-')
     const a = openSqliteStore({ data: dir })
     const k = await addKiosk(a, 'k1')
     await a.appendEvent('k1', ev('p', 1))
@@ -569,11 +553,12 @@ describe.each(['redis', 'redis-cluster'])(
   '%s store: a subscriber that lost its connection',
   (kind) => {
     it('tells listeners to re-read once it is subscribed again, then hears changes as before', async () => {
-      const prefix = `t${++prefixN}:`
-      const url = kind === 'redis' ? redis.url : cluster.url
+      const prefix = at.prefix('t')
+      const url = kind === 'redis' ? at.redis.url : at.cluster.url
       const store = await openRedisStore({ url, prefix })
       const other = await openRedisStore({ url, prefix })
-      const admins = kind === 'redis' ? [new Redis(redis.url)] : cluster.nodes.map((n) => n.admin)
+      const admins =
+        kind === 'redis' ? [new Redis(at.redis.url)] : at.cluster.nodes.map((n) => n.admin)
       try {
         const changes: StoreChange[] = []
         store.subscribe((c) => changes.push(c))
@@ -594,8 +579,8 @@ describe.each(['redis', 'redis-cluster'])(
 
 describe('redis store: data written before the Cluster key layout', () => {
   it('moves kiosks, queues, acks, codes and live de-dup keys to the new keys on open', async () => {
-    const p = `old${++prefixN}:`
-    const admin = new Redis(redis.url)
+    const p = at.prefix('old')
+    const admin = new Redis(at.redis.url)
     const stored = ev('o2', 2)
     const unrouted = ev('u1', 3)
     const eventFields = (e: NewEvent) => Object.entries(e).flat().map(String)
@@ -623,7 +608,7 @@ describe('redis store: data written before the Cluster key layout', () => {
         .set(`${p}dedup-unrouted:${unrouted.id}`, 'unrouted', 'EX', 86_400)
         .exec()
 
-      const store = await openRedisStore({ url: redis.url, prefix: p })
+      const store = await openRedisStore({ url: at.redis.url, prefix: p })
       try {
         expect(await store.listKiosks()).toEqual([
           expect.objectContaining({ kioskId: 'k1', epoch: 'old-epoch', headSeq: 2, ackedSeq: 1 }),
@@ -652,7 +637,7 @@ describe('redis store: data written before the Cluster key layout', () => {
         await store.close()
       }
       // A second open (or a second relay upgrading at once) changes nothing.
-      const again = await openRedisStore({ url: redis.url, prefix: p })
+      const again = await openRedisStore({ url: at.redis.url, prefix: p })
       expect((await again.queueState('k1'))?.headSeq).toBe(3)
       await again.close()
     } finally {
@@ -663,10 +648,10 @@ describe('redis store: data written before the Cluster key layout', () => {
 
 describe('redis store: waiting for replicas', () => {
   it('refuses a push whose write no replica took in time, and stores its retry once', async () => {
-    const prefix = `w${++prefixN}:`
+    const prefix = at.prefix('w')
     // This Redis has no replica: WAIT 1 can only time out.
     const store = await openRedisStore({
-      url: redis.url,
+      url: at.redis.url,
       prefix,
       waitReplicas: 1,
       waitTimeoutMs: 30,
