@@ -5,24 +5,31 @@
 import { createHash } from 'node:crypto'
 import type { RelayStore } from '../../relay/store/types'
 
-/** Stores a first scan for each openid at `kioskId` (created when missing) in the campaign. */
+/**
+ * Stores a first scan for each openid at `kioskId` (created when missing) in the campaign,
+ * received now or, with `at`, at that instant (its own event: the same visitor again at another
+ * `at` is another scan, not a retry).
+ */
 export async function checkIn(
   store: RelayStore,
   campaignId: string,
   openids: readonly string[],
   kioskId = 'k-draw',
+  at?: number,
 ): Promise<void> {
+  const receivedAt = at ?? Date.now()
   if (!(await store.hasKiosk(kioskId))) {
     await store.putKiosk({
       kioskId,
       tokenHash: 'x'.repeat(64),
       ticketProxy: false,
       sceneRanges: [],
-      now: Date.now(),
+      now: receivedAt,
     })
   }
   for (const openid of openids) {
-    const id = createHash('sha256').update(`${campaignId}/${openid}`).digest('hex').slice(0, 32)
+    const key = `${campaignId}/${openid}${at === undefined ? '' : `@${at}`}`
+    const id = createHash('sha256').update(key).digest('hex').slice(0, 32)
     await store.appendEvent(
       kioskId,
       {
@@ -31,8 +38,8 @@ export async function checkIn(
         openid,
         scene: `${kioskId}:s`,
         ticket: 't',
-        createTime: 1_700_000_000,
-        receivedAt: Date.now(),
+        createTime: at === undefined ? 1_700_000_000 : Math.floor(at / 1000),
+        receivedAt,
       },
       campaignId,
     )

@@ -3,8 +3,8 @@
 // and `excludeWinners` leaves out the first day's winners. The console's hint says the same.
 import { describe, expect, it } from 'vitest'
 import { makeDraw } from '../../relay/draws/draw-service'
-import type { RelayStore } from '../../relay/store/types'
 import { createCampaign, relayTestBed, signIn } from './campaign-helpers'
+import { checkIn } from './draws-helpers'
 import type { Backend } from './harness'
 
 const bed = relayTestBed()
@@ -12,31 +12,7 @@ const bed = relayTestBed()
 /** 10:00 in Shanghai on day `d` (1–3) of the fair, 1–3 December 2026. */
 const shanghai10 = (d: number): number => Date.UTC(2026, 11, d, 2, 0)
 
-async function scanAt(store: RelayStore, campaignId: string, openid: string, at: number) {
-  const kioskId = 'k-expo'
-  if (!(await store.hasKiosk(kioskId))) {
-    await store.putKiosk({
-      kioskId,
-      tokenHash: 'x'.repeat(64),
-      ticketProxy: false,
-      sceneRanges: [],
-      now: at,
-    })
-  }
-  await store.appendEvent(
-    kioskId,
-    {
-      id: `${openid}-${at}`,
-      event: 'scan',
-      openid,
-      scene: `${kioskId}:s`,
-      ticket: 't',
-      createTime: Math.floor(at / 1000),
-      receivedAt: at,
-    },
-    campaignId,
-  )
-}
+const KIOSK = 'k-expo'
 
 const rule = (count: number, excludeWinners: boolean) => ({
   prize: '幸运奖',
@@ -51,15 +27,15 @@ describe.each<Backend>(['sqlite', 'redis'])('a draw on day 2 of a fair (%s)', (b
     const c = await signIn(relay)
     const { id } = await createCampaign(c)
     // Day 1: four visitors, one of whom wins. Day 2 morning: two new visitors and one of day 1's.
-    for (const o of ['d1a', 'd1b', 'd1c', 'd1d']) await scanAt(relay.store, id, o, shanghai10(1))
+    await checkIn(relay.store, id, ['d1a', 'd1b', 'd1c', 'd1d'], KIOSK, shanghai10(1))
     const first = await makeDraw(relay.store.draws, id, rule(1, false), {
       organizer: 'alice',
       now: shanghai10(1) + 3_600_000,
     })
     if (!first.ok) throw new Error(first.message)
     const dayOneWinner = first.record.winners[0]?.openid ?? ''
-    for (const o of ['d2a', 'd2b']) await scanAt(relay.store, id, o, shanghai10(2))
-    await scanAt(relay.store, id, 'd1a', shanghai10(2) + 60_000)
+    await checkIn(relay.store, id, ['d2a', 'd2b'], KIOSK, shanghai10(2))
+    await checkIn(relay.store, id, ['d1a'], KIOSK, shanghai10(2) + 60_000)
 
     const day2 = { organizer: 'alice', now: shanghai10(2) + 3_600_000 }
     // All six checked in (day 1 only, day 2 only, both days), less day 1's winner: five.
