@@ -58,6 +58,47 @@ function drain(l: TicketLimiter, burst: number, count: number): void {
 
 afterEach(() => vi.restoreAllMocks())
 
+/**
+ * What the pairing endpoint on `clock` answers an empty POST from an address. Its store is never
+ * reached: each request here is refused, or is 400 for its empty body, before any lookup.
+ */
+function pairingOn(clock: { t: number }): (from: string) => Promise<number> {
+  const handle = createPairEndpoint({
+    config: { trustProxyHops: 1 },
+    store: {} as RelayStore,
+    log: silentLogger,
+    now: () => clock.t,
+  })
+  return async (from) => {
+    const req = request('POST', from)
+    const res = new ServerResponse(req)
+    await handle(req, res)
+    return res.statusCode
+  }
+}
+
+/**
+ * The screen routes on `clock`, and what they answer a GET of `path` from an address. Their
+ * store is never read: each request here is answered before a key is looked up, or not at all.
+ */
+function screensOn(clock: { t: number }, path: string) {
+  const routes = createScreenRoutes({
+    config: { trustProxyHops: 1 },
+    store: { subscribe: () => () => undefined } as unknown as RelayStore,
+    directory: { assignmentOf: () => Promise.resolve({ campaignId: null, version: 0 }) },
+    now: () => clock.t,
+    consoleDir: '/nonexistent',
+  })
+  const answer = async (from: string): Promise<number> => {
+    const url = new URL(`http://relay${path}`)
+    const req = request('GET', from, url.pathname)
+    const res = new ServerResponse(req)
+    await routes.handle(req, res, url)
+    return res.statusCode
+  }
+  return { routes, answer }
+}
+
 const FLOOD = 60_000
 const N = 200
 
@@ -65,18 +106,7 @@ describe('per-address limiters under a flood of distinct /64s', () => {
   it('pairing: N requests with 60,000 drained /64s on the books cost O(N) looks, not N sweeps', async () => {
     const spy = vi.spyOn(TicketLimiter.prototype, 'admit')
     const clock = { t: 1_000_000 }
-    const handle = createPairEndpoint({
-      config: { trustProxyHops: 1 },
-      store: {} as RelayStore, // never reached: every request below is refused first
-      log: silentLogger,
-      now: () => clock.t,
-    })
-    const answer = async (from: string): Promise<number> => {
-      const req = request('POST', from)
-      const res = new ServerResponse(req)
-      await handle(req, res)
-      return res.statusCode
-    }
+    const answer = pairingOn(clock)
     expect(await answer('192.0.2.1')).not.toBe(429) // builds the limiter
     const l = limiterOf(spy)
     spy.mockRestore()
@@ -93,22 +123,8 @@ describe('per-address limiters under a flood of distinct /64s', () => {
   it('screens: the same flood costs O(N) looks', async () => {
     const spy = vi.spyOn(TicketLimiter.prototype, 'admit')
     const clock = { t: 1_000_000 }
-    const routes = createScreenRoutes({
-      config: { trustProxyHops: 1 },
-      // Never read: every request below is refused before its key is looked up.
-      store: { subscribe: () => () => undefined } as unknown as RelayStore,
-      directory: { assignmentOf: () => Promise.resolve({ campaignId: null, version: 0 }) },
-      now: () => clock.t,
-      consoleDir: '/nonexistent',
-    })
-    const answer = async (from: string): Promise<number> => {
-      const url = new URL('http://relay/screen/api/c1/wall')
-      const req = request('GET', from, url.pathname)
-      const res = new ServerResponse(req)
-      await routes.handle(req, res, url).catch(() => undefined)
-      return res.statusCode
-    }
-    await answer('192.0.2.1')
+    const { routes, answer } = screensOn(clock, '/screen/api/c1/wall')
+    await answer('192.0.2.1') // builds the limiter
     const l = limiterOf(spy)
     spy.mockRestore()
     drain(l, SCREEN_RATE.burst, FLOOD / 3) // past the old 10,000 sweep mark; a bigger bucket
@@ -229,18 +245,7 @@ describe('a flood from many /64s of a /44 (16 /48s)', () => {
   it('pairing: is limited per /48, so the book never fills and others still get their tries', async () => {
     const spy = vi.spyOn(AddressLimiter.prototype, 'admit')
     const clock = { t: 1_000_000 }
-    const handle = createPairEndpoint({
-      config: { trustProxyHops: 1 },
-      store: {} as RelayStore, // never reached: an empty body is 400 before any lookup
-      log: silentLogger,
-      now: () => clock.t,
-    })
-    const answer = async (from: string): Promise<number> => {
-      const req = request('POST', from)
-      const res = new ServerResponse(req)
-      await handle(req, res)
-      return res.statusCode
-    }
+    const answer = pairingOn(clock)
     expect(await answer('192.0.2.1')).toBe(400) // builds the limiter
     const l = addressLimiterOf(spy)
     spy.mockRestore()
@@ -261,21 +266,7 @@ describe('a flood from many /64s of a /44 (16 /48s)', () => {
   it('screens: the same', async () => {
     const spy = vi.spyOn(AddressLimiter.prototype, 'admit')
     const clock = { t: 1_000_000 }
-    const routes = createScreenRoutes({
-      config: { trustProxyHops: 1 },
-      // Never read: the requests below are answered before a key is looked up, or not at all.
-      store: { subscribe: () => () => undefined } as unknown as RelayStore,
-      directory: { assignmentOf: () => Promise.resolve({ campaignId: null, version: 0 }) },
-      now: () => clock.t,
-      consoleDir: '/nonexistent',
-    })
-    const answer = async (from: string): Promise<number> => {
-      const url = new URL('http://relay/screen/c1/wall')
-      const req = request('GET', from, url.pathname)
-      const res = new ServerResponse(req)
-      await routes.handle(req, res, url)
-      return res.statusCode
-    }
+    const { routes, answer } = screensOn(clock, '/screen/c1/wall')
     expect(await answer('192.0.2.1')).toBe(403) // no key
     const l = addressLimiterOf(spy)
     spy.mockRestore()
