@@ -3,7 +3,7 @@
 // both languages for every problem, the greeting preview filled as the kiosk fills it, the
 // client's campaign and roster calls (the roster goes as its bytes with its type), booths
 // assigned with one PUT per change, a stale roster page never shown over a newer one.
-import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, type VueWrapper } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { createConsoleApi } from '../../console/src/api/client'
@@ -28,6 +28,40 @@ import { mountConsole, setupConsoleStores } from './setup-console'
 enableAutoUnmount(afterEach)
 
 const named = () => ({ ...newDraft(), name: 'Expo' })
+
+/** Picks `file` in the roster panel's file input, as an organizer does, and lets what that starts run. */
+async function pickRosterFile(wrapper: VueWrapper, file: File): Promise<void> {
+  const input = wrapper.get('[data-testid="roster-file"]')
+  Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+  await input.trigger('change')
+  await flushPromises()
+}
+
+/**
+ * A roster panel whose uploads store a roster in turn as `stored` says (its guests, the rows left
+ * out); `upload` picks a CSV, `summary` reads the result's line.
+ */
+async function panelStoring(stored: { total: number; skipped: number }[]) {
+  const fake = createFakeConsoleApi()
+  for (const [i, { total, skipped }] of stored.entries()) {
+    fake.api.uploadRoster.mockResolvedValueOnce({
+      stored: true,
+      version: i + 1,
+      total,
+      skipped,
+      errors: [],
+    })
+  }
+  const { wrapper, i18n } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+  await flushPromises()
+  return {
+    i18n,
+    upload: (): Promise<void> =>
+      pickRosterFile(wrapper, new File(['姓名\n张三'], 'guests.csv', { type: 'text/csv' })),
+    summary: (): string => wrapper.get('[data-testid="roster-result"] .summary').text(),
+  }
+}
+
 /** The new draft's greetings with one text replaced. */
 function greetingsWith(
   locale: 'zh-CN' | 'en',
@@ -799,11 +833,8 @@ describe('the roster panel', () => {
       .mockResolvedValueOnce({ stored: true, version: 2, total: 9, skipped: 1, errors: [problem] })
     const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
-    const input = wrapper.get('[data-testid="roster-file"]')
     const file = new File(['姓名\n张三'], 'guests.csv', { type: 'text/csv' })
-    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
-    await input.trigger('change')
-    await flushPromises()
+    await pickRosterFile(wrapper, file)
     expect(fake.api.uploadRoster).toHaveBeenCalledWith(
       'c1',
       file,
@@ -833,20 +864,10 @@ describe('the roster panel', () => {
   })
 
   it('says a clean upload’s count alone, and a row left out as one row, in either language', async () => {
-    const fake = createFakeConsoleApi()
-    fake.api.uploadRoster
-      .mockResolvedValueOnce({ stored: true, version: 1, total: 20, skipped: 0, errors: [] })
-      .mockResolvedValueOnce({ stored: true, version: 2, total: 19, skipped: 1, errors: [] })
-    const { wrapper, i18n } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
-    await flushPromises()
-    const input = wrapper.get('[data-testid="roster-file"]')
-    const upload = async (): Promise<void> => {
-      const file = new File(['姓名\n张三'], 'guests.csv', { type: 'text/csv' })
-      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
-      await input.trigger('change')
-      await flushPromises()
-    }
-    const summary = (): string => wrapper.get('[data-testid="roster-result"] .summary').text()
+    const { upload, summary, i18n } = await panelStoring([
+      { total: 20, skipped: 0 },
+      { total: 19, skipped: 1 },
+    ])
     await upload()
     // Nothing was left out: "跳过 0 行有问题的行" reads as if something had been.
     expect(summary()).toBe('名单已更新：共 20 人')
@@ -861,21 +882,11 @@ describe('the roster panel', () => {
   })
 
   it('counts one guest as one guest in English, not "1 guests"', async () => {
-    const fake = createFakeConsoleApi()
-    fake.api.uploadRoster
-      .mockResolvedValueOnce({ stored: true, version: 1, total: 1, skipped: 0, errors: [] })
-      .mockResolvedValueOnce({ stored: true, version: 2, total: 1, skipped: 2, errors: [] })
-    const { wrapper, i18n } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    const { upload, summary, i18n } = await panelStoring([
+      { total: 1, skipped: 0 },
+      { total: 1, skipped: 2 },
+    ])
     i18n.global.locale.value = 'en'
-    await flushPromises()
-    const input = wrapper.get('[data-testid="roster-file"]')
-    const upload = async (): Promise<void> => {
-      const file = new File(['name\nAda'], 'guests.csv', { type: 'text/csv' })
-      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
-      await input.trigger('change')
-      await flushPromises()
-    }
-    const summary = (): string => wrapper.get('[data-testid="roster-result"] .summary').text()
     await upload()
     expect(summary()).toBe('Roster updated: 1 guest')
     await upload()
@@ -896,11 +907,10 @@ describe('the roster panel', () => {
     })
     const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
-    const input = wrapper.get('[data-testid="roster-file"]')
-    const file = new File(['姓名,电话\n张三,1'], 'guests.csv', { type: 'text/csv' })
-    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
-    await input.trigger('change')
-    await flushPromises()
+    await pickRosterFile(
+      wrapper,
+      new File(['姓名,电话\n张三,1'], 'guests.csv', { type: 'text/csv' }),
+    )
     const texts = wrapper.findAll('[data-testid="roster-problem"]').map((w) => w.text())
     expect(texts[0]).toContain('电话号码太短（至少 3 个字符）')
     expect(texts[0]).not.toContain('无效字符')
@@ -915,11 +925,7 @@ describe('the roster panel', () => {
     })
     const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
-    const input = wrapper.get('[data-testid="roster-file"]')
-    const file = new File([new Uint8Array([1, 2, 3])], 'guests.xlsx')
-    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
-    await input.trigger('change')
-    await flushPromises()
+    await pickRosterFile(wrapper, new File([new Uint8Array([1, 2, 3])], 'guests.xlsx'))
     const summary = wrapper.get('[data-testid="roster-result"] .summary').text()
     expect(summary).toContain('名单未导入')
     expect(summary).not.toContain('跳过')
@@ -940,11 +946,6 @@ describe('the roster panel', () => {
     const { wrapper, i18n } = mountConsole(RosterPanel, api, { props: { campaignId: 'c1' } })
     await flushPromises()
     const input = wrapper.get('[data-testid="roster-file"]')
-    const pick = async (file: File): Promise<void> => {
-      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
-      await input.trigger('change')
-      await flushPromises()
-    }
     const MB = 1024 * 1024
     const big = (): File => {
       const file = new File(['姓名\n张三'], 'guests.csv')
@@ -957,7 +958,7 @@ describe('the roster panel', () => {
     const cancel = (): boolean => wrapper.find('[data-testid="roster-cancel"]').exists()
 
     // A big file goes once: its percentage and megabytes as they go out.
-    await pick(big())
+    await pickRosterFile(wrapper, big())
     expect(relay.sent).toHaveLength(1)
     expect(text()).toBe('上传中 0%（0 / 10 MB）')
     relay.sent[0]?.progress(4.5 * MB)
@@ -982,7 +983,7 @@ describe('the roster panel', () => {
     i18n.global.locale.value = 'zh-CN'
 
     // A small file is checked first, then stored: each pass says which it is.
-    await pick(new File(['x'.repeat(2048)], 'small.csv'))
+    await pickRosterFile(wrapper, new File(['x'.repeat(2048)], 'small.csv'))
     relay.sent[1]?.progress(1024)
     await flushPromises()
     expect(text()).toBe('正在检查文件 50%（1 / 2 KB）')
@@ -994,7 +995,7 @@ describe('the roster panel', () => {
     await flushPromises()
 
     // Cancelled while sending: the request is aborted, no error, nothing more sent.
-    await pick(big())
+    await pickRosterFile(wrapper, big())
     relay.sent[3]?.progress(MB)
     await flushPromises()
     await wrapper.get('[data-testid="roster-cancel"]').trigger('click')
@@ -1008,7 +1009,7 @@ describe('the roster panel', () => {
     expect(input.attributes('disabled')).toBeUndefined()
 
     // Leaving the page stops a file still on its way.
-    await pick(big())
+    await pickRosterFile(wrapper, big())
     relay.sent[4]?.progress(MB)
     wrapper.unmount()
     expect(relay.sent[4]?.aborted).toBe(true)
@@ -1018,22 +1019,16 @@ describe('the roster panel', () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
     await flushPromises()
-    const input = wrapper.get('[data-testid="roster-file"]')
-    const pick = async (file: File) => {
-      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
-      await input.trigger('change')
-      await flushPromises()
-    }
-    await pick(new File(['x'], 'guests.numbers'))
+    await pickRosterFile(wrapper, new File(['x'], 'guests.numbers'))
     expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('只支持 .csv 或 .xlsx 文件')
     // An old .xls is named, with what to do about it.
-    await pick(new File(['x'], 'guests.XLS'))
+    await pickRosterFile(wrapper, new File(['x'], 'guests.XLS'))
     expect(wrapper.get('[data-testid="roster-error"]').text()).toBe(
       '这是旧版 Excel 文件（.xls）：请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后重新导入',
     )
     const big = new File(['x'], 'guests.csv')
     Object.defineProperty(big, 'size', { value: 10 * 1024 * 1024 + 1 })
-    await pick(big)
+    await pickRosterFile(wrapper, big)
     expect(wrapper.get('[data-testid="roster-error"]').text()).toBe('文件过大（最大 10 MB）')
     expect(fake.api.uploadRoster).not.toHaveBeenCalled()
   })
