@@ -67,6 +67,7 @@ export const en: MessageSchema = {
     },
     proxyDisabled: 'Relay has no WeChat account set up',
     campaignEnded: 'Campaign ended',
+    campaignNotStarted: 'Campaign not started (starts {date})',
     /** WeChat refused the AppID/AppSecret (40013, 40125: reset in the WeChat admin), by who fixes it. */
     badCredentials: {
       direct: 'AppID or AppSecret wrong — re-enter it in Admin → Setup',
@@ -313,6 +314,11 @@ export const en: MessageSchema = {
       'This booth’s campaign is managed by the event console: organizers edit it there, and this booth follows within seconds. Shown here read-only.',
     managedBadge: 'Event console',
     endedBadge: 'Ended',
+    notStartedBadge: 'Not started',
+    activeNotStartedConsole:
+      "The active campaign starts on {date} (by this booth's date). The booth already shows and rotates its code, and scans before the first day (test scans while setting up too) count in this campaign as on any day: the relay does not hold scans back by the start date. This campaign is managed by the event console: to change its start date or assign this booth another campaign, an organizer does so there.",
+    activeNotStartedLocal:
+      "The active campaign starts on {date} (by this booth's date). It is this booth's own campaign, so its dates are labels only: the booth already shows and rotates its code and every scan counts, test scans while setting up too. To clear this note, change the campaign's start date or pick another campaign.",
     activeEndedConsole:
       "The active campaign ended on {date} (by this booth's date). The booth still shows and rotates its code; whether scans after the end count is up to the relay's settings. This campaign is managed by the event console: to keep checking visitors in, an organizer changes its end date or assigns this booth another campaign there.",
     activeEndedLocal:
