@@ -179,6 +179,74 @@ describe('the phase badge', () => {
   })
 })
 
+describe('the badge’s explanation without hover (touch, keyboard)', () => {
+  const noteOf = (w: Awaited<ReturnType<typeof badgeAt>>['wrapper']) =>
+    w.get('[data-testid="campaign-phase-explain-note"]')
+  /** Shown, as v-show leaves it (happy-dom lays nothing out). */
+  const shown = (w: Awaited<ReturnType<typeof badgeAt>>['wrapper']): boolean =>
+    !(noteOf(w).attributes('style') ?? '').includes('display: none')
+
+  it('not started: a button that opens and closes the note under it, named for what it does', async () => {
+    const { wrapper } = await badgeAt(EVE_2359, false)
+    const badge = wrapper.get('[data-testid="campaign-phase"]')
+    expect(badge.element.tagName).toBe('BUTTON')
+    expect(badge.attributes('type')).toBe('button')
+    expect(badge.text()).toBe('未开始')
+    expect(badge.attributes('aria-label')).toBe('未开始：查看说明')
+    expect(badge.attributes('aria-expanded')).toBe('false')
+    // The note it controls is there, hidden until asked for.
+    expect(badge.attributes('aria-controls')).toBe(noteOf(wrapper).attributes('id'))
+    expect(shown(wrapper)).toBe(false)
+    await badge.trigger('click')
+    expect(badge.attributes('aria-expanded')).toBe('true')
+    expect(shown(wrapper)).toBe(true)
+    expect(noteOf(wrapper).text()).toContain('中继不检查开始日期')
+    expect(noteOf(wrapper).text()).toContain('照常计入')
+    await badge.trigger('click')
+    expect(badge.attributes('aria-expanded')).toBe('false')
+    expect(shown(wrapper)).toBe(false)
+  })
+
+  it('ended: the note says what the relay does with scans, the same as the title', async () => {
+    const stops = await badgeAt(AFTER_END_0001, true, 'en')
+    const badge = stops.wrapper.get('[data-testid="campaign-phase"]')
+    expect(badge.attributes('aria-label')).toBe('Ended · scans no longer count: what this means')
+    await badge.trigger('click')
+    expect(noteOf(stops.wrapper).text()).toContain('no longer counts its scans')
+    expect(noteOf(stops.wrapper).text()).toBe(badge.attributes('title'))
+    const counts = await badgeAt(AFTER_END_0001, false)
+    await counts.wrapper.get('[data-testid="campaign-phase"]').trigger('click')
+    expect(noteOf(counts.wrapper).text()).toContain('扫码仍照常计入')
+  })
+
+  it('running: nothing to explain, a plain badge and no note', async () => {
+    const { wrapper } = await badgeAt(LAST_DAY_2359, true)
+    expect(phaseOf(wrapper).element.tagName).toBe('SPAN')
+    expect(wrapper.find('button').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="campaign-phase-explain-note"]').exists()).toBe(false)
+  })
+
+  it('starts closed in each phase: a note opened before the first day does not pop up at the end', async () => {
+    // A one-day campaign on the 4th, opened at 23:59 the evening before, left on screen.
+    const { wrapper } = await badgeAt(shanghai(2026, 12, 3, 23, 59), false, 'zh-CN', {
+      startsAt: '2026-12-04',
+      endsAt: '2026-12-04',
+    })
+    await wrapper.get('[data-testid="campaign-phase"]').trigger('click')
+    expect(shown(wrapper)).toBe(true)
+    vi.advanceTimersByTime(2 * 60_000)
+    await flushPromises()
+    expect(phaseOf(wrapper).attributes('data-phase')).toBe('running')
+    vi.setSystemTime(shanghai(2026, 12, 5, 0, 1))
+    vi.advanceTimersByTime(60_000)
+    await flushPromises()
+    const badge = wrapper.get('[data-testid="campaign-phase"]')
+    expect(badge.attributes('data-phase')).toBe('ended')
+    expect(badge.attributes('aria-expanded')).toBe('false')
+    expect(shown(wrapper)).toBe(false)
+  })
+})
+
 describe('the campaign editor, where touch cannot hover the badge', () => {
   async function editorAt(at: number, stopsAfterEndsAt: boolean, locale: 'zh-CN' | 'en') {
     vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })

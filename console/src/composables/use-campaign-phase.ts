@@ -1,8 +1,9 @@
 /**
  * A campaign's state by its dates on the relay's calendar (its zone, from the days store), and
- * what an ended one means for its scans: the phase badge shows it, and the campaign editor
- * writes the explanation as text by the dates (a badge's title is out of reach on a touch
- * screen). Until the relay's zone is read, this computer's calendar.
+ * what an ended or not yet started one means for its scans: the phase badge shows it and opens
+ * the explanation under itself when tapped, clicked or pressed (a title is out of reach on a
+ * touch screen or by keyboard), and the campaign editor writes an ended one's by the end date.
+ * Until the relay's zone is read, this computer's calendar.
  */
 import { computed, type ComputedRef } from 'vue'
 import { useI18n } from 'vue-i18n'
@@ -14,7 +15,10 @@ export interface CampaignPhaseView {
   phase: ComputedRef<CampaignPhase | null>
   /** Ended on a relay that stops counting after endsAt (config stopAfterEndsAt). */
   stops: ComputedRef<boolean>
-  /** For an ended campaign: whether its scans still count, and why; else null. */
+  /**
+   * For an ended campaign: whether its scans still count, and why; for one not started yet:
+   * that its scans already count (the relay never checks startsAt); null while it runs.
+   */
   explanation: ComputedRef<string | null>
 }
 
@@ -29,9 +33,11 @@ export function useCampaignPhase(
   const phase = computed(() => campaignPhase(startsAt(), endsAt(), now.value, days.timeZone))
   const stops = computed(() => phase.value === 'ended' && days.stopsAfterEndsAt)
   const explanation = computed(() =>
-    phase.value !== 'ended'
-      ? null
-      : t(stops.value ? 'campaigns.phase.endedStops' : 'campaigns.phase.endedCounts'),
+    phase.value === 'not-started'
+      ? t('campaigns.phase.notStartedCounts')
+      : phase.value === 'ended'
+        ? t(stops.value ? 'campaigns.phase.endedStops' : 'campaigns.phase.endedCounts')
+        : null,
   )
   return { phase, stops, explanation }
 }

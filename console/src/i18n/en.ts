@@ -208,6 +208,9 @@ export const en: MessageSchema = {
         "The campaign's end date has passed (in the relay's time zone): the relay no longer counts its scans, and visitors get the 'event ended' reply.",
       endedCounts:
         "The campaign's end date has passed (in the relay's time zone). This relay treats dates as labels only: scans still count as usual.",
+      notStartedCounts:
+        "The campaign's start date is still ahead (in the relay's time zone). The relay does not check the start date: scans before it, test scans while setting up included, count as usual.",
+      explainLabel: '{phase}: what this means',
     },
     edit: 'Edit',
     back: '← All campaigns',
