@@ -17,6 +17,7 @@ import {
   grouped,
   screenLang,
   screenTexts,
+  tileLabelLength,
   titleLength,
   visitorLabel,
 } from '../../console/src/screen/screen-text'
@@ -194,5 +195,18 @@ describe('screen numbers and titles', () => {
     expect(titleLength('春季展 签到')).toBe('short')
     expect(titleLength('长'.repeat(21))).toBe('long')
     expect(titleLength('长'.repeat(45))).toBe('longer')
+  })
+
+  it('sizes a wall tile by its width: a CJK character or emoji counts as two Latin letters', () => {
+    // Chinese names as long as rosters hold them keep the large size they had.
+    expect(tileLabelLength('阿卜杜热西提·买买提')).toBe('short')
+    expect(tileLabelLength('长'.repeat(11))).toBe('short')
+    expect(tileLabelLength('🎉🎉王小明🎉🎉')).toBe('short')
+    expect(tileLabelLength('Guest #123456')).toBe('short')
+    // English ones run twice as many characters for the same width.
+    expect(tileLabelLength('Bartholomew Fitzgerald-Worthington')).toBe('long')
+    expect(tileLabelLength('长'.repeat(12))).toBe('long')
+    expect(tileLabelLength('Maximilian Alexander von Hohenzollern-Sigmaringen')).toBe('longer')
+    expect(tileLabelLength('Wolfeschlegelsteinhausenbergerdorff')).toBe('longer')
   })
 })

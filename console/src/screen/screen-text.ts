@@ -65,6 +65,19 @@ export function visitorLabel(t: ScreenTexts, v: { number: number; name: string |
 }
 
 /**
+ * How wide a wall tile's label runs, in half-ems (a CJK character or an emoji about a whole em,
+ * a Latin letter or digit about half): 'long' and 'longer' are set smaller on more lines
+ * (screen.css), so a long English roster name (Maximilian Alexander von Hohenzollern-
+ * Sigmaringen) shows whole instead of cut to "Maximilian Alexande…". A Chinese name up to 11
+ * characters stays 'short', as before.
+ */
+export function tileLabelLength(label: string): 'short' | 'long' | 'longer' {
+  let n = 0
+  for (const ch of label) n += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1
+  return n <= 22 ? 'short' : n <= 34 ? 'long' : 'longer'
+}
+
+/**
  * A long name smaller on up to two lines, a very long one on up to three (screen.css), so the
  * whole name shows instead of being cut after twenty characters.
  */
