@@ -3,7 +3,12 @@
 // `buildConsole({ ifStale: true })` skips the build when out/console is newer than every source
 // file it comes from: scripts/build-relay.mjs calls it that way, so the test suite's many relay
 // bundles reuse the one console build `npm test`'s pretest made.
-import { existsSync, readdirSync, statSync } from 'node:fs'
+// Each text file of the build gets a brotli (quality 11) and a gzip (level 9) copy beside it
+// (`x.js.br`, `x.js.gz`), which the relay sends to a browser that accepts them
+// (relay/console/static-console.ts): made once here, at the highest settings, instead of on every
+// request or in a cache the relay would hold.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { join, resolve } from 'node:path'
 import process from 'node:process'
 import { pathToFileURL } from 'node:url'
@@ -27,11 +32,52 @@ function isFresh() {
   return SOURCES.every((s) => !existsSync(join(root, s)) || newestMtime(join(root, s)) <= built)
 }
 
+/** What the relay may send compressed: the same list as its COMPRESSIBLE. */
+const COMPRESSIBLE = /\.(html|js|mjs|css|json|svg|txt|map)$/i
+
+/**
+ * Writes `<file>.br` and `<file>.gz` beside every compressible file under `dir` that has none
+ * newer than it; a copy no smaller than the file is not written (the relay then sends the file).
+ */
+export function compressAssets(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      compressAssets(path)
+      continue
+    }
+    if (!entry.isFile() || !COMPRESSIBLE.test(entry.name)) continue
+    const built = statSync(path).mtimeMs
+    let bytes = null
+    for (const [suffix, compress] of [
+      [
+        '.br',
+        (b) =>
+          brotliCompressSync(b, {
+            params: {
+              [constants.BROTLI_PARAM_QUALITY]: 11,
+              [constants.BROTLI_PARAM_SIZE_HINT]: b.length,
+            },
+          }),
+      ],
+      ['.gz', (b) => gzipSync(b, { level: 9 })],
+    ]) {
+      if (existsSync(path + suffix) && statSync(path + suffix).mtimeMs >= built) continue
+      bytes ??= readFileSync(path)
+      const packed = compress(bytes)
+      if (packed.length < bytes.length) writeFileSync(path + suffix, packed)
+    }
+  }
+}
+
 export async function buildConsole({ ifStale = false } = {}) {
-  if (ifStale && isFresh()) return CONSOLE_OUT
-  // Loaded here, not at the top: a fresh build needs no vite.
-  const { build } = await import('vite')
-  await build({ configFile: join(root, 'console', 'vite.config.ts'), logLevel: 'warn' })
+  if (!(ifStale && isFresh())) {
+    // Loaded here, not at the top: a fresh build needs no vite.
+    const { build } = await import('vite')
+    await build({ configFile: join(root, 'console', 'vite.config.ts'), logLevel: 'warn' })
+  }
+  // A fresh build made before the copies existed gets them too.
+  compressAssets(CONSOLE_OUT)
   return CONSOLE_OUT
 }
 

@@ -27,5 +27,6 @@ const built = await buildConsole({ ifStale: true })
 const target = join(dirname(outdir), 'console')
 if (target !== built) {
   rmSync(target, { recursive: true, force: true })
-  cpSync(built, target, { recursive: true })
+  // With their times: the relay sends a compressed copy only if it is not older than its file.
+  cpSync(built, target, { recursive: true, preserveTimestamps: true })
 }

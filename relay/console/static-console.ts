@@ -5,6 +5,11 @@
  * must be a plain name (no `..`, `.`, slashes, backslashes or NUL after decoding), and the
  * resolved path must stay inside the directory, its real path too (a symbolic link placed in it
  * that leads outside is not followed), so nothing outside it is ever read.
+ *
+ * A compressible file (text: HTML, scripts, styles) is sent as the brotli or gzip file the build
+ * wrote beside it (`x.js.br`, `x.js.gz`: scripts/build-console.mjs) when the request's
+ * Accept-Encoding takes that coding, else as it is; with `Vary: Accept-Encoding` either way and
+ * an ETag, so a reload over a slow link re-downloads nothing (304).
  */
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream'
@@ -12,7 +17,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sendApiError, sendText } from '../http-util'
-import { fileIn } from '../../shared/server/real-file'
+import { fileIn, type FileIn } from '../../shared/server/real-file'
+import { acceptedCodings, type ContentCoding } from '../../shared/server/accept-encoding'
 
 export const CONSOLE_CSP = [
   "default-src 'self'",
@@ -78,22 +84,92 @@ function segmentsOf(rest: string): string[] | null {
   return out
 }
 
+/** Types worth compressing: text. Images and fonts here are compressed already. */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.txt', '.map'])
+
+/** What scripts/build-console.mjs writes beside each compressible file, best first. */
+const VARIANTS: readonly { coding: ContentCoding; suffix: string }[] = [
+  { coding: 'br', suffix: '.br' },
+  { coding: 'gzip', suffix: '.gz' },
+]
+const OFFERED = VARIANTS.map((v) => v.coding)
+
+/**
+ * How much older than its file a compressed copy may be and still be sent: a folder copied
+ * without its times (`cp -r`, not `-p`) may write a copy a moment before its file. A copy left
+ * from an older build beside a newer file is older by far more (minutes at least).
+ */
+const COPY_SLACK_MS = 2000
+
+type Found = Extract<FileIn, { kind: 'file' }>
+
+/** A strong validator of the bytes sent: their file's size and time, and their coding. */
+function etagOf(file: Found, coding: ContentCoding | null): string {
+  const base = `${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}`
+  return `"${coding === null ? base : `${base}-${coding}`}"`
+}
+
+/** If-None-Match names `etag` (weak comparison, RFC 9110 §13.1.2), or is `*`. */
+function notModified(header: string | undefined, etag: string): boolean {
+  if (header === undefined || header.length > 4096) return false
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === etag)
+}
+
 export function createConsoleStatic(dir: string) {
   const root = resolve(dir)
+
+  /**
+   * The compressed file beside `target` the request accepts, if the build wrote one: inside the
+   * folder by its real path too (a link beside an asset is checked as the asset is), and not
+   * older than the file it was made from (a stale one is never sent for new bytes), but for
+   * COPY_SLACK_MS.
+   */
+  async function variantOf(
+    req: IncomingMessage,
+    target: string,
+    file: Found,
+  ): Promise<{ coding: ContentCoding; file: Found } | null> {
+    for (const coding of acceptedCodings(req.headers['accept-encoding'], OFFERED)) {
+      const suffix = VARIANTS.find((v) => v.coding === coding)?.suffix ?? ''
+      const found = await fileIn(root, target + suffix)
+      const fresh = found.kind === 'file' && found.mtimeMs >= file.mtimeMs - COPY_SLACK_MS
+      if (fresh) return { coding, file: found }
+    }
+    return null
+  }
 
   async function send(
     req: IncomingMessage,
     res: ServerResponse,
     name: string,
-    path: string,
-    size: number,
+    file: Found,
     immutable: boolean,
   ): Promise<void> {
-    res.writeHead(200, {
+    const compressible = COMPRESSIBLE.has(extname(name).toLowerCase())
+    const variant = compressible ? await variantOf(req, name, file) : null
+    const sent = variant?.file ?? file
+    const etag = etagOf(sent, variant?.coding ?? null)
+    const headers = {
       ...SECURITY_HEADERS,
       'Content-Type': TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': size,
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      // Whatever was sent, a cache in between keeps each coding apart: a gzip body is never
+      // handed to a client that did not ask for one.
+      ...(compressible && { Vary: 'Accept-Encoding' }),
+      ETag: etag,
+    }
+    // A reload of a page it already has (index.html is no-cache): the head alone.
+    if (notModified(req.headers['if-none-match'], etag)) {
+      res.writeHead(304, headers).end()
+      return
+    }
+    res.writeHead(200, {
+      ...headers,
+      ...(variant !== null && { 'Content-Encoding': variant.coding }),
+      'Content-Length': sent.size,
     })
     if (req.method === 'HEAD') {
       res.end()
@@ -102,7 +178,7 @@ export function createConsoleStatic(dir: string) {
     // pipeline, not pipe: a client that goes mid-file closes the file too (with pipe the
     // stream waited paused for good, its descriptor open, and this promise never settled),
     // and a failed read cuts the answer short (its length was promised).
-    await new Promise<void>((done) => pipeline(createReadStream(path), res, () => done()))
+    await new Promise<void>((done) => pipeline(createReadStream(sent.real), res, () => done()))
   }
 
   return async function serveConsole(
@@ -133,7 +209,7 @@ export function createConsoleStatic(dir: string) {
     // A file outside (through a link) is answered as a missing one.
     if (file?.kind === 'file') {
       // The type comes from the name asked for, the bytes from the real path checked.
-      await send(req, res, target, file.real, file.size, segments[0] === 'assets')
+      await send(req, res, target, file, segments[0] === 'assets')
       return
     }
     const last = segments[segments.length - 1] ?? ''
@@ -148,6 +224,6 @@ export function createConsoleStatic(dir: string) {
       sendText(res, 404, 'The console app is not built.\n')
       return
     }
-    await send(req, res, index, indexFile.real, indexFile.size, false)
+    await send(req, res, index, indexFile, false)
   }
 }

@@ -9,7 +9,8 @@ export function isWithin(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)
 }
 
-export type FileIn = { kind: 'file'; real: string; size: number } | { kind: 'missing' | 'outside' }
+export type FileIn =
+  { kind: 'file'; real: string; size: number; mtimeMs: number } | { kind: 'missing' | 'outside' }
 
 /**
  * What `file` (a path inside `root` by its name) really is. A symbolic link on the way (the file
@@ -29,7 +30,9 @@ export async function fileIn(root: string, file: string): Promise<FileIn> {
   if (!isWithin(realRoot, real)) return { kind: 'outside' }
   try {
     const stats = await stat(real)
-    return stats.isFile() ? { kind: 'file', real, size: stats.size } : { kind: 'missing' }
+    return stats.isFile()
+      ? { kind: 'file', real, size: stats.size, mtimeMs: stats.mtimeMs }
+      : { kind: 'missing' }
   } catch {
     return { kind: 'missing' }
   }
