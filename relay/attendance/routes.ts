@@ -29,7 +29,7 @@ import type { CampaignNames } from './campaign-names'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
 import type { RowNames } from './row-names'
-import { sheetHeaders, streamSheet } from './sheet'
+import { sheetCodingHeaders, sheetGzip, sheetHeaders, streamSheet } from './sheet'
 import { queryOrRefuse } from '../query-params'
 import { relayBrowserZone } from '../time-zone'
 import { dayCounts, dayParam, dayWindow } from './days'
@@ -268,7 +268,12 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       // that does not answer refuses the HEAD as it would the GET, the whole relay's sheet
       // included (its scope reads nothing else from the store).
       await deps.store.attendance.page({ ...scope, search: '', visitors: [], offset: 0, limit: 0 })
-      res.writeHead(200, sheetHeaders(q.format, deps.now(), campaign, q.locale, q.day)).end()
+      res
+        .writeHead(200, {
+          ...sheetHeaders(q.format, deps.now(), campaign, q.locale, q.day),
+          ...sheetCodingHeaders(q.format, sheetGzip(q.format, req.headers)),
+        })
+        .end()
       return
     }
     const started = performance.now()
@@ -286,6 +291,7 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       ...(completion !== null && { stampsComplete: completion }),
       ...(personOf !== null && { personOf }),
       ...(q.day !== undefined && { day: q.day }),
+      gzip: sheetGzip(q.format, req.headers),
     }).catch((err: unknown) => {
       deps.log.error('attendance export failed', { error: errorMessage(err) })
       // Failed before a byte of the sheet (SQLite's rows stored before the request could not
