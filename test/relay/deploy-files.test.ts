@@ -677,6 +677,8 @@ describe('deploy/nginx.conf', () => {
         'events { worker_connections 64; }',
         'http {',
         `access_log ${accessLog};`,
+        // Compression on for the whole of nginx, as Debian's nginx.conf has it (types widened).
+        'gzip on; gzip_types application/json text/csv text/javascript text/css;',
         ...['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path'].map(temp),
         ...['uwsgi_temp_path', 'scgi_temp_path'].map(temp),
         site,
@@ -741,6 +743,16 @@ describe('deploy/nginx.conf', () => {
       const setCookie = login.headers['set-cookie']?.[0] ?? ''
       expect(setCookie).toContain('; Secure')
       const cookie = /^[^;]*/.exec(setCookie)?.[0] ?? ''
+
+      // The relay's compression passes through as sent, Vary included; nginx's own gzip
+      // compresses no API answer (they carry screen keys and pairing codes: BREACH).
+      const app = await call('GET', '/console/', { 'accept-encoding': 'gzip, deflate, br' })
+      expect(app.status).toBe(200)
+      expect(app.headers['content-encoding']).toBe('br')
+      expect(app.headers.vary).toContain('Accept-Encoding')
+      const plainApp = await call('GET', '/console/')
+      expect(plainApp.headers['content-encoding']).toBeUndefined()
+      expect(plainApp.text).toContain('<div id="app">')
       const added = await call(
         'POST',
         '/console/api/kiosks',
@@ -761,6 +773,13 @@ describe('deploy/nginx.conf', () => {
       const { id: campaignId, screenKey } = z
         .object({ id: z.string(), screenKey: z.string() })
         .parse(JSON.parse(made.text))
+      // The campaign (with its screen key) read back through nginx: not compressed by it.
+      const listed = await call('GET', '/console/api/campaigns', {
+        cookie,
+        'accept-encoding': 'gzip',
+      })
+      expect(listed.status).toBe(200)
+      expect(listed.headers['content-encoding']).toBeUndefined()
       const rows = ['姓名,公司,手机,编号']
       for (let i = 0; i < 50_000; i++)
         rows.push(`来宾${i},公司${i % 97},1380000${String(i).padStart(4, '0')},R${i}`)
