@@ -14,6 +14,7 @@ import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
 import { benchPairing } from './pairing'
 import { benchConsoleUi } from './console-ui'
+import { benchConsoleCompression } from './console-compression'
 import { benchConsoleRelayUi, benchConsoleScale } from './console-relay-ui'
 import { benchCluster } from './cluster'
 import { benchConsoleReads } from './console-reads'
@@ -49,6 +50,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['relay-start', benchRelayStart],
   ['pairing', benchPairing],
   ['console', benchConsoleUi],
+  ['console-compression', benchConsoleCompression],
   ['console-relay', benchConsoleRelayUi],
   ['console-scale', benchConsoleScale],
   ['console-scale-reads', benchConsoleReads],
