@@ -124,7 +124,7 @@ describe('per-address limiters under a flood of distinct /64s', () => {
     const spy = vi.spyOn(TicketLimiter.prototype, 'admit')
     const clock = { t: 1_000_000 }
     const { routes, answer } = screensOn(clock, '/screen/api/c1/wall')
-    await answer('192.0.2.1') // builds the limiter
+    expect(await answer('192.0.2.1')).toBe(403) // no key; builds the limiter
     const l = limiterOf(spy)
     spy.mockRestore()
     drain(l, SCREEN_RATE.burst, FLOOD / 3) // past the old 10,000 sweep mark; a bigger bucket
