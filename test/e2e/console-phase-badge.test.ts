@@ -181,6 +181,12 @@ it('by keyboard: Tab reaches the badge, Enter opens its note, Space closes it', 
   expect(inCell.right).toBeLessThanOrEqual(inCell.cell)
   expect(inCell.right).toBeLessThanOrEqual(inCell.next)
   await screenshot(page, 'console-phase-keyboard-en')
+  // The open note traps nothing: Tab goes on past the badge, Shift+Tab comes back to it.
+  await page.keyboard.press('Tab')
+  expect(z.boolean().parse(await page.evaluate(focused))).toBe(false)
+  expect(await page.evaluate('document.activeElement === document.body')).toBe(false)
+  await page.keyboard.press('Shift+Tab')
+  expect(z.boolean().parse(await page.evaluate(focused))).toBe(true)
   await page.keyboard.press('Space')
   await note.waitFor({ state: 'hidden' })
   expect(await badge.getAttribute('aria-expanded')).toBe('false')
