@@ -198,14 +198,16 @@ describe('screen numbers and titles', () => {
   })
 
   it('sizes a wall tile by its width: a CJK character or emoji counts as two Latin letters', () => {
-    // Chinese names as long as rosters hold them keep the large size they had.
+    // Chinese names that fit two lines of a tile keep the large size they had.
     expect(tileLabelLength('阿卜杜热西提·买买提')).toBe('short')
-    expect(tileLabelLength('长'.repeat(11))).toBe('short')
+    expect(tileLabelLength('长'.repeat(10))).toBe('short')
     expect(tileLabelLength('🎉🎉王小明🎉🎉')).toBe('short')
     expect(tileLabelLength('Guest #123456')).toBe('short')
     // English ones run twice as many characters for the same width.
     expect(tileLabelLength('Bartholomew Fitzgerald-Worthington')).toBe('long')
-    expect(tileLabelLength('长'.repeat(12))).toBe('long')
+    // Two lines of a landscape tile hold ten at the large size: an eleventh was cut.
+    expect(tileLabelLength('长'.repeat(11))).toBe('long')
+    expect(tileLabelLength('买买提江·阿卜杜热合曼')).toBe('long')
     expect(tileLabelLength('Maximilian Alexander von Hohenzollern-Sigmaringen')).toBe('longer')
     expect(tileLabelLength('Wolfeschlegelsteinhausenbergerdorff')).toBe('longer')
   })

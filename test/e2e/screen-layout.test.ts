@@ -37,6 +37,10 @@ const NAMES = [
   '爱新觉罗·溥仪',
   '王小明',
   '阿卜杜热西提·买买提',
+  // Ten characters and a dot: past two lines of a landscape tile at the large size. (Nine
+  // names: with a multiple of four, the unnamed every fourth tile would hide some of them.)
+  '买买提江·阿卜杜热合曼',
+  '阿依古丽·阿不都热合曼',
   // A WeChat-style name with an emoji: drawn with the platform's emoji font, not as a box.
   '王小明🎉',
 ]

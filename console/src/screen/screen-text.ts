@@ -68,13 +68,14 @@ export function visitorLabel(t: ScreenTexts, v: { number: number; name: string |
  * How wide a wall tile's label runs, in half-ems (a CJK character or an emoji about a whole em,
  * a Latin letter or digit about half): 'long' and 'longer' are set smaller on more lines
  * (screen.css), so a long English roster name (Maximilian Alexander von Hohenzollern-
- * Sigmaringen) shows whole instead of cut to "Maximilian Alexande…". A Chinese name up to 11
- * characters stays 'short', as before.
+ * Sigmaringen) shows whole instead of cut to "Maximilian Alexande…". A Chinese name up to 10
+ * characters stays 'short', as before: two lines of a landscape wall's tile hold ten at that
+ * size (an eleventh, or a tenth and a middle dot, was cut).
  */
 export function tileLabelLength(label: string): 'short' | 'long' | 'longer' {
   let n = 0
   for (const ch of label) n += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1
-  return n <= 22 ? 'short' : n <= 34 ? 'long' : 'longer'
+  return n <= 20 ? 'short' : n <= 34 ? 'long' : 'longer'
 }
 
 /**
