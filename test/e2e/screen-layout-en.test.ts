@@ -2,7 +2,7 @@
  * The big screens in English (`?lang=en`) as an organizer abroad sees them on a landscape TV
  * (1920×1080) and a portrait totem (1080×1920), in real Chromium against the real relay and the
  * built out/console. English runs longer than Chinese: a long campaign name (three lines'
- * worth), "checked in (all days)" under a six-digit count, "Guest #123,456"-sized tiles, long
+ * worth), "checked in (all days)" under a six-digit count, "Guest #123456"-sized tiles, long
  * roster names with titles and hyphens, a long prize and "123,456 guests in the draw", and the
  * English notices (Offline · reconnecting, the dead link's sentence). Nothing may stick out of
  * its parent's box or the screen, and no text may be cut (an ellipsis, a line clamp, or a box
@@ -34,7 +34,7 @@ const COUNT = 123_456
 function busySnapshot(c: ConsoleCampaign): WallSnapshot {
   const recent = Array.from({ length: 60 }, (_, i) => ({
     number: COUNT - i,
-    // Every third one unnamed: the tile says "Guest #123,456"-long on its own.
+    // Every third one unnamed: the tile says "Guest #123456" (screen-text.ts does not group it).
     name: i % 3 === 2 ? null : (LONG_NAMES[i % LONG_NAMES.length] ?? null),
     at: Date.now() - i * 1000,
   }))
