@@ -237,10 +237,11 @@ export class FollowUpWorker {
   /**
    * Reads the backlog again when the last read is `backlogRefreshMs` old, in the background:
    * called as a round starts and on each lease renewal, so a round of slow calls (texts of 5 s
-   * each) does not hold the count back.
+   * each) does not hold the count back. None once stopped: a renewal answered after `stop`
+   * would otherwise start a read that `stop` no longer waits for (on a store being closed).
    */
   private refreshBacklog(): void {
-    if (this.readingBacklog !== null) return
+    if (this.stopped || this.readingBacklog !== null) return
     const last = this.lastBacklog
     if (last !== null && this.o.now() - last.at < this.o.backlogRefreshMs) return
     this.readingBacklog = this.readBacklog()

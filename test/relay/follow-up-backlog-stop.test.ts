@@ -1,0 +1,61 @@
+/**
+ * FollowUpWorker.stop waits for the backlog read in flight (follow_up_waiting) and starts none
+ * after: a lease renewal sent while the last round ran and answered after `stop` returned used
+ * to start a read of the store (its campaign list, then each campaign's counters) that nothing
+ * waited for, on a store the relay closes right after stopping the worker.
+ */
+import { describe, expect, it } from 'vitest'
+import type { CampaignDirectory } from '../../relay/campaign-directory'
+import { FollowUpWorker } from '../../relay/follow-up/worker'
+import { silentLogger } from '../../relay/log'
+import type { RelayStore } from '../../relay/store/types'
+import { WechatClient } from '../../shared/wechat'
+
+describe('follow-up backlog read at stop', () => {
+  it('a renewal answered after stop starts no read of the store', async () => {
+    let reads = 0
+    let openGate: () => void = () => undefined
+    const gate = new Promise<void>((go) => (openGate = go))
+    let leases = 0
+    let answerRenewal: (ok: boolean) => void = () => undefined
+    const renewal = new Promise<boolean>((answer) => (answerRenewal = answer))
+    const store = {
+      campaigns: {
+        listCampaigns: async () => {
+          reads++
+          await gate
+          return []
+        },
+      },
+      followUp: {
+        // The round's lease at once; the heartbeat's renewal answered when the test says.
+        lease: async () => (++leases === 2 ? renewal : true),
+      },
+    } as unknown as RelayStore
+    const worker = new FollowUpWorker({
+      store,
+      campaigns: {} as CampaignDirectory,
+      client: new WechatClient({ appId: 'wx0', appSecret: 'secret' }),
+      log: silentLogger,
+      now: Date.now,
+      batchWindowMs: 1000,
+      windowMs: 60_000,
+      tickMs: 60_000,
+      leaseRenewMs: 5,
+      backlogRefreshMs: 0,
+    })
+    worker.start()
+    // The round holds the lease, reads the backlog and its campaigns; the heartbeat renews.
+    await until(() => leases >= 2)
+    expect(reads).toBe(2)
+    openGate()
+    await worker.stop()
+    answerRenewal(true)
+    await new Promise((r) => setImmediate(r))
+    expect(reads).toBe(2)
+  })
+})
+
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 1))
+}
