@@ -32,7 +32,10 @@ function isFresh() {
   return SOURCES.every((s) => !existsSync(join(root, s)) || newestMtime(join(root, s)) <= built)
 }
 
-/** What the relay may send compressed: the same list as its COMPRESSIBLE. */
+/**
+ * What the relay may send compressed: the same list as its COMPRESSIBLE
+ * (relay/console/static-console.ts; test/relay/console-compression.test.ts checks they agree).
+ */
 const COMPRESSIBLE = /\.(html|js|mjs|css|json|svg|txt|map)$/i
 
 /**

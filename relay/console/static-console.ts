@@ -84,8 +84,20 @@ function segmentsOf(rest: string): string[] | null {
   return out
 }
 
-/** Types worth compressing: text. Images and fonts here are compressed already. */
-const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.txt', '.map'])
+/**
+ * Types worth compressing: text. Images and fonts here are compressed already. The build's
+ * compressAssets (scripts/build-console.mjs) writes copies for these; a test checks both agree.
+ */
+export const COMPRESSIBLE: ReadonlySet<string> = new Set([
+  '.html',
+  '.js',
+  '.mjs',
+  '.css',
+  '.json',
+  '.svg',
+  '.txt',
+  '.map',
+])
 
 /** What scripts/build-console.mjs writes beside each compressible file, best first. */
 const VARIANTS: readonly { coding: ContentCoding; suffix: string }[] = [

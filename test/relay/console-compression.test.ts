@@ -10,6 +10,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compressAssets } from '../../scripts/build-console.mjs'
+import { COMPRESSIBLE } from '../../relay/console/static-console'
 import type { RelayHandle } from '../../relay/server'
 import { acceptedCodings } from '../../shared/server/accept-encoding'
 import { startTestRelay, tempDir } from './harness'
@@ -173,6 +174,21 @@ describe('the console files compressed', () => {
     expect(other.headers['content-encoding']).toBeUndefined()
     expect(other.body.equals(INDEX)).toBe(true)
     expect((await get('/console/', { 'If-None-Match': `W/${tags[0]}, "x"` })).status).toBe(304)
+  })
+
+  it('has the build write a copy of every type the relay sends compressed', async () => {
+    // The build's list (scripts/build-console.mjs) and the relay's are written twice: a type the
+    // relay takes but the build skips would silently go plain for ever.
+    expect(COMPRESSIBLE.size).toBeGreaterThan(0)
+    for (const ext of COMPRESSIBLE) {
+      const name = `kind-${ext.slice(1)}${ext}`
+      writeFileSync(join(app, 'assets', name), SCRIPT)
+      compressAssets(app)
+      const a = await get(`/console/assets/${name}`, { 'Accept-Encoding': 'gzip, br' })
+      expect(a.headers['content-encoding'], ext).toBe('br')
+      expect(decoded(a).equals(SCRIPT), ext).toBe(true)
+      for (const suffix of ['', '.br', '.gz']) rmSync(join(app, 'assets', name + suffix))
+    }
   })
 
   it('answers HEAD with the headers and length of the GET, and no body', async () => {
