@@ -13,6 +13,7 @@ export class CampaignDirectory {
   private readonly kioskCampaign = new Map<string, Promise<Assignment>>()
   private readonly campaigns = new Map<string, Promise<CampaignRecord | null>>()
   private readonly unsubscribe: () => void
+  private readonly watchers = new Set<(change: StoreChange) => void>()
 
   constructor(
     private readonly store: RelayStore,
@@ -21,8 +22,13 @@ export class CampaignDirectory {
     this.unsubscribe = store.subscribe((c) => this.forget(c))
   }
 
-  /** Drops what `change` makes stale (idempotent: the hub calls it too, before it re-reads). */
+  /**
+   * Drops what `change` makes stale (idempotent: the hub calls it too, before it re-reads, and
+   * the console's routes right after their own write, before they answer: on Redis the store's
+   * message comes back a little later).
+   */
   forget(change: StoreChange): void {
+    for (const w of this.watchers) w(change)
     if (change.type === 'resync') {
       this.kioskCampaign.clear()
       this.campaigns.clear()
@@ -100,8 +106,18 @@ export class CampaignDirectory {
     }
   }
 
+  /**
+   * Hears every change this directory forgets, as it forgets it (the follow-up worker's
+   * campaign list: relay/follow-up/campaigns.ts). Returns an unwatch.
+   */
+  watch(listener: (change: StoreChange) => void): () => void {
+    this.watchers.add(listener)
+    return () => this.watchers.delete(listener)
+  }
+
   close(): void {
     this.unsubscribe()
+    this.watchers.clear()
   }
 }
 

@@ -30,6 +30,7 @@ import {
   wechatPlainText,
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
+import { FollowUpCampaigns, type CampaignsRead } from './campaigns'
 import { errorMessage, LogLimiter, type Logger } from '../log'
 import type { FollowUpCall, RelayMetrics } from '../metrics'
 import type {
@@ -194,12 +195,16 @@ export class FollowUpWorker {
   /** A backlog read in flight (one at a time). */
   private readingBacklog: Promise<void> | null = null
 
+  /** The campaigns, kept in memory and read again as they change (./campaigns.ts). */
+  private readonly campaignList: FollowUpCampaigns
+
   /** Failures repeated every round while the store is away (see schedule). */
   private readonly failedRounds: LogLimiter
 
   constructor(opts: FollowUpWorkerOptions) {
     this.o = { ...DEFAULTS, ...stripUndefined(opts) }
     this.failedRounds = new LogLimiter(() => this.o.now(), 60_000)
+    this.campaignList = new FollowUpCampaigns(opts.store, opts.campaigns)
   }
 
   start(): void {
@@ -270,7 +275,7 @@ export class FollowUpWorker {
   async readBacklog(): Promise<FollowUpBacklog> {
     const { store, now } = this.o
     const at = now()
-    const campaigns = (await store.campaigns.listCampaigns()).map((r) => r.campaign).filter(hasWork)
+    const campaigns = (await this.campaignList.read()).campaigns.filter(hasWork)
     const backlog: FollowUpBacklog = { tag: 0, message: 0, at }
     for (let i = 0; i < campaigns.length; i += BACKLOG_READS_AT_ONCE) {
       const part = campaigns.slice(i, i + BACKLOG_READS_AT_ONCE)
@@ -366,7 +371,10 @@ export class FollowUpWorker {
   private async work(fresh: boolean): Promise<void> {
     const { store, now } = this.o
     this.stats.rounds++
-    const all = (await store.campaigns.listCampaigns()).map((r) => r.campaign)
+    // Taken over: whatever changed while another instance worked is read whole.
+    if (fresh) this.campaignList.reload()
+    const read = await this.campaignList.read()
+    const all = read.campaigns
     const campaigns = all.filter(hasWork)
     if (campaigns.length === 0) return
     if (fresh) {
@@ -389,8 +397,8 @@ export class FollowUpWorker {
     }
     for (const c of campaigns) {
       if (this.stopped) return
-      if (c.tag !== null) await this.tagDue(c, c.tag)
-      if (c.followUp !== null) await this.sendDue(c, c.followUp)
+      if (c.tag !== null) await this.tagDue(c, c.tag, read)
+      if (c.followUp !== null) await this.sendDue(c, c.followUp, read)
     }
   }
 
@@ -558,7 +566,7 @@ export class FollowUpWorker {
     return found.id
   }
 
-  private async tagDue(c: ConsoleCampaign, name: string): Promise<void> {
+  private async tagDue(c: ConsoleCampaign, name: string, read: CampaignsRead): Promise<void> {
     const { store, now } = this.o
     if (this.paused('tag')) return
     const due = await store.followUp.dueTags(c.id, now(), MAX_OPENIDS_PER_TAGGING * 10)
@@ -596,6 +604,8 @@ export class FollowUpWorker {
     }
     for (const batch of batches) {
       if (this.paused('tag') || !(await this.stillLeased())) return
+      // Edited since this round read it (its tag renamed or taken off): the next round's.
+      if (read.changed(c.id)) return
       await this.tagBatch(c, tagId, batch)
     }
   }
@@ -658,7 +668,7 @@ export class FollowUpWorker {
     })
   }
 
-  private async sendDue(c: ConsoleCampaign, template: string): Promise<void> {
+  private async sendDue(c: ConsoleCampaign, template: string, read: CampaignsRead): Promise<void> {
     const { store, now } = this.o
     if (this.paused('message')) return
     const due = await store.followUp.dueMessages(c.id, now(), MESSAGES_PER_WRITE * 10)
@@ -678,6 +688,9 @@ export class FollowUpWorker {
         : due
     for (let i = 0; i < ready.length; i += MESSAGES_PER_WRITE) {
       if (this.paused('message') || !(await this.stillLeased())) return
+      // Edited since this round read it (the text changed or taken off): no text is claimed
+      // with the old one once the edit is heard; the next round sends the new one.
+      if (read.changed(c.id)) return
       await this.sendSome(c, template, names, ready.slice(i, i + MESSAGES_PER_WRITE))
     }
   }

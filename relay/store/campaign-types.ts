@@ -46,6 +46,13 @@ export interface CampaignStore {
   getCampaign(id: string): Promise<CampaignRecord | null>
   listCampaigns(): Promise<CampaignRecord[]>
   /**
+   * The relay-wide clock's latest version (0: never ticked): it moves with every campaign
+   * created or changed (and every assignment and roster), so a reader that saw the same value
+   * before its last full read has missed no campaign change but one whose version was taken
+   * and not yet written (that one is announced once written). One cheap read.
+   */
+  clock(): Promise<number>
+  /**
    * Replaces the fields and bumps the version; null when there is no such campaign. With
    * `ifVersions` (the console's `If-Match`), only while the stored version is one of them,
    * checked in the same atomic step as the write: 'stale' (nothing written) otherwise.

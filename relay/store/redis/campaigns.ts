@@ -215,6 +215,14 @@ export class RedisCampaignStore implements CampaignStore {
       .sort((a, b) => b.updatedAt - a.updatedAt || a.campaign.id.localeCompare(b.campaign.id))
   }
 
+  async clock(): Promise<number> {
+    return z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .parse((await this.redis.get(this.keys.campaignClock)) ?? 0)
+  }
+
   private async change(
     id: string,
     edit: (c: ConsoleCampaign) => ConsoleCampaign,

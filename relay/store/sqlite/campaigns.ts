@@ -119,6 +119,14 @@ export class SqliteCampaignStore implements CampaignStore {
     )
   }
 
+  clock(): Promise<number> {
+    return attempt(
+      () =>
+        valueRow.parse(statement(this.db, 'SELECT value FROM campaign_clock WHERE id = 1').get())
+          .value,
+    )
+  }
+
   private change(
     id: string,
     edit: (c: ConsoleCampaign) => ConsoleCampaign,

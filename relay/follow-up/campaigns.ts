@@ -1,0 +1,121 @@
+/**
+ * The campaigns the follow-up worker works on, kept in memory: each round read the whole list
+ * from the store (on Redis one SMEMBERS and an HGETALL per campaign: at 1,000 campaigns 1,001
+ * commands and ~555 KB, five times a second on an idle relay). Now a round reads the
+ * relay-wide campaign clock (one read) and:
+ *
+ * - the whole list again only when the clock moved since the last full read (a campaign
+ *   created or edited, a booth assigned, a roster replaced: on any instance), or after a
+ *   `resync` (the change feed may have missed changes), or first;
+ * - else only the campaigns the change feed named since (relay/campaign-directory.ts: the
+ *   store's feed, and the console's own edits heard before they are answered).
+ *
+ * The feed covers the one edit the clock cannot show: its version taken from the clock and
+ * not yet written when the clock was read. So an edit stored before a round starts is in that
+ * round's campaigns, on any instance; and a read's `changed(id)` tells a round in progress that
+ * one of its campaigns was edited since it read them (heard on this instance before the console
+ * answered, on another as the feed's message arrives).
+ */
+import type { ConsoleCampaign } from '../../shared/campaign'
+import type { CampaignDirectory } from '../campaign-directory'
+import type { RelayStore, StoreChange } from '../store/types'
+
+/** One read's campaigns, and whether one of them changed since. */
+export interface CampaignsRead {
+  campaigns: ConsoleCampaign[]
+  /** The feed named the campaign (or a resync came) after this read began. */
+  changed(id: string): boolean
+}
+
+export class FollowUpCampaigns {
+  /** id → campaign, in the store's list order, then as added; null: read them all again. */
+  private all: Map<string, ConsoleCampaign> | null = null
+  /** The clock's value before the last full read. */
+  private clock = -1
+  /** Campaigns the feed named since they were read. */
+  private readonly stale = new Set<string>()
+  /** Changes heard so far; per campaign, and for the last resync, the count when heard. */
+  private heard = 0
+  private readonly heardAt = new Map<string, number>()
+  private resyncAt = 0
+  /** Reads run one after the other (a round's and the backlog's may overlap). */
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly store: RelayStore,
+    directory: CampaignDirectory,
+  ) {
+    directory.watch((c) => this.hear(c))
+  }
+
+  private hear(change: StoreChange): void {
+    if (change.type === 'resync') {
+      this.resyncAt = ++this.heard
+      this.all = null
+    } else if (
+      change.type === 'campaign' &&
+      change.kioskId === undefined &&
+      change.campaignId !== null
+    ) {
+      this.heardAt.set(change.campaignId, ++this.heard)
+      this.stale.add(change.campaignId)
+    }
+  }
+
+  /** Read them all again on the next `read` (the worker just took the lease over). */
+  reload(): void {
+    this.all = null
+  }
+
+  /** Every campaign, up to date as described above. */
+  read(): Promise<CampaignsRead> {
+    const next = this.queue.then(
+      () => this.readNow(),
+      () => this.readNow(),
+    )
+    this.queue = next
+    return next
+  }
+
+  private async readNow(): Promise<CampaignsRead> {
+    const mark = this.heard
+    const changed = (id: string): boolean =>
+      this.resyncAt > mark || (this.heardAt.get(id) ?? 0) > mark
+    return { campaigns: await this.campaigns(), changed }
+  }
+
+  private async campaigns(): Promise<ConsoleCampaign[]> {
+    const { campaigns } = this.store
+    try {
+      const clock = await campaigns.clock()
+      if (this.all === null || clock !== this.clock) {
+        const resyncAt = this.resyncAt
+        // Named from here on: read again next time (this read may have come before them).
+        this.stale.clear()
+        const list = await campaigns.listCampaigns()
+        const all = new Map(list.map((r) => [r.campaign.id, r.campaign]))
+        if (this.resyncAt === resyncAt) {
+          this.all = all
+          this.clock = clock
+        }
+        return [...all.values()]
+      }
+      const all = this.all
+      if (this.stale.size > 0) {
+        const ids = [...this.stale]
+        this.stale.clear()
+        const records = await Promise.all(ids.map((id) => campaigns.getCampaign(id)))
+        ids.forEach((id, i) => {
+          const r = records[i]
+          if (r === null || r === undefined) all.delete(id)
+          else all.set(id, r.campaign)
+        })
+      }
+      return [...all.values()]
+    } catch (err) {
+      // Whatever was cleared before the failure is read again, all of it.
+      this.all = null
+      throw err
+    }
+  }
+}
