@@ -80,7 +80,13 @@ function workerOn(store: RelayStore, client: WechatClient): FollowUpWorker {
 
 let seq = 0
 /** `n` visitors of the campaign waiting for their text (as the worker records a scan). */
-async function waiting(store: RelayStore, campaignId: string, n: number, from = 0) {
+async function waiting(
+  store: RelayStore,
+  campaignId: string,
+  n: number,
+  from = 0,
+  message: 'pending' | null = 'pending',
+) {
   const list: NewFollowUpVisitor[] = Array.from({ length: n }, (_, i) => ({
     campaignId,
     openid: `o${campaignId}v${from + i}`,
@@ -88,7 +94,7 @@ async function waiting(store: RelayStore, campaignId: string, n: number, from = 
     number: from + i + 1,
     scannedAt: Date.now(),
     tag: null,
-    message: 'pending',
+    message,
   }))
   await store.followUp.record('booth-a', ++seq, list)
 }
@@ -153,15 +159,20 @@ describe.each(['sqlite', 'redis'] as const)(
       const client = new RecordingClient()
       const w = workerOn(b, client)
       await w.round()
-      await edit(a, 'spring', null)
+      // Recorded waiting, then the text is taken off before the worker gets to them.
       await waiting(a, 'spring', 3)
+      await edit(a, 'spring', null)
       await w.round()
       await w.round()
       expect(client.texts).toEqual([])
+      // One recorded while it is off: no text state, as the worker records a scan then.
+      await waiting(a, 'spring', 1, 3, null)
 
+      // On again: those waiting get it, and the one recorded meanwhile too (promoted).
       await edit(a, 'spring', 'back {number}')
       await w.round()
-      expect(client.texts.map((t) => t.content).sort()).toEqual(['back 1', 'back 2', 'back 3'])
+      const sent = client.texts.map((t) => t.content).sort()
+      expect(sent).toEqual(['back 1', 'back 2', 'back 3', 'back 4'])
     })
 
     it('an idle round reads the campaign clock, not the campaigns; an edit reads them once', async () => {
@@ -170,11 +181,15 @@ describe.each(['sqlite', 'redis'] as const)(
       for (let i = 0; i < 5; i++) await campaignWith(a, `c${i}`, 'hi')
       const w = workerOn(b, new RecordingClient())
       await w.round()
+      await w.round()
       const list = vi.spyOn(b.campaigns, 'listCampaigns')
       const one = vi.spyOn(b.campaigns, 'getCampaign')
+      // Nobody waits: no campaign is asked for its due visitors either.
+      const due = vi.spyOn(b.followUp, 'dueMessages')
       for (let i = 0; i < 5; i++) await w.round()
       expect(list).not.toHaveBeenCalled()
       expect(one).not.toHaveBeenCalled()
+      expect(due).not.toHaveBeenCalled()
 
       await edit(a, 'c3', 'changed')
       for (let i = 0; i < 3; i++) await w.round()

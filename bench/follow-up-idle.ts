@@ -1,0 +1,163 @@
+/**
+ * `tsx bench/follow-up-idle.ts [campaigns]` (not in `npm run bench`): what an idle relay's
+ * follow-up worker costs its store with `campaigns` (default 1,000) campaigns, each with a tag
+ * and a follow-up text, and no scans. Prints one JSON object.
+ *
+ * - `<store>.idle` (Redis only): the relay in-process with its worker running (WeChat
+ *   unreachable; nothing to send), after 3 s to take the lease and read the backlog once: the
+ *   commands Redis processed and the bytes it sent over the next 10 s, per second
+ *   (INFO stats deltas of a private redis-server; the relay's own PUBLISH-free idle).
+ * - `<store>.round`: one worker round (`FollowUpWorker.round`) on a store with no relay, median
+ *   and p95 of 50 after a first one, and on Redis the commands and bytes of one such round.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { CampaignDirectory } from '../relay/campaign-directory'
+import { FollowUpWorker } from '../relay/follow-up/worker'
+import { startRelay } from '../relay/server'
+import { openStore } from '../relay/store/open-store'
+import type { RelayStore } from '../relay/store/types'
+import { WechatClient } from '../shared/wechat'
+import { startRedis, type TestRedis } from '../test/helpers/redis'
+import { BENCH_CAMPAIGN, TOKEN, type Backend } from './env'
+import { percentile, round } from './result'
+
+const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+/** Nothing listens there: a WeChat call would fail at once (none is made: nobody scanned). */
+const NOWHERE = 'http://127.0.0.1:9'
+const IDLE_MS = 10_000
+
+async function fill(store: RelayStore, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const id = `c${String(i).padStart(5, '0')}`
+    await store.campaigns.createCampaign(
+      { ...BENCH_CAMPAIGN, id, screenKey: 'k'.repeat(43), tag: `tag${i}`, followUp: '谢谢' },
+      Date.now(),
+    )
+  }
+}
+
+async function place(backend: Backend) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-fu-idle-'))
+  const redis: TestRedis | null = backend === 'redis' ? await startRedis() : null
+  const prefix = `b-${randomUUID()}:`
+  return {
+    dir,
+    redis,
+    prefix,
+    async remove() {
+      await redis?.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function redisStats(admin: Redis): Promise<{ commands: number; bytes: number }> {
+  const stats = await admin.info('stats')
+  const num = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(stats)?.[1] ?? NaN)
+  return { commands: num('total_commands_processed'), bytes: num('total_net_output_bytes') }
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function idle(n: number) {
+  const p = await place('redis')
+  const url = p.redis?.url ?? null
+  const store = await openStore({ redis: url, data: p.dir }, { prefix: p.prefix })
+  await fill(store, n)
+  await store.close()
+  const admin = new Redis({ path: url ?? '' })
+  const relay = await startRelay(
+    {
+      port: 0,
+      data: p.dir,
+      redis: url,
+      wechat: {
+        token: TOKEN,
+        appId: 'wxbench0000000000',
+        appSecret: 's'.repeat(32),
+        apiBase: NOWHERE,
+      },
+    },
+    { redisPrefix: p.prefix, log: silent },
+  )
+  try {
+    await wait(3000)
+    const before = await redisStats(admin)
+    await wait(IDLE_MS)
+    const after = await redisStats(admin)
+    const s = IDLE_MS / 1000
+    return {
+      commandsPerS: round((after.commands - before.commands - 1) / s, 1),
+      bytesPerS: round((after.bytes - before.bytes) / s, 0),
+    }
+  } finally {
+    await relay.close()
+    admin.disconnect()
+    await p.remove()
+  }
+}
+
+async function rounds(backend: Backend, n: number) {
+  const p = await place(backend)
+  const store = await openStore({ redis: p.redis?.url ?? null, data: p.dir }, { prefix: p.prefix })
+  const admin = p.redis === null ? null : new Redis({ path: p.redis.url })
+  const campaigns = new CampaignDirectory(store, Date.now)
+  try {
+    await fill(store, n)
+    const worker = new FollowUpWorker({
+      store,
+      campaigns,
+      client: new WechatClient({ appId: 'wxbench', appSecret: 's', apiBase: NOWHERE }),
+      log: silent,
+      now: Date.now,
+      batchWindowMs: 1000,
+      windowMs: 60_000,
+      // Not the backlog's 15 s read: the rounds alone.
+      backlogRefreshMs: 3_600_000,
+    })
+    await worker.round()
+    const times: number[] = []
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now()
+      await worker.round()
+      times.push(performance.now() - t0)
+    }
+    times.sort((a, b) => a - b)
+    let commands: number | null = null
+    let bytes: number | null = null
+    if (admin !== null) {
+      const before = await redisStats(admin)
+      await worker.round()
+      const after = await redisStats(admin)
+      commands = after.commands - before.commands - 1
+      bytes = after.bytes - before.bytes
+    }
+    return {
+      p50Ms: round(percentile(times, 50), 2),
+      p95Ms: round(percentile(times, 95), 2),
+      redisCommands: commands,
+      redisBytes: bytes,
+    }
+  } finally {
+    campaigns.close()
+    admin?.disconnect()
+    await store.close()
+    await p.remove()
+  }
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1000)
+  const out: Record<string, unknown> = { campaigns: n }
+  out['redis.idle'] = await idle(n)
+  for (const backend of ['sqlite', 'redis'] as const) {
+    out[`${backend}.round`] = await rounds(backend, n)
+  }
+  console.log(JSON.stringify(out, null, 2))
+}
+
+void main()
