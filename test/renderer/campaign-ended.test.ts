@@ -5,46 +5,24 @@
 // while the code keeps rotating (the relay decides whether a scan counts). Judged in the
 // kiosk's zone (here Asia/Shanghai): 23:59 on the last day runs, 00:01 the day after (16:01 UTC,
 // still the last day in UTC) has ended.
-import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import App from '../../renderer/src/App.vue'
-import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
-import { useScreenStore } from '../../renderer/src/stores/screen'
-import { createFakeKioskApi, makeCampaign, makeScreenState, makeTicket } from './fake-kiosk-api'
-import { mountWith } from './setup-app'
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import { makeCampaign } from './fake-kiosk-api'
+import { campaignPageAt, kioskScreenAt, onShanghaiCalendar, shanghai } from './campaign-phase-setup'
 
 vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn(), preloadChimes: vi.fn() }))
 
-enableAutoUnmount(afterEach)
+onShanghaiCalendar()
 
-let savedTz: string | undefined
-beforeAll(() => {
-  savedTz = process.env.TZ
-  process.env.TZ = 'Asia/Shanghai'
-})
-afterAll(() => {
-  if (savedTz === undefined) delete process.env.TZ
-  else process.env.TZ = savedTz
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
-
-/** Shanghai local time (UTC+8) as a UTC instant. */
-const shanghai = (d: number, h: number, mi: number): number => Date.UTC(2026, 11, d, h - 8, mi)
 const LAST_DAY_2359 = shanghai(3, 23, 59)
 const AFTER_END_0001 = shanghai(4, 0, 1)
 const FAIR = makeCampaign({ startsOn: '2026-12-01', endsOn: '2026-12-03' })
+/** Another campaign a standalone booth keeps beside it. */
+const OTHER = makeCampaign({ id: 'winter', name: '冬季展', endsOn: '2027-01-31' })
 
-async function kioskAt(at: number, locale: 'zh-CN' | 'en' = 'zh-CN') {
-  vi.useFakeTimers({ now: at })
-  const ticket = makeTicket(at, { expiresAt: at + 600_000, rotateAt: at + 300_000 })
-  const fake = createFakeKioskApi(makeScreenState(at, { campaign: FAIR, ticket, locale }))
-  window.location.hash = '#/'
-  const { wrapper } = mountWith(App, fake.api, { global: { stubs: { transition: true } } })
-  await flushPromises()
-  return wrapper
-}
+const pageAt = (at: number, from: 'local' | 'relay' = 'relay') =>
+  campaignPageAt(FAIR, OTHER, at, from)
+const kioskAt = (at: number, locale: 'zh-CN' | 'en' = 'zh-CN') => kioskScreenAt(FAIR, at, locale)
 
 describe('the kiosk screen after its campaign’s last day', () => {
   it('runs as before at 23:59 on the last day: no note', async () => {
@@ -71,19 +49,6 @@ describe('the kiosk screen after its campaign’s last day', () => {
 })
 
 describe('the admin campaign page after the active campaign’s last day', () => {
-  async function pageAt(at: number, from: 'local' | 'relay' = 'relay') {
-    vi.useFakeTimers({ now: at, toFake: ['Date'] })
-    const fake = createFakeKioskApi()
-    const fair = from === 'relay' ? { ...FAIR, managedBy: 'relay' as const } : FAIR
-    const other = makeCampaign({ id: 'winter', name: '冬季展', endsOn: '2027-01-31' })
-    const list = from === 'relay' ? [fair] : [fair, other]
-    fake.api.listCampaigns.mockImplementation(() => Promise.resolve(list))
-    const { wrapper } = mountWith(CampaignPage, fake.api)
-    useScreenStore().campaign = fair
-    await flushPromises()
-    return wrapper
-  }
-
   it('on a booth run from the console: the relay decides, an organizer changes it there', async () => {
     const w = await pageAt(AFTER_END_0001, 'relay')
     const note = w.get('[data-testid="active-campaign-ended"]').text()
