@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { postPush, scanXml } from '../relay/harness'
 import { waitForPage } from './browser'
 import { consoleOrganizers } from './console-organizers'
@@ -16,6 +16,10 @@ import { realConsoleRelay } from './real-console-relay'
 
 const bed = realConsoleRelay({ name: 'compressed' })
 const organizers = consoleOrganizers(bed)
+// The signed-in context closes after the test, passed or failed.
+afterEach(async () => {
+  for (const context of bed.browser.contexts()) await context.close()
+}, 30_000)
 
 it('loads compressed, works, and downloads a gzip CSV the browser saves as the sheet', async () => {
   await bed.relay.addKiosk('hall-a')

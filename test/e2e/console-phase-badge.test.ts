@@ -7,7 +7,7 @@
  * Screenshots: test-artifacts/screenshots/console-phase-*.png.
  */
 import type { Locator, Page } from 'playwright-core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import { addOrganizer } from '../../relay/console/organizer-admin'
@@ -16,6 +16,10 @@ import { screenshot, waitForPage } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 
 const bed = realConsoleRelay({ name: 'phase-badge' })
+// Each test's context closes after it, passed or failed, so a failure leaks no pages.
+afterEach(async () => {
+  for (const context of bed.browser.contexts()) await context.close()
+}, 30_000)
 /** Far enough either way that the test never meets the day it turns. */
 const AHEAD = { id: 'ahead', startsAt: '2099-06-01', endsAt: '2099-06-03' }
 const OVER = { id: 'over', startsAt: '2020-01-01', endsAt: '2020-01-02' }
@@ -133,7 +137,6 @@ describe('on a phone (touch)', () => {
         `document.querySelector('[data-campaign="${AHEAD.id}"] [data-testid="campaign-phase"]').getAttribute('aria-expanded') === 'false'`,
       )
       expect(await aheadNote.isVisible()).toBe(false)
-      await page.context().close()
     }, 90_000)
   }
 
@@ -153,7 +156,6 @@ describe('on a phone (touch)', () => {
     expect(b.scroll).toBeLessThanOrEqual(390)
     await screenshot(page, 'console-phase-stats-phone')
     expect(await axeViolations(page)).toEqual([])
-    await page.context().close()
   }, 90_000)
 })
 
@@ -190,5 +192,4 @@ it('by keyboard: Tab reaches the badge, Enter opens its note, Space closes it', 
   await page.keyboard.press('Space')
   await note.waitFor({ state: 'hidden' })
   expect(await badge.getAttribute('aria-expanded')).toBe('false')
-  await page.context().close()
 }, 90_000)

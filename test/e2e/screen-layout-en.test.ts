@@ -11,7 +11,7 @@
  */
 import { resolve } from 'node:path'
 import type { Page } from 'playwright-core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { WallSnapshot } from '../../shared/screen-api'
@@ -58,6 +58,13 @@ type Variant = 'empty' | 'busy' | 'offline' | 'forbidden'
 describe('the big screens in English with a long name and long labels', () => {
   const fx = realConsoleRelay({ name: 'screen-layout-en', link: true })
   let campaign: ConsoleCampaign
+
+  // Each screen's page closes, and the link comes back, after each test, passed or failed: a
+  // failure leaks no page and leaves the next test a working link.
+  afterEach(async () => {
+    for (const context of fx.browser.contexts()) await context.close()
+    await fx.link.restore()
+  }, 30_000)
 
   beforeAll(async () => {
     await fx.relay.addKiosk('k1')
