@@ -2,10 +2,13 @@
  * Booth staff setting up the evening before, in real Chromium against `kiosk web` in demo mode:
  * the campaign starts in two days on the kiosk's calendar, and the status line says
  * 活动未开始（…开始） / Campaign not started (starts …) with the date beside the relay and API
- * states, whole (not cut, not past the screen) on a laptop, a tablet and a portrait screen, in
- * Chinese and English, while the code stays on screen.
+ * states: on one line, not cut and not past the screen, on a laptop, a tablet and a portrait
+ * screen, in Chinese and English, while the code stays on screen. It sits in the relay state's
+ * row, except in English on a portrait screen, where the status corner wraps it onto the next
+ * row. The checks are shown to catch a note made to wrap, pushed off the screen or down a row.
  * Screenshots: test-artifacts/screenshots/kiosk-not-started-*.png.
  */
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { dayIn } from '../../shared/campaign-phase'
@@ -14,6 +17,51 @@ import { CALL, callKiosk, goHash, SESSION_KEY, screenshot, waitForPage } from '.
 import { demoKioskPage } from './demo-kiosk'
 
 const ZONE = 'Asia/Shanghai'
+
+const fitSchema = z.object({
+  text: z.string(),
+  oneLine: z.boolean(),
+  row: z.number(),
+  inside: z.boolean(),
+  code: z.boolean(),
+})
+
+/**
+ * In-page: the note's words; whether they sit on one line (its text's line boxes share one top,
+ * and the note is as tall as the relay state's one-line item); its row in the status corner
+ * counted from the relay state's (0: beside it, same top; 1: the row under it); whether the note and its text are inside the screen and
+ * every clipping box around it (nothing cut off); and whether the code is on screen.
+ */
+async function noteFit(page: Page): Promise<z.infer<typeof fitSchema>> {
+  return fitSchema.parse(
+    await page.evaluate(`(() => {
+      const e = document.querySelector('[data-testid="status-not-started"]')
+      const relay = document.querySelector('[data-testid="status-relay"]')
+      const r = e.getBoundingClientRect()
+      const rr = relay.getBoundingClientRect()
+      const range = document.createRange()
+      range.selectNodeContents(e)
+      const words = range.getBoundingClientRect()
+      const tops = new Set(
+        [...range.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)),
+      )
+      const within = (box, o) =>
+        box.left >= o.left - 1 && box.top >= o.top - 1 && box.right <= o.right + 1 && box.bottom <= o.bottom + 1
+      const screen = { left: 0, top: 0, right: innerWidth, bottom: innerHeight }
+      let inside = within(r, screen) && within(words, r)
+      for (let a = e.parentElement; a; a = a.parentElement) {
+        if (getComputedStyle(a).overflow !== 'visible') inside = inside && within(words, a.getBoundingClientRect())
+      }
+      return {
+        text: e.textContent.trim(),
+        oneLine: tops.size === 1 && Math.abs(r.height - rr.height) <= 1,
+        row: Math.abs(r.top - rr.top) <= 1 ? 0 : Math.round((r.top - rr.top) / (rr.height + parseFloat(getComputedStyle(e.parentElement).rowGap))),
+        inside,
+        code: document.querySelector('[data-testid="qr-card"]') !== null,
+      }
+    })()`),
+  )
+}
 
 describe('the code screen the evening before the campaign starts', () => {
   const demo = demoKioskPage({
@@ -49,21 +97,7 @@ describe('the code screen the evening before the campaign starts', () => {
         [1080, 1920],
       ] as const) {
         await page.setViewportSize({ width, height })
-        // In-page: the note's box against the screen, and whether its one line is cut.
-        const fit = z
-          .object({ text: z.string(), inside: z.boolean(), cut: z.boolean(), code: z.boolean() })
-          .parse(
-            await page.evaluate(`(() => {
-              const e = document.querySelector('[data-testid="status-not-started"]')
-              const r = e.getBoundingClientRect()
-              return {
-                text: e.textContent.trim(),
-                inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
-                cut: e.scrollWidth > e.clientWidth + 1,
-                code: document.querySelector('[data-testid="qr-card"]') !== null,
-              }
-            })()`),
-          )
+        const fit = await noteFit(page)
         seen[`${locale} ${width}x${height}`] = fit
         await screenshot(page, `kiosk-not-started-${locale}-${width}x${height}`)
       }
@@ -75,14 +109,37 @@ describe('the code screen the evening before the campaign starts', () => {
       day: 'numeric',
       timeZone: 'UTC',
     }).format(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1))
-    const fine = (text: string) => ({ text, inside: true, cut: false, code: true })
+    const fine = (text: string, row = 0) => ({ text, oneLine: true, row, inside: true, code: true })
     expect(seen).toEqual({
       'zh-CN 1024x768': fine(`活动未开始（${y}年${m}月${d}日开始）`),
       'zh-CN 768x1024': fine(`活动未开始（${y}年${m}月${d}日开始）`),
       'zh-CN 1080x1920': fine(`活动未开始（${y}年${m}月${d}日开始）`),
       'en 1024x768': fine(`Campaign not started (starts ${en})`),
-      'en 768x1024': fine(`Campaign not started (starts ${en})`),
-      'en 1080x1920': fine(`Campaign not started (starts ${en})`),
+      // The English note is longer than the room left beside the demo badge, the relay and API
+      // states on a portrait screen: the status corner wraps it, whole, onto the row under them.
+      'en 768x1024': fine(`Campaign not started (starts ${en})`, 1),
+      'en 1080x1920': fine(`Campaign not started (starts ${en})`, 1),
     })
+
+    // The checks can fail: the note made to wrap onto a second line, pushed past the screen's
+    // right edge or down a row is caught (the styles are the test's own, removed after).
+    const forced = async (css: string) => {
+      await page.evaluate(
+        `(() => { const s = document.createElement('style'); s.id = 'forced'; s.textContent = ${JSON.stringify(css)}; document.head.append(s) })()`,
+      )
+      const fit = await noteFit(page)
+      await page.evaluate(`document.getElementById('forced').remove()`)
+      return fit
+    }
+    const NOTE = '[data-testid="status-not-started"]'
+    await page.setViewportSize({ width: 1024, height: 768 })
+    expect(await forced('')).toMatchObject({ oneLine: true, row: 0, inside: true })
+    expect(
+      await forced(`${NOTE} { white-space: normal !important; max-width: 6em !important }`),
+    ).toMatchObject({ oneLine: false, inside: true })
+    expect(
+      await forced(`${NOTE} { position: relative !important; left: 100vw !important }`),
+    ).toMatchObject({ oneLine: true, inside: false })
+    expect((await forced(`${NOTE} { margin-top: 3em !important }`)).row).not.toBe(0)
   }, 180_000)
 })
