@@ -46,11 +46,16 @@ export const SCREEN_BOX_PROBLEMS = `(() => {
         const ctx = document.createElement('canvas').getContext('2d')
         ctx.font = s.font
         const m = ctx.measureText(n.data.trim())
-        const first = lines[0], last = lines[lines.length - 1]
-        const inkTop = first.top + m.fontBoundingBoxAscent - m.actualBoundingBoxAscent
-        const inkBottom = last.top + m.fontBoundingBoxAscent + m.actualBoundingBoxDescent
+        // Line by line: a line whose ink starts past the box's bottom is hidden (a clamp, reported
+        // as such); one whose ink is partly inside it is cut, the tails of its g, y, p or, under a
+        // clamped name's ellipsis, a sliver of the next line's tops.
         const top = r.top + parseFloat(s.borderTopWidth), bottom = r.bottom - parseFloat(s.borderBottomWidth)
-        if (inkTop < top - 0.5 || inkBottom > bottom + 0.5) out.push('ink-cut ' + label(e))
+        for (const t of lines) {
+          const inkTop = t.top + m.fontBoundingBoxAscent - m.actualBoundingBoxAscent
+          const inkBottom = t.top + m.fontBoundingBoxAscent + m.actualBoundingBoxDescent
+          if (inkTop >= bottom - 0.5) continue
+          if (inkTop < top - 0.5 || inkBottom > bottom + 0.5) { out.push('ink-cut ' + label(e)); break }
+        }
       }
       for (const t of lines) {
         // Across only: a line's box is the font's ascent to descent, taller than a tight line.

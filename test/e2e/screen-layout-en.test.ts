@@ -29,13 +29,19 @@ const LONG_NAMES = [
   'Bartholomew Fitzgerald-Worthington',
   'Wolfeschlegelsteinhausenbergerdorff',
 ]
+/**
+ * A roster name at 100 characters (what a roster's name column holds): past four lines at the
+ * smallest size, so cut with an ellipsis, and it must end cleanly (no sliver of a fifth line).
+ */
+const HUNDRED =
+  'Dr. Maximilian Alexander Ferdinand Joseph von Hohenzollern-Sigmaringen-Wittelsbach und Lothringen Jr'
 const COUNT = 123_456
 
 function busySnapshot(c: ConsoleCampaign): WallSnapshot {
   const recent = Array.from({ length: 60 }, (_, i) => ({
     number: COUNT - i,
     // Every third one unnamed: the tile says "Guest #123456" (screen-text.ts does not group it).
-    name: i % 3 === 2 ? null : (LONG_NAMES[i % LONG_NAMES.length] ?? null),
+    name: i % 3 === 2 ? null : i === 1 ? HUNDRED : (LONG_NAMES[i % LONG_NAMES.length] ?? null),
     at: Date.now() - i * 1000,
   }))
   return {
@@ -149,7 +155,14 @@ describe('the big screens in English with a long name and long labels', () => {
           if (variant === 'offline') await fx.link.restore()
         }
       }
-      expect(seen).toEqual(Object.fromEntries(Object.keys(seen).map((k) => [k, []])))
+      // The 100-character name alone is cut (clamped to four lines, the rest hidden), cleanly:
+      // no ink-cut (no descender clipped, no sliver of its fifth line under the ellipsis).
+      const cut = [`clipped-y who:${HUNDRED.slice(0, 24)}`, `clamped who:${HUNDRED.slice(0, 24)}`]
+      expect(seen).toEqual(
+        Object.fromEntries(
+          Object.keys(seen).map((k) => [k, k === 'wall busy' || k === 'wall offline' ? cut : []]),
+        ),
+      )
     }, 180_000)
   }
 })
