@@ -24,6 +24,7 @@ import type { WallSnapshot } from '../../shared/screen-api'
 import { createCampaign, assign, signIn } from '../relay/campaign-helpers'
 import { SCREENSHOTS, waitForPage } from './browser'
 import { realConsoleRelay } from './real-console-relay'
+import { SCREEN_BOX_PROBLEMS } from './screen-fit'
 
 const LONG_NAME = '2026长三角新能源汽车与智能网联技术国际博览会暨第十二届产业链高峰论坛·嘉宾签到'
 /** Long enough to wrap, short enough for the two-line size (titleLength 'long'). */
@@ -102,30 +103,6 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
     await assign(c, 'k3', latin.id)
   }, 60_000)
 
-  /** Every box in the page that sticks out of the viewport, or whose text is cut. */
-  const PROBLEMS = `(() => {
-    const out = []
-    const w = innerWidth, h = innerHeight
-    for (const e of document.querySelectorAll('main *')) {
-      const r = e.getBoundingClientRect()
-      if (r.width === 0) continue
-      const label = (e.className || e.tagName) + ':' + (e.textContent || '').trim().slice(0, 20)
-      if (r.left < -0.5 || r.top < -0.5 || r.right > w + 0.5 || r.bottom > h + 0.5) out.push('outside ' + label)
-      const s = getComputedStyle(e)
-      if (s.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1) out.push('cut ' + label)
-      if (s.webkitLineClamp !== 'none') {
-        // Cut by its line clamp: the same text unclamped, at the same width, is taller.
-        const free = e.cloneNode(true)
-        free.style.cssText = 'display:block;-webkit-line-clamp:none;position:absolute;visibility:hidden;width:' + r.width + 'px'
-        e.parentElement.appendChild(free)
-        const cut = free.getBoundingClientRect().height > r.height + 2
-        free.remove()
-        if (cut) out.push('clamped ' + label)
-      }
-    }
-    return out
-  })()`
-
   /** The screen at `size`, its snapshot `busy` (5,000) or a given one, or the relay's own. */
   async function open(
     size: { width: number; height: number },
@@ -183,7 +160,7 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
           .object({ prizeUnderTitle: z.boolean(), smallest: z.number(), shown: z.number() })
           .parse(await page.evaluate(DRAW_FIT))
         seen[`${n}`] = {
-          problems: await page.evaluate(PROBLEMS),
+          problems: await page.evaluate(SCREEN_BOX_PROBLEMS),
           prizeUnderTitle: fit.prizeUnderTitle,
           shown: fit.shown,
           // Readable from the back of a hall: no winner under 1.6% of the screen's height.
@@ -211,7 +188,7 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
         for (const busy of [false, true]) {
           const page = await open(size, kind, busy)
           seen[`${kind} ${busy ? 5000 : 0}`] = {
-            problems: await page.evaluate(PROBLEMS),
+            problems: await page.evaluate(SCREEN_BOX_PROBLEMS),
             title: await page.locator('.name').textContent(),
             count:
               kind === 'wall'
@@ -332,7 +309,7 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
             // The descenders of the last line (g, y, p) too: the title's box clips what sticks out.
             lastInBox: t.lines.every((l) => l.inkBottom <= t.boxBottom),
             apart: t.lines.every((l, i) => (t.lines[i + 1]?.inkTop ?? Infinity) >= l.inkBottom),
-            problems: await page.evaluate(PROBLEMS),
+            problems: await page.evaluate(SCREEN_BOX_PROBLEMS),
           }
           await page.close()
         }
