@@ -135,7 +135,12 @@ export const en: MessageSchema = {
     empty: 'No data yet',
     visitorsOf: '{n} visitor | {n} visitors',
   },
-  scope: { label: 'Campaign', all: 'All campaigns' },
+  scope: {
+    label: 'Campaign',
+    all: 'All campaigns',
+    search: 'Find a campaign',
+    searchLabel: 'Search the campaign choice by name',
+  },
   attendance: {
     title: 'Attendance',
     search: 'Search name, openid, booth or scene',
@@ -197,6 +202,15 @@ export const en: MessageSchema = {
       mode: 'Mode',
       booths: 'Booths',
       actions: 'Actions',
+    },
+    find: {
+      label: 'Find campaigns',
+      search: 'Search campaign names',
+      phase: 'Status',
+      phases: { all: 'All', running: 'Running', 'not-started': 'Not started', ended: 'Ended' },
+      count: 'Showing {shown} of {total}',
+      none: 'No campaign matches the search or the filter.',
+      clear: 'Clear filter',
     },
     anyDate: 'Any',
     phase: {

@@ -123,7 +123,7 @@ export const zhCN = {
     empty: '暂无数据',
     visitorsOf: '{n} 人',
   },
-  scope: { label: '活动', all: '全部活动' },
+  scope: { label: '活动', all: '全部活动', search: '搜索活动', searchLabel: '按名称搜索活动列表' },
   attendance: {
     title: '签到记录',
     search: '搜索姓名、openid、签到台或场景值',
@@ -177,6 +177,15 @@ export const zhCN = {
     new: '新建活动',
     empty: '还没有活动。新建一个活动，再为它选择签到台。',
     columns: { name: '活动名称', dates: '日期', mode: '模式', booths: '签到台', actions: '操作' },
+    find: {
+      label: '查找活动',
+      search: '搜索活动名称',
+      phase: '状态',
+      phases: { all: '全部', running: '进行中', 'not-started': '未开始', ended: '已结束' },
+      count: '显示 {shown} / {total}',
+      none: '没有符合搜索或筛选条件的活动。',
+      clear: '清除筛选',
+    },
     anyDate: '不限',
     /** 按日期（中继的时区）判断的活动状态；已结束时中继是否还计入扫码（中继设置 stopAfterEndsAt）。 */
     phase: {
