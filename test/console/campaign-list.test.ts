@@ -59,6 +59,16 @@ describe('campaignOrder', () => {
     ])
   })
 
+  it('within a day, numbers in names in number order (年会 7 before 年会 37)', () => {
+    const same = (id: string, name: string) => camp(id, name, '2026-12-01', '2026-12-31')
+    const list = [same('a', '年会 37'), same('b', '年会 127'), same('c', '年会 7')]
+    expect(campaignOrder(list, phaseAt).map((c) => c.name)).toEqual([
+      '年会 7',
+      '年会 37',
+      '年会 127',
+    ])
+  })
+
   it('is a total order: any shuffle of the same campaigns sorts the same way', () => {
     const day = fc
       .tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))

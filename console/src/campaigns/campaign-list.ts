@@ -7,7 +7,8 @@
  *    without dates (they run every day: the relay counts their scans on any day);
  * 2. not started: the one starting soonest first;
  * 3. ended: the one that ended last first (newest first).
- * Within the same day, by name (Chinese collation), then by id, so the order never jumps.
+ * Within the same day, by name (Chinese collation, numbers in number order: 年会 7 before 年会 37),
+ * then by id, so the order never jumps.
  *
  * The search folds names as the attendance and roster searches do (shared/roster/search-key.ts:
  * full width, case, accents, spaces and punctuation), and also finds a campaign by its id.
@@ -34,7 +35,10 @@ export type ListPhase = CampaignPhase
 const RANK: Record<ListPhase, number> = { running: 0, 'not-started': 1, ended: 2 }
 
 function byName(a: ListedCampaign, b: ListedCampaign): number {
-  return a.name.localeCompare(b.name, 'zh-CN') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  return (
+    a.name.localeCompare(b.name, 'zh-CN', { numeric: true }) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  )
 }
 
 /** The running, then not started, then ended order described above. */
