@@ -29,8 +29,19 @@ export function campaignPhase(
   at: number,
   timeZone?: string | null,
 ): CampaignPhase | null {
+  return campaignPhaseOn(starts, ends, dayIn(at, timeZone))
+}
+
+/**
+ * The phase of a campaign dated `starts`–`ends` on the calendar day `today` (`YYYY-MM-DD`, as
+ * dayIn writes it); null without dates. For a list: the day is worked out once, not per row.
+ */
+export function campaignPhaseOn(
+  starts: string | null,
+  ends: string | null,
+  today: string,
+): CampaignPhase | null {
   if (!starts && !ends) return null
-  const today = dayIn(at, timeZone)
   if (ends && today > ends) return 'ended'
   if (starts && today < starts) return 'not-started'
   return 'running'

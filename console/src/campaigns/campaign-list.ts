@@ -34,11 +34,11 @@ export type ListPhase = CampaignPhase
 
 const RANK: Record<ListPhase, number> = { running: 0, 'not-started': 1, ended: 2 }
 
+/** One collator for every comparison (localeCompare with options builds one per call). */
+const NAMES = new Intl.Collator('zh-CN', { numeric: true })
+
 function byName(a: ListedCampaign, b: ListedCampaign): number {
-  return (
-    a.name.localeCompare(b.name, 'zh-CN', { numeric: true }) ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  )
+  return NAMES.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 
 /** The running, then not started, then ended order described above. */
@@ -86,8 +86,10 @@ export function campaignView<C extends ListedCampaign>(
   query: string,
 ): C[] {
   const matches = campaignMatcher(query)
-  return campaignOrder(list, phaseOf).filter(
-    (c) => (filter === 'all' || phaseOf(c) === filter) && matches(c),
+  // Narrowed first: the order then sorts only what is shown.
+  return campaignOrder(
+    list.filter((c) => (filter === 'all' || phaseOf(c) === filter) && matches(c)),
+    phaseOf,
   )
 }
 
