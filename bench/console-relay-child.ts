@@ -19,9 +19,20 @@ const msgSchema = z.discriminatedUnion('cmd', [
     booths: z.array(z.string()),
     /** Campaigns made, the booths assigned to them in turn (0: none). */
     campaigns: z.number().default(0),
+    /**
+     * A season's dates on the campaigns: every 30th from 7 running (to 2099), from 11 not
+     * started (2099), the rest ended (2025). Without it they have no dates.
+     */
+    season: z.boolean().default(false),
   }),
   z.object({ cmd: z.literal('stop') }),
 ])
+function seasonDates(c: number): { startsAt: string; endsAt: string } {
+  if (c % 30 === 7) return { startsAt: '2000-01-01', endsAt: `2099-0${1 + (c % 9)}-01` }
+  if (c % 30 === 11) return { startsAt: `2099-1${c % 3}-01`, endsAt: '2099-12-31' }
+  const month = String(1 + (c % 12)).padStart(2, '0')
+  return { startsAt: `2025-${month}-01`, endsAt: `2025-${month}-${10 + (c % 18)}` }
+}
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 const dir = mkdtempSync(join(tmpdir(), 'bench-console-relay-'))
 let relay: RelayHandle | null = null
@@ -40,6 +51,7 @@ answerParent(async (raw) => {
         id: `c${c}`,
         name: `活动 ${c}`,
         screenKey: 'k'.repeat(43),
+        ...(msg.season && seasonDates(c)),
       }
       await relay.store.campaigns.createCampaign(campaign, Date.now())
     }

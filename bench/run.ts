@@ -18,6 +18,7 @@ import { benchConsoleCompression } from './console-compression'
 import { benchConsoleRelayUi, benchConsoleScale } from './console-relay-ui'
 import { benchCluster } from './cluster'
 import { benchConsoleReads } from './console-reads'
+import { benchConsoleCampaignsList } from './console-campaigns-list'
 import { benchConsole } from './console'
 import { benchServerKit } from './server-kit'
 import { benchAttendance } from './attendance'
@@ -54,6 +55,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['console-relay', benchConsoleRelayUi],
   ['console-scale', benchConsoleScale],
   ['console-scale-reads', benchConsoleReads],
+  ['console-campaigns', benchConsoleCampaignsList],
   ['cluster', benchCluster],
   ['console-auth', benchConsole],
   ['kit', benchServerKit],
