@@ -8,35 +8,14 @@
  *   the letters that have no decomposition written out (`ß` → `ss`, `ø` → `o`, `æ` → `ae`);
  * - everything that is not a letter or a digit dropped: spaces (`王 小明` and `王小明`, `Mary Ann`
  *   and `maryann`), punctuation (`O'Brien`, `SD-001`), a phone's dashes, brackets and `+`.
+ * The fold itself lives in shared/search-fold.ts (the console folds campaign names with it too).
  * Traditional and simplified Chinese are not folded into each other (張偉 does not find 张伟): that
  * needs a character table this project does not carry.
  */
 
-/** Letters lower case keeps as they are and NFKD does not take apart. */
-const SPELLED_OUT: Record<string, string> = {
-  ß: 'ss',
-  æ: 'ae',
-  œ: 'oe',
-  ø: 'o',
-  ł: 'l',
-  đ: 'd',
-  ð: 'd',
-  þ: 'th',
-  ı: 'i',
-}
-const SPELLED_OUT_RE = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'g')
+import { searchFold } from '../search-fold'
 
-/** `text` as a search compares it (see above); '' when it has no letter or digit. */
-export function searchFold(text: string): string {
-  const folded = text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(SPELLED_OUT_RE, (c) => SPELLED_OUT[c] ?? c)
-    .replace(/[^\p{L}\p{N}]+/gu, '')
-  // Hangul syllables, taken apart by NFKD, put back together (as the query's are).
-  return /[\u1100-\u11ff]/.test(folded) ? folded.normalize('NFC') : folded
-}
+export { searchFold }
 
 /** Between a key's fields: never in a folded query, so no match spans two fields. */
 export const SEARCH_KEY_SEPARATOR = '|'

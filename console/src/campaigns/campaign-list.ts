@@ -10,13 +10,13 @@
  * Within the same day, by name (Chinese collation, numbers in number order: 年会 7 before 年会 37),
  * then by id, so the order never jumps.
  *
- * The search folds names as the attendance and roster searches do (shared/roster/search-key.ts:
+ * The search folds names as the attendance and roster searches do (shared/search-fold.ts:
  * full width, case, accents, spaces and punctuation), and also finds a campaign by its id.
  * The filter's and the search's state live in the page's hash query
  * (`#/campaigns?phase=ended&q=spring`), so a reload or a shared link keeps them.
  */
 import type { CampaignPhase } from '../../../shared/campaign-phase'
-import { searchFold } from '../../../shared/roster/search-key'
+import { searchFold } from '../../../shared/search-fold'
 
 export const PHASE_FILTERS = ['all', 'running', 'not-started', 'ended'] as const
 export type PhaseFilter = (typeof PHASE_FILTERS)[number]
