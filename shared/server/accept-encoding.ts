@@ -35,7 +35,11 @@ function weights(header: string): Map<string, number> {
     }
     // x-gzip is gzip's old name (RFC 9110 §8.4.1.3).
     const key = coding === 'x-gzip' ? 'gzip' : coding
-    if (valid && !out.has(key)) out.set(key, q)
+    // A q-value outside RFC 9110 §12.4.2's grammar (`gzip;q=0.0001`: more than 3 decimals,
+    // `q=2`, `q=abc`) makes the member invalid. Its coding is then refused (weight 0), not
+    // dropped: dropped, it would take the weight of a `*` in the same header, so a client that
+    // meant "gzip barely, if at all" would get gzip first. The rest of the header still counts.
+    if (!out.has(key)) out.set(key, valid ? q : 0)
   }
   return out
 }

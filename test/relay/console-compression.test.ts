@@ -89,6 +89,10 @@ describe('Accept-Encoding negotiation', () => {
     ['gzip;q=abc, br', ['br']],
     ['gzip;q=0.0001', []],
     ['gzip;q=0.001', ['gzip']],
+    // An invalid q-value refuses its coding: it does not fall back to `*`'s weight.
+    ['gzip;q=0.0001, *', ['br']],
+    ['*, br;q=2', ['gzip']],
+    ['x-gzip;q=abc, *;q=0.5', ['br']],
     ['gzip;level=1', ['gzip']],
     ['g zip, b\u00e9r', []],
     [',,, ;;; =,', []],
