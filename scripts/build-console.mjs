@@ -7,9 +7,18 @@
 // (`x.js.br`, `x.js.gz`), which the relay sends to a browser that accepts them
 // (relay/console/static-console.ts): made once here, at the highest settings, instead of on every
 // request or in a cache the relay would hold.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import process from 'node:process'
 import { pathToFileURL } from 'node:url'
 
@@ -39,8 +48,12 @@ function isFresh() {
 const COMPRESSIBLE = /\.(html|js|mjs|css|json|svg|txt|map)$/i
 
 /**
- * Writes `<file>.br` and `<file>.gz` beside every compressible file under `dir` that has none
- * newer than it; a copy no smaller than the file is not written (the relay then sends the file).
+ * Writes `<file>.br` and `<file>.gz` beside every compressible file under `dir`, each given its
+ * file's time (the relay sends a copy only when the two times agree), unless a copy with that
+ * time is there already. A copy is written to a temporary file in the same folder and renamed,
+ * so a relay serving the folder meanwhile sees the old copy or the new one, never half of one.
+ * When a copy would be no smaller than its file none is kept (the relay then sends the file),
+ * an old one from an earlier build deleted.
  */
 export function compressAssets(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -50,7 +63,7 @@ export function compressAssets(dir) {
       continue
     }
     if (!entry.isFile() || !COMPRESSIBLE.test(entry.name)) continue
-    const built = statSync(path).mtimeMs
+    const stat = statSync(path)
     let bytes = null
     for (const [suffix, compress] of [
       [
@@ -65,10 +78,22 @@ export function compressAssets(dir) {
       ],
       ['.gz', (b) => gzipSync(b, { level: 9 })],
     ]) {
-      if (existsSync(path + suffix) && statSync(path + suffix).mtimeMs >= built) continue
+      const copy = path + suffix
+      if (existsSync(copy) && Math.abs(statSync(copy).mtimeMs - stat.mtimeMs) < 1) continue
       bytes ??= readFileSync(path)
       const packed = compress(bytes)
-      if (packed.length < bytes.length) writeFileSync(path + suffix, packed)
+      if (packed.length >= bytes.length) {
+        rmSync(copy, { force: true })
+        continue
+      }
+      const temp = join(dirname(copy), `.${basename(copy)}.${process.pid}.tmp`)
+      try {
+        writeFileSync(temp, packed)
+        utimesSync(temp, stat.atime, stat.mtime)
+        renameSync(temp, copy)
+      } finally {
+        rmSync(temp, { force: true })
+      }
     }
   }
 }

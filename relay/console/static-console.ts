@@ -107,9 +107,14 @@ const VARIANTS: readonly { coding: ContentCoding; suffix: string }[] = [
 const OFFERED = VARIANTS.map((v) => v.coding)
 
 /**
- * How much older than its file a compressed copy may be and still be sent: a folder copied
- * without its times (`cp -r`, not `-p`) may write a copy a moment before its file. A copy left
- * from an older build beside a newer file is older by far more (minutes at least).
+ * How far a compressed copy's time may be from its file's and still be sent. The build gives
+ * each copy its file's time exactly (scripts/build-console.mjs), and a copy that keeps times
+ * (`cp -p`, `rsync -a`) keeps them equal, so a copy is paired with the file it was made from
+ * and no other: one left beside a file that changed since (an `rsync -a` without `--delete`, a
+ * rollback) has another time, older or newer, and is never sent. The slack is for filesystems
+ * that keep times coarsely (FAT: 2 s). A folder copied without its times (`cp -r`) gets new
+ * times on both, a moment apart: within the slack the copy is sent (its bytes are its file's),
+ * beyond it the file goes plain.
  */
 const COPY_SLACK_MS = 2000
 
@@ -135,9 +140,8 @@ export function createConsoleStatic(dir: string) {
 
   /**
    * The compressed file beside `target` the request accepts, if the build wrote one: inside the
-   * folder by its real path too (a link beside an asset is checked as the asset is), and not
-   * older than the file it was made from (a stale one is never sent for new bytes), but for
-   * COPY_SLACK_MS.
+   * folder by its real path too (a link beside an asset is checked as the asset is), and with
+   * its file's time, within COPY_SLACK_MS either way (a stale one is never sent for new bytes).
    */
   async function variantOf(
     req: IncomingMessage,
@@ -147,7 +151,7 @@ export function createConsoleStatic(dir: string) {
     for (const coding of acceptedCodings(req.headers['accept-encoding'], OFFERED)) {
       const suffix = VARIANTS.find((v) => v.coding === coding)?.suffix ?? ''
       const found = await fileIn(root, target + suffix)
-      const fresh = found.kind === 'file' && found.mtimeMs >= file.mtimeMs - COPY_SLACK_MS
+      const fresh = found.kind === 'file' && Math.abs(found.mtimeMs - file.mtimeMs) <= COPY_SLACK_MS
       if (fresh) return { coding, file: found }
     }
     return null

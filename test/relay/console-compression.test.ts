@@ -3,7 +3,19 @@
 // as RFC 9110 says; junk or a huge header reads as not asked), the plain bytes otherwise, with
 // `Vary: Accept-Encoding` so a cache in between never hands one client's coding to another, an
 // ETag so a reload re-downloads nothing, and the folder's limits unchanged.
-import { mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { request, type IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
@@ -231,6 +243,57 @@ describe('the console files compressed', () => {
     const c = await get('/console/assets/copied-8b8b.js', { 'Accept-Encoding': 'br' })
     expect(c.headers['content-encoding']).toBe('br')
     expect(decoded(c).equals(SCRIPT)).toBe(true)
+  })
+
+  it('pairs a copy with its file by time: one left beside a changed file is never sent', async () => {
+    // An `rsync -a` without --delete, or a rollback: the old copy keeps a time newer than the
+    // file that changed beside it.
+    const changed = join(app, 'assets', 'rolled-9c9c.js')
+    writeFileSync(changed, SCRIPT)
+    compressAssets(app)
+    const older = Buffer.from(`${SCRIPT.toString()}// rolled back\n`)
+    writeFileSync(changed, older)
+    const earlier = (Date.now() - 3600_000) / 1000
+    utimesSync(changed, earlier, earlier)
+    for (const header of ['br', 'gzip', 'gzip, br']) {
+      const a = await get('/console/assets/rolled-9c9c.js', { 'Accept-Encoding': header })
+      expect(a.headers['content-encoding'], header).toBeUndefined()
+      expect(a.body.equals(older), header).toBe(true)
+    }
+    // The build rewrites the copies for the changed file, with its time.
+    compressAssets(app)
+    const fixed = await get('/console/assets/rolled-9c9c.js', { 'Accept-Encoding': 'br' })
+    expect(fixed.headers['content-encoding']).toBe('br')
+    expect(decoded(fixed).equals(older)).toBe(true)
+    // Times kept (`cp -p`, `rsync -a`): all moved by the same amount, still sent compressed.
+    const moved = (Date.now() - 86_400_000) / 1000
+    for (const suffix of ['', '.br', '.gz']) utimesSync(changed + suffix, moved, moved)
+    const kept = await get('/console/assets/rolled-9c9c.js', { 'Accept-Encoding': 'gzip' })
+    expect(kept.headers['content-encoding']).toBe('gzip')
+    expect(decoded(kept).equals(older)).toBe(true)
+  })
+
+  it('replaces a copy by renaming a whole new one, and drops one no longer worth keeping', () => {
+    const page = join(app, 'assets', 'swap-4d4d.js')
+    writeFileSync(page, SCRIPT)
+    compressAssets(app)
+    // A second name for the old copy's bytes: a copy rewritten in place would change them too.
+    linkSync(`${page}.br`, join(root, 'held.br'))
+    const next = Buffer.from(`${SCRIPT.toString()}// next\n`)
+    writeFileSync(page, next)
+    const later = (Date.now() + 10_000) / 1000
+    utimesSync(page, later, later)
+    compressAssets(app)
+    expect(brotliDecompressSync(readFileSync(join(root, 'held.br'))).equals(SCRIPT)).toBe(true)
+    expect(brotliDecompressSync(readFileSync(`${page}.br`)).equals(next)).toBe(true)
+    expect(readdirSync(join(app, 'assets')).filter((n) => n.endsWith('.tmp'))).toEqual([])
+    // Rebuilt as bytes that do not compress: the old copies go, the file is sent as it is.
+    writeFileSync(page, randomBytes(64))
+    utimesSync(page, later + 10, later + 10)
+    compressAssets(app)
+    expect(existsSync(`${page}.br`)).toBe(false)
+    expect(existsSync(`${page}.gz`)).toBe(false)
+    rmSync(page)
   })
 
   it('reads nothing outside its folder with a coding asked for, copies through links included', async () => {
