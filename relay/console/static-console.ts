@@ -9,8 +9,9 @@
  * A compressible file (text: HTML, scripts, styles) is sent as the brotli or gzip file the build
  * wrote beside it (`x.js.br`, `x.js.gz`: scripts/build-console.mjs) when the request's
  * Accept-Encoding takes that coding, else as it is; with `Vary: Accept-Encoding` either way and
- * an ETag, so a reload over a slow link re-downloads nothing (304).
+ * an ETag (a hash of the bytes sent), so a reload over a slow link re-downloads nothing (304).
  */
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -120,9 +121,40 @@ const COPY_SLACK_MS = 2000
 
 type Found = Extract<FileIn, { kind: 'file' }>
 
-/** A strong validator of the bytes sent: their file's size and time, and their coding. */
-function etagOf(file: Found, coding: ContentCoding | null): string {
-  const base = `${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}`
+/**
+ * A strong validator of the bytes sent: a hash of their content, and their coding. Not the
+ * file's size and time: release tooling that gives every release the same times (reproducible
+ * builds, SOURCE_DATE_EPOCH) would give a new index.html of the same size the old one's tag, and
+ * a reload would get a 304 and keep a page naming assets that are gone. Hashed once per file per
+ * process, the hash kept while the file's inode, size, time and change time stay as they were
+ * (the change time because the others can all repeat: a file rewritten in place, or removed and
+ * made again on a reused inode, with its time set back to the same epoch).
+ */
+const hashes = new Map<string, { key: string; hash: string }>()
+
+async function contentHash(file: Found): Promise<string> {
+  const key = `${file.ino}-${file.size}-${file.mtimeMs}-${file.ctimeMs}`
+  const known = hashes.get(file.real)
+  if (known?.key === key) return known.hash
+  const hash = await new Promise<string>((done, fail) => {
+    const sha = createHash('sha256')
+    createReadStream(file.real)
+      .on('data', (chunk) => sha.update(chunk))
+      .on('end', () => done(sha.digest('base64url').slice(0, 27)))
+      .on('error', fail)
+  })
+  hashes.set(file.real, { key, hash })
+  return hash
+}
+
+async function etagOf(file: Found, coding: ContentCoding | null): Promise<string> {
+  let base: string
+  try {
+    base = await contentHash(file)
+  } catch {
+    // Unreadable now: the send below fails too; a tag of its size and time until then.
+    base = `${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}`
+  }
   return `"${coding === null ? base : `${base}-${coding}`}"`
 }
 
@@ -167,7 +199,7 @@ export function createConsoleStatic(dir: string) {
     const compressible = COMPRESSIBLE.has(extname(name).toLowerCase())
     const variant = compressible ? await variantOf(req, name, file) : null
     const sent = variant?.file ?? file
-    const etag = etagOf(sent, variant?.coding ?? null)
+    const etag = await etagOf(sent, variant?.coding ?? null)
     const headers = {
       ...SECURITY_HEADERS,
       'Content-Type': TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',

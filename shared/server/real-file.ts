@@ -10,7 +10,8 @@ export function isWithin(root: string, path: string): boolean {
 }
 
 export type FileIn =
-  { kind: 'file'; real: string; size: number; mtimeMs: number } | { kind: 'missing' | 'outside' }
+  | { kind: 'file'; real: string; size: number; mtimeMs: number; ino: number; ctimeMs: number }
+  | { kind: 'missing' | 'outside' }
 
 /**
  * What `file` (a path inside `root` by its name) really is. A symbolic link on the way (the file
@@ -31,7 +32,14 @@ export async function fileIn(root: string, file: string): Promise<FileIn> {
   try {
     const stats = await stat(real)
     return stats.isFile()
-      ? { kind: 'file', real, size: stats.size, mtimeMs: stats.mtimeMs }
+      ? {
+          kind: 'file',
+          real,
+          size: stats.size,
+          mtimeMs: stats.mtimeMs,
+          ino: stats.ino,
+          ctimeMs: stats.ctimeMs,
+        }
       : { kind: 'missing' }
   } catch {
     return { kind: 'missing' }

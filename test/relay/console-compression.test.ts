@@ -245,6 +245,37 @@ describe('the console files compressed', () => {
     expect(decoded(c).equals(SCRIPT)).toBe(true)
   })
 
+  it('tags a page by its content: a new index.html of the same size and time is not a 304', async () => {
+    const dir = join(root, 'same-times')
+    mkdirSync(dir)
+    const first = Buffer.from(`<!doctype html><script src="/console/assets/a-1111.js"></script>`)
+    const second = Buffer.from(`<!doctype html><script src="/console/assets/b-2222.js"></script>`)
+    expect(first.length).toBe(second.length)
+    const epoch = 1_700_000_000
+    writeFileSync(join(dir, 'index.html'), first)
+    utimesSync(join(dir, 'index.html'), epoch, epoch)
+    const other = await startTestRelay('sqlite', null, { consoleDir: dir })
+    try {
+      const fetchPage = async (headers: Record<string, string> = {}) => {
+        const r = await fetch(`${other.url}/console/`, { headers })
+        return { status: r.status, etag: r.headers.get('etag'), body: await r.text() }
+      }
+      const old = await fetchPage()
+      expect(old.body).toBe(first.toString())
+      // The next release, built with the same times (SOURCE_DATE_EPOCH): same size, same mtime.
+      rmSync(join(dir, 'index.html'))
+      writeFileSync(join(dir, 'index.html'), second)
+      utimesSync(join(dir, 'index.html'), epoch, epoch)
+      const reload = await fetchPage({ 'If-None-Match': old.etag ?? '' })
+      expect(reload.status).toBe(200)
+      expect(reload.body).toBe(second.toString())
+      expect(reload.etag).not.toBe(old.etag)
+      expect((await fetchPage({ 'If-None-Match': reload.etag ?? '' })).status).toBe(304)
+    } finally {
+      await other.close()
+    }
+  })
+
   it('pairs a copy with its file by time: one left beside a changed file is never sent', async () => {
     // An `rsync -a` without --delete, or a rollback: the old copy keeps a time newer than the
     // file that changed beside it.
