@@ -367,8 +367,9 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   for (const credential of rotating.keys()) metrics.watchCredential(credential)
 
   /**
-   * A push verified while a previous Token or EncodingAESKey is set: counted by which value
-   * verified it, and the first under the new one said once (WeChat has switched: the previous
+   * A push verified while a previous Token or EncodingAESKey is set, once its signed query's
+   * claim has passed (a replay of a seen query with another body is never counted; WeChat's
+   * retry, same query and body, is, as WeChat sent it): counted by which value verified it, and the first under the new one said once (WeChat has switched: the previous
    * one can go, once its count stops rising: WeChat's retries of older pushes may still use it).
    */
   function credentialsUsed(via: Via): void {
@@ -569,6 +570,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     const claim = { ...auth.claim, ttlMs: claimTtl }
     const r = await store.appendClaimedEvent(claim, kioskId, event, campaign?.campaign.id ?? null)
     if (r.status === 'replayed') return reject(401, 'bad_signature', 'replayed')
+    credentialsUsed(auth.via)
     if (r.status === 'taken') return notCounted(p.e, q, auth.via, event, 'scene-taken')
     let outcome: PushOutcome
     if (r.status === 'unknown-kiosk') {
@@ -590,7 +592,6 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   async function push(q: Query, body: Buffer): Promise<Answer> {
     const auth = authenticate(q, body)
     if (!('xml' in auth)) return auth
-    credentialsUsed(auth.via)
     // Parsed once for both ways; a push that does not parse is dealt with after its claim.
     let parsed: { p: KioskPush | null } | { err: unknown }
     try {
@@ -606,6 +607,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (!(await store.claimSignedQuery(key, bodyHash, opts.now(), claimTtl))) {
       return reject(401, 'bad_signature', 'replayed')
     }
+    credentialsUsed(auth.via)
     if ('err' in parsed) {
       const { err } = parsed
       // Authentic but incomplete: kept, and answered as a success so WeChat does not retry.

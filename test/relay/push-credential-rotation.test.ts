@@ -172,6 +172,26 @@ describe('a previous Token', () => {
     expect(await openids(r, 'k1')).toEqual(['o1'])
   })
 
+  it('does not count a replayed query under the old Token, so used="previous" can stop rising', async () => {
+    const { r } = await start({ wechat: { previousToken: OLD_TOKEN } })
+    await r.addKiosk('k1')
+    const seen = signedQuery(OLD_TOKEN, clock)
+    expect((await postPush(r.url, scanXml('o1', 'k1:s1'), seen)).status).toBe(200)
+    // WeChat's retry of that try (same query, same body) is WeChat still using the old Token.
+    expect((await postPush(r.url, scanXml('o1', 'k1:s1'), seen)).status).toBe(200)
+    expect(r.metrics.credentialUseCount('token', 'previous')).toBe(2)
+    // Someone replaying the seen query with other bodies: refused, and never counted.
+    for (const i of [2, 3, 4]) {
+      const res = await postPush(r.url, scanXml(`x${i}`, `k1:s${i}`), seen)
+      expect(res).toEqual({ status: 401, body: 'replayed' })
+    }
+    expect(r.metrics.credentialUseCount('token', 'previous')).toBe(2)
+    expect(await metricsText(r)).toContain(
+      'scandesk_relay_push_credentials_total{credential="token",used="previous"} 2',
+    )
+    expect(await openids(r, 'k1')).toEqual(['o1'])
+  })
+
   it('answers the URL check signed with either Token, and no other', async () => {
     const { r } = await start({ wechat: { previousToken: OLD_TOKEN } })
     for (const [token, status] of [
@@ -325,6 +345,9 @@ describe('a previous Token and EncodingAESKey on a Redis store', () => {
     const edited = envelope(first.encrypt).replace(ACCOUNT, 'gh_other')
     expect(await postPush(r.url, edited, first.query)).toEqual({ status: 401, body: 'replayed' })
     expect(await openids(r, 'k1')).toEqual(['warm', 'o1'])
+    // ...and does not count as WeChat still using the old values.
+    expect(r.metrics.credentialUseCount('token', 'previous')).toBe(1)
+    expect(r.metrics.credentialUseCount('encoding_aes_key', 'previous')).toBe(1)
   })
 })
 
