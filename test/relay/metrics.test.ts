@@ -293,6 +293,25 @@ describe('the docs of /metrics', () => {
     }
   })
 
+  it('give in relay/README the credential rotation rules as deploy/prometheus-alerts.yml has them', () => {
+    // Summed by (instance, credential) before `unless`: an operator copying a shorter form
+    // from the table got another rule than the one shipped.
+    const group = z
+      .object({
+        groups: z.array(
+          z.object({ name: z.string(), rules: z.array(z.object({ expr: z.string() })) }),
+        ),
+      })
+      .parse(load(read('deploy/prometheus-alerts.yml')))
+      .groups.find((g) => g.name === 'scandesk-relay-credentials')
+    const exprs = (group?.rules ?? []).map((r) => r.expr.trim().replace(/\s+/g, ' '))
+    expect(exprs).toHaveLength(2)
+    const rows = [
+      ...section.matchAll(/^\| `([^`]*increase\([^`]*push_credentials_total[^`]*)` \|/gm),
+    ].map((m) => m[1])
+    expect(rows).toEqual(exprs)
+  })
+
   it('say in relay/README "Metrics" what each family means, and which to alert on', () => {
     expect(families.length).toBeGreaterThan(10)
     const undocumented = families.map((f) => f.name).filter((n) => !section.includes(`\`${n}`))
