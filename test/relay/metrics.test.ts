@@ -277,6 +277,27 @@ describe('the docs of /metrics', () => {
         .filter((n) => !names.has(n) && !names.has(bare(n))),
     )
     expect(unknown).toEqual([])
+    // A rule's `for` is no longer than the shortest increase it counts: a quiet stretch longer
+    // than that range (a night at an event) empties it and starts the `for` again, so a rule
+    // asking a day-long `for` of an hour's increase never fires.
+    const seconds = (d: string): number => {
+      const m = /^(\d+)([smhd])$/.exec(d)
+      const unit = new Map([
+        ['s', 1],
+        ['m', 60],
+        ['h', 3600],
+        ['d', 86_400],
+      ]).get(m?.[2] ?? '')
+      return Number(m?.[1] ?? NaN) * (unit ?? NaN)
+    }
+    const tooLong = all.flatMap((r) => {
+      const ranges = [...r.expr.matchAll(/increase\([^[]*\[(\d+[smhd])\]/g)].map((m) =>
+        seconds(m[1] ?? ''),
+      )
+      const held = r.for === undefined ? 0 : seconds(r.for)
+      return ranges.length > 0 && held > Math.min(...ranges) ? [r.alert] : []
+    })
+    expect(tooLong).toEqual([])
     // Each signal the operator must see within minutes has a rule.
     const exprs = all.map((r) => r.expr).join('\n')
     for (const n of [
