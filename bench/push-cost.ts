@@ -100,7 +100,7 @@ function ours(mode: Mode): Contestant {
     if (push === null || !push.fits) throw new Error('not a kiosk scan')
     // The store's de-duplication: a retry is answered again but stored once.
     stored.add(push.event.id)
-    return pipeline.replyFor(push.e, q, push.event.event).body
+    return pipeline.replyFor(push.e, q, push.event.event, undefined, auth.via).body
   }
 }
 

@@ -148,8 +148,6 @@ export interface Authentic {
   via: Via
 }
 
-const VIA_CURRENT: Via = { token: 'current', key: null }
-
 /**
  * The per-push work that needs no store: signatures, the replay claim's key and body hash,
  * decryption, parsing, the event id and the reply. The endpoint below adds HTTP and storage
@@ -307,17 +305,18 @@ export function createPushPipeline(opts: PushPipelineOptions) {
   }
 
   /**
-   * `reply`: the texts of the campaign of the kiosk the scan went to, else the config's. `via`:
-   * the Token and key the push came with (its Authentic's), which seal an encrypted reply.
+   * `reply`: the texts of the campaign of the kiosk the scan went to, else (undefined) the
+   * config's. `via`: the Token and key the push came with (its Authentic's), which seal an
+   * encrypted reply; required, so a caller cannot seal with the current ones by leaving it out.
    */
   function replyFor(
     e: PushEvent,
     q: Query,
     kind: 'subscribe' | 'scan',
-    reply: { subscribe: string; scan: string } = config.reply,
-    via: Via = VIA_CURRENT,
+    reply: { subscribe: string; scan: string } | undefined,
+    via: Via,
   ): Answer {
-    const content = reply[kind]
+    const content = (reply ?? config.reply)[kind]
     if (content === '') return { status: 200, body: SUCCESS }
     const createTime = Math.floor(now() / 1000)
     let replyXml: string

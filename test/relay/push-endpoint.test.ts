@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { parseRelayConfig } from '../../relay/config'
-import { createPushPipeline } from '../../relay/push-endpoint'
+import { createPushPipeline, type Via } from '../../relay/push-endpoint'
 import { jsonLogger } from '../../relay/log'
 import { WechatCipher, parseTextReply, openEncryptedReply } from '../../shared/wechat'
 import type { RelayHandle } from '../../relay/server'
@@ -498,9 +498,10 @@ describe('the passive reply', () => {
     ticket: 't',
   } as const
   const q = Object.fromEntries(signedQuery(TOKEN, Date.now()))
+  const via: Via = { token: 'current', key: null }
 
   it('is the campaign text, in XML', () => {
-    const a = pipeline.replyFor(scan, q, 'scan', { subscribe: '', scan: '签到成功]]>！' })
+    const a = pipeline.replyFor(scan, q, 'scan', { subscribe: '', scan: '签到成功]]>！' }, via)
     expect(a.status).toBe(200)
     expect(parseTextReply(a.body)).toMatchObject({ content: '签到成功]]>！', toUser: 'o_visitor1' })
   })
@@ -511,9 +512,16 @@ describe('the passive reply', () => {
       [{ subscribe: '', scan: 'ok \ud83d' }, 'o_visitor1'],
       [{ subscribe: '', scan: '欢迎' }, 'o\u0001forged'],
     ] as const) {
-      const a = pipeline.replyFor({ ...scan, openid }, q, 'scan', reply)
+      const a = pipeline.replyFor({ ...scan, openid }, q, 'scan', reply, via)
       expect(a).toEqual({ status: 200, body: 'success' })
     }
+  })
+
+  it('must be told the Token and key the push came with: left out, it does not compile', () => {
+    // Defaulting to the current ones sealed an old-key push's reply so WeChat could not open it.
+    // @ts-expect-error `via` is required
+    const a = pipeline.replyFor(scan, q, 'scan', undefined)
+    expect(a).toEqual(pipeline.replyFor(scan, q, 'scan', undefined, via))
   })
 })
 
