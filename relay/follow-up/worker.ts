@@ -240,7 +240,18 @@ export class FollowUpWorker {
   get backlog(): FollowUpBacklog | null {
     const b = this.lastBacklog
     if (b === null || !this.holding) return null
-    return this.o.now() - b.at > this.o.backlogRefreshMs * BACKLOG_STALE_PERIODS ? null : b
+    return this.o.now() - b.at > this.backlogStaleMs() ? null : b
+  }
+
+  /**
+   * When a read is too old to show: BACKLOG_STALE_PERIODS of the refresh period or of the lease
+   * renewal, whichever is longer (a round held on slow calls reads again only on renewals, so a
+   * lease much longer than the refresh period would leave the gauge empty between them).
+   */
+  private backlogStaleMs(): number {
+    const { leaseTtlMs, leaseRenewMs, backlogRefreshMs } = this.o
+    const renewMs = leaseRenewMs === undefined || leaseRenewMs === 0 ? leaseTtlMs / 3 : leaseRenewMs
+    return Math.max(backlogRefreshMs, renewMs) * BACKLOG_STALE_PERIODS
   }
 
   /** This instance no longer holds the lease: another does the work (and reports its backlog). */

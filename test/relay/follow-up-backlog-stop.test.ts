@@ -5,10 +5,11 @@
  * waited for, on a store the relay closes right after stopping the worker.
  */
 import { describe, expect, it } from 'vitest'
-import type { CampaignDirectory } from '../../relay/campaign-directory'
+import { CampaignDirectory } from '../../relay/campaign-directory'
 import { FollowUpWorker } from '../../relay/follow-up/worker'
 import { silentLogger } from '../../relay/log'
 import type { RelayStore } from '../../relay/store/types'
+import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { WechatClient } from '../../shared/wechat'
 
 describe('follow-up backlog read at stop', () => {
@@ -59,3 +60,35 @@ describe('follow-up backlog read at stop', () => {
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((r) => setTimeout(r, 1))
 }
+
+describe('follow-up backlog staleness', () => {
+  it('keeps the last read while it is younger than four lease renewals, with a long lease', async () => {
+    // A round held on slow calls reads the backlog again only on renewals: with a lease of 10
+    // minutes (renewed every 200 s) a cut-off of four 15 s refreshes emptied the gauge.
+    const store = openSqliteStore({ data: ':memory:' })
+    let clock = 1_000_000
+    const worker = new FollowUpWorker({
+      store,
+      campaigns: new CampaignDirectory(store, () => clock),
+      client: new WechatClient({ appId: 'wx0', appSecret: 'secret' }),
+      log: silentLogger,
+      now: () => clock,
+      batchWindowMs: 1000,
+      windowMs: 60_000,
+      tickMs: 60_000,
+      leaseTtlMs: 600_000,
+      backlogRefreshMs: 15_000,
+    })
+    worker.start()
+    try {
+      await until(() => worker.backlog !== null)
+      clock += 120_000
+      expect(worker.backlog).toMatchObject({ tag: 0, message: 0 })
+      clock += 700_000
+      expect(worker.backlog).toBeNull()
+    } finally {
+      await worker.stop()
+      await store.close()
+    }
+  })
+})
