@@ -4,38 +4,43 @@
  * to start a read of the store (its campaign list, then each campaign's counters) that nothing
  * waited for, on a store the relay closes right after stopping the worker.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { FollowUpWorker } from '../../relay/follow-up/worker'
 import { silentLogger } from '../../relay/log'
-import type { RelayStore } from '../../relay/store/types'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { WechatClient } from '../../shared/wechat'
 
 describe('follow-up backlog read at stop', () => {
   it('a renewal answered after stop starts no read of the store', async () => {
+    const store = openSqliteStore({ data: ':memory:' })
+    // Reads of the campaigns (the version, then the list): what a backlog read starts with.
     let reads = 0
     let openGate: () => void = () => undefined
     const gate = new Promise<void>((go) => (openGate = go))
+    const { campaigns, followUp } = store
+    const clock = campaigns.clock.bind(campaigns)
+    const list = campaigns.listCampaigns.bind(campaigns)
+    vi.spyOn(campaigns, 'clock').mockImplementation(async () => {
+      reads++
+      return clock()
+    })
+    vi.spyOn(campaigns, 'listCampaigns').mockImplementation(async () => {
+      reads++
+      await gate
+      return list()
+    })
+    // The round's lease at once; the heartbeat's renewal answered when the test says.
     let leases = 0
     let answerRenewal: (ok: boolean) => void = () => undefined
     const renewal = new Promise<boolean>((answer) => (answerRenewal = answer))
-    const store = {
-      campaigns: {
-        listCampaigns: async () => {
-          reads++
-          await gate
-          return []
-        },
-      },
-      followUp: {
-        // The round's lease at once; the heartbeat's renewal answered when the test says.
-        lease: async () => (++leases === 2 ? renewal : true),
-      },
-    } as unknown as RelayStore
+    const lease = followUp.lease.bind(followUp)
+    vi.spyOn(followUp, 'lease').mockImplementation(async (...args) =>
+      ++leases === 2 ? renewal : lease(...args),
+    )
     const worker = new FollowUpWorker({
       store,
-      campaigns: {} as CampaignDirectory,
+      campaigns: new CampaignDirectory(store, Date.now),
       client: new WechatClient({ appId: 'wx0', appSecret: 'secret' }),
       log: silentLogger,
       now: Date.now,
@@ -45,15 +50,20 @@ describe('follow-up backlog read at stop', () => {
       leaseRenewMs: 5,
       backlogRefreshMs: 0,
     })
-    worker.start()
-    // The round holds the lease, reads the backlog and its campaigns; the heartbeat renews.
-    await until(() => leases >= 2)
-    expect(reads).toBe(2)
-    openGate()
-    await worker.stop()
-    answerRenewal(true)
-    await new Promise((r) => setImmediate(r))
-    expect(reads).toBe(2)
+    try {
+      worker.start()
+      // The round holds the lease, reads the backlog and its campaigns; the heartbeat renews.
+      await until(() => leases >= 2)
+      expect(reads).toBeGreaterThan(0)
+      openGate()
+      await worker.stop()
+      const atStop = reads
+      answerRenewal(true)
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+      expect(reads).toBe(atStop)
+    } finally {
+      await store.close()
+    }
   })
 })
 
