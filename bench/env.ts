@@ -9,12 +9,14 @@ import { fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import { plainSignature } from '../shared/wechat'
 import { startRelay, type RelayHandle } from '../relay/server'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { CAMPAIGN_DEFAULTS, type CampaignInput } from '../shared/campaign'
 import type { RelayStore } from '../relay/store/types'
+import { openStore } from '../relay/store/open-store'
 
 export const TOKEN = 'benchToken123'
 const ROOT = resolve(import.meta.dirname, '..')
@@ -36,7 +38,9 @@ export interface BenchRelay {
   close(): Promise<void>
 }
 
-const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+export const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+/** Nothing listens there: a WeChat call made to it fails at once. */
+export const NOWHERE = 'http://127.0.0.1:9'
 
 export async function startBenchRelay(backend: Backend): Promise<BenchRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-relay-'))
@@ -136,6 +140,60 @@ export async function putBenchKiosks(
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** Where a single-process bench keeps a store: a temp dir and, on Redis, a private server. */
+export interface BenchPlace {
+  dir: string
+  /** The private redis-server (Redis store only). */
+  redis: TestRedis | null
+  /** A key prefix of its own, as a relay sharing the server would have. */
+  prefix: string
+  /** The store there (close it before startRelay, as a relay opens its own). */
+  openStore(): Promise<RelayStore>
+  /** A relay in-process on the store there, its follow-up worker running, WeChat at NOWHERE. */
+  startRelay(): Promise<RelayHandle>
+  /** Stops the redis-server and removes the dir. */
+  remove(): Promise<void>
+}
+
+export async function benchPlace(backend: Backend, dirPrefix: string): Promise<BenchPlace> {
+  const dir = tempDir(dirPrefix)
+  const redis = backend === 'redis' ? await startRedis() : null
+  const prefix = `b-${randomUUID()}:`
+  const url = redis?.url ?? null
+  return {
+    dir,
+    redis,
+    prefix,
+    openStore: () => openStore({ redis: url, data: dir }, { prefix }),
+    startRelay: () =>
+      startRelay(
+        {
+          port: 0,
+          data: dir,
+          redis: url,
+          wechat: {
+            token: TOKEN,
+            appId: 'wxbench0000000000',
+            appSecret: 's'.repeat(32),
+            apiBase: NOWHERE,
+          },
+        },
+        { redisPrefix: prefix, log: silent },
+      ),
+    async remove() {
+      await redis?.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The commands a redis-server has processed and the bytes it has sent, from INFO stats. */
+export async function redisStats(admin: Redis): Promise<{ commands: number; bytes: number }> {
+  const stats = await admin.info('stats')
+  const num = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(stats)?.[1] ?? NaN)
+  return { commands: num('total_commands_processed'), bytes: num('total_net_output_bytes') }
 }
 
 /** The campaign the benches run (the fields that matter to one bench are spread over it). */

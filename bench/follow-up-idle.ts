@@ -10,24 +10,14 @@
  * - `<store>.round`: one worker round (`FollowUpWorker.round`) on a store with no relay, median
  *   and p95 of 50 after a first one, and on Redis the commands and bytes of one such round.
  */
-import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { CampaignDirectory } from '../relay/campaign-directory'
 import { FollowUpWorker } from '../relay/follow-up/worker'
-import { startRelay } from '../relay/server'
-import { openStore } from '../relay/store/open-store'
 import type { RelayStore } from '../relay/store/types'
 import { WechatClient } from '../shared/wechat'
-import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { BENCH_CAMPAIGN, TOKEN, type Backend } from './env'
+import { BENCH_CAMPAIGN, benchPlace, NOWHERE, redisStats, silent, type Backend } from './env'
 import { percentile, round } from './result'
 
-const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
-/** Nothing listens there: a WeChat call would fail at once (none is made: nobody scanned). */
-const NOWHERE = 'http://127.0.0.1:9'
 const IDLE_MS = 10_000
 
 async function fill(store: RelayStore, n: number): Promise<void> {
@@ -40,50 +30,16 @@ async function fill(store: RelayStore, n: number): Promise<void> {
   }
 }
 
-async function place(backend: Backend) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-fu-idle-'))
-  const redis: TestRedis | null = backend === 'redis' ? await startRedis() : null
-  const prefix = `b-${randomUUID()}:`
-  return {
-    dir,
-    redis,
-    prefix,
-    async remove() {
-      await redis?.stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-async function redisStats(admin: Redis): Promise<{ commands: number; bytes: number }> {
-  const stats = await admin.info('stats')
-  const num = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(stats)?.[1] ?? NaN)
-  return { commands: num('total_commands_processed'), bytes: num('total_net_output_bytes') }
-}
-
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function idle(n: number) {
-  const p = await place('redis')
+  const p = await benchPlace('redis', 'bench-fu-idle-')
   const url = p.redis?.url ?? null
-  const store = await openStore({ redis: url, data: p.dir }, { prefix: p.prefix })
+  const store = await p.openStore()
   await fill(store, n)
   await store.close()
   const admin = new Redis({ path: url ?? '' })
-  const relay = await startRelay(
-    {
-      port: 0,
-      data: p.dir,
-      redis: url,
-      wechat: {
-        token: TOKEN,
-        appId: 'wxbench0000000000',
-        appSecret: 's'.repeat(32),
-        apiBase: NOWHERE,
-      },
-    },
-    { redisPrefix: p.prefix, log: silent },
-  )
+  const relay = await p.startRelay()
   try {
     await wait(3000)
     const before = await redisStats(admin)
@@ -102,8 +58,8 @@ async function idle(n: number) {
 }
 
 async function rounds(backend: Backend, n: number) {
-  const p = await place(backend)
-  const store = await openStore({ redis: p.redis?.url ?? null, data: p.dir }, { prefix: p.prefix })
+  const p = await benchPlace(backend, 'bench-fu-idle-')
+  const store = await p.openStore()
   const admin = p.redis === null ? null : new Redis({ path: p.redis.url })
   const campaigns = new CampaignDirectory(store, Date.now)
   try {

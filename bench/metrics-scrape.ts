@@ -11,26 +11,16 @@
  *   the lease), on a store with no relay: median of 10 ms, and on Redis the commands and bytes
  *   Redis sent for one (and of those, the campaign list's, which each worker round reads too).
  */
-import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { CampaignDirectory } from '../relay/campaign-directory'
 import { FollowUpWorker } from '../relay/follow-up/worker'
-import { startRelay } from '../relay/server'
-import { openStore } from '../relay/store/open-store'
 import type { NewFollowUpVisitor } from '../relay/store/follow-up-types'
 import type { RelayStore } from '../relay/store/types'
 import { WechatClient } from '../shared/wechat'
-import { startRedis, type TestRedis } from '../test/helpers/redis'
-import { BENCH_CAMPAIGN, TOKEN, type Backend } from './env'
+import { BENCH_CAMPAIGN, benchPlace, NOWHERE, redisStats, silent, type Backend } from './env'
 import { percentile, round } from './result'
 
-const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 const VISITORS = 5
-/** Nothing listens there: every WeChat call fails at once and is retried later. */
-const NOWHERE = 'http://127.0.0.1:9'
 
 /** `n` campaigns with a tag and a text, `VISITORS` visitors of each waiting for both. */
 async function fill(store: RelayStore, n: number): Promise<void> {
@@ -54,40 +44,12 @@ async function fill(store: RelayStore, n: number): Promise<void> {
   }
 }
 
-async function place(backend: Backend) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-metrics-'))
-  const redis: TestRedis | null = backend === 'redis' ? await startRedis() : null
-  const prefix = `b-${randomUUID()}:`
-  return {
-    dir,
-    redis,
-    prefix,
-    async remove() {
-      await redis?.stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
 async function scrape(backend: Backend, n: number) {
-  const p = await place(backend)
-  const store = await openStore({ redis: p.redis?.url ?? null, data: p.dir }, { prefix: p.prefix })
+  const p = await benchPlace(backend, 'bench-metrics-')
+  const store = await p.openStore()
   await fill(store, n)
   await store.close()
-  const relay = await startRelay(
-    {
-      port: 0,
-      data: p.dir,
-      redis: p.redis?.url ?? null,
-      wechat: {
-        token: TOKEN,
-        appId: 'wxbench0000000000',
-        appSecret: 's'.repeat(32),
-        apiBase: NOWHERE,
-      },
-    },
-    { redisPrefix: p.prefix, log: silent },
-  )
+  const relay = await p.startRelay()
   try {
     const get = async () => (await fetch(`${relay.url}/metrics`)).text()
     const until = Date.now() + 10_000
@@ -115,15 +77,9 @@ async function scrape(backend: Backend, n: number) {
   }
 }
 
-async function redisStats(admin: Redis): Promise<{ commands: number; bytes: number }> {
-  const stats = await admin.info('stats')
-  const num = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(stats)?.[1] ?? NaN)
-  return { commands: num('total_commands_processed'), bytes: num('total_net_output_bytes') }
-}
-
 async function backlog(backend: Backend, n: number) {
-  const p = await place(backend)
-  const store = await openStore({ redis: p.redis?.url ?? null, data: p.dir }, { prefix: p.prefix })
+  const p = await benchPlace(backend, 'bench-metrics-')
+  const store = await p.openStore()
   const admin = p.redis === null ? null : new Redis({ path: p.redis.url })
   try {
     await fill(store, n)
