@@ -20,6 +20,7 @@ import {
   type ServedRoutes,
 } from './attendance-helpers'
 import { campaignBody, until } from './campaign-helpers'
+import { abandonAfter } from './raw-http'
 import { createCampaignNames } from '../../relay/attendance/campaign-names'
 import { jsonLogger } from '../../relay/log'
 import { storeBackends } from './store-backends'
@@ -498,20 +499,7 @@ describe.each(backends)('attendance API ($name store)', ({ open }) => {
       const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>)
       try {
         // The organizer's browser takes 1 MB of the sheet, then the download is cancelled.
-        await new Promise<void>((resolve, reject) => {
-          const req = get(`${s.url}/console/api/attendance?format=csv`, (res) => {
-            let bytes = 0
-            res.on('data', (chunk: Buffer) => {
-              bytes += chunk.length
-              if (bytes >= 1024 * 1024) {
-                req.destroy()
-                resolve()
-              }
-            })
-            res.on('end', () => reject(new Error('the whole sheet came')))
-          })
-          req.on('error', () => {})
-        })
+        await abandonAfter(`${s.url}/console/api/attendance?format=csv`, 1024 * 1024)
         await until(() => counting.finished(), 'the store reads ended', 10_000)
         // The store's reads ended (SQLite's pages, Redis's read ahead), well short of the sheet.
         expect(counting.finished()).toBe(true)

@@ -16,7 +16,6 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs'
-import { request, type IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import fc from 'fast-check'
@@ -26,6 +25,7 @@ import { COMPRESSIBLE } from '../../relay/console/static-console'
 import type { RelayHandle } from '../../relay/server'
 import { acceptedCodings } from '../../shared/server/accept-encoding'
 import { startTestRelay, tempDir } from './harness'
+import { rawRequest, type RawAnswer } from './raw-http'
 
 const root = tempDir('console-coding-')
 const app = join(root, 'console')
@@ -50,29 +50,16 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-interface Answer {
-  status: number
-  headers: IncomingHttpHeaders
-  body: Buffer
-}
-
 /** The raw answer, body not decoded, the path sent as given. */
-function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
-  const { hostname, port } = new URL(relay.url)
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, method, headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      )
-    })
-    req.on('error', reject)
-    req.end()
-  })
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<RawAnswer> {
+  return rawRequest(relay.url, path, headers, method)
 }
 
-function decoded(a: Answer): Buffer {
+function decoded(a: RawAnswer): Buffer {
   const coding = a.headers['content-encoding']
   if (coding === 'br') return brotliDecompressSync(a.body)
   if (coding === 'gzip') return gunzipSync(a.body)
