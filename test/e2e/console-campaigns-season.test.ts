@@ -14,6 +14,7 @@ import { z } from 'zod'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import { addOrganizer } from '../../relay/console/organizer-admin'
 import { axeViolations } from './axe'
+import { consoleContext, signInAlice } from './console-booths-seed'
 import { screenshot } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 
@@ -54,21 +55,7 @@ beforeAll(async () => {
 }, 120_000)
 
 async function signedIn(phone: boolean, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<Page> {
-  const context = await bed.browser.newContext({
-    viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 800 },
-    isMobile: phone,
-    hasTouch: phone,
-  })
-  await context.addInitScript({
-    content: `localStorage.setItem('scandesk.console.locale', ${JSON.stringify(locale)})`,
-  })
-  const page = await context.newPage()
-  await page.goto(`${bed.relay.url}/console/`)
-  await page.fill('#sign-in-name', 'alice')
-  await page.fill('#sign-in-password', password)
-  await page.click('[data-testid="sign-in-submit"]')
-  await page.locator('[data-testid="page-booths"]').waitFor()
-  return page
+  return signInAlice(bed, await consoleContext(bed, phone, locale), password)
 }
 
 const rowIds = async (page: Page): Promise<string[]> =>

@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { CAMPAIGN_DEFAULTS } from '../../shared/campaign'
 import { addOrganizer } from '../../relay/console/organizer-admin'
 import { axeViolations } from './axe'
+import { consoleContext, signInAlice } from './console-booths-seed'
 import { screenshot, waitForPage } from './browser'
 import { realConsoleRelay } from './real-console-relay'
 
@@ -42,21 +43,7 @@ beforeAll(async () => {
 }, 60_000)
 
 async function signedIn(touch: boolean, locale: 'zh-CN' | 'en'): Promise<Page> {
-  const context = await bed.browser.newContext({
-    viewport: touch ? { width: 390, height: 844 } : { width: 1280, height: 800 },
-    isMobile: touch,
-    hasTouch: touch,
-  })
-  await context.addInitScript({
-    content: `localStorage.setItem('scandesk.console.locale', ${JSON.stringify(locale)})`,
-  })
-  const page = await context.newPage()
-  await page.goto(`${bed.relay.url}/console/`)
-  await page.fill('#sign-in-name', 'alice')
-  await page.fill('#sign-in-password', password)
-  await page.click('[data-testid="sign-in-submit"]')
-  await page.locator('[data-testid="page-booths"]').waitFor()
-  return page
+  return signInAlice(bed, await consoleContext(bed, touch, locale), password)
 }
 
 const badgeIn = (page: Page, campaign: string): Locator =>
