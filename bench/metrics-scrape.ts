@@ -1,5 +1,6 @@
 /**
- * `tsx bench/metrics-scrape.ts [--scrape-only] [campaigns]` (not in `npm run bench`): what the
+ * `npm run bench -- --only metrics` (1,000 campaigns; 200 with `--quick`), or
+ * `tsx bench/metrics-scrape.ts [--scrape-only] [campaigns]` for the JSON alone: what the
  * operator's /metrics costs with `campaigns` (default 1,000) campaigns, each with a tag, a
  * follow-up text and 5 visitors waiting for both, on each store. Prints one JSON object.
  *
@@ -11,6 +12,7 @@
  *   the lease), on a store with no relay: median of 10 ms, and on Redis the commands and bytes
  *   Redis sent for one (and of those, the campaign list's, which each worker round reads too).
  */
+import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { CampaignDirectory } from '../relay/campaign-directory'
 import { FollowUpWorker } from '../relay/follow-up/worker'
@@ -18,7 +20,7 @@ import type { NewFollowUpVisitor } from '../relay/store/follow-up-types'
 import type { RelayStore } from '../relay/store/types'
 import { WechatClient } from '../shared/wechat'
 import { BENCH_CAMPAIGN, benchPlace, NOWHERE, redisStats, silent, type Backend } from './env'
-import { percentile, round } from './result'
+import { percentile, printTable, round, type Results } from './result'
 
 const VISITORS = 5
 
@@ -135,8 +137,41 @@ async function backlog(backend: Backend, n: number) {
   }
 }
 
+/** The suite: a scrape's time and the backlog read's cost, per store. */
+export async function benchMetricsScrape(quick: boolean): Promise<Results> {
+  const n = quick ? 200 : 1000
+  const about = `${n} campaigns, each with a tag, a text and ${VISITORS} visitors waiting`
+  const results: Results = {}
+  for (const backend of ['sqlite', 'redis'] as const) {
+    const s = await scrape(backend, n)
+    results[`metrics.${backend}.scrape.p50`] = {
+      value: s.p50Ms,
+      unit: 'ms',
+      note: `GET /metrics with the follow-up worker running, ${about}`,
+    }
+    const b = await backlog(backend, n)
+    results[`metrics.${backend}.backlog-read.p50`] = {
+      value: b.p50Ms,
+      unit: 'ms',
+      note: "the worker's count of follow-ups waiting (every 15 s on the lease holder)",
+    }
+    if (b.redisCommands !== null) {
+      results[`metrics.${backend}.backlog-read.commands`] = {
+        value: b.redisCommands,
+        unit: 'cmd',
+        note: 'Redis commands of one backlog read',
+      }
+    }
+  }
+  return results
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
+  if (args.includes('--table')) {
+    printTable(await benchMetricsScrape(args.includes('--quick')))
+    return
+  }
   const scrapeOnly = args.includes('--scrape-only')
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1000)
   const out: Record<string, unknown> = { campaigns: n, visitorsEach: VISITORS }
@@ -147,4 +182,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(out, null, 2))
 }
 
-void main()
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err)
+    process.exitCode = 1
+  })
+}

@@ -32,6 +32,8 @@ import { benchRosterImport } from './roster-import'
 import { benchStamps } from './stamps'
 import { benchDraws } from './draws'
 import { benchFollowUp } from './follow-up'
+import { benchFollowUpIdle } from './follow-up-idle'
+import { benchMetricsScrape } from './metrics-scrape'
 import { benchScreenWall } from './screen-wall'
 import { benchTicketBudget } from './ticket-budget'
 import { benchErasure } from './erasure'
@@ -69,6 +71,8 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['stamps', benchStamps],
   ['draws', benchDraws],
   ['follow-up', benchFollowUp],
+  ['follow-up-idle', benchFollowUpIdle],
+  ['metrics', benchMetricsScrape],
   ['screen-wall', benchScreenWall],
   ['kiosk-screen', benchKioskScreen],
   ['tickets', benchTicketBudget],
