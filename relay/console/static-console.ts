@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { basename, dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sendApiError, sendText } from '../http-util'
+import { ifNoneMatchHits } from './if-match'
 import { fileIn, type FileIn } from '../../shared/server/real-file'
 import { acceptedCodings, type ContentCoding } from '../../shared/server/accept-encoding'
 
@@ -158,14 +159,9 @@ async function etagOf(file: Found, coding: ContentCoding | null): Promise<string
   return `"${coding === null ? base : `${base}-${coding}`}"`
 }
 
-/** If-None-Match names `etag` (weak comparison, RFC 9110 §13.1.2), or is `*`. */
-function notModified(header: string | undefined, etag: string): boolean {
-  if (header === undefined || header.length > 4096) return false
-  return header
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === etag)
-}
+/** If-None-Match names `etag` (weak comparison), or is `*`; a header over 4 KiB is not read. */
+const notModified = (header: string | undefined, etag: string): boolean =>
+  header !== undefined && header.length <= 4096 && ifNoneMatchHits(header, etag)
 
 export function createConsoleStatic(dir: string) {
   const root = resolve(dir)
