@@ -66,7 +66,11 @@ export interface ResolvedSandboxOptions {
   publicBase: string | null
 }
 
-export const DEFAULT_APP_ID = 'wxd3m0sandbox0001'
+/**
+ * Shaped as WeChat makes them ("wx" and 16 letters or digits), so the kiosk's setup, which
+ * checks that shape, takes it for direct codes at the sandbox.
+ */
+export const DEFAULT_APP_ID = 'wxd3m0sandbox00001'
 export const DEFAULT_ORIGINAL_ID = 'gh_5a4db0c0de01'
 export const WECHAT_PUSH_TIMEOUT_MS = 5000
 /** WeChat's documented daily limit for qrcode/create. */
