@@ -493,6 +493,9 @@ export function flagNameOf(path: string): string {
   return words(path).join('-')
 }
 
+/** Every settable field's path (`port`, `wechat.appId`), as the config file writes it. */
+export const CONFIG_FIELD_PATHS: readonly string[] = FIELDS.map(([p]) => p)
+
 /** Flag names that set config fields, plus `config` itself. */
 export const CONFIG_FLAGS: ReadonlySet<string> = new Set([
   'config',
