@@ -594,6 +594,41 @@ describe('deploy/scandesk-relay.service', () => {
     const { stdout, stderr } = await run(analyze ?? '', ['verify', copy])
     expect(stdout + stderr).toBe('')
   })
+
+  it("docs/DEPLOY.md's Caddyfile for it, after deploy/Caddyfile's log block, proxies to its port but not /metrics", async () => {
+    // Step 10 gives the site block to write into /etc/caddy/Caddyfile, after the global block
+    // from the top of deploy/Caddyfile: the two together must be one valid Caddyfile, and the
+    // block must reach the port the unit has the relay listen on (both languages alike).
+    const doc = read('docs/DEPLOY.md')
+    const english = doc.indexOf('\n## English\n')
+    const site = (half: string): string =>
+      /\n```\n(relay\.example\.com \{\n[\s\S]*?\n\})\n```\n/.exec(half)?.[1] ?? ''
+    const [zh, en] = [site(doc.slice(0, english)), site(doc.slice(english))]
+    expect(en).not.toBe('')
+    expect(zh).toBe(en)
+    const global = /^\{\n[\s\S]*?\n\}\n/m.exec(read('deploy/Caddyfile'))?.[0] ?? ''
+    expect(global).toContain('log {')
+    const file = join(scratch('relay-unit-caddy-'), 'Caddyfile')
+    writeFileSync(file, `${global}\n${en}\n`)
+    const { stdout } = await run(caddyBin(), ['adapt', '--adapter', 'caddyfile', '--config', file])
+    const server = caddyJsonSchema.parse(JSON.parse(stdout)).apps.http.servers.srv0
+    expect(server.listen).toEqual([':443'])
+    const inner = server.routes[0]?.handle[0]?.routes ?? []
+    expect(inner[0]).toEqual({
+      match: [{ path: ['/metrics'] }],
+      handle: [{ handler: 'static_response', status_code: 404 }],
+    })
+    let port = ''
+    for (const value of unitValues(unit, 'Service', 'Environment')) {
+      for (const word of unitWords(value)) {
+        if (word.startsWith('SCANDESK_RELAY_PORT=')) port = word.split('=')[1] ?? ''
+      }
+    }
+    expect(port).toBe('8787')
+    expect(inner[1]?.handle).toEqual([
+      { handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${port}` }] },
+    ])
+  })
 })
 
 describe('deploy/nginx.conf', () => {
