@@ -511,6 +511,46 @@ describe('deploy/scandesk-relay.service', () => {
     db.close()
   })
 
+  it('stops restarting on a setting the relay refuses, and restarts on anything else', async () => {
+    // Restart=on-failure with RestartSec=2 restarted a relay.env left as deploy/env.example
+    // ships it (no Token) or with a misspelt TZ every 2 s for ever: the same line in the
+    // journal each time, `systemctl status` "activating (auto-restart)" rather than failed.
+    // The relay exits 2 on a setting it refuses; the unit does not restart on that.
+    expect(one('RestartPreventExitStatus')).toBe('2')
+    const env: Record<string, string | undefined> = { PATH: process.env.PATH }
+    for (const value of unitValues(unit, 'Service', 'Environment')) {
+      for (const word of unitWords(value)) {
+        const eq = word.indexOf('=')
+        env[word.slice(0, eq)] = expandSpecifiers(word.slice(eq + 1), { S: scratch('relay-unit-') })
+      }
+    }
+    const [cmd, args] = localCommand(unitWords(one('ExecStart')))
+    const exit = (extra: Record<string, string>): Promise<{ code: number; stderr: string }> =>
+      run(cmd, args, { cwd: bundle.dir, env: { ...env, ...envExample, ...extra } }).then(
+        () => ({ code: 0, stderr: '' }),
+        (err: { code?: number; stderr?: string }) => ({
+          code: err.code ?? -1,
+          stderr: err.stderr ?? '',
+        }),
+      )
+    const unfilled = await exit({ SCANDESK_RELAY_PORT: '0' })
+    expect(unfilled.code).toBe(2)
+    expect(unfilled.stderr).toContain('SCANDESK_RELAY_WECHAT_TOKEN')
+    const zone = await exit({ ...FILLED, SCANDESK_RELAY_PORT: '0', TZ: 'Asia/Shangai' })
+    expect(zone.code).toBe(2)
+    expect(zone.stderr).toContain('Asia/Shangai')
+
+    // Another relay still holding the data folder (the old one not gone yet) is worth a retry.
+    const held = { ...FILLED, SCANDESK_RELAY_PORT: '0' }
+    const first = await spawnRelay(cmd, args, { cwd: bundle.dir, env: { ...env, ...held } })
+    running.push(first)
+    const second = await exit(held)
+    expect(second.stderr).toContain('in use')
+    expect(second.code).toBe(1)
+    first.child.kill('SIGTERM')
+    expect((await first.exited).code).toBe(0)
+  })
+
   it("with Redis in relay.env, docs/DEPLOY.md's one-off commands read it and reach the relay's store", async () => {
     // `sudo -u scandesk-relay node … kiosk add booth-1 --data /var/lib/scandesk-relay` never sees
     // relay.env: with SCANDESK_RELAY_REDIS there it wrote the kiosk into a SQLite store nobody
