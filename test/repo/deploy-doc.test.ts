@@ -147,6 +147,22 @@ describe('the relay settings the docs name', () => {
   })
 })
 
+describe('docs/DEPLOY.md step 4 (Compose)', () => {
+  it("says how much log each container keeps as compose.yaml's x-logging does, in both languages", () => {
+    const compose = read('compose.yaml')
+    const size = /max-size:\s*'?([0-9]+)m'?/.exec(compose)?.[1]
+    const files = /max-file:\s*'?([0-9]+)'?/.exec(compose)?.[1]
+    expect(size).toBeDefined()
+    expect(files).toBeDefined()
+    const { zh, en } = halves(DEPLOY)
+    const flat = (text: string): string => text.replace(/\s+/g, ' ')
+    expect(flat(step(en, 4))).toContain(`at most ${files ?? ''} log files of ${size ?? ''} MB`)
+    expect(flat(step(zh, 4)).replace(/ /g, '')).toContain(
+      `最多保留${files ?? ''}个${size ?? ''}MB的文件`,
+    )
+  })
+})
+
 describe('docs/DEPLOY.md step 10 (systemd)', () => {
   const { zh, en } = halves(DEPLOY)
 
