@@ -19,6 +19,7 @@ import {
 import type { IncomingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { createServer as createNetServer } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { basename, join } from 'node:path'
 import { promisify } from 'node:util'
 import { load } from 'js-yaml'
@@ -818,6 +819,32 @@ describe('deploy/nginx.conf', () => {
       const setCookie = login.headers['set-cookie']?.[0] ?? ''
       expect(setCookie).toContain('; Secure')
       const cookie = /^[^;]*/.exec(setCookie)?.[0] ?? ''
+      // Served on another port than 443 (here nginx's own), the browser's Host and Origin name
+      // the port: nginx passes the Host as the browser sent it, as Caddy does (`$host` dropped
+      // the port, and every console sign-in and change was refused 403 as cross-origin).
+      const elsewhere = await call(
+        'POST',
+        '/console/api/login',
+        {
+          host: `${host}:${https}`,
+          origin: `https://${host}:${https}`,
+          'content-type': 'application/json',
+        },
+        JSON.stringify({ name: 'alice', password }),
+      )
+      expect(elsewhere.status, elsewhere.text).toBe(200)
+      // A request without any Host (HTTP/1.0) still reaches the relay with nginx's own name for
+      // it: Node refuses an HTTP/1.1 request without one (400).
+      const bare = await new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: https, rejectUnauthorized: false })
+        let text = ''
+        socket.setEncoding('utf8')
+        socket.on('secureConnect', () => socket.write('GET /healthz HTTP/1.0\r\n\r\n'))
+        socket.on('data', (d: string) => (text += d))
+        socket.on('end', () => resolve(text))
+        socket.on('error', reject)
+      })
+      expect(bare.split('\r\n')[0]).toMatch(/^HTTP\/1\.[01] 200 /)
 
       // The relay's compression passes through as sent, Vary included; nginx's own gzip
       // compresses no API answer (they carry screen keys and pairing codes: BREACH).
