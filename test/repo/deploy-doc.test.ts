@@ -163,6 +163,21 @@ describe('docs/DEPLOY.md step 4 (Compose)', () => {
   })
 })
 
+describe('docs/DEPLOY.md step 9 (upgrading with Compose)', () => {
+  it('restarts Caddy after the pull, in both languages, so the new deploy/Caddyfile is read', () => {
+    // compose.yaml mounts deploy/Caddyfile as a single file: `git pull` replaces it, the running
+    // container keeps the old one, and `docker compose up -d` recreates Caddy only for a new
+    // image or a changed service: the upgrade ran on with the old Caddyfile (its log filter).
+    expect(read('compose.yaml')).toMatch(/- \.\/deploy\/Caddyfile:\/etc\/caddy\/Caddyfile/)
+    const { zh, en } = halves(DEPLOY)
+    const [zhSteps, enSteps] = [zh, en].map((half) => steps(shBlocks(step(half, 9))[0] ?? ''))
+    expect(zhSteps).toEqual(enSteps)
+    const at = (words: string): number => (enSteps ?? []).findIndex((w) => w.join(' ') === words)
+    expect(at('git pull')).toBeGreaterThan(-1)
+    expect(at('docker compose restart caddy')).toBeGreaterThan(at('git pull'))
+  })
+})
+
 describe('docs/DEPLOY.md step 10 (systemd)', () => {
   const { zh, en } = halves(DEPLOY)
 
