@@ -40,7 +40,7 @@ import type {
   NewFollowUpVisitor,
   OutboxRow,
 } from '../store/follow-up-types'
-import type { RelayStore } from '../store/types'
+import type { RelayStore, StoreChange } from '../store/types'
 
 export interface FollowUpWorkerOptions {
   store: RelayStore
@@ -82,6 +82,11 @@ export interface FollowUpWorkerOptions {
    * campaign with a tag or a text; /metrics shows the last one read). Default 15 s.
    */
   backlogRefreshMs?: number
+  /**
+   * How often a round reads every kiosk's queue head (one read per kiosk), besides those the
+   * change feed named: a safety net for a change message lost without a resync. Default 60 s.
+   */
+  sweepMs?: number
   random?: () => number
 }
 
@@ -117,6 +122,7 @@ const DEFAULTS = {
   readLimit: 500,
   nameWaitMs: 10_000,
   backlogRefreshMs: 15_000,
+  sweepMs: 60_000,
 }
 
 /** Messages marked `sending` together, then sent, then recorded together. */
@@ -191,6 +197,21 @@ export class FollowUpWorker {
    */
   private readonly cursors = new Map<string, number>()
   /**
+   * Kiosks the change feed said stored a row since this worker last read theirs (kiosk id → the
+   * highest seq heard): a round reads only these, not every kiosk's queue head (one read per
+   * kiosk, each 200 ms: at 1,000 booths on Redis 5,000 commands a second, idle). The store
+   * announces a row once it can be read (Redis: the push's own script publishes it; SQLite:
+   * after the commit, and other processes' through its poller), so a row heard of is found.
+   */
+  private readonly heardRows = new Map<string, number>()
+  /**
+   * When the next round reads every kiosk (listKiosks) instead: 0 at first and when the lease
+   * is taken over (what was heard before is not enough), after a resync (the feed may have
+   * missed rows), after a failed read (the kiosks taken out of `heardRows` are read again), and
+   * every `sweepMs` (a message lost with no resync: a Redis Cluster bus between nodes).
+   */
+  private sweepAt = 0
+  /**
    * Campaigns that may have a visitor due for a tag or a text: only these are asked for their
    * due visitors each round (at 1,000 campaigns on Redis, asking all cost 2,000 commands a
    * round, idle). One joins when its visitors are recorded pending, when it is given a tag or
@@ -215,6 +236,19 @@ export class FollowUpWorker {
     this.o = { ...DEFAULTS, ...stripUndefined(opts) }
     this.failedRounds = new LogLimiter(() => this.o.now(), 60_000)
     this.campaignList = new FollowUpCampaigns(opts.store, opts.campaigns)
+    opts.campaigns.watch((c) => this.hear(c))
+  }
+
+  /** A row stored (its kiosk is read next round), or a resync (every kiosk is). */
+  private hear(change: StoreChange): void {
+    if (change.type === 'resync') this.sweepAt = 0
+    else if (change.type === 'event') this.readAgain(change.kioskId, change.seq)
+  }
+
+  /** The kiosk's rows are read next round, up to `seq` at least. */
+  private readAgain(kioskId: string, seq: number): void {
+    const had = this.heardRows.get(kioskId)
+    if (had === undefined || seq > had) this.heardRows.set(kioskId, seq)
   }
 
   start(): void {
@@ -258,6 +292,9 @@ export class FollowUpWorker {
   private release(): void {
     this.holding = false
     this.lastBacklog = null
+    // Taking it back reads every kiosk: what is heard meanwhile need not be kept.
+    this.heardRows.clear()
+    this.sweepAt = 0
   }
 
   /**
@@ -396,8 +433,12 @@ export class FollowUpWorker {
   private async work(fresh: boolean): Promise<void> {
     const { store, now } = this.o
     this.stats.rounds++
-    // Taken over: whatever changed while another instance worked is read whole.
-    if (fresh) this.campaignList.reload()
+    // Taken over: whatever changed while another instance worked is read whole, and every
+    // kiosk's rows (this instance kept no account of them meanwhile).
+    if (fresh) {
+      this.campaignList.reload()
+      this.sweepAt = 0
+    }
     const read = await this.campaignList.read()
     const all = read.campaigns
     const campaigns = all.filter(hasWork)
@@ -465,74 +506,106 @@ export class FollowUpWorker {
   }
 
   /**
-   * New attendance rows of every kiosk → visitor states, each in the campaign its scan counted
-   * in (a row stored before rows kept their campaign: the booth's campaign now), so a booth
-   * moved or unassigned before this read still brings its visitors to their campaign.
+   * The kiosks whose rows this round reads, with the seq each has reached (as far as known):
+   * those the feed named since the last round, or every kiosk when a sweep is due.
+   */
+  private async kiosksToRead(): Promise<Array<{ kioskId: string; headSeq: number }>> {
+    const heard = [...this.heardRows].map(([kioskId, headSeq]) => ({ kioskId, headSeq }))
+    this.heardRows.clear()
+    if (this.o.now() < this.sweepAt) return heard.sort((a, b) => (a.kioskId < b.kioskId ? -1 : 1))
+    // Set before the read: a resync heard while it is out sets it back to 0.
+    this.sweepAt = this.o.now() + this.o.sweepMs
+    const all = new Map((await this.o.store.listKiosks()).map((k) => [k.kioskId, k.headSeq]))
+    // Heard since the list was read: its row may be past the head the list says.
+    for (const h of heard) all.set(h.kioskId, Math.max(all.get(h.kioskId) ?? 0, h.headSeq))
+    return [...all].map(([kioskId, headSeq]) => ({ kioskId, headSeq }))
+  }
+
+  /**
+   * New attendance rows of the kiosks that have some (kiosksToRead) → visitor states, each in
+   * the campaign its scan counted in (a row stored before rows kept their campaign: the booth's
+   * campaign now), so a booth moved or unassigned before this read still brings its visitors
+   * to their campaign.
    */
   private async ingest(campaigns: Map<string, ConsoleCampaign>): Promise<void> {
-    const { store, now } = this.o
-    for (const kiosk of await store.listKiosks()) {
-      const known = this.cursors.get(kiosk.kioskId)
-      if (known !== undefined && kiosk.headSeq <= known) continue
-      const after = await store.followUp.cursor(kiosk.kioskId)
-      const rows = await store.followUp.rowsAfter(kiosk.kioskId, after, this.o.readLimit)
-      const last = rows.at(-1)
-      if (last === undefined) {
-        this.cursors.set(kiosk.kioskId, after)
-        continue
-      }
-      let assigned: string | null | undefined
-      const byCampaign = new Map<string, OutboxRow[]>()
-      for (const r of rows) {
-        let id = r.campaignId
-        if (id === undefined) {
-          assigned ??= (await this.o.campaigns.assignmentOf(kiosk.kioskId)).campaignId
-          if (assigned === null) continue
-          id = assigned
-        }
-        const list = byCampaign.get(id)
-        if (list === undefined) byCampaign.set(id, [r])
-        else list.push(r)
-      }
-      const visitors: NewFollowUpVisitor[] = []
-      const at = now()
-      for (const [id, list] of byCampaign) {
-        const campaign = campaigns.get(id)
-        if (campaign === undefined) continue
-        // Only visitors with a number in the campaign are its own (an older row without a
-        // campaign, from before the kiosk joined it, has none).
-        const numbers = await store.followUp.numbers(
-          id,
-          list.map((r) => r.openid),
-        )
-        // A visitor's first scan in these rows is the one a message window is counted from,
-        // unless it is past its window and a later one is not (a worker that was behind).
-        const inWindow = (r: OutboxRow): boolean => at - r.receivedAt <= this.o.windowMs
-        const first = new Map<string, OutboxRow>()
-        for (const r of list) {
-          if (!numbers.has(r.openid)) continue
-          const had = first.get(r.openid)
-          if (had === undefined || (!inWindow(had) && inWindow(r))) first.set(r.openid, r)
-        }
-        for (const r of first.values()) {
-          visitors.push({
-            campaignId: id,
-            openid: r.openid,
-            kioskId: kiosk.kioskId,
-            number: numbers.get(r.openid) ?? 0,
-            scannedAt: r.receivedAt,
-            tag: campaign.tag === null ? null : 'pending',
-            message: campaign.followUp === null ? null : inWindow(r) ? 'pending' : 'outside-window',
-          })
-        }
-      }
-      for (const v of visitors) {
-        if (v.tag === 'pending' || v.message === 'pending') this.busy.add(v.campaignId)
-      }
-      await store.followUp.record(kiosk.kioskId, last.seq, visitors)
-      this.cursors.set(kiosk.kioskId, last.seq)
-      this.stats.recorded += visitors.length
+    try {
+      for (const kiosk of await this.kiosksToRead()) await this.ingestKiosk(kiosk, campaigns)
+    } catch (err) {
+      // The kiosks not read (out of `heardRows` now) are, with every other, next round.
+      this.sweepAt = 0
+      throw err
     }
+  }
+
+  private async ingestKiosk(
+    kiosk: { kioskId: string; headSeq: number },
+    campaigns: Map<string, ConsoleCampaign>,
+  ): Promise<void> {
+    const { store, now } = this.o
+    const known = this.cursors.get(kiosk.kioskId)
+    if (known !== undefined && kiosk.headSeq <= known) return
+    const after = await store.followUp.cursor(kiosk.kioskId)
+    const rows = await store.followUp.rowsAfter(kiosk.kioskId, after, this.o.readLimit)
+    const last = rows.at(-1)
+    // More than one read's worth: the rest next round. Short of the head: its row is not in
+    // yet (SQLite builds the rows a read waits 200 ms for after the push's commit): next round.
+    if (rows.length >= this.o.readLimit) this.readAgain(kiosk.kioskId, (last?.seq ?? after) + 1)
+    else if ((last?.seq ?? after) < kiosk.headSeq) this.readAgain(kiosk.kioskId, kiosk.headSeq)
+    if (last === undefined) {
+      this.cursors.set(kiosk.kioskId, after)
+      return
+    }
+    let assigned: string | null | undefined
+    const byCampaign = new Map<string, OutboxRow[]>()
+    for (const r of rows) {
+      let id = r.campaignId
+      if (id === undefined) {
+        assigned ??= (await this.o.campaigns.assignmentOf(kiosk.kioskId)).campaignId
+        if (assigned === null) continue
+        id = assigned
+      }
+      const list = byCampaign.get(id)
+      if (list === undefined) byCampaign.set(id, [r])
+      else list.push(r)
+    }
+    const visitors: NewFollowUpVisitor[] = []
+    const at = now()
+    for (const [id, list] of byCampaign) {
+      const campaign = campaigns.get(id)
+      if (campaign === undefined) continue
+      // Only visitors with a number in the campaign are its own (an older row without a
+      // campaign, from before the kiosk joined it, has none).
+      const numbers = await store.followUp.numbers(
+        id,
+        list.map((r) => r.openid),
+      )
+      // A visitor's first scan in these rows is the one a message window is counted from,
+      // unless it is past its window and a later one is not (a worker that was behind).
+      const inWindow = (r: OutboxRow): boolean => at - r.receivedAt <= this.o.windowMs
+      const first = new Map<string, OutboxRow>()
+      for (const r of list) {
+        if (!numbers.has(r.openid)) continue
+        const had = first.get(r.openid)
+        if (had === undefined || (!inWindow(had) && inWindow(r))) first.set(r.openid, r)
+      }
+      for (const r of first.values()) {
+        visitors.push({
+          campaignId: id,
+          openid: r.openid,
+          kioskId: kiosk.kioskId,
+          number: numbers.get(r.openid) ?? 0,
+          scannedAt: r.receivedAt,
+          tag: campaign.tag === null ? null : 'pending',
+          message: campaign.followUp === null ? null : inWindow(r) ? 'pending' : 'outside-window',
+        })
+      }
+    }
+    for (const v of visitors) {
+      if (v.tag === 'pending' || v.message === 'pending') this.busy.add(v.campaignId)
+    }
+    await store.followUp.record(kiosk.kioskId, last.seq, visitors)
+    this.cursors.set(kiosk.kioskId, last.seq)
+    this.stats.recorded += visitors.length
   }
 
   /** Renews the lease before each batch; false once another instance holds it. */
