@@ -25,6 +25,8 @@ export interface CampaignsRead {
   campaigns: ConsoleCampaign[]
   /** The feed named the campaign (or a resync came) after this read began. */
   changed(id: string): boolean
+  /** The read is no longer looked at (`changed` may then say false): what it kept goes. */
+  done(): void
 }
 
 export class FollowUpCampaigns {
@@ -34,10 +36,16 @@ export class FollowUpCampaigns {
   private clock = -1
   /** Campaigns the feed named since they were read. */
   private readonly stale = new Set<string>()
-  /** Changes heard so far; per campaign, and for the last resync, the count when heard. */
+  /**
+   * Changes heard so far; per campaign, and for the last resync, the count when heard. Only
+   * what a read not yet done began before is kept: one entry per campaign heard of while the
+   * oldest open read is out (it kept one per campaign ever edited, for good).
+   */
   private heard = 0
   private readonly heardAt = new Map<string, number>()
   private resyncAt = 0
+  /** The `heard` count each open read began at (count → reads). */
+  private readonly open = new Map<number, number>()
   /** Reads run one after the other (a round's and the backlog's may overlap). */
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -57,7 +65,9 @@ export class FollowUpCampaigns {
       change.kioskId === undefined &&
       change.campaignId !== null
     ) {
-      this.heardAt.set(change.campaignId, ++this.heard)
+      ++this.heard
+      // With no read open, no read can ask about it.
+      if (this.open.size > 0) this.heardAt.set(change.campaignId, this.heard)
       this.stale.add(change.campaignId)
     }
   }
@@ -79,9 +89,35 @@ export class FollowUpCampaigns {
 
   private async readNow(): Promise<CampaignsRead> {
     const mark = this.heard
+    this.open.set(mark, (this.open.get(mark) ?? 0) + 1)
+    let open = true
     const changed = (id: string): boolean =>
       this.resyncAt > mark || (this.heardAt.get(id) ?? 0) > mark
-    return { campaigns: await this.campaigns(), changed }
+    const done = (): void => {
+      if (!open) return
+      open = false
+      const n = (this.open.get(mark) ?? 1) - 1
+      if (n > 0) this.open.set(mark, n)
+      else this.open.delete(mark)
+      this.prune()
+    }
+    try {
+      return { campaigns: await this.campaigns(), changed, done }
+    } catch (err) {
+      done()
+      throw err
+    }
+  }
+
+  /** Drops what no open read can ask about: heard at or before the oldest one began. */
+  private prune(): void {
+    const oldest = this.open.size === 0 ? this.heard : Math.min(...this.open.keys())
+    for (const [id, at] of this.heardAt) if (at <= oldest) this.heardAt.delete(id)
+  }
+
+  /** How many campaigns' changes are kept (tests). */
+  get kept(): number {
+    return this.heardAt.size
   }
 
   private async campaigns(): Promise<ConsoleCampaign[]> {

@@ -333,7 +333,9 @@ export class FollowUpWorker {
   async readBacklog(): Promise<FollowUpBacklog> {
     const { store, now } = this.o
     const at = now()
-    const campaigns = (await this.campaignList.read()).campaigns.filter(hasWork)
+    const read = await this.campaignList.read()
+    read.done()
+    const campaigns = read.campaigns.filter(hasWork)
     const backlog: FollowUpBacklog = { tag: 0, message: 0, at }
     for (let i = 0; i < campaigns.length; i += BACKLOG_READS_AT_ONCE) {
       const part = campaigns.slice(i, i + BACKLOG_READS_AT_ONCE)
@@ -431,7 +433,6 @@ export class FollowUpWorker {
   }
 
   private async work(fresh: boolean): Promise<void> {
-    const { store, now } = this.o
     this.stats.rounds++
     // Taken over: whatever changed while another instance worked is read whole, and every
     // kiosk's rows (this instance kept no account of them meanwhile).
@@ -440,6 +441,15 @@ export class FollowUpWorker {
       this.sweepAt = 0
     }
     const read = await this.campaignList.read()
+    try {
+      await this.workOn(read, fresh)
+    } finally {
+      read.done()
+    }
+  }
+
+  private async workOn(read: CampaignsRead, fresh: boolean): Promise<void> {
+    const { store, now } = this.o
     const all = read.campaigns
     const campaigns = all.filter(hasWork)
     // One with neither is promoted again once given one back (its visitors meanwhile were
