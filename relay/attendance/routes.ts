@@ -29,7 +29,7 @@ import type { CampaignNames } from './campaign-names'
 import type { PeopleLookup } from './people'
 import type { RallyLookup } from './rally'
 import type { RowNames } from './row-names'
-import { sheetCodingHeaders, sheetGzip, sheetHeaders, streamSheet } from './sheet'
+import { sheetGzip, sheetHeaders, streamSheet } from './sheet'
 import { queryOrRefuse } from '../query-params'
 import { relayBrowserZone } from '../time-zone'
 import { dayCounts, dayParam, dayWindow } from './days'
@@ -269,10 +269,17 @@ export function createAttendanceRoutes(deps: AttendanceRoutesDeps): AttendanceRo
       // included (its scope reads nothing else from the store).
       await deps.store.attendance.page({ ...scope, search: '', visitors: [], offset: 0, limit: 0 })
       res
-        .writeHead(200, {
-          ...sheetHeaders(q.format, deps.now(), campaign, q.locale, q.day),
-          ...sheetCodingHeaders(q.format, sheetGzip(q.format, req.headers)),
-        })
+        .writeHead(
+          200,
+          sheetHeaders({
+            format: q.format,
+            now: deps.now(),
+            locale: q.locale,
+            gzip: sheetGzip(q.format, req.headers),
+            ...(campaign !== undefined && { campaign }),
+            ...(q.day !== undefined && { day: q.day }),
+          }),
+        )
         .end()
       return
     }

@@ -144,7 +144,7 @@ export function sheetGzip(format: 'csv' | 'xlsx', headers: IncomingHttpHeaders):
 }
 
 /** The CSV's coding headers (Vary either way, for a cache in between); an XLSX's: none. */
-export function sheetCodingHeaders(format: 'csv' | 'xlsx', gzip: boolean): Record<string, string> {
+function sheetCodingHeaders(format: 'csv' | 'xlsx', gzip: boolean): Record<string, string> {
   if (format !== 'csv') return {}
   return gzip
     ? { Vary: 'Accept-Encoding', 'Content-Encoding': 'gzip' }
@@ -196,27 +196,29 @@ export function campaignSheetFileName(
   return `${campaignFilePart(campaign)}-${sheetWord(locale)}-${oneDay}${stamp}.${format}`
 }
 
+/** What a sheet's response headers depend on: a GET's request and the HEAD that asks about it. */
+export type SheetHeadersFor = Pick<SheetRequest, 'format' | 'now' | 'campaign' | 'day' | 'gzip'> & {
+  locale?: Locale
+}
+
 /**
- * The sheet's response headers: a GET's before its rows, a HEAD's alone. A campaign's sheet
- * carries its name as `filename*` (RFC 6266/5987, UTF-8) with the ASCII name as the fallback.
+ * The sheet's response headers, the same for a GET (before its rows) and a HEAD (alone). A
+ * campaign's sheet carries its name as `filename*` (RFC 6266/5987, UTF-8) with the ASCII name as
+ * the fallback; a CSV adds its coding headers (`sheetCodingHeaders`), gzip only when `gzip` is set.
  */
-export function sheetHeaders(
-  format: 'csv' | 'xlsx',
-  now: number,
-  campaign?: SheetCampaign,
-  locale: Locale = 'zh-CN',
-  day?: string,
-): Record<string, string> {
+export function sheetHeaders(q: SheetHeadersFor): Record<string, string> {
+  const { format, now, campaign, day } = q
   const ascii = sheetFileName(format, now, campaign?.id, day)
   const disposition =
     campaign === undefined
       ? `attachment; filename="${ascii}"`
-      : `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(campaignSheetFileName(format, now, campaign, locale, day))}`
+      : `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(campaignSheetFileName(format, now, campaign, q.locale ?? 'zh-CN', day))}`
   return {
     'Content-Type': CONTENT_TYPES[format],
     'Content-Disposition': disposition,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
+    ...sheetCodingHeaders(format, format === 'csv' && q.gzip === true),
   }
 }
 
@@ -243,10 +245,7 @@ export async function streamSheet(
   const pages = (q.day === undefined ? all : rowsIn(all, dayWindow(q.day)))[Symbol.asyncIterator]()
   let next = await pages.next()
   const gzip = q.format === 'csv' && q.gzip === true
-  res.writeHead(200, {
-    ...sheetHeaders(q.format, q.now, q.campaign, q.locale, q.day),
-    ...sheetCodingHeaders(q.format, gzip),
-  })
+  res.writeHead(200, sheetHeaders(q))
   const rally = q.stampsComplete
   const personOf = q.personOf
   const columns = SHEET_COLUMNS.filter((c) => c.rallyOnly !== true || rally !== undefined)
