@@ -288,6 +288,28 @@ export function toRelayCampaign(c: ConsoleCampaign): RelayCampaign {
 }
 
 /**
+ * A campaign as the console's lists and pickers show it (`GET /console/api/campaigns?view=summary`):
+ * its id, name, dates and mode, and nothing else (no greetings, replies, follow-up or stamps, and
+ * no screen key). A season's 1,000 campaigns are a tenth of the whole list's bytes this way; the
+ * editor and anything else that needs the rest reads the campaign itself.
+ */
+export const consoleCampaignSummarySchema = campaignFieldsSchema
+  .pick({ name: true, startsAt: true, endsAt: true, mode: true })
+  .extend({ id: campaignIdSchema })
+  // A reader takes the summary out of anything that has it (a whole campaign too).
+  .strip()
+export type ConsoleCampaignSummary = z.infer<typeof consoleCampaignSummarySchema>
+
+/** The shapes `GET /console/api/campaigns` answers in (`?view=`; without it, `full`). */
+export const CAMPAIGN_LIST_VIEWS = ['full', 'summary'] as const
+export type CampaignListView = (typeof CAMPAIGN_LIST_VIEWS)[number]
+
+/** A campaign's summary: the fields listed above, copied (never the screen key). */
+export function toCampaignSummary(c: ConsoleCampaignSummary): ConsoleCampaignSummary {
+  return { id: c.id, name: c.name, startsAt: c.startsAt, endsAt: c.endsAt, mode: c.mode }
+}
+
+/**
  * One registered visitor as the relay sends it. `id` is the relay's registration id (stable
  * across re-uploads of the same person), `openid` the WeChat user bound to it, if any.
  */

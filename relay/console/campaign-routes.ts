@@ -4,16 +4,21 @@
  * change bumps `version` and reaches the campaign's kiosks as a campaign frame) and
  * `POST /console/api/campaigns/<id>/screen-key` (a new key for the big screens; the old one
  * stops working). Only the console ever sees a screen key. The list has a strong ETag (a hash
- * of its bytes): a matching `If-None-Match` is `304 Not Modified` with no body.
+ * of its bytes): a matching `If-None-Match` is `304 Not Modified` with no body. `?view=summary`
+ * lists each campaign's id, name, dates and mode only (the console's list and pickers).
  */
 import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
 import {
   CAMPAIGN_DEFAULTS,
+  CAMPAIGN_LIST_VIEWS,
   campaignIdSchema,
   campaignInputSchema,
+  toCampaignSummary,
   type ConsoleCampaign,
 } from '../../shared/campaign'
 import { sendJson } from '../http-util'
+import { queryOrRefuse } from '../query-params'
 import type { CampaignRecord } from '../store/campaign-types'
 import {
   checkedBody,
@@ -26,6 +31,18 @@ import {
 import { readIfMatch, sendJsonTagged, versionEtag } from './if-match'
 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
+
+/**
+ * `GET /campaigns?view=summary`: each campaign's id, name, dates and mode only (the console's
+ * list and pickers). Without `view` (or `view=full`) every field, as the contract answers.
+ */
+const listQuerySchema = z
+  .object({
+    view: z
+      .enum(CAMPAIGN_LIST_VIEWS, { error: () => `expected ${CAMPAIGN_LIST_VIEWS.join(' or ')}` })
+      .optional(),
+  })
+  .strict()
 
 /**
  * A campaign's body is larger than the console's usual 16 KiB: every text at its limit in
@@ -71,9 +88,18 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
     {
       method: 'GET',
       path: '/campaigns',
+      query: true,
       async handler(ctx) {
-        // Followed pages re-read it every 5 s: unchanged, it is a 304 of a few hundred bytes.
-        sendJsonTagged(ctx.req, ctx.res, (await store.campaigns.listCampaigns()).map(shown))
+        const q = queryOrRefuse(ctx.res, ctx.url, listQuerySchema)
+        if (q === null) return
+        const list = await store.campaigns.listCampaigns()
+        // Followed pages re-read it every 5 s: unchanged, it is a 304 of a few hundred bytes. A
+        // summary's tag is its own bytes' hash: an edit of a text it leaves out keeps it a 304.
+        sendJsonTagged(
+          ctx.req,
+          ctx.res,
+          q.view === 'summary' ? list.map((c) => toCampaignSummary(c.campaign)) : list.map(shown),
+        )
       },
     },
     {
