@@ -3,6 +3,7 @@
 // session in the app.
 import { describe, expect, it, vi } from 'vitest'
 import { createConsoleApi } from '../../console/src/api/client'
+import { toCampaignSummary } from '../../console/src/api/campaign-contract'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import { makeCampaign, makeKiosk } from './fake-console-api'
 import { fakeXhrs, type FakeXhr } from './fake-xhr'
@@ -89,7 +90,9 @@ describe('console API client', () => {
       .mockResolvedValueOnce(new Response(JSON.stringify([]), { status: 200 }))
     const api = createConsoleApi({ fetch })
     const first = await api.campaigns()
-    expect(first).toEqual(list)
+    // The summary the lists show, whatever else the answer carried.
+    expect(first).toEqual(list.map(toCampaignSummary))
+    expect(fetch.mock.calls[0]?.[0]).toBe('/console/api/campaigns?view=summary')
     expect(await api.campaigns()).toBe(first)
     expect(await api.campaigns()).toEqual([])
     await api.campaigns()

@@ -21,7 +21,12 @@ import { rosterFormatOf, useRosterStore } from '../../console/src/stores/roster'
 import { en as kioskEn } from '../../renderer/src/i18n/en'
 import { zhCN as kioskZh } from '../../renderer/src/i18n/zh-CN'
 import { fillGreeting, KIOSK_GREETING_WORDS } from '../../shared/greeting-template'
-import { createFakeConsoleApi, makeCampaign, makeKiosk } from './fake-console-api'
+import {
+  createFakeConsoleApi,
+  makeCampaign,
+  makeCampaignInput,
+  makeKiosk,
+} from './fake-console-api'
 import { fakeXhrs } from './fake-xhr'
 import { mountConsole, setupConsoleStores } from './setup-console'
 
@@ -1112,6 +1117,41 @@ describe('the campaigns list while followed', () => {
     await flushPromises()
     await vi.advanceTimersByTimeAsync(30_000)
     expect(fake.api.campaigns).toHaveBeenCalledTimes(before + 1)
+  })
+
+  it('reads each campaign’s summary, not every field; a save here keeps only the summary too', async () => {
+    // A season's 1,000 campaigns in full were 436 KiB a read: the lists show id, name, dates
+    // and mode, and the editor reads the campaign it opens in full.
+    const summary = [
+      { id: 'c1', name: '春季展', startsAt: '2026-05-01', endsAt: '2026-05-03', mode: 'booth' },
+    ]
+    const saved = makeCampaign({ id: 'c1', name: '秋季展', followUp: '感谢来访', mode: 'desk' })
+    const asked: string[] = []
+    const fetch = vi.fn<typeof globalThis.fetch>((url, init) => {
+      asked.push(`${init?.method ?? 'GET'} ${url instanceof Request ? url.url : url.toString()}`)
+      const answer = init?.method === 'PUT' ? saved : summary
+      return Promise.resolve(
+        new Response(JSON.stringify(answer), { status: 200, headers: { etag: '"s1"' } }),
+      )
+    })
+    setupConsoleStores(createConsoleApi({ fetch }))
+    const campaigns = useCampaignsStore()
+    await campaigns.refresh()
+    expect(asked).toEqual(['GET /console/api/campaigns?view=summary'])
+    expect(campaigns.list).toEqual(summary)
+
+    await campaigns.save('c1', makeCampaignInput({ name: '秋季展' }))
+    expect(asked.at(-1)).toBe('PUT /console/api/campaigns/c1')
+    expect(campaigns.list).toEqual([
+      {
+        id: 'c1',
+        name: '秋季展',
+        startsAt: saved.startsAt,
+        endsAt: saved.endsAt,
+        mode: 'desk',
+      },
+    ])
+    expect(JSON.stringify(campaigns.list)).not.toContain(saved.screenKey)
   })
 
   it('re-reads with If-None-Match: a 304 keeps the list as it was, a changed list replaces it', async () => {

@@ -14,14 +14,17 @@ export {
   campaignFormSchema,
   campaignInputSchema,
   consoleCampaignSchema,
+  consoleCampaignSummarySchema,
   FOLLOW_UP_BYTES_MESSAGE,
   followUpMaxBytes,
   MAX_FOLLOW_UP_BYTES,
   MAX_REPLY_LENGTH,
   MAX_STAMP_KIOSKS,
   MAX_TAG_LENGTH,
+  toCampaignSummary,
   type CampaignInput,
   type ConsoleCampaign,
+  type ConsoleCampaignSummary,
   type RelayGreetingTexts as GreetingTexts,
 } from '../../../shared/campaign'
 

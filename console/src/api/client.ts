@@ -29,6 +29,7 @@ import {
 } from '../../../shared/console-api'
 import {
   consoleCampaignSchema,
+  consoleCampaignSummarySchema,
   consoleRosterCheckSchema,
   consoleRosterPageSchema,
   consoleRosterUploadSchema,
@@ -36,6 +37,7 @@ import {
   rosterRefusalSchema,
   type CampaignInput,
   type ConsoleCampaign,
+  type ConsoleCampaignSummary,
   type ConsoleRosterPage,
   type RosterCheckOutcome,
   type RosterFormat,
@@ -133,7 +135,11 @@ export interface ConsoleApi {
     ifMatch?: string | null,
   ): Promise<ConsoleKiosk>
   /** Sent with If-None-Match when a list was kept: unchanged (304), the same array again. */
-  campaigns(): Promise<ConsoleCampaign[]>
+  /**
+   * Every campaign's id, name, dates and mode (`?view=summary`): what the lists and pickers
+   * show. The editor reads the whole campaign (`campaign(id)`).
+   */
+  campaigns(): Promise<ConsoleCampaignSummary[]>
   campaign(id: string): Promise<TaggedCampaign>
   createCampaign(input: CampaignInput): Promise<ConsoleCampaign>
   /** With `ifMatch` (the ETag it was read with): 412 `precondition_failed` if changed since. */
@@ -304,13 +310,17 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
    * seconds, and sent back as If-None-Match an unchanged list is a bodiless 304 (the relay's
    * answers are `no-store`, so the browser would not revalidate on its own).
    */
-  let lastCampaigns: { etag: string; list: ConsoleCampaign[] } | null = null
+  let lastCampaigns: { etag: string; list: ConsoleCampaignSummary[] } | null = null
 
-  async function campaigns(): Promise<ConsoleCampaign[]> {
+  async function campaigns(): Promise<ConsoleCampaignSummary[]> {
     const kept = lastCampaigns
-    const answer = await request('GET', '/campaigns', z.array(consoleCampaignSchema), undefined, {
-      ...(kept !== null && { headers: { 'if-none-match': kept.etag }, notModified: kept.list }),
-    })
+    const answer = await request(
+      'GET',
+      '/campaigns?view=summary',
+      z.array(consoleCampaignSummarySchema),
+      undefined,
+      { ...(kept !== null && { headers: { 'if-none-match': kept.etag }, notModified: kept.list }) },
+    )
     if (kept !== null && answer.data === kept.list) return kept.list
     const etag = answer.headers.get('etag')
     lastCampaigns = etag === null ? null : { etag, list: answer.data }
