@@ -215,6 +215,30 @@ describe('the campaigns page with 300 campaigns', () => {
     expect(window.location.hash).toBe('#/campaigns')
   })
 
+  it('every row’s phase badge and the order tick on one clock, and turn together at midnight', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+    vi.setSystemTime(NOW)
+    const every = vi.spyOn(globalThis, 'setInterval')
+    try {
+      const { wrapper } = await mountList()
+      const running = () =>
+        wrapper.findAll('[data-testid="campaign-phase"][data-phase="running"]').length
+      expect(running()).toBe(10)
+      // 300 rows, one minute timer (the page's), not one per row.
+      expect(every.mock.calls.filter(([, ms]) => ms === 60_000)).toHaveLength(1)
+      // 00:01 on 12-12 in Shanghai: c-037, c-127 and c-217 ended on 12-11.
+      vi.setSystemTime(Date.UTC(2026, 11, 11, 16, 1))
+      vi.advanceTimersByTime(60_000)
+      await flushPromises()
+      expect(running()).toBe(7)
+      const ids = rowIds(wrapper)
+      expect(ids.slice(0, 7).every((id) => Number(id?.slice(2)) % 30 === 7)).toBe(true)
+      expect(ids.slice(0, 7)).not.toContain('c-037')
+    } finally {
+      every.mockRestore()
+    }
+  })
+
   it('follows the hash when a link goes back to the bare list', async () => {
     const { wrapper } = await mountList('#/campaigns?phase=ended')
     expect(rowIds(wrapper)).toHaveLength(280)

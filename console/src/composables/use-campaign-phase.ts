@@ -9,7 +9,7 @@ import { computed, type ComputedRef } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { campaignPhase, type CampaignPhase } from '../../../shared/campaign-phase'
 import { useDaysStore } from '../stores/days'
-import { useNow } from './use-now'
+import { useMinuteClock } from './use-now'
 
 export interface CampaignPhaseView {
   phase: ComputedRef<CampaignPhase | null>
@@ -28,8 +28,8 @@ export function useCampaignPhase(
 ): CampaignPhaseView {
   const { t } = useI18n()
   const days = useDaysStore()
-  // A minute is soon enough for a day's turn.
-  const now = useNow(60_000)
+  // A minute is soon enough for a day's turn; a list's badges share its page's clock.
+  const now = useMinuteClock()
   const phase = computed(() => campaignPhase(startsAt(), endsAt(), now.value, days.timeZone))
   const stops = computed(() => phase.value === 'ended' && days.stopsAfterEndsAt)
   const explanation = computed(() =>
