@@ -239,6 +239,35 @@ describe('the campaigns page with 300 campaigns', () => {
     }
   })
 
+  it('the editor’s way back keeps the filter and search the list was left with', async () => {
+    const hash = listHash({ phase: 'ended', q: '旧展 2' })
+    const { wrapper } = await mountList(hash)
+    const shown = rowIds(wrapper)
+    expect(shown.length).toBeGreaterThan(0)
+    const go = async (to: string) => {
+      window.location.hash = to
+      window.dispatchEvent(new HashChangeEvent('hashchange'))
+      await flushPromises()
+    }
+    await go('#/campaigns/c-002')
+    const back = wrapper.get('[data-testid="editor-back"]')
+    expect(back.attributes('href')).toBe(hash)
+    await go(back.attributes('href') ?? '')
+    expect(
+      (wrapper.get('[data-testid="campaign-phase-filter"]').element as HTMLSelectElement).value,
+    ).toBe('ended')
+    expect((wrapper.get('[data-testid="campaign-search"]').element as HTMLInputElement).value).toBe(
+      '旧展 2',
+    )
+    expect(rowIds(wrapper)).toEqual(shown)
+    expect(window.location.hash).toBe(hash)
+  })
+
+  it('an editor opened by its own link goes back to the whole list', async () => {
+    const { wrapper } = await mountList('#/campaigns/c-002')
+    expect(wrapper.get('[data-testid="editor-back"]').attributes('href')).toBe('#/campaigns')
+  })
+
   it('follows the hash when a link goes back to the bare list', async () => {
     const { wrapper } = await mountList('#/campaigns?phase=ended')
     expect(rowIds(wrapper)).toHaveLength(280)
