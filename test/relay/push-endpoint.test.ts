@@ -212,6 +212,40 @@ describe('POST /wechat', () => {
     expect(r.metrics.pushCount('malformed')).toBe(1)
   })
 
+  it('stores a push of exactly 64 KiB and refuses one byte more with 413, storing nothing', async () => {
+    // Contract v1: 413 for a body *over* 64 KiB. A push padded to the limit itself is WeChat's
+    // and must be stored; the byte past it is refused, also when sent without a length.
+    const r = await start()
+    await r.addKiosk('k1')
+    const padded = (openid: string, bytes: number): Buffer => {
+      const xml = scanXml(openid, `k1:${openid}`)
+      const bare = Buffer.byteLength(xml.replace('</xml>', '<Pad></Pad></xml>'))
+      return Buffer.from(xml.replace('</xml>', `<Pad>${'a'.repeat(bytes - bare)}</Pad></xml>`))
+    }
+    const atLimit = padded('o-limit', 64 * 1024)
+    expect(atLimit.length).toBe(65_536)
+    expect((await postPush(r.url, atLimit, signedQuery(TOKEN, clock))).status).toBe(200)
+    const over = padded('o-over', 64 * 1024 + 1)
+    expect((await postPush(r.url, over, signedQuery(TOKEN, clock))).status).toBe(413)
+    // The same byte too many, streamed in chunks with no Content-Length to refuse up front.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request(`${r.url}/wechat?${signedQuery(TOKEN, clock).toString()}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml', 'transfer-encoding': 'chunked' },
+      })
+      req.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      // The relay may close the connection once it has answered, before every chunk is sent.
+      req.on('error', (err) => (req.writableEnded ? undefined : reject(err)))
+      for (let i = 0; i < over.length; i += 8192) req.write(over.subarray(i, i + 8192))
+      req.end()
+    })
+    expect(chunked).toBe(413)
+    expect((await queue(r, 'k1')).map((e) => e.openid)).toEqual(['o-limit'])
+  })
+
   it('takes a push cut off mid-body (the link to WeChat dropped) as no push: not malformed, no error', async () => {
     const lines: string[] = []
     const r = await start({}, lines)
