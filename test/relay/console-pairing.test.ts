@@ -123,6 +123,23 @@ describe.each(['sqlite', 'redis'] as const)('POST /api/pair (%s store)', (backen
     await kiosk.close()
   })
 
+  it('a used code stays 410 after its 15 minutes; an unused one is then 404', async () => {
+    // Contract v2: "exactly once per code (then 410); expired or unknown → 404". A kiosk that
+    // retries its redeem after the code's time (its first answer lost on the venue's Wi-Fi) must
+    // learn the code was used, not that it never existed: the used code is remembered.
+    const { relay, c, clock } = await signedIn(backend)
+    const used = await addBooth(c, 'booth-1')
+    const unused = await addBooth(c, 'booth-2')
+    const first = await pair(relay, { code: used.pairingCode })
+    expect(first.status).toBe(200)
+    secrets.add(pairResponseSchema.parse(first.json).token)
+    clock.advance(PAIRING_CODE_TTL_MS + 60_000)
+    const late = await pair(relay, { code: used.pairingCode })
+    expect(late.status).toBe(410)
+    expect(late.json).toMatchObject({ error: { code: 'gone' } })
+    expect((await pair(relay, { code: unused.pairingCode })).status).toBe(404)
+  })
+
   it('a new token from `kiosk add --rotate` voids the booth’s unused pairing code', async () => {
     // The console added the booth, then someone gave it a token with the CLI instead: the code
     // shown (on a screen, in a photo) went on minting tokens for 15 minutes, and whoever used
