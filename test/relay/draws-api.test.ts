@@ -382,6 +382,34 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(won.sort()).toEqual([...people].sort())
   })
 
+  it('replaces an absent winner once, however many redraws of them arrive at once', async () => {
+    // Two organizers (or a double click) both ask to replace the winner who did not come up:
+    // one replacement is drawn, the others are refused (409): that openid is no longer a winner.
+    const { relay, c, campaignId } = await setUp(backend, 10)
+    const d = await draw(c, campaignId, { count: 2 })
+    const [absent, stays] = openids(d)
+    // Straight on the service, so that each one reads before any of them writes (HTTP requests
+    // rarely interleave so): the ones that lose the write read again and find no such winner.
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        redraw(relay.store.draws, campaignId, d.id, absent ?? '', by(Date.now() + i)),
+      ),
+    )
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1)
+    for (const o of outcomes.filter((x) => !x.ok)) expect(o).toMatchObject({ status: 409 })
+    const path = `/console/api/campaigns/${campaignId}/draws/${d.id}/redraw`
+    const again = await c.call('POST', path, { openid: absent })
+    expect([again.status, errorCode(again)]).toEqual([409, 'conflict'])
+    const listed = await c.call('GET', `/console/api/campaigns/${campaignId}/draws`)
+    const stored = z.array(drawAnswerSchema).parse(listed.json)[0]
+    expect(stored?.redraws.map((r) => r.replaced)).toEqual([absent])
+    expect(stored?.replaced.map((w) => w.openid)).toEqual([absent])
+    const current = stored?.winners.map((w) => w.openid)
+    expect(current).toHaveLength(2)
+    expect(current?.[1]).toBe(stays)
+    expect(current).not.toContain(absent)
+  })
+
   it('serialises draws interleaved inside one process (each between its read and write)', async () => {
     const { relay, campaignId, people } = await setUp(backend, 20)
     // HTTP requests rarely interleave between a draw's snapshot and its commit; these do.
