@@ -24,6 +24,7 @@ import {
   checkedBody,
   jsonObjectSchema,
   readJson,
+  readNoFields,
   sendConsoleError,
   type ConsoleDeps,
   type ConsoleRoute,
@@ -192,6 +193,7 @@ export function campaignRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'POST',
       path: '/campaigns/:id/screen-key',
       async handler(ctx) {
+        if (!(await readNoFields(ctx))) return
         const c = await existing(ctx.params.id, ctx.res)
         if (c === null) return
         const updated = await store.campaigns.setScreenKey(c.campaign.id, newScreenKey(), ctx.now)

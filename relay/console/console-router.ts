@@ -183,6 +183,40 @@ function protoKeyPath(body: unknown): string | null {
   return null
 }
 
+/**
+ * For a route that takes no body (a booth's new pairing code, its admin unlock, its revocation,
+ * a campaign's new screen key): none, a blank one or `{}` (what a client sending "no fields"
+ * may send) goes on; anything else is refused 400 before the route does anything, as a query
+ * parameter is (`POST …/pairing {"dryRun":true}` replaced the booth's unused code, `DELETE
+ * /kiosks/k1 {"id":"k2"}` revoked k1). False once the refusal is sent.
+ */
+export async function readNoFields(ctx: ConsoleRequestContext): Promise<boolean> {
+  let raw: unknown
+  try {
+    raw = await readJsonBody(ctx.req, MAX_JSON_BYTES, { optional: true })
+  } catch (err) {
+    if (!(err instanceof BodyError)) throw err
+    sendBodyError(ctx.res, err)
+    return false
+  }
+  // Object.keys, not a zod object: JSON.parse makes `__proto__` an own key, which zod skips.
+  const none =
+    raw === undefined ||
+    (typeof raw === 'object' &&
+      raw !== null &&
+      !Array.isArray(raw) &&
+      Object.keys(raw).length === 0)
+  if (!none) {
+    sendConsoleError(
+      ctx.res,
+      400,
+      'bad_request',
+      'body: this endpoint takes no fields (send none, or {}); nothing was done',
+    )
+  }
+  return none
+}
+
 /** A body that must be a JSON object before anything else is asked of it. */
 export const jsonObjectSchema = z.record(z.string(), z.unknown())
 

@@ -25,7 +25,13 @@ import { CONFLICT_REPLACEMENTS, CONFLICT_WINDOW_MS } from '../kiosk-hub'
 import { issuePairingCode } from '../pairing-codes'
 import { KioskExistsError, type KioskRecord } from '../store/types'
 import { readIfMatch, versionEtag } from './if-match'
-import { readJson, sendConsoleError, type ConsoleDeps, type ConsoleRoute } from './console-router'
+import {
+  readJson,
+  readNoFields,
+  sendConsoleError,
+  type ConsoleDeps,
+  type ConsoleRoute,
+} from './console-router'
 
 type Res = Parameters<ConsoleRoute['handler']>[0]['res']
 
@@ -144,6 +150,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'POST',
       path: '/kiosks/:id/pairing',
       async handler(ctx) {
+        if (!(await readNoFields(ctx))) return
         const kiosk = await existing(ctx.params.id, ctx.res)
         if (kiosk === null) return
         log.info('kiosk pairing code issued', { kioskId: kiosk.kioskId, by: ctx.session?.name })
@@ -154,6 +161,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'POST',
       path: '/kiosks/:id/admin-unlock',
       async handler(ctx) {
+        if (!(await readNoFields(ctx))) return
         const kiosk = await existing(ctx.params.id, ctx.res)
         if (kiosk === null) return
         // Only the live link delivers it: queued, it would clear a lockout hours later, when
@@ -248,6 +256,7 @@ export function kioskRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       method: 'DELETE',
       path: '/kiosks/:id',
       async handler(ctx) {
+        if (!(await readNoFields(ctx))) return
         const kiosk = await existing(ctx.params.id, ctx.res)
         if (kiosk === null) return
         await revokeKiosk(store, kiosk.kioskId, ctx.now)

@@ -3,6 +3,7 @@
 // and a session cookie is not a kiosk credential; state changes from another origin get 403.
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { sendJson } from '../../relay/http-util'
 import type { RelayHandle } from '../../relay/server'
 import {
@@ -145,6 +146,55 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     ])
     // An empty query names nothing: served as before.
     expect((await c.call('GET', '/console/api/kiosks?')).status).toBe(200)
+    await collectSecrets(r, c)
+  })
+
+  it('a route that takes no body refuses fields and does nothing; none or {} goes on', async () => {
+    // `POST …/pairing {"dryRun":true}` replaced the booth's unused code, `DELETE /kiosks/k1
+    // {"id":"k2"}` revoked k1, `POST …/screen-key {"keep":true}` broke every big screen's link.
+    const { relay: r, password } = await relay(backend)
+    secrets.add(await r.addKiosk('k1'))
+    const c = new ConsoleClient(r.url)
+    expect((await c.login('alice', password)).status).toBe(200)
+    const made = await c.call('POST', '/console/api/campaigns', { name: '春季展' })
+    const campaign = z.object({ id: z.string(), screenKey: z.string() }).parse(made.json)
+    const paired = await c.call('POST', '/console/api/kiosks/k1/pairing')
+    expect(paired.status).toBe(201)
+    const { pairingCode } = z.object({ pairingCode: z.string() }).parse(paired.json)
+    const noBody: Array<[string, string]> = [
+      ['POST', '/console/api/kiosks/k1/pairing'],
+      ['POST', '/console/api/kiosks/k1/admin-unlock'],
+      ['POST', `/console/api/campaigns/${campaign.id}/screen-key`],
+      ['DELETE', '/console/api/kiosks/k1'],
+    ]
+    for (const [method, path] of noBody) {
+      for (const body of [{ dryRun: true }, { id: 'k2' }, [], 'k1', null]) {
+        const a = await c.call(method, path, body)
+        const where = `${method} ${path} ${JSON.stringify(body)}`
+        expect(a.status, where).toBe(400)
+        expect(errorCode(a), where).toBe('bad_request')
+        expect(a.text, where).toContain('takes no fields')
+      }
+    }
+    // Nothing was done: k1 is not revoked, its code is the one shown, the screen key unchanged.
+    expect((await r.store.listKiosks()).map((k) => [k.kioskId, k.revokedAt])).toEqual([
+      ['k1', null],
+    ])
+    const pair = await fetch(`${r.url}/api/pair`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: pairingCode }),
+    })
+    expect(pair.status).toBe(200)
+    secrets.add(z.object({ token: z.string() }).parse(await pair.json()).token)
+    const read = await c.call('GET', `/console/api/campaigns/${campaign.id}`)
+    expect(z.object({ screenKey: z.string() }).parse(read.json).screenKey).toBe(campaign.screenKey)
+    // What the console sends, no body or `{}`, is served as before.
+    expect((await c.call('POST', '/console/api/kiosks/k1/pairing', {})).status).toBe(201)
+    const rotated = await c.call('POST', `/console/api/campaigns/${campaign.id}/screen-key`, {})
+    expect(rotated.status).toBe(200)
+    expect((await c.call('POST', '/console/api/kiosks/k1/admin-unlock')).status).toBe(409)
+    expect((await c.call('DELETE', '/console/api/kiosks/k1', {})).status).toBe(204)
     await collectSecrets(r, c)
   })
 
