@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { MAX_FRAME_BYTES, RelayCloseCode } from '../shared/relay-protocol'
+import { MAX_FRAME_BYTES, RelayCloseCode, type RelayApiError } from '../shared/relay-protocol'
 import { afterSocketReads } from '../shared/server/socket-reads'
 import { exemptFromIdleTimeout } from './connection-limits'
 import {
@@ -107,6 +107,10 @@ const SEEN_WRITE_EVERY_MS = 30_000
 /** A line a kiosk's frames can repeat at will is logged at most this often for each kiosk. */
 const REPEATED_LINE_INTERVAL_MS = 60_000
 const STORE_DOWN_ACTION = `the store did not answer the token check: the booth was answered 503 and retries by itself; ${SEE_HEALTHZ}`
+/** Refused upgrades' errors: the words /api/tickets and the other endpoints answer with. */
+const BAD_TOKEN = { code: 'unauthorized', message: 'bad or missing kiosk token' }
+const SHUTTING_DOWN = { code: 'shutting_down', message: 'relay shutting down' }
+const STORE_DOWN = { code: 'store_error', message: 'store unavailable' }
 /** A failed token check is tried again after this long, while the kiosk is connected. */
 const RECHECK_RETRY_MS = 1000
 /**
@@ -372,7 +376,7 @@ export class KioskHub {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy())
     if (!this.accepting) {
-      refuseUpgrade(socket, 503, 'Service Unavailable')
+      refuseUpgrade(socket, 503, 'Service Unavailable', SHUTTING_DOWN)
       return
     }
     const changesBefore = this.credentialChanges
@@ -382,11 +386,13 @@ export class KioskHub {
           // Anyone can retry a wrong token without end (a booth left with a revoked one, a
           // scanner): one line a minute, saying how many it left out.
           this.repeatedLines.log(this.opts.log, 'info', 'kiosk socket refused: bad token')
-          refuseUpgrade(socket, 401, 'Unauthorized', { 'WWW-Authenticate': KIOSK_TOKEN_CHALLENGE })
+          refuseUpgrade(socket, 401, 'Unauthorized', BAD_TOKEN, {
+            'WWW-Authenticate': KIOSK_TOKEN_CHALLENGE,
+          })
           return
         }
         if (!this.accepting || socket.destroyed) {
-          refuseUpgrade(socket, 503, 'Service Unavailable')
+          refuseUpgrade(socket, 503, 'Service Unavailable', SHUTTING_DOWN)
           return
         }
         this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -401,7 +407,7 @@ export class KioskHub {
           error: errorMessage(err),
           action: STORE_DOWN_ACTION,
         })
-        refuseUpgrade(socket, 503, 'Service Unavailable')
+        refuseUpgrade(socket, 503, 'Service Unavailable', STORE_DOWN)
       },
     )
   }
@@ -743,23 +749,32 @@ export class KioskHub {
 }
 
 /**
- * Answers an upgrade request with a plain HTTP error; the socket never becomes a WebSocket.
- * Closed once the answer is written, as ws does with the handshakes it refuses: `end` alone
- * half-closes it, and a client that never closes its own half kept the descriptor (and a
- * place under the connection cap) for good, token or not.
+ * Answers an upgrade request with a plain HTTP error in the relay's error shape
+ * (`{"error":{"code","message"}}`, as every answer but /wechat's); the socket never becomes a
+ * WebSocket. Closed once the answer is written, as ws does with the handshakes it refuses:
+ * `end` alone half-closes it, and a client that never closes its own half kept the descriptor
+ * (and a place under the connection cap) for good, token or not.
  */
 export function refuseUpgrade(
   socket: Duplex,
   status: number,
   text: string,
+  error: { code: string; message: string },
   headers: Readonly<Record<string, string>> = {},
 ): void {
   if (socket.destroyed) return
   socket.once('finish', () => socket.destroy())
-  const extra = Object.entries(headers)
+  const body: RelayApiError = { error }
+  const json = JSON.stringify(body)
+  const extra = Object.entries({
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': String(Buffer.byteLength(json)),
+  })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('')
-  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\n\r\n${json}`)
 }
 
 /**

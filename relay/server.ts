@@ -76,6 +76,12 @@ export type { ConsoleRoute, ScansToday } from './console/console-router'
 export { jsonLogger, type Logger } from './log'
 
 const DAY_MS = 86_400_000
+/** The 404 and the 400 for a target that is not a plain path, for requests and upgrades alike. */
+const NO_SUCH_ENDPOINT = { code: 'not_found', message: 'no such endpoint' }
+const NOT_A_PLAIN_PATH = {
+  code: 'bad_request',
+  message: 'request target must be a plain path: no \\, dot segments or host',
+}
 /** What a failed attendance chunk (SQLite: a lock held elsewhere, a full disk) means. */
 const ATTENDANCE_NOT_MOVED = `the console's attendance is behind: the rows stay pending and are moved once the store takes writes again (tried again every second); nothing is lost; /metrics scandesk_relay_attendance_pending_rows counts them; ${SEE_HEALTHZ}`
 /** What pending rows deleted for want of their queue entry mean (never expected). */
@@ -411,7 +417,7 @@ export async function startRelay(
   }
 
   const routes = new Router({
-    notFound: ({ res }) => sendApiError(res, 404, 'not_found', 'no such endpoint'),
+    notFound: ({ res }) => sendApiError(res, 404, NO_SUCH_ENDPOINT.code, NO_SUCH_ENDPOINT.message),
     methodNotAllowed: ({ res }, allow) =>
       sendApiError(res, 405, 'method_not_allowed', `use ${allow.join(' or ')}`),
   })
@@ -439,13 +445,7 @@ export async function startRelay(
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestTarget(req)
-    if (url === null)
-      return sendApiError(
-        res,
-        400,
-        'bad_request',
-        'request target must be a plain path: no \\, dot segments or host',
-      )
+    if (url === null) return sendApiError(res, 400, NOT_A_PLAIN_PATH.code, NOT_A_PLAIN_PATH.message)
     // The console has its own route table behind its session guard, and its static app.
     if (url.pathname === '/console/api' || url.pathname.startsWith('/console/api/')) {
       return consoleApi.handle(req, res, url)
@@ -511,9 +511,9 @@ export async function startRelay(
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     noticeProxy(req)
     const path = requestTarget(req)?.pathname
-    if (path === undefined) refuseUpgrade(socket, 400, 'Bad Request')
+    if (path === undefined) refuseUpgrade(socket, 400, 'Bad Request', NOT_A_PLAIN_PATH)
     else if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
-    else refuseUpgrade(socket, 404, 'Not Found')
+    else refuseUpgrade(socket, 404, 'Not Found', NO_SUCH_ENDPOINT)
   })
 
   try {

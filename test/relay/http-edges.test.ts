@@ -298,7 +298,42 @@ describe('401 for a kiosk token', () => {
         const where = `${method} ${path} ${auth.join('')}`
         expect(answers[0]?.status, where).toBe(401)
         expect(answers[0]?.headers['www-authenticate'], where).toBe('Bearer realm="scandesk-relay"')
+        // The same error shape on all three, the refused websocket upgrade included.
+        expect(answers[0]?.headers['content-type'], where).toBe('application/json; charset=utf-8')
+        expect(JSON.parse(answers[0]?.body ?? ''), where).toEqual({
+          error: { code: 'unauthorized', message: 'bad or missing kiosk token' },
+        })
       }
+    }
+  })
+})
+
+describe('a refused websocket upgrade', () => {
+  it('answers in the error shape, as a plain request to the same path would', async () => {
+    const upgrade = [
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    ]
+    for (const [path, status, code] of [
+      ['/nope', 404, 'not_found'],
+      ['/kiosk/', 404, 'not_found'],
+      ['/console/api/events', 404, 'not_found'],
+      ['/x/../kiosk', 400, 'bad_request'],
+    ] as const) {
+      const plain = (await raw(port, request('GET', path), 1)).answers[0]
+      const { answers, closed } = await raw(port, request('GET', path, upgrade), 2)
+      expect(
+        answers.map((a) => a.status),
+        path,
+      ).toEqual([status])
+      expect(closed, path).toBe(true)
+      expect(answers[0]?.headers['content-type'], path).toBe('application/json; charset=utf-8')
+      const body: unknown = JSON.parse(answers[0]?.body ?? '')
+      expect(body, path).toMatchObject({ error: { code } })
+      // /console/api/events without a session is the console's 401 as a plain request.
+      if (path !== '/console/api/events') expect(body, path).toEqual(JSON.parse(plain?.body ?? ''))
     }
   })
 })
