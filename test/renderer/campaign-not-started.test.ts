@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // A booth whose campaign's first day (startsOn) is still ahead on its own calendar says so:
-// staff setting up the evening before see 活动未开始（…开始） / Campaign not started (starts …)
+// staff setting up the evening before see 活动未开始（…开始） / Not started (starts …)
 // in the status bar beside the relay's state, and the admin area's campaign page says when
 // the active campaign starts and that scans before it count (the relay does not check the start
 // date; a booth's own campaign's dates are labels), while the code keeps rotating. Judged in the
@@ -36,7 +36,7 @@ describe('the kiosk screen before its campaign’s first day', () => {
     expect(w.get('[data-testid="qr-card"]').attributes('data-ticket-id')).toBe('t-1')
     const en = await kioskAt(EVENING_BEFORE_2359, 'en')
     expect(en.get('[data-testid="status-not-started"]').text()).toBe(
-      'Campaign not started (starts December 5, 2026)',
+      'Not started (starts Dec 5, 2026)',
     )
   })
 

@@ -67,7 +67,9 @@ export const en: MessageSchema = {
     },
     proxyDisabled: 'Relay has no WeChat account set up',
     campaignEnded: 'Campaign ended',
-    campaignNotStarted: 'Campaign not started (starts {date})',
+    // Short (the status corner's row beside the relay and API states on a portrait screen, with
+    // the demo badge): 'Campaign not started (starts December 5, 2026)' wrapped onto a second row.
+    campaignNotStarted: 'Not started (starts {date})',
     /** WeChat refused the AppID/AppSecret (40013, 40125: reset in the WeChat admin), by who fixes it. */
     badCredentials: {
       direct: 'AppID or AppSecret wrong — re-enter it in Admin → Setup',

@@ -9,6 +9,8 @@ export function useFormat() {
   return {
     number: (n: number) => formatNumber(n, current()),
     date: (isoDate: string) => formatDate(isoDate, current()),
+    /** Dec 1, 2026 in English (2026年12月1日 in Chinese): for a status line with little room. */
+    shortDate: (isoDate: string) => formatDate(isoDate, current(), 'short'),
     dateTime: (ms: number) => formatDateTime(ms, current()),
     dayTime: (ms: number) => formatDayTime(ms, current()),
   }
