@@ -41,19 +41,37 @@ export const SCREEN_BOX_PROBLEMS = `(() => {
       range.selectNodeContents(n)
       const lines = [...range.getClientRects()].filter((t) => t.width > 0)
       if (s.overflowY !== 'visible' && lines.length > 0) {
-        // The glyphs' ink (measured with the element's font, on each line's baseline) inside the
-        // box that clips it: a tight line-height cuts the tops of capitals and the tails of g, y, p.
+        // The glyphs' ink inside the box that clips it: a tight line-height cuts the tops of
+        // capitals and the tails of g, y, p. Each line's own characters (by their line's top) are
+        // measured with the element's font at 20 times its size, as a canvas at the font's own
+        // size rounds the ink to whole pixels (a CJK glyph's top was a pixel off), and set on the
+        // line's baseline: its box's top plus the font's ascent (whole pixels, as laid out).
         const ctx = document.createElement('canvas').getContext('2d')
         ctx.font = s.font
-        const m = ctx.measureText(n.data.trim())
+        const ascent = ctx.measureText(n.data).fontBoundingBoxAscent
+        const big = document.createElement('canvas').getContext('2d')
+        big.font = s.fontStyle + ' ' + s.fontWeight + ' ' + parseFloat(s.fontSize) * 20 + 'px ' + s.fontFamily
+        const byLine = new Map()
+        for (let i = 0; i < n.length; i++) {
+          const c = document.createRange()
+          c.setStart(n, i)
+          c.setEnd(n, i + 1)
+          const box = c.getClientRects()[0]
+          if (!box || box.width === 0 || n.data[i].trim() === '') continue
+          const key = Math.round(box.top * 4)
+          byLine.set(key, { top: box.top, text: (byLine.get(key)?.text ?? '') + n.data[i] })
+        }
         // Line by line: a line whose ink starts past the box's bottom is hidden (a clamp, reported
-        // as such); one whose ink is partly inside it is cut, the tails of its g, y, p or, under a
-        // clamped name's ellipsis, a sliver of the next line's tops.
+        // as such), if by 0.75 px or more: its baseline is rounded to a whole pixel when drawn and
+        // its glyphs' edges are smoothed, so a top closer to the clip shows as a sliver under a
+        // clamped name's ellipsis (a CJK glyph fills the em: its top is near the line's). One
+        // whose ink is partly inside the box is cut, the tails of its g, y, p or that sliver.
         const top = r.top + parseFloat(s.borderTopWidth), bottom = r.bottom - parseFloat(s.borderBottomWidth)
-        for (const t of lines) {
-          const inkTop = t.top + m.fontBoundingBoxAscent - m.actualBoundingBoxAscent
-          const inkBottom = t.top + m.fontBoundingBoxAscent + m.actualBoundingBoxDescent
-          if (inkTop >= bottom - 0.5) continue
+        for (const t of byLine.values()) {
+          const m = big.measureText(t.text)
+          const inkTop = t.top + ascent - m.actualBoundingBoxAscent / 20
+          const inkBottom = t.top + ascent + m.actualBoundingBoxDescent / 20
+          if (inkTop >= bottom + 0.75) continue
           if (inkTop < top - 0.5 || inkBottom > bottom + 0.5) { out.push('ink-cut ' + label(e)); break }
         }
       }

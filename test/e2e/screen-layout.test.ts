@@ -45,6 +45,13 @@ const NAMES = [
   // A WeChat-style name with an emoji: drawn with the platform's emoji font, not as a box.
   '王小明🎉',
 ]
+/**
+ * A roster name at 100 characters (what a roster's name column holds), in Chinese script: past
+ * four lines of a tile at the smallest size, so cut under an ellipsis, and it must end cleanly.
+ * A CJK glyph fills the em, so its top is nearer its line's than a Latin letter's: a sliver of
+ * the fifth line's tops showed under the ellipsis on a portrait wall.
+ */
+const HUNDRED = '阿卜杜热西提·买买提·艾力江·阿不都热合曼·'.repeat(5).slice(0, 100)
 /** Winners' names as long as they come: English with a title, a Uyghur name, emoji. */
 const LONG_WINNERS = [
   'Maximilian Alexander von Hohenzollern-Sigmaringen',
@@ -64,7 +71,7 @@ const EMOJI_FONT = `(() => {
 function busySnapshot(c: ConsoleCampaign): WallSnapshot {
   const recent = Array.from({ length: 60 }, (_, i) => ({
     number: 5000 - i,
-    name: i % 4 === 3 ? null : `${NAMES[i % NAMES.length] ?? ''}`,
+    name: i % 4 === 3 ? null : i === 1 ? HUNDRED : `${NAMES[i % NAMES.length] ?? ''}`,
     at: Date.now() - i * 1000,
   }))
   return {
@@ -217,8 +224,13 @@ describe('the big screens with a long Chinese name, 0 and 5,000 check-ins', () =
           waitingInMiddle: true,
           emojiFont: null,
         },
+        // The 100-character name alone is cut (clamped to four lines, the rest hidden), cleanly:
+        // no ink-cut (no sliver of its fifth line's tops under the ellipsis).
         'wall 5000': {
-          problems: [],
+          problems: [
+            `clipped-y who:${HUNDRED.slice(0, 24)}`,
+            `clamped who:${HUNDRED.slice(0, 24)}`,
+          ],
           title: LONG_NAME,
           count: '5,000',
           waitingInMiddle: null,
