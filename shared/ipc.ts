@@ -69,6 +69,13 @@ export const screenStateSchema = z.object({
    * event console. False for a relay that never said (v1, or not reached yet).
    */
   campaignsFromRelay: z.boolean().default(false),
+  /**
+   * The kiosk core's time zone (an IANA name, or a fixed offset such as `+05:30`): the booth's
+   * calendar. Whether its campaign has started or ended, and the times the admin area shows, go
+   * by it, also in a browser (kiosk web) on a laptop set to another zone. Null from a core that
+   * never said: the screen's own zone then.
+   */
+  timeZone: z.string().min(1).max(64).nullable().default(null),
 })
 export type ScreenState = z.infer<typeof screenStateSchema>
 

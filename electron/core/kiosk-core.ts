@@ -625,6 +625,7 @@ export class KioskCore {
       status: this.status(),
       bigScreen: this.bigScreen(),
       campaignsFromRelay: this.campaignsFromRelay(),
+      timeZone: kioskTimeZone(),
     }
   }
 
@@ -670,4 +671,13 @@ function codeChanged(a: Campaign | null, b: Campaign | null): boolean {
 
 export function createKioskCore(o: KioskCoreOptions): KioskCore {
   return new KioskCore(o)
+}
+
+/**
+ * This machine's time zone, the booth's calendar (the TZ variable, else the system's): an IANA
+ * name, or null where the engine names none (a browser showing the kiosk web judges in its own).
+ */
+function kioskTimeZone(): string | null {
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone
+  return zone === '' ? null : zone
 }

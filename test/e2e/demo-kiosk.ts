@@ -28,6 +28,8 @@ export interface DemoKioskOptions {
   context: BrowserContextOptions
   /** Also open the admin area with the PIN (see unlockAdmin). */
   admin?: boolean
+  /** The kiosk process's environment beside this one's (its TZ…). */
+  env?: NodeJS.ProcessEnv
 }
 
 /**
@@ -35,7 +37,12 @@ export interface DemoKioskOptions {
  * returned object once its tests run); after them, the browser and kiosk stopped and the data
  * dir removed.
  */
-export function demoKioskPage({ name, context, admin = false }: DemoKioskOptions): DemoKioskPage {
+export function demoKioskPage({
+  name,
+  context,
+  admin = false,
+  env = {},
+}: DemoKioskOptions): DemoKioskPage {
   let dataDir: string | undefined
   let kiosk: KioskProcess | undefined
   let browser: Browser | undefined
@@ -46,7 +53,7 @@ export function demoKioskPage({ name, context, admin = false }: DemoKioskOptions
   beforeAll(async () => {
     assertRendererBuilt()
     dataDir = mkdtempSync(join(tmpdir(), `scandesk-${name}-`))
-    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir])
+    kiosk = await startKioskProcess(['--port', '0', '--data', dataDir], env)
     if (!kiosk.adminPin) throw new Error(`demo mode printed no PIN:\n${kiosk.output()}`)
     pin = kiosk.adminPin
     browser = await launchChromium()

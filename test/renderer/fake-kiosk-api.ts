@@ -80,6 +80,7 @@ export function makeScreenState(now: number, overrides: Partial<ScreenState> = {
     status: makeStatus(),
     bigScreen: null,
     campaignsFromRelay: false,
+    timeZone: null,
     ...overrides,
   }
 }

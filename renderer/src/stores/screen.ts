@@ -42,6 +42,11 @@ export const useScreenStore = defineStore('screen', () => {
   const bigScreen = ref<ScreenState['bigScreen']>(null)
   /** The linked relay serves campaigns: its event console can assign this booth one. */
   const campaignsFromRelay = ref(false)
+  /**
+   * The kiosk core's time zone (ScreenState.timeZone): the booth's calendar, which a browser on
+   * a laptop in another zone (kiosk web) judges the campaign's days and writes times by.
+   */
+  const timeZone = ref<string | null>(null)
   const now = ref(Date.now())
   /**
    * When the relay link was lost. Cleared only once it is connected again, so the offline
@@ -109,6 +114,7 @@ export const useScreenStore = defineStore('screen', () => {
     campaign.value = state.campaign
     bigScreen.value = state.bigScreen
     campaignsFromRelay.value = state.campaignsFromRelay
+    timeZone.value = state.timeZone
     setStatus(state.status)
     setTicket(state.ticket)
     locale.apply(state.locale)
@@ -163,6 +169,7 @@ export const useScreenStore = defineStore('screen', () => {
     status,
     bigScreen,
     campaignsFromRelay,
+    timeZone,
     now,
     linkUnansweredSince,
     visibleTicket,
