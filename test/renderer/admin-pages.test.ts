@@ -784,4 +784,38 @@ describe('diagnostics page: recent events', () => {
     expect(kinds()).toEqual(['New follower', 'Scan'])
     expect(headings().at(-1)).toBe('Event ID')
   })
+  it('writes each event’s time on the kiosk core’s clock, not the page’s (kiosk web elsewhere)', async () => {
+    const fake = createFakeKioskApi()
+    const base = await fake.api.getDiagnostics()
+    // 2023-11-14 22:13:20 UTC.
+    const event = {
+      id: 1,
+      eventId: 'ev_1',
+      campaignId: 'c1',
+      kioskId: 'booth-1',
+      openid: 'oVisitor0001',
+      scene: 'booth-1:abc',
+      kind: 'scan' as const,
+      createTime: 1_700_000_000,
+      receivedAt: 1_700_000_000_000,
+      firstVisit: true,
+      checkInNumber: 1,
+      rosterEntryId: null,
+      rosterName: null,
+      greetingShown: true,
+      unknownTicket: false,
+      fallback: false,
+    }
+    fake.api.getDiagnostics.mockResolvedValue({ ...base, lastEvents: [event] })
+    const { wrapper } = mountWith(DiagnosticsPage, fake.api)
+    await flushPromises()
+    const time = () => wrapper.findAll('tbody tr')[0]?.findAll('td')[1]?.text()
+    const screen = useScreenStore()
+    screen.timeZone = 'Asia/Tokyo'
+    await flushPromises()
+    expect(time()).toBe('2023/11/15 07:13:20')
+    screen.timeZone = 'Pacific/Honolulu'
+    await flushPromises()
+    expect(time()).toBe('2023/11/14 12:13:20')
+  })
 })
