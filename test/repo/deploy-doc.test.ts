@@ -1,7 +1,8 @@
 // docs/DEPLOY.md and relay/README.md are what a first-time deployer follows to the letter: the
 // relay's settings they name are the ones the relay reads (and each one it reads is named), the
 // Node version they ask for is package.json's, both languages give the same systemd commands,
-// and the systemd upgrade never rebuilds the checkout the running relay is loaded from.
+// and the systemd upgrade never rebuilds the checkout the running relay is loaded from and starts
+// it under the new version's unit.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -88,12 +89,15 @@ function unitWorkingDirectory(): string {
  * ci` and the build replace `node_modules` and `out/` under the running relay (its console pages
  * become the new version's, its next roster upload fails 500: the lazily loaded chunk it names
  * is gone), so they must run elsewhere, and the new checkout is moved in between a stop and a
- * start.
+ * start. The start runs the new version's unit (copied and reloaded before it): an upgrade that
+ * kept the old one never got the unit's own fixes (RestartPreventExitStatus=2).
  */
 function upgradeProblem(upgrade: string[][], workdir: string): string | null {
   let cwd = ''
   let stopped = false
   let movedIn = false
+  let unitCopied = false
+  let unitLoaded = false
   for (const words of upgrade) {
     const [cmd, ...args] = words
     if (cmd === 'cd') cwd = args[0] ?? ''
@@ -107,15 +111,23 @@ function upgradeProblem(upgrade: string[][], workdir: string): string | null {
       return `pulls into ${workdir}, under the running relay`
     }
     if (cmd === 'systemctl' && args[0] === 'stop') stopped = true
-    if (cmd === 'systemctl' && (args[0] === 'restart' || args[0] === 'start') && !movedIn) {
-      return `${args[0]}s the relay before the new checkout is in ${workdir}`
+    if (cmd === 'cp' && args[0]?.endsWith('/deploy/scandesk-relay.service')) {
+      if (args[1] !== '/etc/systemd/system/') return `copies the unit to ${args[1] ?? 'nowhere'}`
+      unitCopied = true
+    }
+    if (cmd === 'systemctl' && args[0] === 'daemon-reload' && unitCopied) unitLoaded = true
+    if (cmd === 'systemctl' && (args[0] === 'restart' || args[0] === 'start')) {
+      if (!movedIn) return `${args[0]}s the relay before the new checkout is in ${workdir}`
+      return unitLoaded
+        ? null
+        : `${args[0]}s the relay under the old unit (no cp and daemon-reload)`
     }
     if (cmd === 'mv' && args.at(-1) === workdir) {
       if (!stopped) return `moves the new checkout into ${workdir} while the relay runs`
       movedIn = true
     }
   }
-  return movedIn ? null : `never puts the new checkout in ${workdir}`
+  return movedIn ? 'never starts the relay again' : `never puts the new checkout in ${workdir}`
 }
 
 describe('the relay settings the docs name', () => {
@@ -219,5 +231,13 @@ describe('docs/DEPLOY.md step 10 (systemd)', () => {
       ].join('\n'),
     )
     expect(upgradeProblem(stopAfterMove, workdir)).toMatch(/while the relay runs/)
+    const swap = [
+      'cd /opt/scandesk-next && sudo npm ci',
+      'sudo systemctl stop scandesk-relay',
+      'sudo mv /opt/scandesk-next /opt/scandesk',
+    ]
+    expect(upgradeProblem(steps(swap.join('\n')), workdir)).toBe('never starts the relay again')
+    const oldUnit = [...swap, 'sudo systemctl start scandesk-relay']
+    expect(upgradeProblem(steps(oldUnit.join('\n')), workdir)).toMatch(/under the old unit/)
   })
 })
