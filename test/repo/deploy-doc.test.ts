@@ -130,6 +130,10 @@ function upgradeProblem(upgrade: string[][], workdir: string): string | null {
   return movedIn ? 'never starts the relay again' : `never puts the new checkout in ${workdir}`
 }
 
+/** Whether `text` names the flag `--<flag>` itself, not a longer one it begins. */
+const flagNamed = (text: string, flag: string): boolean =>
+  new RegExp(`--${flag}(?![a-z0-9-])`).test(text)
+
 describe('the relay settings the docs name', () => {
   it('are every one the relay reads, by field, variable or flag in relay/README.md', () => {
     const readme = read('relay/README.md')
@@ -137,9 +141,12 @@ describe('the relay settings the docs name', () => {
       (path) =>
         !readme.includes(`\`${path}\``) &&
         !readme.includes(`\`${envNameOf(path)}\``) &&
-        !readme.includes(`--${flagNameOf(path)}`),
+        !flagNamed(readme, flagNameOf(path)),
     )
     expect(CONFIG_FIELD_PATHS).toContain('wechat.appId')
+    // `--redis-tls-ca-file` names that setting, not `redis` as well.
+    expect(flagNamed('--redis-tls-ca-file FILE', 'redis')).toBe(false)
+    expect(flagNamed('--redis URL', 'redis')).toBe(true)
     expect(unnamed).toEqual([])
   })
 
