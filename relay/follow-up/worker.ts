@@ -557,10 +557,13 @@ export class FollowUpWorker {
     const after = await store.followUp.cursor(kiosk.kioskId)
     const rows = await store.followUp.rowsAfter(kiosk.kioskId, after, this.o.readLimit)
     const last = rows.at(-1)
-    // More than one read's worth: the rest next round. Short of the head: its row is not in
-    // yet (SQLite builds the rows a read waits 200 ms for after the push's commit): next round.
-    if (rows.length >= this.o.readLimit) this.readAgain(kiosk.kioskId, (last?.seq ?? after) + 1)
-    else if ((last?.seq ?? after) < kiosk.headSeq) this.readAgain(kiosk.kioskId, kiosk.headSeq)
+    // Short of the head: more than one read's worth, or its row is not in yet (SQLite builds
+    // the rows a read waits 200 ms for after the push's commit): the rest next round. Only up
+    // to the head heard or listed: a row past it is announced after this read's kiosks were
+    // taken out of `heardRows` (or its message was lost: the sweep). A seq past the head (the
+    // read's last + 1 when it filled) made a booth whose rows filled it exactly read again
+    // every round until its next scan.
+    if ((last?.seq ?? after) < kiosk.headSeq) this.readAgain(kiosk.kioskId, kiosk.headSeq)
     if (last === undefined) {
       this.cursors.set(kiosk.kioskId, after)
       return

@@ -270,4 +270,22 @@ describe.each(backends)('follow-up worker reads the kiosks it heard of on $name'
     await worker.round()
     expect(await b.waiting('spring')).toEqual(['o1', 'o2', 'o3', 'o4', 'o5'])
   })
+
+  it('stops reading a booth once its rows filled the last read exactly', async () => {
+    const b = await bed(open)
+    const worker = b.worker({ readLimit: 2 })
+    await worker.round()
+    for (const o of ['o1', 'o2', 'o3', 'o4']) await b.scan('booth-0', o, 'spring')
+    await worker.round()
+    await worker.round()
+    expect(await b.waiting('spring')).toEqual(['o1', 'o2', 'o3', 'o4'])
+    // Every row read and no scan since: idle rounds read no booth.
+    const rowsAfter = vi.spyOn(b.store.followUp, 'rowsAfter')
+    await worker.round()
+    await worker.round()
+    expect(rowsAfter).not.toHaveBeenCalled()
+    await b.scan('booth-0', 'o5', 'spring')
+    await worker.round()
+    expect(await b.waiting('spring')).toEqual(['o1', 'o2', 'o3', 'o4', 'o5'])
+  })
 })
