@@ -526,7 +526,8 @@ export class FollowUpWorker {
     // Set before the read: a resync heard while it is out sets it back to 0.
     this.sweepAt = this.o.now() + this.o.sweepMs
     const all = new Map((await this.o.store.listKiosks()).map((k) => [k.kioskId, k.headSeq]))
-    // Heard since the list was read: its row may be past the head the list says.
+    // Heard before the list was read (its head is normally at or past them): kept, at the
+    // larger of the two, and kept if the list leaves the kiosk out.
     for (const h of heard) all.set(h.kioskId, Math.max(all.get(h.kioskId) ?? 0, h.headSeq))
     return [...all].map(([kioskId, headSeq]) => ({ kioskId, headSeq }))
   }
