@@ -1,6 +1,7 @@
-// `npm start`: the Electron kiosk when Electron's binary is installed; otherwise (offline
-// installs, ELECTRON_SKIP_BINARY_DOWNLOAD) one line saying so, then the same kiosk served to a
-// browser exactly as `npm run kiosk:web` does. Arguments after `--` are passed on.
+// `npm start`: the Electron kiosk when Electron's binary is installed and can open a window;
+// otherwise (offline installs, ELECTRON_SKIP_BINARY_DOWNLOAD, a Linux machine with no display)
+// one line saying so, then the same kiosk served to a browser exactly as `npm run kiosk:web`
+// does. The choice is scripts/kiosk-start.mjs's. Arguments after `--` are passed on.
 //
 // Electron's own `require('electron')` would try to download a missing binary, so the binary
 // is located here from node_modules/electron/path.txt without running that code.
@@ -11,10 +12,10 @@ import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
 import { fetchElectron } from './electron-fetch.mjs'
+import { runElectron, startKiosk } from './kiosk-start.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const require = createRequire(join(root, 'package.json'))
-const args = process.argv.slice(2)
 
 function electronBinary() {
   try {
@@ -69,48 +70,23 @@ async function fetchElectronBinary() {
   }
 }
 
-let electron = electronBinary()
-let fetchStopped = false
-if (!electron) {
-  const fetched = await fetchElectronBinary()
-  fetchStopped = fetched.stopped
-  if (fetched.code === 0) electron = electronBinary()
-}
-if (!electron) {
-  const why = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD
-    ? 'is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set)'
-    : fetchStopped
-      ? 'is missing and its download was stopped (Ctrl-C)'
-      : 'is missing and could not be downloaded'
-  process.stdout.write(
-    `Electron's binary ${why}, so the kiosk is served to a browser instead: after the build, open the address on the line starting "kiosk:".\n`,
-  )
-}
-const electronVite = binScript('electron-vite', 'bin/electron-vite.js')
-const build = await run(process.execPath, [electronVite, 'build'])
-if (build !== 0) process.exit(build)
-// The organizer's console the demo's relay serves (a no-op when out/console is fresh). The
-// kiosk does not need it: without it the demo prints no console line.
-const consoleBuild = await run(process.execPath, [
-  join(root, 'scripts/build-console.mjs'),
-  '--if-stale',
-])
-if (consoleBuild !== 0) {
-  process.stderr.write(
-    "The organizer's console did not build, so the demo runs without it (no console: line).\n",
-  )
-}
-
-if (electron) {
-  // The Electron app loads its own build of better-sqlite3 (docs/NATIVE-MODULES.md); make it
-  // once per Electron version (a no-op when it is already there).
-  const native = await run(process.execPath, [join(root, 'scripts/electron-native.mjs')])
-  if (native !== 0) process.exit(native)
-  process.exit(await run(electron, ['.', ...args]))
-} else {
-  const cli = await run(process.execPath, [join(root, 'scripts/build-cli.mjs')])
-  if (cli !== 0) process.exit(cli)
-  process.exit(
-    await run(process.execPath, ['--enable-source-maps', 'out/cli/cli.mjs', 'web', ...args]),
-  )
-}
+process.exit(
+  await startKiosk({
+    args: process.argv.slice(2),
+    platform: process.platform,
+    env: process.env,
+    out: process.stdout,
+    err: process.stderr,
+    findElectron: electronBinary,
+    fetchElectron: fetchElectronBinary,
+    build: () =>
+      run(process.execPath, [binScript('electron-vite', 'bin/electron-vite.js'), 'build']),
+    buildConsole: () =>
+      run(process.execPath, [join(root, 'scripts/build-console.mjs'), '--if-stale']),
+    buildNative: () => run(process.execPath, [join(root, 'scripts/electron-native.mjs')]),
+    buildCli: () => run(process.execPath, [join(root, 'scripts/build-cli.mjs')]),
+    electron: (command, args) => runElectron({ command, args, cwd: root, err: process.stderr }),
+    web: (args) =>
+      run(process.execPath, ['--enable-source-maps', 'out/cli/cli.mjs', 'web', ...args]),
+  }),
+)
