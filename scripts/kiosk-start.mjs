@@ -144,10 +144,13 @@ export function browserLine(why) {
 export async function startKiosk(o) {
   const noDisplay = noDisplayReason(o.platform, o.env)
   let electron = o.findElectron()
-  if (noDisplay !== null) {
-    // No point fetching a binary that could not show its window.
+  if (electron && noDisplay !== null) {
     o.out.write(browserLine(`Electron ${noDisplay}`))
     electron = null
+  } else if (!electron && noDisplay !== null && !o.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
+    // The line still says the binary is missing, as it always has (a headless machine is where
+    // that is most often read); no point fetching a binary that could not show its window.
+    o.out.write(browserLine(`Electron's binary is missing (not downloaded: Electron ${noDisplay})`))
   } else if (!electron) {
     const fetched = await o.fetchElectron()
     if (fetched.code === 0) electron = o.findElectron()

@@ -149,11 +149,21 @@ describe('npm start where Electron cannot open a window', () => {
     expect(existsSync(fake.ran)).toBe(false)
   })
 
-  it('with no display a missing binary is not fetched (it could not show its window)', async () => {
+  it('with no display a missing binary is not fetched, and the line still says it is missing', async () => {
     const r = await start({ env: {}, bin: null })
     expect(r.fetched).toBe(0)
     expect(lines(r.out)).toHaveLength(1)
-    expect(r.out).toContain('WAYLAND_DISPLAY')
+    expect(r.out).toMatch(/^Electron's binary is missing \(not downloaded: .*WAYLAND_DISPLAY/)
+    expect(r.steps).toEqual(['build', 'console', 'cli', 'web'])
+  })
+
+  it('a headless machine with ELECTRON_SKIP_BINARY_DOWNLOAD says what it always said (CI, offline installs)', async () => {
+    const r = await start({ env: { ELECTRON_SKIP_BINARY_DOWNLOAD: '1' }, bin: null })
+    expect(lines(r.out)).toEqual([
+      browserLine(
+        "Electron's binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set)",
+      ).trimEnd(),
+    ])
     expect(r.steps).toEqual(['build', 'console', 'cli', 'web'])
   })
 
