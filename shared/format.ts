@@ -22,9 +22,15 @@ const EN_MONTHS = [
 
 const two = (n: number): string => String(n).padStart(2, '0')
 
-/** Whether two instants fall on the same day of this computer's local calendar. */
-export function sameLocalDay(a: number, b: number): boolean {
-  return new Date(a).toDateString() === new Date(b).toDateString()
+/**
+ * Whether two instants fall on the same calendar day: in `timeZone` when given (a zone this
+ * engine knows, or a fixed offset such as `+05:30`: the kiosk core's, which a browser elsewhere
+ * shows), else this computer's.
+ */
+export function sameLocalDay(a: number, b: number, timeZone?: string | null): boolean {
+  const x = wallClockIn(a, timeZone)
+  const y = wallClockIn(b, timeZone)
+  return x.year === y.year && x.month === y.month && x.day === y.day
 }
 
 /**
@@ -32,9 +38,9 @@ export function sameLocalDay(a: number, b: number): boolean {
  * most readers outside the US take for 12 May. Written out here, not by en-GB's Intl data, whose
  * short months differ between engines (Sep, Sept), so every browser and the CLI agree.
  */
-function englishDay(ms: number): string {
-  const d = new Date(ms)
-  return `${d.getDate()} ${EN_MONTHS[d.getMonth()] ?? ''}`
+function englishDay(ms: number, timeZone?: string | null): string {
+  const d = wallClockIn(ms, timeZone)
+  return `${d.day} ${EN_MONTHS[d.month - 1] ?? ''}`
 }
 
 /**
@@ -197,15 +203,22 @@ export function formatTime(ms: number, locale: Locale, timeZone?: string): strin
   return new Intl.DateTimeFormat(locale, options).format(ms)
 }
 
-/** Month, day and time without the year (05/02 09:00; 2 May, 09:00): a chart's labels. */
-export function formatDayTime(ms: number, locale: Locale): string {
-  if (locale === 'en') return `${englishDay(ms)}, ${formatTime(ms, locale)}`
-  return new Intl.DateTimeFormat(locale, {
+/**
+ * Month, day and time without the year (05/02 09:00; 2 May, 09:00): a chart's labels. In
+ * `timeZone` when given (as formatTime), else this computer's.
+ */
+export function formatDayTime(ms: number, locale: Locale, timeZone?: string): string {
+  const shift = offsetShift(timeZone)
+  if (shift !== null) return formatDayTime(ms + shift, locale, 'UTC')
+  const zone = timeZone !== undefined && knownZone(timeZone) ? timeZone : undefined
+  if (locale === 'en') return `${englishDay(ms, zone)}, ${formatTime(ms, locale, zone)}`
+  return cachedFormat(locale, {
     month: '2-digit',
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
+    ...(zone === undefined ? {} : { timeZone: zone }),
   }).format(ms)
 }
 

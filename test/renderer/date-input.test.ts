@@ -14,7 +14,7 @@ import {
   stepPart,
   valueOf,
 } from '../../shared/ui/date-parts'
-import { formatDate, formatNumber } from '../../renderer/src/admin/format'
+import { formatDate, formatNumber, parseLocalDateTime } from '../../renderer/src/admin/format'
 import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
 import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
@@ -119,5 +119,30 @@ describe('dates and numbers in the UI language', () => {
     i18n.global.locale.value = 'en'
     await flushPromises()
     expect(dates()).toBe('December 1, 2026 – December 3, 2026')
+  })
+})
+
+describe('attendance filter times on the kiosk core’s clock', () => {
+  it('reads a typed time in the core’s zone (kiosk web in a browser elsewhere)', () => {
+    // The list shows scans on the core's clock: 09:00 typed means 09:00 there, whatever the page's zone.
+    expect(parseLocalDateTime('2026-05-01T09:00', 'Asia/Shanghai')).toBe(Date.UTC(2026, 4, 1, 1, 0))
+    expect(parseLocalDateTime('2026-05-01T09:00', 'Pacific/Honolulu')).toBe(
+      Date.UTC(2026, 4, 1, 19, 0),
+    )
+    expect(parseLocalDateTime('2026-05-01T09:00', '+05:30')).toBe(Date.UTC(2026, 4, 1, 3, 30))
+    // Either side of New York's change to summer time (8 March 2026, 02:00 → 03:00).
+    expect(parseLocalDateTime('2026-03-08T01:30', 'America/New_York')).toBe(
+      Date.UTC(2026, 2, 8, 6, 30),
+    )
+    expect(parseLocalDateTime('2026-03-08T03:30', 'America/New_York')).toBe(
+      Date.UTC(2026, 2, 8, 7, 30),
+    )
+  })
+
+  it('refuses what is no time, and keeps the page’s zone when the core never said', () => {
+    expect(parseLocalDateTime('2026-02-31T09:00', 'Asia/Shanghai')).toBeNull()
+    expect(parseLocalDateTime('2026-05-01', 'Asia/Shanghai')).toBeNull()
+    expect(parseLocalDateTime('', 'Asia/Shanghai')).toBeNull()
+    expect(parseLocalDateTime('2026-05-01T09:00', null)).toBe(new Date(2026, 4, 1, 9, 0).getTime())
   })
 })

@@ -717,3 +717,39 @@ describe('desk page on day 2 of an event', () => {
     expect(wrapper.find('[data-testid="desk-ticket"] .check').exists()).toBe(false)
   })
 })
+
+describe('desk page in a browser in another zone (kiosk web)', () => {
+  const zoneBefore = process.env.TZ
+  // 00:30 on 5 December in Tokyo, where the booth's core runs; still 4 December in UTC (the page).
+  const NOW = Date.UTC(2026, 11, 4, 15, 30)
+  beforeEach(() => {
+    process.env.TZ = 'UTC'
+    vi.useFakeTimers({ now: NOW })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    if (zoneBefore === undefined) delete process.env.TZ
+    else process.env.TZ = zoneBefore
+  })
+
+  it('tells today’s check-ins by the core’s day, and writes an earlier day’s on its clock', async () => {
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([
+      // 23:50 on 4 December in Tokyo: yesterday at the booth, though the page's today.
+      { ...entry('1', 'ACME', 'G1'), checkedInAt: Date.UTC(2026, 11, 4, 14, 50) },
+      // 00:10 on 5 December in Tokyo: today at the booth.
+      { ...entry('2', 'ACME', 'G2'), checkedInAt: Date.UTC(2026, 11, 4, 15, 10) },
+    ])
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useScreenStore().timeZone = 'Asia/Tokyo'
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    const badges = wrapper
+      .findAll('[data-testid="desk-result"] .badge')
+      .map((b) => [b.text(), b.classes().includes('good')])
+    expect(badges).toEqual([
+      ['已签到 12/04 23:50', false],
+      ['已签到', true],
+    ])
+  })
+})

@@ -40,3 +40,25 @@ describe('stats chart labels', () => {
     expect([label(late), label(late + 600_000)]).toEqual(['05/01 23:50', '05/02 00:00'])
   })
 })
+
+describe('stats chart labels on the kiosk core’s clock (kiosk web in a browser elsewhere)', () => {
+  it('splits days and writes times in the core’s zone, not the page’s', () => {
+    // 09:00 and 23:00 on 1 May in China (the page's zone here) are 15:00 on 30 April and
+    // 05:00 on 1 May in Honolulu, where the booth's core runs: two days there, labelled so.
+    const late = day1 + 14 * 3_600_000
+    const zh = bucketTimeLabel([bucket(day1), bucket(late)], 'zh-CN', 'Pacific/Honolulu')
+    expect([zh(day1), zh(late)]).toEqual(['04/30 15:00', '05/01 05:00'])
+    const en = bucketTimeLabel([bucket(day1), bucket(late)], 'en', 'Pacific/Honolulu')
+    expect([en(day1), en(late)]).toEqual(['30 Apr, 15:00', '1 May, 05:00'])
+    // Two days in China, one in Tokyo's +09:00 written as an offset: times alone, Tokyo's.
+    const evening = Date.UTC(2026, 4, 1, 15, 50)
+    const next = evening + 20 * 60_000
+    const tokyo = bucketTimeLabel([bucket(evening), bucket(next)], 'zh-CN', '+09:00')
+    expect([tokyo(evening), tokyo(next)]).toEqual(['00:50', '01:10'])
+  })
+
+  it('keeps the page’s zone when the core never said (null)', () => {
+    const label = bucketTimeLabel([bucket(day1), bucket(day2)], 'zh-CN', null)
+    expect([label(day1), label(day2)]).toEqual(['05/01 09:00', '05/02 09:00'])
+  })
+})

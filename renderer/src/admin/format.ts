@@ -1,13 +1,32 @@
 import type { Locale } from '../../../shared/domain'
+import { wallClockIn } from '../../../shared/format'
 
 // Shared with the organizer's console.
 export { formatDateTime, formatDayTime, formatNumber, formatTime } from '../../../shared/format'
 
-/** DateInput's value ('YYYY-MM-DDTHH:mm') → epoch ms (local time); null when empty or invalid. */
-export function parseLocalDateTime(value: string): number | null {
+/**
+ * DateInput's value ('YYYY-MM-DDTHH:mm') → epoch ms; null when empty or invalid. Read on the
+ * clock of `timeZone` when given (the kiosk core's, which the attendance list is written in, so
+ * a browser in another zone filters the times it shows), else this computer's.
+ */
+export function parseLocalDateTime(value: string, timeZone?: string | null): number | null {
   if (!value) return null
-  const ms = new Date(value).getTime()
-  return Number.isFinite(ms) ? ms : null
+  if (!timeZone) {
+    const ms = new Date(value).getTime()
+    return Number.isFinite(ms) ? ms : null
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value)
+  if (!m) return null
+  const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]))
+  // 2026-02-31: no such day (Date.UTC would roll it over into March).
+  if (new Date(asUtc).getUTCDate() !== Number(m[3]) || Number(m[4]) > 23) return null
+  // The zone's offset at that time, twice: the second look settles a DST change in between.
+  const offsetAt = (ms: number): number => {
+    const w = wallClockIn(ms, timeZone)
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - ms
+  }
+  const guess = asUtc - offsetAt(asUtc)
+  return asUtc - offsetAt(guess)
 }
 
 /** Shows an openid without spelling all of it out on a screen others can see. */

@@ -13,12 +13,20 @@ export interface StatsLabels {
 /**
  * How a bucket's start is labelled: the time alone while every bucket is on one local day, the
  * date too once they span days (a campaign runs for days: two "09:00" bars would be two days).
+ * Days and times are the kiosk core's (`timeZone`, ScreenState.timeZone), so a browser in another
+ * zone (kiosk web) labels the bars as the booth does; this computer's when the core never said.
  */
-export function bucketTimeLabel(buckets: Stats['buckets'], locale: Locale): (ms: number) => string {
+export function bucketTimeLabel(
+  buckets: Stats['buckets'],
+  locale: Locale,
+  timeZone?: string | null,
+): (ms: number) => string {
+  const zone = timeZone ?? undefined
   const first = buckets[0]
   const last = buckets[buckets.length - 1]
-  const oneDay = first === undefined || last === undefined || sameLocalDay(first.start, last.start)
-  return oneDay ? (ms) => formatTime(ms, locale) : (ms) => formatDayTime(ms, locale)
+  const oneDay =
+    first === undefined || last === undefined || sameLocalDay(first.start, last.start, zone)
+  return oneDay ? (ms) => formatTime(ms, locale, zone) : (ms) => formatDayTime(ms, locale, zone)
 }
 
 /** Stacked bars per 10-minute bucket: first visits and repeats add up to the scans. */

@@ -11,7 +11,10 @@ export function useFormat() {
     date: (isoDate: string) => formatDate(isoDate, current()),
     /** Dec 1, 2026 in English (2026年12月1日 in Chinese): for a status line with little room. */
     shortDate: (isoDate: string) => formatDate(isoDate, current(), 'short'),
-    dateTime: (ms: number) => formatDateTime(ms, current()),
-    dayTime: (ms: number) => formatDayTime(ms, current()),
+    /** In `timeZone` when given (the kiosk core's: ScreenState.timeZone), else the page's. */
+    dateTime: (ms: number, timeZone?: string | null) =>
+      formatDateTime(ms, current(), timeZone ?? undefined),
+    dayTime: (ms: number, timeZone?: string | null) =>
+      formatDayTime(ms, current(), timeZone ?? undefined),
   }
 }

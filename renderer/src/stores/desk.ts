@@ -5,6 +5,7 @@ import { sameLocalDay } from '../../../shared/format'
 import { useKioskApi } from '../bridge/api-key'
 import { kioskStreamSignals } from '../bridge/web-client'
 import { useAdminSessionStore } from './admin-session'
+import { useScreenStore } from './screen'
 
 /**
  * A guest's latest check-in as the desk shows it: today's (✓ 已签到), or an earlier day's of a
@@ -19,6 +20,8 @@ export interface DeskCheckIn {
 export const useDeskStore = defineStore('desk', () => {
   const api = useKioskApi()
   const session = useAdminSessionStore()
+  /** Today is the kiosk core's day (its zone), also in a browser set to another (kiosk web). */
+  const screen = useScreenStore()
 
   const query = ref('')
   const results = ref<RosterEntry[]>([])
@@ -119,14 +122,14 @@ export const useDeskStore = defineStore('desk', () => {
   /** The entry's latest check-in the desk knows of, as of `now` (the kiosk's clock); or none. */
   function checkInOf(entry: RosterEntry, now: number): DeskCheckIn | null {
     const at = Math.max(entry.checkedInAt ?? -1, checkedIn.value.get(entry.id) ?? -1)
-    return at < 0 ? null : { at, today: sameLocalDay(at, now) }
+    return at < 0 ? null : { at, today: sameLocalDay(at, now, screen.timeZone) }
   }
 
   /** The guest whose code is shown checked in today while the page was open: ✓, no code. */
   function shownGuestDone(now: number): boolean {
     const shown = ticket.value?.rosterEntry
     const at = shown ? checkedIn.value.get(shown.id) : undefined
-    return at !== undefined && sameLocalDay(at, now)
+    return at !== undefined && sameLocalDay(at, now, screen.timeZone)
   }
 
   /**
