@@ -12,7 +12,7 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { goHash, readScreenCode, unlockAdmin, waitForSteadyCode } from './browser'
+import { goHash, readScreenCode, screenshot, unlockAdmin, waitForSteadyCode } from './browser'
 import { demoKioskPage, type DemoKioskPage } from './demo-kiosk'
 import { showGuestCode } from './desk-guest'
 
@@ -175,3 +175,123 @@ for (const c of CASES) {
     }, 180_000)
   })
 }
+
+/**
+ * Where a campaign's name breaks on the code screen. Balanced lines broke the demo's name
+ * "ScanDesk 演示 Demo" as "ScanDesk 演" / "示 Demo" at 1280×800: a two-character Chinese word cut
+ * in half, though there are spaces to break at. A name with spaces breaks only at them; a
+ * Chinese name with none still wraps, within the title's column, into lines of even length.
+ * Screenshots: test-artifacts/screenshots/title-break-<name>-<size>.png.
+ */
+const DEMO_NAME = 'ScanDesk 演示 Demo'
+const BREAK_NAMES = [
+  { key: 'demo', name: DEMO_NAME },
+  { key: 'cjk30', name: '第二十三届中国国际数字化办公与智能会展技术博览会暨开发者大会' },
+  { key: 'expo', name: '2026 上海国际车展 签到' },
+] as const
+const BREAK_SIZES = [
+  [1280, 800],
+  [1024, 768],
+  [1080, 1920],
+] as const
+
+const titleLines = z.object({
+  lines: z.array(z.object({ start: z.number(), end: z.number(), text: z.string() })),
+  text: z.string(),
+  overflows: z.boolean(),
+})
+
+/**
+ * In-page source: the title's rendered lines (by each character's box: its line is its top),
+ * with where each starts and ends in the text, and whether any line runs out of the title's box.
+ */
+const TITLE_LINES = `(() => {
+  const el = document.querySelector('[data-testid="kiosk-title"]')
+  const node = [...el.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim() !== '')
+  const text = node.textContent
+  const box = el.getBoundingClientRect()
+  const range = document.createRange()
+  const lines = []
+  let overflows = false
+  for (let i = 0; i < text.length; i++) {
+    if (/\\s/.test(text[i])) continue
+    range.setStart(node, i)
+    range.setEnd(node, i + 1)
+    const r = range.getBoundingClientRect()
+    if (r.left < box.left - 0.5 || r.right > box.right + 0.5) overflows = true
+    const last = lines[lines.length - 1]
+    if (last && Math.abs(last.top - r.top) < r.height / 2) last.end = i + 1
+    else lines.push({ top: r.top, start: i, end: i + 1 })
+  }
+  return {
+    text,
+    overflows,
+    lines: lines.map((l) => ({ start: l.start, end: l.end, text: text.slice(l.start, l.end) })),
+  }
+})()`
+
+describe('where the code screen breaks a campaign’s name', () => {
+  const demo = demoKioskPage({
+    name: 'title-break',
+    context: { viewport: { width: 1280, height: 800 }, locale: 'zh-CN' },
+  })
+  let page: Page
+
+  beforeAll(() => {
+    ;({ page } = demo)
+  })
+
+  async function linesAt(name: string, width: number, height: number) {
+    await page.setViewportSize({ width, height })
+    await waitForSteadyCode(page)
+    // Read once the layout holds (the code is sized by a resize observer a frame later).
+    let last = ''
+    for (let look = 0; look < 50; look++) {
+      const now = JSON.stringify(await page.evaluate(TITLE_LINES))
+      if (now === last) {
+        const seen = titleLines.parse(JSON.parse(now))
+        expect(seen.text.trim()).toBe(name)
+        return seen
+      }
+      last = now
+      await page.waitForTimeout(100)
+    }
+    throw new Error(`the title at ${width}×${height} did not settle: ${last}`)
+  }
+
+  it('breaks a name with spaces only at its spaces, and wraps a Chinese one without any evenly', async () => {
+    let named = DEMO_NAME
+    for (const { key, name } of BREAK_NAMES) {
+      if (name !== named) {
+        await unlockAdmin(page, demo.pin)
+        await goHash(page, '#/admin/campaign')
+        await page.locator('.list .link').first().click()
+        await page.locator('#c-name').fill(name)
+        await page.locator('[data-testid="campaign-editor"] button[type="submit"]').click()
+        await page.locator('[data-testid="campaign-notice"]').waitFor()
+        await page.locator('[data-testid="admin-lock"]').click()
+        named = name
+      }
+      for (const [width, height] of BREAK_SIZES) {
+        const at = `${key} at ${width}x${height}`
+        const seen = await linesAt(name, width, height)
+        await screenshot(page, `title-break-${key}-${width}x${height}`)
+        const texts = seen.lines.map((l) => l.text)
+        expect(seen.overflows, `${at}: ${texts.join(' / ')}`).toBe(false)
+        if (name.includes(' ')) {
+          // Each line ends before a space: no word, Chinese or English, is cut.
+          for (const line of seen.lines.slice(0, -1)) {
+            expect(/\s/.test(seen.text[line.end] ?? ''), `${at}: ${texts.join(' / ')}`).toBe(true)
+          }
+        } else if (texts.length > 1) {
+          // Balanced: no line is less than half the longest (no full line over a short tail).
+          const lengths = texts.map((t) => t.length)
+          expect(Math.min(...lengths) * 2, `${at}: ${texts.join(' / ')}`).toBeGreaterThan(
+            Math.max(...lengths),
+          )
+        }
+        console.log(`${at}: ${texts.join(' / ')}`)
+      }
+    }
+  }, 180_000)
+})
