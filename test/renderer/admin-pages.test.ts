@@ -819,3 +819,26 @@ describe('diagnostics page: recent events', () => {
     expect(time()).toBe('2023/11/14 12:13:20')
   })
 })
+
+describe('attendance page: the from/to filter on the kiosk core’s clock', () => {
+  it('reads a typed time in the core’s zone, as the list beside it is written (kiosk web elsewhere)', async () => {
+    const fake = createFakeKioskApi()
+    const { wrapper } = mountWith(AttendancePage, fake.api)
+    const screen = useScreenStore()
+    screen.campaign = makeCampaign()
+    screen.timeZone = 'Asia/Tokyo'
+    await flushPromises()
+    await wrapper.get('#att-from').setValue('2026')
+    await wrapper.get('#att-from-month').setValue('5')
+    await wrapper.get('#att-from-day').setValue('1')
+    await wrapper.get('#att-from-hour').setValue('09')
+    await wrapper.get('#att-from-minute').setValue('00')
+    await flushPromises()
+    const lastFrom = () => fake.api.listAttendance.mock.calls.at(-1)?.[0].from
+    // 09:00 on 1 May in Tokyo, whatever the zone of the page.
+    expect(lastFrom()).toBe(Date.UTC(2026, 4, 1, 0, 0))
+    screen.timeZone = 'Pacific/Honolulu'
+    await flushPromises()
+    expect(lastFrom()).toBe(Date.UTC(2026, 4, 1, 19, 0))
+  })
+})
