@@ -748,27 +748,28 @@ describe('settings page', () => {
 })
 
 describe('diagnostics page: recent events', () => {
+  /** A new follower's event at 2023-11-14 22:13:20 UTC. */
+  const row = {
+    id: 1,
+    eventId: 'ev_1',
+    campaignId: 'c1',
+    kioskId: 'booth-1',
+    openid: 'oVisitor0001',
+    scene: 'booth-1:abc',
+    kind: 'subscribe' as const,
+    createTime: 1_700_000_000,
+    receivedAt: 1_700_000_000_000,
+    firstVisit: true,
+    checkInNumber: 1,
+    rosterEntryId: null,
+    rosterName: null,
+    greetingShown: true,
+    unknownTicket: false,
+    fallback: false,
+  }
   it('words each event’s kind and the id column in the UI’s language', async () => {
     const fake = createFakeKioskApi()
     const base = await fake.api.getDiagnostics()
-    const row = {
-      id: 1,
-      eventId: 'ev_1',
-      campaignId: 'c1',
-      kioskId: 'booth-1',
-      openid: 'oVisitor0001',
-      scene: 'booth-1:abc',
-      kind: 'subscribe' as const,
-      createTime: 1_700_000_000,
-      receivedAt: 1_700_000_000_000,
-      firstVisit: true,
-      checkInNumber: 1,
-      rosterEntryId: null,
-      rosterName: null,
-      greetingShown: true,
-      unknownTicket: false,
-      fallback: false,
-    }
     fake.api.getDiagnostics.mockResolvedValue({
       ...base,
       lastEvents: [row, { ...row, id: 2, eventId: 'ev_2', kind: 'scan', checkInNumber: 2 }],
@@ -787,25 +788,7 @@ describe('diagnostics page: recent events', () => {
   it('writes each event’s time on the kiosk core’s clock, not the page’s (kiosk web elsewhere)', async () => {
     const fake = createFakeKioskApi()
     const base = await fake.api.getDiagnostics()
-    // 2023-11-14 22:13:20 UTC.
-    const event = {
-      id: 1,
-      eventId: 'ev_1',
-      campaignId: 'c1',
-      kioskId: 'booth-1',
-      openid: 'oVisitor0001',
-      scene: 'booth-1:abc',
-      kind: 'scan' as const,
-      createTime: 1_700_000_000,
-      receivedAt: 1_700_000_000_000,
-      firstVisit: true,
-      checkInNumber: 1,
-      rosterEntryId: null,
-      rosterName: null,
-      greetingShown: true,
-      unknownTicket: false,
-      fallback: false,
-    }
+    const event = { ...row, kind: 'scan' as const }
     fake.api.getDiagnostics.mockResolvedValue({ ...base, lastEvents: [event] })
     const { wrapper } = mountWith(DiagnosticsPage, fake.api)
     await flushPromises()
