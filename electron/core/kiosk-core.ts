@@ -676,8 +676,10 @@ export function createKioskCore(o: KioskCoreOptions): KioskCore {
 /**
  * This machine's time zone, the booth's calendar (the TZ variable, else the system's): an IANA
  * name, or null where the engine names none (a browser showing the kiosk web judges in its own).
+ * Node names none for a TZ it does not know (`TZ=Foo/Bar`: undefined, whatever its typings say),
+ * and ScreenState takes 64 characters at the most.
  */
-function kioskTimeZone(): string | null {
-  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone
-  return zone === '' ? null : zone
+export function kioskTimeZone(): string | null {
+  const zone: unknown = new Intl.DateTimeFormat().resolvedOptions().timeZone
+  return typeof zone === 'string' && zone !== '' && zone.length <= 64 ? zone : null
 }
