@@ -35,6 +35,7 @@ import { errorMessage, LogLimiter, type Logger } from '../log'
 import type { FollowUpCall, RelayMetrics } from '../metrics'
 import type {
   FollowUpVisitor,
+  LeaseAnswer,
   MessageUpdate,
   MessageWrite,
   NewFollowUpVisitor,
@@ -378,11 +379,14 @@ export class FollowUpWorker {
   async round(): Promise<void> {
     const { store, now } = this.o
     const got = await store.followUp.lease(this.owner, now(), this.o.leaseTtlMs)
-    if (!got) {
+    if (got === false) {
       this.release()
       return
     }
-    const fresh = !this.holding
+    // Taken (not renewed): the lease had lapsed since this instance last got it, so another
+    // may have held it meanwhile, though no call of this one said so (they failed, or none was
+    // made: a store away, a relay stopped and started again). Worked as a takeover.
+    const fresh = !this.holding || got === 'taken'
     this.holding = true
     this.lost = false
     this.refreshBacklog()
@@ -407,14 +411,12 @@ export class FollowUpWorker {
       renewing = true
       this.o.store.followUp
         .lease(this.owner, this.o.now(), this.o.leaseTtlMs)
-        .then((ok) => {
-          if (ok) {
+        .then((got) => {
+          if (got === 'renewed') {
             this.refreshBacklog()
             return
           }
-          this.lost = true
-          this.release()
-          this.o.log.warn('follow-up: lease lost mid-round; finishing the calls in flight')
+          this.lostMidRound(got)
         })
         .catch((err: unknown) => {
           // Unknown: the renewal before the next batch decides.
@@ -625,9 +627,27 @@ export class FollowUpWorker {
   /** Renews the lease before each batch; false once another instance holds it. */
   private async stillLeased(): Promise<boolean> {
     if (this.lost || this.stopped) return false
-    const ok = await this.o.store.followUp.lease(this.owner, this.o.now(), this.o.leaseTtlMs)
-    if (!ok) this.release()
-    return ok && !this.stopped
+    const got = await this.o.store.followUp.lease(this.owner, this.o.now(), this.o.leaseTtlMs)
+    if (got === false) this.release()
+    else if (got === 'taken') this.lostMidRound(got)
+    return got === 'renewed' && !this.stopped
+  }
+
+  /**
+   * A renewal in a round found the lease another's (false) or lapsed and taken again: another
+   * instance may have held it meanwhile (settled this round's texts as maybe sent, moved
+   * cursors on), so this round claims nothing more and the next one, holding it, starts as a
+   * takeover (settleLostSends, caches dropped, every kiosk read).
+   */
+  private lostMidRound(got: LeaseAnswer): void {
+    if (this.lost) return
+    this.lost = true
+    this.release()
+    this.o.log.warn(
+      got === false
+        ? 'follow-up: lease lost mid-round; finishing the calls in flight'
+        : 'follow-up: lease lapsed mid-round; finishing the calls in flight, the next round starts afresh',
+    )
   }
 
   /** At most half the message window: a short window configured still leaves time to send. */

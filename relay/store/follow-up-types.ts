@@ -196,12 +196,20 @@ export interface CampaignTag {
   id: number
 }
 
+/**
+ * A lease call's answer: `renewed` the owner's own lease was still running (nobody else can
+ * have held it since the owner's last call that got it); `taken` it was free (never held,
+ * lapsed, or another owner's lapsed: anyone may have held it meanwhile); false another owner
+ * holds it.
+ */
+export type LeaseAnswer = 'renewed' | 'taken' | false
+
 export interface FollowUpStore {
   /**
    * Takes or renews the one lease that lets a relay instance do follow-up work (so two
    * instances on one Redis never send twice); false while another owner holds it.
    */
-  lease(owner: string, now: number, ttlMs: number): Promise<boolean>
+  lease(owner: string, now: number, ttlMs: number): Promise<LeaseAnswer>
   /** The last attendance seq of the kiosk already turned into visitor states (0: none). */
   cursor(kioskId: string): Promise<number>
   /** Up to `limit` attendance rows of the kiosk with seq > afterSeq, in seq order. */

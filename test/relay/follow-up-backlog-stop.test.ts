@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { CampaignDirectory } from '../../relay/campaign-directory'
 import { FollowUpWorker } from '../../relay/follow-up/worker'
 import { silentLogger } from '../../relay/log'
+import type { LeaseAnswer } from '../../relay/store/follow-up-types'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { WechatClient } from '../../shared/wechat'
 
@@ -32,8 +33,8 @@ describe('follow-up backlog read at stop', () => {
     })
     // The round's lease at once; the heartbeat's renewal answered when the test says.
     let leases = 0
-    let answerRenewal: (ok: boolean) => void = () => undefined
-    const renewal = new Promise<boolean>((answer) => (answerRenewal = answer))
+    let answerRenewal: (got: LeaseAnswer) => void = () => undefined
+    const renewal = new Promise<LeaseAnswer>((answer) => (answerRenewal = answer))
     const lease = followUp.lease.bind(followUp)
     vi.spyOn(followUp, 'lease').mockImplementation(async (...args) =>
       ++leases === 2 ? renewal : lease(...args),
@@ -58,7 +59,7 @@ describe('follow-up backlog read at stop', () => {
       openGate()
       await worker.stop()
       const atStop = reads
-      answerRenewal(true)
+      answerRenewal('renewed')
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
       expect(reads).toBe(atStop)
     } finally {

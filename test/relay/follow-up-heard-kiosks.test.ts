@@ -219,9 +219,59 @@ describe.each(backends)('follow-up worker reads the kiosks it heard of on $name'
     expect(await b.waiting('spring')).toEqual(['o-meanwhile'])
   })
 
+  it('takes a lease back as a takeover after its own lease calls failed all the while another held it', async () => {
+    const b = await bed(open)
+    const first = b.worker({ leaseTtlMs: 2000 })
+    const second = b.worker({ leaseTtlMs: 2000 })
+    const takeOver = async (w: FollowUpWorker) => {
+      const rounds = w.stats.rounds
+      b.clock.now += 20_000
+      await vi.waitFor(
+        async () => {
+          await w.round()
+          if (w.stats.rounds === rounds) throw new Error('lease not taken over yet')
+        },
+        { timeout: 15_000, interval: 50 },
+      )
+    }
+    // The first instance's lease calls throw (its way to the store broken) when told: every
+    // one ('down'), or every one that does not get the lease ('until-granted': it never hears
+    // that another holds it, only the call that takes it back answers).
+    const failing = new Map<string, 'down' | 'until-granted'>()
+    const lease = b.store.followUp.lease.bind(b.store.followUp)
+    const leases = vi
+      .spyOn(b.store.followUp, 'lease')
+      .mockImplementation(async (owner, now, ttlMs) => {
+        const mode = failing.get(owner)
+        if (mode === 'down') throw new Error('store unreachable (test)')
+        const got = await lease(owner, now, ttlMs)
+        if (mode === 'until-granted' && got === false) throw new Error('store unreachable (test)')
+        return got
+      })
+    await takeOver(first)
+    const firstOwner = leases.mock.calls.at(-1)?.[0] ?? ''
+    failing.set(firstOwner, 'down')
+    await expect(first.round()).rejects.toThrow('store unreachable')
+    // The second takes the lapsed lease, works, and stops; the first never hears of it.
+    await takeOver(second)
+    await second.stop()
+    failing.set(firstOwner, 'until-granted')
+    // Back: it settles the texts the second may have left "sending", and reads every kiosk.
+    const settle = vi.spyOn(b.store.followUp, 'sendingMessages')
+    const list = vi.spyOn(b.store, 'listKiosks')
+    await takeOver(first)
+    expect(settle).toHaveBeenCalled()
+    expect(list).toHaveBeenCalled()
+    // Renewed while it runs: no takeover again.
+    settle.mockClear()
+    await first.round()
+    expect(settle).not.toHaveBeenCalled()
+  })
+
   it('reads every kiosk after a resync, and on the sweep when a message was lost', async () => {
     const b = await bed(open)
-    const worker = b.worker()
+    // A lease outliving the clock's jumps: one lapsed would be taken back afresh (every kiosk read).
+    const worker = b.worker({ leaseTtlMs: 2 * SWEEP_MS })
     await worker.round()
     const list = vi.spyOn(b.store, 'listKiosks')
 

@@ -17,6 +17,7 @@ import {
   type FollowUpFailure,
   type FollowUpStore,
   type FollowUpVisitor,
+  type LeaseAnswer,
   type MessageWrite,
   type NewFollowUpVisitor,
   type OutboxRow,
@@ -29,12 +30,16 @@ import type { RedisKeys } from './keys'
 import { runScript } from './run-script'
 import { noFollowUpCounts } from '../../../shared/follow-up-api'
 
-/** KEYS: 1 lease. ARGV: owner, ttl ms. Takes a free lease or renews the owner's own. */
+/**
+ * KEYS: 1 lease. ARGV: owner, ttl ms. Takes a free lease (2) or renews the owner's own while it
+ * runs (1); 0 while another owner holds it.
+ */
 const LEASE = `
 local held = redis.call('GET', KEYS[1])
 if held and held ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+if held then return 1 end
+return 2
 `
 
 /** KEYS: 1 cursor. ARGV: seq. The cursor only moves forward. */
@@ -159,9 +164,10 @@ export class RedisFollowUpStore implements FollowUpStore {
     private readonly rowsKey: (kioskId: string) => string,
   ) {}
 
-  async lease(owner: string, now: number, ttlMs: number): Promise<boolean> {
+  async lease(owner: string, now: number, ttlMs: number): Promise<LeaseAnswer> {
     void now // Redis keeps the lease's time itself
-    return (await this.redis.eval(LEASE, 1, this.keys.followUpLease, owner, ttlMs)) === 1
+    const answer = await this.redis.eval(LEASE, 1, this.keys.followUpLease, owner, ttlMs)
+    return answer === 1 ? 'renewed' : answer === 2 ? 'taken' : false
   }
 
   async cursor(kioskId: string): Promise<number> {

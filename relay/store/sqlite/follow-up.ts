@@ -15,6 +15,7 @@ import {
   type FollowUpFailure,
   type FollowUpStore,
   type FollowUpVisitor,
+  type LeaseAnswer,
   type MessageWrite,
   type NewFollowUpVisitor,
   type OutboxRow,
@@ -86,7 +87,7 @@ export class SqliteFollowUpStore implements FollowUpStore {
     (kioskId: string, seq: number, visitors: readonly NewFollowUpVisitor[]) => void
   >
   private readonly leaseTx: Database.Transaction<
-    (owner: string, now: number, ttlMs: number) => boolean
+    (owner: string, now: number, ttlMs: number) => LeaseAnswer
   >
 
   constructor(
@@ -123,17 +124,18 @@ export class SqliteFollowUpStore implements FollowUpStore {
     this.leaseTx = db.transaction((owner, now, ttlMs) => {
       const row = statement(db, 'SELECT owner, expires_at FROM follow_up_lease WHERE id = 1').get()
       const held = row === undefined ? null : leaseRow.parse(row)
-      if (held !== null && held.owner !== owner && held.expires_at > now) return false
+      const running = held !== null && held.expires_at > now
+      if (running && held.owner !== owner) return false
       statement(
         db,
         `INSERT INTO follow_up_lease (id, owner, expires_at) VALUES (1, ?, ?)
          ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
       ).run(owner, now + ttlMs)
-      return true
+      return running ? 'renewed' : 'taken'
     })
   }
 
-  lease(owner: string, now: number, ttlMs: number): Promise<boolean> {
+  lease(owner: string, now: number, ttlMs: number): Promise<LeaseAnswer> {
     return attempt(() => this.leaseTx.immediate(owner, now, ttlMs))
   }
 
