@@ -49,11 +49,31 @@ export class FollowUpCampaigns {
   /** Reads run one after the other (a round's and the backlog's may overlap). */
   private queue: Promise<unknown> = Promise.resolve()
 
+  /** Stops hearing the change feed; null while not hearing it (detached). */
+  private unwatch: (() => void) | null = null
+
   constructor(
     private readonly store: RelayStore,
-    directory: CampaignDirectory,
+    private readonly directory: CampaignDirectory,
   ) {
-    directory.watch((c) => this.hear(c))
+    this.attach()
+  }
+
+  /** Hears the change feed (again): what it missed meanwhile is read whole next time. */
+  attach(): void {
+    if (this.unwatch !== null) return
+    this.unwatch = this.directory.watch((c) => this.hear(c))
+    this.all = null
+  }
+
+  /**
+   * Stops hearing the change feed (the worker stopped: a relay that starts another in the same
+   * process must not keep this one's listener). Until attached again every read is whole.
+   */
+  detach(): void {
+    this.unwatch?.()
+    this.unwatch = null
+    this.all = null
   }
 
   private hear(change: StoreChange): void {
@@ -130,7 +150,8 @@ export class FollowUpCampaigns {
         this.stale.clear()
         const list = await campaigns.listCampaigns()
         const all = new Map(list.map((r) => [r.campaign.id, r.campaign]))
-        if (this.resyncAt === resyncAt) {
+        // Kept only while the feed is heard: it is what says the copy went stale.
+        if (this.resyncAt === resyncAt && this.unwatch !== null) {
           this.all = all
           this.clock = clock
         }

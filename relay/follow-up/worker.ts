@@ -230,6 +230,9 @@ export class FollowUpWorker {
   /** The campaigns, kept in memory and read again as they change (./campaigns.ts). */
   private readonly campaignList: FollowUpCampaigns
 
+  /** Stops hearing the change feed; null once stopped (until started again). */
+  private unwatch: (() => void) | null
+
   /** Failures repeated every round while the store is away (see schedule). */
   private readonly failedRounds: LogLimiter
 
@@ -237,7 +240,7 @@ export class FollowUpWorker {
     this.o = { ...DEFAULTS, ...stripUndefined(opts) }
     this.failedRounds = new LogLimiter(() => this.o.now(), 60_000)
     this.campaignList = new FollowUpCampaigns(opts.store, opts.campaigns)
-    opts.campaigns.watch((c) => this.hear(c))
+    this.unwatch = opts.campaigns.watch((c) => this.hear(c))
   }
 
   /** A row stored (its kiosk is read next round), or a resync (every kiosk is). */
@@ -254,16 +257,31 @@ export class FollowUpWorker {
 
   start(): void {
     this.stopped = false
+    if (this.unwatch === null) {
+      // Started again: what the feed said while stopped went unheard, so every kiosk is read.
+      this.unwatch = this.o.campaigns.watch((c) => this.hear(c))
+      this.sweepAt = 0
+    }
+    this.campaignList.attach()
     this.schedule(0)
   }
 
-  /** Stops after the round in flight (its calls finish and are recorded). */
+  /**
+   * Stops after the round in flight (its calls finish and are recorded), then stops hearing
+   * the change feed: a relay that stops a worker and starts another in the same process (a
+   * graceful restart, tests) keeps no listener of this one.
+   */
   async stop(): Promise<void> {
     this.stopped = true
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
     await this.running
     await this.readingBacklog
+    // Started again meanwhile: it hears on.
+    if (!this.stopped) return
+    this.unwatch?.()
+    this.unwatch = null
+    this.campaignList.detach()
   }
 
   /**

@@ -268,6 +268,42 @@ describe.each(backends)('follow-up worker reads the kiosks it heard of on $name'
     expect(settle).not.toHaveBeenCalled()
   })
 
+  it('stops hearing the change feed when stopped, and reads what it missed once started again', async () => {
+    const b = await bed(open)
+    // The directory's listeners the worker holds (the worker's own and its campaign list's).
+    const active = new Set<(change: StoreChange) => void>()
+    const watch = b.directory.watch.bind(b.directory)
+    vi.spyOn(b.directory, 'watch').mockImplementation((listener) => {
+      const off = watch(listener)
+      active.add(listener)
+      return () => {
+        active.delete(listener)
+        off()
+      }
+    })
+    const worker = b.worker({ tickMs: HOUR, leaseTtlMs: 2 * HOUR })
+    expect(active.size).toBe(2)
+    const roundsDone = async (n: number) =>
+      vi.waitFor(
+        () => {
+          if (worker.stats.rounds < n) throw new Error('round not run yet')
+        },
+        { timeout: 10_000, interval: 5 },
+      )
+    worker.start()
+    await roundsDone(1)
+    await worker.stop()
+    expect(active.size).toBe(0)
+    // Stored while it is stopped: no listener of the worker's hears it.
+    await b.scan('booth-3', 'o-stopped', 'spring')
+    worker.start()
+    expect(active.size).toBe(2)
+    await roundsDone(2)
+    await worker.stop()
+    expect(await b.waiting('spring')).toEqual(['o-stopped'])
+    expect(active.size).toBe(0)
+  })
+
   it('reads every kiosk after a resync, and on the sweep when a message was lost', async () => {
     const b = await bed(open)
     // A lease outliving the clock's jumps: one lapsed would be taken back afresh (every kiosk read).
