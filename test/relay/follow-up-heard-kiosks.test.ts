@@ -10,8 +10,8 @@ import { CampaignDirectory } from '../../relay/campaign-directory'
 import { FollowUpWorker, type FollowUpWorkerOptions } from '../../relay/follow-up/worker'
 import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
 import { silentLogger } from '../../shared/server/log'
-import { WechatClient } from '../../shared/wechat'
 import { campaignBody } from './campaign-helpers'
+import { unusedWechat } from './follow-up-helpers'
 import { storeBackends } from './store-backends'
 
 const backends = storeBackends('follow-up-heard')
@@ -31,6 +31,8 @@ interface Bed {
   /** The openids of `campaignId` waiting for their tag. */
   waiting(campaignId: string): Promise<string[]>
   addBooth(kioskId: string): Promise<void>
+  /** Rounds of `w` until one holds the lease (the clock moved past the other's lease first). */
+  takeOver(w: FollowUpWorker): Promise<void>
 }
 
 const open: Array<() => Promise<void>> = []
@@ -89,12 +91,7 @@ async function bed(openStore: () => Promise<RelayStore>): Promise<Bed> {
       const w = new FollowUpWorker({
         store,
         campaigns: directory,
-        client: new WechatClient({
-          appId: 'wx0000000000000000',
-          appSecret: 's'.repeat(32),
-          apiBase: 'http://127.0.0.1:9',
-          fetch: () => Promise.reject(new Error('no WeChat call expected')),
-        }),
+        client: unusedWechat(),
         log: silentLogger,
         now: () => clock.now,
         // Visitors wait for their batch: nothing is sent, they stay pending.
@@ -122,6 +119,17 @@ async function bed(openStore: () => Promise<RelayStore>): Promise<Bed> {
       } finally {
         lose.mockRestore()
       }
+    },
+    async takeOver(w) {
+      const rounds = w.stats.rounds
+      clock.now += 20_000
+      await vi.waitFor(
+        async () => {
+          await w.round()
+          if (w.stats.rounds === rounds) throw new Error('lease not taken over yet')
+        },
+        { timeout: 15_000, interval: 50 },
+      )
     },
     async waiting(campaignId) {
       const due = await store.followUp.dueTags(campaignId, clock.now + HOUR, 100)
@@ -194,20 +202,8 @@ describe.each(backends)('follow-up worker reads the kiosks it heard of on $name'
     const b = await bed(open)
     const first = b.worker({ leaseTtlMs: 2000 })
     const second = b.worker({ leaseTtlMs: 2000 })
-    /** Rounds of `w` until one holds the lease (its clock past the other's lease). */
-    const takeOver = async (w: FollowUpWorker) => {
-      const rounds = w.stats.rounds
-      b.clock.now += 20_000
-      await vi.waitFor(
-        async () => {
-          await w.round()
-          if (w.stats.rounds === rounds) throw new Error('lease not taken over yet')
-        },
-        { timeout: 15_000, interval: 50 },
-      )
-    }
-    await takeOver(second)
-    await takeOver(first)
+    await b.takeOver(second)
+    await b.takeOver(first)
     // The first holds the lease: the second hears the scan but may not work on it.
     await b.scan('booth-4', 'o-meanwhile', 'spring')
     const rounds = second.stats.rounds
@@ -215,7 +211,7 @@ describe.each(backends)('follow-up worker reads the kiosks it heard of on $name'
     expect(second.stats.rounds).toBe(rounds)
     // The first stops before reading it; once its lease lapses the second takes it back.
     await first.stop()
-    await takeOver(second)
+    await b.takeOver(second)
     expect(await b.waiting('spring')).toEqual(['o-meanwhile'])
   })
 
@@ -223,17 +219,6 @@ describe.each(backends)('follow-up worker reads the kiosks it heard of on $name'
     const b = await bed(open)
     const first = b.worker({ leaseTtlMs: 2000 })
     const second = b.worker({ leaseTtlMs: 2000 })
-    const takeOver = async (w: FollowUpWorker) => {
-      const rounds = w.stats.rounds
-      b.clock.now += 20_000
-      await vi.waitFor(
-        async () => {
-          await w.round()
-          if (w.stats.rounds === rounds) throw new Error('lease not taken over yet')
-        },
-        { timeout: 15_000, interval: 50 },
-      )
-    }
     // The first instance's lease calls throw (its way to the store broken) when told: every
     // one ('down'), or every one that does not get the lease ('until-granted': it never hears
     // that another holds it, only the call that takes it back answers).
@@ -248,18 +233,18 @@ describe.each(backends)('follow-up worker reads the kiosks it heard of on $name'
         if (mode === 'until-granted' && got === false) throw new Error('store unreachable (test)')
         return got
       })
-    await takeOver(first)
+    await b.takeOver(first)
     const firstOwner = leases.mock.calls.at(-1)?.[0] ?? ''
     failing.set(firstOwner, 'down')
     await expect(first.round()).rejects.toThrow('store unreachable')
     // The second takes the lapsed lease, works, and stops; the first never hears of it.
-    await takeOver(second)
+    await b.takeOver(second)
     await second.stop()
     failing.set(firstOwner, 'until-granted')
     // Back: it settles the texts the second may have left "sending", and reads every kiosk.
     const settle = vi.spyOn(b.store.followUp, 'sendingMessages')
     const list = vi.spyOn(b.store, 'listKiosks')
-    await takeOver(first)
+    await b.takeOver(first)
     expect(settle).toHaveBeenCalled()
     expect(list).toHaveBeenCalled()
     // Renewed while it runs: no takeover again.

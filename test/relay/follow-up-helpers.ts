@@ -15,6 +15,16 @@ import { assign, createCampaign, signIn, type RelayTestBed } from './campaign-he
 import { startOn, type ConsoleClient } from './console-helpers'
 import type { Backend } from './harness'
 
+/** WeChat for a worker that must make no call: any call fails (a closed port, a refusing fetch). */
+export function unusedWechat(): WechatClient {
+  return new WechatClient({
+    appId: 'wx0000000000000000',
+    appSecret: 's'.repeat(32),
+    apiBase: 'http://127.0.0.1:9',
+    fetch: () => Promise.reject(new Error('no WeChat call expected')),
+  })
+}
+
 export async function followUpSandbox(): Promise<Sandbox> {
   return startSandbox({ mode: 'plain' }, silentLogger)
 }

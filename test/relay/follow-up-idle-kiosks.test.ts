@@ -7,8 +7,8 @@ import { CampaignDirectory } from '../../relay/campaign-directory'
 import { FollowUpWorker } from '../../relay/follow-up/worker'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import type { NewEvent, RelayStore } from '../../relay/store/types'
-import { WechatClient } from '../../shared/wechat'
 import { campaignBody } from './campaign-helpers'
+import { unusedWechat } from './follow-up-helpers'
 import { silentLogger } from '../../shared/server/log'
 
 const KIOSKS = 40
@@ -57,12 +57,7 @@ describe('follow-up worker over many idle kiosks', () => {
     const worker = new FollowUpWorker({
       store: s,
       campaigns: new CampaignDirectory(s, () => t0),
-      client: new WechatClient({
-        appId: 'wx0000000000000000',
-        appSecret: 's'.repeat(32),
-        apiBase: 'http://127.0.0.1:9',
-        fetch: () => Promise.reject(new Error('no WeChat call expected')),
-      }),
+      client: unusedWechat(),
       log: silentLogger,
       now: () => t0,
       batchWindowMs: 0,
