@@ -761,6 +761,8 @@ export function refuseUpgrade(
   text: string,
   error: { code: string; message: string },
   headers: Readonly<Record<string, string>> = {},
+  /** false for an answer to HEAD: its Content-Length says what GET's body would be, no body. */
+  withBody = true,
 ): void {
   if (socket.destroyed) return
   socket.once('finish', () => socket.destroy())
@@ -774,7 +776,9 @@ export function refuseUpgrade(
   })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('')
-  socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\n\r\n${json}`)
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\n\r\n${withBody ? json : ''}`,
+  )
 }
 
 /**

@@ -82,6 +82,14 @@ const NOT_A_PLAIN_PATH = {
   code: 'bad_request',
   message: 'request target must be a plain path: no \\, dot segments or host',
 }
+/** The kiosks' websocket path asked for without a handshake: HEAD or a plain GET (426), another method (405). */
+const KIOSK_UPGRADE = { Upgrade: 'websocket' }
+const KIOSK_UPGRADE_REQUIRED = {
+  code: 'upgrade_required',
+  message:
+    'the kiosks’ websocket: connect with Upgrade: websocket and Authorization: Bearer <token>',
+}
+const KIOSK_GET_ONLY = { code: 'method_not_allowed', message: 'use GET or HEAD' }
 /** What a failed attendance chunk (SQLite: a lock held elsewhere, a full disk) means. */
 const ATTENDANCE_NOT_MOVED = `the console's attendance is behind: the rows stay pending and are moved once the store takes writes again (tried again every second); nothing is lost; /metrics scandesk_relay_attendance_pending_rows counts them; ${SEE_HEALTHZ}`
 /** What pending rows deleted for want of their queue entry mean (never expected). */
@@ -432,13 +440,8 @@ export async function startRelay(
     // listener takes it), so a plain request for the path is told what it lacks (426 names the
     // protocol in Upgrade) rather than that the endpoint does not exist; other methods are 405.
     .add(['GET', 'HEAD'], '/kiosk', ({ res }) => {
-      res.setHeader('Upgrade', 'websocket')
-      sendApiError(
-        res,
-        426,
-        'upgrade_required',
-        'the kiosks’ websocket: connect with Upgrade: websocket and Authorization: Bearer <token>',
-      )
+      res.setHeader('Upgrade', KIOSK_UPGRADE.Upgrade)
+      sendApiError(res, 426, KIOSK_UPGRADE_REQUIRED.code, KIOSK_UPGRADE_REQUIRED.message)
     })
     .add(['GET', 'HEAD'], '/healthz', ({ res }) => health(res))
     .add(['GET', 'HEAD'], '/metrics', ({ res }) => scrape(res))
@@ -511,9 +514,21 @@ export async function startRelay(
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     noticeProxy(req)
     const path = requestTarget(req)?.pathname
-    if (path === undefined) refuseUpgrade(socket, 400, 'Bad Request', NOT_A_PLAIN_PATH)
-    else if (path === '/kiosk') hub.handleUpgrade(req, socket, head)
-    else refuseUpgrade(socket, 404, 'Not Found', NO_SUCH_ENDPOINT)
+    // Only a GET is a websocket handshake; any other method asking to upgrade gets what the
+    // plain request would (HEAD: the same head, no body), before its token is looked at.
+    const withBody = req.method !== 'HEAD'
+    const refuse = (
+      status: number,
+      text: string,
+      error: { code: string; message: string },
+      headers: Readonly<Record<string, string>> = {},
+    ): void => refuseUpgrade(socket, status, text, error, headers, withBody)
+    if (path === undefined) refuse(400, 'Bad Request', NOT_A_PLAIN_PATH)
+    else if (path !== '/kiosk') refuse(404, 'Not Found', NO_SUCH_ENDPOINT)
+    else if (req.method === 'GET') hub.handleUpgrade(req, socket, head)
+    else if (req.method === 'HEAD')
+      refuse(426, 'Upgrade Required', KIOSK_UPGRADE_REQUIRED, KIOSK_UPGRADE)
+    else refuse(405, 'Method Not Allowed', KIOSK_GET_ONLY, { Allow: 'GET, HEAD' })
   })
 
   try {

@@ -40,15 +40,15 @@ function parseAnswer(text: string, toHead: boolean): { answer: RawAnswer; used: 
 
 /**
  * Writes `text` on one new connection and resolves with the answers read once `count` are in
- * (1xx included), or when the relay closes the connection (`closed`). `heads`: the places of
- * the answers to HEAD requests.
+ * (1xx included), or when the relay closes the connection (`closed`; `rest`: what came after
+ * the last whole answer). `heads`: the places of the answers to HEAD requests.
  */
 function raw(
   port: number,
   text: string,
   count: number,
   heads: readonly number[] = [],
-): Promise<{ answers: RawAnswer[]; closed: boolean }> {
+): Promise<{ answers: RawAnswer[]; closed: boolean; rest: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let received = ''
@@ -66,11 +66,11 @@ function raw(
       }
       if (answers.length >= count) {
         socket.destroy()
-        resolve({ answers, closed: false })
+        resolve({ answers, closed: false, rest: received })
       }
     })
     socket.on('error', reject)
-    socket.on('close', () => resolve({ answers, closed: true }))
+    socket.on('close', () => resolve({ answers, closed: true, rest: received }))
     socket.write(text)
   })
 }
@@ -334,6 +334,38 @@ describe('a refused websocket upgrade', () => {
       expect(body, path).toMatchObject({ error: { code } })
       // /console/api/events without a session is the console's 401 as a plain request.
       if (path !== '/console/api/events') expect(body, path).toEqual(JSON.parse(plain?.body ?? ''))
+    }
+  })
+
+  it('to HEAD has no body, and to another method is 405 with Allow, as the plain request', async () => {
+    const upgrade = [
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      'Authorization: Bearer booth-1.wrong',
+    ]
+    for (const [method, path] of [
+      ['HEAD', '/kiosk'],
+      ['HEAD', '/nope'],
+      ['POST', '/kiosk'],
+      ['DELETE', '/kiosk'],
+    ] as const) {
+      const where = `${method} ${path}`
+      const heads = method === 'HEAD' ? [0] : []
+      const plain = (await raw(port, request(method, path), 1, heads)).answers[0]
+      const { answers, closed, rest } = await raw(port, request(method, path, upgrade), 2, heads)
+      expect(closed, where).toBe(true)
+      expect(
+        answers.map((a) => a.status),
+        where,
+      ).toEqual([plain?.status])
+      // Nothing after the head of an answer to HEAD (a body there would be read as the start of
+      // the next answer by a client that keeps the connection).
+      expect(rest, where).toBe('')
+      expect(answers[0]?.headers.allow, where).toBe(plain?.headers.allow)
+      expect(answers[0]?.headers['content-length'], where).toBe(plain?.headers['content-length'])
+      if (method !== 'HEAD') expect(answers[0]?.body, where).toBe(plain?.body)
     }
   })
 })
