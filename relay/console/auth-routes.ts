@@ -19,6 +19,7 @@ import type { LoginAttempt } from '../store/console-types'
 import {
   jsonObjectSchema,
   readJson,
+  readNoFields,
   sendConsoleError,
   type ConsoleDeps,
   type ConsoleRoute,
@@ -179,6 +180,9 @@ export function authRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       // removed, still clears the cookie (204). Still same-origin only, as every POST.
       public: true,
       async handler(ctx) {
+        // No fields, as every route that takes none: a body asking for something (`{"all":
+        // true}`) is told it is not understood rather than taken as a plain sign-out.
+        if (!(await readNoFields(ctx))) return
         // Every session the request names ends; with more than one, every copy the relay can
         // name is cleared.
         const named = await endSessionsOf(ctx.req)

@@ -198,6 +198,15 @@ describe.each(['sqlite', 'redis'] as const)('console API guard (%s store)', (bac
     expect(rotated.status).toBe(200)
     expect((await c.call('POST', '/console/api/kiosks/k1/admin-unlock')).status).toBe(409)
     expect((await c.call('DELETE', '/console/api/kiosks/k1', {})).status).toBe(204)
+    // Sign-out too: a body with fields is refused and the session goes on; `{}` signs out.
+    for (const body of [{ everywhere: true }, [], null]) {
+      const a = await c.call('POST', '/console/api/logout', body)
+      expect(a.status, JSON.stringify(body)).toBe(400)
+      expect(a.text).toContain('takes no fields')
+    }
+    expect((await c.call('GET', '/console/api/session')).status).toBe(200)
+    expect((await c.call('POST', '/console/api/logout', {})).status).toBe(204)
+    expect((await c.call('GET', '/console/api/session')).status).toBe(401)
     await collectSecrets(r, c)
   })
 
