@@ -1,9 +1,9 @@
 /**
  * A streamed XLSX: the smallest OOXML package Excel, LibreOffice and exceljs open (content
- * types, relationships, workbook, styles, one worksheet) written through zip-writer.ts, the
- * sheet's rows as inline strings (`t="inlineStr"`: no shared-string table to hold in memory),
- * numbers, and date-times (a serial day with the one date-time style, so they sort and filter
- * as times).
+ * types, relationships, workbook, styles, worksheets: a new one every SHEET_MAX_ROWS rows)
+ * written through zip-writer.ts, the sheet's rows as inline strings (`t="inlineStr"`: no
+ * shared-string table to hold in memory), numbers, and date-times (a serial day with the one
+ * date-time style, so they sort and filter as times).
  * Each page of rows becomes one chunk of sheet XML that waits for the destination before the
  * next is built, so memory stays flat whatever the row count (exceljs's streaming writer
  * queued the XML whenever deflate lagged).
@@ -18,23 +18,46 @@ const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships
 const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships'
 const DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
-const CONTENT_TYPES =
+/** `[Content_Types].xml` for the workbook with `sheets` worksheets (sheet1.xml, sheet2.xml, …). */
+const contentTypes = (sheets: number): string =>
   `${DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
   '<Default Extension="xml" ContentType="application/xml"/>' +
   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
-  '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
+  sheetNumbers(sheets)
+    .map(
+      (n) =>
+        `<Override PartName="/xl/worksheets/sheet${n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`,
+    )
+    .join('') +
   '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
   '</Types>'
 const ROOT_RELS =
   `${DECL}<Relationships xmlns="${PKG_REL}">` +
   `<Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/>` +
   '</Relationships>'
-const WORKBOOK_RELS =
+/** The workbook's relationships: the styles (rId1), then worksheet n as `rId${n + 1}`. */
+const workbookRels = (sheets: number): string =>
   `${DECL}<Relationships xmlns="${PKG_REL}">` +
-  `<Relationship Id="rId1" Type="${REL}/worksheet" Target="worksheets/sheet1.xml"/>` +
-  `<Relationship Id="rId2" Type="${REL}/styles" Target="styles.xml"/>` +
+  `<Relationship Id="rId1" Type="${REL}/styles" Target="styles.xml"/>` +
+  sheetNumbers(sheets)
+    .map(
+      (n) =>
+        `<Relationship Id="rId${n + 1}" Type="${REL}/worksheet" Target="worksheets/sheet${n}.xml"/>`,
+    )
+    .join('') +
   '</Relationships>'
+
+/** 1, 2, … `sheets`. */
+const sheetNumbers = (sheets: number): number[] => Array.from({ length: sheets }, (_, i) => i + 1)
+
+/**
+ * The rows a worksheet of ours holds, the header among them: what every spreadsheet the
+ * organizer may open it in holds (Excel and LibreOffice 1,048,576 a worksheet, Apple Numbers
+ * 1,000,000 a table). A sheet with more goes on in another worksheet: rows past a reader's
+ * limit were lost on opening.
+ */
+export const SHEET_MAX_ROWS = 1_000_000
 
 /** What a date-time cell shows: the CSV's `YYYY-MM-DD HH:mm:ss`. */
 export const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss'
@@ -56,17 +79,31 @@ const STYLES =
   '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
   '</styleSheet>'
+/** One worksheet as the workbook lists it: its tab name and its last row. */
+interface SheetEntry {
+  name: string
+  lastRow: number
+}
+
 /**
- * The workbook, with the hidden name Excel writes beside a sheet's filter
+ * The workbook, with the hidden name Excel writes beside each sheet's filter
  * (`_xlnm._FilterDatabase`, the filter's range): LibreOffice shows no filter without it, and
  * some Excel versions fail sorting through one that lacks it.
  */
-const workbook = (sheetName: string, filterRef: string): string =>
+const workbook = (sheets: readonly SheetEntry[], last: string): string =>
   `${DECL}<workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets>` +
-  `<sheet name="${xmlText(sheetName)}" sheetId="1" r:id="rId1"/></sheets>` +
-  '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">' +
-  `${xmlText(`'${sheetName.replaceAll("'", "''")}'!${filterRef}`)}</definedName></definedNames>` +
-  '</workbook>'
+  sheets
+    .map((s, i) => `<sheet name="${xmlText(s.name)}" sheetId="${i + 1}" r:id="rId${i + 2}"/>`)
+    .join('') +
+  '</sheets><definedNames>' +
+  sheets
+    .map(
+      (s, i) =>
+        `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">` +
+        `${xmlText(`'${s.name.replaceAll("'", "''")}'!$A$1:$${last}$${s.lastRow}`)}</definedName>`,
+    )
+    .join('') +
+  '</definedNames></workbook>'
 
 /* eslint-disable no-control-regex -- these match exactly the control characters XML forbids */
 /** Characters XML 1.0 cannot hold at all (C0 controls but tab/LF/CR, DEL as exceljs did, lone surrogates, U+FFFE/F). */
@@ -140,6 +177,11 @@ export interface XlsxOptions {
    * `yyyy-mm-dd hh:mm:ss` in a column wide enough for it; its text cells stay text.
    */
   dateTimes?: readonly boolean[]
+  /**
+   * Rows a worksheet holds, its header among them (default SHEET_MAX_ROWS): rows past them go
+   * on in the next worksheet, named `<sheetName> (2)`, … (smaller in tests).
+   */
+  maxSheetRows?: number
 }
 
 /**
@@ -196,13 +238,18 @@ export async function xlsxStreamSink<R>(
   options: XlsxOptions = {},
 ): Promise<SheetSink<R>> {
   const dateTimes = Array.from(header, (_, i) => options.dateTimes?.[i] === true)
+  const maxRows = options.maxSheetRows ?? SHEET_MAX_ROWS
+  if (!Number.isInteger(maxRows) || maxRows < 2 || maxRows > SHEET_MAX_ROWS) {
+    throw new RangeError(`maxSheetRows must be an integer from 2 to ${SHEET_MAX_ROWS}`)
+  }
+  const baseName = options.sheetName ?? SHEET_NAMES.attendance.en
   const zip = new ZipWriter(out)
-  await zip.add('[Content_Types].xml', CONTENT_TYPES)
   await zip.add('_rels/.rels', ROOT_RELS)
-  await zip.add('xl/_rels/workbook.xml.rels', WORKBOOK_RELS)
   await zip.add('xl/styles.xml', STYLES)
-  const sheet = await zip.open('xl/worksheets/sheet1.xml')
+  const sheets: SheetEntry[] = [{ name: baseName, lastRow: 1 }]
+  let sheet = await zip.open('xl/worksheets/sheet1.xml')
   const letters = header.map((_, i) => columnLetters(i))
+  const last = letters[letters.length - 1] ?? 'A'
   const styles = dateTimes.map((dt) => (dt ? ' s="1"' : ''))
   // The columns' widths come before the rows in the sheet's XML: they are measured on the
   // header and the first page (a bounded sample), and the sheet starts with that page.
@@ -215,12 +262,32 @@ export async function xlsxStreamSink<R>(
         'utf8',
       ),
     )
+  /** The current worksheet's end: a filter on every heading, over every row it holds. */
+  const closeSheet = async (): Promise<void> => {
+    const entry = sheets[sheets.length - 1] as SheetEntry
+    entry.lastRow = r
+    const filter = `<autoFilter ref="A1:${last}${r}"/>`
+    await sheet.write(Buffer.from(`</sheetData>${filter}</worksheet>`, 'utf8'))
+    await sheet.end()
+  }
+  /** The next worksheet (`签到记录 (2)`, …), its header and columns as the first one's. */
+  const nextSheet = async (rowsXml: string): Promise<void> => {
+    await closeSheet()
+    const n = sheets.length + 1
+    sheets.push({ name: continuedName(baseName, n), lastRow: 1 })
+    sheet = await zip.open(`xl/worksheets/sheet${n}.xml`)
+    await start(rowsXml)
+  }
   let started = false
   let r = 1
   const cells: Cell[] = new Array<Cell>(header.length)
   return {
     async write(records) {
+      // The page's rows as XML, a new piece where a worksheet is full: pieces[0] goes on in
+      // the current worksheet, each further one starts the next worksheet.
+      const pieces: string[] = []
       let xml = ''
+      let row = r
       for (const rec of records) {
         toCells(rec, cells)
         if (!started) {
@@ -231,13 +298,25 @@ export async function xlsxStreamSink<R>(
             }
           }
         }
-        xml += rowXml(++r, cells, letters, styles)
+        if (row === maxRows) {
+          pieces.push(xml)
+          xml = ''
+          row = 1
+        }
+        xml += rowXml(++row, cells, letters, styles)
       }
-      if (started) {
-        await sheet.write(Buffer.from(xml, 'utf8'))
-      } else {
+      pieces.push(xml)
+      for (let i = 0; i < pieces.length; i++) {
+        const piece = pieces[i] as string
+        if (i > 0) {
+          await nextSheet(piece)
+        } else if (started) {
+          await sheet.write(Buffer.from(piece, 'utf8'))
+        } else {
+          await start(piece)
+        }
         started = true
-        await start(xml)
+        r = i < pieces.length - 1 ? maxRows : row
       }
     },
     async end() {
@@ -245,16 +324,23 @@ export async function xlsxStreamSink<R>(
         started = true
         await start('')
       }
-      // A filter on every heading, over every row written (the header alone when there were none).
-      const last = letters[letters.length - 1] ?? 'A'
-      const filter = `<autoFilter ref="A1:${last}${r}"/>`
-      await sheet.write(Buffer.from(`</sheetData>${filter}</worksheet>`, 'utf8'))
-      await sheet.end()
-      // Written last, when the filter's rows are known (a zip's parts may come in any order).
-      const sheetName = options.sheetName ?? SHEET_NAMES.attendance.en
-      await zip.add('xl/workbook.xml', workbook(sheetName, `$A$1:$${last}$${r}`))
+      await closeSheet()
+      // Written last, when the worksheets and their filters' rows are known (a zip's parts may
+      // come in any order; exceljs's streaming writer also wrote these after the sheets).
+      await zip.add('[Content_Types].xml', contentTypes(sheets.length))
+      await zip.add('xl/_rels/workbook.xml.rels', workbookRels(sheets.length))
+      await zip.add('xl/workbook.xml', workbook(sheets, last))
       await zip.finish()
       await endStream(out)
     },
   }
+}
+
+/** A tab name holds at most 31 characters (Excel refuses a longer one). */
+const MAX_SHEET_NAME = 31
+
+/** Worksheet n's tab name: `签到记录 (2)`, within a tab name's 31 characters. */
+export function continuedName(name: string, n: number): string {
+  const suffix = ` (${n})`
+  return [...name].slice(0, MAX_SHEET_NAME - suffix.length).join('') + suffix
 }

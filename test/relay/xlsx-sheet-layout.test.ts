@@ -7,13 +7,14 @@ import ExcelJS from 'exceljs'
 import JSZip from 'jszip'
 import { describe, expect, it } from 'vitest'
 import type { Cell } from '../../shared/export/cells'
-import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
+import { SHEET_MAX_ROWS, xlsxStreamSink } from '../../shared/export/xlsx-writer'
 
-async function sheetOf(
+/** Every worksheet of a streamed XLSX, read back with exceljs. */
+async function sheetsOf(
   header: string[],
   pages: Cell[][][],
-  dateTimes?: boolean[],
-): Promise<ExcelJS.Worksheet> {
+  options: { dateTimes?: boolean[]; maxSheetRows?: number } = {},
+): Promise<ExcelJS.Worksheet[]> {
   const out = new PassThrough()
   const chunks: Buffer[] = []
   out.on('data', (c: Buffer) => chunks.push(c))
@@ -21,14 +22,22 @@ async function sheetOf(
     out,
     header,
     (r, cells) => r.forEach((c, i) => (cells[i] = c)),
-    { sheetName: '签到记录', ...(dateTimes !== undefined && { dateTimes }) },
+    { sheetName: '签到记录', ...options },
   )
   for (const page of pages) await sink.write(page)
   await sink.end()
   const wb = new ExcelJS.Workbook()
   const bytes = Buffer.concat(chunks)
   await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
-  const ws = wb.worksheets[0]
+  return wb.worksheets
+}
+
+async function sheetOf(
+  header: string[],
+  pages: Cell[][][],
+  dateTimes?: boolean[],
+): Promise<ExcelJS.Worksheet> {
+  const ws = (await sheetsOf(header, pages, dateTimes !== undefined ? { dateTimes } : {}))[0]
   if (ws === undefined) throw new Error('no worksheet')
   return ws
 }
@@ -113,5 +122,54 @@ describe('streamed XLSX layout', () => {
     // A 500-character note does not make a column screens wide.
     expect(width(7)).toBeGreaterThan(8)
     expect(width(7)).toBeLessThanOrEqual(60)
+  })
+
+  it("rows past a worksheet's last row go on to the next worksheet, each with the header, frozen and filtered", async () => {
+    // A worksheet holds 1,048,576 rows in Excel and LibreOffice, a table 1,000,000 in Numbers: a
+    // day of a large event holds more scans, and the rows past a limit were lost on opening.
+    expect(SHEET_MAX_ROWS).toBe(1_000_000)
+    const rows = Array.from({ length: 7 }, (_, i): Cell[] => [i + 1, `访客${i + 1}`, 46_000 + i])
+    // Three rows a worksheet (its header and two): pages cross the worksheets' ends.
+    const sheets = await sheetsOf(
+      ['签到号', '姓名', '扫码时间'],
+      [rows.slice(0, 3), rows.slice(3)],
+      {
+        dateTimes: [false, false, true],
+        maxSheetRows: 3,
+      },
+    )
+    expect(sheets.map((ws) => ws.name)).toEqual([
+      '签到记录',
+      '签到记录 (2)',
+      '签到记录 (3)',
+      '签到记录 (4)',
+    ])
+    const back: Cell[][] = []
+    for (const ws of sheets) {
+      expect(ws.getRow(1).values).toEqual([undefined, '签到号', '姓名', '扫码时间'])
+      expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 })
+      expect(ws.autoFilter).toBe(`A1:C${ws.rowCount}`)
+      expect(ws.rowCount).toBeLessThanOrEqual(3)
+      for (let r = 2; r <= ws.rowCount; r++) {
+        const row = ws.getRow(r)
+        // The time is a date-time cell on every worksheet, not a bare serial number.
+        expect(row.getCell(3).numFmt).toBe('yyyy-mm-dd hh:mm:ss')
+        const time = row.getCell(3).value
+        expect(time).toBeInstanceOf(Date)
+        back.push([
+          row.getCell(1).value as number,
+          row.getCell(2).value as string,
+          Math.round((time as Date).getTime() / 86_400_000 + 25_569),
+        ])
+      }
+    }
+    // Every row once, in order.
+    expect(back).toEqual(rows)
+  })
+
+  it('a sheet exactly as long as a worksheet holds stays one worksheet', async () => {
+    const rows = Array.from({ length: 2 }, (_, i): Cell[] => [i + 1, `访客${i + 1}`, 46_000 + i])
+    const sheets = await sheetsOf(['签到号', '姓名', '扫码时间'], [rows], { maxSheetRows: 3 })
+    expect(sheets.map((ws) => [ws.name, ws.rowCount])).toEqual([['签到记录', 3]])
   })
 })
