@@ -262,12 +262,19 @@ export async function xlsxStreamSink<R>(
         'utf8',
       ),
     )
-  /** The current worksheet's end: a filter on every heading, over every row it holds. */
+  /**
+   * The current worksheet's end: a filter on every heading, over every row it holds, and no
+   * "number stored as text" mark on those rows (Excel and WPS put a green triangle on every
+   * phone and code that is all digits, kept as text so its zeros and digits stay).
+   */
   const closeSheet = async (): Promise<void> => {
     const entry = sheets[sheets.length - 1] as SheetEntry
     entry.lastRow = r
-    const filter = `<autoFilter ref="A1:${last}${r}"/>`
-    await sheet.write(Buffer.from(`</sheetData>${filter}</worksheet>`, 'utf8'))
+    const range = `A1:${last}${r}`
+    const tail =
+      `</sheetData><autoFilter ref="${range}"/><ignoredErrors>` +
+      `<ignoredError sqref="${range}" numberStoredAsText="1"/></ignoredErrors></worksheet>`
+    await sheet.write(Buffer.from(tail, 'utf8'))
     await sheet.end()
   }
   /** The next worksheet (`签到记录 (2)`, …), its header and columns as the first one's. */

@@ -90,6 +90,18 @@ describe('streamed XLSX layout', () => {
     expect(none.book).toContain(">'Tom''s &amp; Co'!$A$1:$F$1</definedName>")
   })
 
+  it('digits kept as text (a phone, a code with leading zeros) carry no "number stored as text" warning', async () => {
+    // Excel (and WPS) mark every text cell that looks like a number with a green triangle: the
+    // phone and code columns were full of them, though text is what keeps their zeros and digits.
+    const phone: Cell[] = [7, '王小明', '0755 ACME', '13800138000', 46_000.5, '000123']
+    const three = await partsOf('签到记录', [phone, phone])
+    expect(three.sheet).toContain(
+      '<autoFilter ref="A1:F3"/><ignoredErrors><ignoredError sqref="A1:F3" numberStoredAsText="1"/></ignoredErrors></worksheet>',
+    )
+    expect(three.sheet).toContain('<t>13800138000</t>')
+    expect(three.sheet).toContain('<t>000123</t>')
+  })
+
   it('freezes the header row and puts a filter on every column of every row', async () => {
     const ws = await sheetOf(HEADER, [[ROW, ROW], [ROW]], [false, false, false, false, true, false])
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 })
