@@ -80,6 +80,12 @@ const SUCCESS = 'success'
  * full, onto logs that may share that disk).
  */
 const REPEATED_LINE_INTERVAL_MS = 60_000
+/**
+ * How far (seconds) a push's signed timestamp may be from this server's clock before an
+ * accepted push is warned about: beyond NTP's error and a slow link's second or two, well within
+ * the minute in which a booth still greets a scan.
+ */
+const CLOCK_OFF_WARN_SECONDS = 30
 const reject = (status: number, outcome: PushOutcome, body: string): Answer => ({
   status,
   outcome,
@@ -734,6 +740,26 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     )
   }
 
+  /**
+   * An accepted push signed 30 s or more off this server's clock: fresh by the window, so
+   * nothing was refused, but the booths read a push's lateness as its receipt less its
+   * CreateTime (docs/DESIGN.md "The kiosk", greeting), and a relay a minute ahead of WeChat
+   * would have them greet no one. Once a minute, as the stale check; WeChat's clock, which
+   * signed the query, is the reference.
+   */
+  function clockOffFromWechat(q: Query): void {
+    const skew = clockSkewSeconds(q.timestamp)
+    if (skew === undefined || Math.abs(skew) < CLOCK_OFF_WARN_SECONDS) return
+    limited.log(
+      log,
+      'warn',
+      "push signed with WeChat's clock this far from this server's (clockSkewSeconds): booths " +
+        'misjudge late pushes and greet visitors who have gone, or none; turn on time sync',
+      { clockSkewSeconds: skew },
+      'clock off',
+    )
+  }
+
   function clockSkewSeconds(timestamp: string | undefined): number | undefined {
     if (timestamp === undefined || !/^[0-9]{1,12}$/.test(timestamp)) return undefined
     return Number(timestamp) - Math.floor(opts.now() / 1000)
@@ -766,6 +792,7 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
       a = { status: 400, body: 'bad request', outcome: 'malformed' }
     }
     if (req.method === 'POST' && a.outcome !== undefined) metrics.countPush(a.outcome)
+    if (req.method === 'POST' && a.status === 200) clockOffFromWechat(q)
     if (a.status === 200 && a.outcome === 'stale') {
       staleCheckAnswered(q)
     } else if (a.status >= 400 && a.outcome !== 'store_error') {

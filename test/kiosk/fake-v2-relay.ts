@@ -145,6 +145,7 @@ export async function fakeV2Relay(
 
 /** A numbered scan frame as the relay sends it; `o` changes any field (the scene, the number…). */
 export function scanFrame(seq: number, o: Partial<ScanFrame> = {}): ScanFrame {
+  const receivedAt = o.receivedAt ?? Date.now()
   return {
     type: 'scan',
     seq,
@@ -153,8 +154,9 @@ export function scanFrame(seq: number, o: Partial<ScanFrame> = {}): ScanFrame {
     openid: `o_${seq}`,
     scene: `booth-1:unknown${seq}`,
     ticket: 't',
-    createTime: 1_700_000_000,
-    receivedAt: Date.now(),
+    // Scanned as WeChat pushed it, at once (a CreateTime minutes before is a late push).
+    createTime: Math.floor(receivedAt / 1000),
+    receivedAt,
     ...o,
   }
 }

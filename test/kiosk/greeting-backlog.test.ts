@@ -6,7 +6,7 @@ import type { AttendanceRow, Greeting } from '../../shared/domain'
 import type { ScanFrame } from '../../shared/relay-protocol'
 import { KioskEvents } from '../../electron/core/api/kiosk-events'
 import { GreetingBacklog } from '../../electron/core/scans/greeting-backlog'
-import { takeScans } from '../../electron/core/scans/scan-intake'
+import { takeScans, type ScanIntakeDeps } from '../../electron/core/scans/scan-intake'
 import { testCampaign } from './helpers'
 
 /** A greeting for a scan made at `at` (the backlog ages it from there). */
@@ -53,6 +53,22 @@ const row = (f: ScanFrame): AttendanceRow => ({
   fallback: false,
 })
 
+/** Scan intake at `now` with a one-minute window, each greeting's id and `at` put in `added`. */
+function intake(now: number, added: Array<[string, number]>): ScanIntakeDeps {
+  return {
+    attendance: { record: (f) => ({ inserted: true, row: row(f as ScanFrame) }) },
+    cursor: { commit: (_seq, store) => store() },
+    campaigns: { get: () => testCampaign() },
+    events: new KioskEvents(),
+    pool: { scanned: () => undefined },
+    now: () => now,
+    context: { kioskId: 'booth-1', fallbackCampaignId: 'expo' },
+    relayCampaignId: null,
+    greetWindowMs: 60_000,
+    backlog: { add: (g) => void added.push([g.eventId, g.at]) },
+  }
+}
+
 describe('greeting backlog', () => {
   it('keeps the recent unshown greetings in order, at most the limit, within the window', () => {
     let t = 1_000_000
@@ -84,26 +100,12 @@ describe('greeting backlog', () => {
     const backlog = new GreetingBacklog({ now: () => now, windowMs: 60_000 })
     /** Each greeting's `at`, which the backlog and the screen age it from. */
     const added: Array<[string, number]> = []
-    const announce = takeScans(
-      {
-        attendance: { record: (f) => ({ inserted: true, row: row(f as ScanFrame) }) },
-        cursor: { commit: (_seq, store) => store() },
-        campaigns: { get: () => testCampaign() },
-        events: new KioskEvents(),
-        pool: { scanned: () => undefined },
-        now: () => now,
-        context: { kioskId: 'booth-1', fallbackCampaignId: 'expo' },
-        relayCampaignId: null,
-        greetWindowMs: 60_000,
-        backlog: { add: (g) => void added.push([g.eventId, g.at]) },
-      },
-      [
-        // The relay's clock two minutes behind: a live scan is greeted and kept all the same.
-        { frame: frame(1, now - 120_000), live: true },
-        { frame: frame(2, now - 50_000), live: false },
-        { frame: frame(3, now - 70_000), live: false },
-      ],
-    )
+    const announce = takeScans(intake(now, added), [
+      // The relay's clock two minutes behind: a live scan is greeted and kept all the same.
+      { frame: frame(1, now - 120_000), live: true },
+      { frame: frame(2, now - 50_000), live: false },
+      { frame: frame(3, now - 70_000), live: false },
+    ])
     announce()
     expect(added).toEqual([
       ['ev-1', now],
@@ -111,6 +113,33 @@ describe('greeting backlog', () => {
     ])
     for (const [id, at] of added) backlog.add(greeting(id, at))
     expect(backlog.recent().map((g) => g.eventId)).toEqual(['ev-1', 'ev-2'])
+  })
+
+  it('a scan WeChat pushed late is greeted by when the visitor scanned, live or replayed', () => {
+    // WeChat's backlog after its own incident arrives live, each push's CreateTime minutes
+    // before the relay got it: the booth greeted every one of those visitors as if there now.
+    const now = 1_800_000_000_000
+    const added: Array<[string, number]> = []
+    /** Scan `seq`, received by the relay at `receivedAt`, scanned `lagMs` before that. */
+    const late = (seq: number, receivedAt: number, lagMs: number): ScanFrame => ({
+      ...frame(seq, receivedAt),
+      createTime: Math.floor((receivedAt - lagMs) / 1000),
+    })
+    const announce = takeScans(intake(now, added), [
+      // Live, scanned three minutes before WeChat pushed it: the visitor has walked on.
+      { frame: late(1, now, 180_000), live: true },
+      // Live, WeChat's third try 10 s after the scan: the visitor is still at the booth.
+      { frame: late(2, now, 10_000), live: true },
+      // Replayed, received 20 s ago but scanned 50 s before that: over the minute.
+      { frame: late(3, now - 20_000, 50_000), live: false },
+      // Replayed, received 20 s ago, scanned 5 s before that.
+      { frame: late(4, now - 20_000, 5_000), live: false },
+    ])
+    announce()
+    expect(added).toEqual([
+      ['ev-2', now - 10_000],
+      ['ev-4', now - 25_000],
+    ])
   })
 
   it('a greeting that cannot be made costs the visitor the greeting, never the stored scan', () => {

@@ -166,6 +166,42 @@ describe('a relay whose clock is off', () => {
       ['warn', 30],
     ])
   })
+
+  it('a relay clock off from WeChat’s by 30 s or more, within the window, warns once a minute', async () => {
+    // The booths judge a late push by CreateTime against the relay's receipt: a relay two
+    // minutes ahead of WeChat would have them take every scan as two minutes old, and stay
+    // silent about it, as its pushes are all still fresh.
+    const lines: string[] = []
+    relay = await start({}, lines)
+    const skewed = (): Record<string, unknown>[] =>
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => String(l.msg).startsWith('push signed'))
+    // 29 s off: NTP-grade clocks and a slow link, nothing to say.
+    const near = await postPush(
+      relay.url,
+      scanXml('o0', 'k1:n0'),
+      signedQuery(TOKEN, clock - 29_000),
+    )
+    expect(near.status).toBe(200)
+    expect(skewed()).toEqual([])
+    for (let i = 1; i <= 5; i++) {
+      const push = await postPush(
+        relay.url,
+        scanXml(`o${i}`, `k1:n${i}`),
+        signedQuery(TOKEN, clock - 120_000),
+      )
+      // Accepted all the same (kept as unrouted: no kiosk k1): only the warning is new.
+      expect(push.status).toBe(200)
+    }
+    expect(skewed().map((l) => [l.level, l.clockSkewSeconds])).toEqual([['warn', -120]])
+    clock += 60_000
+    await postPush(relay.url, scanXml('o9', 'k1:n9'), signedQuery(TOKEN, clock + 45_000))
+    expect(skewed().map((l) => [l.clockSkewSeconds, l.unlogged])).toEqual([
+      [-120, undefined],
+      [45, 4],
+    ])
+  })
 })
 
 describe('POST /wechat', () => {

@@ -74,8 +74,11 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
         relayAheadMs: inStepMs(relayAheadMs),
       }
       const r = d.attendance.record(frame, where, now)
-      // When the relay received it, on the kiosk's clock (the relay's may be hours apart).
-      if (r.inserted) rows.push({ row: r.row, frame, live, at: frame.receivedAt - relayAheadMs })
+      // When the visitor scanned, on the kiosk's clock (the relay's may be hours apart): the
+      // relay's receipt, less the time WeChat took to push it (scannedAt).
+      if (r.inserted) {
+        rows.push({ row: r.row, frame, live, at: frame.receivedAt - relayAheadMs - pushLag(frame) })
+      }
     }
     // Every row written (a failing one threw above, before any greeting): greeted now, before
     // the COMMIT's fsync. A greeting that cannot be made costs the visitor only the greeting:
@@ -106,12 +109,26 @@ function greet(
   now: number,
 ): void {
   const campaign = d.campaigns.get(row.campaignId)
-  const recent = now - at <= d.greetWindowMs
-  if (!campaign || !(live || recent)) return
-  // Its age counts from the scan as above; a live one's from now (the relay's clock may be off
-  // and its Date unknown, which is why a live scan is greeted whatever its receivedAt). The
-  // backlog and the screen age it from that instant, its `at`.
-  const greeting = makeGreeting(row, campaign, live ? now : Math.min(now, at))
+  // A replayed scan's age counts from the scan as above; a live one's from now less WeChat's
+  // delay (the relay's clock may be off from the kiosk's and its Date unknown, which is why a
+  // live scan's receivedAt is not read against the kiosk's clock). A live scan is late only when
+  // WeChat pushed it late (a backlog after WeChat's own incident, CreateTime minutes old): then
+  // the visitor has walked on as surely as after a replay. The backlog and the screen age the
+  // greeting from that instant, its `at`.
+  const scannedAt = Math.min(now, live ? now - pushLag(row) : at)
+  if (!campaign || now - scannedAt > d.greetWindowMs) return
+  const greeting = makeGreeting(row, campaign, scannedAt)
   d.backlog.add(greeting)
   d.events.emit('greeting', greeting)
+}
+
+/**
+ * How long after the visitor scanned (WeChat's CreateTime) the relay received the push, never
+ * below 0: seconds for a push answered at once or retried (WeChat's tries are 5 s apart),
+ * minutes for a backlog WeChat sends after its own incident. Both times are read on the
+ * relay's side of the push (CreateTime on WeChat's clock, receivedAt on the relay's), which
+ * the relay keeps within its timestamp window of WeChat's, so the kiosk's clock plays no part.
+ */
+function pushLag(scan: { createTime: number; receivedAt: number }): number {
+  return Math.max(0, scan.receivedAt - scan.createTime * 1000)
 }
