@@ -4,7 +4,8 @@
 // scan (and so put a new code on its screen), whoever scans the photo is not counted (no
 // check-in, number, stamp or draw entry, no greeting at the booth) and is told to scan at the
 // booth, while the visitor who scanned it first may rescan it as before, a second visitor at the
-// booth before it heard of the first still counts, and the permanent fallback code stays anyone's. A scan after the campaign's last day (endsAt) does not
+// booth before it heard of the first still counts (also when WeChat pushes both minutes late),
+// and the permanent fallback code stays anyone's. A scan after the campaign's last day (endsAt) does not
 // count either, nor gets the campaign's reply. SQLite, one Redis (its one-script push path once
 // the booth's campaign is cached), and a Redis Cluster (one script per slot).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +16,7 @@ import { DEFAULT_ENDED_REPLY, DEFAULT_TAKEN_REPLY } from '../../relay/scan-rules
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
 import { newPlace, type ConsoleClient, type Place } from './console-helpers'
-import { eventXml, postPush, scanXml } from './harness'
+import { TOKEN, eventXml, postPush as postPushNow, scanXml, signedQuery } from './harness'
 
 const { cleanups, placeFor, relayOn } = relayTestBed()
 
@@ -24,6 +25,24 @@ const RULES_ON = { oneVisitorPerCode: true, stopAfterEndsAt: true } as const
 
 /** 2023-11-14, midday UTC: the same day in every time zone the relay may run in. */
 const NOV_14 = Date.UTC(2023, 10, 14, 12) / 1000
+
+/**
+ * The relays here run on a clock at NOV_14 (plus `relayAt`'s start), as WeChat's CreateTimes
+ * are: the rule reads a claim's receipt beside a later scan's CreateTime.
+ */
+let relayShiftMs = 0
+const relayNow = (): number => Date.now() + relayShiftMs
+
+/** A relay whose clock reads `at` (Unix seconds) now, and moves on from there. */
+function relayAt(place: Place, config: Parameters<typeof relayOn>[1] = {}, at = NOV_14) {
+  relayShiftMs = at * 1000 - Date.now()
+  return relayOn(place, config, { now: relayNow })
+}
+
+/** A push signed by WeChat now, on the relay's clock (a timestamp years off is stale). */
+function postPush(url: string, xml: string) {
+  return postPushNow(url, xml, signedQuery(TOKEN, relayNow()))
+}
 
 function replyText(a: { status: number; body: string }): string {
   expect(a.status, a.body).toBe(200)
@@ -39,7 +58,7 @@ async function stats(c: ConsoleClient, campaignId: string) {
 /** The booth acknowledges every scan stored for it so far (it has them, codes rotated). */
 async function ackAll(relay: RelayHandle, kioskId: string): Promise<void> {
   const q = await relay.store.queueState(kioskId)
-  await relay.store.ack(kioskId, q?.headSeq ?? 0, Date.now())
+  await relay.store.ack(kioskId, q?.headSeq ?? 0, relayNow())
 }
 
 /** What booth `kioskId` is (or will be) sent: the openids and scenes in its queue. */
@@ -48,7 +67,7 @@ async function queued(relay: RelayHandle, kioskId: string): Promise<string[]> {
 }
 
 async function photographedCode(place: Place): Promise<void> {
-  const relay = await relayOn(place, RULES_ON)
+  const relay = await relayAt(place, RULES_ON)
   for (const id of ['ka', 'kb']) await relay.addKiosk(id)
   const c = await signIn(relay)
   const rally = await createCampaign(c, {
@@ -124,11 +143,35 @@ async function photographedCode(place: Place): Promise<void> {
 }
 
 /**
+ * WeChat's backlog after its own incident: alice's scan of ka's code reaches the relay five
+ * minutes late, and so does ben's, made 20 s after hers at the same screen (ka never heard of
+ * alice's scan, so her code stayed up). Both count, though ka acknowledged alice's before ben's
+ * arrived: the booth cannot have replaced a code before the relay had its first push. A scan
+ * made after that (cat) is of a code no longer on the screen: a photo.
+ */
+async function lateBacklog(place: Place): Promise<void> {
+  const relay = await relayAt(place, RULES_ON, NOV_14 + 300)
+  await relay.addKiosk('ka')
+  const c = await signIn(relay)
+  const made = await createCampaign(c, { startsAt: null, endsAt: null })
+  await assign(c, 'ka', made.id)
+  expect(replyText(await postPush(relay.url, scanXml('alice', 'ka:n1', NOV_14)))).toBe('欢迎光临')
+  await ackAll(relay, 'ka')
+  expect(replyText(await postPush(relay.url, scanXml('ben', 'ka:n1', NOV_14 + 20)))).toBe(
+    '欢迎光临',
+  )
+  const cat = scanXml('cat', 'ka:n1', Math.floor(relayNow() / 1000) + 20)
+  expect(replyText(await postPush(relay.url, cat))).toBe(DEFAULT_TAKEN_REPLY)
+  expect(await queued(relay, 'ka')).toEqual(['alice ka:n1', 'ben ka:n1'])
+  expect(await stats(c, made.id)).toMatchObject({ scans: 2, visitors: 2 })
+}
+
+/**
  * With both rules off (the default): what the published contract has, and outside programs
  * rely on (a test campaign with fixed dates scanned today, one code scanned by many openids).
  */
 async function everyScanCounts(place: Place): Promise<void> {
-  const relay = await relayOn(place)
+  const relay = await relayAt(place)
   await relay.addKiosk('ka')
   const c = await signIn(relay)
   const made = await createCampaign(c, { startsAt: null, endsAt: '2023-11-14' })
@@ -157,8 +200,12 @@ describe.each(['sqlite', 'redis'] as const)('which scans count (%s)', (backend) 
     await everyScanCounts(placeFor(backend))
   }, 30_000)
 
+  it('a backlog WeChat pushed late: scans made before the relay had the first one count', async () => {
+    await lateBacklog(placeFor(backend))
+  }, 30_000)
+
   it('answers with the texts the config gives', async () => {
-    const relay = await relayOn(placeFor(backend), {
+    const relay = await relayAt(placeFor(backend), {
       ...RULES_ON,
       reply: { taken: '请到展位扫码', ended: '' },
     })
@@ -203,5 +250,11 @@ describe('which scans count (Redis Cluster)', () => {
     const place = newPlace('redis', cluster.url)
     cleanups.push(() => place.remove())
     await everyScanCounts(place)
+  }, 60_000)
+
+  it('a backlog WeChat pushed late: scans made before the relay had the first one count', async () => {
+    const place = newPlace('redis', cluster.url)
+    cleanups.push(() => place.remove())
+    await lateBacklog(place)
   }, 60_000)
 })

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { openRedisStore } from '../../relay/store/redis/store'
+import { redisKeys } from '../../relay/store/redis/keys'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
@@ -576,6 +577,32 @@ describe.each(['redis', 'redis-cluster'])(
     })
   },
 )
+
+describe('redis store: a per-visitor code claimed before claims kept their receipt', () => {
+  it('reads the three-field claim as before: a later scan of another openid is a photo', async () => {
+    // A relay upgraded mid-event finds claims "<seq> <createTime> <openid>" without the
+    // "<receivedAt>" it now appends; its push scripts must read them, not fail every push.
+    const prefix = at.prefix('t')
+    const admin = new Redis(at.redis.url)
+    const store = await openRedisStore({ url: at.redis.url, prefix, sceneClaims: true })
+    try {
+      await addKiosk(store, 'k1')
+      const scan = (openid: string, createTime: number): NewEvent => ({
+        ...ev(openid, createTime, createTime * 1000),
+        scene: 'k1:n1',
+      })
+      expect((await store.appendEvent('k1', scan('alice', 1_000))).status).toBe('stored')
+      await store.ack('k1', 1, 1_000_000)
+      await admin.set(redisKeys(prefix).sceneClaim('k1', 'k1:n1'), '1 1000 alice', 'KEEPTTL')
+      expect((await store.appendEvent('k1', scan('bob', 1_060))).status).toBe('taken')
+      expect((await store.appendEvent('k1', scan('dave', 1_005))).status).toBe('stored')
+      expect((await store.appendEvent('k1', scan('alice', 1_070))).status).toBe('stored')
+    } finally {
+      admin.disconnect()
+      await store.close()
+    }
+  })
+})
 
 describe('redis store: data written before the Cluster key layout', () => {
   it('moves kiosks, queues, acks, codes and live de-dup keys to the new keys on open', async () => {

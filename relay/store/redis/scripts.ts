@@ -191,11 +191,12 @@ end
 /**
  * A per-visitor scene's claim (store-util.ts `claimsScene`: a string scene of the kiosk other
  * than `<kioskId>:fallback`), as a Lua function the push scripts define. The claim key holds
- * "<seq> <createTime> <openid>" of the first push stored for the scene, written by the script
- * that stores it. `sceneCheck(c, k, kioskId, scene, openid, createTime)`, `c` and `k` the KEYS
+ * "<seq> <createTime> <openid> <receivedAt>" of the first push stored for the scene, written by
+ * the script that stores it (a claim written before receivedAt was kept has three fields). `sceneCheck(c, k, kioskId, scene, openid, createTime)`, `c` and `k` the KEYS
  * indexes of the claim and the kiosk hash: returns whether the scene claims at all, and whether
  * this push is a photo: another openid's scan of a code whose first push the kiosk has
- * acknowledged (so rotated off its screen), more than SCENE_SHARED_SECONDS after that push.
+ * acknowledged (so rotated off its screen), more than SCENE_SHARED_SECONDS after that push was
+ * made and after the relay received it (sqlite/scene-claims.ts `sceneTaken`).
  * `argField(from, name)`: the value of field `name` among ARGV's field/value pairs from `from`.
  */
 export const SCENE_CHECK = `
@@ -215,8 +216,13 @@ local function sceneCheck(c, k, kioskId, scene, openid, createTime)
   local a = string.find(claim, ' ', 1, true)
   local b = string.find(claim, ' ', a + 1, true)
   local first, at = tonumber(string.sub(claim, 1, a - 1)), tonumber(string.sub(claim, a + 1, b - 1))
-  if string.sub(claim, b + 1) == openid then return true, false end
+  local d = string.find(claim, ' ', b + 1, true)
+  local owner = string.sub(claim, b + 1, (d or 0) - 1)
+  if owner == openid then return true, false end
   if tonumber(createTime) - at <= ${SCENE_SHARED_SECONDS} then return true, false end
+  if d and tonumber(createTime) * 1000 - tonumber(string.sub(claim, d + 1)) <= ${SCENE_SHARED_SECONDS * 1000} then
+    return true, false
+  end
   local acked = tonumber(redis.call('HGET', KEYS[k], 'ackedSeq') or '0')
   return true, first <= acked
 end
@@ -267,7 +273,7 @@ if taken then return {-3, ''} end
     : ''
   const claim = sceneClaims
     ? `if claims then
-  redis.call('SET', KEYS[4], seq .. ' ' .. createTime .. ' ' .. ARGV[8], 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
+  redis.call('SET', KEYS[4], seq .. ' ' .. createTime .. ' ' .. ARGV[8] .. ' ' .. argField(11, 'receivedAt'), 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
 end
 `
     : ''

@@ -12,26 +12,30 @@ const claimRow = z.object({
   openid: z.string(),
   seq: z.number(),
   create_time: z.number(),
+  claimed_at: z.number(),
   acked_seq: z.number(),
 })
 
 /**
  * Whether `e` is another openid's scan of a code whose first push the booth has acknowledged
- * (so it has rotated it off its screen), more than SCENE_SHARED_SECONDS after that push: a
- * photo, not counted.
+ * (so it has rotated it off its screen), more than SCENE_SHARED_SECONDS after that push was
+ * made and after the relay received it: a photo, not counted. The booth replaces a code only
+ * once it hears of its scan, so a scan made before the relay had the first push (WeChat pushed
+ * both late, a backlog after its incident) was of the code on the screen, and counts.
  */
 export function sceneTaken(db: Database.Database, kioskId: string, e: NewEvent): boolean {
   const row = statement(
     db,
-    `SELECT c.openid, c.seq, c.create_time, k.acked_seq FROM scene_claims c JOIN kiosks k ON k.kiosk_id = ?
-       WHERE c.scene = ?`,
+    `SELECT c.openid, c.seq, c.create_time, c.claimed_at, k.acked_seq
+       FROM scene_claims c JOIN kiosks k ON k.kiosk_id = ? WHERE c.scene = ?`,
   ).get(kioskId, e.scene)
   if (row === undefined) return false
   const claim = claimRow.parse(row)
   return (
     claim.openid !== e.openid &&
     claim.seq <= claim.acked_seq &&
-    e.createTime - claim.create_time > SCENE_SHARED_SECONDS
+    e.createTime - claim.create_time > SCENE_SHARED_SECONDS &&
+    e.createTime * 1000 - claim.claimed_at > SCENE_SHARED_SECONDS * 1000
   )
 }
 
