@@ -1,0 +1,144 @@
+// The admin area's attendance list on a booth's day-3 database: the open page re-reads its
+// count and rows on every burst of live scans, on the core's event loop (the one the scans
+// arrive on). Without a search, neither read may look up the roster per row (the count of
+// 60,000 scans through the roster join took 25× the plain count; a deep offset walked its
+// skipped rows through it too): the count reads attendance alone and the rows are the page's
+// ids, found in attendance alone, then looked up by primary key. The answer is the same.
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { AttendanceStore, type Scan } from '../../electron/core/scans/attendance-store'
+import { AttendanceQueries, type ListQuery } from '../../electron/core/scans/attendance-queries'
+import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
+import { MetaTable } from '../../electron/core/db/meta-table'
+import { RosterStore } from '../../electron/core/roster/roster-store'
+import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
+import { cleanup, onCleanup, tempDir } from './helpers'
+
+afterEach(cleanup)
+
+const DAY = 86_400_000
+const T0 = 1_764_550_800_000
+
+function seeded(): KioskDb {
+  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
+  onCleanup(() => {
+    db.close()
+  })
+  const roster = new RosterStore(db)
+  const store = new AttendanceStore(db, {
+    tickets: new TicketRepo(db, new MetaTable(db)),
+    roster,
+  })
+  roster.upsertMany(
+    'c1',
+    [0, 1, 2].map((i) => ({
+      name: `Guest ${i}`,
+      company: 'Acme',
+      phone: `1380000000${i}`,
+      code: '',
+    })),
+    T0,
+  )
+  const entries = db
+    .prepare<[], { id: string }>('SELECT id FROM roster_entries ORDER BY name')
+    .all()
+  entries.forEach((e, i) => roster.bind({ id: e.id, campaignId: 'c1' }, `o-${i}`))
+  for (let i = 0; i < 30; i++) {
+    const at = T0 + Math.floor(i / 10) * DAY + i * 60_000
+    const scan: Scan = {
+      id: `ev-${i}`,
+      event: 'scan',
+      openid: `o-${i % 6}`,
+      scene: `k1:${i}`,
+      ticket: `tk-${i}`,
+      createTime: Math.floor(at / 1000),
+      receivedAt: at,
+    }
+    store.record(scan, { kioskId: 'k1', fallbackCampaignId: i % 10 === 9 ? 'c2' : 'c1' }, at)
+  }
+  return db
+}
+
+type PlanLine = { id: number; parent: number; detail: string }
+
+/** Each statement `list` prepares, with its query plan. */
+function plansOf(db: KioskDb, q: ListQuery): Array<{ sql: string; plan: string[] }> {
+  const sqls: string[] = []
+  const prepare = db.prepare.bind(db)
+  const spy = vi.spyOn(db, 'prepare').mockImplementation((sql: string) => {
+    sqls.push(sql)
+    return prepare(sql)
+  })
+  new AttendanceQueries(db).list(q)
+  spy.mockRestore()
+  const params = {
+    campaignId: q.campaignId,
+    from: 0,
+    to: 0,
+    limit: 1,
+    offset: 0,
+    like: '',
+    number: 0,
+  }
+  return sqls
+    .filter((sql) => !sql.includes('count(DISTINCT')) // the stats', prepared by the constructor
+    .filter((sql) => !sql.startsWith('SELECT received_at'))
+    .map((sql) => ({
+      sql,
+      plan: db
+        .prepare<[Record<string, unknown>], PlanLine>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(Object.fromEntries(Object.entries(params).filter(([k]) => sql.includes(`@${k}`))))
+        .map((l) => l.detail),
+    }))
+}
+
+/** The tables a plan reads, by alias (`a` attendance; `r`, `b` the roster join). */
+const aliasesRead = (plan: string[]): string[] =>
+  plan.flatMap((d) => /^(?:SCAN|SEARCH) (\w+)/.exec(d)?.slice(1) ?? [])
+
+const base: ListQuery = { campaignId: 'c1', query: '', from: null, to: null, offset: 0, limit: 5 }
+
+describe('attendance list without a search', () => {
+  for (const [label, q] of [
+    ['all rows', base],
+    ['a deep page', { ...base, offset: 10 }],
+    ['one day', { ...base, from: T0 + DAY - 1, to: T0 + 2 * DAY - 1 }],
+  ] as const) {
+    it(`${label}: counts from attendance alone and joins the roster for the page's rows only`, () => {
+      const db = seeded()
+      const [count, rows] = plansOf(db, q)
+      expect(count?.sql).toMatch(/^SELECT count\(\*\)/)
+      expect(aliasesRead(count?.plan ?? [])).toEqual(['a'])
+      // the page's ids from attendance alone (its index), then each row by its primary key
+      expect(rows?.plan.join('\n')).toMatch(/SEARCH a USING INTEGER PRIMARY KEY/)
+      expect(rows?.plan.join('\n')).toMatch(/LIST SUBQUERY/)
+    })
+  }
+
+  it('answers as before: newest first, names from the roster, the filter and the total', () => {
+    const db = seeded()
+    const queries = new AttendanceQueries(db)
+    const all = queries.list({ ...base, limit: 500 })
+    expect(all.total).toBe(27)
+    expect(all.rows.map((r) => r.eventId)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i)
+        .filter((i) => i % 10 !== 9)
+        .reverse()
+        .map((i) => `ev-${i}`),
+    )
+    const page = queries.list({ ...base, offset: 5, limit: 4 })
+    expect(page.total).toBe(27)
+    expect(page.rows.map((r) => r.eventId)).toEqual(all.rows.slice(5, 9).map((r) => r.eventId))
+    const named = all.rows.filter((r) => r.rosterName !== null).map((r) => r.openid)
+    expect(new Set(named)).toEqual(new Set(['o-0', 'o-1', 'o-2']))
+    const day = queries.list({ ...base, from: T0 + DAY - 1, to: T0 + 2 * DAY - 1, limit: 500 })
+    expect(day.total).toBe(9)
+    expect(day.rows.map((r) => r.eventId)).toEqual(
+      [18, 17, 16, 15, 14, 13, 12, 11, 10].map((i) => `ev-${i}`),
+    )
+    const search = queries.list({ ...base, query: 'Guest 1', limit: 500 })
+    expect(search.rows.every((r) => r.openid === 'o-1')).toBe(true)
+    expect(search.total).toBe(search.rows.length)
+    expect(search.total).toBe(4)
+  })
+})
