@@ -10,6 +10,7 @@ import { benchPushCost } from './push-cost'
 import { benchEndToEnd } from './e2e'
 import { benchStorm } from './storm'
 import { benchKiosk } from './kiosk'
+import { benchKioskDay3 } from './kiosk-day3'
 import { benchChromium } from './chromium'
 import { benchRelayStart } from './relay-start'
 import { benchPairing } from './pairing'
@@ -49,6 +50,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['e2e', benchEndToEnd],
   ['storm', benchStorm],
   ['kiosk', benchKiosk],
+  ['kiosk-day3', benchKioskDay3],
   ['web', benchChromium],
   ['relay-start', benchRelayStart],
   ['pairing', benchPairing],
