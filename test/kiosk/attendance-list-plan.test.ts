@@ -6,11 +6,11 @@
 // ids, found in attendance alone, then looked up by primary key. The answer is the same.
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AttendanceStore, type Scan } from '../../electron/core/scans/attendance-store'
+import { AttendanceStore, ROSTER_JOIN, type Scan } from '../../electron/core/scans/attendance-store'
 import { AttendanceQueries, type ListQuery } from '../../electron/core/scans/attendance-queries'
 import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
 import { MetaTable } from '../../electron/core/db/meta-table'
-import { RosterStore } from '../../electron/core/roster/roster-store'
+import { escapeLike, RosterStore } from '../../electron/core/roster/roster-store'
 import { TicketRepo } from '../../electron/core/tickets/ticket-repo'
 import { cleanup, onCleanup, tempDir } from './helpers'
 
@@ -140,5 +140,57 @@ describe('attendance list without a search', () => {
     expect(search.rows.every((r) => r.openid === 'o-1')).toBe(true)
     expect(search.total).toBe(search.rows.length)
     expect(search.total).toBe(4)
+  })
+})
+
+/** The rows a search found through the roster join, row by row, as the list read them before. */
+function joinedSearch(db: KioskDb, text: string): number[] {
+  return db
+    .prepare<[{ like: string }], { id: number }>(
+      `SELECT a.id FROM attendance a ${ROSTER_JOIN}
+       WHERE a.campaign_id = 'c1' AND (r.name LIKE @like ESCAPE '\\' OR r.company LIKE @like ESCAPE '\\'
+         OR a.openid LIKE @like ESCAPE '\\' OR a.scene LIKE @like ESCAPE '\\')
+       ORDER BY a.id DESC`,
+    )
+    .all({ like: `%${escapeLike(text)}%` })
+    .map((r) => r.id)
+}
+
+describe('attendance list with a search', () => {
+  it('counts and finds the page without looking the roster up per row', () => {
+    const db = seeded()
+    const [count, rows] = plansOf(db, { ...base, query: 'Guest' })
+    expect(aliasesRead(count?.plan ?? [])).not.toContain('r')
+    expect(rows?.plan.join('\n')).toMatch(/SEARCH a USING INTEGER PRIMARY KEY/)
+  })
+
+  it('finds the rows the roster join names, a desk walk-in and a bound visitor alike', () => {
+    const db = seeded()
+    const insertEntry = db.prepare(
+      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key,
+         imported_at) VALUES (?, 'c1', ?, ?, '', '', ?, 0)`,
+    )
+    insertEntry.run('walk-in', 'Wendy 100%', 'Solo_Co', 'm-walk-in')
+    const insertRow = db.prepare(
+      `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+         create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+       VALUES (?, 'c1', 'k1', ?, 'desk:1', 'T', 'scan', 1, ?, 0, 99, ?, 0)`,
+    )
+    // Wendy's desk code scanned by an unbound visitor: the row is Wendy's.
+    insertRow.run('desk-1', 'o-walk', T0 + 4 * DAY, 'walk-in')
+    // The same code scanned by Guest 1's openid: the join names Guest 1, not Wendy.
+    insertRow.run('desk-2', 'o-1', T0 + 4 * DAY + 1, 'walk-in')
+    const queries = new AttendanceQueries(db)
+    for (const text of ['Wendy', '100%', 'Solo_Co', 'Guest 1', 'Acme', 'o-1', 'desk', '_', 'zz']) {
+      const expected = joinedSearch(db, text)
+      const found = queries.list({ ...base, query: text, limit: 500 })
+      expect({ text, ids: found.rows.map((r) => r.id), total: found.total }).toEqual({
+        text,
+        ids: expected,
+        total: expected.length,
+      })
+    }
+    expect(joinedSearch(db, 'Wendy')).toHaveLength(1)
+    expect(joinedSearch(db, 'Guest 1').length).toBeGreaterThan(4)
   })
 })
