@@ -16,15 +16,8 @@ import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { acceptedCodings } from '../../shared/server/accept-encoding'
 import type { Locale } from '../../shared/domain'
-import {
-  formatLocalTime,
-  kindLabel,
-  SHEET_LABELS,
-  SHEET_NAMES,
-  yesNo,
-  type Cell,
-} from '../../shared/export/cells'
-import { campaignFilePart, rfc5987, sheetWord } from '../../shared/export/file-name'
+import { kindLabel, SHEET_LABELS, SHEET_NAMES, yesNo, type Cell } from '../../shared/export/cells'
+import { campaignFilePart, fileStamp, rfc5987, sheetWord } from '../../shared/export/file-name'
 import { csvSink } from '../../shared/export/sinks'
 import { excelTimeCache, localTimeCache } from '../../shared/export/time-cache'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
@@ -174,7 +167,7 @@ export function sheetFileName(
   campaignId?: string,
   day?: string,
 ): string {
-  const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
+  const stamp = fileStamp(now)
   const scope = campaignId === undefined ? '' : `${campaignId}-`
   const oneDay = day === undefined ? '' : `day-${day}-`
   return `scandesk-attendance-${scope}${oneDay}${stamp}.${format}`
@@ -191,7 +184,7 @@ export function campaignSheetFileName(
   locale: Locale,
   day?: string,
 ): string {
-  const stamp = formatLocalTime(now).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
+  const stamp = fileStamp(now)
   const oneDay = day === undefined ? '' : `${day}-`
   return `${campaignFilePart(campaign)}-${sheetWord(locale)}-${oneDay}${stamp}.${format}`
 }

@@ -15,6 +15,13 @@ import {
   SHEET_NAMES,
   type Cell,
 } from '../../shared/export/cells'
+import {
+  campaignFilePart,
+  filePart,
+  fileStamp,
+  rfc5987,
+  sheetWord,
+} from '../../shared/export/file-name'
 import { csvSink } from '../../shared/export/sinks'
 import { xlsxStreamSink } from '../../shared/export/xlsx-writer'
 import {
@@ -35,6 +42,7 @@ import {
 } from '../console/console-router'
 import { makeDraw, redraw, type DrawOutcome } from './draw-service'
 import { queryOrRefuse } from '../query-params'
+import type { SheetCampaign } from '../attendance/sheet'
 
 const drawIdSchema = z.string().regex(/^d-[A-Za-z0-9_-]{1,32}$/)
 const exportQuerySchema = z
@@ -105,21 +113,25 @@ export function winnerRows(draw: DrawRecord): Row[] {
 export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRoute[] {
   const { store, log } = deps
 
-  /** The campaign id, or null once a 404 is sent (malformed ids are simply unknown). */
-  async function campaignOf(ctx: ConsoleRequestContext): Promise<string | null> {
+  /** The campaign, or null once a 404 is sent (malformed ids are simply unknown). */
+  async function campaignOf(ctx: ConsoleRequestContext): Promise<SheetCampaign | null> {
     const id = campaignIdSchema.safeParse(ctx.params.id)
-    if (id.success && (await store.campaigns.getCampaign(id.data)) !== null) return id.data
+    const found = id.success ? await store.campaigns.getCampaign(id.data) : null
+    if (found !== null) return { id: found.campaign.id, name: found.campaign.name }
     sendConsoleError(ctx.res, 404, 'not_found', 'no such campaign')
     return null
   }
 
-  async function drawOf(ctx: ConsoleRequestContext): Promise<DrawRecord | null> {
-    const campaignId = await campaignOf(ctx)
-    if (campaignId === null) return null
+  async function drawOf(
+    ctx: ConsoleRequestContext,
+  ): Promise<{ draw: DrawRecord; campaign: SheetCampaign } | null> {
+    const campaign = await campaignOf(ctx)
+    if (campaign === null) return null
     const id = drawIdSchema.safeParse(ctx.params.drawId)
-    const draw = id.success ? await store.draws.get(campaignId, id.data) : null
-    if (draw === null) sendConsoleError(ctx.res, 404, 'not_found', 'no such draw')
-    return draw
+    const draw = id.success ? await store.draws.get(campaign.id, id.data) : null
+    if (draw !== null) return { draw, campaign }
+    sendConsoleError(ctx.res, 404, 'not_found', 'no such draw')
+    return null
   }
 
   function answer(ctx: ConsoleRequestContext, outcome: DrawOutcome, status: number): void {
@@ -143,8 +155,8 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       method: 'POST',
       path: '/campaigns/:id/draws',
       async handler(ctx) {
-        const campaignId = await campaignOf(ctx)
-        if (campaignId === null) return
+        const campaignId = (await campaignOf(ctx))?.id
+        if (campaignId === undefined) return
         const req = await readJson(ctx, drawRequestSchema)
         if (req === null) return
         const organizer = ctx.session?.name ?? ''
@@ -165,8 +177,8 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       method: 'GET',
       path: '/campaigns/:id/draws',
       async handler(ctx) {
-        const campaignId = await campaignOf(ctx)
-        if (campaignId === null) return
+        const campaignId = (await campaignOf(ctx))?.id
+        if (campaignId === undefined) return
         sendJson(ctx.res, 200, (await store.draws.list(campaignId)).map(drawAnswerOf))
       },
     },
@@ -174,8 +186,8 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
       method: 'POST',
       path: '/campaigns/:id/draws/:drawId/redraw',
       async handler(ctx) {
-        const draw = await drawOf(ctx)
-        if (draw === null) return
+        const draw = (await drawOf(ctx))?.draw
+        if (draw === undefined) return
         const req = await readJson(ctx, redrawRequestSchema)
         if (req === null) return
         const organizer = ctx.session?.name ?? ''
@@ -197,12 +209,16 @@ export function drawRoutes(deps: Pick<ConsoleDeps, 'store' | 'log'>): ConsoleRou
         // A repeated parameter is an error, as in the attendance export, not its last value.
         const q = queryOrRefuse(ctx.res, ctx.url, exportQuerySchema)
         if (q === null) return
-        const draw = await drawOf(ctx)
-        if (draw === null) return
+        const found = await drawOf(ctx)
+        if (found === null) return
+        const { draw, campaign } = found
         const { format, locale } = q
+        // As the attendance sheet: the names organizers gave, in the sheet's language, for every
+        // browser since 2011 (`春季展会-中奖名单-一等奖-20260501-1430.xlsx`); ASCII for the rest.
+        const named = `${campaignFilePart(campaign)}-${sheetWord(locale, 'winners')}-${filePart(draw.prize, draw.id)}-${fileStamp(draw.at)}.${format}`
         ctx.res.writeHead(200, {
           'Content-Type': CONTENT_TYPES[format],
-          'Content-Disposition': `attachment; filename="scandesk-draw-${draw.id}.${format}"`,
+          'Content-Disposition': `attachment; filename="scandesk-draw-${draw.id}.${format}"; filename*=UTF-8''${rfc5987(named)}`,
           'Cache-Control': 'no-store',
         })
         // HEAD: the headers a GET sends, without building a sheet to throw away.

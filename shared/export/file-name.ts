@@ -1,8 +1,10 @@
 /**
- * The campaign's part of an attendance sheet's file name, as staff and organizers know the
- * campaign: its name (`春季展会`), not its generated id. Used by the relay's sheet downloads and
- * the kiosk's own exports, so both name a campaign's file alike. Runs anywhere: no Node imports.
+ * The campaign's part of a sheet's file name, as staff and organizers know the campaign: its
+ * name (`春季展会`), not its generated id. Used by the relay's sheet and winners downloads and
+ * the kiosk's own exports, so all name a campaign's file alike. Runs anywhere: no Node imports.
  */
+
+import { formatLocalTime } from './cells'
 
 /* eslint-disable no-control-regex -- control characters are what a file name cannot hold */
 /** What Windows (and so a download folder) refuses in a file name, and controls. */
@@ -17,21 +19,39 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const MAX_NAME_CHARS = 60
 
 /**
- * The campaign's name with what a file name cannot hold (lone surrogates included) replaced by
- * `_`, at most 60 code points, no leading or trailing dots or spaces; the id when nothing is left.
+ * A name an organizer gave (a campaign's, a prize's) with what a file name cannot hold (lone
+ * surrogates included) replaced by `_`, at most 60 code points, no leading or trailing dots or
+ * spaces; `fallback` when nothing is left.
  */
-export function campaignFilePart(campaign: { id: string; name: string }): string {
-  const kept = [...campaign.name.trim().replace(NOT_IN_FILE_NAME, '_').replace(LONE_SURROGATE, '_')]
+export function filePart(name: string, fallback: string): string {
+  const kept = [...name.trim().replace(NOT_IN_FILE_NAME, '_').replace(LONE_SURROGATE, '_')]
     .slice(0, MAX_NAME_CHARS)
     .join('')
     // Windows drops a trailing dot or space, and a leading dot hides the file elsewhere.
     .replace(/^[.\s]+|[.\s]+$/g, '')
-  return kept === '' ? campaign.id : kept
+  return kept === '' ? fallback : kept
 }
 
+/** The campaign's name as a file name's part (`filePart`); its id when nothing is left. */
+export function campaignFilePart(campaign: { id: string; name: string }): string {
+  return filePart(campaign.name, campaign.id)
+}
+
+const SHEET_WORDS = {
+  attendance: { 'zh-CN': '签到记录', en: 'attendance' },
+  winners: { 'zh-CN': '中奖名单', en: 'winners' },
+} as const
+
 /** The word after the campaign's part: what the file holds, in the UI's language. */
-export const sheetWord = (locale: 'zh-CN' | 'en'): string =>
-  locale === 'zh-CN' ? '签到记录' : 'attendance'
+export const sheetWord = (
+  locale: 'zh-CN' | 'en',
+  sheet: keyof typeof SHEET_WORDS = 'attendance',
+): string => SHEET_WORDS[sheet][locale]
+
+/** A time in a file name, to the minute, local (as the sheet's times): `20260501-1430`. */
+export function fileStamp(ms: number): string {
+  return formatLocalTime(ms).replace(/[-:]/g, '').replace(' ', '-').slice(0, 13)
+}
 
 /**
  * RFC 8187's (5987's) `value-chars` for a `filename*`: percent-encoded UTF-8 but for

@@ -290,6 +290,32 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(standing.map((row) => row[5])).toEqual(twice.winners.map((w) => w.openid))
   })
 
+  it("names the winners file after the campaign and the prize, in the sheet's language", async () => {
+    const relay = await bed.relayOn(bed.placeFor(backend))
+    const c = await signIn(relay)
+    const campaign = await createCampaign(c, { name: '春季展会 2026' })
+    await checkIn(relay.store, campaign.id, visitors(2))
+    const d = await draw(c, campaign.id, { count: 1, prize: '一等奖/iPad' })
+    const base = `/console/api/campaigns/${campaign.id}/draws/${d.id}/winners`
+    for (const [method, format, locale, word] of [
+      ['GET', 'csv', 'zh-CN', '中奖名单'],
+      ['HEAD', 'xlsx', 'en', 'winners'],
+    ] as const) {
+      const a = await c.call(method, `${base}?format=${format}&locale=${locale}`)
+      expect(a.status).toBe(200)
+      const cd = a.headers.get('content-disposition') ?? ''
+      const m = /^attachment; filename="([!-~]+)"; filename\*=UTF-8''([A-Za-z0-9%._~-]+)$/.exec(cd)
+      expect(m, cd).not.toBeNull()
+      // Browsers without filename*: ASCII only, as before.
+      expect(m![1]).toBe(`scandesk-draw-${d.id}.${format}`)
+      // The campaign's and the prize's names as organizers gave them, not the draw's id: the
+      // winners of 一等奖 and 二等奖 are two files one tells apart in the download folder.
+      expect(decodeURIComponent(m![2]!)).toMatch(
+        new RegExp(`^春季展会 2026-${word}-一等奖_iPad-\\d{8}-\\d{4}\\.${format}$`),
+      )
+    }
+  })
+
   it('exports the winners as CSV and XLSX, matching the record, formula-escaped', async () => {
     const { relay, c, campaignId, people } = await setUp(backend, 3)
     await rosterWith(relay.store, campaignId, [])
