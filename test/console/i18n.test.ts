@@ -23,6 +23,28 @@ describe('console messages', () => {
     for (const k of keys(en)) expect(k.length).toBeGreaterThan(0)
   })
 
+  // `{n}` is a count (a cap or a limit is `{max}`, `{limit}`): it can be 1.
+  it('an English count ({n} things) has a singular form: never "The other 1 booths: 1 scans"', () => {
+    const flat = (value: unknown, prefix = ''): [string, string][] =>
+      typeof value === 'string'
+        ? [[prefix, value]]
+        : Object.entries(value as object).flatMap(([k, v]) =>
+            flat(v, prefix ? `${prefix}.${k}` : k),
+          )
+    const uncounted = flat(en)
+      .filter(([, m]) => /\{n\} [a-z]+s\b/.test(m) && !m.includes(' | '))
+      .map(([k]) => k)
+    expect(uncounted).toEqual([])
+    const i18n = createConsoleI18n('en')
+    const t = i18n.global.t
+    expect(t('stats.otherBooths', { n: 1, scans: t('stats.scansInAll', { n: 1 }, 1) }, 1)).toBe(
+      'The other booth: 1 scan in all',
+    )
+    expect(t('stats.otherBooths', { n: 2, scans: t('stats.scansInAll', { n: 0 }, 0) }, 2)).toBe(
+      'The other 2 booths: 0 scans in all',
+    )
+  })
+
   it('every error code of the contract and of the client has a message in both languages', () => {
     const i18n = createConsoleI18n()
     for (const locale of ['zh-CN', 'en'] as const) {

@@ -807,17 +807,29 @@ describe('stats', () => {
     expect(updated.attributes('title')).toBe(`时间按中继的时区 ${zone}，与扫码记录和下载的表格一致`)
   })
 
-  it('2,000 booths: bars for the 50 busiest, the others summed in one line', async () => {
+  /**
+   * The stats page over `n` booths, booth-…0 with 1 scan, the last with `n`; the summed line
+   * under the bars in Chinese, then in English.
+   */
+  async function boothsRest(n: number) {
     const fake = createFakeConsoleApi()
-    // booth-0000 has the fewest scans, booth-1999 the most.
-    const perKiosk = Array.from({ length: 2000 }, (_, i) => ({
+    const perKiosk = Array.from({ length: n }, (_, i) => ({
       id: `booth-${String(i).padStart(4, '0')}`,
       scans: i + 1,
       visitors: 1,
     }))
-    fake.api.stats.mockResolvedValue(makeStats({ scans: 2_001_000, perKiosk }))
+    fake.api.stats.mockResolvedValue(makeStats({ scans: (n * (n + 1)) / 2, perKiosk }))
     const { wrapper } = mountConsole(StatsPage, fake.api)
     await flushPromises()
+    const rest = () => wrapper.get('[data-testid="booth-bars-rest"]').text()
+    const zh = rest()
+    useLocaleStore().change('en')
+    await flushPromises()
+    return { wrapper, zh, en: rest() }
+  }
+
+  it('2,000 booths: bars for the 50 busiest, the others summed in one line', async () => {
+    const { wrapper, zh, en } = await boothsRest(2000)
     const bars = wrapper.findAll('[data-testid="booth-bar"]')
     // Bounded: every scan re-renders the bars, 2,000 of them kept the tab busy all the time.
     expect(bars.map((b) => b.attributes('data-booth'))).toEqual(
@@ -825,14 +837,14 @@ describe('stats', () => {
     )
     expect(bars[0]?.text()).toContain('2,000')
     // 1..1950 summed: 1,902,225 scans at the 1,950 others.
-    expect(wrapper.get('[data-testid="booth-bars-rest"]').text()).toBe(
-      '其余 1,950 个签到台：共 1,902,225 次扫码',
-    )
-    useLocaleStore().change('en')
-    await flushPromises()
-    expect(wrapper.get('[data-testid="booth-bars-rest"]').text()).toBe(
-      'The other 1,950 booths: 1,902,225 scans in all',
-    )
+    expect(zh).toBe('其余 1,950 个签到台：共 1,902,225 次扫码')
+    expect(en).toBe('The other 1,950 booths: 1,902,225 scans in all')
+  })
+
+  it('51 booths in English: one other booth with one scan reads singular, not "1 booths: 1 scans"', async () => {
+    const { zh, en } = await boothsRest(51)
+    expect(zh).toBe('其余 1 个签到台：共 1 次扫码')
+    expect(en).toBe('The other booth: 1 scan in all')
   })
 
   it('another campaign chosen: the first one’s figures go at once, and stay gone if the relay cannot be reached', async () => {

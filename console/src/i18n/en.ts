@@ -131,7 +131,9 @@ export const en: MessageSchema = {
     timelineChartLabel:
       'Bar chart of scans per 10 minutes today: {total} in all, at most {peak} (from {at})',
     splitChartLabel: 'Doughnut chart: {newFollowers} new followers, {returning} returning',
-    otherBooths: 'The other {n} booths: {scans} scans in all',
+    /** {scans} is `scansInAll`. */
+    otherBooths: 'The other booth: {scans} | The other {n} booths: {scans}',
+    scansInAll: '{n} scan in all | {n} scans in all',
     empty: 'No data yet',
     visitorsOf: '{n} visitor | {n} visitors',
   },
@@ -167,7 +169,7 @@ export const en: MessageSchema = {
     event: { subscribe: 'New follower', scan: 'Scan' },
     fallback: 'Fallback',
     capped:
-      'The list shows the first {n} rows: search to narrow it. The CSV and Excel downloads have every row.',
+      'The list shows the first {max} rows: search to narrow it. The CSV and Excel downloads have every row.',
     behind:
       'This booth is offline and the relay still holds scans for it. They are already in the list and the downloads (WeChat sends scans to the relay, not to the booth), but the names of guests checked in at a desk are filled in only once the booth is back online and takes its scans: download again then. | These booths are offline and the relay still holds scans for them. They are already in the list and the downloads (WeChat sends scans to the relay, not to the booths), but the names of guests checked in at a desk are filled in only once the booth is back online and takes its scans: download again then.',
     behindBooth:

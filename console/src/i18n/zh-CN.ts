@@ -119,7 +119,9 @@ export const zhCN = {
     newVsReturning: '新关注与回访',
     timelineChartLabel: '今日每 10 分钟扫码柱状图：共 {total} 次，最多一段 {peak} 次（{at} 起）',
     splitChartLabel: '新关注与回访环形图：新关注 {newFollowers}，回访 {returning}',
-    otherBooths: '其余 {n} 个签到台：共 {scans} 次扫码',
+    /** {scans} is `scansInAll`. */
+    otherBooths: '其余 {n} 个签到台：{scans}',
+    scansInAll: '共 {n} 次扫码',
     empty: '暂无数据',
     visitorsOf: '{n} 人',
   },
@@ -149,7 +151,7 @@ export const zhCN = {
     },
     event: { subscribe: '新关注', scan: '扫码' },
     fallback: '备用码',
-    capped: '列表只显示前 {n} 条：请用搜索缩小范围。下载的 CSV 和 Excel 包含全部记录。',
+    capped: '列表只显示前 {max} 条：请用搜索缩小范围。下载的 CSV 和 Excel 包含全部记录。',
     behind:
       '以下签到台离线，中继还有发给它们的扫码未送达。这些扫码已在列表和下载的表格中（扫码由微信发给中继，不经签到台）；但在签到桌核验的来宾，姓名要等签到台重新上线、收到扫码后才会补上，届时请重新下载。',
     behindBooth: '{id}：离线，自 {time}，{n} 条扫码待送达',
