@@ -91,6 +91,23 @@ describe('PIN pad', () => {
     expect(wrapper.find('[data-testid="pin-pad"]').exists()).toBe(false)
   })
 
+  it('takes a finger on a key as that key pressed, once, and none on a locked pad', async () => {
+    fake.api.unlockAdmin.mockResolvedValue({ ok: false, attemptsLeft: 0, lockedUntil: T0 + 60_000 })
+    const wrapper = mountAdmin()
+    for (const digit of '2468') await wrapper.get(`[data-key="${digit}"]`).trigger('touchstart')
+    expect(wrapper.findAll('[data-testid="pin-dots"] .filled')).toHaveLength(4)
+    expect(wrapper.get('[data-key="8"]').classes()).toContain('held')
+    await wrapper.get('[data-key="enter"]').trigger('touchstart')
+    await flushPromises()
+    expect(fake.api.unlockAdmin).toHaveBeenCalledWith({ pin: '2468' })
+
+    await wrapper.get('[data-key="5"]').trigger('touchstart')
+    await wrapper.get('[data-key="enter"]').trigger('touchstart')
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="pin-dots"] .filled')).toHaveLength(0)
+    expect(fake.api.unlockAdmin).toHaveBeenCalledTimes(1)
+  })
+
   it('does not send a PIN shorter than four digits', async () => {
     const wrapper = mountAdmin()
     await typePin(wrapper, '12')
