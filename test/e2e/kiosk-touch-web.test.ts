@@ -1,12 +1,13 @@
 /**
  * The kiosk on a touch screen, in real Chromium (touch input through DevTools'
  * `Input.dispatchTouchEvent`, one finger or several) against `kiosk web` in demo mode: what
- * staff's fingers on the PIN pad enter.
- * Screenshot: test-artifacts/screenshots/kiosk-touch-pin-typed-1080x1920.png.
+ * staff's fingers on the PIN pad enter, and what a visitor's pinch does to the screen.
+ * Screenshots: test-artifacts/screenshots/kiosk-touch-pin-typed-1080x1920.png,
+ * kiosk-touch-pinched-1080x1920.png, kiosk-touch-pinched-1280x720.png.
  */
 import type { CDPSession, Page } from 'playwright-core'
-import { beforeAll, describe, it } from 'vitest'
-import { screenshot, waitForPage } from './browser'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { goHash, screenshot, unlockAdmin, waitForPage, waitForSteadyCode } from './browser'
 import { demoKioskPage } from './demo-kiosk'
 
 interface Point {
@@ -22,18 +23,21 @@ async function centreOf(page: Page, selector: string): Promise<Point> {
 }
 
 /**
- * Fingers on the screen: `down(id, at)` puts one more down (DevTools wants every finger still
- * down on a touchStart), `up(id)` lifts that one (a touchEnd lists only the fingers lifted).
+ * Fingers on the screen: `down(id, at)` puts one more down and `move(id, to)` moves one (DevTools
+ * wants every finger still down on a touchStart or touchMove), `up(id)` lifts that one (a
+ * touchEnd lists only the fingers lifted).
  */
 function fingers(cdp: CDPSession) {
   const on = new Map<number, Point>()
+  const all = () => [...on].map(([i, p]) => ({ id: i, ...p }))
   return {
     down: (id: number, at: Point) => {
       on.set(id, at)
-      return cdp.send('Input.dispatchTouchEvent', {
-        type: 'touchStart',
-        touchPoints: [...on].map(([i, p]) => ({ id: i, ...p })),
-      })
+      return cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: all() })
+    },
+    move: (id: number, to: Point) => {
+      on.set(id, to)
+      return cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: all() })
     },
     up: (id: number) => {
       const at = on.get(id)
@@ -47,9 +51,32 @@ function fingers(cdp: CDPSession) {
   }
 }
 
+/** Two fingers spread apart from `at`, 40 px to 440 px, as a visitor zooms into a photo. */
+async function pinchOpen(page: Page, cdp: CDPSession, at: Point): Promise<void> {
+  const touch = fingers(cdp)
+  const apart = (d: number): [Point, Point] => [
+    { x: at.x - d, y: at.y - d },
+    { x: at.x + d, y: at.y + d },
+  ]
+  const [a, b] = apart(20)
+  await touch.down(1, a)
+  await touch.down(2, b)
+  for (let d = 30; d <= 220; d += 10) {
+    const [a2, b2] = apart(d)
+    await touch.move(1, a2)
+    await touch.move(2, b2)
+    await page.waitForTimeout(16)
+  }
+  await touch.up(1)
+  await touch.up(2)
+}
+
+/** How far the page is zoomed by pinching (1: not at all). */
+const SCALE = 'visualViewport.scale'
+
 const FILLED = `document.querySelectorAll('[data-testid="pin-dots"] .filled').length`
 
-describe('the PIN pad under fingers', () => {
+describe('the kiosk under fingers', () => {
   const demo = demoKioskPage({
     name: 'kiosk-touch',
     context: { viewport: { width: 1080, height: 1920 }, hasTouch: true, locale: 'zh-CN' },
@@ -115,5 +142,35 @@ describe('the PIN pad under fingers', () => {
     })
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
     await waitForPage(page, `${FILLED} === 2`, 5_000)
+  }, 60_000)
+
+  it('does not zoom when a visitor pinches the code, the PIN pad or the admin area', async () => {
+    const { page } = demo
+    const lock = page.locator('[data-testid="admin-lock"]')
+    if (await lock.isVisible()) await lock.click()
+    await goHash(page, '#/')
+    await waitForSteadyCode(page)
+    // A browser's kiosk (web mode) zoomed four times into the code's corner: the next visitor
+    // saw no whole code, and nobody at the booth had a way back but another pinch.
+    await pinchOpen(page, cdp, await centreOf(page, '[data-testid="qr-card"]'))
+    await screenshot(page, 'kiosk-touch-pinched-1080x1920')
+    expect(await page.evaluate(SCALE)).toBe(1)
+    await pinchOpen(page, cdp, await centreOf(page, '[data-testid="kiosk-title"]'))
+    expect(await page.evaluate(SCALE)).toBe(1)
+
+    await openPad()
+    await pinchOpen(page, cdp, await centreOf(page, '[data-testid="pin-pad"] h1'))
+    expect(await page.evaluate(SCALE)).toBe(1)
+    await unlockAdmin(page, demo.pin)
+    await pinchOpen(page, cdp, await centreOf(page, 'main'))
+    expect(await page.evaluate(SCALE)).toBe(1)
+
+    await page.locator('[data-testid="admin-lock"]').click()
+    await page.setViewportSize({ width: 1280, height: 720 })
+    await goHash(page, '#/')
+    await waitForSteadyCode(page)
+    await pinchOpen(page, cdp, await centreOf(page, '[data-testid="qr-card"]'))
+    await screenshot(page, 'kiosk-touch-pinched-1280x720')
+    expect(await page.evaluate(SCALE)).toBe(1)
   }, 60_000)
 })
