@@ -1,7 +1,7 @@
 /**
  * The kiosk on a touch screen, in real Chromium (touch input through DevTools'
  * `Input.dispatchTouchEvent`, one finger or several) against `kiosk web` in demo mode: what
- * staff's fingers on the PIN pad enter, and what a visitor's pinch does to the screen.
+ * staff's fingers on the PIN pad enter, and what a visitor's pinch or long press does.
  * Screenshots: test-artifacts/screenshots/kiosk-touch-pin-typed-1080x1920.png,
  * kiosk-touch-pinched-1080x1920.png, kiosk-touch-pinched-1280x720.png.
  */
@@ -172,5 +172,35 @@ describe('the kiosk under fingers', () => {
     await pinchOpen(page, cdp, await centreOf(page, '[data-testid="qr-card"]'))
     await screenshot(page, 'kiosk-touch-pinched-1280x720')
     expect(await page.evaluate(SCALE)).toBe(1)
+  }, 60_000)
+
+  it('opens no browser menu on a long press anywhere a visitor can reach', async () => {
+    const { page } = demo
+    const lock = page.locator('[data-testid="admin-lock"]')
+    if (await lock.isVisible()) await lock.click()
+    await page.setViewportSize({ width: 1080, height: 1920 })
+    await goHash(page, '#/')
+    await waitForSteadyCode(page)
+    // A browser's long-press menu (Back, Reload, Print, Save as, Inspect) was a way off the
+    // kiosk page: only the title cancelled it. A right click is the same contextmenu event.
+    await page.evaluate(`window.menus = []; window.addEventListener('contextmenu', (e) =>
+      window.menus.push(e.defaultPrevented ? 'none' : 'browser menu on ' + e.target.tagName))`)
+    const reach = [
+      '[data-testid="qr-card"]',
+      '[data-testid="instruction"]',
+      '[data-testid="kiosk-title"]',
+      '[data-testid="kiosk-screen"] footer',
+    ]
+    for (const target of reach) {
+      const at = await centreOf(page, target)
+      await page.mouse.click(at.x, at.y, { button: 'right' })
+    }
+    await openPad()
+    for (const target of ['[data-testid="pin-pad"] h1', '[data-key="5"]']) {
+      const at = await centreOf(page, target)
+      await page.mouse.click(at.x, at.y, { button: 'right' })
+    }
+    await page.keyboard.press('Escape')
+    expect(await page.evaluate('window.menus')).toEqual(Array(reach.length + 2).fill('none'))
   }, 60_000)
 })

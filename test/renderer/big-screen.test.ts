@@ -106,6 +106,15 @@ describe('big screen on the kiosk screen', () => {
     expect(window.location.hash).toBe('#/admin')
   })
 
+  it('opens no browser menu on a long press over the relay page', async () => {
+    const { wrapper } = await mountScreen()
+    for (const part of ['.big-shield', '[data-testid="big-screen-corner"]']) {
+      const press = new MouseEvent('contextmenu', { bubbles: true, cancelable: true })
+      wrapper.get(part).element.dispatchEvent(press)
+      expect(press.defaultPrevented, part).toBe(true)
+    }
+  })
+
   it('loads the page again when the link comes back only if it last loaded with the link down (or just before it was noticed)', async () => {
     const { fake, wrapper } = await mountScreen()
     const frame = () => wrapper.get('[data-testid="big-screen-frame"]').element
