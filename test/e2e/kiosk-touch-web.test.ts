@@ -203,4 +203,33 @@ describe('the kiosk under fingers', () => {
     await page.keyboard.press('Escape')
     expect(await page.evaluate('window.menus')).toEqual(Array(reach.length + 2).fill('none'))
   }, 60_000)
+
+  it('keeps its page when a file is dropped on it, but lets the roster field take one', async () => {
+    const { page } = demo
+    // What the browser does with a drop the page does not take: opens the file in its place.
+    const drop = (selector: string) =>
+      page.evaluate(`(() => {
+        const files = new DataTransfer()
+        files.items.add(new File(['name\\nAda'], 'roster.csv', { type: 'text/csv' }))
+        const taken = {}
+        for (const type of ['dragover', 'drop']) {
+          const event = new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: files })
+          document.querySelector(${JSON.stringify(selector)}).dispatchEvent(event)
+          taken[type] = event.defaultPrevented
+        }
+        return taken
+      })()`)
+    const lock = page.locator('[data-testid="admin-lock"]')
+    if (await lock.isVisible()) await lock.click()
+    await goHash(page, '#/')
+    await waitForSteadyCode(page)
+    expect(await drop('[data-testid="qr-card"]')).toEqual({ dragover: true, drop: true })
+
+    await openPad()
+    await unlockAdmin(page, demo.pin)
+    await goHash(page, '#/admin/roster')
+    await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
+    expect(await drop('main')).toEqual({ dragover: true, drop: true })
+    expect(await drop('[data-testid="roster-file"]')).toEqual({ dragover: false, drop: false })
+  }, 60_000)
 })
