@@ -44,6 +44,12 @@ export interface KioskCoreOptions {
   dataDir: string
   vault: SecretVault
   now?: () => number
+  /**
+   * A clock that only moves forward (for how long the relay link has been up, so `now` set
+   * right mid-event is noticed). Default: `now` when given (a test's fake clock), else
+   * performance.now.
+   */
+  monotonic?: () => number
   version?: string
   nativeBinding?: string
   /** Milliseconds between housekeeping ticks; 0 = no timer (tests call `tick()`). */
@@ -493,6 +499,7 @@ export class KioskCore {
         ...this.o.relayLink,
         version: this.o.version,
         now: this.now,
+        monotonic: this.o.monotonic ?? this.o.now ?? (() => performance.now()),
         cursor,
         onScans: (batch) => {
           const announce = takeScans(

@@ -25,6 +25,19 @@ async function platformWithRelayClock(shift: { ms: number }): Promise<Platform> 
 }
 
 /**
+ * A kiosk linked to a relay on the real clock, its own clock `wall.ms` off and its monotonic
+ * one `mono.ms` (both may move during the test); once the link is up.
+ */
+async function linkedKiosk(wall: { ms: number }, mono = { ms: 0 }) {
+  const p = await platformWithRelayClock({ ms: 0 })
+  const { core } = await kioskOn(p, {
+    core: { now: () => Date.now() + wall.ms, monotonic: () => performance.now() + mono.ms },
+  })
+  await waitFor(() => core.status().relay.state === 'connected', 'link')
+  return { p, core }
+}
+
+/**
  * Cuts the kiosk's link, has `openid` scan while it is down, moves the relay's clock on by
  * `relayLaterMs`, restores the link, and says whether the replayed scan was greeted.
  */
@@ -79,5 +92,37 @@ describe('the link lag a kiosk with a clock off from the relay shows', () => {
     expect(lag).not.toBeNull()
     // Within a few seconds (the relay's Date is whole seconds); before: three hours.
     expect(lag).toBeLessThan(5_000)
+  })
+})
+
+describe('a kiosk clock set right while the link stays up', () => {
+  it('reads the relay’s lead afresh: the lag is the scan’s transit, not the jump', async () => {
+    // The laptop 3 h behind when the link opens; NTP then sets it right, the link staying up.
+    const kiosk = { ms: -3 * HOUR }
+    const { p, core } = await linkedKiosk(kiosk)
+    const code = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    kiosk.ms = 0
+    await p.sandbox.scan(code.url, 'o_after_ntp')
+    await waitFor(() => attendanceRows(core).length === 1, 'live scan')
+    expect(core.status().relay.state).toBe('connected')
+    const lag = core.relayDiagnostics()?.lagMs ?? null
+    expect(lag).not.toBeNull()
+    // Before: three hours (the lead measured at the upgrade, kept after the clock moved).
+    expect(lag).toBeLessThan(5_000)
+  })
+
+  it('is not moved by a sleep the link outlived: the monotonic clock stood still in it', async () => {
+    const mono = { ms: 0 }
+    const { p, core } = await linkedKiosk({ ms: -3 * HOUR }, mono)
+    // Ten minutes asleep: the wall clocks ran on ten minutes more than the kiosk's monotonic one
+    // (here it is set back instead, the relay's clock staying within WeChat's signature window).
+    mono.ms -= 10 * 60_000
+    core.wake()
+    // The link answered the wake's ping and stays up; a scan on it is read in step.
+    const code = await waitFor(() => core.pool.current() ?? undefined, 'code')
+    await p.sandbox.scan(code.url, 'o_after_sleep')
+    await waitFor(() => attendanceRows(core).length === 1, 'live scan')
+    expect(core.status().relay.state).toBe('connected')
+    expect(core.relayDiagnostics()?.lagMs ?? null).toBeLessThan(5_000)
   })
 })

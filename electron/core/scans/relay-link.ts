@@ -45,8 +45,9 @@ export interface ScanDelivery {
    */
   countedIn?: string
   /**
-   * How far the relay's clock (which stamped `receivedAt`) ran ahead of the kiosk's when the
-   * link opened, from the relay's Date on the upgrade; 0 when it sent none.
+   * How far the relay's clock (which stamped `receivedAt`) is ahead of the kiosk's as the scan
+   * arrives: the relay's Date on the upgrade carried on by the monotonic clock; 0 when it sent
+   * none.
    */
   relayAheadMs?: number
 }
@@ -134,6 +135,13 @@ export interface RelayLinkBaseOptions {
   version?: string
   onState(): void
   now?: () => number
+  /**
+   * A clock that only moves forward (performance.now), for how long the link has been up: the
+   * relay's time is carried on by it, so `now` set right mid-link (NTP, a hand-set clock) does
+   * not leave the relay's lead as it was measured at the upgrade. Default: `now` when that is
+   * given (a test's fake clock moves both), else performance.now.
+   */
+  monotonic?: () => number
   random?: () => number
   heartbeatMs?: number
   /** After `wake()`, how long the relay has to answer its ping (default `WAKE_CHECK_MS`). */
@@ -247,16 +255,26 @@ export class RelayLink {
   private v1Hello = false
   private headSeq = 0
   private lagMs: number | null = null
-  /** The relay's clock less the kiosk's, read from this link's upgrade answer (0 unknown). */
-  private relayAheadMs = 0
+  /**
+   * The relay's clock less the monotonic one, read from this link's upgrade answer (null: it
+   * sent no Date). `relayAhead()` turns it into the lead over the kiosk's clock as it is now.
+   */
+  private relayLessMonotonic: number | null = null
+  /**
+   * The relay's lead at the last heartbeat: a computer asleep stops the monotonic clock (Linux,
+   * macOS) while its wall clock runs on, so after `wake()` the lead is taken from before.
+   */
+  private leadAtBeat: number | null = null
   /** Scans received and not yet stored; stored on the next turn of the event loop. */
   private pending: PendingBatch | null = null
   /** The last `scan-campaign` frame, for the scan frame right after it on the same socket. */
   private counted: { ws: WebSocket; seq: number; campaignId: string } | null = null
   private readonly now: () => number
+  private readonly monotonic: () => number
 
   constructor(private readonly o: RelayLinkOptions) {
     this.now = o.now ?? Date.now
+    this.monotonic = o.monotonic ?? o.now ?? (() => performance.now())
     this.bindResendDelay = o.bindResendMs ?? BIND_RESEND_MS
     this.state = {
       state: 'connecting',
@@ -265,6 +283,16 @@ export class RelayLink {
       lastEventAt: null,
       lastError: null,
     }
+  }
+
+  /**
+   * How far the relay's clock is ahead of the kiosk's now (0 unknown): the relay's time at the
+   * upgrade carried on by the monotonic clock, less `now`, so a kiosk clock set right (or
+   * wrong) while the link stays up is seen at once, not at the next reconnect.
+   */
+  private relayAhead(): number {
+    const lead = this.relayLessMonotonic
+    return lead === null ? 0 : lead + this.monotonic() - this.now()
   }
 
   /** Why the link last failed, as a status code the UI words; told to the screen at once. */
@@ -384,10 +412,13 @@ export class RelayLink {
     let socket: Socket | null = null
     /** This connection's hello carried more than v1's fields. */
     let extendedHello = false
-    this.relayAheadMs = 0
+    this.relayLessMonotonic = null
+    this.leadAtBeat = null
     ws.on('upgrade', (res) => {
       socket = res.socket
-      this.relayAheadMs = relayAheadMs(res.headers.date, this.now())
+      const relayNow = relayDateMs(res.headers.date)
+      this.relayLessMonotonic = relayNow === null ? null : relayNow - this.monotonic()
+      this.leadAtBeat = relayNow === null ? null : this.relayAhead()
     })
     ws.on('open', () => {
       this.alive = true
@@ -540,7 +571,7 @@ export class RelayLink {
     const delivery: ScanDelivery = {
       frame,
       live: frame.seq > this.headSeq,
-      relayAheadMs: this.relayAheadMs,
+      relayAheadMs: this.relayAhead(),
       ...(counted?.ws === ws && counted.seq === frame.seq && { countedIn: counted.campaignId }),
     }
     if (queued) queued.push(delivery)
@@ -580,8 +611,8 @@ export class RelayLink {
       if (frame.type === 'campaign') sync.onCampaign(frame)
       else if (frame.type === 'screens') sync.onScreens?.(frame)
       else if (frame.type === 'roster') this.send(ws, sync.onRoster(frame))
-      else if (frame.type === 'binding') sync.onBinding(frame, inStepMs(this.relayAheadMs))
-      else if (frame.type === 'erasure') sync.onErasure?.(frame, inStepMs(this.relayAheadMs))
+      else if (frame.type === 'binding') sync.onBinding(frame, inStepMs(this.relayAhead()))
+      else if (frame.type === 'erasure') sync.onErasure?.(frame, inStepMs(this.relayAhead()))
       else sync.onBindAck(frame)
       this.storedOk()
     } catch (err) {
@@ -669,7 +700,7 @@ export class RelayLink {
       const now = this.now()
       if (stored.live) {
         // On the kiosk's clock.
-        this.lagMs = Math.max(0, now - (stored.frame.receivedAt - inStepMs(this.relayAheadMs)))
+        this.lagMs = Math.max(0, now - (stored.frame.receivedAt - inStepMs(this.relayAhead())))
       }
       this.state = { ...this.state, lastEventAt: now }
       this.send(ws, { type: 'ack', seq: stored.frame.seq })
@@ -774,6 +805,7 @@ export class RelayLink {
       ws.ping()
     }
     this.heartbeat = setInterval(() => {
+      if (this.relayLessMonotonic !== null) this.leadAtBeat = this.relayAhead()
       if (this.alive) return check()
       // Timers run before the sockets are read: after this process stood still (a long
       // synchronous task, a starved CPU) the relay's answer may be waiting unread. A ping sent
@@ -802,6 +834,10 @@ export class RelayLink {
     }
     const ws = this.ws
     if (!ws || ws.readyState !== WebSocket.OPEN || !this.heartbeat) return
+    // The monotonic clock may have stood still through the sleep, the wall clock not: the
+    // relay's lead is the one last seen awake, not the sleep's length less.
+    if (this.relayLessMonotonic !== null && this.leadAtBeat !== null)
+      this.relayLessMonotonic = this.leadAtBeat + this.now() - this.monotonic()
     clearInterval(this.heartbeat)
     this.alive = false
     this.pings++
@@ -880,11 +916,11 @@ export function inStepMs(relayAheadMs: number): number {
 }
 
 /**
- * The relay's clock less the kiosk's from an HTTP Date (whole seconds, so its middle is taken);
- * 0 when there is none or it does not parse.
+ * The relay's clock from an HTTP Date (whole seconds, so its middle is taken); null when there
+ * is none or it does not parse.
  */
-export function relayAheadMs(date: string | undefined, now: number): number {
-  if (date === undefined) return 0
+export function relayDateMs(date: string | undefined): number | null {
+  if (date === undefined) return null
   const at = Date.parse(date)
-  return Number.isFinite(at) ? at + 500 - now : 0
+  return Number.isFinite(at) ? at + 500 : null
 }
