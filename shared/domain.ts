@@ -145,6 +145,13 @@ export const kioskStatusSchema = z.object({
      */
     backlog: z.number().int().positive().optional(),
     /**
+     * Connected to a relay that sent its time: how many whole minutes the relay's clock is ahead
+     * of this kiosk's (negative: the kiosk's is ahead), when 5 or more either way. Absent
+     * otherwise. The kiosk's days, campaign dates and stats are on its own clock, so the corner
+     * tells staff to set it.
+     */
+    relayAheadMinutes: z.number().int().optional(),
+    /**
      * A new roster of the relay campaign is arriving: the rows stored of its total (told at
      * each whole percent). Absent when none is. Until it is all in, the desk searches the
      * previous roster, so the screens say so.

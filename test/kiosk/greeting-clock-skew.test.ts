@@ -126,3 +126,33 @@ describe('a kiosk clock set right while the link stays up', () => {
     expect(core.relayDiagnostics()?.lagMs ?? null).toBeLessThan(5_000)
   })
 })
+
+describe('the status tells staff the booth’s clock is off', () => {
+  it('in whole minutes while the link is up, from 5 min off; gone once NTP sets it right', async () => {
+    const kiosk = { ms: -3 * HOUR }
+    const { core } = await linkedKiosk(kiosk)
+    // The relay's clock is 3 h ahead of this laptop's.
+    expect(core.status().relay.relayAheadMinutes).toBe(180)
+    kiosk.ms = 40 * 60_000
+    expect(core.status().relay.relayAheadMinutes).toBe(-40)
+    // Under five minutes is no warning: a few minutes change no day, no phase, no code.
+    kiosk.ms = 4 * 60_000
+    expect(core.status().relay).not.toHaveProperty('relayAheadMinutes')
+    kiosk.ms = 0
+    expect(core.status().relay).not.toHaveProperty('relayAheadMinutes')
+  })
+
+  it('says nothing while the relay’s time is not known (no link)', async () => {
+    const p = await platformWithRelayClock({ ms: 0 })
+    const proxy = await startCutProxy(p.relay.url)
+    const { core } = await kioskOn(p, {
+      relayUrl: proxy.url,
+      core: { now: () => Date.now() - 3 * HOUR },
+    })
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    expect(core.status().relay.relayAheadMinutes).toBe(180)
+    proxy.cut()
+    await waitFor(() => core.status().relay.state === 'reconnecting', 'link noticed the cut')
+    expect(core.status().relay).not.toHaveProperty('relayAheadMinutes')
+  })
+})

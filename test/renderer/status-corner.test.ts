@@ -274,6 +274,27 @@ describe('status corner', () => {
     )
   })
 
+  it('says how far the booth’s clock is off the relay’s, in both languages; nothing in step', async () => {
+    const clock = async (relayAheadMinutes: number) => {
+      const { zh, en } = await renderBoth(makeStatus({ relay: { relayAheadMinutes } }))
+      return [text(zh, 'status-clock'), text(en, 'status-clock')]
+    }
+    expect(await clock(180)).toEqual(['本机时钟慢 3 小时', 'Clock 3 h slow'])
+    expect(await clock(-40)).toEqual(['本机时钟快 40 分钟', 'Clock 40 min fast'])
+    expect(await clock(119)).toEqual(['本机时钟慢 119 分钟', 'Clock 119 min slow'])
+    expect(await clock(-47 * 60)).toEqual(['本机时钟快 47 小时', 'Clock 47 h fast'])
+    expect(await clock(-36 * 60)).toEqual(['本机时钟快 36 小时', 'Clock 36 h fast'])
+    // A CMOS battery reset to 2000-01-01 while the event runs in December 2026.
+    expect(
+      await clock(Math.round((Date.UTC(2026, 11, 6) - Date.UTC(2000, 0, 1)) / 60_000)),
+    ).toEqual(['本机时钟慢 9,836 天', 'Clock 9,836 days slow'])
+    expect(await clock(24 * 60 * 2)).toEqual(['本机时钟慢 2 天', 'Clock 2 days slow'])
+    expect(await clock(-24 * 60 * 2 - 1)).toEqual(['本机时钟快 2 天', 'Clock 2 days fast'])
+    const inStep = render(makeStatus())
+    await inStep.vm.$nextTick()
+    expect(inStep.find('[data-testid="status-clock"]').exists()).toBe(false)
+  })
+
   it('shows the demo badge in demo mode', async () => {
     const w = render(makeStatus(), true)
     await w.vm.$nextTick()

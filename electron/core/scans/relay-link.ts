@@ -196,6 +196,12 @@ const BIND_RESEND_MAX_MS = 60_000
  * stored batch, dozens a second): a few updates a second read as a countdown.
  */
 const BACKLOG_NOTICE_MS = 250
+/**
+ * The kiosk's clock this far from the relay's is told in the status (the corner warns): the
+ * booth's days, campaign dates and stats are on its own clock. The relay's Date is whole seconds
+ * and its path a few more; a few minutes off changes no day.
+ */
+const CLOCK_OFF_MS = 5 * 60_000
 /** A link up this long has proved itself: its next drop reconnects after the shortest wait. */
 const STABLE_MS = 2_000
 /**
@@ -334,7 +340,22 @@ export class RelayLink {
   status(): LinkState {
     const status = { ...this.state, lastError: this.state.lastError && { ...this.state.lastError } }
     const backlog = this.backlog()
-    return backlog > 0 ? { ...status, backlog } : status
+    const relayAheadMinutes = this.relayAheadMinutes()
+    return {
+      ...status,
+      ...(backlog > 0 && { backlog }),
+      ...(relayAheadMinutes !== null && { relayAheadMinutes }),
+    }
+  }
+
+  /**
+   * While connected to a relay that sent its Date: how many whole minutes its clock is ahead of
+   * the kiosk's (negative: behind), when that is `CLOCK_OFF_MS` or more; else null.
+   */
+  private relayAheadMinutes(): number | null {
+    if (this.state.state !== 'connected' || this.relayLessMonotonic === null) return null
+    const ahead = this.relayAhead()
+    return Math.abs(ahead) < CLOCK_OFF_MS ? null : Math.round(ahead / 60_000)
   }
 
   /**

@@ -66,6 +66,12 @@ export const en: MessageSchema = {
       identity_conflict: "Another device is using this booth's identity",
     },
     proxyDisabled: 'Relay has no WeChat account set up',
+    /**
+     * The booth's clock this far off the relay's (5 min or more; minutes, hours or days): its
+     * days, campaign dates and stats are on it, so staff set it.
+     */
+    clock: { slow: 'Clock {off} slow', fast: 'Clock {off} fast' },
+    clockOff: { min: '{n} min', h: '{n} h', d: '{n} day | {n} days' },
     campaignEnded: 'Campaign ended',
     // Short (the status corner's row beside the relay and API states on a portrait screen, with
     // the demo badge): 'Campaign not started (starts December 5, 2026)' wrapped onto a second row.

@@ -106,6 +106,23 @@ export function relayStateText(
   return t('status.relay.connected', {})
 }
 
+/**
+ * How far this booth's clock is off the relay's, for the corner (`status.clock.*`): slow (behind)
+ * or fast, in minutes under 2 h, hours under 2 days, else days; null when the status says
+ * nothing (in step, or the relay's time not known).
+ */
+export function clockOff(
+  status: KioskStatus,
+): { way: 'slow' | 'fast'; unit: 'min' | 'h' | 'd'; n: number } | null {
+  const ahead = status.relay.relayAheadMinutes
+  if (ahead === undefined || ahead === 0) return null
+  const way = ahead > 0 ? 'slow' : 'fast'
+  const minutes = Math.abs(ahead)
+  if (minutes < 120) return { way, unit: 'min', n: minutes }
+  if (minutes < 48 * 60) return { way, unit: 'h', n: Math.round(minutes / 60) }
+  return { way, unit: 'd', n: Math.round(minutes / (24 * 60)) }
+}
+
 /** Seconds until the next reconnect attempt, when one is scheduled. */
 export function retryInSeconds(status: KioskStatus, now: number): number | null {
   const { state, retryAt } = status.relay
