@@ -242,6 +242,21 @@ describe('greeting queue', () => {
     expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
   })
 
+  it('a clock set back under a greeting on show: the next visitor still gets the screen in the busy time', () => {
+    // NTP sets a booth clock 40 min fast right while a greeting is up, and another visitor
+    // scans: the one on show is cut down to the busy length, by a timer worked out from the
+    // clock. It was set for the 40 min the clock went back as well, the next visitor waiting.
+    const store = onScreen()
+    store.resume()
+    store.enqueue(makeGreeting(1))
+    vi.advanceTimersByTime(1_000)
+    vi.setSystemTime(Date.now() - 40 * 60_000)
+    store.enqueue(makeGreeting(2))
+    vi.advanceTimersByTime(GREETING_BUSY_MS)
+    expect(store.current?.eventId).toBe('ev-2')
+    expect(fake.api.greetingShown).toHaveBeenCalledWith({ eventId: 'ev-1' })
+  })
+
   it('a greeting put up but not yet painted in when the lid closed is gone within a second of waking', () => {
     // The screen never said it was fully in (asleep mid-fade): its time starts
     // GREETING_VISIBLE_WAIT_MS after it went up, by the wall clock too.

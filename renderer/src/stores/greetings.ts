@@ -107,7 +107,9 @@ export const useGreetingStore = defineStore('greetings', () => {
     // Not fully in yet: its (now shorter) time starts when it is.
     if (shownAt === null) return
     clearTimeout(timer)
-    timer = setTimeout(dismiss, Math.max(0, shownAt + GREETING_BUSY_MS - Date.now()))
+    // Never longer than the busy length: a clock set back since it was up reads as no time gone.
+    const gone = Math.max(0, Date.now() - shownAt)
+    timer = setTimeout(dismiss, Math.max(0, GREETING_BUSY_MS - gone))
   }
 
   /** Starts the greeting's time: from now on it stays up `shownFor`. */
