@@ -363,13 +363,23 @@ export type KioskHandler<K extends KioskMethodName> = (
 ) => Promise<MethodOutput<K>> | MethodOutput<K>
 export type KioskHandlers = { [K in KioskMethodName]: KioskHandler<K> }
 
+/**
+ * The `attendance` event: a stored row, and when the scan checked in a roster entry, the check-in
+ * time the core stored for it (on the kiosk's clock, as the desk's today is read). WeChat's
+ * CreateTime is the real time, which a booth clock hours off puts on another day.
+ */
+export const attendanceEventSchema = attendanceRowSchema.extend({
+  checkedInAt: z.number().int().nonnegative().optional(),
+})
+export type AttendanceEvent = z.infer<typeof attendanceEventSchema>
+
 /** Events from the main process to the renderer. */
 export const kioskEvents = {
   ticket: screenTicketSchema.nullable(),
   status: kioskStatusSchema,
   greeting: greetingSchema,
   campaign: campaignSchema.nullable(),
-  attendance: attendanceRowSchema,
+  attendance: attendanceEventSchema,
   exportProgress: exportProgressSchema,
   locale: localeSchema,
   /** The whole screen state, sent when the setup changes (demo mode left, relay configured). */

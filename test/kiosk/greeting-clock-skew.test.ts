@@ -5,7 +5,19 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startRelay } from '../../relay/server'
 import { startSandbox } from '../../sandbox/server'
 import type { Platform } from './helpers'
-import { attendanceRows, cleanup, kioskOn, onCleanup, startCutProxy, waitFor } from './helpers'
+import type { AttendanceEvent } from '../../shared/ipc'
+import type { ScreenTicket } from '../../shared/domain'
+import {
+  attendanceRows,
+  cleanup,
+  importCsvRoster,
+  kioskOn,
+  onCleanup,
+  startCutProxy,
+  TEST_PIN,
+  testCampaign,
+  waitFor,
+} from './helpers'
 
 afterEach(cleanup)
 
@@ -154,5 +166,33 @@ describe('the status tells staff the booth’s clock is off', () => {
     proxy.cut()
     await waitFor(() => core.status().relay.state === 'reconnecting', 'link noticed the cut')
     expect(core.status().relay).not.toHaveProperty('relayAheadMinutes')
+  })
+})
+
+describe('a desk check-in on a booth clock 3 h fast', () => {
+  it('reaches the desk page with the check-in time the kiosk stored, not WeChat’s', async () => {
+    const p = await platformWithRelayClock({ ms: 0 })
+    const { core } = await kioskOn(p, {
+      campaign: testCampaign({ mode: 'desk' }),
+      core: { now: () => Date.now() + 3 * HOUR },
+    })
+    const events: AttendanceEvent[] = []
+    core.on('attendance', (row) => events.push(row))
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await waitFor(() => core.pool.status().available > 0, 'pool')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const csv = 'name,company,code\nAda Lovelace,Engines,A-2\n'
+    await importCsvRoster(core, csv)
+    const [entry] = (await core.call('searchRoster', { query: 'Ada' })) as Array<{ id: string }>
+    const desk = (await core.call('showDeskTicket', { rosterEntryId: entry?.id })) as ScreenTicket
+    await p.sandbox.scan(desk.url, 'o_ada')
+    const event = await waitFor(() => events[0], 'attendance event')
+    const [stored] = (await core.call('searchRoster', { query: 'Ada' })) as Array<{
+      checkedInAt: number | null
+    }>
+    expect(stored?.checkedInAt).toEqual(expect.any(Number))
+    expect(event.checkedInAt).toBe(stored?.checkedInAt)
+    // On the kiosk's clock: hours after WeChat's time for the same scan.
+    expect((event.checkedInAt ?? 0) - event.createTime * 1000).toBeGreaterThan(2 * HOUR)
   })
 })

@@ -214,6 +214,16 @@ export async function kioskOn(
   return { core, dataDir, vault, token }
 }
 
+/** Imports `csv` as the active campaign's roster through the kiosk API (the admin unlocked). */
+export async function importCsvRoster(core: KioskCore, csv: string): Promise<unknown> {
+  return core.call('importRoster', {
+    fileName: 'roster.csv',
+    format: 'csv',
+    dataBase64: Buffer.from(csv).toString('base64'),
+    skipBadRows: false,
+  })
+}
+
 /** A TCP proxy in front of the relay: `cut()` drops every connection and refuses new ones. */
 export async function startCutProxy(target: string): Promise<{
   url: string

@@ -12,6 +12,7 @@ import {
   cleanup,
   fastLink,
   heartbeatLink,
+  importCsvRoster,
   kioskOn,
   onCleanup,
   startCore,
@@ -210,12 +211,7 @@ describe('relay link through outages', () => {
       if (core.adminSessionOpen()) marks.push(row.rosterEntryId)
     })
     await core.call('unlockAdmin', { pin: TEST_PIN })
-    await core.call('importRoster', {
-      fileName: 'roster.csv',
-      format: 'csv',
-      dataBase64: Buffer.from('name,code\n王小明,A-1\n').toString('base64'),
-      skipBadRows: false,
-    })
+    await importCsvRoster(core, 'name,code\n王小明,A-1\n')
     const [entry] = (await core.call('searchRoster', { query: 'A-1' })) as Array<{ id: string }>
     const desk = (await core.call('showDeskTicket', { rosterEntryId: entry?.id })) as ScreenTicket
 

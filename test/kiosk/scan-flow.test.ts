@@ -3,7 +3,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Greeting, ScreenTicket } from '../../shared/domain'
 import { kioskEvents } from '../../shared/ipc'
-import { cleanup, kioskOn, startPlatform, testCampaign, TEST_PIN, waitFor } from './helpers'
+import {
+  cleanup,
+  importCsvRoster,
+  kioskOn,
+  startPlatform,
+  testCampaign,
+  TEST_PIN,
+  waitFor,
+} from './helpers'
 
 afterEach(cleanup)
 
@@ -102,12 +110,7 @@ describe('booth scan flow', () => {
 
     await core.call('unlockAdmin', { pin: TEST_PIN })
     const csv = 'name,company,code\n王小明,Acme,A-1\nAda Lovelace,Engines,A-2\n'
-    await core.call('importRoster', {
-      fileName: 'roster.csv',
-      format: 'csv',
-      dataBase64: Buffer.from(csv).toString('base64'),
-      skipBadRows: false,
-    })
+    await importCsvRoster(core, csv)
     const [entry] = (await core.call('searchRoster', { query: '王' })) as Array<{
       id: string
       name: string

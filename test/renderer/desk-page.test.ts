@@ -688,6 +688,29 @@ describe('desk page on day 2 of an event', () => {
     expect(badges(wrapper)[0]).toEqual(['已签到', true])
   })
 
+  it('marks a live check-in by the time the kiosk stored, not WeChat’s, on a booth clock hours ahead', async () => {
+    // The booth's clock 3 h fast: it reads day 2, 00:30 while WeChat stamps the scan day 1,
+    // 21:30. The kiosk stored the check-in at 00:30 on its clock (its today), as a reload shows.
+    const kioskNow = new Date(2026, 11, 5, 0, 30).getTime()
+    vi.setSystemTime(kioskNow)
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
+    fake.api.showDeskTicket.mockResolvedValue(
+      makeTicket(kioskNow, { rosterEntry: { id: '1', name: 'Guest 1' } }),
+    )
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    useAdminSessionStore().unlocked = true
+    await flushPromises()
+    await wrapper.find('[data-testid="desk-result"] button').trigger('click')
+    await flushPromises()
+    const scan = row(1, Math.floor((kioskNow - 3 * HOUR) / 1000))
+    fake.emit('attendance', { ...scan, checkedInAt: kioskNow })
+    await flushPromises()
+    // It read as an earlier day's check-in (12/04 21:30) and kept the code up for the guest.
+    expect(badges(wrapper)).toEqual([['已签到', true]])
+    expect(wrapper.find('[data-testid="desk-ticket"] .guest').classes()).toContain('done')
+  })
+
   it('does not carry day 1’s live check-ins into day 2 (the desk left open overnight)', async () => {
     const fake = createFakeKioskApi()
     const guest = entry('1', 'ACME', 'G1')

@@ -12,7 +12,7 @@
  */
 import type { AttendanceRow } from '../../../shared/domain'
 import type { ScanFrame } from '../../../shared/relay-protocol'
-import type { AttendanceStore, ScanContext } from './attendance-store'
+import { checkInTime, type AttendanceStore, type ScanContext } from './attendance-store'
 import type { CampaignStore } from '../campaigns/campaign-store'
 import { makeGreeting } from './greeter'
 import type { KioskEvents } from '../api/kiosk-events'
@@ -64,7 +64,13 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
   const last = batch.at(-1)
   if (!last) return () => {}
   const fresh = d.cursor.commit(last.frame.seq, () => {
-    const rows: Array<{ row: AttendanceRow; frame: ScanFrame; live: boolean; at: number }> = []
+    const rows: Array<{
+      row: AttendanceRow
+      frame: ScanFrame
+      live: boolean
+      at: number
+      where: ScanContext
+    }> = []
     for (const { frame, live, relayAheadMs = 0, countedIn } of batch) {
       const counted =
         frame.number === undefined ? null : (countedIn ?? (live ? d.relayCampaignId : null))
@@ -77,7 +83,13 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       // When the visitor scanned, on the kiosk's clock (the relay's may be hours apart): the
       // relay's receipt, less the time WeChat took to push it (scannedAt).
       if (r.inserted) {
-        rows.push({ row: r.row, frame, live, at: frame.receivedAt - relayAheadMs - pushLag(frame) })
+        rows.push({
+          row: r.row,
+          frame,
+          live,
+          at: frame.receivedAt - relayAheadMs - pushLag(frame),
+          where,
+        })
       }
     }
     // Every row written (a failing one threw above, before any greeting): greeted now, before
@@ -93,8 +105,11 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
     return rows
   })
   return () => {
-    for (const { row, frame } of fresh) {
-      d.events.emit('attendance', row)
+    for (const { row, frame, where } of fresh) {
+      // The desk marks the guest by the check-in time stored with the entry (the kiosk's clock).
+      const checkedIn =
+        row.rosterEntryId === null ? {} : { checkedInAt: checkInTime(frame, where, now) }
+      d.events.emit('attendance', { ...row, ...checkedIn })
       d.pool.scanned(frame.scene)
     }
   }

@@ -138,11 +138,13 @@ export const useDeskStore = defineStore('desk', () => {
    */
   function listen(): () => void {
     const stops = [
-      // When the guest scanned (WeChat's time; never later than now): a scan delivered the
-      // morning after is not a check-in of that morning.
+      // When the guest scanned: the check-in time the kiosk stored (its clock, which the desk's
+      // today is read by; WeChat's time is hours off it on a booth clock set wrong), else
+      // WeChat's, never later than now. A scan delivered the morning after is not a check-in of
+      // that morning.
       api.on('attendance', (row) => {
         if (!row.rosterEntryId) return
-        mark(row.rosterEntryId, Math.min(Date.now(), row.createTime * 1000))
+        mark(row.rosterEntryId, row.checkedInAt ?? Math.min(Date.now(), row.createTime * 1000))
       }),
       // The booth's roster was replaced (a roster in one frame, a read after the campaign that
       // moved the booth, shows no transfer in the status): the results read at the move were
