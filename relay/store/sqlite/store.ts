@@ -82,6 +82,8 @@ export interface SqliteStoreOptions {
    * default: no claim is read or written, and every scan is stored as before.
    */
   sceneClaims?: boolean
+  /** Rows one retention transaction deletes at most (`PRUNE_CHUNK_ROWS`; tests: fewer). */
+  pruneChunkRows?: number
 }
 
 /**
@@ -146,6 +148,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     checkpointer,
     opts.indexing ?? {},
     opts.sceneClaims ?? false,
+    opts.pruneChunkRows ?? PRUNE_CHUNK_ROWS,
   )
 }
 
@@ -187,6 +190,13 @@ const FOLLOW_UP_WAIT_MS = 200
 
 /** How many signed-query claims between purges of the expired ones. */
 const PURGE_EVERY_CLAIMS = 1024
+/**
+ * Rows one retention transaction deletes at most (~20–40 ms on the bench machine), the loop
+ * free for as long again after each: one DELETE of a season's backlog held the loop and the
+ * write lock until it ended (500,000 events: 5 s, every push waiting). docs/SCALE.md "Over a
+ * season".
+ */
+export const PRUNE_CHUNK_ROWS = 1000
 
 interface ClaimRow {
   key: string
@@ -233,6 +243,7 @@ class SqliteStore implements RelayStore {
     private readonly checkpointer: Checkpointer | null,
     indexing: IndexingOptions,
     private readonly sceneClaims: boolean,
+    private readonly pruneChunkRows: number,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
@@ -543,34 +554,70 @@ class SqliteStore implements RelayStore {
     // The attendance rows still pending are built first, as far as a console read would wait:
     // their queue entries can then go too.
     await this.attendance.settled(READ_WAIT_MS)
-    return attempt(() =>
+    // An entry whose attendance row is still pending stays (its row is built from it): nothing
+    // at or after the oldest pending receive time goes, read again for each chunk. Acked and
+    // too old are two passes, each on its own index.
+    const keptFrom = (): number =>
+      pendingSinceRow.parse(
+        statement(this.db, 'SELECT min(received_at) AS at FROM attendance_pending').get(),
+      ).at ?? Number.MAX_SAFE_INTEGER
+    const acked = await this.deleteInChunks(
+      (limit) =>
+        statement(
+          this.db,
+          `DELETE FROM events WHERE (kiosk_id, seq) IN (SELECT kiosk_id, seq FROM events
+             WHERE acked_at < ? AND received_at < ? LIMIT ?)`,
+        ).run(ackedBefore, keptFrom(), limit).changes,
+    )
+    const old = await this.deleteInChunks(
+      (limit) =>
+        statement(
+          this.db,
+          `DELETE FROM events WHERE (kiosk_id, seq) IN (SELECT kiosk_id, seq FROM events
+             WHERE received_at < ? LIMIT ?)`,
+        ).run(Math.min(receivedBefore, keptFrom()), limit).changes,
+    )
+    await this.deleteInChunks(
+      (limit) =>
+        statement(
+          this.db,
+          'DELETE FROM unrouted WHERE id IN (SELECT id FROM unrouted WHERE received_at < ? LIMIT ?)',
+        ).run(receivedBefore, limit).changes,
+    )
+    await this.deleteInChunks(
+      (limit) =>
+        statement(
+          this.db,
+          `DELETE FROM scene_claims WHERE scene IN
+             (SELECT scene FROM scene_claims WHERE claimed_at < ? LIMIT ?)`,
+        ).run(p.now - SCENE_CLAIM_TTL_SECONDS * 1000, limit).changes,
+    )
+    if (!this.closed) {
       writeTransaction(this.db, () => {
-        // An entry whose attendance row is still pending stays (its row is built from it):
-        // nothing at or after the oldest pending receive time goes. Two statements, not one
-        // with an "infinite" bound: with the bound in it SQLite walks `events_received` over
-        // the whole queue instead of the two indexes of the OR, and none pending is the rule.
-        const oldest = pendingSinceRow.parse(
-          statement(this.db, 'SELECT min(received_at) AS at FROM attendance_pending').get(),
-        ).at
-        const events =
-          oldest === null
-            ? statement(this.db, 'DELETE FROM events WHERE acked_at < ? OR received_at < ?').run(
-                ackedBefore,
-                receivedBefore,
-              )
-            : statement(
-                this.db,
-                `DELETE FROM events WHERE (acked_at < ? OR received_at < ?) AND received_at < ?`,
-              ).run(ackedBefore, receivedBefore, oldest)
-        statement(this.db, 'DELETE FROM unrouted WHERE received_at < ?').run(receivedBefore)
-        statement(this.db, 'DELETE FROM scene_claims WHERE claimed_at < ?').run(
-          p.now - SCENE_CLAIM_TTL_SECONDS * 1000,
-        )
         this.purgeSignedQueries(p.now)
         pruneTicketBudget(this.db, quotaDay(p.now))
-        return events.changes
-      }),
-    )
+      })
+    }
+    return acked + old
+  }
+
+  /**
+   * Runs `step` (deleting at most `limit` rows; returns how many went) in write transactions
+   * of its own until one deletes fewer, the event loop free between them: group-commit
+   * batches (pushes, acks) run in the gaps. Stops when the store closes.
+   */
+  private async deleteInChunks(step: (limit: number) => number): Promise<number> {
+    let deleted = 0
+    while (!this.closed) {
+      const started = performance.now()
+      const n = writeTransaction(this.db, () => step(this.pruneChunkRows))
+      deleted += n
+      if (n < this.pruneChunkRows) break
+      // As long again with the loop free: pushes are served, and the checkpointer keeps the
+      // WAL short (back to back, the deletes outran it).
+      await new Promise<void>((resolve) => setTimeout(resolve, performance.now() - started))
+    }
+    return deleted
   }
 
   /** One process owns the SQLite store, so a counter in memory orders its connections. */
