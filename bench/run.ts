@@ -38,6 +38,7 @@ import { benchMetricsScrape } from './metrics-scrape'
 import { benchScreenWall } from './screen-wall'
 import { benchTicketBudget } from './ticket-budget'
 import { benchErasure } from './erasure'
+import { benchSeason } from './season'
 import { printTable, type Results } from './result'
 
 const args = process.argv.slice(2)
@@ -79,6 +80,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['kiosk-screen', benchKioskScreen],
   ['tickets', benchTicketBudget],
   ['erasure', benchErasure],
+  ['season', benchSeason],
 ]
 
 async function main(): Promise<void> {
