@@ -5,6 +5,7 @@
 // skipped rows through it too): the count reads attendance alone and the rows are the page's
 // ids, found in attendance alone, then looked up by primary key. The answer is the same.
 import { join } from 'node:path'
+import { ERASED_OPENID_PREFIX } from '../../shared/console-api'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AttendanceStore, ROSTER_JOIN, type Scan } from '../../electron/core/scans/attendance-store'
 import { AttendanceQueries, type ListQuery } from '../../electron/core/scans/attendance-queries'
@@ -192,5 +193,47 @@ describe('attendance list with a search', () => {
     }
     expect(joinedSearch(db, 'Wendy')).toHaveLength(1)
     expect(joinedSearch(db, 'Guest 1').length).toBeGreaterThan(4)
+  })
+
+  it('names as the join does: an entry of another campaign, an erased visitor; pages and days', () => {
+    const db = seeded()
+    db.prepare(
+      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, openid,
+         imported_at) VALUES ('other', 'c2', 'Otto', 'Elsewhere', '', '', 'm-other', ?, 0)`,
+    ).run('o-walk')
+    const insertRow = db.prepare(
+      `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+         create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+       VALUES (?, 'c1', 'k1', ?, 'desk:2', 'T', 'scan', 1, ?, 0, 98, ?, 0)`,
+    )
+    // A c1 row of a desk code whose entry is c2's (its openid bound there, not in c1): Otto's.
+    insertRow.run('desk-3', 'o-walk', T0 + 4 * DAY, 'other')
+    // An erased visitor's row (pseudonym, no entry), who had been Guest 2.
+    insertRow.run('erased-1', `${ERASED_OPENID_PREFIX}x`, T0 + 4 * DAY + 1, null)
+    const queries = new AttendanceQueries(db)
+    for (const text of ['Otto', 'Elsewhere', 'Guest', 'Acme', ERASED_OPENID_PREFIX]) {
+      const expected = joinedSearch(db, text)
+      const found = queries.list({ ...base, query: text, limit: 500 })
+      expect({ text, ids: found.rows.map((r) => r.id) }).toEqual({ text, ids: expected })
+      // Paged: each page the join's rows at that offset, the total all of them.
+      for (let offset = 0; offset < expected.length + 2; offset += 3) {
+        const page = queries.list({ ...base, query: text, offset, limit: 3 })
+        expect({ text, offset, ids: page.rows.map((r) => r.id), total: page.total }).toEqual({
+          text,
+          offset,
+          ids: expected.slice(offset, offset + 3),
+          total: expected.length,
+        })
+      }
+    }
+    expect(joinedSearch(db, 'Otto')).toHaveLength(1)
+    // With a day's bounds as well: the join's rows of that day.
+    const day = { from: T0 + DAY - 1, to: T0 + 2 * DAY - 1 }
+    const inDay = new Set(queries.list({ ...base, ...day, limit: 500 }).rows.map((r) => r.id))
+    const found = queries.list({ ...base, ...day, query: 'Guest', limit: 500 })
+    expect(found.rows.map((r) => r.id)).toEqual(
+      joinedSearch(db, 'Guest').filter((id) => inDay.has(id)),
+    )
+    expect(found.total).toBeGreaterThan(0)
   })
 })
