@@ -130,11 +130,15 @@ describe('a kiosk clock set right while the link stays up', () => {
     // (here it is set back instead, the relay's clock staying within WeChat's signature window).
     mono.ms -= 10 * 60_000
     core.wake()
+    // The relay's lead is the one before the sleep, not ten minutes less. (The lag alone could
+    // not tell: a lead too small dates scans after now, and the lag is never below 0.)
+    expect(core.status().relay.relayAheadMinutes).toBe(180)
     // The link answered the wake's ping and stays up; a scan on it is read in step.
     const code = await waitFor(() => core.pool.current() ?? undefined, 'code')
     await p.sandbox.scan(code.url, 'o_after_sleep')
     await waitFor(() => attendanceRows(core).length === 1, 'live scan')
     expect(core.status().relay.state).toBe('connected')
+    expect(core.status().relay.relayAheadMinutes).toBe(180)
     expect(core.relayDiagnostics()?.lagMs ?? null).toBeLessThan(5_000)
   })
 })
