@@ -40,10 +40,14 @@ async function platformWithRelayClock(shift: { ms: number }): Promise<Platform> 
  * A kiosk linked to a relay on the real clock, its own clock `wall.ms` off and its monotonic
  * one `mono.ms` (both may move during the test); once the link is up.
  */
-async function linkedKiosk(wall: { ms: number }, mono = { ms: 0 }) {
+async function linkedKiosk(wall: { ms: number }, mono = { ms: 0 }, heartbeatMs?: number) {
   const p = await platformWithRelayClock({ ms: 0 })
   const { core } = await kioskOn(p, {
-    core: { now: () => Date.now() + wall.ms, monotonic: () => performance.now() + mono.ms },
+    core: {
+      now: () => Date.now() + wall.ms,
+      monotonic: () => performance.now() + mono.ms,
+      ...(heartbeatMs !== undefined && { relayLink: { heartbeatMs } }),
+    },
   })
   await waitFor(() => core.status().relay.state === 'connected', 'link')
   return { p, core }
@@ -140,6 +144,20 @@ describe('a kiosk clock set right while the link stays up', () => {
     expect(core.status().relay.state).toBe('connected')
     expect(core.status().relay.relayAheadMinutes).toBe(180)
     expect(core.relayDiagnostics()?.lagMs ?? null).toBeLessThan(5_000)
+  })
+
+  it('nor by a heartbeat that came round before the shell said it woke', async () => {
+    const mono = { ms: 0 }
+    const { core } = await linkedKiosk({ ms: -3 * HOUR }, mono, 250)
+    // Asleep ten minutes. Timers stand still in a sleep too: the heartbeat due just after it
+    // fires before the shell's 'resume' reaches the core (a D-Bus signal on Linux).
+    mono.ms -= 10 * 60_000
+    // The 250 ms interval fires before this 1 s timeout: beats have seen the sleep.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    expect(core.status().relay.state).toBe('connected')
+    core.wake()
+    // Before: 170, the beat's reading across the sleep, which the wake then kept.
+    expect(core.status().relay.relayAheadMinutes).toBe(180)
   })
 })
 

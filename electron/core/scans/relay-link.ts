@@ -219,6 +219,14 @@ export const DEFAULT_HEARTBEAT_MS = 10_000
  * scan as the booth opens again are greeted within seconds.
  */
 export const WAKE_CHECK_MS = 5_000
+/**
+ * A heartbeat that finds the kiosk's clock gone on this much further than the monotonic one
+ * since the last (a sleep, or the clock set forward) keeps the lead from before it for
+ * `SLEEP_HOLD_MS`: timers stand still in a sleep too, so the first beat after one may come before
+ * the shell's 'resume' does, and `wake()` is to keep the lead last seen awake, not that beat's.
+ */
+const CLOCK_JUMP_MS = 1_000
+const SLEEP_HOLD_MS = 30_000
 
 interface PendingBatch {
   ws: WebSocket
@@ -271,6 +279,8 @@ export class RelayLink {
    * macOS) while its wall clock runs on, so after `wake()` the lead is taken from before.
    */
   private leadAtBeat: number | null = null
+  /** Both clocks at the last heartbeat (or the upgrade), and when one saw them part (monotonic). */
+  private lastBeat: { wall: number; mono: number; jumpAt: number | null } | null = null
   /** Scans received and not yet stored; stored on the next turn of the event loop. */
   private pending: PendingBatch | null = null
   /** The last `scan-campaign` frame, for the scan frame right after it on the same socket. */
@@ -435,11 +445,13 @@ export class RelayLink {
     let extendedHello = false
     this.relayLessMonotonic = null
     this.leadAtBeat = null
+    this.lastBeat = null
     ws.on('upgrade', (res) => {
       socket = res.socket
       const relayNow = relayDateMs(res.headers.date)
       this.relayLessMonotonic = relayNow === null ? null : relayNow - this.monotonic()
       this.leadAtBeat = relayNow === null ? null : this.relayAhead()
+      this.lastBeat = { wall: this.now(), mono: this.monotonic(), jumpAt: null }
     })
     ws.on('open', () => {
       this.alive = true
@@ -826,7 +838,7 @@ export class RelayLink {
       ws.ping()
     }
     this.heartbeat = setInterval(() => {
-      if (this.relayLessMonotonic !== null) this.leadAtBeat = this.relayAhead()
+      this.noteLead()
       if (this.alive) return check()
       // Timers run before the sockets are read: after this process stood still (a long
       // synchronous task, a starved CPU) the relay's answer may be waiting unread. A ping sent
@@ -837,6 +849,24 @@ export class RelayLink {
         if (this.pings === pings) check()
       })
     }, this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
+  }
+
+  /**
+   * At a heartbeat: notes the relay's lead for `wake()`, unless the kiosk's clock has gone on
+   * past the monotonic one since the last beat (`CLOCK_JUMP_MS`) or did within `SLEEP_HOLD_MS`:
+   * that may be a sleep whose 'resume' is still to come, and the lead from before it is kept.
+   * The lead the link reads (`relayAhead`) is not held: a clock set forward is seen at once.
+   */
+  private noteLead(): void {
+    const last = this.lastBeat
+    if (this.relayLessMonotonic === null || !last) return
+    const wall = this.now()
+    const mono = this.monotonic()
+    const jumped = wall - last.wall - (mono - last.mono) >= CLOCK_JUMP_MS
+    const jumpAt = jumped ? mono : last.jumpAt
+    const holding = jumpAt !== null && mono - jumpAt < SLEEP_HOLD_MS
+    if (!holding) this.leadAtBeat = this.relayAhead()
+    this.lastBeat = { wall, mono, jumpAt: holding ? jumpAt : null }
   }
 
   /**
@@ -859,6 +889,7 @@ export class RelayLink {
     // relay's lead is the one last seen awake, not the sleep's length less.
     if (this.relayLessMonotonic !== null && this.leadAtBeat !== null)
       this.relayLessMonotonic = this.leadAtBeat + this.now() - this.monotonic()
+    this.lastBeat = { wall: this.now(), mono: this.monotonic(), jumpAt: null }
     clearInterval(this.heartbeat)
     this.alive = false
     this.pings++
