@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startRelay } from '../../relay/server'
 import { startSandbox } from '../../sandbox/server'
 import type { Platform } from './helpers'
-import type { AttendanceEvent } from '../../shared/ipc'
+import { attendanceEventSchema, type AttendanceEvent } from '../../shared/ipc'
 import type { ScreenTicket } from '../../shared/domain'
 import {
   attendanceRows,
@@ -216,5 +216,31 @@ describe('a desk check-in on a booth clock 3 h fast', () => {
     expect(event.checkedInAt).toBe(stored?.checkedInAt)
     // On the kiosk's clock: hours after WeChat's time for the same scan.
     expect((event.checkedInAt ?? 0) - event.createTime * 1000).toBeGreaterThan(2 * HOUR)
+  })
+
+  it('is stored with the lead of a real monotonic clock (fractional milliseconds)', async () => {
+    const relay = { ms: 0 }
+    const p = await platformWithRelayClock(relay)
+    const { core } = await kioskOn(p, {
+      campaign: testCampaign({ mode: 'desk' }),
+      core: { now: () => Date.now() + 3 * HOUR, monotonic: () => performance.now() },
+    })
+    const events: AttendanceEvent[] = []
+    core.on('attendance', (row) => events.push(row))
+    await waitFor(() => core.status().relay.state === 'connected', 'link')
+    await waitFor(() => core.pool.status().available > 0, 'pool')
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    await importCsvRoster(core, 'name,company,code\nAda Lovelace,Engines,A-2\n')
+    const [entry] = (await core.call('searchRoster', { query: 'Ada' })) as Array<{ id: string }>
+    const desk = (await core.call('showDeskTicket', { rosterEntryId: entry?.id })) as ScreenTicket
+    // The relay's clock stepped back 5 s since the upgrade: its receipt, less the lead, is before
+    // the kiosk's now, so the check-in time is the one worked out from the lead.
+    relay.ms = -5_000
+    await p.sandbox.scan(desk.url, 'o_ada')
+    // Before: the lead in fractional ms; the roster's STRICT INTEGER column refused the check-in,
+    // the batch rolled back, and the relay sent it again and again.
+    const event = await waitFor(() => events[0], 'attendance event')
+    expect(attendanceEventSchema.safeParse(event).success).toBe(true)
+    expect(Number.isInteger(event.checkedInAt)).toBe(true)
   })
 })

@@ -308,7 +308,9 @@ export class RelayLink {
    */
   private relayAhead(): number {
     const lead = this.relayLessMonotonic
-    return lead === null ? 0 : lead + this.monotonic() - this.now()
+    // Whole milliseconds, as every time it moves is stored (STRICT INTEGER columns: a roster
+    // entry's check-in, a desk bind's outbox): performance.now has fractions.
+    return lead === null ? 0 : Math.round(lead + this.monotonic() - this.now())
   }
 
   /** Why the link last failed, as a status code the UI words; told to the screen at once. */
