@@ -207,10 +207,12 @@ describe('the kiosk under fingers', () => {
   it('keeps its page when a file is dropped on it, but lets the roster field take one', async () => {
     const { page } = demo
     // What the browser does with a drop the page does not take: opens the file in its place.
-    const drop = (selector: string) =>
+    // `text`: a word dragged from another field, not a file.
+    const drop = (selector: string, text = false) =>
       page.evaluate(`(() => {
         const files = new DataTransfer()
-        files.items.add(new File(['name\\nAda'], 'roster.csv', { type: 'text/csv' }))
+        if (${text}) files.setData('text/plain', 'Ada')
+        else files.items.add(new File(['name\\nAda'], 'roster.csv', { type: 'text/csv' }))
         const taken = {}
         for (const type of ['dragover', 'drop']) {
           const event = new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: files })
@@ -231,5 +233,14 @@ describe('the kiosk under fingers', () => {
     await page.locator('[data-testid="roster-file"]').waitFor({ state: 'attached' })
     expect(await drop('main')).toEqual({ dragover: true, drop: true })
     expect(await drop('[data-testid="roster-file"]')).toEqual({ dragover: false, drop: false })
+
+    // A text field still takes text dragged into it; a file it cannot take, the page keeps.
+    await goHash(page, '#/admin/attendance')
+    await page.locator('[data-testid="attendance-search"]').waitFor()
+    expect(await drop('[data-testid="attendance-search"]', true)).toEqual({
+      dragover: false,
+      drop: false,
+    })
+    expect(await drop('[data-testid="attendance-search"]')).toEqual({ dragover: true, drop: true })
   }, 60_000)
 })
