@@ -7,8 +7,13 @@
 import { formatLocalTime } from './cells'
 
 /* eslint-disable no-control-regex -- control characters are what a file name cannot hold */
-/** What Windows (and so a download folder) refuses in a file name, and controls. */
-const NOT_IN_FILE_NAME = /[\\/:*?"<>|\u0000-\u001f\u007f]/g
+/**
+ * What Windows (and so a download folder) refuses in a file name, controls (C0, DEL, C1), and
+ * the marks that change the direction text is shown in (a prize `一等奖\u202Exslx.exe` would
+ * read `一等奖exe.xlsx` in a download bar and a file manager).
+ */
+const NOT_IN_FILE_NAME =
+  /[\\/:*?"<>|\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 /* eslint-enable no-control-regex */
 /**
  * A UTF-16 half with no other half (`"\ud83c"` from an API client that cut an emoji in two):

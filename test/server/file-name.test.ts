@@ -1,0 +1,40 @@
+// A name an organizer typed, as part of a download's file name: nothing a file system refuses,
+// and nothing that changes how the rest of the name is shown.
+import { describe, expect, it } from 'vitest'
+import { filePart } from '../../shared/export/file-name'
+
+describe('filePart', () => {
+  it('keeps a plain name, Chinese and emoji included', () => {
+    expect(filePart(' 春季展会 2026 🎉 ', 'c1')).toBe('春季展会 2026 🎉')
+  })
+
+  it('replaces what Windows refuses and controls, C1 ones included', () => {
+    expect(filePart('a/b\\c:d*e?f"g<h>i|j', 'c1')).toBe('a_b_c_d_e_f_g_h_i_j')
+    expect(filePart('a\tb\u007fc\u0085d\u009fe', 'c1')).toBe('a_b_c_d_e')
+  })
+
+  it('replaces direction controls: a prize name cannot show the file’s end reversed', () => {
+    // `一等奖\u202Exslx.exe` would show as `一等奖exe.xlsx…` in a download bar.
+    for (const control of [
+      '\u200e',
+      '\u200f',
+      '\u061c',
+      '\u202a',
+      '\u202b',
+      '\u202c',
+      '\u202d',
+      '\u202e',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+    ]) {
+      const part = filePart(`一等奖${control}xslx.exe`, 'p')
+      expect(part, escape(control)).toBe('一等奖_xslx.exe')
+    }
+  })
+
+  it('falls back when nothing is left', () => {
+    expect(filePart(' .. ', 'c1')).toBe('c1')
+  })
+})
