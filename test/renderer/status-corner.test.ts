@@ -284,6 +284,9 @@ describe('status corner', () => {
     expect(await clock(119)).toEqual(['本机时钟慢 119 分钟', 'Clock 119 min slow'])
     expect(await clock(-47 * 60)).toEqual(['本机时钟快 47 小时', 'Clock 47 h fast'])
     expect(await clock(-36 * 60)).toEqual(['本机时钟快 36 小时', 'Clock 36 h fast'])
+    // 47 h 30 min and more rounds to two days, not to "48 h" beside "2 days" a minute later.
+    expect(await clock(47 * 60 + 30)).toEqual(['本机时钟慢 2 天', 'Clock 2 days slow'])
+    expect(await clock(47 * 60 + 29)).toEqual(['本机时钟慢 47 小时', 'Clock 47 h slow'])
     // A CMOS battery reset to 2000-01-01 while the event runs in December 2026.
     expect(
       await clock(Math.round((Date.UTC(2026, 11, 6) - Date.UTC(2000, 0, 1)) / 60_000)),

@@ -119,7 +119,9 @@ export function clockOff(
   const way = ahead > 0 ? 'slow' : 'fast'
   const minutes = Math.abs(ahead)
   if (minutes < 120) return { way, unit: 'min', n: minutes }
-  if (minutes < 48 * 60) return { way, unit: 'h', n: Math.round(minutes / 60) }
+  // Rounded first: 47 h 30 min is "2 days", not "48 h".
+  const hours = Math.round(minutes / 60)
+  if (hours < 48) return { way, unit: 'h', n: hours }
   return { way, unit: 'd', n: Math.round(minutes / (24 * 60)) }
 }
 
