@@ -8,7 +8,12 @@ import { parse } from 'csv-parse/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import { exportProgressSchema, type ExportProgress } from '../../shared/domain'
 import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
-import { EXPORT_COLUMNS, exportAttendance } from '../../electron/core/export/export'
+import {
+  EXPORT_COLUMNS,
+  exportAttendance,
+  type ExportOptions,
+} from '../../electron/core/export/export'
+import ExcelJS from 'exceljs'
 import { Workbook } from '../../shared/roster/xlsx'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { RosterStore } from '../../electron/core/roster/roster-store'
@@ -20,6 +25,8 @@ import { relayCampaign } from './fake-v2-relay'
 import { cleanup, onCleanup, startCore, tempDir, testCampaign, TEST_PIN, waitFor } from './helpers'
 
 afterEach(cleanup)
+
+const ExcelValueType = ExcelJS.ValueType
 
 const T = Date.UTC(2025, 4, 20, 1, 0, 0)
 const tricky = [
@@ -88,6 +95,20 @@ function seed(db: KioskDb, n: number, campaignId = 'expo'): Expected[] {
 }
 
 const col = (key: string) => EXPORT_COLUMNS.findIndex((c) => c.key === key)
+
+/** The attendance exported to `file`. */
+async function exportFile(file: string, o: Omit<ExportOptions, 'out'>) {
+  return exportAttendance({ ...o, out: createWriteStream(file) })
+}
+
+/** The first worksheet of the XLSX at `file`, read back with exceljs. */
+async function firstSheet(file: string) {
+  const wb = new Workbook()
+  await wb.xlsx.readFile(file)
+  const ws = wb.worksheets[0]
+  if (!ws) throw new Error('no sheet')
+  return ws
+}
 
 /** `kiosk export ...args`, run from the sources; its stdout. */
 async function exportCli(...args: string[]): Promise<string> {
@@ -163,17 +184,8 @@ describe('attendance export', () => {
     })
     const expected = seed(db, 3000)
     const file = join(dir, 'out.xlsx')
-    await exportAttendance({
-      db,
-      campaignId: 'expo',
-      format: 'xlsx',
-      out: createWriteStream(file),
-      locale: 'zh-CN',
-    })
-    const wb = new Workbook()
-    await wb.xlsx.readFile(file)
-    const ws = wb.worksheets[0]
-    if (!ws) throw new Error('no sheet')
+    await exportFile(file, { db, campaignId: 'expo', format: 'xlsx', locale: 'zh-CN' })
+    const ws = await firstSheet(file)
     expect(ws.rowCount).toBe(3001)
     // The tab is named in the sheet's language, like its headings.
     expect(ws.name).toBe('签到记录')
@@ -217,13 +229,7 @@ describe('attendance export', () => {
     roster.bind({ id: entry.id, campaignId: 'expo' }, 'o-walk')
     const cells = [col('openid'), col('name'), col('company'), col('phone'), col('code')]
     const csvFile = join(dir, 'out.csv')
-    await exportAttendance({
-      db,
-      campaignId: null,
-      format: 'csv',
-      out: createWriteStream(csvFile),
-      locale: 'en',
-    })
+    await exportFile(csvFile, { db, campaignId: null, format: 'csv', locale: 'en' })
     const table: string[][] = parse(readFileSync(csvFile, 'utf8').slice(1))
     expect(table.slice(1).map((r) => cells.map((c) => r[c]))).toEqual([
       ['o-walk', 'Smith, "Bob"', 'ACME', "'+86 138", 'R1'],
@@ -231,17 +237,8 @@ describe('attendance export', () => {
       ['o-walk', '', '', '', ''],
     ])
     const xlsxFile = join(dir, 'out.xlsx')
-    await exportAttendance({
-      db,
-      campaignId: 'expo',
-      format: 'xlsx',
-      out: createWriteStream(xlsxFile),
-      locale: 'en',
-    })
-    const wb = new Workbook()
-    await wb.xlsx.readFile(xlsxFile)
-    const ws = wb.worksheets[0]
-    if (!ws) throw new Error('no sheet')
+    await exportFile(xlsxFile, { db, campaignId: 'expo', format: 'xlsx', locale: 'en' })
+    const ws = await firstSheet(xlsxFile)
     expect(cells.map((c) => ws.getRow(2).getCell(c + 1).text)).toEqual([
       'o-walk',
       'Smith, "Bob"',
@@ -249,6 +246,51 @@ describe('attendance export', () => {
       '+86 138',
       'R1',
     ])
+  })
+
+  it('what Excel would change on opening a CSV stays as written: the CSV as text, every XLSX cell typed text', async () => {
+    // An organizer's roster: a code with leading zeros, an 18-digit ID number (a number past 15
+    // digits loses the rest in Excel), a phone with its trunk 0, and cells Excel reads as a date
+    // or a boolean. The CSV keeps them as text for programs (the console and kiosk point people
+    // to the XLSX, docs/DESIGN.md); the XLSX must give each as text.
+    const dir = tempDir()
+    const db = openKioskDb(join(dir, 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    const people = [
+      ['TRUE', '3-4', '01087654321', '110101199003077777'],
+      ['1/2', '2026-12-06 08:00', '008613800138000', '000123'],
+    ]
+    const insertRoster = db.prepare(
+      `INSERT INTO roster_entries (id, campaign_id, name, company, phone, code, match_key, imported_at)
+       VALUES (?, 'expo', ?, ?, ?, ?, ?, 0)`,
+    )
+    const insert = db.prepare(
+      `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+         create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+       VALUES (?, 'expo', 'k1', ?, '0012345678901234567', 'T', 'scan', 0, ?, 1, ?, ?, 0)`,
+    )
+    people.forEach((p, i) => {
+      insertRoster.run(`r${i}`, ...p, `m${i}`)
+      insert.run(`e${i}`, `o-${i}`, T + i, i + 1, `r${i}`)
+    })
+    const keys = ['name', 'company', 'phone', 'code', 'scene']
+    const wanted = people.map((p) => [...p, '0012345678901234567'])
+
+    const csvFile = join(dir, 'out.csv')
+    await exportFile(csvFile, { db, campaignId: 'expo', format: 'csv', locale: 'zh-CN' })
+    const bytes = readFileSync(csvFile)
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    const table: string[][] = parse(bytes.subarray(3).toString('utf8'))
+    expect(table.slice(1).map((r) => keys.map((k) => r[col(k)]))).toEqual(wanted)
+
+    const xlsxFile = join(dir, 'out.xlsx')
+    await exportFile(xlsxFile, { db, campaignId: 'expo', format: 'xlsx', locale: 'zh-CN' })
+    const ws = await firstSheet(xlsxFile)
+    const rows = [2, 3].map((r) => keys.map((k) => ws.getRow(r).getCell(col(k) + 1)))
+    expect(rows.map((r) => r.map((c) => c.value))).toEqual(wanted)
+    expect(rows.flat().map((c) => c.type)).toEqual(Array(10).fill(ExcelValueType.String))
   })
 
   it("活动 shows the campaign's name: formula-escaped in CSV, text in XLSX, the id when unknown", async () => {
@@ -297,10 +339,7 @@ describe('attendance export', () => {
       locale: 'en',
       campaignName,
     })
-    const wb = new Workbook()
-    await wb.xlsx.readFile(xlsxFile)
-    const ws = wb.worksheets[0]
-    if (!ws) throw new Error('no sheet')
+    const ws = await firstSheet(xlsxFile)
     // An inline string, never a formula: the name as the organizer typed it.
     expect([1, 2, 3].map((i) => ws.getRow(i).getCell(c + 1).value)).toEqual([
       'Campaign',
@@ -309,13 +348,7 @@ describe('attendance export', () => {
     ])
     // Without a way to name campaigns (as before): the id.
     const plainFile = join(dir, 'plain.csv')
-    await exportAttendance({
-      db,
-      campaignId: 'c-spring',
-      format: 'csv',
-      out: createWriteStream(plainFile),
-      locale: 'en',
-    })
+    await exportFile(plainFile, { db, campaignId: 'c-spring', format: 'csv', locale: 'en' })
     const plain: string[][] = parse(readFileSync(plainFile, 'utf8').slice(1))
     expect(plain.slice(1).map((r) => r[c])).toEqual(['c-spring', 'c-spring'])
   })

@@ -537,6 +537,30 @@ describe('export page', () => {
     expect(intro).not.toContain('CSV 可直接用 Excel 打开')
   })
 
+  it('offers Excel (XLSX) first as the main button, and says by the CSV button what Excel does to it', async () => {
+    // The CSV was the first, highlighted button, so organizers took it and double-clicked it
+    // into Excel or WPS: codes lost their leading zeros and an 18-digit ID number its last digits.
+    const fake = createFakeKioskApi()
+    const { wrapper, i18n } = mountWith(ExportPage, fake.api)
+    useScreenStore().campaign = makeCampaign()
+    await flushPromises()
+    const buttons = wrapper.get('.panel .row').findAll('button')
+    expect(buttons.map((b) => b.attributes('data-testid'))).toEqual(['export-xlsx', 'export-csv'])
+    expect(buttons.map((b) => b.classes('primary'))).toEqual([true, false])
+    const hint = wrapper.get('[data-testid="export-csv-hint"]')
+    expect(wrapper.get('[data-testid="export-csv"]').attributes('aria-describedby')).toBe(
+      hint.attributes('id'),
+    )
+    expect(hint.text()).toContain('开头的 0')
+    expect(hint.text()).toContain('1.23E+17')
+    expect(hint.text()).toContain('Excel (XLSX)')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-testid="export-csv-hint"]').text()).toContain('leading zeros')
+    // The intro no longer says it twice.
+    expect(wrapper.get('.intro').text()).not.toContain('1.38E+10')
+  })
+
   it('follows progress events to a download link', async () => {
     const fake = createFakeKioskApi()
     const { wrapper } = mountWith(ExportPage, fake.api)

@@ -403,8 +403,10 @@ export const en: MessageSchema = {
   },
   export: {
     intro:
-      'Export every check-in of the active campaign. To read it in Excel, WPS or Numbers choose Excel (XLSX): phones and codes stay as written, times sort and filter. CSV opens too (Chinese included) and suits other systems, but Excel shows long numbers such as phones as 1.38E+10.',
+      'Export every check-in of the active campaign. To read it in Excel, WPS or Numbers choose Excel (XLSX): phones and codes stay as written, times sort and filter.',
     csv: 'Export CSV',
+    csvHint:
+      'CSV is for other systems: Excel and WPS drop the leading zeros of codes and phones and turn long numbers such as ID numbers into 1.23E+17. To read it, choose Excel (XLSX).',
     xlsx: 'Export Excel (XLSX)',
     running: 'Exporting… {done} / {total}',
     done: 'Export finished: {file}',

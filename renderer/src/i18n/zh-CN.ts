@@ -386,8 +386,10 @@ export const zhCN = {
   },
   export: {
     intro:
-      '导出当前活动的全部签到记录。在 Excel、WPS 或 Numbers 中查看请选 Excel (XLSX)：电话、编号保持原样，时间可排序筛选。CSV 含中文也能直接打开，适合导入其他系统，但 Excel 会把电话等长数字显示成 1.38E+10。',
+      '导出当前活动的全部签到记录。在 Excel、WPS 或 Numbers 中查看请选 Excel (XLSX)：电话、编号保持原样，时间可排序筛选。',
     csv: '导出 CSV',
+    csvHint:
+      'CSV 供导入其他系统。用 Excel 或 WPS 打开会去掉编号、电话开头的 0，身份证号等长数字变成 1.23E+17。查看请选 Excel (XLSX)。',
     xlsx: '导出 Excel (XLSX)',
     running: '正在导出… {done} / {total}',
     done: '导出完成：{file}',
