@@ -1004,6 +1004,29 @@ describe('a failed request as a Chinese organizer reads it', () => {
 })
 
 describe('attendance', () => {
+  it('offers the Excel download first as the main button, and says by the CSV one what Excel does to it', async () => {
+    // The CSV came first, so organizers took it and double-clicked it into Excel or WPS: codes
+    // lost their leading zeros and an 18-digit ID number its last digits.
+    const fake = createFakeConsoleApi()
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    const links = wrapper.get('.page-head .actions').findAll('a')
+    expect(links.map((a) => a.attributes('data-testid'))).toEqual(['download-xlsx', 'download-csv'])
+    expect(links.map((a) => a.classes('primary'))).toEqual([true, false])
+    const hint = wrapper.get('[data-testid="download-csv-hint"]')
+    expect(wrapper.get('[data-testid="download-csv"]').attributes('aria-describedby')).toBe(
+      hint.attributes('id'),
+    )
+    expect(hint.text()).toContain('开头的 0')
+    expect(hint.text()).toContain('1.23E+17')
+    expect(hint.text()).toContain('下载 Excel')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    const en = wrapper.get('[data-testid="download-csv-hint"]').text()
+    expect(en).toContain('leading zeros')
+    expect(en).toContain('Download Excel')
+  })
+
   it('one day: the list, both downloads and the file hold that day only; another campaign starts from every day again', async () => {
     const fake = createFakeConsoleApi()
     fake.api.campaigns.mockResolvedValue([

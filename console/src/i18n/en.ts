@@ -155,6 +155,8 @@ export const en: MessageSchema = {
     timesIn: 'Times in {zone}',
     downloadCsv: 'Download CSV',
     downloadXlsx: 'Download Excel',
+    csvHint:
+      'CSV is for other systems: Excel and WPS drop the leading zeros of codes and phones and turn long numbers such as ID numbers into 1.23E+17. To read it, use Download Excel.',
     rows: 'Check-in rows (scroll with the arrow and page keys)',
     empty: 'No matching rows',
     columns: {

@@ -138,6 +138,8 @@ export const zhCN = {
     timesIn: '时间按 {zone}',
     downloadCsv: '下载 CSV',
     downloadXlsx: '下载 Excel',
+    csvHint:
+      'CSV 供导入其他系统。用 Excel 或 WPS 打开会去掉编号、电话开头的 0，身份证号等长数字变成 1.23E+17。查看请用“下载 Excel”。',
     rows: '签到记录列表（可用方向键、翻页键滚动）',
     empty: '没有符合条件的记录',
     columns: {
