@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Campaign, Greeting, KioskStatus } from '../../shared/domain'
 import type { KioskEventName, KioskEventPayload, ScreenState } from '../../shared/ipc'
 import { AdminAuth, hashPin, randomPin } from './config/admin-auth'
+import { checkFolderHome, folderIdentity, machineAddresses } from './config/folder-home'
 import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
 import { campaignView } from './campaigns/campaign-view'
@@ -157,6 +158,13 @@ export class KioskCore {
     this.noRelaySince = this.now()
     this.meta = new MetaTable(this.db)
     this.tickets = new TicketRepo(this.db, this.meta)
+    const here = { folder: folderIdentity(o.dataDir), macs: machineAddresses() }
+    if (checkFolderHome(this.meta, here)) {
+      const retired = this.tickets.retireCopied()
+      o.log?.warn(
+        `this data folder was copied from another booth (or moved, or its disk imaged): the ${retired} codes it brought are never shown here, as the other booth shows them; this one makes its own. Two booths on one pairing still take turns on the relay link: pair each booth with its own code`,
+      )
+    }
     this.roster = new RosterStore(this.db)
     this.relayCampaigns = new RelayCampaignStore(this.db)
     this.relayRoster = new RelayRosterSync(this.db, this.roster)

@@ -1,7 +1,8 @@
 /**
  * The `meta` table: small key/value state, statements prepared once. Each key has one owner
  * that decides what its value means: the PIN lockout (config/admin-lockout.ts), the relay
- * cursor (scans/relay-cursor.ts), the spent daily quota (tickets/ticket-repo.ts).
+ * cursor (scans/relay-cursor.ts), the spent daily quota (tickets/ticket-repo.ts), where the data
+ * folder lives (config/folder-home.ts).
  */
 import type { Statement } from 'better-sqlite3'
 import type { KioskDb } from './db'

@@ -44,6 +44,7 @@ export class TicketRepo {
     byScene: Statement<[string], ScannedTicket>
     markScanned: Statement<[string]>
     purge: Statement<[number]>
+    retire: Statement<[]>
     addCreated: Statement<[string, number]>
     createdOn: Statement<[string], { created: number }>
   }
@@ -80,6 +81,11 @@ export class TicketRepo {
       ),
       markScanned: db.prepare(`UPDATE tickets SET state = 'scanned' WHERE scene = ?`),
       purge: db.prepare('DELETE FROM tickets WHERE expires_at < ?'),
+      // ':' is in no connection id (base64url), so no pool query ever matches a retired one.
+      retire: db.prepare(
+        `UPDATE tickets SET connection_id = 'copied:' || connection_id
+         WHERE connection_id NOT LIKE 'copied:%'`,
+      ),
       addCreated: db.prepare(
         `INSERT INTO quota_usage (day, created) VALUES (?, ?)
          ON CONFLICT(day) DO UPDATE SET created = created + excluded.created`,
@@ -133,6 +139,17 @@ export class TicketRepo {
 
   purgeExpiredBefore(t: number): void {
     this.q.purge.run(t)
+  }
+
+  /**
+   * A data folder copied from another booth (config/folder-home.ts): every ticket it brought is
+   * the other booth's (its next codes, the one on its screen, those it puts up again when out
+   * of fresh ones), so none is ever shown here: they leave every connection's pool. The rows
+   * stay until they expire, so a scan of one still finds its campaign and registration.
+   * Returns how many.
+   */
+  retireCopied(): number {
+    return this.q.retire.run().changes
   }
 
   /**

@@ -1,0 +1,125 @@
+// A booth's data folder copied: onto a spare laptop when one breaks mid-event, or one booth set
+// up and its disk imaged onto many. The copy brings the original's ready tickets, which the
+// original shows too, in the same order: two booths showing one code, their visitors' scans
+// going to whichever holds the link (and, with oneVisitorPerCode, the second visitor's scan
+// refused as a photo). The copy notices it is one and makes its own codes.
+import { cpSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  checkFolderHome,
+  HOME_META,
+  isHardwareAddress,
+} from '../../electron/core/config/folder-home'
+import { MemoryVault } from '../../electron/core/config/vault'
+import { openKioskDb } from '../../electron/core/db/db'
+import { MetaTable } from '../../electron/core/db/meta-table'
+import type { KioskCore } from '../../electron/core/kiosk-core'
+import { cleanup, kioskOn, onCleanup, startCore, startPlatform, tempDir, waitFor } from './helpers'
+
+afterEach(cleanup)
+
+/** The temporary code on screen (not the booth's permanent fallback code). */
+const codeOnScreen = (core: KioskCore): Promise<string> =>
+  waitFor(() => {
+    const t = core.pool.current()
+    return t !== null && !t.scene.endsWith(':fallback') ? t.scene : undefined
+  }, 'a code on screen')
+
+const scenes = (core: KioskCore): Set<string> =>
+  new Set(
+    (core.db.prepare('SELECT scene FROM tickets').all() as Array<{ scene: string }>).map(
+      (r) => r.scene,
+    ),
+  )
+
+describe('a copied data folder', () => {
+  it('shows none of the codes the original has ready, while the original keeps its own', async () => {
+    const p = await startPlatform()
+    const { core, dataDir, vault, token } = await kioskOn(p)
+    await waitFor(() => core.pool.status().available >= core.settings().pool.target, 'a full pool')
+    const before = scenes(core)
+    await core.stop()
+
+    // Staff copy the booth's folder onto a spare laptop (its vault holds the same token).
+    const copyDir = join(tempDir(), 'kiosk-data')
+    cpSync(dataDir, copyDir, { recursive: true })
+    const copyVault = new MemoryVault()
+    copyVault.set('relayToken', token)
+
+    const original = startCore(dataDir, vault)
+    const copy = startCore(copyDir, copyVault)
+    const originalCode = await codeOnScreen(original)
+    const copyCode = await codeOnScreen(copy)
+    // A plain restart is no copy: the original goes on with its ready codes.
+    expect(before.has(originalCode)).toBe(true)
+    expect(before.has(copyCode)).toBe(false)
+    expect(copyCode).not.toBe(originalCode)
+    await waitFor(() => copy.pool.status().available >= copy.settings().pool.target, 'its own pool')
+    // What its pool would ever put on screen: its connection's tickets.
+    const copyPool = copy.db
+      .prepare('SELECT scene FROM tickets WHERE connection_id = ?')
+      .all(copy.settings().connectionId) as Array<{ scene: string }>
+    expect(copyPool.length).toBeGreaterThanOrEqual(copy.settings().pool.target)
+    expect(copyPool.filter((r) => before.has(r.scene))).toEqual([])
+
+    // Started again, the copy is at home where it is: its new codes stay.
+    const kept = scenes(copy)
+    await copy.stop()
+    const again = startCore(copyDir, copyVault)
+    expect(kept.has(await codeOnScreen(again))).toBe(true)
+  })
+})
+
+describe('checkFolderHome', () => {
+  const meta = (): MetaTable => {
+    const db = openKioskDb(join(tempDir(), 'kiosk.db'))
+    onCleanup(() => {
+      db.close()
+    })
+    return new MetaTable(db)
+  }
+  const mac = (n: number): string => `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`
+
+  it('a disk image booted on another laptop: same folder, none of its network cards', () => {
+    const m = meta()
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1), mac(2)] })).toBe(false)
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1), mac(2)] })).toBe(false)
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(3)] })).toBe(true)
+    // At home there from now on.
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(3)] })).toBe(false)
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })).toBe(true)
+  })
+
+  it('a card plugged in or unplugged, or every card down, is the same computer', () => {
+    const m = meta()
+    checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1), mac(9)] })).toBe(false)
+    // The dongle alone (Wi-Fi off): known from before.
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(9)] })).toBe(false)
+    expect(checkFolderHome(m, { folder: '1:2', macs: [] })).toBe(false)
+    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })).toBe(false)
+  })
+
+  it('a folder copied on the same computer is a copy; an unreadable record is a first start', () => {
+    const m = meta()
+    checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })
+    expect(checkFolderHome(m, { folder: '1:3', macs: [mac(1)] })).toBe(true)
+    m.set(HOME_META, '{"folder":')
+    expect(checkFolderHome(m, { folder: '1:4', macs: [mac(1)] })).toBe(false)
+    expect(JSON.parse(m.get(HOME_META) ?? '')).toEqual({ folder: '1:4', macs: [mac(1)] })
+  })
+
+  it("counts a card's own address, not a made-up or virtual one an image shares", () => {
+    expect(isHardwareAddress('3c:22:fb:12:34:56')).toBe(true)
+    // Random Wi-Fi addresses, Docker, VirtualBox host-only: locally administered.
+    expect(isHardwareAddress('02:42:ac:11:00:02')).toBe(false)
+    expect(isHardwareAddress('0a:00:27:00:00:00')).toBe(false)
+    expect(isHardwareAddress('da:a1:19:00:00:01')).toBe(false)
+    // Hyper-V's vEthernet and VMware's host adapters come with the image.
+    expect(isHardwareAddress('00:15:5d:01:02:03')).toBe(false)
+    expect(isHardwareAddress('00:50:56:c0:00:01')).toBe(false)
+    expect(isHardwareAddress('01:00:5e:00:00:01')).toBe(false)
+    expect(isHardwareAddress('00:00:00:00:00:00')).toBe(false)
+  })
+})
