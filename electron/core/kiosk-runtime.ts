@@ -9,7 +9,7 @@ import { startDemo, type DemoServices } from './demo'
 import { planSetup, storeSecrets } from './config/setup'
 import { pairAtStart, PairingStartError } from './config/pairing'
 import { defaultSettings, loadSettings, saveSettings } from './config/settings'
-import type { SecretVault } from './config/vault'
+import { unreadableAsAbsent, type SecretVault } from './config/vault'
 import {
   describeOwner,
   FolderInUseError,
@@ -64,7 +64,10 @@ export async function startKioskRuntime(o: RuntimeOptions): Promise<KioskRuntime
   // kicked off the relay in turn), its settings and its database (docs/RELIABILITY.md).
   const lock = lockDataFolder(o)
   try {
-    const vault = typeof o.vault === 'function' ? o.vault() : o.vault
+    // A secret sealed on another computer (a copied data folder) is read as absent, not fatal.
+    const vault = unreadableAsAbsent(typeof o.vault === 'function' ? o.vault() : o.vault, (m) =>
+      o.core?.log?.warn(m),
+    )
     const runtime = await startLocked({ ...o, vault })
     return {
       ...runtime,

@@ -3,6 +3,7 @@
 // original shows too, in the same order: two booths showing one code, their visitors' scans
 // going to whichever holds the link (and, with oneVisitorPerCode, the second visitor's scan
 // refused as a photo). The copy notices it is one and makes its own codes.
+import { randomBytes } from 'node:crypto'
 import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -11,11 +12,22 @@ import {
   HOME_META,
   isHardwareAddress,
 } from '../../electron/core/config/folder-home'
-import { MemoryVault } from '../../electron/core/config/vault'
+import { aesGcmCipher, FileVault, MemoryVault, VAULT_FILE } from '../../electron/core/config/vault'
+import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
 import { openKioskDb } from '../../electron/core/db/db'
 import { MetaTable } from '../../electron/core/db/meta-table'
 import type { KioskCore } from '../../electron/core/kiosk-core'
-import { cleanup, kioskOn, onCleanup, startCore, startPlatform, tempDir, waitFor } from './helpers'
+import {
+  cleanup,
+  kioskOn,
+  onCleanup,
+  startCore,
+  startPlatform,
+  tempDir,
+  TEST_PIN,
+  waitFor,
+} from './helpers'
+import { startPairStub } from './pair-stub'
 
 afterEach(cleanup)
 
@@ -68,6 +80,50 @@ describe('a copied data folder', () => {
     await copy.stop()
     const again = startCore(copyDir, copyVault)
     expect(kept.has(await codeOnScreen(again))).toBe(true)
+  })
+})
+
+describe('a copied data folder on a computer that cannot read its secrets', () => {
+  it('starts unconfigured instead of stopping, says why, and pairs again', async () => {
+    const p = await startPlatform()
+    // The app's vault is sealed by the computer (safeStorage: DPAPI, Keychain, the keyring):
+    // another computer's key cannot open it. Two AES keys stand for the two computers.
+    const sealedBy = (dir: string, key: Buffer) =>
+      new FileVault(join(dir, VAULT_FILE), aesGcmCipher(key))
+    const dir = tempDir()
+    const { core } = await kioskOn(p, { dataDir: dir, vault: sealedBy(dir, randomBytes(32)) })
+    await codeOnScreen(core)
+    await core.stop()
+
+    const spareDir = join(tempDir(), 'kiosk-data')
+    cpSync(dir, spareDir, { recursive: true })
+    const warnings: string[] = []
+    const log = {
+      debug: () => {},
+      info: () => {},
+      warn: (m: string) => warnings.push(m),
+      error: (m: string) => warnings.push(m),
+    }
+    const runtime = await startKioskRuntime({
+      dataDir: spareDir,
+      vault: sealedBy(spareDir, randomBytes(32)),
+      env: {},
+      core: { tickMs: 0, log },
+    })
+    onCleanup(() => runtime.close())
+    const spare = runtime.core
+    expect(spare.screenState().configured).toBe(false)
+    expect(warnings.join('\n')).toMatch(/relayToken cannot be decrypted on this computer/)
+    // The staff's way back: the PIN (settings.json, not sealed) and a new pairing code.
+    const stub = await startPairStub()
+    await spare.call('unlockAdmin', { pin: TEST_PIN })
+    const paired = await spare.call('pairWithCode', {
+      ticketSource: 'proxy',
+      relayUrl: stub.url,
+      code: 'ACDEFGHJ',
+    })
+    expect(paired).toEqual({ ok: true, kioskId: 'booth-7' })
+    expect(spare.screenState().configured).toBe(true)
   })
 })
 

@@ -180,6 +180,43 @@ export function openFileKeyVault(dataDir: string): SecretVault {
   return new FileVault(join(dataDir, VAULT_FILE), aesGcmCipher(loadOrCreateVaultKey(dataDir)))
 }
 
+/**
+ * `vault` with a secret it cannot decrypt read as absent (said once each through `warn`): a
+ * data folder copied onto another computer (a spare laptop for a broken booth) holds secrets
+ * sealed by the first computer's safeStorage, which no other can open. Thrown, that stopped the
+ * kiosk at start with "enter it again" and no screen to enter it on; read as absent, the kiosk
+ * starts unconfigured with its attendance, and staff pair it again (or type the secret), which
+ * seals it anew. A vault that cannot decrypt anything right now (no keyring) still throws.
+ */
+export function unreadableAsAbsent(
+  vault: SecretVault,
+  warn: (message: string) => void,
+): SecretVault {
+  const told = new Set<SecretName>()
+  return {
+    get(name) {
+      try {
+        return vault.get(name)
+      } catch (err) {
+        if (!(err instanceof VaultError)) throw err
+        if (!told.has(name)) {
+          told.add(name)
+          warn(
+            `the stored ${name} cannot be decrypted on this computer (a data folder copied from another computer, or the key replaced): the kiosk starts without it; pair this booth again or enter it again`,
+          )
+        }
+        return null
+      }
+    },
+    set: (name, value) => {
+      vault.set(name, value)
+      told.delete(name)
+    },
+    delete: (name) => vault.delete(name),
+    ...(vault.checkWritable && { checkWritable: () => vault.checkWritable?.() }),
+  }
+}
+
 /** For tests and the demo's throw-away secrets. */
 export class MemoryVault implements SecretVault {
   private readonly map = new Map<SecretName, string>()
