@@ -3,15 +3,17 @@
 // shows the relay's answer (roster name, else 来宾 #n; OpenIDs masked until asked), says "not
 // enough eligible" on a 409 ("only N eligible" when the relay says how many; a redraw's 409
 // without a count: already replaced or not a current winner), redraws only after an inline
-// confirm, shows markup in a prize or a name as text, and links the winners sheet.
+// confirm, shows markup in a prize or a name as text, and links the winners sheet (saying, in
+// WeChat's built-in browser, where downloads do not work, to open the console in a browser).
 import { enableAutoUnmount, flushPromises, type VueWrapper } from '@vue/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { ConsoleApiError } from '../../console/src/api/errors'
 import DrawsPanel from '../../console/src/components/DrawsPanel.vue'
 import type { DrawAnswer } from '../../shared/screen-api'
 import { useSessionStore } from '../../console/src/stores/session'
 import { createFakeConsoleApi } from './fake-console-api'
+import { WECHAT_IOS_UA } from '../e2e/wechat-browser'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -502,5 +504,33 @@ describe('the draws panel', () => {
     const prizes = wrapper.findAll('[data-testid="draw-prize-name"]').map((p) => p.text())
     expect(prizes).toEqual(['秋季大奖'])
     expect(fake.api.draws).toHaveBeenLastCalledWith('c-autumn')
+  })
+
+  it('says, in WeChat’s built-in browser only, to download the winners from a browser', async () => {
+    const wechat = WECHAT_IOS_UA
+    const shown = async (userAgent: string, locale: 'zh-CN' | 'en') => {
+      const agent = vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(userAgent)
+      try {
+        const fake = createFakeConsoleApi()
+        fake.api.draws.mockResolvedValue([record()])
+        const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, {
+          props: { campaignId: 'c1' },
+        })
+        i18n.global.locale.value = locale
+        await flushPromises()
+        expect(wrapper.find('[data-testid="draw-export-csv"]').exists()).toBe(true)
+        const hint = wrapper.find('[data-testid="wechat-download-hint"]')
+        return hint.exists() ? hint.text() : null
+      } finally {
+        agent.mockRestore()
+      }
+    }
+    expect(await shown(wechat, 'zh-CN')).toBe(
+      '在微信里打开时，文件可能无法下载（安卓）或只能预览（iPhone）。请点击右上角「…」选择「在浏览器打开」，在浏览器中登录后再下载。',
+    )
+    expect(await shown(wechat, 'en')).toMatch(
+      /^In WeChat, downloads may not start .*Open in browser/,
+    )
+    expect(await shown(navigator.userAgent, 'zh-CN')).toBeNull()
   })
 })

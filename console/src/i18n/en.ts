@@ -512,6 +512,8 @@ export const en: MessageSchema = {
       'The network was too slow: the relay stopped waiting for the rest and nothing was saved. Try again on a better connection',
     bad_response: 'The relay server sent something this console does not understand',
     downloadFailed: 'The download did not start: {reason}',
+    inWeChat:
+      'In WeChat, downloads may not start (Android) or only preview (iPhone). Tap ⋯ at the top right, choose “Open in browser”, sign in there and download.',
     storeRefusedWrite:
       "The relay's store refused it ({cause}): nothing was saved. Retrying will not help until that is fixed; tell whoever runs the relay",
     storeRefusedRead:

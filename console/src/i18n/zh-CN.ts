@@ -481,6 +481,8 @@ export const zhCN = {
     too_slow: '网络太慢，中继没有等到完整的内容，本次未保存。请换到更好的网络后重试',
     bad_response: '中继服务器返回了无法识别的数据',
     downloadFailed: '没有开始下载：{reason}',
+    inWeChat:
+      '在微信里打开时，文件可能无法下载（安卓）或只能预览（iPhone）。请点击右上角「…」选择「在浏览器打开」，在浏览器中登录后再下载。',
     storeRefusedWrite:
       '中继的存储拒绝了此操作（{cause}），没有保存任何内容。修复之前重试也没有用，请联系中继的管理员',
     storeRefusedRead: '中继的存储无法读取（{cause}）。修复之前重试也没有用，请联系中继的管理员',
