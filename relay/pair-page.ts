@@ -10,44 +10,26 @@
  */
 import type { ServerResponse } from 'node:http'
 import { PAIRING_ALPHABET, PAIRING_CODE_LENGTH } from '../shared/console-api'
+import { bilingualPageHtml, staticPage } from './static-page'
 
 /** The path's code as the console writes it into the QR. */
 export const PAIR_LINK_CODE = new RegExp(`^[${PAIRING_ALPHABET}]{${PAIRING_CODE_LENGTH}}$`)
 
-export const PAIR_PAGE_CSP =
-  "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+export const PAIR_PAGE_HTML = bilingualPageHtml(
+  'ScanDesk 签到台配对链接 · Booth pairing link',
+  {
+    heading: '这是 ScanDesk 签到台的配对链接',
+    text: '在手机上打开它不会完成配对。请在签到台的设置页，把这个链接粘贴（或用扫码枪扫入）到“配对码”输入框，中继地址会一并填好；也可以直接输入活动控制台上显示的 8 位配对码。配对码只能使用一次，15 分钟内有效。',
+  },
+  {
+    heading: 'This is a ScanDesk booth pairing link',
+    text: "Opening it on a phone pairs nothing. On the booth's setup page, paste this link (or scan it with a barcode scanner) into the pairing code field, and the relay address fills in too; or type the 8-character code the event console shows. A code works once, within 15 minutes.",
+  },
+)
 
-export const PAIR_PAGE_HTML = `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>ScanDesk 签到台配对链接 · Booth pairing link</title>
-</head>
-<body>
-<h1>这是 ScanDesk 签到台的配对链接</h1>
-<p>在手机上打开它不会完成配对。请在签到台的设置页，把这个链接粘贴（或用扫码枪扫入）到“配对码”输入框，中继地址会一并填好；也可以直接输入活动控制台上显示的 8 位配对码。配对码只能使用一次，15 分钟内有效。</p>
-<h1 lang="en">This is a ScanDesk booth pairing link</h1>
-<p lang="en">Opening it on a phone pairs nothing. On the booth's setup page, paste this link (or scan it with a barcode scanner) into the pairing code field, and the relay address fills in too; or type the 8-character code the event console shows. A code works once, within 15 minutes.</p>
-</body>
-</html>
-`
-
-const BODY = Buffer.from(PAIR_PAGE_HTML, 'utf8')
-
-const HEADERS: Readonly<Record<string, string | number>> = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Content-Length': BODY.length,
-  'Content-Security-Policy': PAIR_PAGE_CSP,
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'X-Robots-Tag': 'noindex, nofollow',
-  'X-Content-Type-Options': 'nosniff',
-}
+const page = staticPage(PAIR_PAGE_HTML)
 
 /** Answers a GET or HEAD the router matched to `/pair/<well-formed code>`. */
 export function servePairPage(method: string | undefined, res: ServerResponse): void {
-  res.writeHead(200, HEADERS)
-  res.end(method === 'HEAD' ? undefined : BODY)
+  page(method, res)
 }

@@ -19,6 +19,7 @@ import type { RelayStore, StoreChange } from '../store/types'
 import type { KdfGateOptions } from './passwords'
 import { cameOverHttps, crossOriginReason } from './request-origin'
 import { SESSION_COOKIE, clearedSessionCookies, resumeSession, sessionIdsOf } from './sessions'
+import { isPageNavigation, sendSignedOutPage } from './signed-out-page'
 
 export const CONSOLE_API_PREFIX = '/console/api'
 export type ConsoleMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -312,6 +313,12 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
       }
       if (session === null) {
         r.res.removeHeader('Allow')
+        if (isPageNavigation(r.req)) {
+          // A download link opened as a page (a copy in a WeChat chat): words, not JSON.
+          r.res.setHeader('WWW-Authenticate', CONSOLE_SESSION_CHALLENGE)
+          sendSignedOutPage(r.req.method, r.res, 401)
+          return
+        }
         sendConsoleError(r.res, 401, 'unauthorized', 'sign in first')
         return
       }
