@@ -20,7 +20,7 @@ import { openKioskDb, type KioskDb } from './db/db'
 import { forgetDemoData, type DemoForgotten } from './demo-exit'
 import { FallbackCodes } from './tickets/fallback-code'
 import { makeFallbackSource } from './tickets/fallback-source'
-import { loadLockout, saveLockout } from './config/admin-lockout'
+import { loadLockout, pinUnseen, saveLockout, setPinUnseen } from './config/admin-lockout'
 import { MetaTable } from './db/meta-table'
 import { AttendanceQueries } from './scans/attendance-queries'
 import { RelayCursorStore } from './scans/relay-cursor'
@@ -92,8 +92,9 @@ export class KioskCore {
   readonly handlers: KioskHandlers
   readonly call: KioskCall
   /**
-   * The PIN generated on this start because none was stored (and none was given); show it to
-   * the operator once.
+   * The PIN generated on this start because none was stored (and none was given), or because
+   * the one a start made before was never shown; show it to the operator once, then call
+   * `initialPinShown()`.
    */
   readonly initialPin: string | null = null
   /** The organizer's own campaigns (campaigns.json). */
@@ -146,17 +147,21 @@ export class KioskCore {
       ...(o.nativeBinding && { nativeBinding: o.nativeBinding }),
       warn: (message, fields) => o.log?.warn(message, fields),
     })
-    const pinMissing = this.current.adminPin === null
+    this.meta = new MetaTable(this.db)
+    // None stored, or the one stored was made by a start killed before any shell showed it
+    // (`pinUnseen`): a PIN no one knows would lock the admin area for good.
+    const pinMissing = this.current.adminPin === null || pinUnseen(this.meta)
     if (pinMissing) {
       const pin = o.initialPin ?? randomPin()
       this.current = { ...this.current, adminPin: hashPin(pin) }
       // Shown only when generated: one the operator chose (SCANDESK_ADMIN_PIN) is known to
-      // them, and printing it would copy it into terminals and logs.
+      // them, and printing it would copy it into terminals and logs. Marked unseen before its
+      // hash is stored, so a kill between the two still makes a new one next time.
       if (o.initialPin === undefined) this.initialPin = pin
+      setPinUnseen(this.meta, o.initialPin === undefined)
     }
     if (loaded === null || pinMissing) saveSettings(o.dataDir, this.current)
     this.noRelaySince = this.now()
-    this.meta = new MetaTable(this.db)
     this.tickets = new TicketRepo(this.db, this.meta)
     const here = { folder: folderIdentity(o.dataDir), macs: machineAddresses() }
     if (checkFolderHome(this.meta, here)) {
@@ -198,7 +203,10 @@ export class KioskCore {
       now: this.now,
       idleMs: o.adminIdleMs,
       getPinHash: () => this.current.adminPin,
-      setPinHash: (adminPin) => this.updateSettings({ adminPin }),
+      setPinHash: (adminPin) => {
+        this.updateSettings({ adminPin })
+        setPinUnseen(this.meta, false) // the PIN now stored is the one staff just typed
+      },
       loadLockout: () => loadLockout(this.meta),
       saveLockout: (s) => saveLockout(this.meta, s),
     })
@@ -352,6 +360,15 @@ export class KioskCore {
 
   settings(): Settings {
     return this.current
+  }
+
+  /**
+   * The shell showed `initialPin` (the app's box was closed, the terminal took the line): the
+   * next start keeps it. Until then every start makes a new one to show.
+   */
+  initialPinShown(): void {
+    // Stopped meanwhile (the box closed as the app quit): the next start shows a new one.
+    if (this.initialPin !== null && this.db.open) setPinUnseen(this.meta, false)
   }
 
   updateSettings(patch: Partial<Settings>): Settings {

@@ -27,6 +27,8 @@ export interface ShellCore {
   readonly call: KioskCall
   /** The PIN generated on this first start, to show the operator once; else null. */
   readonly initialPin: string | null
+  /** The operator closed the box showing `initialPin`: later starts keep it. */
+  initialPinShown(): void
   /**
    * Whether the admin area is unlocked, without extending its session: the shell asks it for
    * admin events, for a blur and for a close, none of which is staff using the admin area (a
@@ -84,6 +86,7 @@ export async function startShellCore(options: ShellCoreOptions): Promise<ShellCo
   return {
     call: core.call,
     initialPin: core.initialPin,
+    initialPinShown: () => core.initialPinShown(),
     adminSessionOpen: () => core.adminSessionOpen(),
     lockAdmin: () => core.auth.lock(),
     onEvent: (listener) => core.events.onAny(listener),

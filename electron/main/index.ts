@@ -259,7 +259,7 @@ async function start(): Promise<void> {
   // Everything the page calls and listens to is wired: it may load now.
   kiosk.loadApp()
 
-  if (core.initialPin !== null) showInitialPin(win, core.initialPin)
+  if (core.initialPin !== null) showInitialPin(win, core.initialPin, () => core.initialPinShown())
 }
 
 function focusKiosk(): void {
@@ -298,8 +298,9 @@ function onBeforeQuit(event: { preventDefault(): void }): void {
     })
 }
 
-function showInitialPin(win: BrowserWindow, pin: string): void {
-  // Shown once, never logged: it unlocks the admin area.
+function showInitialPin(win: BrowserWindow, pin: string, shown: () => void): void {
+  // Shown once, never logged: it unlocks the admin area. Only its closing by the operator
+  // counts as seen: a power cut before that makes the next start show a new one.
   dialog
     .showMessageBox(win, {
       type: 'info',
@@ -308,6 +309,9 @@ function showInitialPin(win: BrowserWindow, pin: string): void {
       detail:
         '请记下此管理 PIN 码，进入管理界面时需要它；可在管理界面中修改。\n' +
         'Write this admin PIN down: it unlocks the admin area. You can change it there.',
+    })
+    .then(() => {
+      if (state.core !== null) shown()
     })
     .catch((error: unknown) => log.error('could not show the admin PIN', { error }))
 }

@@ -13,7 +13,7 @@ afterEach(cleanup)
 const ROOT = join(import.meta.dirname, '..', '..')
 
 /** Starts `kiosk web` provisioned for an unreachable relay (no demo to start); its stdout lines. */
-function kioskWeb(env: Record<string, string>) {
+function kioskWeb(env: Record<string, string>, dataDir = tempDir()) {
   const child = spawn(
     process.execPath,
     [
@@ -23,7 +23,7 @@ function kioskWeb(env: Record<string, string>) {
       '--port',
       '0',
       '--data',
-      tempDir(),
+      dataDir,
       '--relay',
       'https://relay.invalid',
       '--kiosk-id',
@@ -56,6 +56,26 @@ describe('the admin PIN on the terminal', () => {
     await web.exited
     expect(web.lines.join('\n')).not.toMatch(/PIN|8642/)
   }, 60_000)
+
+  it('kiosk web prints a PIN it made once: the next start keeps it', async () => {
+    const dataDir = tempDir()
+    const first = kioskWeb({}, dataDir)
+    await waitFor(() => first.lines.find((l) => l.startsWith('admin PIN: ')), 'PIN line', 30_000)
+    first.child.kill('SIGTERM')
+    await first.exited
+    const pin = /^admin PIN: (\d{6}) /m.exec(first.lines.join('\n'))?.[1]
+    expect(pin).toBeDefined()
+    // Started again on the folder: no new PIN (the printed one stands), and it unlocks.
+    const second = kioskWeb({}, dataDir)
+    await waitFor(() => second.lines.some((l) => l.startsWith('kiosk: ')), 'kiosk line', 30_000)
+    second.child.kill('SIGTERM')
+    await second.exited
+    expect(second.lines.join('\n')).not.toMatch(/PIN/)
+    const core = createKioskCore({ dataDir, vault: new MemoryVault(), tickMs: 0 })
+    onCleanup(() => core.stop())
+    expect(core.initialPin).toBeNull()
+    expect(core.auth.unlock(pin ?? '').ok).toBe(true)
+  }, 90_000)
 
   it('a generated PIN is offered for showing once; a given one is not', () => {
     const start = (initialPin?: string) => {

@@ -83,6 +83,7 @@ describe('demo mode', () => {
         (r) => r.url,
       ),
     )
+    first.core.initialPinShown() // as `kiosk web` once the terminal took it
     await first.close()
 
     const second = await start()

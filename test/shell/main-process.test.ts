@@ -98,6 +98,8 @@ interface Harness {
     emit?: (n: KioskEventName, p: unknown) => void
     /** What unshownGreetings() answers. */
     greetings: Greeting[]
+    /** How many times the shell said the PIN box was closed. */
+    pinShown: number
   }
   startShellCore: (options: ShellCoreOptions) => Promise<ShellCore>
 }
@@ -196,6 +198,10 @@ function fakeCore(): Harness['core'] {
     wakes: 0,
     greetings: [],
     initialPin: '246810',
+    pinShown: 0,
+    initialPinShown: () => {
+      core.pinShown++
+    },
     call: createDispatcher({
       handlers: { setLocale: () => ({ ok: true }) } as unknown as KioskHandlers,
       isAdminUnlocked: () => core.adminUnlocked,
@@ -455,6 +461,18 @@ describe('startup wiring', () => {
     await vi.waitFor(() => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1))
     expect(JSON.stringify(h.current.dialog.showMessageBox.mock.calls[0])).toContain('246810')
     expect(mainLog()).not.toContain('246810')
+    // Closed by the operator: the core keeps it (a start before that makes a new one).
+    await vi.waitFor(() => expect(h.current.core.pinShown).toBe(1))
+  })
+
+  it('a PIN box not closed yet has not shown the PIN', async () => {
+    // Still open: its promise never settles.
+    const open = new Promise<never>(() => undefined)
+    h.current.dialog.showMessageBox.mockReturnValue(open)
+    await launched()
+    await vi.waitFor(() => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(h.current.core.pinShown).toBe(0)
   })
 
   it('a closed stdout: the demo lines still go to the log, one note on stderr, nothing uncaught', async () => {

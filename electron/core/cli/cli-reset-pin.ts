@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { hashPin, randomPin } from '../config/admin-auth'
-import { saveLockout } from '../config/admin-lockout'
+import { saveLockout, setPinUnseen } from '../config/admin-lockout'
 import { ConfigFileError } from '../config/json-file'
 import {
   dataDirFrom,
@@ -87,7 +87,10 @@ export async function runResetPinCommand(args: string[]): Promise<number> {
           ),
       })
       try {
-        saveLockout(new MetaTable(db), { failures: 0, lockedUntil: null })
+        const meta = new MetaTable(db)
+        saveLockout(meta, { failures: 0, lockedUntil: null })
+        // The PIN printed below is the one to keep: a first start's unseen one is replaced.
+        setPinUnseen(meta, false)
       } finally {
         db.close()
       }

@@ -163,16 +163,20 @@ export async function runWebCommand(args: string[]): Promise<number> {
         'restart kiosk web to get a new one\n',
     )
   }
-  if (
-    runtime.core.initialPin !== null &&
-    !(await out.written(
-      `admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`,
-    ))
-  ) {
-    process.stderr.write(
-      'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk ' +
-        `and run ${resetPinCommand(parsed.dataDir)}\n`,
-    )
+  if (runtime.core.initialPin !== null) {
+    if (
+      await out.written(
+        `admin PIN: ${runtime.core.initialPin} (new; change it in the admin area)\n`,
+      )
+    ) {
+      // The terminal took it: the next start keeps it (until then each start makes a new one).
+      if (!closing) runtime.core.initialPinShown()
+    } else {
+      process.stderr.write(
+        'kiosk: the admin PIN was not shown (stdout is closed); to get a new one, stop the kiosk ' +
+          `and run ${resetPinCommand(parsed.dataDir)}\n`,
+      )
+    }
   }
   return -1
 }
