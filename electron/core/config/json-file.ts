@@ -13,7 +13,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs'
-import { basename } from 'node:path'
+import { basename, dirname } from 'node:path'
 import type { z } from 'zod'
 import { jsonErrorPlace } from '../../../shared/json-place'
 
@@ -69,8 +69,34 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.ou
 }
 
 /**
+ * Flushes the folder `dir` itself, so a file just created or renamed there keeps its name
+ * through a power cut: fsync of the file covers its bytes, not its entry in the folder (fsync(2)).
+ * Without it a power cut in the seconds after a save brings the previous file back. Best effort:
+ * the file is already in place, and a file system that cannot flush a folder (some network and
+ * FUSE ones) is no reason to report a save that happened as failed. Windows cannot open a
+ * folder as a file; NTFS journals the rename itself.
+ */
+export function syncFolder(dir: string): void {
+  if (process.platform === 'win32') return
+  let fd: number
+  try {
+    fd = openSync(dir, 'r')
+  } catch {
+    return
+  }
+  try {
+    fsyncSync(fd)
+  } catch {
+    // Not supported here (EINVAL and the like): as durable as this file system makes it.
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
  * Writes through a temporary file and a rename, so a crash never leaves half a file; a write
- * that fails removes its temporary and leaves `file` as it was.
+ * that fails removes its temporary and leaves `file` as it was. Once it returns the new file
+ * is on disk under its name, folder entry included (`syncFolder`): a power cut keeps it.
  */
 export function writeJsonFile(file: string, value: unknown, mode = 0o600): void {
   const tmp = `${file}.${process.pid}.tmp`
@@ -87,4 +113,5 @@ export function writeJsonFile(file: string, value: unknown, mode = 0o600): void 
     rmSync(tmp, { force: true })
     throw err
   }
+  syncFolder(dirname(file))
 }

@@ -16,10 +16,10 @@ import {
   statSync,
   writeSync,
 } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { KioskError } from '../api/kiosk-error'
-import { readJsonFile, writeJsonFile } from './json-file'
+import { readJsonFile, syncFolder, writeJsonFile } from './json-file'
 
 export type SecretName = 'appSecret' | 'relayToken'
 
@@ -142,6 +142,8 @@ function createVaultKey(file: string): void {
   } finally {
     closeSync(fd)
   }
+  // Its name in the folder as well, before vault.json can be written beside it.
+  syncFolder(dirname(file))
 }
 
 /** Reads `vault.key` (creating it, mode 0600, when absent) and tightens loose permissions. */

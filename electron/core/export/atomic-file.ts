@@ -14,6 +14,7 @@ import {
   rmSync,
 } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { syncFolder } from '../config/json-file'
 import type { Writable } from 'node:stream'
 
 const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/
@@ -62,6 +63,8 @@ export async function writeAtomically<T>(
       closeSync(fd)
     }
     renameSync(tmp, finalPath)
+    // The name too: a power cut after "export done" must not take the file back.
+    syncFolder(dirname(finalPath))
     return result
   } catch (err) {
     // Let a write in flight settle and the descriptor close before removing the file.
