@@ -82,6 +82,26 @@ const NOT_A_PLAIN_PATH = {
   code: 'bad_request',
   message: 'request target must be a plain path: no \\, dot segments or host',
 }
+/** Absolute-form (`GET http://host/path`), as a client told the relay is its proxy sends. */
+const AN_ABSOLUTE_URL = {
+  code: 'bad_request',
+  message:
+    'request target must be a path such as /healthz, not an absolute URL (http://host/...): the relay is no proxy; name the host in the Host header',
+}
+/** Asterisk-form: `OPTIONS *`, asking about the server as a whole. */
+const AN_ASTERISK = {
+  code: 'bad_request',
+  message: 'request target "*" is not served: ask OPTIONS of a path, such as OPTIONS /wechat',
+}
+/**
+ * What a request target `requestTarget` refuses is, in its answer: an absolute URL or `*` said
+ * as such (RFC 9112 3.2 forms a client may rightly send), any other as not a plain path.
+ */
+function notAPlainPath(req: IncomingMessage): { code: string; message: string } {
+  const target = req.url ?? '/'
+  if (target === '*') return AN_ASTERISK
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? AN_ABSOLUTE_URL : NOT_A_PLAIN_PATH
+}
 /** The kiosks' websocket path asked for without a handshake: HEAD or a plain GET (426), another method (405). */
 const KIOSK_UPGRADE = { Upgrade: 'websocket' }
 const KIOSK_UPGRADE_REQUIRED = {
@@ -448,7 +468,10 @@ export async function startRelay(
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestTarget(req)
-    if (url === null) return sendApiError(res, 400, NOT_A_PLAIN_PATH.code, NOT_A_PLAIN_PATH.message)
+    if (url === null) {
+      const refusal = notAPlainPath(req)
+      return sendApiError(res, 400, refusal.code, refusal.message)
+    }
     // The console has its own route table behind its session guard, and its static app.
     if (url.pathname === '/console/api' || url.pathname.startsWith('/console/api/')) {
       return consoleApi.handle(req, res, url)
@@ -523,7 +546,7 @@ export async function startRelay(
       error: { code: string; message: string },
       headers: Readonly<Record<string, string>> = {},
     ): void => refuseUpgrade(socket, status, text, error, headers, withBody)
-    if (path === undefined) refuse(400, 'Bad Request', NOT_A_PLAIN_PATH)
+    if (path === undefined) refuse(400, 'Bad Request', notAPlainPath(req))
     else if (path !== '/kiosk') refuse(404, 'Not Found', NO_SUCH_ENDPOINT)
     else if (req.method === 'GET') hub.handleUpgrade(req, socket, head)
     else if (req.method === 'HEAD')

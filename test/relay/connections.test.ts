@@ -451,6 +451,32 @@ describe('request targets a proxy in front reads as another path', () => {
     expect(await firstLine(r, '/screen/api/%41bc/wall?key=k')).toMatch(/^HTTP\/1\.1 403/)
   })
 
+  it('says what is wrong with an absolute URL or `OPTIONS *`, not that it has dot segments', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    async function refusal(method: string, target: string): Promise<string> {
+      const raw = await rawSocket(r)
+      raw.socket.write(`${method} ${target} HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n`)
+      expect(await closedWithin(raw)).toBe(true)
+      const [head = '', body = ''] = raw.received().split('\r\n\r\n')
+      expect(head).toMatch(/^HTTP\/1\.1 400/)
+      const parsed = JSON.parse(body) as { error: { code: string; message: string } }
+      expect(parsed.error.code).toBe('bad_request')
+      return parsed.error.message
+    }
+    // Absolute-form (RFC 9112 3.2.2), as a client configured to use the relay as a proxy sends.
+    for (const target of ['http://a/metrics', 'https://relay.example/healthz', 'HTTP://a/']) {
+      const message = await refusal('GET', target)
+      expect({ target, message }).toEqual({
+        target,
+        message: expect.stringMatching(/absolute URL.*Host header/) as unknown,
+      })
+    }
+    expect(await refusal('OPTIONS', '*')).toMatch(/"\*".*OPTIONS of a path/)
+    // The other disguises keep the message naming them.
+    expect(await refusal('GET', '/x\\..\\metrics')).toMatch(/dot segments/)
+    expect(await refusal('GET', '//a/metrics')).toMatch(/host/)
+  })
+
   it('refuses such a websocket upgrade with 400', async () => {
     const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
     for (const target of ['/x/..\\kiosk', '//a/kiosk', '/x/%2e%2e/kiosk']) {
