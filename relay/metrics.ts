@@ -83,7 +83,13 @@ export interface ScrapeState {
    * Follow-ups waiting (tags, texts), as the follow-up worker last read them; null or absent:
    * no count (no worker here, another instance holds its lease, or none read lately).
    */
-  followUpWaiting?: { tag: number; message: number } | null
+  followUpWaiting?: {
+    tag: number
+    message: number
+    /** How long the first waiting tag / text has been due, ms (0: none due). */
+    tagOverdueMs: number
+    messageOverdueMs: number
+  } | null
 }
 
 function label(value: string): string {
@@ -306,6 +312,17 @@ export class RelayMetrics {
           : [
               ['{what="message"}', waiting.message],
               ['{what="tag"}', waiting.tag],
+            ],
+      ),
+      ...family(
+        'follow_up_overdue_seconds',
+        'gauge',
+        'How long the first waiting tag or follow-up text has been due (0: none due), on the instance doing that work.',
+        waiting === null
+          ? []
+          : [
+              ['{what="message"}', waiting.messageOverdueMs / 1000],
+              ['{what="tag"}', waiting.tagOverdueMs / 1000],
             ],
       ),
       ...family(

@@ -99,6 +99,13 @@ export interface FollowUpWorkerOptions {
 export interface FollowUpBacklog {
   tag: number
   message: number
+  /**
+   * How long (ms, at `at`) the first waiting tag and text have been due: 0 when none is due yet
+   * (none waits, or each backs off). Grows while the worker is stuck (a call WeChat never
+   * answers) however few wait, which the counts alone cannot show.
+   */
+  tagOverdueMs: number
+  messageOverdueMs: number
   at: number
 }
 
@@ -355,19 +362,37 @@ export class FollowUpWorker {
     const read = await this.campaignList.read()
     read.done()
     const campaigns = read.campaigns.filter(hasWork)
-    const backlog: FollowUpBacklog = { tag: 0, message: 0, at }
+    const backlog: FollowUpBacklog = {
+      tag: 0,
+      message: 0,
+      tagOverdueMs: 0,
+      messageOverdueMs: 0,
+      at,
+    }
+    const overdue = (dueAt: number | null): number => (dueAt === null ? 0 : Math.max(0, at - dueAt))
     for (let i = 0; i < campaigns.length; i += BACKLOG_READS_AT_ONCE) {
       const part = campaigns.slice(i, i + BACKLOG_READS_AT_ONCE)
       const counts = await Promise.all(part.map((c) => store.followUp.counts(c.id)))
-      part.forEach((c, j) => {
+      const waiting = part.filter((c, j) => {
         const n = counts[j]
-        if (n === undefined) return
+        if (n === undefined) return false
+        const tags = c.tag !== null ? n.pending : 0
+        const texts = c.followUp !== null ? n.messagePending : 0
+        backlog.tag += tags
+        backlog.message += texts
         // A safety net for the rounds' idea of which campaigns wait (busy): never 15 s off.
-        if ((c.tag !== null && n.pending > 0) || (c.followUp !== null && n.messagePending > 0)) {
-          this.busy.add(c.id)
+        if (tags + texts > 0) this.busy.add(c.id)
+        return tags + texts > 0
+      })
+      // Only campaigns with some waiting: a quiet relay reads no more than before.
+      const due = await Promise.all(waiting.map((c) => store.followUp.earliestDue(c.id)))
+      waiting.forEach((c, j) => {
+        const d = due[j]
+        if (d === undefined) return
+        if (c.tag !== null) backlog.tagOverdueMs = Math.max(backlog.tagOverdueMs, overdue(d.tag))
+        if (c.followUp !== null) {
+          backlog.messageOverdueMs = Math.max(backlog.messageOverdueMs, overdue(d.message))
         }
-        if (c.tag !== null) backlog.tag += n.pending
-        if (c.followUp !== null) backlog.message += n.messagePending
       })
     }
     return backlog

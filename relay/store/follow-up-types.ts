@@ -236,6 +236,12 @@ export interface FollowUpStore {
   dueTags(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]>
   /** Visitors whose message is pending and due at `now`. */
   dueMessages(campaignId: string, now: number, limit: number): Promise<FollowUpVisitor[]>
+  /**
+   * When the first waiting tag and text fell due: the smallest due time of a pending tag and of
+   * a pending message (null: none pending). Read from the due indexes, one step whatever the
+   * number of visitors (the worker's backlog read, every 15 s).
+   */
+  earliestDue(campaignId: string): Promise<{ tag: number | null; message: number | null }>
   /** Visitors whose message was being sent when the relay stopped. */
   sendingMessages(campaignId: string, limit: number): Promise<FollowUpVisitor[]>
   updateTags(campaignId: string, openids: readonly string[], u: TagUpdate): Promise<void>

@@ -47,6 +47,8 @@ const SEND = 'cgi-bin/message/custom/send'
 class HoldingClient extends WechatClient {
   refusing = false
   held = false
+  /** Each batchtagging call waits while this is set (a tagging call WeChat never answers). */
+  tagsHeld = false
   private readonly waiting: Array<() => void> = []
   constructor(sandbox: Sandbox) {
     const o = sandbox.options
@@ -54,27 +56,33 @@ class HoldingClient extends WechatClient {
   }
   release(): void {
     this.held = false
+    this.tagsHeld = false
     for (const go of this.waiting.splice(0)) go()
   }
   override async callApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     if (path === TAGGING && this.refusing) throw new WechatApiError(45009, 'api limit', path)
+    if (path === TAGGING && this.tagsHeld) await new Promise<void>((go) => this.waiting.push(go))
     if (path === SEND && this.held) await new Promise<void>((go) => this.waiting.push(go))
     return super.callApi(method, path, body)
   }
 }
 
-/** The relay's follow_up_waiting samples by `what`; null when the family has none. */
-async function waiting(relay: RelayHandle): Promise<Record<string, number> | null> {
+/** A follow-up gauge family's samples by `what` on the relay's /metrics; null when it has none. */
+async function gauge(
+  relay: RelayHandle,
+  name: 'follow_up_waiting' | 'follow_up_overdue_seconds',
+): Promise<Record<string, number> | null> {
   const res = await fetch(`${relay.url}/metrics`)
   expect(res.status).toBe(200)
-  const family = parseExposition(await res.text()).find(
-    (f) => f.name === 'scandesk_relay_follow_up_waiting',
-  )
+  const family = parseExposition(await res.text()).find((f) => f.name === `scandesk_relay_${name}`)
   expect(family?.type).toBe('gauge')
   const samples = family?.samples ?? []
   if (samples.length === 0) return null
   return Object.fromEntries(samples.map((s) => [s.labels.what ?? '', s.value]))
 }
+
+const waiting = (relay: RelayHandle) => gauge(relay, 'follow_up_waiting')
+const overdue = (relay: RelayHandle) => gauge(relay, 'follow_up_overdue_seconds')
 
 async function relayOn(place: Place, sandbox: Sandbox, client: WechatClient) {
   const relay = await startOn(
@@ -145,6 +153,24 @@ describe.each(['sqlite', 'redis'] as const)('follow-ups waiting on /metrics (%s)
     t.client.release()
     await waitFor('all sent', async () => (await report(t.c, t.campaign.id)).counts.sent === 6)
     await waitFor('none waiting', async () => (await waiting(t.relay()))?.message === 0)
+  })
+
+  it('shows how long the first waiting tag has been due while a tagging call hangs, 0 after', async () => {
+    const t = await setUp(backend, { tag: 'expo' })
+    t.client.tagsHeld = true
+    await scanAll(t.sandbox, t.codes, visitors(8))
+    // The worker is stuck on a call WeChat does not answer: the count alone (8, under any
+    // alert's threshold) cannot tell that from a queue being worked; the age of the due one can.
+    let first = 0
+    await waitFor('a tag overdue', async () => {
+      first = (await overdue(t.relay()))?.tag ?? 0
+      return first > 0
+    })
+    await waitFor('it overdue longer', async () => ((await overdue(t.relay()))?.tag ?? 0) > first)
+    expect((await overdue(t.relay()))?.message).toBe(0)
+    t.client.release()
+    await waitFor('all tagged', async () => (await report(t.c, t.campaign.id)).counts.tagged === 8)
+    await waitFor('none overdue', async () => (await overdue(t.relay()))?.tag === 0)
   })
 
   it('after a restart shows the stored count (no sample until read), never a made-up 0', async () => {

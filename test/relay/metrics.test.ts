@@ -83,7 +83,7 @@ describe('RelayMetrics.render', () => {
         ],
         unrouted: 4,
         attendancePending: 0,
-        followUpWaiting: { tag: 7, message: 2 },
+        followUpWaiting: { tag: 7, message: 2, tagOverdueMs: 95_500, messageOverdueMs: 0 },
       }),
     )
     const byName = new Map(withStore.map((f) => [f.name, f]))
@@ -92,6 +92,14 @@ describe('RelayMetrics.render', () => {
     ).toEqual([
       ['message', 2],
       ['tag', 7],
+    ])
+    expect(
+      byName
+        .get('scandesk_relay_follow_up_overdue_seconds')
+        ?.samples.map((s) => [s.labels.what, s.value]),
+    ).toEqual([
+      ['message', 0],
+      ['tag', 95.5],
     ])
     expect(byName.get('scandesk_relay_unacked_events')?.samples.map((s) => s.labels.kiosk)).toEqual(
       ['k1', 'we"ird\\id\nx'],
@@ -114,6 +122,9 @@ describe('RelayMetrics.render', () => {
     expect(away.find((f) => f.name === 'scandesk_relay_unrouted_events')?.samples).toEqual([])
     // No follow-up count here (no worker, or another instance's): no sample, never a made-up 0.
     expect(away.find((f) => f.name === 'scandesk_relay_follow_up_waiting')?.samples).toEqual([])
+    expect(
+      away.find((f) => f.name === 'scandesk_relay_follow_up_overdue_seconds')?.samples,
+    ).toEqual([])
   })
 })
 
@@ -307,6 +318,7 @@ describe('the docs of /metrics', () => {
       'roster_transfers_pending',
       'follow_up_failures_total',
       'follow_up_waiting',
+      'follow_up_overdue_seconds',
       'limit_hits_total',
       'ticket_refusals_total{reason="budget"}',
     ]) {

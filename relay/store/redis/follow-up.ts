@@ -354,6 +354,16 @@ export class RedisFollowUpStore implements FollowUpStore {
     return this.due(campaignId, this.keys.followUp(campaignId).messageDue, now, limit)
   }
 
+  async earliestDue(campaignId: string): Promise<{ tag: number | null; message: number | null }> {
+    const k = this.keys.followUp(campaignId)
+    // The due sets' first members (their scores are the due times): one round trip.
+    const [tag, message] = await Promise.all([
+      this.redis.zrange(k.tagDue, 0, 0, 'WITHSCORES'),
+      this.redis.zrange(k.messageDue, 0, 0, 'WITHSCORES'),
+    ])
+    return { tag: firstScore(tag), message: firstScore(message) }
+  }
+
   async sendingMessages(campaignId: string, limit: number): Promise<FollowUpVisitor[]> {
     const openids = await this.redis.srandmember(this.keys.followUp(campaignId).sending, limit)
     return this.visitors(campaignId, openids)
@@ -483,6 +493,12 @@ export class RedisFollowUpStore implements FollowUpStore {
     }
     return out.slice(0, limit)
   }
+}
+
+/** The score of `ZRANGE key 0 0 WITHSCORES`'s one member; null for an empty set. */
+function firstScore(reply: readonly string[]): number | null {
+  const score = reply[1]
+  return score === undefined ? null : Number(score)
 }
 
 function strip(v: FollowUpVisitor): Stored {

@@ -67,6 +67,7 @@ const outboxRow = z.object({
 })
 const VISITOR_COLUMNS = `campaign_id, openid, kiosk_id, number, scanned_at, tag_state,
   tag_errcode, tag_attempts, tag_due_at, msg_state, msg_errcode, msg_attempts, msg_due_at`
+const earliestDueRow = z.object({ tag: z.number().nullable(), message: z.number().nullable() })
 const seqRow = z.object({ seq: z.number() })
 const leaseRow = z.object({ owner: z.string(), expires_at: z.number() })
 const tagRow = z.object({ name: z.string(), tag_id: z.number() })
@@ -243,6 +244,21 @@ export class SqliteFollowUpStore implements FollowUpStore {
         .all(campaignId, now, limit)
         .map(toVisitor),
     )
+  }
+
+  earliestDue(campaignId: string): Promise<{ tag: number | null; message: number | null }> {
+    // Each a MIN over the due index (follow_up_tag_due, follow_up_msg_due): its first entry.
+    return attempt(() => {
+      const row = statement(
+        this.db,
+        `SELECT
+           (SELECT MIN(tag_due_at) FROM follow_up_visitors
+             WHERE campaign_id = ? AND tag_state = 'pending') AS tag,
+           (SELECT MIN(msg_due_at) FROM follow_up_visitors
+             WHERE campaign_id = ? AND msg_state = 'pending') AS message`,
+      ).get(campaignId, campaignId)
+      return earliestDueRow.parse(row)
+    })
   }
 
   sendingMessages(campaignId: string, limit: number): Promise<FollowUpVisitor[]> {
