@@ -357,5 +357,12 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     err instanceof OrganizerAdminError
   process.stderr.write(`relay: ${errorMessage(err)}\n`)
   if (err instanceof UsageError) process.stderr.write(USAGE + '\n')
+  if (err instanceof RelayConfigError && err.notThereYet) {
+    // A file on a mount not up yet: exit 1, started again under systemd (exit 2 is not).
+    process.stderr.write(
+      'relay: exiting 1, to be started again (systemd restarts it every 2 s until the file is there: a mount still coming up)\n',
+    )
+    process.exit(1)
+  }
   process.exit(known ? 2 : 1)
 })

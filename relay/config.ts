@@ -419,11 +419,33 @@ export class RelayConfigError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    /**
+     * A file that is not there (yet) rather than a setting refused: the relay exits 1, which
+     * systemd's Restart=on-failure tries again, not 2, which it does not (a mount still coming up).
+     */
+    readonly notThereYet = false,
   ) {
     super(`relay config: ${field} ${message}`)
     this.name = 'RelayConfigError'
   }
 }
+
+/**
+ * Read errors a file on a mount that is not up yet gives, or one that is going away: missing
+ * (the empty mount point), a device or server not answering. Not EACCES, EISDIR: a fix is due.
+ */
+const NOT_THERE_YET: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'ENOTDIR',
+  'ENODEV',
+  'ENXIO',
+  'EIO',
+  'ESTALE',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'EHOSTDOWN',
+  'EAGAIN',
+])
 
 type FieldKind = 'int' | 'number' | 'string' | 'nullable' | 'boolean'
 /** Every settable leaf field and how a string from env or argv becomes its value. */
@@ -962,6 +984,7 @@ export function loadRelayConfigWithSources(opts: LoadConfigOptions = {}): {
       throw new RelayConfigError(
         'config',
         `cannot read ${file} (${unreadable(err)}; from ${fileSource})`,
+        NOT_THERE_YET.has(errorCode(err) ?? ''),
       )
     }
     let parsed: unknown

@@ -541,6 +541,30 @@ describe('deploy/scandesk-relay.service', () => {
     expect(zone.code).toBe(2)
     expect(zone.stderr).toContain('Asia/Shangai')
 
+    // A config file named in relay.env on a mount not up yet (an NFS share, a secrets volume
+    // mounted after boot) is worth a retry: exiting 2 left the relay down for good once the
+    // file was there. A file that is there but refused is not.
+    const mount = scratch('relay-mount-')
+    const config = join(mount, 'share', 'relay.json')
+    const notYet = await exit({
+      ...FILLED,
+      SCANDESK_RELAY_PORT: '0',
+      SCANDESK_RELAY_CONFIG: config,
+    })
+    expect(notYet.stderr).toContain(`cannot read ${config}`)
+    expect(notYet.stderr).toContain('started again')
+    expect(notYet.code).toBe(1)
+    mkdirSync(join(mount, 'share'))
+    writeFileSync(config, '{"prot": 8787}')
+    const refused = await exit({
+      ...FILLED,
+      SCANDESK_RELAY_PORT: '0',
+      SCANDESK_RELAY_CONFIG: config,
+    })
+    expect(refused.code).toBe(2)
+    // The unit waits for network file systems mounted at boot (fstab `_netdev`, NFS, CIFS).
+    expect(unitValues(unit, 'Unit', 'After').flatMap(unitWords)).toContain('remote-fs.target')
+
     // Another relay still holding the data folder (the old one not gone yet) is worth a retry.
     const held = { ...FILLED, SCANDESK_RELAY_PORT: '0' }
     const first = await spawnRelay(cmd, args, { cwd: bundle.dir, env: { ...env, ...held } })
