@@ -233,26 +233,54 @@ describe('the roster’s check-in time', () => {
     expect(checkedInAt(db, 'r1')).toBe(1_000 + DAY)
   })
 
-  it('is when the scan happened, not when it reached the kiosk (a queued scan, a relay clock off)', () => {
-    const db = openDb()
-    const store = storeOn(db)
-    addRoster(db, 'r_walk', 'expo', 'Walk-up', 'o_walk')
+  /** Guest `id` bound to `openid` (a walk-up on code k1:a) and guest r_desk on code k1:desk. */
+  const walkUpAndDesk = (db: KioskDb, id: string, openid: string): void => {
+    addRoster(db, id, 'expo', 'Walk-up', openid)
     addRoster(db, 'r_desk', 'expo', 'Desk')
     addTicket(db, 'k1:a', 'expo', null)
     addTicket(db, 'k1:desk', 'expo', 'r_desk')
+  }
+
+  it('is when the scan happened, not when it reached the kiosk (a queued scan, a relay clock off)', () => {
+    const db = openDb()
+    const store = storeOn(db)
+    walkUpAndDesk(db, 'r_walk', 'o_walk')
     const day1 = new Date(2026, 11, 4, 9, 12).getTime()
     const nextMorning = day1 + DAY
+    /** Pushed by WeChat at once: received at `at`, CreateTime its second. */
+    const at = (receivedAt: number): Partial<Scan> => ({
+      receivedAt,
+      createTime: Math.floor(receivedAt / 1000),
+    })
     // Both scanned on day 1 at 09:12, and reached the kiosk the next morning (bad Wi-Fi).
-    store.record(scanOf('o_walk', 'k1:a', { receivedAt: day1 }), WHERE, nextMorning)
-    store.record(scanOf('o_desk', 'k1:desk', { receivedAt: day1 }), WHERE, nextMorning)
+    store.record(scanOf('o_walk', 'k1:a', at(day1)), WHERE, nextMorning)
+    store.record(scanOf('o_desk', 'k1:desk', at(day1)), WHERE, nextMorning)
     expect(checkedInAt(db, 'r_walk')).toBe(day1)
     expect(checkedInAt(db, 'r_desk')).toBe(day1)
     // The relay's clock an hour ahead of the kiosk's: the time on the kiosk's clock.
     const ahead = { ...WHERE, relayAheadMs: 3_600_000 }
-    store.record(scanOf('o_walk', 'k1:a', { receivedAt: day1 + DAY }), ahead, nextMorning)
+    store.record(scanOf('o_walk', 'k1:a', at(day1 + DAY)), ahead, nextMorning)
     expect(checkedInAt(db, 'r_walk')).toBe(day1 + DAY - 3_600_000)
     // A relay clock far ahead and not known here: never later than the kiosk's now.
-    store.record(scanOf('o_desk', 'k1:a', { receivedAt: day1 + 3 * DAY }), WHERE, nextMorning)
+    store.record(scanOf('o_desk', 'k1:a', at(day1 + 3 * DAY)), WHERE, nextMorning)
     expect(checkedInAt(db, 'r_desk')).toBe(nextMorning)
+  })
+
+  it('is when the guest scanned when WeChat pushed it late', () => {
+    // WeChat's backlog after its own incident: the guest scanned at 10:05 and the push reached
+    // the relay at 10:40. The desk showed them checked in at 10:40.
+    const db = openDb()
+    const store = storeOn(db)
+    walkUpAndDesk(db, 'r_late', 'o_late')
+    const scanned = new Date(2026, 11, 4, 10, 5).getTime()
+    const pushed = scanned + 35 * 60_000
+    const late = { createTime: scanned / 1000, receivedAt: pushed }
+    store.record(scanOf('o_late', 'k1:a', late), WHERE, pushed + 2_000)
+    expect(checkedInAt(db, 'r_late')).toBe(scanned)
+    // The relay's clock an hour ahead of the kiosk's: the scan's time on the kiosk's clock.
+    const ahead = { ...WHERE, relayAheadMs: 3_600_000 }
+    const late2 = { createTime: (scanned + 3_600_000) / 1000, receivedAt: pushed + 3_600_000 }
+    store.record(scanOf('o_desk', 'k1:desk', late2), ahead, pushed + 2_000)
+    expect(checkedInAt(db, 'r_desk')).toBe(scanned)
   })
 })

@@ -141,11 +141,25 @@ interface Statements {
 
 /**
  * When the visitor scanned, on the kiosk's clock: when the relay stored the push (a scan queued
- * through a night of bad Wi-Fi is of the day it was made, not of the morning it arrived), never
- * after `now` (a relay clock ahead by more than the link knows).
+ * through a night of bad Wi-Fi is of the day it was made, not of the morning it arrived) less
+ * the time WeChat took to push it (a backlog after WeChat's own incident, minutes late, is of
+ * the minute the guest scanned), never after `now` (a relay clock ahead by more than the link
+ * knows).
  */
 export function checkInTime(s: Scan, where: ScanContext, now: number): number {
-  return Math.min(now, s.receivedAt - (where.relayAheadMs ?? 0))
+  const relayAheadMs = where.relayAheadMs ?? 0
+  return Math.min(now, s.receivedAt - relayAheadMs - pushLagMs(s))
+}
+
+/**
+ * How long after the visitor scanned (WeChat's CreateTime) the relay received the push, never
+ * below 0: seconds for a push answered at once or retried (WeChat's tries are 5 s apart),
+ * minutes for a backlog WeChat sends after its own incident. Both times are read on the
+ * relay's side of the push (CreateTime on WeChat's clock, receivedAt on the relay's), which
+ * the relay keeps within its timestamp window of WeChat's, so the kiosk's clock plays no part.
+ */
+export function pushLagMs(s: Pick<Scan, 'createTime' | 'receivedAt'>): number {
+  return Math.max(0, s.receivedAt - s.createTime * 1000)
 }
 
 export class AttendanceStore {

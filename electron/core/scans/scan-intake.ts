@@ -12,7 +12,7 @@
  */
 import type { AttendanceRow } from '../../../shared/domain'
 import type { ScanFrame } from '../../../shared/relay-protocol'
-import { checkInTime, type AttendanceStore, type ScanContext } from './attendance-store'
+import { checkInTime, pushLagMs, type AttendanceStore, type ScanContext } from './attendance-store'
 import type { CampaignStore } from '../campaigns/campaign-store'
 import { makeGreeting } from './greeter'
 import type { KioskEvents } from '../api/kiosk-events'
@@ -69,6 +69,7 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       frame: ScanFrame
       live: boolean
       at: number
+      lagMs: number
       where: ScanContext
     }> = []
     for (const { frame, live, relayAheadMs = 0, countedIn } of batch) {
@@ -83,11 +84,13 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       // When the visitor scanned, on the kiosk's clock (the relay's may be hours apart): the
       // relay's receipt, less the time WeChat took to push it (scannedAt).
       if (r.inserted) {
+        const lagMs = pushLagMs(frame)
         rows.push({
           row: r.row,
           frame,
           live,
-          at: frame.receivedAt - relayAheadMs - pushLag(frame),
+          at: frame.receivedAt - relayAheadMs - lagMs,
+          lagMs,
           where,
         })
       }
@@ -95,9 +98,9 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
     // Every row written (a failing one threw above, before any greeting): greeted now, before
     // the COMMIT's fsync. A greeting that cannot be made costs the visitor only the greeting:
     // thrown from here it would roll the batch back, and the relay's every resend with it.
-    for (const { row, live, at } of rows) {
+    for (const { row, live, at, lagMs } of rows) {
       try {
-        greet(d, row, live, at, now)
+        greet(d, row, live, at, lagMs, now)
       } catch (err) {
         d.log?.error(`greeting scan ${row.eventId} failed: ${(err as Error).message}`)
       }
@@ -121,6 +124,7 @@ function greet(
   row: AttendanceRow,
   live: boolean,
   at: number,
+  lagMs: number,
   now: number,
 ): void {
   const campaign = d.campaigns.get(row.campaignId)
@@ -129,21 +133,10 @@ function greet(
   // live scan's receivedAt is not read against the kiosk's clock). A live scan is late only when
   // WeChat pushed it late (a backlog after WeChat's own incident, CreateTime minutes old): then
   // the visitor has walked on as surely as after a replay. The backlog and the screen age the
-  // greeting from that instant, its `at`.
-  const scannedAt = Math.min(now, live ? now - pushLag(row) : at)
+  // greeting from that instant, its `at`. The delay is `pushLagMs` (attendance-store.ts).
+  const scannedAt = Math.min(now, live ? now - lagMs : at)
   if (!campaign || now - scannedAt > d.greetWindowMs) return
   const greeting = makeGreeting(row, campaign, scannedAt)
   d.backlog.add(greeting)
   d.events.emit('greeting', greeting)
-}
-
-/**
- * How long after the visitor scanned (WeChat's CreateTime) the relay received the push, never
- * below 0: seconds for a push answered at once or retried (WeChat's tries are 5 s apart),
- * minutes for a backlog WeChat sends after its own incident. Both times are read on the
- * relay's side of the push (CreateTime on WeChat's clock, receivedAt on the relay's), which
- * the relay keeps within its timestamp window of WeChat's, so the kiosk's clock plays no part.
- */
-function pushLag(scan: { createTime: number; receivedAt: number }): number {
-  return Math.max(0, scan.receivedAt - scan.createTime * 1000)
 }
