@@ -3,11 +3,10 @@
 // so the export must give the loop a turn itself: after each page, whatever the destination.
 // Else a day-3 booth's 60,000 rows went out in long stretches with every scan's greeting held.
 import { Writable } from 'node:stream'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
+import type { KioskDb } from '../../electron/core/db/db'
 import { exportAttendance } from '../../electron/core/export/export'
-import { cleanup, onCleanup, tempDir } from './helpers'
+import { attendanceDb, cleanup } from './helpers'
 
 afterEach(cleanup)
 
@@ -15,19 +14,7 @@ const ROWS = 50
 const PAGE = 10
 
 function seeded(): KioskDb {
-  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
-  onCleanup(() => {
-    db.close()
-  })
-  const insert = db.prepare(
-    `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
-       create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
-     VALUES (?, 'expo', 'k1', ?, 'k1:abc', 'T', 'scan', 1700000000, 1700000000000, 1, ?, NULL, 0)`,
-  )
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) insert.run(`ev-${i}`, `o-${i}`, i + 1)
-  })()
-  return db
+  return attendanceDb(ROWS)
 }
 
 /** A destination that takes everything at once, as a local file does. */

@@ -17,6 +17,7 @@ import {
 import { defaultSettings, saveSettings, type Settings } from '../../electron/core/config/settings'
 import { openCampaignStore } from '../../electron/core/campaigns/campaign-store'
 import { MemoryVault, type SecretVault } from '../../electron/core/config/vault'
+import { openKioskDb, type KioskDb } from '../../electron/core/db/db'
 
 const cleanups: Array<() => Promise<void> | void> = []
 
@@ -309,4 +310,24 @@ export function attendanceRows(
       'SELECT event_id, openid, scene FROM attendance ORDER BY id',
     )
     .all()
+}
+
+/**
+ * A kiosk database in a temporary folder (closed by cleanup) with `rows` scans in campaign
+ * `expo`, the i-th by visitor `openid(i)` (`o-<i>` unless given), for the export's tests.
+ */
+export function attendanceDb(rows: number, openid = (i: number) => `o-${i}`): KioskDb {
+  const db = openKioskDb(join(tempDir(), 'kiosk.db'))
+  onCleanup(() => {
+    db.close()
+  })
+  const insert = db.prepare(
+    `INSERT INTO attendance (event_id, campaign_id, kiosk_id, openid, scene, ticket, kind,
+       create_time, received_at, first_visit, check_in_number, roster_entry_id, unknown_ticket)
+     VALUES (?, 'expo', 'k1', ?, 'k1:abc', 'T', 'scan', 1700000000, 1700000000000, 1, ?, NULL, 0)`,
+  )
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) insert.run(`ev-${i}`, openid(i), i + 1)
+  })()
+  return db
 }

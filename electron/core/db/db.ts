@@ -29,6 +29,9 @@ export interface OpenDbOptions {
   warn?: EmptyDatabaseWarn
 }
 
+/** The native build each open database was opened with, for `openSnapshotReader`. */
+const bindings = new WeakMap<KioskDb, string | undefined>()
+
 export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb {
   const isNew = file !== ':memory:' && !existsSync(file)
   const empty = emptyDatabaseWarning('kiosk database', file)
@@ -57,7 +60,40 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
     if (err instanceof DamagedDatabaseError) throw new KioskDamagedDatabaseError(file, err)
     throw err
   }
+  bindings.set(db, options.nativeBinding)
   return db
+}
+
+/**
+ * A read-only connection to `db`'s file inside one read transaction, for a reader that pages
+ * through a table across turns of the event loop (the export): every page then reads the
+ * snapshot its first read took, while the core's connection goes on writing (WAL), so a change
+ * committed meanwhile (an erasure, a scan) is in none of its rows or all of them. `done()`
+ * ends the transaction and closes it. Null for an in-memory database, which no second
+ * connection sees.
+ */
+export function openSnapshotReader(db: KioskDb): { db: KioskDb; done: () => void } | null {
+  if (db.memory) return null
+  const binding = bindings.get(db)
+  const reader = new Database(db.name, {
+    readonly: true,
+    fileMustExist: true,
+    ...(binding ? { nativeBinding: binding } : {}),
+  })
+  try {
+    reader.pragma('busy_timeout = 5000')
+    reader.exec('BEGIN')
+  } catch (err) {
+    reader.close()
+    throw err
+  }
+  return {
+    db: reader,
+    done: () => {
+      if (reader.inTransaction) reader.exec('COMMIT')
+      reader.close()
+    },
+  }
 }
 
 /**
