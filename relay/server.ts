@@ -571,7 +571,15 @@ export async function startRelay(
   const port = (server.address() as AddressInfo).port
   const url = `http://${hostPort(config.host, port)}`
 
+  // One prune at a time: a big store's first prune (chunked, turns between) may outlast the
+  // interval, and a second run over the same rows doubled the work and raced the first's chunks.
+  let pruning = false
   const prune = async (): Promise<void> => {
+    if (pruning) {
+      log.debug('retention prune still running; this round skipped')
+      return
+    }
+    pruning = true
     try {
       const deleted = await store.prune({
         now: now(),
@@ -585,6 +593,8 @@ export async function startRelay(
         action:
           'old events stay in the store until a later prune (each hour) succeeds: nothing is lost, but the store keeps growing; /healthz says what is wrong with the store',
       })
+    } finally {
+      pruning = false
     }
   }
   void prune()

@@ -272,6 +272,34 @@ describe('/healthz', () => {
     expect(String(failed()[0]?.action)).toMatch(/nothing is lost.*\/healthz/)
   })
 
+  it('runs one retention prune at a time: a round due while one runs is skipped', async () => {
+    // A big store's first prune outlasting the interval: the timer started a second over the
+    // same rows while the first was still deleting its chunks.
+    const lines: string[] = []
+    const r = await startTestRelay(
+      'sqlite',
+      null,
+      {},
+      { pruneIntervalMs: 10, log: jsonLogger((l) => lines.push(l), 'debug') },
+    )
+    cleanups.push(() => r.close())
+    let release = (): void => {}
+    const held = new Promise<number>((resolve) => {
+      release = () => resolve(0)
+    })
+    const prune = vi.spyOn(r.store, 'prune').mockReturnValue(held)
+    // The held one started (the start's own prune, real, may have been running till then).
+    await vi.waitFor(() => expect(prune).toHaveBeenCalled())
+    lines.length = 0
+    const skipped = (): boolean => lines.some((l) => l.includes('retention prune still running'))
+    await vi.waitFor(() => expect(skipped() || prune.mock.calls.length > 1).toBe(true))
+    expect(prune).toHaveBeenCalledTimes(1)
+    // Once it is done, the next round prunes again.
+    prune.mockResolvedValue(0)
+    release()
+    await vi.waitFor(() => expect(prune.mock.calls.length).toBeGreaterThan(1))
+  })
+
   // A backup tool or an sqlite3 shell holding the write lock: the attendance rows could not be
   // moved into the console's table, retried every second, an error line each: 86,400 a day.
   it('logs attendance rows it cannot move once a minute with a count, saying what it means', async () => {
