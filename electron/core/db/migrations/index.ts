@@ -7,6 +7,7 @@ import { m004RelayScreens } from './004-relay-screens'
 import { m005RosterSortKey } from './005-roster-sort-key'
 import { m006RosterSearchKey } from './006-roster-search-key'
 import { m007RelayCampaignHistory } from './007-relay-campaign-history'
+import { m008AttendanceStatsCover } from './008-attendance-stats-cover'
 
 export type { Migration }
 
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   m005RosterSortKey,
   m006RosterSearchKey,
   m007RelayCampaignHistory,
+  m008AttendanceStatsCover,
 ]
