@@ -106,6 +106,44 @@ export async function waitForStill(page: Page, timeout = 10_000): Promise<void> 
   }
 }
 
+/**
+ * Windows high contrast (forced colours on): each group of choices (a CSS selector) must show
+ * its one chosen control (aria-current="page" or aria-pressed="true") otherwise than the rest,
+ * by background, text or underline colour as seen (a transparent one shows what is behind it).
+ * Forced colours drop backgrounds and recolour borders: a choice marked that way looks like the
+ * others.
+ */
+export async function expectChosenMarked(
+  page: Page,
+  groups: Record<string, string>,
+): Promise<void> {
+  type Looks = Record<string, { chosen: string[]; others: string[] }>
+  const found = await page.evaluate<Looks>(`(() => {
+    // A colour as seen: a see-through one is whatever is painted behind it.
+    const rgb = (c) => (/^rgba\\(.*, 0\\)$/.test(c) ? null : c.replace(/^rgba?\\(([^,]+,[^,]+,[^,)]+).*$/, '$1'))
+    const behind = (e) => (e ? rgb(getComputedStyle(e).backgroundColor) ?? behind(e.parentElement) : 'Canvas')
+    const look = (e) => {
+      const s = getComputedStyle(e)
+      return behind(e) + ' ' + rgb(s.color) + '|' + (rgb(s.borderBottomColor) ?? behind(e))
+    }
+    const out = {}
+    for (const [name, selector] of Object.entries(${JSON.stringify(groups)})) {
+      const all = [...document.querySelectorAll(selector)]
+      const chosen = all.filter((e) => e.matches('[aria-current="page"], [aria-pressed="true"]'))
+      const others = new Set(all.filter((e) => !chosen.includes(e)).map(look))
+      out[name] = { chosen: chosen.map(look), others: [...others] }
+    }
+    return out
+  })()`)
+  for (const [name, { chosen, others }] of Object.entries(found)) {
+    if (chosen.length !== 1) throw new Error(`${name}: ${chosen.length} chosen, not 1`)
+    if (others.length === 0) throw new Error(`${name}: nothing else to tell the chosen one from`)
+    if (others.includes(chosen[0] ?? '')) {
+      throw new Error(`${name}: the chosen one looks like the others (${chosen[0]})`)
+    }
+  }
+}
+
 /** In-page source: POST one kiosk API call as the web client does; `key` null sends none. */
 export const CALL = `async (name, input, key) => {
   const headers = { 'content-type': 'application/json' }

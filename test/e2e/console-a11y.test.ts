@@ -14,7 +14,8 @@
  * the button that asked (or on the row, a booth revoked or a winner replaced); a wrong password marks both fields
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
  * A pairing code is heard a character at a time (seen in two groups of four); the campaign
- * editor's headings go down one level at a time.
+ * editor's headings go down one level at a time. In Windows high contrast (forced colours), the
+ * page shown, the language, the booth filter and the greeting previewed stay marked.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,7 +30,7 @@ import { campaignBody } from '../relay/campaign-helpers'
 import { ConsoleClient } from '../relay/console-helpers'
 import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
 import { axeViolations } from './axe'
-import { launchChromium, waitForPage } from './browser'
+import { expectChosenMarked, launchChromium, waitForPage } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 
 /** The page titles met along the way, in order (a repeat is listed once). */
@@ -174,6 +175,29 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       expect(titles).toEqual(TITLES[locale])
     }, 180_000)
   }
+
+  it('Windows high contrast: the selected tab, language, booth filter and preview stay marked', async () => {
+    // Forced colours drop every background and recolour every border: a choice marked by its
+    // background (or by an underline the other tabs draw in the same colour) looked like the rest.
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const page = await context.newPage()
+    await page.emulateMedia({ forcedColors: 'active' })
+    await signIn(page)
+    await page.locator('[data-testid="booths-state"]').first().waitFor()
+    await expectChosenMarked(page, {
+      nav: '[data-nav]',
+      language: '[data-locale]',
+      'booth filter': '[data-testid="booths-state"]',
+    })
+    await page.goto(`${relay.url}/console/#/campaigns/${encodeURIComponent(campaign.id)}`)
+    await page.locator('[data-preview-kind]').first().waitFor()
+    await expectChosenMarked(page, {
+      nav: '[data-nav]',
+      'preview kind': '[data-preview-kind]',
+      'preview language': '[data-preview-locale]',
+    })
+    await context.close()
+  }, 60_000)
 
   it('sign-in by keyboard: a wrong password is tied to the fields, and the cursor is back in it', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
