@@ -4,13 +4,21 @@
  * named, ARIA used as allowed, images and the QR named) on the check-in screen, the PIN pad
  * (empty, some digits typed, a wrong PIN) and every admin page, in zh-CN and in English, with
  * `lang` following the language. The PIN pad's dots say how many digits are in; the PIN pad is
- * the page's main landmark.
+ * the page's main landmark. In Windows high contrast (forced colours), the admin page shown and
+ * the language in use stay marked.
  */
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { ADMIN_PAGES } from '../../renderer/src/admin/admin-pages'
 import { axeViolations } from './axe'
-import { callKiosk, goHash, waitForPage, waitForSteadyCode } from './browser'
+import {
+  callKiosk,
+  expectChosenMarked,
+  goHash,
+  unlockAdmin,
+  waitForPage,
+  waitForSteadyCode,
+} from './browser'
 import { demoKioskPage } from './demo-kiosk'
 
 describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
@@ -68,4 +76,22 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])))
     }, 180_000)
   }
+
+  it('Windows high contrast: the admin page shown and the language in use stay marked', async () => {
+    const page = demo.page
+    await page.emulateMedia({ forcedColors: 'active' })
+    try {
+      await goHash(page, '#/')
+      await unlockAdmin(page, demo.pin)
+      await goHash(page, '#/admin/stats')
+      await page.locator('[data-testid="admin-page-stats"]').waitFor()
+      await expectChosenMarked(page, {
+        'admin pages': 'nav [data-page]',
+        language: '[data-testid="language-switch"] [data-locale]',
+      })
+    } finally {
+      await page.emulateMedia({ forcedColors: 'none' })
+      expect(await callKiosk(page, 'lockAdmin')).toBe(200)
+    }
+  }, 60_000)
 })
