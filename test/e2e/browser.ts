@@ -107,11 +107,28 @@ export async function waitForStill(page: Page, timeout = 10_000): Promise<void> 
 }
 
 /**
+ * In-page source: `seen(colour, element)`, a computed colour as it shows (`r, g, b`): a
+ * see-through one is whatever is painted behind the element; `behind(element)`, its fill so.
+ */
+const SEEN = `
+  const opaque = (c) => /^rgba\\(.*, 0\\)$/.test(c) ? null : c.replace(/^rgba?\\(([^,]+,[^,]+,[^,)]+).*$/, '$1')
+  const behind = (e) => e ? opaque(getComputedStyle(e).backgroundColor) ?? behind(e.parentElement) : 'Canvas'
+  const seen = (c, e) => opaque(c) ?? behind(e)
+`
+
+/** Each element's fill as it shows (see SEEN), in document order. */
+export function fillsSeen(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    ${SEEN}
+    return [...document.querySelectorAll(${JSON.stringify(selector)})].map(behind)
+  })()`)
+}
+
+/**
  * Windows high contrast (forced colours on): each group of choices (a CSS selector) must show
  * its one chosen control (aria-current="page" or aria-pressed="true") otherwise than the rest,
- * by background, text or underline colour as seen (a transparent one shows what is behind it).
- * Forced colours drop backgrounds and recolour borders: a choice marked that way looks like the
- * others.
+ * by background, text or underline colour as it shows (see SEEN). Forced colours drop
+ * backgrounds and recolour borders: a choice marked that way looks like the others.
  */
 export async function expectChosenMarked(
   page: Page,
@@ -119,12 +136,10 @@ export async function expectChosenMarked(
 ): Promise<void> {
   type Looks = Record<string, { chosen: string[]; others: string[] }>
   const found = await page.evaluate<Looks>(`(() => {
-    // A colour as seen: a see-through one is whatever is painted behind it.
-    const rgb = (c) => (/^rgba\\(.*, 0\\)$/.test(c) ? null : c.replace(/^rgba?\\(([^,]+,[^,]+,[^,)]+).*$/, '$1'))
-    const behind = (e) => (e ? rgb(getComputedStyle(e).backgroundColor) ?? behind(e.parentElement) : 'Canvas')
+    ${SEEN}
     const look = (e) => {
       const s = getComputedStyle(e)
-      return behind(e) + ' ' + rgb(s.color) + '|' + (rgb(s.borderBottomColor) ?? behind(e))
+      return behind(e) + ' ' + seen(s.color, e) + '|' + seen(s.borderBottomColor, e)
     }
     const out = {}
     for (const [name, selector] of Object.entries(${JSON.stringify(groups)})) {

@@ -5,7 +5,7 @@
  * (empty, some digits typed, a wrong PIN) and every admin page, in zh-CN and in English, with
  * `lang` following the language. The PIN pad's dots say how many digits are in; the PIN pad is
  * the page's main landmark. In Windows high contrast (forced colours), the admin page shown and
- * the language in use stay marked.
+ * the language in use stay marked, and the PIN pad's dots still count the digits.
  */
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -14,6 +14,7 @@ import { axeViolations } from './axe'
 import {
   callKiosk,
   expectChosenMarked,
+  fillsSeen,
   goHash,
   unlockAdmin,
   waitForPage,
@@ -92,6 +93,26 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     } finally {
       await page.emulateMedia({ forcedColors: 'none' })
       expect(await callKiosk(page, 'lockAdmin')).toBe(200)
+    }
+  }, 60_000)
+
+  it('Windows high contrast: the PIN pad still shows how many digits are in', async () => {
+    const page = demo.page
+    await page.emulateMedia({ forcedColors: 'active' })
+    try {
+      await goHash(page, '#/')
+      await page.keyboard.press('Control+Shift+A')
+      await page.locator('[data-testid="pin-pad"]').waitFor()
+      await page.keyboard.type('12')
+      // Each dot's fill as it shows: forced colours drop a background-only fill.
+      const fills = await fillsSeen(page, '[data-testid="pin-dots"] > *')
+      expect(fills).toHaveLength(6)
+      expect(fills[0]).toBe(fills[1])
+      expect(new Set(fills.slice(2)).size).toBe(1)
+      expect(fills[2], 'a filled dot looks like an empty one').not.toBe(fills[0])
+    } finally {
+      await page.emulateMedia({ forcedColors: 'none' })
+      await goHash(page, '#/')
     }
   }, 60_000)
 })
