@@ -115,4 +115,26 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       await goHash(page, '#/')
     }
   }, 60_000)
+
+  it('Windows high contrast: the PIN pad confirm key is drawn as a key, not a bare word', async () => {
+    const page = demo.page
+    await page.emulateMedia({ forcedColors: 'active' })
+    try {
+      await goHash(page, '#/')
+      await page.keyboard.press('Control+Shift+A')
+      await page.locator('[data-testid="pin-pad"]').waitFor()
+      // Each key's outline: forced colours drop the confirm key's green fill, so only an
+      // outline like the digits' tells it is a key.
+      const outlines = await page.evaluate<Record<string, string>>(`Object.fromEntries(
+        [...document.querySelectorAll('[data-key]')].map((e) => {
+          const s = getComputedStyle(e)
+          return [e.dataset.key, s.borderTopStyle === 'none' ? 'none' : s.borderTopColor]
+        }))`)
+      expect(outlines['1']).not.toBe('none')
+      expect(outlines['enter']).toBe(outlines['1'])
+    } finally {
+      await page.emulateMedia({ forcedColors: 'none' })
+      await goHash(page, '#/')
+    }
+  }, 60_000)
 })
