@@ -5,7 +5,8 @@
  * (empty, some digits typed, a wrong PIN) and every admin page, in zh-CN and in English, with
  * `lang` following the language. The PIN pad's dots say how many digits are in; the PIN pad is
  * the page's main landmark. In Windows high contrast (forced colours), the admin page shown and
- * the language in use stay marked, and the PIN pad's dots still count the digits.
+ * the language in use stay marked, and the PIN pad's dots still count the digits. At 320 CSS px
+ * (a 640 px window at 200 % zoom) no admin page scrolls sideways.
  */
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -137,4 +138,34 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       await goHash(page, '#/')
     }
   }, 60_000)
+
+  it('at 320 CSS px wide (a 640 px window at 200 % zoom) no admin page scrolls sideways', async () => {
+    const page = demo.page
+    await page.setViewportSize({ width: 320, height: 640 })
+    try {
+      await goHash(page, '#/')
+      await unlockAdmin(page, demo.pin)
+      const wide: Record<string, string> = {}
+      for (const locale of ['zh-CN', 'en'] as const) {
+        expect(await callKiosk(page, 'setLocale', { locale })).toBe(200)
+        for (const name of ADMIN_PAGES) {
+          await goHash(page, `#/admin/${name}`)
+          await page.locator(`[data-testid="admin-page-${name}"]`).waitFor()
+          await waitForPage(page, `document.documentElement.lang === ${JSON.stringify(locale)}`)
+          // The page and the admin area's own scroller: wider content than that is read by
+          // scrolling both ways, line by line.
+          const widths = await page.evaluate<string[]>(`
+            [document.documentElement, document.querySelector('.admin')]
+              .filter((e) => e.scrollWidth > e.clientWidth)
+              .map((e) => e.tagName + ' ' + e.scrollWidth + '>' + e.clientWidth)`)
+          if (widths.length > 0) wide[`${locale} ${name}`] = widths.join(', ')
+        }
+      }
+      expect(wide).toEqual({})
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 })
+      expect(await callKiosk(page, 'setLocale', { locale: 'zh-CN' })).toBe(200)
+      expect(await callKiosk(page, 'lockAdmin')).toBe(200)
+    }
+  }, 120_000)
 })
