@@ -17,11 +17,14 @@ import {
   expectChosenMarked,
   fillsSeen,
   goHash,
+  readScreenCode,
+  screenshot,
   unlockAdmin,
   waitForPage,
   waitForSteadyCode,
 } from './browser'
 import { demoKioskPage } from './demo-kiosk'
+import { phoneScan } from './phone'
 
 describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
   const demo = demoKioskPage({
@@ -168,4 +171,39 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       expect(await callKiosk(page, 'lockAdmin')).toBe(200)
     }
   }, 120_000)
+
+  it('at 320 CSS px wide the attendance headings follow the rows when they scroll sideways', async () => {
+    const page = demo.page
+    const sandbox = demo.kiosk.sandboxUrl
+    if (sandbox === null) throw new Error('demo mode printed no sandbox address')
+    await goHash(page, '#/')
+    await phoneScan(sandbox, await readScreenCode(page, 'a11y-attendance-code'), 'o_a11y_sideways')
+    await page.setViewportSize({ width: 320, height: 640 })
+    try {
+      await unlockAdmin(page, demo.pin)
+      await goHash(page, '#/admin/attendance')
+      await page.locator('[data-testid="attendance-row"]').first().waitFor()
+      await page.evaluate(`(() => {
+        const rows = document.querySelector('[data-testid="attendance-scroller"]')
+        rows.scrollTo({ left: rows.scrollWidth })
+        rows.scrollIntoView({ block: 'end' })
+      })()`)
+      // Each heading over its column: the last (booth) heading's left edge is its cell's.
+      await waitForPage(
+        page,
+        `(() => {
+          const heads = document.querySelectorAll('[role="columnheader"]')
+          const cells = document.querySelectorAll('[data-testid="attendance-row"] [role="cell"]')
+          const last = (list) => list[list.length - 1].getBoundingClientRect()
+          return cells.length > 0 && Math.abs(last(heads).left - last(cells).left) < 2 &&
+            last(heads).right <= innerWidth
+        })()`,
+        5_000,
+      )
+      await screenshot(page, 'admin-attendance-320-sideways')
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 })
+      expect(await callKiosk(page, 'lockAdmin')).toBe(200)
+    }
+  }, 60_000)
 })
