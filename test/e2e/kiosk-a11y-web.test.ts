@@ -100,47 +100,52 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     }
   }, 60_000)
 
-  it('Windows high contrast: the PIN pad still shows how many digits are in', async () => {
+  /** `look` on the PIN pad in forced colours (Windows high contrast); then colours back. */
+  async function onPinPadInForcedColours(look: (page: Page) => Promise<void>): Promise<void> {
     const page = demo.page
     await page.emulateMedia({ forcedColors: 'active' })
     try {
       await goHash(page, '#/')
       await page.keyboard.press('Control+Shift+A')
       await page.locator('[data-testid="pin-pad"]').waitFor()
-      await page.keyboard.type('12')
-      // Each dot's fill as it shows: forced colours drop a background-only fill.
-      const fills = await fillsSeen(page, '[data-testid="pin-dots"] > *')
-      expect(fills).toHaveLength(6)
-      expect(fills[0]).toBe(fills[1])
-      expect(new Set(fills.slice(2)).size).toBe(1)
-      expect(fills[2], 'a filled dot looks like an empty one').not.toBe(fills[0])
+      await look(page)
     } finally {
       await page.emulateMedia({ forcedColors: 'none' })
       await goHash(page, '#/')
     }
-  }, 60_000)
+  }
 
-  it('Windows high contrast: the PIN pad confirm key is drawn as a key, not a bare word', async () => {
-    const page = demo.page
-    await page.emulateMedia({ forcedColors: 'active' })
-    try {
-      await goHash(page, '#/')
-      await page.keyboard.press('Control+Shift+A')
-      await page.locator('[data-testid="pin-pad"]').waitFor()
-      // Each key's outline: forced colours drop the confirm key's green fill, so only an
-      // outline like the digits' tells it is a key.
-      const outlines = await page.evaluate<Record<string, string>>(`Object.fromEntries(
+  it(
+    'Windows high contrast: the PIN pad still shows how many digits are in',
+    () =>
+      onPinPadInForcedColours(async (page) => {
+        await page.keyboard.type('12')
+        // Each dot's fill as it shows: forced colours drop a background-only fill.
+        const fills = await fillsSeen(page, '[data-testid="pin-dots"] > *')
+        expect(fills).toHaveLength(6)
+        expect(fills[0]).toBe(fills[1])
+        expect(new Set(fills.slice(2)).size).toBe(1)
+        expect(fills[2], 'a filled dot looks like an empty one').not.toBe(fills[0])
+      }),
+    60_000,
+  )
+
+  it(
+    'Windows high contrast: the PIN pad confirm key is drawn as a key, not a bare word',
+    () =>
+      onPinPadInForcedColours(async (page) => {
+        // Each key's outline: forced colours drop the confirm key's green fill, so only an
+        // outline like the digits' tells it is a key.
+        const outlines = await page.evaluate<Record<string, string>>(`Object.fromEntries(
         [...document.querySelectorAll('[data-key]')].map((e) => {
           const s = getComputedStyle(e)
           return [e.dataset.key, s.borderTopStyle === 'none' ? 'none' : s.borderTopColor]
         }))`)
-      expect(outlines['1']).not.toBe('none')
-      expect(outlines['enter']).toBe(outlines['1'])
-    } finally {
-      await page.emulateMedia({ forcedColors: 'none' })
-      await goHash(page, '#/')
-    }
-  }, 60_000)
+        expect(outlines['1']).not.toBe('none')
+        expect(outlines['enter']).toBe(outlines['1'])
+      }),
+    60_000,
+  )
 
   it('at 320 CSS px wide (a 640 px window at 200 % zoom) no admin page scrolls sideways', async () => {
     const page = demo.page
