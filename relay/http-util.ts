@@ -9,6 +9,7 @@ export {
   type BodyPace,
   answerBodyError,
   closeAfterResponse,
+  closeIfBodyUnread,
   continueOnlyWhenRead,
   heartbeatMessage,
   paceBody,

@@ -4,6 +4,7 @@
  * nothing loaded, no referrer sent, not cached, not indexed.
  */
 import type { ServerResponse } from 'node:http'
+import { closeIfBodyUnread } from './http-util'
 
 export const STATIC_PAGE_CSP =
   "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -23,6 +24,8 @@ export function staticPage(html: string): StaticPage {
     'X-Content-Type-Options': 'nosniff',
   }
   return (method, res, status = 200) => {
+    // Answered without reading a body a GET may carry: a large one is not read to be dropped.
+    closeIfBodyUnread(res)
     res.writeHead(status, headers)
     res.end(method === 'HEAD' ? undefined : body)
   }

@@ -35,7 +35,7 @@ export function sendText(
   contentType = 'text/plain; charset=utf-8',
 ): void {
   if (res.headersSent) return
-  if (bodyUnread(res)) closeAfterResponse(res)
+  closeIfBodyUnread(res)
   res.writeHead(status, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(body),
@@ -78,6 +78,15 @@ function headerText(message: string): string | null {
   } catch {
     return null
   }
+}
+
+/**
+ * Before an answer given without reading the request's body (a refusal, a fixed page): the
+ * connection closes after it when the rest of the body is too large (or of unknown length) to
+ * drop (see `bodyUnread`).
+ */
+export function closeIfBodyUnread(res: ServerResponse): void {
+  if (bodyUnread(res)) closeAfterResponse(res)
 }
 
 /** Answers early (e.g. 413) without reading the rest of the body: the connection must close. */

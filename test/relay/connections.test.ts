@@ -300,6 +300,20 @@ describe('answers given without reading the body', () => {
     expect(nowhere).toMatch(/^HTTP\/1\.1 404/)
   })
 
+  it('closes it after a fixed page too (a signed-out console link, a pairing link)', async () => {
+    const r = await start({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 })
+    // The signed-out page a browser's navigation gets instead of the JSON 401: the JSON answer
+    // closed such a connection, the page must as well, or Node reads the 100 MB to drop it.
+    const page = 'Host: relay\r\nSec-Fetch-Dest: document\r\nAccept: text/html\r\n'
+    const signedOut = await refused(r, `GET /console/api/attendance HTTP/1.1\r\n${page}`)
+    expect(signedOut).toMatch(/^HTTP\/1\.1 401/)
+    expect(signedOut).toMatch(/\r\nContent-Type: text\/html/i)
+    expect(signedOut).toMatch(/\r\nConnection: close\r\n/i)
+    const pairing = await refused(r, `GET /pair/${'A'.repeat(8)} HTTP/1.1\r\n${page}`)
+    expect(pairing).toMatch(/^HTTP\/1\.1 200/)
+    expect(pairing).toMatch(/\r\nConnection: close\r\n/i)
+  })
+
   // A small body mostly comes in the headers' packet: a client refused (401, 404) keeps its
   // connection rather than reconnecting (a TLS handshake on venue Wi-Fi); Node drops the body.
   it('keeps a connection alive after refusing a small body, and answers the next request', async () => {
