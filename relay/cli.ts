@@ -305,8 +305,16 @@ async function serve(config: RelayConfig, configWarning: string | null): Promise
   if (stopping !== null) closeAndExit(relay)
 }
 
+/**
+ * Whether this run serves (no command): only a serving relay is started again by systemd, so
+ * only it is told so when its config file is not there yet; `kiosk list`, `organizer add`,
+ * `healthcheck` run once.
+ */
+let serving = false
+
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, VALUED, SWITCHES)
+  serving = args.positionals.length === 0
   if (args.switches.has('help')) {
     out(USAGE)
     return
@@ -359,9 +367,11 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) process.stderr.write(USAGE + '\n')
   if (err instanceof RelayConfigError && err.notThereYet) {
     // A file on a mount not up yet: exit 1, started again under systemd (exit 2 is not).
-    process.stderr.write(
-      'relay: exiting 1, to be started again (systemd restarts it every 2 s until the file is there: a mount still coming up)\n',
-    )
+    if (serving) {
+      process.stderr.write(
+        'relay: exiting 1, to be started again (systemd restarts it every 2 s until the file is there: a mount still coming up)\n',
+      )
+    }
     process.exit(1)
   }
   process.exit(known ? 2 : 1)

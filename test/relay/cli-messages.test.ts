@@ -284,3 +284,26 @@ describe('relay CLI messages', () => {
     expect(unknown.stderr).toContain('unknown command helthcheck')
   })
 })
+
+describe('a config file that is not there (yet)', () => {
+  // Only a serving relay is started again by systemd (exit 1, deploy/scandesk-relay.service):
+  // a one-off command run by hand is not, and must not say it will be.
+  it('tells only the serving relay it will be started again', async () => {
+    const config = join(dir, 'not-mounted', 'relay.json')
+    const env = {
+      ...process.env,
+      SCANDESK_RELAY_WECHAT_TOKEN: TOKEN,
+      SCANDESK_RELAY_DATA: join(dir, 'not-mounted-data'),
+      SCANDESK_RELAY_CONFIG: config,
+    }
+    for (const command of [['kiosk', 'list'], ['organizer', 'list'], ['healthcheck']]) {
+      const once = await cli(env, ...command)
+      expect(once.stderr, command.join(' ')).toContain(`cannot read ${config}`)
+      expect(once.stderr, command.join(' ')).not.toContain('started again')
+      expect(once.code, command.join(' ')).toBe(1)
+    }
+    const serving = await cli({ ...env, SCANDESK_RELAY_PORT: '0' })
+    expect(serving.stderr).toContain('exiting 1, to be started again')
+    expect(serving.code).toBe(1)
+  })
+})
