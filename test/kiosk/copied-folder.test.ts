@@ -157,6 +157,17 @@ describe('checkFolderHome', () => {
     expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })).toBe(false)
   })
 
+  it('the same folder on a disk numbered otherwise after a restart is no copy', () => {
+    // The device number is not the folder's: btrfs hands one out at each mount, and dm-crypt,
+    // LVM or NVMe disks set up in another order at boot get other numbers. Its inode stays.
+    const m = meta()
+    checkFolderHome(m, { folder: '64768:1234', macs: [mac(1)] })
+    expect(checkFolderHome(m, { folder: '41:1234', macs: [mac(1)] })).toBe(false)
+    expect(checkFolderHome(m, { folder: '42:1234', macs: [mac(1)] })).toBe(false)
+    // A copy is a new folder, whatever disk it is on.
+    expect(checkFolderHome(m, { folder: '42:5678', macs: [mac(1)] })).toBe(true)
+  })
+
   it('a folder copied on the same computer is a copy; an unreadable record is a first start', () => {
     const m = meta()
     checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })

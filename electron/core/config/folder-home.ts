@@ -7,10 +7,10 @@
  * own (docs/DESIGN.md "The kiosk").
  *
  * Why these two: a copy of the folder (Explorer, robocopy, cp, a backup restored) is a new
- * directory, so its identity (device and inode, NTFS's file id) changes on the same computer and
- * on another; a disk image keeps that identity, but the laptops it is booted on have their own
- * network cards. A computer's addresses (its cards' own, not made-up or virtual ones) are
- * compared as sets, and only when both sets are known:
+ * directory, so its inode (NTFS's file id) changes on the same computer and on another; a disk
+ * image keeps it, but the laptops it is booted on have their own network cards. A computer's
+ * addresses (its cards' own, not made-up or virtual ones) are compared as sets, and only when
+ * both sets are known:
  * a card plugged in later (a USB Ethernet dongle) shares the others with the stored set, and a
  * start with every card down (os.networkInterfaces lists only cards with an address) decides
  * nothing. Mistaking a folder for a copy costs only the tickets it brought.
@@ -68,6 +68,16 @@ export function folderIdentity(dataDir: string): string {
 }
 
 /**
+ * Whether two `folderIdentity`s are one folder: the same inode. The device number is stored but
+ * not compared: it is not the disk's own (btrfs hands one out at each mount,
+ * and dm-crypt, LVM or NVMe disks set up in another order at boot get other numbers), so the
+ * same folder could read as a copy after a restart, every restart.
+ */
+function sameFolder(a: string, b: string): boolean {
+  return a.slice(a.indexOf(':') + 1) === b.slice(b.indexOf(':') + 1)
+}
+
+/**
  * Compares the home stored in `meta` with this one and stores what is known now. Returns
  * whether the folder was copied (or imaged) from where it was: never on its first start, nor
  * when the stored home cannot be read (then written anew).
@@ -82,7 +92,7 @@ export function checkFolderHome(meta: MetaTable, here: FolderHome): boolean {
   }
   const copied =
     stored !== null &&
-    (stored.folder !== here.folder ||
+    (!sameFolder(stored.folder, here.folder) ||
       (stored.macs.length > 0 &&
         here.macs.length > 0 &&
         !here.macs.some((m) => stored.macs.includes(m))))
