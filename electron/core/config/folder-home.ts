@@ -49,10 +49,21 @@ export function isHardwareAddress(mac: string): boolean {
   return !SHARED_VIRTUAL_PREFIXES.some((p) => mac.startsWith(p))
 }
 
-/** This computer's network cards' hardware addresses (isHardwareAddress), sorted. */
+/**
+ * This computer's network cards' hardware addresses (isHardwareAddress), sorted. None when the
+ * cards cannot be listed (os.networkInterfaces throws on some computers: a Windows error from
+ * GetAdaptersAddresses, EMFILE, a sandbox): as with every card down, that decides nothing, and a
+ * guess at a copy never stops a booth from starting.
+ */
 export function machineAddresses(): string[] {
+  let cards: ReturnType<typeof networkInterfaces>
+  try {
+    cards = networkInterfaces()
+  } catch {
+    return []
+  }
   const macs = new Set<string>()
-  for (const list of Object.values(networkInterfaces())) {
+  for (const list of Object.values(cards)) {
     for (const a of list ?? []) {
       const mac = a.mac.toLowerCase()
       if (!a.internal && isHardwareAddress(mac)) macs.add(mac)
