@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Campaign, Greeting, KioskStatus } from '../../shared/domain'
 import type { KioskEventName, KioskEventPayload, ScreenState } from '../../shared/ipc'
 import { AdminAuth, hashPin, randomPin } from './config/admin-auth'
-import { checkFolderHome, folderIdentity, machineAddresses } from './config/folder-home'
+import { checkFolderHome, folderIdentity, machineCards } from './config/folder-home'
 import { AttendanceStore } from './scans/attendance-store'
 import { openCampaignStore, type CampaignStore } from './campaigns/campaign-store'
 import { campaignView } from './campaigns/campaign-view'
@@ -163,7 +163,7 @@ export class KioskCore {
     if (loaded === null || pinMissing) saveSettings(o.dataDir, this.current)
     this.noRelaySince = this.now()
     this.tickets = new TicketRepo(this.db, this.meta)
-    const here = { folder: folderIdentity(o.dataDir), macs: machineAddresses() }
+    const here = { folder: folderIdentity(o.dataDir), cards: machineCards() }
     if (checkFolderHome(this.meta, here)) {
       const retired = this.tickets.retireCopied()
       o.log?.warn(

@@ -11,6 +11,8 @@ import {
   checkFolderHome,
   HOME_META,
   isHardwareAddress,
+  type FolderHome,
+  type NetworkCard,
 } from '../../electron/core/config/folder-home'
 import { aesGcmCipher, FileVault, MemoryVault, VAULT_FILE } from '../../electron/core/config/vault'
 import { startKioskRuntime } from '../../electron/core/kiosk-runtime'
@@ -135,46 +137,59 @@ describe('checkFolderHome', () => {
     })
     return new MetaTable(db)
   }
-  const mac = (n: number): string => `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`
+  const mac = (n: number): string => `3c:22:fb:00:00:${n.toString(16).padStart(2, '0')}`
+  /** The card named `name` with address `mac(n)`. */
+  const card = (name: string, n: number): NetworkCard => ({ name, mac: mac(n) })
+  const home = (folder: string, ...cards: NetworkCard[]): FolderHome => ({ folder, cards })
 
-  it('a disk image booted on another laptop: same folder, none of its network cards', () => {
+  it('a disk image booted on another laptop: same folder, its cards of the same names, none of its addresses', () => {
     const m = meta()
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1), mac(2)] })).toBe(false)
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1), mac(2)] })).toBe(false)
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(3)] })).toBe(true)
+    expect(checkFolderHome(m, home('1:2', card('Ethernet', 1), card('Wi-Fi', 2)))).toBe(false)
+    expect(checkFolderHome(m, home('1:2', card('Ethernet', 1), card('Wi-Fi', 2)))).toBe(false)
+    expect(checkFolderHome(m, home('1:2', card('Ethernet', 3)))).toBe(true)
     // At home there from now on.
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(3)] })).toBe(false)
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })).toBe(true)
+    expect(checkFolderHome(m, home('1:2', card('Ethernet', 3)))).toBe(false)
+    expect(checkFolderHome(m, home('1:2', card('Ethernet', 1)))).toBe(true)
   })
 
   it('a card plugged in or unplugged, or every card down, is the same computer', () => {
     const m = meta()
-    checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1), mac(9)] })).toBe(false)
+    checkFolderHome(m, home('1:2', card('Wi-Fi', 1)))
+    expect(checkFolderHome(m, home('1:2', card('Wi-Fi', 1), card('Ethernet 2', 9)))).toBe(false)
     // The dongle alone (Wi-Fi off): known from before.
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(9)] })).toBe(false)
-    expect(checkFolderHome(m, { folder: '1:2', macs: [] })).toBe(false)
-    expect(checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })).toBe(false)
+    expect(checkFolderHome(m, home('1:2', card('Ethernet 2', 9)))).toBe(false)
+    expect(checkFolderHome(m, home('1:2'))).toBe(false)
+    expect(checkFolderHome(m, home('1:2', card('Wi-Fi', 1)))).toBe(false)
+  })
+
+  it('set up on Ethernet at the office, on Wi-Fi alone at the venue: the same computer', () => {
+    // os.networkInterfaces lists only cards that are up: the Wi-Fi card was never seen before.
+    const m = meta()
+    checkFolderHome(m, home('1:2', card('Ethernet', 1)))
+    expect(checkFolderHome(m, home('1:2', card('Wi-Fi', 2)))).toBe(false)
+    expect(checkFolderHome(m, home('1:2', card('Ethernet', 1)))).toBe(false)
+    // An image of it started on another laptop's Wi-Fi card is noticed.
+    expect(checkFolderHome(m, home('1:2', card('Wi-Fi', 7)))).toBe(true)
   })
 
   it('the same folder on a disk numbered otherwise after a restart is no copy', () => {
     // The device number is not the folder's: btrfs hands one out at each mount, and dm-crypt,
     // LVM or NVMe disks set up in another order at boot get other numbers. Its inode stays.
     const m = meta()
-    checkFolderHome(m, { folder: '64768:1234', macs: [mac(1)] })
-    expect(checkFolderHome(m, { folder: '41:1234', macs: [mac(1)] })).toBe(false)
-    expect(checkFolderHome(m, { folder: '42:1234', macs: [mac(1)] })).toBe(false)
+    checkFolderHome(m, home('64768:1234', card('eth0', 1)))
+    expect(checkFolderHome(m, home('41:1234', card('eth0', 1)))).toBe(false)
+    expect(checkFolderHome(m, home('42:1234', card('eth0', 1)))).toBe(false)
     // A copy is a new folder, whatever disk it is on.
-    expect(checkFolderHome(m, { folder: '42:5678', macs: [mac(1)] })).toBe(true)
+    expect(checkFolderHome(m, home('42:5678', card('eth0', 1)))).toBe(true)
   })
 
   it('a folder copied on the same computer is a copy; an unreadable record is a first start', () => {
     const m = meta()
-    checkFolderHome(m, { folder: '1:2', macs: [mac(1)] })
-    expect(checkFolderHome(m, { folder: '1:3', macs: [mac(1)] })).toBe(true)
+    checkFolderHome(m, home('1:2', card('eth0', 1)))
+    expect(checkFolderHome(m, home('1:3', card('eth0', 1)))).toBe(true)
     m.set(HOME_META, '{"folder":')
-    expect(checkFolderHome(m, { folder: '1:4', macs: [mac(1)] })).toBe(false)
-    expect(JSON.parse(m.get(HOME_META) ?? '')).toEqual({ folder: '1:4', macs: [mac(1)] })
+    expect(checkFolderHome(m, home('1:4', card('eth0', 1)))).toBe(false)
+    expect(JSON.parse(m.get(HOME_META) ?? '')).toEqual(home('1:4', card('eth0', 1)))
   })
 
   it("counts a card's own address, not a made-up or virtual one an image shares", () => {

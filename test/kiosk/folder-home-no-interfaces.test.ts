@@ -4,7 +4,7 @@
 // a booth from starting.
 import type * as nodeOs from 'node:os'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { machineAddresses } from '../../electron/core/config/folder-home'
+import { machineCards } from '../../electron/core/config/folder-home'
 import { MemoryVault } from '../../electron/core/config/vault'
 import { cleanup, startCore, tempDir } from './helpers'
 
@@ -24,7 +24,7 @@ afterEach(cleanup)
 
 describe('a computer whose network cards cannot be listed', () => {
   it('has no known addresses, which decides nothing', () => {
-    expect(machineAddresses()).toEqual([])
+    expect(machineCards()).toEqual([])
   })
 
   it('still starts the kiosk', () => {

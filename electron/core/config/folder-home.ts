@@ -9,11 +9,15 @@
  * Why these two: a copy of the folder (Explorer, robocopy, cp, a backup restored) is a new
  * directory, so its inode (NTFS's file id) changes on the same computer and on another; a disk
  * image keeps it, but the laptops it is booted on have their own network cards. A computer's
- * addresses (its cards' own, not made-up or virtual ones) are compared as sets, and only when
- * both sets are known:
- * a card plugged in later (a USB Ethernet dongle) shares the others with the stored set, and a
- * start with every card down (os.networkInterfaces lists only cards with an address) decides
- * nothing. Mistaking a folder for a copy costs only the tickets it brought.
+ * cards (name and own address, not made-up or virtual ones) are compared with those it has
+ * known, and say "another computer" only when a card of a name it knows has an address it never
+ * had and no address is one it had: the laptops an image is booted on are one model, whose
+ * cards have the same names (Windows' "Ethernet", macOS's en0, Linux's enp0s31f6). A card plugged
+ * in later (a USB Ethernet dongle) is a new name; a laptop first started on Ethernet and now on
+ * Wi-Fi alone (os.networkInterfaces lists only cards that are up, with an address) shows a
+ * name it has not known, which decides nothing, as does a start with every card down.
+ * Mistaking a folder for a copy costs only the tickets it brought; a copy not noticed at once
+ * is noticed at a later start on a card the original had.
  */
 import { networkInterfaces } from 'node:os'
 import { statSync } from 'node:fs'
@@ -25,10 +29,13 @@ export const HOME_META = 'install.home'
 const MAX_ADDRESSES = 32
 
 const macSchema = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/)
+const cardSchema = z.object({ name: z.string().min(1).max(256), mac: macSchema }).strict()
 const homeSchema = z
-  .object({ folder: z.string().min(1).max(100), macs: z.array(macSchema).max(MAX_ADDRESSES) })
+  .object({ folder: z.string().min(1).max(100), cards: z.array(cardSchema).max(MAX_ADDRESSES) })
   .strict()
 export type FolderHome = z.infer<typeof homeSchema>
+/** A network card: the name the system gives it and its own hardware address. */
+export type NetworkCard = z.infer<typeof cardSchema>
 
 /**
  * Virtual switches' prefixes whose addresses an imaged disk brings along (Hyper-V's vEthernet,
@@ -50,26 +57,42 @@ export function isHardwareAddress(mac: string): boolean {
 }
 
 /**
- * This computer's network cards' hardware addresses (isHardwareAddress), sorted. None when the
- * cards cannot be listed (os.networkInterfaces throws on some computers: a Windows error from
- * GetAdaptersAddresses, EMFILE, a sandbox): as with every card down, that decides nothing, and a
- * guess at a copy never stops a booth from starting.
+ * This computer's network cards that are up, with their hardware addresses (isHardwareAddress),
+ * sorted. None when the cards cannot be listed (os.networkInterfaces throws on some computers: a
+ * Windows error from GetAdaptersAddresses, EMFILE, a sandbox): as with every card down, that
+ * decides nothing, and a guess at a copy never stops a booth from starting.
  */
-export function machineAddresses(): string[] {
+export function machineCards(): NetworkCard[] {
   let cards: ReturnType<typeof networkInterfaces>
   try {
     cards = networkInterfaces()
   } catch {
     return []
   }
-  const macs = new Set<string>()
-  for (const list of Object.values(cards)) {
+  const found = new Map<string, NetworkCard>()
+  for (const [name, list] of Object.entries(cards)) {
     for (const a of list ?? []) {
       const mac = a.mac.toLowerCase()
-      if (!a.internal && isHardwareAddress(mac)) macs.add(mac)
+      if (!a.internal && isHardwareAddress(mac) && name.length > 0 && name.length <= 256) {
+        found.set(`${name}\n${mac}`, { name, mac })
+      }
     }
   }
-  return [...macs].sort()
+  return [...found.values()].sort(byCard)
+}
+
+function byCard(a: NetworkCard, b: NetworkCard): number {
+  return a.name === b.name ? (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0) : a.name < b.name ? -1 : 1
+}
+
+/**
+ * Whether `here` are another computer's cards than `known`: a card of a name known with an
+ * address never known, and none of the known addresses. Cards of names never seen, or none
+ * listed, decide nothing.
+ */
+function anotherComputer(known: readonly NetworkCard[], here: readonly NetworkCard[]): boolean {
+  if (here.some((c) => known.some((k) => k.mac === c.mac))) return false
+  return here.some((c) => known.some((k) => k.name === c.name))
 }
 
 /** The folder's identity as the file system has it (as big integers: NTFS's ids pass 2^53). */
@@ -95,7 +118,7 @@ function sameFolder(a: string, b: string): boolean {
  */
 export function checkFolderHome(meta: MetaTable, here: FolderHome): boolean {
   const raw = meta.get(HOME_META)
-  let stored: FolderHome | null = null
+  let stored: FolderHome | null
   try {
     stored = raw === null ? null : homeSchema.parse(JSON.parse(raw))
   } catch {
@@ -103,15 +126,13 @@ export function checkFolderHome(meta: MetaTable, here: FolderHome): boolean {
   }
   const copied =
     stored !== null &&
-    (!sameFolder(stored.folder, here.folder) ||
-      (stored.macs.length > 0 &&
-        here.macs.length > 0 &&
-        !here.macs.some((m) => stored.macs.includes(m))))
-  const macs =
-    copied || stored === null
-      ? here.macs
-      : [...new Set([...here.macs, ...stored.macs])].slice(0, MAX_ADDRESSES)
-  const next: FolderHome = { folder: here.folder, macs }
+    (!sameFolder(stored.folder, here.folder) || anotherComputer(stored.cards, here.cards))
+  const known = copied || stored === null ? [] : stored.cards
+  const cards = [
+    ...here.cards,
+    ...known.filter((k) => !here.cards.some((c) => c.name === k.name && c.mac === k.mac)),
+  ].slice(0, MAX_ADDRESSES)
+  const next: FolderHome = { folder: here.folder, cards }
   const json = JSON.stringify(homeSchema.parse(next))
   if (json !== raw) meta.set(HOME_META, json)
   return copied
