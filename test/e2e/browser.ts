@@ -126,7 +126,8 @@ export function fillsSeen(page: Page, selector: string): Promise<string[]> {
 
 /**
  * Windows high contrast (forced colours on): each group of choices (a CSS selector) must show
- * its one chosen control (aria-current="page" or aria-pressed="true") otherwise than the rest,
+ * its one chosen control (aria-current="page", aria-pressed="true" or aria-checked="true")
+ * otherwise than the rest,
  * by background, text or underline colour as it shows (see SEEN). Forced colours drop
  * backgrounds and recolour borders: a choice marked that way looks like the others.
  */
@@ -144,7 +145,7 @@ export async function expectChosenMarked(
     const out = {}
     for (const [name, selector] of Object.entries(${JSON.stringify(groups)})) {
       const all = [...document.querySelectorAll(selector)]
-      const chosen = all.filter((e) => e.matches('[aria-current="page"], [aria-pressed="true"]'))
+      const chosen = all.filter((e) => e.matches('[aria-current="page"], [aria-pressed="true"], [aria-checked="true"]'))
       const others = new Set(all.filter((e) => !chosen.includes(e)).map(look))
       out[name] = { chosen: chosen.map(look), others: [...others] }
     }

@@ -2,12 +2,22 @@
  * A kiosk's big screen in real Chromium (issue 21 item 2): a `kiosk web` process in a relay
  * campaign, a visitor checks in at its code, the admin area switches the screen to the sign-in
  * wall, and the relay's wall shows in the kiosk page's iframe (through both CSPs) with that
- * check-in counted; a rotated key reaches the iframe by itself; back to the code.
+ * check-in counted; a rotated key reaches the iframe by itself; back to the code. In Windows high
+ * contrast (forced colours), Settings still shows which screen is chosen.
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleCampaignSchema, type ConsoleCampaign } from '../../shared/campaign'
-import { launchChromium, readScreenCode, waitForPage } from './browser'
+import {
+  callKiosk as callFromPage,
+  expectChosenMarked,
+  goHash,
+  launchChromium,
+  readScreenCode,
+  screenshot,
+  unlockAdmin,
+  waitForPage,
+} from './browser'
 import {
   ADMIN_PIN,
   CAMPAIGN,
@@ -87,4 +97,20 @@ describe('a kiosk switches its screen to the relay’s sign-in wall (Chromium)',
     await waitForPage(page, `!${FRAME} && !!document.querySelector('[data-testid="qr-card"]')`)
     expect(problems).toEqual([])
   }, 180_000)
+
+  it('Windows high contrast: the screen chosen in Settings stays marked', async () => {
+    // The choice was told by its filled (primary) look alone: forced colours drop the fill and
+    // the code, the wall and the ranking looked alike.
+    await page.emulateMedia({ forcedColors: 'active' })
+    try {
+      await unlockAdmin(page, ADMIN_PIN)
+      await goHash(page, '#/admin/settings')
+      await page.locator('[data-testid="big-screen"] [aria-checked="true"]').waitFor()
+      await expectChosenMarked(page, { 'big screen': '[data-testid="big-screen"] [role="radio"]' })
+      await screenshot(page, 'admin-settings-big-screen-forced-colours')
+    } finally {
+      await page.emulateMedia({ forcedColors: 'none' })
+      expect(await callFromPage(page, 'lockAdmin')).toBe(200)
+    }
+  }, 60_000)
 })
