@@ -743,8 +743,8 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
   /**
    * An accepted push signed 30 s or more off this server's clock: fresh by the window, so
    * nothing was refused, but the booths read a push's lateness as its receipt less its
-   * CreateTime (docs/DESIGN.md "The kiosk", greeting): a relay a minute ahead of WeChat has a
-   * booth whose clock is ahead too greet no one, a relay behind has them greet a late backlog. Once a minute, as the stale check; WeChat's clock, which
+   * CreateTime (docs/DESIGN.md "The kiosk", greeting), and a relay a minute ahead of WeChat
+   * would have them greet no one. Once a minute, as the stale check; WeChat's clock, which
    * signed the query, is the reference.
    */
   function clockOffFromWechat(q: Query): void {

@@ -148,35 +148,18 @@ interface Statements {
  */
 export function checkInTime(s: Scan, where: ScanContext, now: number): number {
   const relayAheadMs = where.relayAheadMs ?? 0
-  return Math.min(now, s.receivedAt - relayAheadMs - pushLagMs(s, relayAheadMs))
+  return Math.min(now, s.receivedAt - relayAheadMs - pushLagMs(s))
 }
-
-/**
- * A kiosk clock this far behind WeChat's (the push received before it was made, by the kiosk's
- * reading) says nothing about a push's lateness. CreateTime and the relay's Date are whole
- * seconds, so a push at once reads up to two seconds either way.
- */
-const KIOSK_LAG_SLACK_MS = 5_000
 
 /**
  * How long after the visitor scanned (WeChat's CreateTime) the relay received the push, never
  * below 0: seconds for a push answered at once or retried (WeChat's tries are 5 s apart),
- * minutes for a backlog WeChat sends after its own incident. Read twice, on the relay's clock
- * (receivedAt less CreateTime) and on the kiosk's (receivedAt moved onto it by the relay's
- * lead, `relayAheadMs`), and the shorter taken: a push is late only when both clocks say so, so
- * a relay clock minutes ahead of WeChat's (its push window lets 5 minutes through) does not make
- * every scan look late, nor does a kiosk clock ahead. A kiosk clock that reads the push as
- * received before it was made is behind WeChat's and the relay's reading stands alone, as it
- * does when the kiosk is hours ahead (its reading is then the longer).
+ * minutes for a backlog WeChat sends after its own incident. Both times are read on the
+ * relay's side of the push (CreateTime on WeChat's clock, receivedAt on the relay's), which
+ * the relay keeps within its timestamp window of WeChat's, so the kiosk's clock plays no part.
  */
-export function pushLagMs(
-  s: Pick<Scan, 'createTime' | 'receivedAt'>,
-  relayAheadMs: number,
-): number {
-  const onRelay = Math.max(0, s.receivedAt - s.createTime * 1000)
-  const onKiosk = s.receivedAt - relayAheadMs - s.createTime * 1000
-  if (onKiosk < -KIOSK_LAG_SLACK_MS) return onRelay
-  return Math.min(onRelay, Math.max(0, onKiosk))
+export function pushLagMs(s: Pick<Scan, 'createTime' | 'receivedAt'>): number {
+  return Math.max(0, s.receivedAt - s.createTime * 1000)
 }
 
 export class AttendanceStore {

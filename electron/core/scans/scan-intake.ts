@@ -84,7 +84,7 @@ export function takeScans(d: ScanIntakeDeps, batch: readonly ScanDelivery[]): Af
       // When the visitor scanned, on the kiosk's clock (the relay's may be hours apart): the
       // relay's receipt, less the time WeChat took to push it (scannedAt).
       if (r.inserted) {
-        const lagMs = pushLagMs(frame, where.relayAheadMs ?? 0)
+        const lagMs = pushLagMs(frame)
         rows.push({
           row: r.row,
           frame,
