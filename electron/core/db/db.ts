@@ -90,8 +90,11 @@ export function openSnapshotReader(db: KioskDb): { db: KioskDb; done: () => void
   return {
     db: reader,
     done: () => {
-      if (reader.inTransaction) reader.exec('COMMIT')
-      reader.close()
+      try {
+        if (reader.inTransaction) reader.exec('COMMIT')
+      } finally {
+        reader.close()
+      }
     },
   }
 }
