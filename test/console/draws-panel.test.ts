@@ -172,6 +172,20 @@ describe('the draws panel', () => {
     )
   })
 
+  it('offers each winners sheet as Excel (XLSX) first, as the console’s other downloads', async () => {
+    // CSV came first, and XLSX was named so: the attendance page offers 下载 Excel first, the
+    // draws panel offered the same two kinds of file the other way round, under other names.
+    const fake = createFakeConsoleApi()
+    fake.api.draws.mockResolvedValue([record()])
+    const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const links = wrapper.get('[data-draw="d-1"] .links').findAll('a')
+    expect(links.map((a) => [a.text(), a.attributes('href')])).toEqual([
+      ['Excel', '/console/api/campaigns/c1/draws/d-1/winners?format=xlsx'],
+      ['CSV', '/console/api/campaigns/c1/draws/d-1/winners?format=csv'],
+    ])
+  })
+
   it('says why the draw button is greyed out: no prize, then a count out of range', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
