@@ -125,6 +125,27 @@ export function fillsSeen(page: Page, selector: string): Promise<string[]> {
 }
 
 /**
+ * What outlines each element as a control, as it shows (see SEEN): the colour of a border on
+ * all four sides of it or of a descendant (a pill inside a button), or null when there is none
+ * or it is the colour behind it. In forced colours a control told apart by its fill alone is
+ * null: a bare word.
+ */
+export function outlinesSeen(page: Page, selector: string): Promise<(string | null)[]> {
+  return page.evaluate<(string | null)[]>(`(() => {
+    ${SEEN}
+    const outline = (e) => {
+      const s = getComputedStyle(e)
+      const sides = ['Top', 'Right', 'Bottom', 'Left']
+      if (sides.some((d) => s['border' + d + 'Style'] === 'none' || parseFloat(s['border' + d + 'Width']) === 0)) return null
+      const c = seen(s.borderTopColor, e)
+      return c === behind(e.parentElement) ? null : c
+    }
+    return [...document.querySelectorAll(${JSON.stringify(selector)})].map((e) =>
+      [e, ...e.querySelectorAll('*')].map(outline).find((c) => c !== null) ?? null)
+  })()`)
+}
+
+/**
  * Windows high contrast (forced colours on): each group of choices (a CSS selector) must show
  * its one chosen control (aria-current="page", aria-pressed="true" or aria-checked="true")
  * otherwise than the rest,

@@ -15,7 +15,8 @@
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
  * A pairing code is heard a character at a time (seen in two groups of four); the campaign
  * editor's headings go down one level at a time. In Windows high contrast (forced colours), the
- * page shown, the language, the booth filter and the greeting previewed stay marked.
+ * page shown, the language, the booth filter and the greeting previewed stay marked, and a
+ * campaign's 已结束 ⌄ toggle is outlined as a control.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,7 +31,7 @@ import { campaignBody } from '../relay/campaign-helpers'
 import { ConsoleClient } from '../relay/console-helpers'
 import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
 import { axeViolations } from './axe'
-import { expectChosenMarked, launchChromium, waitForPage } from './browser'
+import { expectChosenMarked, launchChromium, outlinesSeen, waitForPage } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 
 /** The page titles met along the way, in order (a repeat is listed once). */
@@ -176,7 +177,7 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     }, 180_000)
   }
 
-  it('Windows high contrast: the selected tab, language, booth filter and preview stay marked', async () => {
+  it('Windows high contrast: the selected tab, language, booth filter and preview stay marked; the phase toggle is a control', async () => {
     // Forced colours drop every background and recolour every border: a choice marked by its
     // background (or by an underline the other tabs draw in the same colour) looked like the rest.
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
@@ -196,6 +197,13 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
       'preview kind': '[data-preview-kind]',
       'preview language': '[data-preview-locale]',
     })
+    // The ended campaign's 已结束 ⌄ opens its explanation: a pill told by its fill alone was a
+    // bare word once forced colours dropped the fill.
+    const toggle = 'button[data-testid="campaign-phase"]'
+    expect(await outlinesSeen(page, toggle)).toEqual([expect.any(String)])
+    await page.click('[data-nav="campaigns"]')
+    await page.locator(toggle).first().waitFor()
+    expect(new Set(await outlinesSeen(page, toggle))).not.toContain(null)
     await context.close()
   }, 60_000)
 
