@@ -6,7 +6,8 @@
  * `lang` following the language. The PIN pad's dots say how many digits are in; the PIN pad is
  * the page's main landmark. In Windows high contrast (forced colours), the admin page shown and
  * the language in use stay marked, and the PIN pad's dots still count the digits. At 320 CSS px
- * (a 640 px window at 200 % zoom) no admin page scrolls sideways.
+ * (a 640 px window at 200 % zoom) no admin page scrolls sideways, and the attendance page's date
+ * filters wrap as whole groups.
  */
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -25,6 +26,44 @@ import {
 } from './browser'
 import { demoKioskPage } from './demo-kiosk'
 import { phoneScan } from './phone'
+
+/**
+ * In-page source: where the attendance page's 从/到 date filters break badly, as `label: why`.
+ * Each filter is a label, a date (its fields, each with the 年/日/, after it) and a time (时:分).
+ * A word after a field stays on its field's line; the label starts the date's first line or
+ * stands on a line of its own above; the time is whole on its line, and shares no line with a
+ * date broken over two (a date is broken only when it has a line to itself and still does not
+ * fit: it then starts its line).
+ */
+const DATE_BREAKS = `(() => {
+  const out = []
+  for (const label of document.querySelectorAll('.filters label')) {
+    const group = document.getElementById(label.htmlFor).closest('[role="group"]')
+    const box = (e) => e.getBoundingClientRect()
+    const fields = [...group.querySelectorAll('input, select')]
+    const time = fields.filter((f) => /-(hour|minute)$/.test(f.id))
+    const date = fields.filter((f) => !time.includes(f))
+    const lineOf = (e) => Math.round(box(e).top + box(e).height / 2)
+    // On b's line: a's middle is within b's height.
+    const sameLine = (a, b) => Math.abs(lineOf(a) - box(b).top - box(b).height / 2) <= box(b).height / 2
+    const why = (text) => out.push(label.textContent.trim() + ': ' + text)
+    for (const sep of group.querySelectorAll('.sep')) {
+      const field = sep.previousElementSibling
+      if (field && !sameLine(sep, field)) why('"' + sep.textContent + '" apart from its field')
+    }
+    const first = date[0]
+    if (!(sameLine(label, first) && box(label).right <= box(first).left) &&
+        !(box(label).bottom <= box(first).top)) why('label beside neither its date nor above it')
+    const dateLines = new Set(date.map(lineOf))
+    if (time.length > 0) {
+      if (new Set(time.map(lineOf)).size > 1) why('time broken')
+      if (dateLines.size > 1 && date.some((f) => sameLine(f, time[0]))) why('time beside a broken date')
+    }
+    if (dateLines.size > 1 && fields.some((f) => !date.includes(f) && sameLine(f, first)) ||
+        dateLines.size > 1 && sameLine(label, first)) why('date broken with more on its line')
+  }
+  return out
+})()`
 
 describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
   const demo = demoKioskPage({
@@ -147,13 +186,14 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     60_000,
   )
 
-  it('at 320 CSS px wide (a 640 px window at 200 % zoom) no admin page scrolls sideways', async () => {
+  it('at 320 CSS px wide (a 640 px window at 200 % zoom) no admin page scrolls sideways, and the date filters wrap whole', async () => {
     const page = demo.page
     await page.setViewportSize({ width: 320, height: 640 })
     try {
       await goHash(page, '#/')
       await unlockAdmin(page, demo.pin)
       const wide: Record<string, string> = {}
+      const broken: Record<string, string[]> = {}
       for (const locale of ['zh-CN', 'en'] as const) {
         expect(await callKiosk(page, 'setLocale', { locale })).toBe(200)
         for (const name of ADMIN_PAGES) {
@@ -167,9 +207,11 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
               .filter((e) => e.scrollWidth > e.clientWidth)
               .map((e) => e.tagName + ' ' + e.scrollWidth + '>' + e.clientWidth)`)
           if (widths.length > 0) wide[`${locale} ${name}`] = widths.join(', ')
+          if (name === 'attendance') broken[locale] = await page.evaluate<string[]>(DATE_BREAKS)
         }
       }
       expect(wide).toEqual({})
+      expect(broken).toEqual({ 'zh-CN': [], en: [] })
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 })
       expect(await callKiosk(page, 'setLocale', { locale: 'zh-CN' })).toBe(200)
