@@ -115,6 +115,25 @@ export function sendConsoleError(
 }
 
 /**
+ * A console request without a session it can take: the API's 401 JSON, or to a page navigation
+ * (a download link opened from a WeChat chat, signed out or with two session cookies) the same
+ * 401 as a page saying to sign in (signed-out-page.ts). Headers set before (the clearing
+ * Set-Cookie lines) go out with either.
+ */
+function refuseSignedOut(
+  r: RouteRequest,
+  code: 'unauthorized' | 'ambiguous_session',
+  message: string,
+): void {
+  if (!isPageNavigation(r.req)) {
+    sendConsoleError(r.res, 401, code, message)
+    return
+  }
+  r.res.setHeader('WWW-Authenticate', CONSOLE_SESSION_CHALLENGE)
+  sendSignedOutPage(r.req.method, r.res, 401)
+}
+
+/**
  * 415 for a body in a format the route does not take (RFC 9110 15.5.16; contract v2 names no
  * status for it): the code stays `bad_request`, which every console client already translates.
  * A POST also says what it takes in `Accept-Post` (there is no such header for a PUT).
@@ -289,9 +308,8 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
             cameOverHttps(r.req, deps.config.trustProxyHops),
           ),
         )
-        sendConsoleError(
-          r.res,
-          401,
+        refuseSignedOut(
+          r,
           'ambiguous_session',
           'more than one session cookie was sent (one may have been planted by another site): ' +
             'they are cleared, sign in again; if this repeats, clear this site’s cookies',
@@ -313,13 +331,7 @@ export function createConsoleRouter(deps: ConsoleDeps, routes: ConsoleRoute[]): 
       }
       if (session === null) {
         r.res.removeHeader('Allow')
-        if (isPageNavigation(r.req)) {
-          // A download link opened as a page (a copy in a WeChat chat): words, not JSON.
-          r.res.setHeader('WWW-Authenticate', CONSOLE_SESSION_CHALLENGE)
-          sendSignedOutPage(r.req.method, r.res, 401)
-          return
-        }
-        sendConsoleError(r.res, 401, 'unauthorized', 'sign in first')
+        refuseSignedOut(r, 'unauthorized', 'sign in first')
         return
       }
     }

@@ -61,6 +61,25 @@ describe('a console link opened as a page without a session', () => {
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
   })
 
+  it('with two session cookies (one planted) is the same page, and both are still cleared', async () => {
+    const cookie = `scandesk_session=${'a'.repeat(43)}; scandesk_session=${'b'.repeat(43)}`
+    const res = await fetch(`${relay.url}${LINKS[0]}`, { headers: { ...NAVIGATION, cookie } })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(res.headers.get('www-authenticate')).toBe(CONSOLE_SESSION_CHALLENGE)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(await res.text()).toContain('Sign in to the console first')
+    const cleared = res.headers.getSetCookie()
+    expect(cleared.length).toBeGreaterThan(0)
+    for (const line of cleared) expect(line).toMatch(/^scandesk_session=;.*Max-Age=0/i)
+    // The console's own request keeps the contract's code.
+    const own = await fetch(`${relay.url}${LINKS[0]}`, {
+      headers: { cookie, 'sec-fetch-dest': 'empty' },
+    })
+    expect(own.status).toBe(401)
+    expect(await own.json()).toMatchObject({ error: { code: 'ambiguous_session' } })
+  })
+
   it("keeps the contract's JSON for the console's own requests", async () => {
     const asked: { method: string; headers: Record<string, string> }[] = [
       { method: 'GET', headers: {} },
