@@ -13,7 +13,7 @@ import DrawsPanel from '../../console/src/components/DrawsPanel.vue'
 import type { DrawAnswer } from '../../shared/screen-api'
 import { useSessionStore } from '../../console/src/stores/session'
 import { createFakeConsoleApi } from './fake-console-api'
-import { WECHAT_IOS_UA } from '../e2e/wechat-browser'
+import { WECHAT_IOS_UA } from '../helpers/wechat-user-agents'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)

@@ -2,7 +2,7 @@
 // pages say there that downloads do not work and to open the page in a browser.
 import { describe, expect, it } from 'vitest'
 import { inWeChat } from '../../console/src/in-wechat'
-import { WECHAT_ANDROID_UA, WECHAT_IOS_UA } from '../e2e/wechat-browser'
+import { WECHAT_ANDROID_UA, WECHAT_IOS_UA } from '../helpers/wechat-user-agents'
 
 describe('inWeChat', () => {
   it('is WeChat on Android, iOS, the desktop apps, and WeCom', () => {

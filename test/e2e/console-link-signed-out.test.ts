@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRelay, type RelayHandle } from '../../relay/server'
 import { launchChromium, screenshot } from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
-import { WECHAT_ANDROID_UA } from './wechat-browser'
+import { WECHAT_ANDROID_UA } from '../helpers/wechat-user-agents'
 
 describe('a download link opened signed out in WeChat (Chromium, the real relay)', () => {
   let dir: string

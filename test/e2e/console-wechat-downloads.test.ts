@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { screenshot, waitForPage } from './browser'
 import type { FakeConsoleRelay } from './fake-console-relay'
 import { fakeConsolePage } from './fake-console-page'
-import { WECHAT_ANDROID_UA } from './wechat-browser'
+import { WECHAT_ANDROID_UA } from '../helpers/wechat-user-agents'
 
 const HINT = '[data-testid="wechat-download-hint"]'
 

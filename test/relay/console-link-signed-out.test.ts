@@ -7,17 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RelayHandle } from '../../relay/server'
 import { CONSOLE_SESSION_CHALLENGE } from '../../relay/console/console-router'
+import { WECHAT_IOS_UA } from '../helpers/wechat-user-agents'
 import { startTestRelay } from './harness'
 
-const WECHAT_IOS =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like ' +
-  'Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN'
 /** What a browser sends when it opens a link as a page. */
 const NAVIGATION = {
   accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
   'sec-fetch-dest': 'document',
   'sec-fetch-mode': 'navigate',
-  'user-agent': WECHAT_IOS,
+  'user-agent': WECHAT_IOS_UA,
 }
 const LINKS = [
   '/console/api/attendance?format=csv',
@@ -55,7 +53,7 @@ describe('a console link opened as a page without a session', () => {
 
   it('a browser too old to say Sec-Fetch-Dest is told by its Accept header', async () => {
     const res = await fetch(`${relay.url}${LINKS[0]}`, {
-      headers: { accept: NAVIGATION.accept, 'user-agent': WECHAT_IOS },
+      headers: { accept: NAVIGATION.accept, 'user-agent': WECHAT_IOS_UA },
     })
     expect(res.status).toBe(401)
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')

@@ -1,4 +1,7 @@
-/** User-Agents of WeChat's built-in browser, as a phone that opens a link from a chat sends them. */
+/**
+ * User-Agents of WeChat's built-in browser, as a phone that opens a link from a chat sends them
+ * (the console, relay and e2e tests share them).
+ */
 
 /** Android: XWeb (Chromium) in WeChat 8.0. */
 export const WECHAT_ANDROID_UA =
