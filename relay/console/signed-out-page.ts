@@ -13,7 +13,7 @@ export const SIGNED_OUT_PAGE_HTML = bilingualPageHtml(
   '请先登录控制台 · Sign in to the console first',
   {
     heading: '请先登录控制台',
-    text: '这个链接（签到记录或中奖名单的下载）只在已登录 ScanDesk 活动控制台的浏览器里有效。在微信里或在另一个浏览器中打开、或登录已过期时，就会看到本页。请<a href="/console/">打开控制台</a>登录，再从「签到记录」或活动的「抽奖」里下载。在微信里，请先点击右上角「…」选择「在浏览器打开」：微信里无法下载文件。',
+    text: '这个链接（签到记录或中奖名单的下载）只在已登录 ScanDesk 活动控制台的浏览器里有效。在微信里或在另一个浏览器中打开、或登录已过期时，就会看到本页。请<a href="/console/">打开控制台</a>登录，再从「签到记录」或活动的「抽奖」里下载。在微信里，请先点击右上角「⋯」选择「在浏览器打开」：微信里无法下载文件。',
   },
   {
     heading: 'Sign in to the console first',

@@ -540,7 +540,7 @@ describe('the draws panel', () => {
       }
     }
     expect(await shown(wechat, 'zh-CN')).toBe(
-      '在微信里打开时，文件可能无法下载（安卓）或只能预览（iPhone）。请点击右上角「…」选择「在浏览器打开」，在浏览器中登录后再下载。',
+      '在微信里打开时，文件可能无法下载（安卓）或只能预览（iPhone）。请点击右上角「⋯」选择「在浏览器打开」，在浏览器中登录后再下载。',
     )
     expect(await shown(wechat, 'en')).toMatch(
       /^In WeChat, downloads may not start .*Open in browser/,

@@ -37,7 +37,7 @@ describe('the attendance downloads in WeChat’s built-in browser', () => {
   it('says to open the page in the browser and sign in there, in zh-CN then English', async () => {
     await page.locator(HINT).waitFor()
     expect((await page.locator(HINT).textContent())?.trim()).toBe(
-      '在微信里打开时，文件可能无法下载（安卓）或只能预览（iPhone）。请点击右上角「…」选择「在浏览器打开」，在浏览器中登录后再下载。',
+      '在微信里打开时，文件可能无法下载（安卓）或只能预览（iPhone）。请点击右上角「⋯」选择「在浏览器打开」，在浏览器中登录后再下载。',
     )
     expect(await page.locator(HINT).isVisible()).toBe(true)
     await screenshot(page, 'console-wechat-downloads-zh')

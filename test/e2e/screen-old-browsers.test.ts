@@ -447,7 +447,7 @@ describe('the wall, draw stage and console in Chromium without the APIs above th
         expect(text).toContain(`Chrome ${FLOOR.chrome}`)
         expect(text).toContain('reload')
         // Older Android WeChat (its own engine below the floor): how to leave it, in its words.
-        expect(text).toContain('在微信里，请点击右上角「…」选择「在浏览器打开」')
+        expect(text).toContain('在微信里，请点击右上角「⋯」选择「在浏览器打开」')
         expect(text).toContain('in WeChat, tap ⋯ at the top right and choose "Open in browser"')
       } finally {
         await context.close()
