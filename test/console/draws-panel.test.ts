@@ -13,7 +13,7 @@ import DrawsPanel from '../../console/src/components/DrawsPanel.vue'
 import type { DrawAnswer } from '../../shared/screen-api'
 import { useSessionStore } from '../../console/src/stores/session'
 import { createFakeConsoleApi } from './fake-console-api'
-import { WECHAT_IOS_UA } from '../helpers/wechat-user-agents'
+import { WECHAT_IOS_UA, WECHAT_WINDOWS_UA } from '../helpers/wechat-user-agents'
 import { mountConsole } from './setup-console'
 
 enableAutoUnmount(afterEach)
@@ -544,6 +544,10 @@ describe('the draws panel', () => {
     )
     expect(await shown(wechat, 'en')).toMatch(
       /^In WeChat, downloads may not start .*Open in browser/,
+    )
+    // WeChat's desktop app has no ⋯ to tap: its window's button opens the default browser.
+    expect(await shown(WECHAT_WINDOWS_UA, 'zh-CN')).toBe(
+      '在电脑版微信或企业微信的窗口里打开时，文件可能无法下载。请点击窗口顶部用默认浏览器打开本页的按钮，在浏览器中登录后再下载。',
     )
     expect(await shown(navigator.userAgent, 'zh-CN')).toBeNull()
   })

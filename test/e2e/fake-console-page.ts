@@ -26,7 +26,15 @@ export interface FakeConsolePageOptions {
   context?: BrowserContextOptions
   /** Changes the fake relay's data before the browser signs in. */
   prepare?: (relay: FakeConsoleRelay) => void
+  /**
+   * Once signed in, the console page to open (`#/attendance`) and a selector to wait for there
+   * (default: stay on the booths page).
+   */
+  open?: { hash: string; ready: string }
 }
+
+/** The attendance page, once its download buttons are up. */
+export const ATTENDANCE = { hash: '#/attendance', ready: '[data-testid="download-csv"]' }
 
 /**
  * Call in a describe: before its tests, the relay and the signed-in page as above (read them
@@ -49,6 +57,10 @@ export function fakeConsolePage(options: FakeConsolePageOptions): FakeConsolePag
     page = await context.newPage()
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
     await signInToFakeRelay(page, relay)
+    if (options.open !== undefined) {
+      await page.goto(`${relay.origin}/console/${options.open.hash}`)
+      await page.locator(options.open.ready).waitFor()
+    }
   }, 60_000)
 
   afterAll(async () => {

@@ -514,6 +514,8 @@ export const en: MessageSchema = {
     downloadFailed: 'The download did not start: {reason}',
     inWeChat:
       'In WeChat, downloads may not start (Android) or only preview (iPhone). Tap ⋯ at the top right, choose “Open in browser”, sign in there and download.',
+    inWeChatDesktop:
+      'In the WeChat or WeCom window on a computer, downloads may not start. Click the button at the top of that window that opens the page in your default browser, sign in there and download.',
     storeRefusedWrite:
       "The relay's store refused it ({cause}): nothing was saved. Retrying will not help until that is fixed; tell whoever runs the relay",
     storeRefusedRead:
