@@ -8,8 +8,7 @@
 import type { Page, Route } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { screenshot, waitForPage } from './browser'
-import type { FakeConsoleRelay } from './fake-console-relay'
-import { fakeConsolePage } from './fake-console-page'
+import { ATTENDANCE, fakeConsolePage } from './fake-console-page'
 
 const ERROR = '[data-testid="download-error"]'
 const isExport = (url: URL): boolean =>
@@ -19,15 +18,13 @@ describe('the attendance downloads when the relay refuses them', () => {
   const fx = fakeConsolePage({
     relay: { attendanceRows: 10 },
     context: { locale: 'zh-CN', acceptDownloads: true, viewport: { width: 1280, height: 800 } },
+    open: ATTENDANCE,
   })
   const { problems } = fx
-  let relay: FakeConsoleRelay
   let page: Page
 
-  beforeAll(async () => {
-    ;({ relay, page } = fx)
-    await page.goto(`${relay.origin}/console/#/attendance`)
-    await page.locator('[data-testid="download-csv"]').waitFor()
+  beforeAll(() => {
+    page = fx.page
   })
 
   it('says the server failed, in zh-CN then English, and saves nothing', async () => {
