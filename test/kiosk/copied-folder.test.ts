@@ -172,6 +172,27 @@ describe('checkFolderHome', () => {
     expect(checkFolderHome(m, home('1:2', card('Wi-Fi', 7)))).toBe(true)
   })
 
+  it('a record full of dongles keeps the cards seen last and forgets the longest unseen', () => {
+    // Linux names a USB card by its port (enp0s20f0u1): each dongle plugged there is one more
+    // address under one name, and the record keeps 32. The cards of this start come first, so
+    // the dongle in use now stays known; were it the one dropped, its next start alone would be
+    // a known name with an address never known: taken for a copy.
+    const m = meta()
+    for (let n = 1; n <= 40; n++) {
+      expect(checkFolderHome(m, home('1:2', card('wlp0s20f3', 200), card('enp0s20f0u1', n)))).toBe(
+        false,
+      )
+    }
+    const kept = (JSON.parse(m.get(HOME_META) ?? '') as FolderHome).cards
+    expect(kept).toHaveLength(32)
+    expect(kept.slice(0, 2)).toEqual([card('wlp0s20f3', 200), card('enp0s20f0u1', 40)])
+    // The oldest dongles are the ones forgotten.
+    expect(kept.some((c) => c.mac === mac(1))).toBe(false)
+    expect(checkFolderHome(m, home('1:2', card('enp0s20f0u1', 40)))).toBe(false)
+    // An image of it booted on another laptop of the model is still noticed.
+    expect(checkFolderHome(m, home('1:2', card('wlp0s20f3', 201)))).toBe(true)
+  })
+
   it('the same folder on a disk numbered otherwise after a restart is no copy', () => {
     // The device number is not the folder's: btrfs hands one out at each mount, and dm-crypt,
     // LVM or NVMe disks set up in another order at boot get other numbers. Its inode stays.

@@ -1,8 +1,8 @@
 /**
  * Where this data folder lives: the folder itself (its file-system identity) and the computer
- * (its network cards' hardware addresses). Kept in kiosk.db's `meta` so a folder that turns up
- * somewhere else is noticed at start: a booth's folder copied onto a spare laptop, or one booth
- * set up and its disk imaged onto thirty. A copy brings the original's ready tickets, which the
+ * (its network cards' names and hardware addresses). Kept in kiosk.db's `meta` so a folder that
+ * turns up somewhere else is noticed at start: a booth's folder copied onto a spare laptop, or
+ * one booth set up and its disk imaged onto thirty. A copy brings the original's ready tickets, which the
  *  original (or every other copy) shows too, in the same order; the copy retires them and makes its
  * own (docs/DESIGN.md "The kiosk").
  *
@@ -25,7 +25,10 @@ import { z } from 'zod'
 import type { MetaTable } from '../db/meta-table'
 
 export const HOME_META = 'install.home'
-/** Addresses kept per folder: a laptop's cards and the dongles it has known. */
+/**
+ * Cards kept per folder: a laptop's cards and the dongles it has known. Full, the ones unseen
+ * longest are forgotten (this start's cards first, then the others as last seen).
+ */
 const MAX_ADDRESSES = 32
 
 const macSchema = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/)
