@@ -6,8 +6,8 @@
  * `lang` following the language. The PIN pad's dots say how many digits are in; the PIN pad is
  * the page's main landmark. In Windows high contrast (forced colours), the admin page shown and
  * the language in use stay marked, and the PIN pad's dots still count the digits. At 320 CSS px
- * (a 640 px window at 200 % zoom) no admin page scrolls sideways, and the attendance page's date
- * filters wrap as whole groups.
+ * (a 640 px window at 200 % zoom) no admin page scrolls sideways nor has a field past its card's
+ * edge, and the attendance page's date filters wrap as whole groups.
  */
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -63,6 +63,31 @@ const DATE_BREAKS = `(() => {
         dateLines.size > 1 && sameLine(label, first)) why('date broken with more on its line')
   }
   return out
+})()`
+
+/**
+ * In-page source: what sticks out past the right edge of admin page `name`'s box or of its own
+ * parent (a field past its card), not inside a scroller of its own (as the attendance rows are),
+ * as `tag.class right>parent's right`. The admin area's scroll width cannot tell: a field 50 px
+ * past its card at 320 px still ends inside the window.
+ */
+const STICKING_OUT = (name: string) => `(() => {
+  const root = document.querySelector('[data-testid="admin-page-${name}"]')
+  const edge = root.getBoundingClientRect().right
+  const scrolls = (e) => {
+    for (let a = e.parentElement; a && a !== root; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') return true
+    }
+    return false
+  }
+  return [...root.querySelectorAll('*')]
+    .filter((e) => {
+      const r = e.getBoundingClientRect().right
+      return e.getBoundingClientRect().width > 0 && !scrolls(e) &&
+        (r > edge + 1 || r > e.parentElement.getBoundingClientRect().right + 1)
+    })
+    .map((e) => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + '>' + Math.round(e.parentElement.getBoundingClientRect().right))
+    .slice(0, 3)
 })()`
 
 describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
@@ -207,6 +232,8 @@ describe('kiosk pages: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
               .filter((e) => e.scrollWidth > e.clientWidth)
               .map((e) => e.tagName + ' ' + e.scrollWidth + '>' + e.clientWidth)`)
           if (widths.length > 0) wide[`${locale} ${name}`] = widths.join(', ')
+          const out = await page.evaluate<string[]>(STICKING_OUT(name))
+          if (out.length > 0) wide[`${locale} ${name} past its edge`] = out.join(', ')
           if (name === 'attendance') broken[locale] = await page.evaluate<string[]>(DATE_BREAKS)
         }
       }
