@@ -69,7 +69,7 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
  * through a table across turns of the event loop (the export): every page then reads the
  * snapshot its first read took, while the core's connection goes on writing (WAL), so a change
  * committed meanwhile (an erasure, a scan) is in none of its rows or all of them. `done()`
- * ends the transaction and closes it. Null for an in-memory database, which no second
+ * closes it, which ends the transaction. Null for an in-memory database, which no second
  * connection sees.
  */
 export function openSnapshotReader(db: KioskDb): { db: KioskDb; done: () => void } | null {
@@ -89,12 +89,10 @@ export function openSnapshotReader(db: KioskDb): { db: KioskDb; done: () => void
   }
   return {
     db: reader,
+    // Closing ends the read transaction (nothing to commit): no error of its own can replace a
+    // finished export's result or hide the export's own error.
     done: () => {
-      try {
-        if (reader.inTransaction) reader.exec('COMMIT')
-      } finally {
-        reader.close()
-      }
+      reader.close()
     },
   }
 }
