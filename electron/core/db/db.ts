@@ -16,6 +16,10 @@ import {
   type EmptyDatabaseWarn,
 } from '../../../shared/server/damaged-database'
 import { DatabaseTooNewError, migrate as migrateDb } from '../../../shared/server/migrate'
+import {
+  openSnapshotReader as openSharedSnapshotReader,
+  type SnapshotReader,
+} from '../../../shared/server/snapshot-reader'
 import { migrations } from './migrations'
 
 export type KioskDb = Database.Database
@@ -65,36 +69,12 @@ export function openKioskDb(file: string, options: OpenDbOptions = {}): KioskDb 
 }
 
 /**
- * A read-only connection to `db`'s file inside one read transaction, for a reader that pages
- * through a table across turns of the event loop (the export): every page then reads the
- * snapshot its first read took, while the core's connection goes on writing (WAL), so a change
- * committed meanwhile (an erasure, a scan) is in none of its rows or all of them. `done()`
- * closes it, which ends the transaction. Null for an in-memory database, which no second
- * connection sees.
+ * A read-only connection to `db`'s file inside one read transaction (shared/server's
+ * `openSnapshotReader`), for the export: every page reads the snapshot its first read took.
+ * Null for an in-memory database, which no second connection sees.
  */
-export function openSnapshotReader(db: KioskDb): { db: KioskDb; done: () => void } | null {
-  if (db.memory) return null
-  const binding = bindings.get(db)
-  const reader = new Database(db.name, {
-    readonly: true,
-    fileMustExist: true,
-    ...(binding ? { nativeBinding: binding } : {}),
-  })
-  try {
-    reader.pragma('busy_timeout = 5000')
-    reader.exec('BEGIN')
-  } catch (err) {
-    reader.close()
-    throw err
-  }
-  return {
-    db: reader,
-    // Closing ends the read transaction (nothing to commit): no error of its own can replace a
-    // finished export's result or hide the export's own error.
-    done: () => {
-      reader.close()
-    },
-  }
+export function openSnapshotReader(db: KioskDb): SnapshotReader | null {
+  return openSharedSnapshotReader(db, { nativeBinding: bindings.get(db), busyTimeoutMs: 5000 })
 }
 
 /**

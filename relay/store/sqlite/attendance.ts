@@ -26,6 +26,7 @@ import { fallbackScene } from '../../../shared/relay-protocol'
 import type { NewEvent } from '../types'
 import { AttendanceIndexer, type ChunkResult, type IndexerDeps } from './attendance-indexer'
 import { statement } from './statements'
+import { openSnapshotReader, type SnapshotReader } from '../../../shared/server/snapshot-reader'
 
 const kioskStatsRow = z.object({
   kiosk_id: z.string(),
@@ -392,14 +393,26 @@ function pageByKiosk(
  * answers with what is in: during a peak the console may trail; it is never blocked.
  */
 export const READ_WAIT_MS = 2000
+/**
+ * How long an export's snapshot connection waits for a lock, as the store's own (a read in WAL
+ * waits only while the file is recovered).
+ */
+const READ_BUSY_MS = 1000
+/** What the exports' snapshot connections (`rows`) need from the store. */
+export interface SnapshotOptions {
+  /** The addon the store's connection was opened with. */
+  nativeBinding?: string | undefined
+  /** Told a snapshot is open (the checkpointer's `hold`); the function returned: it is done. */
+  holdCheckpoints?: () => () => void
+}
+
 const PENDING_RANGE = `SELECT (SELECT min(rowid) FROM attendance_pending) AS lo,
   (SELECT max(rowid) FROM attendance_pending) AS hi`
 const pendingRange = z.object({ lo: z.number().int().nullable(), hi: z.number().int().nullable() })
 
 export class SqliteAttendance implements AttendanceReader {
-  private exportPage: Database.Statement<[string, number, number], ExportTuple> | undefined
-  private campaignExportPage:
-    Database.Statement<[string, number, string, number], ExportTuple> | undefined
+  /** The exports' snapshot connections open now (`rows`), closed by `closeSnapshots`. */
+  private readonly snapshots = new Set<SnapshotReader>()
   private readonly indexer: AttendanceIndexer
   private readonly commit: (fn: () => void) => Promise<void>
   private readonly onError: ((err: Error) => void) | undefined
@@ -408,6 +421,7 @@ export class SqliteAttendance implements AttendanceReader {
     private readonly db: Database.Database,
     writes: StoreWrites,
     indexing: IndexingOptions = {},
+    private readonly snapshotOptions: SnapshotOptions = {},
   ) {
     this.commit = (fn) => writes.submit(fn)
     this.onError = indexing.onError
@@ -520,19 +534,22 @@ export class SqliteAttendance implements AttendanceReader {
   }
 
   /** The kiosks with a row in scope, and their counts in it, by kiosk id. */
-  private kioskStats(scope: AttendanceScope): z.infer<typeof kioskStatsRow>[] {
+  private kioskStats(
+    scope: AttendanceScope,
+    db: Database.Database = this.db,
+  ): z.infer<typeof kioskStatsRow>[] {
     const columns = 'kiosk_id, scans, visitors, new_followers'
     const sql = `SELECT ${columns} FROM attendance_kiosk_stats`
     const rows =
       scope.campaignId !== undefined
         ? statement(
-            this.db,
+            db,
             `SELECT ${columns} FROM attendance_campaign_kiosk_stats WHERE campaign_id = ?
                ORDER BY kiosk_id`,
           ).all(scope.campaignId)
         : scope.kioskIds === null
-          ? statement(this.db, `${sql} ORDER BY kiosk_id`).all()
-          : statement(this.db, `${sql} WHERE ${inScope} ORDER BY kiosk_id`).all(
+          ? statement(db, `${sql} ORDER BY kiosk_id`).all()
+          : statement(db, `${sql} WHERE ${inScope} ORDER BY kiosk_id`).all(
               JSON.stringify(scope.kioskIds),
             )
     return rows.map((r) => kioskStatsRow.parse(r))
@@ -808,34 +825,86 @@ export class SqliteAttendance implements AttendanceReader {
   async *rows(scope: AttendanceScope, pageSize: number): AsyncIterable<ExportRow[]> {
     // Every row accepted before the export began, or an error: never a sheet short of some.
     await this.settled()
+    // One snapshot for every page: read page by page on the store's connection, an erasure
+    // applied between two pages left some of the visitor's rows under their openid and the
+    // rest under the pseudonym. Closed when the export ends however it ends (its last page,
+    // the client gone, an error) or when the store closes; in memory (no second connection
+    // sees it), the store's connection as before.
+    const snapshot = this.openSnapshot()
+    try {
+      yield* this.pages(snapshot?.db ?? this.db, scope, pageSize)
+    } finally {
+      if (snapshot !== null) {
+        this.snapshots.delete(snapshot)
+        snapshot.done()
+      }
+    }
+  }
+
+  /** An export's snapshot, the checkpoints told until it is done (null: in memory). */
+  private openSnapshot(): SnapshotReader | null {
+    const release = this.snapshotOptions.holdCheckpoints?.() ?? (() => {})
+    let snapshot: SnapshotReader | null
+    try {
+      snapshot = openSnapshotReader(this.db, {
+        nativeBinding: this.snapshotOptions.nativeBinding,
+        busyTimeoutMs: READ_BUSY_MS,
+      })
+    } catch (err) {
+      release()
+      throw err
+    }
+    if (snapshot === null) {
+      release()
+      return null
+    }
+    const opened = snapshot
+    const held: SnapshotReader = {
+      db: opened.db,
+      done: () => {
+        try {
+          opened.done()
+        } finally {
+          release()
+        }
+      },
+    }
+    this.snapshots.add(held)
+    return held
+  }
+
+  private async *pages(
+    db: Database.Database,
+    scope: AttendanceScope,
+    pageSize: number,
+  ): AsyncIterable<ExportRow[]> {
     // Arrays, not objects, from the driver, and only the columns the sheet writes; each page's
     // first row checked against the schema: an object built and parsed per row was most of a
     // large export's time.
-    this.exportPage ??= this.db
+    // Prepared per export: its snapshot is a connection of its own.
+    const plain = db
       .prepare<[string, number, number], ExportTuple>(
         `SELECT ${EXPORT_COLUMNS} FROM attendance WHERE kiosk_id = ? AND seq > ? ORDER BY seq
            LIMIT ?`,
       )
       .raw(true)
     // A campaign's rows: the kiosk's rows in seq order, those of other campaigns skipped.
-    this.campaignExportPage ??= this.db
+    const inCampaign = db
       .prepare<[string, number, string, number], ExportTuple>(
         `SELECT ${EXPORT_COLUMNS} FROM attendance WHERE kiosk_id = ? AND seq > ?
            AND campaign_id = ? ORDER BY seq LIMIT ?`,
       )
       .raw(true)
-    const plain = this.exportPage
-    const inCampaign = this.campaignExportPage
     const campaignId = scope.campaignId
     const page = (kioskId: string, after: number): ExportTuple[] =>
       campaignId === undefined
         ? plain.all(kioskId, after, pageSize)
         : inCampaign.all(kioskId, after, campaignId, pageSize)
-    for (const k of this.kioskStats(scope)) {
+    for (const k of this.kioskStats(scope, db)) {
       const kioskId = k.kiosk_id
       let after = 0
       for (;;) {
-        // Keyset paging: each page is a fresh index range, no read transaction held open.
+        // Keyset paging: each page a fresh index range of the one snapshot.
         const tuples = page(kioskId, after)
         const first = tuples[0]
         if (first === undefined) break
@@ -847,6 +916,16 @@ export class SqliteAttendance implements AttendanceReader {
         await new Promise((resolve) => setImmediate(resolve))
       }
     }
+  }
+
+  /**
+   * Ends the exports' read transactions and closes their connections (the store closes: its
+   * own connection, the last, then checkpoints and removes the WAL). An export still
+   * streaming fails at its next page.
+   */
+  closeSnapshots(): void {
+    for (const s of this.snapshots) s.done()
+    this.snapshots.clear()
   }
 
   /** Rows straight into the attendance table, counted (the benches' and tests' seeding). */

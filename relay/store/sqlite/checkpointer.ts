@@ -29,17 +29,21 @@ const Database = require(workerData.driver)
 const db = new Database(workerData.file)
 db.pragma('synchronous = FULL')
 db.pragma('busy_timeout = 0')
+// Read transactions held open (an export's snapshot): a RESTART would wait for them holding
+// the write lock, every tick, and the pushes' commits would fail "database is locked".
+let held = 0
 const step = () => {
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0]
     // Under steady writes a passive checkpoint may never catch the WAL's end, so the writer
     // never starts it over: past restartPages, one that waits for the writer (briefly).
-    if (r.log > workerData.restartPages) {
+    const restart = r.log > workerData.restartPages && held === 0
+    if (restart) {
       db.pragma('busy_timeout = 200')
       db.pragma('wal_checkpoint(RESTART)')
       db.pragma('busy_timeout = 0')
     }
-    parentPort.postMessage(r.log)
+    parentPort.postMessage({ log: r.log, restart })
   } catch {
     // Busy (a CLI write, a backup): the next tick tries again.
     db.pragma('busy_timeout = 0')
@@ -47,6 +51,8 @@ const step = () => {
 }
 const timer = setInterval(step, workerData.intervalMs)
 parentPort.on('message', (m) => {
+  if (m === 'hold') held++
+  if (m === 'release') held--
   if (m !== 'stop') return
   clearInterval(timer)
   db.close()
@@ -59,6 +65,8 @@ export class Checkpointer {
   private stopped = false
   /** Checkpoints run so far (tests). */
   checkpoints = 0
+  /** Of those, the ones followed by a RESTART (tests). */
+  restarts = 0
 
   constructor(
     private readonly db: Database.Database,
@@ -74,7 +82,12 @@ export class Checkpointer {
     })
     // A relay exits when its server closes, worker or not.
     this.worker.unref()
-    this.worker.on('message', () => this.checkpoints++)
+    this.worker.on('message', (m: unknown) => {
+      this.checkpoints++
+      if (typeof m === 'object' && m !== null && 'restart' in m && m.restart === true) {
+        this.restarts++
+      }
+    })
     this.worker.on('error', (err) => this.fallBack(err))
     this.worker.on('exit', (code) => this.fallBack(new Error(`exited with code ${code}`)))
     db.pragma('wal_autocheckpoint = 0')
@@ -87,6 +100,23 @@ export class Checkpointer {
     this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
     // Not fatal (pushes are still stored), but slower: say so where an operator looks.
     process.emitWarning(`SQLite checkpoint worker stopped (${err.message}); commits checkpoint`)
+  }
+
+  /**
+   * A read transaction is held open until the returned function is called (an export's
+   * snapshot, for as long as its download): no RESTART meanwhile, which would wait for it
+   * holding the write lock, and every push's commit behind it, each tick. The WAL then grows
+   * past the restart mark; the first checkpoint after the last release starts it over.
+   */
+  hold(): () => void {
+    if (this.stopped) return () => {}
+    this.worker.postMessage('hold')
+    let released = false
+    return () => {
+      if (released || this.stopped) return
+      released = true
+      this.worker.postMessage('release')
+    }
   }
 
   /** Stops the worker and waits for its connection to close (the store's close checkpoints). */

@@ -149,6 +149,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): RelayStore {
     opts.indexing ?? {},
     opts.sceneClaims ?? false,
     opts.pruneChunkRows ?? PRUNE_CHUNK_ROWS,
+    opts.nativeBinding,
   )
 }
 
@@ -244,6 +245,7 @@ class SqliteStore implements RelayStore {
     indexing: IndexingOptions,
     private readonly sceneClaims: boolean,
     private readonly pruneChunkRows: number,
+    nativeBinding: string | undefined,
   ) {
     this.poller = new SqliteChangePoller(db, pollMs, (change) => this.feed.emit(change))
     this.writes = new GroupCommit(db)
@@ -256,7 +258,10 @@ class SqliteStore implements RelayStore {
       () => this.attendance.settled(READ_WAIT_MS),
     )
     this.draws = new SqliteDrawStore(db, (change) => this.feed.emit(change))
-    this.attendance = new SqliteAttendance(db, this.writes, indexing)
+    this.attendance = new SqliteAttendance(db, this.writes, indexing, {
+      nativeBinding,
+      ...(checkpointer !== null && { holdCheckpoints: () => checkpointer.hold() }),
+    })
     this.stamps = new SqliteStamps(db, (fn) => {
       if (this.closed) return Promise.reject(new Error('store closed'))
       return this.writes.submit(fn)
@@ -689,6 +694,7 @@ class SqliteStore implements RelayStore {
     if (this.db.open) this.writes.flush()
     this.closed = true
     this.attendance.stop()
+    this.attendance.closeSnapshots()
     this.poller.stop()
     this.feed.clear()
     // Its connection closed first, so the store's, the last, checkpoints and removes the WAL.
