@@ -1,31 +1,49 @@
 /**
  * Scrubs secrets out of anything headed for a log file: the AppSecret, access tokens, the relay
- * token, AES keys, PINs and visitors' openids (personal data) must never reach disk.
+ * token, AES keys, screen keys, PINs and visitors' openids and phone numbers (personal data)
+ * must never reach disk. What tells a line apart stays: a kiosk token's kiosk id
+ * (`booth-1.[redacted]`), campaign ids, event ids (`ev_…`), counts.
  */
 
 const REDACTED = '[redacted]'
 
 /** Object keys whose values are always secret or personal. */
 const SECRET_KEY =
-  /secret|token|password|passwd|pin$|^pin|aes|encodingaeskey|authorization|cookie|openid|signature|apikey|credential/i
+  /secret|token|password|passwd|pin$|^pin|aes|encodingaeskey|authorization|cookie|openid|signature|apikey|credential|^key$|screenkey|phone|mobile/i
+
+/** base64url's letters: an openid's, a kiosk token's, a screen key's. */
+const B64 = 'A-Za-z0-9_-'
 
 const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
   // key=value and "key": "value" pairs (query strings, JSON, ad-hoc messages).
+  // (camelCase too: `"relayToken":…` in a settings object quoted whole; `?key=` a screen's.)
   [
-    /\b((?:access_|refresh_|relay_|kiosk_)?token|secret|app_?secret|appsecret|password|pin|encoding_?aes_?key|aes_?key|openid|signature|msg_signature)("?\s*[:=]\s*"?)([^"&\s,;}]+)/gi,
+    /\b((?:access_?|refresh_?|relay_?|kiosk_?)?token|secret|app_?secret|appsecret|password|pin|encoding_?aes_?key|aes_?key|(?:screen_?)?key|openid|signature|msg_signature)("?\s*[:=]\s*"?)([^"&\s,;}]+)/gi,
     `$1$2${REDACTED}`,
   ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
-  // WeChat openids: 28 characters starting with "o".
-  [/\bo[A-Za-z0-9_-]{27}\b/g, 'o***'],
+  // WeChat openids: 28 base64url characters starting with "o"; one may end in "-" or follow a
+  // "_" or "-" (`visitor_o…`), where `\b` saw no edge.
+  [new RegExp(`(?<![A-Za-z0-9])o[${B64}]{27}(?![${B64}])`, 'g'), 'o***'],
+  // Chinese mobile numbers (a roster's phones): 11 digits, 13x to 19x.
+  [/(?<![0-9])1[3-9][0-9]{9}(?![0-9])/g, '1**********'],
   // AppSecrets are 32 hex-ish characters, EncodingAESKeys 43: redact long opaque tokens.
   [/\b[A-Za-z0-9]{32,}\b/g, REDACTED],
 ]
 
+/**
+ * Random base64url of 32 characters or more (a kiosk token after its `<kioskId>.`, the web
+ * bridge's key): upper case, lower case and digits all in it, which no identifier or word of
+ * ours (`ev_<hex>`, `scandesk_relay_…`) has.
+ */
+const LONG_RANDOM = new RegExp(`(?<![${B64}])[${B64}]{32,}(?![${B64}])`, 'g')
+const looksRandom = (run: string): boolean =>
+  /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)
+
 export function redactText(text: string): string {
   let out = text
   for (const [pattern, replacement] of TEXT_RULES) out = out.replace(pattern, replacement)
-  return out
+  return out.replace(LONG_RANDOM, (run) => (looksRandom(run) ? REDACTED : run))
 }
 
 /** Deep copy with secret-named fields replaced and every string scrubbed. */

@@ -69,6 +69,42 @@ describe('file logger', () => {
     expect(text).not.toContain('not at info level')
   })
 
+  it('keeps every openid, kiosk token, screen key and phone out of the file, and what tells booths apart in', () => {
+    // Openids are base64url: some end in "-", or follow a "_" ("visitor_o…"); kiosk tokens
+    // (`<kioskId>.<43 base64url>`), screen keys and the web bridge's key hold "-" and "_" too, so
+    // neither the openid rule nor the 32-letters-and-digits one saw them.
+    const openidDash = 'oLVPpjqs9BhvzwPj5A-vTYAX3GL-'
+    const openidAfter = 'oLVPpjqs9BhvzwPj5A-vTYAX3GLc'
+    const kioskSecret = 'Ab3_xY9-kLm2NoPq_rStUvWx-yZ012345678_9aBcDe'
+    const screenKey = 'Zk3lQ9x-2mPq_Zk3lQ9x'
+    const phone = '13800138000'
+    const log = createFileLogger({ dir })
+    log.warn(`scan from ${openidDash} not greeted; visitor_${openidAfter} erased`)
+    log.warn(`settings {"relayToken":"booth-7.${kioskSecret}"}`, { token: 'x' })
+    log.warn(`relay token booth-7.${kioskSecret} refused`)
+    log.warn(`frame failed: /screen/c1/wall?key=${screenKey}`, { screenKey, key: screenKey })
+    log.info(`desk: bound ${phone}`, { phone, campaignId: 'spring-2026', kioskId: 'booth-7' })
+    const text = readFileSync(join(dir, 'main.log'), 'utf8')
+    for (const secret of [openidDash, openidAfter, kioskSecret, screenKey, phone]) {
+      expect(text).not.toContain(secret)
+    }
+    // Still a log to diagnose from: which booth, which campaign, what happened.
+    expect(text).toContain('booth-7.[redacted]')
+    expect(text).toContain('/screen/c1/wall?key=[redacted]')
+    expect(text).toContain('"campaignId":"spring-2026"')
+    expect(text).toContain('"kioskId":"booth-7"')
+    expect(text).toContain('not greeted')
+  })
+
+  it('leaves ids, event ids and long plain words readable', () => {
+    const lines = [
+      'greeting scan ev_0123456789abcdef0123456789abcdef failed',
+      'scandesk_relay_follow_up_overdue_seconds rose',
+      'export 3f2a failed after 12345 ms, 1 300 rows',
+    ]
+    expect(lines.map(redactText)).toEqual(lines)
+  })
+
   it('rotates by size and keeps a bounded number of files', () => {
     const log = createFileLogger({ dir, maxBytes: 400, maxFiles: 2 })
     for (let i = 0; i < 60; i++) log.info(`line ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`)
