@@ -7,7 +7,7 @@
  */
 import { ZodError } from 'zod'
 import { errorBodySchema, isKioskErrorCode, type ErrorBody } from '../../shared/errors'
-import { redactText } from './redact'
+import { redactText } from '../../shared/server/redact'
 
 export type KioskErrorBody = ErrorBody
 

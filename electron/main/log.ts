@@ -2,18 +2,12 @@
  * Main-process log: the kiosk's readable lines (shared/server/log.ts, the one logger interface)
  * in <userData>/logs/main.log, rotated by size (main.log → main.log.1 → … → main.log.<maxFiles>),
  * so a kiosk left running for weeks never fills the disk. Everything written goes through
- * redact.ts first.
+ * shared/server/redact.ts first.
  */
 import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  createLogger,
-  readableLine,
-  type LogFields,
-  type Logger,
-  type LogLevel,
-} from '../../shared/server/log'
-import { redactText, redactValue } from './redact'
+import { createLogger, type Logger, type LogLevel } from '../../shared/server/log'
+import { redactedLine } from '../../shared/server/redact'
 import { errorCode } from '../../shared/error-code'
 
 export type { Logger, LogLevel }
@@ -58,18 +52,7 @@ export function createFileLogger(options: FileLoggerOptions): Logger {
     if (options.echo) process.stderr.write(line)
   }
 
-  return createLogger(write, formatLine, { minLevel: options.level, now: options.now })
-}
-
-/** A readable line with secrets and openids scrubbed, message and fields alike. */
-export function formatLine(
-  at: number,
-  level: LogLevel,
-  message: string,
-  fields: LogFields | undefined,
-): string {
-  const details = fields === undefined ? undefined : (redactValue(fields) as LogFields)
-  return readableLine(at, level, redactText(message), details)
+  return createLogger(write, redactedLine, { minLevel: options.level, now: options.now })
 }
 
 function currentSize(file: string): number {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFileLogger } from '../../electron/main/log'
-import { redactText, redactValue } from '../../electron/main/redact'
+import { redactText, redactValue } from '../../shared/server/redact'
 
 const APP_SECRET = '0123456789abcdef0123456789abcdef'
 const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o'

@@ -17,7 +17,8 @@ import { relayFrameOrigin } from '../../../shared/screen-paths'
 import { negativeValuesJoined, portFromText } from '../../../shared/net-address'
 import { openFileKeyVault, VaultError } from '../config/vault'
 import { resetPinCommand } from './cli-reset-pin'
-import { lineLogger } from '../../../shared/server/log'
+import { createLogger, type Logger } from '../../../shared/server/log'
+import { redactedLine } from '../../../shared/server/redact'
 import { stdoutSink } from '../../../shared/server/stdout-sink'
 import { describeOwner, folderInUse } from '../../../shared/server/folder-lock'
 import { errorCode } from '../../../shared/error-code'
@@ -89,6 +90,14 @@ export function parseWebArgs(
 }
 
 /** Resolves -1: the process keeps running until a signal. */
+/**
+ * The kiosk core's log in web mode: readable lines on stderr (journald's, under systemd), with
+ * secrets and openids scrubbed as the Electron app's main.log has them (shared/server/redact.ts).
+ */
+export function kioskWebLogger(write: (line: string) => void): Logger {
+  return createLogger(write, redactedLine)
+}
+
 export async function runWebCommand(args: string[]): Promise<number> {
   let parsed
   try {
@@ -108,7 +117,7 @@ export async function runWebCommand(args: string[]): Promise<number> {
     return 1
   }
   const secret = newWebSecret()
-  const log = lineLogger((line) => process.stderr.write(`[scandesk] ${line}`))
+  const log = kioskWebLogger((line) => process.stderr.write(`[scandesk] ${line}`))
   // A reader of stdout that goes away (`kiosk web | head -1`) must not stop the booth.
   const out = stdoutSink('kiosk', 'its lines are dropped from now on, the kiosk keeps running')
   let runtime

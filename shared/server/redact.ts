@@ -1,9 +1,12 @@
 /**
- * Scrubs secrets out of anything headed for a log file: the AppSecret, access tokens, the relay
+ * Scrubs secrets out of anything headed for a kiosk's log (the Electron app's file,
+ * electron/main/log.ts, and `kiosk web`'s stderr, electron/core/cli/cli-web.ts): the AppSecret, access tokens, the relay
  * token, AES keys, screen keys, PINs and visitors' openids and phone numbers (personal data)
  * must never reach disk. What tells a line apart stays: a kiosk token's kiosk id
  * (`booth-1.[redacted]`), campaign ids, event ids (`ev_…`), counts.
  */
+
+import { readableLine, type LogFields, type LogLevel } from './log'
 
 const REDACTED = '[redacted]'
 
@@ -66,4 +69,15 @@ export function redactValue(value: unknown, depth = 0): unknown {
 
 function redactStack(error: Error): string | undefined {
   return error.stack === undefined ? undefined : redactText(error.stack)
+}
+
+/** A readable line (shared/server/log.ts) with secrets and openids scrubbed, message and fields alike. */
+export function redactedLine(
+  at: number,
+  level: LogLevel,
+  message: string,
+  fields: LogFields | undefined,
+): string {
+  const details = fields === undefined ? undefined : (redactValue(fields) as LogFields)
+  return readableLine(at, level, redactText(message), details)
 }
