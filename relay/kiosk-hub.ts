@@ -21,6 +21,7 @@ import { TicketLimiter } from './rate-limit'
 import {
   KIOSK_TOKEN_CHALLENGE,
   bearerToken,
+  claimedKioskId,
   verifyKioskToken,
   type KioskCredential,
 } from './kiosk-tokens'
@@ -380,12 +381,20 @@ export class KioskHub {
       return
     }
     const changesBefore = this.credentialChanges
-    verifyKioskToken(this.opts.store, bearerToken(req.headers.authorization)).then(
+    const token = bearerToken(req.headers.authorization)
+    verifyKioskToken(this.opts.store, token).then(
       (cred) => {
         if (cred === null) {
           // Anyone can retry a wrong token without end (a booth left with a revoked one, a
-          // scanner): one line a minute, saying how many it left out.
-          this.repeatedLines.log(this.opts.log, 'info', 'kiosk socket refused: bad token')
+          // scanner): one line a minute, saying how many it left out, and which booth the
+          // first one's token claims to be (a booth cut off by a new pairing, unverified).
+          const claimed = claimedKioskId(token)
+          this.repeatedLines.log(
+            this.opts.log,
+            'info',
+            'kiosk socket refused: bad token',
+            claimed === null ? undefined : { claimedKioskId: claimed },
+          )
           refuseUpgrade(socket, 401, 'Unauthorized', BAD_TOKEN, {
             'WWW-Authenticate': KIOSK_TOKEN_CHALLENGE,
           })

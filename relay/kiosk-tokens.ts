@@ -43,13 +43,22 @@ export interface KioskCredential {
 }
 
 /** The kiosk a token belongs to, when the token is current and the kiosk not revoked. */
+/**
+ * The kiosk id a token names (its `<kioskId>.` prefix), unverified: for a refusal's log line,
+ * which names the booth locked out and never the secret. Null when it names no well-formed id.
+ */
+export function claimedKioskId(token: string | null): string | null {
+  if (token === null || token.length > MAX_TOKEN_LENGTH) return null
+  const kioskId = token.slice(0, Math.max(0, token.indexOf('.')))
+  return KIOSK_ID_PATTERN.test(kioskId) ? kioskId : null
+}
+
 export async function verifyKioskToken(
   store: RelayStore,
   token: string | null,
 ): Promise<KioskCredential | null> {
-  if (token === null || token.length > MAX_TOKEN_LENGTH) return null
-  const kioskId = token.slice(0, Math.max(0, token.indexOf('.')))
-  if (!KIOSK_ID_PATTERN.test(kioskId)) return null
+  const kioskId = claimedKioskId(token)
+  if (token === null || kioskId === null) return null
   const kiosk = await store.getKiosk(kioskId)
   if (kiosk === null || kiosk.revokedAt !== null) return null
   const given = Buffer.from(hashToken(token), 'hex')

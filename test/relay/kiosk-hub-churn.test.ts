@@ -178,12 +178,19 @@ describe('kiosk hub under connect/drop churn (sqlite store)', () => {
     for (let i = 0; i < 5; i++) {
       await expect(KioskClient.connect(h.url, 'k1.wrong-secret')).rejects.toThrow('HTTP 401')
     }
-    expect(refusals()).toEqual([['kiosk socket refused: bad token', undefined]])
+    // The booth the token claims to be (its `<kioskId>.` prefix, never the secret after it): on
+    // event day "which booth is locked out" is the question.
+    expect(refusals()).toEqual([['kiosk socket refused: bad token', { claimedKioskId: 'k1' }]])
     clock += 60_000
     await expect(KioskClient.connect(h.url, 'k1.wrong-secret')).rejects.toThrow('HTTP 401')
     expect(refusals()).toEqual([
-      ['kiosk socket refused: bad token', undefined],
-      ['kiosk socket refused: bad token', { unlogged: 4 }],
+      ['kiosk socket refused: bad token', { claimedKioskId: 'k1' }],
+      ['kiosk socket refused: bad token', { claimedKioskId: 'k1', unlogged: 4 }],
     ])
+    // A token that names no well-formed kiosk id: nothing of it is logged.
+    clock += 60_000
+    await expect(KioskClient.connect(h.url, 'Not_An_Id.secret')).rejects.toThrow('HTTP 401')
+    expect(refusals()[2]).toEqual(['kiosk socket refused: bad token', undefined])
+    expect(JSON.stringify(lines)).not.toMatch(/wrong-secret|Not_An_Id/)
   })
 })
