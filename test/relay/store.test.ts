@@ -4,7 +4,9 @@ import { redisKeys } from '../../relay/store/redis/keys'
 import { openSqliteStore } from '../../relay/store/sqlite/store'
 import { eventIdOf } from '../../relay/store/store-util'
 import type { NewEvent, RelayStore, StoreChange } from '../../relay/store/types'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { campaignBody } from './campaign-helpers'
 import { seqOf } from '../helpers/stored-seq'
 import { storePlaces } from './store-backends'
@@ -597,12 +599,82 @@ describe('redis store: a per-visitor code claimed before claims kept their recei
       expect((await store.appendEvent('k1', scan('bob', 1_060))).status).toBe('taken')
       expect((await store.appendEvent('k1', scan('dave', 1_005))).status).toBe('stored')
       expect((await store.appendEvent('k1', scan('alice', 1_070))).status).toBe('stored')
+      // A relay of 2026-12-06 appended the receipt as a fourth field: still read.
+      const fourth = (openid: string, createTime: number): NewEvent => ({
+        ...ev(openid, createTime, createTime * 1000),
+        scene: 'k1:n2',
+      })
+      await admin.set(redisKeys(prefix).sceneClaim('k1', 'k1:n2'), '1 1000 carol 1300000')
+      expect((await store.appendEvent('k1', fourth('bob', 1_020))).status).toBe('stored')
+      expect((await store.appendEvent('k1', fourth('dave', 1_400))).status).toBe('taken')
     } finally {
       admin.disconnect()
       await store.close()
     }
   })
 })
+
+describe.each(['redis', 'redis-cluster'])(
+  '%s store: an older relay on the same Redis during a rolling upgrade',
+  (kind) => {
+    // The scene check of a relay from before 2026-12-06, run on the claims this one writes (by
+    // the one-step push script on one Redis, the append script on a Cluster): both serve the
+    // same booths until the last old instance is stopped.
+    const olderCheck = readFileSync(
+      join(__dirname, '../fixtures/upgrade/relay-2026-12-05-check-scene.lua'),
+      'utf8',
+    )
+
+    it("reads this relay's claims: the code's own visitor is not refused, a late push's neighbour not either", async () => {
+      const prefix = at.prefix('t')
+      const url = kind === 'redis' ? at.redis.url : at.cluster.url
+      const admin =
+        kind === 'redis'
+          ? new Redis(at.redis.url)
+          : new Cluster(at.cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })))
+      const store = await openRedisStore({ url, prefix, sceneClaims: true })
+      const keys = redisKeys(prefix)
+      const olderSays = (scene: string, openid: string, createTime: number) =>
+        admin.eval(
+          olderCheck,
+          2,
+          keys.sceneClaim('k1', scene),
+          keys.kiosk('k1'),
+          'k1',
+          scene,
+          openid,
+          String(createTime),
+        )
+      const scan = (scene: string, openid: string, createTime: number, receivedAt: number) => ({
+        ...ev(openid, createTime, receivedAt),
+        scene,
+      })
+      try {
+        await addKiosk(store, 'k1')
+        // Pushed on time: a second after the scan.
+        const onTime = await store.appendEvent('k1', scan('k1:n1', 'alice', 1_000, 1_001_000))
+        // Pushed five minutes late (WeChat's backlog): a scan 20 s after it was of the code
+        // still on the screen.
+        const late = await store.appendEvent('k1', scan('k1:n2', 'carol', 2_000, 2_300_000))
+        expect([onTime.status, late.status]).toEqual(['stored', 'stored'])
+        await store.ack('k1', 2, 2_301_000)
+        expect(await olderSays('k1:n1', 'alice', 1_070)).toBe(0)
+        expect(await olderSays('k1:n1', 'bob', 1_060)).toBe(1)
+        expect(await olderSays('k1:n2', 'bob', 2_020)).toBe(0)
+        expect(await olderSays('k1:n2', 'dave', 2_400)).toBe(1)
+        // And this relay reads its own claims as before.
+        const again = (scene: string, openid: string, createTime: number) =>
+          store.appendEvent('k1', scan(scene, openid, createTime, createTime * 1000 + 500))
+        expect((await again('k1:n1', 'bob', 1_060)).status).toBe('taken')
+        expect((await again('k1:n2', 'bob', 2_020)).status).toBe('stored')
+        expect((await again('k1:n2', 'dave', 2_400)).status).toBe('taken')
+      } finally {
+        admin.disconnect()
+        await store.close()
+      }
+    })
+  },
+)
 
 describe('redis store: data written before the Cluster key layout', () => {
   it('moves kiosks, queues, acks, codes and live de-dup keys to the new keys on open', async () => {

@@ -49,7 +49,7 @@ if taken then return {-3, ''} end
     : ''
   const claim = sceneClaims
     ? `if claims then
-  redis.call('SET', KEYS[5], seq .. ' ' .. createTime .. ' ' .. ARGV[10] .. ' ' .. argField(15, 'receivedAt'), 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
+  redis.call('SET', KEYS[5], claimOf(seq, createTime, ARGV[10], argField(15, 'receivedAt')), 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
 end
 `
     : ''

@@ -190,13 +190,19 @@ end
 
 /**
  * A per-visitor scene's claim (store-util.ts `claimsScene`: a string scene of the kiosk other
- * than `<kioskId>:fallback`), as a Lua function the push scripts define. The claim key holds
- * "<seq> <createTime> <openid> <receivedAt>" of the first push stored for the scene, written by
- * the script that stores it (a claim written before receivedAt was kept has three fields). `sceneCheck(c, k, kioskId, scene, openid, createTime)`, `c` and `k` the KEYS
- * indexes of the claim and the kiosk hash: returns whether the scene claims at all, and whether
- * this push is a photo: another openid's scan of a code whose first push the kiosk has
- * acknowledged (so rotated off its screen), more than SCENE_SHARED_SECONDS after that push was
- * made and after the relay received it (sqlite/scene-claims.ts `sceneTaken`).
+ * than `<kioskId>:fallback`), as Lua functions the push scripts define. The claim key holds
+ * "<seq> <at> <openid>" of the first push stored for the scene, written by the script that
+ * stores it with `claimOf(seq, createTime, openid, receivedAt)`: `at` is the later of that
+ * push's CreateTime and the relay's receipt, in whole seconds (a photo must be more than
+ * SCENE_SHARED_SECONDS after both, sqlite/scene-claims.ts `sceneTaken`, and for a whole
+ * CreateTime that is the same as after the later one, floored). Three fields, as every relay
+ * since the rule wrote and reads them: an older relay still running beside this one on the same
+ * Redis (a rolling upgrade) reads the owner and the time right. Relays of 2026-12-06 wrote
+ * "<seq> <createTime> <openid> <receivedAt>", which is still read. `sceneCheck(c, k, kioskId,
+ * scene, openid, createTime)`, `c` and `k` the KEYS indexes of the claim and the kiosk hash:
+ * returns whether the scene claims at all, and whether this push is a photo: another openid's
+ * scan of a code whose first push the kiosk has acknowledged (so rotated off its screen), more
+ * than SCENE_SHARED_SECONDS after `at` (and the receipt of a four-field claim).
  * `argField(from, name)`: the value of field `name` among ARGV's field/value pairs from `from`.
  */
 export const SCENE_CHECK = `
@@ -225,6 +231,10 @@ local function sceneCheck(c, k, kioskId, scene, openid, createTime)
   end
   local acked = tonumber(redis.call('HGET', KEYS[k], 'ackedSeq') or '0')
   return true, first <= acked
+end
+local function claimOf(seq, createTime, openid, receivedAt)
+  local at = math.max(tonumber(createTime), math.floor(tonumber(receivedAt) / 1000))
+  return seq .. ' ' .. string.format('%d', at) .. ' ' .. openid
 end
 `
 
@@ -273,7 +283,7 @@ if taken then return {-3, ''} end
     : ''
   const claim = sceneClaims
     ? `if claims then
-  redis.call('SET', KEYS[4], seq .. ' ' .. createTime .. ' ' .. ARGV[8] .. ' ' .. argField(11, 'receivedAt'), 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
+  redis.call('SET', KEYS[4], claimOf(seq, createTime, ARGV[8], argField(11, 'receivedAt')), 'NX', 'EX', ${SCENE_CLAIM_TTL_SECONDS})
 end
 `
     : ''
