@@ -17,14 +17,22 @@ export interface Migration {
   up: string | ((db: Database.Database) => void)
 }
 
-/** The database was written by a newer program: nothing was changed. */
+/**
+ * The database was written by a newer program (a program rolled back over it): nothing was
+ * changed. Says which file, and both ways out.
+ */
 export class DatabaseTooNewError extends Error {
   constructor(
     readonly what: string,
+    readonly file: string,
     readonly version: number,
     readonly known: number,
   ) {
-    super(`${what} is version ${version}, newer than this program knows (${known}); update it`)
+    super(
+      `${what} ${file} is version ${version}, newer than this program knows (${known}): a ` +
+        'newer ScanDesk wrote it. It was left as it is. Run that newer version; to go back to ' +
+        'this one, restore the backup made before the upgrade.',
+    )
     this.name = 'DatabaseTooNewError'
   }
 }
@@ -51,7 +59,7 @@ export function migrate(
       new Error(`schema version ${current}, which no ScanDesk writes`),
     )
   }
-  if (current > latest) throw new DatabaseTooNewError(what, current, latest)
+  if (current > latest) throw new DatabaseTooNewError(what, db.name, current, latest)
   for (const m of migrations.slice(current)) {
     // IMMEDIATE: another process (the relay's CLI) migrating at the same time waits, then
     // finds the work done.

@@ -49,7 +49,15 @@ describe('a database from a newer program', () => {
     const dir = tempDir()
     const file = join(dir, 'relay.sqlite')
     newerDatabase(file, relayMigrations.length + 1)
-    expect(() => openSqliteStore({ data: dir })).toThrow(DatabaseTooNewError)
+    const refused = thrown(() => openSqliteStore({ data: dir }), DatabaseTooNewError)
+    // A relay rolled back over a season's store: the operator reads which file, that nothing
+    // changed, and both ways out (not "update it", which reads as "update the database").
+    expect(refused.message).toBe(
+      `relay database ${file} is version ${relayMigrations.length + 1}, newer than this ` +
+        `program knows (${relayMigrations.length}): a newer ScanDesk wrote it. It was left as ` +
+        'it is. Run that newer version; to go back to this one, restore the backup made ' +
+        'before the upgrade.',
+    )
     expect(schemaOf(file)).toEqual({
       version: relayMigrations.length + 1,
       tables: ['from_the_future'],

@@ -84,7 +84,7 @@ export function openSnapshotReader(db: KioskDb): SnapshotReader | null {
  */
 export class KioskDatabaseTooNewError extends DatabaseTooNewError {
   constructor(file: string, err: DatabaseTooNewError) {
-    super(err.what, err.version, err.known)
+    super(err.what, file, err.version, err.known)
     this.message =
       `签到数据库 ${file} 由更新版本的 ScanDesk 写入（数据库版本 ${err.version}，本程序只认识到 ${err.known}），` +
       '文件未做任何改动。请安装那个更新的版本；要回到这个版本，只能恢复升级前复制的数据文件夹。\n' +
