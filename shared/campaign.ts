@@ -15,11 +15,6 @@ export const campaignIdSchema = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'campaign id must be 1–64 of A-Z a-z 0-9 _ -')
 
 const text = (max: number) => z.string().trim().min(1).max(max)
-/**
- * A text WeChat gets: a passive reply (XML, which cannot carry control characters) or one
- * sent through its API. One it cannot carry would fail every push of the campaign.
- */
-const wechatText = <T extends z.ZodString>(s: T) => s.refine(isXmlText, XML_TEXT_MESSAGE)
 
 /** `{name}` and `{number}` are filled in by the kiosk. */
 export const relayGreetingTextsSchema = z
@@ -106,12 +101,12 @@ export const campaignFieldsSchema = z
     /** The relay's passive reply texts for this campaign's scans; '' answers `success` (v1). */
     reply: z
       .object({
-        subscribe: wechatText(z.string().trim().max(MAX_REPLY_LENGTH)),
-        scan: wechatText(z.string().trim().max(MAX_REPLY_LENGTH)),
+        subscribe: z.string().trim().max(MAX_REPLY_LENGTH),
+        scan: z.string().trim().max(MAX_REPLY_LENGTH),
       })
       .strict(),
-    tag: wechatText(text(MAX_TAG_LENGTH)).nullable(),
-    followUp: wechatText(text(MAX_REPLY_LENGTH)).nullable(),
+    tag: text(MAX_TAG_LENGTH).nullable(),
+    followUp: text(MAX_REPLY_LENGTH).nullable(),
     /** Kiosk ids of a stamp rally (empty: none). */
     stamps: z
       .array(kioskIdSchema)
@@ -121,9 +116,9 @@ export const campaignFieldsSchema = z
      * Optional (shared/stamp-reply.ts has the defaults): a label per stamp booth for the
      * progress reply (else its kiosk id), and the progress and completion reply texts.
      */
-    stampNames: z.record(kioskIdSchema, wechatText(text(MAX_STAMP_NAME_LENGTH))).optional(),
-    stampProgress: wechatText(text(MAX_REPLY_LENGTH)).optional(),
-    stampComplete: wechatText(text(MAX_REPLY_LENGTH)).optional(),
+    stampNames: z.record(kioskIdSchema, text(MAX_STAMP_NAME_LENGTH)).optional(),
+    stampProgress: text(MAX_REPLY_LENGTH).optional(),
+    stampComplete: text(MAX_REPLY_LENGTH).optional(),
   })
   .strict()
 export type CampaignFields = z.infer<typeof campaignFieldsSchema>
@@ -193,12 +188,33 @@ function placeholdersIn(text: string): string[] {
 const FILLS_GREETING = 'only {name} and {number} are filled in'
 
 /**
- * `POST` / `PUT /console/api/campaigns[/<id>]` body. The tag's byte limit, the greetings'
- * and rally progress text's placeholders and the characters of every text (shared/typed-text.ts:
- * names one line, no control or bidi control character) are checked here, not in the stored
- * shape, so a campaign stored before still reads (and still reaches its kiosks).
+ * `POST` / `PUT /console/api/campaigns[/<id>]` body. What XML cannot carry in a text WeChat gets
+ * (the replies, tag, follow-up and rally texts: a passive reply cannot hold a control character),
+ * the tag's byte limit, the greetings' and rally progress text's placeholders and the characters
+ * of every text (shared/typed-text.ts: names one line, no control or bidi control character) are
+ * checked here, not in the stored shape, so a campaign stored before still reads (and still
+ * reaches its kiosks; a reply it holds that XML cannot carry is left out of the push's answer).
  */
 export const campaignInputSchema = campaignFieldsSchema
+  .superRefine((c, ctx) => {
+    const wechatTexts: Array<[(string | number)[], string | null | undefined]> = [
+      [['reply', 'subscribe'], c.reply.subscribe],
+      [['reply', 'scan'], c.reply.scan],
+      [['tag'], c.tag],
+      [['followUp'], c.followUp],
+      ...Object.entries(c.stampNames ?? {}).map(([kioskId, label]): [string[], string] => [
+        ['stampNames', kioskId],
+        label,
+      ]),
+      [['stampProgress'], c.stampProgress],
+      [['stampComplete'], c.stampComplete],
+    ]
+    for (const [path, value] of wechatTexts) {
+      if (value != null && !isXmlText(value)) {
+        ctx.addIssue({ code: 'custom', path, message: XML_TEXT_MESSAGE })
+      }
+    }
+  })
   .refine(datesInOrder, datesMessage)
   .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
   .superRefine((c, ctx) => {
