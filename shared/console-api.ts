@@ -320,9 +320,23 @@ export type ConsoleRosterUpload = z.infer<typeof consoleRosterUploadSchema>
  * `POST …/roster?dryRun=1` (added after v2): what the upload would store, nothing stored. A
  * file with problems gets the same 400 refusal as an upload.
  */
-export const consoleRosterCheckSchema = consoleRosterUploadSchema
-  .omit({ version: true })
-  .extend({ dryRun: z.literal(true) })
+export const consoleRosterCheckSchema = consoleRosterUploadSchema.omit({ version: true }).extend({
+  dryRun: z.literal(true),
+  /**
+   * (Added later; absent from older relays.) The roster the file would replace, matched to the
+   * file's rows by registration (code, else name + phone): `total` its guests, `kept` how many
+   * of them the file has, `checkedInDropped` how many of those bound to a WeChat user (checked
+   * in) it does not. A dropped guest's binding is kept: uploading a file with them again
+   * gives them back their name.
+   */
+  replacing: z
+    .object({
+      total: z.number().int().nonnegative(),
+      kept: z.number().int().nonnegative(),
+      checkedInDropped: z.number().int().nonnegative(),
+    })
+    .optional(),
+})
 export type ConsoleRosterCheck = z.infer<typeof consoleRosterCheckSchema>
 
 /** `GET /console/api/campaigns/<id>/roster?offset=&limit=` (limit at most 1000). */

@@ -5,7 +5,7 @@
  * so memory follows the visitors who checked in at a desk, not the roster's size.
  */
 import type { AttendanceRow } from '../store/attendance'
-import type { CampaignStore } from '../store/campaign-types'
+import type { CampaignStore, StoredRosterEntry } from '../store/campaign-types'
 
 export interface RosterPerson {
   name: string
@@ -52,18 +52,40 @@ export async function loadPeople(
     r.campaignId === undefined ? null : (byCampaign.get(r.campaignId)?.get(r.openid) ?? null)
 }
 
-/**
- * The roster's bound entries, by openid, all of one version: a roster replaced while it is
- * read is read again (up to 3 times; then the last read stands, mixed versions and all).
- */
+/** The roster's bound entries, by openid. */
 async function boundPeople(
   campaigns: Pick<CampaignStore, 'readRoster'>,
   campaignId: string,
   openidOf: ReadonlyMap<string, string>,
 ): Promise<Map<string, RosterPerson>> {
   let people = new Map<string, RosterPerson>()
+  await eachRosterEntry(
+    campaigns,
+    campaignId,
+    () => (people = new Map()),
+    (e) => {
+      const openid = openidOf.get(e.id)
+      if (openid !== undefined) {
+        people.set(openid, { name: e.name, company: e.company, phone: e.phone, code: e.code })
+      }
+    },
+  )
+  return people
+}
+
+/**
+ * Every entry of the campaign's roster, all of one version: a roster replaced while it is read
+ * is read again (`restart` first; up to 3 times, then the last read stands, mixed versions and
+ * all).
+ */
+export async function eachRosterEntry(
+  campaigns: Pick<CampaignStore, 'readRoster'>,
+  campaignId: string,
+  restart: () => void,
+  visit: (entry: StoredRosterEntry) => void,
+): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    people = new Map()
+    restart()
     let version: number | null = null
     let changed = false
     for (let offset = 0; ; offset += ROSTER_PAGE) {
@@ -73,15 +95,9 @@ async function boundPeople(
         break
       }
       version = slice.version
-      for (const e of slice.entries) {
-        const openid = openidOf.get(e.id)
-        if (openid !== undefined) {
-          people.set(openid, { name: e.name, company: e.company, phone: e.phone, code: e.code })
-        }
-      }
+      for (const e of slice.entries) visit(e)
       if (slice.entries.length < ROSTER_PAGE || offset + ROSTER_PAGE >= slice.total) break
     }
-    if (!changed) break
+    if (!changed) return
   }
-  return people
 }

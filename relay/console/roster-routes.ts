@@ -6,9 +6,10 @@
  * the same path pages through it as JSON. Both answer the roster's version as `ETag`; an upload
  * with `If-Match` replaces only the roster of that version (412 otherwise, nothing changed).
  * `?dryRun=1` (added after v2) parses the file exactly so and answers what an upload would store
- * (`{dryRun: true, total, skipped, errors}`, or the same 400 refusal) without storing anything:
- * the console asks it first, so a file with a header and no rows is not sent to empty the
- * roster before the organizer confirms.
+ * (`{dryRun: true, total, skipped, errors, replacing}`, or the same 400 refusal) without storing
+ * anything: the console asks it first, so a file with a header and no rows, or one that leaves
+ * out the guests already checked in, is not sent to replace the roster before the organizer
+ * confirms.
  * Registration ids are a hash of the row's match key, so uploading the same person again keeps
  * their id and any binding to a WeChat user.
  */
@@ -23,7 +24,8 @@ import type {
 import { MAX_ROSTER_FILE_BYTES, rosterMatchKey } from '../../shared/roster/roster-input'
 import { uploadBodyPace } from '../connection-limits'
 import { BodyTooLargeError, closeAfterResponse, readBody, sendJson } from '../http-util'
-import type { StoredRosterEntry } from '../store/campaign-types'
+import type { CampaignStore, StoredRosterEntry } from '../store/campaign-types'
+import { eachRosterEntry } from '../attendance/people'
 import type { ParsedRoster } from '../../shared/roster/roster-import'
 import { readIfMatch, versionEtag } from './if-match'
 import {
@@ -84,6 +86,32 @@ function intParam(v: string | null, fallback: number, max: number): number | nul
  * one more waits a few seconds and tries again.
  */
 const MAX_ROSTERS_READ_AT_ONCE = 2
+
+/**
+ * For a dry run: how much of the current roster a file keeps, and how many checked-in guests
+ * (bound to a WeChat user) it leaves out, so the console can say so before last year's roster,
+ * or one saved without its phone column (every name + phone key changed), replaces this one.
+ */
+async function whatItReplaces(
+  campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>,
+  campaignId: string,
+  file: ReadonlyMap<string, StoredRosterEntry>,
+): Promise<NonNullable<ConsoleRosterCheck['replacing']>> {
+  let current = new Set<string>()
+  await eachRosterEntry(
+    campaigns,
+    campaignId,
+    () => (current = new Set()),
+    (e) => current.add(e.id),
+  )
+  let kept = 0
+  for (const id of current) if (file.has(id)) kept++
+  const dropped = new Set<string>()
+  for (const b of await campaigns.bindings(campaignId)) {
+    if (current.has(b.registrationId) && !file.has(b.registrationId)) dropped.add(b.registrationId)
+  }
+  return { total: current.size, kept, checkedInDropped: dropped.size }
+}
 
 export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   const { store, log } = deps
@@ -166,6 +194,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
             total: byId.size,
             skipped: parsed.badRows,
             errors,
+            replacing: await whatItReplaces(store.campaigns, campaign.campaign.id, byId),
           }
           sendJson(ctx.res, 200, check)
           return

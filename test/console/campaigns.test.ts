@@ -1020,6 +1020,66 @@ describe('the roster panel', () => {
     expect(relay.sent[4]?.aborted).toBe(true)
   })
 
+  it('asks before a file leaves out guests who checked in, or every current guest, and says how many', async () => {
+    // This year's roster: 1,204 guests, 312 of them checked in. Last year's file is picked.
+    const fake = createFakeConsoleApi()
+    fake.api.roster.mockResolvedValue({ version: 7, total: 1204, offset: 0, entries: [] })
+    const check = (total: number, kept: number, checkedInDropped: number) =>
+      fake.api.checkRoster.mockResolvedValueOnce({
+        dryRun: true,
+        total,
+        skipped: 0,
+        errors: [],
+        replacing: { total: 1204, kept, checkedInDropped },
+      })
+    const { wrapper, i18n } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const ask = () => wrapper.find('[data-testid="roster-confirm-drop"]')
+    const lastYear = () => new File(['姓名,手机\n张三,138'], 'guests-2025.csv')
+
+    check(1180, 20, 312)
+    await pickRosterFile(wrapper, lastYear())
+    expect(fake.api.uploadRoster).not.toHaveBeenCalled()
+    expect(ask().attributes('role')).toBe('alertdialog')
+    expect(ask().get('.summary').text()).toBe('312 位已签到的来宾不在这个文件里')
+    expect(ask().get('[data-testid="roster-drop-counts"]').text()).toContain(
+      '文件中的来宾：1,180 人；当前名单：1,204 人，其中 20 人在文件里',
+    )
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(ask().get('.summary').text()).toBe(
+      '312 guests who already checked in are not in this file',
+    )
+    expect(ask().text()).toContain('Current roster: 1,204 guests, 20 of them in the file')
+    expect(ask().text()).toContain('until a roster with them is uploaded again')
+    // Cancel keeps the roster: nothing is sent.
+    await wrapper.get('[data-testid="roster-drop-cancel"]').trigger('click')
+    await flushPromises()
+    expect(ask().exists()).toBe(false)
+    expect(fake.api.uploadRoster).not.toHaveBeenCalled()
+
+    // The phone column missing: nobody matches, nobody had checked in yet. Asked all the same.
+    check(1204, 0, 0)
+    await pickRosterFile(wrapper, lastYear())
+    expect(ask().get('.summary').text()).toBe('None of the current roster’s guests is in this file')
+    await wrapper.get('[data-testid="roster-drop-confirm"]').trigger('click')
+    await flushPromises()
+    // Confirmed: sent once, over the version read, without a second check.
+    expect(fake.api.checkRoster).toHaveBeenCalledTimes(2)
+    expect(fake.api.uploadRoster).toHaveBeenCalledTimes(1)
+    expect(fake.api.uploadRoster.mock.calls[0]?.[3]).toMatchObject({ ifMatch: '"7"' })
+    expect(ask().exists()).toBe(false)
+
+    // A file that only adds guests, or drops some nobody checked in as: no question.
+    check(1300, 1204, 0)
+    await pickRosterFile(wrapper, lastYear())
+    check(1000, 1000, 0)
+    await pickRosterFile(wrapper, lastYear())
+    expect(ask().exists()).toBe(false)
+    expect(fake.api.uploadRoster).toHaveBeenCalledTimes(3)
+    i18n.global.locale.value = 'zh-CN'
+  })
+
   it('refuses a file that is not CSV or XLSX, or is too large, before any upload', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })

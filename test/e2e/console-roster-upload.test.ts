@@ -3,7 +3,7 @@
  * roster's version as If-Match, so when another organizer replaced the roster meanwhile the
  * relay refuses (412) and the page says so, shows their roster and offers to upload this file
  * anyway; and a file with a header and no rows is not sent before the organizer confirms it
- * will empty the roster. Screenshots: test-artifacts/screenshots/console-roster-*.png.
+ * will empty the roster, nor one that leaves out guests who checked in. Screenshots: test-artifacts/screenshots/console-roster-*.png.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -112,6 +112,55 @@ describe('console roster upload', () => {
     expect(relay.rosterUploads.length).toBe(sent)
     // The roster stays as it was.
     expect(await page.evaluate(NAMES)).toBe('')
+    expect(problems).toEqual([])
+  }, 60_000)
+
+  it('a file leaving out checked-in guests (last year’s, the phone column gone) is sent only once confirmed', async () => {
+    // A relay that says what a file replaces. This year's roster: 甲 and 戊 have checked in.
+    relay.answerReplacing = true
+    await upload('今年.csv', csv(['甲', '乙', '丙', '丁', '戊']))
+    await waitForPage(page, `${NAMES} === '甲,乙,丙,丁,戊'`)
+    const ask = page.locator('[data-testid="roster-confirm-drop"]')
+    const stored = (): number => relay.rosterIfMatch.length
+    const before = stored()
+
+    // A file cut short: 丙, 丁 and 戊 go, and 戊 had checked in.
+    await upload('前两行.csv', csv(['甲', '乙']))
+    await ask.waitFor()
+    expect(await ask.locator('.summary').textContent()).toContain('1 位已签到的来宾不在这个文件里')
+    expect(await ask.textContent()).toContain('当前名单：5 人，其中 2 人在文件里')
+    // The safe choice has the focus: Enter keeps the roster.
+    expect(await page.evaluate(`document.activeElement?.dataset.testid ?? ''`)).toBe(
+      'roster-drop-cancel',
+    )
+    await ask.scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-roster-drop-zh')
+    await page.keyboard.press('Enter')
+    await ask.waitFor({ state: 'detached' })
+    expect(await page.evaluate(NAMES)).toBe('甲,乙,丙,丁,戊')
+
+    // The file saved without its code column: no key matches, both check-ins dropped.
+    await page.click('[data-locale="en"]')
+    const noCodes = Buffer.from(
+      '姓名,单位,电话\r\n甲,公司,13800000000\r\n乙,公司,13800000001',
+      'utf8',
+    )
+    await upload('no-codes.csv', noCodes)
+    await ask.waitFor()
+    expect(await ask.locator('.summary').textContent()).toContain(
+      '2 guests who already checked in are not in this file',
+    )
+    expect(await ask.textContent()).toContain('Current roster: 5 guests, 0 of them in the file')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await ask.scrollIntoViewIfNeeded()
+    await screenshot(page, 'console-roster-drop-en-390')
+    await page.setViewportSize({ width: 1280, height: 800 })
+    expect(stored()).toBe(before)
+    await page.click('[data-testid="roster-drop-confirm"]')
+    await waitForPage(page, `${NAMES} === '甲,乙'`)
+    expect(stored()).toBe(before + 1)
+    await page.click('[data-locale="zh-CN"]')
+    relay.answerReplacing = false
     expect(problems).toEqual([])
   }, 60_000)
 })

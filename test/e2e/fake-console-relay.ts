@@ -21,6 +21,7 @@ import {
   type ConsoleRosterUpload,
 } from '../../console/src/api/campaign-contract'
 import { parseRosterFile } from '../../shared/roster/roster-import'
+import { rosterMatchKey } from '../../shared/roster/roster-input'
 import {
   addKioskRequestSchema,
   loginRequestSchema,
@@ -122,6 +123,12 @@ export interface FakeConsoleRelay {
   rosterIfMatch: Array<string | null>
   /** Another organizer replaces campaign `id`'s roster with these names (its version moves). */
   replaceRosterElsewhere(id: string, names: readonly string[]): void
+  /**
+   * Whether a `dryRun` check answers `replacing` (what of the current roster the file keeps,
+   * matched by code, else name + phone), as a relay since it was added does; off (an older
+   * relay) until a test turns it on.
+   */
+  answerReplacing: boolean
   /** One scan stored at `kioskId`: counters move and every event stream hears `stats`. */
   scan(kioskId: string): void
   /** When each `stats` event went out, by scan number (1-based), for latency figures. */
@@ -503,11 +510,21 @@ export async function startFakeConsoleRelay(
       }
       // As the relay's `?dryRun=1`: what would be stored, nothing stored.
       if (dryRun) {
+        const current = rosters.get(id) ?? []
+        const inFile = new Set(parsed.rows.map(rosterMatchKey))
+        const dropped = current.filter((e) => !inFile.has(rosterMatchKey(e)))
         return json(res, 200, {
           dryRun: true,
           total: parsed.rows.length,
           skipped: parsed.badRows,
           errors,
+          ...(fake.answerReplacing && {
+            replacing: {
+              total: current.length,
+              kept: current.length - dropped.length,
+              checkedInDropped: dropped.filter((e) => e.openid !== null).length,
+            },
+          }),
         })
       }
       rosters.set(
@@ -623,8 +640,9 @@ export async function startFakeConsoleRelay(
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
   const { port } = server.address() as { port: number }
 
-  return {
+  const fake: FakeConsoleRelay = {
     origin: `http://127.0.0.1:${port}`,
+    answerReplacing: false,
     campaigns,
     versions,
     kioskCampaign: (id) => kiosks.find((k) => k.id === id)?.campaignId ?? null,
@@ -678,4 +696,5 @@ export async function startFakeConsoleRelay(
       await new Promise<void>((done) => server.close(() => done()))
     },
   }
+  return fake
 }

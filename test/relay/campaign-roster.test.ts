@@ -283,6 +283,7 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
       total: 0,
       skipped: 0,
       errors: [],
+      replacing: { total: 3, kept: 0, checkedInDropped: 0 },
     })
     expect(
       consoleRosterCheckSchema.parse((await upload(c, made.id, csv(5), '?dryRun=1')).json).total,
@@ -293,6 +294,48 @@ describe.each<Backend>(['sqlite', 'redis'])('campaign rosters (%s)', (backend) =
       (await c.call('GET', `/console/api/campaigns/${made.id}/roster`)).json,
     )
     expect(page).toMatchObject({ version: up.version, total: 3 })
+  })
+
+  it('dryRun=1 says how much of the current roster a file keeps and which checked-in guests it drops', async () => {
+    const relay = await relayOn(placeFor(backend))
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // This year's roster: 4 guests, 3 of them checked in (bound to a WeChat user).
+    const up = consoleRosterUploadSchema.parse((await upload(c, made.id, csv(4))).json)
+    const ids = (await relay.store.campaigns.readRoster(made.id, 0, 10)).entries.map((e) => e.id)
+    for (const [i, id] of ids.slice(0, 3).entries())
+      await relay.store.campaigns.putBinding(made.id, {
+        registrationId: id,
+        openid: `o${i}`,
+        at: i + 1,
+      })
+    const check = async (file: string) =>
+      consoleRosterCheckSchema.parse((await upload(c, made.id, file, '?dryRun=1')).json).replacing
+    // The same file again, and one with a guest more: nobody is dropped.
+    expect(await check(csv(4))).toEqual({ total: 4, kept: 4, checkedInDropped: 0 })
+    expect(await check(csv(5))).toEqual({ total: 4, kept: 4, checkedInDropped: 0 })
+    // Only the first two rows: guests 2 and 3 go, and guest 2 had checked in.
+    expect(await check(csv(2))).toEqual({ total: 4, kept: 2, checkedInDropped: 1 })
+    // Last year's roster (other codes): every guest and every check-in dropped.
+    const lastYear = csv(4).replace(/,R(\d+)$/gm, ',Y$1')
+    expect(await check(lastYear)).toEqual({ total: 4, kept: 0, checkedInDropped: 3 })
+    // The file saved without its code column matches by name + phone: no guest is the same.
+    const noCodes = csv(4)
+      .split('\n')
+      .map((l) => l.split(',').slice(0, 3).join(','))
+      .join('\n')
+    expect(await check(noCodes)).toEqual({ total: 4, kept: 0, checkedInDropped: 3 })
+    // None of these checks stored anything.
+    expect(await relay.store.campaigns.readRoster(made.id, 0, 0)).toMatchObject({
+      version: up.version,
+      total: 4,
+    })
+    // A campaign with no roster yet: nothing to replace.
+    const other = await createCampaign(c)
+    expect(
+      consoleRosterCheckSchema.parse((await upload(c, other.id, csv(2), '?dryRun=1')).json)
+        .replacing,
+    ).toEqual({ total: 0, kept: 0, checkedInDropped: 0 })
   })
 
   it('a query it does not understand (dryRun=true, a typo, a repeat) is refused, the roster kept', async () => {

@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import { relayRosterEntrySchema } from '../../../shared/campaign'
 import { rosterColumns } from '../../../shared/errors'
+import { consoleRosterCheckSchema, type ConsoleRosterCheck } from '../../../shared/console-api'
 
 export {
   CAMPAIGN_DEFAULTS,
@@ -64,11 +65,11 @@ export const rosterRefusalSchema = z.object({ errors: z.array(rosterProblemSchem
 export type RosterUploadOutcome =
   ({ stored: true } & ConsoleRosterUpload) | { stored: false; errors: RosterProblem[] }
 
-/** `POST …/roster?dryRun=1`: what an upload of the file would store; nothing is stored. */
-export const consoleRosterCheckSchema = consoleRosterUploadSchema
-  .omit({ version: true })
-  .extend({ dryRun: z.literal(true) })
-export type ConsoleRosterCheck = z.infer<typeof consoleRosterCheckSchema>
+/**
+ * `POST …/roster?dryRun=1`: what an upload of the file would store, and what of the current
+ * roster it keeps; nothing is stored. The relay's own schema, not a second copy.
+ */
+export { consoleRosterCheckSchema, type ConsoleRosterCheck }
 /** What a check came to: what would be stored, or the refusal an upload would get. */
 export type RosterCheckOutcome = ConsoleRosterCheck | { stored: false; errors: RosterProblem[] }
 

@@ -398,6 +398,13 @@ export const zhCN = {
       emptyCounts: '文件中的名单行：{file} 行；将被替换的当前名单：{guests}。',
       emptyConfirm: '仍然上传（清空名单）',
       emptyCancel: '取消，保留当前名单',
+      dropCheckedIn: '{n} 位已签到的来宾不在这个文件里',
+      dropAll: '当前名单里的来宾没有一位在这个文件里',
+      dropCounts:
+        '文件中的来宾：{file}；当前名单：{guests}，其中 {kept} 人在文件里（按编号匹配，没有编号按姓名加电话：少了编号列或电话列的文件一个都匹配不上）。',
+      dropUndo:
+        '他们的签到记录仍在，但不再带姓名（签到台的欢迎语、大屏、导出表、仅限名单来宾的抽奖），直到再次上传含有他们的名单。',
+      dropConfirm: '仍然上传（替换名单）',
       problemsTitle: '有问题的行',
       row: '行',
       column: '列',

@@ -12,6 +12,7 @@ import { ref } from 'vue'
 import { useConsoleApi } from '../api/api-key'
 import type { UploadProgress } from '../api/client'
 import type {
+  ConsoleRosterCheck,
   ConsoleRosterEntry,
   RosterFormat,
   RosterUploadOutcome,
@@ -22,7 +23,8 @@ import { rosterHasRowProblems } from '../../../shared/errors'
 export const ROSTER_PAGE_SIZE = 50
 /**
  * Files up to this size are parsed by the relay first (`dryRun`), so one with a header and no
- * rows is not sent to empty the roster before the organizer confirms. A header-only CSV is
+ * rows, or one leaving out the guests already checked in, is not sent to replace the roster
+ * before the organizer confirms. A header-only CSV is
  * under 1 KB, an XLSX one a few KB: bigger files always hold rows, and are not sent twice.
  */
 export const CHECK_BELOW_BYTES = 1024 * 1024
@@ -41,6 +43,17 @@ export function rosterFormatOf(fileName: string): RosterFormat | null {
  */
 export interface RosterProgress extends UploadProgress {
   step: 'check' | 'store'
+}
+
+/** A file checked and held for the organizer's word (`held`): what it would do to the roster. */
+export interface HeldRoster {
+  file: Blob
+  format: RosterFormat
+  skipBadRows: boolean
+  /** Guests in the file (0: it empties the roster). */
+  total: number
+  /** The roster it replaces, as the relay matched it (null: a relay too old to say). */
+  replacing: NonNullable<ConsoleRosterCheck['replacing']> | null
 }
 
 export const useRosterStore = defineStore('console-roster', () => {
@@ -64,8 +77,12 @@ export const useRosterStore = defineStore('console-roster', () => {
   const version = ref<number | null>(null)
   /** A file refused because the roster was replaced since it was read (412): theirs is shown. */
   const conflict = ref<{ file: Blob; format: RosterFormat; skipBadRows: boolean } | null>(null)
-  /** A file that would empty the roster (a header, no rows), held until the organizer says. */
-  const emptying = ref<{ file: Blob; format: RosterFormat; skipBadRows: boolean } | null>(null)
+  /**
+   * A file held until the organizer says: one that would empty the roster (a header, no rows),
+   * or leave out guests who already checked in, or none of the current roster's guests (last
+   * year's roster; a file saved without its code or phone column, so every match key changed).
+   */
+  const held = ref<HeldRoster | null>(null)
   let asked = 0
 
   /**
@@ -84,7 +101,7 @@ export const useRosterStore = defineStore('console-roster', () => {
       result.value = null
       refused.value = null
       conflict.value = null
-      emptying.value = null
+      held.value = null
       version.value = null
     }
     campaignId.value = id
@@ -117,8 +134,8 @@ export const useRosterStore = defineStore('console-roster', () => {
     file: Blob,
     format: RosterFormat,
     skipBadRows = false,
-    /** The organizer confirmed the file may empty the roster. */
-    emptyConfirmed = false,
+    /** The organizer confirmed the file may empty the roster or drop its guests. */
+    confirmed = false,
   ): Promise<void> {
     const id = campaignId.value
     if (id === null) return
@@ -127,7 +144,7 @@ export const useRosterStore = defineStore('console-roster', () => {
     result.value = null
     refused.value = null
     conflict.value = null
-    emptying.value = null
+    held.value = null
     const ifMatch = version.value === null ? null : `"${version.value}"`
     const controller = new AbortController()
     inFlight = controller
@@ -138,7 +155,7 @@ export const useRosterStore = defineStore('console-roster', () => {
       },
     })
     try {
-      if (!emptyConfirmed && file.size <= CHECK_BELOW_BYTES) {
+      if (!confirmed && file.size <= CHECK_BELOW_BYTES) {
         const check = await api.checkRoster(id, file, format, { skipBadRows, ...follow('check') })
         // The page went elsewhere meanwhile: this answer is not its.
         if (inFlight !== controller) return
@@ -148,8 +165,10 @@ export const useRosterStore = defineStore('console-roster', () => {
           if (!skipBadRows && rosterHasRowProblems(check.errors)) refused.value = { file, format }
           return
         }
-        if (check.total === 0) {
-          emptying.value = { file, format, skipBadRows }
+        const replacing = check.replacing ?? null
+        const dropsAll = replacing !== null && replacing.total > 0 && replacing.kept === 0
+        if (check.total === 0 || dropsAll || (replacing?.checkedInDropped ?? 0) > 0) {
+          held.value = { file, format, skipBadRows, total: check.total, replacing }
           return
         }
       }
@@ -224,14 +243,14 @@ export const useRosterStore = defineStore('console-roster', () => {
     if (again) await upload(again.file, again.format, again.skipBadRows, true)
   }
 
-  /** The organizer confirmed: the file with no rows empties the roster. */
-  async function uploadEmpty(): Promise<void> {
-    const held = emptying.value
-    if (held) await upload(held.file, held.format, held.skipBadRows, true)
+  /** The organizer confirmed: the file held replaces the roster (emptying it, or dropping guests). */
+  async function uploadHeld(): Promise<void> {
+    const file = held.value
+    if (file) await upload(file.file, file.format, file.skipBadRows, true)
   }
 
-  function cancelEmpty(): void {
-    emptying.value = null
+  function cancelHeld(): void {
+    held.value = null
   }
 
   /** Keeps their roster: the refused file is let go. */
@@ -260,14 +279,14 @@ export const useRosterStore = defineStore('console-roster', () => {
     result,
     refused,
     conflict,
-    emptying,
+    held,
     open,
     page,
     upload,
     uploadSkippingBadRows,
     uploadAnyway,
     keepTheirs,
-    uploadEmpty,
-    cancelEmpty,
+    uploadHeld,
+    cancelHeld,
   }
 })
