@@ -667,6 +667,34 @@ describe('booths', () => {
     await flushPromises()
     expect(fake.api.revokeKiosk).toHaveBeenCalledWith('hall-a')
   })
+
+  it('the revoke question says the booth is online, what it runs and its scans today', async () => {
+    // hall-a and hall-b side by side: the one clicked is busy at the entrance right now.
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-expo', name: '博览会' })])
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', campaignId: 'c-expo', scansToday: 1204 }),
+      makeKiosk({ id: 'hall-b', online: false, scansToday: 1 }),
+      makeKiosk({ id: 'hall-c', scansToday: 1 }),
+    ])
+    const { wrapper, i18n } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    const ask = async (id: string): Promise<string> => {
+      await wrapper.get(`[data-kiosk="${id}"] [data-testid="revoke"]`).trigger('click')
+      return wrapper.get(`[data-kiosk="${id}"] .actions-cell`).text()
+    }
+    expect(await ask('hall-a')).toContain('它现在在线，正在运行“博览会”，今日已扫码 1,204 次。')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(wrapper.get('[data-kiosk="hall-a"] .actions-cell').text()).toContain(
+      'It is online now and runs “博览会”: 1,204 scans today.',
+    )
+    expect(await ask('hall-c')).toContain('It is online now: 1 scan today.')
+    // Offline: nothing is said of a link it does not have.
+    expect(await ask('hall-b')).not.toContain('online now')
+    i18n.global.locale.value = 'zh-CN'
+    expect(fake.api.revokeKiosk).not.toHaveBeenCalled()
+  })
 })
 
 describe('stats', () => {

@@ -156,9 +156,12 @@ describe('the console at a phone’s width', () => {
       )
       expect(label).toBe(lang === 'en' ? '"Booth"' : '"签到台"')
       await screenshot(page, `console-narrow-booths-${lang}`)
-      await page.click('[data-testid="revoke"]')
+      // hall-a is online: the question names its campaign and scans today, on screen too.
+      await page.click('[data-kiosk="hall-a"] [data-testid="revoke"]')
       expect(await allOnScreen('[data-testid="confirm-revoke"]')).toEqual([true])
-      await page.click('[data-testid="booth-row"] .actions-cell .btn:not(.danger)')
+      expect(await allOnScreen('[data-testid="revoke-busy"]')).toEqual([true])
+      await screenshot(page, `console-narrow-revoke-${lang}`)
+      await page.click('[data-kiosk="hall-a"] [data-confirm-cancel]')
 
       await page.click('[data-nav="campaigns"]')
       await page.locator('[data-testid="campaign-row"]').first().waitFor()

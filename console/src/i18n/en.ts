@@ -74,6 +74,9 @@ export const en: MessageSchema = {
       '“{id}” is offline: the lockout can only be cleared while the booth is online.',
     confirmRevoke:
       'Revoke “{id}”? It disconnects at once. “New code” on its row pairs it again later (on this or another device); scans meanwhile are kept for it.',
+    revokeOnline: 'It is online now: {n} scan today. | It is online now: {n} scans today.',
+    revokeRuns:
+      'It is online now and runs “{campaign}”: {n} scan today. | It is online now and runs “{campaign}”: {n} scans today.',
     idTaken:
       'Booth “{id}” already exists (another organizer may have just added it: its code is on their screen). To pair a device to it, click “New code” on its row (the earlier code then stops working).',
     confirm: 'Revoke',
