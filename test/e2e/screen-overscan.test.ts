@@ -4,10 +4,15 @@
  * relay and the built out/console: at 1280×720, 1920×1080 and a portrait 1080×1920, everything
  * the screen draws, the offline badge included (the only sign the wall is frozen), lies inside
  * the picture such a TV keeps. The badge sat 1.2% from the corner, half of it cut off.
+ *
+ * And left on for days (a venue's three-day fair), the wall and the draw stage move by a few
+ * pixels every few minutes (a plasma or OLED panel keeps a picture shown unmoved for days: the
+ * campaign's name, the labels, the tiles' frames), never into that edge. They never moved.
  */
 import { resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import type { ConsoleCampaign } from '../../shared/campaign'
 import type { WallSnapshot } from '../../shared/screen-api'
 import { assign, createCampaign, signIn } from '../relay/campaign-helpers'
@@ -103,5 +108,53 @@ describe('the big screens on a TV that cuts 2.5% of each edge', () => {
       }
       expect(seen).toEqual({ offline: [], forbidden: [] })
     }, 60_000)
+  }
+
+  for (const size of [
+    { width: 1920, height: 1080 },
+    { width: 1080, height: 1920 },
+  ]) {
+    it(`${size.width}×${size.height}: over two hours the wall and the draw stage move a few pixels, never into the cut`, async () => {
+      const seen: Record<string, unknown> = {}
+      for (const kind of ['wall', 'draw'] as const) {
+        const context = await fx.browser.newContext({ viewport: size })
+        await context.clock.install()
+        const page = await context.newPage()
+        await page.goto(`${fx.relay.url}/screen/${campaign.id}/${kind}?key=${campaign.screenKey}`)
+        await waitForPage(page, `document.querySelector('main')?.dataset.state === 'live'`)
+        const places = new Set<string>()
+        const lefts: number[] = []
+        const tops: number[] = []
+        const cut = new Set<string>()
+        for (let minute = 0; minute < 120; minute += 5) {
+          await context.clock.fastForward(5 * 60_000)
+          const [left, top] = z.tuple([z.number(), z.number()]).parse(
+            await page.evaluate(`(() => {
+            const r = document.querySelector('main').firstElementChild.getBoundingClientRect()
+            return [r.left, r.top]
+          })()`),
+          )
+          places.add(`${left.toFixed(1)},${top.toFixed(1)}`)
+          lefts.push(left)
+          tops.push(top)
+          const inCut = z.array(z.string()).parse(await page.evaluate(`${IN_THE_CUT}(${CUT})`))
+          for (const e of inCut) cut.add(e)
+        }
+        const spread = Math.max(
+          Math.max(...lefts) - Math.min(...lefts),
+          Math.max(...tops) - Math.min(...tops),
+        )
+        seen[kind] = {
+          // Moved: at a dozen places or more over the two hours.
+          moved: places.size >= 12,
+          // A few pixels: a move nobody in the hall notices (at most 0.8% of the shorter side).
+          slight: spread <= Math.min(size.width, size.height) * 0.008,
+          cut: [...cut],
+        }
+        await context.close()
+      }
+      const fine = { moved: true, slight: true, cut: [] }
+      expect(seen).toEqual({ wall: fine, draw: fine })
+    }, 120_000)
   }
 })

@@ -41,7 +41,30 @@ export function frameBatcher(fn: () => void): () => void {
   }
 }
 
-/** A repeating timer and the clock it runs on, for the draw's roll. */
+/** How often a big screen moves by a step of its slow orbit (`driftAt`). */
+export const DRIFT_STEP_MS = 5 * 60_000
+/** The orbit's steps: one lap an hour. */
+const DRIFT_STEPS = 12
+/**
+ * The orbit's radius, in vmin: 3 px at 1080p, 6 px on 4K. The screen keeps 3% of each edge clear
+ * (screen.css `.screen`) and a TV's overscan cuts about 2.5%: the orbit stays inside the rest.
+ */
+const DRIFT_RADIUS_VMIN = 0.3
+
+/**
+ * Where a big screen's content is at `now`: `x` right and `y` down of its place, in vmin, a few
+ * pixels round a small circle, a step every `DRIFT_STEP_MS`. A wall or draw stage stays up for
+ * days on a plasma or OLED panel, and a picture that never moves (the campaign's name, the
+ * labels, the tiles' frames) burns in. From the clock, not a counter: every screen of a campaign,
+ * and a reloaded one, is at the same place.
+ */
+export function driftAt(now: number): { x: number; y: number } {
+  const step = Math.floor(now / DRIFT_STEP_MS) % DRIFT_STEPS
+  const angle = (2 * Math.PI * step) / DRIFT_STEPS
+  return { x: DRIFT_RADIUS_VMIN * Math.cos(angle), y: DRIFT_RADIUS_VMIN * Math.sin(angle) }
+}
+
+/** A repeating timer and the clock it runs on, for the draw's roll and the screen's drift. */
 export const ticker = {
   now: (): number => window.performance.now(),
   every: (ms: number, fn: () => void): (() => void) => {
