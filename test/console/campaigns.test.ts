@@ -332,6 +332,58 @@ describe('the campaign editor', () => {
     expect(wrapper.get('[data-error="name"]').text()).toBe('请填写活动名称（最多 80 字）')
   })
 
+  it('ties each message to its field: the field is invalid and described by it, in both languages', async () => {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const fake = createFakeConsoleApi()
+      const { wrapper, i18n } = mountConsole(CampaignEditor, fake.api, {
+        props: { id: null },
+        attachTo: document.body,
+      })
+      i18n.global.locale.value = locale
+      await flushPromises()
+      await wrapper.get('[data-testid="date-c-starts"] .year').setValue('2026')
+      await wrapper.get('[data-testid="date-c-ends"] .year').setValue('2026')
+      await wrapper.get('[data-testid="field-rotationSeconds"]').setValue('abc')
+      await wrapper.get('[data-testid="field-ticketTtlSeconds"]').setValue('x')
+      await wrapper.get('[data-testid="greeting-en-first"]').setValue('')
+      await wrapper.get('[data-testid="reply-scan"]').setValue('\u0001')
+      await wrapper.get('[data-testid="field-followUp"]').setValue('长'.repeat(1000))
+      await wrapper.get('form').trigger('submit')
+      await flushPromises()
+      const messages = wrapper.findAll('[data-error]')
+      expect(messages.map((m) => m.attributes('data-error')).sort()).toEqual(
+        [
+          'endsAt',
+          'followUp',
+          'greetings.en.first',
+          'name',
+          'reply.scan',
+          'rotationSeconds',
+          'startsAt',
+          'ticketTtlSeconds',
+        ].sort(),
+      )
+      for (const message of messages) {
+        const path = message.attributes('data-error') ?? ''
+        const id = message.attributes('id') ?? ''
+        expect(id, path).not.toBe('')
+        expect(document.getElementById(id)?.textContent).toBe(message.text())
+        const controls =
+          message.element.closest('.field')?.querySelectorAll('input, textarea, select') ?? []
+        expect(controls.length, path).toBeGreaterThan(0)
+        for (const control of controls) {
+          expect(control.getAttribute('aria-invalid'), path).toBe('true')
+          expect(control.getAttribute('aria-describedby')?.split(' '), path).toContain(id)
+        }
+      }
+      // The first field with a message has the focus: a screen reader reads it with its message.
+      expect(document.activeElement?.getAttribute('aria-describedby')).toBe(
+        wrapper.get('[data-error="name"]').attributes('id'),
+      )
+      wrapper.unmount()
+    }
+  })
+
   it('shows at the lifetime field, before saving, that it must outlast the rotation', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(CampaignEditor, fake.api, { props: { id: null } })

@@ -313,3 +313,44 @@ export async function greetingOpaqueMs(page: Page): Promise<Record<string, numbe
     ]),
   )
 }
+
+const axValue = z.object({ value: z.unknown().optional() }).passthrough()
+const axTreeSchema = z.object({
+  nodes: z.array(
+    z
+      .object({
+        name: axValue.optional(),
+        description: axValue.optional(),
+        properties: z.array(z.object({ name: z.string(), value: axValue })).optional(),
+      })
+      .passthrough(),
+  ),
+})
+
+/**
+ * What Chromium hands a screen reader for the focused element (its accessibility tree, over CDP):
+ * the name, the description and whether it is marked invalid (`'true'`, else `'false'`).
+ * Null: the page itself does not have the focus.
+ */
+export async function focusedAsHeard(
+  page: Page,
+): Promise<{ name: string; description: string; invalid: string } | null> {
+  const cdp = await page.context().newCDPSession(page)
+  try {
+    const { nodes } = axTreeSchema.parse(await cdp.send('Accessibility.getFullAXTree'))
+    const property = (node: (typeof nodes)[number], name: string): unknown =>
+      node.properties?.find((p) => p.name === name)?.value.value
+    // The page's own node counts as focused too: the element is the last (the tree is in order).
+    const node = nodes.findLast((n) => property(n, 'focused') === true)
+    if (node === undefined) return null
+    const text = (value: unknown, absent = ''): string =>
+      typeof value === 'string' ? value : absent
+    return {
+      name: text(node.name?.value),
+      description: text(node.description?.value),
+      invalid: text(property(node, 'invalid'), 'false'),
+    }
+  } finally {
+    await cdp.detach()
+  }
+}

@@ -13,6 +13,8 @@
  * button again, not lost to the top of the page; confirmed, the focus waits out the request on
  * the button that asked (or on the row, a booth revoked or a winner replaced); a wrong password marks both fields
  * (aria-invalid, described by the error) and puts the cursor back in the password, selected.
+ * A campaign saved with wrong fields: the focus is on the first, and each field showing a message
+ * (the date's parts too) is read by Chromium's accessibility tree as invalid, described by it.
  * A pairing code is heard a character at a time (seen in two groups of four); the campaign
  * editor's headings go down one level at a time. In Windows high contrast (forced colours), the
  * page shown, the language, the booth filter and the greeting previewed stay marked, and a
@@ -31,7 +33,13 @@ import { campaignBody } from '../relay/campaign-helpers'
 import { ConsoleClient } from '../relay/console-helpers'
 import { checkIn, rosterWith, visitors } from '../relay/draws-helpers'
 import { axeViolations } from './axe'
-import { expectChosenMarked, launchChromium, outlinesSeen, waitForPage } from './browser'
+import {
+  expectChosenMarked,
+  focusedAsHeard,
+  launchChromium,
+  outlinesSeen,
+  waitForPage,
+} from './browser'
 import { assertConsoleBuilt, CONSOLE_DIR } from './fake-console-relay'
 
 /** The page titles met along the way, in order (a repeat is listed once). */
@@ -247,6 +255,44 @@ describe('console and big screens: WCAG 2.1 A/AA (axe-core, Chromium)', () => {
     await page.locator('[data-testid="page-booths"]').waitFor()
     await context.close()
   }, 60_000)
+
+  it('a campaign saved with wrong fields: each is read with its message, the first has the focus', async () => {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+      await context.addInitScript({
+        content: `localStorage.setItem('scandesk.console.locale', ${JSON.stringify(locale)})`,
+      })
+      const page = await context.newPage()
+      await signIn(page)
+      await page.click('[data-nav="campaigns"]')
+      await page.click('[data-testid="new-campaign"]')
+      await page.locator('[data-testid="campaign-form"]').waitFor()
+      await page.fill('[data-testid="date-c-starts"] .year', '2026')
+      await page.fill('[data-testid="field-rotationSeconds"]', 'abc')
+      await page.click('[data-testid="save-campaign"]')
+      await page.locator('[data-error="name"]').waitFor()
+      const heard = () => focusedAsHeard(page)
+      const message = (path: string) => page.locator(`[data-error="${path}"]`).innerText()
+      const label = (id: string) => page.locator(`label[for="${id}"]`).innerText()
+      expect(await heard()).toEqual({
+        name: await label('c-name'),
+        invalid: 'true',
+        description: await message('name'),
+      })
+      await page.focus('[data-testid="date-c-starts"] .year')
+      expect(await heard()).toMatchObject({
+        invalid: 'true',
+        description: await message('startsAt'),
+      })
+      await page.focus('#c-rotation')
+      expect(await heard()).toEqual({
+        name: await label('c-rotation'),
+        invalid: 'true',
+        description: await message('rotationSeconds'),
+      })
+      await context.close()
+    }
+  }, 120_000)
 
   it('inline confirmations take the focus in and give it back (keyboard only)', async () => {
     // A booth and a draw of its own, whatever the tests above did.
