@@ -1031,6 +1031,18 @@ describe('a failed request as a Chinese organizer reads it', () => {
   )
 })
 
+/**
+ * happy-dom lays nothing out: the virtual list's scroller gets a height (600 px) and a width
+ * (1200 px) to show rows in, until the test ends.
+ */
+function laidOutList(): void {
+  const sizes = [
+    vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),
+    vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1200),
+  ]
+  onTestFinished(() => sizes.forEach((s) => s.mockRestore()))
+}
+
 describe('attendance', () => {
   it('offers the Excel download first as the main button, and says by the CSV one what Excel does to it', async () => {
     // The CSV came first, so organizers took it and double-clicked it into Excel or WPS: codes
@@ -1407,11 +1419,7 @@ describe('attendance', () => {
   })
 
   it('writes each scan’s time in the relay’s time zone, as the downloaded sheets and the day filter do', async () => {
-    const sizes = [
-      vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),
-      vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1200),
-    ]
-    onTestFinished(() => sizes.forEach((s) => s.mockRestore()))
+    laidOutList()
     const fake = createFakeConsoleApi()
     // 2026-12-06 08:26:43 UTC: 16:26:43 in Shanghai, 03:26:43 in New York.
     const row = { ...makeRow(0), scannedAt: Date.UTC(2026, 11, 6, 8, 26, 43) }
@@ -1443,11 +1451,7 @@ describe('attendance', () => {
   })
 
   it('offers no erase on a row already erased (its openid a pseudonym)', async () => {
-    const sizes = [
-      vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),
-      vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1200),
-    ]
-    onTestFinished(() => sizes.forEach((s) => s.mockRestore()))
+    laidOutList()
     const fake = createFakeConsoleApi()
     fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-spring', name: '春季展' })])
     const erased = { ...makeRow(0), openid: 'erased:AbC-12_xyz', name: null }
@@ -1463,13 +1467,40 @@ describe('attendance', () => {
     expect(wrapper.find(`[data-erase="${erased.openid}"]`).exists()).toBe(false)
   })
 
+  it('names each row’s erase button after its visitor, so a list of them is not one word repeated', async () => {
+    laidOutList()
+    const fake = createFakeConsoleApi()
+    fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-spring', name: '春季展' })])
+    const nameless = { ...makeRow(2), number: null }
+    fake.api.attendance.mockResolvedValue({ total: 3, rows: [makeRow(0), makeRow(1), nameless] })
+    const { wrapper, i18n } = mountConsole(AttendancePage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="campaign-scope"]').setValue('c-spring')
+    await flushPromises()
+    /** Each erase button's accessible name (aria-label) and its tooltip. */
+    const names = () =>
+      wrapper
+        .findAll('[data-testid="attendance-erase"]')
+        .map((b) => [b.attributes('aria-label'), b.attributes('title')])
+    expect(names()).toEqual([
+      ['删除此访客：来宾 #1', '删除此访客：来宾 #1'],
+      ['删除此访客：访客 1', '删除此访客：访客 1'],
+      [`删除此访客：${nameless.openid}`, `删除此访客：${nameless.openid}`],
+    ])
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(names()).toEqual([
+      ['Erase this visitor: Guest #1', 'Erase this visitor: Guest #1'],
+      ['Erase this visitor: 访客 1', 'Erase this visitor: 访客 1'],
+      [`Erase this visitor: ${nameless.openid}`, `Erase this visitor: ${nameless.openid}`],
+    ])
+    // The visible word begins the name (WCAG 2.5.3, label in name): speech input finds it.
+    for (const button of wrapper.findAll('[data-testid="attendance-erase"]'))
+      expect(button.attributes('aria-label')).toMatch(new RegExp(`^${button.text()}`))
+  })
+
   it('erases a visitor of the chosen campaign only after a confirmation naming them, then reads the list again', async () => {
-    // happy-dom lays nothing out: the virtual list's scroller gets a height to show rows in.
-    const sizes = [
-      vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600),
-      vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(1200),
-    ]
-    onTestFinished(() => sizes.forEach((s) => s.mockRestore()))
+    laidOutList()
     const fake = createFakeConsoleApi()
     fake.api.campaigns.mockResolvedValue([makeCampaign({ id: 'c-spring', name: '春季展' })])
     const named = makeRow(1)

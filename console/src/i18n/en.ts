@@ -186,7 +186,7 @@ export const en: MessageSchema = {
       'One row per scan: a visitor who scanned at several booths has several rows (with the same check-in number). For one row per visitor, filter the sheet’s 首次到访 / First visit column on “yes” (one row per visitor and campaign).',
     erase: {
       column: 'Erase',
-      button: 'Erase this visitor',
+      button: 'Erase this visitor: {who}',
       pickCampaign: 'Choose a campaign first to erase a visitor from it.',
       confirm:
         'Erase this visitor ({who}) from “{campaign}”? Their check-in number, name binding, stamps, follow-up and name in draws go. This cannot be undone.',
