@@ -2,12 +2,12 @@
  * 配对 (Pair) on the setup page marks the field a failed pairing is down to, in real Chromium
  * against `kiosk web` in demo mode, as 测试连接 does: an address nothing answers at, or that is
  * no pairing relay, marks the relay address; a code the relay does not know marks the code. The
- * mark is the red error state, aria-invalid="true", the reason under the field, and the focus
- * on it, in zh-CN and in English. Editing the field, or the next attempt, takes the mark away.
+ * mark is the red error state, aria-invalid="true", the reason under the field (read by a screen
+ * reader as the field's description), and the focus on it, in zh-CN and in English. Editing the field, or the next attempt, takes the mark away.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { goHash, screenshot } from './browser'
+import { focusedAsHeard, goHash, screenshot } from './browser'
 import { demoKioskPage } from './demo-kiosk'
 import { callKiosk } from './kiosk-process'
 import { closedPort } from '../helpers/closed-port'
@@ -68,11 +68,19 @@ describe('setup page: a failed pairing marks the field at fault', () => {
     await expect.poll(() => mark('relayUrl')).toEqual(marked('无法连接中继 — 请检查地址和网络'))
     expect({ ...(await mark('pairingCode')), focused: false }).toEqual(unmarked)
     expect(await markedCount()).toBe(3)
+    // What a screen reader on the focused address hears: invalid, and the message as its description.
+    expect(await focusedAsHeard(page)).toMatchObject({
+      invalid: 'true',
+      description: '无法连接中继 — 请检查地址和网络',
+    })
     await screenshot(page, 'setup-pair-unreachable-zh')
     expect((await callKiosk(demo.kiosk, 'setLocale', { locale: 'en' })).status).toBe(200)
     await expect
       .poll(() => mark('relayUrl'))
       .toEqual(marked('Cannot reach the relay — check the address and the network'))
+    expect(await focusedAsHeard(page)).toMatchObject({
+      description: 'Cannot reach the relay — check the address and the network',
+    })
     expect((await callKiosk(demo.kiosk, 'setLocale', { locale: 'zh-CN' })).status).toBe(200)
     // Editing the address takes the mark away.
     await page.locator('#relayUrl').fill('http://127.0.0.1:1')

@@ -18,7 +18,7 @@ import { zhCN } from '../../renderer/src/i18n/zh-CN'
 enableAutoUnmount(afterEach)
 
 describe('setup page', () => {
-  it('explains bad fields in words a non-developer understands, before asking the core', async () => {
+  it('explains bad fields in words a non-developer understands, before asking the core, each tied to its field', async () => {
     const fake = createFakeKioskApi()
     fake.api.getSettings.mockResolvedValue({
       ...(await fake.api.getSettings()),
@@ -38,6 +38,29 @@ describe('setup page', () => {
     expect(wrapper.get('[data-error-for="kioskId"]').text()).toContain('小写字母')
     expect(wrapper.get('[data-error-for="relayToken"]').text()).toBe('此项必填')
     expect(fake.api.saveSetup).not.toHaveBeenCalled()
+    /**
+     * Each message tied to its field (a screen reader back on the field reads it): [the field's
+     * id, aria-invalid, the texts its aria-describedby names].
+     */
+    const marks = () =>
+      wrapper.findAll('[data-error-for]').map((message) => {
+        const control = wrapper.get(`#${message.attributes('data-error-for') ?? ''}`)
+        const ids = (control.attributes('aria-describedby') ?? '').split(' ').filter(Boolean)
+        const described = ids.map((id) => wrapper.find(`#${id}`).text())
+        return [control.attributes('id'), control.attributes('aria-invalid'), described]
+      })
+    expect(marks()).toEqual([
+      ['relayUrl', 'true', [wrapper.get('[data-error-for="relayUrl"]').text()]],
+      ['kioskId', 'true', [wrapper.get('[data-error-for="kioskId"]').text()]],
+      ['relayToken', 'true', ['此项必填']],
+    ])
+    // Put right, the field is neither invalid nor described by a message no longer shown.
+    await wrapper.get('#kioskId').setValue('booth-1')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.find('[data-error-for="kioskId"]').exists()).toBe(false)
+    expect(wrapper.get('#kioskId').attributes('aria-invalid')).toBeUndefined()
+    expect(wrapper.get('#kioskId').attributes('aria-describedby')).toBeUndefined()
   })
 
   it('refuses plain http:// to another host, in words, but allows it for this computer', async () => {
