@@ -142,8 +142,11 @@ const FORMULA_ERRORS: ReadonlySet<string> = new Set([
   '#UNKNOWN!',
   '#GETTING_DATA',
 ])
-/** What a phone number may hold: digits, spaces, brackets and dashes, a "+" only at the start. */
-const PHONE_CHARS = /^\+?[\d\s()-]*$/
+/**
+ * What a phone number may hold: digits, spaces, brackets and dashes, a "+" only at the start,
+ * or just inside its opening bracket (`(+86) 138 0013 8000`, as Chinese rosters write it).
+ */
+const PHONE_CHARS = /^\(?\+?[\d\s()-]*$/
 /**
  * A number as Excel writes one in scientific notation ("1.38E+10"): a phone column Excel took
  * for numbers, too narrow to show its digits, saved as CSV. The digits past the shown ones are lost.

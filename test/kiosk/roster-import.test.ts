@@ -649,6 +649,30 @@ describe('forgiving imports', () => {
     ])
   })
 
+  it('takes a phone with the country code in brackets, as Chinese rosters write it', async () => {
+    const r = await csv(
+      'name,phone',
+      'A,(+86) 138 0013 8000',
+      'B,（＋８６）１３８００１３８０００',
+      'C,(0086)13800138000',
+    )
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => e.phone)).toEqual([
+      '(+86) 138 0013 8000',
+      '(+86)13800138000',
+      '(0086)13800138000',
+    ])
+  })
+
+  it('refuses a plus anywhere but at the start of the number or its bracket', async () => {
+    const r = await csv('name,phone', 'A,138+0013', 'B,(+86)+138', 'C,((+86)138')
+    expect(r.errors.map((e) => [e.row, e.code])).toEqual([
+      [2, 'phone_invalid'],
+      [3, 'phone_invalid'],
+      [4, 'phone_invalid'],
+    ])
+  })
+
   it('recognizes headers in either language, any case, spacing or width', async () => {
     const headers: Array<[string, string, string, string]> = [
       ['姓名', '单位', '电话', '编号'],
