@@ -664,6 +664,19 @@ describe('forgiving imports', () => {
     ])
   })
 
+  it('drops the zero-width characters a phone pasted from WeChat or a web page holds', async () => {
+    // Invisible in the sheet: the row looked right and was refused for "characters a phone
+    // number cannot have".
+    const r = await csv(
+      'name,phone',
+      'A,138\u200b0013\u200b8000',
+      'B,\ufeff+86 138\u2060 0013 8000\u200d',
+      'C,\u200b',
+    )
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => e.phone)).toEqual(['13800138000', '+86 138 0013 8000', ''])
+  })
+
   it('refuses a plus anywhere but at the start of the number or its bracket', async () => {
     const r = await csv('name,phone', 'A,138+0013', 'B,(+86)+138', 'C,((+86)138')
     expect(r.errors.map((e) => [e.row, e.code])).toEqual([
