@@ -32,14 +32,14 @@ export function searchKey(entry: {
     .join(SEARCH_KEY_SEPARATOR)
 }
 
-/** China's country code as people type it before a number: `+86`, `0086`. */
-const COUNTRY_PREFIX = /^\s*(?:\+|00)\s*86/
+/** China's country code as people type it before a number: `+86`, `0086`, `(0086)`, `(+86)`. */
+const COUNTRY_PREFIX = /^\s*\(?\s*(?:\+|00)\s*86\s*\)?/
 /** A mobile number with the country code in front and no `+`: `86 138 0013 8000`. */
 const BARE_COUNTRY_MOBILE = /^861\d{10}$/
 
 /**
  * A query as a search compares it: folded, and a phone typed with China's country code in front
- * (`+86 138…`, `0086 138…`, `8613800138000`) without it. The rest is a part of the number as
+ * (`+86 138…`, `0086 138…`, `(0086)138…`, `8613800138000`) without it. The rest is a part of the number as
  * typed, so whatever the whole query would find it finds too, and a roster that wrote its phones
  * without the code (most do) finds the guest.
  */

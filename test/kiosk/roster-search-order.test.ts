@@ -146,6 +146,59 @@ describe('desk search finds guests the way staff type them', () => {
   })
 })
 
+describe('desk search finds guests of a Chinese event roster the way staff type them', () => {
+  // Names and phones as an organizer's sheet holds them: a middle dot written four ways, a name
+  // typed on a Mac (NFD), CJK beyond the BMP, Uyghur and Tibetan script, phones with the
+  // country code in brackets, a trailing tab or non-breaking space from Excel, a zero-width
+  // space pasted from WeChat.
+  const roster = [
+    'name,company,phone,code',
+    '艾力·买买提,新疆果业,(0086)13800138000,A-1',
+    '古丽•努尔,𠮷野家\u200b,138 0013 8001\t,A-2',
+    'Zoe\u0308 Wang,Ｎｏｒｄｉｓｋ,+86 138-0013-8002\u00a0,A-3',
+    'ئەخمەت قادىر,,(+86) 138 0013 8003,A-4',
+    'བཀྲ་ཤིས་,,0086-138-0013-8004,A-5',
+    '\u200b𡈼𪚥\u200b,,138\u200b0013\u200b8005,A-6',
+  ].join('\n')
+  const named = (n: number) =>
+    ['艾力·买买提', '古丽•努尔', 'Zoe\u0308 Wang', 'ئەخمەت قادىر', 'བཀྲ་ཤིས་', '𡈼𪚥'][n]
+
+  it.each([
+    // A middle dot as another person writes it, or left out
+    ['买买提', 0],
+    ['艾力•买买提', 0],
+    ['艾力・买买提', 0],
+    ['艾力‧买买提', 0],
+    ['艾力买买提', 0],
+    ['古丽·努尔', 1],
+    // NFC typed for an NFD name, and the other way round
+    ['Zoë', 2],
+    ['zoe\u0308', 2],
+    // Outside the BMP, and a zero-width space pasted around it
+    ['𠮷野家', 1],
+    ['𡈼𪚥', 5],
+    ['\u200b𪚥', 5],
+    ['ＮＯＲＤＩＳＫ', 2],
+    ['ئەخمەت', 3],
+    ['བཀྲ', 4],
+    // Phones however they were written in the sheet or are typed at the desk
+    ['13800138000', 0],
+    ['+86 138-0013-8000', 0],
+    ['(0086)13800138000', 0],
+    ['(0086) 138 0013 8000', 0],
+    ['（００８６）１３８００１３８０００', 0],
+    ['13800138001', 1],
+    ['138 0013 8002', 2],
+    ['(0086)13800138002', 2],
+    ['13800138003', 3],
+    ['+8613800138004', 4],
+    ['138-0013-8005', 5],
+  ])('%j finds guest %i', async (query, n) => {
+    const { search } = await coreWithCsv(roster)
+    expect(await search(query, 50)).toEqual([named(n)])
+  })
+})
+
 describe('naturalKey', () => {
   const sorted = (xs: string[]) =>
     [...xs].sort((a, b) =>
