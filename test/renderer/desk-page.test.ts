@@ -70,6 +70,24 @@ describe('desk page', () => {
     ])
   })
 
+  it('isolates the company and the code, so a right-to-left company keeps its code after it', async () => {
+    // In one run of text, a Uyghur company before a numeric code ("شىركەت · 1024") is laid out
+    // right to left as a whole: the code and the dot showed before the company.
+    const fake = createFakeKioskApi()
+    fake.api.searchRoster.mockResolvedValue([
+      entry('1', 'ئۈرۈمچى شىركىتى', '1024'),
+      entry('2', 'ACME', ''),
+    ])
+    const { wrapper } = mountWith(DeskPage, fake.api)
+    await flushPromises()
+    const rows = wrapper.findAll('[data-testid="desk-result"]')
+    expect(rows.map((r) => r.findAll('.sub bdi').map((b) => b.text()))).toEqual([
+      ['ئۈرۈمچى شىركىتى', '1024'],
+      ['ACME'],
+    ])
+    expect(rows[0]?.find('.sub').text().replace(/\s+/g, ' ')).toBe('ئۈرۈمچى شىركىتى · 1024')
+  })
+
   it('says a new roster is still arriving, and that the search finds the previous one', async () => {
     const fake = createFakeKioskApi()
     fake.api.searchRoster.mockResolvedValue([entry('1', 'ACME', 'G1')])
