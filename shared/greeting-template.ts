@@ -11,6 +11,28 @@ export function fillGreeting(template: string, values: { name: string; number: n
   )
 }
 
+/** A run of a filled greeting: the template's own text, or the visitor's name. */
+export interface GreetingPart {
+  text: string
+  name: boolean
+}
+
+/**
+ * A filled greeting cut where the visitor's name stands, so a screen can isolate the name's
+ * direction (`<bdi>`): in one run of text, a right-to-left name (Uyghur, Arabic) takes the
+ * punctuation and a number after it into its own direction ("Welcome, {name}! #12" showed
+ * "12# !" before the name). One part, not a name, when there is no name.
+ */
+export function greetingParts(text: string, name: string | null): GreetingPart[] {
+  if (name === null || name === '') return [{ text, name: false }]
+  const parts: GreetingPart[] = []
+  text.split(name).forEach((between, i) => {
+    if (i > 0) parts.push({ text: name, name: true })
+    if (between !== '') parts.push({ text: between, name: false })
+  })
+  return parts
+}
+
 /**
  * Whether a template puts the visitor's check-in number in the greeting itself: the greeting
  * screen then leaves out its own number line, which would only say it again.

@@ -129,6 +129,30 @@ describe('kiosk screen', () => {
     expect(playChime).toHaveBeenLastCalledWith('welcome-back')
   })
 
+  it('isolates a right-to-left name in the greeting, so the number after it stays after it', async () => {
+    // "Welcome, ئەخمەت قادىر! #12" in one run: the "! #12" after an Arabic-script name took its
+    // direction and showed as "Welcome, 12# !ئەخمەت قادىر".
+    const { wrapper, fake } = await mountScreen()
+    const name = 'ئەخمەت قادىر'
+    fake.emit(
+      'greeting',
+      makeGreeting(12, {
+        kind: 'named',
+        name,
+        texts: { 'zh-CN': `${name} #12，${name}`, en: `Welcome, ${name}! #12` },
+        numberInText: { 'zh-CN': true, en: true },
+      }),
+    )
+    await flushPromises()
+    const text = wrapper.get('[data-testid="greeting-text"]')
+    expect(text.text()).toBe(`${name} #12，${name}`)
+    expect(text.findAll('bdi').map((b) => b.text())).toEqual([name, name])
+    fake.emit('locale', 'en')
+    await flushPromises()
+    expect(text.text()).toBe(`Welcome, ${name}! #12`)
+    expect(text.findAll('bdi').map((b) => b.text())).toEqual([name])
+  })
+
   it('leaves out the number line when the greeting itself says the number, per language', async () => {
     const { wrapper, fake } = await mountScreen()
     fake.emit(
