@@ -4,6 +4,7 @@ import jsQR from 'jsqr'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { z } from 'zod'
+import { campaignSchema, type Campaign } from '../../shared/domain'
 
 export const SCREENSHOTS = resolve(import.meta.dirname, '../../test-artifacts/screenshots')
 
@@ -193,6 +194,17 @@ export const CALL = `async (name, input, key) => {
   return { status: r.status, body: await r.text() }
 }`
 export const SESSION_KEY = `sessionStorage.getItem('scandesk.key')`
+
+/** The kiosk's first campaign (the demo's), read from the page with its own secret. */
+export async function firstCampaign(page: Page): Promise<Campaign> {
+  const listed = z
+    .object({ status: z.literal(200), body: z.string() })
+    .parse(await page.evaluate(`(${CALL})('listCampaigns', undefined, ${SESSION_KEY})`))
+  const first = z.object({ result: z.array(campaignSchema) }).parse(JSON.parse(listed.body))
+    .result[0]
+  if (!first) throw new Error('the demo has no campaign')
+  return first
+}
 
 /** One kiosk API call from the page, with the page's own secret; the HTTP status. */
 export async function callKiosk(page: Page, name: string, input?: unknown): Promise<number> {

@@ -9,18 +9,8 @@
  * zone. Screenshots: test-artifacts/screenshots/kiosk-zone-*.png.
  */
 import { describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { dayIn } from '../../shared/campaign-phase'
-import { campaignSchema } from '../../shared/domain'
-import {
-  CALL,
-  callKiosk,
-  goHash,
-  SESSION_KEY,
-  screenshot,
-  unlockAdmin,
-  waitForPage,
-} from './browser'
+import { callKiosk, goHash, firstCampaign, screenshot, unlockAdmin, waitForPage } from './browser'
 import { demoKioskPage } from './demo-kiosk'
 
 const KIOSK_ZONE = 'Pacific/Kiritimati'
@@ -40,12 +30,7 @@ describe('a kiosk web page in another time zone than the kiosk core', () => {
     expect(await page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')).toBe(
       BROWSER_ZONE,
     )
-    const listed = z
-      .object({ status: z.literal(200), body: z.string() })
-      .parse(await page.evaluate(`(${CALL})('listCampaigns', undefined, ${SESSION_KEY})`))
-    const first = z.object({ result: z.array(campaignSchema) }).parse(JSON.parse(listed.body))
-      .result[0]
-    if (!first) throw new Error('the demo has no campaign')
+    const first = await firstCampaign(page)
     const kioskToday = dayIn(Date.now(), KIOSK_ZONE)
     const kioskYesterday = dayIn(Date.now() - 86_400_000, KIOSK_ZONE)
     // 24 hours apart: the browser's today is the kiosk's yesterday.

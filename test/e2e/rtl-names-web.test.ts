@@ -9,16 +9,7 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { campaignSchema } from '../../shared/domain'
-import {
-  CALL,
-  callKiosk,
-  goHash,
-  SESSION_KEY,
-  screenshot,
-  unlockAdmin,
-  waitForPage,
-} from './browser'
+import { callKiosk, goHash, firstCampaign, screenshot, unlockAdmin, waitForPage } from './browser'
 import { demoKioskPage } from './demo-kiosk'
 import { greetRegisteredGuest } from './desk-guest'
 
@@ -61,12 +52,7 @@ describe('a right-to-left name at the desk and in the greeting', () => {
   it('keeps the code after the company and the number after the name', async () => {
     const { page, kiosk } = demo
     await unlockAdmin(page, demo.pin)
-    const listed = z
-      .object({ status: z.literal(200), body: z.string() })
-      .parse(await page.evaluate(`(${CALL})('listCampaigns', undefined, ${SESSION_KEY})`))
-    const first = z.object({ result: z.array(campaignSchema) }).parse(JSON.parse(listed.body))
-      .result[0]
-    if (!first) throw new Error('the demo has no campaign')
+    const first = await firstCampaign(page)
     const greetings = { ...first.greetings }
     greetings['zh-CN'] = { ...greetings['zh-CN'], named: '欢迎 {name}！#{number}' }
     expect(await callKiosk(page, 'saveCampaign', { ...first, greetings })).toBe(200)
