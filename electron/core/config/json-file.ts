@@ -15,6 +15,7 @@ import {
 } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import type { z } from 'zod'
+import { errorCode } from '../../../shared/error-code'
 import { jsonErrorPlace } from '../../../shared/json-place'
 
 export class ConfigFileError extends Error {
@@ -94,6 +95,43 @@ export function syncFolder(dir: string): void {
 }
 
 /**
+ * What a rename gets while another program holds one of its files open for a moment: on
+ * Windows an antivirus scanner, the search indexer or OneDrive opening a file just written
+ * (EPERM, EACCES; EBUSY). Elsewhere they usually last: the retry then delays the same error
+ * by about a second, in a path that fails anyway.
+ */
+const HELD_FOR_A_MOMENT = new Set(['EPERM', 'EACCES', 'EBUSY'])
+/** The waits between tries: about a second in all, as long as a scan of a fresh file takes. */
+const RENAME_WAITS_MS = [10, 20, 40, 80, 160, 320, 500]
+
+/**
+ * Tries `renameSync(from, to)` once (`attempt`: 0 the first time). Null when done; when the file
+ * is held for a moment, how long to wait before the next try (a bounded backoff); anything else,
+ * or a hold past the last wait, is thrown.
+ */
+export function renameOrWait(from: string, to: string, attempt: number): number | null {
+  try {
+    renameSync(from, to)
+    return null
+  } catch (err) {
+    const code = errorCode(err)
+    const wait = code !== null && HELD_FOR_A_MOMENT.has(code) ? RENAME_WAITS_MS[attempt] : undefined
+    if (wait === undefined) throw err
+    return wait
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+/** `renameSync` that waits out a file held for a moment (`renameOrWait`). */
+export function renameIntoPlace(from: string, to: string): void {
+  let attempt = 0
+  let wait: number | null
+  // A settings save is synchronous; the wait is short and only on a refused rename.
+  while ((wait = renameOrWait(from, to, attempt++)) !== null) Atomics.wait(sleeper, 0, 0, wait)
+}
+
+/**
  * Writes through a temporary file and a rename, so a crash never leaves half a file; a write
  * that fails removes its temporary and leaves `file` as it was. Once it returns the new file
  * is on disk under its name, folder entry included (`syncFolder`): a power cut keeps it.
@@ -108,7 +146,7 @@ export function writeJsonFile(file: string, value: unknown, mode = 0o600): void 
     } finally {
       closeSync(fd)
     }
-    renameSync(tmp, file)
+    renameIntoPlace(tmp, file)
   } catch (err) {
     rmSync(tmp, { force: true })
     throw err

@@ -4,17 +4,10 @@
  * renamed. A process killed mid-write leaves only a temporary, removed on the next start.
  */
 import { randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  createWriteStream,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from 'node:fs'
+import { closeSync, createWriteStream, fsyncSync, openSync, readdirSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { syncFolder } from '../config/json-file'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { renameOrWait, syncFolder } from '../config/json-file'
 import type { Writable } from 'node:stream'
 
 const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/
@@ -62,7 +55,10 @@ export async function writeAtomically<T>(
     } finally {
       closeSync(fd)
     }
-    renameSync(tmp, finalPath)
+    // A file held for a moment (a scanner reading it) is waited out without blocking other work.
+    let attempt = 0
+    let wait: number | null
+    while ((wait = renameOrWait(tmp, finalPath, attempt++)) !== null) await sleep(wait)
     // The name too: a power cut after "export done" must not take the file back.
     syncFolder(dirname(finalPath))
     return result
