@@ -132,6 +132,20 @@ export function renameIntoPlace(from: string, to: string): void {
 }
 
 /**
+ * Removes a temporary, best effort: one held open for a moment (EBUSY, EPERM: a Windows
+ * antivirus scanner reading it) stays, rather than its removal failing a start or replacing the
+ * error a failed save reports. False when it is still there.
+ */
+export function removeIfPossible(file: string): boolean {
+  try {
+    rmSync(file, { force: true })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
  * Writes through a temporary file and a rename, so a crash never leaves half a file; a write
  * that fails removes its temporary and leaves `file` as it was. Once it returns the new file
  * is on disk under its name, folder entry included (`syncFolder`): a power cut keeps it.
@@ -148,7 +162,7 @@ export function writeJsonFile(file: string, value: unknown, mode = 0o600): void 
     }
     renameIntoPlace(tmp, file)
   } catch (err) {
-    rmSync(tmp, { force: true })
+    removeIfPossible(tmp)
     throw err
   }
   syncFolder(dirname(file))

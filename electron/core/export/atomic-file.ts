@@ -4,10 +4,10 @@
  * renamed. A process killed mid-write leaves only a temporary, removed on the next start.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, createWriteStream, fsyncSync, openSync, readdirSync, rmSync } from 'node:fs'
+import { closeSync, createWriteStream, fsyncSync, openSync, readdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { renameOrWait, syncFolder } from '../config/json-file'
+import { removeIfPossible, renameOrWait, syncFolder } from '../config/json-file'
 import type { Writable } from 'node:stream'
 
 const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/
@@ -67,7 +67,8 @@ export async function writeAtomically<T>(
     const closed = closedOf(out)
     out.destroy()
     await closed
-    rmSync(tmp, { force: true })
+    // One held open (a scanner reading it) stays, removed on a later start.
+    removeIfPossible(tmp)
     throw err
   }
 }
@@ -87,8 +88,8 @@ export function removeStalePartials(dir: string, finalName?: string): number {
   for (const name of names) {
     const m = PARTIAL.exec(name)
     if (!m || (finalName !== undefined && m[1] !== finalName)) continue
-    rmSync(join(dir, name), { force: true })
-    removed++
+    // One held open (a scanner reading it) is left for the next time, not a failed start.
+    if (removeIfPossible(join(dir, name))) removed++
   }
   return removed
 }
