@@ -92,7 +92,8 @@ export function stampReply(base: string, line: string): string {
   return bytes(both) <= MAX_REPLY_BYTES ? both : line
 }
 
-function truncateBytes(s: string, max: number): string {
+/** The longest start of `s` within `max` bytes of UTF-8, cut between code points. */
+export function truncateBytes(s: string, max: number): string {
   let out = ''
   for (const ch of s) {
     if (bytes(out + ch) > max) break

@@ -5,6 +5,7 @@
  */
 
 import { formatLocalTime } from './cells'
+import { truncateBytes } from '../stamp-reply'
 
 /* eslint-disable no-control-regex -- control characters are what a file name cannot hold */
 /**
@@ -22,16 +23,21 @@ const NOT_IN_FILE_NAME =
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 /** Code points of the campaign's name kept in the file name. */
 const MAX_NAME_CHARS = 60
+/**
+ * Its UTF-8 bytes kept: 60 Chinese characters, fewer emoji or 4-byte ones. Linux and macOS
+ * (APFS) take 255 bytes in a name, and the kiosk's export adds 71 around this part (its id,
+ * the sheet's word and time, the hidden temporary's marks).
+ */
+const MAX_NAME_BYTES = 180
 
 /**
  * A name an organizer gave (a campaign's, a prize's) with what a file name cannot hold (lone
- * surrogates included) replaced by `_`, at most 60 code points, no leading or trailing dots or
- * spaces; `fallback` when nothing is left.
+ * surrogates included) replaced by `_`, at most 60 code points and 180 bytes of UTF-8, no
+ * leading or trailing dots or spaces; `fallback` when nothing is left.
  */
 export function filePart(name: string, fallback: string): string {
-  const kept = [...name.trim().replace(NOT_IN_FILE_NAME, '_').replace(LONE_SURROGATE, '_')]
-    .slice(0, MAX_NAME_CHARS)
-    .join('')
+  const chars = [...name.trim().replace(NOT_IN_FILE_NAME, '_').replace(LONE_SURROGATE, '_')]
+  const kept = truncateBytes(chars.slice(0, MAX_NAME_CHARS).join(''), MAX_NAME_BYTES)
     // Windows drops a trailing dot or space, and a leading dot hides the file elsewhere.
     .replace(/^[.\s]+|[.\s]+$/g, '')
   return kept === '' ? fallback : kept

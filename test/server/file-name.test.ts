@@ -34,6 +34,14 @@ describe('filePart', () => {
     }
   })
 
+  it('keeps 60 characters and 180 bytes of UTF-8: the whole name fits 255 bytes on Linux and macOS', () => {
+    expect(filePart('春'.repeat(80), 'c1')).toBe('春'.repeat(60))
+    expect(filePart('a'.repeat(80), 'c1')).toBe('a'.repeat(60))
+    expect(filePart('🎉'.repeat(80), 'c1')).toBe('🎉'.repeat(45))
+    // Cut between code points, never inside a surrogate pair.
+    expect(filePart(`${'春'.repeat(59)}🎉`, 'c1')).toBe('春'.repeat(59))
+  })
+
   it('falls back when nothing is left', () => {
     expect(filePart(' .. ', 'c1')).toBe('c1')
   })
