@@ -147,7 +147,12 @@ export function lockFolder(folder: string, opts: LockFolderOptions): FolderLock 
     release() {
       if (released) return
       released = true
-      rmSync(join(dir, OWNER_FILE), { force: true })
+      try {
+        rmSync(join(dir, OWNER_FILE), { force: true })
+      } catch {
+        // Held open for a moment (EBUSY: a Windows antivirus scanner reading it): the lock is
+        // let go all the same, and the next holder writes the file anew.
+      }
       held.close()
     },
   }
