@@ -28,8 +28,12 @@ const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
   // WeChat openids: 28 base64url characters starting with "o"; one may end in "-" or follow a
   // "_" or "-" (`visitor_o…`), where `\b` saw no edge.
   [new RegExp(`(?<![A-Za-z0-9])o[${B64}]{27}(?![${B64}])`, 'g'), 'o***'],
-  // Chinese mobile numbers (a roster's phones): 11 digits, 13x to 19x.
-  [/(?<![0-9])1[3-9][0-9]{9}(?![0-9])/g, '1**********'],
+  // Chinese mobile numbers (a roster's phones, kept as typed): 11 digits, 13x to 19x, maybe
+  // after +86 and in 3-4-4 groups; not a run of digits inside an id (`ev_<hex>`).
+  [
+    /(?<![A-Za-z0-9])(?<!ev_)(?:\+?86[ -]?)?1[3-9][0-9]([ -]?)[0-9]{4}\1[0-9]{4}(?![0-9])/g,
+    '1**********',
+  ],
   // AppSecrets are 32 hex-ish characters, EncodingAESKeys 43: redact long opaque tokens.
   [/\b[A-Za-z0-9]{32,}\b/g, REDACTED],
 ]

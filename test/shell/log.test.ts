@@ -96,6 +96,22 @@ describe('file logger', () => {
     expect(text).toContain('not greeted')
   })
 
+  it('masks a phone written with the country code or in groups, as a roster holds it', () => {
+    // Roster phones are kept as typed (shared/roster/search-key.ts folds +86, dashes, spaces).
+    const phones = ['+8613800138000', '8613800138000', '+86 138-0013-8000', '138 0013 8000']
+    const out = phones.map((p) => redactText(`desk: bound ${p}`))
+    expect(out).toEqual(phones.map(() => 'desk: bound 1**********'))
+  })
+
+  it('leaves the digits inside an event id alone', () => {
+    // ev_ + 32 hex: a run of 11 digits starting 13–19 comes up in about one id in 800.
+    const lines = [
+      'greeting scan ev_a13800138000f23456789abcdef01234 failed',
+      'greeting scan ev_13800138000f23456789abcdef012345 failed',
+    ]
+    expect(lines.map(redactText)).toEqual(lines)
+  })
+
   it('leaves ids, event ids and long plain words readable', () => {
     const lines = [
       'greeting scan ev_0123456789abcdef0123456789abcdef failed',
