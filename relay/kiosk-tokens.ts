@@ -42,7 +42,6 @@ export interface KioskCredential {
   ticketProxy: boolean
 }
 
-/** The kiosk a token belongs to, when the token is current and the kiosk not revoked. */
 /**
  * The kiosk id a token names (its `<kioskId>.` prefix), unverified: for a refusal's log line,
  * which names the booth locked out and never the secret. Null when it names no well-formed id.
@@ -53,6 +52,7 @@ export function claimedKioskId(token: string | null): string | null {
   return KIOSK_ID_PATTERN.test(kioskId) ? kioskId : null
 }
 
+/** The kiosk a token belongs to, when the token is current and the kiosk not revoked. */
 export async function verifyKioskToken(
   store: RelayStore,
   token: string | null,
