@@ -6,6 +6,7 @@
  * (`booth-1.[redacted]`), campaign ids, event ids (`ev_…`), counts.
  */
 
+import { campaignIdSchema } from '../campaign'
 import { readableLine, type LogFields, type LogLevel } from './log'
 
 const REDACTED = '[redacted]'
@@ -47,6 +48,14 @@ const LONG_RANDOM = new RegExp(`(?<![${B64}])[${B64}]{32,}(?![${B64}])`, 'g')
 const looksRandom = (run: string): boolean =>
   /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)
 
+/**
+ * A campaign id under its own name, kept as it is: organizers pick them (campaignIdSchema), and
+ * one of 32 or more letters and digits is not a secret.
+ */
+const CAMPAIGN_ID_FIELD = /^campaignId$/i
+const isCampaignId = (key: string, v: unknown): boolean =>
+  CAMPAIGN_ID_FIELD.test(key) && campaignIdSchema.safeParse(v).success
+
 export function redactText(text: string): string {
   let out = text
   for (const [pattern, replacement] of TEXT_RULES) out = out.replace(pattern, replacement)
@@ -64,7 +73,11 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [key, v] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) ? REDACTED : redactValue(v, depth + 1)
+      out[key] = SECRET_KEY.test(key)
+        ? REDACTED
+        : isCampaignId(key, v)
+          ? v
+          : redactValue(v, depth + 1)
     }
     return out
   }

@@ -112,6 +112,23 @@ describe('file logger', () => {
     expect(lines.map(redactText)).toEqual(lines)
   })
 
+  it('keeps a long campaign id in a campaignId field, as DEPLOY says the log does', () => {
+    // Organizers pick campaign ids (1–64 of A-Z a-z 0-9 _ -): upper, lower and digits in 32 or
+    // more, which the long-random rule alone would take for a token.
+    const campaignId = 'Spring2026_Shanghai_Expo_MainHall'
+    const oneWord = 'SpringExpo2026ShanghaiMainHallDay1'
+    expect(
+      redactValue({ campaignId, kioskId: 'booth-7', seq: 3, c: { campaignId: oneWord } }),
+    ).toEqual({
+      campaignId,
+      c: { campaignId: oneWord },
+      kioskId: 'booth-7',
+      seq: 3,
+    })
+    // Only an id: anything else there is scrubbed as before.
+    expect(redactValue({ campaignId: `x ${OPENID}` })).toEqual({ campaignId: 'x o***' })
+  })
+
   it('leaves ids, event ids and long plain words readable', () => {
     const lines = [
       'greeting scan ev_0123456789abcdef0123456789abcdef failed',
