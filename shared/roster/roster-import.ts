@@ -184,16 +184,20 @@ function trimCell(cell: string): string {
 /** Dashes people type in phone numbers (hyphen, en and em dash, minus, small forms). */
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g
 
-/** Any of ZERO_WIDTH, anywhere. */
-const ZERO_WIDTH_ANY = new RegExp([...ZERO_WIDTH].join('|'), 'g')
+/**
+ * Invisible format characters, anywhere: ZERO_WIDTH and the direction marks and embeddings an
+ * iPhone (U+202A…U+202C around a contact's number) or a right-to-left web page (U+200E) copies
+ * with a number. No phone holds one.
+ */
+const INVISIBLE_ANY = /\p{Cf}/gu
 
 /**
  * Full-width digits, ＋, brackets and spaces (a Chinese input method's) and dashes, as ASCII;
- * zero-width characters dropped (a number pasted from WeChat or a web page holds them between
- * its digits, where nobody sees them).
+ * zero-width characters and direction marks dropped (a number pasted from WeChat, an iPhone or
+ * a web page holds them around or between its digits, where nobody sees them).
  */
 export const normalizePhone = (p: string): string =>
-  p.normalize('NFKC').replace(ZERO_WIDTH_ANY, '').replace(DASHES, '-').replace(/\s+/g, ' ').trim()
+  p.normalize('NFKC').replace(INVISIBLE_ANY, '').replace(DASHES, '-').replace(/\s+/g, ' ').trim()
 
 /** A problem with the file as a whole: nothing in it can be imported. */
 class RosterFileError extends Error {

@@ -677,6 +677,23 @@ describe('forgiving imports', () => {
     expect(r.rows.map((e) => e.phone)).toEqual(['13800138000', '+86 138 0013 8000', ''])
   })
 
+  it('drops the direction marks a phone copied from an iPhone or a web page holds', async () => {
+    // iOS copies a contact's number between U+202A and U+202C (or U+202D); a web page in Arabic
+    // or Uyghur marks it U+200E. Invisible in the sheet, and the row was refused all the same.
+    const r = await csv(
+      'name,phone',
+      'A,\u202a+86 138 0013 8000\u202c',
+      'B,\u202d138\u200e0013\u200f8000\u202c',
+      'C,\u2066(+86) 138 0013 8000\u2069',
+    )
+    expect(r.errors).toEqual([])
+    expect(r.rows.map((e) => e.phone)).toEqual([
+      '+86 138 0013 8000',
+      '13800138000',
+      '(+86) 138 0013 8000',
+    ])
+  })
+
   it('refuses a plus anywhere but at the start of the number or its bracket', async () => {
     const r = await csv('name,phone', 'A,138+0013', 'B,(+86)+138', 'C,((+86)138')
     expect(r.errors.map((e) => [e.row, e.code])).toEqual([
