@@ -44,7 +44,8 @@ const BARE_COUNTRY_MOBILE = /^861\d{10}$/
  * without the code (most do) finds the guest.
  */
 export function searchQueryKey(query: string): string {
-  const nfkc = query.normalize('NFKC')
+  // Invisible format characters (a direction mark pasted with the number) before the code too.
+  const nfkc = query.normalize('NFKC').replace(/\p{Cf}/gu, '')
   const folded = searchFold(nfkc.replace(COUNTRY_PREFIX, ''))
   return BARE_COUNTRY_MOBILE.test(folded) ? folded.slice(2) : folded
 }

@@ -193,6 +193,9 @@ describe('desk search finds guests of a Chinese event roster the way staff type 
     ['13800138003', 3],
     ['+8613800138004', 4],
     ['138-0013-8005', 5],
+    // Pasted with the direction marks an iPhone or a web page copies around a number
+    ['\u202a0086 138 0013 8000\u202c', 0],
+    ['\u200e(0086)13800138002', 2],
   ])('%j finds guest %i', async (query, n) => {
     const { search } = await coreWithCsv(roster)
     expect(await search(query, 50)).toEqual([named(n)])
