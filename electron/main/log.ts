@@ -33,16 +33,26 @@ export function createFileLogger(options: FileLoggerOptions): Logger {
   let size = currentSize(file)
 
   function rotate(): void {
+    // main.log moved aside first: one held open (a log shipper, a Windows antivirus scanner)
+    // throws here, before any older file is shifted or the oldest removed.
+    renameIfExists(file, `${file}.0`)
     rmSync(`${file}.${maxFiles}`, { force: true })
-    for (let i = maxFiles - 1; i >= 1; i--) renameIfExists(`${file}.${i}`, `${file}.${i + 1}`)
-    renameIfExists(file, `${file}.1`)
-    size = 0
+    for (let i = maxFiles - 1; i >= 0; i--) renameIfExists(`${file}.${i}`, `${file}.${i + 1}`)
   }
 
   function write(line: string): void {
     const bytes = Buffer.byteLength(line)
     try {
-      if (size > 0 && size + bytes > maxBytes) rotate()
+      if (size > 0 && size + bytes > maxBytes) {
+        try {
+          rotate()
+        } catch (error) {
+          // The line still goes to main.log, which grows; the rotation is tried again after
+          // another maxBytes.
+          process.stderr.write(`log rotation failed: ${String(error)}\n`)
+        }
+        size = 0
+      }
       appendFileSync(file, line, { mode: 0o600 })
       size += bytes
     } catch (error) {
