@@ -81,46 +81,62 @@ export const MAX_STAMP_KIOSKS = 50
 /** A stamp booth's label in the progress reply ("B 区"): short, it is listed up to 49 times. */
 export const MAX_STAMP_NAME_LENGTH = 20
 
+/** A text WeChat gets, as the stored shape reads it (`wechatText` is the input's check). */
+const storedText = (s: z.ZodString): z.ZodString => s
+/**
+ * A text WeChat gets, as an organizer saves it: a passive reply (XML, which cannot carry control
+ * characters) or one sent through its API. One it cannot carry would fail every push.
+ */
+const wechatText = (s: z.ZodString): z.ZodString => s.refine(isXmlText, XML_TEXT_MESSAGE)
+
 /**
  * The fields an organizer edits. Dates are ISO dates (`YYYY-MM-DD`, the venue's local day, as
  * the kiosk's own campaigns have them), both optional: a campaign runs for days, not hours.
+ * `wechat` wraps each text WeChat gets: the stored shape reads what an older relay stored
+ * (`storedText`); the input refuses what XML cannot carry (`wechatText`) in the same pass as
+ * every other field's check, so the console shows all of a form's mistakes at once.
  */
-export const campaignFieldsSchema = z
-  .object({
-    name: text(80),
-    startsAt: z.iso.date().nullable(),
-    endsAt: z.iso.date().nullable(),
-    /** Seconds a code stays on screen before it rotates even without a scan. */
-    rotationSeconds: z.number().int().min(10).max(3600),
-    /** Lifetime asked of WeChat for each temporary code (at most 30 days). */
-    ticketTtlSeconds: z.number().int().min(60).max(2_592_000),
-    mode: z.enum(['booth', 'desk']),
-    greetings: z
-      .object({ 'zh-CN': relayGreetingTextsSchema, en: relayGreetingTextsSchema })
-      .strict(),
-    /** The relay's passive reply texts for this campaign's scans; '' answers `success` (v1). */
-    reply: z
-      .object({
-        subscribe: z.string().trim().max(MAX_REPLY_LENGTH),
-        scan: z.string().trim().max(MAX_REPLY_LENGTH),
-      })
-      .strict(),
-    tag: text(MAX_TAG_LENGTH).nullable(),
-    followUp: text(MAX_REPLY_LENGTH).nullable(),
-    /** Kiosk ids of a stamp rally (empty: none). */
-    stamps: z
-      .array(kioskIdSchema)
-      .max(MAX_STAMP_KIOSKS)
-      .refine((ids) => new Set(ids).size === ids.length, 'stamps must not repeat a kiosk'),
-    /**
-     * Optional (shared/stamp-reply.ts has the defaults): a label per stamp booth for the
-     * progress reply (else its kiosk id), and the progress and completion reply texts.
-     */
-    stampNames: z.record(kioskIdSchema, text(MAX_STAMP_NAME_LENGTH)).optional(),
-    stampProgress: text(MAX_REPLY_LENGTH).optional(),
-    stampComplete: text(MAX_REPLY_LENGTH).optional(),
-  })
-  .strict()
+function campaignFields(wechat: (s: z.ZodString) => z.ZodString) {
+  return z
+    .object({
+      name: text(80),
+      startsAt: z.iso.date().nullable(),
+      endsAt: z.iso.date().nullable(),
+      /** Seconds a code stays on screen before it rotates even without a scan. */
+      rotationSeconds: z.number().int().min(10).max(3600),
+      /** Lifetime asked of WeChat for each temporary code (at most 30 days). */
+      ticketTtlSeconds: z.number().int().min(60).max(2_592_000),
+      mode: z.enum(['booth', 'desk']),
+      greetings: z
+        .object({ 'zh-CN': relayGreetingTextsSchema, en: relayGreetingTextsSchema })
+        .strict(),
+      /** The relay's passive reply texts for this campaign's scans; '' answers `success` (v1). */
+      reply: z
+        .object({
+          subscribe: wechat(z.string().trim().max(MAX_REPLY_LENGTH)),
+          scan: wechat(z.string().trim().max(MAX_REPLY_LENGTH)),
+        })
+        .strict(),
+      tag: wechat(text(MAX_TAG_LENGTH)).nullable(),
+      followUp: wechat(text(MAX_REPLY_LENGTH)).nullable(),
+      /** Kiosk ids of a stamp rally (empty: none). */
+      stamps: z
+        .array(kioskIdSchema)
+        .max(MAX_STAMP_KIOSKS)
+        .refine((ids) => new Set(ids).size === ids.length, 'stamps must not repeat a kiosk'),
+      /**
+       * Optional (shared/stamp-reply.ts has the defaults): a label per stamp booth for the
+       * progress reply (else its kiosk id), and the progress and completion reply texts.
+       */
+      stampNames: z.record(kioskIdSchema, wechat(text(MAX_STAMP_NAME_LENGTH))).optional(),
+      stampProgress: wechat(text(MAX_REPLY_LENGTH)).optional(),
+      stampComplete: wechat(text(MAX_REPLY_LENGTH)).optional(),
+    })
+    .strict()
+}
+
+/** The fields as stored and sent to kiosks (what an older relay stored still reads). */
+export const campaignFieldsSchema = campaignFields(storedText)
 export type CampaignFields = z.infer<typeof campaignFieldsSchema>
 
 /**
@@ -195,26 +211,7 @@ const FILLS_GREETING = 'only {name} and {number} are filled in'
  * checked here, not in the stored shape, so a campaign stored before still reads (and still
  * reaches its kiosks; a reply it holds that XML cannot carry is left out of the push's answer).
  */
-export const campaignInputSchema = campaignFieldsSchema
-  .superRefine((c, ctx) => {
-    const wechatTexts: Array<[(string | number)[], string | null | undefined]> = [
-      [['reply', 'subscribe'], c.reply.subscribe],
-      [['reply', 'scan'], c.reply.scan],
-      [['tag'], c.tag],
-      [['followUp'], c.followUp],
-      ...Object.entries(c.stampNames ?? {}).map(([kioskId, label]): [string[], string] => [
-        ['stampNames', kioskId],
-        label,
-      ]),
-      [['stampProgress'], c.stampProgress],
-      [['stampComplete'], c.stampComplete],
-    ]
-    for (const [path, value] of wechatTexts) {
-      if (value != null && !isXmlText(value)) {
-        ctx.addIssue({ code: 'custom', path, message: XML_TEXT_MESSAGE })
-      }
-    }
-  })
+export const campaignInputSchema = campaignFields(wechatText)
   .refine(datesInOrder, datesMessage)
   .refine(tagFitsWechat, { message: 'tag must be at most 30 bytes of UTF-8', path: ['tag'] })
   .superRefine((c, ctx) => {
