@@ -187,6 +187,16 @@ export const STAMP_PROGRESS_PLACEHOLDERS = ['{count}', '{total}', '{missing}'] a
  */
 const braced = (text: string): string[] => text.match(/[{｛][^{}｛｝]*[}｝]/g) ?? []
 
+/**
+ * A text filled in (greetings, follow-up, rally progress) must pair its braces: "Welcome,
+ * {name!" or "{{name}}" reached visitors as typed ("{Alice}"), as no placeholder was whole.
+ */
+export const BRACES_MESSAGE = 'a brace is not paired: a placeholder has one brace each side'
+
+/** Whether `text` holds a brace outside a `{…}` pair (full-width ones too): `{name`, `{{name}}`. */
+export const hasUnpairedBrace = (text: string): boolean =>
+  /[{}｛｝]/.test(text.replace(/[{｛][^{}｛｝]*[}｝]/g, ''))
+
 /** Placeholders in `text` that are not `known` (a typo such as `{nmae}`). */
 export function unknownPlaceholders(
   text: string,
@@ -238,10 +248,20 @@ export const campaignInputSchema = campaignFields(wechatText)
         ctx.addIssue({ code: 'custom', path, message: `${found.join(', ')}: ${why}` })
       }
     }
+    const filled: Array<[(string | number)[], string | null | undefined]> = [
+      [['followUp'], c.followUp],
+      [['stampProgress'], c.stampProgress],
+    ]
     for (const locale of ['zh-CN', 'en'] as const) {
       for (const key of ['first', 'returning', 'named'] as const) {
         const text = c.greetings[locale][key]
+        filled.push([['greetings', locale, key], text])
         flag(['greetings', locale, key], unknownPlaceholders(text), FILLS_GREETING)
+      }
+    }
+    for (const [path, text] of filled) {
+      if (text != null && hasUnpairedBrace(text)) {
+        ctx.addIssue({ code: 'custom', path, message: BRACES_MESSAGE })
       }
     }
     flag(

@@ -236,13 +236,31 @@ describe('the campaign form', () => {
     )
   })
 
+  it('refuses a greeting whose brace is left open, and says what to write', () => {
+    const d = named()
+    d.greetings.en.named = 'Welcome, {name!'
+    d.greetings['zh-CN'].first = '欢迎！第 {{number}} 位'
+    const checked = checkDraft(d)
+    expect(!checked.ok && checked.errors).toEqual({
+      'greetings.en.named': 'campaigns.errors.braces',
+      'greetings.zh-CN.first': 'campaigns.errors.braces',
+    })
+    const i18n = createConsoleI18n()
+    expect(i18n.global.t('campaigns.errors.braces')).toBe(
+      '有括号未配对：占位符如 {name} 前后各有一个括号',
+    )
+    expect(i18n.global.t('campaigns.errors.braces', {}, { locale: 'en' })).toBe(
+      'A brace is not paired: a placeholder such as {name} has one brace each side',
+    )
+  })
+
   it('has every message it can give in both languages', () => {
     const i18n = createConsoleI18n()
     const keys = [
       ...['name', 'date', 'endsBeforeStart', 'rotationSeconds', 'ticketTtlSeconds'],
       'ticketTtlShort',
       'followUpBytes',
-      ...['greeting', 'placeholder', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
+      ...['greeting', 'placeholder', 'braces', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
     ].map((k) => `campaigns.errors.${k}`)
     for (const locale of ['zh-CN', 'en'] as const)
       for (const key of keys) expect(i18n.global.te(key, locale), `${locale} ${key}`).toBe(true)

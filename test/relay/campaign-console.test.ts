@@ -3,6 +3,7 @@
 // kiosk only to a campaign that exists, and the guard (401 without a session, 403 cross-origin).
 import { describe, expect, it } from 'vitest'
 import {
+  BRACES_MESSAGE,
   campaignFormSchema,
   campaignInputSchema,
   consoleCampaignSchema,
@@ -314,6 +315,35 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       )
     }
     expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+  })
+
+  it('refuses a brace left open or unopened around a placeholder, which visitors would read as typed', async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // "Welcome, {name!" showed every visitor "Welcome, {name!"; "{{name}}" showed "{Alice}".
+    const base = campaignBody().greetings
+    const greeting = (named: string) => ({ ...base, en: { ...base.en, named } })
+    for (const [field, body] of [
+      ['greetings.en.named', campaignBody({ greetings: greeting('Welcome, {name!') })],
+      ['greetings.en.named', campaignBody({ greetings: greeting('Welcome, {{name}}!') })],
+      ['greetings.en.named', campaignBody({ greetings: greeting('Welcome, name}!') })],
+      ['followUp', campaignBody({ followUp: '｛name，感谢到访' })],
+      ['stampProgress', { ...campaignBody(), stampProgress: '已集 {count 章' }],
+    ] as const) {
+      const res = await c.call('PUT', `/console/api/campaigns/${made.id}`, body)
+      expect(res.status, field).toBe(400)
+      expect((res.json as { error: { message: string } }).error.message, field).toBe(
+        `${field}: ${BRACES_MESSAGE}`,
+      )
+    }
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
+    // Braces that close are the organizer's own text, as before; only placeholders are named.
+    const ok = await c.call('PUT', `/console/api/campaigns/${made.id}`, {
+      ...campaignBody(),
+      reply: { subscribe: 'Hi :-}', scan: '' },
+    })
+    expect(ok.status, ok.text).toBe(200)
   })
 
   it('refuses a placeholder copied into a text sent as typed (replies, completion) or the follow-up', async () => {

@@ -11,6 +11,7 @@ import { rosterColumns } from '../../../shared/errors'
 import { consoleRosterCheckSchema, type ConsoleRosterCheck } from '../../../shared/console-api'
 
 export {
+  BRACES_MESSAGE,
   CAMPAIGN_DEFAULTS,
   campaignFormSchema,
   campaignInputSchema,

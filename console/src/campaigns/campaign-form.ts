@@ -5,6 +5,7 @@
  */
 import type { Locale } from '../../../shared/domain'
 import {
+  BRACES_MESSAGE,
   CAMPAIGN_DEFAULTS,
   campaignFormSchema,
   FOLLOW_UP_BYTES_MESSAGE,
@@ -150,6 +151,8 @@ function messageKey(path: string, code: string, message: string): string {
   // A name (one line) or a longer text holding a control or bidi control (shared/typed-text.ts).
   if (message === LINE_TEXT_MESSAGE) return 'campaigns.errors.lineChars'
   if (message === LINES_TEXT_MESSAGE) return 'campaigns.errors.textChars'
+  // "{name!" or "{{name}}" in a text filled in (greetings, follow-up, rally progress).
+  if (message === BRACES_MESSAGE) return 'campaigns.errors.braces'
   if (path.startsWith('greetings.')) {
     return code === 'custom' ? 'campaigns.errors.placeholder' : 'campaigns.errors.greeting'
   }

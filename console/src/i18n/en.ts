@@ -340,6 +340,7 @@ export const en: MessageSchema = {
         'The code lifetime must be at least 30 seconds longer than the rotation, or visitors scan a code that has already expired',
       greeting: 'Enter a greeting (up to 200 characters)',
       placeholder: "Greetings can only use {'{name}'} and {'{number}'}",
+      braces: "A brace is not paired: a placeholder such as {'{name}'} has one brace each side",
       stampPlaceholder:
         "The progress reply can only use {'{count}'}, {'{total}'} and {'{missing}'}",
       followUpPlaceholder: "The follow-up message can only use {'{name}'} and {'{number}'}",

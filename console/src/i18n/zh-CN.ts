@@ -307,6 +307,7 @@ export const zhCN = {
       ticketTtlShort: '二维码有效期须比轮换间隔至少长 30 秒，否则访客会扫到已过期的二维码',
       greeting: '请填写欢迎语（最多 200 字）',
       placeholder: "欢迎语中只能使用 {'{name}'} 和 {'{number}'}",
+      braces: "有括号未配对：占位符如 {'{name}'} 前后各有一个括号",
       stampPlaceholder: "集章进度回复中只能使用 {'{count}'}、{'{total}'} 和 {'{missing}'}",
       followUpPlaceholder: "跟进消息中只能使用 {'{name}'} 和 {'{number}'}",
       notFilledIn:
