@@ -4,7 +4,7 @@
  * Runs in the renderer too: no Node, DOM or Electron imports.
  */
 import { z } from 'zod'
-import { unknownPlaceholders } from './campaign'
+import { GREETING_NO_NAME_MESSAGE, unknownPlaceholders } from './campaign'
 import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
@@ -88,7 +88,7 @@ export const editableCampaignSchema = campaignSchema.superRefine((c, ctx) => {
         ctx.addIssue({
           code: 'custom',
           path,
-          message: '{name} is filled in for registered guests only: other visitors have no name',
+          message: GREETING_NO_NAME_MESSAGE,
           params: { code: 'greeting_no_name' },
         })
       }

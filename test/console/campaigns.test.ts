@@ -254,13 +254,39 @@ describe('the campaign form', () => {
     )
   })
 
+  it('refuses {name} in a greeting for visitors off the roster, and says why', () => {
+    const d = named()
+    d.greetings.en.first = 'Hi {name}!'
+    const checked = checkDraft(d)
+    expect(!checked.ok && checked.errors).toEqual({
+      'greetings.en.first': 'campaigns.errors.greetingNoName',
+    })
+    const i18n = createConsoleI18n()
+    expect(i18n.global.t('campaigns.errors.greetingNoName')).toBe(
+      '只有名单来宾的欢迎语能用 {name}：其他访客没有姓名，会显示为空',
+    )
+    expect(i18n.global.t('campaigns.errors.greetingNoName', {}, { locale: 'en' })).toBe(
+      "Only a registered guest's greeting can use {name}: other visitors have no name, so it would show as a gap",
+    )
+  })
+
   it('has every message it can give in both languages', () => {
     const i18n = createConsoleI18n()
     const keys = [
       ...['name', 'date', 'endsBeforeStart', 'rotationSeconds', 'ticketTtlSeconds'],
       'ticketTtlShort',
       'followUpBytes',
-      ...['greeting', 'placeholder', 'braces', 'reply', 'tag', 'followUp', 'stamps', 'invalid'],
+      ...[
+        'greeting',
+        'placeholder',
+        'braces',
+        'greetingNoName',
+        'reply',
+        'tag',
+        'followUp',
+        'stamps',
+        'invalid',
+      ],
     ].map((k) => `campaigns.errors.${k}`)
     for (const locale of ['zh-CN', 'en'] as const)
       for (const key of keys) expect(i18n.global.te(key, locale), `${locale} ${key}`).toBe(true)

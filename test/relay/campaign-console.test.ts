@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   BRACES_MESSAGE,
+  GREETING_NO_NAME_MESSAGE,
   campaignFormSchema,
   campaignInputSchema,
   consoleCampaignSchema,
@@ -344,6 +345,32 @@ describe.each<Backend>(['sqlite', 'redis'])('campaigns in the console (%s)', (ba
       reply: { subscribe: 'Hi :-}', scan: '' },
     })
     expect(ok.status, ok.text).toBe(200)
+  })
+
+  it("refuses {name} in a greeting for visitors with no name, as the kiosk's own editor does", async () => {
+    const { relay } = await relayOn(backend)
+    const c = await signIn(relay)
+    const made = await createCampaign(c)
+    // A visitor off the roster has no name: "Hi {name}!" showed them "Hi !".
+    const base = campaignBody().greetings
+    for (const [field, greetings] of [
+      ['greetings.en.first', { ...base, en: { ...base.en, first: 'Hi {name}!' } }],
+      [
+        'greetings.zh-CN.returning',
+        { ...base, 'zh-CN': { ...base['zh-CN'], returning: '{name}' } },
+      ],
+    ] as const) {
+      const res = await c.call(
+        'PUT',
+        `/console/api/campaigns/${made.id}`,
+        campaignBody({ greetings }),
+      )
+      expect(res.status, field).toBe(400)
+      expect((res.json as { error: { message: string } }).error.message, field).toBe(
+        `${field}: ${GREETING_NO_NAME_MESSAGE}`,
+      )
+    }
+    expect((await relay.store.campaigns.getCampaign(made.id))?.campaign).toEqual(made)
   })
 
   it('refuses a placeholder copied into a text sent as typed (replies, completion) or the follow-up', async () => {

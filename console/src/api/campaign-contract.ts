@@ -19,6 +19,7 @@ export {
   consoleCampaignSummarySchema,
   FOLLOW_UP_BYTES_MESSAGE,
   followUpMaxBytes,
+  GREETING_NO_NAME_MESSAGE,
   MAX_FOLLOW_UP_BYTES,
   MAX_REPLY_LENGTH,
   MAX_STAMP_KIOSKS,

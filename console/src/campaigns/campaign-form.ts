@@ -9,6 +9,7 @@ import {
   CAMPAIGN_DEFAULTS,
   campaignFormSchema,
   FOLLOW_UP_BYTES_MESSAGE,
+  GREETING_NO_NAME_MESSAGE,
   type CampaignInput,
   type ConsoleCampaign,
   type GreetingTexts,
@@ -153,6 +154,7 @@ function messageKey(path: string, code: string, message: string): string {
   if (message === LINES_TEXT_MESSAGE) return 'campaigns.errors.textChars'
   // "{name!" or "{{name}}" in a text filled in (greetings, follow-up, rally progress).
   if (message === BRACES_MESSAGE) return 'campaigns.errors.braces'
+  if (message === GREETING_NO_NAME_MESSAGE) return 'campaigns.errors.greetingNoName'
   if (path.startsWith('greetings.')) {
     return code === 'custom' ? 'campaigns.errors.placeholder' : 'campaigns.errors.greeting'
   }

@@ -341,6 +341,8 @@ export const en: MessageSchema = {
       greeting: 'Enter a greeting (up to 200 characters)',
       placeholder: "Greetings can only use {'{name}'} and {'{number}'}",
       braces: "A brace is not paired: a placeholder such as {'{name}'} has one brace each side",
+      greetingNoName:
+        "Only a registered guest's greeting can use {'{name}'}: other visitors have no name, so it would show as a gap",
       stampPlaceholder:
         "The progress reply can only use {'{count}'}, {'{total}'} and {'{missing}'}",
       followUpPlaceholder: "The follow-up message can only use {'{name}'} and {'{number}'}",

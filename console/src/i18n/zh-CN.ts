@@ -308,6 +308,7 @@ export const zhCN = {
       greeting: '请填写欢迎语（最多 200 字）',
       placeholder: "欢迎语中只能使用 {'{name}'} 和 {'{number}'}",
       braces: "有括号未配对：占位符如 {'{name}'} 前后各有一个括号",
+      greetingNoName: "只有名单来宾的欢迎语能用 {'{name}'}：其他访客没有姓名，会显示为空",
       stampPlaceholder: "集章进度回复中只能使用 {'{count}'}、{'{total}'} 和 {'{missing}'}",
       followUpPlaceholder: "跟进消息中只能使用 {'{name}'} 和 {'{number}'}",
       notFilledIn:
