@@ -4,7 +4,12 @@
  * Runs in the renderer too: no Node, DOM or Electron imports.
  */
 import { z } from 'zod'
-import { GREETING_NO_NAME_MESSAGE, unknownPlaceholders } from './campaign'
+import {
+  BRACES_MESSAGE,
+  GREETING_NO_NAME_MESSAGE,
+  hasUnpairedBrace,
+  unknownPlaceholders,
+} from './campaign'
 import { errorBodySchema } from './errors'
 import { kioskIdSchema } from './relay-protocol'
 import { ticketOutlivesRotation, ticketTtlMessage } from './ticket-ttl'
@@ -83,6 +88,14 @@ export const editableCampaignSchema = campaignSchema.superRefine((c, ctx) => {
           path,
           message: `${unknown.join(', ')}: only {name} and {number} are filled in`,
           params: { code: 'greeting_placeholder' },
+        })
+      } else if (hasUnpairedBrace(text)) {
+        // "{name!" or "{{name}}": no placeholder whole, so visitors read the braces.
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: BRACES_MESSAGE,
+          params: { code: 'greeting_braces' },
         })
       } else if (key !== 'named' && text.includes('{name}')) {
         ctx.addIssue({

@@ -1,8 +1,9 @@
 /**
  * Greetings that would reach visitors with a gap or with braces: `{name}` in the first-visit
  * or returning greeting (only a registered guest has a name: anyone else would read
- * "欢迎 ！"), or a misspelt placeholder such as `{nmae}` (shown as typed). The campaign
- * editor says so at the field and saves nothing, in the UI's language.
+ * "欢迎 ！"), a misspelt placeholder such as `{nmae}` or a brace not paired (`{{name}}`), both
+ * shown as typed. The campaign editor says so at the field and saves nothing, in the UI's
+ * language.
  */
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -40,7 +41,7 @@ describe('greeting placeholders in the campaign editor', () => {
     await screenshot(page, 'greeting-placeholders-name')
   }, 30_000)
 
-  it('a misspelt placeholder is refused, naming the ones that work', async () => {
+  it('a misspelt placeholder or a brace not paired is refused, naming the ones that work', async () => {
     await page.locator('#g-zh-CN-firstVisit').fill('欢迎！您是第 {number} 位来宾')
     await page.locator('#g-en-welcomeBack').fill('Welcome back! Check-in no. {number}')
     await page.locator('#g-zh-CN-named').fill('{nmae}，欢迎您！')
@@ -56,6 +57,21 @@ describe('greeting placeholders in the campaign editor', () => {
         'Only {name} and {number} are filled in; anything else in braces reaches visitors as typed',
       )
     await page.locator('[data-locale="zh-CN"]').first().click()
+
+    // A brace not paired: no placeholder whole, so "{{name}}" showed visitors "{王芳}".
+    await page.locator('#g-zh-CN-named').fill('{{name}}，欢迎您！')
+    await save()
+    await expect
+      .poll(() => errorAt('g-zh-CN-named').textContent())
+      .toBe('有括号未配对：占位符如 {name} 前后各有一个括号')
+    await page.locator('[data-locale="en"]').first().click()
+    await expect
+      .poll(() => errorAt('g-zh-CN-named').textContent())
+      .toBe('A brace is not paired: a placeholder such as {name} has one brace each side')
+    await errorAt('g-zh-CN-named').scrollIntoViewIfNeeded()
+    await screenshot(page, 'greeting-placeholders-braces')
+    await page.locator('[data-locale="zh-CN"]').first().click()
+    await expect(page.locator('[data-testid="campaign-notice"]').count()).resolves.toBe(0)
 
     await page.locator('#g-zh-CN-named').fill('{name}，欢迎您！')
     await save()

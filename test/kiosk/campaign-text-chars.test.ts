@@ -84,6 +84,19 @@ describe('control characters in the kiosk’s campaigns', () => {
     expect(openCampaignStore(dir).get(original.id)).toEqual(good)
   })
 
+  it('refuses a greeting whose brace is not paired, which visitors would read as typed', async () => {
+    const original = testCampaign()
+    const { core, dir } = await coreWith(original)
+    for (const named of ['Welcome, {name!', 'Welcome, {{name}}!', '欢迎 ｛name']) {
+      const greetings = { ...original.greetings, en: { ...original.greetings.en, named } }
+      expect(await refusal(core.call('saveCampaign', { ...original, greetings })), named).toEqual({
+        code: 'bad_input',
+        params: { field: 'greetings.en.named' },
+      })
+    }
+    expect(openCampaignStore(dir).get(original.id)).toEqual(original)
+  })
+
   it('still loads a campaign written before with such characters', async () => {
     const older = testCampaign({ name: '春季\u202e展\u0000' })
     const { core } = await coreWith(older)

@@ -750,6 +750,19 @@ describe('campaign texts', () => {
     expect(fake.api.saveCampaign).not.toHaveBeenCalled()
     expect(zhCN.campaign.errors.lineChars).toContain('控制字符')
     expect(en.campaign.errors.lineChars).toContain('control characters')
+    // A brace not paired: "{name!" or "{{name}}" would reach visitors as typed.
+    await wrapper.get('#g-en-firstVisit').setValue('Welcome! No. {number}')
+    await wrapper.get('#g-en-named').setValue('Welcome, {{name}}!')
+    await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')
+    await flushPromises()
+    expect(wrapper.get('[data-error-for="g-en-named"]').text()).toBe(
+      '有括号未配对：占位符如 {name} 前后各有一个括号',
+    )
+    expect(en.campaign.errors.greetingBraces).toBe(
+      "A brace is not paired: a placeholder such as {'{name}'} has one brace each side",
+    )
+    expect(fake.api.saveCampaign).not.toHaveBeenCalled()
+    await wrapper.get('#g-en-named').setValue('Welcome, {name}!')
     await wrapper.get('#c-name').setValue('🎉 春季博览会 Spring Expo')
     await wrapper.get('#g-en-firstVisit').setValue('Welcome! No. {number}')
     await wrapper.get('[data-testid="campaign-editor"]').trigger('submit')

@@ -41,9 +41,11 @@ export function campaignErrorKey(field: string, code = 'custom'): string {
   if (code === TYPED_TEXT_CODE)
     return field === 'name' ? 'campaign.errors.lineChars' : 'campaign.errors.textChars'
   if (field.startsWith('greetings.')) {
-    // A placeholder that is not filled in, or {name} where no visitor has a name (the refine).
+    // A placeholder that is not filled in, a brace not paired, or {name} where no visitor has a
+    // name (the refine).
     if (code === 'greeting_placeholder') return 'campaign.errors.greetingPlaceholder'
     if (code === 'greeting_no_name') return 'campaign.errors.greetingNoName'
+    if (code === 'greeting_braces') return 'campaign.errors.greetingBraces'
     return 'campaign.errors.greeting'
   }
   // A date not filled in whole (DateInput) versus an end before the start (the refine).

@@ -346,6 +346,8 @@ export const en: MessageSchema = {
       greeting: 'Enter a greeting (up to 200 characters)',
       greetingPlaceholder:
         "Only {'{name}'} and {'{number}'} are filled in; anything else in braces reaches visitors as typed",
+      greetingBraces:
+        "A brace is not paired: a placeholder such as {'{name}'} has one brace each side",
       greetingNoName:
         "Only a registered guest's greeting can use {'{name}'}: other visitors have no name, so it would show as a gap",
       lineChars:
