@@ -724,6 +724,19 @@ describe('campaign page', () => {
     expect(fake.api.saveCampaign).not.toHaveBeenCalled()
     expect(wrapper.get('[data-error-for="c-rotation"]').text()).toContain('10 到 3600')
     expect(wrapper.get('[data-error-for="c-end"]').text()).toBe('结束日期不能早于开始日期')
+    // Every part of the refused date (年, 月, 日), not only the first the label points at, is
+    // invalid and described by the message: a screen reader tabbing to 月 hears why too.
+    const message = wrapper.get('[data-error-for="c-end"]')
+    for (const part of ['#c-end', '#c-end-month', '#c-end-day']) {
+      const control = wrapper.get(part)
+      expect(control.attributes('aria-invalid'), part).toBe('true')
+      expect(control.attributes('aria-describedby'), part).toBe(message.attributes('id'))
+    }
+    // The start, not refused, is neither.
+    for (const part of ['#c-start', '#c-start-month', '#c-start-day']) {
+      expect(wrapper.get(part).attributes('aria-invalid'), part).not.toBe('true')
+      expect(wrapper.get(part).attributes('aria-describedby'), part).toBeUndefined()
+    }
   })
 })
 
