@@ -550,13 +550,22 @@ describe('booths', () => {
 
   it('refuses a bad booth id without asking the relay, and translates a conflict', async () => {
     const fake = createFakeConsoleApi()
-    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    const { wrapper } = mountConsole(BoothsPage, fake.api, { attachTo: document.body })
     await wrapper.get('[data-testid="add-booth"]').trigger('click')
     await wrapper.get('[data-testid="booth-id"]').setValue('Hall A')
     await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
     await flushPromises()
     expect(fake.api.addKiosk).not.toHaveBeenCalled()
     expect(wrapper.get('[data-testid="add-error"]').text()).toContain('小写字母')
+    // The field is marked and described by why (a screen reader back on it hears the reason).
+    const field = () => wrapper.get('[data-testid="booth-id"]')
+    const described = () =>
+      (field().attributes('aria-describedby') ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((id) => document.getElementById(id)?.textContent?.trim())
+    expect(field().attributes('aria-invalid')).toBe('true')
+    expect(described()).toContain(wrapper.get('[data-testid="add-error"]').text())
     fake.api.addKiosk.mockRejectedValueOnce(new ConsoleApiError('conflict', 409))
     await wrapper.get('[data-testid="booth-id"]').setValue('hall-a')
     await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
@@ -566,7 +575,18 @@ describe('booths', () => {
     expect(wrapper.get('[data-testid="add-error"]').text()).toBe(
       '签到台“hall-a”已存在（可能刚由其他组织者添加，配对码显示在其屏幕上）。要为它配对设备，请在列表中它的一行点击“新配对码”（之前的配对码随即失效）。',
     )
+    expect(field().attributes('aria-invalid')).toBe('true')
+    expect(described()).toContain(wrapper.get('[data-testid="add-error"]').text())
     expect(wrapper.find('[data-testid="pairing"]').exists()).toBe(false)
+    // Another failure (the relay unreachable) is not the id's: the field is not marked.
+    fake.api.addKiosk.mockRejectedValueOnce(new ConsoleApiError('network', 0))
+    await field().setValue('hall-b')
+    await wrapper.get('[data-testid="add-booth-form"]').trigger('submit')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="add-error"]').exists()).toBe(true)
+    expect(field().attributes('aria-invalid')).toBeUndefined()
+    expect(field().attributes('aria-describedby') ?? '').not.toContain('add-error')
+    wrapper.unmount()
   })
 
   it('gives an existing booth a new pairing code (a replaced laptop)', async () => {
