@@ -19,10 +19,16 @@ export class WallState {
   /** Newest first, at most `cap`. */
   tiles: ScreenCheckin[] = []
   draw: ScreenDraw | null = null
+  /**
+   * Whether a snapshot was applied: until then (or a count from the stream) the count is not
+   * known. Not `campaign`, which the stream's `campaign` event (a rename) also sets.
+   */
+  read = false
 
   constructor(readonly cap = WALL_TILES) {}
 
   applySnapshot(s: WallSnapshot): void {
+    this.read = true
     this.campaign = s.campaign
     this.count = Math.max(this.count, s.count)
     this.add(s.recent)
