@@ -90,7 +90,8 @@ const MAX_ROSTERS_READ_AT_ONCE = 2
 /**
  * For a dry run: how much of the current roster a file keeps, and how many checked-in guests
  * (bound to a WeChat user) it leaves out, so the console can say so before last year's roster,
- * or one saved without its phone column (every name + phone key changed), replaces this one.
+ * or one saved without its code column (or its phone column, for guests without a code: every
+ * match key changed), replaces this one.
  */
 async function whatItReplaces(
   campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>,

@@ -430,7 +430,7 @@ export const en: MessageSchema = {
         '{n} guest who already checked in is not in this file | {n} guests who already checked in are not in this file',
       dropAll: 'None of the current roster’s guests is in this file',
       dropCounts:
-        'Guests in the file: {file}. Current roster: {guests}, {kept} of them in the file (the same code, else the same name and phone: a file saved without its code or phone column matches nobody).',
+        'Guests in the file: {file}. Current roster: {guests}, {kept} of them in the file (the same code, else, for guests without one, the same name and phone: a file saved without its code column, or without its phone column when the guests have no code, matches nobody).',
       dropUndo:
         'Their check-ins stay, but without their names (booth greetings, big screen, sheet, roster-only draws) until a roster with them is uploaded again.',
       dropConfirm: 'Upload anyway (replace the roster)',

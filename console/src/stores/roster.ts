@@ -80,7 +80,8 @@ export const useRosterStore = defineStore('console-roster', () => {
   /**
    * A file held until the organizer says: one that would empty the roster (a header, no rows),
    * or leave out guests who already checked in, or none of the current roster's guests (last
-   * year's roster; a file saved without its code or phone column, so every match key changed).
+   * year's roster; a file saved without its code column, or its phone column when the guests have
+   * no code, so every match key changed).
    */
   const held = ref<HeldRoster | null>(null)
   let asked = 0
