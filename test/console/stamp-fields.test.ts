@@ -220,3 +220,44 @@ describe('the rally line', () => {
     expect(stampReply('欢迎', '已集 1/3 章')).toBe('欢迎\n已集 1/3 章')
   })
 })
+
+describe('the rally’s booth picker heard by a screen reader', () => {
+  it.each(['zh-CN', 'en'] as const)(
+    '%s: the ticks are one group named by its label, described by its error, else its hint',
+    async (locale) => {
+      const rally = Array.from({ length: 51 }, (_, i) => `k${i}`)
+      const { wrapper, i18n } = await openEditor(
+        { stamps: rally },
+        { kiosks: rally.map((id) => makeKiosk({ id })) },
+      )
+      i18n.global.locale.value = locale
+      await flushPromises()
+      const group = () => {
+        const box = wrapper.get('[data-stamp="k0"]').element
+        const found = box.closest('[role="group"]')
+        expect(found, 'the ticks are in a group').not.toBeNull()
+        return found as HTMLElement
+      }
+      const heard = (ids: string | null) =>
+        (ids ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((id) => wrapper.get(`#${id}`).text())
+      await wrapper.get('form').trigger('submit')
+      await flushPromises()
+      const message = wrapper.get('[data-error="stamps"]').text()
+      expect(message).toBe(i18n.global.t('campaigns.errors.stamps'))
+      expect(heard(group().getAttribute('aria-labelledby'))).toEqual([
+        i18n.global.t('campaigns.fields.stamps'),
+      ])
+      expect(heard(group().getAttribute('aria-describedby'))).toEqual([message])
+      // One booth fewer: the group is described by its hint again, not a message gone.
+      await wrapper.get('[data-stamp="k50"]').setValue(false)
+      await flushPromises()
+      expect(wrapper.find('[data-error="stamps"]').exists()).toBe(false)
+      expect(heard(group().getAttribute('aria-describedby'))).toEqual([
+        i18n.global.t('campaigns.hints.stamps'),
+      ])
+    },
+  )
+})
