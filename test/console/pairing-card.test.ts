@@ -42,3 +42,47 @@ describe('the pairing card', () => {
     expect(wrapper.get('[data-testid="pairing-expiry"]').classes()).toContain('error-text')
   })
 })
+
+describe('the pairing card heard by a screen reader', () => {
+  const pairing = (id: string) => ({
+    id,
+    pairingCode: 'ACDE4679',
+    expiresAt: Date.now() + FIFTEEN_MINUTES,
+  })
+
+  it.each(['zh-CN', 'en'] as const)(
+    '%s: a new code takes the focus; its expiry and its use are said once, the countdown never',
+    async (locale) => {
+      const { wrapper, i18n } = mountConsole(PairingCard, createFakeConsoleApi().api, {
+        props: { pairing: pairing('hall-a'), used: false, origin: 'https://relay.example' },
+        attachTo: document.body,
+      })
+      i18n.global.locale.value = locale
+      await wrapper.vm.$nextTick()
+      // The form that asked for it is gone: the focus is on the card's heading, not lost.
+      expect(document.activeElement?.textContent).toBe(
+        i18n.global.t('pairing.title', { id: 'hall-a' }),
+      )
+      const live = () =>
+        wrapper.findAll('[role="status"], [role="alert"], [aria-live]').map((e) => e.text())
+      // The countdown is not in a live region: it would be read out every second.
+      expect(live()).toEqual([''])
+      vi.advanceTimersByTime(5000)
+      await wrapper.vm.$nextTick()
+      expect(live()).toEqual([''])
+      vi.advanceTimersByTime(FIFTEEN_MINUTES)
+      await wrapper.vm.$nextTick()
+      expect(live()).toEqual([i18n.global.t('pairing.expired')])
+      // Another code for the booth: the focus is on the card again, the region quiet.
+      ;(document.activeElement as HTMLElement | null)?.blur()
+      await wrapper.setProps({ pairing: pairing('hall-b') })
+      await wrapper.vm.$nextTick()
+      expect(document.activeElement?.textContent).toBe(
+        i18n.global.t('pairing.title', { id: 'hall-b' }),
+      )
+      expect(live()).toEqual([''])
+      await wrapper.setProps({ used: true })
+      expect(live()).toEqual([i18n.global.t('pairing.used')])
+    },
+  )
+})
