@@ -627,6 +627,49 @@ describe('export page', () => {
     expect(link.attributes('download')).toBe('spring.csv')
   })
 
+  it.each(['zh-CN', 'en'] as const)(
+    '%s: a screen reader hears the export finish or fail once, not each row, and the bar is named',
+    async (locale) => {
+      const fake = createFakeKioskApi()
+      const { wrapper, i18n } = mountWith(ExportPage, fake.api)
+      i18n.global.locale.value = locale
+      useScreenStore().campaign = makeCampaign()
+      await flushPromises()
+      const live = () =>
+        wrapper.findAll('[role="status"], [role="alert"], [aria-live]').map((e) => e.text())
+      // The live region is there before anything is said in it (else nothing is heard).
+      expect(live()).toEqual([''])
+      await wrapper.get('[data-testid="export-csv"]').trigger('click')
+      await flushPromises()
+      const base = { exportId: 'x-1', fileName: 'spring.csv', savedPath: null, error: null }
+      const progress = (over: object) => {
+        fake.emit('exportProgress', {
+          ...base,
+          state: 'running',
+          rowsDone: 250,
+          rowsTotal: 1000,
+          downloadUrl: null,
+          ...over,
+        })
+        return flushPromises()
+      }
+      await progress({})
+      const words = locale === 'en' ? en : zhCN
+      expect(wrapper.get('[role="progressbar"]').attributes('aria-label')).toBe(
+        words.export.progress,
+      )
+      expect(live()).toEqual([''])
+      await progress({ state: 'done', rowsDone: 1000, downloadUrl: '/api/export/x-1' })
+      expect(live()).toEqual([i18n.global.t('export.done', { file: 'spring.csv' })])
+      // Another export, refused halfway: the failure is said, the old news is gone.
+      await wrapper.get('[data-testid="export-xlsx"]').trigger('click')
+      await flushPromises()
+      await progress({ exportId: 'x-1', state: 'failed', error: 'export_failed' })
+      expect(live()).toHaveLength(1)
+      expect(live()[0]).toBe(wrapper.get('[data-testid="export-progress"] .error-text').text())
+    },
+  )
+
   it('a second click while the download is being checked checks (and downloads) once', async () => {
     // Web mode: the link is checked with a HEAD before the browser is sent for it. A kiosk slow
     // to answer and staff clicking again sent two checks, and each then started the download.

@@ -410,6 +410,7 @@ export const en: MessageSchema = {
     csvHint:
       'CSV is for other systems: Excel and WPS drop the leading zeros of codes and phones and turn long numbers such as ID numbers into 1.23E+17. To read it, choose Excel (XLSX).',
     xlsx: 'Export Excel (XLSX)',
+    progress: 'Export progress',
     running: 'Exporting… {done} / {total}',
     done: 'Export finished: {file}',
     download: 'Download {file}',

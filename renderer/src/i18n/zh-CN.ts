@@ -392,6 +392,7 @@ export const zhCN = {
     csvHint:
       'CSV 供导入其他系统。用 Excel 或 WPS 打开会去掉编号、电话开头的 0，身份证号等长数字变成 1.23E+17。查看请选 Excel (XLSX)。',
     xlsx: '导出 Excel (XLSX)',
+    progress: '导出进度',
     running: '正在导出… {done} / {total}',
     done: '导出完成：{file}',
     download: '下载 {file}',
