@@ -172,6 +172,29 @@ describe('the draws panel', () => {
     )
   })
 
+  it.each(['zh-CN', 'en'] as const)(
+    '%s: a screen reader hears a round drawn once, with its prize and how many won',
+    async (locale) => {
+      const fake = createFakeConsoleApi()
+      fake.api.makeDraw.mockResolvedValueOnce(record())
+      const { wrapper, i18n } = mountConsole(DrawsPanel, fake.api, { props: { campaignId: 'c1' } })
+      i18n.global.locale.value = locale
+      await flushPromises()
+      const news = () => wrapper.get('[data-testid="draw-news"]')
+      // There before the draw (a region added with its words is often not read), and quiet.
+      expect(news().attributes('role')).toBe('status')
+      expect(news().text()).toBe('')
+      await wrapper.get('[data-testid="draw-prize"]').setValue('一等奖')
+      await wrapper.get('[data-testid="draw-count"]').setValue('2')
+      await wrapper.get('form').trigger('submit')
+      await flushPromises()
+      expect(news().text()).toBe(
+        i18n.global.t('campaigns.draws.drawnNews', { prize: '一等奖', n: '2' }, 2),
+      )
+      expect(news().text()).toContain('一等奖')
+    },
+  )
+
   it('offers each winners sheet as Excel (XLSX) first, as the console’s other downloads', async () => {
     // CSV came first, and XLSX was named so: the attendance page offers 下载 Excel first, the
     // draws panel offered the same two kinds of file the other way round, under other names.

@@ -481,6 +481,7 @@ export const en: MessageSchema = {
       againConfirm:
         '“{prize}” was drawn already (rounds: {rounds}, winners: {winners}; latest {at} by {organizer}). Another round draws new winners and plays them on the draw screen.',
       again: 'Draw {count} more',
+      drawnNews: '“{prize}” drawn: {n} winner, below | “{prize}” drawn: {n} winners, listed below',
       drawnAnswerLost:
         'The connection dropped, but this round of “{prize}” was drawn and saved (below) and plays on the draw screen; no need to draw again',
       lostNotDrawn: '{error}. The draws were read again: this round is not among them',

@@ -453,6 +453,7 @@ export const zhCN = {
       againConfirm:
         '「{prize}」已抽过 {rounds} 轮，共 {winners} 位中奖者（最近一轮：{at}，{organizer}）。再抽一轮会另外抽出中奖者，并在抽奖大屏播放。',
       again: '再抽 {count} 位',
+      drawnNews: '“{prize}”已抽出 {n} 位中奖者，名单见下方',
       drawnAnswerLost:
         '连接中断，但「{prize}」这一轮已经抽出并保存（见下方），抽奖大屏会播放它；无需重抽',
       lostNotDrawn: '{error}。列表已重新读取，其中没有这一轮',
