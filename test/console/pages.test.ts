@@ -715,6 +715,44 @@ describe('booths', () => {
     i18n.global.locale.value = 'zh-CN'
     expect(fake.api.revokeKiosk).not.toHaveBeenCalled()
   })
+
+  it('names each row’s buttons after its booth, so a list of them is not one word repeated', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([
+      makeKiosk({ id: 'hall-a', online: true }),
+      makeKiosk({ id: 'hall-b', online: true }),
+    ])
+    const { wrapper, i18n } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    /** A row's button: its visible word, accessible name (aria-label) and tooltip. */
+    const button = (id: string, testid: string): [string, string?, string?] => {
+      const b = wrapper.get(`[data-kiosk="${id}"] [data-testid="${testid}"]`)
+      return [b.text(), b.attributes('aria-label'), b.attributes('title')]
+    }
+    expect(button('hall-a', 'new-code')).toEqual([
+      '新配对码',
+      '新配对码：hall-a',
+      '新配对码：hall-a',
+    ])
+    expect(button('hall-b', 'revoke')).toEqual(['停用', '停用：hall-b', '停用：hall-b'])
+    // Its tooltip still says what the button is for; the booth is in its name.
+    const unlock = button('hall-b', 'admin-unlock')
+    expect(unlock.slice(0, 2)).toEqual(['解除 PIN 锁定', '解除 PIN 锁定：hall-b'])
+    expect(unlock[2]).toContain('PIN 保持不变')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(button('hall-a', 'new-code')).toEqual([
+      'New code',
+      'New code: hall-a',
+      'New code: hall-a',
+    ])
+    expect(button('hall-b', 'revoke')).toEqual(['Revoke', 'Revoke: hall-b', 'Revoke: hall-b'])
+    expect(button('hall-a', 'admin-unlock').slice(0, 2)).toEqual([
+      'Clear PIN lockout',
+      'Clear PIN lockout: hall-a',
+    ])
+    i18n.global.locale.value = 'zh-CN'
+  })
 })
 
 describe('stats', () => {

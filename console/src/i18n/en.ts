@@ -65,8 +65,11 @@ export const en: MessageSchema = {
       "Two devices use this booth's identity (a copied disk or a shared data folder): their links keep replacing each other and the scans are split between them. Turn the extra one off, or click “New code” and pair the one to keep (the other is then cut off; add it as a new booth).",
     none: '—',
     revoke: 'Revoke',
+    revokeLabel: 'Revoke: {id}',
     newCode: 'New code',
+    newCodeLabel: 'New code: {id}',
     adminUnlock: 'Clear PIN lockout',
+    adminUnlockLabel: 'Clear PIN lockout: {id}',
     adminUnlockTitle:
       'For a booth locked out by wrong PINs (anyone at the booth can open the PIN pad): the PIN pad takes a PIN again at once. The PIN stays the same.',
     adminUnlockSent: '“{id}” was told to clear its admin PIN lockout: staff can enter the PIN now.',

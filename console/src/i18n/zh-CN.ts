@@ -57,8 +57,11 @@ export const zhCN = {
       '两台设备在用同一个签到台身份（复制的磁盘或共用数据目录），连接互相顶替，扫码被分到两台上。请关掉多出的那台；或点“新配对码”，在要保留的那台上重新配对（另一台随即断开，可作为新签到台添加）。',
     none: '—',
     revoke: '停用',
+    revokeLabel: '停用：{id}',
     newCode: '新配对码',
+    newCodeLabel: '新配对码：{id}',
     adminUnlock: '解除 PIN 锁定',
+    adminUnlockLabel: '解除 PIN 锁定：{id}',
     adminUnlockTitle:
       '签到台因多次输错 PIN 被锁定时使用（任何人都能在签到台打开 PIN 键盘）：PIN 键盘立即恢复可用，PIN 保持不变。',
     adminUnlockSent: '已通知“{id}”解除管理区 PIN 锁定：工作人员现在可以输入 PIN。',
