@@ -688,6 +688,34 @@ describe('booths', () => {
     expect(fake.api.revokeKiosk).toHaveBeenCalledWith('hall-a')
   })
 
+  it('sends one revoke for a double click on 确认, and takes a click again once one failed', async () => {
+    const fake = createFakeConsoleApi()
+    fake.api.kiosks.mockResolvedValue([makeKiosk({ id: 'hall-a' })])
+    let refuse: (e: Error) => void = () => undefined
+    fake.api.revokeKiosk.mockReturnValueOnce(
+      new Promise<void>((_resolve, reject) => {
+        refuse = reject
+      }),
+    )
+    const { wrapper } = mountConsole(BoothsPage, fake.api)
+    await flushPromises()
+    await wrapper.get('[data-testid="revoke"]').trigger('click')
+    const confirm = wrapper.get('[data-testid="confirm-revoke"]')
+    await confirm.trigger('click')
+    await confirm.trigger('click')
+    expect(fake.api.revokeKiosk).toHaveBeenCalledTimes(1)
+    expect(confirm.attributes('disabled')).toBeDefined()
+
+    refuse(new ConsoleApiError('network', 0))
+    await flushPromises()
+    expect(wrapper.find('[role="alert"]').exists()).toBe(true)
+    expect(confirm.attributes('disabled')).toBeUndefined()
+    await confirm.trigger('click')
+    await flushPromises()
+    expect(fake.api.revokeKiosk).toHaveBeenCalledTimes(2)
+    expect(wrapper.find('[data-testid="confirm-revoke"]').exists()).toBe(false)
+  })
+
   it('the revoke question says the booth is online, what it runs and its scans today', async () => {
     // hall-a and hall-b side by side: the one clicked is busy at the entrance right now.
     const fake = createFakeConsoleApi()
