@@ -514,6 +514,21 @@ async function exportPageWithDownload() {
   return wrapper
 }
 
+/**
+ * The export page in `locale` with a campaign to export, and what its live regions (status,
+ * alert, aria-live) say now: the words a screen reader is given to hear.
+ */
+async function exportPageIn(locale: 'zh-CN' | 'en') {
+  const fake = createFakeKioskApi()
+  const { wrapper, i18n } = mountWith(ExportPage, fake.api)
+  i18n.global.locale.value = locale
+  useScreenStore().campaign = makeCampaign()
+  await flushPromises()
+  const live = () =>
+    wrapper.findAll('[role="status"], [role="alert"], [aria-live]').map((e) => e.text())
+  return { fake, wrapper, i18n, live }
+}
+
 describe('export page', () => {
   it('names the campaign it exports, and says so when the booth has none any more', async () => {
     // The organizer unassigned the booth's campaign: the buttons went on exporting the previous
@@ -630,13 +645,7 @@ describe('export page', () => {
   it.each(['zh-CN', 'en'] as const)(
     '%s: a screen reader hears the export finish or fail once, not each row, and the bar is named',
     async (locale) => {
-      const fake = createFakeKioskApi()
-      const { wrapper, i18n } = mountWith(ExportPage, fake.api)
-      i18n.global.locale.value = locale
-      useScreenStore().campaign = makeCampaign()
-      await flushPromises()
-      const live = () =>
-        wrapper.findAll('[role="status"], [role="alert"], [aria-live]').map((e) => e.text())
+      const { fake, wrapper, i18n, live } = await exportPageIn(locale)
       // The live region is there before anything is said in it (else nothing is heard).
       expect(live()).toEqual([''])
       await wrapper.get('[data-testid="export-csv"]').trigger('click')
@@ -667,6 +676,28 @@ describe('export page', () => {
       await progress({ exportId: 'x-1', state: 'failed', error: 'export_failed' })
       expect(live()).toHaveLength(1)
       expect(live()[0]).toBe(wrapper.get('[data-testid="export-progress"] .error-text').text())
+    },
+  )
+
+  it.each(['zh-CN', 'en'] as const)(
+    '%s: a screen reader hears an export the kiosk refused to start, once',
+    async (locale) => {
+      // The refusal was a plain line under the buttons: staff pressed 导出 and heard nothing.
+      const { fake, wrapper, live } = await exportPageIn(locale)
+      fake.api.startExport.mockRejectedValueOnce({ code: 'internal', params: {} })
+      await wrapper.get('[data-testid="export-csv"]').trigger('click')
+      await flushPromises()
+      const refusal = wrapper.get('[data-testid="export-error"]')
+      expect(refusal.attributes('role')).toBe('alert')
+      expect(refusal.text()).not.toBe('')
+      // Said by the one region, not by the export's status as well.
+      expect(live().filter((words) => words !== '')).toEqual([refusal.text()])
+      // Refused again: the alert is put back, so the second refusal is heard too.
+      fake.api.startExport.mockRejectedValueOnce({ code: 'internal', params: {} })
+      await wrapper.get('[data-testid="export-xlsx"]').trigger('click')
+      await flushPromises()
+      expect(wrapper.get('[data-testid="export-error"]').element).not.toBe(refusal.element)
+      expect(live().filter((words) => words !== '')).toHaveLength(1)
     },
   )
 
