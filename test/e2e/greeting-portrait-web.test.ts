@@ -14,19 +14,26 @@ import { demoKioskPage, type DemoKioskPage } from './demo-kiosk'
 import type { KioskProcess } from './kiosk-process'
 import { phoneScan } from './phone'
 
-/** In-page source: the visible characters of the element `testid`, counted per rendered line. */
+/**
+ * In-page source: the visible characters of the element `testid`, counted per rendered line,
+ * over every text node in it (a greeting's name is a `<bdi>` of its own, and Vue's fragments
+ * leave empty text nodes first).
+ */
 const charsPerLine = (testid: string): string => `(() => {
   const el = document.querySelector('[data-testid="${testid}"]')
-  const node = el && el.firstChild
-  if (!node || !node.textContent) return []
+  if (!el) return []
   const lines = new Map()
   const range = document.createRange()
-  for (let i = 0; i < node.textContent.length; i++) {
-    if (/\\s/.test(node.textContent[i])) continue
-    range.setStart(node, i)
-    range.setEnd(node, i + 1)
-    const top = Math.round(range.getBoundingClientRect().top)
-    lines.set(top, (lines.get(top) || 0) + 1)
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT)
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent || ''
+    for (let i = 0; i < text.length; i++) {
+      if (/\\s/.test(text[i])) continue
+      range.setStart(node, i)
+      range.setEnd(node, i + 1)
+      const top = Math.round(range.getBoundingClientRect().top)
+      lines.set(top, (lines.get(top) || 0) + 1)
+    }
   }
   return [...lines.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1])
 })()`
