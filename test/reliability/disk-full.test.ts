@@ -160,9 +160,20 @@ describe.skipIf(!canMountTmpfs())('relay disk full (a real full file system)', (
       Array.from({ length: TOTAL - 20 }, (_, i) => i + 20),
       status,
     )
-    const refused = refusedOf(status)
+    let refused = refusedOf(status)
     expect(refused.length).toBeGreaterThan(0)
-    const down = await health(relay)
+    // /healthz says 503 after a push the store refused. A push stored in between (a checkpoint
+    // freed room in the WAL; 8 at a time, the last answered may be one) rightly ends that sign,
+    // so it is asked right after a refusal: WeChat's retries, one at a time, till one is refused.
+    let down = await health(relay)
+    for (let round = 0; down.status !== 503 && round < 20; round++) {
+      const i = refused[0]
+      if (i === undefined) break
+      const answer = (await postPush(relay.url, push(i), signedQuery(TOKEN))).status
+      status.set(i, answer)
+      refused = refusedOf(status)
+      if (answer !== 200) down = await health(relay)
+    }
     expect(down.status).toBe(503)
     expect(String(down.body.error)).toMatch(/full|space/i)
 
