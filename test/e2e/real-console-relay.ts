@@ -33,6 +33,11 @@ export interface RealConsoleRelayOptions {
   relay?: StartRelayOptions
   /** Also a TCP link to the relay (screens opened through it can be cut off). */
   link?: boolean
+  /**
+   * The relay's `trustProxyHops`: with 1, a page whose context sends `X-Forwarded-For` is that
+   * client to the relay's per-address limits (several TVs behind a proxy, not one address).
+   */
+  trustProxyHops?: number
 }
 
 /**
@@ -47,7 +52,14 @@ export function realConsoleRelay(options: RealConsoleRelayOptions): RealConsoleR
 
   const start = (data: string, port: number): Promise<RelayHandle> =>
     startRelay(
-      { port, host: '127.0.0.1', data, wechat: { token: TOKEN }, consoleDir: CONSOLE_DIR },
+      {
+        port,
+        host: '127.0.0.1',
+        data,
+        wechat: { token: TOKEN },
+        consoleDir: CONSOLE_DIR,
+        trustProxyHops: options.trustProxyHops ?? 0,
+      },
       options.relay,
     )
 
