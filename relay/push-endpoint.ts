@@ -630,7 +630,9 @@ export function createPushEndpoint(opts: PushEndpointOptions) {
     if (route.kioskId !== null && fits) {
       const kioskId = route.kioskId
       const campaign = (await opts.campaigns?.campaignOf(kioskId)) ?? null
-      if (ended(campaign, event)) {
+      // WeChat's retry of a push stored before the organizer ended the campaign (or moved the
+      // booth to one that has ended) counted: it goes on as a retry, answered in its campaign.
+      if (ended(campaign, event) && (await store.storedPush(kioskId, event.id)) === null) {
         return notCounted(e, q, auth.via, event, 'campaign-ended')
       }
       const appended = store.appendEvent(kioskId, event, campaign?.campaign.id ?? null)

@@ -125,6 +125,9 @@ export type AppendResult =
    */
   | { status: 'taken'; kioskId: string }
 
+/** `appendEvent`'s answer for a push already stored (WeChat's retry). */
+export type DuplicateAppend = Extract<AppendResult, { status: 'duplicate' }>
+
 /** A verified signed push query to claim (`RelayStore.claimSignedQuery`'s arguments). */
 export interface PushClaim {
   key: string
@@ -304,6 +307,14 @@ export interface RelayStore {
    * seen address). Shared by every instance on the store, and kept across restarts.
    */
   claimSignedQuery(key: string, bodyHash: string, now: number, ttlMs: number): Promise<boolean>
+  /**
+   * The push `eventId` already stored for `kioskId`, as `appendEvent` reports WeChat's retry of
+   * it, or null when none is (or it was pruned). A read only: the push path asks it for a push a
+   * rule of the booth's campaign now would refuse (`stopAfterEndsAt`), so a retry of a push
+   * stored before the organizer ended the campaign, or moved the booth, goes the way its first
+   * try went.
+   */
+  storedPush(kioskId: string, eventId: string): Promise<DuplicateAppend | null>
   /** Keeps an event no kiosk can receive; de-duplicated by `event.id` too. */
   appendUnrouted(event: UnroutedEvent): Promise<'stored' | 'duplicate'>
   /** Up to `limit` events with seq > afterSeq, in seq order. */

@@ -66,6 +66,7 @@ import {
   SceneRangeClashError,
   type AppendResult,
   type ClaimedAppendResult,
+  type DuplicateAppend,
   type FallbackCodeRecord,
   type KioskRecord,
   type NewEvent,
@@ -689,6 +690,11 @@ class RedisStore implements RelayStore {
     return claimed === 1
   }
 
+  async storedPush(kioskId: string, eventId: string): Promise<DuplicateAppend | null> {
+    const value = await this.redis.get(this.keys.dedup(kioskId, eventId))
+    return value === null ? null : duplicateOf(value)
+  }
+
   async appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
     const stored = await this.write(
       APPEND_UNROUTED,
@@ -905,9 +911,9 @@ class RedisStore implements RelayStore {
  * A retry's de-dup value: "kioskId seq campaignId" ('' for no campaign); a value written before
  * the campaign was kept ("kioskId seq") tells none, and the result leaves it out.
  */
-function duplicateOf(value: string): AppendResult {
+function duplicateOf(value: string): DuplicateAppend {
   const [owner = '', seq = '0', campaign] = value.split(' ')
-  const r: AppendResult = { status: 'duplicate', kioskId: owner, seq: Number(seq) }
+  const r: DuplicateAppend = { status: 'duplicate', kioskId: owner, seq: Number(seq) }
   if (campaign !== undefined) r.campaignId = campaign === '' ? null : campaign
   return r
 }

@@ -43,6 +43,7 @@ import { statement, writeTransaction } from './statements'
 import { DEDUP_TTL_SECONDS, SCENE_CLAIM_TTL_SECONDS } from '../types'
 import type {
   AppendResult,
+  DuplicateAppend,
   FallbackCodeRecord,
   KioskRecord,
   NewEvent,
@@ -325,21 +326,8 @@ class SqliteStore implements RelayStore {
     let n: { number: number; firstInCampaign: boolean } | null = null
     const stored = this.writes.submit((): AppendResult => {
       n = null
-      const dup = statement(
-        this.db,
-        'SELECT kiosk_id, seq, campaign_id, number FROM events WHERE id = ?',
-      ).get(e.id)
-      if (dup !== undefined) {
-        const d = duplicateRow.parse(dup)
-        // A number without a campaign: stored before migration 16, its campaign unknown here.
-        const campaign = d.campaign_id ?? (d.number === null ? null : undefined)
-        return {
-          status: 'duplicate',
-          kioskId: d.kiosk_id,
-          seq: d.seq,
-          ...(campaign !== undefined && { campaignId: campaign }),
-        }
-      }
+      const dup = storedPushOf(this.db, e.id)
+      if (dup !== null) return dup
       const claims = this.sceneClaims && claimsScene(kioskId, e.scene)
       if (claims && sceneTaken(this.db, kioskId, e)) return { status: 'taken', kioskId }
       const bumped = statement(
@@ -444,6 +432,11 @@ class SqliteStore implements RelayStore {
 
   private purgeSignedQueries(now: number): void {
     statement(this.db, 'DELETE FROM signed_queries WHERE expires_at <= ?').run(now)
+  }
+
+  storedPush(_kioskId: string, eventId: string): Promise<DuplicateAppend | null> {
+    // By id alone, as appendEvent de-duplicates (WeChat's id names the scene, so the booth).
+    return attempt(() => storedPushOf(this.db, eventId))
   }
 
   appendUnrouted(e: UnroutedEvent): Promise<'stored' | 'duplicate'> {
@@ -700,5 +693,23 @@ class SqliteStore implements RelayStore {
     // Its connection closed first, so the store's, the last, checkpoints and removes the WAL.
     await this.checkpointer?.stop()
     if (this.db.open) this.db.close()
+  }
+}
+
+/** The push stored under event id `id`, as `appendEvent` reports its retry, or null. */
+function storedPushOf(db: Database.Database, id: string): DuplicateAppend | null {
+  const dup = statement(
+    db,
+    'SELECT kiosk_id, seq, campaign_id, number FROM events WHERE id = ?',
+  ).get(id)
+  if (dup === undefined) return null
+  const d = duplicateRow.parse(dup)
+  // A number without a campaign: stored before migration 16, its campaign unknown here.
+  const campaign = d.campaign_id ?? (d.number === null ? null : undefined)
+  return {
+    status: 'duplicate',
+    kioskId: d.kiosk_id,
+    seq: d.seq,
+    ...(campaign !== undefined && { campaignId: campaign }),
   }
 }
