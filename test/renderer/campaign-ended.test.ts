@@ -7,7 +7,11 @@
 // still the last day in UTC) has ended.
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
-import { makeCampaign } from './fake-kiosk-api'
+import CampaignPage from '../../renderer/src/admin/pages/CampaignPage.vue'
+import { useScreenStore } from '../../renderer/src/stores/screen'
+import type { Campaign } from '../../shared/domain'
+import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
+import { mountWith } from './setup-app'
 import { campaignPageAt, kioskScreenAt, onShanghaiCalendar, shanghai } from './campaign-phase-setup'
 
 vi.mock('../../renderer/src/audio/chimes', () => ({ playChime: vi.fn(), preloadChimes: vi.fn() }))
@@ -74,5 +78,59 @@ describe('the admin campaign page after the active campaign’s last day', () =>
     const w = await pageAt(LAST_DAY_2359)
     expect(w.find('[data-testid="active-campaign-ended"]').exists()).toBe(false)
     expect(w.find('[data-testid="campaign-ended-badge"]').exists()).toBe(false)
+  })
+})
+
+/**
+ * Staff keep the admin campaign page open while the organizer changes the booth's campaign in
+ * the console: the relay's campaign frame reaches the core, which tells the screen (the
+ * `campaign` event) and lists the new campaign. The page follows it, as the status bar does.
+ */
+describe('the admin campaign page while the organizer changes the campaign', () => {
+  const relayFair = { ...FAIR, managedBy: 'relay' as const }
+
+  async function openWith(first: Campaign) {
+    vi.useFakeTimers({ now: AFTER_END_0001, toFake: ['Date'] })
+    const fake = createFakeKioskApi()
+    let listed = [first]
+    fake.api.listCampaigns.mockImplementation(() => Promise.resolve(listed))
+    const { wrapper } = mountWith(CampaignPage, fake.api)
+    const screen = useScreenStore()
+    screen.campaign = first
+    await flushPromises()
+    /** The relay's new frame: the core lists it and emits `campaign` (the screen store takes it). */
+    const relaySends = async (c: Campaign) => {
+      listed = [c]
+      screen.campaign = c
+      await flushPromises()
+    }
+    return { wrapper, relaySends }
+  }
+
+  it('extended by the organizer: the ended note and badge go, the new last day shows', async () => {
+    const { wrapper, relaySends } = await openWith(relayFair)
+    expect(wrapper.find('[data-testid="active-campaign-ended"]').exists()).toBe(true)
+    await relaySends({ ...relayFair, endsOn: '2026-12-05' })
+    expect(wrapper.find('[data-testid="active-campaign-ended"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="campaign-ended-badge"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="campaign-dates"]').text()).toContain('12月5日')
+    // The read-only editor shows the new last day too.
+    expect(wrapper.get<HTMLInputElement>('#c-end-day').element.value).toBe('5')
+  })
+
+  it('ended early by the organizer: the page says so at once', async () => {
+    const { wrapper, relaySends } = await openWith({ ...relayFair, endsOn: '2026-12-10' })
+    expect(wrapper.find('[data-testid="active-campaign-ended"]').exists()).toBe(false)
+    await relaySends({ ...relayFair, endsOn: '2026-12-03' })
+    expect(wrapper.get('[data-testid="active-campaign-ended"]').text()).toContain('当前活动已于')
+    expect(wrapper.findAll('[data-testid="campaign-ended-badge"]')).toHaveLength(1)
+  })
+
+  it('the booth moved to another campaign: it is listed and marked active', async () => {
+    const { wrapper, relaySends } = await openWith(relayFair)
+    const winter = { ...OTHER, managedBy: 'relay' as const }
+    await relaySends(winter)
+    expect(wrapper.text()).toContain('冬季展')
+    expect(wrapper.find('[data-testid="active-campaign-ended"]').exists()).toBe(false)
   })
 })
