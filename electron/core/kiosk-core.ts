@@ -33,6 +33,7 @@ import { createHandlers, type StartAtLogin } from './api/kiosk-handlers'
 import { RelayLink, type RelayLinkOptions, type RelaySyncHandler } from './scans/relay-link'
 import { RosterStore } from './roster/roster-store'
 import { defaultSettings, loadSettings, saveSettings, type Settings } from './config/settings'
+import { removeStaleJsonTemporaries } from './config/json-file'
 import type { SetupDeps } from './config/setup'
 import type { TicketSource } from './tickets/ticket-source'
 import { TicketPool } from './tickets/ticket-pool'
@@ -139,6 +140,8 @@ export class KioskCore {
     this.greetWindowMs = o.greetWindowMs ?? 60_000
     this.greetings = new GreetingBacklog({ now: this.now, windowMs: this.greetWindowMs })
     mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
+    // Saves a kill or a power cut cut short (the folder is this process's: the runtime locked it).
+    removeStaleJsonTemporaries(o.dataDir)
     // Both files are validated first: a broken one stops us before anything is written.
     const loaded = loadSettings(o.dataDir)
     this.campaigns = openCampaignStore(o.dataDir)

@@ -8,12 +8,13 @@ import {
   existsSync,
   fsyncSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs'
-import { basename, dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { z } from 'zod'
 import { errorCode } from '../../../shared/error-code'
 import { jsonErrorPlace } from '../../../shared/json-place'
@@ -166,4 +167,36 @@ export function writeJsonFile(file: string, value: unknown, mode = 0o600): void 
     throw err
   }
   syncFolder(dirname(file))
+}
+
+/**
+ * Removes the files in `dir` whose names `isLeftover` picks, best effort (`removeIfPossible`:
+ * one held open for a moment is left for the next time). Returns how many were removed.
+ */
+export function removeLeftovers(dir: string, isLeftover: (name: string) => boolean): number {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return 0
+  }
+  let removed = 0
+  for (const name of names) {
+    if (isLeftover(name) && removeIfPossible(join(dir, name))) removed++
+  }
+  return removed
+}
+
+/** `writeJsonFile`'s temporary: `<name>.json.<pid>.tmp`. */
+const JSON_TEMPORARY = /^.+\.json\.\d+\.tmp$/
+
+/**
+ * Removes the temporaries `writeJsonFile` left in `dir` when its process was killed or the
+ * power went mid-save (between opening the temporary and renaming it): nothing else removed
+ * them, so each stayed for good, a copy of an old settings.json or of an old vault.json's
+ * sealed secrets (the key beside it opens them). Only for a folder this process holds the lock
+ * of: another process's save in flight would lose its temporary. Returns how many were removed.
+ */
+export function removeStaleJsonTemporaries(dir: string): number {
+  return removeLeftovers(dir, (name) => JSON_TEMPORARY.test(name))
 }

@@ -4,10 +4,10 @@
  * renamed. A process killed mid-write leaves only a temporary, removed on the next start.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, createWriteStream, fsyncSync, openSync, readdirSync } from 'node:fs'
+import { closeSync, createWriteStream, fsyncSync, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { removeIfPossible, renameOrWait, syncFolder } from '../config/json-file'
+import { removeIfPossible, removeLeftovers, renameOrWait, syncFolder } from '../config/json-file'
 import type { Writable } from 'node:stream'
 
 const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/
@@ -78,18 +78,8 @@ export async function writeAtomically<T>(
  * given: a folder the user chose may hold other files). Returns how many were removed.
  */
 export function removeStalePartials(dir: string, finalName?: string): number {
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return 0
-  }
-  let removed = 0
-  for (const name of names) {
+  return removeLeftovers(dir, (name) => {
     const m = PARTIAL.exec(name)
-    if (!m || (finalName !== undefined && m[1] !== finalName)) continue
-    // One held open (a scanner reading it) is left for the next time, not a failed start.
-    if (removeIfPossible(join(dir, name))) removed++
-  }
-  return removed
+    return m !== null && (finalName === undefined || m[1] === finalName)
+  })
 }
