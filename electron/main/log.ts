@@ -4,7 +4,7 @@
  * so a kiosk left running for weeks never fills the disk. Everything written goes through
  * shared/server/redact.ts first.
  */
-import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLogger, type Logger, type LogLevel } from '../../shared/server/log'
 import { redactedLine } from '../../shared/server/redact'
@@ -32,12 +32,20 @@ export function createFileLogger(options: FileLoggerOptions): Logger {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 })
   let size = currentSize(file)
 
+  /** main.log.0 … main.log.<maxFiles - 1> each moved up one, the oldest removed. */
+  function shiftOlder(): void {
+    rmSync(`${file}.${maxFiles}`, { force: true })
+    for (let i = maxFiles - 1; i >= 0; i--) renameIfExists(`${file}.${i}`, `${file}.${i + 1}`)
+  }
+
   function rotate(): void {
+    // A main.log.0 is a rotation cut short (the power cut or the app killed before the shift,
+    // an older file held open): the log up to then, which the rename below would overwrite.
+    if (existsSync(`${file}.0`)) shiftOlder()
     // main.log moved aside first: one held open (a log shipper, a Windows antivirus scanner)
     // throws here, before any older file is shifted or the oldest removed.
     renameIfExists(file, `${file}.0`)
-    rmSync(`${file}.${maxFiles}`, { force: true })
-    for (let i = maxFiles - 1; i >= 0; i--) renameIfExists(`${file}.${i}`, `${file}.${i + 1}`)
+    shiftOlder()
   }
 
   function write(line: string): void {

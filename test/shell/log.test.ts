@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -151,6 +151,22 @@ describe('file logger', () => {
     const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('')
     expect(all).not.toContain('line 000')
     expect(existsSync(join(dir, 'main.log.3'))).toBe(false)
+  })
+
+  it('a rotation cut short (the plug pulled after main.log was moved aside) loses no file later', () => {
+    // What a power cut leaves between rotate's first rename and its shift of the older files.
+    writeFileSync(join(dir, 'main.log.0'), 'the log up to the power cut\n')
+    writeFileSync(join(dir, 'main.log.1'), 'the one before\n')
+    const log = createFileLogger({ dir, maxBytes: 400, maxFiles: 3 })
+    const line = (i: number): string => `line ${String(i).padStart(3, '0')} ${'word '.repeat(10)}`
+    // Enough for one rotation after the restart.
+    for (let i = 0; i < 7; i++) log.info(line(i))
+    const read = (name: string): string => readFileSync(join(dir, name), 'utf8')
+    expect(readdirSync(dir).sort()).toEqual(['main.log', 'main.log.1', 'main.log.2', 'main.log.3'])
+    expect(read('main.log')).toContain('line 006')
+    expect(read('main.log.1')).toContain('line 000')
+    expect(read('main.log.2')).toBe('the log up to the power cut\n')
+    expect(read('main.log.3')).toBe('the one before\n')
   })
 
   it('continues an existing file after a restart', () => {
