@@ -14,8 +14,7 @@
  * (`pending` → `sending`), whichever instance that is.
  */
 import { randomUUID } from 'node:crypto'
-import { fitFollowUpBytes, type ConsoleCampaign } from '../../shared/campaign'
-import { fillGreeting } from '../../shared/greeting-template'
+import type { ConsoleCampaign } from '../../shared/campaign'
 import { WechatApiError, isTokenEndpoint, type WechatClient } from '../../shared/wechat'
 import {
   FOLLOW_UP_ERRCODES as E,
@@ -23,11 +22,11 @@ import {
   batchTagging,
   classifyFollowUpFailure,
   createTag,
+  fillFollowUp,
   type FollowUpFailure,
   getTags,
   mayHaveBeenSent,
   sendCustomText,
-  wechatPlainText,
 } from '../../shared/wechat/follow-up'
 import type { CampaignDirectory } from '../campaign-directory'
 import { FollowUpCampaigns, type CampaignsRead } from './campaigns'
@@ -895,7 +894,7 @@ export class FollowUpWorker {
       ? await this.rosterNames(c.id, new Set(due.map((v) => v.openid)))
       : new Map<string, string>()
     // A desk binds its guest after the scan: an unnamed one is left pending a few seconds (the
-    // window is a minute), then sent with {name} empty (a desk's general code binds no one).
+    // window is a minute), then sent as 嘉宾 / Guest (a desk's general code binds no one).
     // Any campaign with a roster may have a desk: the admin area's desk page shows a guest's
     // code whatever the campaign's mode, so a booth-mode campaign's guests wait too (only a
     // campaign with no roster cannot bind anyone).
@@ -962,13 +961,7 @@ export class FollowUpWorker {
           })
           continue
         }
-        const text = fitFollowUpBytes(
-          fillGreeting(template, {
-            // A registrant's own words: never markup in the account's message.
-            name: wechatPlainText(names.get(v.openid) ?? ''),
-            number: v.number,
-          }),
-        )
+        const text = fillFollowUp(template, { name: names.get(v.openid), number: v.number })
         this.stats.messageCalls++
         outcomes.push({ openid: v.openid, u: await this.sendOne(v, text) })
       }

@@ -9,6 +9,8 @@ import { WechatApiError, WechatHttpError, isTokenEndpoint } from './errors'
 import { wechatFailureOf, isTransportFailure } from './failure'
 import { parseResponse } from './http'
 import { errorCode } from '../error-code'
+import { fitFollowUpBytes } from '../campaign'
+import { fillGreeting } from '../greeting-template'
 
 /** batchtagging takes at most 50 openids a call (40032 beyond). */
 export const MAX_OPENIDS_PER_TAGGING = 50
@@ -28,6 +30,48 @@ const MARKUP_STAND_INS: Readonly<Record<string, string>> = { '<': '＜', '>': '�
  */
 export const wechatPlainText = (value: string): string =>
   value.replace(/[<>&]/g, (ch) => MARKUP_STAND_INS[ch] ?? ch)
+
+/**
+ * What `{name}` becomes for a visitor with no name (a booth's visitor, a guest no desk bound),
+ * by the language of the template's line: "，欢迎光临" and "Hi , thanks" read as a mistake.
+ */
+export const UNNAMED_VISITOR = { 'zh-CN': '嘉宾', en: 'Guest' } as const
+
+const HAN = /\p{Script=Han}/u
+const PLACEHOLDERS = /\{(name|number)\}/g
+
+/** Whether `{name}` on `line` of `template` is in Chinese: by the line's words, else the text's. */
+function chineseAt(line: string, template: string): boolean {
+  const own = line.replace(PLACEHOLDERS, '')
+  return HAN.test(/\p{L}/u.test(own) ? own : template)
+}
+
+/**
+ * A follow-up text as the relay sends it (docs/WECHAT.md "Names in a follow-up text"): `{name}`
+ * the visitor's registered name as plain words, or for a visitor without one 嘉宾 on a line
+ * holding Chinese and Guest on any other (a bilingual text keeps a language a line; a line with
+ * no words of its own, "{name}：", goes by the whole text); `{number}` their check-in number;
+ * cut to WeChat's 2048 bytes.
+ */
+export function fillFollowUp(
+  template: string,
+  values: { name: string | undefined; number: number },
+): string {
+  const { name, number } = values
+  const filled = template
+    .split('\n')
+    .map((line) =>
+      fillGreeting(line, {
+        name:
+          name !== undefined
+            ? wechatPlainText(name)
+            : UNNAMED_VISITOR[chineseAt(line, template) ? 'zh-CN' : 'en'],
+        number,
+      }),
+    )
+    .join('\n')
+  return fitFollowUpBytes(filled)
+}
 
 const tagSchema = z.object({ id: z.number().int(), name: z.string() })
 const tagsGetSchema = z.object({

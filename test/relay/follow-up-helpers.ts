@@ -144,6 +144,19 @@ export class SlowSandboxClient extends WechatClient {
 }
 
 /**
+ * A relay on SQLite whose follow-up worker (timed by `followUp`) calls a sandbox that pushes its
+ * scans to it, and the console signed in; both are stopped with the test bed.
+ */
+export async function sandboxRelay(bed: RelayTestBed, followUp: Partial<FollowUpWorkerOptions>) {
+  const sandbox = await followUpSandbox()
+  bed.cleanups.push(() => sandbox.close())
+  const relay = await startOn(bed.placeFor('sqlite'), { followUp }, { wechat: wechatOf(sandbox) })
+  bed.cleanups.push(() => relay.close())
+  sandbox.setPushUrl(`${relay.url}/wechat`)
+  return { sandbox, relay, c: await signIn(relay) }
+}
+
+/**
  * A follow-up worker on `store` as another relay instance runs one (its own lease owner), not
  * started; `o` sets its timing.
  */

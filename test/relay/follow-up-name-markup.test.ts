@@ -9,32 +9,15 @@
  * links.
  */
 import { describe, expect, it } from 'vitest'
-import { assign, createCampaign, relayTestBed, signIn } from './campaign-helpers'
-import { startOn } from './console-helpers'
-import {
-  boothCodes,
-  followUpSandbox,
-  report,
-  scanAll,
-  waitFor,
-  wechatOf,
-} from './follow-up-helpers'
+import { assign, createCampaign, relayTestBed } from './campaign-helpers'
+import { boothCodes, report, sandboxRelay, scanAll, waitFor } from './follow-up-helpers'
 
 const bed = relayTestBed()
 const FAST = { tickMs: 50, backoffMs: 100, maxBackoffMs: 400 }
 
 describe('a roster name in a follow-up text', () => {
   it('cannot put a link into the message the official account sends', async () => {
-    const sandbox = await followUpSandbox()
-    bed.cleanups.push(() => sandbox.close())
-    const relay = await startOn(
-      bed.placeFor('sqlite'),
-      { followUp: FAST },
-      { wechat: wechatOf(sandbox) },
-    )
-    bed.cleanups.push(() => relay.close())
-    sandbox.setPushUrl(`${relay.url}/wechat`)
-    const c = await signIn(relay)
+    const { sandbox, relay, c } = await sandboxRelay(bed, FAST)
     const campaign = await createCampaign(c, {
       mode: 'desk',
       followUp: '{name}，欢迎光临 <a href="https://expo.example/">展会指南</a>',

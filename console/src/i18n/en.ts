@@ -274,7 +274,7 @@ export const en: MessageSchema = {
         'You can use {number} (check-in number) and {name} (name: only registered guests have one, so it is filled in the “Registered guest” greeting only)',
       tag: 'Up to 30 bytes (10 Chinese characters); empty: no tag',
       followUp:
-        'Up to 600 characters, and 2048 bytes once the name is filled in (a Chinese character is 3 bytes); empty: none sent',
+        "Up to 600 characters, and 2048 bytes once the name is filled in (a Chinese character is 3 bytes); empty: none sent. Visitors with no registered name get “嘉宾” for {'{name}'} on a line in Chinese, “Guest” on any other",
       followUpBytes: 'With the longest name: {n} / {max} bytes',
       stamps: 'A visitor completes the rally with a stamp from every booth picked; none: no rally',
       stampProgress:
