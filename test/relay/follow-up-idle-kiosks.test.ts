@@ -53,6 +53,9 @@ describe('follow-up worker over many idle kiosks', () => {
     }
     // Every kiosk scanned once (no campaign: nothing for WeChat to do).
     for (let i = 0; i < KIOSKS; i++) await s.appendEvent(kioskId(i), scan(kioskId(i)), null)
+    // Built into the table the worker reads, as within moments at a venue: a round waits only
+    // 200 ms for that (a row not in yet is read next round), too little on a loaded machine.
+    await s.attendance.settled()
 
     const worker = new FollowUpWorker({
       store: s,
@@ -79,6 +82,7 @@ describe('follow-up worker over many idle kiosks', () => {
 
       // One booth scans again: only its rows are read, and its cursor moves on.
       await s.appendEvent(kioskId(7), scan(kioskId(7)), null)
+      await s.attendance.settled()
       await worker.round()
       expect(rowsAfter.mock.calls.map((c) => c[0])).toEqual([kioskId(7)])
       expect(await s.followUp.cursor(kioskId(7))).toBe(2)
