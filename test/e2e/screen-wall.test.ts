@@ -5,7 +5,8 @@
  * stream cut mid-way (a TCP link between page and relay) and scans made meanwhile are caught
  * up on reconnect without duplicates; every response and every server-sent message the page
  * gets is free of openids, tokens and the key; the draw stage, fed a draw by a fake feed, rolls
- * and lands on exactly those winners (and at once with reduced motion). Screenshots:
+ * and lands on exactly those winners (and at once with reduced motion, also when it is turned on
+ * while the screen is up). Screenshots:
  * test-artifacts/screenshots/screen-wall-1920.png, screen-draw-1920.png (1920×1080),
  * screen-wall-3840.png (4K: the same layout at twice the size).
  */
@@ -238,6 +239,27 @@ describe('the big screens in Chromium', () => {
     ).toBe('done')
     expect(await still.evaluate(`document.querySelector('.winner').dataset.number`)).toBe('5')
     await still.close()
+
+    // Reduced motion turned on while the screen is up (a TV left on for days): the next draw
+    // at once too, not rolled (the page read the setting only when it loaded).
+    const later = await openScreen('draw')
+    await waitForPage(later, `document.querySelector('main').dataset.state === 'live'`)
+    await later.emulateMedia({ reducedMotion: 'reduce' })
+    await waitForPage(later, `matchMedia('(prefers-reduced-motion: reduce)').matches`)
+    feed.emit(campaign.id, {
+      ...draw,
+      id: 'd2b',
+      prize: '三等奖',
+      winners: [{ number: 6, name: null }],
+    })
+    await waitForPage(
+      later,
+      `document.querySelector('[data-testid="draw-prize"]')?.textContent === '三等奖'`,
+    )
+    expect(
+      await later.evaluate(`document.querySelector('[data-testid="draw-stage"]').dataset.phase`),
+    ).toBe('done')
+    await later.close()
   }, 60_000)
 
   it('a draw made while the draw screen was offline shows its own winners once it is back', async () => {

@@ -1,4 +1,5 @@
-/** What a big screen reads from its page: which screen, the key, the language, motion. */
+/** What a big screen reads from its page: which screen, the key, the language. */
+import { ref, type Ref } from 'vue'
 import { screenLang, type ScreenLang } from './screen-text'
 
 export interface ScreenPage {
@@ -6,7 +7,6 @@ export interface ScreenPage {
   campaignId: string
   key: string
   lang: ScreenLang
-  reducedMotion: boolean
 }
 
 export function readScreenPage(): ScreenPage {
@@ -24,8 +24,22 @@ export function readScreenPage(): ScreenPage {
     campaignId,
     key: new URLSearchParams(window.location.search).get('key') ?? '',
     lang,
-    reducedMotion: window.matchMedia('(prefers-reduced-motion: reduce)').matches,
   }
+}
+
+/**
+ * Whether the screen's viewer asked for reduced motion (`prefers-reduced-motion`), followed while
+ * the page is up: a wall or draw stage stays open for days, and the setting turned on meanwhile
+ * (the TV's or the laptop's) took effect only on a reload. `stop` ends the following.
+ */
+export function reducedMotion(): { on: Readonly<Ref<boolean>>; stop: () => void } {
+  const query = window.matchMedia('(prefers-reduced-motion: reduce)')
+  const on = ref(query.matches)
+  const changed = (): void => {
+    on.value = query.matches
+  }
+  query.addEventListener('change', changed)
+  return { on, stop: () => query.removeEventListener('change', changed) }
 }
 
 /** Runs `fn` before the next paint (once however often it is asked until then). */
