@@ -77,6 +77,12 @@ export const statusCodes = {
   store_failed: none,
   /** The relay link: the address answered the websocket upgrade with this HTTP status. */
   link_refused: z.object({ status: z.number().int() }).strict(),
+  /**
+   * The relay link: the network answered the websocket upgrade in the relay's place with this
+   * HTTP status (a captive portal's login: its page, a redirect to another host, or 511), so the
+   * venue Wi-Fi wants a sign-in in a browser.
+   */
+  network_sign_in: z.object({ status: z.number().int() }).strict(),
   /** The relay link: another kiosk with this kiosk's id and token keeps replacing its link. */
   identity_conflict: none,
   ip_not_allowed: errcode,

@@ -154,6 +154,7 @@ describe('diagnostics: the relay link error', () => {
     const params: Record<LinkProblem, ErrorBody['params']> = {
       store_failed: {},
       link_refused: { status: 404 },
+      network_sign_in: { status: 302 },
       unauthorized: {},
       forbidden: {},
       revoked: {},

@@ -234,18 +234,10 @@ function relayAccepts(relayUrl: string, token: string, timeoutMs = 5000): Promis
       resolve(passed)
     })
     ws.on('error', (err) => {
-      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
       resolve({
         ok: false,
-        ...(status === undefined
-          ? /timed out/i.test(err.message)
-            ? errorBody('timeout')
-            : errorBody('unreachable')
-          : status === '401'
-            ? errorBody('unauthorized')
-            : Number(status) >= 500
-              ? errorBody('unhealthy', { status: Number(status) })
-              : errorBody('link_refused', { status: Number(status) })),
+        ...(opening.answered() ??
+          (/timed out/i.test(err.message) ? errorBody('timeout') : errorBody('unreachable'))),
       })
     })
   })

@@ -504,18 +504,12 @@ export class RelayLink {
       this.onFrame(ws, rawText(data))
     })
     ws.on('error', (err) => {
-      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
-      // 5xx: the relay (or the proxy in front of it) is down, which waiting may cure; any
-      // other status: the address is not the relay's, which it will not.
-      this.lastError =
-        status === undefined
-          ? errorBody('unreachable')
-          : status === '401'
-            ? errorBody('unauthorized')
-            : Number(status) >= 500
-              ? errorBody('unhealthy', { status: Number(status) })
-              : errorBody('link_refused', { status: Number(status) })
-      this.o.log?.warn(`relay link error: ${err.message}`)
+      // An HTTP answer in place of the websocket says why (relay-socket.ts); no answer at all is
+      // the network.
+      this.lastError = opening.answered() ?? errorBody('unreachable')
+      this.o.log?.warn(
+        `relay link error: ${this.lastError.code === 'unreachable' ? err.message : JSON.stringify(this.lastError)}`,
+      )
     })
     ws.on('close', (code) => {
       const v1Relay = code === RelayCloseCode.badFrame && extendedHello && !this.welcomed
