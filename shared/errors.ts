@@ -83,6 +83,12 @@ export const statusCodes = {
    * venue Wi-Fi wants a sign-in in a browser.
    */
   network_sign_in: z.object({ status: z.number().int() }).strict(),
+  /**
+   * The relay link: the TLS handshake met a certificate this computer does not trust for the
+   * relay (a captive portal or a company's TLS-inspecting proxy answering in its place, the
+   * relay's certificate expired, or this computer's date far off).
+   */
+  tls_untrusted: none,
   /** The relay link: another kiosk with this kiosk's id and token keeps replacing its link. */
   identity_conflict: none,
   ip_not_allowed: errcode,

@@ -4,11 +4,15 @@
 // "the relay address is wrong", which sends them to change a right address), the booth keeps
 // showing codes, and once someone signs in the link comes back by itself with every scan made
 // meanwhile.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createServer as createTlsServer } from 'node:tls'
 import { afterEach, describe, expect, it } from 'vitest'
 import { kioskMethods } from '../../shared/ipc'
-import { cleanup, kioskOn, onCleanup, startPlatform, TEST_PIN, waitFor } from './helpers'
+import { cleanup, kioskOn, onCleanup, startPlatform, tempDir, TEST_PIN, waitFor } from './helpers'
 
 afterEach(cleanup)
 
@@ -141,5 +145,40 @@ describe('a captive portal between the booth and the relay', () => {
     const { core } = await kioskOn(p, { relayUrl: url })
     await waitFor(() => core.status().relay.lastError !== null, 'a link error')
     expect(core.status().relay.lastError).toEqual({ code: 'link_refused', params: { status: 301 } })
+  })
+
+  it('intercepting the relay’s https with a certificate for its own name: tls_untrusted, not a plain network failure', async () => {
+    // The portal (or a company's TLS-inspecting proxy) answers the TLS handshake itself, with a
+    // certificate the booth does not trust: waiting alone does not cure it, and "reconnecting"
+    // with the offline banner left staff waiting.
+    const p = await startPlatform()
+    const dir = tempDir()
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+        ...['-nodes', '-keyout', join(dir, 'portal.key'), '-out', join(dir, 'portal.pem')],
+        ...['-days', '1', '-subj', '/CN=login.guest-wifi.test'],
+      ],
+      { stdio: 'ignore' },
+    )
+    const server = createTlsServer(
+      { key: readFileSync(join(dir, 'portal.key')), cert: readFileSync(join(dir, 'portal.pem')) },
+      (socket) => {
+        socket.on('error', () => socket.destroy())
+        socket.once('data', () => socket.end(portalReply('redirect')))
+      },
+    )
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())))
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const { core } = await kioskOn(p, { relayUrl: url })
+    await waitFor(() => core.status().relay.lastError !== null, 'a link error')
+    expect(core.status().relay.lastError).toEqual({ code: 'tls_untrusted', params: {} })
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const check = kioskMethods.testConnection.output.parse(
+      await core.call('testConnection', undefined),
+    )
+    expect(check.relay).toEqual({ ok: false, code: 'tls_untrusted', params: {} })
   })
 })

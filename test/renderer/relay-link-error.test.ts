@@ -155,6 +155,7 @@ describe('diagnostics: the relay link error', () => {
       store_failed: {},
       link_refused: { status: 404 },
       network_sign_in: { status: 302 },
+      tls_untrusted: {},
       unauthorized: {},
       forbidden: {},
       revoked: {},

@@ -21,7 +21,7 @@ import type { SecretName, SecretVault } from '../config/vault'
 import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
 import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
-import { openRelaySocket } from '../scans/relay-socket'
+import { openRelaySocket, untrustedCertificate } from '../scans/relay-socket'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -214,8 +214,8 @@ async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<Connecti
     })
     await res.body?.cancel()
     if (!res.ok) return { ok: false, ...errorBody('unhealthy', { status: res.status }) }
-  } catch {
-    return { ok: false, ...errorBody('unreachable') }
+  } catch (err) {
+    return { ok: false, ...errorBody(untrustedCertificate(err) ? 'tls_untrusted' : 'unreachable') }
   }
   return passed
 }
@@ -236,7 +236,7 @@ function relayAccepts(relayUrl: string, token: string, timeoutMs = 5000): Promis
     ws.on('error', (err) => {
       resolve({
         ok: false,
-        ...(opening.answered() ??
+        ...(opening.failure(err) ??
           (/timed out/i.test(err.message) ? errorBody('timeout') : errorBody('unreachable'))),
       })
     })

@@ -504,11 +504,11 @@ export class RelayLink {
       this.onFrame(ws, rawText(data))
     })
     ws.on('error', (err) => {
-      // An HTTP answer in place of the websocket says why (relay-socket.ts); no answer at all is
-      // the network.
-      this.lastError = opening.answered() ?? errorBody('unreachable')
+      // An HTTP answer in place of the websocket, or a certificate not the relay's, says why
+      // (relay-socket.ts); no answer at all is the network.
+      this.lastError = opening.failure(err) ?? errorBody('unreachable')
       this.o.log?.warn(
-        `relay link error: ${this.lastError.code === 'unreachable' ? err.message : JSON.stringify(this.lastError)}`,
+        `relay link error: ${this.lastError.code === 'unreachable' || this.lastError.code === 'tls_untrusted' ? err.message : JSON.stringify(this.lastError)}`,
       )
     })
     ws.on('close', (code) => {

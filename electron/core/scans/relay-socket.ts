@@ -13,15 +13,15 @@ export type RelaySocketOpening =
   | {
       ws: WebSocket
       /**
-       * Why the upgrade failed when something answered it with HTTP instead of switching to a
-       * websocket (read once ws has emitted its 'error'); null when nothing answered (refused,
-       * timed out, a TLS failure): the caller words those.
+       * Why the upgrade failed, given ws's 'error': what an HTTP answer in place of the websocket
+       * says, or a certificate not trusted for the relay (`tls_untrusted`); null when nothing
+       * answered (refused, reset, timed out): the caller words those.
        */
-      answered: () => ErrorBody | null
+      failure: (err: Error) => ErrorBody | null
       refused?: undefined
       message?: undefined
     }
-  | { ws?: undefined; answered?: undefined; refused: ErrorBody; message: string }
+  | { ws?: undefined; failure?: undefined; refused: ErrorBody; message: string }
 
 /**
  * Opens the relay's `/kiosk` websocket with `Authorization: Bearer <token>`. `ws` throws, before
@@ -58,7 +58,37 @@ export function openRelaySocket(
     res.resume()
     ws.terminate()
   })
-  return { ws, answered: () => answer }
+  return {
+    ws,
+    failure: (err) => answer ?? (untrustedCertificate(err) ? errorBody('tls_untrusted') : null),
+  }
+}
+
+/**
+ * Node's codes for a certificate the handshake refused: self-signed or from an issuer this
+ * computer does not trust (what a captive portal or a TLS-inspecting proxy presents), issued
+ * for another name (the portal's own), or outside its dates (an expired relay certificate, or
+ * this computer's clock far off).
+ */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+])
+
+/** A TLS handshake (ws's, or fetch's in its `cause`) refused the certificate it was shown. */
+export function untrustedCertificate(err: unknown): boolean {
+  const cause = typeof err === 'object' && err !== null && 'cause' in err ? err.cause : null
+  return UNTRUSTED_CERTIFICATE.has(errorCode(err) ?? errorCode(cause) ?? '')
 }
 
 /**

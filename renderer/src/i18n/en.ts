@@ -61,6 +61,7 @@ export const en: MessageSchema = {
       store_failed: 'This booth cannot save scans (disk full?)',
       link_refused: 'Relay address is wrong (HTTP {status})',
       network_sign_in: 'This Wi-Fi needs a sign-in in a browser',
+      tls_untrusted: "Relay's certificate not trusted: Wi-Fi sign-in?",
       unauthorized: "Relay refused this booth's token",
       forbidden: 'Relay refused this booth ID',
       revoked: "This booth's token was revoked",
@@ -103,6 +104,8 @@ export const en: MessageSchema = {
         'The relay address is wrong, so this booth cannot reach the relay — staff: check the relay address in Admin → Setup.',
       network_sign_in:
         "This Wi-Fi answered in place of the relay: it needs a sign-in — staff: open any web page in a browser on this booth's computer and sign in; the booth reconnects by itself, and scans made meanwhile wait at the relay.",
+      tls_untrusted:
+        "This booth does not trust the certificate it was shown for the relay (the Wi-Fi may want a sign-in) — staff: open any web page in a browser on this booth's computer; if the Wi-Fi asks for a sign-in, sign in and the booth reconnects by itself; if not, see Admin → Diagnostics. Scans made meanwhile wait at the relay.",
       unauthorized:
         "The relay refused this booth's token — staff: get a new pairing code from the organizer and pair again.",
       forbidden: 'The relay refused this booth ID — staff: check the booth ID in Admin → Setup.',
@@ -221,6 +224,8 @@ export const en: MessageSchema = {
       "The relay address answered HTTP {status} instead of taking the booth's link — check the relay address in Setup (the relay's own address)",
     network_sign_in:
       'The network answered HTTP {status} in place of the relay: this Wi-Fi (a hotel or venue guest network) wants a sign-in. Open any web page in a browser on this booth and sign in; the booth reconnects by itself. If no sign-in page appears, check the relay address in Setup',
+    tls_untrusted:
+      "The relay's security certificate was not accepted. Most often the Wi-Fi wants a sign-in (open any web page in a browser on this booth's computer) or a company network inspects encrypted traffic (use another network, or ask its IT to let the relay's address through). If neither, check this computer's date and time, then tell the relay admin (the certificate may have expired)",
     identity_conflict:
       "Another device is using this booth's identity (a copied disk, or two booths on one data folder): they keep replacing each other's link and the scans are split between them. Turn the other one off, or pair one of them again with a new code",
     forbidden: 'The relay refused this booth; check the booth ID',

@@ -10,13 +10,15 @@ const SLOW_CONNECT_MS = 10_000
 
 /**
  * Relay link failures that waiting does not cure: staff must act (free the kiosk's disk, fix the
- * address, sign in to the venue Wi-Fi's captive portal, get a new token, stop the other kiosk). A
- * network failure is not one of them: the corner keeps counting down to the next attempt.
+ * address, sign in to the venue Wi-Fi's captive portal or leave a network that inspects TLS, get
+ * a new token, stop the other kiosk). A network failure is not one of them: the corner keeps
+ * counting down to the next attempt.
  */
 export const LINK_PROBLEMS = [
   'store_failed',
   'link_refused',
   'network_sign_in',
+  'tls_untrusted',
   'unauthorized',
   'forbidden',
   'revoked',
