@@ -54,6 +54,8 @@ export const kioskErrorCodes = {
   relay_unreachable: { status: 502, params: none },
   /** Pairing: no answer in time; the code may or may not have been used. */
   relay_timeout: { status: 504, params: none },
+  /** Pairing: a captive portal answered in the relay's place (the venue Wi-Fi wants a sign-in). */
+  wifi_sign_in: { status: 502, params: none },
   /** Pairing: an answer that is not the contract's (wrong status, redirect, garbage). */
   relay_bad_answer: { status: 502, params: none },
 } as const satisfies Record<string, { status: number; params: z.ZodObject }>

@@ -220,6 +220,38 @@ describe('pairWithCode: answers that are not the contract', () => {
     expect(snapshot(dataDir, vault)).toEqual(before)
   })
 
+  /**
+   * A venue Wi-Fi's captive portal answers the pairing request itself (its sign-in lapsed): not
+   * a wrong address and not "not a ScanDesk relay": the code never reached the relay.
+   */
+  const loginPage = '<!DOCTYPE html><html><body><form>Sign in to Guest Wi-Fi</form></body></html>'
+  it.each([
+    ['a redirect to its login host', 302, { location: 'http://login.guest-wifi.test/portal' }],
+    ['its login page as a 200', 200, {}],
+    ['511 Network Authentication Required', 511, {}],
+  ] as const)(
+    'a captive portal answering with %s → wifi_sign_in, nothing changed',
+    async (_name, status, headers) => {
+      const stub = await startPairStub()
+      stub.override = (_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/html', ...headers }).end(loginPage)
+        return true
+      }
+      const { core, dataDir, vault } = await configuredKiosk()
+      const before = snapshot(dataDir, vault)
+      expect(
+        await failure(
+          core.call('pairWithCode', {
+            ticketSource: 'proxy',
+            relayUrl: stub.url,
+            code: 'ACDEFGHJ',
+          }),
+        ),
+      ).toEqual({ code: 'wifi_sign_in', params: {} })
+      expect(snapshot(dataDir, vault)).toEqual(before)
+    },
+  )
+
   it('does not follow a redirect: the code goes to the named relay only', async () => {
     const elsewhere = await startPairStub()
     const stub = await startPairStub()

@@ -165,6 +165,10 @@ const KIOSK_CODES_ZH: Record<KioskErrorCode, [Record<string, unknown>, string]> 
   ],
   relay_unreachable: [{}, '无法连接中继 — 请检查地址和网络'],
   relay_timeout: [{}, '中继没有及时响应。请重试；如果随后提示配对码已用过，请向组织者重新获取'],
+  wifi_sign_in: [
+    {},
+    '此 Wi-Fi 代替中继作答：它需要登录。请在签到台电脑的浏览器里打开任意网页并登录，然后重新配对（配对码尚未使用）',
+  ],
   relay_bad_answer: [{}, '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址'],
 }
 

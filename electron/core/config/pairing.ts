@@ -24,6 +24,7 @@ import {
   USER_INFO_MESSAGE,
 } from '../../../shared/url-rule'
 import { KioskError } from '../api/kiosk-error'
+import { portalAnswer } from '../scans/relay-socket'
 import { relayHttpUrl } from './relay-url'
 import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
@@ -85,6 +86,15 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
       `cannot reach the relay at ${o.relayUrl} (${describeCause(err)}): check the address and the network`,
     )
   }
+  // The venue Wi-Fi's sign-in page answered in the relay's place: the code never reached it.
+  if (
+    portalAnswer(res.status, res.headers.get('location'), o.relayUrl) ||
+    (res.status === 200 && /^text\/html\b/i.test(res.headers.get('content-type') ?? ''))
+  )
+    throw new KioskError(
+      'wifi_sign_in',
+      `the network answered HTTP ${res.status} in place of the relay at ${o.relayUrl} (a Wi-Fi sign-in page): sign in to the Wi-Fi in a browser, then pair again; the code was not used`,
+    )
   // A 404 or 410 is about the code only in the relay's words (`{"error":{"code":…}}`): another
   // server at the address (a website, a wrong port) answers 404 too, and a new code would not help.
   const expected = CODE_ERRORS.get(res.status)

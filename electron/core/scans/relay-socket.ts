@@ -103,17 +103,25 @@ export function untrustedCertificate(err: unknown): boolean {
 function upgradeAnswer(res: IncomingMessage, relayUrl: string): ErrorBody {
   const status = res.statusCode ?? 0
   if (status === 401) return errorBody('unauthorized')
-  if (status === 200 || status === 511 || redirectsAway(res, relayUrl))
+  if (status === 200 || portalAnswer(status, res.headers.location, relayUrl))
     return errorBody('network_sign_in', { status })
   if (status >= 500) return errorBody('unhealthy', { status })
   return errorBody('link_refused', { status })
 }
 
-/** A 3xx whose Location is on another host than the relay's (a relative one is the relay's). */
-function redirectsAway(res: IncomingMessage, relayUrl: string): boolean {
-  const status = res.statusCode ?? 0
-  const location = res.headers.location
-  if (status < 300 || status > 399 || location === undefined) return false
+/**
+ * An answer only a captive portal gives in the relay's place, whatever the request: 511 Network
+ * Authentication Required (RFC 6585), or a 3xx whose Location is on another host than the
+ * relay's (a relative one is the relay's own). A portal's login page as a 200 is the caller's to
+ * tell from the relay's own 200.
+ */
+export function portalAnswer(
+  status: number,
+  location: string | null | undefined,
+  relayUrl: string,
+): boolean {
+  if (status === 511) return true
+  if (status < 300 || status > 399 || location === undefined || location === null) return false
   try {
     const base = new URL(relayUrl)
     return new URL(location, base).hostname !== base.hostname

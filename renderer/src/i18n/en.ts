@@ -265,6 +265,8 @@ export const en: MessageSchema = {
     relay_unreachable: 'Cannot reach the relay — check the address and the network',
     relay_timeout:
       'The relay did not answer in time. Try again; if the code is then reported as used, ask for a new one',
+    wifi_sign_in:
+      "This Wi-Fi answered in place of the relay: it wants a sign-in. Open any web page in a browser on this booth's computer, sign in, then pair again (the code was not used)",
     relay_bad_answer:
       'That address answered, but not as a ScanDesk relay that can pair booths — check the address',
     export_failed:

@@ -245,6 +245,8 @@ export const zhCN = {
     pairing_rate_limited: '配对尝试过于频繁（同一网络的签到台共用每分钟 10 次），请等几秒再试',
     relay_unreachable: '无法连接中继 — 请检查地址和网络',
     relay_timeout: '中继没有及时响应。请重试；如果随后提示配对码已用过，请向组织者重新获取',
+    wifi_sign_in:
+      '此 Wi-Fi 代替中继作答：它需要登录。请在签到台电脑的浏览器里打开任意网页并登录，然后重新配对（配对码尚未使用）',
     relay_bad_answer: '该地址有响应，但不是支持配对的 ScanDesk 中继 — 请检查地址',
     export_failed: '文件没有写成。请重试；如仍失败，请把签到程序的日志交给技术支持',
     export_disk_full:
