@@ -88,30 +88,57 @@ function intParam(v: string | null, fallback: number, max: number): number | nul
 const MAX_ROSTERS_READ_AT_ONCE = 2
 
 /**
+ * The campaign's roster as stored: each registration id by its entry's match key (as
+ * rosterMatchKey has it now, so a guest stored when keys held the phone as written, and so an
+ * id hashed from that, keeps the id: stored ids never change), and which ids are bound to a
+ * WeChat user. Of two stored entries with one key (the same guest uploaded twice before), a
+ * bound one is the one kept.
+ */
+async function currentRoster(
+  campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>,
+  campaignId: string,
+): Promise<{ ids: Set<string>; byKey: Map<string, string>; bound: Set<string> }> {
+  let ids = new Set<string>()
+  let entries: StoredRosterEntry[] = []
+  await eachRosterEntry(
+    campaigns,
+    campaignId,
+    () => {
+      ids = new Set()
+      entries = []
+    },
+    (e) => {
+      ids.add(e.id)
+      entries.push(e)
+    },
+  )
+  const bound = new Set((await campaigns.bindings(campaignId)).map((b) => b.registrationId))
+  const byKey = new Map<string, string>()
+  for (const e of entries) {
+    const key = rosterMatchKey(e)
+    const held = byKey.get(key)
+    if (held === undefined || (!bound.has(held) && bound.has(e.id))) byKey.set(key, e.id)
+  }
+  return { ids, byKey, bound }
+}
+
+/**
  * For a dry run: how much of the current roster a file keeps, and how many checked-in guests
  * (bound to a WeChat user) it leaves out, so the console can say so before last year's roster,
  * or one saved without its code column (or its phone column, for guests without a code: every
  * match key changed), replaces this one.
  */
-async function whatItReplaces(
-  campaigns: Pick<CampaignStore, 'readRoster' | 'bindings'>,
-  campaignId: string,
+function whatItReplaces(
+  current: { ids: ReadonlySet<string>; bound: ReadonlySet<string> },
   file: ReadonlyMap<string, StoredRosterEntry>,
-): Promise<NonNullable<ConsoleRosterCheck['replacing']>> {
-  let current = new Set<string>()
-  await eachRosterEntry(
-    campaigns,
-    campaignId,
-    () => (current = new Set()),
-    (e) => current.add(e.id),
-  )
+): NonNullable<ConsoleRosterCheck['replacing']> {
   let kept = 0
-  for (const id of current) if (file.has(id)) kept++
-  const dropped = new Set<string>()
-  for (const b of await campaigns.bindings(campaignId)) {
-    if (current.has(b.registrationId) && !file.has(b.registrationId)) dropped.add(b.registrationId)
+  let checkedInDropped = 0
+  for (const id of current.ids) {
+    if (file.has(id)) kept++
+    else if (current.bound.has(id)) checkedInDropped++
   }
-  return { total: current.size, kept, checkedInDropped: dropped.size }
+  return { total: current.ids.size, kept, checkedInDropped }
 }
 
 export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
@@ -182,10 +209,13 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendJson(ctx.res, 400, { error: { code: 'bad_request', message }, errors })
           return
         }
-        // The same person twice in one file is one registration (the last row wins).
+        // The same person twice in one file is one registration (the last row wins); a person
+        // already stored keeps their id.
+        const current = await currentRoster(store.campaigns, campaign.campaign.id)
         const byId = new Map<string, StoredRosterEntry>()
         for (const r of parsed.rows) {
-          const regId = registrationIdOf(rosterMatchKey(r))
+          const key = rosterMatchKey(r)
+          const regId = current.byKey.get(key) ?? registrationIdOf(key)
           byId.delete(regId)
           byId.set(regId, { id: regId, ...r })
         }
@@ -195,7 +225,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
             total: byId.size,
             skipped: parsed.badRows,
             errors,
-            replacing: await whatItReplaces(store.campaigns, campaign.campaign.id, byId),
+            replacing: whatItReplaces(current, byId),
           }
           sendJson(ctx.res, 200, check)
           return

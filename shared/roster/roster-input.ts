@@ -1,3 +1,5 @@
+import { searchQueryKey } from './search-key'
+
 /** One roster row as a file gives it, and the key that makes re-importing it an update. */
 export interface RosterInput {
   name: string
@@ -6,9 +8,16 @@ export interface RosterInput {
   code: string
 }
 
-/** Re-importing the same list updates entries instead of doubling them: by code, else name + phone. */
+/**
+ * Re-importing the same list updates entries instead of doubling them: by code, else name +
+ * phone. The phone is the number, not its spelling: folded as the desk search folds a typed
+ * number (search-key.ts: width, spaces, dashes, brackets, invisible marks, China's country
+ * code), so `138 0013 8000` and `+86 13800138000` are one guest. Keys written before (phone as
+ * written) are rewritten by the kiosk's migration 009; the relay keeps a stored guest's id
+ * (relay/console/roster-routes.ts).
+ */
 export function rosterMatchKey(r: RosterInput): string {
-  return r.code !== '' ? `code:${r.code}` : `name:${r.name}\u0000${r.phone}`
+  return r.code !== '' ? `code:${r.code}` : `name:${r.name}\u0000${searchQueryKey(r.phone)}`
 }
 
 /** The largest roster file either side takes (the kiosk's import and the relay's upload). */

@@ -8,6 +8,7 @@ import { m005RosterSortKey } from './005-roster-sort-key'
 import { m006RosterSearchKey } from './006-roster-search-key'
 import { m007RelayCampaignHistory } from './007-relay-campaign-history'
 import { m008AttendanceStatsCover } from './008-attendance-stats-cover'
+import { m009RosterPhoneMatch } from './009-roster-phone-match'
 
 export type { Migration }
 
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   m006RosterSearchKey,
   m007RelayCampaignHistory,
   m008AttendanceStatsCover,
+  m009RosterPhoneMatch,
 ]
