@@ -13,10 +13,18 @@ const REDACTED = '[redacted]'
 
 /** Object keys whose values are always secret or personal. */
 const SECRET_KEY =
-  /secret|token|password|passwd|pin$|^pin|aes|encodingaeskey|authorization|cookie|openid|signature|apikey|credential|^key$|screenkey|phone|mobile/i
+  /secret|token|password|passwd|pin$|^pin|aes|encodingaeskey|authorization|cookie|openid|signature|apikey|credential|^key$|screenkey|phone|mobile|^tel(?:ephone)?(?:_?(?:no|num|number))?$/i
 
 /** base64url's letters: an openid's, a kiosk token's, a screen key's. */
 const B64 = 'A-Za-z0-9_-'
+
+/**
+ * After a run: it is a file's name (`overview-of-booth-statistics.csv`, an organizer's
+ * `ShanghaiAutumnExpo2026VIPGuestList.xlsx`), not an openid or a secret. A phone in a file's
+ * name is masked all the same (its rule does not look at what follows).
+ */
+const EXTENSIONS = 'csv xlsx xls json log txt db sqlite png jpg pdf zip'.split(' ')
+const FILE_EXTENSION = `(?!\\.(?:${[...EXTENSIONS, ...EXTENSIONS.map((e) => e.toUpperCase())].join('|')})(?![A-Za-z0-9]))`
 
 const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
   // key=value and "key": "value" pairs (query strings, JSON, ad-hoc messages).
@@ -28,7 +36,7 @@ const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   // WeChat openids: 28 base64url characters starting with "o"; one may end in "-" or follow a
   // "_" or "-" (`visitor_o…`), where `\b` saw no edge.
-  [new RegExp(`(?<![A-Za-z0-9])o[${B64}]{27}(?![${B64}])`, 'g'), 'o***'],
+  [new RegExp(`(?<![A-Za-z0-9])o[${B64}]{27}(?![${B64}])${FILE_EXTENSION}`, 'g'), 'o***'],
   // Chinese mobile numbers (a roster's phones, kept as typed): 11 digits, 13x to 19x, maybe
   // after +86 and in 3-4-4 groups; not a run of digits inside an id (`ev_<hex>`).
   [
@@ -36,7 +44,7 @@ const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
     '1**********',
   ],
   // AppSecrets are 32 hex-ish characters, EncodingAESKeys 43: redact long opaque tokens.
-  [/\b[A-Za-z0-9]{32,}\b/g, REDACTED],
+  [new RegExp(String.raw`\b[A-Za-z0-9]{32,}\b${FILE_EXTENSION}`, 'g'), REDACTED],
 ]
 
 /**
@@ -44,7 +52,7 @@ const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
  * bridge's key): upper case, lower case and digits all in it, which no identifier or word of
  * ours (`ev_<hex>`, `scandesk_relay_…`) has.
  */
-const LONG_RANDOM = new RegExp(`(?<![${B64}])[${B64}]{32,}(?![${B64}])`, 'g')
+const LONG_RANDOM = new RegExp(`(?<![${B64}])[${B64}]{32,}(?![${B64}])${FILE_EXTENSION}`, 'g')
 const looksRandom = (run: string): boolean =>
   /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run)
 
@@ -66,6 +74,12 @@ export function redactText(text: string): string {
 export function redactValue(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[…]'
   if (typeof value === 'string') return redactText(value)
+  // A phone logged as a JSON number (`{"tel": 13800138000}`) is masked as its digits would be.
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    const digits = String(value)
+    const scrubbed = redactText(digits)
+    return scrubbed === digits ? value : scrubbed
+  }
   if (value instanceof Error) {
     return { name: value.name, message: redactText(value.message), stack: redactStack(value) }
   }

@@ -103,6 +103,32 @@ describe('file logger', () => {
     expect(out).toEqual(phones.map(() => 'desk: bound 1**********'))
   })
 
+  it('masks a phone given as a number, under any key, not only a string', () => {
+    // A roster row or a form a script logged as JSON numbers: `{"tel": 13800138000}`.
+    expect(
+      redactValue({ tel: 13800138000, contact: 8613800138000, row: { mobileNo: 13900000000 } }),
+    ).toEqual({ tel: '[redacted]', contact: '1**********', row: { mobileNo: '[redacted]' } })
+    // Numbers that are not phones stay: a time in ms (13 digits), counts, a seq, a hotel.
+    const kept = { at: 1733550000000, total: 20000, seq: 13800, hotel: '如家', n: 10012345678 }
+    expect(redactValue(kept)).toEqual(kept)
+  })
+
+  it('keeps file names, while an openid or a secret in the same line goes', () => {
+    const names = [
+      'exported overview-of-booth-statistics.csv',
+      'wrote ShanghaiAutumnExpo2026VIPGuestList.xlsx',
+      'read C:\\Users\\staff\\Desktop\\overview-of-booth-statistics.xlsx',
+      'a 13-digit time 1733550000000 and the order 20261207153012',
+    ]
+    expect(names.map(redactText)).toEqual(names)
+    // Not a file name: the same runs alone, or a phone in a file name.
+    expect(redactText(`bound ${OPENID} at booth-1`)).toBe('bound o*** at booth-1')
+    expect(redactText(`${OPENID}.`)).toBe('o***.')
+    expect(redactText('名单-13800138000.csv')).toBe('名单-1**********.csv')
+    const secret = '0123456789abcdef0123456789abcdef'
+    expect(redactText(`appsecret ${secret} read`)).toBe('appsecret [redacted] read')
+  })
+
   it('leaves the digits inside an event id alone', () => {
     // ev_ + 32 hex: a run of 11 digits starting 13–19 comes up in about one id in 800.
     const lines = [
