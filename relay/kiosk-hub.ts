@@ -386,14 +386,18 @@ export class KioskHub {
       (cred) => {
         if (cred === null) {
           // Anyone can retry a wrong token without end (a booth left with a revoked one, a
-          // scanner): one line a minute, saying how many it left out, and which booth the
-          // first one's token claims to be (a booth cut off by a new pairing, unverified).
+          // scanner): one line a minute, saying how many it left out, which booth its token
+          // claims to be (a booth cut off by a new pairing, unverified), and which others the
+          // ones it left out claimed (the first 20).
           const claimed = claimedKioskId(token)
+          const msg = 'kiosk socket refused: bad token'
           this.repeatedLines.log(
             this.opts.log,
             'info',
-            'kiosk socket refused: bad token',
+            msg,
             claimed === null ? undefined : { claimedKioskId: claimed },
+            `line: ${msg}`,
+            { field: 'unloggedClaimedKioskIds', name: claimed },
           )
           refuseUpgrade(socket, 401, 'Unauthorized', BAD_TOKEN, {
             'WWW-Authenticate': KIOSK_TOKEN_CHALLENGE,

@@ -105,8 +105,11 @@ export function prefixed(log: Logger, prefix: string): Logger {
  * line it lets through says how many went unlogged since the last. Keys are a fixed few (a
  * cause, a kind of line), not one per request. A clock that steps back lets the next line out.
  */
+/** Most distinct names (`LogLimiter.log`'s `named`) one line lists of those it left out. */
+export const MAX_UNLOGGED_NAMES = 20
+
 export class LogLimiter {
-  private readonly last = new Map<string, { at: number; unlogged: number }>()
+  private readonly last = new Map<string, { at: number; unlogged: number; names: Set<string> }>()
 
   constructor(
     private readonly now: () => number,
@@ -117,15 +120,17 @@ export class LogLimiter {
    * Whether a line for `key` is logged now: null when not (it is counted as unlogged), else
    * how many went unlogged since the key's last line.
    */
-  take(key: string): { unlogged: number } | null {
+  take(key: string, name?: string): { unlogged: number; names: string[] } | null {
     const at = this.now()
     const last = this.last.get(key)
     if (last !== undefined && at >= last.at && at - last.at < this.intervalMs) {
       last.unlogged++
+      if (name !== undefined && last.names.size < MAX_UNLOGGED_NAMES) last.names.add(name)
       return null
     }
-    this.last.set(key, { at, unlogged: 0 })
-    return { unlogged: last?.unlogged ?? 0 }
+    this.last.set(key, { at, unlogged: 0, names: new Set() })
+    const names = [...(last?.names ?? [])].filter((n) => n !== name)
+    return { unlogged: last?.unlogged ?? 0, names }
   }
 
   /**
@@ -133,11 +138,30 @@ export class LogLimiter {
    * since; the fields (a kioskId) are the logged one's. The key is the message itself unless
    * given (a store failure every booth repeats while the store is away: one line for all of
    * them, not one per booth); a key naming a kiosk or a cause limits each on its own.
+   * With `named` (a booth a refused token claims to be), the line lists under `named.field`
+   * the other names of the lines it left out, the first MAX_UNLOGGED_NAMES distinct: which
+   * booths were refused in the minute, not only the first.
    */
-  log(log: Logger, level: LogLevel, msg: string, fields?: LogFields, key = `line: ${msg}`): void {
-    const line = this.take(key)
+  log(
+    log: Logger,
+    level: LogLevel,
+    msg: string,
+    fields?: LogFields,
+    key = `line: ${msg}`,
+    named?: { field: string; name: string | null },
+  ): void {
+    const line = this.take(key, named?.name ?? undefined)
     if (line === null) return
-    log[level](msg, line.unlogged > 0 ? { ...fields, unlogged: line.unlogged } : fields)
+    const listed = named !== undefined && line.names.length > 0
+    if (line.unlogged === 0 && !listed) {
+      log[level](msg, fields)
+      return
+    }
+    log[level](msg, {
+      ...fields,
+      ...(line.unlogged > 0 && { unlogged: line.unlogged }),
+      ...(listed && { [named.field]: line.names }),
+    })
   }
 }
 

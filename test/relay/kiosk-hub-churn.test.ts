@@ -195,4 +195,34 @@ describe('kiosk hub under connect/drop churn (sqlite store)', () => {
     expect(refusals()[2]).toEqual(['kiosk socket refused: bad token', undefined])
     expect(JSON.stringify(lines)).not.toMatch(/wrong-secret|Not_An_Id/)
   })
+
+  it('names every booth refused in the minute on the next line, not only the first (at most 20)', async () => {
+    let clock = Date.now()
+    const lines: Array<[string, unknown]> = []
+    const log: Logger = { ...silentLogger, info: (msg, fields) => void lines.push([msg, fields]) }
+    const h = await hubOnItsOwnServer({ log, now: () => clock })
+    const refusals = () => lines.filter(([msg]) => msg === 'kiosk socket refused: bad token')
+    const refuse = (token: string) =>
+      expect(KioskClient.connect(h.url, token)).rejects.toThrow('HTTP 401')
+    // Three booths cut off by a new pairing at once, each retrying; one token names no id.
+    for (const id of ['k1', 'k2', 'k3', 'k2', 'k1']) await refuse(`${id}.old-secret`)
+    await refuse('Not_An_Id.secret')
+    clock += 60_000
+    await refuse('k3.old-secret')
+    expect(refusals()).toEqual([
+      ['kiosk socket refused: bad token', { claimedKioskId: 'k1' }],
+      [
+        'kiosk socket refused: bad token',
+        { claimedKioskId: 'k3', unlogged: 5, unloggedClaimedKioskIds: ['k2', 'k1'] },
+      ],
+    ])
+    // A scanner making up ids: the first 20 named, the line stays bounded.
+    for (let i = 0; i < 30; i++) await refuse(`scan-${i}.x`)
+    clock += 60_000
+    await refuse('k1.old-secret')
+    const last = refusals()[2]?.[1] as { unlogged: number; unloggedClaimedKioskIds: string[] }
+    expect(last.unlogged).toBe(30)
+    expect(last.unloggedClaimedKioskIds).toEqual(Array.from({ length: 20 }, (_, i) => `scan-${i}`))
+    expect(JSON.stringify(lines)).not.toMatch(/old-secret/)
+  })
 })
