@@ -126,6 +126,12 @@ export const statusCodes = {
 } as const satisfies Record<string, z.ZodObject>
 
 /**
+ * The largest roster file the kiosk's import, the relay's upload and its dry run take (the
+ * console refuses a bigger one before sending it). Top-level here: the console reads it too.
+ */
+export const MAX_ROSTER_FILE_BYTES = 10 * 1024 * 1024
+
+/**
  * Roster import problems (words: `roster.problems.<code>`). Row problems go with the row as
  * the person sees it in their spreadsheet (1-based, the header is row 1) and the column;
  * file problems (nothing imported) with row 1 and no column. The English detail, a parser's

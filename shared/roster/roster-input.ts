@@ -20,5 +20,4 @@ export function rosterMatchKey(r: RosterInput): string {
   return r.code !== '' ? `code:${r.code}` : `name:${r.name}\u0000${searchQueryKey(r.phone)}`
 }
 
-/** The largest roster file either side takes (the kiosk's import and the relay's upload). */
-export const MAX_ROSTER_FILE_BYTES = 10 * 1024 * 1024
+export { MAX_ROSTER_FILE_BYTES } from '../errors'

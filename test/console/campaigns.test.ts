@@ -1058,9 +1058,17 @@ describe('the roster panel', () => {
       wrapper.get<HTMLProgressElement>('[data-testid="roster-progress"] progress').element
     const cancel = (): boolean => wrapper.find('[data-testid="roster-cancel"]').exists()
 
-    // A big file goes once: its percentage and megabytes as they go out.
+    // A big file is checked too (a 20,000-guest roster may drop the guests who checked in),
+    // then stored: its percentage and megabytes as they go out.
     await pickRosterFile(wrapper, big())
     expect(relay.sent).toHaveLength(1)
+    expect(relay.sent[0]?.url).toBe('/console/api/campaigns/c1/roster?dryRun=1')
+    expect(text()).toBe('正在检查文件 0%（0 / 10 MB）')
+    relay.sent[0]?.answer(200, { dryRun: true, total: 8000, skipped: 0, errors: [] })
+    await flushPromises()
+    expect(relay.sent).toHaveLength(2)
+    expect(relay.sent[1]?.url).toBe('/console/api/campaigns/c1/roster')
+    relay.sent.shift()
     expect(text()).toBe('上传中 0%（0 / 10 MB）')
     relay.sent[0]?.progress(4.5 * MB)
     await flushPromises()
@@ -1172,6 +1180,17 @@ describe('the roster panel', () => {
     check(1000, 1000, 0)
     await pickRosterFile(wrapper, lastYear())
     expect(ask().exists()).toBe(false)
+    expect(fake.api.uploadRoster).toHaveBeenCalledTimes(3)
+
+    // A big roster (20,000 guests: about 2 MiB) is checked the same way, and held.
+    const big = lastYear()
+    Object.defineProperty(big, 'size', { value: 2 * 1024 * 1024 })
+    check(20_000, 0, 312)
+    await pickRosterFile(wrapper, big)
+    expect(fake.api.checkRoster).toHaveBeenCalledTimes(5)
+    expect(ask().get('.summary').text()).toBe(
+      '312 guests who already checked in are not in this file',
+    )
     expect(fake.api.uploadRoster).toHaveBeenCalledTimes(3)
     i18n.global.locale.value = 'zh-CN'
   })

@@ -18,18 +18,16 @@ import type {
   RosterUploadOutcome,
 } from '../api/campaign-contract'
 import { ConsoleApiError, toConsoleError } from '../api/errors'
-import { rosterHasRowProblems } from '../../../shared/errors'
+import { MAX_ROSTER_FILE_BYTES, rosterHasRowProblems } from '../../../shared/errors'
 
 export const ROSTER_PAGE_SIZE = 50
 /**
- * Files up to this size are parsed by the relay first (`dryRun`), so one with a header and no
- * rows, or one leaving out the guests already checked in, is not sent to replace the roster
- * before the organizer confirms. A header-only CSV is
- * under 1 KB, an XLSX one a few KB: bigger files always hold rows, and are not sent twice.
+ * What the relay accepts (the kiosk import's limit, one constant): refused here before any
+ * upload. Every file up to it is parsed by the relay first (`dryRun`), so one with a header and
+ * no rows, or one leaving out the guests already checked in (a 20,000-guest roster is 1–2 MiB),
+ * is not sent to replace the roster before the organizer confirms.
  */
-export const CHECK_BELOW_BYTES = 1024 * 1024
-/** What the relay accepts (the kiosk import's limit): refused here before any upload. */
-export const MAX_ROSTER_BYTES = 10 * 1024 * 1024
+export const MAX_ROSTER_BYTES = MAX_ROSTER_FILE_BYTES
 
 /** The format a file is, by its name (what the organizer's spreadsheet saved), else null. */
 export function rosterFormatOf(fileName: string): RosterFormat | null {
@@ -38,7 +36,7 @@ export function rosterFormatOf(fileName: string): RosterFormat | null {
 }
 
 /**
- * How far the file in flight is: `check` the parse-only pass of a small file (`dryRun`), `store`
+ * How far the file in flight is: `check` the parse-only pass of every file (`dryRun`), `store`
  * the upload itself; `sent === total` the body is all out and the relay is reading it in.
  */
 export interface RosterProgress extends UploadProgress {
@@ -156,7 +154,7 @@ export const useRosterStore = defineStore('console-roster', () => {
       },
     })
     try {
-      if (!confirmed && file.size <= CHECK_BELOW_BYTES) {
+      if (!confirmed) {
         const check = await api.checkRoster(id, file, format, { skipBadRows, ...follow('check') })
         // The page went elsewhere meanwhile: this answer is not its.
         if (inFlight !== controller) return
