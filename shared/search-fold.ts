@@ -26,6 +26,16 @@ const SPELLED_OUT: Record<string, string> = {
 }
 const SPELLED_OUT_RE = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'g')
 
+/**
+ * Invisible format characters (Unicode Cf), anywhere: ZERO WIDTH SPACE and the direction marks,
+ * embeddings and isolates an iPhone (U+202A…U+202C around a contact's number) or a right-to-left
+ * web page (U+200E) copies with a number, a BOM, a soft hyphen. No phone holds one.
+ */
+const INVISIBLE = /\p{Cf}/gu
+
+/** `text` without its invisible format characters (the roster's phones, a typed search). */
+export const withoutInvisible = (text: string): string => text.replace(INVISIBLE, '')
+
 /** `text` as a search compares it (see above); '' when it has no letter or digit. */
 export function searchFold(text: string): string {
   const folded = text

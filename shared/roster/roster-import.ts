@@ -28,6 +28,7 @@ import { XlsxWorkerFailure, readXlsxInWorker } from './xlsx-thread'
 import type { Row, Worksheet } from 'exceljs'
 import { isLinesText, isLineText } from '../typed-text'
 import { UNREADABLE_ENCRYPTED, UNREADABLE_XLS } from '../errors'
+import { withoutInvisible } from '../search-fold'
 
 type Field = keyof RosterInput
 /** A problem as the admin area gets it, plus its English detail for the log. */
@@ -185,19 +186,12 @@ function trimCell(cell: string): string {
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63]/g
 
 /**
- * Invisible format characters, anywhere: ZERO_WIDTH and the direction marks and embeddings an
- * iPhone (U+202A…U+202C around a contact's number) or a right-to-left web page (U+200E) copies
- * with a number. No phone holds one.
- */
-const INVISIBLE_ANY = /\p{Cf}/gu
-
-/**
  * Full-width digits, ＋, brackets and spaces (a Chinese input method's) and dashes, as ASCII;
  * zero-width characters and direction marks dropped (a number pasted from WeChat, an iPhone or
  * a web page holds them around or between its digits, where nobody sees them).
  */
 export const normalizePhone = (p: string): string =>
-  p.normalize('NFKC').replace(INVISIBLE_ANY, '').replace(DASHES, '-').replace(/\s+/g, ' ').trim()
+  withoutInvisible(p.normalize('NFKC')).replace(DASHES, '-').replace(/\s+/g, ' ').trim()
 
 /** A problem with the file as a whole: nothing in it can be imported. */
 class RosterFileError extends Error {

@@ -13,7 +13,7 @@
  * needs a character table this project does not carry.
  */
 
-import { searchFold } from '../search-fold'
+import { searchFold, withoutInvisible } from '../search-fold'
 
 export { searchFold }
 
@@ -45,7 +45,7 @@ const BARE_COUNTRY_MOBILE = /^861\d{10}$/
  */
 export function searchQueryKey(query: string): string {
   // Invisible format characters (a direction mark pasted with the number) before the code too.
-  const nfkc = query.normalize('NFKC').replace(/\p{Cf}/gu, '')
+  const nfkc = withoutInvisible(query.normalize('NFKC'))
   const folded = searchFold(nfkc.replace(COUNTRY_PREFIX, ''))
   return BARE_COUNTRY_MOBILE.test(folded) ? folded.slice(2) : folded
 }

@@ -12,7 +12,9 @@ import { openKioskDb } from '../../electron/core/db/db'
 import { migrations } from '../../electron/core/db/migrations'
 import { RosterStore } from '../../electron/core/roster/roster-store'
 import { rosterMatchKey } from '../../shared/roster/roster-input'
-import { parseRosterFile } from '../../shared/roster/roster-import'
+import { normalizePhone, parseRosterFile } from '../../shared/roster/roster-import'
+import { searchQueryKey } from '../../shared/roster/search-key'
+import { withoutInvisible } from '../../shared/search-fold'
 import { migrate as migrateWith } from '../../shared/server/migrate'
 import { naturalKey } from '../../electron/core/roster/natural-key'
 import { searchKey } from '../../shared/roster/search-key'
@@ -52,6 +54,17 @@ describe('rosterMatchKey', () => {
     )
     expect(parsed.rows).toHaveLength(1)
     expect(parsed.errors).toMatchObject([{ row: 3, code: 'duplicate_row' }])
+  })
+})
+
+describe('invisible characters in a phone (one rule for the import and the search)', () => {
+  it('are dropped alike by the import, the desk search and the match key', () => {
+    // A BOM, a soft hyphen, LRI…PDI isolates, a word joiner: all Unicode Cf.
+    const pasted = '\ufeff138\u00ad0013\u2066 8000\u2069\u2060'
+    expect(normalizePhone(pasted)).toBe('1380013 8000')
+    expect(searchQueryKey(pasted)).toBe('13800138000')
+    expect(withoutInvisible(pasted)).toBe('1380013 8000')
+    expect(rosterMatchKey(guest(pasted))).toBe(rosterMatchKey(guest('13800138000')))
   })
 })
 
