@@ -9,6 +9,7 @@ import { consoleApiKey } from './api/api-key'
 import { createConsoleApi } from './api/client'
 import { createConsoleI18n } from './i18n/index'
 import { useSessionStore } from './stores/session'
+import '../../shared/ui/visually-hidden.css'
 import './styles/console.css'
 
 const i18n = createConsoleI18n()

@@ -5,6 +5,7 @@ import App from './App.vue'
 import { kioskApiKey } from './bridge/api-key'
 import { resolveKioskApi } from './bridge/index'
 import { createKioskI18n } from './i18n/index'
+import '../../shared/ui/visually-hidden.css'
 import './styles/base.css'
 
 const i18n = createKioskI18n()
