@@ -20,8 +20,8 @@ const B64 = 'A-Za-z0-9_-'
 
 /**
  * After a run: it is a file's name (`overview-of-booth-statistics.csv`, an organizer's
- * `ShanghaiAutumnExpo2026VIPGuestList.xlsx`), not an openid or a secret. A phone in a file's
- * name is masked all the same (its rule does not look at what follows).
+ * `ShanghaiAutumnExpo2026VIPGuestList.xlsx`), not a secret. A phone or an openid (mixed case,
+ * as a file name of words starting with "o" is not) in a file's name is masked all the same.
  */
 const EXTENSIONS = 'csv xlsx xls json log txt db sqlite png jpg pdf zip'.split(' ')
 const FILE_EXTENSION = `(?!\\.(?:${[...EXTENSIONS, ...EXTENSIONS.map((e) => e.toUpperCase())].join('|')})(?![A-Za-z0-9]))`
@@ -35,8 +35,17 @@ const TEXT_RULES: ReadonlyArray<[RegExp, string]> = [
   ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   // WeChat openids: 28 base64url characters starting with "o"; one may end in "-" or follow a
-  // "_" or "-" (`visitor_o…`), where `\b` saw no edge.
-  [new RegExp(`(?<![A-Za-z0-9])o[${B64}]{27}(?![${B64}])${FILE_EXTENSION}`, 'g'), 'o***'],
+  // "_" or "-" (`visitor_o…`), where `\b` saw no edge. A run with a capital in it is one even
+  // before an extension (a file named after a visitor, `<openid>.png`): only a run of words
+  // with no capital (`overview-of-booth-statistics.csv`, as no openid in a million is) is kept
+  // as a file's name.
+  [
+    new RegExp(
+      `(?<![A-Za-z0-9])o(?:(?=[${B64}]{0,26}[A-Z])[${B64}]{27}(?![${B64}])|[${B64}]{27}(?![${B64}])${FILE_EXTENSION})`,
+      'g',
+    ),
+    'o***',
+  ],
   // Chinese mobile numbers (a roster's phones, kept as typed): 11 digits, 13x to 19x, maybe
   // after +86 and in 3-4-4 groups; not a run of digits inside an id (`ev_<hex>`).
   [

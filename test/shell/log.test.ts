@@ -125,6 +125,11 @@ describe('file logger', () => {
     expect(redactText(`bound ${OPENID} at booth-1`)).toBe('bound o*** at booth-1')
     expect(redactText(`${OPENID}.`)).toBe('o***.')
     expect(redactText('名单-13800138000.csv')).toBe('名单-1**********.csv')
+    // An openid is mixed case: followed by an extension it is a file named after a visitor
+    // (their QR, their export), or a sentence's next word, never a file of ours.
+    for (const ext of ['.csv', '.png', '.json', '.log', '.JSON', '.csv.bak', '.csv_1']) {
+      expect(redactText(`saved ${OPENID}${ext}`)).toBe(`saved o***${ext}`)
+    }
     const secret = '0123456789abcdef0123456789abcdef'
     expect(redactText(`appsecret ${secret} read`)).toBe('appsecret [redacted] read')
   })
