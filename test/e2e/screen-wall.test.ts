@@ -245,7 +245,12 @@ describe('the big screens in Chromium', () => {
     const later = await openScreen('draw')
     await waitForPage(later, `document.querySelector('main').dataset.state === 'live'`)
     await later.emulateMedia({ reducedMotion: 'reduce' })
-    await waitForPage(later, `matchMedia('(prefers-reduced-motion: reduce)').matches`)
+    // The page hears of the change by an event, a moment after the media query says so: wait
+    // for the stage itself to have it (a draw emitted before that rolled, a flake under load).
+    await waitForPage(
+      later,
+      `document.querySelector('[data-testid="draw-stage"]')?.dataset.motion === 'reduced'`,
+    )
     feed.emit(campaign.id, {
       ...draw,
       id: 'd2b',
