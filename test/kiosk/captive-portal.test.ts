@@ -129,6 +129,67 @@ describe('a captive portal between the booth and the relay', () => {
     },
   )
 
+  it.each([
+    ['redirect', 302],
+    ['page', 200],
+    ['network-auth', 511],
+  ] as const)(
+    'Test connection while pairing (the health check only) behind its login (%s): network_sign_in, not passed',
+    async (answer, status) => {
+      // No kiosk id yet: the relay half is its /healthz. The portal's login page is a 200 and its
+      // redirect leads to one: neither is the relay's health.
+      const p = await startPlatform()
+      const portal = await startPortal(Number(new URL(p.relay.url).port), answer)
+      const { core } = await kioskOn(p)
+      await core.call('unlockAdmin', { pin: TEST_PIN })
+      const test = async () =>
+        kioskMethods.testConnection.output.parse(
+          await core.call('testConnection', { ticketSource: 'proxy', relayUrl: portal.url }),
+        )
+      expect((await test()).relay).toMatchObject({ ok: true, code: 'ok' })
+      portal.signOut()
+      expect((await test()).relay).toEqual({
+        ok: false,
+        code: 'network_sign_in',
+        params: { status },
+      })
+      expect(portal.intercepted()).toBeGreaterThan(0)
+    },
+  )
+
+  it('Test connection while pairing at an address that is no relay (404, a website’s 200): the address, not the relay’s health', async () => {
+    const p = await startPlatform()
+    const { core } = await kioskOn(p)
+    await core.call('unlockAdmin', { pin: TEST_PIN })
+    const site = (status: number, type: string) =>
+      createServer((socket) => {
+        socket.on('error', () => socket.destroy())
+        socket.once('data', () =>
+          socket.end(
+            `HTTP/1.1 ${status} X\r\nContent-Type: ${type}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`,
+          ),
+        )
+      })
+    for (const [status, type] of [
+      [404, 'text/html'],
+      [200, 'text/plain'],
+    ] as const) {
+      const server = site(status, type)
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+      onCleanup(() => new Promise<void>((r) => server.close(() => r())))
+      const relayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const check = kioskMethods.testConnection.output.parse(
+        await core.call('testConnection', { ticketSource: 'proxy', relayUrl }),
+      )
+      expect(check.relay).toEqual({
+        ok: false,
+        code: 'link_refused',
+        params: { status },
+        field: 'relayUrl',
+      })
+    }
+  })
+
   it('a redirect on the relay host itself is still a wrong address, not a sign-in', async () => {
     const p = await startPlatform()
     const server = createServer((socket) => {

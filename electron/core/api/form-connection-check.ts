@@ -21,7 +21,7 @@ import type { SecretName, SecretVault } from '../config/vault'
 import { makeTicketSource } from '../tickets/ticket-sources'
 import { createDirectTicketSource } from '../tickets/ticket-source-direct'
 import { TicketSourceError, type TicketSource } from '../tickets/ticket-source'
-import { openRelaySocket, untrustedCertificate } from '../scans/relay-socket'
+import { openRelaySocket, portalAnswer, untrustedCertificate } from '../scans/relay-socket'
 
 export interface ConnectionChecks {
   relay: ConnectionCheck
@@ -206,18 +206,33 @@ export async function checkForm(
   return { relay, api }
 }
 
-/** The relay's health check at `relayUrl`. */
-async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<ConnectionCheck> {
+/**
+ * The relay's health check at `relayUrl`. Redirects are not followed: a captive portal's, to its
+ * login host, is said as `network_sign_in`, like its 511 and its login page (a 200 in HTML; the
+ * relay answers JSON). Any other answer that is not the relay's JSON 200 (a 404, a website's
+ * page, a redirect on the relay's host) is `link_refused`, the address; a 5xx `unhealthy`.
+ */
+export async function relayHealth(relayUrl: string, timeoutMs = 5000): Promise<ConnectionCheck> {
+  let res: Response
   try {
-    const res = await fetch(relayHttpUrl(relayUrl, '/healthz'), {
+    res = await fetch(relayHttpUrl(relayUrl, '/healthz'), {
       signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
     })
     await res.body?.cancel()
-    if (!res.ok) return { ok: false, ...errorBody('unhealthy', { status: res.status }) }
   } catch (err) {
     return { ok: false, ...errorBody(untrustedCertificate(err) ? 'tls_untrusted' : 'unreachable') }
   }
-  return passed
+  const status = res.status
+  const type = res.headers.get('content-type') ?? ''
+  if (status === 200 && /^application\/json\b/i.test(type)) return passed
+  if (
+    portalAnswer(status, res.headers.get('location'), relayUrl) ||
+    (status === 200 && /^text\/html\b/i.test(type))
+  )
+    return { ok: false, ...errorBody('network_sign_in', { status }) }
+  if (status >= 500) return { ok: false, ...errorBody('unhealthy', { status }) }
+  return { ok: false, ...errorBody('link_refused', { status }) }
 }
 
 /**

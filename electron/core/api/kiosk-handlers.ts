@@ -22,9 +22,8 @@ import type { TicketPool } from '../tickets/ticket-pool'
 import type { KioskHandlers } from './kiosk-api'
 import { KioskError } from './kiosk-error'
 import type { KioskEvents } from './kiosk-events'
-import { relayHttpUrl } from '../config/relay-url'
 import { applySetup, type SetupDeps } from '../config/setup'
-import { checkForm } from './form-connection-check'
+import { checkForm, relayHealth } from './form-connection-check'
 import { pairWithRelay } from '../config/pairing'
 import { importRoster } from '../roster/roster-apply'
 
@@ -243,13 +242,6 @@ async function checkRelay(d: Pick<HandlerDeps, 'settings' | 'view'>): Promise<Co
   if (linkError !== null && !NETWORK_LINK_ERRORS.has(linkError.code)) {
     return { ok: false, ...linkError }
   }
-  try {
-    const res = await fetch(relayHttpUrl(s.relayUrl, '/healthz'), {
-      signal: AbortSignal.timeout(5000),
-    })
-    if (!res.ok) return { ok: false, ...errorBody('unhealthy', { status: res.status }) }
-  } catch {
-    return { ok: false, ...errorBody('unreachable') }
-  }
-  return { ok: false, ...errorBody('connecting') }
+  const health = await relayHealth(s.relayUrl)
+  return health.ok ? { ok: false, ...errorBody('connecting') } : health
 }
