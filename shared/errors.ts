@@ -56,6 +56,12 @@ export const kioskErrorCodes = {
   relay_timeout: { status: 504, params: none },
   /** Pairing: a captive portal answered in the relay's place (the venue Wi-Fi wants a sign-in). */
   wifi_sign_in: { status: 502, params: none },
+  /**
+   * Pairing: the relay's https answered with a certificate this computer does not trust (a
+   * captive portal's or a TLS-inspecting proxy's, an expired one, a clock far off): the code
+   * was never sent.
+   */
+  relay_tls_untrusted: { status: 502, params: none },
   /** Pairing: an answer that is not the contract's (wrong status, redirect, garbage). */
   relay_bad_answer: { status: 502, params: none },
 } as const satisfies Record<string, { status: number; params: z.ZodObject }>

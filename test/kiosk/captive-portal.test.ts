@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createServer as createTlsServer } from 'node:tls'
 import { afterEach, describe, expect, it } from 'vitest'
+import { KioskError } from '../../electron/core/api/kiosk-error'
 import { kioskMethods } from '../../shared/ipc'
 import { cleanup, kioskOn, onCleanup, startPlatform, tempDir, TEST_PIN, waitFor } from './helpers'
 
@@ -241,5 +242,14 @@ describe('a captive portal between the booth and the relay', () => {
       await core.call('testConnection', undefined),
     )
     expect(check.relay).toEqual({ ok: false, code: 'tls_untrusted', params: {} })
+    // Pairing there: the handshake ended before the code was sent. Not "cannot reach the relay,
+    // check the address", which sends staff to retype a right address.
+    const paired = await core
+      .call('pairWithCode', { ticketSource: 'proxy', relayUrl: url, code: 'ACDEFGHJ' })
+      .then(
+        () => null,
+        (err: unknown) => (err instanceof KioskError ? err.body : err),
+      )
+    expect(paired).toEqual({ code: 'relay_tls_untrusted', params: {} })
   })
 })

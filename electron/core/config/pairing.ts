@@ -24,7 +24,7 @@ import {
   USER_INFO_MESSAGE,
 } from '../../../shared/url-rule'
 import { KioskError } from '../api/kiosk-error'
-import { portalAnswer } from '../scans/relay-socket'
+import { portalAnswer, untrustedCertificate } from '../scans/relay-socket'
 import { relayHttpUrl } from './relay-url'
 import { defaultSettings, loadSettings, type Settings } from './settings'
 import { applySetup, planSetup, type SetupDeps } from './setup'
@@ -80,6 +80,12 @@ export async function requestPairing(o: PairRequestOptions): Promise<PairRespons
       throw new KioskError(
         'relay_timeout',
         `the relay did not answer within ${Math.round(timeoutMs / 1000)} s; if it used the code meanwhile, ask the organizer for a new one`,
+      )
+    // A portal or a TLS-inspecting proxy answering the relay's https: the address may be right.
+    if (untrustedCertificate(err))
+      throw new KioskError(
+        'relay_tls_untrusted',
+        `the certificate shown for the relay at ${o.relayUrl} is not trusted (${describeCause(err)}): a Wi-Fi sign-in, a network inspecting TLS, this computer's clock or an expired certificate; the code was not sent`,
       )
     throw new KioskError(
       'relay_unreachable',

@@ -267,6 +267,8 @@ export const en: MessageSchema = {
       'The relay did not answer in time. Try again; if the code is then reported as used, ask for a new one',
     wifi_sign_in:
       "This Wi-Fi answered in place of the relay: it wants a sign-in. Open any web page in a browser on this booth's computer, sign in, then pair again (the code was not used)",
+    relay_tls_untrusted:
+      "The relay's security certificate was not accepted, so the code was not sent (it was not used). Most often the Wi-Fi wants a sign-in (open any web page in a browser on this booth's computer, sign in, then pair again) or a company network inspects encrypted traffic (use another network). If neither, check this computer's date and time, then tell the relay admin (the certificate may have expired)",
     relay_bad_answer:
       'That address answered, but not as a ScanDesk relay that can pair booths — check the address',
     export_failed:
