@@ -197,6 +197,17 @@ export async function redisStats(admin: Redis): Promise<{ commands: number; byte
 }
 
 /** The campaign the benches run (the fields that matter to one bench are spread over it). */
+/** Assigns booth `kioskId` to `campaignId` as the console does: stored, noted, announced. */
+export async function assignBooth(
+  store: RelayStore,
+  kioskId: string,
+  campaignId: string,
+): Promise<void> {
+  await store.console.setKioskCampaign(kioskId, campaignId)
+  await store.campaigns.noteAssignment(kioskId)
+  await store.announce({ type: 'campaign', campaignId, kioskId })
+}
+
 export const BENCH_CAMPAIGN: CampaignInput = {
   name: 'Bench',
   ...CAMPAIGN_DEFAULTS,

@@ -36,6 +36,7 @@ import { benchFollowUp } from './follow-up'
 import { benchFollowUpIdle } from './follow-up-idle'
 import { benchMetricsScrape } from './metrics-scrape'
 import { benchScreenWall } from './screen-wall'
+import { benchScreenLongRun } from './screen-long-run'
 import { benchTicketBudget } from './ticket-budget'
 import { benchErasure } from './erasure'
 import { benchSeason } from './season'
@@ -77,6 +78,7 @@ const suites: Array<[string, (quick: boolean) => Promise<Results>]> = [
   ['follow-up-idle', benchFollowUpIdle],
   ['metrics', benchMetricsScrape],
   ['screen-wall', benchScreenWall],
+  ['screen-tv', benchScreenLongRun],
   ['kiosk-screen', benchKioskScreen],
   ['tickets', benchTicketBudget],
   ['erasure', benchErasure],

@@ -12,7 +12,7 @@ import { startRelay, type RelayHandle } from '../relay/server'
 import { consoleCampaignSchema } from '../shared/campaign'
 import { CONSOLE_DIR } from '../test/e2e/fake-console-relay'
 import { answerParent } from './child'
-import { TOKEN } from './env'
+import { assignBooth, TOKEN } from './env'
 
 const msgSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('start'), booth: z.string() }),
@@ -50,9 +50,7 @@ answerParent(async (raw) => {
       stamps: [],
     })
     await relay.store.campaigns.createCampaign(campaign, Date.now())
-    await relay.store.console.setKioskCampaign(msg.booth, campaign.id)
-    await relay.store.campaigns.noteAssignment(msg.booth)
-    await relay.store.announce({ type: 'campaign', campaignId: campaign.id, kioskId: msg.booth })
+    await assignBooth(relay.store, msg.booth, campaign.id)
     relay.store.subscribe((c) => {
       if (c.type === 'event' && c.event?.firstInCampaign === true && c.event.number) {
         numbers.push([c.event.number, c.event.openid])

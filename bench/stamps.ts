@@ -5,7 +5,14 @@
  * one without, interleaved push by push so the machine's load falls on both alike; one push at
  * a time (the step's own cost) and 16 at a time (under load). SQLite and Redis.
  */
-import { postPush, scanXml, startBenchRelay, type Backend, BENCH_CAMPAIGN } from './env'
+import {
+  assignBooth,
+  postPush,
+  scanXml,
+  startBenchRelay,
+  type Backend,
+  BENCH_CAMPAIGN,
+} from './env'
 import { percentile, ratio, round, type Results } from './result'
 
 const RALLY = ['r1', 'r2', 'r3']
@@ -23,13 +30,8 @@ async function latencies(backend: Backend, pushes: number, concurrency: number):
       now,
     )
     await c.createCampaign({ ...BENCH_CAMPAIGN, id: 'plain', screenKey: 'k'.repeat(43) }, now)
-    const assign = async (kioskId: string, campaignId: string) => {
-      await relay.store.console.setKioskCampaign(kioskId, campaignId)
-      await c.noteAssignment(kioskId)
-      await relay.store.announce({ type: 'campaign', campaignId, kioskId })
-    }
-    for (const id of RALLY) await assign(id, 'rally')
-    for (const id of PLAIN) await assign(id, 'plain')
+    for (const id of RALLY) await assignBooth(relay.store, id, 'rally')
+    for (const id of PLAIN) await assignBooth(relay.store, id, 'plain')
     const times = { on: [] as number[], off: [] as number[] }
     let failed = 0
     /** Push i: a visitor's booth i % 3, at a rally booth for even visitors' rounds. */
