@@ -22,6 +22,7 @@ import {
   visitors,
   wechatOf,
 } from './follow-up-helpers'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const bed = relayTestBed()
 const LATENCY_MS = 150
@@ -163,10 +164,10 @@ describe.each(['sqlite', 'redis'] as const)('follow-up lease renewal on %s', (ba
       now: () => clock,
     })
     t.worker.start()
-    await vi.waitFor(() => expect(t.seen.leaseCalls).toBeGreaterThanOrEqual(20))
+    await vi.waitFor(() => expect(t.seen.leaseCalls).toBeGreaterThanOrEqual(20), UNDER_LOAD)
     clock += 60_000
     const before = t.seen.leaseCalls
-    await vi.waitFor(() => expect(t.seen.leaseCalls).toBeGreaterThan(before))
+    await vi.waitFor(() => expect(t.seen.leaseCalls).toBeGreaterThan(before), UNDER_LOAD)
     await t.worker.stop()
     const failed = t.lines.filter((l) => l.msg === 'follow-up round failed')
     expect(failed).toHaveLength(2)

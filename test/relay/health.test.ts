@@ -22,6 +22,7 @@ import {
   startTestRelay,
   tempDir,
 } from './harness'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
@@ -206,7 +207,7 @@ describe('/healthz', () => {
     await vi.waitFor(() => {
       expect(checks.mock.calls.length).toBeGreaterThanOrEqual(20)
       expect(reads.mock.calls.length).toBeGreaterThanOrEqual(20)
-    })
+    }, UNDER_LOAD)
     await settle()
     const logged = (msg: string): Record<string, unknown>[] =>
       lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg)
@@ -237,7 +238,7 @@ describe('/healthz', () => {
       }
       await vi.waitFor(() => {
         for (const msg of messages) expect(logged(msg).length, msg).toBeGreaterThan(0)
-      })
+      }, UNDER_LOAD)
       await settle()
     }
     await links(20)
@@ -267,7 +268,7 @@ describe('/healthz', () => {
       lines
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .filter((l) => l.msg === 'retention failed')
-    await vi.waitFor(() => expect(failed().length).toBeGreaterThan(0))
+    await vi.waitFor(() => expect(failed().length).toBeGreaterThan(0), UNDER_LOAD)
     expect(failed()[0]).toMatchObject({ level: 'error', error: 'database is locked' })
     expect(String(failed()[0]?.action)).toMatch(/nothing is lost.*\/healthz/)
   })
@@ -289,15 +290,15 @@ describe('/healthz', () => {
     })
     const prune = vi.spyOn(r.store, 'prune').mockReturnValue(held)
     // The held one started (the start's own prune, real, may have been running till then).
-    await vi.waitFor(() => expect(prune).toHaveBeenCalled())
+    await vi.waitFor(() => expect(prune).toHaveBeenCalled(), UNDER_LOAD)
     lines.length = 0
     const skipped = (): boolean => lines.some((l) => l.includes('retention prune still running'))
-    await vi.waitFor(() => expect(skipped() || prune.mock.calls.length > 1).toBe(true))
+    await vi.waitFor(() => expect(skipped() || prune.mock.calls.length > 1).toBe(true), UNDER_LOAD)
     expect(prune).toHaveBeenCalledTimes(1)
     // Once it is done, the next round prunes again.
     prune.mockResolvedValue(0)
     release()
-    await vi.waitFor(() => expect(prune.mock.calls.length).toBeGreaterThan(1))
+    await vi.waitFor(() => expect(prune.mock.calls.length).toBeGreaterThan(1), UNDER_LOAD)
   })
 
   // A backup tool or an sqlite3 shell holding the write lock: the attendance rows could not be

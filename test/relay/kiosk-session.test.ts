@@ -17,6 +17,7 @@ import { eventIdOf } from '../../relay/store/store-util'
 import type { RelayStore } from '../../relay/store/types'
 import { campaignBody } from './campaign-helpers'
 import { seqOf } from '../helpers/stored-seq'
+import { UNDER_LOAD } from '../helpers/wait'
 
 /** A socket whose send buffer only drains when the test says so. */
 class SlowSocket implements FrameSocket {
@@ -123,7 +124,7 @@ describe('KioskSession backpressure', () => {
     const socket = new SlowSocket()
     const s = session(socket)
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs.length).toBeGreaterThan(0))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBeGreaterThan(0), UNDER_LOAD)
     await ticks()
     const firstBurst = socket.scanSeqs.length
     // Each scan frame is ~200 bytes: the 400-byte mark stops the reads after a batch or two.
@@ -133,7 +134,7 @@ describe('KioskSession backpressure', () => {
     for (let i = 0; i < 20 && socket.scanSeqs.length < 10; i++) {
       const before = socket.scanSeqs.length
       socket.drain()
-      await vi.waitFor(() => expect(socket.scanSeqs.length).toBeGreaterThan(before))
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBeGreaterThan(before), UNDER_LOAD)
     }
     expect(socket.scanSeqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     expect(socket.closedWith).toBeNull()
@@ -158,7 +159,10 @@ describe('KioskSession backpressure', () => {
       Promise.resolve(view),
     )
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.sent.map((f) => f.type)).toEqual(['welcome', 'campaign']))
+    await vi.waitFor(
+      () => expect(socket.sent.map((f) => f.type)).toEqual(['welcome', 'campaign']),
+      UNDER_LOAD,
+    )
     await ticks()
     expect(socket.bufferedAmount).toBeGreaterThan(400)
     expect(socket.rosterFrames).toEqual([])
@@ -241,7 +245,7 @@ describe('KioskSession backpressure', () => {
       Promise.resolve(view),
     )
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(11))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(11), UNDER_LOAD)
     // A stolen token's flood: the kiosk's own id as the openid (every row of the kiosk matches
     // it in the console's search), for the campaign the booth left; then Dora's real bind.
     const burst = 150
@@ -289,7 +293,7 @@ describe('KioskSession backpressure', () => {
         { now: () => clock, log: jsonLogger((l) => lines.push(l)), repeatedLines },
       )
       s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10), UNDER_LOAD)
       let sent = 0
       const binds = async (n: number) => {
         for (let i = 0; i < n; i++) {
@@ -297,8 +301,9 @@ describe('KioskSession backpressure', () => {
           sent++
           s.onMessage(JSON.stringify({ type: 'bind', ...bind }))
         }
-        await vi.waitFor(() =>
-          expect(socket.sent.filter((f) => f.type === 'bind-ack')).toHaveLength(sent),
+        await vi.waitFor(
+          () => expect(socket.sent.filter((f) => f.type === 'bind-ack')).toHaveLength(sent),
+          UNDER_LOAD,
         )
       }
       return binds
@@ -345,7 +350,7 @@ describe('KioskSession backpressure', () => {
     )
     try {
       s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10), UNDER_LOAD)
       // A stolen token's flood of made-up registrations (each one a row kept for the season
       // and a binding frame to every booth of the campaign), then Ann's real desk check-in.
       const burst = 50
@@ -363,8 +368,9 @@ describe('KioskSession backpressure', () => {
         }),
       )
       // Every one acknowledged: the kiosk must not send a dropped bind again forever.
-      await vi.waitFor(() =>
-        expect(socket.sent.filter((f) => f.type === 'bind-ack')).toHaveLength(burst + 1),
+      await vi.waitFor(
+        () => expect(socket.sent.filter((f) => f.type === 'bind-ack')).toHaveLength(burst + 1),
+        UNDER_LOAD,
       )
       expect(await store.campaigns.bindings('fair')).toEqual([
         { registrationId: 'r-ann', openid: 'oAnn', at: 7 },
@@ -394,12 +400,12 @@ describe('KioskSession backpressure', () => {
       { now: () => clock, log: jsonLogger((l) => lines.push(l)) },
     )
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10), UNDER_LOAD)
     const acks = () => socket.sent.filter((f) => f.type === 'bind-ack')
     const bind = async (registrationId: string, openid: string, at: number) => {
       const before = acks().length
       s.onMessage(JSON.stringify({ type: 'bind', campaignId: 'fair', registrationId, openid, at }))
-      await vi.waitFor(() => expect(acks()).toHaveLength(before + 1))
+      await vi.waitFor(() => expect(acks()).toHaveLength(before + 1), UNDER_LOAD)
       return acks().at(-1)
     }
     // A booth whose clock runs a day ahead binds Ann to r1: stored at the relay's now, and
@@ -448,14 +454,14 @@ describe('KioskSession backpressure', () => {
         shared,
       )
       s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+      await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10), UNDER_LOAD)
       const bind = async (registrationId: string, openid: string, at: number) => {
         const acks = () => socket.sent.filter((f) => f.type === 'bind-ack').length
         const before = acks()
         s.onMessage(
           JSON.stringify({ type: 'bind', campaignId: 'fair', registrationId, openid, at }),
         )
-        await vi.waitFor(() => expect(acks()).toBe(before + 1))
+        await vi.waitFor(() => expect(acks()).toBe(before + 1), UNDER_LOAD)
       }
       return { s, bind }
     }
@@ -501,14 +507,14 @@ describe('KioskSession backpressure', () => {
       { now: () => clock, bindStamps },
     )
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10), UNDER_LOAD)
     const bind = async (campaignId: string, at: number) => {
       const acks = () => socket.sent.filter((f) => f.type === 'bind-ack').length
       const before = acks()
       s.onMessage(
         JSON.stringify({ type: 'bind', campaignId, registrationId: 'r1', openid: 'oAnn', at }),
       )
-      await vi.waitFor(() => expect(acks()).toBe(before + 1))
+      await vi.waitFor(() => expect(acks()).toBe(before + 1), UNDER_LOAD)
     }
     const ahead = clock + day
     const storedAt = clock
@@ -551,7 +557,7 @@ describe('KioskSession backpressure', () => {
       },
     )
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10))
+    await vi.waitFor(() => expect(socket.scanSeqs.length).toBe(10), UNDER_LOAD)
     const acks = () => socket.sent.filter((f) => f.type === 'bind-ack')
     const bind = (registrationId: string, openid: string, at: number) =>
       s.onMessage(JSON.stringify({ type: 'bind', campaignId: 'fair', registrationId, openid, at }))
@@ -566,14 +572,14 @@ describe('KioskSession backpressure', () => {
       // A stolen token: each frame a newer `at`, so each would be a write and a frame to every
       // booth of the campaign.
       for (let i = 0; i < 2_000; i++) bind('r1', i % 2 === 0 ? 'oAnn' : 'oBob', clock.t - 5_000 + i)
-      await vi.waitFor(() => expect(acks().length).toBe(50))
+      await vi.waitFor(() => expect(acks().length).toBe(50), UNDER_LOAD)
       expect(writes).toHaveBeenCalledTimes(50)
       // The allowance refills with the relay's clock: a second more, ten more.
       await vi.advanceTimersByTimeAsync(5_000)
       expect(writes).toHaveBeenCalledTimes(50)
       clock.t += 1_000
       await vi.advanceTimersByTimeAsync(1_000)
-      await vi.waitFor(() => expect(acks().length).toBe(60))
+      await vi.waitFor(() => expect(acks().length).toBe(60), UNDER_LOAD)
       expect(writes).toHaveBeenCalledTimes(60)
     } finally {
       s.close(1000, 'done')
@@ -587,7 +593,7 @@ describe('KioskSession backpressure', () => {
     try {
       const outbox = Array.from({ length: 300 }, (_, i) => [`r${i}`, `o${i}`, 900_000 + i] as const)
       for (const [r, o, at] of outbox) bind(r, o, at)
-      await vi.waitFor(() => expect(acks().length).toBe(50))
+      await vi.waitFor(() => expect(acks().length).toBe(50), UNDER_LOAD)
       // The kiosk's resend of every unacknowledged bind 5 s later: the waiting ones wait once.
       for (const [r, o, at] of outbox.slice(50)) bind(r, o, at)
       for (
@@ -598,8 +604,9 @@ describe('KioskSession backpressure', () => {
         clock.t += 1_000
         await vi.advanceTimersByTimeAsync(1_000)
       }
-      await vi.waitFor(async () =>
-        expect((await store.campaigns.bindings('fair')).length).toBe(300),
+      await vi.waitFor(
+        async () => expect((await store.campaigns.bindings('fair')).length).toBe(300),
+        UNDER_LOAD,
       )
       expect(new Set(acks().map((a) => a.registrationId)).size).toBe(300)
       // Each bind acknowledged once: the resent ones were not looked at twice.
@@ -634,20 +641,20 @@ describe('KioskSession backpressure', () => {
     // The welcome (~60 bytes) fits under the mark; one scan frame (~200 bytes) does not.
     const s = session(socket, { window: 100, highWaterBytes: 100, batch: 1 })
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1]))
+    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1]), UNDER_LOAD)
     s.notify()
     s.notify()
     await ticks()
     expect(socket.scanSeqs).toEqual([1])
     socket.drain()
-    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2]))
+    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2]), UNDER_LOAD)
   })
 
   it('sends a notified event at once only when it is the next one; a gap is read from the store', async () => {
     const socket = new SlowSocket()
     const s = session(socket, { window: 100, highWaterBytes: 1_000_000, batch: 100 })
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(10))
+    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(10), UNDER_LOAD)
     const stored = async (i: number) => {
       const r = await store.appendEvent('k1', {
         id: eventIdOf(`n${i}`),
@@ -666,7 +673,7 @@ describe('KioskSession backpressure', () => {
     if (!e11 || !e12 || !e13) throw new Error('not stored')
     // Out of order: 13 before 11 and 12 must not jump the queue.
     s.notify(e13)
-    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(13))
+    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(13), UNDER_LOAD)
     s.notify(e11)
     s.notify(e12)
     s.notify(e13)
@@ -694,15 +701,18 @@ describe('KioskSession backpressure', () => {
     }
     const s = session(socket, { window: 100, highWaterBytes: 1_000_000, batch: 100 }, slow)
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
-    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(10))
+    await vi.waitFor(() => expect(socket.scanSeqs).toHaveLength(10), UNDER_LOAD)
     for (let seq = 1; seq <= 7; seq++) s.onMessage(JSON.stringify({ type: 'ack', seq }))
     // One write under way (1); 2..7 collapsed into the highest.
     expect(written).toEqual([1])
     s.closed()
     release()
-    await vi.waitFor(() => expect(written).toEqual([1, 7]))
+    await vi.waitFor(() => expect(written).toEqual([1, 7]), UNDER_LOAD)
     release()
-    await vi.waitFor(async () => expect((await store.queueState('k1'))?.ackedSeq).toBe(7))
+    await vi.waitFor(
+      async () => expect((await store.queueState('k1'))?.ackedSeq).toBe(7),
+      UNDER_LOAD,
+    )
     expect(s.unackedInFlight).toBe(3)
   })
 
@@ -739,16 +749,22 @@ describe('KioskSession backpressure', () => {
         return { socket, s }
       })
     const failedTimes = async (what: string, times: number) => {
-      await vi.waitFor(() => expect(tried.get(what) ?? 0).toBeGreaterThanOrEqual(times))
+      await vi.waitFor(() => expect(tried.get(what) ?? 0).toBeGreaterThanOrEqual(times), UNDER_LOAD)
     }
 
     failing.add('hello')
     const refused = booths()
     await failedTimes('hello', 20)
-    await vi.waitFor(() => expect(refused.every((b) => b.socket.closedWith !== null)).toBe(true))
+    await vi.waitFor(
+      () => expect(refused.every((b) => b.socket.closedWith !== null)).toBe(true),
+      UNDER_LOAD,
+    )
     failing.clear()
     const live = booths()
-    await vi.waitFor(() => expect(live.every((b) => b.socket.scanSeqs.length === 10)).toBe(true))
+    await vi.waitFor(
+      () => expect(live.every((b) => b.socket.scanSeqs.length === 10)).toBe(true),
+      UNDER_LOAD,
+    )
     failing.add('ack')
     // One write per booth under way; 2..10 collapse into one more: 40 failed writes.
     for (const b of live)
@@ -786,7 +802,7 @@ describe('KioskSession backpressure', () => {
     failing.add('hello')
     const late = booths(1)
     await failedTimes('hello', 21)
-    await vi.waitFor(() => expect(logged('hello failed')).toHaveLength(2))
+    await vi.waitFor(() => expect(logged('hello failed')).toHaveLength(2), UNDER_LOAD)
     expect(logged('hello failed')[1]?.unlogged).toBe(19)
     for (const b of [...refused, ...live, ...late]) b.s.closed()
   })
@@ -802,7 +818,7 @@ describe('KioskSession backpressure', () => {
     const s = session(socket, { window: 4, highWaterBytes: 1_000_000, batch: 100 }, counting)
     s.onMessage(JSON.stringify({ type: 'hello', kioskId: 'k1' }))
     // Window of 4: the first read stops there; each ack must release the next ones.
-    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2, 3, 4]))
+    await vi.waitFor(() => expect(socket.scanSeqs).toEqual([1, 2, 3, 4]), UNDER_LOAD)
     for (const seq of [4, 8, 10]) {
       s.onMessage(JSON.stringify({ type: 'ack', seq }))
       await ticks()

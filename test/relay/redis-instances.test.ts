@@ -12,6 +12,7 @@ import { startSandbox } from '../../sandbox/server'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster'
 import { KioskClient, TOKEN, postPush, scanXml, signedQuery, startTestRelay } from './harness'
+import { UNDER_LOAD } from '../helpers/wait'
 
 let redis: TestRedis
 let cluster: TestRedisCluster
@@ -226,6 +227,6 @@ describe('RedisTokenStore', () => {
     expect(await store.get()).toBeNull()
     await store.set({ token: 'T2', expiresAt: now + 30 })
     // Expired after its 30 ms, by Redis's own clock.
-    await vi.waitFor(async () => expect(await store.get()).toBeNull(), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await store.get()).toBeNull(), UNDER_LOAD)
   })
 })

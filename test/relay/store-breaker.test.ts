@@ -11,6 +11,7 @@ import { storeErrorText } from '../../relay/store-health'
 import { startRedis } from '../helpers/redis'
 import { campaignBody, signIn } from './campaign-helpers'
 import { KioskClient, postPush, scanXml, startTestRelay } from './harness'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const cleanups: Array<() => Promise<unknown> | void> = []
 afterEach(async () => {
@@ -63,9 +64,9 @@ describe('StoreBreaker', () => {
     )
     expect(sent).toEqual([])
     // The probe waits; once it is answered the breaker closes and pushes run again.
-    await vi.waitFor(() => expect(probes).toHaveLength(1))
+    await vi.waitFor(() => expect(probes).toHaveLength(1), UNDER_LOAD)
     probes[0]?.resolve()
-    await vi.waitFor(() => expect(breaker.state().open).toBe(false))
+    await vi.waitFor(() => expect(breaker.state().open).toBe(false), UNDER_LOAD)
     expect(changes).toEqual([false, true])
     expect(await breaker.run(() => Promise.resolve('stored'))).toBe('stored')
     expect(breaker.peakHeld).toBe(3)
@@ -85,14 +86,14 @@ describe('StoreBreaker', () => {
     const stalled = deferred<string>()
     const held = breaker.run(() => stalled.promise)
     await expect(held).rejects.toThrow(/did not answer within 30 ms/)
-    await vi.waitFor(() => expect(probes).toHaveLength(1))
+    await vi.waitFor(() => expect(probes).toHaveLength(1), UNDER_LOAD)
     // The Redis client's command timeout: no answer, so probe again.
     probes[0]?.reject(new Error('Command timed out'))
-    await vi.waitFor(() => expect(probes).toHaveLength(2))
+    await vi.waitFor(() => expect(probes).toHaveLength(2), UNDER_LOAD)
     expect(breaker.state().open).toBe(true)
     // The let-go push's command is answered at last: the store answers again.
     stalled.resolve('late')
-    await vi.waitFor(() => expect(breaker.state().open).toBe(false))
+    await vi.waitFor(() => expect(breaker.state().open).toBe(false), UNDER_LOAD)
     // The probe still waiting is answered too (stop() waits for it), and probes no more.
     probes[1]?.resolve()
     await breaker.stop()

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { campaignBody } from './campaign-helpers'
 import { seqOf } from '../helpers/stored-seq'
 import { storePlaces } from './store-backends'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const DAY = 86_400_000
 const at = storePlaces('store', { cluster: true })
@@ -455,7 +456,7 @@ describe.each(backends)('relay store: $name', (backend) => {
     await store.appendEvent('k1', ev('first', 1))
     await store.appendEvent('k1', a)
     await store.appendEvent('k1', a)
-    await vi.waitFor(() => expect(events).toHaveLength(2))
+    await vi.waitFor(() => expect(events).toHaveLength(2), UNDER_LOAD)
     const [stored] = await store.readEvents('k1', 1, 1)
     expect(events[1]).toEqual({ type: 'event', kioskId: 'k1', seq: 2, event: stored })
     // Field for field, so a frame built from it is the frame a read would give.
@@ -464,7 +465,7 @@ describe.each(backends)('relay store: $name', (backend) => {
     )
     // A later event is told next: the duplicate appended before it told nobody.
     await store.appendEvent('k1', ev('after', 2))
-    await vi.waitFor(() => expect(events).toHaveLength(3))
+    await vi.waitFor(() => expect(events).toHaveLength(3), UNDER_LOAD)
     expect(events.map((c) => c.type === 'event' && c.seq)).toEqual([1, 2, 3])
   })
 
@@ -512,9 +513,10 @@ describe.each(backends)('relay store: $name', (backend) => {
     ]
     const said = (cs: StoreChange[]) =>
       cs.map((c) => c.type === 'event' && [c.seq, c.campaignId, c.event?.number])
-    await vi.waitFor(() => expect(said(here)).toEqual(told))
+    await vi.waitFor(() => expect(said(here)).toEqual(told), UNDER_LOAD)
     // Another instance on Redis hears the same (its feed carries the event).
-    if (backend.name !== 'sqlite') await vi.waitFor(() => expect(said(there)).toEqual(told))
+    if (backend.name !== 'sqlite')
+      await vi.waitFor(() => expect(said(there)).toEqual(told), UNDER_LOAD)
   })
 
   it('tells other instances about new events and kiosk changes', async () => {
@@ -566,11 +568,12 @@ describe.each(['redis', 'redis-cluster'])(
         const changes: StoreChange[] = []
         store.subscribe((c) => changes.push(c))
         await Promise.all(admins.map((a) => a.client('KILL', 'TYPE', 'pubsub')))
-        await vi.waitFor(() => expect(changes).toContainEqual({ type: 'resync' }), {
-          timeout: 3000,
-        })
+        await vi.waitFor(() => expect(changes).toContainEqual({ type: 'resync' }), UNDER_LOAD)
         await addKiosk(other, 'k1')
-        await vi.waitFor(() => expect(changes).toContainEqual({ type: 'kiosk', kioskId: 'k1' }))
+        await vi.waitFor(
+          () => expect(changes).toContainEqual({ type: 'kiosk', kioskId: 'k1' }),
+          UNDER_LOAD,
+        )
         expect(changes.filter((c) => c.type === 'resync')).toHaveLength(1)
       } finally {
         if (kind === 'redis') for (const a of admins) a.disconnect()

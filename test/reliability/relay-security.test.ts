@@ -99,7 +99,7 @@ describe('relay websocket fuzz', () => {
         expect(a.scans.map((s) => s.openid)).toEqual(
           expect.arrayContaining(['o_a10', 'o_a11', 'o_a12']),
         ),
-      { timeout: 5000, interval: 20 },
+      { timeout: 20_000, interval: 20 },
     )
     expect(a.scans.filter((s) => !s.scene.startsWith('kiosk-a:'))).toEqual([])
     await a.close()

@@ -14,6 +14,7 @@ import { createFakeKioskApi, makeCampaign } from './fake-kiosk-api'
 import { mountWith } from './setup-app'
 import { en } from '../../renderer/src/i18n/en'
 import { zhCN } from '../../renderer/src/i18n/zh-CN'
+import { UNDER_LOAD } from '../helpers/wait'
 
 enableAutoUnmount(afterEach)
 
@@ -235,7 +236,7 @@ describe('roster page', () => {
     Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
     await input.trigger('change')
     // FileReader completes on its own schedule.
-    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1), UNDER_LOAD)
     await flushPromises()
 
     const [first] = fake.api.importRoster.mock.calls[0] as unknown as [
@@ -280,7 +281,7 @@ describe('roster page: problems with the whole file', () => {
     const file = new File([new Uint8Array([0xb3, 0xaf])], 'guests.csv', { type: 'text/csv' })
     Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
     await input.trigger('change')
-    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1), UNDER_LOAD)
     await flushPromises()
     expect(wrapper.get('[data-testid="roster-errors"]').text()).toContain('Big5（繁体中文）')
     i18n.global.locale.value = 'en'
@@ -304,7 +305,7 @@ describe('roster page: a file refused whole', () => {
     const file = new File(['foo;bar\n1;2\n'], 'guests.csv', { type: 'text/csv' })
     Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
     await input.trigger('change')
-    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1), UNDER_LOAD)
     await flushPromises()
     const result = wrapper.get('[data-testid="roster-result"]').text()
     expect(result).toContain('未导入')
@@ -332,7 +333,7 @@ describe('roster page: row problems in the chosen language', () => {
     const file = new File(['name\n'], 'guests.csv', { type: 'text/csv' })
     Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
     await input.trigger('change')
-    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(fake.api.importRoster).toHaveBeenCalledTimes(1), UNDER_LOAD)
     await flushPromises()
     const table = () =>
       wrapper

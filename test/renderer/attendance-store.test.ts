@@ -6,6 +6,7 @@ import type { AttendanceRow } from '../../shared/domain'
 import type { KioskApi } from '../../shared/ipc'
 import { createFakeKioskApi, webClientOver, type FakeKioskApi } from './fake-kiosk-api'
 import { setupStores } from './setup-app'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const TOTAL = 100_000
 
@@ -59,7 +60,7 @@ describe('attendance store', () => {
     expect(fake.api.listAttendance).toHaveBeenCalledTimes(1)
 
     store.ensureRange(73_410, 73_440)
-    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined())
+    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined(), UNDER_LOAD)
     expect(store.rowAt(73_410)?.checkInNumber).toBe(73_411)
     expect(store.rowAt(73_440)?.checkInNumber).toBe(73_441)
     const offsets = fake.api.listAttendance.mock.calls.map(([i]) => i.offset)
@@ -73,7 +74,7 @@ describe('attendance store', () => {
     await store.reset('spring-expo')
     store.ensureRange(PAGE_SIZE - 5, PAGE_SIZE + 5)
     store.ensureRange(PAGE_SIZE - 5, PAGE_SIZE + 5)
-    await vi.waitFor(() => expect(store.rowAt(PAGE_SIZE + 5)).toBeDefined())
+    await vi.waitFor(() => expect(store.rowAt(PAGE_SIZE + 5)).toBeDefined(), UNDER_LOAD)
     expect(fake.api.listAttendance).toHaveBeenCalledTimes(2)
   })
 
@@ -131,13 +132,13 @@ describe('attendance store', () => {
     web.stream.open()
     await store.reset('spring-expo')
     store.ensureRange(73_410, 73_440)
-    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined())
+    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined(), UNDER_LOAD)
     fake.api.listAttendance.mockClear()
 
     // Check-ins sent while the stream was down are gone: the reopening re-reads the rows in
     // view (not the top of the list), with no attendance event to prompt it.
     web.stream.open()
-    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined())
+    await vi.waitFor(() => expect(store.rowAt(73_440)).toBeDefined(), UNDER_LOAD)
     const offsets = fake.api.listAttendance.mock.calls.map(([i]) => i.offset)
     expect(offsets).toEqual([Math.floor(73_410 / PAGE_SIZE) * PAGE_SIZE])
 

@@ -26,6 +26,7 @@ import {
   FakeWebContents,
 } from './fakes'
 import { adminEventRow } from '../helpers/admin-event-row'
+import { UNDER_LOAD } from '../helpers/wait'
 
 class FakeApp extends EventEmitter {
   isPackaged = true
@@ -287,7 +288,7 @@ const kioskPageLoaded = () =>
 
 /** The window as soon as it is there: it shows while the core is still starting. */
 async function firstWindow(): Promise<FakeBrowserWindow> {
-  await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1))
+  await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1), UNDER_LOAD)
   return FakeBrowserWindow.instances[0] as FakeBrowserWindow
 }
 
@@ -295,7 +296,7 @@ async function firstWindow(): Promise<FakeBrowserWindow> {
 async function launched(): Promise<FakeBrowserWindow> {
   await launch()
   const win = await firstWindow()
-  await vi.waitFor(() => expect(win.loadedUrls.some(isKioskPage)).toBe(true))
+  await vi.waitFor(() => expect(win.loadedUrls.some(isKioskPage)).toBe(true), UNDER_LOAD)
   return win
 }
 
@@ -326,7 +327,7 @@ function slowCoreStart(): SlowStart {
 /** The start-up error box, once it is up: title, its text and its buttons. */
 async function errorBox(): Promise<{ title: string; text: string; buttons: string[] }> {
   const { dialog } = h.current
-  await vi.waitFor(() => expect(dialog.showMessageBoxSync).toHaveBeenCalledTimes(1))
+  await vi.waitFor(() => expect(dialog.showMessageBoxSync).toHaveBeenCalledTimes(1), UNDER_LOAD)
   expect(dialog.showErrorBox).not.toHaveBeenCalled()
   const o = dialog.showMessageBoxSync.mock.calls[0]?.[0] as Electron.MessageBoxSyncOptions
   return {
@@ -458,11 +459,14 @@ describe('startup wiring', () => {
 
   it('shows a newly generated admin PIN once, and never logs it', async () => {
     await launched()
-    await vi.waitFor(() => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1))
+    await vi.waitFor(
+      () => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1),
+      UNDER_LOAD,
+    )
     expect(JSON.stringify(h.current.dialog.showMessageBox.mock.calls[0])).toContain('246810')
     expect(mainLog()).not.toContain('246810')
     // Closed by the operator: the core keeps it (a start before that makes a new one).
-    await vi.waitFor(() => expect(h.current.core.pinShown).toBe(1))
+    await vi.waitFor(() => expect(h.current.core.pinShown).toBe(1), UNDER_LOAD)
   })
 
   it('a PIN box not closed yet has not shown the PIN', async () => {
@@ -470,7 +474,10 @@ describe('startup wiring', () => {
     const open = new Promise<never>(() => undefined)
     h.current.dialog.showMessageBox.mockReturnValue(open)
     await launched()
-    await vi.waitFor(() => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1))
+    await vi.waitFor(
+      () => expect(h.current.dialog.showMessageBox).toHaveBeenCalledTimes(1),
+      UNDER_LOAD,
+    )
     await new Promise((r) => setTimeout(r, 20))
     expect(h.current.core.pinShown).toBe(0)
   })
@@ -511,7 +518,7 @@ describe('startup wiring', () => {
       // Without a listener the 'error' event is an uncaught exception in the main process.
       expect(stdout.listenerCount('error')).toBeGreaterThan(0)
       line?.('relay: http://127.0.0.1:1/')
-      await vi.waitFor(() => expect(stdout.destroyed).toBe(true))
+      await vi.waitFor(() => expect(stdout.destroyed).toBe(true), UNDER_LOAD)
       await new Promise((r) => setImmediate(r))
       line?.('sandbox: http://127.0.0.1:2/')
       await new Promise((r) => setImmediate(r))
@@ -720,7 +727,7 @@ describe('while the core starts', () => {
     expect(starting).toContain('Starting')
     // Shown before the core starts: migrating kiosk.db holds the main process (better-sqlite3
     // is synchronous), and a window not yet on screen then would not show until it is done.
-    await vi.waitFor(() => expect(start.windowShownFirst).not.toBeNull())
+    await vi.waitFor(() => expect(start.windowShownFirst).not.toBeNull(), UNDER_LOAD)
     expect(start.windowShownFirst).toBe(true)
     win.emit('show')
     // Locked as the kiosk is, and nothing to call yet.
@@ -732,7 +739,7 @@ describe('while the core starts', () => {
     expect(win.calls).toContain('focus')
 
     start.up()
-    await vi.waitFor(() => expect(win.loadedUrls.some(isKioskPage)).toBe(true))
+    await vi.waitFor(() => expect(win.loadedUrls.some(isKioskPage)).toBe(true), UNDER_LOAD)
     expect(FakeBrowserWindow.instances).toHaveLength(1)
     expect(h.current.ipcMain.handlers.size).toBe(Object.keys(kioskMethods).length)
     // Shown before the core was up: the display is kept awake all the same.
@@ -743,7 +750,7 @@ describe('while the core starts', () => {
     const start = slowCoreStart()
     await launch()
     const win = await firstWindow()
-    await vi.waitFor(() => expect(start.windowShownFirst).toBe(true))
+    await vi.waitFor(() => expect(start.windowShownFirst).toBe(true), UNDER_LOAD)
     start.fail(
       Object.assign(new Error('settings.json is not valid JSON'), { name: 'ConfigFileError' }),
     )
@@ -822,11 +829,11 @@ describe('quitting', () => {
     const starting: { done: ((c: ShellCore) => void) | null } = { done: null }
     h.current.startShellCore = () => new Promise((resolve) => (starting.done = resolve))
     await launch()
-    await vi.waitFor(() => expect(starting.done).not.toBeNull())
+    await vi.waitFor(() => expect(starting.done).not.toBeNull(), UNDER_LOAD)
     app.quit()
     expect(app.quitted).toBe(false)
     starting.done?.(core)
-    await vi.waitFor(() => expect(app.quitted).toBe(true))
+    await vi.waitFor(() => expect(app.quitted).toBe(true), UNDER_LOAD)
     expect(core.closed).toBe(true)
     // The starting screen was all it showed: the kiosk page never loaded.
     expect(kioskPageLoaded()).toBe(false)
@@ -838,7 +845,7 @@ describe('quitting', () => {
     app.quit()
     // The first quit is held while the core stops…
     expect(app.quitted).toBe(false)
-    await vi.waitFor(() => expect(app.quitted).toBe(true))
+    await vi.waitFor(() => expect(app.quitted).toBe(true), UNDER_LOAD)
     expect(core.closed).toBe(true)
     expect(app.quitRequests).toBe(2)
     // …and from then on the window may close without the PIN.
@@ -870,7 +877,7 @@ describe('the computer shutting down', () => {
     const shutdown = new FakeEvent()
     powerMonitor.emit('shutdown', shutdown)
     expect(shutdown.defaultPrevented).toBe(true)
-    await vi.waitFor(() => expect(app.quitted).toBe(true))
+    await vi.waitFor(() => expect(app.quitted).toBe(true), UNDER_LOAD)
     expect(core.closed).toBe(true)
     expect(mainLog()).toContain('ScanDesk stopped')
   })
@@ -881,7 +888,7 @@ describe('the computer shutting down', () => {
       const win = await launched()
       const { app, core } = h.current
       win.emit(event, Object.assign(new FakeEvent(), { reasons: ['shutdown'] }))
-      await vi.waitFor(() => expect(app.quitted).toBe(true))
+      await vi.waitFor(() => expect(app.quitted).toBe(true), UNDER_LOAD)
       expect(core.closed).toBe(true)
       expect(win.tryClose()).toBe(true)
     },

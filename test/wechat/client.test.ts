@@ -9,6 +9,7 @@ import {
 import { buildQrCreateBody, type QrCreateBody } from '../../shared/wechat/qrcode'
 import { MemoryTokenStore } from '../../shared/wechat/token-store'
 import { FakeWechat, type Recorded } from './fake-wechat'
+import { UNDER_LOAD } from '../helpers/wait'
 
 const APP_ID = 'wx5823bf96d3bd56c7'
 const APP_SECRET = 'very-secret-app-secret-0123456789'
@@ -179,7 +180,7 @@ describe('access token', () => {
     const c = client()
     const all = Promise.all(Array.from({ length: 100 }, () => c.getAccessToken()))
     // The one refresh is in flight, held at the gate, while the callers wait on it.
-    await vi.waitFor(() => expect(fake.count('/cgi-bin/stable_token')).toBe(1))
+    await vi.waitFor(() => expect(fake.count('/cgi-bin/stable_token')).toBe(1), UNDER_LOAD)
     release()
     const tokens = await all
     expect(new Set(tokens)).toEqual(new Set(['tok-1']))

@@ -1,0 +1,68 @@
+// A `vi.waitFor` left at its 1 s default passes on an idle machine and fails on a two-core CI
+// running every test file at once (a Redis round trip plus a relay write can take longer). Each
+// call in test/ is read with the TypeScript parser: it names its deadline (UNDER_LOAD from
+// test/helpers/wait.ts, or options of its own), and a deadline written as a number is 10 s or more.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+import { UNDER_LOAD } from '../helpers/wait'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const LEAST_MS = 10_000
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const path = join(dir, d.name)
+    if (d.isDirectory()) return testFiles(path)
+    return d.name.endsWith('.ts') ? [path] : []
+  })
+}
+
+/** Each `vi.waitFor(...)` whose deadline is missing or under LEAST_MS, as `file:line`. */
+function tightWaits(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const found: string[] = []
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      node.expression.getText(source) === 'vi.waitFor'
+    ) {
+      const options = node.arguments[1]
+      const timeout =
+        options && ts.isObjectLiteralExpression(options)
+          ? options.properties.find(
+              (p): p is ts.PropertyAssignment =>
+                ts.isPropertyAssignment(p) && p.name.getText(source) === 'timeout',
+            )
+          : undefined
+      const tight =
+        options === undefined ||
+        (ts.isObjectLiteralExpression(options) && timeout === undefined) ||
+        (timeout !== undefined &&
+          ts.isNumericLiteral(timeout.initializer) &&
+          Number(timeout.initializer.text.replace(/_/g, '')) < LEAST_MS)
+      if (tight) {
+        const { line } = source.getLineAndCharacterOfPosition(node.getStart(source))
+        found.push(`${relative(ROOT, file)}:${line + 1}`)
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
+}
+
+describe('vi.waitFor deadlines in test/', () => {
+  it('UNDER_LOAD itself leaves a loaded CI room', () => {
+    expect(UNDER_LOAD.timeout).toBeGreaterThanOrEqual(LEAST_MS)
+  })
+
+  it('every call names a deadline of 10 s or more, never the 1 s default', () => {
+    const files = testFiles(join(ROOT, 'test'))
+    expect(files.length).toBeGreaterThan(100)
+    expect(files.flatMap(tightWaits)).toEqual([])
+  })
+})
