@@ -153,7 +153,8 @@ describe.each(targets)('two relay instances on %s', (_, target) => {
     await shared.killSubscribers()
     expect((await postPush(a.url, scanXml('va', 'k1:1', 1))).status).toBe(200)
     await a.revokeKiosk('k2')
-    await k1.waitForScans(1, 3000)
+    // 15 s: room for a loaded CI, still half the heartbeat a missing resync would wait for.
+    await k1.waitForScans(1, 15_000)
     expect(k1.scans.map((s) => [s.seq, s.openid])).toEqual([[1, 'va']])
     expect((await k2.closed).code).toBe(RelayCloseCode.revoked)
 
