@@ -9,11 +9,12 @@
  * (`{dryRun: true, total, skipped, errors, replacing}`, or the same 400 refusal) without storing
  * anything: the console asks it first, so a file with a header and no rows, or one that leaves
  * out the guests already checked in, is not sent to replace the roster before the organizer
- * confirms.
+ * confirms. A dry run with a stale `If-Match` is the same 412 (the file is not sent again to learn).
  * Registration ids are a hash of the row's match key, so uploading the same person again keeps
  * their id and any binding to a WeChat user.
  */
 import { hash } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { campaignIdSchema } from '../../shared/campaign'
 import type {
@@ -60,6 +61,16 @@ function formatOf(contentType: string | undefined): 'csv' | 'xlsx' | 'sniff' | n
   if (type === 'text/csv') return 'csv'
   if (type === XLSX_TYPE) return 'xlsx'
   return GENERIC_TYPES.has(type) ? 'sniff' : null
+}
+
+/** 412: the roster was replaced since the organizer read it (If-Match); nothing changed. */
+function refuseStale(res: ServerResponse): void {
+  sendConsoleError(
+    res,
+    412,
+    'precondition_failed',
+    'the roster was replaced since it was read (If-Match): nothing was saved; read it again',
+  )
 }
 
 /** A flag in the query: `0` or `1`, nothing else (`dryRun=true` must not mean a real upload). */
@@ -209,6 +220,19 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           sendJson(ctx.res, 400, { error: { code: 'bad_request', message }, errors })
           return
         }
+        // A check against a roster replaced since the organizer read it would answer for theirs,
+        // and the file would go out a second time (minutes on venue Wi-Fi) only to be refused:
+        // told now, as the upload would be.
+        if (
+          query.dryRun === '1' &&
+          ifVersions !== undefined &&
+          !ifVersions.includes(
+            (await store.campaigns.readRoster(campaign.campaign.id, 0, 0)).version,
+          )
+        ) {
+          refuseStale(ctx.res)
+          return
+        }
         // The same person twice in one file is one registration (the last row wins); a person
         // already stored keeps their id.
         const current = await currentRoster(store.campaigns, campaign.campaign.id)
@@ -240,12 +264,7 @@ export function rosterRoutes(deps: ConsoleDeps): ConsoleRoute[] {
           return
         }
         if (state === 'stale') {
-          sendConsoleError(
-            ctx.res,
-            412,
-            'precondition_failed',
-            'the roster was replaced since it was read (If-Match): nothing was saved; read it again',
-          )
+          refuseStale(ctx.res)
           return
         }
         log.info('campaign roster replaced', {

@@ -1195,6 +1195,43 @@ describe('the roster panel', () => {
     i18n.global.locale.value = 'zh-CN'
   })
 
+  it('a roster replaced elsewhere before the check is said after the check, the file not sent again; mine is checked against theirs', async () => {
+    // Read at version 7; another organizer replaced it since. A 10 MiB file takes minutes a pass
+    // on venue Wi-Fi: the check names the version read, and its 412 ends it there.
+    const fake = createFakeConsoleApi()
+    fake.api.roster.mockResolvedValueOnce({ version: 7, total: 3, offset: 0, entries: [] })
+    const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    fake.api.roster.mockResolvedValue({ version: 8, total: 1204, offset: 0, entries: [] })
+    fake.api.checkRoster.mockRejectedValueOnce(new ConsoleApiError('precondition_failed', 412))
+    await pickRosterFile(wrapper, new File(['姓名,手机\n张三,138'], 'mine.csv'))
+    expect(fake.api.checkRoster.mock.calls[0]?.[3]).toMatchObject({ ifMatch: '"7"' })
+    expect(fake.api.uploadRoster).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="roster-conflict"]').text()).toContain('“mine.csv”未上传')
+    expect(wrapper.get('[data-testid="roster-conflict"]').text()).toContain('1,204 人')
+    expect(wrapper.find('[data-testid="roster-progress"]').exists()).toBe(false)
+    // "Upload mine anyway": the file was never checked against their roster, so it is now
+    // (their 312 checked-in guests are not in it: asked first), over their version.
+    fake.api.checkRoster.mockResolvedValueOnce({
+      dryRun: true,
+      total: 1,
+      skipped: 0,
+      errors: [],
+      replacing: { total: 1204, kept: 0, checkedInDropped: 312 },
+    })
+    await wrapper.get('[data-testid="roster-upload-anyway"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.checkRoster.mock.calls[1]?.[3]).toMatchObject({ ifMatch: '"8"' })
+    expect(fake.api.uploadRoster).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="roster-confirm-drop"] .summary').text()).toBe(
+      '312 位已签到的来宾不在这个文件里',
+    )
+    await wrapper.get('[data-testid="roster-drop-confirm"]').trigger('click')
+    await flushPromises()
+    expect(fake.api.uploadRoster).toHaveBeenCalledTimes(1)
+    expect(fake.api.uploadRoster.mock.calls[0]?.[3]).toMatchObject({ ifMatch: '"8"' })
+  })
+
   it('refuses a file that is not CSV or XLSX, or is too large, before any upload', async () => {
     const fake = createFakeConsoleApi()
     const { wrapper } = mountConsole(RosterPanel, fake.api, { props: { campaignId: 'c1' } })

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   consoleKioskSchema,
+  consoleRosterCheckSchema,
   consoleRosterPageSchema,
   consoleRosterUploadSchema,
 } from '../../shared/console-api'
@@ -28,8 +29,9 @@ async function upload(
   campaignId: string,
   body: string,
   headers: Record<string, string> = {},
+  query = '',
 ): Promise<Answer> {
-  const res = await fetch(`${c.relayUrl}/console/api/campaigns/${campaignId}/roster`, {
+  const res = await fetch(`${c.relayUrl}/console/api/campaigns/${campaignId}/roster${query}`, {
     method: 'POST',
     headers: { origin: c.relayUrl, cookie: c.cookie ?? '', 'content-type': 'text/csv', ...headers },
     body,
@@ -161,6 +163,30 @@ describe.each<Backend>(['sqlite', 'redis'])('If-Match on a roster (%s)', (backen
     expect(bad.status, bad.text).toBe(400)
     const page = consoleRosterPageSchema.parse((await alice.call('GET', path)).json)
     expect(page.entries.map((e) => e.name)).toEqual(['赵六'])
+  })
+
+  it('a dry run with a stale If-Match is 412 (the file is not sent a second time to learn it); a current one checks', async () => {
+    const relay = await bed.relayOn(bed.placeFor(backend))
+    const alice = await signIn(relay, 'alice')
+    const bob = await signIn(relay, 'bob')
+    const made = await createCampaign(alice)
+    const path = `/console/api/campaigns/${made.id}/roster`
+    const tag = (await alice.call('GET', path)).headers.get('etag') ?? ''
+    const bobs = await upload(bob, made.id, roster('张三', '李四'), { 'if-match': tag })
+    expect(bobs.status, bobs.text).toBe(200)
+
+    const stale = await upload(alice, made.id, roster('王五'), { 'if-match': tag }, '?dryRun=1')
+    expect(stale.status, stale.text).toBe(412)
+    expect(errorCode(stale)).toBe('precondition_failed')
+    const current = bobs.headers.get('etag') ?? ''
+    const fresh = await upload(alice, made.id, roster('王五'), { 'if-match': current }, '?dryRun=1')
+    expect(fresh.status, fresh.text).toBe(200)
+    expect(consoleRosterCheckSchema.parse(fresh.json)).toMatchObject({ dryRun: true, total: 1 })
+    // Without If-Match a dry run checks against whatever is stored, as before.
+    const plain = await upload(alice, made.id, roster('王五'), {}, '?dryRun=1')
+    expect(plain.status, plain.text).toBe(200)
+    const page = consoleRosterPageSchema.parse((await alice.call('GET', path)).json)
+    expect(page.entries.map((e) => e.name)).toEqual(['张三', '李四'])
   })
 })
 

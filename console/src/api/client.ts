@@ -160,12 +160,16 @@ export interface ConsoleApi {
     /** `ifMatch`: the roster's ETag as read; 412 `precondition_failed` if it was replaced since. */
     options?: { skipBadRows?: boolean; ifMatch?: string | null } & UploadOptions,
   ): Promise<RosterUploadOutcome>
-  /** The file parsed as an upload would parse it (`?dryRun=1`): nothing is stored. */
+  /**
+   * The file parsed as an upload would parse it (`?dryRun=1`): nothing is stored. `ifMatch` as
+   * for the upload: 412 `precondition_failed` at once if the roster was replaced since it was read
+   * (a relay before that checks against whatever is stored).
+   */
   checkRoster(
     id: string,
     file: Blob,
     format: RosterFormat,
-    options?: { skipBadRows?: boolean } & UploadOptions,
+    options?: { skipBadRows?: boolean; ifMatch?: string | null } & UploadOptions,
   ): Promise<RosterCheckOutcome>
   roster(id: string, page: { offset: number; limit: number }): Promise<ConsoleRosterPage>
   /** Where a campaign's big screen is, for a key (a link the organizer opens or shares). */
@@ -552,11 +556,17 @@ export function createConsoleApi(options: ConsoleApiOptions = {}): ConsoleApi {
         },
       })
     },
-    checkRoster: async (id, file, format, { skipBadRows = false, ...follow } = {}) => {
+    checkRoster: async (
+      id,
+      file,
+      format,
+      { skipBadRows = false, ifMatch = null, ...follow } = {},
+    ) => {
       const query = new URLSearchParams({ dryRun: '1', ...(skipBadRows && { skipBadRows: '1' }) })
       const path = `/campaigns/${encodeURIComponent(id)}/roster?${query.toString()}`
       const checked = consoleRosterCheckSchema.transform((r): RosterCheckOutcome => r)
       return sendFile(path, checked, file, ROSTER_CONTENT_TYPES[format], follow, {
+        ...(ifMatch ? { headers: { 'if-match': ifMatch } } : {}),
         refusal: (status, data): RosterCheckOutcome | undefined => {
           const refused = status === 400 ? rosterRefusalSchema.safeParse(data) : null
           return refused?.success ? { stored: false, errors: refused.data.errors } : undefined

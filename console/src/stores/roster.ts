@@ -14,6 +14,7 @@ import type { UploadProgress } from '../api/client'
 import type {
   ConsoleRosterCheck,
   ConsoleRosterEntry,
+  RosterCheckOutcome,
   RosterFormat,
   RosterUploadOutcome,
 } from '../api/campaign-contract'
@@ -73,8 +74,17 @@ export const useRosterStore = defineStore('console-roster', () => {
   const refused = ref<{ file: Blob; format: RosterFormat } | null>(null)
   /** The roster's version as last read (its ETag); null before the first read. */
   const version = ref<number | null>(null)
-  /** A file refused because the roster was replaced since it was read (412): theirs is shown. */
-  const conflict = ref<{ file: Blob; format: RosterFormat; skipBadRows: boolean } | null>(null)
+  /**
+   * A file refused because the roster was replaced since it was read (412): theirs is shown.
+   * `checked`: the file was checked against theirs (refused as it was stored); when the check
+   * itself was refused it never was, and "upload mine anyway" checks it first.
+   */
+  const conflict = ref<{
+    file: Blob
+    format: RosterFormat
+    skipBadRows: boolean
+    checked: boolean
+  } | null>(null)
   /**
    * A file held until the organizer says: one that would empty the roster (a header, no rows),
    * or leave out guests who already checked in, or none of the current roster's guests (last
@@ -153,9 +163,29 @@ export const useRosterStore = defineStore('console-roster', () => {
         if (inFlight === controller) progress.value = { ...p, step }
       },
     })
+    /** Replaced elsewhere since it was read (412): theirs is read and shown, the file kept. */
+    const replaced = async (e: unknown, checked: boolean): Promise<void> => {
+      if (!(e instanceof ConsoleApiError) || e.code !== 'precondition_failed') throw e
+      conflict.value = { file, format, skipBadRows, checked }
+      settle(controller)
+      await page(0)
+    }
     try {
       if (!confirmed) {
-        const check = await api.checkRoster(id, file, format, { skipBadRows, ...follow('check') })
+        let check: RosterCheckOutcome
+        try {
+          // With the version read: a roster replaced since is told now, not after the file has
+          // gone out a second time (minutes on venue Wi-Fi) to be stored.
+          check = await api.checkRoster(id, file, format, {
+            skipBadRows,
+            ifMatch,
+            ...follow('check'),
+          })
+        } catch (e) {
+          if (inFlight !== controller) return
+          await replaced(e, false)
+          return
+        }
         // The page went elsewhere meanwhile: this answer is not its.
         if (inFlight !== controller) return
         if (!('dryRun' in check)) {
@@ -180,10 +210,7 @@ export const useRosterStore = defineStore('console-roster', () => {
         })
       } catch (e) {
         if (inFlight !== controller) return
-        if (!(e instanceof ConsoleApiError) || e.code !== 'precondition_failed') throw e
-        conflict.value = { file, format, skipBadRows }
-        settle(controller)
-        await page(0)
+        await replaced(e, true)
         return
       }
       if (inFlight !== controller) return
@@ -239,7 +266,7 @@ export const useRosterStore = defineStore('console-roster', () => {
   /** The file refused for a roster replaced meanwhile, over the roster now shown (theirs). */
   async function uploadAnyway(): Promise<void> {
     const again = conflict.value
-    if (again) await upload(again.file, again.format, again.skipBadRows, true)
+    if (again) await upload(again.file, again.format, again.skipBadRows, again.checked)
   }
 
   /** The organizer confirmed: the file held replaces the roster (emptying it, or dropping guests). */
