@@ -1063,25 +1063,30 @@ describe('the roster panel', () => {
     await pickRosterFile(wrapper, big())
     expect(relay.sent).toHaveLength(1)
     expect(relay.sent[0]?.url).toBe('/console/api/campaigns/c1/roster?dryRun=1')
-    expect(text()).toBe('正在检查文件 0%（0 / 10 MB）')
+    expect(text()).toBe('第 1/2 步：正在检查文件 0%（0 / 10 MB）')
+    // All out, the relay parsing it: still the check, not the import.
+    relay.sent[0]?.bodySent()
+    await flushPromises()
+    expect(text()).toBe('第 1/2 步：正在检查文件…')
     relay.sent[0]?.answer(200, { dryRun: true, total: 8000, skipped: 0, errors: [] })
     await flushPromises()
     expect(relay.sent).toHaveLength(2)
     expect(relay.sent[1]?.url).toBe('/console/api/campaigns/c1/roster')
     relay.sent.shift()
-    expect(text()).toBe('上传中 0%（0 / 10 MB）')
+    // The second pass says so: 0% again is not the same file starting over.
+    expect(text()).toBe('第 2/2 步：上传中 0%（0 / 10 MB）')
     relay.sent[0]?.progress(4.5 * MB)
     await flushPromises()
-    expect(text()).toBe('上传中 45%（4.5 / 10 MB）')
+    expect(text()).toBe('第 2/2 步：上传中 45%（4.5 / 10 MB）')
     expect([bar().value, bar().max]).toEqual([4.5 * MB, 10 * MB])
     expect(input.attributes('disabled')).toBeDefined()
     i18n.global.locale.value = 'en'
     await flushPromises()
-    expect(text()).toBe('Uploading 45% (4.5 / 10 MB)')
+    expect(text()).toBe('Step 2 of 2: uploading 45% (4.5 / 10 MB)')
     // All sent: the relay is importing it, too late to cancel.
     relay.sent[0]?.bodySent()
     await flushPromises()
-    expect(text()).toBe('Processing…')
+    expect(text()).toBe('Step 2 of 2: processing…')
     expect(cancel()).toBe(false)
     relay.sent[0]?.answer(200, { version: 1, total: 8000, skipped: 0, errors: [] })
     await flushPromises()
@@ -1095,11 +1100,11 @@ describe('the roster panel', () => {
     await pickRosterFile(wrapper, new File(['x'.repeat(2048)], 'small.csv'))
     relay.sent[1]?.progress(1024)
     await flushPromises()
-    expect(text()).toBe('正在检查文件 50%（1 / 2 KB）')
+    expect(text()).toBe('第 1/2 步：正在检查文件 50%（1 / 2 KB）')
     relay.sent[1]?.answer(200, { dryRun: true, total: 3, skipped: 0, errors: [] })
     await flushPromises()
     expect(relay.sent[2]?.url).toBe('/console/api/campaigns/c1/roster')
-    expect(text()).toBe('上传中 0%（0 / 2 KB）')
+    expect(text()).toBe('第 2/2 步：上传中 0%（0 / 2 KB）')
     relay.sent[2]?.answer(200, { version: 2, total: 3, skipped: 0, errors: [] })
     await flushPromises()
 
@@ -1122,6 +1127,58 @@ describe('the roster panel', () => {
     relay.sent[4]?.progress(MB)
     wrapper.unmount()
     expect(relay.sent[4]?.aborted).toBe(true)
+  })
+
+  it('a file stored alone (confirmed after its check) says no step; cancelled in its store pass, nothing is stored', async () => {
+    const relay = fakeXhrs()
+    const page = { version: 4, total: 2, offset: 0, entries: [] }
+    const api = createConsoleApi({
+      xhr: relay.xhr,
+      fetch: () => Promise.resolve(new Response(JSON.stringify(page), { status: 200 })),
+    })
+    const { wrapper, i18n } = mountConsole(RosterPanel, api, { props: { campaignId: 'c1' } })
+    await flushPromises()
+    const text = (): string => wrapper.get('[data-testid="roster-progress-text"]').text()
+    const headerOnly = (): File => new File(['姓名'.repeat(1024)], 'empty.csv')
+
+    // Checked (pass 1 of 2), held: it would empty the roster. Confirmed, it goes out once more,
+    // alone: no "2 of 2" of a check the organizer has already seen answered.
+    await pickRosterFile(wrapper, headerOnly())
+    relay.sent[0]?.answer(200, { dryRun: true, total: 0, skipped: 0, errors: [] })
+    await flushPromises()
+    await wrapper.get('[data-testid="roster-empty-confirm"]').trigger('click')
+    await flushPromises()
+    expect(relay.sent[1]?.url).toBe('/console/api/campaigns/c1/roster')
+    relay.sent[1]?.progress(1024)
+    await flushPromises()
+    expect(text()).toBe('上传中 16%（1 / 6 KB）')
+    i18n.global.locale.value = 'en'
+    await flushPromises()
+    expect(text()).toBe('Uploading 16% (1 / 6 KB)')
+    relay.sent[1]?.bodySent()
+    await flushPromises()
+    expect(text()).toBe('Processing…')
+    relay.sent[1]?.answer(200, { version: 5, total: 0, skipped: 0, errors: [] })
+    await flushPromises()
+
+    // Pass 2 of 2 cancelled while it goes out: aborted, said, nothing else sent or shown.
+    await pickRosterFile(wrapper, new File(['姓名\n张三'.repeat(512)], 'mine.csv'))
+    relay.sent[2]?.answer(200, { dryRun: true, total: 1, skipped: 0, errors: [] })
+    await flushPromises()
+    relay.sent[3]?.progress(1024)
+    await flushPromises()
+    expect(text()).toMatch(/^Step 2 of 2: uploading /)
+    await wrapper.get('[data-testid="roster-cancel"]').trigger('click')
+    await flushPromises()
+    expect(relay.sent[3]?.aborted).toBe(true)
+    expect(relay.sent).toHaveLength(4)
+    expect(wrapper.find('[data-testid="roster-progress"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="roster-cancelled"]').text()).toBe(
+      'Upload cancelled; the roster is unchanged',
+    )
+    expect(wrapper.find('[data-testid="roster-error"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="roster-result"]').exists()).toBe(false)
+    i18n.global.locale.value = 'zh-CN'
   })
 
   it('asks before a file leaves out guests who checked in, or every current guest, and says how many', async () => {

@@ -1,8 +1,9 @@
 /**
  * A big roster on a slow uplink, in real Chromium against the real relay (the BUILT console)
  * through a TCP link that trickles what the browser sends: the organizer sees how much is sent
- * ("正在检查文件 45%（2.3 / 5 MB）": every file is checked before it is stored) rising, then the import through; and a cancelled upload leaves the
- * roster as it was. Screenshot: test-artifacts/screenshots/console-roster-progress-zh.png.
+ * ("第 1/2 步：正在检查文件 45%（2.3 / 5 MB）": every file is checked before it is stored) rising,
+ * then the import through; and a cancelled upload leaves the roster as it was. Screenshots:
+ * test-artifacts/screenshots/console-roster-progress-zh.png and -en.png.
  */
 import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
@@ -62,9 +63,17 @@ it('a roster on a slow link shows its progress rising, then imports; a cancelled
   const first = Number(await page.evaluate(CHECKING))
   expect(await page.locator('[data-testid="roster-progress"] progress').count()).toBe(1)
   await waitForPage(page, `${CHECKING} > ${first}`, 60_000)
-  expect(await page.evaluate(TEXT)).toMatch(/^正在检查文件 \d+%（[\d.]+ \/ [\d.]+ MB）$/)
+  expect(await page.evaluate(TEXT)).toMatch(
+    /^第 1\/2 步：正在检查文件 \d+%（[\d.]+ \/ [\d.]+ MB）$/,
+  )
   await page.locator('[data-testid="roster-progress"]').scrollIntoViewIfNeeded()
   await screenshot(page, 'console-roster-progress-zh')
+  // In English too (still trickling: the first pass, or the second if the first got through).
+  await page.click('[data-locale="en"]')
+  await waitForPage(page, `/^Step [12] of 2: /.test(${TEXT})`)
+  await page.locator('[data-testid="roster-progress"]').scrollIntoViewIfNeeded()
+  await screenshot(page, 'console-roster-progress-en')
+  await page.click('[data-locale="zh-CN"]')
   // Seen rising: the rest (and the upload after the check) at full speed.
   bed.link.throttle(null)
   await page

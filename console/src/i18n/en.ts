@@ -402,11 +402,19 @@ export const en: MessageSchema = {
       choose: 'Upload roster file',
       uploading: 'Uploading…',
       /** {percent} 45%, {sent} / {total} in {unit} (MB or KB). */
+      // Every file goes out twice (checked, then stored): which pass; stored alone after a
+      // confirmation: none.
       progress: {
-        check: 'Checking the file {percent} ({sent} / {total} {unit})',
-        store: 'Uploading {percent} ({sent} / {total} {unit})',
+        check: 'Step 1 of 2: checking the file {percent} ({sent} / {total} {unit})',
+        store: 'Step 2 of 2: uploading {percent} ({sent} / {total} {unit})',
+        storeOnly: 'Uploading {percent} ({sent} / {total} {unit})',
       },
-      processing: 'Processing…',
+      /** The file all sent, the relay reading it. */
+      processing: {
+        check: 'Step 1 of 2: checking the file…',
+        store: 'Step 2 of 2: processing…',
+        storeOnly: 'Processing…',
+      },
       cancel: 'Cancel upload',
       cancelled: 'Upload cancelled; the roster is unchanged',
       badFormat: 'Only .csv or .xlsx files',

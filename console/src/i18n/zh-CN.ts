@@ -380,11 +380,19 @@ export const zhCN = {
       choose: '上传名单文件',
       uploading: '正在上传…',
       /** {percent} 45%, {sent} / {total} in {unit} (MB or KB). */
+      // Every file goes out twice (checked, then stored): which pass; stored alone after a
+      // confirmation: none.
       progress: {
-        check: '正在检查文件 {percent}（{sent} / {total} {unit}）',
-        store: '上传中 {percent}（{sent} / {total} {unit}）',
+        check: '第 1/2 步：正在检查文件 {percent}（{sent} / {total} {unit}）',
+        store: '第 2/2 步：上传中 {percent}（{sent} / {total} {unit}）',
+        storeOnly: '上传中 {percent}（{sent} / {total} {unit}）',
       },
-      processing: '处理中…',
+      /** The file all sent, the relay reading it. */
+      processing: {
+        check: '第 1/2 步：正在检查文件…',
+        store: '第 2/2 步：处理中…',
+        storeOnly: '处理中…',
+      },
       cancel: '取消上传',
       cancelled: '已取消上传，名单未改变',
       badFormat: '只支持 .csv 或 .xlsx 文件',

@@ -39,9 +39,13 @@ export function rosterFormatOf(fileName: string): RosterFormat | null {
 /**
  * How far the file in flight is: `check` the parse-only pass of every file (`dryRun`), `store`
  * the upload itself; `sent === total` the body is all out and the relay is reading it in.
+ * `passes`: 2 when the file goes out twice (checked, then stored: the organizer is told which
+ * pass, or a 10 MiB file seems to start over), 1 when it is stored alone (confirmed after its
+ * check).
  */
 export interface RosterProgress extends UploadProgress {
   step: 'check' | 'store'
+  passes: 1 | 2
 }
 
 /** A file checked and held for the organizer's word (`held`): what it would do to the roster. */
@@ -160,7 +164,7 @@ export const useRosterStore = defineStore('console-roster', () => {
     const follow = (step: RosterProgress['step']) => ({
       signal: controller.signal,
       onProgress: (p: UploadProgress) => {
-        if (inFlight === controller) progress.value = { ...p, step }
+        if (inFlight === controller) progress.value = { ...p, step, passes: confirmed ? 1 : 2 }
       },
     })
     /** Replaced elsewhere since it was read (412): theirs is read and shown, the file kept. */
