@@ -19,9 +19,11 @@ const TEXT = `document.querySelector('[data-testid="roster-progress-text"]')?.te
 /**
  * The percentage shown while the file goes out to be checked (the relay's dry run: every file
  * is, before it is sent to be stored); -1 when none is. Watched on that first pass: the second
- * goes on the same connection, whose buffers have grown to take the file at once.
+ * goes on the same connection, whose buffers have grown to take the file at once. 100 once the
+ * body is all out and the relay checks it: on a loaded machine the last 15% can land in the
+ * socket buffers between two looks (85%, then all sent, still trickling on to the relay).
  */
-const CHECKING = `Number(/正在检查文件 (\\d+)%/.exec(${TEXT})?.[1] ?? -1)`
+const CHECKING = `(${TEXT}) === '第 1/2 步：正在检查文件…' ? 100 : Number(/正在检查文件 (\\d+)%/.exec(${TEXT})?.[1] ?? -1)`
 
 /** A CSV of `rows` guests named `<prefix><n>`: about 80 bytes a row. */
 function csv(prefix: string, rows: number): Buffer {
@@ -63,8 +65,9 @@ it('a roster on a slow link shows its progress rising, then imports; a cancelled
   const first = Number(await page.evaluate(CHECKING))
   expect(await page.locator('[data-testid="roster-progress"] progress').count()).toBe(1)
   await waitForPage(page, `${CHECKING} > ${first}`, 60_000)
+  // Its share sent, or (all out) the relay checking it: either way pass 1 of 2.
   expect(await page.evaluate(TEXT)).toMatch(
-    /^第 1\/2 步：正在检查文件 \d+%（[\d.]+ \/ [\d.]+ MB）$/,
+    /^第 1\/2 步：正在检查文件( \d+%（[\d.]+ \/ [\d.]+ MB）|…)$/,
   )
   await page.locator('[data-testid="roster-progress"]').scrollIntoViewIfNeeded()
   await screenshot(page, 'console-roster-progress-zh')
