@@ -1,12 +1,12 @@
 /**
  * Re-checks a stored lucky draw (docs/DESIGN.md "Draws"): `npx tsx scripts/recheck-draw.ts
- * draw.json eligible.txt [redraw-1.txt …]`. draw.json is one record as the console's
- * `GET …/draws` lists it; each .txt holds the openids of an eligible list, one per line, in any
+ * draw.json eligible.txt [redraw-1.txt …]`. draw.json is one draw as the console's
+ * `GET …/draws` lists it (or its stored record); each .txt holds the openids of an eligible list, one per line, in any
  * order. Prints OK, or why the record does not follow from the lists (exit 1).
  */
 import { readFileSync } from 'node:fs'
 import { recheckDraw } from '../relay/draws/fair-draw'
-import { drawRecordSchema } from '../shared/screen-api'
+import { parseDrawRecord } from '../shared/screen-api'
 
 const [drawFile, eligibleFile, ...redrawFiles] = process.argv.slice(2)
 if (drawFile === undefined || eligibleFile === undefined) {
@@ -18,7 +18,7 @@ const lines = (file: string): string[] =>
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '')
-const record = drawRecordSchema.parse(JSON.parse(readFileSync(drawFile, 'utf8')))
+const record = parseDrawRecord(JSON.parse(readFileSync(drawFile, 'utf8')))
 const result = recheckDraw(record, lines(eligibleFile), redrawFiles.map(lines))
 console.log(result.ok ? `OK: draw ${record.id} follows from the lists` : result.reason)
 process.exit(result.ok ? 0 : 1)

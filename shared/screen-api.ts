@@ -186,6 +186,38 @@ export function drawAnswerOf(d: DrawRecord): DrawAnswer {
   return { ...d, winners: current, replaced: d.winners.filter((w) => w.replacedAt !== null) }
 }
 
+/**
+ * The stored record a draw as the console API answers it stands for (`drawAnswerOf` undone):
+ * the winners first drawn, in pick order (each redraw's swap undone, newest first), then each
+ * redraw's winner. What a re-check replays, whichever of the two it was given.
+ */
+export function drawRecordOf(answer: DrawAnswer): DrawRecord {
+  const { replaced, ...rest } = answer
+  const byOpenid = new Map([...answer.winners, ...replaced].map((w) => [w.openid, w]))
+  const drawn = answer.winners.map((w) => w.openid)
+  for (const step of [...answer.redraws].reverse()) {
+    const at = drawn.indexOf(step.openid)
+    if (at >= 0) drawn[at] = step.replaced
+  }
+  const order = [...drawn, ...answer.redraws.map((s) => s.openid)]
+  const winners: DrawWinner[] = []
+  for (const openid of order) {
+    const w = byOpenid.get(openid)
+    if (w === undefined) throw new Error(`draw ${answer.id}: winner ${openid} is not listed`)
+    winners.push(w)
+  }
+  return { ...rest, winners }
+}
+
+/**
+ * A draw as saved from the console (`GET …/draws`, `replaced` present) or as stored: the stored
+ * record either way (scripts/recheck-draw.ts).
+ */
+export function parseDrawRecord(json: unknown): DrawRecord {
+  const answer = drawAnswerSchema.safeParse(json)
+  return answer.success ? drawRecordOf(answer.data) : drawRecordSchema.parse(json)
+}
+
 /** `POST /console/api/campaigns/<id>/draws/<drawId>/redraw`. */
 export const redrawRequestSchema = z.object({ openid: z.string().min(1).max(128) }).strict()
 export type RedrawRequest = z.infer<typeof redrawRequestSchema>

@@ -4,11 +4,16 @@
 // clear 409 that stores nothing; a redraw keeps the other winners; the winners export matches
 // the record (BOM, formula escaping); concurrent draws never share a winner.
 import ExcelJS from 'exceljs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
   drawAnswerOf,
   drawAnswerSchema,
+  drawRecordOf,
   drawRecordSchema,
   type DrawAnswer,
   type DrawRecord,
@@ -68,6 +73,15 @@ function eligibleIn(a: { json: unknown }): number | undefined {
 }
 
 const openids = (d: DrawRecord) => d.winners.map((w) => w.openid)
+
+/** Runs node with `args` from the repository: its exit code and output. */
+function runScript(args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, (err, stdout) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout })
+    })
+  })
+}
 
 async function stored(relay: RelayHandle, campaignId: string): Promise<DrawRecord[]> {
   return relay.store.draws.list(campaignId)
@@ -219,7 +233,46 @@ describe.each<Backend>(['sqlite', 'redis'])('draws (%s)', (backend) => {
     expect(eligibleIn(last)).toBe(0)
     const final = await relay.store.draws.get(campaignId, d.id)
     expect(final?.redraws).toHaveLength(3)
+    // The listed view stands for the stored record, three redraws and all.
+    if (final === null) throw new Error('draw not stored')
+    expect(drawRecordOf(drawAnswerOf(final))).toEqual(final)
   })
+
+  it('a redrawn draw, saved as the console lists it, re-checks with scripts/recheck-draw.ts', async () => {
+    // docs/DESIGN.md "Draws": draw.json is one draw of `GET …/draws`, whose winners are the
+    // current ones (a redraw's in the place of the one it replaced), not the stored order.
+    const { c, campaignId, people } = await setUp(backend, 6)
+    const d = await draw(c, campaignId, { count: 2 })
+    const absent = d.winners[0]?.openid ?? ''
+    const path = `/console/api/campaigns/${campaignId}/draws/${d.id}/redraw`
+    expect((await c.call('POST', path, { openid: absent })).status).toBe(200)
+    const listed = z
+      .array(z.object({ id: z.string() }).passthrough())
+      .parse((await c.call('GET', `/console/api/campaigns/${campaignId}/draws`)).json)
+      .find((x) => x.id === d.id)
+    const dir = mkdtempSync(join(tmpdir(), 'recheck-draw-'))
+    try {
+      writeFileSync(join(dir, 'draw.json'), JSON.stringify(listed))
+      writeFileSync(join(dir, 'eligible.txt'), people.join('\n'))
+      const redrawList = people.filter((p) => !openids(d).includes(p))
+      writeFileSync(join(dir, 'redraw-1.txt'), redrawList.join('\r\n'))
+      const script = ['--import', 'tsx', 'scripts/recheck-draw.ts', join(dir, 'draw.json')]
+      const ok = await runScript([...script, join(dir, 'eligible.txt'), join(dir, 'redraw-1.txt')])
+      expect(ok, ok.stdout).toMatchObject({
+        code: 0,
+        stdout: `OK: draw ${d.id} follows from the lists\n`,
+      })
+      // The redraw's list is not the draw's: the same file twice is refused.
+      const wrong = await runScript([
+        ...script,
+        join(dir, 'eligible.txt'),
+        join(dir, 'eligible.txt'),
+      ])
+      expect(wrong.code).toBe(1)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
 
   it("a redraw's winner is on the sheet at the redraw's time: a later draw re-checks from the sheets", async () => {
     // docs/DESIGN.md "Draws": a later draw's eligible list is rebuilt from earlier draws' winners
